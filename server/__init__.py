@@ -1,0 +1,1 @@
+"""Carnet: a patient's shared medical record."""

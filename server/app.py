@@ -1,0 +1,142 @@
+"""The application factory: settings, database, templates, security headers, logging."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from litestar.types import Receive, Scope, Send
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .config import Settings, load_settings
+from .db import make_engine, make_sessionmaker
+from .errors import exception_handlers
+from .session_middleware import SessionMiddleware
+from .storage import DiskStorage
+from .templating import configure_templates
+from .views import auth, documents, home, passkeys, pwa, timeline
+
+HERE = Path(__file__).parent
+log = logging.getLogger("carnet.access")
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+    ]
+)
+
+
+class Carnet(Litestar):
+    """Litestar, plus what every response gets: security headers, no-store, one log line."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+        settings: Settings = self.state.settings
+        cacheable = scope["path"].startswith(("/static/", "/icons/"))
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control" or cacheable]
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
+                ]
+                if not cacheable:
+                    # Health data must never be kept by the browser or a proxy.
+                    headers.append((b"cache-control", b"no-store"))
+                if settings.secure_cookies:
+                    headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, send_with_headers)
+        finally:
+            current = scope.get("user")
+            # Path only: ids in paths are opaque; query strings are never logged.
+            log.info(
+                "%s %s %s %.1fms account=%s",
+                scope["method"],
+                scope["path"],
+                status["code"],
+                (time.perf_counter() - started) * 1000,
+                current.account.id if current else "-",
+            )
+
+
+async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
+    async with state.sessionmaker() as session:
+        yield session
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    storage = DiskStorage(settings.data_dir / "files")
+
+    async def dispose_engine() -> None:
+        await engine.dispose()
+
+    app = Carnet(
+        route_handlers=[
+            *home.routes,
+            *auth.routes,
+            *passkeys.routes,
+            *timeline.routes,
+            *documents.routes,
+            *pwa.routes,
+            create_static_files_router(path="/static", directories=[HERE / "static"], send_as_attachment=False),
+        ],
+        state=State({"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine), "storage": storage}),
+        dependencies={"db": Provide(provide_db)},
+        middleware=[SessionMiddleware()],
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(
+            directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates
+        ),
+        csrf_config=CSRFConfig(
+            secret=settings.secret,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="strict",
+            cookie_name="__Host-csrftoken" if settings.secure_cookies else "csrftoken",
+        ),
+        exception_handlers=exception_handlers,
+        logging_config=LoggingConfig(
+            log_exceptions="always",
+            loggers={"carnet": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}},
+        ),
+        on_shutdown=[dispose_engine],
+        debug=False,
+    )
+    return app

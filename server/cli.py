@@ -1,0 +1,133 @@
+"""The `carnet` command: serve, migrate, demo data, activation codes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+
+import click
+
+from .config import SettingsError, load_settings
+
+
+def _settings():
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+async def _with_db(settings, work):
+    from .db import make_engine, make_sessionmaker
+    from .migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with make_sessionmaker(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+@click.group()
+def main() -> None:
+    """Carnet: a patient's shared medical record."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def nothing(_session):
+        return None
+
+    asyncio.run(_with_db(settings, nothing))
+    click.echo("Base de données à jour.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web server (migrating the database first)."""
+    import uvicorn
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def nothing(_session):
+        return None
+
+    asyncio.run(_with_db(settings, nothing))
+    click.echo(f"Carnet sur {settings.origin} (écoute {host}:{port}, environnement {settings.env})")
+    uvicorn.run(
+        "server.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # our own log line leaves out query strings and personal data
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@main.command()
+@click.option("--reset/--no-reset", default=False, help="Empty the database and files first.")
+def demo(reset: bool) -> None:
+    """Load the demo dossiers and print their activation codes."""
+    import shutil
+
+    from .demo import load_demo
+    from .storage import DiskStorage
+
+    settings = _settings()
+    if settings.env == "production":
+        raise click.ClickException("Pas de données de démonstration en production.")
+    if reset and settings.is_sqlite:
+        for suffix in ("", "-wal", "-shm"):
+            (settings.data_dir / f"carnet.sqlite3{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(settings.data_dir / "files", ignore_errors=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    storage = DiskStorage(settings.data_dir / "files")
+    result = asyncio.run(_with_db(settings, lambda session: load_demo(session, storage)))
+    click.echo(result.summary())
+
+
+@main.command("activation-code")
+@click.option("--ins", required=True, help="The patient's INS (15 characters).")
+@click.option("--given-name", help="Creates the patient if the INS is new.")
+@click.option("--family-name")
+@click.option("--birth-date", help="YYYY-MM-DD")
+@click.option("--sex", type=click.Choice(["F", "M"]))
+@click.option("--issued-by", default="Guichet CPAM", show_default=True)
+def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) -> None:
+    """Issue an activation code for a patient, as an insurance office would."""
+    from sqlmodel import select
+
+    from .accounts import issue_activation_code
+    from .dossiers import InvalidInput, create_patient
+    from .identifiers import normalize_ins
+    from .models import Patient
+
+    async def work(session):
+        found = (await session.exec(select(Patient).where(Patient.ins == normalize_ins(ins)))).first()
+        if found is None:
+            if not (given_name and family_name and birth_date and sex):
+                raise click.ClickException("Patient inconnu : donnez --given-name, --family-name, --birth-date et --sex.")
+            found, _ = await create_patient(
+                session, ins=ins, given_name=given_name, family_name=family_name,
+                birth_date=date.fromisoformat(birth_date), sex=sex,
+            )
+        return await issue_activation_code(session, patient=found, issued_by=issued_by)
+
+    try:
+        code = asyncio.run(_with_db(_settings(), work))
+    except (InvalidInput, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(code)

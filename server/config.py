@@ -1,0 +1,73 @@
+"""One settings object, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class SettingsError(RuntimeError):
+    """The environment describes a deployment Carnet refuses to run."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    secret: str = DEV_SECRET
+    origin: str = "http://localhost:8000"
+    rp_id: str = "localhost"
+    rp_name: str = "Carnet"
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    activation_max_attempts: int = 5
+    activation_lock_minutes: int = 15
+    page_size: int = 20
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return urlsplit(self.origin).scheme == "https"
+
+    @property
+    def session_cookie(self) -> str:
+        # "__Host-" binds the cookie to this exact host, over HTTPS only (RFC 6265bis 4.1.3.2).
+        return "__Host-carnet_session" if self.secure_cookies else "carnet_session"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check(self) -> None:
+        if self.env not in {"development", "test", "production"}:
+            raise SettingsError(f"CARNET_ENV must be development, test or production, not {self.env!r}")
+        if self.env == "production":
+            if self.secret == DEV_SECRET or len(self.secret) < 32:
+                raise SettingsError("CARNET_SECRET must be set to a random value of 32+ characters in production")
+            if not self.secure_cookies:
+                raise SettingsError("CARNET_ORIGIN must be https:// in production")
+        host = urlsplit(self.origin).hostname or ""
+        if host != self.rp_id and not host.endswith("." + self.rp_id):
+            raise SettingsError(f"CARNET_RP_ID {self.rp_id!r} must be the origin's host or a parent of it")
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("CARNET_DATA_DIR", "data")).resolve()
+    origin = env.get("CARNET_ORIGIN", "http://localhost:8000").rstrip("/")
+    settings = Settings(
+        env=env.get("CARNET_ENV", "development"),
+        data_dir=data_dir,
+        database_url=env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}",
+        secret=env.get("CARNET_SECRET", DEV_SECRET),
+        origin=origin,
+        rp_id=env.get("CARNET_RP_ID") or (urlsplit(origin).hostname or "localhost"),
+        session_idle_minutes=int(env.get("CARNET_SESSION_IDLE_MINUTES", "30")),
+    )
+    settings.check()
+    return settings

@@ -1,0 +1,137 @@
+"""Data functions for patients, professionals, dossiers and documents."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
+from .models import CATEGORIES, Account, Document, Dossier, Patient, Professional
+from .storage import Storage
+
+PROFESSIONS = {
+    "médecin": ("médecin", "médecin"),
+    "masseur-kinésithérapeute": ("masseur-kinésithérapeute", "masseuse-kinésithérapeute"),
+    "infirmier": ("infirmier", "infirmière"),
+    "pharmacien": ("pharmacien", "pharmacienne"),
+    "sage-femme": ("sage-femme", "sage-femme"),
+    "chirurgien-dentiste": ("chirurgien-dentiste", "chirurgienne-dentiste"),
+    "cardiologue": ("cardiologue", "cardiologue"),
+    "radiologue": ("radiologue", "radiologue"),
+}
+
+ALLOWED_MIME_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+class InvalidInput(ValueError):
+    """Input a person typed that Carnet refuses; the message is French and safe to show."""
+
+
+async def create_patient(
+    session: AsyncSession, *, ins: str, given_name: str, family_name: str, birth_date: date, sex: str
+) -> tuple[Patient, Dossier]:
+    """Create a patient and their (single) dossier."""
+    ins = normalize_ins(ins)
+    if not is_valid_ins(ins):
+        raise InvalidInput("Ce matricule INS n'est pas valide.")
+    existing = await session.exec(select(Patient).where(Patient.ins == ins))
+    if existing.first() is not None:
+        raise InvalidInput("Un dossier existe déjà pour ce matricule INS.")
+    patient = Patient(ins=ins, given_name=given_name, family_name=family_name, birth_date=birth_date, sex=sex)
+    session.add(patient)
+    await session.flush()  # no ORM relationships, so SQLAlchemy cannot order the inserts for us
+    dossier = Dossier(patient_id=patient.id)
+    session.add(dossier)
+    await session.commit()
+    return patient, dossier
+
+
+async def create_professional(
+    session: AsyncSession, *, rpps: str, given_name: str, family_name: str, profession: str, city: str
+) -> Professional:
+    if not is_valid_rpps(rpps):
+        raise InvalidInput("Ce numéro RPPS n'est pas valide.")
+    if profession not in PROFESSIONS:
+        raise InvalidInput("Profession inconnue.")
+    existing = await session.exec(select(Professional).where(Professional.rpps == rpps))
+    if existing.first() is not None:
+        raise InvalidInput("Ce numéro RPPS est déjà enregistré.")
+    professional = Professional(
+        rpps=rpps, given_name=given_name, family_name=family_name, profession=profession, city=city
+    )
+    session.add(professional)
+    await session.commit()
+    return professional
+
+
+async def add_document(
+    session: AsyncSession,
+    storage: Storage,
+    *,
+    dossier: Dossier,
+    title: str,
+    category: str,
+    event_date: date,
+    filename: str,
+    mime_type: str,
+    data: bytes,
+    author: Professional | None = None,
+    source: str = "",
+    added_by: Account | None = None,
+    commit: bool = True,
+) -> Document:
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise InvalidInput("Le titre doit faire entre 1 et 200 caractères.")
+    if category not in CATEGORIES:
+        raise InvalidInput("Catégorie inconnue.")
+    if mime_type not in ALLOWED_MIME_TYPES:
+        raise InvalidInput("Seuls les fichiers PDF, PNG, JPEG et texte sont acceptés.")
+    if not data or len(data) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput("Le fichier doit faire entre 1 octet et 20 Mo.")
+    key, digest = storage.put(data)
+    document = Document(
+        dossier_id=dossier.id,
+        title=title,
+        category=category,
+        event_date=event_date,
+        author_professional_id=author.id if author else None,
+        source=source,
+        storage_key=key,
+        filename=filename,
+        mime_type=mime_type,
+        size=len(data),
+        sha256=digest,
+        added_by_account_id=added_by.id if added_by else None,
+    )
+    session.add(document)
+    if commit:
+        await session.commit()
+    return document
+
+
+async def dossier_documents(session: AsyncSession, *, dossier_id: str) -> list[Document]:
+    """Every document of a dossier that is not deleted, newest first."""
+    result = await session.exec(
+        select(Document)
+        .where(Document.dossier_id == dossier_id, Document.deleted_at.is_(None))  # type: ignore[union-attr]
+        .order_by(Document.event_date.desc(), Document.created_at.desc())  # type: ignore[attr-defined]
+    )
+    return list(result.all())
+
+
+async def professionals_by_id(session: AsyncSession, ids: set[str]) -> dict[str, Professional]:
+    if not ids:
+        return {}
+    result = await session.exec(select(Professional).where(Professional.id.in_(ids)))  # type: ignore[attr-defined]
+    return {p.id: p for p in result.all()}
+
+
+def professional_title(professional: Professional) -> str:
+    """"Dr Claire Bernard, médecin" style label, in French."""
+    doctor = professional.profession in {"médecin", "cardiologue", "radiologue", "chirurgien-dentiste"}
+    prefix = "Dr " if doctor else ""
+    return f"{prefix}{professional.given_name} {professional.family_name}"

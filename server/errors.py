@@ -1,0 +1,75 @@
+"""Every refusal and failure answered in French, as a page, a fragment or JSON; never a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger("carnet.errors")
+
+MESSAGES = {
+    400: ("Demande incorrecte", "Les informations envoyées ne sont pas valides. Vérifiez-les et recommencez."),
+    403: ("Action refusée", "La page a expiré ou l'action n'est pas autorisée. Rechargez la page et recommencez."),
+    404: ("Page introuvable", "Cette page n'existe pas, ou vous n'y avez pas accès."),
+    405: ("Action impossible", "Cette action n'est pas possible ici."),
+    413: ("Fichier trop lourd", "Le fichier envoyé est trop lourd."),
+    429: ("Trop d'essais", "Trop d'essais en peu de temps. Patientez quelques minutes."),
+    500: ("Une erreur est survenue", "Nous n'avons pas pu traiter votre demande. Réessayez dans un instant."),
+}
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "") or request.headers.get(
+        "content-type", ""
+    ).startswith("application/json")
+
+
+def error_response(request: Request, status: int, message: str | None = None) -> Response:
+    title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+    text = message or default
+    if wants_json(request):
+        return Response({"error": text}, status_code=status)
+    return Template(
+        "partials/error.html" if request.headers.get("hx-request") else "error.html",
+        context={"title": title, "message": text, "status": status},
+        status_code=status,
+    )
+
+
+def on_not_authorized(request: Request, _exc: NotAuthorizedException) -> Response:
+    if wants_json(request):
+        return Response({"error": "Votre session a expiré. Reconnectez-vous."}, status_code=401)
+    if request.headers.get("hx-request"):
+        return Response(None, status_code=204, headers={"HX-Redirect": "/connexion"})
+    return Redirect("/connexion", status_code=303)
+
+
+def on_http_exception(request: Request, exc: HTTPException) -> Response:
+    return error_response(request, exc.status_code)
+
+
+def on_not_found(request: Request, _exc: NotFoundException) -> Response:
+    # One answer for "does not exist" and "not yours": a refusal never reveals existence.
+    return error_response(request, 404)
+
+
+def on_csrf(request: Request, _exc: PermissionDeniedException) -> Response:
+    return error_response(request, 403)
+
+
+def on_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+exception_handlers = {
+    NotAuthorizedException: on_not_authorized,
+    NotFoundException: on_not_found,
+    PermissionDeniedException: on_csrf,
+    HTTPException: on_http_exception,
+    Exception: on_error,
+}

@@ -1,0 +1,273 @@
+"""Every table of Carnet's domain (DESIGN.md), in one place, in families."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def new_id() -> str:
+    """An opaque identifier, safe to show in a URL."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    """Aware UTC, as SQLModel's datetime columns require; shown in Paris time."""
+    return datetime.now(UTC)
+
+
+CATEGORIES: dict[str, str] = {
+    "compte_rendu": "Compte rendu",
+    "ordonnance": "Ordonnance",
+    "biologie": "Biologie",
+    "imagerie": "Imagerie",
+    "vaccination": "Vaccination",
+    "certificat": "Certificat",
+    "synthese": "Synthèse médicale",
+    "remboursement": "Remboursements",
+    "note_patient": "Notes du patient",
+}
+
+
+# --- people ---------------------------------------------------------------
+
+
+class Patient(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    ins: str = Field(max_length=15, unique=True, index=True)
+    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=100)
+    birth_date: date
+    sex: str = Field(max_length=1)  # "F" or "M", as the NIR says
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Professional(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    rpps: str = Field(max_length=11, unique=True, index=True)
+    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=100)
+    profession: str = Field(max_length=60)
+    city: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Account(SQLModel, table=True):
+    """Someone who logs in with passkeys: a patient, a caregiver or a professional."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    # The WebAuthn user handle: random, never personal data (WebAuthn L3, 14.6.1).
+    user_handle: str = Field(default_factory=lambda: uuid.uuid4().hex, unique=True, index=True)
+    display_name: str = Field(max_length=200)
+    patient_id: str | None = Field(default=None, foreign_key="patient.id", unique=True)
+    professional_id: str | None = Field(default=None, foreign_key="professional.id", unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- credentials and sessions ----------------------------------------------
+
+
+class Passkey(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    credential_id: str = Field(max_length=1400, unique=True, index=True)  # base64url
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sign_count: int = 0
+    name: str = Field(max_length=60)
+    transports: str = ""
+    backed_up: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = None
+
+
+class ActivationCode(SQLModel, table=True):
+    """A code handed out in person; only its hash is kept."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    patient_id: str | None = Field(default=None, foreign_key="patient.id", index=True)
+    professional_id: str | None = Field(default=None, foreign_key="professional.id", index=True)
+    issued_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A server-side session; the cookie holds a token, the table its hash."""
+
+    id: str = Field(max_length=64, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    # False while an activation waits for its first passkey.
+    authenticated: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    data: str = "{}"
+
+
+class PasskeyChallenge(SQLModel, table=True):
+    id: str = Field(max_length=64, primary_key=True)
+    challenge: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    purpose: str = Field(max_length=20)  # "register" or "login"
+    account_id: str | None = Field(default=None, foreign_key="account.id")
+    expires_at: datetime
+
+
+class Throttle(SQLModel, table=True):
+    """Failed attempts per key ("activation-ip:…", "share-code:…") and the lock they earn."""
+
+    key: str = Field(max_length=200, primary_key=True)
+    failures: int = 0
+    window_started_at: datetime = Field(default_factory=utcnow)
+    locked_until: datetime | None = None
+
+
+# --- the dossier --------------------------------------------------------------
+
+
+class Dossier(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    patient_id: str = Field(foreign_key="patient.id", unique=True)
+    state: str = Field(default="open", max_length=10)  # "open" or "closed"
+    emergency_opt_out: bool = False
+    medecin_traitant_id: str | None = Field(default=None, foreign_key="professional.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class Document(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    title: str = Field(max_length=200)
+    category: str = Field(max_length=30)
+    event_date: date
+    author_professional_id: str | None = Field(default=None, foreign_key="professional.id")
+    source: str = Field(default="", max_length=200)  # a lab, a hospital, the Assurance Maladie
+    storage_key: str = Field(max_length=200)
+    filename: str = Field(max_length=200)
+    mime_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    hidden: bool = False
+    deleted_at: datetime | None = None
+    added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Grant(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    professional_id: str = Field(foreign_key="professional.id", index=True)
+    categories: str = ""  # comma-separated category codes; empty means every category
+    starts_at: datetime = Field(default_factory=utcnow)
+    ends_at: datetime | None = None
+    revoked_at: datetime | None = None
+    share_code_id: str | None = Field(default=None, foreign_key="sharecode.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Block(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    professional_id: str = Field(foreign_key="professional.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    lifted_at: datetime | None = None
+
+
+class ShareCode(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    categories: str = ""
+    grant_days: int | None = None  # None: the grant has no end
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by_professional_id: str | None = Field(default=None, foreign_key="professional.id")
+
+
+class Delegation(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    caregiver_account_id: str = Field(foreign_key="account.id", index=True)
+    relationship: str = Field(max_length=20)  # "parent", "tuteur", "proche"
+    starts_at: datetime = Field(default_factory=utcnow)
+    ends_at: datetime | None = None
+    revoked_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EmergencyAccess(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    professional_id: str = Field(foreign_key="professional.id", index=True)
+    reason: str = Field(max_length=1000)
+    starts_at: datetime = Field(default_factory=utcnow)
+    ends_at: datetime
+    reviewed_at: datetime | None = None
+    review_outcome: str | None = Field(default=None, max_length=20)  # "kept" or "blocked"
+
+
+# --- the access log -------------------------------------------------------------
+
+
+class AccessEvent(SQLModel, table=True):
+    """One line of a dossier's access log: append-only, hash-chained per dossier."""
+
+    __table_args__ = (UniqueConstraint("dossier_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    seq: int
+    at: datetime
+    action: str = Field(max_length=40)
+    actor_account_id: str | None = Field(default=None, max_length=32)
+    actor_kind: str = Field(max_length=20)  # patient, caregiver, professional, system
+    actor_name: str = Field(max_length=200)
+    actor_profession: str = Field(default="", max_length=60)
+    actor_rpps: str = Field(default="", max_length=11)
+    on_behalf_of: str = Field(default="", max_length=200)
+    right: str = Field(default="", max_length=40)
+    document_id: str | None = Field(default=None, max_length=32)
+    document_title: str = Field(default="", max_length=200)
+    detail: str = Field(default="", max_length=1000)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class ChainHead(SQLModel, table=True):
+    """The last event of each dossier's chain: the row appends lock."""
+
+    dossier_id: str = Field(foreign_key="dossier.id", primary_key=True)
+    seq: int = 0
+    hash: str = Field(default="0" * 64, max_length=64)
+
+
+class Notification(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    event_id: int = Field(foreign_key="accessevent.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime | None = None
+
+
+class PushSubscription(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    endpoint: str = Field(max_length=1000, unique=True)
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)

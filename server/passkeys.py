@@ -1,0 +1,205 @@
+"""The passkey ceremonies: the only module that talks to py_webauthn.
+
+Each ceremony is two steps (options, verify). The challenge is stored server-side,
+expires after five minutes and is deleted *before* the response is verified, so it
+can be used once (WebAuthn L3, 13.4.3: "challenges ... MUST be ... used only once").
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from .accounts import hash_secret
+from .config import Settings
+from .models import Account, Passkey, PasskeyChallenge, utcnow
+
+CHALLENGE_LIFETIME = timedelta(minutes=5)
+
+
+class PasskeyRefused(Exception):
+    """A ceremony failed; the message is French and safe to show."""
+
+
+async def _store_challenge(session: AsyncSession, *, challenge: bytes, purpose: str, account: Account | None) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasskeyChallenge(
+            id=hash_secret(token),
+            challenge=challenge,
+            purpose=purpose,
+            account_id=account.id if account else None,
+            expires_at=utcnow() + CHALLENGE_LIFETIME,
+        )
+    )
+    await session.commit()
+    return token
+
+
+async def _take_challenge(session: AsyncSession, *, token: str | None, purpose: str) -> PasskeyChallenge:
+    """Fetch and delete the challenge in one go, so that it can never be replayed."""
+    row = await session.get(PasskeyChallenge, hash_secret(token)) if token else None
+    if row is None:
+        raise PasskeyRefused("Cette demande a expiré ou a déjà servi. Recommencez.")
+    await session.delete(row)
+    await session.commit()
+    if row.purpose != purpose or row.expires_at <= utcnow():
+        raise PasskeyRefused("Cette demande a expiré ou a déjà servi. Recommencez.")
+    return row
+
+
+async def account_passkeys(session: AsyncSession, *, account: Account) -> list[Passkey]:
+    result = await session.exec(
+        select(Passkey).where(Passkey.account_id == account.id).order_by(Passkey.created_at)  # type: ignore[arg-type]
+    )
+    return list(result.all())
+
+
+async def begin_registration(session: AsyncSession, settings: Settings, *, account: Account) -> tuple[str, str]:
+    """Return (challenge token, options JSON) for navigator.credentials.create()."""
+    existing = await account_passkeys(session, account=account)
+    options = generate_registration_options(
+        rp_id=settings.rp_id,
+        rp_name=settings.rp_name,
+        user_id=account.user_handle.encode(),
+        user_name=account.display_name,
+        user_display_name=account.display_name,
+        # Discoverable credential and user verification, both required (DESIGN.md):
+        # the passkey alone identifies and verifies the person.
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            user_verification=UserVerificationRequirement.REQUIRED,
+        ),
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id)) for p in existing],
+        timeout=CHALLENGE_LIFETIME.seconds * 1000,
+    )
+    token = await _store_challenge(session, challenge=options.challenge, purpose="register", account=account)
+    return token, options_to_json(options)
+
+
+async def finish_registration(
+    session: AsyncSession, settings: Settings, *, token: str | None, account: Account, credential: str, name: str
+) -> Passkey:
+    challenge = await _take_challenge(session, token=token, purpose="register")
+    if challenge.account_id != account.id:
+        raise PasskeyRefused("Cette demande a expiré ou a déjà servi. Recommencez.")
+    try:
+        verified = verify_registration_response(
+            credential=credential,
+            expected_challenge=challenge.challenge,
+            expected_rp_id=settings.rp_id,
+            expected_origin=settings.origin,
+            require_user_verification=True,
+        )
+    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+        raise PasskeyRefused("La clé d'accès n'a pas pu être vérifiée.") from exc
+    try:
+        transports = ",".join(json.loads(credential).get("response", {}).get("transports", []) or [])
+    except (ValueError, AttributeError):
+        transports = ""
+    passkey = Passkey(
+        account_id=account.id,
+        credential_id=bytes_to_base64url(verified.credential_id),
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+        name=clean_passkey_name(name),
+        transports=transports[:200],
+        backed_up=verified.credential_backed_up,
+    )
+    session.add(passkey)
+    await session.commit()
+    return passkey
+
+
+def clean_passkey_name(name: str) -> str:
+    name = " ".join(name.split())[:60]
+    return name or "Clé d'accès"
+
+
+async def begin_login(session: AsyncSession, settings: Settings) -> tuple[str, str]:
+    """Options for a username-less login: no allowCredentials, the passkey says who."""
+    options = generate_authentication_options(
+        rp_id=settings.rp_id,
+        user_verification=UserVerificationRequirement.REQUIRED,
+        timeout=CHALLENGE_LIFETIME.seconds * 1000,
+    )
+    token = await _store_challenge(session, challenge=options.challenge, purpose="login", account=None)
+    return token, options_to_json(options)
+
+
+async def finish_login(session: AsyncSession, settings: Settings, *, token: str | None, credential: str) -> Account:
+    challenge = await _take_challenge(session, token=token, purpose="login")
+    refused = PasskeyRefused("Cette clé d'accès n'est pas reconnue.")
+    try:
+        parsed = json.loads(credential)
+        credential_id = parsed["id"]
+        user_handle = base64url_to_bytes(parsed["response"]["userHandle"]).decode()
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise refused from exc
+    result = await session.exec(select(Passkey).where(Passkey.credential_id == credential_id))
+    passkey = result.first()
+    account = await session.get(Account, passkey.account_id) if passkey else None
+    # The user handle the authenticator returns must be the one we gave this credential
+    # (WebAuthn L3, 7.2 step 6).
+    if passkey is None or account is None or account.user_handle != user_handle:
+        raise refused
+    try:
+        verified = verify_authentication_response(
+            credential=credential,
+            expected_challenge=challenge.challenge,
+            expected_rp_id=settings.rp_id,
+            expected_origin=settings.origin,
+            credential_public_key=passkey.public_key,
+            credential_current_sign_count=passkey.sign_count,
+            require_user_verification=True,
+        )
+    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
+        raise PasskeyRefused("La clé d'accès n'a pas pu être vérifiée.") from exc
+    passkey.sign_count = verified.new_sign_count
+    passkey.backed_up = verified.credential_backed_up
+    passkey.last_used_at = utcnow()
+    session.add(passkey)
+    await session.commit()
+    return account
+
+
+async def rename_passkey(session: AsyncSession, *, account: Account, passkey_id: str, name: str) -> bool:
+    passkey = await session.get(Passkey, passkey_id)
+    if passkey is None or passkey.account_id != account.id:
+        return False
+    passkey.name = clean_passkey_name(name)
+    session.add(passkey)
+    await session.commit()
+    return True
+
+
+async def remove_passkey(session: AsyncSession, *, account: Account, passkey_id: str) -> bool:
+    """Remove one passkey, never the last one (the account would be locked out)."""
+    passkeys = await account_passkeys(session, account=account)
+    target = next((p for p in passkeys if p.id == passkey_id), None)
+    if target is None:
+        return False
+    if len(passkeys) == 1:
+        raise PasskeyRefused("Impossible de supprimer votre dernière clé d'accès : ajoutez-en une autre d'abord.")
+    await session.delete(target)
+    await session.commit()
+    return True

@@ -1,0 +1,34 @@
+"""Turning a stored document into something a phone can show: PDF pages as images."""
+
+from __future__ import annotations
+
+import io
+
+import pypdfium2
+
+PAGE_WIDTH_PX = 1000
+MAX_PAGES = 50
+
+
+def pdf_page_count(data: bytes) -> int:
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        return min(len(pdf), MAX_PAGES)
+    finally:
+        pdf.close()
+
+
+def pdf_page_png(data: bytes, page_number: int) -> bytes | None:
+    """Page `page_number` (1-based) as a PNG about 1000 px wide, or None if there is no such page."""
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        if not 1 <= page_number <= min(len(pdf), MAX_PAGES):
+            return None
+        page = pdf[page_number - 1]
+        scale = PAGE_WIDTH_PX / page.get_width()
+        image = page.render(scale=scale).to_pil()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+    finally:
+        pdf.close()

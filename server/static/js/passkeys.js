@@ -1,0 +1,169 @@
+// Passkey ceremonies: the only part of Carnet that needs JavaScript (WebAuthn does).
+// Options come from the server as JSON; newer browsers parse them natively, older ones
+// use the small base64url fallback below.
+(function () {
+  "use strict";
+
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  function b64urlToBuffer(value) {
+    var base64 = value.replace(/-/g, "+").replace(/_/g, "/");
+    var padded = base64 + "===".slice((base64.length + 3) % 4);
+    var binary = atob(padded);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes.buffer;
+  }
+
+  function bufferToB64url(buffer) {
+    var bytes = new Uint8Array(buffer);
+    var binary = "";
+    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function creationOptions(json) {
+    if (window.PublicKeyCredential && PublicKeyCredential.parseCreationOptionsFromJSON) {
+      return PublicKeyCredential.parseCreationOptionsFromJSON(json);
+    }
+    var o = Object.assign({}, json);
+    o.challenge = b64urlToBuffer(json.challenge);
+    o.user = Object.assign({}, json.user, { id: b64urlToBuffer(json.user.id) });
+    o.excludeCredentials = (json.excludeCredentials || []).map(function (c) {
+      return Object.assign({}, c, { id: b64urlToBuffer(c.id) });
+    });
+    return o;
+  }
+
+  function requestOptions(json) {
+    if (window.PublicKeyCredential && PublicKeyCredential.parseRequestOptionsFromJSON) {
+      return PublicKeyCredential.parseRequestOptionsFromJSON(json);
+    }
+    var o = Object.assign({}, json);
+    o.challenge = b64urlToBuffer(json.challenge);
+    o.allowCredentials = (json.allowCredentials || []).map(function (c) {
+      return Object.assign({}, c, { id: b64urlToBuffer(c.id) });
+    });
+    return o;
+  }
+
+  function credentialJSON(cred) {
+    if (typeof cred.toJSON === "function") {
+      try { return cred.toJSON(); } catch (e) { /* fall through */ }
+    }
+    var r = cred.response;
+    var response = { clientDataJSON: bufferToB64url(r.clientDataJSON) };
+    if (r.attestationObject) {
+      response.attestationObject = bufferToB64url(r.attestationObject);
+      response.transports = typeof r.getTransports === "function" ? r.getTransports() : [];
+    } else {
+      response.authenticatorData = bufferToB64url(r.authenticatorData);
+      response.signature = bufferToB64url(r.signature);
+      response.userHandle = r.userHandle ? bufferToB64url(r.userHandle) : null;
+    }
+    return {
+      id: cred.id,
+      rawId: bufferToB64url(cred.rawId),
+      type: cred.type,
+      response: response,
+      clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
+      authenticatorAttachment: cred.authenticatorAttachment || null,
+    };
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "x-csrftoken": csrf() },
+      body: JSON.stringify(body || {}),
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) throw new Error(data.error || "Une erreur est survenue. Réessayez.");
+        return data;
+      });
+    });
+  }
+
+  function showError(box, error) {
+    var el = box.querySelector("[data-passkey-error]");
+    if (!el) return;
+    var message = error && error.name === "NotAllowedError"
+      ? "L'opération a été annulée ou a expiré. Réessayez."
+      : error && error.name === "InvalidStateError"
+        ? "Cet appareil a déjà une clé d'accès pour ce compte."
+        : (error && error.message) || "Une erreur est survenue. Réessayez.";
+    el.textContent = message;
+    el.hidden = false;
+  }
+
+  function go(url) { window.location.assign(url || "/"); }
+
+  function register(box, button) {
+    var nameInput = box.querySelector("#passkey-name");
+    button.disabled = true;
+    post("/cle/options")
+      .then(function (options) { return navigator.credentials.create({ publicKey: creationOptions(options) }); })
+      .then(function (cred) {
+        return post("/cle/verification", {
+          credential: JSON.stringify(credentialJSON(cred)),
+          name: nameInput ? nameInput.value : "",
+        });
+      })
+      .then(function (data) { go(data.redirect || box.dataset.next); })
+      .catch(function (error) { showError(box, error); })
+      .finally(function () { button.disabled = false; });
+  }
+
+  var pendingConditional = null;
+
+  function login(box, options) {
+    return post("/connexion/options").then(function (json) {
+      var request = { publicKey: requestOptions(json) };
+      if (options && options.conditional) {
+        pendingConditional = new AbortController();
+        request.mediation = "conditional";
+        request.signal = pendingConditional.signal;
+      }
+      return navigator.credentials.get(request);
+    }).then(function (cred) {
+      return post("/connexion/verification", { credential: JSON.stringify(credentialJSON(cred)) });
+    }).then(function (data) { go(data.redirect || box.dataset.next); });
+  }
+
+  function startAutofill() {
+    var box = document.querySelector("[data-passkey-login]");
+    if (!box || !window.PublicKeyCredential || !PublicKeyCredential.isConditionalMediationAvailable) return;
+    PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
+      if (available && !pendingConditional) {
+        login(box, { conditional: true }).catch(function (error) {
+          if (error && error.name !== "AbortError") showError(box, error);
+        });
+      }
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-passkey-action]");
+    if (!button) return;
+    var action = button.dataset.passkeyAction;
+    if (!window.PublicKeyCredential) {
+      showError(button.closest("[data-passkey-register], [data-passkey-login]"), new Error("Ce navigateur ne gère pas les clés d'accès."));
+      return;
+    }
+    if (action === "register") {
+      register(button.closest("[data-passkey-register]"), button);
+    } else if (action === "login") {
+      var box = button.closest("[data-passkey-login]");
+      if (pendingConditional) { pendingConditional.abort(); pendingConditional = null; }
+      button.disabled = true;
+      login(box, {}).catch(function (error) { showError(box, error); }).finally(function () { button.disabled = false; });
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", startAutofill);
+  document.addEventListener("htmx:afterSettle", function () { pendingConditional = null; startAutofill(); });
+})();

@@ -1,0 +1,50 @@
+"""Jinja filters that speak French: dates, months, sizes, categories."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from litestar.plugins.jinja import JinjaTemplateEngine
+
+from .models import CATEGORIES
+
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+
+
+def date_fr(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(PARIS)
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def datetime_fr(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(PARIS)
+    return f"{date_fr(value)} à {value.hour} h {value.minute:02d}"
+
+
+def month_fr(value: date) -> str:
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+def filesize_fr(size: int) -> str:
+    if size < 1024:
+        return f"{size} o"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} Ko"
+    return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
+
+
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, month_fr=month_fr, filesize_fr=filesize_fr)
+    env.globals.update(CATEGORIES=CATEGORIES, category_label=lambda code: CATEGORIES.get(code, code))
+    env.trim_blocks = True
+    env.lstrip_blocks = True

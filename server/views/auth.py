@@ -1,0 +1,176 @@
+"""Activation, passkey ceremonies, login, logout and recovery."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import accounts, passkeys
+from ..config import Settings
+from ..guards import enrolling_or_logged_in
+from ..session_middleware import session_cookie
+from .forms import Form, parse_date, text
+
+CEREMONY_COOKIE = "carnet_ceremony"
+
+
+def ceremony_cookie(token: str | None) -> Cookie:
+    return Cookie(key=CEREMONY_COOKIE, value=token or "", path="/", httponly=True, samesite="strict", max_age=300 if token else 0)
+
+
+def client_key(request: Request) -> str:
+    return f"activation-client:{request.client.host if request.client else 'unknown'}"
+
+
+@get("/activer")
+async def activation_form() -> Template:
+    return Template("activate.html")
+
+
+@post("/activer", status_code=200)
+async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
+    settings: Settings = request.app.state.settings
+    code, raw_date = text(data, "code", limit=40), text(data, "birth_date", limit=20)
+    birth_date = parse_date(raw_date)
+
+    def again(error: str, status: int = 400) -> Template:
+        return Template("activate.html", context={"error": error, "code": code, "birth_date": raw_date}, status_code=status)
+
+    if not code or birth_date is None:
+        return again("Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA).")
+    lock = timedelta(minutes=settings.activation_lock_minutes)
+    try:
+        await accounts.check_throttle(db, key=client_key(request))
+        activation, account = await accounts.redeem_activation(
+            db, code=code, birth_date=birth_date, max_attempts=settings.activation_max_attempts, lock=lock
+        )
+    except accounts.TooManyAttempts:
+        return again(f"Trop d'essais. Réessayez dans {settings.activation_lock_minutes} minutes.", 429)
+    except accounts.ActivationRefused as refused:
+        await accounts.record_failure(db, key=client_key(request), limit=20, lock=lock)
+        return again(str(refused))
+    token = await accounts.start_session(
+        db, account=account, authenticated=False, replacing=request.auth, data={"activation_id": activation.id}
+    )
+    return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
+
+
+@get("/activer/cle", guards=[enrolling_or_logged_in])
+async def enrol_page() -> Template:
+    return Template("enrol.html")
+
+
+@post("/cle/options", guards=[enrolling_or_logged_in], status_code=200)
+async def registration_options(request: Request, db: AsyncSession) -> Response:
+    token, options = await passkeys.begin_registration(db, request.app.state.settings, account=request.user.account)
+    return Response(options, media_type="application/json", cookies=[ceremony_cookie(token)])
+
+
+@post("/cle/verification", guards=[enrolling_or_logged_in], status_code=200)
+async def registration_verify(request: Request, db: AsyncSession, data: dict[str, Any]) -> Response:
+    settings: Settings = request.app.state.settings
+    current = request.user
+    try:
+        await passkeys.finish_registration(
+            db,
+            settings,
+            token=request.cookies.get(CEREMONY_COOKIE),
+            account=current.account,
+            credential=str(data.get("credential", "")),
+            name=str(data.get("name", "")),
+        )
+    except passkeys.PasskeyRefused as refused:
+        return Response({"error": str(refused)}, status_code=400, cookies=[ceremony_cookie(None)])
+    if current.row.authenticated:
+        return Response({"redirect": "/cles"}, cookies=[ceremony_cookie(None)])
+    # The activation (or recovery) is complete: spend the code and rotate to a full session.
+    await accounts.finish_activation(db, activation_id=current.data.get("activation_id", ""))
+    activated = "activation_id" in current.data
+    token = await accounts.start_session(
+        db,
+        account=current.account,
+        authenticated=True,
+        replacing=request.auth,
+        data={"show_recovery_codes": True} if activated else {},
+    )
+    return Response(
+        {"redirect": "/activer/codes" if activated else "/"},
+        cookies=[ceremony_cookie(None), session_cookie(settings, token)],
+    )
+
+
+@get("/activer/codes", guards=[enrolling_or_logged_in])
+async def recovery_codes(request: Request, db: AsyncSession) -> Template:
+    current = request.user
+    data = current.data
+    codes = None
+    if data.pop("show_recovery_codes", False) and current.row.authenticated:
+        await accounts.save_session_data(db, current=current, data=data)
+        codes = await accounts.replace_recovery_codes(db, account=current.account)
+    return Template("recovery_codes.html", context={"codes": codes})
+
+
+@get("/connexion")
+async def login_page(request: Request) -> Response:
+    if request.user and request.user.row.authenticated:
+        return Redirect("/", status_code=303)
+    return Template("login.html")
+
+
+@post("/connexion/options", status_code=200)
+async def login_options(request: Request, db: AsyncSession) -> Response:
+    token, options = await passkeys.begin_login(db, request.app.state.settings)
+    return Response(options, media_type="application/json", cookies=[ceremony_cookie(token)])
+
+
+@post("/connexion/verification", status_code=200)
+async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any]) -> Response:
+    settings: Settings = request.app.state.settings
+    try:
+        account = await passkeys.finish_login(
+            db, settings, token=request.cookies.get(CEREMONY_COOKIE), credential=str(data.get("credential", ""))
+        )
+    except passkeys.PasskeyRefused as refused:
+        return Response({"error": str(refused)}, status_code=400, cookies=[ceremony_cookie(None)])
+    token = await accounts.start_session(db, account=account, authenticated=True, replacing=request.auth)
+    return Response({"redirect": "/"}, cookies=[ceremony_cookie(None), session_cookie(settings, token)])
+
+
+@post("/deconnexion", status_code=200)
+async def logout(request: Request, db: AsyncSession) -> Redirect:
+    if request.auth:
+        await accounts.end_session(db, token=request.auth)
+    return Redirect("/connexion", status_code=303, cookies=[session_cookie(request.app.state.settings, None)])
+
+
+@get("/recuperation")
+async def recovery_form() -> Template:
+    return Template("recovery.html")
+
+
+@post("/recuperation", status_code=200)
+async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
+    settings: Settings = request.app.state.settings
+    lock = timedelta(minutes=settings.activation_lock_minutes)
+    key = f"recovery-client:{request.client.host if request.client else 'unknown'}"
+    try:
+        await accounts.check_throttle(db, key=key)
+    except accounts.TooManyAttempts:
+        return Template("recovery.html", context={"error": "Trop d'essais. Réessayez plus tard."}, status_code=429)
+    account = await accounts.use_recovery_code(db, code=text(data, "recovery_code", limit=40))
+    if account is None:
+        await accounts.record_failure(db, key=key, limit=settings.activation_max_attempts, lock=lock)
+        return Template("recovery.html", context={"error": "Ce code de secours n'est pas valide ou a déjà servi."}, status_code=400)
+    token = await accounts.start_session(db, account=account, authenticated=False, replacing=request.auth)
+    return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
+
+
+routes = [
+    activation_form, activate, enrol_page, registration_options, registration_verify, recovery_codes,
+    login_page, login_options, login_verify, logout, recovery_form, recover,
+]

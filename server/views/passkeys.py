@@ -1,0 +1,51 @@
+"""Managing one's passkeys and recovery codes."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import accounts, passkeys
+from ..guards import logged_in
+from .forms import Form, text
+
+
+async def passkeys_page(request: Request, db: AsyncSession, *, error: str | None = None, status: int = 200) -> Template:
+    account = request.user.account
+    context = {
+        "passkeys": await passkeys.account_passkeys(db, account=account),
+        "codes_left": await accounts.recovery_codes_left(db, account=account),
+        "error": error,
+    }
+    return Template("passkeys.html", context=context, status_code=status)
+
+
+@get("/cles", guards=[logged_in])
+async def list_passkeys(request: Request, db: AsyncSession) -> Template:
+    return await passkeys_page(request, db)
+
+
+@post("/cles/{passkey_id:str}/nom", guards=[logged_in], status_code=200)
+async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: Form) -> Response:
+    await passkeys.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=text(data, "name", limit=60))
+    return Redirect("/cles", status_code=303)
+
+
+@post("/cles/{passkey_id:str}/suppression", guards=[logged_in], status_code=200)
+async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Response:
+    try:
+        await passkeys.remove_passkey(db, account=request.user.account, passkey_id=passkey_id)
+    except passkeys.PasskeyRefused as refused:
+        return await passkeys_page(request, db, error=str(refused), status=400)
+    return Redirect("/cles", status_code=303)
+
+
+@post("/cles/codes-de-secours", guards=[logged_in], status_code=200)
+async def new_recovery_codes(request: Request, db: AsyncSession) -> Template:
+    codes = await accounts.replace_recovery_codes(db, account=request.user.account)
+    return Template("recovery_codes.html", context={"codes": codes})
+
+
+routes = [list_passkeys, rename, remove, new_recovery_codes]

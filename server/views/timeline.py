@@ -1,0 +1,99 @@
+"""The timeline: a dossier's documents, newest first, grouped by month, filtered and searched."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode
+
+from litestar import Response, get, post
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import accounts
+from ..guards import logged_in
+from ..models import CATEGORIES, Document
+from ..reading import author_labels, open_dossier
+from .forms import Form, text
+
+MAX_SAVED_SEARCHES = 20
+
+
+def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "", page: int = 1) -> str:
+    params = {k: v for k, v in (("categorie", category), ("recherche", search_token)) if v}
+    if page > 1:
+        params["page"] = str(page)
+    return f"/dossiers/{dossier_id}" + (f"?{urlencode(params)}" if params else "")
+
+
+def matches(document: Document, *, category: str, query: str) -> bool:
+    return (not category or document.category == category) and (not query or query.casefold() in document.title.casefold())
+
+
+async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str, page: int) -> dict:
+    view = await open_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    category = category if category in CATEGORIES else ""
+    # The search words live in the server-side session; the URL carries only an opaque token,
+    # so document titles never end up in the address bar, the history or a proxy's log.
+    query = request.user.data.get("searches", {}).get(token, "") if token else ""
+    found = [d for d in view.documents if matches(d, category=category, query=query)]
+    page = max(page, 1)
+    size = request.app.state.settings.page_size
+    start = (page - 1) * size
+    documents = found[start : start + size]
+    return {
+        "view": view,
+        "documents": documents,
+        "authors": await author_labels(db, documents),
+        "previous": found[start - 1] if 0 < start <= len(found) else None,
+        "total": len(found),
+        "category": category,
+        "query": query,
+        "page": page,
+        "next_url": timeline_url(dossier_id, category=category, search_token=token, page=page + 1)
+        if start + size < len(found)
+        else None,
+    }
+
+
+@get("/dossiers/{dossier_id:str}", guards=[logged_in])
+async def timeline(
+    request: HTMXRequest,
+    db: AsyncSession,
+    dossier_id: str,
+    categorie: str | None = None,
+    recherche: str | None = None,
+    page: int = 1,
+) -> Template:
+    context = await timeline_context(request, db, dossier_id, category=categorie or "", token=recherche or "", page=page)
+    target = request.htmx.target if request.htmx else None
+    if target == "timeline-results":
+        return Template("partials/timeline_results.html", context=context)
+    if target and target.startswith("more-"):
+        return Template("partials/timeline_items.html", context=context)
+    return Template("timeline.html", context=context)
+
+
+@post("/dossiers/{dossier_id:str}/recherche", guards=[logged_in], status_code=200)
+async def search(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: Form) -> Response:
+    category = text(data, "categorie", limit=30)
+    category = category if category in CATEGORIES else ""
+    query = text(data, "q", limit=100)
+    token = ""
+    if query:
+        current = request.user
+        session_data = current.data
+        searches: dict = session_data.get("searches", {})
+        token = next((t for t, q in searches.items() if q == query), "") or secrets.token_urlsafe(6)
+        searches[token] = query
+        session_data["searches"] = dict(list(searches.items())[-MAX_SAVED_SEARCHES:])
+        await accounts.save_session_data(db, current=current, data=session_data)
+    url = timeline_url(dossier_id, category=category, search_token=token)
+    if request.htmx:
+        context = await timeline_context(request, db, dossier_id, category=category, token=token, page=1)
+        return Template("partials/timeline_results.html", context=context, headers={"HX-Push-Url": url})
+    await open_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    return Redirect(url, status_code=303)
+
+
+routes = [timeline, search]

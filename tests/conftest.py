@@ -1,0 +1,128 @@
+"""Fixtures: settings, a migrated database, the app, a client, and people to act as."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from server.accounts import issue_activation_code
+from server.app import create_app
+from server.config import Settings
+from server.db import make_engine
+from server.dossiers import add_document, create_patient
+from server.identifiers import ins_key
+from server.migrate import upgrade
+from tests.softauthn import SoftAuthenticator
+
+ORIGIN = "http://localhost:8000"
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(
+        env="test",
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'carnet.sqlite3'}",
+        origin=ORIGIN,
+        rp_id="localhost",
+        page_size=5,
+    )
+
+
+@pytest.fixture
+async def app(settings):
+    engine = make_engine(settings.database_url)
+    await upgrade(engine)
+    await engine.dispose()
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app):
+    async with AsyncTestClient(app, base_url=ORIGIN) as client:
+        yield client
+
+
+@pytest.fixture
+async def db(app):
+    async with app.state.sessionmaker() as session:
+        yield session
+
+
+@dataclass
+class PatientFixture:
+    patient: object
+    dossier: object
+    code: str
+    birth_date: date
+
+
+def make_ins(sex: str, year: int, month: int, serial: int) -> str:
+    nir = f"{1 if sex == 'M' else 2}{year % 100:02d}{month:02d}75056{serial:03d}"
+    return nir + ins_key(nir)
+
+
+async def new_patient(db, *, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=1, sex="F"):
+    patient, dossier = await create_patient(
+        db, ins=make_ins(sex, birth.year, birth.month, serial), given_name=given_name,
+        family_name=family_name, birth_date=birth, sex=sex,
+    )
+    code = await issue_activation_code(db, patient=patient, issued_by="test")
+    return PatientFixture(patient, dossier, code, birth)
+
+
+@pytest.fixture
+async def patient(db) -> PatientFixture:
+    return await new_patient(db)
+
+
+async def add_text_document(db, app, dossier, *, title="Compte rendu de consultation", category="compte_rendu", when=date(2025, 1, 15)):
+    return await add_document(
+        db, app.state.storage, dossier=dossier, title=title, category=category, event_date=when,
+        filename="note.txt", mime_type="text/plain", data=f"Contenu : {title}".encode(),
+    )
+
+
+def csrf_token(client) -> str:
+    return client.cookies.get("csrftoken") or ""
+
+
+async def get_csrf(client) -> str:
+    await client.get("/connexion")
+    return csrf_token(client)
+
+
+async def post_form(client, url: str, data: dict, **kwargs):
+    token = await get_csrf(client)
+    return await client.post(url, data={**data, "_csrf_token": token}, **kwargs)
+
+
+async def post_json(client, url: str, data: dict | None = None):
+    token = csrf_token(client) or await get_csrf(client)
+    return await client.post(url, json=data or {}, headers={"x-csrftoken": token, "accept": "application/json"})
+
+
+async def activate(client, fixture: PatientFixture, authenticator: SoftAuthenticator | None = None) -> SoftAuthenticator:
+    """Activation code + birth date, then a passkey: the whole first visit, through HTTP."""
+    authenticator = authenticator or SoftAuthenticator(origin=ORIGIN)
+    response = await post_form(client, "/activer", {"code": fixture.code, "birth_date": fixture.birth_date.isoformat()})
+    assert response.status_code in (200, 303), response.text
+    options = (await post_json(client, "/cle/options")).json()
+    result = await post_json(client, "/cle/verification", {"credential": authenticator.create(options), "name": "Téléphone"})
+    assert result.status_code == 200, result.text
+    return authenticator
+
+
+async def login(client, authenticator: SoftAuthenticator):
+    options = (await post_json(client, "/connexion/options")).json()
+    return await post_json(client, "/connexion/verification", {"credential": authenticator.get(options)})
+
+
+def dossier_link(html: str) -> str:
+    match = re.search(r'href="(/dossiers/[0-9a-f]{32})"', html)
+    assert match, "no link to a dossier"
+    return match.group(1)

@@ -1,0 +1,83 @@
+"""Opening a dossier: activation code, birth date, lock-out, reuse."""
+
+from datetime import date
+
+from tests.conftest import activate, new_patient, post_form
+
+
+async def test_good_code_and_birth_date_lead_to_passkey_creation(client, patient):
+    response = await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/activer/cle"
+    page = await client.get("/activer/cle")
+    assert "Créer ma clé d'accès" in page.text
+
+
+async def test_code_is_accepted_in_lowercase_with_spaces_and_french_date(client, patient):
+    messy = patient.code.lower().replace("-", " ")
+    response = await post_form(client, "/activer", {"code": messy, "birth_date": "12/03/1984"}, follow_redirects=False)
+    assert response.status_code == 303
+
+
+async def test_wrong_code_gets_a_french_message(client, patient):
+    response = await post_form(client, "/activer", {"code": "AAAA-BBBB-CCCC", "birth_date": "1984-03-12"})
+    assert response.status_code == 400
+    assert "ne correspondent pas" in response.text
+
+
+async def test_wrong_birth_date_gets_the_same_message_as_a_wrong_code(client, patient):
+    response = await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-13"})
+    assert response.status_code == 400
+    assert "ne correspondent pas" in response.text
+
+
+async def test_missing_or_malformed_fields_get_a_french_message_not_an_error(client, patient):
+    for data in ({}, {"code": patient.code}, {"code": patient.code, "birth_date": "31/02/1984"}, {"birth_date": "x" * 5000}):
+        response = await post_form(client, "/activer", data)
+        assert response.status_code == 400
+        assert "date de naissance" in response.text
+
+
+async def test_five_wrong_birth_dates_lock_the_code_even_for_the_right_one(client, patient):
+    for _ in range(5):
+        await post_form(client, "/activer", {"code": patient.code, "birth_date": "2000-01-01"})
+    response = await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
+    assert response.status_code == 429
+    assert "Trop d&#39;essais" in response.text
+
+
+async def test_a_used_code_cannot_open_the_dossier_again(client, patient):
+    await activate(client, patient)
+    await client.post("/deconnexion", headers={"x-csrftoken": client.cookies.get("csrftoken")})
+    response = await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
+    assert response.status_code == 400
+    assert "déjà servi" in response.text
+
+
+async def test_a_code_stays_usable_until_a_passkey_is_created(client, patient):
+    await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
+    client.cookies.clear()
+    response = await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"}, follow_redirects=False)
+    assert response.status_code == 303
+
+
+async def test_activation_shows_recovery_codes_once(client, patient):
+    await activate(client, patient)
+    first = await client.get("/activer/codes")
+    assert first.text.count("<code>") == 10
+    again = await client.get("/activer/codes")
+    assert "<code>" not in again.text
+    assert "déjà été affichés" in again.text
+
+
+async def test_a_half_activated_session_cannot_read_the_dossier(client, db, patient):
+    await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
+    response = await client.get(f"/dossiers/{patient.dossier.id}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/connexion"
+
+
+async def test_another_patients_code_with_my_birth_date_is_refused(client, db, patient):
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    response = await post_form(client, "/activer", {"code": other.code, "birth_date": "1984-03-12"})
+    assert response.status_code == 400

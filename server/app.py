@@ -56,6 +56,7 @@ class Carnet(Litestar):
             await super().__call__(scope, receive, send)
             return
         started = time.perf_counter()
+        scope.setdefault("user", None)  # pages outside any route (a 404) still render the header
         status = {"code": 500}
         settings: Settings = self.state.settings
         cacheable = scope["path"].startswith(("/static/", "/icons/"))
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers=exception_handlers,
         logging_config=LoggingConfig(
-            log_exceptions="always",
+            log_exceptions="never",  # on_error logs every 500 with its traceback; 4xx are not errors
             loggers={"carnet": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}},
         ),
         on_shutdown=[dispose_engine],

@@ -7,12 +7,14 @@ Files are deterministic: the same arguments give the same bytes (and SHA-256).
 from __future__ import annotations
 
 import io
+import math
 import random
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 
 from . import demo_images
 
@@ -25,8 +27,9 @@ _PLAIN = str.maketrans({
 INK = (24, 38, 110)
 GREY = (90, 90, 90)
 
-# A section of a document: a paragraph, (heading, paragraph), or (heading, table rows with a header row first).
-Section = str | tuple[str, str] | tuple[str, Sequence[Sequence[str]]]
+# A section of a document: a paragraph, (heading, paragraph), or (heading, table rows with a
+# header row first[, column widths in mm]).
+Section = str | tuple[str, str] | tuple[str, Sequence[Sequence[str]]] | tuple[str, Sequence[Sequence[str]], Sequence[int]]
 
 
 def latin1(text: str) -> str:
@@ -114,7 +117,9 @@ def pdf_document(
 
 
 def _section(pdf: FPDF, section: Section, accent: tuple[int, int, int]) -> None:
-    heading, content = ("", section) if isinstance(section, str) else section
+    if isinstance(section, str):
+        section = ("", section)
+    heading, content, widths = (*section, None) if len(section) == 2 else section
     if heading:
         pdf.set_font("Helvetica", "B", 10.5)
         pdf.set_text_color(*accent)
@@ -126,18 +131,12 @@ def _section(pdf: FPDF, section: Section, accent: tuple[int, int, int]) -> None:
     else:
         pdf.set_font("Helvetica", "", 9)
         pdf.set_draw_color(190, 198, 210)
-        widths = (64, 30, 24, 56) if len(content[0]) == 4 else None
         with pdf.table(col_widths=widths, line_height=5, borders_layout="HORIZONTAL_LINES",
-                       headings_style=_headings(accent), first_row_as_headings=True) as table:
+                       headings_style=FontFace(emphasis="BOLD", color=accent, fill_color=(241, 244, 249)),
+                       first_row_as_headings=True) as table:
             for row in content:
                 table.row([latin1(cell) for cell in row])
     pdf.ln(2.5)
-
-
-def _headings(accent: tuple[int, int, int]):
-    from fpdf.fonts import FontFace
-
-    return FontFace(emphasis="BOLD", color=accent, fill_color=(241, 244, 249))
 
 
 def _signature(pdf: FPDF, signature: str) -> None:
@@ -153,13 +152,20 @@ def _signature(pdf: FPDF, signature: str) -> None:
     pdf.set_text_color(*GREY)
     for line in lines[1:]:
         pdf.cell(74, 4.2, latin1(line), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    # A cursive-looking loop: a slanted sine whose height and speed follow the name.
     rng = random.Random(signature)
     y = pdf.get_y() + 8
-    points = [(120 + 4 * i + rng.uniform(-1, 1), y + rng.uniform(-5, 4) * (1 if i % 2 else -0.6)) for i in range(12)]
+    loops, height, length = rng.randint(4, 7), rng.uniform(2.5, 4.0), rng.uniform(34, 46)
+    phase = rng.uniform(0, math.pi)
+    points = []
+    for i in range(161):
+        u = i / 160
+        angle = 2 * math.pi * loops * u
+        points.append((120 + u * length + 1.6 * math.cos(angle), y - height * math.sin(angle) * (0.8 + 0.4 * math.sin(3 * u + phase)) * (1 - 0.5 * u)))
     pdf.set_draw_color(*INK)
-    pdf.set_line_width(0.45)
+    pdf.set_line_width(0.4)
     pdf.polyline(points)
-    pdf.line(points[0][0] - 2, y + 5, points[-1][0] + 6, y + 3)
+    pdf.line(points[0][0] - 2, y + 5, points[-1][0] + 6, y + 3.5)
 
 
 # --- pictures -------------------------------------------------------------------------------

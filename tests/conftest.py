@@ -126,3 +126,9 @@ def dossier_link(html: str) -> str:
     match = re.search(r'href="(/dossiers/[0-9a-f]{32})"', html)
     assert match, "no link to a dossier"
     return match.group(1)
+
+
+def set_cookie(client, name: str, value: str) -> None:
+    """Replace a cookie as the browser would hold it (httpx files localhost under .local)."""
+    client.cookies.delete(name)
+    client.cookies.set(name, value, domain="localhost.local")

@@ -1,0 +1,166 @@
+"""Passkey ceremonies verified for real by py_webauthn: what must be refused is refused."""
+
+from tests.conftest import ORIGIN, activate, login, post_form, post_json, set_cookie
+from tests.softauthn import SoftAuthenticator
+
+
+async def logout(client):
+    await post_form(client, "/deconnexion", {})
+
+
+async def test_a_registered_passkey_logs_in_without_a_user_name(client, patient):
+    authenticator = await activate(client, patient)
+    await logout(client)
+    response = await login(client, authenticator)
+    assert response.status_code == 200
+    assert response.json() == {"redirect": "/"}
+    home = await client.get("/", follow_redirects=False)
+    assert home.headers["location"] == f"/dossiers/{patient.dossier.id}"
+
+
+async def test_a_replayed_login_challenge_is_refused(client, patient):
+    authenticator = await activate(client, patient)
+    await logout(client)
+    options = (await post_json(client, "/connexion/options")).json()
+    ceremony = client.cookies.get("carnet_ceremony")
+    assertion = authenticator.get(options)
+    assert (await post_json(client, "/connexion/verification", {"credential": assertion})).status_code == 200
+    await logout(client)
+    set_cookie(client, "carnet_ceremony", ceremony)
+    replay = await post_json(client, "/connexion/verification", {"credential": assertion})
+    assert replay.status_code == 400
+    assert "expiré ou a déjà servi" in replay.json()["error"]
+
+
+async def test_a_replayed_registration_challenge_is_refused(client, patient):
+    await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
+    options = (await post_json(client, "/cle/options")).json()
+    ceremony = client.cookies.get("carnet_ceremony")
+    first = SoftAuthenticator(origin=ORIGIN)
+    await post_json(client, "/cle/verification", {"credential": first.create(options), "name": "A"})
+    set_cookie(client, "carnet_ceremony", ceremony)
+    second = await post_json(client, "/cle/verification", {"credential": SoftAuthenticator(origin=ORIGIN).create(options), "name": "B"})
+    assert second.status_code == 400
+
+
+async def test_an_assertion_from_another_origin_is_refused(client, patient):
+    authenticator = await activate(client, patient)
+    await logout(client)
+    options = (await post_json(client, "/connexion/options")).json()
+    response = await post_json(
+        client, "/connexion/verification", {"credential": authenticator.get(options, origin="https://carnet.example.evil")}
+    )
+    assert response.status_code == 400
+    assert "pas pu être vérifiée" in response.json()["error"]
+
+
+async def test_a_registration_from_another_origin_is_refused(client, patient):
+    await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
+    options = (await post_json(client, "/cle/options")).json()
+    response = await post_json(
+        client, "/cle/verification",
+        {"credential": SoftAuthenticator(origin=ORIGIN).create(options, origin="http://localhost:9999"), "name": "x"},
+    )
+    assert response.status_code == 400
+
+
+async def test_an_assertion_without_user_verification_is_refused(client, patient):
+    authenticator = await activate(client, patient)
+    await logout(client)
+    authenticator.user_verification = False
+    options = (await post_json(client, "/connexion/options")).json()
+    response = await post_json(client, "/connexion/verification", {"credential": authenticator.get(options)})
+    assert response.status_code == 400
+    assert (await client.get("/cles", follow_redirects=False)).status_code == 303
+
+
+async def test_a_registration_without_user_verification_is_refused(client, patient):
+    await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
+    options = (await post_json(client, "/cle/options")).json()
+    assert options["authenticatorSelection"] == {
+        "residentKey": "required", "requireResidentKey": True, "userVerification": "required",
+    }
+    authenticator = SoftAuthenticator(origin=ORIGIN, user_verification=False)
+    response = await post_json(client, "/cle/verification", {"credential": authenticator.create(options), "name": "x"})
+    assert response.status_code == 400
+
+
+async def test_an_unknown_credential_is_refused(client, patient):
+    await activate(client, patient)
+    await logout(client)
+    stranger = SoftAuthenticator(origin=ORIGIN, user_handle=b"someone-else")
+    options = (await post_json(client, "/connexion/options")).json()
+    response = await post_json(client, "/connexion/verification", {"credential": stranger.get(options)})
+    assert response.status_code == 400
+    assert "pas reconnue" in response.json()["error"]
+
+
+async def test_a_user_handle_that_does_not_match_the_credential_is_refused(client, patient):
+    authenticator = await activate(client, patient)
+    await logout(client)
+    authenticator.user_handle = b"0" * 32
+    options = (await post_json(client, "/connexion/options")).json()
+    response = await post_json(client, "/connexion/verification", {"credential": authenticator.get(options)})
+    assert response.status_code == 400
+
+
+async def test_garbage_credentials_get_a_french_error_not_a_500(client, patient):
+    await activate(client, patient)
+    await logout(client)
+    for credential in ["", "{", '{"id": 1}', '{"id": "x", "response": {"userHandle": "!!"}}', "[]"]:
+        await post_json(client, "/connexion/options")
+        response = await post_json(client, "/connexion/verification", {"credential": credential})
+        assert response.status_code == 400, credential
+        assert "error" in response.json()
+
+
+async def test_add_rename_and_remove_a_second_passkey_but_never_the_last(client, db, patient):
+    await activate(client, patient)
+    options = (await post_json(client, "/cle/options")).json()
+    assert len(options["excludeCredentials"]) == 1
+    second = SoftAuthenticator(origin=ORIGIN)
+    added = await post_json(client, "/cle/verification", {"credential": second.create(options), "name": "Tablette"})
+    assert added.json() == {"redirect": "/cles"}
+    page = await client.get("/cles")
+    assert "Tablette" in page.text and page.text.count('class="passkey card stack"') == 2
+    from server.passkeys import account_passkeys
+    from server.accounts import account_for_patient
+
+    keys = await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient))
+    await post_form(client, f"/cles/{keys[1].id}/nom", {"name": "  Tablette   du salon "})
+    assert "Tablette du salon" in (await client.get("/cles")).text
+    await post_form(client, f"/cles/{keys[1].id}/suppression", {})
+    await post_form(client, f"/cles/{keys[0].id}/suppression", {})
+    page = await client.get("/cles")
+    assert page.text.count('class="passkey card stack"') == 1
+    assert "Supprimer" not in page.text.split("Ajouter un appareil")[0]
+
+
+async def test_the_last_passkey_cannot_be_removed(client, db, patient):
+    await activate(client, patient)
+    from server.accounts import account_for_patient
+    from server.passkeys import account_passkeys
+
+    keys = await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient))
+    response = await post_form(client, f"/cles/{keys[0].id}/suppression", {})
+    assert response.status_code == 400
+    assert "dernière clé" in response.text
+
+
+async def test_a_recovery_code_replaces_a_lost_passkey_once(client, patient):
+    await activate(client, patient)
+    codes_page = (await client.get("/activer/codes")).text
+    import re
+
+    code = re.findall(r"<code>([0-9A-Z-]+)</code>", codes_page)[0]
+    await logout(client)
+    response = await post_form(client, "/recuperation", {"recovery_code": code}, follow_redirects=False)
+    assert response.headers["location"] == "/activer/cle"
+    options = (await post_json(client, "/cle/options")).json()
+    new_phone = SoftAuthenticator(origin=ORIGIN)
+    done = await post_json(client, "/cle/verification", {"credential": new_phone.create(options), "name": "Nouveau"})
+    assert done.json() == {"redirect": "/"}
+    await logout(client)
+    again = await post_form(client, "/recuperation", {"recovery_code": code})
+    assert again.status_code == 400
+    assert (await login(client, new_phone)).status_code == 200

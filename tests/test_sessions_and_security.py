@@ -1,0 +1,134 @@
+"""Sessions rotate and expire; CSRF is enforced; every response carries the security headers."""
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from server.models import WebSession
+from tests.conftest import activate, add_text_document, login, post_form, set_cookie
+
+
+async def test_the_session_token_changes_at_login_and_the_old_one_dies(client, db, patient):
+    authenticator = await activate(client, patient)
+    after_activation = client.cookies.get("carnet_session")
+    await login(client, authenticator)
+    after_login = client.cookies.get("carnet_session")
+    assert after_login and after_login != after_activation
+    set_cookie(client, "carnet_session", after_activation)
+    assert (await client.get("/cles", follow_redirects=False)).status_code == 303
+
+
+async def test_activation_rotates_the_half_session_into_a_full_one(client, patient):
+    await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
+    enrolling = client.cookies.get("carnet_session")
+    await activate(client, patient)
+    assert client.cookies.get("carnet_session") != enrolling
+
+
+async def test_logout_ends_the_session_on_the_server(client, db, patient):
+    await activate(client, patient)
+    token = client.cookies.get("carnet_session")
+    response = await post_form(client, "/deconnexion", {}, follow_redirects=False)
+    assert response.headers["location"] == "/connexion"
+    set_cookie(client, "carnet_session", token)
+    assert (await client.get("/cles", follow_redirects=False)).status_code == 303
+    assert (await db.exec(select(WebSession))).all() == []
+
+
+async def test_an_idle_session_expires(client, db, patient):
+    await activate(client, patient)
+    for row in (await db.exec(select(WebSession))).all():
+        row.last_seen_at -= timedelta(minutes=31)
+        db.add(row)
+    await db.commit()
+    assert (await client.get("/cles", follow_redirects=False)).status_code == 303
+
+
+async def test_the_session_cookie_is_httponly_and_samesite(client, patient):
+    response = await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"}, follow_redirects=False)
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+async def test_a_form_without_its_csrf_token_is_refused_in_french(client, patient):
+    await client.get("/activer")
+    response = await client.post("/activer", data={"code": patient.code, "birth_date": "1984-03-12"})
+    assert response.status_code == 403
+    assert "Rechargez la page" in response.text
+
+
+async def test_a_json_call_without_its_csrf_header_is_refused(client, patient):
+    await client.get("/connexion")
+    response = await client.post("/connexion/options", json={})
+    assert response.status_code == 403
+
+
+async def test_logout_needs_the_csrf_token(client, patient):
+    await activate(client, patient)
+    response = await client.post("/deconnexion")
+    assert response.status_code == 403
+    assert (await client.get("/cles")).status_code == 200
+
+
+async def test_every_page_carries_the_security_headers_and_no_store(client, db, app, patient):
+    document = await add_text_document(db, app, patient.dossier)
+    anonymous = ["/", "/connexion", "/activer", "/recuperation", "/page-inexistante", "/sw.js", "/manifest.webmanifest"]
+    for url in anonymous:
+        check_headers(await client.get(url), url)
+    await activate(client, patient)
+    for url in [f"/dossiers/{patient.dossier.id}", f"/documents/{document.id}", f"/documents/{document.id}/fichier", "/cles"]:
+        check_headers(await client.get(url), url)
+
+
+def check_headers(response, url):
+    headers = response.headers
+    assert headers["cache-control"] == "no-store", url
+    assert "script-src 'self'" in headers["content-security-policy"], url
+    assert "frame-ancestors 'none'" in headers["content-security-policy"], url
+    assert headers["x-content-type-options"] == "nosniff", url
+    assert headers["referrer-policy"] == "no-referrer", url
+    assert headers["x-frame-options"] == "DENY", url
+
+
+async def test_static_assets_may_be_cached_but_still_get_the_csp(client):
+    response = await client.get("/static/css/carnet.css")
+    assert response.status_code == 200
+    assert response.headers.get("cache-control") != "no-store"
+    assert "content-security-policy" in response.headers
+
+
+async def test_hsts_is_sent_when_served_over_https(tmp_path):
+    from litestar.testing import AsyncTestClient
+
+    from server.app import create_app
+    from server.config import Settings
+
+    settings = Settings(env="test", data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+                        origin="https://carnet.example.fr", rp_id="carnet.example.fr")
+    async with AsyncTestClient(create_app(settings), base_url="https://carnet.example.fr") as client:
+        response = await client.get("/connexion")
+    assert "max-age=" in response.headers["strict-transport-security"]
+
+
+async def test_a_server_error_is_a_french_page_and_a_logged_traceback(client, app, caplog, monkeypatch):
+    import server.views.home as home
+
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(home.accounts, "patient_dossier", broken)
+    # a logged-in request reaches the broken function
+    from server.accounts import start_session
+    from tests.conftest import new_patient
+
+    async with app.state.sessionmaker() as db:
+        fixture = await new_patient(db, serial=9)
+        from server.accounts import account_for_patient
+
+        token = await start_session(db, account=await account_for_patient(db, patient=fixture.patient), authenticated=True)
+    set_cookie(client, "carnet_session", token)
+    with caplog.at_level("ERROR"):
+        response = await client.get("/")
+    assert response.status_code == 500
+    assert "Une erreur est survenue" in response.text and "boom" not in response.text
+    assert "Traceback" in caplog.text or any(r.exc_info for r in caplog.records)

@@ -3,42 +3,74 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
+import asyncpg
 import pytest
+from sqlalchemy.pool import NullPool
 from litestar.testing import AsyncTestClient
 
 from server.accounts import issue_activation_code
 from server.app import create_app
 from server.config import Settings
-from server.db import make_engine
+from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient
 from server.identifiers import ins_key
 from server.migrate import upgrade
+from tests.pgserver import running_postgres
 from tests.softauthn import SoftAuthenticator
 
 ORIGIN = "http://localhost:8000"
 
 
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(
-        env="test",
-        data_dir=tmp_path,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'carnet.sqlite3'}",
-        origin=ORIGIN,
-        rp_id="localhost",
-        page_size=5,
-    )
+TEMPLATE_DB = "carnet_template"
+
+
+@pytest.fixture(scope="session")
+async def postgres():
+    """One PostgreSQL server for the session, with a migrated template database."""
+    with running_postgres() as base:
+        conn = await asyncpg.connect(f"{base.replace('+asyncpg', '')}/postgres")
+        await conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
+        await conn.close()
+        engine = make_engine(f"{base}/{TEMPLATE_DB}")
+        await upgrade(engine)
+        await engine.dispose()
+        yield base
+
+
+async def create_from_template(url: str) -> None:
+    base, _, name = url.rpartition("/")
+    conn = await asyncpg.connect(f"{base.replace('+asyncpg', '')}/postgres")
+    await conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")
+    await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request, tmp_path) -> Settings:
+    """Every integration test runs on SQLite and on PostgreSQL: the code must not care."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'carnet.sqlite3'}"
+    else:
+        url = f"{request.getfixturevalue('postgres')}/t_{uuid.uuid4().hex[:16]}"
+    return Settings(env="test", data_dir=tmp_path, database_url=url, origin=ORIGIN, rp_id="localhost", page_size=5)
 
 
 @pytest.fixture
 async def app(settings):
+    if settings.database_url.startswith("postgresql"):
+        await create_from_template(settings.database_url)
     engine = make_engine(settings.database_url)
     await upgrade(engine)
     await engine.dispose()
-    return create_app(settings)
+    app = create_app(settings)
+    # The test client serves the app from its own event loop; pooled asyncpg connections
+    # cannot cross loops, so tests open one connection per session instead.
+    app.state.engine = make_engine(settings.database_url, poolclass=NullPool)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    return app
 
 
 @pytest.fixture

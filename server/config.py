@@ -46,9 +46,9 @@ class Settings:
     def check(self) -> None:
         if self.env not in {"development", "test", "production"}:
             raise SettingsError(f"CARNET_ENV must be development, test or production, not {self.env!r}")
+        if self.env != "development" and (self.secret == DEV_SECRET or len(self.secret) < 32):
+            raise SettingsError("CARNET_SECRET must be set to a random value of 32+ characters outside development")
         if self.env == "production":
-            if self.secret == DEV_SECRET or len(self.secret) < 32:
-                raise SettingsError("CARNET_SECRET must be set to a random value of 32+ characters in production")
             if not self.secure_cookies:
                 raise SettingsError("CARNET_ORIGIN must be https:// in production")
         host = urlsplit(self.origin).hostname or ""

@@ -23,6 +23,7 @@ from tests.pgserver import running_postgres
 from tests.softauthn import SoftAuthenticator
 
 ORIGIN = "http://localhost:8000"
+TEST_SECRET = "test-secret-that-is-long-enough-for-carnet"
 
 
 TEMPLATE_DB = "carnet_template"
@@ -55,7 +56,9 @@ def settings(request, tmp_path) -> Settings:
         url = f"sqlite+aiosqlite:///{tmp_path / 'carnet.sqlite3'}"
     else:
         url = f"{request.getfixturevalue('postgres')}/t_{uuid.uuid4().hex[:16]}"
-    return Settings(env="test", data_dir=tmp_path, database_url=url, origin=ORIGIN, rp_id="localhost", page_size=5)
+    return Settings(
+        env="test", secret=TEST_SECRET, data_dir=tmp_path, database_url=url, origin=ORIGIN, rp_id="localhost", page_size=5
+    )
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ async def test_hsts_is_sent_when_served_over_https(tmp_path):
     from server.app import create_app
     from server.config import Settings
 
-    settings = Settings(env="test", data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+    settings = Settings(env="test", secret="x" * 40, data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
                         origin="https://carnet.example.fr", rp_id="carnet.example.fr")
     async with AsyncTestClient(create_app(settings), base_url="https://carnet.example.fr") as client:
         response = await client.get("/connexion")

@@ -1,0 +1,76 @@
+"""Settings refuse unsafe deployments; the migrations match the models; the CLI works."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from server.config import SettingsError, load_settings
+from server.db import make_engine
+from server.identifiers import is_valid_ins
+from server.migrate import upgrade
+
+
+def test_development_runs_with_the_default_secret(tmp_path):
+    assert load_settings({"CARNET_DATA_DIR": str(tmp_path)}).env == "development"
+
+
+@pytest.mark.parametrize("env", ["production", "test"])
+def test_outside_development_the_default_secret_is_refused(tmp_path, env):
+    with pytest.raises(SettingsError, match="CARNET_SECRET"):
+        load_settings({"CARNET_ENV": env, "CARNET_DATA_DIR": str(tmp_path), "CARNET_ORIGIN": "https://carnet.example.fr"})
+
+
+def test_production_needs_https(tmp_path):
+    with pytest.raises(SettingsError, match="https"):
+        load_settings({"CARNET_ENV": "production", "CARNET_SECRET": "s" * 40, "CARNET_DATA_DIR": str(tmp_path)})
+
+
+def test_the_rp_id_must_match_the_origin(tmp_path):
+    with pytest.raises(SettingsError, match="RP_ID"):
+        load_settings({"CARNET_ORIGIN": "https://carnet.example.fr", "CARNET_RP_ID": "evil.example", "CARNET_DATA_DIR": str(tmp_path)})
+
+
+def test_an_unknown_environment_name_is_refused(tmp_path):
+    with pytest.raises(SettingsError):
+        load_settings({"CARNET_ENV": "prod", "CARNET_DATA_DIR": str(tmp_path)})
+
+
+async def test_the_migrations_build_exactly_the_models(tmp_path):
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}")
+    await upgrade(engine)
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), SQLModel.metadata))
+    await engine.dispose()
+    assert diff == []
+
+
+def carnet(tmp_path, *args):
+    env = {"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-c", "from server.cli import main; main()", *args],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+
+
+def test_the_activation_code_command_creates_the_patient_and_prints_a_code(tmp_path):
+    assert is_valid_ins("284037505612355")  # key = 97 - (2840375056123 mod 97) = 55
+    result = carnet(tmp_path, "activation-code", "--ins", "2 84 03 75 056 123 55", "--given-name", "Zoé",
+                    "--family-name", "Durand", "--birth-date", "1984-03-12", "--sex", "F")
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", result.stdout.strip())
+    again = carnet(tmp_path, "activation-code", "--ins", "284037505612355")
+    assert again.returncode == 0 and again.stdout.strip() != result.stdout.strip()
+    bad = carnet(tmp_path, "activation-code", "--ins", "123")
+    assert bad.returncode != 0 and "Patient inconnu" in bad.stderr
+
+
+def test_the_activation_code_command_refuses_an_invalid_ins(tmp_path):
+    result = carnet(tmp_path, "activation-code", "--ins", "184037505612300", "--given-name", "A",
+                    "--family-name", "B", "--birth-date", "1984-03-12", "--sex", "M")
+    assert result.returncode != 0
+    assert "INS n'est pas valide" in result.stderr

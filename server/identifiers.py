@@ -8,14 +8,8 @@ _NIR = re.compile(r"^[12][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{6}$")
 
 
 def _nir_number(nir: str) -> int:
-    # Corsica: "2A" counts as 19 and "2B" as 18, after subtracting 1,000,000 / 2,000,000
-    # from the number (the rule of the NIR's control key).
-    dept = nir[5:7]
-    if dept == "2A":
-        return int(nir[:5] + "19" + nir[7:]) - 1_000_000
-    if dept == "2B":
-        return int(nir[:5] + "18" + nir[7:]) - 2_000_000
-    return int(nir)
+    # Corsica: for the control key, "2A" counts as 19 and "2B" as 18.
+    return int(nir[:5] + {"2A": "19", "2B": "18"}.get(nir[5:7], nir[5:7]) + nir[7:])
 
 
 def ins_key(nir: str) -> str:

@@ -41,9 +41,9 @@ def grain(rng: random.Random, size: tuple[int, int], *, scale: int = 2) -> Image
     return small.resize(size, Image.Resampling.BILINEAR)
 
 
-def add_noise(image: Image.Image, rng: random.Random, amount: float, *, scale: int = 2) -> Image.Image:
+def add_noise(image: Image.Image, rng: random.Random, amount: float) -> Image.Image:
     """Add grain of about ±128·amount grey levels (ImageChops.add with offset -128 keeps the sign)."""
-    noise = grain(rng, image.size, scale=scale).point(lambda v: round(128 + (v - 128) * amount))
+    noise = grain(rng, image.size).point(lambda v: round(128 + (v - 128) * amount))
     if image.mode != "L":
         noise = noise.convert(image.mode)
     return ImageChops.add(image, noise, scale=1, offset=-128)

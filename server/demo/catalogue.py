@@ -1,7 +1,7 @@
 """The demo dossier's cast and its recurring documents: who writes, from where, and what comes back every year.
 
 A `Doc` says what a document is and says; `server.demo` turns it into a file and a row.
-The one-off episodes (an appendicitis, a sprained knee, palpitations...) are in `demo_episodes`.
+The one-off episodes (an appendicitis, a sprained knee, palpitations...) are in `episodes`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .demo_files import Section
+from .files import Section
+
+BORN = date(1984, 3, 12)  # Camille Martin, the demo patient
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
@@ -135,7 +137,7 @@ SOURCES: dict[str, Source] = {
                 "Dr Isabelle Faure\nBiologiste médicale\nCompte rendu validé électroniquement"),
     HOSPITAL: Source("Lyon", ("Hospices Civils de Lyon - Hôpital Édouard Herriot",
                               "Service de chirurgie digestive et endocrinienne",
-                              "5 place d'Arsonval, 69003 Lyon", "Standard : 0 825 0825 69")),
+                              "5 place d'Arsonval, 69003 Lyon", "Pavillon V - secrétariat de chirurgie")),
     CPAM: Source("Lyon", ("Assurance Maladie - CPAM du Rhône", "Relevé de vos remboursements de soins",
                           "69907 Lyon Cedex 20 - ameli.fr")),
 }

@@ -1,0 +1,181 @@
+"""The demo dataset: Camille Martin's ten-year dossier, her professionals, her husband, and another patient.
+
+Everything goes through the data functions the app uses (create_patient, create_professional,
+add_document, issue_activation_code, account_for_patient); the few rows that have no
+function yet (the delegation, the médecin traitant) are plain inserts. Apart from the
+activation codes (and row ids), the same `today` and `seed` give the same dossier, files
+included: the catalogue is in catalogue, episodes, heart_knee and notes.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..accounts import account_for_patient, issue_activation_code
+from .catalogue import BORN, PEOPLE, SOURCES, Doc, fr_date
+from .episodes import history
+from .files import jpeg_image, pdf_document, png_image
+from .notes import other_patient_documents
+from ..dossiers import add_document, create_patient, create_professional
+from ..identifiers import ins_key, rpps_with_key
+from ..models import Account, Delegation, Dossier, Patient, Professional
+from ..storage import Storage
+
+ISSUED_BY = "CPAM du Rhône (démo)"
+# NIR: sex, year and month of birth, department and commune of birth (INSEE), birth order number.
+CAMILLE_NIR = "2" "84" "03" "69" "383" "047"  # a woman born in March 1984 in Lyon 3e
+HUGO_NIR = "1" "50" "07" "2A" "004" "012"  # a man born in July 1950 in Ajaccio (Corse-du-Sud)
+HUGO_BORN = date(1950, 7, 23)
+
+
+@dataclass
+class DemoResult:
+    patient: Patient
+    dossier: Dossier
+    patient_code: str
+    other_patient: Patient
+    other_dossier: Dossier
+    other_patient_code: str
+    professionals: dict[str, Professional]  # by catalogue key: "bernard", "fontaine", "moreau"...
+    medecin_traitant_code: str
+    kine_code: str
+    caregiver: Account
+    documents: int
+
+    @property
+    def medecin_traitant(self) -> Professional:
+        return self.professionals["bernard"]
+
+    @property
+    def kine(self) -> Professional:
+        return self.professionals["fontaine"]
+
+    @property
+    def patient_birth_date(self) -> date:
+        return self.patient.birth_date
+
+    @property
+    def other_patient_birth_date(self) -> date:
+        return self.other_patient.birth_date
+
+    def summary(self) -> str:
+        """What a command line prints so that someone can log in to the demo, one line per person."""
+        def pro(p: Professional) -> str:
+            return f"{p.given_name} {p.family_name} ({p.profession}, RPPS {p.rpps})"
+        return "\n".join([
+            f"Patiente {self.patient.given_name} {self.patient.family_name} : code {self.patient_code}, "
+            f"date de naissance {self.patient_birth_date:%d/%m/%Y}",
+            f"Patient {self.other_patient.given_name} {self.other_patient.family_name} : code "
+            f"{self.other_patient_code}, date de naissance {self.other_patient_birth_date:%d/%m/%Y}",
+            f"Médecin traitant {pro(self.medecin_traitant)} : code {self.medecin_traitant_code}",
+            f"Kinésithérapeute {pro(self.kine)} : code {self.kine_code}",
+            f"{self.documents} documents ; aidant : {self.caregiver.display_name} (délégation « proche »)",
+        ])
+
+
+async def load_demo(
+    session: AsyncSession, storage: Storage, *, today: date | None = None, seed: int = 1984
+) -> DemoResult:
+    """Fill an empty database with the demo dataset, the history ending `today`."""
+    today = today or date.today()
+    rng = random.Random(seed)
+    pros = {
+        key: await create_professional(
+            session, rpps=rpps_with_key(p.rpps_stem), given_name=p.given_name, family_name=p.family_name,
+            profession=p.profession, city=p.city,
+        )
+        for key, p in PEOPLE.items()
+    }
+    patient, dossier = await create_patient(
+        session, ins=CAMILLE_NIR + ins_key(CAMILLE_NIR), given_name="Camille", family_name="Martin",
+        birth_date=BORN, sex="F",
+    )
+    other, other_dossier = await create_patient(
+        session, ins=HUGO_NIR + ins_key(HUGO_NIR), given_name="Hugo", family_name="Lefèvre",
+        birth_date=HUGO_BORN, sex="M",
+    )
+    account = await account_for_patient(session, patient=patient)
+    dossier.medecin_traitant_id = pros["bernard"].id
+    caregiver = Account(display_name="Paul Martin")
+    session.add_all([dossier, caregiver])
+    session.add(Delegation(dossier_id=dossier.id, caregiver_account_id=caregiver.id, relationship="proche"))
+    await session.commit()
+
+    count = 0
+    for target, who, docs in (
+        (dossier, patient, history(today, rng)),
+        (other_dossier, other, other_patient_documents(today)),
+    ):
+        identity = identity_lines(who)
+        for doc in docs:
+            filename, mime_type, data = render(doc, identity=identity, pros=pros, seed=rng.getrandbits(32))
+            from_patient = who is patient and not doc.by and doc.source not in SOURCES  # her notes, her scans
+            document = await add_document(
+                session, storage, dossier=target, title=doc.title, category=doc.category, event_date=doc.day,
+                filename=filename, mime_type=mime_type, data=data, author=pros.get(doc.by), source=doc.source,
+                added_by=account if from_patient else None, commit=False,
+            )
+            document.hidden = doc.hidden  # the patient chose to hide it (DESIGN.md, "Who sees what")
+            count += target is dossier
+    await session.commit()
+
+    return DemoResult(
+        patient=patient,
+        dossier=dossier,
+        patient_code=await issue_activation_code(session, patient=patient, issued_by=ISSUED_BY),
+        other_patient=other,
+        other_dossier=other_dossier,
+        other_patient_code=await issue_activation_code(session, patient=other, issued_by=ISSUED_BY),
+        professionals=pros,
+        medecin_traitant_code=await issue_activation_code(session, professional=pros["bernard"], issued_by=ISSUED_BY),
+        kine_code=await issue_activation_code(session, professional=pros["fontaine"], issued_by=ISSUED_BY),
+        caregiver=caregiver,
+        documents=count,
+    )
+
+
+def identity_lines(patient: Patient) -> list[str]:
+    ins = patient.ins
+    spaced = " ".join((ins[0], ins[1:3], ins[3:5], ins[5:7], ins[7:10], ins[10:13], ins[13:]))
+    woman = patient.sex == "F"
+    return [
+        f"{'Mme' if woman else 'M.'} {patient.given_name} {patient.family_name.upper()}",
+        f"{'Née' if woman else 'Né'} le {patient.birth_date:%d/%m/%Y}",
+        f"INS {spaced}",
+    ]
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:80]
+
+
+def render(doc: Doc, *, identity: list[str], pros: dict[str, Professional], seed: int) -> tuple[str, str, bytes]:
+    """The file of one catalogue entry: (filename, MIME type, bytes)."""
+    stem = f"{doc.day.isoformat()}-{slug(doc.title)}"
+    if doc.text:
+        return f"{stem}.txt", "text/plain", doc.text.encode()
+    if doc.picture:
+        fmt, kind, params = doc.picture
+        if fmt == "png":
+            return f"{stem}.png", "image/png", png_image(kind, seed=seed, **params)
+        return f"{stem}.jpg", "image/jpeg", jpeg_image(kind, seed=seed, **params)
+    if doc.by:
+        person, rpps = PEOPLE[doc.by], pros[doc.by].rpps
+        letterhead, city = (*person.letterhead, f"N° RPPS {rpps}"), person.city
+        name = f"{'Dr ' if person.doctor else ''}{person.given_name} {person.family_name}"
+        signature = doc.signer or f"{name}\n{person.title}\nRPPS {rpps}"
+    else:
+        source = SOURCES[doc.source]
+        letterhead, city, signature = source.letterhead, source.city, doc.signer or source.signer
+    data = pdf_document(
+        title=doc.title, header_lines=letterhead, body_paragraphs=doc.body, signature=signature,
+        patient_lines=identity, place_date=f"{city}, le {fr_date(doc.day)}", created=doc.day,
+    )
+    return f"{stem}.pdf", "application/pdf", data

@@ -1,0 +1,127 @@
+"""The demo dataset: a credible ten-year dossier, built through the app's own data functions."""
+
+import hashlib
+import random
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import SQLModel, select
+
+from server.accounts import redeem_activation
+from server.db import make_engine, make_sessionmaker
+from server.demo import load_demo, render
+from server.demo.episodes import history
+from server.identifiers import is_valid_ins, is_valid_rpps
+from server.models import CATEGORIES, Account, ActivationCode, Delegation, Document, Dossier, Patient, Professional
+from server.storage import DiskStorage
+
+TODAY = date(2026, 3, 20)
+
+
+@pytest.fixture(scope="module")
+async def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    engine = make_engine(f"sqlite+aiosqlite:///{root / 'carnet.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.create_all)
+    storage = DiskStorage(root / "files")
+    async with make_sessionmaker(engine)() as session:
+        result = await load_demo(session, storage, today=TODAY)
+        yield session, storage, result
+    await engine.dispose()
+
+
+async def documents_of(session, dossier_id):
+    return (await session.exec(select(Document).where(Document.dossier_id == dossier_id))).all()
+
+
+async def test_the_demo_patient_has_ten_years_of_documents_in_every_category(demo):
+    session, _, result = demo
+    docs = await documents_of(session, result.dossier.id)
+    assert len(docs) >= 60
+    assert result.documents == len(docs)
+    assert {d.category for d in docs} == set(CATEGORIES)
+    first, last = min(d.event_date for d in docs), max(d.event_date for d in docs)
+    assert last <= TODAY
+    assert last - first >= timedelta(days=9 * 365)
+    assert sum(d.mime_type.startswith("image/") for d in docs) >= 3
+    assert sum(d.mime_type == "text/plain" for d in docs) >= 3
+
+
+async def test_every_file_reads_back_with_its_checksum_and_is_small(demo):
+    session, storage, _ = demo
+    docs = (await session.exec(select(Document))).all()
+    magic = {"application/pdf": b"%PDF", "image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff"}
+    for doc in docs:
+        data = storage.get(doc.storage_key, sha256=doc.sha256)
+        assert hashlib.sha256(data).hexdigest() == doc.sha256
+        assert len(data) == doc.size
+        assert data.startswith(magic.get(doc.mime_type, b"")), doc.title
+        assert doc.size < (10_000 if doc.mime_type == "application/pdf" else 150_000), doc.title
+
+
+async def test_clinical_documents_have_an_author_or_a_source(demo):
+    session, _, result = demo
+    for doc in await documents_of(session, result.dossier.id):
+        if doc.category == "note_patient":
+            assert doc.added_by_account_id is not None and doc.mime_type == "text/plain"
+        else:
+            assert doc.author_professional_id or doc.source, doc.title
+    sources = {d.source for d in await documents_of(session, result.dossier.id)}
+    assert {"Laboratoire Biomnis Lyon", "Hôpital Édouard Herriot, Lyon", "Assurance Maladie"} <= sources
+
+
+async def test_every_ins_and_rpps_is_valid(demo):
+    session, _, result = demo
+    patients = (await session.exec(select(Patient))).all()
+    professionals = (await session.exec(select(Professional))).all()
+    assert len(patients) == 2 and all(is_valid_ins(p.ins) for p in patients)
+    assert result.patient.ins.startswith("28403")  # a woman born in March 1984
+    assert len(professionals) >= 9 and all(is_valid_rpps(p.rpps) for p in professionals)
+
+
+async def test_two_documents_are_hidden(demo):
+    session, _, result = demo
+    hidden = [d.title for d in await documents_of(session, result.dossier.id) if d.hidden]
+    assert sorted(hidden) == ["Consultation de psychiatrie", "Sérologies VIH, hépatites B et C, syphilis"]
+
+
+async def test_the_husband_manages_the_dossier_and_dr_bernard_is_the_medecin_traitant(demo):
+    session, _, result = demo
+    dossier = await session.get(Dossier, result.dossier.id)
+    assert dossier.medecin_traitant_id == result.medecin_traitant.id
+    delegation = (await session.exec(select(Delegation).where(Delegation.dossier_id == dossier.id))).one()
+    caregiver = await session.get(Account, delegation.caregiver_account_id)
+    assert (caregiver.display_name, caregiver.patient_id, delegation.relationship) == ("Paul Martin", None, "proche")
+
+
+async def test_another_patient_has_a_small_dossier(demo):
+    session, _, result = demo
+    assert len(await documents_of(session, result.other_dossier.id)) == 3
+    assert result.other_patient.sex == "M" and result.other_patient.birth_date.year == 1950
+
+
+async def test_activation_codes_are_issued_and_the_patient_code_opens_her_account(demo):
+    session, _, result = demo
+    codes = (await session.exec(select(ActivationCode))).all()
+    assert {c.issued_by for c in codes} == {"CPAM du Rhône (démo)"}
+    assert {c.professional_id for c in codes if c.professional_id} == {result.medecin_traitant.id, result.kine.id}
+    assert "date de naissance 12/03/1984" in result.summary().splitlines()[0]
+    _, account = await redeem_activation(
+        session, code=result.patient_code, birth_date=result.patient_birth_date,
+        max_attempts=5, lock=timedelta(minutes=15),
+    )
+    assert account.patient_id == result.patient.id
+
+
+def test_the_same_day_and_seed_give_the_same_files():
+    def digests():
+        docs = history(TODAY, random.Random(7))
+        identity = ["Mme Camille MARTIN", "Née le 12/03/1984"]
+        pros = {key: Professional(rpps="10002876430", given_name="", family_name="", profession="", city="")
+                for key in {d.by for d in docs if d.by}}
+        seeds = random.Random(1)
+        return [hashlib.sha256(render(d, identity=identity, pros=pros, seed=seeds.getrandbits(32))[2]).hexdigest()
+                for d in [d for d in docs if d.picture] + docs[-5:]]
+
+    assert digests() == digests()

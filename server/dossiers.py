@@ -8,7 +8,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
-from .models import CATEGORIES, Account, Document, Dossier, Patient, Professional
+from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional
 from .storage import Storage
 
 PROFESSIONS = {
@@ -45,6 +45,8 @@ async def create_patient(
     await session.flush()  # no ORM relationships, so SQLAlchemy cannot order the inserts for us
     dossier = Dossier(patient_id=patient.id)
     session.add(dossier)
+    await session.flush()
+    session.add(ChainHead(dossier_id=dossier.id))  # the row every append to this dossier's log locks
     await session.commit()
     return patient, dossier
 

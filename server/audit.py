@@ -1,0 +1,153 @@
+"""The access log: append-only, hash-chained per dossier, serialised in the database.
+
+Append = one transaction that takes the dossier's chain lock, reads the head, hashes,
+inserts and moves the head (DESIGN.md). SQLite: the transaction starts with
+BEGIN IMMEDIATE. PostgreSQL: `SELECT … FOR UPDATE` on the dossier's `chainhead` row,
+so unrelated dossiers never wait for each other. Never an in-process lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import OperationalError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .models import AccessEvent, Account, ChainHead, Document, Professional, utcnow
+
+GENESIS = "0" * 64
+HASHED_FIELDS = (
+    "dossier_id", "seq", "at", "action", "actor_account_id", "actor_kind", "actor_name", "actor_profession",
+    "actor_rpps", "on_behalf_of", "right", "document_id", "document_title", "detail", "prev_hash",
+)
+
+
+class ChainBusy(Exception):
+    """The dossier's chain lock could not be had: the action is refused, not logged out of order."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the log keeps them: a snapshot, not a reference that could change later."""
+
+    account_id: str | None
+    kind: str  # patient, caregiver, professional, system
+    name: str
+    profession: str = ""
+    rpps: str = ""
+    on_behalf_of: str = ""
+
+    @classmethod
+    def professional(cls, account: Account, professional: Professional) -> Actor:
+        return cls(account.id, "professional", f"{professional.given_name} {professional.family_name}",
+                   professional.profession, professional.rpps)
+
+
+def timestamp(value: datetime) -> str:
+    """The canonical text of a time: UTC, microseconds, the same from SQLite and PostgreSQL."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(event: AccessEvent) -> str:
+    content = {name: getattr(event, name) for name in HASHED_FIELDS}
+    content["at"] = timestamp(event.at)
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def begin_chained(session: AsyncSession) -> None:
+    """Start the transaction an append will live in (BEGIN IMMEDIATE on SQLite).
+
+    Call before the action's own reads and writes, so the action and its event commit together.
+    """
+    if session.in_transaction():
+        await session.commit()
+    try:
+        await session.connection(execution_options={"sqlite_immediate": True})
+    except OperationalError as exc:  # SQLite: "database is locked" after the busy timeout
+        raise ChainBusy() from exc
+
+
+async def append(
+    session: AsyncSession,
+    *,
+    dossier_id: str,
+    action: str,
+    actor: Actor,
+    right: str = "",
+    document: Document | None = None,
+    detail: str = "",
+) -> AccessEvent:
+    """Add one event to the dossier's chain, inside the caller's transaction (not committed here)."""
+    try:
+        head = (
+            await session.exec(select(ChainHead).where(ChainHead.dossier_id == dossier_id).with_for_update())
+        ).first()
+    except OperationalError as exc:
+        raise ChainBusy() from exc
+    if head is None:
+        head = ChainHead(dossier_id=dossier_id, seq=0, hash=GENESIS)
+    event = AccessEvent(
+        dossier_id=dossier_id,
+        seq=head.seq + 1,
+        at=utcnow(),
+        action=action,
+        actor_account_id=actor.account_id,
+        actor_kind=actor.kind,
+        actor_name=actor.name,
+        actor_profession=actor.profession,
+        actor_rpps=actor.rpps,
+        on_behalf_of=actor.on_behalf_of,
+        right=right,
+        document_id=document.id if document else None,
+        document_title=document.title if document else "",
+        detail=detail[:1000],
+        prev_hash=head.hash,
+        hash="",
+    )
+    event.hash = event_hash(event)
+    head.seq, head.hash = event.seq, event.hash
+    session.add(head)
+    session.add(event)
+    return event
+
+
+async def commit_chained(session: AsyncSession) -> None:
+    try:
+        await session.commit()
+    except OperationalError as exc:
+        await session.rollback()
+        raise ChainBusy() from exc
+
+
+@dataclass(frozen=True)
+class Break:
+    dossier_id: str
+    seq: int
+    reason: str
+
+
+async def verify_chain(session: AsyncSession, *, dossier_id: str) -> Break | None:
+    """The first broken link of one dossier's chain, or None when it is whole."""
+    events = (
+        await session.exec(select(AccessEvent).where(AccessEvent.dossier_id == dossier_id).order_by(AccessEvent.seq))
+    ).all()
+    previous, expected_seq = GENESIS, 1
+    for event in events:
+        if event.seq != expected_seq:
+            return Break(dossier_id, expected_seq, "événement manquant ou déplacé")
+        if event.prev_hash != previous:
+            return Break(dossier_id, event.seq, "lien vers l'événement précédent rompu")
+        if event_hash(event) != event.hash:
+            return Break(dossier_id, event.seq, "contenu modifié")
+        previous, expected_seq = event.hash, expected_seq + 1
+    head = await session.get(ChainHead, dossier_id)
+    if events and (head is None or head.seq != events[-1].seq or head.hash != events[-1].hash):
+        return Break(dossier_id, events[-1].seq, "fin de chaîne supprimée ou modifiée")
+    if not events and head is not None and head.seq != 0:
+        return Break(dossier_id, 1, "événements supprimés")
+    return None

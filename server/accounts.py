@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -251,8 +251,9 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
 
 
 async def save_session_data(session: AsyncSession, *, current: CurrentSession, data: dict) -> None:
+    # An UPDATE, not session.add(): the row belongs to the middleware's (closed) session.
     current.row.data = json.dumps(data)
-    session.add(current.row)
+    await session.exec(update(WebSession).where(WebSession.id == current.row.id).values(data=current.row.data))  # type: ignore[call-overload]
     await session.commit()
 
 

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import NoReturn
 
 from litestar.exceptions import NotFoundException
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from . import audit
 from .access import DocumentFacts, DossierFacts, GrantFacts, Right, Standing, document_right, dossier_right
 from .dossiers import dossier_documents, professional_title, professionals_by_id
-from .models import Account, Block, Delegation, Document, Dossier, EmergencyAccess, Grant, utcnow
+from .models import (
+    AccessEvent, Account, Block, Delegation, Document, Dossier, EmergencyAccess, Grant, Professional, utcnow,
+)
 
 
 async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossier, now: datetime) -> Standing:
     """Everything the rule needs to know about this account and this dossier."""
+    is_patient = account.patient_id is not None and account.patient_id == dossier.patient_id
     is_caregiver = False
-    if account.patient_id != dossier.patient_id:
+    if not is_patient:
         delegations = await session.exec(
             select(Delegation).where(
                 Delegation.dossier_id == dossier.id,
@@ -26,9 +31,15 @@ async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossi
             )
         )
         is_caregiver = any(d.starts_at <= now and (d.ends_at is None or now < d.ends_at) for d in delegations.all())
-    pro = account.professional_id
-    if pro is None:
-        return Standing(is_patient=account.patient_id == dossier.patient_id, is_caregiver=is_caregiver)
+    if account.professional_id is None:
+        return Standing(is_patient=is_patient, is_caregiver=is_caregiver)
+    standing = await professional_standing(session, professional_id=account.professional_id, dossier=dossier, now=now)
+    return replace(standing, is_patient=is_patient, is_caregiver=is_caregiver)
+
+
+async def professional_standing(session: AsyncSession, *, professional_id: str, dossier: Dossier, now: datetime) -> Standing:
+    """What one professional is to one dossier: also what "voir comme" shows the patient."""
+    pro = professional_id
     blocks = await session.exec(
         select(Block).where(Block.dossier_id == dossier.id, Block.professional_id == pro, Block.lifted_at.is_(None))  # type: ignore[union-attr]
     )
@@ -38,8 +49,6 @@ async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossi
     )
     return Standing(
         professional_id=pro,
-        is_patient=account.patient_id == dossier.patient_id,
-        is_caregiver=is_caregiver,
         is_medecin_traitant=dossier.medecin_traitant_id == pro,
         blocked=blocks.first() is not None,
         grants=tuple(
@@ -68,6 +77,42 @@ def document_facts(document: Document) -> DocumentFacts:
     )
 
 
+PROFESSIONAL_RIGHTS = {Right.AUTHOR, Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
+RECENT_READ = timedelta(minutes=10)
+
+
+async def professional_actor(session: AsyncSession, account: Account) -> audit.Actor:
+    professional = await session.get(Professional, account.professional_id)
+    assert professional is not None
+    return audit.Actor.professional(account, professional)
+
+
+async def _refuse(session: AsyncSession) -> NoReturn:
+    await session.rollback()  # releases the chain lock taken for a professional's read
+    raise NotFoundException()
+
+
+async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right, action: str,
+                    document: Document | None = None, detail: str = "", once_within: timedelta | None = None) -> None:
+    """A professional's read is in the log, committed, before any content leaves the server."""
+    if once_within is not None and document is not None:
+        recent = await session.exec(
+            select(AccessEvent.id).where(
+                AccessEvent.dossier_id == dossier.id,
+                AccessEvent.actor_account_id == account.id,
+                AccessEvent.document_id == document.id,
+                AccessEvent.at > utcnow() - once_within,
+            )
+        )
+        if recent.first() is not None:
+            await session.commit()
+            return
+    actor = await professional_actor(session, account)
+    await audit.append(session, dossier_id=dossier.id, action=action, actor=actor, right=right.value,
+                       document=document, detail=detail)
+    await audit.commit_chained(session)
+
+
 @dataclass
 class DossierView:
     dossier: Dossier
@@ -76,35 +121,50 @@ class DossierView:
     documents: list[Document]
 
 
-async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: str) -> DossierView:
-    """The dossier and the documents this account may see; 404 if it may see nothing."""
+async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: str, action: str | None = "read_timeline",
+                       detail: str = "") -> DossierView:
+    """The dossier and the documents this account may see; 404 if it may see nothing.
+
+    A professional's read takes the dossier's chain lock first, so a revoke committed
+    just before is seen, and the read is logged before its content is sent.
+    """
+    if account.professional_id is not None:
+        await audit.begin_chained(session)
     now = utcnow()
-    dossier = await session.get(Dossier, dossier_id)
+    dossier = await session.get(Dossier, dossier_id, populate_existing=True)
     if dossier is None:
-        raise NotFoundException()
+        await _refuse(session)
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
     right = dossier_right(standing, dossier_facts(dossier), now)
     if right is None:
-        raise NotFoundException()
+        await _refuse(session)
     facts = dossier_facts(dossier)
     documents = [
         d for d in await dossier_documents(session, dossier_id=dossier.id)
         if document_right(standing, facts, document_facts(d), now) is not None
     ]
+    if right in PROFESSIONAL_RIGHTS and action:
+        await _log_read(session, account=account, dossier=dossier, right=right, action=action, detail=detail)
     return DossierView(dossier=dossier, standing=standing, right=right, documents=documents)
 
 
-async def open_document(session: AsyncSession, *, account: Account, document_id: str) -> tuple[Document, Dossier, Right]:
+async def open_document(session: AsyncSession, *, account: Account, document_id: str, action: str = "read_document",
+                        once: bool = False) -> tuple[Document, Dossier, Right]:
     """A document this account may read now; otherwise 404, exactly as for a missing one."""
+    if account.professional_id is not None:
+        await audit.begin_chained(session)
     now = utcnow()
-    document = await session.get(Document, document_id)
-    dossier = await session.get(Dossier, document.dossier_id) if document else None
+    document = await session.get(Document, document_id, populate_existing=True)
+    dossier = await session.get(Dossier, document.dossier_id, populate_existing=True) if document else None
     if document is None or dossier is None:
-        raise NotFoundException()
+        await _refuse(session)
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
     right = document_right(standing, dossier_facts(dossier), document_facts(document), now)
     if right is None:
-        raise NotFoundException()
+        await _refuse(session)
+    if right in PROFESSIONAL_RIGHTS:
+        await _log_read(session, account=account, dossier=dossier, right=right, action=action, document=document,
+                        once_within=RECENT_READ if once else None)
     return document, dossier, right
 
 

@@ -43,9 +43,14 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
 
 @get("/documents/{document_id:str}/fichier", guards=[logged_in])
 async def download(request: Request, db: AsyncSession, document_id: str) -> Response:
-    document, _, _ = await open_document(db, account=request.user.account, document_id=document_id)
+    inline = bool(request.query_params.get("affichage"))
+    # Shown inside the document page (already logged as a read) or downloaded (logged as such).
+    document, _, _ = await open_document(
+        db, account=request.user.account, document_id=document_id,
+        action="read_document" if inline else "download", once=inline,
+    )
     data = read_file(request, document)
-    disposition = "inline" if request.query_params.get("affichage") and document.mime_type in INLINE_TYPES else "attachment"
+    disposition = "inline" if inline and document.mime_type in INLINE_TYPES else "attachment"
     return Response(
         data,
         media_type=document.mime_type,
@@ -55,7 +60,7 @@ async def download(request: Request, db: AsyncSession, document_id: str) -> Resp
 
 @get("/documents/{document_id:str}/pages/{page:int}", guards=[logged_in])
 async def page_image(request: Request, db: AsyncSession, document_id: str, page: int) -> Response:
-    document, _, _ = await open_document(db, account=request.user.account, document_id=document_id)
+    document, _, _ = await open_document(db, account=request.user.account, document_id=document_id, once=True)
     if document.mime_type != "application/pdf":
         raise NotFoundException()
     png = await to_thread.run_sync(pdf_page_png, read_file(request, document), page)

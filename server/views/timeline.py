@@ -31,11 +31,16 @@ def matches(document: Document, *, category: str, query: str) -> bool:
 
 
 async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str, page: int) -> dict:
-    view = await open_dossier(db, account=request.user.account, dossier_id=dossier_id)
     category = category if category in CATEGORIES else ""
     # The search words live in the server-side session; the URL carries only an opaque token,
     # so document titles never end up in the address bar, the history or a proxy's log.
     query = request.user.data.get("searches", {}).get(token, "") if token else ""
+    searching = bool(category or query)
+    detail = " · ".join(x for x in (CATEGORIES.get(category, ""), f"« {query} »" if query else "") if x)
+    view = await open_dossier(
+        db, account=request.user.account, dossier_id=dossier_id,
+        action="search" if searching else "read_timeline", detail=detail,
+    )
     found = [d for d in view.documents if matches(d, category=category, query=query)]
     page = max(page, 1)
     size = request.app.state.settings.page_size
@@ -76,6 +81,7 @@ async def timeline(
 
 @post("/dossiers/{dossier_id:str}/recherche", guards=[logged_in], status_code=200)
 async def search(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: Form) -> Response:
+    await open_dossier(db, account=request.user.account, dossier_id=dossier_id, action=None)
     category = text(data, "categorie", limit=30)
     category = category if category in CATEGORIES else ""
     query = text(data, "q", limit=100)
@@ -92,7 +98,6 @@ async def search(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: 
     if request.htmx:
         context = await timeline_context(request, db, dossier_id, category=category, token=token, page=1)
         return Template("partials/timeline_results.html", context=context, headers={"HX-Push-Url": url})
-    await open_dossier(db, account=request.user.account, dossier_id=dossier_id)
     return Redirect(url, status_code=303)
 
 

@@ -1,0 +1,290 @@
+"""Changing who sees what: grants, share codes, blocks, médecin traitant, hiding, deleting,
+emergency access, closing. Each change and its access event commit together."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from . import audit
+from .accounts import hash_secret, normalize_code
+from .dossiers import InvalidInput
+from .models import (
+    CATEGORIES,
+    Block,
+    Document,
+    Dossier,
+    EmergencyAccess,
+    Grant,
+    Professional,
+    ShareCode,
+    utcnow,
+)
+
+DURATIONS = {"1m": ("1 mois", 30), "3m": ("3 mois", 91), "1a": ("1 an", 365), "sans": ("sans date de fin", None)}
+SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
+SHARE_CODE_LIFETIME = timedelta(minutes=10)
+EMERGENCY_WINDOW = timedelta(hours=24)
+
+
+def parse_scope(categories: list[str]) -> str:
+    """Comma-separated category codes, or "" for every category; unknown codes are refused."""
+    chosen = [c for c in categories if c]
+    if any(c not in CATEGORIES for c in chosen):
+        raise InvalidInput("Catégorie inconnue.")
+    return "" if not chosen or set(chosen) == set(CATEGORIES) else ",".join(sorted(set(chosen)))
+
+
+def grant_end(duration: str, start: datetime) -> datetime | None:
+    if duration not in DURATIONS:
+        raise InvalidInput("Choisissez une durée.")
+    days = DURATIONS[duration][1]
+    return None if days is None else start + timedelta(days=days)
+
+
+def scope_label(categories: str) -> str:
+    if not categories:
+        return "tous les documents"
+    return ", ".join(CATEGORIES[c] for c in categories.split(",") if c in CATEGORIES)
+
+
+async def _commit(session: AsyncSession) -> None:
+    await audit.commit_chained(session)
+
+
+async def grant_access(
+    session: AsyncSession, *, dossier: Dossier, professional: Professional, categories: str, duration: str,
+    actor: audit.Actor, share_code: ShareCode | None = None,
+) -> Grant:
+    await audit.begin_chained(session)
+    now = utcnow()
+    grant = Grant(
+        dossier_id=dossier.id, professional_id=professional.id, categories=categories, starts_at=now,
+        ends_at=grant_end(duration, now), share_code_id=share_code.id if share_code else None,
+    )
+    session.add(grant)
+    detail = f"{scope_label(categories)}, {DURATIONS[duration][0]}"
+    await audit.append(
+        session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code" if share_code else "",
+        detail=f"{professional.given_name} {professional.family_name} ({professional.profession}) : {detail}",
+    )
+    await _commit(session)
+    return grant
+
+
+async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str, actor: audit.Actor) -> bool:
+    await audit.begin_chained(session)
+    grant = await session.get(Grant, grant_id)
+    if grant is None or grant.dossier_id != dossier.id or grant.revoked_at is not None:
+        await session.rollback()
+        return False
+    grant.revoked_at = utcnow()
+    professional = await session.get(Professional, grant.professional_id)
+    session.add(grant)
+    await audit.append(session, dossier_id=dossier.id, action="revoke", actor=actor, detail=_who(professional))
+    await _commit(session)
+    return True
+
+
+def _who(professional: Professional | None) -> str:
+    if professional is None:
+        return ""
+    return f"{professional.given_name} {professional.family_name} ({professional.profession})"
+
+
+async def block(session: AsyncSession, *, dossier: Dossier, professional: Professional, actor: audit.Actor) -> None:
+    await audit.begin_chained(session)
+    existing = (await session.exec(select(Block).where(
+        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
+    ))).first()
+    if existing is None:
+        session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
+        await audit.append(session, dossier_id=dossier.id, action="block", actor=actor, detail=_who(professional))
+    await _commit(session)
+
+
+async def unblock(session: AsyncSession, *, dossier: Dossier, professional: Professional, actor: audit.Actor) -> None:
+    await audit.begin_chained(session)
+    rows = (await session.exec(select(Block).where(
+        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
+    ))).all()
+    for row in rows:
+        row.lifted_at = utcnow()
+        session.add(row)
+    if rows:
+        await audit.append(session, dossier_id=dossier.id, action="unblock", actor=actor, detail=_who(professional))
+    await _commit(session)
+
+
+async def set_medecin_traitant(
+    session: AsyncSession, *, dossier: Dossier, professional: Professional | None, actor: audit.Actor
+) -> None:
+    await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id)
+    dossier.medecin_traitant_id = professional.id if professional else None
+    session.add(dossier)
+    await audit.append(session, dossier_id=dossier.id, action="medecin_traitant", actor=actor,
+                       detail=_who(professional) or "aucun")
+    await _commit(session)
+
+
+async def set_hidden(session: AsyncSession, *, document: Document, hidden: bool, actor: audit.Actor) -> None:
+    await audit.begin_chained(session)
+    document = await session.get(Document, document.id)
+    if document.hidden != hidden:
+        document.hidden = hidden
+        session.add(document)
+        await audit.append(session, dossier_id=document.dossier_id, action="hide" if hidden else "unhide",
+                           actor=actor, document=document)
+    await _commit(session)
+
+
+async def delete_document(session: AsyncSession, *, document: Document, actor: audit.Actor) -> None:
+    await audit.begin_chained(session)
+    document = await session.get(Document, document.id)
+    if document.deleted_at is None:
+        document.deleted_at = utcnow()
+        session.add(document)
+        await audit.append(session, dossier_id=document.dossier_id, action="delete", actor=actor, document=document)
+    await _commit(session)
+
+
+async def set_emergency_opt_out(session: AsyncSession, *, dossier: Dossier, opt_out: bool, actor: audit.Actor) -> None:
+    await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id)
+    dossier.emergency_opt_out = opt_out
+    session.add(dossier)
+    await audit.append(session, dossier_id=dossier.id, action="emergency_opt_out" if opt_out else "emergency_opt_in",
+                       actor=actor)
+    await _commit(session)
+
+
+async def set_closed(session: AsyncSession, *, dossier: Dossier, closed: bool, actor: audit.Actor) -> None:
+    await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id)
+    dossier.state = "closed" if closed else "open"
+    dossier.closed_at = utcnow() if closed else None
+    session.add(dossier)
+    await audit.append(session, dossier_id=dossier.id, action="close" if closed else "reopen", actor=actor)
+    await _commit(session)
+
+
+# --- share codes ------------------------------------------------------------------------
+
+
+async def create_share_code(
+    session: AsyncSession, *, dossier: Dossier, categories: str, duration: str, actor: audit.Actor
+) -> tuple[str, ShareCode]:
+    """A 6-character code, valid 10 minutes, once; only its hash is kept."""
+    grant_end(duration, utcnow())  # checks the duration
+    code = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(6))
+    row = ShareCode(
+        dossier_id=dossier.id, code_hash=hash_secret(normalize_code(code)), categories=categories,
+        grant_days=DURATIONS[duration][1], expires_at=utcnow() + SHARE_CODE_LIFETIME,
+    )
+    await audit.begin_chained(session)
+    session.add(row)
+    await audit.append(session, dossier_id=dossier.id, action="share_code", actor=actor,
+                       detail=f"{scope_label(categories)}, {DURATIONS[duration][0]}")
+    await _commit(session)
+    return code, row
+
+
+def _duration_key(days: int | None) -> str:
+    return next(k for k, (_, d) in DURATIONS.items() if d == days)
+
+
+class ShareCodeRefused(Exception):
+    """Wrong, expired or used; the message is French."""
+
+
+async def redeem_share_code(
+    session: AsyncSession, *, code: str, professional: Professional, actor: audit.Actor
+) -> Grant:
+    """Turn a patient's share code into a grant for this professional (once)."""
+    row = (await session.exec(select(ShareCode).where(ShareCode.code_hash == hash_secret(normalize_code(code))))).first()
+    if row is None:
+        raise ShareCodeRefused("Ce code de partage est incorrect. Vérifiez-le avec votre patient.")
+    await audit.begin_chained(session)
+    row = await session.get(ShareCode, row.id, populate_existing=True)
+    if row.used_at is not None:
+        await session.rollback()
+        raise ShareCodeRefused("Ce code de partage a déjà été utilisé. Demandez-en un nouveau à votre patient.")
+    if row.expires_at <= utcnow():
+        await session.rollback()
+        raise ShareCodeRefused("Ce code de partage a expiré. Demandez-en un nouveau à votre patient.")
+    dossier = await session.get(Dossier, row.dossier_id)
+    blocked = (await session.exec(select(Block).where(
+        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
+    ))).first()
+    if dossier.state != "open" or blocked is not None:
+        await session.rollback()
+        raise ShareCodeRefused("Ce code de partage ne peut pas être utilisé.")
+    row.used_at, row.used_by_professional_id = utcnow(), professional.id
+    session.add(row)
+    now = utcnow()
+    grant = Grant(dossier_id=dossier.id, professional_id=professional.id, categories=row.categories,
+                  starts_at=now, ends_at=None if row.grant_days is None else now + timedelta(days=row.grant_days),
+                  share_code_id=row.id)
+    session.add(grant)
+    await audit.append(session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code",
+                       detail=f"{scope_label(row.categories)}, {DURATIONS[_duration_key(row.grant_days)][0]}")
+    await _commit(session)
+    return grant
+
+
+# --- emergency access ------------------------------------------------------------------------
+
+
+class EmergencyRefused(Exception):
+    pass
+
+
+async def open_emergency(
+    session: AsyncSession, *, dossier: Dossier | None, professional: Professional, reason: str, actor: audit.Actor
+) -> EmergencyAccess:
+    """Bris de glace: a 24-hour window, unless the patient opted out or blocked this professional."""
+    reason = " ".join(reason.split())
+    if len(reason) < 15:
+        raise InvalidInput("Décrivez la situation d'urgence (15 caractères au moins).")
+    refused = EmergencyRefused("L'accès d'urgence n'est pas possible pour ce patient.")
+    if dossier is None:
+        raise refused
+    await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    blocked = (await session.exec(select(Block).where(
+        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
+    ))).first()
+    if dossier.state != "open" or dossier.emergency_opt_out or blocked is not None:
+        await session.rollback()
+        raise refused
+    now = utcnow()
+    access = EmergencyAccess(dossier_id=dossier.id, professional_id=professional.id, reason=reason,
+                             starts_at=now, ends_at=now + EMERGENCY_WINDOW)
+    session.add(access)
+    await audit.append(session, dossier_id=dossier.id, action="emergency", actor=actor, right="emergency", detail=reason)
+    await _commit(session)
+    return access
+
+
+async def review_emergency(
+    session: AsyncSession, *, dossier: Dossier, emergency_id: str, outcome: str, actor: audit.Actor
+) -> bool:
+    """The patient keeps an emergency access as it is, or blocks that professional."""
+    if outcome not in ("kept", "blocked"):
+        raise InvalidInput("Choix inconnu.")
+    access = await session.get(EmergencyAccess, emergency_id)
+    if access is None or access.dossier_id != dossier.id or access.reviewed_at is not None:
+        return False
+    access.reviewed_at, access.review_outcome = utcnow(), outcome
+    session.add(access)
+    professional = await session.get(Professional, access.professional_id)
+    if outcome == "blocked":
+        await session.commit()
+        await block(session, dossier=dossier, professional=professional, actor=actor)
+    else:
+        await session.commit()
+    return True

@@ -110,17 +110,26 @@ class ActivationRefused(Exception):
 
 
 async def redeem_activation(
-    session: AsyncSession, *, code: str, birth_date: date, max_attempts: int, lock: timedelta
+    session: AsyncSession,
+    *,
+    code: str,
+    max_attempts: int,
+    lock: timedelta,
+    birth_date: date | None = None,
+    rpps: str | None = None,
 ) -> tuple[ActivationCode, Account]:
-    """Check a patient's code and birth date; return the code and the account to enrol.
+    """Check a code with its second factor (a patient's birth date, a professional's RPPS);
+    return the code and the account to enrol.
 
     The code is only marked used once a passkey is registered (`finish_activation`),
     so someone who stops half-way can start again.
     """
-    refused = ActivationRefused("Ce code d'activation et cette date de naissance ne correspondent pas.")
+    second = "date de naissance" if rpps is None else "numéro RPPS"
+    refused = ActivationRefused(f"Ce code d'activation et ce {second} ne correspondent pas." if rpps else
+                                "Ce code d'activation et cette date de naissance ne correspondent pas.")
     result = await session.exec(select(ActivationCode).where(ActivationCode.code_hash == hash_secret(normalize_code(code))))
     activation = result.first()
-    if activation is None or activation.patient_id is None:
+    if activation is None or (activation.patient_id if rpps is None else activation.professional_id) is None:
         raise refused
     now = utcnow()
     if activation.locked_until and activation.locked_until > now:
@@ -129,9 +138,13 @@ async def redeem_activation(
         raise ActivationRefused("Ce code d'activation a déjà servi. Connectez-vous avec votre clé d'accès.")
     if activation.expires_at <= now:
         raise ActivationRefused("Ce code d'activation a expiré. Demandez-en un nouveau.")
-    patient = await session.get(Patient, activation.patient_id)
-    assert patient is not None
-    if patient.birth_date != birth_date:
+    if rpps is None:
+        patient = await session.get(Patient, activation.patient_id)
+        matches = patient is not None and patient.birth_date == birth_date
+    else:
+        professional = await session.get(Professional, activation.professional_id)
+        matches = professional is not None and professional.rpps == rpps.strip()
+    if not matches:
         activation.failed_attempts += 1
         if activation.failed_attempts >= max_attempts:
             activation.locked_until = now + lock
@@ -141,8 +154,9 @@ async def redeem_activation(
         if activation.locked_until and activation.locked_until > now:
             raise TooManyAttempts(activation.locked_until)
         raise refused
-    account = await account_for_patient(session, patient=patient)
-    return activation, account
+    if rpps is None:
+        return activation, await account_for_patient(session, patient=patient)
+    return activation, await account_for_professional(session, professional=professional)
 
 
 async def account_for_patient(session: AsyncSession, *, patient: Patient) -> Account:
@@ -150,6 +164,16 @@ async def account_for_patient(session: AsyncSession, *, patient: Patient) -> Acc
     account = result.first()
     if account is None:
         account = Account(display_name=f"{patient.given_name} {patient.family_name}", patient_id=patient.id)
+        session.add(account)
+        await session.commit()
+    return account
+
+
+async def account_for_professional(session: AsyncSession, *, professional: Professional) -> Account:
+    result = await session.exec(select(Account).where(Account.professional_id == professional.id))
+    account = result.first()
+    if account is None:
+        account = Account(display_name=f"{professional.given_name} {professional.family_name}", professional_id=professional.id)
         session.add(account)
         await session.commit()
     return account

@@ -26,7 +26,7 @@ from .errors import exception_handlers
 from .session_middleware import SessionMiddleware
 from .storage import DiskStorage
 from .templating import configure_templates
-from .views import auth, documents, home, passkeys, pwa, timeline
+from .views import access, auth, documents, home, passkeys, pro, pwa, timeline
 
 HERE = Path(__file__).parent
 log = logging.getLogger("carnet.access")
@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *passkeys.routes,
             *timeline.routes,
             *documents.routes,
+            *access.routes,
+            *pro.routes,
             *pwa.routes,
             create_static_files_router(path="/static", directories=[HERE / "static"], send_as_attachment=False),
         ],

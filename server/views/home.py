@@ -22,6 +22,8 @@ async def home(request: Request, db: AsyncSession) -> Response:
     if current is None or not current.row.authenticated:
         return Template("landing.html")
     dossier = await accounts.patient_dossier(db, account=current.account)
+    if dossier is None and current.account.professional_id:
+        return Redirect("/pro", status_code=303)
     if dossier is None:
         return Template("error.html", context={"title": "Aucun dossier", "message": "Aucun dossier n'est rattaché à ce compte."})
     return Redirect(f"/dossiers/{dossier.id}", status_code=303)

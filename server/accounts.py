@@ -12,6 +12,7 @@ from sqlalchemy import delete, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .db import begin_write
 from .models import (
     Account,
     ActivationCode,
@@ -59,6 +60,7 @@ async def check_throttle(session: AsyncSession, *, key: str) -> None:
 
 
 async def record_failure(session: AsyncSession, *, key: str, limit: int, lock: timedelta) -> None:
+    await begin_write(session)
     now = utcnow()
     row = await session.get(Throttle, key)
     if row is None or now - row.window_started_at > lock:
@@ -87,6 +89,7 @@ async def issue_activation_code(
     professional: Professional | None = None,
     issued_by: str,
     valid_days: int = 30,
+    commit: bool = True,
 ) -> str:
     """Issue a code for a patient (or a professional); return it, keeping only its hash."""
     if (patient is None) == (professional is None):
@@ -101,7 +104,8 @@ async def issue_activation_code(
             expires_at=utcnow() + timedelta(days=valid_days),
         )
     )
-    await session.commit()
+    if commit:
+        await session.commit()
     return code
 
 
@@ -124,6 +128,7 @@ async def redeem_activation(
     The code is only marked used once a passkey is registered (`finish_activation`),
     so someone who stops half-way can start again.
     """
+    await begin_write(session)
     second = "date de naissance" if rpps is None else "numéro RPPS"
     refused = ActivationRefused(f"Ce code d'activation et ce {second} ne correspondent pas." if rpps else
                                 "Ce code d'activation et cette date de naissance ne correspondent pas.")
@@ -201,6 +206,7 @@ async def replace_recovery_codes(session: AsyncSession, *, account: Account, cou
 
 async def use_recovery_code(session: AsyncSession, *, code: str) -> Account | None:
     """Spend one recovery code; return its account, or None if it is unknown or spent."""
+    await begin_write(session)
     result = await session.exec(
         select(RecoveryCode).where(
             RecoveryCode.code_hash == hash_secret(normalize_code(code)),
@@ -245,6 +251,7 @@ async def start_session(
     data: dict | None = None,
 ) -> str:
     """Open a new server-side session (a new token: sessions rotate at every login)."""
+    await begin_write(session)
     if replacing:
         await session.exec(delete(WebSession).where(WebSession.id == hash_secret(replacing)))  # type: ignore[call-overload]
     token = secrets.token_urlsafe(32)
@@ -268,14 +275,16 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
     if account is None:
         return None
     if now - row.last_seen_at > timedelta(minutes=1):  # one write a minute, not one per request
-        row.last_seen_at = now
-        session.add(row)
+        await session.commit()  # end the read: the UPDATE starts its own transaction (see db.begin_write)
+        await session.exec(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))  # type: ignore[call-overload]
         await session.commit()
+        row.last_seen_at = now
     return CurrentSession(row=row, account=account)
 
 
 async def save_session_data(session: AsyncSession, *, current: CurrentSession, data: dict) -> None:
     # An UPDATE, not session.add(): the row belongs to the middleware's (closed) session.
+    await begin_write(session)
     current.row.data = json.dumps(data)
     await session.exec(update(WebSession).where(WebSession.id == current.row.id).values(data=current.row.data))  # type: ignore[call-overload]
     await session.commit()

@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .db import begin_write
 from .models import AccessEvent, Account, ChainHead, Document, Professional, utcnow
 
 GENESIS = "0" * 64
@@ -64,10 +65,8 @@ async def begin_chained(session: AsyncSession) -> None:
 
     Call before the action's own reads and writes, so the action and its event commit together.
     """
-    if session.in_transaction():
-        await session.commit()
     try:
-        await session.connection(execution_options={"sqlite_immediate": True})
+        await begin_write(session)
     except OperationalError as exc:  # SQLite: "database is locked" after the busy timeout
         raise ChainBusy() from exc
 

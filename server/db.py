@@ -44,3 +44,16 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with maker() as session:
         yield session
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Start a transaction that will write after reading.
+
+    On SQLite a deferred transaction that reads and then writes fails at once with
+    SQLITE_BUSY when another connection wrote in between (WAL snapshots cannot be
+    upgraded; the busy timeout does not help), so writers begin with BEGIN IMMEDIATE and
+    wait their turn instead. On PostgreSQL this is an ordinary BEGIN.
+    """
+    if session.in_transaction():
+        await session.commit()
+    await session.connection(execution_options={"sqlite_immediate": True})

@@ -7,6 +7,7 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .db import begin_write
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional
 from .storage import Storage
@@ -31,12 +32,14 @@ class InvalidInput(ValueError):
 
 
 async def create_patient(
-    session: AsyncSession, *, ins: str, given_name: str, family_name: str, birth_date: date, sex: str
+    session: AsyncSession, *, ins: str, given_name: str, family_name: str, birth_date: date, sex: str,
+    commit: bool = True,
 ) -> tuple[Patient, Dossier]:
-    """Create a patient and their (single) dossier."""
+    """Create a patient and their (single) dossier; `commit=False` leaves them in the caller's transaction."""
     ins = normalize_ins(ins)
     if not is_valid_ins(ins):
         raise InvalidInput("Ce matricule INS n'est pas valide.")
+    await begin_write(session)
     existing = await session.exec(select(Patient).where(Patient.ins == ins))
     if existing.first() is not None:
         raise InvalidInput("Un dossier existe déjà pour ce matricule INS.")
@@ -47,7 +50,10 @@ async def create_patient(
     session.add(dossier)
     await session.flush()
     session.add(ChainHead(dossier_id=dossier.id))  # the row every append to this dossier's log locks
-    await session.commit()
+    if commit:
+        await session.commit()
+    else:
+        await session.flush()
     return patient, dossier
 
 
@@ -58,6 +64,7 @@ async def create_professional(
         raise InvalidInput("Ce numéro RPPS n'est pas valide.")
     if profession not in PROFESSIONS:
         raise InvalidInput("Profession inconnue.")
+    await begin_write(session)
     existing = await session.exec(select(Professional).where(Professional.rpps == rpps))
     if existing.first() is not None:
         raise InvalidInput("Ce numéro RPPS est déjà enregistré.")

@@ -31,6 +31,7 @@ from webauthn.helpers.structs import (
 
 from .accounts import hash_secret
 from .config import Settings
+from .db import begin_write
 from .models import Account, Passkey, PasskeyChallenge, utcnow
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
@@ -57,6 +58,7 @@ async def _store_challenge(session: AsyncSession, *, challenge: bytes, purpose: 
 
 async def _take_challenge(session: AsyncSession, *, token: str | None, purpose: str) -> PasskeyChallenge:
     """Fetch and delete the challenge in one go, so that it can never be replayed."""
+    await begin_write(session)
     row = await session.get(PasskeyChallenge, hash_secret(token)) if token else None
     if row is None:
         raise PasskeyRefused("Cette demande a expiré ou a déjà servi. Recommencez.")
@@ -174,6 +176,8 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
         )
     except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
         raise PasskeyRefused("La clé d'accès n'a pas pu être vérifiée.") from exc
+    await begin_write(session)
+    passkey = await session.get(Passkey, passkey.id, populate_existing=True)
     passkey.sign_count = verified.new_sign_count
     passkey.backed_up = verified.credential_backed_up
     passkey.last_used_at = utcnow()
@@ -183,6 +187,7 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
 
 
 async def rename_passkey(session: AsyncSession, *, account: Account, passkey_id: str, name: str) -> bool:
+    await begin_write(session)
     passkey = await session.get(Passkey, passkey_id)
     if passkey is None or passkey.account_id != account.id:
         return False
@@ -194,6 +199,7 @@ async def rename_passkey(session: AsyncSession, *, account: Account, passkey_id:
 
 async def remove_passkey(session: AsyncSession, *, account: Account, passkey_id: str) -> bool:
     """Remove one passkey, never the last one (the account would be locked out)."""
+    await begin_write(session)
     passkeys = await account_passkeys(session, account=account)
     target = next((p for p in passkeys if p.id == passkey_id), None)
     if target is None:

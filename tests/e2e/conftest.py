@@ -81,10 +81,8 @@ def server() -> Server:
         env.pop("DATABASE_URL", None)
         log = data_dir / "server.log"
         with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-c", "from server.cli import main; main()", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )
+            command = [sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port)]
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         running = Server(url, data_dir, log, process)
         try:
             wait_until_healthy(running)
@@ -137,7 +135,7 @@ def browser():
 
 
 class Authenticators:
-    """The phone's platform authenticators, seen through the DevTools WebAuthn domain."""
+    """The phone's authenticators (its own, and any security key plugged in), through DevTools."""
 
     def __init__(self, cdp: CDPSession) -> None:
         self.cdp = cdp
@@ -162,9 +160,6 @@ class Authenticators:
             "WebAuthn.setAutomaticPresenceSimulation", {"authenticatorId": authenticator_id, "enabled": yes}
         )
 
-    def remove(self, authenticator_id: str) -> None:
-        self.cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": authenticator_id})
-
 
 class ConsoleErrors(list):
     """Errors the page logged (CSP violations, failed loads, exceptions), minus the expected ones."""
@@ -188,6 +183,7 @@ def console() -> ConsoleErrors:
 @pytest.fixture
 def context(browser, server) -> BrowserContext:
     context = browser.new_context(base_url=server.url, **PHONE)
+    context.set_default_timeout(10_000)
     yield context
     context.close()
 

@@ -1,0 +1,114 @@
+"""The patient the end-to-end tests play: 30 documents over three years, made with the app's own functions."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from fpdf import FPDF
+from PIL import Image, ImageDraw
+
+from server.accounts import issue_activation_code
+from server.db import make_engine, make_sessionmaker
+from server.dossiers import add_document, create_patient
+from server.storage import DiskStorage
+from tests.conftest import make_ins
+
+# (event date, category, title, kind): newest first, as the timeline shows them. With the
+# default page size of 20, the 20th and 21st documents share July 2024, so the second page
+# continues a month the first one started.
+DOCUMENTS = [
+    (date(2025, 6, 20), "biologie", "Bilan lipidique", "text"),
+    (date(2025, 6, 5), "ordonnance", "Ordonnance de kinésithérapie", "text"),
+    (date(2025, 5, 28), "imagerie", "IRM du genou droit", "pdf"),
+    (date(2025, 5, 12), "compte_rendu", "Consultation de rhumatologie", "text"),
+    (date(2025, 5, 2), "note_patient", "Note : douleurs au genou après la course", "text"),
+    (date(2025, 4, 22), "biologie", "Numération formule sanguine", "text"),
+    (date(2025, 4, 10), "vaccination", "Rappel diphtérie-tétanos-polio", "text"),
+    (date(2025, 3, 30), "imagerie", "Radiographie du genou droit", "png"),
+    (date(2025, 3, 14), "remboursement", "Relevé de remboursements de mars", "text"),
+    (date(2025, 2, 26), "certificat", "Certificat de non contre-indication au sport", "text"),
+    (date(2025, 2, 11), "ordonnance", "Ordonnance d'anti-inflammatoires", "text"),
+    (date(2025, 1, 20), "biologie", "Glycémie à jeun", "text"),
+    (date(2024, 12, 17), "synthese", "Synthèse médicale annuelle", "text"),
+    (date(2024, 11, 29), "compte_rendu", "Consultation de cardiologie", "text"),
+    (date(2024, 11, 8), "imagerie", "Échographie abdominale", "text"),
+    (date(2024, 10, 15), "vaccination", "Vaccin antigrippal 2024", "text"),
+    (date(2024, 9, 23), "biologie", "Bilan thyroïdien", "text"),
+    (date(2024, 9, 2), "ordonnance", "Ordonnance de lunettes", "text"),
+    (date(2024, 8, 19), "remboursement", "Relevé de remboursements d'août", "text"),
+    (date(2024, 7, 30), "compte_rendu", "Compte rendu d'hospitalisation de jour", "text"),
+    (date(2024, 7, 12), "biologie", "Dosage de la vitamine D", "text"),
+    (date(2024, 6, 4), "certificat", "Certificat médical pour la piscine", "text"),
+    (date(2024, 5, 21), "compte_rendu", "Consultation de dermatologie", "text"),
+    (date(2024, 4, 9), "ordonnance", "Ordonnance de vitamine D", "text"),
+    (date(2024, 3, 18), "imagerie", "Mammographie de dépistage", "text"),
+    (date(2024, 2, 7), "biologie", "Ferritine et bilan martial", "text"),
+    (date(2024, 1, 15), "vaccination", "Vaccin contre le Covid-19", "text"),
+    (date(2023, 12, 5), "compte_rendu", "Consultation d'ophtalmologie", "text"),
+    (date(2023, 10, 24), "remboursement", "Relevé de remboursements d'octobre", "text"),
+    (date(2023, 9, 12), "synthese", "Synthèse médicale 2023", "text"),
+]
+PAGE_SIZE = 20  # the server's default
+PDF_PAGES = 2
+
+
+def pdf_file(title: str) -> tuple[str, str, bytes]:
+    pdf = FPDF(format="A4")
+    pdf.set_font("Helvetica", size=14)
+    for n in range(1, PDF_PAGES + 1):
+        pdf.add_page()
+        pdf.cell(0, 10, f"{title} - page {n}".encode("latin-1", "replace").decode("latin-1"))
+    return "compte-rendu.pdf", "application/pdf", bytes(pdf.output())
+
+
+def png_file(title: str) -> tuple[str, str, bytes]:
+    image = Image.new("L", (320, 400), 20)
+    ImageDraw.Draw(image).ellipse((100, 120, 220, 280), fill=200)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return "radio.png", "image/png", out.getvalue()
+
+
+def text_file(title: str) -> tuple[str, str, bytes]:
+    return "note.txt", "text/plain", f"{title}\n\nContenu de démonstration pour les tests de bout en bout.".encode()
+
+
+FILES = {"pdf": pdf_file, "png": png_file, "text": text_file}
+
+
+@dataclass
+class SeededPatient:
+    code: str
+    birth_date: date
+    dossier_id: str
+    titles: list[str]  # newest first
+
+    def titles_in(self, category: str) -> list[str]:
+        return [title for _, cat, title, _ in DOCUMENTS if cat == category]
+
+
+async def seed_patient(data_dir: Path, serial: int) -> SeededPatient:
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    storage = DiskStorage(data_dir / "files")
+    birth = date(1984, 3, 12)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            patient, dossier = await create_patient(
+                db, ins=make_ins("F", birth.year, birth.month, serial), given_name="Camille",
+                family_name="Martin", birth_date=birth, sex="F",
+            )
+            for when, category, title, kind in DOCUMENTS:
+                filename, mime_type, data = FILES[kind](title)
+                await add_document(
+                    db, storage, dossier=dossier, title=title, category=category, event_date=when,
+                    filename=filename, mime_type=mime_type, data=data, source="Laboratoire de test",
+                )
+            code = await issue_activation_code(db, patient=patient, issued_by="tests e2e")
+            return SeededPatient(code, birth, dossier.id, [title for _, _, title, _ in DOCUMENTS])
+    finally:
+        await engine.dispose()
+
+

@@ -1,0 +1,80 @@
+"""What a patient does in the browser, step by step, shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+PHONE_WIDTH = 360
+PHONE = {
+    "viewport": {"width": PHONE_WIDTH, "height": 780}, "is_mobile": True, "has_touch": True,
+    "device_scale_factor": 2, "locale": "fr-FR",
+}
+
+
+def activate(page: Page, patient) -> None:
+    """From the landing page to the recovery codes: activation code, birth date, new passkey."""
+    page.goto("/")
+    page.get_by_role("link", name="Activer mon dossier").click()
+    page.get_by_label("Code d'activation").fill(patient.code)
+    page.get_by_label("Date de naissance").fill(patient.birth_date.isoformat())
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_role("button", name="Créer ma clé d'accès").click()
+    expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
+
+
+def open_my_dossier(page: Page, patient) -> None:
+    page.get_by_role("link", name="J'ai noté mes codes, accéder à mon dossier").click()
+    expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
+    expect(page.get_by_role("heading", name="Mon dossier")).to_be_visible()
+
+
+def log_in(page: Page, patient) -> None:
+    """A patient who has a passkey on this phone, through activation the first time."""
+    activate(page, patient)
+    open_my_dossier(page, patient)
+
+
+def without_passkey_autofill(page: Page) -> None:
+    """A browser that offers no passkey autofill, so that the button does the login.
+
+    Chromium's virtual authenticator answers a conditional (autofill) request at once, with
+    no one picking the passkey as a person would; the button's request would race with it.
+    """
+    no_autofill = (
+        "if (window.PublicKeyCredential)"
+        " PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);"
+    )
+    page.add_init_script(no_autofill)  # pages loaded from now on
+    page.evaluate(f"() => {{ {no_autofill} }}")  # and this one, which htmx keeps across boosted links
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+
+
+def titles(page: Page) -> list[str]:
+    return page.locator("#timeline-results .doc-title").all_inner_texts()
+
+
+def month_headers(page: Page) -> list[str]:
+    # Text as written, not as shown: the CSS capitalises the month.
+    return [text.strip() for text in page.locator("#timeline-results h2").all_text_contents()]
+
+
+def scroll_to_the_end(page: Page) -> None:
+    page.mouse.move(180, 400)  # the wheel scrolls what is under the pointer
+    page.mouse.wheel(0, 20_000)
+
+
+def assert_fits_phone(page: Page) -> None:
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"{page.url} scrolls sideways: {width} px wide on a {PHONE_WIDTH} px screen"
+
+
+def wait_for_image(page: Page, image) -> int:
+    """Wait until an <img> has loaded, and return its natural width."""
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    return image.evaluate("img => img.naturalWidth")

@@ -146,15 +146,23 @@ async def activate(client, fixture: PatientFixture, authenticator: SoftAuthentic
     authenticator = authenticator or SoftAuthenticator(origin=ORIGIN)
     response = await post_form(client, "/activer", {"code": fixture.code, "birth_date": fixture.birth_date.isoformat()})
     assert response.status_code in (200, 303), response.text
-    options = (await post_json(client, "/cle/options")).json()
-    result = await post_json(client, "/cle/verification", {"credential": authenticator.create(options), "name": "Téléphone"})
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    result = await post_json(
+        client, "/cle/verification", {"ceremony": ceremony, "credential": authenticator.create(options), "name": "Téléphone"}
+    )
     assert result.status_code == 200, result.text
     return authenticator
 
 
 async def login(client, authenticator: SoftAuthenticator):
-    options = (await post_json(client, "/connexion/options")).json()
-    return await post_json(client, "/connexion/verification", {"credential": authenticator.get(options)})
+    options, ceremony = await ceremony_options(client, "/connexion/options")
+    return await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": authenticator.get(options)})
+
+
+async def ceremony_options(client, url: str) -> tuple[dict, str]:
+    """The WebAuthn options and the ceremony token the verification must send back."""
+    body = (await post_json(client, url)).json()
+    return body["publicKey"], body["ceremony"]
 
 
 def dossier_link(html: str) -> str:
@@ -167,3 +175,40 @@ def set_cookie(client, name: str, value: str) -> None:
     """Replace a cookie as the browser would hold it (httpx files localhost under .local)."""
     client.cookies.delete(name)
     client.cookies.set(name, value, domain="localhost.local")
+
+
+# --- professionals (tests/test_professional*.py) ------------------------------------------
+
+
+@dataclass
+class ProfessionalFixture:
+    professional: object
+    code: str
+    rpps: str
+
+
+async def new_professional(db, *, given_name="Julie", family_name="Moreau", profession="masseur-kinésithérapeute",
+                           city="Lyon", stem=1) -> ProfessionalFixture:
+    """A registered professional and their activation code, as `carnet professional add` makes them."""
+    from server.accounts import issue_activation_code as issue
+    from server.dossiers import create_professional
+    from server.identifiers import rpps_with_key
+
+    rpps = rpps_with_key(f"10{stem:08d}")
+    professional = await create_professional(db, rpps=rpps, given_name=given_name, family_name=family_name,
+                                             profession=profession, city=city)
+    code = await issue(db, professional=professional, issued_by="test")
+    return ProfessionalFixture(professional, code, rpps)
+
+
+async def activate_professional(client, fixture: ProfessionalFixture, authenticator: SoftAuthenticator | None = None) -> SoftAuthenticator:
+    """Activation code + RPPS, then the same passkey enrolment as a patient's, through HTTP."""
+    authenticator = authenticator or SoftAuthenticator(origin=ORIGIN)
+    response = await post_form(client, "/pro/activer", {"code": fixture.code, "rpps": fixture.rpps})
+    assert response.status_code in (200, 303), response.text
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    result = await post_json(
+        client, "/cle/verification", {"ceremony": ceremony, "credential": authenticator.create(options), "name": "Cabinet"}
+    )
+    assert result.status_code == 200, result.text
+    return authenticator

@@ -1,6 +1,6 @@
 """Passkey ceremonies verified for real by py_webauthn: what must be refused is refused."""
 
-from tests.conftest import ORIGIN, activate, login, post_form, post_json, set_cookie
+from tests.conftest import ORIGIN, activate, ceremony_options, login, post_form, post_json
 from tests.softauthn import SoftAuthenticator
 
 
@@ -21,34 +21,30 @@ async def test_a_registered_passkey_logs_in_without_a_user_name(client, patient)
 async def test_a_replayed_login_challenge_is_refused(client, patient):
     authenticator = await activate(client, patient)
     await logout(client)
-    options = (await post_json(client, "/connexion/options")).json()
-    ceremony = client.cookies.get("carnet_ceremony")
+    options, ceremony = await ceremony_options(client, "/connexion/options")
     assertion = authenticator.get(options)
-    assert (await post_json(client, "/connexion/verification", {"credential": assertion})).status_code == 200
+    assert (await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": assertion})).status_code == 200
     await logout(client)
-    set_cookie(client, "carnet_ceremony", ceremony)
-    replay = await post_json(client, "/connexion/verification", {"credential": assertion})
+    replay = await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": assertion})
     assert replay.status_code == 400
     assert "expiré ou a déjà servi" in replay.json()["error"]
 
 
 async def test_a_replayed_registration_challenge_is_refused(client, patient):
     await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
-    options = (await post_json(client, "/cle/options")).json()
-    ceremony = client.cookies.get("carnet_ceremony")
+    options, ceremony = await ceremony_options(client, "/cle/options")
     first = SoftAuthenticator(origin=ORIGIN)
-    await post_json(client, "/cle/verification", {"credential": first.create(options), "name": "A"})
-    set_cookie(client, "carnet_ceremony", ceremony)
-    second = await post_json(client, "/cle/verification", {"credential": SoftAuthenticator(origin=ORIGIN).create(options), "name": "B"})
+    await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": first.create(options), "name": "A"})
+    second = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": SoftAuthenticator(origin=ORIGIN).create(options), "name": "B"})
     assert second.status_code == 400
 
 
 async def test_an_assertion_from_another_origin_is_refused(client, patient):
     authenticator = await activate(client, patient)
     await logout(client)
-    options = (await post_json(client, "/connexion/options")).json()
+    options, ceremony = await ceremony_options(client, "/connexion/options")
     response = await post_json(
-        client, "/connexion/verification", {"credential": authenticator.get(options, origin="https://carnet.example.evil")}
+        client, "/connexion/verification", {"ceremony": ceremony, "credential": authenticator.get(options, origin="https://carnet.example.evil")}
     )
     assert response.status_code == 400
     assert "pas pu être vérifiée" in response.json()["error"]
@@ -56,10 +52,10 @@ async def test_an_assertion_from_another_origin_is_refused(client, patient):
 
 async def test_a_registration_from_another_origin_is_refused(client, patient):
     await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
-    options = (await post_json(client, "/cle/options")).json()
+    options, ceremony = await ceremony_options(client, "/cle/options")
     response = await post_json(
         client, "/cle/verification",
-        {"credential": SoftAuthenticator(origin=ORIGIN).create(options, origin="http://localhost:9999"), "name": "x"},
+        {"ceremony": ceremony, "credential": SoftAuthenticator(origin=ORIGIN).create(options, origin="http://localhost:9999"), "name": "x"},
     )
     assert response.status_code == 400
 
@@ -68,20 +64,20 @@ async def test_an_assertion_without_user_verification_is_refused(client, patient
     authenticator = await activate(client, patient)
     await logout(client)
     authenticator.user_verification = False
-    options = (await post_json(client, "/connexion/options")).json()
-    response = await post_json(client, "/connexion/verification", {"credential": authenticator.get(options)})
+    options, ceremony = await ceremony_options(client, "/connexion/options")
+    response = await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": authenticator.get(options)})
     assert response.status_code == 400
     assert (await client.get("/cles", follow_redirects=False)).status_code == 303
 
 
 async def test_a_registration_without_user_verification_is_refused(client, patient):
     await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
-    options = (await post_json(client, "/cle/options")).json()
+    options, ceremony = await ceremony_options(client, "/cle/options")
     assert options["authenticatorSelection"] == {
         "residentKey": "required", "requireResidentKey": True, "userVerification": "required",
     }
     authenticator = SoftAuthenticator(origin=ORIGIN, user_verification=False)
-    response = await post_json(client, "/cle/verification", {"credential": authenticator.create(options), "name": "x"})
+    response = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": authenticator.create(options), "name": "x"})
     assert response.status_code == 400
 
 
@@ -89,8 +85,8 @@ async def test_an_unknown_credential_is_refused(client, patient):
     await activate(client, patient)
     await logout(client)
     stranger = SoftAuthenticator(origin=ORIGIN, user_handle=b"someone-else")
-    options = (await post_json(client, "/connexion/options")).json()
-    response = await post_json(client, "/connexion/verification", {"credential": stranger.get(options)})
+    options, ceremony = await ceremony_options(client, "/connexion/options")
+    response = await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": stranger.get(options)})
     assert response.status_code == 400
     assert "pas reconnue" in response.json()["error"]
 
@@ -99,8 +95,8 @@ async def test_a_user_handle_that_does_not_match_the_credential_is_refused(clien
     authenticator = await activate(client, patient)
     await logout(client)
     authenticator.user_handle = b"0" * 32
-    options = (await post_json(client, "/connexion/options")).json()
-    response = await post_json(client, "/connexion/verification", {"credential": authenticator.get(options)})
+    options, ceremony = await ceremony_options(client, "/connexion/options")
+    response = await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": authenticator.get(options)})
     assert response.status_code == 400
 
 
@@ -108,18 +104,18 @@ async def test_garbage_credentials_get_a_french_error_not_a_500(client, patient)
     await activate(client, patient)
     await logout(client)
     for credential in ["", "{", '{"id": 1}', '{"id": "x", "response": {"userHandle": "!!"}}', "[]"]:
-        await post_json(client, "/connexion/options")
-        response = await post_json(client, "/connexion/verification", {"credential": credential})
+        _, ceremony = await ceremony_options(client, "/connexion/options")
+        response = await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": credential})
         assert response.status_code == 400, credential
         assert "error" in response.json()
 
 
 async def test_add_rename_and_remove_a_second_passkey_but_never_the_last(client, db, patient):
     await activate(client, patient)
-    options = (await post_json(client, "/cle/options")).json()
+    options, ceremony = await ceremony_options(client, "/cle/options")
     assert len(options["excludeCredentials"]) == 1
     second = SoftAuthenticator(origin=ORIGIN)
-    added = await post_json(client, "/cle/verification", {"credential": second.create(options), "name": "Tablette"})
+    added = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": second.create(options), "name": "Tablette"})
     assert added.json() == {"redirect": "/cles"}
     page = await client.get("/cles")
     assert "Tablette" in page.text and page.text.count('class="passkey card stack"') == 2
@@ -156,11 +152,32 @@ async def test_a_recovery_code_replaces_a_lost_passkey_once(client, patient):
     await logout(client)
     response = await post_form(client, "/recuperation", {"recovery_code": code}, follow_redirects=False)
     assert response.headers["location"] == "/activer/cle"
-    options = (await post_json(client, "/cle/options")).json()
+    options, ceremony = await ceremony_options(client, "/cle/options")
     new_phone = SoftAuthenticator(origin=ORIGIN)
-    done = await post_json(client, "/cle/verification", {"credential": new_phone.create(options), "name": "Nouveau"})
+    done = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": new_phone.create(options), "name": "Nouveau"})
     assert done.json() == {"redirect": "/"}
     await logout(client)
     again = await post_form(client, "/recuperation", {"recovery_code": code})
     assert again.status_code == 400
     assert (await login(client, new_phone)).status_code == 200
+
+
+async def test_two_ceremonies_in_one_tab_do_not_overwrite_each_other(client, patient):
+    """Passkey autofill waits with its own challenge while the button starts another."""
+    authenticator = await activate(client, patient)
+    await logout(client)
+    autofill_options, autofill = await ceremony_options(client, "/connexion/options")
+    button_options, button = await ceremony_options(client, "/connexion/options")
+    response = await post_json(
+        client, "/connexion/verification", {"ceremony": autofill, "credential": authenticator.get(autofill_options)}
+    )
+    assert response.status_code == 200
+
+
+async def test_a_ceremony_token_from_another_ceremony_is_refused(client, patient):
+    authenticator = await activate(client, patient)
+    await logout(client)
+    options, _ = await ceremony_options(client, "/connexion/options")
+    _, other = await ceremony_options(client, "/connexion/options")
+    response = await post_json(client, "/connexion/verification", {"ceremony": other, "credential": authenticator.get(options)})
+    assert response.status_code == 400

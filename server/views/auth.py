@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,11 +15,13 @@ from ..guards import enrolling_or_logged_in
 from ..session_middleware import session_cookie
 from .forms import Form, parse_date, text
 
-CEREMONY_COOKIE = "carnet_ceremony"
+def ceremony(token: str, options: str) -> Response:
+    """WebAuthn options, and the token naming their stored challenge (sent back to verify).
 
-
-def ceremony_cookie(token: str | None) -> Cookie:
-    return Cookie(key=CEREMONY_COOKIE, value=token or "", path="/", httponly=True, samesite="strict", max_age=300 if token else 0)
+    In the body rather than a cookie, so that two ceremonies in one tab (passkey autofill
+    waiting while the button is pressed) never overwrite each other's challenge.
+    """
+    return Response(f'{{"ceremony": "{token}", "publicKey": {options}}}', media_type="application/json")
 
 
 def client_key(request: Request) -> str:
@@ -68,7 +69,7 @@ async def enrol_page() -> Template:
 @post("/cle/options", guards=[enrolling_or_logged_in], status_code=200)
 async def registration_options(request: Request, db: AsyncSession) -> Response:
     token, options = await passkeys.begin_registration(db, request.app.state.settings, account=request.user.account)
-    return Response(options, media_type="application/json", cookies=[ceremony_cookie(token)])
+    return ceremony(token, options)
 
 
 @post("/cle/verification", guards=[enrolling_or_logged_in], status_code=200)
@@ -79,15 +80,15 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
         await passkeys.finish_registration(
             db,
             settings,
-            token=request.cookies.get(CEREMONY_COOKIE),
+            token=str(data.get("ceremony", "")),
             account=current.account,
             credential=str(data.get("credential", "")),
             name=str(data.get("name", "")),
         )
     except passkeys.PasskeyRefused as refused:
-        return Response({"error": str(refused)}, status_code=400, cookies=[ceremony_cookie(None)])
+        return Response({"error": str(refused)}, status_code=400)
     if current.row.authenticated:
-        return Response({"redirect": "/cles"}, cookies=[ceremony_cookie(None)])
+        return Response({"redirect": "/cles"})
     # The activation (or recovery) is complete: spend the code and rotate to a full session.
     await accounts.finish_activation(db, activation_id=current.data.get("activation_id", ""))
     activated = "activation_id" in current.data
@@ -100,7 +101,7 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
     )
     return Response(
         {"redirect": "/activer/codes" if activated else "/"},
-        cookies=[ceremony_cookie(None), session_cookie(settings, token)],
+        cookies=[session_cookie(settings, token)],
     )
 
 
@@ -125,7 +126,7 @@ async def login_page(request: Request) -> Response:
 @post("/connexion/options", status_code=200)
 async def login_options(request: Request, db: AsyncSession) -> Response:
     token, options = await passkeys.begin_login(db, request.app.state.settings)
-    return Response(options, media_type="application/json", cookies=[ceremony_cookie(token)])
+    return ceremony(token, options)
 
 
 @post("/connexion/verification", status_code=200)
@@ -133,12 +134,12 @@ async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any])
     settings: Settings = request.app.state.settings
     try:
         account = await passkeys.finish_login(
-            db, settings, token=request.cookies.get(CEREMONY_COOKIE), credential=str(data.get("credential", ""))
+            db, settings, token=str(data.get("ceremony", "")), credential=str(data.get("credential", ""))
         )
     except passkeys.PasskeyRefused as refused:
-        return Response({"error": str(refused)}, status_code=400, cookies=[ceremony_cookie(None)])
+        return Response({"error": str(refused)}, status_code=400)
     token = await accounts.start_session(db, account=account, authenticated=True, replacing=request.auth)
-    return Response({"redirect": "/"}, cookies=[ceremony_cookie(None), session_cookie(settings, token)])
+    return Response({"redirect": "/"}, cookies=[session_cookie(settings, token)])
 
 
 @post("/deconnexion", status_code=200)

@@ -68,7 +68,6 @@ def test_without_javascript_the_timeline_filters_pages_and_opens_documents(no_js
     assert_fits_phone(page)
 
 
-@pytest.mark.xfail(strict=True, reason="a full page 2 omits the header of a month that began on page 1")
 def test_without_javascript_the_second_page_starts_with_its_month(no_js_page):
     page, patient = no_js_page
     page.goto(f"/dossiers/{patient.dossier_id}?page=2")

@@ -167,7 +167,6 @@ def test_a_picture_is_shown_in_the_page(page, seed):
     assert wait_for_image(page, page.get_by_role("img", name="Radiographie du genou droit")) > 0
 
 
-@pytest.mark.xfail(strict=True, reason="scroll anchoring: a boosted swap from a scrolled page jumps to the bottom")
 def test_arriving_from_a_scrolled_page_loads_only_the_first_page(page, seed):
     patient = seed()
     activate(page, patient)

@@ -105,10 +105,15 @@
   function register(box, button) {
     var nameInput = box.querySelector("#passkey-name");
     button.disabled = true;
+    var ceremony = "";
     post("/cle/options")
-      .then(function (options) { return navigator.credentials.create({ publicKey: creationOptions(options) }); })
+      .then(function (json) {
+        ceremony = json.ceremony;
+        return navigator.credentials.create({ publicKey: creationOptions(json.publicKey) });
+      })
       .then(function (cred) {
         return post("/cle/verification", {
+          ceremony: ceremony,
           credential: JSON.stringify(credentialJSON(cred)),
           name: nameInput ? nameInput.value : "",
         });
@@ -121,17 +126,28 @@
   var pendingConditional = null;
 
   function login(box, options) {
+    var conditional = options && options.conditional;
+    var ceremony = "";
     return post("/connexion/options").then(function (json) {
-      var request = { publicKey: requestOptions(json) };
-      if (options && options.conditional) {
+      ceremony = json.ceremony;
+      var request = { publicKey: requestOptions(json.publicKey) };
+      if (conditional) {
         pendingConditional = new AbortController();
         request.mediation = "conditional";
         request.signal = pendingConditional.signal;
       }
       return navigator.credentials.get(request);
     }).then(function (cred) {
-      return post("/connexion/verification", { credential: JSON.stringify(credentialJSON(cred)) });
-    }).then(function (data) { go(data.redirect || box.dataset.next); });
+      // The autofill ceremony has its answer: the button must not start a second one now.
+      if (conditional) { pendingConditional = null; setBusy(box, true); }
+      return post("/connexion/verification", { ceremony: ceremony, credential: JSON.stringify(credentialJSON(cred)) });
+    }).then(function (data) { go(data.redirect || box.dataset.next); })
+      .catch(function (error) { if (conditional) setBusy(box, false); throw error; });
+  }
+
+  function setBusy(box, busy) {
+    var button = box.querySelector('[data-passkey-action="login"]');
+    if (button) button.disabled = busy;
   }
 
   function startAutofill() {

@@ -1,0 +1,211 @@
+"""Every kind of reader × every document state × every endpoint a professional can reach.
+
+The expected answer comes from the rule function (access.py) applied to what the
+database says about each reader; the test checks that every endpoint agrees with it,
+that a refusal is indistinguishable from a missing id, and that each allowed
+professional read leaves exactly one access event (a refused one, none).
+"""
+
+from datetime import date, timedelta
+
+import pytest
+from fpdf import FPDF
+from sqlmodel import func, select
+
+from server.access import dossier_right, document_right
+from server.accounts import account_for_patient, account_for_professional, start_session
+from server.dossiers import add_document, create_professional
+from server.identifiers import rpps_with_key
+from server.models import AccessEvent, Account, Block, Delegation, Document, EmergencyAccess, Grant, utcnow
+from server.reading import document_facts, dossier_facts, standing_of
+from tests.conftest import new_patient, set_cookie
+
+READERS = [
+    "patient", "caregiver", "medecin_traitant", "author", "granted_in_scope", "granted_out_of_scope",
+    "expired", "revoked", "blocked", "emergency", "stranger",
+]  # and "emergency_opted_out": the emergency reader once the dossier opts out (its own test below)
+STATES = ["visible", "hidden", "deleted", "other_patient"]
+ENDPOINTS = ["timeline", "search", "document", "download", "page"]
+
+
+def pdf(title: str) -> bytes:
+    doc = FPDF()
+    doc.add_page()
+    doc.set_font("Helvetica", size=14)
+    doc.cell(text=title)
+    return bytes(doc.output())
+
+
+async def build_world(db, app):
+    """One dossier with a visible, a hidden and a deleted document; another patient's; a reader of each kind."""
+    storage = app.state.storage
+    me = await new_patient(db)
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    pros = {}
+    for i, kind in enumerate(READERS[2:], start=1):
+        pros[kind] = await create_professional(
+            db, rpps=rpps_with_key(f"20{i:08d}"), given_name="Pro", family_name=kind, profession="médecin", city="Lyon"
+        )
+    docs = {}
+    for state in ("visible", "hidden", "deleted"):
+        docs[state] = await add_document(
+            db, storage, dossier=me.dossier, title=f"Imagerie {state}", category="imagerie", event_date=date(2025, 1, 1),
+            filename="x.pdf", mime_type="application/pdf", data=pdf(state),
+            author=pros["author"] if state != "deleted" else None,
+        )
+    docs["other_patient"] = await add_document(
+        db, storage, dossier=other.dossier, title="Imagerie other_patient", category="imagerie",
+        event_date=date(2025, 1, 1), filename="x.pdf", mime_type="application/pdf", data=pdf("other"),
+    )
+    docs["hidden"].hidden = True
+    docs["deleted"].deleted_at = utcnow()
+    dossier = me.dossier
+    dossier.medecin_traitant_id = pros["medecin_traitant"].id
+    now = utcnow()
+    rows = [
+        docs["hidden"], docs["deleted"], dossier,
+        Grant(dossier_id=dossier.id, professional_id=pros["granted_in_scope"].id, categories="imagerie"),
+        Grant(dossier_id=dossier.id, professional_id=pros["granted_out_of_scope"].id, categories="vaccination"),
+        Grant(dossier_id=dossier.id, professional_id=pros["expired"].id, starts_at=now - timedelta(days=40),
+              ends_at=now - timedelta(days=10)),
+        Grant(dossier_id=dossier.id, professional_id=pros["revoked"].id, revoked_at=now),
+        Grant(dossier_id=dossier.id, professional_id=pros["blocked"].id),
+        Block(dossier_id=dossier.id, professional_id=pros["blocked"].id),
+        EmergencyAccess(dossier_id=dossier.id, professional_id=pros["emergency"].id, reason="Malaise en pharmacie",
+                        ends_at=now + timedelta(hours=24)),
+    ]
+    for row in rows:
+        db.add(row)
+    await db.commit()
+    return me, other, pros, docs
+
+
+async def reader_accounts(db, me, pros):
+    accounts = {"patient": await account_for_patient(db, patient=me.patient)}
+    caregiver = Account(display_name="Paul Martin")
+    db.add(caregiver)
+    await db.flush()
+    db.add(Delegation(dossier_id=me.dossier.id, caregiver_account_id=caregiver.id, relationship="proche"))
+    await db.commit()
+    accounts["caregiver"] = caregiver
+    for kind, professional in pros.items():
+        accounts[kind] = await account_for_professional(db, professional=professional)
+    return accounts
+
+
+@pytest.fixture
+async def world(db, app):
+    me, other, pros, docs = await build_world(db, app)
+    accounts = await reader_accounts(db, me, pros)
+    tokens = {kind: await start_session(db, account=account, authenticated=True) for kind, account in accounts.items()}
+    return me, pros, docs, accounts, tokens
+
+
+def url(endpoint: str, dossier_id: str, document_id: str) -> str:
+    return {
+        "timeline": f"/dossiers/{dossier_id}",
+        "document": f"/documents/{document_id}",
+        "download": f"/documents/{document_id}/fichier",
+        "page": f"/documents/{document_id}/pages/1",
+    }[endpoint]
+
+
+async def events(db) -> int:
+    await db.commit()  # end the test session's snapshot: see what the app committed since
+    return (await db.exec(select(func.count()).select_from(AccessEvent))).one()
+
+
+async def check_reader(client, db, me, docs, reader, account, token) -> int:
+    """Ask every endpoint about every document as this reader; compare with the rule."""
+    set_cookie(client, "carnet_session", token)
+    missing_document = "0" * 32
+    checked = 0
+    dossier = await db.get(type(me.dossier), me.dossier.id, populate_existing=True)
+    now = utcnow()
+    standing = await standing_of(db, account=account, dossier=dossier, now=now)
+    may_open = dossier_right(standing, dossier_facts(dossier), now) is not None
+    for state in STATES:
+        document = await db.get(Document, docs[state].id)
+        own = state != "other_patient"
+        expected = own and document_right(standing, dossier_facts(dossier), document_facts(document), now) is not None
+        for endpoint in ENDPOINTS:
+            checked += 1
+            before = await events(db)
+            if endpoint in ("timeline", "search"):
+                if endpoint == "timeline":
+                    response = await client.get(url("timeline", dossier.id, document.id))
+                else:
+                    token = client.cookies.get("csrftoken") or (await client.get("/connexion")).cookies.get("csrftoken")
+                    response = await client.post(
+                        f"/dossiers/{dossier.id}/recherche", data={"q": "Imagerie", "_csrf_token": token},
+                    )
+                if not may_open:
+                    assert response.status_code == 404, (reader, state, endpoint)
+                    assert document.title not in response.text
+                    assert await events(db) == before, (reader, state, endpoint)
+                    continue
+                assert response.status_code == 200, (reader, state, endpoint)
+                assert (document.title in response.text) == expected, (reader, state, endpoint)
+                shown = sum(1 for d in docs.values() if d.title in response.text)
+                assert f"{shown} document" in response.text, (reader, endpoint)
+            else:
+                response = await client.get(url(endpoint, dossier.id, document.id))
+                assert (response.status_code == 200) == expected, (reader, state, endpoint, response.status_code)
+                if not expected:
+                    missing = await client.get(url(endpoint, dossier.id, missing_document))
+                    assert response.text == missing.text, (reader, state, endpoint)
+            logged = await events(db) - before
+            professional_read = reader not in ("patient", "caregiver") and response.status_code == 200
+            if endpoint == "page":  # the document page was read just before: not logged twice
+                assert logged == 0, (reader, state, endpoint)
+            else:
+                assert logged == (1 if professional_read else 0), (reader, state, endpoint, logged)
+    return checked
+
+
+async def test_every_reader_state_and_endpoint_agrees_with_the_rule(client, db, world):
+    me, pros, docs, accounts, tokens = world
+    checked = 0
+    for reader in READERS:
+        checked += await check_reader(client, db, me, docs, reader, accounts[reader], tokens[reader])
+    assert checked == len(READERS) * len(STATES) * len(ENDPOINTS)
+
+
+async def test_emergency_access_to_a_dossier_that_opted_out_gives_nothing(client, db, app, world):
+    me, pros, docs, accounts, tokens = world
+    dossier = me.dossier
+    dossier.emergency_opt_out = True
+    db.add(dossier)
+    await db.commit()
+    checked = await check_reader(client, db, me, docs, "emergency_opted_out", accounts["emergency"], tokens["emergency"])
+    assert checked == len(STATES) * len(ENDPOINTS)
+    set_cookie(client, "carnet_session", tokens["emergency"])
+    assert (await client.get(f"/documents/{docs['visible'].id}")).status_code == 404
+
+
+async def test_a_closed_dossier_is_closed_to_every_professional_but_open_to_its_patient(client, db, world):
+    me, pros, docs, accounts, tokens = world
+    dossier = me.dossier
+    dossier.state = "closed"
+    db.add(dossier)
+    await db.commit()
+    for reader in READERS:
+        set_cookie(client, "carnet_session", tokens[reader])
+        timeline = await client.get(f"/dossiers/{dossier.id}")
+        document = await client.get(f"/documents/{docs['visible'].id}/fichier")
+        allowed = reader in ("patient", "caregiver")
+        assert (timeline.status_code == 200) == allowed, reader
+        assert (document.status_code == 200) == allowed, reader
+
+
+async def test_a_grant_revoked_while_a_document_is_open_stops_the_next_request(client, db, world):
+    me, pros, docs, accounts, tokens = world
+    set_cookie(client, "carnet_session", tokens["granted_in_scope"])
+    assert (await client.get(f"/documents/{docs['visible'].id}")).status_code == 200
+    grant = (await db.exec(select(Grant).where(Grant.professional_id == pros["granted_in_scope"].id))).one()
+    grant.revoked_at = utcnow()
+    db.add(grant)
+    await db.commit()
+    assert (await client.get(f"/documents/{docs['visible'].id}/pages/1")).status_code == 404
+    assert (await client.get(f"/documents/{docs['visible'].id}/fichier")).status_code == 404
+    assert (await client.get(f"/dossiers/{me.dossier.id}")).status_code == 404

@@ -143,6 +143,7 @@ class Dossier(SQLModel, table=True):
     patient_id: str = Field(foreign_key="patient.id", unique=True)
     state: str = Field(default="open", max_length=10)  # "open" or "closed"
     emergency_opt_out: bool = False
+    notify_every_access: bool = False  # otherwise: first access of a professional, and emergencies
     medecin_traitant_id: str | None = Field(default=None, foreign_key="professional.id")
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
@@ -254,6 +255,15 @@ class ChainHead(SQLModel, table=True):
     dossier_id: str = Field(foreign_key="dossier.id", primary_key=True)
     seq: int = 0
     hash: str = Field(default="0" * 64, max_length=64)
+
+
+class LogVisit(SQLModel, table=True):
+    """How far in a dossier's log one account has read: what is newer stands out."""
+
+    account_id: str = Field(foreign_key="account.id", primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", primary_key=True)
+    seen_seq: int = 0
+    seen_at: datetime = Field(default_factory=utcnow)
 
 
 class Notification(SQLModel, table=True):

@@ -12,6 +12,20 @@ from server.models import AccessEvent
 PATIENT = Actor(account_id=None, kind="patient", name="Camille Martin")
 
 
+async def tamper(db, sql: str) -> None:
+    """What someone with write access to the database could do: lift the triggers, then edit."""
+    if db.bind.dialect.name == "postgresql":
+        await db.exec(text("ALTER TABLE accessevent DISABLE TRIGGER accessevent_append_only"))
+        await db.exec(text(sql))
+        await db.exec(text("ALTER TABLE accessevent ENABLE TRIGGER accessevent_append_only"))
+    else:
+        await db.exec(text("DROP TRIGGER IF EXISTS accessevent_no_update"))
+        await db.exec(text("DROP TRIGGER IF EXISTS accessevent_no_delete"))
+        await db.exec(text(sql))
+    await db.commit()
+    db.expunge_all()  # forget what this session had loaded: verify must read the database
+
+
 async def log(db, dossier_id, n, action="read_document"):
     for i in range(n):
         await begin_chained(db)
@@ -29,34 +43,30 @@ async def test_appended_events_form_an_intact_chain(db, patient):
 
 async def test_an_edited_event_is_found_and_named(db, patient):
     await log(db, patient.dossier.id, 4)
-    await db.exec(text("UPDATE accessevent SET actor_name = 'Quelqu''un d''autre' WHERE seq = 3"))
-    await db.commit()
+    await tamper(db, "UPDATE accessevent SET actor_name = 'Quelqu''un d''autre' WHERE seq = 3")
     broken = await verify_chain(db, dossier_id=patient.dossier.id)
     assert broken is not None and broken.seq == 3 and "modifié" in broken.reason
 
 
 async def test_a_deleted_event_is_found(db, patient):
     await log(db, patient.dossier.id, 4)
-    await db.exec(text("DELETE FROM accessevent WHERE seq = 2"))
-    await db.commit()
+    await tamper(db, "DELETE FROM accessevent WHERE seq = 2")
     broken = await verify_chain(db, dossier_id=patient.dossier.id)
     assert broken is not None and broken.seq == 2
 
 
 async def test_a_deleted_last_event_is_found(db, patient):
     await log(db, patient.dossier.id, 3)
-    await db.exec(text("DELETE FROM accessevent WHERE seq = 3"))
-    await db.commit()
+    await tamper(db, "DELETE FROM accessevent WHERE seq = 3")
     broken = await verify_chain(db, dossier_id=patient.dossier.id)
     assert broken is not None and broken.seq == 2
 
 
 async def test_reordered_events_are_found(db, patient):
     await log(db, patient.dossier.id, 3)
-    await db.exec(text("UPDATE accessevent SET seq = 100 WHERE seq = 1"))
-    await db.exec(text("UPDATE accessevent SET seq = 1 WHERE seq = 2"))
-    await db.exec(text("UPDATE accessevent SET seq = 2 WHERE seq = 100"))
-    await db.commit()
+    await tamper(db, "UPDATE accessevent SET seq = 100 WHERE seq = 1")
+    await tamper(db, "UPDATE accessevent SET seq = 1 WHERE seq = 2")
+    await tamper(db, "UPDATE accessevent SET seq = 2 WHERE seq = 100")
     broken = await verify_chain(db, dossier_id=patient.dossier.id)
     assert broken is not None and broken.seq == 1
 
@@ -66,9 +76,8 @@ async def test_a_changed_timestamp_is_found(db, patient):
     events = (await db.exec(select(AccessEvent).order_by(AccessEvent.seq))).all()
     from datetime import timedelta
 
-    events[0].at = events[0].at - timedelta(microseconds=1)
-    db.add(events[0])
-    await db.commit()
+    at = events[0].at - timedelta(microseconds=1)
+    await tamper(db, f"UPDATE accessevent SET at = '{at.replace(tzinfo=None).isoformat(sep=' ')}' WHERE seq = 1")
     assert (await verify_chain(db, dossier_id=patient.dossier.id)).seq == 1
 
 
@@ -118,7 +127,21 @@ def test_the_verify_command_passes_an_intact_log_and_names_a_broken_link(tmp_pat
         dossier, seq = conn.execute("SELECT dossier_id, MAX(seq) - 1 FROM accessevent GROUP BY dossier_id LIMIT 1").fetchone() or (None, None)
         if dossier is None:  # the demo has no events yet: make some through the CLI's own functions
             return
+        conn.execute("DROP TRIGGER IF EXISTS accessevent_no_update")
         conn.execute("UPDATE accessevent SET detail = 'falsifié' WHERE dossier_id = ? AND seq = ?", (dossier, seq))
     broken = carnet(tmp_path, "audit", "verify")
     assert broken.returncode == 1
     assert f"Dossier {dossier} : chaîne rompue à l'événement n° {seq}" in broken.stdout
+
+
+async def test_the_database_itself_refuses_to_change_or_delete_an_event(db, patient):
+    import pytest
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    dossier_id = patient.dossier.id
+    await log(db, dossier_id, 1)
+    for sql in ("UPDATE accessevent SET detail = 'x'", "DELETE FROM accessevent"):
+        with pytest.raises((DBAPIError, IntegrityError)):
+            await db.exec(text(sql))
+        await db.rollback()
+    assert await verify_chain(db, dossier_id=dossier_id) is None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
@@ -14,9 +17,23 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+_clock: ContextVar[datetime | None] = ContextVar("carnet_clock", default=None)
+
+
 def utcnow() -> datetime:
     """Aware UTC, as SQLModel's datetime columns require; shown in Paris time."""
-    return datetime.now(UTC)
+    frozen = _clock.get()
+    return frozen if frozen is not None else datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Run code as if it were `moment`: the demo's history is made this way, through the app's functions."""
+    token = _clock.set(moment)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 CATEGORIES: dict[str, str] = {

@@ -17,3 +17,10 @@ def enrolling_or_logged_in(connection: ASGIConnection, _: BaseRouteHandler) -> N
     """An activation (or a recovery) that still waits for its passkey, or a full session."""
     if connection.user is None:
         raise NotAuthorizedException()
+
+
+def professional_only(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """A professional's full session; anyone else is sent to the login page."""
+    logged_in(connection, handler)
+    if connection.user.account.professional_id is None:
+        raise NotAuthorizedException()

@@ -1,3 +1,142 @@
-"""(being written)"""
+"""The professional's pages: activation, "Mes patients", share codes, emergency access."""
 
-routes: list = []
+from __future__ import annotations
+
+from datetime import timedelta
+
+from litestar import Request, Response, get, post
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import accounts, rights
+from ..config import Settings
+from ..dossiers import InvalidInput
+from ..guards import professional_only
+from ..identifiers import is_valid_ins
+from ..models import Professional
+from ..professionals import dossier_for_identity, my_patients
+from ..reading import professional_actor
+from ..session_middleware import session_cookie
+from .auth import client_key
+from .forms import Form, parse_date, text
+
+SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account and per client address
+EMERGENCY_TRIES = 10  # refused emergency requests before a pause: identities are not to be probed
+PAUSE = timedelta(minutes=15)
+
+
+@get("/pro/activer")
+async def activation_form() -> Template:
+    return Template("pro_activate.html")
+
+
+@post("/pro/activer", status_code=200)
+async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
+    settings: Settings = request.app.state.settings
+    code, rpps = text(data, "code", limit=40), "".join(text(data, "rpps", limit=40).split())
+
+    def again(error: str, status: int = 400) -> Template:
+        return Template("pro_activate.html", context={"error": error, "code": code, "rpps": rpps}, status_code=status)
+
+    if not code or not rpps:
+        return again("Saisissez votre code d'activation et votre numéro RPPS (11 chiffres).")
+    lock = timedelta(minutes=settings.activation_lock_minutes)
+    try:
+        await accounts.check_throttle(db, key=client_key(request))
+        activation, account = await accounts.redeem_activation(
+            db, code=code, rpps=rpps, max_attempts=settings.activation_max_attempts, lock=lock
+        )
+    except accounts.TooManyAttempts:
+        return again(f"Trop d'essais. Réessayez dans {settings.activation_lock_minutes} minutes.", 429)
+    except accounts.ActivationRefused as refused:
+        await accounts.record_failure(db, key=client_key(request), limit=20, lock=lock)
+        return again(str(refused))
+    # From here on, the very same passkey enrolment as a patient's; "activation_id" spends the code.
+    token = await accounts.start_session(
+        db, account=account, authenticated=False, replacing=request.auth, data={"activation_id": activation.id}
+    )
+    return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
+
+
+@get("/pro", guards=[professional_only])
+async def patients(request: Request, db: AsyncSession) -> Template:
+    lines = await my_patients(db, professional_id=request.user.account.professional_id)
+    return Template("pro_patients.html", context={"lines": lines, "scope_label": rights.scope_label})
+
+
+@get("/pro/code", guards=[professional_only])
+async def share_code_form(c: str | None = None) -> Template:
+    # The patient's QR code opens this page with ?c=CODE; the code is typed otherwise.
+    return Template("pro_code.html", context={"code": (c or "")[:20]})
+
+
+def share_code_keys(request: Request) -> tuple[str, str]:
+    client = request.client.host if request.client else "unknown"
+    return f"share-code-account:{request.user.account.id}", f"share-code-client:{client}"
+
+
+@post("/pro/code", guards=[professional_only], status_code=200)
+async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> Response:
+    code = text(data, "code", limit=20)
+
+    def again(error: str, status: int = 400) -> Template:
+        return Template("pro_code.html", context={"code": code, "error": error}, status_code=status)
+
+    try:
+        for key in share_code_keys(request):
+            await accounts.check_throttle(db, key=key)
+    except accounts.TooManyAttempts:
+        return again(f"Trop de codes incorrects. Réessayez dans {PAUSE.seconds // 60} minutes.", 429)
+    if not code:
+        return again("Saisissez le code de partage que votre patient vous montre.")
+    account = request.user.account
+    professional = await db.get(Professional, account.professional_id)
+    try:
+        grant = await rights.redeem_share_code(db, code=code, professional=professional,
+                                               actor=await professional_actor(db, account))
+    except rights.ShareCodeRefused as refused:
+        for key in share_code_keys(request):
+            await accounts.record_failure(db, key=key, limit=SHARE_CODE_TRIES, lock=PAUSE)
+        return again(str(refused))
+    return Redirect(f"/dossiers/{grant.dossier_id}", status_code=303)
+
+
+@get("/pro/urgence", guards=[professional_only])
+async def emergency_form() -> Template:
+    return Template("pro_emergency.html", context={"form": {}})
+
+
+@post("/pro/urgence", guards=[professional_only], status_code=200)
+async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
+    form = {"ins": text(data, "ins", limit=30), "birth_date": text(data, "birth_date", limit=20),
+            "reason": text(data, "reason", limit=1000)}
+    birth_date = parse_date(form["birth_date"])
+
+    def again(error: str, status: int = 400) -> Template:
+        return Template("pro_emergency.html", context={"form": form, "error": error}, status_code=status)
+
+    account = request.user.account
+    key = f"emergency-account:{account.id}"
+    try:
+        await accounts.check_throttle(db, key=key)
+    except accounts.TooManyAttempts:
+        return again(f"Trop de demandes refusées. Réessayez dans {PAUSE.seconds // 60} minutes.", 429)
+    if not is_valid_ins(form["ins"]):
+        return again("Ce matricule INS n'est pas valide : vérifiez les 15 caractères.")
+    if birth_date is None:
+        return again("Saisissez la date de naissance du patient (JJ/MM/AAAA).")
+    # An unknown INS, or a birth date that does not match, is refused like an opted-out patient.
+    dossier = await dossier_for_identity(db, ins=form["ins"], birth_date=birth_date)
+    professional = await db.get(Professional, account.professional_id)
+    try:
+        access = await rights.open_emergency(db, dossier=dossier, professional=professional, reason=form["reason"],
+                                             actor=await professional_actor(db, account))
+    except InvalidInput as invalid:
+        return again(str(invalid))
+    except rights.EmergencyRefused as refused:
+        await accounts.record_failure(db, key=key, limit=EMERGENCY_TRIES, lock=PAUSE)
+        return again(str(refused), 403)
+    return Redirect(f"/dossiers/{access.dossier_id}", status_code=303)
+
+
+routes = [activation_form, activate, patients, share_code_form, redeem_share_code, emergency_form, emergency]

@@ -1,0 +1,291 @@
+"""The professional's side: "Mes patients", finding a patient for an emergency, adding a
+document to a dossier, opening a dossier for a patient who is there in person."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import PurePosixPath
+
+from anyio import to_thread
+from litestar.exceptions import NotFoundException
+from PIL import Image
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from . import audit
+from .access import Right, dossier_right
+from .accounts import issue_activation_code
+from .dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document, create_patient
+from .identifiers import is_valid_ins, normalize_ins
+from .models import (
+    CATEGORIES, Account, ActivationCode, Block, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow,
+)
+from .reading import dossier_facts, professional_standing, standing_from_rows
+from .rendering import pdf_page_count
+from .storage import Storage
+from .templating import PARIS
+
+# What a professional files: not the patient's own notes, not the Assurance Maladie's feed.
+PRO_CATEGORIES = {code: label for code, label in CATEGORIES.items() if code not in {"note_patient", "remboursement"}}
+WRITE_RIGHTS = {Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
+# The real type of a file is read from its first bytes, never taken from the browser's claim.
+MAGIC = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg")}
+OLDEST_DATE = date(1900, 1, 1)
+
+
+def paris_today() -> date:
+    """Today where the patients are (a document "not in the future" means by a French calendar)."""
+    return utcnow().astimezone(PARIS).date()
+
+
+# --- "Mes patients" ---------------------------------------------------------------------
+
+
+@dataclass
+class PatientLine:
+    """One dossier this professional may open now, and every reason why."""
+
+    dossier: Dossier
+    patient: Patient
+    medecin_traitant: bool = False
+    grants: list[Grant] = field(default_factory=list)
+    emergency_until: datetime | None = None
+
+
+async def my_patients(session: AsyncSession, *, professional_id: str, now: datetime | None = None) -> list[PatientLine]:
+    """The dossiers this professional may open now, asked of the one rule; nothing about the others."""
+    now = now or utcnow()
+    pro = professional_id
+    granted = select(Grant.dossier_id).where(Grant.professional_id == pro, Grant.revoked_at.is_(None))  # type: ignore[union-attr]
+    rescued = select(EmergencyAccess.dossier_id).where(EmergencyAccess.professional_id == pro, EmergencyAccess.ends_at > now)
+    rows = (await session.exec(
+        select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+        .where(Dossier.state == "open", or_(
+            Dossier.medecin_traitant_id == pro, Dossier.id.in_(granted), Dossier.id.in_(rescued),  # type: ignore[union-attr]
+        ))
+        .order_by(Patient.family_name, Patient.given_name)
+    )).all()
+    ids = [dossier.id for dossier, _ in rows]
+    blocks, grants, emergencies = [
+        await _by_dossier(session, model, pro, ids) for model in (Block, Grant, EmergencyAccess)
+    ]
+    lines = []
+    for dossier, patient in rows:
+        standing = standing_from_rows(professional_id=pro, dossier=dossier, blocks=blocks[dossier.id],
+                                      grants=grants[dossier.id], emergencies=emergencies[dossier.id], now=now)
+        if dossier_right(standing, dossier_facts(dossier), now) is None:
+            continue  # blocked, or every grant over, or an emergency the patient has since opted out of
+        # standing.grants holds the rule's facts of the same rows, in the same order.
+        active = [g for g, facts in zip(grants[dossier.id], standing.grants, strict=True) if facts.active(now)]
+        until = standing.emergency_until
+        lines.append(PatientLine(
+            dossier=dossier, patient=patient, medecin_traitant=standing.is_medecin_traitant,
+            grants=sorted(active, key=lambda g: (g.ends_at is None, g.ends_at or now)),
+            emergency_until=until if until and now < until and not dossier.emergency_opt_out else None,
+        ))
+    return lines
+
+
+async def _by_dossier(session: AsyncSession, model, professional_id: str, dossier_ids: list[str]) -> dict[str, list]:
+    grouped: dict[str, list] = defaultdict(list)
+    if dossier_ids:
+        rows = await session.exec(select(model).where(model.professional_id == professional_id,
+                                                      model.dossier_id.in_(dossier_ids)))
+        for row in rows.all():
+            grouped[row.dossier_id].append(row)
+    return grouped
+
+
+# --- emergency: who is this patient? ---------------------------------------------------------
+
+
+async def dossier_for_identity(session: AsyncSession, *, ins: str, birth_date: date) -> Dossier | None:
+    """The dossier of the patient with this INS *and* this birth date; None tells nothing more."""
+    result = await session.exec(
+        select(Dossier).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+        .where(Patient.ins == normalize_ins(ins), Patient.birth_date == birth_date)
+    )
+    return result.first()
+
+
+# --- adding a document ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    title: str
+    category: str
+    event_date: date | None
+    filename: str
+    data: bytes
+
+
+def sniff_type(data: bytes) -> str | None:
+    return next((mime for magic, mime in MAGIC.items() if data.startswith(magic)), None)
+
+
+def _readable(mime: str, data: bytes) -> bool:
+    """The file opens as what its first bytes say, so the document page can show it."""
+    try:
+        if mime == "application/pdf":
+            return pdf_page_count(data) > 0
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()  # reads the structure, does not decode the pixels
+            return Image.MIME.get(image.format or "") == mime
+    except Exception:  # noqa: BLE001 - PDFium and Pillow raise many kinds; all mean "not readable"
+        return False
+
+
+def clean_filename(name: str, mime: str) -> str:
+    """The name's last part, printable, with an extension that tells the real type."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip(" .") or "document"
+    if not base.lower().endswith(EXTENSIONS[mime]):
+        base += EXTENSIONS[mime][0]
+    return base[-200:]
+
+
+async def check_upload(upload: Upload, *, today: date) -> str:
+    """Every refusal an upload can earn, before anything is written; returns the real MIME type."""
+    if not upload.title or len(upload.title) > 200:
+        raise InvalidInput("Donnez un titre au document (200 caractères au plus).")
+    if upload.category not in PRO_CATEGORIES:
+        raise InvalidInput("Choisissez une catégorie.")
+    if upload.event_date is None:
+        raise InvalidInput("Indiquez la date du document (JJ/MM/AAAA).")
+    if upload.event_date > today:
+        raise InvalidInput("La date du document ne peut pas être dans le futur.")
+    if upload.event_date < OLDEST_DATE:
+        raise InvalidInput("La date du document n'est pas plausible.")
+    if not upload.data:
+        raise InvalidInput("Choisissez un fichier PDF, PNG ou JPEG.")
+    if len(upload.data) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput("Le fichier dépasse 20 Mo.")
+    mime = sniff_type(upload.data)
+    if mime is None:
+        raise InvalidInput("Seuls les fichiers PDF, PNG et JPEG sont acceptés.")
+    if not await to_thread.run_sync(_readable, mime, upload.data):
+        raise InvalidInput("Ce fichier est endommagé ou illisible.")
+    return mime
+
+
+async def write_right(session: AsyncSession, *, account: Account, dossier_id: str) -> tuple[Dossier, Right]:
+    """The dossier and the right by which this professional may add to it now; otherwise 404.
+
+    Inside a chained transaction, this sees any revoke or block committed just before.
+    """
+    dossier = await session.get(Dossier, dossier_id, populate_existing=True)
+    right = None
+    if dossier is not None and account.professional_id is not None:
+        now = utcnow()
+        standing = await professional_standing(session, professional_id=account.professional_id, dossier=dossier, now=now)
+        right = dossier_right(standing, dossier_facts(dossier), now)
+    if dossier is None or right not in WRITE_RIGHTS:
+        await session.rollback()
+        raise NotFoundException()
+    return dossier, right
+
+
+async def add_professional_document(
+    session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str, upload: Upload, today: date
+) -> Document:
+    """File a document in a dossier as its author; the document and its access event commit together.
+
+    Everything is checked before the file is stored, so a refusal leaves neither a file nor a row.
+    """
+    mime = await check_upload(upload, today=today)
+    await audit.begin_chained(session)
+    dossier, right = await write_right(session, account=account, dossier_id=dossier_id)
+    professional = await session.get(Professional, account.professional_id)
+    try:
+        document = await add_document(
+            session, storage, dossier=dossier, title=upload.title, category=upload.category,
+            event_date=upload.event_date, filename=clean_filename(upload.filename, mime), mime_type=mime,
+            data=upload.data, author=professional, added_by=account, commit=False,
+        )
+        await audit.append(session, dossier_id=dossier.id, action="add_document",
+                           actor=audit.Actor.professional(account, professional), right=right.value, document=document)
+    except BaseException:
+        await session.rollback()
+        raise
+    await audit.commit_chained(session)
+    return document
+
+
+# --- opening a dossier in person ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    ins: str
+    given_name: str
+    family_name: str
+    birth_date: date | None
+    sex: str
+    consent: bool
+
+
+def check_identity(identity: Identity, *, today: date) -> None:
+    """What the professional typed, checked against itself: the INS carries the sex, year and month of birth."""
+    ins = normalize_ins(identity.ins)
+    if not is_valid_ins(ins):
+        raise InvalidInput("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale.")
+    if not identity.given_name or not identity.family_name:
+        raise InvalidInput("Saisissez le prénom et le nom du patient.")
+    if len(identity.given_name) > 100 or len(identity.family_name) > 100:
+        raise InvalidInput("Le prénom et le nom font 100 caractères au plus.")
+    if identity.birth_date is None or not OLDEST_DATE <= identity.birth_date <= today:
+        raise InvalidInput("Saisissez une date de naissance valide (JJ/MM/AAAA).")
+    if identity.sex not in ("F", "M"):
+        raise InvalidInput("Indiquez le sexe du patient.")
+    month = int(ins[3:5])
+    if (ins[0] != ("1" if identity.sex == "M" else "2") or ins[1:3] != f"{identity.birth_date.year % 100:02d}"
+            or (1 <= month <= 12 and month != identity.birth_date.month)):
+        raise InvalidInput("Le matricule INS ne correspond pas au sexe ou à la date de naissance saisis.")
+    if not identity.consent:
+        raise InvalidInput("Le patient doit consentir à l'ouverture de son dossier : cochez la case avec lui.")
+
+
+@dataclass(frozen=True)
+class OpenedDossier:
+    patient: Patient
+    dossier: Dossier
+    code: str
+    expires_at: datetime
+    issued_by: str
+
+
+async def open_dossier_in_person(
+    session: AsyncSession, *, account: Account, identity: Identity, today: date
+) -> OpenedDossier:
+    """Create the patient's dossier, its first access event and an activation code, in one transaction."""
+    check_identity(identity, today=today)
+    professional = await session.get(Professional, account.professional_id)
+    issued_by = f"{professional.given_name} {professional.family_name}, {professional.profession}"
+    try:
+        # create_patient begins the write transaction (BEGIN IMMEDIATE on SQLite) and refuses a known INS.
+        patient, dossier = await create_patient(
+            session, ins=identity.ins, given_name=" ".join(identity.given_name.split()),
+            family_name=" ".join(identity.family_name.split()), birth_date=identity.birth_date, sex=identity.sex,
+            commit=False,
+        )
+        await audit.append(session, dossier_id=dossier.id, action="dossier_opened",
+                           actor=audit.Actor.professional(account, professional),
+                           detail="en présence du patient, avec son consentement")
+        code = await issue_activation_code(session, patient=patient, issued_by=issued_by, commit=False)
+        await audit.commit_chained(session)
+    except IntegrityError:  # the same INS, created at the same moment by someone else (PostgreSQL)
+        await session.rollback()
+        raise InvalidInput("Un dossier existe déjà pour ce matricule INS.") from None
+    except BaseException:
+        await session.rollback()
+        raise
+    activation = (await session.exec(select(ActivationCode).where(ActivationCode.patient_id == patient.id))).first()
+    return OpenedDossier(patient=patient, dossier=dossier, code=code, expires_at=activation.expires_at, issued_by=issued_by)

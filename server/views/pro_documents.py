@@ -1,0 +1,64 @@
+"""A professional files a document in a dossier they may write to, as its author."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
+from ..guards import logged_in
+from ..models import Patient
+from ..professionals import PRO_CATEGORIES, Upload, add_professional_document, paris_today, write_right
+from .forms import parse_date, text
+
+# The CSRF middleware reads `_csrf_token` from a multipart body too, so the form needs no header.
+MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+FORM_OVERHEAD = 1024 * 1024  # the other fields and the multipart boundaries, over the file's own limit
+
+
+def form_page(dossier_id: str, patient: Patient, *, form: dict | None = None, error: str = "", status: int = 200) -> Template:
+    context = {"dossier_id": dossier_id, "patient": patient, "categories": PRO_CATEGORIES, "form": form or {},
+               "error": error, "today": paris_today().isoformat()}
+    return Template("pro_upload.html", context=context, status_code=status)
+
+
+async def writable(request: Request, db: AsyncSession, dossier_id: str) -> Patient:
+    """The patient whose dossier this professional may add to now; 404 for anyone else."""
+    dossier, _ = await write_right(db, account=request.user.account, dossier_id=dossier_id)
+    patient = await db.get(Patient, dossier.patient_id)
+    await db.commit()
+    return patient
+
+
+@get("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in])
+async def upload_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    return form_page(dossier_id, await writable(request, db, dossier_id))
+
+
+@post("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in], status_code=200,
+      request_max_body_size=MAX_DOCUMENT_BYTES + FORM_OVERHEAD)
+async def upload(request: Request, db: AsyncSession, dossier_id: str, data: MultipartForm) -> Response:
+    form = {"title": text(data, "title", limit=300), "category": text(data, "category", limit=30),
+            "event_date": text(data, "event_date", limit=20)}
+    file = data.get("file")
+    content, filename = (await file.read(), file.filename or "") if isinstance(file, UploadFile) else (b"", "")
+    upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
+                    filename=filename, data=content)
+    try:
+        document = await add_professional_document(
+            db, request.app.state.storage, account=request.user.account, dossier_id=dossier_id, upload=upload,
+            today=paris_today(),
+        )
+    except InvalidInput as invalid:
+        # Checked against the right first: without one, the answer is the same 404 as for any other dossier.
+        return form_page(dossier_id, await writable(request, db, dossier_id), form=form, error=str(invalid), status=400)
+    return Redirect(f"/documents/{document.id}", status_code=303)
+
+
+routes = [upload_form, upload]

@@ -1,0 +1,60 @@
+"""Opening a dossier for a patient who is there in person, as pharmacists and nurses do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import Request, Response, get, post
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import accounts
+from ..dossiers import InvalidInput
+from ..guards import professional_only
+from ..professionals import Identity, open_dossier_in_person, paris_today
+from .forms import Form, parse_date, text
+
+SESSION_KEY = "opened_dossier"  # the code to print, kept server-side until its page is shown once
+
+
+@get("/pro/nouveau-dossier", guards=[professional_only])
+async def in_person_form() -> Template:
+    return Template("pro_new_dossier.html", context={"form": {}})
+
+
+@post("/pro/nouveau-dossier", guards=[professional_only], status_code=200)
+async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Response:
+    form = {name: text(data, name, limit=200) for name in ("ins", "given_name", "family_name", "birth_date", "sex")}
+    form["consent"] = text(data, "consent") == "oui"
+    identity = Identity(ins=form["ins"], given_name=form["given_name"], family_name=form["family_name"],
+                        birth_date=parse_date(form["birth_date"]), sex=form["sex"], consent=form["consent"])
+    try:
+        opened = await open_dossier_in_person(db, account=request.user.account, identity=identity,
+                                              today=paris_today())
+    except InvalidInput as invalid:
+        return Template("pro_new_dossier.html", context={"form": form, "error": str(invalid)}, status_code=400)
+    current = request.user
+    session_data = current.data
+    session_data[SESSION_KEY] = {
+        "code": opened.code,
+        "given_name": opened.patient.given_name,
+        "family_name": opened.patient.family_name,
+        "expires_at": opened.expires_at.isoformat(),
+        "issued_by": opened.issued_by,
+    }
+    await accounts.save_session_data(db, current=current, data=session_data)
+    return Redirect("/pro/nouveau-dossier/code", status_code=303)
+
+
+@get("/pro/nouveau-dossier/code", guards=[professional_only])
+async def printable_code(request: Request, db: AsyncSession) -> Template:
+    current = request.user
+    session_data = current.data
+    opened = session_data.pop(SESSION_KEY, None)
+    if opened is not None:
+        await accounts.save_session_data(db, current=current, data=session_data)
+        opened["expires_at"] = datetime.fromisoformat(opened["expires_at"])
+    return Template("pro_opened.html", context={"opened": opened, "origin": request.app.state.settings.origin})
+
+
+routes = [in_person_form, open_in_person, printable_code]

@@ -1,0 +1,279 @@
+""""Mes patients", share codes and emergency access, as a professional meets them through HTTP."""
+
+import re
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from server import rights
+from server.access import Right
+from server.accounts import account_for_professional
+from server.audit import Actor
+from server.models import AccessEvent, Grant, ShareCode, Throttle, utcnow
+from server.templating import date_fr, datetime_fr
+from tests.conftest import activate_professional, make_ins, new_patient, new_professional, post_form
+
+PATIENT = Actor(None, "patient", "Le patient")
+REASON = "Patient inconscient amené aux urgences, antécédents inconnus"
+
+
+async def signed_in(client, db, **kwargs):
+    """A professional, activated and logged in on `client`, with their account."""
+    pro = await new_professional(db, **kwargs)
+    await activate_professional(client, pro)
+    return pro, await account_for_professional(db, professional=pro.professional)
+
+
+async def past(db, model, row_id, **fields):
+    """Move some of a row's times into the past, as time would."""
+    await db.commit()
+    await db.exec(update(model).where(model.id == row_id).values(**fields))
+    await db.commit()
+
+
+async def rows(db, statement) -> list:
+    """Rows as the app committed them (ends the test session's own snapshot first)."""
+    await db.commit()
+    return list((await db.exec(statement)).all())
+
+
+def patient_blocks(html: str) -> dict[str, str]:
+    """Each line of "Mes patients", by the patient's given name."""
+    blocks = html.split('<li class="pro-patient')[1:]
+    return {re.search(r'pro-patient-name">\S+ (\S+)</span>', b).group(1): b for b in blocks}
+
+
+# --- "Mes patients" -----------------------------------------------------------------------------
+
+
+async def test_my_patients_lists_exactly_the_dossiers_i_may_open_now_and_why(client, db):
+    me, account = await signed_in(client, db, profession="médecin")
+    colleague = await new_professional(db, stem=2, given_name="Paul", family_name="Girard")
+    names = ["Alice", "Bruno", "Chloé", "Denis", "Emile", "Fanny", "Gaston", "Hélène", "Inès", "Jules"]
+    people = {n: await new_patient(db, given_name=n, family_name=f"Nom{n[0]}", serial=i + 1) for i, n in enumerate(names)}
+    mine = me.professional
+
+    async def grant(name, professional=mine, categories="", duration="sans"):
+        return await rights.grant_access(db, dossier=people[name].dossier, professional=professional,
+                                         categories=categories, duration=duration, actor=PATIENT)
+
+    imaging = await grant("Alice", categories="biologie,imagerie", duration="1a")
+    await rights.set_medecin_traitant(db, dossier=people["Bruno"].dossier, professional=mine, actor=PATIENT)
+    emergency = await rights.open_emergency(db, dossier=people["Chloé"].dossier, professional=mine, reason=REASON,
+                                            actor=Actor.professional(account, mine))
+    revoked = await grant("Denis")
+    await rights.revoke_grant(db, dossier=people["Denis"].dossier, grant_id=revoked.id, actor=PATIENT)
+    expired = await grant("Emile", duration="1m")
+    await past(db, Grant, expired.id, starts_at=utcnow() - timedelta(days=40), ends_at=utcnow() - timedelta(days=10))
+    await grant("Fanny")
+    await rights.block(db, dossier=people["Fanny"].dossier, professional=mine, actor=PATIENT)
+    await grant("Gaston")
+    await rights.set_closed(db, dossier=people["Gaston"].dossier, closed=True, actor=PATIENT)
+    await rights.open_emergency(db, dossier=people["Hélène"].dossier, professional=mine, reason=REASON,
+                                actor=Actor.professional(account, mine))
+    await rights.set_emergency_opt_out(db, dossier=people["Hélène"].dossier, opt_out=True, actor=PATIENT)
+    await grant("Inès", professional=colleague.professional)
+    await grant("Jules")
+
+    page = await client.get("/pro")
+    lines = patient_blocks(page.text)
+    assert sorted(lines) == ["Alice", "Bruno", "Chloé", "Jules"]
+    assert f"accès accordé jusqu'au {date_fr(imaging.ends_at)} (biologie, imagerie)" in lines["Alice"]
+    assert "médecin traitant" in lines["Bruno"]
+    assert "accès d'urgence jusqu'au" in lines["Chloé"] and "pro-patient-emergency" in lines["Chloé"]
+    assert f"accès d'urgence jusqu'au {datetime_fr(emergency.ends_at)}" in lines["Chloé"]
+    assert "accès accordé sans date de fin (tous les documents)" in lines["Jules"]
+    assert "née le 12 mars 1984" in lines["Alice"]
+    for name, person in people.items():
+        listed = name in lines
+        assert (f'/dossiers/{person.dossier.id}"' in page.text) == listed, name
+        # The list and the rule agree: what is listed opens, what is not is a 404.
+        opened = await client.get(f"/dossiers/{person.dossier.id}")
+        assert opened.status_code == (200 if listed else 404), name
+
+
+async def test_a_professional_with_no_patient_is_told_how_to_get_access(client, db):
+    await signed_in(client, db)
+    page = await client.get("/pro")
+    assert "Aucun dossier ne vous est ouvert" in page.text
+    assert 'href="/pro/code"' in page.text and 'href="/pro/urgence"' in page.text
+
+
+# --- share codes --------------------------------------------------------------------------------
+
+
+async def share_code(db, dossier, *, categories="", duration="1m"):
+    code, row = await rights.create_share_code(db, dossier=dossier, categories=categories, duration=duration, actor=PATIENT)
+    return code, row
+
+
+async def test_the_patients_qr_code_prefills_the_share_code_page(client, db):
+    await signed_in(client, db)
+    page = await client.get("/pro/code?c=K7QM3X")
+    assert 'value="K7QM3X"' in page.text
+
+
+async def test_a_good_share_code_opens_the_dossier_with_the_chosen_scope(client, db, patient):
+    me, _ = await signed_in(client, db)
+    code, _ = await share_code(db, patient.dossier, categories="imagerie", duration="3m")
+    response = await post_form(client, "/pro/code", {"code": code.lower()}, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, f"/dossiers/{patient.dossier.id}")
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 200
+    [grant] = await rows(db, select(Grant).where(Grant.professional_id == me.professional.id))
+    assert grant.categories == "imagerie" and grant.ends_at is not None
+    assert "(imagerie)" in (await client.get("/pro")).text
+
+
+async def test_a_wrong_share_code_is_refused_in_french(client, db, patient):
+    await signed_in(client, db)
+    response = await post_form(client, "/pro/code", {"code": "ZZZZZZ"})
+    assert response.status_code == 400
+    assert "Ce code de partage est incorrect" in response.text
+
+
+async def test_an_expired_share_code_is_refused(client, db, patient):
+    await signed_in(client, db)
+    code, row = await share_code(db, patient.dossier)
+    await past(db, ShareCode, row.id, expires_at=utcnow() - timedelta(seconds=1))
+    response = await post_form(client, "/pro/code", {"code": code})
+    assert response.status_code == 400
+    assert "a expiré" in response.text
+
+
+async def test_a_share_code_works_once(client, db, patient):
+    await signed_in(client, db)
+    code, _ = await share_code(db, patient.dossier)
+    assert (await post_form(client, "/pro/code", {"code": code}, follow_redirects=False)).status_code == 303
+    again = await post_form(client, "/pro/code", {"code": code})
+    assert again.status_code == 400
+    assert "déjà été utilisé" in again.text
+    assert len(await rows(db, select(Grant))) == 1
+
+
+async def test_a_share_code_of_a_closed_dossier_is_refused(client, db, patient):
+    await signed_in(client, db)
+    code, _ = await share_code(db, patient.dossier)
+    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
+    response = await post_form(client, "/pro/code", {"code": code})
+    assert response.status_code == 400
+    assert "ne peut pas être utilisé" in response.text
+
+
+async def test_a_blocked_professional_cannot_use_a_share_code(client, db, patient):
+    me, _ = await signed_in(client, db)
+    await rights.block(db, dossier=patient.dossier, professional=me.professional, actor=PATIENT)
+    code, _ = await share_code(db, patient.dossier)
+    response = await post_form(client, "/pro/code", {"code": code})
+    assert response.status_code == 400
+    assert "ne peut pas être utilisé" in response.text
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
+
+
+async def test_many_wrong_share_codes_are_slowed_down_per_account_and_per_address(client, db, patient):
+    me, account = await signed_in(client, db)
+    for _ in range(5):
+        assert (await post_form(client, "/pro/code", {"code": "ZZZZZZ"})).status_code == 400
+    code, _ = await share_code(db, patient.dossier)
+    response = await post_form(client, "/pro/code", {"code": code})
+    assert response.status_code == 429
+    assert "Trop de codes incorrects" in response.text
+    locks = {t.key: t.locked_until for t in await rows(db, select(Throttle))}
+    assert locks[f"share-code-account:{account.id}"] > utcnow()
+    assert locks["share-code-client:testclient"] > utcnow()
+    # Another professional's account, from the same address, waits too.
+    client.cookies.clear()
+    await signed_in(client, db, stem=2, given_name="Paul", family_name="Girard")
+    assert (await post_form(client, "/pro/code", {"code": code})).status_code == 429
+
+
+# --- emergency access ---------------------------------------------------------------------------------
+
+
+def emergency_form(fixture, *, birth_date=None, reason=REASON, ins=None):
+    return {"ins": ins or fixture.patient.ins, "birth_date": (birth_date or fixture.birth_date).isoformat(), "reason": reason}
+
+
+def error_of(html: str) -> str:
+    return re.search(r'<p class="error" role="alert"[^>]*>(.*?)</p>', html, re.S).group(1)
+
+
+async def test_emergency_access_opens_the_dossier_for_a_day_and_is_logged_with_its_reason(client, db, patient):
+    await signed_in(client, db, profession="médecin")
+    response = await post_form(client, "/pro/urgence", emergency_form(patient), follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, f"/dossiers/{patient.dossier.id}")
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 200
+    assert "accès d'urgence jusqu'au" in (await client.get("/pro")).text
+    events = await rows(db, select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id))
+    emergency = [e for e in events if e.action == "emergency"]
+    assert len(emergency) == 1 and emergency[0].detail == REASON and emergency[0].right == "emergency"
+    reads = [e for e in events if e.action == "read_timeline"]
+    assert reads and reads[-1].right == "emergency"
+
+
+async def test_emergency_access_is_refused_when_the_patient_opted_out(client, db, patient):
+    await signed_in(client, db)
+    await rights.set_emergency_opt_out(db, dossier=patient.dossier, opt_out=True, actor=PATIENT)
+    response = await post_form(client, "/pro/urgence", emergency_form(patient))
+    assert response.status_code == 403
+    assert "L&#39;accès d&#39;urgence n&#39;est pas possible pour ce patient." in response.text
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
+
+
+async def test_emergency_access_is_refused_to_a_blocked_professional(client, db, patient):
+    me, _ = await signed_in(client, db)
+    await rights.block(db, dossier=patient.dossier, professional=me.professional, actor=PATIENT)
+    response = await post_form(client, "/pro/urgence", emergency_form(patient))
+    assert response.status_code == 403
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
+
+
+async def test_a_wrong_birth_date_gets_the_same_answer_as_an_unknown_ins(client, db, patient):
+    await signed_in(client, db)
+    wrong_date = await post_form(client, "/pro/urgence", emergency_form(patient, birth_date=date(1984, 3, 13)))
+    unknown = await post_form(client, "/pro/urgence", emergency_form(patient, ins=make_ins("M", 1971, 5, 999)))
+    opted_out_like = error_of(unknown.text)
+    assert wrong_date.status_code == unknown.status_code == 403
+    assert error_of(wrong_date.text) == opted_out_like == "L&#39;accès d&#39;urgence n&#39;est pas possible pour ce patient."
+    assert await rows(db, select(AccessEvent).where(AccessEvent.action == "emergency")) == []
+
+
+async def test_emergency_access_needs_a_written_reason(client, db, patient):
+    await signed_in(client, db)
+    response = await post_form(client, "/pro/urgence", emergency_form(patient, reason="urgence      !"))
+    assert response.status_code == 400
+    assert "15 caractères au moins" in response.text
+    assert REASON not in response.text and "urgence      !" in response.text  # the form keeps what was typed
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
+
+
+async def test_an_invalid_ins_is_named_as_such(client, db, patient):
+    await signed_in(client, db)
+    response = await post_form(client, "/pro/urgence", emergency_form(patient, ins="123456789012345"))
+    assert response.status_code == 400
+    assert "INS n&#39;est pas valide" in response.text
+
+
+async def test_many_refused_emergency_requests_are_slowed_down(client, db, patient):
+    await signed_in(client, db)
+    unknown = emergency_form(patient, birth_date=date(1990, 1, 1))
+    for _ in range(10):
+        assert (await post_form(client, "/pro/urgence", unknown)).status_code == 403
+    response = await post_form(client, "/pro/urgence", emergency_form(patient))
+    assert response.status_code == 429
+
+
+def test_the_right_banner_marks_an_emergency_read_loudly_and_other_rights_quietly(app):
+    banner = app.template_engine.get_template("partials/pro_right_banner.html")
+    assert "Accès d'urgence" in banner.render(right=Right.EMERGENCY)
+    assert banner.render(right=Right.GRANT).strip() == banner.render(right=Right.PATIENT).strip() == banner.render().strip() == ""
+    until = utcnow() + timedelta(hours=3)
+    dossier = SimpleNamespace(id="d" * 32)
+    emergency = SimpleNamespace(right=Right.EMERGENCY, dossier=dossier, standing=SimpleNamespace(emergency_until=until))
+    shown = banner.render(view=emergency)
+    assert f"Accès d'urgence</strong> jusqu'au {datetime_fr(until)}" in shown
+    assert f'href="/dossiers/{dossier.id}/documents/nouveau"' in shown
+    doctor = banner.render(view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier))
+    assert "médecin traitant" in doctor and "Accès d'urgence" not in doctor and "/documents/nouveau" in doctor
+    assert banner.render(view=SimpleNamespace(right=Right.PATIENT, dossier=dossier)).strip() == ""

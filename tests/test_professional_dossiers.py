@@ -1,0 +1,106 @@
+"""A pharmacist opens a dossier for a patient standing at the counter; the patient finishes at home."""
+
+import re
+from datetime import date
+
+from litestar.testing import AsyncTestClient
+from sqlmodel import select
+
+from server.audit import verify_chain
+from server.models import AccessEvent, ActivationCode, Dossier, Patient
+from tests.conftest import ORIGIN, activate_professional, make_ins, new_patient, new_professional, post_form
+
+INS = make_ins("F", 1990, 7, 42)
+IDENTITY = {"ins": INS, "given_name": "Inès", "family_name": "Lambert", "birth_date": "1990-07-14", "sex": "F",
+            "consent": "oui"}
+
+
+async def pharmacist(client, db):
+    pro = await new_professional(db, given_name="Marc", family_name="Dubois", profession="pharmacien", city="Rennes")
+    await activate_professional(client, pro)
+    return pro
+
+
+async def committed(db, statement) -> list:
+    await db.commit()
+    return list((await db.exec(statement)).all())
+
+
+async def test_a_dossier_opened_in_person_prints_a_code_the_patient_uses_at_home(app, client, db):
+    pro = await pharmacist(client, db)
+    form = await client.get("/pro/nouveau-dossier")
+    assert "Le patient, présent, consent à l'ouverture de son dossier" in form.text
+    response = await post_form(client, "/pro/nouveau-dossier", IDENTITY, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/pro/nouveau-dossier/code")
+    page = await client.get("/pro/nouveau-dossier/code")
+    code = re.search(r'<p class="code"[^>]*>([0-9A-Z-]+)</p>', page.text).group(1)
+    assert "Inès Lambert" in page.text and f"{ORIGIN}/activer" in page.text
+    assert "saisissez ce code et votre date de naissance" in page.text
+    assert code not in (await client.get("/pro/nouveau-dossier/code")).text  # shown once
+
+    [patient] = await committed(db, select(Patient).where(Patient.ins == INS))
+    [dossier] = await committed(db, select(Dossier).where(Dossier.patient_id == patient.id))
+    [activation] = await committed(db, select(ActivationCode).where(ActivationCode.patient_id == patient.id))
+    assert activation.issued_by == "Marc Dubois, pharmacien"
+    [event] = await committed(db, select(AccessEvent).where(AccessEvent.dossier_id == dossier.id))
+    assert (event.action, event.actor_kind, event.actor_rpps) == ("dossier_opened", "professional", pro.rpps)
+    assert await verify_chain(db, dossier_id=dossier.id) is None
+
+    async with AsyncTestClient(app, base_url=ORIGIN) as at_home:
+        home = await post_form(at_home, "/activer", {"code": code, "birth_date": "14/07/1990"}, follow_redirects=False)
+    assert home.headers["location"] == "/activer/cle"
+
+
+async def test_a_second_dossier_for_the_same_ins_is_refused(client, db):
+    existing = await new_patient(db)
+    await pharmacist(client, db)
+    same = {**IDENTITY, "ins": existing.patient.ins, "birth_date": existing.birth_date.isoformat()}
+    response = await post_form(client, "/pro/nouveau-dossier", same)
+    assert response.status_code == 400
+    assert "Un dossier existe déjà pour ce matricule INS." in response.text
+    assert len(await committed(db, select(Patient))) == 1
+
+
+async def test_an_invalid_ins_is_refused(client, db):
+    await pharmacist(client, db)
+    response = await post_form(client, "/pro/nouveau-dossier", {**IDENTITY, "ins": INS[:-2] + "00"})
+    assert response.status_code == 400
+    assert "INS n&#39;est pas valide" in response.text
+    assert await committed(db, select(Patient)) == []
+
+
+async def test_an_ins_that_contradicts_the_sex_or_birth_date_is_refused(client, db):
+    await pharmacist(client, db)
+    for changed in ({"sex": "M"}, {"birth_date": "1991-07-14"}, {"birth_date": "1990-08-14"}):
+        response = await post_form(client, "/pro/nouveau-dossier", {**IDENTITY, **changed})
+        assert response.status_code == 400
+        assert "ne correspond pas au sexe ou à la date de naissance" in response.text
+    assert await committed(db, select(Patient)) == []
+
+
+async def test_nothing_happens_without_the_patients_consent(client, db):
+    await pharmacist(client, db)
+    response = await post_form(client, "/pro/nouveau-dossier", {k: v for k, v in IDENTITY.items() if k != "consent"})
+    assert response.status_code == 400
+    assert "doit consentir" in response.text
+    assert 'value="Lambert"' in response.text  # what was typed stays in the form
+    assert await committed(db, select(Patient)) == []
+    assert await committed(db, select(ActivationCode).where(ActivationCode.patient_id.is_not(None))) == []
+
+
+async def test_a_future_birth_date_or_a_missing_name_is_refused(client, db):
+    await pharmacist(client, db)
+    for changed, message in (({"birth_date": "2990-07-14"}, "date de naissance valide"),
+                             ({"given_name": ""}, "prénom et le nom"), ({"sex": ""}, "sexe du patient")):
+        response = await post_form(client, "/pro/nouveau-dossier", {**IDENTITY, **changed})
+        assert response.status_code == 400 and message in response.text
+    assert await committed(db, select(Patient)) == []
+
+
+async def test_the_opening_professional_gets_no_right_on_the_new_dossier(client, db):
+    await pharmacist(client, db)
+    await post_form(client, "/pro/nouveau-dossier", IDENTITY)
+    [patient] = await committed(db, select(Patient).where(Patient.ins == INS))
+    [dossier] = await committed(db, select(Dossier).where(Dossier.patient_id == patient.id))
+    assert (await client.get(f"/dossiers/{dossier.id}")).status_code == 404
+    assert patient.birth_date == date(1990, 7, 14)

@@ -9,6 +9,8 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundE
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from .audit import ChainBusy
+
 log = logging.getLogger("carnet.errors")
 
 MESSAGES = {
@@ -18,6 +20,7 @@ MESSAGES = {
     405: ("Action impossible", "Cette action n'est pas possible ici."),
     413: ("Fichier trop lourd", "Le fichier envoyé est trop lourd."),
     429: ("Trop d'essais", "Trop d'essais en peu de temps. Patientez quelques minutes."),
+    503: ("Service momentanément indisponible", "Réessayez dans quelques secondes."),
     500: ("Une erreur est survenue", "Nous n'avons pas pu traiter votre demande. Réessayez dans un instant."),
 }
 
@@ -61,12 +64,18 @@ def on_csrf(request: Request, _exc: PermissionDeniedException) -> Response:
     return error_response(request, 403)
 
 
+def on_chain_busy(request: Request, _exc: Exception) -> Response:
+    # The access log could not be locked: refuse rather than act unlogged or log out of order.
+    return error_response(request, 503, "Le dossier est très sollicité en ce moment. Réessayez dans quelques secondes.")
+
+
 def on_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 exception_handlers = {
+    ChainBusy: on_chain_busy,
     NotAuthorizedException: on_not_authorized,
     NotFoundException: on_not_found,
     PermissionDeniedException: on_csrf,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import NoReturn
@@ -14,7 +15,7 @@ from . import audit
 from .access import DocumentFacts, DossierFacts, GrantFacts, Right, Standing, document_right, dossier_right
 from .dossiers import dossier_documents, professional_title, professionals_by_id
 from .models import (
-    AccessEvent, Account, Block, Delegation, Document, Dossier, EmergencyAccess, Grant, Professional, utcnow,
+    AccessEvent, Account, Block, Delegation, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow,
 )
 
 
@@ -47,10 +48,17 @@ async def professional_standing(session: AsyncSession, *, professional_id: str, 
     emergencies = await session.exec(
         select(EmergencyAccess).where(EmergencyAccess.dossier_id == dossier.id, EmergencyAccess.professional_id == pro)
     )
+    return standing_from_rows(professional_id=pro, dossier=dossier, blocks=blocks.all(), grants=grants.all(),
+                              emergencies=emergencies.all(), now=now)
+
+
+def standing_from_rows(*, professional_id: str, dossier: Dossier, blocks: Sequence[Block], grants: Sequence[Grant],
+                       emergencies: Sequence[EmergencyAccess], now: datetime) -> Standing:
+    """The same standing from rows already loaded (one professional's rows on one dossier), e.g. for "Mes patients"."""
     return Standing(
-        professional_id=pro,
-        is_medecin_traitant=dossier.medecin_traitant_id == pro,
-        blocked=blocks.first() is not None,
+        professional_id=professional_id,
+        is_medecin_traitant=dossier.medecin_traitant_id == professional_id,
+        blocked=any(b.lifted_at is None for b in blocks),
         grants=tuple(
             GrantFacts(
                 categories=frozenset(c for c in g.categories.split(",") if c),
@@ -58,9 +66,9 @@ async def professional_standing(session: AsyncSession, *, professional_id: str, 
                 ends_at=g.ends_at,
                 revoked=g.revoked_at is not None,
             )
-            for g in grants.all()
+            for g in grants
         ),
-        emergency_until=max((e.ends_at for e in emergencies.all() if e.starts_at <= now), default=None),
+        emergency_until=max((e.ends_at for e in emergencies if e.starts_at <= now), default=None),
     )
 
 
@@ -113,6 +121,15 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
     await audit.commit_chained(session)
 
 
+async def documents_visible_to(session: AsyncSession, *, dossier: Dossier, standing: Standing, now: datetime) -> list[Document]:
+    """The documents the rule lets this reader see now: every timeline, and "voir comme", come through here."""
+    facts = dossier_facts(dossier)
+    return [
+        d for d in await dossier_documents(session, dossier_id=dossier.id)
+        if document_right(standing, facts, document_facts(d), now) is not None
+    ]
+
+
 @dataclass
 class DossierView:
     dossier: Dossier
@@ -138,11 +155,7 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     right = dossier_right(standing, dossier_facts(dossier), now)
     if right is None:
         await _refuse(session)
-    facts = dossier_facts(dossier)
-    documents = [
-        d for d in await dossier_documents(session, dossier_id=dossier.id)
-        if document_right(standing, facts, document_facts(d), now) is not None
-    ]
+    documents = await documents_visible_to(session, dossier=dossier, standing=standing, now=now)
     if right in PROFESSIONAL_RIGHTS and action:
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, detail=detail)
     return DossierView(dossier=dossier, standing=standing, right=right, documents=documents)
@@ -175,3 +188,66 @@ async def author_labels(session: AsyncSession, documents: list[Document]) -> dic
         d.id: professional_title(authors[d.author_professional_id]) if d.author_professional_id in authors else d.source
         for d in documents
     }
+
+
+# --- the patient's side: managing a dossier, and seeing it as a professional does ------------
+
+
+def manager_actor(account: Account, patient: Patient, standing: Standing) -> audit.Actor:
+    """The patient acts in their own name; a caregiver in theirs, for the patient ("pour le compte de")."""
+    name = f"{patient.given_name} {patient.family_name}"
+    if standing.is_patient:
+        return audit.Actor(account.id, "patient", name)
+    return audit.Actor(account.id, "caregiver", account.display_name, on_behalf_of=name)
+
+
+async def manage_dossier(session: AsyncSession, *, account: Account, dossier_id: str) -> tuple[Dossier, audit.Actor]:
+    """A dossier this account may manage (its patient or an active caregiver) and who acts; 404 otherwise."""
+    dossier = await session.get(Dossier, dossier_id, populate_existing=True)
+    if dossier is None:
+        raise NotFoundException()
+    standing = await standing_of(session, account=account, dossier=dossier, now=utcnow())
+    if not (standing.is_patient or standing.is_caregiver):
+        raise NotFoundException()
+    patient = await session.get(Patient, dossier.patient_id)
+    assert patient is not None
+    return dossier, manager_actor(account, patient, standing)
+
+
+async def manage_document(session: AsyncSession, *, account: Account, document_id: str) -> tuple[Document, Dossier, audit.Actor]:
+    """A document of a dossier this account manages; 404 for a deleted, missing or foreign one alike."""
+    document = await session.get(Document, document_id, populate_existing=True)
+    if document is None or document.deleted_at is not None:
+        raise NotFoundException()
+    dossier, actor = await manage_dossier(session, account=account, dossier_id=document.dossier_id)
+    return document, dossier, actor
+
+
+@dataclass
+class SeenAs:
+    professional: Professional
+    standing: Standing
+    right: Right | None  # None: this professional cannot open the dossier's timeline
+    documents: list[Document]
+
+
+async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Professional, now: datetime) -> SeenAs:
+    """The dossier exactly as this professional sees it now ("voir comme"): the same standing, the same rule."""
+    standing = await professional_standing(session, professional_id=professional.id, dossier=dossier, now=now)
+    return SeenAs(
+        professional=professional,
+        standing=standing,
+        right=dossier_right(standing, dossier_facts(dossier), now),
+        documents=await documents_visible_to(session, dossier=dossier, standing=standing, now=now),
+    )
+
+
+async def emergencies_to_review(session: AsyncSession, *, dossier_id: str) -> list[tuple[EmergencyAccess, Professional]]:
+    """Emergency accesses the patient has not reviewed yet, oldest first, with who opened them."""
+    rows = (await session.exec(
+        select(EmergencyAccess, Professional)
+        .join(Professional, Professional.id == EmergencyAccess.professional_id)  # type: ignore[arg-type]
+        .where(EmergencyAccess.dossier_id == dossier_id, EmergencyAccess.reviewed_at.is_(None))  # type: ignore[union-attr]
+        .order_by(EmergencyAccess.starts_at)  # type: ignore[arg-type]
+    )).all()
+    return [(e, p) for e, p in rows]

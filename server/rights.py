@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +29,7 @@ DURATIONS = {"1m": ("1 mois", 30), "3m": ("3 mois", 91), "1a": ("1 an", 365), "s
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 SHARE_CODE_LIFETIME = timedelta(minutes=10)
 EMERGENCY_WINDOW = timedelta(hours=24)
+MEDECINS = {"médecin", "cardiologue", "radiologue"}  # who may be declared médecin traitant
 
 
 def parse_scope(categories: list[str]) -> str:
@@ -55,12 +57,46 @@ async def _commit(session: AsyncSession) -> None:
     await audit.commit_chained(session)
 
 
+async def _active_block(session: AsyncSession, *, dossier_id: str, professional_id: str) -> Block | None:
+    return (await session.exec(select(Block).where(
+        Block.dossier_id == dossier_id, Block.professional_id == professional_id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
+    ))).first()
+
+
+async def _end_current_grants(session: AsyncSession, *, dossier_id: str, professional_id: str, now: datetime) -> None:
+    """A new grant replaces the professional's current ones: the patient's latest choice is the one that holds."""
+    grants = (await session.exec(select(Grant).where(
+        Grant.dossier_id == dossier_id, Grant.professional_id == professional_id, Grant.revoked_at.is_(None)  # type: ignore[union-attr]
+    ))).all()
+    for grant in grants:
+        if grant.ends_at is None or grant.ends_at > now:
+            grant.revoked_at = now
+            session.add(grant)
+
+
+CLOSED = "Votre dossier est fermé : rouvrez-le avant de le partager."
+
+
+async def _refuse(session: AsyncSession, message: str) -> NoReturn:
+    """End a transaction that wrote nothing and refuse; a commit, since a rollback would expire
+    the objects the caller still shows on its page."""
+    await session.commit()
+    raise InvalidInput(message)
+
+
 async def grant_access(
     session: AsyncSession, *, dossier: Dossier, professional: Professional, categories: str, duration: str,
     actor: audit.Actor, share_code: ShareCode | None = None,
 ) -> Grant:
+    grant_end(duration, utcnow())  # refuses an unknown duration before taking the lock
     await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if dossier.state != "open":
+        await _refuse(session, CLOSED)
+    if await _active_block(session, dossier_id=dossier.id, professional_id=professional.id):
+        await _refuse(session, "Vous avez bloqué ce professionnel : débloquez-le d'abord pour lui donner accès.")
     now = utcnow()
+    await _end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now)
     grant = Grant(
         dossier_id=dossier.id, professional_id=professional.id, categories=categories, starts_at=now,
         ends_at=grant_end(duration, now), share_code_id=share_code.id if share_code else None,
@@ -77,7 +113,7 @@ async def grant_access(
 
 async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str, actor: audit.Actor) -> bool:
     await audit.begin_chained(session)
-    grant = await session.get(Grant, grant_id)
+    grant = await session.get(Grant, grant_id, populate_existing=True)
     if grant is None or grant.dossier_id != dossier.id or grant.revoked_at is not None:
         await session.rollback()
         return False
@@ -97,10 +133,7 @@ def _who(professional: Professional | None) -> str:
 
 async def block(session: AsyncSession, *, dossier: Dossier, professional: Professional, actor: audit.Actor) -> None:
     await audit.begin_chained(session)
-    existing = (await session.exec(select(Block).where(
-        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
-    ))).first()
-    if existing is None:
+    if await _active_block(session, dossier_id=dossier.id, professional_id=professional.id) is None:
         session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
         await audit.append(session, dossier_id=dossier.id, action="block", actor=actor, detail=_who(professional))
     await _commit(session)
@@ -122,19 +155,25 @@ async def unblock(session: AsyncSession, *, dossier: Dossier, professional: Prof
 async def set_medecin_traitant(
     session: AsyncSession, *, dossier: Dossier, professional: Professional | None, actor: audit.Actor
 ) -> None:
+    if professional is not None and professional.profession not in MEDECINS:
+        raise InvalidInput("Le médecin traitant doit être un médecin.")
     await audit.begin_chained(session)
-    dossier = await session.get(Dossier, dossier.id)
-    dossier.medecin_traitant_id = professional.id if professional else None
-    session.add(dossier)
-    await audit.append(session, dossier_id=dossier.id, action="medecin_traitant", actor=actor,
-                       detail=_who(professional) or "aucun")
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if professional is not None and await _active_block(session, dossier_id=dossier.id, professional_id=professional.id):
+        await _refuse(session, "Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant.")
+    chosen = professional.id if professional else None
+    if dossier.medecin_traitant_id != chosen:
+        dossier.medecin_traitant_id = chosen
+        session.add(dossier)
+        await audit.append(session, dossier_id=dossier.id, action="medecin_traitant", actor=actor,
+                           detail=_who(professional) or "aucun")
     await _commit(session)
 
 
 async def set_hidden(session: AsyncSession, *, document: Document, hidden: bool, actor: audit.Actor) -> None:
     await audit.begin_chained(session)
-    document = await session.get(Document, document.id)
-    if document.hidden != hidden:
+    document = await session.get(Document, document.id, populate_existing=True)
+    if document.deleted_at is None and document.hidden != hidden:
         document.hidden = hidden
         session.add(document)
         await audit.append(session, dossier_id=document.dossier_id, action="hide" if hidden else "unhide",
@@ -144,7 +183,7 @@ async def set_hidden(session: AsyncSession, *, document: Document, hidden: bool,
 
 async def delete_document(session: AsyncSession, *, document: Document, actor: audit.Actor) -> None:
     await audit.begin_chained(session)
-    document = await session.get(Document, document.id)
+    document = await session.get(Document, document.id, populate_existing=True)
     if document.deleted_at is None:
         document.deleted_at = utcnow()
         session.add(document)
@@ -154,21 +193,23 @@ async def delete_document(session: AsyncSession, *, document: Document, actor: a
 
 async def set_emergency_opt_out(session: AsyncSession, *, dossier: Dossier, opt_out: bool, actor: audit.Actor) -> None:
     await audit.begin_chained(session)
-    dossier = await session.get(Dossier, dossier.id)
-    dossier.emergency_opt_out = opt_out
-    session.add(dossier)
-    await audit.append(session, dossier_id=dossier.id, action="emergency_opt_out" if opt_out else "emergency_opt_in",
-                       actor=actor)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if dossier.emergency_opt_out != opt_out:
+        dossier.emergency_opt_out = opt_out
+        session.add(dossier)
+        await audit.append(session, dossier_id=dossier.id, action="emergency_opt_out" if opt_out else "emergency_opt_in",
+                           actor=actor)
     await _commit(session)
 
 
 async def set_closed(session: AsyncSession, *, dossier: Dossier, closed: bool, actor: audit.Actor) -> None:
     await audit.begin_chained(session)
-    dossier = await session.get(Dossier, dossier.id)
-    dossier.state = "closed" if closed else "open"
-    dossier.closed_at = utcnow() if closed else None
-    session.add(dossier)
-    await audit.append(session, dossier_id=dossier.id, action="close" if closed else "reopen", actor=actor)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if (dossier.state == "closed") != closed:
+        dossier.state = "closed" if closed else "open"
+        dossier.closed_at = utcnow() if closed else None
+        session.add(dossier)
+        await audit.append(session, dossier_id=dossier.id, action="close" if closed else "reopen", actor=actor)
     await _commit(session)
 
 
@@ -180,12 +221,19 @@ async def create_share_code(
 ) -> tuple[str, ShareCode]:
     """A 6-character code, valid 10 minutes, once; only its hash is kept."""
     grant_end(duration, utcnow())  # checks the duration
-    code = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(6))
+    await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if dossier.state != "open":
+        await _refuse(session, CLOSED)
+    while True:  # every code ever made keeps its (unique) hash: draw again on the rare collision
+        code = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(6))
+        code_hash = hash_secret(normalize_code(code))
+        if (await session.exec(select(ShareCode.id).where(ShareCode.code_hash == code_hash))).first() is None:
+            break
     row = ShareCode(
-        dossier_id=dossier.id, code_hash=hash_secret(normalize_code(code)), categories=categories,
+        dossier_id=dossier.id, code_hash=code_hash, categories=categories,
         grant_days=DURATIONS[duration][1], expires_at=utcnow() + SHARE_CODE_LIFETIME,
     )
-    await audit.begin_chained(session)
     session.add(row)
     await audit.append(session, dossier_id=dossier.id, action="share_code", actor=actor,
                        detail=f"{scope_label(categories)}, {DURATIONS[duration][0]}")
@@ -216,7 +264,7 @@ async def redeem_share_code(
     if row.expires_at <= utcnow():
         await session.rollback()
         raise ShareCodeRefused("Ce code de partage a expiré. Demandez-en un nouveau à votre patient.")
-    dossier = await session.get(Dossier, row.dossier_id)
+    dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
     blocked = (await session.exec(select(Block).where(
         Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
     ))).first()
@@ -226,6 +274,7 @@ async def redeem_share_code(
     row.used_at, row.used_by_professional_id = utcnow(), professional.id
     session.add(row)
     now = utcnow()
+    await _end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now)
     grant = Grant(dossier_id=dossier.id, professional_id=professional.id, categories=row.categories,
                   starts_at=now, ends_at=None if row.grant_days is None else now + timedelta(days=row.grant_days),
                   share_code_id=row.id)
@@ -273,18 +322,22 @@ async def open_emergency(
 async def review_emergency(
     session: AsyncSession, *, dossier: Dossier, emergency_id: str, outcome: str, actor: audit.Actor
 ) -> bool:
-    """The patient keeps an emergency access as it is, or blocks that professional."""
+    """The patient keeps an emergency access as it is, or blocks that professional: one change, one event."""
     if outcome not in ("kept", "blocked"):
         raise InvalidInput("Choix inconnu.")
-    access = await session.get(EmergencyAccess, emergency_id)
+    await audit.begin_chained(session)
+    access = await session.get(EmergencyAccess, emergency_id, populate_existing=True)
     if access is None or access.dossier_id != dossier.id or access.reviewed_at is not None:
+        await session.rollback()
         return False
     access.reviewed_at, access.review_outcome = utcnow(), outcome
     session.add(access)
     professional = await session.get(Professional, access.professional_id)
-    if outcome == "blocked":
-        await session.commit()
-        await block(session, dossier=dossier, professional=professional, actor=actor)
-    else:
-        await session.commit()
+    action = "emergency_review"
+    if outcome == "blocked" and await _active_block(session, dossier_id=dossier.id, professional_id=professional.id) is None:
+        session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
+        action = "block"
+    await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
+                       detail=f"{_who(professional)}, accès d'urgence : {'bloqué' if outcome == 'blocked' else 'normal'}")
+    await _commit(session)
     return True

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from .dossiers import professional_title
 from .models import CATEGORIES
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -44,7 +45,8 @@ def filesize_fr(size: int) -> str:
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
-    env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, month_fr=month_fr, filesize_fr=filesize_fr)
+    env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, month_fr=month_fr, filesize_fr=filesize_fr,
+                       professional_title=professional_title)
     env.globals.update(CATEGORIES=CATEGORIES, category_label=lambda code: CATEGORIES.get(code, code))
     env.trim_blocks = True
     env.lstrip_blocks = True

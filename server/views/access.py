@@ -1,3 +1,258 @@
-"""(being written)"""
+"""The patient's "Accès" area: who sees the dossier and why, and every change to it.
 
-routes: list = []
+Each route asks `reading.manage_dossier` (the patient or an active caregiver, else 404) and
+changes rights only through `rights.py`, which logs each change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import accounts, rights
+from ..dossiers import InvalidInput
+from ..errors import error_response
+from ..guards import logged_in
+from ..models import Dossier, Professional, utcnow
+from ..reading import author_labels, manage_document, manage_dossier, seen_as
+from ..sharing import RIGHT_LABELS, access_overview, professional_line, search_professionals
+from .forms import Form, text
+
+
+def done(url: str, what: str) -> Redirect:
+    """303 back to a page, which then says what was done (partials/access_notice.html)."""
+    return Redirect(f"{url}?fait={what}", status_code=303)
+
+
+def access_url(dossier: Dossier) -> str:
+    return f"/dossiers/{dossier.id}/acces"
+
+
+def form_values(data: dict[str, Any], name: str) -> list[str]:
+    value = data.get(name, [])
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def scope_from(data: dict[str, Any]) -> str:
+    """The categories a grant or share code covers ("" for all); bad input is an InvalidInput."""
+    scope = text(data, "portee", limit=20)
+    if scope == "tout":
+        return ""
+    if scope != "categories":
+        raise InvalidInput("Choisissez ce que ce professionnel pourra voir.")
+    chosen = form_values(data, "categories")
+    if not any(chosen):
+        raise InvalidInput("Cochez au moins une catégorie, ou choisissez « Tous les documents ».")
+    return rights.parse_scope(chosen)
+
+
+async def professional_or_404(db: AsyncSession, professional_id: str) -> Professional:
+    professional = await db.get(Professional, professional_id)
+    if professional is None:
+        raise NotFoundException()
+    return professional
+
+
+@get("/acces", guards=[logged_in])
+async def my_access(request: Request, db: AsyncSession) -> Response:
+    dossier = await accounts.patient_dossier(db, account=request.user.account)
+    if dossier is None:
+        raise NotFoundException()
+    return Redirect(access_url(dossier), status_code=303)
+
+
+@get("/dossiers/{dossier_id:str}/acces", guards=[logged_in])
+async def access_page(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    overview = await access_overview(db, dossier=dossier, now=utcnow())
+    context = {"dossier": dossier, "actor": actor, "overview": overview, "right_labels": RIGHT_LABELS,
+               "scope_label": rights.scope_label}
+    return Template("access.html", context=context)
+
+
+# --- the directory and one professional ---------------------------------------------------
+
+
+@get("/dossiers/{dossier_id:str}/annuaire", guards=[logged_in])
+async def directory(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    return Template("access_directory.html", context={"dossier": dossier, "query": "", "results": None})
+
+
+@post("/dossiers/{dossier_id:str}/annuaire", guards=[logged_in], status_code=200)
+async def search_directory(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: Form) -> Template:
+    # A POST, so that what a patient looks for (a psychiatrist, an oncologist…) stays out of URLs and logs.
+    dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    query = text(data, "q", limit=100)
+    context: dict[str, Any] = {"dossier": dossier, "query": query, "results": None, "error": None}
+    try:
+        context["results"] = await search_professionals(db, query=query)
+    except InvalidInput as refused:
+        context["error"] = str(refused)
+    status = 400 if context["error"] else 200
+    if request.htmx and request.htmx.target == "directory-results":
+        return Template("partials/access_directory_results.html", context=context, status_code=status)
+    return Template("access_directory.html", context=context, status_code=status)
+
+
+async def professional_page(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional, *,
+                            error: str | None = None, form: dict[str, Any] | None = None) -> Template:
+    line = await professional_line(db, dossier=dossier, professional=professional, now=utcnow())
+    context = {
+        "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": rights.DURATIONS,
+        "scope_label": rights.scope_label,
+        "can_be_medecin_traitant": professional.profession in rights.MEDECINS, "error": error, "form": form or {},
+    }
+    return Template("access_professional.html", context=context, status_code=400 if error else 200)
+
+
+@get("/dossiers/{dossier_id:str}/professionnels/{professional_id:str}", guards=[logged_in])
+async def professional(request: Request, db: AsyncSession, dossier_id: str, professional_id: str) -> Template:
+    dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    return await professional_page(request, db, dossier, await professional_or_404(db, professional_id))
+
+
+@post("/dossiers/{dossier_id:str}/professionnels/{professional_id:str}/acces", guards=[logged_in], status_code=200)
+async def grant(request: Request, db: AsyncSession, dossier_id: str, professional_id: str, data: Form) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    professional = await professional_or_404(db, professional_id)
+    form = {"portee": text(data, "portee"), "categories": form_values(data, "categories"), "duree": text(data, "duree")}
+    try:
+        await rights.grant_access(db, dossier=dossier, professional=professional, categories=scope_from(data),
+                                  duration=form["duree"], actor=actor)
+    except InvalidInput as refused:
+        return await professional_page(request, db, dossier, professional, error=str(refused), form=form)
+    return done(access_url(dossier), "acces-accorde")
+
+
+@post("/dossiers/{dossier_id:str}/acces/{grant_id:str}/revocation", guards=[logged_in], status_code=200)
+async def revoke(request: Request, db: AsyncSession, dossier_id: str, grant_id: str) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    if not await rights.revoke_grant(db, dossier=dossier, grant_id=grant_id, actor=actor):
+        raise NotFoundException()
+    return done(access_url(dossier), "acces-revoque")
+
+
+@post("/dossiers/{dossier_id:str}/professionnels/{professional_id:str}/blocage", guards=[logged_in], status_code=200)
+async def block(request: Request, db: AsyncSession, dossier_id: str, professional_id: str) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    professional = await professional_or_404(db, professional_id)
+    await rights.block(db, dossier=dossier, professional=professional, actor=actor)
+    return done(access_url(dossier), "bloque")
+
+
+@post("/dossiers/{dossier_id:str}/professionnels/{professional_id:str}/deblocage", guards=[logged_in], status_code=200)
+async def unblock(request: Request, db: AsyncSession, dossier_id: str, professional_id: str) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    professional = await professional_or_404(db, professional_id)
+    await rights.unblock(db, dossier=dossier, professional=professional, actor=actor)
+    return done(access_url(dossier), "debloque")
+
+
+@post("/dossiers/{dossier_id:str}/medecin-traitant", guards=[logged_in], status_code=200)
+async def medecin_traitant(request: Request, db: AsyncSession, dossier_id: str, data: Form) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    chosen = text(data, "professionnel", limit=40)  # empty: "aucun"
+    professional = await professional_or_404(db, chosen) if chosen else None
+    try:
+        await rights.set_medecin_traitant(db, dossier=dossier, professional=professional, actor=actor)
+    except InvalidInput as refused:
+        assert professional is not None  # only a chosen professional can be refused
+        return await professional_page(request, db, dossier, professional, error=str(refused))
+    return done(access_url(dossier), "medecin-traitant" if professional else "sans-medecin-traitant")
+
+
+# --- the dossier as a whole: emergency access, closing --------------------------------------
+
+
+@post("/dossiers/{dossier_id:str}/acces-urgence", guards=[logged_in], status_code=200)
+async def emergency_opt_out(request: Request, db: AsyncSession, dossier_id: str, data: Form) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    choice = text(data, "urgence", limit=10)
+    if choice not in ("refuser", "autoriser"):
+        return error_response(request, 400, "Choisissez d'autoriser ou de refuser l'accès d'urgence.")
+    await rights.set_emergency_opt_out(db, dossier=dossier, opt_out=choice == "refuser", actor=actor)
+    return done(access_url(dossier), "urgence-refusee" if choice == "refuser" else "urgence-autorisee")
+
+
+@get("/dossiers/{dossier_id:str}/fermeture", guards=[logged_in])
+async def close_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    return Template("access_close.html", context={"dossier": dossier})
+
+
+@post("/dossiers/{dossier_id:str}/fermeture", guards=[logged_in], status_code=200)
+async def close(request: Request, db: AsyncSession, dossier_id: str) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    await rights.set_closed(db, dossier=dossier, closed=True, actor=actor)
+    return done(access_url(dossier), "dossier-ferme")
+
+
+@post("/dossiers/{dossier_id:str}/reouverture", guards=[logged_in], status_code=200)
+async def reopen(request: Request, db: AsyncSession, dossier_id: str) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    await rights.set_closed(db, dossier=dossier, closed=False, actor=actor)
+    return done(access_url(dossier), "dossier-rouvert")
+
+
+# --- "voir comme" and the review of emergency accesses --------------------------------------
+
+
+@get("/dossiers/{dossier_id:str}/voir-comme/{professional_id:str}", guards=[logged_in])
+async def see_as(request: Request, db: AsyncSession, dossier_id: str, professional_id: str) -> Template:
+    # Computed by the rule from the professional's standing; not a read by them, so not logged as one.
+    dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    seen = await seen_as(db, dossier=dossier, professional=await professional_or_404(db, professional_id), now=utcnow())
+    context = {"dossier": dossier, "seen": seen, "right_labels": RIGHT_LABELS,
+               "authors": await author_labels(db, seen.documents)}
+    return Template("see_as.html", context=context)
+
+
+@post("/dossiers/{dossier_id:str}/urgences/{emergency_id:str}/revue", guards=[logged_in], status_code=200)
+async def review_emergency(request: Request, db: AsyncSession, dossier_id: str, emergency_id: str, data: Form) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    outcome = text(data, "choix", limit=20)
+    try:
+        if not await rights.review_emergency(db, dossier=dossier, emergency_id=emergency_id, outcome=outcome, actor=actor):
+            raise NotFoundException()
+    except InvalidInput as refused:
+        return error_response(request, 400, str(refused))
+    return done(f"/dossiers/{dossier.id}", "urgence-bloquee" if outcome == "blocked" else "urgence-normale")
+
+
+# --- one document: hide it from professionals, or delete it ----------------------------------
+
+
+@post("/documents/{document_id:str}/masquage", guards=[logged_in], status_code=200)
+async def hide(request: Request, db: AsyncSession, document_id: str, data: Form) -> Response:
+    document, _, actor = await manage_document(db, account=request.user.account, document_id=document_id)
+    choice = text(data, "masque", limit=5)
+    if choice not in ("oui", "non"):
+        return error_response(request, 400, "Choisissez de masquer le document ou de ne plus le masquer.")
+    await rights.set_hidden(db, document=document, hidden=choice == "oui", actor=actor)
+    return done(f"/documents/{document.id}", "document-masque" if choice == "oui" else "document-visible")
+
+
+@get("/documents/{document_id:str}/suppression", guards=[logged_in])
+async def delete_form(request: Request, db: AsyncSession, document_id: str) -> Template:
+    document, dossier, _ = await manage_document(db, account=request.user.account, document_id=document_id)
+    return Template("delete_document.html", context={"document": document, "dossier": dossier})
+
+
+@post("/documents/{document_id:str}/suppression", guards=[logged_in], status_code=200)
+async def delete(request: Request, db: AsyncSession, document_id: str) -> Response:
+    document, dossier, actor = await manage_document(db, account=request.user.account, document_id=document_id)
+    await rights.delete_document(db, document=document, actor=actor)
+    return done(f"/dossiers/{dossier.id}", "document-supprime")
+
+
+routes = [
+    my_access, access_page, directory, search_directory, professional, grant, revoke, block, unblock,
+    medecin_traitant, emergency_opt_out, close_form, close, reopen, see_as, review_emergency, hide, delete_form,
+    delete,
+]

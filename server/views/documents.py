@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..access import Right
 from ..guards import logged_in
 from ..models import Document
 from ..reading import author_labels, open_document
@@ -37,6 +38,8 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         "author": (await author_labels(db, [document]))[document.id],
         "pages": range(1, await to_thread.run_sync(pdf_page_count, data) + 1) if document.mime_type == "application/pdf" else [],
         "text": data.decode("utf-8", errors="replace") if document.mime_type == "text/plain" else None,
+        "can_manage": right in (Right.PATIENT, Right.CAREGIVER),  # hide, show again, delete
+        "right": right,
     }
     return Template("document.html", context=context)
 

@@ -10,10 +10,10 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from .. import accounts, journal
 from ..guards import logged_in
 from ..models import CATEGORIES, Document
-from ..reading import author_labels, open_dossier
+from ..reading import author_labels, emergencies_to_review, open_dossier
 from .forms import Form, text
 
 MAX_SAVED_SEARCHES = 20
@@ -55,6 +55,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "category": category,
         "query": query,
         "page": page,
+        "previous_url": timeline_url(dossier_id, category=category, search_token=token, page=page - 1) if page > 1 else None,
         "next_url": timeline_url(dossier_id, category=category, search_token=token, page=page + 1)
         if start + size < len(found)
         else None,
@@ -76,6 +77,12 @@ async def timeline(
         return Template("partials/timeline_results.html", context=context)
     if target and target.startswith("more-"):
         return Template("partials/timeline_items.html", context=context)
+    # A whole page starts with its own month header; the fragment continues the previous page.
+    context["previous"] = None
+    standing = context["view"].standing
+    if standing.is_patient or standing.is_caregiver:  # "at the patient's next visit" (issue 4)
+        context["emergencies"] = await emergencies_to_review(db, dossier_id=dossier_id)
+        context["new_events"] = await journal.new_events_count(db, account=request.user.account, dossier=context["view"].dossier)
     return Template("timeline.html", context=context)
 
 

@@ -1,0 +1,132 @@
+"""Who a dossier is shared with now, and why (the patient's "Accès" page), and the directory
+the patient picks professionals from. Reading only: every change goes through `rights.py`."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .access import Right, dossier_right
+from .dossiers import PROFESSIONS, InvalidInput, professionals_by_id
+from .models import Block, Dossier, EmergencyAccess, Grant, Professional
+from .reading import dossier_facts, professional_standing
+
+RIGHT_LABELS = {
+    Right.MEDECIN_TRAITANT: "comme médecin traitant",
+    Right.GRANT: "grâce à l'accès que vous avez accordé",
+    Right.EMERGENCY: "en accès d'urgence",
+}
+
+
+@dataclass
+class ProfessionalLine:
+    """One professional, what they are to the dossier, and what the rule makes of it now."""
+
+    professional: Professional
+    right: Right | None  # what `access.dossier_right` says now; None: they cannot open the dossier
+    why_not: str = ""  # when they would but cannot: the patient's own decision that stops them
+    is_medecin_traitant: bool = False
+    blocked: bool = False
+    grants: list[Grant] = field(default_factory=list)  # current ones (not revoked, not over)
+    emergency: EmergencyAccess | None = None  # under way now
+
+
+@dataclass
+class AccessOverview:
+    medecin_traitant: ProfessionalLine | None
+    granted: list[ProfessionalLine]
+    emergencies: list[ProfessionalLine]
+    blocked: list[ProfessionalLine]
+
+
+def _current(grant: Grant, now: datetime) -> bool:
+    return grant.revoked_at is None and grant.starts_at <= now and (grant.ends_at is None or now < grant.ends_at)
+
+
+async def professional_line(session: AsyncSession, *, dossier: Dossier, professional: Professional, now: datetime) -> ProfessionalLine:
+    standing = await professional_standing(session, professional_id=professional.id, dossier=dossier, now=now)
+    right = dossier_right(standing, dossier_facts(dossier), now)
+    grants = (await session.exec(
+        select(Grant).where(Grant.dossier_id == dossier.id, Grant.professional_id == professional.id)
+        .order_by(col(Grant.starts_at).desc())
+    )).all()
+    emergencies = (await session.exec(
+        select(EmergencyAccess).where(EmergencyAccess.dossier_id == dossier.id, EmergencyAccess.professional_id == professional.id)
+        .order_by(col(EmergencyAccess.ends_at).desc())
+    )).all()
+    line = ProfessionalLine(
+        professional=professional, right=right, is_medecin_traitant=standing.is_medecin_traitant, blocked=standing.blocked,
+        grants=[g for g in grants if _current(g, now)],
+        emergency=next((e for e in emergencies if e.starts_at <= now < e.ends_at), None),
+    )
+    if right is None and (line.is_medecin_traitant or line.grants or line.emergency):
+        if dossier.state == "closed":
+            line.why_not = "Votre dossier est fermé : ce professionnel ne peut rien lire."
+        elif line.blocked:
+            line.why_not = "Vous avez bloqué ce professionnel : il ne peut rien lire."
+        elif dossier.emergency_opt_out:
+            line.why_not = "Vous avez refusé l'accès d'urgence : il ne peut rien lire."
+    return line
+
+
+async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datetime) -> AccessOverview:
+    """Every professional who can see the dossier, could but is stopped, or is blocked: each through the rule."""
+    ids: set[str] = {dossier.medecin_traitant_id} if dossier.medecin_traitant_id else set()
+    ids |= set((await session.exec(select(Grant.professional_id).where(
+        Grant.dossier_id == dossier.id, col(Grant.revoked_at).is_(None), or_(col(Grant.ends_at).is_(None), col(Grant.ends_at) > now),
+    ))).all())
+    ids |= set((await session.exec(select(EmergencyAccess.professional_id).where(
+        EmergencyAccess.dossier_id == dossier.id, col(EmergencyAccess.ends_at) > now,
+    ))).all())
+    ids |= set((await session.exec(select(Block.professional_id).where(
+        Block.dossier_id == dossier.id, col(Block.lifted_at).is_(None),
+    ))).all())
+    professionals = sorted((await professionals_by_id(session, ids)).values(), key=lambda p: (p.family_name, p.given_name))
+    lines = [await professional_line(session, dossier=dossier, professional=p, now=now) for p in professionals]
+    return AccessOverview(
+        medecin_traitant=next((line for line in lines if line.is_medecin_traitant), None),
+        granted=[line for line in lines if line.grants],
+        emergencies=[line for line in lines if line.emergency],
+        blocked=[line for line in lines if line.blocked],
+    )
+
+
+# --- the directory --------------------------------------------------------------------------
+
+SEARCH_LIMIT = 20
+IGNORED_WORDS = {"dr", "dr.", "docteur", "mme", "mme.", "m.", "madame", "monsieur", "à", "de", "en"}
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, so "kine" finds "kinésithérapeute"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search_professionals(session: AsyncSession, *, query: str) -> list[Professional]:
+    """Professionals whose name, RPPS, profession or city matches every word of the query."""
+    words = [w for w in query.split() if fold(w) not in IGNORED_WORDS][:5]
+    if not words or len("".join(words)) < 2:
+        raise InvalidInput("Saisissez au moins deux lettres : un nom, un numéro RPPS, une profession ou une ville.")
+    statement = select(Professional)
+    for word in words:
+        pattern = f"%{_escape_like(word)}%"
+        # Professions are a short fixed list: matched here without accents, in either gender.
+        professions = [code for code, forms in PROFESSIONS.items() if any(fold(word) in fold(f) for f in forms)]
+        statement = statement.where(or_(
+            col(Professional.family_name).ilike(pattern, escape="\\"),
+            col(Professional.given_name).ilike(pattern, escape="\\"),
+            col(Professional.city).ilike(pattern, escape="\\"),
+            col(Professional.rpps).startswith(word, autoescape=True),
+            col(Professional.profession).in_(professions),
+        ))
+    statement = statement.order_by(col(Professional.family_name), col(Professional.given_name)).limit(SEARCH_LIMIT)
+    return list((await session.exec(statement)).all())

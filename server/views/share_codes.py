@@ -1,0 +1,109 @@
+"""Sharing in person: a 6-character code and its QR code, shown on the patient's phone.
+
+Only the code's hash is in the database; the code itself stays in the server-side session
+of whoever made it, so the page and its QR code can be shown again (a reload, the QR image)
+to them and to no one else, for as long as the code is valid.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+import qrcode
+import qrcode.image.svg
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import accounts, rights
+from ..dossiers import InvalidInput, professional_title
+from ..guards import logged_in
+from ..models import Dossier, Professional, ShareCode, utcnow
+from ..reading import manage_dossier
+from ..templating import PARIS
+from .access import form_values, scope_from
+from .forms import Form, text
+
+KEPT_CODES = 5  # codes remembered per session: more are never valid at once in practice
+
+
+def qr_svg(content: str) -> bytes:
+    """A QR code as a standalone SVG (black on white, quiet zone included): no script, no style."""
+    image = qrcode.make(content, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=10,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+    out = io.BytesIO()
+    image.save(out)
+    return out.getvalue()
+
+
+def share_form(dossier: Dossier, *, error: str | None = None, form: dict[str, Any] | None = None) -> Template:
+    context = {"dossier": dossier, "durations": rights.DURATIONS, "error": error, "form": form or {}}
+    return Template("share_code_new.html", context=context, status_code=400 if error else 200)
+
+
+@get("/dossiers/{dossier_id:str}/partage", guards=[logged_in])
+async def new_share_code(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    return share_form(dossier)
+
+
+@post("/dossiers/{dossier_id:str}/partage", guards=[logged_in], status_code=200)
+async def create_share_code(request: Request, db: AsyncSession, dossier_id: str, data: Form) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    form = {"portee": text(data, "portee"), "categories": form_values(data, "categories"), "duree": text(data, "duree")}
+    try:
+        code, row = await rights.create_share_code(db, dossier=dossier, categories=scope_from(data),
+                                                   duration=form["duree"], actor=actor)
+    except InvalidInput as refused:
+        return share_form(dossier, error=str(refused), form=form)
+    current = request.user
+    session_data = current.data
+    kept = dict(list(session_data.get("share_codes", {}).items())[-(KEPT_CODES - 1):])
+    session_data["share_codes"] = {**kept, row.id: code}
+    await accounts.save_session_data(db, current=current, data=session_data)
+    return Redirect(f"/partage/{row.id}", status_code=303)
+
+
+async def share_code_state(request: Request, db: AsyncSession, share_code_id: str) -> dict[str, Any]:
+    """The code (if this session made it), whether it is waiting, used or expired, and by whom."""
+    row = await db.get(ShareCode, share_code_id)
+    if row is None:
+        raise NotFoundException()
+    dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=row.dossier_id)
+    used_by = await db.get(Professional, row.used_by_professional_id) if row.used_by_professional_id else None
+    state = "used" if row.used_at else "expired" if row.expires_at <= utcnow() else "waiting"
+    until = row.expires_at.astimezone(PARIS)
+    return {
+        "dossier": dossier, "share": row, "state": state, "used_by": used_by,
+        "used_by_name": professional_title(used_by) if used_by else "",
+        "code": request.user.data.get("share_codes", {}).get(row.id) if state == "waiting" else None,
+        "until": f"{until.hour} h {until.minute:02d}",
+        "scope": rights.scope_label(row.categories),
+        "duration": next(label for label, days in rights.DURATIONS.values() if days == row.grant_days),
+    }
+
+
+@get("/partage/{share_code_id:str}", guards=[logged_in])
+async def show_share_code(request: HTMXRequest, db: AsyncSession, share_code_id: str) -> Template:
+    context = await share_code_state(request, db, share_code_id)
+    if request.htmx and request.htmx.target == "share-code-status":
+        return Template("partials/share_code_status.html", context=context)
+    return Template("share_code.html", context=context)
+
+
+@get("/partage/{share_code_id:str}/qr.svg", guards=[logged_in])
+async def share_code_qr(request: Request, db: AsyncSession, share_code_id: str) -> Response:
+    context = await share_code_state(request, db, share_code_id)
+    if context["code"] is None:
+        raise NotFoundException()
+    origin = request.app.state.settings.origin.rstrip("/")
+    # The professional's page fills its form from ?c= (views/pro.py).
+    svg = qr_svg(f"{origin}/pro/code?{urlencode({'c': context['code']})}")
+    return Response(svg, media_type="image/svg+xml")
+
+
+routes = [new_share_code, create_share_code, show_share_code, share_code_qr]

@@ -1,0 +1,61 @@
+"""Helpers for the patient-side tests: professionals, the access log, fresh reads, identical 404s."""
+
+import re
+
+from sqlmodel import select
+
+from server.audit import Actor
+from server.dossiers import create_professional
+from server.identifiers import rpps_with_key
+from server.models import AccessEvent
+from tests.conftest import post_form
+
+CAMILLE = Actor(None, "patient", "Camille Martin")
+MISSING = "0" * 32
+
+
+async def professional(db, family_name="Moreau", *, given_name="Julie", profession="masseur-kinésithérapeute",
+                       city="Lyon", stem=1):
+    return await create_professional(db, rpps=rpps_with_key(f"20{stem:08d}"), given_name=given_name,
+                                     family_name=family_name, profession=profession, city=city)
+
+
+async def events(db, dossier_id) -> list[AccessEvent]:
+    await db.commit()  # end the test session's snapshot: see what the app committed
+    return list((await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == dossier_id).order_by(AccessEvent.seq))).all())
+
+
+async def fresh(db, model, id_):
+    await db.commit()
+    return await db.get(model, id_, populate_existing=True)
+
+
+class Log:
+    """The events a block of test code appends to one dossier's log."""
+
+    def __init__(self, db, dossier_id):
+        self.db, self.dossier_id = db, dossier_id
+
+    async def __aenter__(self):
+        self.before = len(await events(self.db, self.dossier_id))
+        return self
+
+    async def __aexit__(self, *exc):
+        self.new = (await events(self.db, self.dossier_id))[self.before:]
+
+    @property
+    def actions(self) -> list[str]:
+        return [e.action for e in self.new]
+
+
+def titles_in(html: str) -> list[str]:
+    return re.findall(r'<span class="doc-title">([^<]+)</span>', html)
+
+
+async def same_404(client, url_foreign: str, url_missing: str, *, data: dict | None = None):
+    if data is None:
+        foreign, missing = await client.get(url_foreign), await client.get(url_missing)
+    else:
+        foreign, missing = await post_form(client, url_foreign, data), await post_form(client, url_missing, data)
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.text == missing.text

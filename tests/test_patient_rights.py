@@ -1,0 +1,316 @@
+"""The patient decides who sees what: the Accès page, the directory, grants, revocation, blocks,
+médecin traitant, emergency opt-out, closing; each change logged once, foreign ids answered as missing."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from litestar.exceptions import NotFoundException
+from sqlmodel import select
+
+from server import rights
+from server.audit import Actor
+from server.models import Account, Block, Delegation, Document, Dossier, Grant, utcnow
+from server.reading import open_dossier, professional_standing
+from tests.conftest import activate, activate_professional, add_text_document, new_patient, new_professional, post_form
+from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in
+
+
+# --- the Accès page ---------------------------------------------------------------------
+
+
+async def test_acces_leads_to_the_patients_own_access_page(client, patient):
+    await activate(client, patient)
+    response = await client.get("/acces", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/dossiers/{patient.dossier.id}/acces"
+    page = await client.get(response.headers["location"])
+    assert "Qui peut voir mon dossier" in page.text and "Aucun médecin traitant" in page.text
+
+
+async def test_the_access_page_says_who_sees_the_dossier_and_why(client, db, patient):
+    doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
+    kine = await professional(db, "Moreau", stem=2)
+    nurse = await professional(db, "Petit", given_name="Luc", profession="infirmier", stem=3)
+    urgentist = await professional(db, "Roux", given_name="Anne", profession="médecin", stem=4)
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="imagerie,ordonnance",
+                              duration="1a", actor=CAMILLE)
+    await rights.grant_access(db, dossier=patient.dossier, professional=nurse, categories="", duration="sans", actor=CAMILLE)
+    await rights.open_emergency(db, dossier=patient.dossier, professional=urgentist, reason="Perte de connaissance sur la voie publique",
+                                actor=Actor(None, "professional", "Anne Roux", "médecin"))
+    await rights.block(db, dossier=patient.dossier, professional=nurse, actor=CAMILLE)
+    await activate(client, patient)
+    page = (await client.get(f"/dossiers/{patient.dossier.id}/acces")).text
+    assert "Dr Claire Bernard" in page and "y compris ceux que vous avez masqués" in page
+    end = (utcnow() + timedelta(days=365)).astimezone().strftime("%Y")
+    assert "Imagerie, Ordonnance, sauf ceux que vous avez masqués" in page and "jusqu'au" in page and end in page
+    assert "Tous les documents, sauf ceux que vous avez masqués" in page and "sans date de fin" in page
+    assert "Perte de connaissance sur la voie publique" in page and "Accès d'urgence en cours" in page
+    assert "Professionnels bloqués" in page and "Vous avez bloqué ce professionnel : il ne peut rien lire." in page
+    for pro in (doctor, kine, nurse, urgentist):
+        assert f"/voir-comme/{pro.id}" in page
+    assert f"/professionnels/{nurse.id}/deblocage" in page and f"/professionnels/{kine.id}/blocage" in page
+    assert page.count("/revocation") == 2
+    assert 'name="_csrf_token"' in page
+
+
+async def test_another_patients_access_pages_are_answered_like_missing_ones(client, db, patient):
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    pro = await professional(db)
+    theirs = other.dossier.id
+    await activate(client, patient)
+    for suffix in ("/acces", "/annuaire", "/partage", "/fermeture", f"/voir-comme/{pro.id}", f"/professionnels/{pro.id}"):
+        await same_404(client, f"/dossiers/{theirs}{suffix}", f"/dossiers/{MISSING}{suffix}")
+    for suffix, data in (
+        (f"/professionnels/{pro.id}/acces", {"portee": "tout", "duree": "1m"}),
+        (f"/professionnels/{pro.id}/blocage", {}),
+        ("/medecin-traitant", {"professionnel": ""}),
+        ("/acces-urgence", {"urgence": "refuser"}),
+        ("/fermeture", {}),
+        ("/partage", {"portee": "tout", "duree": "1m"}),
+        ("/annuaire", {"q": "Moreau"}),
+    ):
+        async with Log(db, theirs) as log:
+            await same_404(client, f"/dossiers/{theirs}{suffix}", f"/dossiers/{MISSING}{suffix}", data=data)
+        assert log.new == []
+    assert (await fresh(db, Dossier, theirs)).state == "open"
+
+
+# --- the directory and granting ---------------------------------------------------------
+
+
+async def test_the_directory_finds_professionals_by_name_rpps_profession_or_city(client, db, patient):
+    kine = await professional(db, "Moreau", stem=1)
+    doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", city="Villeurbanne", stem=2)
+    nurse = await professional(db, "Petit", given_name="Léa", profession="infirmier", city="Lyon", stem=3)
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}/annuaire"
+    for query, expected in (
+        ("moreau", [kine]), (kine.rpps, [kine]), ("kine", [kine]), ("infirmière lyon", [nurse]),
+        ("Dr Bernard", [doctor]), ("villeurb", [doctor]), ("lyon", [kine, nurse]), ("%%", []), ("__", []),
+    ):
+        page = await post_form(client, url, {"q": query})
+        assert page.status_code == 200, query
+        found = re.findall(r'/professionnels/([0-9a-f]{32})"', page.text)
+        assert found == [p.id for p in expected], query
+        assert query.lower() not in str(page.url).lower()
+
+
+async def test_directory_results_come_as_a_fragment_for_htmx_and_an_empty_search_is_a_400(client, db, patient):
+    await professional(db)
+    await activate(client, patient)
+    token = client.cookies.get("csrftoken")
+    headers = {"HX-Request": "true", "HX-Target": "directory-results", "x-csrftoken": token}
+    url = f"/dossiers/{patient.dossier.id}/annuaire"
+    live = await client.post(url, data={"q": "Moreau"}, headers=headers)
+    assert live.status_code == 200 and "<html" not in live.text and "Julie Moreau" in live.text
+    empty = await client.post(url, data={"q": "  "}, headers=headers)
+    assert empty.status_code == 400 and "Saisissez au moins deux lettres" in empty.text
+    assert (await post_form(client, url, {})).status_code == 400
+
+
+async def test_granting_some_categories_for_a_year_logs_one_grant(client, db, patient):
+    kine = await professional(db)
+    await activate(client, patient)
+    page = await client.get(f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}")
+    assert "Donner accès à Julie Moreau" in page.text and "Ne peut pas ouvrir le dossier" in page.text
+    async with Log(db, patient.dossier.id) as log:
+        response = await post_form(client, f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}/acces",
+                                   {"portee": "categories", "categories": ["imagerie", "biologie"], "duree": "1a"},
+                                   follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/dossiers/{patient.dossier.id}/acces?fait=acces-accorde"
+    assert log.actions == ["grant"]
+    assert (log.new[0].actor_kind, log.new[0].actor_name, log.new[0].on_behalf_of) == ("patient", "Camille Martin", "")
+    grant = (await db.exec(select(Grant).where(Grant.professional_id == kine.id))).one()
+    assert grant.categories == "biologie,imagerie" and grant.revoked_at is None
+    assert timedelta(days=364) < grant.ends_at - utcnow() <= timedelta(days=365)
+    after = await client.get(response.headers["location"])
+    assert "L&#39;accès a été accordé" in after.text and "Biologie, Imagerie" in after.text
+
+
+async def test_a_new_grant_replaces_the_current_one(client, db, patient):
+    kine = await professional(db)
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans", actor=CAMILLE)
+    await activate(client, patient)
+    async with Log(db, patient.dossier.id) as log:
+        await post_form(client, f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}/acces",
+                        {"portee": "categories", "categories": "imagerie", "duree": "1m"})
+    assert log.actions == ["grant"]
+    await db.commit()
+    current = [g for g in (await db.exec(select(Grant).where(Grant.professional_id == kine.id))).all() if g.revoked_at is None]
+    assert [g.categories for g in current] == ["imagerie"]
+
+
+async def test_bad_grant_forms_get_a_french_400_and_change_nothing(client, db, patient):
+    kine = await professional(db)
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}/acces"
+    for data, message in (
+        ({"portee": "tout"}, "Choisissez une durée."),
+        ({"portee": "tout", "duree": "10ans"}, "Choisissez une durée."),
+        ({"portee": "categories", "categories": ["imagerie", "secrets"], "duree": "1m"}, "Catégorie inconnue."),
+        ({"portee": "categories", "duree": "1m"}, "Cochez au moins une catégorie"),
+        ({"duree": "1m"}, "Choisissez ce que ce professionnel pourra voir."),
+    ):
+        async with Log(db, patient.dossier.id) as log:
+            response = await post_form(client, url, data)
+        assert response.status_code == 400 and message in response.text, data
+        assert log.new == []
+    assert (await db.exec(select(Grant))).all() == []
+    await same_404(client, f"/dossiers/{patient.dossier.id}/professionnels/{MISSING}/acces",
+                   f"/dossiers/{MISSING}/professionnels/{kine.id}/acces", data={"portee": "tout", "duree": "1m"})
+
+
+async def test_revoking_a_grant_logs_it_and_the_professional_sees_nothing_on_the_next_request(client, db, patient):
+    dossier_id = patient.dossier.id
+    kine = await professional(db)
+    await add_text_document(db, client.app, patient.dossier, title="IRM du genou", category="imagerie")
+    grant = await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="3m", actor=CAMILLE)
+    kine_account = Account(display_name="Julie Moreau", professional_id=kine.id)
+    db.add(kine_account)
+    await db.commit()
+    assert len((await open_dossier(db, account=kine_account, dossier_id=dossier_id)).documents) == 1
+    await activate(client, patient)
+    revoke = f"/dossiers/{dossier_id}/acces/{grant.id}/revocation"
+    async with Log(db, dossier_id) as log:
+        response = await post_form(client, revoke, {}, follow_redirects=False)
+    assert response.status_code == 303 and log.actions == ["revoke"] and "Julie Moreau" in log.new[0].detail
+    assert (await fresh(db, Grant, grant.id)).revoked_at is not None
+    with pytest.raises(NotFoundException):  # the very refusal a missing dossier gets
+        await open_dossier(db, account=kine_account, dossier_id=dossier_id)
+    assert (await post_form(client, revoke, {})).status_code == 404
+
+
+async def test_another_patients_grant_is_answered_like_a_missing_one(client, db, patient):
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    kine = await professional(db)
+    theirs = await rights.grant_access(db, dossier=other.dossier, professional=kine, categories="", duration="sans",
+                                       actor=Actor(None, "patient", "Hugo Lefèvre"))
+    await activate(client, patient)
+    mine = patient.dossier.id
+    await same_404(client, f"/dossiers/{mine}/acces/{theirs.id}/revocation", f"/dossiers/{mine}/acces/{MISSING}/revocation", data={})
+    assert (await fresh(db, Grant, theirs.id)).revoked_at is None
+
+
+# --- blocking, médecin traitant, emergency opt-out, closing ---------------------------------
+
+
+async def test_blocking_and_unblocking_a_professional_are_logged_once_each(client, db, patient):
+    kine = await professional(db)
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans", actor=CAMILLE)
+    await activate(client, patient)
+    base = f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}"
+    async with Log(db, patient.dossier.id) as log:
+        assert (await post_form(client, f"{base}/blocage", {}, follow_redirects=False)).status_code == 303
+        await post_form(client, f"{base}/blocage", {})  # already blocked: nothing more to log
+    assert log.actions == ["block"] and log.new[0].actor_kind == "patient"
+    standing = await professional_standing(db, professional_id=kine.id, dossier=patient.dossier, now=utcnow())
+    assert standing.blocked
+    page = await client.get(f"/dossiers/{patient.dossier.id}/acces")
+    assert "L'accès que vous lui avez accordé est suspendu pendant le blocage." in page.text
+    refused = await post_form(client, f"{base}/acces", {"portee": "tout", "duree": "1m"})
+    assert refused.status_code == 400 and "débloquez-le d&#39;abord" in refused.text
+    async with Log(db, patient.dossier.id) as log:
+        await post_form(client, f"{base}/deblocage", {})
+    assert log.actions == ["unblock"]
+    await db.commit()
+    assert all(b.lifted_at for b in (await db.exec(select(Block))).all())
+    await same_404(client, f"/dossiers/{patient.dossier.id}/professionnels/{MISSING}/blocage",
+                   f"/dossiers/{MISSING}/professionnels/{kine.id}/blocage", data={})
+
+
+async def test_declaring_changing_and_removing_the_medecin_traitant(client, db, patient):
+    first = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
+    second = await professional(db, "Durand", given_name="Marc", profession="cardiologue", stem=2)
+    kine = await professional(db, stem=3)
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}/medecin-traitant"
+    async with Log(db, patient.dossier.id) as log:
+        for chosen in (first.id, second.id, ""):
+            assert (await post_form(client, url, {"professionnel": chosen}, follow_redirects=False)).status_code == 303
+    assert log.actions == ["medecin_traitant"] * 3
+    assert [e.detail for e in log.new] == ["Claire Bernard (médecin)", "Marc Durand (cardiologue)", "aucun"]
+    assert (await fresh(db, Dossier, patient.dossier.id)).medecin_traitant_id is None
+    async with Log(db, patient.dossier.id) as log:
+        refused = await post_form(client, url, {"professionnel": kine.id})
+    assert refused.status_code == 400 and "Le médecin traitant doit être un médecin." in refused.text and log.new == []
+    await same_404(client, url, f"/dossiers/{MISSING}/medecin-traitant", data={"professionnel": MISSING})
+
+
+async def test_opting_out_of_emergency_access_and_back_in(client, db, patient):
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}/acces-urgence"
+    async with Log(db, patient.dossier.id) as log:
+        await post_form(client, url, {"urgence": "refuser"})
+    assert log.actions == ["emergency_opt_out"] and (await fresh(db, Dossier, patient.dossier.id)).emergency_opt_out
+    page = await client.get(f"/dossiers/{patient.dossier.id}/acces")
+    assert "Autoriser de nouveau l'accès d'urgence" in page.text
+    async with Log(db, patient.dossier.id) as log:
+        await post_form(client, url, {"urgence": "autoriser"})
+        bad = await post_form(client, url, {"urgence": "peut-être"})
+    assert log.actions == ["emergency_opt_in"] and bad.status_code == 400 and "Choisissez" in bad.text
+
+
+async def test_closing_explains_itself_then_closes_and_reopens(client, db, app, patient):
+    kine = await professional(db)
+    await add_text_document(db, app, patient.dossier, title="IRM du genou", category="imagerie")
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans", actor=CAMILLE)
+    await activate(client, patient)
+    confirm = await client.get(f"/dossiers/{patient.dossier.id}/fermeture")
+    assert "aucun professionnel ne peut plus le lire" in confirm.text
+    assert "lire et télécharger tous les documents" in confirm.text
+    async with Log(db, patient.dossier.id) as log:
+        closed = await post_form(client, f"/dossiers/{patient.dossier.id}/fermeture", {}, follow_redirects=False)
+    assert closed.status_code == 303 and log.actions == ["close"]
+    assert (await fresh(db, Dossier, patient.dossier.id)).state == "closed"
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 200  # the patient still reads it
+    page = await client.get(f"/dossiers/{patient.dossier.id}/acces")
+    assert "Rouvrir le dossier" in page.text
+    seen = await client.get(f"/dossiers/{patient.dossier.id}/voir-comme/{kine.id}")
+    assert "Le dossier est fermé." in seen.text and titles_in(seen.text) == []
+    refused = await post_form(client, f"/dossiers/{patient.dossier.id}/partage", {"portee": "tout", "duree": "1m"})
+    assert refused.status_code == 400 and "rouvrez-le" in refused.text
+    async with Log(db, patient.dossier.id) as log:
+        await post_form(client, f"/dossiers/{patient.dossier.id}/reouverture", {})
+    assert log.actions == ["reopen"] and (await fresh(db, Dossier, patient.dossier.id)).state == "open"
+
+
+# --- caregivers and professionals ---------------------------------------------------------
+
+
+async def test_a_caregiver_acts_on_behalf_of_the_patient(client, app, db, patient):
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    kine = await professional(db)
+    await activate(client, hugo)
+    account = (await db.exec(select(Account).where(Account.patient_id == hugo.patient.id))).one()
+    db.add(Delegation(dossier_id=patient.dossier.id, caregiver_account_id=account.id, relationship="proche"))
+    await db.commit()
+    page = await client.get(f"/dossiers/{patient.dossier.id}/acces")
+    assert "Qui peut voir le dossier de Camille Martin" in page.text
+    async with Log(db, patient.dossier.id) as log:
+        await post_form(client, f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}/acces", {"portee": "tout", "duree": "1m"})
+        await post_form(client, f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}/blocage", {})
+    assert log.actions == ["grant", "block"]
+    assert {(e.actor_kind, e.actor_name, e.on_behalf_of) for e in log.new} == {("caregiver", account.display_name, "Camille Martin")}
+    delegation = (await db.exec(select(Delegation))).one()
+    delegation.revoked_at = utcnow()
+    db.add(delegation)
+    await db.commit()
+    await same_404(client, f"/dossiers/{patient.dossier.id}/acces", f"/dossiers/{MISSING}/acces")
+
+
+async def test_professionals_never_see_the_patients_buttons_nor_reach_them(client, db, app, patient):
+    pro = await new_professional(db)
+    document = await add_text_document(db, app, patient.dossier, title="IRM du genou", category="imagerie")
+    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="", duration="1m", actor=CAMILLE)
+    await activate_professional(client, pro)
+    page = await client.get(f"/documents/{document.id}")
+    assert page.status_code == 200 and "IRM du genou" in page.text
+    assert "Masquer aux professionnels" not in page.text and "/suppression" not in page.text
+    for url, data in ((f"/documents/{document.id}/masquage", {"masque": "oui"}), (f"/documents/{document.id}/suppression", {}),
+                      (f"/dossiers/{patient.dossier.id}/fermeture", {})):
+        assert (await post_form(client, url, data)).status_code == 404
+    for url in (f"/dossiers/{patient.dossier.id}/acces", f"/dossiers/{patient.dossier.id}/voir-comme/{pro.professional.id}"):
+        assert (await client.get(url)).status_code == 404
+    assert not (await fresh(db, Document, document.id)).hidden

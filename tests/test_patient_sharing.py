@@ -1,0 +1,128 @@
+"""Sharing in person with a code and its QR code, and "voir comme": the dossier exactly as one
+professional sees it now, computed by the same rule as that professional's own reads."""
+
+import re
+from datetime import date, timedelta
+
+from litestar.testing import AsyncTestClient
+
+from server import rights
+from server.access import document_right
+from server.audit import Actor
+from server.models import Account, Dossier, ShareCode, utcnow
+from server.reading import document_facts, dossier_facts, open_dossier, professional_standing
+from server.views.share_codes import qr_svg
+from tests.conftest import ORIGIN, activate, add_text_document, new_patient, post_form
+from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in
+
+
+# --- share codes --------------------------------------------------------------------------
+
+
+async def test_a_share_code_shows_its_code_and_qr_then_who_used_it(client, db, patient):
+    await activate(client, patient)
+    assert "Afficher le code de partage" in (await client.get(f"/dossiers/{patient.dossier.id}/partage")).text
+    async with Log(db, patient.dossier.id) as log:
+        response = await post_form(client, f"/dossiers/{patient.dossier.id}/partage",
+                                   {"portee": "categories", "categories": "imagerie", "duree": "3m"}, follow_redirects=False)
+    assert response.status_code == 303 and log.actions == ["share_code"]
+    url = response.headers["location"]
+    page = await client.get(url)
+    code = re.search(r'<p class="code"[^>]*>([^<]+)</p>', page.text).group(1)
+    assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTVWXYZ]{6}", code)
+    assert "Imagerie" in page.text and "3 mois" in page.text and "En attente du professionnel" in page.text
+    assert 'hx-trigger="every 3s"' in page.text
+    qr = await client.get(f"{url}/qr.svg")
+    assert qr.headers["content-type"].startswith("image/svg+xml")
+    assert qr.content == qr_svg(f"{ORIGIN}/pro/code?c={code}")
+    assert b"<script" not in qr.content and b"style=" not in qr.content
+
+    poll = {"HX-Request": "true", "HX-Target": "share-code-status"}
+    waiting = await client.get(url, headers=poll)
+    assert "<html" not in waiting.text and "En attente" in waiting.text
+    kine = await professional(db)
+    await rights.redeem_share_code(db, code=code.lower(), professional=kine, actor=Actor(None, "professional", "Julie Moreau"))
+    used = await client.get(url, headers=poll)
+    assert "Code utilisé par Julie Moreau, masseur-kinésithérapeute" in used.text and "every 3s" not in used.text
+    reloaded = await client.get(url)
+    assert code not in reloaded.text and (await client.get(f"{url}/qr.svg")).status_code == 404
+
+
+async def test_an_expired_share_code_says_so(client, db, patient):
+    await activate(client, patient)
+    response = await post_form(client, f"/dossiers/{patient.dossier.id}/partage", {"portee": "tout", "duree": "sans"},
+                               follow_redirects=False)
+    share_id = response.headers["location"].rsplit("/", 1)[1]
+    row = await fresh(db, ShareCode, share_id)
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.add(row)
+    await db.commit()
+    page = await client.get(f"/partage/{share_id}", headers={"HX-Request": "true", "HX-Target": "share-code-status"})
+    assert "Code expiré" in page.text and "every 3s" not in page.text
+
+
+async def test_a_share_code_and_its_qr_are_only_for_the_patient_who_made_it(client, app, db, patient):
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    await activate(client, patient)
+    response = await post_form(client, f"/dossiers/{patient.dossier.id}/partage", {"portee": "tout", "duree": "1m"},
+                               follow_redirects=False)
+    url = response.headers["location"]
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        await activate(stranger, other)
+        for suffix in ("", "/qr.svg"):
+            await same_404(stranger, f"{url}{suffix}", f"/partage/{MISSING}{suffix}")
+
+
+async def test_bad_share_code_forms_get_a_french_400(client, db, patient):
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}/partage"
+    async with Log(db, patient.dossier.id) as log:
+        no_duration = await post_form(client, url, {"portee": "tout"})
+        unknown = await post_form(client, url, {"portee": "categories", "categories": "inconnue", "duree": "1m"})
+    assert no_duration.status_code == 400 and "Choisissez une durée." in no_duration.text
+    assert unknown.status_code == 400 and "Catégorie inconnue." in unknown.text
+    assert log.new == []
+
+
+# --- "voir comme" ----------------------------------------------------------------------------
+
+
+async def test_voir_comme_lists_exactly_what_the_rule_lets_each_professional_see(client, db, app, patient):
+    docs = {
+        "visible": await add_text_document(db, app, patient.dossier, title="IRM du genou", category="imagerie"),
+        "hidden": await add_text_document(db, app, patient.dossier, title="Scanner caché", category="imagerie"),
+        "other": await add_text_document(db, app, patient.dossier, title="Bilan sanguin", category="biologie"),
+        "deleted": await add_text_document(db, app, patient.dossier, title="Radio effacée", category="imagerie"),
+    }
+    await rights.set_hidden(db, document=docs["hidden"], hidden=True, actor=CAMILLE)
+    await rights.delete_document(db, document=docs["deleted"], actor=CAMILLE)
+    doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
+    kine = await professional(db, stem=2)
+    stranger = await professional(db, "Petit", given_name="Luc", profession="infirmier", stem=3)
+    blocked = await professional(db, "Roux", given_name="Anne", profession="médecin", stem=4)
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="imagerie", duration="1m", actor=CAMILLE)
+    await rights.grant_access(db, dossier=patient.dossier, professional=blocked, categories="", duration="1m", actor=CAMILLE)
+    await rights.block(db, dossier=patient.dossier, professional=blocked, actor=CAMILLE)
+    await activate(client, patient)
+    dossier = await fresh(db, Dossier, patient.dossier.id)
+    expected_titles = {doctor.id: {"IRM du genou", "Scanner caché", "Bilan sanguin"}, kine.id: {"IRM du genou"},
+                       stranger.id: set(), blocked.id: set()}
+    for pro in (doctor, kine, stranger, blocked):
+        async with Log(db, dossier.id) as log:
+            page = await client.get(f"/dossiers/{dossier.id}/voir-comme/{pro.id}")
+        assert log.new == []  # the patient's check is not a professional's read
+        assert f"comme <strong>{pro.given_name}" in page.text or f"comme <strong>Dr {pro.given_name}" in page.text
+        standing = await professional_standing(db, professional_id=pro.id, dossier=dossier, now=utcnow())
+        allowed = {d.title for d in docs.values() if document_right(standing, dossier_facts(dossier), document_facts(d), utcnow())}
+        assert set(titles_in(page.text)) == allowed == expected_titles[pro.id], pro.family_name
+        if not allowed:
+            assert "ne voit aucun document" in page.text and "ne peut pas ouvrir le dossier" in page.text
+    # The professionals' own reads return the very same documents.
+    for pro in (doctor, kine):
+        account = Account(display_name=pro.family_name, professional_id=pro.id)
+        db.add(account)
+        await db.commit()
+        view = await open_dossier(db, account=account, dossier_id=dossier.id)
+        assert {d.title for d in view.documents} == expected_titles[pro.id]
+    await same_404(client, f"/dossiers/{dossier.id}/voir-comme/{MISSING}", f"/dossiers/{MISSING}/voir-comme/{kine.id}")

@@ -26,7 +26,8 @@ from .errors import exception_handlers
 from .session_middleware import SessionMiddleware
 from .storage import DiskStorage
 from .templating import configure_templates
-from .views import access, auth, documents, home, passkeys, pro, pwa, timeline
+from .views import log as log_views  # `log` below is the access logger
+from .views import access, auth, documents, home, passkeys, pro, pro_documents, pro_dossiers, pwa, share_codes, timeline
 
 HERE = Path(__file__).parent
 log = logging.getLogger("carnet.access")
@@ -117,7 +118,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *timeline.routes,
             *documents.routes,
             *access.routes,
+            *log_views.routes,
+            *share_codes.routes,
             *pro.routes,
+            *pro_documents.routes,
+            *pro_dossiers.routes,
             *pwa.routes,
             create_static_files_router(path="/static", directories=[HERE / "static"], send_as_attachment=False),
         ],

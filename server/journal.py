@@ -1,0 +1,423 @@
+"""The access log as the patient reads it: plain French sentences, days, filters, what is new.
+
+The sentences are pure functions of an event (its snapshot fields: the name, profession and
+RPPS as they were at the time) and of who reads them; the queries below feed them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .db import begin_write
+from .models import AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogVisit, Professional, utcnow
+from .templating import PARIS, date_fr
+
+WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads the log: the sentences say "vous" to them."""
+
+    account_id: str | None
+    is_patient: bool  # False: a caregiver reading a relative's dossier
+
+    def is_actor(self, event: AccessEvent) -> bool:
+        """The viewer's own action (the patient's, for the patient: one account per patient)."""
+        if event.actor_account_id is not None and event.actor_account_id == self.account_id:
+            return True
+        return self.is_patient and event.actor_kind == "patient"
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """What the event alone does not say, found in rows that never change once written."""
+
+    share_code_on: date | None = None  # the read went through a grant made from a share code, that day
+    emergency_reason: str = ""  # the read went through an emergency access, opened for this reason
+
+
+NO_CONTEXT = EventContext()
+
+
+@dataclass(frozen=True)
+class Phrase:
+    label: str  # the CSV's "action" column
+    done: str  # what follows "a" / "avez", before the time
+    after: str = ""  # what follows the time
+    says_right: bool = False  # the phrase already says through which right
+
+
+READS = ("read_timeline", "search", "read_document", "download")
+RIGHTS_CHANGES = (
+    "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
+    "emergency_opt_in", "close", "reopen", "share_code", "emergency_review",
+)
+
+PHRASES: dict[str, Phrase] = {
+    "read_timeline": Phrase("Consultation du dossier", "consulté {dossier}"),
+    "search": Phrase("Recherche dans le dossier", "fait une recherche dans {dossier}{detail_paren}"),
+    "read_document": Phrase("Consultation d'un document", "consulté {doc}"),
+    "download": Phrase("Téléchargement d'un document", "téléchargé {doc}"),
+    "add_document": Phrase("Ajout d'un document", "ajouté {doc} à {dossier}"),
+    "dossier_opened": Phrase("Création du dossier", "créé {dossier}", "{detail_comma}"),
+    "emergency": Phrase("Accès d'urgence", "ouvert {dossier} en accès d'urgence", "{motif}", says_right=True),
+    "emergency_review": Phrase("Examen d'un accès d'urgence", "pris connaissance de l'accès d'urgence ouvert par {who}"),
+    "grant": Phrase("Accès donné", "donné accès à {who}", "{scope}"),
+    "revoke": Phrase("Accès retiré", "retiré son accès à {who}"),
+    "block": Phrase("Professionnel bloqué", "bloqué {who}", "{after_emergency}"),
+    "unblock": Phrase("Professionnel débloqué", "débloqué {who}"),
+    "medecin_traitant": Phrase("Médecin traitant déclaré", "déclaré {who} comme médecin traitant"),
+    "hide": Phrase("Document masqué", "masqué {doc} aux professionnels"),
+    "unhide": Phrase("Document de nouveau visible", "rendu {doc} de nouveau visible aux professionnels"),
+    "delete": Phrase("Document supprimé", "supprimé {doc}"),
+    "emergency_opt_out": Phrase("Accès d'urgence refusé", "refusé l'accès d'urgence à {dossier}"),
+    "emergency_opt_in": Phrase("Accès d'urgence autorisé", "de nouveau autorisé l'accès d'urgence à {dossier}"),
+    "close": Phrase("Dossier fermé", "fermé {dossier}"),
+    "reopen": Phrase("Dossier rouvert", "rouvert {dossier}"),
+    "share_code": Phrase("Code de partage créé", "créé un code de partage{detail_paren}"),
+    "passkey_added": Phrase("Clé d'accès ajoutée", "ajouté une clé d'accès{detail_paren}"),
+    "passkey_removed": Phrase("Clé d'accès supprimée", "supprimé une clé d'accès{detail_paren}"),
+}
+# A professional's "grant" is a share code they redeemed; "aucun" médecin traitant is one removed.
+REDEEMED = Phrase("Code de partage utilisé", "utilisé {code}", "{access}", says_right=True)
+NO_MEDECIN_TRAITANT = Phrase("Médecin traitant retiré", "retiré {mt}")
+GENERIC = Phrase("", "effectué l'opération «\u00a0{action}\u00a0» sur {dossier}{about_doc}", "{detail_paren}")
+
+RIGHT_LABELS = {
+    "grant": "accès donné par le patient",
+    "share_code": "code de partage",
+    "medecin_traitant": "médecin traitant",
+    "emergency": "accès d'urgence",
+    "author": "auteur du document",
+    "patient": "patient",
+    "caregiver": "aidant",
+}
+
+WHO = re.compile(r"^(?P<name>.+?) \((?P<profession>[^()]*)\)(?P<rest>.*)$")
+
+
+def phrase_for(event: AccessEvent) -> Phrase:
+    if event.action == "grant" and event.actor_kind == "professional":
+        return REDEEMED
+    if event.action == "medecin_traitant" and event.detail in ("", "aucun"):
+        return NO_MEDECIN_TRAITANT
+    return PHRASES.get(event.action, GENERIC)
+
+
+def action_label(event: AccessEvent) -> str:
+    return phrase_for(event).label or event.action
+
+
+def day_fr(day: date, *, today: date | None) -> str:
+    """ "3 mars", with the year only when it is not this year's."""
+    label = date_fr(day)
+    return label.rsplit(" ", 1)[0] if today is not None and day.year == today.year else label
+
+
+def when_fr(at: datetime, *, today: date | None, with_date: bool = True) -> str:
+    local = at.astimezone(PARIS)
+    time = f"{local.hour}\u00a0h\u00a0{local.minute:02d}"  # never broken across lines
+    return f"le {day_fr(local.date(), today=today)} à {time}" if with_date else f"à {time}"
+
+
+def day_label(day: date, *, today: date) -> str:
+    if day == today:
+        return "Aujourd'hui"
+    if day == today - timedelta(days=1):
+        return "Hier"
+    return f"{WEEKDAYS[day.weekday()]} {date_fr(day)}"
+
+
+def subject_of(event: AccessEvent, viewer: Viewer) -> tuple[str, bool]:
+    """Who did it, and whether that is "vous"."""
+    if viewer.is_actor(event):
+        if event.on_behalf_of and not viewer.is_patient:
+            return f"Pour le compte de {event.on_behalf_of}, vous", True
+        return "Vous", True
+    parts = [event.actor_name or "Une personne inconnue"]
+    if event.actor_profession:
+        parts.append(event.actor_profession)
+    if event.on_behalf_of:
+        parts.append(f"pour le compte de {event.on_behalf_of}")
+    return (", ".join(parts) + ",") if len(parts) > 1 else parts[0], False
+
+
+def _fields(event: AccessEvent, viewer: Viewer) -> dict[str, str]:
+    detail = event.detail.strip().rstrip(".")
+    mine = viewer.is_patient
+    match = WHO.match(detail)
+    if match:  # "Julie Moreau (masseur-kinésithérapeute)…", as rights.py writes who a change was about
+        who, rest = f"{match['name']}, {match['profession']},", match["rest"]
+    else:
+        who, rest = detail or "un professionnel", ""
+    scope = rest.removeprefix(" : ").strip() if rest.startswith(" : ") else ""
+    doc = f"«\u00a0{event.document_title}\u00a0»" if event.document_title else "un document"
+    return {
+        "dossier": "votre dossier" if mine else "le dossier",
+        "doc": doc,
+        "about_doc": f", concernant {doc}," if event.document_title else "",
+        "who": who,
+        "scope": f" : {scope}" if scope else "",
+        "after_emergency": ", après son accès d'urgence" if "accès d'urgence" in rest else "",
+        "detail_paren": f" ({detail})" if detail else "",
+        "detail_comma": f", {detail}" if detail else "",
+        "motif": f" (motif : {detail})" if detail else "",
+        "code": "votre code de partage" if mine else "un code de partage",
+        "access": f" : accès à {detail}" if detail else "",
+        "mt": "votre médecin traitant" if mine else "le médecin traitant",
+        "action": event.action,
+    }
+
+
+def right_clause(event: AccessEvent, *, viewer: Viewer, context: EventContext, today: date | None) -> str:
+    """Through which right a professional acted, as a clause after the time."""
+    right = event.right
+    if right in ("grant", "share_code"):
+        if context.share_code_on is not None:
+            return f", grâce au code de partage du {day_fr(context.share_code_on, today=today)}"
+        if right == "share_code":
+            return ", grâce au code de partage"
+        return ", grâce à l'accès que vous lui avez donné" if viewer.is_patient else ", grâce à l'accès qui lui a été donné"
+    if right == "medecin_traitant":
+        return ", en tant que médecin traitant"
+    if right == "emergency":
+        reason = context.emergency_reason.strip().rstrip(".")
+        return ", en accès d'urgence" + (f" (motif : {reason})" if reason else "")
+    if right == "author":
+        return ", en tant qu'auteur du document"
+    if right in ("", "patient", "caregiver"):
+        return ""
+    return f", au titre du droit «\u00a0{right}\u00a0»"
+
+
+def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_CONTEXT, today: date | None = None,
+             with_date: bool = True) -> str:
+    """One event in plain French; any action, known or not, gives a correct sentence."""
+    phrase = phrase_for(event)
+    fields = _fields(event, viewer)
+    subject, vous = subject_of(event, viewer)
+    right = ""
+    if event.actor_kind == "professional" and not phrase.says_right:
+        right = right_clause(event, viewer=viewer, context=context, today=today)
+    when = when_fr(event.at, today=today, with_date=with_date)
+    text = (f"{subject} {'avez' if vous else 'a'} {phrase.done.format(**fields)} {when}{right}"
+            f"{phrase.after.format(**fields)}")
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def right_label(event: AccessEvent, context: EventContext = NO_CONTEXT) -> str:
+    if event.right in ("grant", "share_code") and context.share_code_on is not None:
+        return f"code de partage du {context.share_code_on.isoformat()}"
+    return RIGHT_LABELS.get(event.right, event.right)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the Historique page."""
+
+    event: AccessEvent
+    day: date
+    day_label: str
+    text: str
+    new: bool
+
+
+def lines(events: list[AccessEvent], *, viewer: Viewer, contexts: dict[int, EventContext], seen_seq: int,
+          now: datetime) -> list[Line]:
+    """Events as the page shows them: under their day (Paris time), the time in the sentence, new or not."""
+    today = now.astimezone(PARIS).date()
+    result = []
+    for event in events:
+        day = event.at.astimezone(PARIS).date()
+        text = sentence(event, viewer=viewer, context=contexts.get(event.id, NO_CONTEXT), today=today, with_date=False)
+        result.append(Line(event, day, day_label(day, today=today), text,
+                           new=event.seq > seen_seq and not viewer.is_actor(event)))
+    return result
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+KINDS = {
+    "consultations": "Consultations",
+    "ajouts": "Ajouts de documents",
+    "urgences": "Accès d'urgence",
+    "droits": "Changements de droits",
+}
+PERIODS = {"7j": ("7 derniers jours", 7), "30j": ("30 derniers jours", 30), "12m": ("12 derniers mois", 365)}
+PROFESSIONAL_KEY = re.compile(r"[0-9A-Za-z]{1,32}")  # an RPPS (11 digits) or an account id (32 hex)
+
+
+def kind_clause(kind: str) -> ColumnElement[bool]:
+    if kind == "consultations":
+        return AccessEvent.action.in_(READS)  # type: ignore[attr-defined]
+    if kind == "ajouts":
+        return AccessEvent.action == "add_document"
+    if kind == "urgences":
+        return or_(AccessEvent.action.in_(("emergency", "emergency_review")), AccessEvent.right == "emergency")  # type: ignore[attr-defined]
+    # Changes of rights: every known one, and whatever the patient or a caregiver did.
+    return or_(AccessEvent.action.in_(RIGHTS_CHANGES), AccessEvent.actor_kind.in_(("patient", "caregiver")))  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What the patient chose to see; only codes and opaque keys, so it can sit in a URL."""
+
+    professional: str = ""
+    kind: str = ""
+    period: str = ""
+
+    @classmethod
+    def parse(cls, *, professional: str | None, kind: str | None, period: str | None) -> LogFilters:
+        professional = (professional or "").strip()
+        return cls(
+            professional=professional if PROFESSIONAL_KEY.fullmatch(professional) else "",
+            kind=kind if kind in KINDS else "",
+            period=period if period in PERIODS else "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.professional or self.kind or self.period)
+
+    def params(self, **extra: str | int | None) -> dict[str, str]:
+        values = {"professionnel": self.professional, "type": self.kind, "periode": self.period, **extra}
+        return {k: str(v) for k, v in values.items() if v}
+
+    def url(self, base: str, **extra: str | int | None) -> str:
+        params = self.params(**extra)
+        return base + (f"?{urlencode(params)}" if params else "")
+
+    def clauses(self, *, now: datetime) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.professional:
+            clauses.append(and_(AccessEvent.actor_kind == "professional",
+                                or_(AccessEvent.actor_rpps == self.professional,
+                                    AccessEvent.actor_account_id == self.professional)))
+        if self.kind:
+            clauses.append(kind_clause(self.kind))
+        if self.period:
+            clauses.append(AccessEvent.at >= now - timedelta(days=PERIODS[self.period][1]))
+        return clauses
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+async def log_events(session: AsyncSession, *, dossier_id: str, filters: LogFilters, now: datetime,
+                     before: int | None = None, limit: int | None = None) -> list[AccessEvent]:
+    """The dossier's events that pass the filters, newest first: by sequence, never by timestamp."""
+    query = select(AccessEvent).where(AccessEvent.dossier_id == dossier_id, *filters.clauses(now=now))
+    if before is not None:
+        query = query.where(AccessEvent.seq < before)
+    query = query.order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.exec(query)).all())
+
+
+async def event_at(session: AsyncSession, *, dossier_id: str, seq: int) -> datetime | None:
+    return (await session.exec(
+        select(AccessEvent.at).where(AccessEvent.dossier_id == dossier_id, AccessEvent.seq == seq)
+    )).first()
+
+
+@dataclass(frozen=True)
+class LoggedProfessional:
+    key: str  # their RPPS as logged, or their account id
+    label: str  # name and profession as last logged
+
+
+async def professionals_in_log(session: AsyncSession, *, dossier_id: str) -> list[LoggedProfessional]:
+    rows = (await session.exec(
+        select(AccessEvent.actor_rpps, AccessEvent.actor_account_id, AccessEvent.actor_name,
+               AccessEvent.actor_profession, func.max(AccessEvent.seq))
+        .where(AccessEvent.dossier_id == dossier_id, AccessEvent.actor_kind == "professional")
+        .group_by(AccessEvent.actor_rpps, AccessEvent.actor_account_id, AccessEvent.actor_name,
+                  AccessEvent.actor_profession)
+    )).all()
+    latest: dict[str, tuple[int, str]] = {}
+    for rpps, account_id, name, profession, seq in rows:
+        key = rpps or account_id or ""
+        if key and (key not in latest or seq > latest[key][0]):
+            latest[key] = (seq, f"{name}, {profession}" if profession else name)
+    return sorted((LoggedProfessional(k, label) for k, (_, label) in latest.items()), key=lambda p: p.label.casefold())
+
+
+async def contexts_for(session: AsyncSession, *, dossier_id: str, events: list[AccessEvent]) -> dict[int, EventContext]:
+    """For professionals' reads through a grant or an emergency: the share code or the reason behind them."""
+    wanted = [e for e in events if e.actor_kind == "professional" and e.actor_rpps
+              and e.right in ("grant", "share_code", "emergency")]
+    if not wanted:
+        return {}
+    ids = dict((await session.exec(
+        select(Professional.rpps, Professional.id).where(Professional.rpps.in_({e.actor_rpps for e in wanted}))  # type: ignore[attr-defined]
+    )).all())
+    grants = (await session.exec(select(Grant).where(
+        Grant.dossier_id == dossier_id, Grant.professional_id.in_(ids.values())  # type: ignore[attr-defined]
+    ))).all()
+    emergencies = (await session.exec(select(EmergencyAccess).where(
+        EmergencyAccess.dossier_id == dossier_id, EmergencyAccess.professional_id.in_(ids.values())  # type: ignore[attr-defined]
+    ))).all()
+    contexts = {}
+    for event in wanted:
+        pro, at = ids.get(event.actor_rpps), event.at
+        if event.right == "emergency":
+            current = [e for e in emergencies if e.professional_id == pro and e.starts_at <= at < e.ends_at]
+            if current:
+                contexts[event.id] = EventContext(emergency_reason=max(current, key=lambda e: e.starts_at).reason)
+            continue
+        current = [g for g in grants if g.professional_id == pro and g.starts_at <= at
+                   and (g.revoked_at is None or at < g.revoked_at) and (g.ends_at is None or at < g.ends_at)]
+        grant = max(current, key=lambda g: g.starts_at, default=None)
+        if grant is not None and grant.share_code_id is not None:
+            contexts[event.id] = EventContext(share_code_on=grant.starts_at.astimezone(PARIS).date())
+    return contexts
+
+
+async def head_seq(session: AsyncSession, *, dossier_id: str) -> int:
+    head = await session.get(ChainHead, dossier_id, populate_existing=True)
+    return head.seq if head else 0
+
+
+async def seen_seq(session: AsyncSession, *, account_id: str, dossier_id: str) -> int:
+    visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
+    return visit.seen_seq if visit else 0
+
+
+async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int) -> None:
+    """This account has now seen the log up to `seq`; it never moves back."""
+    await begin_write(session)
+    visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
+    if visit is None:
+        session.add(LogVisit(account_id=account_id, dossier_id=dossier_id, seen_seq=seq))
+    elif seq > visit.seen_seq:
+        visit.seen_seq, visit.seen_at = seq, utcnow()
+        session.add(visit)
+    try:
+        await session.commit()
+    except IntegrityError:  # the same first visit from another tab, a moment ago (PostgreSQL)
+        await session.rollback()
+
+
+async def new_events_count(session: AsyncSession, *, account: Account, dossier: Dossier) -> int:
+    """Events since this account's last visit to the dossier's Historique, its own actions left out."""
+    seen = await seen_seq(session, account_id=account.id, dossier_id=dossier.id)
+    query = select(func.count()).select_from(AccessEvent).where(
+        AccessEvent.dossier_id == dossier.id,
+        AccessEvent.seq > seen,
+        or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != account.id),  # type: ignore[union-attr]
+    )
+    if account.patient_id is not None and account.patient_id == dossier.patient_id:
+        query = query.where(AccessEvent.actor_kind != "patient")
+    return (await session.exec(query)).one()
+

@@ -1,0 +1,168 @@
+"""The patient's "Historique": every access event, in French, filtered, paged, exported, printed.
+
+Only the patient and active caregivers reach it (`reading.manage_dossier`); anyone else gets the
+404 of a missing dossier.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import Parameter
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import accounts, journal
+from ..guards import logged_in
+from ..journal import KINDS, PERIODS, LogFilters, Viewer
+from ..models import AccessEvent, Dossier, utcnow
+from ..reading import manage_dossier
+from ..templating import PARIS
+
+PAGE_SIZE = 30
+CSV_COLUMNS = ["numéro", "date", "qui", "profession", "RPPS", "pour le compte de", "action", "document", "droit",
+               "détail", "hash"]
+
+
+def log_url(dossier_id: str, suffix: str = "") -> str:
+    return f"/dossiers/{dossier_id}/historique{suffix}"
+
+
+def seen_from_header(request: Request) -> int | None:
+    """What the page that asks for a fragment had seen (its own header): it only decides "Nouveau"."""
+    value = request.headers.get("x-log-seen", "")
+    return int(value) if value.isdigit() else None
+
+
+async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Dossier, Viewer, str]:
+    """The dossier, who reads its log, and whose dossier it is; 404 for anyone but its patient or caregivers."""
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    is_patient = actor.kind == "patient"
+    return dossier, Viewer(request.user.account.id, is_patient=is_patient), actor.name if is_patient else actor.on_behalf_of
+
+
+async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, filters: LogFilters,
+                      before: int | None, seen: int | None = None) -> dict:
+    dossier, viewer, patient_name = await managed(request, db, dossier_id)
+    now = utcnow()
+    head = await journal.head_seq(db, dossier_id=dossier.id)  # read before the events: nothing shown goes unseen
+    if seen is None:
+        seen = await journal.seen_seq(db, account_id=viewer.account_id, dossier_id=dossier.id)
+    events = await journal.log_events(db, dossier_id=dossier.id, filters=filters, now=now, before=before,
+                                      limit=PAGE_SIZE + 1)
+    shown = events[:PAGE_SIZE]
+    contexts = await journal.contexts_for(db, dossier_id=dossier.id, events=shown)
+    previous_at = await journal.event_at(db, dossier_id=dossier.id, seq=before) if before else None
+    base = log_url(dossier.id)
+    return {
+        "dossier": dossier,
+        "patient_name": patient_name,
+        "viewer": viewer,
+        "head": head,
+        "seen": seen,
+        "lines": journal.lines(shown, viewer=viewer, contexts=contexts, seen_seq=seen, now=now),
+        "previous_day": previous_at.astimezone(PARIS).date() if previous_at else None,
+        "filters": filters,
+        "kinds": KINDS,
+        "periods": PERIODS,
+        "before": before,
+        "url": filters.url(base, avant=before),
+        "next_url": filters.url(base, avant=shown[-1].seq) if len(events) > PAGE_SIZE else None,
+        "newest_url": filters.url(base) if before else None,
+        "csv_url": filters.url(log_url(dossier.id, ".csv")),
+        "print_url": filters.url(log_url(dossier.id, "/imprimer")),
+    }
+
+
+def filters_from(professionnel: str | None, kind: str | None, periode: str | None) -> LogFilters:
+    return LogFilters.parse(professional=professionnel, kind=kind, period=periode)
+
+
+Kind = Annotated[str | None, Parameter(query="type")]
+
+
+@get("/historique", guards=[logged_in])
+async def my_log(request: Request, db: AsyncSession) -> Response:
+    dossier = await accounts.patient_dossier(db, account=request.user.account)
+    if dossier is None:
+        raise NotFoundException()
+    return Redirect(log_url(dossier.id), status_code=303)
+
+
+@get("/dossiers/{dossier_id:str}/historique", guards=[logged_in])
+async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
+                   kind: Kind = None, periode: str | None = None, avant: int | None = None) -> Template:
+    filters = filters_from(professionnel, kind, periode)
+    before = avant if avant and avant > 0 else None
+    target = request.htmx.target if request.htmx else None
+    fragment = target == "log-results" or bool(target and target.startswith("more-"))
+    context = await log_context(request, db, dossier_id, filters=filters, before=before,
+                                seen=seen_from_header(request) if fragment else None)
+    if target == "log-results":
+        return Template("partials/log_results.html", context=context, headers={"HX-Push-Url": context["url"]})
+    if fragment:
+        return Template("partials/log_items.html", context=context)
+    # A whole page starts with its own day header; a fragment continues the previous page's day.
+    context["previous_day"] = None
+    context["professionals"] = await journal.professionals_in_log(db, dossier_id=dossier_id)
+    context["new_count"] = await journal.new_events_count(db, account=request.user.account, dossier=context["dossier"])
+    # This visit still shows what was new; the next one will not.
+    await journal.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"])
+    return Template("log.html", context=context)
+
+
+async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters: LogFilters
+                    ) -> tuple[Dossier, Viewer, str, list[AccessEvent], dict[int, journal.EventContext]]:
+    """Every event that passes the filters, not a page of them: what the exports hold."""
+    dossier, viewer, patient_name = await managed(request, db, dossier_id)
+    events = await journal.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow())
+    return dossier, viewer, patient_name, events, await journal.contexts_for(db, dossier_id=dossier.id, events=events)
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP "CSV injection")."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def csv_row(event: AccessEvent, context: journal.EventContext) -> list[str]:
+    texts = [event.actor_name, event.actor_profession, event.actor_rpps, event.on_behalf_of,
+             journal.action_label(event), event.document_title, journal.right_label(event, context), event.detail]
+    return [str(event.seq), event.at.astimezone(PARIS).isoformat(timespec="seconds"),
+            *(spreadsheet_safe(t) for t in texts), event.hash]
+
+
+@get("/dossiers/{dossier_id:str}/historique.csv", guards=[logged_in])
+async def log_csv(request: Request, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
+                  kind: Kind = None, periode: str | None = None) -> Response:
+    _, _, _, events, contexts = await whole_log(request, db, dossier_id, filters_from(professionnel, kind, periode))
+    out = io.StringIO()
+    # A semicolon: what a French Excel expects; the BOM makes it read UTF-8 (accents).
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_row(e, contexts.get(e.id, journal.NO_CONTEXT)) for e in events)
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="historique-carnet.csv"'})
+
+
+@get("/dossiers/{dossier_id:str}/historique/imprimer", guards=[logged_in])
+async def log_print(request: Request, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
+                    kind: Kind = None, periode: str | None = None) -> Template:
+    filters = filters_from(professionnel, kind, periode)
+    dossier, viewer, patient_name, events, contexts = await whole_log(request, db, dossier_id, filters)
+    now = utcnow()
+    today = now.astimezone(PARIS).date()
+    sentences = [(e, journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today))
+                 for e in events]
+    professionals = {p.key: p.label for p in await journal.professionals_in_log(db, dossier_id=dossier.id)}
+    labels = [professionals.get(filters.professional, ""), KINDS.get(filters.kind, ""), PERIODS.get(filters.period, ("",))[0]]
+    context = {"dossier": dossier, "patient_name": patient_name, "sentences": sentences, "now": now,
+               "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id))}
+    return Template("log_print.html", context=context)
+
+
+routes = [my_log, log_page, log_csv, log_print]

@@ -1,0 +1,206 @@
+"""The access log in plain French: one sentence per kind of event, for the patient and for a caregiver."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from server.journal import (
+    EventContext, LogFilters, Viewer, action_label, day_label, lines, right_label, sentence,
+)
+from server.models import AccessEvent
+
+AT = datetime(2026, 3, 3, 13, 12, tzinfo=UTC)  # 14 h 12 in Paris (winter time)
+TODAY = date(2026, 3, 10)
+
+PATIENT = Viewer("acc-camille", is_patient=True)
+CAREGIVER = Viewer("acc-paul", is_patient=False)
+
+LEA = {"actor_kind": "professional", "actor_account_id": "acc-lea", "actor_name": "Léa Fontaine",
+       "actor_profession": "masseur-kinésithérapeute", "actor_rpps": "10000000016"}
+CLAIRE = {**LEA, "actor_account_id": "acc-claire", "actor_name": "Claire Bernard", "actor_profession": "médecin",
+          "actor_rpps": "10000000024"}
+ANNE = {**LEA, "actor_account_id": "acc-anne", "actor_name": "Anne Roux", "actor_profession": "médecin",
+        "actor_rpps": "10000000032"}
+CAMILLE = {"actor_kind": "patient", "actor_account_id": "acc-camille", "actor_name": "Camille Martin"}
+PAUL = {"actor_kind": "caregiver", "actor_account_id": "acc-paul", "actor_name": "Paul Martin",
+        "on_behalf_of": "Camille Martin"}
+IRM = {"document_id": "d1", "document_title": "IRM du genou droit"}
+SHARE_CODE = EventContext(share_code_on=date(2026, 3, 2))
+EMERGENCY = EventContext(emergency_reason="Malaise à domicile.")
+NONE = EventContext()
+
+
+def plain(text: str) -> str:
+    """The sentence with its no-break spaces (around « », inside "14 h 12") shown as spaces."""
+    return text.replace("\u00a0", " ")
+
+
+def event(action: str, actor: dict, *, right: str = "", detail: str = "", at: datetime = AT, **fields) -> AccessEvent:
+    return AccessEvent(dossier_id="d", seq=1, at=at, action=action, right=right, detail=detail, prev_hash="", hash="",
+                       **actor, **fields)
+
+
+WHEN = "le 3 mars à 14 h 12"
+SENTENCES = [
+    # professionals' reads, and the right they read through
+    (event("read_document", LEA, right="grant", **IRM), PATIENT, SHARE_CODE,
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce au code de partage du 2 mars."),
+    (event("read_document", LEA, right="grant", **IRM), PATIENT, NONE,
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce à l'accès que vous lui avez donné."),
+    (event("read_document", LEA, right="grant", **IRM), CAREGIVER, NONE,
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce à l'accès qui lui a été donné."),
+    (event("read_document", LEA, right="share_code", **IRM), PATIENT, NONE,
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce au code de partage."),
+    (event("read_document", ANNE, right="emergency", **IRM), PATIENT, EMERGENCY,
+     f"Anne Roux, médecin, a consulté « IRM du genou droit » {WHEN}, en accès d'urgence (motif : Malaise à domicile)."),
+    (event("read_document", ANNE, right="emergency", **IRM), PATIENT, NONE,
+     f"Anne Roux, médecin, a consulté « IRM du genou droit » {WHEN}, en accès d'urgence."),
+    (event("read_document", CLAIRE, right="medecin_traitant", **IRM), PATIENT, NONE,
+     f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, en tant que médecin traitant."),
+    (event("read_document", CLAIRE, right="author", **IRM), PATIENT, NONE,
+     f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, en tant qu'auteur du document."),
+    (event("read_document", CLAIRE, right="teleexpertise", **IRM), PATIENT, NONE,
+     f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, au titre du droit « teleexpertise »."),
+    (event("read_timeline", LEA, right="grant"), PATIENT, NONE,
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, grâce à l'accès que vous lui avez donné."),
+    (event("read_timeline", CLAIRE, right="medecin_traitant"), CAREGIVER, NONE,
+     f"Claire Bernard, médecin, a consulté le dossier {WHEN}, en tant que médecin traitant."),
+    (event("search", LEA, right="grant", detail="Imagerie · « genou »"), PATIENT, SHARE_CODE,
+     f"Léa Fontaine, masseur-kinésithérapeute, a fait une recherche dans votre dossier (Imagerie · « genou ») {WHEN}, "
+     "grâce au code de partage du 2 mars."),
+    (event("download", CLAIRE, right="medecin_traitant", **IRM), PATIENT, NONE,
+     f"Claire Bernard, médecin, a téléchargé « IRM du genou droit » {WHEN}, en tant que médecin traitant."),
+    # professionals' writes
+    (event("add_document", LEA, right="grant", document_id="d2", document_title="Bilan kiné"), PATIENT, NONE,
+     f"Léa Fontaine, masseur-kinésithérapeute, a ajouté « Bilan kiné » à votre dossier {WHEN}, grâce à l'accès que vous lui avez donné."),
+    (event("emergency", ANNE, right="emergency", detail="Perte de connaissance sur la voie publique"), PATIENT, NONE,
+     f"Anne Roux, médecin, a ouvert votre dossier en accès d'urgence {WHEN} (motif : Perte de connaissance sur la voie publique)."),
+    (event("dossier_opened", CLAIRE, detail="en présence du patient, avec son consentement"), PATIENT, NONE,
+     f"Claire Bernard, médecin, a créé votre dossier {WHEN}, en présence du patient, avec son consentement."),
+    (event("grant", LEA, right="share_code", detail="tous les documents, 1 mois"), PATIENT, NONE,
+     f"Léa Fontaine, masseur-kinésithérapeute, a utilisé votre code de partage {WHEN} : accès à tous les documents, 1 mois."),
+    (event("grant", LEA, right="share_code", detail="tous les documents, 1 mois"), CAREGIVER, NONE,
+     f"Léa Fontaine, masseur-kinésithérapeute, a utilisé un code de partage {WHEN} : accès à tous les documents, 1 mois."),
+    # changes of rights, by the patient or a caregiver
+    (event("grant", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute) : Imagerie, Ordonnance, 1 an"), PATIENT, NONE,
+     f"Vous avez donné accès à Léa Fontaine, masseur-kinésithérapeute, {WHEN} : Imagerie, Ordonnance, 1 an."),
+    (event("revoke", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT, NONE,
+     f"Vous avez retiré son accès à Léa Fontaine, masseur-kinésithérapeute, {WHEN}."),
+    (event("revoke", CAMILLE, detail=""), PATIENT, NONE, f"Vous avez retiré son accès à un professionnel {WHEN}."),
+    (event("block", PAUL, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT, NONE,
+     f"Paul Martin, pour le compte de Camille Martin, a bloqué Léa Fontaine, masseur-kinésithérapeute, {WHEN}."),
+    (event("block", CAMILLE, detail="Anne Roux (médecin), accès d'urgence : bloqué"), PATIENT, NONE,
+     f"Vous avez bloqué Anne Roux, médecin, {WHEN}, après son accès d'urgence."),
+    (event("unblock", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT, NONE,
+     f"Vous avez débloqué Léa Fontaine, masseur-kinésithérapeute, {WHEN}."),
+    (event("medecin_traitant", CAMILLE, detail="Claire Bernard (médecin)"), PATIENT, NONE,
+     f"Vous avez déclaré Claire Bernard, médecin, comme médecin traitant {WHEN}."),
+    (event("medecin_traitant", CAMILLE, detail="aucun"), PATIENT, NONE, f"Vous avez retiré votre médecin traitant {WHEN}."),
+    (event("hide", PAUL, **IRM), CAREGIVER, NONE,
+     f"Pour le compte de Camille Martin, vous avez masqué « IRM du genou droit » aux professionnels {WHEN}."),
+    (event("hide", PAUL, **IRM), PATIENT, NONE,
+     f"Paul Martin, pour le compte de Camille Martin, a masqué « IRM du genou droit » aux professionnels {WHEN}."),
+    (event("unhide", CAMILLE, **IRM), PATIENT, NONE,
+     f"Vous avez rendu « IRM du genou droit » de nouveau visible aux professionnels {WHEN}."),
+    (event("delete", CAMILLE, document_id="d3", document_title="Ancienne ordonnance"), PATIENT, NONE,
+     f"Vous avez supprimé « Ancienne ordonnance » {WHEN}."),
+    (event("emergency_opt_out", CAMILLE), PATIENT, NONE, f"Vous avez refusé l'accès d'urgence à votre dossier {WHEN}."),
+    (event("emergency_opt_in", CAMILLE), PATIENT, NONE,
+     f"Vous avez de nouveau autorisé l'accès d'urgence à votre dossier {WHEN}."),
+    (event("close", CAMILLE), CAREGIVER, NONE, f"Camille Martin a fermé le dossier {WHEN}."),
+    (event("reopen", CAMILLE), PATIENT, NONE, f"Vous avez rouvert votre dossier {WHEN}."),
+    (event("share_code", CAMILLE, detail="tous les documents, 1 mois"), PATIENT, NONE,
+     f"Vous avez créé un code de partage (tous les documents, 1 mois) {WHEN}."),
+    (event("emergency_review", CAMILLE, detail="Anne Roux (médecin), accès d'urgence : normal"), PATIENT, NONE,
+     f"Vous avez pris connaissance de l'accès d'urgence ouvert par Anne Roux, médecin, {WHEN}."),
+    # what this code does not know yet still reads as a correct sentence
+    (event("teleconsultation", LEA, right="grant", **IRM), PATIENT, NONE,
+     f"Léa Fontaine, masseur-kinésithérapeute, a effectué l'opération « teleconsultation » sur votre dossier, "
+     f"concernant « IRM du genou droit », {WHEN}, grâce à l'accès que vous lui avez donné."),
+    (event("reindex", {"actor_kind": "system", "actor_name": "Carnet"}, detail="maintenance."), PATIENT, NONE,
+     f"Carnet a effectué l'opération « reindex » sur votre dossier {WHEN} (maintenance)."),
+    (event("read_timeline", {"actor_kind": "professional", "actor_name": ""}), PATIENT, NONE,
+     f"Une personne inconnue a consulté votre dossier {WHEN}."),
+]
+
+
+@pytest.mark.parametrize(("row", "viewer", "context", "expected"), SENTENCES,
+                         ids=[f"{i}-{row.action}" for i, (row, *_rest) in enumerate(SENTENCES)])
+def test_each_event_reads_as_one_french_sentence(row, viewer, context, expected):
+    assert plain(sentence(row, viewer=viewer, context=context, today=TODAY)) == expected
+
+
+def test_times_and_titles_never_break_across_lines():
+    text = sentence(event("read_document", LEA, right="grant", **IRM), viewer=PATIENT, today=TODAY)
+    assert "«\u00a0IRM du genou droit\u00a0»" in text and "à 14\u00a0h\u00a012" in text
+
+
+def test_every_action_the_app_logs_has_its_own_sentence():
+    from server.journal import GENERIC, phrase_for
+
+    logged = ["read_timeline", "search", "read_document", "download", "add_document", "emergency", "grant", "revoke",
+              "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
+              "emergency_opt_in", "close", "reopen", "share_code", "dossier_opened", "emergency_review"]
+    for action in logged:
+        assert phrase_for(event(action, CAMILLE)) is not GENERIC, action
+    assert {row.action for row, *_ in SENTENCES} >= set(logged)
+
+
+@pytest.mark.parametrize(("at", "today", "with_date", "expected"), [
+    (AT, TODAY, True, "le 3 mars à 14 h 12"),
+    (AT, date(2027, 1, 5), True, "le 3 mars 2026 à 14 h 12"),
+    (AT, None, True, "le 3 mars 2026 à 14 h 12"),
+    (AT, TODAY, False, "à 14 h 12"),
+    (datetime(2026, 3, 1, 8, 5, tzinfo=UTC), TODAY, True, "le 1er mars à 9 h 05"),
+    (datetime(2026, 7, 14, 12, 0, tzinfo=UTC), TODAY, True, "le 14 juillet à 14 h 00"),  # summer time
+    (datetime(2026, 3, 9, 23, 30, tzinfo=UTC), TODAY, True, "le 10 mars à 0 h 30"),  # already the next day in Paris
+])
+def test_times_are_said_in_paris_time(at, today, with_date, expected):
+    text = plain(sentence(event("read_timeline", CLAIRE, at=at), viewer=PATIENT, today=today, with_date=with_date))
+    assert text == f"Claire Bernard, médecin, a consulté votre dossier {expected}."
+
+
+@pytest.mark.parametrize(("day", "expected"), [
+    (TODAY, "Aujourd'hui"),
+    (date(2026, 3, 9), "Hier"),
+    (date(2026, 3, 3), "mardi 3 mars 2026"),
+    (date(2026, 3, 1), "dimanche 1er mars 2026"),
+    (date(2025, 12, 31), "mercredi 31 décembre 2025"),
+])
+def test_days_are_named_as_people_say_them(day, expected):
+    assert day_label(day, today=TODAY) == expected
+
+
+def test_lines_fall_on_their_paris_day_and_only_others_actions_are_new():
+    late = event("read_timeline", CLAIRE, at=datetime(2026, 3, 9, 23, 30, tzinfo=UTC))
+    late.seq = 3
+    mine = event("hide", CAMILLE, **IRM)
+    mine.seq = 2
+    old = event("read_timeline", LEA)
+    old.seq, old.id = 1, 1
+    now = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    result = lines([late, mine, old], viewer=PATIENT, contexts={}, seen_seq=1, now=now)
+    assert [line.day_label for line in result] == ["Aujourd'hui", "mardi 3 mars 2026", "mardi 3 mars 2026"]
+    assert [line.new for line in result] == [True, False, False]
+    assert plain(result[0].text) == "Claire Bernard, médecin, a consulté votre dossier à 0 h 30."
+
+
+@pytest.mark.parametrize(("row", "context", "action", "right"), [
+    (event("read_document", LEA, right="grant", **IRM), SHARE_CODE, "Consultation d'un document", "code de partage du 2026-03-02"),
+    (event("read_document", LEA, right="grant", **IRM), NONE, "Consultation d'un document", "accès donné par le patient"),
+    (event("emergency", ANNE, right="emergency"), NONE, "Accès d'urgence", "accès d'urgence"),
+    (event("grant", LEA, right="share_code"), NONE, "Code de partage utilisé", "code de partage"),
+    (event("medecin_traitant", CAMILLE, detail="aucun"), NONE, "Médecin traitant retiré", ""),
+    (event("teleconsultation", LEA, right="autre"), NONE, "teleconsultation", "autre"),
+])
+def test_the_export_names_each_action_and_right(row, context, action, right):
+    assert action_label(row) == action
+    assert right_label(row, context) == right
+
+
+def test_filters_keep_only_known_codes_and_opaque_keys():
+    assert LogFilters.parse(professional="10000000016", kind="urgences", period="7j") == LogFilters("10000000016", "urgences", "7j")
+    assert LogFilters.parse(professional="Léa Fontaine", kind="tout", period="2 ans") == LogFilters()
+    assert LogFilters.parse(professional=None, kind=None, period=None) == LogFilters()
+    assert LogFilters("10000000016", "droits", "").url("/h", avant=12) == "/h?professionnel=10000000016&type=droits&avant=12"
+    assert LogFilters().url("/h") == "/h"

@@ -80,10 +80,12 @@ async def test_every_ins_and_rpps_is_valid(demo):
     assert len(professionals) >= 9 and all(is_valid_rpps(p.rpps) for p in professionals)
 
 
-async def test_two_documents_are_hidden(demo):
+async def test_three_documents_are_hidden_one_of_them_by_her_husband(demo):
     session, _, result = demo
-    hidden = [d.title for d in await documents_of(session, result.dossier.id) if d.hidden]
-    assert sorted(hidden) == ["Consultation de psychiatrie", "Sérologies VIH, hépatites B et C, syphilis"]
+    hidden = [d for d in await documents_of(session, result.dossier.id) if d.hidden]
+    assert len(hidden) == 3
+    assert {"Consultation de psychiatrie", "Sérologies VIH, hépatites B et C, syphilis"} < {d.title for d in hidden}
+    assert any(d.category == "certificat" for d in hidden)
 
 
 async def test_the_husband_manages_the_dossier_and_dr_bernard_is_the_medecin_traitant(demo):
@@ -125,3 +127,19 @@ def test_the_same_day_and_seed_give_the_same_files():
                 for d in [d for d in docs if d.picture] + docs[-5:]]
 
     assert digests() == digests()
+
+
+async def test_the_demo_log_tells_months_of_history_and_its_chain_verifies(demo):
+    from server.audit import verify_chain
+    from server.models import AccessEvent
+
+    session, _, result = demo
+    events = (await session.exec(select(AccessEvent).where(AccessEvent.dossier_id == result.dossier.id)
+                                 .order_by(AccessEvent.seq))).all()
+    actions = {e.action for e in events}
+    assert {"read_timeline", "read_document", "grant", "revoke", "block", "emergency", "share_code", "hide"} <= actions
+    assert any(e.actor_kind == "caregiver" and e.on_behalf_of == "Camille Martin" for e in events)
+    assert any(e.right == "share_code" for e in events)
+    assert (events[-1].at - events[0].at).days > 150
+    assert all(a.at <= b.at for a, b in zip(events, events[1:]))
+    assert await verify_chain(session, dossier_id=result.dossier.id) is None

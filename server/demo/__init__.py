@@ -13,18 +13,19 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accounts import account_for_patient, issue_activation_code
+from .access_history import make_history
 from .catalogue import BORN, PEOPLE, SOURCES, Doc, fr_date
 from .episodes import history
 from .files import jpeg_image, pdf_document, png_image
 from .notes import other_patient_documents
 from ..dossiers import add_document, create_patient, create_professional
 from ..identifiers import ins_key, rpps_with_key
-from ..models import Account, Delegation, Dossier, Patient, Professional
+from ..models import Account, Delegation, Dossier, Patient, Professional, clock_at
 from ..storage import Storage
 
 ISSUED_BY = "CPAM du Rhône (démo)"
@@ -47,6 +48,7 @@ class DemoResult:
     kine_code: str
     caregiver: Account
     documents: int
+    events: int = 0
 
     @property
     def medecin_traitant(self) -> Professional:
@@ -73,9 +75,10 @@ class DemoResult:
             f"date de naissance {self.patient_birth_date:%d/%m/%Y}",
             f"Patient {self.other_patient.given_name} {self.other_patient.family_name} : code "
             f"{self.other_patient_code}, date de naissance {self.other_patient_birth_date:%d/%m/%Y}",
-            f"Médecin traitant {pro(self.medecin_traitant)} : code {self.medecin_traitant_code}",
-            f"Kinésithérapeute {pro(self.kine)} : code {self.kine_code}",
-            f"{self.documents} documents ; aidant : {self.caregiver.display_name} (délégation « proche »)",
+            f"Médecin traitant {pro(self.medecin_traitant)} : code {self.medecin_traitant_code} (à saisir sur /pro/activer)",
+            f"Kinésithérapeute {pro(self.kine)} : code {self.kine_code} (à saisir sur /pro/activer)",
+            f"{self.documents} documents, {self.events} événements dans l'historique ; "
+            f"aidant : {self.caregiver.display_name} (délégation « proche »)",
         ])
 
 
@@ -116,14 +119,17 @@ async def load_demo(
         for doc in docs:
             filename, mime_type, data = render(doc, identity=identity, pros=pros, seed=rng.getrandbits(32))
             from_patient = who is patient and not doc.by and doc.source not in SOURCES  # her notes, her scans
-            document = await add_document(
-                session, storage, dossier=target, title=doc.title, category=doc.category, event_date=doc.day,
-                filename=filename, mime_type=mime_type, data=data, author=pros.get(doc.by), source=doc.source,
-                added_by=account if from_patient else None, commit=False,
-            )
+            with clock_at(datetime.combine(doc.day, time(16), tzinfo=UTC)):  # added the day it happened
+                document = await add_document(
+                    session, storage, dossier=target, title=doc.title, category=doc.category, event_date=doc.day,
+                    filename=filename, mime_type=mime_type, data=data, author=pros.get(doc.by), source=doc.source,
+                    added_by=account if from_patient else None, commit=False,
+                )
             document.hidden = doc.hidden  # the patient chose to hide it (DESIGN.md, "Who sees what")
             count += target is dossier
     await session.commit()
+
+    events = await make_history(session, dossier=dossier, patient=patient, caregiver=caregiver, pros=pros, today=today)
 
     return DemoResult(
         patient=patient,
@@ -137,6 +143,7 @@ async def load_demo(
         kine_code=await issue_activation_code(session, professional=pros["fontaine"], issued_by=ISSUED_BY),
         caregiver=caregiver,
         documents=count,
+        events=events,
     )
 
 

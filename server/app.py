@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *documents.routes,
             *access.routes,
             *log_views.routes,
+            *notifications.routes,
             *share_codes.routes,
             *pro.routes,
             *pro_documents.routes,

@@ -26,11 +26,24 @@ from .errors import exception_handlers
 from .session_middleware import SessionMiddleware
 from .storage import DiskStorage
 from .templating import configure_templates
-from .views import log as log_views  # `log` below is the access logger
-from .views import access, auth, documents, home, passkeys, pro, pro_documents, pro_dossiers, pwa, share_codes, timeline
+from .views import (
+    access,
+    auth,
+    documents,
+    home,
+    log,
+    notifications,
+    passkeys,
+    pro,
+    pro_documents,
+    pro_dossiers,
+    pwa,
+    share_codes,
+    timeline,
+)
 
 HERE = Path(__file__).parent
-log = logging.getLogger("carnet.access")
+access_log = logging.getLogger("carnet.access")
 
 CSP = "; ".join(
     [
@@ -87,7 +100,7 @@ class Carnet(Litestar):
         finally:
             current = scope.get("user")
             # Path only: ids in paths are opaque; query strings are never logged.
-            log.info(
+            access_log.info(
                 "%s %s %s %.1fms account=%s",
                 scope["method"],
                 scope["path"],
@@ -118,7 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *timeline.routes,
             *documents.routes,
             *access.routes,
-            *log_views.routes,
+            *log.routes,
             *notifications.routes,
             *share_codes.routes,
             *pro.routes,

@@ -209,3 +209,22 @@ async def test_a_grant_revoked_while_a_document_is_open_stops_the_next_request(c
     assert (await client.get(f"/documents/{docs['visible'].id}/pages/1")).status_code == 404
     assert (await client.get(f"/documents/{docs['visible'].id}/fichier")).status_code == 404
     assert (await client.get(f"/dossiers/{me.dossier.id}")).status_code == 404
+
+
+async def test_voir_comme_shows_every_reader_exactly_what_their_own_requests_return(client, db, world):
+    """The patient's "voir comme" and the professional's own timeline come from one rule: same titles."""
+    import re
+
+    me, pros, docs, accounts, tokens = world
+    titles = re.compile(r'<span class="doc-title">([^<]+)</span>')
+    for reader, professional in pros.items():
+        set_cookie(client, "carnet_session", tokens[reader])
+        own = await client.get(f"/dossiers/{me.dossier.id}")
+        own_titles = sorted(titles.findall(own.text)) if own.status_code == 200 else []
+        for state in ("visible", "hidden"):  # the author reaches documents without the timeline
+            if (await client.get(f"/documents/{docs[state].id}")).status_code == 200 and own.status_code != 200:
+                own_titles = sorted({*own_titles, docs[state].title})
+        set_cookie(client, "carnet_session", tokens["patient"])
+        seen = await client.get(f"/dossiers/{me.dossier.id}/voir-comme/{professional.id}")
+        assert seen.status_code == 200, reader
+        assert sorted(titles.findall(seen.text)) == own_titles, reader

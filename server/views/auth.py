@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -44,17 +45,28 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
 
     if not code or birth_date is None:
         return again("Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA).")
+    return await start_enrolment(request, db, again=again, code=code, birth_date=birth_date)
+
+
+async def start_enrolment(request: Request, db: AsyncSession, *, again: Callable[..., Template], code: str,
+                          birth_date: date | None = None, rpps: str | None = None) -> Response:
+    """Check an activation code and its second factor, then open the session that enrols a passkey.
+
+    Patients (birth date) and professionals (RPPS) share it, and the passkey pages after it.
+    """
+    settings: Settings = request.app.state.settings
     lock = timedelta(minutes=settings.activation_lock_minutes)
     try:
         await accounts.check_throttle(db, key=client_key(request))
         activation, account = await accounts.redeem_activation(
-            db, code=code, birth_date=birth_date, max_attempts=settings.activation_max_attempts, lock=lock
+            db, code=code, birth_date=birth_date, rpps=rpps, max_attempts=settings.activation_max_attempts, lock=lock
         )
     except accounts.TooManyAttempts:
         return again(f"Trop d'essais. Réessayez dans {settings.activation_lock_minutes} minutes.", 429)
     except accounts.ActivationRefused as refused:
         await accounts.record_failure(db, key=client_key(request), limit=20, lock=lock)
         return again(str(refused))
+    # "activation_id" makes the passkey registration spend the code (registration_verify).
     token = await accounts.start_session(
         db, account=account, authenticated=False, replacing=request.auth, data={"activation_id": activation.id}
     )

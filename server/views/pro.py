@@ -9,15 +9,13 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, rights
-from ..config import Settings
 from ..dossiers import InvalidInput
 from ..guards import professional_only
 from ..identifiers import is_valid_ins
 from ..models import Professional
 from ..professionals import dossier_for_identity, my_patients
 from ..reading import professional_actor
-from ..session_middleware import session_cookie
-from .auth import client_key
+from .auth import start_enrolment
 from .forms import Form, parse_date, text
 
 SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account and per client address
@@ -32,7 +30,6 @@ async def activation_form() -> Template:
 
 @post("/pro/activer", status_code=200)
 async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
-    settings: Settings = request.app.state.settings
     code, rpps = text(data, "code", limit=40), "".join(text(data, "rpps", limit=40).split())
 
     def again(error: str, status: int = 400) -> Template:
@@ -40,22 +37,8 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
 
     if not code or not rpps:
         return again("Saisissez votre code d'activation et votre numéro RPPS (11 chiffres).")
-    lock = timedelta(minutes=settings.activation_lock_minutes)
-    try:
-        await accounts.check_throttle(db, key=client_key(request))
-        activation, account = await accounts.redeem_activation(
-            db, code=code, rpps=rpps, max_attempts=settings.activation_max_attempts, lock=lock
-        )
-    except accounts.TooManyAttempts:
-        return again(f"Trop d'essais. Réessayez dans {settings.activation_lock_minutes} minutes.", 429)
-    except accounts.ActivationRefused as refused:
-        await accounts.record_failure(db, key=client_key(request), limit=20, lock=lock)
-        return again(str(refused))
-    # From here on, the very same passkey enrolment as a patient's; "activation_id" spends the code.
-    token = await accounts.start_session(
-        db, account=account, authenticated=False, replacing=request.auth, data={"activation_id": activation.id}
-    )
-    return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
+    # From here on, the very same passkey enrolment as a patient's.
+    return await start_enrolment(request, db, again=again, code=code, rpps=rpps)
 
 
 @get("/pro", guards=[professional_only])

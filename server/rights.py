@@ -24,6 +24,7 @@ from .models import (
     ShareCode,
     utcnow,
 )
+from .storage import Storage
 
 DURATIONS = {"1m": ("1 mois", 30), "3m": ("3 mois", 91), "1a": ("1 an", 365), "sans": ("sans date de fin", None)}
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
@@ -181,7 +182,11 @@ async def set_hidden(session: AsyncSession, *, document: Document, hidden: bool,
     await _commit(session)
 
 
-async def delete_document(session: AsyncSession, *, document: Document, actor: audit.Actor) -> None:
+async def delete_document(
+    session: AsyncSession, *, document: Document, actor: audit.Actor, storage: Storage | None = None
+) -> None:
+    """Gone for everyone: the row is marked deleted (the log keeps that it existed) and,
+    once committed, the file's bytes are erased unless another live document holds them."""
     await audit.begin_chained(session)
     document = await session.get(Document, document.id, populate_existing=True)
     if document.deleted_at is None:
@@ -189,6 +194,12 @@ async def delete_document(session: AsyncSession, *, document: Document, actor: a
         session.add(document)
         await audit.append(session, dossier_id=document.dossier_id, action="delete", actor=actor, document=document)
     await _commit(session)
+    if storage is not None:
+        still_used = (await session.exec(select(Document.id).where(
+            Document.storage_key == document.storage_key, Document.deleted_at.is_(None)  # type: ignore[union-attr]
+        ))).first()
+        if still_used is None:
+            storage.delete(document.storage_key)
 
 
 async def set_emergency_opt_out(session: AsyncSession, *, dossier: Dossier, opt_out: bool, actor: audit.Actor) -> None:

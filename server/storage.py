@@ -20,6 +20,9 @@ class Storage(Protocol):
     def get(self, key: str, *, sha256: str) -> bytes:
         """Return the bytes for key, checked against sha256."""
 
+    def delete(self, key: str) -> None:
+        """Erase the bytes for key (no error if they are already gone)."""
+
 
 class DiskStorage:
     """Content-addressed files under one directory, written atomically."""
@@ -45,6 +48,9 @@ class DiskStorage:
                 os.fsync(f.fileno())
             os.replace(tmp, path)
         return digest, digest
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
     def get(self, key: str, *, sha256: str) -> bytes:
         data = self._path(key).read_bytes()

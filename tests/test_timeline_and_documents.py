@@ -157,3 +157,15 @@ async def test_deleted_documents_are_gone_and_hidden_ones_are_marked(client, db,
     assert deleted.title not in page.text
     assert "Masqué" in page.text
     assert (await client.get(f"/documents/{deleted.id}")).status_code == 404
+
+
+async def test_deleting_a_document_erases_its_file_unless_another_document_holds_the_same_bytes(client, db, app, patient):
+    once = await add_text_document(db, app, patient.dossier, title="Seul exemplaire")
+    twice = [await add_text_document(db, app, patient.dossier, title="Doublon", when=date(2025, 2, 1)) for _ in range(2)]
+    storage = app.state.storage
+    await activate(client, patient)
+    await post_form(client, f"/documents/{once.id}/suppression", {})
+    assert not (storage.root / once.storage_key[:2] / once.storage_key).exists()
+    await post_form(client, f"/documents/{twice[0].id}/suppression", {})
+    assert (storage.root / twice[1].storage_key[:2] / twice[1].storage_key).exists()
+    assert (await client.get(f"/documents/{twice[1].id}/fichier")).status_code == 200

@@ -247,7 +247,7 @@ async def delete_form(request: Request, db: AsyncSession, document_id: str) -> T
 @post("/documents/{document_id:str}/suppression", guards=[logged_in], status_code=200)
 async def delete(request: Request, db: AsyncSession, document_id: str) -> Response:
     document, dossier, actor = await manage_document(db, account=request.user.account, document_id=document_id)
-    await rights.delete_document(db, document=document, actor=actor)
+    await rights.delete_document(db, document=document, actor=actor, storage=request.app.state.storage)
     return done(f"/dossiers/{dossier.id}", "document-supprime")
 
 

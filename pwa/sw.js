@@ -10,7 +10,7 @@
  */
 "use strict";
 
-const VERSION = "v1";
+const VERSION = "v2";
 const CACHE = `carnet-static-${VERSION}`;
 const OFFLINE_URL = "/offline.html";
 const PRECACHE = [
@@ -19,6 +19,7 @@ const PRECACHE = [
   "/static/vendor/htmx-2.0.11.min.js",
   "/static/js/carnet.js",
   "/static/js/passkeys.js",
+  "/static/js/push.js",
   "/icons/icon-192.png",
   "/manifest.webmanifest",
 ];
@@ -62,7 +63,7 @@ self.addEventListener("fetch", (event) => {
 });
 
 /* Web push. The server sends only generic text (never health data):
- * {"title": "...", "body": "...", "url": "/journal"}. */
+ * {"title": "Carnet", "body": "...", "url": "/historique"}. */
 self.addEventListener("push", (event) => {
   let payload = {};
   try {

@@ -20,6 +20,7 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from . import webpush
 from .config import Settings, load_settings
 from .db import make_engine, make_sessionmaker
 from .errors import exception_handlers
@@ -112,13 +113,18 @@ class Carnet(Litestar):
 
 async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
     async with state.sessionmaker() as session:
-        yield session
+        try:
+            yield session
+        finally:
+            # Pushes this request committed go out now, in the background (webpush.py).
+            state.pusher.send_committed(session, state.sessionmaker)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     storage = DiskStorage(settings.data_dir / "files")
+    pusher = webpush.Pusher.from_settings(settings)  # makes the VAPID key at the first start
 
     async def dispose_engine() -> None:
         await engine.dispose()
@@ -140,7 +146,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *pwa.routes,
             create_static_files_router(path="/static", directories=[HERE / "static"], send_as_attachment=False),
         ],
-        state=State({"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine), "storage": storage}),
+        state=State({"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine), "storage": storage,
+                     "pusher": pusher}),
         dependencies={"db": Provide(provide_db)},
         middleware=[SessionMiddleware()],
         plugins=[HTMXPlugin()],
@@ -158,7 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="never",  # on_error logs every 500 with its traceback; 4xx are not errors
             loggers={"carnet": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}},
         ),
-        on_shutdown=[dispose_engine],
+        on_shutdown=[pusher.drain, dispose_engine],
         debug=False,
     )
     return app

@@ -28,6 +28,9 @@ class Settings:
     activation_max_attempts: int = 5
     activation_lock_minutes: int = 15
     page_size: int = 20
+    # Web Push (RFC 8292). Empty key: made at first start under data_dir/vapid (see notify.py).
+    vapid_private_key: str = ""
+    vapid_subject: str = ""  # a contact the push services can write to; empty: derived from the origin
     extra: dict = field(default_factory=dict)
 
     @property
@@ -38,6 +41,11 @@ class Settings:
     def session_cookie(self) -> str:
         # "__Host-" binds the cookie to this exact host, over HTTPS only (RFC 6265bis 4.1.3.2).
         return "__Host-carnet_session" if self.secure_cookies else "carnet_session"
+
+    @property
+    def push_contact(self) -> str:
+        """The VAPID "sub" claim: a mailto: (or https:) URI for the push services (RFC 8292, 2.1)."""
+        return self.vapid_subject or f"mailto:contact@{urlsplit(self.origin).hostname or 'localhost'}"
 
     @property
     def is_sqlite(self) -> bool:
@@ -51,6 +59,8 @@ class Settings:
         if self.env == "production":
             if not self.secure_cookies:
                 raise SettingsError("CARNET_ORIGIN must be https:// in production")
+        if self.vapid_subject and not self.vapid_subject.startswith(("mailto:", "https://")):
+            raise SettingsError("CARNET_VAPID_SUBJECT must be a mailto: or https:// URI")
         host = urlsplit(self.origin).hostname or ""
         if host != self.rp_id and not host.endswith("." + self.rp_id):
             raise SettingsError(f"CARNET_RP_ID {self.rp_id!r} must be the origin's host or a parent of it")
@@ -68,6 +78,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         origin=origin,
         rp_id=env.get("CARNET_RP_ID") or (urlsplit(origin).hostname or "localhost"),
         session_idle_minutes=int(env.get("CARNET_SESSION_IDLE_MINUTES", "30")),
+        # One key for every host of a site: several hosts that share no disk set it here.
+        vapid_private_key=env.get("CARNET_VAPID_PRIVATE_KEY", "").strip(),
+        vapid_subject=env.get("CARNET_VAPID_SUBJECT", "").strip(),
     )
     settings.check()
     return settings

@@ -86,6 +86,7 @@ PHRASES: dict[str, Phrase] = {
     "share_code": Phrase("Code de partage créé", "créé un code de partage{detail_paren}"),
     "passkey_added": Phrase("Clé d'accès ajoutée", "ajouté une clé d'accès{detail_paren}"),
     "passkey_removed": Phrase("Clé d'accès supprimée", "supprimé une clé d'accès{detail_paren}"),
+    "notify_every_access": Phrase("Notifications modifiées", "modifié les notifications de {dossier}", "{detail_paren}"),
 }
 # A professional's "grant" is a share code they redeemed; "aucun" médecin traitant is one removed.
 REDEEMED = Phrase("Code de partage utilisé", "utilisé {code}", "{access}", says_right=True)

@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import audit
+from . import audit, notify
 from .access import DocumentFacts, DossierFacts, GrantFacts, Right, Standing, document_right, dossier_right
 from .dossiers import dossier_documents, professional_title, professionals_by_id
 from .models import (
@@ -116,8 +116,9 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
             await session.commit()
             return
     actor = await professional_actor(session, account)
-    await audit.append(session, dossier_id=dossier.id, action=action, actor=actor, right=right.value,
-                       document=document, detail=detail)
+    event = await audit.append(session, dossier_id=dossier.id, action=action, actor=actor, right=right.value,
+                               document=document, detail=detail)
+    await notify.record(session, dossier=dossier, event=event)
     await audit.commit_chained(session)
 
 

@@ -10,7 +10,7 @@ from typing import NoReturn
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import audit
+from . import audit, notify
 from .accounts import hash_secret, normalize_code
 from .dossiers import InvalidInput
 from .models import (
@@ -325,7 +325,9 @@ async def open_emergency(
     access = EmergencyAccess(dossier_id=dossier.id, professional_id=professional.id, reason=reason,
                              starts_at=now, ends_at=now + EMERGENCY_WINDOW)
     session.add(access)
-    await audit.append(session, dossier_id=dossier.id, action="emergency", actor=actor, right="emergency", detail=reason)
+    event = await audit.append(session, dossier_id=dossier.id, action="emergency", actor=actor, right="emergency",
+                               detail=reason)
+    await notify.record(session, dossier=dossier, event=event)
     await _commit(session)
     return access
 

@@ -1,3 +1,87 @@
-"""(being written)"""
+"""Notifications: this device's Web Push subscription, the banner's "Vu", and how often to be told.
 
-routes: list = []
+Subscribing is JSON from push.js (`PushSubscription.toJSON()`, CSRF header); the rest are
+plain forms with a 303, which htmx enhances. What is decided lives in `notify.py`, how it is sent in `webpush.py`.
+"""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import notify
+from ..dossiers import InvalidInput
+from ..errors import error_response
+from ..guards import logged_in
+from ..journal import Viewer
+from ..models import utcnow
+from ..reading import manage_dossier
+from .forms import Form, text
+
+
+async def patient_or_caregiver(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Only those the notifications are for may subscribe a device: a patient, or an active caregiver."""
+    logged_in(connection, handler)
+    account = connection.user.account
+    if account.patient_id is not None:
+        return
+    async with connection.app.state.sessionmaker() as db:
+        if await notify.cares_for_someone(db, account_id=account.id):
+            return
+    raise PermissionDeniedException()
+
+
+@get("/notifications/cle-publique")
+async def public_key(request: Request) -> Response:
+    # The VAPID public key is public by design (RFC 8292, 3.2): browsers hand it to their push service.
+    return Response({"key": request.app.state.pusher.application_server_key})
+
+
+@post("/notifications/abonnement", guards=[patient_or_caregiver], status_code=200)
+async def subscribe(request: Request, db: AsyncSession) -> Response:
+    try:
+        endpoint, p256dh, auth = notify.parse_subscription(await request.body(), env=request.app.state.settings.env)
+    except InvalidInput as refused:
+        return error_response(request, 400, str(refused))
+    await notify.subscribe(db, account=request.user.account, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    return Response({"message": "Les notifications sont activées sur cet appareil."})
+
+
+@post("/notifications/desabonnement", guards=[logged_in], status_code=200)
+async def unsubscribe(request: Request, db: AsyncSession) -> Response:
+    try:
+        endpoint = notify.parse_endpoint(await request.body())
+    except InvalidInput as refused:
+        return error_response(request, 400, str(refused))
+    await notify.unsubscribe(db, account=request.user.account, endpoint=endpoint)
+    return Response({"message": "Cet appareil ne recevra plus de notifications."})
+
+
+@post("/dossiers/{dossier_id:str}/notifications/vu", guards=[logged_in], status_code=200)
+async def seen(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: Form) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    up_to = text(data, "jusqua", limit=12)
+    await notify.mark_seen(db, dossier=dossier, up_to=int(up_to) if up_to.isdigit() else 0)
+    if request.htmx and request.htmx.target == "notification-banner":
+        viewer = Viewer(request.user.account.id, is_patient=actor.kind == "patient")
+        banner = await notify.unseen(db, dossier=dossier, viewer=viewer, now=utcnow())  # any newer one stays
+        return Template("partials/notification_banner.html", context={"banner": banner})
+    return Redirect(f"/dossiers/{dossier.id}", status_code=303)
+
+
+@post("/dossiers/{dossier_id:str}/notifications/chaque-consultation", guards=[logged_in], status_code=200)
+async def every_access(request: Request, db: AsyncSession, dossier_id: str, data: Form) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    choice = text(data, "chaque", limit=5)
+    if choice not in ("oui", "non"):
+        return error_response(request, 400, "Choisissez d'être prévenu à chaque consultation ou non.")
+    await notify.set_notify_every_access(db, dossier=dossier, every=choice == "oui", actor=actor)
+    return Redirect(f"/dossiers/{dossier.id}/acces?fait=notifications-{choice}", status_code=303)
+
+
+routes = [public_key, subscribe, unsubscribe, seen, every_access]

@@ -10,9 +10,9 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, journal
+from .. import accounts, journal, notify
 from ..guards import logged_in
-from ..models import CATEGORIES, Document
+from ..models import CATEGORIES, Document, utcnow
 from ..reading import author_labels, emergencies_to_review, open_dossier
 from .forms import Form, text
 
@@ -83,6 +83,8 @@ async def timeline(
     if standing.is_patient or standing.is_caregiver:  # "at the patient's next visit" (issue 4)
         context["emergencies"] = await emergencies_to_review(db, dossier_id=dossier_id)
         context["new_events"] = await journal.new_events_count(db, account=request.user.account, dossier=context["view"].dossier)
+        viewer = journal.Viewer(request.user.account.id, is_patient=standing.is_patient)
+        context["banner"] = await notify.unseen(db, dossier=context["view"].dossier, viewer=viewer, now=utcnow())
     return Template("timeline.html", context=context)
 
 

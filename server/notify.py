@@ -1,0 +1,246 @@
+"""Telling the patient who opened their dossier: what warrants it, the banner, the patient's choices.
+
+Deciding (`record`) happens in the event's own transaction, right after `audit.append`: a
+professional's first read of the dossier, every emergency access, and every read when the
+patient asked for it, get a Notification row that commits, or rolls back, with the event.
+That row is the in-app banner (`unseen`), for whoever has no device subscribed or missed a push.
+The same call stages a Web Push for every device of the patient and of their active caregivers;
+`webpush.py` sends them after the commit, without the professional's page waiting.
+"""
+
+from __future__ import annotations
+
+import binascii
+import ipaddress
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from . import audit, journal
+from .db import begin_write
+from .dossiers import InvalidInput
+from .models import AccessEvent, Account, Delegation, Dossier, Notification, PushSubscription, utcnow
+from .templating import PARIS
+from .webpush import Push, b64url_decode, stage
+
+# A professional has "opened" the dossier before if they read it or opened it in an emergency.
+# A share code they redeemed, or a document they added, is not reading it: their first read still notifies.
+OPENINGS = (*journal.READS, "emergency")
+TITLE = "Carnet"
+BODY_READ = "Un professionnel a consulté votre dossier."
+BODY_EMERGENCY = "Accès d'urgence à votre dossier."
+BANNER_LINES = 3
+MAX_DEVICES = 10  # per account: an eleventh subscription replaces the oldest
+
+
+# --- deciding, in the event's transaction --------------------------------------------------------
+
+
+async def warrants_notification(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> bool:
+    if event.action == "emergency":
+        return True
+    if event.actor_kind != "professional":
+        return False
+    if dossier.notify_every_access:
+        return True
+    same_actor = (AccessEvent.actor_rpps == event.actor_rpps if event.actor_rpps
+                  else AccessEvent.actor_account_id == event.actor_account_id)
+    earlier = await session.exec(
+        select(AccessEvent.id).where(
+            AccessEvent.dossier_id == dossier.id, same_actor, AccessEvent.seq < event.seq,
+            AccessEvent.action.in_(OPENINGS),  # type: ignore[attr-defined]
+        ).limit(1)
+    )
+    return earlier.first() is None
+
+
+async def record(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> Notification | None:
+    """Inside the event's transaction (not committed here): its Notification, and pushes for after the commit."""
+    if not await warrants_notification(session, dossier=dossier, event=event):
+        return None
+    await session.flush()  # the event's id, which the notification points to
+    notification = Notification(dossier_id=dossier.id, event_id=event.id, created_at=event.at)
+    session.add(notification)
+    pushes = await pushes_for(session, dossier=dossier, event=event)
+    stage(session, pushes)
+    return notification
+
+
+async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> list[Push]:
+    """One push per device of the patient and of each active caregiver."""
+    now = utcnow()
+    patients = await session.exec(select(Account.id).where(Account.patient_id == dossier.patient_id))
+    links = {account_id: "/historique" for account_id in patients.all()}
+    delegations = await session.exec(select(Delegation).where(
+        Delegation.dossier_id == dossier.id, Delegation.revoked_at.is_(None)  # type: ignore[union-attr]
+    ))
+    for d in delegations.all():
+        if d.starts_at <= now and (d.ends_at is None or now < d.ends_at):
+            # "/historique" is the patient's own; a caregiver's goes to this dossier's.
+            links.setdefault(d.caregiver_account_id, f"/dossiers/{dossier.id}/historique")
+    if not links:
+        return []
+    devices = await session.exec(
+        select(PushSubscription).where(PushSubscription.account_id.in_(links))  # type: ignore[attr-defined]
+    )
+    emergency = event.action == "emergency"
+    body = BODY_EMERGENCY if emergency else BODY_READ
+    return [
+        Push(d.endpoint, d.p256dh, d.auth, json.dumps({"title": TITLE, "body": body, "url": links[d.account_id]}),
+             topic="" if emergency else "consultation")
+        for d in devices.all()
+    ]
+
+
+# --- devices -----------------------------------------------------------------------------------------
+
+
+def may_use_endpoint(endpoint: str, *, env: str) -> bool:
+    """Push services are https:// hosts with a domain name; the tests' local stand-in is http:// on this
+    machine, in tests only. The server will POST to this address: no IP literals, so a subscription
+    cannot aim it at an internal address by number."""
+    parts = urlsplit(endpoint)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and "." in host and not _is_ip(host):
+        return True
+    return env == "test" and parts.scheme == "http" and host in ("localhost", "127.0.0.1")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_endpoint(raw: bytes) -> str:
+    try:
+        endpoint = json.loads(raw)["endpoint"]
+    except (ValueError, TypeError, KeyError):
+        endpoint = None
+    if not isinstance(endpoint, str) or not endpoint:
+        raise InvalidInput("Abonnement illisible : réessayez depuis la page Accès.")
+    return endpoint
+
+
+def parse_subscription(raw: bytes, *, env: str) -> tuple[str, str, str]:
+    """(endpoint, p256dh, auth) from `PushSubscription.toJSON()`; an InvalidInput, in French, otherwise."""
+    try:
+        data = json.loads(raw)
+        endpoint, keys = data["endpoint"], data["keys"]
+        p256dh, auth = keys["p256dh"], keys["auth"]
+    except (ValueError, TypeError, KeyError):
+        raise InvalidInput("Abonnement illisible : réessayez depuis la page Accès.") from None
+    if not all(isinstance(v, str) for v in (endpoint, p256dh, auth)) or len(endpoint) > 1000:
+        raise InvalidInput("Abonnement illisible : réessayez depuis la page Accès.")
+    if not may_use_endpoint(endpoint, env=env):
+        raise InvalidInput("Ce service de notifications n'est pas accepté : "
+                           "son adresse doit être en https://, avec un nom de domaine.")
+    try:
+        # RFC 8291, 3.2: the device's P-256 public key, uncompressed, and 16 bytes of auth secret.
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(p256dh))
+        valid_auth = len(b64url_decode(auth)) == 16
+    except (ValueError, binascii.Error):
+        valid_auth = False
+    if not valid_auth or len(p256dh) > 200:
+        raise InvalidInput("Les clés de chiffrement de cet appareil ne sont pas valides.")
+    return endpoint, p256dh, auth
+
+
+async def subscribe(session: AsyncSession, *, account: Account, endpoint: str, p256dh: str, auth: str) -> None:
+    """Keep this device for this account; the same endpoint (a browser) is re-used, never doubled."""
+    await begin_write(session)
+    device = (await session.exec(select(PushSubscription).where(PushSubscription.endpoint == endpoint))).first()
+    if device is None:
+        device = PushSubscription(account_id=account.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    else:  # the browser is the same; the person logged in on it may not be
+        device.account_id, device.p256dh, device.auth, device.created_at = account.id, p256dh, auth, utcnow()
+    session.add(device)
+    others = (await session.exec(
+        select(PushSubscription).where(PushSubscription.account_id == account.id, PushSubscription.endpoint != endpoint)
+        .order_by(PushSubscription.created_at.desc())  # type: ignore[attr-defined]
+    )).all()
+    for old in others[MAX_DEVICES - 1:]:
+        await session.delete(old)
+    try:
+        await session.commit()
+    except IntegrityError:  # the same browser subscribed twice at once (PostgreSQL): the other one holds
+        await session.rollback()
+
+
+async def unsubscribe(session: AsyncSession, *, account: Account, endpoint: str) -> None:
+    await session.exec(delete(PushSubscription).where(  # type: ignore[call-overload]
+        PushSubscription.account_id == account.id, PushSubscription.endpoint == endpoint))
+    await session.commit()
+
+
+async def cares_for_someone(session: AsyncSession, *, account_id: str) -> bool:
+    now = utcnow()
+    delegations = await session.exec(select(Delegation).where(
+        Delegation.caregiver_account_id == account_id, Delegation.revoked_at.is_(None)  # type: ignore[union-attr]
+    ))
+    return any(d.starts_at <= now and (d.ends_at is None or now < d.ends_at) for d in delegations.all())
+
+
+# --- the patient's side: the banner, and how often to be told ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Banner:
+    dossier_id: str
+    lines: list[str]  # the newest few, as the Historique says them
+    more: int  # how many others are unseen
+    up_to: int  # the newest event's sequence number: "Vu" clears up to there, not what came after
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+
+async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Viewer, now: datetime) -> Banner:
+    """Notifications nobody has marked seen yet, newest first.
+
+    Emergencies are left to the review block above the timeline (issue 4), which already
+    shows each one with its reason and asks the patient to keep it or block the professional.
+    """
+    events = list((await session.exec(
+        select(AccessEvent).join(Notification, Notification.event_id == AccessEvent.id)  # type: ignore[arg-type]
+        .where(Notification.dossier_id == dossier.id, Notification.seen_at.is_(None),  # type: ignore[union-attr]
+               AccessEvent.action != "emergency")
+        .order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
+    )).all())
+    shown = events[:BANNER_LINES]
+    contexts = await journal.contexts_for(session, dossier_id=dossier.id, events=shown)
+    today = now.astimezone(PARIS).date()
+    lines = [journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today)
+             for e in shown]
+    return Banner(dossier.id, lines, len(events) - len(shown), shown[0].seq if shown else 0)
+
+
+async def mark_seen(session: AsyncSession, *, dossier: Dossier, up_to: int) -> None:
+    await begin_write(session)  # this session has read already (db.begin_write says why that matters)
+    seen = select(AccessEvent.id).where(AccessEvent.dossier_id == dossier.id, AccessEvent.seq <= up_to)
+    await session.exec(update(Notification).where(  # type: ignore[call-overload]
+        Notification.dossier_id == dossier.id, Notification.seen_at.is_(None),  # type: ignore[union-attr]
+        Notification.event_id.in_(seen),  # type: ignore[attr-defined]
+    ).values(seen_at=utcnow()))
+    await session.commit()
+
+
+async def set_notify_every_access(session: AsyncSession, *, dossier: Dossier, every: bool, actor: audit.Actor) -> None:
+    """A change to what the patient is told of is logged like the changes of rights."""
+    await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if dossier.notify_every_access != every:
+        dossier.notify_every_access = every
+        session.add(dossier)
+        await audit.append(session, dossier_id=dossier.id, action="notify_every_access", actor=actor,
+                           detail="à chaque consultation" if every else "au premier accès et en urgence")
+    await audit.commit_chained(session)

@@ -1,0 +1,425 @@
+"""Telling the patient who opened their dossier (issue 5): what notifies, the Web Push that
+reaches a subscribed device (a local push service stands in for the browser vendor's), the
+banner otherwise, the patient's choices, and what a failing push service must not break."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import re
+import socket
+import stat
+from dataclasses import dataclass
+
+import pytest
+from py_vapid import Vapid
+from sqlmodel import select
+
+from server import audit, notify, rights, webpush
+from server.accounts import account_for_patient, account_for_professional, start_session
+from server.audit import Actor
+from server.config import Settings, SettingsError, load_settings
+from server.models import AccessEvent, Account, Delegation, Dossier, Notification, PushSubscription
+from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, csrf_token, get_csrf, post_form, post_json, set_cookie
+from tests.patient_helpers import events, professional
+from tests.push_service import Device, PushService, b64url, unb64url, vapid_claims
+
+READ = {"title": "Carnet", "body": "Un professionnel a consulté votre dossier.", "url": "/historique"}
+EMERGENCY = {"title": "Carnet", "body": "Accès d'urgence à votre dossier.", "url": "/historique"}
+REASON = "Patiente inconsciente amenée aux urgences, antécédents inconnus"
+
+
+@dataclass
+class Scene:
+    """Camille's dossier, her account, a document, and Julie Moreau, her kiné, with a grant."""
+
+    dossier: object
+    patient: object
+    camille: Account
+    julie: Account
+    document: object
+
+    @property
+    def url(self) -> str:
+        return f"/dossiers/{self.dossier.id}"
+
+
+@pytest.fixture
+async def scene(db, app, patient) -> Scene:
+    camille = await account_for_patient(db, patient=patient.patient)
+    kine = await professional(db)
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
+                              actor=Actor(camille.id, "patient", "Camille Martin"))
+    document = await add_text_document(db, app, patient.dossier, title="IRM du genou droit", category="imagerie")
+    return Scene(patient.dossier, patient, camille, await account_for_professional(db, professional=kine), document)
+
+
+@pytest.fixture
+def push_service():
+    with PushService() as service:
+        yield service
+
+
+async def as_account(client, db, account) -> None:
+    set_cookie(client, "carnet_session", await start_session(db, account=account, authenticated=True))
+
+
+async def subscribe(client, db, account, device: Device):
+    await as_account(client, db, account)
+    return await post_json(client, "/notifications/abonnement", device.subscription())
+
+
+async def submit(client, url: str, data: dict, **kwargs):
+    """A form's POST, and its answer as sent (the 303 itself, not where it leads)."""
+    return await post_form(client, url, data, follow_redirects=False, **kwargs)
+
+
+async def settled(app) -> None:
+    """Every push the app started has been sent, or has failed."""
+    for _ in range(400):
+        if not app.state.pusher.pending:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("pushes still under way after 10 s")
+
+
+async def read_as(client, db, app, account, url: str):
+    await as_account(client, db, account)
+    response = await client.get(url)
+    await settled(app)
+    return response
+
+
+async def notifications(db, dossier_id) -> list[Notification]:
+    await db.commit()
+    return list((await db.exec(select(Notification).where(Notification.dossier_id == dossier_id))).all())
+
+
+def banner_of(page: str) -> str:
+    match = re.search(r'<section id="notification-banner".*?</section>', page, re.S)
+    return html.unescape(match.group(0)).replace("\u00a0", " ") if match else ""
+
+
+# --- what notifies, and what reaches the device ------------------------------------------------
+
+
+async def test_a_professionals_first_read_is_pushed_once_and_later_reads_are_not(client, db, app, scene, push_service):
+    phone = push_service.device("telephone")
+    answer = await subscribe(client, db, scene.camille, phone)
+    assert answer.status_code == 200
+    assert answer.json() == {"message": "Les notifications sont activées sur cet appareil."}
+
+    assert (await read_as(client, db, app, scene.julie, scene.url)).status_code == 200
+    [message] = push_service.to(phone)
+    payload = phone.read(message)
+    assert payload == READ
+    said = json.dumps(payload, ensure_ascii=False)
+    for private in ("Camille", "Martin", "Julie", "Moreau", "kinésithérapeute", "IRM", scene.dossier.id):
+        assert private not in said  # nothing about the patient, the professional or a document
+    key = (await client.get("/notifications/cle-publique")).json()["key"]
+    claims = vapid_claims(message, application_server_key=key)
+    assert claims["aud"] == push_service.origin and claims["sub"] == "mailto:contact@localhost"
+    assert int(message.headers["ttl"]) > 0 and message.headers["topic"] == "consultation"
+
+    # The same professional reads again, opens a document, downloads it: no one is told twice.
+    for url in (scene.url, f"/documents/{scene.document.id}", f"/documents/{scene.document.id}/fichier"):
+        assert (await read_as(client, db, app, scene.julie, url)).status_code == 200
+    assert len(push_service.to(phone)) == 1
+    [notification] = await notifications(db, scene.dossier.id)
+    event = await db.get(AccessEvent, notification.event_id)
+    assert (event.action, event.actor_rpps, notification.seen_at) == ("read_timeline", event.actor_rpps, None)
+
+
+async def test_every_emergency_access_is_pushed(client, db, app, scene, push_service):
+    phone = push_service.device("telephone")
+    await subscribe(client, db, scene.camille, phone)
+    urgentiste = await professional(db, "Bernard", given_name="Hugo", profession="médecin", stem=7)
+    account = await account_for_professional(db, professional=urgentiste)
+    form = {"ins": scene.patient.patient.ins, "birth_date": scene.patient.birth_date.isoformat(), "reason": REASON}
+
+    await as_account(client, db, account)
+    assert (await submit(client, "/pro/urgence", form)).status_code == 303
+    await settled(app)
+    [first] = push_service.to(phone)
+    assert phone.read(first) == EMERGENCY
+    assert first.headers["urgency"] == "high" and "topic" not in first.headers  # never replaced by a later read
+
+    # Reading the dossier it opened is not a new "first access"; a second emergency is pushed again.
+    assert (await read_as(client, db, app, account, scene.url)).status_code == 200
+    assert len(push_service.to(phone)) == 1
+    await as_account(client, db, account)
+    assert (await submit(client, "/pro/urgence", form)).status_code == 303
+    await settled(app)
+    assert [phone.read(m) for m in push_service.to(phone)] == [EMERGENCY, EMERGENCY]
+    assert [n.event_id for n in await notifications(db, scene.dossier.id)] == [
+        e.id for e in await events(db, scene.dossier.id) if e.action == "emergency"
+    ]
+
+
+async def test_a_patient_who_asks_is_told_of_every_read_and_the_change_is_logged(client, db, app, scene, push_service):
+    phone = push_service.device("telephone")
+    await subscribe(client, db, scene.camille, phone)
+    answer = await submit(client, f"{scene.url}/notifications/chaque-consultation", {"chaque": "oui"})
+    assert answer.status_code == 303 and answer.headers["location"] == f"{scene.url}/acces?fait=notifications-oui"
+    page = (await client.get(answer.headers["location"])).text
+    assert "Vous serez prévenu à chaque consultation" in page
+    assert "Ne plus me prévenir à chaque consultation" in page
+    logged = (await events(db, scene.dossier.id))[-1]
+    assert (logged.action, logged.actor_kind, logged.detail) == ("notify_every_access", "patient", "à chaque consultation")
+    assert await audit.verify_chain(db, dossier_id=scene.dossier.id) is None
+    log_page = html.unescape((await client.get(f"{scene.url}/historique")).text).replace("\u00a0", " ")
+    assert "Vous avez modifié les notifications de votre dossier" in log_page
+    assert "(à chaque consultation)" in log_page
+
+    for url in (scene.url, f"/documents/{scene.document.id}", scene.url):
+        await read_as(client, db, app, scene.julie, url)
+    assert [phone.read(m) for m in push_service.to(phone)] == [READ, READ, READ]
+
+    await as_account(client, db, scene.camille)
+    await submit(client, f"{scene.url}/notifications/chaque-consultation", {"chaque": "non"})
+    await read_as(client, db, app, scene.julie, scene.url)
+    assert len(push_service.to(phone)) == 3
+    assert [e.detail for e in await events(db, scene.dossier.id) if e.action == "notify_every_access"] == [
+        "à chaque consultation", "au premier accès et en urgence"]
+
+
+async def test_a_caregivers_device_is_told_too_and_goes_to_the_dossiers_historique(client, db, app, scene, push_service):
+    paul = Account(display_name="Paul Martin")
+    db.add(paul)
+    await db.flush()
+    db.add(Delegation(dossier_id=scene.dossier.id, caregiver_account_id=paul.id, relationship="proche"))
+    await db.commit()
+    tablet = push_service.device("tablette-de-paul")
+    assert (await subscribe(client, db, paul, tablet)).status_code == 200
+    await read_as(client, db, app, scene.julie, scene.url)
+    [message] = push_service.to(tablet)
+    assert tablet.read(message) == {**READ, "url": f"{scene.url}/historique"}
+
+
+async def test_pushes_wait_for_the_commit_and_vanish_with_a_rollback(db, scene, push_service):
+    phone = push_service.device("telephone")
+    endpoint, p256dh, auth = notify.parse_subscription(json.dumps(phone.subscription()).encode(), env="test")
+    await notify.subscribe(db, account=scene.camille, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    kine = Actor(scene.julie.id, "professional", "Julie Moreau", "masseur-kinésithérapeute", "20000000018")
+    dossier_id = scene.dossier.id
+
+    async def read_without_committing():
+        await audit.begin_chained(db)
+        dossier = await db.get(Dossier, dossier_id)  # as reading.py does, inside the chain's transaction
+        event = await audit.append(db, dossier_id=dossier_id, action="read_timeline", actor=kine, right="grant")
+        return await notify.record(db, dossier=dossier, event=event)
+
+    assert await read_without_committing() is not None
+    assert webpush.READY not in db.info
+    await db.rollback()
+    assert webpush.STAGED not in db.info and webpush.READY not in db.info
+    assert await notifications(db, dossier_id) == []
+
+    assert await read_without_committing() is not None
+    await audit.commit_chained(db)
+    [push] = db.info.pop(webpush.READY)
+    assert (push.endpoint, json.loads(push.payload)) == (phone.endpoint, READ)
+    [notification] = await notifications(db, dossier_id)
+    assert notification.event_id == (await events(db, dossier_id))[-1].id
+
+
+# --- the banner, for a patient without a subscribed device -----------------------------------------
+
+
+async def test_the_banner_tells_the_patient_of_a_first_access_until_she_says_vu(client, db, app, scene):
+    pro_page = (await read_as(client, db, app, scene.julie, scene.url)).text
+    assert "notification-banner" not in pro_page  # the professional never sees it
+
+    await as_account(client, db, scene.camille)
+    page = (await client.get(scene.url)).text
+    banner = banner_of(page)
+    assert re.search(r"Julie Moreau, masseur-kinésithérapeute, a consulté votre dossier le .+ à \d+ h \d\d, "
+                     r"grâce à l'accès que vous lui avez donné\.", banner), banner
+    up_to = re.search(r'name="jusqua" value="(\d+)"', page).group(1)
+
+    # Another professional opens it after the page was shown: "Vu" clears only what she saw.
+    other = await professional(db, "Petit", given_name="Marc", profession="médecin", stem=8)
+    await rights.grant_access(db, dossier=scene.dossier, professional=other, categories="", duration="sans",
+                              actor=Actor(scene.camille.id, "patient", "Camille Martin"))
+    await read_as(client, db, app, await account_for_professional(db, professional=other), scene.url)
+    await as_account(client, db, scene.camille)
+    answer = await submit(client, f"{scene.url}/notifications/vu", {"jusqua": up_to})
+    assert answer.status_code == 303 and answer.headers["location"] == scene.url
+    banner = banner_of((await client.get(scene.url)).text)
+    assert "Marc Petit" in banner and "Julie Moreau" not in banner
+
+    # With htmx, "Vu" answers the banner's fragment: empty once everything is seen.
+    up_to = re.search(r'name="jusqua" value="(\d+)"', (await client.get(scene.url)).text).group(1)
+    fragment = await post_form(client, f"{scene.url}/notifications/vu", {"jusqua": up_to},
+                               headers={"hx-request": "true", "hx-target": "notification-banner"})
+    assert fragment.status_code == 200 and fragment.text.strip() == ""
+    assert banner_of((await client.get(scene.url)).text) == ""
+    assert all(n.seen_at is not None for n in await notifications(db, scene.dossier.id))
+
+
+async def test_only_the_patient_and_caregivers_mark_the_banner_seen(client, db, app, scene):
+    await read_as(client, db, app, scene.julie, scene.url)
+    answer = await submit(client, f"{scene.url}/notifications/vu", {"jusqua": "999"})
+    assert answer.status_code == 404
+    assert all(n.seen_at is None for n in await notifications(db, scene.dossier.id))
+
+
+# --- subscribing a device -------------------------------------------------------------------------
+
+
+async def post_raw(client, body: bytes, *, csrf: bool = True):
+    token = csrf_token(client) or await get_csrf(client)
+    headers = {"content-type": "application/json", "accept": "application/json"}
+    if csrf:
+        headers["x-csrftoken"] = token
+    return await client.post("/notifications/abonnement", content=body, headers=headers)
+
+
+def with_keys(device: Device, **keys) -> bytes:
+    subscription = device.subscription()
+    subscription["keys"].update(keys)
+    return json.dumps(subscription).encode()
+
+
+async def test_a_subscription_is_checked_and_refused_in_french(client, db, scene, push_service):
+    phone = push_service.device("telephone")
+    await as_account(client, db, scene.camille)
+    not_a_point = b64url(b"\x04" + b"\x01" * 64)
+    refused = {
+        b"{pas du json": "Abonnement illisible",
+        json.dumps({"endpoint": phone.endpoint}).encode(): "Abonnement illisible",
+        json.dumps({**phone.subscription(), "endpoint": "http://push.example.com/abc"}).encode(): "https://",
+        json.dumps({**phone.subscription(), "endpoint": "ftp://push.example.com/abc"}).encode(): "https://",
+        with_keys(phone, p256dh=not_a_point): "clés de chiffrement",
+        with_keys(phone, auth=b64url(b"short")): "clés de chiffrement",
+        with_keys(phone, auth=12): "Abonnement illisible",
+    }
+    for body, message in refused.items():
+        answer = await post_raw(client, body)
+        assert answer.status_code == 400, body
+        assert message in answer.json()["error"], (body, answer.json())
+    assert (await post_raw(client, json.dumps(phone.subscription()).encode(), csrf=False)).status_code == 403
+    await db.commit()
+    assert (await db.exec(select(PushSubscription))).all() == []
+
+    # The same browser subscribing again (new keys) is the same device, not a second one.
+    assert (await post_raw(client, json.dumps(phone.subscription()).encode())).status_code == 200
+    renewed = Device(endpoint=phone.endpoint)
+    assert (await post_raw(client, json.dumps(renewed.subscription()).encode())).status_code == 200
+    await db.commit()
+    [device] = (await db.exec(select(PushSubscription))).all()
+    assert (device.account_id, device.p256dh) == (scene.camille.id, renewed.subscription()["keys"]["p256dh"])
+
+    # Unsubscribing forgets it.
+    assert (await post_json(client, "/notifications/desabonnement", {"endpoint": phone.endpoint})).status_code == 200
+    await db.commit()
+    assert (await db.exec(select(PushSubscription))).all() == []
+
+
+def test_outside_tests_only_https_push_services_are_accepted():
+    assert notify.may_use_endpoint("https://fcm.googleapis.com/fcm/send/abc", env="production")
+    assert notify.may_use_endpoint("http://127.0.0.1:8123/push/x", env="test")
+    for env in ("production", "development"):
+        assert not notify.may_use_endpoint("http://127.0.0.1:8123/push/x", env=env)
+        assert not notify.may_use_endpoint("http://localhost/push/x", env=env)
+    assert not notify.may_use_endpoint("http://push.example.com/x", env="test")
+    for internal in ("https://10.0.0.7/push", "https://169.254.169.254/latest", "https://[::1]/x", "https://intranet/x"):
+        assert not notify.may_use_endpoint(internal, env="production"), internal
+
+
+async def test_only_patients_and_caregivers_may_subscribe_a_device(client, db, scene, push_service):
+    phone = push_service.device("telephone")
+    anonymous = await post_json(client, "/notifications/abonnement", phone.subscription())
+    assert anonymous.status_code == 401
+    await as_account(client, db, scene.julie)
+    professional_answer = await post_json(client, "/notifications/abonnement", phone.subscription())
+    assert professional_answer.status_code == 403 and professional_answer.json()["error"]
+    await db.commit()
+    assert (await db.exec(select(PushSubscription))).all() == []
+
+
+# --- failures ----------------------------------------------------------------------------------------
+
+
+def closed_port_endpoint() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/push/nobody-listens"
+
+
+class Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+async def test_a_failing_push_service_never_breaks_the_professionals_read(client, db, app, scene, push_service):
+    broken = push_service.device("en-panne", answer=500)
+    expired = push_service.device("expire", answer=410)
+    unreachable = Device(endpoint=closed_port_endpoint())
+    phone = push_service.device("telephone")
+    for device in (broken, expired, unreachable, phone):
+        assert (await subscribe(client, db, scene.camille, device)).status_code == 200
+    records = Records()
+    logging.getLogger("carnet.notify").addHandler(records)
+    try:
+        answer = await read_as(client, db, app, scene.julie, scene.url)
+    finally:
+        logging.getLogger("carnet.notify").removeHandler(records)
+
+    assert answer.status_code == 200 and "IRM du genou droit" in answer.text
+    assert [phone.read(m) for m in push_service.to(phone)] == [READ]  # the others did not stop it
+    assert len(push_service.to(broken)) == len(push_service.to(expired)) == 1
+    await db.commit()
+    kept = {d.endpoint for d in (await db.exec(select(PushSubscription))).all()}
+    assert kept == {broken.endpoint, unreachable.endpoint, phone.endpoint}  # 410 Gone: that device is forgotten
+    assert sorted(records.lines) == sorted([
+        "web push to 127.0.0.1 failed: 500", "web push to 127.0.0.1 failed: 410",
+        "web push to 127.0.0.1 failed: ConnectionError",
+    ])
+    assert len(await notifications(db, scene.dossier.id)) == 1
+
+
+# --- the VAPID key --------------------------------------------------------------------------------------
+
+
+def test_the_vapid_key_is_made_at_first_start_for_this_host_only_and_kept(tmp_path):
+    settings = Settings(env="test", secret=TEST_SECRET, data_dir=tmp_path, origin=ORIGIN,
+                        database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite3'}")
+    first = webpush.Pusher.from_settings(settings)
+    key_file = tmp_path / "vapid" / "private_key.pem"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert [p.name for p in key_file.parent.iterdir()] == ["private_key.pem"]
+    assert webpush.Pusher.from_settings(settings).application_server_key == first.application_server_key
+    point = unb64url(first.application_server_key)
+    assert len(point) == 65 and point[0] == 4  # an uncompressed P-256 point, as PushManager.subscribe wants
+
+
+def test_a_vapid_key_and_contact_from_the_environment_are_used_as_they_are(tmp_path):
+    vapid = Vapid()
+    vapid.generate_keys()
+    raw = b64url(vapid.private_key.private_numbers().private_value.to_bytes(32, "big"))
+    env = {"CARNET_DATA_DIR": str(tmp_path), "CARNET_VAPID_PRIVATE_KEY": raw,
+           "CARNET_VAPID_SUBJECT": "mailto:dpo@carnet.example.fr"}
+    pusher = webpush.Pusher.from_settings(load_settings(env))
+    assert pusher.application_server_key == webpush.Pusher(vapid, contact="").application_server_key
+    assert pusher.contact == "mailto:dpo@carnet.example.fr"
+    assert not (tmp_path / "vapid").exists()
+    pem = vapid.private_pem().decode()
+    from_pem = webpush.Pusher.from_settings(load_settings({**env, "CARNET_VAPID_PRIVATE_KEY": pem}))
+    assert from_pem.application_server_key == pusher.application_server_key
+    with pytest.raises(SettingsError, match="CARNET_VAPID_PRIVATE_KEY"):
+        webpush.Pusher.from_settings(load_settings({**env, "CARNET_VAPID_PRIVATE_KEY": "pas-une-cle"}))
+    with pytest.raises(SettingsError, match="CARNET_VAPID_SUBJECT"):
+        load_settings({**env, "CARNET_VAPID_SUBJECT": "dpo@carnet.example.fr"})
+
+
+async def test_the_public_key_is_served_to_the_page(client, app):
+    answer = await client.get("/notifications/cle-publique")
+    assert answer.status_code == 200 and answer.json() == {"key": app.state.pusher.application_server_key}

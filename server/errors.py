@@ -37,7 +37,8 @@ def error_response(request: Request, status: int, message: str | None = None) ->
     if wants_json(request):
         return Response({"error": text}, status_code=status)
     return Template(
-        "partials/error.html" if request.headers.get("hx-request") else "error.html",
+        # A fragment for htmx swaps into part of a page; a boosted click replaces the whole page.
+        "partials/error.html" if request.headers.get("hx-request") and not request.headers.get("hx-boosted") else "error.html",
         context={"title": title, "message": text, "status": status},
         status_code=status,
     )

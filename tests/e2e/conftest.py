@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, CDPSession, Page, expect, sync_playwright
 
+from tests.e2e import seeding
 from tests.e2e.seeding import SeededPatient, seed_patient
-from tests.e2e.steps import PHONE
+from tests.e2e.steps import DESKTOP, PHONE
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -101,7 +102,8 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     running = item.funcargs.get("server") if hasattr(item, "funcargs") else None
-    if report.failed and isinstance(running, Server):
+    # The server's directory is gone once the last test's teardown has stopped it.
+    if report.failed and isinstance(running, Server) and running.log.exists():
         report.sections.append(("carnet server log (last 60 lines)", "\n".join(running.log_text().splitlines()[-60:])))
 
 
@@ -213,3 +215,69 @@ def page(phone) -> Page:
 @pytest.fixture
 def authenticators(phone) -> Authenticators:
     return phone.authenticators
+
+
+# --- the professional's side --------------------------------------------------------------------
+
+
+def run_async(coroutine):
+    """Run a seeding coroutine from a test (see `seed`: not in Playwright's thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture(scope="session")
+def seed_professional(server):
+    """Register a professional in the server's database; return who they are, with their activation code."""
+
+    def make(*, given_name: str = "Léa", family_name: str = "Fontaine", profession: str = "masseur-kinésithérapeute",
+             city: str = "Lyon") -> seeding.SeededProfessional:
+        return run_async(seeding.seed_professional(server.data_dir, given_name=given_name, family_name=family_name,
+                                                   profession=profession, city=city))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seed_grant(server):
+    """Give a professional access to a patient's dossier, as the patient would from the Accès page."""
+
+    def make(patient: SeededPatient, professional: seeding.SeededProfessional, **options) -> None:
+        run_async(seeding.seed_grant(server.data_dir, patient=patient, professional=professional, **options))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seed_revocation(server):
+    """The patient revokes a professional's access, as from the Accès page, while the test's pages stay open."""
+
+    def make(patient: SeededPatient, professional: seeding.SeededProfessional) -> None:
+        run_async(seeding.seed_revocation(server.data_dir, patient=patient, professional=professional))
+
+    return make
+
+
+@dataclass
+class Computer:
+    page: Page
+    authenticators: Authenticators
+
+
+@pytest.fixture
+def computer(browser, server, console) -> Computer:
+    """The professional's computer, beside the patient's phone: its own context, screen and authenticator.
+
+    Chromium allows one "internal" virtual authenticator per tab, not per browser, so this
+    page gets a platform authenticator of its own, as a computer with Windows Hello would.
+    """
+    context = browser.new_context(base_url=server.url, **DESKTOP)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    authenticators = Authenticators(context.new_cdp_session(page))
+    page.on("console", lambda m: console.append(f"{m.text} ({page.url})") if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
+    yield Computer(page, authenticators)
+    context.close()
+    assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())
+

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import io
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from fpdf import FPDF
 from PIL import Image, ImageDraw
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts import issue_activation_code
+from server.accounts import account_for_patient, issue_activation_code
+from server.audit import Actor
 from server.db import make_engine, make_sessionmaker
-from server.dossiers import add_document, create_patient
+from server.dossiers import add_document, create_patient, create_professional
+from server.identifiers import rpps_with_key
+from server.models import Dossier, Grant, Patient, Professional
+from server.reading import manage_dossier
+from server.rights import grant_access, revoke_grant
 from server.storage import DiskStorage
 from tests.conftest import make_ins
 
@@ -85,6 +93,7 @@ class SeededPatient:
     birth_date: date
     dossier_id: str
     titles: list[str]  # newest first
+    ins: str = ""  # what a professional types for an emergency access
 
     def titles_in(self, category: str) -> list[str]:
         return [title for _, cat, title, _ in DOCUMENTS if cat == category]
@@ -107,8 +116,78 @@ async def seed_patient(data_dir: Path, serial: int) -> SeededPatient:
                     filename=filename, mime_type=mime_type, data=data, source="Laboratoire de test",
                 )
             code = await issue_activation_code(db, patient=patient, issued_by="tests e2e")
-            return SeededPatient(code, birth, dossier.id, [title for _, _, title, _ in DOCUMENTS])
+            return SeededPatient(code, birth, dossier.id, [title for _, _, title, _ in DOCUMENTS], ins=patient.ins)
     finally:
         await engine.dispose()
 
 
+# --- professionals, and the rights patients give them -----------------------------------------
+
+
+@dataclass
+class SeededProfessional:
+    code: str  # the activation code a registration desk hands out (`carnet professional add`)
+    rpps: str
+    given_name: str
+    family_name: str
+    profession: str
+    city: str
+    professional_id: str
+
+    @property
+    def name(self) -> str:
+        """As Carnet writes it for a professional who is not a doctor."""
+        return f"{self.given_name} {self.family_name}"
+
+
+async def seed_professional(data_dir: Path, *, given_name: str, family_name: str, profession: str,
+                            city: str) -> SeededProfessional:
+    """A registered professional and their activation code, as `carnet professional add` makes them."""
+    # A random RPPS: other tests in this session register professionals in the same database.
+    rpps = rpps_with_key(f"3{secrets.randbelow(10**9):09d}")
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    try:
+        async with make_sessionmaker(engine)() as db:
+            professional = await create_professional(db, rpps=rpps, given_name=given_name, family_name=family_name,
+                                                     profession=profession, city=city)
+            code = await issue_activation_code(db, professional=professional, issued_by="tests e2e")
+            return SeededProfessional(code, rpps, given_name, family_name, profession, city, professional.id)
+    finally:
+        await engine.dispose()
+
+
+async def as_patient(db: AsyncSession, patient: SeededPatient) -> tuple[Dossier, Actor]:
+    """The dossier, and the patient acting on it, as the Accès page finds them."""
+    dossier = await db.get(Dossier, patient.dossier_id)
+    account = await account_for_patient(db, patient=await db.get(Patient, dossier.patient_id))
+    return await manage_dossier(db, account=account, dossier_id=dossier.id)
+
+
+async def seed_grant(data_dir: Path, *, patient: SeededPatient, professional: SeededProfessional,
+                     categories: str = "", duration: str = "1m") -> None:
+    """The patient gives this professional access, as from the Accès page (and logged as such)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    try:
+        async with make_sessionmaker(engine)() as db:
+            dossier, actor = await as_patient(db, patient)
+            pro = await db.get(Professional, professional.professional_id)
+            await grant_access(db, dossier=dossier, professional=pro, categories=categories, duration=duration,
+                               actor=actor)
+    finally:
+        await engine.dispose()
+
+
+async def seed_revocation(data_dir: Path, *, patient: SeededPatient, professional: SeededProfessional) -> None:
+    """The patient revokes every grant this professional holds, as from the Accès page."""
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    try:
+        async with make_sessionmaker(engine)() as db:
+            dossier, actor = await as_patient(db, patient)
+            grants = (await db.exec(select(Grant.id).where(
+                Grant.dossier_id == dossier.id, Grant.professional_id == professional.professional_id,
+                Grant.revoked_at.is_(None),  # type: ignore[union-attr]
+            ))).all()
+            for grant_id in grants:
+                await revoke_grant(db, dossier=dossier, grant_id=grant_id, actor=actor)
+    finally:
+        await engine.dispose()

@@ -78,3 +78,38 @@ def wait_for_image(page: Page, image) -> int:
     """Wait until an <img> has loaded, and return its natural width."""
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
     return image.evaluate("img => img.naturalWidth")
+
+
+# --- the professional's side, on a computer ----------------------------------------------------
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "fr-FR"}
+
+
+def activate_professional(page: Page, professional) -> None:
+    """From "Activer mon compte professionnel" to "Mes patients": activation code, RPPS, new passkey."""
+    page.goto("/pro/activer")
+    page.get_by_label("Code d'activation").fill(professional.code)
+    page.get_by_label("Numéro RPPS").fill(professional.rpps)
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_label("Nom de cette clé").fill("Ordinateur du cabinet")
+    page.get_by_role("button", name="Créer ma clé d'accès").click()
+    expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
+    page.get_by_role("link", name=re.compile("J'ai noté mes codes")).click()
+    expect(page.get_by_role("heading", name="Mes patients")).to_be_visible()
+
+
+def document_titles(page: Page) -> list[str]:
+    """The titles a timeline or a "voir comme" page lists, in order."""
+    return page.locator(".timeline .doc-title").all_inner_texts()
+
+
+def error_page(page: Page) -> tuple[str, str]:
+    """The heading and message of Carnet's refusal page, to compare two refusals."""
+    section = page.locator("#erreur")
+    expect(section).to_be_visible()
+    return section.get_by_role("heading").inner_text(), section.get_by_role("alert").inner_text()
+
+
+def menu(page: Page, name: str):
+    """A link of the main menu, at the top of every page once logged in."""
+    return page.get_by_role("navigation", name="Menu principal").get_by_role("link", name=name, exact=True)

@@ -1,0 +1,74 @@
+"""Emergency access ("bris de glace"), reviewed by the patient at her next visit, then blocked (issue 4)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import make_ins
+from tests.e2e.steps import activate_professional, assert_fits_phone, error_page, log_in, menu
+
+pytestmark = pytest.mark.e2e
+
+REASON = "Patiente inconsciente aux urgences après une chute, recherche d'antécédents."
+
+
+def ask_for_emergency_access(desk, *, ins: str, birth_date, reason: str = REASON) -> None:
+    menu(desk, "Mes patients").click()
+    desk.get_by_role("link", name="Accès d'urgence").click()
+    expect(desk.get_by_role("heading", name="Accès d'urgence")).to_be_visible()
+    desk.get_by_label("Matricule INS du patient").fill(ins)
+    desk.get_by_label("Date de naissance du patient").fill(birth_date.isoformat())
+    desk.get_by_label("Motif de l'urgence").fill(reason)
+    desk.get_by_role("button", name="Ouvrir le dossier en urgence").click()
+
+
+def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked(
+    page, computer, console, seed, seed_professional,
+):
+    patient = seed()
+    doctor = seed_professional(given_name="Paul", family_name="Girard", profession="médecin", city="Grenoble")
+    desk = computer.page
+    log_in(page, patient)
+    activate_professional(desk, doctor)
+
+    # The emergency doctor opens the dossier with the patient's identity and a written reason.
+    ask_for_emergency_access(desk, ins=patient.ins, birth_date=patient.birth_date)
+    expect(desk).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
+    banner = desk.get_by_role("status").filter(has_text="Accès d'urgence")
+    expect(banner).to_contain_text("Vous consultez ce dossier sans l'accord du patient")
+    expect(desk.get_by_text(f"{len(patient.titles)} documents")).to_be_visible()  # none hidden
+    desk.get_by_role("link", name=re.compile("IRM du genou droit")).click()
+    expect(desk.get_by_role("heading", name="IRM du genou droit")).to_be_visible()
+    expect(desk.get_by_role("status").filter(has_text="Accès d'urgence")).to_be_visible()
+    document_url = desk.url
+
+    # At her next visit, the patient is asked to review it, and blocks him.
+    menu(page, "Mon dossier").click()
+    review = page.get_by_role("region", name="Accès d'urgence à vérifier")
+    expect(review).to_contain_text("Dr Paul Girard, médecin, a ouvert votre dossier en urgence")
+    expect(review).to_contain_text(REASON)
+    assert_fits_phone(page)
+    review.get_by_role("button", name=re.compile("^Bloquer")).click()
+    expect(page.get_by_role("status").filter(has_text="Ce professionnel est bloqué")).to_be_visible()
+    expect(page.get_by_role("region", name="Accès d'urgence à vérifier")).to_have_count(0)
+    assert_fits_phone(page)
+    menu(page, "Accès").click()
+    expect(page.get_by_role("region", name="Professionnels bloqués").get_by_role(
+        "link", name="Dr Paul Girard", exact=True)).to_be_visible()
+    assert_fits_phone(page)
+
+    # His next request is refused, like any page he may not see.
+    console.allow("status of 404")
+    desk.goto(document_url)
+    assert error_page(desk)[0] == "Page introuvable"
+
+    # A second emergency request is refused with the same words as for a patient who does not exist.
+    console.allow("status of 403")
+    ask_for_emergency_access(desk, ins=patient.ins, birth_date=patient.birth_date)
+    refusal = desk.get_by_role("alert")
+    expect(refusal).to_have_text("L'accès d'urgence n'est pas possible pour ce patient.")
+    ask_for_emergency_access(desk, ins=make_ins("F", 1984, 3, 999), birth_date=patient.birth_date)
+    expect(refusal).to_have_text("L'accès d'urgence n'est pas possible pour ce patient.")

@@ -1,0 +1,117 @@
+"""Sharing in person (issue 4): the patient's phone and the kinésithérapeute's computer, side by side."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.seeding import DOCUMENTS
+from tests.e2e.steps import (
+    activate_professional, assert_fits_phone, document_titles, error_page, log_in, menu, wait_for_image,
+)
+
+pytestmark = pytest.mark.e2e
+
+SHARED = {"imagerie": "Imagerie", "compte_rendu": "Compte rendu"}
+HIDDEN = "Radiographie du genou droit"  # in a shared category, hidden by the patient
+NO_SUCH_DOCUMENT = "/documents/" + "0" * 32
+
+
+def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
+    page, computer, console, seed, seed_professional,
+):
+    patient, kine = seed(), seed_professional()
+    desk = computer.page
+    log_in(page, patient)
+    activate_professional(desk, kine)
+
+    # The patient hides the X-ray from professionals.
+    page.get_by_role("link", name=re.compile(HIDDEN)).click()
+    page.get_by_role("button", name="Masquer aux professionnels").click()
+    expect(page.get_by_role("status")).to_contain_text("Ce document est masqué aux professionnels")
+
+    # On "Accès", she makes a share code for imaging and reports, for one month.
+    menu(page, "Accès").click()
+    expect(page.get_by_role("heading", name="Qui peut voir mon dossier")).to_be_visible()
+    assert_fits_phone(page)
+    page.get_by_role("link", name="Partager avec un nouveau professionnel").click()
+    expect(page.get_by_role("heading", name="Partager avec un nouveau professionnel")).to_be_visible()
+    assert_fits_phone(page)
+    page.get_by_label("Seulement certaines catégories").check()
+    for label in SHARED.values():
+        page.get_by_role("group", name="Catégories").get_by_label(label, exact=True).check()
+    page.get_by_label("1 mois", exact=True).check()
+    page.get_by_role("button", name="Afficher le code de partage").click()
+
+    shown = page.get_by_label(re.compile(r"^Code : "))
+    code = shown.inner_text().strip()
+    assert re.fullmatch(r"[0-9A-Z]{6}", code), code
+    assert wait_for_image(page, page.get_by_role("img", name=f"QR code du code de partage {code}")) > 0
+    expect(page.get_by_text("En attente du professionnel")).to_be_visible()
+    assert_fits_phone(page)
+    page.evaluate("() => { window.samePage = true; }")
+
+    # The kiné types the code she reads off the phone, and sees what the patient chose.
+    desk.get_by_role("link", name="Saisir un code de partage").click()
+    desk.get_by_label("Code de partage").fill(code)
+    desk.get_by_role("button", name="Ouvrir le dossier").click()
+    expect(desk).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
+    expect(desk.get_by_text("Accès accordé par le patient.")).to_be_visible()
+    allowed = [title for _, category, title, _ in DOCUMENTS if category in SHARED and title != HIDDEN]
+    expect(desk.locator(".timeline .doc-title")).to_have_text(allowed)
+    expect(desk.get_by_role("link", name=re.compile(HIDDEN))).to_have_count(0)
+    kine_titles = document_titles(desk)
+
+    # The phone, still on the code, learns who used it; the code is no longer shown.
+    expect(page.get_by_text(f"Code utilisé par {kine.name}, {kine.profession}")).to_be_visible()
+    expect(shown).to_be_hidden()
+    assert page.evaluate("() => window.samePage === true"), "the page reloaded instead of polling"
+    page.get_by_role("link", name="Voir les accès").click()
+    granted = page.get_by_role("region", name="Accès accordés")
+    expect(granted.get_by_role("link", name=kine.name, exact=True)).to_be_visible()
+    expect(granted).to_contain_text("Compte rendu, Imagerie, sauf ceux que vous avez masqués")
+    expect(granted).to_contain_text("avec un code de partage")
+    assert_fits_phone(page)
+
+    # "Voir comme": exactly the titles the kiné's own timeline shows.
+    granted.get_by_role("link", name=re.compile(f"^Voir .*comme {kine.name}")).click()
+    expect(page.get_by_role("heading", name=f"Vu par {kine.name}")).to_be_visible()
+    expect(page.get_by_text(f"voit {len(allowed)} documents")).to_be_visible()
+    assert document_titles(page) == kine_titles
+    assert_fits_phone(page)
+
+    # She revokes; the kiné's next click, on the page already open, is refused.
+    page.get_by_role("link", name="← Retour aux accès").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=f"Révoquer l'accès de {kine.name}").click()
+    expect(page.get_by_role("status")).to_contain_text("L'accès a été révoqué")
+    expect(page.get_by_role("region", name="Accès accordés")).to_contain_text("Aucun accès accordé en ce moment")
+
+    console.allow("status of 404")  # the refusals below, and nothing else
+    desk.get_by_role("link", name=re.compile(allowed[0])).click()
+    refused = error_page(desk)
+    assert refused[0] == "Page introuvable"
+    expect(desk.get_by_text(allowed[0])).to_have_count(0)
+
+    # The very same page as for a document that does not exist.
+    desk.goto(NO_SUCH_DOCUMENT)
+    assert error_page(desk) == refused
+
+
+def test_a_refused_click_shows_the_refusal_as_a_whole_page(computer, console, seed, seed_professional, seed_grant,
+                                                           seed_revocation):
+    patient, kine = seed(), seed_professional()
+    desk = computer.page
+    seed_grant(patient, kine)
+    activate_professional(desk, kine)
+    desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
+    expect(desk.get_by_text("Accès accordé par le patient.")).to_be_visible()
+
+    seed_revocation(patient, kine)
+    console.allow("status of 404")
+    desk.get_by_role("link", name=re.compile("IRM du genou droit")).click()
+    assert error_page(desk)[0] == "Page introuvable"  # waits for the swap
+    assert desk.title() == "Page introuvable · Carnet"
+    assert desk.get_by_role("navigation", name="Menu principal").is_visible()

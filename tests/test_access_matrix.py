@@ -228,3 +228,29 @@ async def test_voir_comme_shows_every_reader_exactly_what_their_own_requests_ret
         seen = await client.get(f"/dossiers/{me.dossier.id}/voir-comme/{professional.id}")
         assert seen.status_code == 200, reader
         assert sorted(titles.findall(seen.text)) == own_titles, reader
+
+
+async def test_upload_follows_the_rule_for_every_reader(client, db, world):
+    """Writing needs a current professional right (médecin traitant, grant, emergency) on an open dossier."""
+    me, pros, docs, accounts, tokens = world
+    for reader in READERS:
+        set_cookie(client, "carnet_session", tokens[reader])
+        now = utcnow()
+        standing = await standing_of(db, account=accounts[reader], dossier=me.dossier, now=now)
+        right = dossier_right(standing, dossier_facts(me.dossier), now)
+        allowed = accounts[reader].professional_id is not None and right is not None and right.value in (
+            "medecin_traitant", "grant", "emergency")
+        before = await events(db)
+        await client.get("/activer")  # any page: it sets the CSRF cookie
+        token = client.cookies.get("csrftoken")
+        response = await client.post(
+            f"/dossiers/{me.dossier.id}/documents/nouveau",
+            data={"title": f"Ajout par {reader}", "category": "imagerie", "event_date": "2025-01-02", "_csrf_token": token},
+            files={"file": ("cr.pdf", pdf(reader), "application/pdf")},
+            headers={"x-csrftoken": token},
+            follow_redirects=False,
+        )
+        assert (response.status_code == 303) == allowed, (reader, response.status_code)
+        if not allowed:
+            assert response.status_code == 404, reader
+        assert await events(db) - before == (1 if allowed else 0), reader

@@ -29,10 +29,11 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from . import audit
 from .accounts import hash_secret
 from .config import Settings
 from .db import begin_write
-from .models import Account, Passkey, PasskeyChallenge, utcnow
+from .models import Account, Dossier, Passkey, PasskeyChallenge, utcnow
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 
@@ -127,9 +128,21 @@ async def finish_registration(
         transports=transports[:200],
         backed_up=verified.credential_backed_up,
     )
+    await audit.begin_chained(session)
     session.add(passkey)
-    await session.commit()
+    await log_passkey_change(session, account=account, action="passkey_added", name=passkey.name)
+    await audit.commit_chained(session)
     return passkey
+
+
+async def log_passkey_change(session: AsyncSession, *, account: Account, action: str, name: str) -> None:
+    """A patient's passkeys open their dossier: adding or removing one is in its access log."""
+    if account.patient_id is None:
+        return
+    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == account.patient_id))).first()
+    if dossier is not None:
+        actor = audit.Actor(account.id, "patient", account.display_name)
+        await audit.append(session, dossier_id=dossier.id, action=action, actor=actor, detail=f"« {name} »")
 
 
 def clean_passkey_name(name: str) -> str:
@@ -199,13 +212,16 @@ async def rename_passkey(session: AsyncSession, *, account: Account, passkey_id:
 
 async def remove_passkey(session: AsyncSession, *, account: Account, passkey_id: str) -> bool:
     """Remove one passkey, never the last one (the account would be locked out)."""
-    await begin_write(session)
+    await audit.begin_chained(session)
     passkeys = await account_passkeys(session, account=account)
     target = next((p for p in passkeys if p.id == passkey_id), None)
     if target is None:
+        await session.commit()
         return False
     if len(passkeys) == 1:
+        await session.commit()
         raise PasskeyRefused("Impossible de supprimer votre dernière clé d'accès : ajoutez-en une autre d'abord.")
     await session.delete(target)
-    await session.commit()
+    await log_passkey_change(session, account=account, action="passkey_removed", name=target.name)
+    await audit.commit_chained(session)
     return True

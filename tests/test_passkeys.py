@@ -181,3 +181,26 @@ async def test_a_ceremony_token_from_another_ceremony_is_refused(client, patient
     _, other = await ceremony_options(client, "/connexion/options")
     response = await post_json(client, "/connexion/verification", {"ceremony": other, "credential": authenticator.get(options)})
     assert response.status_code == 400
+
+
+async def test_adding_and_removing_a_passkey_is_in_the_patients_access_log(client, db, patient):
+    from sqlmodel import select
+
+    from server.accounts import account_for_patient
+    from server.audit import verify_chain
+    from server.models import AccessEvent
+    from server.passkeys import account_passkeys
+
+    await activate(client, patient)
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    await post_json(client, "/cle/verification",
+                    {"ceremony": ceremony, "credential": SoftAuthenticator(origin=ORIGIN).create(options), "name": "Tablette"})
+    keys = await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient))
+    await post_form(client, f"/cles/{keys[1].id}/suppression", {})
+    await db.commit()
+    events = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id)
+                            .order_by(AccessEvent.seq))).all()
+    assert [(e.action, e.detail) for e in events] == [
+        ("passkey_added", "« Téléphone »"), ("passkey_added", "« Tablette »"), ("passkey_removed", "« Tablette »"),
+    ]
+    assert await verify_chain(db, dossier_id=patient.dossier.id) is None

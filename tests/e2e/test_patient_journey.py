@@ -152,6 +152,8 @@ def test_every_page_fits_a_phone_screen(page, seed):
     assert_fits_phone(page)
     for title in ("IRM du genou droit", "Radiographie du genou droit", "Note : douleurs au genou après la course"):
         page.get_by_role("link", name="Mon dossier").click()
+        # Wait for the timeline itself: under load, a click could otherwise land on the old page.
+        expect(page.get_by_role("heading", name="Mon dossier", exact=True)).to_be_visible()
         page.get_by_role("link", name=re.compile(re.escape(title))).click()
         expect(page.get_by_role("heading", name=title)).to_be_visible()
         assert_fits_phone(page)

@@ -145,3 +145,32 @@ async def test_the_database_itself_refuses_to_change_or_delete_an_event(db, pati
             await db.exec(text(sql))
         await db.rollback()
     assert await verify_chain(db, dossier_id=dossier_id) is None
+
+
+async def test_on_postgresql_a_held_chain_lock_does_not_make_another_dossier_wait(app, db, patient, settings):
+    """Serialised per dossier, not globally: B appends while A's chain is locked; A's next append waits."""
+    import pytest
+
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite has a single writer by design; per-dossier locking is PostgreSQL's")
+    from datetime import date
+
+    from tests.conftest import new_patient
+
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    a, b = patient.dossier.id, other.dossier.id
+    async with app.state.sessionmaker() as holder, app.state.sessionmaker() as second, app.state.sessionmaker() as third:
+        await begin_chained(holder)
+        await append(holder, dossier_id=a, action="read_document", actor=PATIENT)
+        await holder.flush()  # A's chainhead row is now locked until holder commits
+        await begin_chained(second)
+        await asyncio.wait_for(append(second, dossier_id=b, action="read_document", actor=PATIENT), timeout=3)
+        await commit_chained(second)
+        await begin_chained(third)
+        waiting = asyncio.ensure_future(append(third, dossier_id=a, action="read_document", actor=PATIENT))
+        await asyncio.sleep(0.5)
+        assert not waiting.done()  # same dossier: waits for the lock
+        await commit_chained(holder)
+        await asyncio.wait_for(waiting, timeout=5)
+        await commit_chained(third)
+    assert await verify_chain(db, dossier_id=a) is None and await verify_chain(db, dossier_id=b) is None

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import audit, journal
+from . import audit, journal, log_queries
 from .db import begin_write
 from .dossiers import InvalidInput
 from .models import AccessEvent, Account, Delegation, Dossier, Notification, PushSubscription, utcnow
@@ -217,7 +217,7 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
         .order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
     )).all())
     shown = events[:BANNER_LINES]
-    contexts = await journal.contexts_for(session, dossier_id=dossier.id, events=shown)
+    contexts = await log_queries.contexts_for(session, dossier_id=dossier.id, events=shown)
     today = now.astimezone(PARIS).date()
     lines = [journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today)
              for e in shown]

@@ -4,9 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from server.journal import (
-    EventContext, LogFilters, Viewer, action_label, day_label, lines, right_label, sentence,
-)
+from server.journal import EventContext, Viewer, action_label, day_label, lines, right_label, sentence
+from server.log_queries import LogFilters
 from server.models import AccessEvent
 
 AT = datetime(2026, 3, 3, 13, 12, tzinfo=UTC)  # 14 h 12 in Paris (winter time)

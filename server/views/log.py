@@ -17,9 +17,10 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, journal
+from .. import accounts, journal, log_queries
 from ..guards import logged_in
-from ..journal import KINDS, PERIODS, LogFilters, Viewer
+from ..journal import Viewer
+from ..log_queries import KINDS, PERIODS, LogFilters
 from ..models import AccessEvent, Dossier, utcnow
 from ..reading import manage_dossier
 from ..templating import PARIS
@@ -50,14 +51,14 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
                       before: int | None, seen: int | None = None) -> dict:
     dossier, viewer, patient_name = await managed(request, db, dossier_id)
     now = utcnow()
-    head = await journal.head_seq(db, dossier_id=dossier.id)  # read before the events: nothing shown goes unseen
+    head = await log_queries.head_seq(db, dossier_id=dossier.id)  # read before the events: nothing shown goes unseen
     if seen is None:
-        seen = await journal.seen_seq(db, account_id=viewer.account_id, dossier_id=dossier.id)
-    events = await journal.log_events(db, dossier_id=dossier.id, filters=filters, now=now, before=before,
+        seen = await log_queries.seen_seq(db, account_id=viewer.account_id, dossier_id=dossier.id)
+    events = await log_queries.log_events(db, dossier_id=dossier.id, filters=filters, now=now, before=before,
                                       limit=PAGE_SIZE + 1)
     shown = events[:PAGE_SIZE]
-    contexts = await journal.contexts_for(db, dossier_id=dossier.id, events=shown)
-    previous_at = await journal.event_at(db, dossier_id=dossier.id, seq=before) if before else None
+    contexts = await log_queries.contexts_for(db, dossier_id=dossier.id, events=shown)
+    previous_at = await log_queries.event_at(db, dossier_id=dossier.id, seq=before) if before else None
     base = log_url(dossier.id)
     return {
         "dossier": dossier,
@@ -109,10 +110,10 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
         return Template("partials/log_items.html", context=context)
     # A whole page starts with its own day header; a fragment continues the previous page's day.
     context["previous_day"] = None
-    context["professionals"] = await journal.professionals_in_log(db, dossier_id=dossier_id)
-    context["new_count"] = await journal.new_events_count(db, account=request.user.account, dossier=context["dossier"])
+    context["professionals"] = await log_queries.professionals_in_log(db, dossier_id=dossier_id)
+    context["new_count"] = await log_queries.new_events_count(db, account=request.user.account, dossier=context["dossier"])
     # This visit still shows what was new; the next one will not.
-    await journal.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"])
+    await log_queries.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"])
     return Template("log.html", context=context)
 
 
@@ -120,8 +121,8 @@ async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters
                     ) -> tuple[Dossier, Viewer, str, list[AccessEvent], dict[int, journal.EventContext]]:
     """Every event that passes the filters, not a page of them: what the exports hold."""
     dossier, viewer, patient_name = await managed(request, db, dossier_id)
-    events = await journal.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow())
-    return dossier, viewer, patient_name, events, await journal.contexts_for(db, dossier_id=dossier.id, events=events)
+    events = await log_queries.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow())
+    return dossier, viewer, patient_name, events, await log_queries.contexts_for(db, dossier_id=dossier.id, events=events)
 
 
 def spreadsheet_safe(value: str) -> str:
@@ -158,7 +159,7 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     today = now.astimezone(PARIS).date()
     sentences = [(e, journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today))
                  for e in events]
-    professionals = {p.key: p.label for p in await journal.professionals_in_log(db, dossier_id=dossier.id)}
+    professionals = {p.key: p.label for p in await log_queries.professionals_in_log(db, dossier_id=dossier.id)}
     labels = [professionals.get(filters.professional, ""), KINDS.get(filters.kind, ""), PERIODS.get(filters.period, ("",))[0]]
     context = {"dossier": dossier, "patient_name": patient_name, "sentences": sentences, "now": now,
                "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id))}

@@ -10,7 +10,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, journal, notify
+from .. import accounts, journal, log_queries, notify
 from ..guards import logged_in
 from ..models import CATEGORIES, Document, utcnow
 from ..reading import author_labels, emergencies_to_review, open_dossier
@@ -82,7 +82,7 @@ async def timeline(
     standing = context["view"].standing
     if standing.is_patient or standing.is_caregiver:  # "at the patient's next visit" (issue 4)
         context["emergencies"] = await emergencies_to_review(db, dossier_id=dossier_id)
-        context["new_events"] = await journal.new_events_count(db, account=request.user.account, dossier=context["view"].dossier)
+        context["new_events"] = await log_queries.new_events_count(db, account=request.user.account, dossier=context["view"].dossier)
         viewer = journal.Viewer(request.user.account.id, is_patient=standing.is_patient)
         context["banner"] = await notify.unseen(db, dossier=context["view"].dossier, viewer=viewer, now=utcnow())
     return Template("timeline.html", context=context)

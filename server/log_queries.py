@@ -1,0 +1,197 @@
+"""The access log's queries: filters, pages of events, who appears in it, what is new."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .db import begin_write
+from .models import AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogVisit, Professional, utcnow
+from .templating import PARIS
+from .journal import READS, RIGHTS_CHANGES, EventContext
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+KINDS = {
+    "consultations": "Consultations",
+    "ajouts": "Ajouts de documents",
+    "urgences": "Accès d'urgence",
+    "droits": "Changements de droits",
+}
+PERIODS = {"7j": ("7 derniers jours", 7), "30j": ("30 derniers jours", 30), "12m": ("12 derniers mois", 365)}
+PROFESSIONAL_KEY = re.compile(r"[0-9A-Za-z]{1,32}")  # an RPPS (11 digits) or an account id (32 hex)
+
+
+def kind_clause(kind: str) -> ColumnElement[bool]:
+    if kind == "consultations":
+        return AccessEvent.action.in_(READS)  # type: ignore[attr-defined]
+    if kind == "ajouts":
+        return AccessEvent.action == "add_document"
+    if kind == "urgences":
+        return or_(AccessEvent.action.in_(("emergency", "emergency_review")), AccessEvent.right == "emergency")  # type: ignore[attr-defined]
+    # Changes of rights: every known one, and whatever the patient or a caregiver did.
+    return or_(AccessEvent.action.in_(RIGHTS_CHANGES), AccessEvent.actor_kind.in_(("patient", "caregiver")))  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What the patient chose to see; only codes and opaque keys, so it can sit in a URL."""
+
+    professional: str = ""
+    kind: str = ""
+    period: str = ""
+
+    @classmethod
+    def parse(cls, *, professional: str | None, kind: str | None, period: str | None) -> LogFilters:
+        professional = (professional or "").strip()
+        return cls(
+            professional=professional if PROFESSIONAL_KEY.fullmatch(professional) else "",
+            kind=kind if kind in KINDS else "",
+            period=period if period in PERIODS else "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.professional or self.kind or self.period)
+
+    def params(self, **extra: str | int | None) -> dict[str, str]:
+        values = {"professionnel": self.professional, "type": self.kind, "periode": self.period, **extra}
+        return {k: str(v) for k, v in values.items() if v}
+
+    def url(self, base: str, **extra: str | int | None) -> str:
+        params = self.params(**extra)
+        return base + (f"?{urlencode(params)}" if params else "")
+
+    def clauses(self, *, now: datetime) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.professional:
+            clauses.append(and_(AccessEvent.actor_kind == "professional",
+                                or_(AccessEvent.actor_rpps == self.professional,
+                                    AccessEvent.actor_account_id == self.professional)))
+        if self.kind:
+            clauses.append(kind_clause(self.kind))
+        if self.period:
+            clauses.append(AccessEvent.at >= now - timedelta(days=PERIODS[self.period][1]))
+        return clauses
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+async def log_events(session: AsyncSession, *, dossier_id: str, filters: LogFilters, now: datetime,
+                     before: int | None = None, limit: int | None = None) -> list[AccessEvent]:
+    """The dossier's events that pass the filters, newest first: by sequence, never by timestamp."""
+    query = select(AccessEvent).where(AccessEvent.dossier_id == dossier_id, *filters.clauses(now=now))
+    if before is not None:
+        query = query.where(AccessEvent.seq < before)
+    query = query.order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.exec(query)).all())
+
+
+async def event_at(session: AsyncSession, *, dossier_id: str, seq: int) -> datetime | None:
+    return (await session.exec(
+        select(AccessEvent.at).where(AccessEvent.dossier_id == dossier_id, AccessEvent.seq == seq)
+    )).first()
+
+
+@dataclass(frozen=True)
+class LoggedProfessional:
+    key: str  # their RPPS as logged, or their account id
+    label: str  # name and profession as last logged
+
+
+async def professionals_in_log(session: AsyncSession, *, dossier_id: str) -> list[LoggedProfessional]:
+    rows = (await session.exec(
+        select(AccessEvent.actor_rpps, AccessEvent.actor_account_id, AccessEvent.actor_name,
+               AccessEvent.actor_profession, func.max(AccessEvent.seq))
+        .where(AccessEvent.dossier_id == dossier_id, AccessEvent.actor_kind == "professional")
+        .group_by(AccessEvent.actor_rpps, AccessEvent.actor_account_id, AccessEvent.actor_name,
+                  AccessEvent.actor_profession)
+    )).all()
+    latest: dict[str, tuple[int, str]] = {}
+    for rpps, account_id, name, profession, seq in rows:
+        key = rpps or account_id or ""
+        if key and (key not in latest or seq > latest[key][0]):
+            latest[key] = (seq, f"{name}, {profession}" if profession else name)
+    return sorted((LoggedProfessional(k, label) for k, (_, label) in latest.items()), key=lambda p: p.label.casefold())
+
+
+async def contexts_for(session: AsyncSession, *, dossier_id: str, events: list[AccessEvent]) -> dict[int, EventContext]:
+    """For professionals' reads through a grant or an emergency: the share code or the reason behind them."""
+    wanted = [e for e in events if e.actor_kind == "professional" and e.actor_rpps
+              and e.right in ("grant", "share_code", "emergency")]
+    if not wanted:
+        return {}
+    ids = dict((await session.exec(
+        select(Professional.rpps, Professional.id).where(Professional.rpps.in_({e.actor_rpps for e in wanted}))  # type: ignore[attr-defined]
+    )).all())
+    grants = (await session.exec(select(Grant).where(
+        Grant.dossier_id == dossier_id, Grant.professional_id.in_(ids.values())  # type: ignore[attr-defined]
+    ))).all()
+    emergencies = (await session.exec(select(EmergencyAccess).where(
+        EmergencyAccess.dossier_id == dossier_id, EmergencyAccess.professional_id.in_(ids.values())  # type: ignore[attr-defined]
+    ))).all()
+    contexts = {}
+    for event in wanted:
+        pro, at = ids.get(event.actor_rpps), event.at
+        if event.right == "emergency":
+            current = [e for e in emergencies if e.professional_id == pro and e.starts_at <= at < e.ends_at]
+            if current:
+                contexts[event.id] = EventContext(emergency_reason=max(current, key=lambda e: e.starts_at).reason)
+            continue
+        current = [g for g in grants if g.professional_id == pro and g.starts_at <= at
+                   and (g.revoked_at is None or at < g.revoked_at) and (g.ends_at is None or at < g.ends_at)]
+        grant = max(current, key=lambda g: g.starts_at, default=None)
+        if grant is not None and grant.share_code_id is not None:
+            contexts[event.id] = EventContext(share_code_on=grant.starts_at.astimezone(PARIS).date())
+    return contexts
+
+
+async def head_seq(session: AsyncSession, *, dossier_id: str) -> int:
+    head = await session.get(ChainHead, dossier_id, populate_existing=True)
+    return head.seq if head else 0
+
+
+async def seen_seq(session: AsyncSession, *, account_id: str, dossier_id: str) -> int:
+    visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
+    return visit.seen_seq if visit else 0
+
+
+async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int) -> None:
+    """This account has now seen the log up to `seq`; it never moves back."""
+    await begin_write(session)
+    visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
+    if visit is None:
+        session.add(LogVisit(account_id=account_id, dossier_id=dossier_id, seen_seq=seq))
+    elif seq > visit.seen_seq:
+        visit.seen_seq, visit.seen_at = seq, utcnow()
+        session.add(visit)
+    try:
+        await session.commit()
+    except IntegrityError:  # the same first visit from another tab, a moment ago (PostgreSQL)
+        await session.rollback()
+
+
+async def new_events_count(session: AsyncSession, *, account: Account, dossier: Dossier) -> int:
+    """Events since this account's last visit to the dossier's Historique, its own actions left out."""
+    seen = await seen_seq(session, account_id=account.id, dossier_id=dossier.id)
+    query = select(func.count()).select_from(AccessEvent).where(
+        AccessEvent.dossier_id == dossier.id,
+        AccessEvent.seq > seen,
+        or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != account.id),  # type: ignore[union-attr]
+    )
+    if account.patient_id is not None and account.patient_id == dossier.patient_id:
+        query = query.where(AccessEvent.actor_kind != "patient")
+    return (await session.exec(query)).one()
+

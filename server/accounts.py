@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,10 +14,12 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db import begin_write
+from .templating import PARIS
 from .models import (
     Account,
     ActivationCode,
     Dossier,
+    Passkey,
     Patient,
     Professional,
     RecoveryCode,
@@ -46,11 +49,27 @@ def normalize_code(value: str) -> str:
 
 # --- throttling ---------------------------------------------------------------
 
+MAX_LOCK = timedelta(hours=24)
+FORGIVEN_AFTER = timedelta(days=1)  # a client that stayed quiet this long after its last lock starts afresh
+
 
 class TooManyAttempts(Exception):
     def __init__(self, until: datetime) -> None:
         super().__init__(until)
         self.until = until
+
+    @property
+    def french(self) -> str:
+        """"Réessayez dans 15 minutes", in words a person can act on."""
+        minutes = max(1, math.ceil((self.until - utcnow()).total_seconds() / 60))
+        if minutes < 90:
+            return f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}."
+        return f"Réessayez dans {round(minutes / 60)} heures."
+
+
+def escalated(lock: timedelta, lockouts: int) -> timedelta:
+    """The n-th lock in a row lasts four times the one before: 15 min, 1 h, 4 h, 16 h, then a day."""
+    return min(lock * 4 ** max(lockouts - 1, 0), MAX_LOCK)
 
 
 async def check_throttle(session: AsyncSession, *, key: str) -> None:
@@ -60,17 +79,21 @@ async def check_throttle(session: AsyncSession, *, key: str) -> None:
 
 
 async def record_failure(session: AsyncSession, *, key: str, limit: int, lock: timedelta) -> None:
+    """One more failure for `key`; the `limit`-th in a window earns a lock, longer each time."""
     await begin_write(session)
     now = utcnow()
     row = await session.get(Throttle, key)
-    if row is None or now - row.window_started_at > lock:
-        row = row or Throttle(key=key)
-        row.failures, row.window_started_at, row.locked_until = 0, now, None
+    if row is None:
+        row = Throttle(key=key, window_started_at=now)
+    elif row.locked_until and now - row.locked_until > FORGIVEN_AFTER:
+        row.lockouts, row.locked_until = 0, None
+    if now - row.window_started_at > lock:
+        row.failures, row.window_started_at = 0, now
     row.failures += 1
     if row.failures >= limit:
-        row.locked_until = now + lock
-        row.failures = 0
-        row.window_started_at = now
+        row.lockouts += 1
+        row.locked_until = now + escalated(lock, row.lockouts)
+        row.failures, row.window_started_at = 0, now
     session.add(row)
     await session.commit()
 
@@ -82,6 +105,10 @@ async def clear_throttle(session: AsyncSession, *, key: str) -> None:
 # --- activation codes -----------------------------------------------------------
 
 
+MAX_LOCKOUTS = 3  # locks a code may earn (5 wrong tries each); the next failure after them kills it
+IN_PERSON_DAYS = 3  # a code a professional printed: they saw it, so it must not stay valid for long
+
+
 async def issue_activation_code(
     session: AsyncSession,
     *,
@@ -91,22 +118,37 @@ async def issue_activation_code(
     valid_days: int = 30,
     commit: bool = True,
 ) -> str:
-    """Issue a code for a patient (or a professional); return it, keeping only its hash."""
+    """Issue a code for a patient (or a professional); return it, keeping only its hash.
+
+    A new code ends every earlier unused one for the same person: only the latest code works.
+    """
     if (patient is None) == (professional is None):
         raise ValueError("an activation code is for exactly one patient or one professional")
     code = make_code(3)
+    now = utcnow()
+    await revoke_unused_codes(session, patient_id=patient.id if patient else None,
+                              professional_id=professional.id if professional else None, now=now)
     session.add(
         ActivationCode(
             code_hash=hash_secret(normalize_code(code)),
             patient_id=patient.id if patient else None,
             professional_id=professional.id if professional else None,
             issued_by=issued_by,
-            expires_at=utcnow() + timedelta(days=valid_days),
+            expires_at=now + timedelta(days=valid_days),
         )
     )
     if commit:
         await session.commit()
     return code
+
+
+async def revoke_unused_codes(session: AsyncSession, *, patient_id: str | None, professional_id: str | None,
+                              now: datetime, keep: str | None = None) -> None:
+    owner = (ActivationCode.patient_id == patient_id) if patient_id else (ActivationCode.professional_id == professional_id)
+    await session.exec(update(ActivationCode).where(  # type: ignore[call-overload]
+        owner, ActivationCode.used_at.is_(None), ActivationCode.revoked_at.is_(None),  # type: ignore[union-attr]
+        ActivationCode.id != (keep or ""),
+    ).values(revoked_at=now))
 
 
 class ActivationRefused(Exception):
@@ -126,21 +168,28 @@ async def redeem_activation(
     return the code and the account to enrol.
 
     The code is only marked used once a passkey is registered (`finish_activation`),
-    so someone who stops half-way can start again.
+    so someone who stops half-way can start again. Wrong second factors lock the code for
+    longer each time, and after MAX_LOCKOUTS locks the code is dead: a new one must be issued.
     """
     await begin_write(session)
-    second = "date de naissance" if rpps is None else "numéro RPPS"
-    refused = ActivationRefused(f"Ce code d'activation et ce {second} ne correspondent pas." if rpps else
+    refused = ActivationRefused("Ce code d'activation et ce numéro RPPS ne correspondent pas." if rpps else
                                 "Ce code d'activation et cette date de naissance ne correspondent pas.")
     result = await session.exec(select(ActivationCode).where(ActivationCode.code_hash == hash_secret(normalize_code(code))))
     activation = result.first()
     if activation is None or (activation.patient_id if rpps is None else activation.professional_id) is None:
         raise refused
     now = utcnow()
+    if activation.used_at is not None:
+        when = activation.used_at.astimezone(PARIS)
+        raise ActivationRefused(
+            f"Ce code d'activation a déjà servi, le {when:%d/%m/%Y} à {when.hour} h {when.minute:02d}. "
+            "Connectez-vous avec votre clé d'accès. Si ce n'est pas vous qui l'avez utilisé, demandez un nouveau "
+            "code : l'activer supprimera toute clé d'accès que vous n'avez pas créée vous-même.")
+    if activation.revoked_at is not None:
+        raise ActivationRefused("Ce code d'activation n'est plus valable (trop d'essais, ou un code plus récent "
+                                "a été délivré). Demandez-en un nouveau.")
     if activation.locked_until and activation.locked_until > now:
         raise TooManyAttempts(activation.locked_until)
-    if activation.used_at is not None:
-        raise ActivationRefused("Ce code d'activation a déjà servi. Connectez-vous avec votre clé d'accès.")
     if activation.expires_at <= now:
         raise ActivationRefused("Ce code d'activation a expiré. Demandez-en un nouveau.")
     if rpps is None:
@@ -152,10 +201,17 @@ async def redeem_activation(
     if not matches:
         activation.failed_attempts += 1
         if activation.failed_attempts >= max_attempts:
-            activation.locked_until = now + lock
             activation.failed_attempts = 0
+            if activation.lockouts >= MAX_LOCKOUTS:
+                activation.revoked_at = now
+            else:
+                activation.lockouts += 1
+                activation.locked_until = now + escalated(lock, activation.lockouts)
         session.add(activation)
         await session.commit()
+        if activation.revoked_at is not None:
+            raise ActivationRefused("Trop d'essais : ce code d'activation est désormais désactivé. "
+                                    "Demandez-en un nouveau.")
         if activation.locked_until and activation.locked_until > now:
             raise TooManyAttempts(activation.locked_until)
         raise refused
@@ -184,11 +240,37 @@ async def account_for_professional(session: AsyncSession, *, professional: Profe
     return account
 
 
-async def finish_activation(session: AsyncSession, *, activation_id: str) -> None:
+@dataclass(frozen=True)
+class RemovedPasskey:
+    name: str
+    created_at: datetime
+
+
+async def finish_activation(session: AsyncSession, *, activation_id: str, account: Account,
+                            kept_passkey_id: str) -> list[RemovedPasskey]:
+    """The passkey enrolled with an activation code leaves its owner in sole control of the account.
+
+    Whoever held a way in before (a passkey, recovery codes, a session, another unused code) loses
+    it: a code is an identity check made by someone else (an insurance office, a pharmacist), so
+    the person who completes it is the account's owner from now on. Returns the passkeys removed,
+    which the owner is shown (and, for a patient, which their access log keeps).
+    """
     activation = await session.get(ActivationCode, activation_id)
-    if activation is not None and activation.used_at is None:
-        activation.used_at = utcnow()
-        session.add(activation)
+    if activation is None or activation.used_at is not None:
+        return []
+    now = utcnow()
+    activation.used_at = now
+    session.add(activation)
+    others = (await session.exec(select(Passkey).where(Passkey.account_id == account.id, Passkey.id != kept_passkey_id)
+                                 .order_by(Passkey.created_at))).all()  # type: ignore[arg-type]
+    removed = [RemovedPasskey(p.name, p.created_at) for p in others]
+    for passkey in others:
+        await session.delete(passkey)
+    await session.exec(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))  # type: ignore[call-overload]
+    await session.exec(delete(WebSession).where(WebSession.account_id == account.id))  # type: ignore[call-overload]
+    await revoke_unused_codes(session, patient_id=activation.patient_id, professional_id=activation.professional_id,
+                              now=now, keep=activation.id)
+    return removed
 
 
 # --- recovery codes -------------------------------------------------------------------

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
@@ -22,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import webpush
 from .config import Settings, load_settings
+from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
 from .errors import exception_handlers
 from .session_middleware import SessionMiddleware
@@ -149,16 +149,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine), "storage": storage,
                      "pusher": pusher}),
         dependencies={"db": Provide(provide_db)},
-        middleware=[SessionMiddleware()],
+        middleware=[SessionMiddleware(), CSRFMiddleware()],  # in this order: the token is bound to the session
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates
-        ),
-        csrf_config=CSRFConfig(
-            secret=settings.secret,
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="strict",
-            cookie_name="__Host-csrftoken" if settings.secure_cookies else "csrftoken",
         ),
         exception_handlers=exception_handlers,
         logging_config=LoggingConfig(

@@ -11,6 +11,7 @@ from .db import begin_write
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional
 from .storage import Storage
+from .text_input import clean, readable_length
 
 PROFESSIONS = {
     "médecin": ("médecin", "médecin"),
@@ -92,8 +93,8 @@ async def add_document(
     added_by: Account | None = None,
     commit: bool = True,
 ) -> Document:
-    title = title.strip()
-    if not title or len(title) > 200:
+    title = clean(title)
+    if not readable_length(title) or len(title) > 200:
         raise InvalidInput("Le titre doit faire entre 1 et 200 caractères.")
     if category not in CATEGORIES:
         raise InvalidInput("Catégorie inconnue.")

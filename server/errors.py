@@ -25,6 +25,13 @@ MESSAGES = {
 }
 
 
+class Refused(HTTPException):
+    """A refusal whose detail is French and safe to show as it is."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(detail=message, status_code=status_code)
+
+
 def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "") or request.headers.get(
         "content-type", ""
@@ -53,7 +60,7 @@ def on_not_authorized(request: Request, _exc: NotAuthorizedException) -> Respons
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response:
-    return error_response(request, exc.status_code)
+    return error_response(request, exc.status_code, exc.detail if isinstance(exc, Refused) else None)
 
 
 def on_not_found(request: Request, _exc: NotFoundException) -> Response:

@@ -79,6 +79,10 @@ PHRASES: dict[str, Phrase] = {
     "share_code": Phrase("Code de partage créé", "créé un code de partage{detail_paren}"),
     "passkey_added": Phrase("Clé d'accès ajoutée", "ajouté une clé d'accès{detail_paren}"),
     "passkey_removed": Phrase("Clé d'accès supprimée", "supprimé une clé d'accès{detail_paren}"),
+    "passkeys_reset": Phrase("Autres clés d'accès supprimées", "activé un nouveau code d'activation, ce qui a supprimé "
+                             "les autres clés d'accès", "{detail_paren}"),
+    "dossier_open_refused": Phrase("Tentative d'ouverture d'un second dossier",
+                                   "tenté d'ouvrir un nouveau dossier alors que {dossier} existe déjà", "{detail_paren}"),
     "notify_every_access": Phrase("Notifications modifiées", "modifié les notifications de {dossier}", "{detail_paren}"),
 }
 # A professional's "grant" is a share code they redeemed; "aucun" médecin traitant is one removed.

@@ -119,8 +119,10 @@ class ActivationCode(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
-    failed_attempts: int = 0
+    failed_attempts: int = 0  # since the last lock
     locked_until: datetime | None = None
+    lockouts: int = 0  # each lock lasts longer than the one before; after a few, the code dies
+    revoked_at: datetime | None = None  # dead: too many failures, a newer code, or the account activated
 
 
 class WebSession(SQLModel, table=True):
@@ -140,7 +142,8 @@ class PasskeyChallenge(SQLModel, table=True):
     challenge: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     purpose: str = Field(max_length=20)  # "register" or "login"
     account_id: str | None = Field(default=None, foreign_key="account.id")
-    expires_at: datetime
+    client: str = Field(default="", max_length=64, index=True)  # a hash of the asker's address: a cap per client
+    expires_at: datetime = Field(index=True)
 
 
 class Throttle(SQLModel, table=True):
@@ -150,6 +153,7 @@ class Throttle(SQLModel, table=True):
     failures: int = 0
     window_started_at: datetime = Field(default_factory=utcnow)
     locked_until: datetime | None = None
+    lockouts: int = 0  # locks earned in a row: each lasts longer than the one before
 
 
 # --- the dossier --------------------------------------------------------------
@@ -174,7 +178,7 @@ class Document(SQLModel, table=True):
     event_date: date
     author_professional_id: str | None = Field(default=None, foreign_key="professional.id")
     source: str = Field(default="", max_length=200)  # a lab, a hospital, the Assurance Maladie
-    storage_key: str = Field(max_length=200)
+    storage_key: str = Field(max_length=200, index=True)
     filename: str = Field(max_length=200)
     mime_type: str = Field(max_length=100)
     size: int
@@ -183,6 +187,21 @@ class Document(SQLModel, table=True):
     deleted_at: datetime | None = None
     added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class DocumentPage(SQLModel, table=True):
+    """One page of a PDF document as an image, made once when the document is added (rendering.py):
+    reading a page costs a file read, never a render."""
+
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: str = Field(foreign_key="document.id", index=True)
+    number: int  # 1-based
+    storage_key: str = Field(max_length=200, index=True)
+    sha256: str = Field(max_length=64)
+    width: int
+    height: int
 
 
 class Grant(SQLModel, table=True):
@@ -292,9 +311,14 @@ class Notification(SQLModel, table=True):
 
 
 class PushSubscription(SQLModel, table=True):
+    """One device of one account. A browser shared by two accounts has a row for each: posting an
+    endpoint never takes a device away from the account that subscribed it."""
+
+    __table_args__ = (UniqueConstraint("account_id", "endpoint"),)
+
     id: str = Field(default_factory=new_id, primary_key=True)
     account_id: str = Field(foreign_key="account.id", index=True)
-    endpoint: str = Field(max_length=1000, unique=True)
+    endpoint: str = Field(max_length=1000, index=True)
     p256dh: str = Field(max_length=200)
     auth: str = Field(max_length=100)
     created_at: datetime = Field(default_factory=utcnow)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import binascii
 import ipaddress
 import json
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -102,23 +103,41 @@ async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEv
 # --- devices -----------------------------------------------------------------------------------------
 
 
+LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet")
+
+
 def may_use_endpoint(endpoint: str, *, env: str) -> bool:
-    """Push services are https:// hosts with a domain name; the tests' local stand-in is http:// on this
-    machine, in tests only. The server will POST to this address: no IP literals, so a subscription
-    cannot aim it at an internal address by number."""
-    parts = urlsplit(endpoint)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and "." in host and not _is_ip(host):
+    """Push services are https:// hosts with a public domain name; the tests' local stand-in is http://
+    on this machine, in tests only.
+
+    This refuses the obvious at subscription time (IP literals in every spelling, local names); the
+    real guard is at connection time (`outbound.py`), after resolution, where a name that points
+    inside is refused too.
+    """
+    try:
+        parts = urlsplit(endpoint)
+        host = (parts.hostname or "").rstrip(".")
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    if env == "test" and parts.scheme == "http" and host in ("localhost", "127.0.0.1"):
         return True
-    return env == "test" and parts.scheme == "http" and host in ("localhost", "127.0.0.1")
+    return (parts.scheme == "https" and "." in host and not _is_ip(host)
+            and not host.endswith(LOCAL_SUFFIXES) and host != "localhost")
 
 
 def _is_ip(host: str) -> bool:
+    """Any spelling of an address: "10.0.0.1", "127.1", "0x7f.1", "2130706433", "::1"."""
     try:
         ipaddress.ip_address(host)
+        return True
     except ValueError:
+        pass
+    try:
+        socket.inet_aton(host)  # the lenient C parser that getaddrinfo uses for IPv4 numbers
+        return True
+    except OSError:
         return False
-    return True
 
 
 def parse_endpoint(raw: bytes) -> str:
@@ -156,13 +175,17 @@ def parse_subscription(raw: bytes, *, env: str) -> tuple[str, str, str]:
 
 
 async def subscribe(session: AsyncSession, *, account: Account, endpoint: str, p256dh: str, auth: str) -> None:
-    """Keep this device for this account; the same endpoint (a browser) is re-used, never doubled."""
+    """Keep this device for this account (renewing its keys if it is known); never for another account.
+
+    The endpoint is all a poster proves: whoever else holds the same endpoint keeps their own row.
+    """
     await begin_write(session)
-    device = (await session.exec(select(PushSubscription).where(PushSubscription.endpoint == endpoint))).first()
+    device = (await session.exec(select(PushSubscription).where(
+        PushSubscription.account_id == account.id, PushSubscription.endpoint == endpoint))).first()
     if device is None:
         device = PushSubscription(account_id=account.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
-    else:  # the browser is the same; the person logged in on it may not be
-        device.account_id, device.p256dh, device.auth, device.created_at = account.id, p256dh, auth, utcnow()
+    else:
+        device.p256dh, device.auth, device.created_at = p256dh, auth, utcnow()
     session.add(device)
     others = (await session.exec(
         select(PushSubscription).where(PushSubscription.account_id == account.id, PushSubscription.endpoint != endpoint)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import select
@@ -21,7 +22,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -30,10 +31,12 @@ from webauthn.helpers.structs import (
 )
 
 from . import audit
-from .accounts import hash_secret
+from .accounts import RemovedPasskey, finish_activation, hash_secret
 from .config import Settings
 from .db import begin_write
 from .models import Account, Dossier, Passkey, PasskeyChallenge, utcnow
+from .templating import date_fr
+from .text_input import clean, readable_length
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 
@@ -99,9 +102,18 @@ async def begin_registration(session: AsyncSession, settings: Settings, *, accou
     return token, options_to_json(options)
 
 
+@dataclass(frozen=True)
+class Enrolled:
+    passkey: Passkey
+    removed: list[RemovedPasskey]  # other passkeys an activation code took away (see accounts.finish_activation)
+
+
 async def finish_registration(
-    session: AsyncSession, settings: Settings, *, token: str | None, account: Account, credential: str, name: str
-) -> Passkey:
+    session: AsyncSession, settings: Settings, *, token: str | None, account: Account, credential: str, name: str,
+    activation_id: str | None = None,
+) -> Enrolled:
+    """Verify and keep a new passkey; with `activation_id`, also spend that code and leave this passkey
+    the account's only way in, in the same transaction as the events that say so."""
     challenge = await _take_challenge(session, token=token, purpose="register")
     if challenge.account_id != account.id:
         raise PasskeyRefused("Cette demande a expiré ou a déjà servi. Recommencez.")
@@ -113,11 +125,11 @@ async def finish_registration(
             expected_origin=settings.origin,
             require_user_verification=True,
         )
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError) as exc:  # any malformed credential
         raise PasskeyRefused("La clé d'accès n'a pas pu être vérifiée.") from exc
     try:
         transports = ",".join(json.loads(credential).get("response", {}).get("transports", []) or [])
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, TypeError):
         transports = ""
     passkey = Passkey(
         account_id=account.id,
@@ -129,25 +141,37 @@ async def finish_registration(
         backed_up=verified.credential_backed_up,
     )
     await audit.begin_chained(session)
+    if (await session.exec(select(Passkey.id).where(Passkey.credential_id == passkey.credential_id))).first():
+        await session.rollback()
+        raise PasskeyRefused("Cette clé d'accès est déjà enregistrée.")
     session.add(passkey)
     await log_passkey_change(session, account=account, action="passkey_added", name=passkey.name)
+    removed: list[RemovedPasskey] = []
+    if activation_id:
+        removed = await finish_activation(session, activation_id=activation_id, account=account,
+                                          kept_passkey_id=passkey.id)
+        if removed:
+            listed = ", ".join(f"« {r.name} » (ajoutée le {date_fr(r.created_at)})" for r in removed)
+            await log_passkey_change(session, account=account, action="passkeys_reset", name=listed, quoted=False)
     await audit.commit_chained(session)
-    return passkey
+    return Enrolled(passkey, removed)
 
 
-async def log_passkey_change(session: AsyncSession, *, account: Account, action: str, name: str) -> None:
+async def log_passkey_change(session: AsyncSession, *, account: Account, action: str, name: str,
+                             quoted: bool = True) -> None:
     """A patient's passkeys open their dossier: adding or removing one is in its access log."""
     if account.patient_id is None:
         return
     dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == account.patient_id))).first()
     if dossier is not None:
         actor = audit.Actor(account.id, "patient", account.display_name)
-        await audit.append(session, dossier_id=dossier.id, action=action, actor=actor, detail=f"« {name} »")
+        await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
+                           detail=f"« {name} »" if quoted else name)
 
 
 def clean_passkey_name(name: str) -> str:
-    name = " ".join(name.split())[:60]
-    return name or "Clé d'accès"
+    name = clean(name)[:60]
+    return name if readable_length(name) else "Clé d'accès"
 
 
 async def begin_login(session: AsyncSession, settings: Settings) -> tuple[str, str]:
@@ -170,6 +194,8 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
         user_handle = base64url_to_bytes(parsed["response"]["userHandle"]).decode()
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise refused from exc
+    if not isinstance(credential_id, str) or len(credential_id) > 1400:
+        raise refused
     result = await session.exec(select(Passkey).where(Passkey.credential_id == credential_id))
     passkey = result.first()
     account = await session.get(Account, passkey.account_id) if passkey else None
@@ -187,7 +213,7 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
             credential_current_sign_count=passkey.sign_count,
             require_user_verification=True,
         )
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError) as exc:  # any malformed credential
         raise PasskeyRefused("La clé d'accès n'a pas pu être vérifiée.") from exc
     await begin_write(session)
     passkey = await session.get(Passkey, passkey.id, populate_existing=True)

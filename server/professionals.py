@@ -20,16 +20,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import audit
 from .access import Right, dossier_right
-from .accounts import issue_activation_code
+from .accounts import IN_PERSON_DAYS, issue_activation_code
 from .dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document, create_patient
 from .identifiers import is_valid_ins, normalize_ins
 from .models import (
     CATEGORIES, Account, ActivationCode, Block, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow,
 )
 from .reading import dossier_facts, professional_standing, standing_from_rows
+from .sharing import fold
 from .rendering import pdf_page_count
 from .storage import Storage
 from .templating import PARIS
+from .text_input import readable_length
 
 # What a professional files: not the patient's own notes, not the Assurance Maladie's feed.
 PRO_CATEGORIES = {code: label for code, label in CATEGORIES.items() if code not in {"note_patient", "remboursement"}}
@@ -154,7 +156,7 @@ def clean_filename(name: str, mime: str) -> str:
 
 async def check_upload(upload: Upload, *, today: date) -> str:
     """Every refusal an upload can earn, before anything is written; returns the real MIME type."""
-    if not upload.title or len(upload.title) > 200:
+    if not readable_length(upload.title) or len(upload.title) > 200:
         raise InvalidInput("Donnez un titre au document (200 caractères au plus).")
     if upload.category not in PRO_CATEGORIES:
         raise InvalidInput("Choisissez une catégorie.")
@@ -237,7 +239,7 @@ def check_identity(identity: Identity, *, today: date) -> None:
     ins = normalize_ins(identity.ins)
     if not is_valid_ins(ins):
         raise InvalidInput("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale.")
-    if not identity.given_name or not identity.family_name:
+    if not readable_length(identity.given_name) or not readable_length(identity.family_name):
         raise InvalidInput("Saisissez le prénom et le nom du patient.")
     if len(identity.given_name) > 100 or len(identity.family_name) > 100:
         raise InvalidInput("Le prénom et le nom font 100 caractères au plus.")
@@ -262,28 +264,53 @@ class OpenedDossier:
     issued_by: str
 
 
+class AlreadyOpen(InvalidInput):
+    """The INS has a dossier: said in the same words whatever the rest of the identity, and counted."""
+
+
+ALREADY_OPEN = ("Impossible d'ouvrir un dossier avec ces informations. Si le patient a déjà un dossier Carnet, "
+                "il s'y connecte avec sa clé d'accès, ou demande un nouveau code à sa caisse d'assurance maladie.")
+
+
 async def open_dossier_in_person(
     session: AsyncSession, *, account: Account, identity: Identity, today: date
 ) -> OpenedDossier:
-    """Create the patient's dossier, its first access event and an activation code, in one transaction."""
+    """Create the patient's dossier, its first access event and an activation code, in one transaction.
+
+    An INS that already has a dossier is refused with the same words whether the typed identity
+    matches it or not, and the attempt goes into that dossier's log: its patient sees who tried.
+    The code is valid IN_PERSON_DAYS only: the professional saw it (accounts.finish_activation
+    says what happens to a passkey they might have made with it).
+    """
     check_identity(identity, today=today)
     professional = await session.get(Professional, account.professional_id)
+    actor = audit.Actor.professional(account, professional)
     issued_by = f"{professional.given_name} {professional.family_name}, {professional.profession}"
+    await audit.begin_chained(session)
+    existing = (await session.exec(select(Patient).where(Patient.ins == normalize_ins(identity.ins)))).first()
+    if existing is not None:
+        same = (existing.birth_date == identity.birth_date and fold(existing.family_name) == fold(identity.family_name)
+                and fold(existing.given_name) == fold(identity.given_name))
+        dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == existing.id))).first()
+        await audit.append(session, dossier_id=dossier.id, action="dossier_open_refused", actor=actor,
+                           detail="identité saisie identique à la vôtre" if same else "identité saisie différente")
+        await audit.commit_chained(session)
+        raise AlreadyOpen(ALREADY_OPEN)
     try:
-        # create_patient begins the write transaction (BEGIN IMMEDIATE on SQLite) and refuses a known INS.
+        # create_patient continues the write transaction (BEGIN IMMEDIATE on SQLite) and refuses a known INS.
         patient, dossier = await create_patient(
             session, ins=identity.ins, given_name=" ".join(identity.given_name.split()),
             family_name=" ".join(identity.family_name.split()), birth_date=identity.birth_date, sex=identity.sex,
             commit=False,
         )
-        await audit.append(session, dossier_id=dossier.id, action="dossier_opened",
-                           actor=audit.Actor.professional(account, professional),
+        await audit.append(session, dossier_id=dossier.id, action="dossier_opened", actor=actor,
                            detail="en présence du patient, avec son consentement")
-        code = await issue_activation_code(session, patient=patient, issued_by=issued_by, commit=False)
+        code = await issue_activation_code(session, patient=patient, issued_by=issued_by, valid_days=IN_PERSON_DAYS,
+                                           commit=False)
         await audit.commit_chained(session)
-    except IntegrityError:  # the same INS, created at the same moment by someone else (PostgreSQL)
+    except (IntegrityError, InvalidInput):  # the same INS, created at this very moment by someone else
         await session.rollback()
-        raise InvalidInput("Un dossier existe déjà pour ce matricule INS.") from None
+        raise AlreadyOpen(ALREADY_OPEN) from None
     except BaseException:
         await session.rollback()
         raise

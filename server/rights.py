@@ -25,6 +25,7 @@ from .models import (
     utcnow,
 )
 from .storage import Storage
+from .text_input import clean, readable_length
 
 DURATIONS = {"1m": ("1 mois", 30), "3m": ("3 mois", 91), "1a": ("1 an", 365), "sans": ("sans date de fin", None)}
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
@@ -307,8 +308,8 @@ async def open_emergency(
     session: AsyncSession, *, dossier: Dossier | None, professional: Professional, reason: str, actor: audit.Actor
 ) -> EmergencyAccess:
     """Bris de glace: a 24-hour window, unless the patient opted out or blocked this professional."""
-    reason = " ".join(reason.split())
-    if len(reason) < 15:
+    reason = clean(reason)
+    if readable_length(reason) < 15:  # what a person can read: 20 zero-width spaces are no reason
         raise InvalidInput("Décrivez la situation d'urgence (15 caractères au moins).")
     refused = EmergencyRefused("L'accès d'urgence n'est pas possible pour ce patient.")
     if dossier is None:

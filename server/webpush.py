@@ -39,6 +39,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .config import Settings, SettingsError
 from .models import PushSubscription
+from .outbound import public_session
 
 log = logging.getLogger("carnet.notify")
 
@@ -135,13 +136,14 @@ def _write_new_key(path: Path) -> None:
 class Pusher:
     """Sends the pushes of committed notifications, in the background; a failure is logged, never raised."""
 
-    def __init__(self, vapid: Vapid, *, contact: str) -> None:
+    def __init__(self, vapid: Vapid, *, contact: str, loopback_http: bool = False) -> None:
         self.vapid, self.contact = vapid, contact
+        self.loopback_http = loopback_http  # the tests' local push service; never outside CARNET_ENV=test
         self._tasks: set[asyncio.Task] = set()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Pusher:
-        return cls(load_vapid(settings), contact=settings.push_contact)
+        return cls(load_vapid(settings), contact=settings.push_contact, loopback_http=settings.env == "test")
 
     @property
     def application_server_key(self) -> str:
@@ -174,6 +176,8 @@ class Pusher:
             subscription_info={"endpoint": push.endpoint, "keys": {"p256dh": push.p256dh, "auth": push.auth}},
             data=push.payload, vapid_private_key=self.vapid, vapid_claims={"sub": self.contact},
             ttl=PUSH_TTL, timeout=PUSH_TIMEOUT, headers=headers,
+            # Only public addresses, checked when connecting (outbound.py): an endpoint is someone else's URL.
+            requests_session=public_session(loopback_http=self.loopback_http),
         )
 
     @staticmethod

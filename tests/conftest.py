@@ -122,13 +122,15 @@ async def add_text_document(db, app, dossier, *, title="Compte rendu de consulta
     )
 
 
-def csrf_token(client) -> str:
-    return client.cookies.get("csrftoken") or ""
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
 
 
 async def get_csrf(client) -> str:
-    await client.get("/connexion")
-    return csrf_token(client)
+    """The token a page gives this browser in its current session, read as the page's scripts read it."""
+    page = await client.get("/activer")
+    match = CSRF_META.search(page.text)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
 
 
 async def post_form(client, url: str, data: dict, **kwargs):
@@ -137,7 +139,7 @@ async def post_form(client, url: str, data: dict, **kwargs):
 
 
 async def post_json(client, url: str, data: dict | None = None):
-    token = csrf_token(client) or await get_csrf(client)
+    token = await get_csrf(client)
     return await client.post(url, json=data or {}, headers={"x-csrftoken": token, "accept": "application/json"})
 
 

@@ -18,7 +18,7 @@ from server.dossiers import add_document, create_professional
 from server.identifiers import rpps_with_key
 from server.models import AccessEvent, Account, Block, Delegation, Document, EmergencyAccess, Grant, utcnow
 from server.reading import document_facts, dossier_facts, standing_of
-from tests.conftest import new_patient, set_cookie
+from tests.conftest import new_patient, set_cookie, get_csrf
 
 READERS = [
     "patient", "caregiver", "medecin_traitant", "author", "granted_in_scope", "granted_out_of_scope",
@@ -135,7 +135,7 @@ async def check_reader(client, db, me, docs, reader, account, token) -> int:
                 if endpoint == "timeline":
                     response = await client.get(url("timeline", dossier.id, document.id))
                 else:
-                    token = client.cookies.get("csrftoken") or (await client.get("/connexion")).cookies.get("csrftoken")
+                    token = await get_csrf(client)
                     response = await client.post(
                         f"/dossiers/{dossier.id}/recherche", data={"q": "Imagerie", "_csrf_token": token},
                     )
@@ -242,7 +242,7 @@ async def test_upload_follows_the_rule_for_every_reader(client, db, world):
             "medecin_traitant", "grant", "emergency")
         before = await events(db)
         await client.get("/activer")  # any page: it sets the CSRF cookie
-        token = client.cookies.get("csrftoken")
+        token = await get_csrf(client)
         response = await client.post(
             f"/dossiers/{me.dossier.id}/documents/nouveau",
             data={"title": f"Ajout par {reader}", "category": "imagerie", "event_date": "2025-01-02", "_csrf_token": token},

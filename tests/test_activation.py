@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from tests.conftest import activate, new_patient, post_form
+from tests.conftest import activate, new_patient, post_form, get_csrf
 
 
 async def test_good_code_and_birth_date_lead_to_passkey_creation(client, patient):
@@ -48,7 +48,7 @@ async def test_five_wrong_birth_dates_lock_the_code_even_for_the_right_one(clien
 
 async def test_a_used_code_cannot_open_the_dossier_again(client, patient):
     await activate(client, patient)
-    await client.post("/deconnexion", headers={"x-csrftoken": client.cookies.get("csrftoken")})
+    await client.post("/deconnexion", headers={"x-csrftoken": await get_csrf(client)})
     response = await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
     assert response.status_code == 400
     assert "déjà servi" in response.text

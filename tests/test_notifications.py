@@ -22,7 +22,7 @@ from server.accounts import account_for_patient, account_for_professional, start
 from server.audit import Actor
 from server.config import Settings, SettingsError, load_settings
 from server.models import AccessEvent, Account, Delegation, Dossier, Notification, PushSubscription
-from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, csrf_token, get_csrf, post_form, post_json, set_cookie
+from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, get_csrf, post_form, post_json, set_cookie
 from tests.patient_helpers import events, professional
 from tests.push_service import Device, PushService, b64url, unb64url, vapid_claims
 
@@ -270,7 +270,7 @@ async def test_only_the_patient_and_caregivers_mark_the_banner_seen(client, db, 
 
 
 async def post_raw(client, body: bytes, *, csrf: bool = True):
-    token = csrf_token(client) or await get_csrf(client)
+    token = await get_csrf(client)
     headers = {"content-type": "application/json", "accept": "application/json"}
     if csrf:
         headers["x-csrftoken"] = token

@@ -12,7 +12,7 @@ from server import rights
 from server.audit import Actor
 from server.models import Account, Block, Delegation, Document, Dossier, Grant, utcnow
 from server.reading import open_dossier, professional_standing
-from tests.conftest import activate, activate_professional, add_text_document, new_patient, new_professional, post_form
+from tests.conftest import activate, activate_professional, add_text_document, new_patient, new_professional, post_form, get_csrf
 from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in
 
 
@@ -99,7 +99,7 @@ async def test_the_directory_finds_professionals_by_name_rpps_profession_or_city
 async def test_directory_results_come_as_a_fragment_for_htmx_and_an_empty_search_is_a_400(client, db, patient):
     await professional(db)
     await activate(client, patient)
-    token = client.cookies.get("csrftoken")
+    token = await get_csrf(client)
     headers = {"HX-Request": "true", "HX-Target": "directory-results", "x-csrftoken": token}
     url = f"/dossiers/{patient.dossier.id}/annuaire"
     live = await client.post(url, data={"q": "Moreau"}, headers=headers)

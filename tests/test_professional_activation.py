@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 from server.app import create_app
 from server.config import Settings
 from tests.conftest import (
+    get_csrf,
     ORIGIN, TEST_SECRET, activate, activate_professional, login, new_professional, post_form,
 )
 
@@ -27,7 +28,7 @@ async def test_an_activated_professional_gets_recovery_codes_then_logs_in_withou
     authenticator = await activate_professional(client, pro)
     codes = await client.get("/activer/codes")
     assert codes.text.count("<code>") == 10
-    await client.post("/deconnexion", headers={"x-csrftoken": client.cookies.get("csrftoken")})
+    await client.post("/deconnexion", headers={"x-csrftoken": await get_csrf(client)})
     assert (await login(client, authenticator)).json() == {"redirect": "/"}
     home = await client.get("/", follow_redirects=False)
     assert home.headers["location"] == "/pro"

@@ -21,6 +21,10 @@ async def pharmacist(client, db):
     return pro
 
 
+def error_of(page: str) -> str:
+    return re.search(r'<p class="error"[^>]*>(.*?)</p>', page, re.S).group(1)
+
+
 async def committed(db, statement) -> list:
     await db.commit()
     return list((await db.exec(statement)).all())
@@ -51,14 +55,33 @@ async def test_a_dossier_opened_in_person_prints_a_code_the_patient_uses_at_home
     assert home.headers["location"] == "/activer/cle"
 
 
-async def test_a_second_dossier_for_the_same_ins_is_refused(client, db):
+async def test_an_ins_that_has_a_dossier_gets_one_answer_whatever_the_identity_and_its_patient_sees_who_tried(client, db):
     existing = await new_patient(db)
-    await pharmacist(client, db)
-    same = {**IDENTITY, "ins": existing.patient.ins, "birth_date": existing.birth_date.isoformat()}
-    response = await post_form(client, "/pro/nouveau-dossier", same)
-    assert response.status_code == 400
-    assert "Un dossier existe déjà pour ce matricule INS." in response.text
+    pro = await pharmacist(client, db)
+    same = {**IDENTITY, "ins": existing.patient.ins, "birth_date": existing.birth_date.isoformat(),
+            "given_name": "Camille", "family_name": "Martin"}
+    other_day = {**same, "birth_date": existing.birth_date.replace(day=1).isoformat(), "given_name": "Zoé"}
+    answers = [await post_form(client, "/pro/nouveau-dossier", form) for form in (same, other_day)]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert error_of(answers[0].text) == error_of(answers[1].text)
+    assert "Impossible d&#39;ouvrir un dossier avec ces informations" in error_of(answers[0].text)
     assert len(await committed(db, select(Patient))) == 1
+    tried = await committed(db, select(AccessEvent).where(AccessEvent.dossier_id == existing.dossier.id,
+                                                          AccessEvent.action == "dossier_open_refused"))
+    assert [(e.actor_rpps, e.detail) for e in tried] == [
+        (pro.rpps, "identité saisie identique à la vôtre"), (pro.rpps, "identité saisie différente")]
+
+
+async def test_asking_about_ins_numbers_that_have_a_dossier_is_limited(client, db):
+    patients = [await new_patient(db, serial=n) for n in range(1, 8)]
+    await pharmacist(client, db)
+    statuses = []
+    for fixture in patients:
+        form = {**IDENTITY, "ins": fixture.patient.ins, "birth_date": fixture.birth_date.isoformat()}
+        statuses.append((await post_form(client, "/pro/nouveau-dossier", form)).status_code)
+    assert statuses == [400] * 5 + [429] * 2
+    # The pause holds for a dossier that would be new, too: a pause does not say which INS exist.
+    assert (await post_form(client, "/pro/nouveau-dossier", IDENTITY)).status_code == 429
 
 
 async def test_an_invalid_ins_is_refused(client, db):

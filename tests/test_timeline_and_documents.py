@@ -7,7 +7,7 @@ from datetime import date
 from PIL import Image
 
 from server.dossiers import add_document
-from tests.conftest import activate, add_text_document, new_patient, post_form
+from tests.conftest import activate, add_text_document, new_patient, post_form, get_csrf
 
 TITLES = [
     ("IRM du genou droit", "imagerie", date(2025, 3, 3)),
@@ -68,7 +68,7 @@ async def test_search_words_never_reach_the_url_but_a_reload_finds_them(client, 
 async def test_htmx_search_returns_the_fragment_and_the_url_to_push(client, db, app, patient):
     await seed(db, app, patient.dossier)
     await activate(client, patient)
-    token = client.cookies.get("csrftoken")
+    token = await get_csrf(client)
     response = await client.post(
         f"/dossiers/{patient.dossier.id}/recherche",
         data={"categorie": "biologie", "q": "NFS", "_csrf_token": token},

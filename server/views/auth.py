@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -25,8 +25,12 @@ def ceremony(token: str, options: str) -> Response:
     return Response(f'{{"ceremony": "{token}", "publicKey": {options}}}', media_type="application/json")
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def client_key(request: Request) -> str:
-    return f"activation-client:{request.client.host if request.client else 'unknown'}"
+    return f"activation-client:{client_address(request)}"
 
 
 @get("/activer")
@@ -61,8 +65,8 @@ async def start_enrolment(request: Request, db: AsyncSession, *, again: Callable
         activation, account = await accounts.redeem_activation(
             db, code=code, birth_date=birth_date, rpps=rpps, max_attempts=settings.activation_max_attempts, lock=lock
         )
-    except accounts.TooManyAttempts:
-        return again(f"Trop d'essais. Réessayez dans {settings.activation_lock_minutes} minutes.", 429)
+    except accounts.TooManyAttempts as too_many:
+        return again(f"Trop d'essais. {too_many.french}", 429)
     except accounts.ActivationRefused as refused:
         await accounts.record_failure(db, key=client_key(request), limit=20, lock=lock)
         return again(str(refused))
@@ -88,31 +92,32 @@ async def registration_options(request: Request, db: AsyncSession) -> Response:
 async def registration_verify(request: Request, db: AsyncSession, data: dict[str, Any]) -> Response:
     settings: Settings = request.app.state.settings
     current = request.user
+    activation_id = current.data.get("activation_id") if not current.row.authenticated else None
     try:
-        await passkeys.finish_registration(
+        enrolled = await passkeys.finish_registration(
             db,
             settings,
             token=str(data.get("ceremony", "")),
             account=current.account,
             credential=str(data.get("credential", "")),
             name=str(data.get("name", "")),
+            activation_id=activation_id,
         )
     except passkeys.PasskeyRefused as refused:
         return Response({"error": str(refused)}, status_code=400)
     if current.row.authenticated:
         return Response({"redirect": "/cles"})
-    # The activation (or recovery) is complete: spend the code and rotate to a full session.
-    await accounts.finish_activation(db, activation_id=current.data.get("activation_id", ""))
-    activated = "activation_id" in current.data
+    # The activation (or recovery) is complete: rotate to a full session (every other one has ended).
+    removed = [{"name": r.name, "created_at": r.created_at.isoformat()} for r in enrolled.removed]
     token = await accounts.start_session(
         db,
         account=current.account,
         authenticated=True,
         replacing=request.auth,
-        data={"show_recovery_codes": True} if activated else {},
+        data={"show_recovery_codes": True, "removed_passkeys": removed} if activation_id else {},
     )
     return Response(
-        {"redirect": "/activer/codes" if activated else "/"},
+        {"redirect": "/activer/codes" if activation_id else "/"},
         cookies=[session_cookie(settings, token)],
     )
 
@@ -121,11 +126,12 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
 async def recovery_codes(request: Request, db: AsyncSession) -> Template:
     current = request.user
     data = current.data
-    codes = None
+    codes, removed = None, []
     if data.pop("show_recovery_codes", False) and current.row.authenticated:
+        removed = [(r["name"], datetime.fromisoformat(r["created_at"])) for r in data.pop("removed_passkeys", [])]
         await accounts.save_session_data(db, current=current, data=data)
         codes = await accounts.replace_recovery_codes(db, account=current.account)
-    return Template("recovery_codes.html", context={"codes": codes})
+    return Template("recovery_codes.html", context={"codes": codes, "removed": removed})
 
 
 @get("/connexion")
@@ -170,11 +176,11 @@ async def recovery_form() -> Template:
 async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
     settings: Settings = request.app.state.settings
     lock = timedelta(minutes=settings.activation_lock_minutes)
-    key = f"recovery-client:{request.client.host if request.client else 'unknown'}"
+    key = f"recovery-client:{client_address(request)}"
     try:
         await accounts.check_throttle(db, key=key)
-    except accounts.TooManyAttempts:
-        return Template("recovery.html", context={"error": "Trop d'essais. Réessayez plus tard."}, status_code=429)
+    except accounts.TooManyAttempts as too_many:
+        return Template("recovery.html", context={"error": f"Trop d'essais. {too_many.french}"}, status_code=429)
     account = await accounts.use_recovery_code(db, code=text(data, "recovery_code", limit=40))
     if account is None:
         await accounts.record_failure(db, key=key, limit=settings.activation_max_attempts, lock=lock)

@@ -24,6 +24,7 @@ from ..log_queries import KINDS, PERIODS, LogFilters
 from ..models import AccessEvent, Dossier, utcnow
 from ..reading import manage_dossier
 from ..templating import PARIS
+from .forms import MAX_INT, parse_int
 
 PAGE_SIZE = 30
 CSV_COLUMNS = ["numéro", "date", "qui", "profession", "RPPS", "pour le compte de", "action", "document", "droit",
@@ -36,8 +37,8 @@ def log_url(dossier_id: str, suffix: str = "") -> str:
 
 def seen_from_header(request: Request) -> int | None:
     """What the page that asks for a fragment had seen (its own header): it only decides "Nouveau"."""
-    value = request.headers.get("x-log-seen", "")
-    return int(value) if value.isdigit() else None
+    value = parse_int(request.headers.get("x-log-seen"), default=-1)
+    return value if value >= 0 else None
 
 
 async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Dossier, Viewer, str]:
@@ -85,6 +86,8 @@ def filters_from(professionnel: str | None, kind: str | None, periode: str | Non
 
 
 Kind = Annotated[str | None, Parameter(query="type")]
+# An event's sequence number: anything else is a 400, never a number the database cannot hold.
+Before = Annotated[int | None, Parameter(ge=1, le=MAX_INT)]
 
 
 @get("/historique", guards=[logged_in])
@@ -97,9 +100,9 @@ async def my_log(request: Request, db: AsyncSession) -> Response:
 
 @get("/dossiers/{dossier_id:str}/historique", guards=[logged_in])
 async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
-                   kind: Kind = None, periode: str | None = None, avant: int | None = None) -> Template:
+                   kind: Kind = None, periode: str | None = None, avant: Before = None) -> Template:
     filters = filters_from(professionnel, kind, periode)
-    before = avant if avant and avant > 0 else None
+    before = avant
     target = request.htmx.target if request.htmx else None
     fragment = target == "log-results" or bool(target and target.startswith("more-"))
     context = await log_context(request, db, dossier_id, filters=filters, before=before,

@@ -21,7 +21,7 @@ from ..guards import logged_in
 from ..journal import Viewer
 from ..models import utcnow
 from ..reading import manage_dossier
-from .forms import Form, text
+from .forms import Form, parse_int, text
 
 
 async def patient_or_caregiver(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
@@ -65,8 +65,7 @@ async def unsubscribe(request: Request, db: AsyncSession) -> Response:
 @post("/dossiers/{dossier_id:str}/notifications/vu", guards=[logged_in], status_code=200)
 async def seen(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: Form) -> Response:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    up_to = text(data, "jusqua", limit=12)
-    await notify.mark_seen(db, dossier=dossier, up_to=int(up_to) if up_to.isdigit() else 0)
+    await notify.mark_seen(db, dossier=dossier, up_to=parse_int(text(data, "jusqua", limit=20)))
     if request.htmx and request.htmx.target == "notification-banner":
         viewer = Viewer(request.user.account.id, is_patient=actor.kind == "patient")
         banner = await notify.unseen(db, dossier=dossier, viewer=viewer, now=utcnow())  # any newer one stays

@@ -15,7 +15,7 @@ from ..identifiers import is_valid_ins
 from ..models import Professional
 from ..professionals import dossier_for_identity, my_patients
 from ..reading import professional_actor
-from .auth import start_enrolment
+from .auth import client_address, start_enrolment
 from .forms import Form, parse_date, text
 
 SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account and per client address
@@ -53,9 +53,10 @@ async def share_code_form(c: str | None = None) -> Template:
     return Template("pro_code.html", context={"code": (c or "")[:20]})
 
 
-def share_code_keys(request: Request) -> tuple[str, str]:
-    client = request.client.host if request.client else "unknown"
-    return f"share-code-account:{request.user.account.id}", f"share-code-client:{client}"
+def attempt_keys(request: Request, what: str) -> tuple[str, str]:
+    """Attempts are counted per account *and* per client address: many accounts on one address, or one
+    account on many addresses, are both stopped."""
+    return f"{what}-account:{request.user.account.id}", f"{what}-client:{client_address(request)}"
 
 
 @post("/pro/code", guards=[professional_only], status_code=200)
@@ -66,10 +67,10 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
         return Template("pro_code.html", context={"code": code, "error": error}, status_code=status)
 
     try:
-        for key in share_code_keys(request):
+        for key in attempt_keys(request, "share-code"):
             await accounts.check_throttle(db, key=key)
-    except accounts.TooManyAttempts:
-        return again(f"Trop de codes incorrects. Réessayez dans {PAUSE.seconds // 60} minutes.", 429)
+    except accounts.TooManyAttempts as too_many:
+        return again(f"Trop de codes incorrects. {too_many.french}", 429)
     if not code:
         return again("Saisissez le code de partage que votre patient vous montre.")
     account = request.user.account
@@ -78,7 +79,7 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
         grant = await rights.redeem_share_code(db, code=code, professional=professional,
                                                actor=await professional_actor(db, account))
     except rights.ShareCodeRefused as refused:
-        for key in share_code_keys(request):
+        for key in attempt_keys(request, "share-code"):
             await accounts.record_failure(db, key=key, limit=SHARE_CODE_TRIES, lock=PAUSE)
         return again(str(refused))
     return Redirect(f"/dossiers/{grant.dossier_id}", status_code=303)
@@ -99,11 +100,12 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
         return Template("pro_emergency.html", context={"form": form, "error": error}, status_code=status)
 
     account = request.user.account
-    key = f"emergency-account:{account.id}"
+    keys = attempt_keys(request, "emergency")
     try:
-        await accounts.check_throttle(db, key=key)
-    except accounts.TooManyAttempts:
-        return again(f"Trop de demandes refusées. Réessayez dans {PAUSE.seconds // 60} minutes.", 429)
+        for key in keys:
+            await accounts.check_throttle(db, key=key)
+    except accounts.TooManyAttempts as too_many:
+        return again(f"Trop de demandes refusées. {too_many.french}", 429)
     if not is_valid_ins(form["ins"]):
         return again("Ce matricule INS n'est pas valide : vérifiez les 15 caractères.")
     if birth_date is None:
@@ -117,7 +119,9 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
     except InvalidInput as invalid:
         return again(str(invalid))
     except rights.EmergencyRefused as refused:
-        await accounts.record_failure(db, key=key, limit=EMERGENCY_TRIES, lock=PAUSE)
+        # One address may be a whole hospital's: it gets more tries than one account.
+        for key, limit in zip(keys, (EMERGENCY_TRIES, 3 * EMERGENCY_TRIES), strict=True):
+            await accounts.record_failure(db, key=key, limit=limit, lock=PAUSE)
         return again(str(refused), 403)
     return Redirect(f"/dossiers/{access.dossier_id}", status_code=303)
 

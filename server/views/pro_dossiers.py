@@ -11,9 +11,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts
 from ..dossiers import InvalidInput
 from ..guards import professional_only
-from ..professionals import Identity, open_dossier_in_person, paris_today
+from ..professionals import AlreadyOpen, Identity, open_dossier_in_person, paris_today
 from .forms import Form, parse_date, text
+from .pro import PAUSE, attempt_keys
 
+IN_PERSON_TRIES = 5  # refusals for an INS that has a dossier, per account and per address, before a pause
 SESSION_KEY = "opened_dossier"  # the code to print, kept server-side until its page is shown once
 
 
@@ -28,11 +30,25 @@ async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Resp
     form["consent"] = text(data, "consent") == "oui"
     identity = Identity(ins=form["ins"], given_name=form["given_name"], family_name=form["family_name"],
                         birth_date=parse_date(form["birth_date"]), sex=form["sex"], consent=form["consent"])
+    keys = attempt_keys(request, "in-person")
+
+    def again(error: str, status: int = 400) -> Template:
+        return Template("pro_new_dossier.html", context={"form": form, "error": error}, status_code=status)
+
     try:
+        for key in keys:
+            await accounts.check_throttle(db, key=key)
         opened = await open_dossier_in_person(db, account=request.user.account, identity=identity,
                                               today=paris_today())
+    except accounts.TooManyAttempts as too_many:
+        return again(f"Trop de demandes refusées. {too_many.french}", 429)
+    except AlreadyOpen as refused:
+        # Each refusal says an INS has a dossier: counted, so no one can list them.
+        for key in keys:
+            await accounts.record_failure(db, key=key, limit=IN_PERSON_TRIES, lock=PAUSE)
+        return again(str(refused))
     except InvalidInput as invalid:
-        return Template("pro_new_dossier.html", context={"form": form, "error": str(invalid)}, status_code=400)
+        return again(str(invalid))
     current = request.user
     session_data = current.data
     session_data[SESSION_KEY] = {

@@ -14,7 +14,7 @@ from .. import accounts, journal, log_queries, notify
 from ..guards import logged_in
 from ..models import CATEGORIES, Document, utcnow
 from ..reading import author_labels, emergencies_to_review, open_dossier
-from .forms import Form, text
+from .forms import MAX_INT, Form, text
 
 MAX_SAVED_SEARCHES = 20
 
@@ -42,7 +42,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         action="search" if searching else "read_timeline", detail=detail,
     )
     found = [d for d in view.documents if matches(d, category=category, query=query)]
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_INT)  # a page number out of range shows the nearest page, not an error
     size = request.app.state.settings.page_size
     start = (page - 1) * size
     documents = found[start : start + size]

@@ -1,0 +1,96 @@
+"""CSRF: every form and JSON call carries a token bound to this browser *and* to its session.
+
+Litestar's own CSRF middleware is a double-submit cookie: the token is the cookie's value, so a
+cookie-and-token pair obtained anywhere works in any session it is planted in. Here the cookie
+holds a random secret that never leaves as a token; the token is an HMAC of that secret and of
+the session the request runs in (OWASP CSRF cheat sheet, "signed double-submit cookie" bound to
+the session). A session that rotates (login, activation) makes earlier pages' tokens stale,
+which is what we want: a page from before the login cannot post after it.
+
+Unsafe requests with a form body have it parsed here, once (Litestar keeps it for the handler):
+a body that cannot be parsed (a non-UTF-8 text part, a broken multipart) is a French 400 here,
+before any handler or login check runs, never an exception from deep in the stack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from litestar import Request
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import PermissionDeniedException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
+
+from .config import Settings
+from .errors import Refused
+from .session_middleware import cookie_value
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SECRET_FORMAT = re.compile(r"[0-9a-f]{64}")
+HEADER = "x-csrftoken"
+FIELD = "_csrf_token"
+
+
+def cookie_name(settings: Settings) -> str:
+    # "__Host-": this exact host, over HTTPS only, so no sibling domain can plant it (RFC 6265bis 4.1.3.2).
+    return "__Host-csrftoken" if settings.secure_cookies else "csrftoken"
+
+
+def expected_token(settings: Settings, *, browser_secret: str, session_token: str | None) -> str:
+    binding = hashlib.sha256((session_token or "").encode()).hexdigest()
+    return hmac.new(settings.secret.encode(), f"csrf|{browser_secret}|{binding}".encode(), hashlib.sha256).hexdigest()
+
+
+class CSRFMiddleware(ASGIMiddleware):
+    """Runs after SessionMiddleware, which puts the session token in `scope["auth"]`."""
+
+    exclude_path_pattern = ("^/static/", "^/icons/")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        settings: Settings = scope["litestar_app"].state.settings
+        name = cookie_name(settings)
+        browser_secret = cookie_value(scope, name) or ""
+        fresh = SECRET_FORMAT.fullmatch(browser_secret) is None
+        if fresh:
+            browser_secret = secrets.token_hex(32)
+        token = expected_token(settings, browser_secret=browser_secret, session_token=scope.get("auth"))
+        ScopeState.from_scope(scope).csrf_token = token  # what templates' csrf_input and csrf_token() give
+
+        if scope["method"] not in SAFE_METHODS:
+            request: Request = Request(scope, receive)
+            sent = await self._sent_token(request)
+            if fresh or not sent or not hmac.compare_digest(sent.encode(), token.encode()):
+                raise PermissionDeniedException("CSRF token verification failed")
+        if fresh:
+            send = self._setting_cookie(send, Cookie(
+                key=name, value=browser_secret, path="/", secure=settings.secure_cookies, httponly=True,
+                samesite="strict",
+            ))
+        await next_app(scope, receive, send)
+
+    @staticmethod
+    async def _sent_token(request: Request) -> str:
+        header = request.headers.get(HEADER)
+        content_type, _ = request.content_type
+        if content_type in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
+            try:
+                form = await request.form()  # kept in the scope: the handler does not parse it again
+            except Exception as exc:  # noqa: BLE001 - every way a body can be malformed is the sender's error
+                raise Refused(400, "Le formulaire envoyé est illisible : rechargez la page et recommencez.") from exc
+            header = header or form.get(FIELD)
+        return header if isinstance(header, str) and len(header) <= 128 else ""
+
+    @staticmethod
+    def _setting_cookie(send: Send, cookie: Cookie) -> Send:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableScopeHeaders.from_message(message).add("set-cookie", cookie.to_header(header=""))
+            await send(message)
+
+        return wrapped

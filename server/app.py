@@ -25,7 +25,7 @@ from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
 from .errors import exception_handlers
 from .session_middleware import SessionMiddleware
-from .storage import DiskStorage
+from .files.store import DiskStorage
 from .templating import configure_templates
 from .views import (
     access,

@@ -84,7 +84,7 @@ def demo(reset: bool) -> None:
     import shutil
 
     from .demo import load_demo
-    from .storage import DiskStorage
+    from .files.store import DiskStorage
 
     settings = _settings()
     if settings.env == "production":

@@ -22,7 +22,7 @@ import secrets
 from litestar import Request
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
@@ -81,6 +81,8 @@ class CSRFMiddleware(ASGIMiddleware):
         if content_type in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
             try:
                 form = await request.form()  # kept in the scope: the handler does not parse it again
+            except HTTPException:  # too large (413), no boundary (400): already an answer
+                raise
             except Exception as exc:  # noqa: BLE001 - every way a body can be malformed is the sender's error
                 raise Refused(400, "Le formulaire envoyé est illisible : rechargez la page et recommencez.") from exc
             header = header or form.get(FIELD)

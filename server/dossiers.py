@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .db import begin_write
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional
-from .storage import Storage
+from .files.store import Storage
 from .text_input import clean, readable_length
 
 PROFESSIONS = {

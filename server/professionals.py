@@ -28,8 +28,8 @@ from .models import (
 )
 from .reading import dossier_facts, professional_standing, standing_from_rows
 from .sharing import fold
-from .rendering import pdf_page_count
-from .storage import Storage
+from .files.rendering import pdf_page_count
+from .files.store import Storage
 from .templating import PARIS
 from .text_input import readable_length
 

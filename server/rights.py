@@ -24,7 +24,7 @@ from .models import (
     ShareCode,
     utcnow,
 )
-from .storage import Storage
+from .files.store import Storage
 from .text_input import clean, readable_length
 
 DURATIONS = {"1m": ("1 mois", 30), "3m": ("3 mois", 91), "1a": ("1 an", 365), "sans": ("sans date de fin", None)}

@@ -13,7 +13,7 @@ from server.demo import load_demo, render
 from server.demo.episodes import history
 from server.identifiers import is_valid_ins, is_valid_rpps
 from server.models import CATEGORIES, Account, ActivationCode, Delegation, Document, Dossier, Patient, Professional
-from server.storage import DiskStorage
+from server.files.store import DiskStorage
 
 TODAY = date(2026, 3, 20)
 

@@ -26,7 +26,7 @@ from .notes import other_patient_documents
 from ..dossiers import add_document, create_patient, create_professional
 from ..identifiers import ins_key, rpps_with_key
 from ..models import Account, Delegation, Dossier, Patient, Professional, clock_at
-from ..storage import Storage
+from ..files.store import Storage
 
 ISSUED_BY = "CPAM du Rhône (démo)"
 # NIR: sex, year and month of birth, department and commune of birth (INSEE), birth order number.

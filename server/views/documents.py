@@ -14,8 +14,8 @@ from ..access import Right
 from ..guards import logged_in
 from ..models import Document
 from ..reading import author_labels, open_document
-from ..rendering import pdf_page_count, pdf_page_png
-from ..storage import IntegrityError
+from ..files.rendering import pdf_page_count, pdf_page_png
+from ..files.store import IntegrityError
 
 INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
 

@@ -21,7 +21,7 @@ from server.identifiers import rpps_with_key
 from server.models import Dossier, Grant, Patient, Professional
 from server.reading import manage_dossier
 from server.rights import grant_access, revoke_grant
-from server.storage import DiskStorage
+from server.files.store import DiskStorage
 from tests.conftest import make_ins
 
 # (event date, category, title, kind): newest first, as the timeline shows them. With the

@@ -19,7 +19,7 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import webpush
+from . import housekeeping, webpush
 from .config import Settings, load_settings
 from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
@@ -159,7 +159,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="never",  # on_error logs every 500 with its traceback; 4xx are not errors
             loggers={"carnet": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}},
         ),
-        on_shutdown=[pusher.drain, dispose_engine],
+        on_startup=[housekeeping.start],
+        on_shutdown=[housekeeping.stop, pusher.drain, dispose_engine],
         debug=False,
     )
     return app

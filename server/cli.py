@@ -198,6 +198,46 @@ def professional_code(rpps, issued_by) -> None:
 
 
 @main.group()
+def files() -> None:
+    """The document store."""
+
+
+@files.command("check")
+@click.option("--repair", is_flag=True, help="Remove files no live document holds, and interrupted writes.")
+def files_check(repair: bool) -> None:
+    """Check the store against the database: missing, damaged and unreferenced files; exit 1 if any is missing or damaged."""
+    from .files.check import check_store, repair_store
+    from .files.store import DiskStorage
+
+    settings = _settings()
+    storage = DiskStorage(settings.data_dir / "files")
+
+    async def work(session):
+        report = await check_store(session, storage)
+        if repair:
+            await repair_store(session, storage, report)
+        return report
+
+    report = asyncio.run(_with_db(settings, work))
+    click.echo(f"{report.files} fichier(s) examiné(s).")
+    for label, key in report.missing:
+        click.echo(f"Manquant : {key} ({label}) — à restaurer depuis une sauvegarde")
+    for key in report.damaged:
+        click.echo(f"Endommagé : {key} (son contenu ne correspond plus à son empreinte SHA-256)")
+    for stray in report.strays:
+        click.echo(f"Inattendu : {stray.path} (laissé en place)")
+    unreferenced = len(report.unreferenced) + len(report.temporary)
+    if repair:
+        click.echo(f"{report.removed} fichier(s) inutile(s) supprimé(s).")
+    elif unreferenced:
+        click.echo(f"{unreferenced} fichier(s) inutile(s) (documents supprimés, écritures interrompues) : "
+                   "carnet files check --repair les supprime.")
+    if not report.healthy:
+        raise SystemExit(1)
+    click.echo("Chaque document a ses fichiers, intacts.")
+
+
+@main.group()
 def audit() -> None:
     """The access log."""
 

@@ -63,9 +63,8 @@ class CSRFMiddleware(ASGIMiddleware):
         ScopeState.from_scope(scope).csrf_token = token  # what templates' csrf_input and csrf_token() give
 
         if scope["method"] not in SAFE_METHODS:
-            request: Request = Request(scope, receive)
-            sent = await self._sent_token(request)
-            if fresh or not sent or not hmac.compare_digest(sent.encode(), token.encode()):
+            sent = await self._sent_tokens(Request(scope, receive))
+            if fresh or not any(hmac.compare_digest(s.encode(), token.encode()) for s in sent):
                 raise PermissionDeniedException("CSRF token verification failed")
         if fresh:
             send = self._setting_cookie(send, Cookie(
@@ -75,8 +74,9 @@ class CSRFMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send)
 
     @staticmethod
-    async def _sent_token(request: Request) -> str:
-        header = request.headers.get(HEADER)
+    async def _sent_tokens(request: Request) -> list[str]:
+        """The header's token and the form's (a form rendered after a login carries the new session's)."""
+        sent = [request.headers.get(HEADER)]
         content_type, _ = request.content_type
         if content_type in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
             try:
@@ -85,8 +85,8 @@ class CSRFMiddleware(ASGIMiddleware):
                 raise
             except Exception as exc:  # noqa: BLE001 - every way a body can be malformed is the sender's error
                 raise Refused(400, "Le formulaire envoyé est illisible : rechargez la page et recommencez.") from exc
-            header = header or form.get(FIELD)
-        return header if isinstance(header, str) and len(header) <= 128 else ""
+            sent.append(form.get(FIELD))
+        return [s for s in sent if isinstance(s, str) and 0 < len(s) <= 128]
 
     @staticmethod
     def _setting_cookie(send: Send, cookie: Cookie) -> Send:

@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .db import begin_write
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional
+from .files import blobs
+from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
 from .text_input import clean, readable_length
 
@@ -88,11 +90,17 @@ async def add_document(
     filename: str,
     mime_type: str,
     data: bytes,
+    pages: list[PageImage] | None = None,
     author: Professional | None = None,
     source: str = "",
     added_by: Account | None = None,
     commit: bool = True,
 ) -> Document:
+    """File a document, its bytes and its page images (if already rendered), in the caller's write transaction.
+
+    The files are written under their keys' locks (files/blobs.py), so no deletion of a document
+    with the same bytes can erase them before this one commits.
+    """
     title = clean(title)
     if not readable_length(title) or len(title) > 200:
         raise InvalidInput("Le titre doit faire entre 1 et 200 caractères.")
@@ -102,7 +110,8 @@ async def add_document(
         raise InvalidInput("Seuls les fichiers PDF, PNG, JPEG et texte sont acceptés.")
     if not data or len(data) > MAX_DOCUMENT_BYTES:
         raise InvalidInput("Le fichier doit faire entre 1 octet et 20 Mo.")
-    key, digest = storage.put(data)
+    pages = pages or []
+    [(key, digest), *page_files] = await blobs.store(session, storage, [data, *(p.png for p in pages)])
     document = Document(
         dossier_id=dossier.id,
         title=title,
@@ -115,9 +124,13 @@ async def add_document(
         mime_type=mime_type,
         size=len(data),
         sha256=digest,
+        page_count=len(pages) if pages else (None if mime_type == "application/pdf" else 0),
         added_by_account_id=added_by.id if added_by else None,
     )
     session.add(document)
+    if pages:
+        await session.flush()  # the document row first: its pages point to it
+        session.add_all(page_rows_for(document, pages, page_files))
     if commit:
         await session.commit()
     return document

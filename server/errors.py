@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from .audit import ChainBusy
+from .files.store import StorageUnavailable
 
 log = logging.getLogger("carnet.errors")
 
@@ -77,6 +78,15 @@ def on_chain_busy(request: Request, _exc: Exception) -> Response:
     return error_response(request, 503, "Le dossier est très sollicité en ce moment. Réessayez dans quelques secondes.")
 
 
+def on_storage_unavailable(request: Request, exc: Exception) -> Response:
+    # The reason (disk full, read-only…) is for the operator; no path, name or title is in it.
+    log.error("document store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    if request.method in ("GET", "HEAD"):
+        return error_response(request, 503, "Ce document ne peut pas être lu pour le moment. Réessayez dans quelques minutes.")
+    return error_response(request, 503, "Le stockage des documents est momentanément indisponible : rien n'a été "
+                                        "enregistré. Réessayez dans quelques minutes.")
+
+
 def on_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
@@ -84,6 +94,7 @@ def on_error(request: Request, exc: Exception) -> Response:
 
 exception_handlers = {
     ChainBusy: on_chain_busy,
+    StorageUnavailable: on_storage_unavailable,
     NotAuthorizedException: on_not_authorized,
     NotFoundException: on_not_found,
     PermissionDeniedException: on_csrf,

@@ -183,6 +183,8 @@ class Document(SQLModel, table=True):
     mime_type: str = Field(max_length=100)
     size: int
     sha256: str = Field(max_length=64)
+    # PDF page images stored (files/pages.py): None not made yet, 0 none (not a PDF, or one that cannot be shown).
+    page_count: int | None = None
     hidden: bool = False
     deleted_at: datetime | None = None
     added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
@@ -190,7 +192,7 @@ class Document(SQLModel, table=True):
 
 
 class DocumentPage(SQLModel, table=True):
-    """One page of a PDF document as an image, made once when the document is added (rendering.py):
+    """One page of a PDF document as an image, made once when the document is added (files/pages.py):
     reading a page costs a file read, never a render."""
 
     __table_args__ = (UniqueConstraint("document_id", "number"),)

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import delete, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from webauthn import (
@@ -39,13 +40,32 @@ from .templating import date_fr
 from .text_input import clean, readable_length
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
+# Challenges waiting per client address: anyone may ask for one (the login page does, twice), but
+# no one may fill the table. Generous, because one address may be a whole hospital's.
+MAX_WAITING_PER_CLIENT = 60
 
 
 class PasskeyRefused(Exception):
     """A ceremony failed; the message is French and safe to show."""
 
 
-async def _store_challenge(session: AsyncSession, *, challenge: bytes, purpose: str, account: Account | None) -> str:
+class TooManyChallenges(Exception):
+    """This client has too many ceremonies under way."""
+
+
+async def _store_challenge(session: AsyncSession, *, challenge: bytes, purpose: str, account: Account | None,
+                           client: str) -> str:
+    client_hash = hash_secret(f"client:{client}")
+    now = utcnow()
+    await begin_write(session)
+    # This client's expired challenges go now; everyone's go with housekeeping.purge_expired.
+    await session.exec(delete(PasskeyChallenge).where(  # type: ignore[call-overload]
+        PasskeyChallenge.client == client_hash, PasskeyChallenge.expires_at <= now))
+    waiting = (await session.exec(select(func.count()).select_from(PasskeyChallenge).where(
+        PasskeyChallenge.client == client_hash))).one()
+    if waiting >= MAX_WAITING_PER_CLIENT:
+        await session.commit()
+        raise TooManyChallenges()
     token = secrets.token_urlsafe(32)
     session.add(
         PasskeyChallenge(
@@ -53,7 +73,8 @@ async def _store_challenge(session: AsyncSession, *, challenge: bytes, purpose: 
             challenge=challenge,
             purpose=purpose,
             account_id=account.id if account else None,
-            expires_at=utcnow() + CHALLENGE_LIFETIME,
+            client=client_hash,
+            expires_at=now + CHALLENGE_LIFETIME,
         )
     )
     await session.commit()
@@ -80,7 +101,7 @@ async def account_passkeys(session: AsyncSession, *, account: Account) -> list[P
     return list(result.all())
 
 
-async def begin_registration(session: AsyncSession, settings: Settings, *, account: Account) -> tuple[str, str]:
+async def begin_registration(session: AsyncSession, settings: Settings, *, account: Account, client: str) -> tuple[str, str]:
     """Return (challenge token, options JSON) for navigator.credentials.create()."""
     existing = await account_passkeys(session, account=account)
     options = generate_registration_options(
@@ -98,7 +119,8 @@ async def begin_registration(session: AsyncSession, settings: Settings, *, accou
         exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id)) for p in existing],
         timeout=CHALLENGE_LIFETIME.seconds * 1000,
     )
-    token = await _store_challenge(session, challenge=options.challenge, purpose="register", account=account)
+    token = await _store_challenge(session, challenge=options.challenge, purpose="register", account=account,
+                                   client=client)
     return token, options_to_json(options)
 
 
@@ -174,14 +196,14 @@ def clean_passkey_name(name: str) -> str:
     return name if readable_length(name) else "Clé d'accès"
 
 
-async def begin_login(session: AsyncSession, settings: Settings) -> tuple[str, str]:
+async def begin_login(session: AsyncSession, settings: Settings, *, client: str) -> tuple[str, str]:
     """Options for a username-less login: no allowCredentials, the passkey says who."""
     options = generate_authentication_options(
         rp_id=settings.rp_id,
         user_verification=UserVerificationRequirement.REQUIRED,
         timeout=CHALLENGE_LIFETIME.seconds * 1000,
     )
-    token = await _store_challenge(session, challenge=options.challenge, purpose="login", account=None)
+    token = await _store_challenge(session, challenge=options.challenge, purpose="login", account=None, client=client)
     return token, options_to_json(options)
 
 

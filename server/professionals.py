@@ -28,7 +28,7 @@ from .models import (
 )
 from .reading import dossier_facts, professional_standing, standing_from_rows
 from .sharing import fold
-from .files.rendering import pdf_page_count
+from .files.pages import PageImage, Unrenderable, render_pdf
 from .files.store import Storage
 from .templating import PARIS
 from .text_input import readable_length
@@ -133,16 +133,22 @@ def sniff_type(data: bytes) -> str | None:
     return next((mime for magic, mime in MAGIC.items() if data.startswith(magic)), None)
 
 
-def _readable(mime: str, data: bytes) -> bool:
-    """The file opens as what its first bytes say, so the document page can show it."""
+MAX_IMAGE_PIXELS = 40_000_000  # a phone decodes every pixel of an image it shows: 40 MP is ~160 MB already
+
+
+def check_image(mime: str, data: bytes) -> None:
+    """The image opens as what its first bytes say, and a phone can decode it (no decompression bomb)."""
     try:
-        if mime == "application/pdf":
-            return pdf_page_count(data) > 0
         with Image.open(io.BytesIO(data)) as image:
+            size, real = image.size, Image.MIME.get(image.format or "")
             image.verify()  # reads the structure, does not decode the pixels
-            return Image.MIME.get(image.format or "") == mime
-    except Exception:  # noqa: BLE001 - PDFium and Pillow raise many kinds; all mean "not readable"
-        return False
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds (and warns of bombs); all mean "not readable"
+        raise InvalidInput("Ce fichier est endommagé ou illisible.") from None
+    if real != mime:
+        raise InvalidInput("Ce fichier est endommagé ou illisible.")
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise InvalidInput("Cette image est trop grande pour être affichée (plus de 40 millions de pixels) : "
+                           "réduisez-la et réessayez.")
 
 
 def clean_filename(name: str, mime: str) -> str:
@@ -154,8 +160,9 @@ def clean_filename(name: str, mime: str) -> str:
     return base[-200:]
 
 
-async def check_upload(upload: Upload, *, today: date) -> str:
-    """Every refusal an upload can earn, before anything is written; returns the real MIME type."""
+async def check_upload(upload: Upload, *, today: date) -> tuple[str, list[PageImage]]:
+    """Every refusal an upload can earn, before anything is written; returns the real MIME type and,
+    for a PDF, its page images (a PDF that cannot be shown within the renderer's limits is refused)."""
     if not readable_length(upload.title) or len(upload.title) > 200:
         raise InvalidInput("Donnez un titre au document (200 caractères au plus).")
     if upload.category not in PRO_CATEGORIES:
@@ -173,9 +180,13 @@ async def check_upload(upload: Upload, *, today: date) -> str:
     mime = sniff_type(upload.data)
     if mime is None:
         raise InvalidInput("Seuls les fichiers PDF, PNG et JPEG sont acceptés.")
-    if not await to_thread.run_sync(_readable, mime, upload.data):
-        raise InvalidInput("Ce fichier est endommagé ou illisible.")
-    return mime
+    if mime != "application/pdf":
+        await to_thread.run_sync(check_image, mime, upload.data)
+        return mime, []
+    try:
+        return mime, await render_pdf(upload.data)
+    except Unrenderable as refused:
+        raise InvalidInput(str(refused)) from None
 
 
 async def write_right(session: AsyncSession, *, account: Account, dossier_id: str) -> tuple[Dossier, Right]:
@@ -201,8 +212,11 @@ async def add_professional_document(
     """File a document in a dossier as its author; the document and its access event commit together.
 
     Everything is checked before the file is stored, so a refusal leaves neither a file nor a row.
+    The right is checked first too: no one makes the server render a PDF for a dossier they cannot write to.
     """
-    mime = await check_upload(upload, today=today)
+    await write_right(session, account=account, dossier_id=dossier_id)
+    await session.commit()
+    mime, pages = await check_upload(upload, today=today)
     await audit.begin_chained(session)
     dossier, right = await write_right(session, account=account, dossier_id=dossier_id)
     professional = await session.get(Professional, account.professional_id)
@@ -210,7 +224,7 @@ async def add_professional_document(
         document = await add_document(
             session, storage, dossier=dossier, title=upload.title, category=upload.category,
             event_date=upload.event_date, filename=clean_filename(upload.filename, mime), mime_type=mime,
-            data=upload.data, author=professional, added_by=account, commit=False,
+            data=upload.data, pages=pages, author=professional, added_by=account, commit=False,
         )
         await audit.append(session, dossier_id=dossier.id, action="add_document",
                            actor=audit.Actor.professional(account, professional), right=right.value, document=document)

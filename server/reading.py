@@ -100,6 +100,17 @@ async def _refuse(session: AsyncSession) -> NoReturn:
     raise NotFoundException()
 
 
+# A dossier that exists nowhere: a refusal for a missing id asks the same questions about it as a
+# refusal for somebody else's dossier asks about that one, so the time an answer takes does not
+# tell "missing" from "not yours" (measured: 3.3 ms vs 5.1 ms before, in 79 of 80 pairs).
+PHANTOM = Dossier(id="0" * 32, patient_id="0" * 32)
+
+
+async def _refuse_as_if_found(session: AsyncSession, *, account: Account, now: datetime) -> NoReturn:
+    await standing_of(session, account=account, dossier=PHANTOM, now=now)
+    await _refuse(session)
+
+
 async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right, action: str,
                     document: Document | None = None, detail: str = "", once_within: timedelta | None = None) -> None:
     """A professional's read is in the log, committed, before any content leaves the server."""
@@ -151,7 +162,7 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     now = utcnow()
     dossier = await session.get(Dossier, dossier_id, populate_existing=True)
     if dossier is None:
-        await _refuse(session)
+        await _refuse_as_if_found(session, account=account, now=now)
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
     right = dossier_right(standing, dossier_facts(dossier), now)
     if right is None:
@@ -169,9 +180,9 @@ async def open_document(session: AsyncSession, *, account: Account, document_id:
         await audit.begin_chained(session)
     now = utcnow()
     document = await session.get(Document, document_id, populate_existing=True)
-    dossier = await session.get(Dossier, document.dossier_id, populate_existing=True) if document else None
+    dossier = await session.get(Dossier, document.dossier_id if document else PHANTOM.id, populate_existing=True)
     if document is None or dossier is None:
-        await _refuse(session)
+        await _refuse_as_if_found(session, account=account, now=now)
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
     right = document_right(standing, dossier_facts(dossier), document_facts(document), now)
     if right is None:
@@ -205,10 +216,8 @@ def manager_actor(account: Account, patient: Patient, standing: Standing) -> aud
 async def manage_dossier(session: AsyncSession, *, account: Account, dossier_id: str) -> tuple[Dossier, audit.Actor]:
     """A dossier this account may manage (its patient or an active caregiver) and who acts; 404 otherwise."""
     dossier = await session.get(Dossier, dossier_id, populate_existing=True)
-    if dossier is None:
-        raise NotFoundException()
-    standing = await standing_of(session, account=account, dossier=dossier, now=utcnow())
-    if not (standing.is_patient or standing.is_caregiver):
+    standing = await standing_of(session, account=account, dossier=dossier or PHANTOM, now=utcnow())
+    if dossier is None or not (standing.is_patient or standing.is_caregiver):
         raise NotFoundException()
     patient = await session.get(Patient, dossier.patient_id)
     assert patient is not None
@@ -218,9 +227,8 @@ async def manage_dossier(session: AsyncSession, *, account: Account, dossier_id:
 async def manage_document(session: AsyncSession, *, account: Account, document_id: str) -> tuple[Document, Dossier, audit.Actor]:
     """A document of a dossier this account manages; 404 for a deleted, missing or foreign one alike."""
     document = await session.get(Document, document_id, populate_existing=True)
-    if document is None or document.deleted_at is not None:
-        raise NotFoundException()
-    dossier, actor = await manage_dossier(session, account=account, dossier_id=document.dossier_id)
+    live = document is not None and document.deleted_at is None
+    dossier, actor = await manage_dossier(session, account=account, dossier_id=document.dossier_id if live else PHANTOM.id)
     return document, dossier, actor
 
 

@@ -24,6 +24,7 @@ from .models import (
     ShareCode,
     utcnow,
 )
+from .files import blobs
 from .files.store import Storage
 from .text_input import clean, readable_length
 
@@ -186,21 +187,19 @@ async def set_hidden(session: AsyncSession, *, document: Document, hidden: bool,
 async def delete_document(
     session: AsyncSession, *, document: Document, actor: audit.Actor, storage: Storage | None = None
 ) -> None:
-    """Gone for everyone: the row is marked deleted (the log keeps that it existed) and,
-    once committed, the file's bytes are erased unless another live document holds them."""
+    """Gone for everyone: the row is marked deleted (the log keeps that it existed) and, once that
+    has committed, its file and page images are erased unless another live document holds them
+    (files/blobs.py: under the keys' locks, so an upload of the same bytes cannot lose its file)."""
     await audit.begin_chained(session)
     document = await session.get(Document, document.id, populate_existing=True)
     if document.deleted_at is None:
         document.deleted_at = utcnow()
         session.add(document)
         await audit.append(session, dossier_id=document.dossier_id, action="delete", actor=actor, document=document)
+    keys = await blobs.document_keys(session, document)
     await _commit(session)
     if storage is not None:
-        still_used = (await session.exec(select(Document.id).where(
-            Document.storage_key == document.storage_key, Document.deleted_at.is_(None)  # type: ignore[union-attr]
-        ))).first()
-        if still_used is None:
-            storage.delete(document.storage_key)
+        await blobs.release(session, storage, keys)
 
 
 async def set_emergency_opt_out(session: AsyncSession, *, dossier: Dossier, opt_out: bool, actor: audit.Actor) -> None:

@@ -1,5 +1,6 @@
 """Helpers for the patient-side tests: professionals, the access log, fresh reads, identical 404s."""
 
+import logging
 import re
 
 from sqlmodel import select
@@ -59,3 +60,14 @@ async def same_404(client, url_foreign: str, url_missing: str, *, data: dict | N
         foreign, missing = await post_form(client, url_foreign, data), await post_form(client, url_missing, data)
     assert foreign.status_code == missing.status_code == 404
     assert foreign.text == missing.text
+
+
+class Records(logging.Handler):
+    """The messages a logger wrote while this handler was attached."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())

@@ -23,7 +23,7 @@ from server.audit import Actor
 from server.config import Settings, SettingsError, load_settings
 from server.models import AccessEvent, Account, Delegation, Dossier, Notification, PushSubscription
 from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, get_csrf, post_form, post_json, set_cookie
-from tests.patient_helpers import events, professional
+from tests.patient_helpers import Records, events, professional
 from tests.push_service import Device, PushService, b64url, unb64url, vapid_claims
 
 READ = {"title": "Carnet", "body": "Un professionnel a consulté votre dossier.", "url": "/historique"}
@@ -348,15 +348,6 @@ def closed_port_endpoint() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/push/nobody-listens"
-
-
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
 
 
 async def test_a_failing_push_service_never_breaks_the_professionals_read(client, db, app, scene, push_service):

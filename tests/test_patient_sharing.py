@@ -34,7 +34,7 @@ async def test_a_share_code_shows_its_code_and_qr_then_who_used_it(client, db, p
     assert 'hx-trigger="every 3s"' in page.text
     qr = await client.get(f"{url}/qr.svg")
     assert qr.headers["content-type"].startswith("image/svg+xml")
-    assert qr.content == qr_svg(f"{ORIGIN}/pro/code?c={code}")
+    assert qr.content == qr_svg(f"{ORIGIN}/pro/code#c={code}")  # after "#": never sent to a server or proxy
     assert b"<script" not in qr.content and b"style=" not in qr.content
 
     poll = {"HX-Request": "true", "HX-Target": "share-code-status"}

@@ -77,9 +77,11 @@ async def test_a_granted_professional_adds_a_pdf_and_remains_its_author(client, 
         pro.professional.id, "application/pdf", "séance 3.pdf")
     assert (document.title, document.category, document.event_date) == ("Compte rendu de séance", "compte_rendu", date(2025, 2, 3))
     assert len(events) == 1 and events[0].document_id == document.id and events[0].right == "grant"
-    assert events[0].actor_rpps == pro.rpps and len(files) == 1
+    assert events[0].actor_rpps == pro.rpps and len(files) == 2  # the PDF and the image of its one page
     page = await client.get(f"/documents/{document.id}")
     assert page.status_code == 200 and "Compte rendu de séance" in page.text
+    image = await client.get(f"/documents/{document.id}/pages/1")
+    assert image.headers["content-type"] == "image/png" and image.content.startswith(b"\x89PNG")
 
 
 async def test_a_png_is_accepted_whatever_the_browser_claims(client, db, app, patient):

@@ -25,6 +25,11 @@ def ceremony(token: str, options: str) -> Response:
     return Response(f'{{"ceremony": "{token}", "publicKey": {options}}}', media_type="application/json")
 
 
+def too_many_ceremonies() -> Response:
+    return Response({"error": "Trop de demandes de connexion depuis cette adresse. Réessayez dans quelques minutes."},
+                    status_code=429)
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -40,7 +45,6 @@ async def activation_form() -> Template:
 
 @post("/activer", status_code=200)
 async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
-    settings: Settings = request.app.state.settings
     code, raw_date = text(data, "code", limit=40), text(data, "birth_date", limit=20)
     birth_date = parse_date(raw_date)
 
@@ -84,7 +88,11 @@ async def enrol_page() -> Template:
 
 @post("/cle/options", guards=[enrolling_or_logged_in], status_code=200)
 async def registration_options(request: Request, db: AsyncSession) -> Response:
-    token, options = await passkeys.begin_registration(db, request.app.state.settings, account=request.user.account)
+    try:
+        token, options = await passkeys.begin_registration(db, request.app.state.settings, account=request.user.account,
+                                                           client=client_address(request))
+    except passkeys.TooManyChallenges:
+        return too_many_ceremonies()
     return ceremony(token, options)
 
 
@@ -143,7 +151,10 @@ async def login_page(request: Request) -> Response:
 
 @post("/connexion/options", status_code=200)
 async def login_options(request: Request, db: AsyncSession) -> Response:
-    token, options = await passkeys.begin_login(db, request.app.state.settings)
+    try:
+        token, options = await passkeys.begin_login(db, request.app.state.settings, client=client_address(request))
+    except passkeys.TooManyChallenges:
+        return too_many_ceremonies()
     return ceremony(token, options)
 
 

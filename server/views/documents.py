@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from anyio import to_thread
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
@@ -12,17 +11,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access import Right
 from ..guards import logged_in
-from ..models import Document
 from ..reading import author_labels, open_document
-from ..files.rendering import pdf_page_count, pdf_page_png
+from ..files.pages import pages_of
 from ..files.store import IntegrityError
+from .forms import MAX_INT
 
 INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
 
 
-def read_file(request: Request, document: Document) -> bytes:
+def read_file(request: Request, key: str, sha256: str) -> bytes:
     try:
-        return request.app.state.storage.get(document.storage_key, sha256=document.sha256)
+        return request.app.state.storage.get(key, sha256=sha256)
     except (IntegrityError, FileNotFoundError, KeyError):
         # A damaged or missing file is never served as if it were the document.
         raise NotFoundException() from None
@@ -31,13 +30,15 @@ def read_file(request: Request, document: Document) -> bytes:
 @get("/documents/{document_id:str}", guards=[logged_in])
 async def show(request: Request, db: AsyncSession, document_id: str) -> Template:
     document, dossier, right = await open_document(db, account=request.user.account, document_id=document_id)
-    data = read_file(request, document)
+    text = None
+    if document.mime_type == "text/plain":
+        text = read_file(request, document.storage_key, document.sha256).decode("utf-8", errors="replace")
     context = {
         "document": document,
         "dossier": dossier,
         "author": (await author_labels(db, [document]))[document.id],
-        "pages": range(1, await to_thread.run_sync(pdf_page_count, data) + 1) if document.mime_type == "application/pdf" else [],
-        "text": data.decode("utf-8", errors="replace") if document.mime_type == "text/plain" else None,
+        "pages": await pages_of(db, request.app.state.storage, document=document),
+        "text": text,
         "can_manage": right in (Right.PATIENT, Right.CAREGIVER),  # hide, show again, delete
         "right": right,
     }
@@ -52,7 +53,7 @@ async def download(request: Request, db: AsyncSession, document_id: str) -> Resp
         db, account=request.user.account, document_id=document_id,
         action="read_document" if inline else "download", once=inline,
     )
-    data = read_file(request, document)
+    data = read_file(request, document.storage_key, document.sha256)
     disposition = "inline" if inline and document.mime_type in INLINE_TYPES else "attachment"
     return Response(
         data,
@@ -63,13 +64,13 @@ async def download(request: Request, db: AsyncSession, document_id: str) -> Resp
 
 @get("/documents/{document_id:str}/pages/{page:int}", guards=[logged_in])
 async def page_image(request: Request, db: AsyncSession, document_id: str, page: int) -> Response:
+    """A page image made when the document was added: a file read, never a render."""
     document, _, _ = await open_document(db, account=request.user.account, document_id=document_id, once=True)
-    if document.mime_type != "application/pdf":
+    pages = await pages_of(db, request.app.state.storage, document=document)
+    stored = next((p for p in pages if p.number == page), None) if 0 < page <= MAX_INT else None
+    if stored is None:
         raise NotFoundException()
-    png = await to_thread.run_sync(pdf_page_png, read_file(request, document), page)
-    if png is None:
-        raise NotFoundException()
-    return Response(png, media_type="image/png")
+    return Response(read_file(request, stored.storage_key, stored.sha256), media_type="image/png")
 
 
 routes = [show, download, page_image]

@@ -48,9 +48,9 @@ async def patients(request: Request, db: AsyncSession) -> Template:
 
 
 @get("/pro/code", guards=[professional_only])
-async def share_code_form(c: str | None = None) -> Template:
-    # The patient's QR code opens this page with ?c=CODE; the code is typed otherwise.
-    return Template("pro_code.html", context={"code": (c or "")[:20]})
+async def share_code_form() -> Template:
+    # The patient's QR code opens /pro/code#c=CODE: the code stays in the browser (carnet.js fills the form).
+    return Template("pro_code.html", context={"code": ""})
 
 
 def attempt_keys(request: Request, what: str) -> tuple[str, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -101,8 +100,8 @@ async def share_code_qr(request: Request, db: AsyncSession, share_code_id: str) 
     if context["code"] is None:
         raise NotFoundException()
     origin = request.app.state.settings.origin.rstrip("/")
-    # The professional's page fills its form from ?c= (views/pro.py).
-    svg = qr_svg(f"{origin}/pro/code?{urlencode({'c': context['code']})}")
+    # After "#": a browser never sends it to a server or a proxy; carnet.js fills the professional's form with it.
+    svg = qr_svg(f"{origin}/pro/code#c={context['code']}")
     return Response(svg, media_type="image/svg+xml")
 
 

@@ -8,14 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +18,8 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, expect, sync_p
 from tests.e2e import seeding
 from tests.e2e.seeding import SeededPatient, seed_patient
 from tests.e2e.steps import DESKTOP, PHONE
+from tests.live_server import Server, running_server
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
@@ -36,64 +28,10 @@ CHROMIUM_ARGS = [
 expect.set_options(timeout=10_000)
 
 
-@dataclass
-class Server:
-    url: str
-    data_dir: Path
-    log: Path
-    process: subprocess.Popen
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_healthy(server: Server, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"The server exited with {server.process.returncode}:\n{server.log_text()}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/sante", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"The server did not answer /sante within {timeout} s:\n{server.log_text()}")
-
-
 @pytest.fixture(scope="session")
 def server() -> Server:
-    # A directory of its own, not pytest's tmp_path: another pytest session started meanwhile
-    # prunes old numbered tmp dirs, and could delete the database under the running server.
-    with tempfile.TemporaryDirectory(prefix="carnet-e2e-") as tmp:
-        data_dir = Path(tmp)
-        port = free_port()
-        url = f"http://localhost:{port}"  # WebAuthn refuses the RP ID "localhost" on 127.0.0.1
-        env = {
-            **os.environ, "CARNET_ENV": "test", "CARNET_DATA_DIR": str(data_dir), "CARNET_ORIGIN": url,
-            "CARNET_SECRET": secrets.token_urlsafe(32),
-        }
-        env.pop("DATABASE_URL", None)
-        log = data_dir / "server.log"
-        with log.open("wb") as out:
-            command = [sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port)]
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        running = Server(url, data_dir, log, process)
-        try:
-            wait_until_healthy(running)
-            yield running
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with running_server(prefix="carnet-e2e-") as running:
+        yield running
 
 
 @pytest.hookimpl(hookwrapper=True)

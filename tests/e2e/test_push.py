@@ -27,7 +27,7 @@ POST_SUBSCRIPTION = """async (subscription) => {
     method: "POST",
     credentials: "same-origin",
     headers: {"Content-Type": "application/json", "Accept": "application/json",
-              "x-csrftoken": document.querySelector('meta[name="csrf-token"]').content},
+              "x-csrftoken": document.querySelector("[data-csrf-token]").dataset.csrfToken},
     body: JSON.stringify(subscription),
   });
   return [response.status, await response.json()];

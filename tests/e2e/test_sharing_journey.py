@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.seeding import DOCUMENTS
 from tests.e2e.steps import (
-    activate_professional, assert_fits_phone, document_titles, error_page, log_in, menu, wait_for_image,
+    activate_professional, assert_fits_phone, document_titles, error_page, log_in, log_out, menu, wait_for_image,
+    without_passkey_autofill,
 )
 
 pytestmark = pytest.mark.e2e
@@ -115,3 +116,34 @@ def test_a_refused_click_shows_the_refusal_as_a_whole_page(computer, console, se
     assert error_page(desk)[0] == "Page introuvable"  # waits for the swap
     assert desk.title() == "Page introuvable · Carnet"
     assert desk.get_by_role("navigation", name="Menu principal").is_visible()
+
+
+def test_a_kine_who_scans_the_qr_code_logged_out_finds_the_code_filled_in_and_it_never_reaches_a_server(
+    page, computer, console, seed, seed_professional,
+):
+    patient, kine = seed(), seed_professional(given_name="Hugo", family_name="Marchand")
+    desk = computer.page
+    activate_professional(desk, kine)
+    without_passkey_autofill(desk)
+    log_out(desk)
+
+    log_in(page, patient)
+    menu(page, "Accès").click()
+    page.get_by_role("link", name="Partager avec un nouveau professionnel").click()
+    page.get_by_label("Tous les documents").check()
+    page.get_by_label("1 mois", exact=True).check()
+    page.get_by_role("button", name="Afficher le code de partage").click()
+    code = page.get_by_label(re.compile(r"^Code : ")).inner_text().strip()
+
+    # The camera opens the QR code's link: the code is after "#", which a browser never sends.
+    sent = []
+    desk.on("request", lambda request: sent.append(request.url))
+    desk.goto(f"/pro/code#c={code}")
+    expect(desk.get_by_role("heading", name="Connexion")).to_be_visible()
+    assert code not in desk.url  # taken out of the address (and so of the history) at once
+    desk.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    expect(desk.get_by_label("Code de partage")).to_have_value(code)
+    assert code not in desk.url
+    desk.get_by_role("button", name="Ouvrir le dossier").click()
+    expect(desk).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
+    assert sent and not [url for url in sent if code in url]

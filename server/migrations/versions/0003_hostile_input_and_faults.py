@@ -34,6 +34,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_documentpage_storage_key'), ['storage_key'], unique=False)
 
     with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('page_count', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_document_storage_key'), ['storage_key'], unique=False)
 
     with op.batch_alter_table('activationcode', schema=None) as batch_op:
@@ -87,6 +88,7 @@ def downgrade() -> None:
         batch_op.drop_column('lockouts')
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_storage_key'))
+        batch_op.drop_column('page_count')
     with op.batch_alter_table('documentpage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documentpage_storage_key'))
         batch_op.drop_index(batch_op.f('ix_documentpage_document_id'))

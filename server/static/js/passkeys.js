@@ -5,8 +5,10 @@
   "use strict";
 
   function csrf() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : "";
+    // The token of the session this page was rendered in: in <main>, which a boosted navigation
+    // replaces (the <head>'s meta stays as the first page had it).
+    var holder = document.querySelector("[data-csrf-token]") || document.querySelector('meta[name="csrf-token"]');
+    return holder ? (holder.dataset.csrfToken || holder.content || "") : "";
   }
 
   function b64urlToBuffer(value) {

@@ -1,0 +1,132 @@
+"""Page images of PDF documents: rendered once, in a bounded child process, then stored.
+
+A phone without a PDF viewer (Android's Chrome has none) reads a PDF as images of its pages.
+They are rendered when the document is added (`render_pdf`, which also refuses a PDF that cannot
+be shown within the limits, with a French reason) and kept in the store like any file, so
+reading a page costs a file read and never blocks anyone. Documents added before page images
+existed, or by the demo, get theirs on first view, through the same bounded renderer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..db import begin_write
+from ..models import Document, DocumentPage
+from . import blobs
+from .render_worker import MAX_ASPECT, MAX_PAGES
+from .store import Storage
+
+WORKER = [sys.executable, "-m", "server.files.render_worker"]
+WALL_SECONDS = 60  # the whole document, however many pages
+CONCURRENT_RENDERS = 2  # per process: each child may use a core and up to 1 GiB
+
+REFUSALS = {
+    "unreadable": "Ce fichier PDF est endommagé ou illisible.",
+    "too_many_pages": f"Ce PDF a plus de {MAX_PAGES} pages : envoyez-le en plusieurs documents.",
+    "page_shape": "Une page de ce PDF est trop étroite ou trop allongée pour être affichée "
+                  f"(plus de {MAX_ASPECT} fois plus haute que large, ou l'inverse).",
+    "too_complex": "Ce PDF est trop lourd à afficher. Enregistrez-le de nouveau (par exemple avec "
+                   "« Imprimer en PDF ») et réessayez.",
+}
+
+
+class Unrenderable(Exception):
+    """A PDF that cannot be shown within the limits; the message is French."""
+
+
+@dataclass(frozen=True)
+class PageImage:
+    number: int
+    png: bytes
+    width: int
+    height: int
+
+
+_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
+def _slot() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(CONCURRENT_RENDERS)
+    return _slots[loop]
+
+
+async def render_pdf(data: bytes) -> list[PageImage]:
+    """Every page as a PNG about 1000 px wide; `Unrenderable` if the PDF cannot be shown within the limits."""
+    async with _slot():
+        child = await asyncio.create_subprocess_exec(
+            *WORKER,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            out, _ = await asyncio.wait_for(child.communicate(data), timeout=WALL_SECONDS)
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+            raise Unrenderable(REFUSALS["too_complex"]) from None
+        except BaseException:
+            child.kill()  # the request was cancelled: the child must not outlive it
+            await child.wait()
+            raise
+    try:
+        result = json.loads(out)
+    except ValueError:  # killed by its CPU or memory limit before it could answer
+        raise Unrenderable(REFUSALS["too_complex"]) from None
+    if "refused" in result:
+        raise Unrenderable(REFUSALS.get(result["refused"], REFUSALS["unreadable"]))
+    return [PageImage(n, base64.b64decode(p["png"]), p["width"], p["height"])
+            for n, p in enumerate(result["pages"], start=1)]
+
+
+def page_rows_for(document: Document, pages: list[PageImage], stored: list[tuple[str, str]]) -> list[DocumentPage]:
+    """The rows of page images already stored (`stored`: their keys and digests, in order)."""
+    return [DocumentPage(document_id=document.id, number=page.number, storage_key=key, sha256=digest,
+                         width=page.width, height=page.height)
+            for page, (key, digest) in zip(pages, stored, strict=True)]
+
+
+async def page_rows(session: AsyncSession, *, document: Document) -> list[DocumentPage]:
+    rows = await session.exec(select(DocumentPage).where(DocumentPage.document_id == document.id)
+                              .order_by(DocumentPage.number))  # type: ignore[arg-type]
+    return list(rows.all())
+
+
+async def pages_of(session: AsyncSession, storage: Storage, *, document: Document) -> list[DocumentPage]:
+    """The document's page images, rendered now if they were never made (a document added before they
+    existed, or by the demo): once, whatever the outcome, so a PDF that cannot be shown is not tried again.
+
+    An empty list: not a PDF, or a PDF that cannot be shown (the page offers the download).
+    """
+    if document.page_count == 0:
+        return []
+    if document.page_count is not None:
+        return await page_rows(session, document=document)
+    try:
+        data = storage.get(document.storage_key, sha256=document.sha256)
+    except FileNotFoundError:
+        return []  # nothing to decide until the file is restored
+    try:
+        pages = await render_pdf(data)
+    except Unrenderable:
+        pages = []
+    # Two first views at once both render; the document's key, locked with the pages', lets one keep them.
+    await begin_write(session)
+    await blobs.lock_keys(session, [document.storage_key, *(hashlib.sha256(p.png).hexdigest() for p in pages)])
+    current = await session.get(Document, document.id, populate_existing=True)
+    if current is not None and current.page_count is None:
+        stored = [storage.put(p.png) for p in pages]
+        session.add_all(page_rows_for(current, pages, stored))
+        current.page_count = len(pages)
+        session.add(current)
+    await session.commit()
+    return await page_rows(session, document=document)

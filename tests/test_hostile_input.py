@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import html
-import http.server
 import json
 import logging
 import re
+import socket
 import threading
 from datetime import timedelta
 
@@ -228,27 +228,34 @@ async def test_a_code_printed_in_person_is_valid_three_days(client, db):
 
 
 class Listener:
-    """A local HTTP server that counts the connections it gets: none must come."""
+    """A local TCP port that counts the connections made to it: none must come.
+
+    Connections, not requests: an HTTPS request to a plain port fails its handshake, and would
+    look refused even though the server did connect inside.
+    """
 
     def __init__(self) -> None:
         self.hits = 0
-        outer = self
+        self.socket = socket.create_server(("127.0.0.1", 0), family=socket.AF_INET)
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.running = True
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                outer.hits += 1
-                self.send_response(201)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _accept(self) -> None:
+        while self.running:
+            try:
+                connection, _ = self.socket.accept()
+            except TimeoutError:
+                continue
+            self.hits += 1
+            connection.close()
 
     def close(self) -> None:
-        self.server.shutdown()
+        self.running = False
+        self.thread.join()
+        self.socket.close()
 
 
 @pytest.fixture
@@ -290,7 +297,7 @@ async def test_a_stored_subscription_that_points_inside_gets_no_push(client, db,
     """A name may resolve outside when subscribed and inside later: the check at connection time stops it."""
     camille = await account_for_patient(db, patient=patient.patient)
     keys = Device(endpoint="https://push.example.com/x").subscription()["keys"]
-    db.add(PushSubscription(account_id=camille.id, endpoint=f"https://localhost.:{listener.port}/push",
+    db.add(PushSubscription(account_id=camille.id, endpoint=f"https://127.1:{listener.port}/push",
                             p256dh=keys["p256dh"], auth=keys["auth"]))
     await db.commit()
     _, kine = await pro_with_grant(db, patient)
@@ -305,7 +312,7 @@ async def test_a_stored_subscription_that_points_inside_gets_no_push(client, db,
             await asyncio.sleep(0.025)
     finally:
         logging.getLogger("carnet.notify").removeHandler(failures)
-    assert failures.lines == ["web push to localhost. failed: ConnectionError"]  # tried, and stopped at connecting
+    assert failures.lines == ["web push to 127.1 failed: ConnectionError"]  # tried, and stopped before connecting
     assert listener.hits == 0
 
 

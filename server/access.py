@@ -7,8 +7,12 @@ Every view and API asks `document_right` (or `visible_documents`, built on it);
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+LEGAL_REPRESENTATIVES = ("parent", "tuteur")  # a Delegation's relationships that make a minor's legal representative
 
 
 class Right(StrEnum):
@@ -37,12 +41,38 @@ class GrantFacts:
 
 
 @dataclass(frozen=True)
+class CaregiverFacts:
+    """One delegation of one account on one dossier."""
+
+    can_manage: bool  # False: a reader
+    legal_representative: bool  # a parent or guardian of the patient as a minor (relationship "parent"/"tuteur")
+    starts_at: datetime
+    ends_at: datetime | None = None
+    ended: bool = False  # removed by the patient, stepped down, or ended at the patient's 18th birthday
+    after_majority: str = ""  # what the young adult chose for this parent: "", "lecture" or "gestion"
+
+    def active(self, now: datetime, dossier: DossierFacts) -> bool:
+        if self.ended or now < self.starts_at or (self.ends_at is not None and now >= self.ends_at):
+            return False
+        if self.legal_representative and dossier.adult_from is not None and now >= dossier.adult_from:
+            return self.after_majority != ""  # at 18 a parent's rights end, unless the young adult kept them
+        return True
+
+    def manages(self, now: datetime, dossier: DossierFacts) -> bool:
+        if not self.active(now, dossier):
+            return False
+        if self.legal_representative and dossier.adult_from is not None and now >= dossier.adult_from:
+            return self.after_majority == "gestion"
+        return self.can_manage
+
+
+@dataclass(frozen=True)
 class Standing:
     """What one reader is to one dossier, read from the database before asking the rule."""
 
     professional_id: str | None = None
     is_patient: bool = False
-    is_caregiver: bool = False
+    caregivers: tuple[CaregiverFacts, ...] = ()
     is_medecin_traitant: bool = False
     blocked: bool = False
     grants: tuple[GrantFacts, ...] = ()
@@ -53,6 +83,7 @@ class Standing:
 class DossierFacts:
     closed: bool = False
     emergency_opt_out: bool = False
+    adult_from: datetime | None = None  # the patient's 18th birthday (midnight, Paris); None: unknown
 
 
 @dataclass(frozen=True)
@@ -61,6 +92,30 @@ class DocumentFacts:
     hidden: bool = False
     deleted: bool = False
     author_professional_id: str | None = None
+    hidden_from_representatives: bool = False  # CSP L1111-5: a minor's care kept from their parents
+
+
+def adult_from(birth_date: date) -> datetime:
+    """The moment a patient born that day turns 18: midnight in France (born 29 February: 1 March)."""
+    try:
+        birthday = birth_date.replace(year=birth_date.year + 18)
+    except ValueError:
+        birthday = date(birth_date.year + 18, 3, 1)
+    return datetime.combine(birthday, time(0), tzinfo=PARIS).astimezone(UTC)
+
+
+def caregiver_of(standing: Standing, dossier: DossierFacts, now: datetime) -> CaregiverFacts | None:
+    """The delegation by which this account is the dossier's caregiver now (a manager's first), or None."""
+    active = [c for c in standing.caregivers if c.active(now, dossier)]
+    return max(active, key=lambda c: c.manages(now, dossier), default=None)
+
+
+def may_manage(standing: Standing, dossier: DossierFacts, now: datetime) -> bool:
+    """The patient, or a caregiver who acts (hides, shares, revokes…), not one who only reads."""
+    if standing.is_patient:
+        return True
+    caregiver = caregiver_of(standing, dossier, now)
+    return caregiver is not None and caregiver.manages(now, dossier)
 
 
 def document_right(standing: Standing, dossier: DossierFacts, document: DocumentFacts, now: datetime) -> Right | None:
@@ -69,7 +124,11 @@ def document_right(standing: Standing, dossier: DossierFacts, document: Document
         return None
     if standing.is_patient:
         return Right.PATIENT
-    if standing.is_caregiver:
+    caregiver = caregiver_of(standing, dossier, now)
+    if caregiver is not None:
+        # Parents never see what a professional kept from them, even after 18 if the young adult keeps them.
+        if document.hidden_from_representatives and caregiver.legal_representative:
+            return None
         return Right.CAREGIVER
     if standing.professional_id is None or dossier.closed:
         return None
@@ -92,7 +151,7 @@ def dossier_right(standing: Standing, dossier: DossierFacts, now: datetime) -> R
     """The right by which this reader may open the dossier at all (its timeline), or None."""
     if standing.is_patient:
         return Right.PATIENT
-    if standing.is_caregiver:
+    if caregiver_of(standing, dossier, now) is not None:
         return Right.CAREGIVER
     if standing.professional_id is None or dossier.closed or standing.blocked:
         return None

@@ -168,8 +168,28 @@ async def redeem_activation(
     return the code and the account to enrol.
 
     The code is only marked used once a passkey is registered (`finish_activation`),
-    so someone who stops half-way can start again. Wrong second factors lock the code for
-    longer each time, and after MAX_LOCKOUTS locks the code is dead: a new one must be issued.
+    so someone who stops half-way can start again.
+    """
+    activation, person = await check_activation(session, code=code, max_attempts=max_attempts, lock=lock,
+                                                birth_date=birth_date, rpps=rpps)
+    if rpps is None:
+        return activation, await account_for_patient(session, patient=person)
+    return activation, await account_for_professional(session, professional=person)
+
+
+async def check_activation(
+    session: AsyncSession,
+    *,
+    code: str,
+    max_attempts: int,
+    lock: timedelta,
+    birth_date: date | None = None,
+    rpps: str | None = None,
+) -> tuple[ActivationCode, Patient | Professional]:
+    """The open activation this code and its second factor prove, and whom it is for.
+
+    Wrong second factors lock the code for longer each time, and after MAX_LOCKOUTS locks the
+    code is dead: a new one must be issued.
     """
     await begin_write(session)
     refused = ActivationRefused("Ce code d'activation et ce numéro RPPS ne correspondent pas." if rpps else
@@ -215,9 +235,7 @@ async def redeem_activation(
         if activation.locked_until and activation.locked_until > now:
             raise TooManyAttempts(activation.locked_until)
         raise refused
-    if rpps is None:
-        return activation, await account_for_patient(session, patient=patient)
-    return activation, await account_for_professional(session, professional=professional)
+    return activation, patient if rpps is None else professional
 
 
 async def account_for_patient(session: AsyncSession, *, patient: Patient) -> Account:

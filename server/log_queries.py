@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -88,9 +88,12 @@ class LogFilters:
 
 
 async def log_events(session: AsyncSession, *, dossier_id: str, filters: LogFilters, now: datetime,
-                     before: int | None = None, limit: int | None = None) -> list[AccessEvent]:
-    """The dossier's events that pass the filters, newest first: by sequence, never by timestamp."""
-    query = select(AccessEvent).where(AccessEvent.dossier_id == dossier_id, *filters.clauses(now=now))
+                     before: int | None = None, limit: int | None = None,
+                     visible: ColumnElement[bool] | None = None) -> list[AccessEvent]:
+    """The dossier's events that pass the filters (and `visible`: what this reader may see), newest first:
+    by sequence, never by timestamp."""
+    query = select(AccessEvent).where(AccessEvent.dossier_id == dossier_id, *filters.clauses(now=now),
+                                      visible if visible is not None else true())
     if before is not None:
         query = query.where(AccessEvent.seq < before)
     query = query.order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
@@ -111,11 +114,13 @@ class LoggedProfessional:
     label: str  # name and profession as last logged
 
 
-async def professionals_in_log(session: AsyncSession, *, dossier_id: str) -> list[LoggedProfessional]:
+async def professionals_in_log(session: AsyncSession, *, dossier_id: str,
+                               visible: ColumnElement[bool] | None = None) -> list[LoggedProfessional]:
     rows = (await session.exec(
         select(AccessEvent.actor_rpps, AccessEvent.actor_account_id, AccessEvent.actor_name,
                AccessEvent.actor_profession, func.max(AccessEvent.seq))
-        .where(AccessEvent.dossier_id == dossier_id, AccessEvent.actor_kind == "professional")
+        .where(AccessEvent.dossier_id == dossier_id, AccessEvent.actor_kind == "professional",
+               visible if visible is not None else true())
         .group_by(AccessEvent.actor_rpps, AccessEvent.actor_account_id, AccessEvent.actor_name,
                   AccessEvent.actor_profession)
     )).all()
@@ -183,11 +188,12 @@ async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: st
         await session.rollback()
 
 
-async def new_events_count(session: AsyncSession, *, account: Account, dossier: Dossier) -> int:
+async def new_events_count(session: AsyncSession, *, account: Account, dossier: Dossier,
+                           visible: ColumnElement[bool] | None = None) -> int:
     """Events since this account's last visit to the dossier's Historique, its own actions left out."""
     seen = await seen_seq(session, account_id=account.id, dossier_id=dossier.id)
     query = select(func.count()).select_from(AccessEvent).where(
-        AccessEvent.dossier_id == dossier.id,
+        AccessEvent.dossier_id == dossier.id, visible if visible is not None else true(),
         AccessEvent.seq > seen,
         or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != account.id),  # type: ignore[union-attr]
     )

@@ -185,7 +185,9 @@ class Document(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     # PDF page images stored (files/pages.py): None not made yet, 0 none (not a PDF, or one that cannot be shown).
     page_count: int | None = None
-    hidden: bool = False
+    hidden: bool = False  # by the patient, from professionals
+    # By a professional, from a minor's legal representatives (CSP L1111-5): they see no trace of it.
+    hidden_from_representatives: bool = False
     deleted_at: datetime | None = None
     added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -239,14 +241,50 @@ class ShareCode(SQLModel, table=True):
 
 
 class Delegation(SQLModel, table=True):
+    """An account that helps with someone else's dossier: a caregiver (DESIGN.md, "Who sees what")."""
+
     id: str = Field(default_factory=new_id, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id", index=True)
     caregiver_account_id: str = Field(foreign_key="account.id", index=True)
-    relationship: str = Field(max_length=20)  # "parent", "tuteur", "proche"
+    # "parent" or "tuteur": a minor's legal representative (ends at 18 unless kept); "proche": chosen by the patient.
+    relationship: str = Field(max_length=20)
+    can_manage: bool = True  # False: a reader, who sees but does not act
     starts_at: datetime = Field(default_factory=utcnow)
     ends_at: datetime | None = None
-    revoked_at: datetime | None = None
+    revoked_at: datetime | None = None  # ended before its time, for `end_reason`
+    end_reason: str = Field(default="", max_length=20)  # "removed", "stepped_down", "majority"
+    # What a young adult chose for a parent before turning 18: "" (their rights end), "lecture" or "gestion".
+    after_majority: str = Field(default="", max_length=10)
+    invited_by_account_id: str | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class CaregiverInvitation(SQLModel, table=True):
+    """A code the patient (or a minor's parent) gives a relative: once, for a few days; only its hash is kept."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    relationship: str = Field(max_length=20)  # "proche", or "parent" for a minor's second parent
+    can_manage: bool = False
+    access_days: int | None = None  # how long the caregiver may help, from acceptance; None: until removed
+    created_by_account_id: str = Field(foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by_account_id: str | None = Field(default=None, foreign_key="account.id")
+    cancelled_at: datetime | None = None
+
+
+class AccountNotice(SQLModel, table=True):
+    """What an account must be told on its next visit about a dossier it may no longer open
+    (removed as a caregiver, a parent's rights ended at 18): it cannot read that dossier's log."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    text: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime | None = None
 
 
 class EmergencyAccess(SQLModel, table=True):

@@ -19,7 +19,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import delete, update
+from sqlalchemy import ColumnElement, delete, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,7 +27,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from . import audit, journal, log_queries
 from .db import begin_write
 from .dossiers import InvalidInput
-from .models import AccessEvent, Account, Delegation, Dossier, Notification, PushSubscription, utcnow
+from .caregivers.confidential import confidential_in
+from .facts import caregiver_facts, dossier_facts
+from .models import AccessEvent, Account, Delegation, Dossier, Notification, Patient, PushSubscription, utcnow
 from .templating import PARIS
 from .webpush import Push, b64url_decode, stage
 
@@ -37,6 +39,9 @@ OPENINGS = (*journal.READS, "emergency")
 TITLE = "Carnet"
 BODY_READ = "Un professionnel a consulté votre dossier."
 BODY_EMERGENCY = "Accès d'urgence à votre dossier."
+BODY_CAREGIVERS = "Les personnes qui vous aident avec votre dossier ont changé."
+# Told to the patient like a first access: someone now helps with the dossier, or no longer does.
+CAREGIVER_CHANGES = ("caregiver_added", "caregiver_stepped_down", "majority_ended", "majority_kept")
 BANNER_LINES = 3
 MAX_DEVICES = 10  # per account: an eleventh subscription replaces the oldest
 
@@ -45,7 +50,7 @@ MAX_DEVICES = 10  # per account: an eleventh subscription replaces the oldest
 
 
 async def warrants_notification(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> bool:
-    if event.action == "emergency":
+    if event.action in ("emergency", *CAREGIVER_CHANGES):
         return True
     if event.actor_kind != "professional":
         return False
@@ -75,15 +80,22 @@ async def record(session: AsyncSession, *, dossier: Dossier, event: AccessEvent)
 
 
 async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> list[Push]:
-    """One push per device of the patient and of each active caregiver."""
+    """One push per device of the patient and of each caregiver who may read the dossier now.
+
+    A minor's parents get none about care kept from them (caregivers/confidential.py): even a
+    generic "un professionnel a consulté" would be a hint of it.
+    """
     now = utcnow()
     patients = await session.exec(select(Account.id).where(Account.patient_id == dossier.patient_id))
     links = {account_id: "/historique" for account_id in patients.all()}
     delegations = await session.exec(select(Delegation).where(
         Delegation.dossier_id == dossier.id, Delegation.revoked_at.is_(None)  # type: ignore[union-attr]
     ))
+    state = dossier_facts(dossier, await session.get(Patient, dossier.patient_id))
+    kept = await confidential_in(session, dossier_id=dossier.id)
     for d in delegations.all():
-        if d.starts_at <= now and (d.ends_at is None or now < d.ends_at):
+        facts = caregiver_facts(d)
+        if facts.active(now, state) and not (facts.legal_representative and kept.covers(event)):
             # "/historique" is the patient's own; a caregiver's goes to this dossier's.
             links.setdefault(d.caregiver_account_id, f"/dossiers/{dossier.id}/historique")
     if not links:
@@ -92,7 +104,7 @@ async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEv
         select(PushSubscription).where(PushSubscription.account_id.in_(links))  # type: ignore[attr-defined]
     )
     emergency = event.action == "emergency"
-    body = BODY_EMERGENCY if emergency else BODY_READ
+    body = BODY_EMERGENCY if emergency else BODY_CAREGIVERS if event.action in CAREGIVER_CHANGES else BODY_READ
     return [
         Push(d.endpoint, d.p256dh, d.auth, json.dumps({"title": TITLE, "body": body, "url": links[d.account_id]}),
              topic="" if emergency else "consultation")
@@ -206,11 +218,13 @@ async def unsubscribe(session: AsyncSession, *, account: Account, endpoint: str)
 
 
 async def cares_for_someone(session: AsyncSession, *, account_id: str) -> bool:
+    """Whether this account helps with a dossier now, as the rule says (a parent's rights end at 18)."""
     now = utcnow()
-    delegations = await session.exec(select(Delegation).where(
-        Delegation.caregiver_account_id == account_id, Delegation.revoked_at.is_(None)  # type: ignore[union-attr]
-    ))
-    return any(d.starts_at <= now and (d.ends_at is None or now < d.ends_at) for d in delegations.all())
+    rows = await session.exec(
+        select(Delegation, Dossier, Patient).join(Dossier, Dossier.id == Delegation.dossier_id)  # type: ignore[arg-type]
+        .join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+        .where(Delegation.caregiver_account_id == account_id, Delegation.revoked_at.is_(None)))  # type: ignore[union-attr]
+    return any(caregiver_facts(d).active(now, dossier_facts(dossier, patient)) for d, dossier, patient in rows.all())
 
 
 # --- the patient's side: the banner, and how often to be told ---------------------------------------
@@ -227,7 +241,8 @@ class Banner:
         return bool(self.lines)
 
 
-async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Viewer, now: datetime) -> Banner:
+async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Viewer, now: datetime,
+                 visible: ColumnElement[bool] | None = None) -> Banner:
     """Notifications nobody has marked seen yet, newest first.
 
     Emergencies are left to the review block above the timeline (issue 4), which already
@@ -236,7 +251,7 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
     events = list((await session.exec(
         select(AccessEvent).join(Notification, Notification.event_id == AccessEvent.id)  # type: ignore[arg-type]
         .where(Notification.dossier_id == dossier.id, Notification.seen_at.is_(None),  # type: ignore[union-attr]
-               AccessEvent.action != "emergency")
+               AccessEvent.action != "emergency", visible if visible is not None else true())
         .order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
     )).all())
     shown = events[:BANNER_LINES]

@@ -26,7 +26,8 @@ from .identifiers import is_valid_ins, normalize_ins
 from .models import (
     CATEGORIES, Account, ActivationCode, Block, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow,
 )
-from .reading import dossier_facts, professional_standing, standing_from_rows
+from .facts import dossier_facts
+from .reading import professional_standing, standing_from_rows
 from .sharing import fold
 from .files.pages import PageImage, Unrenderable, render_pdf
 from .files.store import Storage

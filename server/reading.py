@@ -12,7 +12,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import audit, notify
-from .access import DocumentFacts, DossierFacts, GrantFacts, Right, Standing, document_right, dossier_right
+from .access import (
+    CaregiverFacts, DossierFacts, GrantFacts, Right, Standing, document_right, dossier_right, may_manage,
+)
+from .facts import caregiver_facts, document_facts, dossier_facts
 from .dossiers import dossier_documents, professional_title, professionals_by_id
 from .models import (
     AccessEvent, Account, Block, Delegation, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow,
@@ -22,20 +25,15 @@ from .models import (
 async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossier, now: datetime) -> Standing:
     """Everything the rule needs to know about this account and this dossier."""
     is_patient = account.patient_id is not None and account.patient_id == dossier.patient_id
-    is_caregiver = False
+    caregivers: tuple[CaregiverFacts, ...] = ()
     if not is_patient:
-        delegations = await session.exec(
-            select(Delegation).where(
-                Delegation.dossier_id == dossier.id,
-                Delegation.caregiver_account_id == account.id,
-                Delegation.revoked_at.is_(None),  # type: ignore[union-attr]
-            )
-        )
-        is_caregiver = any(d.starts_at <= now and (d.ends_at is None or now < d.ends_at) for d in delegations.all())
+        delegations = await session.exec(select(Delegation).where(
+            Delegation.dossier_id == dossier.id, Delegation.caregiver_account_id == account.id))
+        caregivers = tuple(caregiver_facts(d) for d in delegations.all())
     if account.professional_id is None:
-        return Standing(is_patient=is_patient, is_caregiver=is_caregiver)
+        return Standing(is_patient=is_patient, caregivers=caregivers)
     standing = await professional_standing(session, professional_id=account.professional_id, dossier=dossier, now=now)
-    return replace(standing, is_patient=is_patient, is_caregiver=is_caregiver)
+    return replace(standing, is_patient=is_patient, caregivers=caregivers)
 
 
 async def professional_standing(session: AsyncSession, *, professional_id: str, dossier: Dossier, now: datetime) -> Standing:
@@ -72,19 +70,11 @@ def standing_from_rows(*, professional_id: str, dossier: Dossier, blocks: Sequen
     )
 
 
-def dossier_facts(dossier: Dossier) -> DossierFacts:
-    return DossierFacts(closed=dossier.state == "closed", emergency_opt_out=dossier.emergency_opt_out)
+async def facts_of(session: AsyncSession, dossier: Dossier) -> DossierFacts:
+    return dossier_facts(dossier, await session.get(Patient, dossier.patient_id))
 
 
-def document_facts(document: Document) -> DocumentFacts:
-    return DocumentFacts(
-        category=document.category,
-        hidden=document.hidden,
-        deleted=document.deleted_at is not None,
-        author_professional_id=document.author_professional_id,
-    )
-
-
+HOLDERS = (Right.PATIENT, Right.CAREGIVER)  # those the dossier belongs to, or who help with it
 PROFESSIONAL_RIGHTS = {Right.AUTHOR, Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
 RECENT_READ = timedelta(minutes=10)
 
@@ -108,6 +98,7 @@ PHANTOM = Dossier(id="0" * 32, patient_id="0" * 32)
 
 async def _refuse_as_if_found(session: AsyncSession, *, account: Account, now: datetime) -> NoReturn:
     await standing_of(session, account=account, dossier=PHANTOM, now=now)
+    await facts_of(session, PHANTOM)
     await _refuse(session)
 
 
@@ -133,9 +124,10 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
     await audit.commit_chained(session)
 
 
-async def documents_visible_to(session: AsyncSession, *, dossier: Dossier, standing: Standing, now: datetime) -> list[Document]:
+async def documents_visible_to(session: AsyncSession, *, dossier: Dossier, standing: Standing, now: datetime,
+                               facts: DossierFacts | None = None) -> list[Document]:
     """The documents the rule lets this reader see now: every timeline, and "voir comme", come through here."""
-    facts = dossier_facts(dossier)
+    facts = facts or await facts_of(session, dossier)
     return [
         d for d in await dossier_documents(session, dossier_id=dossier.id)
         if document_right(standing, facts, document_facts(d), now) is not None
@@ -148,6 +140,7 @@ class DossierView:
     standing: Standing
     right: Right
     documents: list[Document]
+    can_manage: bool = False  # the patient, or a caregiver who acts
 
 
 async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: str, action: str | None = "read_timeline",
@@ -164,13 +157,15 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     if dossier is None:
         await _refuse_as_if_found(session, account=account, now=now)
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
-    right = dossier_right(standing, dossier_facts(dossier), now)
+    facts = await facts_of(session, dossier)
+    right = dossier_right(standing, facts, now)
     if right is None:
         await _refuse(session)
-    documents = await documents_visible_to(session, dossier=dossier, standing=standing, now=now)
+    documents = await documents_visible_to(session, dossier=dossier, standing=standing, now=now, facts=facts)
     if right in PROFESSIONAL_RIGHTS and action:
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, detail=detail)
-    return DossierView(dossier=dossier, standing=standing, right=right, documents=documents)
+    return DossierView(dossier=dossier, standing=standing, right=right, documents=documents,
+                       can_manage=may_manage(standing, facts, now))
 
 
 async def open_document(session: AsyncSession, *, account: Account, document_id: str, action: str = "read_document",
@@ -184,7 +179,7 @@ async def open_document(session: AsyncSession, *, account: Account, document_id:
     if document is None or dossier is None:
         await _refuse_as_if_found(session, account=account, now=now)
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
-    right = document_right(standing, dossier_facts(dossier), document_facts(document), now)
+    right = document_right(standing, await facts_of(session, dossier), document_facts(document), now)
     if right is None:
         await _refuse(session)
     if right in PROFESSIONAL_RIGHTS:
@@ -213,23 +208,56 @@ def manager_actor(account: Account, patient: Patient, standing: Standing) -> aud
     return audit.Actor(account.id, "caregiver", account.display_name, on_behalf_of=name)
 
 
-async def manage_dossier(session: AsyncSession, *, account: Account, dossier_id: str) -> tuple[Dossier, audit.Actor]:
-    """A dossier this account may manage (its patient or an active caregiver) and who acts; 404 otherwise."""
+@dataclass
+class Managed:
+    dossier: Dossier
+    patient: Patient
+    standing: Standing
+    facts: DossierFacts
+    actor: audit.Actor
+    can_manage: bool
+
+
+async def _managed(session: AsyncSession, *, account: Account, dossier_id: str, readers: bool, now: datetime) -> Managed:
     dossier = await session.get(Dossier, dossier_id, populate_existing=True)
-    standing = await standing_of(session, account=account, dossier=dossier or PHANTOM, now=utcnow())
-    if dossier is None or not (standing.is_patient or standing.is_caregiver):
+    # A missing dossier asks the same questions as a foreign one (see PHANTOM).
+    standing = await standing_of(session, account=account, dossier=dossier or PHANTOM, now=now)
+    facts = await facts_of(session, dossier or PHANTOM)
+    can_manage = may_manage(standing, facts, now)
+    if dossier is None or not (can_manage or (readers and dossier_right(standing, facts, now) in HOLDERS)):
         raise NotFoundException()
     patient = await session.get(Patient, dossier.patient_id)
     assert patient is not None
-    return dossier, manager_actor(account, patient, standing)
+    return Managed(dossier, patient, standing, facts, manager_actor(account, patient, standing), can_manage)
+
+
+async def manage_dossier(session: AsyncSession, *, account: Account, dossier_id: str,
+                         readers: bool = False) -> tuple[Dossier, audit.Actor]:
+    """A dossier this account may act on (its patient, or a managing caregiver) and who acts; 404 otherwise.
+
+    With `readers`, a reading caregiver passes too: for what reads and changes nothing in the
+    dossier (its Historique, the banner they dismiss for themselves).
+    """
+    managed = await _managed(session, account=account, dossier_id=dossier_id, readers=readers, now=utcnow())
+    return managed.dossier, managed.actor
+
+
+async def managed_dossier(session: AsyncSession, *, account: Account, dossier_id: str, readers: bool = False) -> Managed:
+    """Like `manage_dossier`, with what the pages of a caregiver's dossier also show."""
+    return await _managed(session, account=account, dossier_id=dossier_id, readers=readers, now=utcnow())
 
 
 async def manage_document(session: AsyncSession, *, account: Account, document_id: str) -> tuple[Document, Dossier, audit.Actor]:
-    """A document of a dossier this account manages; 404 for a deleted, missing or foreign one alike."""
+    """A document this account may act on; 404 for a deleted, missing, foreign or unseen one alike
+    (a parent never reaches a document kept from them, even by its id)."""
+    now = utcnow()
     document = await session.get(Document, document_id, populate_existing=True)
     live = document is not None and document.deleted_at is None
-    dossier, actor = await manage_dossier(session, account=account, dossier_id=document.dossier_id if live else PHANTOM.id)
-    return document, dossier, actor
+    managed = await _managed(session, account=account, dossier_id=document.dossier_id if live else PHANTOM.id,
+                             readers=False, now=now)
+    if document_right(managed.standing, managed.facts, document_facts(document), now) is None:
+        raise NotFoundException()
+    return document, managed.dossier, managed.actor
 
 
 @dataclass
@@ -246,7 +274,7 @@ async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Prof
     return SeenAs(
         professional=professional,
         standing=standing,
-        right=dossier_right(standing, dossier_facts(dossier), now),
+        right=dossier_right(standing, await facts_of(session, dossier), now),
         documents=await documents_visible_to(session, dossier=dossier, standing=standing, now=now),
     )
 

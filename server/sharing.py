@@ -14,7 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .access import Right, dossier_right
 from .dossiers import PROFESSIONS, InvalidInput, professionals_by_id
 from .models import Block, Dossier, EmergencyAccess, Grant, Professional
-from .reading import dossier_facts, professional_standing
+from .facts import dossier_facts
+from .reading import professional_standing
 
 RIGHT_LABELS = {
     Right.MEDECIN_TRAITANT: "comme médecin traitant",

@@ -17,7 +17,8 @@ from server.accounts import account_for_patient, account_for_professional, start
 from server.dossiers import add_document, create_professional
 from server.identifiers import rpps_with_key
 from server.models import AccessEvent, Account, Block, Delegation, Document, EmergencyAccess, Grant, utcnow
-from server.reading import document_facts, dossier_facts, standing_of
+from server.facts import document_facts, dossier_facts
+from server.reading import standing_of
 from tests.conftest import new_patient, set_cookie, get_csrf
 
 READERS = [

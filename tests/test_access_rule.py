@@ -1,13 +1,25 @@
 """The who-sees-what rule of DESIGN.md, row by row, as a table."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server.access import DocumentFacts, DossierFacts, GrantFacts, Right, Standing, document_right, dossier_right
+from server.access import (
+    CaregiverFacts, DocumentFacts, DossierFacts, GrantFacts, Right, Standing, document_right, dossier_right, may_manage,
+)
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 PRO, OTHER_PRO = "pro-1", "pro-2"
+# The table's dossier: a minor's, who turns 18 in a month (what changes at 18 has its own test below).
+DOSSIER = DossierFacts(adult_from=NOW + timedelta(days=30))
+
+
+def caregiver(*, manages=True, parent=False, days_left=None, ended=False, started_days_ago=10, kept=""):
+    return Standing(caregivers=(CaregiverFacts(
+        can_manage=manages, legal_representative=parent, starts_at=NOW - timedelta(days=started_days_ago),
+        ends_at=None if days_left is None else NOW + timedelta(days=days_left), ended=ended, after_majority=kept,
+    ),))
 
 
 def grant(*categories, days_left=30, revoked=False, started_days_ago=10):
@@ -21,7 +33,12 @@ def grant(*categories, days_left=30, revoked=False, started_days_ago=10):
 
 READERS = {
     "patient": Standing(is_patient=True),
-    "caregiver": Standing(is_caregiver=True),
+    "caregiver": caregiver(),
+    "caregiver_reader": caregiver(manages=False),
+    "caregiver_expired": caregiver(days_left=-1),
+    "caregiver_not_started": caregiver(started_days_ago=-1),
+    "caregiver_removed": caregiver(ended=True),  # removed by the patient, or stepped down: the same fact
+    "parent_of_minor": caregiver(parent=True),
     "medecin_traitant": Standing(professional_id=PRO, is_medecin_traitant=True),
     "medecin_traitant_blocked": Standing(professional_id=PRO, is_medecin_traitant=True, blocked=True),
     "granted_all": Standing(professional_id=PRO, grants=(grant(),)),
@@ -46,56 +63,65 @@ DOCS = {
     "authored": DocumentFacts(category="imagerie", author_professional_id=PRO),
     "authored_hidden": DocumentFacts(category="imagerie", hidden=True, author_professional_id=PRO),
     "other_author_hidden": DocumentFacts(category="imagerie", hidden=True, author_professional_id=OTHER_PRO),
+    "kept_from_parents": DocumentFacts(category="compte_rendu", author_professional_id=OTHER_PRO,
+                                       hidden_from_representatives=True),
 }
 
 P, C, A, M, G, E = Right.PATIENT, Right.CAREGIVER, Right.AUTHOR, Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY
 _ = None
-# columns:             visible visible_bio hidden deleted authored authored_hidden other_author_hidden
+# columns:             visible visible_bio hidden deleted authored authored_hidden other_author_hidden kept_from_parents
 TABLE = {
-    "patient":                  (P, P, P, _, P, P, P),
-    "caregiver":                (C, C, C, _, C, C, C),
-    "medecin_traitant":         (M, M, M, _, A, A, M),
-    "medecin_traitant_blocked": (_, _, _, _, _, _, _),
-    "granted_all":              (G, G, _, _, A, A, _),
-    "granted_biologie":         (_, G, _, _, A, A, _),
-    "granted_no_end":           (G, G, _, _, A, A, _),
-    "grant_expired":            (_, _, _, _, A, A, _),
-    "grant_not_started":        (_, _, _, _, A, A, _),
-    "grant_revoked":            (_, _, _, _, A, A, _),
-    "granted_but_blocked":      (_, _, _, _, _, _, _),
-    "emergency":                (E, E, _, _, A, A, _),
-    "emergency_over":           (_, _, _, _, A, A, _),
-    "emergency_blocked":        (_, _, _, _, _, _, _),
-    "stranger_pro":             (_, _, _, _, A, A, _),
-    "nobody":                   (_, _, _, _, _, _, _),
+    "patient":                  (P, P, P, _, P, P, P, P),
+    "caregiver":                (C, C, C, _, C, C, C, C),
+    "caregiver_reader":         (C, C, C, _, C, C, C, C),
+    "caregiver_expired":        (_, _, _, _, _, _, _, _),
+    "caregiver_not_started":    (_, _, _, _, _, _, _, _),
+    "caregiver_removed":        (_, _, _, _, _, _, _, _),
+    "parent_of_minor":          (C, C, C, _, C, C, C, _),
+    "medecin_traitant":         (M, M, M, _, A, A, M, M),
+    "medecin_traitant_blocked": (_, _, _, _, _, _, _, _),
+    "granted_all":              (G, G, _, _, A, A, _, G),
+    "granted_biologie":         (_, G, _, _, A, A, _, _),
+    "granted_no_end":           (G, G, _, _, A, A, _, G),
+    "grant_expired":            (_, _, _, _, A, A, _, _),
+    "grant_not_started":        (_, _, _, _, A, A, _, _),
+    "grant_revoked":            (_, _, _, _, A, A, _, _),
+    "granted_but_blocked":      (_, _, _, _, _, _, _, _),
+    "emergency":                (E, E, _, _, A, A, _, E),
+    "emergency_over":           (_, _, _, _, A, A, _, _),
+    "emergency_blocked":        (_, _, _, _, _, _, _, _),
+    "stranger_pro":             (_, _, _, _, A, A, _, _),
+    "nobody":                   (_, _, _, _, _, _, _, _),
 }
+HOLDERS = ("patient", "caregiver", "caregiver_reader", "parent_of_minor")
 
 CASES = [(r, d, TABLE[r][i]) for r in READERS for i, d in enumerate(DOCS)]
 
 
 @pytest.mark.parametrize(("reader", "document", "expected"), CASES, ids=[f"{r}-{d}" for r, d, _ in CASES])
 def test_open_dossier(reader, document, expected):
-    assert document_right(READERS[reader], DossierFacts(), DOCS[document], NOW) == expected
+    assert document_right(READERS[reader], DOSSIER, DOCS[document], NOW) == expected
 
 
 @pytest.mark.parametrize("reader", list(READERS))
 @pytest.mark.parametrize("document", list(DOCS))
 def test_a_closed_dossier_is_read_only_by_the_patient_and_caregivers(reader, document):
-    right = document_right(READERS[reader], DossierFacts(closed=True), DOCS[document], NOW)
-    expected = TABLE[reader][list(DOCS).index(document)] if reader in ("patient", "caregiver") else None
+    right = document_right(READERS[reader], replace(DOSSIER, closed=True), DOCS[document], NOW)
+    expected = TABLE[reader][list(DOCS).index(document)] if reader in HOLDERS else None
     assert right == expected
 
 
 @pytest.mark.parametrize("document", list(DOCS))
 def test_opting_out_of_emergency_access_removes_only_emergency_access(document):
-    opted_out = DossierFacts(emergency_opt_out=True)
+    opted_out = replace(DOSSIER, emergency_opt_out=True)
     expected = TABLE["emergency"][list(DOCS).index(document)]
     assert document_right(READERS["emergency"], opted_out, DOCS[document], NOW) == (None if expected == E else expected)
     assert document_right(READERS["granted_all"], opted_out, DOCS[document], NOW) == TABLE["granted_all"][list(DOCS).index(document)]
 
 
 DOSSIER_TABLE = {
-    "patient": P, "caregiver": C, "medecin_traitant": M, "medecin_traitant_blocked": _,
+    "patient": P, "caregiver": C, "caregiver_reader": C, "caregiver_expired": _, "caregiver_not_started": _,
+    "caregiver_removed": _, "parent_of_minor": C, "medecin_traitant": M, "medecin_traitant_blocked": _,
     "granted_all": G, "granted_biologie": G, "granted_no_end": G, "grant_expired": _, "grant_not_started": _,
     "grant_revoked": _, "granted_but_blocked": _, "emergency": E, "emergency_over": _, "emergency_blocked": _,
     "stranger_pro": _, "nobody": _,
@@ -104,6 +130,36 @@ DOSSIER_TABLE = {
 
 @pytest.mark.parametrize("reader", list(READERS))
 def test_who_may_open_the_dossier_at_all(reader):
-    assert dossier_right(READERS[reader], DossierFacts(), NOW) == DOSSIER_TABLE[reader]
-    closed = dossier_right(READERS[reader], DossierFacts(closed=True), NOW)
-    assert closed == (DOSSIER_TABLE[reader] if reader in ("patient", "caregiver") else None)
+    assert dossier_right(READERS[reader], DOSSIER, NOW) == DOSSIER_TABLE[reader]
+    closed = dossier_right(READERS[reader], replace(DOSSIER, closed=True), NOW)
+    assert closed == (DOSSIER_TABLE[reader] if reader in HOLDERS else None)
+
+
+MANAGERS = {"patient": True, "caregiver": True, "caregiver_reader": False, "caregiver_expired": False,
+            "caregiver_removed": False, "parent_of_minor": True, "granted_all": False, "medecin_traitant": False}
+
+
+@pytest.mark.parametrize("reader", list(MANAGERS))
+def test_who_may_act_on_the_dossier_hide_share_revoke(reader):
+    assert may_manage(READERS[reader], DOSSIER, NOW) is MANAGERS[reader]
+
+
+AT_18 = DossierFacts(adult_from=NOW - timedelta(minutes=1))  # the patient turned 18 a minute ago
+# After 18:           a parent (not kept) | kept, reading | kept, managing | a relative the patient chose
+AFTER_18 = {
+    "parent_of_minor": (caregiver(parent=True), _, False),
+    "parent_kept_reading": (caregiver(parent=True, kept="lecture"), C, False),
+    "parent_kept_managing": (caregiver(parent=True, kept="gestion"), C, True),
+    "caregiver": (caregiver(), C, True),
+}
+
+
+@pytest.mark.parametrize("reader", list(AFTER_18))
+def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(reader):
+    standing, right, manages = AFTER_18[reader]
+    assert dossier_right(standing, AT_18, NOW) == right
+    assert may_manage(standing, AT_18, NOW) is manages
+    assert document_right(standing, AT_18, DOCS["visible"], NOW) == right
+    # What a professional kept from the parents stays kept, even from a parent the young adult keeps.
+    expected_kept = right if not standing.caregivers[0].legal_representative else None
+    assert document_right(standing, AT_18, DOCS["kept_from_parents"], NOW) == expected_kept

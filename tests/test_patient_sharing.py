@@ -10,7 +10,8 @@ from server import rights
 from server.access import document_right
 from server.audit import Actor
 from server.models import Account, Dossier, ShareCode, utcnow
-from server.reading import document_facts, dossier_facts, open_dossier, professional_standing
+from server.facts import document_facts, dossier_facts
+from server.reading import open_dossier, professional_standing
 from server.views.share_codes import qr_svg
 from tests.conftest import ORIGIN, activate, add_text_document, new_patient, post_form
 from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts, journal, log_queries, notify
 from ..guards import logged_in
 from ..models import CATEGORIES, Document, utcnow
-from ..reading import author_labels, emergencies_to_review, open_dossier
+from ..reading import HOLDERS, author_labels, emergencies_to_review, open_dossier
 from .forms import MAX_INT, Form, text
 
 MAX_SAVED_SEARCHES = 20
@@ -79,11 +79,12 @@ async def timeline(
         return Template("partials/timeline_items.html", context=context)
     # A whole page starts with its own month header; the fragment continues the previous page.
     context["previous"] = None
-    standing = context["view"].standing
-    if standing.is_patient or standing.is_caregiver:  # "at the patient's next visit" (issue 4)
-        context["emergencies"] = await emergencies_to_review(db, dossier_id=dossier_id)
+    view = context["view"]
+    if view.right in HOLDERS:  # "at the patient's next visit" (issue 4)
+        if view.can_manage:
+            context["emergencies"] = await emergencies_to_review(db, dossier_id=dossier_id)
         context["new_events"] = await log_queries.new_events_count(db, account=request.user.account, dossier=context["view"].dossier)
-        viewer = journal.Viewer(request.user.account.id, is_patient=standing.is_patient)
+        viewer = journal.Viewer(request.user.account.id, is_patient=view.standing.is_patient)
         context["banner"] = await notify.unseen(db, dossier=context["view"].dossier, viewer=viewer, now=utcnow())
     return Template("timeline.html", context=context)
 

@@ -1,0 +1,82 @@
+"""What a minor's parents never see: care a professional kept from them (CSP L1111-5), and every trace of it.
+
+The rule (access.py) hides the documents. Their traces are in other places a parent reads: the
+Historique (the document added, read, hidden; the professional who wrote it, reading the
+dossier or receiving access), the banner, the "new" counts, the Accès page. For a legal
+representative, those leave out every event about such a document, every event of a
+professional who wrote one, and every change of rights about that professional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, not_, or_, true
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..models import AccessEvent, Account, Delegation, Document, Dossier, Professional
+from ..access import LEGAL_REPRESENTATIVES
+
+
+@dataclass(frozen=True)
+class KeptFrom:
+    """What one reader of a dossier must not see a trace of; empty for anyone but a minor's parents."""
+
+    document_ids: frozenset[str] = frozenset()
+    professional_ids: frozenset[str] = frozenset()
+    rpps: frozenset[str] = frozenset()
+    names: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.document_ids)
+
+    def events(self) -> ColumnElement[bool]:
+        """A clause that keeps only the events this reader may see."""
+        if not self:
+            return true()
+        return and_(
+            or_(AccessEvent.document_id.is_(None), AccessEvent.document_id.not_in(self.document_ids)),  # type: ignore[union-attr]
+            AccessEvent.actor_rpps.not_in(self.rpps),  # type: ignore[attr-defined]
+            *(not_(AccessEvent.detail.startswith(f"{name} (", autoescape=True)) for name in self.names),  # type: ignore[attr-defined]
+        )
+
+
+    def covers(self, event: AccessEvent) -> bool:
+        """Whether this event is a trace of what is kept (the same test as `events`, on one event)."""
+        return bool(self) and (event.document_id in self.document_ids or event.actor_rpps in self.rpps
+                               or any(event.detail.startswith(f"{name} (") for name in self.names))
+
+
+NOTHING = KeptFrom()
+
+
+async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account) -> KeptFrom:
+    """For a legal representative of the dossier's patient: the documents, and their authors, kept from them."""
+    representative = (await session.exec(select(Delegation.id).where(
+        Delegation.dossier_id == dossier_id, Delegation.caregiver_account_id == account.id,
+        Delegation.relationship.in_(LEGAL_REPRESENTATIVES)))).first()  # type: ignore[attr-defined]
+    if representative is None:
+        return NOTHING
+    dossier = await session.get(Dossier, dossier_id)
+    if dossier is None or dossier.patient_id == account.patient_id:
+        return NOTHING
+    return await confidential_in(session, dossier_id=dossier_id)
+
+
+async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom:
+    """The dossier's documents kept from its patient's legal representatives, and their authors."""
+    rows = (await session.exec(
+        select(Document.id, Professional.id, Professional.rpps, Professional.given_name, Professional.family_name)
+        .join(Professional, Professional.id == Document.author_professional_id, isouter=True)  # type: ignore[arg-type]
+        .where(Document.dossier_id == dossier_id, Document.hidden_from_representatives)
+    )).all()
+    if not rows:
+        return NOTHING
+    authors = {(pid, rpps, f"{given} {family}") for _, pid, rpps, given, family in rows if pid}
+    return KeptFrom(
+        document_ids=frozenset(doc_id for doc_id, *_ in rows),
+        professional_ids=frozenset(pid for pid, _, _ in authors),
+        rpps=frozenset(rpps for _, rpps, _ in authors),
+        names=tuple(sorted(name for _, _, name in authors)),
+    )

@@ -1,0 +1,122 @@
+"""The dossiers one account holds (its own, and those it helps with), and who helps with a dossier."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..access import CaregiverFacts, adult_from
+from ..models import Account, CaregiverInvitation, Delegation, Dossier, Patient
+from ..access import LEGAL_REPRESENTATIVES
+from ..facts import caregiver_facts, dossier_facts
+from ..templating import PARIS
+
+RELATIONSHIPS = {"parent": "parent", "tuteur": "tuteur ou tutrice", "proche": "proche"}
+COLOURS = 8  # band-0 … band-7 in carnet.css: one per dossier, the same everywhere
+
+
+@dataclass(frozen=True)
+class Band:
+    """Whose dossier is on screen: shown at the top of every page of a dossier (never the wrong one)."""
+
+    dossier_id: str
+    name: str
+    initials: str
+    colour: int
+    birth_date: date
+    age: int
+    mine: bool  # the viewer's own dossier
+
+
+def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date) -> Band:
+    age = today.year - patient.birth_date.year - ((today.month, today.day) < (patient.birth_date.month, patient.birth_date.day))
+    initials = (patient.given_name[:1] + patient.family_name[:1]).upper()
+    colour = int(hashlib.sha256(dossier.id.encode()).hexdigest()[:8], 16) % COLOURS
+    return Band(dossier.id, f"{patient.given_name} {patient.family_name}", initials, colour, patient.birth_date, age,
+                mine=account.patient_id == patient.id)
+
+
+@dataclass(frozen=True)
+class HeldDossier:
+    """One dossier in an account's list: its band, and what this account is to it."""
+
+    dossier: Dossier
+    patient: Patient
+    band: Band
+    delegation: Delegation | None  # None: the account's own dossier
+    can_manage: bool
+
+    @property
+    def role(self) -> str:
+        if self.delegation is None:
+            return "Mon dossier"
+        kind = "parent" if self.delegation.relationship in LEGAL_REPRESENTATIVES else "proche aidant"
+        return f"{kind.capitalize()}, {'gestion' if self.can_manage else 'lecture seule'}"
+
+
+async def held_dossiers(session: AsyncSession, *, account: Account, now: datetime) -> list[HeldDossier]:
+    """The account's own dossier first, then those it helps with now (as the rule says), by name."""
+    today = now.astimezone(PARIS).date()
+    held: list[HeldDossier] = []
+    if account.patient_id is not None:
+        row = (await session.exec(select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+                                  .where(Dossier.patient_id == account.patient_id))).first()
+        if row is not None:
+            dossier, patient = row
+            held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today), None, True))
+    rows = (await session.exec(
+        select(Delegation, Dossier, Patient)
+        .join(Dossier, Dossier.id == Delegation.dossier_id)  # type: ignore[arg-type]
+        .join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+        .where(Delegation.caregiver_account_id == account.id, Delegation.revoked_at.is_(None))  # type: ignore[union-attr]
+        .order_by(Patient.given_name, Patient.family_name)
+    )).all()
+    seen: set[str] = set()
+    for delegation, dossier, patient in rows:
+        facts = caregiver_facts(delegation)
+        dossier_state = dossier_facts(dossier, patient)
+        if dossier.id in seen or not facts.active(now, dossier_state):
+            continue
+        seen.add(dossier.id)
+        held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today), delegation,
+                                facts.manages(now, dossier_state)))
+    return held
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A caregiver of a dossier, as its patient sees them."""
+
+    delegation: Delegation
+    account: Account
+    facts: CaregiverFacts
+    manages: bool
+
+
+async def helpers_of(session: AsyncSession, *, dossier: Dossier, patient: Patient, now: datetime) -> list[Helper]:
+    """The dossier's caregivers now (parents first), each as the rule sees them."""
+    rows = (await session.exec(
+        select(Delegation, Account).join(Account, Account.id == Delegation.caregiver_account_id)  # type: ignore[arg-type]
+        .where(Delegation.dossier_id == dossier.id, Delegation.revoked_at.is_(None))  # type: ignore[union-attr]
+        .order_by(Delegation.created_at)  # type: ignore[arg-type]
+    )).all()
+    state = dossier_facts(dossier, patient)
+    helpers = [Helper(d, a, caregiver_facts(d), caregiver_facts(d).manages(now, state))
+               for d, a in rows if caregiver_facts(d).active(now, state)]
+    return sorted(helpers, key=lambda h: (not h.facts.legal_representative, h.account.display_name.casefold()))
+
+
+async def pending_invitations(session: AsyncSession, *, dossier: Dossier, now: datetime) -> list[CaregiverInvitation]:
+    rows = await session.exec(select(CaregiverInvitation).where(
+        CaregiverInvitation.dossier_id == dossier.id, CaregiverInvitation.used_at.is_(None),  # type: ignore[union-attr]
+        CaregiverInvitation.cancelled_at.is_(None), CaregiverInvitation.expires_at > now,  # type: ignore[union-attr]
+    ).order_by(CaregiverInvitation.created_at))  # type: ignore[arg-type]
+    return list(rows.all())
+
+
+def is_minor(patient: Patient, now: datetime) -> bool:
+    return now < adult_from(patient.birth_date)

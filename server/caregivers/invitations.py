@@ -1,0 +1,145 @@
+"""Inviting a caregiver: a code (and its QR link) the patient gives a relative, valid a few days, once.
+
+Only the code's hash is kept. Who may invite: the patient, for a relative who reads or manages;
+and a minor's parent, for the child's other parent. The invited person accepts with their own
+passkey account (made from the invitation if they have none); never the account that invited.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import audit, notify
+from ..accounts import hash_secret, make_code, normalize_code
+from ..dossiers import InvalidInput
+from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
+from ..rights import DURATIONS
+from .dossiers import is_minor
+
+INVITATION_LIFETIME = timedelta(days=7)
+LEVELS = {"lecture": "lecture seule", "gestion": "gestion"}
+
+
+class InvitationRefused(Exception):
+    """Wrong, used, cancelled, expired, or not for this account; the message is French."""
+
+
+def level_label(can_manage: bool) -> str:
+    return LEVELS["gestion" if can_manage else "lecture"]
+
+
+def terms(invitation: CaregiverInvitation) -> str:
+    """"gestion, 1 an": what the invited person will be able to do, and for how long."""
+    if invitation.relationship == "parent":
+        return "parent, gestion"
+    duration = next(label for label, days in DURATIONS.values() if days == invitation.access_days)
+    return f"{level_label(invitation.can_manage)}, {duration}"
+
+
+async def invite(
+    session: AsyncSession, *, dossier: Dossier, account: Account, actor: audit.Actor, level: str, duration: str,
+    relationship: str = "proche",
+) -> tuple[str, CaregiverInvitation]:
+    """A new invitation and its code (returned once). A second parent's is "parent, gestion", until 18."""
+    if relationship == "parent":
+        patient = await session.get(Patient, dossier.patient_id)
+        if not is_minor(patient, utcnow()):
+            raise InvalidInput("Ce dossier est celui d'une personne majeure : elle seule invite ses proches.")
+        level, duration = "gestion", "sans"
+    if level not in LEVELS:
+        raise InvalidInput("Choisissez ce que ce proche pourra faire : lire seulement, ou gérer le dossier.")
+    if duration not in DURATIONS:
+        raise InvalidInput("Choisissez une durée.")
+    await audit.begin_chained(session)
+    while True:  # every code ever made keeps its (unique) hash
+        code = make_code(3)
+        code_hash = hash_secret(normalize_code(code))
+        if (await session.exec(select(CaregiverInvitation.id).where(CaregiverInvitation.code_hash == code_hash))).first() is None:
+            break
+    invitation = CaregiverInvitation(
+        dossier_id=dossier.id, code_hash=code_hash, relationship=relationship, can_manage=level == "gestion",
+        access_days=DURATIONS[duration][1], created_by_account_id=account.id,
+        expires_at=utcnow() + INVITATION_LIFETIME,
+    )
+    session.add(invitation)
+    await audit.append(session, dossier_id=dossier.id, action="caregiver_invited", actor=actor, detail=terms(invitation))
+    await audit.commit_chained(session)
+    return code, invitation
+
+
+async def find_invitation(session: AsyncSession, *, code: str) -> CaregiverInvitation:
+    """The open invitation this code names; `InvitationRefused` otherwise (the view counts the attempt)."""
+    invitation = (await session.exec(select(CaregiverInvitation).where(
+        CaregiverInvitation.code_hash == hash_secret(normalize_code(code))))).first()
+    if invitation is None:
+        raise InvitationRefused("Ce code d'invitation est incorrect. Vérifiez-le avec la personne qui vous a invité.")
+    if invitation.used_at is not None:
+        raise InvitationRefused("Cette invitation a déjà servi. Demandez-en une nouvelle si besoin.")
+    if invitation.cancelled_at is not None or invitation.expires_at <= utcnow():
+        raise InvitationRefused("Cette invitation n'est plus valable. Demandez-en une nouvelle.")
+    return invitation
+
+
+async def accept(session: AsyncSession, *, invitation_id: str, account: Account) -> Delegation:
+    """The invited account becomes a caregiver of the dossier, in the same transaction as the event that says so."""
+    await audit.begin_chained(session)
+    invitation = await session.get(CaregiverInvitation, invitation_id, populate_existing=True)
+    now = utcnow()
+
+    async def refuse(message: str):
+        await session.rollback()
+        raise InvitationRefused(message)
+
+    if (invitation is None or invitation.used_at is not None or invitation.cancelled_at is not None
+            or invitation.expires_at <= now):
+        await refuse("Cette invitation n'est plus valable. Demandez-en une nouvelle.")
+    if invitation.created_by_account_id == account.id:
+        await refuse("C'est vous qui avez fait cette invitation : donnez-la à la personne que vous invitez.")
+    dossier = await session.get(Dossier, invitation.dossier_id, populate_existing=True)
+    patient = await session.get(Patient, dossier.patient_id)
+    if account.patient_id == patient.id:
+        await refuse("C'est votre propre dossier : vous y avez déjà accès.")
+    if dossier.state != "open":
+        await refuse("Ce dossier est fermé : l'invitation ne peut pas être acceptée pour l'instant.")
+    current = (await session.exec(select(Delegation).where(
+        Delegation.dossier_id == dossier.id, Delegation.caregiver_account_id == account.id,
+        Delegation.revoked_at.is_(None)))).first()  # type: ignore[union-attr]
+    if current is not None:
+        await refuse("Vous aidez déjà avec ce dossier.")
+    invitation.used_at, invitation.used_by_account_id = now, account.id
+    delegation = Delegation(
+        dossier_id=dossier.id, caregiver_account_id=account.id, relationship=invitation.relationship,
+        can_manage=invitation.can_manage, starts_at=now,
+        ends_at=None if invitation.access_days is None else now + timedelta(days=invitation.access_days),
+        invited_by_account_id=invitation.created_by_account_id,
+    )
+    session.add_all([invitation, delegation])
+    actor = audit.Actor(account.id, "caregiver", account.display_name,
+                        on_behalf_of=f"{patient.given_name} {patient.family_name}")
+    event = await audit.append(session, dossier_id=dossier.id, action="caregiver_added", actor=actor,
+                               detail=terms(invitation))
+    await notify.record(session, dossier=dossier, event=event)  # the patient is told on their next visit
+    await audit.commit_chained(session)
+    return delegation
+
+
+async def cancel(session: AsyncSession, *, dossier: Dossier, invitation_id: str, actor: audit.Actor) -> bool:
+    await audit.begin_chained(session)
+    invitation = await session.get(CaregiverInvitation, invitation_id, populate_existing=True)
+    if invitation is None or invitation.dossier_id != dossier.id or invitation.used_at or invitation.cancelled_at:
+        await session.rollback()
+        return False
+    invitation.cancelled_at = utcnow()
+    session.add(invitation)
+    await audit.append(session, dossier_id=dossier.id, action="caregiver_invitation_cancelled", actor=actor,
+                       detail=terms(invitation))
+    await audit.commit_chained(session)
+    return True
+
+
+async def tell(session: AsyncSession, *, account_id: str, text: str) -> None:
+    """A notice for an account's next visit, in the caller's transaction."""
+    session.add(AccountNotice(account_id=account_id, text=text[:500]))

@@ -1,0 +1,90 @@
+"""Coming of age: what a young adult chooses for their parents, and the 18th birthday that applies it.
+
+The rule (access.py) already stops a parent's rights at the 18th birthday, to the minute, unless
+the young adult kept them. `apply_majority` is the scheduled check that records it: it ends each
+parent's delegation that was not kept, says so in the dossier's log, and tells the parent (a
+notice) and the young adult (the banner). It runs in every app process every few minutes
+(housekeeping.py) and as `carnet caregivers majority`; a delegation it has handled is never
+handled again, so running it twice, or in two processes at once, changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import audit, notify
+from ..access import adult_from
+from ..dossiers import InvalidInput
+from ..models import Account, Delegation, Dossier, Patient, utcnow
+from ..access import LEGAL_REPRESENTATIVES
+from .invitations import LEVELS, tell
+
+CHOICES = {"": "ne plus avoir accès", "lecture": "garder l'accès en lecture seule", "gestion": "garder l'accès en gestion"}
+SYSTEM = audit.Actor(None, "system", "Carnet")
+
+
+async def choose(session: AsyncSession, *, dossier: Dossier, delegation_id: str, choice: str, actor: audit.Actor) -> bool:
+    """The young person decides, before 18, what one parent keeps at 18 (only the patient decides this)."""
+    if choice not in CHOICES:
+        raise InvalidInput("Choisissez ce que ce parent gardera à vos 18 ans.")
+    await audit.begin_chained(session)
+    delegation = await session.get(Delegation, delegation_id, populate_existing=True)
+    if (delegation is None or delegation.dossier_id != dossier.id or delegation.revoked_at is not None
+            or delegation.relationship not in LEGAL_REPRESENTATIVES or delegation.end_reason):
+        await session.rollback()
+        return False
+    parent = await session.get(Account, delegation.caregiver_account_id)
+    if delegation.after_majority != choice:
+        delegation.after_majority = choice
+        session.add(delegation)
+        await audit.append(session, dossier_id=dossier.id, action="majority_choice", actor=actor,
+                           detail=f"{parent.display_name if parent else ''} : {CHOICES[choice]}")
+    await audit.commit_chained(session)
+    return True
+
+
+async def apply_majority(session: AsyncSession, *, now: datetime | None = None) -> int:
+    """End (or keep, as chosen) the rights of every parent whose child has turned 18; return how many were handled."""
+    now = now or utcnow()
+    rows = (await session.exec(
+        select(Delegation.id, Patient.birth_date)
+        .join(Dossier, Dossier.id == Delegation.dossier_id)  # type: ignore[arg-type]
+        .join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+        .where(Delegation.relationship.in_(LEGAL_REPRESENTATIVES), Delegation.revoked_at.is_(None),  # type: ignore[attr-defined,union-attr]
+               Delegation.end_reason == "")
+    )).all()
+    due = [delegation_id for delegation_id, born in rows if adult_from(born) <= now]
+    await session.commit()
+    for delegation_id in due:
+        await _apply_one(session, delegation_id=delegation_id, now=now)
+    return len(due)
+
+
+async def _apply_one(session: AsyncSession, *, delegation_id: str, now: datetime) -> None:
+    await audit.begin_chained(session)
+    delegation = await session.get(Delegation, delegation_id, populate_existing=True)
+    if delegation is None or delegation.revoked_at is not None or delegation.end_reason:
+        await session.rollback()  # another process handled it a moment ago
+        return
+    dossier = await session.get(Dossier, delegation.dossier_id)
+    patient = await session.get(Patient, dossier.patient_id)
+    parent = await session.get(Account, delegation.caregiver_account_id)
+    name = f"{patient.given_name} {patient.family_name}"
+    if delegation.after_majority:
+        delegation.end_reason = "kept_at_majority"
+        delegation.can_manage = delegation.after_majority == "gestion"
+        action, detail = "majority_kept", f"{parent.display_name} ({LEVELS[delegation.after_majority]})"
+        text = (f"{name} a 18 ans et a choisi que vous gardiez l'accès à son dossier "
+                f"({LEVELS[delegation.after_majority]}).")
+    else:
+        delegation.revoked_at, delegation.end_reason = now, "majority"
+        action, detail = "majority_ended", parent.display_name
+        text = f"{name} a 18 ans : votre accès de parent à son dossier a pris fin."
+    session.add(delegation)
+    event = await audit.append(session, dossier_id=dossier.id, action=action, actor=SYSTEM, detail=detail)
+    await notify.record(session, dossier=dossier, event=event)
+    await tell(session, account_id=delegation.caregiver_account_id, text=text)
+    await audit.commit_chained(session)

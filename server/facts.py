@@ -1,0 +1,33 @@
+"""Rows as the rule sees them: the facts `access.py` decides on, read from the models."""
+
+from __future__ import annotations
+
+from .access import LEGAL_REPRESENTATIVES, CaregiverFacts, DocumentFacts, DossierFacts, adult_from
+from .models import Delegation, Document, Dossier, Patient
+
+
+def dossier_facts(dossier: Dossier, patient: Patient | None = None) -> DossierFacts:
+    """The dossier's facts; with its patient, the moment they turn 18 too (which ends their parents' rights)."""
+    return DossierFacts(closed=dossier.state == "closed", emergency_opt_out=dossier.emergency_opt_out,
+                        adult_from=adult_from(patient.birth_date) if patient is not None else None)
+
+
+def document_facts(document: Document) -> DocumentFacts:
+    return DocumentFacts(
+        category=document.category,
+        hidden=document.hidden,
+        deleted=document.deleted_at is not None,
+        author_professional_id=document.author_professional_id,
+        hidden_from_representatives=document.hidden_from_representatives,
+    )
+
+
+def caregiver_facts(delegation: Delegation) -> CaregiverFacts:
+    return CaregiverFacts(
+        can_manage=delegation.can_manage,
+        legal_representative=delegation.relationship in LEGAL_REPRESENTATIVES,
+        starts_at=delegation.starts_at,
+        ends_at=delegation.ends_at,
+        ended=delegation.revoked_at is not None,
+        after_majority=delegation.after_majority,
+    )

@@ -30,6 +30,7 @@ from .templating import configure_templates
 from .views import (
     access,
     auth,
+    caregivers,
     documents,
     home,
     log,
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *timeline.routes,
             *documents.routes,
             *access.routes,
+            *caregivers.routes,
             *log.routes,
             *notifications.routes,
             *share_codes.routes,

@@ -238,6 +238,36 @@ def files_check(repair: bool) -> None:
 
 
 @main.group()
+def caregivers() -> None:
+    """Caregivers and a minor's parents."""
+
+
+@caregivers.command("majority")
+@click.option("--at", "at", help="As if it were this day (YYYY-MM-DD, noon in France): for tests and catching up.")
+def caregivers_majority(at: str | None) -> None:
+    """End (or keep, as the young adult chose) the rights of parents whose child has turned 18.
+
+    Every app process also runs this every ten minutes; this command is for a cron, or a check.
+    """
+    from datetime import datetime, time
+
+    from .caregivers.majority import apply_majority
+    from .models import clock_at
+    from .templating import PARIS
+
+    moment = datetime.combine(date.fromisoformat(at), time(12), tzinfo=PARIS) if at else None
+
+    async def work(session):
+        if moment is None:
+            return await apply_majority(session)
+        with clock_at(moment):
+            return await apply_majority(session)
+
+    count = asyncio.run(_with_db(_settings(), work))
+    click.echo(f"{count} accès de parent traité(s).")
+
+
+@main.group()
 def audit() -> None:
     """The access log."""
 

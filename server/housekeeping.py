@@ -1,4 +1,4 @@
-"""Removing what has expired: passkey challenges, sessions, attempt counters.
+"""Removing what has expired (passkey challenges, sessions, attempt counters), and applying 18th birthdays.
 
 Every one of these tables gains a row from requests anyone can make (a login page asks for a
 challenge; a wrong code counts a failure): left alone they only grow. Each app process runs
@@ -19,6 +19,7 @@ from sqlalchemy import and_, delete, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .accounts import FORGIVEN_AFTER
+from .caregivers.majority import apply_majority
 from .db import begin_write
 from .models import PasskeyChallenge, Throttle, WebSession, utcnow
 
@@ -56,6 +57,7 @@ async def _every_few_minutes(app: Litestar) -> None:
             async with app.state.sessionmaker() as session:
                 await purge_expired(session, idle=timedelta(minutes=settings.session_idle_minutes),
                                     max_age=timedelta(hours=settings.session_max_hours))
+                await apply_majority(session)  # parents whose child turned 18 since the last round
         except Exception as exc:  # a busy database now is fine: the next round catches up
             log.warning("housekeeping skipped: %s", type(exc).__name__)
 

@@ -52,7 +52,8 @@ class Phrase:
 READS = ("read_timeline", "search", "read_document", "download")
 RIGHTS_CHANGES = (
     "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
-    "emergency_opt_in", "close", "reopen", "share_code", "emergency_review",
+    "emergency_opt_in", "close", "reopen", "share_code", "emergency_review", "caregiver_invited", "caregiver_added",
+    "caregiver_removed", "caregiver_stepped_down", "parent_attached", "majority_ended", "majority_kept",
 )
 
 PHRASES: dict[str, Phrase] = {
@@ -81,6 +82,17 @@ PHRASES: dict[str, Phrase] = {
     "passkey_removed": Phrase("Clé d'accès supprimée", "supprimé une clé d'accès{detail_paren}"),
     "passkeys_reset": Phrase("Autres clés d'accès supprimées", "activé un nouveau code d'activation, ce qui a supprimé "
                              "les autres clés d'accès", "{detail_paren}"),
+    "caregiver_invited": Phrase("Invitation d'un proche", "invité un proche à aider avec {dossier}", "{detail_paren}"),
+    "caregiver_invitation_cancelled": Phrase("Invitation annulée", "annulé une invitation d'un proche", "{detail_paren}"),
+    "caregiver_added": Phrase("Proche ajouté", "accepté l'invitation à aider avec {dossier}", "{detail_paren}"),
+    "caregiver_removed": Phrase("Proche retiré", "retiré l'accès de {detail} à {dossier}"),
+    "caregiver_stepped_down": Phrase("Proche parti", "cessé d'aider avec {dossier}"),
+    "parent_attached": Phrase("Parent rattaché", "rattaché {dossier} à son compte, comme parent"),
+    "majority_choice": Phrase("Choix pour les 18 ans", "choisi ce que garde un parent à 18 ans", "{detail_paren}"),
+    "majority_ended": Phrase("Fin des droits d'un parent", "mis fin, à 18 ans, à l'accès de parent de {detail} à {dossier}"),
+    "majority_kept": Phrase("Parent gardé comme proche", "gardé, à 18 ans, {detail} comme proche de {dossier}"),
+    "hidden_from_representatives": Phrase("Document réservé au patient",
+                                          "réservé {doc} au patient, sans ses représentants légaux"),
     "dossier_open_refused": Phrase("Tentative d'ouverture d'un second dossier",
                                    "tenté d'ouvrir un nouveau dossier alors que {dossier} existe déjà", "{detail_paren}"),
     "notify_every_access": Phrase("Notifications modifiées", "modifié les notifications de {dossier}", "{detail_paren}"),
@@ -166,6 +178,7 @@ def _fields(event: AccessEvent, viewer: Viewer) -> dict[str, str]:
         "who": who,
         "scope": f" : {scope}" if scope else "",
         "after_emergency": ", après son accès d'urgence" if "accès d'urgence" in rest else "",
+        "detail": detail or "un proche",
         "detail_paren": f" ({detail})" if detail else "",
         "detail_comma": f", {detail}" if detail else "",
         "motif": f" (motif : {detail})" if detail else "",

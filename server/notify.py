@@ -262,9 +262,12 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
     return Banner(dossier.id, lines, len(events) - len(shown), shown[0].seq if shown else 0)
 
 
-async def mark_seen(session: AsyncSession, *, dossier: Dossier, up_to: int) -> None:
+async def mark_seen(session: AsyncSession, *, dossier: Dossier, up_to: int,
+                    visible: ColumnElement[bool] | None = None) -> None:
+    """Up to `up_to`, what this reader could see is seen (a parent never dismisses what was kept from them)."""
     await begin_write(session)  # this session has read already (db.begin_write says why that matters)
-    seen = select(AccessEvent.id).where(AccessEvent.dossier_id == dossier.id, AccessEvent.seq <= up_to)
+    seen = select(AccessEvent.id).where(AccessEvent.dossier_id == dossier.id, AccessEvent.seq <= up_to,
+                                        visible if visible is not None else true())
     await session.exec(update(Notification).where(  # type: ignore[call-overload]
         Notification.dossier_id == dossier.id, Notification.seen_at.is_(None),  # type: ignore[union-attr]
         Notification.event_id.in_(seen),  # type: ignore[attr-defined]

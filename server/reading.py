@@ -279,6 +279,12 @@ async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Prof
     )
 
 
+async def seen_as_caregiver(session: AsyncSession, *, dossier: Dossier, delegation: Delegation, now: datetime) -> list[Document]:
+    """The documents one caregiver sees now (a young person's preview of what a parent sees): the same rule."""
+    standing = Standing(caregivers=(caregiver_facts(delegation),))
+    return await documents_visible_to(session, dossier=dossier, standing=standing, now=now)
+
+
 async def emergencies_to_review(session: AsyncSession, *, dossier_id: str) -> list[tuple[EmergencyAccess, Professional]]:
     """Emergency accesses the patient has not reviewed yet, oldest first, with who opened them."""
     rows = (await session.exec(

@@ -75,7 +75,8 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
     return line
 
 
-async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datetime) -> AccessOverview:
+async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datetime,
+                          leave_out: frozenset[str] = frozenset()) -> AccessOverview:
     """Every professional who can see the dossier, could but is stopped, or is blocked: each through the rule."""
     ids: set[str] = {dossier.medecin_traitant_id} if dossier.medecin_traitant_id else set()
     ids |= set((await session.exec(select(Grant.professional_id).where(
@@ -87,7 +88,8 @@ async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datet
     ids |= set((await session.exec(select(Block.professional_id).where(
         Block.dossier_id == dossier.id, col(Block.lifted_at).is_(None),
     ))).all())
-    professionals = sorted((await professionals_by_id(session, ids)).values(), key=lambda p: (p.family_name, p.given_name))
+    professionals = sorted((await professionals_by_id(session, ids - leave_out)).values(),
+                           key=lambda p: (p.family_name, p.given_name))
     lines = [await professional_line(session, dossier=dossier, professional=p, now=now) for p in professionals]
     return AccessOverview(
         medecin_traitant=next((line for line in lines if line.is_medecin_traitant), None),

@@ -57,7 +57,7 @@ async def step_down(session: AsyncSession, *, account: Account, dossier_id: str)
         delegation.revoked_at, delegation.end_reason = now, "stepped_down"
         session.add(delegation)
     patient = await session.get(Patient, dossier.patient_id)
-    actor = audit.Actor(account.id, "caregiver", account.display_name, on_behalf_of=_name(patient))
+    actor = audit.Actor(account.id, "caregiver", account.display_name)  # acting for themselves, not for the patient
     event = await audit.append(session, dossier_id=dossier.id, action="caregiver_stepped_down", actor=actor)
     await notify.record(session, dossier=dossier, event=event)
     await audit.commit_chained(session)
@@ -68,22 +68,38 @@ async def attach_child(session: AsyncSession, *, account: Account, code: str, bi
                        lock: timedelta) -> Dossier:
     """A parent proves a child's activation code with the child's birth date: the child's dossier joins the
     parent's account, managed as a legal representative until the child is 18. The code is spent."""
+    activation, patient = await check_minor(session, account=account, code=code, birth_date=birth_date,
+                                            max_attempts=max_attempts, lock=lock)
+    return await attach_child_by_activation(session, account=account, activation_id=activation.id,
+                                            birth_date=birth_date)
+
+
+async def check_minor(session: AsyncSession, *, account: Account | None, code: str, birth_date: date,
+                      max_attempts: int, lock: timedelta) -> tuple[ActivationCode, Patient]:
+    """The open activation of a minor's dossier this code and birth date prove (counted like any activation)."""
     activation, patient = await check_activation(session, code=code, max_attempts=max_attempts, lock=lock,
                                                  birth_date=birth_date)
-    now = utcnow()
-    if not is_minor(patient, now):
-        await session.rollback()
+    await session.commit()
+    if not is_minor(patient, utcnow()):
         raise ActivationRefused("Ce code est celui d'une personne majeure : elle active son dossier elle-même, "
                                 "puis peut vous inviter comme proche.")
-    if account.patient_id == patient.id:
-        await session.rollback()
+    if account is not None and account.patient_id == patient.id:
         raise ActivationRefused("Ce code est celui de votre propre dossier : utilisez « Activer mon dossier ».")
+    return activation, patient
+
+
+async def attach_child_by_activation(session: AsyncSession, *, account: Account, activation_id: str,
+                                     birth_date: date) -> Dossier:
+    """Spend a child's activation (checked a moment ago, checked again here) and make this account their parent."""
     await audit.begin_chained(session)
-    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).one()
-    activation = await session.get(ActivationCode, activation.id, populate_existing=True)
-    if activation.used_at is not None:
+    activation = await session.get(ActivationCode, activation_id, populate_existing=True)
+    patient = await session.get(Patient, activation.patient_id) if activation and activation.patient_id else None
+    now = utcnow()
+    if (activation is None or patient is None or activation.used_at is not None or activation.revoked_at is not None
+            or activation.expires_at <= now or patient.birth_date != birth_date or not is_minor(patient, now)):
         await session.rollback()
-        raise ActivationRefused("Ce code d'activation a déjà servi.")
+        raise ActivationRefused("Ce code d'activation n'est plus valable. Demandez-en un nouveau.")
+    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).one()
     current = (await session.exec(select(Delegation).where(
         Delegation.dossier_id == dossier.id, Delegation.caregiver_account_id == account.id,
         Delegation.revoked_at.is_(None)))).first()  # type: ignore[union-attr]
@@ -92,7 +108,7 @@ async def attach_child(session: AsyncSession, *, account: Account, code: str, bi
                                can_manage=True, starts_at=now))
     activation.used_at = now
     session.add(activation)
-    actor = audit.Actor(account.id, "caregiver", account.display_name, on_behalf_of=_name(patient))
+    actor = audit.Actor(account.id, "caregiver", account.display_name)  # acting for themselves, not for the patient
     await audit.append(session, dossier_id=dossier.id, action="parent_attached", actor=actor)
     await audit.commit_chained(session)
     return dossier

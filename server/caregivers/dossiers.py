@@ -10,7 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access import CaregiverFacts, adult_from
-from ..models import Account, CaregiverInvitation, Delegation, Dossier, Patient
+from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient
 from ..access import LEGAL_REPRESENTATIVES
 from ..facts import caregiver_facts, dossier_facts
 from ..templating import PARIS
@@ -30,14 +30,16 @@ class Band:
     birth_date: date
     age: int
     mine: bool  # the viewer's own dossier
+    feminine: bool
+    manages: bool = True  # the viewer acts in it (the menu offers "Accès")
 
 
-def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date) -> Band:
+def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date, manages: bool = True) -> Band:
     age = today.year - patient.birth_date.year - ((today.month, today.day) < (patient.birth_date.month, patient.birth_date.day))
     initials = (patient.given_name[:1] + patient.family_name[:1]).upper()
     colour = int(hashlib.sha256(dossier.id.encode()).hexdigest()[:8], 16) % COLOURS
     return Band(dossier.id, f"{patient.given_name} {patient.family_name}", initials, colour, patient.birth_date, age,
-                mine=account.patient_id == patient.id)
+                mine=account.patient_id == patient.id, feminine=patient.sex == "F", manages=manages)
 
 
 @dataclass(frozen=True)
@@ -120,3 +122,17 @@ async def pending_invitations(session: AsyncSession, *, dossier: Dossier, now: d
 
 def is_minor(patient: Patient, now: datetime) -> bool:
     return now < adult_from(patient.birth_date)
+
+
+async def unseen_notices(session: AsyncSession, *, account: Account) -> list[AccountNotice]:
+    rows = await session.exec(select(AccountNotice).where(
+        AccountNotice.account_id == account.id, AccountNotice.seen_at.is_(None))  # type: ignore[union-attr]
+        .order_by(AccountNotice.created_at))  # type: ignore[arg-type]
+    return list(rows.all())
+
+
+async def band_of(session: AsyncSession, *, dossier: Dossier, account: Account, now: datetime,
+                  manages: bool = True) -> Band:
+    """The band of a dossier already opened through the rule (its patient is in the session's identity map)."""
+    patient = await session.get(Patient, dossier.patient_id)
+    return band_for(dossier, patient, account=account, today=now.astimezone(PARIS).date(), manages=manages)

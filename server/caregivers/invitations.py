@@ -117,8 +117,7 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
         invited_by_account_id=invitation.created_by_account_id,
     )
     session.add_all([invitation, delegation])
-    actor = audit.Actor(account.id, "caregiver", account.display_name,
-                        on_behalf_of=f"{patient.given_name} {patient.family_name}")
+    actor = audit.Actor(account.id, "caregiver", account.display_name)  # acting for themselves, not for the patient
     event = await audit.append(session, dossier_id=dossier.id, action="caregiver_added", actor=actor,
                                detail=terms(invitation))
     await notify.record(session, dossier=dossier, event=event)  # the patient is told on their next visit

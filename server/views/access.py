@@ -20,6 +20,8 @@ from ..errors import error_response
 from ..guards import logged_in
 from ..models import Dossier, Professional, utcnow
 from ..reading import author_labels, manage_document, manage_dossier, seen_as
+from ..caregivers.confidential import kept_from
+from ..caregivers.dossiers import band_of
 from ..sharing import RIGHT_LABELS, access_overview, professional_line, search_professionals
 from .forms import Form, text
 
@@ -69,9 +71,13 @@ async def my_access(request: Request, db: AsyncSession) -> Response:
 @get("/dossiers/{dossier_id:str}/acces", guards=[logged_in])
 async def access_page(request: Request, db: AsyncSession, dossier_id: str) -> Template:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    overview = await access_overview(db, dossier=dossier, now=utcnow())
+    now = utcnow()
+    # A minor's parents see no trace of a professional who wrote what was kept from them.
+    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    overview = await access_overview(db, dossier=dossier, now=now, leave_out=kept.professional_ids)
     context = {"dossier": dossier, "actor": actor, "overview": overview, "right_labels": RIGHT_LABELS,
-               "scope_label": rights.scope_label}
+               "scope_label": rights.scope_label,
+               "band": await band_of(db, dossier=dossier, account=request.user.account, now=now)}
     return Template("access.html", context=context)
 
 

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, passkeys
+from ..caregivers import enrolment
 from ..config import Settings
 from ..guards import enrolling_or_logged_in
 from ..session_middleware import session_cookie
@@ -117,15 +118,18 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
         return Response({"redirect": "/cles"})
     # The activation (or recovery) is complete: rotate to a full session (every other one has ended).
     removed = [{"name": r.name, "created_at": r.created_at.isoformat()} for r in enrolled.removed]
+    # A new caregiver's account: accept their invitation (or attach their child's dossier) now.
+    caregiver_next = await enrolment.after_first_passkey(db, account=current.account, data=current.data)
     token = await accounts.start_session(
         db,
         account=current.account,
         authenticated=True,
         replacing=request.auth,
-        data={"show_recovery_codes": True, "removed_passkeys": removed} if activation_id else {},
+        data={"show_recovery_codes": True, "removed_passkeys": removed, "next": caregiver_next}
+        if activation_id or caregiver_next else {},
     )
     return Response(
-        {"redirect": "/activer/codes" if activation_id else "/"},
+        {"redirect": "/activer/codes" if activation_id or caregiver_next else "/"},
         cookies=[session_cookie(settings, token)],
     )
 
@@ -139,7 +143,8 @@ async def recovery_codes(request: Request, db: AsyncSession) -> Template:
         removed = [(r["name"], datetime.fromisoformat(r["created_at"])) for r in data.pop("removed_passkeys", [])]
         await accounts.save_session_data(db, current=current, data=data)
         codes = await accounts.replace_recovery_codes(db, account=current.account)
-    return Template("recovery_codes.html", context={"codes": codes, "removed": removed})
+    # Where "J'ai noté mes codes" leads: a new caregiver straight to the dossier they came for.
+    return Template("recovery_codes.html", context={"codes": codes, "removed": removed, "next": data.get("next") or "/"})
 
 
 @get("/connexion")

@@ -11,7 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access import Right
 from ..guards import logged_in
-from ..reading import author_labels, open_document
+from ..caregivers.dossiers import band_of
+from ..models import utcnow
+from ..reading import author_labels, managed_dossier, open_document
 from ..files.pages import pages_of
 from ..files.store import IntegrityError
 from .forms import MAX_INT
@@ -39,9 +41,13 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         "author": (await author_labels(db, [document]))[document.id],
         "pages": await pages_of(db, request.app.state.storage, document=document),
         "text": text,
-        "can_manage": right in (Right.PATIENT, Right.CAREGIVER),  # hide, show again, delete
         "right": right,
     }
+    if right in (Right.PATIENT, Right.CAREGIVER):
+        managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier.id, readers=True)
+        context["can_manage"] = managed.can_manage  # hide, show again, delete: not a reader's
+        context["band"] = await band_of(db, dossier=dossier, account=request.user.account, now=utcnow(),
+                                        manages=managed.can_manage)
     return Template("document.html", context=context)
 
 

@@ -8,6 +8,8 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
+from ..caregivers.dossiers import held_dossiers, unseen_notices
+from ..models import utcnow
 
 
 @get("/sante", media_type="text/plain")
@@ -25,7 +27,12 @@ async def home(request: Request, db: AsyncSession) -> Response:
     if dossier is None and current.account.professional_id:
         return Redirect("/pro", status_code=303)
     if dossier is None:
-        return Template("error.html", context={"title": "Aucun dossier", "message": "Aucun dossier n'est rattaché à ce compte."})
+        # A caregiver: straight to the one dossier they help with, or the list of them (and what they were told).
+        held = await held_dossiers(db, account=current.account, now=utcnow())
+        notices = await unseen_notices(db, account=current.account)
+        if len(held) == 1 and not notices:
+            return Redirect(f"/dossiers/{held[0].dossier.id}", status_code=303)
+        return Redirect("/mes-dossiers", status_code=303)
     return Redirect(f"/dossiers/{dossier.id}", status_code=303)
 
 

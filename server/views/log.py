@@ -23,6 +23,8 @@ from ..journal import Viewer
 from ..log_queries import KINDS, PERIODS, LogFilters
 from ..models import AccessEvent, Dossier, utcnow
 from ..reading import manage_dossier
+from ..caregivers.confidential import kept_from
+from ..caregivers.dossiers import band_of
 from ..templating import PARIS
 from .forms import MAX_INT, parse_int
 
@@ -42,8 +44,9 @@ def seen_from_header(request: Request) -> int | None:
 
 
 async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Dossier, Viewer, str]:
-    """The dossier, who reads its log, and whose dossier it is; 404 for anyone but its patient or caregivers."""
-    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    """The dossier, who reads its log, and whose dossier it is; 404 for anyone but its patient or caregivers
+    (readers included: reading the log changes nothing)."""
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
     is_patient = actor.kind == "patient"
     return dossier, Viewer(request.user.account.id, is_patient=is_patient), actor.name if is_patient else actor.on_behalf_of
 
@@ -55,14 +58,17 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     head = await log_queries.head_seq(db, dossier_id=dossier.id)  # read before the events: nothing shown goes unseen
     if seen is None:
         seen = await log_queries.seen_seq(db, account_id=viewer.account_id, dossier_id=dossier.id)
+    visible = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
     events = await log_queries.log_events(db, dossier_id=dossier.id, filters=filters, now=now, before=before,
-                                      limit=PAGE_SIZE + 1)
+                                      limit=PAGE_SIZE + 1, visible=visible)
     shown = events[:PAGE_SIZE]
     contexts = await log_queries.contexts_for(db, dossier_id=dossier.id, events=shown)
     previous_at = await log_queries.event_at(db, dossier_id=dossier.id, seq=before) if before else None
     base = log_url(dossier.id)
     return {
         "dossier": dossier,
+        "visible": visible,
+        "band": await band_of(db, dossier=dossier, account=request.user.account, now=now),
         "patient_name": patient_name,
         "viewer": viewer,
         "head": head,
@@ -113,8 +119,9 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
         return Template("partials/log_items.html", context=context)
     # A whole page starts with its own day header; a fragment continues the previous page's day.
     context["previous_day"] = None
-    context["professionals"] = await log_queries.professionals_in_log(db, dossier_id=dossier_id)
-    context["new_count"] = await log_queries.new_events_count(db, account=request.user.account, dossier=context["dossier"])
+    context["professionals"] = await log_queries.professionals_in_log(db, dossier_id=dossier_id, visible=context["visible"])
+    context["new_count"] = await log_queries.new_events_count(db, account=request.user.account, dossier=context["dossier"],
+                                                              visible=context["visible"])
     # This visit still shows what was new; the next one will not.
     await log_queries.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"])
     return Template("log.html", context=context)
@@ -124,7 +131,8 @@ async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters
                     ) -> tuple[Dossier, Viewer, str, list[AccessEvent], dict[int, journal.EventContext]]:
     """Every event that passes the filters, not a page of them: what the exports hold."""
     dossier, viewer, patient_name = await managed(request, db, dossier_id)
-    events = await log_queries.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow())
+    visible = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
+    events = await log_queries.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=visible)
     return dossier, viewer, patient_name, events, await log_queries.contexts_for(db, dossier_id=dossier.id, events=events)
 
 
@@ -162,7 +170,9 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     today = now.astimezone(PARIS).date()
     sentences = [(e, journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today))
                  for e in events]
-    professionals = {p.key: p.label for p in await log_queries.professionals_in_log(db, dossier_id=dossier.id)}
+    kept = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
+    professionals = {p.key: p.label for p in await log_queries.professionals_in_log(db, dossier_id=dossier.id,
+                                                                                     visible=kept)}
     labels = [professionals.get(filters.professional, ""), KINDS.get(filters.kind, ""), PERIODS.get(filters.period, ("",))[0]]
     context = {"dossier": dossier, "patient_name": patient_name, "sentences": sentences, "now": now,
                "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id))}

@@ -20,6 +20,7 @@ from ..errors import error_response
 from ..guards import logged_in
 from ..journal import Viewer
 from ..models import utcnow
+from ..caregivers.confidential import kept_from
 from ..reading import manage_dossier
 from .forms import Form, parse_int, text
 
@@ -64,11 +65,12 @@ async def unsubscribe(request: Request, db: AsyncSession) -> Response:
 
 @post("/dossiers/{dossier_id:str}/notifications/vu", guards=[logged_in], status_code=200)
 async def seen(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: Form) -> Response:
-    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    await notify.mark_seen(db, dossier=dossier, up_to=parse_int(text(data, "jusqua", limit=20)))
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
+    visible = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
+    await notify.mark_seen(db, dossier=dossier, up_to=parse_int(text(data, "jusqua", limit=20)), visible=visible)
     if request.htmx and request.htmx.target == "notification-banner":
         viewer = Viewer(request.user.account.id, is_patient=actor.kind == "patient")
-        banner = await notify.unseen(db, dossier=dossier, viewer=viewer, now=utcnow())  # any newer one stays
+        banner = await notify.unseen(db, dossier=dossier, viewer=viewer, now=utcnow(), visible=visible)  # any newer one stays
         return Template("partials/notification_banner.html", context={"banner": banner})
     return Redirect(f"/dossiers/{dossier.id}", status_code=303)
 

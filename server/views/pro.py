@@ -53,10 +53,11 @@ async def share_code_form() -> Template:
     return Template("pro_code.html", context={"code": ""})
 
 
-def attempt_keys(request: Request, what: str) -> tuple[str, str]:
+def attempt_keys(request: Request, what: str) -> tuple[str, ...]:
     """Attempts are counted per account *and* per client address: many accounts on one address, or one
-    account on many addresses, are both stopped."""
-    return f"{what}-account:{request.user.account.id}", f"{what}-client:{client_address(request)}"
+    account on many addresses, are both stopped (someone not signed in: per address)."""
+    client = f"{what}-client:{client_address(request)}"
+    return (f"{what}-account:{request.user.account.id}", client) if request.user else (client,)
 
 
 @post("/pro/code", guards=[professional_only], status_code=200)

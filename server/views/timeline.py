@@ -13,6 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts, journal, log_queries, notify
 from ..guards import logged_in
 from ..models import CATEGORIES, Document, utcnow
+from ..caregivers.confidential import kept_from
+from ..caregivers.dossiers import band_of
 from ..reading import HOLDERS, author_labels, emergencies_to_review, open_dossier
 from .forms import MAX_INT, Form, text
 
@@ -80,12 +82,17 @@ async def timeline(
     # A whole page starts with its own month header; the fragment continues the previous page.
     context["previous"] = None
     view = context["view"]
+    now = utcnow()
     if view.right in HOLDERS:  # "at the patient's next visit" (issue 4)
+        account = request.user.account
+        context["band"] = await band_of(db, dossier=view.dossier, account=account, now=now, manages=view.can_manage)
         if view.can_manage:
             context["emergencies"] = await emergencies_to_review(db, dossier_id=dossier_id)
-        context["new_events"] = await log_queries.new_events_count(db, account=request.user.account, dossier=context["view"].dossier)
-        viewer = journal.Viewer(request.user.account.id, is_patient=view.standing.is_patient)
-        context["banner"] = await notify.unseen(db, dossier=context["view"].dossier, viewer=viewer, now=utcnow())
+        visible = (await kept_from(db, dossier_id=dossier_id, account=account)).events()
+        context["new_events"] = await log_queries.new_events_count(db, account=account, dossier=view.dossier,
+                                                                  visible=visible)
+        viewer = journal.Viewer(account.id, is_patient=view.standing.is_patient)
+        context["banner"] = await notify.unseen(db, dossier=view.dossier, viewer=viewer, now=now, visible=visible)
     return Template("timeline.html", context=context)
 
 

@@ -19,26 +19,31 @@
     }
   }, true);
 
-  // A patient's share code arrives in the QR code's link after "#", which browsers never send to a
-  // server or a proxy. It is taken out of the address at once (and out of the history), kept for this
-  // tab only until the professional's code form is on screen, then put in that form.
-  var PENDING = "carnet.share-code";
-  var match = /^#c=([A-Za-z0-9-]{1,20})$/.exec(window.location.hash);
+  // A code arrives in a QR code's link after "#" (a patient's share code "#c=", a relative's invitation
+  // "#i="), which browsers never send to a server or a proxy. It is taken out of the address at once
+  // (and so out of the history), kept for this tab only until its form is on screen, then put in it.
+  var PENDING = {
+    c: { key: "carnet.share-code", field: "input[data-share-code]", form: "/pro/code", from: ["/pro"] },
+    i: { key: "carnet.invitation", field: "input[data-invitation-code]", form: "/invitation", from: null },
+  };
+  var match = /^#([ci])=([A-Za-z0-9-]{1,20})$/.exec(window.location.hash);
   if (match) {
-    try { window.sessionStorage.setItem(PENDING, match[1]); } catch (e) {}
+    try { window.sessionStorage.setItem(PENDING[match[1]].key, match[2]); } catch (e) {}
     window.history.replaceState(null, "", window.location.pathname + window.location.search);
   }
-  var pending = null;
-  try { pending = window.sessionStorage.getItem(PENDING); } catch (e) {}
-  if (pending) {
-    var field = document.querySelector("input[data-share-code]");
+  Object.keys(PENDING).forEach(function (kind) {
+    var pending = PENDING[kind], code = null;
+    try { code = window.sessionStorage.getItem(pending.key); } catch (e) {}
+    if (!code) { return; }
+    var field = document.querySelector(pending.field);
     if (field) {
-      if (!field.value) { field.value = pending; }
-      try { window.sessionStorage.removeItem(PENDING); } catch (e) {}
-    } else if (window.location.pathname === "/pro") {
-      window.location.replace("/pro/code");  // logged in after scanning: back to the form the QR code opened
+      if (!field.value) { field.value = code; }
+      try { window.sessionStorage.removeItem(pending.key); } catch (e) {}
+    } else if (document.querySelector('[data-csrf-token]') && document.querySelector("header.site nav")
+               && (pending.from === null || pending.from.indexOf(window.location.pathname) >= 0)) {
+      window.location.replace(pending.form);  // logged in after scanning: back to the form the QR code opened
     }
-  }
+  });
 
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () {

@@ -1,0 +1,346 @@
+"""Caregivers: the patient's "Mes proches", invitations, accepting one, a parent's child, coming of age.
+
+The patient (or a minor's parent) invites from the dossier's "Proches" page; the invited person
+opens /invitation (the QR code's link carries the code after "#"), and accepts with their account
+or makes one. A parent adds a child's dossier at /enfant with the child's activation code. An
+account's dossiers, and what it was told while away, are on /mes-dossiers.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import accounts, rights
+from ..access import LEGAL_REPRESENTATIVES
+from ..caregivers import delegations, enrolment, invitations, majority
+from ..caregivers.dossiers import band_for, held_dossiers, helpers_of, is_minor, pending_invitations, unseen_notices
+from ..config import Settings
+from ..dossiers import InvalidInput
+from ..errors import error_response
+from ..guards import logged_in
+from ..models import AccountNotice, CaregiverInvitation, utcnow
+from ..reading import managed_dossier, seen_as_caregiver
+from ..session_middleware import session_cookie
+from ..templating import PARIS
+from .forms import Form, parse_date, text
+from .pro import PAUSE, attempt_keys
+from .share_codes import qr_svg
+
+INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account and per address
+KEPT_CODES = 5
+
+
+def proches_url(dossier_id: str, done: str = "") -> str:
+    return f"/dossiers/{dossier_id}/proches" + (f"?fait={done}" if done else "")
+
+
+# --- the patient's side: who helps, inviting, removing ----------------------------------------------
+
+
+async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -> dict[str, Any]:
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    now = utcnow()
+    own = managed.standing.is_patient
+    minor = is_minor(managed.patient, now)
+    as_parent = not own and any(c.legal_representative and c.active(now, managed.facts) for c in managed.standing.caregivers)
+    return {
+        "dossier": managed.dossier, "patient": managed.patient, "own": own, "minor": minor,
+        "band": band_for(managed.dossier, managed.patient, account=request.user.account, today=now.astimezone(PARIS).date()),
+        "helpers": await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now),
+        "invitations": await pending_invitations(db, dossier=managed.dossier, now=now),
+        # An adult invites and removes their own caregivers; a minor's parent invites the other parent.
+        "may_invite_relative": own and not minor, "may_invite_parent": as_parent and minor, "may_remove": own,
+        "durations": rights.DURATIONS, "terms": invitations.terms, "levels": invitations.LEVELS,
+    }
+
+
+@get("/dossiers/{dossier_id:str}/proches", guards=[logged_in])
+async def proches(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    return Template("caregivers.html", context=await proches_context(request, db, dossier_id))
+
+
+@post("/dossiers/{dossier_id:str}/proches/invitations", guards=[logged_in], status_code=200)
+async def invite(request: Request, db: AsyncSession, dossier_id: str, data: Form) -> Response:
+    context = await proches_context(request, db, dossier_id)
+    relationship = "parent" if text(data, "lien", limit=10) == "parent" else "proche"
+    allowed = context["may_invite_parent"] if relationship == "parent" else context["may_invite_relative"]
+    if not allowed:
+        raise NotFoundException()
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    try:
+        code, invitation = await invitations.invite(
+            db, dossier=managed.dossier, account=request.user.account, actor=managed.actor,
+            level=text(data, "niveau", limit=10), duration=text(data, "duree", limit=10), relationship=relationship)
+    except InvalidInput as refused:
+        context["error"] = str(refused)
+        return Template("caregivers.html", context=context, status_code=400)
+    current = request.user
+    session_data = current.data
+    kept = dict(list(session_data.get("invitations", {}).items())[-(KEPT_CODES - 1):])
+    session_data["invitations"] = {**kept, invitation.id: code}
+    await accounts.save_session_data(db, current=current, data=session_data)
+    return Redirect(f"/invitations/{invitation.id}", status_code=303)
+
+
+async def invitation_state(request: Request, db: AsyncSession, invitation_id: str) -> dict[str, Any]:
+    invitation = await db.get(CaregiverInvitation, invitation_id)
+    if invitation is None:
+        raise NotFoundException()
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=invitation.dossier_id)
+    now = utcnow()
+    state = ("used" if invitation.used_at else "cancelled" if invitation.cancelled_at
+             else "expired" if invitation.expires_at <= now else "waiting")
+    return {
+        "invitation": invitation, "dossier": managed.dossier, "patient": managed.patient, "state": state,
+        "code": request.user.data.get("invitations", {}).get(invitation.id) if state == "waiting" else None,
+        "terms": invitations.terms(invitation),
+        "band": band_for(managed.dossier, managed.patient, account=request.user.account, today=now.astimezone(PARIS).date()),
+    }
+
+
+@get("/invitations/{invitation_id:str}", guards=[logged_in])
+async def show_invitation(request: Request, db: AsyncSession, invitation_id: str) -> Template:
+    return Template("invitation_code.html", context=await invitation_state(request, db, invitation_id))
+
+
+@get("/invitations/{invitation_id:str}/qr.svg", guards=[logged_in])
+async def invitation_qr(request: Request, db: AsyncSession, invitation_id: str) -> Response:
+    context = await invitation_state(request, db, invitation_id)
+    if context["code"] is None:
+        raise NotFoundException()
+    origin = request.app.state.settings.origin.rstrip("/")
+    # After "#": never sent to a server or a proxy; carnet.js fills the invitation form with it.
+    return Response(qr_svg(f"{origin}/invitation#i={context['code']}"), media_type="image/svg+xml")
+
+
+@post("/invitations/{invitation_id:str}/annulation", guards=[logged_in], status_code=200)
+async def cancel_invitation(request: Request, db: AsyncSession, invitation_id: str) -> Response:
+    invitation = await db.get(CaregiverInvitation, invitation_id)
+    if invitation is None:
+        raise NotFoundException()
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=invitation.dossier_id)
+    await invitations.cancel(db, dossier=managed.dossier, invitation_id=invitation_id, actor=managed.actor)
+    return Redirect(proches_url(managed.dossier.id, "invitation-annulee"), status_code=303)
+
+
+@post("/dossiers/{dossier_id:str}/proches/{delegation_id:str}/retrait", guards=[logged_in], status_code=200)
+async def remove(request: Request, db: AsyncSession, dossier_id: str, delegation_id: str) -> Response:
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    if not managed.standing.is_patient:
+        raise NotFoundException()  # a caregiver never removes another, nor the patient's control
+    if not await delegations.remove(db, dossier=managed.dossier, delegation_id=delegation_id, actor=managed.actor):
+        raise NotFoundException()
+    return Redirect(proches_url(dossier_id, "proche-retire"), status_code=303)
+
+
+# --- the caregiver's side: my dossiers, stepping down -------------------------------------------------
+
+
+@get("/mes-dossiers", guards=[logged_in])
+async def my_dossiers(request: Request, db: AsyncSession) -> Template:
+    account = request.user.account
+    notices = await unseen_notices(db, account=account)
+    held = await held_dossiers(db, account=account, now=utcnow())
+    return Template("my_dossiers.html", context={"held": held, "notices": notices,
+                                                 "done": request.query_params.get("fait", "")})
+
+
+@post("/avis/{notice_id:str}/vu", guards=[logged_in], status_code=200)
+async def notice_seen(request: Request, db: AsyncSession, notice_id: str) -> Response:
+    notice = await db.get(AccountNotice, notice_id)
+    if notice is None or notice.account_id != request.user.account.id:
+        raise NotFoundException()
+    notice.seen_at = utcnow()
+    db.add(notice)
+    await db.commit()
+    return Redirect("/mes-dossiers", status_code=303)
+
+
+@post("/dossiers/{dossier_id:str}/quitter", guards=[logged_in], status_code=200)
+async def step_down(request: Request, db: AsyncSession, dossier_id: str) -> Response:
+    if await delegations.step_down(db, account=request.user.account, dossier_id=dossier_id) is None:
+        raise NotFoundException()
+    return Redirect("/mes-dossiers?fait=dossier-quitte", status_code=303)
+
+
+# --- accepting an invitation ----------------------------------------------------------------------------
+
+
+def invitation_page(context: dict[str, Any], status: int = 200) -> Template:
+    return Template("invitation_accept.html", context=context, status_code=status)
+
+
+async def checked_invitation(request: Request, db: AsyncSession, code: str) -> CaregiverInvitation | Template:
+    """The open invitation named by a typed code, or the page that says why not (attempts are counted)."""
+    keys = attempt_keys(request, "invitation")
+    try:
+        for key in keys:
+            await accounts.check_throttle(db, key=key)
+    except accounts.TooManyAttempts as too_many:
+        return invitation_page({"code": code, "error": f"Trop de codes incorrects. {too_many.french}"}, 429)
+    if not code:
+        return invitation_page({"code": code, "error": "Saisissez le code d'invitation que l'on vous a donné."}, 400)
+    try:
+        return await invitations.find_invitation(db, code=code)
+    except invitations.InvitationRefused as refused:
+        for key in keys:
+            await accounts.record_failure(db, key=key, limit=INVITATION_TRIES, lock=PAUSE)
+        return invitation_page({"code": code, "error": str(refused)}, 400)
+
+
+@get("/invitation")
+async def invitation_form(request: Request) -> Template:
+    return invitation_page({"code": ""})
+
+
+@post("/invitation", status_code=200)
+async def look_up_invitation(request: Request, db: AsyncSession, data: Form) -> Template:
+    code = text(data, "code", limit=20)
+    found = await checked_invitation(request, db, code)
+    if isinstance(found, Template):
+        return found
+    patient_name, inviter = await invitation_people(db, found)
+    return invitation_page({"code": code, "invitation": found, "patient_name": patient_name, "inviter": inviter,
+                            "terms": invitations.terms(found)})
+
+
+async def invitation_people(db: AsyncSession, invitation: CaregiverInvitation) -> tuple[str, str]:
+    from ..models import Account, Dossier, Patient
+
+    dossier = await db.get(Dossier, invitation.dossier_id)
+    patient = await db.get(Patient, dossier.patient_id)
+    inviter = await db.get(Account, invitation.created_by_account_id)
+    return f"{patient.given_name} {patient.family_name}", inviter.display_name if inviter else ""
+
+
+@post("/invitation/acceptation", guards=[logged_in], status_code=200)
+async def accept_invitation(request: Request, db: AsyncSession, data: Form) -> Response:
+    code = text(data, "code", limit=20)
+    found = await checked_invitation(request, db, code)
+    if isinstance(found, Template):
+        return found
+    try:
+        delegation = await invitations.accept(db, invitation_id=found.id, account=request.user.account)
+    except invitations.InvitationRefused as refused:
+        return invitation_page({"code": code, "error": str(refused)}, 400)
+    return Redirect(f"/dossiers/{delegation.dossier_id}", status_code=303)
+
+
+@post("/invitation/compte", status_code=200)
+async def account_from_invitation(request: Request, db: AsyncSession, data: Form) -> Response:
+    """Someone with no account: their name, then a passkey; the invitation is accepted with it."""
+    code = text(data, "code", limit=20)
+    found = await checked_invitation(request, db, code)
+    if isinstance(found, Template):
+        return found
+    given, family = text(data, "given_name", limit=100), text(data, "family_name", limit=100)
+    if not given or not family:
+        patient_name, inviter = await invitation_people(db, found)
+        return invitation_page({"code": code, "invitation": found, "patient_name": patient_name, "inviter": inviter,
+                                "terms": invitations.terms(found),
+                                "error": "Saisissez votre prénom et votre nom : la personne qui vous invite les verra."},
+                               400)
+    return await enrol(request, db, given=given, family=family, data={enrolment.INVITATION: found.id})
+
+
+async def enrol(request: Request, db: AsyncSession, *, given: str, family: str, data: dict) -> Response:
+    """A new account, and the half-session that registers its first passkey (views/auth.py does the rest)."""
+    settings: Settings = request.app.state.settings
+    account = await enrolment.new_account(db, given_name=given, family_name=family)
+    token = await accounts.start_session(db, account=account, authenticated=False, replacing=request.auth, data=data)
+    return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
+
+
+# --- a parent adds a child's dossier -----------------------------------------------------------------------
+
+
+def child_page(request: Request, form: dict[str, Any], *, error: str = "", status: int = 200) -> Template:
+    signed_in = bool(request.user and request.user.row.authenticated)
+    return Template("child_attach.html", context={"form": form, "error": error, "signed_in": signed_in},
+                    status_code=status)
+
+
+@get("/enfant")
+async def child_form(request: Request) -> Template:
+    return child_page(request, {})
+
+
+@post("/enfant", status_code=200)
+async def attach_child(request: Request, db: AsyncSession, data: Form) -> Response:
+    settings: Settings = request.app.state.settings
+    form = {name: text(data, name, limit=100) for name in ("code", "birth_date", "given_name", "family_name")}
+    birth_date = parse_date(form["birth_date"])
+    signed_in = request.user is not None and request.user.row.authenticated
+    if not form["code"] or birth_date is None:
+        return child_page(request, form, error="Saisissez le code d'activation de votre enfant et sa date de naissance "
+                                               "(JJ/MM/AAAA).", status=400)
+    if not signed_in and not (form["given_name"] and form["family_name"]):
+        return child_page(request, form, error="Saisissez votre prénom et votre nom.", status=400)
+    lock = timedelta(minutes=settings.activation_lock_minutes)
+    client = f"activation-client:{request.client.host if request.client else 'unknown'}"
+    try:
+        await accounts.check_throttle(db, key=client)
+        activation, _ = await delegations.check_minor(
+            db, account=request.user.account if signed_in else None, code=form["code"], birth_date=birth_date,
+            max_attempts=settings.activation_max_attempts, lock=lock)
+        if not signed_in:
+            return await enrol(request, db, given=form["given_name"], family=form["family_name"], data={
+                enrolment.CHILD: {"activation_id": activation.id, "birth_date": birth_date.isoformat()}})
+        dossier = await delegations.attach_child_by_activation(db, account=request.user.account,
+                                                               activation_id=activation.id, birth_date=birth_date)
+    except accounts.TooManyAttempts as too_many:
+        return child_page(request, form, error=f"Trop d'essais. {too_many.french}", status=429)
+    except accounts.ActivationRefused as refused:
+        await accounts.record_failure(db, key=client, limit=20, lock=lock)
+        return child_page(request, form, error=str(refused), status=400)
+    return Redirect(f"/dossiers/{dossier.id}", status_code=303)
+
+
+# --- coming of age ---------------------------------------------------------------------------------------
+
+
+async def majority_context(request: Request, db: AsyncSession, dossier_id: str) -> dict[str, Any]:
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    if not managed.standing.is_patient:
+        raise NotFoundException()  # the young person decides, no one else
+    now = utcnow()
+    parents = [h for h in await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now)
+               if h.delegation.relationship in LEGAL_REPRESENTATIVES and not h.delegation.end_reason]
+    preview = await seen_as_caregiver(db, dossier=managed.dossier, delegation=parents[0].delegation, now=now) if parents else []
+    return {
+        "dossier": managed.dossier, "patient": managed.patient, "parents": parents, "preview": preview,
+        "adult_from": managed.facts.adult_from, "choices": majority.CHOICES, "minor": is_minor(managed.patient, now),
+        "band": band_for(managed.dossier, managed.patient, account=request.user.account, today=now.astimezone(PARIS).date()),
+    }
+
+
+@get("/dossiers/{dossier_id:str}/majorite", guards=[logged_in])
+async def majority_page(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    return Template("majority.html", context=await majority_context(request, db, dossier_id))
+
+
+@post("/dossiers/{dossier_id:str}/majorite/{delegation_id:str}", guards=[logged_in], status_code=200)
+async def majority_choice(request: Request, db: AsyncSession, dossier_id: str, delegation_id: str, data: Form) -> Response:
+    context = await majority_context(request, db, dossier_id)
+    if delegation_id not in {p.delegation.id for p in context["parents"]}:
+        raise NotFoundException()
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    try:
+        await majority.choose(db, dossier=managed.dossier, delegation_id=delegation_id,
+                              choice=text(data, "choix", limit=10), actor=managed.actor)
+    except InvalidInput as refused:
+        return error_response(request, 400, str(refused))
+    return Redirect(f"/dossiers/{dossier_id}/majorite?fait=choix-enregistre", status_code=303)
+
+
+routes = [
+    proches, invite, show_invitation, invitation_qr, cancel_invitation, remove, my_dossiers, notice_seen, step_down,
+    invitation_form, look_up_invitation, accept_invitation, account_from_invitation, child_form, attach_child,
+    majority_page, majority_choice,
+]

@@ -1,0 +1,325 @@
+"""Caregivers (issue 9), through HTTP: a relative invited by the patient, a minor's parents, coming of age.
+
+Every rule is tried the way someone would try to break it: a removed, expired or reading
+caregiver; an invitation used twice, expired, guessed or accepted by its own author; a
+document kept from a minor's parents, by its id, in the log and on the Accès page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, timedelta
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlmodel import select
+
+from server import rights
+from server.accounts import account_for_patient, account_for_professional, start_session
+from server.audit import Actor
+from server.caregivers.majority import apply_majority
+from server.models import (
+    Account, AccountNotice, CaregiverInvitation, Delegation, utcnow,
+)
+from tests.conftest import (
+    ORIGIN, add_text_document, ceremony_options, new_patient, post_form, post_json, set_cookie,
+)
+from tests.patient_helpers import MISSING, events, professional, titles_in
+from tests.softauthn import SoftAuthenticator
+
+TODAY = date.today()
+
+
+def years_ago(years: int, *, days: int = 0) -> date:
+    return date(TODAY.year - years, TODAY.month, min(TODAY.day, 28)) + timedelta(days=days)
+
+
+async def as_account(client, db, account) -> None:
+    set_cookie(client, "carnet_session", await start_session(db, account=account, authenticated=True))
+
+
+async def invitation_code(client, dossier_id: str, *, level="gestion", duration="sans", relationship="") -> str:
+    """The patient (signed in on `client`) invites; the code is on the page that follows."""
+    data = {"niveau": level, "duree": duration}
+    if relationship:
+        data["lien"] = relationship
+    response = await post_form(client, f"/dossiers/{dossier_id}/proches/invitations", data)
+    assert response.status_code == 200, response.text
+    return re.search(r'<p class="code"[^>]*>([0-9A-Z-]+)</p>', response.text).group(1)
+
+
+@asynccontextmanager
+async def new_caregiver(app, code: str, *, given="Paul", family="Martin") -> AsyncIterator[AsyncTestClient]:
+    """Someone with no account accepts an invitation (their name, then a passkey, through HTTP): their browser."""
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        await accept_as_newcomer(browser, code, given=given, family=family)
+        yield browser
+
+
+async def accept_as_newcomer(browser, code: str, *, given: str, family: str) -> SoftAuthenticator:
+    page = await post_form(browser, "/invitation", {"code": code})
+    assert page.status_code == 200 and "vous invite" in page.text, page.text
+    response = await post_form(browser, "/invitation/compte", {"code": code, "given_name": given, "family_name": family})
+    assert response.status_code == 200, response.text  # the passkey page, after the redirect
+    authenticator = SoftAuthenticator(origin=ORIGIN)
+    options, ceremony = await ceremony_options(browser, "/cle/options")
+    done = await post_json(browser, "/cle/verification",
+                           {"ceremony": ceremony, "credential": authenticator.create(options), "name": "Téléphone"})
+    assert done.status_code == 200 and done.json()["redirect"] == "/activer/codes", done.text
+    return authenticator
+
+
+async def same_as_missing(client, url: str, missing: str, *, data: dict | None = None) -> None:
+    if data is None:
+        refused, absent = await client.get(url), await client.get(missing)
+    else:
+        refused, absent = await post_form(client, url, data), await post_form(client, missing, data)
+    assert refused.status_code == absent.status_code == 404, url
+    assert refused.text == absent.text
+
+
+@pytest.fixture
+async def camille(client, db, app, patient):
+    """Camille, signed in on `client`, with two documents."""
+    account = await account_for_patient(db, patient=patient.patient)
+    await as_account(client, db, account)
+    docs = [await add_text_document(db, app, patient.dossier, title=t, category=c)
+            for t, c in (("IRM du genou droit", "imagerie"), ("Bilan lipidique", "biologie"))]
+    return account, docs
+
+
+# --- an adult invites a relative ---------------------------------------------------------------------------
+
+
+async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_removes_him(client, db, app, patient, camille):
+    camille_account, (irm, _) = camille
+    code = await invitation_code(client, patient.dossier.id, level="gestion", duration="1a")
+    async with new_caregiver(app, code) as paul:
+        codes_page = await paul.get("/activer/codes")
+        assert f'href="/dossiers/{patient.dossier.id}"' in codes_page.text  # straight to the dossier he came for
+        timeline = await paul.get(f"/dossiers/{patient.dossier.id}")
+        assert timeline.status_code == 200 and "Dossier de Camille Martin" in timeline.text
+        assert sorted(titles_in(timeline.text)) == ["Bilan lipidique", "IRM du genou droit"]
+
+        # He hides a document for her: the log says who did it, for whom.
+        hidden = await post_form(paul, f"/documents/{irm.id}/masquage", {"masque": "oui"}, follow_redirects=False)
+        assert hidden.status_code == 303
+        [hide] = [e for e in await events(db, patient.dossier.id) if e.action == "hide"]
+        assert (hide.actor_kind, hide.actor_name, hide.on_behalf_of) == ("caregiver", "Paul Martin", "Camille Martin")
+        log = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/historique")).text).replace("\u00a0", " ")
+        assert "Paul Martin, pour le compte de Camille Martin, a masqué « IRM du genou droit »" in log
+        assert "Paul Martin a accepté l'invitation à aider avec votre dossier" in log
+
+        # Camille sees him, and removes him: his very next request is refused as if nothing were there.
+        proches = await client.get(f"/dossiers/{patient.dossier.id}/proches")
+        [delegation] = (await db.exec(select(Delegation))).all()
+        assert "Paul Martin" in proches.text and "gestion" in proches.text
+        removed = await post_form(client, f"/dossiers/{patient.dossier.id}/proches/{delegation.id}/retrait", {},
+                                  follow_redirects=False)
+        assert removed.status_code == 303
+        await same_as_missing(paul, f"/dossiers/{patient.dossier.id}", f"/dossiers/{MISSING}")
+        await same_as_missing(paul, f"/documents/{irm.id}/masquage", f"/documents/{MISSING}/masquage",
+                              data={"masque": "non"})
+        home = await paul.get("/mes-dossiers")
+        assert "Camille Martin vous a retiré l'accès au dossier de Camille Martin." in html.unescape(home.text)
+
+
+async def test_a_reader_reads_but_every_action_is_refused_as_if_nothing_were_there(client, db, app, patient, camille):
+    _, (irm, _) = camille
+    code = await invitation_code(client, patient.dossier.id, level="lecture")
+    async with new_caregiver(app, code, given="Hugo", family="Martin") as hugo:
+        url = f"/dossiers/{patient.dossier.id}"
+        assert (await hugo.get(url)).status_code == 200
+        assert (await hugo.get(f"/documents/{irm.id}")).status_code == 200
+        assert (await hugo.get(f"{url}/historique")).status_code == 200
+        for path in ("/acces", "/partage", "/proches", "/fermeture"):
+            await same_as_missing(hugo, f"{url}{path}", f"/dossiers/{MISSING}{path}")
+        await same_as_missing(hugo, f"/documents/{irm.id}/masquage", f"/documents/{MISSING}/masquage",
+                              data={"masque": "oui"})
+        await same_as_missing(hugo, f"{url}/partage", f"/dossiers/{MISSING}/partage", data={"portee": "tout", "duree": "1m"})
+        page = await hugo.get(f"/documents/{irm.id}")
+        assert "Masquer aux professionnels" not in page.text and ">Accès<" not in page.text
+    assert [e.action for e in await events(db, patient.dossier.id)
+            if e.actor_kind == "caregiver"] == ["caregiver_added"]
+
+
+async def test_a_caregiver_reaches_only_the_dossiers_delegated_to_them(client, db, app, patient, camille):
+    other = await new_patient(db, given_name="Léa", family_name="Durand", serial=3)
+    foreign = await add_text_document(db, app, other.dossier, title="Compte rendu opératoire")
+    code = await invitation_code(client, patient.dossier.id)
+    async with new_caregiver(app, code) as paul:
+        await same_as_missing(paul, f"/dossiers/{other.dossier.id}", f"/dossiers/{MISSING}")
+        await same_as_missing(paul, f"/documents/{foreign.id}", f"/documents/{MISSING}")
+        await same_as_missing(paul, f"/documents/{foreign.id}/masquage", f"/documents/{MISSING}/masquage",
+                              data={"masque": "oui"})
+        await same_as_missing(paul, f"/dossiers/{other.dossier.id}/historique", f"/dossiers/{MISSING}/historique")
+
+
+async def test_an_expired_or_stepped_down_caregiver_gets_nothing(client, db, app, patient, camille):
+    code = await invitation_code(client, patient.dossier.id, duration="1m")
+    async with new_caregiver(app, code) as paul:
+        url = f"/dossiers/{patient.dossier.id}"
+        assert (await paul.get(url)).status_code == 200
+        # A month later (the clock of a running app cannot be moved from here: the row's end is):
+        [delegation] = (await db.exec(select(Delegation))).all()
+        ends_at = delegation.ends_at
+        delegation.ends_at = utcnow() - timedelta(seconds=1)
+        db.add(delegation)
+        await db.commit()
+        await same_as_missing(paul, url, f"/dossiers/{MISSING}")
+        delegation.ends_at = ends_at
+        db.add(delegation)
+        await db.commit()
+        assert (await paul.get(url)).status_code == 200
+        assert (await post_form(paul, f"{url}/quitter", {}, follow_redirects=False)).status_code == 303
+        await same_as_missing(paul, url, f"/dossiers/{MISSING}")
+    page = html.unescape((await client.get(url)).text).replace("\u00a0", " ")
+    assert "Paul Martin a cessé d'aider avec votre dossier" in page  # the banner tells Camille
+
+
+async def test_an_invitation_is_single_use_expires_can_be_cancelled_and_is_not_for_its_author(client, db, app, patient, camille):
+    code = await invitation_code(client, patient.dossier.id)
+    own = await post_form(client, "/invitation/acceptation", {"code": code})
+    assert own.status_code == 400 and "C&#39;est vous qui avez fait cette invitation" in own.text
+    async with new_caregiver(app, code):
+        pass
+    again = await post_form(client, "/invitation", {"code": code})
+    assert again.status_code == 400 and "déjà servi" in html.unescape(again.text)
+
+    late = await invitation_code(client, patient.dossier.id)
+    for row in (await db.exec(select(CaregiverInvitation).where(CaregiverInvitation.used_at.is_(None)))).all():
+        row.expires_at = utcnow() - timedelta(seconds=1)  # seven days later
+        db.add(row)
+    await db.commit()
+    expired = await post_form(client, "/invitation", {"code": late})
+    assert expired.status_code == 400 and "n'est plus valable" in html.unescape(expired.text)
+
+    cancelled = await invitation_code(client, patient.dossier.id)
+    [row] = (await db.exec(select(CaregiverInvitation).where(CaregiverInvitation.used_at.is_(None))
+                           .order_by(CaregiverInvitation.created_at.desc()))).all()[:1]
+    assert (await post_form(client, f"/invitations/{row.id}/annulation", {}, follow_redirects=False)).status_code == 303
+    gone = await post_form(client, "/invitation", {"code": cancelled})
+    assert gone.status_code == 400 and "n'est plus valable" in html.unescape(gone.text)
+
+
+async def test_guessing_invitation_codes_is_paused(client, db, app):
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        statuses = [(await post_form(stranger, "/invitation", {"code": f"AAAA-BBBB-{n:04d}"})).status_code
+                    for n in range(7)]
+    assert statuses == [400] * 5 + [429] * 2
+
+
+# --- a parent and a child's dossier ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def family(db, app):
+    """Léo, 9, with a code the insurance office gave his parents; Camille, his mother, signed in later."""
+    leo = await new_patient(db, given_name="Léo", family_name="Martin", birth=years_ago(9), serial=4, sex="M")
+    mother = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=5)
+    return leo, mother
+
+
+async def test_a_parent_attaches_a_childs_dossier_and_invites_the_other_parent(client, db, app, family):
+    leo, mother = family
+    await as_account(client, db, await account_for_patient(db, patient=mother.patient))
+    attached = await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()},
+                               follow_redirects=False)
+    assert (attached.status_code, attached.headers["location"]) == (303, f"/dossiers/{leo.dossier.id}")
+    dossiers = await client.get("/mes-dossiers")
+    assert "Mon dossier" in dossiers.text and "Léo Martin" in dossiers.text and "Parent, gestion" in dossiers.text
+    band = await client.get(f"/dossiers/{leo.dossier.id}")
+    assert "Dossier de Léo Martin" in band.text and 'class="band-initials" aria-hidden="true">LM<' in band.text
+
+    code = await invitation_code(client, leo.dossier.id, relationship="parent")
+    async with new_caregiver(app, code, given="Paul") as father:
+        assert (await father.get(f"/dossiers/{leo.dossier.id}")).status_code == 200
+    parents = (await db.exec(select(Delegation).where(Delegation.dossier_id == leo.dossier.id))).all()
+    assert sorted(d.relationship for d in parents) == ["parent", "parent"]
+    # Only parents invite a parent, only for a minor; an adult's code cannot be attached as a child's.
+    adult = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=6, sex="M")
+    refused = await post_form(client, "/enfant", {"code": adult.code, "birth_date": "1950-06-01"})
+    assert refused.status_code == 400 and "personne majeure" in html.unescape(refused.text)
+
+
+async def test_a_document_kept_from_a_minors_parents_leaves_them_no_trace(client, db, app, family):
+    leo, mother = family
+    await as_account(client, db, await account_for_patient(db, patient=mother.patient))
+    await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
+    ordinary = await add_text_document(db, app, leo.dossier, title="Vaccin ROR", category="vaccination")
+    doctor = await professional(db, "Girard", given_name="Anne", profession="médecin", stem=7)
+    await rights.grant_access(db, dossier=leo.dossier, professional=doctor, categories="", duration="sans",
+                              actor=Actor(None, "patient", "Léo Martin"))
+    secret = await add_text_document(db, app, leo.dossier, title="Consultation confidentielle", category="compte_rendu")
+    secret.author_professional_id, secret.hidden_from_representatives = doctor.id, True
+    db.add(secret)
+    await db.commit()
+    # The doctor reads the dossier and the document: two events a parent must not see.
+    async with AsyncTestClient(app, base_url=ORIGIN) as desk:
+        await as_account(desk, db, await account_for_professional(db, professional=doctor))
+        assert (await desk.get(f"/documents/{secret.id}")).status_code == 200
+
+    timeline = await client.get(f"/dossiers/{leo.dossier.id}")
+    assert titles_in(timeline.text) == ["Vaccin ROR"]
+    await same_as_missing(client, f"/documents/{secret.id}", f"/documents/{MISSING}")
+    await same_as_missing(client, f"/documents/{secret.id}/fichier", f"/documents/{MISSING}/fichier")
+    await same_as_missing(client, f"/documents/{secret.id}/masquage", f"/documents/{MISSING}/masquage",
+                          data={"masque": "oui"})
+    log = await client.get(f"/dossiers/{leo.dossier.id}/historique")
+    csv = await client.get(f"/dossiers/{leo.dossier.id}/historique.csv")
+    access = await client.get(f"/dossiers/{leo.dossier.id}/acces")
+    for page in (timeline, log, csv, access):
+        for trace in ("Consultation confidentielle", "Girard", doctor.rpps):
+            assert trace not in page.text, (trace, page.url)
+    assert titles_in((await client.get(f"/dossiers/{leo.dossier.id}")).text) == [ordinary.title]
+
+
+# --- coming of age ---------------------------------------------------------------------------------------------
+
+
+async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(client, db, app):
+    ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(18, days=20), serial=8)
+    mother = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=9)
+    father = Account(display_name="Paul Martin")
+    db.add(father)
+    await db.commit()
+    camille = await account_for_patient(db, patient=mother.patient)
+    for parent in (camille, father):
+        db.add(Delegation(dossier_id=ines.dossier.id, caregiver_account_id=parent.id, relationship="parent"))
+    await db.commit()
+
+    # Inès activates her own dossier, and chooses before her birthday: her father keeps reading, her mother not.
+    await as_account(client, db, await account_for_patient(db, patient=ines.patient))
+    page = await client.get(f"/dossiers/{ines.dossier.id}/majorite")
+    assert "Ce que voient vos parents aujourd'hui" in html.unescape(page.text)
+    delegations = {d.caregiver_account_id: d for d in (await db.exec(select(Delegation))).all()}
+    kept = await post_form(client, f"/dossiers/{ines.dossier.id}/majorite/{delegations[father.id].id}",
+                           {"choix": "lecture"}, follow_redirects=False)
+    assert kept.status_code == 303
+
+    async with AsyncTestClient(app, base_url=ORIGIN) as mum, AsyncTestClient(app, base_url=ORIGIN) as dad:
+        await as_account(mum, db, camille)
+        await as_account(dad, db, father)
+        url = f"/dossiers/{ines.dossier.id}"
+        assert (await mum.get(url)).status_code == (await dad.get(url)).status_code == 200
+        # Her birthday comes (the app's clock cannot be moved from here: her birth date is).
+        ines.patient.birth_date = years_ago(18, days=-1)
+        db.add(ines.patient)
+        await db.commit()
+        # The rule ends the mother's rights at the birthday, before the scheduled check has run.
+        await same_as_missing(mum, url, f"/dossiers/{MISSING}")
+        assert (await dad.get(url)).status_code == 200
+        await same_as_missing(dad, f"{url}/acces", f"/dossiers/{MISSING}/acces")  # kept as a reader
+        assert await apply_majority(db) == 2
+        assert await apply_majority(db) == 0  # once only
+        await same_as_missing(mum, url, f"/dossiers/{MISSING}")
+        assert (await dad.get(url)).status_code == 200
+    await db.commit()
+    notices = {n.account_id: n.text for n in (await db.exec(select(AccountNotice))).all()}
+    assert notices[camille.id] == "Inès Martin a 18 ans : votre accès de parent à son dossier a pris fin."
+    assert "lecture seule" in notices[father.id]
+    actions = [e.action for e in await events(db, ines.dossier.id)]
+    assert actions.count("majority_ended") == actions.count("majority_kept") == 1

@@ -22,6 +22,7 @@ from . import audit
 from .access import Right, dossier_right
 from .accounts import IN_PERSON_DAYS, issue_activation_code
 from .dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document, create_patient
+from .caregivers.dossiers import is_minor
 from .identifiers import is_valid_ins, normalize_ins
 from .models import (
     CATEGORIES, Account, ActivationCode, Block, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow,
@@ -128,6 +129,8 @@ class Upload:
     event_date: date | None
     filename: str
     data: bytes
+    # For a minor: kept from their legal representatives, at the minor's request (CSP L1111-5).
+    hidden_from_representatives: bool = False
 
 
 def sniff_type(data: bytes) -> str | None:
@@ -227,8 +230,12 @@ async def add_professional_document(
             event_date=upload.event_date, filename=clean_filename(upload.filename, mime), mime_type=mime,
             data=upload.data, pages=pages, author=professional, added_by=account, commit=False,
         )
+        document.hidden_from_representatives = upload.hidden_from_representatives and is_minor(
+            await session.get(Patient, dossier.patient_id), utcnow())
         await audit.append(session, dossier_id=dossier.id, action="add_document",
-                           actor=audit.Actor.professional(account, professional), right=right.value, document=document)
+                           actor=audit.Actor.professional(account, professional), right=right.value, document=document,
+                           detail="réservé au patient, sans ses représentants légaux"
+                           if document.hidden_from_representatives else "")
     except BaseException:
         await session.rollback()
         raise

@@ -22,15 +22,25 @@ from server.accounts import account_for_patient, account_for_professional, start
 from server.audit import Actor
 from server.caregivers.majority import apply_majority
 from server.models import (
-    Account, AccountNotice, CaregiverInvitation, Delegation, utcnow,
+    Account, AccountNotice, CaregiverInvitation, Delegation, Document, utcnow,
 )
 from tests.conftest import (
-    ORIGIN, add_text_document, ceremony_options, new_patient, post_form, post_json, set_cookie,
+    ORIGIN, add_text_document, ceremony_options, get_csrf, new_patient, post_form, post_json, set_cookie,
 )
 from tests.patient_helpers import MISSING, events, professional, titles_in
 from tests.softauthn import SoftAuthenticator
 
 TODAY = date.today()
+
+
+def png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, format="PNG")
+    return out.getvalue()
 
 
 def years_ago(years: int, *, days: int = 0) -> date:
@@ -253,14 +263,21 @@ async def test_a_document_kept_from_a_minors_parents_leaves_them_no_trace(client
     doctor = await professional(db, "Girard", given_name="Anne", profession="médecin", stem=7)
     await rights.grant_access(db, dossier=leo.dossier, professional=doctor, categories="", duration="sans",
                               actor=Actor(None, "patient", "Léo Martin"))
-    secret = await add_text_document(db, app, leo.dossier, title="Consultation confidentielle", category="compte_rendu")
-    secret.author_professional_id, secret.hidden_from_representatives = doctor.id, True
-    db.add(secret)
-    await db.commit()
-    # The doctor reads the dossier and the document: two events a parent must not see.
+    # The doctor files the document as Léo asked, kept from his parents, and reads it: traces a parent must not see.
     async with AsyncTestClient(app, base_url=ORIGIN) as desk:
         await as_account(desk, db, await account_for_professional(db, professional=doctor))
-        assert (await desk.get(f"/documents/{secret.id}")).status_code == 200
+        form = await desk.get(f"/dossiers/{leo.dossier.id}/documents/nouveau")
+        assert "Ne pas montrer aux parents" in form.text  # offered because Léo is a minor
+        filed = await desk.post(
+            f"/dossiers/{leo.dossier.id}/documents/nouveau", follow_redirects=False,
+            data={"title": "Consultation confidentielle", "category": "compte_rendu", "event_date": "2025-02-03",
+                  "confidentiel": "oui", "_csrf_token": await get_csrf(desk)},
+            files={"file": ("cr.png", png(), "image/png")})
+        assert filed.status_code == 303, filed.text
+        secret_id = filed.headers["location"].rsplit("/", 1)[1]
+        assert (await desk.get(f"/documents/{secret_id}")).status_code == 200
+    secret = await db.get(Document, secret_id)
+    assert secret.hidden_from_representatives
 
     timeline = await client.get(f"/dossiers/{leo.dossier.id}")
     assert titles_in(timeline.text) == ["Vaccin ROR"]

@@ -75,7 +75,7 @@ async def test_every_ins_and_rpps_is_valid(demo):
     session, _, result = demo
     patients = (await session.exec(select(Patient))).all()
     professionals = (await session.exec(select(Professional))).all()
-    assert len(patients) == 2 and all(is_valid_ins(p.ins) for p in patients)
+    assert len(patients) == 5 and all(is_valid_ins(p.ins) for p in patients)  # Camille, Hugo, Paul, Léo, Inès
     assert result.patient.ins.startswith("28403")  # a woman born in March 1984
     assert len(professionals) >= 9 and all(is_valid_rpps(p.rpps) for p in professionals)
 
@@ -94,7 +94,30 @@ async def test_the_husband_manages_the_dossier_and_dr_bernard_is_the_medecin_tra
     assert dossier.medecin_traitant_id == result.medecin_traitant.id
     delegation = (await session.exec(select(Delegation).where(Delegation.dossier_id == dossier.id))).one()
     caregiver = await session.get(Account, delegation.caregiver_account_id)
-    assert (caregiver.display_name, caregiver.patient_id, delegation.relationship) == ("Paul Martin", None, "proche")
+    assert (caregiver.display_name, delegation.relationship, delegation.can_manage) == ("Paul Martin", "proche", True)
+    assert caregiver.patient_id == result.family.paul.id  # Paul has a dossier of his own, and a code to open it
+
+
+async def test_the_family_every_caregiver_kind_and_a_document_kept_from_the_parents(demo):
+    from server.caregivers.dossiers import held_dossiers
+    from server.models import utcnow
+
+    session, _, result = demo
+    family = result.family
+    leo, ines = family.children["leo"][0], family.children["ines"][0]
+    turns_18 = ines.birth_date.replace(year=ines.birth_date.year + 18)
+    assert 8 <= (TODAY - leo.birth_date).days // 365 <= 9 and 0 < (turns_18 - TODAY).days <= 365  # within the demo's year
+    camille = (await session.exec(select(Account).where(Account.patient_id == result.patient.id))).one()
+    now = utcnow().replace(year=TODAY.year, month=TODAY.month, day=TODAY.day)
+    held = {h.patient.given_name: h.role for h in await held_dossiers(session, account=camille, now=now)}
+    assert held == {"Camille": "Mon dossier", "Léo": "Parent, gestion", "Inès": "Parent, gestion",
+                    "Hugo": "Proche aidant, lecture seule"}
+    held = {h.patient.given_name: h.role for h in await held_dossiers(session, account=family.paul_account, now=now)}
+    assert held == {"Paul": "Mon dossier", "Camille": "Proche aidant, gestion", "Léo": "Parent, gestion",
+                    "Inès": "Parent, gestion"}
+    kept = [d for d in await documents_of(session, family.children["ines"][1].id) if d.hidden_from_representatives]
+    assert [d.title for d in kept] == ["Consultation de contraception"]
+    assert family.ines_code and family.paul_code and "son propre code" in result.summary()
 
 
 async def test_another_patient_has_a_small_dossier(demo):

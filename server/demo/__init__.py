@@ -1,10 +1,10 @@
-"""The demo dataset: Camille Martin's ten-year dossier, her professionals, her husband, and another patient.
+"""The demo dataset: Camille Martin's ten-year dossier, her professionals, her family, her father.
 
 Everything goes through the data functions the app uses (create_patient, create_professional,
-add_document, issue_activation_code, account_for_patient); the few rows that have no
-function yet (the delegation, the médecin traitant) are plain inserts. Apart from the
-activation codes (and row ids), the same `today` and `seed` give the same dossier, files
-included: the catalogue is in catalogue, episodes, heart_knee and notes.
+add_document, issue_activation_code, account_for_patient, the caregivers' invitations and a
+child's attachment); the médecin traitant is a plain update. Apart from the activation codes
+(and row ids), the same `today` and `seed` give the same dossiers, files included: the
+catalogue is in catalogue, episodes, heart_knee, notes and family.
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ from .access_history import make_history
 from .catalogue import BORN, PEOPLE, SOURCES, Doc, fr_date
 from .episodes import history
 from .files import jpeg_image, pdf_document, png_image
+from .family import KEPT_FROM_PARENTS, PAUL_BORN, PAUL_NIR, Family, children_births, family_documents, link_family, nir
 from .notes import other_patient_documents
 from ..dossiers import add_document, create_patient, create_professional
 from ..identifiers import ins_key, rpps_with_key
-from ..models import Account, Delegation, Dossier, Patient, Professional, clock_at
+from ..models import Account, Dossier, Patient, Professional, clock_at
 from ..files.store import Storage
 
 ISSUED_BY = "CPAM du Rhône (démo)"
+CHILDREN = {"leo": "Léo", "ines": "Inès"}
 # NIR: sex, year and month of birth, department and commune of birth (INSEE), birth order number.
 CAMILLE_NIR = "2" "84" "03" "69" "383" "047"  # a woman born in March 1984 in Lyon 3e
 HUGO_NIR = "1" "50" "07" "2A" "004" "012"  # a man born in July 1950 in Ajaccio (Corse-du-Sud)
@@ -46,9 +48,10 @@ class DemoResult:
     professionals: dict[str, Professional]  # by catalogue key: "bernard", "fontaine", "moreau"...
     medecin_traitant_code: str
     kine_code: str
-    caregiver: Account
+    caregiver: Account  # Paul Martin, Camille's husband: a patient too, and the children's father
     documents: int
     events: int = 0
+    family: Family | None = None
 
     @property
     def medecin_traitant(self) -> Professional:
@@ -77,9 +80,25 @@ class DemoResult:
             f"{self.other_patient_code}, date de naissance {self.other_patient_birth_date:%d/%m/%Y}",
             f"Médecin traitant {pro(self.medecin_traitant)} : code {self.medecin_traitant_code} (à saisir sur /pro/activer)",
             f"Kinésithérapeute {pro(self.kine)} : code {self.kine_code} (à saisir sur /pro/activer)",
-            f"{self.documents} documents, {self.events} événements dans l'historique ; "
-            f"aidant : {self.caregiver.display_name} (délégation « proche »)",
+            f"{self.documents} documents, {self.events} événements dans l'historique de Camille Martin",
+            *self.family_lines(),
         ])
+
+    def family_lines(self) -> list[str]:
+        if self.family is None:
+            return []
+        family = self.family
+        leo, ines = family.children["leo"][0], family.children["ines"][0]
+        turns_18 = ines.birth_date.replace(year=ines.birth_date.year + 18)
+        return [
+            f"Aidant et parent {family.paul.given_name} {family.paul.family_name} : code {family.paul_code}, "
+            f"date de naissance {family.paul.birth_date:%d/%m/%Y} (son dossier, et il gère celui de Camille, "
+            f"de Léo et d'Inès)",
+            f"Camille gère aussi les dossiers de ses enfants {leo.given_name} ({leo.birth_date:%d/%m/%Y}) et "
+            f"{ines.given_name}, et lit celui de son père {self.other_patient.given_name} {self.other_patient.family_name}",
+            f"Jeune {ines.given_name} {ines.family_name}, 18 ans le {turns_18:%d/%m/%Y} : son propre code "
+            f"{family.ines_code}, date de naissance {ines.birth_date:%d/%m/%Y}",
+        ]
 
 
 async def load_demo(
@@ -105,15 +124,25 @@ async def load_demo(
     )
     account = await account_for_patient(session, patient=patient)
     dossier.medecin_traitant_id = pros["bernard"].id
-    caregiver = Account(display_name="Paul Martin")
-    session.add_all([dossier, caregiver])
-    session.add(Delegation(dossier_id=dossier.id, caregiver_account_id=caregiver.id, relationship="proche"))
+    session.add(dossier)
     await session.commit()
+    paul, paul_dossier = await create_patient(
+        session, ins=PAUL_NIR + ins_key(PAUL_NIR), given_name="Paul", family_name="Martin", birth_date=PAUL_BORN, sex="M")
+    caregiver = await account_for_patient(session, patient=paul)
+    children = {}
+    for order, (key, born) in enumerate(children_births(today).items(), start=51):
+        number = nir(key, born, order)
+        children[key] = await create_patient(session, ins=number + ins_key(number), given_name=CHILDREN[key],
+                                             family_name="Martin", birth_date=born, sex="M" if key == "leo" else "F")
+    family = Family(paul, paul_dossier, caregiver, children)
+    relatives = family_documents(today)
 
     count = 0
     for target, who, docs in (
         (dossier, patient, history(today, rng)),
         (other_dossier, other, other_patient_documents(today)),
+        (paul_dossier, paul, relatives["paul"]),
+        *((children[key][1], children[key][0], relatives[key]) for key in ("leo", "ines")),
     ):
         identity = identity_lines(who)
         for doc in docs:
@@ -126,10 +155,16 @@ async def load_demo(
                     added_by=account if from_patient else None, commit=False,
                 )
             document.hidden = doc.hidden  # the patient chose to hide it (DESIGN.md, "Who sees what")
+            # Kept from a minor's parents at her request, as the sage-femme's upload form does (CSP L1111-5).
+            document.hidden_from_representatives = doc.title in KEPT_FROM_PARENTS and who is children["ines"][0]
             count += target is dossier
     await session.commit()
 
+    await link_family(session, family=family, camille=patient, camille_dossier=dossier, hugo=other,
+                      hugo_dossier=other_dossier, today=today)
     events = await make_history(session, dossier=dossier, patient=patient, caregiver=caregiver, pros=pros, today=today)
+    family.paul_code = await issue_activation_code(session, patient=paul, issued_by=ISSUED_BY)
+    family.ines_code = await issue_activation_code(session, patient=children["ines"][0], issued_by=ISSUED_BY)
 
     return DemoResult(
         patient=patient,
@@ -144,6 +179,7 @@ async def load_demo(
         caregiver=caregiver,
         documents=count,
         events=events,
+        family=family,
     )
 
 

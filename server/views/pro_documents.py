@@ -13,7 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
 from ..guards import logged_in
-from ..models import Patient
+from ..caregivers.dossiers import is_minor
+from ..models import Patient, utcnow
 from ..professionals import PRO_CATEGORIES, Upload, add_professional_document, paris_today, write_right
 from .forms import parse_date, text
 
@@ -24,7 +25,7 @@ FORM_OVERHEAD = 1024 * 1024  # the other fields and the multipart boundaries, ov
 
 def form_page(dossier_id: str, patient: Patient, *, form: dict | None = None, error: str = "", status: int = 200) -> Template:
     context = {"dossier_id": dossier_id, "patient": patient, "categories": PRO_CATEGORIES, "form": form or {},
-               "error": error, "today": paris_today().isoformat()}
+               "error": error, "today": paris_today().isoformat(), "minor": is_minor(patient, utcnow())}
     return Template("pro_upload.html", context=context, status_code=status)
 
 
@@ -45,11 +46,11 @@ async def upload_form(request: Request, db: AsyncSession, dossier_id: str) -> Te
       request_max_body_size=MAX_DOCUMENT_BYTES + FORM_OVERHEAD)
 async def upload(request: Request, db: AsyncSession, dossier_id: str, data: MultipartForm) -> Response:
     form = {"title": text(data, "title", limit=300), "category": text(data, "category", limit=30),
-            "event_date": text(data, "event_date", limit=20)}
+            "event_date": text(data, "event_date", limit=20), "confidential": text(data, "confidentiel", limit=5) == "oui"}
     file = data.get("file")
     content, filename = (await file.read(), file.filename or "") if isinstance(file, UploadFile) else (b"", "")
     upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
-                    filename=filename, data=content)
+                    filename=filename, data=content, hidden_from_representatives=form["confidential"])
     try:
         document = await add_professional_document(
             db, request.app.state.storage, account=request.user.account, dossier_id=dossier_id, upload=upload,

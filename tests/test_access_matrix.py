@@ -21,11 +21,22 @@ from server.facts import document_facts, dossier_facts
 from server.reading import standing_of
 from tests.conftest import new_patient, set_cookie, get_csrf
 
+# The patient is a minor (17): her parents are caregivers of their own kind until her 18th birthday.
+CAREGIVERS = {  # kind: (relationship, manages, ends in days (None: no end), ended how, kept at 18)
+    "caregiver": ("proche", True, None, "", ""),
+    "caregiver_reader": ("proche", False, None, "", ""),
+    "caregiver_expired": ("proche", True, -1, "", ""),
+    "caregiver_removed": ("proche", True, None, "removed", ""),
+    "caregiver_stepped_down": ("proche", True, None, "stepped_down", ""),
+    "parent_of_minor": ("parent", True, None, "", ""),
+    "parent_kept_at_18": ("parent", True, None, "", "lecture"),
+}
 READERS = [
-    "patient", "caregiver", "medecin_traitant", "author", "granted_in_scope", "granted_out_of_scope",
+    "patient", *CAREGIVERS, "medecin_traitant", "author", "granted_in_scope", "granted_out_of_scope",
     "expired", "revoked", "blocked", "emergency", "stranger",
-]  # and "emergency_opted_out": the emergency reader once the dossier opts out (its own test below)
-STATES = ["visible", "hidden", "deleted", "other_patient"]
+]  # and "emergency_opted_out": the emergency reader once the dossier opts out; the parents after 18 (below)
+HOLDERS = ("patient", *CAREGIVERS)
+STATES = ["visible", "hidden", "deleted", "kept_from_parents", "other_patient"]
 ENDPOINTS = ["timeline", "search", "document", "download", "page"]
 
 
@@ -40,15 +51,16 @@ def pdf(title: str) -> bytes:
 async def build_world(db, app):
     """One dossier with a visible, a hidden and a deleted document; another patient's; a reader of each kind."""
     storage = app.state.storage
-    me = await new_patient(db)
+    today = date.today()
+    me = await new_patient(db, birth=date(today.year - 17, 1, 15))
     other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
     pros = {}
-    for i, kind in enumerate(READERS[2:], start=1):
+    for i, kind in enumerate(READERS[1 + len(CAREGIVERS):], start=1):
         pros[kind] = await create_professional(
             db, rpps=rpps_with_key(f"20{i:08d}"), given_name="Pro", family_name=kind, profession="médecin", city="Lyon"
         )
     docs = {}
-    for state in ("visible", "hidden", "deleted"):
+    for state in ("visible", "hidden", "deleted", "kept_from_parents"):
         docs[state] = await add_document(
             db, storage, dossier=me.dossier, title=f"Imagerie {state}", category="imagerie", event_date=date(2025, 1, 1),
             filename="x.pdf", mime_type="application/pdf", data=pdf(state),
@@ -60,11 +72,12 @@ async def build_world(db, app):
     )
     docs["hidden"].hidden = True
     docs["deleted"].deleted_at = utcnow()
+    docs["kept_from_parents"].hidden_from_representatives = True  # CSP L1111-5, at the minor's request
     dossier = me.dossier
     dossier.medecin_traitant_id = pros["medecin_traitant"].id
     now = utcnow()
     rows = [
-        docs["hidden"], docs["deleted"], dossier,
+        docs["hidden"], docs["deleted"], docs["kept_from_parents"], dossier,
         Grant(dossier_id=dossier.id, professional_id=pros["granted_in_scope"].id, categories="imagerie"),
         Grant(dossier_id=dossier.id, professional_id=pros["granted_out_of_scope"].id, categories="vaccination"),
         Grant(dossier_id=dossier.id, professional_id=pros["expired"].id, starts_at=now - timedelta(days=40),
@@ -83,12 +96,18 @@ async def build_world(db, app):
 
 async def reader_accounts(db, me, pros):
     accounts = {"patient": await account_for_patient(db, patient=me.patient)}
-    caregiver = Account(display_name="Paul Martin")
-    db.add(caregiver)
-    await db.flush()
-    db.add(Delegation(dossier_id=me.dossier.id, caregiver_account_id=caregiver.id, relationship="proche"))
+    now = utcnow()
+    for kind, (relationship, manages, ends_in, ended, kept) in CAREGIVERS.items():
+        caregiver = Account(display_name=f"Aidant {kind}")
+        db.add(caregiver)
+        await db.flush()
+        db.add(Delegation(
+            dossier_id=me.dossier.id, caregiver_account_id=caregiver.id, relationship=relationship, can_manage=manages,
+            starts_at=now - timedelta(days=30), ends_at=None if ends_in is None else now + timedelta(days=ends_in),
+            revoked_at=now if ended else None, end_reason=ended, after_majority=kept,
+        ))
+        accounts[kind] = caregiver
     await db.commit()
-    accounts["caregiver"] = caregiver
     for kind, professional in pros.items():
         accounts[kind] = await account_for_professional(db, professional=professional)
     return accounts
@@ -122,13 +141,15 @@ async def check_reader(client, db, me, docs, reader, account, token) -> int:
     missing_document = "0" * 32
     checked = 0
     dossier = await db.get(type(me.dossier), me.dossier.id, populate_existing=True)
+    patient = await db.get(type(me.patient), me.patient.id, populate_existing=True)
     now = utcnow()
     standing = await standing_of(db, account=account, dossier=dossier, now=now)
-    may_open = dossier_right(standing, dossier_facts(dossier), now) is not None
+    facts = dossier_facts(dossier, patient)
+    may_open = dossier_right(standing, facts, now) is not None
     for state in STATES:
         document = await db.get(Document, docs[state].id)
         own = state != "other_patient"
-        expected = own and document_right(standing, dossier_facts(dossier), document_facts(document), now) is not None
+        expected = own and document_right(standing, facts, document_facts(document), now) is not None
         for endpoint in ENDPOINTS:
             checked += 1
             before = await events(db)
@@ -156,7 +177,7 @@ async def check_reader(client, db, me, docs, reader, account, token) -> int:
                     missing = await client.get(url(endpoint, dossier.id, missing_document))
                     assert response.text == missing.text, (reader, state, endpoint)
             logged = await events(db) - before
-            professional_read = reader not in ("patient", "caregiver") and response.status_code == 200
+            professional_read = account.professional_id is not None and response.status_code == 200
             if endpoint == "page":  # the document page was read just before: not logged twice
                 assert logged == 0, (reader, state, endpoint)
             else:
@@ -194,9 +215,56 @@ async def test_a_closed_dossier_is_closed_to_every_professional_but_open_to_its_
         set_cookie(client, "carnet_session", tokens[reader])
         timeline = await client.get(f"/dossiers/{dossier.id}")
         document = await client.get(f"/documents/{docs['visible'].id}/fichier")
-        allowed = reader in ("patient", "caregiver")
+        allowed = reader in HOLDERS and reader in ALLOWED_HOLDERS
         assert (timeline.status_code == 200) == allowed, reader
         assert (document.status_code == 200) == allowed, reader
+
+
+ALLOWED_HOLDERS = ("patient", "caregiver", "caregiver_reader", "parent_of_minor", "parent_kept_at_18")
+
+
+async def test_at_18_parents_see_nothing_unless_kept_and_never_what_was_kept_from_them(client, db, world):
+    """The patient's 18th birthday, as the rule sees it the minute after (before any scheduled check)."""
+    me, pros, docs, accounts, tokens = world
+    patient = me.patient
+    patient.birth_date = date(date.today().year - 18, 1, 1)
+    db.add(patient)
+    await db.commit()
+    checked = 0
+    for reader in ("parent_of_minor", "parent_kept_at_18", "caregiver"):
+        checked += await check_reader(client, db, me, docs, reader, accounts[reader], tokens[reader])
+    assert checked == 3 * len(STATES) * len(ENDPOINTS)
+    set_cookie(client, "carnet_session", tokens["parent_of_minor"])
+    assert (await client.get(f"/dossiers/{me.dossier.id}")).status_code == 404
+    set_cookie(client, "carnet_session", tokens["parent_kept_at_18"])
+    assert (await client.get(f"/dossiers/{me.dossier.id}")).status_code == 200
+    assert (await client.get(f"/documents/{docs['kept_from_parents'].id}")).status_code == 404
+
+
+async def test_acting_on_the_dossier_follows_the_rule_for_every_reader(client, db, world):
+    """The Accès page and hiding a document: the patient and managing caregivers only; others get a missing id's 404."""
+    from server.access import may_manage
+
+    me, pros, docs, accounts, tokens = world
+    missing = "0" * 32
+    for reader in READERS:
+        set_cookie(client, "carnet_session", tokens[reader])
+        now = utcnow()
+        standing = await standing_of(db, account=accounts[reader], dossier=me.dossier, now=now)
+        manages = may_manage(standing, dossier_facts(me.dossier, me.patient), now)
+        access = await client.get(f"/dossiers/{me.dossier.id}/acces")
+        assert (access.status_code == 200) == manages, reader
+        for state in ("visible", "kept_from_parents"):
+            document = docs[state]
+            sees = document_right(standing, dossier_facts(me.dossier, me.patient), document_facts(document), now)
+            token = await get_csrf(client)
+            hide = await client.post(f"/documents/{document.id}/masquage", data={"masque": "non", "_csrf_token": token},
+                                     follow_redirects=False)
+            assert (hide.status_code == 303) == (manages and sees is not None), (reader, state, hide.status_code)
+            if hide.status_code != 303:
+                absent = await client.post(f"/documents/{missing}/masquage", data={"masque": "non", "_csrf_token": token},
+                                           follow_redirects=False)
+                assert (hide.status_code, hide.text) == (absent.status_code, absent.text), (reader, state)
 
 
 async def test_a_grant_revoked_while_a_document_is_open_stops_the_next_request(client, db, world):
@@ -222,7 +290,7 @@ async def test_voir_comme_shows_every_reader_exactly_what_their_own_requests_ret
         set_cookie(client, "carnet_session", tokens[reader])
         own = await client.get(f"/dossiers/{me.dossier.id}")
         own_titles = sorted(titles.findall(own.text)) if own.status_code == 200 else []
-        for state in ("visible", "hidden"):  # the author reaches documents without the timeline
+        for state in ("visible", "hidden", "kept_from_parents"):  # the author reaches documents without the timeline
             if (await client.get(f"/documents/{docs[state].id}")).status_code == 200 and own.status_code != 200:
                 own_titles = sorted({*own_titles, docs[state].title})
         set_cookie(client, "carnet_session", tokens["patient"])

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import secrets
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +22,7 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, expect, sync_p
 from tests.e2e import seeding
 from tests.e2e.seeding import SeededPatient, seed_patient
 from tests.e2e.steps import DESKTOP, PHONE
-from tests.live_server import Server, running_server
+from tests.live_server import ROOT, Server, running_server
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -219,3 +223,65 @@ def computer(browser, server, console) -> Computer:
     context.close()
     assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())
 
+
+
+# --- families (issue 9): more phones, people with names of their own, the clock ------------------
+
+
+@pytest.fixture
+def another_phone(browser, server, console) -> Phone:
+    """A second person's phone beside the first: its own context (cookies), 360 px screen and authenticator."""
+    context = browser.new_context(base_url=server.url, **PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    authenticators = Authenticators(context.new_cdp_session(page))  # before the first navigation
+    page.on("console", lambda m: console.append(f"{m.text} ({page.url})") if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
+    yield Phone(page, authenticators)
+    context.close()
+    assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())
+
+
+@pytest.fixture(scope="session")
+def seed_person(server):
+    """A patient with a name, a birth date and a few text documents, and their activation code."""
+
+    def make(**person) -> seeding.SeededPerson:
+        return run_async(seeding.seed_person(server.data_dir, **person))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seed_minor_with_parent(server):
+    """A minor whose dossier a seeded parent already manages (attached with the child's code), with the
+    minor's own activation code."""
+
+    def make(parent: seeding.SeededPerson, **child) -> seeding.SeededPerson:
+        return run_async(seeding.seed_minor_with_parent(server.data_dir, parent=parent, **child))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def move_birth_date(server):
+    def move(person: seeding.SeededPerson, to) -> None:
+        run_async(seeding.move_birth_date(server.data_dir, person=person, to=to))
+
+    return move
+
+
+@pytest.fixture(scope="session")
+def carnet(server):
+    """Run a `carnet` command against the e2e server's data directory, as its operator would."""
+
+    def run(*arguments: str) -> str:
+        env = {**os.environ, "CARNET_ENV": "test", "CARNET_DATA_DIR": str(server.data_dir),
+               "CARNET_ORIGIN": server.url, "CARNET_SECRET": secrets.token_urlsafe(32)}
+        env.pop("DATABASE_URL", None)
+        done = subprocess.run([sys.executable, "-c", "from server.cli import main; main()", *arguments],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"carnet {' '.join(arguments)} failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    return run

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import itertools
 import secrets
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from fpdf import FPDF
@@ -14,11 +15,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts import account_for_patient, issue_activation_code
+from server.access import PARIS
 from server.audit import Actor
+from server.caregivers.delegations import attach_child_by_activation
 from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional
 from server.identifiers import rpps_with_key
-from server.models import Dossier, Grant, Patient, Professional
+from server.models import ActivationCode, Dossier, Grant, Patient, Professional
 from server.reading import manage_dossier
 from server.rights import grant_access, revoke_grant
 from server.files.store import DiskStorage
@@ -189,5 +192,115 @@ async def seed_revocation(data_dir: Path, *, patient: SeededPatient, professiona
             ))).all()
             for grant_id in grants:
                 await revoke_grant(db, dossier=dossier, grant_id=grant_id, actor=actor)
+    finally:
+        await engine.dispose()
+
+
+# --- families: a child's dossier, an elderly parent's, a minor who turns 18 (issue 9) ------------
+
+_family_serials = itertools.count(500)  # INS serials of their own: `seed_patient` counts from 1
+
+
+@dataclass
+class SeededPerson(SeededPatient):
+    """A patient with a name of their own (and, for a minor, the documents kept from their parents)."""
+
+    given_name: str = ""
+    family_name: str = ""
+    kept_from_parents: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+def paris_today() -> date:
+    return datetime.now(PARIS).date()
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+async def _add_person(db: AsyncSession, storage: DiskStorage, *, given_name: str, family_name: str, birth_date: date,
+                      sex: str, documents: list[tuple[date, str, str]], kept_from_parents: tuple[str, ...] = (),
+                      author: Professional | None = None) -> tuple[Patient, SeededPerson]:
+    patient, dossier = await create_patient(
+        db, ins=make_ins(sex, birth_date.year, birth_date.month, next(_family_serials)), given_name=given_name,
+        family_name=family_name, birth_date=birth_date, sex=sex)
+    for when, category, title in documents:
+        filename, mime_type, data = text_file(title)
+        kept = title in kept_from_parents
+        document = await add_document(
+            db, storage, dossier=dossier, title=title, category=category, event_date=when, filename=filename,
+            mime_type=mime_type, data=data, author=author if kept else None,
+            source="" if kept else "Laboratoire de test", commit=False)
+        # Kept from a minor's parents at her request, as the demo's sage-femme files it (CSP L1111-5).
+        document.hidden_from_representatives = kept
+    await db.commit()
+    titles = [title for _, _, title in sorted(documents, reverse=True)]
+    return patient, SeededPerson("", birth_date, dossier.id, titles, ins=patient.ins, given_name=given_name,
+                                 family_name=family_name, kept_from_parents=list(kept_from_parents))
+
+
+async def seed_person(data_dir: Path, *, given_name: str, family_name: str, birth_date: date, sex: str,
+                      documents: list[tuple[date, str, str]]) -> SeededPerson:
+    """A patient with a few text documents and an activation code, as a health insurance office issues it."""
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    try:
+        async with make_sessionmaker(engine)() as db:
+            patient, person = await _add_person(
+                db, DiskStorage(data_dir / "files"), given_name=given_name, family_name=family_name,
+                birth_date=birth_date, sex=sex, documents=documents)
+            person.code = await issue_activation_code(db, patient=patient, issued_by="tests e2e")
+            return person
+    finally:
+        await engine.dispose()
+
+
+async def seed_minor_with_parent(
+    data_dir: Path, *, parent: SeededPerson, given_name: str, family_name: str, birth_date: date, sex: str,
+    documents: list[tuple[date, str, str]], kept_from_parents: tuple[str, ...],
+) -> SeededPerson:
+    """A minor whose dossier the parent attached with the child's first activation code (as on /enfant), with
+    documents a sage-femme kept from the parents; the minor's own activation code comes afterwards."""
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    try:
+        async with make_sessionmaker(engine)() as db:
+            rpps = rpps_with_key(f"3{secrets.randbelow(10**9):09d}")
+            midwife = await create_professional(db, rpps=rpps, given_name="Aurélie", family_name="Garnier",
+                                                profession="sage-femme", city="Lyon")
+            patient, child = await _add_person(
+                db, DiskStorage(data_dir / "files"), given_name=given_name, family_name=family_name,
+                birth_date=birth_date, sex=sex, documents=documents, kept_from_parents=kept_from_parents,
+                author=midwife)
+            await issue_activation_code(db, patient=patient, issued_by="tests e2e")
+            activation = (await db.exec(select(ActivationCode).where(
+                ActivationCode.patient_id == patient.id, ActivationCode.used_at.is_(None)))).one()  # type: ignore[union-attr]
+            parent_account = await account_for_patient(db, patient=await db.get(Patient, (await db.get(
+                Dossier, parent.dossier_id)).patient_id))
+            await attach_child_by_activation(db, account=parent_account, activation_id=activation.id,
+                                             birth_date=birth_date)
+            child.code = await issue_activation_code(db, patient=patient, issued_by="tests e2e")
+            return child
+    finally:
+        await engine.dispose()
+
+
+async def move_birth_date(data_dir: Path, *, person: SeededPerson, to: date) -> None:
+    """Change a patient's birth date in the database (no screen does this: it is the clock's stand-in)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    try:
+        async with make_sessionmaker(engine)() as db:
+            dossier = await db.get(Dossier, person.dossier_id)
+            patient = await db.get(Patient, dossier.patient_id)
+            patient.birth_date = to
+            db.add(patient)
+            await db.commit()
+            person.birth_date = to
     finally:
         await engine.dispose()

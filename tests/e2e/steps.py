@@ -113,3 +113,34 @@ def error_page(page: Page) -> tuple[str, str]:
 def menu(page: Page, name: str):
     """A link of the main menu, at the top of every page once logged in."""
     return page.get_by_role("navigation", name="Menu principal").get_by_role("link", name=name, exact=True)
+
+
+# --- caregivers: whose dossier is on screen, and the dossiers one account holds (issue 9) -------
+
+
+def dossier_band(page: Page):
+    """The band at the top of every page of a dossier, that says whose it is."""
+    return page.get_by_role("region", name="Dossier affiché")
+
+
+def held_dossier(page: Page, name: str):
+    """One dossier on "Mes dossiers", a link that opens it."""
+    return page.get_by_role("list", name="Dossiers").get_by_role("link", name=re.compile(f"^{re.escape(name)}"))
+
+
+def switch_to(page: Page, name: str) -> None:
+    """From any page of a dossier to another held dossier: "Changer de dossier", then its name."""
+    dossier_band(page).get_by_role("link", name="Changer de dossier").click()
+    expect(page.get_by_role("heading", name="Mes dossiers")).to_be_visible()
+    held_dossier(page, name).click()
+
+
+def accept_invitation_with_a_new_account(page: Page, given_name: str, family_name: str) -> None:
+    """On a shown invitation, with no Carnet account: a name, a passkey, the recovery codes, the dossier."""
+    page.get_by_label("Votre prénom").fill(given_name)
+    page.get_by_label("Votre nom").fill(family_name)
+    page.get_by_role("button", name="Créer mon compte et accepter").click()
+    page.get_by_label("Nom de cette clé").fill(f"Téléphone de {given_name}")
+    page.get_by_role("button", name="Créer ma clé d'accès").click()
+    expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
+    page.get_by_role("link", name="J'ai noté mes codes, accéder à mon dossier").click()

@@ -19,7 +19,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import ColumnElement, delete, true, update
+from sqlalchemy import ColumnElement, delete, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -251,7 +251,9 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
     events = list((await session.exec(
         select(AccessEvent).join(Notification, Notification.event_id == AccessEvent.id)  # type: ignore[arg-type]
         .where(Notification.dossier_id == dossier.id, Notification.seen_at.is_(None),  # type: ignore[union-attr]
-               AccessEvent.action != "emergency", visible if visible is not None else true())
+               AccessEvent.action != "emergency", visible if visible is not None else true(),
+               # Never one's own doing (a caregiver who accepted an invitation is not told of it).
+               or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != (viewer.account_id or "")))  # type: ignore[union-attr]
         .order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
     )).all())
     shown = events[:BANNER_LINES]

@@ -43,10 +43,15 @@ def filesize_fr(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
 
 
+def de(name: str) -> str:
+    """"de Léo", "d'Inès", "d'Hugo": French elides "de" before a vowel or a mute h."""
+    return f"d'{name}" if name[:1].lower() in "aeiouyàâäéèêëîïôöùûüh" else f"de {name}"
+
+
 def configure_templates(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, month_fr=month_fr, filesize_fr=filesize_fr,
-                       professional_title=professional_title)
+                       professional_title=professional_title, de=de)
     env.globals.update(CATEGORIES=CATEGORIES, category_label=lambda code: CATEGORIES.get(code, code))
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlmodel import select
@@ -32,6 +32,7 @@ class Band:
     mine: bool  # the viewer's own dossier
     feminine: bool
     manages: bool = True  # the viewer acts in it (the menu offers "Accès")
+    others: bool = True  # the viewer holds other dossiers too (a patient alone needs no band on their own)
 
 
 def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date, manages: bool = True) -> Band:
@@ -135,4 +136,7 @@ async def band_of(session: AsyncSession, *, dossier: Dossier, account: Account, 
                   manages: bool = True) -> Band:
     """The band of a dossier already opened through the rule (its patient is in the session's identity map)."""
     patient = await session.get(Patient, dossier.patient_id)
-    return band_for(dossier, patient, account=account, today=now.astimezone(PARIS).date(), manages=manages)
+    others = (await session.exec(select(Delegation.id).where(
+        Delegation.caregiver_account_id == account.id, Delegation.revoked_at.is_(None)).limit(1))).first()  # type: ignore[union-attr]
+    return replace(band_for(dossier, patient, account=account, today=now.astimezone(PARIS).date(), manages=manages),
+                   others=others is not None or account.patient_id != patient.id)

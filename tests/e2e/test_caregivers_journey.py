@@ -172,7 +172,7 @@ def test_a_daughter_invited_as_manager_shares_her_fathers_dossier_until_he_remov
     expect(page.get_by_role("heading", name="Personne n'aide avec ce dossier")).to_be_visible()
 
     console.allow("status of 404")  # the refusals below, and nothing else
-    menu(daughter, "Documents").click()
+    daughter.get_by_role("link", name="Voir les accès").click()  # still on the used share code
     refused = error_page(daughter)
     assert refused[0] == "Page introuvable"
     expect(daughter.get_by_text("Radiographie de l'épaule gauche")).to_have_count(0)

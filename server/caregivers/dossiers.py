@@ -33,6 +33,7 @@ class Band:
     feminine: bool
     manages: bool = True  # the viewer acts in it (the menu offers "Accès")
     others: bool = True  # the viewer holds other dossiers too (a patient alone needs no band on their own)
+    switch: tuple[Band, ...] = ()  # the viewer's other dossiers: one tap away from this one
 
 
 def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date, manages: bool = True) -> Band:
@@ -136,7 +137,6 @@ async def band_of(session: AsyncSession, *, dossier: Dossier, account: Account, 
                   manages: bool = True) -> Band:
     """The band of a dossier already opened through the rule (its patient is in the session's identity map)."""
     patient = await session.get(Patient, dossier.patient_id)
-    others = (await session.exec(select(Delegation.id).where(
-        Delegation.caregiver_account_id == account.id, Delegation.revoked_at.is_(None)).limit(1))).first()  # type: ignore[union-attr]
+    held = [h.band for h in await held_dossiers(session, account=account, now=now) if h.dossier.id != dossier.id]
     return replace(band_for(dossier, patient, account=account, today=now.astimezone(PARIS).date(), manages=manages),
-                   others=others is not None or account.patient_id != patient.id)
+                   others=bool(held) or account.patient_id != patient.id, switch=tuple(held))

@@ -206,7 +206,7 @@ def test_at_18_the_parents_access_ends_and_the_young_adult_takes_her_dossier_ove
     log_in(page, mother)
     menu(page, "Mes dossiers").click()
     held_dossier(page, ines.name).click()
-    expect(dossier_band(page)).to_contain_text(f"Dossier de {ines.name}")
+    expect(dossier_band(page)).to_contain_text(f"Dossier d'{ines.name}")
     expect(page.locator(".timeline .doc-title")).to_have_text(shared)
     expect(page.get_by_text("contraception")).to_have_count(0)
 
@@ -244,7 +244,9 @@ def test_at_18_the_parents_access_ends_and_the_young_adult_takes_her_dossier_ove
 
     # Inès, now an adult: her Historique says her mother's access ended, and she alone invites her relatives.
     young.reload()
-    expect(dossier_band(young)).to_contain_text("(18 ans)")
+    expect(young.get_by_role("heading", name="Mon dossier")).to_be_visible()
+    expect(young.get_by_role("link", name="Choisir ce que vos parents verront ensuite")).to_have_count(0)
+    expect(young.locator(".timeline .doc-title")).to_have_text(ines.titles)
     menu(young, "Historique").click()
     expect(young.get_by_role("heading", name="Historique de mon dossier")).to_be_visible()
     expect(young.locator(".log-text").filter(has_text="à 18 ans")).to_contain_text(

@@ -255,7 +255,11 @@ def caregivers_majority(at: str | None) -> None:
     from .models import clock_at
     from .templating import PARIS
 
+    settings = _settings()
     moment = datetime.combine(date.fromisoformat(at), time(12), tzinfo=PARIS) if at else None
+    if moment is not None and moment > datetime.now(PARIS) and settings.env != "test":
+        # A day to come would record ends and tell parents before it happens: only tests travel in time.
+        raise click.ClickException("--at ne peut pas être dans le futur (sauf avec CARNET_ENV=test).")
 
     async def work(session):
         if moment is None:
@@ -263,7 +267,7 @@ def caregivers_majority(at: str | None) -> None:
         with clock_at(moment):
             return await apply_majority(session)
 
-    count = asyncio.run(_with_db(_settings(), work))
+    count = asyncio.run(_with_db(settings, work))
     click.echo(f"{count} accès de parent traité(s).")
 
 

@@ -23,11 +23,12 @@ def document_facts(document: Document) -> DocumentFacts:
 
 
 def caregiver_facts(delegation: Delegation) -> CaregiverFacts:
+    # An early end (removed, stepped down, 18th birthday) is an end like the planned one, from its moment on.
+    ends = [t for t in (delegation.ends_at, delegation.revoked_at) if t is not None]
     return CaregiverFacts(
         can_manage=delegation.can_manage,
         legal_representative=delegation.relationship in LEGAL_REPRESENTATIVES,
         starts_at=delegation.starts_at,
-        ends_at=delegation.ends_at,
-        ended=delegation.revoked_at is not None,
+        ends_at=min(ends, default=None),
         after_majority=delegation.after_majority,
     )

@@ -134,7 +134,7 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
         await same_as_missing(paul, f"/documents/{irm.id}/masquage", f"/documents/{MISSING}/masquage",
                               data={"masque": "non"})
         home = await paul.get("/mes-dossiers")
-        assert "Camille Martin vous a retiré l'accès au dossier de Camille Martin." in html.unescape(home.text)
+        assert "Camille Martin vous a retiré l'accès à son dossier." in html.unescape(home.text)
 
 
 async def test_a_reader_reads_but_every_action_is_refused_as_if_nothing_were_there(client, db, app, patient, camille):

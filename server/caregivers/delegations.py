@@ -16,6 +16,7 @@ from .. import audit, notify
 from ..accounts import ActivationRefused, check_activation
 from ..models import Account, ActivationCode, Delegation, Dossier, Patient, utcnow
 from .dossiers import is_minor
+from ..templating import de
 from .invitations import tell
 
 
@@ -36,8 +37,8 @@ async def remove(session: AsyncSession, *, dossier: Dossier, delegation_id: str,
     session.add(delegation)
     await audit.append(session, dossier_id=dossier.id, action="caregiver_removed", actor=actor,
                        detail=caregiver.display_name if caregiver else "")
-    await tell(session, account_id=delegation.caregiver_account_id,
-               text=f"{actor.name} vous a retiré l'accès au dossier de {_name(patient)}.")
+    whose = "son dossier" if actor.kind == "patient" else f"le dossier {de(_name(patient))}"
+    await tell(session, account_id=delegation.caregiver_account_id, text=f"{actor.name} vous a retiré l'accès à {whose}.")
     await audit.commit_chained(session)
     return True
 

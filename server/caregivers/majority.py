@@ -80,7 +80,8 @@ async def _apply_one(session: AsyncSession, *, delegation_id: str, now: datetime
         text = (f"{name} a 18 ans et a choisi que vous gardiez l'accès à son dossier "
                 f"({LEVELS[delegation.after_majority]}).")
     else:
-        delegation.revoked_at, delegation.end_reason = now, "majority"
+        # Ended at the birthday itself (the rule already stopped it then), whenever this check runs.
+        delegation.revoked_at, delegation.end_reason = adult_from(patient.birth_date), "majority"
         action, detail = "majority_ended", parent.display_name
         text = f"{name} a 18 ans : votre accès de parent à son dossier a pris fin."
     session.add(delegation)

@@ -26,6 +26,11 @@ from ..sharing import RIGHT_LABELS, access_overview, professional_line, search_p
 from .forms import Form, text
 
 
+async def band(request: Request, db: AsyncSession, dossier: Dossier):
+    """Whose dossier the page acts on: every page of the patient's side shows it (issue 9)."""
+    return await band_of(db, dossier=dossier, account=request.user.account, now=utcnow())
+
+
 def done(url: str, what: str) -> Redirect:
     """303 back to a page, which then says what was done (partials/access_notice.html)."""
     return Redirect(f"{url}?fait={what}", status_code=303)
@@ -77,7 +82,7 @@ async def access_page(request: Request, db: AsyncSession, dossier_id: str) -> Te
     overview = await access_overview(db, dossier=dossier, now=now, leave_out=kept.professional_ids)
     context = {"dossier": dossier, "actor": actor, "overview": overview, "right_labels": RIGHT_LABELS,
                "scope_label": rights.scope_label,
-               "band": await band_of(db, dossier=dossier, account=request.user.account, now=now)}
+               "band": await band(request, db, dossier)}
     return Template("access.html", context=context)
 
 
@@ -87,7 +92,8 @@ async def access_page(request: Request, db: AsyncSession, dossier_id: str) -> Te
 @get("/dossiers/{dossier_id:str}/annuaire", guards=[logged_in])
 async def directory(request: Request, db: AsyncSession, dossier_id: str) -> Template:
     dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    return Template("access_directory.html", context={"dossier": dossier, "query": "", "results": None})
+    return Template("access_directory.html", context={"dossier": dossier, "query": "", "results": None,
+                                                      "band": await band(request, db, dossier)})
 
 
 @post("/dossiers/{dossier_id:str}/annuaire", guards=[logged_in], status_code=200)
@@ -95,7 +101,8 @@ async def search_directory(request: HTMXRequest, db: AsyncSession, dossier_id: s
     # A POST, so that what a patient looks for (a psychiatrist, an oncologist…) stays out of URLs and logs.
     dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     query = text(data, "q", limit=100)
-    context: dict[str, Any] = {"dossier": dossier, "query": query, "results": None, "error": None}
+    context: dict[str, Any] = {"dossier": dossier, "query": query, "results": None, "error": None,
+                               "band": await band(request, db, dossier)}
     try:
         context["results"] = await search_professionals(db, query=query)
     except InvalidInput as refused:
@@ -113,6 +120,7 @@ async def professional_page(request: Request, db: AsyncSession, dossier: Dossier
         "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": rights.DURATIONS,
         "scope_label": rights.scope_label,
         "can_be_medecin_traitant": professional.profession in rights.MEDECINS, "error": error, "form": form or {},
+        "band": await band(request, db, dossier),
     }
     return Template("access_professional.html", context=context, status_code=400 if error else 200)
 
@@ -189,7 +197,7 @@ async def emergency_opt_out(request: Request, db: AsyncSession, dossier_id: str,
 @get("/dossiers/{dossier_id:str}/fermeture", guards=[logged_in])
 async def close_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
     dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    return Template("access_close.html", context={"dossier": dossier})
+    return Template("access_close.html", context={"dossier": dossier, "band": await band(request, db, dossier)})
 
 
 @post("/dossiers/{dossier_id:str}/fermeture", guards=[logged_in], status_code=200)
@@ -215,7 +223,7 @@ async def see_as(request: Request, db: AsyncSession, dossier_id: str, profession
     dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     seen = await seen_as(db, dossier=dossier, professional=await professional_or_404(db, professional_id), now=utcnow())
     context = {"dossier": dossier, "seen": seen, "right_labels": RIGHT_LABELS,
-               "authors": await author_labels(db, seen.documents)}
+               "authors": await author_labels(db, seen.documents), "band": await band(request, db, dossier)}
     return Template("see_as.html", context=context)
 
 
@@ -247,7 +255,8 @@ async def hide(request: Request, db: AsyncSession, document_id: str, data: Form)
 @get("/documents/{document_id:str}/suppression", guards=[logged_in])
 async def delete_form(request: Request, db: AsyncSession, document_id: str) -> Template:
     document, dossier, _ = await manage_document(db, account=request.user.account, document_id=document_id)
-    return Template("delete_document.html", context={"document": document, "dossier": dossier})
+    return Template("delete_document.html", context={"document": document, "dossier": dossier,
+                                                     "band": await band(request, db, dossier)})
 
 
 @post("/documents/{document_id:str}/suppression", guards=[logged_in], status_code=200)

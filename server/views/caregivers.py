@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts, rights
 from ..access import LEGAL_REPRESENTATIVES
 from ..caregivers import delegations, enrolment, invitations, majority
-from ..caregivers.dossiers import band_for, held_dossiers, helpers_of, is_minor, pending_invitations, unseen_notices
+from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, pending_invitations, unseen_notices
 from ..config import Settings
 from ..dossiers import InvalidInput
 from ..errors import error_response
@@ -27,7 +27,6 @@ from ..guards import logged_in
 from ..models import AccountNotice, CaregiverInvitation, utcnow
 from ..reading import managed_dossier, seen_as_caregiver
 from ..session_middleware import session_cookie
-from ..templating import PARIS
 from .forms import Form, parse_date, text
 from .pro import PAUSE, attempt_keys
 from .share_codes import qr_svg
@@ -51,7 +50,7 @@ async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -
     as_parent = not own and any(c.legal_representative and c.active(now, managed.facts) for c in managed.standing.caregivers)
     return {
         "dossier": managed.dossier, "patient": managed.patient, "own": own, "minor": minor,
-        "band": band_for(managed.dossier, managed.patient, account=request.user.account, today=now.astimezone(PARIS).date()),
+        "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
         "helpers": await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now),
         "invitations": await pending_invitations(db, dossier=managed.dossier, now=now),
         # An adult invites and removes their own caregivers; a minor's parent invites the other parent.
@@ -100,7 +99,7 @@ async def invitation_state(request: Request, db: AsyncSession, invitation_id: st
         "invitation": invitation, "dossier": managed.dossier, "patient": managed.patient, "state": state,
         "code": request.user.data.get("invitations", {}).get(invitation.id) if state == "waiting" else None,
         "terms": invitations.terms(invitation),
-        "band": band_for(managed.dossier, managed.patient, account=request.user.account, today=now.astimezone(PARIS).date()),
+        "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
     }
 
 
@@ -216,7 +215,9 @@ async def invitation_people(db: AsyncSession, invitation: CaregiverInvitation) -
     dossier = await db.get(Dossier, invitation.dossier_id)
     patient = await db.get(Patient, dossier.patient_id)
     inviter = await db.get(Account, invitation.created_by_account_id)
-    return f"{patient.given_name} {patient.family_name}", inviter.display_name if inviter else ""
+    # "Jean Dupont vous invite à aider avec son dossier", not "… avec le dossier de Jean Dupont".
+    whose = "" if inviter is not None and inviter.patient_id == patient.id else f"{patient.given_name} {patient.family_name}"
+    return whose, inviter.display_name if inviter else ""
 
 
 @post("/invitation/acceptation", guards=[logged_in], status_code=200)
@@ -316,7 +317,7 @@ async def majority_context(request: Request, db: AsyncSession, dossier_id: str) 
     return {
         "dossier": managed.dossier, "patient": managed.patient, "parents": parents, "preview": preview,
         "adult_from": managed.facts.adult_from, "choices": majority.CHOICES, "minor": is_minor(managed.patient, now),
-        "band": band_for(managed.dossier, managed.patient, account=request.user.account, today=now.astimezone(PARIS).date()),
+        "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
     }
 
 

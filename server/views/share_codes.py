@@ -22,6 +22,7 @@ from .. import accounts, rights
 from ..dossiers import InvalidInput, professional_title
 from ..guards import logged_in
 from ..models import Dossier, Professional, ShareCode, utcnow
+from ..caregivers.dossiers import band_of
 from ..reading import manage_dossier
 from ..templating import PARIS
 from .access import form_values, scope_from
@@ -39,15 +40,17 @@ def qr_svg(content: str) -> bytes:
     return out.getvalue()
 
 
-def share_form(dossier: Dossier, *, error: str | None = None, form: dict[str, Any] | None = None) -> Template:
-    context = {"dossier": dossier, "durations": rights.DURATIONS, "error": error, "form": form or {}}
+async def share_form(request: Request, db: AsyncSession, dossier: Dossier, *, error: str | None = None,
+                     form: dict[str, Any] | None = None) -> Template:
+    context = {"dossier": dossier, "durations": rights.DURATIONS, "error": error, "form": form or {},
+               "band": await band_of(db, dossier=dossier, account=request.user.account, now=utcnow())}
     return Template("share_code_new.html", context=context, status_code=400 if error else 200)
 
 
 @get("/dossiers/{dossier_id:str}/partage", guards=[logged_in])
 async def new_share_code(request: Request, db: AsyncSession, dossier_id: str) -> Template:
     dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    return share_form(dossier)
+    return await share_form(request, db, dossier)
 
 
 @post("/dossiers/{dossier_id:str}/partage", guards=[logged_in], status_code=200)
@@ -58,7 +61,7 @@ async def create_share_code(request: Request, db: AsyncSession, dossier_id: str,
         code, row = await rights.create_share_code(db, dossier=dossier, categories=scope_from(data),
                                                    duration=form["duree"], actor=actor)
     except InvalidInput as refused:
-        return share_form(dossier, error=str(refused), form=form)
+        return await share_form(request, db, dossier, error=str(refused), form=form)
     current = request.user
     session_data = current.data
     kept = dict(list(session_data.get("share_codes", {}).items())[-(KEPT_CODES - 1):])
@@ -78,6 +81,7 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
     until = row.expires_at.astimezone(PARIS)
     return {
         "dossier": dossier, "share": row, "state": state, "used_by": used_by,
+        "band": await band_of(db, dossier=dossier, account=request.user.account, now=utcnow()),
         "used_by_name": professional_title(used_by) if used_by else "",
         "code": request.user.data.get("share_codes", {}).get(row.id) if state == "waiting" else None,
         "until": f"{until.hour} h {until.minute:02d}",

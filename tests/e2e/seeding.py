@@ -278,11 +278,13 @@ async def seed_minor_with_parent(
                 db, DiskStorage(data_dir / "files"), given_name=given_name, family_name=family_name,
                 birth_date=birth_date, sex=sex, documents=documents, kept_from_parents=kept_from_parents,
                 author=midwife)
+            parent_dossier = await db.get(Dossier, parent.dossier_id)
+            parent_account = await account_for_patient(db, patient=await db.get(Patient, parent_dossier.patient_id))
+            # The parent proves the child's first code, as on /enfant; the code is spent.
             await issue_activation_code(db, patient=patient, issued_by="tests e2e")
             activation = (await db.exec(select(ActivationCode).where(
-                ActivationCode.patient_id == patient.id, ActivationCode.used_at.is_(None)))).one()  # type: ignore[union-attr]
-            parent_account = await account_for_patient(db, patient=await db.get(Patient, (await db.get(
-                Dossier, parent.dossier_id)).patient_id))
+                ActivationCode.patient_id == patient.id,
+                ActivationCode.used_at.is_(None)))).one()  # type: ignore[union-attr]
             await attach_child_by_activation(db, account=parent_account, activation_id=activation.id,
                                              birth_date=birth_date)
             child.code = await issue_activation_code(db, patient=patient, issued_by="tests e2e")

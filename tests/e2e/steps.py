@@ -128,11 +128,10 @@ def held_dossier(page: Page, name: str):
     return page.get_by_role("list", name="Dossiers").get_by_role("link", name=re.compile(f"^{re.escape(name)}"))
 
 
-def switch_to(page: Page, name: str) -> None:
-    """From any page of a dossier to another held dossier: "Changer de dossier", then its name."""
-    dossier_band(page).get_by_role("link", name="Changer de dossier").click()
-    expect(page.get_by_role("heading", name="Mes dossiers")).to_be_visible()
-    held_dossier(page, name).click()
+def switch_to(page: Page, label: str) -> None:
+    """One tap on the band to another dossier the account holds: "Mon dossier", "Dossier de Léo Martin"."""
+    switcher = dossier_band(page).get_by_role("navigation", name="Changer de dossier")
+    switcher.get_by_role("link", name=label, exact=True).click()
 
 
 def accept_invitation_with_a_new_account(page: Page, given_name: str, family_name: str) -> None:

@@ -1,14 +1,12 @@
-"""Caregivers: the patient's "Mes proches", invitations, accepting one, a parent's child, coming of age.
+"""Caregivers: the patient's "Mes proches" (inviting, removing), an account's dossiers, coming of age.
 
-The patient (or a minor's parent) invites from the dossier's "Proches" page; the invited person
-opens /invitation (the QR code's link carries the code after "#"), and accepts with their account
-or makes one. A parent adds a child's dossier at /enfant with the child's activation code. An
-account's dossiers, and what it was told while away, are on /mes-dossiers.
+The patient (or a minor's parent) invites from the dossier's "Proches" page; how the invited
+person joins, and how a parent adds a child's dossier, is views/joining.py. An account's
+dossiers, and what it was told while away, are on /mes-dossiers.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -18,20 +16,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, rights
 from ..access import LEGAL_REPRESENTATIVES
-from ..caregivers import delegations, enrolment, invitations, majority
+from ..caregivers import delegations, invitations, majority
 from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, pending_invitations, unseen_notices
-from ..config import Settings
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..models import AccountNotice, CaregiverInvitation, utcnow
 from ..reading import managed_dossier, seen_as_caregiver
-from ..session_middleware import session_cookie
-from .forms import Form, parse_date, text
-from .pro import PAUSE, attempt_keys
+from .forms import Form, text
 from .share_codes import qr_svg
 
-INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account and per address
 KEPT_CODES = 5
 
 
@@ -168,141 +162,6 @@ async def step_down(request: Request, db: AsyncSession, dossier_id: str) -> Resp
     return Redirect("/mes-dossiers?fait=dossier-quitte", status_code=303)
 
 
-# --- accepting an invitation ----------------------------------------------------------------------------
-
-
-def invitation_page(context: dict[str, Any], status: int = 200) -> Template:
-    return Template("invitation_accept.html", context=context, status_code=status)
-
-
-async def checked_invitation(request: Request, db: AsyncSession, code: str) -> CaregiverInvitation | Template:
-    """The open invitation named by a typed code, or the page that says why not (attempts are counted)."""
-    keys = attempt_keys(request, "invitation")
-    try:
-        for key in keys:
-            await accounts.check_throttle(db, key=key)
-    except accounts.TooManyAttempts as too_many:
-        return invitation_page({"code": code, "error": f"Trop de codes incorrects. {too_many.french}"}, 429)
-    if not code:
-        return invitation_page({"code": code, "error": "Saisissez le code d'invitation que l'on vous a donné."}, 400)
-    try:
-        return await invitations.find_invitation(db, code=code)
-    except invitations.InvitationRefused as refused:
-        for key in keys:
-            await accounts.record_failure(db, key=key, limit=INVITATION_TRIES, lock=PAUSE)
-        return invitation_page({"code": code, "error": str(refused)}, 400)
-
-
-@get("/invitation")
-async def invitation_form(request: Request) -> Template:
-    return invitation_page({"code": ""})
-
-
-@post("/invitation", status_code=200)
-async def look_up_invitation(request: Request, db: AsyncSession, data: Form) -> Template:
-    code = text(data, "code", limit=20)
-    found = await checked_invitation(request, db, code)
-    if isinstance(found, Template):
-        return found
-    patient_name, inviter = await invitation_people(db, found)
-    return invitation_page({"code": code, "invitation": found, "patient_name": patient_name, "inviter": inviter,
-                            "terms": invitations.terms(found)})
-
-
-async def invitation_people(db: AsyncSession, invitation: CaregiverInvitation) -> tuple[str, str]:
-    from ..models import Account, Dossier, Patient
-
-    dossier = await db.get(Dossier, invitation.dossier_id)
-    patient = await db.get(Patient, dossier.patient_id)
-    inviter = await db.get(Account, invitation.created_by_account_id)
-    # "Jean Dupont vous invite à aider avec son dossier", not "… avec le dossier de Jean Dupont".
-    whose = "" if inviter is not None and inviter.patient_id == patient.id else f"{patient.given_name} {patient.family_name}"
-    return whose, inviter.display_name if inviter else ""
-
-
-@post("/invitation/acceptation", guards=[logged_in], status_code=200)
-async def accept_invitation(request: Request, db: AsyncSession, data: Form) -> Response:
-    code = text(data, "code", limit=20)
-    found = await checked_invitation(request, db, code)
-    if isinstance(found, Template):
-        return found
-    try:
-        delegation = await invitations.accept(db, invitation_id=found.id, account=request.user.account)
-    except invitations.InvitationRefused as refused:
-        return invitation_page({"code": code, "error": str(refused)}, 400)
-    return Redirect(f"/dossiers/{delegation.dossier_id}", status_code=303)
-
-
-@post("/invitation/compte", status_code=200)
-async def account_from_invitation(request: Request, db: AsyncSession, data: Form) -> Response:
-    """Someone with no account: their name, then a passkey; the invitation is accepted with it."""
-    code = text(data, "code", limit=20)
-    found = await checked_invitation(request, db, code)
-    if isinstance(found, Template):
-        return found
-    given, family = text(data, "given_name", limit=100), text(data, "family_name", limit=100)
-    if not given or not family:
-        patient_name, inviter = await invitation_people(db, found)
-        return invitation_page({"code": code, "invitation": found, "patient_name": patient_name, "inviter": inviter,
-                                "terms": invitations.terms(found),
-                                "error": "Saisissez votre prénom et votre nom : la personne qui vous invite les verra."},
-                               400)
-    return await enrol(request, db, given=given, family=family, data={enrolment.INVITATION: found.id})
-
-
-async def enrol(request: Request, db: AsyncSession, *, given: str, family: str, data: dict) -> Response:
-    """A new account, and the half-session that registers its first passkey (views/auth.py does the rest)."""
-    settings: Settings = request.app.state.settings
-    account = await enrolment.new_account(db, given_name=given, family_name=family)
-    token = await accounts.start_session(db, account=account, authenticated=False, replacing=request.auth, data=data)
-    return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
-
-
-# --- a parent adds a child's dossier -----------------------------------------------------------------------
-
-
-def child_page(request: Request, form: dict[str, Any], *, error: str = "", status: int = 200) -> Template:
-    signed_in = bool(request.user and request.user.row.authenticated)
-    return Template("child_attach.html", context={"form": form, "error": error, "signed_in": signed_in},
-                    status_code=status)
-
-
-@get("/enfant")
-async def child_form(request: Request) -> Template:
-    return child_page(request, {})
-
-
-@post("/enfant", status_code=200)
-async def attach_child(request: Request, db: AsyncSession, data: Form) -> Response:
-    settings: Settings = request.app.state.settings
-    form = {name: text(data, name, limit=100) for name in ("code", "birth_date", "given_name", "family_name")}
-    birth_date = parse_date(form["birth_date"])
-    signed_in = request.user is not None and request.user.row.authenticated
-    if not form["code"] or birth_date is None:
-        return child_page(request, form, error="Saisissez le code d'activation de votre enfant et sa date de naissance "
-                                               "(JJ/MM/AAAA).", status=400)
-    if not signed_in and not (form["given_name"] and form["family_name"]):
-        return child_page(request, form, error="Saisissez votre prénom et votre nom.", status=400)
-    lock = timedelta(minutes=settings.activation_lock_minutes)
-    client = f"activation-client:{request.client.host if request.client else 'unknown'}"
-    try:
-        await accounts.check_throttle(db, key=client)
-        activation, _ = await delegations.check_minor(
-            db, account=request.user.account if signed_in else None, code=form["code"], birth_date=birth_date,
-            max_attempts=settings.activation_max_attempts, lock=lock)
-        if not signed_in:
-            return await enrol(request, db, given=form["given_name"], family=form["family_name"], data={
-                enrolment.CHILD: {"activation_id": activation.id, "birth_date": birth_date.isoformat()}})
-        dossier = await delegations.attach_child_by_activation(db, account=request.user.account,
-                                                               activation_id=activation.id, birth_date=birth_date)
-    except accounts.TooManyAttempts as too_many:
-        return child_page(request, form, error=f"Trop d'essais. {too_many.french}", status=429)
-    except accounts.ActivationRefused as refused:
-        await accounts.record_failure(db, key=client, limit=20, lock=lock)
-        return child_page(request, form, error=str(refused), status=400)
-    return Redirect(f"/dossiers/{dossier.id}", status_code=303)
-
-
 # --- coming of age ---------------------------------------------------------------------------------------
 
 
@@ -342,6 +201,5 @@ async def majority_choice(request: Request, db: AsyncSession, dossier_id: str, d
 
 routes = [
     proches, invite, show_invitation, invitation_qr, cancel_invitation, remove, my_dossiers, notice_seen, step_down,
-    invitation_form, look_up_invitation, accept_invitation, account_from_invitation, child_form, attach_child,
     majority_page, majority_choice,
 ]

@@ -23,7 +23,7 @@ from . import housekeeping, webpush
 from .config import Settings, load_settings
 from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
-from .errors import exception_handlers
+from .errors import NoControlCharacters, exception_handlers
 from .session_middleware import SessionMiddleware
 from .files.store import DiskStorage
 from .templating import configure_templates
@@ -153,7 +153,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine), "storage": storage,
                      "pusher": pusher}),
         dependencies={"db": Provide(provide_db)},
-        middleware=[SessionMiddleware(), CSRFMiddleware()],  # in this order: the token is bound to the session
+        # In this order: no control character goes further; the CSRF token is bound to the session.
+        middleware=[NoControlCharacters(), SessionMiddleware(), CSRFMiddleware()],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates

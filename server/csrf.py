@@ -80,6 +80,9 @@ class CSRFMiddleware(ASGIMiddleware):
         content_type, _ = request.content_type
         if content_type in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
             try:
+                # The body first, kept in the scope: a handler that reads it again (a JSON route sent a
+                # form) gets these bytes back, instead of waiting forever on a stream already read.
+                await request.body()
                 form = await request.form()  # kept in the scope: the handler does not parse it again
             except HTTPException:  # too large (413), no boundary (400): already an answer
                 raise

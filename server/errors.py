@@ -6,6 +6,8 @@ import logging
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -31,6 +33,16 @@ class Refused(HTTPException):
 
     def __init__(self, status_code: int, message: str) -> None:
         super().__init__(detail=message, status_code=status_code)
+
+
+class NoControlCharacters(ASGIMiddleware):
+    """A path with a control character (NUL, CR, LF…) names nothing Carnet has: a 404 before any
+    handler, so no such text reaches a query (PostgreSQL refuses NUL in text; logs split on CR LF)."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in scope.get("path", "")):
+            raise NotFoundException()
+        await next_app(scope, receive, send)
 
 
 def wants_json(request: Request) -> bool:

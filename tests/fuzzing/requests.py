@@ -1,0 +1,255 @@
+"""Whole requests: an endpoint, a persona, and a value for every path, query, header, cookie and body input."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from hypothesis import strategies as st
+
+from .routes import Endpoint, is_int
+from .values import (FILENAMES, FORMAT_KEYS, FromApp, credentials, digit_strings, file_contents, from_app, hint_for,
+                     hostile, json_values, maybe, numbers, push_subscriptions, weighted)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a multipart body; a filename makes it a file, even an empty one."""
+
+    name: str
+    content: bytes
+    filename: str | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Body:
+    kind: str  # "form", "multipart", "json", "raw" or "none"
+    fields: tuple[tuple[str, Any], ...] = ()  # form: (name, value or FromApp)
+    parts: tuple[Part, ...] = ()
+    json: Any = None
+    raw: bytes = b""
+
+
+@dataclass(frozen=True)
+class FuzzRequest:
+    persona: str
+    endpoint: Endpoint
+    method: str
+    path: str  # filled in and percent-encoded
+    query: str  # raw, after the "?"
+    headers: tuple[tuple[str, str], ...]
+    session: str  # "real", "none" or a garbage cookie value
+    csrf: str  # "field", "header", "both", "none", "wrong" or "other persona's"
+    extra_cookies: tuple[tuple[str, str], ...]
+    body: Body = field(default_factory=lambda: Body("none"))
+
+
+@dataclass(frozen=True)
+class Ids:
+    """The ids the world holds, by kind ("dossier", "document"…): the patient's, and another patient's."""
+
+    own: dict[str, list[str]]
+    foreign: dict[str, list[str]]
+
+    def all(self) -> list[str]:
+        return [i for ids in (*self.own.values(), *self.foreign.values()) for i in ids]
+
+
+@dataclass(frozen=True)
+class Honest:
+    """What the world offers as honest input: real ids by kind, and values a real form could hold."""
+
+    ids: Ids
+    values: list[str]
+    handed_out: set[str]  # JSON keys the app hands out on a plain visit (a ceremony token…)
+    other_fields: list[str]  # every field any handler reads: sent, now and then, where nobody reads it
+    welcome: dict[str, set[str]]  # path -> the personas a plain visit did not turn away
+    cookies: list[str]  # the names of the cookies a browser holds here (the session's, the CSRF token's)
+    hx_targets: list[str]  # every htmx target the app's modules answer with a fragment
+
+
+def path_value(name: str, kind: type, ids: Ids) -> st.SearchStrategy[str]:
+    if kind is int:
+        return weighted((3, st.integers(-2, 5).map(str)), (2, numbers))
+    key = name.removesuffix("_id")
+    choices = [(1, st.uuids().map(lambda u: u.hex)), (1, st.sampled_from(ids.all())), (2, hostile())]
+    if ids.own.get(key):
+        choices.insert(0, (8, st.sampled_from(ids.own[key])))
+    if ids.foreign.get(key):
+        choices.append((1, st.sampled_from(ids.foreign[key])))
+    return weighted(*choices)
+
+
+# An HTTP server refuses a request line or headers much over 8 KB (h11 stops at 16 KB in all) before any app
+# sees them: longer values test the server, not Carnet, and the test client refuses URLs over 64 KB.
+MAX_PATH_VALUE, MAX_QUERY, MAX_HEADER = 2000, 6000, 6000
+
+
+def fill_path(template: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+):\w+\}", lambda m: quote(values[m.group(1)], safe="")[:MAX_PATH_VALUE], template)
+
+
+def input_value(name: str, endpoint: Endpoint, honest: Honest, annotation: Any = str) -> st.SearchStrategy:
+    """An honest value (a word the code knows, a real id or date) or a hostile one; sometimes several."""
+    plausible = [st.sampled_from(honest.values)]
+    if is_int(annotation):
+        plausible = [st.integers(0, 50).map(str)]  # else the parameter is refused (400) before the handler runs
+    if endpoint.words:
+        plausible.append(st.sampled_from(endpoint.words))
+    if name in honest.handed_out:
+        plausible.append(from_app(name))
+    one = weighted((2, st.one_of(plausible)), (3, hostile(hint_for(name, annotation))))
+    return weighted((9, one), (1, st.lists(one, min_size=2, max_size=3)))
+
+
+ACCEPTS = ["text/html", "application/json", "*/*", "image/png", "application/json;q=0, text/html"]
+ODD_CONTENT_TYPES = ["multipart/form-data", "multipart/form-data; boundary=", "application/json", "text/plain",
+                     "application/x-www-form-urlencoded; charset=latin-1", "application/x-www-form-urlencoded",
+                     "multipart/form-data; boundary=carnet", "x/y; z"]
+
+
+def as_target(target: str) -> str:
+    return target + "2" if target.endswith("-") else target  # a prefix the code looks for: "more-" then a number
+
+
+def headers(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[tuple[tuple[str, str], ...]]:
+    """htmx's headers (mostly with a target the handler's module knows), the other headers the module reads (as
+    numbers, most often: an app reads a header itself for a count or a token), an Accept, now and then an odd
+    content type."""
+    own_targets = [as_target(t) for t in endpoint.hx_targets]
+    any_target = st.sampled_from([as_target(t) for t in honest.hx_targets] or ["x"])
+    target = weighted((3, st.sampled_from(own_targets)) if own_targets else (3, any_target), (1, any_target),
+                      (1, hostile()))
+    read = [name for name in endpoint.headers if name not in {"hx-request", "hx-boosted", "accept", "content-type"}]
+    pieces = [
+        maybe(st.tuples(st.just("hx-request"), st.sampled_from(["true", "true", "true", "false", ""])), 2 if own_targets else 1),
+        maybe(st.tuples(st.just("hx-target"), target), 3, 1),
+        maybe(st.tuples(st.just("hx-boosted"), st.just("true")), 1, 3),
+        *(maybe(st.tuples(st.just(name), weighted((1, digit_strings), (1, hostile("numbers")))), 2, 1) for name in read),
+        maybe(st.tuples(st.just("accept"), st.sampled_from(ACCEPTS))),
+        maybe(st.tuples(st.just("content-type"), st.sampled_from(ODD_CONTENT_TYPES)), 1, 9),
+    ]
+    return st.tuples(*pieces).map(lambda pairs: tuple(p for p in pairs if p is not None))
+
+
+def form_fields(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[tuple[tuple[str, Any], ...]]:
+    """The fields the handler reads, most of the time; other words and fields it might read, sometimes."""
+
+    def named(name: str) -> st.SearchStrategy[tuple[str, Any]]:
+        return st.tuples(st.just(name), input_value(name, endpoint, honest))
+
+    read = st.tuples(*(maybe(named(name), 5, 1) for name in endpoint.fields))
+    others = sorted({*endpoint.words, *honest.other_fields} - set(endpoint.fields))
+    extra = st.lists(st.one_of([named(name) for name in others]), max_size=3)
+
+    def flatten(read_pairs, extra_pairs):
+        pairs = [p for p in (*read_pairs, *extra_pairs) if p is not None]
+        return tuple((k, v) for k, value in pairs for v in (value if isinstance(value, list) else [value]))
+
+    return st.builds(flatten, read, extra)
+
+
+files = st.lists(st.builds(Part, st.sampled_from(["file", "x", "_csrf_token", ""]), file_contents,
+                           st.sampled_from(FILENAMES),
+                           st.sampled_from([None, "application/pdf", "image/png", "text/plain", "\x00/x"])),
+                 min_size=1, max_size=2)
+
+
+def multipart_parts(fields: tuple[tuple[str, Any], ...], files: list[Part]) -> tuple[Part, ...]:
+    """The form's fields as parts, plus files: empty names, CR LF or NUL in names, bytes that are not UTF-8."""
+    return (*(Part(name, b"" if isinstance(value, FromApp) else str(value).encode()) for name, value in fields), *files)
+
+
+def json_bodies(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[Any]:
+    """An object with the keys the handler reads (mostly) and others; as values, a credential (as an object, or
+    as a JSON string, the way WebAuthn sends it), any JSON, or an input value. Or a push subscription, or any
+    JSON at all. Most objects carry, under its own name, what the app handed out: without a live ceremony
+    token, a credential is refused before it is even read."""
+    keys = [*endpoint.fields, *FORMAT_KEYS]
+    values = weighted((2, input_value("", endpoint, honest)), (2, json_values(keys)), (2, credentials.map(json.dumps)),
+                      (1, credentials))
+    read = st.tuples(*(maybe(st.tuples(st.just(key), values), 5, 1) for key in endpoint.fields))
+    others = st.dictionaries(st.sampled_from(keys), values, max_size=3)
+    objects = st.one_of(st.builds(lambda r, o: {**o, **dict(p for p in r if p is not None)}, read, others), credentials)
+    live = sorted(honest.handed_out & set(keys))
+    if live:
+        given = st.fixed_dictionaries({k: from_app(k) for k in live})
+        objects = weighted((2, st.builds(lambda o, g: {**o, **g}, objects, given)), (1, objects))
+    return weighted((4, objects), (2, push_subscriptions), (1, json_values(keys)))
+
+
+def bodies(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[Body]:
+    if endpoint.method == "GET":
+        return st.just(Body("none"))
+    declared = endpoint.body if endpoint.body != "none" else "form"  # a button's form still carries its token
+    fields = form_fields(endpoint, honest)
+    kinds = {
+        "form": fields.map(lambda f: Body("form", fields=f)),
+        "multipart": st.builds(lambda f, p: Body("multipart", parts=multipart_parts(f, p)), fields, files),
+        "json": json_bodies(endpoint, honest).map(lambda j: Body("json", json=j)),
+        "raw": st.binary(max_size=200).map(lambda b: Body("raw", raw=b)),
+        "none": st.just(Body("none")),
+    }
+    return weighted((8, kinds[declared]), *((1, kind) for name, kind in kinds.items() if name != declared))
+
+
+def query_strings(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[str]:
+    declared = st.fixed_dictionaries({}, optional={
+        name: input_value(name, endpoint, honest, annotation) for name, annotation in endpoint.query_params.items()
+    })
+    extra = st.lists(st.tuples(st.sampled_from(["page", "fait", "x", "_csrf_token", ""]), hostile()), max_size=2)
+    junk = weighted((6, st.just("")), (1, st.sampled_from(["&", "%ff", "%", "%zz", "a=%00", "&&=&", "a=1;b=2"])))
+
+    def encode(values: dict, extras: list, tail: str) -> str:
+        pairs = [(k, v) for k, value in values.items() for v in (value if isinstance(value, list) else [value])]
+        text = "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in [*pairs, *extras]
+                        if not isinstance(v, FromApp))
+        return "&".join(p for p in (text, tail) if p)[:MAX_QUERY]
+
+    return st.builds(encode, declared, extra, junk)
+
+
+PERSONAS = ["anonymous", "patient", "caregiver", "professional"]
+
+
+def personas(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[str]:
+    """Mostly those the first visit welcomed on this path: elsewhere a request only meets the refusal."""
+    welcome = sorted(honest.welcome.get(endpoint.path, set()))
+    if 0 < len(welcome) < len(PERSONAS):
+        return weighted((4, st.sampled_from(welcome)), (1, st.sampled_from(PERSONAS)))
+    # Not visited (a form on a dossier), or no one turned away: guards still say who may come in.
+    return weighted((1, st.just("anonymous")), (9 if endpoint.guarded else 3, st.sampled_from(PERSONAS[1:])))
+
+
+def endpoint_requests(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[FuzzRequest]:
+    """Requests to one endpoint, as one persona, with generated path, query, headers, cookies and body."""
+    path_values = st.fixed_dictionaries({name: path_value(name, kind, honest.ids)
+                                         for name, kind in endpoint.path_params.items()})
+    return st.builds(
+        FuzzRequest,
+        persona=personas(endpoint, honest),
+        endpoint=st.just(endpoint),
+        method=weighted((19, st.just(endpoint.method)), (1, st.sampled_from(["PUT", "DELETE", "PATCH", "POST"]))),
+        path=path_values.map(lambda values: fill_path(endpoint.path, values)),
+        query=query_strings(endpoint, honest),
+        headers=headers(endpoint, honest),
+        session=weighted((8, st.just("real")), (1, st.just("none")), (1, hostile())),
+        csrf=weighted((8, st.sampled_from(["field", "header", "both"])),
+                      (1, st.sampled_from(["none", "wrong", "other persona's"]))),
+        extra_cookies=st.lists(st.tuples(st.sampled_from([*honest.cookies, "x"]), hostile()), max_size=1).map(tuple),
+        body=bodies(endpoint, honest),
+    )
+
+
+def weight(endpoint: Endpoint) -> int:
+    """How often an endpoint is tried: more often the more it reads (a body, query parameters, headers)."""
+    return 1 + 2 * (endpoint.method != "GET") + bool(endpoint.query_params) + bool(endpoint.hx_targets)
+
+
+def requests(endpoints: list[Endpoint], honest: Honest) -> st.SearchStrategy[FuzzRequest]:
+    """Built once, since building strategies costs more than drawing from them."""
+    return weighted(*((weight(endpoint), endpoint_requests(endpoint, honest)) for endpoint in endpoints))

@@ -147,6 +147,53 @@ def document_right(standing: Standing, dossier: DossierFacts, document: Document
     return None
 
 
+@dataclass(frozen=True)
+class Visibility:
+    """Which of a dossier's documents one reader sees now, said so that a query can ask for them:
+    `document_right`, as data (tests/test_access_rule.py checks that the two always agree).
+
+    A document that is not deleted is seen if `author` wrote it, or if `general` holds and it
+    passes the rest: hidden ones only with `hidden_too`, only `categories` (None: every one),
+    and never one kept from a minor's parents when `not_kept_from_parents`.
+    """
+
+    general: bool = False
+    hidden_too: bool = False
+    categories: frozenset[str] | None = None
+    not_kept_from_parents: bool = False
+    author: str | None = None
+
+    def admits(self, document: DocumentFacts) -> bool:
+        if document.deleted:
+            return False
+        if self.author is not None and document.author_professional_id == self.author:
+            return True
+        return (self.general and (self.hidden_too or not document.hidden)
+                and (self.categories is None or document.category in self.categories)
+                and not (self.not_kept_from_parents and document.hidden_from_representatives))
+
+
+def visibility(standing: Standing, dossier: DossierFacts, now: datetime) -> Visibility:
+    """What `document_right` lets this reader see of the dossier now, for every document at once."""
+    if standing.is_patient:
+        return Visibility(general=True, hidden_too=True)
+    caregiver = caregiver_of(standing, dossier, now)
+    if caregiver is not None:
+        return Visibility(general=True, hidden_too=True, not_kept_from_parents=caregiver.legal_representative)
+    if standing.professional_id is None or dossier.closed or standing.blocked:
+        return Visibility()
+    author = standing.professional_id
+    if standing.is_medecin_traitant:
+        return Visibility(general=True, hidden_too=True, author=author)
+    grants = [g for g in standing.grants if g.active(now)]
+    emergency = standing.emergency_until is not None and now < standing.emergency_until and not dossier.emergency_opt_out
+    if not grants and not emergency:
+        return Visibility(author=author)
+    every = emergency or any(not g.categories for g in grants)
+    return Visibility(general=True, author=author,
+                      categories=None if every else frozenset().union(*(g.categories for g in grants)))
+
+
 def dossier_right(standing: Standing, dossier: DossierFacts, now: datetime) -> Right | None:
     """The right by which this reader may open the dossier at all (its timeline), or None."""
     if standing.is_patient:

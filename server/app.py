@@ -167,5 +167,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[housekeeping.start],
         on_shutdown=[housekeeping.stop, pusher.drain, dispose_engine],
         debug=False,
+        openapi_config=None,  # no public map of every route: Carnet's API is FHIR's, with its own CapabilityStatement
     )
     return app

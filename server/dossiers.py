@@ -13,6 +13,7 @@ from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, 
 from .files import blobs
 from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
+from .search import search_text
 from .text_input import clean, readable_length
 
 PROFESSIONS = {
@@ -91,6 +92,7 @@ async def add_document(
     mime_type: str,
     data: bytes,
     pages: list[PageImage] | None = None,
+    text: str = "",
     author: Professional | None = None,
     source: str = "",
     added_by: Account | None = None,
@@ -99,7 +101,8 @@ async def add_document(
     """File a document, its bytes and its page images (if already rendered), in the caller's write transaction.
 
     The files are written under their keys' locks (files/blobs.py), so no deletion of a document
-    with the same bytes can erase them before this one commits.
+    with the same bytes can erase them before this one commits. `text` is a PDF's text, extracted
+    when it was rendered; a text file's is its content: both are what a search finds it by.
     """
     title = clean(title)
     if not readable_length(title) or len(title) > 200:
@@ -125,6 +128,7 @@ async def add_document(
         size=len(data),
         sha256=digest,
         page_count=len(pages) if pages else (None if mime_type == "application/pdf" else 0),
+        search_text=search_text(title, data.decode("utf-8", errors="replace") if mime_type == "text/plain" else text),
         added_by_account_id=added_by.id if added_by else None,
     )
     session.add(document)

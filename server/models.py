@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -171,6 +171,9 @@ class Dossier(SQLModel, table=True):
 
 
 class Document(SQLModel, table=True):
+    # Newest first, a page at a time (listing.py): the dossier's documents in this index's order.
+    __table_args__ = (Index("ix_document_newest", "dossier_id", "event_date", "created_at", "id"),)
+
     id: str = Field(default_factory=new_id, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id", index=True)
     title: str = Field(max_length=200)
@@ -185,6 +188,8 @@ class Document(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     # PDF page images stored (files/pages.py): None not made yet, 0 none (not a PDF, or one that cannot be shown).
     page_count: int | None = None
+    # What a search finds it by (search.py): the title and the text, folded; indexed by each engine its own way.
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     hidden: bool = False  # by the patient, from professionals
     # By a professional, from a minor's legal representatives (CSP L1111-5): they see no trace of it.
     hidden_from_representatives: bool = False

@@ -8,6 +8,7 @@ can be used once (WebAuthn L3, 13.4.3: "challenges ... MUST be ... used only onc
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,6 +41,7 @@ from .templating import date_fr
 from .text_input import clean, readable_length
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
+CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1400}")
 # Challenges waiting per client address: anyone may ask for one (the login page does, twice), but
 # no one may fill the table. Generous, because one address may be a whole hospital's.
 MAX_WAITING_PER_CLIENT = 60
@@ -216,8 +218,8 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
         user_handle = base64url_to_bytes(parsed["response"]["userHandle"]).decode()
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise refused from exc
-    if not isinstance(credential_id, str) or len(credential_id) > 1400:
-        raise refused
+    if not isinstance(credential_id, str) or not CREDENTIAL_ID.fullmatch(credential_id):
+        raise refused  # base64url only (WebAuthn L3, 5.1): nothing else is a credential we could know
     result = await session.exec(select(Passkey).where(Passkey.credential_id == credential_id))
     passkey = result.first()
     account = await session.get(Account, passkey.account_id) if passkey else None

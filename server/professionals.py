@@ -30,7 +30,7 @@ from .models import (
 from .facts import dossier_facts
 from .reading import professional_standing, standing_from_rows
 from .sharing import fold
-from .files.pages import PageImage, Unrenderable, render_pdf
+from .files.pages import Rendered, Unrenderable, render_pdf
 from .files.store import Storage
 from .templating import PARIS
 from .text_input import readable_length
@@ -164,9 +164,9 @@ def clean_filename(name: str, mime: str) -> str:
     return base[-200:]
 
 
-async def check_upload(upload: Upload, *, today: date) -> tuple[str, list[PageImage]]:
+async def check_upload(upload: Upload, *, today: date) -> tuple[str, Rendered | None]:
     """Every refusal an upload can earn, before anything is written; returns the real MIME type and,
-    for a PDF, its page images (a PDF that cannot be shown within the renderer's limits is refused)."""
+    for a PDF, its page images and text (a PDF that cannot be shown within the renderer's limits is refused)."""
     if not readable_length(upload.title) or len(upload.title) > 200:
         raise InvalidInput("Donnez un titre au document (200 caractères au plus).")
     if upload.category not in PRO_CATEGORIES:
@@ -186,7 +186,7 @@ async def check_upload(upload: Upload, *, today: date) -> tuple[str, list[PageIm
         raise InvalidInput("Seuls les fichiers PDF, PNG et JPEG sont acceptés.")
     if mime != "application/pdf":
         await to_thread.run_sync(check_image, mime, upload.data)
-        return mime, []
+        return mime, None
     try:
         return mime, await render_pdf(upload.data)
     except Unrenderable as refused:
@@ -220,7 +220,7 @@ async def add_professional_document(
     """
     await write_right(session, account=account, dossier_id=dossier_id)
     await session.commit()
-    mime, pages = await check_upload(upload, today=today)
+    mime, rendered = await check_upload(upload, today=today)
     await audit.begin_chained(session)
     dossier, right = await write_right(session, account=account, dossier_id=dossier_id)
     professional = await session.get(Professional, account.professional_id)
@@ -228,7 +228,8 @@ async def add_professional_document(
         document = await add_document(
             session, storage, dossier=dossier, title=upload.title, category=upload.category,
             event_date=upload.event_date, filename=clean_filename(upload.filename, mime), mime_type=mime,
-            data=upload.data, pages=pages, author=professional, added_by=account, commit=False,
+            data=upload.data, pages=rendered.pages if rendered else None, text=rendered.text if rendered else "",
+            author=professional, added_by=account, commit=False,
         )
         document.hidden_from_representatives = upload.hidden_from_representatives and is_minor(
             await session.get(Patient, dossier.patient_id), utcnow())

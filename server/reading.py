@@ -13,10 +13,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import audit, notify
 from .access import (
-    CaregiverFacts, DossierFacts, GrantFacts, Right, Standing, document_right, dossier_right, may_manage,
+    CaregiverFacts, DossierFacts, GrantFacts, Right, Standing, Visibility, document_right, dossier_right, may_manage,
+    visibility,
 )
 from .facts import caregiver_facts, document_facts, dossier_facts
-from .dossiers import dossier_documents, professional_title, professionals_by_id
+from .dossiers import professional_title, professionals_by_id
+from .listing import all_documents
 from .models import (
     AccessEvent, Account, Block, Delegation, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow,
 )
@@ -126,12 +128,9 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
 
 async def documents_visible_to(session: AsyncSession, *, dossier: Dossier, standing: Standing, now: datetime,
                                facts: DossierFacts | None = None) -> list[Document]:
-    """The documents the rule lets this reader see now: every timeline, and "voir comme", come through here."""
+    """Every document the rule lets this reader see now ("voir comme"): the rule as a query (listing.py)."""
     facts = facts or await facts_of(session, dossier)
-    return [
-        d for d in await dossier_documents(session, dossier_id=dossier.id)
-        if document_right(standing, facts, document_facts(d), now) is not None
-    ]
+    return await all_documents(session, dossier_id=dossier.id, visible=visibility(standing, facts, now))
 
 
 @dataclass
@@ -139,7 +138,7 @@ class DossierView:
     dossier: Dossier
     standing: Standing
     right: Right
-    documents: list[Document]
+    visible: Visibility  # which documents: listing.py asks the database for a page of them
     can_manage: bool = False  # the patient, or a caregiver who acts
 
 
@@ -161,10 +160,9 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     right = dossier_right(standing, facts, now)
     if right is None:
         await _refuse(session)
-    documents = await documents_visible_to(session, dossier=dossier, standing=standing, now=now, facts=facts)
     if right in PROFESSIONAL_RIGHTS and action:
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, detail=detail)
-    return DossierView(dossier=dossier, standing=standing, right=right, documents=documents,
+    return DossierView(dossier=dossier, standing=standing, right=right, visible=visibility(standing, facts, now),
                        can_manage=may_manage(standing, facts, now))
 
 

@@ -3,6 +3,7 @@
 import logging
 import re
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from server.audit import Actor
@@ -71,3 +72,20 @@ class Records(logging.Handler):
 
     def emit(self, record):
         self.lines.append(record.getMessage())
+
+
+class Statements:
+    """The SQL statements an engine runs, to compare two refusals' work."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.seen = engine.sync_engine, []
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn, _cursor, statement, *_args):
+        self.seen.append(re.sub(r"\s+", " ", statement))

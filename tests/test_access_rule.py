@@ -163,3 +163,38 @@ def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(reader):
     # What a professional kept from the parents stays kept, even from a parent the young adult keeps.
     expected_kept = right if not standing.caregivers[0].legal_representative else None
     assert document_right(standing, AT_18, DOCS["kept_from_parents"], NOW) == expected_kept
+
+
+# --- the rule as data (Visibility) says exactly what the rule says, for any reader and document ------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from server.access import visibility  # noqa: E402
+
+CATEGORY_CODES = ["imagerie", "biologie", "compte_rendu"]
+moments = st.sampled_from([NOW - timedelta(days=3), NOW - timedelta(minutes=1), NOW + timedelta(minutes=1),
+                           NOW + timedelta(days=3), None])
+grant_facts = st.builds(
+    GrantFacts, categories=st.frozensets(st.sampled_from(CATEGORY_CODES)),
+    starts_at=st.sampled_from([NOW - timedelta(days=10), NOW + timedelta(days=1)]),
+    ends_at=moments, revoked=st.booleans())
+caregiver_facts = st.builds(
+    CaregiverFacts, can_manage=st.booleans(), legal_representative=st.booleans(),
+    starts_at=st.sampled_from([NOW - timedelta(days=10), NOW + timedelta(days=1)]), ends_at=moments,
+    ended=st.booleans(), after_majority=st.sampled_from(["", "lecture", "gestion"]))
+standings = st.builds(
+    Standing, professional_id=st.sampled_from([None, PRO]), is_patient=st.booleans(),
+    caregivers=st.lists(caregiver_facts, max_size=2).map(tuple), is_medecin_traitant=st.booleans(),
+    blocked=st.booleans(), grants=st.lists(grant_facts, max_size=3).map(tuple), emergency_until=moments)
+dossiers = st.builds(DossierFacts, closed=st.booleans(), emergency_opt_out=st.booleans(), adult_from=moments)
+documents = st.builds(
+    DocumentFacts, category=st.sampled_from(CATEGORY_CODES), hidden=st.booleans(), deleted=st.booleans(),
+    author_professional_id=st.sampled_from([None, PRO, OTHER_PRO]), hidden_from_representatives=st.booleans())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(standing=standings, dossier=dossiers, document=documents)
+def test_the_rule_as_a_query_admits_exactly_the_documents_the_rule_allows(standing, dossier, document):
+    allowed = document_right(standing, dossier, document, NOW) is not None
+    assert visibility(standing, dossier, NOW).admits(document) == allowed

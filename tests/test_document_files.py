@@ -83,7 +83,7 @@ def python_worker(code: str) -> list[str]:
 
 async def stored_pdf(db, app, dossier, *, data: bytes, title="Compte rendu opératoire", with_pages=True) -> Document:
     """A PDF filed through the app's own function; with_pages=False files it as the demo does, without page images."""
-    pages = await render_pdf(data) if with_pages else None
+    pages = (await render_pdf(data)).pages if with_pages else None
     return await add_document(db, app.state.storage, dossier=dossier, title=title, category="compte_rendu",
                               event_date=date(2025, 1, 15), filename="cr.pdf", mime_type="application/pdf",
                               data=data, pages=pages)

@@ -13,7 +13,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from server import accounts, rights
@@ -29,7 +28,7 @@ from tests.conftest import (
     ORIGIN, activate, activate_professional, add_text_document, ceremony_options, get_csrf, login, new_patient,
     new_professional, post_form, post_json, set_cookie,
 )
-from tests.patient_helpers import MISSING, Records, events, professional
+from tests.patient_helpers import MISSING, Records, Statements, events, professional
 from tests.push_service import Device, PushService
 
 ABSURD_DATE = "1/1/10000000000"
@@ -401,23 +400,6 @@ async def test_a_csrf_token_works_only_in_the_session_it_was_given_to(app, db, p
     assert [e.action for e in await events(db, patient.dossier.id)][-1] == "emergency_opt_out"  # and no "close"
 
 
-class Statements:
-    """The SQL statements an engine runs, to compare two refusals' work."""
-
-    def __init__(self, engine) -> None:
-        self.engine, self.seen = engine.sync_engine, []
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn, _cursor, statement, *_args):
-        self.seen.append(re.sub(r"\s+", " ", statement))
-
-
 async def test_a_refusal_does_the_same_work_for_a_missing_document_as_for_another_patients(client, db, app, patient):
     """Equal work, equal time: the refusal for an existing foreign document used to take 5.1 ms
     against 3.3 ms for a missing one (79 of 80 pairs), which told them apart."""
@@ -485,3 +467,46 @@ async def test_emergency_requests_are_also_counted_per_address(client, db, patie
         await as_account(client, db, await account_for_professional(db, professional=kine))
         statuses += [(await post_form(client, "/pro/urgence", refused)).status_code for _ in range(10)]
     assert statuses.count(403) == 30 and statuses[-1] == 429
+
+
+# --- found by the fuzz test (tests/test_fuzz.py), kept as examples ----------------------------------------------
+
+
+async def test_numbers_too_big_for_a_postgresql_integer_are_refused_or_ignored(client, db, patient):
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}"
+    assert (await post_form(client, f"{url}/notifications/vu", {"jusqua": "9999999999"},
+                            follow_redirects=False)).status_code == 303
+    assert (await client.get(f"{url}/historique?avant=2147483648")).status_code == 400
+
+
+async def test_a_credential_id_that_is_not_base64url_is_refused_before_any_query(client):
+    _, ceremony = await ceremony_options(client, "/connexion/options")
+    for credential_id in (["AAAA"], 1, "a\u0000b", "é" * 10):
+        credential = json.dumps({"id": credential_id, "response": {"userHandle": "AAAA"}})
+        answer = await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": credential})
+        assert answer.status_code == 400, credential_id
+        _, ceremony = await ceremony_options(client, "/connexion/options")
+
+
+async def test_odd_csrf_tokens_are_a_403_not_a_500(client, patient):
+    await client.get("/activer")
+    for token in ("é" * 100, "x" * 5000, ""):
+        answer = await client.post("/deconnexion", headers={"x-csrftoken": token.encode()})
+        assert answer.status_code == 403
+    body, content_type = multipart([(b'name="_csrf_token"; filename="token.txt"', b"abc")])
+    assert (await client.post("/deconnexion", content=body, headers={"content-type": content_type})).status_code == 403
+
+
+async def test_a_form_sent_to_a_json_route_is_answered_at_once(client, patient):
+    """It used to hang: the CSRF check read the body for the form, and the handler waited for it again."""
+    token = await get_csrf(client)
+    body, content_type = multipart([(b'name="_csrf_token"', token.encode()), (b'name="file"; filename=""', b"")])
+    answer = await asyncio.wait_for(client.post("/connexion/verification", content=body,
+                                                headers={"content-type": content_type}), timeout=5)
+    assert answer.status_code == 400
+
+
+async def test_the_route_map_is_not_published(client):
+    for path in ("/schema", "/schema/openapi.json", "/schema/swagger"):
+        assert (await client.get(path)).status_code == 404

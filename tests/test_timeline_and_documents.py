@@ -1,6 +1,7 @@
 """The patient's timeline and documents, and what another patient gets for the same ids."""
 
 import io
+import html
 import re
 from datetime import date
 
@@ -40,7 +41,10 @@ async def test_the_timeline_lists_documents_newest_first_grouped_by_month(client
 async def test_the_next_page_continues_without_repeating_the_month(client, db, app, patient):
     await seed(db, app, patient.dossier)
     await activate(client, patient)
-    page = await client.get(f"/dossiers/{patient.dossier.id}?page=2", headers={"HX-Request": "true", "HX-Target": "more-1"})
+    first = await client.get(f"/dossiers/{patient.dossier.id}")
+    more = html.unescape(re.search(r'<a id="(more-[0-9a-f]+)" class="more[^"]*" href="([^"]+)"', first.text).group(2))
+    assert re.fullmatch(rf"/dossiers/{patient.dossier.id}\?apres=[0-9a-f]{{32}}", more)  # an opaque id, nothing else
+    page = await client.get(more, headers={"HX-Request": "true", "HX-Target": "more-1"})
     assert titles_in(page.text) == ["Compte rendu de consultation", "Bilan thyroïdien"]
     assert "<html" not in page.text
     assert re.findall(r'<h2 class="month">([^<]+)</h2>', page.text) == ["juin 2024", "janvier 2023"]
@@ -82,7 +86,7 @@ async def test_htmx_search_returns_the_fragment_and_the_url_to_push(client, db, 
 async def test_an_unknown_search_token_or_category_shows_everything(client, db, app, patient):
     await seed(db, app, patient.dossier)
     await activate(client, patient)
-    page = await client.get(f"/dossiers/{patient.dossier.id}?categorie=inconnue&recherche=zzz&page=-3")
+    page = await client.get(f"/dossiers/{patient.dossier.id}?categorie=inconnue&recherche=zzz&apres=nimporte&page=-3")
     assert page.status_code == 200 and "7 documents" in page.text
 
 

@@ -153,6 +153,8 @@ async def load_demo(
                     session, storage, dossier=target, title=doc.title, category=doc.category, event_date=doc.day,
                     filename=filename, mime_type=mime_type, data=data, author=pros.get(doc.by), source=doc.source,
                     added_by=account if from_patient else None, commit=False,
+                    # The text the PDF was written from: what an upload's extraction would give (files/pages.py).
+                    text=body_text(doc) if mime_type == "application/pdf" else "",
                 )
             document.hidden = doc.hidden  # the patient chose to hide it (DESIGN.md, "Who sees what")
             # Kept from a minor's parents at her request, as the sage-femme's upload form does (CSP L1111-5).
@@ -181,6 +183,22 @@ async def load_demo(
         events=events,
         family=family,
     )
+
+
+def body_text(doc: Doc) -> str:
+    """The words of a document's sections, as plain text."""
+    parts: list[str] = []
+    for section in doc.body:
+        if isinstance(section, str):
+            parts.append(section)
+            continue
+        heading, content, *_ = section
+        parts.append(heading)
+        if isinstance(content, str):
+            parts.append(content)
+        else:
+            parts.extend(" ".join(str(cell) for cell in row) for row in content)
+    return "\n".join(parts)
 
 
 def identity_lines(patient: Patient) -> list[str]:

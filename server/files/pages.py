@@ -51,6 +51,12 @@ class PageImage:
     height: int
 
 
+@dataclass(frozen=True)
+class Rendered:
+    pages: list[PageImage]
+    text: str  # the PDF's own text (none for a scan): what a search finds it by
+
+
 _slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
 
@@ -61,8 +67,8 @@ def _slot() -> asyncio.Semaphore:
     return _slots[loop]
 
 
-async def render_pdf(data: bytes) -> list[PageImage]:
-    """Every page as a PNG about 1000 px wide; `Unrenderable` if the PDF cannot be shown within the limits."""
+async def render_pdf(data: bytes) -> Rendered:
+    """Every page as a PNG about 1000 px wide, and the text; `Unrenderable` if the PDF cannot be shown within the limits."""
     async with _slot():
         child = await asyncio.create_subprocess_exec(
             *WORKER,
@@ -84,8 +90,9 @@ async def render_pdf(data: bytes) -> list[PageImage]:
         raise Unrenderable(REFUSALS["too_complex"]) from None
     if "refused" in result:
         raise Unrenderable(REFUSALS.get(result["refused"], REFUSALS["unreadable"]))
-    return [PageImage(n, base64.b64decode(p["png"]), p["width"], p["height"])
-            for n, p in enumerate(result["pages"], start=1)]
+    pages = [PageImage(n, base64.b64decode(p["png"]), p["width"], p["height"])
+             for n, p in enumerate(result["pages"], start=1)]
+    return Rendered(pages, str(result.get("text", "")))
 
 
 def page_rows_for(document: Document, pages: list[PageImage], stored: list[tuple[str, str]]) -> list[DocumentPage]:
@@ -116,7 +123,7 @@ async def pages_of(session: AsyncSession, storage: Storage, *, document: Documen
     except FileNotFoundError:
         return []  # nothing to decide until the file is restored
     try:
-        pages = await render_pdf(data)
+        pages = (await render_pdf(data)).pages
     except Unrenderable:
         pages = []
     # Two first views at once both render; the document's key, locked with the pages', lets one keep them.

@@ -4,7 +4,7 @@ PDFium is C code that is not thread-safe and cannot be interrupted: a hostile or
 take seconds per page or all the memory there is. So it runs here, in a process of its own, with
 an address-space and a CPU-time limit set before the PDF is opened; the parent (pages.py) also
 kills it after a wall-clock limit. Input: the PDF on stdin. Output: one JSON object on stdout,
-{"pages": [{"width", "height", "png" (base64)}]} or {"refused": reason}.
+{"pages": [{"width", "height", "png" (base64)}], "text": the PDF's text (for search)} or {"refused": reason}.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ CPU_SECONDS = 60
 PAGE_WIDTH_PX = 1000
 MAX_PAGES = 100
 MAX_ASPECT = 8  # a page at most 8 times taller than wide, or wider than tall (a long receipt, an ECG strip)
+MAX_TEXT = 100_000  # characters of text kept for search
 
 
 def render(data: bytes) -> dict:
@@ -39,16 +40,19 @@ def render(data: bytes) -> dict:
         # Every page is checked before any is drawn: one bad page refuses the document at once.
         if any(w <= 0 or h <= 0 or h / w > MAX_ASPECT or w / h > MAX_ASPECT for w, h in sizes):
             return {"refused": "page_shape"}
-        pages = []
+        pages, text = [], []
         for index, (width, _height) in enumerate(sizes):
+            page = pdf[index]
             try:
-                image = pdf[index].render(scale=PAGE_WIDTH_PX / width).to_pil()
+                image = page.render(scale=PAGE_WIDTH_PX / width).to_pil()
+                if sum(map(len, text)) < MAX_TEXT:
+                    text.append(page.get_textpage().get_text_range())
             except Exception:  # noqa: BLE001 - out of memory inside PDFium surfaces as its own error
                 return {"refused": "too_complex"}
             out = io.BytesIO()
             image.save(out, format="PNG", compress_level=3)  # optimize=True costs ~8x the time (bench/reads.py)
             pages.append({"width": image.width, "height": image.height, "png": base64.b64encode(out.getvalue()).decode()})
-        return {"pages": pages}
+        return {"pages": pages, "text": "\n".join(text)[:MAX_TEXT]}
     finally:
         pdf.close()
 

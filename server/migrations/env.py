@@ -13,8 +13,14 @@ from server.db import make_engine
 target_metadata = SQLModel.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    # The full-text index lives outside the models (search.py and migration 0005): never autogenerate it away.
+    return not (name or "").startswith(("document_search", "ix_document_search"))
+
+
 def do_run_migrations(connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True,
+                      include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

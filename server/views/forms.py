@@ -19,7 +19,7 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 
 DATE_FR = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 DATE_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-MAX_INT = 2**53  # larger than any id or sequence number, small enough for every database
+MAX_INT = 2**31 - 1  # the largest integer column value on every engine (PostgreSQL's integer is 32 bits)
 
 
 def text(data: dict[str, Any], name: str, *, limit: int = 200, multiline: bool = False) -> str:
@@ -50,7 +50,7 @@ def parse_date(value: str) -> date | None:
 def parse_int(value: str | None, *, default: int = 0) -> int:
     """A non-negative ASCII integer small enough for the database, else `default` ("²" is not 2)."""
     value = (value or "").strip()
-    if not value or len(value) > 16 or not value.isascii() or not value.isdigit():
+    if not value or len(value) > 10 or not value.isascii() or not value.isdigit():
         return default
     number = int(value)
     return number if number <= MAX_INT else default

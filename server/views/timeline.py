@@ -15,24 +15,26 @@ from ..guards import logged_in
 from ..models import CATEGORIES, Document, utcnow
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
+from ..facts import document_facts
+from ..listing import COUNT_CAP, count_documents, documents_page, search_page
 from ..reading import HOLDERS, author_labels, emergencies_to_review, open_dossier
+from ..search import matching, words_of
 from .forms import MAX_INT, Form, text
 
 MAX_SAVED_SEARCHES = 20
 
 
-def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "", page: int = 1) -> str:
-    params = {k: v for k, v in (("categorie", category), ("recherche", search_token)) if v}
+def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "", after: str = "", page: int = 1) -> str:
+    params = {k: v for k, v in (("categorie", category), ("recherche", search_token), ("apres", after)) if v}
     if page > 1:
         params["page"] = str(page)
     return f"/dossiers/{dossier_id}" + (f"?{urlencode(params)}" if params else "")
 
 
-def matches(document: Document, *, category: str, query: str) -> bool:
-    return (not category or document.category == category) and (not query or query.casefold() in document.title.casefold())
-
-
-async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str, page: int) -> dict:
+async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str,
+                           after_id: str = "", page: int = 1) -> dict:
+    """One page of the timeline: newest first, each page after the last document of the one before;
+    with search words, the best matches first, a page at a time."""
     category = category if category in CATEGORIES else ""
     # The search words live in the server-side session; the URL carries only an opaque token,
     # so document titles never end up in the address bar, the history or a proxy's log.
@@ -43,25 +45,49 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         db, account=request.user.account, dossier_id=dossier_id,
         action="search" if searching else "read_timeline", detail=detail,
     )
-    found = [d for d in view.documents if matches(d, category=category, query=query)]
-    page = min(max(page, 1), MAX_INT)  # a page number out of range shows the nearest page, not an error
     size = request.app.state.settings.page_size
-    start = (page - 1) * size
-    documents = found[start : start + size]
+    words = words_of(query)
+    match = matching(db, words)
+    after, ranked = None, bool(words)
+    if ranked:
+        page = min(max(page, 1), MAX_INT // size)  # out of range: the nearest page, not an error
+        rows = await search_page(db, dossier_id=dossier_id, visible=view.visible, category=category, words=words,
+                                 offset=(page - 1) * size, limit=size + 1)
+    else:
+        page = 1
+        after = await cursor(db, view, after_id)
+        rows = await documents_page(db, dossier_id=dossier_id, visible=view.visible, category=category, after=after,
+                                    limit=size + 1)
+    documents = rows[:size]
+    more = len(rows) > size
+    base = {"category": category, "search_token": token}
     return {
         "view": view,
         "documents": documents,
         "authors": await author_labels(db, documents),
-        "previous": found[start - 1] if 0 < start <= len(found) else None,
-        "total": len(found),
+        "previous": after,
+        "ranked": ranked,
+        "total": await count_documents(db, dossier_id=dossier_id, visible=view.visible, category=category, matching=match),
+        "count_cap": COUNT_CAP,
         "category": category,
         "query": query,
         "page": page,
-        "previous_url": timeline_url(dossier_id, category=category, search_token=token, page=page - 1) if page > 1 else None,
-        "next_url": timeline_url(dossier_id, category=category, search_token=token, page=page + 1)
-        if start + size < len(found)
-        else None,
+        "more_id": documents[-1].id if documents else "",
+        "previous_url": (timeline_url(dossier_id, **base, page=page - 1) if page > 1 else None) if ranked
+        else (timeline_url(dossier_id, **base) if after else None),
+        "next_url": (timeline_url(dossier_id, **base, page=page + 1) if ranked
+                     else timeline_url(dossier_id, **base, after=documents[-1].id)) if more else None,
     }
+
+
+async def cursor(db: AsyncSession, view, after_id: str) -> Document | None:
+    """The document a page starts after: one of this dossier's that this reader sees; anything else starts at the top."""
+    if not after_id:
+        return None
+    document = await db.get(Document, after_id)
+    if document is None or document.dossier_id != view.dossier.id or not view.visible.admits(document_facts(document)):
+        return None
+    return document
 
 
 @get("/dossiers/{dossier_id:str}", guards=[logged_in])
@@ -71,9 +97,11 @@ async def timeline(
     dossier_id: str,
     categorie: str | None = None,
     recherche: str | None = None,
+    apres: str | None = None,
     page: int = 1,
 ) -> Template:
-    context = await timeline_context(request, db, dossier_id, category=categorie or "", token=recherche or "", page=page)
+    context = await timeline_context(request, db, dossier_id, category=categorie or "", token=recherche or "",
+                                     after_id=(apres or "")[:64], page=page)
     target = request.htmx.target if request.htmx else None
     if target == "timeline-results":
         return Template("partials/timeline_results.html", context=context)
@@ -113,7 +141,7 @@ async def search(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: 
         await accounts.save_session_data(db, current=current, data=session_data)
     url = timeline_url(dossier_id, category=category, search_token=token)
     if request.htmx:
-        context = await timeline_context(request, db, dossier_id, category=category, token=token, page=1)
+        context = await timeline_context(request, db, dossier_id, category=category, token=token)
         return Template("partials/timeline_results.html", context=context, headers={"HX-Push-Url": url})
     return Redirect(url, status_code=303)
 

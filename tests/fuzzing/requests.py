@@ -122,11 +122,12 @@ def headers(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[tuple[tuple
     content type."""
     own_targets = [as_target(t) for t in endpoint.hx_targets]
     any_target = st.sampled_from([as_target(t) for t in honest.hx_targets] or ["x"])
-    target = weighted((3, st.sampled_from(own_targets)) if own_targets else (3, any_target), (1, any_target),
+    target = weighted((4, st.sampled_from(own_targets)) if own_targets else (4, any_target), (1, any_target),
                       (1, hostile()))
     read = [name for name in endpoint.headers if name not in {"hx-request", "hx-boosted", "accept", "content-type"}]
     pieces = [
-        maybe(st.tuples(st.just("hx-request"), st.sampled_from(["true", "true", "true", "false", ""])), 2 if own_targets else 1),
+        maybe(st.tuples(st.just("hx-request"), weighted((4, st.just("true")), (1, st.sampled_from(["false", ""])))),
+              3 if own_targets else 1),
         maybe(st.tuples(st.just("hx-target"), target), 3, 1),
         maybe(st.tuples(st.just("hx-boosted"), st.just("true")), 1, 3),
         *(maybe(st.tuples(st.just(name), weighted((1, digit_strings), (1, hostile("numbers")))), 2, 1) for name in read),

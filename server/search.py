@@ -1,0 +1,60 @@
+"""Searching a dossier's documents by words: accents and case ignored, ranked; one interface, two engines.
+
+What is searched is `Document.search_text`: the title and the text of the document (a text file,
+or a PDF's text extracted once when it is added), folded (lower case, no accents) by `fold`, the
+same way as the words asked. SQLite keeps it in an FTS5 table (document_search, kept by triggers);
+PostgreSQL in a generated tsvector column with a GIN index (migration 0005). Both find documents
+that hold every word (a word may be the start of a longer one: "echo" finds "échographie").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import ColumnElement, Float, column, func, literal_column, select, text
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .models import Document
+
+MAX_TEXT = 100_000  # characters of a document's text kept for search: a long report's first pages
+MAX_WORDS = 8
+WORD = re.compile(r"[0-9a-z]+")
+
+
+def fold(value: str) -> str:
+    """Lower case, without accents or ligatures: "Échographie" and "echographie" are the same word."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold().replace("œ", "oe").replace("æ", "ae"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def search_text(title: str, body: str = "") -> str:
+    """What a document is found by: its title, then its text, folded, bounded."""
+    return " ".join(WORD.findall(fold(f"{title}\n{body}")))[:MAX_TEXT]
+
+
+def words_of(query: str) -> list[str]:
+    return WORD.findall(fold(query))[:MAX_WORDS]
+
+
+def matching(session: AsyncSession, words: list[str]) -> ColumnElement[bool] | None:
+    """A clause for documents holding every word (each possibly as the start of a longer one)."""
+    if not words:
+        return None
+    if session.bind.dialect.name == "postgresql":
+        query = " & ".join(f"{w}:*" for w in words)
+        return literal_column("document.search_vector").op("@@")(func.to_tsquery("simple", query))
+    phrase = " ".join(f'"{w}"*' for w in words)  # quoted: no FTS5 syntax from a person's words
+    found = select(column("document_id")).select_from(text("document_search")).where(
+        text("document_search MATCH :phrase")).params(phrase=phrase)
+    return col(Document.id).in_(found)
+
+
+def rank(session: AsyncSession, words: list[str]) -> ColumnElement[float]:
+    """Higher for a better match (PostgreSQL's ts_rank; SQLite: how many of the words the title holds)."""
+    if session.bind.dialect.name == "postgresql":
+        query = " & ".join(f"{w}:*" for w in words)
+        return func.ts_rank(literal_column("document.search_vector"), func.to_tsquery("simple", query))
+    score = sum((func.instr(col(Document.search_text), w) > 0).cast(Float) for w in words)  # type: ignore[union-attr]
+    return score

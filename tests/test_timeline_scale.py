@@ -1,0 +1,78 @@
+"""A timeline page costs what it shows (issue 10): the same statements at any size, each document once
+while others arrive, and words found whatever their accents, on both engines."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import insert
+
+from server.models import Document, new_id, utcnow
+from server.search import search_text
+from tests.conftest import activate, add_text_document, post_form
+from tests.patient_helpers import Statements, titles_in
+
+
+async def many_documents(db, dossier, count: int, *, start: date = date(2020, 1, 1)) -> None:
+    """`count` rows at once (the same stored file): a big dossier without a big wait."""
+    now = utcnow()
+    rows = [dict(id=new_id(), dossier_id=dossier.id, title=f"Relevé {n}", category="remboursement",
+                 event_date=start + timedelta(days=n % 2000), storage_key="0" * 64, filename="r.txt",
+                 mime_type="text/plain", size=1, sha256="0" * 64, search_text=search_text(f"Relevé {n}"),
+                 hidden=False, hidden_from_representatives=False, page_count=0, created_at=now)
+            for n in range(count)]
+    await db.execute(insert(Document), rows)
+    await db.commit()
+
+
+async def statements_of(app, client, url: str) -> list[str]:
+    with Statements(app.state.engine) as seen:
+        response = await client.get(url)
+    assert response.status_code == 200
+    return [re.sub(r"\d+", "N", s.split(" WHERE")[0]) for s in seen.seen]
+
+
+async def test_a_timeline_page_asks_the_database_the_same_questions_at_any_size(client, db, app, patient):
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}"
+    await many_documents(db, patient.dossier, 30)
+    small = await statements_of(app, client, url)
+    await many_documents(db, patient.dossier, 3000)
+    large = await statements_of(app, client, url)
+    assert small == large
+    page = await client.get(url)
+    assert "Plus de 1" in page.text and len(titles_in(page.text)) == 5  # page_size is 5 in tests
+
+
+async def test_paging_while_documents_arrive_shows_each_document_once(client, db, app, patient):
+    await activate(client, patient)
+    await many_documents(db, patient.dossier, 23)
+    seen: list[str] = []
+    url = f"/dossiers/{patient.dossier.id}"
+    while url:
+        page = await client.get(url, headers={"HX-Request": "true", "HX-Target": "more-x"} if seen else {})
+        seen += titles_in(page.text)
+        # A new document (newest of all) arrives between two pages: it belongs before, never in between.
+        await add_text_document(db, app, patient.dossier, title=f"Arrivé pendant la lecture {len(seen)}",
+                                when=date.today())
+        more = re.search(r'class="more[^"]*" href="([^"]+)"', page.text)
+        url = html.unescape(more.group(1)) if more else ""
+    relevés = [t for t in seen if t.startswith("Relevé")]
+    assert sorted(relevés) == sorted(f"Relevé {n}" for n in range(23)) and len(relevés) == len(set(relevés))
+    assert not [t for t in seen if t.startswith("Arrivé")]
+
+
+async def test_search_ignores_accents_and_case_and_finds_the_start_of_a_word(client, db, app, patient):
+    for title, category in (("Échographie abdominale", "imagerie"), ("Bilan lipidique", "biologie"),
+                            ("Compte rendu - ECHOGRAPHIE cardiaque", "compte_rendu")):
+        await add_text_document(db, app, patient.dossier, title=title, category=category)
+    await activate(client, patient)
+    for words, expected in (("echographie", 2), ("ÉCHO", 2), ("echographie abdo", 1), ("lipidique bilan", 1),
+                            ("scanner", 0)):
+        found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": words})
+        titles = titles_in(found.text)
+        assert len(titles) == expected, (words, titles)
+    found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "contenu echographie"})
+    assert len(titles_in(found.text)) == 2  # a text document's content is searched too ("Contenu : …")

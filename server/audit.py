@@ -18,7 +18,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db import begin_write
-from .models import AccessEvent, Account, ChainHead, Document, Professional, utcnow
+from .models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (
@@ -112,7 +112,23 @@ async def append(
     head.seq, head.hash = event.seq, event.hash
     session.add(head)
     session.add(event)
+    if actor.kind == "professional":
+        await _remember_professional(session, event)
     return event
+
+
+async def _remember_professional(session: AsyncSession, event: AccessEvent) -> None:
+    """The Historique's filter lists the dossier's professionals from here, not from the whole log."""
+    key = event.actor_rpps or event.actor_account_id or ""
+    if not key:
+        return
+    label = f"{event.actor_name}, {event.actor_profession}" if event.actor_profession else event.actor_name
+    known = await session.get(LogProfessional, (event.dossier_id, key))
+    if known is None:
+        session.add(LogProfessional(dossier_id=event.dossier_id, key=key, label=label[:300], last_seq=event.seq))
+    else:
+        known.label, known.last_seq = label[:300], event.seq
+        session.add(known)
 
 
 async def commit_chained(session: AsyncSession) -> None:

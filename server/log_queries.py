@@ -13,7 +13,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db import begin_write
-from .models import AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogVisit, Professional, utcnow
+from .models import (
+    AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogProfessional, LogVisit, Professional, utcnow,
+)
 from .templating import PARIS
 from .journal import READS, RIGHTS_CHANGES, EventContext
 
@@ -115,21 +117,12 @@ class LoggedProfessional:
 
 
 async def professionals_in_log(session: AsyncSession, *, dossier_id: str,
-                               visible: ColumnElement[bool] | None = None) -> list[LoggedProfessional]:
-    rows = (await session.exec(
-        select(AccessEvent.actor_rpps, AccessEvent.actor_account_id, AccessEvent.actor_name,
-               AccessEvent.actor_profession, func.max(AccessEvent.seq))
-        .where(AccessEvent.dossier_id == dossier_id, AccessEvent.actor_kind == "professional",
-               visible if visible is not None else true())
-        .group_by(AccessEvent.actor_rpps, AccessEvent.actor_account_id, AccessEvent.actor_name,
-                  AccessEvent.actor_profession)
-    )).all()
-    latest: dict[str, tuple[int, str]] = {}
-    for rpps, account_id, name, profession, seq in rows:
-        key = rpps or account_id or ""
-        if key and (key not in latest or seq > latest[key][0]):
-            latest[key] = (seq, f"{name}, {profession}" if profession else name)
-    return sorted((LoggedProfessional(k, label) for k, (_, label) in latest.items()), key=lambda p: p.label.casefold())
+                               hidden_rpps: frozenset[str] = frozenset()) -> list[LoggedProfessional]:
+    """Every professional the dossier's log names, as last named there (audit.py keeps the list), by name;
+    a minor's parents do not see the ones who wrote what was kept from them."""
+    rows = (await session.exec(select(LogProfessional).where(LogProfessional.dossier_id == dossier_id))).all()
+    return sorted((LoggedProfessional(r.key, r.label) for r in rows if r.key not in hidden_rpps),
+                  key=lambda p: p.label.casefold())
 
 
 async def contexts_for(session: AsyncSession, *, dossier_id: str, events: list[AccessEvent]) -> dict[int, EventContext]:
@@ -188,16 +181,21 @@ async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: st
         await session.rollback()
 
 
+NEW_CAP = 99  # "99+": a count that costs what the badge shows, not what the log weighs
+
+
 async def new_events_count(session: AsyncSession, *, account: Account, dossier: Dossier,
                            visible: ColumnElement[bool] | None = None) -> int:
-    """Events since this account's last visit to the dossier's Historique, its own actions left out."""
+    """Events since this account's last visit to the dossier's Historique, its own actions left out,
+    up to NEW_CAP + 1 (the badge says "99+")."""
     seen = await seen_seq(session, account_id=account.id, dossier_id=dossier.id)
-    query = select(func.count()).select_from(AccessEvent).where(
+    query = select(AccessEvent.id).where(
         AccessEvent.dossier_id == dossier.id, visible if visible is not None else true(),
         AccessEvent.seq > seen,
         or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != account.id),  # type: ignore[union-attr]
     )
     if account.patient_id is not None and account.patient_id == dossier.patient_id:
         query = query.where(AccessEvent.actor_kind != "patient")
-    return (await session.exec(query)).one()
+    capped = query.order_by(AccessEvent.seq.desc()).limit(NEW_CAP + 1).subquery()  # type: ignore[attr-defined]
+    return (await session.exec(select(func.count()).select_from(capped))).one()
 

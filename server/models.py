@@ -338,6 +338,16 @@ class ChainHead(SQLModel, table=True):
     hash: str = Field(default="0" * 64, max_length=64)
 
 
+class LogProfessional(SQLModel, table=True):
+    """Each professional who appears in a dossier's log, as last named there: the Historique's filter
+    lists them without reading the whole log (kept by audit.append, in the event's transaction)."""
+
+    dossier_id: str = Field(foreign_key="dossier.id", primary_key=True)
+    key: str = Field(max_length=32, primary_key=True)  # their RPPS as logged, or their account id
+    label: str = Field(max_length=300)
+    last_seq: int = 0
+
+
 class LogVisit(SQLModel, table=True):
     """How far in a dossier's log one account has read: what is newer stands out."""
 

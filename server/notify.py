@@ -43,6 +43,7 @@ BODY_CAREGIVERS = "Les personnes qui vous aident avec votre dossier ont changé.
 # Told to the patient like a first access: someone now helps with the dossier, or no longer does.
 CAREGIVER_CHANGES = ("caregiver_added", "caregiver_stepped_down", "majority_ended", "majority_kept")
 BANNER_LINES = 3
+MORE_CAP = 99  # "Et 99 autres" at most: counting further would cost what the log weighs
 MAX_DEVICES = 10  # per account: an eleventh subscription replaces the oldest
 
 
@@ -248,14 +249,16 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
     Emergencies are left to the review block above the timeline (issue 4), which already
     shows each one with its reason and asks the patient to keep it or block the professional.
     """
-    events = list((await session.exec(
+    unseen_events = (
         select(AccessEvent).join(Notification, Notification.event_id == AccessEvent.id)  # type: ignore[arg-type]
         .where(Notification.dossier_id == dossier.id, Notification.seen_at.is_(None),  # type: ignore[union-attr]
                AccessEvent.action != "emergency", visible if visible is not None else true(),
                # Never one's own doing (a caregiver who accepted an invitation is not told of it).
                or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != (viewer.account_id or "")))  # type: ignore[union-attr]
         .order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
-    )).all())
+    )
+    # The newest few, and how many more up to a bound: the banner costs what it shows.
+    events = list((await session.exec(unseen_events.limit(BANNER_LINES + MORE_CAP + 1))).all())
     shown = events[:BANNER_LINES]
     contexts = await log_queries.contexts_for(session, dossier_id=dossier.id, events=shown)
     today = now.astimezone(PARIS).date()

@@ -3,13 +3,14 @@ while others arrive, and words found whatever their accents, on both engines."""
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 from datetime import date, timedelta
 
 from sqlalchemy import insert
 
-from server.models import Document, new_id, utcnow
+from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
 from server.search import search_text
 from tests.conftest import activate, add_text_document, post_form
 from tests.patient_helpers import Statements, titles_in
@@ -76,3 +77,30 @@ async def test_search_ignores_accents_and_case_and_finds_the_start_of_a_word(cli
         assert len(titles) == expected, (words, titles)
     found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "contenu echographie"})
     assert len(titles_in(found.text)) == 2  # a text document's content is searched too ("Contenu : …")
+
+
+async def many_events(db, dossier, count: int) -> None:
+    """`count` professional reads at once, appended after the chain's head (their hashes are not what matters here)."""
+    head = await db.get(ChainHead, dossier.id, populate_existing=True)
+    now = utcnow()
+    rows = [dict(dossier_id=dossier.id, seq=head.seq + n, at=now, action="read_timeline", actor_kind="professional",
+                 actor_name="Julie Moreau", actor_profession="masseur-kinésithérapeute", actor_rpps="10000000017",
+                 right="grant", prev_hash="0" * 64, hash="0" * 64)
+            for n in range(1, count + 1)]
+    await db.execute(insert(AccessEvent), rows)
+    head.seq += count
+    db.add(head)
+    await db.commit()
+
+
+async def test_a_historique_page_and_the_timeline_ask_the_same_questions_however_long_the_log(client, db, app, patient):
+    await activate(client, patient)
+    log = f"/dossiers/{patient.dossier.id}/historique"
+    await many_events(db, patient.dossier, 40)
+    await client.get(log)  # the first visit is remembered (an insert); later ones move it on (an update)
+    await many_events(db, patient.dossier, 1)  # something new since, as in the large case
+    small = (await statements_of(app, client, log), await statements_of(app, client, f"/dossiers/{patient.dossier.id}"))
+    await many_events(db, patient.dossier, 4000)
+    large = (await statements_of(app, client, log), await statements_of(app, client, f"/dossiers/{patient.dossier.id}"))
+    for before, after in zip(small, large, strict=True):
+        assert before == after, "\n".join(difflib.unified_diff(before, after, lineterm=""))

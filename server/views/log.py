@@ -119,7 +119,8 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
         return Template("partials/log_items.html", context=context)
     # A whole page starts with its own day header; a fragment continues the previous page's day.
     context["previous_day"] = None
-    context["professionals"] = await log_queries.professionals_in_log(db, dossier_id=dossier_id, visible=context["visible"])
+    kept = await kept_from(db, dossier_id=dossier_id, account=request.user.account)
+    context["professionals"] = await log_queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=kept.rpps)
     context["new_count"] = await log_queries.new_events_count(db, account=request.user.account, dossier=context["dossier"],
                                                               visible=context["visible"])
     # This visit still shows what was new; the next one will not.
@@ -170,9 +171,9 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     today = now.astimezone(PARIS).date()
     sentences = [(e, journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today))
                  for e in events]
-    kept = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
+    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     professionals = {p.key: p.label for p in await log_queries.professionals_in_log(db, dossier_id=dossier.id,
-                                                                                     visible=kept)}
+                                                                                     hidden_rpps=kept.rpps)}
     labels = [professionals.get(filters.professional, ""), KINDS.get(filters.kind, ""), PERIODS.get(filters.period, ("",))[0]]
     context = {"dossier": dossier, "patient_name": patient_name, "sentences": sentences, "now": now,
                "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id))}

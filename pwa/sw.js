@@ -5,12 +5,14 @@
  * the network and are never written to any cache. When the network is down, a
  * navigation gets the offline page, nothing else.
  *
- * Bump VERSION whenever a precached file changes: assets are served cache-first,
- * so the new files reach users only through a new cache.
+ * Static files have names that change with their content (server/assets.py), filled
+ * in by the server when it serves this file, and VERSION with them: a new file is a new
+ * name in a new cache. Precaching takes them from the browser's HTTP cache, where the
+ * page that registered this worker has just put them: nothing is downloaded twice.
  */
 "use strict";
 
-const VERSION = "v2";
+const VERSION = "__ASSETS__";
 const CACHE = `carnet-static-${VERSION}`;
 const OFFLINE_URL = "/offline.html";
 const PRECACHE = [
@@ -29,8 +31,8 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      // "reload" skips the HTTP cache, so a new version never precaches stale files.
-      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" }))))
+      // Hashed names never change content: the HTTP cache's copy (what the page fetched) is the file.
+      .then((cache) => cache.addAll(PRECACHE))
       .then(() => self.skipWaiting()),
   );
 });

@@ -14,12 +14,12 @@ from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
+from litestar.config.compression import CompressionConfig
 from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import housekeeping, webpush
+from . import assets, housekeeping, webpush
 from .config import Settings, load_settings
 from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
@@ -148,7 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *pro_documents.routes,
             *pro_dossiers.routes,
             *pwa.routes,
-            create_static_files_router(path="/static", directories=[HERE / "static"], send_as_attachment=False),
+            assets.static_file,
         ],
         state=State({"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine), "storage": storage,
                      "pusher": pusher}),
@@ -158,6 +158,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates
+        ),
+        # Pages and fragments, brotli or gzip as the browser accepts (static files come compressed already;
+        # documents and page images are compressed formats of their own).
+        compression_config=CompressionConfig(
+            backend="brotli", brotli_gzip_fallback=True, minimum_size=500,
+            exclude=["^/static/", "^/icons/", "^/documents/[^/]+/fichier", "^/documents/[^/]+/pages/"],
         ),
         exception_handlers=exception_handlers,
         logging_config=LoggingConfig(

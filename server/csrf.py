@@ -33,6 +33,7 @@ from .session_middleware import cookie_value
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SECRET_FORMAT = re.compile(r"[0-9a-f]{64}")
+MASKED_FORMAT = re.compile(r"[0-9a-f]{128}")
 HEADER = "x-csrftoken"
 FIELD = "_csrf_token"
 
@@ -45,6 +46,25 @@ def cookie_name(settings: Settings) -> str:
 def expected_token(settings: Settings, *, browser_secret: str, session_token: str | None) -> str:
     binding = hashlib.sha256((session_token or "").encode()).hexdigest()
     return hmac.new(settings.secret.encode(), f"csrf|{browser_secret}|{binding}".encode(), hashlib.sha256).hexdigest()
+
+
+def masked(token: str) -> str:
+    """The token as a page carries it: XORed with a fresh pad, different in every response.
+
+    Pages are compressed; a secret that is the same in every response, next to text an attacker
+    can make the page repeat, leaks through the compressed length (BREACH). A masked token never
+    repeats (the pad travels with it), so there is nothing to guess byte by byte.
+    """
+    pad = secrets.token_bytes(32)
+    return pad.hex() + bytes(a ^ b for a, b in zip(pad, bytes.fromhex(token), strict=True)).hex()
+
+
+def unmasked(sent: str) -> str:
+    """The token a masked one carries; "" for anything that is not one."""
+    if len(sent) != 128 or MASKED_FORMAT.fullmatch(sent) is None:
+        return ""
+    pad, xored = bytes.fromhex(sent[:64]), bytes.fromhex(sent[64:])
+    return bytes(a ^ b for a, b in zip(pad, xored, strict=True)).hex()
 
 
 class CSRFMiddleware(ASGIMiddleware):
@@ -60,11 +80,11 @@ class CSRFMiddleware(ASGIMiddleware):
         if fresh:
             browser_secret = secrets.token_hex(32)
         token = expected_token(settings, browser_secret=browser_secret, session_token=scope.get("auth"))
-        ScopeState.from_scope(scope).csrf_token = token  # what templates' csrf_input and csrf_token() give
+        ScopeState.from_scope(scope).csrf_token = masked(token)  # what templates' csrf_input and csrf_token() give
 
         if scope["method"] not in SAFE_METHODS:
             sent = await self._sent_tokens(Request(scope, receive))
-            if fresh or not any(hmac.compare_digest(s.encode(), token.encode()) for s in sent):
+            if fresh or not any(hmac.compare_digest(unmasked(s).encode(), token.encode()) for s in sent):
                 raise PermissionDeniedException("CSRF token verification failed")
         if fresh:
             send = self._setting_cookie(send, Cookie(

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from .assets import asset
 from .dossiers import professional_title
 from .models import CATEGORIES
 
@@ -52,6 +53,6 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, month_fr=month_fr, filesize_fr=filesize_fr,
                        professional_title=professional_title, de=de)
-    env.globals.update(CATEGORIES=CATEGORIES, category_label=lambda code: CATEGORIES.get(code, code))
+    env.globals.update(CATEGORIES=CATEGORIES, category_label=lambda code: CATEGORIES.get(code, code), asset=asset)
     env.trim_blocks = True
     env.lstrip_blocks = True

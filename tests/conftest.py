@@ -123,6 +123,12 @@ async def add_text_document(db, app, dossier, *, title="Compte rendu de consulta
 
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
+MASKED_TOKEN = re.compile(r"\b[0-9a-f]{128}\b")
+
+
+def without_csrf(page: str) -> str:
+    """A page as two requests can compare it: the CSRF token is masked afresh in every response (csrf.py)."""
+    return MASKED_TOKEN.sub("<csrf>", page)
 
 
 async def get_csrf(client) -> str:

@@ -1,14 +1,30 @@
-"""The installable app's files, served at the site root (a service worker's scope is its path)."""
+"""The installable app's files, served at the site root (a service worker's scope is its path).
+
+The service worker and the offline page name static files by their hashed names (assets.py),
+filled in here once: the worker's cache is renamed whenever any of them changes.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from litestar import get
+from litestar import Response, get
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
+from ..assets import asset, fingerprint
+
 PWA = Path(__file__).resolve().parents[2] / "pwa"
+STATIC = re.compile(r"/static/([\w./-]+\.\w+)")
+
+
+def with_hashed_names(text: str) -> bytes:
+    return STATIC.sub(lambda m: asset(m.group(1)), text).replace("__ASSETS__", fingerprint()).encode()
+
+
+SERVICE_WORKER = with_hashed_names((PWA / "sw.js").read_text())
+OFFLINE = with_hashed_names((PWA / "offline.html").read_text())
 
 
 @get("/manifest.webmanifest", include_in_schema=False)
@@ -17,13 +33,13 @@ async def manifest() -> File:
 
 
 @get("/sw.js", include_in_schema=False)
-async def service_worker() -> File:
-    return File(PWA / "sw.js", media_type="text/javascript", content_disposition_type="inline")
+async def service_worker() -> Response:
+    return Response(SERVICE_WORKER, media_type="text/javascript")
 
 
 @get("/offline.html", include_in_schema=False)
-async def offline() -> File:
-    return File(PWA / "offline.html", media_type="text/html", content_disposition_type="inline")
+async def offline() -> Response:
+    return Response(OFFLINE, media_type="text/html")
 
 
 routes = [manifest, service_worker, offline, create_static_files_router(path="/icons", directories=[PWA / "icons"])]

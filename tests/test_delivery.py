@@ -1,0 +1,51 @@
+"""What travels (issue 10): pages compressed when the browser asks, health data never cached, static
+files under names that change with them and cached for a year."""
+
+from __future__ import annotations
+
+import re
+
+from server.assets import ASSETS, IMMUTABLE, load
+from tests.conftest import activate
+
+
+async def test_pages_are_compressed_when_the_browser_asks_and_never_cached(client, patient):
+    await activate(client, patient)
+    for encoding in ("br", "gzip"):
+        page = await client.get(f"/dossiers/{patient.dossier.id}", headers={"accept-encoding": encoding})
+        assert page.headers["content-encoding"] == encoding
+        assert page.headers["cache-control"] == "no-store"
+        assert "Mon dossier" in page.text  # the client decoded it
+    plain = await client.get(f"/dossiers/{patient.dossier.id}", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+
+
+async def test_static_files_have_hashed_names_are_immutable_and_come_compressed(client):
+    page = (await client.get("/")).text
+    urls = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+    assert urls and all(re.fullmatch(r"/static/[\w/.-]+\.[0-9a-f]{12}\.(css|js)", u) for u in urls), urls
+    for url in urls:
+        answer = await client.get(url, headers={"accept-encoding": "br"})
+        assert answer.headers["cache-control"] == IMMUTABLE and answer.headers["content-encoding"] == "br"
+    htmx = next(u for u in urls if "htmx" in u)
+    sent = await client.get(htmx, headers={"accept-encoding": "br"})
+    assert int(sent.headers["content-length"]) < 20_000 < len(sent.content)  # 53 KB as it is, decoded here
+    plain = await client.get("/static/css/carnet.css")
+    assert plain.status_code == 200 and plain.headers["cache-control"] == "no-cache"  # unhashed: revalidated
+    assert (await client.get("/static/css/carnet.000000000000.css")).status_code == 404  # an old name
+
+
+def test_a_file_that_changes_gets_a_new_name(tmp_path):
+    (tmp_path / "app.js").write_text("console.log(1)")
+    before = load(tmp_path)["app.js"].hashed
+    (tmp_path / "app.js").write_text("console.log(2)")
+    after = load(tmp_path)["app.js"].hashed
+    assert before != after and re.fullmatch(r"app\.[0-9a-f]{12}\.js", after)
+    assert ASSETS["css/carnet.css"].hashed.startswith("css/carnet.")
+
+
+async def test_the_service_worker_names_the_same_hashed_files_and_a_version_made_of_them(client):
+    worker = (await client.get("/sw.js")).text
+    assert ASSETS["css/carnet.css"].url in worker and "/static/css/carnet.css\"" not in worker
+    assert re.search(r'const VERSION = "[0-9a-f]{12}";', worker)
+    assert "cache: \"reload\"" not in worker  # precaching reuses what the page fetched

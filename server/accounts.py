@@ -363,22 +363,28 @@ async def start_session(
 
 
 async def load_session(session: AsyncSession, *, token: str, idle: timedelta, max_age: timedelta) -> CurrentSession | None:
-    row = await session.get(WebSession, hash_secret(token))
-    if row is None:
+    # One query for the session and its account: every request asks it.
+    found = (await session.exec(select(WebSession, Account).join(Account, Account.id == WebSession.account_id)  # type: ignore[arg-type]
+                                .where(WebSession.id == hash_secret(token)))).first()
+    if found is None:
         return None
+    row, account = found
     now = utcnow()
     if now - row.last_seen_at > idle or now - row.created_at > max_age:
-        await session.delete(row)
         await session.commit()
-        return None
-    account = await session.get(Account, row.account_id)
-    if account is None:
+        await begin_write(session)
+        await session.exec(delete(WebSession).where(WebSession.id == row.id))  # type: ignore[call-overload]
+        await session.commit()
         return None
     if now - row.last_seen_at > timedelta(minutes=1):  # one write a minute, not one per request
         await session.commit()  # end the read: the UPDATE starts its own transaction (see db.begin_write)
         await session.exec(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))  # type: ignore[call-overload]
         await session.commit()
         row.last_seen_at = now
+    # Snapshots for the whole request: the handler shares this database session, and its rollbacks
+    # (a refusal) must not expire who is asking.
+    session.expunge(row)
+    session.expunge(account)
     return CurrentSession(row=row, account=account)
 
 

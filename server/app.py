@@ -24,7 +24,7 @@ from .config import Settings, load_settings
 from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
 from .errors import NoControlCharacters, exception_handlers
-from .session_middleware import SessionMiddleware
+from .session_middleware import REQUEST_DB, SessionMiddleware
 from .files.store import DiskStorage
 from .templating import configure_templates
 from .views import (
@@ -113,13 +113,21 @@ class Carnet(Litestar):
             )
 
 
-async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
-    async with state.sessionmaker() as session:
-        try:
-            yield session
-        finally:
-            # Pushes this request committed go out now, in the background (webpush.py).
-            state.pusher.send_committed(session, state.sessionmaker)
+async def provide_db(state: State, scope: Scope) -> AsyncIterator[AsyncSession]:
+    """The request's database session: SessionMiddleware's, which it closes after the response."""
+    session = scope.get(REQUEST_DB)
+    if session is None:  # a path the middleware leaves alone
+        async with state.sessionmaker() as own:
+            try:
+                yield own
+            finally:
+                state.pusher.send_committed(own, state.sessionmaker)
+        return
+    try:
+        yield session
+    finally:
+        # Pushes this request committed go out now, in the background (webpush.py).
+        state.pusher.send_committed(session, state.sessionmaker)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -168,6 +168,9 @@ async def seen_seq(session: AsyncSession, *, account_id: str, dossier_id: str) -
 
 async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int) -> None:
     """This account has now seen the log up to `seq`; it never moves back."""
+    # Most visits change nothing: asking first keeps them out of the write lock (SQLite's is the database's).
+    if await seen_seq(session, account_id=account_id, dossier_id=dossier_id) >= seq:
+        return
     await begin_write(session)
     visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
     if visit is None:
@@ -188,7 +191,8 @@ async def new_events_count(session: AsyncSession, *, account: Account, dossier: 
                            visible: ColumnElement[bool] | None = None) -> int:
     """Events since this account's last visit to the dossier's Historique, its own actions left out,
     up to NEW_CAP + 1 (the badge says "99+")."""
-    seen = await seen_seq(session, account_id=account.id, dossier_id=dossier.id)
+    seen = select(func.coalesce(func.max(LogVisit.seen_seq), 0)).where(
+        LogVisit.account_id == account.id, LogVisit.dossier_id == dossier.id).scalar_subquery()  # one query, not two
     query = select(AccessEvent.id).where(
         AccessEvent.dossier_id == dossier.id, visible if visible is not None else true(),
         AccessEvent.seq > seen,

@@ -22,6 +22,9 @@ def cookie_value(scope: Scope, name: str) -> str | None:
     return None
 
 
+REQUEST_DB = "carnet.db"
+
+
 class SessionMiddleware(ASGIMiddleware):
     exclude_path_pattern = ("^/static/", "^/icons/")
 
@@ -30,17 +33,20 @@ class SessionMiddleware(ASGIMiddleware):
         settings: Settings = state.settings
         current: CurrentSession | None = None
         token = cookie_value(scope, settings.session_cookie)
-        if token:
-            async with state.sessionmaker() as db:
+        # One database session for the whole request: the handler's `db` is this one (app.provide_db),
+        # so a request checks out one connection, not two.
+        async with state.sessionmaker() as db:
+            if token:
                 current = await load_session(
                     db,
                     token=token,
                     idle=timedelta(minutes=settings.session_idle_minutes),
                     max_age=timedelta(hours=settings.session_max_hours),
                 )
-        scope["user"] = current
-        scope["auth"] = token if current else None
-        await next_app(scope, receive, send)
+            scope["user"] = current
+            scope["auth"] = token if current else None
+            scope[REQUEST_DB] = db  # type: ignore[literal-required]
+            await next_app(scope, receive, send)
 
 
 def session_cookie(settings: Settings, token: str | None) -> Cookie:

@@ -53,6 +53,9 @@ NOTHING = KeptFrom()
 
 async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account) -> KeptFrom:
     """For a legal representative of the dossier's patient: the documents, and their authors, kept from them."""
+    dossier = await session.get(Dossier, dossier_id)  # already in the session's identity map: no query
+    if dossier is None or dossier.patient_id == account.patient_id:
+        return NOTHING  # one's own dossier
     representative = (await session.exec(select(Delegation.id).where(
         Delegation.dossier_id == dossier_id, Delegation.caregiver_account_id == account.id,
         Delegation.relationship.in_(LEGAL_REPRESENTATIVES)))).first()  # type: ignore[attr-defined]

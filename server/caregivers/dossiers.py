@@ -62,11 +62,14 @@ class HeldDossier:
         return f"{kind.capitalize()}, {'gestion' if self.can_manage else 'lecture seule'}"
 
 
-async def held_dossiers(session: AsyncSession, *, account: Account, now: datetime) -> list[HeldDossier]:
-    """The account's own dossier first, then those it helps with now (as the rule says), by name."""
+async def held_dossiers(session: AsyncSession, *, account: Account, now: datetime,
+                        besides: Dossier | None = None) -> list[HeldDossier]:
+    """The account's own dossier first, then those it helps with now (as the rule says), by name;
+    with `besides`, all but that one (a page's band lists the others)."""
     today = now.astimezone(PARIS).date()
     held: list[HeldDossier] = []
-    if account.patient_id is not None:
+    own_shown = besides is not None and besides.patient_id == account.patient_id
+    if account.patient_id is not None and not own_shown:
         row = (await session.exec(select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
                                   .where(Dossier.patient_id == account.patient_id))).first()
         if row is not None:
@@ -83,7 +86,7 @@ async def held_dossiers(session: AsyncSession, *, account: Account, now: datetim
     for delegation, dossier, patient in rows:
         facts = caregiver_facts(delegation)
         dossier_state = dossier_facts(dossier, patient)
-        if dossier.id in seen or not facts.active(now, dossier_state):
+        if dossier.id in seen or not facts.active(now, dossier_state) or (besides is not None and dossier.id == besides.id):
             continue
         seen.add(dossier.id)
         held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today), delegation,
@@ -137,6 +140,6 @@ async def band_of(session: AsyncSession, *, dossier: Dossier, account: Account, 
                   manages: bool = True) -> Band:
     """The band of a dossier already opened through the rule (its patient is in the session's identity map)."""
     patient = await session.get(Patient, dossier.patient_id)
-    held = [h.band for h in await held_dossiers(session, account=account, now=now) if h.dossier.id != dossier.id]
+    held = [h.band for h in await held_dossiers(session, account=account, now=now, besides=dossier)]
     return replace(band_for(dossier, patient, account=account, today=now.astimezone(PARIS).date(), manages=manages),
                    others=bool(held) or account.patient_id != patient.id, switch=tuple(held))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,7 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 def make_engine(url: str, **kwargs) -> AsyncEngine:
     if not url.startswith("sqlite"):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_async_engine(url, connect_args={"timeout": 10}, **kwargs)
+    engine = create_async_engine(url, connect_args={"timeout": 10, "check_same_thread": False,
+                                                    "async_creator_fn": _connect_sqlite}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -34,6 +38,44 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+class _ReadsOnTheLoop(aiosqlite.Connection):
+    """aiosqlite, but what cannot wait on a lock runs on the event loop instead of its thread.
+
+    aiosqlite hands every call (cursor, execute, fetch, close) to its own thread and back: four hops
+    of a few tens of microseconds each per statement, which cost a timeline page as much as its
+    Python work (bench/RESULTS.md, "Flat at any size"). In WAL mode a SELECT, a deferred BEGIN, a
+    fetch or a rollback never waits for another connection, so they run here; what may wait on the
+    write lock (BEGIN IMMEDIATE, INSERT, UPDATE, DELETE, COMMIT) still goes to the thread, so that a
+    writer waiting its turn never blocks the loop (nor the writer it waits for, in this process).
+    """
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if _never_waits(fn, args):
+            if not self._running or not self._connection:
+                raise ValueError("Connection closed")
+            return fn(*args, **kwargs)
+        return await super()._execute(fn, *args, **kwargs)
+
+
+_ON_THE_LOOP = frozenset({"cursor", "close", "fetchone", "fetchmany", "fetchall", "rollback"})
+
+
+def _never_waits(fn: Any, args: tuple[Any, ...]) -> bool:
+    name = getattr(fn, "__name__", "")
+    if name in _ON_THE_LOOP:
+        return True
+    if name != "execute" or not args or not isinstance(args[0], str):
+        return False
+    statement = args[0].lstrip()[:16].upper()
+    return statement.startswith("SELECT") or statement.rstrip() == "BEGIN"
+
+
+def _connect_sqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:
+    connection = _ReadsOnTheLoop(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
+    connection._thread.daemon = True  # as SQLAlchemy's own aiosqlite connect does
+    return connection
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -30,8 +30,10 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 @contextmanager
-def running_postgres():
-    """Yield the base URL (without database) of a fresh server; stop and delete it afterwards."""
+def running_postgres(*, durable: bool = False):
+    """Yield the base URL (without database) of a fresh server; stop and delete it afterwards.
+
+    Tests run without fsync; benchmarks (`durable`) with PostgreSQL's defaults, as in production."""
     bindir = postgres_bin()
     if bindir is None:
         raise RuntimeError("PostgreSQL is not installed (scripts/test installs it)")
@@ -45,7 +47,9 @@ def running_postgres():
         _as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "app", "--auth=trust", "-E", "UTF8", "--no-sync"]),
         check=True, capture_output=True,
     )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=200"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     subprocess.run(
         _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-o", options, "-w", "start"]),
         check=True, capture_output=True,
@@ -61,3 +65,15 @@ def running_postgres():
     finally:
         subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+async def create_database(base: str, name: str) -> str:
+    """A new empty database on the server at `base`; its URL."""
+    import asyncpg
+
+    connection = await asyncpg.connect(f"{base.replace('+asyncpg', '')}/postgres")
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return f"{base}/{name}"

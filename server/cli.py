@@ -66,7 +66,9 @@ def serve(host: str, port: int, workers: int) -> None:
 
     asyncio.run(_with_db(settings, nothing))
     click.echo(f"Carnet sur {settings.origin} (écoute {host}:{port}, environnement {settings.env})")
-    uvicorn.run(
+    from .serving import ServerConfig
+
+    config = ServerConfig(
         "server.asgi:app",
         host=host,
         port=port,
@@ -75,6 +77,12 @@ def serve(host: str, port: int, workers: int) -> None:
         proxy_headers=True,
         log_level="info",
     )
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
 
 
 @main.command()

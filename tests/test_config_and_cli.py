@@ -80,3 +80,29 @@ def test_the_activation_code_command_refuses_an_invalid_ins(tmp_path):
                     "--family-name", "B", "--birth-date", "1984-03-12", "--sex", "M")
     assert result.returncode != 0
     assert "INS n'est pas valide" in result.stderr
+
+
+async def test_connections_to_several_workers_turn_nagle_off():
+    """`carnet serve --workers N` shares one listening socket: the connections it accepts must still get
+    TCP_NODELAY, or each keep-alive response waits for the client's delayed ACK (Kludex/uvicorn#3149)."""
+    import asyncio
+    import socket
+
+    from server.serving import ServerConfig
+
+    listener = ServerConfig("server.asgi:app", host="127.0.0.1", port=0, workers=2).bind_socket()
+    accepted: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport):
+            sock = transport.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+    try:
+        _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+        assert await asyncio.wait_for(accepted, 5) != 0
+        writer.close()
+    finally:
+        server.close()

@@ -175,7 +175,7 @@ class Document(SQLModel, table=True):
     __table_args__ = (Index("ix_document_newest", "dossier_id", "event_date", "created_at", "id"),)
 
     id: str = Field(default_factory=new_id, primary_key=True)
-    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    dossier_id: str = Field(foreign_key="dossier.id")  # indexed first in ix_document_newest
     title: str = Field(max_length=200)
     category: str = Field(max_length=30)
     event_date: date
@@ -312,7 +312,7 @@ class AccessEvent(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("dossier_id", "seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    dossier_id: str = Field(foreign_key="dossier.id")  # indexed first in the (dossier_id, seq) unique index
     seq: int
     at: datetime
     action: str = Field(max_length=40)

@@ -104,3 +104,23 @@ async def test_a_historique_page_and_the_timeline_ask_the_same_questions_however
     large = (await statements_of(app, client, log), await statements_of(app, client, f"/dossiers/{patient.dossier.id}"))
     for before, after in zip(small, large, strict=True):
         assert before == after, "\n".join(difflib.unified_diff(before, after, lineterm=""))
+
+
+async def test_paging_the_historique_while_events_arrive_shows_each_event_once(client, db, app, patient):
+    await activate(client, patient)
+    before = (await db.get(ChainHead, patient.dossier.id, populate_existing=True)).seq
+    await many_events(db, patient.dossier, 75)
+    last = before + 75
+    seen: list[int] = []
+    url = f"/dossiers/{patient.dossier.id}/historique"
+    while url:
+        page = await client.get(url, headers={"HX-Request": "true", "HX-Target": f"more-{seen[-1]}"} if seen else {})
+        assert page.status_code == 200
+        seen += [int(n) for n in re.findall(r'id="evenement-(\d+)"', page.text)]
+        # Professionals keep reading while the patient scrolls: newer events belong above, never in between.
+        await many_events(db, patient.dossier, 3)
+        more = re.search(r'class="more[^"]*" href="([^"]+)"', page.text)
+        url = html.unescape(more.group(1)) if more else ""
+    assert len(seen) == len(set(seen))  # none twice
+    assert set(range(before + 1, last + 1)) <= set(seen)  # none of those there at the start missed
+    assert not [n for n in seen if n > last]  # and none of the new ones pushed in between

@@ -82,6 +82,30 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+def hold_loaded_rows(session: AsyncSession) -> None:
+    """Keep every row this session loads until it closes (SQLAlchemy's "strong reference" recipe).
+
+    The identity map holds rows weakly: a patient read to check a right, then dropped, was read again by
+    the band that names her, and again by the next question (three times on a Historique page). For a
+    request's session, short-lived, holding them makes each row one query per request. Not for long
+    sessions that read much (the CLI's audit verify): they would hold everything they read.
+    """
+    held: dict[int, object] = {}
+    sync = session.sync_session
+
+    @event.listens_for(sync, "loaded_as_persistent")
+    @event.listens_for(sync, "pending_to_persistent")
+    @event.listens_for(sync, "detached_to_persistent")
+    def _hold(_session, instance) -> None:
+        held[id(instance)] = instance
+
+    @event.listens_for(sync, "persistent_to_detached")
+    @event.listens_for(sync, "persistent_to_deleted")
+    @event.listens_for(sync, "persistent_to_transient")
+    def _release(_session, instance) -> None:
+        held.pop(id(instance), None)
+
+
 @asynccontextmanager
 async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with maker() as session:

@@ -166,10 +166,11 @@ async def seen_seq(session: AsyncSession, *, account_id: str, dossier_id: str) -
     return visit.seen_seq if visit else 0
 
 
-async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int) -> None:
-    """This account has now seen the log up to `seq`; it never moves back."""
+async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int,
+                       seen: int | None = None) -> None:
+    """This account has now seen the log up to `seq`; it never moves back. `seen`: what it had seen, if known."""
     # Most visits change nothing: asking first keeps them out of the write lock (SQLite's is the database's).
-    if await seen_seq(session, account_id=account_id, dossier_id=dossier_id) >= seq:
+    if (seen if seen is not None else await seen_seq(session, account_id=account_id, dossier_id=dossier_id)) >= seq:
         return
     await begin_write(session)
     visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)

@@ -140,6 +140,9 @@ class DossierView:
     right: Right
     visible: Visibility  # which documents: listing.py asks the database for a page of them
     can_manage: bool = False  # the patient, or a caregiver who acts
+    # Held for the request: the session's identity map keeps rows only while something refers to them,
+    # and the page's band asks for the patient again.
+    patient: Patient | None = None
 
 
 async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: str, action: str | None = "read_timeline",
@@ -156,14 +159,15 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     if dossier is None:
         await _refuse_as_if_found(session, account=account, now=now)
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
-    facts = await facts_of(session, dossier)
+    patient = await session.get(Patient, dossier.patient_id)
+    facts = dossier_facts(dossier, patient)
     right = dossier_right(standing, facts, now)
     if right is None:
         await _refuse(session)
     if right in PROFESSIONAL_RIGHTS and action:
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, detail=detail)
     return DossierView(dossier=dossier, standing=standing, right=right, visible=visibility(standing, facts, now),
-                       can_manage=may_manage(standing, facts, now))
+                       can_manage=may_manage(standing, facts, now), patient=patient)
 
 
 async def open_document(session: AsyncSession, *, account: Account, document_id: str, action: str = "read_document",

@@ -10,6 +10,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from .accounts import CurrentSession, load_session
 from .config import Settings
+from .db import hold_loaded_rows
 
 
 def cookie_value(scope: Scope, name: str) -> str | None:
@@ -36,6 +37,7 @@ class SessionMiddleware(ASGIMiddleware):
         # One database session for the whole request: the handler's `db` is this one (app.provide_db),
         # so a request checks out one connection, not two.
         async with state.sessionmaker() as db:
+            hold_loaded_rows(db)
             if token:
                 current = await load_session(
                     db,

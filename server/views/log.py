@@ -124,7 +124,8 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
     context["new_count"] = await log_queries.new_events_count(db, account=request.user.account, dossier=context["dossier"],
                                                               visible=context["visible"])
     # This visit still shows what was new; the next one will not.
-    await log_queries.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"])
+    await log_queries.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"],
+                                   seen=context["seen"])
     return Template("log.html", context=context)
 
 

@@ -9,7 +9,7 @@ reads the server's memory, and appends a dated section to bench/RESULTS.md.
 
     .venv/bin/python bench/scale.py                       # 131 / 5,000 / 50,000 documents; 1,000 / 100,000 / 1,000,000 events
     .venv/bin/python bench/scale.py --quick               # two sizes, shorter runs: a check that it works
-    .venv/bin/python bench/scale.py --database-url postgresql+asyncpg://…   (an empty database; --workers 2)
+    .venv/bin/python bench/scale.py --postgres           # on its own PostgreSQL server (durable), 2 server processes
 
 Needs wrk (Debian's `wrk`); installs it with apt-get when missing.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import re
@@ -34,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.pgserver import create_database, running_postgres  # noqa: E402  (the project's own PostgreSQL)
 
 SIZES = [(131, 1_000), (5_000, 100_000), (50_000, 1_000_000)]
 QUICK = [(131, 1_000), (5_000, 100_000)]
@@ -88,7 +91,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
                      hidden=n % 17 == 0, hidden_from_representatives=False, page_count=0, created_at=now)
                 for n in range(documents - 1)]
         for chunk in range(0, len(rows), 5000):
-            await db.execute(insert(Document), rows[chunk:chunk + 5000])
+            await db.exec(insert(Document), params=rows[chunk:chunk + 5000])
         await db.commit()
         await rights.grant_access(db, dossier=dossier, professional=kine, categories="", duration="sans",
                                   actor=Actor(None, "patient", "Camille Martin"))
@@ -100,10 +103,10 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
                               actor_kind="professional", actor_name="Léa Fontaine", actor_profession=kine.profession,
                               actor_rpps=kine.rpps, right="grant", prev_hash="0" * 64, hash="0" * 64))
             if len(batch) == 20_000:
-                await db.execute(insert(AccessEvent), batch)
+                await db.exec(insert(AccessEvent), params=batch)
                 batch = []
         if batch:
-            await db.execute(insert(AccessEvent), batch)
+            await db.exec(insert(AccessEvent), params=batch)
         head.seq += events
         db.add(head)
         await db.commit()
@@ -181,11 +184,12 @@ def children(pid: int) -> list[int]:
     return [int(c) for c in found] + [g for c in found for g in children(int(c))]
 
 
-def measure_size(documents: int, events: int, *, database_url: str, workers: int, seconds: int,
+def measure_size(documents: int, events: int, *, postgres: str, workers: int, seconds: int,
                  repeat: int) -> tuple[dict[str, Measure], float]:
     data = Path(tempfile.mkdtemp(prefix="carnet-scale-"))
     port = free_port()
-    url = database_url or f"sqlite+aiosqlite:///{data / 'carnet.sqlite3'}"
+    url = (asyncio.run(create_database(postgres, f"scale_{documents}_{events}")) if postgres
+           else f"sqlite+aiosqlite:///{data / 'carnet.sqlite3'}")
     env = {**os.environ, "CARNET_ENV": "test", "CARNET_DATA_DIR": str(data), "DATABASE_URL": url,
            "CARNET_ORIGIN": f"http://localhost:{port}", "CARNET_SECRET": "bench-secret-that-is-long-enough-for-carnet"}
     os.environ.update({k: v for k, v in env.items() if k.startswith(("CARNET_", "DATABASE_"))})
@@ -193,7 +197,18 @@ def measure_size(documents: int, events: int, *, database_url: str, workers: int
     seeded = asyncio.run(seed(url, data, documents, events))
     print(f"  seeded {documents:,} documents and {events:,} events in {time.perf_counter() - started:.0f} s", flush=True)
     server = serve(env, port, workers)
-    base = f"http://localhost:{port}"
+    try:
+        results = measure_pages(f"http://localhost:{port}", seeded, events, seconds=seconds, repeat=repeat)
+        memory = memory_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        shutil.rmtree(data, ignore_errors=True)
+    return results, memory
+
+
+def measure_pages(base: str, seeded: Seeded, events: int, *, seconds: int, repeat: int) -> dict[str, Measure]:
+    """Every page, at 16 connections as a ratio to `/sante` just before it, then at one connection."""
     patient = {"Cookie": f"carnet_session={seeded.patient_token}", "Accept-Encoding": "gzip"}
     professional = {"Cookie": f"carnet_session={seeded.professional_token}", "Accept-Encoding": "gzip"}
     more = {**patient, "HX-Request": "true", "HX-Target": f"more-{seeded.after_id}"}
@@ -209,26 +224,21 @@ def measure_size(documents: int, events: int, *, database_url: str, workers: int
         "professional reads a document": (f"{base}/documents/{seeded.document_id}", professional),
     }
     results = {name: Measure() for name in pages}
-    try:
-        for _ in range(2):  # warm-up: caches, the first visit's log bookkeeping
-            for page, headers in pages.values():
-                wrk(page, connections=1, seconds=1, headers=headers)
-        for _ in range(repeat):
-            for name, (page, headers) in pages.items():
-                ceiling, _, _ = wrk(f"{base}/sante", connections=CONNECTIONS, seconds=seconds, headers={})
-                rate, _, _ = wrk(page, connections=CONNECTIONS, seconds=seconds, headers=headers)
-                _, p50, p99 = wrk(page, connections=1, seconds=max(2, seconds // 2), headers=headers)
-                m = results[name]
-                m.rate.append(rate)
-                m.ratio.append(rate / ceiling)
-                m.p50.append(p50)
-                m.p99.append(p99)
-        memory = memory_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        shutil.rmtree(data, ignore_errors=True)
-    return results, memory
+    for _ in range(2):  # warm-up: caches, the first visit's log bookkeeping
+        for page, headers in pages.values():
+            wrk(page, connections=1, seconds=1, headers=headers)
+    for _ in range(repeat):
+        for name, (page, headers) in pages.items():
+            ceiling, _, _ = wrk(f"{base}/sante", connections=CONNECTIONS, seconds=seconds, headers={})
+            rate, _, _ = wrk(page, connections=CONNECTIONS, seconds=seconds, headers=headers)
+            time.sleep(1)  # the requests wrk left in flight finish before the latency is measured
+            _, p50, p99 = wrk(page, connections=1, seconds=max(2, seconds // 2), headers=headers)
+            m = results[name]
+            m.rate.append(rate)
+            m.ratio.append(rate / ceiling)
+            m.p50.append(p50)
+            m.p99.append(p99)
+    return results
 
 
 def free_port() -> int:
@@ -262,21 +272,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--postgres", action="store_true", help="on a PostgreSQL server of its own")
     parser.add_argument("--workers", type=int, default=0, help="default: 1 on SQLite, 2 on PostgreSQL")
     parser.add_argument("--no-write", action="store_true", help="print, do not append to bench/RESULTS.md")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    workers = args.workers or (2 if args.database_url else 1)
+    workers = args.workers or (2 if args.postgres else 1)
     sizes = QUICK if args.quick else SIZES
     seconds, repeat = (2, 1) if args.quick else (args.seconds, args.repeat)
     results = {}
-    for documents, events in sizes:
-        print(f"{documents:,} documents, {events:,} events", flush=True)
-        results[(documents, events)] = measure_size(documents, events, database_url=args.database_url, workers=workers,
-                                                    seconds=seconds, repeat=repeat)
-    engine = "PostgreSQL" if args.database_url else "SQLite"
+    with running_postgres(durable=True) if args.postgres else contextlib.nullcontext("") as postgres:
+        for documents, events in sizes:
+            print(f"{documents:,} documents, {events:,} events", flush=True)
+            results[(documents, events)] = measure_size(documents, events, postgres=postgres, workers=workers,
+                                                        seconds=seconds, repeat=repeat)
+    engine = "PostgreSQL" if args.postgres else "SQLite"
     load = os.getloadavg()
     report = (f"\n## Flat at any size (`bench/scale.py{' --quick' if args.quick else ''}`), {date.today():%Y-%m-%d}\n\n"
               f"{engine}, {workers} server process(es); {platform.machine()}, {os.cpu_count()} cores; "

@@ -62,7 +62,7 @@ async def search_page(session: AsyncSession, *, dossier_id: str, visible: Visibi
                       words: list[str], offset: int, limit: int) -> list[Document]:
     """Up to `limit` documents holding every word, the best matches first (then the newest), from `offset`."""
     where = _selection(dossier_id, visible, category)
-    where.append(matching(session, words))
+    where.append(matching(session, dossier_id, words))
     rows = await session.exec(select(Document).where(*where)
                               .order_by(rank(session, words).desc(), *NEWEST_FIRST).offset(offset).limit(limit))
     return list(rows.all())

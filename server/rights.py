@@ -194,6 +194,7 @@ async def delete_document(
     document = await session.get(Document, document.id, populate_existing=True)
     if document.deleted_at is None:
         document.deleted_at = utcnow()
+        document.search_text = ""  # the words of its text go with its file (and out of the search index)
         session.add(document)
         await audit.append(session, dossier_id=document.dossier_id, action="delete", actor=actor, document=document)
     keys = await blobs.document_keys(session, document)

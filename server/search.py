@@ -38,14 +38,17 @@ def words_of(query: str) -> list[str]:
     return WORD.findall(fold(query))[:MAX_WORDS]
 
 
-def matching(session: AsyncSession, words: list[str]) -> ColumnElement[bool] | None:
-    """A clause for documents holding every word (each possibly as the start of a longer one)."""
+def matching(session: AsyncSession, dossier_id: str, words: list[str]) -> ColumnElement[bool] | None:
+    """A clause for the dossier's documents holding every word (each possibly as the start of a longer one)."""
     if not words:
         return None
     if session.bind.dialect.name == "postgresql":
         query = " & ".join(f"{w}:*" for w in words)
         return literal_column("document.search_vector").op("@@")(func.to_tsquery("simple", query))
-    phrase = " ".join(f'"{w}"*' for w in words)  # quoted: no FTS5 syntax from a person's words
+    # Words quoted: no FTS5 syntax from a person's words (WORD keeps letters and digits). The dossier's id
+    # is a word of its own column (migration 0008): the index answers for this dossier alone.
+    dossier_word = dossier_id if WORD.fullmatch(dossier_id) else "x"  # ids are hex: "x" finds nothing
+    phrase = f'dossier_id:"{dossier_word}" AND text:(' + " ".join(f'"{w}"*' for w in words) + ")"
     found = select(column("document_id")).select_from(text("document_search")).where(
         text("document_search MATCH :phrase")).params(phrase=phrase)
     return col(Document.id).in_(found)

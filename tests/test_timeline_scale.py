@@ -8,11 +8,11 @@ import html
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
 from server.search import search_text
-from tests.conftest import activate, add_text_document, post_form
+from tests.conftest import activate, add_text_document, new_patient, post_form
 from tests.patient_helpers import Statements, titles_in
 
 
@@ -124,3 +124,21 @@ async def test_paging_the_historique_while_events_arrive_shows_each_event_once(c
     assert len(seen) == len(set(seen))  # none twice
     assert set(range(before + 1, last + 1)) <= set(seen)  # none of those there at the start missed
     assert not [n for n in seen if n > last]  # and none of the new ones pushed in between
+
+
+async def test_search_looks_in_this_dossier_alone_and_forgets_a_deleted_documents_words(client, db, app, patient):
+    mine = await add_text_document(db, app, patient.dossier, title="Scintigraphie osseuse", category="imagerie")
+    other = await new_patient(db, given_name="Louis", family_name="Girard", birth=date(1990, 5, 2), serial=7, sex="M")
+    await add_text_document(db, app, other.dossier, title="Scintigraphie thyroïdienne", category="imagerie")
+    await activate(client, patient)
+    found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "scintigraphie"})
+    assert titles_in(found.text) == ["Scintigraphie osseuse"]
+    await post_form(client, f"/documents/{mine.id}/suppression", {})
+    found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "scintigraphie"})
+    assert titles_in(found.text) == []
+    # Its words went with its file: out of the row, and out of SQLite's search index (its trigger found the row).
+    row = await db.get(Document, mine.id, populate_existing=True)
+    assert row.search_text == ""
+    if db.bind.dialect.name == "sqlite":
+        left = (await db.exec(text("SELECT count(*) FROM document_search WHERE document_search MATCH 'osseuse'"))).one()
+        assert left[0] == 0

@@ -47,7 +47,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     )
     size = request.app.state.settings.page_size
     words = words_of(query)
-    match = matching(db, words)
+    match = matching(db, dossier_id, words)
     after, ranked = None, bool(words)
     if ranked:
         page = min(max(page, 1), MAX_INT // size)  # out of range: the nearest page, not an error

@@ -2,9 +2,12 @@
 
 What is searched is `Document.search_text`: the title and the text of the document (a text file,
 or a PDF's text extracted once when it is added), folded (lower case, no accents) by `fold`, the
-same way as the words asked. SQLite keeps it in an FTS5 table (document_search, kept by triggers);
-PostgreSQL in a generated tsvector column with a GIN index (migration 0005). Both find documents
-that hold every word (a word may be the start of a longer one: "echo" finds "échographie").
+same way as the words asked. SQLite keeps it in an FTS5 table (document_search, kept by triggers),
+which names each document's dossier so that a search asks for that dossier's matches alone (migration
+0008); PostgreSQL in a stored tsvector column of `document`, checked on the dossier's rows as its
+own index reads them (no installation-wide GIN index: migration 0009). Either way a search costs
+what the dossier holds, never what the installation holds. Both find documents that hold every word
+(a word may be the start of a longer one: "echo" finds "échographie").
 """
 
 from __future__ import annotations

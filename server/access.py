@@ -163,6 +163,11 @@ class Visibility:
     not_kept_from_parents: bool = False
     author: str | None = None
 
+    def sees_category(self, category: str) -> bool:
+        """Whether what a category covers (beyond its documents: the reimbursed care for `remboursement`)
+        is seen: the same condition as for a document of that category, neither hidden nor written by them."""
+        return self.general and (self.categories is None or category in self.categories)
+
     def admits(self, document: DocumentFacts) -> bool:
         if document.deleted:
             return False

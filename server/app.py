@@ -31,6 +31,7 @@ from .templating import configure_templates
 from .views import (
     access,
     auth,
+    care,
     caregivers,
     documents,
     home,
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *timeline.routes,
             *documents.routes,
             *access.routes,
+            *care.routes,
             *caregivers.routes,
             *joining.routes,
             *log.routes,

@@ -279,6 +279,31 @@ def caregivers_majority(at: str | None) -> None:
     click.echo(f"{count} accès de parent traité(s).")
 
 
+@main.group("import")
+def import_group() -> None:
+    """Data sent by others: the Assurance Maladie's reimbursed care."""
+
+
+@import_group.command("remboursements")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+def import_reimbursements(path: str) -> None:
+    """Load a file of reimbursed care (layout: server/reimbursements/layout.py), matched to dossiers by INS.
+
+    Loading the same file again changes nothing; a line processed later replaces the earlier one; lines
+    whose INS has no dossier yet are kept and join the dossier when it is created."""
+    from pathlib import Path
+
+    from .reimbursements import importer
+    from .reimbursements.layout import LayoutError, read
+
+    try:
+        lines = read(Path(path).read_bytes())
+    except LayoutError as error:
+        raise click.ClickException("Fichier refusé, rien n'a été chargé :\n" + "\n".join(error.problems)) from None
+    report = asyncio.run(_with_db(_settings(), lambda session: importer.load(session, lines)))
+    click.echo(report.summary())
+
+
 @main.group()
 def audit() -> None:
     """The access log."""

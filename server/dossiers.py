@@ -7,12 +7,14 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from . import audit
 from .db import begin_write
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional
 from .files import blobs
 from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
+from .reimbursements.importer import INSURER, attach_waiting
 from .search import search_text
 from .text_input import clean, readable_length
 
@@ -54,6 +56,12 @@ async def create_patient(
     session.add(dossier)
     await session.flush()
     session.add(ChainHead(dossier_id=dossier.id))  # the row every append to this dossier's log locks
+    await session.flush()
+    # Reimbursed care the insurer sent before the dossier existed is its own from now on, and its log says so.
+    waited = await attach_waiting(session, ins=ins, dossier_id=dossier.id)
+    if waited:
+        await audit.append(session, dossier_id=dossier.id, action="care_received", actor=INSURER,
+                           detail=f"{waited} ligne(s) reçue(s) avant la création du dossier")
     if commit:
         await session.commit()
     else:

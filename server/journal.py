@@ -49,7 +49,7 @@ class Phrase:
     says_right: bool = False  # the phrase already says through which right
 
 
-READS = ("read_timeline", "search", "read_document", "download")
+READS = ("read_timeline", "search", "read_document", "download", "read_care")
 RIGHTS_CHANGES = (
     "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
     "emergency_opt_in", "close", "reopen", "share_code", "emergency_review", "caregiver_invited", "caregiver_added",
@@ -62,6 +62,9 @@ PHRASES: dict[str, Phrase] = {
     "read_document": Phrase("Consultation d'un document", "consulté {doc}"),
     "download": Phrase("Téléchargement d'un document", "téléchargé {doc}"),
     "add_document": Phrase("Ajout d'un document", "ajouté {doc} à {dossier}"),
+    "read_care": Phrase("Consultation de l'historique de soins", "consulté l'historique de soins de {dossier}"),
+    "care_received": Phrase("Soins remboursés reçus", "ajouté des soins remboursés à l'historique de soins de {dossier}",
+                            "{detail_paren}"),
     "dossier_opened": Phrase("Création du dossier", "créé {dossier}", "{detail_comma}"),
     "emergency": Phrase("Accès d'urgence", "ouvert {dossier} en accès d'urgence", "{motif}", says_right=True),
     "emergency_review": Phrase("Examen d'un accès d'urgence", "pris connaissance de l'accès d'urgence ouvert par {who}"),

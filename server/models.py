@@ -377,3 +377,34 @@ class PushSubscription(SQLModel, table=True):
     p256dh: str = Field(max_length=200)
     auth: str = Field(max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- the insurer's feed ------------------------------------------------------
+
+
+class ReimbursementLine(SQLModel, table=True):
+    """One line of reimbursed care, as the Assurance Maladie sends it (server/reimbursements/layout.py).
+
+    `line_ref` is the insurer's own id of the line: loading it again changes nothing, and a line
+    processed later (`processed_on`) replaces it (a correction). A line whose INS matches no dossier yet
+    waits here with `dossier_id` None and is attached when that patient's dossier is created."""
+
+    __table_args__ = (Index("ix_reimbursementline_dossier_care", "dossier_id", "care_date"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    line_ref: str = Field(max_length=40, unique=True)
+    dossier_id: str | None = Field(default=None, foreign_key="dossier.id")
+    ins: str = Field(max_length=15, index=True)
+    care_date: date
+    processed_on: date
+    code_system: str = Field(max_length=8)  # CCAM, NGAP, CIP13, LPP, NABM
+    code: str = Field(max_length=20)
+    label: str = Field(max_length=200)
+    performer: str = Field(max_length=200)
+    performer_rpps: str = Field(default="", max_length=11)
+    prescriber: str = Field(default="", max_length=200)
+    quantity: int = 1
+    spent_cents: int  # what was paid for the care (montant de la dépense)
+    base_cents: int  # the reimbursement base (base de remboursement)
+    reimbursed_cents: int  # what the Assurance Maladie paid back
+    imported_at: datetime = Field(default_factory=utcnow)

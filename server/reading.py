@@ -146,8 +146,9 @@ class DossierView:
 
 
 async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: str, action: str | None = "read_timeline",
-                       detail: str = "") -> DossierView:
-    """The dossier and the documents this account may see; 404 if it may see nothing.
+                       detail: str = "", category: str | None = None) -> DossierView:
+    """The dossier and the documents this account may see; 404 if it may see nothing
+    (with `category`: nothing of that category, as for the reimbursed care).
 
     A professional's read takes the dossier's chain lock first, so a revoke committed
     just before is seen, and the read is logged before its content is sent.
@@ -162,11 +163,12 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     patient = await session.get(Patient, dossier.patient_id)
     facts = dossier_facts(dossier, patient)
     right = dossier_right(standing, facts, now)
-    if right is None:
+    visible = visibility(standing, facts, now)
+    if right is None or (category is not None and not visible.sees_category(category)):
         await _refuse(session)
     if right in PROFESSIONAL_RIGHTS and action:
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, detail=detail)
-    return DossierView(dossier=dossier, standing=standing, right=right, visible=visibility(standing, facts, now),
+    return DossierView(dossier=dossier, standing=standing, right=right, visible=visible,
                        can_manage=may_manage(standing, facts, now), patient=patient)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_currency
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from .assets import asset
@@ -44,6 +46,11 @@ def filesize_fr(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
 
 
+def euros(cents: int) -> str:
+    """An amount as French writes it: "1 234,56 €" (Babel, CLDR's French rules and spaces)."""
+    return format_currency(Decimal(cents) / 100, "EUR", locale="fr_FR")
+
+
 def de(name: str) -> str:
     """"de Léo", "d'Inès", "d'Hugo": French elides "de" before a vowel or a mute h."""
     return f"d'{name}" if name[:1].lower() in "aeiouyàâäéèêëîïôöùûüh" else f"de {name}"
@@ -51,7 +58,7 @@ def de(name: str) -> str:
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
-    env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, month_fr=month_fr, filesize_fr=filesize_fr,
+    env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, month_fr=month_fr, filesize_fr=filesize_fr, euros=euros,
                        professional_title=professional_title, de=de)
     env.globals.update(CATEGORIES=CATEGORIES, category_label=lambda code: CATEGORIES.get(code, code), asset=asset)
     env.trim_blocks = True

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accounts import account_for_patient, issue_activation_code
 from .access_history import make_history
+from .care import reimbursement_file
 from .catalogue import BORN, PEOPLE, SOURCES, Doc, fr_date
 from .episodes import history
 from .files import jpeg_image, pdf_document, png_image
@@ -28,6 +29,8 @@ from ..dossiers import add_document, create_patient, create_professional
 from ..identifiers import ins_key, rpps_with_key
 from ..models import Account, Dossier, Patient, Professional, clock_at
 from ..files.store import Storage
+from ..reimbursements import importer as reimbursements
+from ..reimbursements.layout import read as read_layout
 
 ISSUED_BY = "CPAM du Rhône (démo)"
 CHILDREN = {"leo": "Léo", "ines": "Inès"}
@@ -138,8 +141,9 @@ async def load_demo(
     relatives = family_documents(today)
 
     count = 0
+    camille_docs = history(today, rng)
     for target, who, docs in (
-        (dossier, patient, history(today, rng)),
+        (dossier, patient, camille_docs),
         (other_dossier, other, other_patient_documents(today)),
         (paul_dossier, paul, relatives["paul"]),
         *((children[key][1], children[key][0], relatives[key]) for key in ("leo", "ines")),
@@ -165,6 +169,10 @@ async def load_demo(
     await link_family(session, family=family, camille=patient, camille_dossier=dossier, hugo=other,
                       hugo_dossier=other_dossier, today=today)
     events = await make_history(session, dossier=dossier, patient=patient, caregiver=caregiver, pros=pros, today=today)
+    # Her reimbursed care arrives as the insurer sends it: a file, through the importer (after her past history,
+    # so that the log's order stays the order of time).
+    await reimbursements.load(session, read_layout(reimbursement_file(
+        patient.ins, camille_docs, today=today, prescriber="Dr Claire Bernard")))
     family.paul_code = await issue_activation_code(session, patient=paul, issued_by=ISSUED_BY)
     family.ines_code = await issue_activation_code(session, patient=children["ines"][0], issued_by=ISSUED_BY)
 

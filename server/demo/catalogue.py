@@ -63,6 +63,7 @@ class Act:
     base: float
     rate: float = 0.70
     flat_fee: float = 2.00
+    code: str = "NGAP G"  # its nomenclature and code, as the insurer's feed names it (reimbursements/layout.py)
 
     @property
     def refund(self) -> float:
@@ -143,20 +144,20 @@ SOURCES: dict[str, Source] = {
 }
 
 ACTS = {
-    "G": Act("Consultation médecin généraliste", 30.00, 30.00),
-    "gyneco": Act("Consultation gynécologie médicale", 60.00, 30.00),
-    "sf": Act("Consultation sage-femme", 30.00, 30.00, flat_fee=0.0),
-    "cardio": Act("Consultation cardiologue avec ECG", 65.00, 51.70),
-    "holter": Act("Holter ECG des 24 heures", 78.47, 78.47),
-    "ett": Act("Échocardiographie transthoracique", 95.66, 95.66),
-    "bio": Act("Analyses de biologie médicale", 38.61, 38.61, rate=0.60),
-    "radio": Act("Radiographie du genou", 39.90, 39.90),
-    "irm": Act("IRM du genou et forfait technique", 204.84, 204.84),
-    "kine": Act("Séances de kinésithérapie (x15)", 241.95, 241.95, rate=0.60, flat_fee=0.0),
-    "dent": Act("Extraction d'une dent de sagesse", 83.60, 83.60),
-    "infirmier": Act("Soins infirmiers (4 pansements)", 43.20, 43.20, rate=0.60, flat_fee=0.0),
-    "pilule": Act("Pharmacie : contraceptif oral (3 boîtes)", 8.73, 8.73, rate=0.65, flat_fee=0.0),
-    "pharmacie": Act("Pharmacie : médicaments", 12.40, 12.40, rate=0.65, flat_fee=0.0),
+    "G": Act("Consultation médecin généraliste", 30.00, 30.00, code="NGAP G"),
+    "gyneco": Act("Consultation gynécologie médicale", 60.00, 30.00, code="NGAP CS"),
+    "sf": Act("Consultation sage-femme", 30.00, 30.00, flat_fee=0.0, code="NGAP C"),
+    "cardio": Act("Consultation cardiologue avec ECG", 65.00, 51.70, code="CCAM DEQP003"),
+    "holter": Act("Holter ECG des 24 heures", 78.47, 78.47, code="CCAM DEQP005"),
+    "ett": Act("Échocardiographie transthoracique", 95.66, 95.66, code="CCAM DZQM006"),
+    "bio": Act("Analyses de biologie médicale", 38.61, 38.61, rate=0.60, code="NABM 1104"),
+    "radio": Act("Radiographie du genou", 39.90, 39.90, code="CCAM NGQK001"),
+    "irm": Act("IRM du genou et forfait technique", 204.84, 204.84, code="CCAM NZQN001"),
+    "kine": Act("Séances de kinésithérapie (x15)", 241.95, 241.95, rate=0.60, flat_fee=0.0, code="NGAP AMK"),
+    "dent": Act("Extraction d'une dent de sagesse", 83.60, 83.60, code="CCAM HBGD065"),
+    "infirmier": Act("Soins infirmiers (4 pansements)", 43.20, 43.20, rate=0.60, flat_fee=0.0, code="NGAP AMI"),
+    "pilule": Act("Pharmacie : contraceptif oral (3 boîtes)", 8.73, 8.73, rate=0.65, flat_fee=0.0, code="CIP13 3400930000014"),
+    "pharmacie": Act("Pharmacie : médicaments", 12.40, 12.40, rate=0.65, flat_fee=0.0, code="CIP13 3400936403116"),
 }
 
 

@@ -1,0 +1,76 @@
+"""The "Historique de soins": a dossier's reimbursed care of the last 24 months, by month, with totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..models import ReimbursementLine
+
+KINDS = {  # what a person calls each nomenclature's lines
+    "consultations": ("Consultations et soins", ("NGAP",)),
+    "actes": ("Actes techniques et imagerie", ("CCAM",)),
+    "medicaments": ("Médicaments", ("CIP13",)),
+    "biologie": ("Biologie", ("NABM",)),
+    "dispositifs": ("Dispositifs médicaux", ("LPP",)),
+}
+PERIODS = {"24": ("24 derniers mois", 24), "12": ("12 derniers mois", 12), "3": ("3 derniers mois", 3)}
+MAX_LINES = 2000  # more than anyone's two years; beyond, the page says so
+
+
+@dataclass
+class Month:
+    first_day: date
+    lines: list[ReimbursementLine] = field(default_factory=list)
+
+    @property
+    def spent(self) -> int:
+        return sum(line.spent_cents for line in self.lines)
+
+    @property
+    def reimbursed(self) -> int:
+        return sum(line.reimbursed_cents for line in self.lines)
+
+
+@dataclass
+class History:
+    months: list[Month]
+    since: date
+    truncated: bool
+
+    @property
+    def spent(self) -> int:
+        return sum(m.spent for m in self.months)
+
+    @property
+    def reimbursed(self) -> int:
+        return sum(m.reimbursed for m in self.months)
+
+    @property
+    def count(self) -> int:
+        return sum(len(m.lines) for m in self.months)
+
+
+def months_back(today: date, months: int) -> date:
+    """The first day of the month `months - 1` months before this one: "the last N months", this one included."""
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    return date(index // 12, index % 12 + 1, 1)
+
+
+async def care_history(session: AsyncSession, *, dossier_id: str, today: date, period: str = "24",
+                       kind: str = "") -> History:
+    since = months_back(today, PERIODS.get(period, PERIODS["24"])[1])
+    query = select(ReimbursementLine).where(ReimbursementLine.dossier_id == dossier_id,
+                                            col(ReimbursementLine.care_date) >= since)
+    if kind in KINDS:
+        query = query.where(col(ReimbursementLine.code_system).in_(KINDS[kind][1]))
+    rows = list((await session.exec(query.order_by(col(ReimbursementLine.care_date).desc(),
+                                                   col(ReimbursementLine.line_ref)).limit(MAX_LINES + 1))).all())
+    months: dict[date, Month] = {}
+    for line in rows[:MAX_LINES]:
+        first = line.care_date.replace(day=1)
+        months.setdefault(first, Month(first)).lines.append(line)
+    return History(list(months.values()), since, len(rows) > MAX_LINES)

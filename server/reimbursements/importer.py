@@ -1,0 +1,108 @@
+"""Loading reimbursement lines into dossiers: idempotent, corrections replace, nothing unmatched is lost.
+
+Lines are matched to dossiers by INS. A line already loaded (same `id_ligne`) is left alone, unless
+this one was processed later (`date_traitement`), or the same day with other content: then it
+replaces the earlier one (a correction). A line processed earlier than the one kept is ignored. A line
+whose INS has no dossier yet is kept aside and attached when that patient's dossier is created
+(`attach_waiting`). Each dossier that receives lines gets one event in its access log, from the
+Assurance Maladie, saying how many, in the same transaction as the lines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import audit
+from ..models import Dossier, Patient, ReimbursementLine, utcnow
+from .layout import Line
+
+INSURER = audit.Actor(None, "system", "Assurance Maladie")
+BATCH = 500  # lines per transaction: a dossier's chain lock is held for one batch at most
+FIELDS = ("care_date", "processed_on", "code_system", "code", "label", "performer", "performer_rpps", "prescriber",
+          "quantity", "spent_cents", "base_cents", "reimbursed_cents")
+
+
+@dataclass
+class Report:
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    older: int = 0  # a later version of the line was already loaded
+    waiting: list[int] = field(default_factory=list)  # file line numbers whose INS matches no dossier yet
+    dossiers: int = 0
+
+    def summary(self) -> str:
+        parts = [f"{self.added} ligne(s) ajoutée(s)", f"{self.replaced} corrigée(s)", f"{self.unchanged} déjà chargée(s)"]
+        if self.older:
+            parts.append(f"{self.older} plus ancienne(s) qu'une version déjà chargée, ignorée(s)")
+        text = ", ".join(parts) + f", dans {self.dossiers} dossier(s)."
+        if self.waiting:
+            shown = ", ".join(str(n) for n in self.waiting[:20]) + (" …" if len(self.waiting) > 20 else "")
+            text += (f"\n{len(self.waiting)} ligne(s) sans dossier pour leur INS (lignes {shown}) : gardées, elles "
+                     "rejoindront le dossier quand il sera créé.")
+        return text
+
+
+async def load(session: AsyncSession, lines: list[Line]) -> Report:
+    report = Report()
+    touched: set[str] = set()
+    for start in range(0, len(lines), BATCH):
+        await _load_batch(session, lines[start:start + BATCH], report, touched)
+    report.dossiers = len(touched)
+    return report
+
+
+async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, touched: set[str]) -> None:
+    await audit.begin_chained(session)
+    dossier_of = dict((await session.exec(
+        select(Patient.ins, Dossier.id).join(Dossier, col(Dossier.patient_id) == Patient.id)
+        .where(col(Patient.ins).in_({line.ins for line in batch})))).all())
+    existing = {row.line_ref: row for row in (await session.exec(
+        select(ReimbursementLine).where(col(ReimbursementLine.line_ref).in_([line.line_ref for line in batch])))).all()}
+    received: Counter[str] = Counter()
+    for line in batch:
+        dossier_id = dossier_of.get(line.ins)
+        values = {name: getattr(line, name) for name in FIELDS}
+        kept = existing.get(line.line_ref)
+        if kept is not None and line.processed_on < kept.processed_on:
+            report.older += 1
+            continue
+        if kept is None:
+            session.add(ReimbursementLine(line_ref=line.line_ref, ins=line.ins, dossier_id=dossier_id, **values))
+            outcome = "added"
+        elif all(getattr(kept, name) == value for name, value in values.items()) and kept.ins == line.ins:
+            outcome = "unchanged"
+            if kept.dossier_id is None and dossier_id is not None:
+                kept.dossier_id = dossier_id  # it waited for its dossier, which exists now
+                session.add(kept)
+                outcome = "added"
+        else:
+            for name, value in values.items():
+                setattr(kept, name, value)
+            kept.ins, kept.dossier_id, kept.imported_at = line.ins, dossier_id, utcnow()
+            session.add(kept)
+            outcome = "replaced"
+        if dossier_id is None:
+            report.waiting.append(line.number)  # kept, and counted here alone
+            continue
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome != "unchanged":
+            received[dossier_id] += 1
+    for dossier_id in sorted(received):  # one order for every importer: no two wait on each other's chains
+        await audit.append(session, dossier_id=dossier_id, action="care_received", actor=INSURER,
+                           detail=f"{received[dossier_id]} ligne(s)")
+        touched.add(dossier_id)
+    await audit.commit_chained(session)
+
+
+async def attach_waiting(session: AsyncSession, *, ins: str, dossier_id: str) -> int:
+    """Lines that arrived before the patient's dossier: theirs now (in the caller's transaction)."""
+    result = await session.exec(update(ReimbursementLine)  # type: ignore[call-overload]
+                                .where(col(ReimbursementLine.ins) == ins, col(ReimbursementLine.dossier_id).is_(None))
+                                .values(dossier_id=dossier_id))
+    return result.rowcount

@@ -1,0 +1,170 @@
+"""The layout of a reimbursement file, and reading one strictly.
+
+A file is UTF-8 text, one line of reimbursed care per row, fields separated by ";", with this header
+first. It is modelled on the national claims data (SNDS, table of prestations ER_PRS_F); the SNDS
+variable each column stands for is in brackets:
+
+| column | content |
+| --- | --- |
+| `ins` | the patient's INS: NIR and key, 15 characters (matched to a dossier) |
+| `id_ligne` | the insurer's id of the line, unique and stable: loading it again changes nothing |
+| `date_soins` | date of care, YYYY-MM-DD [EXE_SOI_DTD] |
+| `date_traitement` | date the insurer processed the line [FLX_TRT_DTD]: a later one replaces (a correction) |
+| `nomenclature` | CCAM (technical acts), NGAP (consultations, nursing, physiotherapy), CIP13 (medicines), LPP (devices), NABM (biology) |
+| `code` | the act's or product's code in that nomenclature [PRS_NAT_REF, CAM_PRS_IDE, PHA_PRS_C13] |
+| `libelle` | what it is, in words |
+| `executant` | who performed or dispensed it (name, or the pharmacy, lab) [PFS_EXE_NUM] |
+| `rpps_executant` | their RPPS, when a person (may be empty) |
+| `prescripteur` | who prescribed it (may be empty) [PFS_PRE_NUM] |
+| `quantite` | how many [PRS_ACT_QTE] |
+| `depense` | what was paid, in euros: "30,00" or "30.00" [PRS_PAI_MNT] |
+| `base` | the reimbursement base [BSE_REM_BSE] |
+| `rembourse` | what the Assurance Maladie paid back [BSE_REM_MNT] |
+
+A file with any malformed line is refused whole, every problem said with its line number, so a file
+is never half loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from stdnum import ean
+
+from ..identifiers import is_valid_ins, is_valid_rpps, normalize_ins
+from ..text_input import clean
+
+COLUMNS = ("ins", "id_ligne", "date_soins", "date_traitement", "nomenclature", "code", "libelle", "executant",
+           "rpps_executant", "prescripteur", "quantite", "depense", "base", "rembourse")
+CODES = {  # what a code of each nomenclature looks like
+    "CCAM": re.compile(r"[A-Z]{4}[0-9]{3}"),
+    "NGAP": re.compile(r"[A-Z]{1,5}[0-9]{0,3}"),
+    "CIP13": re.compile(r"34009[0-9]{8}"),
+    "LPP": re.compile(r"[0-9]{7}"),
+    "NABM": re.compile(r"[0-9]{4}"),
+}
+AMOUNT = re.compile(r"(?P<euros>[0-9]{1,7})(?:[.,](?P<cents>[0-9]{1,2}))?")
+MAX_LINES = 1_000_000
+MAX_BYTES = 200 * 1024 * 1024
+
+
+class LayoutError(ValueError):
+    """The file does not follow the layout: every problem found, in French, with its line number."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # in the file, the header being line 1
+    ins: str
+    line_ref: str
+    care_date: date
+    processed_on: date
+    code_system: str
+    code: str
+    label: str
+    performer: str
+    performer_rpps: str
+    prescriber: str
+    quantity: int
+    spent_cents: int
+    base_cents: int
+    reimbursed_cents: int
+
+
+def read(data: bytes) -> list[Line]:
+    """Every line of a reimbursement file, or LayoutError saying what is wrong (first 50 problems)."""
+    if len(data) > MAX_BYTES:
+        raise LayoutError([f"Le fichier dépasse {MAX_BYTES // (1024 * 1024)} Mo : découpez-le."])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LayoutError(["Le fichier n'est pas en UTF-8."]) from None
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    header = next(rows, None)
+    if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
+        raise LayoutError([f"Ligne 1 : l'en-tête doit être « {';'.join(COLUMNS)} »."])
+    lines: list[Line] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        if len(lines) + len(problems) >= MAX_LINES:
+            problems.append(f"Le fichier dépasse {MAX_LINES:,} lignes : découpez-le.".replace(",", "\u202f"))
+            break
+        try:
+            line = _line(number, row)
+        except ValueError as error:
+            problems.append(f"Ligne {number} : {error}")
+        else:
+            if line.line_ref in seen:
+                problems.append(f"Ligne {number} : l'identifiant {line.line_ref} figure déjà ligne {seen[line.line_ref]}.")
+            seen[line.line_ref] = number
+            lines.append(line)
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise LayoutError(problems)
+    return lines
+
+
+def _line(number: int, row: list[str]) -> Line:
+    if len(row) != len(COLUMNS):
+        raise ValueError(f"{len(row)} colonnes au lieu de {len(COLUMNS)}.")
+    cell = dict(zip(COLUMNS, (clean(value).strip() for value in row), strict=True))
+    ins = normalize_ins(cell["ins"])
+    if not is_valid_ins(ins):
+        raise ValueError("le matricule INS n'est pas valide.")
+    line_ref = cell["id_ligne"]
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", line_ref):
+        raise ValueError("l'identifiant de ligne doit faire 1 à 40 lettres, chiffres, « _ », « . » ou « - ».")
+    system = cell["nomenclature"].upper()
+    if system not in CODES:
+        raise ValueError(f"nomenclature inconnue « {cell['nomenclature'][:20]} » ({', '.join(CODES)}).")
+    code = cell["code"].upper().replace(" ", "")
+    if not CODES[system].fullmatch(code) or (system == "CIP13" and not ean.is_valid(code)):
+        raise ValueError(f"le code « {cell['code'][:20]} » n'est pas un code {system}.")
+    label, performer = cell["libelle"], cell["executant"]
+    if not label or len(label) > 200:
+        raise ValueError("le libellé doit faire 1 à 200 caractères.")
+    if not performer or len(performer) > 200 or len(cell["prescripteur"]) > 200:
+        raise ValueError("l'exécutant (obligatoire) et le prescripteur font au plus 200 caractères.")
+    rpps = cell["rpps_executant"]
+    if rpps and not is_valid_rpps(rpps):
+        raise ValueError("le RPPS de l'exécutant n'est pas valide.")
+    if not re.fullmatch(r"[0-9]{1,4}", cell["quantite"]) or int(cell["quantite"]) == 0:
+        raise ValueError("la quantité doit être un nombre entier de 1 à 9999.")
+    care, processed = _date(cell["date_soins"], "date des soins"), _date(cell["date_traitement"], "date de traitement")
+    if processed < care:
+        raise ValueError("la date de traitement précède la date des soins.")
+    spent, base, reimbursed = (_cents(cell[name], label) for name, label in
+                               (("depense", "dépense"), ("base", "base"), ("rembourse", "remboursé")))
+    return Line(number, ins, line_ref, care, processed, system, code, label, performer, rpps, cell["prescripteur"],
+                int(cell["quantite"]), spent, base, reimbursed)
+
+
+def _date(value: str, what: str) -> date:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError(f"la {what} doit s'écrire AAAA-MM-JJ.")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"la {what} n'existe pas.") from None
+    if day.year < 1950:
+        raise ValueError(f"la {what} est trop ancienne.")
+    return day
+
+
+def _cents(value: str, what: str) -> int:
+    found = AMOUNT.fullmatch(value)
+    if found is None:
+        raise ValueError(f"le montant « {what} » doit s'écrire en euros, par exemple 30,00.")
+    return int(found["euros"]) * 100 + int((found["cents"] or "0").ljust(2, "0"))

@@ -1,0 +1,143 @@
+"""The insurer's feed (issue 11): `carnet import remboursements`, idempotent, corrections replace, unmatched
+lines kept for their dossier; the "Historique de soins" page, under the rule of the `remboursement` category."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from server import rights
+from server.audit import Actor
+from server.models import AccessEvent, utcnow
+from server.templating import PARIS
+from tests.conftest import activate, activate_professional, make_ins, new_patient, new_professional, without_csrf
+
+HEADER = "ins;id_ligne;date_soins;date_traitement;nomenclature;code;libelle;executant;rpps_executant;prescripteur;quantite;depense;base;rembourse"
+PATIENT = Actor(None, "patient", "Le patient")
+
+
+def recent(days: int) -> str:
+    return (utcnow().astimezone(PARIS).date() - timedelta(days=days)).isoformat()
+
+
+def feed(*lines: str) -> str:
+    return "\n".join([HEADER, *lines]) + "\n"
+
+
+def line(ins: str, ref: str, *, days: int = 20, processed: int = 13, system: str = "NGAP", code: str = "G",
+         label: str = "Consultation médecin généraliste", spent: str = "30,00", reimbursed: str = "19,00") -> str:
+    return ";".join([ins, ref, recent(days), recent(processed), system, code, label, "Dr Claire Bernard", "",
+                     "", "1", spent, spent, reimbursed])
+
+
+def carnet(settings, *args: str) -> subprocess.CompletedProcess:
+    env = {"CARNET_ENV": "test", "CARNET_SECRET": settings.secret, "CARNET_DATA_DIR": str(settings.data_dir),
+           "DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-c", "from server.cli import main; main()", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+async def test_an_import_is_idempotent_corrections_replace_and_unmatched_lines_wait(client, db, settings, patient,
+                                                                                     tmp_path):
+    ins = patient.patient.ins
+    stranger = make_ins("M", 1990, 5, 42)
+    first = tmp_path / "feed.csv"
+    first.write_text(feed(line(ins, "L1"), line(ins, "L2", days=40, processed=33, system="CIP13", code="3400930000014",
+                                                label="Pharmacie : contraceptif oral", spent="8,73", reimbursed="5,67"),
+                          line(ins, "L3", days=400, processed=393, system="CCAM", code="DEQP003", label="ECG",
+                               reimbursed="14,00"),
+                          line(stranger, "L4")))
+    loaded = carnet(settings, "import", "remboursements", str(first))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "3 ligne(s) ajoutée(s), 0 corrigée(s), 0 déjà chargée(s), dans 1 dossier(s)." in loaded.stdout
+    assert "1 ligne(s) sans dossier pour leur INS (lignes 5)" in loaded.stdout
+
+    again = carnet(settings, "import", "remboursements", str(first))
+    assert "0 ligne(s) ajoutée(s), 0 corrigée(s), 3 déjà chargée(s), dans 0 dossier(s)." in again.stdout
+
+    corrected = tmp_path / "correction.csv"
+    corrected.write_text(feed(line(ins, "L1", processed=5, reimbursed="21,00"),  # processed later: replaces
+                              line(ins, "L3", days=400, processed=398, system="CCAM", code="DEQP003", label="ECG",
+                                   reimbursed="0,01")))  # processed before the version kept: ignored
+    fixed = carnet(settings, "import", "remboursements", str(corrected))
+    assert "0 ligne(s) ajoutée(s), 1 corrigée(s), 0 déjà chargée(s), 1 plus ancienne(s)" in fixed.stdout
+
+    await activate(client, patient)
+    page = await client.get(f"/dossiers/{patient.dossier.id}/soins")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert "Consultation médecin généraliste" in page.text and "21,00\xa0€" in page.text and "19,00" not in page.text
+    assert "Pharmacie : contraceptif oral" in page.text
+    assert "ECG" in page.text and "14,00\xa0€" in page.text and "0,01" not in page.text  # 400 days ago: within 24 months
+    medicines = await client.get(f"/dossiers/{patient.dossier.id}/soins?type=medicaments&periode=12")
+    assert "Pharmacie : contraceptif oral" in medicines.text and "Consultation médecin" not in medicines.text
+    short = await client.get(f"/dossiers/{patient.dossier.id}/soins?periode=12")
+    assert "ECG" not in short.text and "Consultation médecin généraliste" in short.text
+
+    # The insurer's deliveries are in the patient's log, said in French, with how many lines.
+    log = await client.get(f"/dossiers/{patient.dossier.id}/historique")
+    assert "Assurance Maladie a ajouté des soins remboursés" in log.text and "3 ligne(s)" in log.text
+
+    # The stranger's line waited: it joins their dossier when it is created, and their log says so.
+    other = await new_patient(db, given_name="Louis", family_name="Girard", birth=date(1990, 5, 2), serial=42, sex="M")
+    assert other.patient.ins == stranger
+    await activate(client, other)
+    theirs = await client.get(f"/dossiers/{other.dossier.id}/soins")
+    assert "Consultation médecin généraliste" in theirs.text
+    events = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == other.dossier.id))).all()
+    assert any(e.action == "care_received" and "avant la création du dossier" in e.detail for e in events)
+
+
+async def test_a_malformed_file_is_refused_whole_with_each_problem_and_its_line(settings, patient, tmp_path, client):
+    ins = patient.patient.ins
+    bad = tmp_path / "bad.csv"
+    bad.write_text(feed(line(ins, "OK1"), line("123", "B1"), line(ins, "B2", system="XYZ"),
+                        line(ins, "B3", spent="trente"), line(ins, "B4", system="CIP13", code="3400930000015"),
+                        line(ins, "OK1")))
+    result = carnet(settings, "import", "remboursements", str(bad))
+    assert result.returncode != 0
+    for expected in ("Ligne 3 : le matricule INS", "Ligne 4 : nomenclature inconnue", "Ligne 5 : le montant",
+                     "Ligne 6 : le code « 3400930000015 » n'est pas un code CIP13", "Ligne 7 : l'identifiant OK1"):
+        assert expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    await activate(client, patient)
+    page = await client.get(f"/dossiers/{patient.dossier.id}/soins")
+    assert "Aucun soin remboursé" in page.text  # nothing of the file was loaded
+    header = tmp_path / "header.csv"
+    header.write_text("ins;date\n")
+    assert "l'en-tête doit être" in carnet(settings, "import", "remboursements", str(header)).stderr
+
+
+async def test_professionals_see_care_under_the_rule_of_the_remboursement_category(client, db, settings, patient,
+                                                                                    tmp_path):
+    feed_file = tmp_path / "feed.csv"
+    feed_file.write_text(feed(line(patient.patient.ins, "P1")))
+    assert carnet(settings, "import", "remboursements", str(feed_file)).returncode == 0
+    pro = await new_professional(db)
+    await activate_professional(client, pro)
+    url = f"/dossiers/{patient.dossier.id}/soins"
+    missing = await client.get("/dossiers/0123456789abcdef0123456789abcdef/soins")
+    assert missing.status_code == 404
+    assert (await client.get(url)).status_code == 404  # no right at all
+
+    grant = await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="biologie",
+                                      duration="sans", actor=PATIENT)
+    refused = await client.get(url)
+    assert refused.status_code == 404 and without_csrf(refused.text) == without_csrf(missing.text)  # a right, but not to this category
+    await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
+
+    grant = await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional,
+                                      categories="remboursement", duration="sans", actor=PATIENT)
+    timeline = await client.get(f"/dossiers/{patient.dossier.id}")
+    assert f'href="{url}"' in timeline.text  # the way there, for whom it is open
+    seen = await client.get(url)
+    assert seen.status_code == 200 and "Consultation médecin généraliste" in seen.text
+    await db.commit()
+    reads = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
+                                                     AccessEvent.action == "read_care"))).all()
+    assert len(reads) == 1 and reads[0].actor_kind == "professional"
+
+    await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
+    assert (await client.get(url)).status_code == 404

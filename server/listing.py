@@ -8,7 +8,7 @@ document shown (keyset), so documents added meanwhile never appear twice or push
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, true, tuple_
+from sqlalchemy import ColumnElement, Subquery, and_, false, func, or_, true, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,12 +45,9 @@ def _selection(dossier_id: str, visible: Visibility, category: str) -> list[Colu
 
 
 async def documents_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
-                         matching: ColumnElement[bool] | None = None, after: Document | None = None,
-                         limit: int) -> list[Document]:
+                         after: Document | None = None, limit: int) -> list[Document]:
     """Up to `limit` documents this reader sees, newest first, after `after` (the last one of the page before)."""
     where = _selection(dossier_id, visible, category)
-    if matching is not None:
-        where.append(matching)
     if after is not None:
         where.append(tuple_(col(Document.event_date), col(Document.created_at), col(Document.id))
                      < tuple_(after.event_date, after.created_at, after.id))
@@ -60,21 +57,23 @@ async def documents_page(session: AsyncSession, *, dossier_id: str, visible: Vis
 
 async def search_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
                       words: list[str], offset: int, limit: int) -> list[Document]:
-    """Up to `limit` documents holding every word, the best matches first (then the newest), from `offset`."""
-    where = _selection(dossier_id, visible, category)
-    where.append(matching(session, dossier_id, words))
-    rows = await session.exec(select(Document).where(*where)
+    """Up to `limit` documents holding every word, the best matches first (then the newest), from `offset`:
+    among the search's window of matches (search.WINDOW), which the query reads first."""
+    found = matching(session, dossier_id, words)
+    rows = await session.exec(select(Document).join(found, col(Document.id) == found.c.id)
+                              .where(*_selection(dossier_id, visible, category))
                               .order_by(rank(session, words).desc(), *NEWEST_FIRST).offset(offset).limit(limit))
     return list(rows.all())
 
 
 async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
-                          matching: ColumnElement[bool] | None = None) -> int:
-    """How many documents this reader sees, up to COUNT_CAP + 1 (more is said as "1 000 ou plus")."""
-    where = _selection(dossier_id, visible, category)
-    if matching is not None:
-        where.append(matching)
-    capped = select(col(Document.id)).where(*where).limit(COUNT_CAP + 1).subquery()
+                          found: Subquery | None = None) -> int:
+    """How many documents this reader sees (among `found`, a search's matches), up to COUNT_CAP + 1
+    (more is said as "1 000 ou plus")."""
+    query = select(col(Document.id))
+    if found is not None:
+        query = query.join(found, col(Document.id) == found.c.id)
+    capped = query.where(*_selection(dossier_id, visible, category)).limit(COUNT_CAP + 1).subquery()
     return (await session.exec(select(func.count()).select_from(capped))).one()
 
 

@@ -172,7 +172,9 @@ class Dossier(SQLModel, table=True):
 
 class Document(SQLModel, table=True):
     # Newest first, a page at a time (listing.py): the dossier's documents in this index's order.
-    __table_args__ = (Index("ix_document_newest", "dossier_id", "event_date", "created_at", "id"),)
+    # A category's, too (a filter, a grant by category): a page and its capped count read only that category.
+    __table_args__ = (Index("ix_document_newest", "dossier_id", "event_date", "created_at", "id"),
+                      Index("ix_document_category_newest", "dossier_id", "category", "event_date", "created_at", "id"))
 
     id: str = Field(default_factory=new_id, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id")  # indexed first in ix_document_newest

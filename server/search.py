@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import ColumnElement, Float, column, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Float, Subquery, column, func, literal_column, select, text
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,20 +41,31 @@ def words_of(query: str) -> list[str]:
     return WORD.findall(fold(query))[:MAX_WORDS]
 
 
-def matching(session: AsyncSession, dossier_id: str, words: list[str]) -> ColumnElement[bool] | None:
-    """A clause for the dossier's documents holding every word (each possibly as the start of a longer one)."""
+# The matches a search ranks at most, the most recent: one more than the count's cap (listing.COUNT_CAP),
+# so that a full window says "Plus de 1 000 documents".
+WINDOW = 1001
+
+
+def matching(session: AsyncSession, dossier_id: str, words: list[str]) -> Subquery | None:
+    """The ids (column `id`) of the dossier's documents holding every word (each possibly as the start of a
+    longer one): the WINDOW most recent, so that a search costs the same however many documents match."""
     if not words:
         return None
     if session.bind.dialect.name == "postgresql":
         query = " & ".join(f"{w}:*" for w in words)
-        return literal_column("document.search_vector").op("@@")(func.to_tsquery("simple", query))
+        # The dossier's rows, newest first through its own index, until WINDOW of them match.
+        return (select(col(Document.id)).where(
+            col(Document.dossier_id) == dossier_id, col(Document.deleted_at).is_(None),
+            literal_column("document.search_vector").op("@@")(func.to_tsquery("simple", query)))
+            .order_by(col(Document.event_date).desc(), col(Document.created_at).desc(), col(Document.id).desc())
+            .limit(WINDOW).subquery("found"))
     # Words quoted: no FTS5 syntax from a person's words (WORD keeps letters and digits). The dossier's id
-    # is a word of its own column (migration 0008): the index answers for this dossier alone.
+    # is a word of its own column (migration 0008): the index answers for this dossier alone, latest added first.
     dossier_word = dossier_id if WORD.fullmatch(dossier_id) else "x"  # ids are hex: "x" finds nothing
     phrase = f'dossier_id:"{dossier_word}" AND text:(' + " ".join(f'"{w}"*' for w in words) + ")"
-    found = select(column("document_id")).select_from(text("document_search")).where(
-        text("document_search MATCH :phrase")).params(phrase=phrase)
-    return col(Document.id).in_(found)
+    return (select(column("document_id").label("id")).select_from(text("document_search"))
+            .where(text("document_search MATCH :phrase")).params(phrase=phrase)
+            .order_by(text("document_search.rowid DESC")).limit(WINDOW).subquery("found"))
 
 
 def rank(session: AsyncSession, words: list[str]) -> ColumnElement[float]:

@@ -142,3 +142,19 @@ async def test_search_looks_in_this_dossier_alone_and_forgets_a_deleted_document
     if db.bind.dialect.name == "sqlite":
         left = (await db.exec(text("SELECT count(*) FROM document_search WHERE document_search MATCH 'osseuse'"))).one()
         assert left[0] == 0
+
+
+async def test_a_word_that_matches_more_than_the_window_ranks_the_most_recent_matches_and_says_so(client, db, app,
+                                                                                                   patient):
+    """A search costs the same however many documents match: it ranks the WINDOW most recent matches."""
+    from server.search import WINDOW
+
+    await many_documents(db, patient.dossier, WINDOW + 50)  # "Relevé n", every one a match
+    await add_text_document(db, app, patient.dossier, title="Relevé de la CPAM", when=date(2019, 1, 1))  # the latest added
+    await activate(client, patient)
+    found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "releve"})
+    assert "Plus de 1" in found.text  # the count stops where the window does: "Plus de 1 000 documents"
+    titles = titles_in(found.text)
+    assert len(titles) == 5 and all(t.startswith("Relevé") for t in titles)
+    cpam = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "releve cpam"})
+    assert titles_in(cpam.text) == ["Relevé de la CPAM"]

@@ -47,7 +47,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     )
     size = request.app.state.settings.page_size
     words = words_of(query)
-    match = matching(db, dossier_id, words)
+    found = matching(db, dossier_id, words)
     after, ranked = None, bool(words)
     if ranked:
         page = min(max(page, 1), MAX_INT // size)  # out of range: the nearest page, not an error
@@ -67,7 +67,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "authors": await author_labels(db, documents),
         "previous": after,
         "ranked": ranked,
-        "total": await count_documents(db, dossier_id=dossier_id, visible=view.visible, category=category, matching=match),
+        "total": await count_documents(db, dossier_id=dossier_id, visible=view.visible, category=category, found=found),
         "count_cap": COUNT_CAP,
         "category": category,
         "query": query,

@@ -289,7 +289,8 @@ def main() -> None:
                                                         seconds=seconds, repeat=repeat)
     engine = "PostgreSQL" if args.postgres else "SQLite"
     load = os.getloadavg()
-    report = (f"\n## Flat at any size (`bench/scale.py{' --quick' if args.quick else ''}`), {date.today():%Y-%m-%d}\n\n"
+    flags = (" --quick" if args.quick else "") + (" --postgres" if args.postgres else "")
+    report = (f"\n## Flat at any size (`bench/scale.py{flags}`), {date.today():%Y-%m-%d}\n\n"
               f"{engine}, {workers} server process(es); {platform.machine()}, {os.cpu_count()} cores; "
               f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}. wrk, {CONNECTIONS} connections "
               f"for the rate (×: the ratio to `GET /sante` measured just before), 1 connection for the latency; "

@@ -73,6 +73,11 @@ async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Vi
     query = select(col(Document.id))
     if found is not None:
         query = query.join(found, col(Document.id) == found.c.id)
+    else:
+        # In the page's order, so through the page's index: rows written in that order sit on a few pages of the
+        # table; unordered, SQLite picked the category index and read 1,001 rows scattered over all of them
+        # (0.72 against 0.42 ms at 50,000 documents).
+        query = query.order_by(*NEWEST_FIRST)
     capped = query.where(*_selection(dossier_id, visible, category)).limit(COUNT_CAP + 1).subquery()
     return (await session.exec(select(func.count()).select_from(capped))).one()
 

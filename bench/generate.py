@@ -290,8 +290,7 @@ def main() -> None:
             results = scale.measure_pages(f"http://localhost:{port}", seeded, probe_events, seconds=args.seconds,
                                           repeat=args.repeat)
         finally:
-            server.terminate()
-            server.wait(timeout=20)
+            scale.stop(server)
             shutil.rmtree(data, ignore_errors=True)
         lines += ["", f"Pages of a dossier of 5,000 documents and {probe_events:,} events, in this database "
                   f"(2 server processes, wrk as in `bench/scale.py`):", "",
@@ -299,15 +298,11 @@ def main() -> None:
         for name, m in results.items():
             lines.append(f"| {name} | ×{scale.statistics.median(m.ratio):.2f} ({scale.statistics.median(m.rate):.0f}/s) | "
                          f"{scale.statistics.median(m.p50):.1f} ms | {scale.statistics.median(m.p99):.1f} ms |")
-    load = os.getloadavg()
     report = (f"\n## National-scale sample on PostgreSQL (`bench/generate.py"
               f"{f' --scale {args.scale:g}' if args.scale != 1 else ''}`), {date.today():%Y-%m-%d}\n\n"
-              f"PostgreSQL 15 (durable: fsync on), {os.cpu_count()} cores shared with the client; load average at the "
-              f"end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.\n\n" + "\n".join(lines) + "\n")
-    print(report)
-    if not args.no_write:
-        with (ROOT / "bench" / "RESULTS.md").open("a") as out:
-            out.write(report)
+              f"PostgreSQL 15 (durable: fsync on), {os.cpu_count()} cores shared with the client; "
+              f"{scale.load_average()}.\n\n" + "\n".join(lines) + "\n")
+    scale.write_down(report, print_only=args.no_write)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,15 @@ async def begin_chained(session: AsyncSession) -> None:
         raise ChainBusy() from exc
 
 
+async def lock_chain(session: AsyncSession, *, dossier_id: str) -> None:
+    """Take the dossier's chain lock now (PostgreSQL; SQLite's BEGIN IMMEDIATE holds the whole database already),
+    when what the action checks before appending must not change before it commits."""
+    try:
+        await session.exec(select(ChainHead.seq).where(ChainHead.dossier_id == dossier_id).with_for_update())
+    except OperationalError as exc:
+        raise ChainBusy() from exc
+
+
 async def append(
     session: AsyncSession,
     *,

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from .audit import ChainBusy
+from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable
 
 log = logging.getLogger("carnet.errors")
@@ -51,9 +52,15 @@ def wants_json(request: Request) -> bool:
     ).startswith("application/json")
 
 
-def error_response(request: Request, status: int, message: str | None = None) -> Response:
+API_PATHS = ("/fhir", "/api/")  # software, not people, calls there: an OperationOutcome, never a page
+
+
+def error_response(request: Request, status: int, message: str | None = None, *, code: str | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
     title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     text = message or default
+    if request.url.path.startswith(API_PATHS):
+        return outcome_response(status, NOT_FOUND if status == 404 and not message else text, code=code, headers=headers)
     if wants_json(request):
         return Response({"error": text}, status_code=status)
     return Template(
@@ -65,6 +72,8 @@ def error_response(request: Request, status: int, message: str | None = None) ->
 
 
 def on_not_authorized(request: Request, _exc: NotAuthorizedException) -> Response:
+    if request.url.path.startswith(API_PATHS):
+        return error_response(request, 401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.")
     if wants_json(request):
         return Response({"error": "Votre session a expiré. Reconnectez-vous."}, status_code=401)
     if request.headers.get("hx-request"):
@@ -73,6 +82,8 @@ def on_not_authorized(request: Request, _exc: NotAuthorizedException) -> Respons
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, FhirError):
+        return error_response(request, exc.status_code, exc.detail, code=exc.code)
     return error_response(request, exc.status_code, exc.detail if isinstance(exc, Refused) else None)
 
 

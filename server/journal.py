@@ -49,6 +49,7 @@ class Phrase:
     says_right: bool = False  # the phrase already says through which right
 
 
+VIA_SOFTWARE = "via le logiciel "  # an event's detail that starts so names the software that acted (server/fhir/)
 READS = ("read_timeline", "search", "read_document", "download", "read_care")
 RIGHTS_CHANGES = (
     "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
@@ -62,6 +63,7 @@ PHRASES: dict[str, Phrase] = {
     "read_document": Phrase("Consultation d'un document", "consulté {doc}"),
     "download": Phrase("Téléchargement d'un document", "téléchargé {doc}"),
     "add_document": Phrase("Ajout d'un document", "ajouté {doc} à {dossier}"),
+    "withdraw_document": Phrase("Document retiré par son auteur", "retiré {doc}, déclaré erroné"),
     "read_care": Phrase("Consultation de l'historique de soins", "consulté l'historique de soins de {dossier}"),
     "care_received": Phrase("Soins remboursés reçus", "ajouté des soins remboursés à l'historique de soins de {dossier}",
                             "{detail_paren}"),
@@ -223,8 +225,9 @@ def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_C
     if event.actor_kind == "professional" and not phrase.says_right:
         right = right_clause(event, viewer=viewer, context=context, today=today)
     when = when_fr(event.at, today=today, with_date=with_date)
+    via = f", {event.detail.strip()}" if event.detail.startswith(VIA_SOFTWARE) else ""
     text = (f"{subject} {'avez' if vous else 'a'} {phrase.done.format(**fields)} {when}{right}"
-            f"{phrase.after.format(**fields)}")
+            f"{phrase.after.format(**fields)}{via}")
     return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 

@@ -37,7 +37,8 @@ def visible_clause(visible: Visibility) -> ColumnElement[bool]:
     return or_(*either) if either else false()
 
 
-def _selection(dossier_id: str, visible: Visibility, category: str) -> list[ColumnElement[bool]]:
+def selection(dossier_id: str, visible: Visibility, category: str) -> list[ColumnElement[bool]]:
+    """The documents of a dossier, not deleted, that this reader sees (of one category, if given)."""
     where = [col(Document.dossier_id) == dossier_id, col(Document.deleted_at).is_(None), visible_clause(visible)]
     if category:
         where.append(col(Document.category) == category)
@@ -47,7 +48,7 @@ def _selection(dossier_id: str, visible: Visibility, category: str) -> list[Colu
 async def documents_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
                          after: Document | None = None, limit: int) -> list[Document]:
     """Up to `limit` documents this reader sees, newest first, after `after` (the last one of the page before)."""
-    where = _selection(dossier_id, visible, category)
+    where = selection(dossier_id, visible, category)
     if after is not None:
         where.append(tuple_(col(Document.event_date), col(Document.created_at), col(Document.id))
                      < tuple_(after.event_date, after.created_at, after.id))
@@ -61,7 +62,7 @@ async def search_page(session: AsyncSession, *, dossier_id: str, visible: Visibi
     among the search's window of matches (search.WINDOW), which the query reads first."""
     found = matching(session, dossier_id, words)
     rows = await session.exec(select(Document).join(found, col(Document.id) == found.c.id)
-                              .where(*_selection(dossier_id, visible, category))
+                              .where(*selection(dossier_id, visible, category))
                               .order_by(rank(session, words).desc(), *NEWEST_FIRST).offset(offset).limit(limit))
     return list(rows.all())
 
@@ -78,11 +79,11 @@ async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Vi
         # table; unordered, SQLite picked the category index and read 1,001 rows scattered over all of them
         # (0.72 against 0.42 ms at 50,000 documents).
         query = query.order_by(*NEWEST_FIRST)
-    capped = query.where(*_selection(dossier_id, visible, category)).limit(COUNT_CAP + 1).subquery()
+    capped = query.where(*selection(dossier_id, visible, category)).limit(COUNT_CAP + 1).subquery()
     return (await session.exec(select(func.count()).select_from(capped))).one()
 
 
 async def all_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> list[Document]:
     """Every document this reader sees (voir comme, the exports): its size is the dossier's, knowingly."""
-    rows = await session.exec(select(Document).where(*_selection(dossier_id, visible, "")).order_by(*NEWEST_FIRST))
+    rows = await session.exec(select(Document).where(*selection(dossier_id, visible, "")).order_by(*NEWEST_FIRST))
     return list(rows.all())

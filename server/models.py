@@ -174,7 +174,8 @@ class Document(SQLModel, table=True):
     # Newest first, a page at a time (listing.py): the dossier's documents in this index's order.
     # A category's, too (a filter, a grant by category): a page and its capped count read only that category.
     __table_args__ = (Index("ix_document_newest", "dossier_id", "event_date", "created_at", "id"),
-                      Index("ix_document_category_newest", "dossier_id", "category", "event_date", "created_at", "id"))
+                      Index("ix_document_category_newest", "dossier_id", "category", "event_date", "created_at", "id"),
+                      Index("ix_document_master_identifier", "dossier_id", "master_identifier", unique=True))
 
     id: str = Field(default_factory=new_id, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id")  # indexed first in ix_document_newest
@@ -196,6 +197,11 @@ class Document(SQLModel, table=True):
     # By a professional, from a minor's legal representatives (CSP L1111-5): they see no trace of it.
     hidden_from_representatives: bool = False
     deleted_at: datetime | None = None
+    # Sent by practice software (FHIR ITI-65): its DocumentReference.masterIdentifier ("system|value"), unique in
+    # the dossier, so the same document sent twice is stored once; withdrawn by its author (status
+    # entered-in-error): still listed, marked as such.
+    master_identifier: str | None = Field(default=None, max_length=300)
+    withdrawn_at: datetime | None = None
     added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -410,3 +416,37 @@ class ReimbursementLine(SQLModel, table=True):
     base_cents: int  # the reimbursement base (base de remboursement)
     reimbursed_cents: int  # what the Assurance Maladie paid back
     imported_at: datetime = Field(default_factory=utcnow)
+
+
+# --- software that calls the FHIR API -------------------------------------------------
+
+
+class ApiClient(SQLModel, table=True):
+    """Software registered to call the API (SMART Backend Services): a professional's practice software,
+    which acts for that professional, or the insurer's feed (kind "insurer", registered by the operator).
+    Its id is the OAuth `client_id`; its public key (a JWK) checks the assertions it signs."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    kind: str = Field(default="professional", max_length=20)  # "professional" or "insurer"
+    professional_id: str | None = Field(default=None, foreign_key="professional.id", index=True)
+    name: str = Field(max_length=80)
+    jwk: str = Field(sa_column=Column(Text, nullable=False))  # the public key, as JSON
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class ApiToken(SQLModel, table=True):
+    """A short-lived access token; only its hash is kept. Revoking the software ends its tokens at once."""
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    client_id: str = Field(foreign_key="apiclient.id", index=True)
+    scopes: str = Field(max_length=500)
+    expires_at: datetime = Field(index=True)
+
+
+class ApiAssertion(SQLModel, table=True):
+    """A client assertion already exchanged (its `jti`): an assertion is used once (SMART Backend Services)."""
+
+    key: str = Field(max_length=64, primary_key=True)  # sha256 of client_id and jti
+    expires_at: datetime = Field(index=True)

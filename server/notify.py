@@ -40,6 +40,7 @@ TITLE = "Carnet"
 BODY_READ = "Un professionnel a consulté votre dossier."
 BODY_EMERGENCY = "Accès d'urgence à votre dossier."
 BODY_CAREGIVERS = "Les personnes qui vous aident avec votre dossier ont changé."
+BODY_DOCUMENT = "Un nouveau document a été ajouté à votre dossier."
 # Told to the patient like a first access: someone now helps with the dossier, or no longer does.
 CAREGIVER_CHANGES = ("caregiver_added", "caregiver_stepped_down", "majority_ended", "majority_kept")
 BANNER_LINES = 3
@@ -55,6 +56,8 @@ async def warrants_notification(session: AsyncSession, *, dossier: Dossier, even
         return True
     if event.actor_kind != "professional":
         return False
+    if event.action == "add_document":  # every new document, as Mon espace santé tells of each
+        return True
     if dossier.notify_every_access:
         return True
     same_actor = (AccessEvent.actor_rpps == event.actor_rpps if event.actor_rpps
@@ -105,10 +108,11 @@ async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEv
         select(PushSubscription).where(PushSubscription.account_id.in_(links))  # type: ignore[attr-defined]
     )
     emergency = event.action == "emergency"
-    body = BODY_EMERGENCY if emergency else BODY_CAREGIVERS if event.action in CAREGIVER_CHANGES else BODY_READ
+    body = (BODY_EMERGENCY if emergency else BODY_CAREGIVERS if event.action in CAREGIVER_CHANGES
+            else BODY_DOCUMENT if event.action == "add_document" else BODY_READ)
     return [
         Push(d.endpoint, d.p256dh, d.auth, json.dumps({"title": TITLE, "body": body, "url": links[d.account_id]}),
-             topic="" if emergency else "consultation")
+             topic="" if emergency else "document" if event.action == "add_document" else "consultation")
         for d in devices.all()
     ]
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import audit
+from . import audit, notify
 from .access import Right, dossier_right
 from .accounts import IN_PERSON_DAYS, issue_activation_code
 from .dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document, create_patient
@@ -131,6 +131,9 @@ class Upload:
     data: bytes
     # For a minor: kept from their legal representatives, at the minor's request (CSP L1111-5).
     hidden_from_representatives: bool = False
+    # Sent by software: the document's own identifier ("system|value"); the same one is stored once per dossier.
+    master_identifier: str | None = None
+    declared_type: str = ""  # the MIME type the sender says: it must be what the bytes are
 
 
 def sniff_type(data: bytes) -> str | None:
@@ -184,6 +187,9 @@ async def check_upload(upload: Upload, *, today: date) -> tuple[str, Rendered | 
     mime = sniff_type(upload.data)
     if mime is None:
         raise InvalidInput("Seuls les fichiers PDF, PNG et JPEG sont acceptés.")
+    declared = upload.declared_type.partition(";")[0].strip().lower()
+    if declared and declared != mime:
+        raise InvalidInput(f"Le type déclaré ({declared[:60]}) ne correspond pas au contenu du fichier ({mime}).")
     if mime != "application/pdf":
         await to_thread.run_sync(check_image, mime, upload.data)
         return mime, None
@@ -213,35 +219,67 @@ async def write_right(session: AsyncSession, *, account: Account, dossier_id: st
 async def add_professional_document(
     session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str, upload: Upload, today: date
 ) -> Document:
-    """File a document in a dossier as its author; the document and its access event commit together.
+    """File a document in a dossier as its author; the document and its access event commit together."""
+    [(document, _)] = await add_professional_documents(session, storage, account=account, dossier_id=dossier_id,
+                                                       uploads=[upload], today=today)
+    return document
 
-    Everything is checked before the file is stored, so a refusal leaves neither a file nor a row.
+
+async def add_professional_documents(
+    session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str, uploads: list[Upload], today: date,
+    via: str = "",
+) -> list[tuple[Document, bool]]:
+    """File documents in a dossier as their author, all or none: each with its access event (and the
+    patient's notification), in one transaction. Returns each document and whether it is new: one whose
+    `master_identifier` the dossier already holds is not stored again, and that one is returned.
+
+    Everything is checked before a file is stored, so a refusal leaves neither a file nor a row.
     The right is checked first too: no one makes the server render a PDF for a dossier they cannot write to.
+    `via` names the software that sent them, in the log ("via le logiciel « … »").
     """
     await write_right(session, account=account, dossier_id=dossier_id)
     await session.commit()
-    mime, rendered = await check_upload(upload, today=today)
+    checked = [await check_upload(upload, today=today) for upload in uploads]
     await audit.begin_chained(session)
+    # Locked before the right is read again: a revoke, or the same document sent twice at once, is seen.
+    await audit.lock_chain(session, dossier_id=dossier_id)
     dossier, right = await write_right(session, account=account, dossier_id=dossier_id)
     professional = await session.get(Professional, account.professional_id)
+    actor = audit.Actor.professional(account, professional)
+    minor = is_minor(await session.get(Patient, dossier.patient_id), utcnow())
+    filed: list[tuple[Document, bool]] = []
     try:
-        document = await add_document(
-            session, storage, dossier=dossier, title=upload.title, category=upload.category,
-            event_date=upload.event_date, filename=clean_filename(upload.filename, mime), mime_type=mime,
-            data=upload.data, pages=rendered.pages if rendered else None, text=rendered.text if rendered else "",
-            author=professional, added_by=account, commit=False,
-        )
-        document.hidden_from_representatives = upload.hidden_from_representatives and is_minor(
-            await session.get(Patient, dossier.patient_id), utcnow())
-        await audit.append(session, dossier_id=dossier.id, action="add_document",
-                           actor=audit.Actor.professional(account, professional), right=right.value, document=document,
-                           detail="réservé au patient, sans ses représentants légaux"
-                           if document.hidden_from_representatives else "")
+        for upload, (mime, rendered) in zip(uploads, checked, strict=True):
+            known = await _with_master_identifier(session, dossier_id=dossier.id, value=upload.master_identifier)
+            if known is not None:
+                filed.append((known, False))
+                continue
+            document = await add_document(
+                session, storage, dossier=dossier, title=upload.title, category=upload.category,
+                event_date=upload.event_date, filename=clean_filename(upload.filename, mime), mime_type=mime,
+                data=upload.data, pages=rendered.pages if rendered else None, text=rendered.text if rendered else "",
+                author=professional, added_by=account, commit=False,
+            )
+            document.master_identifier = upload.master_identifier
+            document.hidden_from_representatives = upload.hidden_from_representatives and minor
+            detail = "réservé au patient, sans ses représentants légaux" if document.hidden_from_representatives else via
+            event = await audit.append(session, dossier_id=dossier.id, action="add_document", actor=actor,
+                                       right=right.value, document=document, detail=detail)
+            await notify.record(session, dossier=dossier, event=event)
+            filed.append((document, True))
     except BaseException:
         await session.rollback()
         raise
     await audit.commit_chained(session)
-    return document
+    return filed
+
+
+async def _with_master_identifier(session: AsyncSession, *, dossier_id: str, value: str | None) -> Document | None:
+    if value is None:
+        return None
+    rows = await session.exec(select(Document).where(Document.dossier_id == dossier_id,
+                                                     Document.master_identifier == value))
+    return rows.first()
 
 
 # --- opening a dossier in person ----------------------------------------------------------

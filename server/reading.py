@@ -173,7 +173,7 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
 
 
 async def open_document(session: AsyncSession, *, account: Account, document_id: str, action: str = "read_document",
-                        once: bool = False) -> tuple[Document, Dossier, Right]:
+                        once: bool = False, detail: str = "") -> tuple[Document, Dossier, Right]:
     """A document this account may read now; otherwise 404, exactly as for a missing one."""
     if account.professional_id is not None:
         await audit.begin_chained(session)
@@ -186,9 +186,9 @@ async def open_document(session: AsyncSession, *, account: Account, document_id:
     right = document_right(standing, await facts_of(session, dossier), document_facts(document), now)
     if right is None:
         await _refuse(session)
-    if right in PROFESSIONAL_RIGHTS:
+    if right in PROFESSIONAL_RIGHTS and action:  # no action: the caller appends its own event, in this transaction
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, document=document,
-                        once_within=RECENT_READ if once else None)
+                        detail=detail, once_within=RECENT_READ if once else None)
     return document, dossier, right
 
 

@@ -1,0 +1,103 @@
+"""Software registered to call the API: its public key, its name, revoking it (SMART Backend Services).
+
+A professional registers their practice software from their pages; the software then signs a JWT
+assertion with its private key and exchanges it for a short-lived token (tokens.py). Carnet never
+sees a private key: one pasted by mistake is refused, so it is not stored either.
+"""
+
+from __future__ import annotations
+
+import json
+
+from joserfc.errors import JoseError
+from joserfc.jwk import JWKRegistry
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..dossiers import InvalidInput
+from ..models import ApiClient, utcnow
+from ..text_input import clean, readable_length
+
+# SMART Backend Services: "the client SHALL support RS384 or ES384" (and servers both).
+ALGORITHMS = {"EC": "ES384", "RSA": "RS384"}
+PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}
+MAX_NAME = 80
+MAX_JWK = 8000
+MAX_CLIENTS = 20  # per professional: a practice has a few programs, not hundreds
+
+
+def public_key(text: str) -> dict:
+    """The public JWK in `text` (a JWK, or a JWK Set of one key), checked; InvalidInput in French otherwise."""
+    if len(text) > MAX_JWK:
+        raise InvalidInput("La clé publique est trop longue (8 000 caractères au plus).")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise InvalidInput("La clé publique doit être une JWK au format JSON ({\"kty\": …}).") from None
+    if isinstance(data, dict) and isinstance(data.get("keys"), list):
+        if len(data["keys"]) != 1:
+            raise InvalidInput("Donnez une seule clé publique (un jeu de clés JWKS d'une seule clé).")
+        data = data["keys"][0]
+    if not isinstance(data, dict):
+        raise InvalidInput("La clé publique doit être une JWK au format JSON ({\"kty\": …}).")
+    if PRIVATE_MEMBERS & data.keys():
+        raise InvalidInput("Cette clé contient sa partie privée : ne la donnez jamais. Collez la clé publique seule.")
+    kty = data.get("kty")
+    if kty not in ALGORITHMS:
+        raise InvalidInput("Seules les clés EC (P-384, pour ES384) et RSA (2 048 bits au moins, pour RS384) sont acceptées.")
+    if kty == "EC" and data.get("crv") != "P-384":
+        raise InvalidInput("Une clé EC doit être sur la courbe P-384 (algorithme ES384).")
+    try:
+        key = JWKRegistry.import_key(data)
+    except (JoseError, ValueError, TypeError):
+        raise InvalidInput("Cette clé publique n'est pas une JWK valide.") from None
+    if kty == "RSA" and key.raw_value.key_size < 2048:
+        raise InvalidInput("Une clé RSA doit faire 2 048 bits au moins.")
+    return key.as_dict(private=False)
+
+
+def clean_name(name: str) -> str:
+    name = clean(name)
+    if not readable_length(name) or len(name) > MAX_NAME:
+        raise InvalidInput("Donnez un nom au logiciel (80 caractères au plus), par exemple « Logiciel du cabinet ».")
+    return name
+
+
+async def register(session: AsyncSession, *, professional_id: str | None, name: str, jwk_text: str,
+                   kind: str = "professional") -> ApiClient:
+    """A new registration; its id is the `client_id` the software puts in its assertions."""
+    name, jwk = clean_name(name), public_key(jwk_text)
+    if professional_id is not None and len(await software_of(session, professional_id=professional_id)) >= MAX_CLIENTS:
+        raise InvalidInput(f"Vous avez déjà {MAX_CLIENTS} logiciels enregistrés : révoquez-en un d'abord.")
+    client = ApiClient(kind=kind, professional_id=professional_id, name=name, jwk=json.dumps(jwk, sort_keys=True))
+    session.add(client)
+    await session.commit()
+    return client
+
+
+async def software_of(session: AsyncSession, *, professional_id: str) -> list[ApiClient]:
+    """A professional's registered software that still works, the newest first."""
+    rows = await session.exec(select(ApiClient).where(
+        ApiClient.professional_id == professional_id, ApiClient.revoked_at.is_(None)  # type: ignore[union-attr]
+    ).order_by(ApiClient.created_at.desc()))  # type: ignore[attr-defined]
+    return list(rows.all())
+
+
+async def owned(session: AsyncSession, *, professional_id: str, client_id: str) -> ApiClient | None:
+    client = await session.get(ApiClient, client_id)
+    if client is None or client.professional_id != professional_id or client.revoked_at is not None:
+        return None
+    return client
+
+
+async def rename(session: AsyncSession, *, client: ApiClient, name: str) -> None:
+    client.name = clean_name(name)
+    session.add(client)
+    await session.commit()
+
+
+async def revoke(session: AsyncSession, *, client: ApiClient) -> None:
+    """From now on: no new token, and the tokens it holds stop working (tokens.py checks the client on each call)."""
+    client.revoked_at = utcnow()
+    session.add(client)
+    await session.commit()

@@ -1,0 +1,248 @@
+"""The API's document operations, each through the one rule (reading.py, access.py) and the access log.
+
+ITI-65 files documents as the professional behind the software; ITI-67 lists what that professional
+sees of one dossier; ITI-68 gives a document's bytes, checked against their SHA-256; the author alone
+withdraws a document (entered-in-error). Each read is logged before anything is sent, saying which
+software acted ("via le logiciel « … »"); a refusal is the same 404 as a missing resource.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from fhir.resources.R4B.bundle import Bundle
+from litestar.exceptions import NotFoundException
+from sqlalchemy import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import audit
+from ..access import Right
+from ..dossiers import InvalidInput
+from ..files.store import Storage
+from ..identifiers import is_valid_ins, normalize_ins
+from ..listing import NEWEST_FIRST, selection
+from ..models import Document, Dossier, Patient, Professional, utcnow
+from ..professionals import add_professional_documents, paris_today
+from ..reading import open_dossier, open_document
+from ..templating import PARIS
+from .errors import NOT_FOUND, FhirError
+from .resources import (
+    CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, WITHDRAWN, category_of, document_reference, outcome, searchset, split_token,
+)
+from .submission import read_submission
+from .tokens import Caller
+
+MAX_COUNT = 100
+DEFAULT_COUNT = 20
+
+
+def not_found() -> FhirError:
+    return FhirError(404, NOT_FOUND)
+
+
+async def _author(session: AsyncSession, document: Document) -> Professional | None:
+    return await session.get(Professional, document.author_professional_id) if document.author_professional_id else None
+
+
+# --- ITI-65 -------------------------------------------------------------------------------------
+
+
+async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, body: bytes, base: str) -> Bundle:
+    """File the Bundle's documents (all or none); the transaction-response says, per entry, what happened."""
+    submission = read_submission(body)
+    patient = (await session.exec(select(Patient).where(Patient.ins == submission.ins))).first()
+    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).first() if patient else None
+    try:
+        filed = await add_professional_documents(
+            session, storage, account=caller.account, dossier_id=dossier.id if dossier else "0" * 32,
+            uploads=submission.uploads, today=paris_today(), via=caller.via)
+    except NotFoundException:
+        raise not_found() from None
+    except InvalidInput as refused:
+        raise FhirError(422, str(refused), code="processable") from None
+    entries = []
+    for kind, index in submission.entries:
+        if index is None:
+            entries.append({"response": {"status": "201 Created"}})
+            continue
+        document, new = filed[index]
+        response = {"status": "201 Created" if new else "200 OK", "location": f"DocumentReference/{document.id}",
+                    "etag": 'W/"1"'}
+        if not new:
+            response["outcome"] = outcome("Ce document (même masterIdentifier) a déjà été reçu : il n'a pas été "
+                                          "enregistré une seconde fois.", code="duplicate",
+                                          severity="information").model_dump(mode="json", exclude_none=True)
+        entries.append({"response": response})
+    return Bundle.model_validate({"resourceType": "Bundle", "type": "transaction-response", "entry": entries})
+
+
+# --- ITI-67 -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """A search's parameters, read and checked; `echo` is what the `self` and `next` links repeat."""
+
+    patient_id: str
+    category: str
+    statuses: frozenset[str]
+    created: list[ColumnElement[bool]]
+    author_rpps: str | None
+    count: int
+    page: int
+    echo: list[tuple[str, str]]
+
+
+PREFIXES = ("eq", "ge", "le", "gt", "lt")
+
+
+def _day(value: str) -> tuple[str, date]:
+    prefix = value[:2] if value[:2] in PREFIXES else "eq"
+    text = value[2:] if value[:2] in PREFIXES else value
+    try:
+        return prefix, date.fromisoformat(text[:10])
+    except ValueError:
+        raise FhirError(400, f"Date de recherche invalide : « {value[:40]} » (attendu AAAA-MM-JJ, préfixe ge, le, gt, "
+                             "lt ou eq).") from None
+
+
+def _between(column, prefix: str, day: date, *, instant: bool) -> ColumnElement[bool]:
+    """A FHIR date comparison on a day: on an instant column, that day is Paris's."""
+    if not instant:
+        return {"eq": column == day, "ge": column >= day, "le": column <= day, "gt": column > day, "lt": column < day}[prefix]
+    start = datetime.combine(day, time(0), tzinfo=PARIS)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS)
+    return {"eq": (column >= start) & (column < end), "ge": column >= start, "le": column < end,
+            "gt": column >= end, "lt": column < start}[prefix]
+
+
+def read_query(params: dict[str, list[str]], *, patient_id: str | None = None) -> Query:
+    """ITI-67's parameters. The patient is an opaque id (`patient`), or, from a POST body only, an INS
+    (`patient.identifier`) that the caller resolves first: an INS never travels in an address."""
+    def first(name: str) -> str:
+        return (params.get(name) or [""])[0][:200]
+
+    echo: list[tuple[str, str]] = []
+    patient = patient_id or first("patient").removeprefix("Patient/")
+    if not patient:
+        raise FhirError(400, "Indiquez le patient : patient=<identifiant> en GET, ou patient.identifier="
+                             "urn:oid:1.2.250.1.213.1.4.8|<INS> dans le corps d'un POST sur DocumentReference/_search.")
+    category = ""
+    for name in ("category", "type"):
+        if first(name):
+            system, code = split_token(first(name))
+            category = category_of(system, code) or "-"  # an unknown code finds nothing
+            echo.append((name, first(name)))
+    statuses = frozenset(s for value in params.get("status", []) for s in value.split(",") if s)
+    if statuses - {CURRENT, WITHDRAWN, "superseded"}:
+        raise FhirError(400, "Statut de recherche inconnu : current, superseded ou entered-in-error.")
+    if statuses:
+        echo.append(("status", ",".join(sorted(statuses))))
+    created = []
+    for name, column, instant in (("date", col(Document.created_at), True), ("period", col(Document.event_date), False)):
+        for value in params.get(name, [])[:2]:
+            prefix, day = _day(value)
+            created.append(_between(column, prefix, day, instant=instant))
+            echo.append((name, value[:40]))
+    author = first("author.identifier")
+    author_rpps = None
+    if author:
+        system, value = split_token(author)
+        author_rpps = value[1:] if system in (None, IDNAT_PS_SYSTEM) and value.startswith("8") and len(value) == 12 else value
+        echo.append(("author.identifier", author))
+    try:
+        count = min(max(int(first("_count") or DEFAULT_COUNT), 1), MAX_COUNT)
+        page = max(int(first("_page") or 1), 1)
+    except ValueError:
+        raise FhirError(400, "_count et _page doivent être des nombres entiers.") from None
+    if page > 10_000:
+        raise FhirError(400, "Page de résultats trop lointaine : affinez la recherche (date, catégorie).")
+    return Query(patient, category, statuses, created, author_rpps, count, page, echo)
+
+
+def ins_of(value: str) -> str:
+    system, ins = split_token(value)
+    if system not in (None, INS_SYSTEM) or not is_valid_ins(ins):
+        raise FhirError(400, f"patient.identifier doit être {INS_SYSTEM}|<INS>, avec un INS valide.")
+    return normalize_ins(ins)
+
+
+async def dossier_of_ins(session: AsyncSession, ins: str) -> str:
+    """The opaque patient id of an INS, or a string that finds nothing: a search answers alike for both."""
+    patient = (await session.exec(select(Patient).where(Patient.ins == ins))).first()
+    return patient.id if patient else "0" * 32
+
+
+async def search(session: AsyncSession, *, caller: Caller, query: Query, base: str) -> Bundle:
+    patient = await session.get(Patient, query.patient_id)
+    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).first() if patient else None
+    try:
+        view = await open_dossier(session, account=caller.account, dossier_id=dossier.id if dossier else "0" * 32,
+                                  action="read_timeline", detail=caller.via)
+    except NotFoundException:
+        raise not_found() from None
+    where = selection(view.dossier.id, view.visible, query.category)
+    where += query.created
+    if query.statuses and WITHDRAWN not in query.statuses:
+        where.append(col(Document.withdrawn_at).is_(None))
+    elif query.statuses and CURRENT not in query.statuses:
+        where.append(col(Document.withdrawn_at).is_not(None))
+    if query.author_rpps is not None:
+        author = (await session.exec(select(Professional.id).where(Professional.rpps == query.author_rpps))).first()
+        where.append(col(Document.author_professional_id) == (author or "-"))
+    rows = list((await session.exec(select(Document).where(*where).order_by(*NEWEST_FIRST)
+                                    .offset((query.page - 1) * query.count).limit(query.count + 1))).all())
+    authors = {d.author_professional_id: await _author(session, d) for d in rows}
+    resources = [document_reference(d, patient=view.patient, author=authors[d.author_professional_id], base=base)
+                 for d in rows[:query.count]]
+    link = f"{base}/fhir/DocumentReference?patient={view.patient.id}"
+    link += "".join(f"&{name}={value}" for name, value in query.echo) + f"&_count={query.count}"
+    return searchset(resources, base=base, self_url=f"{link}&_page={query.page}",
+                     next_url=f"{link}&_page={query.page + 1}" if len(rows) > query.count else None)
+
+
+# --- reads, ITI-68, and withdrawal ------------------------------------------------------------
+
+
+async def read(session: AsyncSession, *, caller: Caller, document_id: str, base: str):
+    try:
+        document, dossier, _ = await open_document(session, account=caller.account, document_id=document_id[:64],
+                                                   detail=caller.via)
+    except NotFoundException:
+        raise not_found() from None
+    patient = await session.get(Patient, dossier.patient_id)
+    return document_reference(document, patient=patient, author=await _author(session, document), base=base)
+
+
+async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str) -> tuple[Document, bytes]:
+    """A document's bytes, logged as a download before they are read; the store checks their SHA-256."""
+    try:
+        document, _, _ = await open_document(session, account=caller.account, document_id=document_id[:64],
+                                             action="download", detail=caller.via)
+    except NotFoundException:
+        raise not_found() from None
+    return document, storage.get(document.storage_key, sha256=document.sha256)
+
+
+async def withdraw(session: AsyncSession, *, caller: Caller, document_id: str, base: str):
+    """The author declares their document erroneous: it stays, marked, for everyone who sees it. Only the
+    author may; a reader who sees it is told so (403), anyone else gets the same 404 as for a missing one."""
+    try:  # a professional's open_document starts the chained transaction the withdrawal is appended in
+        document, dossier, right = await open_document(session, account=caller.account, document_id=document_id[:64],
+                                                       action="")
+    except NotFoundException:
+        raise not_found() from None
+    if right is not Right.AUTHOR:
+        await session.rollback()
+        raise FhirError(403, "Seul l'auteur d'un document peut le retirer ; le patient, lui, peut le masquer.")
+    if document.withdrawn_at is None:
+        document.withdrawn_at = utcnow()
+        session.add(document)
+        await audit.append(session, dossier_id=dossier.id, action="withdraw_document",
+                           actor=audit.Actor.professional(caller.account, caller.professional), right=right.value,
+                           document=document, detail=caller.via)
+    await audit.commit_chained(session)
+    patient = await session.get(Patient, dossier.patient_id)
+    return document_reference(document, patient=patient, author=caller.professional, base=base)

@@ -1,0 +1,29 @@
+"""How the API says no: an OperationOutcome with a French diagnostic, and the HTTP status that goes with it."""
+
+from __future__ import annotations
+
+from litestar import Response
+from litestar.exceptions import HTTPException
+
+from .resources import FHIR_JSON, outcome
+
+# The FHIR issue type (IssueType value set) for each status the API answers.
+CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 409: "conflict",
+         413: "too-costly", 415: "not-supported", 422: "processable", 429: "throttled", 503: "transient"}
+NOT_FOUND = "Ressource introuvable, ou vous n'y avez pas accès."  # one answer for "missing" and "not yours"
+
+
+class FhirError(HTTPException):
+    """A refusal of the API, said in French (safe to show as it is), as an OperationOutcome."""
+
+    def __init__(self, status_code: int, message: str, *, code: str | None = None) -> None:
+        super().__init__(detail=message, status_code=status_code)
+        self.code = code or CODES.get(status_code, "processing")
+
+
+def outcome_response(status: int, text: str, *, code: str | None = None, headers: dict[str, str] | None = None) -> Response:
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="carnet", error="invalid_token"', **(headers or {})}
+    body = outcome(text, code=code or CODES.get(status, "exception" if status >= 500 else "processing"))
+    return Response(body.model_dump_json(exclude_none=True).encode(), status_code=status, media_type=FHIR_JSON,
+                    headers=headers)

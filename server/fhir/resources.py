@@ -1,0 +1,107 @@
+"""Carnet's documents as FHIR R4B resources (fhir.resources models), and the answers' common shapes.
+
+Codes follow the French PDSm guide where it fixes them (the INS's OID, the RPPS-based national
+identifier of professionals) and LOINC for a document's type; a document's Carnet category travels
+in `category`, under Carnet's own code system.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.documentreference import DocumentReference
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+from ..models import CATEGORIES, Document, Patient, Professional
+from ..dossiers import professional_title
+
+FHIR_JSON = "application/fhir+json"
+INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"  # INS-NIR, the patient's national health identifier
+IDNAT_PS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"  # a professional's national identifier: "8" + RPPS
+CATEGORY_SYSTEM = "urn:carnet:fhir:categorie-document"
+LOINC = "http://loinc.org"
+# A category's LOINC document type, both ways: software that sends only `type` is understood too.
+TYPES: dict[str, tuple[str, str]] = {
+    "compte_rendu": ("11488-4", "Consult note"),
+    "ordonnance": ("57833-6", "Prescription for medication"),
+    "biologie": ("11502-2", "Laboratory report"),
+    "imagerie": ("18748-4", "Diagnostic imaging study"),
+    "vaccination": ("11369-6", "History of Immunization Narrative"),
+    "certificat": ("51851-4", "Administrative note"),
+    "synthese": ("60591-5", "Patient summary Document"),
+    "remboursement": ("48768-6", "Payment sources Document"),
+    "note_patient": ("51855-5", "Patient Note"),
+}
+CATEGORY_OF_TYPE = {code: category for category, (code, _) in TYPES.items()}
+CURRENT, WITHDRAWN = "current", "entered-in-error"
+
+
+def fhir_instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def split_token(value: str) -> tuple[str | None, str]:
+    """A FHIR token search value, "system|code" or "code"."""
+    system, bar, code = value.partition("|")
+    return (system, code) if bar else (None, value)
+
+
+def category_of(system: str | None, code: str) -> str | None:
+    """The Carnet category a coding names: Carnet's own code, or a LOINC type."""
+    if system in (None, CATEGORY_SYSTEM) and code in CATEGORIES:
+        return code
+    if system in (None, LOINC):
+        return CATEGORY_OF_TYPE.get(code)
+    return None
+
+
+def master_identifier(document: Document) -> dict:
+    if document.master_identifier:
+        system, value = split_token(document.master_identifier)
+        return {"system": system, "value": value} if system else {"value": value}
+    return {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{document.id[:8]}-{document.id[8:12]}-"
+                                                     f"{document.id[12:16]}-{document.id[16:20]}-{document.id[20:]}"}
+
+
+def document_reference(document: Document, *, patient: Patient, author: Professional | None, base: str) -> DocumentReference:
+    """What a reader's software sees of a document it may read."""
+    code, display = TYPES[document.category]
+    author_ref = ({"identifier": {"system": IDNAT_PS_SYSTEM, "value": f"8{author.rpps}"},
+                   "display": professional_title(author)} if author else {"display": document.source or "Carnet"})
+    return DocumentReference.model_validate({
+        "resourceType": "DocumentReference",
+        "id": document.id,
+        "masterIdentifier": master_identifier(document),
+        "status": WITHDRAWN if document.withdrawn_at else CURRENT,
+        "type": {"coding": [{"system": LOINC, "code": code, "display": display}]},
+        "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": document.category,
+                                  "display": CATEGORIES[document.category]}]}],
+        "subject": {"reference": f"Patient/{patient.id}", "identifier": {"system": INS_SYSTEM, "value": patient.ins}},
+        "date": fhir_instant(document.created_at),
+        "author": [author_ref],
+        "description": document.title,
+        "content": [{"attachment": {
+            "contentType": document.mime_type, "url": f"{base}/fhir/Binary/{document.id}", "size": document.size,
+            "title": document.filename,
+            "creation": fhir_instant(datetime.combine(document.event_date, time(12), tzinfo=UTC)),
+        }}],
+        "context": {"period": {"start": document.event_date.isoformat()}},
+    })
+
+
+def outcome(text: str, *, code: str, severity: str = "error") -> OperationOutcome:
+    """An OperationOutcome with one issue, its diagnostics in French."""
+    return OperationOutcome.model_validate({"resourceType": "OperationOutcome",
+                                            "issue": [{"severity": severity, "code": code, "diagnostics": text}]})
+
+
+def searchset(resources: list[DocumentReference], *, base: str, self_url: str, next_url: str | None) -> Bundle:
+    links = [{"relation": "self", "url": self_url}]
+    if next_url:
+        links.append({"relation": "next", "url": next_url})
+    return Bundle.model_validate({
+        "resourceType": "Bundle", "type": "searchset", "link": links,
+        "entry": [{"fullUrl": f"{base}/fhir/DocumentReference/{r.id}", "resource": r.model_dump(mode="json"),
+                   "search": {"mode": "match"}} for r in resources],
+    })

@@ -1,0 +1,174 @@
+"""Access tokens for registered software (SMART Backend Services, "client-confidential-asymmetric").
+
+The software signs a JWT assertion (iss = sub = its client_id, aud = the token URL, exp within five
+minutes, a jti used once) with its private key, and receives a bearer token valid five minutes for
+the scopes it asked and may have. Each call checks the token, and that the software is still registered:
+revoking it ends its tokens at once. Errors follow RFC 6749 §5.2, in French.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import JWKRegistry
+from joserfc.jws import extract_compact
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..db import begin_write
+from ..models import Account, ApiAssertion, ApiClient, ApiToken, Professional, utcnow
+from .clients import ALGORITHMS
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+TOKEN_LIFETIME = timedelta(minutes=5)
+MAX_ASSERTION_LIFETIME = timedelta(minutes=5)  # SMART: "exp … no more than five minutes in the future"
+CLOCK_SKEW = timedelta(seconds=60)
+MAX_ASSERTION = 8000
+
+# What each kind of software may be given. A professional's software acts for the professional, under the rule;
+# the insurer's feed only loads reimbursed care.
+PROFESSIONAL_PERMISSIONS = frozenset({("DocumentReference", p) for p in "cruds"} | {("Binary", "r")})
+INSURER_SCOPE = "system/remboursements.c"
+SCOPE = re.compile(r"^system/(?P<resource>\*|[A-Za-z]+)\.(?P<perms>[cruds]+|read|write|\*)$")
+LEGACY = {"read": "rs", "write": "cud", "*": "cruds"}  # SMART v1 scopes, as older software asks
+
+
+class TokenError(Exception):
+    """A refused token request: `error` is RFC 6749's code, `description` the French reason."""
+
+    def __init__(self, error: str, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.error, self.description, self.status = error, description, status
+
+
+def permissions(scope: str) -> set[tuple[str, str]]:
+    """(resource, letter) pairs a scope string asks for; unknown scopes ask for nothing."""
+    asked: set[tuple[str, str]] = set()
+    for item in scope.split():
+        match = SCOPE.match(item)
+        if match is None:
+            continue
+        perms = LEGACY.get(match["perms"], match["perms"])
+        resources = ("DocumentReference", "Binary") if match["resource"] == "*" else (match["resource"],)
+        asked |= {(r, p) for r in resources for p in perms}
+    return asked
+
+
+def scope_text(granted: set[tuple[str, str]]) -> str:
+    by_resource: dict[str, str] = {}
+    for resource, letter in granted:
+        by_resource[resource] = by_resource.get(resource, "") + letter
+    return " ".join(f"system/{r}.{''.join(p for p in 'cruds' if p in letters)}"
+                    for r, letters in sorted(by_resource.items()))
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _claims_of(assertion: str) -> dict:
+    if not assertion or len(assertion) > MAX_ASSERTION:
+        raise TokenError("invalid_request", "Le paramètre client_assertion manque ou est trop long.")
+    try:
+        claims = json.loads(extract_compact(assertion.encode()).payload)
+    except (JoseError, ValueError, TypeError):
+        raise TokenError("invalid_client", "L'assertion n'est pas un JWT signé lisible.", 401) from None
+    if not isinstance(claims, dict) or not isinstance(claims.get("iss"), str):
+        raise TokenError("invalid_client", "L'assertion ne dit pas quel logiciel la signe (iss).", 401)
+    return claims
+
+
+async def exchange(session: AsyncSession, *, form: dict[str, str], token_url: str) -> dict:
+    """The token response for a client_credentials request with a signed assertion; TokenError otherwise."""
+    if form.get("grant_type") != "client_credentials":
+        raise TokenError("unsupported_grant_type", "Seul grant_type=client_credentials est accepté.")
+    if form.get("client_assertion_type") != ASSERTION_TYPE:
+        raise TokenError("invalid_request", f"client_assertion_type doit valoir {ASSERTION_TYPE}.")
+    assertion = form.get("client_assertion", "")
+    claims = _claims_of(assertion)
+    client = await session.get(ApiClient, claims["iss"][:64])
+    unknown = TokenError("invalid_client", "Logiciel inconnu ou révoqué, ou signature invalide.", 401)
+    if client is None or client.revoked_at is not None:
+        raise unknown
+    key_data = json.loads(client.jwk)
+    try:
+        token = jwt.decode(assertion, JWKRegistry.import_key(key_data), algorithms=[ALGORITHMS[key_data["kty"]]])
+        jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": client.id}, sub={"essential": True, "value": client.id},
+            aud={"essential": True, "value": token_url}, exp={"essential": True}, jti={"essential": True},
+            leeway=int(CLOCK_SKEW.total_seconds()),
+        ).validate(token.claims)
+    except JoseError:
+        raise unknown from None
+    now = utcnow()
+    expires = datetime.fromtimestamp(token.claims["exp"], UTC)
+    if expires > now + MAX_ASSERTION_LIFETIME + CLOCK_SKEW:
+        raise TokenError("invalid_client", "L'assertion doit expirer dans cinq minutes au plus (exp).", 401)
+    allowed = {("remboursements", "c")} if client.kind == "insurer" else PROFESSIONAL_PERMISSIONS
+    granted = permissions(form.get("scope", "")) & allowed
+    if not granted:
+        raise TokenError("invalid_scope", "Aucune des portées demandées n'est permise à ce logiciel "
+                                          "(par exemple system/DocumentReference.cruds).")
+    await begin_write(session)
+    session.add(ApiAssertion(key=_hash(f"{client.id}|{token.claims['jti']}"), expires_at=expires + CLOCK_SKEW))
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        raise TokenError("invalid_client", "Cette assertion a déjà servi : signez-en une nouvelle (jti unique).",
+                         401) from None
+    access_token = secrets.token_urlsafe(32)
+    session.add(ApiToken(token_hash=_hash(access_token), client_id=client.id, scopes=scope_text(granted),
+                         expires_at=now + TOKEN_LIFETIME))
+    client.last_used_at = now
+    session.add(client)
+    await session.commit()
+    return {"access_token": access_token, "token_type": "bearer",
+            "expires_in": int(TOKEN_LIFETIME.total_seconds()), "scope": scope_text(granted)}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls: the software, and for a professional's software the professional's account."""
+
+    client: ApiClient
+    scopes: frozenset[tuple[str, str]]
+    account: Account | None = None
+    professional: Professional | None = None
+
+    def may(self, resource: str, letter: str) -> bool:
+        return (resource, letter) in self.scopes
+
+    @property
+    def via(self) -> str:
+        """How the access log names the software ("via le logiciel « … »")."""
+        return f"via le logiciel « {self.client.name} »"
+
+
+async def caller_of(session: AsyncSession, authorization: str) -> Caller | None:
+    """The caller a `Bearer` header names now, or None (missing, unknown, expired, or software revoked)."""
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value or len(value) > 200:
+        return None
+    row = await session.get(ApiToken, _hash(value.strip()))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    client = await session.get(ApiClient, row.client_id)
+    if client is None or client.revoked_at is not None:
+        return None
+    scopes = frozenset(permissions(row.scopes) if client.kind != "insurer" else {("remboursements", "c")})
+    if client.kind == "insurer":
+        return Caller(client=client, scopes=scopes)
+    account = (await session.exec(select(Account).where(Account.professional_id == client.professional_id))).first()
+    professional = await session.get(Professional, client.professional_id)
+    if account is None or professional is None:
+        return None
+    return Caller(client=client, scopes=scopes, account=account, professional=professional)

@@ -1,0 +1,137 @@
+"""The FHIR API's routes: thin, each asks server/fhir/ and answers FHIR JSON (errors: fhir/errors.py)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from importlib.metadata import version
+from urllib.parse import parse_qs
+
+from fhir.resources.R4B.binary import Binary
+from litestar import Request, Response, get, patch, post
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..fhir import documents
+from ..fhir.capability import capability_statement, smart_configuration
+from ..fhir.errors import FhirError
+from ..fhir.resources import FHIR_JSON, WITHDRAWN
+from ..fhir.tokens import Caller, TokenError, caller_of, exchange
+
+MAX_BUNDLE_BYTES = 30 * 1024 * 1024  # a 20 MB document, in base64, and its metadata
+MAX_FORM_BYTES = 16 * 1024
+
+
+def base_of(request: Request) -> str:
+    return request.app.state.settings.origin.rstrip("/")
+
+
+def fhir_json(resource, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(resource.model_dump_json(exclude_none=True).encode(), status_code=status, media_type=FHIR_JSON,
+                    headers=headers)
+
+
+async def calling(request: Request, db: AsyncSession, resource: str, letter: str) -> Caller:
+    """The software behind the request's bearer token, and that its token allows this; 401 / 403 otherwise."""
+    caller = await caller_of(db, request.headers.get("authorization", ""))
+    if caller is None:
+        raise FhirError(401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.")
+    if not caller.may(resource, letter) or caller.account is None:
+        raise FhirError(403, f"Ce jeton n'a pas la portée system/{resource}.{letter} qu'il faut pour cette opération.")
+    return caller
+
+
+async def body_of(request: Request, limit: int, kinds: tuple[str, ...]) -> bytes:
+    content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if content_type not in kinds:
+        raise FhirError(415, f"Type de contenu attendu : {' ou '.join(kinds)}.")
+    body = await request.body()
+    if len(body) > limit:
+        raise FhirError(413, "Requête trop volumineuse.")
+    return body
+
+
+@get("/fhir/metadata")
+async def metadata(request: Request) -> Response:
+    return fhir_json(capability_statement(base=base_of(request), software_version=version("carnet")))
+
+
+@get(["/.well-known/smart-configuration", "/fhir/.well-known/smart-configuration"])
+async def smart(request: Request) -> Response:
+    return Response(smart_configuration(base=base_of(request)))
+
+
+@post("/fhir/token", request_max_body_size=MAX_FORM_BYTES, status_code=200)
+async def token(request: Request, db: AsyncSession) -> Response:
+    body = await body_of(request, MAX_FORM_BYTES, ("application/x-www-form-urlencoded",))
+    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", errors="replace")).items()}
+    try:
+        answer = await exchange(db, form=form, token_url=f"{base_of(request)}/fhir/token")
+    except TokenError as refused:
+        return Response({"error": refused.error, "error_description": refused.description}, status_code=refused.status)
+    return Response(answer, headers={"Pragma": "no-cache"})
+
+
+@post("/fhir", request_max_body_size=MAX_BUNDLE_BYTES, status_code=200)
+async def transaction(request: Request, db: AsyncSession) -> Response:
+    caller = await calling(request, db, "DocumentReference", "c")
+    body = await body_of(request, MAX_BUNDLE_BYTES, (FHIR_JSON, "application/json"))
+    answer = await documents.provide(db, request.app.state.storage, caller=caller, body=body, base=base_of(request))
+    return fhir_json(answer)
+
+
+@get("/fhir/DocumentReference")
+async def search(request: Request, db: AsyncSession) -> Response:
+    caller = await calling(request, db, "DocumentReference", "s")
+    params = {k: request.query_params.getall(k) for k in request.query_params}
+    if "patient.identifier" in params:
+        raise FhirError(400, "L'INS ne doit jamais figurer dans une adresse : envoyez patient.identifier dans le "
+                             "corps d'un POST sur /fhir/DocumentReference/_search.")
+    query = documents.read_query(params)
+    return fhir_json(await documents.search(db, caller=caller, query=query, base=base_of(request)))
+
+
+@post("/fhir/DocumentReference/_search", request_max_body_size=MAX_FORM_BYTES, status_code=200)
+async def search_by_post(request: Request, db: AsyncSession) -> Response:
+    caller = await calling(request, db, "DocumentReference", "s")
+    body = await body_of(request, MAX_FORM_BYTES, ("application/x-www-form-urlencoded",))
+    params = {k: v for k, v in parse_qs(body.decode("utf-8", errors="replace")).items()}
+    patient_id = None
+    if "patient.identifier" in params:
+        patient_id = await documents.dossier_of_ins(db, documents.ins_of(params["patient.identifier"][0]))
+    query = documents.read_query(params, patient_id=patient_id)
+    return fhir_json(await documents.search(db, caller=caller, query=query, base=base_of(request)))
+
+
+@get("/fhir/DocumentReference/{document_id:str}")
+async def read(request: Request, db: AsyncSession, document_id: str) -> Response:
+    caller = await calling(request, db, "DocumentReference", "r")
+    return fhir_json(await documents.read(db, caller=caller, document_id=document_id, base=base_of(request)))
+
+
+@patch("/fhir/DocumentReference/{document_id:str}", request_max_body_size=MAX_FORM_BYTES)
+async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Response:
+    caller = await calling(request, db, "DocumentReference", "u")
+    body = await body_of(request, MAX_FORM_BYTES, ("application/json-patch+json",))
+    try:
+        operations = json.loads(body)
+    except ValueError:
+        raise FhirError(400, "Le corps doit être un JSON Patch (RFC 6902).") from None
+    if operations != [{"op": "replace", "path": "/status", "value": WITHDRAWN}]:
+        raise FhirError(422, "Seul le retrait est possible : [{\"op\": \"replace\", \"path\": \"/status\", "
+                             "\"value\": \"entered-in-error\"}].", code="business-rule")
+    return fhir_json(await documents.withdraw(db, caller=caller, document_id=document_id, base=base_of(request)))
+
+
+@get("/fhir/Binary/{document_id:str}")
+async def retrieve(request: Request, db: AsyncSession, document_id: str) -> Response:
+    caller = await calling(request, db, "Binary", "r")
+    document, data = await documents.retrieve(db, request.app.state.storage, caller=caller, document_id=document_id)
+    digest = {"Repr-Digest": f"sha-256=:{base64.b64encode(hashlib.sha256(data).digest()).decode()}:"}
+    if FHIR_JSON in request.headers.get("accept", ""):
+        return fhir_json(Binary.model_validate({"resourceType": "Binary", "id": document.id,
+                                                "contentType": document.mime_type, "data": data}), headers=digest)
+    return Response(data, media_type=document.mime_type, headers=digest)
+
+
+routes = [metadata, smart, token, transaction, search, search_by_post, read, withdraw, retrieve]

@@ -1,0 +1,254 @@
+"""The FHIR API for practice software (issue 11): SMART Backend Services tokens, ITI-65/67/68, withdrawal,
+under the one rule and in the access log; every answer read with the FHIR R4B models."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.documentreference import DocumentReference
+from litestar.testing import AsyncTestClient
+from sqlmodel import select
+
+from server import rights
+from server.audit import Actor
+from server.fhir import clients
+from server.models import AccessEvent, ApiToken, Notification, utcnow
+from tests.conftest import ORIGIN, activate, activate_professional, make_ins, new_patient, new_professional
+from tests.fhir_support import Software, as_bundle, as_outcome, provide_bundle, report_pdf
+
+TOKEN_URL = f"{ORIGIN}/fhir/token"
+PATIENT = Actor(None, "patient", "Camille Martin")
+
+
+@dataclass
+class Practice:
+    software: Software
+    token: str
+    headers: dict
+    pro: object
+
+
+async def registered(client, db, pro, name="Logiciel du cabinet") -> Software:
+    software = Software()
+    software.client_id = (await clients.register(db, professional_id=pro.professional.id, name=name,
+                                                 jwk_text=software.public_jwk())).id
+    return software
+
+
+async def token_for(client, software: Software, **claims) -> str:
+    answer = await client.post("/fhir/token", data=software.token_form(TOKEN_URL, **claims))
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
+
+
+@pytest.fixture
+async def practice(client, db, patient, app) -> Practice:
+    """Dr Bernard, with an account and access to Camille's dossier; her software registered, with a token."""
+    doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=7)
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        await activate_professional(browser, doctor)
+    await rights.grant_access(db, dossier=patient.dossier, professional=doctor.professional, categories="",
+                              duration="1a", actor=PATIENT)
+    software = await registered(client, db, doctor)
+    token = await token_for(client, software)
+    return Practice(software, token, {"authorization": f"Bearer {token}"}, doctor)
+
+
+async def push(client, practice, bundle: dict):
+    return await client.post("/fhir", content=json.dumps(bundle), headers={
+        **practice.headers, "content-type": "application/fhir+json"})
+
+
+async def test_the_capability_statement_says_what_is_served(client):
+    answer = await client.get("/fhir/metadata")
+    statement = CapabilityStatement.model_validate(answer.json())
+    [rest] = statement.rest
+    served = {r.type: {i.code for i in r.interaction or []} for r in rest.resource}
+    assert served["DocumentReference"] == {"read", "search-type", "patch"} and served["Binary"] == {"read"}
+    assert [i.code for i in rest.interaction] == ["transaction"]
+    params = {p.name for r in rest.resource for p in r.searchParam or []}
+    assert {"patient", "patient.identifier", "category", "type", "date", "status", "author.identifier"} <= params
+    assert rest.security.extension[0].extension[0].valueUri == TOKEN_URL
+    smart = (await client.get("/.well-known/smart-configuration")).json()
+    assert smart["token_endpoint"] == TOKEN_URL and "private_key_jwt" in smart["token_endpoint_auth_methods_supported"]
+    assert answer.headers["cache-control"] == "no-store"
+
+
+async def test_a_pushed_document_reaches_the_timeline_the_log_and_a_notification_once(client, db, app, patient,
+                                                                                     practice):
+    pdf = report_pdf("Compte rendu de consultation cardiologique")
+    bundle = provide_bundle(patient.patient.ins, title="Consultation de cardiologie", data=pdf,
+                            master="urn:oid:1.2.250.1.999.1.42")
+    first = as_bundle(await push(client, practice, bundle))
+    assert first.type == "transaction-response"
+    [listed, created, binary] = first.entry
+    assert created.response.status == "201 Created" and created.response.location.startswith("DocumentReference/")
+    again = as_bundle(await push(client, practice, bundle))
+    assert again.entry[1].response.status == "200 OK"
+    assert again.entry[1].response.location == created.response.location
+    assert "déjà été reçu" in again.entry[1].response.outcome.issue[0].diagnostics
+
+    async with AsyncTestClient(app, base_url=ORIGIN) as phone:
+        await activate(phone, patient)
+        timeline = (await phone.get(f"/dossiers/{patient.dossier.id}")).text
+        assert timeline.count('<span class="doc-title">Consultation de cardiologie</span>') == 1
+        assert "Claire Bernard, médecin, a ajouté «\u00a0Consultation de cardiologie\u00a0» à votre dossier" in timeline
+        log = (await phone.get("/historique")).text
+        assert "ajouté «\u00a0Consultation de cardiologie\u00a0» à votre dossier" in log
+        assert "via le logiciel « Logiciel du cabinet »" in log
+    added = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
+                                                     AccessEvent.action == "add_document"))).all()
+    assert len(added) == 1
+    notified = (await db.exec(select(Notification).where(Notification.event_id == added[0].id))).all()
+    assert len(notified) == 1
+
+
+async def test_search_lists_what_the_professional_sees_with_paging_and_the_bytes_match(client, db, patient, practice):
+    for n in range(3):
+        await push(client, practice, provide_bundle(patient.patient.ins, title=f"Bilan {n}", data=report_pdf(f"Bilan {n}"),
+                                                    category="biologie"))
+    await push(client, practice, provide_bundle(patient.patient.ins, title="Ordonnance", data=report_pdf("Ordonnance"),
+                                                category="ordonnance", as_binary=False))
+    found = await client.post("/fhir/DocumentReference/_search", headers=practice.headers, data={
+        "patient.identifier": f"urn:oid:1.2.250.1.213.1.4.8|{patient.patient.ins}", "category": "biologie",
+        "_count": "2"})
+    page = as_bundle(found)
+    assert [e.resource.description for e in page.entry] == ["Bilan 2", "Bilan 1"]
+    links = {link.relation: link.url for link in page.link}
+    assert patient.patient.ins not in links["next"] and "_page=2" in links["next"]
+    second = as_bundle(await client.get(links["next"].removeprefix(ORIGIN), headers=practice.headers))
+    assert [e.resource.description for e in second.entry] == ["Bilan 0"] and "next" not in {l.relation for l in second.link}
+
+    reference: DocumentReference = page.entry[0].resource
+    assert reference.subject.identifier.value == patient.patient.ins
+    url = reference.content[0].attachment.url.removeprefix(ORIGIN)
+    fetched = await client.get(url, headers=practice.headers)
+    assert fetched.headers["content-type"] == "application/pdf"
+    digest = hashlib.sha256(fetched.content).digest()
+    assert fetched.headers["repr-digest"] == f"sha-256=:{base64.b64encode(digest).decode()}:"
+    events = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
+                                                      AccessEvent.action == "download"))).all()
+    assert [e.detail for e in events] == ["via le logiciel « Logiciel du cabinet »"]
+
+    in_url = await client.get(f"/fhir/DocumentReference?patient.identifier={patient.patient.ins}", headers=practice.headers)
+    assert in_url.status_code == 400 and "jamais figurer dans une adresse" in as_outcome(in_url).issue[0].diagnostics
+
+
+async def test_refusals_are_indistinguishable_from_absence(client, db, app, patient, practice):
+    stranger = await new_patient(db, given_name="Paul", family_name="Durand", serial=9, sex="M")
+    pdf = report_pdf("Compte rendu")
+    foreign = await push(client, practice, provide_bundle(stranger.patient.ins, title="X", data=pdf))
+    missing = await push(client, practice, provide_bundle(make_ins("F", 1950, 1, 77), title="X", data=pdf))
+    assert foreign.status_code == missing.status_code == 404 and missing.content == foreign.content
+    assert as_outcome(foreign).issue[0].code == "not-found"
+    search_foreign = await client.get(f"/fhir/DocumentReference?patient={stranger.patient.id}", headers=practice.headers)
+    search_missing = await client.get(f"/fhir/DocumentReference?patient={'f' * 32}", headers=practice.headers)
+    assert search_foreign.status_code == search_missing.status_code == 404
+    assert search_foreign.content == search_missing.content
+
+    pushed = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="Avant", data=pdf)))
+    document_id = pushed.entry[1].response.location.split("/")[1]
+    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
+    closed = await client.get(f"/fhir/DocumentReference/{document_id}", headers=practice.headers)
+    nowhere = await client.get(f"/fhir/DocumentReference/{'a' * 32}", headers=practice.headers)
+    assert closed.status_code == nowhere.status_code == 404 and closed.content == nowhere.content
+    await rights.set_closed(db, dossier=patient.dossier, closed=False, actor=PATIENT)
+    await rights.block(db, dossier=patient.dossier, professional=practice.pro.professional, actor=PATIENT)
+    blocked = await client.get(f"/fhir/Binary/{document_id}", headers=practice.headers)
+    assert blocked.status_code == 404 and blocked.content == nowhere.content
+
+
+async def test_tokens_revoked_expired_forged_or_reused_are_refused(client, db, patient, practice):
+    forged = await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}",
+                              headers={"authorization": "Bearer not-a-token"})
+    assert forged.status_code == 401 and forged.headers["www-authenticate"].startswith("Bearer")
+    assert as_outcome(forged).issue[0].code == "login"
+
+    other = Software()
+    other.client_id = practice.software.client_id  # the right client_id, the wrong key
+    wrong_key = await client.post("/fhir/token", data=other.token_form(TOKEN_URL))
+    assert wrong_key.status_code == 401 and wrong_key.json()["error"] == "invalid_client"
+    form = practice.software.token_form(TOKEN_URL)
+    assert (await client.post("/fhir/token", data=form)).status_code == 200
+    reused = await client.post("/fhir/token", data=form)
+    assert reused.status_code == 401 and "déjà servi" in reused.json()["error_description"]
+    too_long = await client.post("/fhir/token", data=practice.software.token_form(
+        TOKEN_URL, exp=int(utcnow().timestamp()) + 3600))
+    assert too_long.status_code == 401
+    wrong_audience = await client.post("/fhir/token", data=practice.software.token_form("https://ailleurs.example/token"))
+    assert wrong_audience.status_code == 401
+    no_scope = await client.post("/fhir/token", data=practice.software.token_form(TOKEN_URL, scope="patient/*.read"))
+    assert no_scope.status_code == 400 and no_scope.json()["error"] == "invalid_scope"
+
+    reader = await token_for(client, practice.software, scope="system/DocumentReference.rs")
+    cannot_push = await client.post("/fhir", content=json.dumps(provide_bundle(patient.patient.ins, title="X",
+                                                                               data=report_pdf("X"))),
+                                    headers={"authorization": f"Bearer {reader}", "content-type": "application/fhir+json"})
+    assert cannot_push.status_code == 403 and "system/DocumentReference.c" in as_outcome(cannot_push).issue[0].diagnostics
+
+    row = await db.get(ApiToken, hashlib.sha256(practice.token.encode()).hexdigest())
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.add(row)
+    await db.commit()
+    expired = await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}", headers=practice.headers)
+    assert expired.status_code == 401
+
+    fresh = await token_for(client, practice.software)
+    client_row = await clients.owned(db, professional_id=practice.pro.professional.id,
+                                     client_id=practice.software.client_id)
+    await clients.revoke(db, client=client_row)
+    revoked = await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}",
+                               headers={"authorization": f"Bearer {fresh}"})
+    assert revoked.status_code == 401
+    no_more = await client.post("/fhir/token", data=practice.software.token_form(TOKEN_URL))
+    assert no_more.status_code == 401
+
+
+@pytest.mark.parametrize("mangle, status, words", [
+    (lambda b: "{pas du json", 400, "JSON"),
+    (lambda b: json.dumps({**b, "type": "batch"}), 400, "transaction"),
+    (lambda b: json.dumps({**b, "entry": b["entry"][1:]}), 400, "SubmissionSet"),
+    (lambda b: json.dumps({**b, "entry": [{"resource": {"resourceType": "Patient"}, "request": {"method": "POST",
+                                                                                                  "url": "Patient"}}]}),
+     400, "non prise en charge"),
+    (lambda b: json.dumps({**b, "entry": [*b["entry"][:2]]}), 422, "Binary"),
+])
+async def test_a_malformed_bundle_gets_a_french_outcome_and_nothing_is_stored(client, db, patient, practice, mangle,
+                                                                              status, words):
+    bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"))
+    answer = await client.post("/fhir", content=mangle(bundle),
+                               headers={**practice.headers, "content-type": "application/fhir+json"})
+    assert answer.status_code == status, answer.text
+    assert words in as_outcome(answer).issue[0].diagnostics
+    added = (await db.exec(select(AccessEvent).where(AccessEvent.action == "add_document"))).all()
+    assert added == []
+
+
+async def test_the_author_alone_withdraws_and_the_patient_sees_it_withdrawn(client, db, app, patient, practice):
+    pushed = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="Radio du genou",
+                                                                   data=report_pdf("Radio"), category="imagerie")))
+    document_id = pushed.entry[1].response.location.split("/")[1]
+    kine = await new_professional(db, stem=8)
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        await activate_professional(browser, kine)
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine.professional, categories="",
+                              duration="1a", actor=PATIENT)
+    kine_software = await registered(client, db, kine, name="Logiciel kiné")
+    kine_headers = {"authorization": f"Bearer {await token_for(client, kine_software)}",
+                    "content-type": "application/json-patch+json"}
+    withdrawal = json.dumps([{"op": "replace", "path": "/status", "value": "entered-in-error"}])
+    refused = await client.patch(f"/fhir/DocumentReference/{document_id}", content=withdrawal, headers=kine_headers)
+    assert refused.status_code == 403
+    done = await client.patch(f"/fhir/DocumentReference/{document_id}", content=withdrawal,
+                              headers={**practice.headers, "content-type": "application/json-patch+json"})
+    assert done.status_code == 200 and DocumentReference.model_validate(done.json()).status == "entered-in-error"
+    async with AsyncTestClient(app, base_url=ORIGIN) as phone:
+        await activate(phone, patient)
+        assert "Retiré par son auteur" in (await phone.get(f"/documents/{document_id}")).text
+        assert "retiré «\u00a0Radio du genou\u00a0», déclaré erroné" in (await phone.get("/historique")).text

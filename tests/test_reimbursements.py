@@ -13,7 +13,7 @@ from server import rights
 from server.audit import Actor
 from server.models import AccessEvent, utcnow
 from server.templating import PARIS
-from tests.conftest import activate, activate_professional, make_ins, new_patient, new_professional, without_csrf
+from tests.conftest import ORIGIN, activate, activate_professional, make_ins, new_patient, new_professional, without_csrf
 
 HEADER = "ins;id_ligne;date_soins;date_traitement;nomenclature;code;libelle;executant;rpps_executant;prescripteur;quantite;depense;base;rembourse"
 PATIENT = Actor(None, "patient", "Le patient")
@@ -141,3 +141,32 @@ async def test_professionals_see_care_under_the_rule_of_the_remboursement_catego
 
     await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
     assert (await client.get(url)).status_code == 404
+
+
+async def test_the_insurers_system_sends_its_feed_with_a_token_of_its_registered_key(client, db, settings, patient,
+                                                                                     tmp_path):
+    from tests.fhir_support import Software
+
+    system = Software()
+    key_file = tmp_path / "assurance-maladie.jwk"
+    key_file.write_text(system.public_jwk())
+    registered = carnet(settings, "logiciel", "assureur", "--nom", "Assurance Maladie (SNIIRAM)", "--jwk", str(key_file))
+    assert registered.returncode == 0, registered.stderr
+    system.client_id = registered.stdout.split("client_id : ")[1].split()[0]
+    token_url = f"{ORIGIN}/fhir/token"
+    token = (await client.post("/fhir/token", data=system.token_form(token_url, scope="system/remboursements.c"))).json()
+    headers = {"authorization": f"Bearer {token['access_token']}", "content-type": "text/csv"}
+    body = feed(line(patient.patient.ins, "F1"), line(make_ins("M", 1990, 5, 43), "F2")).encode()
+
+    first = await client.post("/api/remboursements", content=body, headers=headers)
+    assert first.status_code == 200, first.text
+    assert first.json()["ajoutees"] == 1 and first.json()["sans_dossier"] == [3]
+    again = (await client.post("/api/remboursements", content=body, headers=headers)).json()
+    assert again["ajoutees"] == 0 and again["deja_chargees"] == 1
+
+    broken = await client.post("/api/remboursements", content=feed("pas;une;ligne").encode(), headers=headers)
+    assert broken.status_code == 422 and "rien n'a été chargé" in broken.json()["issue"][0]["diagnostics"]
+    anonymous = await client.post("/api/remboursements", content=body, headers={"content-type": "text/csv"})
+    assert anonymous.status_code == 401 and anonymous.json()["resourceType"] == "OperationOutcome"
+    wrong_scope = await client.post("/fhir/token", data=system.token_form(token_url))
+    assert wrong_scope.status_code == 400 and wrong_scope.json()["error"] == "invalid_scope"

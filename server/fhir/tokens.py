@@ -36,7 +36,8 @@ MAX_ASSERTION = 8000
 # What each kind of software may be given. A professional's software acts for the professional, under the rule;
 # the insurer's feed only loads reimbursed care.
 PROFESSIONAL_PERMISSIONS = frozenset({("DocumentReference", p) for p in "cruds"} | {("Binary", "r")})
-INSURER_SCOPE = "system/remboursements.c"
+INSURER_SCOPE = "system/remboursements.c"  # not a FHIR resource: the feed's own layout (reimbursements/layout.py)
+INSURER_PERMISSIONS = frozenset({("remboursements", "c")})
 SCOPE = re.compile(r"^system/(?P<resource>\*|[A-Za-z]+)\.(?P<perms>[cruds]+|read|write|\*)$")
 LEGACY = {"read": "rs", "write": "cud", "*": "cruds"}  # SMART v1 scopes, as older software asks
 
@@ -112,7 +113,7 @@ async def exchange(session: AsyncSession, *, form: dict[str, str], token_url: st
     expires = datetime.fromtimestamp(token.claims["exp"], UTC)
     if expires > now + MAX_ASSERTION_LIFETIME + CLOCK_SKEW:
         raise TokenError("invalid_client", "L'assertion doit expirer dans cinq minutes au plus (exp).", 401)
-    allowed = {("remboursements", "c")} if client.kind == "insurer" else PROFESSIONAL_PERMISSIONS
+    allowed = INSURER_PERMISSIONS if client.kind == "insurer" else PROFESSIONAL_PERMISSIONS
     granted = permissions(form.get("scope", "")) & allowed
     if not granted:
         raise TokenError("invalid_scope", "Aucune des portées demandées n'est permise à ce logiciel "
@@ -164,7 +165,7 @@ async def caller_of(session: AsyncSession, authorization: str) -> Caller | None:
     client = await session.get(ApiClient, row.client_id)
     if client is None or client.revoked_at is not None:
         return None
-    scopes = frozenset(permissions(row.scopes) if client.kind != "insurer" else {("remboursements", "c")})
+    scopes = frozenset(permissions(row.scopes))
     if client.kind == "insurer":
         return Caller(client=client, scopes=scopes)
     account = (await session.exec(select(Account).where(Account.professional_id == client.professional_id))).first()

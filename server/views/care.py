@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Request, get
+from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.plugins.htmx import HTMXRequest
@@ -20,7 +20,11 @@ from ..caregivers.dossiers import band_of
 from ..guards import logged_in
 from ..models import utcnow
 from ..reading import HOLDERS, open_dossier
+from ..fhir.errors import FhirError
+from ..fhir.tokens import INSURER_SCOPE, caller_of
+from ..reimbursements import importer
 from ..reimbursements.history import KINDS, PERIODS, care_history
+from ..reimbursements.layout import LayoutError, read
 from ..templating import PARIS
 
 Kind = Annotated[str | None, Parameter(query="type")]
@@ -52,4 +56,30 @@ async def care_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
     return Template("care.html", context=context)
 
 
-routes = [my_care, care_page]
+# --- the insurer's feed, sent by its system ---------------------------------------------------
+
+MAX_FEED_BYTES = 64 * 1024 * 1024  # ~400,000 lines; a bigger extract is sent in parts
+
+
+@post("/api/remboursements", request_max_body_size=MAX_FEED_BYTES, status_code=200)
+async def receive_feed(request: Request, db: AsyncSession) -> Response:
+    """The Assurance Maladie's system sends a file in the layout of reimbursements/layout.py, with a bearer token
+    of the software the operator registered for it (`carnet logiciel assureur`): the same load as the command."""
+    caller = await caller_of(db, request.headers.get("authorization", ""))
+    if caller is None:
+        raise FhirError(401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.")
+    if not caller.may("remboursements", "c"):
+        raise FhirError(403, f"Ce jeton n'a pas la portée {INSURER_SCOPE}.")
+    if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "text/csv":
+        raise FhirError(415, "Envoyez le fichier en text/csv (séparateur « ; », UTF-8).")
+    try:
+        lines = read(await request.body())
+    except LayoutError as error:
+        raise FhirError(422, "Fichier refusé, rien n'a été chargé : " + " ; ".join(error.problems)) from None
+    report = await importer.load(db, lines)
+    return Response({"ajoutees": report.added, "corrigees": report.replaced, "deja_chargees": report.unchanged,
+                     "plus_anciennes": report.older, "dossiers": report.dossiers, "sans_dossier": report.waiting,
+                     "resume": report.summary()})
+
+
+routes = [my_care, care_page, receive_feed]

@@ -1,0 +1,61 @@
+"""README's example client (examples/practice_client.py) works against a real `carnet serve`, as an integrator runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+from server.accounts import account_for_professional
+from server.audit import Actor
+from server.db import make_engine, make_sessionmaker
+from server.dossiers import create_patient, create_professional
+from server.fhir import clients
+from server.identifiers import rpps_with_key
+from server.rights import grant_access
+from tests.conftest import make_ins
+from tests.live_server import ROOT, running_server
+
+EXAMPLE = ROOT / "examples" / "practice_client.py"
+
+
+def example(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(EXAMPLE), *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+async def seed(database_url: str, public_jwk: str) -> tuple[str, str]:
+    """A patient, her doctor with an account and a grant, and the doctor's software registered with this key."""
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            patient, dossier = await create_patient(db, ins=make_ins("F", 1984, 3, 11), given_name="Camille",
+                                                    family_name="Martin", birth_date=date(1984, 3, 12),
+                                                    sex="F")
+            doctor = await create_professional(db, rpps=rpps_with_key("1000000042"), given_name="Claire",
+                                               family_name="Bernard", profession="médecin", city="Lyon")
+            await account_for_professional(db, professional=doctor)
+            await grant_access(db, dossier=dossier, professional=doctor, categories="", duration="1a",
+                               actor=Actor(None, "patient", "Camille Martin"))
+            software = await clients.register(db, professional_id=doctor.id, name="Logiciel des Tilleuls",
+                                              jwk_text=public_jwk)
+            return patient.ins, software.id
+    finally:
+        await engine.dispose()
+
+
+async def test_the_example_pushes_a_pdf_and_reads_the_list_back_with_checked_bytes(tmp_path):
+    made = example("cle", "--fichier", "cle.json", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    public = made.stdout.strip().splitlines()[-1]
+    assert "d" not in json.loads(public) and json.loads(public)["crv"] == "P-384"
+    with running_server(prefix="carnet-example-") as server:
+        ins, client_id = await seed(server.database_url, public)
+        args = ("envoyer", "--carnet", server.url, "--client-id", client_id, "--ins", ins, "--fichier", "cle.json")
+        sent = example(*args, cwd=tmp_path)
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        assert "Envoyé : « Compte rendu de consultation » → DocumentReference/" in sent.stdout
+        assert "(reçu)" in sent.stdout
+        assert "Compte rendu de consultation · current · 1505 octets, SHA-256 vérifié" in sent.stdout
+        again = example(*args, cwd=tmp_path)
+        assert "(déjà reçu, non dupliqué)" in again.stdout and again.stdout.count("SHA-256 vérifié") == 1

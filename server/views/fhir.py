@@ -63,7 +63,10 @@ async def smart(request: Request) -> Response:
 
 @post("/fhir/token", request_max_body_size=MAX_FORM_BYTES, status_code=200)
 async def token(request: Request, db: AsyncSession) -> Response:
-    body = await body_of(request, MAX_FORM_BYTES, ("application/x-www-form-urlencoded",))
+    try:  # RFC 6749's errors here, not OperationOutcomes: OAuth clients read these
+        body = await body_of(request, MAX_FORM_BYTES, ("application/x-www-form-urlencoded",))
+    except FhirError as refused:
+        return Response({"error": "invalid_request", "error_description": refused.detail}, status_code=400)
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", errors="replace")).items()}
     try:
         answer = await exchange(db, form=form, token_url=f"{base_of(request)}/fhir/token")

@@ -19,7 +19,7 @@ from server import rights
 from server.audit import Actor
 from server.fhir import clients
 from server.models import AccessEvent, ApiToken, Notification, utcnow
-from tests.conftest import ORIGIN, activate, activate_professional, make_ins, new_patient, new_professional
+from tests.conftest import ORIGIN, activate, add_text_document, activate_professional, make_ins, new_patient, new_professional
 from tests.fhir_support import Software, as_bundle, as_outcome, provide_bundle, report_pdf
 
 TOKEN_URL = f"{ORIGIN}/fhir/token"
@@ -152,12 +152,19 @@ async def test_refusals_are_indistinguishable_from_absence(client, db, app, pati
     assert search_foreign.status_code == search_missing.status_code == 404
     assert search_foreign.content == search_missing.content
 
+    lab = await add_text_document(db, app, patient.dossier, title="Bilan hépatique", category="biologie")
+    await rights.set_hidden(db, document=lab, hidden=True, actor=PATIENT)
+    hidden = await client.get(f"/fhir/DocumentReference/{lab.id}", headers=practice.headers)
+    listed = as_bundle(await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}", headers=practice.headers))
+    assert hidden.status_code == 404 and "Bilan hépatique" not in {e.resource.description for e in listed.entry or []}
+
     pushed = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="Avant", data=pdf)))
     document_id = pushed.entry[1].response.location.split("/")[1]
     await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
     closed = await client.get(f"/fhir/DocumentReference/{document_id}", headers=practice.headers)
     nowhere = await client.get(f"/fhir/DocumentReference/{'a' * 32}", headers=practice.headers)
     assert closed.status_code == nowhere.status_code == 404 and closed.content == nowhere.content
+    assert hidden.content == nowhere.content
     await rights.set_closed(db, dossier=patient.dossier, closed=False, actor=PATIENT)
     await rights.block(db, dossier=patient.dossier, professional=practice.pro.professional, actor=PATIENT)
     blocked = await client.get(f"/fhir/Binary/{document_id}", headers=practice.headers)

@@ -414,3 +414,22 @@ def test_a_vapid_key_and_contact_from_the_environment_are_used_as_they_are(tmp_p
 async def test_the_public_key_is_served_to_the_page(client, app):
     answer = await client.get("/notifications/cle-publique")
     assert answer.status_code == 200 and answer.json() == {"key": app.state.pusher.application_server_key}
+
+
+async def test_each_new_document_from_a_professional_is_pushed_without_its_title(client, db, app, scene, push_service):
+    from server.professionals import Upload, add_professional_document, paris_today
+    from tests.fhir_support import report_pdf
+
+    phone = push_service.device("telephone")
+    assert (await subscribe(client, db, scene.camille, phone)).status_code == 200
+    for title in ("Bilan kinésithérapique initial", "Bilan kinésithérapique de fin de séances"):
+        await add_professional_document(db, app.state.storage, account=scene.julie, dossier_id=scene.dossier.id,
+                                        upload=Upload(title=title, category="compte_rendu", event_date=paris_today(),
+                                                      filename="bilan.pdf", data=report_pdf(title)),
+                                        today=paris_today())
+        app.state.pusher.send_committed(db, app.state.sessionmaker)  # as app.provide_db does after a request
+        await settled(app)
+    payloads = [phone.read(m) for m in push_service.to(phone)]
+    assert payloads == [{"title": "Carnet", "body": "Un nouveau document a été ajouté à votre dossier.",
+                         "url": "/historique"}] * 2
+    assert push_service.to(phone)[0].headers["topic"] == "document"

@@ -78,12 +78,14 @@ class DemoResult:
             return f"{p.given_name} {p.family_name} ({p.profession}, RPPS {p.rpps})"
         return "\n".join([
             f"Patiente {self.patient.given_name} {self.patient.family_name} : code {self.patient_code}, "
-            f"date de naissance {self.patient_birth_date:%d/%m/%Y}",
+            f"date de naissance {self.patient_birth_date:%d/%m/%Y}, INS {self.patient.ins}",
             f"Patient {self.other_patient.given_name} {self.other_patient.family_name} : code "
             f"{self.other_patient_code}, date de naissance {self.other_patient_birth_date:%d/%m/%Y}",
             f"Médecin traitant {pro(self.medecin_traitant)} : code {self.medecin_traitant_code} (à saisir sur /pro/activer)",
             f"Kinésithérapeute {pro(self.kine)} : code {self.kine_code} (à saisir sur /pro/activer)",
             f"{self.documents} documents, {self.events} événements dans l'historique de Camille Martin",
+            "Logiciel d'un cabinet : le médecin traitant enregistre sa clé sur « Logiciels », puis "
+            "examples/practice_client.py envoie un compte rendu par l'API FHIR (/fhir/metadata ; voir README)",
             *self.family_lines(),
         ])
 

@@ -87,7 +87,12 @@ def read_submission(body: bytes) -> Submission:
     patients: set[str] = set()
     for entry, kind in zip(entries, kinds, strict=True):
         if kind == "DocumentReference":
-            ins, upload = _upload(entry.resource, binaries)
+            try:
+                ins, upload = _upload(entry.resource, binaries)
+            except (AttributeError, TypeError):
+                # fhir.resources checks types, not every cardinality: an element required by FHIR may be missing.
+                raise unprocessable("Un DocumentReference de l'envoi est incomplet : il lui manque un élément "
+                                    "obligatoire (subject, masterIdentifier, content.attachment…).") from None
             patients.add(ins)
             answer.append((kind, len(uploads)))
             uploads.append(upload)
@@ -115,6 +120,8 @@ def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]
     if len(reference.content or []) != 1:
         raise unprocessable("Le document doit avoir exactement un contenu (content.attachment).")
     attachment = reference.content[0].attachment
+    if attachment is None:
+        raise unprocessable("Le document doit avoir exactement un contenu (content.attachment).")
     data, declared = attachment.data, attachment.contentType or ""
     if data is None and attachment.url:
         if attachment.url not in binaries:

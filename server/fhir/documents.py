@@ -9,6 +9,7 @@ software acted ("via le logiciel « … »"); a refusal is the same 404 as a mis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from datetime import date, datetime, time, timedelta
 
 from fhir.resources.R4B.bundle import Bundle
@@ -197,8 +198,8 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
     resources = [document_reference(d, patient=view.patient, author=authors[d.author_professional_id], base=base)
                  for d in rows[:query.count]]
-    link = f"{base}/fhir/DocumentReference?patient={view.patient.id}"
-    link += "".join(f"&{name}={value}" for name, value in query.echo) + f"&_count={query.count}"
+    link = f"{base}/fhir/DocumentReference?" + urlencode([("patient", view.patient.id), *query.echo,
+                                                          ("_count", str(query.count))])
     return searchset(resources, base=base, self_url=f"{link}&_page={query.page}",
                      next_url=f"{link}&_page={query.page + 1}" if len(rows) > query.count else None)
 

@@ -50,9 +50,10 @@ class Phrase:
 
 
 VIA_SOFTWARE = "via le logiciel "  # an event's detail that starts so names the software that acted (server/fhir/)
-READS = ("read_timeline", "search", "read_document", "download", "read_care")
+READS = ("read_timeline", "search", "read_document", "download", "read_care", "read_profile")
 RIGHTS_CHANGES = (
     "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
+    "profile_hide", "profile_unhide", "profile_delete",
     "emergency_opt_in", "close", "reopen", "share_code", "emergency_review", "caregiver_invited", "caregiver_added",
     "caregiver_removed", "caregiver_stepped_down", "parent_attached", "majority_ended", "majority_kept",
 )
@@ -63,6 +64,12 @@ PHRASES: dict[str, Phrase] = {
     "read_document": Phrase("Consultation d'un document", "consulté {doc}"),
     "download": Phrase("Téléchargement d'un document", "téléchargé {doc}"),
     "add_document": Phrase("Ajout d'un document", "ajouté {doc} à {dossier}"),
+    "read_profile": Phrase("Consultation du profil médical", "consulté le profil médical de {dossier}"),
+    "profile_add": Phrase("Ajout au profil médical", "ajouté {detail} au profil médical de {dossier}"),
+    "profile_hide": Phrase("Information masquée", "masqué {detail} du profil médical aux professionnels"),
+    "profile_unhide": Phrase("Information de nouveau visible",
+                             "rendu {detail} du profil médical de nouveau visible aux professionnels"),
+    "profile_delete": Phrase("Information supprimée", "supprimé {detail} du profil médical"),
     "withdraw_document": Phrase("Document retiré par son auteur", "retiré {doc}, déclaré erroné"),
     "read_care": Phrase("Consultation de l'historique de soins", "consulté l'historique de soins de {dossier}"),
     "care_received": Phrase("Soins remboursés reçus", "ajouté des soins remboursés à l'historique de soins de {dossier}",

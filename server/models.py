@@ -418,6 +418,38 @@ class ReimbursementLine(SQLModel, table=True):
     imported_at: datetime = Field(default_factory=utcnow)
 
 
+# --- the profil médical ---------------------------------------------------------------
+
+
+class ProfileItem(SQLModel, table=True):
+    """One item of a dossier's profil médical: an allergy, a condition, a treatment, a vaccination, a
+    measurement… (server/profile/kinds.py says which fields each kind uses, and under which document
+    category the rule places it). Declared by the patient (or a caregiver) or by a professional, its author."""
+
+    __table_args__ = (Index("ix_profileitem_dossier_kind", "dossier_id", "kind", "started_on"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id")
+    kind: str = Field(max_length=20)
+    label: str = Field(max_length=200)  # the substance, the condition, the medicine, the vaccine, the person…
+    detail: str = Field(default="", max_length=500)  # the reaction, the dose, the relationship…
+    severity: str = Field(default="", max_length=20)  # an allergy's: "faible", "modérée", "sévère"
+    started_on: date | None = None  # diagnosed, since, given on, measured on
+    ended_on: date | None = None
+    value: float | None = None  # a measurement's (systolic, for a blood pressure)
+    value2: float | None = None  # a blood pressure's diastolic
+    unit: str = Field(default="", max_length=20)
+    lot: str = Field(default="", max_length=40)  # a vaccine's batch
+    prescriber: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=30)  # a person to contact
+    document_id: str | None = Field(default=None, foreign_key="document.id")  # advance directives: the document
+    author_professional_id: str | None = Field(default=None, foreign_key="professional.id")
+    added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
+    hidden: bool = False  # by the patient, from professionals, as a document
+    deleted_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 # --- software that calls the FHIR API -------------------------------------------------
 
 

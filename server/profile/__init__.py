@@ -1,0 +1,1 @@
+"""The profil médical: allergies, treatments, conditions, vaccinations, measurements, and who declared each."""

@@ -1,0 +1,230 @@
+"""A dossier's profil médical, item by item: checked, added, hidden, deleted (each in the access log), and read
+under the one rule: an item is, for `access.py`, a document of its kind's category, written by its author."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import audit
+from ..access import DocumentFacts, Visibility
+from ..dossiers import InvalidInput
+from ..models import Document, Dossier, Professional, ProfileItem, utcnow
+from ..text_input import clean, readable_length
+from .kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, kinds_in
+
+OLDEST = date(1900, 1, 1)
+MAX_ITEMS = 2000  # per dossier and kind, read at once: a profile is a summary, not a log
+
+
+def item_facts(item: ProfileItem) -> DocumentFacts:
+    """What the rule decides an item on: as a document of its kind's category, by its author."""
+    return DocumentFacts(category=KINDS[item.kind].category, hidden=item.hidden, deleted=item.deleted_at is not None,
+                         author_professional_id=item.author_professional_id)
+
+
+def visible_items_clause(visible: Visibility) -> ColumnElement[bool]:
+    """`Visibility.admits(item_facts(item))`, in SQL (tests/test_profile.py checks that they agree)."""
+    either: list[ColumnElement[bool]] = []
+    if visible.author is not None:
+        either.append(col(ProfileItem.author_professional_id) == visible.author)
+    if visible.general:
+        conditions: list[ColumnElement[bool]] = []
+        if not visible.hidden_too:
+            conditions.append(col(ProfileItem.hidden).is_(False))
+        if visible.categories is not None:
+            conditions.append(col(ProfileItem.kind).in_(kinds_in(visible.categories)))
+        either.append(and_(*conditions) if conditions else true())
+    return and_(col(ProfileItem.deleted_at).is_(None), or_(*either) if either else false())
+
+
+@dataclass
+class Profile:
+    """The items one reader sees, by kind, in the order a professional reads them."""
+
+    by_kind: dict[str, list[ProfileItem]] = field(default_factory=dict)
+    authors: dict[str, Professional] = field(default_factory=dict)
+
+    def sections(self) -> list[tuple[str, list[ProfileItem]]]:
+        return [(kind, self.by_kind.get(kind, [])) for kind in ORDER]
+
+    def __bool__(self) -> bool:
+        return any(self.by_kind.values())
+
+    def count(self) -> int:
+        return sum(len(items) for items in self.by_kind.values())
+
+
+async def profile_of(session: AsyncSession, *, dossier_id: str, visible: Visibility,
+                     kinds: tuple[str, ...] = ORDER) -> Profile:
+    rows = await session.exec(
+        select(ProfileItem).where(ProfileItem.dossier_id == dossier_id, col(ProfileItem.kind).in_(kinds),
+                                  visible_items_clause(visible))
+        .order_by(col(ProfileItem.kind), col(ProfileItem.started_on).desc().nulls_last(),
+                  col(ProfileItem.created_at).desc())
+        .limit(MAX_ITEMS * len(kinds))
+    )
+    by_kind: dict[str, list[ProfileItem]] = defaultdict(list)
+    for item in rows.all():
+        by_kind[item.kind].append(item)
+    author_ids = {i.author_professional_id for items in by_kind.values() for i in items if i.author_professional_id}
+    authors = {}
+    if author_ids:
+        found = await session.exec(select(Professional).where(col(Professional.id).in_(author_ids)))
+        authors = {p.id: p for p in found.all()}
+    return Profile(dict(by_kind), authors)
+
+
+# --- what a person types, checked ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    """A form's values, as typed; `check` turns them into an item's fields or says, in French, what is wrong."""
+
+    kind: str
+    label: str = ""
+    detail: str = ""
+    severity: str = ""
+    started_on: date | None = None
+    started_on_text: str = ""  # what was typed, to tell "empty" from "not a date"
+    value: str = ""
+    value2: str = ""
+    lot: str = ""
+    prescriber: str = ""
+    phone: str = ""
+    document_id: str = ""
+
+
+def _number(text: str, name: str) -> float:
+    try:
+        number = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
+    except ValueError:
+        raise InvalidInput(f"Indiquez {name} en chiffres (par exemple 72,5).") from None
+    if not math.isfinite(number):
+        raise InvalidInput(f"Indiquez {name} en chiffres (par exemple 72,5).")
+    return number
+
+
+def _text(value: str, name: str, limit: int, *, required: bool = False) -> str:
+    value = clean(value)
+    if required and not readable_length(value):
+        raise InvalidInput(f"Indiquez {name}.")
+    if len(value) > limit:
+        raise InvalidInput(f"{name[0].upper()}{name[1:]} : {limit} caractères au plus.")
+    return value
+
+
+def check(data: ItemInput, *, today: date) -> dict:
+    """The fields of a new item of this kind; InvalidInput in French for anything wrong."""
+    kind = KINDS.get(data.kind)
+    if kind is None:
+        raise InvalidInput("Choisissez le type d'information à ajouter.")
+    fields: dict = {"kind": kind.code}
+    if data.started_on_text and data.started_on is None:
+        raise InvalidInput("La date n'est pas valide (JJ/MM/AAAA).")
+    if data.started_on is not None and not OLDEST <= data.started_on <= today:
+        raise InvalidInput("La date ne peut pas être dans le futur, ni avant 1900.")
+    if kind.code == "measurement":
+        measure = MEASURES.get(data.label)
+        if measure is None:
+            raise InvalidInput("Choisissez la mesure : poids, taille, tension artérielle ou glycémie.")
+        value = _number(data.value, "la valeur")
+        if not measure.low <= value <= measure.high:
+            raise InvalidInput(f"{measure.label} : une valeur entre {measure.low:g} et {measure.high:g} {measure.unit}.")
+        fields |= {"label": measure.code, "value": value, "unit": measure.unit,
+                   "started_on": data.started_on or today}
+        if measure.second:
+            value2 = _number(data.value2, "la tension diastolique")
+            if not 20 <= value2 < value:
+                raise InvalidInput("La tension diastolique (le second chiffre) doit être plus basse que la systolique.")
+            fields["value2"] = value2
+        return fields
+    if kind.code == "organ_donation":
+        if data.label not in DONATION:
+            raise InvalidInput("Choisissez votre position sur le don d'organes.")
+        return fields | {"label": data.label, "detail": _text(data.detail, "les précisions", 500)}
+    fields["label"] = _text(data.label, kind.label.lower(), 200, required=True)
+    if "detail" in kind.fields:
+        fields["detail"] = _text(data.detail, "les précisions", 500)
+    if "severity" in kind.fields:
+        if data.severity not in SEVERITIES:
+            raise InvalidInput("Choisissez la gravité : faible, modérée ou sévère.")
+        fields["severity"] = data.severity
+    if "started_on" in kind.fields:
+        if kind.code == "vaccination" and data.started_on is None:
+            raise InvalidInput("Indiquez la date de la vaccination (JJ/MM/AAAA).")
+        fields["started_on"] = data.started_on
+    if "lot" in kind.fields:
+        fields["lot"] = _text(data.lot, "le numéro de lot", 40)
+    if "prescriber" in kind.fields:
+        fields["prescriber"] = _text(data.prescriber, "le prescripteur", 200)
+    if "phone" in kind.fields:
+        phone = _text(data.phone, "le téléphone", 30, required=True)
+        if sum(c.isdigit() for c in phone) < 8 or any(c not in "0123456789 +.-()" for c in phone):
+            raise InvalidInput("Le numéro de téléphone n'est pas valide (par exemple 06 12 34 56 78).")
+        fields["phone"] = phone
+    return fields
+
+
+def summary(item: ProfileItem) -> str:
+    """How the log and the lists name an item: "l'allergie « Pénicilline »"."""
+    kind = KINDS[item.kind]
+    if item.kind == "measurement":
+        measure = MEASURES[item.label]
+        return f"{kind.one} « {measure.label} »"
+    if item.kind == "organ_donation":
+        return kind.one
+    return f"{kind.one} « {item.label} »"
+
+
+# --- changes, each in the log -----------------------------------------------------------------
+
+
+async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, actor: audit.Actor,
+                   author: Professional | None = None, added_by_account_id: str | None = None, right: str = "",
+                   today: date, detail_suffix: str = "") -> ProfileItem:
+    """Add an item, with its access event, in one transaction (begun here unless the caller holds it)."""
+    fields = check(data, today=today)
+    if data.document_id:
+        document = await session.get(Document, data.document_id)
+        if document is None or document.dossier_id != dossier.id or document.deleted_at is not None:
+            raise InvalidInput("Choisissez un document de ce dossier.")
+        fields["document_id"] = document.id
+    if not session.in_transaction():
+        await audit.begin_chained(session)
+    item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
+                       added_by_account_id=added_by_account_id, **fields)
+    session.add(item)
+    await audit.append(session, dossier_id=dossier.id, action="profile_add", actor=actor, right=right,
+                       detail=summary(item) + detail_suffix)
+    await audit.commit_chained(session)
+    return item
+
+
+async def set_item_hidden(session: AsyncSession, *, item: ProfileItem, hidden: bool, actor: audit.Actor) -> None:
+    await audit.begin_chained(session)
+    item = await session.get(ProfileItem, item.id, populate_existing=True)
+    if item.deleted_at is None and item.hidden != hidden:
+        item.hidden = hidden
+        session.add(item)
+        await audit.append(session, dossier_id=item.dossier_id, action="profile_hide" if hidden else "profile_unhide",
+                           actor=actor, detail=summary(item))
+    await audit.commit_chained(session)
+
+
+async def delete_item(session: AsyncSession, *, item: ProfileItem, actor: audit.Actor) -> None:
+    await audit.begin_chained(session)
+    item = await session.get(ProfileItem, item.id, populate_existing=True)
+    if item.deleted_at is None:
+        item.deleted_at = utcnow()
+        session.add(item)
+        await audit.append(session, dossier_id=item.dossier_id, action="profile_delete", actor=actor,
+                           detail=summary(item))
+    await audit.commit_chained(session)

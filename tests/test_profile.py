@@ -1,0 +1,110 @@
+"""The profil médical under the one rule (issue 12): an item is, for access.py, a document of its kind's
+category written by its author; the query that lists items agrees with the rule, and every change is logged."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from server.access import Standing, document_right, visibility
+from server.audit import Actor
+from server.dossiers import InvalidInput
+from server.models import AccessEvent, ProfileItem
+from server.profile.items import ItemInput, add_item, delete_item, item_facts, profile_of, set_item_hidden
+from server.profile.kinds import KINDS
+from tests.conftest import new_professional
+from tests.test_access_rule import dossiers, standings
+
+PATIENT = Actor(None, "patient", "Camille Martin")
+TODAY = date(2026, 12, 1)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+SAMPLES = {
+    "allergy": ItemInput("allergy", label="Pénicilline", detail="Urticaire géante", severity="severe"),
+    "treatment": ItemInput("treatment", label="Apixaban 5 mg", detail="1 comprimé matin et soir",
+                           started_on=date(2025, 3, 1), prescriber="Dr Bernard"),
+    "condition": ItemInput("condition", label="Fibrillation atriale", started_on=date(2025, 2, 14)),
+    "family_history": ItemInput("family_history", label="Diabète de type 2", detail="Mère"),
+    "vaccination": ItemInput("vaccination", label="DTP", started_on=date(2024, 5, 2), lot="X123"),
+    "measurement": ItemInput("measurement", label="blood_pressure", value="132", value2="84"),
+    "directive": ItemInput("directive", label="Directives anticipées", detail="Chez mon médecin traitant"),
+    "organ_donation": ItemInput("organ_donation", label="donneur"),
+    "contact": ItemInput("contact", label="Paul Martin", detail="Époux", phone="06 12 34 56 78"),
+}
+
+
+async def items_of_every_kind(db, dossier, author) -> list[ProfileItem]:
+    """Each kind twice (one hidden), once more written by a professional, and one deleted."""
+    made = []
+    for kind, data in SAMPLES.items():
+        made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, today=TODAY))
+        hidden = await add_item(db, dossier=dossier, data=data, actor=PATIENT, today=TODAY)
+        await set_item_hidden(db, item=hidden, hidden=True, actor=PATIENT)
+        made.append(hidden)
+        made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, author=author, today=TODAY))
+    gone = await add_item(db, dossier=dossier, data=SAMPLES["allergy"], actor=PATIENT, today=TODAY)
+    await delete_item(db, item=gone, actor=PATIENT)
+    made.append(gone)
+    return [await db.get(ProfileItem, i.id, populate_existing=True) for i in made]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(standing=standings, dossier=dossiers)
+async def test_the_query_lists_exactly_the_items_the_rule_allows(db, patient, standing, dossier):
+    if not hasattr(patient, "items"):  # the fixtures live across examples: the items are made once
+        patient.pro = (await new_professional(db, stem=5)).professional
+        patient.items = await items_of_every_kind(db, patient.dossier, patient.pro)
+    standing = Standing(**{**standing.__dict__, "professional_id": patient.pro.id if standing.professional_id else None})
+    visible = visibility(standing, dossier, NOW)
+    profile = await profile_of(db, dossier_id=patient.dossier.id, visible=visible)
+    listed = {i.id for items in profile.by_kind.values() for i in items}
+    allowed = {i.id for i in patient.items if document_right(standing, dossier, item_facts(i), NOW) is not None}
+    assert listed == allowed
+
+
+async def test_a_grant_by_category_covers_exactly_its_kinds_and_hidden_items_are_hidden(db, patient):
+    pro = await new_professional(db, stem=6)
+    await items_of_every_kind(db, patient.dossier, None)
+    from server.access import DossierFacts, GrantFacts
+    grant = GrantFacts(categories=frozenset({"ordonnance", "vaccination"}), starts_at=NOW - timedelta(days=1),
+                       ends_at=None, revoked=False)
+    standing = Standing(professional_id=pro.professional.id, grants=(grant,))
+    profile = await profile_of(db, dossier_id=patient.dossier.id, visible=visibility(standing, DossierFacts(), NOW))
+    assert set(profile.by_kind) == {"treatment", "vaccination"}
+    assert all(len(items) == 2 and not any(i.hidden for i in items) for items in profile.by_kind.values())
+    mine = await profile_of(db, dossier_id=patient.dossier.id,
+                            visible=visibility(Standing(is_patient=True), DossierFacts(), NOW))
+    assert set(mine.by_kind) == set(KINDS) and len(mine.by_kind["allergy"]) == 3  # hidden shown to her, deleted not
+
+
+@pytest.mark.parametrize("data, message", [
+    (ItemInput("allergy", label="", severity="severe"), "Indiquez substance"),
+    (ItemInput("allergy", label="Arachide", severity="extrême"), "gravité"),
+    (ItemInput("measurement", label="weight", value="abc"), "en chiffres"),
+    (ItemInput("measurement", label="weight", value="720"), "entre 0.3 et 400 kg"),
+    (ItemInput("measurement", label="blood_pressure", value="120", value2="140"), "diastolique"),
+    (ItemInput("vaccination", label="ROR"), "date de la vaccination"),
+    (ItemInput("vaccination", label="ROR", started_on=date(2030, 1, 1)), "futur"),
+    (ItemInput("contact", label="Paul", phone="appelez-moi"), "téléphone"),
+    (ItemInput("organ_donation", label="peut-être"), "don d'organes"),
+    (ItemInput("nothing"), "type d'information"),
+])
+async def test_bad_input_is_refused_in_french_and_nothing_is_written(db, patient, data, message):
+    with pytest.raises(InvalidInput, match=message):
+        await add_item(db, dossier=patient.dossier, data=data, actor=PATIENT, today=TODAY)
+    assert (await db.exec(select(ProfileItem))).all() == []
+
+
+async def test_every_change_is_in_the_access_log(db, patient):
+    item = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=PATIENT, today=TODAY)
+    await set_item_hidden(db, item=item, hidden=True, actor=PATIENT)
+    await set_item_hidden(db, item=item, hidden=False, actor=PATIENT)
+    await delete_item(db, item=item, actor=PATIENT)
+    events = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
+                                                      AccessEvent.action.like("profile_%")))).all()
+    assert [(e.action, e.detail) for e in events] == [
+        ("profile_add", "l'allergie « Pénicilline »"), ("profile_hide", "l'allergie « Pénicilline »"),
+        ("profile_unhide", "l'allergie « Pénicilline »"), ("profile_delete", "l'allergie « Pénicilline »")]

@@ -1,0 +1,220 @@
+"""A dossier as an International Patient Summary: a FHIR R4 document Bundle (fhir.resources R4B models).
+
+Composition first, then the Patient (people to contact as `Patient.contact`), then one resource per profile
+item (AllergyIntolerance, MedicationStatement, Condition, FamilyMemberHistory, Immunization, Observation)
+and a DocumentReference per document. Each item's resource carries the item's id under Carnet's system,
+so that an export read back (server/export/) gives the same profile. What goes in is what the caller's
+reader sees: the caller asks the rule (profile_of, listing) and passes the result.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from datetime import date, datetime
+
+from fhir.resources.R4B.bundle import Bundle
+
+from ..dossiers import professional_title
+from ..models import Document, Patient, Professional, ProfileItem
+from ..profile.items import Profile
+from ..profile.kinds import DONATION, KINDS, MEASURES, SEVERITIES
+from .resources import INS_SYSTEM, LOINC, document_reference, fhir_instant
+
+ITEM_SYSTEM = "urn:carnet:fhir:profil"  # identifier.system of a resource made from a profile item; value: its id
+KIND_SYSTEM = "urn:carnet:fhir:profil-type"  # for the kinds FHIR has no resource of its own for here
+UCUM = "http://unitsofmeasure.org"
+IPS_PROFILE = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips"
+NIL_KNOWN = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/list-empty-reason", "code": "nilknown"}]}
+# (kind, LOINC section code, title); IPS requires the first three, empty or not.
+SECTIONS = [
+    ("allergy", "48765-2", "Allergies et intolérances"),
+    ("treatment", "10160-0", "Traitements en cours"),
+    ("condition", "11450-4", "Antécédents médicaux et chirurgicaux"),
+    ("vaccination", "11369-6", "Vaccinations"),
+    ("measurement", "8716-3", "Mesures"),
+    ("family_history", "10157-6", "Antécédents familiaux"),
+    ("directive", "42348-3", "Directives anticipées et don d'organes"),
+]
+REQUIRED = {"allergy", "treatment", "condition"}
+OBSERVATION_CODES = {"weight": ("29463-7", "Body weight"), "height": ("8302-2", "Body height"),
+                     "blood_pressure": ("85354-9", "Blood pressure panel"),
+                     "glucose": ("2339-0", "Glucose [Mass/volume] in Blood")}
+UCUM_UNITS = {"kg": "kg", "cm": "cm", "mmHg": "mm[Hg]", "g/L": "g/L"}
+SEVERITY = {"faible": "mild", "moderee": "moderate", "severe": "severe"}
+
+
+def urn() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def narrative(lines: list[str]) -> dict:
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines) or "<li>Aucune information connue.</li>"
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><ul>{items}</ul></div>'}
+
+
+def day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def who_declared(item: ProfileItem, authors: dict[str, Professional], refs: dict[str, str], patient_ref: str) -> dict:
+    if item.author_professional_id and item.author_professional_id in authors:
+        author = authors[item.author_professional_id]
+        return {"reference": refs[author.id], "display": professional_title(author)}
+    return {"reference": patient_ref, "display": "Déclaré par le patient"}
+
+
+def item_line(item: ProfileItem) -> str:
+    """One line of a section's narrative: what a person reads of the item."""
+    if item.kind == "measurement":
+        measure = MEASURES[item.label]
+        value = f"{item.value:g}/{item.value2:g}" if item.value2 is not None else f"{item.value:g}"
+        return f"{measure.label} : {value} {measure.unit} ({day(item.started_on)})"
+    if item.kind == "organ_donation":
+        return DONATION[item.label] + (f" — {item.detail}" if item.detail else "")
+    parts = [item.label]
+    if item.severity:
+        parts.append(f"gravité {SEVERITIES[item.severity].lower()}")
+    for extra in (item.detail, item.lot and f"lot {item.lot}", item.prescriber and f"prescrit par {item.prescriber}",
+                  item.started_on and day(item.started_on)):
+        if extra:
+            parts.append(extra)
+    return " — ".join(parts)
+
+
+def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, documents: dict[str, str]) -> dict | None:
+    """The FHIR resource of one item (contacts go in Patient.contact: None here)."""
+    identifier = [{"system": ITEM_SYSTEM, "value": item.id}]
+    note = [{"text": item.detail}] if item.detail else None
+    if item.kind == "allergy":
+        return {"resourceType": "AllergyIntolerance", "identifier": identifier,
+                "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                                               "code": "active"}]},
+                "criticality": "high" if item.severity == "severe" else "low",
+                "code": {"text": item.label}, "patient": {"reference": patient_ref}, "recorder": declared,
+                "reaction": [{"manifestation": [{"text": item.detail or "Réaction non précisée"}],
+                              "severity": SEVERITY.get(item.severity, "moderate")}]}
+    if item.kind == "treatment":
+        return {"resourceType": "MedicationStatement", "identifier": identifier, "status": "active",
+                "medicationCodeableConcept": {"text": item.label}, "subject": {"reference": patient_ref},
+                "effectivePeriod": {"start": day(item.started_on)} if item.started_on else None,
+                "informationSource": declared, "dosage": [{"text": item.detail}] if item.detail else None,
+                "note": [{"text": f"Prescrit par {item.prescriber}"}] if item.prescriber else None}
+    if item.kind == "condition":
+        return {"resourceType": "Condition", "identifier": identifier,
+                "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                               "code": "resolved" if item.ended_on else "active"}]},
+                "code": {"text": item.label}, "subject": {"reference": patient_ref},
+                "onsetDateTime": day(item.started_on), "recorder": declared, "note": note}
+    if item.kind == "family_history":
+        return {"resourceType": "FamilyMemberHistory", "identifier": identifier, "status": "completed",
+                "patient": {"reference": patient_ref}, "relationship": {"text": item.detail or "Famille"},
+                "condition": [{"code": {"text": item.label}}]}
+    if item.kind == "vaccination":
+        return {"resourceType": "Immunization", "identifier": identifier, "status": "completed",
+                "vaccineCode": {"text": item.label}, "patient": {"reference": patient_ref},
+                "occurrenceDateTime": day(item.started_on), "lotNumber": item.lot or None,
+                "performer": [{"actor": declared}]}
+    if item.kind == "measurement":
+        code, display = OBSERVATION_CODES[item.label]
+        unit = UCUM_UNITS[item.unit]
+        observation = {"resourceType": "Observation", "identifier": identifier, "status": "final",
+                       "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                                 "code": "vital-signs"}]}],
+                       "code": {"coding": [{"system": LOINC, "code": code, "display": display}],
+                                "text": MEASURES[item.label].label},
+                       "subject": {"reference": patient_ref}, "effectiveDateTime": day(item.started_on),
+                       "performer": [declared]}
+        if item.label == "blood_pressure":
+            observation["component"] = [
+                {"code": {"coding": [{"system": LOINC, "code": c}]},
+                 "valueQuantity": {"value": v, "unit": item.unit, "system": UCUM, "code": unit}}
+                for c, v in (("8480-6", item.value), ("8462-4", item.value2))]
+        else:
+            observation["valueQuantity"] = {"value": item.value, "unit": item.unit, "system": UCUM, "code": unit}
+        return observation
+    if item.kind in ("directive", "organ_donation"):
+        observation = {"resourceType": "Observation", "identifier": identifier, "status": "final",
+                       "code": {"coding": [{"system": KIND_SYSTEM, "code": item.kind}], "text": KINDS[item.kind].title},
+                       "subject": {"reference": patient_ref}, "valueString": item.label, "performer": [declared],
+                       "note": note}
+        if item.document_id and item.document_id in documents:
+            observation["derivedFrom"] = [{"reference": documents[item.document_id]}]
+        return observation
+    return None
+
+
+def patient_resource(patient: Patient, contacts: list[ProfileItem]) -> dict:
+    return {
+        "resourceType": "Patient",
+        "identifier": [{"system": INS_SYSTEM, "value": patient.ins}],
+        "name": [{"family": patient.family_name, "given": [patient.given_name]}],
+        "gender": {"F": "female", "M": "male"}.get(patient.sex, "unknown"),
+        "birthDate": patient.birth_date.isoformat(),
+        "contact": [{"extension": [{"url": ITEM_SYSTEM, "valueString": c.id}],
+                     "relationship": [{"text": c.detail or "Personne à prévenir"}], "name": {"text": c.label},
+                     "telecom": [{"system": "phone", "value": c.phone}]} for c in contacts] or None,
+    }
+
+
+def practitioner(professional: Professional) -> dict:
+    return {"resourceType": "Practitioner",
+            "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.1", "value": f"8{professional.rpps}"}],
+            "name": [{"family": professional.family_name, "given": [professional.given_name]}],
+            "qualification": [{"code": {"text": professional.profession}}]}
+
+
+def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
+                   document_authors: dict[str, Professional], base: str, now: datetime,
+                   kinds: tuple[str, ...] | None = None, title: str = "Synthèse médicale") -> Bundle:
+    """The IPS document Bundle of what the caller's reader sees (`kinds`: only these sections, e.g. an emergency card)."""
+    patient_ref = urn()
+    authors = {**profile.authors, **document_authors}
+    refs = {pro_id: urn() for pro_id in authors}
+    entries: list[dict] = [{"fullUrl": patient_ref, "resource": patient_resource(
+        patient, profile.by_kind.get("contact", []) if kinds is None or "contact" in kinds else [])}]
+    entries += [{"fullUrl": refs[pro_id], "resource": practitioner(pro)} for pro_id, pro in authors.items()]
+    document_refs = {d.id: urn() for d in documents}
+    sections = []
+    for kind, code, section_title in SECTIONS:
+        if kinds is not None and kind not in kinds:
+            continue
+        items = profile.by_kind.get(kind, []) + (profile.by_kind.get("organ_donation", []) if kind == "directive" else [])
+        if not items and kind not in REQUIRED:
+            continue
+        item_refs = []
+        for item in items:
+            resource = item_resource(item, patient_ref=patient_ref, documents=document_refs,
+                                     declared=who_declared(item, profile.authors, refs, patient_ref))
+            item_refs.append(urn())
+            entries.append({"fullUrl": item_refs[-1], "resource": {k: v for k, v in resource.items() if v is not None}})
+        section = {"title": section_title, "code": {"coding": [{"system": LOINC, "code": code}]},
+                   "text": narrative([item_line(i) for i in items]),
+                   "entry": [{"reference": r} for r in item_refs] or None,
+                   "emptyReason": None if items else NIL_KNOWN}
+        sections.append({k: v for k, v in section.items() if v is not None})
+    if documents:
+        for document in documents:
+            reference = document_reference(document, patient=patient, author=document_authors.get(
+                document.author_professional_id or ""), base=base).model_dump(mode="json", exclude_none=True)
+            reference.pop("id", None)
+            reference["subject"] = {"reference": patient_ref}
+            reference["content"][0]["attachment"]["url"] = f"documents/{document.id}/{document.filename}"
+            entries.append({"fullUrl": document_refs[document.id], "resource": reference})
+        sections.append({"title": "Documents du dossier", "text": narrative(
+            [f"{d.event_date.isoformat()} — {d.title}" for d in documents]),
+            "entry": [{"reference": document_refs[d.id]} for d in documents]})
+    composition = {
+        "resourceType": "Composition", "status": "final",
+        "type": {"coding": [{"system": LOINC, "code": "60591-5", "display": "Patient summary Document"}]},
+        "subject": {"reference": patient_ref}, "date": fhir_instant(now),
+        "author": [{"reference": patient_ref, "display": f"{patient.given_name} {patient.family_name}"}],
+        "title": f"{title} — {patient.given_name} {patient.family_name}",
+        "confidentiality": "N", "section": sections,
+    }
+    composition_ref = urn()
+    return Bundle.model_validate({
+        "resourceType": "Bundle", "meta": {"profile": [IPS_PROFILE]},
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": urn()}, "type": "document", "timestamp": fhir_instant(now),
+        "entry": [{"fullUrl": composition_ref, "resource": composition}, *entries],
+    })

@@ -1,0 +1,58 @@
+"""The International Patient Summary (issue 12): a FHIR R4 document Bundle that the R4B models read back, with
+the sections IPS requires, every profile item under its own id, and only what the reader sees."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from fhir.resources.R4B.bundle import Bundle
+
+from server.access import DossierFacts, GrantFacts, Standing, visibility
+from server.fhir.ips import ITEM_SYSTEM, summary_bundle
+from server.listing import all_documents
+from server.profile.items import profile_of
+from tests.conftest import ORIGIN, add_text_document, new_professional
+from tests.test_profile import NOW, items_of_every_kind
+
+PATIENT_VIEW = visibility(Standing(is_patient=True), DossierFacts(), NOW)
+
+
+async def test_the_summary_is_an_ips_document_bundle_with_every_item(db, app, patient):
+    pro = await new_professional(db, stem=12, profession="médecin")
+    items = await items_of_every_kind(db, patient.dossier, pro.professional)
+    await add_text_document(db, app, patient.dossier)
+    profile = await profile_of(db, dossier_id=patient.dossier.id, visible=PATIENT_VIEW)
+    documents = await all_documents(db, dossier_id=patient.dossier.id, visible=PATIENT_VIEW)
+    bundle = summary_bundle(patient=patient.patient, profile=profile, documents=documents, document_authors={},
+                            base=ORIGIN, now=datetime(2026, 12, 1, 9, tzinfo=UTC))
+    again = Bundle.model_validate(json.loads(bundle.model_dump_json(exclude_none=True)))
+    assert again.type == "document" and again.entry[0].resource.get_resource_type() == "Composition"
+    composition = again.entry[0].resource
+    codes = [s.code.coding[0].code for s in composition.section if s.code]
+    assert codes[:3] == ["48765-2", "10160-0", "11450-4"]  # allergies, medications, problems first
+    resources = [e.resource for e in again.entry]
+    kinds = {r.get_resource_type() for r in resources}
+    assert {"Patient", "Practitioner", "AllergyIntolerance", "MedicationStatement", "Condition", "Immunization",
+            "Observation", "FamilyMemberHistory", "DocumentReference"} <= kinds
+    carried = {i.value for r in resources for i in (getattr(r, "identifier", None) or []) if i.system == ITEM_SYSTEM}
+    carried |= {c.extension[0].valueString for r in resources if r.get_resource_type() == "Patient" for c in r.contact or []}
+    live = {i.id for i in items if i.deleted_at is None}
+    assert carried == live
+    [person] = [r for r in resources if r.get_resource_type() == "Patient"]
+    assert person.identifier[0].value == patient.patient.ins and person.contact[0].telecom[0].value == "06 12 34 56 78"
+
+
+async def test_an_emergency_card_holds_only_its_sections_and_what_the_reader_sees(db, app, patient):
+    await items_of_every_kind(db, patient.dossier, None)
+    grant = GrantFacts(categories=frozenset({"ordonnance"}), starts_at=NOW, ends_at=None, revoked=False)
+    pro_view = visibility(Standing(professional_id="p", grants=(grant,)), DossierFacts(), NOW)
+    profile = await profile_of(db, dossier_id=patient.dossier.id, visible=pro_view)
+    bundle = summary_bundle(patient=patient.patient, profile=profile, documents=[], document_authors={}, base=ORIGIN,
+                            now=NOW, kinds=("allergy", "treatment", "condition", "contact"), title="Carte d'urgence")
+    composition = bundle.entry[0].resource
+    assert [s.title for s in composition.section] == ["Allergies et intolérances", "Traitements en cours",
+                                                      "Antécédents médicaux et chirurgicaux"]
+    allergies = composition.section[0]
+    assert allergies.emptyReason.coding[0].code == "nilknown" and not allergies.entry  # not covered by the grant
+    assert {e.resource.get_resource_type() for e in bundle.entry} == {"Composition", "Patient", "MedicationStatement"}

@@ -1,0 +1,224 @@
+"""Which vaccinations a patient has due or late, from the French vaccination calendar kept as data in
+calendrier_vaccinal.json (its year, source and the notes on what it leaves out travel with it) and the
+vaccination items of their profil médical. Pure functions: no database, `today` is an argument."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from ..models import ProfileItem
+
+CALENDAR_FILE = Path(__file__).with_name("calendrier_vaccinal.json")
+HORIZON_MONTHS = 3  # a dose due within this many months is "à faire"; later ones are not listed yet
+TO_DO, LATE = "à faire", "en retard"
+
+
+@dataclass(frozen=True)
+class Due:
+    """One vaccination to do: "Diphtérie, tétanos, poliomyélite", "rappel de 45 ans", due on, its state."""
+
+    id: str  # the calendar entry's
+    family: str
+    dose: str
+    due_on: date
+    state: str  # TO_DO or LATE
+    upcoming: bool  # due_on is still ahead ("à partir du …" rather than "depuis le …")
+
+    @property
+    def late(self) -> bool:
+        return self.state == LATE
+
+
+# --- the calendar, read once ------------------------------------------------------------------
+
+
+def words(text: str) -> str:
+    """How labels and a family's words compare: lower case, no accents, every other character a space."""
+    plain = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae"))
+    plain = plain.encode("ascii", "ignore").decode()
+    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
+
+
+def _months(duration: dict | None) -> int | None:
+    """{"years": 1, "months": 6} → 18."""
+    if duration is None:
+        return None
+    return 12 * duration.get("years", 0) + duration.get("months", 0)
+
+
+def _month_day(text: str) -> tuple[int, int]:
+    month, day = text.split("-")
+    return int(month), int(day)
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    terms: tuple[str, ...]  # the words, compared as `words()` makes them
+
+    def names(self, label_words: str) -> bool:
+        """Whether a label names this family: one of its terms starts a word of the label."""
+        padded = f" {label_words}"
+        return any(f" {term}" in padded for term in self.terms)
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    rule: str  # "dose", "recurring" (the adult dTP boosters) or "seasonal" (influenza, COVID-19)
+    family: str
+    also: tuple[str, ...]  # other families whose vaccines count for this dose
+    dose: str
+    age: int  # months; for a dose given `after` another, months after it
+    counts_from: int | None  # the age (months) from which a vaccination counts for this dose
+    late_after: int | None  # months after the due date; None: never late, only due
+    until: int | None  # the age (months) from which a missed dose is no longer listed: catch-up is over
+    sex: str | None
+    born_since: int | None  # only for those born that year or later (ROR: 1980)
+    after: str | None  # the entry this dose follows
+    ages: tuple[int, ...] = ()  # recurring: the fixed ages (months)
+    then_every: int = 0  # recurring: months between boosters after the last fixed age
+    min_gap: int = 0  # recurring: months a booster must follow the last dose
+    season: dict | None = None
+
+
+def _entry(raw: dict) -> Entry:
+    return Entry(id=raw["id"], rule=raw["rule"], family=raw["family"], also=tuple(raw.get("also", ())),
+                 dose=raw["dose"], age=_months(raw["age"]), counts_from=_months(raw.get("counts_from")),
+                 late_after=_months(raw["late_after"]), until=_months(raw.get("until")), sex=raw["sex"],
+                 born_since=raw.get("born_since"), after=raw.get("after"), ages=tuple(12 * a for a in raw.get("ages", ())),
+                 then_every=_months(raw.get("then_every")) or 0, min_gap=_months(raw.get("min_gap")) or 0,
+                 season=raw.get("season"))
+
+
+def _load() -> tuple[dict, dict[str, Family], list[Entry]]:
+    raw = json.loads(CALENDAR_FILE.read_text(encoding="utf-8"))
+    families = {code: Family(f["name"], tuple(words(w) for w in f["words"])) for code, f in raw["families"].items()}
+    return raw, families, [_entry(e) for e in raw["entries"]]
+
+
+_RAW, FAMILIES, ENTRIES = _load()
+CALENDAR_YEAR: int = _RAW["year"]
+CALENDAR_SOURCE: dict = _RAW["source"]  # {"title", "publisher", "url"}
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it has no such day (29 February → 28)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def _state(due_on: date, late_after: int | None, today: date) -> str:
+    return LATE if late_after is not None and today > add_months(due_on, late_after) else TO_DO
+
+
+# --- what is due -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Given:
+    id: str
+    on: date
+    label: str  # as `words()` makes it
+
+
+def due_vaccinations(*, birth_date: date, sex: str, vaccinations: list[ProfileItem], today: date) -> list[Due]:
+    """The vaccinations due within the next three months or late, for this age, sex and history, earliest first.
+
+    A vaccination counts once per family, for the first dose of the calendar it fits (given from that
+    dose's `counts_from` age, before its catch-up ends); a series shows only its next missing dose;
+    a missed dose is no longer listed once its catch-up age (`until`) is passed."""
+    if today < birth_date:
+        return []
+    given = sorted((_Given(i.id, i.started_on, words(i.label)) for i in vaccinations
+                    if i.kind == "vaccination" and i.started_on is not None and i.deleted_at is None),
+                   key=lambda g: (g.on, g.id))
+    horizon = add_months(today, HORIZON_MONTHS)
+    found: list[Due] = []
+    taken: dict[str, date] = {}  # entry id → the day the vaccination that fulfilled it was given
+    used: set[tuple[str, str]] = set()  # (family, vaccination id): a vaccination fulfils one dose of a family
+    listed: set[str] = set()  # the families with a dose listed already: one dose of a series at a time
+    for entry in ENTRIES:
+        if (entry.sex and entry.sex != sex) or (entry.born_since and birth_date.year < entry.born_since):
+            continue
+        if entry.rule == "recurring":
+            due = _recurring(entry, birth_date, given, today, horizon)
+        elif entry.rule == "seasonal":
+            due = _seasonal(entry, birth_date, given, today, horizon)
+        else:
+            due = _dose(entry, birth_date, given, today, horizon, taken, used)
+        if due is not None and entry.family not in listed:
+            listed.add(entry.family)
+            found.append(due)
+    return sorted(found, key=lambda d: (d.due_on, d.family))
+
+
+def _naming(given: list[_Given], families: tuple[str, ...]) -> list[_Given]:
+    return [g for g in given if any(FAMILIES[f].names(g.label) for f in families)]
+
+
+def _due(entry: Entry, dose: str, due_on: date, today: date) -> Due:
+    return Due(entry.id, FAMILIES[entry.family].name, dose, due_on, _state(due_on, entry.late_after, today),
+               upcoming=due_on > today)
+
+
+def _dose(entry: Entry, birth_date: date, given: list[_Given], today: date, horizon: date,
+          taken: dict[str, date], used: set[tuple[str, str]]) -> Due | None:
+    if entry.after is not None:
+        previous = taken.get(entry.after)
+        if previous is None:
+            return None  # the series' earlier dose is listed (or no longer due) first
+        due_on, earliest = add_months(previous, entry.age), previous + timedelta(days=1)
+    else:
+        due_on, earliest = add_months(birth_date, entry.age), add_months(birth_date, entry.counts_from)
+    ends = add_months(birth_date, entry.until) if entry.until is not None else None
+    for g in _naming(given, (entry.family, *entry.also)):
+        if (entry.family, g.id) not in used and earliest <= g.on and (ends is None or g.on < ends):
+            used.add((entry.family, g.id))
+            taken[entry.id] = g.on
+            return None
+    if (ends is not None and today >= ends) or due_on > horizon:
+        return None
+    return _due(entry, entry.dose, due_on, today)
+
+
+def _recurring(entry: Entry, birth_date: date, given: list[_Given], today: date, horizon: date) -> Due | None:
+    """The adult dTP booster: the first fixed age (25, 45, 65, then every 10 years) more than `min_gap`
+    after the last dose, as the calendar's transition rule says; when several have passed, the latest."""
+    doses = _naming(given, (entry.family,))
+    after = add_months(doses[-1].on, entry.min_gap) if doses else None
+    ages = list(entry.ages)
+    while add_months(birth_date, ages[-1]) <= horizon and entry.then_every:
+        ages.append(ages[-1] + entry.then_every)
+    passed = [(age, due_on) for age in ages if (due_on := add_months(birth_date, age)) <= horizon
+              and (after is None or due_on > after)]
+    if not passed:
+        return None
+    age, due_on = passed[-1]
+    return _due(entry, entry.dose.format(age=age // 12), due_on, today)
+
+
+def _seasonal(entry: Entry, birth_date: date, given: list[_Given], today: date, horizon: date) -> Due | None:
+    """Once each autumn from the entry's age: due from the campaign's opening to its close, done by a dose
+    given since the season's start (1 September)."""
+    season = entry.season
+    start_month, start_day = _month_day(season["counts_since"])
+    year = today.year if (today.month, today.day) >= (start_month, start_day) else today.year - 1
+    counts_since = date(year, start_month, start_day)
+    opens = date(year, *_month_day(season["opens"]))
+    closes_before = date(year + 1, *_month_day(season["closes_before"]))
+    due_on = max(opens, add_months(birth_date, entry.age))
+    if today >= closes_before or due_on >= closes_before or due_on > horizon:
+        return None
+    if any(counts_since <= g.on for g in _naming(given, (entry.family,))):
+        return None
+    return _due(entry, entry.dose.format(season=f"{year}-{year + 1}", year=year), due_on, today)

@@ -482,3 +482,26 @@ class ApiAssertion(SQLModel, table=True):
 
     key: str = Field(max_length=64, primary_key=True)  # sha256 of client_id and jti
     expires_at: datetime = Field(index=True)
+
+
+# --- SMART Health Links ----------------------------------------------------------------
+
+
+class ShareLink(SQLModel, table=True):
+    """A SMART Health Link the patient (or a managing caregiver) made: its id is the manifest URL's secret part
+    (32 random bytes, base64url: the spec asks for 256 bits of entropy), its key encrypts the file made afresh at
+    each fetch; the key travels to the recipient only in the link's fragment (server/shlinks/)."""
+
+    id: str = Field(primary_key=True, max_length=43)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    content: str = Field(max_length=20)  # "summary" or "emergency"
+    label: str = Field(max_length=80)
+    key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # 32 bytes, A256GCM
+    passcode_hash: str = Field(default="", max_length=200)  # "" when the link has no passcode
+    expires_at: datetime
+    attempts_left: int = 10  # wrong passcodes over the link's whole life; at 0 the link is dead
+    fetch_count: int = 0
+    last_fetched_at: datetime | None = None
+    created_by_account_id: str = Field(foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

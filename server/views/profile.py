@@ -1,0 +1,287 @@
+"""The profil médical's pages: read it under the rule, add to it, hide or delete what was added.
+
+Everyone reads through `reading.open_dossier(action="read_profile")`, so a professional's read is logged
+before the page is sent and shows only what their `Visibility` admits. The patient and a managing caregiver
+add, hide and delete; a professional with a write right adds too, as the item's author, the right checked
+inside the chained transaction that holds the dossier's lock (as for a document, professionals.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import accounts, audit
+from ..access import document_right
+from ..caregivers.dossiers import band_of
+from ..dossiers import InvalidInput, professional_title
+from ..errors import error_response
+from ..facts import document_facts
+from ..guards import logged_in
+from ..listing import documents_page
+from ..models import Account, Document, Dossier, Professional, ProfileItem, utcnow
+from ..professionals import WRITE_RIGHTS, paris_today, write_right
+from ..profile.charts import charts_of, number_fr
+from ..profile.items import (
+    OLDEST, ItemInput, add_item, delete_item, profile_of, set_item_hidden, summary, visible_items_clause,
+)
+from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
+from ..reading import HOLDERS, DossierView, facts_of, managed_dossier, open_dossier, standing_of
+from .forms import Form, parse_date, text
+
+Kind = Annotated[str | None, QueryParameter(name="type")]
+MAX_DOCUMENTS = 100  # the most recent ones offered to link advance directives to
+CARD_KINDS = ("allergy", "treatment")
+# What the "Ajouter" link of each section says (its accessible name too), and the add page's heading.
+ADD_LABELS = {
+    "allergy": "Ajouter une allergie", "treatment": "Ajouter un traitement", "condition": "Ajouter un antécédent",
+    "family_history": "Ajouter un antécédent familial", "vaccination": "Ajouter une vaccination",
+    "measurement": "Ajouter une mesure", "directive": "Ajouter des directives anticipées",
+    "organ_donation": "Indiquer la position sur le don d'organes", "contact": "Ajouter une personne à prévenir",
+}
+FIELDS = ("label", "detail", "severity", "started_on", "value", "value2", "lot", "prescriber", "phone", "document_id")
+
+
+def profile_url(dossier_id: str, done: str = "") -> str:
+    return f"/dossiers/{dossier_id}/profil" + (f"?fait={done}" if done else "")
+
+
+def may_add(view: DossierView) -> bool:
+    return view.can_manage or view.right in WRITE_RIGHTS
+
+
+@get("/profil", guards=[logged_in])
+async def my_profile(request: Request, db: AsyncSession) -> Redirect:
+    dossier = await accounts.patient_dossier(db, account=request.user.account)
+    if dossier is None:
+        raise NotFoundException()
+    return Redirect(profile_url(dossier.id), status_code=303)
+
+
+@get("/dossiers/{dossier_id:str}/profil", guards=[logged_in])
+async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    account = request.user.account
+    view = await open_dossier(db, account=account, dossier_id=dossier_id, action="read_profile")
+    profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
+    holder = view.right in HOLDERS
+    # A professional gets no section of a kind they may not see: an empty one would read as "none known".
+    kinds = [k for k in ORDER if holder or profile.by_kind.get(k) or view.visible.sees_category(KINDS[k].category)]
+    # Measurements by measure (weights together, then heights…), each newest first.
+    profile.by_kind["measurement"] = sorted(profile.by_kind.get("measurement", []), key=lambda i: (
+        list(MEASURES).index(i.label) if i.label in MEASURES else len(MEASURES), -(i.started_on or OLDEST).toordinal()))
+    items = [i for k in kinds for i in profile.by_kind.get(k, [])]
+    context = {
+        "view": view, "kinds": KINDS, "sections": [(KINDS[k], profile.by_kind.get(k, [])) for k in kinds],
+        "partial": len(kinds) < len(ORDER), "may_add": may_add(view), "declared": await declared_by(
+            db, items=items, authors=profile.authors, account=account),
+        "charts": charts_of(profile.by_kind.get("measurement", [])), "linked": await linked_documents(db, view, items),
+        "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION, "number_fr": number_fr,
+        "add_labels": ADD_LABELS, "names": {i.id: summary(i) for i in items},
+    }
+    if holder:
+        context["band"] = await band_of(db, dossier=view.dossier, account=account, now=utcnow(), manages=view.can_manage)
+    return Template("profile.html", context=context)
+
+
+async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: dict[str, Professional],
+                      account: Account) -> dict[str, str]:
+    """Who declared each item, as the reader is told: "vous", "Dr Claire Bernard", "Paul Martin"."""
+    ids = {i.added_by_account_id for i in items if i.added_by_account_id and i.added_by_account_id != account.id}
+    names = {}
+    if ids:
+        found = await db.exec(select(Account.id, Account.display_name).where(col(Account.id).in_(ids)))
+        names = dict(found.all())
+    labels = {}
+    for item in items:
+        if item.author_professional_id:
+            author = authors.get(item.author_professional_id)
+            label = ("vous" if item.author_professional_id == account.professional_id
+                     else professional_title(author) if author else "un professionnel")
+        elif item.added_by_account_id == account.id:
+            label = "vous"
+        else:
+            label = names.get(item.added_by_account_id, "le patient")
+        labels[item.id] = label
+    return labels
+
+
+async def linked_documents(db: AsyncSession, view: DossierView, items: list[ProfileItem]) -> dict[str, Document]:
+    """The documents advance directives point to, those this reader may open."""
+    ids = {i.document_id for i in items if i.document_id}
+    if not ids:
+        return {}
+    found = await db.exec(select(Document).where(col(Document.id).in_(ids), Document.dossier_id == view.dossier.id))
+    return {d.id: d for d in found.all() if view.visible.admits(document_facts(d))}
+
+
+# --- adding ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Who adds an item: the patient or a managing caregiver in their own name, or a professional as its author."""
+
+    dossier: Dossier
+    actor: audit.Actor
+    author: Professional | None = None
+    added_by_account_id: str | None = None
+    right: str = ""
+
+
+async def writer_of(db: AsyncSession, *, account: Account, dossier_id: str) -> Writer:
+    """Inside the caller's chained transaction: who may add to this dossier's profile now; 404 for anyone else."""
+    if account.professional_id is not None:
+        # Locked before the right is read: a revoke or a block committed just before is seen (professionals.py).
+        await audit.lock_chain(db, dossier_id=dossier_id)
+    try:
+        managed = await managed_dossier(db, account=account, dossier_id=dossier_id)
+        return Writer(managed.dossier, managed.actor, added_by_account_id=account.id)
+    except NotFoundException:
+        if account.professional_id is None:
+            raise
+    dossier, right = await write_right(db, account=account, dossier_id=dossier_id)
+    professional = await db.get(Professional, account.professional_id)
+    return Writer(dossier, audit.Actor.professional(account, professional), author=professional, right=right.value)
+
+
+async def check_document(db: AsyncSession, *, account: Account, dossier: Dossier, document_id: str) -> None:
+    """A directive links to a document of the dossier that its writer sees, and to no other."""
+    document = await db.get(Document, document_id)
+    now = utcnow()
+    if document is None or document.dossier_id != dossier.id or document_right(
+            await standing_of(db, account=account, dossier=dossier, now=now), await facts_of(db, dossier),
+            document_facts(document), now) is None:
+        raise InvalidInput("Choisissez un document de ce dossier.")
+
+
+def item_input(kind: str, data: dict) -> ItemInput:
+    started = text(data, "started_on", limit=20)
+    values = {name: text(data, name, limit=600 if name == "detail" else 250) for name in FIELDS if name != "started_on"}
+    return ItemInput(kind, **values, started_on=parse_date(started), started_on_text=started)
+
+
+async def form_page(request: Request, db: AsyncSession, dossier_id: str, kind: str, *, form: dict | None = None,
+                    error: str = "", status: int = 200) -> Template:
+    account = request.user.account
+    # The documents offered for advance directives are titles of the dossier: a professional's read, logged.
+    listing = kind == "directive"
+    view = await open_dossier(db, account=account, dossier_id=dossier_id,
+                              action="read_timeline" if listing else None)
+    if not may_add(view):
+        await db.rollback()
+        raise NotFoundException()
+    documents = (await documents_page(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_DOCUMENTS)
+                 if listing else [])
+    context = {"view": view, "kind": KINDS.get(kind), "kinds": [KINDS[k] for k in ORDER], "form": form or {},
+               "error": error, "documents": documents, "severities": SEVERITIES, "measures": MEASURES,
+               "donation": DONATION, "today": paris_today().isoformat(), "patient": view.patient,
+               "add_labels": ADD_LABELS}
+    if view.right in HOLDERS:
+        context["band"] = await band_of(db, dossier=view.dossier, account=account, now=utcnow(), manages=view.can_manage)
+    await db.commit()  # a professional's dossier was opened in a chained transaction: its lock is released
+    return Template("profile_add.html", context=context, status_code=status)
+
+
+@get("/dossiers/{dossier_id:str}/profil/ajouter", guards=[logged_in])
+async def add_form(request: Request, db: AsyncSession, dossier_id: str, kind: Kind = None) -> Template:
+    return await form_page(request, db, dossier_id, kind or "")
+
+
+@post("/dossiers/{dossier_id:str}/profil/ajouter", guards=[logged_in], status_code=200)
+async def add(request: Request, db: AsyncSession, dossier_id: str, data: Form, kind: Kind = None) -> Response:
+    account = request.user.account
+    entry = item_input(kind or "", data)
+    await audit.begin_chained(db)
+    try:
+        writer = await writer_of(db, account=account, dossier_id=dossier_id)
+        if entry.document_id:
+            await check_document(db, account=account, dossier=writer.dossier, document_id=entry.document_id)
+        await add_item(db, dossier=writer.dossier, data=entry, actor=writer.actor, author=writer.author,
+                       added_by_account_id=writer.added_by_account_id, right=writer.right, today=paris_today())
+    except InvalidInput as invalid:
+        await db.rollback()
+        form = {name: text(data, name, limit=600) for name in FIELDS}
+        return await form_page(request, db, dossier_id, kind or "", form=form, error=str(invalid), status=400)
+    except BaseException:
+        await db.rollback()
+        raise
+    return Redirect(profile_url(dossier_id, "ajoute"), status_code=303)
+
+
+# --- hiding, deleting: the patient's or a managing caregiver's ----------------------------------
+
+
+async def managed_item(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> tuple[ProfileItem, audit.Actor]:
+    """An item of a dossier this account manages; 404 for a deleted, missing or foreign one alike."""
+    managed = await managed_dossier(db, account=account, dossier_id=dossier_id)
+    item = await db.get(ProfileItem, item_id, populate_existing=True)
+    if item is None or item.dossier_id != managed.dossier.id or item.deleted_at is not None:
+        raise NotFoundException()
+    return item, managed.actor
+
+
+@post("/dossiers/{dossier_id:str}/profil/{item_id:str}/masquage", guards=[logged_in], status_code=200)
+async def hide(request: Request, db: AsyncSession, dossier_id: str, item_id: str, data: Form) -> Response:
+    item, actor = await managed_item(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
+    choice = text(data, "masque", limit=5)
+    if choice not in ("oui", "non"):
+        return error_response(request, 400, "Choisissez de masquer l'information ou de ne plus la masquer.")
+    await set_item_hidden(db, item=item, hidden=choice == "oui", actor=actor)
+    return Redirect(profile_url(dossier_id, "masque" if choice == "oui" else "visible") + f"#item-{item.id}",
+                    status_code=303)
+
+
+@get("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in])
+async def delete_form(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Template:
+    account = request.user.account
+    item, _ = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    dossier = await db.get(Dossier, dossier_id)
+    context = {"item": item, "summary": summary(item), "dossier_id": dossier_id, "measures": MEASURES,
+               "donation": DONATION, "severities": SEVERITIES, "number_fr": number_fr,
+               "band": await band_of(db, dossier=dossier, account=account, now=utcnow())}
+    return Template("profile_delete.html", context=context)
+
+
+@post("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in], status_code=200)
+async def delete(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Response:
+    item, actor = await managed_item(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
+    await delete_item(db, item=item, actor=actor)
+    return Redirect(profile_url(dossier_id, "supprime"), status_code=303)
+
+
+# --- the professional's timeline opens on a summary -----------------------------------------------
+
+
+@dataclass
+class Card:
+    """Allergies and current treatments, as one professional may see them; None: a kind they may not see."""
+
+    allergies: list[ProfileItem] | None
+    treatments: list[ProfileItem] | None
+
+
+async def profile_card(db: AsyncSession, *, view: DossierView, today: date) -> Card:
+    """One query: the card above a professional's timeline (its read is the timeline's, timeline.py)."""
+    rows = await db.exec(
+        select(ProfileItem).where(ProfileItem.dossier_id == view.dossier.id, col(ProfileItem.kind).in_(CARD_KINDS),
+                                  visible_items_clause(view.visible),
+                                  col(ProfileItem.ended_on).is_(None) | (col(ProfileItem.ended_on) >= today))
+        .order_by(col(ProfileItem.kind), col(ProfileItem.severity).desc(), col(ProfileItem.label)).limit(100))
+    found = rows.all()
+
+    def of(kind: str) -> list[ProfileItem] | None:
+        mine = [i for i in found if i.kind == kind]
+        return mine if mine or view.visible.sees_category(KINDS[kind].category) else None
+
+    return Card(allergies=of("allergy"), treatments=of("treatment"))
+
+
+routes = [my_profile, profile_page, add_form, add, hide, delete_form, delete]

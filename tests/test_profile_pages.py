@@ -1,0 +1,305 @@
+"""The profil médical's pages (issue 12), through HTTP: the patient adds, hides and deletes; a caregiver who
+manages does too, one who reads only reads; a professional reads what the rule admits (logged) and adds as
+an author; the professional's timeline opens on the allergies and treatments they may see."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlmodel import select
+
+from server import rights
+from server.accounts import account_for_patient, account_for_professional, start_session
+from server.audit import Actor
+from server.caregivers import invitations
+from server.caregivers.enrolment import new_account
+from server.models import AccessEvent, ProfileItem
+from server.profile.items import add_item, set_item_hidden
+from tests.conftest import ORIGIN, add_text_document, new_patient, new_professional, post_form, set_cookie
+from tests.patient_helpers import MISSING, same_404
+from tests.test_profile import SAMPLES, TODAY
+
+CAMILLE = Actor(None, "patient", "Camille Martin")
+
+
+@asynccontextmanager
+async def browser(app, db, account) -> AsyncIterator[AsyncTestClient]:
+    """A browser signed in as this account (a session made as a passkey login makes it)."""
+    async with AsyncTestClient(app, base_url=ORIGIN) as client:
+        set_cookie(client, "carnet_session", await start_session(db, account=account, authenticated=True))
+        yield client
+
+
+async def as_patient(app, db, fixture):
+    return browser(app, db, await account_for_patient(db, patient=fixture.patient))
+
+
+async def doctor(db, *, stem: int = 7, family_name: str = "Bernard", given_name: str = "Claire"):
+    return (await new_professional(db, given_name=given_name, family_name=family_name, profession="médecin",
+                                   stem=stem)).professional
+
+
+def url(fixture, tail: str = "") -> str:
+    return f"/dossiers/{fixture.dossier.id}/profil{tail}"
+
+
+async def add(client, fixture, kind: str, **fields):
+    return await post_form(client, url(fixture, f"/ajouter?type={kind}"), fields, follow_redirects=False)
+
+
+async def items_of(db, fixture) -> list[ProfileItem]:
+    await db.commit()  # see what the app committed
+    rows = await db.exec(select(ProfileItem).where(ProfileItem.dossier_id == fixture.dossier.id))
+    return list(rows.all())
+
+
+async def events_of(db, fixture, prefix: str = "") -> list[AccessEvent]:
+    await db.commit()
+    rows = await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == fixture.dossier.id)
+                         .order_by(AccessEvent.seq))
+    return [e for e in rows.all() if e.action.startswith(prefix)]
+
+
+def text_of(page) -> str:
+    """The page's words, as read (tags out, entities decoded, spaces folded)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text)).split())
+
+
+# --- the patient --------------------------------------------------------------------------------
+
+
+async def test_the_patient_adds_items_of_several_kinds_and_sees_them(app, db, patient):
+    async with await as_patient(app, db, patient) as client:
+        mine = await client.get("/profil", follow_redirects=False)
+        assert mine.status_code == 303 and mine.headers["location"] == url(patient)
+        empty = await client.get(url(patient))
+        assert empty.status_code == 200 and 'href="/profil">Profil</a>' in empty.text  # the menu's link
+        assert "Aucune allergie connue." in text_of(empty)
+        form = await client.get(url(patient, "/ajouter?type=allergy"))
+        assert form.status_code == 200 and 'for="f-label">Substance' in form.text and 'name="severity"' in form.text
+        for kind, fields in [
+            ("allergy", {"label": "Pénicilline", "detail": "Urticaire géante", "severity": "severe"}),
+            ("treatment", {"label": "Apixaban 5 mg", "detail": "1 comprimé matin et soir", "started_on": "2025-03-01",
+                           "prescriber": "Dr Bernard"}),
+            ("measurement", {"label": "blood_pressure", "value": "132", "value2": "84", "started_on": "2025-01-10"}),
+            ("measurement", {"label": "blood_pressure", "value": "128,5", "value2": "80", "started_on": "2025-06-10"}),
+            ("vaccination", {"label": "DTPolio", "started_on": "02/05/2024", "lot": "X123"}),
+            ("organ_donation", {"label": "donneur"}),
+            ("contact", {"label": "Paul Martin", "detail": "Époux", "phone": "06 12 34 56 78"}),
+        ]:
+            response = await add(client, patient, kind, **fields)
+            assert response.status_code == 303, response.text
+            assert response.headers["location"] == url(patient, "?fait=ajoute")
+        page = await client.get(url(patient))
+    words = text_of(page)
+    for expected in ("Pénicilline", "Gravité : sévère", "Urticaire géante", "Apixaban 5 mg", "prescrit par Dr Bernard",
+                     "Tension artérielle : 128,5/80 mmHg", "Faite le 2 mai 2024 · lot X123",
+                     "Favorable au don d'organes", "Paul Martin", "Déclaré par vous"):
+        assert expected in words, expected
+    assert words.index("Allergies et intolérances") < words.index("Traitements en cours") < words.index("Vaccinations")
+    # Two blood pressures: a chart, an image with a name, and its values as a table for screen readers.
+    assert re.search(r'<svg class="chart" viewBox="[^"]+" role="img" aria-label="Tension artérielle : 2 mesures', page.text)
+    assert "<caption>Tension artérielle, de la plus ancienne à la plus récente</caption>" in page.text
+    assert 'style="' not in page.text  # the CSP forbids inline styles
+    assert [e.detail for e in await events_of(db, patient, "profile_add")][:2] == [
+        "l'allergie « Pénicilline »", "le traitement « Apixaban 5 mg »"]
+
+
+@pytest.mark.parametrize("kind, fields, message", [
+    ("allergy", {"label": "", "severity": "severe"}, "Indiquez substance."),
+    ("allergy", {"label": "Arachide", "severity": "extrême"}, "Choisissez la gravité"),
+    ("measurement", {"label": "weight", "value": "soixante"}, "Indiquez la valeur en chiffres"),
+    ("measurement", {"label": "weight", "value": "72", "started_on": "31/02/2024"}, "La date n'est pas valide"),
+    ("vaccination", {"label": "ROR"}, "Indiquez la date de la vaccination"),
+    ("contact", {"label": "Paul", "phone": "appelez-moi"}, "Le numéro de téléphone n'est pas valide"),
+    ("nothing", {"label": "x"}, "Choisissez le type d'information à ajouter."),
+])
+async def test_bad_input_gets_the_french_message_and_nothing_is_stored(app, db, patient, kind, fields, message):
+    async with await as_patient(app, db, patient) as client:
+        response = await add(client, patient, kind, **fields)
+    assert response.status_code == 400
+    assert message in html.unescape(response.text) and 'role="alert"' in response.text
+    if fields.get("label"):
+        assert f'value="{fields["label"]}"' in response.text or kind in ("measurement", "nothing")  # kept as typed
+    assert await items_of(db, patient) == [] and await events_of(db, patient, "profile_") == []
+
+
+async def test_a_directive_links_to_a_document_of_the_dossier_and_to_no_other(app, db, patient):
+    mine = await add_text_document(db, app, patient.dossier, title="Mes directives anticipées", category="note_patient")
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", serial=2, sex="M")
+    theirs = await add_text_document(db, app, other.dossier, title="Ses directives")
+    async with await as_patient(app, db, patient) as client:
+        form = await client.get(url(patient, "/ajouter?type=directive"))
+        assert "Mes directives anticipées" in form.text and "Ses directives" not in form.text
+        refused = await add(client, patient, "directive", label="Directives anticipées", document_id=theirs.id)
+        assert refused.status_code == 400 and "Choisissez un document de ce dossier." in html.unescape(refused.text)
+        assert (await add(client, patient, "directive", label="Directives anticipées", document_id=mine.id)).status_code == 303
+        page = await client.get(url(patient))
+    assert f'<a href="/documents/{mine.id}">Mes directives anticipées</a>' in page.text
+    assert [i.document_id for i in await items_of(db, patient)] == [mine.id]
+
+
+async def test_hide_unhide_and_delete_each_leave_a_line_in_the_log(app, db, patient):
+    item = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
+    async with await as_patient(app, db, patient) as client:
+        hidden = await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "oui"})
+        assert hidden.status_code == 200 and "Masqué aux professionnels" in hidden.text
+        assert "Cette information est masquée aux professionnels" in html.unescape(hidden.text)
+        shown = await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "non"})
+        assert "n'est plus masquée" in html.unescape(shown.text)
+        confirm = await client.get(url(patient, f"/{item.id}/suppression"))
+        assert confirm.status_code == 200 and "Supprimer l'allergie « Pénicilline » ?" in html.unescape(confirm.text)
+        assert "le journal des accès garde la trace" in html.unescape(confirm.text)
+        deleted = await post_form(client, url(patient, f"/{item.id}/suppression"), {})
+        assert deleted.status_code == 200 and "Pénicilline" not in deleted.text
+        again = await client.get(url(patient, f"/{item.id}/suppression"))
+        assert again.status_code == 404
+    assert [(e.action, e.actor_kind, e.detail) for e in await events_of(db, patient, "profile_")] == [
+        ("profile_add", "patient", "l'allergie « Pénicilline »"),
+        ("profile_hide", "patient", "l'allergie « Pénicilline »"),
+        ("profile_unhide", "patient", "l'allergie « Pénicilline »"),
+        ("profile_delete", "patient", "l'allergie « Pénicilline »")]
+
+
+# --- caregivers --------------------------------------------------------------------------------
+
+
+async def caregiver(db, fixture, *, level: str, given: str):
+    """An account that accepted the patient's invitation to manage or to read ("gestion", "lecture")."""
+    account = await account_for_patient(db, patient=fixture.patient)
+    _, invitation = await invitations.invite(db, dossier=fixture.dossier, account=account, actor=CAMILLE, level=level,
+                                             duration="sans")
+    helper = await new_account(db, given_name=given, family_name="Martin")
+    await invitations.accept(db, invitation_id=invitation.id, account=helper)
+    return helper
+
+
+async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, patient):
+    item = await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY,
+                          added_by_account_id=(await account_for_patient(db, patient=patient.patient)).id)
+    manager = await caregiver(db, patient, level="gestion", given="Paul")
+    reader = await caregiver(db, patient, level="lecture", given="Léa")
+    async with browser(app, db, manager) as client:
+        page = await client.get(url(patient))
+        assert f'href="/dossiers/{patient.dossier.id}/profil">Profil</a>' in page.text  # the band's menu
+        assert "Déclaré par Camille Martin" in text_of(page) and "Ajouter une allergie" in page.text
+        assert (await add(client, patient, "allergy", label="Arachide", severity="severe")).status_code == 303
+        assert (await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "oui"})).status_code == 200
+    async with browser(app, db, reader) as client:
+        page = await client.get(url(patient))
+        words = text_of(page)
+        assert "Arachide" in words and "Déclaré par Paul Martin" in words and "Masqué aux professionnels" in words
+        assert "Ajouter une allergie" not in words and "/masquage" not in page.text
+        assert (await client.get(url(patient, "/ajouter?type=allergy"))).status_code == 404
+        assert (await add(client, patient, "allergy", label="Latex", severity="faible")).status_code == 404
+        assert (await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "non"})).status_code == 404
+        assert (await post_form(client, url(patient, f"/{item.id}/suppression"), {})).status_code == 404
+    events = await events_of(db, patient, "profile_")
+    assert [(e.action, e.actor_kind, e.on_behalf_of) for e in events[1:]] == [
+        ("profile_add", "caregiver", "Camille Martin"), ("profile_hide", "caregiver", "Camille Martin")]
+    assert {i.label for i in await items_of(db, patient)} == {"Apixaban 5 mg", "Arachide"}
+
+
+# --- professionals -----------------------------------------------------------------------------
+
+
+async def every_kind(db, fixture) -> None:
+    for data in SAMPLES.values():
+        await add_item(db, dossier=fixture.dossier, data=data, actor=CAMILLE, today=TODAY)
+
+
+async def test_a_grant_limited_to_prescriptions_shows_the_treatments_and_not_the_allergies(app, db, patient):
+    await every_kind(db, patient)
+    pharmacist = (await new_professional(db, given_name="Julien", family_name="Petit", profession="pharmacien",
+                                         stem=8)).professional
+    await rights.grant_access(db, dossier=patient.dossier, professional=pharmacist, categories="ordonnance",
+                              duration="sans", actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=pharmacist)) as client:
+        page = await client.get(url(patient))
+    words = text_of(page)
+    assert "Apixaban 5 mg" in words and "Traitements en cours" in words
+    assert "Pénicilline" not in words and "Allergies" not in words and "Aucune allergie" not in words
+    assert "Fibrillation atriale" not in words and "Paul Martin" not in words
+    assert "Votre accès ne couvre qu'une partie du profil médical" in words and "Ajouter un traitement" in words
+
+
+async def test_a_hidden_item_is_kept_from_a_granted_professional_but_not_from_the_medecin_traitant(app, db, patient):
+    item = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
+    await set_item_hidden(db, item=item, hidden=True, actor=CAMILLE)
+    granted, medecin = await doctor(db, stem=9, family_name="Moreau"), await doctor(db)
+    await rights.grant_access(db, dossier=patient.dossier, professional=granted, categories="", duration="sans",
+                              actor=CAMILLE)
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=granted)) as client:
+        page = await client.get(url(patient))
+        assert "Pénicilline" not in page.text
+    async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
+        page = await client.get(url(patient))
+        assert "Pénicilline" in page.text and "Masqué aux professionnels" in page.text
+
+
+async def test_another_patients_dossier_answers_the_same_404_as_a_random_id(app, db, patient):
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", serial=2, sex="M")
+    item = await add_item(db, dossier=other.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
+    theirs, missing = f"/dossiers/{other.dossier.id}/profil", f"/dossiers/{MISSING}/profil"
+    async with await as_patient(app, db, patient) as client:
+        for tail in ("", "/ajouter?type=allergy", f"/{item.id}/suppression"):
+            await same_404(client, theirs + tail, missing + tail)
+        await same_404(client, theirs + "/ajouter?type=allergy", missing + "/ajouter?type=allergy",
+                       data={"label": "Latex", "severity": "faible"})
+        await same_404(client, f"{theirs}/{item.id}/masquage", f"{missing}/{item.id}/masquage", data={"masque": "oui"})
+        # Her own dossier's address with the other dossier's item: no more than a missing item.
+        await same_404(client, url(patient, f"/{item.id}/suppression"), url(patient, f"/{MISSING}/suppression"))
+    stranger = await doctor(db, stem=11, family_name="Robert")
+    async with browser(app, db, await account_for_professional(db, professional=stranger)) as client:
+        await same_404(client, theirs, missing)
+        await same_404(client, theirs + "/ajouter?type=allergy", missing + "/ajouter?type=allergy",
+                       data={"label": "Latex", "severity": "faible"})
+    assert [e.action for e in await events_of(db, other, "profile_")] == ["profile_add"]
+
+
+async def test_a_professionals_read_is_in_the_log_with_their_right(app, db, patient):
+    pro = await new_professional(db, stem=12)
+    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="synthese",
+                              duration="sans", actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=pro.professional)) as client:
+        assert (await client.get(url(patient))).status_code == 200
+    [read] = [e for e in await events_of(db, patient, "read_")]
+    assert (read.action, read.right, read.actor_rpps) == ("read_profile", "grant", pro.rpps)
+
+
+async def test_a_professional_adds_an_allergy_as_its_author_and_the_patient_sees_who(app, db, patient):
+    medecin = await doctor(db)
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
+        form = await client.get(url(patient, "/ajouter?type=allergy"))
+        assert "Vous en serez l'auteur" in html.unescape(form.text) and "Camille Martin" in form.text
+        assert (await add(client, patient, "allergy", label="Iode", severity="moderee")).status_code == 303
+        refused = await add(client, patient, "allergy", label="", severity="moderee")
+        assert refused.status_code == 400 and "Indiquez substance." in refused.text
+        page = await client.get(url(patient))
+        assert "Déclaré par vous" in text_of(page)
+    [item] = await items_of(db, patient)
+    assert (item.author_professional_id, item.added_by_account_id) == (medecin.id, None)
+    [event] = await events_of(db, patient, "profile_add")
+    assert (event.actor_kind, event.right, event.actor_name) == ("professional", "medecin_traitant", "Claire Bernard")
+    async with await as_patient(app, db, patient) as client:
+        page = await client.get(url(patient))
+    assert "Iode" in page.text and "Déclaré par Dr Claire Bernard" in text_of(page)
+    assert "Gravité : modérée" in text_of(page)
+
+
+async def test_a_revoked_professional_can_no_longer_add(app, db, patient):
+    pro = await doctor(db, stem=13, family_name="Moreau")
+    grant = await rights.grant_access(db, dossier=patient.dossier, professional=pro, categories="", duration="sans",
+                                      actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=pro)) as client:
+        assert (await client.get(url(patient, "/ajouter?type=allergy"))).status_code == 200
+        await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=CAMILLE)
+        assert (await add(client, patient, "allergy", label="Iode", severity="faible")).status_code == 404
+    assert await items_of(db, patient) == []

@@ -20,6 +20,7 @@ from server.caregivers import invitations
 from server.caregivers.enrolment import new_account
 from server.models import AccessEvent, ProfileItem
 from server.profile.items import add_item, set_item_hidden
+from server.views.timeline import PROFILE_CARD
 from tests.conftest import ORIGIN, add_text_document, new_patient, new_professional, post_form, set_cookie
 from tests.patient_helpers import MISSING, same_404
 from tests.test_profile import SAMPLES, TODAY
@@ -68,6 +69,11 @@ async def events_of(db, fixture, prefix: str = "") -> list[AccessEvent]:
 def text_of(page) -> str:
     """The page's words, as read (tags out, entities decoded, spaces folded)."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text)).split())
+
+
+def card_of(page) -> str:
+    match = re.search(r'<section class="card profile-card".*?</section>', page.text, re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(0))).split()) if match else ""
 
 
 # --- the patient --------------------------------------------------------------------------------
@@ -221,11 +227,29 @@ async def test_a_grant_limited_to_prescriptions_shows_the_treatments_and_not_the
                               duration="sans", actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=pharmacist)) as client:
         page = await client.get(url(patient))
+        timeline = await client.get(f"/dossiers/{patient.dossier.id}")
     words = text_of(page)
     assert "Apixaban 5 mg" in words and "Traitements en cours" in words
     assert "Pénicilline" not in words and "Allergies" not in words and "Aucune allergie" not in words
     assert "Fibrillation atriale" not in words and "Paul Martin" not in words
     assert "Votre accès ne couvre qu'une partie du profil médical" in words and "Ajouter un traitement" in words
+    card = card_of(timeline)
+    assert "Apixaban 5 mg" in card and "1 comprimé matin et soir" in card and "Voir tout le profil médical" in card
+    assert "Allergies" not in card and "Pénicilline" not in card and "Aucune allergie" not in card
+
+
+async def test_the_card_says_no_known_allergy_when_the_professional_may_see_allergies(app, db, patient):
+    await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY)
+    medecin = await doctor(db)
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
+        timeline = await client.get(f"/dossiers/{patient.dossier.id}")
+        more = await client.get(f"/dossiers/{patient.dossier.id}?categorie=biologie")
+    card = card_of(timeline)
+    assert "Aucune allergie connue" in card and "Apixaban 5 mg" in card
+    assert card_of(more) == ""  # a filtered page is about documents
+    reads = [(e.action, e.detail) for e in await events_of(db, patient, "") if e.actor_kind == "professional"]
+    assert reads == [("read_timeline", PROFILE_CARD), ("search", "Biologie")]
 
 
 async def test_a_hidden_item_is_kept_from_a_granted_professional_but_not_from_the_medecin_traitant(app, db, patient):
@@ -236,11 +260,12 @@ async def test_a_hidden_item_is_kept_from_a_granted_professional_but_not_from_th
                               actor=CAMILLE)
     await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=granted)) as client:
-        page = await client.get(url(patient))
-        assert "Pénicilline" not in page.text
+        page, timeline = await client.get(url(patient)), await client.get(f"/dossiers/{patient.dossier.id}")
+        assert "Pénicilline" not in page.text and "Aucune allergie connue" in card_of(timeline)
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
-        page = await client.get(url(patient))
+        page, timeline = await client.get(url(patient)), await client.get(f"/dossiers/{patient.dossier.id}")
         assert "Pénicilline" in page.text and "Masqué aux professionnels" in page.text
+        assert "Pénicilline" in card_of(timeline)
 
 
 async def test_another_patients_dossier_answers_the_same_404_as_a_random_id(app, db, patient):

@@ -17,11 +17,16 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..facts import document_facts
 from ..listing import COUNT_CAP, count_documents, documents_page, search_page
-from ..reading import HOLDERS, author_labels, emergencies_to_review, open_dossier
+from ..professionals import paris_today
+from ..reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, emergencies_to_review, open_dossier
 from ..search import matching, words_of
 from .forms import MAX_INT, Form, text
+from .profile import profile_card
 
 MAX_SAVED_SEARCHES = 20
+# The read_timeline event's detail when the page showed the profil médical's card: one event for both
+# (the patient's log says "a consulté votre dossier", of which the profile is part; the chain keeps this detail).
+PROFILE_CARD = "avec le résumé du profil médical"
 
 
 def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "", after: str = "", page: int = 1) -> str:
@@ -32,18 +37,20 @@ def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "",
 
 
 async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str,
-                           after_id: str = "", page: int = 1) -> dict:
+                           after_id: str = "", page: int = 1, whole_page: bool = False) -> dict:
     """One page of the timeline: newest first, each page after the last document of the one before;
-    with search words, the best matches first, a page at a time."""
+    with search words, the best matches first, a page at a time. A professional's whole page, unfiltered,
+    opens on the profil médical's card, and the timeline's read says so."""
     category = category if category in CATEGORIES else ""
     # The search words live in the server-side session; the URL carries only an opaque token,
     # so document titles never end up in the address bar, the history or a proxy's log.
     query = request.user.data.get("searches", {}).get(token, "") if token else ""
     searching = bool(category or query)
     detail = " · ".join(x for x in (CATEGORIES.get(category, ""), f"« {query} »" if query else "") if x)
+    card = whole_page and not searching
     view = await open_dossier(
         db, account=request.user.account, dossier_id=dossier_id,
-        action="search" if searching else "read_timeline", detail=detail,
+        action="search" if searching else "read_timeline", detail=PROFILE_CARD if card else detail,
     )
     size = request.app.state.settings.page_size
     words = words_of(query)
@@ -63,6 +70,8 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     base = {"category": category, "search_token": token}
     return {
         "view": view,
+        "profile_card": await profile_card(db, view=view, today=paris_today())
+        if card and view.right in PROFESSIONAL_RIGHTS else None,
         "documents": documents,
         "authors": await author_labels(db, documents),
         "previous": after,
@@ -100,9 +109,10 @@ async def timeline(
     apres: str | None = None,
     page: int = 1,
 ) -> Template:
-    context = await timeline_context(request, db, dossier_id, category=categorie or "", token=recherche or "",
-                                     after_id=(apres or "")[:64], page=page)
     target = request.htmx.target if request.htmx else None
+    fragment = target == "timeline-results" or (target or "").startswith("more-")
+    context = await timeline_context(request, db, dossier_id, category=categorie or "", token=recherche or "",
+                                     after_id=(apres or "")[:64], page=page, whole_page=not fragment)
     if target == "timeline-results":
         return Template("partials/timeline_results.html", context=context)
     if target and target.startswith("more-"):

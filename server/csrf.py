@@ -71,7 +71,8 @@ class CSRFMiddleware(ASGIMiddleware):
     """Runs after SessionMiddleware, which puts the session token in `scope["auth"]`."""
 
     # Software calls the API with a bearer token and no cookie: nothing there for a forged request to ride on.
-    exclude_path_pattern = ("^/static/", "^/icons/", "^/fhir(/|$)", "^/api/", "^/\\.well-known/")
+    # So do SMART Health Links' recipients (views/shlinks.py): the link is the credential, no cookie is read.
+    exclude_path_pattern = ("^/static/", "^/icons/", "^/fhir(/|$)", "^/api/", "^/\\.well-known/", "^/shl(/|$)")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         settings: Settings = scope["litestar_app"].state.settings

@@ -1,0 +1,139 @@
+"""A dossier's SMART Health Links: made, listed and revoked by the patient or a managing caregiver.
+
+Making and revoking a link change who can read the dossier: each appends its access event, in the
+same transaction (DESIGN.md, "The access log").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import audit
+from ..dossiers import InvalidInput
+from ..models import Account, Dossier, ShareLink, utcnow
+from ..templating import date_fr
+from ..text_input import clean, readable_length
+
+CONTENTS = {"emergency": "Carte d'urgence", "summary": "Synthèse médicale"}
+DURATIONS = {"1j": ("1 jour", 1), "7j": ("7 jours", 7), "30j": ("30 jours", 30), "1a": ("1 an", 365)}
+LABEL_MAX = 80  # the spec's limit for `label`
+PASSCODE_MIN, PASSCODE_MAX = 6, 100
+ATTEMPTS = 10  # wrong passcodes over the link's whole life (the spec asks for a lifetime count)
+LISTED = 200  # a dossier's links shown at once, newest first
+# scrypt (RFC 7914) at the cost OWASP suggests for it: about 16 MiB and a few tens of ms per check.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
+def hash_passcode(passcode: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(passcode.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def passcode_matches(stored: str, passcode: str) -> bool:
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        tried = hashlib.scrypt(clean(passcode).encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                               dklen=32)
+    except ValueError:
+        return False
+    return hmac.compare_digest(tried.hex(), digest)
+
+
+def state_of(link: ShareLink, now: datetime) -> str:
+    """"active", or why the link opens no more: "revoked", "locked" (too many wrong passcodes), "expired"."""
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.attempts_left <= 0:
+        return "locked"
+    if link.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def description(link: ShareLink, *terms: str) -> str:
+    """How the log names a link: « Voyage » (carte d'urgence), and what else it says of it."""
+    return f"«\u00a0{link.label}\u00a0» ({', '.join([CONTENTS[link.content].lower(), *terms])})"
+
+
+@dataclass(frozen=True)
+class LinkInput:
+    """The creation form, as typed."""
+
+    content: str
+    label: str
+    passcode: str
+    duration: str
+
+
+def check(data: LinkInput) -> tuple[str, str, str, timedelta]:
+    """Content, label, passcode ("" for none) and lifetime; InvalidInput in French for anything wrong."""
+    if data.content not in CONTENTS:
+        raise InvalidInput("Choisissez ce que le lien montre : la carte d'urgence ou la synthèse médicale.")
+    if data.duration not in DURATIONS:
+        raise InvalidInput("Choisissez combien de temps le lien reste valable.")
+    label = clean(data.label) or CONTENTS[data.content]
+    if len(label) > LABEL_MAX:
+        raise InvalidInput(f"Le nom du lien : {LABEL_MAX} caractères au plus.")
+    passcode = clean(data.passcode)
+    if passcode and readable_length(passcode) < PASSCODE_MIN:
+        raise InvalidInput(f"Le code d'accès doit compter au moins {PASSCODE_MIN} caractères (ou laissez-le vide).")
+    if len(passcode) > PASSCODE_MAX:
+        raise InvalidInput(f"Le code d'accès : {PASSCODE_MAX} caractères au plus.")
+    return data.content, label, passcode, timedelta(days=DURATIONS[data.duration][1])
+
+
+async def create_link(session: AsyncSession, *, dossier: Dossier, data: LinkInput, account: Account,
+                      actor: audit.Actor) -> ShareLink:
+    """A new link and its access event, committed together; the dossier must be open."""
+    content, label, passcode, lifetime = check(data)
+    passcode_hash = hash_passcode(passcode) if passcode else ""  # before the chain lock: it takes a moment
+    await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if dossier.state != "open":
+        await session.commit()
+        raise InvalidInput("Votre dossier est fermé : rouvrez-le avant de le partager.")
+    now = utcnow()
+    link = ShareLink(id=secrets.token_urlsafe(32), dossier_id=dossier.id, content=content, label=label,
+                     key=secrets.token_bytes(32), passcode_hash=passcode_hash, expires_at=now + lifetime,
+                     attempts_left=ATTEMPTS, created_by_account_id=account.id, created_at=now)
+    session.add(link)
+    await audit.append(session, dossier_id=dossier.id, action="shl_created", actor=actor, detail=description(
+        link, "avec code d'accès" if passcode else "sans code d'accès", f"valable jusqu'au {date_fr(link.expires_at)}"))
+    await audit.commit_chained(session)
+    return link
+
+
+async def links_of(session: AsyncSession, *, dossier_id: str) -> list[ShareLink]:
+    found = await session.exec(select(ShareLink).where(ShareLink.dossier_id == dossier_id)
+                               .order_by(col(ShareLink.created_at).desc()).limit(LISTED))
+    return list(found.all())
+
+
+async def link_of(session: AsyncSession, *, dossier_id: str, link_id: str) -> ShareLink | None:
+    """One of this dossier's links; None for another dossier's link as for no link at all."""
+    link = await session.get(ShareLink, link_id, populate_existing=True)
+    return link if link is not None and link.dossier_id == dossier_id else None
+
+
+async def revoke_link(session: AsyncSession, *, dossier: Dossier, link_id: str, actor: audit.Actor) -> bool:
+    """Revoke one of the dossier's links (logged once; revoking again changes nothing); False if it has no such link."""
+    await audit.begin_chained(session)
+    link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id, ShareLink.dossier_id == dossier.id)
+                               .with_for_update().execution_options(populate_existing=True))).first()
+    if link is None:
+        await session.commit()
+        return False
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        session.add(link)
+        await audit.append(session, dossier_id=dossier.id, action="shl_revoked", actor=actor, detail=description(link))
+    await audit.commit_chained(session)
+    return True

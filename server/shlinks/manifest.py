@@ -1,0 +1,166 @@
+"""How a recipient opens a link: the manifest request of SMART Health Links, answered.
+
+The recipient POSTs `{"recipient": …, "passcode": …}` to the manifest URL. "If the SMART Health Link is
+no longer active, the Resource Server SHALL respond with a 404"; "if an invalid Passcode is supplied,
+[it] SHALL reject the request and SHALL enforce a total lifetime count of incorrect Passcodes … The
+error response … SHALL use the 401 HTTP status code and the response body SHALL be a JSON payload with
+`remainingAttempts`". Otherwise the manifest lists one file, made now from what the link shows and
+encrypted with the link's key: a compact JWE, `"alg": "dir"`, `"enc": "A256GCM"`, with `cty` and (raw
+DEFLATE) `zip`, a fresh nonce each time. Parallel guesses are serialised on the link's row (the
+chain's write transaction: BEGIN IMMEDIATE on SQLite, `FOR UPDATE` on PostgreSQL), so they cannot
+spend more attempts than the link has.
+
+A link's holder reads like a professional with every category: never what the patient hid. Each
+successful fetch is in the access log, committed before the answer leaves, under the name the
+recipient declared (and said to be declared: nobody checked it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from joserfc import jwe
+from joserfc.jwk import OctKey
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import audit
+from ..access import Visibility
+from ..fhir.ips import summary_bundle
+from ..models import Dossier, Patient, ShareLink, utcnow
+from ..profile.items import profile_of
+from ..profile.kinds import ORDER
+from ..text_input import clean, readable_length
+from .links import CONTENTS, description, passcode_matches, state_of
+from .payload import b64url
+
+FHIR_JSON = "application/fhir+json"
+EMERGENCY_KINDS = ("allergy", "treatment", "condition", "contact")
+HOLDER = Visibility(general=True)  # every category, never a hidden item
+RECIPIENT_MAX = 100
+PASSCODE_SENT_MAX = 1000  # longer is no passcode anyone chose (links.PASSCODE_MAX), and costs scrypt time
+DECLARED = "(nom déclaré par le destinataire)"
+LOCATION_LIFETIME = timedelta(minutes=30)  # the spec: "SHALL NOT exceed one hour"
+GONE = "Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient."
+
+
+class BadRequest(Exception):
+    """A manifest request that is not one; the message is French."""
+
+
+@dataclass(frozen=True)
+class ManifestRequest:
+    recipient: str
+    passcode: str | None = None
+    embedded_length_max: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict = field(default_factory=dict)
+
+
+def parse(body: bytes) -> ManifestRequest:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("La demande doit être un objet JSON.") from None
+    if not isinstance(data, dict):
+        raise BadRequest("La demande doit être un objet JSON.")
+    recipient = data.get("recipient")
+    recipient = clean(recipient[: RECIPIENT_MAX * 4])[:RECIPIENT_MAX] if isinstance(recipient, str) else ""
+    if not readable_length(recipient):
+        raise BadRequest("Indiquez « recipient » : le nom de la personne ou de l'organisation qui ouvre le lien.")
+    passcode = data.get("passcode")
+    if passcode is not None and (not isinstance(passcode, str) or len(passcode) > PASSCODE_SENT_MAX):
+        raise BadRequest("« passcode » doit être le code d'accès, en texte.")
+    most = data.get("embeddedLengthMax")
+    if most is not None and (isinstance(most, bool) or not isinstance(most, int) or most < 0):
+        raise BadRequest("« embeddedLengthMax » doit être un entier positif.")
+    return ManifestRequest(recipient, passcode or None, most)
+
+
+async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest, origin: str,
+                 secret: str) -> Answer:
+    """The manifest, a 401 with the attempts left, or a 404: the attempt or the fetch committed first."""
+    now = utcnow()
+    link = await session.get(ShareLink, link_id)
+    if link is None or state_of(link, now) != "active":
+        await session.rollback()
+        return Answer(404, {"error": GONE})
+    # scrypt takes a moment: checked before the lock, on a hash that never changes.
+    right = not link.passcode_hash or (asked.passcode is not None and passcode_matches(link.passcode_hash,
+                                                                                        asked.passcode))
+    await audit.begin_chained(session)
+    link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id).with_for_update()
+                               .execution_options(populate_existing=True))).one()
+    dossier = await session.get(Dossier, link.dossier_id, populate_existing=True)
+    if state_of(link, now) != "active" or dossier.state != "open":  # a closed dossier: no one but its holders reads it
+        await session.commit()
+        return Answer(404, {"error": GONE})
+    if not right:
+        if asked.passcode is not None:  # no passcode at all is not a guess: it spends nothing
+            link.attempts_left -= 1
+            session.add(link)
+        await session.commit()
+        return Answer(401, {"remainingAttempts": link.attempts_left})
+    encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)
+    link.fetch_count += 1
+    link.last_fetched_at = now
+    session.add(link)
+    await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl", detail=description(link),
+                       actor=audit.Actor(None, "shl_recipient", f"{asked.recipient} {DECLARED}"))
+    await audit.commit_chained(session)
+    # The same FHIR version as the API's CapabilityStatement (fhir.resources' R4B models).
+    entry = {"contentType": FHIR_JSON, "lastUpdated": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "status": "can-change",
+             "fhirVersion": "4.3.0"}
+    if asked.embedded_length_max is not None and len(encrypted) > asked.embedded_length_max:
+        # "the server SHALL NOT return embedded payload longer than the client-designated maximum"
+        entry["location"] = location_url(origin=origin, secret=secret, link_id=link.id, now=now)
+    else:
+        entry["embedded"] = encrypted
+    return Answer(200, {"files": [entry]})
+
+
+async def encrypted_file(session: AsyncSession, *, link: ShareLink, dossier: Dossier, origin: str, now: datetime) -> str:
+    """What the link shows, made now (the flag L: it follows the profile), as a JWE under the link's key."""
+    patient = await session.get(Patient, dossier.patient_id)
+    emergency = link.content == "emergency"
+    profile = await profile_of(session, dossier_id=dossier.id, visible=HOLDER, kinds=EMERGENCY_KINDS if emergency else ORDER)
+    bundle = summary_bundle(patient=patient, profile=profile, documents=[], document_authors={}, base=origin, now=now,
+                            kinds=EMERGENCY_KINDS if emergency else None, title=CONTENTS[link.content])
+    header = {"alg": "dir", "enc": "A256GCM", "zip": "DEF", "cty": FHIR_JSON}
+    return jwe.encrypt_compact(header, bundle.model_dump_json(exclude_none=True).encode(), OctKey.import_key(link.key))
+
+
+# --- `location`: the same file by GET, for a recipient that asked for short embedded payloads --------------------
+
+
+def _location_mac(*, secret: str, link_id: str, until: int) -> str:
+    return b64url(hmac.new(secret.encode(), f"shl-file|{link_id}|{until}".encode(), hashlib.sha256).digest())
+
+
+def location_url(*, origin: str, secret: str, link_id: str, now: datetime) -> str:
+    until = int((now + LOCATION_LIFETIME).timestamp())
+    token = f"{until}.{_location_mac(secret=secret, link_id=link_id, until=until)}"
+    return f"{origin.rstrip('/')}/shl/{link_id}/fichier?t={token}"
+
+
+async def located_file(session: AsyncSession, *, link_id: str, token: str, origin: str, secret: str) -> str | None:
+    """The file a manifest answer's `location` names, made now; None once the address or the link is no longer valid."""
+    now = utcnow()
+    until, _, mac = token.partition(".")
+    if not until.isascii() or not until.isdigit() or len(until) > 12 or int(until) < now.timestamp():
+        return None
+    if not hmac.compare_digest(mac.encode(), _location_mac(secret=secret, link_id=link_id, until=int(until)).encode()):
+        return None
+    link = await session.get(ShareLink, link_id, populate_existing=True)
+    dossier = await session.get(Dossier, link.dossier_id) if link is not None else None
+    if link is None or state_of(link, now) != "active" or dossier is None or dossier.state != "open":
+        return None
+    return await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)

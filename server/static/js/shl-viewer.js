@@ -1,0 +1,329 @@
+// The viewer of a SMART Health Link (/shl#shlink:/…). It reads the link after "#" (which the browser never
+// sends), asks who opens it (and the passcode when the link's flag has P), sends the manifest request, decrypts
+// the file here with the key from the link (jose, vendored), and shows it. The manifest's POST is the only
+// request it makes: without cookies, and nothing is stored on this device.
+(function () {
+  "use strict";
+
+  var MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+    "novembre", "décembre"];
+  var SEVERITY = { mild: "faible", moderate: "modérée", severe: "sévère" };
+  var TEXT = {
+    broken: "Ce lien est incomplet ou abîmé. Demandez au patient de vous le renvoyer, ou scannez à nouveau son QR code.",
+    newer: "Ce lien utilise une version plus récente de SMART Health Links que cette page ne sait pas ouvrir.",
+    elsewhere: "Ce lien vient d'un autre service que Carnet : ouvrez-le avec une application compatible SMART Health Links.",
+    expired: "Ce lien a expiré. Demandez-en un nouveau au patient.",
+    gone: "Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.",
+    offline: "Impossible de joindre Carnet : vérifiez votre connexion, puis réessayez.",
+    failed: "Carnet n'a pas pu répondre. Réessayez dans un instant.",
+    undecryptable: "Les informations reçues n'ont pas pu être déchiffrées : le lien est peut-être incomplet.",
+    unsupported: "Ce navigateur est trop ancien pour déchiffrer les informations. Ouvrez le lien avec un navigateur à jour.",
+    opening: "Ouverture…",
+  };
+
+  var main = document.getElementById("contenu");
+  var form = document.getElementById("shl-form");
+  var errorBox = document.getElementById("shl-error");
+  var statusBox = document.getElementById("shl-status");
+  var result = document.getElementById("shl-result");
+
+  function show(box, text) {
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  function fail(text) {
+    show(statusBox, "");
+    show(errorBox, text);
+  }
+
+  // A refusal this page words itself; anything else (a bug, a browser's own message) shows as TEXT.failed.
+  function refusal(text) {
+    var error = new Error(text);
+    error.french = true;
+    return error;
+  }
+
+  function bytesOf(base64url) {
+    var base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
+    var binary = atob(base64 + "===".slice((base64.length + 3) % 4));
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  // SMART Health Links: "the JSON Payload is then minified, base64urlencoded, prefixed with shlink:/,
+  // optionally prefixed with a viewer URL that ends with #".
+  function readLink(hash) {
+    var match = /^#(?:shlink:\/)([A-Za-z0-9_-]+)$/.exec(hash);
+    if (!match) return null;
+    try {
+      var link = JSON.parse(new TextDecoder().decode(bytesOf(match[1])));
+      var url = new URL(link.url);
+      var keyOk = typeof link.key === "string" && /^[A-Za-z0-9_-]{43}$/.test(link.key);
+      return link && typeof link === "object" && keyOk ? { link: link, url: url } : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function dateFr(value) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value || "");
+    if (!match) return "";
+    var day = Number(match[3]);
+    return (day === 1 ? "1er" : String(day)) + " " + MONTHS[Number(match[2]) - 1] + " " + match[1];
+  }
+
+  // "1er décembre 2026 à 9 h 05", in Paris time, as Carnet's pages write a moment.
+  function instantFr(value) {
+    var when = new Date(value);
+    if (isNaN(when.getTime())) return "";
+    var parts = {};
+    new Intl.DateTimeFormat("fr-FR", {
+      timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23",
+    }).formatToParts(when).forEach(function (part) { parts[part.type] = part.value; });
+    return dateFr(parts.year + "-" + parts.month + "-" + parts.day) + " à " + Number(parts.hour) + "\u00a0h\u00a0" + parts.minute;
+  }
+
+  function element(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function textOf(concept) {
+    return concept && typeof concept.text === "string" ? concept.text : "";
+  }
+
+  function quantity(value) {
+    return value && value.value !== undefined ? value.value + (value.unit ? " " + value.unit : "") : "";
+  }
+
+  // One line of a section: what the resource is, then its details ("gravité sévère", "depuis le 3 mars 2020"…).
+  function line(resource) {
+    var what = "", details = [];
+    var notes = (resource.note || []).map(function (n) { return n.text; });
+    switch (resource.resourceType) {
+      case "AllergyIntolerance": {
+        var reaction = (resource.reaction || [])[0] || {};
+        var manifestation = textOf((reaction.manifestation || [])[0]);
+        what = textOf(resource.code);
+        if (reaction.severity) details.push("gravité " + (SEVERITY[reaction.severity] || reaction.severity));
+        if (manifestation && manifestation !== "Réaction non précisée") details.push(manifestation);
+        break;
+      }
+      case "MedicationStatement":
+        what = textOf(resource.medicationCodeableConcept);
+        (resource.dosage || []).forEach(function (d) { if (d.text) details.push(d.text); });
+        if (resource.effectivePeriod && resource.effectivePeriod.start) details.push("depuis le " + dateFr(resource.effectivePeriod.start));
+        details = details.concat(notes);
+        break;
+      case "Condition": {
+        var status = resource.clinicalStatus && resource.clinicalStatus.coding && resource.clinicalStatus.coding[0];
+        what = textOf(resource.code);
+        if (resource.onsetDateTime) details.push(dateFr(resource.onsetDateTime));
+        if (status && status.code === "resolved") details.push("guéri");
+        details = details.concat(notes);
+        break;
+      }
+      case "Immunization":
+        what = textOf(resource.vaccineCode);
+        if (resource.occurrenceDateTime) details.push(dateFr(resource.occurrenceDateTime));
+        if (resource.lotNumber) details.push("lot " + resource.lotNumber);
+        break;
+      case "Observation": {
+        what = textOf(resource.code);
+        var parts = (resource.component || []).map(function (c) { return c.valueQuantity && c.valueQuantity.value; });
+        if (parts.length) details.push(parts.join("/") + " " + ((resource.component[0].valueQuantity || {}).unit || ""));
+        else if (resource.valueQuantity) details.push(quantity(resource.valueQuantity));
+        else if (resource.valueString) details.push(resource.valueString);
+        if (resource.effectiveDateTime) details.push(dateFr(resource.effectiveDateTime));
+        details = details.concat(notes);
+        break;
+      }
+      case "FamilyMemberHistory":
+        what = ((resource.condition || []).map(function (c) { return textOf(c.code); })).join(", ");
+        if (resource.relationship) details.push(textOf(resource.relationship));
+        break;
+      default:
+        what = textOf(resource.code) || resource.resourceType || "";
+    }
+    var item = element("li");
+    item.appendChild(element("strong", what || "Sans nom"));
+    details = details.filter(Boolean);
+    if (details.length) item.appendChild(document.createTextNode(" — " + details.join(" — ")));
+    return item;
+  }
+
+  var sections = 0;
+
+  // A region named by its heading, holding `body`.
+  function section(title, body) {
+    var part = element("section", "", "card stack");
+    var heading = element("h2", title);
+    heading.id = "shl-section-" + (++sections);
+    part.setAttribute("aria-labelledby", heading.id);
+    part.appendChild(heading);
+    part.appendChild(body);
+    return part;
+  }
+
+  function list(items, empty) {
+    if (!items.length) return element("p", empty, "muted");
+    var node = element("ul");
+    items.forEach(function (item) { node.appendChild(item); });
+    return node;
+  }
+
+  function render(bundle) {
+    var entries = (bundle && bundle.entry) || [];
+    var byUrl = {};
+    entries.forEach(function (e) { if (e && e.fullUrl) byUrl[e.fullUrl] = e.resource || {}; });
+    var composition = (entries[0] || {}).resource || {};
+    if (composition.resourceType !== "Composition") throw new Error("not an IPS document");
+    var patient = byUrl[(composition.subject || {}).reference] || {};
+    var name = (patient.name || [])[0] || {};
+    var fullName = [(name.given || []).join(" "), name.family || ""].join(" ").trim();
+
+    document.getElementById("shl-title").textContent = composition.title || "Informations médicales partagées";
+    document.title = (composition.title || "Informations médicales partagées") + " · Carnet";
+    result.replaceChildren();
+    if (instantFr(composition.date)) {
+      result.appendChild(element("p", "Informations à jour le " + instantFr(composition.date) +
+        ", telles que le patient les a déclarées ou que ses soignants les ont ajoutées.", "small muted"));
+    }
+
+    var facts = element("dl", "", "doc-details");
+    [["Nom", fullName], ["Date de naissance", dateFr(patient.birthDate)],
+      ["Sexe", { female: "féminin", male: "masculin" }[patient.gender] || ""]].forEach(function (pair) {
+      if (!pair[1]) return;
+      facts.appendChild(element("dt", pair[0]));
+      facts.appendChild(element("dd", pair[1]));
+    });
+    result.appendChild(section("Patient", facts));
+
+    (composition.section || []).forEach(function (part) {
+      var items = (part.entry || []).map(function (ref) { return byUrl[ref.reference]; }).filter(Boolean).map(line);
+      result.appendChild(section(part.title || "", list(items, "Aucune information connue.")));
+    });
+
+    var contacts = (patient.contact || []).map(function (contact) {
+      var item = element("li");
+      item.appendChild(element("strong", textOf(contact.name) || "Sans nom"));
+      var relationship = textOf((contact.relationship || [])[0]);
+      if (relationship) item.appendChild(document.createTextNode(" — " + relationship));
+      (contact.telecom || []).forEach(function (telecom) {
+        if (telecom.system !== "phone" || !telecom.value) return;
+        item.appendChild(document.createTextNode(" — "));
+        var call = element("a", telecom.value);
+        call.setAttribute("href", "tel:" + String(telecom.value).replace(/[^0-9+]/g, ""));
+        item.appendChild(call);
+      });
+      return item;
+    });
+    result.appendChild(section("Personnes à prévenir", list(contacts, "Aucune personne à prévenir n'est indiquée.")));
+    result.hidden = false;
+  }
+
+  function decrypt(jwe, key) {
+    // jose needs WebCrypto, and DecompressionStream for the "zip": "DEF" the files are compressed with.
+    if (!window.crypto || !window.crypto.subtle || typeof DecompressionStream === "undefined") {
+      return Promise.reject(refusal(TEXT.unsupported));
+    }
+    return import(main.dataset.jose).then(function (jose) {
+      return jose.compactDecrypt(jwe, bytesOf(key), {
+        keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"],
+        maxDecompressedLength: 20 * 1024 * 1024,
+      });
+    }).then(function (decrypted) {
+      return JSON.parse(new TextDecoder().decode(decrypted.plaintext));
+    }).catch(function () {
+      throw refusal(TEXT.undecryptable);
+    });
+  }
+
+  function fileOf(manifest) {
+    var file = ((manifest && manifest.files) || []).filter(function (f) { return f.contentType === "application/fhir+json"; })[0];
+    if (!file) return Promise.reject(refusal(TEXT.failed));
+    if (file.embedded) return Promise.resolve(file.embedded);
+    return fetch(file.location, { credentials: "omit", cache: "no-store" }).then(function (response) {
+      if (!response.ok) throw refusal(TEXT.gone);
+      return response.text();
+    });
+  }
+
+  function refused(response) {
+    return response.json().catch(function () { return {}; }).then(function (body) {
+      if (response.status === 401) {
+        var left = Number(body.remainingAttempts);
+        var passcode = document.getElementById("shl-passcode");
+        passcode.value = "";
+        passcode.setAttribute("aria-invalid", "true");
+        passcode.focus();
+        if (left > 0) {
+          throw refusal("Code d'accès incorrect. Il reste " + left + " essai" + (left > 1 ? "s" : "") +
+            " avant que le lien soit bloqué.");
+        }
+        form.hidden = true;
+        throw refusal("Code d'accès incorrect. Le lien est maintenant bloqué : demandez-en un nouveau au patient.");
+      }
+      if (response.status === 404) {
+        form.hidden = true;
+        throw refusal(TEXT.gone);
+      }
+      throw refusal(response.status === 400 && body.error ? body.error : TEXT.failed);
+    });
+  }
+
+  function open(found, event) {
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    var request = { recipient: document.getElementById("shl-recipient").value.trim() };
+    if (/P/.test(found.link.flag || "")) request.passcode = document.getElementById("shl-passcode").value;
+    button.disabled = true;
+    show(errorBox, "");
+    show(statusBox, TEXT.opening);
+    fetch(found.url.href, {
+      method: "POST", credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(request),
+    }).then(function (response) {
+      return response.ok ? response.json() : refused(response);
+    }, function () {
+      throw refusal(TEXT.offline);
+    }).then(fileOf).then(function (jwe) {
+      return decrypt(jwe, found.link.key);
+    }).then(function (bundle) {
+      try {
+        render(bundle);
+      } catch (error) {
+        throw refusal(TEXT.undecryptable);
+      }
+      form.hidden = true;
+      show(statusBox, "");
+    }).catch(function (error) {
+      fail(error && error.french ? error.message : TEXT.failed);
+    }).then(function () {
+      button.disabled = false;
+    });
+  }
+
+  function start() {
+    var found = readLink(window.location.hash);
+    if (!found) return fail(TEXT.broken);
+    var link = found.link;
+    if (link.v !== undefined && link.v !== 1) return fail(TEXT.newer);
+    if (/U/.test(link.flag || "") || found.url.origin !== window.location.origin) return fail(TEXT.elsewhere);
+    if (typeof link.label === "string" && link.label) show(document.getElementById("shl-label"), "«\u00a0" + link.label + "\u00a0»");
+    if (typeof link.exp === "number" && link.exp * 1000 < Date.now()) return fail(TEXT.expired);
+    if (/P/.test(link.flag || "")) {
+      document.getElementById("shl-passcode-field").hidden = false;
+      document.getElementById("shl-passcode").required = true;
+    }
+    form.hidden = false;
+    form.addEventListener("submit", function (event) { open(found, event); });
+  }
+
+  start();
+})();

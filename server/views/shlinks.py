@@ -1,0 +1,134 @@
+"""SMART Health Links: the patient's "Liens de partage" page, a link's QR code, the manifest a recipient's app
+asks for, and the viewer page that opens a link in any browser.
+
+The manifest and the file it may point to are public, by design of the spec: no cookie is read or set,
+CSRF does not apply (csrf.py leaves "/shl" alone) and any origin may call them (CORS `*`), since "a
+lightweight web page with Javascript, a full-fledged module in a native EHR system, or a standalone
+mobile app" may be the recipient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post, route
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..audit import ChainBusy
+from ..caregivers.dossiers import band_of
+from ..dossiers import InvalidInput
+from ..guards import logged_in
+from ..models import utcnow
+from ..reading import managed_dossier
+from ..shlinks import links, manifest, payload
+from .forms import Form, text
+
+CORS = {"Access-Control-Allow-Origin": "*"}
+PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Allow-Headers": "Content-Type",
+             "Access-Control-Max-Age": "86400"}
+MANIFEST_REQUEST_BYTES = 4096  # a name, a passcode and a number
+
+
+def links_url(dossier_id: str) -> str:
+    return f"/dossiers/{dossier_id}/liens-sante"
+
+
+async def links_page(request: Request, db: AsyncSession, dossier_id: str, *, error: str | None = None,
+                     form: dict[str, Any] | None = None) -> Template:
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    now = utcnow()
+    context = {
+        "dossier": managed.dossier, "patient": managed.patient, "own": managed.standing.is_patient,
+        "links": [(link, links.state_of(link, now)) for link in await links.links_of(db, dossier_id=dossier_id)],
+        "contents": links.CONTENTS, "durations": links.DURATIONS, "attempts": links.ATTEMPTS, "error": error,
+        "form": form or {"contenu": "emergency", "duree": "7j"},
+        "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
+    }
+    return Template("shlinks.html", context=context, status_code=400 if error else 200)
+
+
+@get("/dossiers/{dossier_id:str}/liens-sante", guards=[logged_in])
+async def list_links(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    return await links_page(request, db, dossier_id)
+
+
+@post("/dossiers/{dossier_id:str}/liens-sante", guards=[logged_in], status_code=200)
+async def create_link(request: Request, db: AsyncSession, dossier_id: str, data: Form) -> Response:
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    form = {"contenu": text(data, "contenu", limit=20), "nom": text(data, "nom", limit=links.LABEL_MAX + 1),
+            "duree": text(data, "duree", limit=10)}
+    entered = links.LinkInput(content=form["contenu"], label=form["nom"], duration=form["duree"],
+                              passcode=text(data, "code", limit=links.PASSCODE_MAX + 1))
+    try:
+        link = await links.create_link(db, dossier=managed.dossier, data=entered, account=request.user.account,
+                                       actor=managed.actor)
+    except InvalidInput as refused:
+        return await links_page(request, db, dossier_id, error=str(refused), form=form)  # the passcode is not sent back
+    return Redirect(f"{links_url(dossier_id)}/{link.id}", status_code=303)
+
+
+@get("/dossiers/{dossier_id:str}/liens-sante/{link_id:str}", guards=[logged_in])
+async def show_link(request: Request, db: AsyncSession, dossier_id: str, link_id: str) -> Template:
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    link = await links.link_of(db, dossier_id=dossier_id, link_id=link_id)
+    if link is None:
+        raise NotFoundException()
+    now, origin = utcnow(), request.app.state.settings.origin
+    state = links.state_of(link, now)
+    address = payload.viewer_url(link, origin=origin) if state == "active" else ""
+    context = {
+        "dossier": managed.dossier, "link": link, "state": state, "content": links.CONTENTS[link.content],
+        "address": address, "qr": payload.qr_svg(address, title=f"QR code du lien « {link.label} »") if address else "",
+        "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
+    }
+    return Template("shlink.html", context=context)
+
+
+@post("/dossiers/{dossier_id:str}/liens-sante/{link_id:str}/revocation", guards=[logged_in], status_code=200)
+async def revoke_link(request: Request, db: AsyncSession, dossier_id: str, link_id: str) -> Redirect:
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    if not await links.revoke_link(db, dossier=managed.dossier, link_id=link_id, actor=managed.actor):
+        raise NotFoundException()
+    return Redirect(links_url(dossier_id), status_code=303)
+
+
+# --- what recipients call: the manifest, the file it may point to, the viewer -----------------------------------
+
+
+# One handler for both: Litestar answers OPTIONS itself on any path that has no handler of its own for it.
+@route("/shl/{link_id:str}/manifest", http_method=["POST", "OPTIONS"], request_max_body_size=MANIFEST_REQUEST_BYTES,
+       status_code=200)
+async def link_manifest(request: Request, db: AsyncSession, link_id: str) -> Response:
+    if request.method == "OPTIONS":  # the CORS preflight a browser sends first, since the body is JSON
+        return Response(None, status_code=204, headers=PREFLIGHT)
+    settings = request.app.state.settings
+    try:
+        asked = manifest.parse(await request.body())
+        answer = await manifest.answer(db, link_id=link_id, asked=asked, origin=settings.origin, secret=settings.secret)
+    except manifest.BadRequest as refused:
+        return Response({"error": str(refused)}, status_code=400, headers=CORS)
+    except ChainBusy:
+        return Response({"error": "Réessayez dans quelques secondes."}, status_code=503,
+                        headers={**CORS, "Retry-After": "2"})
+    return Response(answer.body, status_code=answer.status, headers=CORS)
+
+
+@get("/shl/{link_id:str}/fichier")
+async def link_file(request: Request, db: AsyncSession, link_id: str) -> Response:
+    settings = request.app.state.settings
+    encrypted = await manifest.located_file(db, link_id=link_id, token=request.query_params.get("t") or "",
+                                            origin=settings.origin, secret=settings.secret)
+    if encrypted is None:
+        return Response({"error": manifest.GONE}, status_code=404, headers=CORS)
+    return Response(encrypted.encode(), media_type="application/jose", headers=CORS)
+
+
+@get("/shl")
+async def viewer() -> Template:
+    """The same page for every link: the link is after "#", which the browser never sends."""
+    return Template("shl_viewer.html")
+
+
+routes = [list_links, create_link, show_link, revoke_link, link_manifest, link_file, viewer]

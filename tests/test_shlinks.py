@@ -1,0 +1,330 @@
+"""SMART Health Links (issue 12): a link the patient makes is opened by a client that follows the spec and
+nothing else (the payload, the manifest request, a JWE decrypted with jwcrypto, the Bundle read with
+fhir.resources); wrong passcodes count down and lock; revoked, expired and closed links answer 404; every
+fetch is in the log under the name its recipient declared; hidden items never leave."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import html
+import json
+import re
+from datetime import date, timedelta
+
+import zxingcpp
+from fhir.resources.R4B.bundle import Bundle
+from jwcrypto import jwe, jwk
+from litestar.testing import AsyncTestClient
+from PIL import Image, ImageDraw
+
+from server import rights
+from server.accounts import account_for_patient
+from server.fhir.ips import ITEM_SYSTEM
+from server.journal import Viewer, sentence
+from server.models import ShareLink, utcnow
+from server.profile.items import ItemInput, add_item, set_item_hidden
+from server.shlinks import links
+from server.shlinks.links import LinkInput
+from tests.conftest import ORIGIN, activate, new_patient, post_form
+from tests.patient_helpers import CAMILLE, MISSING, Log, events, fresh, same_404
+from tests.test_profile import TODAY, items_of_every_kind
+
+ANOTHER_SITE = {"Origin": "https://urgences.example.org"}
+SHLINK = re.compile(re.escape(f"{ORIGIN}/shl#shlink:/") + r"([A-Za-z0-9_-]+)$")
+MISSING_LINK = "A" * 43
+
+
+# --- a recipient that knows only the spec ------------------------------------------------------------------
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def decoded(viewer_url: str) -> dict:
+    """The SHL payload of a viewer URL: after "#", "shlink:/", then base64url of minified JSON."""
+    match = SHLINK.match(viewer_url)
+    assert match, viewer_url
+    return json.loads(b64url_decode(match.group(1)))
+
+
+def decrypted(compact: str, key: str) -> tuple[dict, Bundle]:
+    """The JWE opened with the payload's key by jwcrypto (not the server's JOSE library), as a FHIR Bundle."""
+    token = jwe.JWE()
+    token.deserialize(compact, key=jwk.JWK(kty="oct", k=key))
+    return token.jose_header, Bundle.model_validate(json.loads(token.payload))
+
+
+async def fetch(app, link: dict, *, recipient="Dr Anne Roux, urgences de Lyon", passcode: str | None = None,
+                **extra):
+    """The manifest request, from another site, with no cookie: a recipient's app."""
+    body = {"recipient": recipient, **({"passcode": passcode} if passcode is not None else {}), **extra}
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        return await stranger.post(link["url"].removeprefix(ORIGIN), json=body, headers=ANOTHER_SITE)
+
+
+def resources(bundle: Bundle, kind: str) -> list:
+    return [e.resource for e in bundle.entry if e.resource.get_resource_type() == kind]
+
+
+def carried_ids(bundle: Bundle) -> set[str]:
+    ids = {i.value for e in bundle.entry for i in (getattr(e.resource, "identifier", None) or []) if i.system == ITEM_SYSTEM}
+    return ids | {c.extension[0].valueString for p in resources(bundle, "Patient") for c in p.contact or []}
+
+
+async def make_link(db, patient, *, content="emergency", passcode="", label="", duration="7j") -> ShareLink:
+    account = await account_for_patient(db, patient=patient.patient)
+    return await links.create_link(db, dossier=patient.dossier, account=account, actor=CAMILLE,
+                                   data=LinkInput(content=content, label=label, passcode=passcode, duration=duration))
+
+
+def payload_of(link: ShareLink) -> dict:
+    from server.shlinks.payload import viewer_url
+    return decoded(viewer_url(link, origin=ORIGIN))
+
+
+ALLERGY = ItemInput("allergy", label="Pénicilline", detail="Urticaire géante", severity="severe")
+HIDDEN = ItemInput("allergy", label="Arachide", detail="Œdème", severity="moderee")
+CONTACT = ItemInput("contact", label="Paul Martin", detail="Époux", phone="06 12 34 56 78")
+VACCINE = ItemInput("vaccination", label="DTP", started_on=date(2024, 5, 2), lot="X123")
+
+
+async def emergency_items(db, dossier) -> None:
+    for data in (ALLERGY, CONTACT, VACCINE):
+        await add_item(db, dossier=dossier, data=data, actor=CAMILLE, today=TODAY)
+    hidden = await add_item(db, dossier=dossier, data=HIDDEN, actor=CAMILLE, today=TODAY)
+    await set_item_hidden(db, item=hidden, hidden=True, actor=CAMILLE)
+
+
+# --- the patient makes a link; a recipient opens it -------------------------------------------------------
+
+
+async def test_a_link_made_by_the_patient_opens_as_the_spec_says_and_its_fetch_is_logged(client, app, db, patient):
+    await emergency_items(db, patient.dossier)
+    await activate(client, patient)
+    page = await client.get(f"/dossiers/{patient.dossier.id}/liens-sante")
+    assert page.status_code == 200 and "Créer le lien" in page.text and "Aucun lien créé" in page.text
+    async with Log(db, patient.dossier.id) as log:
+        made = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante",
+                               {"contenu": "emergency", "nom": "Voyage au Portugal", "code": "soleil-42", "duree": "7j"},
+                               follow_redirects=False)
+    assert made.status_code == 303 and log.actions == ["shl_created"]
+    assert "« Voyage au Portugal » (carte d'urgence, avec code d'accès, valable jusqu'au" in log.new[0].detail.replace("\u00a0", " ")
+    shown = await client.get(made.headers["location"])
+    address = html.unescape(re.search(r'id="lien" type="url" readonly value="([^"]+)"', shown.text).group(1))
+    link = decoded(address)
+
+    # The payload, as "Construct a SMART Health Link Payload" says.
+    assert set(link) == {"url", "key", "exp", "flag", "label", "v"}
+    assert link["flag"] == "LP" and link["label"] == "Voyage au Portugal" and link["v"] == 1
+    assert len(link["key"]) == 43 and len(b64url_decode(link["key"])) == 32
+    assert abs(link["exp"] - (utcnow() + timedelta(days=7)).timestamp()) < 60
+    link_id = made.headers["location"].rsplit("/", 1)[1]
+    assert link["url"] == f"{ORIGIN}/shl/{link_id}/manifest" and len(link["url"]) <= 128  # "SHALL NOT exceed 128"
+    assert len(b64url_decode(link_id)) == 32  # "SHALL include at least 256 bits of entropy"
+    assert link["key"] not in link["url"]
+
+    async with Log(db, patient.dossier.id) as log:
+        answer = await fetch(app, link, passcode="soleil-42")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["access-control-allow-origin"] == "*" and "set-cookie" not in answer.headers
+    [file] = answer.json()["files"]
+    assert file["contentType"] == "application/fhir+json" and "location" not in file
+    header, bundle = decrypted(file["embedded"], link["key"])
+    assert header == {"alg": "dir", "enc": "A256GCM", "zip": "DEF", "cty": "application/fhir+json"}
+    composition = bundle.entry[0].resource
+    assert composition.title == "Carte d'urgence — Camille Martin"
+    assert [s.title for s in composition.section] == ["Allergies et intolérances", "Traitements en cours",
+                                                      "Antécédents médicaux et chirurgicaux"]
+    assert [a.code.text for a in resources(bundle, "AllergyIntolerance")] == ["Pénicilline"]  # never the hidden one
+    [person] = resources(bundle, "Patient")
+    assert [c.name.text for c in person.contact] == ["Paul Martin"] and not resources(bundle, "Immunization")
+
+    # The fetch is in the log, committed before the answer, under the name the recipient declared.
+    [event] = log.new
+    assert event.action == "shl_fetch" and event.actor_name == "Dr Anne Roux, urgences de Lyon (nom déclaré par le destinataire)"
+    said = sentence(event, viewer=Viewer(None, is_patient=True)).replace("\u00a0", " ")
+    assert said.startswith("Dr Anne Roux, urgences de Lyon (nom déclaré par le destinataire) a ouvert le lien de "
+                           "partage « Voyage au Portugal » (carte d'urgence) le ")
+    listed = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/liens-sante")).text)
+    assert "Voyage au Portugal" in listed and "Ouvert 1 fois" in listed and "avec code d'accès" in listed
+
+    # "L": the next fetch shows the profile as it is then, encrypted afresh (a new nonce each time).
+    await add_item(db, dossier=patient.dossier, actor=CAMILLE, today=TODAY,
+                   data=ItemInput("allergy", label="Latex", severity="faible"))
+    again = (await fetch(app, link, passcode="soleil-42")).json()["files"][0]["embedded"]
+    assert again.split(".")[2] != file["embedded"].split(".")[2]
+    assert {a.code.text for a in resources(decrypted(again, link["key"])[1], "AllergyIntolerance")} == {"Pénicilline", "Latex"}
+
+
+async def test_the_summary_carries_the_whole_profile_but_never_a_hidden_item(app, db, patient):
+    items = await items_of_every_kind(db, patient.dossier, None)
+    link = payload_of(await make_link(db, patient, content="summary"))
+    assert link["flag"] == "L" and link["label"] == "Synthèse médicale"  # no passcode; the label by default
+    answer = await fetch(app, link)
+    _, bundle = decrypted(answer.json()["files"][0]["embedded"], link["key"])
+    assert bundle.entry[0].resource.title == "Synthèse médicale — Camille Martin"
+    assert carried_ids(bundle) == {i.id for i in items if i.deleted_at is None and not i.hidden}
+    assert {"Immunization", "Observation", "FamilyMemberHistory"} <= {e.resource.get_resource_type() for e in bundle.entry}
+
+
+# --- passcodes --------------------------------------------------------------------------------------------
+
+
+async def test_wrong_passcodes_count_down_then_the_link_is_dead(app, db, patient):
+    row = await make_link(db, patient, passcode="soleil-42")
+    link = payload_of(row)
+    async with Log(db, patient.dossier.id) as log:
+        unasked = await fetch(app, link)  # no passcode at all is not a guess
+        assert unasked.status_code == 401 and unasked.json() == {"remainingAttempts": 10}
+        for left in range(9, -1, -1):
+            wrong = await fetch(app, link, passcode=f"lune-{left}")
+            assert wrong.status_code == 401 and wrong.json() == {"remainingAttempts": left}
+            assert wrong.headers["access-control-allow-origin"] == "*"
+        dead = await fetch(app, link, passcode="soleil-42")
+    assert dead.status_code == 404 and log.actions == []
+    assert links.state_of(await fresh(db, ShareLink, row.id), utcnow()) == "locked"
+
+
+async def test_parallel_guesses_cannot_spend_more_attempts_than_the_link_has(app, db, patient):
+    link = payload_of(await make_link(db, patient, passcode="soleil-42"))
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        answers = await asyncio.gather(*(
+            stranger.post(link["url"].removeprefix(ORIGIN), json={"recipient": "X", "passcode": f"faux-{n}"})
+            for n in range(14)))
+    refused = sorted(a.json()["remainingAttempts"] for a in answers if a.status_code == 401)
+    assert refused == list(range(10)) and sorted(a.status_code for a in answers).count(404) == 4
+
+
+async def test_a_passcode_is_six_characters_at_least_and_the_form_says_so(client, db, patient):
+    await activate(client, patient)
+    for data, message in [
+        ({"contenu": "emergency", "code": "12345", "duree": "7j"}, "au moins 6 caractères"),
+        ({"contenu": "emergency", "nom": "x" * 81, "duree": "7j"}, "80 caractères au plus"),
+        ({"contenu": "tout", "duree": "7j"}, "Choisissez ce que le lien montre"),
+        ({"contenu": "summary", "duree": "10a"}, "Choisissez combien de temps"),
+    ]:
+        async with Log(db, patient.dossier.id) as log:
+            refused = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante", data)
+        assert refused.status_code == 400 and message in html.unescape(refused.text) and log.actions == []
+    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)
+    closed = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante", {"contenu": "summary", "duree": "1j"})
+    assert closed.status_code == 400 and "fermé" in closed.text
+
+
+# --- links that no longer open ----------------------------------------------------------------------------
+
+
+async def test_revoked_expired_and_closed_links_answer_404_like_a_link_that_never_was(client, app, db, patient):
+    await activate(client, patient)
+    revoked, expired, closed = [await make_link(db, patient, label=name) for name in ("a", "b", "c")]
+    async with Log(db, patient.dossier.id) as log:
+        done = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante/{revoked.id}/revocation", {},
+                               follow_redirects=False)
+        again = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante/{revoked.id}/revocation", {},
+                                follow_redirects=False)
+    assert done.status_code == again.status_code == 303 and log.actions == ["shl_revoked"]  # logged once
+    row = await fresh(db, ShareLink, expired.id)
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.add(row)
+    await db.commit()
+    gone = [await fetch(app, payload_of(await fresh(db, ShareLink, r.id))) for r in (revoked, expired)]
+    never = await fetch(app, {"url": f"{ORIGIN}/shl/{MISSING_LINK}/manifest"})
+    assert all(a.status_code == 404 and a.json() == never.json() for a in gone) and never.status_code == 404
+    assert (await fetch(app, payload_of(closed))).status_code == 200
+    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)  # no one but its holders reads it
+    assert (await fetch(app, payload_of(closed))).status_code == 404
+    page = (await client.get(f"/dossiers/{patient.dossier.id}/liens-sante")).text
+    assert "révoqué le" in page and "expiré le" in page
+
+
+async def test_another_patient_can_neither_list_show_nor_revoke_a_link(client, app, db, patient):
+    mine = await make_link(db, patient, label="Voyage de Camille")
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    await activate(client, hugo)
+    theirs, own = patient.dossier.id, hugo.dossier.id
+    await same_404(client, f"/dossiers/{theirs}/liens-sante", f"/dossiers/{MISSING}/liens-sante")
+    await same_404(client, f"/dossiers/{theirs}/liens-sante/{mine.id}", f"/dossiers/{MISSING}/liens-sante/{mine.id}")
+    await same_404(client, f"/dossiers/{own}/liens-sante/{mine.id}", f"/dossiers/{own}/liens-sante/{MISSING_LINK}")
+    async with Log(db, patient.dossier.id) as log:
+        await same_404(client, f"/dossiers/{theirs}/liens-sante/{mine.id}/revocation",
+                       f"/dossiers/{MISSING}/liens-sante/{mine.id}/revocation", data={})
+        await same_404(client, f"/dossiers/{own}/liens-sante/{mine.id}/revocation",
+                       f"/dossiers/{own}/liens-sante/{MISSING_LINK}/revocation", data={})
+        await same_404(client, f"/dossiers/{theirs}/liens-sante", f"/dossiers/{MISSING}/liens-sante",
+                       data={"contenu": "summary", "duree": "1a"})
+    assert log.actions == [] and (await fresh(db, ShareLink, mine.id)).revoked_at is None
+    assert mine.label not in (await client.get(f"/dossiers/{own}/liens-sante")).text
+
+
+# --- the QR code, the protocol's edges, the viewer ----------------------------------------------------------
+
+
+def qr_text(svg: str) -> tuple[str, str]:
+    """What a phone's camera reads in the page's QR code (its modules drawn as pixels, read by zxing-cpp)."""
+    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    image = Image.new("L", (size * 8, size * 8), 255)
+    draw = ImageDraw.Draw(image)
+    for x, y in re.findall(r"M(\d+),(\d+)H", svg):
+        draw.rectangle((int(x) * 8, int(y) * 8, int(x) * 8 + 7, int(y) * 8 + 7), fill=0)
+    [found] = zxingcpp.read_barcodes(image)
+    return found.text, found.ec_level
+
+
+async def test_the_qr_code_in_the_page_reads_as_the_viewer_link_with_error_correction_m(client, db, patient):
+    await activate(client, patient)
+    made = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante",
+                           {"contenu": "summary", "nom": "Pour le Dr Roux", "duree": "30j"}, follow_redirects=False)
+    page = (await client.get(made.headers["location"])).text
+    svg = re.search(r"<svg\b.*?</svg>", page, re.S).group(0)
+    address = html.unescape(re.search(r'id="lien" type="url" readonly value="([^"]+)"', page).group(1))
+    assert qr_text(svg) == (address, "M")
+    assert decoded(address)["label"] == "Pour le Dr Roux" and 'aria-label="QR code du lien' in svg
+    assert "<script" not in svg and "style=" not in svg  # the page's CSP allows neither inline
+
+
+async def test_the_manifest_answers_any_origin_and_refuses_what_is_not_a_request(app, db, patient):
+    link = payload_of(await make_link(db, patient))
+    path = link["url"].removeprefix(ORIGIN)
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        preflight = await stranger.options(path, headers={**ANOTHER_SITE, "Access-Control-Request-Method": "POST",
+                                                          "Access-Control-Request-Headers": "content-type"})
+        assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+        assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
+        for body in (b"not json", b"[]", json.dumps({"passcode": "x"}).encode(), json.dumps({"recipient": "\u200b"}).encode(),
+                     json.dumps({"recipient": "A", "embeddedLengthMax": "big"}).encode()):
+            refused = await stranger.post(path, content=body, headers={"content-type": "application/json"})
+            assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*", body
+            assert "set-cookie" not in refused.headers
+    long_name = await fetch(app, link, recipient="Dr " + "A" * 300 + "\u202e")
+    assert long_name.status_code == 200
+    [event] = [e for e in await events(db, patient.dossier.id) if e.action == "shl_fetch"]
+    assert event.actor_name == f"Dr {'A' * 97} (nom déclaré par le destinataire)"  # 100 characters, cleaned
+
+
+async def test_a_recipient_that_wants_short_embedded_files_gets_a_short_lived_location(app, db, patient):
+    await emergency_items(db, patient.dossier)
+    row = await make_link(db, patient)
+    link = payload_of(row)
+    [file] = (await fetch(app, link, embeddedLengthMax=100)).json()["files"]
+    assert "embedded" not in file and file["location"].startswith(f"{ORIGIN}/shl/{row.id}/fichier?t=")
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        got = await stranger.get(file["location"].removeprefix(ORIGIN))
+        assert got.status_code == 200 and got.headers["content-type"].startswith("application/jose")
+        assert [a.code.text for a in resources(decrypted(got.text, link["key"])[1], "AllergyIntolerance")] == ["Pénicilline"]
+        forged = file["location"][:-3] + ("AAA" if not file["location"].endswith("AAA") else "BBB")
+        assert (await stranger.get(forged.removeprefix(ORIGIN))).status_code == 404
+        await links.revoke_link(db, dossier=patient.dossier, link_id=row.id, actor=CAMILLE)
+        assert (await stranger.get(file["location"].removeprefix(ORIGIN))).status_code == 404
+
+
+async def test_the_viewer_is_one_static_page_that_sets_no_cookie(client):
+    page = await client.get("/shl")
+    assert page.status_code == 200 and "set-cookie" not in page.headers
+    assert page.headers["cache-control"] == "no-store"
+    assert "Cette page a besoin de JavaScript" in page.text  # what a browser without it shows
+    assert re.search(r'<script src="/static/js/shl-viewer\.[0-9a-f]{12}\.js" defer>', page.text)
+    assert re.search(r'data-jose="/static/vendor/jose-6\.2\.18\.min\.[0-9a-f]{12}\.js"', page.text)
+    assert "csrf" not in page.text and "<script>" not in page.text and "style=" not in page.text

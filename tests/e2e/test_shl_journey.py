@@ -1,0 +1,134 @@
+"""SMART Health Links (issue 12): the patient makes an emergency-card link with a passcode on her phone; a
+stranger's phone, with no Carnet account, opens it with a name and the passcode and reads the card."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from server.audit import Actor
+from server.db import make_engine, make_sessionmaker
+from server.models import Dossier
+from server.profile.items import ItemInput, add_item, set_item_hidden
+from tests.e2e.conftest import run_async
+from tests.e2e.seeding import SeededPatient, paris_today
+from tests.e2e.steps import PHONE, assert_fits_phone, log_in
+
+pytestmark = pytest.mark.e2e
+
+CAMILLE = Actor(None, "patient", "Camille Martin")
+RECIPIENT = "Dr Anne Roux, urgences de Lyon"
+PASSCODE = "soleil-42"
+
+
+async def seed_profile(data_dir: Path, patient: SeededPatient) -> None:
+    """An allergy, a person to contact and a vaccination (not on an emergency card), and an allergy she hid."""
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    try:
+        async with make_sessionmaker(engine)() as db:
+            dossier = await db.get(Dossier, patient.dossier_id)
+            today = paris_today()
+            for data in (ItemInput("allergy", label="Pénicilline", detail="Urticaire géante", severity="severe"),
+                         ItemInput("contact", label="Paul Martin", detail="Époux", phone="06 12 34 56 78"),
+                         ItemInput("vaccination", label="Vaccin DTP", started_on=today)):
+                await add_item(db, dossier=dossier, data=data, actor=CAMILLE, today=today)
+            hidden = await add_item(db, dossier=dossier, actor=CAMILLE, today=today,
+                                    data=ItemInput("allergy", label="Arachide", severity="moderee"))
+            await set_item_hidden(db, item=hidden, hidden=True, actor=CAMILLE)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def stranger(browser, server, console):
+    """Another person's phone: no Carnet account, no cookie, only the link."""
+    context = browser.new_context(base_url=server.url, **PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("console", lambda m: console.append(f"{m.text} ({page.url})") if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
+    yield page
+    context.close()
+
+
+def make_emergency_link(page, patient) -> str:
+    """On the patient's phone: "Liens de partage", an emergency card with a passcode; the link shown."""
+    page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
+    expect(page.get_by_role("heading", name="Liens de partage", exact=True)).to_be_visible()
+    page.get_by_label("Carte d'urgence").check()
+    page.get_by_label("Nom du lien (facultatif)").fill("Voyage au Portugal")
+    page.get_by_label("Code d'accès (facultatif)").fill(PASSCODE)
+    page.get_by_label("7 jours").check()
+    page.get_by_role("button", name="Créer le lien").click()
+    expect(page.get_by_role("heading", name="Carte d'urgence : « Voyage au Portugal »")).to_be_visible()
+    expect(page.get_by_role("img", name="QR code du lien « Voyage au Portugal »")).to_be_visible()
+    assert_fits_phone(page)
+    return page.get_by_label("Lien à copier").input_value()
+
+
+def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_passcode(
+    page, stranger, console, server, seed,
+):
+    patient = seed()
+    run_async(seed_profile(server.data_dir, patient))
+    log_in(page, patient)
+    address = make_emergency_link(page, patient)
+    assert address.startswith(f"{server.url}/shl#shlink:/")
+
+    sent = []
+    stranger.on("request", lambda r: sent.append((r.method, r.url)))
+    stranger.goto(address)
+    expect(stranger.get_by_text("« Voyage au Portugal »")).to_be_visible()
+    stranger.get_by_label("Votre nom").fill(RECIPIENT)
+
+    # A wrong passcode: the attempts left, and the card stays closed.
+    console.allow("status of 401")
+    stranger.get_by_label("Code d'accès").fill("lune-99")
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    expect(stranger.get_by_role("alert")).to_have_text(
+        "Code d'accès incorrect. Il reste 9 essais avant que le lien soit bloqué.")
+    expect(stranger.get_by_role("region", name="Allergies et intolérances")).to_have_count(0)
+
+    stranger.get_by_label("Code d'accès").fill(PASSCODE)
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    expect(stranger.get_by_role("heading", name="Carte d'urgence — Camille Martin")).to_be_visible()
+    expect(stranger.get_by_role("region", name="Patient")).to_contain_text("12 mars 1984")
+    allergies = stranger.get_by_role("region", name="Allergies et intolérances")
+    expect(allergies).to_contain_text("Pénicilline — gravité sévère — Urticaire géante")
+    expect(allergies).not_to_contain_text("Arachide")  # hidden from professionals: never on a link
+    contacts = stranger.get_by_role("region", name="Personnes à prévenir")
+    expect(contacts).to_contain_text("Paul Martin — Époux")
+    expect(contacts.get_by_role("link", name="06 12 34 56 78")).to_have_attribute("href", "tel:0612345678")
+    expect(stranger.get_by_text("Vaccin DTP")).to_have_count(0)  # not on an emergency card
+    expect(stranger.get_by_role("alert")).to_be_hidden()
+    assert_fits_phone(stranger)
+
+    # It sent the manifest's POST and nothing else; the key, after "#", never left the phone.
+    key = address.split("#", 1)[1]
+    manifest = [url for method, url in sent if method != "GET"]
+    assert len(manifest) == 2 and all(re.fullmatch(rf"{server.url}/shl/[\w-]{{43}}/manifest", url) for url in manifest)
+    assert not any(key in url or "#" in url for _, url in sent)
+
+    # The patient reads who opened it, under the name they gave.
+    page.goto("/historique")
+    expect(page.get_by_text(re.compile(
+        rf"{re.escape(RECIPIENT)} \(nom déclaré par le destinataire\) a ouvert le lien de partage "
+        r"«\s?Voyage au Portugal\s?» \(carte d'urgence\)"))).to_be_visible()
+
+
+def test_without_javascript_the_link_says_what_it_needs(browser, server, page, console, seed):
+    patient = seed()
+    log_in(page, patient)
+    address = make_emergency_link(page, patient)
+    context = browser.new_context(base_url=server.url, java_script_enabled=False, **PHONE)
+    try:
+        no_js = context.new_page()
+        no_js.goto(address)
+        expect(no_js.get_by_role("alert")).to_contain_text("Cette page a besoin de JavaScript pour ouvrir le lien")
+        expect(no_js.get_by_label("Votre nom")).to_be_hidden()
+        assert_fits_phone(no_js)
+    finally:
+        context.close()

@@ -118,6 +118,20 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
         rf"{re.escape(RECIPIENT)} \(nom déclaré par le destinataire\) a ouvert le lien de partage "
         r"«\s?Voyage au Portugal\s?» \(carte d'urgence\)"))).to_be_visible()
 
+    # She revokes it; the same link, opened again, says it no longer opens.
+    page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
+    expect(page.get_by_text("Ouvert 1 fois")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())  # "Révoquer le lien « Voyage au Portugal » ?"
+    page.get_by_role("button", name="Révoquer").click()
+    expect(page.get_by_text(re.compile("révoqué le"))).to_be_visible()
+    console.allow("status of 404")
+    stranger.reload()  # the link, opened again
+    stranger.get_by_label("Votre nom").fill(RECIPIENT)
+    stranger.get_by_label("Code d'accès").fill(PASSCODE)
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    expect(stranger.get_by_role("alert")).to_have_text(
+        "Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.")
+
 
 def test_without_javascript_the_link_says_what_it_needs(browser, server, page, console, seed):
     patient = seed()

@@ -73,3 +73,14 @@ def test_ticks_frame_the_values_with_round_steps():
     assert ticks(61.5, 63) == [61.5, 62, 62.5, 63]
     assert ticks(0.9, 0.9)[0] <= 0.9 <= ticks(0.9, 0.9)[-1]
     assert [number_fr(v) for v in (72.5, 120.0, 0.95)] == ["72,5", "120", "0,95"]
+
+
+def test_a_third_date_is_written_only_where_it_has_room():
+    def dates(*days: date) -> list[str]:
+        [chart] = charts_of([measured("weight", day, 60 + i) for i, day in enumerate(days)])
+        return [t.text for t in parsed(chart.svg).iter(f"{SVG}text") if "/" in (t.text or "")]
+
+    assert dates(date(2021, 1, 1), date(2023, 1, 1), date(2025, 1, 1)) == ["01/01/2021", "01/01/2023", "01/01/2025"]
+    # Near the last date, a third one would be written over it.
+    assert dates(date(2023, 4, 12), date(2024, 2, 1), date(2024, 9, 12), date(2025, 6, 1)) == [
+        "12/04/2023", "01/06/2025"]

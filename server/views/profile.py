@@ -40,6 +40,7 @@ from .forms import Form, parse_date, text
 Kind = Annotated[str | None, QueryParameter(name="type")]
 MAX_DOCUMENTS = 100  # the most recent ones offered to link advance directives to
 CARD_KINDS = ("allergy", "treatment")
+SEVERITY_ORDER = {"severe": 0, "moderee": 1, "faible": 2}
 # What the "Ajouter" link of each section says (its accessible name too), and the add page's heading.
 ADD_LABELS = {
     "allergy": "Ajouter une allergie", "treatment": "Ajouter un traitement", "condition": "Ajouter un antécédent",
@@ -74,7 +75,8 @@ async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> T
     holder = view.right in HOLDERS
     # A professional gets no section of a kind they may not see: an empty one would read as "none known".
     kinds = [k for k in ORDER if holder or profile.by_kind.get(k) or view.visible.sees_category(KINDS[k].category)]
-    # Measurements by measure (weights together, then heights…), each newest first.
+    # Severe allergies first; measurements by measure (weights together, then heights…), each newest first.
+    profile.by_kind["allergy"] = sorted(profile.by_kind.get("allergy", []), key=lambda i: SEVERITY_ORDER.get(i.severity, 3))
     profile.by_kind["measurement"] = sorted(profile.by_kind.get("measurement", []), key=lambda i: (
         list(MEASURES).index(i.label) if i.label in MEASURES else len(MEASURES), -(i.started_on or OLDEST).toordinal()))
     items = [i for k in kinds for i in profile.by_kind.get(k, [])]

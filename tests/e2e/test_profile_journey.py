@@ -1,0 +1,71 @@
+"""The profil médical on a phone (issue 12): "Profil" in the menu, an allergy and blood pressures added with
+the forms, a refusal in French, and the measurements' chart drawn in the page's colours, light or dark."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.steps import assert_fits_phone, log_in, menu
+
+pytestmark = pytest.mark.e2e
+
+
+def stroke_of_the_chart(page) -> str:
+    return page.locator("svg.chart .chart-line").first.evaluate("line => getComputedStyle(line).stroke")
+
+
+def test_the_patient_adds_an_allergy_and_blood_pressures_from_the_menu(page, seed, console):
+    patient = seed()
+    console.allow("status of 400")  # the refused form, on purpose
+    log_in(page, patient)
+
+    menu(page, "Profil").click()
+    expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}/profil$"))
+    expect(page.get_by_role("heading", name="Profil médical", level=1)).to_be_visible()
+    allergies = page.get_by_role("region", name="Allergies et intolérances")
+    expect(allergies.get_by_text("Aucune allergie connue.")).to_be_visible()
+    assert_fits_phone(page)
+
+    # An allergy: nothing typed first, and the form says what is missing, in French.
+    allergies.get_by_role("link", name="Ajouter une allergie").click()
+    expect(page.get_by_role("heading", name="Ajouter une allergie")).to_be_visible()
+    page.get_by_label("Gravité").select_option(label="Sévère")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("alert")).to_have_text("Indiquez substance.")
+    page.get_by_label("Substance").fill("Pénicilline")
+    page.get_by_label("Réaction").fill("Urticaire géante")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("C'est enregistré")
+    allergies = page.get_by_role("region", name="Allergies et intolérances")
+    expect(allergies.get_by_text("Pénicilline", exact=True)).to_be_visible()
+    expect(allergies.get_by_text("Gravité : sévère")).to_be_visible()
+    expect(allergies.get_by_text("Déclaré par vous")).to_be_visible()
+
+    # Two blood pressures, the first taken at home in the spring: a chart appears with the second.
+    for systolic, diastolic, day in (("132", "85", "2025-04-12"), ("128", "82", None)):
+        page.get_by_role("region", name="Mesures").get_by_role("link", name="Ajouter une mesure").click()
+        page.get_by_label("Mesure", exact=True).select_option(label="Tension artérielle (mmHg)")
+        page.get_by_label("Valeur").fill(systolic)
+        page.get_by_label("Second chiffre de la tension (diastolique)").fill(diastolic)
+        if day:
+            page.get_by_label("Date de la mesure").fill(day)
+        page.get_by_role("button", name="Enregistrer").click()
+        expect(page.get_by_role("status")).to_contain_text("C'est enregistré")
+    measures = page.get_by_role("region", name="Mesures")
+    chart = measures.get_by_role("img", name=re.compile(r"^Tension artérielle : 2 mesures du 12 avril 2025 au"))
+    expect(chart).to_be_visible()
+    assert chart.bounding_box()["width"] <= 360
+    # Under the chart, the values one by one, a tap away.
+    measures.get_by_text("Toutes les mesures, une par une (2)").click()
+    expect(measures.get_by_text("Tension artérielle : 128/82 mmHg")).to_be_visible()
+    expect(measures.get_by_text("Tension artérielle : 132/85 mmHg")).to_be_visible()
+    assert_fits_phone(page)
+
+    # The chart's line is the page's link colour, whichever theme the phone is in.
+    light = stroke_of_the_chart(page)
+    page.emulate_media(color_scheme="dark")
+    dark = stroke_of_the_chart(page)
+    assert light == "rgb(29, 78, 216)" and dark == "rgb(147, 180, 253)", (light, dark)

@@ -63,6 +63,7 @@ PHRASES: dict[str, Phrase] = {
     "search": Phrase("Recherche dans le dossier", "fait une recherche dans {dossier}{detail_paren}"),
     "read_document": Phrase("Consultation d'un document", "consulté {doc}"),
     "download": Phrase("Téléchargement d'un document", "téléchargé {doc}"),
+    "export": Phrase("Export du dossier", "téléchargé une copie complète de {dossier}"),
     "add_document": Phrase("Ajout d'un document", "ajouté {doc} à {dossier}"),
     "read_profile": Phrase("Consultation du profil médical", "consulté le profil médical de {dossier}"),
     "profile_add": Phrase("Ajout au profil médical", "ajouté {detail} au profil médical de {dossier}"),

@@ -1,0 +1,306 @@
+"""A dossier's complete copy, as one ZIP: every document the exporter sees, the International Patient Summary,
+the whole access log (CSV and FHIR AuditEvents), a PDF summary and a LISEZMOI; `restore.py` reads it back.
+
+The ZIP is written into a file the caller gives (a SpooledTemporaryFile for a response): one document's bytes
+at a time are in memory, and the log is read a batch at a time. Everything FHIR is validated by the R4B models
+before it is written. The IPS is `summary_bundle`'s, with what a copy needs to be read back exactly: each
+DocumentReference names its file in the ZIP and carries the file's SHA-256, and what the patient hid stays hidden.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import unicodedata
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO
+
+import anyio
+from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import ColumnElement, func
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import audit, journal, log_queries
+from ..access import Visibility
+from ..dossiers import professional_title, professionals_by_id
+from ..fhir.ips import ITEM_SYSTEM, summary_bundle
+from ..fhir.resources import fhir_instant
+from ..files.store import IntegrityError, Storage, StorageUnavailable
+from ..listing import all_documents, selection
+from ..log_queries import LogFilters
+from ..models import AccessEvent, Document, Dossier, Patient
+from ..profile.items import Profile, profile_of
+from ..templating import PARIS, datetime_fr
+from ..views.log import CSV_COLUMNS, csv_row
+from .auditevents import DOCUMENT_SYSTEM, audit_event
+from .pdf import summary_pdf
+
+log = logging.getLogger("carnet.export")
+
+PATIENT_VIEW = Visibility(general=True, hidden_too=True)  # the patient's own copy: hidden documents included
+IPS_NAME = "synthese-ips.json"
+LOG_CSV_NAME = "journal-acces.csv"
+LOG_FHIR_NAME = "journal-acces-auditevent.json"
+PDF_NAME = "synthese.pdf"
+README_NAME = "LISEZMOI.txt"
+# Bundle.meta.tag of a Carnet copy: what restore.py recognises (version: this layout).
+EXPORT_TAG = {"system": "urn:carnet:fhir:export", "version": "1", "code": "dossier-complet",
+              "display": "Copie complète d'un dossier Carnet"}
+SHA256_EXTENSION = "urn:carnet:fhir:sha256"  # on an attachment: its bytes' SHA-256, hex (R4's `hash` is SHA-1)
+HIDDEN_EXTENSION = "urn:carnet:fhir:masque"  # hidden by the patient from professionals
+KEPT_EXTENSION = "urn:carnet:fhir:reserve-au-patient"  # kept from a minor's legal representatives (CSP L1111-5)
+SOURCE_EXTENSION = "urn:carnet:fhir:source"  # where a document comes from, when no professional wrote it
+# Where FHIR has no author element (Patient.contact, FamilyMemberHistory): the Practitioner who declared it.
+DECLARED_BY_EXTENSION = "urn:carnet:fhir:declare-par"
+LOG_BATCH = 1000
+
+
+def safe_name(filename: str) -> str:
+    """A file name that stays inside its folder when the ZIP is opened: no path, no control character."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().lstrip(".")
+    return name[:150] or "document"
+
+
+def zip_path(document: Document) -> str:
+    return f"documents/{document.id}/{safe_name(document.filename)}"
+
+
+def entry_info(name: str, now: datetime) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=now.astimezone(PARIS).timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def flags(*pairs: tuple[str, bool]) -> list[dict]:
+    return [{"url": url, "valueBoolean": True} for url, on in pairs if on]
+
+
+def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document], now: datetime,
+               document_authors: dict) -> Bundle:
+    """`summary_bundle` of everything, marked as a Carnet copy, with what reading it back needs."""
+    bundle = summary_bundle(patient=patient, profile=profile, documents=documents, document_authors=document_authors,
+                            base="", now=now, title="Copie complète du dossier")
+    data = bundle.model_dump(mode="json", exclude_none=True)
+    data.setdefault("meta", {})["tag"] = [EXPORT_TAG]
+    by_id = {d.id: d for d in documents}
+    items = {i.id: i for kind in profile.by_kind.values() for i in kind}
+    practitioners = {e["resource"]["identifier"][0]["value"][1:]: e["fullUrl"] for e in data["entry"]
+                     if e["resource"]["resourceType"] == "Practitioner"}
+    for entry in data["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "DocumentReference":
+            attachment = resource["content"][0]["attachment"]
+            document = by_id[attachment["url"].split("/")[1]]
+            attachment["url"] = zip_path(document)
+            attachment["extension"] = [{"url": SHA256_EXTENSION, "valueString": document.sha256}]
+            resource["identifier"] = [{"system": DOCUMENT_SYSTEM, "value": document.id}]
+            extensions = flags((HIDDEN_EXTENSION, document.hidden), (KEPT_EXTENSION, document.hidden_from_representatives))
+            if document.source:
+                extensions.append({"url": SOURCE_EXTENSION, "valueString": document.source})
+            if extensions:
+                resource["extension"] = extensions
+        elif resource["resourceType"] == "Patient":
+            for contact in resource.get("contact", []):
+                item = items[contact["extension"][0]["valueString"]]
+                contact["extension"] += flags((HIDDEN_EXTENSION, item.hidden))
+                if item.author_professional_id in profile.authors:
+                    rpps = profile.authors[item.author_professional_id].rpps
+                    contact["extension"].append({"url": DECLARED_BY_EXTENSION,
+                                                 "valueReference": {"reference": practitioners[rpps]}})
+        else:
+            ids = [i["value"] for i in resource.get("identifier", []) if i.get("system") == ITEM_SYSTEM]
+            if not ids:
+                continue
+            item = items[ids[0]]
+            extensions = flags((HIDDEN_EXTENSION, item.hidden))
+            if resource["resourceType"] == "FamilyMemberHistory" and item.author_professional_id in profile.authors:
+                rpps = profile.authors[item.author_professional_id].rpps
+                extensions.append({"url": DECLARED_BY_EXTENSION, "valueReference": {"reference": practitioners[rpps]}})
+            if extensions:
+                resource["extension"] = extensions
+    return Bundle.model_validate(data)
+
+
+# --- what the page says before the download ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outline:
+    documents: int
+    document_bytes: int
+    items: int
+    events: int
+
+    @property
+    def approximate_bytes(self) -> int:
+        # Documents are mostly compressed already (PDF, JPEG, PNG); the summaries and the log add a little.
+        return self.document_bytes + 60_000 + 400 * self.events + 1_500 * self.items
+
+
+async def outline(session: AsyncSession, *, dossier_id: str, visible: Visibility,
+                  log_visible: ColumnElement[bool] | None = None) -> Outline:
+    """How much the copy will hold, counted by the database (nothing read)."""
+    count, size = (await session.exec(select(func.count(), func.coalesce(func.sum(Document.size), 0))
+                                      .where(*selection(dossier_id, visible, "")))).one()
+    profile = await profile_of(session, dossier_id=dossier_id, visible=visible)
+    events = (await session.exec(select(func.count()).select_from(AccessEvent).where(
+        AccessEvent.dossier_id == dossier_id, *([log_visible] if log_visible is not None else []))
+    )).one()
+    return Outline(documents=count, document_bytes=int(size), items=profile.count(), events=events)
+
+
+# --- the export, itself an access event ----------------------------------------------------------
+
+
+async def record_export(session: AsyncSession, *, dossier: Dossier, actor: audit.Actor) -> None:
+    """The export in the access log, committed before the copy leaves the server."""
+    await audit.begin_chained(session)
+    await audit.append(session, dossier_id=dossier.id, action="export", actor=actor)
+    await audit.commit_chained(session)
+
+
+async def log_batches(session: AsyncSession, *, dossier_id: str, through: int, now: datetime,
+                      visible: ColumnElement[bool] | None) -> AsyncIterator[list[AccessEvent]]:
+    """The log up to event `through`, newest first (as the Historique's CSV), a batch at a time."""
+    before = through + 1
+    while True:
+        events = await log_queries.log_events(session, dossier_id=dossier_id, filters=LogFilters(), now=now,
+                                              before=before, limit=LOG_BATCH, visible=visible)
+        if not events:
+            return
+        yield events
+        before = events[-1].seq
+
+
+def copy_document(archive: zipfile.ZipFile, storage: Storage, document: Document, now: datetime) -> bool:
+    """One document's bytes into the ZIP (run in a thread: reading and deflating 20 MB takes a while)."""
+    try:
+        data = storage.get(document.storage_key, sha256=document.sha256)
+    except (FileNotFoundError, IntegrityError, StorageUnavailable) as problem:
+        log.error("export: document %s unreadable (%s)", document.id, type(problem).__name__)
+        return False
+    archive.writestr(entry_info(zip_path(document), now), data)
+    return True
+
+
+async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], *, dossier: Dossier, patient: Patient,
+                       now: datetime, visible: Visibility = PATIENT_VIEW,
+                       log_visible: ColumnElement[bool] | None = None) -> None:
+    """Write the copy into `out`: what `visible` admits (the exporter's view) and the events `log_visible` keeps
+    (a minor's parents see no trace of what was kept from them)."""
+    profile = await profile_of(session, dossier_id=dossier.id, visible=visible)
+    documents = await all_documents(session, dossier_id=dossier.id, visible=visible)
+    professionals = await professionals_by_id(session, {d.author_professional_id for d in documents
+                                                        if d.author_professional_id})
+    bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
+                        document_authors=professionals)
+    through = await log_queries.head_seq(session, dossier_id=dossier.id)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        missing = set()
+        for document in documents:
+            if not await anyio.to_thread.run_sync(copy_document, archive, storage, document, now):
+                missing.add(document.id)
+        archive.writestr(entry_info(IPS_NAME, now), bundle.model_dump_json(exclude_none=True, indent=1))
+        events = await write_log_csv(session, archive, dossier_id=dossier.id, through=through, now=now,
+                                     visible=log_visible)
+        await write_audit_events(session, archive, patient=patient, dossier_id=dossier.id, through=through, now=now,
+                                 visible=log_visible)
+        authors = {d.id: professional_title(professionals[d.author_professional_id])
+                   if d.author_professional_id in professionals else d.source for d in documents}
+        archive.writestr(entry_info(PDF_NAME, now), summary_pdf(
+            patient=patient, profile=profile, documents=documents, authors=authors, now=now,
+            missing=frozenset(missing)))
+        archive.writestr(entry_info(README_NAME, now), readme(
+            patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,
+            missing=[d for d in documents if d.id in missing]))
+
+
+async def build_export(session: AsyncSession, storage: Storage, *, dossier: Dossier, patient: Patient, now: datetime,
+                       visible: Visibility = PATIENT_VIEW, log_visible: ColumnElement[bool] | None = None) -> bytes:
+    """The copy as bytes (the web page streams `write_export`'s file instead)."""
+    out = io.BytesIO()
+    await write_export(session, storage, out, dossier=dossier, patient=patient, now=now, visible=visible,
+                       log_visible=log_visible)
+    return out.getvalue()
+
+
+async def write_log_csv(session: AsyncSession, archive: zipfile.ZipFile, *, dossier_id: str, through: int,
+                        now: datetime, visible: ColumnElement[bool] | None) -> int:
+    """The Historique's CSV (views/log.py: same columns, same cells), every event; returns how many."""
+    count = 0
+    with archive.open(entry_info(LOG_CSV_NAME, now), "w") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # the BOM: a French Excel reads accents
+        writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS)
+        async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
+            contexts = await log_queries.contexts_for(session, dossier_id=dossier_id, events=events)
+            writer.writerows(csv_row(e, contexts.get(e.id, journal.NO_CONTEXT)) for e in events)
+            count += len(events)
+        text.flush()
+        text.detach()
+    return count
+
+
+async def write_audit_events(session: AsyncSession, archive: zipfile.ZipFile, *, patient: Patient, dossier_id: str,
+                             through: int, now: datetime, visible: ColumnElement[bool] | None) -> None:
+    """A Bundle of type collection, one AuditEvent per event, written as it is read: each entry is validated
+    on its own, and the envelope once, so a log of a million events never sits whole in memory."""
+    envelope = Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "timestamp": fhir_instant(now)})
+    head = envelope.model_dump_json(exclude_none=True)
+    with archive.open(entry_info(LOG_FHIR_NAME, now), "w") as out:
+        out.write(head[:-1].encode() + b',"entry":[\n')
+        first = True
+        async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
+            for event in events:
+                resource = audit_event(event, patient=patient).model_dump(mode="json", exclude_none=True)
+                entry = {"fullUrl": f"urn:carnet:journal:{event.seq}", "resource": resource}
+                out.write((b"" if first else b",\n") + json.dumps(entry, ensure_ascii=False).encode())
+                first = False
+        out.write(b"\n]}\n")
+
+
+def readme(*, patient: Patient, now: datetime, documents: int, items: int, events: int,
+           missing: list[Document]) -> str:
+    name = f"{patient.given_name} {patient.family_name}"
+    lines = [
+        f"Copie complète du dossier Carnet de {name}",
+        f"Faite le {datetime_fr(now)}.",
+        "",
+        "Ce fichier contient des données de santé : gardez-le en lieu sûr et ne le confiez qu'à qui vous voulez.",
+        "",
+        "Ce que contient cette archive :",
+        "",
+        f"documents/  Les {documents} document(s) du dossier, chacun dans un dossier à son numéro, tels qu'ils ont "
+        "été déposés (PDF, images, textes), y compris ceux que vous avez masqués aux professionnels.",
+        "",
+        f"{PDF_NAME}  Une synthèse lisible à l'écran ou sur papier : votre identité, votre profil médical "
+        f"({items} information(s) : allergies, traitements, antécédents, vaccinations, mesures…) et la liste "
+        "des documents avec leur date et leur auteur.",
+        "",
+        f"{IPS_NAME}  La même synthèse au format international des logiciels de santé (FHIR R4, résumé patient "
+        "international « IPS ») : un autre Carnet ou un logiciel médical peut la relire. Elle sert aussi à "
+        "recréer le dossier dans une autre installation de Carnet.",
+        "",
+        f"{LOG_CSV_NAME}  L'historique complet des accès ({events} événement(s)) : qui a consulté ou modifié "
+        "le dossier, quand, et à quel titre. Il s'ouvre dans un tableur (séparateur point-virgule).",
+        "",
+        f"{LOG_FHIR_NAME}  Le même historique au format FHIR (un « AuditEvent » par événement), pour un logiciel.",
+        "",
+        f"{README_NAME}  Ce fichier.",
+        "",
+        "Chaque événement de l'historique porte l'empreinte (hash) du précédent : une modification se verrait.",
+    ]
+    if missing:
+        lines += ["", "Attention : le fichier des documents suivants n'a pas pu être lu ; il manque dans cette "
+                  "archive (signalez-le à votre Carnet) :"]
+        lines += [f"- « {d.title} » ({d.event_date:%d/%m/%Y})" for d in missing]
+    return "\r\n".join(lines) + "\r\n"
+

@@ -1,0 +1,106 @@
+"""The access log as FHIR R4B AuditEvents (fhir.resources models): one per access event, for the copy's
+`journal-acces-auditevent.json`.
+
+The codes follow FHIR R4's AuditEvent: `type` from DICOM (DCM 110110 "Patient Record": every event is about
+the patient's record), `subtype` Carnet's own action code, `action` C/R/U/D/E, `outcome` 0 (success) or 4
+(minor failure: an attempt refused), one requesting `agent` (a professional with their national identifier
+"8" + RPPS), the patient's record and the document as `entity`; the chain's sequence number and hashes travel
+as entity details, so the JSON alone can be checked against the CSV.
+"""
+
+from __future__ import annotations
+
+from fhir.resources.R4B.auditevent import AuditEvent
+
+from .. import journal
+from ..audit import timestamp
+from ..fhir.resources import IDNAT_PS_SYSTEM, INS_SYSTEM
+from ..models import AccessEvent, Patient
+
+DCM = "http://dicom.nema.org/resources/ontology/DCM"
+ACTION_SYSTEM = "urn:carnet:fhir:action-journal"
+DOCUMENT_SYSTEM = "urn:carnet:fhir:document"  # a document's Carnet id, also on its DocumentReference in the IPS
+ROLE_CLASS = "http://terminology.hl7.org/CodeSystem/v3-RoleClass"
+ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
+OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role"
+SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
+
+CREATES = {"add_document", "profile_add", "care_received", "dossier_opened", "share_code", "caregiver_invited",
+           "caregiver_added", "passkey_added"}
+DELETES = {"delete", "profile_delete", "withdraw_document", "passkey_removed", "passkeys_reset"}
+READS = {*journal.READS, "emergency", "export"}
+REFUSED = {"dossier_open_refused"}
+ROLES = {"patient": "PAT", "caregiver": "CAREGIVER", "professional": "PROV"}
+NEUTRAL = journal.Viewer(None, is_patient=False)  # a file says who did what by name, never "vous"
+
+
+def action_code(action: str) -> str:
+    """FHIR's AuditEvent.action: Create, Read, Update, Delete (a change of rights updates the dossier)."""
+    return "C" if action in CREATES else "R" if action in READS else "D" if action in DELETES else "U"
+
+
+def coding(system: str, code: str, display: str = "") -> dict:
+    return {"system": system, "code": code, **({"display": display} if display else {})}
+
+
+def agents(event: AccessEvent, patient: Patient) -> list[dict]:
+    who: dict = {"display": event.actor_name or "Inconnu"}
+    if event.actor_kind == "professional" and event.actor_rpps:
+        who["identifier"] = {"system": IDNAT_PS_SYSTEM, "value": f"8{event.actor_rpps}"}
+    elif event.actor_kind == "patient":
+        who["identifier"] = {"system": INS_SYSTEM, "value": patient.ins}
+    agent: dict = {"who": who, "name": event.actor_name or None, "requestor": True}
+    if event.actor_kind in ROLES:
+        agent["type"] = {"coding": [coding(ROLE_CLASS, ROLES[event.actor_kind])]}
+    if event.actor_profession:
+        agent["role"] = [{"text": event.actor_profession}]
+    if event.right == "emergency":
+        agent["purposeOfUse"] = [{"coding": [coding(ACT_REASON, "ETREAT", "Emergency Treatment")]}]
+    found = [agent]
+    if event.on_behalf_of:  # a caregiver acting for the patient (R4 has no onBehalfOf: a second, passive agent)
+        found.append({"who": {"display": event.on_behalf_of}, "type": {"coding": [coding(ROLE_CLASS, "PAT")]},
+                      "requestor": False})
+    return found
+
+
+def entities(event: AccessEvent, patient: Patient) -> list[dict]:
+    details = [("numéro", str(event.seq)), ("hash", event.hash), ("hash précédent", event.prev_hash),
+               ("droit", journal.right_label(event)), ("détail", event.detail)]
+    record = {"what": {"identifier": {"system": INS_SYSTEM, "value": patient.ins},
+                       "display": f"Dossier de {patient.given_name} {patient.family_name}"},
+              "type": coding(ENTITY_TYPE, "1", "Person"), "role": coding(OBJECT_ROLE, "1", "Patient"),
+              "detail": [{"type": name, "valueString": value} for name, value in details if value]}
+    found = [record]
+    if event.document_id:
+        found.append({"what": {"identifier": {"system": DOCUMENT_SYSTEM, "value": event.document_id},
+                               "display": event.document_title or None},
+                      "type": coding(ENTITY_TYPE, "2", "System Object"), "role": coding(OBJECT_ROLE, "3", "Report"),
+                      "name": event.document_title or None})
+    return found
+
+
+def audit_event(event: AccessEvent, *, patient: Patient) -> AuditEvent:
+    """One access event as an AuditEvent, validated."""
+    resource = {
+        "resourceType": "AuditEvent",
+        "id": f"evenement-{event.seq}",
+        "type": coding(DCM, "110110", "Patient Record"),
+        "subtype": [coding(ACTION_SYSTEM, event.action, journal.action_label(event))],
+        "action": action_code(event.action),
+        "recorded": timestamp(event.at),
+        "outcome": "4" if event.action in REFUSED else "0",
+        "outcomeDesc": journal.sentence(event, viewer=NEUTRAL),
+        "agent": agents(event, patient),
+        "source": {"observer": {"display": "Carnet"}, "type": [coding(SOURCE_TYPE, "4", "Application Server")]},
+        "entity": entities(event, patient),
+    }
+    return AuditEvent.model_validate(strip_none(resource))
+
+
+def strip_none(value):
+    if isinstance(value, dict):
+        return {k: strip_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [strip_none(v) for v in value]
+    return value

@@ -1,0 +1,163 @@
+"""The copy's `synthese.pdf`: the dossier as a person reads it on paper (identity, profil médical, documents)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from PIL import ImageFont
+
+from ..dossiers import professional_title
+from ..models import CATEGORIES, Document, Patient, ProfileItem
+from ..profile.items import Profile
+from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
+from ..templating import date_fr, datetime_fr
+
+NBSP = "\u00a0"
+INK = (29, 78, 216)  # the site's theme colour
+GREY = (90, 90, 90)
+
+
+@functools.cache
+def font_file(name: str) -> str | None:
+    """A system font's path, found the way the demo's pictures find theirs (server/demo/images.py)."""
+    try:
+        return ImageFont.truetype(name, 10).path
+    except OSError:
+        return None
+
+
+def quoted(text: str) -> str:
+    return f"«{NBSP}{text}{NBSP}»"
+
+
+def day(value: date | None) -> str:
+    """ "17 janvier 2026", never broken between the day and the month."""
+    return date_fr(value).replace(" ", NBSP, 1)
+
+
+def when(moment: datetime) -> str:
+    return datetime_fr(moment).replace(" h ", f"{NBSP}h{NBSP}")
+
+
+def number(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def item_text(item: ProfileItem) -> str:
+    """One item in plain French, its dates written out."""
+    if item.kind == "measurement":
+        measure = MEASURES[item.label]
+        value = number(item.value) + (f"/{number(item.value2)}" if item.value2 is not None else "")
+        return f"{measure.label}{NBSP}: {value}{NBSP}{measure.unit}, le {day(item.started_on)}"
+    if item.kind == "organ_donation":
+        return DONATION[item.label] + (f" — {item.detail}" if item.detail else "")
+    parts = [item.label]
+    if item.severity:
+        parts.append(f"gravité {SEVERITIES[item.severity].lower()}")
+    parts += [p for p in (item.detail, item.phone, item.lot and f"lot {item.lot}",
+                          item.prescriber and f"prescrit par {item.prescriber}") if p]
+    if item.started_on:
+        parts.append(("depuis le " if item.kind in ("treatment", "condition") else "le ") + day(item.started_on))
+    return " — ".join(parts)
+
+
+class _Summary(FPDF):
+    footer_text = ""
+    family = "Helvetica"
+
+    def normalize_text(self, text: str) -> str:
+        # Without DejaVu, the core font writes what latin-1 has (accents, guillemets) and "?" for the rest.
+        if not self.is_ttf_font:
+            text = text.encode("latin-1", "replace").decode("latin-1")
+        return super().normalize_text(text)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font(self.family, "", 7.5)
+        self.set_text_color(*GREY)
+        self.cell(0, 4, self.footer_text)
+        self.set_x(self.l_margin)
+        self.cell(0, 4, f"page {self.page_no()}/{{nb}}", align="R")
+
+    def heading(self, text: str, size: float = 13) -> None:
+        self.ln(3)
+        self.set_font(self.family, "B", size)
+        self.set_text_color(*INK)
+        self.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(0, 0, 0)
+        self.ln(1)
+
+    def paragraph(self, text: str, *, size: float = 10, style: str = "") -> None:
+        self.set_font(self.family, style, size)
+        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def new_pdf() -> _Summary:
+    pdf = _Summary(format="A4")
+    regular, bold = font_file("DejaVuSans.ttf"), font_file("DejaVuSans-Bold.ttf")
+    if regular and bold:
+        pdf.add_font("DejaVu", "", regular)
+        pdf.add_font("DejaVu", "B", bold)
+        pdf.family = "DejaVu"
+    return pdf
+
+
+def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document], authors: dict[str, str],
+                now: datetime, missing: frozenset[str] = frozenset()) -> bytes:
+    """`authors`: who each document comes from, as the timeline says it; `missing`: documents whose file could
+    not be read from the store (named, so the reader knows the ZIP lacks them)."""
+    name = f"{patient.given_name} {patient.family_name}"
+    pdf = new_pdf()
+    pdf.footer_text = f"Carnet — copie du dossier de {name}, faite le {when(now)}"
+    pdf.set_title(f"Synthèse du dossier de {name}")
+    pdf.set_author("Carnet")
+    pdf.set_creator("Carnet")
+    pdf.set_lang("fr")
+    pdf.set_creation_date(now)
+    pdf.set_margins(18, 16, 18)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+
+    pdf.heading(f"Synthèse du dossier de {name}", size=17)
+    born = "Née" if patient.sex == "F" else "Né"
+    pdf.paragraph(f"{born} le {day(patient.birth_date)}")
+    pdf.paragraph(f"INS (matricule national de santé){NBSP}: {patient.ins}")
+    pdf.set_text_color(*GREY)
+    pdf.paragraph(f"Copie complète du dossier faite le {when(now)}. Ce document résume ce que l'archive "
+                  f"contient{NBSP}; les documents eux-mêmes sont dans le dossier {quoted('documents')} de l'archive.",
+                  size=9)
+    pdf.set_text_color(0, 0, 0)
+
+    pdf.heading("Profil médical")
+    if not profile:
+        pdf.paragraph("Aucune information dans le profil médical.")
+    for kind in ORDER:
+        items = profile.by_kind.get(kind, [])
+        if not items:
+            continue
+        pdf.paragraph(KINDS[kind].title, size=10.5, style="B")
+        for item in items:
+            author = profile.authors.get(item.author_professional_id or "")
+            said = f"déclaré par {professional_title(author)}" if author else "déclaré par le patient"
+            hidden = ", masqué aux professionnels" if item.hidden else ""
+            pdf.paragraph(f"•{NBSP}{item_text(item)} ({said}{hidden})", size=9.5)
+        pdf.ln(1.5)
+
+    pdf.heading(f"Documents ({len(documents)})")
+    if not documents:
+        pdf.paragraph("Aucun document.")
+    else:
+        pdf.set_font(pdf.family, "", 8.5)
+        with pdf.table(col_widths=(28, 72, 30, 44), text_align="LEFT", line_height=4.2, padding=1,
+                       first_row_as_headings=True) as table:
+            table.row(["Date", "Document", "Catégorie", "Auteur"])
+            for document in documents:
+                notes = [n for n, on in (("masqué aux professionnels", document.hidden),
+                                         ("fichier illisible, absent de l'archive", document.id in missing)) if on]
+                title = quoted(document.title) + (f" ({', '.join(notes)})" if notes else "")
+                table.row([day(document.event_date), title, CATEGORIES.get(document.category, document.category),
+                           authors.get(document.id) or "—"])
+    return bytes(pdf.output())

@@ -1,0 +1,77 @@
+"""Take everything with you (issue 12): the page that says what the copy holds, and the ZIP itself.
+
+The patient and the caregivers who read the dossier (readers included) may export it, a closed dossier too;
+anyone else gets the 404 of a missing dossier. The export is in the access log, committed, before the ZIP is
+built and sent; the ZIP goes into a temporary file (in memory while small) and is streamed from there.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator
+from typing import IO
+
+from litestar import Request, get, post
+from litestar.response import Stream, Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..access import visibility
+from ..caregivers.confidential import kept_from
+from ..caregivers.dossiers import band_of
+from ..export.archive import outline, record_export, write_export
+from ..guards import logged_in
+from ..models import utcnow
+from ..reading import Managed, managed_dossier
+from ..templating import PARIS
+
+IN_MEMORY = 8 * 1024 * 1024  # past this, the temporary file is on disk
+CHUNK = 256 * 1024
+
+
+async def exporter(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Managed, dict]:
+    """The dossier, for its patient or a caregiver; and what of it they see (documents, then log events)."""
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
+    kept = await kept_from(db, dossier_id=dossier_id, account=request.user.account)
+    seen = {"visible": visibility(managed.standing, managed.facts, utcnow()), "log_visible": kept.events()}
+    return managed, seen
+
+
+@get("/dossiers/{dossier_id:str}/export", guards=[logged_in])
+async def export_page(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    managed, seen = await exporter(request, db, dossier_id)
+    context = {"dossier": managed.dossier, "patient": managed.patient, "mine": managed.standing.is_patient,
+               "outline": await outline(db, dossier_id=dossier_id, **seen),
+               "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=utcnow(),
+                                     manages=managed.can_manage)}
+    return Template("export.html", context=context)
+
+
+async def chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
+    try:
+        while block := file.read(CHUNK):
+            yield block
+    finally:
+        file.close()
+
+
+@post("/dossiers/{dossier_id:str}/export", guards=[logged_in], status_code=200)
+async def export_zip(request: Request, db: AsyncSession, dossier_id: str) -> Stream:
+    managed, seen = await exporter(request, db, dossier_id)
+    await record_export(db, dossier=managed.dossier, actor=managed.actor)
+    now = utcnow()
+    spool = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY)
+    try:
+        await write_export(db, request.app.state.storage, spool, dossier=managed.dossier, patient=managed.patient,
+                           now=now, **seen)
+    except BaseException:
+        spool.close()
+        raise
+    size = spool.tell()
+    spool.seek(0)
+    # Only the day in the file name, never the patient's name: a downloads folder or a shared screen shows it.
+    filename = f"carnet-dossier-{now.astimezone(PARIS).date().isoformat()}.zip"
+    return Stream(chunks(spool), media_type="application/zip",
+                  headers={"Content-Disposition": f'attachment; filename="{filename}"', "Content-Length": str(size)})
+
+
+routes = [export_page, export_zip]

@@ -1,0 +1,200 @@
+"""A copy's FHIR resources read back as Carnet's fields: each profile item as the form that adds it would send
+it, each DocumentReference as the document `add_document` files (server/fhir/ips.py and archive.py, backwards).
+
+Pure functions of the Bundle's JSON, which read_bundle has validated; nothing here reads the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from ..dossiers import InvalidInput
+from ..fhir.ips import ITEM_SYSTEM, KIND_SYSTEM, OBSERVATION_CODES, SEVERITY
+from ..fhir.resources import CATEGORY_SYSTEM, IDNAT_PS_SYSTEM, LOINC, WITHDRAWN
+from ..models import Professional
+from ..profile.items import ItemInput, check
+from .archive import DECLARED_BY_EXTENSION, HIDDEN_EXTENSION, KEPT_EXTENSION, SHA256_EXTENSION, SOURCE_EXTENSION
+from .auditevents import DOCUMENT_SYSTEM
+
+SEVERITY_OF = {fhir: carnet for carnet, fhir in SEVERITY.items()}
+MEASURE_OF = {code: label for label, (code, _) in OBSERVATION_CODES.items()}
+ITEM_RESOURCES = {"AllergyIntolerance", "MedicationStatement", "Condition", "FamilyMemberHistory", "Immunization",
+                  "Observation"}
+# What summary_bundle writes when a field is empty: read back as empty.
+PLACEHOLDERS = {"Réaction non précisée", "Famille", "Personne à prévenir"}
+
+
+class NotRestorable(InvalidInput):
+    """A copy refused, with nothing written; the message is French."""
+
+
+@dataclass
+class PlannedDocument:
+    url: str  # its fullUrl in the Bundle: how items point to it
+    path: str
+    sha256: str
+    title: str
+    category: str
+    event_date: date
+    filename: str
+    mime_type: str
+    author: Professional | None
+    source: str
+    hidden: bool
+    kept_from_representatives: bool
+    master_identifier: str | None
+    withdrawn: bool
+    added_at: datetime | None
+    text: str = ""
+
+
+@dataclass
+class PlannedItem:
+    data: ItemInput
+    author: Professional | None
+    hidden: bool
+    document_url: str = ""
+
+
+def extension(element: dict, url: str):
+    found = [e for e in element.get("extension", []) if e.get("url") == url]
+    return next((v for k, v in found[0].items() if k.startswith("value")), None) if found else None
+
+
+def day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise NotRestorable(f"Une date de la copie est illisible ({value}).") from None
+
+
+def instant(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+def filled(value: str | None) -> str:
+    return "" if value is None or value in PLACEHOLDERS else value
+
+
+def first_note(resource: dict) -> str:
+    return filled((resource.get("note") or [{}])[0].get("text"))
+
+
+def rpps_of(identifiers: list[dict]) -> str | None:
+    values = [i.get("value", "") for i in identifiers if i.get("system") == IDNAT_PS_SYSTEM]
+    return values[0][1:] if values and values[0].startswith("8") else None
+
+
+def author_rpps(reference: dict | None, entries: dict[str, dict]) -> str | None:
+    """The RPPS of the Practitioner a reference points to; None for the patient."""
+    target = entries.get((reference or {}).get("reference", ""), {})
+    return rpps_of(target.get("identifier", [])) if target.get("resourceType") == "Practitioner" else None
+
+
+def written_by(resource: dict) -> dict | None:
+    """Who declared an item, where summary_bundle put it for each resource type."""
+    kind = resource["resourceType"]
+    if kind in ("AllergyIntolerance", "Condition"):
+        return resource.get("recorder")
+    if kind == "MedicationStatement":
+        return resource.get("informationSource")
+    if kind == "Immunization":
+        return (resource.get("performer") or [{}])[0].get("actor")
+    if kind == "Observation":
+        return (resource.get("performer") or [None])[0]
+    return extension(resource, DECLARED_BY_EXTENSION)  # FamilyMemberHistory: FHIR has no author element
+
+
+def item_input(resource: dict) -> tuple[ItemInput, str]:
+    """An item's fields as a form would send them, and the fullUrl of its document (advance directives)."""
+    kind = resource["resourceType"]
+    if kind == "AllergyIntolerance":
+        reaction = (resource.get("reaction") or [{}])[0]
+        return ItemInput("allergy", label=resource["code"]["text"],
+                         detail=filled((reaction.get("manifestation") or [{}])[0].get("text")),
+                         severity=SEVERITY_OF.get(reaction.get("severity", ""), "")), ""
+    if kind == "MedicationStatement":
+        prescriber = first_note(resource)
+        return ItemInput("treatment", label=resource["medicationCodeableConcept"]["text"],
+                         detail=filled((resource.get("dosage") or [{}])[0].get("text")),
+                         started_on=day(resource.get("effectivePeriod", {}).get("start")),
+                         prescriber=prescriber.removeprefix("Prescrit par ")), ""
+    if kind == "Condition":
+        return ItemInput("condition", label=resource["code"]["text"], started_on=day(resource.get("onsetDateTime")),
+                         detail=first_note(resource)), ""
+    if kind == "FamilyMemberHistory":
+        return ItemInput("family_history", label=resource["condition"][0]["code"]["text"],
+                         detail=filled(resource.get("relationship", {}).get("text"))), ""
+    if kind == "Immunization":
+        return ItemInput("vaccination", label=resource["vaccineCode"]["text"],
+                         started_on=day(resource.get("occurrenceDateTime")), lot=resource.get("lotNumber", "")), ""
+    coding = resource["code"]["coding"][0]
+    if coding.get("system") == LOINC and coding.get("code") in MEASURE_OF:
+        quantities = ([c["valueQuantity"] for c in resource["component"]] if "component" in resource
+                      else [resource["valueQuantity"]])
+        values = [str(q["value"]) for q in quantities] + [""]
+        return ItemInput("measurement", label=MEASURE_OF[coding["code"]], value=values[0], value2=values[1],
+                         started_on=day(resource.get("effectiveDateTime"))), ""
+    if coding.get("system") == KIND_SYSTEM and coding.get("code") in ("directive", "organ_donation"):
+        derived = (resource.get("derivedFrom") or [{}])[0].get("reference", "")
+        return ItemInput(coding["code"], label=resource.get("valueString", ""), detail=first_note(resource)), derived
+    raise NotRestorable("La copie contient une information du profil médical que Carnet ne connaît pas.")
+
+
+def contact_input(contact: dict) -> ItemInput:
+    return ItemInput("contact", label=contact["name"]["text"],
+                     detail=filled((contact.get("relationship") or [{}])[0].get("text")),
+                     phone=(contact.get("telecom") or [{}])[0].get("value", ""))
+
+
+def plan_items(entries: dict[str, dict], professionals: dict[str, Professional], *, today: date) -> list[PlannedItem]:
+    """Every profile item of the copy, each checked as a typed one would be (nothing written)."""
+    planned = []
+    for resource in entries.values():
+        if resource["resourceType"] == "Patient":
+            for contact in resource.get("contact", []):
+                rpps = author_rpps(extension(contact, DECLARED_BY_EXTENSION), entries)
+                planned.append(PlannedItem(contact_input(contact), professionals[rpps] if rpps else None,
+                                           bool(extension(contact, HIDDEN_EXTENSION))))
+        elif resource["resourceType"] in ITEM_RESOURCES and any(
+                i.get("system") == ITEM_SYSTEM for i in resource.get("identifier", [])):
+            data, document_url = item_input(resource)
+            if document_url and entries.get(document_url, {}).get("resourceType") != "DocumentReference":
+                raise NotRestorable("Des directives anticipées de la copie renvoient à un document qu'elle n'a pas.")
+            rpps = author_rpps(written_by(resource), entries)
+            planned.append(PlannedItem(data, professionals[rpps] if rpps else None,
+                                       bool(extension(resource, HIDDEN_EXTENSION)), document_url))
+    for item in planned:
+        check(item.data, today=today)
+    return planned
+
+
+def plan_document(url: str, resource: dict, professionals: dict[str, Professional]) -> PlannedDocument:
+    attachment = resource["content"][0]["attachment"]
+    sha256 = extension(attachment, SHA256_EXTENSION)
+    title = resource.get("description", "")
+    if not sha256:
+        raise NotRestorable(f"Le document « {title} » n'a pas d'empreinte SHA-256 dans la copie.")
+    categories = [c["code"] for cc in resource.get("category", []) for c in cc.get("coding", [])
+                  if c.get("system") == CATEGORY_SYSTEM]
+    author = (resource.get("author") or [{}])[0]
+    rpps = rpps_of([author["identifier"]]) if "identifier" in author else None
+    own_id = [i["value"] for i in resource.get("identifier", []) if i.get("system") == DOCUMENT_SYSTEM]
+    master = resource.get("masterIdentifier", {})
+    derived = own_id and master.get("value", "").replace("-", "") == f"urn:uuid:{own_id[0]}"
+    return PlannedDocument(
+        url=url, path=attachment.get("url", ""), sha256=str(sha256), title=title,
+        category=categories[0] if categories else "", event_date=day(resource["context"]["period"]["start"]),
+        filename=attachment.get("title") or "document", mime_type=attachment.get("contentType", ""),
+        author=professionals[rpps] if rpps else None, source=str(extension(resource, SOURCE_EXTENSION) or ""),
+        hidden=bool(extension(resource, HIDDEN_EXTENSION)),
+        kept_from_representatives=bool(extension(resource, KEPT_EXTENSION)),
+        master_identifier=None if derived or not master else (
+            f"{master['system']}|{master['value']}" if master.get("system") else master.get("value")),
+        withdrawn=resource.get("status") == WITHDRAWN, added_at=instant(resource.get("date")))

@@ -1,0 +1,240 @@
+"""A Carnet copy read back into an empty dossier: for a patient whose dossier moves to another Carnet installation.
+
+Everything is checked before anything is written: the archive is a Carnet copy (its IPS Bundle validates and
+carries the copy's tag), of this patient (the same INS), the dossier is empty, every file is in the ZIP with
+the SHA-256 its DocumentReference gives, every profile item passes the same checks as a typed one, and every
+professional who wrote in the dossier is registered here (an item or a document keeps its author; none is
+given to the patient by mistake). Then the documents go in one transaction, with their access events, and the
+profile items through `add_item`, each checked and logged as any addition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import IO
+
+from fhir.resources.R4B.bundle import Bundle
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import audit
+from ..dossiers import ALLOWED_MIME_TYPES, MAX_DOCUMENT_BYTES, add_document
+from ..fhir.resources import INS_SYSTEM
+from ..files.pages import Unrenderable, render_pdf
+from ..files.store import Storage
+from ..models import CATEGORIES, Document, Dossier, Patient, Professional, ProfileItem, utcnow
+from ..profile.items import add_item, set_item_hidden
+from ..templating import date_fr
+from ..text_input import clean, readable_length
+from .archive import EXPORT_TAG, IPS_NAME
+from .mapping import NotRestorable, PlannedDocument, instant, plan_document, plan_items, rpps_of
+
+MAX_IPS_BYTES = 64 * 1024 * 1024
+RENDER_BATCH = 4  # files read at once for their text: twice the renderer's slots (files/pages.py)
+MAGIC = {"application/pdf": b"%PDF-", "image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+NOT_A_COPY = "Ce fichier n'est pas une copie de dossier Carnet"
+TRANSFER = audit.Actor(None, "system", "Carnet (transfert de dossier)")  # who restores from the command line
+
+
+@dataclass(frozen=True)
+class Restored:
+    documents: int
+    items: int
+
+
+# --- reading the archive ------------------------------------------------------------------------
+
+
+def open_archive(zip_bytes: bytes | IO[bytes]) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(zip_bytes) if isinstance(zip_bytes, (bytes, bytearray)) else zip_bytes)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise NotRestorable(f"{NOT_A_COPY} : ce n'est pas une archive ZIP lisible.") from None
+
+
+def read_bundle(archive: zipfile.ZipFile) -> dict:
+    """The copy's IPS Bundle, validated by the R4B models; as plain JSON, which is what is read from here on."""
+    try:
+        info = archive.getinfo(IPS_NAME)
+    except KeyError:
+        raise NotRestorable(f"{NOT_A_COPY} : il n'y a pas de {IPS_NAME}.") from None
+    if info.file_size > MAX_IPS_BYTES:
+        raise NotRestorable(f"{NOT_A_COPY} : {IPS_NAME} est trop gros.")
+    try:
+        data = json.loads(archive.read(info))
+        Bundle.model_validate(data)
+    except Exception:  # not JSON, or not FHIR: pydantic's error says which element, in English
+        raise NotRestorable(f"{NOT_A_COPY} : {IPS_NAME} n'est pas une synthèse FHIR valide.") from None
+    tags = data.get("meta", {}).get("tag", [])
+    if data.get("type") != "document" or not any(
+            t.get("system") == EXPORT_TAG["system"] and t.get("code") == EXPORT_TAG["code"] for t in tags):
+        raise NotRestorable(f"{NOT_A_COPY} : sa synthèse FHIR n'en porte pas la marque.")
+    return data
+
+
+def member_bytes(archive: zipfile.ZipFile, planned: PlannedDocument) -> bytes:
+    """A document's file, read within the size limit and checked against its SHA-256."""
+    try:
+        info = archive.getinfo(planned.path)
+    except KeyError:
+        raise NotRestorable(f"Le fichier de « {planned.title} » manque dans l'archive.") from None
+    if info.file_size > MAX_DOCUMENT_BYTES:
+        raise NotRestorable(f"Le fichier de « {planned.title} » dépasse 20 Mo.")
+    try:
+        with archive.open(info) as member:
+            data = member.read(MAX_DOCUMENT_BYTES + 1)
+    except (zipfile.BadZipFile, OSError, EOFError):  # a damaged member fails its CRC
+        raise NotRestorable(f"Le fichier de « {planned.title} » est abîmé dans l'archive.") from None
+    if len(data) > MAX_DOCUMENT_BYTES or hashlib.sha256(data).hexdigest() != planned.sha256:
+        raise NotRestorable(f"Le fichier de « {planned.title} » a été modifié : son empreinte SHA-256 ne correspond "
+                            "pas à celle de la copie.")
+    if not data.startswith(MAGIC.get(planned.mime_type, b"")):
+        raise NotRestorable(f"Le fichier de « {planned.title} » n'est pas du type annoncé ({planned.mime_type}).")
+    return data
+
+
+# --- checks that read the database ---------------------------------------------------------------
+
+
+async def registered_authors(session: AsyncSession, entries: dict[str, dict]) -> dict[str, Professional]:
+    """The professionals of the copy, found here by RPPS; refused if one is not registered in this installation."""
+    wanted = {rpps: r for r in entries.values() if r["resourceType"] == "Practitioner"
+              for rpps in [rpps_of(r.get("identifier", []))] if rpps}
+    found = {p.rpps: p for p in (await session.exec(
+        select(Professional).where(col(Professional.rpps).in_(wanted)))).all()} if wanted else {}
+    unknown = [f"{' '.join(wanted[r]['name'][0].get('given', []))} {wanted[r]['name'][0].get('family', '')} "
+               f"(RPPS {r})" for r in sorted(set(wanted) - set(found))]
+    if unknown:
+        raise NotRestorable("Ces professionnels ont écrit dans le dossier et ne sont pas enregistrés ici : "
+                            + ", ".join(unknown) + ". Enregistrez-les d'abord (carnet professional add).")
+    return found
+
+
+def check_patient(entries: dict[str, dict], patient: Patient) -> None:
+    people = [r for r in entries.values() if r["resourceType"] == "Patient"]
+    ins = [i.get("value") for p in people for i in p.get("identifier", []) if i.get("system") == INS_SYSTEM]
+    if len(people) != 1 or ins != [patient.ins]:
+        raise NotRestorable("Cette copie est celle du dossier d'un autre patient : son INS n'est pas celui de ce "
+                            "dossier.")
+
+
+async def dossier_is_empty(session: AsyncSession, *, dossier_id: str) -> bool:
+    """No document and no profile item that is not deleted: what a copy may be read back into."""
+    document = (await session.exec(select(Document.id).where(
+        Document.dossier_id == dossier_id, col(Document.deleted_at).is_(None)).limit(1))).first()
+    item = (await session.exec(select(ProfileItem.id).where(
+        ProfileItem.dossier_id == dossier_id, col(ProfileItem.deleted_at).is_(None)).limit(1))).first()
+    return document is None and item is None
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+async def pdf_text(data: bytes, mime_type: str) -> str:
+    """A PDF's text, what a search finds it by, extracted as an upload's is (in the bounded renderer)."""
+    if mime_type != "application/pdf":
+        return ""
+    try:
+        return (await render_pdf(data)).text
+    except Unrenderable:
+        return ""
+
+
+def fileable(planned: PlannedDocument) -> None:
+    """What add_document would refuse, refused now, before anything is written."""
+    title = clean(planned.title)
+    if not readable_length(title) or len(title) > 200 or planned.event_date is None:
+        raise NotRestorable(f"Le document « {planned.title[:80]} » n'a pas de titre ou de date valable dans la copie.")
+    if planned.category not in CATEGORIES or planned.mime_type not in ALLOWED_MIME_TYPES:
+        raise NotRestorable(f"Le document « {title} » n'a pas une catégorie ou un type de fichier que Carnet "
+                            "accepte.")
+
+
+async def read_every_file(archive: zipfile.ZipFile, documents: list[PlannedDocument]) -> None:
+    """Check every file before anything is written (a tampered one is refused here), and take each PDF's text:
+    a few at a time, so the renderer's slots stay busy and only a few files are in memory."""
+    for start in range(0, len(documents), RENDER_BATCH):
+        batch = documents[start:start + RENDER_BATCH]
+        for planned in batch:
+            fileable(planned)
+        files = [member_bytes(archive, planned) for planned in batch]
+        texts = await asyncio.gather(*(pdf_text(data, p.mime_type) for data, p in zip(files, batch, strict=True)))
+        for planned, found in zip(batch, texts, strict=True):
+            planned.text = found
+
+
+async def write_documents(session: AsyncSession, storage: Storage, archive: zipfile.ZipFile, *, dossier: Dossier,
+                          documents: list[PlannedDocument], actor: audit.Actor, copy_of: str) -> dict[str, str]:
+    """Every document and its access events, in one transaction; their new ids by fullUrl."""
+    made: dict[str, str] = {}
+    await audit.begin_chained(session)
+    try:
+        await audit.lock_chain(session, dossier_id=dossier.id)
+        if not await dossier_is_empty(session, dossier_id=dossier.id):  # again, under the lock
+            raise NotRestorable("Ce dossier n'est plus vide : la copie n'a pas été relue.")
+        for planned in documents:
+            document = await add_document(
+                session, storage, dossier=dossier, title=planned.title, category=planned.category,
+                event_date=planned.event_date, filename=planned.filename, mime_type=planned.mime_type,
+                data=member_bytes(archive, planned), text=planned.text, author=planned.author, source=planned.source,
+                commit=False)
+            document.hidden = planned.hidden
+            document.hidden_from_representatives = planned.kept_from_representatives
+            document.master_identifier = planned.master_identifier
+            document.withdrawn_at = utcnow() if planned.withdrawn else None
+            document.created_at = planned.added_at or document.created_at
+            session.add(document)
+            states = [s for s, on in (("masqué aux professionnels", planned.hidden),
+                                      ("réservé au patient, sans ses représentants légaux",
+                                       planned.kept_from_representatives),
+                                      ("retiré par son auteur", planned.withdrawn)) if on]
+            await audit.append(session, dossier_id=dossier.id, action="add_document", actor=actor, document=document,
+                               detail=", ".join([copy_of, *states]))
+            made[planned.url] = document.id
+    except BaseException:
+        await session.rollback()
+        raise
+    await audit.commit_chained(session)
+    return made
+
+
+async def restore(session: AsyncSession, storage: Storage, *, zip_bytes: bytes | IO[bytes], dossier: Dossier,
+                  actor: audit.Actor, today: date) -> Restored:
+    """Read a Carnet copy (`zip_bytes`: its bytes, or the open file) into this empty dossier of the same patient.
+
+    NotRestorable (French) for anything wrong, before anything is written.
+    """
+    with open_archive(zip_bytes) as archive:
+        bundle = read_bundle(archive)
+        entries = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+        patient = await session.get(Patient, dossier.patient_id)
+        assert patient is not None
+        check_patient(entries, patient)
+        if not await dossier_is_empty(session, dossier_id=dossier.id):
+            raise NotRestorable("Ce dossier n'est pas vide : une copie ne peut être relue que dans un dossier sans "
+                                "document ni information au profil médical.")
+        try:
+            professionals = await registered_authors(session, entries)
+            documents = [plan_document(url, r, professionals) for url, r in entries.items()
+                         if r["resourceType"] == "DocumentReference"]
+            items = plan_items(entries, professionals, today=today)
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise NotRestorable(f"{NOT_A_COPY} complète : un élément attendu manque dans sa synthèse FHIR.") from None
+        await read_every_file(archive, documents)
+        copy_of = f"depuis la copie du dossier du {date_fr(instant(bundle.get('timestamp')) or utcnow())}"
+        made = await write_documents(session, storage, archive, dossier=dossier, documents=documents, actor=actor,
+                                     copy_of=copy_of)
+    for item in items:
+        data = replace(item.data, document_id=made[item.document_url]) if item.document_url else item.data
+        added = await add_item(session, dossier=dossier, data=data, actor=actor, author=item.author, today=today,
+                               detail_suffix=f" ({copy_of})")
+        if item.hidden:
+            await set_item_hidden(session, item=added, hidden=True, actor=actor)
+    return Restored(documents=len(documents), items=len(items))
+

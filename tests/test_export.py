@@ -1,0 +1,385 @@
+"""Take everything with you (issue 12): the whole dossier as a ZIP, logged before it leaves, for its patient and
+caregivers only; and that copy read back into an empty dossier of another installation, or refused whole."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from fhir.resources.R4B.auditevent import AuditEvent
+from fhir.resources.R4B.bundle import Bundle
+from fpdf import FPDF
+from sqlalchemy.pool import NullPool
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server import rights
+from server.accounts import account_for_patient
+from server.audit import verify_chain
+from server.db import make_engine, make_sessionmaker
+from server.demo import load_demo
+from server.dossiers import add_document, create_patient, create_professional, professionals_by_id
+from server.export.archive import PATIENT_VIEW, build_export, zip_path
+from server.export.restore import TRANSFER, NotRestorable, restore
+from server.files.store import DiskStorage
+from server.listing import all_documents
+from server.migrate import upgrade
+from server.models import AccessEvent, Document, Patient, Professional, ProfileItem
+from server.profile.items import ItemInput, add_item, profile_of
+from server.views.log import CSV_COLUMNS
+from tests.conftest import (
+    ORIGIN, TEST_SECRET, activate, activate_professional, add_text_document, create_from_template, new_patient,
+    new_professional, post_form,
+)
+from tests.patient_helpers import CAMILLE, MISSING, events, same_404
+from tests.test_caregivers import as_account, invitation_code, new_caregiver
+from tests.test_profile import PATIENT, SAMPLES, TODAY, items_of_every_kind
+
+NOW = datetime(2026, 11, 30, 17, 45, tzinfo=UTC)
+DEMO_DAY = date(2026, 3, 20)
+ZIP_NAME = re.compile(r'^attachment; filename="carnet-dossier-\d{4}-\d{2}-\d{2}\.zip"$')
+
+
+def pdf_bytes(title: str) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(0, 10, f"{title} - genou droit")
+    return bytes(pdf.output())
+
+
+def member(data: bytes, name: str) -> bytes:
+    return zipfile.ZipFile(io.BytesIO(data)).read(name)
+
+
+def csv_rows(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(member(data, "journal-acces.csv").decode("utf-8-sig")), delimiter=";"))
+
+
+def rewritten(data: bytes, change) -> bytes:
+    """The same ZIP with `change(name, content)` applied to every member."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, change(info.filename, source.read(info)))
+    return out.getvalue()
+
+
+def ips_changed(data: bytes, change) -> bytes:
+    """The same ZIP with its IPS Bundle changed."""
+    return rewritten(data, lambda name, content: json.dumps(change(json.loads(content))).encode()
+                     if name == "synthese-ips.json" else content)
+
+
+# --- dossiers to export ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def demo(db, app):
+    """The demo's ten-year dossier, with a profil médical of every kind (some hidden, some by her doctor, one
+    deleted, advance directives filed as a document)."""
+    result = await load_demo(db, app.state.storage, today=DEMO_DAY)
+    await items_of_every_kind(db, result.dossier, result.medecin_traitant)
+    [letter, *_] = [d for d in await all_documents(db, dossier_id=result.dossier.id, visible=PATIENT_VIEW)
+                    if d.category == "synthese"]
+    await add_item(db, dossier=result.dossier, data=ItemInput("directive", label="Mes directives anticipées",
+                                                               detail="Rédigées avec le Dr Bernard",
+                                                               document_id=letter.id),
+                   actor=PATIENT, today=TODAY)
+    return result
+
+
+@pytest.fixture
+async def small(db, app, patient):
+    """Camille, with a few documents (one hidden, one PDF by her kiné) and a short profile."""
+    kine = await new_professional(db, stem=41)
+    documents = [await add_text_document(db, app, patient.dossier, title="Bilan lipidique", category="biologie"),
+                 await add_document(db, app.state.storage, dossier=patient.dossier, title="Bilan kiné",
+                                    category="compte_rendu", event_date=date(2025, 6, 3), filename="bilan.pdf",
+                                    mime_type="application/pdf", data=pdf_bytes("Bilan"),
+                                    author=kine.professional)]
+    await rights.set_hidden(db, document=documents[0], hidden=True, actor=CAMILLE)
+    for kind in ("allergy", "treatment", "contact"):
+        await add_item(db, dossier=patient.dossier, data=SAMPLES[kind], actor=PATIENT, today=TODAY)
+    return patient
+
+
+@dataclass
+class Installation:
+    session: AsyncSession
+    storage: DiskStorage
+    url: str
+    data_dir: Path
+
+
+@pytest.fixture
+async def elsewhere(settings, tmp_path):
+    """Another Carnet installation: its own database, on the same engine, and its own files."""
+    data_dir = tmp_path / "ailleurs"
+    data_dir.mkdir()
+    if settings.database_url.startswith("postgresql"):
+        url = f"{settings.database_url}_ailleurs"
+        await create_from_template(url)
+    else:
+        url = f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}"
+    engine = make_engine(url, poolclass=NullPool)
+    await upgrade(engine)
+    async with make_sessionmaker(engine)() as session:
+        yield Installation(session, DiskStorage(data_dir / "files"), url, data_dir)
+    await engine.dispose()
+
+
+def carnet(installation: Installation, *args: str) -> subprocess.CompletedProcess:
+    """The `carnet` command, as that installation's operator runs it."""
+    env = {"CARNET_ENV": "test", "CARNET_SECRET": TEST_SECRET, "CARNET_DATA_DIR": str(installation.data_dir),
+           "DATABASE_URL": installation.url, "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-c", "from server.cli import main; main()", *args],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+async def same_patient_there(session, patient: Patient, professionals: list[Professional] = ()):
+    """The patient's empty dossier in the other installation, and the professionals its operator registered."""
+    for pro in professionals:
+        await create_professional(session, rpps=pro.rpps, given_name=pro.given_name, family_name=pro.family_name,
+                                  profession=pro.profession, city=pro.city)
+    _, dossier = await create_patient(session, ins=patient.ins, given_name=patient.given_name,
+                                      family_name=patient.family_name, birth_date=patient.birth_date, sex=patient.sex)
+    return dossier
+
+
+async def authors_of(db, dossier_id: str) -> list[Professional]:
+    documents = await all_documents(db, dossier_id=dossier_id, visible=PATIENT_VIEW)
+    items = (await db.exec(select(ProfileItem).where(ProfileItem.dossier_id == dossier_id))).all()
+    ids = {x.author_professional_id for x in [*documents, *items] if x.author_professional_id}
+    return list((await professionals_by_id(db, ids)).values())
+
+
+async def documents_as_read(session, storage, dossier_id: str) -> list[tuple]:
+    documents = await all_documents(session, dossier_id=dossier_id, visible=PATIENT_VIEW)
+    rpps = {i: p.rpps for i, p in (await professionals_by_id(
+        session, {d.author_professional_id for d in documents if d.author_professional_id})).items()}
+    return sorted(((d.title, d.category, d.event_date, d.filename, d.mime_type, d.hidden,
+                    d.hidden_from_representatives, d.source, rpps.get(d.author_professional_id),
+                    d.created_at.replace(microsecond=0), storage.get(d.storage_key, sha256=d.sha256))
+                   for d in documents), key=repr)
+
+
+async def profile_as_read(session, dossier_id: str) -> list[tuple]:
+    profile = await profile_of(session, dossier_id=dossier_id, visible=PATIENT_VIEW)
+    rows = []
+    for items in profile.by_kind.values():
+        for i in items:
+            document = await session.get(Document, i.document_id) if i.document_id else None
+            rows.append((i.kind, i.label, i.detail, i.severity, i.started_on, i.ended_on, i.value, i.value2, i.unit,
+                         i.lot, i.prescriber, i.phone, i.hidden, profile.authors[i.author_professional_id].rpps
+                         if i.author_professional_id else None, document.title if document else None))
+    return sorted(rows, key=repr)
+
+
+async def live_items(session, dossier_id: str) -> list[ProfileItem]:
+    return list((await session.exec(select(ProfileItem).where(ProfileItem.dossier_id == dossier_id,
+                                                              ProfileItem.deleted_at.is_(None)))).all())
+
+
+async def counts(session, dossier_id: str) -> tuple[int, int, int]:
+    await session.commit()
+    return tuple([(await session.exec(select(func.count()).select_from(model).where(
+        model.dossier_id == dossier_id))).one() for model in (Document, ProfileItem, AccessEvent)])
+
+
+# --- the copy ---------------------------------------------------------------------------------------
+
+
+async def test_the_copy_holds_every_document_byte_for_byte_a_valid_ips_the_whole_log_and_a_readable_pdf(db, app, demo):
+    storage = app.state.storage
+    data = await build_export(db, storage, dossier=demo.dossier, patient=demo.patient, now=NOW)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.testzip() is None
+    documents = await all_documents(db, dossier_id=demo.dossier.id, visible=PATIENT_VIEW)
+    assert len(documents) == demo.documents and sum(d.hidden for d in documents) == 3  # hidden ones too: her copy
+    for document in documents:
+        assert archive.read(zip_path(document)) == storage.get(document.storage_key, sha256=document.sha256)
+    assert {n for n in archive.namelist() if n.startswith("documents/")} == {zip_path(d) for d in documents}
+
+    ips = Bundle.model_validate(json.loads(archive.read("synthese-ips.json")))
+    assert ips.type == "document" and ips.entry[0].resource.get_resource_type() == "Composition"
+    references = [e.resource for e in ips.entry if e.resource.get_resource_type() == "DocumentReference"]
+    urls = {r.content[0].attachment.url for r in references}
+    assert len(references) == len(documents) and urls == {zip_path(d) for d in documents}
+    items = await live_items(db, demo.dossier.id)
+    resources = {e.resource.get_resource_type() for e in ips.entry}
+    assert {"AllergyIntolerance", "MedicationStatement", "Condition", "FamilyMemberHistory", "Immunization",
+            "Observation", "Practitioner"} <= resources
+    carried = {i.value for e in ips.entry for i in getattr(e.resource, "identifier", None) or []
+               if i.system == "urn:carnet:fhir:profil"}
+    carried |= {c.extension[0].valueString for e in ips.entry if e.resource.get_resource_type() == "Patient"
+                for c in e.resource.contact or []}
+    assert carried == {i.id for i in items}
+
+    log = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == demo.dossier.id))).all()
+    audit_bundle = Bundle.model_validate(json.loads(archive.read("journal-acces-auditevent.json")))
+    assert audit_bundle.type == "collection" and len(audit_bundle.entry) == len(log) > 30
+    seqs = set()
+    for entry in audit_bundle.entry:
+        event = AuditEvent.model_validate(entry.resource.model_dump(mode="json"))
+        assert event.agent[0].requestor and event.recorded and event.outcome == "0"
+        seqs.add(int(next(d.valueString for d in event.entity[0].detail if d.type == "numéro")))
+    assert seqs == {e.seq for e in log}
+    reads = [e.resource for e in audit_bundle.entry if e.resource.subtype[0].code == "read_document"]
+    assert reads and all(r.action == "R" and r.agent[0].who.identifier.value.startswith("8") for r in reads)
+    assert all(r.entity[1].what.identifier.value for r in reads)  # the document read
+
+    rows = csv_rows(data)
+    assert list(rows[0]) == CSV_COLUMNS
+    assert {(int(r["numéro"]), r["hash"]) for r in rows} == {(e.seq, e.hash) for e in log}
+
+    pdf = pypdfium2.PdfDocument(archive.read("synthese.pdf"))
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "Camille Martin" in text and "Pénicilline" in text and "Documents (" in text
+    readme = archive.read("LISEZMOI.txt").decode()
+    assert all(name in readme for name in ("synthese-ips.json", "journal-acces.csv", "synthese.pdf", "documents/"))
+
+
+async def test_the_export_is_in_the_log_before_the_zip_leaves_and_its_name_holds_no_name(client, db, small):
+    await activate(client, small)
+    page = await client.get(f"/dossiers/{small.dossier.id}/export")
+    assert page.status_code == 200 and "Télécharger la copie (ZIP)" in page.text and "2 documents" in page.text
+    response = await post_form(client, f"/dossiers/{small.dossier.id}/export", {})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    assert ZIP_NAME.match(response.headers["content-disposition"]) and "Martin" not in response.headers["content-disposition"]
+    assert "content-encoding" not in response.headers and response.headers["cache-control"] == "no-store"
+    # The copy's own log already holds its export: it was committed before the ZIP was made.
+    [export] = [r for r in csv_rows(response.content) if r["action"] == "Export du dossier"]
+    assert export["qui"] == "Camille Martin"
+    assert [e.action for e in await events(db, small.dossier.id)].count("export") == 1
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert len([n for n in archive.namelist() if n.startswith("documents/")]) == 2
+
+
+async def test_another_patient_a_professional_and_a_random_id_get_the_same_404(client, db, app, small):
+    url, missing = f"/dossiers/{small.dossier.id}/export", f"/dossiers/{MISSING}/export"
+    stranger = await new_patient(db, given_name="Léa", family_name="Durand", serial=7)
+    await activate(client, stranger)
+    await same_404(client, url, missing)
+    await same_404(client, url, missing, data={})
+    await same_404(client, url, f"/dossiers/{uuid.uuid4().hex}/export", data={})
+    kine = await new_professional(db, stem=42)
+    await rights.grant_access(db, dossier=small.dossier, professional=kine.professional, categories="",
+                              duration="1m", actor=CAMILLE)  # even with access to every document
+    from litestar.testing import AsyncTestClient
+    async with AsyncTestClient(app, base_url=ORIGIN) as desk:
+        await activate_professional(desk, kine)
+        await same_404(desk, url, missing)
+        await same_404(desk, url, missing, data={})
+    assert "export" not in [e.action for e in await events(db, small.dossier.id)]
+
+
+async def test_a_reading_caregiver_exports_and_the_patient_exports_her_closed_dossier(client, db, app, small):
+    await as_account(client, db, await account_for_patient(db, patient=small.patient))
+    code = await invitation_code(client, small.dossier.id, level="lecture")
+    async with new_caregiver(app, code, given="Hugo", family="Martin") as hugo:
+        page = await hugo.get(f"/dossiers/{small.dossier.id}/export")
+        assert page.status_code == 200 and "du dossier de Camille" in page.text
+        copy = await post_form(hugo, f"/dossiers/{small.dossier.id}/export", {})
+        assert copy.status_code == 200 and zipfile.ZipFile(io.BytesIO(copy.content)).testzip() is None
+    [export] = [e for e in await events(db, small.dossier.id) if e.action == "export"]
+    assert (export.actor_kind, export.actor_name, export.on_behalf_of) == ("caregiver", "Hugo Martin", "Camille Martin")
+
+    await rights.set_closed(db, dossier=small.dossier, closed=True, actor=CAMILLE)
+    closed = await post_form(client, f"/dossiers/{small.dossier.id}/export", {})
+    assert closed.status_code == 200 and len(csv_rows(closed.content)) == len(await events(db, small.dossier.id))
+
+
+# --- reading a copy back ----------------------------------------------------------------------------
+
+
+async def test_the_demo_dossier_read_back_elsewhere_has_the_same_documents_and_the_same_profile(
+        db, app, demo, elsewhere):
+    there, storage = elsewhere.session, elsewhere.storage
+    data = await build_export(db, app.state.storage, dossier=demo.dossier, patient=demo.patient, now=NOW)
+    dossier = await same_patient_there(there, demo.patient, await authors_of(db, demo.dossier.id))
+    restored = await restore(there, storage, zip_bytes=data, dossier=dossier, actor=TRANSFER, today=TODAY)
+    assert restored.documents == demo.documents and restored.items == len(await live_items(db, demo.dossier.id))
+    await there.commit()
+    assert (await documents_as_read(there, storage, dossier.id)
+            == await documents_as_read(db, app.state.storage, demo.dossier.id))
+    assert await profile_as_read(there, dossier.id) == await profile_as_read(db, demo.dossier.id)
+    assert await verify_chain(there, dossier_id=dossier.id) is None
+    added = [e for e in await events(there, dossier.id) if e.action == "add_document"]
+    assert len(added) == demo.documents and all(e.actor_name == "Carnet (transfert de dossier)" for e in added)
+    # Each PDF's text came back too, read from the file as an upload's is: a search finds it by its words.
+    pdfs = [d for d in await all_documents(there, dossier_id=dossier.id, visible=PATIENT_VIEW)
+            if d.mime_type == "application/pdf"]
+    assert pdfs and all(len(d.search_text) > 3 * len(d.title) for d in pdfs)
+
+
+async def test_a_tampered_file_is_refused_and_nothing_is_written(db, app, small, elsewhere):
+    there, storage = elsewhere.session, elsewhere.storage
+    data = await build_export(db, app.state.storage, dossier=small.dossier, patient=small.patient, now=NOW)
+    dossier = await same_patient_there(there, small.patient, await authors_of(db, small.dossier.id))
+    before = await counts(there, dossier.id)
+    forged = rewritten(data, lambda name, content: content.replace(b"Contenu", b"Contenu falsifi\xc3\xa9")
+                       if name.endswith("note.txt") else content)
+    with pytest.raises(NotRestorable, match="a été modifié : son empreinte SHA-256"):
+        await restore(there, storage, zip_bytes=forged, dossier=dossier, actor=TRANSFER, today=TODAY)
+    assert await counts(there, dossier.id) == before and not list(storage.files())
+    # The same copy, untouched, goes in.
+    restored = await restore(there, storage, zip_bytes=data, dossier=dossier, actor=TRANSFER, today=TODAY)
+    assert (restored.documents, restored.items) == (2, 3)
+
+
+async def test_what_is_not_a_copy_of_this_patient_s_dossier_or_goes_into_a_full_one_is_refused(
+        db, app, small, elsewhere):
+    there, storage = elsewhere.session, elsewhere.storage
+    data = await build_export(db, app.state.storage, dossier=small.dossier, patient=small.patient, now=NOW)
+    kine = await authors_of(db, small.dossier.id)
+    dossier = await same_patient_there(there, small.patient)  # her kiné is not registered there yet
+    other = await new_patient(there, given_name="Léa", family_name="Durand", serial=9)
+    before = await counts(there, dossier.id)
+
+    async def refused(copy: bytes, into=dossier) -> str:
+        with pytest.raises(NotRestorable) as refusal:
+            await restore(there, storage, zip_bytes=copy, dossier=into, actor=TRANSFER, today=TODAY)
+        return str(refusal.value)
+
+    assert "pas une archive ZIP" in await refused(b"PK\x03\x04 not really")
+    assert "il n'y a pas de synthese-ips.json" in await refused(
+        rewritten(data, lambda n, c: c).replace(b"synthese-ips.json", b"synthese-xyz.json"))
+    assert "n'est pas une synthèse FHIR valide" in await refused(ips_changed(data, lambda ips: ips | {"timestamp": "hier"}))
+    assert "n'est pas une synthèse FHIR valide" in await refused(ips_changed(data, lambda ips: ips | {"entry": [
+        {"fullUrl": "urn:x", "resource": {"resourceType": "Nothing"}}]}))
+    assert "n'en porte pas la marque" in await refused(ips_changed(data, lambda ips: ips | {"meta": {}}))
+    assert "celle du dossier d'un autre patient" in await refused(data, into=other.dossier)
+    assert "ne sont pas enregistrés ici" in await refused(data) and kine[0].family_name in await refused(data)
+    assert await counts(there, dossier.id) == before and not list(storage.files())
+
+    await add_document(there, storage, dossier=dossier, title="Ordonnance", category="ordonnance",
+                       event_date=date(2026, 1, 5), filename="o.txt", mime_type="text/plain", data=b"Ordonnance")
+    assert "n'est pas vide" in await refused(data)
+
+
+async def test_carnet_import_dossier_reads_a_copy_into_the_empty_dossier_of_an_ins(db, app, small, elsewhere,
+                                                                                    tmp_path):
+    data = await build_export(db, app.state.storage, dossier=small.dossier, patient=small.patient, now=NOW)
+    copy = tmp_path / "carnet-dossier-2026-11-30.zip"
+    copy.write_bytes(data)
+    unknown = carnet(elsewhere, "import", "dossier", str(copy), "--ins", small.patient.ins)
+    assert unknown.returncode == 1 and "Aucun patient n'a cet INS ici" in unknown.stderr
+    dossier = await same_patient_there(elsewhere.session, small.patient, await authors_of(db, small.dossier.id))
+    done = carnet(elsewhere, "import", "dossier", str(copy), "--ins", small.patient.ins)
+    assert done.returncode == 0, done.stderr
+    assert "2 document(s) et 3 information(s) du profil médical relus dans le dossier." in done.stdout
+    assert (await counts(elsewhere.session, dossier.id))[:2] == (2, 3)
+    again = carnet(elsewhere, "import", "dossier", str(copy), "--ins", small.patient.ins)
+    assert again.returncode == 1 and "Copie refusée, rien n'a été écrit : Ce dossier n'est pas vide" in again.stderr

@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server import rights
 from server.accounts import account_for_patient
-from server.audit import verify_chain
+from server.audit import Actor, append, verify_chain
 from server.db import make_engine, make_sessionmaker
 from server.demo import load_demo
 from server.dossiers import add_document, create_patient, create_professional, professionals_by_id
@@ -43,7 +43,7 @@ from tests.conftest import (
     new_professional, post_form,
 )
 from tests.patient_helpers import CAMILLE, MISSING, events, same_404
-from tests.test_caregivers import as_account, invitation_code, new_caregiver
+from tests.test_caregivers import as_account, invitation_code, new_caregiver, years_ago
 from tests.test_profile import PATIENT, SAMPLES, TODAY, items_of_every_kind
 
 NOW = datetime(2026, 11, 30, 17, 45, tzinfo=UTC)
@@ -299,6 +299,33 @@ async def test_a_reading_caregiver_exports_and_the_patient_exports_her_closed_do
     await rights.set_closed(db, dossier=small.dossier, closed=True, actor=CAMILLE)
     closed = await post_form(client, f"/dossiers/{small.dossier.id}/export", {})
     assert closed.status_code == 200 and len(csv_rows(closed.content)) == len(await events(db, small.dossier.id))
+
+
+async def test_a_minor_s_parent_exports_no_trace_of_what_was_kept_from_parents(client, db, app):
+    leo = await new_patient(db, given_name="Léo", family_name="Martin", birth=years_ago(9), serial=4, sex="M")
+    mother = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=5)
+    await as_account(client, db, await account_for_patient(db, patient=mother.patient))
+    await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
+    await add_text_document(db, app, leo.dossier, title="Vaccin ROR", category="vaccination")
+    doctor = await new_professional(db, given_name="Anne", family_name="Girard", profession="médecin", stem=43)
+    kept = await add_document(db, app.state.storage, dossier=leo.dossier, title="Consultation confidentielle",
+                              category="compte_rendu", event_date=date(2025, 2, 3), filename="cr.txt",
+                              mime_type="text/plain", data=b"Confidentiel", author=doctor.professional, commit=False)
+    kept.hidden_from_representatives = True  # as the doctor's upload form files it, at Léo's request (CSP L1111-5)
+    await append(db, dossier_id=leo.dossier.id, action="add_document", document=kept, right="grant",
+                 actor=Actor(None, "professional", "Anne Girard", "médecin", doctor.rpps))
+    await db.commit()
+
+    copy = await post_form(client, f"/dossiers/{leo.dossier.id}/export", {})
+    assert copy.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(copy.content)) as archive:
+        assert len([n for n in archive.namelist() if n.startswith("documents/")]) == 1
+        for name in archive.namelist():
+            content = archive.read(name)
+            text = "".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(content)) \
+                if name.endswith(".pdf") else content.decode("utf-8", errors="replace")
+            for trace in ("Consultation confidentielle", "Girard", doctor.rpps, kept.id):
+                assert trace not in text, (trace, name)
 
 
 # --- reading a copy back ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import IO
 
 import anyio
@@ -215,9 +216,10 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                                  visible=log_visible)
         authors = {d.id: professional_title(professionals[d.author_professional_id])
                    if d.author_professional_id in professionals else d.source for d in documents}
-        archive.writestr(entry_info(PDF_NAME, now), summary_pdf(
-            patient=patient, profile=profile, documents=documents, authors=authors, now=now,
+        pdf = await anyio.to_thread.run_sync(partial(  # a table of a thousand documents takes a moment to lay out
+            summary_pdf, patient=patient, profile=profile, documents=documents, authors=authors, now=now,
             missing=frozenset(missing)))
+        archive.writestr(entry_info(PDF_NAME, now), pdf)
         archive.writestr(entry_info(README_NAME, now), readme(
             patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,
             missing=[d for d in documents if d.id in missing]))

@@ -50,12 +50,13 @@ class Phrase:
 
 
 VIA_SOFTWARE = "via le logiciel "  # an event's detail that starts so names the software that acted (server/fhir/)
-READS = ("read_timeline", "search", "read_document", "download", "read_care", "read_profile")
+READS = ("read_timeline", "search", "read_document", "download", "read_care", "read_profile", "shl_fetch")
 RIGHTS_CHANGES = (
     "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
     "profile_hide", "profile_unhide", "profile_delete",
     "emergency_opt_in", "close", "reopen", "share_code", "emergency_review", "caregiver_invited", "caregiver_added",
     "caregiver_removed", "caregiver_stepped_down", "parent_attached", "majority_ended", "majority_kept",
+    "shl_created", "shl_revoked",
 )
 
 PHRASES: dict[str, Phrase] = {
@@ -109,6 +110,10 @@ PHRASES: dict[str, Phrase] = {
     "dossier_open_refused": Phrase("Tentative d'ouverture d'un second dossier",
                                    "tenté d'ouvrir un nouveau dossier alors que {dossier} existe déjà", "{detail_paren}"),
     "notify_every_access": Phrase("Notifications modifiées", "modifié les notifications de {dossier}", "{detail_paren}"),
+    # SMART Health Links (server/shlinks/): who opened one is the name they declared, said so in the actor's name.
+    "shl_created": Phrase("Lien de partage créé", "créé le lien de partage {detail}"),
+    "shl_revoked": Phrase("Lien de partage révoqué", "révoqué le lien de partage {detail}"),
+    "shl_fetch": Phrase("Lien de partage ouvert", "ouvert le lien de partage {detail}"),
 }
 # A professional's "grant" is a share code they redeemed; "aucun" médecin traitant is one removed.
 REDEEMED = Phrase("Code de partage utilisé", "utilisé {code}", "{access}", says_right=True)
@@ -123,6 +128,7 @@ RIGHT_LABELS = {
     "author": "auteur du document",
     "patient": "patient",
     "caregiver": "aidant",
+    "shl": "lien de partage",
 }
 
 WHO = re.compile(r"^(?P<name>.+?) \((?P<profession>[^()]*)\)(?P<rest>.*)$")

@@ -34,6 +34,7 @@ from .views import (
     care,
     caregivers,
     documents,
+    export,
     fhir,
     home,
     joining,
@@ -47,6 +48,7 @@ from .views import (
     profile,
     pwa,
     share_codes,
+    shlinks,
     timeline,
 )
 
@@ -165,8 +167,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *caregivers.routes,
             *joining.routes,
             *log.routes,
+            *export.routes,
             *notifications.routes,
             *share_codes.routes,
+            *shlinks.routes,
             *pro.routes,
             *pro_documents.routes,
             *pro_dossiers.routes,
@@ -188,7 +192,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # documents and page images are compressed formats of their own).
         compression_config=CompressionConfig(
             backend="brotli", brotli_gzip_fallback=True, minimum_size=500,
-            exclude=["^/static/", "^/icons/", "^/documents/[^/]+/fichier", "^/documents/[^/]+/pages/"],
+            exclude=["^/static/", "^/icons/", "^/documents/[^/]+/fichier", "^/documents/[^/]+/pages/",
+                     "^/dossiers/[^/]+/export$"],
         ),
         exception_handlers=exception_handlers,
         logging_config=LoggingConfig(

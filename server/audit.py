@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import OperationalError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db import begin_write
@@ -124,6 +124,35 @@ async def append(
     if actor.kind == "professional":
         await _remember_professional(session, event)
     return event
+
+
+async def append_each(session: AsyncSession, *, entries: list[tuple[str, str, str]], actor: Actor) -> None:
+    """One event per (dossier_id, action, detail), inside the caller's transaction: every chain head read (and
+    locked, in dossier order) in one query, the events chained in memory, written with the caller's flush.
+
+    For what touches many dossiers at once (the insurer's feed): `append` per dossier would read each head in
+    turn, and on SQLite every read after a pending write flushes it first, holding the write lock longer."""
+    if not entries:
+        return
+    ids = sorted({dossier_id for dossier_id, _, _ in entries})
+    try:
+        heads = {h.dossier_id: h for h in (await session.exec(
+            select(ChainHead).where(col(ChainHead.dossier_id).in_(ids)).order_by(col(ChainHead.dossier_id))
+            .with_for_update())).all()}
+    except OperationalError as exc:
+        raise ChainBusy() from exc
+    now = utcnow()
+    for dossier_id, action, detail in sorted(entries):
+        head = heads.setdefault(dossier_id, ChainHead(dossier_id=dossier_id, seq=0, hash=GENESIS))
+        event = AccessEvent(dossier_id=dossier_id, seq=head.seq + 1, at=now, action=action,
+                            actor_account_id=actor.account_id, actor_kind=actor.kind, actor_name=actor.name,
+                            actor_profession=actor.profession, actor_rpps=actor.rpps, on_behalf_of=actor.on_behalf_of,
+                            right="", document_id=None, document_title="", detail=detail[:1000], prev_hash=head.hash,
+                            hash="")
+        event.hash = event_hash(event)
+        head.seq, head.hash = event.seq, event.hash
+        session.add(head)
+        session.add(event)
 
 
 async def _remember_professional(session: AsyncSession, event: AccessEvent) -> None:

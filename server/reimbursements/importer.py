@@ -13,16 +13,19 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import audit
-from ..models import Dossier, Patient, ReimbursementLine, utcnow
+from ..models import Dossier, Patient, ReimbursementLine, new_id, utcnow
 from .layout import Line
 
 INSURER = audit.Actor(None, "system", "Assurance Maladie")
 BATCH = 500  # lines per transaction: a dossier's chain lock is held for one batch at most
+TABLE = ReimbursementLine.__table__  # type: ignore[attr-defined]  # Core statements: 500 rows, no 500 models
 FIELDS = ("care_date", "processed_on", "code_system", "code", "label", "performer", "performer_rpps", "prescriber",
           "quantity", "spent_cents", "base_cents", "reimbursed_cents")
 
@@ -58,12 +61,21 @@ async def load(session: AsyncSession, lines: list[Line]) -> Report:
 
 
 async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, touched: set[str]) -> None:
-    await audit.begin_chained(session)
+    """One batch in one short write transaction: what to write is decided from one read of the kept versions,
+    written with a statement per kind of change and one read of the chain heads (audit.append_each), so
+    the write lock (SQLite's, for the whole database) is held for a few statements, not a row at a time."""
     dossier_of = dict((await session.exec(
         select(Patient.ins, Dossier.id).join(Dossier, col(Dossier.patient_id) == Patient.id)
         .where(col(Patient.ins).in_({line.ins for line in batch})))).all())
-    existing = {row.line_ref: row for row in (await session.exec(
-        select(ReimbursementLine).where(col(ReimbursementLine.line_ref).in_([line.line_ref for line in batch])))).all()}
+    await audit.begin_chained(session)
+    # Read again under the lock: another load may have written some of these lines since.
+    kept_columns = [TABLE.c.line_ref, TABLE.c.ins, TABLE.c.dossier_id, *(TABLE.c[name] for name in FIELDS)]
+    connection = await session.connection()  # Core rows and executemany: no model built per line
+    existing = {row.line_ref: row for row in (await connection.execute(
+        select(*kept_columns).where(TABLE.c.line_ref.in_([line.line_ref for line in batch])))).all()}
+    now = utcnow()
+    inserts: list[dict] = []
+    updates: list[dict] = []
     received: Counter[str] = Counter()
     for line in batch:
         dossier_id = dossier_of.get(line.ins)
@@ -73,30 +85,35 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
             report.older += 1
             continue
         if kept is None:
-            session.add(ReimbursementLine(line_ref=line.line_ref, ins=line.ins, dossier_id=dossier_id, **values))
+            inserts.append({"id": new_id(), "line_ref": line.line_ref, "ins": line.ins, "dossier_id": dossier_id,
+                            "imported_at": now, **values})
             outcome = "added"
         elif all(getattr(kept, name) == value for name, value in values.items()) and kept.ins == line.ins:
             outcome = "unchanged"
-            if kept.dossier_id is None and dossier_id is not None:
-                kept.dossier_id = dossier_id  # it waited for its dossier, which exists now
-                session.add(kept)
+            if kept.dossier_id is None and dossier_id is not None:  # it waited for its dossier, which exists now
+                updates.append({"ref": line.line_ref, "ins": line.ins, "dossier_id": dossier_id,
+                                "imported_at": now, **values})
                 outcome = "added"
         else:
-            for name, value in values.items():
-                setattr(kept, name, value)
-            kept.ins, kept.dossier_id, kept.imported_at = line.ins, dossier_id, utcnow()
-            session.add(kept)
+            updates.append({"ref": line.line_ref, "ins": line.ins, "dossier_id": dossier_id, "imported_at": now,
+                            **values})
             outcome = "replaced"
+        existing[line.line_ref] = SimpleNamespace(line_ref=line.line_ref, ins=line.ins, dossier_id=dossier_id, **values)
         if dossier_id is None:
             report.waiting.append(line.number)  # kept, and counted here alone
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
         if outcome != "unchanged":
             received[dossier_id] += 1
-    for dossier_id in sorted(received):  # one order for every importer: no two wait on each other's chains
-        await audit.append(session, dossier_id=dossier_id, action="care_received", actor=INSURER,
-                           detail=f"{received[dossier_id]} ligne(s)")
-        touched.add(dossier_id)
+    if inserts:
+        await connection.execute(insert(TABLE), inserts)
+    if updates:
+        await connection.execute(TABLE.update().where(TABLE.c.line_ref == bindparam("ref"))
+                              .values({name: bindparam(name) for name in (*FIELDS, "ins", "dossier_id", "imported_at")}),
+                              updates)
+    await audit.append_each(session, actor=INSURER, entries=[
+        (dossier_id, "care_received", f"{count} ligne(s)") for dossier_id, count in received.items()])
+    touched.update(received)
     await audit.commit_chained(session)
 
 

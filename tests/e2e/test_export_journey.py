@@ -20,7 +20,8 @@ def test_the_patient_downloads_her_whole_dossier_on_her_phone(page, seed):
     patient = seed()
     log_in(page, patient)
 
-    page.goto(f"/dossiers/{patient.dossier_id}/export")  # by its address, until a link leads there
+    menu(page, "Accès").click()
+    page.get_by_role("link", name="Télécharger une copie de mon dossier").click()
     expect(page.get_by_role("heading", name="Télécharger une copie de mon dossier")).to_be_visible()
     expect(page.get_by_text(f"{len(patient.titles)} documents", exact=True)).to_be_visible()
     expect(page.get_by_text("Taille approximative")).to_be_visible()

@@ -15,7 +15,7 @@ from server.models import Dossier
 from server.profile.items import ItemInput, add_item, set_item_hidden
 from tests.e2e.conftest import run_async
 from tests.e2e.seeding import SeededPatient, paris_today
-from tests.e2e.steps import PHONE, assert_fits_phone, log_in
+from tests.e2e.steps import PHONE, assert_fits_phone, log_in, menu
 
 pytestmark = pytest.mark.e2e
 
@@ -55,8 +55,10 @@ def stranger(browser, server, console):
 
 
 def make_emergency_link(page, patient) -> str:
-    """On the patient's phone: "Liens de partage", an emergency card with a passcode; the link shown."""
-    page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
+    """On the patient's phone: "Accès", then "Liens de partage", an emergency card with a passcode; the link shown."""
+    page.goto("/")
+    menu(page, "Accès").click()
+    page.get_by_role("link", name="Liens de partage").click()
     expect(page.get_by_role("heading", name="Liens de partage", exact=True)).to_be_visible()
     page.get_by_label("Carte d'urgence").check()
     page.get_by_label("Nom du lien (facultatif)").fill("Voyage au Portugal")

@@ -75,22 +75,31 @@ async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> T
     holder = view.right in HOLDERS
     # A professional gets no section of a kind they may not see: an empty one would read as "none known".
     kinds = [k for k in ORDER if holder or profile.by_kind.get(k) or view.visible.sees_category(KINDS[k].category)]
-    # Severe allergies first; measurements by measure (weights together, then heights…), each newest first.
-    profile.by_kind["allergy"] = sorted(profile.by_kind.get("allergy", []), key=lambda i: SEVERITY_ORDER.get(i.severity, 3))
-    profile.by_kind["measurement"] = sorted(profile.by_kind.get("measurement", []), key=lambda i: (
-        list(MEASURES).index(i.label) if i.label in MEASURES else len(MEASURES), -(i.started_on or OLDEST).toordinal()))
-    items = [i for k in kinds for i in profile.by_kind.get(k, [])]
+    sections = [(KINDS[k], in_reading_order(k, profile.by_kind.get(k, []))) for k in kinds]
+    items = [i for _, found in sections for i in found]
     context = {
-        "view": view, "kinds": KINDS, "sections": [(KINDS[k], profile.by_kind.get(k, [])) for k in kinds],
-        "partial": len(kinds) < len(ORDER), "may_add": may_add(view), "declared": await declared_by(
-            db, items=items, authors=profile.authors, account=account),
-        "charts": charts_of(profile.by_kind.get("measurement", [])), "linked": await linked_documents(db, view, items),
+        "view": view, "sections": sections, "partial": len(kinds) < len(ORDER), "may_add": may_add(view),
+        "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
+        "charts": charts_of(i for i in items if i.kind == "measurement"),
+        "linked": await linked_documents(db, view, items), "names": {i.id: summary(i) for i in items},
         "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION, "number_fr": number_fr,
-        "add_labels": ADD_LABELS, "names": {i.id: summary(i) for i in items},
+        "add_labels": ADD_LABELS,
     }
     if holder:
         context["band"] = await band_of(db, dossier=view.dossier, account=account, now=utcnow(), manages=view.can_manage)
     return Template("profile.html", context=context)
+
+
+def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:
+    """Severe allergies first; measurements by measure (the weights together, then the heights…), newest first;
+    the rest as profile_of gives them (newest first)."""
+    if kind == "allergy":
+        return sorted(items, key=lambda i: SEVERITY_ORDER.get(i.severity, len(SEVERITY_ORDER)))
+    if kind == "measurement":
+        order = list(MEASURES)
+        return sorted(items, key=lambda i: (order.index(i.label) if i.label in order else len(order),
+                                            -(i.started_on or OLDEST).toordinal()))
+    return items
 
 
 async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: dict[str, Professional],

@@ -323,3 +323,53 @@ async def test_upload_follows_the_rule_for_every_reader(client, db, world):
         if not allowed:
             assert response.status_code == 404, reader
         assert await events(db) - before == (1 if allowed else 0), reader
+
+
+PROFILE_STATES = {  # label: (kind, hidden, deleted, by the author)
+    "Pénicilline visible": ("allergy", False, False, False),
+    "Latex masqué": ("allergy", True, False, False),
+    "Arachide supprimée": ("allergy", False, True, False),
+    "Pollen par son auteur": ("allergy", True, False, True),
+    "Vaccin DTP visible": ("vaccination", False, False, False),
+}
+
+
+async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(client, db, world):
+    """The profil médical is in the matrix: each item is, for the rule, a document of its kind's category."""
+    from server.audit import Actor
+    from server.profile.items import ItemInput, add_item, delete_item, item_facts, set_item_hidden
+
+    me, pros, docs, accounts, tokens = world
+    made = []
+    for label, (kind, hidden, deleted, by_author) in PROFILE_STATES.items():
+        data = (ItemInput(kind, label=label, severity="moderee") if kind == "allergy"
+                else ItemInput(kind, label=label, started_on=date(2024, 5, 2)))
+        item = await add_item(db, dossier=me.dossier, data=data, actor=Actor(None, "patient", "La patiente"),
+                              author=pros["author"] if by_author else None, today=date.today())
+        if hidden:
+            await set_item_hidden(db, item=item, hidden=True, actor=Actor(None, "patient", "La patiente"))
+        if deleted:
+            await delete_item(db, item=item, actor=Actor(None, "patient", "La patiente"))
+        made.append(item)
+    for reader in READERS:
+        set_cookie(client, "carnet_session", tokens[reader])
+        missing = await client.get(f"/dossiers/{'0' * 32}/profil")
+        dossier = await db.get(type(me.dossier), me.dossier.id, populate_existing=True)
+        patient = await db.get(type(me.patient), me.patient.id, populate_existing=True)
+        now = utcnow()
+        standing = await standing_of(db, account=accounts[reader], dossier=dossier, now=now)
+        facts = dossier_facts(dossier, patient)
+        before = await events(db)
+        response = await client.get(f"/dossiers/{dossier.id}/profil")
+        if dossier_right(standing, facts, now) is None:
+            assert response.status_code == 404, reader
+            assert without_csrf(response.text) == without_csrf(missing.text), reader
+            assert await events(db) == before, reader
+            continue
+        assert response.status_code == 200, reader
+        for item in made:
+            item = await db.get(type(item), item.id, populate_existing=True)
+            expected = document_right(standing, facts, item_facts(item), now) is not None
+            assert (item.label in response.text) == expected, (reader, item.label)
+        professional = accounts[reader].professional_id is not None
+        assert await events(db) - before == (1 if professional else 0), reader

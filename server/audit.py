@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -93,7 +94,9 @@ async def append(
     """Add one event to the dossier's chain, inside the caller's transaction (not committed here)."""
     try:
         head = (
-            await session.exec(select(ChainHead).where(ChainHead.dossier_id == dossier_id).with_for_update())
+            # populate_existing: a head this session loaded before may have moved since (append_each writes by Core).
+            await session.exec(select(ChainHead).where(ChainHead.dossier_id == dossier_id).with_for_update()
+                               .execution_options(populate_existing=True))
         ).first()
     except OperationalError as exc:
         raise ChainBusy() from exc
@@ -127,32 +130,44 @@ async def append(
 
 
 async def append_each(session: AsyncSession, *, entries: list[tuple[str, str, str]], actor: Actor) -> None:
-    """One event per (dossier_id, action, detail), inside the caller's transaction: every chain head read (and
-    locked, in dossier order) in one query, the events chained in memory, written with the caller's flush.
+    """One event per (dossier_id, action, detail), inside the caller's transaction, by a system actor: every chain
+    head read (and locked, in dossier order) in one query, the events chained in memory and written by three
+    statements (Core executemany: no model, no unit of work).
 
-    For what touches many dossiers at once (the insurer's feed): `append` per dossier would read each head in
-    turn, and on SQLite every read after a pending write flushes it first, holding the write lock longer."""
+    For what touches many dossiers at once (the insurer's feed): `append` per dossier reads each head in turn,
+    and on SQLite each of those waits on writes made before it, all under the database's one write lock."""
     if not entries:
         return
+    connection = await session.connection()
+    heads_table, events_table = ChainHead.__table__, AccessEvent.__table__  # type: ignore[attr-defined]
     ids = sorted({dossier_id for dossier_id, _, _ in entries})
     try:
-        heads = {h.dossier_id: h for h in (await session.exec(
-            select(ChainHead).where(col(ChainHead.dossier_id).in_(ids)).order_by(col(ChainHead.dossier_id))
-            .with_for_update())).all()}
+        heads = {row.dossier_id: (row.seq, row.hash) for row in (await connection.execute(
+            select(heads_table.c.dossier_id, heads_table.c.seq, heads_table.c.hash)
+            .where(heads_table.c.dossier_id.in_(ids)).order_by(heads_table.c.dossier_id).with_for_update())).all()}
     except OperationalError as exc:
         raise ChainBusy() from exc
+    known = set(heads)  # the chains that have a head row already (the others get theirs now)
     now = utcnow()
+    rows: list[dict] = []
     for dossier_id, action, detail in sorted(entries):
-        head = heads.setdefault(dossier_id, ChainHead(dossier_id=dossier_id, seq=0, hash=GENESIS))
-        event = AccessEvent(dossier_id=dossier_id, seq=head.seq + 1, at=now, action=action,
+        seq, previous = heads.get(dossier_id, (0, GENESIS))
+        event = AccessEvent(dossier_id=dossier_id, seq=seq + 1, at=now, action=action,
                             actor_account_id=actor.account_id, actor_kind=actor.kind, actor_name=actor.name,
                             actor_profession=actor.profession, actor_rpps=actor.rpps, on_behalf_of=actor.on_behalf_of,
-                            right="", document_id=None, document_title="", detail=detail[:1000], prev_hash=head.hash,
+                            right="", document_id=None, document_title="", detail=detail[:1000], prev_hash=previous,
                             hash="")
         event.hash = event_hash(event)
-        head.seq, head.hash = event.seq, event.hash
-        session.add(head)
-        session.add(event)
+        heads[dossier_id] = (event.seq, event.hash)
+        rows.append({name: getattr(event, name) for name in (*HASHED_FIELDS, "hash")})
+    await connection.execute(insert(events_table), rows)
+    fresh = [{"dossier_id": d, "seq": heads[d][0], "hash": heads[d][1]} for d in ids if d not in known]
+    if fresh:
+        await connection.execute(insert(heads_table), fresh)
+    moved = [{"key": d, "seq": heads[d][0], "hash": heads[d][1]} for d in ids if d in known]
+    if moved:
+        await connection.execute(heads_table.update().where(heads_table.c.dossier_id == bindparam("key"))
+                                 .values(seq=bindparam("seq"), hash=bindparam("hash")), moved)
 
 
 async def _remember_professional(session: AsyncSession, event: AccessEvent) -> None:

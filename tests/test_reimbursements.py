@@ -163,6 +163,9 @@ async def test_the_insurers_system_sends_its_feed_with_a_token_of_its_registered
     assert first.json()["ajoutees"] == 1 and first.json()["sans_dossier"] == [3]
     again = (await client.post("/api/remboursements", content=body, headers=headers)).json()
     assert again["ajoutees"] == 0 and again["deja_chargees"] == 1
+    from server.audit import verify_chain
+    await db.commit()
+    assert await verify_chain(db, dossier_id=patient.dossier.id) is None  # the feed's events are in the chain
 
     broken = await client.post("/api/remboursements", content=feed("pas;une;ligne").encode(), headers=headers)
     assert broken.status_code == 422 and "rien n'a été chargé" in broken.json()["issue"][0]["diagnostics"]

@@ -328,3 +328,19 @@ async def test_a_revoked_professional_can_no_longer_add(app, db, patient):
         await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=CAMILLE)
         assert (await add(client, patient, "allergy", label="Iode", severity="faible")).status_code == 404
     assert await items_of(db, patient) == []
+
+
+async def test_the_patient_sees_the_vaccinations_the_calendar_asks_of_her_and_a_professional_does_not(app, db, patient):
+    from server.profile.vaccines import CALENDAR_YEAR
+
+    await every_kind(db, patient)
+    async with await as_patient(app, db, patient) as client:
+        mine = text_of(await client.get(url(patient)))
+    assert "Vaccinations à faire" in mine and f"calendrier des vaccinations {CALENDAR_YEAR}" in mine
+    assert "ROR (rougeole, oreillons, rubéole)" in mine and "En retard" in mine  # born in 1984, no ROR noted
+    doctor_ = await doctor(db)
+    await rights.grant_access(db, dossier=patient.dossier, professional=doctor_, categories="", duration="sans",
+                              actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=doctor_)) as client:
+        theirs = text_of(await client.get(url(patient)))
+    assert "Vaccinations à faire" not in theirs  # computed from what they may not all see: the patient's to read

@@ -34,7 +34,9 @@ from ..profile.items import (
     OLDEST, ItemInput, add_item, delete_item, profile_of, set_item_hidden, summary, visible_items_clause,
 )
 from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
+from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..reading import HOLDERS, DossierView, facts_of, managed_dossier, open_dossier, standing_of
+from ..templating import PARIS
 from .forms import Form, parse_date, text
 
 Kind = Annotated[str | None, QueryParameter(name="type")]
@@ -86,7 +88,14 @@ async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> T
         "add_labels": ADD_LABELS,
     }
     if holder:
-        context["band"] = await band_of(db, dossier=view.dossier, account=account, now=utcnow(), manages=view.can_manage)
+        now = utcnow()
+        context["band"] = await band_of(db, dossier=view.dossier, account=account, now=now, manages=view.can_manage)
+        # What the calendar asks of this patient now, from every vaccination noted (hidden ones were given too).
+        patient = view.patient
+        context |= {"vaccines_due": due_vaccinations(birth_date=patient.birth_date, sex=patient.sex,
+                                                     vaccinations=profile.by_kind.get("vaccination", []),
+                                                     today=now.astimezone(PARIS).date()),
+                    "calendar_year": CALENDAR_YEAR, "calendar_source": CALENDAR_SOURCE}
     return Template("profile.html", context=context)
 
 

@@ -35,6 +35,7 @@ class ProfessionalLine:
     blocked: bool = False
     grants: list[Grant] = field(default_factory=list)  # current ones (not revoked, not over)
     emergency: EmergencyAccess | None = None  # under way now
+    after_revoke: str = ""  # what they still read once their grant is revoked: the author rule at least
 
 
 @dataclass
@@ -71,8 +72,21 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
         elif line.blocked:
             line.why_not = "Vous avez bloqué ce professionnel : il ne peut rien lire."
         elif dossier.emergency_opt_out:
-            line.why_not = "Vous avez refusé l'accès d'urgence : il ne peut rien lire."
+            line.why_not = "Vous avez refusé l'accès d'urgence : il ne peut plus ouvrir le dossier, seulement relire les documents qu'il y a lui-même ajoutés."
+    line.after_revoke = _after_revoke(line, dossier)
     return line
+
+
+def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
+    """What revoking their grant leaves this professional, by `access.document_right`: never "nothing" when they wrote some."""
+    if dossier.state == "closed" or line.blocked:
+        return "Il ne lit déjà rien tant que le dossier est fermé ou qu'il est bloqué."
+    if line.is_medecin_traitant:
+        return "Il reste le médecin traitant : il voit toujours tout le dossier."
+    if line.emergency and not dossier.emergency_opt_out:
+        return ("Il garde son accès d'urgence jusqu'à sa fin ; ensuite il ne verra plus le dossier, "
+                "sauf les documents qu'il y a lui-même ajoutés.")
+    return "Dès sa prochaine action, il ne verra plus le dossier, sauf les documents qu'il y a lui-même ajoutés."
 
 
 async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datetime,

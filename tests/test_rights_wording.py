@@ -1,0 +1,139 @@
+"""Every sentence that explains a right or its end says what the rule (server/access.py) does:
+each one is shown to the patient, then the professional's own requests prove it true."""
+
+import html
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlmodel import select
+
+from server import rights
+from server.audit import Actor
+from server.models import Grant
+from tests.conftest import ORIGIN, activate, activate_professional, add_text_document, new_professional, post_form
+from tests.patient_helpers import CAMILLE
+from tests.test_professional_documents import pdf_bytes, upload
+
+AFTER_REVOKE = "Dès sa prochaine action, ce professionnel ne voit plus le dossier, sauf les documents qu'il y a lui-même ajoutés."
+REVOKE_CONFIRM = "Dès sa prochaine action, il ne verra plus le dossier, sauf les documents qu'il y a lui-même ajoutés."
+AFTER_BLOCK = "il ne peut plus rien lire du dossier, pas même les documents qu'il y a ajoutés, ni en urgence."
+BLOCK_CONFIRM = "Ce professionnel ne pourra plus rien lire, pas même les documents qu'il a ajoutés, ni en urgence"
+REVIEW_BLOCK = "bloquez ce professionnel : il ne pourra plus rien lire du dossier, pas même les documents qu'il y a ajoutés."
+BLOCKED_LIST = "ni comme médecin traitant, ni même les documents qu'il a ajoutés."
+AFTER_UNBLOCK = "Il peut de nouveau relire les documents qu'il a ajoutés"
+OPTED_OUT = "Vous avez refusé l'accès d'urgence : il ne peut plus ouvrir le dossier, seulement relire les documents qu'il y a lui-même ajoutés."
+STILL_MEDECIN = "Il reste le médecin traitant : il voit toujours tout le dossier."
+
+
+@pytest.fixture
+async def pro_client(app):
+    async with AsyncTestClient(app, base_url=ORIGIN) as client:
+        yield client
+
+
+def text(page) -> str:
+    return html.unescape(page.text)
+
+
+async def author(pro_client, db, patient, *, grant=True, profession="masseur-kinésithérapeute"):
+    """A professional signed in on `pro_client` who added one document to the dossier, and the patient's own document."""
+    pro = await new_professional(db, profession=profession)
+    await activate_professional(pro_client, pro)
+    if grant:
+        await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
+                                  duration="sans", actor=CAMILLE)
+    return pro
+
+
+async def their_document(pro_client, patient) -> str:
+    response = await upload(pro_client, patient.dossier, data=pdf_bytes(), title="Bilan kiné")
+    assert response.status_code == 303, response.text
+    return response.headers["location"]
+
+
+async def reads(pro_client, url: str) -> bool:
+    status = (await pro_client.get(url)).status_code
+    assert status in (200, 404)
+    return status == 200
+
+
+async def test_after_a_revoke_the_professional_reads_only_the_documents_they_added(client, pro_client, db, app, patient):
+    pro = await author(pro_client, db, patient)
+    theirs = await their_document(pro_client, patient)
+    patients = f"/documents/{(await add_text_document(db, app, patient.dossier)).id}"
+    dossier = f"/dossiers/{patient.dossier.id}"
+    assert await reads(pro_client, dossier) and await reads(pro_client, patients)
+    await activate(client, patient)
+    access = text(await client.get(f"{dossier}/acces"))
+    assert f"Révoquer l'accès de Julie Moreau ? {REVOKE_CONFIRM}" in access
+    [grant] = await grant_ids(db, patient, pro)
+    notice = text(await post_form(client, f"{dossier}/acces/{grant}/revocation", {}))
+    assert AFTER_REVOKE in notice
+    assert not await reads(pro_client, dossier)  # "ne voit plus le dossier"
+    assert not await reads(pro_client, patients)
+    assert await reads(pro_client, theirs)  # "sauf les documents qu'il y a lui-même ajoutés"
+    page = text(await client.get(f"{dossier}/professionnels/{pro.professional.id}"))
+    assert "Ne peut pas ouvrir le dossier.</strong> Il peut seulement relire les documents qu'il y a lui-même ajoutés" in page
+
+
+async def grant_ids(db, patient, pro) -> list[str]:
+    await db.commit()
+    return [g.id for g in (await db.exec(select(Grant).where(Grant.dossier_id == patient.dossier.id,
+                                                             Grant.professional_id == pro.professional.id))).all()]
+
+
+async def test_a_medecin_traitant_keeps_everything_when_a_grant_is_revoked(client, pro_client, db, app, patient):
+    pro = await author(pro_client, db, patient, profession="médecin")
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=pro.professional, actor=CAMILLE)
+    patients = f"/documents/{(await add_text_document(db, app, patient.dossier)).id}"
+    await activate(client, patient)
+    dossier = f"/dossiers/{patient.dossier.id}"
+    assert f"? {STILL_MEDECIN}" in text(await client.get(f"{dossier}/acces"))
+    [grant] = await grant_ids(db, patient, pro)
+    await post_form(client, f"{dossier}/acces/{grant}/revocation", {})
+    assert await reads(pro_client, dossier) and await reads(pro_client, patients)
+
+
+async def test_after_a_block_the_professional_reads_nothing_not_even_their_own_documents(client, pro_client, db, patient):
+    pro = await author(pro_client, db, patient)
+    theirs = await their_document(pro_client, patient)
+    await activate(client, patient)
+    dossier = f"/dossiers/{patient.dossier.id}"
+    assert BLOCK_CONFIRM in text(await client.get(f"{dossier}/acces"))
+    assert BLOCK_CONFIRM in text(await client.get(f"{dossier}/professionnels/{pro.professional.id}"))
+    notice = text(await post_form(client, f"{dossier}/professionnels/{pro.professional.id}/blocage", {}))
+    assert AFTER_BLOCK in notice and BLOCKED_LIST in notice
+    assert not await reads(pro_client, dossier)
+    assert not await reads(pro_client, theirs)  # "pas même les documents qu'il y a ajoutés"
+    notice = text(await post_form(client, f"{dossier}/professionnels/{pro.professional.id}/deblocage", {}))
+    assert AFTER_UNBLOCK in notice
+    assert await reads(pro_client, theirs) and await reads(pro_client, dossier)
+
+
+async def test_blocking_from_the_emergency_review_stops_even_their_own_documents(client, pro_client, db, patient):
+    pro = await author(pro_client, db, patient, grant=False, profession="médecin")
+    await rights.open_emergency(db, dossier=patient.dossier, professional=pro.professional, reason="Malaise au cabinet",
+                                actor=Actor(None, "professional", "Julie Moreau", "médecin"))
+    theirs = await their_document(pro_client, patient)
+    await activate(client, patient)
+    dossier = f"/dossiers/{patient.dossier.id}"
+    timeline = text(await client.get(dossier))
+    assert REVIEW_BLOCK in timeline
+    emergency = timeline.split("/urgences/")[1].split("/revue")[0]
+    notice = text(await post_form(client, f"{dossier}/urgences/{emergency}/revue", {"choix": "blocked"}))
+    assert AFTER_BLOCK in notice
+    assert not await reads(pro_client, dossier) and not await reads(pro_client, theirs)
+
+
+async def test_refusing_emergency_access_leaves_the_author_their_own_documents(client, pro_client, db, app, patient):
+    pro = await author(pro_client, db, patient, grant=False, profession="médecin")
+    await rights.open_emergency(db, dossier=patient.dossier, professional=pro.professional, reason="Malaise au cabinet",
+                                actor=Actor(None, "professional", "Julie Moreau", "médecin"))
+    theirs = await their_document(pro_client, patient)
+    patients = f"/documents/{(await add_text_document(db, app, patient.dossier)).id}"
+    await activate(client, patient)
+    dossier = f"/dossiers/{patient.dossier.id}"
+    page = text(await post_form(client, f"{dossier}/acces-urgence", {"urgence": "refuser"}))
+    assert OPTED_OUT in page
+    assert not await reads(pro_client, dossier) and not await reads(pro_client, patients)  # "ne peut plus ouvrir le dossier"
+    assert await reads(pro_client, theirs)  # "seulement relire les documents qu'il y a lui-même ajoutés"

@@ -1,8 +1,14 @@
-"""National identifiers: the INS (NIR + key) of patients, the RPPS of professionals."""
+"""National identifiers: the INS (NIR + key) of patients, the RPPS of professionals; a patient's identity traits."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Patient
 
 _NIR = re.compile(r"^[12][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{6}$")
 
@@ -26,6 +32,38 @@ def normalize_ins(value: str) -> str:
 def is_valid_ins(value: str) -> bool:
     ins = normalize_ins(value)
     return len(ins) == 15 and bool(_NIR.match(ins[:13])) and ins[13:].isdigit() and ins_key(ins[:13]) == ins[13:]
+
+
+def ins_for_reading(ins: str) -> str:
+    """An INS grouped as on the carte Vitale: sex, year, month, département, commune, order, key."""
+    return " ".join(ins[a:b] for a, b in ((0, 1), (1, 3), (3, 5), (5, 7), (7, 10), (10, 13), (13, 15)))
+
+
+def age_on(birth_date: date, today: date) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The traits identity vigilance asks every screen of a patient's data to show (RNIV, "traits stricts")."""
+
+    birth_name: str  # in capitals, as the traits are written: MARTIN Camille
+    first_name: str
+    birth_date: date
+    age: int
+    sex: str  # "F" or "M"
+    ins: str  # grouped for reading
+    # Always False today. The RNIV calls an identity "qualifiée" only when its INS was returned or checked by
+    # the INSi teleservice *and* a high-trust identity document was seen. Carnet never calls INSi: an INS here
+    # was typed by an insurance office (carnet activation-code) or by a professional shown an identity document
+    # (professionals.check_identity checks its key and that it agrees with the sex and birth month and year),
+    # and the patient row does not say which. The band says so; the reader qualifies it in their own software.
+    qualified: bool = False
+
+
+def identity_of(patient: Patient, *, today: date) -> Identity:
+    return Identity(patient.family_name.upper(), patient.given_name, patient.birth_date,
+                    age_on(patient.birth_date, today), patient.sex, ins_for_reading(patient.ins))
 
 
 def luhn_ok(digits: str) -> bool:

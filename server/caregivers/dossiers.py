@@ -13,6 +13,7 @@ from ..access import CaregiverFacts, adult_from
 from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient
 from ..access import LEGAL_REPRESENTATIVES
 from ..facts import caregiver_facts, dossier_facts
+from ..identifiers import Identity, identity_of
 from ..templating import PARIS
 
 RELATIONSHIPS = {"parent": "parent", "tuteur": "tuteur ou tutrice", "proche": "proche"}
@@ -34,14 +35,16 @@ class Band:
     manages: bool = True  # the viewer acts in it (the menu offers "Accès")
     others: bool = True  # the viewer holds other dossiers too (a patient alone needs no band on their own)
     switch: tuple[Band, ...] = ()  # the viewer's other dossiers: one tap away from this one
+    identity: Identity | None = None  # the patient's identity traits, under the name
 
 
 def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date, manages: bool = True) -> Band:
-    age = today.year - patient.birth_date.year - ((today.month, today.day) < (patient.birth_date.month, patient.birth_date.day))
+    identity = identity_of(patient, today=today)
     initials = (patient.given_name[:1] + patient.family_name[:1]).upper()
     colour = int(hashlib.sha256(dossier.id.encode()).hexdigest()[:8], 16) % COLOURS
-    return Band(dossier.id, f"{patient.given_name} {patient.family_name}", initials, colour, patient.birth_date, age,
-                mine=account.patient_id == patient.id, feminine=patient.sex == "F", manages=manages)
+    return Band(dossier.id, f"{patient.given_name} {patient.family_name}", initials, colour, patient.birth_date,
+                identity.age, mine=account.patient_id == patient.id, feminine=patient.sex == "F", manages=manages,
+                identity=identity)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
 from ..caregivers.dossiers import band_of
+from ..identifiers import identity_of
 from ..guards import logged_in
 from ..models import utcnow
 from ..reading import HOLDERS, open_dossier
@@ -54,6 +55,8 @@ async def care_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
     if view.right in HOLDERS:
         context["band"] = await band_of(db, dossier=view.dossier, account=request.user.account, now=now,
                                         manages=view.can_manage)
+    else:
+        context["identity"] = identity_of(view.patient, today=now.astimezone(PARIS).date())
     return Template("care.html", context=context)
 
 

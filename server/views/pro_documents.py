@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
 from ..guards import logged_in
 from ..caregivers.dossiers import is_minor
+from ..identifiers import identity_of
 from ..models import Patient, utcnow
 from ..professionals import PRO_CATEGORIES, Upload, add_professional_document, paris_today, write_right
 from .forms import parse_date, text
@@ -25,7 +26,8 @@ FORM_OVERHEAD = 1024 * 1024  # the other fields and the multipart boundaries, ov
 
 def form_page(dossier_id: str, patient: Patient, *, form: dict | None = None, error: str = "", status: int = 200) -> Template:
     context = {"dossier_id": dossier_id, "patient": patient, "categories": PRO_CATEGORIES, "form": form or {},
-               "error": error, "today": paris_today().isoformat(), "minor": is_minor(patient, utcnow())}
+               "error": error, "today": paris_today().isoformat(), "minor": is_minor(patient, utcnow()),
+               "identity": identity_of(patient, today=paris_today())}
     return Template("pro_upload.html", context=context, status_code=status)
 
 

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts, audit
 from ..access import document_right
 from ..caregivers.dossiers import band_of
+from ..identifiers import identity_of
 from ..dossiers import InvalidInput, professional_title
 from ..errors import error_response
 from ..facts import document_facts
@@ -96,6 +97,8 @@ async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> T
                                                      vaccinations=profile.by_kind.get("vaccination", []),
                                                      today=now.astimezone(PARIS).date()),
                     "calendar_year": CALENDAR_YEAR, "calendar_source": CALENDAR_SOURCE}
+    else:
+        context["identity"] = identity_of(view.patient, today=paris_today())
     return Template("profile.html", context=context)
 
 
@@ -206,6 +209,8 @@ async def form_page(request: Request, db: AsyncSession, dossier_id: str, kind: s
                "add_labels": ADD_LABELS}
     if view.right in HOLDERS:
         context["band"] = await band_of(db, dossier=view.dossier, account=account, now=utcnow(), manages=view.can_manage)
+    else:
+        context["identity"] = identity_of(view.patient, today=paris_today())
     await db.commit()  # a professional's dossier was opened in a chained transaction: its lock is released
     return Template("profile_add.html", context=context, status_code=status)
 

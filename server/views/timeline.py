@@ -16,6 +16,7 @@ from ..models import CATEGORIES, Document, utcnow
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..facts import document_facts
+from ..identifiers import identity_of
 from ..listing import COUNT_CAP, count_documents, documents_page, search_page
 from ..professionals import paris_today
 from ..reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, emergencies_to_review, open_dossier
@@ -131,6 +132,8 @@ async def timeline(
                                                                   visible=visible)
         viewer = journal.Viewer(account.id, is_patient=view.standing.is_patient)
         context["banner"] = await notify.unseen(db, dossier=view.dossier, viewer=viewer, now=now, visible=visible)
+    else:
+        context["identity"] = identity_of(view.patient, today=paris_today())
     return Template("timeline.html", context=context)
 
 

@@ -1,0 +1,94 @@
+"""The identity band (issue 13): every page where a professional reads or writes a dossier names its patient
+by the traits identity vigilance asks for (nom de naissance, premier prénom, date de naissance, sexe, INS and
+its status), and a caregiver's band names them too."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+from server import rights
+from server.accounts import account_for_professional
+from server.audit import Actor
+from server.identifiers import age_on, ins_for_reading
+from server.models import Professional
+from server.professionals import paris_today
+from server.profile.items import add_item
+from tests.conftest import add_text_document, new_patient, new_professional
+from tests.test_profile import SAMPLES, TODAY
+from tests.test_profile_pages import browser, caregiver
+
+CAMILLE = Actor(None, "patient", "Camille Martin")
+
+
+def band_of(page, label: str = "Patient affiché") -> str:
+    """The words of the page's region with this label, as read (tags out, entities decoded, spaces folded)."""
+    match = re.search(rf'<section class="[^"]*" aria-label="{label}">.*?</section>', page.text, re.S)
+    assert match, f"no region « {label} » on {page.url}"
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(0))).split())
+
+
+def traits(fixture) -> str:
+    patient = fixture.patient
+    age = age_on(patient.birth_date, paris_today())
+    return (f"MARTIN Camille · née le {patient.birth_date:%d/%m/%Y} ({age} ans) · F · "
+            f"INS {ins_for_reading(patient.ins)} (non qualifiée)")
+
+
+def test_an_ins_is_grouped_as_on_the_carte_vitale():
+    assert ins_for_reading("284037505600180") == "2 84 03 75 056 001 80"
+    assert ins_for_reading("175052A01234567") == "1 75 05 2A 012 345 67"
+
+
+def test_an_age_counts_whole_years_until_the_birthday():
+    assert age_on(date(1984, 3, 12), date(2026, 3, 11)) == 41
+    assert age_on(date(1984, 3, 12), date(2026, 3, 12)) == 42
+
+
+async def granted_professional(db, fixture):
+    professional = (await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin",
+                                           stem=7)).professional
+    await rights.grant_access(db, dossier=fixture.dossier, professional=professional, categories="", duration="sans",
+                              actor=CAMILLE)
+    return await account_for_professional(db, professional=professional)
+
+
+async def test_every_page_a_granted_professional_reads_or_writes_names_the_patient(app, db, patient):
+    document = await add_text_document(db, app, patient.dossier)
+    await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
+    dossier = f"/dossiers/{patient.dossier.id}"
+    pages = [dossier, f"/documents/{document.id}", f"{dossier}/profil", f"{dossier}/profil/ajouter?type=allergy",
+             f"{dossier}/soins", f"{dossier}/documents/nouveau"]
+    async with browser(app, db, await granted_professional(db, patient)) as client:
+        for url in pages:
+            page = await client.get(url)
+            assert page.status_code == 200, url
+            assert band_of(page) == traits(patient), url
+            assert 'aria-label="Dossier affiché"' not in page.text  # a caregiver's band, not a professional's
+
+
+async def test_the_band_is_the_patients_whoever_else_the_professional_follows(app, db, patient):
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1990, 7, 1), serial=2, sex="M")
+    account = await granted_professional(db, patient)
+    await rights.grant_access(db, dossier=other.dossier, professional=await db.get(Professional, account.professional_id),
+                              categories="", duration="sans", actor=Actor(None, "patient", "Hugo Lefèvre"))
+    async with browser(app, db, account) as client:
+        band = band_of(await client.get(f"/dossiers/{other.dossier.id}"))
+    age = age_on(date(1990, 7, 1), paris_today())
+    assert band == f"LEFÈVRE Hugo · né le 01/07/1990 ({age} ans) · M · INS {ins_for_reading(other.patient.ins)} (non qualifiée)"
+
+
+async def test_a_caregivers_band_shows_the_same_traits(app, db):
+    leo = await new_patient(db, given_name="Léo", family_name="Martin", birth=date(2016, 5, 4), serial=3, sex="M")
+    document = await add_text_document(db, app, leo.dossier)
+    helper = await caregiver(db, leo, level="gestion", given="Paul")
+    dossier = f"/dossiers/{leo.dossier.id}"
+    async with browser(app, db, helper) as client:
+        for url in (dossier, f"/documents/{document.id}", f"{dossier}/profil", f"{dossier}/soins"):
+            page = await client.get(url)
+            band = band_of(page, "Dossier affiché")
+            assert page.status_code == 200, url
+            assert "Dossier de Léo Martin" in band and "né le 4 mai 2016" in band, url
+            assert f"MARTIN Léo · M · INS {ins_for_reading(leo.patient.ins)} (non qualifiée)" in band, url
+            assert 'aria-label="Patient affiché"' not in page.text  # one band, not two

@@ -8,6 +8,7 @@ from datetime import date
 from PIL import Image
 
 from server.dossiers import add_document
+from server.files.render_worker import PAGE_WIDTH_PX
 from tests.conftest import activate, add_text_document, new_patient, post_form, get_csrf, without_csrf
 
 TITLES = [
@@ -117,7 +118,7 @@ async def test_a_pdf_document_shows_its_pages_as_images(client, db, app, patient
     assert 'alt="Page 1 sur 2"' in page.text and 'alt="Page 2 sur 2"' in page.text
     image = await client.get(f"/documents/{document.id}/pages/2")
     assert image.headers["content-type"] == "image/png"
-    assert Image.open(io.BytesIO(image.content)).width == 1000
+    assert Image.open(io.BytesIO(image.content)).width == PAGE_WIDTH_PX  # a 360-400 px phone's width at 3x
     assert (await client.get(f"/documents/{document.id}/pages/3")).status_code == 404
     assert (await client.get(f"/documents/{document.id}/fichier")).content.startswith(b"%PDF")
 

@@ -4,7 +4,9 @@ A phone without a PDF viewer (Android's Chrome has none) reads a PDF as images o
 They are rendered when the document is added (`render_pdf`, which also refuses a PDF that cannot
 be shown within the limits, with a French reason) and kept in the store like any file, so
 reading a page costs a file read and never blocks anyone. Documents added before page images
-existed, or by the demo, get theirs on first view, through the same bounded renderer.
+existed, or by the demo, get theirs on first view, through the same bounded renderer. Pages made
+when they were 1,000 px wide are kept as they are (2.8 device pixels per CSS pixel on a 360 px phone):
+making them again on view would make a read cost a render.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def _slot() -> asyncio.Semaphore:
 
 
 async def render_pdf(data: bytes) -> Rendered:
-    """Every page as a PNG about 1000 px wide, and the text; `Unrenderable` if the PDF cannot be shown within the limits."""
+    """Every page as a PNG 1,200 px wide (render_worker.PAGE_WIDTH_PX), and the text; `Unrenderable` if the PDF cannot be shown within the limits."""
     async with _slot():
         child = await asyncio.create_subprocess_exec(
             *WORKER,

@@ -17,7 +17,10 @@ import sys
 
 MEMORY_LIMIT = 1024 * 1024 * 1024  # bytes of address space for the whole child
 CPU_SECONDS = 60
-PAGE_WIDTH_PX = 1000
+# A page fills a phone's width: 360 to 400 CSS px at up to 3 device pixels each (1,080-1,200), so its
+# text stays sharp there. An A4 page costs ~150 kB (~120 kB at the former 1,000 px, on the demo's PDFs);
+# the widest page allowed (MAX_ASPECT) is a 1,200 x 9,600 bitmap, 46 MB, far inside MEMORY_LIMIT.
+PAGE_WIDTH_PX = 1200
 MAX_PAGES = 100
 MAX_ASPECT = 8  # a page at most 8 times taller than wide, or wider than tall (a long receipt, an ECG strip)
 MAX_TEXT = 100_000  # characters of text kept for search

@@ -1,5 +1,6 @@
 """Sessions rotate and expire; CSRF is enforced; every response carries the security headers."""
 
+import re
 from datetime import timedelta
 
 from sqlmodel import select
@@ -29,7 +30,7 @@ async def test_logout_ends_the_session_on_the_server(client, db, patient):
     await activate(client, patient)
     token = client.cookies.get("carnet_session")
     response = await post_form(client, "/deconnexion", {}, follow_redirects=False)
-    assert response.headers["location"] == "/connexion"
+    assert response.headers["location"] == "/connexion?deconnecte=1"
     set_cookie(client, "carnet_session", token)
     assert (await client.get("/cles", follow_redirects=False)).status_code == 303
     assert (await db.exec(select(WebSession))).all() == []
@@ -132,3 +133,14 @@ async def test_a_server_error_is_a_french_page_and_a_logged_traceback(client, ap
     assert response.status_code == 500
     assert "Une erreur est survenue" in response.text and "boom" not in response.text
     assert "Traceback" in caplog.text or any(r.exc_info for r in caplog.records)
+
+
+async def test_after_logout_the_login_page_says_so_once_and_shows_no_field(client, patient):
+    await activate(client, patient)
+    response = await post_form(client, "/deconnexion", {})
+    assert str(response.url).endswith("/connexion?deconnecte=1")
+    assert "Vous êtes déconnecté." in response.text
+    main = response.text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert all('type="hidden"' in field for field in re.findall(r"<input[^>]*>", main))  # no box that looks like a field
+    plain = await client.get("/connexion")
+    assert "Vous êtes déconnecté." not in plain.text

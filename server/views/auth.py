@@ -151,7 +151,8 @@ async def recovery_codes(request: Request, db: AsyncSession) -> Template:
 async def login_page(request: Request) -> Response:
     if request.user and request.user.row.authenticated:
         return Redirect("/", status_code=303)
-    return Template("login.html")
+    # A flag, not a message: "?deconnecte=1" carries nothing about the person who left.
+    return Template("login.html", context={"logged_out": request.query_params.get("deconnecte") == "1"})
 
 
 @post("/connexion/options", status_code=200)
@@ -180,7 +181,7 @@ async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any])
 async def logout(request: Request, db: AsyncSession) -> Redirect:
     if request.auth:
         await accounts.end_session(db, token=request.auth)
-    return Redirect("/connexion", status_code=303, cookies=[session_cookie(request.app.state.settings, None)])
+    return Redirect("/connexion?deconnecte=1", status_code=303, cookies=[session_cookie(request.app.state.settings, None)])
 
 
 @get("/recuperation")

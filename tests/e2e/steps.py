@@ -53,6 +53,8 @@ def without_passkey_autofill(page: Page) -> None:
 def log_out(page: Page) -> None:
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Vous êtes déconnecté.")).to_be_visible()
+    expect(page.get_by_role("textbox")).to_have_count(0)  # no read-only box that looks like a field
 
 
 def titles(page: Page) -> list[str]:

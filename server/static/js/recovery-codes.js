@@ -1,0 +1,61 @@
+// The recovery codes page: copy the codes, or save them as a text file, from the list itself.
+// Nothing is fetched: the server keeps only hashes, and the codes must never travel in a URL.
+(function () {
+  "use strict";
+
+  var FILE_NAME = "carnet-codes-de-secours.txt";
+
+  function codes() {
+    return Array.prototype.map.call(document.querySelectorAll(".recovery-codes code"), function (code) {
+      return code.textContent.trim();
+    });
+  }
+
+  function say(message) {
+    var status = document.querySelector("[data-codes-status]");
+    if (status) status.textContent = message;
+  }
+
+  function fileText() {
+    return "Carnet : codes de secours\n"
+      + "Chaque code permet une fois de créer une nouvelle clé d'accès. Gardez ce fichier hors de votre téléphone.\n\n"
+      + codes().join("\n") + "\n";
+  }
+
+  function copy() {
+    var text = codes().join("\n");
+    if (!navigator.clipboard || !navigator.clipboard.writeText) {
+      say("La copie n'est pas possible dans ce navigateur : sélectionnez les codes et copiez-les, ou téléchargez-les.");
+      return;
+    }
+    navigator.clipboard.writeText(text).then(
+      function () { say("Les codes sont copiés. Collez-les dans un endroit sûr, hors de votre téléphone."); },
+      function () { say("La copie n'a pas été permise : sélectionnez les codes et copiez-les, ou téléchargez-les."); }
+    );
+  }
+
+  function download() {
+    var url = URL.createObjectURL(new Blob([fileText()], { type: "text/plain;charset=utf-8" }));
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = FILE_NAME;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+    say("Le fichier « " + FILE_NAME + " » est enregistré dans vos téléchargements.");
+  }
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) return;
+    if (event.target.closest("[data-copy-codes]")) copy();
+    else if (event.target.closest("[data-download-codes]")) download();
+  });
+
+  function showActions() {
+    document.querySelectorAll("[data-recovery-actions]").forEach(function (box) { box.hidden = false; });
+  }
+  document.addEventListener("htmx:load", showActions);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showActions);
+  else showActions();
+})();

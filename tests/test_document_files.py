@@ -7,6 +7,7 @@ import hashlib
 import html
 import io
 import os
+import re
 import subprocess
 import sys
 import time
@@ -258,6 +259,65 @@ async def test_a_stored_pdf_that_cannot_be_shown_offers_its_download_and_its_pag
     assert page.status_code == 200 and "/pages/1" not in page.text
     assert (await client.get(f"/documents/{document.id}/pages/1")).status_code == 404
     assert (await client.get(f"/documents/{document.id}/fichier")).content == needle
+
+
+# --- reading on a phone: the pages first, sharp at 3 device pixels, one at a time full screen ---------
+
+PHONE_CSS_WIDTH, DEVICE_PIXEL_RATIO = 360, 3
+
+
+async def test_page_images_have_the_pixels_of_a_phones_full_width_at_three_device_pixels(client, db, app, patient):
+    document = await stored_pdf(db, app, patient.dossier, data=blank_pdf(595, 842, pages=2))
+    await activate(client, patient)
+    for row in await page_rows(db, document):
+        image = Image.open(io.BytesIO((await client.get(f"/documents/{document.id}/pages/{row.number}")).content))
+        assert image.width == row.width >= PHONE_CSS_WIDTH * DEVICE_PIXEL_RATIO
+        assert image.height == row.height and abs(row.height - row.width * 842 / 595) <= 1  # the page's own shape
+
+
+async def test_the_document_page_shows_its_pages_before_its_actions_and_details(client, db, app, patient):
+    document = await stored_pdf(db, app, patient.dossier, data=blank_pdf(595, 842, pages=2))
+    await activate(client, patient)
+    page = (await client.get(f"/documents/{document.id}")).text
+    order = [page.index(mark) for mark in (
+        "<h1>", f'src="/documents/{document.id}/pages/1"', f'src="/documents/{document.id}/pages/2"',
+        ">Télécharger<", ">Supprimer<", "Masquer aux professionnels", "<dt>Date</dt>", "<dt>Auteur ou source</dt>",
+    )]
+    assert order == sorted(order)
+
+
+async def test_each_page_opens_alone_full_screen_and_closes_back_to_its_place(client, db, app, patient):
+    document = await stored_pdf(db, app, patient.dossier, data=blank_pdf(595, 842, pages=3))
+    await activate(client, patient)
+    page = (await client.get(f"/documents/{document.id}")).text
+    for number in (1, 2, 3):
+        assert f'id="page-{number}" href="/documents/{document.id}/pages/{number}/plein-ecran"' in page
+    full_screen = await client.get(f"/documents/{document.id}/pages/2/plein-ecran")
+    assert full_screen.status_code == 200
+    assert f'<img src="/documents/{document.id}/pages/2" alt="Page 2 sur 3"' in full_screen.text
+    assert f'href="/documents/{document.id}#page-2">Fermer</a>' in full_screen.text
+    assert f'href="/documents/{document.id}/pages/1/plein-ecran">Page précédente' in full_screen.text
+    assert f'href="/documents/{document.id}/pages/3/plein-ecran">Page suivante' in full_screen.text
+    # The viewport lets the browser zoom: no maximum scale, no user-scalable=no.
+    viewport = re.search(r'<meta name="viewport" content="([^"]*)"', full_screen.text).group(1)
+    assert "user-scalable" not in viewport and "maximum-scale" not in viewport
+    for number in ("0", "4", "99999999999999999999"):
+        assert (await client.get(f"/documents/{document.id}/pages/{number}/plein-ecran")).status_code == 404, number
+
+
+async def test_pages_rendered_before_at_1000_px_stay_as_they_are_and_are_served(client, db, app, patient, monkeypatch):
+    data = blank_pdf(595, 842)
+    earlier = page_images.PageImage(1, solid_png(1000, 1415), 1000, 1415)  # what the renderer made until issue 13
+    document = await add_document(db, app.state.storage, dossier=patient.dossier, title="Ancien compte rendu",
+                                  category="compte_rendu", event_date=date(2024, 1, 15), filename="cr.pdf",
+                                  mime_type="application/pdf", data=data, pages=[earlier])
+    monkeypatch.setattr(page_images, "WORKER", ["false"])  # a view that rendered again would lose its pages
+    await activate(client, patient)
+    page = await client.get(f"/documents/{document.id}")
+    assert 'width="1000" height="1415"' in page.text
+    image = await client.get(f"/documents/{document.id}/pages/1")
+    assert Image.open(io.BytesIO(image.content)).size == (1000, 1415)
+    assert (await client.get(f"/documents/{document.id}/pages/1/plein-ecran")).status_code == 200
 
 
 # --- storage faults -------------------------------------------------------------------------------

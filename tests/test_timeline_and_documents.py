@@ -135,7 +135,7 @@ async def test_another_patients_document_is_answered_exactly_like_a_missing_one(
     other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
     theirs = await add_text_document(db, app, other.dossier, title="Secret de Hugo")
     await activate(client, patient)
-    for suffix in ("", "/fichier", "/pages/1"):
+    for suffix in ("", "/fichier", "/pages/1", "/pages/1/plein-ecran"):
         foreign = await client.get(f"/documents/{theirs.id}{suffix}")
         missing = await client.get(f"/documents/{'0' * 32}{suffix}")
         assert foreign.status_code == missing.status_code == 404

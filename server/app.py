@@ -192,7 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # documents and page images are compressed formats of their own).
         compression_config=CompressionConfig(
             backend="brotli", brotli_gzip_fallback=True, minimum_size=500,
-            exclude=["^/static/", "^/icons/", "^/documents/[^/]+/fichier", "^/documents/[^/]+/pages/",
+            exclude=["^/static/", "^/icons/", "^/documents/[^/]+/fichier", "^/documents/[^/]+/pages/[0-9]+$",
                      "^/dossiers/[^/]+/export$"],
         ),
         exception_handlers=exception_handlers,

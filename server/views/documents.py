@@ -12,7 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..access import Right
 from ..guards import logged_in
 from ..caregivers.dossiers import band_of
-from ..models import utcnow
+from ..identifiers import identity_of
+from ..models import DocumentPage, Dossier, Patient, utcnow
+from ..professionals import paris_today
 from ..reading import author_labels, managed_dossier, open_document
 from ..files.pages import pages_of
 from ..files.store import IntegrityError
@@ -29,6 +31,27 @@ def read_file(request: Request, key: str, sha256: str) -> bytes:
         raise NotFoundException() from None
 
 
+def numbered(pages: list[DocumentPage], number: int) -> DocumentPage:
+    stored = next((p for p in pages if p.number == number), None) if 0 < number <= MAX_INT else None
+    if stored is None:
+        raise NotFoundException()
+    return stored
+
+
+async def whose_dossier(request: Request, db: AsyncSession, *, dossier: Dossier, right: Right) -> dict:
+    """What every page of a document shows of its dossier: the band and the actions for its patient or
+    caregiver, the identity traits for a professional."""
+    if right in (Right.PATIENT, Right.CAREGIVER):
+        managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier.id, readers=True)
+        return {
+            "can_manage": managed.can_manage,  # hide, show again, delete: not a reader's
+            "band": await band_of(db, dossier=dossier, account=request.user.account, now=utcnow(),
+                                  manages=managed.can_manage),
+        }
+    # the Patient row open_document read for the rule (a primary-key read, if it was let go since)
+    return {"identity": identity_of(await db.get(Patient, dossier.patient_id), today=paris_today())}
+
+
 @get("/documents/{document_id:str}", guards=[logged_in])
 async def show(request: Request, db: AsyncSession, document_id: str) -> Template:
     document, dossier, right = await open_document(db, account=request.user.account, document_id=document_id)
@@ -42,13 +65,23 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         "pages": await pages_of(db, request.app.state.storage, document=document),
         "text": text,
         "right": right,
+        **await whose_dossier(request, db, dossier=dossier, right=right),
     }
-    if right in (Right.PATIENT, Right.CAREGIVER):
-        managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier.id, readers=True)
-        context["can_manage"] = managed.can_manage  # hide, show again, delete: not a reader's
-        context["band"] = await band_of(db, dossier=dossier, account=request.user.account, now=utcnow(),
-                                        manages=managed.can_manage)
     return Template("document.html", context=context)
+
+
+@get("/documents/{document_id:str}/pages/{page:int}/plein-ecran", guards=[logged_in])
+async def page_full_screen(request: Request, db: AsyncSession, document_id: str, page: int) -> Template:
+    """One page alone, the screen's width, where the browser's own pinch-zoom reads its small print."""
+    document, dossier, right = await open_document(db, account=request.user.account, document_id=document_id, once=True)
+    pages = await pages_of(db, request.app.state.storage, document=document)
+    context = {
+        "document": document,
+        "page": numbered(pages, page),
+        "count": len(pages),
+        **await whose_dossier(request, db, dossier=dossier, right=right),
+    }
+    return Template("document_page.html", context=context)
 
 
 @get("/documents/{document_id:str}/fichier", guards=[logged_in])
@@ -72,11 +105,8 @@ async def download(request: Request, db: AsyncSession, document_id: str) -> Resp
 async def page_image(request: Request, db: AsyncSession, document_id: str, page: int) -> Response:
     """A page image made when the document was added: a file read, never a render."""
     document, _, _ = await open_document(db, account=request.user.account, document_id=document_id, once=True)
-    pages = await pages_of(db, request.app.state.storage, document=document)
-    stored = next((p for p in pages if p.number == page), None) if 0 < page <= MAX_INT else None
-    if stored is None:
-        raise NotFoundException()
+    stored = numbered(await pages_of(db, request.app.state.storage, document=document), page)
     return Response(read_file(request, stored.storage_key, stored.sha256), media_type="image/png")
 
 
-routes = [show, download, page_image]
+routes = [show, download, page_image, page_full_screen]

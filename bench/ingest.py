@@ -31,7 +31,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import nir_of  # noqa: E402
-from bench.scale import free_port, load_average, memory_mb, stop, wrk, write_down  # noqa: E402
+from bench.scale import free_port, load_average, memory_mb, serve, stop, wrk, write_down  # noqa: E402
 from tests.fhir_support import Software, provide_bundle, report_pdf  # noqa: E402
 from tests.pgserver import create_database, running_postgres  # noqa: E402
 
@@ -138,20 +137,6 @@ async def seed(url: str, data_dir: Path, *, dossiers: int, pushes: int) -> Seede
                         insurer=insurer, practice=practice)
     await engine.dispose()
     return seeded
-
-
-def serve(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
-    """scale.serve, but the server's log is kept: an error under load is read there, not guessed."""
-    command = [sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port),
-               "--workers", str(workers)]
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the server did not start:\n{log.read_text()[-2000:]}")
 
 
 # --- what is sent ----------------------------------------------------------------------------------

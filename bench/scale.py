@@ -151,17 +151,20 @@ def wrk(url: str, *, connections: int, seconds: int, headers: dict[str, str]) ->
     return rate, ms("50%"), ms("99%")
 
 
-def serve(env: dict, port: int, workers: int) -> subprocess.Popen:
+def serve(env: dict, port: int, workers: int, log: Path | None = None) -> subprocess.Popen:
+    """`carnet serve` on this port, once it accepts connections; with `log`, its output is kept there (an error
+    under load is read, not guessed)."""
     command = [sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port),
                "--workers", str(workers)]
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = log.open("w") if log else subprocess.DEVNULL
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
     for _ in range(200):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return server
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("the server did not start")
+    raise RuntimeError("the server did not start" + (f":\n{log.read_text()[-2000:]}" if log else ""))
 
 
 def stop(server: subprocess.Popen) -> None:

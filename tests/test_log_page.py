@@ -245,8 +245,8 @@ async def test_what_is_new_stands_out_once(client, app, db, world):
     third = (await client.get(world.url())).text
     assert [(seq, new) for seq, new, _ in log_lines(third)][:2] == [(6, True), (5, False)]
     badge = app.template_engine.get_template("partials/log_badge.html")
-    assert badge.render(new_events=3).strip() == '<span class="badge log-badge">3 nouveaux</span>'
-    assert "1 nouveau<" in badge.render(new_events=1) and badge.render(new_events=0).strip() == ""
+    assert badge.render(new_events=3).strip().endswith('<span class="badge log-badge">3 nouveaux événements</span>')
+    assert "1 nouvel événement<" in badge.render(new_events=1) and badge.render(new_events=0).strip() == ""
 
 
 async def test_fragments_never_count_as_a_visit(client, db, world):

@@ -17,7 +17,7 @@ import pytest
 from py_vapid import Vapid
 from sqlmodel import select
 
-from server import audit, notify, rights, webpush
+from server import audit, log_queries, notify, rights, webpush
 from server.accounts import account_for_patient, account_for_professional, start_session
 from server.audit import Actor
 from server.config import Settings, SettingsError, load_settings
@@ -433,3 +433,26 @@ async def test_each_new_document_from_a_professional_is_pushed_without_its_title
     assert payloads == [{"title": "Carnet", "body": "Un nouveau document a été ajouté à votre dossier.",
                          "url": "/historique"}] * 2
     assert push_service.to(phone)[0].headers["topic"] == "document"
+
+
+async def test_the_timelines_two_new_counts_each_say_what_they_count_and_agree_with_their_pages(client, db, app, scene):
+    """The banner counts accesses to tell (notifications), the Historique's badge every event since its last
+    visit: each says which, and each number is the one its own page shows (issue 13.3)."""
+    await read_as(client, db, app, scene.julie, scene.url)
+    await read_as(client, db, app, scene.julie, f"/documents/{scene.document.id}")  # logged, not a first access
+    other = await professional(db, "Petit", given_name="Marc", profession="médecin", stem=8)
+    await rights.grant_access(db, dossier=scene.dossier, professional=other, categories="", duration="sans",
+                              actor=Actor(scene.camille.id, "patient", "Camille Martin"))
+    await read_as(client, db, app, await account_for_professional(db, professional=other), scene.url)
+
+    await as_account(client, db, scene.camille)
+    page = html.unescape((await client.get(scene.url)).text).replace("\u00a0", " ")
+    banner = banner_of(page)
+    told = re.search(r'<span class="notice-count">(\d+)</span> nouveaux accès au dossier', banner)
+    unseen = [n for n in await notifications(db, scene.dossier.id) if n.seen_at is None]
+    assert told and int(told.group(1)) == len(unseen) == banner.count("<li>") == 2
+    badge = re.search(r"Historique : <span class=\"badge log-badge\">(\d+) nouveaux événements</span>", page)
+    new_events = await log_queries.new_events_count(db, account=scene.camille, dossier=scene.dossier)
+    assert badge and int(badge.group(1)) == new_events > len(unseen)
+    log_page = html.unescape((await client.get(f"{scene.url}/historique")).text)
+    assert f"{new_events} nouveaux événements" in log_page

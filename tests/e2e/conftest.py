@@ -200,6 +200,16 @@ def seed_revocation(server):
     return make
 
 
+@pytest.fixture(scope="session")
+def seed_reads(server):
+    """A professional read the patient's dossier so many times, each one notified to the patient."""
+
+    def make(patient: SeededPatient, professional: seeding.SeededProfessional, reads: int) -> None:
+        run_async(seeding.seed_reads(server.data_dir, patient=patient, professional=professional, reads=reads))
+
+    return make
+
+
 @dataclass
 class Computer:
     page: Page

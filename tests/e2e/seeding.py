@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts import account_for_patient, issue_activation_code
 from server.access import PARIS
+from server import audit, notify
 from server.audit import Actor
 from server.caregivers.delegations import attach_child_by_activation
 from server.db import make_engine, make_sessionmaker
@@ -192,6 +193,25 @@ async def seed_revocation(data_dir: Path, *, patient: SeededPatient, professiona
             ))).all()
             for grant_id in grants:
                 await revoke_grant(db, dossier=dossier, grant_id=grant_id, actor=actor)
+    finally:
+        await engine.dispose()
+
+
+async def seed_reads(data_dir: Path, *, patient: SeededPatient, professional: SeededProfessional, reads: int) -> None:
+    """This professional read the dossier `reads` times, each notified (the patient asked to be told of every read)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    try:
+        async with make_sessionmaker(engine)() as db:
+            pro = await db.get(Professional, professional.professional_id)
+            actor = Actor(None, "professional", professional.name, pro.profession, pro.rpps)
+            await audit.begin_chained(db)
+            dossier = await db.get(Dossier, patient.dossier_id, populate_existing=True)
+            dossier.notify_every_access = True
+            db.add(dossier)
+            for _ in range(reads):
+                event = await audit.append(db, dossier_id=dossier.id, action="read_timeline", actor=actor, right="grant")
+                await notify.record(db, dossier=dossier, event=event)
+            await audit.commit_chained(db)
     finally:
         await engine.dispose()
 

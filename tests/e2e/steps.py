@@ -113,8 +113,27 @@ def error_page(page: Page) -> tuple[str, str]:
 
 
 def menu(page: Page, name: str):
-    """A link of the main menu, at the top of every page once logged in."""
-    return page.get_by_role("navigation", name="Menu principal").get_by_role("link", name=name, exact=True)
+    """A link of the main menu (a bar at the bottom of a phone's screen, at the top of a wide one),
+    "Plus" opened first when the link is behind it, as a person would."""
+    nav = page.get_by_role("navigation", name="Menu principal")
+    link = nav.get_by_role("link", name=name, exact=True)
+    more = nav.locator("details.menu-more")
+    behind = more.locator("a", has_text=re.compile(rf"^\s*{re.escape(name)}\s*$"))
+    for _ in range(3):  # a page that was still being replaced may have taken the opened "Plus" with it
+        if not behind.count() or link.is_visible():
+            break
+        if not more.evaluate("d => d.open"):
+            more.locator("summary").click()
+        try:
+            expect(link).to_be_visible(timeout=2_000)
+        except AssertionError:
+            continue
+    return link
+
+
+def open_filters(page: Page) -> None:
+    """The timeline's "Filtrer" disclosure, next to the search field: the category is inside."""
+    page.locator("details.filter-more > summary").click()
 
 
 # --- caregivers: whose dossier is on screen, and the dossiers one account holds (issue 9) -------

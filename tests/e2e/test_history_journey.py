@@ -37,7 +37,7 @@ def test_the_kine_s_reads_are_in_the_historique_new_until_seen_filtered_and_expo
 
     # The patient's timeline says how many events are new; the Historique marks them.
     menu(page, "Mon dossier").click()
-    expect(page.get_by_role("link", name=f"Historique : {reads} nouveaux")).to_be_visible()
+    expect(page.get_by_role("link", name=f"Historique : {reads} nouveaux événements")).to_be_visible()
     menu(page, "Historique").click()
     expect(page.get_by_role("heading", name="Historique de mon dossier")).to_be_visible()
     expect(page.get_by_text(f"{reads} nouveaux événements")).to_be_visible()

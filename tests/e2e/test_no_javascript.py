@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.seeding import PAGE_SIZE, PDF_PAGES
-from tests.e2e.steps import PHONE, assert_fits_phone, log_in, month_headers, titles
+from tests.e2e.steps import PHONE, assert_fits_phone, log_in, month_headers, open_filters, titles
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +34,7 @@ def test_without_javascript_the_timeline_filters_pages_and_opens_documents(no_js
     assert_fits_phone(page)
 
     # The category filter is an ordinary form with its own button.
+    open_filters(page)
     page.get_by_label("Catégorie").select_option(label="Biologie")
     page.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(r"[?&]categorie=biologie"))

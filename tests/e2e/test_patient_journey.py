@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.seeding import PAGE_SIZE, PDF_PAGES
 from tests.e2e.steps import (
-    activate, assert_fits_phone, log_in, log_out, month_headers, open_my_dossier, scroll_to_the_end, titles,
+    activate, assert_fits_phone, log_in, log_out, month_headers, open_filters, open_my_dossier, scroll_to_the_end, titles,
     wait_for_image, without_passkey_autofill,
 )
 
@@ -35,6 +35,7 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
     # Filtering by category swaps the results in place and puts the category in the address.
     page.evaluate("() => { window.samePage = true; }")
     biologie = patient.titles_in("biologie")
+    open_filters(page)
     page.get_by_label("Catégorie").select_option(label="Biologie")
     expect(page).to_have_url(re.compile(r"[?&]categorie=biologie"))
     expect(page.locator("#timeline-results .doc-title")).to_have_text(biologie)

@@ -1,0 +1,68 @@
+"""The first screen of "Mon dossier" on a phone (issue 13.3): the latest documents, the menu at the bottom
+where thumbs are, each notice one line."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.steps import assert_fits_phone, log_in, menu
+
+pytestmark = pytest.mark.e2e
+
+SCREEN = {"width": 360, "height": 740}
+READS = 5
+
+
+def fully_on_first_screen(box, *, bottom: float) -> bool:
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= bottom
+
+
+def test_the_first_screen_of_my_dossier_shows_three_documents_above_the_bottom_bar(
+        page, seed, seed_professional, seed_grant, seed_reads):
+    patient = seed()
+    kine = seed_professional()
+    seed_grant(patient, kine)
+    seed_reads(patient, kine, READS)
+    page.set_viewport_size(SCREEN)
+    log_in(page, patient)
+
+    # The notice is one line that opens to the sentences.
+    notice = page.get_by_role("region", name="Nouveaux accès au dossier")
+    expect(notice.locator("summary")).to_have_text(f"{READS} nouveaux accès au dossier")
+    expect(notice.get_by_role("listitem").first).to_be_hidden()
+    notice.locator("summary").click()
+    expect(notice.get_by_role("listitem").first).to_contain_text(f"{kine.name}, {kine.profession}, a consulté votre dossier")
+    notice.locator("summary").click()
+
+    # The bar sits at the bottom of the screen, its taps at least 44 px, and hides no document.
+    bar = page.get_by_role("navigation", name="Menu principal")
+    bar_box = bar.bounding_box()
+    assert abs(bar_box["y"] + bar_box["height"] - SCREEN["height"]) <= 1, bar_box
+    for name in ("Mon dossier", "Profil", "Accès", "Historique"):
+        box = menu(page, name).bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, (name, box)
+    plus = bar.locator("summary", has_text="Plus")
+    assert plus.bounding_box()["height"] >= 44
+    links = page.locator("#timeline-results a.document-link")
+    shown = [links.nth(i).bounding_box() for i in range(min(links.count(), 8))]
+    first_screen = [box for box in shown if fully_on_first_screen(box, bottom=bar_box["y"])]
+    assert len(first_screen) >= 3, f"{len(first_screen)} documents above the bar: {shown}"
+    assert_fits_phone(page)
+
+    # Its links work, and "Plus" opens the rest.
+    for name, address in (("Profil", r"/profil$"), ("Accès", r"/acces$"), ("Historique", r"/historique$"),
+                          ("Mon dossier", rf"/dossiers/{patient.dossier_id}$")):
+        menu(page, name).click()
+        expect(page).to_have_url(re.compile(address))
+        expect(bar).to_be_visible()
+        assert_fits_phone(page)
+    menu(page, "Mes clés d'accès").click()
+    expect(page).to_have_url(re.compile(r"/cles$"))
+    menu(page, "Soins").click()
+    expect(page).to_have_url(re.compile(r"/soins$"))
+    plus.click()
+    expect(bar.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    assert_fits_phone(page)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .models import AccessEvent
-from .templating import PARIS, date_fr
+from .templating import PARIS, date_fr, time_fr
 
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
@@ -154,7 +154,7 @@ def day_fr(day: date, *, today: date | None) -> str:
 
 def when_fr(at: datetime, *, today: date | None, with_date: bool = True) -> str:
     local = at.astimezone(PARIS)
-    time = f"{local.hour}\u00a0h\u00a0{local.minute:02d}"  # never broken across lines
+    time = time_fr(local)  # never broken across lines
     return f"le {day_fr(local.date(), today=today)} à {time}" if with_date else f"à {time}"
 
 

@@ -44,6 +44,12 @@ class AccessOverview:
     granted: list[ProfessionalLine]
     emergencies: list[ProfessionalLine]
     blocked: list[ProfessionalLine]
+    everyone: list[ProfessionalLine] = field(default_factory=list)  # one line per person, blocked ones last
+
+    @property
+    def seeing(self) -> list[ProfessionalLine]:
+        """Who can open the dossier now, by the rule (not whoever merely holds a grant)."""
+        return [line for line in self.everyone if line.right is not None]
 
 
 def _current(grant: Grant, now: datetime) -> bool:
@@ -110,7 +116,27 @@ async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datet
         granted=[line for line in lines if line.grants],
         emergencies=[line for line in lines if line.emergency],
         blocked=[line for line in lines if line.blocked],
+        everyone=sorted(lines, key=lambda line: line.blocked),
     )
+
+
+def access_summary(overview: AccessOverview, *, own: bool) -> str:
+    """The Accès page's first sentence: how many professionals can see the dossier now, and why in one clause."""
+    dossier = "votre dossier" if own else "ce dossier"
+    seeing = overview.seeing
+    if not seeing:
+        return f"Aucun professionnel ne peut voir {dossier} en ce moment."
+    doctor = next((line for line in seeing if line.right == Right.MEDECIN_TRAITANT), None)
+    emergencies = sum(1 for line in seeing if line.right == Right.EMERGENCY)
+    if len(seeing) == 1:
+        if doctor:
+            return f"Seul {'votre' if own else 'son'} médecin traitant peut voir {dossier}."
+        return f"1 professionnel peut voir {dossier}, {RIGHT_LABELS[seeing[0].right]}."
+    clauses = [f"{'votre' if own else 'son'} médecin traitant"] if doctor else []
+    if emergencies:
+        clauses.append(f"{emergencies} en accès d'urgence")
+    because = f", dont {' et '.join(clauses)}" if clauses else ""
+    return f"{len(seeing)} professionnels peuvent voir {dossier}{because}."
 
 
 # --- the directory --------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -14,6 +15,8 @@ from .dossiers import professional_title
 from .models import CATEGORIES
 
 PARIS = ZoneInfo("Europe/Paris")
+NBSP = "\u00a0"  # no-break space: inside "14 h 59", between a number and its unit, inside « guillemets »
+NNBSP = "\u202f"  # narrow no-break space: before ; ! ? and : (French typography, Imprimerie nationale)
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
 
 
@@ -31,7 +34,12 @@ def datetime_fr(value: datetime | None) -> str:
         return ""
     if value.tzinfo is not None:
         value = value.astimezone(PARIS)
-    return f"{date_fr(value)} à {value.hour} h {value.minute:02d}"
+    return f"{date_fr(value)} à {time_fr(value)}"
+
+
+def time_fr(value: datetime) -> str:
+    """"14 h 59", never broken across two lines."""
+    return f"{value.hour}{NBSP}h{NBSP}{value.minute:02d}"
 
 
 def month_fr(value: date) -> str:
@@ -40,10 +48,28 @@ def month_fr(value: date) -> str:
 
 def filesize_fr(size: int) -> str:
     if size < 1024:
-        return f"{size} o"
+        return f"{size}{NBSP}o"
     if size < 1024 * 1024:
-        return f"{size / 1024:.0f} Ko"
-    return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
+        return f"{size / 1024:.0f}{NBSP}Ko"
+    return f"{size / 1024 / 1024:.1f}{NBSP}Mo".replace(".", ",")
+
+
+_OPENING = re.compile(r"«[ \u00a0\u202f]*")
+_CLOSING = re.compile(r"[ \u00a0\u202f]*»")
+_BEFORE_PUNCTUATION = re.compile(r"(?<=\S)[ \u00a0\u202f]+(?=[;!?:](?:\s|$|[»)]))")
+
+
+def typography_fr(text: str) -> str:
+    """A sentence with French typography's no-break spaces, so a line never ends on "(«" nor starts
+    with "?": "« " is glued to the word after it, " »" to the one before, ; ! ? : to the word before."""
+    text = _OPENING.sub("«" + NBSP, text)
+    text = _CLOSING.sub(NBSP + "»", text)
+    return _BEFORE_PUNCTUATION.sub(NNBSP, text)
+
+
+def quoted_fr(text: str) -> str:
+    """« text », its guillemets glued to it."""
+    return f"«{NBSP}{text}{NBSP}»"
 
 
 def euros(cents: int) -> str:
@@ -59,6 +85,7 @@ def de(name: str) -> str:
 def configure_templates(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, month_fr=month_fr, filesize_fr=filesize_fr, euros=euros,
+                       typography_fr=typography_fr, quoted_fr=quoted_fr, time_fr=time_fr,
                        professional_title=professional_title, de=de)
     env.globals.update(CATEGORIES=CATEGORIES, category_label=lambda code: CATEGORIES.get(code, code), asset=asset)
     env.trim_blocks = True

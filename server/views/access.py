@@ -23,7 +23,7 @@ from ..models import Document, Dossier, Professional, utcnow
 from ..reading import author_labels, manage_document, manage_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
-from ..sharing import RIGHT_LABELS, access_overview, professional_line, search_professionals
+from ..sharing import RIGHT_LABELS, access_overview, access_summary, professional_line, search_professionals
 from .forms import Form, text
 
 
@@ -82,7 +82,7 @@ async def access_page(request: Request, db: AsyncSession, dossier_id: str) -> Te
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     overview = await access_overview(db, dossier=dossier, now=now, leave_out=kept.professional_ids)
     context = {"dossier": dossier, "actor": actor, "overview": overview, "right_labels": RIGHT_LABELS,
-               "scope_label": rights.scope_label,
+               "summary": access_summary(overview, own=actor.kind == "patient"), "scope_label": rights.scope_label,
                "band": await band(request, db, dossier)}
     return Template("access.html", context=context)
 

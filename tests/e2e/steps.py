@@ -112,6 +112,11 @@ def error_page(page: Page) -> tuple[str, str]:
     return section.get_by_role("heading").inner_text(), section.get_by_role("alert").inner_text()
 
 
+def open_access_line(page: Page, name: str) -> None:
+    """On Accès, open a line (a professional, or a topic such as "Notifications") to its details and actions."""
+    page.get_by_role("listitem").filter(has_text=name).get_by_text(name, exact=True).first.click()
+
+
 def menu(page: Page, name: str):
     """A link of the main menu (a bar at the bottom of a phone's screen, at the top of a wide one),
     "Plus" opened first when the link is behind it, as a person would."""

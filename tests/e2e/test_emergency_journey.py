@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import make_ins
-from tests.e2e.steps import activate_professional, assert_fits_phone, error_page, log_in, menu
+from tests.e2e.steps import activate_professional, assert_fits_phone, error_page, log_in, menu, open_access_line
 
 pytestmark = pytest.mark.e2e
 
@@ -56,6 +56,7 @@ def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked
     expect(page.get_by_role("region", name="Accès d'urgence à vérifier")).to_have_count(0)
     assert_fits_phone(page)
     menu(page, "Accès").click()
+    open_access_line(page, "Dr Paul Girard")
     expect(page.get_by_role("region", name="Professionnels bloqués").get_by_role(
         "link", name="Dr Paul Girard", exact=True)).to_be_visible()
     assert_fits_phone(page)

@@ -13,7 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, log_in
+from tests.e2e.steps import activate_professional, log_in, open_access_line
 from tests.push_service import PushService
 
 pytestmark = pytest.mark.e2e
@@ -46,6 +46,7 @@ def test_the_phone_is_pushed_once_when_the_kine_first_opens_the_dossier(
     with PushService() as push_service:
         # On "Accès", the patient asks for notifications on this phone.
         page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Accès", exact=True).click()
+        open_access_line(page, "Notifications")
         notifications = page.get_by_role("region", name="Notifications")
         notifications.get_by_role("button", name="Recevoir des notifications sur cet appareil").click()
         status = notifications.get_by_role("status")

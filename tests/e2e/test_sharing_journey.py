@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.seeding import DOCUMENTS
 from tests.e2e.steps import (
-    activate_professional, assert_fits_phone, document_titles, error_page, log_in, log_out, menu, wait_for_image,
-    without_passkey_autofill,
+    activate_professional, assert_fits_phone, document_titles, error_page, log_in, log_out, menu, open_access_line,
+    wait_for_image, without_passkey_autofill,
 )
 
 pytestmark = pytest.mark.e2e
@@ -70,7 +70,8 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     expect(shown).to_be_hidden()
     assert page.evaluate("() => window.samePage === true"), "the page reloaded instead of polling"
     page.get_by_role("link", name="Voir les accès").click()
-    granted = page.get_by_role("region", name="Accès accordés")
+    granted = page.get_by_role("region", name="Professionnels")
+    open_access_line(page, kine.name)
     expect(granted.get_by_role("link", name=kine.name, exact=True)).to_be_visible()
     expect(granted).to_contain_text("Compte rendu, Imagerie, sauf ceux que vous avez masqués")
     expect(granted).to_contain_text("avec un code de partage")
@@ -85,10 +86,11 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
 
     # She revokes; the kiné's next click, on the page already open, is refused.
     page.get_by_role("link", name="← Retour aux accès").click()
+    open_access_line(page, kine.name)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=f"Révoquer l'accès de {kine.name}").click()
     expect(page.get_by_role("status")).to_contain_text("L'accès a été révoqué")
-    expect(page.get_by_role("region", name="Accès accordés")).to_contain_text("Aucun accès accordé en ce moment")
+    expect(page.get_by_role("region", name="Professionnels")).to_contain_text("Aucun accès accordé en ce moment")
 
     console.allow("status of 404")  # the refusals below, and nothing else
     desk.get_by_role("link", name=re.compile(allowed[0])).click()

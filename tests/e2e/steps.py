@@ -51,7 +51,10 @@ def without_passkey_autofill(page: Page) -> None:
 
 
 def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Se déconnecter").click()
+    button = page.get_by_role("navigation", name="Menu principal").get_by_role("button", name="Se déconnecter")
+    if not button.is_visible():  # behind "Plus" on a phone
+        page.locator("nav details.menu-more > summary").click()
+    button.click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Vous êtes déconnecté.")).to_be_visible()
     expect(page.get_by_role("textbox")).to_have_count(0)  # no read-only box that looks like a field

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.seeding import PAGE_SIZE, PDF_PAGES
 from tests.e2e.steps import (
-    activate, assert_fits_phone, log_in, log_out, month_headers, open_filters, open_my_dossier, scroll_to_the_end, titles,
-    wait_for_image, without_passkey_autofill,
+    activate, assert_fits_phone, log_in, log_out, menu, month_headers, open_filters, open_my_dossier,
+    scroll_to_the_end, titles, wait_for_image, without_passkey_autofill,
 )
 
 pytestmark = pytest.mark.e2e
@@ -85,7 +85,7 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
     # A second passkey, on a security key plugged into the phone (the phone already holds a
     # key for this account, which the server excludes, and Chromium allows one platform
     # authenticator): the phone does not answer, the security key does. Then renamed, removed.
-    page.get_by_role("link", name="Mes clés d'accès").click()
+    menu(page, "Mes clés d'accès").click()
     expect(page.get_by_role("heading", name="Mes clés d'accès")).to_be_visible()
     assert_fits_phone(page)
     second = authenticators.add(transport="usb")
@@ -158,7 +158,7 @@ def test_every_page_fits_a_phone_screen(page, seed):
         page.get_by_role("link", name=re.compile(re.escape(title))).click()
         expect(page.get_by_role("heading", name=title)).to_be_visible()
         assert_fits_phone(page)
-    page.get_by_role("link", name="Mes clés d'accès").click()
+    menu(page, "Mes clés d'accès").click()
     expect(page.get_by_role("heading", name="Mes clés d'accès")).to_be_visible()
     assert_fits_phone(page)
 

@@ -209,7 +209,8 @@ async def seed_reads(data_dir: Path, *, patient: SeededPatient, professional: Se
             dossier.notify_every_access = True
             db.add(dossier)
             for _ in range(reads):
-                event = await audit.append(db, dossier_id=dossier.id, action="read_timeline", actor=actor, right="grant")
+                event = await audit.append(db, dossier_id=dossier.id, action="read_timeline", actor=actor,
+                                           right="grant")
                 await notify.record(db, dossier=dossier, event=event)
             await audit.commit_chained(db)
     finally:

@@ -34,7 +34,8 @@ def test_the_first_screen_of_my_dossier_shows_three_documents_above_the_bottom_b
     expect(notice.locator("summary")).to_have_text(f"{READS} nouveaux accès au dossier")
     expect(notice.get_by_role("listitem").first).to_be_hidden()
     notice.locator("summary").click()
-    expect(notice.get_by_role("listitem").first).to_contain_text(f"{kine.name}, {kine.profession}, a consulté votre dossier")
+    sentence = f"{kine.name}, {kine.profession}, a consulté votre dossier"
+    expect(notice.get_by_role("listitem").first).to_contain_text(sentence)
     notice.locator("summary").click()
 
     # The bar sits at the bottom of the screen, its taps at least 44 px, and hides no document.

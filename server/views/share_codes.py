@@ -24,7 +24,7 @@ from ..guards import logged_in
 from ..models import Dossier, Professional, ShareCode, utcnow
 from ..caregivers.dossiers import band_of
 from ..reading import manage_dossier
-from ..templating import PARIS
+from ..templating import PARIS, time_fr
 from .access import form_values, scope_from
 from .forms import Form, text
 
@@ -84,7 +84,7 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
         "band": await band_of(db, dossier=dossier, account=request.user.account, now=utcnow()),
         "used_by_name": professional_title(used_by) if used_by else "",
         "code": request.user.data.get("share_codes", {}).get(row.id) if state == "waiting" else None,
-        "until": f"{until.hour} h {until.minute:02d}",
+        "until": time_fr(until),  # "14 h 59", never broken across lines
         "scope": rights.scope_label(row.categories),
         "duration": next(label for label, days in rights.DURATIONS.values() if days == row.grant_days),
     }

@@ -108,3 +108,14 @@ async def test_every_change_is_in_the_access_log(db, patient):
     assert [(e.action, e.detail) for e in events] == [
         ("profile_add", "l'allergie « Pénicilline »"), ("profile_hide", "l'allergie « Pénicilline »"),
         ("profile_unhide", "l'allergie « Pénicilline »"), ("profile_delete", "l'allergie « Pénicilline »")]
+
+
+def test_an_item_is_described_in_plain_french_as_the_pdf_and_the_ips_narrative_say_it():
+    from server.profile.items import describe
+
+    pressure = ProfileItem(dossier_id="d", kind="measurement", label="blood_pressure", value=132, value2=84.5,
+                           unit="mmHg", started_on=date(2026, 1, 17))
+    treatment = ProfileItem(dossier_id="d", kind="treatment", label="Apixaban 5 mg", detail="matin et soir",
+                            prescriber="Dr Bernard", started_on=date(2025, 3, 1))
+    assert describe(pressure) == "Tension artérielle\u00a0: 132/84,5\u00a0mmHg, le 17\u00a0janvier 2026"
+    assert describe(treatment) == "Apixaban 5 mg — matin et soir — prescrit par Dr Bernard — depuis le 1er\u00a0mars 2025"

@@ -10,9 +10,9 @@ from fpdf.enums import XPos, YPos
 from PIL import ImageFont
 
 from ..dossiers import professional_title
-from ..models import CATEGORIES, Document, Patient, ProfileItem
-from ..profile.items import Profile
-from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
+from ..models import CATEGORIES, Document, Patient
+from ..profile.items import Profile, describe
+from ..profile.kinds import KINDS, ORDER
 from ..templating import date_fr, datetime_fr
 
 NBSP = "\u00a0"
@@ -40,28 +40,6 @@ def day(value: date | None) -> str:
 
 def when(moment: datetime) -> str:
     return datetime_fr(moment).replace(" h ", f"{NBSP}h{NBSP}")
-
-
-def number(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
-def item_text(item: ProfileItem) -> str:
-    """One item in plain French, its dates written out."""
-    if item.kind == "measurement":
-        measure = MEASURES[item.label]
-        value = number(item.value) + (f"/{number(item.value2)}" if item.value2 is not None else "")
-        return f"{measure.label}{NBSP}: {value}{NBSP}{measure.unit}, le {day(item.started_on)}"
-    if item.kind == "organ_donation":
-        return DONATION[item.label] + (f" — {item.detail}" if item.detail else "")
-    parts = [item.label]
-    if item.severity:
-        parts.append(f"gravité {SEVERITIES[item.severity].lower()}")
-    parts += [p for p in (item.detail, item.phone, item.lot and f"lot {item.lot}",
-                          item.prescriber and f"prescrit par {item.prescriber}") if p]
-    if item.started_on:
-        parts.append(("depuis le " if item.kind in ("treatment", "condition") else "le ") + day(item.started_on))
-    return " — ".join(parts)
 
 
 class _Summary(FPDF):
@@ -143,7 +121,7 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
             author = profile.authors.get(item.author_professional_id or "")
             said = f"déclaré par {professional_title(author)}" if author else "déclaré par le patient"
             hidden = ", masqué aux professionnels" if item.hidden else ""
-            pdf.paragraph(f"•{NBSP}{item_text(item)} ({said}{hidden})", size=9.5)
+            pdf.paragraph(f"•{NBSP}{describe(item)} ({said}{hidden})", size=9.5)
         pdf.ln(1.5)
 
     pdf.heading(f"Documents ({len(documents)})")

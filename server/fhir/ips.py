@@ -17,8 +17,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from ..dossiers import professional_title
 from ..models import Document, Patient, Professional, ProfileItem
-from ..profile.items import Profile
-from ..profile.kinds import DONATION, KINDS, MEASURES, SEVERITIES
+from ..profile.items import Profile, describe
+from ..profile.kinds import KINDS, MEASURES
 from .resources import INS_SYSTEM, LOINC, document_reference, fhir_instant
 
 ITEM_SYSTEM = "urn:carnet:fhir:profil"  # identifier.system of a resource made from a profile item; value: its id
@@ -62,24 +62,6 @@ def who_declared(item: ProfileItem, authors: dict[str, Professional], refs: dict
         author = authors[item.author_professional_id]
         return {"reference": refs[author.id], "display": professional_title(author)}
     return {"reference": patient_ref, "display": "Déclaré par le patient"}
-
-
-def item_line(item: ProfileItem) -> str:
-    """One line of a section's narrative: what a person reads of the item."""
-    if item.kind == "measurement":
-        measure = MEASURES[item.label]
-        value = f"{item.value:g}/{item.value2:g}" if item.value2 is not None else f"{item.value:g}"
-        return f"{measure.label} : {value} {measure.unit} ({day(item.started_on)})"
-    if item.kind == "organ_donation":
-        return DONATION[item.label] + (f" — {item.detail}" if item.detail else "")
-    parts = [item.label]
-    if item.severity:
-        parts.append(f"gravité {SEVERITIES[item.severity].lower()}")
-    for extra in (item.detail, item.lot and f"lot {item.lot}", item.prescriber and f"prescrit par {item.prescriber}",
-                  item.started_on and day(item.started_on)):
-        if extra:
-            parts.append(extra)
-    return " — ".join(parts)
 
 
 def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, documents: dict[str, str]) -> dict | None:
@@ -189,7 +171,7 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
             item_refs.append(urn())
             entries.append({"fullUrl": item_refs[-1], "resource": {k: v for k, v in resource.items() if v is not None}})
         section = {"title": section_title, "code": {"coding": [{"system": LOINC, "code": code}]},
-                   "text": narrative([item_line(i) for i in items]),
+                   "text": narrative([describe(i) for i in items]),
                    "entry": [{"reference": r} for r in item_refs] or None,
                    "emptyReason": None if items else NIL_KNOWN}
         sections.append({k: v for k, v in section.items() if v is not None})

@@ -16,6 +16,7 @@ from .. import audit
 from ..access import DocumentFacts, Visibility
 from ..dossiers import InvalidInput
 from ..models import Document, Dossier, Professional, ProfileItem, utcnow
+from ..templating import date_fr
 from ..text_input import clean, readable_length
 from .kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, kinds_in
 
@@ -171,6 +172,33 @@ def check(data: ItemInput, *, today: date) -> dict:
             raise InvalidInput("Le numéro de téléphone n'est pas valide (par exemple 06 12 34 56 78).")
         fields["phone"] = phone
     return fields
+
+
+NBSP = "\u00a0"
+
+
+def describe(item: ProfileItem) -> str:
+    """One item in plain French, its dates written out: the PDF summary's line, the IPS sections' narrative."""
+    def day(value: date | None) -> str:
+        return date_fr(value).replace(" ", NBSP, 1)  # "17 janvier 2026", never broken between day and month
+
+    def number(value: float) -> str:
+        return f"{value:g}".replace(".", ",")
+
+    if item.kind == "measurement":
+        measure = MEASURES[item.label]
+        value = number(item.value) + (f"/{number(item.value2)}" if item.value2 is not None else "")
+        return f"{measure.label}{NBSP}: {value}{NBSP}{measure.unit}, le {day(item.started_on)}"
+    if item.kind == "organ_donation":
+        return DONATION[item.label] + (f" — {item.detail}" if item.detail else "")
+    parts = [item.label]
+    if item.severity:
+        parts.append(f"gravité {SEVERITIES[item.severity].lower()}")
+    parts += [p for p in (item.detail, item.phone, item.lot and f"lot {item.lot}",
+                          item.prescriber and f"prescrit par {item.prescriber}") if p]
+    if item.started_on:
+        parts.append(("depuis le " if item.kind in ("treatment", "condition") else "le ") + day(item.started_on))
+    return " — ".join(parts)
 
 
 def summary(item: ProfileItem) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -42,6 +43,16 @@ async def postgres():
         yield base
 
 
+@pytest.fixture(scope="session")
+async def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file, copied for each test: running the migrations once, not per test."""
+    path = tmp_path_factory.mktemp("template") / "carnet.sqlite3"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    await upgrade(engine)
+    await engine.dispose()
+    return path
+
+
 async def create_from_template(url: str) -> None:
     base, _, name = url.rpartition("/")
     conn = await asyncpg.connect(f"{base.replace('+asyncpg', '')}/postgres")
@@ -62,12 +73,11 @@ def settings(request, tmp_path) -> Settings:
 
 
 @pytest.fixture
-async def app(settings):
+async def app(settings, sqlite_template):
     if settings.database_url.startswith("postgresql"):
         await create_from_template(settings.database_url)
-    engine = make_engine(settings.database_url)
-    await upgrade(engine)
-    await engine.dispose()
+    else:
+        shutil.copyfile(sqlite_template, settings.data_dir / "carnet.sqlite3")
     app = create_app(settings)
     # The test client serves the app from its own event loop; pooled asyncpg connections
     # cannot cross loops, so tests open one connection per session instead.

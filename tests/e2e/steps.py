@@ -50,10 +50,15 @@ def without_passkey_autofill(page: Page) -> None:
     page.evaluate(f"() => {{ {no_autofill} }}")  # and this one, which htmx keeps across boosted links
 
 
-def log_out(page: Page) -> None:
+def log_out(page: Page, *, then_autofill: bool = False) -> None:
+    """Log out; `then_autofill` when the virtual authenticator will log the patient back in at once."""
     button = page.get_by_role("navigation", name="Menu principal").get_by_role("button", name="Se déconnecter")
     if not button.is_visible():  # behind "Plus" on a phone
         page.locator("nav details.menu-more > summary").click()
+    if then_autofill:
+        with page.expect_response(lambda response: response.url.endswith("/deconnexion")):
+            button.click()
+        return
     button.click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Vous êtes déconnecté.")).to_be_visible()

@@ -112,7 +112,7 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
 def test_the_login_page_offers_the_passkey_by_autofill(page, seed):
     patient = seed()
     log_in(page, patient)
-    log_out(page)
+    log_out(page, then_autofill=True)
     # The virtual authenticator picks the passkey at once, where a person would tap the suggestion.
     expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
     expect(page.get_by_role("heading", name="Mon dossier")).to_be_visible()

@@ -6,6 +6,7 @@ import gc
 import logging
 import time
 from collections.abc import AsyncIterator
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import assets, housekeeping, webpush
+from . import assets, housekeeping, i18n, webpush
 from .config import Settings, load_settings
 from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
@@ -37,6 +38,7 @@ from .views import (
     export,
     fhir,
     home,
+    language,
     joining,
     log,
     notifications,
@@ -72,6 +74,18 @@ CSP = "; ".join(
 )
 
 
+def language_of(scope: Scope) -> str:
+    """The language chosen on the page (a cookie), else the browser's (Accept-Language)."""
+    headers = dict(scope.get("headers", []))
+    cookies = SimpleCookie()
+    try:
+        cookies.load(headers.get(b"cookie", b"").decode("latin-1"))
+    except CookieError:
+        pass
+    chosen = cookies.get(i18n.COOKIE)
+    return i18n.choose(chosen.value if chosen else None, headers.get(b"accept-language", b"").decode("latin-1"))
+
+
 class Carnet(Litestar):
     """Litestar, plus what every response gets: security headers, no-store, one log line."""
 
@@ -84,6 +98,7 @@ class Carnet(Litestar):
         status = {"code": 500}
         settings: Settings = self.state.settings
         cacheable = scope["path"].startswith(("/static/", "/icons/"))
+        i18n.use(language_of(scope))
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -92,6 +107,7 @@ class Carnet(Litestar):
                 headers += [
                     (b"content-security-policy", CSP.encode()),
                     (b"x-content-type-options", b"nosniff"),
+                    (b"content-language", i18n.current().encode()),
                     (b"referrer-policy", b"no-referrer"),
                     (b"x-frame-options", b"DENY"),
                     (b"cross-origin-opener-policy", b"same-origin"),
@@ -157,6 +173,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Carnet(
         route_handlers=[
             *home.routes,
+            *language.routes,
             *auth.routes,
             *passkeys.routes,
             *timeline.routes,

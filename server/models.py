@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from .i18n import N_
+
 
 def new_id() -> str:
     """An opaque identifier, safe to show in a URL."""
@@ -37,15 +39,15 @@ def clock_at(moment: datetime) -> Iterator[None]:
 
 
 CATEGORIES: dict[str, str] = {
-    "compte_rendu": "Compte rendu",
-    "ordonnance": "Ordonnance",
-    "biologie": "Biologie",
-    "imagerie": "Imagerie",
-    "vaccination": "Vaccination",
-    "certificat": "Certificat",
-    "synthese": "Synthèse médicale",
-    "remboursement": "Remboursements",
-    "note_patient": "Notes du patient",
+    "compte_rendu": N_("Compte rendu"),
+    "ordonnance": N_("Ordonnance"),
+    "biologie": N_("Biologie"),
+    "imagerie": N_("Imagerie"),
+    "vaccination": N_("Vaccination"),
+    "certificat": N_("Certificat"),
+    "synthese": N_("Synthèse médicale"),
+    "remboursement": N_("Remboursements"),
+    "note_patient": N_("Notes du patient"),
 }
 
 

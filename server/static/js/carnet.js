@@ -2,6 +2,17 @@
 (function () {
   "use strict";
 
+  // The scripts' sentences in the page's language: French is the text itself; other languages
+  // come from the catalogue's table the server puts in <head> (server.i18n.script_messages).
+  var table = null;
+  window.carnetText = function (message) {
+    if (table === null) {
+      var holder = document.getElementById("carnet-textes");
+      try { table = holder ? JSON.parse(holder.textContent) : {}; } catch (error) { table = {}; }
+    }
+    return table[message] || message;
+  };
+
   // Every htmx request carries the CSRF token of the session the page was rendered in. It is read
   // at each request from <main>, which a boosted navigation replaces: after a login or an
   // activation (a new session), the next request already has the new session's token.

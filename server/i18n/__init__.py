@@ -1,0 +1,105 @@
+"""The interface's languages: French, in which the code is written, and English, from a gettext
+catalogue (Babel). Every request runs in one language, chosen by `choose` and read by `_`."""
+
+from __future__ import annotations
+
+import functools
+import gettext as gettext_module
+from contextvars import ContextVar
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+HERE = Path(__file__).parent
+LANGUAGES = ("fr", "en")
+SOURCE = "fr"  # msgids are the French text: French needs no catalogue
+COOKIE = "langue"
+NAMES = {"fr": "Français", "en": "English"}  # each in its own language, as a language menu shows them
+
+_language: ContextVar[str] = ContextVar("language", default=SOURCE)
+
+
+def catalogue_path(language: str) -> Path:
+    return HERE / language / "LC_MESSAGES" / "messages.po"
+
+
+@functools.cache
+def _catalogue(language: str):
+    with catalogue_path(language).open("rb") as po:
+        return read_po(po, locale=language)
+
+
+@functools.cache
+def translations(language: str) -> gettext_module.NullTranslations:
+    if language == SOURCE:
+        return gettext_module.NullTranslations()
+    catalogue = _catalogue(language)
+    mo = BytesIO()
+    write_mo(mo, catalogue)  # fuzzy entries left out: a guess is not a translation
+    mo.seek(0)
+    return gettext_module.GNUTranslations(mo)
+
+
+@functools.cache
+def script_messages(language: str) -> dict[str, str]:
+    """The translations of the scripts' sentences (static/js), which the page hands them as JSON."""
+    if language == SOURCE:
+        return {}
+    return {
+        message.id: message.string
+        for message in _catalogue(language)
+        if message.id and message.string and not message.fuzzy and isinstance(message.id, str)
+        and any(path.endswith(".js") for path, _ in message.locations)
+    }
+
+
+def current() -> str:
+    return _language.get()
+
+
+def use(language: str) -> None:
+    """The language of the rest of this request (its task's context)."""
+    _language.set(language if language in LANGUAGES else SOURCE)
+
+
+def choose(cookie: str | None, accept_language: str | None) -> str:
+    """The language a person chose (the cookie), else the first of their browser's that Carnet speaks."""
+    if cookie in LANGUAGES:
+        return cookie
+    preferred = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        try:
+            quality = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            continue
+        if tag and quality > 0:
+            preferred.append((-quality, position, tag.strip()))
+    tags = [tag for _, _, tag in sorted(preferred)]
+    locale = Locale.negotiate(tags, LANGUAGES, sep="-")
+    return str(locale) if locale else SOURCE
+
+
+def _(message: str, **variables: object) -> str:
+    """`message` in the request's language, with its %(name)s filled."""
+    text = translations(current()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, count: int, **variables: object) -> str:
+    text = translations(current()).ngettext(singular, plural, count)
+    return text % {"num": count, **variables}
+
+
+def pgettext(context: str, message: str, **variables: object) -> str:
+    """A short word whose translation depends on where it stands ("Accès" the page, "accès" the right)."""
+    text = translations(current()).pgettext(context, message)
+    return text % variables if variables else text
+
+
+def N_(message: str) -> str:
+    """Marks a constant for the catalogue; it is translated where it is shown, with `_`."""
+    return message

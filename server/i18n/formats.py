@@ -1,0 +1,139 @@
+"""Dates, times, sizes, amounts and quotes as the request's language writes them.
+
+French is written by hand where CLDR's patterns differ from French usage ("1er décembre",
+"14 h 59", no-break spaces); English, and amounts in both, come from Babel (CLDR)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency, format_decimal
+
+from . import current
+
+PARIS = ZoneInfo("Europe/Paris")
+NBSP = "\u00a0"  # no-break space: inside "14 h 59", between a number and its unit, inside « guillemets »
+NNBSP = "\u202f"  # narrow no-break space: before ; ! ? and : (French typography, Imprimerie nationale)
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+ENGLISH = "en_GB"  # English as written in Europe: day before month, 24-hour clock
+
+
+def _in_paris(value: date | datetime) -> date | datetime:
+    return value.astimezone(PARIS) if isinstance(value, datetime) and value.tzinfo is not None else value
+
+
+# --- French, by hand ----------------------------------------------------------
+
+
+def date_fr(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    value = _in_paris(value)
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def time_fr(value: datetime) -> str:
+    """"14 h 59", never broken across two lines."""
+    return f"{value.hour}{NBSP}h{NBSP}{value.minute:02d}"
+
+
+def datetime_fr(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    value = _in_paris(value)
+    return f"{date_fr(value)} à {time_fr(value)}"
+
+
+def month_fr(value: date) -> str:
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+def filesize_fr(size: int) -> str:
+    if size < 1024:
+        return f"{size}{NBSP}o"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f}{NBSP}Ko"
+    return f"{size / 1024 / 1024:.1f}{NBSP}Mo".replace(".", ",")
+
+
+_OPENING = re.compile(r"«[ \u00a0\u202f]*")
+_CLOSING = re.compile(r"[ \u00a0\u202f]*»")
+_BEFORE_PUNCTUATION = re.compile(r"(?<=\S)[ \u00a0\u202f]+(?=[;!?:](?:\s|$|[»)]))")
+
+
+def typography_fr(text: str) -> str:
+    """A sentence with French typography's no-break spaces, so a line never ends on "(«" nor starts
+    with "?": "« " is glued to the word after it, " »" to the one before, ; ! ? : to the word before."""
+    text = _OPENING.sub("«" + NBSP, text)
+    text = _CLOSING.sub(NBSP + "»", text)
+    return _BEFORE_PUNCTUATION.sub(NNBSP, text)
+
+
+def quoted_fr(text: str) -> str:
+    """« text », its guillemets glued to it."""
+    return f"«{NBSP}{text}{NBSP}»"
+
+
+# --- in the request's language ---------------------------------------------------
+
+
+def long_date(value: date | datetime | None) -> str:
+    """"1er décembre 2024" / "1 December 2024"."""
+    if current() == "fr" or value is None:
+        return date_fr(value)
+    return format_date(_in_paris(value), "d MMMM y", locale=ENGLISH)
+
+
+def clock(value: datetime) -> str:
+    """"14 h 59" / "14:59"."""
+    if current() == "fr":
+        return time_fr(value)
+    return format_time(value, "HH:mm", locale=ENGLISH)
+
+
+def long_datetime(value: datetime | None) -> str:
+    """"3 mars 2026 à 14 h 59" / "3 March 2026 at 14:59"."""
+    if current() == "fr" or value is None:
+        return datetime_fr(value)
+    value = _in_paris(value)
+    return f"{long_date(value)} at {clock(value)}"
+
+
+def month_year(value: date) -> str:
+    if current() == "fr":
+        return month_fr(value)
+    return format_date(value, "LLLL y", locale=ENGLISH)
+
+
+def filesize(size: int) -> str:
+    if current() == "fr":
+        return filesize_fr(size)
+    if size < 1024:
+        return f"{size}{NBSP}B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f}{NBSP}KB"
+    return f"{format_decimal(round(size / 1024 / 1024, 1), '0.0', locale=ENGLISH)}{NBSP}MB"
+
+
+def number(value: float | Decimal, pattern: str = "#,##0.##") -> str:
+    """84,5 / 84.5: a measurement as the language writes it."""
+    return format_decimal(value, pattern, locale="fr_FR" if current() == "fr" else ENGLISH)
+
+
+def money(cents: int) -> str:
+    """"1 234,56 €" / "€1,234.56" (Babel, CLDR's rules and spaces)."""
+    return format_currency(Decimal(cents) / 100, "EUR", locale="fr_FR" if current() == "fr" else ENGLISH)
+
+
+def typography(text: str) -> str:
+    return typography_fr(text) if current() == "fr" else text
+
+
+def quoted(text: str) -> str:
+    """« text » / “text”."""
+    return quoted_fr(text) if current() == "fr" else f"\u201c{text}\u201d"

@@ -23,6 +23,7 @@ from .access import Right, dossier_right
 from .accounts import IN_PERSON_DAYS, issue_activation_code
 from .dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document, create_patient
 from .caregivers.dossiers import is_minor
+from .i18n import N_, _
 from .identifiers import is_valid_ins, normalize_ins
 from .models import (
     CATEGORIES, Account, ActivationCode, Block, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow,
@@ -150,12 +151,12 @@ def check_image(mime: str, data: bytes) -> None:
             size, real = image.size, Image.MIME.get(image.format or "")
             image.verify()  # reads the structure, does not decode the pixels
     except Exception:  # noqa: BLE001 - Pillow raises many kinds (and warns of bombs); all mean "not readable"
-        raise InvalidInput("Ce fichier est endommagé ou illisible.") from None
+        raise InvalidInput(_("Ce fichier est endommagé ou illisible.")) from None
     if real != mime:
-        raise InvalidInput("Ce fichier est endommagé ou illisible.")
+        raise InvalidInput(_("Ce fichier est endommagé ou illisible."))
     if size[0] * size[1] > MAX_IMAGE_PIXELS:
-        raise InvalidInput("Cette image est trop grande pour être affichée (plus de 40 millions de pixels) : "
-                           "réduisez-la et réessayez.")
+        raise InvalidInput(_("Cette image est trop grande pour être affichée (plus de 40 millions de pixels) : "
+                              "réduisez-la et réessayez."))
 
 
 def clean_filename(name: str, mime: str) -> str:
@@ -171,24 +172,24 @@ async def check_upload(upload: Upload, *, today: date) -> tuple[str, Rendered | 
     """Every refusal an upload can earn, before anything is written; returns the real MIME type and,
     for a PDF, its page images and text (a PDF that cannot be shown within the renderer's limits is refused)."""
     if not readable_length(upload.title) or len(upload.title) > 200:
-        raise InvalidInput("Donnez un titre au document (200 caractères au plus).")
+        raise InvalidInput(_("Donnez un titre au document (200 caractères au plus)."))
     if upload.category not in PRO_CATEGORIES:
-        raise InvalidInput("Choisissez une catégorie.")
+        raise InvalidInput(_("Choisissez une catégorie."))
     if upload.event_date is None:
-        raise InvalidInput("Indiquez la date du document (JJ/MM/AAAA).")
+        raise InvalidInput(_("Indiquez la date du document (JJ/MM/AAAA)."))
     if upload.event_date > today:
-        raise InvalidInput("La date du document ne peut pas être dans le futur.")
+        raise InvalidInput(_("La date du document ne peut pas être dans le futur."))
     if upload.event_date < OLDEST_DATE:
-        raise InvalidInput("La date du document n'est pas plausible.")
+        raise InvalidInput(_("La date du document n'est pas plausible."))
     if not upload.data:
-        raise InvalidInput("Choisissez un fichier PDF, PNG ou JPEG.")
+        raise InvalidInput(_("Choisissez un fichier PDF, PNG ou JPEG."))
     if len(upload.data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput("Le fichier dépasse 20 Mo.")
+        raise InvalidInput(_("Le fichier dépasse 20 Mo."))
     mime = sniff_type(upload.data)
     if mime is None:
-        raise InvalidInput("Seuls les fichiers PDF, PNG et JPEG sont acceptés.")
+        raise InvalidInput(_("Seuls les fichiers PDF, PNG et JPEG sont acceptés."))
     declared = upload.declared_type.partition(";")[0].strip().lower()
-    if declared and declared != mime:
+    if declared and declared != mime:  # only software declares a type: said in the API's French
         raise InvalidInput(f"Le type déclaré ({declared[:60]}) ne correspond pas au contenu du fichier ({mime}).")
     if mime != "application/pdf":
         await to_thread.run_sync(check_image, mime, upload.data)
@@ -299,21 +300,21 @@ def check_identity(identity: Identity, *, today: date) -> None:
     """What the professional typed, checked against itself: the INS carries the sex, year and month of birth."""
     ins = normalize_ins(identity.ins)
     if not is_valid_ins(ins):
-        raise InvalidInput("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale.")
+        raise InvalidInput(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale."))
     if not readable_length(identity.given_name) or not readable_length(identity.family_name):
-        raise InvalidInput("Saisissez le prénom et le nom du patient.")
+        raise InvalidInput(_("Saisissez le prénom et le nom du patient."))
     if len(identity.given_name) > 100 or len(identity.family_name) > 100:
-        raise InvalidInput("Le prénom et le nom font 100 caractères au plus.")
+        raise InvalidInput(_("Le prénom et le nom font 100 caractères au plus."))
     if identity.birth_date is None or not OLDEST_DATE <= identity.birth_date <= today:
-        raise InvalidInput("Saisissez une date de naissance valide (JJ/MM/AAAA).")
+        raise InvalidInput(_("Saisissez une date de naissance valide (JJ/MM/AAAA)."))
     if identity.sex not in ("F", "M"):
-        raise InvalidInput("Indiquez le sexe du patient.")
+        raise InvalidInput(_("Indiquez le sexe du patient."))
     month = int(ins[3:5])
     if (ins[0] != ("1" if identity.sex == "M" else "2") or ins[1:3] != f"{identity.birth_date.year % 100:02d}"
             or (1 <= month <= 12 and month != identity.birth_date.month)):
-        raise InvalidInput("Le matricule INS ne correspond pas au sexe ou à la date de naissance saisis.")
+        raise InvalidInput(_("Le matricule INS ne correspond pas au sexe ou à la date de naissance saisis."))
     if not identity.consent:
-        raise InvalidInput("Le patient doit consentir à l'ouverture de son dossier : cochez la case avec lui.")
+        raise InvalidInput(_("Le patient doit consentir à l'ouverture de son dossier : cochez la case avec lui."))
 
 
 @dataclass(frozen=True)
@@ -329,8 +330,8 @@ class AlreadyOpen(InvalidInput):
     """The INS has a dossier: said in the same words whatever the rest of the identity, and counted."""
 
 
-ALREADY_OPEN = ("Impossible d'ouvrir un dossier avec ces informations. Si le patient a déjà un dossier Carnet, "
-                "il s'y connecte avec sa clé d'accès, ou demande un nouveau code à sa caisse d'assurance maladie.")
+ALREADY_OPEN = N_("Impossible d'ouvrir un dossier avec ces informations. Si le patient a déjà un dossier Carnet, "
+                   "il s'y connecte avec sa clé d'accès, ou demande un nouveau code à sa caisse d'assurance maladie.")
 
 
 async def open_dossier_in_person(
@@ -356,7 +357,7 @@ async def open_dossier_in_person(
         await audit.append(session, dossier_id=dossier.id, action="dossier_open_refused", actor=actor,
                            detail="identité saisie identique à la vôtre" if same else "identité saisie différente")
         await audit.commit_chained(session)
-        raise AlreadyOpen(ALREADY_OPEN)
+        raise AlreadyOpen(_(ALREADY_OPEN))
     try:
         # create_patient continues the write transaction (BEGIN IMMEDIATE on SQLite) and refuses a known INS.
         patient, dossier = await create_patient(
@@ -371,7 +372,7 @@ async def open_dossier_in_person(
         await audit.commit_chained(session)
     except (IntegrityError, InvalidInput):  # the same INS, created at this very moment by someone else
         await session.rollback()
-        raise AlreadyOpen(ALREADY_OPEN) from None
+        raise AlreadyOpen(_(ALREADY_OPEN)) from None
     except BaseException:
         await session.rollback()
         raise

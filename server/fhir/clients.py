@@ -15,6 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..dossiers import InvalidInput
+from ..i18n import _
 from ..models import ApiClient, utcnow
 from ..text_input import clean, readable_length
 
@@ -27,39 +28,39 @@ MAX_CLIENTS = 20  # per professional: a practice has a few programs, not hundred
 
 
 def public_key(text: str) -> dict:
-    """The public JWK in `text` (a JWK, or a JWK Set of one key), checked; InvalidInput in French otherwise."""
+    """The public JWK in `text` (a JWK, or a JWK Set of one key), checked; InvalidInput in the request's language otherwise."""
     if len(text) > MAX_JWK:
-        raise InvalidInput("La clé publique est trop longue (8 000 caractères au plus).")
+        raise InvalidInput(_("La clé publique est trop longue (8 000 caractères au plus)."))
     try:
         data = json.loads(text)
     except ValueError:
-        raise InvalidInput("La clé publique doit être une JWK au format JSON ({\"kty\": …}).") from None
+        raise InvalidInput(_("La clé publique doit être une JWK au format JSON ({\"kty\": …}).")) from None
     if isinstance(data, dict) and isinstance(data.get("keys"), list):
         if len(data["keys"]) != 1:
-            raise InvalidInput("Donnez une seule clé publique (un jeu de clés JWKS d'une seule clé).")
+            raise InvalidInput(_("Donnez une seule clé publique (un jeu de clés JWKS d'une seule clé)."))
         data = data["keys"][0]
     if not isinstance(data, dict):
-        raise InvalidInput("La clé publique doit être une JWK au format JSON ({\"kty\": …}).")
+        raise InvalidInput(_("La clé publique doit être une JWK au format JSON ({\"kty\": …})."))
     if PRIVATE_MEMBERS & data.keys():
-        raise InvalidInput("Cette clé contient sa partie privée : ne la donnez jamais. Collez la clé publique seule.")
+        raise InvalidInput(_("Cette clé contient sa partie privée : ne la donnez jamais. Collez la clé publique seule."))
     kty = data.get("kty")
     if kty not in ALGORITHMS:
-        raise InvalidInput("Seules les clés EC (P-384, pour ES384) et RSA (2 048 bits au moins, pour RS384) sont acceptées.")
+        raise InvalidInput(_("Seules les clés EC (P-384, pour ES384) et RSA (2 048 bits au moins, pour RS384) sont acceptées."))
     if kty == "EC" and data.get("crv") != "P-384":
-        raise InvalidInput("Une clé EC doit être sur la courbe P-384 (algorithme ES384).")
+        raise InvalidInput(_("Une clé EC doit être sur la courbe P-384 (algorithme ES384)."))
     try:
         key = JWKRegistry.import_key(data)
     except (JoseError, ValueError, TypeError):
-        raise InvalidInput("Cette clé publique n'est pas une JWK valide.") from None
+        raise InvalidInput(_("Cette clé publique n'est pas une JWK valide.")) from None
     if kty == "RSA" and key.raw_value.key_size < 2048:
-        raise InvalidInput("Une clé RSA doit faire 2 048 bits au moins.")
+        raise InvalidInput(_("Une clé RSA doit faire 2 048 bits au moins."))
     return key.as_dict(private=False)
 
 
 def clean_name(name: str) -> str:
     name = clean(name)
     if not readable_length(name) or len(name) > MAX_NAME:
-        raise InvalidInput("Donnez un nom au logiciel (80 caractères au plus), par exemple « Logiciel du cabinet ».")
+        raise InvalidInput(_("Donnez un nom au logiciel (80 caractères au plus), par exemple « Logiciel du cabinet »."))
     return name
 
 
@@ -68,7 +69,7 @@ async def register(session: AsyncSession, *, professional_id: str | None, name: 
     """A new registration; its id is the `client_id` the software puts in its assertions."""
     name, jwk = clean_name(name), public_key(jwk_text)
     if professional_id is not None and len(await software_of(session, professional_id=professional_id)) >= MAX_CLIENTS:
-        raise InvalidInput(f"Vous avez déjà {MAX_CLIENTS} logiciels enregistrés : révoquez-en un d'abord.")
+        raise InvalidInput(_("Vous avez déjà %(count)d logiciels enregistrés : révoquez-en un d'abord.", count=MAX_CLIENTS))
     client = ApiClient(kind=kind, professional_id=professional_id, name=name, jwk=json.dumps(jwk, sort_keys=True))
     session.add(client)
     await session.commit()

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts, rights
 from ..dossiers import InvalidInput
 from ..guards import professional_only
+from ..i18n import _
 from ..identifiers import is_valid_ins
 from ..models import Professional
 from ..professionals import dossier_for_identity, my_patients
@@ -36,7 +37,7 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
         return Template("pro_activate.html", context={"error": error, "code": code, "rpps": rpps}, status_code=status)
 
     if not code or not rpps:
-        return again("Saisissez votre code d'activation et votre numéro RPPS (11 chiffres).")
+        return again(_("Saisissez votre code d'activation et votre numéro RPPS (11 chiffres)."))
     # From here on, the very same passkey enrolment as a patient's.
     return await start_enrolment(request, db, again=again, code=code, rpps=rpps)
 
@@ -71,9 +72,9 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
         for key in attempt_keys(request, "share-code"):
             await accounts.check_throttle(db, key=key)
     except accounts.TooManyAttempts as too_many:
-        return again(f"Trop de codes incorrects. {too_many.french}", 429)
+        return again(_("Trop de codes incorrects. %(retry)s", retry=too_many.french), 429)
     if not code:
-        return again("Saisissez le code de partage que votre patient vous montre.")
+        return again(_("Saisissez le code de partage que votre patient vous montre."))
     account = request.user.account
     professional = await db.get(Professional, account.professional_id)
     try:
@@ -106,11 +107,11 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
         for key in keys:
             await accounts.check_throttle(db, key=key)
     except accounts.TooManyAttempts as too_many:
-        return again(f"Trop de demandes refusées. {too_many.french}", 429)
+        return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), 429)
     if not is_valid_ins(form["ins"]):
-        return again("Ce matricule INS n'est pas valide : vérifiez les 15 caractères.")
+        return again(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères."))
     if birth_date is None:
-        return again("Saisissez la date de naissance du patient (JJ/MM/AAAA).")
+        return again(_("Saisissez la date de naissance du patient (JJ/MM/AAAA)."))
     # An unknown INS, or a birth date that does not match, is refused like an opted-out patient.
     dossier = await dossier_for_identity(db, ins=form["ins"], birth_date=birth_date)
     professional = await db.get(Professional, account.professional_id)

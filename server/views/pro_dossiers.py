@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts
 from ..dossiers import InvalidInput
 from ..guards import professional_only
+from ..i18n import _
 from ..professionals import AlreadyOpen, Identity, open_dossier_in_person, paris_today
 from .forms import Form, parse_date, text
 from .pro import PAUSE, attempt_keys
@@ -41,7 +42,7 @@ async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Resp
         opened = await open_dossier_in_person(db, account=request.user.account, identity=identity,
                                               today=paris_today())
     except accounts.TooManyAttempts as too_many:
-        return again(f"Trop de demandes refusées. {too_many.french}", 429)
+        return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), 429)
     except AlreadyOpen as refused:
         # Each refusal says an INS has a dossier: counted, so no one can list them.
         for key in keys:

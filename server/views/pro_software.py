@@ -13,12 +13,13 @@ from ..dossiers import InvalidInput
 from ..fhir import clients
 from ..fhir.tokens import PROFESSIONAL_PERMISSIONS, scope_text
 from ..guards import professional_only
+from ..i18n import N_, _
 from ..models import ApiClient
 from .forms import Form, text
 
 DONE = {  # what a change just did, said once after its 303 (?fait=…)
-    "renomme": "Le logiciel est renommé.",
-    "revoque": "Le logiciel est révoqué : il ne peut plus rien envoyer ni lire, et ses jetons ne fonctionnent plus.",
+    "renomme": N_("Le logiciel est renommé."),
+    "revoque": N_("Le logiciel est révoqué : il ne peut plus rien envoyer ni lire, et ses jetons ne fonctionnent plus."),
 }
 
 
@@ -26,12 +27,13 @@ async def software_page(request: Request, db: AsyncSession, *, form: dict | None
                         rename_error: tuple[str, str] = ("", ""), status: int = 200) -> Template:
     software = await clients.software_of(db, professional_id=request.user.account.professional_id)
     query = request.query_params
+    done = query.get("fait", "")
     # Only one of this professional's own, still working: the query string shows nothing else.
     new = next((s for s in software if s.id == query.get("nouveau")), None)
     context = {
         "software": software, "form": form or {}, "error": error, "rename_error": rename_error, "new": new,
         "algorithm": clients.ALGORITHMS[json.loads(new.jwk)["kty"]] if new else "",
-        "notice": DONE.get(query.get("fait", ""), ""),
+        "notice": _(DONE[done]) if done in DONE else "",
         "fhir_base": f"{request.app.state.settings.origin.rstrip('/')}/fhir",
         "scopes": scope_text(set(PROFESSIONAL_PERMISSIONS)),
     }

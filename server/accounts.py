@@ -14,6 +14,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db import begin_write
+from .i18n import _, ngettext
+from .i18n.formats import clock
 from .templating import PARIS
 from .models import (
     Account,
@@ -60,11 +62,11 @@ class TooManyAttempts(Exception):
 
     @property
     def french(self) -> str:
-        """"Réessayez dans 15 minutes", in words a person can act on."""
+        """"Réessayez dans 15 minutes", in words a person can act on, in the request's language."""
         minutes = max(1, math.ceil((self.until - utcnow()).total_seconds() / 60))
         if minutes < 90:
-            return f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}."
-        return f"Réessayez dans {round(minutes / 60)} heures."
+            return ngettext("Réessayez dans %(num)d minute.", "Réessayez dans %(num)d minutes.", minutes)
+        return ngettext("Réessayez dans %(num)d heure.", "Réessayez dans %(num)d heures.", round(minutes / 60))
 
 
 def escalated(lock: timedelta, lockouts: int) -> timedelta:
@@ -152,7 +154,7 @@ async def revoke_unused_codes(session: AsyncSession, *, patient_id: str | None, 
 
 
 class ActivationRefused(Exception):
-    """The code and birth date do not match an open activation; the message says why in French."""
+    """The code and birth date do not match an open activation; the message says why, in the person's language."""
 
 
 async def redeem_activation(
@@ -192,8 +194,8 @@ async def check_activation(
     code is dead: a new one must be issued.
     """
     await begin_write(session)
-    refused = ActivationRefused("Ce code d'activation et ce numéro RPPS ne correspondent pas." if rpps else
-                                "Ce code d'activation et cette date de naissance ne correspondent pas.")
+    refused = ActivationRefused(_("Ce code d'activation et ce numéro RPPS ne correspondent pas.") if rpps else
+                                _("Ce code d'activation et cette date de naissance ne correspondent pas."))
     result = await session.exec(select(ActivationCode).where(ActivationCode.code_hash == hash_secret(normalize_code(code))))
     activation = result.first()
     if activation is None or (activation.patient_id if rpps is None else activation.professional_id) is None:
@@ -202,16 +204,16 @@ async def check_activation(
     if activation.used_at is not None:
         when = activation.used_at.astimezone(PARIS)
         raise ActivationRefused(
-            f"Ce code d'activation a déjà servi, le {when:%d/%m/%Y} à {when.hour} h {when.minute:02d}. "
-            "Connectez-vous avec votre clé d'accès. Si ce n'est pas vous qui l'avez utilisé, demandez un nouveau "
-            "code : l'activer supprimera toute clé d'accès que vous n'avez pas créée vous-même.")
+            _("Ce code d'activation a déjà servi, le %(date)s à %(time)s. Connectez-vous avec votre clé d'accès. "
+              "Si ce n'est pas vous qui l'avez utilisé, demandez un nouveau code : l'activer supprimera toute clé "
+              "d'accès que vous n'avez pas créée vous-même.", date=when.strftime("%d/%m/%Y"), time=clock(when)))
     if activation.revoked_at is not None:
-        raise ActivationRefused("Ce code d'activation n'est plus valable (trop d'essais, ou un code plus récent "
-                                "a été délivré). Demandez-en un nouveau.")
+        raise ActivationRefused(_("Ce code d'activation n'est plus valable (trop d'essais, ou un code plus récent "
+                                  "a été délivré). Demandez-en un nouveau."))
     if activation.locked_until and activation.locked_until > now:
         raise TooManyAttempts(activation.locked_until)
     if activation.expires_at <= now:
-        raise ActivationRefused("Ce code d'activation a expiré. Demandez-en un nouveau.")
+        raise ActivationRefused(_("Ce code d'activation a expiré. Demandez-en un nouveau."))
     if rpps is None:
         patient = await session.get(Patient, activation.patient_id)
         matches = patient is not None and patient.birth_date == birth_date
@@ -230,8 +232,8 @@ async def check_activation(
         session.add(activation)
         await session.commit()
         if activation.revoked_at is not None:
-            raise ActivationRefused("Trop d'essais : ce code d'activation est désormais désactivé. "
-                                    "Demandez-en un nouveau.")
+            raise ActivationRefused(_("Trop d'essais : ce code d'activation est désormais désactivé. "
+                                      "Demandez-en un nouveau."))
         if activation.locked_until and activation.locked_until > now:
             raise TooManyAttempts(activation.locked_until)
         raise refused

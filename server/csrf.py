@@ -29,6 +29,7 @@ from litestar.utils.scope.state import ScopeState
 
 from .config import Settings
 from .errors import Refused
+from .i18n import _
 from .session_middleware import cookie_value
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -99,7 +100,7 @@ class CSRFMiddleware(ASGIMiddleware):
     async def _sent_tokens(request: Request) -> list[str]:
         """The header's token and the form's (a form rendered after a login carries the new session's)."""
         sent = [request.headers.get(HEADER)]
-        content_type, _ = request.content_type
+        content_type = request.content_type[0]
         if content_type in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
             try:
                 # The body first, kept in the scope: a handler that reads it again (a JSON route sent a
@@ -109,7 +110,7 @@ class CSRFMiddleware(ASGIMiddleware):
             except HTTPException:  # too large (413), no boundary (400): already an answer
                 raise
             except Exception as exc:  # noqa: BLE001 - every way a body can be malformed is the sender's error
-                raise Refused(400, "Le formulaire envoyé est illisible : rechargez la page et recommencez.") from exc
+                raise Refused(400, _("Le formulaire envoyé est illisible : rechargez la page et recommencez.")) from exc
             sent.append(form.get(FIELD))
         return [s for s in sent if isinstance(s, str) and 0 < len(s) <= 128]
 

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import audit
 from .db import begin_write
+from .i18n import _
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional
 from .files import blobs
@@ -34,7 +35,7 @@ MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
 class InvalidInput(ValueError):
-    """Input a person typed that Carnet refuses; the message is French and safe to show."""
+    """Input a person typed that Carnet refuses; the message is safe to show, in the person's language."""
 
 
 async def create_patient(
@@ -44,11 +45,11 @@ async def create_patient(
     """Create a patient and their (single) dossier; `commit=False` leaves them in the caller's transaction."""
     ins = normalize_ins(ins)
     if not is_valid_ins(ins):
-        raise InvalidInput("Ce matricule INS n'est pas valide.")
+        raise InvalidInput(_("Ce matricule INS n'est pas valide."))
     await begin_write(session)
     existing = await session.exec(select(Patient).where(Patient.ins == ins))
     if existing.first() is not None:
-        raise InvalidInput("Un dossier existe déjà pour ce matricule INS.")
+        raise InvalidInput(_("Un dossier existe déjà pour ce matricule INS."))
     patient = Patient(ins=ins, given_name=given_name, family_name=family_name, birth_date=birth_date, sex=sex)
     session.add(patient)
     await session.flush()  # no ORM relationships, so SQLAlchemy cannot order the inserts for us
@@ -73,13 +74,13 @@ async def create_professional(
     session: AsyncSession, *, rpps: str, given_name: str, family_name: str, profession: str, city: str
 ) -> Professional:
     if not is_valid_rpps(rpps):
-        raise InvalidInput("Ce numéro RPPS n'est pas valide.")
+        raise InvalidInput(_("Ce numéro RPPS n'est pas valide."))
     if profession not in PROFESSIONS:
-        raise InvalidInput("Profession inconnue.")
+        raise InvalidInput(_("Profession inconnue."))
     await begin_write(session)
     existing = await session.exec(select(Professional).where(Professional.rpps == rpps))
     if existing.first() is not None:
-        raise InvalidInput("Ce numéro RPPS est déjà enregistré.")
+        raise InvalidInput(_("Ce numéro RPPS est déjà enregistré."))
     professional = Professional(
         rpps=rpps, given_name=given_name, family_name=family_name, profession=profession, city=city
     )
@@ -114,13 +115,13 @@ async def add_document(
     """
     title = clean(title)
     if not readable_length(title) or len(title) > 200:
-        raise InvalidInput("Le titre doit faire entre 1 et 200 caractères.")
+        raise InvalidInput(_("Le titre doit faire entre 1 et 200 caractères."))
     if category not in CATEGORIES:
-        raise InvalidInput("Catégorie inconnue.")
+        raise InvalidInput(_("Catégorie inconnue."))
     if mime_type not in ALLOWED_MIME_TYPES:
-        raise InvalidInput("Seuls les fichiers PDF, PNG, JPEG et texte sont acceptés.")
+        raise InvalidInput(_("Seuls les fichiers PDF, PNG, JPEG et texte sont acceptés."))
     if not data or len(data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput("Le fichier doit faire entre 1 octet et 20 Mo.")
+        raise InvalidInput(_("Le fichier doit faire entre 1 octet et 20 Mo."))
     pages = pages or []
     [(key, digest), *page_files] = await blobs.store(session, storage, [data, *(p.png for p in pages)])
     document = Document(

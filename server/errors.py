@@ -1,4 +1,5 @@
-"""Every refusal and failure answered in French, as a page, a fragment or JSON; never a trace."""
+"""Every refusal and failure answered in the person's language (French to software), as a page, a fragment or
+JSON; never a trace."""
 
 from __future__ import annotations
 
@@ -14,23 +15,25 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from .audit import ChainBusy
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable
+from .i18n import N_, _
 
 log = logging.getLogger("carnet.errors")
 
 MESSAGES = {
-    400: ("Demande incorrecte", "Les informations envoyées ne sont pas valides. Vérifiez-les et recommencez."),
-    403: ("Action refusée", "La page a expiré ou l'action n'est pas autorisée. Rechargez la page et recommencez."),
-    404: ("Page introuvable", "Cette page n'existe pas, ou vous n'y avez pas accès."),
-    405: ("Action impossible", "Cette action n'est pas possible ici."),
-    413: ("Fichier trop lourd", "Le fichier envoyé est trop lourd."),
-    429: ("Trop d'essais", "Trop d'essais en peu de temps. Patientez quelques minutes."),
-    503: ("Service momentanément indisponible", "Réessayez dans quelques secondes."),
-    500: ("Une erreur est survenue", "Nous n'avons pas pu traiter votre demande. Réessayez dans un instant."),
+    400: (N_("Demande incorrecte"), N_("Les informations envoyées ne sont pas valides. Vérifiez-les et recommencez.")),
+    403: (N_("Action refusée"),
+          N_("La page a expiré ou l'action n'est pas autorisée. Rechargez la page et recommencez.")),
+    404: (N_("Page introuvable"), N_("Cette page n'existe pas, ou vous n'y avez pas accès.")),
+    405: (N_("Action impossible"), N_("Cette action n'est pas possible ici.")),
+    413: (N_("Fichier trop lourd"), N_("Le fichier envoyé est trop lourd.")),
+    429: (N_("Trop d'essais"), N_("Trop d'essais en peu de temps. Patientez quelques minutes.")),
+    503: (N_("Service momentanément indisponible"), N_("Réessayez dans quelques secondes.")),
+    500: (N_("Une erreur est survenue"), N_("Nous n'avons pas pu traiter votre demande. Réessayez dans un instant.")),
 }
 
 
 class Refused(HTTPException):
-    """A refusal whose detail is French and safe to show as it is."""
+    """A refusal whose detail is safe to show as it is, in the person's language (`_`)."""
 
     def __init__(self, status_code: int, message: str) -> None:
         super().__init__(detail=message, status_code=status_code)
@@ -57,10 +60,13 @@ API_PATHS = ("/fhir", "/api/")  # software, not people, calls there: an Operatio
 
 def error_response(request: Request, status: int, message: str | None = None, *, code: str | None = None,
                    headers: dict[str, str] | None = None) -> Response:
+    """`message`: already in the person's language, or a French text marked N_, which software gets as it is
+    (an OperationOutcome's diagnostics stay French) and people in their language."""
     title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
-    text = message or default
     if request.url.path.startswith(API_PATHS):
-        return outcome_response(status, NOT_FOUND if status == 404 and not message else text, code=code, headers=headers)
+        return outcome_response(status, NOT_FOUND if status == 404 and not message else message or default, code=code,
+                                headers=headers)
+    title, text = _(title), _(message or default)
     if wants_json(request):
         return Response({"error": text}, status_code=status)
     return Template(
@@ -75,7 +81,7 @@ def on_not_authorized(request: Request, _exc: NotAuthorizedException) -> Respons
     if request.url.path.startswith(API_PATHS):
         return error_response(request, 401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.")
     if wants_json(request):
-        return Response({"error": "Votre session a expiré. Reconnectez-vous."}, status_code=401)
+        return Response({"error": _("Votre session a expiré. Reconnectez-vous.")}, status_code=401)
     if request.headers.get("hx-request"):
         return Response(None, status_code=204, headers={"HX-Redirect": "/connexion"})
     return Redirect("/connexion", status_code=303)
@@ -98,16 +104,18 @@ def on_csrf(request: Request, _exc: PermissionDeniedException) -> Response:
 
 def on_chain_busy(request: Request, _exc: Exception) -> Response:
     # The access log could not be locked: refuse rather than act unlogged or log out of order.
-    return error_response(request, 503, "Le dossier est très sollicité en ce moment. Réessayez dans quelques secondes.")
+    return error_response(request, 503, N_("Le dossier est très sollicité en ce moment. "
+                                           "Réessayez dans quelques secondes."))
 
 
 def on_storage_unavailable(request: Request, exc: Exception) -> Response:
     # The reason (disk full, read-only…) is for the operator; no path, name or title is in it.
     log.error("document store unavailable on %s %s: %s", request.method, request.url.path, exc)
     if request.method in ("GET", "HEAD"):
-        return error_response(request, 503, "Ce document ne peut pas être lu pour le moment. Réessayez dans quelques minutes.")
-    return error_response(request, 503, "Le stockage des documents est momentanément indisponible : rien n'a été "
-                                        "enregistré. Réessayez dans quelques minutes.")
+        return error_response(request, 503, N_("Ce document ne peut pas être lu pour le moment. "
+                                               "Réessayez dans quelques minutes."))
+    return error_response(request, 503, N_("Le stockage des documents est momentanément indisponible : rien n'a été "
+                                           "enregistré. Réessayez dans quelques minutes."))
 
 
 def on_error(request: Request, exc: Exception) -> Response:

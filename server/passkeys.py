@@ -36,6 +36,7 @@ from . import audit
 from .accounts import RemovedPasskey, finish_activation, hash_secret
 from .config import Settings
 from .db import begin_write
+from .i18n import _
 from .models import Account, Dossier, Passkey, PasskeyChallenge, utcnow
 from .templating import date_fr
 from .text_input import clean, readable_length
@@ -48,7 +49,7 @@ MAX_WAITING_PER_CLIENT = 60
 
 
 class PasskeyRefused(Exception):
-    """A ceremony failed; the message is French and safe to show."""
+    """A ceremony failed; the message is safe to show, in the person's language."""
 
 
 class TooManyChallenges(Exception):
@@ -88,11 +89,11 @@ async def _take_challenge(session: AsyncSession, *, token: str | None, purpose: 
     await begin_write(session)
     row = await session.get(PasskeyChallenge, hash_secret(token)) if token else None
     if row is None:
-        raise PasskeyRefused("Cette demande a expiré ou a déjà servi. Recommencez.")
+        raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
     await session.delete(row)
     await session.commit()
     if row.purpose != purpose or row.expires_at <= utcnow():
-        raise PasskeyRefused("Cette demande a expiré ou a déjà servi. Recommencez.")
+        raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
     return row
 
 
@@ -140,7 +141,7 @@ async def finish_registration(
     the account's only way in, in the same transaction as the events that say so."""
     challenge = await _take_challenge(session, token=token, purpose="register")
     if challenge.account_id != account.id:
-        raise PasskeyRefused("Cette demande a expiré ou a déjà servi. Recommencez.")
+        raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
     try:
         verified = verify_registration_response(
             credential=credential,
@@ -150,7 +151,7 @@ async def finish_registration(
             require_user_verification=True,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError) as exc:  # any malformed credential
-        raise PasskeyRefused("La clé d'accès n'a pas pu être vérifiée.") from exc
+        raise PasskeyRefused(_("La clé d'accès n'a pas pu être vérifiée.")) from exc
     try:
         transports = ",".join(json.loads(credential).get("response", {}).get("transports", []) or [])
     except (ValueError, AttributeError, TypeError):
@@ -167,7 +168,7 @@ async def finish_registration(
     await audit.begin_chained(session)
     if (await session.exec(select(Passkey.id).where(Passkey.credential_id == passkey.credential_id))).first():
         await session.rollback()
-        raise PasskeyRefused("Cette clé d'accès est déjà enregistrée.")
+        raise PasskeyRefused(_("Cette clé d'accès est déjà enregistrée."))
     session.add(passkey)
     await log_passkey_change(session, account=account, action="passkey_added", name=passkey.name)
     removed: list[RemovedPasskey] = []
@@ -195,7 +196,7 @@ async def log_passkey_change(session: AsyncSession, *, account: Account, action:
 
 def clean_passkey_name(name: str) -> str:
     name = clean(name)[:60]
-    return name if readable_length(name) else "Clé d'accès"
+    return name if readable_length(name) else _("Clé d'accès")
 
 
 async def begin_login(session: AsyncSession, settings: Settings, *, client: str) -> tuple[str, str]:
@@ -211,7 +212,7 @@ async def begin_login(session: AsyncSession, settings: Settings, *, client: str)
 
 async def finish_login(session: AsyncSession, settings: Settings, *, token: str | None, credential: str) -> Account:
     challenge = await _take_challenge(session, token=token, purpose="login")
-    refused = PasskeyRefused("Cette clé d'accès n'est pas reconnue.")
+    refused = PasskeyRefused(_("Cette clé d'accès n'est pas reconnue."))
     try:
         parsed = json.loads(credential)
         credential_id = parsed["id"]
@@ -238,7 +239,7 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
             require_user_verification=True,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError) as exc:  # any malformed credential
-        raise PasskeyRefused("La clé d'accès n'a pas pu être vérifiée.") from exc
+        raise PasskeyRefused(_("La clé d'accès n'a pas pu être vérifiée.")) from exc
     await begin_write(session)
     passkey = await session.get(Passkey, passkey.id, populate_existing=True)
     passkey.sign_count = verified.new_sign_count
@@ -270,7 +271,7 @@ async def remove_passkey(session: AsyncSession, *, account: Account, passkey_id:
         return False
     if len(passkeys) == 1:
         await session.commit()
-        raise PasskeyRefused("Impossible de supprimer votre dernière clé d'accès : ajoutez-en une autre d'abord.")
+        raise PasskeyRefused(_("Impossible de supprimer votre dernière clé d'accès : ajoutez-en une autre d'abord."))
     await session.delete(target)
     await log_passkey_change(session, account=account, action="passkey_removed", name=target.name)
     await audit.commit_chained(session)

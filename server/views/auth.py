@@ -14,6 +14,7 @@ from .. import accounts, passkeys
 from ..caregivers import enrolment
 from ..config import Settings
 from ..guards import enrolling_or_logged_in
+from ..i18n import _
 from ..session_middleware import session_cookie
 from .forms import Form, parse_date, text
 
@@ -27,7 +28,7 @@ def ceremony(token: str, options: str) -> Response:
 
 
 def too_many_ceremonies() -> Response:
-    return Response({"error": "Trop de demandes de connexion depuis cette adresse. Réessayez dans quelques minutes."},
+    return Response({"error": _("Trop de demandes de connexion depuis cette adresse. Réessayez dans quelques minutes.")},
                     status_code=429)
 
 
@@ -53,7 +54,7 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
         return Template("activate.html", context={"error": error, "code": code, "birth_date": raw_date}, status_code=status)
 
     if not code or birth_date is None:
-        return again("Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA).")
+        return again(_("Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA)."))
     return await start_enrolment(request, db, again=again, code=code, birth_date=birth_date)
 
 
@@ -71,7 +72,7 @@ async def start_enrolment(request: Request, db: AsyncSession, *, again: Callable
             db, code=code, birth_date=birth_date, rpps=rpps, max_attempts=settings.activation_max_attempts, lock=lock
         )
     except accounts.TooManyAttempts as too_many:
-        return again(f"Trop d'essais. {too_many.french}", 429)
+        return again(_("Trop d'essais. %(retry)s", retry=too_many.french), 429)
     except accounts.ActivationRefused as refused:
         await accounts.record_failure(db, key=client_key(request), limit=20, lock=lock)
         return again(str(refused))
@@ -197,11 +198,13 @@ async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
     try:
         await accounts.check_throttle(db, key=key)
     except accounts.TooManyAttempts as too_many:
-        return Template("recovery.html", context={"error": f"Trop d'essais. {too_many.french}"}, status_code=429)
+        return Template("recovery.html", context={"error": _("Trop d'essais. %(retry)s", retry=too_many.french)},
+                        status_code=429)
     account = await accounts.use_recovery_code(db, code=text(data, "recovery_code", limit=40))
     if account is None:
         await accounts.record_failure(db, key=key, limit=settings.activation_max_attempts, lock=lock)
-        return Template("recovery.html", context={"error": "Ce code de secours n'est pas valide ou a déjà servi."}, status_code=400)
+        return Template("recovery.html", context={"error": _("Ce code de secours n'est pas valide ou a déjà servi.")},
+                        status_code=400)
     token = await accounts.start_session(db, account=account, authenticated=False, replacing=request.auth)
     return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
 

@@ -18,6 +18,7 @@ from .. import notify
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
+from ..i18n import _
 from ..journal import Viewer
 from ..models import utcnow
 from ..caregivers.confidential import kept_from
@@ -50,7 +51,7 @@ async def subscribe(request: Request, db: AsyncSession) -> Response:
     except InvalidInput as refused:
         return error_response(request, 400, str(refused))
     await notify.subscribe(db, account=request.user.account, endpoint=endpoint, p256dh=p256dh, auth=auth)
-    return Response({"message": "Les notifications sont activées sur cet appareil."})
+    return Response({"message": _("Les notifications sont activées sur cet appareil.")})
 
 
 @post("/notifications/desabonnement", guards=[logged_in], status_code=200)
@@ -60,7 +61,7 @@ async def unsubscribe(request: Request, db: AsyncSession) -> Response:
     except InvalidInput as refused:
         return error_response(request, 400, str(refused))
     await notify.unsubscribe(db, account=request.user.account, endpoint=endpoint)
-    return Response({"message": "Cet appareil ne recevra plus de notifications."})
+    return Response({"message": _("Cet appareil ne recevra plus de notifications.")})
 
 
 @post("/dossiers/{dossier_id:str}/notifications/vu", guards=[logged_in], status_code=200)
@@ -80,7 +81,7 @@ async def every_access(request: Request, db: AsyncSession, dossier_id: str, data
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     choice = text(data, "chaque", limit=5)
     if choice not in ("oui", "non"):
-        return error_response(request, 400, "Choisissez d'être prévenu à chaque consultation ou non.")
+        return error_response(request, 400, _("Choisissez d'être prévenu à chaque consultation ou non."))
     await notify.set_notify_every_access(db, dossier=dossier, every=choice == "oui", actor=actor)
     return Redirect(f"/dossiers/{dossier.id}/acces?fait=notifications-{choice}", status_code=303)
 

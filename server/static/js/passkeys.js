@@ -4,6 +4,8 @@
 (function () {
   "use strict";
 
+  function _(message) { return window.carnetText ? window.carnetText(message) : message; }
+
   function csrf() {
     // The token of the session this page was rendered in: in <main>, which a boosted navigation
     // replaces (the <head>'s meta stays as the first page had it).
@@ -84,7 +86,7 @@
       body: JSON.stringify(body || {}),
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) throw new Error(data.error || "Une erreur est survenue. Réessayez.");
+        if (!response.ok) throw new Error(data.error || _("Une erreur est survenue. Réessayez."));
         return data;
       });
     });
@@ -94,10 +96,10 @@
     var el = box.querySelector("[data-passkey-error]");
     if (!el) return;
     var message = error && error.name === "NotAllowedError"
-      ? "L'opération a été annulée ou a expiré. Réessayez."
+      ? _("L'opération a été annulée ou a expiré. Réessayez.")
       : error && error.name === "InvalidStateError"
-        ? "Cet appareil a déjà une clé d'accès pour ce compte."
-        : (error && error.message) || "Une erreur est survenue. Réessayez.";
+        ? _("Cet appareil a déjà une clé d'accès pour ce compte.")
+        : (error && error.message) || _("Une erreur est survenue. Réessayez.");
     el.textContent = message;
     el.hidden = false;
   }
@@ -169,7 +171,7 @@
     if (!button) return;
     var action = button.dataset.passkeyAction;
     if (!window.PublicKeyCredential) {
-      showError(button.closest("[data-passkey-register], [data-passkey-login]"), new Error("Ce navigateur ne gère pas les clés d'accès."));
+      showError(button.closest("[data-passkey-register], [data-passkey-login]"), new Error(_("Ce navigateur ne gère pas les clés d'accès.")));
       return;
     }
     if (action === "register") {

@@ -5,13 +5,15 @@
 (function () {
   "use strict";
 
+  function _(message) { return window.carnetText ? window.carnetText(message) : message; }
+
   var TEXT = {
-    unsupported: "Ce navigateur ne peut pas recevoir de notifications. Sur iPhone ou iPad, ajoutez d'abord Carnet à l'écran d'accueil.",
-    denied: "Les notifications sont refusées pour Carnet dans les réglages de ce navigateur.",
-    busy: "Activation…",
-    failed: "L'activation n'a pas abouti : le service de notifications de ce navigateur ne répond pas. Réessayez plus tard.",
-    off: "Cet appareil ne recevra plus de notifications.",
-    on: "Les notifications sont activées sur cet appareil.",
+    unsupported: _("Ce navigateur ne peut pas recevoir de notifications. Sur iPhone ou iPad, ajoutez d'abord Carnet à l'écran d'accueil."),
+    denied: _("Les notifications sont refusées pour Carnet dans les réglages de ce navigateur."),
+    busy: _("Activation…"),
+    failed: _("L'activation n'a pas abouti : le service de notifications de ce navigateur ne répond pas. Réessayez plus tard."),
+    off: _("Cet appareil ne recevra plus de notifications."),
+    on: _("Les notifications sont activées sur cet appareil."),
   };
 
   function supported() {
@@ -51,7 +53,7 @@
   function registration() {
     return Promise.race([
       navigator.serviceWorker.ready,
-      new Promise(function (_, reject) { setTimeout(function () { reject(new Error(TEXT.failed)); }, 10000); }),
+      new Promise(function (resolve, reject) { setTimeout(function () { reject(new Error(TEXT.failed)); }, 10000); }),
     ]);
   }
 
@@ -65,7 +67,7 @@
 
   function explain(error) {
     if (error && error.name === "NotAllowedError") return TEXT.denied;
-    if (error && error.name === "Error" && error.message) return error.message; // the server's, in French
+    if (error && error.name === "Error" && error.message) return error.message; // the server's, in the page's language
     return TEXT.failed;
   }
 

@@ -3,7 +3,9 @@
 (function () {
   "use strict";
 
-  var FILE_NAME = "carnet-codes-de-secours.txt";
+  function _(message) { return window.carnetText ? window.carnetText(message) : message; }
+
+  var FILE_NAME = _("carnet-codes-de-secours.txt");
 
   function codes() {
     return Array.prototype.map.call(document.querySelectorAll(".recovery-codes code"), function (code) {
@@ -17,20 +19,20 @@
   }
 
   function fileText() {
-    return "Carnet : codes de secours\n"
-      + "Chaque code permet une fois de créer une nouvelle clé d'accès. Gardez ce fichier hors de votre téléphone.\n\n"
-      + codes().join("\n") + "\n";
+    return _("Carnet : codes de secours") + "\n"
+      + _("Chaque code permet une fois de créer une nouvelle clé d'accès. Gardez ce fichier hors de votre téléphone.")
+      + "\n\n" + codes().join("\n") + "\n";
   }
 
   function copy() {
     var text = codes().join("\n");
     if (!navigator.clipboard || !navigator.clipboard.writeText) {
-      say("La copie n'est pas possible dans ce navigateur : sélectionnez les codes et copiez-les, ou téléchargez-les.");
+      say(_("La copie n'est pas possible dans ce navigateur : sélectionnez les codes et copiez-les, ou téléchargez-les."));
       return;
     }
     navigator.clipboard.writeText(text).then(
-      function () { say("Les codes sont copiés. Collez-les dans un endroit sûr, hors de votre téléphone."); },
-      function () { say("La copie n'a pas été permise : sélectionnez les codes et copiez-les, ou téléchargez-les."); }
+      function () { say(_("Les codes sont copiés. Collez-les dans un endroit sûr, hors de votre téléphone.")); },
+      function () { say(_("La copie n'a pas été permise : sélectionnez les codes et copiez-les, ou téléchargez-les.")); }
     );
   }
 
@@ -43,7 +45,7 @@
     link.click();
     link.remove();
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
-    say("Le fichier « " + FILE_NAME + " » est enregistré dans vos téléchargements.");
+    say(_("Le fichier « %(name)s » est enregistré dans vos téléchargements.").replace("%(name)s", FILE_NAME));
   }
 
   document.addEventListener("click", function (event) {

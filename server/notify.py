@@ -29,6 +29,7 @@ from .db import begin_write
 from .dossiers import InvalidInput
 from .caregivers.confidential import confidential_in
 from .facts import caregiver_facts, dossier_facts
+from .i18n import N_, _
 from .models import AccessEvent, Account, Delegation, Dossier, Notification, Patient, PushSubscription, utcnow
 from .templating import PARIS
 from .webpush import Push, b64url_decode, stage
@@ -37,10 +38,12 @@ from .webpush import Push, b64url_decode, stage
 # A share code they redeemed, or a document they added, is not reading it: their first read still notifies.
 OPENINGS = (*journal.READS, "emergency")
 TITLE = "Carnet"
-BODY_READ = "Un professionnel a consulté votre dossier."
-BODY_EMERGENCY = "Accès d'urgence à votre dossier."
-BODY_CAREGIVERS = "Les personnes qui vous aident avec votre dossier ont changé."
-BODY_DOCUMENT = "Un nouveau document a été ajouté à votre dossier."
+# Translated when the push is staged: in the language of the request that triggers it (the professional's,
+# the caregiver's), not the patient's, which Carnet does not keep.
+BODY_READ = N_("Un professionnel a consulté votre dossier.")
+BODY_EMERGENCY = N_("Accès d'urgence à votre dossier.")
+BODY_CAREGIVERS = N_("Les personnes qui vous aident avec votre dossier ont changé.")
+BODY_DOCUMENT = N_("Un nouveau document a été ajouté à votre dossier.")
 # Told to the patient like a first access: someone now helps with the dossier, or no longer does.
 CAREGIVER_CHANGES = ("caregiver_added", "caregiver_stepped_down", "majority_ended", "majority_kept")
 BANNER_LINES = 3
@@ -111,7 +114,7 @@ async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEv
     body = (BODY_EMERGENCY if emergency else BODY_CAREGIVERS if event.action in CAREGIVER_CHANGES
             else BODY_DOCUMENT if event.action == "add_document" else BODY_READ)
     return [
-        Push(d.endpoint, d.p256dh, d.auth, json.dumps({"title": TITLE, "body": body, "url": links[d.account_id]}),
+        Push(d.endpoint, d.p256dh, d.auth, json.dumps({"title": TITLE, "body": _(body), "url": links[d.account_id]}),
              topic="" if emergency else "document" if event.action == "add_document" else "consultation")
         for d in devices.all()
     ]
@@ -163,23 +166,23 @@ def parse_endpoint(raw: bytes) -> str:
     except (ValueError, TypeError, KeyError):
         endpoint = None
     if not isinstance(endpoint, str) or not endpoint:
-        raise InvalidInput("Abonnement illisible : réessayez depuis la page Accès.")
+        raise InvalidInput(_("Abonnement illisible : réessayez depuis la page Accès."))
     return endpoint
 
 
 def parse_subscription(raw: bytes, *, env: str) -> tuple[str, str, str]:
-    """(endpoint, p256dh, auth) from `PushSubscription.toJSON()`; an InvalidInput, in French, otherwise."""
+    """(endpoint, p256dh, auth) from `PushSubscription.toJSON()`; an InvalidInput otherwise."""
     try:
         data = json.loads(raw)
         endpoint, keys = data["endpoint"], data["keys"]
         p256dh, auth = keys["p256dh"], keys["auth"]
     except (ValueError, TypeError, KeyError):
-        raise InvalidInput("Abonnement illisible : réessayez depuis la page Accès.") from None
+        raise InvalidInput(_("Abonnement illisible : réessayez depuis la page Accès.")) from None
     if not all(isinstance(v, str) for v in (endpoint, p256dh, auth)) or len(endpoint) > 1000:
-        raise InvalidInput("Abonnement illisible : réessayez depuis la page Accès.")
+        raise InvalidInput(_("Abonnement illisible : réessayez depuis la page Accès."))
     if not may_use_endpoint(endpoint, env=env):
-        raise InvalidInput("Ce service de notifications n'est pas accepté : "
-                           "son adresse doit être en https://, avec un nom de domaine.")
+        raise InvalidInput(_("Ce service de notifications n'est pas accepté : "
+                             "son adresse doit être en https://, avec un nom de domaine."))
     try:
         # RFC 8291, 3.2: the device's P-256 public key, uncompressed, and 16 bytes of auth secret.
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(p256dh))
@@ -187,7 +190,7 @@ def parse_subscription(raw: bytes, *, env: str) -> tuple[str, str, str]:
     except (ValueError, binascii.Error):
         valid_auth = False
     if not valid_auth or len(p256dh) > 200:
-        raise InvalidInput("Les clés de chiffrement de cet appareil ne sont pas valides.")
+        raise InvalidInput(_("Les clés de chiffrement de cet appareil ne sont pas valides."))
     return endpoint, p256dh, auth
 
 

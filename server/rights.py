@@ -26,9 +26,11 @@ from .models import (
 )
 from .files import blobs
 from .files.store import Storage
+from .i18n import N_, _
 from .text_input import clean, readable_length
 
-DURATIONS = {"1m": ("1 mois", 30), "3m": ("3 mois", 91), "1a": ("1 an", 365), "sans": ("sans date de fin", None)}
+# Labels translated where shown; the log keeps them in French.
+DURATIONS = {"1m": (N_("1 mois"), 30), "3m": (N_("3 mois"), 91), "1a": (N_("1 an"), 365), "sans": (N_("sans date de fin"), None)}
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 SHARE_CODE_LIFETIME = timedelta(minutes=10)
 EMERGENCY_WINDOW = timedelta(hours=24)
@@ -39,21 +41,31 @@ def parse_scope(categories: list[str]) -> str:
     """Comma-separated category codes, or "" for every category; unknown codes are refused."""
     chosen = [c for c in categories if c]
     if any(c not in CATEGORIES for c in chosen):
-        raise InvalidInput("Catégorie inconnue.")
+        raise InvalidInput(_("Catégorie inconnue."))
     return "" if not chosen or set(chosen) == set(CATEGORIES) else ",".join(sorted(set(chosen)))
 
 
 def grant_end(duration: str, start: datetime) -> datetime | None:
     if duration not in DURATIONS:
-        raise InvalidInput("Choisissez une durée.")
+        raise InvalidInput(_("Choisissez une durée."))
     days = DURATIONS[duration][1]
     return None if days is None else start + timedelta(days=days)
 
 
+ALL_DOCUMENTS = N_("tous les documents")
+
+
 def scope_label(categories: str) -> str:
+    """"Biologie, Imagerie", or "tous les documents", in the request's language."""
     if not categories:
-        return "tous les documents"
-    return ", ".join(CATEGORIES[c] for c in categories.split(",") if c in CATEGORIES)
+        return _(ALL_DOCUMENTS)
+    return ", ".join(_(CATEGORIES[c]) for c in categories.split(",") if c in CATEGORIES)
+
+
+def _logged_scope(categories: str, duration_label: str) -> str:
+    """"Biologie, Imagerie, 3 mois": the log's detail of a grant or a share code, in French as every detail is stored."""
+    scope = ", ".join(CATEGORIES[c] for c in categories.split(",") if c in CATEGORIES) if categories else ALL_DOCUMENTS
+    return f"{scope}, {duration_label}"
 
 
 async def _commit(session: AsyncSession) -> None:
@@ -77,7 +89,7 @@ async def _end_current_grants(session: AsyncSession, *, dossier_id: str, profess
             session.add(grant)
 
 
-CLOSED = "Votre dossier est fermé : rouvrez-le avant de le partager."
+CLOSED = N_("Votre dossier est fermé : rouvrez-le avant de le partager.")
 
 
 async def _refuse(session: AsyncSession, message: str) -> NoReturn:
@@ -95,9 +107,9 @@ async def grant_access(
     await audit.begin_chained(session)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
-        await _refuse(session, CLOSED)
+        await _refuse(session, _(CLOSED))
     if await _active_block(session, dossier_id=dossier.id, professional_id=professional.id):
-        await _refuse(session, "Vous avez bloqué ce professionnel : débloquez-le d'abord pour lui donner accès.")
+        await _refuse(session, _("Vous avez bloqué ce professionnel : débloquez-le d'abord pour lui donner accès."))
     now = utcnow()
     await _end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now)
     grant = Grant(
@@ -105,7 +117,7 @@ async def grant_access(
         ends_at=grant_end(duration, now), share_code_id=share_code.id if share_code else None,
     )
     session.add(grant)
-    detail = f"{scope_label(categories)}, {DURATIONS[duration][0]}"
+    detail = _logged_scope(categories, DURATIONS[duration][0])
     await audit.append(
         session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code" if share_code else "",
         detail=f"{professional.given_name} {professional.family_name} ({professional.profession}) : {detail}",
@@ -159,11 +171,11 @@ async def set_medecin_traitant(
     session: AsyncSession, *, dossier: Dossier, professional: Professional | None, actor: audit.Actor
 ) -> None:
     if professional is not None and professional.profession not in MEDECINS:
-        raise InvalidInput("Le médecin traitant doit être un médecin.")
+        raise InvalidInput(_("Le médecin traitant doit être un médecin."))
     await audit.begin_chained(session)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if professional is not None and await _active_block(session, dossier_id=dossier.id, professional_id=professional.id):
-        await _refuse(session, "Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant.")
+        await _refuse(session, _("Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant."))
     chosen = professional.id if professional else None
     if dossier.medecin_traitant_id != chosen:
         dossier.medecin_traitant_id = chosen
@@ -236,7 +248,7 @@ async def create_share_code(
     await audit.begin_chained(session)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
-        await _refuse(session, CLOSED)
+        await _refuse(session, _(CLOSED))
     while True:  # every code ever made keeps its (unique) hash: draw again on the rare collision
         code = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(6))
         code_hash = hash_secret(normalize_code(code))
@@ -248,7 +260,7 @@ async def create_share_code(
     )
     session.add(row)
     await audit.append(session, dossier_id=dossier.id, action="share_code", actor=actor,
-                       detail=f"{scope_label(categories)}, {DURATIONS[duration][0]}")
+                       detail=_logged_scope(categories, DURATIONS[duration][0]))
     await _commit(session)
     return code, row
 
@@ -258,7 +270,7 @@ def _duration_key(days: int | None) -> str:
 
 
 class ShareCodeRefused(Exception):
-    """Wrong, expired or used; the message is French."""
+    """Wrong, expired or used; the message is in the request's language."""
 
 
 async def redeem_share_code(
@@ -267,22 +279,22 @@ async def redeem_share_code(
     """Turn a patient's share code into a grant for this professional (once)."""
     row = (await session.exec(select(ShareCode).where(ShareCode.code_hash == hash_secret(normalize_code(code))))).first()
     if row is None:
-        raise ShareCodeRefused("Ce code de partage est incorrect. Vérifiez-le avec votre patient.")
+        raise ShareCodeRefused(_("Ce code de partage est incorrect. Vérifiez-le avec votre patient."))
     await audit.begin_chained(session)
     row = await session.get(ShareCode, row.id, populate_existing=True)
     if row.used_at is not None:
         await session.rollback()
-        raise ShareCodeRefused("Ce code de partage a déjà été utilisé. Demandez-en un nouveau à votre patient.")
+        raise ShareCodeRefused(_("Ce code de partage a déjà été utilisé. Demandez-en un nouveau à votre patient."))
     if row.expires_at <= utcnow():
         await session.rollback()
-        raise ShareCodeRefused("Ce code de partage a expiré. Demandez-en un nouveau à votre patient.")
+        raise ShareCodeRefused(_("Ce code de partage a expiré. Demandez-en un nouveau à votre patient."))
     dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
     blocked = (await session.exec(select(Block).where(
         Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
     ))).first()
     if dossier.state != "open" or blocked is not None:
         await session.rollback()
-        raise ShareCodeRefused("Ce code de partage ne peut pas être utilisé.")
+        raise ShareCodeRefused(_("Ce code de partage ne peut pas être utilisé."))
     row.used_at, row.used_by_professional_id = utcnow(), professional.id
     session.add(row)
     now = utcnow()
@@ -292,7 +304,7 @@ async def redeem_share_code(
                   share_code_id=row.id)
     session.add(grant)
     await audit.append(session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code",
-                       detail=f"{scope_label(row.categories)}, {DURATIONS[_duration_key(row.grant_days)][0]}")
+                       detail=_logged_scope(row.categories, DURATIONS[_duration_key(row.grant_days)][0]))
     await _commit(session)
     return grant
 
@@ -310,8 +322,8 @@ async def open_emergency(
     """Bris de glace: a 24-hour window, unless the patient opted out or blocked this professional."""
     reason = clean(reason)
     if readable_length(reason) < 15:  # what a person can read: 20 zero-width spaces are no reason
-        raise InvalidInput("Décrivez la situation d'urgence (15 caractères au moins).")
-    refused = EmergencyRefused("L'accès d'urgence n'est pas possible pour ce patient.")
+        raise InvalidInput(_("Décrivez la situation d'urgence (15 caractères au moins)."))
+    refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible pour ce patient."))
     if dossier is None:
         raise refused
     await audit.begin_chained(session)
@@ -338,7 +350,7 @@ async def review_emergency(
 ) -> bool:
     """The patient keeps an emergency access as it is, or blocks that professional: one change, one event."""
     if outcome not in ("kept", "blocked"):
-        raise InvalidInput("Choix inconnu.")
+        raise InvalidInput(_("Choix inconnu."))
     await audit.begin_chained(session)
     access = await session.get(EmergencyAccess, emergency_id, populate_existing=True)
     if access is None or access.dossier_id != dossier.id or access.reviewed_at is not None:

@@ -15,12 +15,13 @@ from .access import Right, dossier_right
 from .dossiers import PROFESSIONS, InvalidInput, professionals_by_id
 from .models import Block, Dossier, EmergencyAccess, Grant, Professional
 from .facts import dossier_facts
+from .i18n import N_, _, ngettext
 from .reading import professional_standing
 
-RIGHT_LABELS = {
-    Right.MEDECIN_TRAITANT: "comme médecin traitant",
-    Right.GRANT: "grâce à l'accès que vous avez accordé",
-    Right.EMERGENCY: "en accès d'urgence",
+RIGHT_LABELS = {  # translated where shown
+    Right.MEDECIN_TRAITANT: N_("comme médecin traitant"),
+    Right.GRANT: N_("grâce à l'accès que vous avez accordé"),
+    Right.EMERGENCY: N_("en accès d'urgence"),
 }
 
 
@@ -74,11 +75,12 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
     )
     if right is None and (line.is_medecin_traitant or line.grants or line.emergency):
         if dossier.state == "closed":
-            line.why_not = "Votre dossier est fermé : ce professionnel ne peut rien lire."
+            line.why_not = _("Votre dossier est fermé : ce professionnel ne peut rien lire.")
         elif line.blocked:
-            line.why_not = "Vous avez bloqué ce professionnel : il ne peut rien lire."
+            line.why_not = _("Vous avez bloqué ce professionnel : il ne peut rien lire.")
         elif dossier.emergency_opt_out:
-            line.why_not = "Vous avez refusé l'accès d'urgence : il ne peut plus ouvrir le dossier, seulement relire les documents qu'il y a lui-même ajoutés."
+            line.why_not = _("Vous avez refusé l'accès d'urgence : il ne peut plus ouvrir le dossier, "
+                             "seulement relire les documents qu'il y a lui-même ajoutés.")
     line.after_revoke = _after_revoke(line, dossier)
     return line
 
@@ -86,13 +88,13 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
 def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
     """What revoking their grant leaves this professional, by `access.document_right`: never "nothing" when they wrote some."""
     if dossier.state == "closed" or line.blocked:
-        return "Il ne lit déjà rien tant que le dossier est fermé ou qu'il est bloqué."
+        return _("Il ne lit déjà rien tant que le dossier est fermé ou qu'il est bloqué.")
     if line.is_medecin_traitant:
-        return "Il reste le médecin traitant : il voit toujours tout le dossier."
+        return _("Il reste le médecin traitant : il voit toujours tout le dossier.")
     if line.emergency and not dossier.emergency_opt_out:
-        return ("Il garde son accès d'urgence jusqu'à sa fin ; ensuite il ne verra plus le dossier, "
-                "sauf les documents qu'il y a lui-même ajoutés.")
-    return "Dès sa prochaine action, il ne verra plus le dossier, sauf les documents qu'il y a lui-même ajoutés."
+        return _("Il garde son accès d'urgence jusqu'à sa fin ; ensuite il ne verra plus le dossier, "
+                 "sauf les documents qu'il y a lui-même ajoutés.")
+    return _("Dès sa prochaine action, il ne verra plus le dossier, sauf les documents qu'il y a lui-même ajoutés.")
 
 
 async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datetime,
@@ -121,22 +123,50 @@ async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datet
 
 
 def access_summary(overview: AccessOverview, *, own: bool) -> str:
-    """The Accès page's first sentence: how many professionals can see the dossier now, and why in one clause."""
-    dossier = "votre dossier" if own else "ce dossier"
+    """The Accès page's first sentence: how many professionals can see the dossier now, and why in one clause.
+
+    Whole sentences, one per case, for the patient ("votre dossier") and for a caregiver ("ce dossier"):
+    a translation cannot rebuild them from pieces."""
     seeing = overview.seeing
     if not seeing:
-        return f"Aucun professionnel ne peut voir {dossier} en ce moment."
-    doctor = next((line for line in seeing if line.right == Right.MEDECIN_TRAITANT), None)
+        if own:
+            return _("Aucun professionnel ne peut voir votre dossier en ce moment.")
+        return _("Aucun professionnel ne peut voir ce dossier en ce moment.")
+    doctor = any(line.right == Right.MEDECIN_TRAITANT for line in seeing)
     emergencies = sum(1 for line in seeing if line.right == Right.EMERGENCY)
     if len(seeing) == 1:
         if doctor:
-            return f"Seul {'votre' if own else 'son'} médecin traitant peut voir {dossier}."
-        return f"1 professionnel peut voir {dossier}, {RIGHT_LABELS[seeing[0].right]}."
-    clauses = [f"{'votre' if own else 'son'} médecin traitant"] if doctor else []
+            return _("Seul votre médecin traitant peut voir votre dossier.") if own else _("Seul son médecin traitant peut voir ce dossier.")
+        why = _(RIGHT_LABELS[seeing[0].right])
+        if own:
+            return _("1 professionnel peut voir votre dossier, %(why)s.", why=why)
+        return _("1 professionnel peut voir ce dossier, %(why)s.", why=why)
+    count = len(seeing)
+    if own:
+        if doctor and emergencies:
+            return ngettext("%(num)d professionnel peut voir votre dossier, dont votre médecin traitant et %(emergencies)d en accès d'urgence.",
+                            "%(num)d professionnels peuvent voir votre dossier, dont votre médecin traitant et %(emergencies)d en accès d'urgence.",
+                            count, emergencies=emergencies)
+        if doctor:
+            return ngettext("%(num)d professionnel peut voir votre dossier, dont votre médecin traitant.",
+                            "%(num)d professionnels peuvent voir votre dossier, dont votre médecin traitant.", count)
+        if emergencies:
+            return ngettext("%(num)d professionnel peut voir votre dossier, dont %(emergencies)d en accès d'urgence.",
+                            "%(num)d professionnels peuvent voir votre dossier, dont %(emergencies)d en accès d'urgence.",
+                            count, emergencies=emergencies)
+        return ngettext("%(num)d professionnel peut voir votre dossier.", "%(num)d professionnels peuvent voir votre dossier.", count)
+    if doctor and emergencies:
+        return ngettext("%(num)d professionnel peut voir ce dossier, dont son médecin traitant et %(emergencies)d en accès d'urgence.",
+                        "%(num)d professionnels peuvent voir ce dossier, dont son médecin traitant et %(emergencies)d en accès d'urgence.",
+                        count, emergencies=emergencies)
+    if doctor:
+        return ngettext("%(num)d professionnel peut voir ce dossier, dont son médecin traitant.",
+                        "%(num)d professionnels peuvent voir ce dossier, dont son médecin traitant.", count)
     if emergencies:
-        clauses.append(f"{emergencies} en accès d'urgence")
-    because = f", dont {' et '.join(clauses)}" if clauses else ""
-    return f"{len(seeing)} professionnels peuvent voir {dossier}{because}."
+        return ngettext("%(num)d professionnel peut voir ce dossier, dont %(emergencies)d en accès d'urgence.",
+                        "%(num)d professionnels peuvent voir ce dossier, dont %(emergencies)d en accès d'urgence.",
+                        count, emergencies=emergencies)
+    return ngettext("%(num)d professionnel peut voir ce dossier.", "%(num)d professionnels peuvent voir ce dossier.", count)
 
 
 # --- the directory --------------------------------------------------------------------------
@@ -158,7 +188,7 @@ async def search_professionals(session: AsyncSession, *, query: str) -> list[Pro
     """Professionals whose name, RPPS, profession or city matches every word of the query."""
     words = [w for w in query.split() if fold(w) not in IGNORED_WORDS][:5]
     if not words or len("".join(words)) < 2:
-        raise InvalidInput("Saisissez au moins deux lettres : un nom, un numéro RPPS, une profession ou une ville.")
+        raise InvalidInput(_("Saisissez au moins deux lettres : un nom, un numéro RPPS, une profession ou une ville."))
     statement = select(Professional)
     for word in words:
         pattern = f"%{_escape_like(word)}%"

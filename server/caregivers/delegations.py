@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import audit, notify
 from ..accounts import ActivationRefused, check_activation
+from ..i18n import _
 from ..models import Account, ActivationCode, Delegation, Dossier, Patient, utcnow
 from .dossiers import is_minor
 from ..templating import de
@@ -37,8 +38,12 @@ async def remove(session: AsyncSession, *, dossier: Dossier, delegation_id: str,
     session.add(delegation)
     await audit.append(session, dossier_id=dossier.id, action="caregiver_removed", actor=actor,
                        detail=caregiver.display_name if caregiver else "")
-    whose = "son dossier" if actor.kind == "patient" else f"le dossier {de(_name(patient))}"
-    await tell(session, account_id=delegation.caregiver_account_id, text=f"{actor.name} vous a retiré l'accès à {whose}.")
+    if actor.kind == "patient":
+        text = _("%(actor)s vous a retiré l'accès à son dossier.", actor=actor.name)
+    else:
+        text = _("%(actor)s vous a retiré l'accès à le dossier %(de_name)s.", actor=actor.name,
+                 de_name=de(_name(patient)), name=_name(patient))
+    await tell(session, account_id=delegation.caregiver_account_id, text=text)
     await audit.commit_chained(session)
     return True
 
@@ -82,10 +87,10 @@ async def check_minor(session: AsyncSession, *, account: Account | None, code: s
                                                  birth_date=birth_date)
     await session.commit()
     if not is_minor(patient, utcnow()):
-        raise ActivationRefused("Ce code est celui d'une personne majeure : elle active son dossier elle-même, "
-                                "puis peut vous inviter comme proche.")
+        raise ActivationRefused(_("Ce code est celui d'une personne majeure : elle active son dossier elle-même, "
+                                  "puis peut vous inviter comme proche."))
     if account is not None and account.patient_id == patient.id:
-        raise ActivationRefused("Ce code est celui de votre propre dossier : utilisez « Activer mon dossier ».")
+        raise ActivationRefused(_("Ce code est celui de votre propre dossier : utilisez « Activer mon dossier »."))
     return activation, patient
 
 
@@ -99,7 +104,7 @@ async def attach_child_by_activation(session: AsyncSession, *, account: Account,
     if (activation is None or patient is None or activation.used_at is not None or activation.revoked_at is not None
             or activation.expires_at <= now or patient.birth_date != birth_date or not is_minor(patient, now)):
         await session.rollback()
-        raise ActivationRefused("Ce code d'activation n'est plus valable. Demandez-en un nouveau.")
+        raise ActivationRefused(_("Ce code d'activation n'est plus valable. Demandez-en un nouveau."))
     dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).one()
     current = (await session.exec(select(Delegation).where(
         Delegation.dossier_id == dossier.id, Delegation.caregiver_account_id == account.id,

@@ -13,6 +13,7 @@ from ..access import CaregiverFacts, adult_from
 from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient
 from ..access import LEGAL_REPRESENTATIVES
 from ..facts import caregiver_facts, dossier_facts
+from ..i18n import _
 from ..identifiers import Identity, identity_of
 from ..templating import PARIS
 
@@ -60,9 +61,10 @@ class HeldDossier:
     @property
     def role(self) -> str:
         if self.delegation is None:
-            return "Mon dossier"
-        kind = "parent" if self.delegation.relationship in LEGAL_REPRESENTATIVES else "proche aidant"
-        return f"{kind.capitalize()}, {'gestion' if self.can_manage else 'lecture seule'}"
+            return _("Mon dossier")
+        if self.delegation.relationship in LEGAL_REPRESENTATIVES:
+            return _("Parent, gestion") if self.can_manage else _("Parent, lecture seule")
+        return _("Proche aidant, gestion") if self.can_manage else _("Proche aidant, lecture seule")
 
 
 async def held_dossiers(session: AsyncSession, *, account: Account, now: datetime,

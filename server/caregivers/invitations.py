@@ -15,28 +15,32 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import audit, notify
 from ..accounts import hash_secret, make_code, normalize_code
 from ..dossiers import InvalidInput
+from ..i18n import N_, _
 from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
 from ..rights import DURATIONS
 from .dossiers import is_minor
 
 INVITATION_LIFETIME = timedelta(days=7)
-LEVELS = {"lecture": "lecture seule", "gestion": "gestion"}
+LEVELS = {"lecture": N_("lecture seule"), "gestion": N_("gestion")}  # translated where shown
+PARENT_TERMS = N_("parent, gestion")
 
 
 class InvitationRefused(Exception):
-    """Wrong, used, cancelled, expired, or not for this account; the message is French."""
+    """Wrong, used, cancelled, expired, or not for this account; the message is in the request's language."""
 
 
 def level_label(can_manage: bool) -> str:
     return LEVELS["gestion" if can_manage else "lecture"]
 
 
-def terms(invitation: CaregiverInvitation) -> str:
-    """"gestion, 1 an": what the invited person will be able to do, and for how long."""
+def terms(invitation: CaregiverInvitation, *, logged: bool = False) -> str:
+    """"gestion, 1 an": what the invited person will be able to do, and for how long, in the request's
+    language; in French for the log's detail (`logged`), as the log stores every detail."""
+    say = str if logged else _
     if invitation.relationship == "parent":
-        return "parent, gestion"
+        return say(PARENT_TERMS)
     duration = next(label for label, days in DURATIONS.values() if days == invitation.access_days)
-    return f"{level_label(invitation.can_manage)}, {duration}"
+    return f"{say(level_label(invitation.can_manage))}, {say(duration)}"
 
 
 async def invite(
@@ -47,12 +51,12 @@ async def invite(
     if relationship == "parent":
         patient = await session.get(Patient, dossier.patient_id)
         if not is_minor(patient, utcnow()):
-            raise InvalidInput("Ce dossier est celui d'une personne majeure : elle seule invite ses proches.")
+            raise InvalidInput(_("Ce dossier est celui d'une personne majeure : elle seule invite ses proches."))
         level, duration = "gestion", "sans"
     if level not in LEVELS:
-        raise InvalidInput("Choisissez ce que ce proche pourra faire : lire seulement, ou gérer le dossier.")
+        raise InvalidInput(_("Choisissez ce que ce proche pourra faire : lire seulement, ou gérer le dossier."))
     if duration not in DURATIONS:
-        raise InvalidInput("Choisissez une durée.")
+        raise InvalidInput(_("Choisissez une durée."))
     await audit.begin_chained(session)
     while True:  # every code ever made keeps its (unique) hash
         code = make_code(3)
@@ -65,7 +69,8 @@ async def invite(
         expires_at=utcnow() + INVITATION_LIFETIME,
     )
     session.add(invitation)
-    await audit.append(session, dossier_id=dossier.id, action="caregiver_invited", actor=actor, detail=terms(invitation))
+    await audit.append(session, dossier_id=dossier.id, action="caregiver_invited", actor=actor,
+                       detail=terms(invitation, logged=True))
     await audit.commit_chained(session)
     return code, invitation
 
@@ -75,11 +80,11 @@ async def find_invitation(session: AsyncSession, *, code: str) -> CaregiverInvit
     invitation = (await session.exec(select(CaregiverInvitation).where(
         CaregiverInvitation.code_hash == hash_secret(normalize_code(code))))).first()
     if invitation is None:
-        raise InvitationRefused("Ce code d'invitation est incorrect. Vérifiez-le avec la personne qui vous a invité.")
+        raise InvitationRefused(_("Ce code d'invitation est incorrect. Vérifiez-le avec la personne qui vous a invité."))
     if invitation.used_at is not None:
-        raise InvitationRefused("Cette invitation a déjà servi. Demandez-en une nouvelle si besoin.")
+        raise InvitationRefused(_("Cette invitation a déjà servi. Demandez-en une nouvelle si besoin."))
     if invitation.cancelled_at is not None or invitation.expires_at <= utcnow():
-        raise InvitationRefused("Cette invitation n'est plus valable. Demandez-en une nouvelle.")
+        raise InvitationRefused(_("Cette invitation n'est plus valable. Demandez-en une nouvelle."))
     return invitation
 
 
@@ -95,20 +100,20 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
 
     if (invitation is None or invitation.used_at is not None or invitation.cancelled_at is not None
             or invitation.expires_at <= now):
-        await refuse("Cette invitation n'est plus valable. Demandez-en une nouvelle.")
+        await refuse(_("Cette invitation n'est plus valable. Demandez-en une nouvelle."))
     if invitation.created_by_account_id == account.id:
-        await refuse("C'est vous qui avez fait cette invitation : donnez-la à la personne que vous invitez.")
+        await refuse(_("C'est vous qui avez fait cette invitation : donnez-la à la personne que vous invitez."))
     dossier = await session.get(Dossier, invitation.dossier_id, populate_existing=True)
     patient = await session.get(Patient, dossier.patient_id)
     if account.patient_id == patient.id:
-        await refuse("C'est votre propre dossier : vous y avez déjà accès.")
+        await refuse(_("C'est votre propre dossier : vous y avez déjà accès."))
     if dossier.state != "open":
-        await refuse("Ce dossier est fermé : l'invitation ne peut pas être acceptée pour l'instant.")
+        await refuse(_("Ce dossier est fermé : l'invitation ne peut pas être acceptée pour l'instant."))
     current = (await session.exec(select(Delegation).where(
         Delegation.dossier_id == dossier.id, Delegation.caregiver_account_id == account.id,
         Delegation.revoked_at.is_(None)))).first()  # type: ignore[union-attr]
     if current is not None:
-        await refuse("Vous aidez déjà avec ce dossier.")
+        await refuse(_("Vous aidez déjà avec ce dossier."))
     invitation.used_at, invitation.used_by_account_id = now, account.id
     delegation = Delegation(
         dossier_id=dossier.id, caregiver_account_id=account.id, relationship=invitation.relationship,
@@ -119,7 +124,7 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
     session.add_all([invitation, delegation])
     actor = audit.Actor(account.id, "caregiver", account.display_name)  # acting for themselves, not for the patient
     event = await audit.append(session, dossier_id=dossier.id, action="caregiver_added", actor=actor,
-                               detail=terms(invitation))
+                               detail=terms(invitation, logged=True))
     await notify.record(session, dossier=dossier, event=event)  # the patient is told on their next visit
     await audit.commit_chained(session)
     return delegation
@@ -134,11 +139,11 @@ async def cancel(session: AsyncSession, *, dossier: Dossier, invitation_id: str,
     invitation.cancelled_at = utcnow()
     session.add(invitation)
     await audit.append(session, dossier_id=dossier.id, action="caregiver_invitation_cancelled", actor=actor,
-                       detail=terms(invitation))
+                       detail=terms(invitation, logged=True))
     await audit.commit_chained(session)
     return True
 
 
 async def tell(session: AsyncSession, *, account_id: str, text: str) -> None:
-    """A notice for an account's next visit, in the caller's transaction."""
+    """A notice for an account's next visit, in the caller's transaction (and in its request's language)."""
     session.add(AccountNotice(account_id=account_id, text=text[:500]))

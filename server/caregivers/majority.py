@@ -18,18 +18,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import audit, notify
 from ..access import adult_from
 from ..dossiers import InvalidInput
+from ..i18n import N_, _
 from ..models import Account, Delegation, Dossier, Patient, utcnow
 from ..access import LEGAL_REPRESENTATIVES
 from .invitations import LEVELS, tell
 
-CHOICES = {"": "ne plus avoir accès", "lecture": "garder l'accès en lecture seule", "gestion": "garder l'accès en gestion"}
+CHOICES = {"": N_("ne plus avoir accès"), "lecture": N_("garder l'accès en lecture seule"),  # translated where shown
+           "gestion": N_("garder l'accès en gestion")}
 SYSTEM = audit.Actor(None, "system", "Carnet")
 
 
 async def choose(session: AsyncSession, *, dossier: Dossier, delegation_id: str, choice: str, actor: audit.Actor) -> bool:
     """The young person decides, before 18, what one parent keeps at 18 (only the patient decides this)."""
     if choice not in CHOICES:
-        raise InvalidInput("Choisissez ce que ce parent gardera à vos 18 ans.")
+        raise InvalidInput(_("Choisissez ce que ce parent gardera à vos 18 ans."))
     await audit.begin_chained(session)
     delegation = await session.get(Delegation, delegation_id, populate_existing=True)
     if (delegation is None or delegation.dossier_id != dossier.id or delegation.revoked_at is not None
@@ -77,13 +79,14 @@ async def _apply_one(session: AsyncSession, *, delegation_id: str, now: datetime
         delegation.end_reason = "kept_at_majority"
         delegation.can_manage = delegation.after_majority == "gestion"
         action, detail = "majority_kept", f"{parent.display_name} ({LEVELS[delegation.after_majority]})"
-        text = (f"{name} a 18 ans et a choisi que vous gardiez l'accès à son dossier "
-                f"({LEVELS[delegation.after_majority]}).")
+        # Runs outside any request (housekeeping.py, the CLI), so this notice is written in French.
+        text = _("%(name)s a 18 ans et a choisi que vous gardiez l'accès à son dossier (%(level)s).",
+                 name=name, level=_(LEVELS[delegation.after_majority]))
     else:
         # Ended at the birthday itself (the rule already stopped it then), whenever this check runs.
         delegation.revoked_at, delegation.end_reason = adult_from(patient.birth_date), "majority"
         action, detail = "majority_ended", parent.display_name
-        text = f"{name} a 18 ans : votre accès de parent à son dossier a pris fin."
+        text = _("%(name)s a 18 ans : votre accès de parent à son dossier a pris fin.", name=name)
     session.add(delegation)
     event = await audit.append(session, dossier_id=dossier.id, action=action, actor=SYSTEM, detail=detail)
     await notify.record(session, dossier=dossier, event=event)

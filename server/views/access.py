@@ -19,6 +19,7 @@ from .. import accounts, rights
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
+from ..i18n import _
 from ..models import Document, Dossier, Professional, utcnow
 from ..reading import author_labels, manage_document, manage_dossier, seen_as
 from ..caregivers.confidential import kept_from
@@ -52,10 +53,10 @@ def scope_from(data: dict[str, Any]) -> str:
     if scope == "tout":
         return ""
     if scope != "categories":
-        raise InvalidInput("Choisissez ce que ce professionnel pourra voir.")
+        raise InvalidInput(_("Choisissez ce que ce professionnel pourra voir."))
     chosen = form_values(data, "categories")
     if not any(chosen):
-        raise InvalidInput("Cochez au moins une catégorie, ou choisissez « Tous les documents ».")
+        raise InvalidInput(_("Cochez au moins une catégorie, ou choisissez « Tous les documents »."))
     return rights.parse_scope(chosen)
 
 
@@ -190,7 +191,7 @@ async def emergency_opt_out(request: Request, db: AsyncSession, dossier_id: str,
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     choice = text(data, "urgence", limit=10)
     if choice not in ("refuser", "autoriser"):
-        return error_response(request, 400, "Choisissez d'autoriser ou de refuser l'accès d'urgence.")
+        return error_response(request, 400, _("Choisissez d'autoriser ou de refuser l'accès d'urgence."))
     await rights.set_emergency_opt_out(db, dossier=dossier, opt_out=choice == "refuser", actor=actor)
     return done(access_url(dossier), "urgence-refusee" if choice == "refuser" else "urgence-autorisee")
 
@@ -265,7 +266,7 @@ async def hide(request: Request, db: AsyncSession, document_id: str, data: Form)
     document, _, actor = await manage_document(db, account=request.user.account, document_id=document_id)
     choice = text(data, "masque", limit=5)
     if choice not in ("oui", "non"):
-        return error_response(request, 400, "Choisissez de masquer le document ou de ne plus le masquer.")
+        return error_response(request, 400, _("Choisissez de masquer le document ou de ne plus le masquer."))
     await rights.set_hidden(db, document=document, hidden=choice == "oui", actor=actor)
     return done(f"/documents/{document.id}", "document-masque" if choice == "oui" else "document-visible")
 

@@ -18,6 +18,7 @@ from .. import accounts
 from ..caregivers import delegations, enrolment, invitations
 from ..config import Settings
 from ..guards import logged_in
+from ..i18n import _
 from ..models import Account, CaregiverInvitation, Dossier, Patient
 from ..session_middleware import session_cookie
 from .forms import Form, parse_date, text
@@ -40,9 +41,9 @@ async def checked_invitation(request: Request, db: AsyncSession, code: str) -> C
         for key in keys:
             await accounts.check_throttle(db, key=key)
     except accounts.TooManyAttempts as too_many:
-        return invitation_page({"code": code, "error": f"Trop de codes incorrects. {too_many.french}"}, 429)
+        return invitation_page({"code": code, "error": _("Trop de codes incorrects. %(retry)s", retry=too_many.french)}, 429)
     if not code:
-        return invitation_page({"code": code, "error": "Saisissez le code d'invitation que l'on vous a donné."}, 400)
+        return invitation_page({"code": code, "error": _("Saisissez le code d'invitation que l'on vous a donné.")}, 400)
     try:
         return await invitations.find_invitation(db, code=code)
     except invitations.InvitationRefused as refused:
@@ -101,7 +102,7 @@ async def account_from_invitation(request: Request, db: AsyncSession, data: Form
         patient_name, inviter = await invitation_people(db, found)
         return invitation_page({"code": code, "invitation": found, "patient_name": patient_name, "inviter": inviter,
                                 "terms": invitations.terms(found),
-                                "error": "Saisissez votre prénom et votre nom : la personne qui vous invite les verra."},
+                                "error": _("Saisissez votre prénom et votre nom : la personne qui vous invite les verra.")},
                                400)
     return await enrol(request, db, given=given, family=family, data={enrolment.INVITATION: found.id})
 
@@ -135,15 +136,15 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
     birth_date = parse_date(form["birth_date"])
     signed_in = request.user is not None and request.user.row.authenticated
     if not form["code"] or birth_date is None:
-        return child_page(request, form, error="Saisissez le code d'activation de votre enfant et sa date de naissance "
-                                               "(JJ/MM/AAAA).", status=400)
+        return child_page(request, form, error=_("Saisissez le code d'activation de votre enfant et sa date de naissance "
+                                                 "(JJ/MM/AAAA)."), status=400)
     if not signed_in and not (form["given_name"] and form["family_name"]):
-        return child_page(request, form, error="Saisissez votre prénom et votre nom.", status=400)
+        return child_page(request, form, error=_("Saisissez votre prénom et votre nom."), status=400)
     lock = timedelta(minutes=settings.activation_lock_minutes)
     client = f"activation-client:{request.client.host if request.client else 'unknown'}"
     try:
         await accounts.check_throttle(db, key=client)
-        activation, _ = await delegations.check_minor(
+        activation, _patient = await delegations.check_minor(
             db, account=request.user.account if signed_in else None, code=form["code"], birth_date=birth_date,
             max_attempts=settings.activation_max_attempts, lock=lock)
         if not signed_in:
@@ -152,7 +153,7 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
         dossier = await delegations.attach_child_by_activation(db, account=request.user.account,
                                                                activation_id=activation.id, birth_date=birth_date)
     except accounts.TooManyAttempts as too_many:
-        return child_page(request, form, error=f"Trop d'essais. {too_many.french}", status=429)
+        return child_page(request, form, error=_("Trop d'essais. %(retry)s", retry=too_many.french), status=429)
     except accounts.ActivationRefused as refused:
         await accounts.record_failure(db, key=client, limit=20, lock=lock)
         return child_page(request, form, error=str(refused), status=400)

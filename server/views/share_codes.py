@@ -24,7 +24,8 @@ from ..guards import logged_in
 from ..models import Dossier, Professional, ShareCode, utcnow
 from ..caregivers.dossiers import band_of
 from ..reading import manage_dossier
-from ..templating import PARIS, time_fr
+from ..i18n import _
+from ..templating import PARIS, clock
 from .access import form_values, scope_from
 from .forms import Form, text
 
@@ -75,7 +76,7 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
     row = await db.get(ShareCode, share_code_id)
     if row is None:
         raise NotFoundException()
-    dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=row.dossier_id)
+    dossier, _actor = await manage_dossier(db, account=request.user.account, dossier_id=row.dossier_id)
     used_by = await db.get(Professional, row.used_by_professional_id) if row.used_by_professional_id else None
     state = "used" if row.used_at else "expired" if row.expires_at <= utcnow() else "waiting"
     until = row.expires_at.astimezone(PARIS)
@@ -84,9 +85,9 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
         "band": await band_of(db, dossier=dossier, account=request.user.account, now=utcnow()),
         "used_by_name": professional_title(used_by) if used_by else "",
         "code": request.user.data.get("share_codes", {}).get(row.id) if state == "waiting" else None,
-        "until": time_fr(until),  # "14 h 59", never broken across lines
+        "until": clock(until),  # "14 h 59" (never broken across lines), "14:59"
         "scope": rights.scope_label(row.categories),
-        "duration": next(label for label, days in rights.DURATIONS.values() if days == row.grant_days),
+        "duration": _(next(label for label, days in rights.DURATIONS.values() if days == row.grant_days)),
     }
 
 

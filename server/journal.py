@@ -1,7 +1,9 @@
-"""The access log as the patient reads it: plain French sentences, days, filters, what is new.
+"""The access log as the patient reads it: plain sentences in the reader's language, days, filters, what is new.
 
 The sentences are pure functions of an event (its snapshot fields: the name, profession and
-RPPS as they were at the time) and of who reads them; log_queries.py feeds them.
+RPPS as they were at the time) and of who reads them; log_queries.py feeds them. Each kind of event
+has two whole sentences, someone else's action and the reader's own ("vous"), so that a language
+can agree its verb with either; what an event stored (its detail, the names) stays as it was written.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from .i18n import N_, _
+from .i18n.formats import PARIS, clock, long_date, quoted
 from .models import AccessEvent
-from .templating import PARIS, date_fr, time_fr
 
-WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+WEEKDAYS = [N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche")]
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,9 @@ NO_CONTEXT = EventContext()
 
 @dataclass(frozen=True)
 class Phrase:
-    label: str  # the CSV's "action" column
-    done: str  # what follows "a" / "avez", before the time
-    after: str = ""  # what follows the time
+    label: str  # the CSV's "action" column (French, as the files of the log are)
+    said: str  # the sentence of someone else's action: "%(subject)s a consulté %(dossier)s %(when)s%(right)s"
+    yours: str  # the same, the reader's own action: "%(subject)s avez consulté …"
     says_right: bool = False  # the phrase already says through which right
 
 
@@ -60,65 +63,173 @@ RIGHTS_CHANGES = (
 )
 
 PHRASES: dict[str, Phrase] = {
-    "read_timeline": Phrase("Consultation du dossier", "consulté {dossier}"),
-    "search": Phrase("Recherche dans le dossier", "fait une recherche dans {dossier}{detail_paren}"),
-    "read_document": Phrase("Consultation d'un document", "consulté {doc}"),
-    "download": Phrase("Téléchargement d'un document", "téléchargé {doc}"),
-    "export": Phrase("Export du dossier", "téléchargé une copie complète de {dossier}"),
-    "add_document": Phrase("Ajout d'un document", "ajouté {doc} à {dossier}"),
-    "read_profile": Phrase("Consultation du profil médical", "consulté le profil médical de {dossier}"),
-    "profile_add": Phrase("Ajout au profil médical", "ajouté {detail} au profil médical de {dossier}"),
-    "profile_hide": Phrase("Information masquée", "masqué {detail} du profil médical aux professionnels"),
+    "read_timeline": Phrase("Consultation du dossier",
+        N_("%(subject)s a consulté %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez consulté %(dossier)s %(when)s%(right)s")),
+    "search": Phrase("Recherche dans le dossier",
+        N_("%(subject)s a fait une recherche dans %(dossier)s%(detail_paren)s %(when)s%(right)s"),
+        N_("%(subject)s avez fait une recherche dans %(dossier)s%(detail_paren)s %(when)s%(right)s")),
+    "read_document": Phrase("Consultation d'un document",
+        N_("%(subject)s a consulté %(doc)s %(when)s%(right)s"),
+        N_("%(subject)s avez consulté %(doc)s %(when)s%(right)s")),
+    "download": Phrase("Téléchargement d'un document",
+        N_("%(subject)s a téléchargé %(doc)s %(when)s%(right)s"),
+        N_("%(subject)s avez téléchargé %(doc)s %(when)s%(right)s")),
+    "export": Phrase("Export du dossier",
+        N_("%(subject)s a téléchargé une copie complète de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez téléchargé une copie complète de %(dossier)s %(when)s%(right)s")),
+    "add_document": Phrase("Ajout d'un document",
+        N_("%(subject)s a ajouté %(doc)s à %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez ajouté %(doc)s à %(dossier)s %(when)s%(right)s")),
+    "read_profile": Phrase("Consultation du profil médical",
+        N_("%(subject)s a consulté le profil médical de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez consulté le profil médical de %(dossier)s %(when)s%(right)s")),
+    "profile_add": Phrase("Ajout au profil médical",
+        N_("%(subject)s a ajouté %(detail)s au profil médical de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez ajouté %(detail)s au profil médical de %(dossier)s %(when)s%(right)s")),
+    "profile_hide": Phrase("Information masquée",
+        N_("%(subject)s a masqué %(detail)s du profil médical aux professionnels %(when)s%(right)s"),
+        N_("%(subject)s avez masqué %(detail)s du profil médical aux professionnels %(when)s%(right)s")),
     "profile_unhide": Phrase("Information de nouveau visible",
-                             "rendu {detail} du profil médical de nouveau visible aux professionnels"),
-    "profile_delete": Phrase("Information supprimée", "supprimé {detail} du profil médical"),
-    "withdraw_document": Phrase("Document retiré par son auteur", "retiré {doc}, déclaré erroné"),
-    "read_care": Phrase("Consultation de l'historique de soins", "consulté l'historique de soins de {dossier}"),
-    "care_received": Phrase("Soins remboursés reçus", "ajouté des soins remboursés à l'historique de soins de {dossier}",
-                            "{detail_paren}"),
-    "dossier_opened": Phrase("Création du dossier", "créé {dossier}", "{detail_comma}"),
-    "emergency": Phrase("Accès d'urgence", "ouvert {dossier} en accès d'urgence", "{motif}", says_right=True),
-    "emergency_review": Phrase("Examen d'un accès d'urgence", "pris connaissance de l'accès d'urgence ouvert par {who}"),
-    "grant": Phrase("Accès donné", "donné accès à {who}", "{scope}"),
-    "revoke": Phrase("Accès retiré", "retiré son accès à {who}"),
-    "block": Phrase("Professionnel bloqué", "bloqué {who}", "{after_emergency}"),
-    "unblock": Phrase("Professionnel débloqué", "débloqué {who}"),
-    "medecin_traitant": Phrase("Médecin traitant déclaré", "déclaré {who} comme médecin traitant"),
-    "hide": Phrase("Document masqué", "masqué {doc} aux professionnels"),
-    "unhide": Phrase("Document de nouveau visible", "rendu {doc} de nouveau visible aux professionnels"),
-    "delete": Phrase("Document supprimé", "supprimé {doc}"),
-    "emergency_opt_out": Phrase("Accès d'urgence refusé", "refusé l'accès d'urgence à {dossier}"),
-    "emergency_opt_in": Phrase("Accès d'urgence autorisé", "de nouveau autorisé l'accès d'urgence à {dossier}"),
-    "close": Phrase("Dossier fermé", "fermé {dossier}"),
-    "reopen": Phrase("Dossier rouvert", "rouvert {dossier}"),
-    "share_code": Phrase("Code de partage créé", "créé un code de partage{detail_paren}"),
-    "passkey_added": Phrase("Clé d'accès ajoutée", "ajouté une clé d'accès{detail_paren}"),
-    "passkey_removed": Phrase("Clé d'accès supprimée", "supprimé une clé d'accès{detail_paren}"),
-    "passkeys_reset": Phrase("Autres clés d'accès supprimées", "activé un nouveau code d'activation, ce qui a supprimé "
-                             "les autres clés d'accès", "{detail_paren}"),
-    "caregiver_invited": Phrase("Invitation d'un proche", "invité un proche à aider avec {dossier}", "{detail_paren}"),
-    "caregiver_invitation_cancelled": Phrase("Invitation annulée", "annulé une invitation d'un proche", "{detail_paren}"),
-    "caregiver_added": Phrase("Proche ajouté", "accepté l'invitation à aider avec {dossier}", "{detail_paren}"),
-    "caregiver_removed": Phrase("Proche retiré", "retiré l'accès de {detail} à {dossier}"),
-    "caregiver_stepped_down": Phrase("Proche parti", "cessé d'aider avec {dossier}"),
-    "parent_attached": Phrase("Parent rattaché", "rattaché {dossier} à son compte, comme parent"),
-    "majority_choice": Phrase("Choix pour les 18 ans", "choisi ce que garde un parent à 18 ans", "{detail_paren}"),
-    "majority_ended": Phrase("Fin des droits d'un parent", "mis fin, à 18 ans, à l'accès de parent de {detail} à {dossier}"),
-    "majority_kept": Phrase("Parent gardé comme proche", "gardé, à 18 ans, {detail} comme proche de {dossier}"),
+        N_("%(subject)s a rendu %(detail)s du profil médical de nouveau visible aux professionnels "
+           "%(when)s%(right)s"),
+        N_("%(subject)s avez rendu %(detail)s du profil médical de nouveau visible aux professionnels "
+           "%(when)s%(right)s")),
+    "profile_delete": Phrase("Information supprimée",
+        N_("%(subject)s a supprimé %(detail)s du profil médical %(when)s%(right)s"),
+        N_("%(subject)s avez supprimé %(detail)s du profil médical %(when)s%(right)s")),
+    "withdraw_document": Phrase("Document retiré par son auteur",
+        N_("%(subject)s a retiré %(doc)s, déclaré erroné %(when)s%(right)s"),
+        N_("%(subject)s avez retiré %(doc)s, déclaré erroné %(when)s%(right)s")),
+    "read_care": Phrase("Consultation de l'historique de soins",
+        N_("%(subject)s a consulté l'historique de soins de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez consulté l'historique de soins de %(dossier)s %(when)s%(right)s")),
+    "care_received": Phrase("Soins remboursés reçus",
+        N_("%(subject)s a ajouté des soins remboursés à l'historique de soins de %(dossier)s "
+           "%(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez ajouté des soins remboursés à l'historique de soins de %(dossier)s "
+           "%(when)s%(right)s%(detail_paren)s")),
+    "dossier_opened": Phrase("Création du dossier",
+        N_("%(subject)s a créé %(dossier)s %(when)s%(right)s%(detail_comma)s"),
+        N_("%(subject)s avez créé %(dossier)s %(when)s%(right)s%(detail_comma)s")),
+    "emergency": Phrase("Accès d'urgence",
+        N_("%(subject)s a ouvert %(dossier)s en accès d'urgence %(when)s%(right)s%(motif)s"),
+        N_("%(subject)s avez ouvert %(dossier)s en accès d'urgence %(when)s%(right)s%(motif)s"), says_right=True),
+    "emergency_review": Phrase("Examen d'un accès d'urgence",
+        N_("%(subject)s a pris connaissance de l'accès d'urgence ouvert par %(who)s %(when)s%(right)s"),
+        N_("%(subject)s avez pris connaissance de l'accès d'urgence ouvert par %(who)s %(when)s%(right)s")),
+    "grant": Phrase("Accès donné",
+        N_("%(subject)s a donné accès à %(who)s %(when)s%(right)s%(scope)s"),
+        N_("%(subject)s avez donné accès à %(who)s %(when)s%(right)s%(scope)s")),
+    "revoke": Phrase("Accès retiré",
+        N_("%(subject)s a retiré son accès à %(who)s %(when)s%(right)s"),
+        N_("%(subject)s avez retiré son accès à %(who)s %(when)s%(right)s")),
+    "block": Phrase("Professionnel bloqué",
+        N_("%(subject)s a bloqué %(who)s %(when)s%(right)s%(after_emergency)s"),
+        N_("%(subject)s avez bloqué %(who)s %(when)s%(right)s%(after_emergency)s")),
+    "unblock": Phrase("Professionnel débloqué",
+        N_("%(subject)s a débloqué %(who)s %(when)s%(right)s"),
+        N_("%(subject)s avez débloqué %(who)s %(when)s%(right)s")),
+    "medecin_traitant": Phrase("Médecin traitant déclaré",
+        N_("%(subject)s a déclaré %(who)s comme médecin traitant %(when)s%(right)s"),
+        N_("%(subject)s avez déclaré %(who)s comme médecin traitant %(when)s%(right)s")),
+    "hide": Phrase("Document masqué",
+        N_("%(subject)s a masqué %(doc)s aux professionnels %(when)s%(right)s"),
+        N_("%(subject)s avez masqué %(doc)s aux professionnels %(when)s%(right)s")),
+    "unhide": Phrase("Document de nouveau visible",
+        N_("%(subject)s a rendu %(doc)s de nouveau visible aux professionnels %(when)s%(right)s"),
+        N_("%(subject)s avez rendu %(doc)s de nouveau visible aux professionnels %(when)s%(right)s")),
+    "delete": Phrase("Document supprimé",
+        N_("%(subject)s a supprimé %(doc)s %(when)s%(right)s"),
+        N_("%(subject)s avez supprimé %(doc)s %(when)s%(right)s")),
+    "emergency_opt_out": Phrase("Accès d'urgence refusé",
+        N_("%(subject)s a refusé l'accès d'urgence à %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez refusé l'accès d'urgence à %(dossier)s %(when)s%(right)s")),
+    "emergency_opt_in": Phrase("Accès d'urgence autorisé",
+        N_("%(subject)s a de nouveau autorisé l'accès d'urgence à %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez de nouveau autorisé l'accès d'urgence à %(dossier)s %(when)s%(right)s")),
+    "close": Phrase("Dossier fermé",
+        N_("%(subject)s a fermé %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez fermé %(dossier)s %(when)s%(right)s")),
+    "reopen": Phrase("Dossier rouvert",
+        N_("%(subject)s a rouvert %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez rouvert %(dossier)s %(when)s%(right)s")),
+    "share_code": Phrase("Code de partage créé",
+        N_("%(subject)s a créé un code de partage%(detail_paren)s %(when)s%(right)s"),
+        N_("%(subject)s avez créé un code de partage%(detail_paren)s %(when)s%(right)s")),
+    "passkey_added": Phrase("Clé d'accès ajoutée",
+        N_("%(subject)s a ajouté une clé d'accès%(detail_paren)s %(when)s%(right)s"),
+        N_("%(subject)s avez ajouté une clé d'accès%(detail_paren)s %(when)s%(right)s")),
+    "passkey_removed": Phrase("Clé d'accès supprimée",
+        N_("%(subject)s a supprimé une clé d'accès%(detail_paren)s %(when)s%(right)s"),
+        N_("%(subject)s avez supprimé une clé d'accès%(detail_paren)s %(when)s%(right)s")),
+    "passkeys_reset": Phrase("Autres clés d'accès supprimées",
+        N_("%(subject)s a activé un nouveau code d'activation, ce qui a supprimé les autres clés d'accès "
+           "%(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez activé un nouveau code d'activation, ce qui a supprimé les autres clés d'accès "
+           "%(when)s%(right)s%(detail_paren)s")),
+    "caregiver_invited": Phrase("Invitation d'un proche",
+        N_("%(subject)s a invité un proche à aider avec %(dossier)s %(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez invité un proche à aider avec %(dossier)s %(when)s%(right)s%(detail_paren)s")),
+    "caregiver_invitation_cancelled": Phrase("Invitation annulée",
+        N_("%(subject)s a annulé une invitation d'un proche %(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez annulé une invitation d'un proche %(when)s%(right)s%(detail_paren)s")),
+    "caregiver_added": Phrase("Proche ajouté",
+        N_("%(subject)s a accepté l'invitation à aider avec %(dossier)s %(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez accepté l'invitation à aider avec %(dossier)s %(when)s%(right)s%(detail_paren)s")),
+    "caregiver_removed": Phrase("Proche retiré",
+        N_("%(subject)s a retiré l'accès de %(detail)s à %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez retiré l'accès de %(detail)s à %(dossier)s %(when)s%(right)s")),
+    "caregiver_stepped_down": Phrase("Proche parti",
+        N_("%(subject)s a cessé d'aider avec %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez cessé d'aider avec %(dossier)s %(when)s%(right)s")),
+    "parent_attached": Phrase("Parent rattaché",
+        N_("%(subject)s a rattaché %(dossier)s à son compte, comme parent %(when)s%(right)s"),
+        N_("%(subject)s avez rattaché %(dossier)s à son compte, comme parent %(when)s%(right)s")),
+    "majority_choice": Phrase("Choix pour les 18 ans",
+        N_("%(subject)s a choisi ce que garde un parent à 18 ans %(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez choisi ce que garde un parent à 18 ans %(when)s%(right)s%(detail_paren)s")),
+    "majority_ended": Phrase("Fin des droits d'un parent",
+        N_("%(subject)s a mis fin, à 18 ans, à l'accès de parent de %(detail)s à %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez mis fin, à 18 ans, à l'accès de parent de %(detail)s à %(dossier)s "
+           "%(when)s%(right)s")),
+    "majority_kept": Phrase("Parent gardé comme proche",
+        N_("%(subject)s a gardé, à 18 ans, %(detail)s comme proche de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez gardé, à 18 ans, %(detail)s comme proche de %(dossier)s %(when)s%(right)s")),
     "hidden_from_representatives": Phrase("Document réservé au patient",
-                                          "réservé {doc} au patient, sans ses représentants légaux"),
+        N_("%(subject)s a réservé %(doc)s au patient, sans ses représentants légaux %(when)s%(right)s"),
+        N_("%(subject)s avez réservé %(doc)s au patient, sans ses représentants légaux %(when)s%(right)s")),
     "dossier_open_refused": Phrase("Tentative d'ouverture d'un second dossier",
-                                   "tenté d'ouvrir un nouveau dossier alors que {dossier} existe déjà", "{detail_paren}"),
-    "notify_every_access": Phrase("Notifications modifiées", "modifié les notifications de {dossier}", "{detail_paren}"),
+        N_("%(subject)s a tenté d'ouvrir un nouveau dossier alors que %(dossier)s existe déjà "
+           "%(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez tenté d'ouvrir un nouveau dossier alors que %(dossier)s existe déjà "
+           "%(when)s%(right)s%(detail_paren)s")),
+    "notify_every_access": Phrase("Notifications modifiées",
+        N_("%(subject)s a modifié les notifications de %(dossier)s %(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez modifié les notifications de %(dossier)s %(when)s%(right)s%(detail_paren)s")),
     # SMART Health Links (server/shlinks/): who opened one is the name they declared, said so in the actor's name.
-    "shl_created": Phrase("Lien de partage créé", "créé le lien de partage {detail}"),
-    "shl_revoked": Phrase("Lien de partage révoqué", "révoqué le lien de partage {detail}"),
-    "shl_fetch": Phrase("Lien de partage ouvert", "ouvert le lien de partage {detail}"),
+    "shl_created": Phrase("Lien de partage créé",
+        N_("%(subject)s a créé le lien de partage %(detail)s %(when)s%(right)s"),
+        N_("%(subject)s avez créé le lien de partage %(detail)s %(when)s%(right)s")),
+    "shl_revoked": Phrase("Lien de partage révoqué",
+        N_("%(subject)s a révoqué le lien de partage %(detail)s %(when)s%(right)s"),
+        N_("%(subject)s avez révoqué le lien de partage %(detail)s %(when)s%(right)s")),
+    "shl_fetch": Phrase("Lien de partage ouvert",
+        N_("%(subject)s a ouvert le lien de partage %(detail)s %(when)s%(right)s"),
+        N_("%(subject)s avez ouvert le lien de partage %(detail)s %(when)s%(right)s")),
 }
 # A professional's "grant" is a share code they redeemed; "aucun" médecin traitant is one removed.
-REDEEMED = Phrase("Code de partage utilisé", "utilisé {code}", "{access}", says_right=True)
-NO_MEDECIN_TRAITANT = Phrase("Médecin traitant retiré", "retiré {mt}")
-GENERIC = Phrase("", "effectué l'opération «\u00a0{action}\u00a0» sur {dossier}{about_doc}", "{detail_paren}")
+REDEEMED = Phrase("Code de partage utilisé",
+    N_("%(subject)s a utilisé %(code)s %(when)s%(right)s%(access)s"),
+    N_("%(subject)s avez utilisé %(code)s %(when)s%(right)s%(access)s"), says_right=True)
+NO_MEDECIN_TRAITANT = Phrase("Médecin traitant retiré",
+    N_("%(subject)s a retiré %(mt)s %(when)s%(right)s"),
+    N_("%(subject)s avez retiré %(mt)s %(when)s%(right)s"))
+GENERIC = Phrase("",
+    N_("%(subject)s a effectué l'opération %(action)s sur %(dossier)s%(about_doc)s "
+       "%(when)s%(right)s%(detail_paren)s"),
+    N_("%(subject)s avez effectué l'opération %(action)s sur %(dossier)s%(about_doc)s "
+       "%(when)s%(right)s%(detail_paren)s"))
 
 RIGHT_LABELS = {
     "grant": "accès donné par le patient",
@@ -147,36 +258,38 @@ def action_label(event: AccessEvent) -> str:
 
 
 def day_fr(day: date, *, today: date | None) -> str:
-    """ "3 mars", with the year only when it is not this year's."""
-    label = date_fr(day)
+    """ "3 mars" / "3 March", with the year only when it is not this year's."""
+    label = long_date(day)
     return label.rsplit(" ", 1)[0] if today is not None and day.year == today.year else label
 
 
 def when_fr(at: datetime, *, today: date | None, with_date: bool = True) -> str:
+    """"le 3 mars à 14 h 12" / "on 3 March at 14:12", in the request's language."""
     local = at.astimezone(PARIS)
-    time = time_fr(local)  # never broken across lines
-    return f"le {day_fr(local.date(), today=today)} à {time}" if with_date else f"à {time}"
+    time = clock(local)  # never broken across lines
+    return _("le %(day)s à %(time)s", day=day_fr(local.date(), today=today), time=time) if with_date \
+        else _("à %(time)s", time=time)
 
 
 def day_label(day: date, *, today: date) -> str:
     if day == today:
-        return "Aujourd'hui"
+        return _("Aujourd'hui")
     if day == today - timedelta(days=1):
-        return "Hier"
-    return f"{WEEKDAYS[day.weekday()]} {date_fr(day)}"
+        return _("Hier")
+    return _("%(weekday)s %(date)s", weekday=_(WEEKDAYS[day.weekday()]), date=long_date(day))
 
 
 def subject_of(event: AccessEvent, viewer: Viewer) -> tuple[str, bool]:
     """Who did it, and whether that is "vous"."""
     if viewer.is_actor(event):
         if event.on_behalf_of and not viewer.is_patient:
-            return f"Pour le compte de {event.on_behalf_of}, vous", True
-        return "Vous", True
-    parts = [event.actor_name or "Une personne inconnue"]
+            return _("Pour le compte de %(name)s, vous", name=event.on_behalf_of), True
+        return _("Vous"), True
+    parts = [event.actor_name or _("Une personne inconnue")]
     if event.actor_profession:
         parts.append(event.actor_profession)
     if event.on_behalf_of:
-        parts.append(f"pour le compte de {event.on_behalf_of}")
+        parts.append(_("pour le compte de %(name)s", name=event.on_behalf_of))
     return (", ".join(parts) + ",") if len(parts) > 1 else parts[0], False
 
 
@@ -187,24 +300,24 @@ def _fields(event: AccessEvent, viewer: Viewer) -> dict[str, str]:
     if match:  # "Julie Moreau (masseur-kinésithérapeute)…", as rights.py writes who a change was about
         who, rest = f"{match['name']}, {match['profession']},", match["rest"]
     else:
-        who, rest = detail or "un professionnel", ""
+        who, rest = detail or _("un professionnel"), ""
     scope = rest.removeprefix(" : ").strip() if rest.startswith(" : ") else ""
-    doc = f"«\u00a0{event.document_title}\u00a0»" if event.document_title else "un document"
+    doc = quoted(event.document_title) if event.document_title else _("un document")
     return {
-        "dossier": "votre dossier" if mine else "le dossier",
+        "dossier": _("votre dossier") if mine else _("le dossier"),
         "doc": doc,
-        "about_doc": f", concernant {doc}," if event.document_title else "",
+        "about_doc": _(", concernant %(doc)s,", doc=doc) if event.document_title else "",
         "who": who,
-        "scope": f" : {scope}" if scope else "",
-        "after_emergency": ", après son accès d'urgence" if "accès d'urgence" in rest else "",
-        "detail": detail or "un proche",
+        "scope": _(" : %(scope)s", scope=scope) if scope else "",
+        "after_emergency": _(", après son accès d'urgence") if "accès d'urgence" in rest else "",
+        "detail": detail or _("un proche"),
         "detail_paren": f" ({detail})" if detail else "",
         "detail_comma": f", {detail}" if detail else "",
-        "motif": f" (motif : {detail})" if detail else "",
-        "code": "votre code de partage" if mine else "un code de partage",
-        "access": f" : accès à {detail}" if detail else "",
-        "mt": "votre médecin traitant" if mine else "le médecin traitant",
-        "action": event.action,
+        "motif": _(" (motif : %(reason)s)", reason=detail) if detail else "",
+        "code": _("votre code de partage") if mine else _("un code de partage"),
+        "access": _(" : accès à %(detail)s", detail=detail) if detail else "",
+        "mt": _("votre médecin traitant") if mine else _("le médecin traitant"),
+        "action": quoted(event.action),
     }
 
 
@@ -213,35 +326,35 @@ def right_clause(event: AccessEvent, *, viewer: Viewer, context: EventContext, t
     right = event.right
     if right in ("grant", "share_code"):
         if context.share_code_on is not None:
-            return f", grâce au code de partage du {day_fr(context.share_code_on, today=today)}"
+            return _(", grâce au code de partage du %(day)s", day=day_fr(context.share_code_on, today=today))
         if right == "share_code":
-            return ", grâce au code de partage"
-        return ", grâce à l'accès que vous lui avez donné" if viewer.is_patient else ", grâce à l'accès qui lui a été donné"
+            return _(", grâce au code de partage")
+        return _(", grâce à l'accès que vous lui avez donné") if viewer.is_patient \
+            else _(", grâce à l'accès qui lui a été donné")
     if right == "medecin_traitant":
-        return ", en tant que médecin traitant"
+        return _(", en tant que médecin traitant")
     if right == "emergency":
         reason = context.emergency_reason.strip().rstrip(".")
-        return ", en accès d'urgence" + (f" (motif : {reason})" if reason else "")
+        return _(", en accès d'urgence (motif : %(reason)s)", reason=reason) if reason else _(", en accès d'urgence")
     if right == "author":
-        return ", en tant qu'auteur du document"
+        return _(", en tant qu'auteur du document")
     if right in ("", "patient", "caregiver"):
         return ""
-    return f", au titre du droit «\u00a0{right}\u00a0»"
+    return _(", au titre du droit %(right)s", right=quoted(right))
 
 
 def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_CONTEXT, today: date | None = None,
              with_date: bool = True) -> str:
-    """One event in plain French; any action, known or not, gives a correct sentence."""
+    """One event in a plain sentence, in the request's language; any action, known or not, gives a correct one."""
     phrase = phrase_for(event)
-    fields = _fields(event, viewer)
     subject, vous = subject_of(event, viewer)
     right = ""
     if event.actor_kind == "professional" and not phrase.says_right:
         right = right_clause(event, viewer=viewer, context=context, today=today)
     when = when_fr(event.at, today=today, with_date=with_date)
     via = f", {event.detail.strip()}" if event.detail.startswith(VIA_SOFTWARE) else ""
-    text = (f"{subject} {'avez' if vous else 'a'} {phrase.done.format(**fields)} {when}{right}"
-            f"{phrase.after.format(**fields)}{via}")
+    text = _(phrase.yours if vous else phrase.said, subject=subject, when=when, right=right,
+             **_fields(event, viewer)) + via
     return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 

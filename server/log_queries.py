@@ -13,6 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db import begin_write
+from .i18n import N_
 from .models import (
     AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogProfessional, LogVisit, Professional, utcnow,
 )
@@ -23,13 +24,14 @@ from .journal import READS, RIGHTS_CHANGES, EventContext
 # --- filters --------------------------------------------------------------------------------
 
 
-KINDS = {
-    "consultations": "Consultations",
-    "ajouts": "Ajouts de documents",
-    "urgences": "Accès d'urgence",
-    "droits": "Changements de droits",
+KINDS = {  # translated where shown
+    "consultations": N_("Consultations"),
+    "ajouts": N_("Ajouts de documents"),
+    "urgences": N_("Accès d'urgence"),
+    "droits": N_("Changements de droits"),
 }
-PERIODS = {"7j": ("7 derniers jours", 7), "30j": ("30 derniers jours", 30), "12m": ("12 derniers mois", 365)}
+PERIODS = {"7j": (N_("7 derniers jours"), 7), "30j": (N_("30 derniers jours"), 30),
+           "12m": (N_("12 derniers mois"), 365)}
 PROFESSIONAL_KEY = re.compile(r"[0-9A-Za-z]{1,32}")  # an RPPS (11 digits) or an account id (32 hex)
 
 

@@ -14,8 +14,9 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
+from ..i18n import _, ngettext
+from ..i18n.formats import long_date, number
 from ..models import ProfileItem
-from ..templating import date_fr
 from .kinds import MEASURES, Measure
 
 WIDTH, HEIGHT = 320, 176  # the viewBox: the chart scales to its column (320 px fits a 360 px phone)
@@ -36,14 +37,12 @@ class Chart:
     svg: Markup
 
 
-def number_fr(value: float) -> str:
-    """72.5 as French writes it: "72,5"; 120.0 as "120"."""
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+number_fr = number  # the older name (tests): 72.5 as the request's language writes it, "72,5" in French; 120.0 as "120"
 
 
 def reading(measure: Measure, point: Point) -> str:
     """One value with its unit: "72,5 kg", "120/80 mmHg"."""
-    values = number_fr(point.value) + (f"/{number_fr(point.value2)}" if point.value2 is not None else "")
+    values = number(point.value) + (f"/{number(point.value2)}" if point.value2 is not None else "")
     return f"{values} {measure.unit}"
 
 
@@ -106,7 +105,7 @@ def draw(measure: Measure, points: tuple[Point, ...]) -> Markup:
     for value in lines:
         parts.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
                      f'<text class="chart-label" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
-                     f'{escape(number_fr(value))}</text>')
+                     f'{escape(number(value))}</text>')
     labelled = [0, len(points) - 1]
     # A third date, the point nearest the middle, where it has room: a date is about 70 units wide, and the first
     # and last ones stand on the edges.
@@ -120,7 +119,9 @@ def draw(measure: Measure, points: tuple[Point, ...]) -> Markup:
     parts.append(series([p.value for p in points], second=False))
     if measure.second:
         parts.append(series([p.value2 for p in points], second=True))
-    label = (f"{measure.label} : {len(points)} mesures du {date_fr(points[0].day)} au {date_fr(points[-1].day)}, "
-             f"la dernière {reading(measure, points[-1])}")
+    label = ngettext("%(measure)s : %(num)d mesure du %(first)s au %(last)s, la dernière %(reading)s",
+                     "%(measure)s : %(num)d mesures du %(first)s au %(last)s, la dernière %(reading)s", len(points),
+                     measure=_(measure.label), first=long_date(points[0].day), last=long_date(points[-1].day),
+                     reading=reading(measure, points[-1]))
     return Markup(f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
                   f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>')

@@ -15,8 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import audit
 from ..access import DocumentFacts, Visibility
 from ..dossiers import InvalidInput
+from ..i18n import _
+from ..i18n.formats import long_date, number
 from ..models import Document, Dossier, Professional, ProfileItem, utcnow
-from ..templating import date_fr
 from ..text_input import clean, readable_length
 from .kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, kinds_in
 
@@ -87,7 +88,7 @@ async def profile_of(session: AsyncSession, *, dossier_id: str, visible: Visibil
 
 @dataclass(frozen=True)
 class ItemInput:
-    """A form's values, as typed; `check` turns them into an item's fields or says, in French, what is wrong."""
+    """A form's values, as typed; `check` turns them into an item's fields or says what is wrong."""
 
     kind: str
     label: str = ""
@@ -105,71 +106,76 @@ class ItemInput:
 
 def _number(text: str, name: str) -> float:
     try:
-        number = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
+        found = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
     except ValueError:
-        raise InvalidInput(f"Indiquez {name} en chiffres (par exemple 72,5).") from None
-    if not math.isfinite(number):
-        raise InvalidInput(f"Indiquez {name} en chiffres (par exemple 72,5).")
-    return number
+        raise InvalidInput(_("Indiquez %(name)s en chiffres (par exemple 72,5).", name=name)) from None
+    if not math.isfinite(found):
+        raise InvalidInput(_("Indiquez %(name)s en chiffres (par exemple 72,5).", name=name))
+    return found
 
 
 def _text(value: str, name: str, limit: int, *, required: bool = False) -> str:
+    """`name`, in the request's language, as the messages say it: "les précisions"."""
     value = clean(value)
     if required and not readable_length(value):
-        raise InvalidInput(f"Indiquez {name}.")
+        raise InvalidInput(_("Indiquez %(name)s.", name=name))
     if len(value) > limit:
-        raise InvalidInput(f"{name[0].upper()}{name[1:]} : {limit} caractères au plus.")
+        capitalised = name[:1].upper() + name[1:]
+        raise InvalidInput(_("%(name)s : %(limit)d caractères au plus.", name=capitalised, limit=limit))
     return value
 
 
 def check(data: ItemInput, *, today: date) -> dict:
-    """The fields of a new item of this kind; InvalidInput in French for anything wrong."""
+    """The fields of a new item of this kind; InvalidInput, in the request's language, for anything wrong."""
     kind = KINDS.get(data.kind)
     if kind is None:
-        raise InvalidInput("Choisissez le type d'information à ajouter.")
+        raise InvalidInput(_("Choisissez le type d'information à ajouter."))
     fields: dict = {"kind": kind.code}
     if data.started_on_text and data.started_on is None:
-        raise InvalidInput("La date n'est pas valide (JJ/MM/AAAA).")
+        raise InvalidInput(_("La date n'est pas valide (JJ/MM/AAAA)."))
     if data.started_on is not None and not OLDEST <= data.started_on <= today:
-        raise InvalidInput("La date ne peut pas être dans le futur, ni avant 1900.")
+        raise InvalidInput(_("La date ne peut pas être dans le futur, ni avant 1900."))
     if kind.code == "measurement":
         measure = MEASURES.get(data.label)
         if measure is None:
-            raise InvalidInput("Choisissez la mesure : poids, taille, tension artérielle ou glycémie.")
-        value = _number(data.value, "la valeur")
+            raise InvalidInput(_("Choisissez la mesure : poids, taille, tension artérielle ou glycémie."))
+        value = _number(data.value, _("la valeur"))
         if not measure.low <= value <= measure.high:
-            raise InvalidInput(f"{measure.label} : une valeur entre {measure.low:g} et {measure.high:g} {measure.unit}.")
+            raise InvalidInput(_("%(measure)s : une valeur entre %(low)s et %(high)s %(unit)s.",
+                                 measure=_(measure.label), low=number(measure.low), high=number(measure.high),
+                                 unit=measure.unit))
         fields |= {"label": measure.code, "value": value, "unit": measure.unit,
                    "started_on": data.started_on or today}
         if measure.second:
-            value2 = _number(data.value2, "la tension diastolique")
+            value2 = _number(data.value2, _("la tension diastolique"))
             if not 20 <= value2 < value:
-                raise InvalidInput("La tension diastolique (le second chiffre) doit être plus basse que la systolique.")
+                raise InvalidInput(
+                    _("La tension diastolique (le second chiffre) doit être plus basse que la systolique."))
             fields["value2"] = value2
         return fields
     if kind.code == "organ_donation":
         if data.label not in DONATION:
-            raise InvalidInput("Choisissez votre position sur le don d'organes.")
-        return fields | {"label": data.label, "detail": _text(data.detail, "les précisions", 500)}
-    fields["label"] = _text(data.label, kind.label.lower(), 200, required=True)
+            raise InvalidInput(_("Choisissez votre position sur le don d'organes."))
+        return fields | {"label": data.label, "detail": _text(data.detail, _("les précisions"), 500)}
+    fields["label"] = _text(data.label, _(kind.label).lower(), 200, required=True)
     if "detail" in kind.fields:
-        fields["detail"] = _text(data.detail, "les précisions", 500)
+        fields["detail"] = _text(data.detail, _("les précisions"), 500)
     if "severity" in kind.fields:
         if data.severity not in SEVERITIES:
-            raise InvalidInput("Choisissez la gravité : faible, modérée ou sévère.")
+            raise InvalidInput(_("Choisissez la gravité : faible, modérée ou sévère."))
         fields["severity"] = data.severity
     if "started_on" in kind.fields:
         if kind.code == "vaccination" and data.started_on is None:
-            raise InvalidInput("Indiquez la date de la vaccination (JJ/MM/AAAA).")
+            raise InvalidInput(_("Indiquez la date de la vaccination (JJ/MM/AAAA)."))
         fields["started_on"] = data.started_on
     if "lot" in kind.fields:
-        fields["lot"] = _text(data.lot, "le numéro de lot", 40)
+        fields["lot"] = _text(data.lot, _("le numéro de lot"), 40)
     if "prescriber" in kind.fields:
-        fields["prescriber"] = _text(data.prescriber, "le prescripteur", 200)
+        fields["prescriber"] = _text(data.prescriber, _("le prescripteur"), 200)
     if "phone" in kind.fields:
-        phone = _text(data.phone, "le téléphone", 30, required=True)
+        phone = _text(data.phone, _("le téléphone"), 30, required=True)
         if sum(c.isdigit() for c in phone) < 8 or any(c not in "0123456789 +.-()" for c in phone):
-            raise InvalidInput("Le numéro de téléphone n'est pas valide (par exemple 06 12 34 56 78).")
+            raise InvalidInput(_("Le numéro de téléphone n'est pas valide (par exemple 06 12 34 56 78)."))
         fields["phone"] = phone
     return fields
 
@@ -178,38 +184,40 @@ NBSP = "\u00a0"
 
 
 def describe(item: ProfileItem) -> str:
-    """One item in plain French, its dates written out: the PDF summary's line, the IPS sections' narrative."""
+    """One item in plain words, in the request's language, its dates written out: the PDF summary's line, the IPS
+    sections' narrative."""
     def day(value: date | None) -> str:
-        return date_fr(value).replace(" ", NBSP, 1)  # "17 janvier 2026", never broken between day and month
-
-    def number(value: float) -> str:
-        return f"{value:g}".replace(".", ",")
+        return long_date(value).replace(" ", NBSP, 1)  # "17 janvier 2026", never broken between day and month
 
     if item.kind == "measurement":
         measure = MEASURES[item.label]
         value = number(item.value) + (f"/{number(item.value2)}" if item.value2 is not None else "")
-        return f"{measure.label}{NBSP}: {value}{NBSP}{measure.unit}, le {day(item.started_on)}"
+        return _("%(measure)s\u00a0: %(value)s\u00a0%(unit)s, le %(date)s", measure=_(measure.label), value=value,
+                 unit=measure.unit, date=day(item.started_on))
     if item.kind == "organ_donation":
-        return DONATION[item.label] + (f" — {item.detail}" if item.detail else "")
+        return _(DONATION[item.label]) + (f" — {item.detail}" if item.detail else "")
     parts = [item.label]
     if item.severity:
-        parts.append(f"gravité {SEVERITIES[item.severity].lower()}")
-    parts += [p for p in (item.detail, item.phone, item.lot and f"lot {item.lot}",
-                          item.prescriber and f"prescrit par {item.prescriber}") if p]
+        parts.append(_("gravité %(severity)s", severity=_(SEVERITIES[item.severity]).lower()))
+    parts += [p for p in (item.detail, item.phone, item.lot and _("lot %(lot)s", lot=item.lot),
+                          item.prescriber and _("prescrit par %(name)s", name=item.prescriber)) if p]
     if item.started_on:
-        parts.append(("depuis le " if item.kind in ("treatment", "condition") else "le ") + day(item.started_on))
+        parts.append(_("depuis le %(date)s", date=day(item.started_on)) if item.kind in ("treatment", "condition")
+                     else _("le %(date)s", date=day(item.started_on)))
     return " — ".join(parts)
 
 
 def summary(item: ProfileItem) -> str:
-    """How the log and the lists name an item: "l'allergie « Pénicilline »"."""
-    kind = KINDS[item.kind]
-    if item.kind == "measurement":
-        measure = MEASURES[item.label]
-        return f"{kind.one} « {measure.label} »"
-    if item.kind == "organ_donation":
-        return kind.one
-    return f"{kind.one} « {item.label} »"
+    """How the log names an item, in French whatever the reader's language (the log keeps it as written):
+    "l'allergie « Pénicilline »"."""
+    label = MEASURES[item.label].label if item.kind == "measurement" else item.label
+    return KINDS[item.kind].one % {"label": label}
+
+
+def name(item: ProfileItem) -> str:
+    """How a page names an item, in the request's language: "l'allergie « Pénicilline »"."""
+    label = _(MEASURES[item.label].label) if item.kind == "measurement" else item.label
+    return _(KINDS[item.kind].one, label=label)
 
 
 # --- changes, each in the log -----------------------------------------------------------------
@@ -223,7 +231,7 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     if data.document_id:
         document = await session.get(Document, data.document_id)
         if document is None or document.dossier_id != dossier.id or document.deleted_at is not None:
-            raise InvalidInput("Choisissez un document de ce dossier.")
+            raise InvalidInput(_("Choisissez un document de ce dossier."))
         fields["document_id"] = document.id
     if not session.in_transaction():
         await audit.begin_chained(session)

@@ -1,38 +1,48 @@
-"""The kinds of item a profil médical holds: their French names, the fields each uses, and the document
-category under which the rule places each kind (a grant by category covers the items of that category)."""
+"""The kinds of item a profil médical holds: their French names (marked for the catalogue, translated where
+shown), the fields each uses, and the document category under which the rule places each kind (a grant by
+category covers the items of that category)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..i18n import N_
 
 
 @dataclass(frozen=True)
 class Kind:
     code: str
     title: str  # the section's heading
-    one: str  # one item, in a sentence: "l'allergie « Pénicilline »"
+    one: str  # one item, in a sentence: "l'allergie « %(label)s »" (profile.items.summary, .name)
     category: str  # a document category (models.CATEGORIES): what a grant must cover for a professional to see it
     label: str  # what the main field is called in the form
     fields: tuple[str, ...]  # the other fields the form asks for
 
 
 KINDS: dict[str, Kind] = {k.code: k for k in (
-    Kind("allergy", "Allergies et intolérances", "l'allergie", "synthese", "Substance", ("detail", "severity")),
-    Kind("treatment", "Traitements en cours", "le traitement", "ordonnance", "Médicament",
+    Kind("allergy", N_("Allergies et intolérances"), N_("l'allergie « %(label)s »"), "synthese", N_("Substance"),
+         ("detail", "severity")),
+    Kind("treatment", N_("Traitements en cours"), N_("le traitement « %(label)s »"), "ordonnance", N_("Médicament"),
          ("detail", "started_on", "prescriber")),
-    Kind("condition", "Antécédents médicaux et chirurgicaux", "l'antécédent", "synthese", "Maladie ou intervention",
-         ("started_on", "detail")),
-    Kind("family_history", "Antécédents familiaux", "l'antécédent familial", "synthese", "Maladie", ("detail",)),
-    Kind("vaccination", "Vaccinations", "la vaccination", "vaccination", "Vaccin", ("started_on", "lot")),
-    Kind("measurement", "Mesures", "la mesure", "synthese", "Mesure", ("value", "value2", "started_on")),
-    Kind("directive", "Directives anticipées", "les directives anticipées", "synthese", "Intitulé", ("detail",)),
-    Kind("organ_donation", "Don d'organes", "la position sur le don d'organes", "synthese", "Position", ("detail",)),
-    Kind("contact", "Personnes à prévenir", "la personne à prévenir", "synthese", "Nom", ("detail", "phone")),
+    Kind("condition", N_("Antécédents médicaux et chirurgicaux"), N_("l'antécédent « %(label)s »"), "synthese",
+         N_("Maladie ou intervention"), ("started_on", "detail")),
+    Kind("family_history", N_("Antécédents familiaux"), N_("l'antécédent familial « %(label)s »"), "synthese",
+         N_("Maladie"), ("detail",)),
+    Kind("vaccination", N_("Vaccinations"), N_("la vaccination « %(label)s »"), "vaccination", N_("Vaccin"),
+         ("started_on", "lot")),
+    Kind("measurement", N_("Mesures"), N_("la mesure « %(label)s »"), "synthese", N_("Mesure"),
+         ("value", "value2", "started_on")),
+    Kind("directive", N_("Directives anticipées"), N_("les directives anticipées « %(label)s »"), "synthese",
+         N_("Intitulé"), ("detail",)),
+    Kind("organ_donation", N_("Don d'organes"), N_("la position sur le don d'organes"), "synthese", N_("Position"),
+         ("detail",)),
+    Kind("contact", N_("Personnes à prévenir"), N_("la personne à prévenir « %(label)s »"), "synthese", N_("Nom"),
+         ("detail", "phone")),
 )}
 # The order a professional reads them in: what an emergency needs first.
 ORDER = ("allergy", "treatment", "condition", "vaccination", "measurement", "family_history", "directive",
          "organ_donation", "contact")
-SEVERITIES = {"faible": "Faible", "moderee": "Modérée", "severe": "Sévère"}
+SEVERITIES = {"faible": N_("Faible"), "moderee": N_("Modérée"), "severe": N_("Sévère")}
 
 
 @dataclass(frozen=True)
@@ -46,13 +56,13 @@ class Measure:
 
 
 MEASURES: dict[str, Measure] = {m.code: m for m in (
-    Measure("weight", "Poids", "kg", 0.3, 400),
-    Measure("height", "Taille", "cm", 20, 250),
-    Measure("blood_pressure", "Tension artérielle", "mmHg", 50, 280, second="diastolique"),
-    Measure("glucose", "Glycémie", "g/L", 0.2, 6),
+    Measure("weight", N_("Poids"), "kg", 0.3, 400),
+    Measure("height", N_("Taille"), "cm", 20, 250),
+    Measure("blood_pressure", N_("Tension artérielle"), "mmHg", 50, 280, second="diastolique"),
+    Measure("glucose", N_("Glycémie"), "g/L", 0.2, 6),
 )}
-DONATION = {"donneur": "Favorable au don d'organes",
-            "refus": "Opposé au don d'organes (inscrit au registre national des refus)"}
+DONATION = {"donneur": N_("Favorable au don d'organes"),
+            "refus": N_("Opposé au don d'organes (inscrit au registre national des refus)")}
 
 
 def kinds_in(categories: frozenset[str]) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from ..i18n import N_, _
 from ..models import ProfileItem
 
 CALENDAR_FILE = Path(__file__).with_name("calendrier_vaccinal.json")
@@ -28,10 +29,24 @@ class Due:
     due_on: date
     state: str  # TO_DO or LATE
     upcoming: bool  # due_on is still ahead ("à partir du …" rather than "depuis le …")
+    values: tuple[tuple[str, object], ...] = ()  # what fills the calendar's dose text: ("age", 45)
 
     @property
     def late(self) -> bool:
         return self.state == LATE
+
+    @property
+    def family_label(self) -> str:
+        """The family in the request's language (CALENDAR_WORDS)."""
+        return _(self.family)
+
+    @property
+    def dose_label(self) -> str:
+        """The dose in the request's language: the calendar's text translated (CALENDAR_WORDS), then filled;
+        `dose` itself where it has no translation (French)."""
+        template = ENTRY_DOSES.get(self.id, self.dose)
+        translated = _(template)
+        return self.dose if translated == template else translated.format(**dict(self.values))
 
 
 # --- the calendar, read once ------------------------------------------------------------------
@@ -103,6 +118,47 @@ def _load() -> tuple[dict, dict[str, Family], list[Entry]]:
 
 
 _RAW, FAMILIES, ENTRIES = _load()
+ENTRY_DOSES = {e.id: e.dose for e in ENTRIES}
+# The calendar's words a page shows, as calendrier_vaccinal.json writes them, for the catalogue (pybabel does not
+# read the JSON): a text of a newer calendar missing here is shown in French until it is added.
+CALENDAR_WORDS = (
+    N_("Diphtérie, tétanos, coqueluche, poliomyélite, Haemophilus influenzae b, hépatite B"),
+    N_("Diphtérie, tétanos, coqueluche, poliomyélite"),
+    N_("Diphtérie, tétanos, poliomyélite"),
+    N_("Coqueluche"),
+    N_("ROR (rougeole, oreillons, rubéole)"),
+    N_("Pneumocoque"),
+    N_("Méningocoque B"),
+    N_("Méningocoque ACWY"),
+    N_("Méningocoque C"),
+    N_("Papillomavirus (HPV)"),
+    N_("Zona"),
+    N_("Grippe"),
+    N_("Covid-19"),
+    N_("VRS (virus respiratoire syncytial)"),
+    N_("1re dose (2 mois)"),
+    N_("2e dose (4 mois)"),
+    N_("rappel (11 mois)"),
+    N_("dose unique (à partir de 65 ans)"),
+    N_("1re dose (3 mois)"),
+    N_("2e dose (5 mois)"),
+    N_("rappel (12 mois)"),
+    N_("1re dose (6 mois)"),
+    N_("dose de 11 à 14 ans"),
+    N_("1re dose (12 mois)"),
+    N_("2e dose (16 à 18 mois)"),
+    N_("rappel de 6 ans (DTCaP)"),
+    N_("rappel de 11 à 13 ans (dTcaP)"),
+    N_("1re dose (11 à 14 ans)"),
+    N_("2e dose (6 mois après la 1re)"),
+    N_("rappel de {age} ans"),
+    N_("rappel de 25 ans (vaccin dTcaP)"),
+    N_("1re dose (à partir de 65 ans)"),
+    N_("2e dose (2 mois après la 1re)"),
+    N_("dose unique (à partir de 75 ans)"),
+    N_("vaccination de la saison {season}"),
+    N_("vaccination de l'automne {year}"),
+)
 CALENDAR_YEAR: int = _RAW["year"]
 CALENDAR_SOURCE: dict = _RAW["source"]  # {"title", "publisher", "url"}
 
@@ -166,9 +222,9 @@ def _naming(given: list[_Given], families: tuple[str, ...]) -> list[_Given]:
     return [g for g in given if any(FAMILIES[f].names(g.label) for f in families)]
 
 
-def _due(entry: Entry, dose: str, due_on: date, today: date) -> Due:
-    return Due(entry.id, FAMILIES[entry.family].name, dose, due_on, _state(due_on, entry.late_after, today),
-               upcoming=due_on > today)
+def _due(entry: Entry, due_on: date, today: date, **values: object) -> Due:
+    return Due(entry.id, FAMILIES[entry.family].name, entry.dose.format(**values), due_on,
+               _state(due_on, entry.late_after, today), upcoming=due_on > today, values=tuple(values.items()))
 
 
 def _dose(entry: Entry, birth_date: date, given: list[_Given], today: date, horizon: date,
@@ -188,7 +244,7 @@ def _dose(entry: Entry, birth_date: date, given: list[_Given], today: date, hori
             return None
     if (ends is not None and today >= ends) or due_on > horizon:
         return None
-    return _due(entry, entry.dose, due_on, today)
+    return _due(entry, due_on, today)
 
 
 def _recurring(entry: Entry, birth_date: date, given: list[_Given], today: date, horizon: date) -> Due | None:
@@ -204,7 +260,7 @@ def _recurring(entry: Entry, birth_date: date, given: list[_Given], today: date,
     if not passed:
         return None
     age, due_on = passed[-1]
-    return _due(entry, entry.dose.format(age=age // 12), due_on, today)
+    return _due(entry, due_on, today, age=age // 12)
 
 
 def _seasonal(entry: Entry, birth_date: date, given: list[_Given], today: date, horizon: date) -> Due | None:
@@ -221,4 +277,4 @@ def _seasonal(entry: Entry, birth_date: date, given: list[_Given], today: date, 
         return None
     if any(counts_since <= g.on for g in _naming(given, (entry.family,))):
         return None
-    return _due(entry, entry.dose.format(season=f"{year}-{year + 1}", year=year), due_on, today)
+    return _due(entry, due_on, today, season=f"{year}-{year + 1}", year=year)

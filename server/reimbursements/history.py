@@ -8,16 +8,17 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..i18n import N_
 from ..models import ReimbursementLine
 
-KINDS = {  # what a person calls each nomenclature's lines
-    "consultations": ("Consultations et soins", ("NGAP",)),
-    "actes": ("Actes techniques et imagerie", ("CCAM",)),
-    "medicaments": ("Médicaments", ("CIP13",)),
-    "biologie": ("Biologie", ("NABM",)),
-    "dispositifs": ("Dispositifs médicaux", ("LPP",)),
+KINDS = {  # what a person calls each nomenclature's lines (translated where shown)
+    "consultations": (N_("Consultations et soins"), ("NGAP",)),
+    "actes": (N_("Actes techniques et imagerie"), ("CCAM",)),
+    "medicaments": (N_("Médicaments"), ("CIP13",)),
+    "biologie": (N_("Biologie"), ("NABM",)),
+    "dispositifs": (N_("Dispositifs médicaux"), ("LPP",)),
 }
-PERIODS = {"24": ("24 derniers mois", 24), "12": ("12 derniers mois", 12), "3": ("3 derniers mois", 3)}
+PERIODS = {"24": (N_("24 derniers mois"), 24), "12": (N_("12 derniers mois"), 12), "3": (N_("3 derniers mois"), 3)}
 MAX_LINES = 2000  # more than anyone's two years; beyond, the page says so
 
 

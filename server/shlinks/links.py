@@ -17,12 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import audit
 from ..dossiers import InvalidInput
+from ..i18n import N_, _
 from ..models import Account, Dossier, ShareLink, utcnow
 from ..templating import date_fr
 from ..text_input import clean, readable_length
 
-CONTENTS = {"emergency": "Carte d'urgence", "summary": "Synthèse médicale"}
-DURATIONS = {"1j": ("1 jour", 1), "7j": ("7 jours", 7), "30j": ("30 jours", 30), "1a": ("1 an", 365)}
+# French, as the log and the shared file say them; translated where a page shows them.
+CONTENTS = {"emergency": N_("Carte d'urgence"), "summary": N_("Synthèse médicale")}
+DURATIONS = {"1j": (N_("1 jour"), 1), "7j": (N_("7 jours"), 7), "30j": (N_("30 jours"), 30), "1a": (N_("1 an"), 365)}
 LABEL_MAX = 80  # the spec's limit for `label`
 PASSCODE_MIN, PASSCODE_MAX = 6, 100
 ATTEMPTS = 10  # wrong passcodes over the link's whole life (the spec asks for a lifetime count)
@@ -59,7 +61,8 @@ def state_of(link: ShareLink, now: datetime) -> str:
 
 
 def description(link: ShareLink, *terms: str) -> str:
-    """How the log names a link: « Voyage » (carte d'urgence), and what else it says of it."""
+    """How the log names a link, in French as the log is written: « Voyage » (carte d'urgence), and what else it says
+    of it."""
     return f"«\u00a0{link.label}\u00a0» ({', '.join([CONTENTS[link.content].lower(), *terms])})"
 
 
@@ -74,19 +77,21 @@ class LinkInput:
 
 
 def check(data: LinkInput) -> tuple[str, str, str, timedelta]:
-    """Content, label, passcode ("" for none) and lifetime; InvalidInput in French for anything wrong."""
+    """Content, label (the content's name, in the request's language, if none is given), passcode ("" for none) and
+    lifetime; InvalidInput in the request's language for anything wrong."""
     if data.content not in CONTENTS:
-        raise InvalidInput("Choisissez ce que le lien montre : la carte d'urgence ou la synthèse médicale.")
+        raise InvalidInput(_("Choisissez ce que le lien montre : la carte d'urgence ou la synthèse médicale."))
     if data.duration not in DURATIONS:
-        raise InvalidInput("Choisissez combien de temps le lien reste valable.")
-    label = clean(data.label) or CONTENTS[data.content]
+        raise InvalidInput(_("Choisissez combien de temps le lien reste valable."))
+    label = clean(data.label) or _(CONTENTS[data.content])
     if len(label) > LABEL_MAX:
-        raise InvalidInput(f"Le nom du lien : {LABEL_MAX} caractères au plus.")
+        raise InvalidInput(_("Le nom du lien : %(limit)d caractères au plus.", limit=LABEL_MAX))
     passcode = clean(data.passcode)
     if passcode and readable_length(passcode) < PASSCODE_MIN:
-        raise InvalidInput(f"Le code d'accès doit compter au moins {PASSCODE_MIN} caractères (ou laissez-le vide).")
+        raise InvalidInput(_("Le code d'accès doit compter au moins %(least)d caractères (ou laissez-le vide).",
+                             least=PASSCODE_MIN))
     if len(passcode) > PASSCODE_MAX:
-        raise InvalidInput(f"Le code d'accès : {PASSCODE_MAX} caractères au plus.")
+        raise InvalidInput(_("Le code d'accès : %(limit)d caractères au plus.", limit=PASSCODE_MAX))
     return data.content, label, passcode, timedelta(days=DURATIONS[data.duration][1])
 
 
@@ -99,7 +104,7 @@ async def create_link(session: AsyncSession, *, dossier: Dossier, data: LinkInpu
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
         await session.commit()
-        raise InvalidInput("Votre dossier est fermé : rouvrez-le avant de le partager.")
+        raise InvalidInput(_("Votre dossier est fermé : rouvrez-le avant de le partager."))
     now = utcnow()
     link = ShareLink(id=secrets.token_urlsafe(32), dossier_id=dossier.id, content=content, label=label,
                      key=secrets.token_bytes(32), passcode_hash=passcode_hash, expires_at=now + lifetime,

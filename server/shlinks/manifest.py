@@ -31,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import audit
 from ..access import Visibility
 from ..fhir.ips import summary_bundle
+from ..i18n import N_, _
 from ..models import Dossier, Patient, ShareLink, utcnow
 from ..profile.items import profile_of
 from ..profile.kinds import ORDER
@@ -45,11 +46,11 @@ RECIPIENT_MAX = 100
 PASSCODE_SENT_MAX = 1000  # longer is no passcode anyone chose (links.PASSCODE_MAX), and costs scrypt time
 DECLARED = "(nom déclaré par le destinataire)"
 LOCATION_LIFETIME = timedelta(minutes=30)  # the spec: "SHALL NOT exceed one hour"
-GONE = "Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient."
+GONE = N_("Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.")
 
 
 class BadRequest(Exception):
-    """A manifest request that is not one; the message is French."""
+    """A manifest request that is not one; the message is in the request's language (the viewer shows it)."""
 
 
 @dataclass(frozen=True)
@@ -69,19 +70,19 @@ def parse(body: bytes) -> ManifestRequest:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("La demande doit être un objet JSON.") from None
+        raise BadRequest(_("La demande doit être un objet JSON.")) from None
     if not isinstance(data, dict):
-        raise BadRequest("La demande doit être un objet JSON.")
+        raise BadRequest(_("La demande doit être un objet JSON."))
     recipient = data.get("recipient")
     recipient = clean(recipient[: RECIPIENT_MAX * 4])[:RECIPIENT_MAX] if isinstance(recipient, str) else ""
     if not readable_length(recipient):
-        raise BadRequest("Indiquez « recipient » : le nom de la personne ou de l'organisation qui ouvre le lien.")
+        raise BadRequest(_("Indiquez « recipient » : le nom de la personne ou de l'organisation qui ouvre le lien."))
     passcode = data.get("passcode")
     if passcode is not None and (not isinstance(passcode, str) or len(passcode) > PASSCODE_SENT_MAX):
-        raise BadRequest("« passcode » doit être le code d'accès, en texte.")
+        raise BadRequest(_("« passcode » doit être le code d'accès, en texte."))
     most = data.get("embeddedLengthMax")
     if most is not None and (isinstance(most, bool) or not isinstance(most, int) or most < 0):
-        raise BadRequest("« embeddedLengthMax » doit être un entier positif.")
+        raise BadRequest(_("« embeddedLengthMax » doit être un entier positif."))
     return ManifestRequest(recipient, passcode or None, most)
 
 
@@ -92,7 +93,7 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
     link = await session.get(ShareLink, link_id)
     if link is None or state_of(link, now) != "active":
         await session.rollback()
-        return Answer(404, {"error": GONE})
+        return Answer(404, {"error": _(GONE)})
     # scrypt takes a moment: checked before the lock, on a hash that never changes.
     right = not link.passcode_hash or (asked.passcode is not None and passcode_matches(link.passcode_hash,
                                                                                         asked.passcode))
@@ -102,7 +103,7 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
     dossier = await session.get(Dossier, link.dossier_id, populate_existing=True)
     if state_of(link, now) != "active" or dossier.state != "open":  # a closed dossier: no one but its holders reads it
         await session.commit()
-        return Answer(404, {"error": GONE})
+        return Answer(404, {"error": _(GONE)})
     if not right:
         if asked.passcode is not None:  # no passcode at all is not a guess: it spends nothing
             link.attempts_left -= 1

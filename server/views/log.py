@@ -1,4 +1,5 @@
-"""The patient's "Historique": every access event, in French, filtered, paged, exported, printed.
+"""The patient's "Historique": every access event, in the reader's language, filtered, paged, exported (the CSV's
+columns and labels in French, as the copy of the dossier has them), printed.
 
 Only the patient and active caregivers reach it (`reading.manage_dossier`); anyone else gets the
 404 of a missing dossier.
@@ -19,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, journal, log_queries
 from ..guards import logged_in
+from ..i18n import _
 from ..journal import Viewer
 from ..log_queries import KINDS, PERIODS, LogFilters
 from ..models import AccessEvent, Dossier, utcnow
@@ -175,7 +177,8 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     professionals = {p.key: p.label for p in await log_queries.professionals_in_log(db, dossier_id=dossier.id,
                                                                                      hidden_rpps=kept.rpps)}
-    labels = [professionals.get(filters.professional, ""), KINDS.get(filters.kind, ""), PERIODS.get(filters.period, ("",))[0]]
+    labels = [professionals.get(filters.professional, ""), _(KINDS[filters.kind]) if filters.kind else "",
+              _(PERIODS[filters.period][0]) if filters.period else ""]
     context = {"dossier": dossier, "patient_name": patient_name, "sentences": sentences, "now": now,
                "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id))}
     return Template("log_print.html", context=context)

@@ -27,12 +27,13 @@ from ..dossiers import InvalidInput, professional_title
 from ..errors import error_response
 from ..facts import document_facts
 from ..guards import logged_in
+from ..i18n import N_, _
 from ..listing import documents_page
 from ..models import Account, Document, Dossier, Professional, ProfileItem, utcnow
 from ..professionals import WRITE_RIGHTS, paris_today, write_right
-from ..profile.charts import charts_of, number_fr
+from ..profile.charts import charts_of
 from ..profile.items import (
-    OLDEST, ItemInput, add_item, delete_item, profile_of, set_item_hidden, summary, visible_items_clause,
+    OLDEST, ItemInput, add_item, delete_item, name, profile_of, set_item_hidden, visible_items_clause,
 )
 from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
@@ -46,10 +47,12 @@ CARD_KINDS = ("allergy", "treatment")
 SEVERITY_ORDER = {"severe": 0, "moderee": 1, "faible": 2}
 # What the "Ajouter" link of each section says (its accessible name too), and the add page's heading.
 ADD_LABELS = {
-    "allergy": "Ajouter une allergie", "treatment": "Ajouter un traitement", "condition": "Ajouter un antécédent",
-    "family_history": "Ajouter un antécédent familial", "vaccination": "Ajouter une vaccination",
-    "measurement": "Ajouter une mesure", "directive": "Ajouter des directives anticipées",
-    "organ_donation": "Indiquer la position sur le don d'organes", "contact": "Ajouter une personne à prévenir",
+    "allergy": N_("Ajouter une allergie"), "treatment": N_("Ajouter un traitement"),
+    "condition": N_("Ajouter un antécédent"), "family_history": N_("Ajouter un antécédent familial"),
+    "vaccination": N_("Ajouter une vaccination"), "measurement": N_("Ajouter une mesure"),
+    "directive": N_("Ajouter des directives anticipées"),
+    "organ_donation": N_("Indiquer la position sur le don d'organes"),
+    "contact": N_("Ajouter une personne à prévenir"),
 }
 FIELDS = ("label", "detail", "severity", "started_on", "value", "value2", "lot", "prescriber", "phone", "document_id")
 
@@ -84,8 +87,8 @@ async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> T
         "view": view, "sections": sections, "partial": len(kinds) < len(ORDER), "may_add": may_add(view),
         "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
         "charts": charts_of(i for i in items if i.kind == "measurement"),
-        "linked": await linked_documents(db, view, items), "names": {i.id: summary(i) for i in items},
-        "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION, "number_fr": number_fr,
+        "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
+        "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION,
         "add_labels": ADD_LABELS,
     }
     if holder:
@@ -126,12 +129,12 @@ async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: di
     for item in items:
         if item.author_professional_id:
             author = authors.get(item.author_professional_id)
-            label = ("vous" if item.author_professional_id == account.professional_id
-                     else professional_title(author) if author else "un professionnel")
+            label = (_("vous") if item.author_professional_id == account.professional_id
+                     else professional_title(author) if author else _("un professionnel"))
         elif item.added_by_account_id == account.id:
-            label = "vous"
+            label = _("vous")
         else:
-            label = names.get(item.added_by_account_id, "le patient")
+            label = names.get(item.added_by_account_id, _("le patient"))
         labels[item.id] = label
     return labels
 
@@ -182,7 +185,7 @@ async def check_document(db: AsyncSession, *, account: Account, dossier: Dossier
     if document is None or document.dossier_id != dossier.id or document_right(
             await standing_of(db, account=account, dossier=dossier, now=now), await facts_of(db, dossier),
             document_facts(document), now) is None:
-        raise InvalidInput("Choisissez un document de ce dossier.")
+        raise InvalidInput(_("Choisissez un document de ce dossier."))
 
 
 def item_input(kind: str, data: dict) -> ItemInput:
@@ -258,7 +261,7 @@ async def hide(request: Request, db: AsyncSession, dossier_id: str, item_id: str
     item, actor = await managed_item(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
     choice = text(data, "masque", limit=5)
     if choice not in ("oui", "non"):
-        return error_response(request, 400, "Choisissez de masquer l'information ou de ne plus la masquer.")
+        return error_response(request, 400, _("Choisissez de masquer l'information ou de ne plus la masquer."))
     await set_item_hidden(db, item=item, hidden=choice == "oui", actor=actor)
     return Redirect(profile_url(dossier_id, "masque" if choice == "oui" else "visible") + f"#item-{item.id}",
                     status_code=303)
@@ -267,10 +270,10 @@ async def hide(request: Request, db: AsyncSession, dossier_id: str, item_id: str
 @get("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in])
 async def delete_form(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Template:
     account = request.user.account
-    item, _ = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    item, _actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
     dossier = await db.get(Dossier, dossier_id)
-    context = {"item": item, "summary": summary(item), "dossier_id": dossier_id, "measures": MEASURES,
-               "donation": DONATION, "severities": SEVERITIES, "number_fr": number_fr,
+    context = {"item": item, "summary": name(item), "dossier_id": dossier_id, "measures": MEASURES,
+               "donation": DONATION, "severities": SEVERITIES,
                "band": await band_of(db, dossier=dossier, account=account, now=utcnow())}
     return Template("profile_delete.html", context=context)
 

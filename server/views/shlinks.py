@@ -20,6 +20,7 @@ from ..audit import ChainBusy
 from ..caregivers.dossiers import band_of
 from ..dossiers import InvalidInput
 from ..guards import logged_in
+from ..i18n import _
 from ..models import utcnow
 from ..reading import managed_dossier
 from ..shlinks import links, manifest, payload
@@ -80,7 +81,8 @@ async def show_link(request: Request, db: AsyncSession, dossier_id: str, link_id
     address = payload.viewer_url(link, origin=origin) if state == "active" else ""
     context = {
         "dossier": managed.dossier, "link": link, "state": state, "content": links.CONTENTS[link.content],
-        "address": address, "qr": payload.qr_svg(address, title=f"QR code du lien « {link.label} »") if address else "",
+        "address": address,
+        "qr": payload.qr_svg(address, title=_("QR code du lien « %(label)s »", label=link.label)) if address else "",
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
     }
     return Template("shlink.html", context=context)
@@ -110,7 +112,7 @@ async def link_manifest(request: Request, db: AsyncSession, link_id: str) -> Res
     except manifest.BadRequest as refused:
         return Response({"error": str(refused)}, status_code=400, headers=CORS)
     except ChainBusy:
-        return Response({"error": "Réessayez dans quelques secondes."}, status_code=503,
+        return Response({"error": _("Réessayez dans quelques secondes.")}, status_code=503,
                         headers={**CORS, "Retry-After": "2"})
     return Response(answer.body, status_code=answer.status, headers=CORS)
 
@@ -121,7 +123,7 @@ async def link_file(request: Request, db: AsyncSession, link_id: str) -> Respons
     encrypted = await manifest.located_file(db, link_id=link_id, token=request.query_params.get("t") or "",
                                             origin=settings.origin, secret=settings.secret)
     if encrypted is None:
-        return Response({"error": manifest.GONE}, status_code=404, headers=CORS)
+        return Response({"error": _(manifest.GONE)}, status_code=404, headers=CORS)
     return Response(encrypted.encode(), media_type="application/jose", headers=CORS)
 
 

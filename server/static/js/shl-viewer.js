@@ -5,20 +5,33 @@
 (function () {
   "use strict";
 
+  // The page's sentences in its language: carnet.js is not loaded here, so the catalogue's table the server
+  // puts in <head> (#carnet-textes) is read directly when window.carnetText is not there.
+  var table = null;
+  function _(message) {
+    if (window.carnetText) return window.carnetText(message);
+    if (table === null) {
+      var holder = document.getElementById("carnet-textes");
+      try { table = holder ? JSON.parse(holder.textContent) : {}; } catch (error) { table = {}; }
+    }
+    return table[message] || message;
+  }
+
+  var FRENCH = (document.documentElement.lang || "fr") === "fr";
   var MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
     "novembre", "décembre"];
-  var SEVERITY = { mild: "faible", moderate: "modérée", severe: "sévère" };
+  var SEVERITY = { mild: _("faible"), moderate: _("modérée"), severe: _("sévère") };
   var TEXT = {
-    broken: "Ce lien est incomplet ou abîmé. Demandez au patient de vous le renvoyer, ou scannez à nouveau son QR code.",
-    newer: "Ce lien utilise une version plus récente de SMART Health Links que cette page ne sait pas ouvrir.",
-    elsewhere: "Ce lien vient d'un autre service que Carnet : ouvrez-le avec une application compatible SMART Health Links.",
-    expired: "Ce lien a expiré. Demandez-en un nouveau au patient.",
-    gone: "Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.",
-    offline: "Impossible de joindre Carnet : vérifiez votre connexion, puis réessayez.",
-    failed: "Carnet n'a pas pu répondre. Réessayez dans un instant.",
-    undecryptable: "Les informations reçues n'ont pas pu être déchiffrées : le lien est peut-être incomplet.",
-    unsupported: "Ce navigateur est trop ancien pour déchiffrer les informations. Ouvrez le lien avec un navigateur à jour.",
-    opening: "Ouverture…",
+    broken: _("Ce lien est incomplet ou abîmé. Demandez au patient de vous le renvoyer, ou scannez à nouveau son QR code."),
+    newer: _("Ce lien utilise une version plus récente de SMART Health Links que cette page ne sait pas ouvrir."),
+    elsewhere: _("Ce lien vient d'un autre service que Carnet : ouvrez-le avec une application compatible SMART Health Links."),
+    expired: _("Ce lien a expiré. Demandez-en un nouveau au patient."),
+    gone: _("Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient."),
+    offline: _("Impossible de joindre Carnet : vérifiez votre connexion, puis réessayez."),
+    failed: _("Carnet n'a pas pu répondre. Réessayez dans un instant."),
+    undecryptable: _("Les informations reçues n'ont pas pu être déchiffrées : le lien est peut-être incomplet."),
+    unsupported: _("Ce navigateur est trop ancien pour déchiffrer les informations. Ouvrez le lien avec un navigateur à jour."),
+    opening: _("Ouverture…"),
   };
 
   var main = document.getElementById("contenu");
@@ -67,15 +80,20 @@
     }
   }
 
-  function dateFr(value) {
+  // "1er décembre 2026" / "1 December 2026", as Carnet's pages write a day (server/i18n/formats.py).
+  function longDate(value) {
     var match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value || "");
     if (!match) return "";
     var day = Number(match[3]);
+    if (!FRENCH) {
+      return new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" })
+        .format(new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, day)));
+    }
     return (day === 1 ? "1er" : String(day)) + " " + MONTHS[Number(match[2]) - 1] + " " + match[1];
   }
 
-  // "1er décembre 2026 à 9 h 05", in Paris time, as Carnet's pages write a moment.
-  function instantFr(value) {
+  // "1er décembre 2026 à 9 h 05" / "1 December 2026 at 09:05", in Paris time, as Carnet's pages write a moment.
+  function longMoment(value) {
     var when = new Date(value);
     if (isNaN(when.getTime())) return "";
     var parts = {};
@@ -83,7 +101,9 @@
       timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
       hourCycle: "h23",
     }).formatToParts(when).forEach(function (part) { parts[part.type] = part.value; });
-    return dateFr(parts.year + "-" + parts.month + "-" + parts.day) + " à " + Number(parts.hour) + "\u00a0h\u00a0" + parts.minute;
+    var day = longDate(parts.year + "-" + parts.month + "-" + parts.day);
+    if (!FRENCH) return day + " at " + parts.hour + ":" + parts.minute;
+    return day + " à " + Number(parts.hour) + "\u00a0h\u00a0" + parts.minute;
   }
 
   function element(tag, text, className) {
@@ -110,28 +130,28 @@
         var reaction = (resource.reaction || [])[0] || {};
         var manifestation = textOf((reaction.manifestation || [])[0]);
         what = textOf(resource.code);
-        if (reaction.severity) details.push("gravité " + (SEVERITY[reaction.severity] || reaction.severity));
+        if (reaction.severity) details.push(_("gravité %(severity)s").replace("%(severity)s", SEVERITY[reaction.severity] || reaction.severity));
         if (manifestation && manifestation !== "Réaction non précisée") details.push(manifestation);
         break;
       }
       case "MedicationStatement":
         what = textOf(resource.medicationCodeableConcept);
         (resource.dosage || []).forEach(function (d) { if (d.text) details.push(d.text); });
-        if (resource.effectivePeriod && resource.effectivePeriod.start) details.push("depuis le " + dateFr(resource.effectivePeriod.start));
+        if (resource.effectivePeriod && resource.effectivePeriod.start) details.push(_("depuis le %(date)s").replace("%(date)s", longDate(resource.effectivePeriod.start)));
         details = details.concat(notes);
         break;
       case "Condition": {
         var status = resource.clinicalStatus && resource.clinicalStatus.coding && resource.clinicalStatus.coding[0];
         what = textOf(resource.code);
-        if (resource.onsetDateTime) details.push(dateFr(resource.onsetDateTime));
-        if (status && status.code === "resolved") details.push("guéri");
+        if (resource.onsetDateTime) details.push(longDate(resource.onsetDateTime));
+        if (status && status.code === "resolved") details.push(_("guéri"));
         details = details.concat(notes);
         break;
       }
       case "Immunization":
         what = textOf(resource.vaccineCode);
-        if (resource.occurrenceDateTime) details.push(dateFr(resource.occurrenceDateTime));
-        if (resource.lotNumber) details.push("lot " + resource.lotNumber);
+        if (resource.occurrenceDateTime) details.push(longDate(resource.occurrenceDateTime));
+        if (resource.lotNumber) details.push(_("lot %(lot)s").replace("%(lot)s", resource.lotNumber));
         break;
       case "Observation": {
         what = textOf(resource.code);
@@ -139,7 +159,7 @@
         if (parts.length) details.push(parts.join("/") + " " + ((resource.component[0].valueQuantity || {}).unit || ""));
         else if (resource.valueQuantity) details.push(quantity(resource.valueQuantity));
         else if (resource.valueString) details.push(resource.valueString);
-        if (resource.effectiveDateTime) details.push(dateFr(resource.effectiveDateTime));
+        if (resource.effectiveDateTime) details.push(longDate(resource.effectiveDateTime));
         details = details.concat(notes);
         break;
       }
@@ -151,7 +171,7 @@
         what = textOf(resource.code) || resource.resourceType || "";
     }
     var item = element("li");
-    item.appendChild(element("strong", what || "Sans nom"));
+    item.appendChild(element("strong", what || _("Sans nom")));
     details = details.filter(Boolean);
     if (details.length) item.appendChild(document.createTextNode(" — " + details.join(" — ")));
     return item;
@@ -187,31 +207,31 @@
     var name = (patient.name || [])[0] || {};
     var fullName = [(name.given || []).join(" "), name.family || ""].join(" ").trim();
 
-    document.getElementById("shl-title").textContent = composition.title || "Informations médicales partagées";
-    document.title = (composition.title || "Informations médicales partagées") + " · Carnet";
+    document.getElementById("shl-title").textContent = composition.title || _("Informations médicales partagées");
+    document.title = (composition.title || _("Informations médicales partagées")) + " · Carnet";
     result.replaceChildren();
-    if (instantFr(composition.date)) {
-      result.appendChild(element("p", "Informations à jour le " + instantFr(composition.date) +
-        ", telles que le patient les a déclarées ou que ses soignants les ont ajoutées.", "small muted"));
+    if (longMoment(composition.date)) {
+      result.appendChild(element("p", _("Informations à jour le %(moment)s, telles que le patient les a déclarées ou que ses soignants les ont ajoutées.")
+        .replace("%(moment)s", longMoment(composition.date)), "small muted"));
     }
 
     var facts = element("dl", "", "doc-details");
-    [["Nom", fullName], ["Date de naissance", dateFr(patient.birthDate)],
-      ["Sexe", { female: "féminin", male: "masculin" }[patient.gender] || ""]].forEach(function (pair) {
+    [[_("Nom"), fullName], [_("Date de naissance"), longDate(patient.birthDate)],
+      [_("Sexe"), { female: _("féminin"), male: _("masculin") }[patient.gender] || ""]].forEach(function (pair) {
       if (!pair[1]) return;
       facts.appendChild(element("dt", pair[0]));
       facts.appendChild(element("dd", pair[1]));
     });
-    result.appendChild(section("Patient", facts));
+    result.appendChild(section(_("Patient"), facts));
 
     (composition.section || []).forEach(function (part) {
       var items = (part.entry || []).map(function (ref) { return byUrl[ref.reference]; }).filter(Boolean).map(line);
-      result.appendChild(section(part.title || "", list(items, "Aucune information connue.")));
+      result.appendChild(section(part.title || "", list(items, _("Aucune information connue."))));
     });
 
     var contacts = (patient.contact || []).map(function (contact) {
       var item = element("li");
-      item.appendChild(element("strong", textOf(contact.name) || "Sans nom"));
+      item.appendChild(element("strong", textOf(contact.name) || _("Sans nom")));
       var relationship = textOf((contact.relationship || [])[0]);
       if (relationship) item.appendChild(document.createTextNode(" — " + relationship));
       (contact.telecom || []).forEach(function (telecom) {
@@ -223,7 +243,7 @@
       });
       return item;
     });
-    result.appendChild(section("Personnes à prévenir", list(contacts, "Aucune personne à prévenir n'est indiquée.")));
+    result.appendChild(section(_("Personnes à prévenir"), list(contacts, _("Aucune personne à prévenir n'est indiquée."))));
     result.hidden = false;
   }
 
@@ -262,12 +282,13 @@
         passcode.value = "";
         passcode.setAttribute("aria-invalid", "true");
         passcode.focus();
-        if (left > 0) {
-          throw refusal("Code d'accès incorrect. Il reste " + left + " essai" + (left > 1 ? "s" : "") +
-            " avant que le lien soit bloqué.");
+        if (left > 1) {
+          throw refusal(_("Code d'accès incorrect. Il reste %(num)d essais avant que le lien soit bloqué.")
+            .replace("%(num)d", String(left)));
         }
+        if (left === 1) throw refusal(_("Code d'accès incorrect. Il reste 1 essai avant que le lien soit bloqué."));
         form.hidden = true;
-        throw refusal("Code d'accès incorrect. Le lien est maintenant bloqué : demandez-en un nouveau au patient.");
+        throw refusal(_("Code d'accès incorrect. Le lien est maintenant bloqué : demandez-en un nouveau au patient."));
       }
       if (response.status === 404) {
         form.hidden = true;

@@ -29,6 +29,7 @@ from .errors import NoControlCharacters, exception_handlers
 from .session_middleware import REQUEST_DB, SessionMiddleware
 from .files.store import DiskStorage
 from .templating import configure_templates
+from .tlog import integrator
 from .views import (
     access,
     auth,
@@ -52,6 +53,7 @@ from .views import (
     share_codes,
     shlinks,
     timeline,
+    transparency,
 )
 
 HERE = Path(__file__).parent
@@ -194,6 +196,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *pro_software.routes,
             *pwa.routes,
             *fhir.routes,
+            *transparency.routes,
             assets.static_file,
         ],
         state=State({"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine), "storage": storage,
@@ -217,8 +220,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="never",  # on_error logs every 500 with its traceback; 4xx are not errors
             loggers={"carnet": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}},
         ),
-        on_startup=[housekeeping.start, freeze_startup_heap],
-        on_shutdown=[housekeeping.stop, pusher.drain, dispose_engine],
+        on_startup=[housekeeping.start, integrator.start, freeze_startup_heap],
+        on_shutdown=[housekeeping.stop, integrator.stop, pusher.drain, dispose_engine],
         debug=False,
         openapi_config=None,  # no public map of every route: Carnet's API is FHIR's, with its own CapabilityStatement
     )

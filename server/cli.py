@@ -9,6 +9,7 @@ from datetime import date
 import click
 
 from .config import SettingsError, load_settings
+from .tlog.cli import verify_proof_command
 
 
 def _settings():
@@ -377,19 +378,28 @@ def audit() -> None:
 
 @audit.command()
 def verify() -> None:
-    """Check every dossier's hash chain; name the first broken link of each."""
+    """Check every dossier's hash chain, and the transparency log against what it signed; name what is broken."""
     from sqlmodel import select
 
     from .audit import verify_chain
     from .models import Dossier
+    from .tlog.verify import verify_tree
+
+    settings = _settings()
 
     async def work(session):
         ids = (await session.exec(select(Dossier.id))).all()
-        return len(ids), [b for b in [await verify_chain(session, dossier_id=i) for i in ids] if b]
+        breaks = [b for b in [await verify_chain(session, dossier_id=i) for i in ids] if b]
+        return len(ids), breaks, await verify_tree(session, settings)
 
-    count, breaks = asyncio.run(_with_db(_settings(), work))
+    count, breaks, tree = asyncio.run(_with_db(settings, work))
     for broken in breaks:
         click.echo(f"Dossier {broken.dossier_id} : chaîne rompue à l'événement n° {broken.seq} ({broken.reason})")
-    if breaks:
+    if not breaks:
+        click.echo(f"{count} dossier(s) vérifié(s) : toutes les chaînes sont intactes.")
+    click.echo("\n".join(tree.lines()))
+    if breaks or tree.problems:
         raise SystemExit(1)
-    click.echo(f"{count} dossier(s) vérifié(s) : toutes les chaînes sont intactes.")
+
+
+audit.add_command(verify_proof_command)

@@ -31,6 +31,11 @@ class Settings:
     # Web Push (RFC 8292). Empty key: made at first start under data_dir/vapid (see notify.py).
     vapid_private_key: str = ""
     vapid_subject: str = ""  # a contact the push services can write to; empty: derived from the origin
+    # The transparency log (server/tlog). Empty key: made at first start under data_dir/journal (tlog/signing.py).
+    journal_signing_key: str = ""  # a Go note signer key, "PRIVATE+KEY+<journal_origin>+<id>+<base64>"
+    # Seconds between the integrator's rounds (tlog/integrator.py); 0: this process does not integrate (another
+    # does; the tests call integrate_now). CARNET_JOURNAL_INTERVAL defaults to 1.
+    journal_interval: float = 0.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -48,6 +53,11 @@ class Settings:
         return self.vapid_subject or f"mailto:contact@{urlsplit(self.origin).hostname or 'localhost'}"
 
     @property
+    def journal_origin(self) -> str:
+        """The log's name in its checkpoints (C2SP: a schema-less URL), which its key must bear."""
+        return f"{urlsplit(self.origin).netloc or 'localhost'}/carnet-journal"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -61,6 +71,8 @@ class Settings:
                 raise SettingsError("CARNET_ORIGIN must be https:// in production")
         if self.vapid_subject and not self.vapid_subject.startswith(("mailto:", "https://")):
             raise SettingsError("CARNET_VAPID_SUBJECT must be a mailto: or https:// URI")
+        if self.journal_interval != 0 and not 0.05 <= self.journal_interval <= 5:
+            raise SettingsError("CARNET_JOURNAL_INTERVAL must be 0 (off) or 0.05 to 5 seconds (the log's merge delay)")
         host = urlsplit(self.origin).hostname or ""
         if host != self.rp_id and not host.endswith("." + self.rp_id):
             raise SettingsError(f"CARNET_RP_ID {self.rp_id!r} must be the origin's host or a parent of it")
@@ -81,6 +93,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         # One key for every host of a site: several hosts that share no disk set it here.
         vapid_private_key=env.get("CARNET_VAPID_PRIVATE_KEY", "").strip(),
         vapid_subject=env.get("CARNET_VAPID_SUBJECT", "").strip(),
+        # Like the VAPID key: several hosts that share no disk set the log's one key here.
+        journal_signing_key=env.get("CARNET_JOURNAL_SIGNING_KEY", "").strip(),
+        journal_interval=float(env.get("CARNET_JOURNAL_INTERVAL", "1")),
     )
     settings.check()
     return settings

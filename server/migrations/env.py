@@ -8,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from server import models  # noqa: F401  (registers every table on the metadata)
+from server.tlog import store  # noqa: F401  (the transparency log's tables)
 from server.db import make_engine
 
 target_metadata = SQLModel.metadata

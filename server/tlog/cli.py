@@ -1,0 +1,71 @@
+"""`carnet audit verify-proof`: check an event's offline proof with the log's public key alone, no database.
+
+The file is what the Historique hands out (views/transparency.py): a C2SP tlog-proof whose extra
+line is the leaf's salt and the event's hash, 32 bytes each. Anyone (the patient, her lawyer, an
+auditor) checks that the log signed a tree holding that event, and, with --evenement-hash (the
+"hash" column of the Historique's CSV), that the proof is about that very event.
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from . import merkle
+from .checkpoint import CheckpointError, TlogProof, verify_proof
+from .keys import MalformedKey, Verifier
+from .note import BadSignature, NoteError, UnverifiedNote
+from .leaf import SALT_SIZE, event_leaf_hash
+
+_HEX_HASH = re.compile(r"[0-9a-fA-F]{64}")
+
+
+class ProofRefused(Exception):
+    """Why a proof does not prove anything, in a sentence for whoever checks it."""
+
+
+def check_offline_proof(text: str, *, key: str, event_hash: str | None = None) -> str:
+    """What the proof proves, in French; ProofRefused when it does not."""
+    try:
+        verifier = Verifier.from_key(key.strip())
+    except MalformedKey:
+        raise ProofRefused("La clé donnée n'est pas une clé de vérification Ed25519 (<nom>+<identifiant>+<base64>).") from None
+    if event_hash is not None and not _HEX_HASH.fullmatch(event_hash.strip()):
+        raise ProofRefused("L'empreinte de l'événement s'écrit en 64 chiffres hexadécimaux.")
+    try:
+        proof = TlogProof.parse(text)
+    except CheckpointError:
+        raise ProofRefused("Ce fichier n'est pas une preuve du journal (format c2sp.org/tlog-proof).") from None
+    if proof.extra is None or len(proof.extra) != SALT_SIZE + merkle.HASH_SIZE:
+        raise ProofRefused("Cette preuve ne porte pas le sel et l'empreinte d'un événement de Carnet.")
+    salt, proven = proof.extra[:SALT_SIZE], proof.extra[SALT_SIZE:].hex()
+    if event_hash is not None and event_hash.strip().lower() != proven:
+        raise ProofRefused(f"Cette preuve concerne l'événement d'empreinte {proven}, pas celui qui est donné.")
+    try:
+        _, checkpoint = verify_proof(text, leaf_hash=event_leaf_hash(salt, proven), log=verifier)
+    except (UnverifiedNote, BadSignature):
+        raise ProofRefused("Le point de contrôle de la preuve n'est pas signé par cette clé.") from None
+    except (NoteError, CheckpointError) as error:
+        raise ProofRefused(f"Le point de contrôle de la preuve est illisible ou d'un autre journal ({error}).") from None
+    except merkle.InvalidProof:
+        raise ProofRefused("La preuve d'inclusion ne mène pas à la racine signée : cet événement n'est pas "
+                           "dans l'arbre que le journal a signé.") from None
+    return (f"Preuve valide : l'événement d'empreinte {proven} est l'entrée n° {proof.index} du journal "
+            f"{checkpoint.origin}, dans l'arbre de {checkpoint.size} entrée(s) que la clé "
+            f"{verifier.name}+{verifier.key_id:08x} a signé.")
+
+
+@click.command("verify-proof")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--cle", required=True, help="The log's verifier key, as GET /journal/cle publishes it.")
+@click.option("--evenement-hash", "event_hash", help="The event's hash (the Historique's CSV), 64 hex digits.")
+def verify_proof_command(file, cle: str, event_hash: str | None) -> None:
+    """Check an event's offline proof (C2SP tlog-proof) with the log's public key, without any database."""
+    try:
+        text = file.read(1_000_000)
+        click.echo(check_offline_proof(text, key=cle, event_hash=event_hash))
+    except UnicodeDecodeError:
+        raise click.ClickException("Ce fichier n'est pas du texte UTF-8 : ce n'est pas une preuve du journal.") from None
+    except ProofRefused as refused:
+        raise click.ClickException(str(refused)) from None

@@ -1,0 +1,183 @@
+"""The integrator: access events become leaves of the transparency log, after their own transaction.
+
+`audit.append` is untouched: a professional's read commits its event as before, and waits for
+nothing here. Every app process runs `run` in the background; each round (every
+CARNET_JOURNAL_INTERVAL, 1 s by default) takes the events not yet in the tree in id order,
+appends their leaves, stores the subtrees they complete and signs a checkpoint, in one short
+transaction of its own. An event is in a signed checkpoint within MAX_MERGE_DELAY of its commit.
+
+One integrator at a time: on PostgreSQL a round holds a transaction-level advisory lock
+(`pg_try_advisory_xact_lock`); a process that cannot have it skips the round, the holder does
+the work. On SQLite the round's write transaction (BEGIN IMMEDIATE) serialises it. The primary
+key of the leaf index and the unique event id refuse a duplicate even if that were bypassed.
+
+Stragglers (PostgreSQL): event ids come from a sequence, and transactions commit in any order,
+so event 100 may become visible after event 101 was integrated. A round therefore takes every
+event not yet a leaf above a floor: the id of the last leaf that a checkpoint older than
+STRAGGLER_WINDOW holds. Any event below it took its id before that leaf's event did, so before
+that checkpoint; an append whose transaction stays open longer than STRAGGLER_WINDOW is left
+out, and `carnet audit verify` names it. On SQLite writers are serialised: ids commit in order,
+and the floor is the last integrated id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from litestar import Litestar
+from sqlalchemy import exists, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.selectable import ScalarSelect
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..audit import HASHED_FIELDS, event_hash
+from ..db import begin_write, make_engine, make_sessionmaker
+from ..models import AccessEvent, utcnow
+from . import merkle
+from .checkpoint import Checkpoint, sign_checkpoint
+from .keys import Signer
+from .leaf import SALT_SIZE, event_leaf_hash
+from .signing import load_signer
+from .store import TlogCheckpoint, TlogLeaf, TlogNode, latest_checkpoint, read_nodes, reader
+
+log = logging.getLogger("carnet.journal")
+
+MAX_MERGE_DELAY = timedelta(seconds=10)  # what the log promises: the longest interval allowed is 5 s, plus the round
+STRAGGLER_WINDOW = timedelta(minutes=2)
+BATCH = 5000  # leaves per round and checkpoint: a backlog is worked through in short transactions
+LOCK_KEY = int.from_bytes(hashlib.sha256(b"carnet/journal/integrator").digest()[:8], "big", signed=True)
+
+
+def frontier(size: int) -> set[tuple[int, int]]:
+    """The complete subtrees on the right edge of a tree of `size` leaves: all that appending to it reads."""
+    return {(level, (size >> level) - 1) for level in range(size.bit_length()) if size >> level & 1}
+
+
+def settled_floor() -> ScalarSelect:
+    """The event id below which no straggler can still appear (NULL: none yet): the module's docstring says why."""
+    settled = (select(TlogCheckpoint.size).where(col(TlogCheckpoint.created_at) <= utcnow() - STRAGGLER_WINDOW)
+               .order_by(col(TlogCheckpoint.size).desc()).limit(1).scalar_subquery())
+    return select(TlogLeaf.event_id).where(TlogLeaf.leaf_index == settled - 1).scalar_subquery()
+
+
+async def _pending(session: AsyncSession, *, postgresql: bool, limit: int) -> list:
+    events = AccessEvent.__table__  # type: ignore[attr-defined]
+    floor = settled_floor() if postgresql else select(func.max(TlogLeaf.event_id)).scalar_subquery()
+    query = (select(events.c.id, *(events.c[name] for name in HASHED_FIELDS))
+             .where(events.c.id > func.coalesce(floor, 0), ~exists().where(col(TlogLeaf.event_id) == events.c.id))
+             .order_by(events.c.id).limit(limit))
+    return list((await (await session.connection()).execute(query)).all())
+
+
+async def _locked(session: AsyncSession, *, wait: bool) -> bool:
+    connection = await session.connection()
+    if wait:
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        return True
+    return bool((await connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY})).scalar())
+
+
+async def integrate_once(session: AsyncSession, *, signer: Signer, batch: int = BATCH,
+                         wait: bool = False) -> TlogCheckpoint | None:
+    """One round: up to `batch` events become leaves under a new signed checkpoint, which is returned.
+
+    None when there was nothing to do, or (unless `wait`) another process holds the integrator's lock.
+    Commits what the session had open first (`db.begin_write`).
+    """
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if not postgresql and await latest_checkpoint(session) and not await _pending(session, postgresql=False, limit=1):
+        await session.commit()  # ends the read (SQLite takes no write lock for an idle round); a rollback
+        return None             # would expire what the caller's session had loaded
+    await begin_write(session)
+    if postgresql and not await _locked(session, wait=wait):
+        await session.commit()
+        return None
+    latest = await latest_checkpoint(session)
+    events = await _pending(session, postgresql=postgresql, limit=batch)
+    if latest is not None and not events:
+        await session.commit()
+        return None
+    size = latest.size if latest else 0
+    nodes = await read_nodes(session, frontier(size))
+    leaves, new_nodes = [], []
+    for index, event in enumerate(events, start=size):
+        salt = secrets.token_bytes(SALT_SIZE)
+        digest = event_leaf_hash(salt, event_hash(event))  # type: ignore[arg-type]  # a row has the event's fields
+        leaves.append({"leaf_index": index, "event_id": event.id, "salt": salt, "hash": digest})
+        level, position = 0, index
+        nodes[(level, position)] = digest
+        new_nodes.append({"level": level, "node_index": position, "hash": digest})
+        while position & 1:  # a right child completes its parent, as MemoryTree.append does
+            digest = merkle.node_hash(nodes[(level, position - 1)], digest)
+            level, position = level + 1, position >> 1
+            nodes[(level, position)] = digest
+            new_nodes.append({"level": level, "node_index": position, "hash": digest})
+    new_size = size + len(events)
+    root = merkle.tree_hash(new_size, reader(nodes))
+    made = TlogCheckpoint(size=new_size, root=root, created_at=utcnow(),
+                          note=sign_checkpoint(Checkpoint(signer.name, new_size, root), signer))
+    try:
+        if leaves:
+            connection = await session.connection()
+            await connection.execute(insert(TlogLeaf.__table__), leaves)  # type: ignore[attr-defined]
+            await connection.execute(insert(TlogNode.__table__), new_nodes)  # type: ignore[attr-defined]
+        session.add(made)
+        await session.commit()
+        session.expunge(made)  # detached with its values: nothing the session does next expires it
+    except IntegrityError:  # another integrator got there: its tree stands, this round is void
+        await session.rollback()
+        log.warning("journal round discarded: another integrator wrote the same leaves")
+        return None
+    return made
+
+
+async def integrate_now(session: AsyncSession, *, signer: Signer, batch: int = BATCH,
+                        wait: bool = True) -> TlogCheckpoint | None:
+    """Integrate every pending event, in as many rounds as it takes; the last checkpoint made, if any.
+
+    For tests and the command line; the background task calls it without `wait`, so a process
+    that finds another integrating does not queue behind it.
+    """
+    last = None
+    while (made := await integrate_once(session, signer=signer, batch=batch, wait=wait)) is not None:
+        last = made  # until a round finds nothing: one more read, and no event left for the next tick
+    return last
+
+
+async def run(app: Litestar) -> None:
+    """Every app process, in the background: a round every `journal_interval` seconds, on its own connection
+    (never one a request waits for); a failed round is logged, and the next one catches up."""
+    settings = app.state.settings
+    engine = make_engine(settings.database_url, pool_size=1, max_overflow=0)
+    sessionmaker = make_sessionmaker(engine)
+    try:
+        while True:
+            try:
+                async with sessionmaker() as session:
+                    await integrate_now(session, signer=app.state.journal_signer, wait=False)
+            except Exception as exc:  # a busy or unreachable database: the next round catches up
+                log.warning("journal integration skipped: %s", type(exc).__name__)
+            await asyncio.sleep(settings.journal_interval)
+    finally:
+        await engine.dispose()
+
+
+async def start(app: Litestar) -> None:
+    """Load (at the first start: make) the log's key, which the views publish, and start integrating."""
+    app.state.journal_signer = load_signer(app.state.settings)
+    if app.state.settings.journal_interval:
+        app.state.journal_integrator = asyncio.get_running_loop().create_task(run(app))
+
+
+async def stop(app: Litestar) -> None:
+    task = getattr(app.state, "journal_integrator", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,62 @@
+"""The log's signing key: from CARNET_JOURNAL_SIGNING_KEY, else a file made at the first start.
+
+As the VAPID key (webpush.py), and for the same reasons: a file under data_dir, 0600, never a
+database row (rows travel into every dump, backup and replica); several hosts that share no
+disk set the variable. The key is the log's identity: checkpoints it signed stay checkable only
+with it, so it is made once and kept. Its name is the log's origin (Settings.journal_origin),
+as C2SP tlog-checkpoint requires; `carnet` refuses a key made for another origin rather than
+start a second log under the first one's name.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from ..config import Settings, SettingsError
+from .keys import MalformedKey, Signer, Verifier
+
+
+def key_path(settings: Settings) -> Path:
+    return settings.data_dir / "journal" / "signing_key"
+
+
+def load_signer(settings: Settings, *, create: bool = True) -> Signer | None:
+    """The log's signer; made and kept at the first start (`create`), else None when there is none yet."""
+    if settings.journal_signing_key:
+        text, source = settings.journal_signing_key, "CARNET_JOURNAL_SIGNING_KEY"
+    else:
+        path = key_path(settings)
+        if not path.exists():
+            if not create:
+                return None
+            _write_new_key(path, Signer.generate(settings.journal_origin))
+        text, source = path.read_text().strip(), str(path)
+    try:
+        signer = Signer.from_key(text)
+    except MalformedKey as exc:
+        raise SettingsError(f"{source} is not an Ed25519 signer key (PRIVATE+KEY+<name>+<id>+<base64>)") from exc
+    if signer.name != settings.journal_origin:
+        raise SettingsError(f"{source} signs for the log {signer.name!r}, but this site's log is "
+                            f"{settings.journal_origin!r} (from CARNET_ORIGIN): a log keeps its name")
+    return signer
+
+
+def load_verifier(settings: Settings) -> Verifier | None:
+    """The published key, as the command line finds it (never making one)."""
+    signer = load_signer(settings, create=False)
+    return signer.verifier if signer else None
+
+
+def _write_new_key(path: Path, signer: Signer) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(signer.key + "\n")
+    try:
+        os.link(draft, path)  # atomic and never replaces: processes starting together all keep the first key
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(draft)

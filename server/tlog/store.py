@@ -1,0 +1,98 @@
+"""The transparency log in the database: its leaves, the nodes of its complete subtrees, its signed checkpoints.
+
+A leaf stands for one access event without revealing it (leaf.py): a salted commitment to
+the event's chain hash, its salt stored here and given to the Historique's readers only.
+
+Nodes are stored as `merkle.MemoryTree` builds them, level 0 (the leaf hashes) included, so
+any proof is `merkle.nodes_needed` then one query (`read_nodes`). Rows are only ever added:
+the integrator (integrator.py) writes a batch of leaves, the nodes they complete and the
+checkpoint that signs them in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, Text, tuple_
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..audit import event_hash
+from ..models import AccessEvent
+from . import merkle
+from .checkpoint import TlogProof
+
+TreeInt = BigInteger().with_variant(Integer(), "sqlite")  # SQLite's INTEGER is 64 bits, and its rowid
+
+
+class TlogLeaf(SQLModel, table=True):
+    """Leaf `leaf_index` of the tree: one access event, in the order the integrator took them."""
+
+    leaf_index: int = Field(sa_column=Column(TreeInt, primary_key=True, autoincrement=False))
+    event_id: int = Field(foreign_key="accessevent.id", unique=True)  # an event is a leaf once at most
+    salt: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # SALT_SIZE random bytes
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # merkle.leaf_hash(leaf_data(...))
+
+
+class TlogNode(SQLModel, table=True):
+    """The hash of the complete subtree of 2**level leaves starting at leaf node_index * 2**level."""
+
+    level: int = Field(primary_key=True)
+    node_index: int = Field(sa_column=Column(TreeInt, primary_key=True, autoincrement=False))
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class TlogCheckpoint(SQLModel, table=True):
+    """A tree head the log signed (C2SP tlog-checkpoint), one per size the tree reached."""
+
+    size: int = Field(sa_column=Column(TreeInt, primary_key=True, autoincrement=False))
+    root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    note: str = Field(sa_column=Column(Text, nullable=False))  # the signed note, verbatim
+    created_at: datetime
+
+
+async def latest_checkpoint(session: AsyncSession) -> TlogCheckpoint | None:
+    return (await session.exec(select(TlogCheckpoint).order_by(col(TlogCheckpoint.size).desc()).limit(1))).first()
+
+
+async def read_nodes(session: AsyncSession, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """These stored nodes, in one query."""
+    wanted = sorted(set(wanted))
+    if not wanted:
+        return {}
+    rows = await session.exec(select(TlogNode.level, TlogNode.node_index, TlogNode.hash)
+                              .where(tuple_(col(TlogNode.level), col(TlogNode.node_index)).in_(wanted)))
+    return {(level, index): digest for level, index, digest in rows.all()}
+
+
+def reader(nodes: dict[tuple[int, int], bytes]) -> merkle.NodeReader:
+    def node(level: int, index: int) -> bytes:
+        try:
+            return nodes[(level, index)]
+        except KeyError:  # a node of a signed size missing: the store is damaged, never the caller's input
+            raise LookupError(f"the log's node ({level}, {index}) is missing") from None
+    return node
+
+
+async def prove(session: AsyncSession, proof: Callable[..., list[bytes]], *sizes: int) -> list[bytes]:
+    """`merkle.inclusion_proof` or `merkle.consistency_proof` over the stored tree: one query for its nodes.
+
+    The caller checks the sizes against a checkpoint: every node of a tree it signed is stored.
+    """
+    nodes = await read_nodes(session, merkle.nodes_needed(proof, *sizes))
+    return proof(*sizes, reader(nodes))
+
+
+async def event_proof(session: AsyncSession, event: AccessEvent) -> TlogProof | None:
+    """The event's offline proof (C2SP tlog-proof) in the latest checkpoint; None while it waits for the integrator.
+
+    Its extra line is the leaf's salt then the event's hash as it reads now (32 bytes each): what
+    a third party needs to recompute the leaf, and what makes an edited event's proof fail.
+    """
+    leaf = (await session.exec(select(TlogLeaf).where(TlogLeaf.event_id == event.id))).first()
+    latest = await latest_checkpoint(session)
+    if leaf is None or latest is None or latest.size <= leaf.leaf_index:
+        return None
+    hashes = await prove(session, merkle.inclusion_proof, leaf.leaf_index, latest.size)
+    return TlogProof(leaf.leaf_index, tuple(hashes), latest.note, extra=leaf.salt + bytes.fromhex(event_hash(event)))

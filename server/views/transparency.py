@@ -1,0 +1,124 @@
+"""The transparency log, published: its latest signed checkpoint, its key, its proofs, and one event's offline proof.
+
+What is public holds hashes only (leaves are salted hashes of events: see tlog/store.py), so it
+needs no login: a patient's phone, a witness or an auditor reads it. Answers are text/plain,
+as C2SP's formats are: a proof is its hashes in standard base64, one per line, in the RFC 9162
+order (from the leaf's or the old tree's side up to the root), none for an empty proof.
+Refusals are one French sentence, 400 for a question that has no answer, 404 for a tree the
+log has not reached yet.
+
+One event's proof (C2SP tlog-proof) is for whoever may read the dossier's Historique, under the
+same rule as the Historique (`manage_dossier` with readers, less what `kept_from` keeps from a
+minor's parents): anyone else gets the 404 of a missing event.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..caregivers.confidential import kept_from
+from ..errors import Refused
+from ..guards import logged_in
+from ..i18n import _
+from ..models import AccessEvent
+from ..reading import manage_dossier
+from ..tlog import merkle, store
+from .forms import MAX_INT
+
+TEXT = "text/plain"  # Litestar adds "; charset=utf-8"
+_NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")  # a decimal, as checkpoints write sizes; at most 19 digits
+
+
+class Unanswerable(Exception):
+    """A question about the tree that has no answer: a status and one French sentence, as plain text."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def number(value: str | None, name: str) -> int:
+    if value is None or not _NUMBER.fullmatch(value):
+        raise Unanswerable(400, f"Le paramètre « {name} » doit être un nombre entier positif ou nul.")
+    return int(value)
+
+
+def plain(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body, status_code=status, media_type=TEXT, headers=headers)
+
+
+def lines(hashes: list[bytes]) -> Response:
+    return plain("".join(base64.b64encode(h).decode() + "\n" for h in hashes))
+
+
+def on_unanswerable(_request: Request, exc: Unanswerable) -> Response:
+    return plain(exc.message + "\n", exc.status)
+
+
+async def tree_size(db: AsyncSession) -> int:
+    latest = await store.latest_checkpoint(db)
+    return latest.size if latest else 0
+
+
+def reached(size: int, wanted: int) -> None:
+    if wanted > size:
+        raise Unanswerable(404, f"Le journal n'a encore que {size} entrée(s) : pas d'arbre de taille {wanted}.")
+
+
+@get("/journal/checkpoint")
+async def checkpoint(db: AsyncSession) -> Response:
+    latest = await store.latest_checkpoint(db)
+    if latest is None:  # the integrator signs the first one within a second of the first start
+        return plain("Le journal n'a pas encore de point de contrôle signé : réessayez dans un instant.\n", 503,
+                     {"Retry-After": "1"})
+    return plain(latest.note)
+
+
+@get("/journal/cle")
+async def verifier_key(request: Request) -> Response:
+    return plain(request.app.state.journal_signer.verifier.key + "\n")
+
+
+@get("/journal/preuve/consistance", exception_handlers={Unanswerable: on_unanswerable})
+async def consistency(db: AsyncSession, de: str | None = None, a: str | None = None) -> Response:
+    old, new = number(de, "de"), number(a, "a")
+    if old > new:
+        raise Unanswerable(400, "« de » ne peut pas dépasser « a » : un arbre ne prolonge que les plus petits.")
+    reached(await tree_size(db), new)
+    return lines(await store.prove(db, merkle.consistency_proof, old, new))
+
+
+@get("/journal/preuve/inclusion", exception_handlers={Unanswerable: on_unanswerable})
+async def inclusion(db: AsyncSession, index: str | None = None, taille: str | None = None) -> Response:
+    leaf, size = number(index, "index"), number(taille, "taille")
+    if leaf >= size:
+        raise Unanswerable(400, "« index » doit être plus petit que « taille » : les entrées sont numérotées depuis 0.")
+    reached(await tree_size(db), size)
+    return lines(await store.prove(db, merkle.inclusion_proof, leaf, size))
+
+
+@get("/dossiers/{dossier_id:str}/historique/preuve/{numero:str}", guards=[logged_in])
+async def historique_proof(request: Request, db: AsyncSession, dossier_id: str, numero: str) -> Response:
+    """The offline proof that this event of the Historique is in the log, as a file to keep or hand over
+    (`carnet audit verify-proof` checks it); numero is the event's number in the dossier's log."""
+    account = request.user.account
+    dossier, _actor = await manage_dossier(db, account=account, dossier_id=dossier_id, readers=True)
+    seq = int(numero) if _NUMBER.fullmatch(numero) and 0 < int(numero) <= MAX_INT else 0
+    event = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == dossier.id,
+                                                     AccessEvent.seq == seq))).first()
+    if event is None or (await kept_from(db, dossier_id=dossier.id, account=account)).covers(event):
+        raise NotFoundException()
+    proof = await store.event_proof(db, event)
+    if proof is None:
+        raise Refused(503, _("Cet événement entre dans le journal de transparence dans quelques secondes : "
+                             "réessayez dans un instant."))
+    return plain(proof.text(), headers={"Content-Disposition": f'attachment; filename="preuve-journal-{seq}.txt"'})
+
+
+routes = [checkpoint, verifier_key, consistency, inclusion, historique_proof]

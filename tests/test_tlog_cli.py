@@ -1,0 +1,126 @@
+"""`carnet audit verify` holds the database to what the log signed; `carnet audit verify-proof` needs no database at all."""
+
+import asyncio
+import base64
+
+from click.testing import CliRunner
+from sqlalchemy import text
+from sqlmodel import select
+
+from server.audit import GENESIS, event_hash, verify_chain
+from server.cli import main
+from server.models import AccessEvent
+from server.tlog import store
+from server.tlog.integrator import integrate_now
+from server.tlog.keys import Signer
+from server.tlog.leaf import event_leaf_hash
+from server.tlog.merkle import MemoryTree
+from server.tlog.signing import load_signer
+from server.tlog.verify import verify_tree
+from tests.conftest import ORIGIN
+from tests.test_tlog_store import log
+
+TABLES = ("accessevent", "chainhead", "tlogleaf", "tlognode", "tlogcheckpoint")
+
+
+async def as_the_operator(db, *statements: str) -> None:
+    """What whoever runs the database can do: lift the append-only triggers, then write anything."""
+    if db.bind.dialect.name == "postgresql":
+        for table in TABLES:
+            await db.exec(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+    else:
+        names = (await db.exec(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))).all()
+        for (name,) in names:
+            await db.exec(text(f"DROP TRIGGER {name}"))
+    for statement in statements:
+        await db.exec(text(statement))
+    await db.commit()
+    db.expunge_all()
+
+
+async def rehash_chain(db, dossier_id: str) -> None:
+    """Relink and rehash a dossier's chain from its first event, and move its head: the chain alone then looks whole."""
+    events = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == dossier_id).order_by(AccessEvent.seq))).all()
+    previous, statements = GENESIS, []
+    for event in events:
+        event.prev_hash = previous
+        previous = event_hash(event)
+        statements.append(f"UPDATE accessevent SET prev_hash = '{event.prev_hash}', hash = '{previous}' WHERE id = {event.id}")
+    statements.append(f"UPDATE chainhead SET seq = {events[-1].seq}, hash = '{previous}' WHERE dossier_id = '{dossier_id}'")
+    await as_the_operator(db, *statements)
+    assert await verify_chain(db, dossier_id=dossier_id) is None
+
+
+def carnet(settings, *args):
+    """The command line, in this process (a thread: it runs its own event loop), on the test's database."""
+    env = {"CARNET_DATA_DIR": str(settings.data_dir), "DATABASE_URL": settings.database_url, "CARNET_ORIGIN": ORIGIN}
+    return asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
+
+
+async def test_verify_passes_an_intact_log_then_finds_an_edit_the_rehashed_chain_hides(db, patient, settings):
+    await log(db, patient.dossier.id, 4)
+    await integrate_now(db, signer=load_signer(settings))
+    intact = await carnet(settings, "audit", "verify")
+    assert intact.exit_code == 0, intact.output
+    assert "toutes les chaînes sont intactes" in intact.output and "intacts" in intact.output
+    await as_the_operator(db, f"UPDATE accessevent SET detail = 'rien' WHERE dossier_id = '{patient.dossier.id}' AND seq = 2")
+    await rehash_chain(db, patient.dossier.id)
+    found = await carnet(settings, "audit", "verify")
+    assert found.exit_code == 1
+    assert "toutes les chaînes sont intactes" in found.output  # what the chain alone says, fooled
+    assert f"l'événement n° 2 du dossier {patient.dossier.id} (entrée n° 1) a changé depuis son entrée au journal" in found.output
+    assert "l'arbre ne correspond plus au point de contrôle signé de taille 4" in found.output
+
+
+async def test_a_deleted_event_with_the_tree_rebuilt_without_the_key_still_differs_from_what_was_signed(db, patient, settings):
+    signer = load_signer(settings)
+    await log(db, patient.dossier.id, 3)
+    await integrate_now(db, signer=signer)
+    await log(db, patient.dossier.id, 2)
+    await integrate_now(db, signer=signer)
+    events = (await db.exec(select(AccessEvent).order_by(AccessEvent.id))).all()
+    gone = events[1]
+    salts = {leaf.event_id: leaf.salt for leaf in (await db.exec(select(store.TlogLeaf))).all()}
+    await as_the_operator(db, f"DELETE FROM tlogleaf WHERE event_id = {gone.id}", f"DELETE FROM accessevent WHERE id = {gone.id}",
+                          *(f"UPDATE accessevent SET seq = {e.seq - 1} WHERE id = {e.id}" for e in events[2:]))
+    await rehash_chain(db, patient.dossier.id)
+    # The whole tree rebuilt, consistent with the events as they now are: only the checkpoints cannot be redone.
+    kept = (await db.exec(select(AccessEvent).order_by(AccessEvent.id))).all()
+    tree = MemoryTree(event_leaf_hash(salts[e.id], event_hash(e)) for e in kept)
+    await as_the_operator(db, "DELETE FROM tlognode", "DELETE FROM tlogleaf")
+    db.add_all([store.TlogLeaf(leaf_index=i, event_id=e.id, salt=salts[e.id], hash=tree.levels[0][i]) for i, e in enumerate(kept)])
+    db.add_all([store.TlogNode(level=level, node_index=i, hash=h) for level, row in enumerate(tree.levels) for i, h in enumerate(row)])
+    await db.commit()
+    problems = (await verify_tree(db, settings)).problems
+    assert "l'arbre ne correspond plus au point de contrôle signé de taille 3" in problems
+    assert "l'arbre ne correspond plus au point de contrôle signé de taille 5" in problems
+    assert not any("a changé" in p or "nœud" in p for p in problems)  # leaves and nodes were redone consistently
+
+
+async def test_verify_proof_checks_an_offline_proof_with_the_key_alone(db, patient, settings, tmp_path):
+    signer = load_signer(settings)
+    await log(db, patient.dossier.id, 3)
+    await integrate_now(db, signer=signer)
+    event = (await db.exec(select(AccessEvent).where(AccessEvent.seq == 2))).one()
+    proof = (await store.event_proof(db, event)).text()
+    nowhere = {"CARNET_DATA_DIR": str(tmp_path / "vide"), "DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
+
+    def check(content: str, *args: str, cle: str = signer.verifier.key):
+        path = tmp_path / "preuve.txt"
+        path.write_text(content)
+        return CliRunner().invoke(main, ["audit", "verify-proof", str(path), "--cle", cle, *args], env=nowhere)
+
+    valid = check(proof, "--evenement-hash", event.hash)
+    assert valid.exit_code == 0 and "Preuve valide" in valid.output and "entrée n° 1 " in valid.output
+    lines = proof.split("\n")
+    lines[3] = base64.b64encode(bytes(32)).decode()  # one hash of the inclusion proof changed
+    refusals = {
+        "ne mène pas à la racine signée": check("\n".join(lines)),
+        "pas celui qui est donné": check(proof, "--evenement-hash", "ab" * 32),
+        "pas signé par cette clé": check(proof, cle=Signer.generate(settings.journal_origin).verifier.key),
+        "pas une clé de vérification": check(proof, cle="carnet"),
+        "n'est pas une preuve": check("bonjour\n"),
+        "64 chiffres": check(proof, "--evenement-hash", "xyz"),
+    }
+    for message, result in refusals.items():
+        assert result.exit_code == 1 and message in result.output, (message, result.output)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from . import i18n
 from .i18n import N_, _
 from .i18n.formats import PARIS, clock, long_date, quoted
 from .models import AccessEvent
@@ -293,6 +294,14 @@ def subject_of(event: AccessEvent, viewer: Viewer) -> tuple[str, bool]:
     return (", ".join(parts) + ",") if len(parts) > 1 else parts[0], False
 
 
+def stored(text: str) -> str:
+    """A detail as the log stored it, in French, shown in the page's language where its pieces are the
+    interface's own words ("tous les documents, 1 mois"); names and what people wrote stay as written."""
+    if i18n.current() == i18n.SOURCE:
+        return text
+    return ", ".join(_(piece) for piece in text.split(", "))
+
+
 def _fields(event: AccessEvent, viewer: Viewer) -> dict[str, str]:
     detail = event.detail.strip().rstrip(".")
     mine = viewer.is_patient
@@ -301,7 +310,7 @@ def _fields(event: AccessEvent, viewer: Viewer) -> dict[str, str]:
         who, rest = f"{match['name']}, {match['profession']},", match["rest"]
     else:
         who, rest = detail or _("un professionnel"), ""
-    scope = rest.removeprefix(" : ").strip() if rest.startswith(" : ") else ""
+    scope = stored(rest.removeprefix(" : ").strip()) if rest.startswith(" : ") else ""
     doc = quoted(event.document_title) if event.document_title else _("un document")
     return {
         "dossier": _("votre dossier") if mine else _("le dossier"),
@@ -310,12 +319,12 @@ def _fields(event: AccessEvent, viewer: Viewer) -> dict[str, str]:
         "who": who,
         "scope": _(" : %(scope)s", scope=scope) if scope else "",
         "after_emergency": _(", après son accès d'urgence") if "accès d'urgence" in rest else "",
-        "detail": detail or _("un proche"),
-        "detail_paren": f" ({detail})" if detail else "",
-        "detail_comma": f", {detail}" if detail else "",
+        "detail": stored(detail) or _("un proche"),
+        "detail_paren": f" ({stored(detail)})" if detail else "",
+        "detail_comma": f", {stored(detail)}" if detail else "",
         "motif": _(" (motif : %(reason)s)", reason=detail) if detail else "",
         "code": _("votre code de partage") if mine else _("un code de partage"),
-        "access": _(" : accès à %(detail)s", detail=detail) if detail else "",
+        "access": _(" : accès à %(detail)s", detail=stored(detail)) if detail else "",
         "mt": _("votre médecin traitant") if mine else _("le médecin traitant"),
         "action": quoted(event.action),
     }

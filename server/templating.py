@@ -46,7 +46,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them: {% trans %} blocks' whitespace folded
     env.install_gettext_callables(  # type: ignore[attr-defined]  (added by the extension)
         gettext=lambda message: i18n.translations(i18n.current()).gettext(message),
-        ngettext=lambda singular, plural, n: i18n.translations(i18n.current()).ngettext(singular, plural, n),
+        ngettext=i18n.plural_text,
         pgettext=lambda context, message: i18n.translations(i18n.current()).pgettext(context, message),
         newstyle=True,
     )

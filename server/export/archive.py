@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit, journal, log_queries
+from .. import audit, i18n, journal, log_queries
 from ..access import Visibility
 from ..dossiers import professional_title, professionals_by_id
 from ..fhir.ips import ITEM_SYSTEM, summary_bundle
@@ -197,32 +197,33 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                        log_visible: ColumnElement[bool] | None = None) -> None:
     """Write the copy into `out`: what `visible` admits (the exporter's view) and the events `log_visible` keeps
     (a minor's parents see no trace of what was kept from them)."""
-    profile = await profile_of(session, dossier_id=dossier.id, visible=visible)
-    documents = await all_documents(session, dossier_id=dossier.id, visible=visible)
-    professionals = await professionals_by_id(session, {d.author_professional_id for d in documents
-                                                        if d.author_professional_id})
-    bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
-                        document_authors=professionals)
-    through = await log_queries.head_seq(session, dossier_id=dossier.id)
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        missing = set()
-        for document in documents:
-            if not await anyio.to_thread.run_sync(copy_document, archive, storage, document, now):
-                missing.add(document.id)
-        archive.writestr(entry_info(IPS_NAME, now), bundle.model_dump_json(exclude_none=True, indent=1))
-        events = await write_log_csv(session, archive, dossier_id=dossier.id, through=through, now=now,
+    with i18n.speaking(i18n.SOURCE):  # the copy is a French document, whatever the page's language
+        profile = await profile_of(session, dossier_id=dossier.id, visible=visible)
+        documents = await all_documents(session, dossier_id=dossier.id, visible=visible)
+        professionals = await professionals_by_id(session, {d.author_professional_id for d in documents
+                                                            if d.author_professional_id})
+        bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
+                            document_authors=professionals)
+        through = await log_queries.head_seq(session, dossier_id=dossier.id)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            missing = set()
+            for document in documents:
+                if not await anyio.to_thread.run_sync(copy_document, archive, storage, document, now):
+                    missing.add(document.id)
+            archive.writestr(entry_info(IPS_NAME, now), bundle.model_dump_json(exclude_none=True, indent=1))
+            events = await write_log_csv(session, archive, dossier_id=dossier.id, through=through, now=now,
+                                         visible=log_visible)
+            await write_audit_events(session, archive, patient=patient, dossier_id=dossier.id, through=through, now=now,
                                      visible=log_visible)
-        await write_audit_events(session, archive, patient=patient, dossier_id=dossier.id, through=through, now=now,
-                                 visible=log_visible)
-        authors = {d.id: professional_title(professionals[d.author_professional_id])
-                   if d.author_professional_id in professionals else d.source for d in documents}
-        pdf = await anyio.to_thread.run_sync(partial(  # a table of a thousand documents takes a moment to lay out
-            summary_pdf, patient=patient, profile=profile, documents=documents, authors=authors, now=now,
-            missing=frozenset(missing)))
-        archive.writestr(entry_info(PDF_NAME, now), pdf)
-        archive.writestr(entry_info(README_NAME, now), readme(
-            patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,
-            missing=[d for d in documents if d.id in missing]))
+            authors = {d.id: professional_title(professionals[d.author_professional_id])
+                       if d.author_professional_id in professionals else d.source for d in documents}
+            pdf = await anyio.to_thread.run_sync(partial(  # a table of a thousand documents takes a moment to lay out
+                summary_pdf, patient=patient, profile=profile, documents=documents, authors=authors, now=now,
+                missing=frozenset(missing)))
+            archive.writestr(entry_info(PDF_NAME, now), pdf)
+            archive.writestr(entry_info(README_NAME, now), readme(
+                patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,
+                missing=[d for d in documents if d.id in missing]))
 
 
 async def build_export(session: AsyncSession, storage: Storage, *, dossier: Dossier, patient: Patient, now: datetime,

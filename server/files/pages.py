@@ -22,6 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import begin_write
+from ..i18n import N_, _
 from ..models import Document, DocumentPage
 from . import blobs
 from .render_worker import MAX_ASPECT, MAX_PAGES
@@ -32,17 +33,22 @@ WALL_SECONDS = 60  # the whole document, however many pages
 CONCURRENT_RENDERS = 2  # per process: each child may use a core and up to 1 GiB
 
 REFUSALS = {
-    "unreadable": "Ce fichier PDF est endommagé ou illisible.",
-    "too_many_pages": f"Ce PDF a plus de {MAX_PAGES} pages : envoyez-le en plusieurs documents.",
-    "page_shape": "Une page de ce PDF est trop étroite ou trop allongée pour être affichée "
-                  f"(plus de {MAX_ASPECT} fois plus haute que large, ou l'inverse).",
-    "too_complex": "Ce PDF est trop lourd à afficher. Enregistrez-le de nouveau (par exemple avec "
-                   "« Imprimer en PDF ») et réessayez.",
+    "unreadable": N_("Ce fichier PDF est endommagé ou illisible."),
+    "too_many_pages": N_("Ce PDF a plus de %(pages)s pages : envoyez-le en plusieurs documents."),
+    "page_shape": N_("Une page de ce PDF est trop étroite ou trop allongée pour être affichée "
+                     "(plus de %(aspect)s fois plus haute que large, ou l'inverse)."),
+    "too_complex": N_("Ce PDF est trop lourd à afficher. Enregistrez-le de nouveau (par exemple avec "
+                      "« Imprimer en PDF ») et réessayez."),
 }
 
 
+def refusal(reason: str) -> str:
+    """Why a PDF is refused, in the language of the request that sent it."""
+    return _(REFUSALS.get(reason, REFUSALS["unreadable"]), pages=MAX_PAGES, aspect=MAX_ASPECT)
+
+
 class Unrenderable(Exception):
-    """A PDF that cannot be shown within the limits; the message is French."""
+    """A PDF that cannot be shown within the limits; the message is in the request's language."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ async def render_pdf(data: bytes) -> Rendered:
         except TimeoutError:
             child.kill()
             await child.wait()
-            raise Unrenderable(REFUSALS["too_complex"]) from None
+            raise Unrenderable(refusal("too_complex")) from None
         except BaseException:
             child.kill()  # the request was cancelled: the child must not outlive it
             await child.wait()
@@ -89,9 +95,9 @@ async def render_pdf(data: bytes) -> Rendered:
     try:
         result = json.loads(out)
     except ValueError:  # killed by its CPU or memory limit before it could answer
-        raise Unrenderable(REFUSALS["too_complex"]) from None
+        raise Unrenderable(refusal("too_complex")) from None
     if "refused" in result:
-        raise Unrenderable(REFUSALS.get(result["refused"], REFUSALS["unreadable"]))
+        raise Unrenderable(refusal(result["refused"]))
     pages = [PageImage(n, base64.b64decode(p["png"]), p["width"], p["height"])
              for n, p in enumerate(result["pages"], start=1)]
     return Rendered(pages, str(result.get("text", "")))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import gettext as gettext_module
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from io import BytesIO
 from pathlib import Path
@@ -65,6 +67,16 @@ def use(language: str) -> None:
     _language.set(language if language in LANGUAGES else SOURCE)
 
 
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Within the block, texts in `language` (a French document written during an English request)."""
+    token = _language.set(language)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
 def choose(cookie: str | None, accept_language: str | None) -> str:
     """The language a person chose (the cookie), else the first of their browser's that Carnet speaks."""
     if cookie in LANGUAGES:
@@ -89,9 +101,15 @@ def _(message: str, **variables: object) -> str:
     return text % variables if variables else text
 
 
+def plural_text(singular: str, plural: str, count: int) -> str:
+    """French's rule (CLDR: one for 0 and 1, "0 document") in French; the catalogue's in others."""
+    if current() == SOURCE:
+        return singular if count <= 1 else plural
+    return translations(current()).ngettext(singular, plural, count)
+
+
 def ngettext(singular: str, plural: str, count: int, **variables: object) -> str:
-    text = translations(current()).ngettext(singular, plural, count)
-    return text % {"num": count, **variables}
+    return plural_text(singular, plural, count) % {"num": count, **variables}
 
 
 def pgettext(context: str, message: str, **variables: object) -> str:

@@ -63,14 +63,19 @@ def seed(server):
     return make
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    """Browser tests run last: sync Playwright marks its event loop as running in this thread
-    until it stops, at the end of the session, and pytest-asyncio refuses to run under it."""
+    """Browser tests run last, and all in one process when pytest-xdist shares the tests out
+    (`--dist loadgroup`): one server and one Chromium for them all. Sync Playwright marks its event
+    loop as running in this thread until it stops, and pytest-asyncio refuses to run under it."""
     here = Path(__file__).parent
     items.sort(key=lambda item: item.path.is_relative_to(here))  # stable: the order is kept otherwise
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped when the browser tests are done, before any other test of this process
 def browser():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

@@ -1,0 +1,159 @@
+"""Every page of the patient's and the professional's journeys, on a 360 px phone, in French and in
+English, light and dark: axe-core finds no WCAG A/AA violation, nothing scrolls sideways at 320 px
+nor at 180 px (a 360 px phone at 200 % zoom), and the English pages have no French left in them.
+
+Each visit also writes a screenshot of the page's first screen into tests/e2e/screenshots/ (which
+git ignores), named <language>-<theme>-<page>.png, for a person to look at after any run.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from server import i18n
+from tests.e2e.steps import PHONE_WIDTH, activate_professional, log_in
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = Path(__file__).parent / "screenshots"
+AXE = Axe()
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+        "resultTypes": ["violations"]}
+NARROW = (320, 180)
+MISSING = "0" * 32
+SPACES = re.compile(r"[\s\u00a0\u202f]+")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
+
+
+def french_fragments() -> list[str]:
+    """The French sentences of the catalogue whose English differs, cut at their placeholders: on an
+    English page, any of them is a text the page did not translate."""
+    catalogue = i18n._catalogue("en")
+    english = " ".join(str(m.string) for m in catalogue if m.id)
+    fragments = set()
+    for message in catalogue:
+        if not message.id or message.fuzzy:
+            continue
+        for msgid in (message.id,) if isinstance(message.id, str) else message.id:
+            for piece in PLACEHOLDER.split(msgid):
+                piece = SPACES.sub(" ", piece).strip(" .,:;!?«»()—–-")
+                if len(piece) >= 12 and " " in piece and piece not in english:
+                    fragments.add(piece)
+    return sorted(fragments, key=len, reverse=True)
+
+
+FRENCH = french_fragments()
+
+
+def shown_text(page: Page) -> str:
+    """What a person reads or hears: the visible text, the title, labels for screen readers, placeholders."""
+    text = page.evaluate("""() => [document.title, document.body.innerText,
+        ...[...document.querySelectorAll('[aria-label], [placeholder], [title], img[alt]')].flatMap(
+            e => [e.getAttribute('aria-label'), e.getAttribute('placeholder'), e.getAttribute('title'), e.getAttribute('alt')])
+    ].filter(Boolean).join('\\n')""")
+    return SPACES.sub(" ", text)
+
+
+def no_french_left(page: Page, data: tuple[str, ...]) -> None:
+    text = shown_text(page)
+    for value in data:  # the dossier's own content (titles, names) is the patient's, in French
+        text = text.replace(value, "")
+    left = [fragment for fragment in FRENCH if fragment in text]
+    assert not left, f"{page.url} has French left in English: {left[:5]}"
+
+
+def no_violation(page: Page) -> None:
+    violations = AXE.run(page, options=WCAG).response["violations"]
+    assert not violations, f"{page.url}: " + "; ".join(
+        f"{v['id']}: {[(n['target'], n.get('failureSummary', '')[-160:]) for n in v['nodes']][:3]}" for v in violations)
+
+
+def fits(page: Page) -> None:
+    for width in NARROW:
+        page.set_viewport_size({"width": width, "height": 740})
+        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{page.url} scrolls sideways at {width} px: {scroll_width} px wide"
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 780})
+
+
+def visit(page: Page, language: str, name: str, url: str, *, data: tuple[str, ...] = ()) -> None:
+    """One page in one language: both themes' screenshots, axe in one theme each language (so both
+    themes and both languages are checked), the narrow widths in French (its sentences are longer)."""
+    # Reduced motion: the buttons' colour transitions are over before a screenshot or axe looks.
+    page.emulate_media(color_scheme="light", reduced_motion="reduce")
+    page.goto(url)
+    expect(page.locator("h1").first).to_be_visible()
+    assert page.locator("html").get_attribute("lang") == language
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / f"{language}-light-{name}.png")
+    if language == "fr":
+        no_violation(page)
+        fits(page)
+    else:
+        no_french_left(page, data)
+    page.emulate_media(color_scheme="dark", reduced_motion="reduce")
+    page.screenshot(path=SHOTS / f"{language}-dark-{name}.png")
+    if language == "en":
+        no_violation(page)
+
+
+def switch_language(page: Page, to: str) -> None:
+    page.get_by_role("button", name=i18n.NAMES[to]).click()
+    expect(page.locator(f"html[lang={to}]")).to_be_attached()
+
+
+def test_the_patients_pages_in_both_languages_and_themes(page: Page, console, seed, seed_professional, seed_grant):
+    console.allow(f"/documents/{MISSING}")  # the error page answers 404, as it should
+    patient = seed()
+    kine = seed_professional(given_name="Lucie", family_name="Bernard")
+    seed_grant(patient, kine)
+    log_in(page, patient)
+    dossier = f"/dossiers/{patient.dossier_id}"
+    document = page.locator("a.document-link").first.get_attribute("href")
+    pages = {
+        "dossier": dossier, "document": document, "suppression": f"{document}/suppression",
+        "profil": f"{dossier}/profil", "profil-ajouter": f"{dossier}/profil/ajouter", "acces": f"{dossier}/acces",
+        "annuaire": f"{dossier}/annuaire", "partage": f"{dossier}/partage",
+        "professionnel": f"{dossier}/professionnels/{kine.professional_id}",
+        "voir-comme": f"{dossier}/voir-comme/{kine.professional_id}", "historique": f"{dossier}/historique",
+        "soins": f"{dossier}/soins", "export": f"{dossier}/export", "liens-sante": f"{dossier}/liens-sante",
+        "proches": f"{dossier}/proches", "fermeture": f"{dossier}/fermeture",
+        "cles": "/cles", "mes-dossiers": "/mes-dossiers", "introuvable": f"/documents/{MISSING}",
+    }
+    # What the patient and the tests wrote (titles, names, a passkey's name) is theirs, in French.
+    data = (*patient.titles, "Laboratoire de test", "Camille", "Martin", "Lucie", "Bernard", "Mon téléphone")
+    for language in ("fr", "en"):
+        if language == "en":
+            switch_language(page, "en")
+        for name, url in pages.items():
+            visit(page, language, name, url, data=data)
+
+
+def test_the_professionals_and_public_pages_in_both_languages_and_themes(computer, console, seed, seed_professional,
+                                                                         seed_grant):
+    page = computer.page
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 780})
+    patient = seed()
+    doctor = seed_professional(given_name="Paul", family_name="Durand", profession="médecin")
+    seed_grant(patient, doctor)
+    public = {"accueil": "/", "connexion": "/connexion", "activer": "/activer", "pro-activer": "/pro/activer",
+              "recuperation": "/recuperation"}
+    for name, url in public.items():
+        visit(page, "fr", name, url)
+    activate_professional(page, doctor)
+    dossier = f"/dossiers/{patient.dossier_id}"
+    page.goto(dossier)
+    document = page.locator("a.document-link").first.get_attribute("href")
+    pages = {"pro": "/pro", "pro-dossier": dossier, "pro-document": document, "pro-depot": f"{dossier}/documents/nouveau",
+             "pro-logiciels": "/pro/logiciels", "pro-urgence": "/pro/urgence", "pro-nouveau-dossier": "/pro/nouveau-dossier"}
+    data = (*patient.titles, "Laboratoire de test", "Camille", "Martin", "Paul", "Durand")
+    for name, url in pages.items():
+        visit(page, "fr", name, url, data=data)
+    switch_language(page, "en")
+    for name, url in {**pages, **public}.items():
+        visit(page, "en", name, url, data=data)

@@ -1,0 +1,113 @@
+"""French and English: every text of the interface has its English, chosen from the browser or the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+
+from server import i18n
+from server.i18n import formats
+from tests.conftest import get_csrf, post_form
+
+ROOT = Path(__file__).parent.parent
+ENGLISH = i18n.translations("en")
+
+
+def extracted() -> list[tuple[str, int, object, str | None]]:
+    """Every text the code marks for translation, as scripts/catalogue extracts it."""
+    with (ROOT / "server/i18n/babel.cfg").open() as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping)
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+    return [
+        (filename, lineno, message, context)
+        for filename, lineno, message, _comments, context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=keywords, strip_comment_tags=True
+        )
+    ]
+
+
+def test_every_text_of_the_interface_has_its_english():
+    catalogue = i18n._catalogue("en")
+    missing = []
+    for filename, lineno, message, context in extracted():
+        msgid = message if isinstance(message, str) else message[0]
+        entry = catalogue.get(message if isinstance(message, str) else message[0], context=context)
+        strings = entry.string if entry is not None else None
+        if entry is None or entry.fuzzy or not strings or (isinstance(strings, tuple) and not all(strings)):
+            missing.append(f"{filename}:{lineno}: {msgid!r}")
+    assert not missing, "run scripts/catalogue and translate:\n" + "\n".join(missing)
+
+
+def test_the_english_keeps_every_placeholder_of_the_french():
+    """All but French's own: "%(de_name)s" ("de Léo", "d'Inès") is the French form of a name."""
+    problems = [(message.id, errors) for message, errors in i18n._catalogue("en").check()
+                if errors and "%(de_" not in str(message.id)]
+    assert not problems
+
+
+@pytest.mark.parametrize(("cookie", "header", "chosen"), [
+    (None, "en-GB,en;q=0.9,fr;q=0.8", "en"),
+    (None, "fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+    (None, "de-DE, en;q=0.5", "en"),
+    (None, "de-DE", "fr"),
+    (None, "en;q=0, fr", "fr"),
+    (None, "en;q=nonsense", "fr"),
+    (None, None, "fr"),
+    ("en", "fr-FR", "en"),
+    ("fr", "en-GB", "fr"),
+    ("xx", "en-GB", "en"),
+])
+def test_the_language_is_the_persons_choice_else_the_browsers(cookie, header, chosen):
+    assert i18n.choose(cookie, header) == chosen
+
+
+def test_dates_amounts_and_sizes_are_written_as_each_language_writes_them():
+    moment = datetime(2026, 3, 1, 13, 59, tzinfo=UTC)  # 14:59 in Paris
+    expected = {
+        "fr": ("1er mars 2026", "1er mars 2026 à 14\u00a0h\u00a059", "mars 2026", "1\u202f234,56\u00a0€", "3,1\u00a0Mo",
+               "«\u00a0IRM\u00a0»"),
+        "en": ("1 March 2026", "1 March 2026 at 14:59", "March 2026", "€1,234.56", "3.1\u00a0MB", "\u201cIRM\u201d"),
+    }
+    for language, said in expected.items():
+        i18n.use(language)
+        try:
+            assert (formats.long_date(moment), formats.long_datetime(moment), formats.month_year(date(2026, 3, 5)),
+                    formats.money(123456), formats.filesize(3_250_000), formats.quoted("IRM")) == said
+        finally:
+            i18n.use(i18n.SOURCE)
+
+
+async def test_a_browser_in_english_gets_the_pages_in_english(client):
+    page = await client.get("/", headers={"accept-language": "en-GB,en;q=0.9"})
+    assert page.headers["content-language"] == "en"
+    assert '<html lang="en">' in page.text
+    log_in = "Se connecter avec une clé d'accès"
+    assert ENGLISH.gettext(log_in) != log_in and ENGLISH.gettext(log_in) in page.text
+    french = await client.get("/", headers={"accept-language": "fr-FR"})
+    assert '<html lang="fr">' in french.text and log_in in french.text
+
+
+async def test_the_footer_switches_the_language_and_comes_back_to_the_same_page(client):
+    await client.get("/connexion")
+    answer = await post_form(client, "/langue", {"langue": "en", "retour": "/connexion"}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/connexion"
+    page = await client.get("/connexion", headers={"accept-language": "fr-FR"})  # the choice wins over the browser
+    assert '<html lang="en">' in page.text
+    assert '<button class="link" type="submit" name="langue" value="fr" lang="fr">Français</button>' in page.text
+
+
+@pytest.mark.parametrize("back", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", ""])
+async def test_the_switch_never_sends_anyone_to_another_site(client, back):
+    await client.get("/connexion")
+    answer = await post_form(client, "/langue", {"langue": "en", "retour": back}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+async def test_an_unknown_language_falls_back_to_french(client):
+    await client.get("/connexion")
+    await post_form(client, "/langue", {"langue": "klingon", "retour": "/connexion"})
+    assert '<html lang="fr">' in (await client.get("/connexion", headers={"accept-language": "en"})).text

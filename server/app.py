@@ -25,7 +25,7 @@ from . import assets, housekeeping, i18n, webpush
 from .config import Settings, load_settings
 from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
-from .errors import NoControlCharacters, exception_handlers
+from .errors import API_PATHS, NoControlCharacters, exception_handlers
 from .session_middleware import REQUEST_DB, SessionMiddleware
 from .files.store import DiskStorage
 from .templating import configure_templates
@@ -77,7 +77,10 @@ CSP = "; ".join(
 
 
 def language_of(scope: Scope) -> str:
-    """The language chosen on the page (a cookie), else the browser's (Accept-Language)."""
+    """The language chosen on the page (a cookie), else the browser's (Accept-Language). Software
+    calling the API reads French diagnostics, as the French guides it follows write them."""
+    if scope["path"].startswith(API_PATHS):
+        return i18n.SOURCE
     headers = dict(scope.get("headers", []))
     cookies = SimpleCookie()
     try:

@@ -35,8 +35,8 @@ MESSAGES = {
 class Refused(HTTPException):
     """A refusal whose detail is safe to show as it is, in the person's language (`_`)."""
 
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(detail=message, status_code=status_code)
+    def __init__(self, status_code: int, message: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail=message, status_code=status_code, headers=headers)
 
 
 class NoControlCharacters(ASGIMiddleware):
@@ -90,7 +90,9 @@ def on_not_authorized(request: Request, _exc: NotAuthorizedException) -> Respons
 def on_http_exception(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, FhirError):
         return error_response(request, exc.status_code, exc.detail, code=exc.code)
-    return error_response(request, exc.status_code, exc.detail if isinstance(exc, Refused) else None)
+    if isinstance(exc, Refused):
+        return error_response(request, exc.status_code, exc.detail, headers=exc.headers)
+    return error_response(request, exc.status_code)
 
 
 def on_not_found(request: Request, _exc: NotFoundException) -> Response:

@@ -8,6 +8,7 @@ can agree its verb with either; what an event stored (its detail, the names) sta
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,7 +16,7 @@ from datetime import date, datetime, timedelta
 from . import i18n
 from .i18n import N_, _
 from .i18n.formats import PARIS, clock, long_date, quoted
-from .models import AccessEvent
+from .models import CATEGORIES, AccessEvent
 
 WEEKDAYS = [N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche")]
 
@@ -294,12 +295,24 @@ def subject_of(event: AccessEvent, viewer: Viewer) -> tuple[str, bool]:
     return (", ".join(parts) + ",") if len(parts) > 1 else parts[0], False
 
 
+GUILLEMETS = re.compile(r"«[\s\u00a0\u202f]*(.*?)[\s\u00a0\u202f]*»")
+
+
 def stored(text: str) -> str:
     """A detail as the log stored it, in French, shown in the page's language where its pieces are the
     interface's own words ("tous les documents, 1 mois"); names and what people wrote stay as written."""
     if i18n.current() == i18n.SOURCE:
         return text
-    return ", ".join(_(piece) for piece in text.split(", "))
+    text = GUILLEMETS.sub("\u201c\\1\u201d", text)  # « Mon téléphone » → “Mon téléphone”
+    return ", ".join(_(piece) if piece in _vocabulary() else piece for piece in text.split(", "))
+
+
+@functools.cache
+def _vocabulary() -> frozenset[str]:
+    """The interface's words a detail is made of: categories, "tous les documents", durations."""
+    from .rights import ALL_DOCUMENTS, DURATIONS
+
+    return frozenset([*CATEGORIES.values(), ALL_DOCUMENTS, *(label for label, _days in DURATIONS.values())])
 
 
 def _fields(event: AccessEvent, viewer: Viewer) -> dict[str, str]:

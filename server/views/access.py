@@ -263,7 +263,7 @@ async def review_emergency(request: Request, db: AsyncSession, dossier_id: str, 
 
 @post("/documents/{document_id:str}/masquage", guards=[logged_in], status_code=200)
 async def hide(request: Request, db: AsyncSession, document_id: str, data: Form) -> Response:
-    document, _, actor = await manage_document(db, account=request.user.account, document_id=document_id)
+    document, _dossier, actor = await manage_document(db, account=request.user.account, document_id=document_id)
     choice = text(data, "masque", limit=5)
     if choice not in ("oui", "non"):
         return error_response(request, 400, _("Choisissez de masquer le document ou de ne plus le masquer."))

@@ -10,6 +10,7 @@ import click
 
 from .config import SettingsError, load_settings
 from .tlog.cli import verify_proof_command
+from .tlog.witness_server import witness_command
 
 
 def _settings():
@@ -403,3 +404,4 @@ def verify() -> None:
 
 
 audit.add_command(verify_proof_command)
+main.add_command(witness_command)

@@ -36,6 +36,10 @@ class Settings:
     # Seconds between the integrator's rounds (tlog/integrator.py); 0: this process does not integrate (another
     # does; the tests call integrate_now). CARNET_JOURNAL_INTERVAL defaults to 1.
     journal_interval: float = 0.0
+    # Witnesses that cosign the log's checkpoints (tlog/witnessing.py): (cosigner verifier key, URL prefix of their
+    # POST /add-checkpoint) pairs; and how many cosignatures a checkpoint needs for GET /journal/checkpoint.
+    journal_witnesses: tuple[tuple[str, str], ...] = ()
+    journal_witnesses_required: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -73,9 +77,36 @@ class Settings:
             raise SettingsError("CARNET_VAPID_SUBJECT must be a mailto: or https:// URI")
         if self.journal_interval != 0 and not 0.05 <= self.journal_interval <= 5:
             raise SettingsError("CARNET_JOURNAL_INTERVAL must be 0 (off) or 0.05 to 5 seconds (the log's merge delay)")
+        self.check_witnesses()
         host = urlsplit(self.origin).hostname or ""
         if host != self.rp_id and not host.endswith("." + self.rp_id):
             raise SettingsError(f"CARNET_RP_ID {self.rp_id!r} must be the origin's host or a parent of it")
+
+    def check_witnesses(self) -> None:
+        from .tlog.cosignature import CosignerVerifier
+        from .tlog.keys import MalformedKey
+
+        names = set()
+        for key, url in self.journal_witnesses:
+            try:
+                names.add(CosignerVerifier.from_key(key).name)
+            except MalformedKey:
+                raise SettingsError(f"CARNET_JOURNAL_WITNESSES: {key!r} is not a witness's cosigner key "
+                                    "(<name>+<key ID>+<base64 of 0x04 and the Ed25519 key>)") from None
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                raise SettingsError(f"CARNET_JOURNAL_WITNESSES: {url!r} is not an http(s) URL")
+        if len(names) != len(self.journal_witnesses):
+            raise SettingsError("CARNET_JOURNAL_WITNESSES names a witness twice")
+        if not 0 <= self.journal_witnesses_required <= len(self.journal_witnesses):
+            raise SettingsError("CARNET_JOURNAL_WITNESSES_REQUIRED must be 0 to the number of CARNET_JOURNAL_WITNESSES")
+
+
+def witnesses_from(text: str) -> tuple[tuple[str, str], ...]:
+    """CARNET_JOURNAL_WITNESSES: "<cosigner key> <URL>" for each witness, separated by commas or newlines."""
+    entries = [entry.split() for entry in text.replace(",", "\n").splitlines() if entry.strip()]
+    if any(len(entry) != 2 for entry in entries):
+        raise SettingsError("CARNET_JOURNAL_WITNESSES: each witness is its key, a space and its URL")
+    return tuple((key, url) for key, url in entries)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -96,6 +127,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         # Like the VAPID key: several hosts that share no disk set the log's one key here.
         journal_signing_key=env.get("CARNET_JOURNAL_SIGNING_KEY", "").strip(),
         journal_interval=float(env.get("CARNET_JOURNAL_INTERVAL", "1")),
+        journal_witnesses=witnesses_from(env.get("CARNET_JOURNAL_WITNESSES", "")),
+        journal_witnesses_required=int(env.get("CARNET_JOURNAL_WITNESSES_REQUIRED", "0")),
     )
     settings.check()
     return settings

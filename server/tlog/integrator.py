@@ -39,7 +39,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..audit import HASHED_FIELDS, event_hash
 from ..db import begin_write, make_engine, make_sessionmaker
 from ..models import AccessEvent, utcnow
-from . import merkle
+from . import merkle, witnessing
 from .checkpoint import Checkpoint, sign_checkpoint
 from .keys import Signer
 from .leaf import SALT_SIZE, event_leaf_hash
@@ -173,9 +173,11 @@ async def start(app: Litestar) -> None:
     app.state.journal_signer = load_signer(app.state.settings)
     if app.state.settings.journal_interval:
         app.state.journal_integrator = asyncio.get_running_loop().create_task(run(app))
+    await witnessing.start(app)  # the witnesses' cosignatures, in a task of their own: never in a round
 
 
 async def stop(app: Litestar) -> None:
+    await witnessing.stop(app)
     task = getattr(app.state, "journal_integrator", None)
     if task is not None:
         task.cancel()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, Text, tuple_
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, Text, tuple_
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,6 +50,24 @@ class TlogCheckpoint(SQLModel, table=True):
     root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     note: str = Field(sa_column=Column(Text, nullable=False))  # the signed note, verbatim
     created_at: datetime
+
+
+class TlogCosignature(SQLModel, table=True):
+    """A witness's cosignature of the checkpoint of `size` (C2SP tlog-cosignature): the newest it gave (tlog/witnessing.py)."""
+
+    size: int = Field(sa_column=Column(TreeInt, ForeignKey("tlogcheckpoint.size"), primary_key=True, autoincrement=False))
+    witness: str = Field(primary_key=True)  # the witness's key name
+    key_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))  # a uint32
+    timestamp: int = Field(sa_column=Column(BigInteger, nullable=False))  # POSIX seconds, as the witness signed
+    signature: str = Field(sa_column=Column(Text, nullable=False))  # base64, as on the signature line
+
+
+class TlogWitness(SQLModel, table=True):
+    """A witness the log submits to: the size it last said it cosigned, and until when a process holds it."""
+
+    key: str = Field(primary_key=True)  # its cosigner verifier key
+    size: int = Field(sa_column=Column(TreeInt, nullable=False))
+    busy_until: datetime | None = None  # a process submitting to it, or after a failure, the next try
 
 
 async def latest_checkpoint(session: AsyncSession) -> TlogCheckpoint | None:

@@ -25,9 +25,11 @@ from . import merkle
 from .checkpoint import CheckpointError, open_checkpoint, verify_checkpoint_consistency
 from .integrator import settled_floor
 from .leaf import event_leaf_hash
-from .note import NoteError
+from .cosignature import BadCosignature
+from .note import NoteError, Signature
 from .signing import load_verifier
-from .store import TlogCheckpoint, TlogLeaf, TlogNode
+from .store import TlogCheckpoint, TlogCosignature, TlogLeaf, TlogNode
+from .witnessing import configured
 
 PAGE = 10_000
 SHOWN = 20  # problems named one by one; the rest counted
@@ -38,6 +40,8 @@ class TreeReport:
     size: int = 0
     checkpoints: int = 0
     pending: int = 0
+    cosignatures: int = 0  # of configured witnesses, checked
+    unchecked: int = 0  # of witnesses no longer configured: no key to check them with
     problems: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -50,6 +54,9 @@ class TreeReport:
         else:
             shown.append(f"Journal de transparence : {self.size} entrée(s) et {self.checkpoints} point(s) de contrôle "
                          "signés, intacts : l'arbre que forment les événements est celui que le journal a signé.")
+        if self.cosignatures or self.unchecked:
+            shown.append(f"Témoins : {self.cosignatures} cosignature(s) vérifiée(s) avec les clés configurées"
+                         + (f", {self.unchecked} d'un témoin qui ne l'est plus (non vérifiées)." if self.unchecked else "."))
         if self.pending:
             shown.append(f"{self.pending} événement(s) pas encore dans le journal : le serveur en marche les y ajoute.")
         return shown
@@ -60,6 +67,7 @@ async def verify_tree(session: AsyncSession, settings: Settings) -> TreeReport:
     tree = await _rebuild(session, report)
     await _compare_nodes(session, tree, report)
     await _check_checkpoints(session, tree, report, settings)
+    await _check_cosignatures(session, report, settings)
     # Events outside the tree: recent ones wait for the integrator; below its floor, none is still to come.
     events, connection = AccessEvent.__table__, await session.connection()  # type: ignore[attr-defined]
     outside = ~exists().where(col(TlogLeaf.event_id) == events.c.id)
@@ -141,3 +149,23 @@ async def _check_checkpoints(session: AsyncSession, tree: merkle.MemoryTree, rep
         previous = checkpoint
     if rows[-1].size != tree.size:
         report.problems.append(f"l'arbre a {tree.size} entrée(s), le dernier point de contrôle en signe {rows[-1].size}")
+
+
+async def _check_cosignatures(session: AsyncSession, report: TreeReport, settings: Settings) -> None:
+    """Each stored cosignature against its witness's configured key, on the checkpoint it is stored for."""
+    witnesses = {(w.verifier.name, w.verifier.key_id): w.verifier for w in configured(settings)}
+    rows = await session.exec(select(TlogCosignature, TlogCheckpoint.note)
+                              .join(TlogCheckpoint, col(TlogCheckpoint.size) == col(TlogCosignature.size))
+                              .order_by(col(TlogCosignature.size), col(TlogCosignature.witness)))
+    for cosigned, note in rows:
+        witness = witnesses.get((cosigned.witness, cosigned.key_id))
+        if witness is None:
+            report.unchecked += 1
+            continue
+        try:
+            witness.verify(note[: note.rfind("\n\n") + 1], Signature(cosigned.witness, cosigned.key_id, cosigned.signature))
+        except BadCosignature:
+            report.problems.append(f"la cosignature du témoin {cosigned.witness} sur le point de contrôle de taille "
+                                   f"{cosigned.size} n'est pas valide")
+            continue
+        report.cosignatures += 1

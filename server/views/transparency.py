@@ -25,10 +25,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..caregivers.confidential import kept_from
 from ..errors import Refused
 from ..guards import logged_in
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..models import AccessEvent
 from ..reading import manage_dossier
-from ..tlog import merkle, store
+from ..tlog import merkle, store, witnessing
 from .forms import MAX_INT
 
 TEXT = "text/plain"  # Litestar adds "; charset=utf-8"
@@ -72,12 +72,19 @@ def reached(size: int, wanted: int) -> None:
 
 
 @get("/journal/checkpoint")
-async def checkpoint(db: AsyncSession) -> Response:
-    latest = await store.latest_checkpoint(db)
-    if latest is None:  # the integrator signs the first one within a second of the first start
+async def checkpoint(request: Request, db: AsyncSession, tous: str | None = None) -> Response:
+    """The newest checkpoint that the required witnesses cosigned, with its cosignatures; ?tous=1: the newest one."""
+    settings = request.app.state.settings
+    note = await witnessing.served_checkpoint(db, settings, newest=tous not in (None, "", "0"))
+    if note is None and await store.latest_checkpoint(db) is None:  # the integrator signs one within a second
         return plain("Le journal n'a pas encore de point de contrôle signé : réessayez dans un instant.\n", 503,
                      {"Retry-After": "1"})
-    return plain(latest.note)
+    if note is None:  # the witnesses are asked within a second of each checkpoint; one may be down
+        return plain(ngettext("Aucun point de contrôle n'a encore la cosignature de témoin requise : réessayez "
+                              "dans un instant.", "Aucun point de contrôle n'a encore les %(num)s cosignatures de "
+                              "témoins requises : réessayez dans un instant.", settings.journal_witnesses_required)
+                     + "\n", 503, {"Retry-After": "5"})
+    return plain(note)
 
 
 @get("/journal/cle")

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from . import i18n
 from .i18n import N_, _
-from .i18n.formats import PARIS, clock, long_date, quoted
+from .i18n.formats import PARIS, clock, long_date, quoted, typography
 from .models import CATEGORIES, AccessEvent
 
 WEEKDAYS = [N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche")]
@@ -377,7 +377,8 @@ def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_C
     via = f", {event.detail.strip()}" if event.detail.startswith(VIA_SOFTWARE) else ""
     text = _(phrase.yours if vous else phrase.said, subject=subject, when=when, right=right,
              **_fields(event, viewer)) + via
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
+    # French typography's no-break spaces, here too: a line never ends on "(«" nor starts with "»" or ":".
+    return typography(text if text.endswith((".", "!", "?", "…")) else text + ".")
 
 
 def right_label(event: AccessEvent, context: EventContext = NO_CONTEXT) -> str:

@@ -31,7 +31,7 @@ NONE = EventContext()
 
 def plain(text: str) -> str:
     """The sentence with its no-break spaces (around « », inside "14 h 12") shown as spaces."""
-    return text.replace("\u00a0", " ")
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def event(action: str, actor: dict, *, right: str = "", detail: str = "", at: datetime = AT, **fields) -> AccessEvent:
@@ -127,6 +127,12 @@ SENTENCES = [
                          ids=[f"{i}-{row.action}" for i, (row, *_rest) in enumerate(SENTENCES)])
 def test_each_event_reads_as_one_french_sentence(row, viewer, context, expected):
     assert plain(sentence(row, viewer=viewer, context=context, today=TODAY)) == expected
+
+
+def test_a_passkeys_name_keeps_its_guillemets_and_its_parenthesis():
+    me = {"actor_kind": "patient", "actor_account_id": "acc-camille", "actor_name": "Camille Martin"}
+    text = sentence(event("passkey_added", me, detail="« Mon téléphone »"), viewer=PATIENT, today=TODAY)
+    assert "(«\u00a0Mon téléphone\u00a0»)" in text  # never "(«" at a line's end, nor "»)" at the next one's start
 
 
 def test_times_and_titles_never_break_across_lines():

@@ -33,7 +33,7 @@ def log_lines(page: str) -> list[tuple[int, bool, str]]:
 
 def plain(markup: str) -> str:
     """Text as read: entities decoded, no-break spaces (around « », inside "14 h 12") as spaces."""
-    return html.unescape(markup).replace("\u00a0", " ")
+    return html.unescape(markup).replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def day_headers(page: str) -> list[str]:

@@ -9,6 +9,7 @@ git ignores), named <language>-<theme>-<page>.png, for a person to look at after
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from server import i18n
+from tests.e2e.seeding import paris_today, years_before
 from tests.e2e.steps import PHONE_WIDTH, activate_professional, log_in
 
 pytestmark = pytest.mark.e2e
@@ -157,3 +159,29 @@ def test_the_professionals_and_public_pages_in_both_languages_and_themes(compute
     switch_language(page, "en")
     for name, url in {**pages, **public}.items():
         visit(page, "en", name, url, data=data)
+
+
+def test_a_parents_pages_of_her_childs_dossier_in_both_languages_and_themes(page: Page, seed_person,
+                                                                            seed_minor_with_parent):
+    today = paris_today()
+    mother = seed_person(given_name="Sophie", family_name="Bernard", sex="F",
+                         birth_date=years_before(today, 38) - timedelta(days=40),
+                         documents=[(today - timedelta(days=20), "biologie", "Bilan sanguin de Sophie")])
+    child = seed_minor_with_parent(mother, given_name="Léo", family_name="Bernard", sex="M",
+                                   birth_date=years_before(today, 9) - timedelta(days=50),
+                                   documents=[(today - timedelta(days=10), "compte_rendu", "Consultation pédiatrique")],
+                                   kept_from_parents=())
+    log_in(page, mother)
+    dossier = f"/dossiers/{child.dossier_id}"
+    page.goto(dossier)
+    document = page.locator("a.document-link").first.get_attribute("href")
+    pages = {"enfant-dossier": dossier, "enfant-document": document, "enfant-profil": f"{dossier}/profil",
+             "enfant-acces": f"{dossier}/acces", "enfant-historique": f"{dossier}/historique",
+             "enfant-soins": f"{dossier}/soins", "enfant-proches": f"{dossier}/proches", "ajouter-enfant": "/enfant"}
+    data = ("Bilan sanguin de Sophie", "Consultation pédiatrique", "Laboratoire de test", "Sophie", "Léo", "Bernard",
+            "Mon téléphone", "Aurélie", "Garnier", "sage-femme")
+    for language in ("fr", "en"):
+        if language == "en":
+            switch_language(page, "en")
+        for name, url in pages.items():
+            visit(page, language, name, url, data=data)

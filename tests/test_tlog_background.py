@@ -34,4 +34,4 @@ async def test_the_app_integrates_in_the_background_and_an_event_waits_for_it(cl
     newest = (await db.exec(select(AccessEvent.seq).where(AccessEvent.dossier_id == patient.dossier.id)
                             .order_by(AccessEvent.seq.desc()))).first()
     waiting = await client.get(f"/dossiers/{patient.dossier.id}/historique/preuve/{newest}")
-    assert waiting.status_code == 503 and "quelques secondes" in waiting.text
+    assert waiting.status_code == 409 and "quelques secondes" in waiting.text

@@ -76,14 +76,15 @@ async def checkpoint(request: Request, db: AsyncSession, tous: str | None = None
     """The newest checkpoint that the required witnesses cosigned, with its cosignatures; ?tous=1: the newest one."""
     settings = request.app.state.settings
     note = await witnessing.served_checkpoint(db, settings, newest=tous not in (None, "", "0"))
+    # Not yet (404, with when to ask again), never a 5xx: the server is well, the checkpoint is still to come.
     if note is None and await store.latest_checkpoint(db) is None:  # the integrator signs one within a second
-        return plain("Le journal n'a pas encore de point de contrôle signé : réessayez dans un instant.\n", 503,
+        return plain("Le journal n'a pas encore de point de contrôle signé : réessayez dans un instant.\n", 404,
                      {"Retry-After": "1"})
     if note is None:  # the witnesses are asked within a second of each checkpoint; one may be down
         return plain(ngettext("Aucun point de contrôle n'a encore la cosignature de témoin requise : réessayez "
                               "dans un instant.", "Aucun point de contrôle n'a encore les %(num)s cosignatures de "
                               "témoins requises : réessayez dans un instant.", settings.journal_witnesses_required)
-                     + "\n", 503, {"Retry-After": "5"})
+                     + "\n", 404, {"Retry-After": "5"})
     return plain(note)
 
 
@@ -123,8 +124,9 @@ async def historique_proof(request: Request, db: AsyncSession, dossier_id: str, 
         raise NotFoundException()
     proof = await store.event_proof(db, event)
     if proof is None:
-        raise Refused(503, _("Cet événement entre dans le journal de transparence dans quelques secondes : "
-                             "réessayez dans un instant."))
+        # Not a server failure: the event is there, its leaf comes with the next integration (a few seconds).
+        raise Refused(409, _("Cet événement entre dans le journal de transparence dans quelques secondes : "
+                             "réessayez dans un instant."), headers={"Retry-After": "2"})
     return plain(proof.text(), headers={"Content-Disposition": f'attachment; filename="preuve-journal-{seq}.txt"'})
 
 

@@ -3,10 +3,15 @@ columns and labels in French, as the copy of the dossier has them), printed.
 
 Only the patient and active caregivers reach it (`reading.manage_dossier`); anyone else gets the
 404 of a missing dossier.
+
+The page checks itself (issue 14): each event shown carries what static/js/journal-verify.js needs
+to recompute its leaf of the transparency log (its hashed fields, its leaf's salt and index), and
+the script verifies it against the log's signed checkpoint on the reader's own device.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from typing import Annotated
@@ -14,11 +19,13 @@ from typing import Annotated
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
-from litestar.plugins.htmx import HTMXRequest
+from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, journal, log_queries
+from ..audit import HASHED_FIELDS, timestamp
 from ..guards import logged_in
 from ..i18n import _
 from ..journal import Viewer
@@ -28,6 +35,7 @@ from ..reading import manage_dossier
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..templating import PARIS
+from ..tlog.store import TlogLeaf, latest_checkpoint
 from .forms import MAX_INT, parse_int
 
 PAGE_SIZE = 30
@@ -53,6 +61,34 @@ async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[
     return dossier, Viewer(request.user.account.id, is_patient=is_patient), actor.name if is_patient else actor.on_behalf_of
 
 
+def hashed_fields(event: AccessEvent) -> dict:
+    """The event's fields exactly as `audit.event_hash` hashes them (its canonical JSON is the script's to make)."""
+    content = {name: getattr(event, name) for name in HASHED_FIELDS}
+    content["at"] = timestamp(event.at)
+    return content
+
+
+async def journal_entries(db: AsyncSession, events: list[AccessEvent]) -> dict[int, dict]:
+    """For each event already in the transparency log, what recomputes its leaf: index, salt, hashed fields.
+
+    Only the dossier's readers see this page, so the salts (which let a leaf be matched to its event)
+    are theirs; events not yet integrated (within a second or two) are absent, and shown as such.
+    """
+    ids = [event.id for event in events]
+    rows = (await db.exec(select(TlogLeaf.event_id, TlogLeaf.leaf_index, TlogLeaf.salt)
+                          .where(col(TlogLeaf.event_id).in_(ids)))).all() if ids else []
+    leaves = {event_id: (index, salt) for event_id, index, salt in rows}
+    return {event.id: {"seq": event.seq, "index": leaves[event.id][0],
+                       "salt": base64.b64encode(leaves[event.id][1]).decode(), "fields": hashed_fields(event)}
+            for event in events if event.id in leaves}
+
+
+def witness_policy(request: Request) -> tuple[list[str], int]:
+    """The witnesses' cosigner keys the page checks the checkpoint's cosignatures with, and how many it needs."""
+    settings = request.app.state.settings
+    return [key for key, _url in settings.journal_witnesses], settings.journal_witnesses_required
+
+
 async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, filters: LogFilters,
                       before: int | None, seen: int | None = None) -> dict:
     dossier, viewer, patient_name = await managed(request, db, dossier_id)
@@ -76,6 +112,7 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         "head": head,
         "seen": seen,
         "lines": journal.lines(shown, viewer=viewer, contexts=contexts, seen_seq=seen, now=now),
+        "journal_entries": await journal_entries(db, shown),
         "previous_day": previous_at.astimezone(PARIS).date() if previous_at else None,
         "filters": filters,
         "kinds": KINDS,
@@ -108,7 +145,10 @@ async def my_log(request: Request, db: AsyncSession) -> Response:
 
 @get("/dossiers/{dossier_id:str}/historique", guards=[logged_in])
 async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
-                   kind: Kind = None, periode: str | None = None, avant: Before = None) -> Template:
+                   kind: Kind = None, periode: str | None = None, avant: Before = None) -> Template | ClientRedirect:
+    if request.htmx and request.htmx.boosted:
+        # A whole page of its own: htmx drops the scripts of a page it swaps in, and this one runs journal-verify.js.
+        return ClientRedirect(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     filters = filters_from(professionnel, kind, periode)
     before = avant
     target = request.htmx.target if request.htmx else None
@@ -125,6 +165,7 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
     context["professionals"] = await log_queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=kept.rpps)
     context["new_count"] = await log_queries.new_events_count(db, account=request.user.account, dossier=context["dossier"],
                                                               visible=context["visible"])
+    context["witness_keys"], context["witnesses_required"] = witness_policy(request)
     # This visit still shows what was new; the next one will not.
     await log_queries.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"],
                                    seen=context["seen"])
@@ -180,8 +221,21 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     labels = [professionals.get(filters.professional, ""), _(KINDS[filters.kind]) if filters.kind else "",
               _(PERIODS[filters.period][0]) if filters.period else ""]
     context = {"dossier": dossier, "patient_name": patient_name, "sentences": sentences, "now": now,
-               "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id))}
+               "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id)),
+               "checkpoint": await printed_checkpoint(request, db)}
     return Template("log_print.html", context=context)
+
+
+async def printed_checkpoint(request: Request, db: AsyncSession) -> dict | None:
+    """The log's signed state when the page is printed, and its key: a third party holding the paper can later
+    ask the log for a consistency proof from that state (the same check the patient's phone makes)."""
+    latest = await latest_checkpoint(db)
+    if latest is None:
+        return None
+    settings = request.app.state.settings
+    return {"size": latest.size, "root": base64.b64encode(latest.root).decode(), "origin": settings.journal_origin,
+            "key": request.app.state.journal_signer.verifier.key, "key_url": f"{settings.origin}/journal/cle",
+            "consistency_url": f"{settings.origin}/journal/preuve/consistance?de={latest.size}"}
 
 
 routes = [my_log, log_page, log_csv, log_print]

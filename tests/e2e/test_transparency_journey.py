@@ -1,0 +1,385 @@
+"""The patient's phone checks the Historique against Carnet's signed transparency log (issue 14).
+
+On each visit the page verifies, in Chromium with WebCrypto, the log's signed checkpoint, its consistency
+with the one this phone verified before, and the inclusion of every event shown. An operator who rewrites
+the history (triggers dropped, a professional's read deleted, the chain rehashed, the tree rebuilt and
+re-signed with the log's own key, stolen) is caught at the patient's next visit, which keeps the evidence.
+The proofs' JavaScript is also held to the server's Python: the same bytes for the same event, the same
+verdicts on RFC 9162 proofs, signed notes and witnesses' cosignatures.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sqlite3
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from playwright.sync_api import Page, expect
+
+from server import audit
+from server.audit import Actor
+from server.db import make_engine, make_sessionmaker
+from server.models import AccessEvent
+from server.tlog import merkle
+from server.tlog.checkpoint import Checkpoint, sign_checkpoint
+from server.tlog.cosignature import CosignerSigner
+from server.tlog.cli import check_offline_proof
+from server.tlog.keys import Signer
+from server.tlog.leaf import event_leaf_hash
+from server.views.log import hashed_fields
+from tests.e2e.conftest import run_async
+from tests.e2e.steps import PHONE, log_in
+
+pytestmark = pytest.mark.e2e
+
+# What the canonical JSON must carry through unchanged: accents, quotes, backslashes, newlines and other
+# control characters, the separators JavaScript once refused, emoji (astral, joined, with skin tones).
+TRICKY_NAME = "Zoé « Zaza » O'Brien-Nguyễn \"Dr\" 👩🏽‍⚕️"
+TRICKY_TITLE = "Compte rendu « IRM » du genou\n\"droit\" \\ 🦴\tfin"
+TRICKY_DETAIL = "motif : chute\r\nà vélo — \x01\x1f\x7f \u2028\u2029 \ufeff «\u00a0grave\u00a0» 🚑 𝕏 </script>"
+
+
+# --- the app's side, as its own functions write it -------------------------------------------------
+
+
+async def append_reads(data_dir: Path, dossier_id: str, *reads: tuple[Actor, str, str]) -> None:
+    """Professionals' reads, appended as the app appends them: (actor, document title, detail)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    try:
+        async with make_sessionmaker(engine)() as db:
+            await audit.begin_chained(db)
+            for actor, title, detail in reads:
+                document = SimpleNamespace(id=None, title=title) if title else None
+                await audit.append(db, dossier_id=dossier_id, action="read_document" if title else "read_timeline",
+                                   actor=actor, right="grant", document=document, detail=detail)
+            await audit.commit_chained(db)
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def database(server) -> Iterator[sqlite3.Connection]:
+    """The live server's SQLite file, opened as its operator would (autocommit: each statement its own)."""
+    connection = sqlite3.connect(server.data_dir / "carnet.sqlite3", timeout=30, isolation_level=None)
+    connection.row_factory = sqlite3.Row
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def wait_until_integrated(server, timeout: float = 10) -> None:
+    """Until every event is a leaf of the tree (the live server integrates every second)."""
+    deadline = time.monotonic() + timeout
+    with database(server) as connection:
+        while connection.execute("SELECT count(*) FROM accessevent e WHERE NOT EXISTS "
+                                 "(SELECT 1 FROM tlogleaf l WHERE l.event_id = e.id)").fetchone()[0]:
+            assert time.monotonic() < deadline, "the integrator left events out of the tree"
+            time.sleep(0.1)
+
+
+def as_event(row: sqlite3.Row, **changes) -> SimpleNamespace:
+    """A row of accessevent as audit.event_hash reads an event (SQLite keeps the time as UTC text)."""
+    fields = {name: row[name] for name in audit.HASHED_FIELDS} | changes
+    fields["at"] = datetime.fromisoformat(row["at"]).replace(tzinfo=UTC)
+    return SimpleNamespace(**fields)
+
+
+def rewrite_history(server, *, dossier_id: str, delete_seq: int) -> None:
+    """What whoever holds the database and the log's key can do: drop the append-only triggers, delete an
+    event, renumber and rehash the dossier's chain after it, rebuild the whole tree from the events as they
+    now read, sign a checkpoint of it with the log's own key (data_dir/journal/signing_key), and put the
+    triggers back. `carnet audit verify` finds nothing wrong with the result: only a copy of an earlier
+    checkpoint (the patient's phone, a witness) shows the history was rewritten."""
+    signer = Signer.from_key((server.data_dir / "journal" / "signing_key").read_text().strip())
+    with database(server) as connection:
+        connection.execute("BEGIN IMMEDIATE")  # the integrator waits meanwhile
+        triggers = connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_no_%' "
+            "AND tbl_name IN ('accessevent', 'tlogleaf', 'tlognode', 'tlogcheckpoint')").fetchall()
+        assert len(triggers) == 8, "the append-only triggers the migrations make (0002, 0015)"
+        for trigger in triggers:
+            connection.execute(f"DROP TRIGGER {trigger['name']}")
+        victim = connection.execute("SELECT * FROM accessevent WHERE dossier_id = ? AND seq = ?",
+                                    (dossier_id, delete_seq)).fetchone()
+        connection.execute("DELETE FROM notification WHERE event_id = ?", (victim["id"],))
+        connection.execute("DELETE FROM logprofessional WHERE dossier_id = ? AND key = ?",
+                           (dossier_id, victim["actor_rpps"]))
+        connection.execute("DELETE FROM tlogleaf WHERE event_id = ?", (victim["id"],))
+        connection.execute("DELETE FROM accessevent WHERE id = ?", (victim["id"],))
+        for row in connection.execute("SELECT id FROM accessevent WHERE dossier_id = ? AND seq > ? ORDER BY seq",
+                                      (dossier_id, delete_seq)).fetchall():
+            connection.execute("UPDATE accessevent SET seq = seq - 1 WHERE id = ?", (row["id"],))
+        link = audit.GENESIS  # each event relinked to its new predecessor, and rehashed
+        rows = connection.execute("SELECT * FROM accessevent WHERE dossier_id = ? ORDER BY seq",
+                                  (dossier_id,)).fetchall()
+        for row in rows:
+            digest = audit.event_hash(as_event(row, prev_hash=link))
+            connection.execute("UPDATE accessevent SET prev_hash = ?, hash = ? WHERE id = ?", (link, digest, row["id"]))
+            link = digest
+        connection.execute("UPDATE chainhead SET seq = ?, hash = ? WHERE dossier_id = ?",
+                           (rows[-1]["seq"], link, dossier_id))
+
+        leaves = connection.execute("SELECT l.salt AS salt, e.* FROM tlogleaf l JOIN accessevent e "
+                                    "ON e.id = l.event_id ORDER BY l.leaf_index").fetchall()
+        tree = merkle.MemoryTree(event_leaf_hash(row["salt"], audit.event_hash(as_event(row))) for row in leaves)
+        for table in ("tlogleaf", "tlognode", "tlogcheckpoint"):
+            connection.execute(f"DELETE FROM {table}")
+        connection.executemany("INSERT INTO tlogleaf (leaf_index, event_id, salt, hash) VALUES (?, ?, ?, ?)",
+                               [(i, row["id"], row["salt"], tree.node(0, i)) for i, row in enumerate(leaves)])
+        connection.executemany("INSERT INTO tlognode (level, node_index, hash) VALUES (?, ?, ?)",
+                               [(level, i, digest) for level, hashes in enumerate(tree.levels)
+                                for i, digest in enumerate(hashes)])
+        note = sign_checkpoint(Checkpoint(signer.name, tree.size, tree.root()), signer)
+        connection.execute("INSERT INTO tlogcheckpoint (size, root, note, created_at) VALUES (?, ?, ?, ?)",
+                           (tree.size, tree.root(), note, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")))
+        for trigger in triggers:  # and put back as they were: the database looks untouched
+            connection.execute(trigger["sql"])
+        connection.execute("COMMIT")
+
+
+def get_text(server, path: str) -> str:
+    with urllib.request.urlopen(server.url + path, timeout=5) as response:
+        return response.read().decode()
+
+
+def stored_checkpoint(page: Page, dossier_id: str) -> dict:
+    """What the phone keeps for the dossier: the checkpoint it last verified, and the log's key."""
+    return json.loads(page.evaluate("name => localStorage.getItem(name)", f"carnet.journal.{dossier_id}"))
+
+
+def download(page: Page, control) -> str:
+    with page.expect_download() as downloaded:
+        control.click()
+    return Path(downloaded.value.path()).read_text(encoding="utf-8")
+
+
+# --- the journey ---------------------------------------------------------------------------------------
+
+
+def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_the_logs_own_key(
+    page, browser, console, server, seed, seed_professional,
+):
+    patient, kine = seed(), seed_professional()
+    log_in(page, patient)
+    kine_actor = Actor(None, "professional", kine.name, kine.profession, kine.rpps)
+    tricky = Actor(None, "professional", TRICKY_NAME, "médecin", "10000000009")
+    nurse = Actor(None, "professional", "Marc Petit", "infirmier", "10000000017")
+    run_async(append_reads(server.data_dir, patient.dossier_id, (kine_actor, "", ""), *[(nurse, "", "")] * 30,
+                           (tricky, TRICKY_TITLE, TRICKY_DETAIL)))
+    wait_until_integrated(server)
+    historique = f"/dossiers/{patient.dossier_id}/historique"
+
+    # First visit: the phone pins the log's key, verifies the checkpoint and every event shown.
+    page.goto(historique)
+    status = page.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
+    expect(status).to_contain_text("pour la première fois")
+    expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels.")
+    # Older events, brought in by htmx as the patient scrolls, are verified in their turn.
+    page.get_by_role("link", name="Événements plus anciens").scroll_into_view_if_needed()
+    with database(server) as connection:
+        total = connection.execute("SELECT count(*) FROM accessevent WHERE dossier_id = ?",
+                                   (patient.dossier_id,)).fetchone()[0]
+    expect(status).to_contain_text(f"Les {total} événements affichés y sont inscrits tels quels.")
+    kept = stored_checkpoint(page, patient.dossier_id)
+    assert set(kept) == {"key", "size", "root", "note", "at"}, "the phone keeps a checkpoint and a key, nothing else"
+    assert TRICKY_NAME not in json.dumps(kept, ensure_ascii=False)
+
+    # Any event's proof, for whoever checks it offline (`carnet audit verify-proof`).
+    line = page.locator("li.log-line").filter(has_text="Zaza")
+    proof = download(page, line.get_by_role("link", name="Télécharger la preuve"))
+    with database(server) as connection:
+        tricky_hash = connection.execute("SELECT hash FROM accessevent WHERE dossier_id = ? AND actor_rpps = ?",
+                                         (patient.dossier_id, "10000000009")).fetchone()[0]
+    checked = check_offline_proof(proof, key=get_text(server, "/journal/cle"), event_hash=tricky_hash)
+    assert checked.startswith("Preuve valide")
+
+    # The printed Historique says what is signed, and gives the state a third party can hold the log to.
+    page.goto(historique + "/imprimer")
+    printed = page.locator(".log-print-journal")
+    expect(printed.first).to_contain_text(f"un état de taille {kept['size']}, de racine {kept['root']}, avec la clé "
+                                          f"{kept['key']} (publiée à l'adresse {server.url}/journal/cle)")
+    expect(printed.last).to_contain_text("carnet audit verify-proof PREUVE --cle CLÉ --evenement-hash EMPREINTE")
+    expect(printed.last).to_contain_text(f"{server.url}/journal/preuve/consistance?de={kept['size']}&a=TAILLE")
+
+    # The next visit proves the log only grew since.
+    page.goto(historique)
+    expect(status).to_contain_text("aucune entrée du journal signé de Carnet n'a été modifiée ni effacée depuis sa "
+                                   "vérification précédente")
+    kept = stored_checkpoint(page, patient.dossier_id)
+
+    # The operator deletes the kiné's read and covers it up with the log's own key; the log then grows again.
+    with database(server) as connection:
+        read_seq = connection.execute("SELECT seq FROM accessevent WHERE dossier_id = ? AND actor_rpps = ?",
+                                      (patient.dossier_id, kine.rpps)).fetchone()[0]
+    rewrite_history(server, dossier_id=patient.dossier_id, delete_seq=read_seq)
+    run_async(append_reads(server.data_dir, patient.dossier_id, (tricky, "", ""), (tricky, "", "")))
+    wait_until_integrated(server)
+    page.reload()
+    expect(page.get_by_text(kine.name)).to_have_count(0)  # the page itself keeps no trace of the read
+    alert = page.get_by_role("alert").filter(has_text="L'historique n'a pas pu être vérifié")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Le journal signé ne prolonge pas celui que votre appareil avait vérifié")
+    expect(page.get_by_role("status").filter(has_text="Historique vérifié")).to_have_count(0)
+
+    # The evidence: both signed checkpoints, the proof that failed, the events shown; made on the phone.
+    evidence = json.loads(download(page, alert.get_by_role("button", name="Télécharger les éléments de preuve")))
+    expect(alert.get_by_text("est enregistré dans vos téléchargements")).to_be_visible()
+    assert evidence["previous_checkpoint"]["size"] == kept["size"] and evidence["previous_checkpoint"]["note"]
+    new = evidence["new_checkpoint"].split("\n")
+    assert int(new[1]) > kept["size"] and new[0] == kept["note"].split("\n")[0]
+    assert evidence["consistency_proof"]["from_size"] == kept["size"]
+    assert evidence["consistency_proof"]["to_size"] == int(new[1]) and evidence["consistency_proof"]["hashes"]
+    assert any(entry["fields"]["actor_name"] == TRICKY_NAME for entry in evidence["events"])
+    assert evidence["log_key"]["pinned"] == evidence["log_key"]["served"].strip()
+    # The phone still holds what it verified last: every later visit fails the same way.
+    assert stored_checkpoint(page, patient.dossier_id) == kept
+
+    # A log key other than the one pinned is refused outright; a log that lost the tree the phone verified too.
+    keep = "([name, state]) => localStorage.setItem(name, JSON.stringify(state))"
+    name = f"carnet.journal.{patient.dossier_id}"
+    page.evaluate(keep, [name, kept | {"key": Signer.generate(kept["note"].split("\n")[0]).verifier.key}])
+    page.reload()
+    expect(alert).to_contain_text("La clé qui signe le journal n'est plus celle que votre appareil a enregistrée")
+    console.allow("the server responded with a status of 404")  # the proof to a tree the log no longer has
+    page.evaluate(keep, [name, kept | {"size": kept["size"] + 1000}])
+    page.reload()
+    expect(alert).to_contain_text("Le journal n'a plus l'état que votre appareil avait vérifié : des entrées ont disparu.")
+
+    # Without JavaScript nothing breaks, and the page says what checking would take.
+    context = browser.new_context(base_url=server.url, java_script_enabled=False, **PHONE)
+    try:
+        context.add_cookies(page.context.cookies())
+        no_js = context.new_page()
+        no_js.goto(historique)
+        expect(no_js.get_by_role("heading", name="Historique de mon dossier")).to_be_visible()
+        expect(no_js.get_by_text("il lui faut pour cela JavaScript")).to_be_visible()
+        expect(no_js.get_by_role("link", name="Télécharger la preuve").first).to_be_visible()
+    finally:
+        context.close()
+
+
+# --- the proofs' JavaScript, held to the server's Python ---------------------------------------------------
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def encoded(case: tuple) -> list:
+    """A proof's case for the page: bytes in base64, lists of them too, numbers as they are."""
+    return [b64(v) if isinstance(v, bytes) else [b64(h) for h in v] if isinstance(v, list) else v for v in case]
+
+
+def python_says(verify, **case) -> bool:
+    try:
+        verify(**case)
+    except merkle.InvalidProof:
+        return False
+    return True
+
+
+def cosigner(name: str):
+    """A witness's key (C2SP tlog-cosignature, type 0x04) and its cosigning, written from the spec."""
+    private = Ed25519PrivateKey.generate()
+    public = private.public_key().public_bytes_raw()
+    key_id = hashlib.sha256(name.encode() + b"\n\x04" + public).digest()[:4]
+
+    def cosign(body: str, when: int = 1_790_000_000) -> str:
+        signature = private.sign(f"cosignature/v1\ntime {when}\n{body}".encode())
+        return f"— {name} {b64(key_id + when.to_bytes(8, 'big') + signature)}\n"
+
+    return f"{name}+{key_id.hex()}+{b64(bytes([4]) + public)}", cosign
+
+
+def test_the_phone_hashes_and_proves_exactly_as_the_server_does(page, server):
+    page.goto("/")
+    page.add_script_tag(url="/static/js/journal-proofs.js")
+
+    # Events: the page's fields for an event, hashed by the phone, give the event's hash (audit.event_hash).
+    texts = ["", "é à ç Œ ß", TRICKY_NAME, TRICKY_TITLE, TRICKY_DETAIL, "".join(map(chr, range(32))) + "\\\"",
+             "\u2028\u2029\x7f\ufeff", "👩🏽‍⚕️🩺𝕏", "</script><!--", "\ud7ff\ue000\uffff"]
+    events = [AccessEvent(dossier_id="d" * 32, seq=n + 1, at=datetime(2026, 3, 1, 13, 59, 7, n, tzinfo=UTC),
+                          action="read_document", actor_account_id=None if n % 2 else "a" * 32,
+                          actor_kind="professional", actor_name=text, actor_profession="médecin",
+                          actor_rpps="10000000009", on_behalf_of=text[::-1], right="grant", document_id=None,
+                          document_title=text, detail=text * 3, prev_hash="0" * 64, hash="")
+              for n, text in enumerate(texts)]
+    fields = [hashed_fields(event) for event in events]
+    canonical = page.evaluate("all => all.map(f => carnetJournal.canonicalJSON(f))", fields)
+    assert canonical == [json.dumps(f, sort_keys=True, ensure_ascii=False, separators=(",", ":")) for f in fields]
+    hashed = page.evaluate("all => Promise.all(all.map(async f => carnetJournal.toHex(await carnetJournal.eventHash(f))))",
+                           fields)
+    assert hashed == [audit.event_hash(event) for event in events]
+
+    # RFC 9162 proofs, good and bent, in trees of 1 to 33 leaves: the phone's verdict is tlog/merkle.py's.
+    inclusion, consistency = [], []
+    for size in range(1, 34):
+        tree = merkle.MemoryTree(hashlib.sha256(str(i).encode()).digest() for i in range(size))
+        for index in range(size):
+            path = tree.inclusion_proof(index)
+            leaf = tree.node(0, index)
+            for at, proof in ((index, path), ((index + 1) % size, path), (index, path[1:]), (index, path + path[:1])):
+                inclusion.append((leaf, at, size, proof, tree.root()))
+        for old in range(size + 1):
+            path = tree.consistency_proof(old)
+            bent = [*path[:-1], hashlib.sha256(path[-1]).digest()] if path else [tree.root()]
+            for old_root, proof in ((tree.root(old), path), (tree.root(old), bent), (tree.root(max(old - 1, 0)), path)):
+                consistency.append((old, size, old_root, tree.root(), proof))
+    verdicts = page.evaluate("""([inclusion, consistency]) => {
+        const J = carnetJournal, raw = J.fromBase64, all = (list) => list.map(raw);
+        return Promise.all([
+          Promise.all(inclusion.map(([leaf, i, n, path, root]) =>
+            J.verifyInclusion(raw(leaf), i, n, all(path), raw(root)))),
+          Promise.all(consistency.map(([m, n, a, b, path]) => J.verifyConsistency(m, n, raw(a), raw(b), all(path)))),
+        ]);
+    }""", [[encoded(case) for case in inclusion], [encoded(case) for case in consistency]])
+    assert verdicts[0] == [python_says(merkle.verify_inclusion, leaf_hash=leaf, index=index, size=size, proof=proof,
+                                       root=root) for leaf, index, size, proof, root in inclusion]
+    assert verdicts[1] == [python_says(merkle.verify_consistency, old_size=m, new_size=n, old_root=a, new_root=b,
+                                       proof=proof) for m, n, a, b, proof in consistency]
+    assert True in verdicts[0] and False in verdicts[0] and True in verdicts[1] and False in verdicts[1]
+
+    # Signed checkpoints and witnesses' cosignatures (C2SP signed-note, tlog-checkpoint, tlog-cosignature).
+    log = Signer.generate("localhost/carnet-journal")
+    checkpoint = Checkpoint(log.name, 42, hashlib.sha256(b"root").digest())
+    signed, body = sign_checkpoint(checkpoint, log), checkpoint.text()
+    (asso, cosign_asso), (auditor, cosign_auditor) = cosigner("asso-patients.example/temoin"), cosigner("audit.example")
+    accepted = {"size": 42, "root": b64(checkpoint.root)}
+    witness = CosignerSigner.generate("temoin.example/carnet")
+    cases = [
+        (signed, log.verifier.key, [], accepted | {"witnesses": []}),
+        (signed + cosign_asso(body), log.verifier.key, [asso, auditor], accepted | {"witnesses": [asso.split("+")[0]]}),
+        (signed + cosign_asso(body) + cosign_auditor(body), log.verifier.key, [asso, auditor],
+         accepted | {"witnesses": [asso.split("+")[0], auditor.split("+")[0]]}),
+        (signed + cosign_auditor(body), log.verifier.key, [], accepted | {"witnesses": []}),  # an unknown key: ignored
+        (signed + witness.cosign(body, timestamp=1_790_000_000).line, log.verifier.key, [witness.verifier.key],
+         accepted | {"witnesses": [witness.name]}),  # as tlog/cosignature.py, the witnesses' own code, writes one
+        (signed + cosign_asso(body.replace("42", "43")), log.verifier.key, [asso], {"failure": "witness"}),
+        (signed, Signer.generate(log.name).verifier.key, [], {"failure": "signature"}),
+        (signed.replace("\n42\n", "\n43\n"), log.verifier.key, [], {"failure": "signature"}),
+        (sign_checkpoint(checkpoint, Signer.generate(log.name)), log.verifier.key, [], {"failure": "signature"}),
+        (signed.replace("\n\n", "\n"), log.verifier.key, [], {"failure": "malformed"}),
+        (signed + "— x\n", log.verifier.key, [], {"failure": "malformed"}),
+        (signed, log.verifier.key[:-2] + "AA", [], {"failure": "malformed"}),
+    ]
+    results = page.evaluate("""cases => Promise.all(cases.map(async ([signed, key, witnesses]) => {
+        try {
+          const {checkpoint, witnessNames} = await carnetJournal.verifyCheckpoint(signed, key, witnesses);
+          return {size: checkpoint.size, root: carnetJournal.toBase64(checkpoint.root), witnesses: witnessNames};
+        } catch (error) {
+          if (error instanceof carnetJournal.ProofError) return {failure: error.reason};
+          throw error;
+        }
+    }))""", [case[:3] for case in cases])
+    assert results == [case[3] for case in cases]

@@ -101,7 +101,7 @@ async def test_a_pushed_document_reaches_the_timeline_the_log_and_a_notification
         assert "Claire Bernard, médecin, a ajouté «\u00a0Consultation de cardiologie\u00a0» à votre dossier" in timeline
         log = (await phone.get("/historique")).text
         assert "ajouté «\u00a0Consultation de cardiologie\u00a0» à votre dossier" in log
-        assert "via le logiciel « Logiciel du cabinet »" in log
+        assert "via le logiciel «\u00a0Logiciel du cabinet\u00a0»" in log  # the stored detail, with French typography
     added = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
                                                      AccessEvent.action == "add_document"))).all()
     assert len(added) == 1

@@ -22,8 +22,6 @@ import asyncio
 import base64
 import binascii
 import logging
-import os
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +35,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from . import keyfiles
 from .config import Settings, SettingsError
 from .models import PushSubscription
 from .outbound import public_session
@@ -116,18 +115,9 @@ def vapid_from_text(text: str, *, source: str) -> Vapid:
 
 
 def _write_new_key(path: Path) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     vapid = Vapid()
     vapid.generate_keys()
-    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-        out.write(vapid.private_pem())
-    try:
-        os.link(draft, path)  # atomic and never replaces: processes starting together all keep the first key
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(draft)
+    keyfiles.write_once(path, vapid.private_pem())
 
 
 # --- sending ---------------------------------------------------------------------------------------

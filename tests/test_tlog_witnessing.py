@@ -137,6 +137,9 @@ async def test_a_history_rewritten_and_resigned_with_the_logs_key_is_refused_by_
     await integrate_now(db, signer=signer)
     report = await verify_tree(db, settings)
     assert report.problems == [] and report.size > before.size  # the database alone now tells the rewritten story
+    async with httpx.AsyncClient(mounts=transport) as http:  # but the witness remembers what it cosigned
+        report = await verify_tree(db, settings, http=http)
+    assert [p for p in report.problems if "a cosigné un journal de 5 entrée(s)" in p and "réécrit" in p], report.problems
     async with httpx.AsyncClient(mounts=transport) as http:
         [after] = await witnessing.submit_due(app.state.sessionmaker, settings=settings, http=http)
     assert not after.cosigned and "refus 422" in after.reason  # from the size its 409 named, no proof leads on

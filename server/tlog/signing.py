@@ -10,10 +10,9 @@ start a second log under the first one's name.
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
+from .. import keyfiles
 from ..config import Settings, SettingsError
 from .keys import MalformedKey, Signer, Verifier
 
@@ -50,13 +49,4 @@ def load_verifier(settings: Settings) -> Verifier | None:
 
 
 def _write_new_key(path: Path, signer: Signer) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-        out.write(signer.key + "\n")
-    try:
-        os.link(draft, path)  # atomic and never replaces: processes starting together all keep the first key
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(draft)
+    keyfiles.write_once(path, (signer.key + "\n").encode())

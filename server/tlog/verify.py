@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import httpx
+
 from sqlalchemy import exists, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,11 +24,11 @@ from ..audit import HASHED_FIELDS, event_hash
 from ..config import Settings, SettingsError
 from ..models import AccessEvent
 from . import merkle
-from .checkpoint import CheckpointError, open_checkpoint, verify_checkpoint_consistency
+from .checkpoint import Checkpoint, CheckpointError, open_checkpoint, verify_checkpoint_consistency
 from .integrator import settled_floor
 from .leaf import event_leaf_hash
-from .cosignature import BadCosignature
-from .note import NoteError, Signature
+from .cosignature import BadCosignature, cosignatures
+from .note import NoteError, Signature, UnverifiedNote, open_note
 from .signing import load_verifier
 from .store import TlogCheckpoint, TlogCosignature, TlogLeaf, TlogNode
 from .witnessing import configured
@@ -42,6 +44,8 @@ class TreeReport:
     pending: int = 0
     cosignatures: int = 0  # of configured witnesses, checked
     unchecked: int = 0  # of witnesses no longer configured: no key to check them with
+    witnessed: list[str] = field(default_factory=list)  # witnesses whose last cosigned checkpoint the tree extends
+    unasked: list[str] = field(default_factory=list)  # witnesses that did not answer
     problems: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -57,17 +61,26 @@ class TreeReport:
         if self.cosignatures or self.unchecked:
             shown.append(f"Témoins : {self.cosignatures} cosignature(s) vérifiée(s) avec les clés configurées"
                          + (f", {self.unchecked} d'un témoin qui ne l'est plus (non vérifiées)." if self.unchecked else "."))
+        if self.witnessed:
+            shown.append("Témoins interrogés : l'arbre prolonge ce que chacun a cosigné en dernier : "
+                         + ", ".join(self.witnessed) + ".")
+        if self.unasked:
+            shown.append("Témoins injoignables (non interrogés) : " + ", ".join(self.unasked) + ".")
         if self.pending:
             shown.append(f"{self.pending} événement(s) pas encore dans le journal : le serveur en marche les y ajoute.")
         return shown
 
 
-async def verify_tree(session: AsyncSession, settings: Settings) -> TreeReport:
+async def verify_tree(session: AsyncSession, settings: Settings, *, http: httpx.AsyncClient | None = None) -> TreeReport:
+    """With `http`, each configured witness is also asked what it last cosigned: the one copy of the log's past
+    that whoever holds the database and the log's key cannot rewrite."""
     report = TreeReport()
     tree = await _rebuild(session, report)
     await _compare_nodes(session, tree, report)
     await _check_checkpoints(session, tree, report, settings)
     await _check_cosignatures(session, report, settings)
+    if http is not None:
+        await _ask_witnesses(http, tree, report, settings)
     # Events outside the tree: recent ones wait for the integrator; below its floor, none is still to come.
     events, connection = AccessEvent.__table__, await session.connection()  # type: ignore[attr-defined]
     outside = ~exists().where(col(TlogLeaf.event_id) == events.c.id)
@@ -77,6 +90,39 @@ async def verify_tree(session: AsyncSession, settings: Settings) -> TreeReport:
     outside_count = (await connection.execute(select(func.count()).select_from(events).where(outside))).scalar_one()
     report.pending = outside_count - len(lost)
     return report
+
+
+async def _ask_witnesses(http: httpx.AsyncClient, tree: merkle.MemoryTree, report: TreeReport,
+                         settings: Settings) -> None:
+    """The tree the events make now against the last checkpoint each witness cosigned (GET <url>/checkpoint)."""
+    for witness in configured(settings):
+        name = witness.verifier.name
+        try:
+            answer = await http.get(f"{witness.url}/checkpoint", params={"origine": settings.journal_origin},
+                                    timeout=10)
+        except httpx.HTTPError:
+            report.unasked.append(name)
+            continue
+        if answer.status_code == 404:  # it has cosigned nothing yet
+            continue
+        try:
+            if answer.status_code != 200:
+                raise NoteError(f"réponse {answer.status_code}")
+            try:
+                note = open_note(answer.text, [])
+            except UnverifiedNote as unverified:
+                note = unverified.note
+            if not cosignatures(note, [witness.verifier]):
+                raise NoteError("sans sa cosignature")
+            cosigned = Checkpoint.parse(note.text)
+        except (NoteError, CheckpointError) as error:
+            report.problems.append(f"le témoin {name} a répondu par un point de contrôle illisible ({error})")
+            continue
+        if cosigned.size > tree.size or tree.root(cosigned.size) != cosigned.root:
+            report.problems.append(f"le témoin {name} a cosigné un journal de {cosigned.size} entrée(s) que les "
+                                   "événements de la base ne forment plus : l'historique a été réécrit depuis")
+        else:
+            report.witnessed.append(f"{name} ({cosigned.size} entrée(s))")
 
 
 async def _rebuild(session: AsyncSession, report: TreeReport) -> merkle.MemoryTree:

@@ -196,6 +196,15 @@ class Witness:
         log.info("cosigné : %s, taille %d (clé du journal %s)", checkpoint.origin, checkpoint.size, log_key.key)
         return Answer(200, cosignature.line)
 
+    def latest(self, origin: str) -> Answer:
+        """The last checkpoint this witness cosigned for `origin`, cosigned afresh: what an auditor compares a
+        log's database with (`carnet audit verify`), since the log's own copy of it can be rewritten."""
+        head = self.state.heads.get(origin)
+        if head is None:
+            return Answer(404, "Ce témoin n'a encore rien cosigné pour ce journal.\n")
+        text = Checkpoint(origin, head.size, head.root).text()
+        return Answer(200, f"{text}\n{self.state.signer.cosign(text, timestamp=int(self.clock())).line}")
+
     def _open(self, signed: str) -> tuple[Checkpoint, str, Verifier]:
         """The checkpoint and its note text, if it is from a known log and that log's key signed it."""
         try:

@@ -28,6 +28,12 @@ def create_witness_app(witness: Witness) -> Litestar:
         exact = {"content-type": SIZE_TYPE} if answer.media_type == SIZE_TYPE else None
         return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers=exact)
 
+    @get("/checkpoint")
+    async def latest(origine: str) -> Response:
+        """Not in tlog-witness: the last checkpoint cosigned for a log (?origine=<origin>), for its auditors."""
+        answer = witness.latest(origine)
+        return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
+
     @get("/")
     async def about() -> Response:
         heads = witness.state.heads
@@ -37,7 +43,7 @@ def create_witness_app(witness: Witness) -> Litestar:
                   f"{heads[origin].size if origin in heads else 0}" for origin, key in sorted(witness.logs.items())]
         return Response("\n".join(lines) + "\n", media_type="text/plain")
 
-    return Litestar([add_checkpoint, about], request_max_body_size=MAX_BODY)
+    return Litestar([add_checkpoint, latest, about], request_max_body_size=MAX_BODY)
 
 
 def _state_path() -> click.Option:

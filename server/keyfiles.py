@@ -1,0 +1,22 @@
+"""A secret key file made once: the first process to start writes it, every other keeps that one."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def write_once(path: Path, data: bytes) -> None:
+    """`data` at `path` (mode 0600, its folder 0700) unless a key is already there: written to a draft, then
+    linked into place, which is atomic and never replaces, so processes starting together all keep the first."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(data)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(draft)

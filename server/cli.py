@@ -1,4 +1,5 @@
-"""The `carnet` command: serve, migrate, demo data, activation codes."""
+"""The `carnet` command: serve, migrate, demo data, activation codes, professionals, the log; the import,
+software and witness commands live with their areas (reimbursements/, export/, fhir/, tlog/)."""
 
 from __future__ import annotations
 
@@ -8,29 +9,12 @@ from datetime import date
 
 import click
 
-from .config import SettingsError, load_settings
+from . import cli_support
+from .export.cli import import_dossier
+from .fhir.cli import logiciel
+from .reimbursements.cli import import_reimbursements
 from .tlog.cli import verify_proof_command
 from .tlog.witness_server import witness_command
-
-
-def _settings():
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-
-
-async def _with_db(settings, work):
-    from .db import make_engine, make_sessionmaker
-    from .migrate import upgrade
-
-    engine = make_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        async with make_sessionmaker(engine)() as session:
-            return await work(session)
-    finally:
-        await engine.dispose()
 
 
 @click.group()
@@ -42,13 +26,13 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    settings = _settings()
+    settings = cli_support.settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     async def nothing(_session):
         return None
 
-    asyncio.run(_with_db(settings, nothing))
+    asyncio.run(cli_support.with_db(settings, nothing))
     click.echo("Base de données à jour.")
 
 
@@ -60,13 +44,13 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the web server (migrating the database first)."""
     import uvicorn
 
-    settings = _settings()
+    settings = cli_support.settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     async def nothing(_session):
         return None
 
-    asyncio.run(_with_db(settings, nothing))
+    asyncio.run(cli_support.with_db(settings, nothing))
     click.echo(f"Carnet sur {settings.origin} (écoute {host}:{port}, environnement {settings.env})")
     from .serving import ServerConfig
 
@@ -96,7 +80,7 @@ def demo(reset: bool) -> None:
     from .demo import load_demo
     from .files.store import DiskStorage
 
-    settings = _settings()
+    settings = cli_support.settings()
     if settings.env == "production":
         raise click.ClickException("Pas de données de démonstration en production.")
     if reset and settings.is_sqlite:
@@ -105,7 +89,7 @@ def demo(reset: bool) -> None:
         shutil.rmtree(settings.data_dir / "files", ignore_errors=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     storage = DiskStorage(settings.data_dir / "files")
-    result = asyncio.run(_with_db(settings, lambda session: load_demo(session, storage)))
+    result = asyncio.run(cli_support.with_db(settings, lambda session: load_demo(session, storage)))
     click.echo(result.summary())
 
 
@@ -137,7 +121,7 @@ def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) ->
         return await issue_activation_code(session, patient=found, issued_by=issued_by)
 
     try:
-        code = asyncio.run(_with_db(_settings(), work))
+        code = asyncio.run(cli_support.with_db(cli_support.settings(), work))
     except (InvalidInput, ValueError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(code)
@@ -177,9 +161,9 @@ def professional_add(rpps, given_name, family_name, profession, city, issued_by)
                                           family_name=family_name.strip(), profession=profession, city=city.strip())
         return await issue_activation_code(session, professional=found, issued_by=issued_by)
 
-    settings = _settings()
+    settings = cli_support.settings()
     try:
-        code = asyncio.run(_with_db(settings, work))
+        code = asyncio.run(cli_support.with_db(settings, work))
     except InvalidInput as error:
         raise click.ClickException(f"{error} Pour un nouveau code : carnet professional code --rpps {rpps}") from None
     _print_code(code, settings)
@@ -203,8 +187,8 @@ def professional_code(rpps, issued_by) -> None:
             raise click.ClickException("Aucun professionnel enregistré avec ce numéro RPPS.")
         return await issue_activation_code(session, professional=found, issued_by=issued_by)
 
-    settings = _settings()
-    _print_code(asyncio.run(_with_db(settings, work)), settings)
+    settings = cli_support.settings()
+    _print_code(asyncio.run(cli_support.with_db(settings, work)), settings)
 
 
 @main.group()
@@ -219,7 +203,7 @@ def files_check(repair: bool) -> None:
     from .files.check import check_store, repair_store
     from .files.store import DiskStorage
 
-    settings = _settings()
+    settings = cli_support.settings()
     storage = DiskStorage(settings.data_dir / "files")
 
     async def work(session):
@@ -228,7 +212,7 @@ def files_check(repair: bool) -> None:
             await repair_store(session, storage, report)
         return report
 
-    report = asyncio.run(_with_db(settings, work))
+    report = asyncio.run(cli_support.with_db(settings, work))
     click.echo(f"{report.files} fichier(s) examiné(s).")
     for label, key in report.missing:
         click.echo(f"Manquant : {key} ({label}) — à restaurer depuis une sauvegarde")
@@ -265,7 +249,7 @@ def caregivers_majority(at: str | None) -> None:
     from .models import clock_at
     from .templating import PARIS
 
-    settings = _settings()
+    settings = cli_support.settings()
     moment = datetime.combine(date.fromisoformat(at), time(12), tzinfo=PARIS) if at else None
     if moment is not None and moment > datetime.now(PARIS) and settings.env != "test":
         # A day to come would record ends and tell parents before it happens: only tests travel in time.
@@ -277,99 +261,8 @@ def caregivers_majority(at: str | None) -> None:
         with clock_at(moment):
             return await apply_majority(session)
 
-    count = asyncio.run(_with_db(settings, work))
+    count = asyncio.run(cli_support.with_db(settings, work))
     click.echo(f"{count} accès de parent traité(s).")
-
-
-@main.group("import")
-def import_group() -> None:
-    """Data sent by others: the Assurance Maladie's reimbursed care, a dossier's copy from another Carnet."""
-
-
-@import_group.command("remboursements")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
-def import_reimbursements(path: str) -> None:
-    """Load a file of reimbursed care (layout: server/reimbursements/layout.py), matched to dossiers by INS.
-
-    Loading the same file again changes nothing; a line processed later replaces the earlier one; lines
-    whose INS has no dossier yet are kept and join the dossier when it is created."""
-    from pathlib import Path
-
-    from .reimbursements import importer
-    from .reimbursements.layout import LayoutError, read
-
-    try:
-        lines = read(Path(path).read_bytes())
-    except LayoutError as error:
-        raise click.ClickException("Fichier refusé, rien n'a été chargé :\n" + "\n".join(error.problems)) from None
-    report = asyncio.run(_with_db(_settings(), lambda session: importer.load(session, lines)))
-    click.echo(report.summary())
-
-
-@import_group.command("dossier")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
-@click.option("--ins", required=True, help="The INS of the patient whose (empty) dossier receives the copy.")
-def import_dossier(path: str, ins: str) -> None:
-    """Read a dossier's copy (the ZIP its patient downloads) into the empty dossier of the patient with this INS:
-    for moving a dossier between Carnet installations. Creates nothing else: the patient, and every professional
-    who wrote in the dossier, must be registered here first; a copy refused leaves everything as it was."""
-    from datetime import datetime
-
-    from sqlmodel import select
-
-    from .dossiers import InvalidInput
-    from .export.restore import TRANSFER, restore
-    from .files.store import DiskStorage
-    from .identifiers import normalize_ins
-    from .models import Dossier, Patient
-    from .templating import PARIS
-
-    settings = _settings()
-    storage = DiskStorage(settings.data_dir / "files")
-
-    async def work(session):
-        patient = (await session.exec(select(Patient).where(Patient.ins == normalize_ins(ins)))).first()
-        if patient is None:
-            raise click.ClickException("Aucun patient n'a cet INS ici : créez d'abord son dossier "
-                                       "(carnet activation-code --ins … --given-name …).")
-        dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).one()
-        with open(path, "rb") as copy:
-            return await restore(session, storage, zip_bytes=copy, dossier=dossier, actor=TRANSFER,
-                                 today=datetime.now(PARIS).date())
-
-    try:
-        restored = asyncio.run(_with_db(settings, work))
-    except InvalidInput as refused:
-        raise click.ClickException(f"Copie refusée, rien n'a été écrit : {refused}") from None
-    click.echo(f"{restored.documents} document(s) et {restored.items} information(s) du profil médical relus "
-               "dans le dossier.")
-
-
-@main.group()
-def logiciel() -> None:
-    """Software that calls the API on its own behalf (a professional's is registered from their pages)."""
-
-
-@logiciel.command("assureur")
-@click.option("--nom", required=True, help="Le nom du système, tel que le journal le montrera.")
-@click.option("--jwk", "jwk_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Le fichier de sa clé publique (JWK, EC P-384 ou RSA).")
-def register_insurer(nom: str, jwk_path: str) -> None:
-    """Register the insurer's system, which sends reimbursed care to POST /api/remboursements."""
-    from pathlib import Path
-
-    from .dossiers import InvalidInput
-    from .fhir import clients
-
-    async def work(session):
-        return await clients.register(session, professional_id=None, name=nom, jwk_text=Path(jwk_path).read_text(),
-                                      kind="insurer")
-
-    try:
-        client = asyncio.run(_with_db(_settings(), work))
-    except InvalidInput as refused:
-        raise click.ClickException(str(refused)) from None
-    click.echo(f"client_id : {client.id}\nportée : system/remboursements.c\njeton : POST /fhir/token")
 
 
 @main.group()
@@ -387,7 +280,7 @@ def verify() -> None:
     from .models import Dossier
     from .tlog.verify import verify_tree
 
-    settings = _settings()
+    settings = cli_support.settings()
 
     async def work(session):
         ids = (await session.exec(select(Dossier.id))).all()
@@ -395,7 +288,7 @@ def verify() -> None:
         async with httpx.AsyncClient() as http:  # the witnesses are asked what they last cosigned
             return len(ids), breaks, await verify_tree(session, settings, http=http)
 
-    count, breaks, tree = asyncio.run(_with_db(settings, work))
+    count, breaks, tree = asyncio.run(cli_support.with_db(settings, work))
     for broken in breaks:
         click.echo(f"Dossier {broken.dossier_id} : chaîne rompue à l'événement n° {broken.seq} ({broken.reason})")
     if not breaks:
@@ -405,5 +298,13 @@ def verify() -> None:
         raise SystemExit(1)
 
 
+@main.group("import")
+def import_group() -> None:
+    """Data sent by others: the Assurance Maladie's reimbursed care, a dossier's copy from another Carnet."""
+
+
 audit.add_command(verify_proof_command)
 main.add_command(witness_command)
+import_group.add_command(import_reimbursements)
+import_group.add_command(import_dossier)
+main.add_command(logiciel)

@@ -1,0 +1,29 @@
+"""`carnet import remboursements`: the Assurance Maladie's reimbursed care, from a file."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from .. import cli_support
+
+
+@click.command("remboursements")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+def import_reimbursements(path: str) -> None:
+    """Load a file of reimbursed care (layout: server/reimbursements/layout.py), matched to dossiers by INS.
+
+    Loading the same file again changes nothing; a line processed later replaces the earlier one; lines
+    whose INS has no dossier yet are kept and join the dossier when it is created."""
+    from pathlib import Path
+
+    from . import importer
+    from .layout import LayoutError, read
+
+    try:
+        lines = read(Path(path).read_bytes())
+    except LayoutError as error:
+        raise click.ClickException("Fichier refusé, rien n'a été chargé :\n" + "\n".join(error.problems)) from None
+    report = asyncio.run(cli_support.with_db(cli_support.settings(), lambda session: importer.load(session, lines)))
+    click.echo(report.summary())

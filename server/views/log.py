@@ -6,7 +6,9 @@ Only the patient and active caregivers reach it (`reading.manage_dossier`); anyo
 
 The page checks itself (issue 14): each event shown carries what static/js/journal-verify.js needs
 to recompute its leaf of the transparency log (its hashed fields, its leaf's salt and index), and
-the script verifies it against the log's signed checkpoint on the reader's own device.
+the script verifies it against the log's signed checkpoint on the reader's own device. Each page says
+whether the list holds every event of the dossier in turn (no filter, nothing kept from this reader),
+and whether it starts at the newest or ends at the oldest: what the script holds the dossier's chain to.
 """
 
 from __future__ import annotations
@@ -69,18 +71,17 @@ def hashed_fields(event: AccessEvent) -> dict:
 
 
 async def journal_entries(db: AsyncSession, events: list[AccessEvent]) -> dict[int, dict]:
-    """For each event already in the transparency log, what recomputes its leaf: index, salt, hashed fields.
+    """For each event, its hashed fields (its place in the dossier's chain: seq, prev_hash) and, once it is in
+    the transparency log, what recomputes its leaf: index and salt.
 
     Only the dossier's readers see this page, so the salts (which let a leaf be matched to its event)
-    are theirs; events not yet integrated (within a second or two) are absent, and shown as such.
+    are theirs; events not yet integrated (within a second or two) have none, and are shown as such.
     """
     ids = [event.id for event in events]
     rows = (await db.exec(select(TlogLeaf.event_id, TlogLeaf.leaf_index, TlogLeaf.salt)
                           .where(col(TlogLeaf.event_id).in_(ids)))).all() if ids else []
-    leaves = {event_id: (index, salt) for event_id, index, salt in rows}
-    return {event.id: {"seq": event.seq, "index": leaves[event.id][0],
-                       "salt": base64.b64encode(leaves[event.id][1]).decode(), "fields": hashed_fields(event)}
-            for event in events if event.id in leaves}
+    leaves = {event_id: {"index": index, "salt": base64.b64encode(salt).decode()} for event_id, index, salt in rows}
+    return {event.id: {"seq": event.seq, **leaves.get(event.id, {}), "fields": hashed_fields(event)} for event in events}
 
 
 def witness_policy(request: Request) -> tuple[list[str], int]:
@@ -96,7 +97,8 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     head = await log_queries.head_seq(db, dossier_id=dossier.id)  # read before the events: nothing shown goes unseen
     if seen is None:
         seen = await log_queries.seen_seq(db, account_id=viewer.account_id, dossier_id=dossier.id)
-    visible = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
+    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    visible = kept.events()
     events = await log_queries.log_events(db, dossier_id=dossier.id, filters=filters, now=now, before=before,
                                       limit=PAGE_SIZE + 1, visible=visible)
     shown = events[:PAGE_SIZE]
@@ -113,6 +115,10 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         "seen": seen,
         "lines": journal.lines(shown, viewer=viewer, contexts=contexts, seen_seq=seen, now=now),
         "journal_entries": await journal_entries(db, shown),
+        # Whether the list holds every event of the dossier in turn (each seq, each naming the one before it), and
+        # whether this page starts at the newest or ends at the oldest: what the script holds the chain to.
+        "journal_page": {"whole": not filters.active and not kept, "newest": before is None,
+                         "oldest": len(events) <= PAGE_SIZE},
         "previous_day": previous_at.astimezone(PARIS).date() if previous_at else None,
         "filters": filters,
         "kinds": KINDS,

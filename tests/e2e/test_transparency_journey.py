@@ -4,8 +4,10 @@ On each visit the page verifies, in Chromium with WebCrypto, the log's signed ch
 with the one this phone verified before, and the inclusion of every event shown. An operator who rewrites
 the history (triggers dropped, a professional's read deleted, the chain rehashed, the tree rebuilt and
 re-signed with the log's own key, stolen) is caught at the patient's next visit, which keeps the evidence.
+So is one who only deletes events from the database, the log left as it is: the page's events must follow
+one another in their dossier's chain, and the newest one the phone verified must still be there.
 The proofs' JavaScript is also held to the server's Python: the same bytes for the same event, the same
-verdicts on RFC 9162 proofs, signed notes and witnesses' cosignatures.
+verdicts on RFC 9162 proofs, signed notes and witnesses' cosignatures, the same reading of the chain.
 """
 
 from __future__ import annotations
@@ -148,13 +150,49 @@ def rewrite_history(server, *, dossier_id: str, delete_seq: int) -> None:
         connection.execute("COMMIT")
 
 
+@contextmanager
+def events_deleted(server, dossier_id: str, *seqs: int) -> Iterator[None]:
+    """What whoever holds the database can do without the log's key: drop the append-only triggers, delete
+    events of a dossier and nothing else (the tree keeps their leaves, the chain its head and links), and
+    put the triggers back. The rows return when the block ends, as from a backup: the journey goes on."""
+    marks = ", ".join("?" * len(seqs))
+    with database(server) as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        triggers = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                      "AND tbl_name = 'accessevent' AND name LIKE '%_no_%'").fetchall()
+        assert len(triggers) == 2, "the append-only triggers of migration 0002"
+        rows = connection.execute(f"SELECT * FROM accessevent WHERE dossier_id = ? AND seq IN ({marks})",
+                                  (dossier_id, *seqs)).fetchall()
+        assert len(rows) == len(seqs)
+        for trigger in triggers:
+            connection.execute(f"DROP TRIGGER {trigger['name']}")
+        connection.execute(f"DELETE FROM accessevent WHERE dossier_id = ? AND seq IN ({marks})", (dossier_id, *seqs))
+        for trigger in triggers:
+            connection.execute(trigger["sql"])
+        connection.execute("COMMIT")
+    try:
+        yield
+    finally:
+        with database(server) as connection:
+            columns = rows[0].keys()
+            connection.executemany(f"INSERT INTO accessevent ({', '.join(columns)}) VALUES "
+                                   f"({', '.join('?' * len(columns))})", [tuple(row) for row in rows])
+
+
+def chain_head(server, dossier_id: str) -> tuple[int, str]:
+    """The dossier's newest event: its number and its hash in the chain."""
+    with database(server) as connection:
+        return tuple(connection.execute("SELECT seq, hash FROM chainhead WHERE dossier_id = ?", (dossier_id,)).fetchone())
+
+
 def get_text(server, path: str) -> str:
     with urllib.request.urlopen(server.url + path, timeout=5) as response:
         return response.read().decode()
 
 
 def stored_checkpoint(page: Page, dossier_id: str) -> dict:
-    """What the phone keeps for the dossier: the checkpoint it last verified, and the log's key."""
+    """What the phone keeps for the dossier: the checkpoint it last verified, the log's key, the newest event's
+    number and hash."""
     return json.loads(page.evaluate("name => localStorage.getItem(name)", f"carnet.journal.{dossier_id}"))
 
 
@@ -192,7 +230,9 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
                                    (patient.dossier_id,)).fetchone()[0]
     expect(status).to_contain_text(f"Les {total} événements affichés y sont inscrits tels quels.")
     kept = stored_checkpoint(page, patient.dossier_id)
-    assert set(kept) == {"key", "size", "root", "note", "at"}, "the phone keeps a checkpoint and a key, nothing else"
+    assert set(kept) == {"key", "size", "root", "note", "at", "seq", "hash"}, \
+        "the phone keeps a checkpoint, a key and the newest event's number and hash, nothing else"
+    assert (kept["seq"], kept["hash"]) == chain_head(server, patient.dossier_id)
     assert TRICKY_NAME not in json.dumps(kept, ensure_ascii=False)
 
     # Any event's proof, for whoever checks it offline (`carnet audit verify-proof`).
@@ -267,6 +307,90 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
         expect(no_js.get_by_role("link", name="Télécharger la preuve").first).to_be_visible()
     finally:
         context.close()
+
+
+def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_holds_them(
+    page, server, seed, seed_professional,
+):
+    patient, kine = seed(), seed_professional(given_name="Inès", family_name="Roux")
+    log_in(page, patient)
+    kine_actor = Actor(None, "professional", kine.name, kine.profession, kine.rpps)
+    nurse = Actor(None, "professional", "Marc Petit", "infirmier", "10000000017")
+    run_async(append_reads(server.data_dir, patient.dossier_id, *[(kine_actor, "", "")] * 35,
+                           *[(nurse, "", ""), (kine_actor, "", "")] * 3))
+    wait_until_integrated(server)
+    historique = f"/dossiers/{patient.dossier_id}/historique"
+    newest, newest_hash = chain_head(server, patient.dossier_id)
+    assert newest > 40, "two pages of events"
+
+    # The whole Historique, page after page: every event follows the one before it, down to the first.
+    page.goto(historique)
+    status = page.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
+    expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels. Aucun événement ne "
+                                   "manque entre ceux qui sont affichés.")
+    page.get_by_role("link", name="Événements plus anciens").scroll_into_view_if_needed()
+    expect(status).to_contain_text(f"Les {newest} événements affichés y sont inscrits tels quels. Aucun événement")
+    kept = stored_checkpoint(page, patient.dossier_id)
+    assert (kept["seq"], kept["hash"]) == (newest, newest_hash)
+
+    # Filtered, the events shown do not follow one another, and are not held to: no false alarm.
+    page.get_by_label("Professionnel").select_option(label="Marc Petit, infirmier")
+    expect(page.locator("li.log-line")).to_have_count(3)
+    expect(status).to_contain_text("Les 3 événements affichés y sont inscrits tels quels.")
+    expect(status).not_to_contain_text("Aucun événement ne manque")
+    page.get_by_label("Professionnel").select_option(label="Tous les professionnels")
+    expect(status).to_contain_text("Aucun événement ne manque entre ceux qui sont affichés.")
+    page.goto(f"{historique}?type=consultations")
+    expect(status).to_contain_text("y sont inscrits tels quels.")
+    expect(status).not_to_contain_text("Aucun événement ne manque")
+    page.goto(f"{historique}?avant={newest - 5}")  # older events only: the newest is not due on this page
+    expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels. Aucun événement")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    kept = stored_checkpoint(page, patient.dossier_id)
+    assert (kept["seq"], kept["hash"]) == (newest, newest_hash)
+
+    alert = page.get_by_role("alert").filter(has_text="L'historique n'a pas pu être vérifié")
+    # An operator deletes a professional's read; the log and the chain's head stay as they were.
+    with events_deleted(server, patient.dossier_id, newest - 3):
+        page.goto(historique)
+        expect(alert).to_contain_text(f"La chaîne de l'historique est rompue entre l'événement n° {newest - 4} et "
+                                      f"l'événement n° {newest - 2} : des événements ont disparu ou ont été modifiés.")
+        expect(page.locator(f"#evenement-{newest - 4}")).to_contain_text(
+            "Après cet événement, des événements ont disparu ou ont été modifiés")
+        evidence = json.loads(download(page, alert.get_by_role("button", name="Télécharger les éléments de preuve")))
+        assert evidence["chain"]["reason"] == "gap" and evidence["chain"]["list"]["whole"]
+        assert [e["seq"] for e in evidence["events"]] == [newest - 2, newest - 4]
+        assert evidence["events"][0]["fields"]["prev_hash"] != evidence["events"][1]["chain_hash"]
+        assert evidence["previous_checkpoint"]["seq"] == newest
+    # Where two pages meet: the first one verifies, the next one brought in by htmx does not follow it.
+    with events_deleted(server, patient.dossier_id, newest - 30):
+        page.reload()
+        expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels.")
+        page.get_by_role("link", name="Événements plus anciens").scroll_into_view_if_needed()
+        expect(alert).to_contain_text(f"rompue entre l'événement n° {newest - 31} et l'événement n° {newest - 29}")
+    # The dossier's first events, then its newest ones (this phone had verified them).
+    with events_deleted(server, patient.dossier_id, 1):
+        page.reload()
+        page.get_by_role("link", name="Événements plus anciens").scroll_into_view_if_needed()
+        expect(alert).to_contain_text("L'historique ne remonte plus à son premier événement : des événements ont "
+                                      "disparu ou ont été modifiés à son début.")
+    with events_deleted(server, patient.dossier_id, newest, newest - 1):
+        page.reload()
+        expect(alert).to_contain_text(f"Votre appareil avait vérifié cet historique jusqu'à l'événement n° {newest}, "
+                                      "qui n'y figure plus : des événements ont disparu ou ont été modifiés depuis "
+                                      "sa vérification précédente.")
+        evidence = json.loads(download(page, alert.get_by_role("button", name="Télécharger les éléments de preuve")))
+        assert evidence["chain"]["reason"] == "newest" and evidence["chain"]["kept"] == {"seq": newest,
+                                                                                          "hash": newest_hash}
+    still = stored_checkpoint(page, patient.dossier_id)  # a failed check changes nothing the phone keeps
+    assert (still["root"], still["seq"], still["hash"]) == (kept["root"], newest, newest_hash)
+
+    # The newest event this phone verified must come back unchanged, not only its number.
+    keep = "([name, state]) => localStorage.setItem(name, JSON.stringify(state))"
+    page.evaluate(keep, [f"carnet.journal.{patient.dossier_id}", kept | {"hash": "f" * 64}])
+    page.reload()
+    expect(alert).to_contain_text(f"L'événement n° {newest} n'est plus celui que votre appareil avait vérifié")
+    expect(page.locator(f"#evenement-{newest}")).to_contain_text("N'est plus l'événement que votre appareil")
 
 
 # --- the proofs' JavaScript, held to the server's Python ---------------------------------------------------
@@ -383,3 +507,38 @@ def test_the_phone_hashes_and_proves_exactly_as_the_server_does(page, server):
         }
     }))""", [case[:3] for case in cases])
     assert results == [case[3] for case in cases]
+
+    # The dossier's chain: the events a page shows, newest first, each numbered one below and named by the one
+    # before it; the first after GENESIS; the newest this phone verified still there and unchanged.
+    chain, link = [], audit.GENESIS
+    for n in range(1, 6):
+        event = events[n - 1]
+        event.seq, event.prev_hash = n, link
+        link = audit.event_hash(event)
+        chain.insert(0, {"seq": n, "prev_hash": event.prev_hash, "hash": link})
+    e5, e4, e3, e2, e1 = chain
+    whole = {"whole": True, "newest": True, "oldest": True}
+    cases = [
+        (chain, whole, None),
+        (chain, whole | {"kept": {"seq": 5, "hash": e5["hash"]}}, None),
+        (chain, whole | {"kept": {"seq": 3, "hash": e3["hash"]}}, None),
+        ([e5, e4, e2, e1], whole, {"reason": "gap", "newer": 4, "older": 2}),
+        ([e5, e4, e2, e1], {"newest": True, "oldest": True}, None),  # filtered: not held to following each other
+        ([e5, {**e4, "seq": 3}, e3], {"whole": True}, {"reason": "gap", "newer": 5, "older": 3}),
+        ([e2, e1], {"whole": True, "after": e4}, {"reason": "gap", "newer": 4, "older": 2}),
+        ([e3, e2, e1], {"whole": True, "after": e4, "oldest": True}, None),
+        ([e5, e4, e3, e2], whole, {"reason": "start", "event": 2}),
+        ([e5, e4, e3, e2], whole | {"oldest": False}, None),
+        ([e3, {**e1, "prev_hash": e5["hash"]}], {}, {"reason": "start", "event": 1}),
+        ([e4, e3], whole | {"oldest": False, "kept": {"seq": 5, "hash": e5["hash"]}}, {"reason": "newest"}),
+        ([], whole | {"kept": {"seq": 5, "hash": e5["hash"]}}, {"reason": "newest"}),
+        ([e4, e3], {"whole": True, "kept": {"seq": 5, "hash": e5["hash"]}}, None),  # not from the newest
+        ([e4, e3], {"kept": {"seq": 3, "hash": e2["hash"]}}, {"reason": "changed", "event": 3}),
+    ]
+    found = page.evaluate("""cases => cases.map(([events, options]) => {
+        const found = carnetJournal.chainBreak(events, options);
+        if (!found) return null;
+        const seqs = Object.entries(found).filter(([name]) => name !== "reason").map(([name, e]) => [name, e.seq]);
+        return {reason: found.reason, ...Object.fromEntries(seqs)};
+    })""", [case[:2] for case in cases])
+    assert found == [case[2] for case in cases]

@@ -2,8 +2,9 @@
 // by the patient's own device (journal-verify.js uses it). Pure: no page, no network, no storage.
 //
 // RFC 9162 §2.1 (Merkle hashes, inclusion and consistency proofs), C2SP signed-note (Ed25519 keys and
-// signatures), tlog-checkpoint and tlog-cosignature (witnesses' Ed25519 cosignature/v1), and Carnet's
-// leaf (tlog/leaf.py). Parsing is as strict as the server's: one text for each value.
+// signatures), tlog-checkpoint and tlog-cosignature (witnesses' Ed25519 cosignature/v1), Carnet's
+// leaf (tlog/leaf.py) and the dossier's chain (audit.py). Parsing is as strict as the server's: one
+// text for each value.
 (function () {
   "use strict";
 
@@ -221,8 +222,35 @@
     return leafHash(concat(utf8.encode(LEAF_PREFIX), salt, await eventHash(fields)));
   }
 
+  // ---- The dossier's chain (audit.py) ----------------------------------------------------------------
+  // A leaf proves that an event is in the log, not that the page shows all of them: each event also has
+  // its number in its dossier (seq: 1, 2, 3…) and names the hash of the one before it (prev_hash).
+
+  const GENESIS = "0".repeat(64);  // audit.GENESIS: what a dossier's first event names as the one before it
+
+  // The first place where events of one dossier, shown newest first as {seq, prev_hash, hash} (hash: the
+  // event's own, audit.event_hash in hex), do not hold together; null if none. `after`: the event shown
+  // just before them, if any. `whole`: the list shows every event of the dossier in turn, so each must be
+  // numbered one below the one before it and be the one that names it; with `newest` the first of them is
+  // the dossier's newest, with `oldest` the last is its first (seq 1, which always follows GENESIS).
+  // `kept`: the newest event this device verified before, {seq, hash}: still there, and unchanged.
+  function chainBreak(events, { after = null, whole = false, newest = false, oldest = false, kept = null } = {}) {
+    if (whole && newest && kept && (events.length ? events[0].seq : 0) < kept.seq) return { reason: "newest" };
+    for (const [i, event] of events.entries()) {
+      const newer = i ? events[i - 1] : after;
+      if (kept && event.seq === kept.seq && event.hash !== kept.hash) return { reason: "changed", event };
+      if (event.seq === 1 && event.prev_hash !== GENESIS) return { reason: "start", event };
+      if (whole && newer && (event.seq !== newer.seq - 1 || event.hash !== newer.prev_hash)) {
+        return { reason: "gap", newer, older: event };
+      }
+    }
+    const last = events[events.length - 1];
+    if (whole && oldest && last && last.seq !== 1) return { reason: "start", event: last };
+    return null;
+  }
+
   window.carnetJournal = Object.freeze({
-    LEAF_PREFIX, ProofError, fromBase64, toBase64, toHex, parseHashes, verifyInclusion, verifyConsistency,
-    verifyCheckpoint, canonicalJSON, eventHash, eventLeafHash,
+    LEAF_PREFIX, GENESIS, ProofError, fromBase64, toBase64, toHex, parseHashes, verifyInclusion, verifyConsistency,
+    verifyCheckpoint, canonicalJSON, eventHash, eventLeafHash, chainBreak,
   });
 })();

@@ -1,28 +1,15 @@
 // The Historique checks itself (issue 14): on each visit, this device verifies that the events the page
-// shows are in Carnet's signed transparency log, and that the log only grew since the device last checked.
-//
-// Nothing the server says is taken on trust. The log's key is pinned at the first check; the checkpoint
-// last verified for the dossier is kept in localStorage (its size, root hash and signed note, with the key:
-// no health data), and each new one must be proven to extend it (RFC 9162 consistency); each event shown
-// must be proven to be in it (inclusion), from its hashed fields, its leaf's salt and its index, which the
-// page gives (views/log.py). The proofs are checked by journal-proofs.js; this file fetches, keeps, tells.
+// shows are in Carnet's signed transparency log, that the log only grew since the device last checked,
+// and that no event of the dossier is missing from them (its chain). Nothing the server says is taken on
+// trust: journal-check.js makes each check (journal-proofs.js its proofs); this file says when, and tells
+// the patient what came of it, in plain words, with the evidence to download when it failed.
 (function () {
   "use strict";
 
   function _(message) { return window.carnetText ? window.carnetText(message) : message; }
 
   const J = window.carnetJournal;
-  const STORAGE = "carnet.journal.";  // + the dossier's id
-
-  // The log does not prove what it must: the patient is told, and the evidence kept. `reason` as ProofError's,
-  // or "key", "quorum", "shrunk", "inconsistent", "events".
-  class Failure extends Error {
-    constructor(reason, count) { super(reason); this.reason = reason; this.count = count || 0; }
-  }
-  // Nothing was proven either way (the network, a server's error): said quietly, tried again next visit.
-  class Unavailable extends Error {
-    constructor(url, status) { super(url); this.status = status || 0; }
-  }
+  const { Failure, Unavailable, check } = window.carnetJournalCheck;
 
   function reasonText(failure) {
     switch (failure.reason) {
@@ -35,108 +22,15 @@
       case "events": return failure.count === 1
         ? _("Un événement affiché ne correspond pas à ce que le journal a signé.")
         : _("%(num)d événements affichés ne correspondent pas à ce que le journal a signé.").replace("%(num)d", String(failure.count));
+      case "gap": return _("La chaîne de l'historique est rompue entre l'événement n° %(older)s et l'événement n° %(newer)s : des événements ont disparu ou ont été modifiés.")
+        .replace("%(older)s", String(failure.older)).replace("%(newer)s", String(failure.newer));
+      case "newest": return _("Votre appareil avait vérifié cet historique jusqu'à l'événement n° %(num)s, qui n'y figure plus : des événements ont disparu ou ont été modifiés depuis sa vérification précédente.")
+        .replace("%(num)s", String(failure.kept));
+      case "changed": return _("L'événement n° %(num)s n'est plus celui que votre appareil avait vérifié : des événements ont disparu ou ont été modifiés depuis sa vérification précédente.")
+        .replace("%(num)s", String(failure.kept));
+      case "start": return _("L'historique ne remonte plus à son premier événement : des événements ont disparu ou ont été modifiés à son début.");
       default: return _("Le journal a répondu par un point de contrôle ou une preuve mal formés.");
     }
-  }
-
-  async function fetchText(url) {
-    let response;
-    try {
-      response = await fetch(url, { cache: "no-store", credentials: "same-origin" });
-    } catch (error) {
-      throw new Unavailable(url);
-    }
-    if (!response.ok) throw new Unavailable(url, response.status);
-    try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(await response.arrayBuffer());
-    } catch (error) {
-      throw new Failure("malformed");
-    }
-  }
-
-  // ---- What this device keeps, per dossier ---------------------------------------------------------
-
-  function stored(dossier) {
-    try {
-      const state = JSON.parse(window.localStorage.getItem(STORAGE + dossier));
-      if (state && typeof state.key === "string" && Number.isSafeInteger(state.size) && typeof state.root === "string"
-          && typeof state.note === "string" && typeof state.at === "string") return state;
-    } catch (error) { /* none, or unreadable: a first check */ }
-    return null;
-  }
-
-  function store(dossier, state) {
-    try { window.localStorage.setItem(STORAGE + dossier, JSON.stringify(state)); } catch (error) { /* private mode */ }
-  }
-
-  // ---- One check: these events, against the log's latest checkpoint -------------------------------------
-
-  // Resolves with what was verified; rejects with a Failure (`evidence` filled as far as it went) or Unavailable.
-  async function check(dossier, items, evidence) {
-    const previous = stored(dossier);
-    evidence.previous_checkpoint = previous;
-    evidence.events = items.map((item) => JSON.parse(item.dataset.journalEntry));
-
-    // The key: the one this device pinned at its first check, else (first use) the one published.
-    const keyText = await fetchText("/journal/cle");
-    evidence.log_key = { pinned: previous ? previous.key : null, served: keyText };
-    if (!/^[^\n]+\n$/.test(keyText)) throw new Failure("malformed");
-    const key = keyText.slice(0, -1);
-    if (previous && previous.key !== key) throw new Failure("key");
-
-    // The checkpoint: signed by that key, cosigned by enough of the witnesses.
-    const signed = await fetchText("/journal/checkpoint");
-    evidence.new_checkpoint = signed;
-    const { checkpoint, witnessNames } = await J.verifyCheckpoint(signed, key, evidence.witnesses);
-    if (witnessNames.length < evidence.witnesses_required) throw new Failure("quorum");
-
-    // It extends the one this device verified last: nothing the log held then was changed or removed. One
-    // older than that (the newest the witnesses cosigned can lag) must be a prefix of it, and proves nothing
-    // new; a log that can no longer prove so has lost the tree this device verified.
-    if (previous) {
-      const older = checkpoint.size < previous.size;
-      const [from, to] = older
-        ? [checkpoint, { size: previous.size, root: J.fromBase64(previous.root) }]
-        : [{ size: previous.size, root: J.fromBase64(previous.root) }, checkpoint];
-      const url = "/journal/preuve/consistance?de=" + from.size + "&a=" + to.size;
-      let proof = [];
-      try {
-        if (from.size > 0 && from.size < to.size) proof = J.parseHashes(await fetchText(url));
-      } catch (error) {
-        throw older && error instanceof Unavailable && error.status === 404 ? new Failure("shrunk") : error;
-      }
-      evidence.consistency_proof = { from_size: from.size, to_size: to.size, url, hashes: proof.map(J.toBase64) };
-      if (!(await J.verifyConsistency(from.size, to.size, from.root, to.root, proof))) throw new Failure("inconsistent");
-      if (older) throw new Unavailable("/journal/checkpoint", 0);  // checked again at the next visit
-    }
-
-    // Each event shown is in it, as shown: its leaf recomputed here from its fields and salt. A leaf beyond
-    // the checkpoint waits for the next one (with witnesses, /journal/checkpoint serves the newest they cosigned).
-    evidence.events = await Promise.all(evidence.events.map(async (entry) => {
-      const result = { ...entry, included: false };
-      if (!Number.isSafeInteger(entry.index) || entry.index < 0) return result;
-      if (entry.index >= checkpoint.size) return { ...result, waiting: true };
-      result.proof_url = "/journal/preuve/inclusion?index=" + entry.index + "&taille=" + checkpoint.size;
-      const proof = J.parseHashes(await fetchText(result.proof_url));
-      const leaf = await J.eventLeafHash(J.fromBase64(entry.salt), entry.fields);
-      Object.assign(result, { proof: proof.map(J.toBase64), event_hash: J.toHex(await J.eventHash(entry.fields)),
-                              leaf_hash: J.toBase64(leaf) });
-      result.included = await J.verifyInclusion(leaf, entry.index, checkpoint.size, proof, checkpoint.root);
-      return result;
-    }));
-    const states = evidence.events.map((entry) => (entry.included ? "verified" : entry.waiting ? "waiting" : "failed"));
-    items.forEach((item, i) => { item.dataset.journalState = states[i]; });
-    const failed = items.filter((item, i) => states[i] === "failed");
-    if (failed.length) {
-      failed.forEach(markFailed);
-      evidence.events = evidence.events.filter((entry, i) => states[i] === "failed");
-      throw new Failure("events", failed.length);
-    }
-
-    // Everything verified: this is the checkpoint the next visit must be proven to extend.
-    store(dossier, { key, size: checkpoint.size, root: J.toBase64(checkpoint.root), note: signed,
-                     at: new Date().toISOString() });
-    return { previous, witnessNames };
   }
 
   // ---- What the patient reads ----------------------------------------------------------------------
@@ -166,15 +60,15 @@
     status.className = "journal-status " + kind;
   }
 
-  function markFailed(item) {
+  function mark(item, text) {
     if (item.parentElement.querySelector(".log-journal-failed")) return;
-    const mark = document.createElement("strong");
-    mark.className = "log-journal-failed small";
-    mark.textContent = _("Ne correspond pas au journal signé");
-    item.before(mark);
+    const flag = document.createElement("strong");
+    flag.className = "log-journal-failed small";
+    flag.textContent = text;
+    item.before(flag);
   }
 
-  function verifiedText(first, witnessNames) {
+  function verifiedText(first, { witnessNames, whole }) {
     const moment = longMoment(new Date());
     let text = first.previous
       ? _("Historique vérifié par votre appareil le %(moment)s : aucune entrée du journal signé de Carnet n'a été modifiée ni effacée depuis sa vérification précédente, le %(previous)s.")
@@ -190,11 +84,24 @@
       text += " " + _("%(num)d événements très récents sont en cours d'inscription : ils seront vérifiés à votre prochaine visite.")
         .replace("%(num)d", String(pending));
     }
+    if (whole) text += " " + _("Aucun événement ne manque entre ceux qui sont affichés.");
     if (witnessNames.length) text += " " + _("Journal contresigné par : %(witnesses)s.").replace("%(witnesses)s", witnessNames.join(", "));
     return text;
   }
 
+  // What the line of an event where the check failed says (the alert says why).
+  function markText(reason) {
+    switch (reason) {
+      case "events": return _("Ne correspond pas au journal signé");
+      case "gap": return _("Après cet événement, des événements ont disparu ou ont été modifiés");
+      case "changed": return _("N'est plus l'événement que votre appareil avait vérifié");
+      default: return null;
+    }
+  }
+
   function showFailure(box, failure, evidence) {
+    const text = markText(failure.reason);
+    if (text) (failure.items || []).forEach((item) => mark(item, text));
     const alert = box.querySelector("[data-journal-alert]");
     evidence.reason = reasonText(failure);
     alert.querySelector("[data-journal-reason]").textContent = evidence.reason;
@@ -222,7 +129,8 @@
     return {
       about: "Carnet: a Historique that did not verify against the signed transparency log. Checkpoints are C2SP "
         + "signed notes, proofs RFC 9162 hashes in base64; an event's leaf hash is SHA-256(0x00 || "
-        + JSON.stringify(J.LEAF_PREFIX) + " || salt || SHA-256(the canonical JSON of its fields)).",
+        + JSON.stringify(J.LEAF_PREFIX) + " || salt || SHA-256(the canonical JSON of its fields)). That SHA-256, in hex, "
+        + "is the event's hash in its dossier's chain: the next event names it as prev_hash, and has the next seq.",
       page: window.location.href, dossier: box.dataset.dossier, checked_at: new Date().toISOString(),
       witnesses: JSON.parse(box.dataset.witnesses || "[]"), witnesses_required: Number(box.dataset.witnessesRequired || 0),
     };
@@ -232,20 +140,39 @@
 
   let queue = Promise.resolve(), first = null, failed = false;
 
+  // The pages of events not yet checked, in the page's order (newest first): each with what its list is (its
+  // data-journal-page, views/log.py), the element that holds the list, and its events (in the log or pending).
+  function unchecked() {
+    const nodes = Array.from(document.querySelectorAll(["[data-journal-page]", "[data-journal-entry]",
+      "[data-journal-pending]"].map((selector) => selector + ":not([data-journal-state])").join(", ")));
+    const pages = [];
+    for (const node of nodes) {
+      if (node.dataset.journalPage !== undefined) {
+        pages.push({ list: JSON.parse(node.dataset.journalPage), container: node.parentElement, items: [] });
+      } else {
+        if (!pages.length) pages.push({ list: {}, container: null, items: [] });  // no list said: no chain
+        pages[pages.length - 1].items.push(node);
+      }
+    }
+    return { nodes, pages };
+  }
+
   function checkNew() {
     const box = document.querySelector("[data-journal-check]");
     if (!box || failed) return;
-    const items = Array.from(document.querySelectorAll("[data-journal-entry]:not([data-journal-state])"));
-    if (first && !items.length) return;  // htmx:load comes once for each element a swap brings
-    items.forEach((item) => { item.dataset.journalState = "checking"; });
+    const { nodes, pages } = unchecked();
+    if (first && !nodes.length) return;  // htmx:load comes once for each element a swap brings
+    nodes.forEach((node) => { node.dataset.journalState = "checking"; });
     if (!first) say(box, _("Vérification de l'historique par votre appareil…"), "small muted");
     queue = queue.then(async () => {
       if (failed) return;
       const evidence = evidenceFor(box);
       try {
-        const result = await check(box.dataset.dossier, items, evidence);
+        const result = await check(box.dataset.dossier, pages, evidence);
+        nodes.forEach((node) => { if (node.dataset.journalState === "checking") node.dataset.journalState = "checked"; });
         first = first || result;
-        say(box, verifiedText(first, result.witnessNames), "success");
+        const whole = pages.some((page) => page.items.length) && pages.every((page) => page.list.whole);
+        say(box, verifiedText(first, { witnessNames: result.witnessNames, whole }), "success");
       } catch (error) {
         const reason = error instanceof Failure || error instanceof J.ProofError ? error.reason : null;
         if (reason && reason !== "unsupported") {
@@ -254,7 +181,7 @@
           return;
         }
         if (!reason && !(error instanceof Unavailable)) console.error(error);  // a fault of this script: no verdict
-        items.forEach((item) => { delete item.dataset.journalState; });  // checked again at the next round
+        nodes.forEach((node) => { delete node.dataset.journalState; });  // checked again at the next round
         say(box, reason === "unsupported"
           ? _("Ce navigateur ne sait pas vérifier les signatures du journal (Ed25519) : l'historique n'est pas vérifié sur cet appareil. Un navigateur à jour le peut.")
           : _("L'historique n'a pas pu être vérifié pour l'instant : le journal de Carnet n'a pas répondu, ou la vérification a été interrompue. Votre appareil réessaiera à votre prochaine visite."),

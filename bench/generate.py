@@ -63,7 +63,7 @@ def nir_of(n: int) -> str:
 async def generate(url: str, data_dir: Path, *, dossiers: int, documents: int, events: int) -> dict[str, float]:
     import asyncpg
 
-    from server.audit import HASHED_FIELDS, timestamp
+    from server.accesslog.audit import HASHED_FIELDS, timestamp
     from server.db import make_engine
     from server.files.store import DiskStorage
     from server.identifiers import ins_key, rpps_with_key
@@ -194,7 +194,7 @@ async def appends_per_second(url: str, *, writers: int, seconds: float, one_doss
     """Chained appends committed per second (audit.append, as every action does), `writers` at once."""
     from sqlmodel import select
 
-    from server.audit import Actor, append, begin_chained, commit_chained
+    from server.accesslog.audit import Actor, append, begin_chained, commit_chained
     from server.db import make_engine, make_sessionmaker
     from server.models import Dossier
 

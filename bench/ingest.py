@@ -77,7 +77,7 @@ async def seed(url: str, data_dir: Path, *, dossiers: int, pushes: int) -> Seede
 
     from server import rights
     from server.accounts import account_for_patient, account_for_professional, start_session
-    from server.audit import Actor
+    from server.accesslog.audit import Actor
     from server.db import make_engine, make_sessionmaker
     from server.dossiers import add_document, create_patient, create_professional
     from server.fhir import clients

@@ -7,7 +7,7 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import audit
+from .accesslog import audit
 from .db import begin_write
 from .i18n import _
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins

@@ -12,7 +12,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from .audit import ChainBusy
+from .accesslog.audit import ChainBusy
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable
 from .i18n import N_, _

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import audit, journal, log_queries
+from .accesslog import audit, journal, queries
 from .db import begin_write
 from .dossiers import InvalidInput
 from .caregivers.confidential import confidential_in
@@ -267,7 +267,7 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
     # The newest few, and how many more up to a bound: the banner costs what it shows.
     events = list((await session.exec(unseen_events.limit(BANNER_LINES + MORE_CAP + 1))).all())
     shown = events[:BANNER_LINES]
-    contexts = await log_queries.contexts_for(session, dossier_id=dossier.id, events=shown)
+    contexts = await queries.contexts_for(session, dossier_id=dossier.id, events=shown)
     today = now.astimezone(PARIS).date()
     lines = [journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today)
              for e in shown]

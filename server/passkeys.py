@@ -32,7 +32,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from . import audit
+from .accesslog import audit
 from .accounts import RemovedPasskey, finish_activation, hash_secret
 from .config import Settings
 from .db import begin_write

@@ -18,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import audit, notify
+from . import notify
+
+from .accesslog import audit
 from .access import Right, dossier_right
 from .accounts import IN_PERSON_DAYS, issue_activation_code
 from .dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document, create_patient

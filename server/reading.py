@@ -11,7 +11,9 @@ from litestar.exceptions import NotFoundException
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import audit, notify
+from . import notify
+
+from .accesslog import audit
 from .access import (
     CaregiverFacts, DossierFacts, GrantFacts, Right, Standing, Visibility, document_right, dossier_right, may_manage,
     visibility,

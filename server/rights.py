@@ -10,7 +10,9 @@ from typing import NoReturn
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import audit, notify
+from . import notify
+
+from .accesslog import audit
 from .accounts import hash_secret, normalize_code
 from .dossiers import InvalidInput
 from .models import (

@@ -6,7 +6,7 @@ import re
 from sqlalchemy import event
 from sqlmodel import select
 
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.dossiers import create_professional
 from server.identifiers import rpps_with_key
 from server.models import AccessEvent

@@ -342,7 +342,7 @@ PROFILE_STATES = {  # label: (kind, hidden, deleted, by the author)
 
 async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(client, db, world):
     """The profil médical is in the matrix: each item is, for the rule, a document of its kind's category."""
-    from server.audit import Actor
+    from server.accesslog.audit import Actor
     from server.profile.items import ItemInput, add_item, delete_item, item_facts, set_item_hidden
 
     me, pros, docs, accounts, tokens = world

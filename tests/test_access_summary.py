@@ -4,7 +4,7 @@ now, and why in one clause (issue 13, point 4)."""
 from html import unescape
 
 from server import rights
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from tests.conftest import activate
 from tests.patient_helpers import CAMILLE, professional
 

@@ -6,7 +6,7 @@ import sys
 from sqlalchemy import text
 from sqlmodel import select
 
-from server.audit import Actor, append, begin_chained, commit_chained, verify_chain
+from server.accesslog.audit import Actor, append, begin_chained, commit_chained, verify_chain
 from server.models import AccessEvent
 
 PATIENT = Actor(account_id=None, kind="patient", name="Camille Martin")
@@ -86,7 +86,7 @@ async def test_concurrent_appends_from_several_processes_keep_one_chain(db, pati
     script = (
         "import asyncio, sys\n"
         "from server.db import make_engine, make_sessionmaker\n"
-        "from server.audit import Actor, append, begin_chained, commit_chained, ChainBusy\n"
+        "from server.accesslog.audit import Actor, append, begin_chained, commit_chained, ChainBusy\n"
         "async def main(url, dossier, n):\n"
         "    engine = make_engine(url)\n"
         "    maker = make_sessionmaker(engine)\n"

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from server import rights
 from server.accounts import account_for_patient, account_for_professional, start_session
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.caregivers.majority import apply_majority
 from server.models import (
     Account, AccountNotice, CaregiverInvitation, Delegation, Document, utcnow,

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 
 from server.accounts import account_for_professional
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.db import make_engine, make_sessionmaker
 from server.dossiers import create_patient, create_professional
 from server.fhir import clients

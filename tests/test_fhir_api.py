@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
 from server import rights
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.fhir import clients
 from server.models import AccessEvent, ApiToken, Notification, utcnow
 from tests.conftest import ORIGIN, activate, add_text_document, activate_professional, make_ins, new_patient, new_professional

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from server import rights
 from server.accounts import account_for_professional
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.fhir import clients
 from tests.conftest import ORIGIN, new_professional
 from tests.fhir_support import Software, provide_bundle, report_pdf

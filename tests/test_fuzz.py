@@ -33,7 +33,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
-from server import audit, rights
+from server import rights
+from server.accesslog import audit
 from server.accounts import account_for_patient, account_for_professional
 from server.dossiers import add_document
 from server.models import (CATEGORIES, Account, Block, Delegation, Document, Dossier, EmergencyAccess, Grant, Passkey,

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from server import accounts, rights
 from server.accounts import account_for_patient, account_for_professional, issue_activation_code, start_session
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.housekeeping import purge_expired
 from server.models import (
     ActivationCode, EmergencyAccess, PasskeyChallenge, Passkey, PushSubscription, Throttle,

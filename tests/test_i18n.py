@@ -11,7 +11,7 @@ from babel.messages.frontend import parse_mapping_cfg
 
 from server import i18n
 from server.i18n import formats
-from tests.conftest import get_csrf, post_form
+from tests.conftest import post_form
 
 ROOT = Path(__file__).parent.parent
 ENGLISH = i18n.translations("en")

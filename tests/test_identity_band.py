@@ -10,7 +10,7 @@ from datetime import date
 
 from server import rights
 from server.accounts import account_for_professional
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.identifiers import age_on, ins_for_reading
 from server.models import Professional
 from server.professionals import paris_today

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from server.journal import EventContext, Viewer, action_label, day_label, lines, right_label, sentence
-from server.log_queries import LogFilters
+from server.accesslog.journal import EventContext, Viewer, action_label, day_label, lines, right_label, sentence
+from server.accesslog.queries import LogFilters
 from server.models import AccessEvent
 
 AT = datetime(2026, 3, 3, 13, 12, tzinfo=UTC)  # 14 h 12 in Paris (winter time)
@@ -141,7 +141,7 @@ def test_times_and_titles_never_break_across_lines():
 
 
 def test_every_action_the_app_logs_has_its_own_sentence():
-    from server.journal import GENERIC, phrase_for
+    from server.accesslog.journal import GENERIC, phrase_for
 
     logged = ["read_timeline", "search", "read_document", "download", "add_document", "emergency", "grant", "revoke",
               "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",

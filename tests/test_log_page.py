@@ -10,12 +10,13 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
-from server import audit, journal, log_queries, rights
+from server import rights
+from server.accesslog import audit, journal, queries
 from server.accounts import account_for_patient, account_for_professional, start_session
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.dossiers import create_professional
 from server.identifiers import rpps_with_key
-from server.log_queries import LogFilters
+from server.accesslog.queries import LogFilters
 from server.models import AccessEvent, Account, Delegation, LogVisit, utcnow
 from server.reading import open_document, open_dossier
 from server.templating import PARIS, date_fr
@@ -226,14 +227,14 @@ async def test_what_is_new_stands_out_once(client, app, db, world):
     await open_document(db, account=world.lea_account, document_id=world.irm.id)
     await open_document(db, account=world.lea_account, document_id=world.bilan.id)
     await rights.set_hidden(db, document=world.irm, hidden=True, actor=world.camille)  # her own: never "new"
-    assert await log_queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 2
+    assert await queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 2
     first = (await client.get(world.url())).text
     assert [(seq, new) for seq, new, _ in log_lines(first)] == [(5, False), (4, True), (3, True), (2, False), (1, False)]
     assert "2 nouveaux événements" in plain(first) and first.count(">Nouveau</span>") == 2
     await db.commit()
     visit = await db.get(LogVisit, (world.patient_account.id, world.dossier.id), populate_existing=True)
     assert visit.seen_seq == 5
-    assert await log_queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 0
+    assert await queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 0
     # Filtering, or scrolling, from the page that showed them keeps them marked (the page says what it had seen).
     fragment = await client.get(world.url("?type=consultations"),
                                 headers={"HX-Request": "true", "HX-Target": "log-results", "x-log-seen": "2"})
@@ -241,7 +242,7 @@ async def test_what_is_new_stands_out_once(client, app, db, world):
     second = (await client.get(world.url())).text
     assert not any(new for _, new, _ in log_lines(second)) and "Nouveau" not in second
     await open_document(db, account=world.lea_account, document_id=world.bilan.id, action="download")
-    assert await log_queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 1
+    assert await queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 1
     third = (await client.get(world.url())).text
     assert [(seq, new) for seq, new, _ in log_lines(third)][:2] == [(6, True), (5, False)]
     badge = app.template_engine.get_template("partials/log_badge.html")
@@ -255,7 +256,7 @@ async def test_fragments_never_count_as_a_visit(client, db, world):
     await client.get(world.url(), headers={"HX-Request": "true", "HX-Target": "log-results"})
     await client.get(world.url(".csv"))
     await client.get(world.url("/imprimer"))
-    assert await log_queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 1
+    assert await queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 1
 
 
 # --- filters and paging -----------------------------------------------------------------------
@@ -296,8 +297,8 @@ async def test_filters_by_professional_kind_and_period(client, db, world, monkey
     assert "Aucun événement ne correspond à ces filtres." in empty
     # The period counts back from "now": a frozen one shows what the filter will leave out later.
     later = utcnow() + timedelta(days=8)
-    week = await log_queries.log_events(db, dossier_id=world.dossier.id, filters=LogFilters(period="7j"), now=later)
-    month = await log_queries.log_events(db, dossier_id=world.dossier.id, filters=LogFilters(period="30j"), now=later)
+    week = await queries.log_events(db, dossier_id=world.dossier.id, filters=LogFilters(period="7j"), now=later)
+    month = await queries.log_events(db, dossier_id=world.dossier.id, filters=LogFilters(period="30j"), now=later)
     assert week == [] and [e.seq for e in month] == [8, 7, 6, 5, 4, 3, 2]
 
 

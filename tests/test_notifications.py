@@ -17,9 +17,10 @@ import pytest
 from py_vapid import Vapid
 from sqlmodel import select
 
-from server import audit, log_queries, notify, rights, webpush
+from server import notify, rights, webpush
+from server.accesslog import audit, queries
 from server.accounts import account_for_patient, account_for_professional, start_session
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.config import Settings, SettingsError, load_settings
 from server.models import AccessEvent, Account, Delegation, Dossier, Notification, PushSubscription
 from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, get_csrf, post_form, post_json, set_cookie
@@ -452,7 +453,7 @@ async def test_the_timelines_two_new_counts_each_say_what_they_count_and_agree_w
     unseen = [n for n in await notifications(db, scene.dossier.id) if n.seen_at is None]
     assert told and int(told.group(1)) == len(unseen) == banner.count("<li>") == 2
     badge = re.search(r"Historique : <span class=\"badge log-badge\">(\d+) nouveaux événements</span>", page)
-    new_events = await log_queries.new_events_count(db, account=scene.camille, dossier=scene.dossier)
+    new_events = await queries.new_events_count(db, account=scene.camille, dossier=scene.dossier)
     assert badge and int(badge.group(1)) == new_events > len(unseen)
     log_page = html.unescape((await client.get(f"{scene.url}/historique")).text)
     assert f"{new_events} nouveaux événements" in log_page

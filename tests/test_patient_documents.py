@@ -4,7 +4,7 @@ and reviews each emergency access at the next visit; foreign ids are answered as
 from datetime import date
 
 from server import rights
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.models import Document, EmergencyAccess, utcnow
 from server.reading import professional_standing
 from tests.conftest import activate, add_text_document, new_patient, post_form

@@ -9,7 +9,7 @@ from litestar.exceptions import NotFoundException
 from sqlmodel import select
 
 from server import rights
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.models import Account, Block, Delegation, Document, Dossier, Grant, utcnow
 from server.listing import all_documents
 from server.reading import open_dossier, professional_standing

@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 
 from server import rights
 from server.access import document_right
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.models import Account, Dossier, ShareCode, utcnow
 from server.facts import document_facts, dossier_facts
 from server.listing import all_documents

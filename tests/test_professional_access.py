@@ -10,7 +10,7 @@ from sqlmodel import select
 from server import rights
 from server.access import Right
 from server.accounts import account_for_professional
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.models import AccessEvent, Grant, ShareCode, Throttle, utcnow
 from server.templating import date_fr, datetime_fr
 from tests.conftest import activate_professional, make_ins, new_patient, new_professional, post_form

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from server import rights
 from server.accounts import account_for_professional
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.dossiers import MAX_DOCUMENT_BYTES
 from server.models import AccessEvent, Document, Grant
 from server.templating import PARIS

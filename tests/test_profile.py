@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from server.access import Standing, document_right, visibility
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.dossiers import InvalidInput
 from server.models import AccessEvent, ProfileItem
 from server.profile.items import ItemInput, add_item, delete_item, item_facts, profile_of, set_item_hidden

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from server import rights
 from server.accounts import account_for_patient, account_for_professional, start_session
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.caregivers import invitations
 from server.caregivers.enrolment import new_account
 from server.models import AccessEvent, ProfileItem

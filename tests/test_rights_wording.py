@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
 from server import rights
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.models import Grant
 from tests.conftest import ORIGIN, activate, activate_professional, add_text_document, new_professional, post_form
 from tests.patient_helpers import CAMILLE

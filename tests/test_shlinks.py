@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from server import rights
 from server.accounts import account_for_patient
 from server.fhir.ips import ITEM_SYSTEM
-from server.journal import Viewer, sentence
+from server.accesslog.journal import Viewer, sentence
 from server.models import ShareLink, utcnow
 from server.profile.items import ItemInput, add_item, set_item_hidden
 from server.shlinks import links

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from server.audit import Actor, append, begin_chained, commit_chained
+from server.accesslog.audit import Actor, append, begin_chained, commit_chained
 from server.models import AccessEvent
 from server.tlog import integrator
 from server.tlog.checkpoint import open_checkpoint, verify_checkpoint_consistency, verify_proof

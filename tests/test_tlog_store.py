@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.pool import NullPool
 from sqlmodel import select
 
-from server.audit import Actor, append, begin_chained, commit_chained, event_hash
+from server.accesslog.audit import Actor, append, begin_chained, commit_chained, event_hash
 from server.config import Settings, SettingsError, load_settings
 from server.db import make_engine, make_sessionmaker
 from server.models import AccessEvent, clock_at, utcnow

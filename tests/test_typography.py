@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from server.journal import when_fr
+from server.accesslog.journal import when_fr
 from server.templating import datetime_fr, filesize_fr, quoted_fr, time_fr, typography_fr
 
 NBSP, NNBSP = "\u00a0", "\u202f"

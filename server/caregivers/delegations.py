@@ -12,7 +12,9 @@ from datetime import date, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit, notify
+from .. import notify
+
+from ..accesslog import audit
 from ..accounts import ActivationRefused, check_activation
 from ..i18n import _
 from ..models import Account, ActivationCode, Delegation, Dossier, Patient, utcnow
@@ -41,7 +43,7 @@ async def remove(session: AsyncSession, *, dossier: Dossier, delegation_id: str,
     if actor.kind == "patient":
         text = _("%(actor)s vous a retiré l'accès à son dossier.", actor=actor.name)
     else:
-        text = _("%(actor)s vous a retiré l'accès à le dossier %(de_name)s.", actor=actor.name,
+        text = _("%(actor)s vous a retiré l'accès au dossier %(de_name)s.", actor=actor.name,
                  de_name=de(_name(patient)), name=_name(patient))
     await tell(session, account_id=delegation.caregiver_account_id, text=text)
     await audit.commit_chained(session)

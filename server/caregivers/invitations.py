@@ -12,7 +12,9 @@ from datetime import timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit, notify
+from .. import notify
+
+from ..accesslog import audit
 from ..accounts import hash_secret, make_code, normalize_code
 from ..dossiers import InvalidInput
 from ..i18n import N_, _

@@ -15,7 +15,9 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit, notify
+from .. import notify
+
+from ..accesslog import audit
 from ..access import adult_from
 from ..dossiers import InvalidInput
 from ..i18n import N_, _

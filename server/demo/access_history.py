@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import rights
 from ..accounts import account_for_patient, account_for_professional
-from ..audit import Actor
+from ..accesslog.audit import Actor
 from ..models import Account, ChainHead, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, clock_at
 from ..reading import open_document, open_dossier
 

@@ -16,7 +16,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accounts import account_for_patient, issue_activation_code
-from ..audit import Actor
+from ..accesslog.audit import Actor
 from ..caregivers import delegations, invitations
 from ..models import Account, ActivationCode, Dossier, Patient, clock_at
 from .catalogue import Doc, ago

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accounts import account_for_patient, account_for_professional
-from ..audit import Actor
+from ..accesslog.audit import Actor
 from ..models import Dossier, Patient, Professional, clock_at
 from ..profile.items import ItemInput, add_item, set_item_hidden
 from .catalogue import Doc, ago, dmy

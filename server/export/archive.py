@@ -27,14 +27,16 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit, i18n, journal, log_queries
+from .. import i18n
+
+from ..accesslog import audit, journal, queries
 from ..access import Visibility
 from ..dossiers import professional_title, professionals_by_id
 from ..fhir.ips import ITEM_SYSTEM, summary_bundle
 from ..fhir.resources import fhir_instant
 from ..files.store import IntegrityError, Storage, StorageUnavailable
 from ..listing import all_documents, selection
-from ..log_queries import LogFilters
+from ..accesslog.queries import LogFilters
 from ..models import AccessEvent, Document, Dossier, Patient
 from ..profile.items import Profile, profile_of
 from ..templating import PARIS, datetime_fr
@@ -173,7 +175,7 @@ async def log_batches(session: AsyncSession, *, dossier_id: str, through: int, n
     """The log up to event `through`, newest first (as the Historique's CSV), a batch at a time."""
     before = through + 1
     while True:
-        events = await log_queries.log_events(session, dossier_id=dossier_id, filters=LogFilters(), now=now,
+        events = await queries.log_events(session, dossier_id=dossier_id, filters=LogFilters(), now=now,
                                               before=before, limit=LOG_BATCH, visible=visible)
         if not events:
             return
@@ -204,7 +206,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                                                             if d.author_professional_id})
         bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
                             document_authors=professionals)
-        through = await log_queries.head_seq(session, dossier_id=dossier.id)
+        through = await queries.head_seq(session, dossier_id=dossier.id)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             missing = set()
             for document in documents:
@@ -244,7 +246,7 @@ async def write_log_csv(session: AsyncSession, archive: zipfile.ZipFile, *, doss
         writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
         async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
-            contexts = await log_queries.contexts_for(session, dossier_id=dossier_id, events=events)
+            contexts = await queries.contexts_for(session, dossier_id=dossier_id, events=events)
             writer.writerows(csv_row(e, contexts.get(e.id, journal.NO_CONTEXT)) for e in events)
             count += len(events)
         text.flush()

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from fhir.resources.R4B.auditevent import AuditEvent
 
-from .. import journal
-from ..audit import timestamp
+from ..accesslog import journal
+from ..accesslog.audit import timestamp
 from ..fhir.resources import IDNAT_PS_SYSTEM, INS_SYSTEM
 from ..models import AccessEvent, Patient
 

@@ -23,7 +23,7 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit
+from ..accesslog import audit
 from ..dossiers import ALLOWED_MIME_TYPES, MAX_DOCUMENT_BYTES, add_document
 from ..fhir.resources import INS_SYSTEM
 from ..files.pages import Unrenderable, render_pdf

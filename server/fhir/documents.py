@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit
+from ..accesslog import audit
 from ..access import Right
 from ..dossiers import InvalidInput
 from ..files.store import Storage

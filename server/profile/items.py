@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit
+from ..accesslog import audit
 from ..access import DocumentFacts, Visibility
 from ..dossiers import InvalidInput
 from ..i18n import _

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit
+from ..accesslog import audit
 from ..models import Dossier, Patient, ReimbursementLine, new_id, utcnow
 from .layout import Line
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit
+from ..accesslog import audit
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import Account, Dossier, ShareLink, utcnow

@@ -28,7 +28,7 @@ from joserfc.jwk import OctKey
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import audit
+from ..accesslog import audit
 from ..access import Visibility
 from ..fhir.ips import summary_bundle
 from ..i18n import N_, _

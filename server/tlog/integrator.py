@@ -36,7 +36,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..audit import HASHED_FIELDS, event_hash
+from ..accesslog.audit import HASHED_FIELDS, event_hash
 from ..db import begin_write, make_engine, make_sessionmaker
 from ..models import AccessEvent, utcnow
 from . import merkle, witnessing

@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, Tex
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..audit import event_hash
+from ..accesslog.audit import event_hash
 from ..models import AccessEvent
 from . import merkle
 from .checkpoint import TlogProof

@@ -20,7 +20,7 @@ from sqlalchemy import exists, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..audit import HASHED_FIELDS, event_hash
+from ..accesslog.audit import HASHED_FIELDS, event_hash
 from ..config import Settings, SettingsError
 from ..models import AccessEvent
 from . import merkle

@@ -26,12 +26,14 @@ from litestar.response import Redirect, Template
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, journal, log_queries
-from ..audit import HASHED_FIELDS, timestamp
+from .. import accounts
+
+from ..accesslog import journal, queries
+from ..accesslog.audit import HASHED_FIELDS, timestamp
 from ..guards import logged_in
 from ..i18n import _
-from ..journal import Viewer
-from ..log_queries import KINDS, PERIODS, LogFilters
+from ..accesslog.journal import Viewer
+from ..accesslog.queries import KINDS, PERIODS, LogFilters
 from ..models import AccessEvent, Dossier, utcnow
 from ..reading import manage_dossier
 from ..caregivers.confidential import kept_from
@@ -94,16 +96,16 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
                       before: int | None, seen: int | None = None) -> dict:
     dossier, viewer, patient_name = await managed(request, db, dossier_id)
     now = utcnow()
-    head = await log_queries.head_seq(db, dossier_id=dossier.id)  # read before the events: nothing shown goes unseen
+    head = await queries.head_seq(db, dossier_id=dossier.id)  # read before the events: nothing shown goes unseen
     if seen is None:
-        seen = await log_queries.seen_seq(db, account_id=viewer.account_id, dossier_id=dossier.id)
+        seen = await queries.seen_seq(db, account_id=viewer.account_id, dossier_id=dossier.id)
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     visible = kept.events()
-    events = await log_queries.log_events(db, dossier_id=dossier.id, filters=filters, now=now, before=before,
+    events = await queries.log_events(db, dossier_id=dossier.id, filters=filters, now=now, before=before,
                                       limit=PAGE_SIZE + 1, visible=visible)
     shown = events[:PAGE_SIZE]
-    contexts = await log_queries.contexts_for(db, dossier_id=dossier.id, events=shown)
-    previous_at = await log_queries.event_at(db, dossier_id=dossier.id, seq=before) if before else None
+    contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=shown)
+    previous_at = await queries.event_at(db, dossier_id=dossier.id, seq=before) if before else None
     base = log_url(dossier.id)
     return {
         "dossier": dossier,
@@ -168,12 +170,12 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
     # A whole page starts with its own day header; a fragment continues the previous page's day.
     context["previous_day"] = None
     kept = await kept_from(db, dossier_id=dossier_id, account=request.user.account)
-    context["professionals"] = await log_queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=kept.rpps)
-    context["new_count"] = await log_queries.new_events_count(db, account=request.user.account, dossier=context["dossier"],
+    context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=kept.rpps)
+    context["new_count"] = await queries.new_events_count(db, account=request.user.account, dossier=context["dossier"],
                                                               visible=context["visible"])
     context["witness_keys"], context["witnesses_required"] = witness_policy(request)
     # This visit still shows what was new; the next one will not.
-    await log_queries.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"],
+    await queries.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"],
                                    seen=context["seen"])
     return Template("log.html", context=context)
 
@@ -183,8 +185,8 @@ async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters
     """Every event that passes the filters, not a page of them: what the exports hold."""
     dossier, viewer, patient_name = await managed(request, db, dossier_id)
     visible = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
-    events = await log_queries.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=visible)
-    return dossier, viewer, patient_name, events, await log_queries.contexts_for(db, dossier_id=dossier.id, events=events)
+    events = await queries.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=visible)
+    return dossier, viewer, patient_name, events, await queries.contexts_for(db, dossier_id=dossier.id, events=events)
 
 
 def spreadsheet_safe(value: str) -> str:
@@ -222,7 +224,7 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     sentences = [(e, journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today))
                  for e in events]
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
-    professionals = {p.key: p.label for p in await log_queries.professionals_in_log(db, dossier_id=dossier.id,
+    professionals = {p.key: p.label for p in await queries.professionals_in_log(db, dossier_id=dossier.id,
                                                                                      hidden_rpps=kept.rpps)}
     labels = [professionals.get(filters.professional, ""), _(KINDS[filters.kind]) if filters.kind else "",
               _(PERIODS[filters.period][0]) if filters.period else ""]

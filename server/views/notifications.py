@@ -19,7 +19,7 @@ from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
-from ..journal import Viewer
+from ..accesslog.journal import Viewer
 from ..models import utcnow
 from ..caregivers.confidential import kept_from
 from ..reading import manage_dossier

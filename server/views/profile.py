@@ -19,7 +19,9 @@ from litestar.response import Redirect, Template
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, audit
+from .. import accounts
+
+from ..accesslog import audit
 from ..access import document_right
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of

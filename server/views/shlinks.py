@@ -16,7 +16,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..audit import ChainBusy
+from ..accesslog.audit import ChainBusy
 from ..caregivers.dossiers import band_of
 from ..dossiers import InvalidInput
 from ..guards import logged_in

@@ -10,7 +10,9 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, journal, log_queries, notify
+from .. import accounts, notify
+
+from ..accesslog import journal, queries
 from ..guards import logged_in
 from ..models import CATEGORIES, Document, utcnow
 from ..caregivers.confidential import kept_from
@@ -128,7 +130,7 @@ async def timeline(
         if view.can_manage:
             context["emergencies"] = await emergencies_to_review(db, dossier_id=dossier_id)
         visible = (await kept_from(db, dossier_id=dossier_id, account=account)).events()
-        context["new_events"] = await log_queries.new_events_count(db, account=account, dossier=view.dossier,
+        context["new_events"] = await queries.new_events_count(db, account=account, dossier=view.dossier,
                                                                   visible=visible)
         viewer = journal.Viewer(account.id, is_patient=view.standing.is_patient)
         context["banner"] = await notify.unseen(db, dossier=view.dossier, viewer=viewer, now=now, visible=visible)

@@ -16,8 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts import account_for_patient, issue_activation_code
 from server.access import PARIS
-from server import audit, notify
-from server.audit import Actor
+from server import notify
+from server.accesslog import audit
+from server.accesslog.audit import Actor
 from server.caregivers.delegations import attach_child_by_activation
 from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional

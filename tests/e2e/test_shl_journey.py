@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from server.audit import Actor
+from server.accesslog.audit import Actor
 from server.db import make_engine, make_sessionmaker
 from server.models import Dossier
 from server.profile.items import ItemInput, add_item, set_item_hidden

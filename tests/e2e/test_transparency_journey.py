@@ -28,8 +28,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import Page, expect
 
-from server import audit
-from server.audit import Actor
+from server.accesslog import audit
+from server.accesslog.audit import Actor
 from server.db import make_engine, make_sessionmaker
 from server.models import AccessEvent
 from server.tlog import merkle

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .db import begin_write
-from .i18n import N_
-from .models import (
+from ..db import begin_write
+from ..i18n import N_
+from ..models import (
     AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogProfessional, LogVisit, Professional, utcnow,
 )
-from .templating import PARIS
+from ..templating import PARIS
 from .journal import READS, RIGHTS_CHANGES, EventContext
 
 

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import OperationalError
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .db import begin_write
-from .models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
+from ..db import begin_write
+from ..models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (

@@ -1,7 +1,7 @@
 """The access log as the patient reads it: plain sentences in the reader's language, days, filters, what is new.
 
 The sentences are pure functions of an event (its snapshot fields: the name, profession and
-RPPS as they were at the time) and of who reads them; log_queries.py feeds them. Each kind of event
+RPPS as they were at the time) and of who reads them; queries.py feeds them. Each kind of event
 has two whole sentences, someone else's action and the reader's own ("vous"), so that a language
 can agree its verb with either; what an event stored (its detail, the names) stays as it was written.
 """
@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from . import i18n
-from .i18n import N_, _
-from .i18n.formats import PARIS, clock, long_date, quoted, typography
-from .models import CATEGORIES, AccessEvent
+from .. import i18n
+from ..i18n import N_, _
+from ..i18n.formats import PARIS, clock, long_date, quoted, typography
+from ..models import CATEGORIES, AccessEvent
 
 WEEKDAYS = [N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche")]
 
@@ -310,7 +310,7 @@ def stored(text: str) -> str:
 @functools.cache
 def _vocabulary() -> frozenset[str]:
     """The interface's words a detail is made of: categories, "tous les documents", durations."""
-    from .rights import ALL_DOCUMENTS, DURATIONS
+    from ..rights import ALL_DOCUMENTS, DURATIONS
 
     return frozenset([*CATEGORIES.values(), ALL_DOCUMENTS, *(label for label, _days in DURATIONS.values())])
 

@@ -26,7 +26,7 @@ def example(*args: str, cwd) -> subprocess.CompletedProcess:
 
 async def seed(database_url: str, public_jwk: str) -> tuple[str, str]:
     """A patient, her doctor with an account and a grant, and the doctor's software registered with this key."""
-    engine = make_engine(database_url)
+    engine = make_engine(database_url).execution_options(sqlite_immediate=True)  # the server writes meanwhile
     try:
         async with make_sessionmaker(engine)() as db:
             patient, dossier = await create_patient(db, ins=make_ins("F", 1984, 3, 11), given_name="Camille",

@@ -81,7 +81,7 @@ async def cast(server: Server) -> Cast:
 
     Made in the server's own database through the app's functions, as tests/e2e/seeding.py does.
     """
-    engine = make_engine(server.database_url)
+    engine = make_engine(server.database_url).execution_options(sqlite_immediate=True)  # the server writes meanwhile
     storage = DiskStorage(server.data_dir / "files")
     try:
         async with make_sessionmaker(engine)() as db:

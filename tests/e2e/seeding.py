@@ -68,6 +68,13 @@ PAGE_SIZE = 20  # the server's default
 PDF_PAGES = 2
 
 
+def writer_engine(data_dir: Path):
+    """The running server's database, every transaction begun with BEGIN IMMEDIATE: the server's own
+    writers (its requests, the transparency log's integrator every second) hold SQLite's write lock at
+    moments, and a deferred transaction that reads then writes would fail at once (SQLITE_BUSY) instead
+    of waiting its turn, as the app's own writers do (server.db.begin_write)."""
+    return make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}").execution_options(sqlite_immediate=True)
+
 def pdf_file(title: str) -> tuple[str, str, bytes]:
     pdf = FPDF(format="A4")
     pdf.set_font("Helvetica", size=14)
@@ -105,7 +112,7 @@ class SeededPatient:
 
 
 async def seed_patient(data_dir: Path, serial: int) -> SeededPatient:
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    engine = writer_engine(data_dir)
     storage = DiskStorage(data_dir / "files")
     birth = date(1984, 3, 12)
     try:
@@ -150,7 +157,7 @@ async def seed_professional(data_dir: Path, *, given_name: str, family_name: str
     """A registered professional and their activation code, as `carnet professional add` makes them."""
     # A random RPPS: other tests in this session register professionals in the same database.
     rpps = rpps_with_key(f"3{secrets.randbelow(10**9):09d}")
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    engine = writer_engine(data_dir)
     try:
         async with make_sessionmaker(engine)() as db:
             professional = await create_professional(db, rpps=rpps, given_name=given_name, family_name=family_name,
@@ -171,7 +178,7 @@ async def as_patient(db: AsyncSession, patient: SeededPatient) -> tuple[Dossier,
 async def seed_grant(data_dir: Path, *, patient: SeededPatient, professional: SeededProfessional,
                      categories: str = "", duration: str = "1m") -> None:
     """The patient gives this professional access, as from the Accès page (and logged as such)."""
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    engine = writer_engine(data_dir)
     try:
         async with make_sessionmaker(engine)() as db:
             dossier, actor = await as_patient(db, patient)
@@ -184,7 +191,7 @@ async def seed_grant(data_dir: Path, *, patient: SeededPatient, professional: Se
 
 async def seed_revocation(data_dir: Path, *, patient: SeededPatient, professional: SeededProfessional) -> None:
     """The patient revokes every grant this professional holds, as from the Accès page."""
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    engine = writer_engine(data_dir)
     try:
         async with make_sessionmaker(engine)() as db:
             dossier, actor = await as_patient(db, patient)
@@ -200,7 +207,7 @@ async def seed_revocation(data_dir: Path, *, patient: SeededPatient, professiona
 
 async def seed_reads(data_dir: Path, *, patient: SeededPatient, professional: SeededProfessional, reads: int) -> None:
     """This professional read the dossier `reads` times, each notified (the patient asked to be told of every read)."""
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    engine = writer_engine(data_dir)
     try:
         async with make_sessionmaker(engine)() as db:
             pro = await db.get(Professional, professional.professional_id)
@@ -272,7 +279,7 @@ async def _add_person(db: AsyncSession, storage: DiskStorage, *, given_name: str
 async def seed_person(data_dir: Path, *, given_name: str, family_name: str, birth_date: date, sex: str,
                       documents: list[tuple[date, str, str]]) -> SeededPerson:
     """A patient with a few text documents and an activation code, as a health insurance office issues it."""
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    engine = writer_engine(data_dir)
     try:
         async with make_sessionmaker(engine)() as db:
             patient, person = await _add_person(
@@ -290,7 +297,7 @@ async def seed_minor_with_parent(
 ) -> SeededPerson:
     """A minor whose dossier the parent attached with the child's first activation code (as on /enfant), with
     documents a sage-femme kept from the parents; the minor's own activation code comes afterwards."""
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    engine = writer_engine(data_dir)
     try:
         async with make_sessionmaker(engine)() as db:
             rpps = rpps_with_key(f"3{secrets.randbelow(10**9):09d}")
@@ -317,7 +324,7 @@ async def seed_minor_with_parent(
 
 async def move_birth_date(data_dir: Path, *, person: SeededPerson, to: date) -> None:
     """Change a patient's birth date in the database (no screen does this: it is the clock's stand-in)."""
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    engine = writer_engine(data_dir)
     try:
         async with make_sessionmaker(engine)() as db:
             dossier = await db.get(Dossier, person.dossier_id)

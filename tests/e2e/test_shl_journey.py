@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from server.accesslog.audit import Actor
-from server.db import make_engine, make_sessionmaker
+from server.db import make_sessionmaker
+from tests.e2e.seeding import writer_engine
 from server.models import Dossier
 from server.profile.items import ItemInput, add_item, set_item_hidden
 from tests.e2e.conftest import run_async
@@ -26,7 +27,7 @@ PASSCODE = "soleil-42"
 
 async def seed_profile(data_dir: Path, patient: SeededPatient) -> None:
     """An allergy, a person to contact and a vaccination (not on an emergency card), and an allergy she hid."""
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    engine = writer_engine(data_dir)
     try:
         async with make_sessionmaker(engine)() as db:
             dossier = await db.get(Dossier, patient.dossier_id)

@@ -30,7 +30,8 @@ from playwright.sync_api import Page, expect
 
 from server.accesslog import audit
 from server.accesslog.audit import Actor
-from server.db import make_engine, make_sessionmaker
+from server.db import make_sessionmaker
+from tests.e2e.seeding import writer_engine
 from server.models import AccessEvent
 from server.tlog import merkle
 from server.tlog.checkpoint import Checkpoint, sign_checkpoint
@@ -56,7 +57,7 @@ TRICKY_DETAIL = "motif : chute\r\nà vélo — \x01\x1f\x7f \u2028\u2029 \ufeff 
 
 async def append_reads(data_dir: Path, dossier_id: str, *reads: tuple[Actor, str, str]) -> None:
     """Professionals' reads, appended as the app appends them: (actor, document title, detail)."""
-    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}")
+    engine = writer_engine(data_dir)
     try:
         async with make_sessionmaker(engine)() as db:
             await audit.begin_chained(db)

@@ -13,6 +13,19 @@
     return table[message] || message;
   };
 
+  // A file made on this device (recovery codes, a failed check's evidence) saved to its downloads:
+  // nothing goes back to the server.
+  window.carnetSaveFile = function (name, text, type) {
+    var url = URL.createObjectURL(new Blob([text], { type: type }));
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  };
+
   // Every htmx request carries the CSRF token of the session the page was rendered in. It is read
   // at each request from <main>, which a boosted navigation replaces: after a login or an
   // activation (a new session), the next request already has the new session's token.

@@ -113,14 +113,7 @@
   // The evidence as a file, made here: nothing goes back to the server.
   function download(alert, evidence) {
     const name = "carnet-historique-preuves-" + evidence.checked_at.slice(0, 10) + ".json";
-    const url = URL.createObjectURL(new Blob([JSON.stringify(evidence, null, 2) + "\n"], { type: "application/json" }));
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = name;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    window.carnetSaveFile(name, JSON.stringify(evidence, null, 2) + "\n", "application/json");
     alert.querySelector("[data-journal-saved]").textContent =
       _("Le fichier « %(name)s » est enregistré dans vos téléchargements.").replace("%(name)s", name);
   }

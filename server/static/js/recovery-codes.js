@@ -37,14 +37,7 @@
   }
 
   function download() {
-    var url = URL.createObjectURL(new Blob([fileText()], { type: "text/plain;charset=utf-8" }));
-    var link = document.createElement("a");
-    link.href = url;
-    link.download = FILE_NAME;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+    window.carnetSaveFile(FILE_NAME, fileText(), "text/plain;charset=utf-8");
     say(_("Le fichier « %(name)s » est enregistré dans vos téléchargements.").replace("%(name)s", FILE_NAME));
   }
 

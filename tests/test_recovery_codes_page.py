@@ -33,7 +33,9 @@ async def test_the_codes_can_be_copied_downloaded_and_printed_by_a_script_that_f
     assert any("recovery-codes" in s for s in scripts) and any("print" in s for s in scripts)
     assert "<script>" not in page  # the CSP forbids inline scripts
     script = (await client.get(next(s for s in scripts if "recovery-codes" in s))).text
-    assert "new Blob(" in script and "navigator.clipboard" in script and "fetch(" not in script
+    assert "carnetSaveFile(" in script and "navigator.clipboard" in script and "fetch(" not in script
+    saver = (await client.get(next(s for s in scripts if "/carnet." in s))).text  # the file is made on the device
+    assert "new Blob(" in saver and "fetch(" not in saver
     urls = " ".join(re.findall(r'(?:href|src|action)="([^"]*)"', page))
     assert not any(code in urls or code.replace("-", "") in urls for code in codes)
     await db.commit()

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .accesslog import audit, journal, queries
+from .accesslog import audit, journal, phrases, queries
 from .db import begin_write
 from .dossiers import InvalidInput
 from .caregivers.confidential import confidential_in
@@ -36,7 +36,7 @@ from .webpush import Push, b64url_decode, stage
 
 # A professional has "opened" the dossier before if they read it or opened it in an emergency.
 # A share code they redeemed, or a document they added, is not reading it: their first read still notifies.
-OPENINGS = (*journal.READS, "emergency")
+OPENINGS = (*phrases.READS, "emergency")
 TITLE = "Carnet"
 # Translated when the push is staged: in the language of the request that triggers it (the professional's,
 # the caregiver's), not the patient's, which Carnet does not keep.

@@ -111,3 +111,11 @@ async def test_an_unknown_language_falls_back_to_french(client):
     await client.get("/connexion")
     await post_form(client, "/langue", {"langue": "klingon", "retour": "/connexion"})
     assert '<html lang="fr">' in (await client.get("/connexion", headers={"accept-language": "en"})).text
+
+
+async def test_the_scripts_get_their_english_in_a_meta_not_an_inline_script(client):
+    english = (await client.get("/connexion", headers={"accept-language": "en"})).text
+    assert '<meta name="carnet-textes" content=\'{' in english and "<script>" not in english
+    assert ENGLISH.gettext("L'opération a été annulée ou a expiré. Réessayez.") in english  # passkeys.js's
+    french = (await client.get("/connexion", headers={"accept-language": "fr"})).text
+    assert "carnet-textes" not in french  # French is the scripts' own text

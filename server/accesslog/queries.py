@@ -18,7 +18,8 @@ from ..models import (
     AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogProfessional, LogVisit, Professional, utcnow,
 )
 from ..templating import PARIS
-from .journal import READS, RIGHTS_CHANGES, EventContext
+from .journal import EventContext
+from .phrases import READS, RIGHTS_CHANGES
 
 
 # --- filters --------------------------------------------------------------------------------

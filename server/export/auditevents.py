@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fhir.resources.R4B.auditevent import AuditEvent
 
-from ..accesslog import journal
+from ..accesslog import journal, phrases
 from ..accesslog.audit import timestamp
 from ..fhir.resources import IDNAT_PS_SYSTEM, INS_SYSTEM
 from ..models import AccessEvent, Patient
@@ -29,7 +29,7 @@ SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
 CREATES = {"add_document", "profile_add", "care_received", "dossier_opened", "share_code", "caregiver_invited",
            "caregiver_added", "passkey_added"}
 DELETES = {"delete", "profile_delete", "withdraw_document", "passkey_removed", "passkeys_reset"}
-READS = {*journal.READS, "emergency", "export"}
+READS = {*phrases.READS, "emergency", "export"}
 REFUSED = {"dossier_open_refused"}
 ROLES = {"patient": "PAT", "caregiver": "CAREGIVER", "professional": "PROV"}
 NEUTRAL = journal.Viewer(None, is_patient=False)  # a file says who did what by name, never "vous"

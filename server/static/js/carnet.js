@@ -3,12 +3,12 @@
   "use strict";
 
   // The scripts' sentences in the page's language: French is the text itself; other languages
-  // come from the catalogue's table the server puts in <head> (server.i18n.script_messages).
+  // come from the catalogue's table the server puts in a <meta> of <head> (server.i18n.script_messages).
   var table = null;
   window.carnetText = function (message) {
     if (table === null) {
-      var holder = document.getElementById("carnet-textes");
-      try { table = holder ? JSON.parse(holder.textContent) : {}; } catch (error) { table = {}; }
+      var holder = document.querySelector('meta[name="carnet-textes"]');
+      try { table = holder ? JSON.parse(holder.content) : {}; } catch (error) { table = {}; }
     }
     return table[message] || message;
   };

@@ -6,13 +6,13 @@
   "use strict";
 
   // The page's sentences in its language: carnet.js is not loaded here, so the catalogue's table the server
-  // puts in <head> (#carnet-textes) is read directly when window.carnetText is not there.
+  // puts in <head> (meta "carnet-textes") is read directly when window.carnetText is not there.
   var table = null;
   function _(message) {
     if (window.carnetText) return window.carnetText(message);
     if (table === null) {
-      var holder = document.getElementById("carnet-textes");
-      try { table = holder ? JSON.parse(holder.textContent) : {}; } catch (error) { table = {}; }
+      var holder = document.querySelector('meta[name="carnet-textes"]');
+      try { table = holder ? JSON.parse(holder.content) : {}; } catch (error) { table = {}; }
     }
     return table[message] || message;
   }

@@ -1,0 +1,196 @@
+"""What each kind of access-log event says: its CSV label, and two whole sentences for the reader's language
+(someone else's action, and the reader's own, "vous"), as catalogue texts (French msgids). journal.py fills them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..i18n import N_
+
+
+@dataclass(frozen=True)
+class Phrase:
+    label: str  # the CSV's "action" column (French, as the files of the log are)
+    said: str  # the sentence of someone else's action: "%(subject)s a consulté %(dossier)s %(when)s%(right)s"
+    yours: str  # the same, the reader's own action: "%(subject)s avez consulté …"
+    says_right: bool = False  # the phrase already says through which right
+
+
+VIA_SOFTWARE = "via le logiciel "  # an event's detail that starts so names the software that acted (server/fhir/)
+READS = ("read_timeline", "search", "read_document", "download", "read_care", "read_profile", "shl_fetch")
+RIGHTS_CHANGES = (
+    "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
+    "profile_hide", "profile_unhide", "profile_delete",
+    "emergency_opt_in", "close", "reopen", "share_code", "emergency_review", "caregiver_invited", "caregiver_added",
+    "caregiver_removed", "caregiver_stepped_down", "parent_attached", "majority_ended", "majority_kept",
+    "shl_created", "shl_revoked",
+)
+
+PHRASES: dict[str, Phrase] = {
+    "read_timeline": Phrase("Consultation du dossier",
+        N_("%(subject)s a consulté %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez consulté %(dossier)s %(when)s%(right)s")),
+    "search": Phrase("Recherche dans le dossier",
+        N_("%(subject)s a fait une recherche dans %(dossier)s%(detail_paren)s %(when)s%(right)s"),
+        N_("%(subject)s avez fait une recherche dans %(dossier)s%(detail_paren)s %(when)s%(right)s")),
+    "read_document": Phrase("Consultation d'un document",
+        N_("%(subject)s a consulté %(doc)s %(when)s%(right)s"),
+        N_("%(subject)s avez consulté %(doc)s %(when)s%(right)s")),
+    "download": Phrase("Téléchargement d'un document",
+        N_("%(subject)s a téléchargé %(doc)s %(when)s%(right)s"),
+        N_("%(subject)s avez téléchargé %(doc)s %(when)s%(right)s")),
+    "export": Phrase("Export du dossier",
+        N_("%(subject)s a téléchargé une copie complète de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez téléchargé une copie complète de %(dossier)s %(when)s%(right)s")),
+    "add_document": Phrase("Ajout d'un document",
+        N_("%(subject)s a ajouté %(doc)s à %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez ajouté %(doc)s à %(dossier)s %(when)s%(right)s")),
+    "read_profile": Phrase("Consultation du profil médical",
+        N_("%(subject)s a consulté le profil médical de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez consulté le profil médical de %(dossier)s %(when)s%(right)s")),
+    "profile_add": Phrase("Ajout au profil médical",
+        N_("%(subject)s a ajouté %(detail)s au profil médical de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez ajouté %(detail)s au profil médical de %(dossier)s %(when)s%(right)s")),
+    "profile_hide": Phrase("Information masquée",
+        N_("%(subject)s a masqué %(detail)s du profil médical aux professionnels %(when)s%(right)s"),
+        N_("%(subject)s avez masqué %(detail)s du profil médical aux professionnels %(when)s%(right)s")),
+    "profile_unhide": Phrase("Information de nouveau visible",
+        N_("%(subject)s a rendu %(detail)s du profil médical de nouveau visible aux professionnels "
+           "%(when)s%(right)s"),
+        N_("%(subject)s avez rendu %(detail)s du profil médical de nouveau visible aux professionnels "
+           "%(when)s%(right)s")),
+    "profile_delete": Phrase("Information supprimée",
+        N_("%(subject)s a supprimé %(detail)s du profil médical %(when)s%(right)s"),
+        N_("%(subject)s avez supprimé %(detail)s du profil médical %(when)s%(right)s")),
+    "withdraw_document": Phrase("Document retiré par son auteur",
+        N_("%(subject)s a retiré %(doc)s, déclaré erroné %(when)s%(right)s"),
+        N_("%(subject)s avez retiré %(doc)s, déclaré erroné %(when)s%(right)s")),
+    "read_care": Phrase("Consultation de l'historique de soins",
+        N_("%(subject)s a consulté l'historique de soins de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez consulté l'historique de soins de %(dossier)s %(when)s%(right)s")),
+    "care_received": Phrase("Soins remboursés reçus",
+        N_("%(subject)s a ajouté des soins remboursés à l'historique de soins de %(dossier)s "
+           "%(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez ajouté des soins remboursés à l'historique de soins de %(dossier)s "
+           "%(when)s%(right)s%(detail_paren)s")),
+    "dossier_opened": Phrase("Création du dossier",
+        N_("%(subject)s a créé %(dossier)s %(when)s%(right)s%(detail_comma)s"),
+        N_("%(subject)s avez créé %(dossier)s %(when)s%(right)s%(detail_comma)s")),
+    "emergency": Phrase("Accès d'urgence",
+        N_("%(subject)s a ouvert %(dossier)s en accès d'urgence %(when)s%(right)s%(motif)s"),
+        N_("%(subject)s avez ouvert %(dossier)s en accès d'urgence %(when)s%(right)s%(motif)s"), says_right=True),
+    "emergency_review": Phrase("Examen d'un accès d'urgence",
+        N_("%(subject)s a pris connaissance de l'accès d'urgence ouvert par %(who)s %(when)s%(right)s"),
+        N_("%(subject)s avez pris connaissance de l'accès d'urgence ouvert par %(who)s %(when)s%(right)s")),
+    "grant": Phrase("Accès donné",
+        N_("%(subject)s a donné accès à %(who)s %(when)s%(right)s%(scope)s"),
+        N_("%(subject)s avez donné accès à %(who)s %(when)s%(right)s%(scope)s")),
+    "revoke": Phrase("Accès retiré",
+        N_("%(subject)s a retiré son accès à %(who)s %(when)s%(right)s"),
+        N_("%(subject)s avez retiré son accès à %(who)s %(when)s%(right)s")),
+    "block": Phrase("Professionnel bloqué",
+        N_("%(subject)s a bloqué %(who)s %(when)s%(right)s%(after_emergency)s"),
+        N_("%(subject)s avez bloqué %(who)s %(when)s%(right)s%(after_emergency)s")),
+    "unblock": Phrase("Professionnel débloqué",
+        N_("%(subject)s a débloqué %(who)s %(when)s%(right)s"),
+        N_("%(subject)s avez débloqué %(who)s %(when)s%(right)s")),
+    "medecin_traitant": Phrase("Médecin traitant déclaré",
+        N_("%(subject)s a déclaré %(who)s comme médecin traitant %(when)s%(right)s"),
+        N_("%(subject)s avez déclaré %(who)s comme médecin traitant %(when)s%(right)s")),
+    "hide": Phrase("Document masqué",
+        N_("%(subject)s a masqué %(doc)s aux professionnels %(when)s%(right)s"),
+        N_("%(subject)s avez masqué %(doc)s aux professionnels %(when)s%(right)s")),
+    "unhide": Phrase("Document de nouveau visible",
+        N_("%(subject)s a rendu %(doc)s de nouveau visible aux professionnels %(when)s%(right)s"),
+        N_("%(subject)s avez rendu %(doc)s de nouveau visible aux professionnels %(when)s%(right)s")),
+    "delete": Phrase("Document supprimé",
+        N_("%(subject)s a supprimé %(doc)s %(when)s%(right)s"),
+        N_("%(subject)s avez supprimé %(doc)s %(when)s%(right)s")),
+    "emergency_opt_out": Phrase("Accès d'urgence refusé",
+        N_("%(subject)s a refusé l'accès d'urgence à %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez refusé l'accès d'urgence à %(dossier)s %(when)s%(right)s")),
+    "emergency_opt_in": Phrase("Accès d'urgence autorisé",
+        N_("%(subject)s a de nouveau autorisé l'accès d'urgence à %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez de nouveau autorisé l'accès d'urgence à %(dossier)s %(when)s%(right)s")),
+    "close": Phrase("Dossier fermé",
+        N_("%(subject)s a fermé %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez fermé %(dossier)s %(when)s%(right)s")),
+    "reopen": Phrase("Dossier rouvert",
+        N_("%(subject)s a rouvert %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez rouvert %(dossier)s %(when)s%(right)s")),
+    "share_code": Phrase("Code de partage créé",
+        N_("%(subject)s a créé un code de partage%(detail_paren)s %(when)s%(right)s"),
+        N_("%(subject)s avez créé un code de partage%(detail_paren)s %(when)s%(right)s")),
+    "passkey_added": Phrase("Clé d'accès ajoutée",
+        N_("%(subject)s a ajouté une clé d'accès%(detail_paren)s %(when)s%(right)s"),
+        N_("%(subject)s avez ajouté une clé d'accès%(detail_paren)s %(when)s%(right)s")),
+    "passkey_removed": Phrase("Clé d'accès supprimée",
+        N_("%(subject)s a supprimé une clé d'accès%(detail_paren)s %(when)s%(right)s"),
+        N_("%(subject)s avez supprimé une clé d'accès%(detail_paren)s %(when)s%(right)s")),
+    "passkeys_reset": Phrase("Autres clés d'accès supprimées",
+        N_("%(subject)s a activé un nouveau code d'activation, ce qui a supprimé les autres clés d'accès "
+           "%(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez activé un nouveau code d'activation, ce qui a supprimé les autres clés d'accès "
+           "%(when)s%(right)s%(detail_paren)s")),
+    "caregiver_invited": Phrase("Invitation d'un proche",
+        N_("%(subject)s a invité un proche à aider avec %(dossier)s %(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez invité un proche à aider avec %(dossier)s %(when)s%(right)s%(detail_paren)s")),
+    "caregiver_invitation_cancelled": Phrase("Invitation annulée",
+        N_("%(subject)s a annulé une invitation d'un proche %(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez annulé une invitation d'un proche %(when)s%(right)s%(detail_paren)s")),
+    "caregiver_added": Phrase("Proche ajouté",
+        N_("%(subject)s a accepté l'invitation à aider avec %(dossier)s %(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez accepté l'invitation à aider avec %(dossier)s %(when)s%(right)s%(detail_paren)s")),
+    "caregiver_removed": Phrase("Proche retiré",
+        N_("%(subject)s a retiré l'accès de %(detail)s à %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez retiré l'accès de %(detail)s à %(dossier)s %(when)s%(right)s")),
+    "caregiver_stepped_down": Phrase("Proche parti",
+        N_("%(subject)s a cessé d'aider avec %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez cessé d'aider avec %(dossier)s %(when)s%(right)s")),
+    "parent_attached": Phrase("Parent rattaché",
+        N_("%(subject)s a rattaché %(dossier)s à son compte, comme parent %(when)s%(right)s"),
+        N_("%(subject)s avez rattaché %(dossier)s à son compte, comme parent %(when)s%(right)s")),
+    "majority_choice": Phrase("Choix pour les 18 ans",
+        N_("%(subject)s a choisi ce que garde un parent à 18 ans %(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez choisi ce que garde un parent à 18 ans %(when)s%(right)s%(detail_paren)s")),
+    "majority_ended": Phrase("Fin des droits d'un parent",
+        N_("%(subject)s a mis fin, à 18 ans, à l'accès de parent de %(detail)s à %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez mis fin, à 18 ans, à l'accès de parent de %(detail)s à %(dossier)s "
+           "%(when)s%(right)s")),
+    "majority_kept": Phrase("Parent gardé comme proche",
+        N_("%(subject)s a gardé, à 18 ans, %(detail)s comme proche de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez gardé, à 18 ans, %(detail)s comme proche de %(dossier)s %(when)s%(right)s")),
+    "hidden_from_representatives": Phrase("Document réservé au patient",
+        N_("%(subject)s a réservé %(doc)s au patient, sans ses représentants légaux %(when)s%(right)s"),
+        N_("%(subject)s avez réservé %(doc)s au patient, sans ses représentants légaux %(when)s%(right)s")),
+    "dossier_open_refused": Phrase("Tentative d'ouverture d'un second dossier",
+        N_("%(subject)s a tenté d'ouvrir un nouveau dossier alors que %(dossier)s existe déjà "
+           "%(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez tenté d'ouvrir un nouveau dossier alors que %(dossier)s existe déjà "
+           "%(when)s%(right)s%(detail_paren)s")),
+    "notify_every_access": Phrase("Notifications modifiées",
+        N_("%(subject)s a modifié les notifications de %(dossier)s %(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez modifié les notifications de %(dossier)s %(when)s%(right)s%(detail_paren)s")),
+    # SMART Health Links (server/shlinks/): who opened one is the name they declared, said so in the actor's name.
+    "shl_created": Phrase("Lien de partage créé",
+        N_("%(subject)s a créé le lien de partage %(detail)s %(when)s%(right)s"),
+        N_("%(subject)s avez créé le lien de partage %(detail)s %(when)s%(right)s")),
+    "shl_revoked": Phrase("Lien de partage révoqué",
+        N_("%(subject)s a révoqué le lien de partage %(detail)s %(when)s%(right)s"),
+        N_("%(subject)s avez révoqué le lien de partage %(detail)s %(when)s%(right)s")),
+    "shl_fetch": Phrase("Lien de partage ouvert",
+        N_("%(subject)s a ouvert le lien de partage %(detail)s %(when)s%(right)s"),
+        N_("%(subject)s avez ouvert le lien de partage %(detail)s %(when)s%(right)s")),
+}
+# A professional's "grant" is a share code they redeemed; "aucun" médecin traitant is one removed.
+REDEEMED = Phrase("Code de partage utilisé",
+    N_("%(subject)s a utilisé %(code)s %(when)s%(right)s%(access)s"),
+    N_("%(subject)s avez utilisé %(code)s %(when)s%(right)s%(access)s"), says_right=True)
+NO_MEDECIN_TRAITANT = Phrase("Médecin traitant retiré",
+    N_("%(subject)s a retiré %(mt)s %(when)s%(right)s"),
+    N_("%(subject)s avez retiré %(mt)s %(when)s%(right)s"))
+GENERIC = Phrase("",
+    N_("%(subject)s a effectué l'opération %(action)s sur %(dossier)s%(about_doc)s "
+       "%(when)s%(right)s%(detail_paren)s"),
+    N_("%(subject)s avez effectué l'opération %(action)s sur %(dossier)s%(about_doc)s "
+       "%(when)s%(right)s%(detail_paren)s"))

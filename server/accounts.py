@@ -8,8 +8,9 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, update
+from sqlalchemy import Select, bindparam, delete, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -365,9 +366,7 @@ async def start_session(
 
 
 async def load_session(session: AsyncSession, *, token: str, idle: timedelta, max_age: timedelta) -> CurrentSession | None:
-    # One query for the session and its account: every request asks it.
-    found = (await session.exec(select(WebSession, Account).join(Account, Account.id == WebSession.account_id)  # type: ignore[arg-type]
-                                .where(WebSession.id == hash_secret(token)))).first()
+    found = (await session.exec(_session_and_account(), params={"id": hash_secret(token)})).first()
     if found is None:
         return None
     row, account = found
@@ -388,6 +387,13 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
     session.expunge(row)
     session.expunge(account)
     return CurrentSession(row=row, account=account)
+
+
+@cache
+def _session_and_account() -> Select:
+    """One query for the session and its account, built once (listing.py says why): every request asks it."""
+    return (select(WebSession, Account).join(Account, Account.id == WebSession.account_id)  # type: ignore[arg-type]
+            .where(WebSession.id == bindparam("id")))
 
 
 async def save_session_data(session: AsyncSession, *, current: CurrentSession, data: dict) -> None:

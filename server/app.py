@@ -6,6 +6,7 @@ import gc
 import logging
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -209,12 +210,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[NoControlCharacters(), SessionMiddleware(), CSRFMiddleware()],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
-            directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates
+            directory=HERE / "templates", engine=JinjaTemplateEngine,
+            engine_callback=partial(configure_templates, reload=settings.env == "development"),
         ),
         # Pages and fragments, brotli or gzip as the browser accepts (static files come compressed already;
         # documents and page images are compressed formats of their own).
         compression_config=CompressionConfig(
-            backend="brotli", brotli_gzip_fallback=True, minimum_size=500,
+            # gzip at zlib's default level: on an 11 KB timeline, 9 took 138 µs for 2,832 bytes, 6 took 120 µs for 2,848.
+            backend="brotli", brotli_gzip_fallback=True, minimum_size=500, gzip_compress_level=6,
             exclude=["^/static/", "^/icons/", "^/documents/[^/]+/fichier", "^/documents/[^/]+/pages/[0-9]+$",
                      "^/dossiers/[^/]+/export$"],
         ),

@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -89,20 +90,30 @@ def hold_loaded_rows(session: AsyncSession) -> None:
     the band that names her, and again by the next question (three times on a Historique page). For a
     request's session, short-lived, holding them makes each row one query per request. Not for long
     sessions that read much (the CLI's audit verify): they would hold everything they read.
+    The listeners are the Session class's, registered once: per session, six of them cost a trivial
+    page as much as its query (bench/RESULTS.md).
     """
-    held: dict[int, object] = {}
-    sync = session.sync_session
+    session.sync_session.info[_HELD] = {}
 
-    @event.listens_for(sync, "loaded_as_persistent")
-    @event.listens_for(sync, "pending_to_persistent")
-    @event.listens_for(sync, "detached_to_persistent")
-    def _hold(_session, instance) -> None:
+
+_HELD = "carnet.held_rows"
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+@event.listens_for(Session, "pending_to_persistent")
+@event.listens_for(Session, "detached_to_persistent")
+def _hold(session: Session, instance: object) -> None:
+    held = session.info.get(_HELD)
+    if held is not None:
         held[id(instance)] = instance
 
-    @event.listens_for(sync, "persistent_to_detached")
-    @event.listens_for(sync, "persistent_to_deleted")
-    @event.listens_for(sync, "persistent_to_transient")
-    def _release(_session, instance) -> None:
+
+@event.listens_for(Session, "persistent_to_detached")
+@event.listens_for(Session, "persistent_to_deleted")
+@event.listens_for(Session, "persistent_to_transient")
+def _release(session: Session, instance: object) -> None:
+    held = session.info.get(_HELD)
+    if held is not None:
         held.pop(id(instance), None)
 
 

@@ -4,11 +4,20 @@ The rule (access.py) says, as a `Visibility`, which documents a reader sees; `vi
 turns it into SQL, so a page costs what it shows, however big the dossier has grown: an index
 on (dossier, date, added, id) gives the newest first, and the next page starts after the last
 document shown (keyset), so documents added meanwhile never appear twice or push others out.
+
+The timeline's two statements are built once for each shape of reader (`shape_of`: the patient,
+a professional of some categories, a parent...) and given the reader's values at execution:
+building and keying a statement cost SQLAlchemy three times what SQLite takes to answer it
+(bench/RESULTS.md, "Built once"). A value left out is an error, never another reader's.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Subquery, and_, false, func, or_, true, tuple_
+from dataclasses import replace
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Subquery, and_, bindparam, false, func, or_, true, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,23 +27,40 @@ from .search import matching, rank
 
 COUNT_CAP = 1000  # "1 000 documents ou plus": counting further would cost what the dossier weighs
 NEWEST_FIRST = (col(Document.event_date).desc(), col(Document.created_at).desc(), col(Document.id).desc())
+_COLUMNS = Document.__table__.c  # type: ignore[attr-defined]
 
 
-def visible_clause(visible: Visibility) -> ColumnElement[bool]:
-    """`Visibility.admits`, in SQL (deleted documents are left out by every query here)."""
+def visible_clause(visible: Visibility, *, bound: bool = True) -> ColumnElement[bool]:
+    """`Visibility.admits`, in SQL (deleted documents are left out by every query here). With `bound` false,
+    the reader's values are required parameters, `visible_author` and `visible_categories` (`reader_params`)."""
     either: list[ColumnElement[bool]] = []
     if visible.author is not None:
-        either.append(col(Document.author_professional_id) == visible.author)
+        either.append(col(Document.author_professional_id)
+                      == (bindparam("visible_author", visible.author) if bound else bindparam("visible_author")))
     if visible.general:
         conditions: list[ColumnElement[bool]] = []
         if not visible.hidden_too:
             conditions.append(col(Document.hidden).is_(False))
         if visible.categories is not None:
-            conditions.append(col(Document.category).in_(sorted(visible.categories)))
+            categories = (bindparam("visible_categories", sorted(visible.categories), expanding=True) if bound
+                          else bindparam("visible_categories", expanding=True))
+            conditions.append(col(Document.category).in_(categories))
         if visible.not_kept_from_parents:
             conditions.append(col(Document.hidden_from_representatives).is_(False))
         either.append(and_(*conditions) if conditions else true())
     return or_(*either) if either else false()
+
+
+def shape_of(visible: Visibility) -> Visibility:
+    """What a statement's text depends on in a reader's visibility: which conditions, not their values."""
+    return replace(visible, author="" if visible.author is not None else None,
+                   categories=frozenset() if visible.categories is not None else None)
+
+
+def reader_params(dossier_id: str, visible: Visibility, category: str) -> dict[str, Any]:
+    """The values a statement built for `shape_of(visible)` needs."""
+    return {"dossier_id": dossier_id, "visible_author": visible.author, "category": category,
+            "visible_categories": sorted(visible.categories or ())}
 
 
 def selection(dossier_id: str, visible: Visibility, category: str) -> list[ColumnElement[bool]]:
@@ -45,14 +71,43 @@ def selection(dossier_id: str, visible: Visibility, category: str) -> list[Colum
     return where
 
 
+def _selection(shape: Visibility, category: bool) -> list[ColumnElement[bool]]:
+    """`selection`, its values left as parameters (`reader_params`)."""
+    where = [col(Document.dossier_id) == bindparam("dossier_id"), col(Document.deleted_at).is_(None),
+             visible_clause(shape, bound=False)]
+    if category:
+        where.append(col(Document.category) == bindparam("category"))
+    return where
+
+
+@cache
+def _page_statement(shape: Visibility, category: bool, after: bool) -> Select:
+    where = _selection(shape, category)
+    if after:
+        where.append(tuple_(col(Document.event_date), col(Document.created_at), col(Document.id))
+                     < tuple_(bindparam("after_date", type_=_COLUMNS.event_date.type),
+                              bindparam("after_added", type_=_COLUMNS.created_at.type),
+                              bindparam("after_id", type_=_COLUMNS.id.type)))
+    return select(Document).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
+
+
+@cache
+def _count_statement(shape: Visibility, category: bool) -> Select:
+    # In the page's order, so through the page's index: rows written in that order sit on a few pages of the
+    # table; unordered, SQLite picked the category index and read 1,001 rows scattered over all of them
+    # (0.72 against 0.42 ms at 50,000 documents).
+    capped = (select(col(Document.id)).where(*_selection(shape, category)).order_by(*NEWEST_FIRST)
+              .limit(COUNT_CAP + 1).subquery())
+    return select(func.count()).select_from(capped)
+
+
 async def documents_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
                          after: Document | None = None, limit: int) -> list[Document]:
     """Up to `limit` documents this reader sees, newest first, after `after` (the last one of the page before)."""
-    where = selection(dossier_id, visible, category)
+    params = reader_params(dossier_id, visible, category) | {"limit": limit}
     if after is not None:
-        where.append(tuple_(col(Document.event_date), col(Document.created_at), col(Document.id))
-                     < tuple_(after.event_date, after.created_at, after.id))
-    rows = await session.exec(select(Document).where(*where).order_by(*NEWEST_FIRST).limit(limit))
+        params |= {"after_date": after.event_date, "after_added": after.created_at, "after_id": after.id}
+    rows = await session.exec(_page_statement(shape_of(visible), bool(category), after is not None), params=params)
     return list(rows.all())
 
 
@@ -71,15 +126,11 @@ async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Vi
                           found: Subquery | None = None) -> int:
     """How many documents this reader sees (among `found`, a search's matches), up to COUNT_CAP + 1
     (more is said as "1 000 ou plus")."""
-    query = select(col(Document.id))
-    if found is not None:
-        query = query.join(found, col(Document.id) == found.c.id)
-    else:
-        # In the page's order, so through the page's index: rows written in that order sit on a few pages of the
-        # table; unordered, SQLite picked the category index and read 1,001 rows scattered over all of them
-        # (0.72 against 0.42 ms at 50,000 documents).
-        query = query.order_by(*NEWEST_FIRST)
-    capped = query.where(*selection(dossier_id, visible, category)).limit(COUNT_CAP + 1).subquery()
+    if found is None:
+        statement = _count_statement(shape_of(visible), bool(category))
+        return (await session.exec(statement, params=reader_params(dossier_id, visible, category))).one()
+    capped = (select(col(Document.id)).join(found, col(Document.id) == found.c.id)
+              .where(*selection(dossier_id, visible, category)).limit(COUNT_CAP + 1).subquery())
     return (await session.exec(select(func.count()).select_from(capped))).one()
 
 

@@ -16,10 +16,11 @@ import json
 import socket
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import ColumnElement, delete, or_, true, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -256,22 +257,34 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
     Emergencies are left to the review block above the timeline (issue 4), which already
     shows each one with its reason and asks the patient to keep it or block the professional.
     """
-    unseen_events = (
-        select(AccessEvent).join(Notification, Notification.event_id == AccessEvent.id)  # type: ignore[arg-type]
-        .where(Notification.dossier_id == dossier.id, Notification.seen_at.is_(None),  # type: ignore[union-attr]
-               AccessEvent.action != "emergency", visible if visible is not None else true(),
-               # Never one's own doing (a caregiver who accepted an invitation is not told of it).
-               or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != (viewer.account_id or "")))  # type: ignore[union-attr]
-        .order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
-    )
     # The newest few, and how many more up to a bound: the banner costs what it shows.
-    events = list((await session.exec(unseen_events.limit(BANNER_LINES + MORE_CAP + 1))).all())
+    params = {"dossier_id": dossier.id, "viewer": viewer.account_id or ""}
+    statement = (_unseen_for_all() if visible is None or visible is true()  # all but a minor's parents: built once
+                 else _unseen_statement(visible))
+    events = list((await session.exec(statement, params=params)).all())
     shown = events[:BANNER_LINES]
     contexts = await queries.contexts_for(session, dossier_id=dossier.id, events=shown)
     today = now.astimezone(PARIS).date()
     lines = [journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today)
              for e in shown]
     return Banner(dossier.id, lines, len(events) - len(shown), shown[0].seq if shown else 0)
+
+
+@cache
+def _unseen_for_all() -> Select:
+    return _unseen_statement(None)
+
+
+def _unseen_statement(visible: ColumnElement[bool] | None) -> Select:
+    return (
+        select(AccessEvent).join(Notification, Notification.event_id == AccessEvent.id)  # type: ignore[arg-type]
+        .where(Notification.dossier_id == bindparam("dossier_id"), Notification.seen_at.is_(None),  # type: ignore[union-attr]
+               AccessEvent.action != "emergency", visible if visible is not None else true(),
+               # Never one's own doing (a caregiver who accepted an invitation is not told of it).
+               or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != bindparam("viewer")))  # type: ignore[union-attr]
+        .order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
+        .limit(BANNER_LINES + MORE_CAP + 1)
+    )
 
 
 async def mark_seen(session: AsyncSession, *, dossier: Dossier, up_to: int,

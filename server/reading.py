@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import NoReturn
 
 from litestar.exceptions import NotFoundException
+from sqlalchemy import Select, bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -293,10 +295,14 @@ async def seen_as_caregiver(session: AsyncSession, *, dossier: Dossier, delegati
 
 async def emergencies_to_review(session: AsyncSession, *, dossier_id: str) -> list[tuple[EmergencyAccess, Professional]]:
     """Emergency accesses the patient has not reviewed yet, oldest first, with who opened them."""
-    rows = (await session.exec(
-        select(EmergencyAccess, Professional)
-        .join(Professional, Professional.id == EmergencyAccess.professional_id)  # type: ignore[arg-type]
-        .where(EmergencyAccess.dossier_id == dossier_id, EmergencyAccess.reviewed_at.is_(None))  # type: ignore[union-attr]
-        .order_by(EmergencyAccess.starts_at)  # type: ignore[arg-type]
-    )).all()
+    rows = (await session.exec(_emergencies_to_review(), params={"dossier_id": dossier_id})).all()
     return [(e, p) for e, p in rows]
+
+
+@cache
+def _emergencies_to_review() -> Select:
+    """Built once: the patient's every timeline asks it (listing.py says why)."""
+    return (select(EmergencyAccess, Professional)
+            .join(Professional, Professional.id == EmergencyAccess.professional_id)  # type: ignore[arg-type]
+            .where(EmergencyAccess.dossier_id == bindparam("dossier_id"), EmergencyAccess.reviewed_at.is_(None))  # type: ignore[union-attr]
+            .order_by(EmergencyAccess.starts_at))  # type: ignore[arg-type]

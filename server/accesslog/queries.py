@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, and_, func, or_, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -195,15 +196,27 @@ async def new_events_count(session: AsyncSession, *, account: Account, dossier: 
                            visible: ColumnElement[bool] | None = None) -> int:
     """Events since this account's last visit to the dossier's Historique, its own actions left out,
     up to NEW_CAP + 1 (the badge says "99+")."""
-    seen = select(func.coalesce(func.max(LogVisit.seen_seq), 0)).where(
-        LogVisit.account_id == account.id, LogVisit.dossier_id == dossier.id).scalar_subquery()  # one query, not two
+    own = account.patient_id is not None and account.patient_id == dossier.patient_id
+    params = {"account_id": account.id, "dossier_id": dossier.id}
+    if visible is None or visible is true():  # everyone but a minor's parents: built once (listing.py says why)
+        return (await session.exec(_new_events_for_all(own), params=params)).one()
+    return (await session.exec(_new_events_statement(own, visible), params=params)).one()
+
+
+@cache
+def _new_events_for_all(own_dossier: bool) -> Select:
+    return _new_events_statement(own_dossier, None)
+
+
+def _new_events_statement(own_dossier: bool, visible: ColumnElement[bool] | None) -> Select:
+    seen = select(func.coalesce(func.max(LogVisit.seen_seq), 0)).where(  # one query, not two
+        LogVisit.account_id == bindparam("account_id"), LogVisit.dossier_id == bindparam("dossier_id")).scalar_subquery()
     query = select(AccessEvent.id).where(
-        AccessEvent.dossier_id == dossier.id, visible if visible is not None else true(),
+        AccessEvent.dossier_id == bindparam("dossier_id"), visible if visible is not None else true(),
         AccessEvent.seq > seen,
-        or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != account.id),  # type: ignore[union-attr]
+        or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != bindparam("account_id")),  # type: ignore[union-attr]
     )
-    if account.patient_id is not None and account.patient_id == dossier.patient_id:
+    if own_dossier:
         query = query.where(AccessEvent.actor_kind != "patient")
     capped = query.order_by(AccessEvent.seq.desc()).limit(NEW_CAP + 1).subquery()  # type: ignore[attr-defined]
-    return (await session.exec(select(func.count()).select_from(capped))).one()
-
+    return select(func.count()).select_from(capped)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 
+from sqlalchemy import Select, bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -75,18 +77,11 @@ async def held_dossiers(session: AsyncSession, *, account: Account, now: datetim
     held: list[HeldDossier] = []
     own_shown = besides is not None and besides.patient_id == account.patient_id
     if account.patient_id is not None and not own_shown:
-        row = (await session.exec(select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
-                                  .where(Dossier.patient_id == account.patient_id))).first()
+        row = (await session.exec(_own_dossier(), params={"patient_id": account.patient_id})).first()
         if row is not None:
             dossier, patient = row
             held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today), None, True))
-    rows = (await session.exec(
-        select(Delegation, Dossier, Patient)
-        .join(Dossier, Dossier.id == Delegation.dossier_id)  # type: ignore[arg-type]
-        .join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
-        .where(Delegation.caregiver_account_id == account.id, Delegation.revoked_at.is_(None))  # type: ignore[union-attr]
-        .order_by(Patient.given_name, Patient.family_name)
-    )).all()
+    rows = (await session.exec(_helped_dossiers(), params={"account_id": account.id})).all()
     seen: set[str] = set()
     for delegation, dossier, patient in rows:
         facts = caregiver_facts(delegation)
@@ -97,6 +92,22 @@ async def held_dossiers(session: AsyncSession, *, account: Account, now: datetim
         held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today), delegation,
                                 facts.manages(now, dossier_state)))
     return held
+
+
+# Built once, as every page's band asks them (listing.py says why).
+@cache
+def _own_dossier() -> Select:
+    return (select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+            .where(Dossier.patient_id == bindparam("patient_id")))
+
+
+@cache
+def _helped_dossiers() -> Select:
+    return (select(Delegation, Dossier, Patient)
+            .join(Dossier, Dossier.id == Delegation.dossier_id)  # type: ignore[arg-type]
+            .join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+            .where(Delegation.caregiver_account_id == bindparam("account_id"), Delegation.revoked_at.is_(None))  # type: ignore[union-attr]
+            .order_by(Patient.given_name, Patient.family_name))
 
 
 @dataclass(frozen=True)

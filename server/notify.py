@@ -64,15 +64,20 @@ async def warrants_notification(session: AsyncSession, *, dossier: Dossier, even
         return True
     if dossier.notify_every_access:
         return True
-    same_actor = (AccessEvent.actor_rpps == event.actor_rpps if event.actor_rpps
-                  else AccessEvent.actor_account_id == event.actor_account_id)
-    earlier = await session.exec(
-        select(AccessEvent.id).where(
-            AccessEvent.dossier_id == dossier.id, same_actor, AccessEvent.seq < event.seq,
-            AccessEvent.action.in_(OPENINGS),  # type: ignore[attr-defined]
-        ).limit(1)
-    )
+    by_rpps = bool(event.actor_rpps)
+    earlier = await session.exec(_earlier_opening(by_rpps), params={
+        "dossier_id": dossier.id, "actor": event.actor_rpps if by_rpps else event.actor_account_id, "seq": event.seq})
     return earlier.first() is None
+
+
+@cache
+def _earlier_opening(by_rpps: bool) -> Select:
+    """Built once: every professional's read asks it (listing.py says why)."""
+    same_actor = (AccessEvent.actor_rpps if by_rpps else AccessEvent.actor_account_id) == bindparam("actor")
+    return select(AccessEvent.id).where(
+        AccessEvent.dossier_id == bindparam("dossier_id"), same_actor, AccessEvent.seq < bindparam("seq"),
+        AccessEvent.action.in_(OPENINGS),  # type: ignore[attr-defined]
+    ).limit(1)
 
 
 async def record(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> Notification | None:

@@ -41,15 +41,15 @@ def category_label(code: str) -> str:
     return i18n._(CATEGORIES[code]) if code in CATEGORIES else code
 
 
-def _gettext(message: str, **variables: object) -> Markup:
+def _gettext(message: str, /, **variables: object) -> Markup:
     return Markup(i18n.translations(i18n.current()).gettext(message)) % variables
 
 
-def _ngettext(singular: str, plural: str, count: int, **variables: object) -> Markup:
+def _ngettext(singular: str, plural: str, count: int, /, **variables: object) -> Markup:
     return Markup(i18n.plural_text(singular, plural, count)) % {"num": count, **variables}
 
 
-def _pgettext(context: str, message: str, **variables: object) -> Markup:
+def _pgettext(context: str, message: str, /, **variables: object) -> Markup:
     return Markup(i18n.translations(i18n.current()).pgettext(context, message)) % variables
 
 

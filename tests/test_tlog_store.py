@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.pool import NullPool
+from sqlalchemy import text
 from sqlmodel import select
 
 from server.accesslog.audit import Actor, append, begin_chained, commit_chained, event_hash
@@ -18,7 +19,7 @@ from server.tlog.keys import Signer
 from server.tlog.leaf import event_leaf_hash
 from server.tlog.merkle import MemoryTree
 from server.tlog.signing import key_path, load_signer
-from server.tlog.store import TlogCheckpoint, TlogLeaf, TlogNode
+from server.tlog.store import TlogCheckpoint, TlogLeaf, TlogNode, nodes_query
 from server.tlog.verify import verify_tree
 from tests.conftest import new_patient
 
@@ -77,6 +78,16 @@ def test_the_signing_key_is_made_once_kept_private_or_given_and_bears_the_logs_n
 def test_the_frontier_is_the_right_edge_of_complete_subtrees():
     assert frontier(0) == set() and frontier(1) == {(0, 0)}
     assert frontier(6) == {(1, 2), (2, 0)} and frontier(7) == {(0, 6), (1, 2), (2, 0)}
+
+
+async def test_a_proofs_nodes_are_read_through_the_primary_key_not_by_scanning_the_tree(db):
+    """SQLite scans the whole table for a row-value IN list: the integrator and every proof grew with the log."""
+    if db.bind.dialect.name != "sqlite":
+        pytest.skip("the query plan asked is SQLite's (PostgreSQL's planner scans a table this small)")
+    query = nodes_query([(0, 6), (1, 2), (2, 0), (0, 7)])
+    compiled = query.compile(db.bind, compile_kwargs={"literal_binds": True})
+    plan = " | ".join(row[-1] for row in (await db.exec(text(f"EXPLAIN QUERY PLAN {compiled}"))).all())
+    assert "SCAN tlognode" not in plan and "tlognode USING" in plan, plan
 
 
 async def test_integration_appends_each_event_once_in_order_and_builds_memory_trees_roots(db, patient, settings):

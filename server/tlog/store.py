@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, Text, tuple_
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, Select, Text, and_, or_
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,12 +76,23 @@ async def latest_checkpoint(session: AsyncSession) -> TlogCheckpoint | None:
 
 async def read_nodes(session: AsyncSession, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     """These stored nodes, in one query."""
-    wanted = sorted(set(wanted))
-    if not wanted:
+    query = nodes_query(wanted)
+    if query is None:
         return {}
-    rows = await session.exec(select(TlogNode.level, TlogNode.node_index, TlogNode.hash)
-                              .where(tuple_(col(TlogNode.level), col(TlogNode.node_index)).in_(wanted)))
-    return {(level, index): digest for level, index, digest in rows.all()}
+    return {(level, index): digest for level, index, digest in (await session.exec(query)).all()}
+
+
+def nodes_query(wanted: Iterable[tuple[int, int]]) -> Select | None:
+    """Level by level: SQLite reads a row-value IN list, `(level, node_index) IN (...)`, by scanning the whole
+    table (25 ms at 214,000 nodes, growing with the log); `level = ? AND node_index IN (...)` goes through the
+    primary key on both engines."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in sorted(set(wanted)):
+        by_level.setdefault(level, []).append(index)
+    if not by_level:
+        return None
+    return select(TlogNode.level, TlogNode.node_index, TlogNode.hash).where(or_(*(
+        and_(col(TlogNode.level) == level, col(TlogNode.node_index).in_(indexes)) for level, indexes in by_level.items())))
 
 
 def reader(nodes: dict[tuple[int, int], bytes]) -> merkle.NodeReader:

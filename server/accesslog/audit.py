@@ -12,8 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import Select, bindparam, insert
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -93,11 +94,7 @@ async def append(
 ) -> AccessEvent:
     """Add one event to the dossier's chain, inside the caller's transaction (not committed here)."""
     try:
-        head = (
-            # populate_existing: a head this session loaded before may have moved since (append_each writes by Core).
-            await session.exec(select(ChainHead).where(ChainHead.dossier_id == dossier_id).with_for_update()
-                               .execution_options(populate_existing=True))
-        ).first()
+        head = (await session.exec(_chain_head(), params={"dossier_id": dossier_id})).first()
     except OperationalError as exc:
         raise ChainBusy() from exc
     if head is None:
@@ -127,6 +124,14 @@ async def append(
     if actor.kind == "professional":
         await _remember_professional(session, event)
     return event
+
+
+@cache
+def _chain_head() -> Select:
+    """Built once: every professional's read asks it (listing.py says why). populate_existing: a head this
+    session loaded before may have moved since (append_each writes by Core)."""
+    return (select(ChainHead).where(ChainHead.dossier_id == bindparam("dossier_id")).with_for_update()
+            .execution_options(populate_existing=True))
 
 
 async def append_each(session: AsyncSession, *, entries: list[tuple[str, str, str]], actor: Actor) -> None:

@@ -98,6 +98,10 @@ async def log_events(session: AsyncSession, *, dossier_id: str, filters: LogFilt
                      visible: ColumnElement[bool] | None = None) -> list[AccessEvent]:
     """The dossier's events that pass the filters (and `visible`: what this reader may see), newest first:
     by sequence, never by timestamp."""
+    if not filters.active and (visible is None or visible is true()) and limit is not None:
+        # The Historique as most open it (unfiltered, anyone but a minor's parents): built once (listing.py says why).
+        params = {"dossier_id": dossier_id, "before": before, "limit": limit}
+        return list((await session.exec(_unfiltered_events(before is not None), params=params)).all())
     query = select(AccessEvent).where(AccessEvent.dossier_id == dossier_id, *filters.clauses(now=now),
                                       visible if visible is not None else true())
     if before is not None:
@@ -106,6 +110,14 @@ async def log_events(session: AsyncSession, *, dossier_id: str, filters: LogFilt
     if limit is not None:
         query = query.limit(limit)
     return list((await session.exec(query)).all())
+
+
+@cache
+def _unfiltered_events(before: bool) -> Select:
+    query = select(AccessEvent).where(AccessEvent.dossier_id == bindparam("dossier_id"))
+    if before:
+        query = query.where(AccessEvent.seq < bindparam("before"))
+    return query.order_by(AccessEvent.seq.desc()).limit(bindparam("limit"))  # type: ignore[attr-defined]
 
 
 async def event_at(session: AsyncSession, *, dossier_id: str, seq: int) -> datetime | None:
@@ -135,15 +147,11 @@ async def contexts_for(session: AsyncSession, *, dossier_id: str, events: list[A
               and e.right in ("grant", "share_code", "emergency")]
     if not wanted:
         return {}
-    ids = dict((await session.exec(
-        select(Professional.rpps, Professional.id).where(Professional.rpps.in_({e.actor_rpps for e in wanted}))  # type: ignore[attr-defined]
-    )).all())
-    grants = (await session.exec(select(Grant).where(
-        Grant.dossier_id == dossier_id, Grant.professional_id.in_(ids.values())  # type: ignore[attr-defined]
-    ))).all()
-    emergencies = (await session.exec(select(EmergencyAccess).where(
-        EmergencyAccess.dossier_id == dossier_id, EmergencyAccess.professional_id.in_(ids.values())  # type: ignore[attr-defined]
-    ))).all()
+    ids = dict((await session.exec(_CONTEXTS.professionals(),
+                                   params={"rpps": sorted({e.actor_rpps for e in wanted})})).all())
+    params = {"dossier_id": dossier_id, "professional_ids": sorted(ids.values())}
+    grants = (await session.exec(_CONTEXTS.grants(), params=params)).all()
+    emergencies = (await session.exec(_CONTEXTS.emergencies(), params=params)).all()
     contexts = {}
     for event in wanted:
         pro, at = ids.get(event.actor_rpps), event.at
@@ -158,6 +166,29 @@ async def contexts_for(session: AsyncSession, *, dossier_id: str, events: list[A
         if grant is not None and grant.share_code_id is not None:
             contexts[event.id] = EventContext(share_code_on=grant.starts_at.astimezone(PARIS).date())
     return contexts
+
+
+class _CONTEXTS:
+    """`contexts_for`'s questions, which most Historique pages ask: built once (listing.py says why)."""
+
+    @staticmethod
+    @cache
+    def professionals() -> Select:
+        return select(Professional.rpps, Professional.id).where(
+            Professional.rpps.in_(bindparam("rpps", expanding=True)))  # type: ignore[attr-defined]
+
+    @staticmethod
+    @cache
+    def grants() -> Select:
+        return select(Grant).where(Grant.dossier_id == bindparam("dossier_id"),
+                                   Grant.professional_id.in_(bindparam("professional_ids", expanding=True)))  # type: ignore[attr-defined]
+
+    @staticmethod
+    @cache
+    def emergencies() -> Select:
+        return select(EmergencyAccess).where(
+            EmergencyAccess.dossier_id == bindparam("dossier_id"),
+            EmergencyAccess.professional_id.in_(bindparam("professional_ids", expanding=True)))  # type: ignore[attr-defined]
 
 
 async def head_seq(session: AsyncSession, *, dossier_id: str) -> int:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 
@@ -19,7 +20,10 @@ PARIS = ZoneInfo("Europe/Paris")
 NBSP = "\u00a0"  # no-break space: inside "14 h 59", between a number and its unit, inside « guillemets »
 NNBSP = "\u202f"  # narrow no-break space: before ; ! ? and : (French typography, Imprimerie nationale)
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
-ENGLISH = "en_GB"  # English as written in Europe: day before month, 24-hour clock
+# English as written in Europe: day before month, 24-hour clock. Locales parsed once: Babel parses a name
+# given as a string at every call (20 µs, two thirds of formatting a number).
+ENGLISH = Locale.parse("en_GB")
+FRENCH = Locale.parse("fr_FR")
 
 
 def _in_paris(value: date | datetime) -> date | datetime:
@@ -122,12 +126,12 @@ def filesize(size: int) -> str:
 
 def number(value: float | Decimal, pattern: str = "#,##0.##") -> str:
     """84,5 / 84.5: a measurement as the language writes it."""
-    return format_decimal(value, pattern, locale="fr_FR" if current() == "fr" else ENGLISH)
+    return format_decimal(value, pattern, locale=FRENCH if current() == "fr" else ENGLISH)
 
 
 def money(cents: int) -> str:
     """"1 234,56 €" / "€1,234.56" (Babel, CLDR's rules and spaces)."""
-    return format_currency(Decimal(cents) / 100, "EUR", locale="fr_FR" if current() == "fr" else ENGLISH)
+    return format_currency(Decimal(cents) / 100, "EUR", locale=FRENCH if current() == "fr" else ENGLISH)
 
 
 def typography(text: str) -> str:

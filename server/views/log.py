@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+from functools import cache
 from typing import Annotated
 
 from litestar import Request, Response, get
@@ -23,6 +24,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
+from sqlalchemy import Select, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -80,10 +82,16 @@ async def journal_entries(db: AsyncSession, events: list[AccessEvent]) -> dict[i
     are theirs; events not yet integrated (within a second or two) have none, and are shown as such.
     """
     ids = [event.id for event in events]
-    rows = (await db.exec(select(TlogLeaf.event_id, TlogLeaf.leaf_index, TlogLeaf.salt)
-                          .where(col(TlogLeaf.event_id).in_(ids)))).all() if ids else []
+    rows = (await db.exec(_leaves_of(), params={"ids": ids})).all() if ids else []
     leaves = {event_id: {"index": index, "salt": base64.b64encode(salt).decode()} for event_id, index, salt in rows}
     return {event.id: {"seq": event.seq, **leaves.get(event.id, {}), "fields": hashed_fields(event)} for event in events}
+
+
+@cache
+def _leaves_of() -> Select:
+    """Built once: every Historique page asks it (listing.py says why)."""
+    return select(TlogLeaf.event_id, TlogLeaf.leaf_index, TlogLeaf.salt).where(
+        col(TlogLeaf.event_id).in_(bindparam("ids", expanding=True)))
 
 
 def witness_policy(request: Request) -> tuple[list[str], int]:

@@ -40,10 +40,11 @@ def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "",
 
 
 async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str,
-                           after_id: str = "", page: int = 1, whole_page: bool = False) -> dict:
+                           after_id: str = "", page: int = 1, whole_page: bool = False, counted: bool = True) -> dict:
     """One page of the timeline: newest first, each page after the last document of the one before;
     with search words, the best matches first, a page at a time. A professional's whole page, unfiltered,
-    opens on the profil médical's card, and the timeline's read says so."""
+    opens on the profil médical's card, and the timeline's read says so. The count of documents only
+    where it is shown (`counted`): not in the next page an infinite scroll appends."""
     category = category if category in CATEGORIES else ""
     # The search words live in the server-side session; the URL carries only an opaque token,
     # so document titles never end up in the address bar, the history or a proxy's log.
@@ -79,7 +80,8 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "authors": await author_labels(db, documents),
         "previous": after,
         "ranked": ranked,
-        "total": await count_documents(db, dossier_id=dossier_id, visible=view.visible, category=category, found=found),
+        "total": await count_documents(db, dossier_id=dossier_id, visible=view.visible, category=category, found=found)
+        if counted else None,
         "count_cap": COUNT_CAP,
         "category": category,
         "query": query,
@@ -113,9 +115,10 @@ async def timeline(
     page: int = 1,
 ) -> Template:
     target = request.htmx.target if request.htmx else None
-    fragment = target == "timeline-results" or (target or "").startswith("more-")
+    more = (target or "").startswith("more-")
     context = await timeline_context(request, db, dossier_id, category=categorie or "", token=recherche or "",
-                                     after_id=(apres or "")[:64], page=page, whole_page=not fragment)
+                                     after_id=(apres or "")[:64], page=page,
+                                     whole_page=not (more or target == "timeline-results"), counted=not more)
     if target == "timeline-results":
         return Template("partials/timeline_results.html", context=context)
     if target and target.startswith("more-"):

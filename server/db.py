@@ -47,30 +47,46 @@ class _ReadsOnTheLoop(aiosqlite.Connection):
     aiosqlite hands every call (cursor, execute, fetch, close) to its own thread and back: four hops
     of a few tens of microseconds each per statement, which cost a timeline page as much as its
     Python work (bench/RESULTS.md, "Flat at any size"). In WAL mode a SELECT, a deferred BEGIN, a
-    fetch or a rollback never waits for another connection, so they run here; what may wait on the
-    write lock (BEGIN IMMEDIATE, INSERT, UPDATE, DELETE, COMMIT) still goes to the thread, so that a
-    writer waiting its turn never blocks the loop (nor the writer it waits for, in this process).
+    fetch or a rollback never waits for another connection, so they run here; so does each single write
+    of a transaction that began IMMEDIATE, which holds the write lock already. What may wait (BEGIN
+    IMMEDIATE for the lock, a write in a deferred transaction, COMMIT, which may checkpoint the WAL)
+    still goes to the thread, so that a writer waiting its turn never blocks the loop (nor the writer
+    it waits for, in this process).
     """
 
+    _holds_write_lock = False
+
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if _never_waits(fn, args):
+        if _never_waits(fn, args, self._holds_write_lock):
             if not self._running or not self._connection:
                 raise ValueError("Connection closed")
-            return fn(*args, **kwargs)
-        return await super()._execute(fn, *args, **kwargs)
+            result = fn(*args, **kwargs)
+            if getattr(fn, "__name__", "") == "rollback":
+                self._holds_write_lock = False
+            return result
+        result = await super()._execute(fn, *args, **kwargs)
+        if getattr(fn, "__name__", "") in ("execute", "commit"):
+            statement = args[0].lstrip()[:16].upper() if args and isinstance(args[0], str) else "COMMIT"
+            if statement.startswith("BEGIN IMMEDIATE"):
+                self._holds_write_lock = True
+            elif statement.startswith(("COMMIT", "ROLLBACK", "END")):
+                self._holds_write_lock = False
+        return result
 
 
 _ON_THE_LOOP = frozenset({"cursor", "close", "fetchone", "fetchmany", "fetchall", "rollback"})
+_WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
-def _never_waits(fn: Any, args: tuple[Any, ...]) -> bool:
+def _never_waits(fn: Any, args: tuple[Any, ...], holds_write_lock: bool = False) -> bool:
     name = getattr(fn, "__name__", "")
     if name in _ON_THE_LOOP:
         return True
     if name != "execute" or not args or not isinstance(args[0], str):
-        return False
+        return False  # executemany too: a batch (the insurer's feed) would hold the loop for its whole length
     statement = args[0].lstrip()[:16].upper()
-    return statement.startswith("SELECT") or statement.rstrip() == "BEGIN"
+    return (statement.startswith("SELECT") or statement.rstrip() == "BEGIN"
+            or (holds_write_lock and statement.startswith(_WRITES)))
 
 
 def _connect_sqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:

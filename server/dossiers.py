@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
+from sqlalchemy import Select, bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -162,8 +164,14 @@ async def dossier_documents(session: AsyncSession, *, dossier_id: str) -> list[D
 async def professionals_by_id(session: AsyncSession, ids: set[str]) -> dict[str, Professional]:
     if not ids:
         return {}
-    result = await session.exec(select(Professional).where(Professional.id.in_(ids)))  # type: ignore[attr-defined]
+    result = await session.exec(_professionals_by_id(), params={"ids": sorted(ids)})
     return {p.id: p for p in result.all()}
+
+
+@cache
+def _professionals_by_id() -> Select:
+    """Built once: every timeline and document page asks it (listing.py says why)."""
+    return select(Professional).where(Professional.id.in_(bindparam("ids", expanding=True)))  # type: ignore[attr-defined]
 
 
 def professional_title(professional: Professional) -> str:

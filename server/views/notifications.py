@@ -28,7 +28,7 @@ from .forms import Form, parse_int, text
 
 async def patient_or_caregiver(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """Only those the notifications are for may subscribe a device: a patient, or an active caregiver."""
-    logged_in(connection, handler)
+    await logged_in(connection, handler)
     account = connection.user.account
     if account.patient_id is not None:
         return

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 def make_engine(url: str, **kwargs) -> AsyncEngine:
     if not url.startswith("sqlite"):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_async_engine(url, connect_args={"timeout": 10, "check_same_thread": False,
+    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False,
                                                     "async_creator_fn": _connect_sqlite}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -28,7 +30,7 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -42,7 +44,8 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
 
 
 class _ReadsOnTheLoop(aiosqlite.Connection):
-    """aiosqlite, but what cannot wait on a lock runs on the event loop instead of its thread.
+    """aiosqlite, but what cannot wait on a lock runs on the event loop instead of its thread, and this
+    process's writers take SQLite's write lock in turn.
 
     aiosqlite hands every call (cursor, execute, fetch, close) to its own thread and back: four hops
     of a few tens of microseconds each per statement, which cost a timeline page as much as its
@@ -52,45 +55,94 @@ class _ReadsOnTheLoop(aiosqlite.Connection):
     IMMEDIATE for the lock, a write in a deferred transaction, COMMIT, which may checkpoint the WAL)
     still goes to the thread, so that a writer waiting its turn never blocks the loop (nor the writer
     it waits for, in this process).
+
+    The turn (`_WriteTurns`) is not the log's lock: BEGIN IMMEDIATE is, between processes as within
+    one. It is a queue in front of it. Sixteen writers of one process all asking SQLite at once wait
+    in its busy handler, which sleeps and retries (up to 100 ms a sleep) and lets whoever asks at the
+    right moment go first: a professional's read had a p99 of 1.5 s at 16 connections. In turn, first
+    come first served, each asks SQLite when the one before has committed.
     """
 
-    _holds_write_lock = False
+    _turn: asyncio.Lock | None = None  # held from BEGIN IMMEDIATE to COMMIT or ROLLBACK
+    _database = ""
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if _never_waits(fn, args, self._holds_write_lock):
+        name = getattr(fn, "__name__", "")
+        statement = args[0].lstrip()[:16].upper() if args and isinstance(args[0], str) else ""
+        if _never_waits(name, statement, self._turn is not None):
             if not self._running or not self._connection:
                 raise ValueError("Connection closed")
-            result = fn(*args, **kwargs)
-            if getattr(fn, "__name__", "") == "rollback":
-                self._holds_write_lock = False
-            return result
-        result = await super()._execute(fn, *args, **kwargs)
-        if getattr(fn, "__name__", "") in ("execute", "commit"):
-            statement = args[0].lstrip()[:16].upper() if args and isinstance(args[0], str) else "COMMIT"
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                if name == "rollback":
+                    self._end_turn()
+        if statement.startswith("BEGIN IMMEDIATE"):
+            self._turn = await _TURNS.take(self._database)
+        try:
+            return await super()._execute(fn, *args, **kwargs)
+        except BaseException:
             if statement.startswith("BEGIN IMMEDIATE"):
-                self._holds_write_lock = True
-            elif statement.startswith(("COMMIT", "ROLLBACK", "END")):
-                self._holds_write_lock = False
-        return result
+                self._end_turn()
+            raise
+        finally:
+            if name in ("commit", "rollback") or statement.startswith(("COMMIT", "ROLLBACK", "END")):
+                self._end_turn()
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self._end_turn()
+
+    def _end_turn(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            turn.release()
+
+
+class _WriteTurns:
+    """One FIFO queue per database file and event loop (asyncio's Lock wakes its waiters in order)."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+            weakref.WeakKeyDictionary())
+
+    async def take(self, database: str) -> asyncio.Lock:
+        lock = self._locks.setdefault(asyncio.get_running_loop(), {}).setdefault(database, asyncio.Lock())
+        if not lock.locked():
+            await lock.acquire()  # free: taken at once, without a timer
+            return lock
+        try:
+            # As long as SQLite's own busy timeout: a turn never waited for forever (a writer that would wait
+            # for itself fails as it would on SQLite alone).
+            async with asyncio.timeout(BUSY_TIMEOUT_S):
+                await lock.acquire()
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked") from None
+        return lock
+
+
+_TURNS = _WriteTurns()
+BUSY_TIMEOUT_S = 10
 
 
 _ON_THE_LOOP = frozenset({"cursor", "close", "fetchone", "fetchmany", "fetchall", "rollback"})
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
-def _never_waits(fn: Any, args: tuple[Any, ...], holds_write_lock: bool = False) -> bool:
-    name = getattr(fn, "__name__", "")
+def _never_waits(name: str, statement: str, holds_write_lock: bool) -> bool:
     if name in _ON_THE_LOOP:
         return True
-    if name != "execute" or not args or not isinstance(args[0], str):
+    if name != "execute" or not statement:
         return False  # executemany too: a batch (the insurer's feed) would hold the loop for its whole length
-    statement = args[0].lstrip()[:16].upper()
     return (statement.startswith("SELECT") or statement.rstrip() == "BEGIN"
             or (holds_write_lock and statement.startswith(_WRITES)))
 
 
 def _connect_sqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:
     connection = _ReadsOnTheLoop(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
+    connection._database = database
     connection._thread.daemon = True  # as SQLAlchemy's own aiosqlite connect does
     return connection
 

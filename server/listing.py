@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, bindparam, false, func, or_, true, tuple_
+from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, bindparam, false, func, or_, true, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -88,7 +88,9 @@ def _page_statement(shape: Visibility, category: bool, after: bool) -> Select:
                      < tuple_(bindparam("after_date", type_=_COLUMNS.event_date.type),
                               bindparam("after_added", type_=_COLUMNS.created_at.type),
                               bindparam("after_id", type_=_COLUMNS.id.type)))
-    return select(Document).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
+    # Columns, not the model: a page is only shown, and making 21 model instances cost SQLAlchemy more than
+    # the query (rows answer `document.title` the same way).
+    return select(*_COLUMNS).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
 
 
 @cache
@@ -102,8 +104,9 @@ def _count_statement(shape: Visibility, category: bool) -> Select:
 
 
 async def documents_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
-                         after: Document | None = None, limit: int) -> list[Document]:
-    """Up to `limit` documents this reader sees, newest first, after `after` (the last one of the page before)."""
+                         after: Document | None = None, limit: int) -> list[Row]:
+    """Up to `limit` documents this reader sees, newest first, after `after` (the last one of the page before):
+    rows with a document's fields, to show."""
     params = reader_params(dossier_id, visible, category) | {"limit": limit}
     if after is not None:
         params |= {"after_date": after.event_date, "after_added": after.created_at, "after_id": after.id}

@@ -240,14 +240,16 @@ def _new_events_for_all(own_dossier: bool) -> Select:
 
 
 def _new_events_statement(own_dossier: bool, visible: ColumnElement[bool] | None) -> Select:
-    seen = select(func.coalesce(func.max(LogVisit.seen_seq), 0)).where(  # one query, not two
-        LogVisit.account_id == bindparam("account_id"), LogVisit.dossier_id == bindparam("dossier_id")).scalar_subquery()
-    query = select(AccessEvent.id).where(
-        AccessEvent.dossier_id == bindparam("dossier_id"), visible if visible is not None else true(),
-        AccessEvent.seq > seen,
-        or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != bindparam("account_id")),  # type: ignore[union-attr]
+    # The table's columns, not the model's attributes: a statement of them alone skips the ORM (listing.py).
+    events, visits = AccessEvent.__table__.c, LogVisit.__table__.c  # type: ignore[attr-defined]
+    seen = select(func.coalesce(func.max(visits.seen_seq), 0)).where(  # one query, not two
+        visits.account_id == bindparam("account_id"), visits.dossier_id == bindparam("dossier_id")).scalar_subquery()
+    query = select(events.id).where(
+        events.dossier_id == bindparam("dossier_id"), visible if visible is not None else true(),
+        events.seq > seen,
+        or_(events.actor_account_id.is_(None), events.actor_account_id != bindparam("account_id")),
     )
     if own_dossier:
-        query = query.where(AccessEvent.actor_kind != "patient")
-    capped = query.order_by(AccessEvent.seq.desc()).limit(NEW_CAP + 1).subquery()  # type: ignore[attr-defined]
+        query = query.where(events.actor_kind != "patient")
+    capped = query.order_by(events.seq.desc()).limit(NEW_CAP + 1).subquery()
     return select(func.count()).select_from(capped)

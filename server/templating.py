@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup
 
@@ -42,7 +44,14 @@ def category_label(code: str) -> str:
 
 
 def _gettext(message: str, /, **variables: object) -> Markup:
+    if not variables:  # most of a page's texts: translated and formatted once per language
+        return _constant(i18n.current(), message)
     return Markup(i18n.translations(i18n.current()).gettext(message)) % variables
+
+
+@functools.lru_cache(maxsize=4096)
+def _constant(language: str, message: str) -> Markup:
+    return Markup(i18n.translations(language).gettext(message)) % {}
 
 
 def _ngettext(singular: str, plural: str, count: int, /, **variables: object) -> Markup:

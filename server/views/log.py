@@ -16,14 +16,18 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
+from dataclasses import dataclass
 from functools import cache
 from typing import Annotated
 
+from jinja2.utils import htmlsafe_json_dumps
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 from sqlalchemy import Select, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -74,7 +78,13 @@ def hashed_fields(event: AccessEvent) -> dict:
     return content
 
 
-async def journal_entries(db: AsyncSession, events: list[AccessEvent]) -> dict[int, dict]:
+@dataclass(frozen=True)
+class JournalEntry:
+    integrated: bool  # in the transparency log: its leaf can be recomputed (index, salt)
+    json: Markup  # what journal-verify.js reads, safe in a single-quoted attribute
+
+
+async def journal_entries(db: AsyncSession, events: list[AccessEvent]) -> dict[int, JournalEntry]:
     """For each event, its hashed fields (its place in the dossier's chain: seq, prev_hash) and, once it is in
     the transparency log, what recomputes its leaf: index and salt.
 
@@ -84,7 +94,10 @@ async def journal_entries(db: AsyncSession, events: list[AccessEvent]) -> dict[i
     ids = [event.id for event in events]
     rows = (await db.exec(_leaves_of(), params={"ids": ids})).all() if ids else []
     leaves = {event_id: {"index": index, "salt": base64.b64encode(salt).decode()} for event_id, index, salt in rows}
-    return {event.id: {"seq": event.seq, **leaves.get(event.id, {}), "fields": hashed_fields(event)} for event in events}
+    # Compact, as it is: Jinja's `tojson` sorts and spaces it, a fifth of the page's time for 20 events.
+    return {event.id: JournalEntry(event.id in leaves, htmlsafe_json_dumps(
+        {"seq": event.seq, **leaves.get(event.id, {}), "fields": hashed_fields(event)},
+        dumps=json.dumps, separators=(",", ":"), ensure_ascii=False)) for event in events}
 
 
 @cache

@@ -74,9 +74,14 @@ _BEFORE_PUNCTUATION = re.compile(r"(?<=\S)[ \u00a0\u202f]+(?=[;!?:](?:\s|$|[»)]
 def typography_fr(text: str) -> str:
     """A sentence with French typography's no-break spaces, so a line never ends on "(«" nor starts
     with "?": "« " is glued to the word after it, " »" to the one before, ; ! ? : to the word before."""
-    text = _OPENING.sub("«" + NBSP, text)
-    text = _CLOSING.sub(NBSP + "»", text)
-    return _BEFORE_PUNCTUATION.sub(NNBSP, text)
+    # Each pattern only where its character is: most of the Historique's sentences have none of them.
+    if "«" in text:
+        text = _OPENING.sub("«" + NBSP, text)
+    if "»" in text:
+        text = _CLOSING.sub(NBSP + "»", text)
+    if any(mark in text for mark in ";!?:"):
+        text = _BEFORE_PUNCTUATION.sub(NNBSP, text)
+    return text
 
 
 def quoted_fr(text: str) -> str:

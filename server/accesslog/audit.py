@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..db import begin_write
+from ..db import begin_write, upsert
 from ..models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
 
 GENESIS = "0" * 64
@@ -181,12 +181,10 @@ async def _remember_professional(session: AsyncSession, event: AccessEvent) -> N
     if not key:
         return
     label = f"{event.actor_name}, {event.actor_profession}" if event.actor_profession else event.actor_name
-    known = await session.get(LogProfessional, (event.dossier_id, key))
-    if known is None:
-        session.add(LogProfessional(dossier_id=event.dossier_id, key=key, label=label[:300], last_seq=event.seq))
-    else:
-        known.label, known.last_seq = label[:300], event.seq
-        session.add(known)
+    # One statement, no read first: it was a third of an append's time (a lookup by a two-column key).
+    statement = upsert(session.get_bind().dialect.name, LogProfessional.__table__, ("dossier_id", "key"))  # type: ignore[attr-defined]
+    await session.exec(statement, params={"dossier_id": event.dossier_id, "key": key, "label": label[:300],  # type: ignore[call-overload]
+                                          "last_seq": event.seq})
 
 
 async def commit_chained(session: AsyncSession) -> None:

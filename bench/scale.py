@@ -221,13 +221,13 @@ def measure_size(documents: int, events: int, *, postgres: str, workers: int, se
     return results, memory
 
 
-def measure_pages(base: str, seeded: Seeded, events: int, *, seconds: int, repeat: int) -> dict[str, Measure]:
-    """Every page at 16 connections, as a ratio to `/sante` measured between the pages, then at one connection."""
+def pages_of(base: str, seeded: Seeded, events: int) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each page measured: its URL and the headers a browser sends (the session's cookie, gzip)."""
     patient = {"Cookie": f"carnet_session={seeded.patient_token}", "Accept-Encoding": "gzip"}
     professional = {"Cookie": f"carnet_session={seeded.professional_token}", "Accept-Encoding": "gzip"}
     more = {**patient, "HX-Request": "true", "HX-Target": f"more-{seeded.after_id}"}
     dossier = f"{base}/dossiers/{seeded.dossier_id}"
-    pages = {
+    return {
         "timeline, full page": (dossier, patient),
         "timeline, htmx page 2": (f"{dossier}?apres={seeded.after_id}", more),
         "timeline, category filter": (f"{dossier}?categorie=biologie", patient),
@@ -237,6 +237,11 @@ def measure_pages(base: str, seeded: Seeded, events: int, *, seconds: int, repea
                                     {**patient, "HX-Request": "true", "HX-Target": "more-2"}),
         "professional reads a document": (f"{base}/documents/{seeded.document_id}", professional),
     }
+
+
+def measure_pages(base: str, seeded: Seeded, events: int, *, seconds: int, repeat: int) -> dict[str, Measure]:
+    """Every page at 16 connections, as a ratio to `/sante` measured between the pages, then at one connection."""
+    pages = pages_of(base, seeded, events)
     results = {name: Measure() for name in pages}
     for _ in range(2):  # warm-up: caches, the first visit's log bookkeeping
         for page, headers in pages.values():

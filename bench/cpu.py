@@ -1,0 +1,106 @@
+"""What a page costs the server: its CPU time per request, as a ratio to `GET /sante`'s, per page.
+
+`scale.py` counts requests per second, which the machine's other tenants move by ±20 % from one
+run to the next. The server's own CPU time per request (utime + stime of its process, read from
+/proc, over a few seconds of four connections) moves far less, so it is what tells whether a change
+to the code made a page cheaper. Same seed as `scale.py` (one patient's dossier, a professional she
+granted access to), one `carnet serve` process on SQLite.
+
+    .venv/bin/python bench/cpu.py                     # 5,000 documents, 100,000 events, 3 rounds
+    .venv/bin/python bench/cpu.py --documents 131 --events 1000 --rounds 5 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.scale import free_port, load_average, pages_of, seed, serve, stop, write_down  # noqa: E402
+
+CONNECTIONS = 4  # enough to keep one process busy, few enough to leave wrk and the others a core
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def requests_during(url: str, headers: dict[str, str], seconds: int) -> int:
+    command = ["wrk", f"-c{CONNECTIONS}", "-t1", f"-d{seconds}s", url]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{url} answered errors:\n{out}")
+    return int(re.search(r"(\d+) requests in", out).group(1))
+
+
+def measure(documents: int, events: int, rounds: int, seconds: int) -> dict[str, list[float]]:
+    data = Path(tempfile.mkdtemp(prefix="carnet-cpu-"))
+    port = free_port()
+    url = f"sqlite+aiosqlite:///{data / 'carnet.sqlite3'}"
+    env = {**os.environ, "CARNET_ENV": "test", "CARNET_DATA_DIR": str(data), "DATABASE_URL": url,
+           "CARNET_ORIGIN": f"http://localhost:{port}", "CARNET_SECRET": "bench-secret-that-is-long-enough-for-carnet"}
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("CARNET_", "DATABASE_"))})
+    seeded = asyncio.run(seed(url, data, documents, events))
+    server = serve(env, port, 1)
+    try:
+        base = f"http://localhost:{port}"
+        pages = {"GET /sante": (f"{base}/sante", {}), **pages_of(base, seeded, events)}
+        for page, headers in pages.values():  # warm-up
+            requests_during(page, headers, 1)
+        costs: dict[str, list[float]] = {name: [] for name in pages}
+        for _ in range(rounds):
+            for name, (page, headers) in pages.items():
+                before = cpu_seconds(server.pid)
+                count = requests_during(page, headers, seconds)
+                costs[name].append((cpu_seconds(server.pid) - before) / count * 1000)
+    finally:
+        stop(server)
+        shutil.rmtree(data, ignore_errors=True)
+    return costs
+
+
+def table(costs: dict[str, list[float]]) -> str:
+    ceiling = statistics.median(costs["GET /sante"])
+    lines = ["| page | server CPU per request (median, ms) | × of `/sante` | each round (ms) |", "| --- | --- | --- | --- |"]
+    for name, values in costs.items():
+        cost = statistics.median(values)
+        lines.append(f"| {name} | {cost:.2f} | ×{ceiling / cost:.2f} | {', '.join(f'{v:.2f}' for v in values)} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--documents", type=int, default=5000)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print, do not append to bench/RESULTS.md")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
+    costs = measure(args.documents, args.events, args.rounds, args.seconds)
+    report = (f"\n## Server CPU per request (`bench/cpu.py`), {date.today():%Y-%m-%d}\n\n"
+              f"SQLite, 1 server process; {platform.machine()}, {os.cpu_count()} cores; {load_average()}. wrk, "
+              f"{CONNECTIONS} connections, {args.seconds} s a page, {args.rounds} rounds; {args.documents:,} documents, "
+              f"{args.events:,} events. ×: `/sante`'s CPU per request over the page's (the share of `/sante`'s rate "
+              f"the page reaches when the server is CPU-bound).\n\n" + table(costs) + "\n")
+    write_down(report, print_only=args.no_write)
+
+
+if __name__ == "__main__":
+    main()

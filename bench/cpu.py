@@ -28,7 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.scale import free_port, load_average, pages_of, seed, serve, stop, write_down  # noqa: E402
+from bench.scale import (  # noqa: E402
+    free_port, load_average, pages_of, seed, serve, stop, wait_for_the_journal, write_down,
+)
 
 CONNECTIONS = 4  # enough to keep one process busy, few enough to leave wrk and the others a core
 
@@ -59,6 +61,7 @@ def measure(documents: int, events: int, rounds: int, seconds: int) -> dict[str,
     server = serve(env, port, 1)
     try:
         base = f"http://localhost:{port}"
+        wait_for_the_journal(base, events)
         pages = {"GET /sante": (f"{base}/sante", {}), **pages_of(base, seeded, events)}
         for page, headers in pages.values():  # warm-up
             requests_during(page, headers, 1)

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.scale import (  # noqa: E402
+from bench.harness import (  # noqa: E402
     free_port, load_average, pages_of, seed, serve, stop, wait_for_the_journal, write_down,
 )
 

@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import nir_of  # noqa: E402
-from bench.scale import free_port, load_average, memory_mb, serve, stop, wrk, write_down  # noqa: E402
+from bench.harness import free_port, load_average, memory_mb, serve, stop, wrk, write_down  # noqa: E402
 from tests.fhir_support import Software, provide_bundle, report_pdf  # noqa: E402
 from tests.pgserver import create_database, running_postgres  # noqa: E402
 

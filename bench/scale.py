@@ -21,21 +21,22 @@ import asyncio
 import contextlib
 import os
 import platform
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import (  # noqa: E402
+    Seeded, free_port, load_average, memory_mb, pages_of, seed, serve, stop, wait_for_the_journal, wrk, write_down,
+)
 from tests.pgserver import create_database, running_postgres  # noqa: E402  (the project's own PostgreSQL)
 
 SIZES = [(131, 1_000), (5_000, 100_000), (50_000, 1_000_000)]
@@ -44,175 +45,11 @@ CONNECTIONS = 16
 
 
 @dataclass
-class Seeded:
-    dossier_id: str
-    patient_token: str
-    professional_token: str
-    document_id: str  # one the professional may read
-    after_id: str  # a document halfway down the timeline: the htmx page starts after it
-    search_token: str
-
-
-async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
-    """One patient's dossier of this size, a professional she granted access to, and their sessions."""
-    from sqlalchemy import insert
-
-    from server import rights
-    from server.accounts import account_for_patient, account_for_professional, start_session
-    from server.accesslog.audit import Actor
-    from server.db import make_engine, make_sessionmaker
-    from server.dossiers import add_document, create_patient, create_professional
-    from server.files.store import DiskStorage
-    from server.identifiers import ins_key, rpps_with_key
-    from server.migrate import upgrade
-    from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
-    from server.search import search_text
-
-    engine = make_engine(url)
-    await upgrade(engine)
-    storage = DiskStorage(data_dir / "files")
-    categories = ["biologie", "imagerie", "compte_rendu", "ordonnance", "remboursement", "vaccination"]
-    async with make_sessionmaker(engine)() as db:
-        nir = "2840369383047"
-        patient, dossier = await create_patient(db, ins=nir + ins_key(nir), given_name="Camille", family_name="Martin",
-                                                birth_date=date(1984, 3, 12), sex="F")
-        kine = await create_professional(db, rpps=rpps_with_key("1000951238"), given_name="Léa", family_name="Fontaine",
-                                         profession="masseur-kinésithérapeute", city="Lyon")
-        template = await add_document(db, storage, dossier=dossier, title="Bilan lipidique", category="biologie",
-                                      event_date=date(2025, 6, 1), filename="bilan.txt", mime_type="text/plain",
-                                      data=b"Cholesterol total 1,9 g/L", author=kine)
-        now = utcnow()
-        start = date(2026, 1, 1)
-        rows = [dict(id=new_id(), dossier_id=dossier.id, title=f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}",
-                     category=categories[n % len(categories)], event_date=start - timedelta(days=n % 5000),
-                     storage_key=template.storage_key, filename="bilan.txt", mime_type="text/plain",
-                     size=template.size, sha256=template.sha256,
-                     search_text=search_text(f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}"),
-                     hidden=n % 17 == 0, hidden_from_representatives=False, page_count=0, created_at=now)
-                for n in range(documents - 1)]
-        for chunk in range(0, len(rows), 5000):
-            await db.exec(insert(Document), params=rows[chunk:chunk + 5000])
-        await db.commit()
-        await rights.grant_access(db, dossier=dossier, professional=kine, categories="", duration="sans",
-                                  actor=Actor(None, "patient", "Camille Martin"))
-        head = await db.get(ChainHead, dossier.id)
-        at = datetime(2025, 1, 1, tzinfo=UTC)
-        batch = []
-        for n in range(1, events + 1):
-            batch.append(dict(dossier_id=dossier.id, seq=head.seq + n, at=at + timedelta(seconds=n), action="read_timeline",
-                              actor_kind="professional", actor_name="Léa Fontaine", actor_profession=kine.profession,
-                              actor_rpps=kine.rpps, right="grant", prev_hash="0" * 64, hash="0" * 64))
-            if len(batch) == 20_000:
-                await db.exec(insert(AccessEvent), params=batch)
-                batch = []
-        if batch:
-            await db.exec(insert(AccessEvent), params=batch)
-        head.seq += events
-        db.add(head)
-        await db.commit()
-        patient_account = await account_for_patient(db, patient=patient)
-        search_token = "bench"
-        seeded = Seeded(
-            dossier_id=dossier.id,
-            patient_token=await start_session(db, account=patient_account, authenticated=True,
-                                              data={"searches": {search_token: "bilan"}}),
-            professional_token=await start_session(db, account=await account_for_professional(db, professional=kine),
-                                                   authenticated=True),
-            document_id=template.id,
-            after_id=rows[min(len(rows) - 1, 40)]["id"] if rows else template.id,
-            search_token=search_token,
-        )
-    await engine.dispose()
-    return seeded
-
-
-@dataclass
 class Measure:
     rate: list[float] = field(default_factory=list)
     ratio: list[float] = field(default_factory=list)
     p50: list[float] = field(default_factory=list)
     p99: list[float] = field(default_factory=list)
-
-
-def wrk(url: str, *, connections: int, seconds: int, headers: dict[str, str]) -> tuple[float, float, float]:
-    """(requests per second, p50 ms, p99 ms) of one wrk run; non-2xx answers count as a failed run."""
-    command = ["wrk", f"-c{connections}", f"-t{min(connections, 2)}", f"-d{seconds}s", "--latency", url]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in out:
-        raise RuntimeError(f"{url} answered errors:\n{out}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-    def ms(label: str) -> float:
-        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()
-        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-
-    return rate, ms("50%"), ms("99%")
-
-
-def serve(env: dict, port: int, workers: int, log: Path | None = None) -> subprocess.Popen:
-    """`carnet serve` on this port, once it accepts connections; with `log`, its output is kept there (an error
-    under load is read, not guessed)."""
-    command = [sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port),
-               "--workers", str(workers)]
-    out = log.open("w") if log else subprocess.DEVNULL
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start" + (f":\n{log.read_text()[-2000:]}" if log else ""))
-
-
-def stop(server: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL after 20 s: a bench run ends even when the server's graceful shutdown does not
-    (seen once with two workers on PostgreSQL after a short run; not diagnosed yet)."""
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        print("  the server did not stop within 20 s of SIGTERM: killed", flush=True)
-        server.kill()
-        server.wait()
-
-
-def memory_mb(pid: int) -> float:
-    """Resident memory of the server and its workers, in MB."""
-    total = 0
-    for proc in [pid, *children(pid)]:
-        try:
-            status = Path(f"/proc/{proc}/status").read_text()
-        except OSError:
-            continue
-        total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
-    return total / 1024
-
-
-def children(pid: int) -> list[int]:
-    try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(c) for c in found] + [g for c in found for g in children(int(c))]
-
-
-def wait_for_the_journal(base: str, events: int) -> None:
-    """Until the server has put the seeded events into its transparency log: the seed writes them at once, as no
-    site ever does (a live site integrates each second's events), and the catching up is not what is measured."""
-    started, last = time.perf_counter(), -1
-    while time.perf_counter() - started < 600:
-        answer = subprocess.run(["curl", "-s", f"{base}/journal/checkpoint?tous=1"], capture_output=True, text=True)
-        lines = answer.stdout.splitlines()
-        size = int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else -1
-        if size >= events and size == last:
-            print(f"  the journal holds the {size:,} events ({time.perf_counter() - started:.0f} s)", flush=True)
-            return
-        last = size
-        time.sleep(2)
-    raise RuntimeError("the journal did not catch up with the seeded events in 10 minutes")
 
 
 def measure_size(documents: int, events: int, *, postgres: str, workers: int, seconds: int,
@@ -236,24 +73,6 @@ def measure_size(documents: int, events: int, *, postgres: str, workers: int, se
         stop(server)
         shutil.rmtree(data, ignore_errors=True)
     return results, memory
-
-
-def pages_of(base: str, seeded: Seeded, events: int) -> dict[str, tuple[str, dict[str, str]]]:
-    """Each page measured: its URL and the headers a browser sends (the session's cookie, gzip)."""
-    patient = {"Cookie": f"carnet_session={seeded.patient_token}", "Accept-Encoding": "gzip"}
-    professional = {"Cookie": f"carnet_session={seeded.professional_token}", "Accept-Encoding": "gzip"}
-    more = {**patient, "HX-Request": "true", "HX-Target": f"more-{seeded.after_id}"}
-    dossier = f"{base}/dossiers/{seeded.dossier_id}"
-    return {
-        "timeline, full page": (dossier, patient),
-        "timeline, htmx page 2": (f"{dossier}?apres={seeded.after_id}", more),
-        "timeline, category filter": (f"{dossier}?categorie=biologie", patient),
-        "timeline, search": (f"{dossier}?recherche={seeded.search_token}", patient),
-        "Historique, full page": (f"{dossier}/historique", patient),
-        "Historique, htmx page 2": (f"{dossier}/historique?avant={events // 2 + 2}",
-                                    {**patient, "HX-Request": "true", "HX-Target": "more-2"}),
-        "professional reads a document": (f"{base}/documents/{seeded.document_id}", professional),
-    }
 
 
 def measure_pages(base: str, seeded: Seeded, events: int, *, seconds: int, repeat: int) -> dict[str, Measure]:
@@ -280,12 +99,6 @@ def measure_pages(base: str, seeded: Seeded, events: int, *, seconds: int, repea
     for m in results.values():
         m.ratio = [rate / ceiling for rate in m.rate]
     return results
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def table(results: dict[tuple[int, int], tuple[dict[str, Measure], float]]) -> str:
@@ -336,19 +149,6 @@ def main() -> None:
               f"for the rate (×: the ratio to the median of `GET /sante`, measured before each page), 1 connection for "
               f"the latency; median of {repeat} run(s) of {seconds} s.\n\n" + table(results) + "\n")
     write_down(report, print_only=args.no_write)
-
-
-def load_average() -> str:
-    load = os.getloadavg()
-    return f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
-
-
-def write_down(report: str, *, print_only: bool) -> None:
-    """Print a run's section, and append it to bench/RESULTS.md unless asked not to."""
-    print(report)
-    if not print_only:
-        with (ROOT / "bench" / "RESULTS.md").open("a") as out:
-            out.write(report)
 
 
 if __name__ == "__main__":

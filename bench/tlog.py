@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.scale import free_port, load_average, seed, serve, stop, wrk, write_down  # noqa: E402
+from bench.harness import free_port, load_average, seed, serve, stop, wrk, write_down  # noqa: E402
 
 CONNECTIONS = 16
 

@@ -33,7 +33,7 @@ async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossi
     is_patient = account.patient_id is not None and account.patient_id == dossier.patient_id
     caregivers: tuple[CaregiverFacts, ...] = ()
     if not is_patient:
-        delegations = await session.exec(_STANDING.delegations(), params={"dossier_id": dossier.id, "account_id": account.id})
+        delegations = await session.exec(_standing_delegations(), params={"dossier_id": dossier.id, "account_id": account.id})
         caregivers = tuple(caregiver_facts(d) for d in delegations.all())
     if account.professional_id is None:
         return Standing(is_patient=is_patient, caregivers=caregivers)
@@ -45,40 +45,37 @@ async def professional_standing(session: AsyncSession, *, professional_id: str, 
     """What one professional is to one dossier: also what "voir comme" shows the patient."""
     pro = professional_id
     params = {"dossier_id": dossier.id, "professional_id": pro}
-    blocks = await session.exec(_STANDING.blocks(), params=params)
-    grants = await session.exec(_STANDING.grants(), params=params)
-    emergencies = await session.exec(_STANDING.emergencies(), params=params)
+    blocks = await session.exec(_standing_blocks(), params=params)
+    grants = await session.exec(_standing_grants(), params=params)
+    emergencies = await session.exec(_standing_emergencies(), params=params)
     return standing_from_rows(professional_id=pro, dossier=dossier, blocks=blocks.all(), grants=grants.all(),
                               emergencies=emergencies.all(), now=now)
 
 
-class _STANDING:
-    """The rule's questions, asked before every read: built once (listing.py says why)."""
+# The rule's questions, asked before every read: built once (listing.py says why).
+@cache
+def _standing_delegations() -> Select:
+    return select(Delegation).where(Delegation.dossier_id == bindparam("dossier_id"),
+                                    Delegation.caregiver_account_id == bindparam("account_id"))
 
-    @staticmethod
-    @cache
-    def delegations() -> Select:
-        return select(Delegation).where(Delegation.dossier_id == bindparam("dossier_id"),
-                                        Delegation.caregiver_account_id == bindparam("account_id"))
 
-    @staticmethod
-    @cache
-    def blocks() -> Select:
-        return select(Block).where(Block.dossier_id == bindparam("dossier_id"),
-                                   Block.professional_id == bindparam("professional_id"),
-                                   Block.lifted_at.is_(None))  # type: ignore[union-attr]
+@cache
+def _standing_blocks() -> Select:
+    return select(Block).where(Block.dossier_id == bindparam("dossier_id"),
+                               Block.professional_id == bindparam("professional_id"),
+                               Block.lifted_at.is_(None))  # type: ignore[union-attr]
 
-    @staticmethod
-    @cache
-    def grants() -> Select:
-        return select(Grant).where(Grant.dossier_id == bindparam("dossier_id"),
-                                   Grant.professional_id == bindparam("professional_id"))
 
-    @staticmethod
-    @cache
-    def emergencies() -> Select:
-        return select(EmergencyAccess).where(EmergencyAccess.dossier_id == bindparam("dossier_id"),
-                                             EmergencyAccess.professional_id == bindparam("professional_id"))
+@cache
+def _standing_grants() -> Select:
+    return select(Grant).where(Grant.dossier_id == bindparam("dossier_id"),
+                               Grant.professional_id == bindparam("professional_id"))
+
+
+@cache
+def _standing_emergencies() -> Select:
+    return select(EmergencyAccess).where(EmergencyAccess.dossier_id == bindparam("dossier_id"),
+                                         EmergencyAccess.professional_id == bindparam("professional_id"))
 
 
 def standing_from_rows(*, professional_id: str, dossier: Dossier, blocks: Sequence[Block], grants: Sequence[Grant],

@@ -8,8 +8,12 @@ import html
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import insert, text
+from sqlalchemy.exc import StatementError
 
+from server.access import Visibility
+from server.listing import _count_statement, _page_statement, reader_params, shape_of
 from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
 from server.search import search_text
 from tests.conftest import activate, add_text_document, new_patient, post_form
@@ -158,3 +162,36 @@ async def test_a_word_that_matches_more_than_the_window_ranks_the_most_recent_ma
     assert len(titles) == 5 and all(t.startswith("Relevé") for t in titles)
     cpam = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "releve cpam"})
     assert titles_in(cpam.text) == ["Relevé de la CPAM"]
+
+
+async def test_the_next_page_of_an_infinite_scroll_does_not_count_the_documents(client, db, app, patient):
+    await activate(client, patient)
+    await many_documents(db, patient.dossier, 30)
+    url = f"/dossiers/{patient.dossier.id}"
+    first = await client.get(url)
+    more = re.search(r'id="more-([0-9a-f]+)"', first.text).group(1)
+    with Statements(app.state.engine) as seen:
+        page = await client.get(f"{url}?apres={more}", headers={"HX-Request": "true", "HX-Target": f"more-{more}"})
+    assert page.status_code == 200 and len(titles_in(page.text)) == 5
+    assert not [s for s in seen.seen if "count(" in s.lower() and "FROM document" in s], seen.seen
+
+
+async def test_the_timelines_count_reads_the_index_alone(db, patient):
+    """Migration 0017: what the rule reads of a document is in the timeline's indexes (SQLite's plan says so)."""
+    if db.bind.dialect.name != "sqlite":
+        pytest.skip("the query plan asked is SQLite's")
+    for visible, category in [(Visibility(general=True, hidden_too=True), ""),
+                              (Visibility(general=True, categories=frozenset({"biologie"}), author="x"), ""),
+                              (Visibility(general=True, not_kept_from_parents=True), "imagerie")]:
+        statement = _count_statement(shape_of(visible), bool(category)).params(
+            **reader_params(patient.dossier.id, visible, category))
+        sql = statement.compile(db.bind, compile_kwargs={"literal_binds": True, "render_postcompile": True})
+        plan = " | ".join(row[-1] for row in (await db.exec(text(f"EXPLAIN QUERY PLAN {sql}"))).all())
+        assert "COVERING INDEX" in plan, plan
+
+
+async def test_a_statement_built_for_a_shape_of_reader_refuses_to_run_without_that_readers_values(db, patient):
+    """Built once for every reader of a shape: a value left out is an error, never the previous reader's."""
+    shape = shape_of(Visibility(general=True, categories=frozenset({"biologie"}), author="someone"))
+    with pytest.raises(StatementError):
+        await db.exec(_page_statement(shape, False, False), params={"dossier_id": patient.dossier.id, "limit": 5})

@@ -147,11 +147,11 @@ async def contexts_for(session: AsyncSession, *, dossier_id: str, events: list[A
               and e.right in ("grant", "share_code", "emergency")]
     if not wanted:
         return {}
-    ids = dict((await session.exec(_CONTEXTS.professionals(),
+    ids = dict((await session.exec(_context_professionals(),
                                    params={"rpps": sorted({e.actor_rpps for e in wanted})})).all())
     params = {"dossier_id": dossier_id, "professional_ids": sorted(ids.values())}
-    grants = (await session.exec(_CONTEXTS.grants(), params=params)).all()
-    emergencies = (await session.exec(_CONTEXTS.emergencies(), params=params)).all()
+    grants = (await session.exec(_context_grants(), params=params)).all()
+    emergencies = (await session.exec(_context_emergencies(), params=params)).all()
     contexts = {}
     for event in wanted:
         pro, at = ids.get(event.actor_rpps), event.at
@@ -168,27 +168,24 @@ async def contexts_for(session: AsyncSession, *, dossier_id: str, events: list[A
     return contexts
 
 
-class _CONTEXTS:
-    """`contexts_for`'s questions, which most Historique pages ask: built once (listing.py says why)."""
+# `contexts_for`'s questions, which most Historique pages ask: built once (listing.py says why).
+@cache
+def _context_professionals() -> Select:
+    return select(Professional.rpps, Professional.id).where(
+        Professional.rpps.in_(bindparam("rpps", expanding=True)))  # type: ignore[attr-defined]
 
-    @staticmethod
-    @cache
-    def professionals() -> Select:
-        return select(Professional.rpps, Professional.id).where(
-            Professional.rpps.in_(bindparam("rpps", expanding=True)))  # type: ignore[attr-defined]
 
-    @staticmethod
-    @cache
-    def grants() -> Select:
-        return select(Grant).where(Grant.dossier_id == bindparam("dossier_id"),
-                                   Grant.professional_id.in_(bindparam("professional_ids", expanding=True)))  # type: ignore[attr-defined]
+@cache
+def _context_grants() -> Select:
+    return select(Grant).where(Grant.dossier_id == bindparam("dossier_id"),
+                               Grant.professional_id.in_(bindparam("professional_ids", expanding=True)))  # type: ignore[attr-defined]
 
-    @staticmethod
-    @cache
-    def emergencies() -> Select:
-        return select(EmergencyAccess).where(
-            EmergencyAccess.dossier_id == bindparam("dossier_id"),
-            EmergencyAccess.professional_id.in_(bindparam("professional_ids", expanding=True)))  # type: ignore[attr-defined]
+
+@cache
+def _context_emergencies() -> Select:
+    return select(EmergencyAccess).where(
+        EmergencyAccess.dossier_id == bindparam("dossier_id"),
+        EmergencyAccess.professional_id.in_(bindparam("professional_ids", expanding=True)))  # type: ignore[attr-defined]
 
 
 async def head_seq(session: AsyncSession, *, dossier_id: str) -> int:

@@ -70,6 +70,12 @@ async def append_reads(data_dir: Path, dossier_id: str, *reads: tuple[Actor, str
         await engine.dispose()
 
 
+def scroll_to_the_end(page) -> None:
+    """As the patient scrolls down: htmx brings the older events in when their link is revealed. Not the
+    link's own scroll_into_view: revealed already, it may be swapped out while Playwright waits on it."""
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+
+
 @contextmanager
 def database(server) -> Iterator[sqlite3.Connection]:
     """The live server's SQLite file, opened as its operator would (autocommit: each statement its own)."""
@@ -225,7 +231,7 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
     expect(status).to_contain_text("pour la première fois")
     expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels.")
     # Older events, brought in by htmx as the patient scrolls, are verified in their turn.
-    page.get_by_role("link", name="Événements plus anciens").scroll_into_view_if_needed()
+    scroll_to_the_end(page)
     with database(server) as connection:
         total = connection.execute("SELECT count(*) FROM accessevent WHERE dossier_id = ?",
                                    (patient.dossier_id,)).fetchone()[0]
@@ -329,7 +335,7 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
     status = page.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
     expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels. Aucun événement ne "
                                    "manque entre ceux qui sont affichés.")
-    page.get_by_role("link", name="Événements plus anciens").scroll_into_view_if_needed()
+    scroll_to_the_end(page)
     expect(status).to_contain_text(f"Les {newest} événements affichés y sont inscrits tels quels. Aucun événement")
     kept = stored_checkpoint(page, patient.dossier_id)
     assert (kept["seq"], kept["hash"]) == (newest, newest_hash)
@@ -367,12 +373,12 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
     with events_deleted(server, patient.dossier_id, newest - 30):
         page.reload()
         expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels.")
-        page.get_by_role("link", name="Événements plus anciens").scroll_into_view_if_needed()
+        scroll_to_the_end(page)
         expect(alert).to_contain_text(f"rompue entre l'événement n° {newest - 31} et l'événement n° {newest - 29}")
     # The dossier's first events, then its newest ones (this phone had verified them).
     with events_deleted(server, patient.dossier_id, 1):
         page.reload()
-        page.get_by_role("link", name="Événements plus anciens").scroll_into_view_if_needed()
+        scroll_to_the_end(page)
         expect(alert).to_contain_text("L'historique ne remonte plus à son premier événement : des événements ont "
                                       "disparu ou ont été modifiés à son début.")
     with events_deleted(server, patient.dossier_id, newest, newest - 1):

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import (  # noqa: E402
-    free_port, load_average, pages_of, seed, serve, stop, wait_for_the_journal, write_down,
+    free_port, load_average, pages_of, seed, serve, stop, wait_for_the_journal, wrk_run, write_down,
 )
 
 CONNECTIONS = 4  # enough to keep one process busy, few enough to leave wrk and the others a core
@@ -40,13 +40,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def requests_during(url: str, headers: dict[str, str], seconds: int) -> int:
-    command = ["wrk", f"-c{CONNECTIONS}", "-t1", f"-d{seconds}s", url]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in out:
-        raise RuntimeError(f"{url} answered errors:\n{out}")
+def requests_during(url: str | list[str], headers: dict[str, str], seconds: int) -> int:
+    out = wrk_run(url, connections=CONNECTIONS, threads=1, seconds=seconds, headers=headers)
     return int(re.search(r"(\d+) requests in", out).group(1))
 
 

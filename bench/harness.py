@@ -8,10 +8,12 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -25,7 +27,12 @@ class Seeded:
     document_id: str  # one the professional may read
     after_id: str  # a document halfway down the timeline: the htmx page starts after it
     search_token: str
+    # One document in each of SPREAD other patients' dossiers, all granted to the same professional: reads that
+    # do not all wait for one dossier's chain lock, as a site's professionals read their own patients.
+    spread_document_ids: list[str]
 
+
+SPREAD = 16
 
 async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
     """One patient's dossier of this size, a professional she granted access to, and their sessions."""
@@ -84,6 +91,16 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
         head.seq += events
         db.add(head)
         await db.commit()
+        spread = []
+        for n in range(SPREAD):
+            nir = f"1840369383{n:03d}"
+            other, other_dossier = await create_patient(db, ins=nir + ins_key(nir), given_name="Jean", family_name=f"Durand {n}",
+                                                        birth_date=date(1984, 3, 12), sex="M")
+            await rights.grant_access(db, dossier=other_dossier, professional=kine, categories="", duration="sans",
+                                      actor=Actor(None, "patient", f"Jean Durand {n}"))
+            spread.append((await add_document(db, storage, dossier=other_dossier, title="Bilan lipidique",
+                                              category="biologie", event_date=date(2025, 6, 1), filename="bilan.txt",
+                                              mime_type="text/plain", data=b"Cholesterol total 1,9 g/L", author=kine)).id)
         patient_account = await account_for_patient(db, patient=patient)
         search_token = "bench"
         seeded = Seeded(
@@ -95,19 +112,35 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
             document_id=template.id,
             after_id=rows[min(len(rows) - 1, 40)]["id"] if rows else template.id,
             search_token=search_token,
+            spread_document_ids=spread,
         )
     await engine.dispose()
     return seeded
 
 
-def wrk(url: str, *, connections: int, seconds: int, headers: dict[str, str]) -> tuple[float, float, float]:
-    """(requests per second, p50 ms, p99 ms) of one wrk run; non-2xx answers count as a failed run."""
-    command = ["wrk", f"-c{connections}", f"-t{min(connections, 2)}", f"-d{seconds}s", "--latency", url]
+def wrk_run(url: str | list[str], *, connections: int, threads: int, seconds: int, headers: dict[str, str]) -> str:
+    """wrk's report of one run at `url`, or at each URL of a list in turn (one host); non-2xx answers fail it."""
+    command = ["wrk", f"-c{connections}", f"-t{threads}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if isinstance(url, list):
+            paths = ", ".join(f'"{urlsplit(u).path}"' for u in url)
+            script.write(f"local paths = {{{paths}}}\nlocal n = 0\n"
+                         "request = function()\n  n = n % #paths + 1\n  return wrk.format(\"GET\", paths[n])\nend\n")
+            script.flush()
+            command += ["-s", script.name, url[0]]
+        else:
+            command.append(url)
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out:
         raise RuntimeError(f"{url} answered errors:\n{out}")
+    return out
+
+
+def wrk(url: str | list[str], *, connections: int, seconds: int, headers: dict[str, str]) -> tuple[float, float, float]:
+    """(requests per second, p50 ms, p99 ms) of one wrk run; non-2xx answers count as a failed run."""
+    out = wrk_run(url, connections=connections, threads=min(connections, 2), seconds=seconds, headers=headers)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def ms(label: str) -> float:
@@ -196,6 +229,8 @@ def pages_of(base: str, seeded: Seeded, events: int) -> dict[str, tuple[str, dic
         "Historique, htmx page 2": (f"{dossier}/historique?avant={events // 2 + 2}",
                                     {**patient, "HX-Request": "true", "HX-Target": "more-2"}),
         "professional reads a document": (f"{base}/documents/{seeded.document_id}", professional),
+        f"professional reads, {SPREAD} dossiers": ([f"{base}/documents/{d}" for d in seeded.spread_document_ids],
+                                                  professional),
     }
 
 

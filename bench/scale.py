@@ -10,6 +10,7 @@ reads the server's memory, and appends a dated section to bench/RESULTS.md.
     .venv/bin/python bench/scale.py                       # 131 / 5,000 / 50,000 documents; 1,000 / 100,000 / 1,000,000 events
     .venv/bin/python bench/scale.py --quick               # two sizes, shorter runs: a check that it works
     .venv/bin/python bench/scale.py --postgres           # on its own PostgreSQL server (durable), 2 server processes
+    .venv/bin/python bench/scale.py --quick --only professional   # the pages whose name holds "professional"
 
 Needs wrk (Debian's `wrk`); installs it with apt-get when missing.
 """
@@ -53,7 +54,7 @@ class Measure:
 
 
 def measure_size(documents: int, events: int, *, postgres: str, workers: int, seconds: int,
-                 repeat: int) -> tuple[dict[str, Measure], float]:
+                 repeat: int, only: str = "") -> tuple[dict[str, Measure], float]:
     data = Path(tempfile.mkdtemp(prefix="carnet-scale-"))
     port = free_port()
     url = (asyncio.run(create_database(postgres, f"scale_{documents}_{events}")) if postgres
@@ -67,7 +68,7 @@ def measure_size(documents: int, events: int, *, postgres: str, workers: int, se
     server = serve(env, port, workers)
     try:
         wait_for_the_journal(f"http://localhost:{port}", events)
-        results = measure_pages(f"http://localhost:{port}", seeded, events, seconds=seconds, repeat=repeat)
+        results = measure_pages(f"http://localhost:{port}", seeded, events, seconds=seconds, repeat=repeat, only=only)
         memory = memory_mb(server.pid)
     finally:
         stop(server)
@@ -75,9 +76,11 @@ def measure_size(documents: int, events: int, *, postgres: str, workers: int, se
     return results, memory
 
 
-def measure_pages(base: str, seeded: Seeded, events: int, *, seconds: int, repeat: int) -> dict[str, Measure]:
-    """Every page at 16 connections, as a ratio to `/sante` measured between the pages, then at one connection."""
-    pages = pages_of(base, seeded, events)
+def measure_pages(base: str, seeded: Seeded, events: int, *, seconds: int, repeat: int,
+                  only: str = "") -> dict[str, Measure]:
+    """Every page (whose name holds `only`) at 16 connections, as a ratio to `/sante` measured between the pages,
+    then at one connection."""
+    pages = {name: page for name, page in pages_of(base, seeded, events).items() if only in name}
     results = {name: Measure() for name in pages}
     for _ in range(2):  # warm-up: caches, the first visit's log bookkeeping
         for page, headers in pages.values():
@@ -128,6 +131,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", action="store_true", help="on a PostgreSQL server of its own")
     parser.add_argument("--workers", type=int, default=0, help="default: 1 on SQLite, 2 on PostgreSQL")
+    parser.add_argument("--only", default="", help="the pages whose name holds this, e.g. 'professional'")
     parser.add_argument("--no-write", action="store_true", help="print, do not append to bench/RESULTS.md")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -140,9 +144,10 @@ def main() -> None:
         for documents, events in sizes:
             print(f"{documents:,} documents, {events:,} events", flush=True)
             results[(documents, events)] = measure_size(documents, events, postgres=postgres, workers=workers,
-                                                        seconds=seconds, repeat=repeat)
+                                                        seconds=seconds, repeat=repeat, only=args.only)
     engine = "PostgreSQL" if args.postgres else "SQLite"
-    flags = (" --quick" if args.quick else "") + (" --postgres" if args.postgres else "")
+    flags = ((" --quick" if args.quick else "") + (" --postgres" if args.postgres else "")
+             + (f" --only '{args.only}'" if args.only else ""))
     report = (f"\n## Flat at any size (`bench/scale.py{flags}`), {date.today():%Y-%m-%d}\n\n"
               f"{engine}, {workers} server process(es); {platform.machine()}, {os.cpu_count()} cores; "
               f"{load_average()}. wrk, {CONNECTIONS} connections "

@@ -17,16 +17,17 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, bindparam, false, func, or_, true, tuple_
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, false, func, or_, true, tuple_
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .access import Visibility
 from .models import Document
-from .search import matching, rank
+from .search import window, window_params
 
 COUNT_CAP = 1000  # "1 000 documents ou plus": counting further would cost what the dossier weighs
-_COLUMNS = Document.__table__.c  # type: ignore[attr-defined]  (the table's: a statement of them alone skips the ORM)
+_TABLE = Document.__table__  # type: ignore[attr-defined]
+_COLUMNS = _TABLE.c  # the table's: a statement of them alone skips the ORM
 NEWEST_FIRST = (_COLUMNS.event_date.desc(), _COLUMNS.created_at.desc(), _COLUMNS.id.desc())
 
 
@@ -115,26 +116,42 @@ async def documents_page(session: AsyncSession, *, dossier_id: str, visible: Vis
 
 
 async def search_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
-                      words: list[str], offset: int, limit: int) -> list[Document]:
+                      words: list[str], offset: int, limit: int) -> list[Row]:
     """Up to `limit` documents holding every word, the best matches first (then the newest), from `offset`:
     among the search's window of matches (search.WINDOW), which the query reads first."""
-    found = matching(session, dossier_id, words)
-    rows = await session.exec(select(Document).join(found, col(Document.id) == found.c.id)
-                              .where(*selection(dossier_id, visible, category))
-                              .order_by(rank(session, words).desc(), *NEWEST_FIRST).offset(offset).limit(limit))
-    return list(rows.all())
+    page, _ = _search_statements(shape_of(visible), bool(category), session.bind.dialect.name)
+    params = _search_params(session, dossier_id, visible, category, words) | {"offset": offset, "limit": limit}
+    return list((await session.exec(page, params=params)).all())
 
 
-async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
-                          found: Subquery | None = None) -> int:
-    """How many documents this reader sees (among `found`, a search's matches), up to COUNT_CAP + 1
-    (more is said as "1 000 ou plus")."""
-    if found is None:
-        statement = _count_statement(shape_of(visible), bool(category))
-        return (await session.exec(statement, params=reader_params(dossier_id, visible, category))).one()
-    capped = (select(col(Document.id)).join(found, col(Document.id) == found.c.id)
-              .where(*selection(dossier_id, visible, category)).limit(COUNT_CAP + 1).subquery())
-    return (await session.exec(select(func.count()).select_from(capped))).one()
+async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "") -> int:
+    """How many documents this reader sees, up to COUNT_CAP + 1 (more is said as "1 000 ou plus")."""
+    statement = _count_statement(shape_of(visible), bool(category))
+    return (await session.exec(statement, params=reader_params(dossier_id, visible, category))).one()
+
+
+async def count_matches(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
+                        words: list[str]) -> int:
+    """How many documents of the search's window this reader sees (up to search.WINDOW)."""
+    _, count = _search_statements(shape_of(visible), bool(category), session.bind.dialect.name)
+    return (await session.exec(count, params=_search_params(session, dossier_id, visible, category, words))).one()
+
+
+def _search_params(session: AsyncSession, dossier_id: str, visible: Visibility, category: str,
+                   words: list[str]) -> dict[str, Any]:
+    return reader_params(dossier_id, visible, category) | window_params(session.bind.dialect.name, dossier_id, words)
+
+
+@cache
+def _search_statements(shape: Visibility, category: bool, dialect: str) -> tuple[Select, Select]:
+    """A search's page and count, built once per shape of reader and engine (the window's values as parameters)."""
+    found, matches = window(dialect), window(dialect, scored=False)
+    where = _selection(shape, category)
+    page = (select(*_COLUMNS).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id)).where(*where)
+            .order_by(found.c.score.desc(), *NEWEST_FIRST).offset(bindparam("offset")).limit(bindparam("limit")))
+    count = select(func.count()).select_from(
+        select(_COLUMNS.id).select_from(_TABLE.join(matches, _COLUMNS.id == matches.c.id)).where(*where).subquery())
+    return page, count
 
 
 async def all_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> list[Document]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import ColumnElement, Float, Subquery, column, func, literal_column, select, text
+from functools import cache
+
+from sqlalchemy import Float, Subquery, bindparam, column, func, literal_column, select, text
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .models import Document
 
@@ -41,37 +42,42 @@ def words_of(query: str) -> list[str]:
     return WORD.findall(fold(query))[:MAX_WORDS]
 
 
-# The matches a search ranks at most, the most recent: one more than the count's cap (listing.COUNT_CAP),
-# so that a full window says "Plus de 1 000 documents".
-WINDOW = 1001
+# The matches a search ranks at most, the most recent; one more than what its count says before "Plus de 200
+# documents" (CAP). A search's cost is its window's (the index's reads of it, the rows it joins and ranks): at
+# 1,001 a common word cost a 5,000-document dossier's search 4.4 ms in SQLite alone, ×0.10 of `/sante` against
+# the timeline's ×0.25 (bench/RESULTS.md, "Search's window"). Two hundred matches of one word is a list to
+# narrow with a second word, not to read.
+CAP = 200
+WINDOW = CAP + 1
 
 
-def matching(session: AsyncSession, dossier_id: str, words: list[str]) -> Subquery | None:
-    """The ids (column `id`) of the dossier's documents holding every word (each possibly as the start of a
-    longer one): the WINDOW most recent, so that a search costs the same however many documents match."""
-    if not words:
-        return None
-    if session.bind.dialect.name == "postgresql":
-        query = " & ".join(f"{w}:*" for w in words)
+@cache
+def window(dialect: str, *, scored: bool = True) -> Subquery:
+    """The dossier's documents holding every word (each possibly as the start of a longer one), the WINDOW most
+    recent: column `id` and, if `scored`, how well each matches (`score`, higher is better: FTS5's bm25,
+    PostgreSQL's ts_rank; a count needs none, and SQLite computes it even for a count). Built once per engine;
+    its values are `window_params`'."""
+    if dialect == "postgresql":
+        query = func.to_tsquery("simple", bindparam("tsquery"))
+        vector = literal_column("document.search_vector")
+        score = [func.ts_rank(vector, query).label("score")] if scored else []
         # The dossier's rows, newest first through its own index, until WINDOW of them match.
-        return (select(col(Document.id)).where(
-            col(Document.dossier_id) == dossier_id, col(Document.deleted_at).is_(None),
-            literal_column("document.search_vector").op("@@")(func.to_tsquery("simple", query)))
+        return (select(col(Document.id), *score).where(
+            col(Document.dossier_id) == bindparam("dossier_id"), col(Document.deleted_at).is_(None),
+            vector.op("@@")(query))
             .order_by(col(Document.event_date).desc(), col(Document.created_at).desc(), col(Document.id).desc())
             .limit(WINDOW).subquery("found"))
-    # Words quoted: no FTS5 syntax from a person's words (WORD keeps letters and digits). The dossier's id
-    # is a word of its own column (migration 0008): the index answers for this dossier alone, latest added first.
-    dossier_word = dossier_id if WORD.fullmatch(dossier_id) else "x"  # ids are hex: "x" finds nothing
-    phrase = f'dossier_id:"{dossier_word}" AND text:(' + " ".join(f'"{w}"*' for w in words) + ")"
-    return (select(column("document_id").label("id")).select_from(text("document_search"))
-            .where(text("document_search MATCH :phrase")).params(phrase=phrase)
+    # The dossier's id is a word of its own column (migration 0008): the index answers for this dossier alone,
+    # latest added first. bm25's weights: the words count in the text, not in the two id columns.
+    score = [literal_column("-bm25(document_search, 0.0, 0.0, 1.0)", Float).label("score")] if scored else []
+    return (select(column("document_id").label("id"), *score)
+            .select_from(text("document_search")).where(text("document_search MATCH :phrase"))
             .order_by(text("document_search.rowid DESC")).limit(WINDOW).subquery("found"))
 
 
-def rank(session: AsyncSession, words: list[str]) -> ColumnElement[float]:
-    """Higher for a better match (PostgreSQL's ts_rank; SQLite: how many of the words the title holds)."""
-    if session.bind.dialect.name == "postgresql":
-        query = " & ".join(f"{w}:*" for w in words)
-        return func.ts_rank(literal_column("document.search_vector"), func.to_tsquery("simple", query))
-    score = sum((func.instr(col(Document.search_text), w) > 0).cast(Float) for w in words)  # type: ignore[union-attr]
-    return score
+def window_params(dialect: str, dossier_id: str, words: list[str]) -> dict[str, str]:
+    if dialect == "postgresql":
+        return {"tsquery": " & ".join(f"{w}:*" for w in words)}
+    # Words quoted: no FTS5 syntax from a person's words (WORD keeps letters and digits).
+    dossier_word = dossier_id if WORD.fullmatch(dossier_id) else "x"  # ids are hex: "x" finds nothing
+    return {"phrase": f'dossier_id:"{dossier_word}" AND text:(' + " ".join(f'"{w}"*' for w in words) + ")"}

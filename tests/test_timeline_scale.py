@@ -13,6 +13,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import StatementError
 
 from server.access import Visibility
+from server.dossiers import add_document
 from server.listing import _count_statement, _page_statement, reader_params, shape_of
 from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
 from server.search import search_text
@@ -157,7 +158,7 @@ async def test_a_word_that_matches_more_than_the_window_ranks_the_most_recent_ma
     await add_text_document(db, app, patient.dossier, title="Relevé de la CPAM", when=date(2019, 1, 1))  # the latest added
     await activate(client, patient)
     found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "releve"})
-    assert "Plus de 1" in found.text  # the count stops where the window does: "Plus de 1 000 documents"
+    assert "Plus de 200 documents" in found.text  # the count stops where the window does
     titles = titles_in(found.text)
     assert len(titles) == 5 and all(t.startswith("Relevé") for t in titles)
     cpam = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "releve cpam"})
@@ -195,3 +196,19 @@ async def test_a_statement_built_for_a_shape_of_reader_refuses_to_run_without_th
     shape = shape_of(Visibility(general=True, categories=frozenset({"biologie"}), author="someone"))
     with pytest.raises(StatementError):
         await db.exec(_page_statement(shape, False, False), params={"dossier_id": patient.dossier.id, "limit": 5})
+
+
+async def test_a_search_puts_the_documents_about_the_words_before_those_that_mention_them_in_passing(client, db, app,
+                                                                                                     patient):
+    """Ranked on both engines (FTS5's bm25, PostgreSQL's ts_rank), newer first only between equals."""
+    about = "Échographie abdominale : foie, vésicule, pancréas. Échographie normale, échographie de contrôle inutile."
+    passing = ("Consultation de suivi. Tension 12/8, poids stable, sommeil correct, appétit conservé, pas de "
+               "douleur, marche quotidienne, reprise du sport conseillée; une échographie datait de l'an dernier.")
+    for title, body, when in [("Échographie abdominale", about, date(2021, 3, 1)),
+                              ("Compte rendu de consultation", passing, date(2025, 3, 1))]:
+        await add_document(db, app.state.storage, dossier=patient.dossier, title=title, category="compte_rendu",
+                           event_date=when, filename="cr.txt", mime_type="text/plain", data=body.encode())
+    await activate(client, patient)
+    found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "echographie"})
+    assert titles_in(found.text) == ["Échographie abdominale", "Compte rendu de consultation"]
+    assert "2 documents" in found.text

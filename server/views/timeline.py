@@ -19,10 +19,10 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..facts import document_facts
 from ..identifiers import identity_of
-from ..listing import COUNT_CAP, count_documents, documents_page, search_page
+from ..listing import COUNT_CAP, count_documents, count_matches, documents_page, search_page
 from ..professionals import paris_today
 from ..reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, emergencies_to_review, open_dossier
-from ..search import matching, words_of
+from ..search import CAP as SEARCH_CAP, words_of
 from .forms import MAX_INT, Form, text
 from .profile import profile_card
 
@@ -58,7 +58,6 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     )
     size = request.app.state.settings.page_size
     words = words_of(query)
-    found = matching(db, dossier_id, words)
     after, ranked = None, bool(words)
     if ranked:
         page = min(max(page, 1), MAX_INT // size)  # out of range: the nearest page, not an error
@@ -80,9 +79,10 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "authors": await author_labels(db, documents),
         "previous": after,
         "ranked": ranked,
-        "total": await count_documents(db, dossier_id=dossier_id, visible=view.visible, category=category, found=found)
-        if counted else None,
-        "count_cap": COUNT_CAP,
+        "total": None if not counted
+        else await count_matches(db, dossier_id=dossier_id, visible=view.visible, category=category, words=words)
+        if ranked else await count_documents(db, dossier_id=dossier_id, visible=view.visible, category=category),
+        "count_cap": SEARCH_CAP if ranked else COUNT_CAP,
         "category": category,
         "query": query,
         "page": page,

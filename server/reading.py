@@ -124,10 +124,25 @@ async def _refuse(session: AsyncSession) -> NoReturn:
 PHANTOM = Dossier(id="0" * 32, patient_id="0" * 32)
 
 
-async def _refuse_as_if_found(session: AsyncSession, *, account: Account, now: datetime) -> NoReturn:
+async def _refuse_as_if_found(session: AsyncSession, *, account: Account, now: datetime,
+                              patient_asked: bool = False) -> NoReturn:
     await standing_of(session, account=account, dossier=PHANTOM, now=now)
-    await facts_of(session, PHANTOM)
+    if not patient_asked:  # (`dossier_and_patient` asked for both)
+        await facts_of(session, PHANTOM)
     await _refuse(session)
+
+
+async def dossier_and_patient(session: AsyncSession, dossier_id: str) -> tuple[Dossier, Patient] | tuple[None, None]:
+    """The dossier and its patient, fresh, in one question: the rule needs both before anything is shown."""
+    found = (await session.exec(_dossier_and_patient(), params={"dossier_id": dossier_id})).first()
+    return (found[0], found[1]) if found is not None else (None, None)
+
+
+@cache
+def _dossier_and_patient() -> Select:
+    """Built once (listing.py says why): every page of a dossier asks it."""
+    return (select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+            .where(Dossier.id == bindparam("dossier_id")).execution_options(populate_existing=True))
 
 
 async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right, action: str,
@@ -182,11 +197,10 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     if account.professional_id is not None:
         await audit.begin_chained(session)
     now = utcnow()
-    dossier = await session.get(Dossier, dossier_id, populate_existing=True)
+    dossier, patient = await dossier_and_patient(session, dossier_id)
     if dossier is None:
-        await _refuse_as_if_found(session, account=account, now=now)
+        await _refuse_as_if_found(session, account=account, now=now, patient_asked=True)
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
-    patient = await session.get(Patient, dossier.patient_id)
     facts = dossier_facts(dossier, patient)
     right = dossier_right(standing, facts, now)
     visible = visibility(standing, facts, now)
@@ -249,15 +263,14 @@ class Managed:
 
 
 async def _managed(session: AsyncSession, *, account: Account, dossier_id: str, readers: bool, now: datetime) -> Managed:
-    dossier = await session.get(Dossier, dossier_id, populate_existing=True)
+    dossier, patient = await dossier_and_patient(session, dossier_id)
     # A missing dossier asks the same questions as a foreign one (see PHANTOM).
     standing = await standing_of(session, account=account, dossier=dossier or PHANTOM, now=now)
-    facts = await facts_of(session, dossier or PHANTOM)
+    facts = dossier_facts(dossier or PHANTOM, patient)
     can_manage = may_manage(standing, facts, now)
-    if dossier is None or not (can_manage or (readers and dossier_right(standing, facts, now) in HOLDERS)):
+    reads = readers and dossier_right(standing, facts, now) in HOLDERS
+    if dossier is None or patient is None or not (can_manage or reads):
         raise NotFoundException()
-    patient = await session.get(Patient, dossier.patient_id)
-    assert patient is not None
     return Managed(dossier, patient, standing, facts, manager_actor(account, patient, standing), can_manage)
 
 

@@ -114,10 +114,13 @@ async def log_events(session: AsyncSession, *, dossier_id: str, filters: LogFilt
 
 @cache
 def _unfiltered_events(before: bool) -> Select:
-    query = select(AccessEvent).where(AccessEvent.dossier_id == bindparam("dossier_id"))
+    # The table's columns, not the model: a page of events is only shown, and 21 model instances cost SQLAlchemy
+    # as much again as the query (rows answer `event.action` the same way).
+    events = AccessEvent.__table__.c  # type: ignore[attr-defined]
+    query = select(*events).where(events.dossier_id == bindparam("dossier_id"))
     if before:
-        query = query.where(AccessEvent.seq < bindparam("before"))
-    return query.order_by(AccessEvent.seq.desc()).limit(bindparam("limit"))  # type: ignore[attr-defined]
+        query = query.where(events.seq < bindparam("before"))
+    return query.order_by(events.seq.desc()).limit(bindparam("limit"))
 
 
 async def event_at(session: AsyncSession, *, dossier_id: str, seq: int) -> datetime | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Select, bindparam, inspect
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -162,10 +163,14 @@ async def dossier_documents(session: AsyncSession, *, dossier_id: str) -> list[D
 
 
 async def professionals_by_id(session: AsyncSession, ids: set[str]) -> dict[str, Professional]:
-    if not ids:
-        return {}
-    result = await session.exec(_professionals_by_id(), params={"ids": sorted(ids)})
-    return {p.id: p for p in result.all()}
+    # Those this request's session holds already (the reader, an author just shown) are not asked again.
+    held = {i: p for i in ids if (p := session.identity_map.get(identity_key(Professional, i))) is not None
+            and not inspect(p).expired_attributes}  # (a rollback expires what it held: those are asked again)
+    missing = sorted(ids - held.keys())
+    if not missing:
+        return held
+    result = await session.exec(_professionals_by_id(), params={"ids": missing})
+    return held | {p.id: p for p in result.all()}
 
 
 @cache

@@ -82,7 +82,9 @@ def _selection(shape: Visibility, category: bool) -> list[ColumnElement[bool]]:
 
 
 @cache
-def _page_statement(shape: Visibility, category: bool, after: bool) -> Select:
+def _page_statement(shape: Visibility, category: bool, after: bool, counted: bool = False) -> Select:
+    """With `counted`, each row also says how many documents the reader sees (`total`, capped): a subquery
+    SQLite and PostgreSQL answer once, one statement where there were two."""
     where = _selection(shape, category)
     if after:
         where.append(tuple_(_COLUMNS.event_date, _COLUMNS.created_at, _COLUMNS.id)
@@ -91,7 +93,8 @@ def _page_statement(shape: Visibility, category: bool, after: bool) -> Select:
                               bindparam("after_id", type_=_COLUMNS.id.type)))
     # Columns, not the model: a page is only shown, and making 21 model instances cost SQLAlchemy more than
     # the query (rows answer `document.title` the same way).
-    return select(*_COLUMNS).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
+    total = [_count_statement(shape, category).scalar_subquery().label("total")] if counted else []
+    return select(*_COLUMNS, *total).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
 
 
 @cache
@@ -108,11 +111,27 @@ async def documents_page(session: AsyncSession, *, dossier_id: str, visible: Vis
                          after: Document | None = None, limit: int) -> list[Row]:
     """Up to `limit` documents this reader sees, newest first, after `after` (the last one of the page before):
     rows with a document's fields, to show."""
+    return (await _documents(session, dossier_id, visible, category, after, limit, counted=False))[0]
+
+
+async def counted_documents_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
+                                 after: Document | None = None, limit: int) -> tuple[list[Row], int]:
+    """`documents_page`, and how many documents this reader sees (up to COUNT_CAP + 1), asked with it."""
+    rows, total = await _documents(session, dossier_id, visible, category, after, limit, counted=True)
+    if total is None:  # no row to carry it: none at all, or none after `after`
+        total = 0 if after is None else await count_documents(session, dossier_id=dossier_id, visible=visible,
+                                                              category=category)
+    return rows, total
+
+
+async def _documents(session: AsyncSession, dossier_id: str, visible: Visibility, category: str,
+                     after: Document | None, limit: int, *, counted: bool) -> tuple[list[Row], int | None]:
     params = reader_params(dossier_id, visible, category) | {"limit": limit}
     if after is not None:
         params |= {"after_date": after.event_date, "after_added": after.created_at, "after_id": after.id}
-    rows = await session.exec(_page_statement(shape_of(visible), bool(category), after is not None), params=params)
-    return list(rows.all())
+    statement = _page_statement(shape_of(visible), bool(category), after is not None, counted)
+    rows = list((await session.exec(statement, params=params)).all())
+    return rows, (rows[0].total if counted and rows else None)
 
 
 async def search_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",

@@ -124,11 +124,9 @@ async def _refuse(session: AsyncSession) -> NoReturn:
 PHANTOM = Dossier(id="0" * 32, patient_id="0" * 32)
 
 
-async def _refuse_as_if_found(session: AsyncSession, *, account: Account, now: datetime,
-                              patient_asked: bool = False) -> NoReturn:
+async def _refuse_as_if_found(session: AsyncSession, *, account: Account, now: datetime) -> NoReturn:
+    """The rest of a refusal's questions, asked about PHANTOM (the patient was asked with the dossier)."""
     await standing_of(session, account=account, dossier=PHANTOM, now=now)
-    if not patient_asked:  # (`dossier_and_patient` asked for both)
-        await facts_of(session, PHANTOM)
     await _refuse(session)
 
 
@@ -136,6 +134,14 @@ async def dossier_and_patient(session: AsyncSession, dossier_id: str) -> tuple[D
     """The dossier and its patient, fresh, in one question: the rule needs both before anything is shown."""
     found = (await session.exec(_dossier_and_patient(), params={"dossier_id": dossier_id})).first()
     return (found[0], found[1]) if found is not None else (None, None)
+
+
+@cache
+def _document_dossier_and_patient() -> Select:
+    """Built once: the document, its dossier and their patient, fresh, in one question (every read of a document)."""
+    return (select(Document, Dossier, Patient).join(Dossier, Dossier.id == Document.dossier_id)  # type: ignore[arg-type]
+            .join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+            .where(Document.id == bindparam("document_id")).execution_options(populate_existing=True))
 
 
 @cache
@@ -199,7 +205,7 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     now = utcnow()
     dossier, patient = await dossier_and_patient(session, dossier_id)
     if dossier is None:
-        await _refuse_as_if_found(session, account=account, now=now, patient_asked=True)
+        await _refuse_as_if_found(session, account=account, now=now)
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
     facts = dossier_facts(dossier, patient)
     right = dossier_right(standing, facts, now)
@@ -218,12 +224,12 @@ async def open_document(session: AsyncSession, *, account: Account, document_id:
     if account.professional_id is not None:
         await audit.begin_chained(session)
     now = utcnow()
-    document = await session.get(Document, document_id, populate_existing=True)
-    dossier = await session.get(Dossier, document.dossier_id if document else PHANTOM.id, populate_existing=True)
-    if document is None or dossier is None:
+    found = (await session.exec(_document_dossier_and_patient(), params={"document_id": document_id})).first()
+    if found is None:
         await _refuse_as_if_found(session, account=account, now=now)
+    document, dossier, patient = found
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
-    right = document_right(standing, await facts_of(session, dossier), document_facts(document), now)
+    right = document_right(standing, dossier_facts(dossier, patient), document_facts(document), now)
     if right is None:
         await _refuse(session)
     if right in PROFESSIONAL_RIGHTS and action:  # no action: the caller appends its own event, in this transaction

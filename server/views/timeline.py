@@ -19,7 +19,7 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..facts import document_facts
 from ..identifiers import identity_of
-from ..listing import COUNT_CAP, count_documents, count_matches, documents_page, search_page
+from ..listing import COUNT_CAP, count_matches, counted_documents_page, documents_page, search_page
 from ..professionals import paris_today
 from ..reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, emergencies_to_review, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
@@ -58,16 +58,23 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     )
     size = request.app.state.settings.page_size
     words = words_of(query)
-    after, ranked = None, bool(words)
+    after, ranked, total = None, bool(words), None
     if ranked:
         page = min(max(page, 1), MAX_INT // size)  # out of range: the nearest page, not an error
         rows = await search_page(db, dossier_id=dossier_id, visible=view.visible, category=category, words=words,
                                  offset=(page - 1) * size, limit=size + 1)
+        if counted:
+            total = await count_matches(db, dossier_id=dossier_id, visible=view.visible, category=category,
+                                        words=words)
     else:
         page = 1
         after = await cursor(db, view, after_id)
-        rows = await documents_page(db, dossier_id=dossier_id, visible=view.visible, category=category, after=after,
-                                    limit=size + 1)
+        if counted:
+            rows, total = await counted_documents_page(db, dossier_id=dossier_id, visible=view.visible,
+                                                       category=category, after=after, limit=size + 1)
+        else:
+            rows = await documents_page(db, dossier_id=dossier_id, visible=view.visible, category=category,
+                                        after=after, limit=size + 1)
     documents = rows[:size]
     more = len(rows) > size
     base = {"category": category, "search_token": token}
@@ -79,9 +86,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "authors": await author_labels(db, documents),
         "previous": after,
         "ranked": ranked,
-        "total": None if not counted
-        else await count_matches(db, dossier_id=dossier_id, visible=view.visible, category=category, words=words)
-        if ranked else await count_documents(db, dossier_id=dossier_id, visible=view.visible, category=category),
+        "total": total,
         "count_cap": SEARCH_CAP if ranked else COUNT_CAP,
         "category": category,
         "query": query,

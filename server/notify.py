@@ -281,8 +281,10 @@ def _unseen_for_all() -> Select:
 
 
 def _unseen_statement(visible: ColumnElement[bool] | None) -> Select:
+    # The table's columns: the banner's events are only shown (as the Historique's, views/log.py).
     return (
-        select(AccessEvent).join(Notification, Notification.event_id == AccessEvent.id)  # type: ignore[arg-type]
+        select(*AccessEvent.__table__.c)  # type: ignore[attr-defined]
+        .join(Notification, Notification.event_id == AccessEvent.id)  # type: ignore[arg-type]
         .where(Notification.dossier_id == bindparam("dossier_id"), Notification.seen_at.is_(None),  # type: ignore[union-attr]
                AccessEvent.action != "emergency", visible if visible is not None else true(),
                # Never one's own doing (a caregiver who accepted an invitation is not told of it).

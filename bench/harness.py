@@ -132,7 +132,8 @@ def wrk_run(url: str | list[str], *, connections: int, threads: int, seconds: in
             command += ["-s", script.name, url[0]]
         else:
             command.append(url)
-        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        # Never waiting forever: wrk once hung on a server that had gone.
+        out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
     if "Non-2xx" in out:
         raise RuntimeError(f"{url} answered errors:\n{out}")
     return out

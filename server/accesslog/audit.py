@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import Select, bindparam, insert
+from sqlalchemy import Insert, Select, Update, bindparam, insert
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -92,16 +94,19 @@ async def append(
     document: Document | None = None,
     detail: str = "",
 ) -> AccessEvent:
-    """Add one event to the dossier's chain, inside the caller's transaction (not committed here)."""
+    """Add one event to the dossier's chain, inside the caller's transaction (not committed here).
+
+    Written by Core statements, as `append_each` does: the model's unit of work (an insert and the head's update
+    flushed as objects) was a tenth of a professional's read. The event returned is not the session's: its fields
+    and id, to point to (a notification)."""
     try:
-        head = (await session.exec(_chain_head(), params={"dossier_id": dossier_id})).first()
+        head = (await session.exec(_chain_head(), params={"dossier_id": dossier_id})).first()  # type: ignore[call-overload]
     except OperationalError as exc:
         raise ChainBusy() from exc
-    if head is None:
-        head = ChainHead(dossier_id=dossier_id, seq=0, hash=GENESIS)
+    seq, previous = (head.seq, head.hash) if head is not None else (0, GENESIS)
     event = AccessEvent(
         dossier_id=dossier_id,
-        seq=head.seq + 1,
+        seq=seq + 1,
         at=utcnow(),
         action=action,
         actor_account_id=actor.account_id,
@@ -114,13 +119,22 @@ async def append(
         document_id=document.id if document else None,
         document_title=document.title if document else "",
         detail=detail[:1000],
-        prev_hash=head.hash,
+        prev_hash=previous,
         hash="",
     )
     event.hash = event_hash(event)
-    head.seq, head.hash = event.seq, event.hash
-    session.add(head)
-    session.add(event)
+    # Through the session, which flushes first what the action added (the document an event points to).
+    fields = {name: getattr(event, name) for name in (*HASHED_FIELDS, "hash")}
+    written = await session.exec(_insert_event(), params=fields)  # type: ignore[call-overload]
+    event.id = written.inserted_primary_key[0]
+    if head is not None:
+        await session.exec(_move_head(), params={"key": dossier_id, "seq": event.seq, "hash": event.hash})  # type: ignore[call-overload]
+    else:
+        await session.exec(_first_head(), params={"dossier_id": dossier_id, "seq": event.seq, "hash": event.hash})  # type: ignore[call-overload]
+    held = session.identity_map.get(identity_key(ChainHead, dossier_id))
+    if held is not None:  # a head this session loaded as a model: kept true, not flushed again
+        set_committed_value(held, "seq", event.seq)
+        set_committed_value(held, "hash", event.hash)
     if actor.kind == "professional":
         await _remember_professional(session, event)
     return event
@@ -128,10 +142,26 @@ async def append(
 
 @cache
 def _chain_head() -> Select:
-    """Built once: every professional's read asks it (listing.py says why). populate_existing: a head this
-    session loaded before may have moved since (append_each writes by Core)."""
-    return (select(ChainHead).where(ChainHead.dossier_id == bindparam("dossier_id")).with_for_update()
-            .execution_options(populate_existing=True))
+    """Built once: every professional's read asks it (listing.py says why): the head's row, locked."""
+    heads = ChainHead.__table__.c  # type: ignore[attr-defined]
+    return select(heads.seq, heads.hash).where(heads.dossier_id == bindparam("dossier_id")).with_for_update()
+
+
+@cache
+def _insert_event() -> Insert:
+    return insert(AccessEvent.__table__)  # type: ignore[attr-defined]
+
+
+@cache
+def _move_head() -> Update:
+    heads = ChainHead.__table__  # type: ignore[attr-defined]
+    return (heads.update().where(heads.c.dossier_id == bindparam("key"))
+            .values(seq=bindparam("seq"), hash=bindparam("hash")))
+
+
+@cache
+def _first_head() -> Insert:
+    return insert(ChainHead.__table__)  # type: ignore[attr-defined]
 
 
 async def append_each(session: AsyncSession, *, entries: list[tuple[str, str, str]], actor: Actor) -> None:

@@ -72,12 +72,15 @@ async def warrants_notification(session: AsyncSession, *, dossier: Dossier, even
 
 @cache
 def _earlier_opening(by_rpps: bool) -> Select:
-    """Built once: every professional's read asks it (listing.py says why)."""
+    """Built once: every professional's read asks it (listing.py says why). The newest first, through the
+    (dossier, seq) index walked backwards: one who read the dossier lately is found at once. Unordered,
+    PostgreSQL read the dossier's whole log for each read, inside the chain lock (bench/RESULTS.md,
+    "A professional's reads on PostgreSQL"); a first read still walks the log back to its start, once."""
     same_actor = (AccessEvent.actor_rpps if by_rpps else AccessEvent.actor_account_id) == bindparam("actor")
     return select(AccessEvent.id).where(
         AccessEvent.dossier_id == bindparam("dossier_id"), same_actor, AccessEvent.seq < bindparam("seq"),
         AccessEvent.action.in_(OPENINGS),  # type: ignore[attr-defined]
-    ).limit(1)
+    ).order_by(AccessEvent.seq.desc()).limit(1)  # type: ignore[attr-defined]
 
 
 async def record(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> Notification | None:

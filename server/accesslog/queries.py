@@ -192,13 +192,24 @@ def _context_emergencies() -> Select:
 
 
 async def head_seq(session: AsyncSession, *, dossier_id: str) -> int:
-    head = await session.get(ChainHead, dossier_id, populate_existing=True)
-    return head.seq if head else 0
+    return (await session.exec(_head_seq(), params={"dossier_id": dossier_id})).first() or 0
 
 
 async def seen_seq(session: AsyncSession, *, account_id: str, dossier_id: str) -> int:
-    visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
-    return visit.seen_seq if visit else 0
+    return (await session.exec(_seen_seq(), params={"account_id": account_id, "dossier_id": dossier_id})).first() or 0
+
+
+# Two numbers each Historique page asks: a column each, built once (a model's fresh `get` cost SQLAlchemy
+# twice as much, for one number).
+@cache
+def _head_seq() -> Select:
+    return select(ChainHead.seq).where(ChainHead.dossier_id == bindparam("dossier_id"))
+
+
+@cache
+def _seen_seq() -> Select:
+    return select(LogVisit.seen_seq).where(LogVisit.account_id == bindparam("account_id"),
+                                           LogVisit.dossier_id == bindparam("dossier_id"))
 
 
 async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int,

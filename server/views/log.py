@@ -16,11 +16,11 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated
 
+import msgspec
 from jinja2.utils import htmlsafe_json_dumps
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
@@ -28,7 +28,7 @@ from litestar.params import Parameter
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
 from markupsafe import Markup
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Row, Select, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -73,7 +73,8 @@ async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[
 
 def hashed_fields(event: AccessEvent) -> dict:
     """The event's fields exactly as `audit.event_hash` hashes them (its canonical JSON is the script's to make)."""
-    content = {name: getattr(event, name) for name in HASHED_FIELDS}
+    values = event._asdict() if isinstance(event, Row) else {name: getattr(event, name) for name in HASHED_FIELDS}
+    content = {name: values[name] for name in HASHED_FIELDS}  # (a row's names, at once: faster than one by one)
     content["at"] = timestamp(event.at)
     return content
 
@@ -94,10 +95,15 @@ async def journal_entries(db: AsyncSession, events: list[AccessEvent]) -> dict[i
     ids = [event.id for event in events]
     rows = (await db.exec(_leaves_of(), params={"ids": ids})).all() if ids else []
     leaves = {event_id: {"index": index, "salt": base64.b64encode(salt).decode()} for event_id, index, salt in rows}
-    # Compact, as it is: Jinja's `tojson` sorts and spaces it, a fifth of the page's time for 20 events.
+    # Compact, as it is (Jinja's `tojson` sorts and spaces it, a fifth of the page's time for 20 events), by
+    # msgspec (Litestar's JSON): the same text as json.dumps's, a ninth of its time.
     return {event.id: JournalEntry(event.id in leaves, htmlsafe_json_dumps(
-        {"seq": event.seq, **leaves.get(event.id, {}), "fields": hashed_fields(event)},
-        dumps=json.dumps, separators=(",", ":"), ensure_ascii=False)) for event in events}
+        {"seq": event.seq, **leaves.get(event.id, {}), "fields": hashed_fields(event)}, dumps=_compact))
+        for event in events}
+
+
+def _compact(value: object) -> str:
+    return msgspec.json.encode(value).decode()
 
 
 @cache

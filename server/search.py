@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-
 from functools import cache
 
 from sqlalchemy import Float, Subquery, bindparam, column, func, literal_column, select, text

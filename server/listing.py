@@ -164,13 +164,11 @@ def _search_params(session: AsyncSession, dossier_id: str, visible: Visibility, 
 @cache
 def _search_statements(shape: Visibility, category: bool, dialect: str) -> tuple[Select, Select]:
     """A search's page and count, built once per shape of reader and engine (the window's values as parameters)."""
-    found, matches = window(dialect), window(dialect, scored=False)
     where = _selection(shape, category)
-    page = (select(*_COLUMNS).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id)).where(*where)
+    found, matches = window(dialect, where), window(dialect, where, scored=False)
+    page = (select(*_COLUMNS).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
             .order_by(found.c.score.desc(), *NEWEST_FIRST).offset(bindparam("offset")).limit(bindparam("limit")))
-    count = select(func.count()).select_from(
-        select(_COLUMNS.id).select_from(_TABLE.join(matches, _COLUMNS.id == matches.c.id)).where(*where).subquery())
-    return page, count
+    return page, select(func.count()).select_from(matches)
 
 
 async def all_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> list[Document]:

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
 
-from sqlalchemy import Float, Subquery, bindparam, column, func, literal_column, select, text
-from sqlmodel import col
+from sqlalchemy import ColumnElement, Float, Subquery, bindparam, column, func, literal_column, select, table, text
 
 from .models import Document
 
@@ -50,28 +48,31 @@ CAP = 200
 WINDOW = CAP + 1
 
 
-@cache
-def window(dialect: str, *, scored: bool = True) -> Subquery:
-    """The dossier's documents holding every word (each possibly as the start of a longer one), the WINDOW most
-    recent: column `id` and, if `scored`, how well each matches (`score`, higher is better: FTS5's bm25,
-    PostgreSQL's ts_rank; a count needs none, and SQLite computes it even for a count). Built once per engine;
-    its values are `window_params`'."""
+# SQLite's index of the words (migration 0008), as a table to join: its own rows, in the order they were added.
+_INDEX = table("document_search", column("document_id"), column("rowid"))
+
+
+def window(dialect: str, where: list[ColumnElement[bool]], *, scored: bool = True) -> Subquery:
+    """The documents holding every word (each possibly as the start of a longer one) that pass `where` (the
+    dossier, and what this reader sees: a match they may not see never takes a visible one's place), the
+    WINDOW most recent: column `id` and, if `scored`, how well each matches (`score`, higher is better: FTS5's
+    bm25, PostgreSQL's ts_rank; a count needs none, and SQLite computes it even for a count). Its values are
+    `window_params`' and those of `where`; the caller builds it once per shape of reader."""
+    documents = Document.__table__  # type: ignore[attr-defined]
     if dialect == "postgresql":
         query = func.to_tsquery("simple", bindparam("tsquery"))
         vector = literal_column("document.search_vector")
         score = [func.ts_rank(vector, query).label("score")] if scored else []
         # The dossier's rows, newest first through its own index, until WINDOW of them match.
-        return (select(col(Document.id), *score).where(
-            col(Document.dossier_id) == bindparam("dossier_id"), col(Document.deleted_at).is_(None),
-            vector.op("@@")(query))
-            .order_by(col(Document.event_date).desc(), col(Document.created_at).desc(), col(Document.id).desc())
-            .limit(WINDOW).subquery("found"))
+        return (select(documents.c.id, *score).where(*where, vector.op("@@")(query))
+                .order_by(documents.c.event_date.desc(), documents.c.created_at.desc(), documents.c.id.desc())
+                .limit(WINDOW).subquery("found"))
     # The dossier's id is a word of its own column (migration 0008): the index answers for this dossier alone,
     # latest added first. bm25's weights: the words count in the text, not in the two id columns.
     score = [literal_column("-bm25(document_search, 0.0, 0.0, 1.0)", Float).label("score")] if scored else []
-    return (select(column("document_id").label("id"), *score)
-            .select_from(text("document_search")).where(text("document_search MATCH :phrase"))
-            .order_by(text("document_search.rowid DESC")).limit(WINDOW).subquery("found"))
+    return (select(documents.c.id, *score).select_from(_INDEX.join(documents, documents.c.id == _INDEX.c.document_id))
+            .where(text("document_search MATCH :phrase"), *where)
+            .order_by(_INDEX.c.rowid.desc()).limit(WINDOW).subquery("found"))
 
 
 def window_params(dialect: str, dossier_id: str, words: list[str]) -> dict[str, str]:

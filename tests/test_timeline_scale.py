@@ -212,3 +212,18 @@ async def test_a_search_puts_the_documents_about_the_words_before_those_that_men
     found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "echographie"})
     assert titles_in(found.text) == ["Échographie abdominale", "Compte rendu de consultation"]
     assert "2 documents" in found.text
+
+
+async def test_a_search_by_category_finds_an_older_match_behind_a_window_of_other_categories(client, db, app,
+                                                                                            patient):
+    """The window holds what the reader may see and asked for: matches of other categories (or kept from this
+    reader) never push a visible one out of it."""
+    from server.search import WINDOW
+
+    await add_text_document(db, app, patient.dossier, title="Relevé de prise de sang", category="biologie",
+                            when=date(2018, 1, 1))  # the first added, the oldest
+    await many_documents(db, patient.dossier, WINDOW + 20)  # newer, all matching "releve", none of biologie
+    await activate(client, patient)
+    found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche",
+                            {"q": "releve", "categorie": "biologie"})
+    assert titles_in(found.text) == ["Relevé de prise de sang"] and "1 document" in found.text

@@ -125,12 +125,15 @@ async def append(
     event.hash = event_hash(event)
     # Through the session, which flushes first what the action added (the document an event points to).
     fields = {name: getattr(event, name) for name in (*HASHED_FIELDS, "hash")}
-    written = await session.exec(_insert_event(), params=fields)  # type: ignore[call-overload]
+    try:  # as a flush at commit did (commit_chained): a lock not had is refused, never a 500
+        written = await session.exec(_insert_event(), params=fields)  # type: ignore[call-overload]
+        if head is not None:
+            await session.exec(_move_head(), params={"key": dossier_id, "seq": event.seq, "hash": event.hash})  # type: ignore[call-overload]
+        else:
+            await session.exec(_first_head(), params={"dossier_id": dossier_id, "seq": event.seq, "hash": event.hash})  # type: ignore[call-overload]
+    except OperationalError as exc:
+        raise ChainBusy() from exc
     event.id = written.inserted_primary_key[0]
-    if head is not None:
-        await session.exec(_move_head(), params={"key": dossier_id, "seq": event.seq, "hash": event.hash})  # type: ignore[call-overload]
-    else:
-        await session.exec(_first_head(), params={"dossier_id": dossier_id, "seq": event.seq, "hash": event.hash})  # type: ignore[call-overload]
     held = session.identity_map.get(identity_key(ChainHead, dossier_id))
     if held is not None:  # a head this session loaded as a model: kept true, not flushed again
         set_committed_value(held, "seq", event.seq)

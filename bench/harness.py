@@ -30,6 +30,10 @@ class Seeded:
     # One document in each of SPREAD other patients' dossiers, all granted to the same professional: reads that
     # do not all wait for one dossier's chain lock, as a site's professionals read their own patients.
     spread_document_ids: list[str]
+    # The first of those dossiers, and its patient's session: a search in a one-document dossier beside the big one
+    # (what it costs must not be the installation's).
+    small_dossier_id: str = ""
+    small_patient_token: str = ""
 
 
 SPREAD = 16
@@ -91,7 +95,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
         head.seq += events
         db.add(head)
         await db.commit()
-        spread = []
+        spread, small = [], None
         for n in range(SPREAD):
             nir = f"1840369383{n:03d}"
             other, other_dossier = await create_patient(db, ins=nir + ins_key(nir), given_name="Jean", family_name=f"Durand {n}",
@@ -101,6 +105,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
             spread.append((await add_document(db, storage, dossier=other_dossier, title="Bilan lipidique",
                                               category="biologie", event_date=date(2025, 6, 1), filename="bilan.txt",
                                               mime_type="text/plain", data=b"Cholesterol total 1,9 g/L", author=kine)).id)
+            small = small or (other, other_dossier)
         patient_account = await account_for_patient(db, patient=patient)
         search_token = "bench"
         seeded = Seeded(
@@ -113,6 +118,9 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
             after_id=rows[min(len(rows) - 1, 40)]["id"] if rows else template.id,
             search_token=search_token,
             spread_document_ids=spread,
+            small_dossier_id=small[1].id,
+            small_patient_token=await start_session(db, account=await account_for_patient(db, patient=small[0]),
+                                                    authenticated=True, data={"searches": {search_token: "bilan"}}),
         )
     await engine.dispose()
     return seeded
@@ -246,6 +254,8 @@ def pages_of(base: str, seeded: Seeded, events: int) -> dict[str, tuple[str, dic
         "timeline, htmx page 2": (f"{dossier}?apres={seeded.after_id}", more),
         "timeline, category filter": (f"{dossier}?categorie=biologie", patient),
         "timeline, search": (f"{dossier}?recherche={seeded.search_token}", patient),
+        "search, one-document dossier": (f"{base}/dossiers/{seeded.small_dossier_id}?recherche={seeded.search_token}",
+                                         {**patient, "Cookie": f"carnet_session={seeded.small_patient_token}"}),
         "Historique, full page": (f"{dossier}/historique", patient),
         "Historique, htmx page 2": (f"{dossier}/historique?avant={events // 2 + 2}",
                                     {**patient, "HX-Request": "true", "HX-Target": "more-2"}),

@@ -2,12 +2,13 @@
 
 What is searched is `Document.search_text`: the title and the text of the document (a text file,
 or a PDF's text extracted once when it is added), folded (lower case, no accents) by `fold`, the
-same way as the words asked. SQLite keeps it in an FTS5 table (document_search, kept by triggers),
-which names each document's dossier so that a search asks for that dossier's matches alone (migration
-0008); PostgreSQL in a stored tsvector column of `document`, checked on the dossier's rows as its
-own index reads them (no installation-wide GIN index: migration 0009). Either way a search costs
-what the dossier holds, never what the installation holds. Both find documents that hold every word
-(a word may be the start of a longer one: "echo" finds "échographie").
+same way as the words asked. SQLite keeps it in an FTS5 table (document_search, kept by triggers)
+whose words each start with their dossier's key (`KEY` characters of its id, migration 0018), so that
+a search reads its own dossier's lists of documents, never those of the whole installation; PostgreSQL
+in a stored tsvector column of `document`, checked on the dossier's rows as its own index reads them
+(no installation-wide GIN index: migration 0009). Either way a search costs what the dossier holds,
+never what the installation holds. Both find documents that hold every word (a word may be the start
+of a longer one: "echo" finds "échographie").
 """
 
 from __future__ import annotations
@@ -48,8 +49,12 @@ CAP = 200
 WINDOW = CAP + 1
 
 
-# SQLite's index of the words (migration 0008), as a table to join: its own rows, in the order they were added.
+# SQLite's index of the words (migration 0018), as a table to join: its own rows, in the order they were added.
 _INDEX = table("document_search", column("document_id"), column("rowid"))
+# How many characters of a dossier's id start each of its words in that index (its triggers say the same): a
+# search reads that key's words alone. Ids are random: two dossiers share a key once in four billion, and then
+# only read a little more (the join to `document` keeps the dossier's own).
+KEY = 8
 
 
 def window(dialect: str, where: list[ColumnElement[bool]], *, scored: bool = True) -> Subquery:
@@ -67,9 +72,9 @@ def window(dialect: str, where: list[ColumnElement[bool]], *, scored: bool = Tru
         return (select(documents.c.id, *score).where(*where, vector.op("@@")(query))
                 .order_by(documents.c.event_date.desc(), documents.c.created_at.desc(), documents.c.id.desc())
                 .limit(WINDOW).subquery("found"))
-    # The dossier's id is a word of its own column (migration 0008): the index answers for this dossier alone,
-    # latest added first. bm25's weights: the words count in the text, not in the two id columns.
-    score = [literal_column("-bm25(document_search, 0.0, 0.0, 1.0)", Float).label("score")] if scored else []
+    # The index answers with this dossier's words alone (each starts with its key), latest added first; bm25
+    # counts how common a word is in this dossier. Its weights: the words count in the text, not in the id.
+    score = [literal_column("-bm25(document_search, 0.0, 1.0)", Float).label("score")] if scored else []
     return (select(documents.c.id, *score).select_from(_INDEX.join(documents, documents.c.id == _INDEX.c.document_id))
             .where(text("document_search MATCH :phrase"), *where)
             .order_by(_INDEX.c.rowid.desc()).limit(WINDOW).subquery("found"))
@@ -79,5 +84,11 @@ def window_params(dialect: str, dossier_id: str, words: list[str]) -> dict[str, 
     if dialect == "postgresql":
         return {"tsquery": " & ".join(f"{w}:*" for w in words)}
     # Words quoted: no FTS5 syntax from a person's words (WORD keeps letters and digits).
-    dossier_word = dossier_id if WORD.fullmatch(dossier_id) else "x"  # ids are hex: "x" finds nothing
-    return {"phrase": f'dossier_id:"{dossier_word}" AND text:(' + " ".join(f'"{w}"*' for w in words) + ")"}
+    return {"phrase": "text:(" + " ".join(f'"{index_word(dossier_id, w)}"*' for w in words) + ")"}
+
+
+def index_word(dossier_id: str, word: str) -> str:
+    """A folded word as SQLite's index holds it for this dossier (migration 0018)."""
+    key = dossier_id[:KEY]
+    return (key if len(key) == KEY and WORD.fullmatch(key) else "x" * KEY) + word  # ids are hex: no key holds "x"
+

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import Insert, Table, event
+from sqlalchemy import Insert, Table, event, func
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -195,11 +195,13 @@ async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterato
 
 
 @functools.cache
-def upsert(dialect: str, table: Table, keys: tuple[str, ...]) -> Insert:
-    """INSERT … ON CONFLICT (keys) DO UPDATE the other columns, in this dialect (both speak it), built once."""
+def upsert(dialect: str, table: Table, keys: tuple[str, ...], *, kept: tuple[str, ...] = ()) -> Insert:
+    """INSERT … ON CONFLICT (keys) DO UPDATE the other columns, in this dialect (both speak it); those `kept` only
+    while they are NULL (a value once had stays). The caller builds it once."""
     insert = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-    return insert.on_conflict_do_update(
-        index_elements=list(keys), set_={c.name: insert.excluded[c.name] for c in table.c if c.name not in keys})
+    return insert.on_conflict_do_update(index_elements=list(keys), set_={
+        c.name: func.coalesce(c, insert.excluded[c.name]) if c.name in kept else insert.excluded[c.name]
+        for c in table.c if c.name not in keys})
 
 
 async def begin_write(session: AsyncSession) -> None:

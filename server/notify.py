@@ -25,19 +25,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .accesslog import audit, journal, phrases, queries
+from .accesslog import audit, journal, queries
 from .db import begin_write
 from .dossiers import InvalidInput
 from .caregivers.confidential import confidential_in
 from .facts import caregiver_facts, dossier_facts
 from .i18n import N_, _
-from .models import AccessEvent, Account, Delegation, Dossier, Notification, Patient, PushSubscription, utcnow
+from .models import (
+    AccessEvent, Account, Delegation, Dossier, LogProfessional, Notification, Patient, PushSubscription, utcnow,
+)
 from .templating import PARIS
 from .webpush import Push, b64url_decode, stage
 
 # A professional has "opened" the dossier before if they read it or opened it in an emergency.
 # A share code they redeemed, or a document they added, is not reading it: their first read still notifies.
-OPENINGS = (*phrases.READS, "emergency")
 TITLE = "Carnet"
 # Translated when the push is staged: in the language of the request that triggers it (the professional's,
 # the caregiver's), not the patient's, which Carnet does not keep.
@@ -64,23 +65,19 @@ async def warrants_notification(session: AsyncSession, *, dossier: Dossier, even
         return True
     if dossier.notify_every_access:
         return True
-    by_rpps = bool(event.actor_rpps)
-    earlier = await session.exec(_earlier_opening(by_rpps), params={
-        "dossier_id": dossier.id, "actor": event.actor_rpps if by_rpps else event.actor_account_id, "seq": event.seq})
-    return earlier.first() is None
+    first = (await session.exec(_first_opening(), params={  # type: ignore[call-overload]
+        "dossier_id": dossier.id, "key": audit.log_key(event)})).first()  # (no row, or no opening yet: None)
+    return first is None or first >= event.seq  # none before this one
 
 
 @cache
-def _earlier_opening(by_rpps: bool) -> Select:
-    """Built once: every professional's read asks it (listing.py says why). The newest first, through the
-    (dossier, seq) index walked backwards: one who read the dossier lately is found at once. Unordered,
-    PostgreSQL read the dossier's whole log for each read, inside the chain lock (bench/RESULTS.md,
-    "A professional's reads on PostgreSQL"); a first read still walks the log back to its start, once."""
-    same_actor = (AccessEvent.actor_rpps if by_rpps else AccessEvent.actor_account_id) == bindparam("actor")
-    return select(AccessEvent.id).where(
-        AccessEvent.dossier_id == bindparam("dossier_id"), same_actor, AccessEvent.seq < bindparam("seq"),
-        AccessEvent.action.in_(OPENINGS),  # type: ignore[attr-defined]
-    ).order_by(AccessEvent.seq.desc()).limit(1)  # type: ignore[attr-defined]
+def _first_opening() -> Select:
+    """Built once: every professional's read asks it (listing.py says why). Their first opening, kept in the log's
+    list of professionals as events are appended: one row, where a walk back through the log for an earlier one
+    read it to its start for a first read, inside the chain's lock (bench/RESULTS.md, "A first opening")."""
+    professionals = LogProfessional.__table__.c  # type: ignore[attr-defined]
+    return select(professionals.first_opened_seq).where(
+        professionals.dossier_id == bindparam("dossier_id"), professionals.key == bindparam("key"))
 
 
 async def record(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> Notification | None:

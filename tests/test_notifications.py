@@ -12,9 +12,11 @@ import re
 import socket
 import stat
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from py_vapid import Vapid
+from sqlalchemy import insert, text
 from sqlmodel import select
 
 from server import notify, rights, webpush
@@ -22,7 +24,7 @@ from server.accesslog import audit, queries
 from server.accounts import account_for_patient, account_for_professional, start_session
 from server.accesslog.audit import Actor
 from server.config import Settings, SettingsError, load_settings
-from server.models import AccessEvent, Account, Delegation, Dossier, Notification, PushSubscription
+from server.models import AccessEvent, Account, Delegation, Dossier, LogProfessional, Notification, PushSubscription
 from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, get_csrf, post_form, post_json, set_cookie
 from tests.patient_helpers import Records, events, professional
 from tests.push_service import Device, PushService, b64url, unb64url, vapid_claims
@@ -457,3 +459,63 @@ async def test_the_timelines_two_new_counts_each_say_what_they_count_and_agree_w
     assert badge and int(badge.group(1)) == new_events > len(unseen)
     log_page = html.unescape((await client.get(f"{scene.url}/historique")).text)
     assert f"{new_events} nouveaux événements" in log_page
+
+
+async def test_a_professional_already_in_the_log_is_told_of_at_their_first_read_and_only_then(client, db, app, scene,
+                                                                                              push_service):
+    """Whether a read is a professional's first is kept with them in the log's list of professionals (migration
+    0019), not found by walking the log: one who is in the log without having opened the dossier (they added a
+    document) is told of at their first read, once."""
+    from server.professionals import Upload, add_professional_document, paris_today
+    from tests.fhir_support import report_pdf
+
+    phone = push_service.device("telephone")
+    assert (await subscribe(client, db, scene.camille, phone)).status_code == 200
+    await add_professional_document(db, app.state.storage, account=scene.julie, dossier_id=scene.dossier.id,
+                                    upload=Upload(title="Bilan initial", category="compte_rendu",
+                                                  event_date=paris_today(), filename="bilan.pdf",
+                                                  data=report_pdf("Bilan initial")), today=paris_today())
+    app.state.pusher.send_committed(db, app.state.sessionmaker)
+    await settled(app)
+    for _ in range(2):
+        assert (await read_as(client, db, app, scene.julie, scene.url)).status_code == 200
+    topics = [message.headers["topic"] for message in push_service.to(phone)]
+    assert topics == ["document", "consultation"]
+    [read] = [n for n in await notifications(db, scene.dossier.id)
+              if (await db.get(AccessEvent, n.event_id)).action == "read_timeline"]
+    remembered = await db.get(LogProfessional, (scene.dossier.id, (await db.get(AccessEvent, read.event_id)).actor_rpps))
+    assert remembered.first_opened_seq == (await db.get(AccessEvent, read.event_id)).seq
+
+
+async def test_the_first_openings_of_logs_written_before_they_were_kept_are_found_once(db, app, scene):
+    """Migration 0019 reads each dossier's log once for its professionals' first openings."""
+    from alembic import command
+
+    from server.migrate import alembic_config
+
+    async def migrate(step, revision: str) -> None:
+        def run(connection) -> None:
+            config = alembic_config(str(app.state.engine.url))
+            config.attributes["connection"] = connection
+            step(config, revision)
+
+        async with app.state.engine.begin() as connection:
+            await connection.run_sync(run)
+
+    await db.commit()
+    await migrate(command.downgrade, "0018")
+    # A log as 0018's code wrote it: Julie (RPPS 10009876543) added a document, then read the dossier twice; the
+    # list of professionals had no first opening.
+    head = (await db.exec(select(AccessEvent.seq).where(AccessEvent.dossier_id == scene.dossier.id)
+                          .order_by(AccessEvent.seq.desc()).limit(1))).one()
+    rows = [dict(dossier_id=scene.dossier.id, seq=head + n, at=datetime.now(UTC), action=action,
+                 actor_kind="professional", actor_name="Julie Moreau", actor_rpps="10009876543",
+                 actor_account_id=scene.julie.id, prev_hash="0" * 64, hash="0" * 64)
+            for n, action in enumerate(("add_document", "read_timeline", "read_document"), start=1)]
+    await db.exec(insert(AccessEvent.__table__), params=rows)
+    await db.exec(text("INSERT INTO logprofessional (dossier_id, key, label, last_seq) VALUES (:d, :k, :l, :s)"),
+                  params={"d": scene.dossier.id, "k": "10009876543", "l": "Julie Moreau", "s": head + 3})
+    await db.commit()
+    await migrate(command.upgrade, "head")
+    remembered = await db.get(LogProfessional, (scene.dossier.id, "10009876543"))
+    assert (remembered.first_opened_seq, remembered.last_seq) == (head + 2, head + 3)

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import begin_write, upsert
 from ..models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
+from . import phrases
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (
@@ -208,16 +209,32 @@ async def append_each(session: AsyncSession, *, entries: list[tuple[str, str, st
                                  .values(seq=bindparam("seq"), hash=bindparam("hash")), moved)
 
 
+# What counts as opening a dossier: a professional's first of these tells the patient (notify.warrants_notification).
+OPENINGS = (*phrases.READS, "emergency")
+
+
+def log_key(event: AccessEvent) -> str:
+    """Who a professional's event is by, in the log's list of professionals: their RPPS, or their account."""
+    return event.actor_rpps or event.actor_account_id or ""
+
+
 async def _remember_professional(session: AsyncSession, event: AccessEvent) -> None:
-    """The Historique's filter lists the dossier's professionals from here, not from the whole log."""
-    key = event.actor_rpps or event.actor_account_id or ""
+    """The Historique's filter lists the dossier's professionals from here, not from the whole log; and whether
+    a professional has opened the dossier before is read here too (their first opening's number, kept)."""
+    key = log_key(event)
     if not key:
         return
     label = f"{event.actor_name}, {event.actor_profession}" if event.actor_profession else event.actor_name
     # One statement, no read first: it was a third of an append's time (a lookup by a two-column key).
-    statement = upsert(session.get_bind().dialect.name, LogProfessional.__table__, ("dossier_id", "key"))  # type: ignore[attr-defined]
-    await session.exec(statement, params={"dossier_id": event.dossier_id, "key": key, "label": label[:300],  # type: ignore[call-overload]
-                                          "last_seq": event.seq})
+    await session.exec(_remember(session.get_bind().dialect.name), params={  # type: ignore[call-overload]
+        "dossier_id": event.dossier_id, "key": key, "label": label[:300], "last_seq": event.seq,
+        "first_opened_seq": event.seq if event.action in OPENINGS else None})
+
+
+@cache
+def _remember(dialect: str) -> Insert:
+    """The professional's row, added or updated: their latest name and event; their first opening, once had, kept."""
+    return upsert(dialect, LogProfessional.__table__, ("dossier_id", "key"), kept=("first_opened_seq",))  # type: ignore[attr-defined]
 
 
 async def commit_chained(session: AsyncSession) -> None:

@@ -167,7 +167,7 @@ class Dossier(SQLModel, table=True):
     state: str = Field(default="open", max_length=10)  # "open" or "closed"
     emergency_opt_out: bool = False
     notify_every_access: bool = False  # otherwise: first access of a professional, and emergencies
-    medecin_traitant_id: str | None = Field(default=None, foreign_key="professional.id")
+    medecin_traitant_id: str | None = Field(default=None, foreign_key="professional.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
 
@@ -227,8 +227,11 @@ class DocumentPage(SQLModel, table=True):
 
 
 class Grant(SQLModel, table=True):
+    # A professional's standing in a dossier reads one range (migration 0020).
+    __table_args__ = (Index("ix_grant_dossier_professional", "dossier_id", "professional_id"),)
+
     id: str = Field(default_factory=new_id, primary_key=True)
-    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    dossier_id: str = Field(foreign_key="dossier.id")
     professional_id: str = Field(foreign_key="professional.id", index=True)
     categories: str = ""  # comma-separated category codes; empty means every category
     starts_at: datetime = Field(default_factory=utcnow)
@@ -239,8 +242,11 @@ class Grant(SQLModel, table=True):
 
 
 class Block(SQLModel, table=True):
+    # A professional's standing in a dossier reads one range (migration 0020).
+    __table_args__ = (Index("ix_block_dossier_professional", "dossier_id", "professional_id"),)
+
     id: str = Field(default_factory=new_id, primary_key=True)
-    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    dossier_id: str = Field(foreign_key="dossier.id")
     professional_id: str = Field(foreign_key="professional.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     lifted_at: datetime | None = None
@@ -306,8 +312,11 @@ class AccountNotice(SQLModel, table=True):
 
 
 class EmergencyAccess(SQLModel, table=True):
+    # A professional's standing in a dossier reads one range (migration 0020).
+    __table_args__ = (Index("ix_emergencyaccess_dossier_professional", "dossier_id", "professional_id"),)
+
     id: str = Field(default_factory=new_id, primary_key=True)
-    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    dossier_id: str = Field(foreign_key="dossier.id")
     professional_id: str = Field(foreign_key="professional.id", index=True)
     reason: str = Field(max_length=1000)
     starts_at: datetime = Field(default_factory=utcnow)
@@ -374,8 +383,11 @@ class LogVisit(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
+    # The banner's unseen notifications, newest first, are one range in order (migration 0020).
+    __table_args__ = (Index("ix_notification_unseen", "dossier_id", "seen_at", "event_id"),)
+
     id: str = Field(default_factory=new_id, primary_key=True)
-    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    dossier_id: str = Field(foreign_key="dossier.id")
     event_id: int = Field(foreign_key="accessevent.id")
     created_at: datetime = Field(default_factory=utcnow)
     seen_at: datetime | None = None

@@ -289,7 +289,9 @@ def _unseen_statement(visible: ColumnElement[bool] | None) -> Select:
                AccessEvent.action != "emergency", visible if visible is not None else true(),
                # Never one's own doing (a caregiver who accepted an invitation is not told of it).
                or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != bindparam("viewer")))  # type: ignore[union-attr]
-        .order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
+        # Newest first by the notification's own index (migration 0020): a dossier's events take their ids in
+        # the order of their numbers (appended one at a time, under the chain's lock), so no sort is needed.
+        .order_by(Notification.event_id.desc())  # type: ignore[attr-defined]
         .limit(BANNER_LINES + MORE_CAP + 1)
     )
 
@@ -298,11 +300,12 @@ async def mark_seen(session: AsyncSession, *, dossier: Dossier, up_to: int,
                     visible: ColumnElement[bool] | None = None) -> None:
     """Up to `up_to`, what this reader could see is seen (a parent never dismisses what was kept from them)."""
     await begin_write(session)  # this session has read already (db.begin_write says why that matters)
-    seen = select(AccessEvent.id).where(AccessEvent.dossier_id == dossier.id, AccessEvent.seq <= up_to,
+    # Each unseen notification's event, by its key (a list of the log's events up to `up_to` was the whole log).
+    seen = select(AccessEvent.id).where(AccessEvent.id == Notification.event_id, AccessEvent.seq <= up_to,
                                         visible if visible is not None else true())
     await session.exec(update(Notification).where(  # type: ignore[call-overload]
         Notification.dossier_id == dossier.id, Notification.seen_at.is_(None),  # type: ignore[union-attr]
-        Notification.event_id.in_(seen),  # type: ignore[attr-defined]
+        seen.exists(),
     ).values(seen_at=utcnow()))
     await session.commit()
 

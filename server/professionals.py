@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from anyio import to_thread
 from litestar.exceptions import NotFoundException
 from PIL import Image
-from sqlalchemy import or_
+from sqlalchemy import or_, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -70,13 +70,16 @@ async def my_patients(session: AsyncSession, *, professional_id: str, now: datet
     """The dossiers this professional may open now, asked of the one rule; nothing about the others."""
     now = now or utcnow()
     pro = professional_id
-    granted = select(Grant.dossier_id).where(Grant.professional_id == pro, Grant.revoked_at.is_(None))  # type: ignore[union-attr]
-    rescued = select(EmergencyAccess.dossier_id).where(EmergencyAccess.professional_id == pro, EmergencyAccess.ends_at > now)
+    # Each reason through its own index (one union: an OR of them read every dossier of the installation).
+    theirs = union_all(
+        select(Dossier.id).where(Dossier.medecin_traitant_id == pro),
+        select(Grant.dossier_id).where(Grant.professional_id == pro, Grant.revoked_at.is_(None),  # type: ignore[union-attr]
+                                       or_(Grant.ends_at.is_(None), Grant.ends_at > now)),  # type: ignore[union-attr, operator]
+        select(EmergencyAccess.dossier_id).where(EmergencyAccess.professional_id == pro, EmergencyAccess.ends_at > now),
+    )
     rows = (await session.exec(
         select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
-        .where(Dossier.state == "open", or_(
-            Dossier.medecin_traitant_id == pro, Dossier.id.in_(granted), Dossier.id.in_(rescued),  # type: ignore[union-attr]
-        ))
+        .where(Dossier.state == "open", Dossier.id.in_(theirs))  # type: ignore[attr-defined]
         .order_by(Patient.family_name, Patient.given_name)
     )).all()
     ids = [dossier.id for dossier, _ in rows]

@@ -1,0 +1,79 @@
+"""What SQLite's planner does with the questions a professional's pages and the patient's banner ask (migration
+0020): each through an index that starts with what it names, never a scan of a table that grows with the site,
+never a sort of everything a dossier ever had. SQLite's plans: the planner that picked the wrong index here."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import post_form
+from tests.test_notifications import as_account, read_as, scene  # noqa: F401  (scene: a fixture)
+
+
+class Plans:
+    """SQLite's query plan of each statement the engine runs, as one line."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.plans = engine.sync_engine, []
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._plan)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._plan)
+
+    def _plan(self, _conn, cursor, statement, parameters, *_args):
+        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "WITH")):
+            cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            self.plans.append((re.sub(r"\s+", " ", statement), " | ".join(row[-1] for row in cursor.fetchall())))
+
+    def of(self, fragment: str) -> str:
+        [plan] = [plan for statement, plan in self.plans if fragment in statement]
+        return plan
+
+
+@pytest.fixture
+def sqlite_only(db):
+    if db.bind.dialect.name != "sqlite":
+        pytest.skip("the query plans asked are SQLite's")
+
+
+async def test_my_patients_reads_each_reason_through_its_index_never_every_dossier(client, db, app, scene, sqlite_only):
+    await read_as(client, db, app, scene.julie, scene.url)
+    await as_account(client, db, scene.julie)
+    with Plans(app.state.engine) as seen:
+        page = await client.get("/pro")
+    assert page.status_code == 200 and "Camille" in page.text, page.text[-3000:]
+    plan = seen.of("FROM dossier JOIN patient")
+    assert "ix_dossier_medecin_traitant_id" in plan and "SCAN dossier" not in plan, plan
+
+
+async def test_a_professionals_standing_reads_one_range_of_the_dossier_and_professional(client, db, app, scene,
+                                                                                        sqlite_only):
+    await as_account(client, db, scene.julie)
+    with Plans(app.state.engine) as seen:
+        assert (await client.get(f"/documents/{scene.document.id}")).status_code == 200
+    plan = seen.of("UNION ALL")
+    for table in ("grant", "block", "emergencyaccess"):
+        assert f"ix_{table}_dossier_professional (dossier_id=? AND professional_id=?)" in plan, plan
+
+
+async def test_the_banner_reads_the_unseen_notifications_in_order_and_vu_each_ones_event(client, db, app, scene,
+                                                                                       sqlite_only):
+    await read_as(client, db, app, scene.julie, scene.url)
+    await as_account(client, db, scene.camille)
+    with Plans(app.state.engine) as seen:
+        page = (await client.get(scene.url)).text
+    assert "Julie Moreau" in page
+    plan = seen.of("JOIN notification")
+    assert "ix_notification_unseen (dossier_id=? AND seen_at=?)" in plan and "TEMP B-TREE" not in plan, plan
+    up_to = re.search(r'name="jusqua" value="(\d+)"', page).group(1)
+    with Plans(app.state.engine) as seen:
+        answer = await post_form(client, f"{scene.url}/notifications/vu", {"jusqua": up_to}, follow_redirects=False)
+    assert answer.status_code == 303
+    plan = seen.of("UPDATE notification")
+    assert "ix_notification_unseen" in plan and "SEARCH accessevent USING INTEGER PRIMARY KEY" in plan, plan

@@ -105,12 +105,18 @@ async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEv
         Delegation.dossier_id == dossier.id, Delegation.revoked_at.is_(None)  # type: ignore[union-attr]
     ))
     state = dossier_facts(dossier, await session.get(Patient, dossier.patient_id))
-    kept = await confidential_in(session, dossier_id=dossier.id)
+    kept = None  # asked only for a legal representative (it reads the dossier's documents), inside the chain's lock
     for d in delegations.all():
         facts = caregiver_facts(d)
-        if facts.active(now, state) and not (facts.legal_representative and kept.covers(event)):
-            # "/historique" is the patient's own; a caregiver's goes to this dossier's.
-            links.setdefault(d.caregiver_account_id, f"/dossiers/{dossier.id}/historique")
+        if not facts.active(now, state):
+            continue
+        if facts.legal_representative:
+            if kept is None:
+                kept = await confidential_in(session, dossier_id=dossier.id)
+            if kept.covers(event):
+                continue
+        # "/historique" is the patient's own; a caregiver's goes to this dossier's.
+        links.setdefault(d.caregiver_account_id, f"/dossiers/{dossier.id}/historique")
     if not links:
         return []
     devices = await session.exec(

@@ -255,6 +255,7 @@ async def test_the_export_is_in_the_log_before_the_zip_leaves_and_its_name_holds
     await activate(client, small)
     page = await client.get(f"/dossiers/{small.dossier.id}/export")
     assert page.status_code == 200 and "Télécharger la copie (ZIP)" in page.text and "2 documents" in page.text
+    assert f"({len(await events(db, small.dossier.id))} événements)" in page.text  # the head's number: every event
     response = await post_form(client, f"/dossiers/{small.dossier.id}/export", {})
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     assert ZIP_NAME.match(response.headers["content-disposition"]) and "Martin" not in response.headers["content-disposition"]
@@ -316,6 +317,9 @@ async def test_a_minor_s_parent_exports_no_trace_of_what_was_kept_from_parents(c
                  actor=Actor(None, "professional", "Anne Girard", "médecin", doctor.rpps))
     await db.commit()
 
+    page = await client.get(f"/dossiers/{leo.dossier.id}/export")  # the count leaves out what is kept from parents
+    shown = len(await events(db, leo.dossier.id)) - 1
+    assert f"({shown} événement{'s' if shown > 1 else ''})" in page.text
     copy = await post_form(client, f"/dossiers/{leo.dossier.id}/export", {})
     assert copy.status_code == 200
     with zipfile.ZipFile(io.BytesIO(copy.content)) as archive:

@@ -37,7 +37,7 @@ from ..fhir.resources import fhir_instant
 from ..files.store import IntegrityError, Storage, StorageUnavailable
 from ..listing import all_documents, selection
 from ..accesslog.queries import LogFilters
-from ..models import AccessEvent, Document, Dossier, Patient
+from ..models import AccessEvent, ChainHead, Document, Dossier, Patient
 from ..profile.items import Profile, profile_of
 from ..templating import PARIS, datetime_fr
 from ..views.log import CSV_COLUMNS, csv_row
@@ -154,9 +154,11 @@ async def outline(session: AsyncSession, *, dossier_id: str, visible: Visibility
     count, size = (await session.exec(select(func.count(), func.coalesce(func.sum(Document.size), 0))
                                       .where(*selection(dossier_id, visible, "")))).one()
     profile = await profile_of(session, dossier_id=dossier_id, visible=visible)
-    events = (await session.exec(select(func.count()).select_from(AccessEvent).where(
-        AccessEvent.dossier_id == dossier_id, *([log_visible] if log_visible is not None else []))
-    )).one()
+    if log_visible is None:  # the whole log: its events are numbered from 1, the head holds the last number
+        events = (await session.exec(select(ChainHead.seq).where(ChainHead.dossier_id == dossier_id))).first() or 0
+    else:  # a parent's: what is kept from them left out, counted
+        events = (await session.exec(select(func.count()).select_from(AccessEvent).where(
+            AccessEvent.dossier_id == dossier_id, log_visible))).one()
     return Outline(documents=count, document_bytes=int(size), items=profile.count(), events=events)
 
 

@@ -17,6 +17,7 @@ import base64
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from typing import Annotated
 
@@ -38,6 +39,7 @@ from ..accesslog import journal, queries
 from ..accesslog.audit import HASHED_FIELDS, timestamp
 from ..guards import logged_in
 from ..i18n import _
+from ..i18n.formats import clock
 from ..accesslog.journal import Viewer
 from ..accesslog.queries import KINDS, PERIODS, LogFilters
 from ..models import AccessEvent, Dossier, utcnow
@@ -128,11 +130,17 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         seen = await queries.seen_seq(db, account_id=viewer.account_id, dossier_id=dossier.id)
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     visible = kept.events()
-    events = await queries.log_events(db, dossier_id=dossier.id, filters=filters, now=now, before=before,
-                                      limit=PAGE_SIZE + 1, visible=visible)
-    shown = events[:PAGE_SIZE]
+    whole = not filters.active and not kept
+    page = await queries.log_page(db, dossier_id=dossier.id, filters=filters, now=now, head=head, before=before,
+                                  size=PAGE_SIZE, visible=visible)
+    shown = page.events
     contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=shown)
-    previous_at = await queries.event_at(db, dossier_id=dossier.id, seq=before) if before else None
+    # The day of the event just above this page, if the list shows it; a page that goes on where a window of the
+    # log ended (its `avant`, an event the list may not show) starts under its own day header.
+    shown_above = () if whole else (*filters.clauses(now=now), visible)
+    previous_at = await queries.event_at(db, dossier_id=dossier.id, seq=before, where=shown_above) if before else None
+    # How far back the list was looked through, when it goes on below: the page says so, never "no more events".
+    further_at = await queries.event_at(db, dossier_id=dossier.id, seq=page.next_before) if page.window_ended else None
     base = log_url(dossier.id)
     return {
         "dossier": dossier,
@@ -146,19 +154,33 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         "journal_entries": await journal_entries(db, shown),
         # Whether the list holds every event of the dossier in turn (each seq, each naming the one before it), and
         # whether this page starts at the newest or ends at the oldest: what the script holds the chain to.
-        "journal_page": {"whole": not filters.active and not kept, "newest": before is None,
-                         "oldest": len(events) <= PAGE_SIZE},
+        # "oldest" only when the list was read down to the dossier's first event: a filtered page that goes on below
+        # a window of the log, or a period's list that ends where the period starts, does not reach it.
+        "journal_page": {"whole": whole, "newest": before is None,
+                         "oldest": page.next_before is None and page.read_to_first},
         "previous_day": previous_at.astimezone(PARIS).date() if previous_at else None,
         "filters": filters,
         "kinds": KINDS,
         "periods": PERIODS,
         "before": before,
         "url": filters.url(base, avant=before),
-        "next_url": filters.url(base, avant=shown[-1].seq) if len(events) > PAGE_SIZE else None,
+        # Whether a page of the list (partials/log_items.html) is shown: its events, or where it goes on, or that it
+        # ended below the pages before it; else the list is empty, and says so.
+        "list_page": bool(shown) or page.next_before is not None or before is not None,
+        "next_url": filters.url(base, avant=page.next_before) if page.next_before else None,
+        "next_before": page.next_before,
+        # Fewer than a page matched in the events read: the reader chooses to look further back (not on scrolling).
+        "searched_since": day_and_time(further_at, today=now.astimezone(PARIS).date()) if further_at else None,
         "newest_url": filters.url(base) if before else None,
         "csv_url": filters.url(log_url(dossier.id, ".csv")),
         "print_url": filters.url(log_url(dossier.id, "/imprimer")),
     }
+
+
+def day_and_time(at: datetime, *, today: date) -> dict[str, str]:
+    """"3 mars", "14 h 12" (Paris time, the reader's language): for a sentence that says when, its own way."""
+    local = at.astimezone(PARIS)
+    return {"day": journal.day_fr(local.date(), today=today), "time": clock(local)}
 
 
 def filters_from(professionnel: str | None, kind: str | None, periode: str | None) -> LogFilters:

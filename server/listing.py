@@ -22,6 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .access import Visibility
+from .facts import document_facts
 from .models import Document
 from .search import window, window_params
 
@@ -122,6 +123,17 @@ async def counted_documents_page(session: AsyncSession, *, dossier_id: str, visi
         total = 0 if after is None else await count_documents(session, dossier_id=dossier_id, visible=visible,
                                                               category=category)
     return rows, total
+
+
+async def cursor(session: AsyncSession, *, dossier_id: str, visible: Visibility, after_id: str) -> Document | None:
+    """The document a page starts after (`after`): one of this dossier's that this reader sees; anything else,
+    the top (a document deleted meanwhile too)."""
+    if not after_id:
+        return None
+    document = await session.get(Document, after_id)
+    if document is None or document.dossier_id != dossier_id or not visible.admits(document_facts(document)):
+        return None
+    return document
 
 
 async def _documents(session: AsyncSession, dossier_id: str, visible: Visibility, category: str,

@@ -22,7 +22,6 @@ from .access import (
 )
 from .facts import caregiver_facts, document_facts, dossier_facts
 from .dossiers import professional_title, professionals_by_id
-from .listing import all_documents
 from .models import (
     AccessEvent, Account, Block, Delegation, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow,
 )
@@ -174,13 +173,6 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
     await audit.commit_chained(session)
 
 
-async def documents_visible_to(session: AsyncSession, *, dossier: Dossier, standing: Standing, now: datetime,
-                               facts: DossierFacts | None = None) -> list[Document]:
-    """Every document the rule lets this reader see now ("voir comme"): the rule as a query (listing.py)."""
-    facts = facts or await facts_of(session, dossier)
-    return await all_documents(session, dossier_id=dossier.id, visible=visibility(standing, facts, now))
-
-
 @dataclass
 class DossierView:
     dossier: Dossier
@@ -315,24 +307,21 @@ class SeenAs:
     professional: Professional
     standing: Standing
     right: Right | None  # None: this professional cannot open the dossier's timeline
-    documents: list[Document]
+    visible: Visibility  # which documents: listing.py asks the database for a page of them, as for the timeline
 
 
 async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Professional, now: datetime) -> SeenAs:
     """The dossier exactly as this professional sees it now ("voir comme"): the same standing, the same rule."""
     standing = await professional_standing(session, professional_id=professional.id, dossier=dossier, now=now)
-    return SeenAs(
-        professional=professional,
-        standing=standing,
-        right=dossier_right(standing, await facts_of(session, dossier), now),
-        documents=await documents_visible_to(session, dossier=dossier, standing=standing, now=now),
-    )
+    facts = await facts_of(session, dossier)
+    return SeenAs(professional=professional, standing=standing, right=dossier_right(standing, facts, now),
+                  visible=visibility(standing, facts, now))
 
 
-async def seen_as_caregiver(session: AsyncSession, *, dossier: Dossier, delegation: Delegation, now: datetime) -> list[Document]:
-    """The documents one caregiver sees now (a young person's preview of what a parent sees): the same rule."""
+async def seen_as_caregiver(session: AsyncSession, *, dossier: Dossier, delegation: Delegation, now: datetime) -> Visibility:
+    """Which documents one caregiver sees now (a young person's preview of what a parent sees): the same rule."""
     standing = Standing(caregivers=(caregiver_facts(delegation),))
-    return await documents_visible_to(session, dossier=dossier, standing=standing, now=now)
+    return visibility(standing, await facts_of(session, dossier), now)
 
 
 async def emergencies_to_review(session: AsyncSession, *, dossier_id: str) -> list[tuple[EmergencyAccess, Professional]]:

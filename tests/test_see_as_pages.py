@@ -1,11 +1,20 @@
-""""Voir comme" comes a page at a time, like the timeline, and the pages together are what the professional sees."""
+""""Voir comme" comes a page at a time, like the timeline, and the pages together are what the professional sees;
+a page, like the majority page's preview of what the parents see, costs what it shows however big the dossier."""
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from sqlalchemy import event
 
 from server import rights
-from tests.conftest import activate, add_text_document
+from server.accounts import account_for_patient, start_session
+from server.models import Account, Delegation, Document
+from tests.conftest import activate, add_text_document, new_patient, set_cookie
 from tests.patient_helpers import CAMILLE, professional, titles_in
+from tests.test_timeline_scale import many_documents, statements_of
 
 MORE = re.compile(r'class="more[^"]*" href="([^"]+)"')
 
@@ -42,3 +51,83 @@ async def test_the_next_page_of_voir_comme_comes_as_a_fragment_for_htmx(client, 
     target = re.search(r'id="(more-[^"]+)"', first.text).group(1)
     fragment = await client.get(html.unescape(more.group(1)), headers={"HX-Request": "true", "HX-Target": target})
     assert "<html" not in fragment.text and len(titles_in(fragment.text)) == 1 and not MORE.search(fragment.text)
+
+
+@contextmanager
+def documents_loaded() -> Iterator[list[Document]]:
+    """The Document objects the ORM builds from the database meanwhile (each with its search text)."""
+    loaded: list[Document] = []
+
+    def record(document, _context) -> None:
+        loaded.append(document)
+
+    event.listen(Document, "load", record)
+    try:
+        yield loaded
+    finally:
+        event.remove(Document, "load", record)
+
+
+async def test_a_voir_comme_page_asks_the_same_questions_and_loads_only_what_it_shows_at_any_size(client, db, app, patient):
+    doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}/voir-comme/{doctor.id}"
+
+    async def first_and_next_page() -> tuple[list[str], list[str], int]:
+        with documents_loaded() as loaded:
+            first = await statements_of(app, client, url)
+            page = await client.get(url)
+            following = await statements_of(app, client, html.unescape(MORE.search(page.text).group(1)))
+        return first, following, len(loaded)
+
+    await many_documents(db, patient.dossier, 30)
+    small = await first_and_next_page()
+    await many_documents(db, patient.dossier, 3000)
+    large = await first_and_next_page()
+    assert small == large
+    assert large[2] <= 1  # the next page's cursor: never the dossier
+    page = await client.get(url)
+    assert "plus de 1" in page.text and len(titles_in(page.text)) == app.state.settings.page_size
+
+
+async def test_paging_voir_comme_while_documents_arrive_shows_each_document_once(client, db, app, patient):
+    doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await activate(client, patient)
+    await many_documents(db, patient.dossier, 23)
+    seen: list[str] = []
+    url = f"/dossiers/{patient.dossier.id}/voir-comme/{doctor.id}"
+    while url:
+        page = await client.get(url, headers={"HX-Request": "true", "HX-Target": "more-x"} if seen else {})
+        assert page.status_code == 200
+        seen += titles_in(page.text)
+        # A new document (newest of all) arrives between two pages: it belongs before, never in between.
+        await add_text_document(db, app, patient.dossier, title=f"Arrivé pendant la lecture {len(seen)}",
+                                when=date.today())
+        more = MORE.search(page.text)
+        url = html.unescape(more.group(1)) if more else ""
+    relevés = [t for t in seen if t.startswith("Relevé")]
+    assert sorted(relevés) == sorted(f"Relevé {n}" for n in range(23)) and len(relevés) == len(set(relevés))
+    assert not [t for t in seen if t.startswith("Arrivé")]
+
+
+async def test_the_majority_page_previews_the_parents_newest_documents_and_says_older_ones_follow(client, db):
+    today = date.today()
+    ines = await new_patient(db, given_name="Inès", birth=date(today.year - 17, 1, 1), serial=8)
+    father = Account(display_name="Paul Martin")
+    db.add(father)
+    await db.commit()
+    db.add(Delegation(dossier_id=ines.dossier.id, caregiver_account_id=father.id, relationship="parent"))
+    await db.commit()
+    account = await account_for_patient(db, patient=ines.patient)
+    set_cookie(client, "carnet_session", await start_session(db, account=account, authenticated=True))
+    url = f"/dossiers/{ines.dossier.id}/majorite"
+    await many_documents(db, ines.dossier, 20, start=today - timedelta(days=100))
+    page = await client.get(url)
+    assert len(titles_in(page.text)) == 20 and "plus anciens" not in page.text  # all of them: nothing more to say
+    await many_documents(db, ines.dossier, 500, start=today - timedelta(days=3000))  # older ones
+    with documents_loaded() as loaded:
+        page = await client.get(url)
+    assert titles_in(page.text) == [f"Relevé {n}" for n in range(19, -1, -1)]  # the newest, newest first
+    assert "Et d'autres documents, plus anciens." in html.unescape(page.text) and loaded == []

@@ -20,8 +20,9 @@ from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
-from ..models import Document, Dossier, Professional, utcnow
-from ..reading import author_labels, manage_document, manage_dossier, seen_as
+from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page
+from ..models import Dossier, Professional, utcnow
+from ..reading import SeenAs, author_labels, manage_document, manage_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..sharing import RIGHT_LABELS, access_overview, access_summary, professional_line, search_professionals
@@ -223,27 +224,32 @@ async def reopen(request: Request, db: AsyncSession, dossier_id: str) -> Respons
 async def see_as(request: HTMXRequest, db: AsyncSession, dossier_id: str, professional_id: str,
                  apres: str | None = None) -> Template:
     # Computed by the rule from the professional's standing; not a read by them, so not logged as one.
-    # Paged as the timeline is (a page, then the one after its last document), so a big dossier is not one
-    # 22,000 px page; the pages are cut from the rule's one list, so together they are exactly what the pro sees.
     dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     seen = await seen_as(db, dossier=dossier, professional=await professional_or_404(db, professional_id), now=utcnow())
-    documents, previous, more = page_after(seen.documents, after_id=apres or "", size=request.app.state.settings.page_size)
-    url = f"/dossiers/{dossier.id}/voir-comme/{professional_id}"
-    context = {"dossier": dossier, "seen": seen, "right_labels": RIGHT_LABELS, "documents": documents,
-               "previous": previous, "page": 1, "ranked": False, "more_id": documents[-1].id if documents else "",
-               "next_url": f"{url}?{urlencode({'apres': documents[-1].id})}" if more else None,
-               "first_url": url if previous else None, "authors": await author_labels(db, documents)}
-    if request.htmx and (request.htmx.target or "").startswith("more-"):
+    more = bool(request.htmx and (request.htmx.target or "").startswith("more-"))
+    context = await see_as_context(db, dossier, seen, after_id=(apres or "")[:64], counted=not more,
+                                   size=request.app.state.settings.page_size)
+    if more:
         return Template("partials/timeline_items.html", context=context)
     # A whole page starts with its own month header; the "Charger plus" fragment continues the page before.
     return Template("see_as.html", context={**context, "previous": None, "band": await band(request, db, dossier)})
 
 
-def page_after(documents: list[Document], *, after_id: str, size: int) -> tuple[list[Document], Document | None, bool]:
-    """The `size` documents after the one whose id is `after_id` (an unknown id: from the top), that one, and
-    whether more follow."""
-    start = next((i + 1 for i, document in enumerate(documents) if document.id == after_id), 0)
-    return documents[start:start + size], documents[start - 1] if start else None, len(documents) > start + size
+async def see_as_context(db: AsyncSession, dossier: Dossier, seen: SeenAs, *, after_id: str, size: int,
+                         counted: bool) -> dict[str, Any]:
+    """One page of "voir comme", asked of the database as the timeline's are (listing.py): a page costs what it
+    shows, and the next one starts after its last document, so one added meanwhile never appears twice. The
+    count (capped, as the timeline's) only where it is shown: not in the "Charger plus" fragment."""
+    after = await cursor(db, dossier_id=dossier.id, visible=seen.visible, after_id=after_id)
+    page = {"dossier_id": dossier.id, "visible": seen.visible, "after": after, "limit": size + 1}
+    rows, total = await counted_documents_page(db, **page) if counted else (await documents_page(db, **page), None)
+    documents = rows[:size]
+    url = f"/dossiers/{dossier.id}/voir-comme/{seen.professional.id}"
+    return {"dossier": dossier, "seen": seen, "right_labels": RIGHT_LABELS, "documents": documents,
+            "previous": after, "page": 1, "ranked": False, "more_id": documents[-1].id if documents else "",
+            "next_url": f"{url}?{urlencode({'apres': documents[-1].id})}" if len(rows) > size else None,
+            "first_url": url if after else None, "authors": await author_labels(db, documents),
+            "total": total, "count_cap": COUNT_CAP}
 
 
 @post("/dossiers/{dossier_id:str}/urgences/{emergency_id:str}/revue", guards=[logged_in], status_code=200)

@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
+from sqlalchemy import Row
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, rights
@@ -21,12 +22,14 @@ from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, 
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
+from ..listing import documents_page
 from ..models import AccountNotice, CaregiverInvitation, utcnow
 from ..reading import managed_dossier, seen_as_caregiver
 from .forms import Form, text
 from .share_codes import qr_svg
 
 KEPT_CODES = 5
+PREVIEW = 20  # the documents the majority page shows of what the parents see
 
 
 def proches_url(dossier_id: str, done: str = "") -> str:
@@ -172,9 +175,13 @@ async def majority_context(request: Request, db: AsyncSession, dossier_id: str) 
     now = utcnow()
     parents = [h for h in await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now)
                if h.delegation.relationship in LEGAL_REPRESENTATIVES and not h.delegation.end_reason]
-    preview = await seen_as_caregiver(db, dossier=managed.dossier, delegation=parents[0].delegation, now=now) if parents else []
+    preview: list[Row] = []
+    if parents:  # their newest documents, asked of the database as the timeline's are: not the whole dossier
+        visible = await seen_as_caregiver(db, dossier=managed.dossier, delegation=parents[0].delegation, now=now)
+        preview = await documents_page(db, dossier_id=managed.dossier.id, visible=visible, limit=PREVIEW + 1)
     return {
-        "dossier": managed.dossier, "patient": managed.patient, "parents": parents, "preview": preview,
+        "dossier": managed.dossier, "patient": managed.patient, "parents": parents, "preview": preview[:PREVIEW],
+        "more_in_preview": len(preview) > PREVIEW,
         "adult_from": managed.facts.adult_from, "choices": majority.CHOICES, "minor": is_minor(managed.patient, now),
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
     }

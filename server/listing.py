@@ -184,6 +184,6 @@ def _search_statements(shape: Visibility, category: bool, dialect: str) -> tuple
 
 
 async def all_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> list[Document]:
-    """Every document this reader sees (voir comme, the exports): its size is the dossier's, knowingly."""
+    """Every document this reader sees (the exports): its size is the dossier's, knowingly."""
     rows = await session.exec(select(Document).where(*selection(dossier_id, visible, "")).order_by(*NEWEST_FIRST))
     return list(rows.all())

@@ -8,6 +8,9 @@ import re
 
 import pytest
 from sqlalchemy import event
+from sqlmodel import select
+
+from server.models import AccessEvent
 
 from tests.conftest import post_form
 from tests.test_notifications import as_account, read_as, scene  # noqa: F401  (scene: a fixture)
@@ -77,3 +80,18 @@ async def test_the_banner_reads_the_unseen_notifications_in_order_and_vu_each_on
     assert answer.status_code == 303
     plan = seen.of("UPDATE notification")
     assert "ix_notification_unseen" in plan and "SEARCH accessevent USING INTEGER PRIMARY KEY" in plan, plan
+
+
+async def test_a_read_already_logged_is_looked_for_among_the_latest_events_only(client, db, app, scene, sqlite_only):
+    """A professional's page image or full-screen page logs their read once in RECENT_READ: that read is looked for
+    among the dossier's latest events (its (dossier, seq) index from the head down), never through the whole log."""
+    await as_account(client, db, scene.julie)
+    with Plans(app.state.engine) as seen:
+        for _ in range(3):
+            assert (await client.get(f"/documents/{scene.document.id}/pages/1/plein-ecran")).status_code in (200, 404)
+    plans = [plan for statement, plan in seen.plans if "accessevent.document_id" in statement and "LIMIT" in statement]
+    assert plans and all("(dossier_id=? AND seq>?)" in plan for plan in plans), plans
+    await db.commit()
+    reads = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == scene.dossier.id,
+                                                     AccessEvent.document_id == scene.document.id))).all()
+    assert len(reads) == 1  # logged once, however many times it was shown

@@ -14,12 +14,11 @@ from .. import accounts, notify
 
 from ..accesslog import journal, queries
 from ..guards import logged_in
-from ..models import CATEGORIES, Document, utcnow
+from ..models import CATEGORIES, utcnow
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
-from ..facts import document_facts
 from ..identifiers import identity_of
-from ..listing import COUNT_CAP, count_matches, counted_documents_page, documents_page, search_page
+from ..listing import COUNT_CAP, count_matches, counted_documents_page, cursor, documents_page, search_page
 from ..professionals import paris_today
 from ..reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, emergencies_to_review, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
@@ -68,7 +67,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
                                         words=words)
     else:
         page = 1
-        after = await cursor(db, view, after_id)
+        after = await cursor(db, dossier_id=view.dossier.id, visible=view.visible, after_id=after_id)
         if counted:
             rows, total = await counted_documents_page(db, dossier_id=dossier_id, visible=view.visible,
                                                        category=category, after=after, limit=size + 1)
@@ -97,16 +96,6 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "next_url": (timeline_url(dossier_id, **base, page=page + 1) if ranked
                      else timeline_url(dossier_id, **base, after=documents[-1].id)) if more else None,
     }
-
-
-async def cursor(db: AsyncSession, view, after_id: str) -> Document | None:
-    """The document a page starts after: one of this dossier's that this reader sees; anything else starts at the top."""
-    if not after_id:
-        return None
-    document = await db.get(Document, after_id)
-    if document is None or document.dossier_id != view.dossier.id or not view.visible.admits(document_facts(document)):
-        return None
-    return document
 
 
 @get("/dossiers/{dossier_id:str}", guards=[logged_in])

@@ -1,7 +1,9 @@
 """Helpers for the patient-side tests: professionals, the access log, fresh reads, identical 404s."""
 
+import html
 import logging
 import re
+from datetime import date
 
 from sqlalchemy import event
 from sqlmodel import select
@@ -10,7 +12,7 @@ from server.accesslog.audit import Actor
 from server.dossiers import create_professional
 from server.identifiers import rpps_with_key
 from server.models import AccessEvent
-from tests.conftest import post_form, without_csrf
+from tests.conftest import add_text_document, post_form, without_csrf
 
 CAMILLE = Actor(None, "patient", "Camille Martin")
 MISSING = "0" * 32
@@ -89,3 +91,37 @@ class Statements:
 
     def _record(self, _conn, _cursor, statement, *_args):
         self.seen.append(re.sub(r"\s+", " ", statement))
+
+
+class Plans(Statements):
+    """SQLite's query plan of each statement the engine runs, as one line, with the statement."""
+
+    def __init__(self, engine) -> None:
+        super().__init__(engine)
+        self.plans: list[tuple[str, str]] = []
+
+    def _record(self, _conn, cursor, statement, parameters, *_args):
+        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "WITH")):
+            cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            self.plans.append((re.sub(r"\s+", " ", statement), " | ".join(row[-1] for row in cursor.fetchall())))
+
+    def of(self, fragment: str) -> str:
+        [plan] = [plan for statement, plan in self.plans if fragment in statement]
+        return plan
+
+
+MORE = re.compile(r'class="more[^"]*" href="([^"]+)"')
+
+
+async def titles_while_documents_arrive(client, db, app, dossier, url: str) -> list[str]:
+    """Every title of a paged list of documents, read page after page (as its infinite scroll asks for them) while
+    a new document, the newest of all, arrives before each next page: it belongs above, never in between."""
+    seen: list[str] = []
+    while url:
+        page = await client.get(url, headers={"HX-Request": "true", "HX-Target": "more-x"} if seen else {})
+        assert page.status_code == 200
+        seen += titles_in(page.text)
+        await add_text_document(db, app, dossier, title=f"Arrivé pendant la lecture {len(seen)}", when=date.today())
+        more = MORE.search(page.text)
+        url = html.unescape(more.group(1)) if more else ""
+    return seen

@@ -7,36 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from server.models import AccessEvent
 
 from tests.conftest import post_form
+from tests.patient_helpers import Plans
 from tests.test_notifications import as_account, read_as, scene  # noqa: F401  (scene: a fixture)
-
-
-class Plans:
-    """SQLite's query plan of each statement the engine runs, as one line."""
-
-    def __init__(self, engine) -> None:
-        self.engine, self.plans = engine.sync_engine, []
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._plan)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._plan)
-
-    def _plan(self, _conn, cursor, statement, parameters, *_args):
-        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "WITH")):
-            cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            self.plans.append((re.sub(r"\s+", " ", statement), " | ".join(row[-1] for row in cursor.fetchall())))
-
-    def of(self, fragment: str) -> str:
-        [plan] = [plan for statement, plan in self.plans if fragment in statement]
-        return plan
 
 
 @pytest.fixture

@@ -13,10 +13,8 @@ from server import rights
 from server.accounts import account_for_patient, start_session
 from server.models import Account, Delegation, Document
 from tests.conftest import activate, add_text_document, new_patient, set_cookie
-from tests.patient_helpers import CAMILLE, professional, titles_in
+from tests.patient_helpers import CAMILLE, MORE, professional, titles_in, titles_while_documents_arrive
 from tests.test_timeline_scale import many_documents, statements_of
-
-MORE = re.compile(r'class="more[^"]*" href="([^"]+)"')
 
 
 async def test_voir_comme_shows_a_page_at_a_time_and_every_page_follows_without_javascript(client, db, app, patient):
@@ -96,17 +94,8 @@ async def test_paging_voir_comme_while_documents_arrive_shows_each_document_once
     await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
     await activate(client, patient)
     await many_documents(db, patient.dossier, 23)
-    seen: list[str] = []
-    url = f"/dossiers/{patient.dossier.id}/voir-comme/{doctor.id}"
-    while url:
-        page = await client.get(url, headers={"HX-Request": "true", "HX-Target": "more-x"} if seen else {})
-        assert page.status_code == 200
-        seen += titles_in(page.text)
-        # A new document (newest of all) arrives between two pages: it belongs before, never in between.
-        await add_text_document(db, app, patient.dossier, title=f"Arrivé pendant la lecture {len(seen)}",
-                                when=date.today())
-        more = MORE.search(page.text)
-        url = html.unescape(more.group(1)) if more else ""
+    seen = await titles_while_documents_arrive(client, db, app, patient.dossier,
+                                               f"/dossiers/{patient.dossier.id}/voir-comme/{doctor.id}")
     relevés = [t for t in seen if t.startswith("Relevé")]
     assert sorted(relevés) == sorted(f"Relevé {n}" for n in range(23)) and len(relevés) == len(set(relevés))
     assert not [t for t in seen if t.startswith("Arrivé")]

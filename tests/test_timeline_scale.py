@@ -18,7 +18,7 @@ from server.listing import _count_statement, _page_statement, reader_params, sha
 from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
 from server.search import index_word, search_text
 from tests.conftest import activate, add_text_document, new_patient, post_form
-from tests.patient_helpers import Statements, titles_in
+from tests.patient_helpers import Statements, titles_in, titles_while_documents_arrive
 
 
 async def many_documents(db, dossier, count: int, *, start: date = date(2020, 1, 1)) -> None:
@@ -55,16 +55,7 @@ async def test_a_timeline_page_asks_the_database_the_same_questions_at_any_size(
 async def test_paging_while_documents_arrive_shows_each_document_once(client, db, app, patient):
     await activate(client, patient)
     await many_documents(db, patient.dossier, 23)
-    seen: list[str] = []
-    url = f"/dossiers/{patient.dossier.id}"
-    while url:
-        page = await client.get(url, headers={"HX-Request": "true", "HX-Target": "more-x"} if seen else {})
-        seen += titles_in(page.text)
-        # A new document (newest of all) arrives between two pages: it belongs before, never in between.
-        await add_text_document(db, app, patient.dossier, title=f"Arrivé pendant la lecture {len(seen)}",
-                                when=date.today())
-        more = re.search(r'class="more[^"]*" href="([^"]+)"', page.text)
-        url = html.unescape(more.group(1)) if more else ""
+    seen = await titles_while_documents_arrive(client, db, app, patient.dossier, f"/dossiers/{patient.dossier.id}")
     relevés = [t for t in seen if t.startswith("Relevé")]
     assert sorted(relevés) == sorted(f"Relevé {n}" for n in range(23)) and len(relevés) == len(set(relevés))
     assert not [t for t in seen if t.startswith("Arrivé")]

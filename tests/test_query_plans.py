@@ -10,19 +10,16 @@ import pytest
 from sqlmodel import select
 
 from server.models import AccessEvent
-
 from tests.conftest import post_form
 from tests.patient_helpers import Plans
 from tests.test_notifications import as_account, read_as, scene  # noqa: F401  (scene: a fixture)
 
 
-@pytest.fixture
-def sqlite_only(db):
-    if db.bind.dialect.name != "sqlite":
-        pytest.skip("the query plans asked are SQLite's")
+# SQLite's plans alone: these tests ask for no PostgreSQL database.
+pytestmark = pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 
 
-async def test_my_patients_reads_each_reason_through_its_index_never_every_dossier(client, db, app, scene, sqlite_only):
+async def test_my_patients_reads_each_reason_through_its_index_never_every_dossier(client, db, app, scene):
     await read_as(client, db, app, scene.julie, scene.url)
     await as_account(client, db, scene.julie)
     with Plans(app.state.engine) as seen:
@@ -32,8 +29,7 @@ async def test_my_patients_reads_each_reason_through_its_index_never_every_dossi
     assert "ix_dossier_medecin_traitant_id" in plan and "SCAN dossier" not in plan, plan
 
 
-async def test_a_professionals_standing_reads_one_range_of_the_dossier_and_professional(client, db, app, scene,
-                                                                                        sqlite_only):
+async def test_a_professionals_standing_reads_one_range_of_the_dossier_and_professional(client, db, app, scene):
     await as_account(client, db, scene.julie)
     with Plans(app.state.engine) as seen:
         assert (await client.get(f"/documents/{scene.document.id}")).status_code == 200
@@ -42,8 +38,7 @@ async def test_a_professionals_standing_reads_one_range_of_the_dossier_and_profe
         assert f"ix_{table}_dossier_professional (dossier_id=? AND professional_id=?)" in plan, plan
 
 
-async def test_the_banner_reads_the_unseen_notifications_in_order_and_vu_each_ones_event(client, db, app, scene,
-                                                                                       sqlite_only):
+async def test_the_banner_reads_the_unseen_notifications_in_order_and_vu_each_ones_event(client, db, app, scene):
     await read_as(client, db, app, scene.julie, scene.url)
     await as_account(client, db, scene.camille)
     with Plans(app.state.engine) as seen:
@@ -59,7 +54,7 @@ async def test_the_banner_reads_the_unseen_notifications_in_order_and_vu_each_on
     assert "ix_notification_unseen" in plan and "SEARCH accessevent USING INTEGER PRIMARY KEY" in plan, plan
 
 
-async def test_a_read_already_logged_is_looked_for_among_the_latest_events_only(client, db, app, scene, sqlite_only):
+async def test_a_read_already_logged_is_looked_for_among_the_latest_events_only(client, db, app, scene):
     """A professional's page image or full-screen page logs their read once in RECENT_READ: that read is looked for
     among the dossier's latest events (its (dossier, seq) index from the head down), never through the whole log."""
     await as_account(client, db, scene.julie)

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from server import rights
-from server.accesslog import audit, journal, queries
+from server.accesslog import audit, journal, pages, queries
 from server.accounts import account_for_patient, account_for_professional, start_session
 from server.accesslog.audit import Actor
 from server.dossiers import create_professional
@@ -297,8 +297,8 @@ async def test_filters_by_professional_kind_and_period(client, db, world, monkey
     assert "Aucun événement ne correspond à ces filtres." in empty
     # The period counts back from "now": a frozen one shows what the filter will leave out later.
     later = utcnow() + timedelta(days=8)
-    week = await queries.log_events(db, dossier_id=world.dossier.id, filters=LogFilters(period="7j"), now=later)
-    month = await queries.log_events(db, dossier_id=world.dossier.id, filters=LogFilters(period="30j"), now=later)
+    week = await pages.log_events(db, dossier_id=world.dossier.id, filters=LogFilters(period="7j"), now=later)
+    month = await pages.log_events(db, dossier_id=world.dossier.id, filters=LogFilters(period="30j"), now=later)
     assert week == [] and [e.seq for e in month] == [8, 7, 6, 5, 4, 3, 2]
 
 

@@ -1,4 +1,4 @@
-"""A filtered Historique page reads a window of the log, not the log (queries.WINDOW): a rare event deep in a long
+"""A filtered Historique page reads a window of the log, not the log (accesslog/pages.py, WINDOW): a rare event deep in a long
 log is found page after page, each once, and no page says the list has ended while older events are unread."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from server.accesslog import queries
+from server.accesslog import pages as log_pages
 from server.accesslog.audit import Actor
 from server.accounts import account_for_patient, account_for_professional
 from server.models import AccessEvent, ChainHead, utcnow
@@ -67,7 +67,7 @@ def bounded(statements: list[str]) -> bool:
 
 
 async def test_a_rare_kind_deep_in_a_long_log_is_found_page_after_page_each_once(client, db, patient, monkeypatch):
-    monkeypatch.setattr(queries, "WINDOW", 100)
+    monkeypatch.setattr(log_pages, "WINDOW", 100)
     await as_patient(client, db, patient)
     first = await rows(db, patient.dossier, 1, action="emergency", right="emergency")
     await rows(db, patient.dossier, 250)
@@ -93,7 +93,7 @@ async def test_a_rare_kind_deep_in_a_long_log_is_found_page_after_page_each_once
 async def test_a_filtered_page_reads_one_window_of_a_long_log(client, db, app, patient):
     await as_patient(client, db, patient)
     emergency = await rows(db, patient.dossier, 1, action="emergency", right="emergency")
-    await rows(db, patient.dossier, queries.WINDOW + 500)
+    await rows(db, patient.dossier, log_pages.WINDOW + 500)
     head = await head_of(db, patient.dossier)
     url = f"/dossiers/{patient.dossier.id}/historique?type=urgences"
     with Statements(app.state.engine) as seen:
@@ -102,14 +102,14 @@ async def test_a_filtered_page_reads_one_window_of_a_long_log(client, db, app, p
     # Its one emergency is older than the window: the page does not show it, nor say there is none.
     assert log_lines(page) == [] and NONE_AT_ALL not in page
     assert "Aucun événement à afficher depuis le" in html.unescape(page) and FURTHER in page
-    floor = head + 1 - queries.WINDOW
+    floor = head + 1 - log_pages.WINDOW
     assert f'id="more-{floor}"' in page and f"avant={floor}" in page
     older = await client.get(f"{url}&avant={floor}", headers={"HX-Request": "true", "HX-Target": f"more-{floor}"})
     assert [seq for seq, _, _ in log_lines(older.text)] == emergency and FURTHER not in older.text
 
 
 async def test_the_period_filter_stops_at_the_first_event_older_than_the_period(client, db, app, patient, monkeypatch):
-    monkeypatch.setattr(queries, "WINDOW", 100)
+    monkeypatch.setattr(log_pages, "WINDOW", 100)
     await as_patient(client, db, patient)
     await rows(db, patient.dossier, 300, at=utcnow() - timedelta(days=40))
     recent = await rows(db, patient.dossier, 5)
@@ -124,7 +124,7 @@ async def test_the_period_filter_stops_at_the_first_event_older_than_the_period(
 
 
 async def test_a_professionals_page_starts_at_their_latest_event(client, db, app, patient, monkeypatch):
-    monkeypatch.setattr(queries, "WINDOW", 100)
+    monkeypatch.setattr(log_pages, "WINDOW", 100)
     await as_patient(client, db, patient)
     lea = await professional(db, "Fontaine", given_name="Léa", stem=5)
     lea_account = await account_for_professional(db, professional=lea)
@@ -141,7 +141,7 @@ async def test_a_professionals_page_starts_at_their_latest_event(client, db, app
 
 
 async def test_the_unfiltered_page_still_pages_by_its_keyset_alone(client, db, app, patient, monkeypatch):
-    monkeypatch.setattr(queries, "WINDOW", 10)
+    monkeypatch.setattr(log_pages, "WINDOW", 10)
     await as_patient(client, db, patient)
     await rows(db, patient.dossier, 75)
     pages = await walk(client, f"/dossiers/{patient.dossier.id}/historique")

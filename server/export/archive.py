@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import i18n
 
-from ..accesslog import audit, journal, queries
+from ..accesslog import audit, journal, pages, queries
 from ..access import Visibility
 from ..dossiers import professional_title, professionals_by_id
 from ..fhir.ips import ITEM_SYSTEM, summary_bundle
@@ -177,7 +177,7 @@ async def log_batches(session: AsyncSession, *, dossier_id: str, through: int, n
     """The log up to event `through`, newest first (as the Historique's CSV), a batch at a time."""
     before = through + 1
     while True:
-        events = await queries.log_events(session, dossier_id=dossier_id, filters=LogFilters(), now=now,
+        events = await pages.log_events(session, dossier_id=dossier_id, filters=LogFilters(), now=now,
                                               before=before, limit=LOG_BATCH, visible=visible)
         if not events:
             return

@@ -35,7 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
 
-from ..accesslog import journal, queries
+from ..accesslog import journal, pages, queries
 from ..accesslog.audit import HASHED_FIELDS, timestamp
 from ..guards import logged_in
 from ..i18n import _
@@ -131,16 +131,16 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     visible = kept.events()
     whole = not filters.active and not kept
-    page = await queries.log_page(db, dossier_id=dossier.id, filters=filters, now=now, head=head, before=before,
+    page = await pages.log_page(db, dossier_id=dossier.id, filters=filters, now=now, head=head, before=before,
                                   size=PAGE_SIZE, visible=visible)
     shown = page.events
     contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=shown)
     # The day of the event just above this page, if the list shows it; a page that goes on where a window of the
     # log ended (its `avant`, an event the list may not show) starts under its own day header.
     shown_above = () if whole else (*filters.clauses(now=now), visible)
-    previous_at = await queries.event_at(db, dossier_id=dossier.id, seq=before, where=shown_above) if before else None
+    previous_at = await pages.event_at(db, dossier_id=dossier.id, seq=before, where=shown_above) if before else None
     # How far back the list was looked through, when it goes on below: the page says so, never "no more events".
-    further_at = await queries.event_at(db, dossier_id=dossier.id, seq=page.next_before) if page.window_ended else None
+    further_at = await pages.event_at(db, dossier_id=dossier.id, seq=page.next_before) if page.window_ended else None
     base = log_url(dossier.id)
     return {
         "dossier": dossier,
@@ -234,7 +234,7 @@ async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters
     """Every event that passes the filters, not a page of them: what the exports hold."""
     dossier, viewer, patient_name = await managed(request, db, dossier_id)
     visible = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
-    events = await queries.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=visible)
+    events = await pages.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=visible)
     return dossier, viewer, patient_name, events, await queries.contexts_for(db, dossier_id=dossier.id, events=events)
 
 

@@ -69,7 +69,7 @@ async def generate(url: str, data_dir: Path, *, dossiers: int, documents: int, e
     from server.identifiers import ins_key, rpps_with_key
     from server.migrate import upgrade
     from server.models import new_id
-    from server.search import search_text
+    from server.search import search_text, search_title
 
     engine = make_engine(url)
     await upgrade(engine)
@@ -107,7 +107,8 @@ async def generate(url: str, data_dir: Path, *, dossiers: int, documents: int, e
                 title = f"{TITLES[(n + k) % len(TITLES)]} {k}"
                 batch.append((new_id(), dossier_ids[n], title, CATEGORIES[(n + k) % len(CATEGORIES)],
                               date(2026, 11, 1) - timedelta(days=k % 3650), "", storage_key, "document.txt",
-                              "text/plain", len(blob), digest, 0, search_text(title), k % 17 == 0, False, now))
+                              "text/plain", len(blob), digest, 0, search_text(title), search_title(title),
+                              k % 17 == 0, False, now))
             if len(batch) >= 50_000:
                 await copy_documents(connection, batch)
                 batch = []
@@ -159,7 +160,7 @@ async def generate(url: str, data_dir: Path, *, dossiers: int, documents: int, e
 async def copy_documents(connection, rows: list[tuple]) -> None:
     await connection.copy_records_to_table("document", records=rows, columns=[
         "id", "dossier_id", "title", "category", "event_date", "source", "storage_key", "filename", "mime_type",
-        "size", "sha256", "page_count", "search_text", "hidden", "hidden_from_representatives", "created_at"])
+        "size", "sha256", "page_count", "search_text", "search_title", "hidden", "hidden_from_representatives", "created_at"])
 
 
 async def copy_events(connection, rows: list[tuple]) -> None:

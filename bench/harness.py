@@ -51,7 +51,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
     from server.identifiers import ins_key, rpps_with_key
     from server.migrate import upgrade
     from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
-    from server.search import search_text
+    from server.search import search_text, search_title
 
     engine = make_engine(url)
     await upgrade(engine)
@@ -73,6 +73,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
                      storage_key=template.storage_key, filename="bilan.txt", mime_type="text/plain",
                      size=template.size, sha256=template.sha256,
                      search_text=search_text(f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}"),
+                     search_title=search_title(f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}"),
                      hidden=n % 17 == 0, hidden_from_representatives=False, page_count=0, created_at=now)
                 for n in range(documents - 1)]
         for chunk in range(0, len(rows), 5000):

@@ -85,7 +85,7 @@ async def seed(url: str, data_dir: Path, *, dossiers: int, pushes: int) -> Seede
     from server.identifiers import ins_key, rpps_with_key
     from server.migrate import upgrade
     from server.models import ChainHead, Document, Dossier, Patient, new_id, utcnow
-    from server.search import search_text
+    from server.search import search_text, search_title
 
     def person(n: int) -> dict:  # the NIR says the sex, the year and the month of birth
         nir = nir_of(n)
@@ -106,8 +106,8 @@ async def seed(url: str, data_dir: Path, *, dossiers: int, pushes: int) -> Seede
             dict(id=new_id(), dossier_id=dossier.id, title=f"Compte rendu {n}", category="compte_rendu",
                  event_date=date(2025, 5, 1) - timedelta(days=n), storage_key=template.storage_key,
                  filename="bilan.txt", mime_type="text/plain", size=template.size, sha256=template.sha256,
-                 search_text=search_text(f"Compte rendu {n}"), hidden=False, hidden_from_representatives=False,
-                 page_count=0, created_at=now) for n in range(130)])
+                 search_text=search_text(f"Compte rendu {n}"), search_title=search_title(f"Compte rendu {n}"),
+                 hidden=False, hidden_from_representatives=False, page_count=0, created_at=now) for n in range(130)])
         people = [person(n) for n in range(REAL, dossiers)]
         patient_ids, dossier_ids = [new_id() for _ in people], [new_id() for _ in people]
         for start in range(0, len(people), 5000):

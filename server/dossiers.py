@@ -19,7 +19,7 @@ from .files import blobs
 from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
 from .reimbursements.importer import INSURER, attach_waiting
-from .search import search_text
+from .search import search_text, search_title
 from .text_input import clean, readable_length
 
 PROFESSIONS = {
@@ -141,6 +141,7 @@ async def add_document(
         sha256=digest,
         page_count=len(pages) if pages else (None if mime_type == "application/pdf" else 0),
         search_text=search_text(title, data.decode("utf-8", errors="replace") if mime_type == "text/plain" else text),
+        search_title=search_title(title),
         added_by_account_id=added_by.id if added_by else None,
     )
     session.add(document)

@@ -21,10 +21,10 @@ from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, false, func,
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from . import search
 from .access import Visibility
 from .facts import document_facts
 from .models import Document
-from .search import window, window_params
 
 COUNT_CAP = 1000  # "1 000 documents ou plus": counting further would cost what the dossier weighs
 _TABLE = Document.__table__  # type: ignore[attr-defined]
@@ -147,12 +147,14 @@ async def _documents(session: AsyncSession, dossier_id: str, visible: Visibility
 
 
 async def search_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
-                      words: list[str], offset: int, limit: int) -> list[Row]:
-    """Up to `limit` documents holding every word, the best matches first (then the newest), from `offset`:
-    among the search's window of matches (search.WINDOW), which the query reads first."""
-    page, _ = _search_statements(shape_of(visible), bool(category), session.bind.dialect.name)
-    params = _search_params(session, dossier_id, visible, category, words) | {"offset": offset, "limit": limit}
-    return list((await session.exec(page, params=params)).all())
+                      words: list[str], offset: int, limit: int, counted: bool) -> tuple[list[Row], int | None]:
+    """Up to `limit` documents holding every word, those whose title holds the most words first (then the
+    newest), from `offset`: among the search's window of matches (search.WINDOW), which the query reads first.
+    With `counted`, how many documents of the window this reader sees, too (up to search.WINDOW)."""
+    page, count = _search_statements(shape_of(visible), bool(category), session.bind.dialect.name)
+    values = reader_params(dossier_id, visible, category) | await search.params(session, dossier_id, words)
+    rows = list((await session.exec(page, params=values | {"offset": offset, "limit": limit})).all())
+    return rows, (await session.exec(count, params=values)).one() if counted else None
 
 
 async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "") -> int:
@@ -161,26 +163,14 @@ async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Vi
     return (await session.exec(statement, params=reader_params(dossier_id, visible, category))).one()
 
 
-async def count_matches(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
-                        words: list[str]) -> int:
-    """How many documents of the search's window this reader sees (up to search.WINDOW)."""
-    _, count = _search_statements(shape_of(visible), bool(category), session.bind.dialect.name)
-    return (await session.exec(count, params=_search_params(session, dossier_id, visible, category, words))).one()
-
-
-def _search_params(session: AsyncSession, dossier_id: str, visible: Visibility, category: str,
-                   words: list[str]) -> dict[str, Any]:
-    return reader_params(dossier_id, visible, category) | window_params(session.bind.dialect.name, dossier_id, words)
-
-
 @cache
 def _search_statements(shape: Visibility, category: bool, dialect: str) -> tuple[Select, Select]:
     """A search's page and count, built once per shape of reader and engine (the window's values as parameters)."""
     where = _selection(shape, category)
-    found, matches = window(dialect, where), window(dialect, where, scored=False)
+    found = search.window(dialect, where)
     page = (select(*_COLUMNS).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
-            .order_by(found.c.score.desc(), *NEWEST_FIRST).offset(bindparam("offset")).limit(bindparam("limit")))
-    return page, select(func.count()).select_from(matches)
+            .order_by(search.title_hits().desc(), *NEWEST_FIRST).offset(bindparam("offset")).limit(bindparam("limit")))
+    return page, select(func.count()).select_from(found)
 
 
 async def all_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> list[Document]:

@@ -198,6 +198,8 @@ class Document(SQLModel, table=True):
     page_count: int | None = None
     # What a search finds it by (search.py): the title and the text, folded; indexed by each engine its own way.
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # What a search ranks it by: its title's words, folded (search.search_title).
+    search_title: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     hidden: bool = False  # by the patient, from professionals
     # By a professional, from a minor's legal representatives (CSP L1111-5): they see no trace of it.
     hidden_from_representatives: bool = False

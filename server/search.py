@@ -6,17 +6,27 @@ same way as the words asked. SQLite keeps it in an FTS5 table (document_search, 
 whose words each start with their dossier's key (`KEY` characters of its id, migration 0018), so that
 a search reads its own dossier's lists of documents, never those of the whole installation; PostgreSQL
 in a stored tsvector column of `document`, checked on the dossier's rows as its own index reads them
-(no installation-wide GIN index: migration 0009). Either way a search costs what the dossier holds,
-never what the installation holds. Both find documents that hold every word (a word may be the start
-of a longer one: "echo" finds "échographie").
+(no installation-wide GIN index: migration 0009). Both find documents that hold every word (a word may
+be the start of a longer one: "echo" finds "échographie"), among the WINDOW most recent matches.
+
+A search costs its window, not what matched (migration 0021): SQLite asks FTS5 for the dossier's own
+words that start with each word asked (its list of words, `search_word`), each word's list then read
+newest first until the window is full, where a word asked as a prefix built the merged list of every
+document holding it; and matches are ranked by the words their title holds (`Document.search_title`),
+then newest first, on both engines: what a person looks for is the document about it, and a score
+that weighs each word by how rare it is in the dossier (FTS5's bm25) counts every match to rank 201.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Subquery, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import (ColumnElement, CompoundSelect, Select, Subquery, bindparam, case, column, func, literal,
+                        literal_column, select, table, text, union_all)
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .models import Document
 
@@ -34,6 +44,11 @@ def fold(value: str) -> str:
 def search_text(title: str, body: str = "") -> str:
     """What a document is found by: its title, then its text, folded, bounded."""
     return " ".join(WORD.findall(fold(f"{title}\n{body}")))[:MAX_TEXT]
+
+
+def search_title(title: str) -> str:
+    """What a search ranks a document by: its title's words, folded."""
+    return " ".join(WORD.findall(fold(title)))
 
 
 def words_of(query: str) -> list[str]:
@@ -55,40 +70,73 @@ _INDEX = table("document_search", column("document_id"), column("rowid"))
 # search reads that key's words alone. Ids are random: two dossiers share a key once in four billion, and then
 # only read a little more (the join to `document` keeps the dossier's own).
 KEY = 8
+# Every word of SQLite's index, each with how many documents hold it (migration 0021, kept by the same triggers).
+_WORDS = table("search_word", column("word"))
+# A word asked stands for at most this many words of the dossier, those it starts: FTS5 reads each one's list
+# newest first and stops with the window. Beyond ("1" in a dossier of numbered reports), FTS5 is asked for the
+# prefix and merges their lists whole, the one search whose cost still grows with the dossier.
+EXPANSION = 32
 
 
-def window(dialect: str, where: list[ColumnElement[bool]], *, scored: bool = True) -> Subquery:
-    """The documents holding every word (each possibly as the start of a longer one) that pass `where` (the
-    dossier, and what this reader sees: a match they may not see never takes a visible one's place), the
-    WINDOW most recent: column `id` and, if `scored`, how well each matches (`score`, higher is better: FTS5's
-    bm25, PostgreSQL's ts_rank; a count needs none, and SQLite computes it even for a count). Its values are
-    `window_params`' and those of `where`; the caller builds it once per shape of reader."""
+def window(dialect: str, where: list[ColumnElement[bool]]) -> Subquery:
+    """The documents (column `id`) holding every word (each possibly as the start of a longer one) that pass
+    `where` (the dossier, and what this reader sees: a match they may not see never takes a visible one's
+    place), the WINDOW most recent. Its values are `params`' and those of `where`; the caller builds it once
+    per shape of reader."""
     documents = Document.__table__  # type: ignore[attr-defined]
     if dialect == "postgresql":
-        query = func.to_tsquery("simple", bindparam("tsquery"))
-        vector = literal_column("document.search_vector")
-        score = [func.ts_rank(vector, query).label("score")] if scored else []
         # The dossier's rows, newest first through its own index, until WINDOW of them match.
-        return (select(documents.c.id, *score).where(*where, vector.op("@@")(query))
+        vector = literal_column("document.search_vector")
+        return (select(documents.c.id).where(*where, vector.op("@@")(func.to_tsquery("simple", bindparam("tsquery"))))
                 .order_by(documents.c.event_date.desc(), documents.c.created_at.desc(), documents.c.id.desc())
                 .limit(WINDOW).subquery("found"))
-    # The index answers with this dossier's words alone (each starts with its key), latest added first; bm25
-    # counts how common a word is in this dossier. Its weights: the words count in the text, not in the id.
-    score = [literal_column("-bm25(document_search, 0.0, 1.0)", Float).label("score")] if scored else []
-    return (select(documents.c.id, *score).select_from(_INDEX.join(documents, documents.c.id == _INDEX.c.document_id))
+    # The index answers with this dossier's words alone (each starts with its key), latest added first.
+    return (select(documents.c.id).select_from(_INDEX.join(documents, documents.c.id == _INDEX.c.document_id))
             .where(text("document_search MATCH :phrase"), *where)
             .order_by(_INDEX.c.rowid.desc()).limit(WINDOW).subquery("found"))
 
 
-def window_params(dialect: str, dossier_id: str, words: list[str]) -> dict[str, str]:
-    if dialect == "postgresql":
-        return {"tsquery": " & ".join(f"{w}:*" for w in words)}
-    # Words quoted: no FTS5 syntax from a person's words (WORD keeps letters and digits).
-    return {"phrase": "text:(" + " ".join(f'"{index_word(dossier_id, w)}"*' for w in words) + ")"}
+def title_hits() -> ColumnElement[int]:
+    """How many of the words asked a document's title holds (each as a word or the start of one): a search's
+    rank, before the date. Its values are `params`' (`title_0`… one per word that may be asked)."""
+    spaced = literal(" ") + Document.__table__.c.search_title  # type: ignore[attr-defined]
+    hits = [case((spaced.like(bindparam(f"title_{n}")), 1), else_=0) for n in range(MAX_WORDS)]
+    return sum(hits[1:], hits[0])
+
+
+async def params(session: AsyncSession, dossier_id: str, words: list[str]) -> dict[str, Any]:
+    """The values of `window` and `title_hits` for these words in this dossier."""
+    # Words are letters and digits (WORD): neither LIKE's wildcards nor FTS5's syntax can come from a person.
+    ranked = {f"title_{n}": f"% {words[n]}%" if n < len(words) else "" for n in range(MAX_WORDS)}
+    if session.bind.dialect.name == "postgresql":
+        return ranked | {"tsquery": " & ".join(f"{w}:*" for w in words)}
+    starts = [index_word(dossier_id, w) for w in words]
+    found: list[list[str]] = [[] for _ in words]
+    rows = await session.exec(_expansions(len(words)), params={  # type: ignore[call-overload]
+        **{f"start_{n}": start for n, start in enumerate(starts)},
+        **{f"end_{n}": start + "{" for n, start in enumerate(starts)}})  # "{" follows "z": past every longer word
+    for n, word in rows.all():
+        found[n].append(word)
+    return ranked | {"phrase": "text:(" + " AND ".join(
+        f'"{start}"*' if len(known) > EXPANSION else "(" + " OR ".join(f'"{w}"' for w in known) + ")" if known
+        else f'"{start}"'  # no word of the dossier starts so: none matches, as FTS5 says at once
+        for start, known in zip(starts, found)) + ")"}
+
+
+@cache
+def _expansions(count: int) -> Select | CompoundSelect:
+    """For each of `count` words asked, the dossier's words it starts (up to EXPANSION + 1), with its number."""
+    def of(n: int) -> Select:
+        return select(literal(n).label("n"), _WORDS.c.word).where(
+            _WORDS.c.word >= bindparam(f"start_{n}"), _WORDS.c.word < bindparam(f"end_{n}")
+        ).order_by(_WORDS.c.word).limit(EXPANSION + 1)
+    if count == 1:
+        return of(0)
+    return union_all(*(select(sub.c.n, sub.c.word).select_from(sub)
+                       for sub in (of(n).subquery(f"w{n}") for n in range(count))))
 
 
 def index_word(dossier_id: str, word: str) -> str:
     """A folded word as SQLite's index holds it for this dossier (migration 0018)."""
     key = dossier_id[:KEY]
     return (key if len(key) == KEY and WORD.fullmatch(key) else "x" * KEY) + word  # ids are hex: no key holds "x"
-

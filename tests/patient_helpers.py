@@ -125,3 +125,16 @@ async def titles_while_documents_arrive(client, db, app, dossier, url: str) -> l
         more = MORE.search(page.text)
         url = html.unescape(more.group(1)) if more else ""
     return seen
+
+
+async def migrate(app, step, revision: str) -> None:
+    """Alembic's `step` (command.upgrade or downgrade) to `revision`, on the test's database."""
+    from server.migrate import alembic_config
+
+    def run(connection) -> None:
+        config = alembic_config(str(app.state.engine.url))
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+    async with app.state.engine.begin() as connection:
+        await connection.run_sync(run)

@@ -26,7 +26,7 @@ from server.accesslog.audit import Actor
 from server.config import Settings, SettingsError, load_settings
 from server.models import AccessEvent, Account, Delegation, Dossier, LogProfessional, Notification, PushSubscription
 from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, get_csrf, post_form, post_json, set_cookie
-from tests.patient_helpers import Records, events, professional
+from tests.patient_helpers import Records, events, migrate, professional
 from tests.push_service import Device, PushService, b64url, unb64url, vapid_claims
 
 READ = {"title": "Carnet", "body": "Un professionnel a consulté votre dossier.", "url": "/historique"}
@@ -491,19 +491,8 @@ async def test_the_first_openings_of_logs_written_before_they_were_kept_are_foun
     """Migration 0019 reads each dossier's log once for its professionals' first openings."""
     from alembic import command
 
-    from server.migrate import alembic_config
-
-    async def migrate(step, revision: str) -> None:
-        def run(connection) -> None:
-            config = alembic_config(str(app.state.engine.url))
-            config.attributes["connection"] = connection
-            step(config, revision)
-
-        async with app.state.engine.begin() as connection:
-            await connection.run_sync(run)
-
     await db.commit()
-    await migrate(command.downgrade, "0018")
+    await migrate(app, command.downgrade, "0018")
     # A log as 0018's code wrote it: Julie (RPPS 10009876543) added a document, then read the dossier twice; the
     # list of professionals had no first opening.
     head = (await db.exec(select(AccessEvent.seq).where(AccessEvent.dossier_id == scene.dossier.id)
@@ -516,6 +505,6 @@ async def test_the_first_openings_of_logs_written_before_they_were_kept_are_foun
     await db.exec(text("INSERT INTO logprofessional (dossier_id, key, label, last_seq) VALUES (:d, :k, :l, :s)"),
                   params={"d": scene.dossier.id, "k": "10009876543", "l": "Julie Moreau", "s": head + 3})
     await db.commit()
-    await migrate(command.upgrade, "head")
+    await migrate(app, command.upgrade, "head")
     remembered = await db.get(LogProfessional, (scene.dossier.id, "10009876543"))
     assert (remembered.first_opened_seq, remembered.last_seq) == (head + 2, head + 3)

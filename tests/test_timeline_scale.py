@@ -16,7 +16,7 @@ from server.access import Visibility
 from server.dossiers import add_document
 from server.listing import _count_statement, _page_statement, reader_params, shape_of
 from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
-from server.search import index_word, search_text
+from server.search import index_word, search_text, search_title
 from tests.conftest import activate, add_text_document, new_patient, post_form
 from tests.patient_helpers import Statements, titles_in, titles_while_documents_arrive
 
@@ -27,6 +27,7 @@ async def many_documents(db, dossier, count: int, *, start: date = date(2020, 1,
     rows = [dict(id=new_id(), dossier_id=dossier.id, title=f"Relevé {n}", category="remboursement",
                  event_date=start + timedelta(days=n % 2000), storage_key="0" * 64, filename="r.txt",
                  mime_type="text/plain", size=1, sha256="0" * 64, search_text=search_text(f"Relevé {n}"),
+                 search_title=search_title(f"Relevé {n}"),
                  hidden=False, hidden_from_representatives=False, page_count=0, created_at=now)
             for n in range(count)]
     await db.execute(insert(Document), rows)

@@ -18,7 +18,7 @@ from ..models import CATEGORIES, utcnow
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
-from ..listing import COUNT_CAP, count_matches, counted_documents_page, cursor, documents_page, search_page
+from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page, search_page
 from ..professionals import paris_today
 from ..reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, emergencies_to_review, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
@@ -60,11 +60,8 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     after, ranked, total = None, bool(words), None
     if ranked:
         page = min(max(page, 1), MAX_INT // size)  # out of range: the nearest page, not an error
-        rows = await search_page(db, dossier_id=dossier_id, visible=view.visible, category=category, words=words,
-                                 offset=(page - 1) * size, limit=size + 1)
-        if counted:
-            total = await count_matches(db, dossier_id=dossier_id, visible=view.visible, category=category,
-                                        words=words)
+        rows, total = await search_page(db, dossier_id=dossier_id, visible=view.visible, category=category,
+                                        words=words, offset=(page - 1) * size, limit=size + 1, counted=counted)
     else:
         page = 1
         after = await cursor(db, dossier_id=view.dossier.id, visible=view.visible, after_id=after_id)

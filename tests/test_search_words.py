@@ -1,0 +1,111 @@
+"""A search reads the window it shows (migration 0021): SQLite names the dossier's words a word asked starts,
+from its list of words, which follows the documents exactly; and a search ranks by the words a title holds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from server import search
+from server.dossiers import add_document
+from server.models import Document
+from tests.conftest import activate, add_text_document, new_patient, post_form
+from tests.patient_helpers import migrate, titles_in
+from tests.test_timeline_scale import many_documents
+
+
+async def words_listed(db) -> dict[str, int]:
+    words = dict((await db.exec(text("SELECT word, documents FROM search_word"))).all())
+    await db.commit()  # the test's transaction ends: the server's writes go on
+    return words
+
+
+async def words_indexed(db) -> dict[str, int]:
+    """FTS5's own count of each word's documents (its vocabulary), leaving out the ids' column."""
+    await db.exec(text("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_terms "
+                       "USING fts5vocab(main, document_search, 'col')"))
+    words = dict((await db.exec(text("SELECT term, doc FROM temp.search_terms WHERE col = 'text'"))).all())
+    await db.commit()
+    return words
+
+
+async def test_the_list_of_words_is_the_index_s_own_as_documents_come_and_go(client, db, app, patient):
+    if db.bind.dialect.name != "sqlite":
+        pytest.skip("the list of words is SQLite's (PostgreSQL reads the dossier's rows)")
+    other = await new_patient(db, given_name="Louis", family_name="Girard", birth=date(1990, 5, 2), serial=7, sex="M")
+    kept = await add_text_document(db, app, patient.dossier, title="Échographie abdominale", category="imagerie")
+    gone = await add_text_document(db, app, patient.dossier, title="Scintigraphie osseuse", category="imagerie")
+    await add_text_document(db, app, other.dossier, title="Scintigraphie thyroïdienne", category="imagerie")
+    await many_documents(db, patient.dossier, 30)
+    listed = await words_listed(db)
+    assert listed == await words_indexed(db)
+    mine = search.index_word(patient.dossier.id, "")
+    assert (listed[mine + "scintigraphie"], listed[mine + "releve"], listed[mine + "contenu"]) == (1, 30, 2)
+    await activate(client, patient)
+    await post_form(client, f"/documents/{gone.id}/suppression", {})  # its words go with its file
+    listed = await words_listed(db)
+    assert listed == await words_indexed(db)
+    assert mine + "osseuse" not in listed and mine + "scintigraphie" not in listed
+    assert search.index_word(other.dossier.id, "scintigraphie") in listed  # another dossier's word stays its own
+    document = await db.get(Document, kept.id)
+    document.search_text = search.search_text("Échographie rénale")
+    db.add(document)
+    await db.commit()
+    listed = await words_listed(db)
+    assert listed == await words_indexed(db)
+    assert mine + "renale" in listed and mine + "abdominale" not in listed
+    await db.delete(document)
+    await db.commit()
+    assert await words_listed(db) == await words_indexed(db)
+
+
+async def test_a_word_is_asked_as_the_dossier_s_words_it_starts(db, patient):
+    if db.bind.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's tsquery asks for the start of a word itself")
+    await many_documents(db, patient.dossier, 3)  # "Relevé 0", "Relevé 1", "Relevé 2"
+    key = search.index_word(patient.dossier.id, "")
+    values = await search.params(db, patient.dossier.id, ["rel", "2", "xyz"])
+    assert values["phrase"] == f'text:(("{key}releve") AND ("{key}2") AND "{key}xyz")'
+    assert [values[f"title_{n}"] for n in range(3)] == ["% rel%", "% 2%", "% xyz%"]
+
+
+async def test_a_word_that_starts_more_words_than_are_named_finds_every_match(client, db, patient):
+    """Past search.EXPANSION words ("1" starts 111 numbers of 0 to 199), FTS5 is asked for the start itself."""
+    await many_documents(db, patient.dossier, 200)
+    await activate(client, patient)
+    found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "releve 1"})
+    assert "111 documents" in found.text
+    assert len(titles_in(found.text)) == 5 and all(t.startswith("Relevé 1") for t in titles_in(found.text))
+    narrow = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "releve 19"})
+    assert "11 documents" in narrow.text  # 19 and 190 to 199
+
+
+async def test_a_title_that_holds_more_of_the_words_comes_first_then_the_newest(client, db, app, patient):
+    """On both engines: the words a title holds, then the date; the text counts to be found, not to rank."""
+    for title, body, when in [
+        ("Échographie abdominale", "Foie et vésicule normaux.", date(2020, 3, 1)),
+        ("Échographie rénale", "Reins normaux, pas de lésion abdominale.", date(2024, 3, 1)),
+        ("Compte rendu de consultation", "Échographie abdominale prévue, échographie abdominale.", date(2025, 3, 1)),
+        ("Échographie du foie", "Bilan abdominal et abdominale.", date(2022, 3, 1)),
+    ]:
+        await add_document(db, app.state.storage, dossier=patient.dossier, title=title, category="imagerie",
+                           event_date=when, filename="cr.txt", mime_type="text/plain", data=body.encode())
+    await activate(client, patient)
+    found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "echo abdominale"})
+    assert titles_in(found.text) == ["Échographie abdominale", "Échographie rénale", "Échographie du foie",
+                                     "Compte rendu de consultation"]
+
+
+async def test_documents_added_before_0021_are_ranked_by_title_and_their_words_listed(db, app, patient):
+    await add_text_document(db, app, patient.dossier, title="Œdème du genou", category="imagerie")
+    await db.commit()
+    await migrate(app, command.downgrade, "0020")
+    await migrate(app, command.upgrade, "head")
+    row = (await db.exec(text("SELECT search_title FROM document WHERE dossier_id = :d"),
+                         params={"d": patient.dossier.id})).one()
+    assert row.search_title == "oedeme du genou"
+    if db.bind.dialect.name == "sqlite":
+        assert await words_listed(db) == await words_indexed(db) != {}

@@ -29,6 +29,8 @@ from .models import Document
 COUNT_CAP = 1000  # "1 000 documents ou plus": counting further would cost what the dossier weighs
 _TABLE = Document.__table__  # type: ignore[attr-defined]
 _COLUMNS = _TABLE.c  # the table's: a statement of them alone skips the ORM
+# What a page shows of a document: all but the words it is found by (a PDF's text may weigh 100 kB).
+_SHOWN = [c for c in _COLUMNS if c.name not in ("search_text", "search_title")]
 NEWEST_FIRST = (_COLUMNS.event_date.desc(), _COLUMNS.created_at.desc(), _COLUMNS.id.desc())
 
 
@@ -95,7 +97,7 @@ def _page_statement(shape: Visibility, category: bool, after: bool, counted: boo
     # Columns, not the model: a page is only shown, and making 21 model instances cost SQLAlchemy more than
     # the query (rows answer `document.title` the same way).
     total = [_count_statement(shape, category).scalar_subquery().label("total")] if counted else []
-    return select(*_COLUMNS, *total).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
+    return select(*_SHOWN, *total).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
 
 
 @cache
@@ -151,7 +153,7 @@ async def search_page(session: AsyncSession, *, dossier_id: str, visible: Visibi
     """Up to `limit` documents holding every word, those whose title holds the most words first (then the
     newest), from `offset`: among the search's window of matches (search.WINDOW), which the query reads first.
     With `counted`, how many documents of the window this reader sees, too (up to search.WINDOW)."""
-    page, count = _search_statements(shape_of(visible), bool(category), session.bind.dialect.name)
+    page, count = _search_statements(shape_of(visible), bool(category), session.bind.dialect.name, len(words))
     values = reader_params(dossier_id, visible, category) | await search.params(session, dossier_id, words)
     rows = list((await session.exec(page, params=values | {"offset": offset, "limit": limit})).all())
     return rows, (await session.exec(count, params=values)).one() if counted else None
@@ -164,12 +166,13 @@ async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Vi
 
 
 @cache
-def _search_statements(shape: Visibility, category: bool, dialect: str) -> tuple[Select, Select]:
-    """A search's page and count, built once per shape of reader and engine (the window's values as parameters)."""
+def _search_statements(shape: Visibility, category: bool, dialect: str, words: int) -> tuple[Select, Select]:
+    """A search's page and count, built once per shape of reader, engine and number of words (the window's values
+    as parameters)."""
     where = _selection(shape, category)
     found = search.window(dialect, where)
-    page = (select(*_COLUMNS).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
-            .order_by(search.title_hits().desc(), *NEWEST_FIRST).offset(bindparam("offset")).limit(bindparam("limit")))
+    page = (select(*_SHOWN).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
+            .order_by(search.title_hits(words).desc(), *NEWEST_FIRST).offset(bindparam("offset")).limit(bindparam("limit")))
     return page, select(func.count()).select_from(found)
 
 

@@ -96,18 +96,18 @@ def window(dialect: str, where: list[ColumnElement[bool]]) -> Subquery:
             .order_by(_INDEX.c.rowid.desc()).limit(WINDOW).subquery("found"))
 
 
-def title_hits() -> ColumnElement[int]:
-    """How many of the words asked a document's title holds (each as a word or the start of one): a search's
-    rank, before the date. Its values are `params`' (`title_0`… one per word that may be asked)."""
+def title_hits(count: int) -> ColumnElement[int]:
+    """How many of the `count` words asked a document's title holds (each as a word or the start of one): a
+    search's rank, before the date. Its values are `params`' (`title_0`… one for each word)."""
     spaced = literal(" ") + Document.__table__.c.search_title  # type: ignore[attr-defined]
-    hits = [case((spaced.like(bindparam(f"title_{n}")), 1), else_=0) for n in range(MAX_WORDS)]
+    hits = [case((spaced.like(bindparam(f"title_{n}")), 1), else_=0) for n in range(count)]
     return sum(hits[1:], hits[0])
 
 
 async def params(session: AsyncSession, dossier_id: str, words: list[str]) -> dict[str, Any]:
     """The values of `window` and `title_hits` for these words in this dossier."""
     # Words are letters and digits (WORD): neither LIKE's wildcards nor FTS5's syntax can come from a person.
-    ranked = {f"title_{n}": f"% {words[n]}%" if n < len(words) else "" for n in range(MAX_WORDS)}
+    ranked = {f"title_{n}": f"% {word}%" for n, word in enumerate(words)}
     if session.bind.dialect.name == "postgresql":
         return ranked | {"tsquery": " & ".join(f"{w}:*" for w in words)}
     starts = [index_word(dossier_id, w) for w in words]

@@ -205,7 +205,7 @@ async def test_a_statement_built_for_a_shape_of_reader_refuses_to_run_without_th
 
 async def test_a_search_puts_the_documents_about_the_words_before_those_that_mention_them_in_passing(client, db, app,
                                                                                                      patient):
-    """Ranked on both engines (FTS5's bm25, PostgreSQL's ts_rank), newer first only between equals."""
+    """Ranked on both engines by the words a title holds, newer first only between equals (test_search_words.py)."""
     about = "Échographie abdominale : foie, vésicule, pancréas. Échographie normale, échographie de contrôle inutile."
     passing = ("Consultation de suivi. Tension 12/8, poids stable, sommeil correct, appétit conservé, pas de "
                "douleur, marche quotidienne, reprise du sport conseillée; une échographie datait de l'an dernier.")

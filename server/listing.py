@@ -152,11 +152,15 @@ async def search_page(session: AsyncSession, *, dossier_id: str, visible: Visibi
                       words: list[str], offset: int, limit: int, counted: bool) -> tuple[list[Row], int | None]:
     """Up to `limit` documents holding every word, those whose title holds the most words first (then the
     newest), from `offset`: among the search's window of matches (search.WINDOW), which the query reads first.
-    With `counted`, how many documents of the window this reader sees, too (up to search.WINDOW)."""
-    page, count = _search_statements(shape_of(visible), bool(category), session.bind.dialect.name, len(words))
+    With `counted`, how many documents of the window this reader sees, too (up to search.WINDOW), asked with it."""
+    page, count = _search_statements(shape_of(visible), bool(category), session.bind.dialect.name, len(words), counted)
     values = reader_params(dossier_id, visible, category) | await search.params(session, dossier_id, words)
     rows = list((await session.exec(page, params=values | {"offset": offset, "limit": limit})).all())
-    return rows, (await session.exec(count, params=values)).one() if counted else None
+    if not counted:
+        return rows, None
+    if rows:
+        return rows, rows[0].total
+    return rows, 0 if offset == 0 else (await session.exec(count, params=values)).one()  # a page past the last
 
 
 async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "") -> int:
@@ -166,14 +170,18 @@ async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Vi
 
 
 @cache
-def _search_statements(shape: Visibility, category: bool, dialect: str, words: int) -> tuple[Select, Select]:
+def _search_statements(shape: Visibility, category: bool, dialect: str, words: int,
+                       counted: bool) -> tuple[Select, Select]:
     """A search's page and count, built once per shape of reader, engine and number of words (the window's values
-    as parameters)."""
+    as parameters). With `counted`, each row of the page also says the count (`total`): one statement, not two."""
     where = _selection(shape, category)
     found = search.window(dialect, where)
-    page = (select(*_SHOWN).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
-            .order_by(search.title_hits(words).desc(), *NEWEST_FIRST).offset(bindparam("offset")).limit(bindparam("limit")))
-    return page, select(func.count()).select_from(found)
+    count = select(func.count()).select_from(search.window(dialect, where, name="matches"))
+    total = [count.scalar_subquery().label("total")] if counted else []
+    page = (select(*_SHOWN, *total).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
+            .order_by(search.title_hits(words).desc(), *NEWEST_FIRST)
+            .offset(bindparam("offset")).limit(bindparam("limit")))
+    return page, count
 
 
 async def all_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> list[Document]:

@@ -81,6 +81,9 @@ async def test_a_word_that_starts_more_words_than_are_named_finds_every_match(cl
     assert len(titles_in(found.text)) == 5 and all(t.startswith("Relevé 1") for t in titles_in(found.text))
     narrow = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "releve 19"})
     assert "11 documents" in narrow.text  # 19 and 190 to 199
+    # A page past the last (an old link): none of it, and the count all the same (asked on its own then).
+    past = await client.get(f"{narrow.url}&page=9")
+    assert past.status_code == 200 and titles_in(past.text) == [] and "11 documents" in past.text
 
 
 async def test_a_title_that_holds_more_of_the_words_comes_first_then_the_newest(client, db, app, patient):

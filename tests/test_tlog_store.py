@@ -14,6 +14,7 @@ from server.config import Settings, SettingsError, load_settings
 from server.db import make_engine, make_sessionmaker
 from server.models import AccessEvent, clock_at, utcnow
 from server.tlog.checkpoint import open_checkpoint, verify_checkpoint_consistency
+from server.tlog import integrator
 from server.tlog.integrator import STRAGGLER_WINDOW, frontier, integrate_now
 from server.tlog.keys import Signer
 from server.tlog.leaf import event_leaf_hash
@@ -109,6 +110,38 @@ async def test_integration_appends_each_event_once_in_order_and_builds_memory_tr
     assert len(sizes) > 6 and tree.size == len(events)
     assert await integrate_now(db, signer=signer) is None  # nothing new: no new checkpoint
     assert (await verify_tree(db, settings)).problems == []
+
+
+async def test_the_background_takes_what_is_there_at_each_tick_and_more_rounds_only_for_a_backlog(
+        db, patient, settings, monkeypatch):
+    """A professional reads while a round runs: that event waits for the next tick, where rounds until none was
+    left ran back to back under a steady load. A backlog is worked through in full rounds."""
+    signer = load_signer(settings)
+    await integrate_now(db, signer=signer)
+    rounds = 0
+    original = integrator.integrate_once
+
+    async def a_read_during_each_round(*args, **kwargs):
+        nonlocal rounds
+        rounds += 1
+        made = await original(*args, **kwargs)
+        if rounds < 10:
+            await log(db, patient.dossier.id, 1)  # committed while the round ran
+        return made
+
+    monkeypatch.setattr(integrator, "integrate_once", a_read_during_each_round)
+    await log(db, patient.dossier.id, 3)
+    await integrator.catch_up(db, signer=signer, batch=4)
+    assert rounds == 1  # three events, one round; the read that came meanwhile is the next tick's
+    await log(db, patient.dossier.id, 8)  # a backlog of 9: rounds of 4, 4 and 3 (1 + 2 read meanwhile)
+    rounds = 0
+    await integrator.catch_up(db, signer=signer, batch=4)
+    assert rounds == 3
+    monkeypatch.undo()
+    sizes = (await db.exec(select(TlogCheckpoint.size).order_by(TlogCheckpoint.size.desc()))).all()
+    events = len((await db.exec(select(AccessEvent.id))).all())
+    assert sizes[0] == events - 1  # what came during the last round waits for the next tick
+    await check_stored_tree(db, signer)
 
 
 async def test_concurrent_integrators_build_one_tree_without_a_duplicate_leaf(db, patient, settings):

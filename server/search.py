@@ -9,12 +9,16 @@ in a stored tsvector column of `document`, checked on the dossier's rows as its 
 (no installation-wide GIN index: migration 0009). Both find documents that hold every word (a word may
 be the start of a longer one: "echo" finds "échographie"), among the WINDOW most recent matches.
 
-A search costs its window, not what matched (migration 0021): SQLite asks FTS5 for the dossier's own
-words that start with each word asked (its list of words, `search_word`), each word's list then read
-newest first until the window is full, where a word asked as a prefix built the merged list of every
-document holding it; and matches are ranked by the words their title holds (`Document.search_title`),
-then newest first, on both engines: what a person looks for is the document about it, and a score
-that weighs each word by how rare it is in the dossier (FTS5's bm25) counts every match to rank 201.
+A search costs its window, not all that matches (migration 0021). SQLite looks up the dossier's words
+that start with each word asked (the index's list of words, `search_word`) and asks FTS5 for them by
+name: FTS5 reads each one's list of documents newest first and stops when the window is full. (Asked
+as a prefix, FTS5 first merges the lists of every word so starting, whole.) Matches are ranked, on
+both engines, by how many of the words asked their title holds (`Document.search_title`), then the
+newest: the document about the words comes before one that mentions them. FTS5's bm25 weighed each
+word by how rare it is in the dossier, which counted every match to rank 201 of them.
+
+`search_text` is folded words of letters and digits, one space between each: SQLite's triggers read
+it so (a JSON array of its words, made by replacing each space), and a search's words are the same.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ def fold(value: str) -> str:
 
 def search_text(title: str, body: str = "") -> str:
     """What a document is found by: its title, then its text, folded, bounded."""
-    return " ".join(WORD.findall(fold(f"{title}\n{body}")))[:MAX_TEXT]
+    return " ".join(WORD.findall(fold(f"{title}\n{body}")))[:MAX_TEXT].rstrip()  # cut between words: no last space
 
 
 def search_title(title: str) -> str:
@@ -117,10 +121,17 @@ async def params(session: AsyncSession, dossier_id: str, words: list[str]) -> di
         **{f"end_{n}": start + "{" for n, start in enumerate(starts)}})  # "{" follows "z": past every longer word
     for n, word in rows.all():
         found[n].append(word)
-    return ranked | {"phrase": "text:(" + " AND ".join(
-        f'"{start}"*' if len(known) > EXPANSION else "(" + " OR ".join(f'"{w}"' for w in known) + ")" if known
-        else f'"{start}"'  # no word of the dossier starts so: none matches, as FTS5 says at once
-        for start, known in zip(starts, found)) + ")"}
+    asked = " AND ".join(_asked(start, known) for start, known in zip(starts, found))
+    return ranked | {"phrase": f"text:({asked})"}
+
+
+def _asked(start: str, known: list[str]) -> str:
+    """A word asked, in FTS5's syntax: the dossier's words it starts, by name; more than EXPANSION, as a prefix."""
+    if len(known) > EXPANSION:
+        return f'"{start}"*'
+    if not known:
+        return f'"{start}"'  # no word of the dossier starts so: none matches, as FTS5 says at once
+    return "(" + " OR ".join(f'"{word}"' for word in known) + ")"
 
 
 @cache

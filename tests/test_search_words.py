@@ -3,6 +3,7 @@ from its list of words, which follows the documents exactly; and a search ranks 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -15,6 +16,16 @@ from server.models import Document
 from tests.conftest import activate, add_text_document, new_patient, post_form
 from tests.patient_helpers import migrate, titles_in
 from tests.test_timeline_scale import many_documents
+
+
+@pytest.mark.parametrize("title, body", [
+    ('Compte "rendu" n°3 \\ {x}', "Œdème – Straße, 12,5 mg/L"),
+    ("Bil", "ab " * 60_000),  # cut at MAX_TEXT on a space
+    ("", ""),
+])
+def test_the_words_a_document_is_found_by_are_what_the_triggers_read(title, body):
+    """Words of letters and digits, one space between each: SQLite's triggers read them as a JSON array."""
+    assert re.fullmatch(r"([0-9a-z]+( [0-9a-z]+)*)?", search.search_text(title, body))
 
 
 async def words_listed(db) -> dict[str, int]:

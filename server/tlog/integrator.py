@@ -145,8 +145,8 @@ async def integrate_now(session: AsyncSession, *, signer: Signer, batch: int = B
                         wait: bool = True) -> TlogCheckpoint | None:
     """Integrate every pending event, in as many rounds as it takes; the last checkpoint made, if any.
 
-    For tests and the command line; the background task calls it without `wait`, so a process
-    that finds another integrating does not queue behind it.
+    For tests and the command line (`wait`: behind another process's round, if one holds the lock); the
+    background task calls `catch_up`, which leaves what arrives during its rounds to the next tick.
     """
     last = None
     while (made := await integrate_once(session, signer=signer, batch=batch, wait=wait)) is not None:

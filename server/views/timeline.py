@@ -41,9 +41,10 @@ def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "",
 async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str,
                            after_id: str = "", page: int = 1, whole_page: bool = False, counted: bool = True) -> dict:
     """One page of the timeline: newest first, each page after the last document of the one before;
-    with search words, the best matches first, a page at a time. A professional's whole page, unfiltered,
-    opens on the profil médical's card, and the timeline's read says so. The count of documents only
-    where it is shown (`counted`): not in the next page an infinite scroll appends."""
+    with search words, those whose title holds the most of them first (then the newest), a page at a
+    time. A professional's whole page, unfiltered, opens on the profil médical's card, and the timeline's
+    read says so. The count of documents only where it is shown (`counted`): not in the next page an
+    infinite scroll appends."""
     category = category if category in CATEGORIES else ""
     # The search words live in the server-side session; the URL carries only an opaque token,
     # so document titles never end up in the address bar, the history or a proxy's log.

@@ -68,7 +68,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         _triggers(words=False)
         op.execute("DROP TABLE search_word")
-    op.drop_column('document', 'search_title')  # SQLite drops a column in place: the index's triggers stay
+    op.drop_column('document', 'search_title')  # SQLite (3.35 on) drops a column in place: the triggers stay
 
 
 def _triggers(*, words: bool) -> None:

@@ -14,7 +14,7 @@ from server import search
 from server.dossiers import add_document
 from server.models import Document
 from tests.conftest import activate, add_text_document, new_patient, post_form
-from tests.patient_helpers import migrate, titles_in
+from tests.patient_helpers import Statements, migrate, titles_in
 from tests.test_timeline_scale import many_documents
 
 
@@ -95,6 +95,19 @@ async def test_a_word_that_starts_more_words_than_are_named_finds_every_match(cl
     # A page past the last (an old link): none of it, and the count all the same (asked on its own then).
     past = await client.get(f"{narrow.url}&page=9")
     assert past.status_code == 200 and titles_in(past.text) == [] and "11 documents" in past.text
+
+
+async def test_a_search_page_asks_for_its_window_once_with_its_count_and_without_the_documents_text(client, db, app,
+                                                                                                  patient):
+    await many_documents(db, patient.dossier, 30)
+    await activate(client, patient)
+    found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "releve"})
+    with Statements(app.state.engine) as seen:
+        page = await client.get(str(found.url))
+    assert page.status_code == 200 and "30 documents" in page.text
+    [window] = [s for s in seen.seen if "MATCH" in s or "@@" in s]  # the page and its count: one statement
+    assert "count(" in window
+    assert "search_text" not in window.split(" FROM ")[0]  # a PDF's text is never loaded to show a page
 
 
 async def test_a_title_that_holds_more_of_the_words_comes_first_then_the_newest(client, db, app, patient):

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sized
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -72,7 +72,8 @@ class _ReadsOnTheLoop(aiosqlite.Connection):
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         name = getattr(fn, "__name__", "")
         statement = args[0].lstrip()[:16].upper() if args and isinstance(args[0], str) else ""
-        if _never_waits(name, statement, self._turn is not None):
+        rows = len(args[1]) if name == "executemany" and len(args) > 1 and isinstance(args[1], Sized) else None
+        if _never_waits(name, statement, self._turn is not None, rows):
             if not self._running or not self._connection:
                 raise ValueError("Connection closed")
             try:
@@ -132,13 +133,20 @@ BUSY_TIMEOUT_S = 10
 
 _ON_THE_LOOP = frozenset({"cursor", "close", "fetchone", "fetchmany", "fetchall", "rollback"})
 _WRITES = ("INSERT", "UPDATE", "DELETE")
+# The rows of a write batch (executemany) that run on the loop, under the write lock: about a millisecond. The
+# hops there and back to the thread cost the lock's holder more, each waiting for the loop to be free of the
+# request it runs (the integrator's round of one second's leaves and nodes, bench/RESULTS.md, "The integrator's
+# write lock"). A longer batch would hold the loop for its whole length: it goes to the thread.
+SHORT_BATCH = 500
 
 
-def _never_waits(name: str, statement: str, holds_write_lock: bool) -> bool:
+def _never_waits(name: str, statement: str, holds_write_lock: bool, rows: int | None = None) -> bool:
     if name in _ON_THE_LOOP:
         return True
+    if name == "executemany":
+        return holds_write_lock and statement.startswith(_WRITES) and rows is not None and rows <= SHORT_BATCH
     if name != "execute" or not statement:
-        return False  # executemany too: a batch (the insurer's feed) would hold the loop for its whole length
+        return False
     return (statement.startswith("SELECT") or statement.rstrip() == "BEGIN"
             or (holds_write_lock and statement.startswith(_WRITES)))
 

@@ -144,6 +144,48 @@ async def test_the_background_takes_what_is_there_at_each_tick_and_more_rounds_o
     await check_stored_tree(db, signer)
 
 
+async def test_a_round_is_worked_out_before_the_write_lock_and_planned_again_if_another_round_came_between(
+        db, app, patient, settings, monkeypatch):
+    """The events are read, hashed and the new head signed before the write lock (SQLite's, which every
+    professional's read waits for); under it, the round only checks the tree is the size it planned from, and
+    writes. Another process's round landing in between makes it plan again: never a lost round, never a
+    duplicate leaf, and the tree MemoryTree builds."""
+    signer = load_signer(settings)
+    await integrate_now(db, signer=signer)
+    await log(db, patient.dossier.id, 3)
+    planned, locked = [], []
+    original_plan, original_begin = integrator._plan, integrator.begin_write
+
+    async def plan_then_another_round_lands(session, **kwargs):
+        if session is not db:  # the other process's
+            return await original_plan(session, **kwargs)
+        planned.append(bool(locked))  # planned under the write lock?
+        made = await original_plan(session, **kwargs)
+        if len(planned) == 1:
+            async with app.state.sessionmaker() as other:  # another process's round, in between, and a read after it
+                await log(other, patient.dossier.id, 2)
+                assert await integrate_now(other, signer=signer) is not None
+                await log(other, patient.dossier.id, 1)
+        return made
+
+    async def begin(session):
+        if session is db:
+            locked.append(True)
+        await original_begin(session)
+
+    monkeypatch.setattr(integrator, "_plan", plan_then_another_round_lands)
+    monkeypatch.setattr(integrator, "begin_write", begin)
+    await log(db, patient.dossier.id, 1)
+    made = await integrator.integrate_once(db, signer=signer)
+    monkeypatch.undo()
+    assert planned == [False, True]  # planned before the lock; the tree had moved, planned again under it
+    events = len((await db.exec(select(AccessEvent.id))).all())
+    assert made is not None and made.size == events  # the read that came after the other round is in
+    tree = await check_stored_tree(db, signer)
+    assert tree.size == events
+    assert (await verify_tree(db, settings)).problems == []
+
+
 async def test_concurrent_integrators_build_one_tree_without_a_duplicate_leaf(db, patient, settings):
     """Two engines (as two app processes) integrate while two more append: one tree, each event once."""
     signer = load_signer(settings)

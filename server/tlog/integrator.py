@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from litestar import Litestar
@@ -36,7 +37,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog.audit import HASHED_FIELDS, event_hash
+from ..accesslog.audit import HASHED_FIELDS, fields_hash
 from ..db import begin_write, make_engine, make_sessionmaker
 from ..models import AccessEvent, utcnow
 from . import merkle, witnessing
@@ -44,7 +45,7 @@ from .checkpoint import Checkpoint, sign_checkpoint
 from .keys import Signer
 from .leaf import SALT_SIZE, event_leaf_hash
 from .signing import load_signer
-from .store import TlogCheckpoint, TlogLeaf, TlogNode, latest_checkpoint, read_nodes, reader
+from .store import TlogCheckpoint, TlogLeaf, TlogNode, latest_size, read_nodes, reader
 
 log = logging.getLogger("carnet.journal")
 
@@ -55,6 +56,8 @@ BATCH = 5000  # leaves per round and checkpoint: a backlog is worked through in 
 # ~150 ms, the p99 of every page while a million seeded events were integrated), with the loop's other
 # work let in between two rounds. Steady state is far below it: a round takes what one second brought.
 BACKGROUND_BATCH = 500
+# Leaves hashed between two looks at the loop's other work (a leaf is about 25 µs: a millisecond at most).
+YIELD_EVERY = 40
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"carnet/journal/integrator").digest()[:8], "big", signed=True)
 
 
@@ -87,32 +90,31 @@ async def _locked(session: AsyncSession, *, wait: bool) -> bool:
     return bool((await connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY})).scalar())
 
 
-async def integrate_once(session: AsyncSession, *, signer: Signer, batch: int = BATCH,
-                         wait: bool = False) -> TlogCheckpoint | None:
-    """One round: up to `batch` events become leaves under a new signed checkpoint, which is returned.
+@dataclass
+class _Round:
+    """What a round writes, worked out from the tree as it stood at `size`: the leaves, the nodes they complete
+    and the signed checkpoint of the new size."""
 
-    None when there was nothing to do, or (unless `wait`) another process holds the integrator's lock.
-    Commits what the session had open first (`db.begin_write`).
-    """
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    if not postgresql and await latest_checkpoint(session) and not await _pending(session, postgresql=False, limit=1):
-        await session.commit()  # ends the read (SQLite takes no write lock for an idle round); a rollback
-        return None             # would expire what the caller's session had loaded
-    await begin_write(session)
-    if postgresql and not await _locked(session, wait=wait):
-        await session.commit()
-        return None
-    latest = await latest_checkpoint(session)
+    size: int
+    leaves: list[dict]
+    nodes: list[dict]
+    checkpoint: TlogCheckpoint
+
+
+async def _plan(session: AsyncSession, *, signer: Signer, postgresql: bool, batch: int) -> _Round | None:
+    """The next round from what the session reads (None: nothing to integrate). It writes nothing."""
+    latest = await latest_size(session)
     events = await _pending(session, postgresql=postgresql, limit=batch)
     if latest is not None and not events:
-        await session.commit()
         return None
-    size = latest.size if latest else 0
+    size = latest or 0
     nodes = await read_nodes(session, frontier(size))
     leaves, new_nodes = [], []
     for index, event in enumerate(events, start=size):
+        if index > size and (index - size) % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # the requests waiting on the loop go in between: the hashing is no lock's
         salt = secrets.token_bytes(SALT_SIZE)
-        digest = event_leaf_hash(salt, event_hash(event))  # type: ignore[arg-type]  # a row has the event's fields
+        digest = event_leaf_hash(salt, fields_hash(dict(zip(HASHED_FIELDS, event[1:]))))  # (id, *HASHED_FIELDS)
         leaves.append({"leaf_index": index, "event_id": event.id, "salt": salt, "hash": digest})
         level, position = 0, index
         nodes[(level, position)] = digest
@@ -124,13 +126,46 @@ async def integrate_once(session: AsyncSession, *, signer: Signer, batch: int = 
             new_nodes.append({"level": level, "node_index": position, "hash": digest})
     new_size = size + len(events)
     root = merkle.tree_hash(new_size, reader(nodes))
-    made = TlogCheckpoint(size=new_size, root=root, created_at=utcnow(),
-                          note=sign_checkpoint(Checkpoint(signer.name, new_size, root), signer))
+    checkpoint = TlogCheckpoint(size=new_size, root=root, created_at=utcnow(),
+                                note=sign_checkpoint(Checkpoint(signer.name, new_size, root), signer))
+    return _Round(size, leaves, new_nodes, checkpoint)
+
+
+async def integrate_once(session: AsyncSession, *, signer: Signer, batch: int = BATCH,
+                         wait: bool = False) -> TlogCheckpoint | None:
+    """One round: up to `batch` events become leaves under a new signed checkpoint, which is returned.
+
+    None when there was nothing to do, or (unless `wait`) another process holds the integrator's lock.
+    Commits what the session had open first (`db.begin_write`).
+
+    The round is worked out before the write lock (SQLite's one, which every professional's read waits
+    for): the events read, hashed into the tree, its new head signed. Under the lock it only checks that
+    the tree is still the size it was planned from (else another integrator's round came between, and it
+    is planned again there) and writes. Worked out under the lock, a round of one second's events held it
+    17 to 35 ms under one connection's reads, the slowest of them (bench/RESULTS.md, "The integrator's
+    write lock").
+    """
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    planned = await _plan(session, signer=signer, postgresql=postgresql, batch=batch)
+    if planned is None:
+        await session.commit()  # ends the read (no write lock for an idle round); a rollback would expire
+        return None             # what the caller's session had loaded
+    await begin_write(session)
+    if postgresql and not await _locked(session, wait=wait):
+        await session.commit()
+        return None
+    if (await latest_size(session) or 0) != planned.size:
+        planned = await _plan(session, signer=signer, postgresql=postgresql, batch=batch)
+        if planned is None:
+            await session.commit()
+            return None
+    made = planned.checkpoint
+    made.created_at = utcnow()  # when it is written: the straggler window counts from here (not signed)
     try:
-        if leaves:
+        if planned.leaves:
             connection = await session.connection()
-            await connection.execute(insert(TlogLeaf.__table__), leaves)  # type: ignore[attr-defined]
-            await connection.execute(insert(TlogNode.__table__), new_nodes)  # type: ignore[attr-defined]
+            await connection.execute(insert(TlogLeaf.__table__), planned.leaves)  # type: ignore[attr-defined]
+            await connection.execute(insert(TlogNode.__table__), planned.nodes)  # type: ignore[attr-defined]
         session.add(made)
         await session.commit()
         session.expunge(made)  # detached with its values: nothing the session does next expires it
@@ -162,8 +197,7 @@ async def catch_up(session: AsyncSession, *, signer: Signer, batch: int = BACKGR
     during the round before: 274 rounds in 5 s beside one connection's professional reads, each a write
     transaction (SQLite's one write lock, which those reads wait for), a signature and a commit, and on
     PostgreSQL a look through the straggler window (bench/RESULTS.md, "The integrator's rounds")."""
-    latest = await latest_checkpoint(session)
-    size = latest.size if latest else 0
+    size = await latest_size(session) or 0
     while (made := await integrate_once(session, signer=signer, batch=batch, wait=False)) is not None:
         if made.size - size < batch:
             return

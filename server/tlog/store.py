@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, Select, Text, and_, or_
 from sqlmodel import Field, SQLModel, col, select
@@ -72,6 +73,17 @@ class TlogWitness(SQLModel, table=True):
 
 async def latest_checkpoint(session: AsyncSession) -> TlogCheckpoint | None:
     return (await session.exec(select(TlogCheckpoint).order_by(col(TlogCheckpoint.size).desc()).limit(1))).first()
+
+
+async def latest_size(session: AsyncSession) -> int | None:
+    """The size of the latest checkpoint (None: none signed yet), where the checkpoint itself is not needed."""
+    return (await session.exec(_latest_size())).first()
+
+
+@cache
+def _latest_size() -> Select:
+    """Built once: the integrator asks it twice a round (listing.py says why)."""
+    return select(TlogCheckpoint.size).order_by(col(TlogCheckpoint.size).desc()).limit(1)
 
 
 async def read_nodes(session: AsyncSession, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:

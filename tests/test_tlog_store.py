@@ -144,12 +144,14 @@ async def test_the_background_takes_what_is_there_at_each_tick_and_more_rounds_o
     await check_stored_tree(db, signer)
 
 
-async def test_a_round_is_worked_out_before_the_write_lock_and_planned_again_if_another_round_came_between(
+async def test_on_sqlite_a_round_is_worked_out_before_the_write_lock_and_planned_again_if_another_came_between(
         db, app, patient, settings, monkeypatch):
     """The events are read, hashed and the new head signed before the write lock (SQLite's, which every
     professional's read waits for); under it, the round only checks the tree is the size it planned from, and
     writes. Another process's round landing in between makes it plan again: never a lost round, never a
     duplicate leaf, and the tree MemoryTree builds."""
+    if db.bind.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans a round under the integrators' advisory lock, which no read waits for")
     signer = load_signer(settings)
     await integrate_now(db, signer=signer)
     await log(db, patient.dossier.id, 3)

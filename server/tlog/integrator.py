@@ -138,27 +138,30 @@ async def integrate_once(session: AsyncSession, *, signer: Signer, batch: int = 
     None when there was nothing to do, or (unless `wait`) another process holds the integrator's lock.
     Commits what the session had open first (`db.begin_write`).
 
-    The round is worked out before the write lock (SQLite's one, which every professional's read waits
-    for): the events read, hashed into the tree, its new head signed. Under the lock it only checks that
-    the tree is still the size it was planned from (else another integrator's round came between, and it
-    is planned again there) and writes. Worked out under the lock, a round of one second's events held it
+    On SQLite the round is worked out before the write lock (the database's one, which every professional's
+    read waits for): the events read, hashed into the tree, its new head signed. Under the lock it only
+    checks that the tree is still the size it was planned from (else another process's round came between,
+    and it is planned again there) and writes. On PostgreSQL it is worked out under the integrators'
+    advisory lock, which no read waits for, so that a process that cannot have it does no work. Worked out under the lock, a round of one second's events held it
     17 to 35 ms under one connection's reads, the slowest of them (bench/RESULTS.md, "The integrator's
     write lock").
     """
     postgresql = session.get_bind().dialect.name == "postgresql"
-    planned = await _plan(session, signer=signer, postgresql=postgresql, batch=batch)
+    if postgresql:  # the advisory lock first: no read waits for it, and a process without it plans nothing
+        await begin_write(session)
+        if not await _locked(session, wait=wait):
+            await session.commit()
+            return None
+        planned = await _plan(session, signer=signer, postgresql=True, batch=batch)
+    else:
+        planned = await _plan(session, signer=signer, postgresql=False, batch=batch)
+        if planned is not None:
+            await begin_write(session)
+            if (await latest_size(session) or 0) != planned.size:
+                planned = await _plan(session, signer=signer, postgresql=False, batch=batch)
     if planned is None:
         await session.commit()  # ends the read (no write lock for an idle round); a rollback would expire
         return None             # what the caller's session had loaded
-    await begin_write(session)
-    if postgresql and not await _locked(session, wait=wait):
-        await session.commit()
-        return None
-    if (await latest_size(session) or 0) != planned.size:
-        planned = await _plan(session, signer=signer, postgresql=postgresql, batch=batch)
-        if planned is None:
-            await session.commit()
-            return None
     made = planned.checkpoint
     made.created_at = utcnow()  # when it is written: the straggler window counts from here (not signed)
     try:

@@ -65,6 +65,7 @@ async def generate(url: str, data_dir: Path, *, dossiers: int, documents: int, e
 
     from server.accesslog.audit import HASHED_FIELDS, timestamp
     from server.db import make_engine
+    from server.dossiers import directory_words
     from server.files.store import DiskStorage
     from server.identifiers import ins_key, rpps_with_key
     from server.migrate import upgrade
@@ -88,6 +89,10 @@ async def generate(url: str, data_dir: Path, *, dossiers: int, documents: int, e
                           "Lyon", now) for n in range(PROFESSIONALS)]
         await connection.copy_records_to_table("professional", records=professionals, columns=[
             "id", "rpps", "given_name", "family_name", "profession", "city", "created_at"])
+        await connection.copy_records_to_table("professionalword", records=[  # the directory's words (0022)
+            (word, pro[0]) for pro in professionals for word in directory_words(
+                rpps=pro[1], given_name=pro[2], family_name=pro[3], profession=pro[4], city=pro[5])],
+            columns=["word", "professional_id"])
         patient_ids = [new_id() for _ in range(dossiers)]
         dossier_ids = [new_id() for _ in range(dossiers)]
         await connection.copy_records_to_table("patient", records=[

@@ -14,7 +14,7 @@ from .accesslog import audit
 from .db import begin_write
 from .i18n import _
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
-from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional
+from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional, ProfessionalWord
 from .files import blobs
 from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
@@ -32,6 +32,15 @@ PROFESSIONS = {
     "cardiologue": ("cardiologue", "cardiologue"),
     "radiologue": ("radiologue", "radiologue"),
 }
+
+
+
+def directory_words(*, rpps: str, given_name: str, family_name: str, profession: str, city: str) -> set[str]:
+    """What the directory finds a professional by (`ProfessionalWord`): the words of their names and city, and of
+    their profession in either gender ("infirmière" finds an "infirmier"), folded; their RPPS."""
+    forms = PROFESSIONS.get(profession, (profession,))
+    return {rpps, *search_title(" ".join((family_name, given_name, city, *forms))).split()}
+
 
 ALLOWED_MIME_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -88,6 +97,9 @@ async def create_professional(
         rpps=rpps, given_name=given_name, family_name=family_name, profession=profession, city=city
     )
     session.add(professional)
+    await session.flush()  # (no relationships: SQLAlchemy cannot order the inserts)
+    session.add_all(ProfessionalWord(word=word, professional_id=professional.id) for word in directory_words(
+        rpps=rpps, given_name=given_name, family_name=family_name, profession=profession, city=city))
     await session.commit()
     return professional
 

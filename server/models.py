@@ -74,6 +74,15 @@ class Professional(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ProfessionalWord(SQLModel, table=True):
+    """A word a professional is found by in the directory (`dossiers.directory_words`): of their name, city,
+    RPPS and profession, folded. A search looks up the words that start with each word asked (a range of the
+    primary key), never every professional (migration 0022)."""
+
+    word: str = Field(primary_key=True, max_length=100)
+    professional_id: str = Field(foreign_key="professional.id", primary_key=True, index=True)
+
+
 class Account(SQLModel, table=True):
     """Someone who logs in with passkeys: a patient, a caregiver or a professional."""
 

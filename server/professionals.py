@@ -32,7 +32,7 @@ from .models import (
 )
 from .facts import dossier_facts
 from .reading import professional_standing, standing_from_rows
-from .sharing import fold
+from .search import fold
 from .files.pages import Rendered, Unrenderable, render_pdf
 from .files.store import Storage
 from .templating import PARIS

@@ -3,17 +3,19 @@ the patient picks professionals from. Reading only: every change goes through `r
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_
+from functools import cache
+
+from sqlalchemy import Select, bindparam, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .access import Right, dossier_right
-from .dossiers import PROFESSIONS, InvalidInput, professionals_by_id
-from .models import Block, Dossier, EmergencyAccess, Grant, Professional
+from .dossiers import InvalidInput, professionals_by_id
+from .models import Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord
+from .search import search_title, words_of
 from .facts import dossier_facts
 from .i18n import N_, _, ngettext
 from .reading import professional_standing
@@ -172,34 +174,32 @@ def access_summary(overview: AccessOverview, *, own: bool) -> str:
 # --- the directory --------------------------------------------------------------------------
 
 SEARCH_LIMIT = 20
-IGNORED_WORDS = {"dr", "dr.", "docteur", "mme", "mme.", "m.", "madame", "monsieur", "à", "de", "en"}
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents, so "kine" finds "kinésithérapeute"."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
-
-
-def _escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+MAX_DIRECTORY_WORDS = 5
+IGNORED_WORDS = {"dr", "docteur", "mme", "m", "madame", "monsieur", "a", "de", "en"}  # folded: "Dr.", "à"
 
 
 async def search_professionals(session: AsyncSession, *, query: str) -> list[Professional]:
-    """Professionals whose name, RPPS, profession or city matches every word of the query."""
-    words = [w for w in query.split() if fold(w) not in IGNORED_WORDS][:5]
-    if not words or len("".join(words)) < 2:
+    """Professionals with a word starting with each word asked, of their name, city, RPPS or profession, accents and
+    case ignored ("lefevre" finds Lefèvre, "kine" a masseur-kinésithérapeute); the first SEARCH_LIMIT by name.
+
+    Each word asked is a range of the directory's words (`ProfessionalWord`'s primary key), so a search reads
+    the professionals it may show, never the whole directory (issue 10)."""
+    typed = [w for w in query.split() if search_title(w) not in IGNORED_WORDS][:MAX_DIRECTORY_WORDS]
+    if not typed or len("".join(typed)) < 2:
         raise InvalidInput(_("Saisissez au moins deux lettres : un nom, un numéro RPPS, une profession ou une ville."))
-    statement = select(Professional)
-    for word in words:
-        pattern = f"%{_escape_like(word)}%"
-        # Professions are a short fixed list: matched here without accents, in either gender.
-        professions = [code for code, forms in PROFESSIONS.items() if any(fold(word) in fold(f) for f in forms)]
-        statement = statement.where(or_(
-            col(Professional.family_name).ilike(pattern, escape="\\"),
-            col(Professional.given_name).ilike(pattern, escape="\\"),
-            col(Professional.city).ilike(pattern, escape="\\"),
-            col(Professional.rpps).startswith(word, autoescape=True),
-            col(Professional.profession).in_(professions),
-        ))
-    statement = statement.order_by(col(Professional.family_name), col(Professional.given_name)).limit(SEARCH_LIMIT)
-    return list((await session.exec(statement)).all())
+    words = [w for w in words_of(" ".join(typed)) if w not in IGNORED_WORDS][:MAX_DIRECTORY_WORDS]
+    if not words:  # only signs ("%%"): nothing is a word of them
+        return []
+    params = {**{f"start_{n}": word for n, word in enumerate(words)},
+              **{f"end_{n}": word + "{" for n, word in enumerate(words)}}  # "{" follows "z": past every longer word
+    return list((await session.exec(_directory_search(len(words)), params=params)).all())  # type: ignore[call-overload]
+
+
+@cache
+def _directory_search(count: int) -> Select:
+    """Built once per number of words (listing.py says why): the professionals with a word in each range."""
+    words = ProfessionalWord.__table__.c  # type: ignore[attr-defined]
+    return select(Professional).where(*(col(Professional.id).in_(
+        select(words.professional_id).where(words.word >= bindparam(f"start_{n}"), words.word < bindparam(f"end_{n}"))
+    ) for n in range(count))).order_by(col(Professional.family_name), col(Professional.given_name),
+                                       col(Professional.id)).limit(SEARCH_LIMIT)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .i18n import N_
@@ -74,12 +74,17 @@ class Professional(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+WORD_TYPE = String(100).with_variant(String(100, collation="C"), "postgresql")
+
+
 class ProfessionalWord(SQLModel, table=True):
     """A word a professional is found by in the directory (`dossiers.directory_words`): of their name, city,
     RPPS and profession, folded. A search looks up the words that start with each word asked (a range of the
     primary key), never every professional (migration 0022)."""
 
-    word: str = Field(primary_key=True, max_length=100)
+    # Bytewise order on PostgreSQL too, whatever the database's collation: a word asked is the range from itself
+    # to itself followed by "{" (which follows "z"); a language's collation may not sort it so.
+    word: str = Field(sa_column=Column(WORD_TYPE, primary_key=True))
     professional_id: str = Field(foreign_key="professional.id", primary_key=True, index=True)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from alembic import command
 from sqlalchemy import insert, text
 
@@ -69,3 +71,19 @@ async def test_professionals_registered_before_0022_are_found_by_their_words(db,
     db.expunge_all()
     for query in ("lefevre", "HÉLÈNE", "infirmière etienne", helene.rpps):
         assert [p.id for p in await search_professionals(db, query=query)] == [helene.id], query
+
+
+async def test_on_postgresql_the_words_are_ordered_bytewise_whatever_the_databases_collation(db):
+    """A word asked is the range from itself to itself followed by "{": under a language's collation (ICU's here)
+    "lefevre" does not sort before "lef{", and the search would miss Lefèvre on a database created so."""
+    if db.bind.dialect.name != "postgresql":
+        pytest.skip("SQLite compares text bytewise")
+    collation = (await db.exec(text(
+        "SELECT collation_name FROM information_schema.columns "
+        "WHERE table_name = 'professionalword' AND column_name = 'word'"))).one()[0]
+    assert collation == "C"
+    icu = (await db.exec(text("SELECT count(*) FROM pg_collation WHERE collname = 'und-x-icu'"))).one()[0]
+    if icu:
+        before = (await db.exec(text(
+            """SELECT 'lefevre' COLLATE "und-x-icu" < 'lef{' COLLATE "und-x-icu", 'lefevre' COLLATE "C" < 'lef{'"""))).one()
+        assert tuple(before) == (False, True)

@@ -47,7 +47,10 @@ def words(rpps: str, given_name: str, family_name: str, profession: str, city: s
 def upgrade() -> None:
     op.create_table(
         'professionalword',
-        sa.Column('word', sa.String(length=100), nullable=False),
+        # Bytewise on PostgreSQL, whatever the database's collation: a search reads the range from a word to that
+        # word followed by "{", which follows "z" in that order only.
+        sa.Column('word', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'),
+                  nullable=False),
         sa.Column('professional_id', sa.String(), nullable=False),
         sa.ForeignKeyConstraint(['professional_id'], ['professional.id']),
         sa.PrimaryKeyConstraint('word', 'professional_id'),

@@ -39,7 +39,11 @@ def directory_words(*, rpps: str, given_name: str, family_name: str, profession:
     """What the directory finds a professional by (`ProfessionalWord`): the words of their names and city, and of
     their profession in either gender ("infirmière" finds an "infirmier"), folded; their RPPS."""
     forms = PROFESSIONS.get(profession, (profession,))
-    return {rpps, *search_title(" ".join((family_name, given_name, city, *forms))).split()}
+    words = {rpps, *search_title(" ".join((family_name, given_name, city, *forms))).split()}
+    return {word[:WORD_LENGTH] for word in words}  # folding may lengthen a name ("ß" is "ss"): the column's length
+
+
+WORD_LENGTH = 100  # ProfessionalWord.word's
 
 
 ALLOWED_MIME_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/plain"}

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .access import Right, dossier_right
-from .dossiers import InvalidInput, professionals_by_id
+from .dossiers import WORD_LENGTH, InvalidInput, professionals_by_id
 from .models import Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord
 from .search import search_title, words_of
 from .facts import dossier_facts
@@ -187,7 +187,8 @@ async def search_professionals(session: AsyncSession, *, query: str) -> list[Pro
     typed = [w for w in query.split() if search_title(w) not in IGNORED_WORDS][:MAX_DIRECTORY_WORDS]
     if not typed or len("".join(typed)) < 2:
         raise InvalidInput(_("Saisissez au moins deux lettres : un nom, un numéro RPPS, une profession ou une ville."))
-    words = [w for w in words_of(" ".join(typed)) if w not in IGNORED_WORDS][:MAX_DIRECTORY_WORDS]
+    # Cut as the directory keeps them (dossiers.directory_words): a longer word still finds its own.
+    words = [w[:WORD_LENGTH] for w in words_of(" ".join(typed)) if w not in IGNORED_WORDS][:MAX_DIRECTORY_WORDS]
     if not words:  # only signs ("%%"): nothing is a word of them
         return []
     params = {**{f"start_{n}": word for n, word in enumerate(words)},

@@ -54,3 +54,31 @@ async def test_a_writer_that_would_wait_for_itself_fails_as_on_sqlite_alone(sqli
         await first.commit()
         await begin_write(second)  # the turn was given back: the next writer gets it at once
         await second.commit()
+
+
+async def test_a_short_write_batch_under_the_write_lock_runs_on_the_loop_a_long_one_in_the_thread(sqlite_app,
+                                                                                                  monkeypatch):
+    """Two hops to aiosqlite's thread and back cost the lock's holder more than a short batch does (each waits for
+    the loop): up to SHORT_BATCH rows run on the loop, a longer batch, or one without the lock, in the thread."""
+    import aiosqlite
+
+    to_the_thread: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        to_the_thread.append(getattr(fn, "__name__", ""))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with sqlite_app.state.sessionmaker() as session:
+        await session.execute(text("CREATE TABLE batch (n INTEGER)"))
+        await session.commit()
+        insert = text("INSERT INTO batch (n) VALUES (:n)")
+        for rows, locked in ((server.db.SHORT_BATCH, True), (server.db.SHORT_BATCH + 1, True), (3, False)):
+            if locked:
+                await begin_write(session)
+            to_the_thread.clear()
+            await session.execute(insert, [{"n": n} for n in range(rows)])
+            assert ("executemany" in to_the_thread) == (rows > server.db.SHORT_BATCH or not locked), (rows, locked)
+            await session.commit()
+        assert (await session.execute(text("SELECT count(*) FROM batch"))).scalar() == 2 * server.db.SHORT_BATCH + 4

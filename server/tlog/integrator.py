@@ -92,17 +92,20 @@ async def _locked(session: AsyncSession, *, wait: bool) -> bool:
 
 @dataclass
 class _Round:
-    """What a round writes, worked out from the tree as it stood at `size`: the leaves, the nodes they complete
-    and the signed checkpoint of the new size."""
+    """What a round writes, worked out from the tree as it stood at `size`: the leaves, the nodes they complete,
+    and the new size and root (signed under the lock, once the tree is known to stand where it was planned from:
+    no checkpoint is ever signed for a tree that is not stored)."""
 
     size: int
     leaves: list[dict]
     nodes: list[dict]
-    checkpoint: TlogCheckpoint
+    new_size: int
+    root: bytes
 
 
-async def _plan(session: AsyncSession, *, signer: Signer, postgresql: bool, batch: int) -> _Round | None:
-    """The next round from what the session reads (None: nothing to integrate). It writes nothing."""
+async def _plan(session: AsyncSession, *, postgresql: bool, batch: int, yielding: bool = False) -> _Round | None:
+    """The next round from what the session reads (None: nothing to integrate). It writes and signs nothing.
+    `yielding`: planned before any lock, it lets the loop's other work in as it hashes."""
     latest = await latest_size(session)
     events = await _pending(session, postgresql=postgresql, limit=batch)
     if latest is not None and not events:
@@ -111,8 +114,8 @@ async def _plan(session: AsyncSession, *, signer: Signer, postgresql: bool, batc
     nodes = await read_nodes(session, frontier(size))
     leaves, new_nodes = [], []
     for index, event in enumerate(events, start=size):
-        if index > size and (index - size) % YIELD_EVERY == 0:
-            await asyncio.sleep(0)  # the requests waiting on the loop go in between: the hashing is no lock's
+        if yielding and index > size and (index - size) % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # the requests waiting on the loop go in between: the hashing holds no lock
         salt = secrets.token_bytes(SALT_SIZE)
         digest = event_leaf_hash(salt, fields_hash(dict(zip(HASHED_FIELDS, event[1:]))))  # (id, *HASHED_FIELDS)
         leaves.append({"leaf_index": index, "event_id": event.id, "salt": salt, "hash": digest})
@@ -125,10 +128,7 @@ async def _plan(session: AsyncSession, *, signer: Signer, postgresql: bool, batc
             nodes[(level, position)] = digest
             new_nodes.append({"level": level, "node_index": position, "hash": digest})
     new_size = size + len(events)
-    root = merkle.tree_hash(new_size, reader(nodes))
-    checkpoint = TlogCheckpoint(size=new_size, root=root, created_at=utcnow(),
-                                note=sign_checkpoint(Checkpoint(signer.name, new_size, root), signer))
-    return _Round(size, leaves, new_nodes, checkpoint)
+    return _Round(size, leaves, new_nodes, new_size, merkle.tree_hash(new_size, reader(nodes)))
 
 
 async def integrate_once(session: AsyncSession, *, signer: Signer, batch: int = BATCH,
@@ -139,9 +139,9 @@ async def integrate_once(session: AsyncSession, *, signer: Signer, batch: int = 
     Commits what the session had open first (`db.begin_write`).
 
     On SQLite the round is worked out before the write lock (the database's one, which every professional's
-    read waits for): the events read, hashed into the tree, its new head signed. Under the lock it only
-    checks that the tree is still the size it was planned from (else another process's round came between,
-    and it is planned again there) and writes. On PostgreSQL it is worked out under the integrators'
+    read waits for): the events read and hashed into the tree. Under the lock it only checks that the tree
+    is still the size it was planned from (else another process's round came between, and it is planned
+    again there), signs the new head and writes. On PostgreSQL it is worked out under the integrators'
     advisory lock, which no read waits for, so that a process that cannot have it does no work. Worked out under the lock, a round of one second's events held it
     17 to 35 ms under one connection's reads, the slowest of them (bench/RESULTS.md, "The integrator's
     write lock").
@@ -152,18 +152,18 @@ async def integrate_once(session: AsyncSession, *, signer: Signer, batch: int = 
         if not await _locked(session, wait=wait):
             await session.commit()
             return None
-        planned = await _plan(session, signer=signer, postgresql=True, batch=batch)
+        planned = await _plan(session, postgresql=True, batch=batch)
     else:
-        planned = await _plan(session, signer=signer, postgresql=False, batch=batch)
+        planned = await _plan(session, postgresql=False, batch=batch, yielding=True)
         if planned is not None:
             await begin_write(session)
             if (await latest_size(session) or 0) != planned.size:
-                planned = await _plan(session, signer=signer, postgresql=False, batch=batch)
+                planned = await _plan(session, postgresql=False, batch=batch)
     if planned is None:
         await session.commit()  # ends the read (no write lock for an idle round); a rollback would expire
         return None             # what the caller's session had loaded
-    made = planned.checkpoint
-    made.created_at = utcnow()  # when it is written: the straggler window counts from here (not signed)
+    made = TlogCheckpoint(size=planned.new_size, root=planned.root, created_at=utcnow(),
+                          note=sign_checkpoint(Checkpoint(signer.name, planned.new_size, planned.root), signer))
     try:
         if planned.leaves:
             connection = await session.connection()

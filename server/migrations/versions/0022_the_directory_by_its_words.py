@@ -41,7 +41,8 @@ def words(rpps: str, given_name: str, family_name: str, profession: str, city: s
     # As server/dossiers.py's directory_words, with server/search.py's folding.
     text = " ".join((family_name, given_name, city, *PROFESSIONS.get(profession, (profession,))))
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae"))
-    return {rpps, *WORD.findall("".join(ch for ch in decomposed if not unicodedata.combining(ch)))}
+    found = {rpps, *WORD.findall("".join(ch for ch in decomposed if not unicodedata.combining(ch)))}
+    return {word[:100] for word in found}  # the column's length; folding may lengthen a name ("ß" is "ss")
 
 
 def upgrade() -> None:
@@ -61,7 +62,7 @@ def upgrade() -> None:
         "SELECT id, rpps, given_name, family_name, profession, city FROM professional")).all()
     table = sa.table('professionalword', sa.column('word'), sa.column('professional_id'))
     for start in range(0, len(rows), 1000):
-        batch = [{"word": word[:100], "professional_id": row[0]} for row in rows[start:start + 1000]
+        batch = [{"word": word, "professional_id": row[0]} for row in rows[start:start + 1000]
                  for word in words(*row[1:])]
         if batch:
             connection.execute(table.insert(), batch)

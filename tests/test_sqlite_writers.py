@@ -38,7 +38,7 @@ async def test_writers_take_the_write_lock_in_the_order_they_asked(sqlite_app):
         tasks = []
         for n in range(6):
             tasks.append(asyncio.create_task(writer(n)))
-            await asyncio.sleep(0.05)  # asked in this order
+            await asyncio.sleep(0.2)  # asked in this order (50 ms was not always enough beside a full test run)
         await holder.commit()
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
     assert order == list(range(6))

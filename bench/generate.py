@@ -89,10 +89,9 @@ async def generate(url: str, data_dir: Path, *, dossiers: int, documents: int, e
                           "Lyon", now) for n in range(PROFESSIONALS)]
         await connection.copy_records_to_table("professional", records=professionals, columns=[
             "id", "rpps", "given_name", "family_name", "profession", "city", "created_at"])
-        await connection.copy_records_to_table("professionalword", records=[  # the directory's words (0022)
-            (word, pro[0]) for pro in professionals for word in directory_words(
-                rpps=pro[1], given_name=pro[2], family_name=pro[3], profession=pro[4], city=pro[5])],
-            columns=["word", "professional_id"])
+        fields = ("rpps", "given_name", "family_name", "profession", "city")  # the directory's words (0022)
+        await connection.copy_records_to_table("professionalword", columns=["word", "professional_id"], records=[
+            (word, pro[0]) for pro in professionals for word in directory_words(**dict(zip(fields, pro[1:6])))])
         patient_ids = [new_id() for _ in range(dossiers)]
         dossier_ids = [new_id() for _ in range(dossiers)]
         await connection.copy_records_to_table("patient", records=[

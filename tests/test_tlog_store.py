@@ -164,10 +164,12 @@ async def test_on_sqlite_a_round_is_worked_out_before_the_write_lock_and_planned
         planned.append(bool(locked))  # planned under the write lock?
         made = await original_plan(session, **kwargs)
         if len(planned) == 1:
+            other_round.append(True)
             async with app.state.sessionmaker() as other:  # another process's round, in between, and a read after it
                 await log(other, patient.dossier.id, 2)
                 assert await integrate_now(other, signer=signer) is not None
                 await log(other, patient.dossier.id, 1)
+            other_round.clear()
         return made
 
     async def begin(session):
@@ -175,12 +177,22 @@ async def test_on_sqlite_a_round_is_worked_out_before_the_write_lock_and_planned
             locked.append(True)
         await original_begin(session)
 
+    signed, other_round = [], []
+    original_sign = integrator.sign_checkpoint
+
+    def sign(*args, **kwargs):
+        if not other_round:
+            signed.append(bool(locked))  # a head is signed only for the tree that is written: under the lock
+        return original_sign(*args, **kwargs)
+
     monkeypatch.setattr(integrator, "_plan", plan_then_another_round_lands)
     monkeypatch.setattr(integrator, "begin_write", begin)
+    monkeypatch.setattr(integrator, "sign_checkpoint", sign)
     await log(db, patient.dossier.id, 1)
     made = await integrator.integrate_once(db, signer=signer)
     monkeypatch.undo()
     assert planned == [False, True]  # planned before the lock; the tree had moved, planned again under it
+    assert signed == [True]  # once, under the lock: never for the tree planned first, which had moved
     events = len((await db.exec(select(AccessEvent.id))).all())
     assert made is not None and made.size == events  # the read that came after the other round is in
     tree = await check_stored_tree(db, signer)

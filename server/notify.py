@@ -32,7 +32,7 @@ from .caregivers.confidential import confidential_in
 from .facts import caregiver_facts, dossier_facts
 from .i18n import N_, _
 from .models import (
-    AccessEvent, Account, Delegation, Dossier, LogProfessional, Notification, Patient, PushSubscription, utcnow,
+    AccessEvent, Account, Delegation, Dossier, Notification, Patient, PushSubscription, utcnow,
 )
 from .templating import PARIS
 from .webpush import Push, b64url_decode, stage
@@ -65,19 +65,8 @@ async def warrants_notification(session: AsyncSession, *, dossier: Dossier, even
         return True
     if dossier.notify_every_access:
         return True
-    first = (await session.exec(_first_opening(), params={  # type: ignore[call-overload]
-        "dossier_id": dossier.id, "key": audit.log_key(event)})).first()  # (no row, or no opening yet: None)
+    first = await audit.first_opening(session, event=event)
     return first is None or first >= event.seq  # none before this one
-
-
-@cache
-def _first_opening() -> Select:
-    """Built once: every professional's read asks it (listing.py says why). Their first opening, kept in the log's
-    list of professionals as events are appended: one row, where a walk back through the log for an earlier one
-    read it to its start for a first read, inside the chain's lock (bench/RESULTS.md, "A first opening")."""
-    professionals = LogProfessional.__table__.c  # type: ignore[attr-defined]
-    return select(professionals.first_opened_seq).where(
-        professionals.dossier_id == bindparam("dossier_id"), professionals.key == bindparam("key"))
 
 
 async def record(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> Notification | None:

@@ -26,7 +26,7 @@ from server.accesslog.audit import Actor
 from server.config import Settings, SettingsError, load_settings
 from server.models import AccessEvent, Account, Delegation, Dossier, LogProfessional, Notification, PushSubscription
 from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, get_csrf, post_form, post_json, set_cookie
-from tests.patient_helpers import Records, events, migrate, professional
+from tests.patient_helpers import Records, Statements, events, migrate, professional
 from tests.push_service import Device, PushService, b64url, unb64url, vapid_claims
 
 READ = {"title": "Carnet", "body": "Un professionnel a consulté votre dossier.", "url": "/historique"}
@@ -477,10 +477,14 @@ async def test_a_professional_already_in_the_log_is_told_of_at_their_first_read_
                                                   data=report_pdf("Bilan initial")), today=paris_today())
     app.state.pusher.send_committed(db, app.state.sessionmaker)
     await settled(app)
-    for _ in range(2):
-        assert (await read_as(client, db, app, scene.julie, scene.url)).status_code == 200
+    with Statements(app.state.engine) as seen:
+        for _ in range(2):
+            assert (await read_as(client, db, app, scene.julie, scene.url)).status_code == 200
     topics = [message.headers["topic"] for message in push_service.to(phone)]
     assert topics == ["document", "consultation"]
+    # Known from the write that keeps it (its RETURNING): no question of its own, inside the chain's lock.
+    assert [s for s in seen.seen if "logprofessional" in s] == [s for s in seen.seen if s.startswith("INSERT INTO "
+                                                                "logprofessional")] and len(seen.seen) > 2
     [read] = [n for n in await notifications(db, scene.dossier.id)
               if (await db.get(AccessEvent, n.event_id)).action == "read_timeline"]
     remembered = await db.get(LogProfessional, (scene.dossier.id, (await db.get(AccessEvent, read.event_id)).actor_rpps))

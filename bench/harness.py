@@ -42,7 +42,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
     """One patient's dossier of this size, a professional she granted access to, and their sessions."""
     from sqlalchemy import insert
 
-    from server import rights
+    from server.access import rights
     from server.accounts import account_for_patient, account_for_professional, start_session
     from server.accesslog.audit import Actor
     from server.db import make_engine, make_sessionmaker

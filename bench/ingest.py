@@ -75,7 +75,7 @@ class Seeded:
 async def seed(url: str, data_dir: Path, *, dossiers: int, pushes: int) -> Seeded:
     from sqlalchemy import insert
 
-    from server import rights
+    from server.access import rights
     from server.accounts import account_for_patient, account_for_professional, start_session
     from server.accesslog.audit import Actor
     from server.db import make_engine, make_sessionmaker

@@ -1,8 +1,8 @@
-"""Rows as the rule sees them: the facts `access.py` decides on, read from the models."""
+"""Rows as the rule sees them: the facts `access/rule.py` decides on, read from the models."""
 
 from __future__ import annotations
 
-from .access import LEGAL_REPRESENTATIVES, CaregiverFacts, DocumentFacts, DossierFacts, adult_from
+from .access.rule import LEGAL_REPRESENTATIVES, CaregiverFacts, DocumentFacts, DossierFacts, adult_from
 from .models import Delegation, Document, Dossier, Patient
 
 

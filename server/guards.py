@@ -1,4 +1,4 @@
-"""Who may reach a route at all; what they may see inside is `access.py`'s business.
+"""Who may reach a route at all; what they may see inside is `access/rule.py`'s business.
 
 The guards are coroutines: Litestar runs a plain function guard in a worker thread (anyio's
 `to_thread`), a hop there and back on every request for a test of one attribute."""

@@ -1,6 +1,6 @@
 """A dossier's documents as a reader sees them, a page at a time, asked of the database.
 
-The rule (access.py) says, as a `Visibility`, which documents a reader sees; `visible_clause`
+The rule (access/rule.py) says, as a `Visibility`, which documents a reader sees; `visible_clause`
 turns it into SQL, so a page costs what it shows, however big the dossier has grown: an index
 on (dossier, date, added, id) gives the newest first, and the next page starts after the last
 document shown (keyset), so documents added meanwhile never appear twice or push others out.
@@ -22,7 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import search
-from .access import Visibility
+from .access.rule import Visibility
 from .facts import document_facts
 from .models import Document
 

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from . import notify
 
 from .accesslog import audit
-from .access import Right, dossier_right
+from .access.rule import Right, dossier_right
 from .accounts import IN_PERSON_DAYS, issue_activation_code
 from .dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document, create_patient
 from .caregivers.dossiers import is_minor
@@ -31,7 +31,7 @@ from .models import (
     CATEGORIES, Account, ActivationCode, Block, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow,
 )
 from .facts import dossier_facts
-from .reading import professional_standing, standing_from_rows
+from .access.reading import professional_standing, standing_from_rows
 from .search import fold
 from .files.pages import Rendered, Unrenderable, render_pdf
 from .files.store import Storage

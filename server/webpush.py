@@ -13,7 +13,7 @@ a push service; the task does the network calls in worker threads (pywebpush pos
 
 Why not a Litestar BackgroundTask: it belongs to a response, so every view that reads a dossier
 (timeline, search, document, download, emergency, and those to come) would have to remember to
-attach one, while the decision is made deep in `reading.py`, inside the event's transaction.
+attach one, while the decision is made deep in `access/reading.py`, inside the event's transaction.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Every kind of reader × every document state × every endpoint a professional can reach.
 
-The expected answer comes from the rule function (access.py) applied to what the
+The expected answer comes from the rule function (access/rule.py) applied to what the
 database says about each reader; the test checks that every endpoint agrees with it,
 that a refusal is indistinguishable from a missing id, and that each allowed
 professional read leaves exactly one access event (a refused one, none).
@@ -12,13 +12,13 @@ import pytest
 from fpdf import FPDF
 from sqlmodel import func, select
 
-from server.access import dossier_right, document_right
+from server.access.rule import dossier_right, document_right
 from server.accounts import account_for_patient, account_for_professional, start_session
 from server.dossiers import add_document, create_professional
 from server.identifiers import rpps_with_key
 from server.models import AccessEvent, Account, Block, Delegation, Document, EmergencyAccess, Grant, utcnow
 from server.facts import document_facts, dossier_facts
-from server.reading import standing_of
+from server.access.reading import standing_of
 from tests.conftest import new_patient, set_cookie, get_csrf, without_csrf
 
 # The patient is a minor (17): her parents are caregivers of their own kind until her 18th birthday.
@@ -243,7 +243,7 @@ async def test_at_18_parents_see_nothing_unless_kept_and_never_what_was_kept_fro
 
 async def test_acting_on_the_dossier_follows_the_rule_for_every_reader(client, db, world):
     """The Accès page and hiding a document: the patient and managing caregivers only; others get a missing id's 404."""
-    from server.access import may_manage
+    from server.access.rule import may_manage
 
     me, pros, docs, accounts, tokens = world
     missing = "0" * 32

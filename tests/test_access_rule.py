@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server.access import (
+from server.access.rule import (
     CaregiverFacts, DocumentFacts, DossierFacts, GrantFacts, Right, Standing, document_right, dossier_right, may_manage,
 )
 
@@ -170,7 +170,7 @@ def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(reader):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from server.access import visibility  # noqa: E402
+from server.access.rule import visibility  # noqa: E402
 
 CATEGORY_CODES = ["imagerie", "biologie", "compte_rendu"]
 moments = st.sampled_from([NOW - timedelta(days=3), NOW - timedelta(minutes=1), NOW + timedelta(minutes=1),

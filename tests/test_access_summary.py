@@ -3,7 +3,7 @@ now, and why in one clause (issue 13, point 4)."""
 
 from html import unescape
 
-from server import rights
+from server.access import rights
 from server.accesslog.audit import Actor
 from tests.conftest import activate
 from tests.patient_helpers import CAMILLE, professional

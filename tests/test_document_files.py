@@ -21,7 +21,7 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 from sqlmodel import select
 
-from server import rights
+from server.access import rights
 from server.dossiers import add_document
 from server.files import pages as page_images
 from server.files.pages import render_pdf

@@ -24,7 +24,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server import rights
+from server.access import rights
 from server.accounts import account_for_patient
 from server.accesslog.audit import Actor, append, verify_chain
 from server.db import make_engine, make_sessionmaker

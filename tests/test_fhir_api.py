@@ -15,7 +15,7 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
-from server import rights
+from server.access import rights
 from server.accesslog.audit import Actor
 from server.fhir import clients
 from server.models import AccessEvent, ApiToken, Notification, utcnow

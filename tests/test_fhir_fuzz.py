@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from server import rights
+from server.access import rights
 from server.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.fhir import clients

@@ -33,7 +33,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
-from server import rights
+from server.access import rights
 from server.accesslog import audit
 from server.accounts import account_for_patient, account_for_professional
 from server.dossiers import add_document

@@ -15,7 +15,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from server import accounts, rights
+from server import accounts
+from server.access import rights
 from server.accounts import account_for_patient, account_for_professional, issue_activation_code, start_session
 from server.accesslog.audit import Actor
 from server.housekeeping import purge_expired

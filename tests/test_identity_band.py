@@ -8,7 +8,7 @@ import html
 import re
 from datetime import date
 
-from server import rights
+from server.access import rights
 from server.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.identifiers import age_on, ins_for_reading

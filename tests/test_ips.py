@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from fhir.resources.R4B.bundle import Bundle
 
-from server.access import DossierFacts, GrantFacts, Standing, visibility
+from server.access.rule import DossierFacts, GrantFacts, Standing, visibility
 from server.fhir.ips import ITEM_SYSTEM, summary_bundle
 from server.listing import all_documents
 from server.profile.items import profile_of

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
-from server import rights
+from server.access import rights
 from server.accesslog import audit, journal, pages, queries
 from server.accounts import account_for_patient, account_for_professional, start_session
 from server.accesslog.audit import Actor
@@ -18,7 +18,7 @@ from server.dossiers import create_professional
 from server.identifiers import rpps_with_key
 from server.accesslog.queries import LogFilters
 from server.models import AccessEvent, Account, Delegation, LogVisit, utcnow
-from server.reading import open_document, open_dossier
+from server.access.reading import open_document, open_dossier
 from server.templating import PARIS, date_fr
 from tests.conftest import add_text_document, new_patient, set_cookie, without_csrf
 

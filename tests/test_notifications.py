@@ -19,7 +19,8 @@ from py_vapid import Vapid
 from sqlalchemy import insert, text
 from sqlmodel import select
 
-from server import notify, rights, webpush
+from server import notify, webpush
+from server.access import rights
 from server.accesslog import audit, queries
 from server.accounts import account_for_patient, account_for_professional, start_session
 from server.accesslog.audit import Actor
@@ -210,7 +211,7 @@ async def test_pushes_wait_for_the_commit_and_vanish_with_a_rollback(db, scene, 
 
     async def read_without_committing():
         await audit.begin_chained(db)
-        dossier = await db.get(Dossier, dossier_id)  # as reading.py does, inside the chain's transaction
+        dossier = await db.get(Dossier, dossier_id)  # as access/reading.py does, inside the chain's transaction
         event = await audit.append(db, dossier_id=dossier_id, action="read_timeline", actor=kine, right="grant")
         return await notify.record(db, dossier=dossier, event=event)
 

@@ -3,10 +3,10 @@ and reviews each emergency access at the next visit; foreign ids are answered as
 
 from datetime import date
 
-from server import rights
+from server.access import rights
 from server.accesslog.audit import Actor
 from server.models import Document, EmergencyAccess, utcnow
-from server.reading import professional_standing
+from server.access.reading import professional_standing
 from tests.conftest import activate, add_text_document, new_patient, post_form
 from tests.patient_helpers import MISSING, Log, fresh, professional, same_404
 

@@ -8,11 +8,11 @@ import pytest
 from litestar.exceptions import NotFoundException
 from sqlmodel import select
 
-from server import rights
+from server.access import rights
 from server.accesslog.audit import Actor
 from server.models import Account, Block, Delegation, Document, Dossier, Grant, utcnow
 from server.listing import all_documents
-from server.reading import open_dossier, professional_standing
+from server.access.reading import open_dossier, professional_standing
 from tests.conftest import activate, activate_professional, add_text_document, new_patient, new_professional, post_form, get_csrf
 from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in
 

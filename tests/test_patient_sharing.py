@@ -6,13 +6,13 @@ from datetime import date, timedelta
 
 from litestar.testing import AsyncTestClient
 
-from server import rights
-from server.access import document_right
+from server.access import rights
+from server.access.rule import document_right
 from server.accesslog.audit import Actor
 from server.models import Account, Dossier, ShareCode, utcnow
 from server.facts import document_facts, dossier_facts
 from server.listing import all_documents
-from server.reading import open_dossier, professional_standing
+from server.access.reading import open_dossier, professional_standing
 from server.views.share_codes import qr_svg
 from tests.conftest import ORIGIN, activate, add_text_document, new_patient, post_form
 from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 from sqlalchemy import update
 from sqlmodel import select
 
-from server import rights
-from server.access import Right
+from server.access import rights
+from server.access.rule import Right
 from server.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, Grant, ShareCode, Throttle, utcnow

@@ -7,7 +7,7 @@ from fpdf import FPDF
 from PIL import Image
 from sqlmodel import select
 
-from server import rights
+from server.access import rights
 from server.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.dossiers import MAX_DOCUMENT_BYTES

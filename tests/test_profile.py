@@ -1,4 +1,4 @@
-"""The profil médical under the one rule (issue 12): an item is, for access.py, a document of its kind's
+"""The profil médical under the one rule (issue 12): an item is, for access/rule.py, a document of its kind's
 category written by its author; the query that lists items agrees with the rule, and every change is logged."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from server.access import Standing, document_right, visibility
+from server.access.rule import Standing, document_right, visibility
 from server.accesslog.audit import Actor
 from server.dossiers import InvalidInput
 from server.models import AccessEvent, ProfileItem
@@ -68,7 +68,7 @@ async def test_the_query_lists_exactly_the_items_the_rule_allows(db, patient, st
 async def test_a_grant_by_category_covers_exactly_its_kinds_and_hidden_items_are_hidden(db, patient):
     pro = await new_professional(db, stem=6)
     await items_of_every_kind(db, patient.dossier, None)
-    from server.access import DossierFacts, GrantFacts
+    from server.access.rule import DossierFacts, GrantFacts
     grant = GrantFacts(categories=frozenset({"ordonnance", "vaccination"}), starts_at=NOW - timedelta(days=1),
                        ends_at=None, revoked=False)
     standing = Standing(professional_id=pro.professional.id, grants=(grant,))

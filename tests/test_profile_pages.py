@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
-from server import rights
+from server.access import rights
 from server.accounts import account_for_patient, account_for_professional, start_session
 from server.accesslog.audit import Actor
 from server.caregivers import invitations

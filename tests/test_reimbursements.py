@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from server import rights
+from server.access import rights
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, utcnow
 from server.templating import PARIS

@@ -1,4 +1,4 @@
-"""Every sentence that explains a right or its end says what the rule (server/access.py) does:
+"""Every sentence that explains a right or its end says what the rule (server/access/rule.py) does:
 each one is shown to the patient, then the professional's own requests prove it true."""
 
 import html
@@ -7,7 +7,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
-from server import rights
+from server.access import rights
 from server.accesslog.audit import Actor
 from server.models import Grant
 from tests.conftest import ORIGIN, activate, activate_professional, add_text_document, new_professional, post_form

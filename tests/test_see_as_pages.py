@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import event
 
-from server import rights
+from server.access import rights
 from server.accounts import account_for_patient, start_session
 from server.models import Account, Delegation, Document
 from tests.conftest import activate, add_text_document, new_patient, set_cookie

@@ -18,7 +18,7 @@ from jwcrypto import jwe, jwk
 from litestar.testing import AsyncTestClient
 from PIL import Image, ImageDraw
 
-from server import rights
+from server.access import rights
 from server.accounts import account_for_patient
 from server.fhir.ips import ITEM_SYSTEM
 from server.accesslog.journal import Viewer, sentence

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.exc import StatementError
 
-from server.access import Visibility
+from server.access.rule import Visibility
 from server.dossiers import add_document
 from server.listing import _count_statement, _page_statement, reader_params, shape_of
 from server.models import AccessEvent, ChainHead, Document, new_id, utcnow

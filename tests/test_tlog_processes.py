@@ -23,8 +23,8 @@ from server.dossiers import add_document, create_patient, create_professional
 from server.files.store import DiskStorage
 from server.identifiers import rpps_with_key
 from server.models import AccessEvent
-from server.reading import manage_dossier
-from server.rights import grant_access
+from server.access.reading import manage_dossier
+from server.access.rights import grant_access
 from server.tlog.store import TlogLeaf
 from server.tlog.verify import verify_tree
 from tests.conftest import create_from_template, make_ins

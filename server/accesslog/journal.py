@@ -124,7 +124,7 @@ def stored(text: str) -> str:
 @functools.cache
 def _vocabulary() -> frozenset[str]:
     """The interface's words a detail is made of: categories, "tous les documents", durations."""
-    from ..rights import ALL_DOCUMENTS, DURATIONS
+    from ..access.rights import ALL_DOCUMENTS, DURATIONS
 
     return frozenset([*CATEGORIES.values(), ALL_DOCUMENTS, *(label for label, _days in DURATIONS.values())])
 
@@ -133,7 +133,7 @@ def _fields(event: AccessEvent, viewer: Viewer) -> dict[str, str]:
     detail = event.detail.strip().rstrip(".")
     mine = viewer.is_patient
     match = WHO.match(detail)
-    if match:  # "Julie Moreau (masseur-kinésithérapeute)…", as rights.py writes who a change was about
+    if match:  # "Julie Moreau (masseur-kinésithérapeute)…", as access/rights.py writes who a change was about
         who, rest = f"{match['name']}, {match['profession']},", match["rest"]
     else:
         who, rest = detail or _("un professionnel"), ""

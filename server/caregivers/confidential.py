@@ -1,6 +1,6 @@
 """What a minor's parents never see: care a professional kept from them (CSP L1111-5), and every trace of it.
 
-The rule (access.py) hides the documents. Their traces are in other places a parent reads: the
+The rule (access/rule.py) hides the documents. Their traces are in other places a parent reads: the
 Historique (the document added, read, hidden; the professional who wrote it, reading the
 dossier or receiving access), the banner, the "new" counts, the Accès page. For a legal
 representative, those leave out every event about such a document, every event of a
@@ -16,7 +16,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..models import AccessEvent, Account, Delegation, Document, Dossier, Professional
-from ..access import LEGAL_REPRESENTATIVES
+from ..access.rule import LEGAL_REPRESENTATIVES
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from sqlalchemy import Select, bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access import CaregiverFacts, adult_from
+from ..access.rule import CaregiverFacts, adult_from
 from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient
-from ..access import LEGAL_REPRESENTATIVES
+from ..access.rule import LEGAL_REPRESENTATIVES
 from ..facts import caregiver_facts, dossier_facts
 from ..i18n import _
 from ..identifiers import Identity, identity_of

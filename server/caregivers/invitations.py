@@ -19,7 +19,7 @@ from ..accounts import hash_secret, make_code, normalize_code
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
-from ..rights import DURATIONS
+from ..access.rights import DURATIONS
 from .dossiers import is_minor
 
 INVITATION_LIFETIME = timedelta(days=7)

@@ -1,6 +1,6 @@
 """Coming of age: what a young adult chooses for their parents, and the 18th birthday that applies it.
 
-The rule (access.py) already stops a parent's rights at the 18th birthday, to the minute, unless
+The rule (access/rule.py) already stops a parent's rights at the 18th birthday, to the minute, unless
 the young adult kept them. `apply_majority` is the scheduled check that records it: it ends each
 parent's delegation that was not kept, says so in the dossier's log, and tells the parent (a
 notice) and the young adult (the banner). It runs in every app process every few minutes
@@ -18,11 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import notify
 
 from ..accesslog import audit
-from ..access import adult_from
+from ..access.rule import adult_from
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import Account, Delegation, Dossier, Patient, utcnow
-from ..access import LEGAL_REPRESENTATIVES
+from ..access.rule import LEGAL_REPRESENTATIVES
 from .invitations import LEVELS, tell
 
 CHOICES = {"": N_("ne plus avoir accès"), "lecture": N_("garder l'accès en lecture seule"),  # translated where shown

@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import rights
+from ..access import rights
 from ..accounts import account_for_patient, account_for_professional
 from ..accesslog.audit import Actor
 from ..models import Account, ChainHead, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, clock_at
-from ..reading import open_document, open_dossier
+from ..access.reading import open_document, open_dossier
 
 
 def moment(day: date, hour: int, minute: int = 0) -> datetime:

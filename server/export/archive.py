@@ -30,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import i18n
 
 from ..accesslog import audit, journal, pages, queries
-from ..access import Visibility
+from ..access.rule import Visibility
 from ..dossiers import professional_title, professionals_by_id
 from ..fhir.ips import ITEM_SYSTEM, summary_bundle
 from ..fhir.resources import fhir_instant

@@ -1,4 +1,4 @@
-"""The API's document operations, each through the one rule (reading.py, access.py) and the access log.
+"""The API's document operations, each through the one rule (access/reading.py, access/rule.py) and the access log.
 
 ITI-65 files documents as the professional behind the software; ITI-67 lists what that professional
 sees of one dossier; ITI-68 gives a document's bytes, checked against their SHA-256; the author alone
@@ -19,14 +19,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..access import Right
+from ..access.rule import Right
 from ..dossiers import InvalidInput
 from ..files.store import Storage
 from ..identifiers import is_valid_ins, normalize_ins
 from ..listing import NEWEST_FIRST, selection
 from ..models import Document, Dossier, Patient, Professional, utcnow
 from ..professionals import add_professional_documents, paris_today
-from ..reading import open_dossier, open_document
+from ..access.reading import open_dossier, open_document
 from ..templating import PARIS
 from .errors import NOT_FOUND, FhirError
 from .resources import (

@@ -1,5 +1,5 @@
 """A dossier's profil médical, item by item: checked, added, hidden, deleted (each in the access log), and read
-under the one rule: an item is, for `access.py`, a document of its kind's category, written by its author."""
+under the one rule: an item is, for `access/rule.py`, a document of its kind's category, written by its author."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..access import DocumentFacts, Visibility
+from ..access.rule import DocumentFacts, Visibility
 from ..dossiers import InvalidInput
 from ..i18n import _
 from ..i18n.formats import long_date, number

@@ -29,7 +29,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..access import Visibility
+from ..access.rule import Visibility
 from ..fhir.ips import summary_bundle
 from ..i18n import N_, _
 from ..models import Dossier, Patient, ShareLink, utcnow

@@ -15,17 +15,18 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, rights
+from .. import accounts
+from ..access import rights
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page
 from ..models import Dossier, Professional, utcnow
-from ..reading import SeenAs, author_labels, manage_document, manage_dossier, seen_as
+from ..access.reading import SeenAs, author_labels, manage_document, manage_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
-from ..sharing import RIGHT_LABELS, access_overview, access_summary, professional_line, search_professionals
+from ..access.sharing import RIGHT_LABELS, access_overview, access_summary, professional_line, search_professionals
 from .forms import Form, text
 
 

@@ -21,7 +21,7 @@ from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..guards import logged_in
 from ..models import utcnow
-from ..reading import HOLDERS, open_dossier
+from ..access.reading import HOLDERS, open_dossier
 from ..fhir.errors import FhirError
 from ..fhir.tokens import INSURER_SCOPE, caller_of
 from ..reimbursements import importer

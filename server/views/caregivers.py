@@ -15,8 +15,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import Row
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, rights
-from ..access import LEGAL_REPRESENTATIVES
+from .. import accounts
+from ..access import rights
+from ..access.rule import LEGAL_REPRESENTATIVES
 from ..caregivers import delegations, invitations, majority
 from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, pending_invitations, unseen_notices
 from ..dossiers import InvalidInput
@@ -24,7 +25,7 @@ from ..errors import error_response
 from ..guards import logged_in
 from ..listing import documents_page
 from ..models import AccountNotice, CaregiverInvitation, utcnow
-from ..reading import managed_dossier, seen_as_caregiver
+from ..access.reading import managed_dossier, seen_as_caregiver
 from .forms import Form, text
 from .share_codes import qr_svg
 

@@ -9,13 +9,13 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access import Right
+from ..access.rule import Right
 from ..guards import logged_in
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..models import DocumentPage, Dossier, Patient, utcnow
 from ..professionals import paris_today
-from ..reading import author_labels, managed_dossier, open_document
+from ..access.reading import author_labels, managed_dossier, open_document
 from ..files.pages import pages_of
 from ..files.store import IntegrityError
 from .forms import MAX_INT

@@ -15,13 +15,13 @@ from litestar import Request, get, post
 from litestar.response import Stream, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access import visibility
+from ..access.rule import visibility
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..export.archive import outline, record_export, write_export
 from ..guards import logged_in
 from ..models import utcnow
-from ..reading import Managed, managed_dossier
+from ..access.reading import Managed, managed_dossier
 from ..templating import PARIS
 
 IN_MEMORY = 8 * 1024 * 1024  # past this, the temporary file is on disk

@@ -43,7 +43,7 @@ from ..i18n.formats import clock
 from ..accesslog.journal import Viewer
 from ..accesslog.queries import KINDS, PERIODS, LogFilters
 from ..models import AccessEvent, Dossier, utcnow
-from ..reading import manage_dossier
+from ..access.reading import manage_dossier
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..templating import PARIS

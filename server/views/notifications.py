@@ -22,7 +22,7 @@ from ..i18n import _
 from ..accesslog.journal import Viewer
 from ..models import utcnow
 from ..caregivers.confidential import kept_from
-from ..reading import manage_dossier
+from ..access.reading import manage_dossier
 from .forms import Form, parse_int, text
 
 

@@ -8,14 +8,15 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, rights
+from .. import accounts
+from ..access import rights
 from ..dossiers import InvalidInput
 from ..guards import professional_only
 from ..i18n import _
 from ..identifiers import is_valid_ins
 from ..models import Professional
 from ..professionals import dossier_for_identity, my_patients
-from ..reading import professional_actor
+from ..access.reading import professional_actor
 from .auth import client_address, start_enrolment
 from .forms import Form, parse_date, text
 

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts
 
 from ..accesslog import audit
-from ..access import document_right
+from ..access.rule import document_right
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..dossiers import InvalidInput, professional_title
@@ -39,7 +39,7 @@ from ..profile.items import (
 )
 from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
-from ..reading import HOLDERS, DossierView, facts_of, managed_dossier, open_dossier, standing_of
+from ..access.reading import HOLDERS, DossierView, facts_of, managed_dossier, open_dossier, standing_of
 from ..templating import PARIS
 from .forms import Form, parse_date, text
 

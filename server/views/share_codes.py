@@ -18,12 +18,13 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, rights
+from .. import accounts
+from ..access import rights
 from ..dossiers import InvalidInput, professional_title
 from ..guards import logged_in
 from ..models import Dossier, Professional, ShareCode, utcnow
 from ..caregivers.dossiers import band_of
-from ..reading import manage_dossier
+from ..access.reading import manage_dossier
 from ..i18n import _
 from ..templating import PARIS, clock
 from .access import form_values, scope_from

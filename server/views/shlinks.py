@@ -22,7 +22,7 @@ from ..dossiers import InvalidInput
 from ..guards import logged_in
 from ..i18n import _
 from ..models import utcnow
-from ..reading import managed_dossier
+from ..access.reading import managed_dossier
 from ..shlinks import links, manifest, payload
 from .forms import Form, text
 

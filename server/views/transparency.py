@@ -27,7 +27,7 @@ from ..errors import Refused
 from ..guards import logged_in
 from ..i18n import _, ngettext
 from ..models import AccessEvent
-from ..reading import manage_dossier
+from ..access.reading import manage_dossier
 from ..tlog import merkle, store, witnessing
 from .forms import MAX_INT
 

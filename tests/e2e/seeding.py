@@ -15,7 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts import account_for_patient, issue_activation_code
-from server.access import PARIS
+from server.access.rule import PARIS
 from server import notify
 from server.accesslog import audit
 from server.accesslog.audit import Actor
@@ -24,8 +24,8 @@ from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional
 from server.identifiers import rpps_with_key
 from server.models import ActivationCode, Dossier, Grant, Patient, Professional
-from server.reading import manage_dossier
-from server.rights import grant_access, revoke_grant
+from server.access.reading import manage_dossier
+from server.access.rights import grant_access, revoke_grant
 from server.files.store import DiskStorage
 from tests.conftest import make_ins
 

@@ -1,4 +1,4 @@
-"""Reading a dossier through the rule: every view asks here, and here asks `access.py`."""
+"""Reading a dossier through the rule: every view asks here, and here asks `rule.py`."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, bindparam, l
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import notify
+from .. import notify
 
-from .accesslog import audit
-from .access import (
+from ..accesslog import audit
+from .rule import (
     CaregiverFacts, DossierFacts, GrantFacts, Right, Standing, Visibility, document_right, dossier_right, may_manage,
     visibility,
 )
-from .facts import caregiver_facts, document_facts, dossier_facts
-from .dossiers import professional_title, professionals_by_id
-from .models import (
+from ..facts import caregiver_facts, document_facts, dossier_facts
+from ..dossiers import professional_title, professionals_by_id
+from ..models import (
     AccessEvent, Account, Block, ChainHead, Delegation, Document, Dossier, EmergencyAccess, Grant, Patient, Professional,
     utcnow,
 )

@@ -10,12 +10,12 @@ from typing import NoReturn
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import notify
+from .. import notify
 
-from .accesslog import audit
-from .accounts import hash_secret, normalize_code
-from .dossiers import InvalidInput
-from .models import (
+from ..accesslog import audit
+from ..accounts import hash_secret, normalize_code
+from ..dossiers import InvalidInput
+from ..models import (
     CATEGORIES,
     Block,
     Document,
@@ -26,10 +26,10 @@ from .models import (
     ShareCode,
     utcnow,
 )
-from .files import blobs
-from .files.store import Storage
-from .i18n import N_, _
-from .text_input import clean, readable_length
+from ..files import blobs
+from ..files.store import Storage
+from ..i18n import N_, _
+from ..text_input import clean, readable_length
 
 # Labels translated where shown; the log keeps them in French.
 DURATIONS = {"1m": (N_("1 mois"), 30), "3m": (N_("3 mois"), 91), "1a": (N_("1 an"), 365), "sans": (N_("sans date de fin"), None)}

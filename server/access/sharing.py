@@ -12,12 +12,12 @@ from sqlalchemy import Select, bindparam, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .access import Right, dossier_right
-from .dossiers import WORD_LENGTH, InvalidInput, professionals_by_id
-from .models import Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord
-from .search import search_title, words_of
-from .facts import dossier_facts
-from .i18n import N_, _, ngettext
+from .rule import Right, dossier_right
+from ..dossiers import WORD_LENGTH, InvalidInput, professionals_by_id
+from ..models import Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord
+from ..search import search_title, words_of
+from ..facts import dossier_facts
+from ..i18n import N_, _, ngettext
 from .reading import professional_standing
 
 RIGHT_LABELS = {  # translated where shown

@@ -42,35 +42,38 @@ async def measure() -> dict[str, list[float]]:
     from sqlmodel import select as model_select
 
     from bench.harness import seed
-    from server.db import make_engine, make_sessionmaker
+    from server.db import hold_loaded_rows, make_engine, make_sessionmaker
     from server.models import Professional
 
-    await seed(url, data, 131, 1000)
     engine = make_engine(url)
-    columns = Professional.__table__.c  # type: ignore[attr-defined]
-    as_model = model_select(Professional).where(Professional.id == bindparam("id"))
-    as_columns = select(columns.id, columns.rpps, columns.given_name, columns.family_name, columns.profession,
-                        columns.city, columns.created_at).where(columns.id == bindparam("id"))
-    sql = ("SELECT id, rpps, given_name, family_name, profession, city, created_at FROM professional "
-           "WHERE id = ?")
-    results: dict[str, list[float]] = {}
-    async with make_sessionmaker(engine)() as session:
-        professional_id = (await session.exec(model_select(Professional.id))).first()
-        params = {"id": professional_id}
-        connection = await session.connection()
-        ours = (await connection.get_raw_connection()).driver_connection  # db._ReadsOnTheLoop
-        layers = {
-            "a model, through the session": lambda: _first(session.exec(as_model, params=params)),
-            "columns, through the session": lambda: _first(session.exec(as_columns, params=params)),
-            "columns, through AsyncConnection": lambda: _first(connection.execute(as_columns, params)),
-            "Carnet's aiosqlite connection": lambda: _fetch(ours.execute(sql, (professional_id,))),
-            "the sqlite3 connection": lambda: _now(ours._connection.execute(sql, (professional_id,)).fetchone()),
-        }
-        for _ in range(ROUNDS):
-            for name, run in layers.items():
-                results.setdefault(name, []).append(await timed(run))
-    await engine.dispose()
-    shutil.rmtree(data, ignore_errors=True)
+    try:
+        await seed(url, data, 131, 1000)
+        columns = Professional.__table__.c  # type: ignore[attr-defined]
+        as_model = model_select(Professional).where(Professional.id == bindparam("id"))
+        as_columns = select(columns.id, columns.rpps, columns.given_name, columns.family_name, columns.profession,
+                            columns.city, columns.created_at).where(columns.id == bindparam("id"))
+        sql = ("SELECT id, rpps, given_name, family_name, profession, city, created_at FROM professional "
+               "WHERE id = ?")
+        results: dict[str, list[float]] = {}
+        async with make_sessionmaker(engine)() as session:
+            hold_loaded_rows(session)  # as a request's session (session_middleware)
+            professional_id = (await session.exec(model_select(Professional.id))).first()
+            params = {"id": professional_id}
+            connection = await session.connection()
+            ours = (await connection.get_raw_connection()).driver_connection  # db._ReadsOnTheLoop
+            layers = {
+                "a model, through the session": lambda: _first(session.exec(as_model, params=params)),
+                "columns, through the session": lambda: _first(session.exec(as_columns, params=params)),
+                "columns, through AsyncConnection": lambda: _first(connection.execute(as_columns, params)),
+                "Carnet's aiosqlite connection": lambda: _fetch(ours.execute(sql, (professional_id,))),
+                "the sqlite3 connection": lambda: _now(ours._connection.execute(sql, (professional_id,)).fetchone()),
+            }
+            for _ in range(ROUNDS):
+                for name, run in layers.items():
+                    results.setdefault(name, []).append(await timed(run))
+    finally:
+        await engine.dispose()
+        shutil.rmtree(data, ignore_errors=True)
     return results
 
 

@@ -189,7 +189,7 @@ class Dossier(SQLModel, table=True):
 class Document(SQLModel, table=True):
     # Newest first, a page at a time (listing.py): the dossier's documents in this index's order.
     # A category's, too (a filter, a grant by category): a page and its capped count read only that category.
-    # Both end with what the rule reads of a document (access.Visibility), so a count reads no row (0017).
+    # Both end with what the rule reads of a document (access.rule.Visibility), so a count reads no row (0017).
     __table_args__ = (Index("ix_document_newest", "dossier_id", "event_date", "created_at", "id", "deleted_at", "hidden",
                             "hidden_from_representatives", "author_professional_id", "category"),
                       Index("ix_document_category_newest", "dossier_id", "category", "event_date", "created_at", "id",

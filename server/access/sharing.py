@@ -32,7 +32,7 @@ class ProfessionalLine:
     """One professional, what they are to the dossier, and what the rule makes of it now."""
 
     professional: Professional
-    right: Right | None  # what `access.dossier_right` says now; None: they cannot open the dossier
+    right: Right | None  # what `rule.dossier_right` says now; None: they cannot open the dossier
     why_not: str = ""  # when they would but cannot: the patient's own decision that stops them
     is_medecin_traitant: bool = False
     blocked: bool = False
@@ -88,7 +88,7 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
 
 
 def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
-    """What revoking their grant leaves this professional, by `access.document_right`: never "nothing" when they wrote some."""
+    """What revoking their grant leaves this professional, by `rule.document_right`: never "nothing" when they wrote some."""
     if dossier.state == "closed" or line.blocked:
         return _("Il ne lit déjà rien tant que le dossier est fermé ou qu'il est bloqué.")
     if line.is_medecin_traitant:

@@ -255,7 +255,7 @@ async def first_opening(session: AsyncSession, *, event: AccessEvent) -> int | N
     """The number of the professional's first opening of the dossier, up to and with `event` (theirs, appended in
     this transaction); None if they never opened it."""
     key = log_key(event)
-    remembered = session.info.get(_FIRST_OPENING)
+    remembered = session.info.pop(_FIRST_OPENING, None)  # read once: never left for an event rolled back
     if remembered is not None and remembered[:3] == (event.dossier_id, key, event.seq):
         return remembered[3]
     return (await session.exec(_first_opening(), params={  # type: ignore[call-overload]

@@ -56,7 +56,7 @@ async def measure() -> dict[str, list[float]]:
                "WHERE id = ?")
         results: dict[str, list[float]] = {}
         async with make_sessionmaker(engine)() as session:
-            hold_loaded_rows(session)  # as a request's session (session_middleware)
+            hold_loaded_rows(session)  # as a request's session (sessions.SessionMiddleware)
             professional_id = (await session.exec(model_select(Professional.id))).first()
             params = {"id": professional_id}
             connection = await session.connection()

@@ -1,16 +1,14 @@
-"""Accounts, activation codes, recovery codes, sessions and attempt throttling."""
+"""Accounts, activation codes, recovery codes and attempt throttling (the web session: sessions.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 
-from sqlalchemy import Select, bindparam, delete, update
+from sqlalchemy import delete, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -330,83 +328,6 @@ async def recovery_codes_left(session: AsyncSession, *, account: Account) -> int
         select(RecoveryCode).where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))  # type: ignore[union-attr]
     )
     return len(result.all())
-
-
-# --- sessions ---------------------------------------------------------------------------
-
-
-@dataclass
-class CurrentSession:
-    row: WebSession
-    account: Account
-
-    @property
-    def data(self) -> dict:
-        return json.loads(self.row.data or "{}")
-
-
-async def start_session(
-    session: AsyncSession,
-    *,
-    account: Account,
-    authenticated: bool,
-    replacing: str | None = None,
-    data: dict | None = None,
-) -> str:
-    """Open a new server-side session (a new token: sessions rotate at every login)."""
-    await begin_write(session)
-    if replacing:
-        await session.exec(delete(WebSession).where(WebSession.id == hash_secret(replacing)))  # type: ignore[call-overload]
-    token = secrets.token_urlsafe(32)
-    session.add(
-        WebSession(id=hash_secret(token), account_id=account.id, authenticated=authenticated, data=json.dumps(data or {}))
-    )
-    await session.commit()
-    return token
-
-
-async def load_session(session: AsyncSession, *, token: str, idle: timedelta, max_age: timedelta) -> CurrentSession | None:
-    found = (await session.exec(_session_and_account(), params={"id": hash_secret(token)})).first()
-    if found is None:
-        return None
-    row, account = found
-    now = utcnow()
-    if now - row.last_seen_at > idle or now - row.created_at > max_age:
-        await session.commit()
-        await begin_write(session)
-        await session.exec(delete(WebSession).where(WebSession.id == row.id))  # type: ignore[call-overload]
-        await session.commit()
-        return None
-    if now - row.last_seen_at > timedelta(minutes=1):  # one write a minute, not one per request
-        await session.commit()  # end the read: the UPDATE starts its own transaction (see db.begin_write)
-        await session.exec(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))  # type: ignore[call-overload]
-        await session.commit()
-        row.last_seen_at = now
-    # Snapshots for the whole request: the handler shares this database session, and its rollbacks
-    # (a refusal) must not expire who is asking.
-    session.expunge(row)
-    session.expunge(account)
-    return CurrentSession(row=row, account=account)
-
-
-@cache
-def _session_and_account() -> Select:
-    """One query for the session and its account, built once (listing.py says why): every request asks it."""
-    return (select(WebSession, Account).join(Account, Account.id == WebSession.account_id)  # type: ignore[arg-type]
-            .where(WebSession.id == bindparam("id")))
-
-
-async def save_session_data(session: AsyncSession, *, current: CurrentSession, data: dict) -> None:
-    # An UPDATE, not session.add(): the row belongs to the middleware's (closed) session.
-    await begin_write(session)
-    current.row.data = json.dumps(data)
-    await session.exec(update(WebSession).where(WebSession.id == current.row.id).values(data=current.row.data))  # type: ignore[call-overload]
-    await session.commit()
-
-
-async def end_session(session: AsyncSession, *, token: str) -> None:
-    await session.exec(delete(WebSession).where(WebSession.id == hash_secret(token)))  # type: ignore[call-overload]
-    await session.commit()
 
 
 async def patient_dossier(session: AsyncSession, *, account: Account) -> Dossier | None:

@@ -27,7 +27,7 @@ from .config import Settings, load_settings
 from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
 from .errors import API_PATHS, NoControlCharacters, exception_handlers
-from .session_middleware import REQUEST_DB, SessionMiddleware
+from .sessions import REQUEST_DB, SessionMiddleware
 from .files.store import DiskStorage
 from .templating import configure_templates
 from .tlog import integrator

@@ -30,7 +30,7 @@ from litestar.utils.scope.state import ScopeState
 from .config import Settings
 from .errors import Refused
 from .i18n import _
-from .session_middleware import cookie_value
+from .sessions import cookie_value
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SECRET_FORMAT = re.compile(r"[0-9a-f]{64}")

@@ -17,7 +17,8 @@ from sqlmodel import select
 
 from server import accounts
 from server.access import rights
-from server.accounts import account_for_patient, account_for_professional, issue_activation_code, start_session
+from server.accounts import account_for_patient, account_for_professional, issue_activation_code
+from server.sessions import start_session
 from server.accesslog.audit import Actor
 from server.housekeeping import purge_expired
 from server.models import (

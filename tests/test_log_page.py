@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from server.access import rights
 from server.accesslog import audit, journal, pages, queries
-from server.accounts import account_for_patient, account_for_professional, start_session
+from server.accounts import account_for_patient, account_for_professional
+from server.sessions import start_session
 from server.accesslog.audit import Actor
 from server.dossiers import create_professional
 from server.identifiers import rpps_with_key

@@ -22,7 +22,8 @@ from sqlmodel import select
 from server import notify, webpush
 from server.access import rights
 from server.accesslog import audit, queries
-from server.accounts import account_for_patient, account_for_professional, start_session
+from server.accounts import account_for_patient, account_for_professional
+from server.sessions import start_session
 from server.accesslog.audit import Actor
 from server.config import Settings, SettingsError, load_settings
 from server.models import AccessEvent, Account, Delegation, Dossier, LogProfessional, Notification, PushSubscription

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from sqlalchemy import event
 
 from server.access import rights
-from server.accounts import account_for_patient, start_session
+from server.accounts import account_for_patient
+from server.sessions import start_session
 from server.models import Account, Delegation, Document
 from tests.conftest import activate, add_text_document, new_patient, set_cookie
 from tests.patient_helpers import CAMILLE, MORE, professional, titles_in, titles_while_documents_arrive

@@ -119,7 +119,7 @@ async def test_a_server_error_is_a_french_page_and_a_logged_traceback(client, ap
 
     monkeypatch.setattr(home.accounts, "patient_dossier", broken)
     # a logged-in request reaches the broken function
-    from server.accounts import start_session
+    from server.sessions import start_session
     from tests.conftest import new_patient
 
     async with app.state.sessionmaker() as db:

@@ -25,7 +25,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy import insert
 from sqlmodel import select
 
-from server.accounts import account_for_patient, account_for_professional, start_session
+from server.accounts import account_for_patient, account_for_professional
+
+from server.sessions import start_session
 from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional
 from server.identifiers import rpps_with_key

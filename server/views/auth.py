@@ -10,12 +10,12 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, passkeys
+from .. import accounts, passkeys, sessions
 from ..caregivers import enrolment
 from ..config import Settings
 from ..guards import enrolling_or_logged_in
 from ..i18n import _
-from ..session_middleware import session_cookie
+from ..sessions import session_cookie
 from .forms import Form, parse_date, text
 
 def ceremony(token: str, options: str) -> Response:
@@ -77,7 +77,7 @@ async def start_enrolment(request: Request, db: AsyncSession, *, again: Callable
         await accounts.record_failure(db, key=client_key(request), limit=20, lock=lock)
         return again(str(refused))
     # "activation_id" makes the passkey registration spend the code (registration_verify).
-    token = await accounts.start_session(
+    token = await sessions.start_session(
         db, account=account, authenticated=False, replacing=request.auth, data={"activation_id": activation.id}
     )
     return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
@@ -121,7 +121,7 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
     removed = [{"name": r.name, "created_at": r.created_at.isoformat()} for r in enrolled.removed]
     # A new caregiver's account: accept their invitation (or attach their child's dossier) now.
     caregiver_next = await enrolment.after_first_passkey(db, account=current.account, data=current.data)
-    token = await accounts.start_session(
+    token = await sessions.start_session(
         db,
         account=current.account,
         authenticated=True,
@@ -142,7 +142,7 @@ async def recovery_codes(request: Request, db: AsyncSession) -> Template:
     codes, removed = None, []
     if data.pop("show_recovery_codes", False) and current.row.authenticated:
         removed = [(r["name"], datetime.fromisoformat(r["created_at"])) for r in data.pop("removed_passkeys", [])]
-        await accounts.save_session_data(db, current=current, data=data)
+        await sessions.save_session_data(db, current=current, data=data)
         codes = await accounts.replace_recovery_codes(db, account=current.account)
     # Where "J'ai noté mes codes" leads: a new caregiver straight to the dossier they came for.
     return Template("recovery_codes.html", context={"codes": codes, "removed": removed, "next": data.get("next") or "/"})
@@ -174,14 +174,14 @@ async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any])
         )
     except passkeys.PasskeyRefused as refused:
         return Response({"error": str(refused)}, status_code=400)
-    token = await accounts.start_session(db, account=account, authenticated=True, replacing=request.auth)
+    token = await sessions.start_session(db, account=account, authenticated=True, replacing=request.auth)
     return Response({"redirect": "/"}, cookies=[session_cookie(settings, token)])
 
 
 @post("/deconnexion", status_code=200)
 async def logout(request: Request, db: AsyncSession) -> Redirect:
     if request.auth:
-        await accounts.end_session(db, token=request.auth)
+        await sessions.end_session(db, token=request.auth)
     return Redirect("/connexion?deconnecte=1", status_code=303, cookies=[session_cookie(request.app.state.settings, None)])
 
 
@@ -205,7 +205,7 @@ async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
         await accounts.record_failure(db, key=key, limit=settings.activation_max_attempts, lock=lock)
         return Template("recovery.html", context={"error": _("Ce code de secours n'est pas valide ou a déjà servi.")},
                         status_code=400)
-    token = await accounts.start_session(db, account=account, authenticated=False, replacing=request.auth)
+    token = await sessions.start_session(db, account=account, authenticated=False, replacing=request.auth)
     return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
 
 

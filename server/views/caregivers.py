@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import Row
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from .. import sessions
 from ..access import rights
 from ..access.rule import LEGAL_REPRESENTATIVES
 from ..caregivers import delegations, invitations, majority
@@ -81,7 +81,7 @@ async def invite(request: Request, db: AsyncSession, dossier_id: str, data: Form
     session_data = current.data
     kept = dict(list(session_data.get("invitations", {}).items())[-(KEPT_CODES - 1):])
     session_data["invitations"] = {**kept, invitation.id: code}
-    await accounts.save_session_data(db, current=current, data=session_data)
+    await sessions.save_session_data(db, current=current, data=session_data)
     return Redirect(f"/invitations/{invitation.id}", status_code=303)
 
 

@@ -14,13 +14,13 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from .. import accounts, sessions
 from ..caregivers import delegations, enrolment, invitations
 from ..config import Settings
 from ..guards import logged_in
 from ..i18n import _
 from ..models import Account, CaregiverInvitation, Dossier, Patient
-from ..session_middleware import session_cookie
+from ..sessions import session_cookie
 from .forms import Form, parse_date, text
 from .pro import PAUSE, attempt_keys
 
@@ -111,7 +111,7 @@ async def enrol(request: Request, db: AsyncSession, *, given: str, family: str, 
     """A new account, and the half-session that registers its first passkey (views/auth.py does the rest)."""
     settings: Settings = request.app.state.settings
     account = await enrolment.new_account(db, given_name=given, family_name=family)
-    token = await accounts.start_session(db, account=account, authenticated=False, replacing=request.auth, data=data)
+    token = await sessions.start_session(db, account=account, authenticated=False, replacing=request.auth, data=data)
     return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
 
 

@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from .. import accounts, sessions
 from ..dossiers import InvalidInput
 from ..guards import professional_only
 from ..i18n import _
@@ -59,7 +59,7 @@ async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Resp
         "expires_at": opened.expires_at.isoformat(),
         "issued_by": opened.issued_by,
     }
-    await accounts.save_session_data(db, current=current, data=session_data)
+    await sessions.save_session_data(db, current=current, data=session_data)
     return Redirect("/pro/nouveau-dossier/code", status_code=303)
 
 
@@ -69,7 +69,7 @@ async def printable_code(request: Request, db: AsyncSession) -> Template:
     session_data = current.data
     opened = session_data.pop(SESSION_KEY, None)
     if opened is not None:
-        await accounts.save_session_data(db, current=current, data=session_data)
+        await sessions.save_session_data(db, current=current, data=session_data)
         opened["expires_at"] = datetime.fromisoformat(opened["expires_at"])
     return Template("pro_opened.html", context={"opened": opened, "origin": request.app.state.settings.origin})
 

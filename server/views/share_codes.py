@@ -18,7 +18,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from .. import sessions
 from ..access import rights
 from ..dossiers import InvalidInput, professional_title
 from ..guards import logged_in
@@ -68,7 +68,7 @@ async def create_share_code(request: Request, db: AsyncSession, dossier_id: str,
     session_data = current.data
     kept = dict(list(session_data.get("share_codes", {}).items())[-(KEPT_CODES - 1):])
     session_data["share_codes"] = {**kept, row.id: code}
-    await accounts.save_session_data(db, current=current, data=session_data)
+    await sessions.save_session_data(db, current=current, data=session_data)
     return Redirect(f"/partage/{row.id}", status_code=303)
 
 

@@ -10,7 +10,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, notify
+from .. import notify, sessions
 
 from ..accesslog import journal, queries
 from ..guards import logged_in
@@ -148,7 +148,7 @@ async def search(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: 
         token = next((t for t, q in searches.items() if q == query), "") or secrets.token_urlsafe(6)
         searches[token] = query
         session_data["searches"] = dict(list(searches.items())[-MAX_SAVED_SEARCHES:])
-        await accounts.save_session_data(db, current=current, data=session_data)
+        await sessions.save_session_data(db, current=current, data=session_data)
     url = timeline_url(dossier_id, category=category, search_token=token)
     if request.htmx:
         context = await timeline_context(request, db, dossier_id, category=category, token=token)

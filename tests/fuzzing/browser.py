@@ -13,7 +13,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from server.accounts import start_session
+from server.sessions import start_session
 
 from .requests import Body, FuzzRequest, Ids, fill_path
 from .routes import Endpoint

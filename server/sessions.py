@@ -1,0 +1,147 @@
+"""The web session: its row (a hash of the cookie's token names it), opened at login, loaded into `request.user`
+by the middleware on each request, ended at logout."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from litestar.datastructures import Cookie
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import Select, bindparam, delete, update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .accounts import hash_secret
+from .config import Settings
+from .db import begin_write, hold_loaded_rows
+from .models import Account, WebSession, utcnow
+
+
+@dataclass
+class CurrentSession:
+    row: WebSession
+    account: Account
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.row.data or "{}")
+
+
+async def start_session(
+    session: AsyncSession,
+    *,
+    account: Account,
+    authenticated: bool,
+    replacing: str | None = None,
+    data: dict | None = None,
+) -> str:
+    """Open a new server-side session (a new token: sessions rotate at every login)."""
+    await begin_write(session)
+    if replacing:
+        await session.exec(delete(WebSession).where(WebSession.id == hash_secret(replacing)))  # type: ignore[call-overload]
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(id=hash_secret(token), account_id=account.id, authenticated=authenticated, data=json.dumps(data or {}))
+    )
+    await session.commit()
+    return token
+
+
+async def load_session(session: AsyncSession, *, token: str, idle: timedelta, max_age: timedelta) -> CurrentSession | None:
+    found = (await session.exec(_session_and_account(), params={"id": hash_secret(token)})).first()
+    if found is None:
+        return None
+    row, account = found
+    now = utcnow()
+    if now - row.last_seen_at > idle or now - row.created_at > max_age:
+        await session.commit()
+        await begin_write(session)
+        await session.exec(delete(WebSession).where(WebSession.id == row.id))  # type: ignore[call-overload]
+        await session.commit()
+        return None
+    if now - row.last_seen_at > timedelta(minutes=1):  # one write a minute, not one per request
+        await session.commit()  # end the read: the UPDATE starts its own transaction (see db.begin_write)
+        await session.exec(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))  # type: ignore[call-overload]
+        await session.commit()
+        row.last_seen_at = now
+    # Snapshots for the whole request: the handler shares this database session, and its rollbacks
+    # (a refusal) must not expire who is asking.
+    session.expunge(row)
+    session.expunge(account)
+    return CurrentSession(row=row, account=account)
+
+
+@cache
+def _session_and_account() -> Select:
+    """One query for the session and its account, built once (listing.py says why): every request asks it."""
+    return (select(WebSession, Account).join(Account, Account.id == WebSession.account_id)  # type: ignore[arg-type]
+            .where(WebSession.id == bindparam("id")))
+
+
+async def save_session_data(session: AsyncSession, *, current: CurrentSession, data: dict) -> None:
+    # An UPDATE, not session.add(): the row belongs to the middleware's (closed) session.
+    await begin_write(session)
+    current.row.data = json.dumps(data)
+    await session.exec(update(WebSession).where(WebSession.id == current.row.id).values(data=current.row.data))  # type: ignore[call-overload]
+    await session.commit()
+
+
+async def end_session(session: AsyncSession, *, token: str) -> None:
+    await session.exec(delete(WebSession).where(WebSession.id == hash_secret(token)))  # type: ignore[call-overload]
+    await session.commit()
+
+
+def cookie_value(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                k, _, v = part.strip().partition("=")
+                if k == name:
+                    return v
+    return None
+
+
+REQUEST_DB = "carnet.db"
+
+
+class SessionMiddleware(ASGIMiddleware):
+    exclude_path_pattern = ("^/static/", "^/icons/")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        state = scope["litestar_app"].state
+        settings: Settings = state.settings
+        current: CurrentSession | None = None
+        token = cookie_value(scope, settings.session_cookie)
+        # One database session for the whole request: the handler's `db` is this one (app.provide_db),
+        # so a request checks out one connection, not two.
+        async with state.sessionmaker() as db:
+            hold_loaded_rows(db)
+            if token:
+                current = await load_session(
+                    db,
+                    token=token,
+                    idle=timedelta(minutes=settings.session_idle_minutes),
+                    max_age=timedelta(hours=settings.session_max_hours),
+                )
+            scope["user"] = current
+            scope["auth"] = token if current else None
+            scope[REQUEST_DB] = db  # type: ignore[literal-required]
+            await next_app(scope, receive, send)
+
+
+def session_cookie(settings: Settings, token: str | None) -> Cookie:
+    """The session cookie to set (or, with no token, to clear)."""
+    return Cookie(
+        key=settings.session_cookie,
+        value=token or "",
+        path="/",
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        max_age=settings.session_max_hours * 3600 if token else 0,
+    )

@@ -489,8 +489,11 @@ async def test_a_professional_already_in_the_log_is_told_of_at_their_first_read_
     assert len(upserts) == 2 and [s for s in seen.seen if "logprofessional" in s] == upserts
     [read] = [n for n in await notifications(db, scene.dossier.id)
               if (await db.get(AccessEvent, n.event_id)).action == "read_timeline"]
-    remembered = await db.get(LogProfessional, (scene.dossier.id, (await db.get(AccessEvent, read.event_id)).actor_rpps))
-    assert remembered.first_opened_seq == (await db.get(AccessEvent, read.event_id)).seq
+    first_read = await db.get(AccessEvent, read.event_id)
+    remembered = await db.get(LogProfessional, (scene.dossier.id, first_read.actor_rpps))
+    assert remembered.first_opened_seq == first_read.seq
+    # Asked by a session that did not append it (this one appended her document): read from the list, the same.
+    assert await audit.first_opening(db, event=first_read) == first_read.seq
 
 
 async def test_the_first_openings_of_logs_written_before_they_were_kept_are_found_once(db, app, scene):

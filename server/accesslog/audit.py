@@ -233,7 +233,7 @@ async def _remember_professional(session: AsyncSession, event: AccessEvent) -> N
     label = f"{event.actor_name}, {event.actor_profession}" if event.actor_profession else event.actor_name
     # One statement, no read first: it was a third of an append's time (a lookup by a two-column key). It
     # returns the first opening as kept, which `first_opening` answers for this event without asking again:
-    # one round trip fewer inside the chain's lock (bench/RESULTS.md, "One statement fewer in the lock").
+    # one round trip fewer inside the chain's lock (bench/RESULTS.md, "One statement fewer in the chain's lock").
     first = (await session.exec(_remember(session.get_bind().dialect.name), params={  # type: ignore[call-overload]
         "dossier_id": event.dossier_id, "key": key, "label": label[:300], "last_seq": event.seq,
         "first_opened_seq": event.seq if event.action in OPENINGS else None})).scalar_one()
@@ -253,23 +253,13 @@ def _remember(dialect: str) -> Insert:
 
 async def first_opening(session: AsyncSession, *, event: AccessEvent) -> int | None:
     """The number of the professional's first opening of the dossier, up to and with `event` (theirs, appended in
-    this transaction); None if they never opened it."""
+    this transaction); None if they never opened it. Asked again only of an event this session did not just append."""
     key = log_key(event)
     remembered = session.info.pop(_FIRST_OPENING, None)  # read once: never left for an event rolled back
     if remembered is not None and remembered[:3] == (event.dossier_id, key, event.seq):
         return remembered[3]
-    return (await session.exec(_first_opening(), params={  # type: ignore[call-overload]
-        "dossier_id": event.dossier_id, "key": key})).first()  # (no row, or no opening yet: None)
-
-
-@cache
-def _first_opening() -> Select:
-    """Built once. Their first opening, kept in the log's list of professionals as events are appended: one row,
-    where a walk back through the log for an earlier one read it to its start for a first read, inside the chain's
-    lock (bench/RESULTS.md, "A first opening")."""
-    professionals = LogProfessional.__table__.c  # type: ignore[attr-defined]
-    return select(professionals.first_opened_seq).where(
-        professionals.dossier_id == bindparam("dossier_id"), professionals.key == bindparam("key"))
+    return (await session.exec(select(LogProfessional.first_opened_seq).where(
+        LogProfessional.dossier_id == event.dossier_id, LogProfessional.key == key))).first()
 
 
 async def commit_chained(session: AsyncSession) -> None:

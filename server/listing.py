@@ -176,7 +176,7 @@ def _search_statements(shape: Visibility, category: bool, dialect: str, words: i
     as parameters). With `counted`, each row of the page also says the count (`total`): one statement, not two."""
     where = _selection(shape, category)
     found = search.window(dialect, where)
-    count = select(func.count()).select_from(search.window(dialect, where, name="matches"))
+    count = select(func.count()).select_from(found)  # the same window: read once, for the page and its count
     total = [count.scalar_subquery().label("total")] if counted else []
     page = (select(*_SHOWN, *total).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
             .order_by(search.title_hits(words).desc(), *NEWEST_FIRST)

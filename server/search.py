@@ -28,7 +28,7 @@ import unicodedata
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (ColumnElement, CompoundSelect, Select, Subquery, bindparam, case, column, func, literal,
+from sqlalchemy import (CTE, ColumnElement, CompoundSelect, Select, bindparam, case, column, func, literal,
                         literal_column, select, table, text, union_all)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -82,22 +82,22 @@ _WORDS = table("search_word", column("word"))
 EXPANSION = 32
 
 
-def window(dialect: str, where: list[ColumnElement[bool]], *, name: str = "found") -> Subquery:
+def window(dialect: str, where: list[ColumnElement[bool]]) -> CTE:
     """The documents (column `id`) holding every word (each possibly as the start of a longer one) that pass
     `where` (the dossier, and what this reader sees: a match they may not see never takes a visible one's
     place), the WINDOW most recent. Its values are `params`' and those of `where`; the caller builds it once
-    per shape of reader."""
+    per shape of reader. A common table expression: a page and its count read the window once."""
     documents = Document.__table__  # type: ignore[attr-defined]
     if dialect == "postgresql":
         # The dossier's rows, newest first through its own index, until WINDOW of them match.
         vector = literal_column("document.search_vector")
         return (select(documents.c.id).where(*where, vector.op("@@")(func.to_tsquery("simple", bindparam("tsquery"))))
                 .order_by(documents.c.event_date.desc(), documents.c.created_at.desc(), documents.c.id.desc())
-                .limit(WINDOW).subquery(name))
+                .limit(WINDOW).cte("found"))
     # The index answers with this dossier's words alone (each starts with its key), latest added first.
     return (select(documents.c.id).select_from(_INDEX.join(documents, documents.c.id == _INDEX.c.document_id))
             .where(text("document_search MATCH :phrase"), *where)
-            .order_by(_INDEX.c.rowid.desc()).limit(WINDOW).subquery(name))
+            .order_by(_INDEX.c.rowid.desc()).limit(WINDOW).cte("found"))
 
 
 def title_hits(count: int) -> ColumnElement[int]:

@@ -61,9 +61,6 @@ async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account)
         Delegation.relationship.in_(LEGAL_REPRESENTATIVES)))).first()  # type: ignore[attr-defined]
     if representative is None:
         return NOTHING
-    dossier = await session.get(Dossier, dossier_id)
-    if dossier is None or dossier.patient_id == account.patient_id:
-        return NOTHING
     return await confidential_in(session, dossier_id=dossier_id)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Column, Index, LargeBinary, String, Text, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from .i18n import N_
+from .i18n.formats import PARIS
 
 
 def new_id() -> str:
@@ -26,6 +27,11 @@ def utcnow() -> datetime:
     """Aware UTC, as SQLModel's datetime columns require; shown in Paris time."""
     frozen = _clock.get()
     return frozen if frozen is not None else datetime.now(UTC)
+
+
+def paris_today() -> date:
+    """Today where the patients are (a document "not in the future" means by a French calendar)."""
+    return utcnow().astimezone(PARIS).date()
 
 
 @contextmanager

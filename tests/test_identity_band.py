@@ -12,8 +12,7 @@ from server.access import rights
 from server.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.identifiers import age_on, ins_for_reading
-from server.models import Professional
-from server.professionals import paris_today
+from server.models import Professional, paris_today
 from server.profile.items import add_item
 from tests.conftest import add_text_document, new_patient, new_professional
 from tests.test_profile import SAMPLES, TODAY

@@ -24,8 +24,8 @@ from ..dossiers import InvalidInput
 from ..files.store import Storage
 from ..identifiers import is_valid_ins, normalize_ins
 from ..listing import NEWEST_FIRST, selection
-from ..models import Document, Dossier, Patient, Professional, utcnow
-from ..professionals import add_professional_documents, paris_today
+from ..models import Document, Dossier, Patient, Professional, paris_today, utcnow
+from ..professionals.uploads import add_professional_documents
 from ..access.reading import open_dossier, open_document
 from ..templating import PARIS
 from .errors import NOT_FOUND, FhirError

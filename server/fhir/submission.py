@@ -17,7 +17,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
 
 from ..identifiers import is_valid_ins, normalize_ins
-from ..professionals import PRO_CATEGORIES, Upload
+from ..professionals.uploads import PRO_CATEGORIES, Upload
 from ..templating import PARIS
 from .errors import FhirError
 from .resources import CURRENT, INS_SYSTEM, category_of

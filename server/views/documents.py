@@ -13,8 +13,7 @@ from ..access.rule import Right
 from ..guards import logged_in
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
-from ..models import DocumentPage, Dossier, Patient, utcnow
-from ..professionals import paris_today
+from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
 from ..access.reading import author_labels, managed_dossier, open_document
 from ..files.pages import pages_of
 from ..files.store import IntegrityError

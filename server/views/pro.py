@@ -15,7 +15,7 @@ from ..guards import professional_only
 from ..i18n import _
 from ..identifiers import is_valid_ins
 from ..models import Professional
-from ..professionals import dossier_for_identity, my_patients
+from ..professionals.patients import dossier_for_identity, my_patients
 from ..access.reading import professional_actor
 from .auth import client_address, start_enrolment
 from .forms import Form, parse_date, text

@@ -15,8 +15,8 @@ from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
 from ..guards import logged_in
 from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
-from ..models import Patient, utcnow
-from ..professionals import PRO_CATEGORIES, Upload, add_professional_document, paris_today, write_right
+from ..models import Patient, paris_today, utcnow
+from ..professionals.uploads import PRO_CATEGORIES, Upload, add_professional_document, write_right
 from .forms import parse_date, text
 
 # The CSRF middleware reads `_csrf_token` from a multipart body too, so the form needs no header.

@@ -12,7 +12,8 @@ from .. import accounts, sessions
 from ..dossiers import InvalidInput
 from ..guards import professional_only
 from ..i18n import _
-from ..professionals import AlreadyOpen, Identity, open_dossier_in_person, paris_today
+from ..professionals.opening import AlreadyOpen, Identity, open_dossier_in_person
+from ..models import paris_today
 from .forms import Form, parse_date, text
 from .pro import PAUSE, attempt_keys
 

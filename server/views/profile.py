@@ -3,7 +3,7 @@
 Everyone reads through `reading.open_dossier(action="read_profile")`, so a professional's read is logged
 before the page is sent and shows only what their `Visibility` admits. The patient and a managing caregiver
 add, hide and delete; a professional with a write right adds too, as the item's author, the right checked
-inside the chained transaction that holds the dossier's lock (as for a document, professionals.py).
+inside the chained transaction that holds the dossier's lock (as for a document, professionals/uploads.py).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from ..facts import document_facts
 from ..guards import logged_in
 from ..i18n import N_, _
 from ..listing import documents_page
-from ..models import Account, Document, Dossier, Professional, ProfileItem, utcnow
-from ..professionals import WRITE_RIGHTS, paris_today, write_right
+from ..models import Account, Document, Dossier, Professional, ProfileItem, paris_today, utcnow
+from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
 from ..profile.items import (
     OLDEST, ItemInput, add_item, delete_item, name, profile_of, set_item_hidden, visible_items_clause,
@@ -167,7 +167,7 @@ class Writer:
 async def writer_of(db: AsyncSession, *, account: Account, dossier_id: str) -> Writer:
     """Inside the caller's chained transaction: who may add to this dossier's profile now; 404 for anyone else."""
     if account.professional_id is not None:
-        # Locked before the right is read: a revoke or a block committed just before is seen (professionals.py).
+        # Locked before the right is read: a revoke or a block committed just before is seen (professionals/uploads.py).
         await audit.lock_chain(db, dossier_id=dossier_id)
     try:
         managed = await managed_dossier(db, account=account, dossier_id=dossier_id)

@@ -14,12 +14,11 @@ from .. import notify, sessions
 
 from ..accesslog import journal, queries
 from ..guards import logged_in
-from ..models import CATEGORIES, utcnow
+from ..models import CATEGORIES, paris_today, utcnow
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page, search_page
-from ..professionals import paris_today
 from ..access.reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, emergencies_to_review, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
 from .forms import MAX_INT, Form, text

@@ -1,0 +1,1 @@
+"""The professional's side: their patients, the documents they add, the dossiers they open for a patient in person."""

@@ -1,0 +1,115 @@
+"""A dossier a professional opens for a patient who is there in person: the identity checked, the dossier, its
+first event and an activation code made in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..accesslog import audit
+from ..accounts import IN_PERSON_DAYS, issue_activation_code
+from ..dossiers import InvalidInput, create_patient
+from ..i18n import N_, _
+from ..identifiers import is_valid_ins, normalize_ins
+from ..models import Account, ActivationCode, Dossier, Patient, Professional
+from ..search import fold
+from ..text_input import readable_length
+from .uploads import OLDEST_DATE
+
+
+@dataclass(frozen=True)
+class Identity:
+    ins: str
+    given_name: str
+    family_name: str
+    birth_date: date | None
+    sex: str
+    consent: bool
+
+
+def check_identity(identity: Identity, *, today: date) -> None:
+    """What the professional typed, checked against itself: the INS carries the sex, year and month of birth."""
+    ins = normalize_ins(identity.ins)
+    if not is_valid_ins(ins):
+        raise InvalidInput(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale."))
+    if not readable_length(identity.given_name) or not readable_length(identity.family_name):
+        raise InvalidInput(_("Saisissez le prénom et le nom du patient."))
+    if len(identity.given_name) > 100 or len(identity.family_name) > 100:
+        raise InvalidInput(_("Le prénom et le nom font 100 caractères au plus."))
+    if identity.birth_date is None or not OLDEST_DATE <= identity.birth_date <= today:
+        raise InvalidInput(_("Saisissez une date de naissance valide (JJ/MM/AAAA)."))
+    if identity.sex not in ("F", "M"):
+        raise InvalidInput(_("Indiquez le sexe du patient."))
+    month = int(ins[3:5])
+    if (ins[0] != ("1" if identity.sex == "M" else "2") or ins[1:3] != f"{identity.birth_date.year % 100:02d}"
+            or (1 <= month <= 12 and month != identity.birth_date.month)):
+        raise InvalidInput(_("Le matricule INS ne correspond pas au sexe ou à la date de naissance saisis."))
+    if not identity.consent:
+        raise InvalidInput(_("Le patient doit consentir à l'ouverture de son dossier : cochez la case avec lui."))
+
+
+@dataclass(frozen=True)
+class OpenedDossier:
+    patient: Patient
+    dossier: Dossier
+    code: str
+    expires_at: datetime
+    issued_by: str
+
+
+class AlreadyOpen(InvalidInput):
+    """The INS has a dossier: said in the same words whatever the rest of the identity, and counted."""
+
+
+ALREADY_OPEN = N_("Impossible d'ouvrir un dossier avec ces informations. Si le patient a déjà un dossier Carnet, "
+                   "il s'y connecte avec sa clé d'accès, ou demande un nouveau code à sa caisse d'assurance maladie.")
+
+
+async def open_dossier_in_person(
+    session: AsyncSession, *, account: Account, identity: Identity, today: date
+) -> OpenedDossier:
+    """Create the patient's dossier, its first access event and an activation code, in one transaction.
+
+    An INS that already has a dossier is refused with the same words whether the typed identity
+    matches it or not, and the attempt goes into that dossier's log: its patient sees who tried.
+    The code is valid IN_PERSON_DAYS only: the professional saw it (accounts.finish_activation
+    says what happens to a passkey they might have made with it).
+    """
+    check_identity(identity, today=today)
+    professional = await session.get(Professional, account.professional_id)
+    actor = audit.Actor.professional(account, professional)
+    issued_by = f"{professional.given_name} {professional.family_name}, {professional.profession}"
+    await audit.begin_chained(session)
+    existing = (await session.exec(select(Patient).where(Patient.ins == normalize_ins(identity.ins)))).first()
+    if existing is not None:
+        same = (existing.birth_date == identity.birth_date and fold(existing.family_name) == fold(identity.family_name)
+                and fold(existing.given_name) == fold(identity.given_name))
+        dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == existing.id))).first()
+        await audit.append(session, dossier_id=dossier.id, action="dossier_open_refused", actor=actor,
+                           detail="identité saisie identique à la vôtre" if same else "identité saisie différente")
+        await audit.commit_chained(session)
+        raise AlreadyOpen(_(ALREADY_OPEN))
+    try:
+        # create_patient continues the write transaction (BEGIN IMMEDIATE on SQLite) and refuses a known INS.
+        patient, dossier = await create_patient(
+            session, ins=identity.ins, given_name=" ".join(identity.given_name.split()),
+            family_name=" ".join(identity.family_name.split()), birth_date=identity.birth_date, sex=identity.sex,
+            commit=False,
+        )
+        await audit.append(session, dossier_id=dossier.id, action="dossier_opened", actor=actor,
+                           detail="en présence du patient, avec son consentement")
+        code = await issue_activation_code(session, patient=patient, issued_by=issued_by, valid_days=IN_PERSON_DAYS,
+                                           commit=False)
+        await audit.commit_chained(session)
+    except (IntegrityError, InvalidInput):  # the same INS, created at this very moment by someone else
+        await session.rollback()
+        raise AlreadyOpen(_(ALREADY_OPEN)) from None
+    except BaseException:
+        await session.rollback()
+        raise
+    activation = (await session.exec(select(ActivationCode).where(ActivationCode.patient_id == patient.id))).first()
+    return OpenedDossier(patient=patient, dossier=dossier, code=code, expires_at=activation.expires_at, issued_by=issued_by)

@@ -1,0 +1,197 @@
+"""A document a professional adds to a dossier: its file checked for what it really is, their right to write
+checked under the dossier's lock, stored and logged; one at a time or a batch from their software."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePosixPath
+
+from anyio import to_thread
+from litestar.exceptions import NotFoundException
+from PIL import Image
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import notify
+from ..accesslog import audit
+from ..access.rule import Right, dossier_right
+from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document
+from ..caregivers.dossiers import is_minor
+from ..i18n import _
+from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
+from ..facts import dossier_facts
+from ..access.reading import professional_standing
+from ..files.pages import Rendered, Unrenderable, render_pdf
+from ..files.store import Storage
+from ..text_input import readable_length
+
+# What a professional files: not the patient's own notes, not the Assurance Maladie's feed.
+PRO_CATEGORIES = {code: label for code, label in CATEGORIES.items() if code not in {"note_patient", "remboursement"}}
+WRITE_RIGHTS = {Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
+# The real type of a file is read from its first bytes, never taken from the browser's claim.
+MAGIC = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg")}
+OLDEST_DATE = date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class Upload:
+    title: str
+    category: str
+    event_date: date | None
+    filename: str
+    data: bytes
+    # For a minor: kept from their legal representatives, at the minor's request (CSP L1111-5).
+    hidden_from_representatives: bool = False
+    # Sent by software: the document's own identifier ("system|value"); the same one is stored once per dossier.
+    master_identifier: str | None = None
+    declared_type: str = ""  # the MIME type the sender says: it must be what the bytes are
+
+
+def sniff_type(data: bytes) -> str | None:
+    return next((mime for magic, mime in MAGIC.items() if data.startswith(magic)), None)
+
+
+MAX_IMAGE_PIXELS = 40_000_000  # a phone decodes every pixel of an image it shows: 40 MP is ~160 MB already
+
+
+def check_image(mime: str, data: bytes) -> None:
+    """The image opens as what its first bytes say, and a phone can decode it (no decompression bomb)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            size, real = image.size, Image.MIME.get(image.format or "")
+            image.verify()  # reads the structure, does not decode the pixels
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds (and warns of bombs); all mean "not readable"
+        raise InvalidInput(_("Ce fichier est endommagé ou illisible.")) from None
+    if real != mime:
+        raise InvalidInput(_("Ce fichier est endommagé ou illisible."))
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise InvalidInput(_("Cette image est trop grande pour être affichée (plus de 40 millions de pixels) : "
+                              "réduisez-la et réessayez."))
+
+
+def clean_filename(name: str, mime: str) -> str:
+    """The name's last part, printable, with an extension that tells the real type."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip(" .") or "document"
+    if not base.lower().endswith(EXTENSIONS[mime]):
+        base += EXTENSIONS[mime][0]
+    return base[-200:]
+
+
+async def check_upload(upload: Upload, *, today: date) -> tuple[str, Rendered | None]:
+    """Every refusal an upload can earn, before anything is written; returns the real MIME type and,
+    for a PDF, its page images and text (a PDF that cannot be shown within the renderer's limits is refused)."""
+    if not readable_length(upload.title) or len(upload.title) > 200:
+        raise InvalidInput(_("Donnez un titre au document (200 caractères au plus)."))
+    if upload.category not in PRO_CATEGORIES:
+        raise InvalidInput(_("Choisissez une catégorie."))
+    if upload.event_date is None:
+        raise InvalidInput(_("Indiquez la date du document (JJ/MM/AAAA)."))
+    if upload.event_date > today:
+        raise InvalidInput(_("La date du document ne peut pas être dans le futur."))
+    if upload.event_date < OLDEST_DATE:
+        raise InvalidInput(_("La date du document n'est pas plausible."))
+    if not upload.data:
+        raise InvalidInput(_("Choisissez un fichier PDF, PNG ou JPEG."))
+    if len(upload.data) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(_("Le fichier dépasse 20 Mo."))
+    mime = sniff_type(upload.data)
+    if mime is None:
+        raise InvalidInput(_("Seuls les fichiers PDF, PNG et JPEG sont acceptés."))
+    declared = upload.declared_type.partition(";")[0].strip().lower()
+    if declared and declared != mime:  # only software declares a type: said in the API's French
+        raise InvalidInput(f"Le type déclaré ({declared[:60]}) ne correspond pas au contenu du fichier ({mime}).")
+    if mime != "application/pdf":
+        await to_thread.run_sync(check_image, mime, upload.data)
+        return mime, None
+    try:
+        return mime, await render_pdf(upload.data)
+    except Unrenderable as refused:
+        raise InvalidInput(str(refused)) from None
+
+
+async def write_right(session: AsyncSession, *, account: Account, dossier_id: str) -> tuple[Dossier, Right]:
+    """The dossier and the right by which this professional may add to it now; otherwise 404.
+
+    Inside a chained transaction, this sees any revoke or block committed just before.
+    """
+    dossier = await session.get(Dossier, dossier_id, populate_existing=True)
+    right = None
+    if dossier is not None and account.professional_id is not None:
+        now = utcnow()
+        standing = await professional_standing(session, professional_id=account.professional_id, dossier=dossier, now=now)
+        right = dossier_right(standing, dossier_facts(dossier), now)
+    if dossier is None or right not in WRITE_RIGHTS:
+        await session.rollback()
+        raise NotFoundException()
+    return dossier, right
+
+
+async def add_professional_document(
+    session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str, upload: Upload, today: date
+) -> Document:
+    """File a document in a dossier as its author; the document and its access event commit together."""
+    [(document, _)] = await add_professional_documents(session, storage, account=account, dossier_id=dossier_id,
+                                                       uploads=[upload], today=today)
+    return document
+
+
+async def add_professional_documents(
+    session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str, uploads: list[Upload], today: date,
+    via: str = "",
+) -> list[tuple[Document, bool]]:
+    """File documents in a dossier as their author, all or none: each with its access event (and the
+    patient's notification), in one transaction. Returns each document and whether it is new: one whose
+    `master_identifier` the dossier already holds is not stored again, and that one is returned.
+
+    Everything is checked before a file is stored, so a refusal leaves neither a file nor a row.
+    The right is checked first too: no one makes the server render a PDF for a dossier they cannot write to.
+    `via` names the software that sent them, in the log ("via le logiciel « … »").
+    """
+    await write_right(session, account=account, dossier_id=dossier_id)
+    await session.commit()
+    checked = [await check_upload(upload, today=today) for upload in uploads]
+    await audit.begin_chained(session)
+    # Locked before the right is read again: a revoke, or the same document sent twice at once, is seen.
+    await audit.lock_chain(session, dossier_id=dossier_id)
+    dossier, right = await write_right(session, account=account, dossier_id=dossier_id)
+    professional = await session.get(Professional, account.professional_id)
+    actor = audit.Actor.professional(account, professional)
+    minor = is_minor(await session.get(Patient, dossier.patient_id), utcnow())
+    filed: list[tuple[Document, bool]] = []
+    try:
+        for upload, (mime, rendered) in zip(uploads, checked, strict=True):
+            known = await _with_master_identifier(session, dossier_id=dossier.id, value=upload.master_identifier)
+            if known is not None:
+                filed.append((known, False))
+                continue
+            document = await add_document(
+                session, storage, dossier=dossier, title=upload.title, category=upload.category,
+                event_date=upload.event_date, filename=clean_filename(upload.filename, mime), mime_type=mime,
+                data=upload.data, pages=rendered.pages if rendered else None, text=rendered.text if rendered else "",
+                author=professional, added_by=account, commit=False,
+            )
+            document.master_identifier = upload.master_identifier
+            document.hidden_from_representatives = upload.hidden_from_representatives and minor
+            detail = "réservé au patient, sans ses représentants légaux" if document.hidden_from_representatives else via
+            event = await audit.append(session, dossier_id=dossier.id, action="add_document", actor=actor,
+                                       right=right.value, document=document, detail=detail)
+            await notify.record(session, dossier=dossier, event=event)
+            filed.append((document, True))
+    except BaseException:
+        await session.rollback()
+        raise
+    await audit.commit_chained(session)
+    return filed
+
+
+async def _with_master_identifier(session: AsyncSession, *, dossier_id: str, value: str | None) -> Document | None:
+    if value is None:
+        return None
+    rows = await session.exec(select(Document).where(Document.dossier_id == dossier_id,
+                                                     Document.master_identifier == value))
+    return rows.first()

@@ -56,7 +56,7 @@ class Identity:
     # Always False today. The RNIV calls an identity "qualifiée" only when its INS was returned or checked by
     # the INSi teleservice *and* a high-trust identity document was seen. Carnet never calls INSi: an INS here
     # was typed by an insurance office (carnet activation-code) or by a professional shown an identity document
-    # (professionals.check_identity checks its key and that it agrees with the sex and birth month and year),
+    # (professionals.opening.check_identity checks its key and that it agrees with the sex and birth month and year),
     # and the patient row does not say which. The band says so; the reader qualifies it in their own software.
     qualified: bool = False
 

@@ -176,8 +176,8 @@ def _search_statements(shape: Visibility, category: bool, dialect: str, words: i
     as parameters). With `counted`, each row of the page also says the count (`total`): one statement, not two."""
     where = _selection(shape, category)
     found = search.window(dialect, where)
-    # SQLite reads the window once, for the page and its count. PostgreSQL's plan cache gave the shared window a
-    # generic plan, twice as slow for one word (bench/RESULTS.md): there the count has its own copy, inlined.
+    # SQLite reads the window once, for the page and its count. PostgreSQL's plan cache gave a shared window a
+    # generic plan, twice as slow for one word (bench/RESULTS.md): there the count has its own copy, as before.
     matches = found if dialect == "sqlite" else search.window(dialect, where, name="matches")
     count = select(func.count()).select_from(matches)
     total = [count.scalar_subquery().label("total")] if counted else []

@@ -173,7 +173,7 @@ async def test_a_word_that_matches_more_than_the_window_ranks_the_most_recent_ma
 async def test_a_search_reads_its_window_of_matches_once_for_its_page_and_its_count(client, db, app, patient):
     """On SQLite the window is a common table expression that the page and its count both read: the index is asked
     once (the count asked it a second time before: 25-45 % of the statement's time, bench/RESULTS.md). On
-    PostgreSQL the count keeps its own copy, whose plan the plan cache keeps custom (listing.py says why)."""
+    PostgreSQL the count keeps its own copy, as before (listing.py says why)."""
     await many_documents(db, patient.dossier, 40)  # "Relevé n", every one a match
     await activate(client, patient)
     sqlite = db.bind.dialect.name == "sqlite"

@@ -185,6 +185,9 @@ async def test_a_search_reads_its_window_of_matches_once_for_its_page_and_its_co
     assert search.count("MATCH") + search.count("@@") == (1 if sqlite else 2), search
     if sqlite:
         assert seen.of("MATCH").count("SCAN document_search") == 1, seen.of("MATCH")
+    else:  # planned for its words, in its own transaction only (search.params says why)
+        assert statements.index("SET LOCAL plan_cache_mode = force_custom_plan") < statements.index(search)
+        assert (await db.exec(text("SHOW plan_cache_mode"))).one()[0] == "auto"
 
 
 async def test_the_next_page_of_an_infinite_scroll_does_not_count_the_documents(client, db, app, patient):

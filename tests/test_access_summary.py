@@ -3,7 +3,7 @@ now, and why in one clause (issue 13, point 4)."""
 
 from html import unescape
 
-from server.access import rights
+from server.access import emergencies, rights
 from server.accesslog.audit import Actor
 from tests.conftest import activate
 from tests.patient_helpers import CAMILLE, professional
@@ -33,7 +33,7 @@ async def test_with_a_grant_and_an_emergency_the_summary_counts_both_and_says_on
     kine = await professional(db, "Moreau", stem=2)
     urgentist = await professional(db, "Roux", given_name="Anne", profession="médecin", stem=3)
     await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m", actor=CAMILLE)
-    await rights.open_emergency(db, dossier=patient.dossier, professional=urgentist, reason="Malaise dans la rue",
+    await emergencies.open_emergency(db, dossier=patient.dossier, professional=urgentist, reason="Malaise dans la rue",
                                 actor=Actor(None, "professional", "Anne Roux", "médecin"))
     assert await access_summary(client, patient) == (
         "2 professionnels peuvent voir votre dossier, dont 1 en accès d'urgence.")

@@ -33,7 +33,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
-from server.access import rights
+from server.access import rights, share_codes
 from server.accesslog import audit
 from server.accounts import account_for_patient, account_for_professional
 from server.dossiers import add_document
@@ -111,9 +111,9 @@ async def build_world(app, db) -> World:
     as_camille = audit.Actor(patient.id, "patient", patient.display_name)
     grant = await rights.grant_access(db, dossier=camille.dossier, professional=julie.professional, categories="",
                                       duration="1a", actor=as_camille)
-    code, share = await rights.create_share_code(db, dossier=camille.dossier, categories="", duration="1m",
+    code, share = await share_codes.create_share_code(db, dossier=camille.dossier, categories="", duration="1m",
                                                  actor=as_camille)
-    hugo_code, hugo_share = await rights.create_share_code(
+    hugo_code, hugo_share = await share_codes.create_share_code(
         db, dossier=hugo.dossier, categories="", duration="1m",
         actor=audit.Actor(hugo_account.id, "patient", hugo_account.display_name))
     emergency = EmergencyAccess(dossier_id=camille.dossier.id, professional_id=marc.professional.id,

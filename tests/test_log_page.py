@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
-from server.access import rights
+from server.access import emergencies, rights, share_codes
 from server.accesslog import audit, journal, pages, queries
 from server.accounts import account_for_patient, account_for_professional
 from server.sessions import start_session
@@ -66,8 +66,8 @@ class World:
         return self
 
     async def share_code_for_lea(self, db):
-        code, _ = await rights.create_share_code(db, dossier=self.dossier, categories="", duration="1m", actor=self.camille)
-        await rights.redeem_share_code(db, code=code, professional=self.lea,
+        code, _ = await share_codes.create_share_code(db, dossier=self.dossier, categories="", duration="1m", actor=self.camille)
+        await share_codes.redeem_share_code(db, code=code, professional=self.lea,
                                        actor=Actor.professional(self.lea_account, self.lea))
 
     async def claire_is_medecin_traitant(self, db):
@@ -193,7 +193,7 @@ async def test_every_event_is_a_sentence_newest_first_by_sequence(client, db, wo
 
 async def test_an_emergency_read_gives_its_reason(client, db, world):
     anne, anne_account = await professional(db, "Anne", "Roux", "médecin", 3)
-    await rights.open_emergency(db, dossier=world.dossier, professional=anne, reason="Perte de connaissance sur la voie publique",
+    await emergencies.open_emergency(db, dossier=world.dossier, professional=anne, reason="Perte de connaissance sur la voie publique",
                                 actor=Actor.professional(anne_account, anne))
     await open_document(db, account=anne_account, document_id=world.irm.id)
     await as_account(client, db, world.patient_account)
@@ -275,7 +275,7 @@ async def test_filters_by_professional_kind_and_period(client, db, world, monkey
     await open_dossier(db, account=world.claire_account, dossier_id=world.dossier.id)  # 4
     await open_document(db, account=world.lea_account, document_id=world.irm.id)  # 5
     anne, anne_account = await professional(db, "Anne", "Roux", "médecin", 3)
-    await rights.open_emergency(db, dossier=world.dossier, professional=anne, reason="Malaise à la pharmacie du quartier",
+    await emergencies.open_emergency(db, dossier=world.dossier, professional=anne, reason="Malaise à la pharmacie du quartier",
                                 actor=Actor.professional(anne_account, anne))  # 6
     await open_document(db, account=anne_account, document_id=world.bilan.id)  # 7
     await append(db, world.dossier.id, "add_document", Actor.professional(world.claire_account, world.claire),

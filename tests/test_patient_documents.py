@@ -3,7 +3,7 @@ and reviews each emergency access at the next visit; foreign ids are answered as
 
 from datetime import date
 
-from server.access import rights
+from server.access import emergencies
 from server.accesslog.audit import Actor
 from server.models import Document, EmergencyAccess, utcnow
 from server.access.reading import professional_standing
@@ -62,7 +62,7 @@ async def test_another_patients_document_cannot_be_hidden_or_deleted(client, db,
 
 
 async def emergency(db, dossier, pro):
-    return await rights.open_emergency(db, dossier=dossier, professional=pro, reason="Malaise, patiente inconsciente aux urgences",
+    return await emergencies.open_emergency(db, dossier=dossier, professional=pro, reason="Malaise, patiente inconsciente aux urgences",
                                        actor=Actor(None, "professional", f"{pro.given_name} {pro.family_name}", pro.profession))
 
 

@@ -8,7 +8,7 @@ import pytest
 from litestar.exceptions import NotFoundException
 from sqlmodel import select
 
-from server.access import rights
+from server.access import emergencies, rights
 from server.accesslog.audit import Actor
 from server.models import Account, Block, Delegation, Document, Dossier, Grant, utcnow
 from server.listing import all_documents
@@ -37,7 +37,7 @@ async def test_the_access_page_says_who_sees_the_dossier_and_why(client, db, pat
     await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="imagerie,ordonnance",
                               duration="1a", actor=CAMILLE)
     await rights.grant_access(db, dossier=patient.dossier, professional=nurse, categories="", duration="sans", actor=CAMILLE)
-    await rights.open_emergency(db, dossier=patient.dossier, professional=urgentist, reason="Perte de connaissance sur la voie publique",
+    await emergencies.open_emergency(db, dossier=patient.dossier, professional=urgentist, reason="Perte de connaissance sur la voie publique",
                                 actor=Actor(None, "professional", "Anne Roux", "médecin"))
     await rights.block(db, dossier=patient.dossier, professional=nurse, actor=CAMILLE)
     await activate(client, patient)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from litestar.testing import AsyncTestClient
 
-from server.access import rights
+from server.access import rights, share_codes
 from server.access.rule import document_right
 from server.accesslog.audit import Actor
 from server.models import Account, Dossier, ShareCode, utcnow
@@ -43,7 +43,7 @@ async def test_a_share_code_shows_its_code_and_qr_then_who_used_it(client, db, p
     waiting = await client.get(url, headers=poll)
     assert "<html" not in waiting.text and "En attente" in waiting.text
     kine = await professional(db)
-    await rights.redeem_share_code(db, code=code.lower(), professional=kine, actor=Actor(None, "professional", "Julie Moreau"))
+    await share_codes.redeem_share_code(db, code=code.lower(), professional=kine, actor=Actor(None, "professional", "Julie Moreau"))
     used = await client.get(url, headers=poll)
     assert "Code utilisé par Julie Moreau, masseur-kinésithérapeute" in used.text and "every 3s" not in used.text
     reloaded = await client.get(url)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from sqlalchemy import update
 from sqlmodel import select
 
-from server.access import rights
+from server.access import emergencies, rights, share_codes
 from server.access.rule import Right
 from server.accounts import account_for_professional
 from server.accesslog.audit import Actor
@@ -61,7 +61,7 @@ async def test_my_patients_lists_exactly_the_dossiers_i_may_open_now_and_why(cli
 
     imaging = await grant("Alice", categories="biologie,imagerie", duration="1a")
     await rights.set_medecin_traitant(db, dossier=people["Bruno"].dossier, professional=mine, actor=PATIENT)
-    emergency = await rights.open_emergency(db, dossier=people["Chloé"].dossier, professional=mine, reason=REASON,
+    emergency = await emergencies.open_emergency(db, dossier=people["Chloé"].dossier, professional=mine, reason=REASON,
                                             actor=Actor.professional(account, mine))
     revoked = await grant("Denis")
     await rights.revoke_grant(db, dossier=people["Denis"].dossier, grant_id=revoked.id, actor=PATIENT)
@@ -71,7 +71,7 @@ async def test_my_patients_lists_exactly_the_dossiers_i_may_open_now_and_why(cli
     await rights.block(db, dossier=people["Fanny"].dossier, professional=mine, actor=PATIENT)
     await grant("Gaston")
     await rights.set_closed(db, dossier=people["Gaston"].dossier, closed=True, actor=PATIENT)
-    await rights.open_emergency(db, dossier=people["Hélène"].dossier, professional=mine, reason=REASON,
+    await emergencies.open_emergency(db, dossier=people["Hélène"].dossier, professional=mine, reason=REASON,
                                 actor=Actor.professional(account, mine))
     await rights.set_emergency_opt_out(db, dossier=people["Hélène"].dossier, opt_out=True, actor=PATIENT)
     await grant("Inès", professional=colleague.professional)
@@ -105,7 +105,7 @@ async def test_a_professional_with_no_patient_is_told_how_to_get_access(client, 
 
 
 async def share_code(db, dossier, *, categories="", duration="1m"):
-    code, row = await rights.create_share_code(db, dossier=dossier, categories=categories, duration=duration, actor=PATIENT)
+    code, row = await share_codes.create_share_code(db, dossier=dossier, categories=categories, duration=duration, actor=PATIENT)
     return code, row
 
 

@@ -7,7 +7,7 @@ from fpdf import FPDF
 from PIL import Image
 from sqlmodel import select
 
-from server.access import rights
+from server.access import emergencies, rights
 from server.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.dossiers import MAX_DOCUMENT_BYTES
@@ -183,7 +183,7 @@ async def test_the_medecin_traitant_and_an_emergency_may_write_too(client, db, a
     rescuer = await new_professional(db, stem=2, given_name="Paul", family_name="Girard", profession="infirmier")
     await activate_professional(client, rescuer)
     account = await account_for_professional(db, professional=rescuer.professional)
-    await rights.open_emergency(db, dossier=patient.dossier, professional=rescuer.professional,
+    await emergencies.open_emergency(db, dossier=patient.dossier, professional=rescuer.professional,
                                 reason="Malaise à domicile, patiente confuse", actor=Actor.professional(account, rescuer.professional))
     assert (await upload(client, patient.dossier, data=png_bytes(), filename="plaie.png", category="imagerie")).status_code == 303
     _, events, _ = await written(db, app, patient.dossier)

@@ -7,7 +7,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
-from server.access import rights
+from server.access import emergencies, rights
 from server.accesslog.audit import Actor
 from server.models import Grant
 from tests.conftest import ORIGIN, activate, activate_professional, add_text_document, new_professional, post_form
@@ -112,7 +112,7 @@ async def test_after_a_block_the_professional_reads_nothing_not_even_their_own_d
 
 async def test_blocking_from_the_emergency_review_stops_even_their_own_documents(client, pro_client, db, patient):
     pro = await author(pro_client, db, patient, grant=False, profession="médecin")
-    await rights.open_emergency(db, dossier=patient.dossier, professional=pro.professional, reason="Malaise au cabinet",
+    await emergencies.open_emergency(db, dossier=patient.dossier, professional=pro.professional, reason="Malaise au cabinet",
                                 actor=Actor(None, "professional", "Julie Moreau", "médecin"))
     theirs = await their_document(pro_client, patient)
     await activate(client, patient)
@@ -127,7 +127,7 @@ async def test_blocking_from_the_emergency_review_stops_even_their_own_documents
 
 async def test_refusing_emergency_access_leaves_the_author_their_own_documents(client, pro_client, db, app, patient):
     pro = await author(pro_client, db, patient, grant=False, profession="médecin")
-    await rights.open_emergency(db, dossier=patient.dossier, professional=pro.professional, reason="Malaise au cabinet",
+    await emergencies.open_emergency(db, dossier=patient.dossier, professional=pro.professional, reason="Malaise au cabinet",
                                 actor=Actor(None, "professional", "Julie Moreau", "médecin"))
     theirs = await their_document(pro_client, patient)
     patients = f"/documents/{(await add_text_document(db, app, patient.dossier)).id}"

@@ -1,26 +1,21 @@
-"""Changing who sees what: grants, share codes, blocks, médecin traitant, hiding, deleting,
-emergency access, closing. Each change and its access event commit together."""
+"""Changing who sees what: grants, blocks, médecin traitant, hiding, deleting, closing (share codes are in
+share_codes.py, emergency access in emergencies.py). Each change and its access event commit together."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import NoReturn
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import notify
-
 from ..accesslog import audit
-from ..accounts import hash_secret, normalize_code
 from ..dossiers import InvalidInput
 from ..models import (
     CATEGORIES,
     Block,
     Document,
     Dossier,
-    EmergencyAccess,
     Grant,
     Professional,
     ShareCode,
@@ -29,13 +24,9 @@ from ..models import (
 from ..files import blobs
 from ..files.store import Storage
 from ..i18n import N_, _
-from ..text_input import clean, readable_length
 
 # Labels translated where shown; the log keeps them in French.
 DURATIONS = {"1m": (N_("1 mois"), 30), "3m": (N_("3 mois"), 91), "1a": (N_("1 an"), 365), "sans": (N_("sans date de fin"), None)}
-SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
-SHARE_CODE_LIFETIME = timedelta(minutes=10)
-EMERGENCY_WINDOW = timedelta(hours=24)
 MEDECINS = {"médecin", "cardiologue", "radiologue"}  # who may be declared médecin traitant
 
 
@@ -64,7 +55,7 @@ def scope_label(categories: str) -> str:
     return ", ".join(_(CATEGORIES[c]) for c in categories.split(",") if c in CATEGORIES)
 
 
-def _logged_scope(categories: str, duration_label: str) -> str:
+def logged_scope(categories: str, duration_label: str) -> str:
     """"Biologie, Imagerie, 3 mois": the log's detail of a grant or a share code, in French as every detail is stored."""
     scope = ", ".join(CATEGORIES[c] for c in categories.split(",") if c in CATEGORIES) if categories else ALL_DOCUMENTS
     return f"{scope}, {duration_label}"
@@ -74,13 +65,13 @@ async def _commit(session: AsyncSession) -> None:
     await audit.commit_chained(session)
 
 
-async def _active_block(session: AsyncSession, *, dossier_id: str, professional_id: str) -> Block | None:
+async def active_block(session: AsyncSession, *, dossier_id: str, professional_id: str) -> Block | None:
     return (await session.exec(select(Block).where(
         Block.dossier_id == dossier_id, Block.professional_id == professional_id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
     ))).first()
 
 
-async def _end_current_grants(session: AsyncSession, *, dossier_id: str, professional_id: str, now: datetime) -> None:
+async def end_current_grants(session: AsyncSession, *, dossier_id: str, professional_id: str, now: datetime) -> None:
     """A new grant replaces the professional's current ones: the patient's latest choice is the one that holds."""
     grants = (await session.exec(select(Grant).where(
         Grant.dossier_id == dossier_id, Grant.professional_id == professional_id, Grant.revoked_at.is_(None)  # type: ignore[union-attr]
@@ -94,7 +85,7 @@ async def _end_current_grants(session: AsyncSession, *, dossier_id: str, profess
 CLOSED = N_("Votre dossier est fermé : rouvrez-le avant de le partager.")
 
 
-async def _refuse(session: AsyncSession, message: str) -> NoReturn:
+async def refuse(session: AsyncSession, message: str) -> NoReturn:
     """End a transaction that wrote nothing and refuse; a commit, since a rollback would expire
     the objects the caller still shows on its page."""
     await session.commit()
@@ -109,17 +100,17 @@ async def grant_access(
     await audit.begin_chained(session)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
-        await _refuse(session, _(CLOSED))
-    if await _active_block(session, dossier_id=dossier.id, professional_id=professional.id):
-        await _refuse(session, _("Vous avez bloqué ce professionnel : débloquez-le d'abord pour lui donner accès."))
+        await refuse(session, _(CLOSED))
+    if await active_block(session, dossier_id=dossier.id, professional_id=professional.id):
+        await refuse(session, _("Vous avez bloqué ce professionnel : débloquez-le d'abord pour lui donner accès."))
     now = utcnow()
-    await _end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now)
+    await end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now)
     grant = Grant(
         dossier_id=dossier.id, professional_id=professional.id, categories=categories, starts_at=now,
         ends_at=grant_end(duration, now), share_code_id=share_code.id if share_code else None,
     )
     session.add(grant)
-    detail = _logged_scope(categories, DURATIONS[duration][0])
+    detail = logged_scope(categories, DURATIONS[duration][0])
     await audit.append(
         session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code" if share_code else "",
         detail=f"{professional.given_name} {professional.family_name} ({professional.profession}) : {detail}",
@@ -137,12 +128,12 @@ async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str
     grant.revoked_at = utcnow()
     professional = await session.get(Professional, grant.professional_id)
     session.add(grant)
-    await audit.append(session, dossier_id=dossier.id, action="revoke", actor=actor, detail=_who(professional))
+    await audit.append(session, dossier_id=dossier.id, action="revoke", actor=actor, detail=who(professional))
     await _commit(session)
     return True
 
 
-def _who(professional: Professional | None) -> str:
+def who(professional: Professional | None) -> str:
     if professional is None:
         return ""
     return f"{professional.given_name} {professional.family_name} ({professional.profession})"
@@ -150,9 +141,9 @@ def _who(professional: Professional | None) -> str:
 
 async def block(session: AsyncSession, *, dossier: Dossier, professional: Professional, actor: audit.Actor) -> None:
     await audit.begin_chained(session)
-    if await _active_block(session, dossier_id=dossier.id, professional_id=professional.id) is None:
+    if await active_block(session, dossier_id=dossier.id, professional_id=professional.id) is None:
         session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
-        await audit.append(session, dossier_id=dossier.id, action="block", actor=actor, detail=_who(professional))
+        await audit.append(session, dossier_id=dossier.id, action="block", actor=actor, detail=who(professional))
     await _commit(session)
 
 
@@ -165,7 +156,7 @@ async def unblock(session: AsyncSession, *, dossier: Dossier, professional: Prof
         row.lifted_at = utcnow()
         session.add(row)
     if rows:
-        await audit.append(session, dossier_id=dossier.id, action="unblock", actor=actor, detail=_who(professional))
+        await audit.append(session, dossier_id=dossier.id, action="unblock", actor=actor, detail=who(professional))
     await _commit(session)
 
 
@@ -176,14 +167,14 @@ async def set_medecin_traitant(
         raise InvalidInput(_("Le médecin traitant doit être un médecin."))
     await audit.begin_chained(session)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
-    if professional is not None and await _active_block(session, dossier_id=dossier.id, professional_id=professional.id):
-        await _refuse(session, _("Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant."))
+    if professional is not None and await active_block(session, dossier_id=dossier.id, professional_id=professional.id):
+        await refuse(session, _("Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant."))
     chosen = professional.id if professional else None
     if dossier.medecin_traitant_id != chosen:
         dossier.medecin_traitant_id = chosen
         session.add(dossier)
         await audit.append(session, dossier_id=dossier.id, action="medecin_traitant", actor=actor,
-                           detail=_who(professional) or "aucun")
+                           detail=who(professional) or "aucun")
     await _commit(session)
 
 
@@ -237,135 +228,3 @@ async def set_closed(session: AsyncSession, *, dossier: Dossier, closed: bool, a
         session.add(dossier)
         await audit.append(session, dossier_id=dossier.id, action="close" if closed else "reopen", actor=actor)
     await _commit(session)
-
-
-# --- share codes ------------------------------------------------------------------------
-
-
-async def create_share_code(
-    session: AsyncSession, *, dossier: Dossier, categories: str, duration: str, actor: audit.Actor
-) -> tuple[str, ShareCode]:
-    """A 6-character code, valid 10 minutes, once; only its hash is kept."""
-    grant_end(duration, utcnow())  # checks the duration
-    await audit.begin_chained(session)
-    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
-    if dossier.state != "open":
-        await _refuse(session, _(CLOSED))
-    while True:  # every code ever made keeps its (unique) hash: draw again on the rare collision
-        code = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(6))
-        code_hash = hash_secret(normalize_code(code))
-        if (await session.exec(select(ShareCode.id).where(ShareCode.code_hash == code_hash))).first() is None:
-            break
-    row = ShareCode(
-        dossier_id=dossier.id, code_hash=code_hash, categories=categories,
-        grant_days=DURATIONS[duration][1], expires_at=utcnow() + SHARE_CODE_LIFETIME,
-    )
-    session.add(row)
-    await audit.append(session, dossier_id=dossier.id, action="share_code", actor=actor,
-                       detail=_logged_scope(categories, DURATIONS[duration][0]))
-    await _commit(session)
-    return code, row
-
-
-def _duration_key(days: int | None) -> str:
-    return next(k for k, (_, d) in DURATIONS.items() if d == days)
-
-
-class ShareCodeRefused(Exception):
-    """Wrong, expired or used; the message is in the request's language."""
-
-
-async def redeem_share_code(
-    session: AsyncSession, *, code: str, professional: Professional, actor: audit.Actor
-) -> Grant:
-    """Turn a patient's share code into a grant for this professional (once)."""
-    row = (await session.exec(select(ShareCode).where(ShareCode.code_hash == hash_secret(normalize_code(code))))).first()
-    if row is None:
-        raise ShareCodeRefused(_("Ce code de partage est incorrect. Vérifiez-le avec votre patient."))
-    await audit.begin_chained(session)
-    row = await session.get(ShareCode, row.id, populate_existing=True)
-    if row.used_at is not None:
-        await session.rollback()
-        raise ShareCodeRefused(_("Ce code de partage a déjà été utilisé. Demandez-en un nouveau à votre patient."))
-    if row.expires_at <= utcnow():
-        await session.rollback()
-        raise ShareCodeRefused(_("Ce code de partage a expiré. Demandez-en un nouveau à votre patient."))
-    dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
-    blocked = (await session.exec(select(Block).where(
-        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
-    ))).first()
-    if dossier.state != "open" or blocked is not None:
-        await session.rollback()
-        raise ShareCodeRefused(_("Ce code de partage ne peut pas être utilisé."))
-    row.used_at, row.used_by_professional_id = utcnow(), professional.id
-    session.add(row)
-    now = utcnow()
-    await _end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now)
-    grant = Grant(dossier_id=dossier.id, professional_id=professional.id, categories=row.categories,
-                  starts_at=now, ends_at=None if row.grant_days is None else now + timedelta(days=row.grant_days),
-                  share_code_id=row.id)
-    session.add(grant)
-    await audit.append(session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code",
-                       detail=_logged_scope(row.categories, DURATIONS[_duration_key(row.grant_days)][0]))
-    await _commit(session)
-    return grant
-
-
-# --- emergency access ------------------------------------------------------------------------
-
-
-class EmergencyRefused(Exception):
-    pass
-
-
-async def open_emergency(
-    session: AsyncSession, *, dossier: Dossier | None, professional: Professional, reason: str, actor: audit.Actor
-) -> EmergencyAccess:
-    """Bris de glace: a 24-hour window, unless the patient opted out or blocked this professional."""
-    reason = clean(reason)
-    if readable_length(reason) < 15:  # what a person can read: 20 zero-width spaces are no reason
-        raise InvalidInput(_("Décrivez la situation d'urgence (15 caractères au moins)."))
-    refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible pour ce patient."))
-    if dossier is None:
-        raise refused
-    await audit.begin_chained(session)
-    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
-    blocked = (await session.exec(select(Block).where(
-        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
-    ))).first()
-    if dossier.state != "open" or dossier.emergency_opt_out or blocked is not None:
-        await session.rollback()
-        raise refused
-    now = utcnow()
-    access = EmergencyAccess(dossier_id=dossier.id, professional_id=professional.id, reason=reason,
-                             starts_at=now, ends_at=now + EMERGENCY_WINDOW)
-    session.add(access)
-    event = await audit.append(session, dossier_id=dossier.id, action="emergency", actor=actor, right="emergency",
-                               detail=reason)
-    await notify.record(session, dossier=dossier, event=event)
-    await _commit(session)
-    return access
-
-
-async def review_emergency(
-    session: AsyncSession, *, dossier: Dossier, emergency_id: str, outcome: str, actor: audit.Actor
-) -> bool:
-    """The patient keeps an emergency access as it is, or blocks that professional: one change, one event."""
-    if outcome not in ("kept", "blocked"):
-        raise InvalidInput(_("Choix inconnu."))
-    await audit.begin_chained(session)
-    access = await session.get(EmergencyAccess, emergency_id, populate_existing=True)
-    if access is None or access.dossier_id != dossier.id or access.reviewed_at is not None:
-        await session.rollback()
-        return False
-    access.reviewed_at, access.review_outcome = utcnow(), outcome
-    session.add(access)
-    professional = await session.get(Professional, access.professional_id)
-    action = "emergency_review"
-    if outcome == "blocked" and await _active_block(session, dossier_id=dossier.id, professional_id=professional.id) is None:
-        session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
-        action = "block"
-    await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
-                       detail=f"{_who(professional)}, accès d'urgence : {'bloqué' if outcome == 'blocked' else 'normal'}")
-    await _commit(session)
-    return True

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access import rights
+from ..access import emergencies, rights, share_codes
 from ..accounts import account_for_patient, account_for_professional
 from ..accesslog.audit import Actor
 from ..models import Account, ChainHead, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, clock_at
@@ -71,14 +71,14 @@ async def make_history(
     reads("bernard", today - timedelta(days=2), 11, [latest("biologie", before=today), latest("synthese", before=today)])
     # An emergency at the hospital, reviewed and kept the next morning.
     day = today - timedelta(days=150)
-    at(moment(day, 2, 40), lambda: rights.open_emergency(
+    at(moment(day, 2, 40), lambda: emergencies.open_emergency(
         session, dossier=dossier, professional=pros["dubois"], actor=pro_actor("dubois"),
         reason="Malaise avec perte de connaissance, admise aux urgences de Lyon Sud"))
     reads("dubois", day, 3, [latest("compte_rendu", before=day), latest("ordonnance", before=day)])
 
     async def keep_emergency() -> None:
         emergency = (await session.exec(select(EmergencyAccess).where(EmergencyAccess.dossier_id == dossier.id))).first()
-        await rights.review_emergency(session, dossier=dossier, emergency_id=emergency.id, outcome="kept", actor=me)
+        await emergencies.review_emergency(session, dossier=dossier, emergency_id=emergency.id, outcome="kept", actor=me)
 
     at(moment(day + timedelta(days=1), 8, 15), keep_emergency)
     # The pharmacist: prescriptions for three months, revoked when she changed pharmacy.
@@ -99,10 +99,10 @@ async def make_history(
     day = today - timedelta(days=45)
 
     async def share_with_kine() -> None:
-        code, _ = await rights.create_share_code(
+        code, _ = await share_codes.create_share_code(
             session, dossier=dossier, categories="compte_rendu,imagerie,ordonnance", duration="3m", actor=me)
         with clock_at(moment(day, 14, 4)):
-            await rights.redeem_share_code(session, code=code, professional=pros["fontaine"], actor=pro_actor("fontaine"))
+            await share_codes.redeem_share_code(session, code=code, professional=pros["fontaine"], actor=pro_actor("fontaine"))
 
     at(moment(day, 14, 2), share_with_kine)
     reads("fontaine", day, 14, [latest("imagerie", before=day), latest("ordonnance", before=day)])

@@ -1,7 +1,7 @@
 """The patient's "Accès" area: who sees the dossier and why, and every change to it.
 
 Each route asks `reading.manage_dossier` (the patient or an active caregiver, else 404) and
-changes rights only through `rights.py`, which logs each change.
+changes rights only through `rights.py` and `emergencies.py`, which log each change.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
-from ..access import rights
+from ..access import emergencies, rights
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
@@ -258,7 +258,7 @@ async def review_emergency(request: Request, db: AsyncSession, dossier_id: str, 
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     outcome = text(data, "choix", limit=20)
     try:
-        if not await rights.review_emergency(db, dossier=dossier, emergency_id=emergency_id, outcome=outcome, actor=actor):
+        if not await emergencies.review_emergency(db, dossier=dossier, emergency_id=emergency_id, outcome=outcome, actor=actor):
             raise NotFoundException()
     except InvalidInput as refused:
         return error_response(request, 400, str(refused))

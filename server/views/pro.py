@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
-from ..access import rights
+from ..access import emergencies, rights, share_codes
 from ..dossiers import InvalidInput
 from ..guards import professional_only
 from ..i18n import _
@@ -79,9 +79,9 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
     account = request.user.account
     professional = await db.get(Professional, account.professional_id)
     try:
-        grant = await rights.redeem_share_code(db, code=code, professional=professional,
+        grant = await share_codes.redeem_share_code(db, code=code, professional=professional,
                                                actor=await professional_actor(db, account))
-    except rights.ShareCodeRefused as refused:
+    except share_codes.ShareCodeRefused as refused:
         for key in attempt_keys(request, "share-code"):
             await accounts.record_failure(db, key=key, limit=SHARE_CODE_TRIES, lock=PAUSE)
         return again(str(refused))
@@ -117,11 +117,11 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
     dossier = await dossier_for_identity(db, ins=form["ins"], birth_date=birth_date)
     professional = await db.get(Professional, account.professional_id)
     try:
-        access = await rights.open_emergency(db, dossier=dossier, professional=professional, reason=form["reason"],
+        access = await emergencies.open_emergency(db, dossier=dossier, professional=professional, reason=form["reason"],
                                              actor=await professional_actor(db, account))
     except InvalidInput as invalid:
         return again(str(invalid))
-    except rights.EmergencyRefused as refused:
+    except emergencies.EmergencyRefused as refused:
         # One address may be a whole hospital's: it gets more tries than one account.
         for key, limit in zip(keys, (EMERGENCY_TRIES, 3 * EMERGENCY_TRIES), strict=True):
             await accounts.record_failure(db, key=key, limit=limit, lock=PAUSE)

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import sessions
-from ..access import rights
+from ..access import rights, share_codes
 from ..dossiers import InvalidInput, professional_title
 from ..guards import logged_in
 from ..models import Dossier, Professional, ShareCode, utcnow
@@ -60,7 +60,7 @@ async def create_share_code(request: Request, db: AsyncSession, dossier_id: str,
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     form = {"portee": text(data, "portee"), "categories": form_values(data, "categories"), "duree": text(data, "duree")}
     try:
-        code, row = await rights.create_share_code(db, dossier=dossier, categories=scope_from(data),
+        code, row = await share_codes.create_share_code(db, dossier=dossier, categories=scope_from(data),
                                                    duration=form["duree"], actor=actor)
     except InvalidInput as refused:
         return await share_form(request, db, dossier, error=str(refused), form=form)

@@ -1,0 +1,76 @@
+"""Emergency access (bris de glace): a professional opens a dossier for 24 hours, saying why; the patient
+reviews it afterwards. Each change and its access event commit together (rights.py says how)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import notify
+from ..accesslog import audit
+from ..dossiers import InvalidInput
+from ..i18n import _
+from ..models import Block, Dossier, EmergencyAccess, Professional, utcnow
+from ..text_input import clean, readable_length
+from .rights import active_block, who
+
+EMERGENCY_WINDOW = timedelta(hours=24)
+
+
+class EmergencyRefused(Exception):
+    pass
+
+
+async def open_emergency(
+    session: AsyncSession, *, dossier: Dossier | None, professional: Professional, reason: str, actor: audit.Actor
+) -> EmergencyAccess:
+    """Bris de glace: a 24-hour window, unless the patient opted out or blocked this professional."""
+    reason = clean(reason)
+    if readable_length(reason) < 15:  # what a person can read: 20 zero-width spaces are no reason
+        raise InvalidInput(_("Décrivez la situation d'urgence (15 caractères au moins)."))
+    refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible pour ce patient."))
+    if dossier is None:
+        raise refused
+    await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    blocked = (await session.exec(select(Block).where(
+        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
+    ))).first()
+    if dossier.state != "open" or dossier.emergency_opt_out or blocked is not None:
+        await session.rollback()
+        raise refused
+    now = utcnow()
+    access = EmergencyAccess(dossier_id=dossier.id, professional_id=professional.id, reason=reason,
+                             starts_at=now, ends_at=now + EMERGENCY_WINDOW)
+    session.add(access)
+    event = await audit.append(session, dossier_id=dossier.id, action="emergency", actor=actor, right="emergency",
+                               detail=reason)
+    await notify.record(session, dossier=dossier, event=event)
+    await audit.commit_chained(session)
+    return access
+
+
+async def review_emergency(
+    session: AsyncSession, *, dossier: Dossier, emergency_id: str, outcome: str, actor: audit.Actor
+) -> bool:
+    """The patient keeps an emergency access as it is, or blocks that professional: one change, one event."""
+    if outcome not in ("kept", "blocked"):
+        raise InvalidInput(_("Choix inconnu."))
+    await audit.begin_chained(session)
+    access = await session.get(EmergencyAccess, emergency_id, populate_existing=True)
+    if access is None or access.dossier_id != dossier.id or access.reviewed_at is not None:
+        await session.rollback()
+        return False
+    access.reviewed_at, access.review_outcome = utcnow(), outcome
+    session.add(access)
+    professional = await session.get(Professional, access.professional_id)
+    action = "emergency_review"
+    if outcome == "blocked" and await active_block(session, dossier_id=dossier.id, professional_id=professional.id) is None:
+        session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
+        action = "block"
+    await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
+                       detail=f"{who(professional)}, accès d'urgence : {'bloqué' if outcome == 'blocked' else 'normal'}")
+    await audit.commit_chained(session)
+    return True

@@ -1,0 +1,88 @@
+"""Share codes: a patient gives a professional a short code, in person; redeemed once, it becomes a grant.
+Each change and its access event commit together (rights.py says how)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..accesslog import audit
+from ..accounts import hash_secret, normalize_code
+from ..i18n import _
+from ..models import Block, Dossier, Grant, Professional, ShareCode, utcnow
+from .rights import CLOSED, DURATIONS, end_current_grants, grant_end, logged_scope, refuse
+
+SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
+SHARE_CODE_LIFETIME = timedelta(minutes=10)
+
+
+async def create_share_code(
+    session: AsyncSession, *, dossier: Dossier, categories: str, duration: str, actor: audit.Actor
+) -> tuple[str, ShareCode]:
+    """A 6-character code, valid 10 minutes, once; only its hash is kept."""
+    grant_end(duration, utcnow())  # checks the duration
+    await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if dossier.state != "open":
+        await refuse(session, _(CLOSED))
+    while True:  # every code ever made keeps its (unique) hash: draw again on the rare collision
+        code = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(6))
+        code_hash = hash_secret(normalize_code(code))
+        if (await session.exec(select(ShareCode.id).where(ShareCode.code_hash == code_hash))).first() is None:
+            break
+    row = ShareCode(
+        dossier_id=dossier.id, code_hash=code_hash, categories=categories,
+        grant_days=DURATIONS[duration][1], expires_at=utcnow() + SHARE_CODE_LIFETIME,
+    )
+    session.add(row)
+    await audit.append(session, dossier_id=dossier.id, action="share_code", actor=actor,
+                       detail=logged_scope(categories, DURATIONS[duration][0]))
+    await audit.commit_chained(session)
+    return code, row
+
+
+def _duration_key(days: int | None) -> str:
+    return next(k for k, (_, d) in DURATIONS.items() if d == days)
+
+
+class ShareCodeRefused(Exception):
+    """Wrong, expired or used; the message is in the request's language."""
+
+
+async def redeem_share_code(
+    session: AsyncSession, *, code: str, professional: Professional, actor: audit.Actor
+) -> Grant:
+    """Turn a patient's share code into a grant for this professional (once)."""
+    row = (await session.exec(select(ShareCode).where(ShareCode.code_hash == hash_secret(normalize_code(code))))).first()
+    if row is None:
+        raise ShareCodeRefused(_("Ce code de partage est incorrect. Vérifiez-le avec votre patient."))
+    await audit.begin_chained(session)
+    row = await session.get(ShareCode, row.id, populate_existing=True)
+    if row.used_at is not None:
+        await session.rollback()
+        raise ShareCodeRefused(_("Ce code de partage a déjà été utilisé. Demandez-en un nouveau à votre patient."))
+    if row.expires_at <= utcnow():
+        await session.rollback()
+        raise ShareCodeRefused(_("Ce code de partage a expiré. Demandez-en un nouveau à votre patient."))
+    dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
+    blocked = (await session.exec(select(Block).where(
+        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
+    ))).first()
+    if dossier.state != "open" or blocked is not None:
+        await session.rollback()
+        raise ShareCodeRefused(_("Ce code de partage ne peut pas être utilisé."))
+    row.used_at, row.used_by_professional_id = utcnow(), professional.id
+    session.add(row)
+    now = utcnow()
+    await end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now)
+    grant = Grant(dossier_id=dossier.id, professional_id=professional.id, categories=row.categories,
+                  starts_at=now, ends_at=None if row.grant_days is None else now + timedelta(days=row.grant_days),
+                  share_code_id=row.id)
+    session.add(grant)
+    await audit.append(session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code",
+                       detail=logged_scope(row.categories, DURATIONS[_duration_key(row.grant_days)][0]))
+    await audit.commit_chained(session)
+    return grant

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import notify
@@ -35,9 +34,7 @@ async def open_emergency(
         raise refused
     await audit.begin_chained(session)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
-    blocked = (await session.exec(select(Block).where(
-        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
-    ))).first()
+    blocked = await active_block(session, dossier_id=dossier.id, professional_id=professional.id)
     if dossier.state != "open" or dossier.emergency_opt_out or blocked is not None:
         await session.rollback()
         raise refused

@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accesslog import audit
 from ..accounts import hash_secret, normalize_code
 from ..i18n import _
-from ..models import Block, Dossier, Grant, Professional, ShareCode, utcnow
-from .rights import CLOSED, DURATIONS, end_current_grants, grant_end, logged_scope, refuse
+from ..models import Dossier, Grant, Professional, ShareCode, utcnow
+from .rights import CLOSED, DURATIONS, active_block, end_current_grants, grant_end, logged_scope, refuse
 
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 SHARE_CODE_LIFETIME = timedelta(minutes=10)
@@ -68,9 +68,7 @@ async def redeem_share_code(
         await session.rollback()
         raise ShareCodeRefused(_("Ce code de partage a expiré. Demandez-en un nouveau à votre patient."))
     dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
-    blocked = (await session.exec(select(Block).where(
-        Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
-    ))).first()
+    blocked = await active_block(session, dossier_id=dossier.id, professional_id=professional.id)
     if dossier.state != "open" or blocked is not None:
         await session.rollback()
         raise ShareCodeRefused(_("Ce code de partage ne peut pas être utilisé."))

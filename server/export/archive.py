@@ -42,7 +42,6 @@ from ..profile.items import Profile, profile_of
 from ..templating import PARIS, datetime_fr
 from ..views.log import CSV_COLUMNS, csv_row
 from .auditevents import DOCUMENT_SYSTEM, audit_event
-from .pdf import summary_pdf
 
 log = logging.getLogger("carnet.export")
 
@@ -221,6 +220,10 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                                      visible=log_visible)
             authors = {d.id: professional_title(professionals[d.author_professional_id])
                        if d.author_professional_id in professionals else d.source for d in documents}
+            # Imported here, not with the module: fpdf2 and the fontTools it brings take ~30 MB and 0.4 s, which a
+            # server process then holds for every request; most never ask for a copy (bench/RESULTS.md).
+            from .pdf import summary_pdf
+
             pdf = await anyio.to_thread.run_sync(partial(  # a table of a thousand documents takes a moment to lay out
                 summary_pdf, patient=patient, profile=profile, documents=documents, authors=authors, now=now,
                 missing=frozenset(missing)))

@@ -20,6 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 def make_engine(url: str, **kwargs) -> AsyncEngine:
+    # A statement's values never reach an error's text, which is logged: they may be health data (a title, a name).
+    kwargs.setdefault("hide_parameters", True)
     if not url.startswith("sqlite"):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False,
@@ -223,3 +225,4 @@ async def begin_write(session: AsyncSession) -> None:
     if session.in_transaction():
         await session.commit()
     await session.connection(execution_options={"sqlite_immediate": True})
+

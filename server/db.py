@@ -226,3 +226,17 @@ async def begin_write(session: AsyncSession) -> None:
         await session.commit()
     await session.connection(execution_options={"sqlite_immediate": True})
 
+
+# What PostgreSQL says when a lock could not be had, or a transaction must be tried again: lock not available,
+# deadlock detected, serialization failure.
+_PG_BUSY = frozenset({"55P03", "40P01", "40001"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error says "busy, try again" rather than "wrong": SQLite's write lock not had within its
+    busy timeout (or this process's turn for it, `_WriteTurns`), PostgreSQL's lock or serialization failures. The
+    transaction was rolled back whole: nothing was written."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, sqlite3.OperationalError):
+        return str(orig).startswith(("database is locked", "database table is locked"))
+    return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) in _PG_BUSY

@@ -11,8 +11,10 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError
 
 from .accesslog.audit import ChainBusy
+from .db import is_busy
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable
 from .i18n import N_, _
@@ -68,12 +70,13 @@ def error_response(request: Request, status: int, message: str | None = None, *,
                                 headers=headers)
     title, text = _(title), _(message or default)
     if wants_json(request):
-        return Response({"error": text}, status_code=status)
+        return Response({"error": text}, status_code=status, headers=headers)
     return Template(
         # A fragment for htmx swaps into part of a page; a boosted click replaces the whole page.
         "partials/error.html" if request.headers.get("hx-request") and not request.headers.get("hx-boosted") else "error.html",
         context={"title": title, "message": text, "status": status},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -120,6 +123,17 @@ def on_storage_unavailable(request: Request, exc: Exception) -> Response:
                                            "enregistré. Réessayez dans quelques minutes."))
 
 
+def on_database_error(request: Request, exc: DBAPIError) -> Response:
+    # The database's lock not had in time (a burst of writers): the transaction was rolled back whole, so the
+    # person is asked to try again, never shown a failure. Only the kind is logged: a statement's values may be
+    # health data.
+    if is_busy(exc):
+        log.warning("database busy on %s %s", request.method, request.url.path)
+        return error_response(request, 503, N_("Carnet est très sollicité en ce moment. Réessayez dans quelques "
+                                               "secondes."), headers={"Retry-After": "5"})
+    return on_error(request, exc)
+
+
 def on_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
@@ -128,6 +142,7 @@ def on_error(request: Request, exc: Exception) -> Response:
 exception_handlers = {
     ChainBusy: on_chain_busy,
     StorageUnavailable: on_storage_unavailable,
+    DBAPIError: on_database_error,
     NotAuthorizedException: on_not_authorized,
     NotFoundException: on_not_found,
     PermissionDeniedException: on_csrf,

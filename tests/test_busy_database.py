@@ -1,0 +1,89 @@
+"""A burst of writers: when the database's write lock cannot be had in time, a page that only reads is still shown,
+and a change is refused whole, in French, with a 503 (server/errors.py, server/sessions.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text, update
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import select
+
+import server.db
+from server.db import begin_write, is_busy
+from server.models import RecoveryCode, WebSession, utcnow
+from tests.conftest import activate, post_form
+
+
+@pytest.fixture
+def busy_sqlite(app, settings, monkeypatch):
+    """This process's writers wait 0.3 s for their turn at SQLite's write lock, not 10 (server/db.py)."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the write lock's turn is SQLite's; PostgreSQL locks rows")
+    monkeypatch.setattr(server.db, "BUSY_TIMEOUT_S", 0.3)
+    return app
+
+
+async def test_a_page_that_only_reads_is_shown_while_the_write_lock_is_held_past_its_timeout(busy_sqlite, client, db,
+                                                                                              patient):
+    """The session is marked seen once a minute, a write: a burst of writers made that a 500 (found under load)."""
+    await activate(client, patient)
+    a_while_ago = utcnow() - timedelta(minutes=5)
+    await db.exec(update(WebSession).values(last_seen_at=a_while_ago))
+    await db.commit()
+    async with busy_sqlite.state.sessionmaker() as holder:
+        await begin_write(holder)
+        page = await client.get(f"/dossiers/{patient.dossier.id}")
+        await holder.commit()
+    assert page.status_code == 200, page.text
+    assert "<h1>Mon dossier</h1>" in page.text
+    [seen] = (await db.exec(select(WebSession.last_seen_at))).all()
+    assert seen == a_while_ago  # not marked: a request a minute on will
+    await db.commit()
+    again = await client.get(f"/dossiers/{patient.dossier.id}")
+    assert again.status_code == 200
+    await db.commit()  # a new read: SQLite's snapshot of the one before would not see the write
+    [seen] = (await db.exec(select(WebSession.last_seen_at))).all()
+    assert seen > a_while_ago
+
+
+async def test_a_change_that_cannot_have_the_write_lock_in_time_is_refused_whole_in_french(busy_sqlite, client, db,
+                                                                                            patient):
+    await activate(client, patient)
+    codes = await post_form(client, "/cles/codes-de-secours", {})
+    assert codes.status_code == 200
+    before = set((await db.exec(select(RecoveryCode.code_hash))).all())
+    await db.commit()
+    async with busy_sqlite.state.sessionmaker() as holder:
+        await begin_write(holder)
+        refused = await post_form(client, "/cles/codes-de-secours", {})
+        await holder.commit()
+    assert refused.status_code == 503
+    assert "Carnet est très sollicité en ce moment. Réessayez dans quelques secondes." in refused.text
+    assert refused.headers["retry-after"] == "5"
+    assert refused.headers["cache-control"] == "no-store"
+    assert set((await db.exec(select(RecoveryCode.code_hash))).all()) == before  # nothing half-done
+    assert (await post_form(client, "/cles/codes-de-secours", {})).status_code == 200  # and the next one goes through
+
+
+async def test_a_lock_not_had_in_time_is_busy_on_both_engines(app, db, settings, monkeypatch):
+    """`is_busy` tells "try again" from "wrong", on each engine's own error for a lock not had in time."""
+    monkeypatch.setattr(server.db, "BUSY_TIMEOUT_S", 0.3)
+    async with app.state.sessionmaker() as holder, app.state.sessionmaker() as waiter:
+        await begin_write(holder)
+        if settings.database_url.startswith("sqlite"):
+            with pytest.raises(DBAPIError) as caught:
+                await begin_write(waiter)
+        else:
+            await holder.exec(text("LOCK TABLE chainhead IN EXCLUSIVE MODE"))
+            await waiter.exec(text("SET LOCAL lock_timeout = '300ms'"))
+            with pytest.raises(DBAPIError) as caught:
+                await waiter.exec(text("LOCK TABLE chainhead IN EXCLUSIVE MODE"))
+        await holder.commit()
+        await waiter.rollback()
+    assert is_busy(caught.value), caught.value
+    with pytest.raises(DBAPIError) as wrong:
+        await db.exec(text("SELECT * FROM no_such_table"))
+    assert not is_busy(wrong.value)
+

@@ -4,6 +4,7 @@ JSON; never a trace."""
 from __future__ import annotations
 
 import logging
+import traceback
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
@@ -135,8 +136,19 @@ def on_database_error(request: Request, exc: DBAPIError) -> Response:
 
 
 def on_error(request: Request, exc: Exception) -> Response:
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    log.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method, request.url.path, where(exc))
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def where(exc: BaseException) -> str:
+    """Where an exception and those that led to it were raised: each one's type and frames (the code's own lines),
+    never its message, which may hold what it was about (a title, a name, a value asked)."""
+    chain: list[BaseException] = []
+    while exc is not None and exc not in chain:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return "\n".join(f"{type(e).__module__}.{type(e).__qualname__}, raised at:\n"
+                     + "".join(traceback.format_tb(e.__traceback__)) for e in reversed(chain))
 
 
 exception_handlers = {

@@ -12,7 +12,8 @@ from sqlmodel import select
 
 import server.db
 from server.db import begin_write, is_busy
-from server.models import RecoveryCode, WebSession, utcnow
+from server.accesslog.audit import Actor, append, begin_chained, commit_chained
+from server.models import LogVisit, RecoveryCode, WebSession, utcnow
 from tests.conftest import activate, post_form
 
 
@@ -46,6 +47,31 @@ async def test_a_page_that_only_reads_is_shown_while_the_write_lock_is_held_past
     await db.commit()  # a new read: SQLite's snapshot of the one before would not see the write
     [seen] = (await db.exec(select(WebSession.last_seen_at))).all()
     assert seen > a_while_ago
+
+
+async def test_the_historique_is_shown_while_the_write_lock_is_held_and_its_visit_marked_at_the_next(busy_sqlite,
+                                                                                                     client, db,
+                                                                                                     patient):
+    """Its visit mark ("seen up to here") is bookkeeping too: it rolled back the page's own session, so it was a 503."""
+    await activate(client, patient)
+    await begin_chained(db)
+    await append(db, dossier_id=patient.dossier.id, action="read_timeline",
+                 actor=Actor(None, "professional", "Léa Fontaine", profession="masseur-kinésithérapeute"))
+    await commit_chained(db)
+    historique = f"/dossiers/{patient.dossier.id}/historique"
+    async with busy_sqlite.state.sessionmaker() as holder:
+        await begin_write(holder)
+        page = await client.get(historique)
+        await holder.commit()
+    assert page.status_code == 200, page.text
+    assert "Léa Fontaine" in page.text and "1 nouvel événement" in page.text
+    assert (await db.exec(select(LogVisit))).all() == []
+    await db.commit()
+    assert "1 nouvel événement" in (await client.get(historique)).text  # still new: that visit was not marked
+    await db.commit()
+    assert len((await db.exec(select(LogVisit))).all()) == 1
+    await db.commit()
+    assert "nouvel événement" not in (await client.get(historique)).text
 
 
 async def test_a_change_that_cannot_have_the_write_lock_in_time_is_refused_whole_in_french(busy_sqlite, client, db,

@@ -9,11 +9,11 @@ from functools import cache
 from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, true
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..db import begin_write
+from ..db import begin_write, is_busy
 from ..i18n import N_
 from ..models import (
     AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogProfessional, LogVisit, Professional, utcnow,
@@ -182,17 +182,27 @@ async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: st
     # Most visits change nothing: asking first keeps them out of the write lock (SQLite's is the database's).
     if (seen if seen is not None else await seen_seq(session, account_id=account_id, dossier_id=dossier_id)) >= seq:
         return
-    await begin_write(session)
-    visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
-    if visit is None:
-        session.add(LogVisit(account_id=account_id, dossier_id=dossier_id, seen_seq=seq))
-    elif seq > visit.seen_seq:
-        visit.seen_seq, visit.seen_at = seq, utcnow()
-        session.add(visit)
-    try:
-        await session.commit()
-    except IntegrityError:  # the same first visit from another tab, a moment ago (PostgreSQL)
-        await session.rollback()
+    # Written by a session of its own, so that its rollback never expires what the page shows; the page's reads
+    # are over, and its connection goes back to the pool first: a request holds one connection at a time.
+    await session.commit()
+    async with type(session)(session.bind, expire_on_commit=False) as own:
+        try:
+            await begin_write(own)
+            visit = await own.get(LogVisit, (account_id, dossier_id), populate_existing=True)
+            if visit is None:
+                own.add(LogVisit(account_id=account_id, dossier_id=dossier_id, seen_seq=seq))
+            elif seq > visit.seen_seq:
+                visit.seen_seq, visit.seen_at = seq, utcnow()
+                own.add(visit)
+            await own.commit()
+        except IntegrityError:  # the same first visit from another tab, a moment ago (PostgreSQL)
+            await own.rollback()
+        except OperationalError as exc:
+            # A burst of writers kept the lock past its timeout: the page is shown all the same, and what it showed
+            # as new is new once more at the next visit.
+            if not is_busy(exc):
+                raise
+            await own.rollback()
 
 
 NEW_CAP = 99  # "99+": a count that costs what the badge shows, not what the log weighs

@@ -176,12 +176,11 @@ def _search_statements(shape: Visibility, category: bool, dialect: str, words: i
     as parameters). With `counted`, each row of the page also says the count (`total`): one statement, not two."""
     where = _selection(shape, category)
     found = search.window(dialect, where)
-    count = select(func.count()).select_from(found)
-    # Both engines read the window once, for the page and its count. SQLite shares it, a common table expression;
-    # PostgreSQL counts the rows of the page's join before the page is cut (a window function): two copies of
-    # the window cost two words' searches 0.8-1.3 ms more, and a shared one got a generic plan (bench/RESULTS.md).
-    total = [] if not counted else [
-        count.scalar_subquery().label("total") if dialect == "sqlite" else func.count().over().label("total")]
+    # SQLite reads the window once, for the page and its count. PostgreSQL's plan cache gave a shared window a
+    # generic plan, twice as slow for one word (bench/RESULTS.md): there the count has its own copy, as before.
+    matches = found if dialect == "sqlite" else search.window(dialect, where, name="matches")
+    count = select(func.count()).select_from(matches)
+    total = [count.scalar_subquery().label("total")] if counted else []
     page = (select(*_SHOWN, *total).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
             .order_by(search.title_hits(words).desc(), *NEWEST_FIRST)
             .offset(bindparam("offset")).limit(bindparam("limit")))

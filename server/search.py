@@ -82,23 +82,23 @@ _WORDS = table("search_word", column("word"))
 EXPANSION = 32
 
 
-def window(dialect: str, where: list[ColumnElement[bool]]) -> CTE | Subquery:
+def window(dialect: str, where: list[ColumnElement[bool]], *, name: str = "found") -> CTE | Subquery:
     """The documents (column `id`) holding every word (each possibly as the start of a longer one) that pass
     `where` (the dossier, and what this reader sees: a match they may not see never takes a visible one's
     place), the WINDOW most recent. Its values are `params`' and those of `where`; the caller builds its
     statements once per shape of reader. On SQLite a common table expression, which a page and its count share;
-    on PostgreSQL a subquery, which a page counts as it reads it (listing.py says why)."""
+    on PostgreSQL a subquery, one for each (listing.py says why)."""
     documents = Document.__table__  # type: ignore[attr-defined]
     if dialect == "postgresql":
         # The dossier's rows, newest first through its own index, until WINDOW of them match.
         vector = literal_column("document.search_vector")
         return (select(documents.c.id).where(*where, vector.op("@@")(func.to_tsquery("simple", bindparam("tsquery"))))
                 .order_by(documents.c.event_date.desc(), documents.c.created_at.desc(), documents.c.id.desc())
-                .limit(WINDOW).subquery("found"))
+                .limit(WINDOW).subquery(name))
     # The index answers with this dossier's words alone (each starts with its key), latest added first.
     return (select(documents.c.id).select_from(_INDEX.join(documents, documents.c.id == _INDEX.c.document_id))
             .where(text("document_search MATCH :phrase"), *where)
-            .order_by(_INDEX.c.rowid.desc()).limit(WINDOW).cte("found"))
+            .order_by(_INDEX.c.rowid.desc()).limit(WINDOW).cte(name))
 
 
 def title_hits(count: int) -> ColumnElement[int]:

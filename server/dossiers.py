@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .accesslog import audit
 from .db import begin_write
-from .i18n import _
+from .i18n import N_, _
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional, ProfessionalWord
 from .files import blobs
@@ -22,16 +22,23 @@ from .reimbursements.importer import INSURER, attach_waiting
 from .search import search_text, search_title
 from .text_input import clean, readable_length
 
+# Each profession Carnet knows (stored in French, as the RPPS directory names it; shown in the reader's language
+# by `profession_label`), with its forms in either gender, which the directory finds it by.
 PROFESSIONS = {
-    "médecin": ("médecin", "médecin"),
-    "masseur-kinésithérapeute": ("masseur-kinésithérapeute", "masseuse-kinésithérapeute"),
-    "infirmier": ("infirmier", "infirmière"),
-    "pharmacien": ("pharmacien", "pharmacienne"),
-    "sage-femme": ("sage-femme", "sage-femme"),
-    "chirurgien-dentiste": ("chirurgien-dentiste", "chirurgienne-dentiste"),
-    "cardiologue": ("cardiologue", "cardiologue"),
-    "radiologue": ("radiologue", "radiologue"),
+    N_("médecin"): ("médecin", "médecin"),
+    N_("masseur-kinésithérapeute"): ("masseur-kinésithérapeute", "masseuse-kinésithérapeute"),
+    N_("infirmier"): ("infirmier", "infirmière"),
+    N_("pharmacien"): ("pharmacien", "pharmacienne"),
+    N_("sage-femme"): ("sage-femme", "sage-femme"),
+    N_("chirurgien-dentiste"): ("chirurgien-dentiste", "chirurgienne-dentiste"),
+    N_("cardiologue"): ("cardiologue", "cardiologue"),
+    N_("radiologue"): ("radiologue", "radiologue"),
 }
+
+
+def profession_label(profession: str) -> str:
+    """A profession in the request's language ("physiotherapist"); one Carnet does not know, as it was given."""
+    return _(profession) if profession in PROFESSIONS else profession
 
 
 

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from . import i18n
 from .assets import asset
-from .dossiers import professional_title
+from .dossiers import profession_label, professional_title
 from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts import them from here)
     NBSP,
     NNBSP,
@@ -76,7 +76,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext)
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, typography=typography, quoted=quoted, clock=clock,
-                       professional_title=professional_title, de=de)
+                       professional_title=professional_title, profession=profession_label, de=de)
     env.globals.update(CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
     env.trim_blocks = True

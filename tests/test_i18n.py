@@ -119,3 +119,28 @@ async def test_the_scripts_get_their_english_in_a_meta_not_an_inline_script(clie
     assert ENGLISH.gettext("L'opération a été annulée ou a expiré. Réessayez.") in english  # passkeys.js's
     french = (await client.get("/connexion", headers={"accept-language": "fr"})).text
     assert "carnet-textes" not in french  # French is the scripts' own text
+
+
+async def test_a_professions_name_is_in_the_readers_language(client, db, patient):
+    """Stored in French, as the RPPS directory names it; shown in English to an English reader, wherever it is."""
+    from server.access import rights
+    from server.accesslog.audit import Actor
+    from server.dossiers import create_professional
+    from server.identifiers import rpps_with_key
+    from tests.conftest import activate
+
+    kine = await create_professional(db, rpps=rpps_with_key("1000951238"), given_name="Léa", family_name="Fontaine",
+                                     profession="masseur-kinésithérapeute", city="Lyon")
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m",
+                              actor=Actor(None, "patient", "Camille Martin"))
+    await activate(client, patient)
+    dossier = f"/dossiers/{patient.dossier.id}"
+
+    async def pages() -> list[str]:
+        found = await post_form(client, f"{dossier}/annuaire", {"q": "fontaine"})  # the directory's search
+        return [(await client.get(f"{dossier}/acces")).text, (await client.get(f"{dossier}/professionnels/{kine.id}")).text,
+                found.text]
+
+    assert all("masseur-kinésithérapeute" in page for page in await pages())
+    await post_form(client, "/langue", {"langue": "en", "retour": "/"})
+    assert all("physiotherapist" in page and "kinésithérapeute" not in page for page in await pages())

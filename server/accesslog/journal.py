@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from .. import i18n
 from ..i18n import N_, _
+from ..dossiers import profession_label
 from ..i18n.formats import PARIS, clock, long_date, quoted, typography
 from ..models import CATEGORIES, AccessEvent
 from .phrases import GENERIC, NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase
@@ -103,7 +104,7 @@ def subject_of(event: AccessEvent, viewer: Viewer) -> tuple[str, bool]:
         return _("Vous"), True
     parts = [event.actor_name or _("Une personne inconnue")]
     if event.actor_profession:
-        parts.append(event.actor_profession)
+        parts.append(profession_label(event.actor_profession))
     if event.on_behalf_of:
         parts.append(_("pour le compte de %(name)s", name=event.on_behalf_of))
     return (", ".join(parts) + ",") if len(parts) > 1 else parts[0], False

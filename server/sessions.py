@@ -13,7 +13,7 @@ from litestar.datastructures import Cookie
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import Executable, Select, bindparam, delete, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -81,7 +81,7 @@ async def _bookkeeping(session: AsyncSession, statement: Executable) -> bool:
         await session.exec(statement)  # type: ignore[call-overload]
         await session.commit()
         return True
-    except OperationalError as exc:
+    except DBAPIError as exc:
         if not is_busy(exc):
             raise
         await session.rollback()

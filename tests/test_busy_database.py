@@ -3,6 +3,7 @@ and a change is refused whole, in French, with a 503 (server/errors.py, server/s
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -18,25 +19,39 @@ from tests.conftest import activate, post_form
 
 
 @pytest.fixture
-def busy_sqlite(app, settings, monkeypatch):
-    """This process's writers wait 0.3 s for their turn at SQLite's write lock, not 10 (server/db.py)."""
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("the write lock's turn is SQLite's; PostgreSQL locks rows")
-    monkeypatch.setattr(server.db, "BUSY_TIMEOUT_S", 0.3)
-    return app
+async def hold_the_lock(app, settings, monkeypatch, db):
+    """Hold the database's write lock while a request runs, which waits 0.3 s for it: this process's turn at
+    SQLite's lock (server/db.py), PostgreSQL's lock_timeout on the tables the requests below write."""
+    sqlite = settings.database_url.startswith("sqlite")
+    if sqlite:
+        monkeypatch.setattr(server.db, "BUSY_TIMEOUT_S", 0.3)
+    else:
+        await db.exec(text("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = ''300ms''', "
+                           "current_database()); END $$"))
+        await db.commit()
+        await app.state.engine.dispose()  # a connection takes the setting when it opens
+
+    @asynccontextmanager
+    async def held():
+        async with app.state.sessionmaker() as holder:
+            await begin_write(holder)
+            if not sqlite:
+                await holder.exec(text("LOCK TABLE websession, logvisit, recoverycode IN EXCLUSIVE MODE"))
+            yield
+            await holder.commit()
+
+    return held
 
 
-async def test_a_page_that_only_reads_is_shown_while_the_write_lock_is_held_past_its_timeout(busy_sqlite, client, db,
+async def test_a_page_that_only_reads_is_shown_while_the_write_lock_is_held_past_its_timeout(hold_the_lock, client, db,
                                                                                               patient):
     """The session is marked seen once a minute, a write: a burst of writers made that a 500 (found under load)."""
     await activate(client, patient)
     a_while_ago = utcnow() - timedelta(minutes=5)
     await db.exec(update(WebSession).values(last_seen_at=a_while_ago))
     await db.commit()
-    async with busy_sqlite.state.sessionmaker() as holder:
-        await begin_write(holder)
+    async with hold_the_lock():
         page = await client.get(f"/dossiers/{patient.dossier.id}")
-        await holder.commit()
     assert page.status_code == 200, page.text
     assert "<h1>Mon dossier</h1>" in page.text
     [seen] = (await db.exec(select(WebSession.last_seen_at))).all()
@@ -49,7 +64,7 @@ async def test_a_page_that_only_reads_is_shown_while_the_write_lock_is_held_past
     assert seen > a_while_ago
 
 
-async def test_the_historique_is_shown_while_the_write_lock_is_held_and_its_visit_marked_at_the_next(busy_sqlite,
+async def test_the_historique_is_shown_while_the_write_lock_is_held_and_its_visit_marked_at_the_next(hold_the_lock,
                                                                                                      client, db,
                                                                                                      patient):
     """Its visit mark ("seen up to here") is bookkeeping too: it rolled back the page's own session, so it was a 503."""
@@ -59,10 +74,8 @@ async def test_the_historique_is_shown_while_the_write_lock_is_held_and_its_visi
                  actor=Actor(None, "professional", "Léa Fontaine", profession="masseur-kinésithérapeute"))
     await commit_chained(db)
     historique = f"/dossiers/{patient.dossier.id}/historique"
-    async with busy_sqlite.state.sessionmaker() as holder:
-        await begin_write(holder)
+    async with hold_the_lock():
         page = await client.get(historique)
-        await holder.commit()
     assert page.status_code == 200, page.text
     assert "Léa Fontaine" in page.text and "1 nouvel événement" in page.text
     assert (await db.exec(select(LogVisit))).all() == []
@@ -74,17 +87,15 @@ async def test_the_historique_is_shown_while_the_write_lock_is_held_and_its_visi
     assert "nouvel événement" not in (await client.get(historique)).text
 
 
-async def test_a_change_that_cannot_have_the_write_lock_in_time_is_refused_whole_in_french(busy_sqlite, client, db,
+async def test_a_change_that_cannot_have_the_write_lock_in_time_is_refused_whole_in_french(hold_the_lock, client, db,
                                                                                             patient):
     await activate(client, patient)
     codes = await post_form(client, "/cles/codes-de-secours", {})
     assert codes.status_code == 200
     before = set((await db.exec(select(RecoveryCode.code_hash))).all())
     await db.commit()
-    async with busy_sqlite.state.sessionmaker() as holder:
-        await begin_write(holder)
+    async with hold_the_lock():
         refused = await post_form(client, "/cles/codes-de-secours", {})
-        await holder.commit()
     assert refused.status_code == 503
     assert "Carnet est très sollicité en ce moment. Réessayez dans quelques secondes." in refused.text
     assert refused.headers["retry-after"] == "5"

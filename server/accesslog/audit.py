@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from functools import cache
 
 from sqlalchemy import Insert, Select, Update, bindparam, insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..db import begin_write, upsert
+from ..db import begin_write, is_busy, upsert
 from ..models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
 from . import phrases
 
@@ -34,6 +34,16 @@ HASHED_FIELDS = (
 
 class ChainBusy(Exception):
     """The dossier's chain lock could not be had: the action is refused, not logged out of order."""
+
+
+def _busy(exc: DBAPIError) -> BaseException:
+    """ChainBusy for a lock not had in time (db.is_busy); any other failure as it is: a full disk or a read-only
+    database is not "busy", and is logged as the 500 it is."""
+    if not is_busy(exc):
+        return exc
+    busy = ChainBusy()
+    busy.__cause__ = exc
+    return busy
 
 
 @dataclass(frozen=True)
@@ -78,8 +88,8 @@ async def begin_chained(session: AsyncSession) -> None:
     """
     try:
         await begin_write(session)
-    except OperationalError as exc:  # SQLite: "database is locked" after the busy timeout
-        raise ChainBusy() from exc
+    except DBAPIError as exc:  # SQLite: "database is locked" after the busy timeout
+        raise _busy(exc)
 
 
 async def lock_chain(session: AsyncSession, *, dossier_id: str) -> None:
@@ -87,8 +97,8 @@ async def lock_chain(session: AsyncSession, *, dossier_id: str) -> None:
     when what the action checks before appending must not change before it commits."""
     try:
         await session.exec(select(ChainHead.seq).where(ChainHead.dossier_id == dossier_id).with_for_update())
-    except OperationalError as exc:
-        raise ChainBusy() from exc
+    except DBAPIError as exc:
+        raise _busy(exc)
 
 
 async def append(
@@ -108,8 +118,8 @@ async def append(
     and id, to point to (a notification)."""
     try:
         head = (await session.exec(_chain_head(), params={"dossier_id": dossier_id})).first()  # type: ignore[call-overload]
-    except OperationalError as exc:
-        raise ChainBusy() from exc
+    except DBAPIError as exc:
+        raise _busy(exc)
     seq, previous = (head.seq, head.hash) if head is not None else (0, GENESIS)
     event = AccessEvent(
         dossier_id=dossier_id,
@@ -138,8 +148,8 @@ async def append(
             await session.exec(_move_head(), params={"key": dossier_id, "seq": event.seq, "hash": event.hash})  # type: ignore[call-overload]
         else:
             await session.exec(_first_head(), params={"dossier_id": dossier_id, "seq": event.seq, "hash": event.hash})  # type: ignore[call-overload]
-    except OperationalError as exc:
-        raise ChainBusy() from exc
+    except DBAPIError as exc:
+        raise _busy(exc)
     event.id = written.inserted_primary_key[0]
     held = session.identity_map.get(identity_key(ChainHead, dossier_id))
     if held is not None:  # a head this session loaded as a model: kept true, not flushed again
@@ -190,8 +200,8 @@ async def append_each(session: AsyncSession, *, entries: list[tuple[str, str, st
         heads = {row.dossier_id: (row.seq, row.hash) for row in (await connection.execute(
             select(heads_table.c.dossier_id, heads_table.c.seq, heads_table.c.hash)
             .where(heads_table.c.dossier_id.in_(ids)).order_by(heads_table.c.dossier_id).with_for_update())).all()}
-    except OperationalError as exc:
-        raise ChainBusy() from exc
+    except DBAPIError as exc:
+        raise _busy(exc)
     known = set(heads)  # the chains that have a head row already (the others get theirs now)
     now = utcnow()
     rows: list[dict] = []
@@ -265,9 +275,9 @@ async def first_opening(session: AsyncSession, *, event: AccessEvent) -> int | N
 async def commit_chained(session: AsyncSession) -> None:
     try:
         await session.commit()
-    except OperationalError as exc:
+    except DBAPIError as exc:
         await session.rollback()
-        raise ChainBusy() from exc
+        raise _busy(exc)
 
 
 @dataclass(frozen=True)

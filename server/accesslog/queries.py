@@ -9,7 +9,7 @@ from functools import cache
 from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, true
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -197,7 +197,7 @@ async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: st
             await own.commit()
         except IntegrityError:  # the same first visit from another tab, a moment ago (PostgreSQL)
             await own.rollback()
-        except OperationalError as exc:
+        except DBAPIError as exc:
             # A burst of writers kept the lock past its timeout: the page is shown all the same, and what it showed
             # as new is new once more at the next visit.
             if not is_busy(exc):

@@ -17,6 +17,7 @@ from server.dossiers import add_document
 from server.listing import _count_statement, _page_statement, reader_params, shape_of
 from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
 from server.search import index_word, search_text, search_title
+from server.search import params as search_params
 from tests.conftest import activate, add_text_document, new_patient, post_form
 from tests.patient_helpers import Plans, Statements, titles_in, titles_while_documents_arrive
 
@@ -187,6 +188,9 @@ async def test_a_search_reads_its_window_of_matches_once_for_its_page_and_its_co
         assert seen.of("MATCH").count("SCAN document_search") == 1, seen.of("MATCH")
     else:  # planned for its words, in its own transaction only (search.params says why)
         assert statements.index("SET LOCAL plan_cache_mode = force_custom_plan") < statements.index(search)
+        await search_params(db, patient.dossier.id, ["releve"])  # the same, on this test's own connection
+        assert (await db.exec(text("SHOW plan_cache_mode"))).one()[0] == "force_custom_plan"
+        await db.commit()
         assert (await db.exec(text("SHOW plan_cache_mode"))).one()[0] == "auto"
 
 

@@ -220,17 +220,22 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                                      visible=log_visible)
             authors = {d.id: professional_title(professionals[d.author_professional_id])
                        if d.author_professional_id in professionals else d.source for d in documents}
-            # Imported here, not with the module: fpdf2 and the fontTools it brings take ~30 MB and 0.4 s, which a
-            # server process then holds for every request; most never ask for a copy (bench/RESULTS.md).
-            from .pdf import summary_pdf
-
             pdf = await anyio.to_thread.run_sync(partial(  # a table of a thousand documents takes a moment to lay out
-                summary_pdf, patient=patient, profile=profile, documents=documents, authors=authors, now=now,
+                _summary_pdf, patient=patient, profile=profile, documents=documents, authors=authors, now=now,
                 missing=frozenset(missing)))
             archive.writestr(entry_info(PDF_NAME, now), pdf)
             archive.writestr(entry_info(README_NAME, now), readme(
                 patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,
                 missing=[d for d in documents if d.id in missing]))
+
+
+def _summary_pdf(**kwargs) -> bytes:
+    # Imported here, in the worker thread, not with the module: fpdf2 and the fontTools it brings take ~30 MB and
+    # 0.4 s, which a server process would hold for every request, and most never ask for a copy
+    # (bench/RESULTS.md); nor does the first copy's import hold up the event loop.
+    from .pdf import summary_pdf
+
+    return summary_pdf(**kwargs)
 
 
 async def build_export(session: AsyncSession, storage: Storage, *, dossier: Dossier, patient: Patient, now: datetime,

@@ -125,6 +125,16 @@ async def patient(db) -> PatientFixture:
     return await new_patient(db)
 
 
+async def logged_read(db, dossier, *, name="Léa Fontaine", profession="masseur-kinésithérapeute"):
+    """A professional's read of the timeline in the dossier's log, straight through the chain."""
+    from server.accesslog.audit import Actor, append, begin_chained, commit_chained
+
+    await begin_chained(db)
+    await append(db, dossier_id=dossier.id, action="read_timeline",
+                 actor=Actor(None, "professional", name, profession=profession))
+    await commit_chained(db)
+
+
 async def add_text_document(db, app, dossier, *, title="Compte rendu de consultation", category="compte_rendu", when=date(2025, 1, 15)):
     return await add_document(
         db, app.state.storage, dossier=dossier, title=title, category=category, event_date=when,

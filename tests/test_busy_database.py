@@ -13,9 +13,8 @@ from sqlmodel import select
 
 import server.db
 from server.db import begin_write, is_busy
-from server.accesslog.audit import Actor, append, begin_chained, commit_chained
 from server.models import LogVisit, RecoveryCode, WebSession, utcnow
-from tests.conftest import activate, post_form
+from tests.conftest import activate, logged_read, post_form
 
 
 @pytest.fixture
@@ -69,10 +68,7 @@ async def test_the_historique_is_shown_while_the_write_lock_is_held_and_its_visi
                                                                                                      patient):
     """Its visit mark ("seen up to here") is bookkeeping too: it rolled back the page's own session, so it was a 503."""
     await activate(client, patient)
-    await begin_chained(db)
-    await append(db, dossier_id=patient.dossier.id, action="read_timeline",
-                 actor=Actor(None, "professional", "Léa Fontaine", profession="masseur-kinésithérapeute"))
-    await commit_chained(db)
+    await logged_read(db, patient.dossier)
     historique = f"/dossiers/{patient.dossier.id}/historique"
     async with hold_the_lock():
         page = await client.get(historique)

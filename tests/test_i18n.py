@@ -147,14 +147,10 @@ async def test_a_professions_name_is_in_the_readers_language(client, db, patient
 
 
 async def test_the_historique_names_a_profession_in_the_readers_language(client, db, patient):
-    from server.accesslog.audit import Actor, append, begin_chained, commit_chained
-    from tests.conftest import activate
+    from tests.conftest import activate, logged_read
 
     await activate(client, patient)
-    await begin_chained(db)
-    await append(db, dossier_id=patient.dossier.id, action="read_timeline",
-                 actor=Actor(None, "professional", "Léa Fontaine", profession="masseur-kinésithérapeute"))
-    await commit_chained(db)
+    await logged_read(db, patient.dossier)
     historique = f"/dossiers/{patient.dossier.id}/historique"
     assert "Léa Fontaine, masseur-kinésithérapeute," in (await client.get(historique)).text
     await post_form(client, "/langue", {"langue": "en", "retour": "/"})

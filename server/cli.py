@@ -276,7 +276,7 @@ def verify() -> None:
     import httpx
     from sqlmodel import select
 
-    from .accesslog.audit import verify_chain
+    from .accesslog.verify import verify_chain
     from .models import Dossier
     from .tlog.verify import verify_tree
 

@@ -6,7 +6,8 @@ import sys
 from sqlalchemy import text
 from sqlmodel import select
 
-from server.accesslog.audit import Actor, append, begin_chained, commit_chained, verify_chain
+from server.accesslog.audit import Actor, append, begin_chained, commit_chained
+from server.accesslog.verify import verify_chain
 from server.models import AccessEvent
 
 PATIENT = Actor(account_id=None, kind="patient", name="Camille Martin")

@@ -153,7 +153,7 @@ def test_the_same_day_and_seed_give_the_same_files():
 
 
 async def test_the_demo_log_tells_months_of_history_and_its_chain_verifies(demo):
-    from server.accesslog.audit import verify_chain
+    from server.accesslog.verify import verify_chain
     from server.models import AccessEvent
 
     session, _, result = demo

@@ -26,7 +26,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.access import rights
 from server.accounts import account_for_patient
-from server.accesslog.audit import Actor, append, verify_chain
+from server.accesslog.audit import Actor, append
+from server.accesslog.verify import verify_chain
 from server.db import make_engine, make_sessionmaker
 from server.demo import load_demo
 from server.dossiers import add_document, create_patient, create_professional, professionals_by_id

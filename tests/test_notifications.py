@@ -25,6 +25,7 @@ from server.accesslog import audit, queries
 from server.accounts import account_for_patient, account_for_professional
 from server.sessions import start_session
 from server.accesslog.audit import Actor
+from server.accesslog.verify import verify_chain
 from server.config import Settings, SettingsError, load_settings
 from server.models import AccessEvent, Account, Delegation, Dossier, LogProfessional, Notification, PushSubscription
 from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, get_csrf, post_form, post_json, set_cookie
@@ -173,7 +174,7 @@ async def test_a_patient_who_asks_is_told_of_every_read_and_the_change_is_logged
     assert "Ne plus me prévenir à chaque consultation" in page
     logged = (await events(db, scene.dossier.id))[-1]
     assert (logged.action, logged.actor_kind, logged.detail) == ("notify_every_access", "patient", "à chaque consultation")
-    assert await audit.verify_chain(db, dossier_id=scene.dossier.id) is None
+    assert await verify_chain(db, dossier_id=scene.dossier.id) is None
     log_page = html.unescape((await client.get(f"{scene.url}/historique")).text).replace("\u00a0", " ")
     assert "Vous avez modifié les notifications de votre dossier" in log_page
     assert "(à chaque consultation)" in log_page

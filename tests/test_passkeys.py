@@ -187,7 +187,7 @@ async def test_adding_and_removing_a_passkey_is_in_the_patients_access_log(clien
     from sqlmodel import select
 
     from server.accounts import account_for_patient
-    from server.accesslog.audit import verify_chain
+    from server.accesslog.verify import verify_chain
     from server.models import AccessEvent
     from server.passkeys import account_passkeys
 

@@ -6,7 +6,7 @@ from datetime import date
 from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
-from server.accesslog.audit import verify_chain
+from server.accesslog.verify import verify_chain
 from server.models import AccessEvent, ActivationCode, Dossier, Patient
 from tests.conftest import ORIGIN, activate_professional, make_ins, new_patient, new_professional, post_form
 

@@ -163,7 +163,7 @@ async def test_the_insurers_system_sends_its_feed_with_a_token_of_its_registered
     assert first.json()["ajoutees"] == 1 and first.json()["sans_dossier"] == [3]
     again = (await client.post("/api/remboursements", content=body, headers=headers)).json()
     assert again["ajoutees"] == 0 and again["deja_chargees"] == 1
-    from server.accesslog.audit import verify_chain
+    from server.accesslog.verify import verify_chain
     await db.commit()
     assert await verify_chain(db, dossier_id=patient.dossier.id) is None  # the feed's events are in the chain
 

@@ -7,7 +7,8 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlmodel import select
 
-from server.accesslog.audit import GENESIS, event_hash, verify_chain
+from server.accesslog.audit import GENESIS, event_hash
+from server.accesslog.verify import verify_chain
 from server.cli import main
 from server.models import AccessEvent
 from server.tlog import store

@@ -6,12 +6,13 @@ import asyncio
 import functools
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Sized
+from collections.abc import AsyncIterator, Awaitable, Callable, Sized
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiosqlite
 from sqlalchemy import Insert, Table, event, func
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -240,3 +241,19 @@ def is_busy(exc: BaseException) -> bool:
     if isinstance(orig, sqlite3.OperationalError):
         return str(orig).startswith(("database is locked", "database table is locked"))
     return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) in _PG_BUSY
+
+
+async def unless_busy(session: AsyncSession, write: Callable[[], Awaitable[object]]) -> bool:
+    """Bookkeeping a page that only reads does on the way (a session seen, a visit marked): `write` in a write
+    transaction of its own, committed; False, rolled back, if the database stayed busy past its timeout (`is_busy`).
+    A burst of writers must not fail a page that only reads; the next request does it."""
+    try:
+        await begin_write(session)
+        await write()
+        await session.commit()
+        return True
+    except DBAPIError as exc:
+        if not is_busy(exc):
+            raise
+        await session.rollback()
+        return False

@@ -12,14 +12,13 @@ from functools import cache
 from litestar.datastructures import Cookie
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import Executable, Select, bindparam, delete, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Select, bindparam, delete, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .accounts import hash_secret
 from .config import Settings
-from .db import begin_write, hold_loaded_rows, is_busy
+from .db import begin_write, hold_loaded_rows, unless_busy
 from .models import Account, WebSession, utcnow
 
 
@@ -64,28 +63,14 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
     session.expunge(row)
     session.expunge(account)
     if now - row.last_seen_at > idle or now - row.created_at > max_age:
-        await _bookkeeping(session, delete(WebSession).where(WebSession.id == row.id))  # type: ignore[arg-type]
+        # Ended all the same (it is not returned); deleted now, or by the next request or housekeeping if busy.
+        await unless_busy(session, lambda: session.exec(delete(WebSession).where(WebSession.id == row.id)))  # type: ignore[call-overload]
         return None
     if now - row.last_seen_at > timedelta(minutes=1):  # one write a minute, not one per request
-        if await _bookkeeping(session, update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now)):  # type: ignore[arg-type]
+        seen = update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now)
+        if await unless_busy(session, lambda: session.exec(seen)):  # type: ignore[call-overload]  (busy: a minute on)
             row.last_seen_at = now
     return CurrentSession(row=row, account=account)
-
-
-async def _bookkeeping(session: AsyncSession, statement: Executable) -> bool:
-    """Write what the session's bookkeeping needs; False if the database stayed busy past its timeout (a burst of
-    writers): that must not fail a page that only reads. A session not marked seen is marked by a request a minute
-    on; one not deleted is ended all the same (it is not returned) and deleted by the next request or housekeeping."""
-    try:
-        await begin_write(session)
-        await session.exec(statement)  # type: ignore[call-overload]
-        await session.commit()
-        return True
-    except DBAPIError as exc:
-        if not is_busy(exc):
-            raise
-        await session.rollback()
-        return False
 
 
 @cache

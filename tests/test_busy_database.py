@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 import server.db
+from server.accesslog.audit import Actor, ChainBusy, append, begin_chained, commit_chained
 from server.db import begin_write, is_busy
 from server.models import LogVisit, RecoveryCode, WebSession, utcnow
 from tests.conftest import activate, logged_read, post_form
@@ -120,3 +121,21 @@ async def test_a_lock_not_had_in_time_is_busy_on_both_engines(app, db, settings,
         await db.exec(text("SELECT * FROM no_such_table"))
     assert not is_busy(wrong.value)
 
+
+
+async def test_only_a_busy_database_is_a_busy_chain_a_read_only_one_is_the_failure_it_is(settings):
+    """audit.py refuses an action as "très sollicité" (ChainBusy) only when the lock was not had in time: a database
+    that cannot be written is an error to log, not a wait to suggest."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("a read-only file is SQLite's")
+    path = settings.database_url.split("///", 1)[1]
+    engine = server.db.make_engine(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        async with server.db.make_sessionmaker(engine)() as session:
+            with pytest.raises(DBAPIError) as caught:
+                await begin_chained(session)
+                await append(session, dossier_id="0" * 32, action="read_timeline", actor=Actor(None, "system", "Carnet"))
+                await commit_chained(session)
+    finally:
+        await engine.dispose()
+    assert not isinstance(caught.value, ChainBusy) and not is_busy(caught.value), caught.value

@@ -415,3 +415,14 @@ async def test_carnet_import_dossier_reads_a_copy_into_the_empty_dossier_of_an_i
     assert (await counts(elsewhere.session, dossier.id))[:2] == (2, 3)
     again = carnet(elsewhere, "import", "dossier", str(copy), "--ins", small.patient.ins)
     assert again.returncode == 1 and "Copie refusée, rien n'a été écrit : Ce dossier n'est pas vide" in again.stderr
+
+
+def test_a_server_that_never_made_a_copy_does_not_hold_the_pdf_library():
+    """fpdf2 and its fontTools took ~30 MB of every server process at start (bench/RESULTS.md): imported when a copy
+    is made, not with the app."""
+    import subprocess
+    import sys
+
+    held = subprocess.run([sys.executable, "-c", "import sys, server.app; print('fpdf' in sys.modules)"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert held == "False"

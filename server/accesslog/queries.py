@@ -9,11 +9,11 @@ from functools import cache
 from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, true
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..db import begin_write, is_busy
+from ..db import unless_busy
 from ..i18n import N_
 from ..models import (
     AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogProfessional, LogVisit, Professional, utcnow,
@@ -186,24 +186,18 @@ async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: st
     # are over, and its connection goes back to the pool first: a request holds one connection at a time.
     await session.commit()
     async with type(session)(session.bind, expire_on_commit=False) as own:
-        try:
-            await begin_write(own)
+        async def mark() -> None:
             visit = await own.get(LogVisit, (account_id, dossier_id), populate_existing=True)
             if visit is None:
                 own.add(LogVisit(account_id=account_id, dossier_id=dossier_id, seen_seq=seq))
             elif seq > visit.seen_seq:
                 visit.seen_seq, visit.seen_at = seq, utcnow()
                 own.add(visit)
-            await own.commit()
+
+        try:
+            await unless_busy(own, mark)  # busy: what the page showed as new is new once more at the next visit
         except IntegrityError:  # the same first visit from another tab, a moment ago (PostgreSQL)
             await own.rollback()
-        except DBAPIError as exc:
-            # A burst of writers kept the lock past its timeout: the page is shown all the same, and what it showed
-            # as new is new once more at the next visit.
-            if not is_busy(exc):
-                raise
-            await own.rollback()
-
 
 NEW_CAP = 99  # "99+": a count that costs what the badge shows, not what the log weighs
 

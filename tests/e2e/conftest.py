@@ -75,6 +75,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
+@pytest.fixture(autouse=True)
+def grouped(request):
+    """In a pytest-xdist worker under `--dist loadgroup`, the group must be in each browser test's node id: it is
+    what the scheduler groups by. pytest 9.2 no longer reads what xdist 3.8 writes there (pytest-dev/pytest-xdist#1386),
+    and the browser tests silently went to both workers, each with its own server and Chromium."""
+    if getattr(request.config.option, "loadgroup", False) and not request.node.nodeid.endswith("@e2e"):
+        pytest.fail("pytest-xdist did not group the browser tests on one worker: see pyproject.toml's pin of pytest")
+
+
 @pytest.fixture(scope="package")  # stopped when the browser tests are done, before any other test of this process
 def browser():
     with sync_playwright() as playwright:

@@ -85,9 +85,12 @@ def assert_fits_phone(page: Page) -> None:
 
 
 def wait_for_image(page: Page, image) -> int:
-    """Wait until an <img> has loaded, and return its natural width."""
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
-    return image.evaluate("img => img.naturalWidth")
+    """Wait until an <img> has loaded, and return its natural width (an image that failed to load fails at once,
+    naming its address, rather than at the timeout)."""
+    page.wait_for_function("img => img.complete", arg=image.element_handle())
+    width, source = image.evaluate("img => [img.naturalWidth, img.currentSrc]")
+    assert width > 0, f"the image {source} did not load"
+    return width
 
 
 # --- the professional's side, on a computer ----------------------------------------------------

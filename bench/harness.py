@@ -162,19 +162,30 @@ def wrk(url: str | list[str], *, connections: int, seconds: int, headers: dict[s
 
 
 def serve(env: dict, port: int, workers: int, log: Path | None = None) -> subprocess.Popen:
-    """`carnet serve` on this port, once it accepts connections; with `log`, its output is kept there (an error
-    under load is read, not guessed)."""
+    """`carnet serve` on this port, once it accepts connections. Its output goes to `log`, kept (an error under load
+    is read, not guessed), or else to a temporary file that `stop` deletes; a server that does not start says why."""
     command = [sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port),
                "--workers", str(workers)]
-    out = log.open("w") if log else subprocess.DEVNULL
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
-    for _ in range(200):
+    kept = log is not None
+    if log is None:
+        handle, name = tempfile.mkstemp(prefix="carnet-bench-server-", suffix=".log")
+        os.close(handle)
+        log = Path(name)
+    with log.open("w") as out:
+        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    server.carnet_log = None if kept else log  # type: ignore[attr-defined]
+    started = time.monotonic()
+    while time.monotonic() - started < 60 and server.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return server
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("the server did not start" + (f":\n{log.read_text()[-2000:]}" if log else ""))
+    exited = server.poll()
+    why = f"it exited with {exited}" if exited is not None else "it did not listen within 60 s"
+    output = log.read_text()[-2000:]
+    stop(server)
+    raise RuntimeError(f"the server did not start ({why}):\n{output}")
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -187,6 +198,8 @@ def stop(server: subprocess.Popen) -> None:
         print("  the server did not stop within 20 s of SIGTERM: killed", flush=True)
         server.kill()
         server.wait()
+    if getattr(server, "carnet_log", None):
+        server.carnet_log.unlink(missing_ok=True)
 
 
 def memory_mb(pid: int) -> float:

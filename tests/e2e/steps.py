@@ -84,10 +84,14 @@ def assert_fits_phone(page: Page) -> None:
     assert width <= PHONE_WIDTH, f"{page.url} scrolls sideways: {width} px wide on a {PHONE_WIDTH} px screen"
 
 
-def wait_for_image(page: Page, image) -> int:
+def wait_for_image(image) -> int:
     """Wait until an <img> has loaded, and return its natural width (an image that failed to load fails at once,
-    naming its address, rather than at the timeout)."""
-    page.wait_for_function("img => img.complete", arg=image.element_handle())
+    naming its address, rather than at the timeout).
+
+    `expect` asks again from outside the page. `page.wait_for_function` polls inside it, on animation frames, which
+    a page without JavaScript never runs: it saw only its first answer, and an image still loading then waited the
+    whole timeout (test_document_reading[no-javascript], twice in full runs, once in CI)."""
+    expect(image).to_have_js_property("complete", True)
     width, source = image.evaluate("img => [img.naturalWidth, img.currentSrc]")
     assert width > 0, f"the image {source} did not load"
     return width

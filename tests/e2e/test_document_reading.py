@@ -61,7 +61,7 @@ def test_a_pdf_page_is_read_first_sharp_and_opens_full_screen_to_pinch(reader):
     # The phone's full width, with a pixel of the image for every pixel of the screen.
     assert page.evaluate("() => window.devicePixelRatio") == PIXEL_RATIO
     assert shown_width(first) == SCREEN["width"]
-    assert wait_for_image(page, first) >= shown_width(first) * PIXEL_RATIO
+    assert wait_for_image(first) >= shown_width(first) * PIXEL_RATIO
     # The actions and details come after the pages, compact: a row of small buttons, a short list.
     download = page.get_by_role("link", name="Télécharger")
     assert download.bounding_box()["y"] > page.get_by_role("img", name=f"Page {PDF_PAGES} sur {PDF_PAGES}").bounding_box()["y"]
@@ -75,13 +75,13 @@ def test_a_pdf_page_is_read_first_sharp_and_opens_full_screen_to_pinch(reader):
     alone = page.get_by_role("img", name=f"Page 1 sur {PDF_PAGES}")
     assert alone.bounding_box()["y"] < 100
     assert shown_width(alone) == SCREEN["width"]
-    assert wait_for_image(page, alone) >= shown_width(alone) * PIXEL_RATIO
+    assert wait_for_image(alone) >= shown_width(alone) * PIXEL_RATIO
     assert_fits_phone(page)
 
     # The next page, alone too.
     page.get_by_role("link", name="Page suivante").click()
     second = page.get_by_role("img", name=f"Page 2 sur {PDF_PAGES}")
-    assert wait_for_image(page, second) >= shown_width(second) * PIXEL_RATIO
+    assert wait_for_image(second) >= shown_width(second) * PIXEL_RATIO
 
     # Two fingers spread over it zoom in: the browser's own pinch-zoom, which the viewport allows. (Chromium's
     # synthetic pinch of gestureSourceType "touch" zooms nothing headless; the default one zooms a page, and

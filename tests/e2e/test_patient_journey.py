@@ -68,7 +68,7 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
     page.get_by_role("link", name=re.compile("IRM du genou droit")).click()
     expect(page.get_by_role("heading", name="IRM du genou droit")).to_be_visible()
     first_page = page.get_by_role("img", name=f"Page 1 sur {PDF_PAGES}")
-    assert wait_for_image(page, first_page) > 0
+    assert wait_for_image(first_page) > 0
     assert_fits_phone(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger").click()
@@ -167,7 +167,7 @@ def test_a_picture_is_shown_in_the_page(page, seed):
     patient = seed()
     log_in(page, patient)
     page.get_by_role("link", name=re.compile("Radiographie du genou droit")).click()
-    assert wait_for_image(page, page.get_by_role("img", name="Radiographie du genou droit")) > 0
+    assert wait_for_image(page.get_by_role("img", name="Radiographie du genou droit")) > 0
 
 
 def test_arriving_from_a_scrolled_page_loads_only_the_first_page(page, seed):

@@ -49,7 +49,7 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     shown = page.get_by_label(re.compile(r"^Code : "))
     code = shown.inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{6}", code), code
-    assert wait_for_image(page, page.get_by_role("img", name=f"QR code du code de partage {code}")) > 0
+    assert wait_for_image(page.get_by_role("img", name=f"QR code du code de partage {code}")) > 0
     expect(page.get_by_text("En attente du professionnel")).to_be_visible()
     assert_fits_phone(page)
     page.evaluate("() => { window.samePage = true; }")

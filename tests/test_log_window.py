@@ -27,7 +27,7 @@ async def rows(db, dossier, count: int, *, action="read_timeline", right="grant"
     head = await db.get(ChainHead, dossier.id, populate_existing=True) or ChainHead(dossier_id=dossier.id)
     at = at or utcnow()
     first = head.seq + 1
-    await db.execute(insert(AccessEvent), [
+    await db.exec(insert(AccessEvent), params=[
         dict(dossier_id=dossier.id, seq=seq, at=at, action=action, actor_kind="professional",
              actor_name="Julie Moreau", actor_profession="masseur-kinésithérapeute", actor_rpps="10000000017",
              right=right, prev_hash="0" * 64, hash="0" * 64) for seq in range(first, first + count)])

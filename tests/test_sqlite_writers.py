@@ -30,7 +30,7 @@ async def test_writers_take_the_write_lock_in_the_order_they_asked(sqlite_app):
         async with maker() as session:
             await begin_write(session)
             order.append(n)
-            await session.execute(text("UPDATE chainhead SET seq = seq WHERE 0"))
+            await session.exec(text("UPDATE chainhead SET seq = seq WHERE 0"))
             await session.commit()
 
     async with maker() as holder:
@@ -71,14 +71,14 @@ async def test_a_short_write_batch_under_the_write_lock_runs_on_the_loop_a_long_
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     async with sqlite_app.state.sessionmaker() as session:
-        await session.execute(text("CREATE TABLE batch (n INTEGER)"))
+        await session.exec(text("CREATE TABLE batch (n INTEGER)"))
         await session.commit()
         insert = text("INSERT INTO batch (n) VALUES (:n)")
         for rows, locked in ((server.db.SHORT_BATCH, True), (server.db.SHORT_BATCH + 1, True), (3, False)):
             if locked:
                 await begin_write(session)
             to_the_thread.clear()
-            await session.execute(insert, [{"n": n} for n in range(rows)])
+            await session.exec(insert, params=[{"n": n} for n in range(rows)])
             assert ("executemany" in to_the_thread) == (rows > server.db.SHORT_BATCH or not locked), (rows, locked)
             await session.commit()
-        assert (await session.execute(text("SELECT count(*) FROM batch"))).scalar() == 2 * server.db.SHORT_BATCH + 4
+        assert (await session.exec(text("SELECT count(*) FROM batch"))).scalar() == 2 * server.db.SHORT_BATCH + 4

@@ -31,7 +31,7 @@ async def many_documents(db, dossier, count: int, *, start: date = date(2020, 1,
                  search_title=search_title(f"Relevé {n}"),
                  hidden=False, hidden_from_representatives=False, page_count=0, created_at=now)
             for n in range(count)]
-    await db.execute(insert(Document), rows)
+    await db.exec(insert(Document), params=rows)
     await db.commit()
 
 
@@ -85,7 +85,7 @@ async def many_events(db, dossier, count: int) -> None:
                  actor_name="Julie Moreau", actor_profession="masseur-kinésithérapeute", actor_rpps="10000000017",
                  right="grant", prev_hash="0" * 64, hash="0" * 64)
             for n in range(1, count + 1)]
-    await db.execute(insert(AccessEvent), rows)
+    await db.exec(insert(AccessEvent), params=rows)
     head.seq += count
     db.add(head)
     await db.commit()

@@ -11,7 +11,7 @@ from typing import Annotated
 from anyio import to_thread
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,7 +29,7 @@ from ..reimbursements.history import KINDS, PERIODS, care_history
 from ..reimbursements.layout import LayoutError, read
 from ..templating import PARIS
 
-Kind = Annotated[str | None, Parameter(query="type")]
+Kind = Annotated[str | None, QueryParameter(name="type")]
 
 
 @get("/soins", guards=[logged_in])

@@ -25,7 +25,7 @@ import msgspec
 from jinja2.utils import htmlsafe_json_dumps
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
 from markupsafe import Markup
@@ -187,7 +187,7 @@ def filters_from(professionnel: str | None, kind: str | None, periode: str | Non
     return LogFilters.parse(professional=professionnel, kind=kind, period=periode)
 
 
-Kind = Annotated[str | None, Parameter(query="type")]
+Kind = Annotated[str | None, QueryParameter(name="type")]
 # An event's sequence number: anything else is a 400, never a number the database cannot hold.
 Before = Annotated[int | None, Parameter(ge=1, le=MAX_INT)]
 

@@ -22,13 +22,14 @@ from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import assets, housekeeping, i18n, webpush
+from . import assets, housekeeping, i18n
 from .config import Settings, load_settings
 from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
 from .errors import API_PATHS, NoControlCharacters, exception_handlers
 from .sessions import REQUEST_DB, SessionMiddleware
 from .files.store import DiskStorage
+from .notifications import webpush
 from .templating import configure_templates
 from .tlog import integrator
 from .views import (
@@ -155,7 +156,7 @@ async def provide_db(state: State, scope: Scope) -> AsyncIterator[AsyncSession]:
     try:
         yield session
     finally:
-        # Pushes this request committed go out now, in the background (webpush.py).
+        # Pushes this request committed go out now, in the background (notifications/webpush.py).
         state.pusher.send_committed(session, state.sessionmaker)
 
 

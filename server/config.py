@@ -28,7 +28,7 @@ class Settings:
     activation_max_attempts: int = 5
     activation_lock_minutes: int = 15
     page_size: int = 20
-    # Web Push (RFC 8292). Empty key: made at first start under data_dir/vapid (see notify.py).
+    # Web Push (RFC 8292). Empty key: made at first start under data_dir/vapid (see notifications/webpush.py).
     vapid_private_key: str = ""
     vapid_subject: str = ""  # a contact the push services can write to; empty: derived from the origin
     # The transparency log (server/tlog). Empty key: made at first start under data_dir/journal (tlog/signing.py).

@@ -25,7 +25,7 @@ from server.models import (
     ActivationCode, EmergencyAccess, PasskeyChallenge, Passkey, PushSubscription, Throttle,
     WebSession, utcnow,
 )
-from server.outbound import public_session
+from server.notifications.outbound import public_session
 from tests.conftest import (
     ORIGIN, activate, activate_professional, add_text_document, ceremony_options, get_csrf, login, new_patient,
     new_professional, post_form, post_json, set_cookie, without_csrf,

@@ -19,7 +19,7 @@ from py_vapid import Vapid
 from sqlalchemy import insert, text
 from sqlmodel import select
 
-from server import notify, webpush
+from server.notifications import devices, notify, webpush
 from server.access import rights
 from server.accesslog import audit, queries
 from server.accounts import account_for_patient, account_for_professional
@@ -206,8 +206,8 @@ async def test_a_caregivers_device_is_told_too_and_goes_to_the_dossiers_historiq
 
 async def test_pushes_wait_for_the_commit_and_vanish_with_a_rollback(db, scene, push_service):
     phone = push_service.device("telephone")
-    endpoint, p256dh, auth = notify.parse_subscription(json.dumps(phone.subscription()).encode(), env="test")
-    await notify.subscribe(db, account=scene.camille, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    endpoint, p256dh, auth = devices.parse_subscription(json.dumps(phone.subscription()).encode(), env="test")
+    await devices.subscribe(db, account=scene.camille, endpoint=endpoint, p256dh=p256dh, auth=auth)
     kine = Actor(scene.julie.id, "professional", "Julie Moreau", "masseur-kinésithérapeute", "20000000018")
     dossier_id = scene.dossier.id
 
@@ -325,14 +325,14 @@ async def test_a_subscription_is_checked_and_refused_in_french(client, db, scene
 
 
 def test_outside_tests_only_https_push_services_are_accepted():
-    assert notify.may_use_endpoint("https://fcm.googleapis.com/fcm/send/abc", env="production")
-    assert notify.may_use_endpoint("http://127.0.0.1:8123/push/x", env="test")
+    assert devices.may_use_endpoint("https://fcm.googleapis.com/fcm/send/abc", env="production")
+    assert devices.may_use_endpoint("http://127.0.0.1:8123/push/x", env="test")
     for env in ("production", "development"):
-        assert not notify.may_use_endpoint("http://127.0.0.1:8123/push/x", env=env)
-        assert not notify.may_use_endpoint("http://localhost/push/x", env=env)
-    assert not notify.may_use_endpoint("http://push.example.com/x", env="test")
+        assert not devices.may_use_endpoint("http://127.0.0.1:8123/push/x", env=env)
+        assert not devices.may_use_endpoint("http://localhost/push/x", env=env)
+    assert not devices.may_use_endpoint("http://push.example.com/x", env="test")
     for internal in ("https://10.0.0.7/push", "https://169.254.169.254/latest", "https://[::1]/x", "https://intranet/x"):
-        assert not notify.may_use_endpoint(internal, env="production"), internal
+        assert not devices.may_use_endpoint(internal, env="production"), internal
 
 
 async def test_only_patients_and_caregivers_may_subscribe_a_device(client, db, scene, push_service):

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import notify
 from ..accesslog import audit
 from ..dossiers import InvalidInput
 from ..i18n import _
 from ..models import Block, Dossier, EmergencyAccess, Professional, utcnow
+from ..notifications import notify
 from ..text_input import clean, readable_length
 from .rights import active_block, who
 

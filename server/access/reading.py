@@ -13,8 +13,6 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, bindparam, l
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import notify
-
 from ..accesslog import audit
 from .rule import (
     CaregiverFacts, DossierFacts, GrantFacts, Right, Standing, Visibility, document_right, dossier_right, may_manage,
@@ -26,6 +24,7 @@ from ..models import (
     AccessEvent, Account, Block, ChainHead, Delegation, Document, Dossier, EmergencyAccess, Grant, Patient, Professional,
     utcnow,
 )
+from ..notifications import notify
 
 
 async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossier, now: datetime) -> Standing:

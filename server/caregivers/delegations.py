@@ -12,12 +12,11 @@ from datetime import date, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import notify
-
 from ..accesslog import audit
 from ..accounts import ActivationRefused, check_activation
 from ..i18n import _
 from ..models import Account, ActivationCode, Delegation, Dossier, Patient, utcnow
+from ..notifications import notify
 from .dossiers import is_minor
 from ..templating import de
 from .invitations import tell

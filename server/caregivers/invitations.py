@@ -12,13 +12,12 @@ from datetime import timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import notify
-
 from ..accesslog import audit
 from ..accounts import hash_secret, make_code, normalize_code
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
+from ..notifications import notify
 from ..access.rights import DURATIONS
 from .dossiers import is_minor
 

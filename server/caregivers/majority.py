@@ -15,13 +15,12 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import notify
-
 from ..accesslog import audit
 from ..access.rule import adult_from
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import Account, Delegation, Dossier, Patient, utcnow
+from ..notifications import notify
 from ..access.rule import LEGAL_REPRESENTATIVES
 from .invitations import LEVELS, tell
 

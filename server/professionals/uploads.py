@@ -15,13 +15,13 @@ from PIL import Image
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import notify
 from ..accesslog import audit
 from ..access.rule import Right, dossier_right
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document
 from ..caregivers.dossiers import is_minor
 from ..i18n import _
 from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
+from ..notifications import notify
 from ..facts import dossier_facts
 from ..access.reading import professional_standing
 from ..files.pages import Rendered, Unrenderable, render_pdf

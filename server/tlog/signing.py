@@ -1,6 +1,6 @@
 """The log's signing key: from CARNET_JOURNAL_SIGNING_KEY, else a file made at the first start.
 
-As the VAPID key (webpush.py), and for the same reasons: a file under data_dir, 0600, never a
+As the VAPID key (notifications/webpush.py), and for the same reasons: a file under data_dir, 0600, never a
 database row (rows travel into every dump, backup and replica); several hosts that share no
 disk set the variable. The key is the log's identity: checkpoints it signed stay checkable only
 with it, so it is made once and kept. Its name is the log's origin (Settings.journal_origin),

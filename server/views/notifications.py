@@ -1,7 +1,8 @@
 """Notifications: this device's Web Push subscription, the banner's "Vu", and how often to be told.
 
 Subscribing is JSON from push.js (`PushSubscription.toJSON()`, CSRF header); the rest are
-plain forms with a 303, which htmx enhances. What is decided lives in `notify.py`, how it is sent in `webpush.py`.
+plain forms with a 303, which htmx enhances. What is decided lives in `notifications/`
+(devices.py, banners.py, notify.py), how it is sent in its `webpush.py`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import notify
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
 from ..accesslog.journal import Viewer
 from ..models import utcnow
+from ..notifications import banners, devices, notify
 from ..caregivers.confidential import kept_from
 from ..access.reading import manage_dossier
 from .forms import Form, parse_int, text
@@ -33,7 +34,7 @@ async def patient_or_caregiver(connection: ASGIConnection, handler: BaseRouteHan
     if account.patient_id is not None:
         return
     async with connection.app.state.sessionmaker() as db:
-        if await notify.cares_for_someone(db, account_id=account.id):
+        if await devices.cares_for_someone(db, account_id=account.id):
             return
     raise PermissionDeniedException()
 
@@ -47,20 +48,20 @@ async def public_key(request: Request) -> Response:
 @post("/notifications/abonnement", guards=[patient_or_caregiver], status_code=200)
 async def subscribe(request: Request, db: AsyncSession) -> Response:
     try:
-        endpoint, p256dh, auth = notify.parse_subscription(await request.body(), env=request.app.state.settings.env)
+        endpoint, p256dh, auth = devices.parse_subscription(await request.body(), env=request.app.state.settings.env)
     except InvalidInput as refused:
         return error_response(request, 400, str(refused))
-    await notify.subscribe(db, account=request.user.account, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    await devices.subscribe(db, account=request.user.account, endpoint=endpoint, p256dh=p256dh, auth=auth)
     return Response({"message": _("Les notifications sont activées sur cet appareil.")})
 
 
 @post("/notifications/desabonnement", guards=[logged_in], status_code=200)
 async def unsubscribe(request: Request, db: AsyncSession) -> Response:
     try:
-        endpoint = notify.parse_endpoint(await request.body())
+        endpoint = devices.parse_endpoint(await request.body())
     except InvalidInput as refused:
         return error_response(request, 400, str(refused))
-    await notify.unsubscribe(db, account=request.user.account, endpoint=endpoint)
+    await devices.unsubscribe(db, account=request.user.account, endpoint=endpoint)
     return Response({"message": _("Cet appareil ne recevra plus de notifications.")})
 
 
@@ -68,10 +69,10 @@ async def unsubscribe(request: Request, db: AsyncSession) -> Response:
 async def seen(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: Form) -> Response:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
     visible = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
-    await notify.mark_seen(db, dossier=dossier, up_to=parse_int(text(data, "jusqua", limit=20)), visible=visible)
+    await banners.mark_seen(db, dossier=dossier, up_to=parse_int(text(data, "jusqua", limit=20)), visible=visible)
     if request.htmx and request.htmx.target == "notification-banner":
         viewer = Viewer(request.user.account.id, is_patient=actor.kind == "patient")
-        banner = await notify.unseen(db, dossier=dossier, viewer=viewer, now=utcnow(), visible=visible)  # any newer one stays
+        banner = await banners.unseen(db, dossier=dossier, viewer=viewer, now=utcnow(), visible=visible)  # any newer one stays
         return Template("partials/notification_banner.html", context={"banner": banner})
     return Redirect(f"/dossiers/{dossier.id}", status_code=303)
 

@@ -10,11 +10,11 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import notify, sessions
-
+from .. import sessions
 from ..accesslog import journal, queries
 from ..guards import logged_in
 from ..models import CATEGORIES, paris_today, utcnow
+from ..notifications import banners
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
@@ -127,7 +127,7 @@ async def timeline(
         context["new_events"] = await queries.new_events_count(db, account=account, dossier=view.dossier,
                                                                   visible=visible)
         viewer = journal.Viewer(account.id, is_patient=view.standing.is_patient)
-        context["banner"] = await notify.unseen(db, dossier=view.dossier, viewer=viewer, now=now, visible=visible)
+        context["banner"] = await banners.unseen(db, dossier=view.dossier, viewer=viewer, now=now, visible=visible)
     else:
         context["identity"] = identity_of(view.patient, today=paris_today())
     return Template("timeline.html", context=context)

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.accounts import account_for_patient, issue_activation_code
 from server.access.rule import PARIS
-from server import notify
+from server.notifications import notify
 from server.accesslog import audit
 from server.accesslog.audit import Actor
 from server.caregivers.delegations import attach_child_by_activation

@@ -2,7 +2,7 @@
 
 A push (RFC 8030) is encrypted for one device (RFC 8291) and signed with VAPID (RFC 8292). Its
 payload is generic text and a link, never a name, a document or anything else about the
-patient's health: it crosses the browser vendor's servers. `notify.py` decides who gets one.
+patient's health: it crosses the browser vendor's servers. `notify.py` decides who gets one, `devices.py` keeps the devices.
 
 When it is sent: `stage` keeps the pushes in the database session (`session.info`); they become
 ready only if that session commits (SQLAlchemy's after_commit; a rollback drops them), and
@@ -35,9 +35,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from . import keyfiles
-from .config import Settings, SettingsError
-from .models import PushSubscription
+from .. import keyfiles
+from ..config import Settings, SettingsError
+from ..models import PushSubscription
 from .outbound import public_session
 
 log = logging.getLogger("carnet.notify")

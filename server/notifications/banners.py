@@ -1,0 +1,85 @@
+"""The in-app banner: what the patient has not seen yet of what they were told, and marking it seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import ColumnElement, Select, bindparam, or_, true, update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..accesslog import journal, queries
+from ..db import begin_write
+from ..models import AccessEvent, Dossier, Notification, utcnow
+from ..templating import PARIS
+
+BANNER_LINES = 3
+MORE_CAP = 99  # "Et 99 autres" at most: counting further would cost what the log weighs
+
+
+@dataclass(frozen=True)
+class Banner:
+    dossier_id: str
+    lines: list[str]  # the newest few, as the Historique says them
+    more: int  # how many others are unseen
+    up_to: int  # the newest event's sequence number: "Vu" clears up to there, not what came after
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+
+async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Viewer, now: datetime,
+                 visible: ColumnElement[bool] | None = None) -> Banner:
+    """Notifications nobody has marked seen yet, newest first.
+
+    Emergencies are left to the review block above the timeline (issue 4), which already
+    shows each one with its reason and asks the patient to keep it or block the professional.
+    """
+    # The newest few, and how many more up to a bound: the banner costs what it shows.
+    params = {"dossier_id": dossier.id, "viewer": viewer.account_id or ""}
+    statement = (_unseen_for_all() if visible is None or visible is true()  # all but a minor's parents: built once
+                 else _unseen_statement(visible))
+    events = list((await session.exec(statement, params=params)).all())
+    shown = events[:BANNER_LINES]
+    contexts = await queries.contexts_for(session, dossier_id=dossier.id, events=shown)
+    today = now.astimezone(PARIS).date()
+    lines = [journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today)
+             for e in shown]
+    return Banner(dossier.id, lines, len(events) - len(shown), shown[0].seq if shown else 0)
+
+
+@cache
+def _unseen_for_all() -> Select:
+    return _unseen_statement(None)
+
+
+def _unseen_statement(visible: ColumnElement[bool] | None) -> Select:
+    # The table's columns: the banner's events are only shown (as the Historique's, views/log.py).
+    return (
+        select(*AccessEvent.__table__.c)  # type: ignore[attr-defined]
+        .join(Notification, Notification.event_id == AccessEvent.id)  # type: ignore[arg-type]
+        .where(Notification.dossier_id == bindparam("dossier_id"), Notification.seen_at.is_(None),  # type: ignore[union-attr]
+               AccessEvent.action != "emergency", visible if visible is not None else true(),
+               # Never one's own doing (a caregiver who accepted an invitation is not told of it).
+               or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != bindparam("viewer")))  # type: ignore[union-attr]
+        # Newest first by the notification's own index (migration 0020): a dossier's events take their ids in
+        # the order of their numbers (appended one at a time, under the chain's lock), so no sort is needed.
+        .order_by(Notification.event_id.desc())  # type: ignore[attr-defined]
+        .limit(BANNER_LINES + MORE_CAP + 1)
+    )
+
+
+async def mark_seen(session: AsyncSession, *, dossier: Dossier, up_to: int,
+                    visible: ColumnElement[bool] | None = None) -> None:
+    """Up to `up_to`, what this reader could see is seen (a parent never dismisses what was kept from them)."""
+    await begin_write(session)  # this session has read already (db.begin_write says why that matters)
+    # Each unseen notification's event, by its key (a list of the log's events up to `up_to` was the whole log).
+    seen = select(AccessEvent.id).where(AccessEvent.id == Notification.event_id, AccessEvent.seq <= up_to,
+                                        visible if visible is not None else true())
+    await session.exec(update(Notification).where(  # type: ignore[call-overload]
+        Notification.dossier_id == dossier.id, Notification.seen_at.is_(None),  # type: ignore[union-attr]
+        seen.exists(),
+    ).values(seen_at=utcnow()))
+    await session.commit()

@@ -1,0 +1,114 @@
+"""What warrants telling the patient, decided in the event's own transaction; and how often they ask to be told.
+
+Deciding (`record`) happens right after `audit.append`: a professional's first read of the dossier, every
+emergency access, and every read when the patient asked for it, get a Notification row that commits, or rolls
+back, with the event. That row is the in-app banner (`banners.unseen`), for whoever has no device subscribed or
+missed a push. The same call stages a Web Push for every device of the patient and of their active caregivers;
+`webpush.py` sends them after the commit, without the professional's page waiting.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..accesslog import audit
+from ..caregivers.confidential import confidential_in
+from ..facts import caregiver_facts, dossier_facts
+from ..i18n import N_, _
+from ..models import AccessEvent, Account, Delegation, Dossier, Notification, Patient, PushSubscription, utcnow
+from .webpush import Push, stage
+
+# A professional has "opened" the dossier before if they read it or opened it in an emergency.
+# A share code they redeemed, or a document they added, is not reading it: their first read still notifies.
+TITLE = "Carnet"
+# Translated when the push is staged: in the language of the request that triggers it (the professional's,
+# the caregiver's), not the patient's, which Carnet does not keep.
+BODY_READ = N_("Un professionnel a consulté votre dossier.")
+BODY_EMERGENCY = N_("Accès d'urgence à votre dossier.")
+BODY_CAREGIVERS = N_("Les personnes qui vous aident avec votre dossier ont changé.")
+BODY_DOCUMENT = N_("Un nouveau document a été ajouté à votre dossier.")
+# Told to the patient like a first access: someone now helps with the dossier, or no longer does.
+CAREGIVER_CHANGES = ("caregiver_added", "caregiver_stepped_down", "majority_ended", "majority_kept")
+
+
+async def warrants_notification(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> bool:
+    if event.action in ("emergency", *CAREGIVER_CHANGES):
+        return True
+    if event.actor_kind != "professional":
+        return False
+    if event.action == "add_document":  # every new document, as Mon espace santé tells of each
+        return True
+    if dossier.notify_every_access:
+        return True
+    first = await audit.first_opening(session, event=event)
+    return first is None or first >= event.seq  # none before this one
+
+
+async def record(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> Notification | None:
+    """Inside the event's transaction (not committed here): its Notification, and pushes for after the commit."""
+    if not await warrants_notification(session, dossier=dossier, event=event):
+        return None
+    await session.flush()  # the event's id, which the notification points to
+    notification = Notification(dossier_id=dossier.id, event_id=event.id, created_at=event.at)
+    session.add(notification)
+    pushes = await pushes_for(session, dossier=dossier, event=event)
+    stage(session, pushes)
+    return notification
+
+
+async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> list[Push]:
+    """One push per device of the patient and of each caregiver who may read the dossier now.
+
+    A minor's parents get none about care kept from them (caregivers/confidential.py): even a
+    generic "un professionnel a consulté" would be a hint of it.
+    """
+    now = utcnow()
+    patients = await session.exec(select(Account.id).where(Account.patient_id == dossier.patient_id))
+    links = {account_id: "/historique" for account_id in patients.all()}
+    delegations = await session.exec(select(Delegation).where(
+        Delegation.dossier_id == dossier.id, Delegation.revoked_at.is_(None)  # type: ignore[union-attr]
+    ))
+    state = dossier_facts(dossier, await session.get(Patient, dossier.patient_id))
+    kept = None  # asked only for a legal representative (it reads the dossier's documents), inside the chain's lock
+    for d in delegations.all():
+        facts = caregiver_facts(d)
+        if not facts.active(now, state):
+            continue
+        if facts.legal_representative:
+            if kept is None:
+                kept = await confidential_in(session, dossier_id=dossier.id)
+            if kept.covers(event):
+                continue
+        # "/historique" is the patient's own; a caregiver's goes to this dossier's.
+        links.setdefault(d.caregiver_account_id, f"/dossiers/{dossier.id}/historique")
+    if not links:
+        return []
+    devices = await session.exec(
+        select(PushSubscription).where(PushSubscription.account_id.in_(links))  # type: ignore[attr-defined]
+    )
+    emergency = event.action == "emergency"
+    body = (BODY_EMERGENCY if emergency else BODY_CAREGIVERS if event.action in CAREGIVER_CHANGES
+            else BODY_DOCUMENT if event.action == "add_document" else BODY_READ)
+    return [
+        Push(d.endpoint, d.p256dh, d.auth, json.dumps({"title": TITLE, "body": _(body), "url": links[d.account_id]}),
+             topic="" if emergency else "document" if event.action == "add_document" else "consultation")
+        for d in devices.all()
+    ]
+
+
+# --- the patient's choice of how often -------------------------------------------------------------
+
+
+async def set_notify_every_access(session: AsyncSession, *, dossier: Dossier, every: bool, actor: audit.Actor) -> None:
+    """A change to what the patient is told of is logged like the changes of rights."""
+    await audit.begin_chained(session)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if dossier.notify_every_access != every:
+        dossier.notify_every_access = every
+        session.add(dossier)
+        await audit.append(session, dossier_id=dossier.id, action="notify_every_access", actor=actor,
+                           detail="à chaque consultation" if every else "au premier accès et en urgence")
+    await audit.commit_chained(session)

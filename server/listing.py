@@ -175,16 +175,23 @@ def _search_statements(shape: Visibility, category: bool, dialect: str, words: i
     """A search's page and count, built once per shape of reader, engine and number of words (the window's values
     as parameters). With `counted`, each row of the page also says the count (`total`): one statement, not two."""
     where = _selection(shape, category)
-    found = search.window(dialect, where)
-    # SQLite reads the window once, for the page and its count. PostgreSQL's plan cache gave a shared window a
-    # generic plan, twice as slow for one word (bench/RESULTS.md): there the count has its own copy, as before.
-    matches = found if dialect == "sqlite" else search.window(dialect, where, name="matches")
-    count = select(func.count()).select_from(matches)
-    total = [count.scalar_subquery().label("total")] if counted else []
-    page = (select(*_SHOWN, *total).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
-            .order_by(search.title_hits(words).desc(), *NEWEST_FIRST)
-            .offset(bindparam("offset")).limit(bindparam("limit")))
-    return page, count
+    if dialect == "sqlite":
+        # SQLite reads the window once, for the page and its count, and the page joins the table for the rest.
+        found = search.window(dialect, where)
+        count = select(func.count()).select_from(found)
+        total = [count.scalar_subquery().label("total")] if counted else []
+        page = (select(*_SHOWN, *total).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
+                .order_by(search.title_hits(words).desc(), *NEWEST_FIRST))
+    else:
+        # PostgreSQL's plan cache gave a shared window a generic plan, twice as slow for one word
+        # (bench/RESULTS.md): there the count has its own copy. The page's window carries what it shows.
+        count = select(func.count()).select_from(search.window(dialect, where, name="matches"))
+        total = [count.scalar_subquery().label("total")] if counted else []
+        found = search.window(dialect, where, columns=[*_SHOWN, _COLUMNS.search_title])
+        page = (select(*(found.c[c.name] for c in _SHOWN), *total).select_from(found)
+                .order_by(search.title_hits(words, found.c.search_title).desc(),
+                          found.c.event_date.desc(), found.c.created_at.desc(), found.c.id.desc()))
+    return page.offset(bindparam("offset")).limit(bindparam("limit")), count
 
 
 async def all_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> list[Document]:

@@ -81,7 +81,7 @@ async def test_a_grant_by_category_covers_exactly_its_kinds_and_hidden_items_are
 
 
 @pytest.mark.parametrize("data, message", [
-    (ItemInput("allergy", label="", severity="severe"), "Indiquez substance"),
+    (ItemInput("allergy", label="", severity="severe"), "Indiquez la substance"),
     (ItemInput("allergy", label="Arachide", severity="extrême"), "gravité"),
     (ItemInput("measurement", label="weight", value="abc"), "en chiffres"),
     (ItemInput("measurement", label="weight", value="720"), "entre 0.3 et 400 kg"),

@@ -118,11 +118,16 @@ async def test_the_patient_adds_items_of_several_kinds_and_sees_them(app, db, pa
 
 
 @pytest.mark.parametrize("kind, fields, message", [
-    ("allergy", {"label": "", "severity": "severe"}, "Indiquez substance."),
+    ("allergy", {"label": "", "severity": "severe"}, "Indiquez la substance."),
     ("allergy", {"label": "Arachide", "severity": "extrême"}, "Choisissez la gravité"),
     ("measurement", {"label": "weight", "value": "soixante"}, "Indiquez la valeur en chiffres"),
     ("measurement", {"label": "weight", "value": "72", "started_on": "31/02/2024"}, "La date n'est pas valide"),
     ("vaccination", {"label": "ROR"}, "Indiquez la date de la vaccination"),
+    ("vaccination", {"label": "", "started_on": "12/03/2020"}, "Indiquez le vaccin."),
+    ("condition", {"label": ""}, "Indiquez la maladie ou l'intervention."),
+    ("contact", {"label": "", "phone": "06 12 34 56 78"}, "Indiquez le nom."),
+    # A title alone would say that directives exist, and not where to find them.
+    ("directive", {"label": "Directives anticipées"}, "Indiquez où trouver ces directives, ou choisissez le document"),
     ("contact", {"label": "Paul", "phone": "appelez-moi"}, "Le numéro de téléphone n'est pas valide"),
     ("nothing", {"label": "x"}, "Choisissez le type d'information à ajouter."),
 ])
@@ -307,7 +312,7 @@ async def test_a_professional_adds_an_allergy_as_its_author_and_the_patient_sees
         assert "Vous en serez l'auteur" in html.unescape(form.text) and "Camille Martin" in form.text
         assert (await add(client, patient, "allergy", label="Iode", severity="moderee")).status_code == 303
         refused = await add(client, patient, "allergy", label="", severity="moderee")
-        assert refused.status_code == 400 and "Indiquez substance." in refused.text
+        assert refused.status_code == 400 and "Indiquez la substance." in refused.text
         page = await client.get(url(patient))
         assert "Déclaré par vous" in text_of(page)
     [item] = await items_of(db, patient)

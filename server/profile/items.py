@@ -157,9 +157,12 @@ def check(data: ItemInput, *, today: date) -> dict:
         if data.label not in DONATION:
             raise InvalidInput(_("Choisissez votre position sur le don d'organes."))
         return fields | {"label": data.label, "detail": _text(data.detail, _("les précisions"), 500)}
-    fields["label"] = _text(data.label, _(kind.label).lower(), 200, required=True)
+    fields["label"] = _text(data.label, _(kind.named), 200, required=True)
     if "detail" in kind.fields:
         fields["detail"] = _text(data.detail, _("les précisions"), 500)
+    if kind.code == "directive" and not fields["detail"] and not data.document_id:
+        # A title alone would tell a professional that directives exist, and nothing of where to find them.
+        raise InvalidInput(_("Indiquez où trouver ces directives, ou choisissez le document qui les contient."))
     if "severity" in kind.fields:
         if data.severity not in SEVERITIES:
             raise InvalidInput(_("Choisissez la gravité : faible, modérée ou sévère."))

@@ -16,28 +16,29 @@ class Kind:
     one: str  # one item, in a sentence: "l'allergie « %(label)s »" (profile.items.summary, .name)
     category: str  # a document category (models.CATEGORIES): what a grant must cover for a professional to see it
     label: str  # what the main field is called in the form
+    named: str  # the same, in a sentence, with its article: "Indiquez la substance."
     fields: tuple[str, ...]  # the other fields the form asks for
 
 
 KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("allergy", N_("Allergies et intolérances"), N_("l'allergie « %(label)s »"), "synthese", N_("Substance"),
-         ("detail", "severity")),
+         N_("la substance"), ("detail", "severity")),
     Kind("treatment", N_("Traitements en cours"), N_("le traitement « %(label)s »"), "ordonnance", N_("Médicament"),
-         ("detail", "started_on", "prescriber")),
+         N_("le médicament"), ("detail", "started_on", "prescriber")),
     Kind("condition", N_("Antécédents médicaux et chirurgicaux"), N_("l'antécédent « %(label)s »"), "synthese",
-         N_("Maladie ou intervention"), ("started_on", "detail")),
+         N_("Maladie ou intervention"), N_("la maladie ou l'intervention"), ("started_on", "detail")),
     Kind("family_history", N_("Antécédents familiaux"), N_("l'antécédent familial « %(label)s »"), "synthese",
-         N_("Maladie"), ("detail",)),
+         N_("Maladie"), N_("la maladie"), ("detail",)),
     Kind("vaccination", N_("Vaccinations"), N_("la vaccination « %(label)s »"), "vaccination", N_("Vaccin"),
-         ("started_on", "lot")),
+         N_("le vaccin"), ("started_on", "lot")),
     Kind("measurement", N_("Mesures"), N_("la mesure « %(label)s »"), "synthese", N_("Mesure"),
-         ("value", "value2", "started_on")),
+         N_("la mesure"), ("value", "value2", "started_on")),
     Kind("directive", N_("Directives anticipées"), N_("les directives anticipées « %(label)s »"), "synthese",
-         N_("Intitulé"), ("detail",)),
+         N_("Intitulé"), N_("l'intitulé"), ("detail",)),
     Kind("organ_donation", N_("Don d'organes"), N_("la position sur le don d'organes"), "synthese", N_("Position"),
-         ("detail",)),
+         N_("la position"), ("detail",)),
     Kind("contact", N_("Personnes à prévenir"), N_("la personne à prévenir « %(label)s »"), "synthese", N_("Nom"),
-         ("detail", "phone")),
+         N_("le nom"), ("detail", "phone")),
 )}
 # The order a professional reads them in: what an emergency needs first.
 ORDER = ("allergy", "treatment", "condition", "vaccination", "measurement", "family_history", "directive",

@@ -34,7 +34,7 @@ def test_the_patient_adds_an_allergy_and_blood_pressures_from_the_menu(page, see
     expect(page.get_by_role("heading", name="Ajouter une allergie")).to_be_visible()
     page.get_by_label("Gravité").select_option(label="Sévère")
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.get_by_role("alert")).to_have_text("Indiquez substance.")
+    expect(page.get_by_role("alert")).to_have_text("Indiquez la substance.")
     page.get_by_label("Substance").fill("Pénicilline")
     page.get_by_label("Réaction").fill("Urticaire géante")
     page.get_by_role("button", name="Enregistrer").click()

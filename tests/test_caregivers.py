@@ -191,6 +191,21 @@ async def test_an_expired_or_stepped_down_caregiver_gets_nothing(client, db, app
     assert "Paul Martin a cessé d'aider avec votre dossier" in page  # the banner tells Camille
 
 
+async def test_a_newcomer_is_shown_as_new_only_what_happened_since_they_joined(client, db, app, patient, camille):
+    """What the log held before a relative joined is not news to them: no "nouveaux événements" on their first
+    visit (it said "99+" for a dossier with a long log). What comes after is."""
+    _account, (irm, _) = camille
+    for hidden in ("oui", "non", "oui"):  # the log grows before he is invited
+        await post_form(client, f"/documents/{irm.id}/masquage", {"masque": hidden}, follow_redirects=False)
+    code = await invitation_code(client, patient.dossier.id, level="lecture")
+    async with new_caregiver(app, code) as paul:
+        timeline = await paul.get(f"/dossiers/{patient.dossier.id}")
+        assert timeline.status_code == 200 and "log-badge" not in timeline.text
+        await post_form(client, f"/documents/{irm.id}/masquage", {"masque": "non"}, follow_redirects=False)
+        timeline = await paul.get(f"/dossiers/{patient.dossier.id}")
+        assert "1 nouvel événement" in timeline.text
+
+
 async def test_an_invitation_is_single_use_expires_can_be_cancelled_and_is_not_for_its_author(client, db, app, patient, camille):
     code = await invitation_code(client, patient.dossier.id)
     own = await post_form(client, "/invitation/acceptation", {"code": code})
@@ -341,3 +356,12 @@ async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(clien
     assert "lecture seule" in notices[father.id]
     actions = [e.action for e in await events(db, ines.dossier.id)]
     assert actions.count("majority_ended") == actions.count("majority_kept") == 1
+
+
+async def test_the_majority_page_is_not_an_adults(client, db, camille, patient):
+    """"Mes 18 ans" is where a young person chooses, before 18, what their parents keep (and, for a year after,
+    sees what ended). An adult (Camille, 42) finds nothing there, as for a dossier that does not exist: her helpers
+    are on "Mes proches"."""
+    url = f"/dossiers/{patient.dossier.id}/majorite"
+    await same_as_missing(client, url, f"/dossiers/{MISSING}/majorite")
+    await same_as_missing(client, f"{url}/{MISSING}", f"/dossiers/{MISSING}/majorite/{MISSING}", data={"choix": "lecture"})

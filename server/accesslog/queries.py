@@ -176,6 +176,18 @@ def _seen_seq() -> Select:
                                            LogVisit.dossier_id == bindparam("dossier_id"))
 
 
+async def joined_at(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int) -> None:
+    """Someone who starts helping with a dossier has seen its log up to `seq`, the event that says they joined:
+    what happened before is not news to them ("99+ nouveaux événements" on their first visit). In the caller's
+    transaction."""
+    visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
+    if visit is None:
+        session.add(LogVisit(account_id=account_id, dossier_id=dossier_id, seen_seq=seq))
+    elif seq > visit.seen_seq:
+        visit.seen_seq, visit.seen_at = seq, utcnow()
+        session.add(visit)
+
+
 async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int,
                        seen: int | None = None) -> None:
     """This account has now seen the log up to `seq`; it never moves back. `seen`: what it had seen, if known."""

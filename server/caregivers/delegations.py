@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import audit
+from ..accesslog import audit, queries
 from ..accounts import ActivationRefused, check_activation
 from ..i18n import _
 from ..models import Account, ActivationCode, Delegation, Dossier, Patient, utcnow
@@ -116,6 +116,7 @@ async def attach_child_by_activation(session: AsyncSession, *, account: Account,
     activation.used_at = now
     session.add(activation)
     actor = audit.Actor(account.id, "caregiver", account.display_name)  # acting for themselves, not for the patient
-    await audit.append(session, dossier_id=dossier.id, action="parent_attached", actor=actor)
+    event = await audit.append(session, dossier_id=dossier.id, action="parent_attached", actor=actor)
+    await queries.joined_at(session, account_id=account.id, dossier_id=dossier.id, seq=event.seq)
     await audit.commit_chained(session)
     return dossier

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import audit
+from ..accesslog import audit, queries
 from ..accounts import hash_secret, make_code, normalize_code
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
@@ -127,6 +127,7 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
     event = await audit.append(session, dossier_id=dossier.id, action="caregiver_added", actor=actor,
                                detail=terms(invitation, logged=True))
     await notify.record(session, dossier=dossier, event=event)  # the patient is told on their next visit
+    await queries.joined_at(session, account_id=account.id, dossier_id=dossier.id, seq=event.seq)
     await audit.commit_chained(session)
     return delegation
 

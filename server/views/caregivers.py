@@ -7,6 +7,7 @@ dossiers, and what it was told while away, are on /mes-dossiers.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -168,12 +169,17 @@ async def step_down(request: Request, db: AsyncSession, dossier_id: str) -> Resp
 
 # --- coming of age ---------------------------------------------------------------------------------------
 
+MAJORITY_PAGE_AFTER = timedelta(days=365)
+
 
 async def majority_context(request: Request, db: AsyncSession, dossier_id: str) -> dict[str, Any]:
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    if not managed.standing.is_patient:
-        raise NotFoundException()  # the young person decides, no one else
     now = utcnow()
+    # The young person decides, no one else: before 18, and in the year after (the page says what ended, and
+    # where relatives are invited now). Not an adult's page otherwise: their relatives are on "Mes proches".
+    adult = managed.facts.adult_from
+    if not managed.standing.is_patient or adult is None or now >= adult + MAJORITY_PAGE_AFTER:
+        raise NotFoundException()
     parents = [h for h in await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now)
                if h.delegation.relationship in LEGAL_REPRESENTATIVES and not h.delegation.end_reason]
     preview: list[Row] = []

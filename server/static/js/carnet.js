@@ -55,6 +55,15 @@
     try { window.sessionStorage.setItem(PENDING[match[1]].key, match[2]); } catch (e) {}
     window.history.replaceState(null, "", window.location.pathname + window.location.search);
   }
+  // "Me connecter" on an invitation shown to someone logged out: the code is kept for this tab again, so that the
+  // login brings them back to it (it was taken out of the storage when the form was filled).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-keep-invitation]");
+    var code = link && document.querySelector('form[action="/invitation/compte"] input[name="code"]');
+    if (code && code.value) {
+      try { window.sessionStorage.setItem(PENDING.i.key, code.value); } catch (e) {}
+    }
+  });
   Object.keys(PENDING).forEach(function (kind) {
     var pending = PENDING[kind], code = null;
     try { code = window.sessionStorage.getItem(pending.key); } catch (e) {}

@@ -1,6 +1,7 @@
 """Sharing in person with a code and its QR code, and "voir comme": the dossier exactly as one
 professional sees it now, computed by the same rule as that professional's own reads."""
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -23,7 +24,10 @@ from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, sa
 
 async def test_a_share_code_shows_its_code_and_qr_then_who_used_it(client, db, patient):
     await activate(client, patient)
-    assert "Afficher le code de partage" in (await client.get(f"/dossiers/{patient.dossier.id}/partage")).text
+    form = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/partage")).text)
+    assert "Afficher le code de partage" in form
+    # A professional who already reads the dossier gets the code's scope instead (rights.end_current_grants): said.
+    assert "Si ce professionnel a déjà accès à votre dossier, ce code remplace cet accès" in form
     async with Log(db, patient.dossier.id) as log:
         response = await post_form(client, f"/dossiers/{patient.dossier.id}/partage",
                                    {"portee": "categories", "categories": "imagerie", "duree": "3m"}, follow_redirects=False)

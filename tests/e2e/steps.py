@@ -111,7 +111,7 @@ def activate_professional(page: Page, professional) -> None:
     page.get_by_label("Nom de cette clé").fill("Ordinateur du cabinet")
     page.get_by_role("button", name="Créer ma clé d'accès").click()
     expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
-    page.get_by_role("link", name=re.compile("J'ai noté mes codes")).click()
+    page.get_by_role("link", name="J'ai noté mes codes, accéder à mes patients").click()
     expect(page.get_by_role("heading", name="Mes patients")).to_be_visible()
 
 

@@ -176,10 +176,10 @@ def _seen_seq() -> Select:
                                            LogVisit.dossier_id == bindparam("dossier_id"))
 
 
-async def joined_at(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int) -> None:
-    """Someone who starts helping with a dossier has seen its log up to `seq`, the event that says they joined:
-    what happened before is not news to them ("99+ nouveaux événements" on their first visit). In the caller's
-    transaction."""
+async def seen_up_to(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int) -> None:
+    """This account has seen the dossier's log up to `seq` (never moving back), in the caller's transaction. Also
+    for someone who starts helping with a dossier, up to the event that says so: what happened before is not news
+    to them ("99+ nouveaux événements" on their first visit)."""
     visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
     if visit is None:
         session.add(LogVisit(account_id=account_id, dossier_id=dossier_id, seen_seq=seq))
@@ -199,12 +199,7 @@ async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: st
     await session.commit()
     async with type(session)(session.bind, expire_on_commit=False) as own:
         async def mark() -> None:
-            visit = await own.get(LogVisit, (account_id, dossier_id), populate_existing=True)
-            if visit is None:
-                own.add(LogVisit(account_id=account_id, dossier_id=dossier_id, seen_seq=seq))
-            elif seq > visit.seen_seq:
-                visit.seen_seq, visit.seen_at = seq, utcnow()
-                own.add(visit)
+            await seen_up_to(own, account_id=account_id, dossier_id=dossier_id, seq=seq)
 
         try:
             await unless_busy(own, mark)  # busy: what the page showed as new is new once more at the next visit

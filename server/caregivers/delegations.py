@@ -117,6 +117,6 @@ async def attach_child_by_activation(session: AsyncSession, *, account: Account,
     session.add(activation)
     actor = audit.Actor(account.id, "caregiver", account.display_name)  # acting for themselves, not for the patient
     event = await audit.append(session, dossier_id=dossier.id, action="parent_attached", actor=actor)
-    await queries.joined_at(session, account_id=account.id, dossier_id=dossier.id, seq=event.seq)
+    await queries.seen_up_to(session, account_id=account.id, dossier_id=dossier.id, seq=event.seq)
     await audit.commit_chained(session)
     return dossier

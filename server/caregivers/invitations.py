@@ -127,7 +127,7 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
     event = await audit.append(session, dossier_id=dossier.id, action="caregiver_added", actor=actor,
                                detail=terms(invitation, logged=True))
     await notify.record(session, dossier=dossier, event=event)  # the patient is told on their next visit
-    await queries.joined_at(session, account_id=account.id, dossier_id=dossier.id, seq=event.seq)
+    await queries.seen_up_to(session, account_id=account.id, dossier_id=dossier.id, seq=event.seq)
     await audit.commit_chained(session)
     return delegation
 

@@ -251,6 +251,9 @@ async def family(db, app):
 
 async def test_a_parent_attaches_a_childs_dossier_and_invites_the_other_parent(client, db, app, family):
     leo, mother = family
+    doctor = await professional(db, "Girard", given_name="Anne", profession="médecin", stem=7)
+    await rights.grant_access(db, dossier=leo.dossier, professional=doctor, categories="", duration="sans",
+                              actor=Actor(None, "patient", "Léo Martin"))  # his log, before she attaches it
     await as_account(client, db, await account_for_patient(db, patient=mother.patient))
     attached = await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()},
                                follow_redirects=False)
@@ -259,6 +262,7 @@ async def test_a_parent_attaches_a_childs_dossier_and_invites_the_other_parent(c
     assert "Mon dossier" in dossiers.text and "Léo Martin" in dossiers.text and "Parent, gestion" in dossiers.text
     band = await client.get(f"/dossiers/{leo.dossier.id}")
     assert "Dossier de Léo Martin" in band.text and 'class="band-initials" aria-hidden="true">LM<' in band.text
+    assert "log-badge" not in band.text  # what his log held before she attached it is not news to her
 
     code = await invitation_code(client, leo.dossier.id, relationship="parent")
     async with new_caregiver(app, code, given="Paul") as father:

@@ -96,7 +96,8 @@ def window(dialect: str, where: list[ColumnElement[bool]], *, name: str = "found
         # to check its words, so its columns come with it: joining the table again for them made PostgreSQL
         # scan the whole table below a few thousand rows (1.8 of the page's 3.0 ms at 5,000 documents).
         vector = literal_column("document.search_vector")
-        return (select(*(columns or [documents.c.id])).where(*where, vector.op("@@")(func.to_tsquery("simple", bindparam("tsquery"))))
+        matches = vector.op("@@")(func.to_tsquery("simple", bindparam("tsquery")))
+        return (select(*(columns or [documents.c.id])).where(*where, matches)
                 .order_by(documents.c.event_date.desc(), documents.c.created_at.desc(), documents.c.id.desc())
                 .limit(WINDOW).subquery(name))
     # The index answers with this dossier's words alone (each starts with its key), latest added first.
@@ -105,7 +106,10 @@ def window(dialect: str, where: list[ColumnElement[bool]], *, name: str = "found
             .order_by(_INDEX.c.rowid.desc()).limit(WINDOW).cte(name))
 
 
-def title_hits(count: int, title: ColumnElement[str] = Document.__table__.c.search_title) -> ColumnElement[int]:  # type: ignore[attr-defined]
+_TITLE = Document.__table__.c.search_title  # type: ignore[attr-defined]
+
+
+def title_hits(count: int, title: ColumnElement[str] = _TITLE) -> ColumnElement[int]:
     """How many of the `count` words asked a document's title (`title`: the table's, or a window's) holds (each
     as a word or the start of one): a search's rank, before the date. Its values are `params`' (`title_0`… one
     for each word)."""

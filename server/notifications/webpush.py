@@ -2,7 +2,8 @@
 
 A push (RFC 8030) is encrypted for one device (RFC 8291) and signed with VAPID (RFC 8292). Its
 payload is generic text and a link, never a name, a document or anything else about the
-patient's health: it crosses the browser vendor's servers. `notify.py` decides who gets one, `devices.py` keeps the devices.
+patient's health: it crosses the browser vendor's servers. `notify.py` decides who gets one; `devices.py`
+keeps the devices.
 
 When it is sent: `stage` keeps the pushes in the database session (`session.info`); they become
 ready only if that session commits (SQLAlchemy's after_commit; a rollback drops them), and

@@ -405,14 +405,23 @@ class LogVisit(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    # The banner's unseen notifications, newest first, are one range in order (migration 0020).
-    __table_args__ = (Index("ix_notification_unseen", "dossier_id", "seen_at", "event_id"),)
+    # What one reader has not marked seen, newest first, is one range in order (migration 0023).
+    __table_args__ = (Index("ix_notification_dossier_event", "dossier_id", "event_id"),)
 
     id: str = Field(default_factory=new_id, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id")
     event_id: int = Field(foreign_key="accessevent.id")
     created_at: datetime = Field(default_factory=utcnow)
-    seen_at: datetime | None = None
+
+
+class BannerSeen(SQLModel, table=True):
+    """Up to which notification (its event's id) one account pressed "Vu" on a dossier's banner: each reader's
+    own, so a caregiver who dismisses the banner never dismisses it for the patient (migration 0023)."""
+
+    account_id: str = Field(foreign_key="account.id", primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", primary_key=True)
+    event_id: int = 0
+    seen_at: datetime = Field(default_factory=utcnow)
 
 
 class PushSubscription(SQLModel, table=True):

@@ -23,7 +23,7 @@ from server.sessions import start_session
 from server.accesslog.audit import Actor
 from server.caregivers.majority import apply_majority
 from server.models import (
-    Account, AccountNotice, CaregiverInvitation, Delegation, Document, utcnow,
+    Account, AccountNotice, CaregiverInvitation, Delegation, Document, Dossier, utcnow,
 )
 from tests.conftest import (
     ORIGIN, add_text_document, ceremony_options, get_csrf, new_patient, post_form, post_json, set_cookie, without_csrf,
@@ -204,6 +204,44 @@ async def test_a_newcomer_is_shown_as_new_only_what_happened_since_they_joined(c
         await post_form(client, f"/documents/{irm.id}/masquage", {"masque": "non"}, follow_redirects=False)
         timeline = await paul.get(f"/dossiers/{patient.dossier.id}")
         assert "1 nouvel événement" in timeline.text
+
+
+async def first_read_by_a_professional(app, db, dossier_id: str, given_name: str, stem: int) -> str:
+    """A professional given access opens the dossier (a first opening, which the patient is told of): their name."""
+    kine = await professional(db, "Moreau", given_name=given_name, stem=stem)
+    await rights.grant_access(db, dossier=await db.get(Dossier, dossier_id), professional=kine, categories="",
+                              duration="sans", actor=Actor(None, "patient", "Camille Martin"))
+    async with AsyncTestClient(app, base_url=ORIGIN) as theirs:
+        await as_account(theirs, db, await account_for_professional(db, professional=kine))
+        assert (await theirs.get(f"/dossiers/{dossier_id}")).status_code == 200
+    return f"{given_name} Moreau"
+
+
+def banner(page: str) -> str:
+    match = re.search(r'<section id="notification-banner".*?</section>', page, re.S)
+    return html.unescape(match.group(0)) if match else ""
+
+
+async def test_each_reader_marks_the_banner_seen_for_themselves_and_a_newcomer_starts_from_none(
+        client, db, app, patient, camille):
+    """"Vu" on the banner of new accesses is each reader's own: a caregiver who presses it leaves the patient's
+    banner as it was, and one who has just joined is not told what the patient was told before."""
+    url = f"/dossiers/{patient.dossier.id}"
+    before = await first_read_by_a_professional(app, db, patient.dossier.id, "Julie", stem=3)
+    code = await invitation_code(client, patient.dossier.id, level="gestion")
+    async with new_caregiver(app, code) as paul:
+        assert banner((await paul.get(url)).text) == ""  # what came before he joined is not news to him
+        after = await first_read_by_a_professional(app, db, patient.dossier.id, "Marc", stem=4)
+        page = (await paul.get(url)).text
+        assert after in banner(page) and before not in banner(page)
+        up_to = re.search(r'name="jusqua" value="(\d+)"', page).group(1)
+        done = await post_form(paul, f"{url}/notifications/vu", {"jusqua": up_to}, follow_redirects=False)
+        assert done.status_code == 303
+        assert banner((await paul.get(url)).text) == ""
+
+    # Camille has pressed nothing: her banner still tells her of both, and of Paul joining.
+    told = banner((await client.get(url)).text)
+    assert before in told and after in told and "Paul Martin" in told
 
 
 async def test_an_invitation_is_single_use_expires_can_be_cancelled_and_is_not_for_its_author(client, db, app, patient, camille):

@@ -27,7 +27,9 @@ from server.sessions import start_session
 from server.accesslog.audit import Actor
 from server.accesslog.verify import verify_chain
 from server.config import Settings, SettingsError, load_settings
-from server.models import AccessEvent, Account, Delegation, Dossier, LogProfessional, Notification, PushSubscription
+from server.models import (
+    AccessEvent, Account, BannerSeen, Delegation, Dossier, LogProfessional, Notification, PushSubscription,
+)
 from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, get_csrf, post_form, post_json, set_cookie
 from tests.patient_helpers import Records, Statements, events, migrate, professional
 from tests.push_service import Device, PushService, b64url, unb64url, vapid_claims
@@ -103,6 +105,12 @@ async def notifications(db, dossier_id) -> list[Notification]:
     return list((await db.exec(select(Notification).where(Notification.dossier_id == dossier_id))).all())
 
 
+async def seen_mark(db, account, dossier) -> int | None:
+    """The event up to which this account pressed "Vu" on the dossier's banner."""
+    mark = await db.get(BannerSeen, (account.id, dossier.id), populate_existing=True)
+    return mark.event_id if mark else None
+
+
 def banner_of(page: str) -> str:
     match = re.search(r'<section id="notification-banner".*?</section>', page, re.S)
     return html.unescape(match.group(0)).replace("\u00a0", " ") if match else ""
@@ -135,7 +143,7 @@ async def test_a_professionals_first_read_is_pushed_once_and_later_reads_are_not
     assert len(push_service.to(phone)) == 1
     [notification] = await notifications(db, scene.dossier.id)
     event = await db.get(AccessEvent, notification.event_id)
-    assert (event.action, event.actor_rpps, notification.seen_at) == ("read_timeline", event.actor_rpps, None)
+    assert event.action == "read_timeline" and event.actor_rpps
 
 
 async def test_every_emergency_access_is_pushed(client, db, app, scene, push_service):
@@ -262,14 +270,15 @@ async def test_the_banner_tells_the_patient_of_a_first_access_until_she_says_vu(
                                headers={"hx-request": "true", "hx-target": "notification-banner"})
     assert fragment.status_code == 200 and fragment.text.strip() == ""
     assert banner_of((await client.get(scene.url)).text) == ""
-    assert all(n.seen_at is not None for n in await notifications(db, scene.dossier.id))
+    assert await seen_mark(db, scene.camille, scene.dossier) == max(
+        n.event_id for n in await notifications(db, scene.dossier.id))
 
 
 async def test_only_the_patient_and_caregivers_mark_the_banner_seen(client, db, app, scene):
     await read_as(client, db, app, scene.julie, scene.url)
     answer = await submit(client, f"{scene.url}/notifications/vu", {"jusqua": "999"})
     assert answer.status_code == 404
-    assert all(n.seen_at is None for n in await notifications(db, scene.dossier.id))
+    assert (await db.exec(select(BannerSeen))).all() == []
 
 
 # --- subscribing a device -------------------------------------------------------------------------
@@ -456,7 +465,7 @@ async def test_the_timelines_two_new_counts_each_say_what_they_count_and_agree_w
     page = html.unescape((await client.get(scene.url)).text).replace("\u00a0", " ")
     banner = banner_of(page)
     told = re.search(r'<span class="notice-count">(\d+)</span> nouveaux accès au dossier', banner)
-    unseen = [n for n in await notifications(db, scene.dossier.id) if n.seen_at is None]
+    unseen = await notifications(db, scene.dossier.id)  # she has never pressed "Vu"
     assert told and int(told.group(1)) == len(unseen) == banner.count("<li>") == 2
     badge = re.search(r"Historique : <span class=\"badge log-badge\">(\d+) nouveaux événements</span>", page)
     new_events = await queries.new_events_count(db, account=scene.camille, dossier=scene.dossier)
@@ -520,3 +529,28 @@ async def test_the_first_openings_of_logs_written_before_they_were_kept_are_foun
     await migrate(app, command.upgrade, "head")
     remembered = await db.get(LogProfessional, (scene.dossier.id, "10009876543"))
     assert (remembered.first_opened_seq, remembered.last_seq) == (head + 2, head + 3)
+
+
+async def test_each_reader_starts_from_the_dossiers_own_mark_when_marks_become_each_readers(client, db, app, scene):
+    """Migration 0023: "Vu" was one mark a dossier (`notification.seen_at`); each reader now has their own, from
+    where the dossier's was, and nothing that was unseen becomes seen."""
+    from alembic import command
+
+    await read_as(client, db, app, scene.julie, scene.url)
+    for stem, name in ((8, "Marc"), (9, "Anne")):
+        other = await professional(db, "Petit", given_name=name, profession="médecin", stem=stem)
+        await rights.grant_access(db, dossier=scene.dossier, professional=other, categories="", duration="sans",
+                                  actor=Actor(scene.camille.id, "patient", "Camille Martin"))
+        await read_as(client, db, app, await account_for_professional(db, professional=other), scene.url)
+    first, second, third = sorted(n.event_id for n in await notifications(db, scene.dossier.id))
+    await db.commit()
+    await migrate(app, command.downgrade, "0022")
+    # As 0022's code left it after a parent's "Vu": the second was kept from them, so it stayed unseen.
+    await db.exec(text("UPDATE notification SET seen_at = :at WHERE event_id IN (:a, :c)"),
+                  params={"at": datetime.now(UTC), "a": first, "c": third})
+    await db.commit()
+    await migrate(app, command.upgrade, "head")
+    assert await seen_mark(db, scene.camille, scene.dossier) == first
+    await as_account(client, db, scene.camille)
+    told = banner_of((await client.get(scene.url)).text)
+    assert "Marc Petit" in told and "Anne Petit" in told and "Julie Moreau" not in told

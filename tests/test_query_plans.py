@@ -38,20 +38,21 @@ async def test_a_professionals_standing_reads_one_range_of_the_dossier_and_profe
         assert f"ix_{table}_dossier_professional (dossier_id=? AND professional_id=?)" in plan, plan
 
 
-async def test_the_banner_reads_the_unseen_notifications_in_order_and_vu_each_ones_event(client, db, app, scene):
+async def test_the_banner_reads_what_this_reader_has_not_seen_in_order_and_vu_is_one_row(client, db, app, scene):
     await read_as(client, db, app, scene.julie, scene.url)
     await as_account(client, db, scene.camille)
     with Plans(app.state.engine) as seen:
         page = (await client.get(scene.url)).text
     assert "Julie Moreau" in page
     plan = seen.of("JOIN notification")
-    assert "ix_notification_unseen (dossier_id=? AND seen_at=?)" in plan and "TEMP B-TREE" not in plan, plan
+    assert "ix_notification_dossier_event (dossier_id=? AND event_id>?)" in plan and "TEMP B-TREE" not in plan, plan
+    assert "SEARCH bannerseen USING INDEX sqlite_autoindex_bannerseen_1 (account_id=? AND dossier_id=?)" in plan, plan
     up_to = re.search(r'name="jusqua" value="(\d+)"', page).group(1)
     with Plans(app.state.engine) as seen:
         answer = await post_form(client, f"{scene.url}/notifications/vu", {"jusqua": up_to}, follow_redirects=False)
     assert answer.status_code == 303
-    plan = seen.of("UPDATE notification")
-    assert "ix_notification_unseen" in plan and "SEARCH accessevent USING INTEGER PRIMARY KEY" in plan, plan
+    plan = seen.of("FROM bannerseen")
+    assert "USING INDEX sqlite_autoindex_bannerseen_1 (account_id=? AND dossier_id=?)" in plan, plan
 
 
 async def test_a_read_already_logged_is_looked_for_among_the_latest_events_only(client, db, app, scene):

@@ -12,14 +12,14 @@ from datetime import date, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import audit, queries
+from ..accesslog import audit
 from ..accounts import ActivationRefused, check_activation
 from ..i18n import _
 from ..models import Account, ActivationCode, Delegation, Dossier, Patient, utcnow
 from ..notifications import notify
 from .dossiers import is_minor
 from ..templating import de
-from .invitations import tell
+from .invitations import tell, welcome
 
 
 def _name(patient: Patient) -> str:
@@ -117,6 +117,6 @@ async def attach_child_by_activation(session: AsyncSession, *, account: Account,
     session.add(activation)
     actor = audit.Actor(account.id, "caregiver", account.display_name)  # acting for themselves, not for the patient
     event = await audit.append(session, dossier_id=dossier.id, action="parent_attached", actor=actor)
-    await queries.seen_up_to(session, account_id=account.id, dossier_id=dossier.id, seq=event.seq)
+    await welcome(session, account_id=account.id, dossier_id=dossier.id, event=event)
     await audit.commit_chained(session)
     return dossier

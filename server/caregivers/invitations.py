@@ -16,8 +16,8 @@ from ..accesslog import audit, queries
 from ..accounts import hash_secret, make_code, normalize_code
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
-from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
-from ..notifications import notify
+from ..models import AccessEvent, Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
+from ..notifications import banners, notify
 from ..access.rights import DURATIONS
 from .dossiers import is_minor
 
@@ -127,9 +127,18 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
     event = await audit.append(session, dossier_id=dossier.id, action="caregiver_added", actor=actor,
                                detail=terms(invitation, logged=True))
     await notify.record(session, dossier=dossier, event=event)  # the patient is told on their next visit
-    await queries.seen_up_to(session, account_id=account.id, dossier_id=dossier.id, seq=event.seq)
+    await welcome(session, account_id=account.id, dossier_id=dossier.id, event=event)
     await audit.commit_chained(session)
     return delegation
+
+
+async def welcome(session: AsyncSession, *, account_id: str, dossier_id: str, event: AccessEvent) -> None:
+    """Someone who starts helping with a dossier, in the transaction of the event that says so: what happened
+    before is not news to them, neither in the Historique's count ("99+ nouveaux événements") nor in the banner
+    of what the patient was told."""
+    await queries.seen_up_to(session, account_id=account_id, dossier_id=dossier_id, seq=event.seq)
+    await banners.seen_up_to(session, account_id=account_id, dossier_id=dossier_id,
+                             event_id=await banners.newest(session, dossier_id=dossier_id))
 
 
 async def cancel(session: AsyncSession, *, dossier: Dossier, invitation_id: str, actor: audit.Actor) -> bool:

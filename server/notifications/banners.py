@@ -1,4 +1,5 @@
-"""The in-app banner: what the patient has not seen yet of what they were told, and marking it seen."""
+"""The in-app banner: what a reader of the dossier (its patient, a caregiver) has not seen yet of what they were
+told, and marking it seen, each reader for themselves."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_, true, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, true
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import journal, queries
 from ..db import begin_write
-from ..models import AccessEvent, Dossier, Notification, utcnow
+from ..models import AccessEvent, BannerSeen, Dossier, Notification, utcnow
 from ..templating import PARIS
 
 BANNER_LINES = 3
@@ -24,7 +25,7 @@ class Banner:
     dossier_id: str
     lines: list[str]  # the newest few, as the Historique says them
     more: int  # how many others are unseen
-    up_to: int  # the newest event's sequence number: "Vu" clears up to there, not what came after
+    up_to: int  # the newest one's event id: "Vu" clears up to there, not what came after
 
     def __bool__(self) -> bool:
         return bool(self.lines)
@@ -32,7 +33,7 @@ class Banner:
 
 async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Viewer, now: datetime,
                  visible: ColumnElement[bool] | None = None) -> Banner:
-    """Notifications nobody has marked seen yet, newest first.
+    """Notifications this reader has not marked seen yet, newest first.
 
     Emergencies are left to the review block above the timeline (issue 4), which already
     shows each one with its reason and asks the patient to keep it or block the professional.
@@ -47,7 +48,7 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
     today = now.astimezone(PARIS).date()
     lines = [journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today)
              for e in shown]
-    return Banner(dossier.id, lines, len(events) - len(shown), shown[0].seq if shown else 0)
+    return Banner(dossier.id, lines, len(events) - len(shown), shown[0].id if shown else 0)
 
 
 @cache
@@ -57,29 +58,43 @@ def _unseen_for_all() -> Select:
 
 def _unseen_statement(visible: ColumnElement[bool] | None) -> Select:
     # The table's columns: the banner's events are only shown (as the Historique's, views/log.py).
+    seen = select(func.coalesce(func.max(BannerSeen.event_id), 0)).where(  # one statement, not two
+        BannerSeen.account_id == bindparam("viewer"), BannerSeen.dossier_id == bindparam("dossier_id"),
+    ).scalar_subquery()
     return (
         select(*AccessEvent.__table__.c)  # type: ignore[attr-defined]
         .join(Notification, Notification.event_id == AccessEvent.id)  # type: ignore[arg-type]
-        .where(Notification.dossier_id == bindparam("dossier_id"), Notification.seen_at.is_(None),  # type: ignore[union-attr]
+        .where(Notification.dossier_id == bindparam("dossier_id"), Notification.event_id > seen,
                AccessEvent.action != "emergency", visible if visible is not None else true(),
                # Never one's own doing (a caregiver who accepted an invitation is not told of it).
                or_(AccessEvent.actor_account_id.is_(None), AccessEvent.actor_account_id != bindparam("viewer")))  # type: ignore[union-attr]
-        # Newest first by the notification's own index (migration 0020): a dossier's events take their ids in
+        # Newest first by the notification's own index (migration 0023): a dossier's events take their ids in
         # the order of their numbers (appended one at a time, under the chain's lock), so no sort is needed.
         .order_by(Notification.event_id.desc())  # type: ignore[attr-defined]
         .limit(BANNER_LINES + MORE_CAP + 1)
     )
 
 
-async def mark_seen(session: AsyncSession, *, dossier: Dossier, up_to: int,
-                    visible: ColumnElement[bool] | None = None) -> None:
-    """Up to `up_to`, what this reader could see is seen (a parent never dismisses what was kept from them)."""
+async def mark_seen(session: AsyncSession, *, account_id: str, dossier: Dossier, up_to: int) -> None:
+    """This reader has seen the dossier's notifications up to the event `up_to`; it never moves back, and it is
+    theirs alone (a caregiver's "Vu" leaves the patient's banner as it was)."""
     await begin_write(session)  # this session has read already (db.begin_write says why that matters)
-    # Each unseen notification's event, by its key (a list of the log's events up to `up_to` was the whole log).
-    seen = select(AccessEvent.id).where(AccessEvent.id == Notification.event_id, AccessEvent.seq <= up_to,
-                                        visible if visible is not None else true())
-    await session.exec(update(Notification).where(  # type: ignore[call-overload]
-        Notification.dossier_id == dossier.id, Notification.seen_at.is_(None),  # type: ignore[union-attr]
-        seen.exists(),
-    ).values(seen_at=utcnow()))
+    await seen_up_to(session, account_id=account_id, dossier_id=dossier.id, event_id=up_to)
     await session.commit()
+
+
+async def seen_up_to(session: AsyncSession, *, account_id: str, dossier_id: str, event_id: int) -> None:
+    """In the caller's transaction. Also for someone who starts helping with a dossier, up to its newest
+    notification: what the patient was told before is not news to them."""
+    mark = await session.get(BannerSeen, (account_id, dossier_id), populate_existing=True)
+    if mark is None:
+        session.add(BannerSeen(account_id=account_id, dossier_id=dossier_id, event_id=event_id))
+    elif event_id > mark.event_id:
+        mark.event_id, mark.seen_at = event_id, utcnow()
+        session.add(mark)
+
+
+async def newest(session: AsyncSession, *, dossier_id: str) -> int:
+    """The event id of the dossier's newest notification, or 0."""
+    statement = select(func.coalesce(func.max(Notification.event_id), 0)).where(Notification.dossier_id == dossier_id)
+    return (await session.exec(statement)).one()

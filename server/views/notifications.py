@@ -68,9 +68,10 @@ async def unsubscribe(request: Request, db: AsyncSession) -> Response:
 @post("/dossiers/{dossier_id:str}/notifications/vu", guards=[logged_in], status_code=200)
 async def seen(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: Form) -> Response:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
-    visible = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
-    await banners.mark_seen(db, dossier=dossier, up_to=parse_int(text(data, "jusqua", limit=20)), visible=visible)
+    await banners.mark_seen(db, account_id=request.user.account.id, dossier=dossier,
+                            up_to=parse_int(text(data, "jusqua", limit=20)))
     if request.htmx and request.htmx.target == "notification-banner":
+        visible = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
         viewer = Viewer(request.user.account.id, is_patient=actor.kind == "patient")
         banner = await banners.unseen(db, dossier=dossier, viewer=viewer, now=utcnow(), visible=visible)  # any newer one stays
         return Template("partials/notification_banner.html", context={"banner": banner})

@@ -83,6 +83,16 @@ async def test_search_words_never_reach_the_url_but_a_reload_finds_them(client, 
     assert titles_in(page.text) == ["Bilan lipidique", "Bilan thyroïdien"]
 
 
+async def test_a_search_without_a_word_finds_nothing_rather_than_everything(client, db, app, patient):
+    await seed(db, app, patient.dossier)
+    await activate(client, patient)
+    for query in ("🦵", "*", '"()"', "%"):
+        response = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"categorie": "", "q": query})
+        page = html.unescape(response.text)
+        assert response.status_code == 200 and titles_in(page) == [], query
+        assert "Aucun document ne correspond." in page and f"« {query} »" in page
+
+
 async def test_htmx_search_returns_the_fragment_and_the_url_to_push(client, db, app, patient):
     await seed(db, app, patient.dossier)
     await activate(client, patient)

@@ -57,8 +57,10 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     )
     size = request.app.state.settings.page_size
     words = words_of(query)
-    after, ranked, total = None, bool(words), None
-    if ranked:
+    after, ranked, total = None, bool(query), None
+    if ranked and not words:  # "🦵", "*": nothing to look for, so nothing found (not the whole dossier)
+        rows, total = [], 0
+    elif ranked:
         page = min(max(page, 1), MAX_INT // size)  # out of range: the nearest page, not an error
         rows, total = await search_page(db, dossier_id=dossier_id, visible=view.visible, category=category,
                                         words=words, offset=(page - 1) * size, limit=size + 1, counted=counted)

@@ -22,9 +22,9 @@ from ..i18n import _
 from ..models import Account, CaregiverInvitation, Dossier, Patient
 from ..sessions import session_cookie
 from .forms import Form, parse_date, text
-from .pro import PAUSE, attempt_keys
+from .pro import attempts, check_attempts, count_failure
 
-INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account and per address
+INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account (per address: `pro.attempts`)
 
 
 # --- accepting an invitation ----------------------------------------------------------------------------
@@ -36,10 +36,9 @@ def invitation_page(context: dict[str, Any], status: int = 200) -> Template:
 
 async def checked_invitation(request: Request, db: AsyncSession, code: str) -> CaregiverInvitation | Template:
     """The open invitation named by a typed code, or the page that says why not (attempts are counted)."""
-    keys = attempt_keys(request, "invitation")
+    counted = attempts(request, "invitation", INVITATION_TRIES, per_address=10)
     try:
-        for key in keys:
-            await accounts.check_throttle(db, key=key)
+        await check_attempts(db, counted)
     except accounts.TooManyAttempts as too_many:
         return invitation_page({"code": code, "error": _("Trop de codes incorrects. %(retry)s", retry=too_many.french)}, 429)
     if not code:
@@ -47,8 +46,7 @@ async def checked_invitation(request: Request, db: AsyncSession, code: str) -> C
     try:
         return await invitations.find_invitation(db, code=code)
     except invitations.InvitationRefused as refused:
-        for key in keys:
-            await accounts.record_failure(db, key=key, limit=INVITATION_TRIES, lock=PAUSE)
+        await count_failure(db, counted)
         return invitation_page({"code": code, "error": str(refused)}, 400)
 
 

@@ -20,7 +20,7 @@ from ..access.reading import professional_actor
 from .auth import client_address, start_enrolment
 from .forms import Form, parse_date, text
 
-SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account and per client address
+SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account (per address: `attempts`)
 EMERGENCY_TRIES = 10  # refused emergency requests before a pause: identities are not to be probed
 PAUSE = timedelta(minutes=15)
 
@@ -55,11 +55,25 @@ async def share_code_form() -> Template:
     return Template("pro_code.html", context={"code": ""})
 
 
-def attempt_keys(request: Request, what: str) -> tuple[str, ...]:
-    """Attempts are counted per account *and* per client address: many accounts on one address, or one
-    account on many addresses, are both stopped (someone not signed in: per address)."""
+def attempts(request: Request, what: str, tries: int, *, per_address: int) -> tuple[tuple[str, int], ...]:
+    """Where failures are counted, each with how many earn a pause: per account *and* per client address, so
+    that many accounts on one address, or one account on many addresses, are both stopped. An address may be a
+    whole hospital's: signed in, it gets `per_address` times an account's tries, so that one person's typos do
+    not pause their colleagues. Someone not signed in is their address alone."""
     client = f"{what}-client:{client_address(request)}"
-    return (f"{what}-account:{request.user.account.id}", client) if request.user else (client,)
+    if not request.user:
+        return ((client, tries),)
+    return (f"{what}-account:{request.user.account.id}", tries), (client, per_address * tries)
+
+
+async def check_attempts(db: AsyncSession, counted: tuple[tuple[str, int], ...]) -> None:
+    for key, _tries in counted:
+        await accounts.check_throttle(db, key=key)
+
+
+async def count_failure(db: AsyncSession, counted: tuple[tuple[str, int], ...]) -> None:
+    for key, tries in counted:
+        await accounts.record_failure(db, key=key, limit=tries, lock=PAUSE)
 
 
 @post("/pro/code", guards=[professional_only], status_code=200)
@@ -69,9 +83,9 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
     def again(error: str, status: int = 400) -> Template:
         return Template("pro_code.html", context={"code": code, "error": error}, status_code=status)
 
+    counted = attempts(request, "share-code", SHARE_CODE_TRIES, per_address=10)
     try:
-        for key in attempt_keys(request, "share-code"):
-            await accounts.check_throttle(db, key=key)
+        await check_attempts(db, counted)
     except accounts.TooManyAttempts as too_many:
         return again(_("Trop de codes incorrects. %(retry)s", retry=too_many.french), 429)
     if not code:
@@ -82,8 +96,7 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
         grant = await share_codes.redeem_share_code(db, code=code, professional=professional,
                                                actor=await professional_actor(db, account))
     except share_codes.ShareCodeRefused as refused:
-        for key in attempt_keys(request, "share-code"):
-            await accounts.record_failure(db, key=key, limit=SHARE_CODE_TRIES, lock=PAUSE)
+        await count_failure(db, counted)
         return again(str(refused))
     return Redirect(f"/dossiers/{grant.dossier_id}", status_code=303)
 
@@ -103,10 +116,9 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
         return Template("pro_emergency.html", context={"form": form, "error": error}, status_code=status)
 
     account = request.user.account
-    keys = attempt_keys(request, "emergency")
+    counted = attempts(request, "emergency", EMERGENCY_TRIES, per_address=3)  # identities are not to be probed
     try:
-        for key in keys:
-            await accounts.check_throttle(db, key=key)
+        await check_attempts(db, counted)
     except accounts.TooManyAttempts as too_many:
         return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), 429)
     if not is_valid_ins(form["ins"]):
@@ -122,9 +134,7 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
     except InvalidInput as invalid:
         return again(str(invalid))
     except emergencies.EmergencyRefused as refused:
-        # One address may be a whole hospital's: it gets more tries than one account.
-        for key, limit in zip(keys, (EMERGENCY_TRIES, 3 * EMERGENCY_TRIES), strict=True):
-            await accounts.record_failure(db, key=key, limit=limit, lock=PAUSE)
+        await count_failure(db, counted)
         return again(str(refused), 403)
     return Redirect(f"/dossiers/{access.dossier_id}", status_code=303)
 

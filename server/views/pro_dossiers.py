@@ -15,7 +15,7 @@ from ..i18n import _
 from ..professionals.opening import AlreadyOpen, Identity, open_dossier_in_person
 from ..models import paris_today
 from .forms import Form, parse_date, text
-from .pro import PAUSE, attempt_keys
+from .pro import attempts, check_attempts, count_failure
 
 IN_PERSON_TRIES = 5  # refusals for an INS that has a dossier, per account and per address, before a pause
 SESSION_KEY = "opened_dossier"  # the code to print, kept server-side until its page is shown once
@@ -32,22 +32,20 @@ async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Resp
     form["consent"] = text(data, "consent") == "oui"
     identity = Identity(ins=form["ins"], given_name=form["given_name"], family_name=form["family_name"],
                         birth_date=parse_date(form["birth_date"]), sex=form["sex"], consent=form["consent"])
-    keys = attempt_keys(request, "in-person")
+    counted = attempts(request, "in-person", IN_PERSON_TRIES, per_address=3)  # INS are not to be listed
 
     def again(error: str, status: int = 400) -> Template:
         return Template("pro_new_dossier.html", context={"form": form, "error": error}, status_code=status)
 
     try:
-        for key in keys:
-            await accounts.check_throttle(db, key=key)
+        await check_attempts(db, counted)
         opened = await open_dossier_in_person(db, account=request.user.account, identity=identity,
                                               today=paris_today())
     except accounts.TooManyAttempts as too_many:
         return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), 429)
     except AlreadyOpen as refused:
         # Each refusal says an INS has a dossier: counted, so no one can list them.
-        for key in keys:
-            await accounts.record_failure(db, key=key, limit=IN_PERSON_TRIES, lock=PAUSE)
+        await count_failure(db, counted)
         return again(str(refused))
     except InvalidInput as invalid:
         return again(str(invalid))

@@ -1,6 +1,7 @@
 """The patient decides who sees what: the Accès page, the directory, grants, revocation, blocks,
 médecin traitant, emergency opt-out, closing; each change logged once, foreign ids answered as missing."""
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -300,6 +301,26 @@ async def test_a_caregiver_acts_on_behalf_of_the_patient(client, app, db, patien
     db.add(delegation)
     await db.commit()
     await same_404(client, f"/dossiers/{patient.dossier.id}/acces", f"/dossiers/{MISSING}/acces")
+
+
+async def test_a_closed_dossier_offers_no_form_that_would_share_it_and_says_so_to_a_caregiver_too(client, app, db,
+                                                                                                 patient):
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    await activate(client, hugo)
+    account = (await db.exec(select(Account).where(Account.patient_id == hugo.patient.id))).one()
+    db.add(Delegation(dossier_id=patient.dossier.id, caregiver_account_id=account.id, relationship="proche"))
+    await db.commit()
+    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)
+    closed = "Ce dossier est fermé : rouvrez-le depuis « Accès » avant de le partager."
+    url = f"/dossiers/{patient.dossier.id}"
+    for path in ("/partage", "/liens-sante"):
+        page = html.unescape((await client.get(url + path)).text)
+        assert page.count(closed) == 1 and f'action="{url}{path}"' not in page, path
+    for path, data in (("/partage", {"portee": "tout", "duree": "1m"}), ("/liens-sante", {"contenu": "summary", "duree": "1j"})):
+        async with Log(db, patient.dossier.id) as log:
+            refused = await post_form(client, url + path, data)
+        said = html.unescape(refused.text)
+        assert refused.status_code == 400 and closed in said and "Votre dossier" not in said and log.actions == [], path
 
 
 async def test_professionals_never_see_the_patients_buttons_nor_reach_them(client, db, app, patient):

@@ -82,7 +82,8 @@ async def end_current_grants(session: AsyncSession, *, dossier_id: str, professi
             session.add(grant)
 
 
-CLOSED = N_("Votre dossier est fermé : rouvrez-le avant de le partager.")
+# Said to the patient and to a caregiver who manages the dossier alike.
+CLOSED = N_("Ce dossier est fermé : rouvrez-le depuis « Accès » avant de le partager.")
 
 
 async def refuse(session: AsyncSession, message: str) -> NoReturn:

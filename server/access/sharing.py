@@ -77,7 +77,7 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
     )
     if right is None and (line.is_medecin_traitant or line.grants or line.emergency):
         if dossier.state == "closed":
-            line.why_not = _("Votre dossier est fermé : ce professionnel ne peut rien lire.")
+            line.why_not = _("Le dossier est fermé : ce professionnel ne peut rien lire.")
         elif line.blocked:
             line.why_not = _("Vous avez bloqué ce professionnel : il ne peut rien lire.")
         elif dossier.emergency_opt_out:

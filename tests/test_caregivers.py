@@ -131,6 +131,10 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
         removed = await post_form(client, f"/dossiers/{patient.dossier.id}/proches/{delegation.id}/retrait", {},
                                   follow_redirects=False)
         assert removed.status_code == 303
+        again = await post_form(client, f"/dossiers/{patient.dossier.id}/proches/{delegation.id}/retrait", {},
+                                follow_redirects=False)  # a double tap: the same answer, logged once
+        assert again.status_code == 303 and again.headers["location"] == removed.headers["location"]
+        assert [e.action for e in await events(db, patient.dossier.id)].count("caregiver_removed") == 1
         await same_as_missing(paul, f"/dossiers/{patient.dossier.id}", f"/dossiers/{MISSING}")
         await same_as_missing(paul, f"/documents/{irm.id}/masquage", f"/documents/{MISSING}/masquage",
                               data={"masque": "non"})

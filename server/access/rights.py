@@ -121,11 +121,14 @@ async def grant_access(
 
 
 async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str, actor: audit.Actor) -> bool:
+    """Revoke one of the dossier's grants (logged once: revoking again, a double tap or two managers at once,
+    changes nothing); False if the dossier has no such grant."""
     await audit.begin_chained(session)
     grant = await session.get(Grant, grant_id, populate_existing=True)
-    if grant is None or grant.dossier_id != dossier.id or grant.revoked_at is not None:
-        await session.rollback()
-        return False
+    ours = grant is not None and grant.dossier_id == dossier.id
+    if not ours or grant.revoked_at is not None:
+        await session.commit()  # nothing written; a rollback would expire what the caller holds
+        return ours
     grant.revoked_at = utcnow()
     professional = await session.get(Professional, grant.professional_id)
     session.add(grant)

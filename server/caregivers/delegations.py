@@ -27,12 +27,14 @@ def _name(patient: Patient) -> str:
 
 
 async def remove(session: AsyncSession, *, dossier: Dossier, delegation_id: str, actor: audit.Actor) -> bool:
-    """The patient (or a minor's parent, for the other parent) ends a caregiver's access at once."""
+    """The patient (or a minor's parent, for the other parent) ends a caregiver's access at once (logged once:
+    removing again changes nothing); False if the dossier has no such caregiver."""
     await audit.begin_chained(session)
     delegation = await session.get(Delegation, delegation_id, populate_existing=True)
-    if delegation is None or delegation.dossier_id != dossier.id or delegation.revoked_at is not None:
-        await session.rollback()
-        return False
+    ours = delegation is not None and delegation.dossier_id == dossier.id
+    if not ours or delegation.revoked_at is not None:
+        await session.commit()  # nothing written; a rollback would expire what the caller holds
+        return ours
     delegation.revoked_at, delegation.end_reason = utcnow(), "removed"
     caregiver = await session.get(Account, delegation.caregiver_account_id)
     patient = await session.get(Patient, dossier.patient_id)

@@ -2,25 +2,72 @@
 
 Every free text goes through `clean`, which keeps what a person can read and drops what they
 cannot (control characters, NUL, zero-width and bidirectional marks): no stored title or reason
-can hide text, reorder it, or break a database that refuses NUL. `readable_length` is what a
-minimum length counts: twenty zero-width spaces are not a reason.
+can hide text, reorder it, or break a database that refuses NUL. What writing needs of the
+invisible stays: the zero-width joiner and non-joiner where they join (Persian and Indic spelling,
+emoji sequences such as the family man-ZWJ-woman-ZWJ-girl), a subdivision flag's tags, and emoji
+newer than this Python's Unicode tables. `readable_length` is what a minimum length counts: twenty
+zero-width spaces are not a reason.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Letters that render as nothing: Hangul fillers, the braille blank, Khmer inherent vowels.
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
+# ZWNJ and ZWJ: format characters, yet part of the spelling of Persian, Urdu, Indic and Sinhala words ("می",
+# ZWNJ, "خواهم") and of emoji (UTS #51's ZWJ sequences). Kept between two letters, marks or symbols, what they
+# join, and after a mark that ends a word (a virama: Malayalam's chillu as older keyboards type it). Dropped
+# elsewhere (leading, next to a space or punctuation, doubled) and between two letters of an alphabet that
+# never needs one, where they would only make "san<ZWJ>guin" look like "sanguin" and not be it.
+JOINERS = frozenset("\u200c\u200d")
+JOINED = ("L", "M", "S")  # categories, by their first letter: letters, marks (virama, VS16), symbols (emoji)
+NO_JOINERS = ("LATIN ", "GREEK ", "CYRILLIC ")
+# UTS #51's emoji tag sequence as flags use it: U+1F3F4, a subdivision code in tag letters and digits (gbsct:
+# Scotland), CANCEL TAG. Tag characters anywhere else are invisible text, and go.
+FLAG_TAGS = re.compile("\U0001f3f4[\U000e0061-\U000e007a]{2}[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,4}"
+                       "\U000e007f")
+# Unassigned in Python 3.11's Unicode 14, but emoji since (U+1FA77 PINK HEART: Unicode 15), which phones offer.
+FUTURE_EMOJI = range(0x1F000, 0x1FB00)
+
+
+def _kind(ch: str) -> str:
+    """The character's general category, "So" for an emoji this Python does not know yet."""
+    category = unicodedata.category(ch)
+    return "So" if category == "Cn" and ord(ch) in FUTURE_EMOJI else category
+
+
+def _joins(value: str, at: int, kept: list[str]) -> bool:
+    """Whether the joiner at value[at] joins what was kept before it to what follows."""
+    if not kept:
+        return False
+    before, after = kept[-1][-1], value[at + 1: at + 2]
+    before_kind, after_kind = _kind(before)[0], _kind(after)[0] if after else ""
+    if before_kind == after_kind == "L" and all(unicodedata.name(c, "").startswith(NO_JOINERS)
+                                                for c in (before, after)):
+        return False
+    return before_kind in JOINED and (after_kind in JOINED or before_kind == "M")
+
+
+def _visible(value: str, *, multiline: bool) -> str:
+    kept: list[str] = []
+    at = 0
+    while at < len(value):
+        ch = value[at]
+        if ch == "\U0001f3f4" and (flag := FLAG_TAGS.match(value, at)):
+            kept.append(flag.group())
+            at = flag.end()
+            continue
+        if _kind(ch)[0] != "C" or (multiline and ch == "\n") or (ch in JOINERS and _joins(value, at, kept)):
+            kept.append(ch)
+        at += 1
+    return "".join(kept)
 
 
 def clean(value: str, *, multiline: bool = False) -> str:
-    """NFC text without control or format characters; spaces squeezed unless `multiline`."""
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\t", " "))
-    kept = "".join(
-        ch for ch in value
-        if (multiline and ch == "\n") or not unicodedata.category(ch).startswith("C")
-    )
+    """NFC text without control or format characters (but joiners that join); spaces squeezed unless `multiline`."""
+    kept = _visible(unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\t", " ")), multiline=multiline)
     if multiline:
         return "\n".join(" ".join(line.split()) for line in kept.split("\n")).strip()
     return " ".join(kept.split())
@@ -28,4 +75,4 @@ def clean(value: str, *, multiline: bool = False) -> str:
 
 def readable_length(value: str) -> int:
     """How many characters a person can see: letters, digits, punctuation, symbols, minus blank letters."""
-    return sum(1 for ch in value if unicodedata.category(ch)[0] in "LNPS" and ch not in BLANK_LETTERS)
+    return sum(1 for ch in value if _kind(ch)[0] in "LNPS" and ch not in BLANK_LETTERS)

@@ -22,7 +22,7 @@ from server.sessions import start_session
 from server.accesslog.audit import Actor
 from server.housekeeping import purge_expired
 from server.models import (
-    ActivationCode, EmergencyAccess, PasskeyChallenge, Passkey, PushSubscription, Throttle,
+    ActivationCode, EmergencyAccess, PasskeyChallenge, Passkey, ProfileItem, PushSubscription, Throttle,
     WebSession, utcnow,
 )
 from server.notifications.outbound import public_session
@@ -152,6 +152,31 @@ async def test_text_with_nul_and_invisible_characters_is_stored_as_a_person_read
     assert response.status_code == 303, response.text
     [added] = [e for e in await events(db, patient.dossier.id) if e.action == "add_document"]
     assert added.document_title == "Bilan sanguin euqigoloib"
+
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man, ZWJ, woman, ZWJ, girl: one emoji
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "mi", ZWNJ, "khaham": I want
+SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"  # black flag, tags "gbsct"
+PINK_HEART = "\U0001fa77"  # Unicode 15: unassigned in Python 3.11's tables
+
+
+async def test_joiners_that_spell_a_word_or_an_emoji_are_kept_and_invisible_tricks_are_not(client, db, patient):
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}/profil/ajouter"
+    added = await post_form(client, f"{url}?type=family_history", {
+        "label": f"Diabète {FAMILY}", "detail": f"{PERSIAN} {SCOTLAND} {PINK_HEART}"}, follow_redirects=False)
+    assert added.status_code == 303, added.text
+    tricked = await post_form(client, f"{url}?type=contact", {
+        "label": "\u200dPaul\u202e nitraM\u202c\u2066", "detail": "san\u200dguin \u200cfr\u00e8re\U000e0041",
+        "phone": "06 12 34 56 78"}, follow_redirects=False)
+    assert tricked.status_code == 303, tricked.text
+    await db.commit()
+    rows = (await db.exec(select(ProfileItem).where(ProfileItem.dossier_id == patient.dossier.id))).all()
+    stored = {item.kind: (item.label, item.detail) for item in rows}
+    assert stored == {"family_history": (f"Diabète {FAMILY}", f"{PERSIAN} {SCOTLAND} {PINK_HEART}"),
+                      "contact": ("Paul nitraM", "sanguin frère")}
+    page = await client.get(f"/dossiers/{patient.dossier.id}/profil")
+    assert FAMILY in page.text and PERSIAN in page.text
 
 
 def png_bytes() -> bytes:

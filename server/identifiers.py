@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from .models import Patient
 
 _NIR = re.compile(r"^[12][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{6}$")
+DIGITS = re.compile(r"[0-9]+")  # ASCII: str.isdigit() and int() also take "٣" and "²"
 
 
 def _nir_number(nir: str) -> int:
@@ -80,11 +81,11 @@ def luhn_ok(digits: str) -> bool:
 
 def rpps_with_key(first10: str) -> str:
     """Complete a 10-digit RPPS stem with its Luhn key."""
-    if not (len(first10) == 10 and first10.isdigit()):
+    if not (len(first10) == 10 and DIGITS.fullmatch(first10)):
         raise ValueError("RPPS invalide")
     return next(first10 + str(k) for k in range(10) if luhn_ok(first10 + str(k)))
 
 
 def is_valid_rpps(value: str) -> bool:
     rpps = value.strip()
-    return len(rpps) == 11 and rpps.isdigit() and luhn_ok(rpps)
+    return len(rpps) == 11 and bool(DIGITS.fullmatch(rpps)) and luhn_ok(rpps)

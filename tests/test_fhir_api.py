@@ -139,6 +139,11 @@ async def test_search_lists_what_the_professional_sees_with_paging_and_the_bytes
     in_url = await client.get(f"/fhir/DocumentReference?patient.identifier={patient.patient.ins}", headers=practice.headers)
     assert in_url.status_code == 400 and "jamais figurer dans une adresse" in as_outcome(in_url).issue[0].diagnostics
 
+    for count in ("\u0662", "\uff12", "1_0", "+2", "-2"):  # int() reads all but the last: none is a FHIR integer
+        odd = await client.post("/fhir/DocumentReference/_search", headers=practice.headers, data={
+            "patient.identifier": f"urn:oid:1.2.250.1.213.1.4.8|{patient.patient.ins}", "_count": count})
+        assert odd.status_code == 400 and "_count et _page" in as_outcome(odd).issue[0].diagnostics, count
+
 
 async def test_refusals_are_indistinguishable_from_absence(client, db, app, patient, practice):
     stranger = await new_patient(db, given_name="Paul", family_name="Durand", serial=9, sex="M")

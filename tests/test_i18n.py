@@ -56,6 +56,10 @@ def test_the_english_keeps_every_placeholder_of_the_french():
     (None, "de-DE", "fr"),
     (None, "en;q=0, fr", "fr"),
     (None, "en;q=nonsense", "fr"),
+    (None, "fr;q=0.9, en;q=inf", "fr"),  # float() reads "inf", "1e3" and Arabic-Indic digits: no weight does
+    (None, "fr;q=0.9, en;q=1e3", "fr"),
+    (None, "fr;q=0.5, en;q=\u0661", "fr"),
+    (None, "fr;q=0.5, en;q=0.9", "en"),
     (None, None, "fr"),
     ("en", "fr-FR", "en"),
     ("fr", "en-GB", "fr"),

@@ -121,6 +121,17 @@ async def test_the_patient_adds_items_of_several_kinds_and_sees_them(app, db, pa
     ("allergy", {"label": "", "severity": "severe"}, "Indiquez la substance."),
     ("allergy", {"label": "Arachide", "severity": "extrême"}, "Choisissez la gravité"),
     ("measurement", {"label": "weight", "value": "soixante"}, "Indiquez la valeur en chiffres"),
+    # float() reads all of these; a person means none of them as a weight.
+    ("measurement", {"label": "weight", "value": "\u0663\u0664"}, "Indiquez la valeur en chiffres"),  # ٣٤
+    ("measurement", {"label": "weight", "value": "\uff17\uff12"}, "Indiquez la valeur en chiffres"),  # ７２
+    ("measurement", {"label": "weight", "value": "7_2"}, "Indiquez la valeur en chiffres"),
+    ("measurement", {"label": "weight", "value": "1e2"}, "Indiquez la valeur en chiffres"),
+    ("measurement", {"label": "blood_pressure", "value": "120", "value2": "\u0668\u0660"},
+     "Indiquez la tension diastolique en chiffres"),
+    ("measurement", {"label": "weight", "value": "72", "value2": "abc"}, "Poids : une seule valeur."),
+    ("measurement", {"label": "height", "value": "172", "value2": "80"}, "Taille : une seule valeur."),
+    ("contact", {"label": "Paul", "phone": "\u0660\u0666 \u0661\u0662 \u0663\u0664 \u0665\u0666 \u0667\u0668"},
+     "Le numéro de téléphone n'est pas valide"),
     ("measurement", {"label": "weight", "value": "72", "started_on": "31/02/2024"}, "La date n'est pas valide"),
     ("vaccination", {"label": "ROR"}, "Indiquez la date de la vaccination"),
     ("vaccination", {"label": "", "started_on": "12/03/2020"}, "Indiquez le vaccin."),

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from server.access import rights
+from server.identifiers import rpps_with_key
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, utcnow
 from server.templating import PARIS
@@ -28,8 +29,9 @@ def feed(*lines: str) -> str:
 
 
 def line(ins: str, ref: str, *, days: int = 20, processed: int = 13, system: str = "NGAP", code: str = "G",
-         label: str = "Consultation médecin généraliste", spent: str = "30,00", reimbursed: str = "19,00") -> str:
-    return ";".join([ins, ref, recent(days), recent(processed), system, code, label, "Dr Claire Bernard", "",
+         label: str = "Consultation médecin généraliste", spent: str = "30,00", reimbursed: str = "19,00",
+         rpps: str = "") -> str:
+    return ";".join([ins, ref, recent(days), recent(processed), system, code, label, "Dr Claire Bernard", rpps,
                      "", "1", spent, spent, reimbursed])
 
 
@@ -169,6 +171,12 @@ async def test_the_insurers_system_sends_its_feed_with_a_token_of_its_registered
 
     broken = await client.post("/api/remboursements", content=feed("pas;une;ligne").encode(), headers=headers)
     assert broken.status_code == 422 and "rien n'a été chargé" in broken.json()["issue"][0]["diagnostics"]
+    # An RPPS is ASCII digits: one in Arabic-Indic digits (its Luhn key right) or with a "²" is refused in French.
+    arabic = "".join(chr(0x660 + int(d)) for d in rpps_with_key("1000000001"))
+    odd = feed(line(patient.patient.ins, "F3", rpps=arabic), line(patient.patient.ins, "F4", rpps="1000000001\u00b2"))
+    refused = await client.post("/api/remboursements", content=odd.encode(), headers=headers)
+    said = refused.json()["issue"][0]["diagnostics"]
+    assert refused.status_code == 422 and said.count("le RPPS de l'exécutant n'est pas valide") == 2, said
     anonymous = await client.post("/api/remboursements", content=body, headers={"content-type": "text/csv"})
     assert anonymous.status_code == 401 and anonymous.json()["resourceType"] == "OperationOutcome"
     wrong_scope = await client.post("/fhir/token", data=system.token_form(token_url))

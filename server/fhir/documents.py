@@ -8,6 +8,7 @@ software acted ("via le logiciel « … »"); a refusal is the same 404 as a mis
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 from datetime import date, datetime, time, timedelta
@@ -36,6 +37,7 @@ from .submission import read_submission
 from .tokens import Caller
 
 MAX_COUNT = 100
+WHOLE = re.compile(r"[0-9]{1,9}")
 DEFAULT_COUNT = 20
 
 
@@ -153,11 +155,11 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None) -
         system, value = split_token(author)
         author_rpps = value[1:] if system in (None, IDNAT_PS_SYSTEM) and value.startswith("8") and len(value) == 12 else value
         echo.append(("author.identifier", author))
-    try:
-        count = min(max(int(first("_count") or DEFAULT_COUNT), 1), MAX_COUNT)
-        page = max(int(first("_page") or 1), 1)
-    except ValueError:
-        raise FhirError(400, "_count et _page doivent être des nombres entiers.") from None
+    # ASCII digits only: int() would also read "٣", " 3", "+3" and "1_0".
+    if not all(WHOLE.fullmatch(first(name) or "1") for name in ("_count", "_page")):
+        raise FhirError(400, "_count et _page doivent être des nombres entiers.")
+    count = min(max(int(first("_count") or DEFAULT_COUNT), 1), MAX_COUNT)
+    page = max(int(first("_page") or 1), 1)
     if page > 10_000:
         raise FhirError(400, "Page de résultats trop lointaine : affinez la recherche (date, catégorie).")
     return Query(patient, category, statuses, created, author_rpps, count, page, echo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import gettext as gettext_module
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,6 +18,7 @@ from babel.messages.pofile import read_po
 
 HERE = Path(__file__).parent
 LANGUAGES = ("fr", "en")
+QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")  # RFC 9110, 12.4.2
 SOURCE = "fr"  # msgids are the French text: French needs no catalogue
 COOKIE = "langue"
 NAMES = {"fr": "Français", "en": "English"}  # each in its own language, as a language menu shows them
@@ -84,10 +86,10 @@ def choose(cookie: str | None, accept_language: str | None) -> str:
     preferred = []
     for position, part in enumerate((accept_language or "").split(",")):
         tag, _, params = part.strip().partition(";")
-        try:
-            quality = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
-        except ValueError:
-            continue
+        weight = params.strip()
+        if weight.startswith("q=") and not QVALUE.fullmatch(weight[2:]):
+            continue  # float() would read "inf", "nan", "1e3" or "١"
+        quality = float(weight[2:]) if weight.startswith("q=") else 1.0
         if tag and quality > 0:
             preferred.append((-quality, position, tag.strip()))
     tags = [tag for _, _, tag in sorted(preferred)]

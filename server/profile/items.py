@@ -3,7 +3,7 @@ under the one rule: an item is, for `access/rule.py`, a document of its kind's c
 
 from __future__ import annotations
 
-import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +22,7 @@ from ..text_input import clean, readable_length
 from .kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, kinds_in
 
 OLDEST = date(1900, 1, 1)
+DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")  # the form keeps what was typed to 250 characters
 MAX_ITEMS = 2000  # per dossier and kind, read at once: a profile is a summary, not a log
 
 
@@ -105,13 +106,12 @@ class ItemInput:
 
 
 def _number(text: str, name: str) -> float:
-    try:
-        found = float(text.replace(",", ".").replace("\u202f", "").replace(" ", ""))
-    except ValueError:
-        raise InvalidInput(_("Indiquez %(name)s en chiffres (par exemple 72,5).", name=name)) from None
-    if not math.isfinite(found):
+    """ASCII digits, a decimal comma or point, spaces between thousands: float() would also take "٣٤", "1e3",
+    "7_2" or "nan", none of which a person means as a measure."""
+    plain = text.replace("\u202f", "").replace(" ", "")
+    if not DECIMAL.fullmatch(plain):
         raise InvalidInput(_("Indiquez %(name)s en chiffres (par exemple 72,5).", name=name))
-    return found
+    return float(plain.replace(",", "."))
 
 
 def _text(value: str, name: str, limit: int, *, required: bool = False) -> str:
@@ -152,6 +152,9 @@ def check(data: ItemInput, *, today: date) -> dict:
                 raise InvalidInput(
                     _("La tension diastolique (le second chiffre) doit être plus basse que la systolique."))
             fields["value2"] = value2
+        elif data.value2:  # not dropped unread: whoever typed it meant something, maybe another measure
+            raise InvalidInput(_("%(measure)s : une seule valeur. Laissez vide le second chiffre, réservé à la "
+                                 "tension artérielle.", measure=_(measure.label)))
         return fields
     if kind.code == "organ_donation":
         if data.label not in DONATION:

@@ -298,10 +298,28 @@ async def test_the_manifest_answers_any_origin_and_refuses_what_is_not_a_request
             refused = await stranger.post(path, content=body, headers={"content-type": "application/json"})
             assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*", body
             assert "set-cookie" not in refused.headers
-    long_name = await fetch(app, link, recipient="Dr " + "A" * 300 + "\u202e")
-    assert long_name.status_code == 200
+    longest = await fetch(app, link, recipient="Dr " + "A" * 97 + "\u202e")
+    assert longest.status_code == 200
     [event] = [e for e in await events(db, patient.dossier.id) if e.action == "shl_fetch"]
     assert event.actor_name == f"Dr {'A' * 97} (nom déclaré par le destinataire)"  # 100 characters, cleaned
+
+
+async def test_a_field_too_long_is_a_400_that_names_it_and_only_a_huge_body_is_a_413(app, db, patient):
+    path = payload_of(await make_link(db, patient))["url"].removeprefix(ORIGIN)
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        # json.dumps escapes every emoji as "\ud83d\ude00": 12 bytes for one character, and still a 400.
+        for body, field, limit in (
+                ({"recipient": "x" * 5000}, "« recipient »", "100 caractères"),
+                ({"recipient": "Dr " + "A" * 98}, "« recipient »", "100 caractères"),
+                ({"recipient": "Dr Roux", "passcode": "\U0001f600" * 1001}, "« passcode »", "1000 caractères")):
+            refused = await stranger.post(path, content=json.dumps(body), headers={"content-type": "application/json"})
+            assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*"
+            assert field in refused.json()["error"] and limit in refused.json()["error"], refused.json()
+        huge = await stranger.post(path, content=json.dumps({"recipient": "Dr Roux", "notes": "x" * 20_000}),
+                                   headers={"content-type": "application/json"})
+        assert huge.status_code == 413 and huge.headers["access-control-allow-origin"] == "*"
+        assert huge.json() == {"error": "La demande est trop longue : 16\u00a0Ko au plus."}
+    assert not [e for e in await events(db, patient.dossier.id) if e.action == "shl_fetch"]
 
 
 async def test_a_recipient_that_wants_short_embedded_files_gets_a_short_lived_location(app, db, patient):

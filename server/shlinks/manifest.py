@@ -42,7 +42,7 @@ from .payload import b64url
 FHIR_JSON = "application/fhir+json"
 EMERGENCY_KINDS = ("allergy", "treatment", "condition", "contact")
 HOLDER = Visibility(general=True)  # every category, never a hidden item
-RECIPIENT_MAX = 100
+RECIPIENT_MAX = 100  # characters, once cleaned; the log keeps it with DECLARED (AccessEvent.actor_name: 200)
 PASSCODE_SENT_MAX = 1000  # longer is no passcode anyone chose (links.PASSCODE_MAX), and costs scrypt time
 DECLARED = "(nom déclaré par le destinataire)"
 LOCATION_LIFETIME = timedelta(minutes=30)  # the spec: "SHALL NOT exceed one hour"
@@ -74,12 +74,16 @@ def parse(body: bytes) -> ManifestRequest:
     if not isinstance(data, dict):
         raise BadRequest(_("La demande doit être un objet JSON."))
     recipient = data.get("recipient")
-    recipient = clean(recipient[: RECIPIENT_MAX * 4])[:RECIPIENT_MAX] if isinstance(recipient, str) else ""
+    recipient = clean(recipient) if isinstance(recipient, str) else ""  # the body's limit bounds the work
     if not readable_length(recipient):
         raise BadRequest(_("Indiquez « recipient » : le nom de la personne ou de l'organisation qui ouvre le lien."))
+    if len(recipient) > RECIPIENT_MAX:  # refused, not cut: a name cut short is not the one declared
+        raise BadRequest(_("« recipient » : %(limit)d caractères au plus.", limit=RECIPIENT_MAX))
     passcode = data.get("passcode")
-    if passcode is not None and (not isinstance(passcode, str) or len(passcode) > PASSCODE_SENT_MAX):
+    if passcode is not None and not isinstance(passcode, str):
         raise BadRequest(_("« passcode » doit être le code d'accès, en texte."))
+    if passcode is not None and len(passcode) > PASSCODE_SENT_MAX:
+        raise BadRequest(_("« passcode » : %(limit)d caractères au plus.", limit=PASSCODE_SENT_MAX))
     most = data.get("embeddedLengthMax")
     if most is not None and (isinstance(most, bool) or not isinstance(most, int) or most < 0):
         raise BadRequest(_("« embeddedLengthMax » doit être un entier positif."))

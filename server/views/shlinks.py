@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post, route
 from litestar.exceptions import NotFoundException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +22,7 @@ from ..caregivers.dossiers import band_of
 from ..dossiers import InvalidInput
 from ..guards import logged_in
 from ..i18n import _
+from ..i18n.formats import filesize
 from ..models import utcnow
 from ..access.reading import managed_dossier
 from ..shlinks import links, manifest, payload
@@ -29,7 +31,10 @@ from .forms import Form, text
 CORS = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Allow-Headers": "Content-Type",
              "Access-Control-Max-Age": "86400"}
-MANIFEST_REQUEST_BYTES = 4096  # a name, a passcode and a number
+# A name, a passcode and a number, each at its longest (manifest.RECIPIENT_MAX, PASSCODE_SENT_MAX) and every
+# character escaped as JSON may write it ("\ud83d\ude00", 12 bytes): 1,100 × 12, with room to spare. A field too
+# long in a body this size is a 400 that names it; only a larger body is a 413.
+MANIFEST_REQUEST_BYTES = 16 * 1024
 
 
 def links_url(dossier_id: str) -> str:
@@ -107,7 +112,12 @@ async def link_manifest(request: Request, db: AsyncSession, link_id: str) -> Res
         return Response(None, status_code=204, headers=PREFLIGHT)
     settings = request.app.state.settings
     try:
-        asked = manifest.parse(await request.body())
+        body = await request.body()
+    except RequestEntityTooLarge:  # answered here, for the recipient's page to read it (CORS)
+        return Response({"error": _("La demande est trop longue : %(limit)s au plus.",
+                                    limit=filesize(MANIFEST_REQUEST_BYTES))}, status_code=413, headers=CORS)
+    try:
+        asked = manifest.parse(body)
         answer = await manifest.answer(db, link_id=link_id, asked=asked, origin=settings.origin, secret=settings.secret)
     except manifest.BadRequest as refused:
         return Response({"error": str(refused)}, status_code=400, headers=CORS)

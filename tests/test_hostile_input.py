@@ -89,7 +89,7 @@ async def test_digits_a_person_would_not_type_are_ignored_where_a_number_is_expe
     seen = await post_form(client, f"{url}/notifications/vu", {"jusqua": "²"}, follow_redirects=False)
     assert seen.status_code == 303
     too_big = await client.get(f"{url}/historique?avant=99999999999999999999")
-    assert too_big.status_code == 400 and "Demande incorrecte" in too_big.text
+    assert too_big.status_code == 200 and "Historique" in too_big.text  # no such event: the list from the newest
     for header in ("9" * 5000, "²", "-1", "٣"):
         fragment = await client.get(f"{url}/historique?avant=5", headers={
             "HX-Request": "true", "HX-Target": "more-5", "x-log-seen": header.encode()})
@@ -505,7 +505,7 @@ async def test_numbers_too_big_for_a_postgresql_integer_are_refused_or_ignored(c
     url = f"/dossiers/{patient.dossier.id}"
     assert (await post_form(client, f"{url}/notifications/vu", {"jusqua": "9999999999"},
                             follow_redirects=False)).status_code == 303
-    assert (await client.get(f"{url}/historique?avant=2147483648")).status_code == 400
+    assert (await client.get(f"{url}/historique?avant=2147483648")).status_code == 200
 
 
 async def test_a_credential_id_that_is_not_base64url_is_refused_before_any_query(client):

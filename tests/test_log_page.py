@@ -294,6 +294,9 @@ async def test_filters_by_professional_kind_and_period(client, db, world, monkey
     assert await filtered(client, world, "?periode=30j") == [8, 7, 6, 5, 4, 3, 2]
     assert await filtered(client, world, "?periode=12m") == [8, 7, 6, 5, 4, 3, 2, 1]
     assert await filtered(client, world, "?periode=toujours&type=inconnu&professionnel=L%C3%A9a") == [8, 7, 6, 5, 4, 3, 2, 1]
+    # What no link makes is ignored, filter and cursor alike: everything, from the newest, never an error page.
+    for query in ("?professionnel=zzz", "?periode=zzz", "?avant=abc", "?avant=0", "?avant=-5", "?avant=" + "9" * 30):
+        assert await filtered(client, world, query) == [8, 7, 6, 5, 4, 3, 2, 1], query
     empty = (await client.get(world.url(f"?professionnel={world.lea.rpps}&type=ajouts"))).text
     assert "Aucun événement ne correspond à ces filtres." in empty
     # The period counts back from "now": a frozen one shows what the filter will leave out later.

@@ -112,6 +112,8 @@ async def test_an_unknown_search_token_or_category_shows_everything(client, db, 
     await activate(client, patient)
     page = await client.get(f"/dossiers/{patient.dossier.id}?categorie=inconnue&recherche=zzz&apres=nimporte&page=-3")
     assert page.status_code == 200 and "7 documents" in page.text
+    page = await client.get(f"/dossiers/{patient.dossier.id}?page=abc")
+    assert page.status_code == 200 and "7 documents" in page.text
 
 
 async def test_a_text_document_is_shown_and_downloadable(client, db, app, patient):

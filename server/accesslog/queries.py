@@ -34,7 +34,7 @@ KINDS = {  # translated where shown
 }
 PERIODS = {"7j": (N_("7 derniers jours"), 7), "30j": (N_("30 derniers jours"), 30),
            "12m": (N_("12 derniers mois"), 365)}
-PROFESSIONAL_KEY = re.compile(r"[0-9A-Za-z]{1,32}")  # an RPPS (11 digits) or an account id (32 hex)
+PROFESSIONAL_KEY = re.compile(r"[0-9]{11}|[0-9a-f]{32}")  # an RPPS or an account id (models.new_id): else no filter
 
 
 def kind_clause(kind: str) -> ColumnElement[bool]:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..access.rights import CLOSED
 from ..accesslog import audit
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
@@ -104,7 +105,7 @@ async def create_link(session: AsyncSession, *, dossier: Dossier, data: LinkInpu
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
         await session.commit()
-        raise InvalidInput(_("Votre dossier est fermé : rouvrez-le avant de le partager."))
+        raise InvalidInput(_(CLOSED))
     now = utcnow()
     link = ShareLink(id=secrets.token_urlsafe(32), dossier_id=dossier.id, content=content, label=label,
                      key=secrets.token_bytes(32), passcode_hash=passcode_hash, expires_at=now + lifetime,

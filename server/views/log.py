@@ -25,7 +25,7 @@ import msgspec
 from jinja2.utils import htmlsafe_json_dumps
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter, QueryParameter
+from litestar.params import QueryParameter
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
 from markupsafe import Markup
@@ -48,7 +48,7 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..templating import PARIS
 from ..tlog.store import TlogLeaf, latest_checkpoint
-from .forms import MAX_INT, parse_int
+from .forms import parse_int
 
 PAGE_SIZE = 30
 CSV_COLUMNS = ["numéro", "date", "qui", "profession", "RPPS", "pour le compte de", "action", "document", "droit",
@@ -188,8 +188,13 @@ def filters_from(professionnel: str | None, kind: str | None, periode: str | Non
 
 
 Kind = Annotated[str | None, QueryParameter(name="type")]
-# An event's sequence number: anything else is a 400, never a number the database cannot hold.
-Before = Annotated[int | None, Parameter(ge=1, le=MAX_INT)]
+
+
+def before_from(avant: str | None) -> int | None:
+    """Where a page of the list starts: an event's number, else the newest (an unknown filter shows everything;
+    a cursor that is not a number starts at the top, as the timeline's does)."""
+    before = parse_int(avant)
+    return before if before >= 1 else None
 
 
 @get("/historique", guards=[logged_in])
@@ -202,12 +207,12 @@ async def my_log(request: Request, db: AsyncSession) -> Response:
 
 @get("/dossiers/{dossier_id:str}/historique", guards=[logged_in])
 async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
-                   kind: Kind = None, periode: str | None = None, avant: Before = None) -> Template | ClientRedirect:
+                   kind: Kind = None, periode: str | None = None, avant: str | None = None) -> Template | ClientRedirect:
     if request.htmx and request.htmx.boosted:
         # A whole page of its own: htmx drops the scripts of a page it swaps in, and this one runs journal-verify.js.
         return ClientRedirect(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     filters = filters_from(professionnel, kind, periode)
-    before = avant
+    before = before_from(avant)
     target = request.htmx.target if request.htmx else None
     fragment = target == "log-results" or bool(target and target.startswith("more-"))
     context = await log_context(request, db, dossier_id, filters=filters, before=before,

@@ -21,7 +21,7 @@ from ..identifiers import identity_of
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page, search_page
 from ..access.reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, emergencies_to_review, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
-from .forms import MAX_INT, Form, text
+from .forms import MAX_INT, Form, parse_int, text
 from .profile import profile_card
 
 MAX_SAVED_SEARCHES = 20
@@ -105,12 +105,12 @@ async def timeline(
     categorie: str | None = None,
     recherche: str | None = None,
     apres: str | None = None,
-    page: int = 1,
+    page: str | None = None,
 ) -> Template:
     target = request.htmx.target if request.htmx else None
     more = (target or "").startswith("more-")
     context = await timeline_context(request, db, dossier_id, category=categorie or "", token=recherche or "",
-                                     after_id=(apres or "")[:64], page=page,
+                                     after_id=(apres or "")[:64], page=parse_int(page, default=1),
                                      whole_page=not (more or target == "timeline-results"), counted=not more)
     if target == "timeline-results":
         return Template("partials/timeline_results.html", context=context)

@@ -1,9 +1,8 @@
-"""Accounts, activation codes, recovery codes and attempt throttling (the web session: sessions.py)."""
+"""Accounts, activation codes and recovery codes (the web session: sessions.py; attempts: throttles.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,7 +12,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db import begin_write
-from .i18n import _, ngettext
+from .throttles import TooManyAttempts, escalated
+from .i18n import _
 from .i18n.formats import clock
 from .templating import PARIS
 from .models import (
@@ -24,7 +24,6 @@ from .models import (
     Patient,
     Professional,
     RecoveryCode,
-    Throttle,
     WebSession,
     utcnow,
 )
@@ -46,61 +45,6 @@ def normalize_code(value: str) -> str:
     cleaned = "".join(ch for ch in value.upper() if ch.isalnum())
     cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
     return cleaned
-
-
-# --- throttling ---------------------------------------------------------------
-
-MAX_LOCK = timedelta(hours=24)
-FORGIVEN_AFTER = timedelta(days=1)  # a client that stayed quiet this long after its last lock starts afresh
-
-
-class TooManyAttempts(Exception):
-    def __init__(self, until: datetime) -> None:
-        super().__init__(until)
-        self.until = until
-
-    @property
-    def french(self) -> str:
-        """"Réessayez dans 15 minutes", in words a person can act on, in the request's language."""
-        minutes = max(1, math.ceil((self.until - utcnow()).total_seconds() / 60))
-        if minutes < 90:
-            return ngettext("Réessayez dans %(num)d minute.", "Réessayez dans %(num)d minutes.", minutes)
-        return ngettext("Réessayez dans %(num)d heure.", "Réessayez dans %(num)d heures.", round(minutes / 60))
-
-
-def escalated(lock: timedelta, lockouts: int) -> timedelta:
-    """The n-th lock in a row lasts four times the one before: 15 min, 1 h, 4 h, 16 h, then a day."""
-    return min(lock * 4 ** max(lockouts - 1, 0), MAX_LOCK)
-
-
-async def check_throttle(session: AsyncSession, *, key: str) -> None:
-    row = await session.get(Throttle, key)
-    if row and row.locked_until and row.locked_until > utcnow():
-        raise TooManyAttempts(row.locked_until)
-
-
-async def record_failure(session: AsyncSession, *, key: str, limit: int, lock: timedelta) -> None:
-    """One more failure for `key`; the `limit`-th in a window earns a lock, longer each time."""
-    await begin_write(session)
-    now = utcnow()
-    row = await session.get(Throttle, key)
-    if row is None:
-        row = Throttle(key=key, window_started_at=now)
-    elif row.locked_until and now - row.locked_until > FORGIVEN_AFTER:
-        row.lockouts, row.locked_until = 0, None
-    if now - row.window_started_at > lock:
-        row.failures, row.window_started_at = 0, now
-    row.failures += 1
-    if row.failures >= limit:
-        row.lockouts += 1
-        row.locked_until = now + escalated(lock, row.lockouts)
-        row.failures, row.window_started_at = 0, now
-    session.add(row)
-    await session.commit()
-
-
-async def clear_throttle(session: AsyncSession, *, key: str) -> None:
-    await session.exec(delete(Throttle).where(Throttle.key == key))  # type: ignore[call-overload]
 
 
 # --- activation codes -----------------------------------------------------------

@@ -18,7 +18,7 @@ from litestar import Litestar
 from sqlalchemy import and_, delete, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .accounts import FORGIVEN_AFTER
+from .throttles import FORGIVEN_AFTER
 from .caregivers.majority import apply_majority
 from .db import begin_write
 from .models import PasskeyChallenge, Throttle, WebSession, utcnow

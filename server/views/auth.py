@@ -10,12 +10,13 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, passkeys, sessions
+from .. import accounts, passkeys, sessions, throttles
 from ..caregivers import enrolment
 from ..config import Settings
 from ..guards import enrolling_or_logged_in
 from ..i18n import _
 from ..sessions import session_cookie
+from .attempts import client_address
 from .forms import Form, parse_date, text
 
 def ceremony(token: str, options: str) -> Response:
@@ -30,10 +31,6 @@ def ceremony(token: str, options: str) -> Response:
 def too_many_ceremonies() -> Response:
     return Response({"error": _("Trop de demandes de connexion depuis cette adresse. Réessayez dans quelques minutes.")},
                     status_code=429)
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def client_key(request: Request) -> str:
@@ -67,14 +64,14 @@ async def start_enrolment(request: Request, db: AsyncSession, *, again: Callable
     settings: Settings = request.app.state.settings
     lock = timedelta(minutes=settings.activation_lock_minutes)
     try:
-        await accounts.check_throttle(db, key=client_key(request))
+        await throttles.check_throttle(db, key=client_key(request))
         activation, account = await accounts.redeem_activation(
             db, code=code, birth_date=birth_date, rpps=rpps, max_attempts=settings.activation_max_attempts, lock=lock
         )
-    except accounts.TooManyAttempts as too_many:
+    except throttles.TooManyAttempts as too_many:
         return again(_("Trop d'essais. %(retry)s", retry=too_many.french), 429)
     except accounts.ActivationRefused as refused:
-        await accounts.record_failure(db, key=client_key(request), limit=20, lock=lock)
+        await throttles.record_failure(db, key=client_key(request), limit=20, lock=lock)
         return again(str(refused))
     # "activation_id" makes the passkey registration spend the code (registration_verify).
     token = await sessions.start_session(
@@ -196,13 +193,13 @@ async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
     lock = timedelta(minutes=settings.activation_lock_minutes)
     key = f"recovery-client:{client_address(request)}"
     try:
-        await accounts.check_throttle(db, key=key)
-    except accounts.TooManyAttempts as too_many:
+        await throttles.check_throttle(db, key=key)
+    except throttles.TooManyAttempts as too_many:
         return Template("recovery.html", context={"error": _("Trop d'essais. %(retry)s", retry=too_many.french)},
                         status_code=429)
     account = await accounts.use_recovery_code(db, code=text(data, "recovery_code", limit=40))
     if account is None:
-        await accounts.record_failure(db, key=key, limit=settings.activation_max_attempts, lock=lock)
+        await throttles.record_failure(db, key=key, limit=settings.activation_max_attempts, lock=lock)
         return Template("recovery.html", context={"error": _("Ce code de secours n'est pas valide ou a déjà servi.")},
                         status_code=400)
     token = await sessions.start_session(db, account=account, authenticated=False, replacing=request.auth)

@@ -14,7 +14,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, sessions
+from .. import accounts, sessions, throttles
 from ..caregivers import delegations, enrolment, invitations
 from ..config import Settings
 from ..guards import logged_in
@@ -22,7 +22,7 @@ from ..i18n import _
 from ..models import Account, CaregiverInvitation, Dossier, Patient
 from ..sessions import session_cookie
 from .forms import Form, parse_date, text
-from .pro import attempts, check_attempts, count_failure
+from .attempts import attempts, check_attempts, client_address, count_failure
 
 INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account (per address: `pro.attempts`)
 
@@ -39,7 +39,7 @@ async def checked_invitation(request: Request, db: AsyncSession, code: str) -> C
     counted = attempts(request, "invitation", INVITATION_TRIES, per_address=10)
     try:
         await check_attempts(db, counted)
-    except accounts.TooManyAttempts as too_many:
+    except throttles.TooManyAttempts as too_many:
         return invitation_page({"code": code, "error": _("Trop de codes incorrects. %(retry)s", retry=too_many.french)}, 429)
     if not code:
         return invitation_page({"code": code, "error": _("Saisissez le code d'invitation que l'on vous a donné.")}, 400)
@@ -139,9 +139,9 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
     if not signed_in and not (form["given_name"] and form["family_name"]):
         return child_page(request, form, error=_("Saisissez votre prénom et votre nom."), status=400)
     lock = timedelta(minutes=settings.activation_lock_minutes)
-    client = f"activation-client:{request.client.host if request.client else 'unknown'}"
+    client = f"activation-client:{client_address(request)}"
     try:
-        await accounts.check_throttle(db, key=client)
+        await throttles.check_throttle(db, key=client)
         activation, _patient = await delegations.check_minor(
             db, account=request.user.account if signed_in else None, code=form["code"], birth_date=birth_date,
             max_attempts=settings.activation_max_attempts, lock=lock)
@@ -150,10 +150,10 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
                 enrolment.CHILD: {"activation_id": activation.id, "birth_date": birth_date.isoformat()}})
         dossier = await delegations.attach_child_by_activation(db, account=request.user.account,
                                                                activation_id=activation.id, birth_date=birth_date)
-    except accounts.TooManyAttempts as too_many:
+    except throttles.TooManyAttempts as too_many:
         return child_page(request, form, error=_("Trop d'essais. %(retry)s", retry=too_many.french), status=429)
     except accounts.ActivationRefused as refused:
-        await accounts.record_failure(db, key=client, limit=20, lock=lock)
+        await throttles.record_failure(db, key=client, limit=20, lock=lock)
         return child_page(request, form, error=str(refused), status=400)
     return Redirect(f"/dossiers/{dossier.id}", status_code=303)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from .. import throttles
 from ..access import emergencies, rights, share_codes
 from ..dossiers import InvalidInput
 from ..guards import professional_only
@@ -17,12 +15,12 @@ from ..identifiers import is_valid_ins
 from ..models import Professional
 from ..professionals.patients import dossier_for_identity, my_patients
 from ..access.reading import professional_actor
-from .auth import client_address, start_enrolment
+from .attempts import attempts, check_attempts, count_failure
+from .auth import start_enrolment
 from .forms import Form, parse_date, text
 
-SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account (per address: `attempts`)
+SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account (per address: attempts.py)
 EMERGENCY_TRIES = 10  # refused emergency requests before a pause: identities are not to be probed
-PAUSE = timedelta(minutes=15)
 
 
 @get("/pro/activer")
@@ -55,27 +53,6 @@ async def share_code_form() -> Template:
     return Template("pro_code.html", context={"code": ""})
 
 
-def attempts(request: Request, what: str, tries: int, *, per_address: int) -> tuple[tuple[str, int], ...]:
-    """Where failures are counted, each with how many earn a pause: per account *and* per client address, so
-    that many accounts on one address, or one account on many addresses, are both stopped. An address may be a
-    whole hospital's: signed in, it gets `per_address` times an account's tries, so that one person's typos do
-    not pause their colleagues. Someone not signed in is their address alone."""
-    client = f"{what}-client:{client_address(request)}"
-    if not request.user:
-        return ((client, tries),)
-    return (f"{what}-account:{request.user.account.id}", tries), (client, per_address * tries)
-
-
-async def check_attempts(db: AsyncSession, counted: tuple[tuple[str, int], ...]) -> None:
-    for key, _tries in counted:
-        await accounts.check_throttle(db, key=key)
-
-
-async def count_failure(db: AsyncSession, counted: tuple[tuple[str, int], ...]) -> None:
-    for key, tries in counted:
-        await accounts.record_failure(db, key=key, limit=tries, lock=PAUSE)
-
-
 @post("/pro/code", guards=[professional_only], status_code=200)
 async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> Response:
     code = text(data, "code", limit=20)
@@ -86,7 +63,7 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
     counted = attempts(request, "share-code", SHARE_CODE_TRIES, per_address=10)
     try:
         await check_attempts(db, counted)
-    except accounts.TooManyAttempts as too_many:
+    except throttles.TooManyAttempts as too_many:
         return again(_("Trop de codes incorrects. %(retry)s", retry=too_many.french), 429)
     if not code:
         return again(_("Saisissez le code de partage que votre patient vous montre."))
@@ -119,7 +96,7 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
     counted = attempts(request, "emergency", EMERGENCY_TRIES, per_address=3)  # identities are not to be probed
     try:
         await check_attempts(db, counted)
-    except accounts.TooManyAttempts as too_many:
+    except throttles.TooManyAttempts as too_many:
         return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), 429)
     if not is_valid_ins(form["ins"]):
         return again(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères."))

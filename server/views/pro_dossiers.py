@@ -8,14 +8,14 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, sessions
+from .. import sessions, throttles
 from ..dossiers import InvalidInput
 from ..guards import professional_only
 from ..i18n import _
 from ..professionals.opening import AlreadyOpen, Identity, open_dossier_in_person
 from ..models import paris_today
 from .forms import Form, parse_date, text
-from .pro import attempts, check_attempts, count_failure
+from .attempts import attempts, check_attempts, count_failure
 
 IN_PERSON_TRIES = 5  # refusals for an INS that has a dossier, per account and per address, before a pause
 SESSION_KEY = "opened_dossier"  # the code to print, kept server-side until its page is shown once
@@ -41,7 +41,7 @@ async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Resp
         await check_attempts(db, counted)
         opened = await open_dossier_in_person(db, account=request.user.account, identity=identity,
                                               today=paris_today())
-    except accounts.TooManyAttempts as too_many:
+    except throttles.TooManyAttempts as too_many:
         return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), 429)
     except AlreadyOpen as refused:
         # Each refusal says an INS has a dossier: counted, so no one can list them.

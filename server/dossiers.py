@@ -11,6 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .accesslog import audit
+from .accesslog.phrases import CARE_LINES_WAITING, in_french
 from .db import begin_write
 from .i18n import N_, _
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
@@ -85,7 +86,7 @@ async def create_patient(
     waited = await attach_waiting(session, ins=ins, dossier_id=dossier.id)
     if waited:
         await audit.append(session, dossier_id=dossier.id, action="care_received", actor=INSURER,
-                           detail=f"{waited} ligne(s) reçue(s) avant la création du dossier")
+                           detail=in_french(CARE_LINES_WAITING, waited))
     if commit:
         await session.commit()
     else:

@@ -209,3 +209,35 @@ def test_filters_keep_only_known_codes_and_opaque_keys():
     assert LogFilters.parse(professional=None, kind=None, period=None) == LogFilters()
     assert LogFilters("10000000016", "droits", "").url("/h", avant=12) == "/h?professionnel=10000000016&type=droits&avant=12"
     assert LogFilters().url("/h") == "/h"
+
+
+@pytest.mark.parametrize(("row", "english", "french"), [
+    (event("profile_add", CAMILLE, detail="la mesure « Tension artérielle »"),
+     "You added the measurement “Blood pressure” to the medical profile",
+     "Vous avez ajouté la mesure « Tension artérielle » au profil médical"),
+    (event("profile_delete", PAUL, detail="l'allergie « Pénicilline »"), "the allergy “Pénicilline”",
+     "l'allergie « Pénicilline »"),
+    (event("profile_add", CAMILLE, detail="la position sur le don d'organes"), "the position on organ donation",
+     "la position sur le don d'organes"),
+    (event("shl_created", CAMILLE, detail="«\u00a0Voyage\u00a0» (carte d'urgence, sans code d'accès, "
+                                          "valable jusqu'au 1er décembre 2026)"),
+     "“Voyage” (emergency card, without passcode, valid until 1 December 2026)",
+     "« Voyage » (carte d'urgence, sans code d'accès, valable jusqu'au 1er décembre 2026)"),
+    (event("care_received", {"actor_kind": "insurer", "actor_name": "Assurance Maladie"}, detail="17 ligne(s)"),
+     "(17 lines)", "(17 lignes)"),
+    (event("care_received", {"actor_kind": "insurer", "actor_name": "Assurance Maladie"}, detail="1 ligne"),
+     "(1 line)", "(1 ligne)"),
+    (event("dossier_opened", CLAIRE, detail="en présence du patient, avec son consentement"),
+     "in the patient's presence, with their consent", "en présence du patient, avec son consentement"),
+    (event("emergency_review", CAMILLE, detail="Anne Roux (médecin), accès d'urgence : bloqué"),
+     "Anne Roux, doctor,", "Anne Roux, médecin,"),
+])
+def test_what_an_event_stored_in_french_reads_in_the_readers_language(row, english, french):
+    """The log keeps its details as written, in French; a page in English says the interface's own words in
+    English (a profile item's kind, a health link's terms, a count of lines), names and typed text as written."""
+    from server.i18n import speaking
+
+    with speaking("en"):
+        said = plain(sentence(row, viewer=PATIENT, today=TODAY))
+    assert english in said and "ligne" not in said and " la " not in said, said
+    assert plain(french) in plain(sentence(row, viewer=PATIENT, today=TODAY))

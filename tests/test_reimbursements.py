@@ -80,7 +80,7 @@ async def test_an_import_is_idempotent_corrections_replace_and_unmatched_lines_w
 
     # The insurer's deliveries are in the patient's log, said in French, with how many lines.
     log = await client.get(f"/dossiers/{patient.dossier.id}/historique")
-    assert "Assurance Maladie a ajouté des soins remboursés" in log.text and "3 ligne(s)" in log.text
+    assert "Assurance Maladie a ajouté des soins remboursés" in log.text and "(3 lignes)" in log.text
 
     # The stranger's line waited: it joins their dossier when it is created, and their log says so.
     other = await new_patient(db, given_name="Louis", family_name="Girard", birth=date(1990, 5, 2), serial=42, sex="M")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..accesslog.phrases import EMERGENCY_BLOCKED, EMERGENCY_KEPT
 from ..dossiers import InvalidInput
 from ..i18n import _
 from ..models import Block, Dossier, EmergencyAccess, Professional, utcnow
@@ -68,6 +69,6 @@ async def review_emergency(
         session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
         action = "block"
     await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
-                       detail=f"{who(professional)}, accès d'urgence : {'bloqué' if outcome == 'blocked' else 'normal'}")
+                       detail=f"{who(professional)}, {EMERGENCY_BLOCKED if outcome == 'blocked' else EMERGENCY_KEPT}")
     await audit.commit_chained(session)
     return True

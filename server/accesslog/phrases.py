@@ -16,6 +16,28 @@ class Phrase:
     says_right: bool = False  # the phrase already says through which right
 
 
+# What an event's detail is made of, besides names and what people wrote: written in French, as the log is, and
+# shown in the reader's language (journal.stored). Each writer names its words from here.
+WITH_PASSCODE, WITHOUT_PASSCODE = N_("avec code d'accès"), N_("sans code d'accès")  # a health link
+VALID_UNTIL = N_("valable jusqu'au %(date)s")  # a health link: its date as date_fr writes it
+SAME_IDENTITY, OTHER_IDENTITY = N_("identité saisie identique à la vôtre"), N_("identité saisie différente")
+IN_PERSON = N_("en présence du patient, avec son consentement")  # a dossier a professional opened
+EVERY_READ, FIRST_READS = N_("à chaque consultation"), N_("au premier accès et en urgence")  # what notifies
+EMERGENCY_BLOCKED, EMERGENCY_KEPT = N_("accès d'urgence : bloqué"), N_("accès d'urgence : normal")  # its review
+DETAIL_WORDS = (WITH_PASSCODE, WITHOUT_PASSCODE, SAME_IDENTITY, OTHER_IDENTITY, IN_PERSON, EVERY_READ, FIRST_READS,
+                EMERGENCY_BLOCKED, EMERGENCY_KEPT)
+# The insurer's lines: the detail says how many (older events wrote "ligne(s)"); journal.stored says them again,
+# in the reader's language, with the same two forms.
+CARE_LINES = ("%(num)d ligne", "%(num)d lignes")
+CARE_LINES_WAITING = ("%(num)d ligne reçue avant la création du dossier",
+                      "%(num)d lignes reçues avant la création du dossier")
+
+
+def in_french(forms: tuple[str, str], count: int) -> str:
+    """A count as the log writes it, in French whatever the request's language: "1 ligne", "17 lignes"."""
+    return (forms[0] if count <= 1 else forms[1]) % {"num": count}
+
+
 VIA_SOFTWARE = "via le logiciel "  # an event's detail that starts so names the software that acted (server/fhir/)
 READS = ("read_timeline", "search", "read_document", "download", "read_care", "read_profile", "shl_fetch")
 RIGHTS_CHANGES = (

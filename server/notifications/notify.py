@@ -15,6 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..accesslog.phrases import EVERY_READ, FIRST_READS
 from ..caregivers.confidential import confidential_in
 from ..facts import caregiver_facts, dossier_facts
 from ..i18n import N_, _
@@ -110,5 +111,5 @@ async def set_notify_every_access(session: AsyncSession, *, dossier: Dossier, ev
         dossier.notify_every_access = every
         session.add(dossier)
         await audit.append(session, dossier_id=dossier.id, action="notify_every_access", actor=actor,
-                           detail="à chaque consultation" if every else "au premier accès et en urgence")
+                           detail=EVERY_READ if every else FIRST_READS)
     await audit.commit_chained(session)

@@ -11,6 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..accesslog.phrases import IN_PERSON, OTHER_IDENTITY, SAME_IDENTITY
 from ..accounts import IN_PERSON_DAYS, issue_activation_code
 from ..dossiers import InvalidInput, create_patient
 from ..i18n import N_, _
@@ -90,7 +91,7 @@ async def open_dossier_in_person(
                 and fold(existing.given_name) == fold(identity.given_name))
         dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == existing.id))).first()
         await audit.append(session, dossier_id=dossier.id, action="dossier_open_refused", actor=actor,
-                           detail="identité saisie identique à la vôtre" if same else "identité saisie différente")
+                           detail=SAME_IDENTITY if same else OTHER_IDENTITY)
         await audit.commit_chained(session)
         raise AlreadyOpen(_(ALREADY_OPEN))
     try:
@@ -101,7 +102,7 @@ async def open_dossier_in_person(
             commit=False,
         )
         await audit.append(session, dossier_id=dossier.id, action="dossier_opened", actor=actor,
-                           detail="en présence du patient, avec son consentement")
+                           detail=IN_PERSON)
         code = await issue_activation_code(session, patient=patient, issued_by=issued_by, valid_days=IN_PERSON_DAYS,
                                            commit=False)
         await audit.commit_chained(session)

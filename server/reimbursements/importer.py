@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..accesslog.phrases import CARE_LINES, in_french
 from ..models import Dossier, Patient, ReimbursementLine, new_id, utcnow
 from .layout import Line
 
@@ -112,7 +113,7 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
                               .values({name: bindparam(name) for name in (*FIELDS, "ins", "dossier_id", "imported_at")}),
                               updates)
     await audit.append_each(session, actor=INSURER, entries=[
-        (dossier_id, "care_received", f"{count} ligne(s)") for dossier_id, count in received.items()])
+        (dossier_id, "care_received", in_french(CARE_LINES, count)) for dossier_id, count in received.items()])
     touched.update(received)
     await audit.commit_chained(session)
 

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.rights import CLOSED
 from ..accesslog import audit
+from ..accesslog.phrases import VALID_UNTIL, WITH_PASSCODE, WITHOUT_PASSCODE
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import Account, Dossier, ShareLink, utcnow
@@ -112,7 +113,7 @@ async def create_link(session: AsyncSession, *, dossier: Dossier, data: LinkInpu
                      attempts_left=ATTEMPTS, created_by_account_id=account.id, created_at=now)
     session.add(link)
     await audit.append(session, dossier_id=dossier.id, action="shl_created", actor=actor, detail=description(
-        link, "avec code d'accès" if passcode else "sans code d'accès", f"valable jusqu'au {date_fr(link.expires_at)}"))
+        link, WITH_PASSCODE if passcode else WITHOUT_PASSCODE, VALID_UNTIL % {"date": date_fr(link.expires_at)}))
     await audit.commit_chained(session)
     return link
 

@@ -149,3 +149,44 @@ def test_without_javascript_the_link_says_what_it_needs(browser, server, page, c
         assert_fits_phone(no_js)
     finally:
         context.close()
+
+
+def test_a_summary_reads_in_the_strangers_language_with_its_numbers_written_as_it_writes_them(
+    page, browser, server, console, seed,
+):
+    """The summary comes in French from the server; the viewer titles its sections by their LOINC codes and writes
+    its numbers in the page's language: "60,4 kg" in French, "60.4 kg" and "Allergies and intolerances" in English."""
+    patient = seed()
+    run_async(seed_profile(server.data_dir, patient))
+
+    async def weight() -> None:
+        engine = writer_engine(server.data_dir)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                dossier = await db.get(Dossier, patient.dossier_id)
+                await add_item(db, dossier=dossier, actor=CAMILLE, today=paris_today(),
+                               data=ItemInput("measurement", label="weight", value="60,4", started_on=paris_today()))
+        finally:
+            await engine.dispose()
+
+    run_async(weight())
+    log_in(page, patient)
+    page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
+    page.get_by_label("Synthèse médicale").check()
+    page.get_by_label("7 jours").check()
+    page.get_by_role("button", name="Créer le lien").click()
+    address = page.get_by_label("Lien à copier").input_value()
+
+    for locale, label, allergies, measures, weighs in (
+            ("fr-FR", "Votre nom et votre service", "Allergies et intolérances", "Mesures", "60,4\u00a0kg"),
+            ("en-GB", "Your name and your department", "Allergies and intolerances", "Measurements", "60.4\u00a0kg")):
+        context = browser.new_context(base_url=server.url, **{**PHONE, "locale": locale})
+        try:
+            stranger = context.new_page()
+            stranger.goto(address)
+            stranger.get_by_label(label).fill(RECIPIENT)
+            stranger.get_by_role("button", name=re.compile("Afficher les informations|Show")).click()
+            expect(stranger.get_by_role("region", name=allergies)).to_contain_text("Pénicilline")
+            expect(stranger.get_by_role("region", name=measures)).to_contain_text(weighs)
+        finally:
+            context.close()

@@ -117,14 +117,31 @@
     return concept && typeof concept.text === "string" ? concept.text : "";
   }
 
+  // Numbers as the page's language writes them: "60,4 kg" in French.
+  var NUMBER = new Intl.NumberFormat(FRENCH ? "fr-FR" : "en-GB", { maximumFractionDigits: 2 });
+
   function quantity(value) {
-    return value && value.value !== undefined ? value.value + (value.unit ? " " + value.unit : "") : "";
+    return value && typeof value.value === "number" ? NUMBER.format(value.value) + (value.unit ? "\u00a0" + value.unit : "") : "";
+  }
+
+  // The summary's sections by their LOINC code (server/fhir/ips.py), titled in the page's language; another's own.
+  var SECTION_TITLES = {
+    "48765-2": _("Allergies et intolérances"), "10160-0": _("Traitements en cours"),
+    "11450-4": _("Antécédents médicaux et chirurgicaux"), "11369-6": _("Vaccinations"), "8716-3": _("Mesures"),
+    "10157-6": _("Antécédents familiaux"), "42348-3": _("Directives anticipées et don d'organes")
+  };
+
+  function sectionTitle(part) {
+    var coding = ((part.code || {}).coding || [])[0] || {};
+    return (coding.system === "http://loinc.org" && SECTION_TITLES[coding.code]) || part.title || "";
   }
 
   // One line of a section: what the resource is, then its details ("gravité sévère", "depuis le 3 mars 2020"…).
   function line(resource) {
     var what = "", details = [];
-    var notes = (resource.note || []).map(function (n) { return n.text; });
+    var notes = (resource.note || []).map(function (n) {  // "Prescrit par …", as ips.py writes it, in the page's language
+      return typeof n.text === "string" ? n.text.replace(/^Prescrit par /, _("Prescrit par") + " ") : "";
+    });
     switch (resource.resourceType) {
       case "AllergyIntolerance": {
         var reaction = (resource.reaction || [])[0] || {};
@@ -155,8 +172,10 @@
         break;
       case "Observation": {
         what = textOf(resource.code);
-        var parts = (resource.component || []).map(function (c) { return c.valueQuantity && c.valueQuantity.value; });
-        if (parts.length) details.push(parts.join("/") + " " + ((resource.component[0].valueQuantity || {}).unit || ""));
+        var parts = (resource.component || []).map(function (c) {
+          return c.valueQuantity && typeof c.valueQuantity.value === "number" ? NUMBER.format(c.valueQuantity.value) : "";
+        });
+        if (parts.length) details.push(parts.join("/") + "\u00a0" + ((resource.component[0].valueQuantity || {}).unit || ""));
         else if (resource.valueQuantity) details.push(quantity(resource.valueQuantity));
         else if (resource.valueString) details.push(resource.valueString);
         if (resource.effectiveDateTime) details.push(longDate(resource.effectiveDateTime));
@@ -226,7 +245,7 @@
 
     (composition.section || []).forEach(function (part) {
       var items = (part.entry || []).map(function (ref) { return byUrl[ref.reference]; }).filter(Boolean).map(line);
-      result.appendChild(section(part.title || "", list(items, _("Aucune information connue."))));
+      result.appendChild(section(sectionTitle(part), list(items, _("Aucune information connue."))));
     });
 
     var contacts = (patient.contact || []).map(function (contact) {

@@ -78,6 +78,30 @@
     }
   });
 
+  // The menu's "Plus" (a <details> over the content on a phone) closes as a menu does: Escape closes it and gives
+  // the focus back to "Plus"; so does Tab past its last item, or a tap anywhere else. Without JavaScript, "Plus" closes it.
+  function openMenus() {
+    return document.querySelectorAll("details.menu-more[open]");
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    openMenus().forEach(function (menu) {
+      var summary = menu.querySelector("summary");
+      var hadFocus = menu.contains(document.activeElement) || document.activeElement === document.body;
+      menu.open = false;
+      if (hadFocus && summary.getClientRects().length) { summary.focus(); }
+    });
+  });
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest("details.menu-more[open]");
+    if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) { menu.open = false; }
+  });
+  document.addEventListener("click", function (event) {
+    openMenus().forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () {
       navigator.serviceWorker.register("/sw.js").catch(function () {});

@@ -52,7 +52,7 @@ def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked
     menu(page, "Mon dossier").click()
     review = page.get_by_role("region", name="Accès d'urgence à vérifier")
     expect(review).to_contain_text("Dr Paul Girard, médecin, a ouvert votre dossier en urgence")
-    expect(review).to_contain_text(REASON)
+    expect(review).to_contain_text(f"« {REASON.rstrip('.')} ».")  # the reason's own full stop is not doubled
     assert_fits_phone(page)
     review.get_by_role("button", name=re.compile("^Bloquer")).click()
     expect(page.get_by_role("status").filter(has_text="Ce professionnel est bloqué")).to_be_visible()

@@ -83,7 +83,7 @@ def provide_bundle(ins: str, *, title: str, data: bytes, master: str | None = No
         entries.append({"fullUrl": bin_url, "request": {"method": "POST", "url": "Binary"}, "resource": {
             "resourceType": "Binary", "contentType": content_type, "data": base64.b64encode(data).decode()}})
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
-    Bundle.model_validate(bundle)  # what the tests send is FHIR R4, as the models read it
+    Bundle.model_validate(bundle)  # what the tests send is FHIR R4B, as the models read it
     return bundle
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from fhir.resources.R4B.binary import Binary
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.documentreference import DocumentReference
 from litestar.testing import AsyncTestClient
@@ -23,6 +26,7 @@ from tests.conftest import ORIGIN, activate, add_text_document, activate_profess
 from tests.fhir_support import Software, as_bundle, as_outcome, provide_bundle, report_pdf
 
 TOKEN_URL = f"{ORIGIN}/fhir/token"
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 PATIENT = Actor(None, "patient", "Camille Martin")
 
 
@@ -264,3 +268,101 @@ async def test_the_author_alone_withdraws_and_the_patient_sees_it_withdrawn(clie
         await activate(phone, patient)
         assert "Retiré par son auteur" in (await phone.get(f"/documents/{document_id}")).text
         assert "retiré «\u00a0Radio du genou\u00a0», déclaré erroné" in (await phone.get("/historique")).text
+
+
+async def test_a_binary_asked_for_as_fhir_json_is_its_bytes_in_base64_read_and_logged_as_the_download(
+        client, db, patient, practice):
+    pdf = report_pdf("Compte rendu")
+    pushed = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="CR", data=pdf)))
+    document_id = pushed.entry[1].response.location.split("/")[1]
+    for asked in ({"accept": "application/fhir+json"}, {"accept": "application/fhir+json; fhirVersion=4.3"}):
+        answer = await client.get(f"/fhir/Binary/{document_id}", headers={**practice.headers, **asked})
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/fhir+json")
+        assert answer.json()["data"] == base64.b64encode(pdf).decode()
+        binary = Binary.model_validate(answer.json())
+        assert binary.contentType == "application/pdf" and binary.data == pdf  # the model decodes base64Binary
+        assert binary.securityContext.reference == f"DocumentReference/{document_id}"
+        digest = base64.b64encode(hashlib.sha256(answer.content).digest()).decode()
+        assert answer.headers["repr-digest"] == f"sha-256=:{digest}:"  # the representation sent: the JSON
+    by_format = await client.get(f"/fhir/Binary/{document_id}?_format=json", headers=practice.headers)
+    assert Binary.model_validate(by_format.json()).data == pdf
+    raw = await client.get(f"/fhir/Binary/{document_id}", headers={**practice.headers, "accept": "*/*"})
+    assert raw.content == pdf and raw.headers["content-type"] == "application/pdf"
+    downloads = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
+                                                         AccessEvent.action == "download"))).all()
+    assert [e.detail for e in downloads] == ["via le logiciel « Logiciel du cabinet »"] * 4
+
+    await rights.block(db, dossier=patient.dossier, professional=practice.pro.professional, actor=PATIENT)
+    refused = await client.get(f"/fhir/Binary/{document_id}", headers={**practice.headers,
+                                                                      "accept": "application/fhir+json"})
+    assert refused.status_code == 404 and as_outcome(refused).issue[0].code == "not-found"
+
+
+async def test_what_the_patient_hid_or_kept_from_parents_carries_its_confidentiality_label(client, db, app, patient,
+                                                                                           practice):
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=practice.pro.professional,
+                                      actor=PATIENT)  # who sees hidden documents, as their author does
+    lab = await add_text_document(db, app, patient.dossier, title="Bilan hépatique", category="biologie")
+    await rights.set_hidden(db, document=lab, hidden=True, actor=PATIENT)
+    kept = await add_text_document(db, app, patient.dossier, title="Consultation confidentielle")
+    kept.hidden_from_representatives = True  # CSP L1111-5, kept by the young adult from her parents
+    db.add(kept)
+    await db.commit()
+    plain = await add_text_document(db, app, patient.dossier, title="Radio")
+
+    listed = as_bundle(await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}",
+                                        headers=practice.headers))
+    labels = {e.resource.description: [(s.system, s.code) for s in (e.resource.meta.security if e.resource.meta
+                                                                    else [])] for e in listed.entry}
+    assert labels == {"Bilan hépatique": [(CONFIDENTIALITY, "R")], "Consultation confidentielle": [(CONFIDENTIALITY, "V")],
+                      "Radio": []}
+    read = DocumentReference.model_validate((await client.get(f"/fhir/DocumentReference/{lab.id}",
+                                                              headers=practice.headers)).json())
+    assert read.meta.security[0].code == "R" and read.meta.security[0].display == "restricted"
+    binary = await client.get(f"/fhir/Binary/{kept.id}", headers={**practice.headers, "accept": "application/fhir+json"})
+    assert Binary.model_validate(binary.json()).meta.security[0].code == "V"
+    assert "meta" not in (await client.get(f"/fhir/DocumentReference/{plain.id}", headers=practice.headers)).json()
+
+
+async def test_count_zero_answers_the_total_and_no_entry(client, db, app, patient, practice):
+    for n in range(3):
+        await add_text_document(db, app, patient.dossier, title=f"Bilan {n}", category="biologie")
+    await add_text_document(db, app, patient.dossier, title="Ordonnance", category="ordonnance")
+    counted = as_bundle(await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}&category=biologie"
+                                         "&_count=0", headers=practice.headers))
+    assert counted.total == 3 and not counted.entry and [link.relation for link in counted.link] == ["self"]
+    by_post = as_bundle(await client.post("/fhir/DocumentReference/_search", headers=practice.headers, data={
+        "patient.identifier": f"urn:oid:1.2.250.1.213.1.4.8|{patient.patient.ins}", "_count": "0"}))
+    assert by_post.total == 4 and not by_post.entry
+    one = as_bundle(await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}&_count=1",
+                                     headers=practice.headers))
+    assert len(one.entry) == 1 and "next" in {link.relation for link in one.link}
+
+
+@pytest.mark.parametrize("accept", ["application/fhir+xml", "application/xml", "application/fhir+json;q=0",
+                                    "text/html"])
+async def test_a_client_that_accepts_no_json_gets_a_406_outcome_in_json(client, db, app, patient, practice, accept):
+    document = await add_text_document(db, app, patient.dossier)
+    for url in ("/fhir/metadata", f"/fhir/DocumentReference/{document.id}",
+                f"/fhir/DocumentReference?patient={patient.patient.id}"):
+        refused = await client.get(url, headers={**practice.headers, "accept": accept})
+        assert refused.status_code == 406, (url, refused.text)
+        assert as_outcome(refused).issue[0].code == "not-supported" and "JSON" in as_outcome(refused).issue[0].diagnostics
+    if "xml" in accept:  # a document's bytes are never FHIR XML: only FHIR's representations are refused there
+        binary = await client.get(f"/fhir/Binary/{document.id}", headers={**practice.headers, "accept": accept})
+        assert binary.status_code == 406 and as_outcome(binary).issue[0].code == "not-supported"
+
+
+async def test_json_is_answered_to_whatever_admits_it_and_the_statement_says_json_only(client, patient, practice):
+    for accept in ("", "*/*", "application/*", "application/json", "application/fhir+xml, application/fhir+json;q=0.5",
+                   "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"):
+        answer = await client.get("/fhir/metadata", headers={"accept": accept})
+        assert answer.status_code == 200, accept
+    statement = CapabilityStatement.model_validate((await client.get("/fhir/metadata?_format=json")).json())
+    assert statement.format == ["json"] and statement.fhirVersion == "4.3.0"
+    assert (await client.get("/fhir/metadata?_format=xml")).status_code == 406
+
+
+def test_the_readme_names_the_fhir_version_the_api_serves():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert "FHIR R4B (4.3.0)" in readme and not re.search(r"FHIR R4(?![B0-9])", readme)

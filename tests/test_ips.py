@@ -1,4 +1,4 @@
-"""The International Patient Summary (issue 12): a FHIR R4 document Bundle that the R4B models read back, with
+"""The International Patient Summary (issue 12): a FHIR R4B document Bundle that the R4B models read back, with
 the sections IPS requires, every profile item under its own id, and only what the reader sees."""
 
 from __future__ import annotations

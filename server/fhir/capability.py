@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
-from .resources import FHIR_JSON
 from .submission import MAX_DOCUMENTS
 from .tokens import PROFESSIONAL_PERMISSIONS, scope_text
 
@@ -19,7 +18,7 @@ SEARCH_PARAMS = [
     ("period", "date", "La date de l'acte (préfixes ge, le, gt, lt, eq)."),
     ("status", "token", "current ou entered-in-error."),
     ("author.identifier", "token", "L'auteur, par son identifiant national (8 + RPPS)."),
-    ("_count", "number", "Documents par page (100 au plus)."),
+    ("_count", "number", "Documents par page (100 au plus) ; 0 : le nombre total seulement."),
 ]
 
 
@@ -36,7 +35,7 @@ def capability_statement(*, base: str, software_version: str) -> CapabilityState
         "implementation": {"description": "Carnet", "url": f"{base}/fhir"},
         "software": {"name": "Carnet", "version": software_version},
         "fhirVersion": "4.3.0",
-        "format": [FHIR_JSON, "application/json"],
+        "format": ["json"],  # JSON only: any other format asked for is a 406 (negotiation.py)
         "patchFormat": ["application/json-patch+json"],
         "implementationGuide": [f"{MHD}/ImplementationGuide/ihe.iti.mhd"],
         "instantiates": [f"{MHD}/CapabilityStatement/IHE.MHD.DocumentRecipient",

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from fhir.resources.R4B.bundle import Bundle
 from litestar.exceptions import NotFoundException
 from sqlalchemy import ColumnElement
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
@@ -158,7 +158,7 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None) -
     # ASCII digits only: int() would also read "٣", " 3", "+3" and "1_0".
     if not all(WHOLE.fullmatch(first(name) or "1") for name in ("_count", "_page")):
         raise FhirError(400, "_count et _page doivent être des nombres entiers.")
-    count = min(max(int(first("_count") or DEFAULT_COUNT), 1), MAX_COUNT)
+    count = min(int(first("_count") or DEFAULT_COUNT), MAX_COUNT)  # 0: "the total only", no entries (search.html)
     page = max(int(first("_page") or 1), 1)
     if page > 10_000:
         raise FhirError(400, "Page de résultats trop lointaine : affinez la recherche (date, catégorie).")
@@ -195,13 +195,16 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     if query.author_rpps is not None:
         author = (await session.exec(select(Professional.id).where(Professional.rpps == query.author_rpps))).first()
         where.append(col(Document.author_professional_id) == (author or "-"))
+    link = f"{base}/fhir/DocumentReference?" + urlencode([("patient", view.patient.id), *query.echo,
+                                                          ("_count", str(query.count))])
+    if query.count == 0:
+        total = (await session.exec(select(func.count()).select_from(Document).where(*where))).one()
+        return searchset([], base=base, self_url=link, next_url=None, total=total)
     rows = list((await session.exec(select(Document).where(*where).order_by(*NEWEST_FIRST)
                                     .offset((query.page - 1) * query.count).limit(query.count + 1))).all())
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
     resources = [document_reference(d, patient=view.patient, author=authors[d.author_professional_id], base=base)
                  for d in rows[:query.count]]
-    link = f"{base}/fhir/DocumentReference?" + urlencode([("patient", view.patient.id), *query.echo,
-                                                          ("_count", str(query.count))])
     return searchset(resources, base=base, self_url=f"{link}&_page={query.page}",
                      next_url=f"{link}&_page={query.page + 1}" if len(rows) > query.count else None)
 

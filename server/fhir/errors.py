@@ -8,8 +8,8 @@ from litestar.exceptions import HTTPException
 from .resources import FHIR_JSON, outcome
 
 # The FHIR issue type (IssueType value set) for each status the API answers.
-CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 409: "conflict",
-         413: "too-costly", 415: "not-supported", 422: "processable", 429: "throttled", 503: "transient"}
+CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 406: "not-supported",
+         409: "conflict", 413: "too-costly", 415: "not-supported", 422: "processable", 429: "throttled", 503: "transient"}
 NOT_FOUND = "Ressource introuvable, ou vous n'y avez pas accès."  # one answer for "missing" and "not yours"
 
 

@@ -1,10 +1,12 @@
-"""A dossier as an International Patient Summary: a FHIR R4 document Bundle (fhir.resources R4B models).
+"""A dossier as an International Patient Summary: a FHIR R4B (4.3.0) document Bundle (fhir.resources R4B models).
 
 Composition first, then the Patient (people to contact as `Patient.contact`), then one resource per profile
 item (AllergyIntolerance, MedicationStatement, Condition, FamilyMemberHistory, Immunization, Observation)
 and a DocumentReference per document. Each item's resource carries the item's id under Carnet's system,
 so that an export read back (server/export/) gives the same profile. What goes in is what the caller's
-reader sees: the caller asks the rule (profile_of, listing) and passes the result.
+reader sees: the caller asks the rule (profile_of, listing) and passes the result; what the patient hid (or
+a professional kept from a minor's parents) says so in `meta.security`, and the Composition's confidentiality
+is the highest of what it holds.
 """
 
 from __future__ import annotations
@@ -19,28 +21,37 @@ from ..dossiers import professional_title
 from ..models import Document, Patient, Professional, ProfileItem
 from ..profile.items import Profile, describe
 from ..profile.kinds import KINDS, MEASURES
-from .resources import INS_SYSTEM, LOINC, document_reference, fhir_instant
+from .resources import INS_SYSTEM, LOINC, confidentiality, document_reference, fhir_instant
 
 ITEM_SYSTEM = "urn:carnet:fhir:profil"  # identifier.system of a resource made from a profile item; value: its id
 KIND_SYSTEM = "urn:carnet:fhir:profil-type"  # for the kinds FHIR has no resource of its own for here
 UCUM = "http://unitsofmeasure.org"
 IPS_PROFILE = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips"
 NIL_KNOWN = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/list-empty-reason", "code": "nilknown"}]}
-# (kind, LOINC section code, title); IPS requires the first three, empty or not.
+SECTION_SYSTEM = "urn:carnet:fhir:section"  # Carnet's own sections, where neither IPS nor LOINC has one
+# (kind, LOINC section code and its display, title); IPS requires the first three, empty or not, and a code on
+# every section (Composition.section.code, 1..1 in the IPS profile).
 SECTIONS = [
-    ("allergy", "48765-2", "Allergies et intolérances"),
-    ("treatment", "10160-0", "Traitements en cours"),
-    ("condition", "11450-4", "Antécédents médicaux et chirurgicaux"),
-    ("vaccination", "11369-6", "Vaccinations"),
-    ("measurement", "8716-3", "Mesures"),
-    ("family_history", "10157-6", "Antécédents familiaux"),
-    ("directive", "42348-3", "Directives anticipées et don d'organes"),
+    ("allergy", "48765-2", "Allergies and adverse reactions Document", "Allergies et intolérances"),
+    ("treatment", "10160-0", "History of Medication use Narrative", "Traitements en cours"),
+    ("condition", "11450-4", "Problem list - Reported", "Antécédents médicaux et chirurgicaux"),
+    ("vaccination", "11369-6", "History of Immunization Narrative", "Vaccinations"),
+    ("measurement", "8716-3", "Vital signs", "Mesures"),
+    ("family_history", "10157-6", "History of family member diseases Narrative", "Antécédents familiaux"),
+    ("directive", "42348-3", "Advance healthcare directives", "Directives anticipées et don d'organes"),
 ]
+DOCUMENTS_SECTION = {"system": SECTION_SYSTEM, "code": "documents", "display": "Documents du dossier"}
 REQUIRED = {"allergy", "treatment", "condition"}
 OBSERVATION_CODES = {"weight": ("29463-7", "Body weight"), "height": ("8302-2", "Body height"),
                      "blood_pressure": ("85354-9", "Blood pressure panel"),
                      "glucose": ("2339-0", "Glucose [Mass/volume] in Blood")}
+BLOOD_PRESSURE_PARTS = (("8480-6", "Systolic blood pressure"), ("8462-4", "Diastolic blood pressure"))
 UCUM_UNITS = {"kg": "kg", "cm": "cm", "mmHg": "mm[Hg]", "g/L": "g/L"}
+# A vaccination the patient declared: not from the one who gave it (primarySource false), but from their memory
+# or card; R4B has no "informationSource" on Immunization, and `performer` would say the patient injected it.
+PATIENT_REPORTED = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/immunization-origin",
+                                "code": "recall", "display": "Parent/Guardian/Patient Recall"}]}
+LEVELS = "NRV"  # v3 Confidentiality, from normal to very restricted
 SEVERITY = {"faible": "mild", "moderee": "moderate", "severe": "severe"}
 
 
@@ -93,10 +104,12 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
                 "patient": {"reference": patient_ref}, "relationship": {"text": item.detail or "Famille"},
                 "condition": [{"code": {"text": item.label}}]}
     if item.kind == "vaccination":
-        return {"resourceType": "Immunization", "identifier": identifier, "status": "completed",
-                "vaccineCode": {"text": item.label}, "patient": {"reference": patient_ref},
-                "occurrenceDateTime": day(item.started_on), "lotNumber": item.lot or None,
-                "performer": [{"actor": declared}]}
+        immunization = {"resourceType": "Immunization", "identifier": identifier, "status": "completed",
+                        "vaccineCode": {"text": item.label}, "patient": {"reference": patient_ref},
+                        "occurrenceDateTime": day(item.started_on), "lotNumber": item.lot or None}
+        if declared["reference"] == patient_ref:
+            return {**immunization, "primarySource": False, "reportOrigin": PATIENT_REPORTED}
+        return {**immunization, "performer": [{"actor": declared}]}
     if item.kind == "measurement":
         code, display = OBSERVATION_CODES[item.label]
         unit = UCUM_UNITS[item.unit]
@@ -109,9 +122,9 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
                        "performer": [declared]}
         if item.label == "blood_pressure":
             observation["component"] = [
-                {"code": {"coding": [{"system": LOINC, "code": c}]},
+                {"code": {"coding": [{"system": LOINC, "code": c, "display": d}]},
                  "valueQuantity": {"value": v, "unit": item.unit, "system": UCUM, "code": unit}}
-                for c, v in (("8480-6", item.value), ("8462-4", item.value2))]
+                for (c, d), v in zip(BLOOD_PRESSURE_PARTS, (item.value, item.value2))]
         else:
             observation["valueQuantity"] = {"value": item.value, "unit": item.unit, "system": UCUM, "code": unit}
         return observation
@@ -158,7 +171,8 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
     entries += [{"fullUrl": refs[pro_id], "resource": practitioner(pro)} for pro_id, pro in authors.items()]
     document_refs = {d.id: urn() for d in documents}
     sections = []
-    for kind, code, section_title in SECTIONS:
+    labels = [confidentiality(hidden=d.hidden, kept_from_parents=d.hidden_from_representatives) for d in documents]
+    for kind, code, display, section_title in SECTIONS:
         if kinds is not None and kind not in kinds:
             continue
         items = profile.by_kind.get(kind, []) + (profile.by_kind.get("organ_donation", []) if kind == "directive" else [])
@@ -168,9 +182,13 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         for item in items:
             resource = item_resource(item, patient_ref=patient_ref, documents=document_refs,
                                      declared=who_declared(item, profile.authors, refs, patient_ref))
+            label = confidentiality(hidden=item.hidden)
+            if label:
+                resource["meta"] = {"security": [label]}
+                labels.append(label)
             item_refs.append(urn())
             entries.append({"fullUrl": item_refs[-1], "resource": {k: v for k, v in resource.items() if v is not None}})
-        section = {"title": section_title, "code": {"coding": [{"system": LOINC, "code": code}]},
+        section = {"title": section_title, "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
                    "text": narrative([describe(i) for i in items]),
                    "entry": [{"reference": r} for r in item_refs] or None,
                    "emptyReason": None if items else NIL_KNOWN}
@@ -183,7 +201,7 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
             reference["subject"] = {"reference": patient_ref}
             reference["content"][0]["attachment"]["url"] = f"documents/{document.id}/{document.filename}"
             entries.append({"fullUrl": document_refs[document.id], "resource": reference})
-        sections.append({"title": "Documents du dossier", "text": narrative(
+        sections.append({"title": "Documents du dossier", "code": {"coding": [DOCUMENTS_SECTION]}, "text": narrative(
             [f"{d.event_date.isoformat()} — {d.title}" for d in documents]),
             "entry": [{"reference": document_refs[d.id]} for d in documents]})
     composition = {
@@ -192,7 +210,8 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         "subject": {"reference": patient_ref}, "date": fhir_instant(now),
         "author": [{"reference": patient_ref, "display": f"{patient.given_name} {patient.family_name}"}],
         "title": f"{title} — {patient.given_name} {patient.family_name}",
-        "confidentiality": "N", "section": sections,
+        "confidentiality": max((label["code"] for label in labels if label), key=LEVELS.index, default="N"),
+        "section": sections,
     }
     composition_ref = urn()
     return Bundle.model_validate({

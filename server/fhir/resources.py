@@ -2,7 +2,8 @@
 
 Codes follow the French PDSm guide where it fixes them (the INS's OID, the RPPS-based national
 identifier of professionals) and LOINC for a document's type; a document's Carnet category travels
-in `category`, under Carnet's own code system.
+in `category`, under Carnet's own code system; what is hidden or kept from parents carries HL7's
+confidentiality label in `meta.security`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ TYPES: dict[str, tuple[str, str]] = {
 }
 CATEGORY_OF_TYPE = {code: category for category, (code, _) in TYPES.items()}
 CURRENT, WITHDRAWN = "current", "entered-in-error"
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+RESTRICTED = {"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}  # hidden by the patient from professionals
+# Kept from a minor's legal representatives (CSP L1111-5). A resource has one confidentiality level, the highest
+# that applies: V when a document is both (the Carnet extensions of an export still say each).
+VERY_RESTRICTED = {"system": CONFIDENTIALITY, "code": "V", "display": "very restricted"}
 
 
 def fhir_instant(moment: datetime) -> str:
@@ -64,14 +70,26 @@ def master_identifier(document: Document) -> dict:
                                                      f"{document.id[12:16]}-{document.id[16:20]}-{document.id[20:]}"}
 
 
+def confidentiality(*, hidden: bool, kept_from_parents: bool = False) -> dict | None:
+    """The HL7 v3 Confidentiality code of what the patient hid or a professional kept from the parents."""
+    return VERY_RESTRICTED if kept_from_parents else RESTRICTED if hidden else None
+
+
+def security_meta(document: Document) -> dict | None:
+    """`meta` with the document's confidentiality label, or None for a document every reader may see."""
+    label = confidentiality(hidden=document.hidden, kept_from_parents=document.hidden_from_representatives)
+    return {"security": [label]} if label else None
+
+
 def document_reference(document: Document, *, patient: Patient, author: Professional | None, base: str) -> DocumentReference:
-    """What a reader's software sees of a document it may read."""
+    """What a reader's software sees of a document it may read (the author and the médecin traitant see hidden ones)."""
     code, display = TYPES[document.category]
     author_ref = ({"identifier": {"system": IDNAT_PS_SYSTEM, "value": f"8{author.rpps}"},
                    "display": professional_title(author)} if author else {"display": document.source or "Carnet"})
     return DocumentReference.model_validate({
         "resourceType": "DocumentReference",
         "id": document.id,
+        "meta": security_meta(document),
         "masterIdentifier": master_identifier(document),
         "status": WITHDRAWN if document.withdrawn_at else CURRENT,
         "type": {"coding": [{"system": LOINC, "code": code, "display": display}]},
@@ -96,12 +114,13 @@ def outcome(text: str, *, code: str, severity: str = "error") -> OperationOutcom
                                             "issue": [{"severity": severity, "code": code, "diagnostics": text}]})
 
 
-def searchset(resources: list[DocumentReference], *, base: str, self_url: str, next_url: str | None) -> Bundle:
+def searchset(resources: list[DocumentReference], *, base: str, self_url: str, next_url: str | None,
+              total: int | None = None) -> Bundle:
     links = [{"relation": "self", "url": self_url}]
     if next_url:
         links.append({"relation": "next", "url": next_url})
     return Bundle.model_validate({
-        "resourceType": "Bundle", "type": "searchset", "link": links,
+        "resourceType": "Bundle", "type": "searchset", "link": links, "total": total,
         "entry": [{"fullUrl": f"{base}/fhir/DocumentReference/{r.id}", "resource": r.model_dump(mode="json"),
                    "search": {"mode": "match"}} for r in resources],
     })

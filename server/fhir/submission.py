@@ -55,7 +55,7 @@ def parse_bundle(body: bytes) -> Bundle:
         if hasattr(error, "errors"):
             first = error.errors()[0]
             where = f" (champ « {'.'.join(str(p) for p in first.get('loc', ()))} »)"
-        raise invalid(f"Le Bundle n'est pas une ressource FHIR R4 valide{where}.") from None
+        raise invalid(f"Le Bundle n'est pas une ressource FHIR R4B valide{where}.") from None
 
 
 def read_submission(body: bytes) -> Submission:

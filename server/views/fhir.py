@@ -10,12 +10,15 @@ from urllib.parse import parse_qs
 
 from fhir.resources.R4B.binary import Binary
 from litestar import Request, Response, get, patch, post
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..fhir import documents
 from ..fhir.capability import capability_statement, smart_configuration
 from ..fhir.errors import FhirError
-from ..fhir.resources import FHIR_JSON, WITHDRAWN
+from ..fhir.negotiation import binary_as_resource, require_json
+from ..fhir.resources import FHIR_JSON, WITHDRAWN, security_meta
 from ..fhir.tokens import Caller, TokenError, caller_of, exchange
 
 MAX_BUNDLE_BYTES = 30 * 1024 * 1024  # a 20 MB document, in base64, and its metadata
@@ -29,6 +32,20 @@ def base_of(request: Request) -> str:
 def fhir_json(resource, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(resource.model_dump_json(exclude_none=True).encode(), status_code=status, media_type=FHIR_JSON,
                     headers=headers)
+
+
+def format_of(connection: ASGIConnection) -> str | None:
+    return connection.query_params.get("_format")
+
+
+def speaks_json(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """406 before anything else when the caller accepts no JSON (fhir/negotiation.py)."""
+    require_json(connection.headers.get("accept", ""), format_of(connection))
+
+
+def repr_digest(data: bytes) -> dict[str, str]:
+    """RFC 9530's digest of the representation sent: the bytes, or the Binary resource's JSON."""
+    return {"Repr-Digest": f"sha-256=:{base64.b64encode(hashlib.sha256(data).digest()).decode()}:"}
 
 
 async def calling(request: Request, db: AsyncSession, resource: str, letter: str) -> Caller:
@@ -51,7 +68,7 @@ async def body_of(request: Request, limit: int, kinds: tuple[str, ...]) -> bytes
     return body
 
 
-@get("/fhir/metadata")
+@get("/fhir/metadata", guards=[speaks_json])
 async def metadata(request: Request) -> Response:
     return fhir_json(capability_statement(base=base_of(request), software_version=version("carnet")))
 
@@ -75,7 +92,7 @@ async def token(request: Request, db: AsyncSession) -> Response:
     return Response(answer, headers={"Pragma": "no-cache"})
 
 
-@post("/fhir", request_max_body_size=MAX_BUNDLE_BYTES, status_code=200)
+@post("/fhir", request_max_body_size=MAX_BUNDLE_BYTES, status_code=200, guards=[speaks_json])
 async def transaction(request: Request, db: AsyncSession) -> Response:
     caller = await calling(request, db, "DocumentReference", "c")
     body = await body_of(request, MAX_BUNDLE_BYTES, (FHIR_JSON, "application/json"))
@@ -83,7 +100,7 @@ async def transaction(request: Request, db: AsyncSession) -> Response:
     return fhir_json(answer)
 
 
-@get("/fhir/DocumentReference")
+@get("/fhir/DocumentReference", guards=[speaks_json])
 async def search(request: Request, db: AsyncSession) -> Response:
     caller = await calling(request, db, "DocumentReference", "s")
     params = {k: request.query_params.getall(k) for k in request.query_params}
@@ -94,7 +111,7 @@ async def search(request: Request, db: AsyncSession) -> Response:
     return fhir_json(await documents.search(db, caller=caller, query=query, base=base_of(request)))
 
 
-@post("/fhir/DocumentReference/_search", request_max_body_size=MAX_FORM_BYTES, status_code=200)
+@post("/fhir/DocumentReference/_search", request_max_body_size=MAX_FORM_BYTES, status_code=200, guards=[speaks_json])
 async def search_by_post(request: Request, db: AsyncSession) -> Response:
     caller = await calling(request, db, "DocumentReference", "s")
     body = await body_of(request, MAX_FORM_BYTES, ("application/x-www-form-urlencoded",))
@@ -106,13 +123,13 @@ async def search_by_post(request: Request, db: AsyncSession) -> Response:
     return fhir_json(await documents.search(db, caller=caller, query=query, base=base_of(request)))
 
 
-@get("/fhir/DocumentReference/{document_id:str}")
+@get("/fhir/DocumentReference/{document_id:str}", guards=[speaks_json])
 async def read(request: Request, db: AsyncSession, document_id: str) -> Response:
     caller = await calling(request, db, "DocumentReference", "r")
     return fhir_json(await documents.read(db, caller=caller, document_id=document_id, base=base_of(request)))
 
 
-@patch("/fhir/DocumentReference/{document_id:str}", request_max_body_size=MAX_FORM_BYTES)
+@patch("/fhir/DocumentReference/{document_id:str}", request_max_body_size=MAX_FORM_BYTES, guards=[speaks_json])
 async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Response:
     caller = await calling(request, db, "DocumentReference", "u")
     body = await body_of(request, MAX_FORM_BYTES, ("application/json-patch+json",))
@@ -128,13 +145,18 @@ async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Resp
 
 @get("/fhir/Binary/{document_id:str}")
 async def retrieve(request: Request, db: AsyncSession, document_id: str) -> Response:
+    as_resource = binary_as_resource(request.headers.get("accept", ""), format_of(request))
     caller = await calling(request, db, "Binary", "r")
     document, data = await documents.retrieve(db, request.app.state.storage, caller=caller, document_id=document_id)
-    digest = {"Repr-Digest": f"sha-256=:{base64.b64encode(hashlib.sha256(data).digest()).decode()}:"}
-    if FHIR_JSON in request.headers.get("accept", ""):
-        return fhir_json(Binary.model_validate({"resourceType": "Binary", "id": document.id,
-                                                "contentType": document.mime_type, "data": data}), headers=digest)
-    return Response(data, media_type=document.mime_type, headers=digest)
+    if not as_resource:
+        return Response(data, media_type=document.mime_type, headers=repr_digest(data))
+    # Binary.data is base64Binary: the bytes in base64, never the bytes themselves.
+    body = Binary.model_validate({
+        "resourceType": "Binary", "id": document.id, "meta": security_meta(document), "contentType": document.mime_type,
+        "securityContext": {"reference": f"DocumentReference/{document.id}"},
+        "data": base64.b64encode(data).decode("ascii"),
+    }).model_dump_json(exclude_none=True).encode()
+    return Response(body, media_type=FHIR_JSON, headers=repr_digest(body))
 
 
 routes = [metadata, smart, token, transaction, search, search_by_post, read, withdraw, retrieve]

@@ -37,7 +37,7 @@ from server.files.store import DiskStorage
 from server.listing import all_documents
 from server.migrate import upgrade
 from server.models import AccessEvent, Document, Patient, Professional, ProfileItem
-from server.profile.items import ItemInput, add_item, profile_of
+from server.profile.items import ItemInput, add_item, profile_of, set_item_hidden
 from server.views.log import CSV_COLUMNS
 from tests.conftest import (
     ORIGIN, TEST_SECRET, activate, activate_professional, add_text_document, create_from_template, new_patient,
@@ -49,7 +49,8 @@ from tests.test_profile import PATIENT, SAMPLES, TODAY, items_of_every_kind
 
 NOW = datetime(2026, 11, 30, 17, 45, tzinfo=UTC)
 DEMO_DAY = date(2026, 3, 20)
-ZIP_NAME = re.compile(r'^attachment; filename="carnet-dossier-\d{4}-\d{2}-\d{2}\.zip"$')
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+LOINC = "http://loinc.org"
 
 
 def pdf_bytes(title: str) -> bytes:
@@ -252,14 +253,16 @@ async def test_the_copy_holds_every_document_byte_for_byte_a_valid_ips_the_whole
     assert all(name in readme for name in ("synthese-ips.json", "journal-acces.csv", "synthese.pdf", "documents/"))
 
 
-async def test_the_export_is_in_the_log_before_the_zip_leaves_and_its_name_holds_no_name(client, db, small):
+async def test_the_export_is_in_the_log_before_the_zip_leaves_named_for_its_patient_in_no_url(client, db, small):
     await activate(client, small)
     page = await client.get(f"/dossiers/{small.dossier.id}/export")
     assert page.status_code == 200 and "Télécharger la copie (ZIP)" in page.text and "2 documents" in page.text
     assert f"({len(await events(db, small.dossier.id))} événements)" in page.text  # the head's number: every event
     response = await post_form(client, f"/dossiers/{small.dossier.id}/export", {})
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
-    assert ZIP_NAME.match(response.headers["content-disposition"]) and "Martin" not in response.headers["content-disposition"]
+    assert re.fullmatch(r'attachment; filename="carnet-dossier-camille-\d{4}-\d{2}-\d{2}\.zip"',
+                        response.headers["content-disposition"])
+    assert "martin" not in str(response.url).lower()  # a name never in an address (history, logs, Referer)
     assert "content-encoding" not in response.headers and response.headers["cache-control"] == "no-store"
     # The copy's own log already holds its export: it was committed before the ZIP was made.
     [export] = [r for r in csv_rows(response.content) if r["action"] == "Export du dossier"]
@@ -331,6 +334,99 @@ async def test_a_minor_s_parent_exports_no_trace_of_what_was_kept_from_parents(c
                 if name.endswith(".pdf") else content.decode("utf-8", errors="replace")
             for trace in ("Consultation confidentielle", "Girard", doctor.rpps, kept.id):
                 assert trace not in text, (trace, name)
+
+
+async def downloaded(client, dossier_id: str) -> zipfile.ZipFile:
+    """The copy as its patient or caregiver downloads it, through HTTP."""
+    response = await post_form(client, f"/dossiers/{dossier_id}/export", {})
+    assert response.status_code == 200, response.text
+    return zipfile.ZipFile(io.BytesIO(response.content))
+
+
+def resources_of(bundle: dict, kind: str) -> list[dict]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+async def test_the_copy_s_ips_codes_every_section_and_labels_what_is_hidden_or_kept_from_parents(client, db, app,
+                                                                                                   small):
+    kept = await add_text_document(db, app, small.dossier, title="Consultation confidentielle")
+    kept.hidden_from_representatives = True  # kept by the young adult from her parents (CSP L1111-5)
+    db.add(kept)
+    await db.commit()
+    vaccine = await add_item(db, dossier=small.dossier, data=SAMPLES["vaccination"], actor=PATIENT, today=TODAY)
+    await set_item_hidden(db, item=vaccine, hidden=True, actor=PATIENT)
+    await activate(client, small)
+    ips = json.loads((await downloaded(client, small.dossier.id)).read("synthese-ips.json"))
+    Bundle.model_validate(ips)
+
+    [composition] = resources_of(ips, "Composition")
+    codings = {s["title"]: s["code"]["coding"][0] for s in composition["section"]}
+    assert all(c.get("display") for c in codings.values()) and codings["Vaccinations"]["system"] == LOINC
+    assert codings["Documents du dossier"] == {"system": "urn:carnet:fhir:section", "code": "documents",
+                                               "display": "Documents du dossier"}
+    assert {c["code"] for c in codings.values() if c["system"] == LOINC} == {
+        "48765-2", "10160-0", "11450-4", "11369-6"}  # allergies, medications, problems, immunizations
+    labels = {r["description"]: r.get("meta", {}).get("security") for r in resources_of(ips, "DocumentReference")}
+    assert labels == {"Bilan lipidique": [{"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}],
+                      "Consultation confidentielle": [{"system": CONFIDENTIALITY, "code": "V",
+                                                       "display": "very restricted"}],
+                      "Bilan kiné": None}
+    assert composition["confidentiality"] == "V"  # the highest of what it holds
+
+    [immunization] = resources_of(ips, "Immunization")  # declared by the patient, who did not give the injection
+    assert immunization["primarySource"] is False and "performer" not in immunization
+    assert immunization["reportOrigin"]["coding"][0]["code"] == "recall"
+    assert immunization["meta"]["security"][0]["code"] == "R"
+
+
+async def test_the_copy_s_log_has_an_absolute_stable_full_url_for_every_event(client, db, small):
+    await activate(client, small)
+    first = json.loads((await downloaded(client, small.dossier.id)).read("journal-acces-auditevent.json"))
+    second = json.loads((await downloaded(client, small.dossier.id)).read("journal-acces-auditevent.json"))
+    urls = [e["fullUrl"] for e in first["entry"]]
+    assert all(re.fullmatch(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", u)
+               for u in urls)
+    assert len(set(urls)) == len(urls) and set(urls) < {e["fullUrl"] for e in second["entry"]}  # one more: the export
+
+
+async def test_the_readme_names_the_patient_in_french_counts_in_plural_forms_and_says_fhir_r4b(client, db, app):
+    ines = await new_patient(db, given_name="Inès", family_name="Martin", serial=6)
+    await add_text_document(db, app, ines.dossier, title="Bilan")
+    await activate(client, ines)
+    archive = await downloaded(client, ines.dossier.id)
+    readme = archive.read("LISEZMOI.txt").decode()
+    assert readme.startswith("Copie complète du dossier Carnet d'Inès Martin\r\n")
+    assert "(1 document)" in readme and "(0 information :" in readme and "événements)" in readme
+    assert "(s)" not in readme and "FHIR R4B" in readme and not re.search(r"FHIR R4(?!B)", readme)
+    assert "votre identité, votre profil médical" in readme and "ceux qui sont masqués aux professionnels" in readme
+    pdf = pypdfium2.PdfDocument(archive.read("synthese.pdf"))
+    assert "Synthèse du dossier d'Inès Martin" in pdf[0].get_textpage().get_text_range()
+    log = json.loads(archive.read("journal-acces-auditevent.json"))
+    assert {e["resource"]["entity"][0]["what"]["display"] for e in log["entry"]} == {"Dossier d'Inès Martin"}
+
+
+async def test_the_copy_s_log_says_du_dossier_and_au_dossier(client, db, small):
+    await activate(client, small)
+    log = json.loads((await downloaded(client, small.dossier.id)).read("journal-acces-auditevent.json"))
+    sentences = [e["resource"]["outcomeDesc"] for e in log["entry"]]
+    assert any("une copie complète du dossier" in s for s in sentences)
+    assert not [s for s in sentences if re.search(r"\b(de|à) le dossier\b", s)]
+
+
+async def test_a_parent_s_copies_are_named_for_each_child_and_speak_of_the_child(client, db, app):
+    mother = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=5)
+    await as_account(client, db, await account_for_patient(db, patient=mother.patient))
+    names = []
+    for serial, given, of_child in ((4, "Léo", "de Léo"), (8, "Émilie", "d'Émilie")):
+        child = await new_patient(db, given_name=given, family_name="Martin", birth=years_ago(9), serial=serial)
+        await post_form(client, "/enfant", {"code": child.code, "birth_date": child.birth_date.isoformat()})
+        response = await post_form(client, f"/dossiers/{child.dossier.id}/export", {})
+        assert response.status_code == 200
+        names.append(re.fullmatch(r'attachment; filename="(.*)"', response.headers["content-disposition"]).group(1))
+        readme = member(response.content, "LISEZMOI.txt").decode()
+        assert f"l'identité {of_child} Martin, son profil médical" in readme and "votre identité" not in readme
+    assert [re.sub(r"-\d{4}-\d{2}-\d{2}", "", n) for n in names] == ["carnet-dossier-leo.zip",
+                                                                     "carnet-dossier-emilie.zip"]
 
 
 # --- reading a copy back ----------------------------------------------------------------------------
@@ -411,7 +507,7 @@ async def test_carnet_import_dossier_reads_a_copy_into_the_empty_dossier_of_an_i
     dossier = await same_patient_there(elsewhere.session, small.patient, await authors_of(db, small.dossier.id))
     done = carnet(elsewhere, "import", "dossier", str(copy), "--ins", small.patient.ins)
     assert done.returncode == 0, done.stderr
-    assert "2 document(s) et 3 information(s) du profil médical relus dans le dossier." in done.stdout
+    assert "2 documents et 3 informations du profil médical relus dans le dossier." in done.stdout
     assert (await counts(elsewhere.session, dossier.id))[:2] == (2, 3)
     again = carnet(elsewhere, "import", "dossier", str(copy), "--ins", small.patient.ins)
     assert again.returncode == 1 and "Copie refusée, rien n'a été écrit : Ce dossier n'est pas vide" in again.stderr

@@ -241,3 +241,13 @@ def test_what_an_event_stored_in_french_reads_in_the_readers_language(row, engli
         said = plain(sentence(row, viewer=PATIENT, today=TODAY))
     assert english in said and "ligne" not in said and " la " not in said, said
     assert plain(french) in plain(sentence(row, viewer=PATIENT, today=TODAY))
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    (event("export", PAUL), "vous avez téléchargé une copie complète du dossier"),
+    (event("profile_add", CAMILLE, detail="l'allergie « Pénicilline »"), "au profil médical du dossier"),
+    (event("emergency_opt_out", CAMILLE), "a refusé l'accès d'urgence au dossier"),
+])
+def test_a_caregiver_reads_du_dossier_and_au_dossier_never_de_le_dossier(row, expected):
+    said = plain(sentence(row, viewer=CAREGIVER, today=TODAY))
+    assert expected in said and " le dossier" not in said.replace("dans le dossier", ""), said

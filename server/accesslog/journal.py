@@ -257,6 +257,9 @@ def right_clause(event: AccessEvent, *, viewer: Viewer, context: EventContext, t
     return _(", au titre du droit %(right)s", right=quoted(right))
 
 
+_CONTRACTED = re.compile(r"\b(de|à) le dossier\b")
+
+
 def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_CONTEXT, today: date | None = None,
              with_date: bool = True) -> str:
     """One event in a plain sentence, in the request's language; any action, known or not, gives a correct one."""
@@ -269,6 +272,8 @@ def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_C
     via = f", {event.detail.strip()}" if event.detail.startswith(VIA_SOFTWARE) else ""
     text = _(phrase.yours if vous else phrase.said, subject=subject, when=when, right=right,
              **_fields(event, viewer)) + via
+    if i18n.current() == i18n.SOURCE:  # "de %(dossier)s" said of someone else's: "du dossier", not "de le dossier"
+        text = _CONTRACTED.sub(lambda m: {"de": "du", "à": "au"}[m[1]] + " dossier", text)
     # French typography's no-break spaces, here too: a line never ends on "(«" nor starts with "»" or ":".
     return typography(text if text.endswith((".", "!", "?", "…")) else text + ".")
 

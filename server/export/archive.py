@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import unicodedata
+import uuid
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from ..listing import all_documents, selection
 from ..accesslog.queries import LogFilters
 from ..models import AccessEvent, ChainHead, Document, Dossier, Patient
 from ..profile.items import Profile, profile_of
-from ..templating import PARIS, datetime_fr
+from ..templating import PARIS, datetime_fr, de
 from ..views.log import CSV_COLUMNS, csv_row
 from .auditevents import DOCUMENT_SYSTEM, audit_event
 
@@ -54,13 +55,18 @@ README_NAME = "LISEZMOI.txt"
 # Bundle.meta.tag of a Carnet copy: what restore.py recognises (version: this layout).
 EXPORT_TAG = {"system": "urn:carnet:fhir:export", "version": "1", "code": "dossier-complet",
               "display": "Copie complète d'un dossier Carnet"}
-SHA256_EXTENSION = "urn:carnet:fhir:sha256"  # on an attachment: its bytes' SHA-256, hex (R4's `hash` is SHA-1)
-HIDDEN_EXTENSION = "urn:carnet:fhir:masque"  # hidden by the patient from professionals
-KEPT_EXTENSION = "urn:carnet:fhir:reserve-au-patient"  # kept from a minor's legal representatives (CSP L1111-5)
+SHA256_EXTENSION = "urn:carnet:fhir:sha256"  # on an attachment: its bytes' SHA-256, hex (R4B's `hash` is SHA-1)
+# Hidden by the patient from professionals; kept from a minor's legal representatives (CSP L1111-5). Each resource
+# also carries HL7's confidentiality label (meta.security, fhir/resources.py): these say which of the two it is.
+HIDDEN_EXTENSION = "urn:carnet:fhir:masque"
+KEPT_EXTENSION = "urn:carnet:fhir:reserve-au-patient"
 SOURCE_EXTENSION = "urn:carnet:fhir:source"  # where a document comes from, when no professional wrote it
 # Where FHIR has no author element (Patient.contact, FamilyMemberHistory): the Practitioner who declared it.
 DECLARED_BY_EXTENSION = "urn:carnet:fhir:declare-par"
 LOG_BATCH = 1000
+# An AuditEvent's fullUrl: Bundle.entry.fullUrl is an absolute URL, or a urn:uuid / urn:oid for a resource
+# with none; each event gets a UUID of its own (version 5, of its dossier and number), the same in every copy.
+EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:carnet:fhir:journal")
 
 
 def safe_name(filename: str) -> str:
@@ -197,9 +203,10 @@ def copy_document(archive: zipfile.ZipFile, storage: Storage, document: Document
 
 async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], *, dossier: Dossier, patient: Patient,
                        now: datetime, visible: Visibility = PATIENT_VIEW,
-                       log_visible: ColumnElement[bool] | None = None) -> None:
+                       log_visible: ColumnElement[bool] | None = None, by_patient: bool = True) -> None:
     """Write the copy into `out`: what `visible` admits (the exporter's view) and the events `log_visible` keeps
-    (a minor's parents see no trace of what was kept from them)."""
+    (a minor's parents see no trace of what was kept from them); `by_patient`: the patient makes it, not a
+    caregiver (the LISEZMOI speaks to whoever does)."""
     with i18n.speaking(i18n.SOURCE):  # the copy is a French document, whatever the page's language
         profile = await profile_of(session, dossier_id=dossier.id, visible=visible)
         documents = await all_documents(session, dossier_id=dossier.id, visible=visible)
@@ -226,7 +233,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
             archive.writestr(entry_info(PDF_NAME, now), pdf)
             archive.writestr(entry_info(README_NAME, now), readme(
                 patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,
-                missing=[d for d in documents if d.id in missing]))
+                missing=[d for d in documents if d.id in missing], by_patient=by_patient))
 
 
 def _summary_pdf(**kwargs) -> bytes:
@@ -239,11 +246,12 @@ def _summary_pdf(**kwargs) -> bytes:
 
 
 async def build_export(session: AsyncSession, storage: Storage, *, dossier: Dossier, patient: Patient, now: datetime,
-                       visible: Visibility = PATIENT_VIEW, log_visible: ColumnElement[bool] | None = None) -> bytes:
+                       visible: Visibility = PATIENT_VIEW, log_visible: ColumnElement[bool] | None = None,
+                       by_patient: bool = True) -> bytes:
     """The copy as bytes (the web page streams `write_export`'s file instead)."""
     out = io.BytesIO()
     await write_export(session, storage, out, dossier=dossier, patient=patient, now=now, visible=visible,
-                       log_visible=log_visible)
+                       log_visible=log_visible, by_patient=by_patient)
     return out.getvalue()
 
 
@@ -276,35 +284,44 @@ async def write_audit_events(session: AsyncSession, archive: zipfile.ZipFile, *,
         async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
             for event in events:
                 resource = audit_event(event, patient=patient).model_dump(mode="json", exclude_none=True)
-                entry = {"fullUrl": f"urn:carnet:journal:{event.seq}", "resource": resource}
+                entry = {"fullUrl": event_url(dossier_id, event), "resource": resource}
                 out.write((b"" if first else b",\n") + json.dumps(entry, ensure_ascii=False).encode())
                 first = False
         out.write(b"\n]}\n")
 
 
+def event_url(dossier_id: str, event: AccessEvent) -> str:
+    return f"urn:uuid:{uuid.uuid5(EVENT_NAMESPACE, f'{dossier_id}/{event.seq}')}"
+
+
 def readme(*, patient: Patient, now: datetime, documents: int, items: int, events: int,
-           missing: list[Document]) -> str:
+           missing: list[Document], by_patient: bool = True) -> str:
+    """The LISEZMOI, in French, to whoever made the copy: the patient ("votre"), or a caregiver."""
     name = f"{patient.given_name} {patient.family_name}"
+    whose = "votre identité, votre profil médical" if by_patient else f"l'identité {de(name)}, son profil médical"
+    # Out of the f-strings, so that the catalogue's extractor finds them.
+    document_count = i18n.ngettext("%(num)d document", "%(num)d documents", documents)
+    item_count = i18n.ngettext("%(num)d information", "%(num)d informations", items)
+    event_count = i18n.ngettext("%(num)d événement", "%(num)d événements", events)
     lines = [
-        f"Copie complète du dossier Carnet de {name}",
+        f"Copie complète du dossier Carnet {de(name)}",
         f"Faite le {datetime_fr(now)}.",
         "",
         "Ce fichier contient des données de santé : gardez-le en lieu sûr et ne le confiez qu'à qui vous voulez.",
         "",
         "Ce que contient cette archive :",
         "",
-        f"documents/  Les {documents} document(s) du dossier, chacun dans un dossier à son numéro, tels qu'ils ont "
-        "été déposés (PDF, images, textes), y compris ceux que vous avez masqués aux professionnels.",
+        f"documents/  Les documents du dossier ({document_count}), chacun dans un dossier à son numéro, tels "
+        "qu'ils ont été déposés (PDF, images, textes), y compris ceux qui sont masqués aux professionnels.",
         "",
-        f"{PDF_NAME}  Une synthèse lisible à l'écran ou sur papier : votre identité, votre profil médical "
-        f"({items} information(s) : allergies, traitements, antécédents, vaccinations, mesures…) et la liste "
-        "des documents avec leur date et leur auteur.",
+        f"{PDF_NAME}  Une synthèse lisible à l'écran ou sur papier : {whose} ({item_count} : allergies, "
+        "traitements, antécédents, vaccinations, mesures…) et la liste des documents avec leur date et leur auteur.",
         "",
-        f"{IPS_NAME}  La même synthèse au format international des logiciels de santé (FHIR R4, résumé patient "
+        f"{IPS_NAME}  La même synthèse au format international des logiciels de santé (FHIR R4B, résumé patient "
         "international « IPS ») : un autre Carnet ou un logiciel médical peut la relire. Elle sert aussi à "
         "recréer le dossier dans une autre installation de Carnet.",
         "",
-        f"{LOG_CSV_NAME}  L'historique complet des accès ({events} événement(s)) : qui a consulté ou modifié "
+        f"{LOG_CSV_NAME}  L'historique complet des accès ({event_count}) : qui a consulté ou modifié "
         "le dossier, quand, et à quel titre. Il s'ouvre dans un tableur (séparateur point-virgule).",
         "",
         f"{LOG_FHIR_NAME}  Le même historique au format FHIR (un « AuditEvent » par événement), pour un logiciel.",

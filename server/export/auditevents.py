@@ -1,7 +1,7 @@
 """The access log as FHIR R4B AuditEvents (fhir.resources models): one per access event, for the copy's
 `journal-acces-auditevent.json`.
 
-The codes follow FHIR R4's AuditEvent: `type` from DICOM (DCM 110110 "Patient Record": every event is about
+The codes follow FHIR R4B's AuditEvent: `type` from DICOM (DCM 110110 "Patient Record": every event is about
 the patient's record), `subtype` Carnet's own action code, `action` C/R/U/D/E, `outcome` 0 (success) or 4
 (minor failure: an attempt refused), one requesting `agent` (a professional with their national identifier
 "8" + RPPS), the patient's record and the document as `entity`; the chain's sequence number and hashes travel
@@ -16,6 +16,7 @@ from ..accesslog import journal, phrases
 from ..accesslog.audit import timestamp
 from ..fhir.resources import IDNAT_PS_SYSTEM, INS_SYSTEM
 from ..models import AccessEvent, Patient
+from ..templating import de
 
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 ACTION_SYSTEM = "urn:carnet:fhir:action-journal"
@@ -58,7 +59,7 @@ def agents(event: AccessEvent, patient: Patient) -> list[dict]:
     if event.right == "emergency":
         agent["purposeOfUse"] = [{"coding": [coding(ACT_REASON, "ETREAT", "Emergency Treatment")]}]
     found = [agent]
-    if event.on_behalf_of:  # a caregiver acting for the patient (R4 has no onBehalfOf: a second, passive agent)
+    if event.on_behalf_of:  # a caregiver acting for the patient (R4B has no onBehalfOf: a second, passive agent)
         found.append({"who": {"display": event.on_behalf_of}, "type": {"coding": [coding(ROLE_CLASS, "PAT")]},
                       "requestor": False})
     return found
@@ -68,7 +69,7 @@ def entities(event: AccessEvent, patient: Patient) -> list[dict]:
     details = [("numéro", str(event.seq)), ("hash", event.hash), ("hash précédent", event.prev_hash),
                ("droit", journal.right_label(event)), ("détail", event.detail)]
     record = {"what": {"identifier": {"system": INS_SYSTEM, "value": patient.ins},
-                       "display": f"Dossier de {patient.given_name} {patient.family_name}"},
+                       "display": f"Dossier {de(patient.given_name)} {patient.family_name}"},
               "type": coding(ENTITY_TYPE, "1", "Person"), "role": coding(OBJECT_ROLE, "1", "Patient"),
               "detail": [{"type": name, "valueString": value} for name, value in details if value]}
     found = [record]

@@ -21,6 +21,7 @@ def import_dossier(path: str, ins: str) -> None:
     from sqlmodel import select
 
     from ..dossiers import InvalidInput
+    from ..i18n import ngettext
     from .restore import TRANSFER, restore
     from ..files.store import DiskStorage
     from ..identifiers import normalize_ins
@@ -44,5 +45,6 @@ def import_dossier(path: str, ins: str) -> None:
         restored = asyncio.run(cli_support.with_db(settings, work))
     except InvalidInput as refused:
         raise click.ClickException(f"Copie refusée, rien n'a été écrit : {refused}") from None
-    click.echo(f"{restored.documents} document(s) et {restored.items} information(s) du profil médical relus "
-               "dans le dossier.")
+    documents = ngettext("%(num)d document", "%(num)d documents", restored.documents)
+    items = ngettext("%(num)d information", "%(num)d informations", restored.items)
+    click.echo(f"{documents} et {items} du profil médical relus dans le dossier.")

@@ -13,7 +13,7 @@ from ..dossiers import professional_title
 from ..models import CATEGORIES, Document, Patient
 from ..profile.items import Profile, describe
 from ..profile.kinds import KINDS, ORDER
-from ..templating import date_fr, datetime_fr
+from ..templating import date_fr, datetime_fr, de
 
 NBSP = "\u00a0"
 INK = (29, 78, 216)  # the site's theme colour
@@ -89,8 +89,8 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
     not be read from the store (named, so the reader knows the ZIP lacks them)."""
     name = f"{patient.given_name} {patient.family_name}"
     pdf = new_pdf()
-    pdf.footer_text = f"Carnet — copie du dossier de {name}, faite le {when(now)}"
-    pdf.set_title(f"Synthèse du dossier de {name}")
+    pdf.footer_text = f"Carnet — copie du dossier {de(name)}, faite le {when(now)}"
+    pdf.set_title(f"Synthèse du dossier {de(name)}")
     pdf.set_author("Carnet")
     pdf.set_creator("Carnet")
     pdf.set_lang("fr")
@@ -99,7 +99,7 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
 
-    pdf.heading(f"Synthèse du dossier de {name}", size=17)
+    pdf.heading(f"Synthèse du dossier {de(name)}", size=17)
     born = "Née" if patient.sex == "F" else "Né"
     pdf.paragraph(f"{born} le {day(patient.birth_date)}")
     pdf.paragraph(f"INS (matricule national de santé){NBSP}: {patient.ins}")

@@ -7,8 +7,11 @@ built and sent; the ZIP goes into a temporary file (in memory while small) and i
 
 from __future__ import annotations
 
+import re
 import tempfile
+import unicodedata
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import IO
 
 from litestar import Request, get, post
@@ -20,12 +23,15 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..export.archive import outline, record_export, write_export
 from ..guards import logged_in
-from ..models import utcnow
+from ..models import Patient, utcnow
 from ..access.reading import Managed, managed_dossier
 from ..templating import PARIS
 
 IN_MEMORY = 8 * 1024 * 1024  # past this, the temporary file is on disk
 CHUNK = 256 * 1024
+# Letters NFKD leaves whole (no accent to take off), spelled in ASCII.
+LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "ø": "o", "Ø": "O",
+                           "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"})
 
 
 async def exporter(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Managed, dict]:
@@ -46,6 +52,16 @@ async def export_page(request: Request, db: AsyncSession, dossier_id: str) -> Te
     return Template("export.html", context=context)
 
 
+def zip_name(patient: Patient, now: datetime) -> str:
+    """carnet-dossier-ines-2026-11-30.zip: whose copy it is, in ASCII, for a parent who saves several. The given
+    name only: a downloads folder or a shared screen shows the file's name, and the family's copies differ by it.
+    Only in Content-Disposition: a name never travels in a URL (server logs, history, Referer keep those)."""
+    name = patient.given_name.translate(LIGATURES)
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
+    return "-".join(part for part in ("carnet-dossier", slug, now.astimezone(PARIS).date().isoformat()) if part) + ".zip"
+
+
 async def chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
     try:
         while block := file.read(CHUNK):
@@ -62,16 +78,15 @@ async def export_zip(request: Request, db: AsyncSession, dossier_id: str) -> Str
     spool = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY)
     try:
         await write_export(db, request.app.state.storage, spool, dossier=managed.dossier, patient=managed.patient,
-                           now=now, **seen)
+                           now=now, by_patient=managed.standing.is_patient, **seen)
     except BaseException:
         spool.close()
         raise
     size = spool.tell()
     spool.seek(0)
-    # Only the day in the file name, never the patient's name: a downloads folder or a shared screen shows it.
-    filename = f"carnet-dossier-{now.astimezone(PARIS).date().isoformat()}.zip"
     return Stream(chunks(spool), media_type="application/zip",
-                  headers={"Content-Disposition": f'attachment; filename="{filename}"', "Content-Length": str(size)})
+                  headers={"Content-Disposition": f'attachment; filename="{zip_name(managed.patient, now)}"',
+                           "Content-Length": str(size)})
 
 
 routes = [export_page, export_zip]

@@ -17,7 +17,7 @@ class Phrase:
 
 
 # What an event's detail is made of, besides names and what people wrote: written in French, as the log is, and
-# shown in the reader's language (journal.stored). Each writer names its words from here.
+# shown in the reader's language (details.stored). Each writer names its words from here.
 WITH_PASSCODE, WITHOUT_PASSCODE = N_("avec code d'accès"), N_("sans code d'accès")  # a health link
 VALID_UNTIL = N_("valable jusqu'au %(date)s")  # a health link: its date as date_fr writes it
 SAME_IDENTITY, OTHER_IDENTITY = N_("identité saisie identique à la vôtre"), N_("identité saisie différente")
@@ -26,7 +26,7 @@ EVERY_READ, FIRST_READS = N_("à chaque consultation"), N_("au premier accès et
 EMERGENCY_BLOCKED, EMERGENCY_KEPT = N_("accès d'urgence : bloqué"), N_("accès d'urgence : normal")  # its review
 DETAIL_WORDS = (WITH_PASSCODE, WITHOUT_PASSCODE, SAME_IDENTITY, OTHER_IDENTITY, IN_PERSON, EVERY_READ, FIRST_READS,
                 EMERGENCY_BLOCKED, EMERGENCY_KEPT)
-# The insurer's lines: the detail says how many (older events wrote "ligne(s)"); journal.stored says them again,
+# The insurer's lines: the detail says how many (older events wrote "ligne(s)"); details.stored says them again,
 # in the reader's language, with the same two forms.
 CARE_LINES = ("%(num)d ligne", "%(num)d lignes")
 CARE_LINES_WAITING = ("%(num)d ligne reçue avant la création du dossier",

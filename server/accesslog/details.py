@@ -1,0 +1,112 @@
+"""A detail as the log stored it (in French, when it was written), read back in the reader's language.
+
+The writers of details (access/rights.py, shlinks, the insurer's feed, profile items) take their words from
+phrases.py and the interface's own vocabularies; this module recognises those words in a stored detail and says
+them again in the page's language. Names and what people wrote stay as they were written.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date
+from typing import Any
+
+from .. import i18n
+from ..dossiers import PROFESSIONS
+from ..i18n import _, ngettext
+from ..i18n.formats import MONTHS, long_date
+from ..models import CATEGORIES
+from .phrases import DETAIL_WORDS, VALID_UNTIL
+
+GUILLEMETS = re.compile(r"«[\s\u00a0\u202f]*(.*?)[\s\u00a0\u202f]*»")
+
+
+def stored(text: str) -> str:
+    """A detail as the log stored it, in French, shown in the page's language where its pieces are the
+    interface's own words ("tous les documents, 1 mois", "l'allergie « … »", "sans code d'accès"); names and
+    what people wrote stay as written. A count is written as the language counts ("17 ligne(s)": "17 lignes")."""
+    counted = _COUNTED.fullmatch(text)
+    if counted and counted["waiting"]:  # the forms of phrases.CARE_LINES_WAITING
+        return ngettext("%(num)d ligne reçue avant la création du dossier",
+                        "%(num)d lignes reçues avant la création du dossier", int(counted["num"]))
+    if counted:  # phrases.CARE_LINES
+        return ngettext("%(num)d ligne", "%(num)d lignes", int(counted["num"]))
+    if i18n.current() == i18n.SOURCE:
+        return text
+    if text in _vocabulary():  # a whole detail that holds ", " itself
+        return _(text)
+    text = _named_item(text)
+    text = GUILLEMETS.sub("\u201c\\1\u201d", text)  # « Mon téléphone » → “Mon téléphone”
+    return ", ".join(_word(piece) for piece in text.split(", "))
+
+
+# "17 ligne(s)", "3 ligne(s) reçue(s) avant la création du dossier" (as older events wrote them), or "17 lignes".
+_COUNTED = re.compile(r"(?P<num>\d+) lignes?(?:\(s\))?(?P<waiting> reçues?(?:\(s\))? avant la création du dossier)?")
+_SPACE = "[\\s\u00a0\u202f]*"
+_WRAPPED = re.compile(r"(?P<before>.*\()?(?P<word>.*?)(?P<after>\))?")  # "(carte d'urgence", "1 mois)"
+_VALID_UNTIL = re.compile(r"valable jusqu'au (?P<day>1er|\d{1,2}) (?P<month>\w+) (?P<year>\d{4})")
+
+
+def _word(piece: str) -> str:
+    """One piece of a detail in the reader's language, if it is one of the interface's words (in parentheses or not)."""
+    wrapped = _WRAPPED.fullmatch(piece)
+    word = wrapped["word"] if wrapped else piece
+    if word in _vocabulary():
+        said = _(word)
+    elif word.lower() in _lowered():
+        said = _(_lowered()[word.lower()]).lower()
+    elif (until := _VALID_UNTIL.fullmatch(word)) and until["month"] in MONTHS:
+        day = date(int(until["year"]), MONTHS.index(until["month"]) + 1, 1 if until["day"] == "1er" else int(until["day"]))
+        said = _(VALID_UNTIL, date=long_date(day))
+    else:
+        return piece
+    return f"{wrapped['before'] or ''}{said}{wrapped['after'] or ''}" if wrapped else said
+
+
+def _named_item(text: str) -> str:
+    """A profil médical item as items.summary names it ("la mesure « Tension artérielle »"), in the reader's
+    language, with its label translated if it is one of the interface's measures."""
+    for pattern, kind in _item_patterns():
+        named = pattern.match(text)
+        if named:
+            label = named.groupdict().get("label") or ""
+            label = _(label) if label in _measures() else label
+            return _(kind.one, label=label) + text[named.end():]
+    return text
+
+
+@functools.cache
+def _item_patterns() -> tuple[tuple[re.Pattern[str], Any], ...]:
+    from ..profile.kinds import KINDS
+
+    def pattern(template: str) -> re.Pattern[str]:
+        escaped = re.escape(template).replace(re.escape("%(label)s"), "(?P<label>.*?)")
+        return re.compile(escaped.replace(re.escape("« "), "«" + _SPACE).replace(re.escape(" »"), _SPACE + "»")
+                          .replace("(?P<label>.*?)" + _SPACE + "»", "(?P<label>.*?)" + _SPACE + "»"))
+
+    return tuple((pattern(kind.one), kind) for kind in KINDS.values())
+
+
+@functools.cache
+def _measures() -> frozenset[str]:
+    from ..profile.kinds import MEASURES
+
+    return frozenset(measure.label for measure in MEASURES.values())
+
+
+@functools.cache
+def _lowered() -> dict[str, str]:
+    """Words a detail writes in lower case though the interface capitalises them: a health link's content."""
+    from ..shlinks.links import CONTENTS
+
+    return {label.lower(): label for label in CONTENTS.values()}
+
+
+@functools.cache
+def _vocabulary() -> frozenset[str]:
+    """The interface's words a detail is made of: categories, "tous les documents", durations, and phrases.py's."""
+    from ..access.rights import ALL_DOCUMENTS, DURATIONS
+
+    return frozenset([*CATEGORIES.values(), ALL_DOCUMENTS, *(label for label, _days in DURATIONS.values()),
+                      *DETAIL_WORDS, *PROFESSIONS])  # "Julie Moreau (masseur-kinésithérapeute)"

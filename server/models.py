@@ -89,7 +89,7 @@ class ProfessionalWord(SQLModel, table=True):
     primary key), never every professional (migration 0022)."""
 
     # Bytewise order on PostgreSQL too, whatever the database's collation: a word asked is the range from itself
-    # to itself followed by "{" (which follows "z"); a language's collation may not sort it so.
+    # to itself followed by U+10FFFF (search.past_every_longer); a language's collation may not sort it so.
     word: str = Field(sa_column=Column(WORD_TYPE, primary_key=True))
     professional_id: str = Field(foreign_key="professional.id", primary_key=True, index=True)
 

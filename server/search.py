@@ -37,13 +37,27 @@ from .models import Document
 
 MAX_TEXT = 100_000  # characters of a document's text kept for search: a long report's first pages
 MAX_WORDS = 8
-WORD = re.compile(r"[0-9a-z]+")
+# A word is letters and digits, of any script: "Łukasz", "Кардиолог" and "تحليل" are words, "_", "%" and quotes
+# are not (so neither LIKE's wildcards nor FTS5's syntax can be in one). Before migration 0024, ASCII alone:
+# "Łukasz" was indexed as "ukasz", and a title in Cyrillic not at all.
+WORD = re.compile(r"[^\W_]+")
+# Letters that are read as another with a stroke or a ligature, which Unicode does not take apart (NFKD leaves
+# them whole): folded to what a French keyboard types, as accents are.
+LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ŀ": "l",
+                         "þ": "th", "œ": "oe", "æ": "ae"})
 
 
 def fold(value: str) -> str:
-    """Lower case, without accents or ligatures: "Échographie" and "echographie" are the same word."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold().replace("œ", "oe").replace("æ", "ae"))
+    """Lower case, without accents, strokes or ligatures: "Échographie" and "echographie" are the same word, so
+    are "Łukasz" and "lukasz", "Kılıç" and "kilic"."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold().translate(LETTERS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def past_every_longer(word: str) -> str:
+    """The end of the range of words that start with `word`, in code point order (SQLite's text, PostgreSQL's "C"
+    collation): no character sorts after U+10FFFF."""
+    return word + "\U0010ffff"
 
 
 def search_text(title: str, body: str = "") -> str:
@@ -132,7 +146,7 @@ async def params(session: AsyncSession, dossier_id: str, words: list[str]) -> di
     found: list[list[str]] = [[] for _ in words]
     rows = await session.exec(_expansions(len(words)), params={  # type: ignore[call-overload]
         **{f"start_{n}": start for n, start in enumerate(starts)},
-        **{f"end_{n}": start + "{" for n, start in enumerate(starts)}})  # "{" follows "z": past every longer word
+        **{f"end_{n}": past_every_longer(start) for n, start in enumerate(starts)}})
     for n, word in rows.all():
         found[n].append(word)
     asked = " AND ".join(_asked(start, known) for start, known in zip(starts, found))

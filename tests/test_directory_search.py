@@ -90,6 +90,29 @@ async def test_on_postgresql_the_words_are_ordered_bytewise_whatever_the_databas
         assert tuple(before) == (False, True)
 
 
+async def test_a_name_with_a_stroke_or_of_another_script_is_found(client, db, patient):
+    lukasz = await professional(db, "Kılıç", given_name="Łukasz", profession="médecin", city="Łódź", stem=5)
+    olga = await professional(db, "Иванова", given_name="Ольга", profession="médecin", city="Lyon", stem=6)
+    await activate(client, patient)
+    for query in ("lukasz", "ŁUKASZ", "kilic", "Kılıç", "lodz", "lukasz kilic"):
+        assert await found(client, patient, query) == [lukasz.id], query
+    for query in ("иванова", "ОЛЬГА", "Ива"):
+        assert await found(client, patient, query) == [olga.id], query
+
+
+async def test_professionals_registered_before_0024_are_found_by_their_words_of_any_script(db, app):
+    lukasz = await professional(db, "Nowak", given_name="Łukasz", profession="médecin", city="Lyon", stem=7)
+    await migrate(app, command.downgrade, "0023")
+    await db.exec(text("DELETE FROM professionalword WHERE word IN ('lukasz')"))  # as the code before 0024 wrote them
+    await db.exec(text("INSERT INTO professionalword (word, professional_id) VALUES ('ukasz', :id)"),
+                  params={"id": lukasz.id})
+    await db.commit()
+    await migrate(app, command.upgrade, "head")
+    db.expunge_all()
+    assert [p.id for p in await search_professionals(db, query="lukasz nowak")] == [lukasz.id]
+    assert await search_professionals(db, query="ukasz") == []
+
+
 async def test_a_name_that_folds_longer_than_its_column_is_registered_and_found(client, db, patient):
     """Folding may lengthen a name ("ß" is "ss"): its words are cut to the column's length, and so are those asked."""
     long = await professional(db, "Straße" * 16, given_name="ß" * 60, city="Lyon", stem=4)

@@ -22,10 +22,54 @@ from tests.test_timeline_scale import many_documents
     ('Compte "rendu" n°3 \\ {x}', "Œdème – Straße, 12,5 mg/L"),
     ("Bil", "ab " * 60_000),  # cut at MAX_TEXT on a space
     ("", ""),
+    ("Dr Łukasz Kılıç — Консультация", 'تحليل الدم "_x_" 血液検査 ١٢'),
 ])
 def test_the_words_a_document_is_found_by_are_what_the_triggers_read(title, body):
     """Words of letters and digits, one space between each: SQLite's triggers read them as a JSON array."""
-    assert re.fullmatch(r"([0-9a-z]+( [0-9a-z]+)*)?", search.search_text(title, body))
+    assert re.fullmatch(r"([^\W_]+( [^\W_]+)*)?", search.search_text(title, body))
+
+
+def test_a_word_of_any_script_is_a_word_and_a_stroke_folds_as_an_accent_does():
+    assert search.search_text("Dr Łukasz KILIÇ, Ørsted-Kılıç", "Анализ крови ; تحليل الدم ; Straße") == (
+        "dr lukasz kilic orsted kilic анализ крови تحليل الدم strasse")
+    assert search.words_of("ŁUKASZ_kılıç 50%") == ["lukasz", "kilic", "50"]
+
+
+async def test_a_search_finds_words_of_any_script_and_names_with_a_stroke(client, db, app, patient):
+    for title in ("Consultation du Dr Łukasz Nowak", "Консультация кардиолога", "تحليل الدم", "Échographie"):
+        await add_text_document(db, app, patient.dossier, title=title, category="compte_rendu")
+    await activate(client, patient)
+    for words, expected in (("lukasz", ["Consultation du Dr Łukasz Nowak"]), ("ŁUKASZ", ["Consultation du Dr Łukasz Nowak"]),
+                            ("консультация", ["Консультация кардиолога"]), ("КАРДИО", ["Консультация кардиолога"]),
+                            ("تحليل", ["تحليل الدم"]), ("ukasz", [])):
+        found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": words})
+        assert found.status_code == 200 and titles_in(found.text) == expected, (words, titles_in(found.text))
+
+
+async def test_documents_added_before_0024_are_found_by_their_title_s_words_of_any_script(client, db, app, patient):
+    document = await add_text_document(db, app, patient.dossier, title="Consultation du Dr Łukasz Nowak")
+    await add_text_document(db, app, patient.dossier, title="Консультация кардиолога")
+    await db.commit()
+    await migrate(app, command.downgrade, "0023")
+    # What the code before 0024 stored: ASCII words, the title's first, then the text's ("Contenu : …").
+    await db.exec(text("UPDATE document SET search_title = 'consultation du dr ukasz nowak', "
+                       "search_text = 'consultation du dr ukasz nowak contenu consultation du dr ukasz nowak' "
+                       "WHERE id = :id"), params={"id": document.id})
+    await db.exec(text("UPDATE document SET search_title = '', search_text = 'contenu' WHERE id <> :id"),
+                  params={"id": document.id})
+    await db.commit()
+    await migrate(app, command.upgrade, "head")
+    rows = dict((await db.exec(text("SELECT search_title, search_text FROM document WHERE dossier_id = :d"),
+                               params={"d": patient.dossier.id})).all())
+    await db.commit()
+    assert rows == {"consultation du dr lukasz nowak": "consultation du dr lukasz nowak contenu consultation du dr ukasz nowak",
+                    "консультация кардиолога": "консультация кардиолога contenu"}
+    await activate(client, patient)
+    for words, expected in (("lukasz nowak", 1), ("кардиолога", 1), ("contenu", 2)):
+        found = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": words})
+        assert len(titles_in(found.text)) == expected, (words, titles_in(found.text))
+    if db.bind.dialect.name == "sqlite":
+        assert await words_listed(db) == await words_indexed(db)
 
 
 async def words_listed(db) -> dict[str, int]:

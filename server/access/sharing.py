@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .rule import Right, dossier_right
 from ..dossiers import WORD_LENGTH, InvalidInput, professionals_by_id
 from ..models import Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord
-from ..search import search_title, words_of
+from ..search import past_every_longer, search_title, words_of
 from ..facts import dossier_facts
 from ..i18n import N_, _, ngettext
 from .reading import professional_standing
@@ -192,7 +192,7 @@ async def search_professionals(session: AsyncSession, *, query: str) -> list[Pro
     if not words:  # only signs ("%%"): nothing is a word of them
         return []
     params = {**{f"start_{n}": word for n, word in enumerate(words)},
-              **{f"end_{n}": word + "{" for n, word in enumerate(words)}}  # "{" follows "z": past every longer word
+              **{f"end_{n}": past_every_longer(word) for n, word in enumerate(words)}}
     return list((await session.exec(_directory_search(len(words)), params=params)).all())  # type: ignore[call-overload]
 
 

@@ -32,11 +32,13 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     typography_fr,
 )
 from .models import CATEGORIES
+from .search import fold
 
 
 def de(name: str) -> str:
-    """"de Léo", "d'Inès", "d'Hugo": French elides "de" before a vowel or a mute h."""
-    return f"d'{name}" if name[:1].lower() in "aeiouyàâäéèêëîïôöùûüh" else f"de {name}"
+    """"de Léo", "d'Inès", "d'Hugo", "d'Œnone": French elides "de" before a vowel or a mute h (its first letter,
+    folded as search folds it: an accent, a ligature or a stroke does not change it)."""
+    return f"d'{name}" if fold(name[:1])[:1] in ("a", "e", "i", "o", "u", "y", "h") else f"de {name}"
 
 
 def category_label(code: str) -> str:

@@ -183,7 +183,7 @@ async def test_reading_a_page_image_never_renders(client, db, app, patient, monk
     image = await client.get(f"/documents/{document.id}/pages/1")
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     assert image.content.startswith(b"\x89PNG") and renders == []
-    for number in ("0", "2", "-1", "99999999999999999999"):
+    for number in ("0", "2", "-1", "99999999999999999999", "\u0661", "+1", "01", "1.0", "%201"):  # "١" is 1 elsewhere
         assert (await client.get(f"/documents/{document.id}/pages/{number}")).status_code == 404, number
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from server.accesslog.journal import when_fr
-from server.templating import datetime_fr, filesize_fr, quoted_fr, time_fr, typography_fr
+from server.templating import datetime_fr, de, filesize_fr, quoted_fr, time_fr, typography_fr
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 AT = datetime(2026, 3, 3, 13, 59, tzinfo=UTC)  # 14 h 59 in Paris (winter time)
@@ -39,3 +39,9 @@ def test_guillemets_hold_the_words_they_quote():
 ])
 def test_typography_glues_guillemets_and_high_punctuation_to_their_word(written, printed):
     assert typography_fr(written) == printed
+
+
+@pytest.mark.parametrize("name, said", [("Léo", "de Léo"), ("Inès", "d'Inès"), ("Hugo", "d'Hugo"), ("Émile", "d'Émile"),
+                                        ("Œnone", "d'Œnone"), ("Ørjan", "d'Ørjan"), ("Zoé", "de Zoé")])
+def test_de_elides_before_a_vowel_whatever_its_accent_ligature_or_stroke(name, said):
+    assert de(name) == said

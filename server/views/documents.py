@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from litestar import Request, Response, get
@@ -17,7 +18,6 @@ from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
 from ..access.reading import author_labels, managed_dossier, open_document
 from ..files.pages import pages_of
 from ..files.store import IntegrityError
-from .forms import MAX_INT
 
 INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
 
@@ -30,8 +30,11 @@ def read_file(request: Request, key: str, sha256: str) -> bytes:
         raise NotFoundException() from None
 
 
-def numbered(pages: list[DocumentPage], number: int) -> DocumentPage:
-    stored = next((p for p in pages if p.number == number), None) if 0 < number <= MAX_INT else None
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")  # as the page's links write it: "٣", "+3" or "03" is no page
+
+
+def numbered(pages: list[DocumentPage], number: str) -> DocumentPage:
+    stored = next((p for p in pages if p.number == int(number)), None) if PAGE_NUMBER.fullmatch(number) else None
     if stored is None:
         raise NotFoundException()
     return stored
@@ -69,8 +72,8 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
     return Template("document.html", context=context)
 
 
-@get("/documents/{document_id:str}/pages/{page:int}/plein-ecran", guards=[logged_in])
-async def page_full_screen(request: Request, db: AsyncSession, document_id: str, page: int) -> Template:
+@get("/documents/{document_id:str}/pages/{page:str}/plein-ecran", guards=[logged_in])
+async def page_full_screen(request: Request, db: AsyncSession, document_id: str, page: str) -> Template:
     """One page alone, the screen's width, where the browser's own pinch-zoom reads its small print."""
     document, dossier, right = await open_document(db, account=request.user.account, document_id=document_id, once=True)
     pages = await pages_of(db, request.app.state.storage, document=document)
@@ -100,8 +103,8 @@ async def download(request: Request, db: AsyncSession, document_id: str) -> Resp
     )
 
 
-@get("/documents/{document_id:str}/pages/{page:int}", guards=[logged_in])
-async def page_image(request: Request, db: AsyncSession, document_id: str, page: int) -> Response:
+@get("/documents/{document_id:str}/pages/{page:str}", guards=[logged_in])
+async def page_image(request: Request, db: AsyncSession, document_id: str, page: str) -> Response:
     """A page image made when the document was added: a file read, never a render."""
     document, _, _ = await open_document(db, account=request.user.account, document_id=document_id, once=True)
     stored = numbered(await pages_of(db, request.app.state.storage, document=document), page)

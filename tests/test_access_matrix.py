@@ -38,7 +38,7 @@ READERS = [
 ]  # and "emergency_opted_out": the emergency reader once the dossier opts out; the parents after 18 (below)
 HOLDERS = ("patient", *CAREGIVERS)
 STATES = ["visible", "hidden", "deleted", "kept_from_parents", "other_patient"]
-ENDPOINTS = ["timeline", "search", "document", "download", "page"]
+ENDPOINTS = ["timeline", "search", "print", "document", "download", "page"]
 
 
 def pdf(title: str) -> bytes:
@@ -154,7 +154,17 @@ async def check_reader(client, db, me, docs, reader, account, token) -> int:
         for endpoint in ENDPOINTS:
             checked += 1
             before = await events(db)
-            if endpoint in ("timeline", "search"):
+            if endpoint == "print":  # the whole list, for the patient and their caregivers alone
+                response = await client.get(f"/dossiers/{dossier.id}/imprimer")
+                if not may_open or account.professional_id is not None:
+                    assert response.status_code == 404, (reader, state, endpoint)
+                    missing = await client.get(f"/dossiers/{'0' * 32}/imprimer")
+                    assert without_csrf(response.text) == without_csrf(missing.text), (reader, state, endpoint)
+                    assert await events(db) == before, (reader, state, endpoint)
+                    continue
+                assert response.status_code == 200, (reader, state, endpoint)
+                assert (document.title in response.text) == expected, (reader, state, endpoint)
+            elif endpoint in ("timeline", "search"):
                 if endpoint == "timeline":
                     response = await client.get(url("timeline", dossier.id, document.id))
                 else:

@@ -6,6 +6,7 @@ import secrets
 from urllib.parse import urlencode
 
 from litestar import Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -78,6 +79,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     base = {"category": category, "search_token": token}
     return {
         "view": view,
+        "print_url": print_url(dossier_id, **base) if view.right in HOLDERS else None,
         "profile_card": await profile_card(db, view=view, today=paris_today())
         if card and view.right in PROFESSIONAL_RIGHTS else None,
         "documents": documents,
@@ -157,4 +159,53 @@ async def search(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: 
     return Redirect(url, status_code=303)
 
 
-routes = [timeline, search]
+# A printed list holds at most this many documents, the newest: 5,000 lines are a hundred pages already. Beyond,
+# the page says so and a category prints the rest.
+MAX_PRINTED = 5000
+
+
+@get("/dossiers/{dossier_id:str}/imprimer", guards=[logged_in])
+async def timeline_print(request: HTMXRequest, db: AsyncSession, dossier_id: str, categorie: str | None = None,
+                         recherche: str | None = None) -> Template:
+    """The list of documents the timeline shows with these filters, whole (the timeline loads 20 at a time), for
+    the patient or their caregivers to print: to take to a new doctor. A professional prints from their own
+    software (their reads are logged, and a list printed here would be a read no sentence of the log says)."""
+    account = request.user.account
+    if account.professional_id is not None:
+        raise NotFoundException()
+    view = await open_dossier(db, account=account, dossier_id=dossier_id, action=None)
+    category = categorie if categorie in CATEGORIES else ""
+    query = request.user.data.get("searches", {}).get(recherche, "") if recherche else ""
+    words = words_of(query)
+    cap = SEARCH_CAP if query else MAX_PRINTED  # a search ranks its window of matches, no more
+    if query and not words:
+        rows: list = []
+    elif query:
+        rows, _count = await search_page(db, dossier_id=dossier_id, visible=view.visible, category=category,
+                                         words=words, offset=0, limit=cap + 1, counted=False)
+    else:
+        rows = await documents_page(db, dossier_id=dossier_id, visible=view.visible, category=category,
+                                    limit=cap + 1)
+    documents = rows[:cap]
+    patient = view.patient
+    context = {
+        "view": view,
+        "patient_name": f"{patient.given_name} {patient.family_name}",
+        "documents": documents,
+        "authors": await author_labels(db, documents),
+        "cut": len(rows) > cap,
+        "cap": cap,
+        "category": category,
+        "query": query,
+        "now": utcnow(),
+        "back_url": timeline_url(dossier_id, category=category, search_token=recherche if query else ""),
+    }
+    return Template("timeline_print.html", context=context)
+
+
+def print_url(dossier_id: str, *, category: str, search_token: str) -> str:
+    return timeline_url(dossier_id, category=category, search_token=search_token).replace(
+        f"/dossiers/{dossier_id}", f"/dossiers/{dossier_id}/imprimer", 1)
+
+
+routes = [timeline, search, timeline_print]

@@ -23,7 +23,7 @@ def import_reimbursements(path: str) -> None:
 
     try:
         lines = read(Path(path).read_bytes())
-    except LayoutError as error:
+        report = asyncio.run(cli_support.with_db(cli_support.settings(), lambda session: importer.load(session, lines)))
+    except LayoutError as error:  # the file's layout, or a line that would change patient: nothing written
         raise click.ClickException("Fichier refusé, rien n'a été chargé :\n" + "\n".join(error.problems)) from None
-    report = asyncio.run(cli_support.with_db(cli_support.settings(), lambda session: importer.load(session, lines)))
     click.echo(report.summary())

@@ -3,6 +3,8 @@
 Lines are matched to dossiers by INS. A line already loaded (same `id_ligne`) is left alone, unless
 this one was processed later (`date_traitement`), or the same day with other content: then it
 replaces the earlier one (a correction). A line processed earlier than the one kept is ignored. A line
+never changes patient: a file that sends a loaded `id_ligne` with another INS is refused whole, before
+anything is written, in the same words whether either INS has a dossier or not. A line
 whose INS has no dossier yet is kept aside and attached when that patient's dossier is created
 (`attach_waiting`). Each dossier that receives lines gets one event in its access log, from the
 Assurance Maladie, saying how many, in the same transaction as the lines.
@@ -22,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accesslog import audit
 from ..accesslog.phrases import CARE_LINES, in_french
 from ..models import Dossier, Patient, ReimbursementLine, new_id, utcnow
-from .layout import Line
+from .layout import LayoutError, Line
 
 INSURER = audit.Actor(None, "system", "Assurance Maladie")
 BATCH = 500  # lines per transaction: a dossier's chain lock is held for one batch at most
@@ -53,12 +55,35 @@ class Report:
 
 
 async def load(session: AsyncSession, lines: list[Line]) -> Report:
+    """Load the lines, or LayoutError (nothing written) if one would move a loaded line to another patient."""
+    await _refuse_other_patients(session, lines)
     report = Report()
     touched: set[str] = set()
     for start in range(0, len(lines), BATCH):
         await _load_batch(session, lines[start:start + BATCH], report, touched)
     report.dossiers = len(touched)
     return report
+
+
+def _other_patient(line: Line) -> str:
+    # Said from what the insurer itself sent, never from the dossiers: the same words whether the earlier INS
+    # or this one has a dossier, so the refusal tells no more than the feed's answers already do.
+    return (f"Ligne {line.number} : l'identifiant {line.line_ref} a déjà été reçu avec un autre INS : "
+            "une ligne ne change jamais de patient.")
+
+
+async def _refuse_other_patients(session: AsyncSession, lines: list[Line]) -> None:
+    """LayoutError if a line's `id_ligne` was loaded before with another INS (first 50 problems)."""
+    problems: list[str] = []
+    for start in range(0, len(lines), BATCH):
+        batch = lines[start:start + BATCH]
+        kept = dict((await session.exec(select(ReimbursementLine.line_ref, ReimbursementLine.ins).where(
+            col(ReimbursementLine.line_ref).in_([line.line_ref for line in batch])))).all())
+        problems += [_other_patient(line) for line in batch if kept.get(line.line_ref, line.ins) != line.ins]
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise LayoutError(problems[:50])
 
 
 async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, touched: set[str]) -> None:
@@ -82,6 +107,10 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
         dossier_id = dossier_of.get(line.ins)
         values = {name: getattr(line, name) for name in FIELDS}
         kept = existing.get(line.line_ref)
+        if kept is not None and kept.ins != line.ins:
+            # Only when another load wrote this line since _refuse_other_patients: this batch is not written.
+            await session.rollback()
+            raise LayoutError([_other_patient(line)])
         if kept is not None and line.processed_on < kept.processed_on:
             report.older += 1
             continue
@@ -89,7 +118,7 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
             inserts.append({"id": new_id(), "line_ref": line.line_ref, "ins": line.ins, "dossier_id": dossier_id,
                             "imported_at": now, **values})
             outcome = "added"
-        elif all(getattr(kept, name) == value for name, value in values.items()) and kept.ins == line.ins:
+        elif all(getattr(kept, name) == value for name, value in values.items()):
             outcome = "unchanged"
             if kept.dossier_id is None and dossier_id is not None:  # it waited for its dossier, which exists now
                 updates.append({"ref": line.line_ref, "ins": line.ins, "dossier_id": dossier_id,

@@ -21,8 +21,9 @@ variable each column stands for is in brackets:
 | `base` | the reimbursement base [BSE_REM_BSE] |
 | `rembourse` | what the Assurance Maladie paid back [BSE_REM_MNT] |
 
-A file with any malformed line is refused whole, every problem said with its line number, so a file
-is never half loaded.
+A row is one line of the file: a field may be quoted (…;"Ecran 15"" pouces";…), but never spans lines.
+A file with any malformed or implausible line (care in the future, more paid back than spent) is refused
+whole, every problem said with its line number, so a file is never half loaded.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from stdnum import ean
 
@@ -50,6 +52,15 @@ CODES = {  # what a code of each nomenclature looks like
 AMOUNT = re.compile(r"(?P<euros>[0-9]{1,7})(?:[.,](?P<cents>[0-9]{1,2}))?")
 MAX_LINES = 1_000_000
 MAX_BYTES = 200 * 1024 * 1024
+MAX_LABEL = 200  # characters of a libellé, an exécutant, a prescripteur
+# A line's characters: three texts of MAX_LABEL, each maybe quoted with every quote doubled and in decomposed
+# accents, and the rest, with room to spare. Far below the csv module's field limit (131,072), so a quote
+# never closed or an endless field is said on its line rather than read into the rest of the file.
+MAX_LINE_CHARS = 4000
+# "Today" for a date of care is the latest date in France where the Assurance Maladie pays care: La Réunion's
+# (UTC+4, no summer time), two or three hours ahead of Paris. So today in Paris is always accepted, and so is
+# care given at 1 a.m. in Saint-Denis, when Paris still has the day before.
+EASTERNMOST = ZoneInfo("Indian/Reunion")
 
 
 class LayoutError(ValueError):
@@ -79,29 +90,42 @@ class Line:
     reimbursed_cents: int
 
 
-def read(data: bytes) -> list[Line]:
-    """Every line of a reimbursement file, or LayoutError saying what is wrong (first 50 problems)."""
+def latest_care_day(now: datetime) -> date:
+    """The latest plausible date of care at `now`: today where it is latest in France (EASTERNMOST)."""
+    return now.astimezone(EASTERNMOST).date()
+
+
+def read(data: bytes, *, today: date | None = None) -> list[Line]:
+    """Every line of a reimbursement file, or LayoutError saying what is wrong (first 50 problems).
+
+    `today` is the latest date of care accepted, latest_care_day(now) unless given."""
+    latest = today or latest_care_day(datetime.now(UTC))
     if len(data) > MAX_BYTES:
         raise LayoutError([f"Le fichier dépasse {MAX_BYTES // (1024 * 1024)} Mo : découpez-le."])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise LayoutError(["Le fichier n'est pas en UTF-8."]) from None
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=";")
-    header = next(rows, None)
-    if header is None or tuple(h.strip().lower() for h in header) != COLUMNS:
+    # Lines as the csv module ends them (\n, \r\n, \r), not str.splitlines, which also ends one at U+2028.
+    raw_lines = io.StringIO(text, newline="")
+    try:
+        header = _fields(next(raw_lines, ""))
+    except ValueError:
+        header = []
+    if tuple(h.strip().lower() for h in header) != COLUMNS:
         raise LayoutError([f"Ligne 1 : l'en-tête doit être « {';'.join(COLUMNS)} »."])
     lines: list[Line] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue  # a blank line
-        if len(lines) + len(problems) >= MAX_LINES:
-            problems.append(f"Le fichier dépasse {MAX_LINES:,} lignes : découpez-le.".replace(",", "\u202f"))
-            break
+    for number, raw in enumerate(raw_lines, start=2):
         try:
-            line = _line(number, row)
+            row = _fields(raw)
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line
+            if len(lines) + len(problems) >= MAX_LINES:
+                problems.append(f"Le fichier dépasse {_thousands(MAX_LINES)} lignes : découpez-le.")
+                break
+            line = _line(number, row, latest=latest)
         except ValueError as error:
             problems.append(f"Ligne {number} : {error}")
         else:
@@ -116,7 +140,24 @@ def read(data: bytes) -> list[Line]:
     return lines
 
 
-def _line(number: int, row: list[str]) -> Line:
+def _fields(raw: str) -> list[str]:
+    """The fields of one line of the file, or ValueError saying in French why they cannot be read."""
+    if len(raw) > MAX_LINE_CHARS:
+        raise ValueError(f"la ligne dépasse {_thousands(MAX_LINE_CHARS)} caractères (un libellé, un exécutant "
+                         f"ou un prescripteur fait au plus {MAX_LABEL} caractères).")
+    try:
+        return next(csv.reader([raw], delimiter=";", strict=True), [])
+    except csv.Error as error:
+        # On one line, strict reading fails in two ways: the end comes inside quotes ("unexpected end of data",
+        # the csv module's words), or a closing quote is followed by something else than ";".
+        if "end of data" in str(error):
+            raise ValueError("un guillemet ouvre un champ et n'est pas refermé sur la ligne (un champ ne peut pas "
+                             "tenir sur plusieurs lignes).") from None
+        raise ValueError("guillemets mal placés : un champ entre guillemets se termine par un guillemet suivi de "
+                         "« ; » ou de la fin de la ligne, et un guillemet à l'intérieur s'écrit « \"\" ».") from None
+
+
+def _line(number: int, row: list[str], *, latest: date) -> Line:
     if len(row) != len(COLUMNS):
         raise ValueError(f"{len(row)} colonnes au lieu de {len(COLUMNS)}.")
     cell = dict(zip(COLUMNS, (clean(value).strip() for value in row), strict=True))
@@ -133,25 +174,28 @@ def _line(number: int, row: list[str]) -> Line:
     if not CODES[system].fullmatch(code) or (system == "CIP13" and not ean.is_valid(code)):
         raise ValueError(f"le code « {cell['code'][:20]} » n'est pas un code {system}.")
     label, performer = cell["libelle"], cell["executant"]
-    if not label or len(label) > 200:
-        raise ValueError("le libellé doit faire 1 à 200 caractères.")
-    if not performer or len(performer) > 200 or len(cell["prescripteur"]) > 200:
-        raise ValueError("l'exécutant (obligatoire) et le prescripteur font au plus 200 caractères.")
+    if not label or len(label) > MAX_LABEL:
+        raise ValueError(f"le libellé doit faire 1 à {MAX_LABEL} caractères.")
+    if not performer or len(performer) > MAX_LABEL or len(cell["prescripteur"]) > MAX_LABEL:
+        raise ValueError(f"l'exécutant (obligatoire) et le prescripteur font au plus {MAX_LABEL} caractères.")
     rpps = cell["rpps_executant"]
     if rpps and not is_valid_rpps(rpps):
         raise ValueError("le RPPS de l'exécutant n'est pas valide.")
     if not re.fullmatch(r"[0-9]{1,4}", cell["quantite"]) or int(cell["quantite"]) == 0:
         raise ValueError("la quantité doit être un nombre entier de 1 à 9999.")
-    care, processed = _date(cell["date_soins"], "date des soins"), _date(cell["date_traitement"], "date de traitement")
+    care = _date(cell["date_soins"], "date des soins", latest=latest)
+    processed = _date(cell["date_traitement"], "date de traitement", latest=latest)
     if processed < care:
         raise ValueError("la date de traitement précède la date des soins.")
     spent, base, reimbursed = (_cents(cell[name], label) for name, label in
                                (("depense", "dépense"), ("base", "base"), ("rembourse", "remboursé")))
+    if reimbursed > spent:
+        raise ValueError(f"le montant remboursé ({_euros(reimbursed)}) dépasse la dépense ({_euros(spent)}).")
     return Line(number, ins, line_ref, care, processed, system, code, label, performer, rpps, cell["prescripteur"],
                 int(cell["quantite"]), spent, base, reimbursed)
 
 
-def _date(value: str, what: str) -> date:
+def _date(value: str, what: str, *, latest: date) -> date:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise ValueError(f"la {what} doit s'écrire AAAA-MM-JJ.")
     try:
@@ -160,6 +204,8 @@ def _date(value: str, what: str) -> date:
         raise ValueError(f"la {what} n'existe pas.") from None
     if day.year < 1950:
         raise ValueError(f"la {what} est trop ancienne.")
+    if day > latest:
+        raise ValueError(f"la {what} est dans le futur.")
     return day
 
 
@@ -168,3 +214,12 @@ def _cents(value: str, what: str) -> int:
     if found is None:
         raise ValueError(f"le montant « {what} » doit s'écrire en euros, par exemple 30,00.")
     return int(found["euros"]) * 100 + int((found["cents"] or "0").ljust(2, "0"))
+
+
+def _euros(cents: int) -> str:
+    return f"{cents // 100},{cents % 100:02d}\u00a0€"
+
+
+def _thousands(number: int) -> str:
+    """As French writes it: 1\u202f000\u202f000."""
+    return f"{number:,}".replace(",", "\u202f")

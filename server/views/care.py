@@ -79,9 +79,9 @@ async def receive_feed(request: Request, db: AsyncSession) -> Response:
     try:
         # A 10,000-line file takes a second or more to read: in a thread, so the pages keep being served.
         lines = await to_thread.run_sync(read, await request.body())
+        report = await importer.load(db, lines)  # refuses a line that would change patient, before writing
     except LayoutError as error:
         raise FhirError(422, "Fichier refusé, rien n'a été chargé : " + " ; ".join(error.problems)) from None
-    report = await importer.load(db, lines)
     return Response({"ajoutees": report.added, "corrigees": report.replaced, "deja_chargees": report.unchanged,
                      "plus_anciennes": report.older, "dossiers": report.dossiers, "sans_dossier": report.waiting,
                      "resume": report.summary()})

@@ -317,6 +317,61 @@ async def test_a_parent_attaches_a_childs_dossier_and_invites_the_other_parent(c
     assert refused.status_code == 400 and "personne majeure" in html.unescape(refused.text)
 
 
+async def test_a_minor_has_two_parents_at_most_and_a_parent_removes_whom_they_invited(client, db, app, family):
+    leo, mother = family
+    await as_account(client, db, await account_for_patient(db, patient=mother.patient))
+    await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
+    proches = f"/dossiers/{leo.dossier.id}/proches"
+    code = await invitation_code(client, leo.dossier.id, relationship="parent")
+    # While that invitation waits, no second one: it would make a third parent.
+    assert "Inviter l'autre parent" not in (await client.get(proches)).text
+    refused = await post_form(client, f"{proches}/invitations", {"lien": "parent"})
+    assert refused.status_code == 400 and "déjà ses deux parents ou tuteurs" in html.unescape(refused.text)
+    async with new_caregiver(app, code, given="Marc", family="Inconnu") as marc:
+        # A code given to the wrong person: the parent who gave it removes him, and he is told.
+        page = html.unescape((await client.get(proches)).text)
+        assert "Inviter l'autre parent" not in page and "Retirer Marc Inconnu" in page
+        marcs = (await db.exec(select(Delegation).where(Delegation.dossier_id == leo.dossier.id,
+                                                        Delegation.invited_by_account_id.is_not(None)))).one()
+        # He cannot remove the parent who invited him (she invited him; he did not invite her).
+        mothers = (await db.exec(select(Delegation).where(Delegation.dossier_id == leo.dossier.id,
+                                                          Delegation.id != marcs.id))).one()
+        assert (await post_form(marc, f"{proches}/{mothers.id}/retrait", {})).status_code == 404
+        assert "Retirer Camille" not in html.unescape((await marc.get(proches)).text)
+        removed = await post_form(client, f"{proches}/{marcs.id}/retrait", {}, follow_redirects=False)
+        assert removed.status_code == 303
+        assert (await marc.get(f"/dossiers/{leo.dossier.id}")).status_code == 404
+        assert "vous a retiré l'accès au dossier de Léo Martin" in html.unescape((await marc.get("/mes-dossiers")).text)
+    assert [e.action for e in await events(db, leo.dossier.id)][-1] == "caregiver_removed"
+    # With him gone, the other parent may be invited again; once two, an older invitation is refused.
+    first = await invitation_code(client, leo.dossier.id, relationship="parent")
+    async with new_caregiver(app, first, given="Paul"):
+        pass
+    assert "Inviter l'autre parent" not in (await client.get(proches)).text
+
+
+async def test_a_parent_invitation_is_refused_once_the_minor_has_two_parents(client, db, app, family):
+    leo, mother = family
+    await as_account(client, db, await account_for_patient(db, patient=mother.patient))
+    await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
+    code = await invitation_code(client, leo.dossier.id, relationship="parent")
+    # A second parent attaches the child's dossier with its own code meanwhile (the insurer's letter).
+    father = await new_patient(db, given_name="Paul", family_name="Martin", birth=date(1982, 11, 5), serial=8, sex="M")
+    async with AsyncTestClient(app, base_url=ORIGIN) as paul:
+        await as_account(paul, db, await account_for_patient(db, patient=father.patient))
+        db.add(Delegation(dossier_id=leo.dossier.id, caregiver_account_id=(await account_for_patient(
+            db, patient=father.patient)).id, relationship="parent", can_manage=True))
+        await db.commit()
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        refused = await post_form(browser, "/invitation", {"code": code})  # before any account is made
+        assert refused.status_code == 400 and "déjà ses deux parents ou tuteurs" in html.unescape(refused.text)
+        refused = await post_form(browser, "/invitation/compte", {"code": code, "given_name": "Marc",
+                                                                   "family_name": "Inconnu"})
+        assert "déjà ses deux parents ou tuteurs" in html.unescape(refused.text), refused.text
+    parents = (await db.exec(select(Delegation).where(Delegation.dossier_id == leo.dossier.id))).all()
+    assert len(parents) == 2
+
+
 async def test_a_document_kept_from_a_minors_parents_leaves_them_no_trace(client, db, app, family):
     leo, mother = family
     await as_account(client, db, await account_for_patient(db, patient=mother.patient))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlalchemy import func, or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit, queries
@@ -19,11 +20,15 @@ from ..i18n import N_, _
 from ..models import AccessEvent, Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
 from ..notifications import banners, notify
 from ..access.rights import DURATIONS
+from ..access.rule import LEGAL_REPRESENTATIVES
 from .dossiers import is_minor
 
 INVITATION_LIFETIME = timedelta(days=7)
+# A minor has two parents or guardians at most: the one who opened the dossier, and the other they invite.
+MAX_REPRESENTATIVES = 2
 LEVELS = {"lecture": N_("lecture seule"), "gestion": N_("gestion")}  # translated where shown
 PARENT_TERMS = N_("parent, gestion")
+FULL = N_("Ce dossier a déjà ses deux parents ou tuteurs : cette invitation ne peut plus être acceptée.")
 
 
 class InvitationRefused(Exception):
@@ -59,6 +64,11 @@ async def invite(
     if duration not in DURATIONS:
         raise InvalidInput(_("Choisissez une durée."))
     await audit.begin_chained(session)
+    if relationship == "parent" and await representatives(session, dossier_id=dossier.id, pending=True) \
+            >= MAX_REPRESENTATIVES:
+        await session.commit()  # nothing written; a rollback would expire what the caller shows
+        raise InvalidInput(_("Ce dossier a déjà ses deux parents ou tuteurs, ou une invitation en attente pour "
+                             "le second : il ne peut pas en avoir d'autre."))
     while True:  # every code ever made keeps its (unique) hash
         code = make_code(3)
         code_hash = hash_secret(normalize_code(code))
@@ -86,6 +96,9 @@ async def find_invitation(session: AsyncSession, *, code: str) -> CaregiverInvit
         raise InvitationRefused(_("Cette invitation a déjà servi. Demandez-en une nouvelle si besoin."))
     if invitation.cancelled_at is not None or invitation.expires_at <= utcnow():
         raise InvitationRefused(_("Cette invitation n'est plus valable. Demandez-en une nouvelle."))
+    if invitation.relationship == "parent" and \
+            await representatives(session, dossier_id=invitation.dossier_id) >= MAX_REPRESENTATIVES:
+        raise InvitationRefused(_(FULL))  # said before an account is made for it
     return invitation
 
 
@@ -115,6 +128,9 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
         Delegation.revoked_at.is_(None)))).first()  # type: ignore[union-attr]
     if current is not None:
         await refuse(_("Vous aidez déjà avec ce dossier."))
+    if invitation.relationship == "parent" and \
+            await representatives(session, dossier_id=dossier.id) >= MAX_REPRESENTATIVES:
+        await refuse(_(FULL))
     invitation.used_at, invitation.used_by_account_id = now, account.id
     delegation = Delegation(
         dossier_id=dossier.id, caregiver_account_id=account.id, relationship=invitation.relationship,
@@ -130,6 +146,23 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
     await welcome(session, account_id=account.id, dossier_id=dossier.id, event=event)
     await audit.commit_chained(session)
     return delegation
+
+
+async def representatives(session: AsyncSession, *, dossier_id: str, pending: bool = False) -> int:
+    """How many parents or guardians a dossier has now; with `pending`, counting the invitations of a second one
+    not yet accepted."""
+    now = utcnow()
+    holders = (await session.exec(select(func.count()).select_from(Delegation).where(
+        Delegation.dossier_id == dossier_id, col(Delegation.relationship).in_(LEGAL_REPRESENTATIVES),
+        col(Delegation.revoked_at).is_(None), or_(col(Delegation.ends_at).is_(None), col(Delegation.ends_at) > now),
+    ))).one()
+    if not pending:
+        return holders
+    return holders + (await session.exec(select(func.count()).select_from(CaregiverInvitation).where(
+        CaregiverInvitation.dossier_id == dossier_id, CaregiverInvitation.relationship == "parent",
+        col(CaregiverInvitation.used_at).is_(None), col(CaregiverInvitation.cancelled_at).is_(None),
+        CaregiverInvitation.expires_at > now,
+    ))).one()
 
 
 async def welcome(session: AsyncSession, *, account_id: str, dossier_id: str, event: AccessEvent) -> None:

@@ -25,7 +25,7 @@ from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..listing import documents_page
-from ..models import AccountNotice, CaregiverInvitation, utcnow
+from ..models import AccountNotice, CaregiverInvitation, Delegation, utcnow
 from ..access.reading import managed_dossier, seen_as_caregiver
 from .forms import Form, text
 from .share_codes import qr_svg
@@ -47,13 +47,19 @@ async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -
     own = managed.standing.is_patient
     minor = is_minor(managed.patient, now)
     as_parent = not own and any(c.legal_representative and c.active(now, managed.facts) for c in managed.standing.caregivers)
+    helpers = await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now)
+    pending = await pending_invitations(db, dossier=managed.dossier, now=now)
+    representatives = sum(h.facts.legal_representative for h in helpers) + sum(i.relationship == "parent" for i in pending)
     return {
         "dossier": managed.dossier, "patient": managed.patient, "own": own, "minor": minor,
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
-        "helpers": await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now),
-        "invitations": await pending_invitations(db, dossier=managed.dossier, now=now),
-        # An adult invites and removes their own caregivers; a minor's parent invites the other parent.
-        "may_invite_relative": own and not minor, "may_invite_parent": as_parent and minor, "may_remove": own,
+        "helpers": helpers,
+        "invitations": pending,
+        # An adult invites and removes their own caregivers. A minor's parent invites the other parent (two
+        # parents or guardians at most), and may remove whom they invited (an invitation given by mistake).
+        "may_invite_relative": own and not minor,
+        "may_invite_parent": as_parent and minor and representatives < invitations.MAX_REPRESENTATIVES,
+        "may_remove": own, "parent_of_minor": as_parent and minor,
         "durations": rights.DURATIONS, "terms": invitations.terms, "levels": invitations.LEVELS,
     }
 
@@ -67,7 +73,8 @@ async def proches(request: Request, db: AsyncSession, dossier_id: str) -> Templa
 async def invite(request: Request, db: AsyncSession, dossier_id: str, data: Form) -> Response:
     context = await proches_context(request, db, dossier_id)
     relationship = "parent" if text(data, "lien", limit=10) == "parent" else "proche"
-    allowed = context["may_invite_parent"] if relationship == "parent" else context["may_invite_relative"]
+    # A parent's form from before the second parent joined is told why (invitations.invite), not "no such page".
+    allowed = context["parent_of_minor"] if relationship == "parent" else context["may_invite_relative"]
     if not allowed:
         raise NotFoundException()
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
@@ -130,11 +137,22 @@ async def cancel_invitation(request: Request, db: AsyncSession, invitation_id: s
 @post("/dossiers/{dossier_id:str}/proches/{delegation_id:str}/retrait", guards=[logged_in], status_code=200)
 async def remove(request: Request, db: AsyncSession, dossier_id: str, delegation_id: str) -> Response:
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    if not managed.standing.is_patient:
+    if not managed.standing.is_patient and not await removes_whom_they_invited(request, db, managed, delegation_id):
         raise NotFoundException()  # a caregiver never removes another, nor the patient's control
     if not await delegations.remove(db, dossier=managed.dossier, delegation_id=delegation_id, actor=managed.actor):
         raise NotFoundException()
     return Redirect(proches_url(dossier_id, "proche-retire"), status_code=303)
+
+
+async def removes_whom_they_invited(request: Request, db: AsyncSession, managed, delegation_id: str) -> bool:
+    """A minor's parent removing the person they invited as the other parent: the only caregiver a caregiver
+    removes (a code given to the wrong person is otherwise there until the child is 18)."""
+    now = utcnow()
+    account = request.user.account
+    delegation = await db.get(Delegation, delegation_id)
+    as_parent = any(c.legal_representative and c.active(now, managed.facts) for c in managed.standing.caregivers)
+    return (as_parent and is_minor(managed.patient, now) and delegation is not None
+            and delegation.dossier_id == managed.dossier.id and delegation.invited_by_account_id == account.id)
 
 
 # --- the caregiver's side: my dossiers, stepping down -------------------------------------------------

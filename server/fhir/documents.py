@@ -26,7 +26,7 @@ from ..files.store import Storage
 from ..identifiers import is_valid_ins, normalize_ins
 from ..listing import NEWEST_FIRST, selection
 from ..models import Document, Dossier, Patient, Professional, paris_today, utcnow
-from ..professionals.uploads import add_professional_documents
+from ..professionals.uploads import IdentifierReused, add_professional_documents
 from ..access.reading import open_dossier, open_document
 from ..templating import PARIS
 from .errors import NOT_FOUND, FhirError
@@ -63,20 +63,27 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
             uploads=submission.uploads, today=paris_today(), via=caller.via)
     except NotFoundException:
         raise not_found() from None
+    except IdentifierReused:
+        # IHE XDS's XDSNonIdenticalHash: a unique id names one content, for good. Carnet does not read relatesTo.
+        raise FhirError(409, "Cet identifiant (masterIdentifier) a déjà servi pour un autre contenu dans ce dossier : "
+                             "rien n'a été enregistré. Un document corrigé doit porter un nouvel identifiant "
+                             "(retirez l'ancien document si besoin).") from None
     except InvalidInput as refused:
         raise FhirError(422, str(refused), code="processable") from None
     entries = []
-    for kind, index in submission.entries:
-        if index is None:
-            entries.append({"response": {"status": "201 Created"}})
-            continue
-        document, new = filed[index]
-        response = {"status": "201 Created" if new else "200 OK", "location": f"DocumentReference/{document.id}",
-                    "etag": 'W/"1"'}
-        if not new:
-            response["outcome"] = outcome("Ce document (même masterIdentifier) a déjà été reçu : il n'a pas été "
-                                          "enregistré une seconde fois.", code="duplicate",
-                                          severity="information").model_dump(mode="json", exclude_none=True)
+    for kind, indexes in submission.entries:
+        # Each entry says what it made: a document already received (same identifier, same bytes) is not made again.
+        made = any(filed[index][1] for index in indexes) if indexes else any(new for _, new in filed)
+        response = {"status": "201 Created" if made else "200 OK"}
+        if kind == "DocumentReference":
+            document = filed[indexes[0]][0]
+            response |= {"location": f"DocumentReference/{document.id}", "etag": 'W/"1"'}
+            if not made:
+                response["outcome"] = outcome("Ce document (même masterIdentifier, même contenu) a déjà été reçu : "
+                                              "il n'a pas été enregistré une seconde fois.", code="duplicate",
+                                              severity="information").model_dump(mode="json", exclude_none=True)
+        elif kind == "Binary" and indexes:
+            response["location"] = f"Binary/{filed[indexes[0]][0].id}"
         entries.append({"response": response})
     return Bundle.model_validate({"resourceType": "Bundle", "type": "transaction-response", "entry": entries})
 
@@ -99,16 +106,23 @@ class Query:
 
 
 PREFIXES = ("eq", "ge", "le", "gt", "lt")
+# A day's bounds in Paris, and in UTC for the database, exist for these days only: the calendar ends a day later.
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+MAX_DATES = 2  # a range: FHIR's "date=ge…&date=lt…"
 
 
 def _day(value: str) -> tuple[str, date]:
     prefix = value[:2] if value[:2] in PREFIXES else "eq"
     text = value[2:] if value[:2] in PREFIXES else value
     try:
-        return prefix, date.fromisoformat(text[:10])
+        day = date.fromisoformat(text[:10])
     except ValueError:
         raise FhirError(400, f"Date de recherche invalide : « {value[:40]} » (attendu AAAA-MM-JJ, préfixe ge, le, gt, "
                              "lt ou eq).") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise FhirError(400, f"Date de recherche hors limites : « {value[:40]} » (entre {FIRST_DAY.isoformat()} et "
+                             f"{LAST_DAY.isoformat()}).")
+    return prefix, day
 
 
 def _between(column, prefix: str, day: date, *, instant: bool) -> ColumnElement[bool]:
@@ -145,7 +159,10 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None) -
         echo.append(("status", ",".join(sorted(statuses))))
     created = []
     for name, column, instant in (("date", col(Document.created_at), True), ("period", col(Document.event_date), False)):
-        for value in params.get(name, [])[:2]:
+        if len(params.get(name, [])) > MAX_DATES:
+            raise FhirError(400, f"Le paramètre {name} est répété plus de {MAX_DATES} fois : une recherche prend un "
+                                 f"jour, ou un intervalle (par exemple {name}=ge2026-01-01&{name}=lt2026-02-01).")
+        for value in params.get(name, []):
             prefix, day = _day(value)
             created.append(_between(column, prefix, day, instant=instant))
             echo.append((name, value[:40]))

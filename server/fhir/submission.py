@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,8 +30,9 @@ MAX_DOCUMENTS = 10  # per Bundle: a visit's reports, not a migration (which is m
 class Submission:
     ins: str
     uploads: list[Upload]
-    # For the answer, one per entry sent, in order: the entry's resource type, and its upload's index.
-    entries: list[tuple[str, int | None]]
+    # For the answer, one per entry sent, in order: the entry's resource type, and the indexes of the uploads it
+    # carries (a DocumentReference its own; a Binary those whose attachment.url names it; a List none).
+    entries: list[tuple[str, tuple[int, ...]]]
 
 
 def invalid(text: str) -> FhirError:
@@ -83,27 +85,45 @@ def read_submission(body: bytes) -> Submission:
     if not 1 <= count <= MAX_DOCUMENTS:
         raise invalid(f"Le Bundle doit contenir entre 1 et {MAX_DOCUMENTS} DocumentReference.")
     uploads: list[Upload] = []
-    answer: list[tuple[str, int | None]] = []
+    answer: list[tuple[str, tuple[int, ...]]] = []
     patients: set[str] = set()
+    carried: dict[str, list[int]] = {}  # a Binary's fullUrl: the uploads whose bytes it holds
     for entry, kind in zip(entries, kinds, strict=True):
         if kind == "DocumentReference":
             try:
-                ins, upload = _upload(entry.resource, binaries)
+                ins, upload, url = _upload(entry.resource, binaries)
             except (AttributeError, TypeError):
                 # fhir.resources checks types, not every cardinality: an element required by FHIR may be missing.
                 raise unprocessable("Un DocumentReference de l'envoi est incomplet : il lui manque un élément "
                                     "obligatoire (subject, masterIdentifier, content.attachment…).") from None
+            if any(upload.master_identifier == u.master_identifier for u in uploads):
+                raise unprocessable("Deux documents de l'envoi portent le même identifiant (masterIdentifier) : "
+                                    "chaque document doit avoir le sien.")
             patients.add(ins)
-            answer.append((kind, len(uploads)))
+            if url is not None:
+                carried.setdefault(url, []).append(len(uploads))
+            answer.append((kind, (len(uploads),)))
             uploads.append(upload)
         else:
-            answer.append((kind, None))
+            answer.append((kind, ()))
     if len(patients) != 1:
         raise unprocessable("Tous les documents d'un envoi doivent concerner le même patient (même INS).")
+    answer = [(kind, tuple(carried.get(entry.fullUrl or "", ())) if kind == "Binary" else indexes)
+              for entry, (kind, indexes) in zip(entries, answer, strict=True)]
     return Submission(ins=patients.pop(), uploads=uploads, entries=answer)
 
 
-def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]) -> tuple[str, Upload]:
+def _refuse_invisible(field: str, text: str) -> None:
+    """An identifier is compared and stored as it is sent: none may hide characters (NUL, bidirectional
+    overrides, zero-width marks), which would make two identifiers look alike and not be, and which PostgreSQL
+    refuses in text (NUL) or UTF-8 cannot carry (a lone surrogate)."""
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text):
+        raise unprocessable(f"{field} contient des caractères de contrôle ou invisibles : un identifiant ne doit "
+                            "contenir que des caractères visibles.")
+
+
+def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]) -> tuple[str, Upload, str | None]:
+    """The patient's INS, the upload, and the fullUrl of the Binary that holds its bytes (None: inline)."""
     if reference.status != CURRENT:
         raise unprocessable("Un document envoyé doit avoir le statut « current ».")
     identifier = reference.subject.identifier if reference.subject else None
@@ -113,6 +133,8 @@ def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]
     master = reference.masterIdentifier
     if master is None or not master.value:
         raise unprocessable("Le document doit porter un identifiant unique (masterIdentifier).")
+    _refuse_invisible("L'identifiant du document (masterIdentifier.value)", master.value)
+    _refuse_invisible("Le système de l'identifiant du document (masterIdentifier.system)", master.system or "")
     master_text = f"{master.system or ''}|{master.value}"
     if len(master_text) > 300:
         raise unprocessable("L'identifiant du document (masterIdentifier) est trop long (300 caractères au plus).")
@@ -122,11 +144,12 @@ def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]
     attachment = reference.content[0].attachment
     if attachment is None:
         raise unprocessable("Le document doit avoir exactement un contenu (content.attachment).")
-    data, declared = attachment.data, attachment.contentType or ""
+    data, declared, url = attachment.data, attachment.contentType or "", None
     if data is None and attachment.url:
         if attachment.url not in binaries:
             raise unprocessable("attachment.url doit désigner une ressource Binary de ce même Bundle (son fullUrl).")
-        data, declared = binaries[attachment.url][0], declared or binaries[attachment.url][1]
+        url = attachment.url
+        data, declared = binaries[url][0], declared or binaries[url][1]
     if not data:
         raise unprocessable("Le contenu du document est vide : joignez-le (attachment.data ou Binary).")
     if attachment.hash is not None and hashlib.sha1(data).digest() != attachment.hash:
@@ -135,7 +158,7 @@ def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]
     return normalize_ins(identifier.value), Upload(
         title=title.strip(), category=category, event_date=_event_date(reference),
         filename=attachment.title or "document", data=data, master_identifier=master_text, declared_type=declared,
-    )
+    ), url
 
 
 def _category(reference: DocumentReference) -> str:
@@ -154,6 +177,14 @@ def _event_date(reference: DocumentReference) -> date:
     moment = start or reference.date
     if moment is None:
         raise unprocessable("Indiquez la date de l'acte (context.period.start) ou du document (date).")
-    if isinstance(moment, datetime):
+    # A FHIR dateTime may be a year or a month ("2024", "2024-05"): fhir.resources keeps those as text.
+    # A document is filed under a day, so a partial date is refused rather than guessed.
+    if not isinstance(moment, date):
+        raise unprocessable("La date de l'acte doit être complète (jour, mois, année) : context.period.start au "
+                            "format AAAA-MM-JJ.")
+    if not isinstance(moment, datetime):
+        return moment
+    try:
         return moment.astimezone(PARIS).date() if moment.tzinfo else moment.date()
-    return moment
+    except (OverflowError, ValueError):  # an instant at the calendar's edge, which Paris's day is outside of
+        raise unprocessable("La date de l'acte n'est pas plausible.") from None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import JWKRegistry
 from joserfc.jws import extract_compact
 from sqlalchemy.exc import IntegrityError
@@ -102,17 +102,26 @@ async def exchange(session: AsyncSession, *, form: dict[str, str], token_url: st
     key_data = json.loads(client.jwk)
     try:
         token = jwt.decode(assertion, JWKRegistry.import_key(key_data), algorithms=[ALGORITHMS[key_data["kty"]]])
+    except JoseError:
+        raise unknown from None
+    # From here the signature is the client's own: what is wrong with its claims may be said.
+    try:
         jwt.JWTClaimsRegistry(
             iss={"essential": True, "value": client.id}, sub={"essential": True, "value": client.id},
             aud={"essential": True, "value": token_url}, exp={"essential": True}, jti={"essential": True},
             leeway=int(CLOCK_SKEW.total_seconds()),
         ).validate(token.claims)
+    except ExpiredTokenError:
+        raise TokenError("invalid_client", "L'assertion a expiré (exp) : signez-en une nouvelle, qui expire dans "
+                                           "cinq minutes au plus.", 401) from None
     except JoseError:
         raise unknown from None
     now = utcnow()
-    expires = datetime.fromtimestamp(token.claims["exp"], UTC)
-    if expires > now + MAX_ASSERTION_LIFETIME + CLOCK_SKEW:
+    # Compared as numbers first: exp is any finite JSON number (joserfc checks that), and a datetime holds
+    # years 1 to 9999 only.
+    if token.claims["exp"] > (now + MAX_ASSERTION_LIFETIME + CLOCK_SKEW).timestamp():
         raise TokenError("invalid_client", "L'assertion doit expirer dans cinq minutes au plus (exp).", 401)
+    expires = datetime.fromtimestamp(token.claims["exp"], UTC)
     allowed = INSURER_PERMISSIONS if client.kind == "insurer" else PROFESSIONAL_PERMISSIONS
     granted = permissions(form.get("scope", "")) & allowed
     if not granted:

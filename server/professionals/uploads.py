@@ -3,8 +3,8 @@ checked under the dossier's lock, stored and logged; one at a time or a batch fr
 
 from __future__ import annotations
 
+import hashlib
 import io
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
@@ -26,7 +26,7 @@ from ..facts import dossier_facts
 from ..access.reading import professional_standing
 from ..files.pages import Rendered, Unrenderable, render_pdf
 from ..files.store import Storage
-from ..text_input import readable_length
+from ..text_input import clean, readable_length
 
 # What a professional files: not the patient's own notes, not the Assurance Maladie's feed.
 PRO_CATEGORIES = {code: label for code, label in CATEGORIES.items() if code not in {"note_patient", "remboursement"}}
@@ -51,6 +51,10 @@ class Upload:
     declared_type: str = ""  # the MIME type the sender says: it must be what the bytes are
 
 
+class IdentifierReused(InvalidInput):
+    """A document's identifier (`master_identifier`) the dossier already holds for other bytes."""
+
+
 def sniff_type(data: bytes) -> str | None:
     return next((mime for magic, mime in MAGIC.items() if data.startswith(magic)), None)
 
@@ -60,23 +64,29 @@ MAX_IMAGE_PIXELS = 40_000_000  # a phone decodes every pixel of an image it show
 
 def check_image(mime: str, data: bytes) -> None:
     """The image opens as what its first bytes say, and a phone can decode it (no decompression bomb)."""
+    too_large = InvalidInput(_("Cette image est trop grande pour être affichée (plus de 40 millions de pixels) : "
+                               "réduisez-la et réessayez."))
     try:
         with Image.open(io.BytesIO(data)) as image:
             size, real = image.size, Image.MIME.get(image.format or "")
             image.verify()  # reads the structure, does not decode the pixels
-    except Exception:  # noqa: BLE001 - Pillow raises many kinds (and warns of bombs); all mean "not readable"
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own bomb check, at open, from 89 million pixels (an error from twice that, a warning before,
+        # unless warnings are errors): beyond MAX_IMAGE_PIXELS either way, so it is too large, not damaged.
+        raise too_large from None
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds; all mean "not readable"
         raise InvalidInput(_("Ce fichier est endommagé ou illisible.")) from None
     if real != mime:
         raise InvalidInput(_("Ce fichier est endommagé ou illisible."))
     if size[0] * size[1] > MAX_IMAGE_PIXELS:
-        raise InvalidInput(_("Cette image est trop grande pour être affichée (plus de 40 millions de pixels) : "
-                              "réduisez-la et réessayez."))
+        raise too_large
 
 
 def clean_filename(name: str, mime: str) -> str:
     """The name's last part, printable, with an extension that tells the real type."""
     base = PurePosixPath(name.replace("\\", "/")).name
-    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip(" .") or "document"
+    # No control or format character: a right-to-left override would show "rapport\u202efdp.exe" as "rapportexe.pdf".
+    base = clean(base).strip(" .") or "document"
     if not base.lower().endswith(EXTENSIONS[mime]):
         base += EXTENSIONS[mime][0]
     return base[-200:]
@@ -146,7 +156,8 @@ async def add_professional_documents(
 ) -> list[tuple[Document, bool]]:
     """File documents in a dossier as their author, all or none: each with its access event (and the
     patient's notification), in one transaction. Returns each document and whether it is new: one whose
-    `master_identifier` the dossier already holds is not stored again, and that one is returned.
+    `master_identifier` the dossier already holds for the same bytes is not stored again, and that one is
+    returned; for other bytes, IdentifierReused.
 
     Everything is checked before a file is stored, so a refusal leaves neither a file nor a row.
     The right is checked first too: no one makes the server render a PDF for a dossier they cannot write to.
@@ -164,10 +175,11 @@ async def add_professional_documents(
     minor = is_minor(await session.get(Patient, dossier.patient_id), utcnow())
     filed: list[tuple[Document, bool]] = []
     try:
-        for upload, (mime, rendered) in zip(uploads, checked, strict=True):
-            known = await _with_master_identifier(session, dossier_id=dossier.id, value=upload.master_identifier)
-            if known is not None:
-                filed.append((known, False))
+        # Every identifier is looked up before anything is filed: a refusal leaves no document of the batch.
+        known = [await _already_received(session, dossier_id=dossier.id, upload=upload) for upload in uploads]
+        for upload, (mime, rendered), received in zip(uploads, checked, known, strict=True):
+            if received is not None:
+                filed.append((received, False))
                 continue
             document = await add_document(
                 session, storage, dossier=dossier, title=upload.title, category=upload.category,
@@ -189,9 +201,17 @@ async def add_professional_documents(
     return filed
 
 
-async def _with_master_identifier(session: AsyncSession, *, dossier_id: str, value: str | None) -> Document | None:
-    if value is None:
+async def _already_received(session: AsyncSession, *, dossier_id: str, upload: Upload) -> Document | None:
+    """The document this upload sends again (same identifier, same bytes), or None for a new one.
+
+    IHE XDS's rule for a document's unique id: sent again with the same hash, it is the same document
+    (received once); with another hash, an error (XDSNonIdenticalHash), even once the first is withdrawn.
+    """
+    if upload.master_identifier is None:
         return None
     rows = await session.exec(select(Document).where(Document.dossier_id == dossier_id,
-                                                     Document.master_identifier == value))
-    return rows.first()
+                                                     Document.master_identifier == upload.master_identifier))
+    document = rows.first()
+    if document is not None and document.sha256 != hashlib.sha256(upload.data).hexdigest():
+        raise IdentifierReused("masterIdentifier")
+    return document

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 from fhir.resources.R4B.binary import Binary
 from litestar import Request, Response, get, patch, post
 from litestar.connection import ASGIConnection
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import BaseRouteHandler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -62,7 +63,10 @@ async def body_of(request: Request, limit: int, kinds: tuple[str, ...]) -> bytes
     content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if content_type not in kinds:
         raise FhirError(415, f"Type de contenu attendu : {' ou '.join(kinds)}.")
-    body = await request.body()
+    try:
+        body = await request.body()
+    except RequestEntityTooLarge:  # the route's request_max_body_size, checked as the body is read
+        raise FhirError(413, "Requête trop volumineuse.") from None
     if len(body) > limit:
         raise FhirError(413, "Requête trop volumineuse.")
     return body

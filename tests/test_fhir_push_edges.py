@@ -1,0 +1,179 @@
+"""The FHIR API at its edges: partial and far-off dates, oversized or expired assertions, a document identifier
+sent again with other bytes or hidden characters, an image bomb; each refused in French, never a 5xx."""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+import zlib
+
+import pytest
+from sqlmodel import select
+
+from server.models import AccessEvent, Document
+from tests.fhir_support import Software, as_bundle, as_outcome, provide_bundle, report_pdf
+from tests.test_fhir_api import TOKEN_URL, practice, push  # noqa: F401 - `practice` is a fixture
+
+WITHDRAWAL = json.dumps([{"op": "replace", "path": "/status", "value": "entered-in-error"}])
+
+
+def png_of_size(width: int, height: int) -> bytes:
+    """A PNG's signature and header for an image of this size, and no pixels: what a decompression bomb declares."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+            + chunk(b"IEND", b""))
+
+
+async def documents_of(db, patient) -> list[Document]:
+    return list((await db.exec(select(Document).where(Document.dossier_id == patient.dossier.id))).all())
+
+
+@pytest.mark.parametrize("start", ["2024", "2024-05"])
+async def test_a_partial_date_of_the_act_is_refused_as_incomplete(client, db, patient, practice, start):
+    bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"))
+    bundle["entry"][1]["resource"]["context"]["period"]["start"] = start
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 422, answer.text
+    assert "doit être complète (jour, mois, année)" in as_outcome(answer).issue[0].diagnostics
+    assert await documents_of(db, patient) == []
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T23:00:00-10:00", "0001-01-01T00:00:00+14:00"])
+async def test_an_instant_whose_paris_day_is_off_the_calendar_is_refused(client, db, patient, practice, start):
+    bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"))
+    bundle["entry"][1]["resource"]["context"]["period"]["start"] = start
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 422 and "pas plausible" in as_outcome(answer).issue[0].diagnostics
+
+
+@pytest.mark.parametrize("by_post", [False, True])
+@pytest.mark.parametrize("dates", [["gt9999-12-31"], ["lt0001-01-01"], ["ge2020-01-01", "le9999-12-31"]])
+async def test_a_search_date_off_the_calendar_is_a_400_and_nothing_is_read_or_logged(client, db, patient, practice,
+                                                                                    by_post, dates):
+    for name in ("date", "period"):
+        params = [("patient", patient.patient.id), *((name, d) for d in dates)]
+        if by_post:
+            answer = await client.post("/fhir/DocumentReference/_search", headers=practice.headers, data={
+                "patient.identifier": f"urn:oid:1.2.250.1.213.1.4.8|{patient.patient.ins}", name: dates})
+        else:
+            answer = await client.get("/fhir/DocumentReference", params=params, headers=practice.headers)
+        assert answer.status_code == 400, answer.text
+        assert "hors limites" in as_outcome(answer).issue[0].diagnostics
+    read = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
+                                                    AccessEvent.action == "read_timeline"))).all()
+    assert read == []
+
+
+async def test_a_third_date_is_refused_rather_than_ignored(client, patient, practice):
+    for name in ("date", "period"):
+        params = [("patient", patient.patient.id), (name, "ge2020-01-01"), (name, "lt2030-01-01"), (name, "eq2025-06-01")]
+        answer = await client.get("/fhir/DocumentReference", params=params, headers=practice.headers)
+        assert answer.status_code == 400 and "plus de 2 fois" in as_outcome(answer).issue[0].diagnostics
+    ranged = await client.get("/fhir/DocumentReference", headers=practice.headers, params=[
+        ("patient", patient.patient.id), ("date", "ge2020-01-01"), ("date", "lt2030-01-01")])
+    assert ranged.status_code == 200
+
+
+@pytest.mark.parametrize("exp", [10**12, 10**19, 2**63, 1e300])
+async def test_a_signed_assertion_expiring_in_the_far_future_is_invalid_client(client, practice, exp):
+    answer = await client.post("/fhir/token", data=practice.software.token_form(TOKEN_URL, exp=exp))
+    assert answer.status_code == 401
+    assert answer.json() == {"error": "invalid_client",
+                             "error_description": "L'assertion doit expirer dans cinq minutes au plus (exp)."}
+
+
+async def test_an_expired_assertion_is_told_so_only_when_signed_by_the_client(client, practice):
+    past = int(time.time()) - 600
+    expired = await client.post("/fhir/token", data=practice.software.token_form(TOKEN_URL, exp=past))
+    assert expired.status_code == 401 and expired.json()["error"] == "invalid_client"
+    assert "a expiré" in expired.json()["error_description"]
+    impostor = Software()
+    impostor.client_id = practice.software.client_id  # the right client_id, another key
+    forged = await client.post("/fhir/token", data=impostor.token_form(TOKEN_URL, exp=past))
+    assert forged.status_code == 401
+    assert forged.json()["error_description"] == "Logiciel inconnu ou révoqué, ou signature invalide."
+
+
+async def test_a_token_request_too_large_gets_an_oauth_error_not_an_outcome(client, practice):
+    form = {**practice.software.token_form(TOKEN_URL), "scope": "system/Binary.r " * 2000}
+    answer = await client.post("/fhir/token", data=form)
+    assert answer.status_code in (400, 413)
+    assert answer.headers["content-type"].startswith("application/json")
+    assert answer.json()["error"] == "invalid_request" and answer.json()["error_description"]
+
+
+async def test_the_same_identifier_with_other_bytes_is_a_conflict_even_after_withdrawal(client, db, patient, practice):
+    master = "urn:oid:1.2.250.1.999.1.77"
+    first = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="Radio", master=master,
+                                                                  data=report_pdf("Radio du genou"))))
+    document_id = first.entry[1].response.location.split("/")[1]
+    corrected = provide_bundle(patient.patient.ins, title="Radio (corrigée)", master=master,
+                               data=report_pdf("Radio du genou droit"))
+    conflict = await push(client, practice, corrected)
+    assert conflict.status_code == 409, conflict.text
+    said = as_outcome(conflict).issue[0]
+    assert said.severity == "error" and "nouvel identifiant" in said.diagnostics
+    withdrawn = await client.patch(f"/fhir/DocumentReference/{document_id}", content=WITHDRAWAL,
+                                   headers={**practice.headers, "content-type": "application/json-patch+json"})
+    assert withdrawn.status_code == 200
+    again = await push(client, practice, corrected)
+    assert again.status_code == 409 and "nouvel identifiant" in as_outcome(again).issue[0].diagnostics
+    assert [d.title for d in await documents_of(db, patient)] == ["Radio"]
+    renamed = provide_bundle(patient.patient.ins, title="Radio (corrigée)", master=f"{master}.2",
+                             data=report_pdf("Radio du genou droit"))
+    assert (await push(client, practice, renamed)).status_code == 200
+
+
+async def test_a_replay_of_identical_bytes_says_200_for_every_entry(client, db, patient, practice):
+    bundle = provide_bundle(patient.patient.ins, title="Bilan", data=report_pdf("Bilan"), category="biologie")
+    first = as_bundle(await push(client, practice, bundle))
+    assert [e.response.status for e in first.entry] == ["201 Created"] * 3
+    document_id = first.entry[1].response.location.split("/")[1]
+    assert first.entry[2].response.location == f"Binary/{document_id}"
+    replay = as_bundle(await push(client, practice, bundle))
+    assert [e.response.status for e in replay.entry] == ["200 OK"] * 3
+    assert replay.entry[1].response.outcome.issue[0].code == "duplicate"
+    assert len(await documents_of(db, patient)) == 1
+
+
+@pytest.mark.parametrize("field, value", [("value", "urn:uuid:\u0000\u202e1234"), ("value", "abc\u200bdef"),
+                                          ("value", "ab\x1bc"), ("system", "urn:oid:1.2\u202e.3")])
+async def test_an_identifier_with_control_or_invisible_characters_is_refused(client, db, patient, practice,
+                                                                             field, value):
+    bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"))
+    bundle["entry"][1]["resource"]["masterIdentifier"][field] = value
+    answer = await push(client, practice, bundle)
+    assert answer.status_code in (400, 422), answer.text
+    assert "masterIdentifier" in as_outcome(answer).issue[0].diagnostics
+    assert await documents_of(db, patient) == []
+
+
+async def test_two_documents_of_one_bundle_cannot_share_an_identifier(client, db, patient, practice):
+    bundle = provide_bundle(patient.patient.ins, title="CR", data=report_pdf("CR"), as_binary=False)
+    second = json.loads(json.dumps(bundle["entry"][1]))
+    second["fullUrl"] = "urn:uuid:6f0a3b52-63d9-4f35-8a4c-2f0c1d5e9a77"
+    bundle["entry"].append(second)
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 422 and "même identifiant" in as_outcome(answer).issue[0].diagnostics
+
+
+async def test_a_filename_loses_its_invisible_characters(client, db, patient, practice):
+    bundle = provide_bundle(patient.patient.ins, title="CR", data=report_pdf("CR"))
+    bundle["entry"][1]["resource"]["content"][0]["attachment"]["title"] = "rapport\u202efdp.exe"
+    assert (await push(client, practice, bundle)).status_code == 200
+    [document] = await documents_of(db, patient)
+    assert document.filename == "rapportfdp.exe.pdf"
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # the 10 000 side: Pillow warns, Carnet refuses
+@pytest.mark.parametrize("side", [20_000, 10_000])  # beyond Pillow's own limit (an error), and between (a warning)
+async def test_an_image_bomb_is_too_large_not_damaged(client, db, patient, practice, side):
+    bundle = provide_bundle(patient.patient.ins, title="Photo de la plaie", data=png_of_size(side, side),
+                            category="imagerie", content_type="image/png")
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 422, answer.text
+    assert "trop grande pour être affichée" in as_outcome(answer).issue[0].diagnostics
+    assert await documents_of(db, patient) == []

@@ -294,6 +294,9 @@ async def test_each_page_opens_alone_full_screen_and_closes_back_to_its_place(cl
         assert f'id="page-{number}" href="/documents/{document.id}/pages/{number}/plein-ecran"' in page
     full_screen = await client.get(f"/documents/{document.id}/pages/2/plein-ecran")
     assert full_screen.status_code == 200
+    for shown in (page, full_screen.text):  # the browser's history and tab list keep a page's title
+        title = re.search(r"<title>([^<]*)</title>", shown)[1]
+        assert document.title not in title and "Document" in title, title
     assert f'<img src="/documents/{document.id}/pages/2" alt="Page 2 sur 3"' in full_screen.text
     assert f'href="/documents/{document.id}#page-2">Fermer</a>' in full_screen.text
     assert f'href="/documents/{document.id}/pages/1/plein-ecran">Page précédente' in full_screen.text

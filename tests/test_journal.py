@@ -120,6 +120,17 @@ SENTENCES = [
      f"Carnet a effectué l'opération « reindex » sur votre dossier {WHEN} (maintenance)."),
     (event("read_timeline", {"actor_kind": "professional", "actor_name": ""}), PATIENT, NONE,
      f"Une personne inconnue a consulté votre dossier {WHEN}."),
+    # "de" elides before a vowel or a mute h, whatever the name or the word that follows it.
+    (event("caregiver_removed", CAMILLE, detail="Anne Roux"), PATIENT, NONE,
+     f"Vous avez retiré l'accès d'Anne Roux à votre dossier {WHEN}."),
+    (event("caregiver_removed", CAMILLE, detail="Hugo Lefèvre"), CAREGIVER, NONE,
+     f"Camille Martin a retiré l'accès d'Hugo Lefèvre au dossier {WHEN}."),
+    (event("caregiver_removed", CAMILLE, detail="Paul Martin"), PATIENT, NONE,
+     f"Vous avez retiré l'accès de Paul Martin à votre dossier {WHEN}."),
+    (event("parent_attached", CAMILLE), PATIENT, NONE,
+     f"Vous avez rattaché votre dossier à votre compte, comme parent, {WHEN}."),
+    (event("parent_attached", PAUL), PATIENT, NONE,
+     f"Paul Martin, pour le compte de Camille Martin, a rattaché votre dossier à son compte, comme parent, {WHEN}."),
 ]
 
 

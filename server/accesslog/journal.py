@@ -161,6 +161,9 @@ def right_clause(event: AccessEvent, *, viewer: Viewer, context: EventContext, t
 
 
 _CONTRACTED = re.compile(r"\b(de|à) le dossier\b")
+# "de" before a vowel or a mute h, as a name or an article follows it ("l'accès de %(detail)s", "de %(doc)s"):
+# "d'Anne Girard", "d'un document". (templating.de for one name; here, the sentence as said.)
+_ELIDED = re.compile(r"\bde (?=[aeiouyàâäéèêëîïôöùûüœæh])", re.IGNORECASE)
 
 
 def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_CONTEXT, today: date | None = None,
@@ -176,7 +179,7 @@ def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_C
     text = _(phrase.yours if vous else phrase.said, subject=subject, when=when, right=right,
              **_fields(event, viewer)) + via
     if i18n.current() == i18n.SOURCE:  # "de %(dossier)s" said of someone else's: "du dossier", not "de le dossier"
-        text = _CONTRACTED.sub(lambda m: {"de": "du", "à": "au"}[m[1]] + " dossier", text)
+        text = _ELIDED.sub("d'", _CONTRACTED.sub(lambda m: {"de": "du", "à": "au"}[m[1]] + " dossier", text))
     # French typography's no-break spaces, here too: a line never ends on "(«" nor starts with "»" or ":".
     return typography(text if text.endswith((".", "!", "?", "…")) else text + ".")
 

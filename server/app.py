@@ -101,6 +101,10 @@ class Carnet(Litestar):
             await super().__call__(scope, receive, send)
             return
         started = time.perf_counter()
+        # HEAD is GET without its body (RFC 9110, 9.3.2): what a monitor or a link checker asks.
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
         scope.setdefault("user", None)  # pages outside any route (a 404) still render the header
         status = {"code": 500}
         settings: Settings = self.state.settings
@@ -126,6 +130,8 @@ class Carnet(Litestar):
                 if settings.secure_cookies:
                     headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
                 message = {**message, "headers": headers}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
@@ -135,7 +141,7 @@ class Carnet(Litestar):
             # Path only: ids in paths are opaque; query strings are never logged.
             access_log.info(
                 "%s %s %s %.1fms account=%s",
-                scope["method"],
+                "HEAD" if head else scope["method"],
                 scope["path"],
                 status["code"],
                 (time.perf_counter() - started) * 1000,

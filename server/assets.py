@@ -23,7 +23,7 @@ from litestar.exceptions import NotFoundException
 HERE = Path(__file__).parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
+TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}  # Litestar adds text's charset
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,8 @@ REQUEST_DB = "carnet.db"
 
 
 class SessionMiddleware(ASGIMiddleware):
-    exclude_path_pattern = ("^/static/", "^/icons/")
+    # By the request's path, as Litestar 3 will read it (a pattern is matched against the route's path there).
+    should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith(("/static/", "/icons/")))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         state = scope["litestar_app"].state

@@ -345,9 +345,14 @@ async def test_a_minor_has_two_parents_at_most_and_a_parent_removes_whom_they_in
     assert [e.action for e in await events(db, leo.dossier.id)][-1] == "caregiver_removed"
     # With him gone, the other parent may be invited again; once two, an older invitation is refused.
     first = await invitation_code(client, leo.dossier.id, relationship="parent")
-    async with new_caregiver(app, first, given="Paul"):
-        pass
+    async with new_caregiver(app, first, given="Paul") as paul:
+        # He has no dossier of his own: the codes page does not send him to "mon dossier".
+        codes = html.unescape((await paul.get("/activer/codes")).text)
+        assert "J'ai noté mes codes, continuer" in codes and "accéder à mon dossier" not in codes
     assert "Inviter l'autre parent" not in (await client.get(proches)).text
+    # Léo, 9, has no account: stepping down tells those who open his dossier, not him.
+    mine = html.unescape((await client.get("/mes-dossiers")).text)
+    assert "son historique le dira à ceux qui l'ouvrent" in mine and "Léo en sera informé" not in mine
 
 
 async def test_a_parent_invitation_is_refused_once_the_minor_has_two_parents(client, db, app, family):

@@ -98,6 +98,26 @@ async def test_static_assets_may_be_cached_but_still_get_the_csp(client):
     assert "content-security-policy" in response.headers
 
 
+async def test_a_static_file_says_its_charset_once_and_icons_are_kept_a_day_without_their_script(client):
+    css = await client.get("/static/css/carnet.css")
+    assert css.headers["content-type"] == "text/css; charset=utf-8"
+    js = await client.get("/static/js/carnet.js")
+    assert js.headers["content-type"] == "text/javascript; charset=utf-8"
+    icon = await client.get("/icons/icon-192.png")
+    assert icon.status_code == 200 and icon.headers["cache-control"] == "max-age=86400"
+    assert (await client.get("/icons/make_icons.py")).status_code == 404  # the script that draws them is not served
+
+
+async def test_head_is_a_get_without_its_body(client, patient):
+    for path in ("/", "/sante", "/connexion"):
+        got, head = await client.get(path), await client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and head.headers["cache-control"] == "no-store", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+    missing = "/dossiers/" + "0" * 32  # not signed in: sent to sign in, as a GET is
+    assert (await client.head(missing, follow_redirects=False)).status_code == (await client.get(missing, follow_redirects=False)).status_code
+
+
 async def test_hsts_is_sent_when_served_over_https(tmp_path):
     from litestar.testing import AsyncTestClient
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from litestar import Response, get
+from litestar.datastructures import CacheControlHeader
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
@@ -42,4 +43,6 @@ async def offline() -> Response:
     return Response(OFFLINE, media_type="text/html")
 
 
-routes = [manifest, service_worker, offline, create_static_files_router(path="/icons", directories=[PWA / "icons"])]
+routes = [manifest, service_worker, offline, create_static_files_router(
+    # Their names are the manifest's, not hashed: kept a day, then asked again.
+    path="/icons", directories=[PWA / "icons"], cache_control=CacheControlHeader(max_age=86400))]

@@ -1,6 +1,6 @@
 """Draw Carnet's icons (PNG and SVG) from one set of shapes; rerun after any change.
 
-Usage: python pwa/icons/make_icons.py   (needs Pillow)
+Usage: python pwa/make_icons.py   (needs Pillow; writes into pwa/icons/, which /icons serves whole)
 
 The logo is a white notebook with binding holes and a medical cross, on the
 primary blue of carnet.css. Shapes are in a 100 x 100 box so the PNGs (drawn
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent / "icons"
 PRIMARY = "#1d4ed8"  # --primary in server/static/css/carnet.css
 WHITE = "#ffffff"
 SUPERSAMPLE = 4

@@ -308,3 +308,7 @@ main.add_command(witness_command)
 import_group.add_command(import_reimbursements)
 import_group.add_command(import_dossier)
 main.add_command(logiciel)
+
+
+if __name__ == "__main__":  # python -m server.cli, as the console script `carnet`
+    main()

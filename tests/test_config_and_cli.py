@@ -64,6 +64,12 @@ def carnet(tmp_path, *args):
     )
 
 
+def test_python_dash_m_server_cli_is_the_carnet_command(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "server.cli", "--help"], capture_output=True, text=True,
+                            env={"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert result.returncode == 0 and "activation-code" in result.stdout, result.stderr
+
+
 def test_the_activation_code_command_creates_the_patient_and_prints_a_code(tmp_path):
     assert is_valid_ins("284037505612355")  # key = 97 - (2840375056123 mod 97) = 55
     result = carnet(tmp_path, "activation-code", "--ins", "2 84 03 75 056 123 55", "--given-name", "Zoé",

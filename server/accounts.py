@@ -97,7 +97,14 @@ async def revoke_unused_codes(session: AsyncSession, *, patient_id: str | None, 
 
 
 class ActivationRefused(Exception):
-    """The code and birth date do not match an open activation; the message says why, in the person's language."""
+    """The code and birth date do not match an open activation; the message says why, in the person's language.
+
+    `fields` names the form fields it is about: the code, unless told otherwise.
+    """
+
+    def __init__(self, message: str, *fields: str) -> None:
+        super().__init__(message)
+        self.fields = fields or ("code",)
 
 
 async def redeem_activation(
@@ -138,7 +145,8 @@ async def check_activation(
     """
     await begin_write(session)
     refused = ActivationRefused(_("Ce code d'activation et ce numéro RPPS ne correspondent pas.") if rpps else
-                                _("Ce code d'activation et cette date de naissance ne correspondent pas."))
+                                _("Ce code d'activation et cette date de naissance ne correspondent pas."),
+                                "code", "rpps" if rpps else "birth_date")
     result = await session.exec(select(ActivationCode).where(ActivationCode.code_hash == hash_secret(normalize_code(code))))
     activation = result.first()
     if activation is None or (activation.patient_id if rpps is None else activation.professional_id) is None:

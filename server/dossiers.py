@@ -59,7 +59,14 @@ MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
 class InvalidInput(ValueError):
-    """Input a person typed that Carnet refuses; the message is safe to show, in the person's language."""
+    """Input a person typed that Carnet refuses; the message is safe to show, in the person's language.
+
+    `fields` names the form fields it is about (as the form names them), for the page to mark them.
+    """
+
+    def __init__(self, message: str, *fields: str) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 async def create_patient(

@@ -335,7 +335,7 @@ async def test_the_log_pages_in_as_you_scroll(client, db, world):
     assert [seq for seq, _, _ in log_lines(page)] == list(range(35, 5, -1))
     more = world.url("?avant=6")
     assert f'<a id="more-6" class="more button secondary block" href="{more}"' in page
-    assert f'hx-get="{more}" hx-trigger="revealed"' in page
+    assert f'hx-get="{more}" hx-trigger="revealed, click"' in page
     rest = await client.get(more, headers={"HX-Request": "true", "HX-Target": "more-6"})
     assert [seq for seq, _, _ in log_lines(rest.text)] == [5, 4, 3, 2, 1]
     assert "<h2" not in rest.text and 'id="more-' not in rest.text  # the same day goes on; nothing more to load

@@ -105,23 +105,23 @@ class ItemInput:
     document_id: str = ""
 
 
-def _number(text: str, name: str) -> float:
+def _number(text: str, name: str, field: str) -> float:
     """ASCII digits, a decimal comma or point, spaces between thousands: float() would also take "٣٤", "1e3",
     "7_2" or "nan", none of which a person means as a measure."""
     plain = text.replace("\u202f", "").replace(" ", "")
     if not DECIMAL.fullmatch(plain):
-        raise InvalidInput(_("Indiquez %(name)s en chiffres (par exemple 72,5).", name=name))
+        raise InvalidInput(_("Indiquez %(name)s en chiffres (par exemple 72,5).", name=name), field)
     return float(plain.replace(",", "."))
 
 
-def _text(value: str, name: str, limit: int, *, required: bool = False) -> str:
-    """`name`, in the request's language, as the messages say it: "les précisions"."""
+def _text(value: str, name: str, field: str, limit: int, *, required: bool = False) -> str:
+    """`name`, in the request's language, as the messages say it: "les précisions"; `field`, as the form names it."""
     value = clean(value)
     if required and not readable_length(value):
-        raise InvalidInput(_("Indiquez %(name)s.", name=name))
+        raise InvalidInput(_("Indiquez %(name)s.", name=name), field)
     if len(value) > limit:
         capitalised = name[:1].upper() + name[1:]
-        raise InvalidInput(_("%(name)s : %(limit)d caractères au plus.", name=capitalised, limit=limit))
+        raise InvalidInput(_("%(name)s : %(limit)d caractères au plus.", name=capitalised, limit=limit), field)
     return value
 
 
@@ -132,56 +132,57 @@ def check(data: ItemInput, *, today: date) -> dict:
         raise InvalidInput(_("Choisissez le type d'information à ajouter."))
     fields: dict = {"kind": kind.code}
     if data.started_on_text and data.started_on is None:
-        raise InvalidInput(_("La date n'est pas valide (JJ/MM/AAAA)."))
+        raise InvalidInput(_("La date n'est pas valide (JJ/MM/AAAA)."), "started_on")
     if data.started_on is not None and not OLDEST <= data.started_on <= today:
-        raise InvalidInput(_("La date ne peut pas être dans le futur, ni avant 1900."))
+        raise InvalidInput(_("La date ne peut pas être dans le futur, ni avant 1900."), "started_on")
     if kind.code == "measurement":
         measure = MEASURES.get(data.label)
         if measure is None:
-            raise InvalidInput(_("Choisissez la mesure : poids, taille, tension artérielle ou glycémie."))
-        value = _number(data.value, _("la valeur"))
+            raise InvalidInput(_("Choisissez la mesure : poids, taille, tension artérielle ou glycémie."), "label")
+        value = _number(data.value, _("la valeur"), "value")
         if not measure.low <= value <= measure.high:
             raise InvalidInput(_("%(measure)s : une valeur entre %(low)s et %(high)s %(unit)s.",
                                  measure=_(measure.label), low=number(measure.low), high=number(measure.high),
-                                 unit=measure.unit))
+                                 unit=measure.unit), "value")
         fields |= {"label": measure.code, "value": value, "unit": measure.unit,
                    "started_on": data.started_on or today}
         if measure.second:
-            value2 = _number(data.value2, _("la tension diastolique"))
+            value2 = _number(data.value2, _("la tension diastolique"), "value2")
             if not 20 <= value2 < value:
                 raise InvalidInput(
-                    _("La tension diastolique (le second chiffre) doit être plus basse que la systolique."))
+                    _("La tension diastolique (le second chiffre) doit être plus basse que la systolique."), "value2")
             fields["value2"] = value2
         elif data.value2:  # not dropped unread: whoever typed it meant something, maybe another measure
             raise InvalidInput(_("%(measure)s : une seule valeur. Laissez vide le second chiffre, réservé à la "
-                                 "tension artérielle.", measure=_(measure.label)))
+                                 "tension artérielle.", measure=_(measure.label)), "value2")
         return fields
     if kind.code == "organ_donation":
         if data.label not in DONATION:
-            raise InvalidInput(_("Choisissez votre position sur le don d'organes."))
-        return fields | {"label": data.label, "detail": _text(data.detail, _("les précisions"), 500)}
-    fields["label"] = _text(data.label, _(kind.named), 200, required=True)
+            raise InvalidInput(_("Choisissez votre position sur le don d'organes."), "label")
+        return fields | {"label": data.label, "detail": _text(data.detail, _("les précisions"), "detail", 500)}
+    fields["label"] = _text(data.label, _(kind.named), "label", 200, required=True)
     if "detail" in kind.fields:
-        fields["detail"] = _text(data.detail, _("les précisions"), 500)
+        fields["detail"] = _text(data.detail, _("les précisions"), "detail", 500)
     if kind.code == "directive" and not fields["detail"] and not data.document_id:
         # A title alone would tell a professional that directives exist, and nothing of where to find them.
-        raise InvalidInput(_("Indiquez où trouver ces directives, ou choisissez le document qui les contient."))
+        raise InvalidInput(_("Indiquez où trouver ces directives, ou choisissez le document qui les contient."),
+                           "detail", "document_id")
     if "severity" in kind.fields:
         if data.severity not in SEVERITIES:
-            raise InvalidInput(_("Choisissez la gravité : faible, modérée ou sévère."))
+            raise InvalidInput(_("Choisissez la gravité : faible, modérée ou sévère."), "severity")
         fields["severity"] = data.severity
     if "started_on" in kind.fields:
         if kind.code == "vaccination" and data.started_on is None:
-            raise InvalidInput(_("Indiquez la date de la vaccination (JJ/MM/AAAA)."))
+            raise InvalidInput(_("Indiquez la date de la vaccination (JJ/MM/AAAA)."), "started_on")
         fields["started_on"] = data.started_on
     if "lot" in kind.fields:
-        fields["lot"] = _text(data.lot, _("le numéro de lot"), 40)
+        fields["lot"] = _text(data.lot, _("le numéro de lot"), "lot", 40)
     if "prescriber" in kind.fields:
-        fields["prescriber"] = _text(data.prescriber, _("le prescripteur"), 200)
+        fields["prescriber"] = _text(data.prescriber, _("le prescripteur"), "prescriber", 200)
     if "phone" in kind.fields:
-        phone = _text(data.phone, _("le téléphone"), 30, required=True)
+        phone = _text(data.phone, _("le téléphone"), "phone", 30, required=True)
         if sum(c.isdigit() for c in phone) < 8 or any(c not in "0123456789 +.-()" for c in phone):
-            raise InvalidInput(_("Le numéro de téléphone n'est pas valide (par exemple 06 12 34 56 78)."))
+            raise InvalidInput(_("Le numéro de téléphone n'est pas valide (par exemple 06 12 34 56 78)."), "phone")
         fields["phone"] = phone
     return fields
 
@@ -237,7 +238,7 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     if data.document_id:
         document = await session.get(Document, data.document_id)
         if document is None or document.dossier_id != dossier.id or document.deleted_at is not None:
-            raise InvalidInput(_("Choisissez un document de ce dossier."))
+            raise InvalidInput(_("Choisissez un document de ce dossier."), "document_id")
         fields["document_id"] = document.id
     if not session.in_transaction():
         await audit.begin_chained(session)

@@ -17,7 +17,7 @@ from ..guards import enrolling_or_logged_in
 from ..i18n import _
 from ..sessions import session_cookie
 from .attempts import client_address
-from .forms import Form, parse_date, text
+from .forms import Form, FormError, parse_date, text
 
 def ceremony(token: str, options: str) -> Response:
     """WebAuthn options, and the token naming their stored challenge (sent back to verify).
@@ -47,11 +47,12 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
     code, raw_date = text(data, "code", limit=40), text(data, "birth_date", limit=20)
     birth_date = parse_date(raw_date)
 
-    def again(error: str, status: int = 400) -> Template:
+    def again(error: FormError, status: int = 400) -> Template:
         return Template("activate.html", context={"error": error, "code": code, "birth_date": raw_date}, status_code=status)
 
     if not code or birth_date is None:
-        return again(_("Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA)."))
+        wrong = tuple(name for name, missing in (("code", not code), ("birth_date", birth_date is None)) if missing)
+        return again(FormError(_("Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA)."), wrong))
     return await start_enrolment(request, db, again=again, code=code, birth_date=birth_date)
 
 
@@ -69,10 +70,10 @@ async def start_enrolment(request: Request, db: AsyncSession, *, again: Callable
             db, code=code, birth_date=birth_date, rpps=rpps, max_attempts=settings.activation_max_attempts, lock=lock
         )
     except throttles.TooManyAttempts as too_many:
-        return again(_("Trop d'essais. %(retry)s", retry=too_many.french), 429)
+        return again(FormError(_("Trop d'essais. %(retry)s", retry=too_many.french)), 429)
     except accounts.ActivationRefused as refused:
         await throttles.record_failure(db, key=client_key(request), limit=20, lock=lock)
-        return again(str(refused))
+        return again(FormError.of(refused))
     # "activation_id" makes the passkey registration spend the code (registration_verify).
     token = await sessions.start_session(
         db, account=account, authenticated=False, replacing=request.auth, data={"activation_id": activation.id}
@@ -195,13 +196,14 @@ async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
     try:
         await throttles.check_throttle(db, key=key)
     except throttles.TooManyAttempts as too_many:
-        return Template("recovery.html", context={"error": _("Trop d'essais. %(retry)s", retry=too_many.french)},
+        return Template("recovery.html", context={"error": FormError(_("Trop d'essais. %(retry)s", retry=too_many.french))},
                         status_code=429)
-    account = await accounts.use_recovery_code(db, code=text(data, "recovery_code", limit=40))
+    code = text(data, "recovery_code", limit=40)
+    account = await accounts.use_recovery_code(db, code=code)
     if account is None:
         await throttles.record_failure(db, key=key, limit=settings.activation_max_attempts, lock=lock)
-        return Template("recovery.html", context={"error": _("Ce code de secours n'est pas valide ou a déjà servi.")},
-                        status_code=400)
+        error = FormError(_("Ce code de secours n'est pas valide ou a déjà servi."), ("recovery_code",))
+        return Template("recovery.html", context={"error": error, "recovery_code": code}, status_code=400)
     token = await sessions.start_session(db, account=account, authenticated=False, replacing=request.auth)
     return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
 

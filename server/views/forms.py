@@ -7,6 +7,7 @@ digits, bounded), so "²", "1/1/10000000000" or a 5,000-digit number are refused
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -14,6 +15,31 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from ..text_input import clean
+
+
+@dataclass(frozen=True)
+class FormError:
+    """Why a form was refused, and the fields that are wrong (their `name`s), which the page marks.
+
+    Templates show it with templates/partials/form_error.html: the message gets an id, each wrong field
+    aria-invalid and an aria-describedby naming it; carnet.js then puts the focus on the first wrong field,
+    or on the message when no field is named.
+    """
+
+    message: str
+    fields: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, refused: Exception) -> FormError:
+        """The error a refusal (InvalidInput, ActivationRefused…) says, about the fields it names if any."""
+        return cls(str(refused), tuple(getattr(refused, "fields", ())))
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __bool__(self) -> bool:
+        return bool(self.message)
+
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

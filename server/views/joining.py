@@ -21,7 +21,7 @@ from ..guards import logged_in
 from ..i18n import _
 from ..models import Account, CaregiverInvitation, Dossier, Patient
 from ..sessions import session_cookie
-from .forms import Form, parse_date, text
+from .forms import Form, FormError, parse_date, text
 from .attempts import attempts, check_attempts, client_address, count_failure
 
 INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account (per address: `pro.attempts`)
@@ -40,14 +40,16 @@ async def checked_invitation(request: Request, db: AsyncSession, code: str) -> C
     try:
         await check_attempts(db, counted)
     except throttles.TooManyAttempts as too_many:
-        return invitation_page({"code": code, "error": _("Trop de codes incorrects. %(retry)s", retry=too_many.french)}, 429)
+        return invitation_page({"code": code, "error": FormError(_("Trop de codes incorrects. %(retry)s",
+                                                                     retry=too_many.french))}, 429)
     if not code:
-        return invitation_page({"code": code, "error": _("Saisissez le code d'invitation que l'on vous a donné.")}, 400)
+        return invitation_page({"code": code, "error": FormError(_("Saisissez le code d'invitation que l'on vous a donné."),
+                                                                 ("code",))}, 400)
     try:
         return await invitations.find_invitation(db, code=code)
     except invitations.InvitationRefused as refused:
         await count_failure(db, counted)
-        return invitation_page({"code": code, "error": str(refused)}, 400)
+        return invitation_page({"code": code, "error": FormError(str(refused), ("code",))}, 400)
 
 
 @get("/invitation")
@@ -84,7 +86,7 @@ async def accept_invitation(request: Request, db: AsyncSession, data: Form) -> R
     try:
         delegation = await invitations.accept(db, invitation_id=found.id, account=request.user.account)
     except invitations.InvitationRefused as refused:
-        return invitation_page({"code": code, "error": str(refused)}, 400)
+        return invitation_page({"code": code, "error": FormError(str(refused))}, 400)
     return Redirect(f"/dossiers/{delegation.dossier_id}", status_code=303)
 
 
@@ -98,9 +100,11 @@ async def account_from_invitation(request: Request, db: AsyncSession, data: Form
     given, family = text(data, "given_name", limit=100), text(data, "family_name", limit=100)
     if not given or not family:
         patient_name, inviter = await invitation_people(db, found)
+        missing = tuple(name for name, value in (("given_name", given), ("family_name", family)) if not value)
         return invitation_page({"code": code, "invitation": found, "patient_name": patient_name, "inviter": inviter,
-                                "terms": invitations.terms(found),
-                                "error": _("Saisissez votre prénom et votre nom : la personne qui vous invite les verra.")},
+                                "terms": invitations.terms(found), "form": {"given_name": given, "family_name": family},
+                                "error": FormError(_("Saisissez votre prénom et votre nom : la personne qui vous invite "
+                                                     "les verra."), missing)},
                                400)
     return await enrol(request, db, given=given, family=family, data={enrolment.INVITATION: found.id})
 
@@ -116,7 +120,7 @@ async def enrol(request: Request, db: AsyncSession, *, given: str, family: str, 
 # --- a parent adds a child's dossier -----------------------------------------------------------------------
 
 
-def child_page(request: Request, form: dict[str, Any], *, error: str = "", status: int = 200) -> Template:
+def child_page(request: Request, form: dict[str, Any], *, error: FormError | None = None, status: int = 200) -> Template:
     signed_in = bool(request.user and request.user.row.authenticated)
     return Template("child_attach.html", context={"form": form, "error": error, "signed_in": signed_in},
                     status_code=status)
@@ -134,10 +138,12 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
     birth_date = parse_date(form["birth_date"])
     signed_in = request.user is not None and request.user.row.authenticated
     if not form["code"] or birth_date is None:
-        return child_page(request, form, error=_("Saisissez le code d'activation de votre enfant et sa date de naissance "
-                                                 "(JJ/MM/AAAA)."), status=400)
+        wrong = tuple(name for name, missing in (("code", not form["code"]), ("birth_date", birth_date is None)) if missing)
+        return child_page(request, form, error=FormError(_("Saisissez le code d'activation de votre enfant et sa date de "
+                                                           "naissance (JJ/MM/AAAA)."), wrong), status=400)
     if not signed_in and not (form["given_name"] and form["family_name"]):
-        return child_page(request, form, error=_("Saisissez votre prénom et votre nom."), status=400)
+        wrong = tuple(name for name in ("given_name", "family_name") if not form[name])
+        return child_page(request, form, error=FormError(_("Saisissez votre prénom et votre nom."), wrong), status=400)
     lock = timedelta(minutes=settings.activation_lock_minutes)
     client = f"activation-client:{client_address(request)}"
     try:
@@ -151,10 +157,10 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
         dossier = await delegations.attach_child_by_activation(db, account=request.user.account,
                                                                activation_id=activation.id, birth_date=birth_date)
     except throttles.TooManyAttempts as too_many:
-        return child_page(request, form, error=_("Trop d'essais. %(retry)s", retry=too_many.french), status=429)
+        return child_page(request, form, error=FormError(_("Trop d'essais. %(retry)s", retry=too_many.french)), status=429)
     except accounts.ActivationRefused as refused:
         await throttles.record_failure(db, key=client, limit=20, lock=lock)
-        return child_page(request, form, error=str(refused), status=400)
+        return child_page(request, form, error=FormError.of(refused), status=400)
     return Redirect(f"/dossiers/{dossier.id}", status_code=303)
 
 

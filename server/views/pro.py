@@ -17,7 +17,7 @@ from ..professionals.patients import dossier_for_identity, my_patients
 from ..access.reading import professional_actor
 from .attempts import attempts, check_attempts, count_failure
 from .auth import start_enrolment
-from .forms import Form, parse_date, text
+from .forms import Form, FormError, parse_date, text
 
 SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account (per address: attempts.py)
 EMERGENCY_TRIES = 10  # refused emergency requests before a pause: identities are not to be probed
@@ -32,11 +32,12 @@ async def activation_form() -> Template:
 async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
     code, rpps = text(data, "code", limit=40), "".join(text(data, "rpps", limit=40).split())
 
-    def again(error: str, status: int = 400) -> Template:
+    def again(error: FormError, status: int = 400) -> Template:
         return Template("pro_activate.html", context={"error": error, "code": code, "rpps": rpps}, status_code=status)
 
     if not code or not rpps:
-        return again(_("Saisissez votre code d'activation et votre numéro RPPS (11 chiffres)."))
+        wrong = tuple(name for name, value in (("code", code), ("rpps", rpps)) if not value)
+        return again(FormError(_("Saisissez votre code d'activation et votre numéro RPPS (11 chiffres)."), wrong))
     # From here on, the very same passkey enrolment as a patient's.
     return await start_enrolment(request, db, again=again, code=code, rpps=rpps)
 
@@ -58,7 +59,8 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
     code = text(data, "code", limit=20)
 
     def again(error: str, status: int = 400) -> Template:
-        return Template("pro_code.html", context={"code": code, "error": error}, status_code=status)
+        # Every refusal is about the one field, the code.
+        return Template("pro_code.html", context={"code": code, "error": FormError(error, ("code",))}, status_code=status)
 
     counted = attempts(request, "share-code", SHARE_CODE_TRIES, per_address=10)
     try:

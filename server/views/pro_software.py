@@ -15,7 +15,7 @@ from ..fhir.tokens import PROFESSIONAL_PERMISSIONS, scope_text
 from ..guards import professional_only
 from ..i18n import N_, _
 from ..models import ApiClient
-from .forms import Form, text
+from .forms import Form, FormError, text
 
 DONE = {  # what a change just did, said once after its 303 (?fait=…)
     "renomme": N_("Le logiciel est renommé."),
@@ -23,8 +23,8 @@ DONE = {  # what a change just did, said once after its 303 (?fait=…)
 }
 
 
-async def software_page(request: Request, db: AsyncSession, *, form: dict | None = None, error: str = "",
-                        rename_error: tuple[str, str] = ("", ""), status: int = 200) -> Template:
+async def software_page(request: Request, db: AsyncSession, *, form: dict | None = None, error: FormError | None = None,
+                        rename_error: tuple[str, FormError | None] = ("", None), status: int = 200) -> Template:
     software = await clients.software_of(db, professional_id=request.user.account.professional_id)
     query = request.query_params
     done = query.get("fait", "")
@@ -62,7 +62,9 @@ async def register(request: Request, db: AsyncSession, data: Form) -> Response:
                                         jwk_text=jwk_text)
     except InvalidInput as invalid:
         # The key is not shown again: a refused one must be replaced anyway, and it may be a private key.
-        return await software_page(request, db, form={"name": name}, error=str(invalid), status=400)
+        # clients.register names no field: most refusals are the key's.
+        error = FormError(str(invalid), invalid.fields or ("jwk",))
+        return await software_page(request, db, form={"name": name}, error=error, status=400)
     return Redirect(f"/pro/logiciels?nouveau={client.id}", status_code=303)
 
 
@@ -72,7 +74,7 @@ async def rename(request: Request, db: AsyncSession, client_id: str, data: Form)
     try:
         await clients.rename(db, client=client, name=text(data, "name", limit=clients.MAX_NAME * 2))
     except InvalidInput as invalid:
-        return await software_page(request, db, rename_error=(client.id, str(invalid)), status=400)
+        return await software_page(request, db, rename_error=(client.id, FormError(str(invalid), ("name",))), status=400)
     return Redirect("/pro/logiciels?fait=renomme", status_code=303)
 
 

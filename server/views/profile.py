@@ -41,7 +41,7 @@ from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, facts_of, managed_dossier, open_dossier, standing_of
 from ..templating import PARIS
-from .forms import Form, parse_date, text
+from .forms import Form, FormError, parse_date, text
 
 Kind = Annotated[str | None, QueryParameter(name="type")]
 MAX_DOCUMENTS = 100  # the most recent ones offered to link advance directives to
@@ -187,7 +187,7 @@ async def check_document(db: AsyncSession, *, account: Account, dossier: Dossier
     if document is None or document.dossier_id != dossier.id or document_right(
             await standing_of(db, account=account, dossier=dossier, now=now), await facts_of(db, dossier),
             document_facts(document), now) is None:
-        raise InvalidInput(_("Choisissez un document de ce dossier."))
+        raise InvalidInput(_("Choisissez un document de ce dossier."), "document_id")
 
 
 def item_input(kind: str, data: dict) -> ItemInput:
@@ -197,7 +197,7 @@ def item_input(kind: str, data: dict) -> ItemInput:
 
 
 async def form_page(request: Request, db: AsyncSession, dossier_id: str, kind: str, *, form: dict | None = None,
-                    error: str = "", status: int = 200) -> Template:
+                    error: FormError | None = None, status: int = 200) -> Template:
     account = request.user.account
     # The documents offered for advance directives are titles of the dossier: a professional's read, logged.
     listing = kind == "directive"
@@ -239,7 +239,7 @@ async def add(request: Request, db: AsyncSession, dossier_id: str, data: Form, k
     except InvalidInput as invalid:
         await db.rollback()
         form = {name: text(data, name, limit=600) for name in FIELDS}
-        return await form_page(request, db, dossier_id, kind or "", form=form, error=str(invalid), status=400)
+        return await form_page(request, db, dossier_id, kind or "", form=form, error=FormError.of(invalid), status=400)
     except BaseException:
         await db.rollback()
         raise

@@ -183,4 +183,4 @@ def accept_invitation_with_a_new_account(page: Page, given_name: str, family_nam
     page.get_by_label("Nom de cette clé").fill(f"Téléphone de {given_name}")
     page.get_by_role("button", name="Créer ma clé d'accès").click()
     expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
-    page.get_by_role("link", name="J'ai noté mes codes, accéder à mon dossier").click()
+    page.get_by_role("link", name="J'ai noté mes codes, continuer").click()  # no dossier of their own

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from server.templating import de
 from server.views.share_codes import qr_svg
 from tests.e2e.seeding import paris_today, years_before
 from tests.e2e.steps import (
@@ -148,7 +149,7 @@ def test_a_daughter_invited_as_manager_shares_her_fathers_dossier_until_he_remov
 
     # For him, she shows a new kinésithérapeute a share code.
     menu(daughter, "Accès").click()
-    expect(daughter.get_by_role("heading", name=f"Qui peut voir le dossier d'{father.name}")).to_be_visible()
+    expect(daughter.get_by_role("heading", name=f"Qui peut voir le dossier {de(father.name)}")).to_be_visible()
     daughter.get_by_role("link", name="Partager avec un nouveau professionnel").click()
     daughter.get_by_label("Tous les documents").check()
     daughter.get_by_label("1 mois", exact=True).check()

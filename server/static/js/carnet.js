@@ -34,6 +34,84 @@
     if (holder) { event.detail.headers["x-csrftoken"] = holder.dataset.csrfToken; }
   });
 
+  function _(message) { return window.carnetText(message); }
+
+  // A refused form (templates/partials/form_error.html): the focus goes to its first wrong field, which reads the
+  // message as its description, or to the message itself when it names no field; on a page load as after a swap.
+  function focusFormError(root) {
+    var message = root.querySelector && root.querySelector("[data-form-error]");
+    if (!message) { return; }
+    var field = root.querySelector('[aria-invalid="true"][aria-describedby~="' + CSS.escape(message.id) + '"]');
+    (field || message).focus();
+  }
+  focusFormError(document);
+
+  // A search or a filter replaces its list, which is no live region (a screen reader would read each line, or
+  // nothing at all): a status outside it, data-results-status="<the list's id>", says the list's data-results-count.
+  // Emptied first, so that the same count twice is said twice.
+  function announceResults(list) {
+    var status = list.id && document.querySelector('[data-results-status="' + list.id + '"]');
+    if (!status || !list.hasAttribute("data-results-count")) { return; }
+    status.textContent = "";
+    setTimeout(function () { status.textContent = list.getAttribute("data-results-count"); }, 100);
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = event.target;
+    announceResults(root);
+    // After htmx's own scrolling (a boosted page goes back to its top), so that the field is scrolled into view.
+    setTimeout(function () { if (root.isConnected) { focusFormError(root); } }, 0);
+  });
+
+  // A swap that takes away the focused element ("Vu" on a banner, "Charger plus") would drop the focus on <body>,
+  // where a keyboard or screen reader user has lost their place: it goes to the first link or button of what came
+  // instead (the documents just loaded), else to the page's heading. A boosted page is a new page: the browser's way.
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary";
+  function firstFocusable(from, until) {
+    for (var node = from; node && node !== until; node = node.nextSibling) {
+      if (node.nodeType !== 1) { continue; }
+      var found = node.matches(FOCUSABLE) ? node : node.querySelector(FOCUSABLE);
+      if (found) { return found; }
+    }
+    return null;
+  }
+  function focusHeading() {
+    var heading = document.querySelector("main h1") || document.querySelector("main");
+    if (!heading) { return; }
+    if (!heading.hasAttribute("tabindex")) { heading.setAttribute("tabindex", "-1"); }
+    heading.focus();
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail, target = detail.target, focused = document.activeElement;
+    if (detail.boosted || !detail.shouldSwap || !target || !focused || focused === document.body || !target.contains(focused)
+        || /data-form-error/.test(detail.serverResponse || "")) { return; }  // an error: focusFormError's
+    var parent = target.parentNode, before = target.previousSibling, after = target.nextSibling;
+    setTimeout(function () {  // htmx swaps right after this event
+      var now = document.activeElement;
+      if (now && now !== document.body && now.isConnected) { return; }
+      var next = target.isConnected ? firstFocusable(target.firstChild, null)
+        : firstFocusable(before && before.parentNode === parent ? before.nextSibling : parent && parent.firstChild, after);
+      if (next) { next.focus(); } else { focusHeading(); }
+    }, 0);
+  });
+
+  // Pressed with no network: htmx gets no answer (the service worker answers only whole pages, with its offline
+  // page), and the link or button would seem dead. Said over the page, until an answer comes or the network is back.
+  function connectionBox() { return document.querySelector("[data-connection-lost]"); }
+  document.addEventListener("htmx:sendError", function () {
+    var box = connectionBox();
+    if (!box) { return; }
+    box.textContent = "";
+    box.hidden = false;
+    setTimeout(function () { box.textContent = _("Pas de connexion : vérifiez votre réseau puis réessayez."); }, 50);
+  });
+  function connectionBack() {
+    var box = connectionBox();
+    if (box && !box.hidden) { box.hidden = true; box.textContent = ""; }
+  }
+  window.addEventListener("online", connectionBack);
+  document.addEventListener("htmx:afterOnLoad", connectionBack);
+
   // Forms that change something important ask first (deleting a passkey, new recovery codes).
   document.addEventListener("submit", function (event) {
     var form = event.target;

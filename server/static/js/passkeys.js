@@ -78,29 +78,49 @@
     };
   }
 
+  // An error whose message is Carnet's own (the server's, in the reader's language, or one of this script's): shown
+  // as it is. The browser's own messages are in its language, not the page's, and say nothing a person can act on.
+  function refused(message) {
+    var error = new Error(message);
+    error.name = "CarnetError";
+    return error;
+  }
+
   function post(url, body) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "x-csrftoken": csrf() },
       body: JSON.stringify(body || {}),
+    }).catch(function () {
+      throw refused(_("Pas de connexion : vérifiez votre réseau puis réessayez."));
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) throw new Error(data.error || _("Une erreur est survenue. Réessayez."));
+        if (!response.ok) throw refused(data.error || _("Une erreur est survenue. Réessayez."));
         return data;
       });
     });
   }
 
+  // WebAuthn's errors (https://www.w3.org/TR/webauthn-3/#sctn-createCredential), said for a person.
+  function errorMessage(box, error) {
+    switch (error && error.name) {
+      case "CarnetError": return error.message;
+      case "NotAllowedError": return _("L'opération a été annulée ou a expiré. Réessayez.");
+      case "InvalidStateError": return _("Cet appareil a déjà une clé d'accès pour ce compte.");
+      case "AbortError": return _("La demande de clé d'accès a été interrompue. Réessayez.");
+      case "SecurityError":
+        // The page's address is not the one the passkeys belong to (the relying party's), e.g. 127.0.0.1 for localhost.
+        return _("Les clés d'accès ne fonctionnent qu'à l'adresse de Carnet : ouvrez %(address)s et réessayez.")
+          .replace("%(address)s", box.dataset.passkeyAddress || "localhost");
+      default: return _("Une erreur est survenue. Réessayez.");
+    }
+  }
+
   function showError(box, error) {
     var el = box.querySelector("[data-passkey-error]");
     if (!el) return;
-    var message = error && error.name === "NotAllowedError"
-      ? _("L'opération a été annulée ou a expiré. Réessayez.")
-      : error && error.name === "InvalidStateError"
-        ? _("Cet appareil a déjà une clé d'accès pour ce compte.")
-        : (error && error.message) || _("Une erreur est survenue. Réessayez.");
-    el.textContent = message;
+    el.textContent = errorMessage(box, error);
     el.hidden = false;
   }
 
@@ -171,7 +191,7 @@
     if (!button) return;
     var action = button.dataset.passkeyAction;
     if (!window.PublicKeyCredential) {
-      showError(button.closest("[data-passkey-register], [data-passkey-login]"), new Error(_("Ce navigateur ne gère pas les clés d'accès.")));
+      showError(button.closest("[data-passkey-register], [data-passkey-login]"), refused(_("Ce navigateur ne gère pas les clés d'accès.")));
       return;
     }
     if (action === "register") {

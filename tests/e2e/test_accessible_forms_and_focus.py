@@ -1,0 +1,144 @@
+"""What a screen reader or a keyboard user meets on a phone: a refused field is marked, described by the message and
+focused, typed values kept; the focus never falls to <body> after "Charger plus" or "Vu"; a search's count is said by
+a status that stays; a tap with no network, and a passkey that fails, say so in French."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.steps import log_in, menu, without_passkey_autofill
+from tests.e2e.test_invitation_existing_account import invite_a_relative_to_read
+
+pytestmark = pytest.mark.e2e
+
+OFFLINE = "Pas de connexion : vérifiez votre réseau puis réessayez."
+
+
+def test_a_refused_field_is_marked_described_by_the_message_and_focused(page: Page, seed, console):
+    patient = seed()
+    console.allow("status of 400")  # the refused forms, on purpose
+
+    # Activation with no birth date: the date is the wrong field, the code is not.
+    page.goto("/activer")
+    page.get_by_label("Code d'activation").fill(patient.code)
+    page.get_by_role("button", name="Continuer").click()
+    date = page.get_by_label("Date de naissance")
+    expect(date).to_be_focused()
+    expect(date).to_have_attribute("aria-invalid", "true")
+    expect(date).to_have_accessible_description(
+        "Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA).")
+    code = page.get_by_label("Code d'activation")
+    expect(code).to_have_value(patient.code)
+    expect(code).not_to_have_attribute("aria-invalid", "true")
+    expect(code).to_have_accessible_description("12 caractères, par exemple 7KQ2-M9XD-4TRA")  # its hint, still
+
+    log_in(page, patient)
+    page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=allergy")
+    page.get_by_role("button", name="Enregistrer").click()
+    substance = page.get_by_label("Substance")
+    expect(substance).to_be_focused()
+    expect(substance).to_have_attribute("aria-invalid", "true")
+    # The message first, then the field's own hint.
+    expect(substance).to_have_accessible_description(re.compile(r"^Indiquez la substance\. Un médicament"))
+
+    substance.fill("Pénicilline")
+    page.get_by_role("button", name="Enregistrer").click()
+    severity = page.get_by_role("combobox", name="Gravité")
+    expect(severity).to_be_focused()
+    expect(severity).to_have_attribute("aria-invalid", "true")
+    expect(severity).to_have_accessible_description("Choisissez la gravité : faible, modérée ou sévère.")
+    expect(substance).to_have_value("Pénicilline")
+    expect(substance).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_an_invitations_form_keeps_the_typed_name_and_points_at_the_missing_one(
+        page: Page, another_phone, seed_person, server, console):
+    from tests.e2e.test_invitation_existing_account import a_father
+
+    father = a_father(seed_person)
+    console.allow("status of 400")
+    log_in(page, father)
+    code = invite_a_relative_to_read(page)
+
+    son = another_phone.page
+    son.goto(f"{server.url}/invitation#i={code}")
+    son.get_by_role("button", name="Voir l'invitation").click()
+    son.get_by_label("Votre prénom").fill("Marc")
+    family = son.get_by_label("Votre nom", exact=True)
+    family.fill("   ")  # passes the browser's "required", not Carnet
+    son.get_by_role("button", name="Créer mon compte et accepter").click()
+    expect(family).to_be_focused()
+    expect(family).to_have_attribute("aria-invalid", "true")
+    expect(family).to_have_accessible_description(
+        "Saisissez votre prénom et votre nom : la personne qui vous invite les verra.")
+    expect(son.get_by_label("Votre prénom")).to_have_value("Marc")
+
+
+def test_charger_plus_loads_in_place_and_focuses_the_first_new_document(page: Page, seed):
+    patient = seed()
+    log_in(page, patient)
+    shown = page.locator("a.document-link").count()
+    page.get_by_role("link", name="Charger plus").press("Enter")
+    first_new = page.get_by_role("link", name=re.compile(re.escape(patient.titles[shown])))
+    expect(first_new).to_be_focused()
+    expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
+    assert page.locator("a.document-link").count() > shown
+
+
+def test_a_search_says_its_count_in_a_status_outside_the_list(page: Page, seed):
+    patient = seed()
+    log_in(page, patient)
+    results = page.locator("#timeline-results")
+    expect(results).not_to_have_attribute("aria-live", re.compile(".*"))
+    page.get_by_role("searchbox", name="Rechercher un titre").fill("genou")
+    found = len([title for title in patient.titles if "genou" in title])
+    status = page.get_by_role("status").filter(has_text="« genou »")
+    expect(status).to_have_text(re.compile(rf"^{found} documents, les plus pertinents d'abord · « genou »$"))
+    expect(page.locator("#timeline-results a.document-link")).to_have_count(found)
+
+
+def test_vu_gives_the_focus_to_the_pages_heading(page: Page, seed, seed_professional, seed_grant, seed_reads):
+    patient = seed()
+    kine = seed_professional()
+    seed_grant(patient, kine)
+    seed_reads(patient, kine, 2)
+    log_in(page, patient)
+    banner = page.get_by_role("region", name="Nouveaux accès au dossier")
+    banner.get_by_role("button", name=re.compile("^Vu")).press("Enter")
+    expect(banner).to_have_count(0)
+    expect(page.get_by_role("heading", name="Mon dossier", level=1)).to_be_focused()
+
+
+def test_a_tap_with_no_network_says_so(page: Page, seed, context, console):
+    patient = seed()
+    log_in(page, patient)
+    for logged in ("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest"):  # htmx logs the failure
+        console.allow(logged)
+    context.set_offline(True)
+    menu(page, "Profil").click()
+    expect(page.get_by_role("alert")).to_have_text(OFFLINE)
+    expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
+    context.set_offline(False)
+    menu(page, "Profil").click()
+    expect(page.get_by_role("heading", name="Profil médical", level=1)).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_a_passkey_that_cannot_be_used_says_why_in_french(page: Page, seed, context, server, console):
+    console.allow("ERR_INTERNET_DISCONNECTED")
+    page.goto("/connexion")
+    without_passkey_autofill(page)
+    context.set_offline(True)
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    expect(page.get_by_role("alert")).to_have_text(OFFLINE)
+    context.set_offline(False)
+
+    # Not at Carnet's own address: the browser refuses the passkeys of "localhost" there.
+    page.goto(server.url.replace("localhost", "127.0.0.1") + "/connexion")
+    without_passkey_autofill(page)
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        f"Les clés d'accès ne fonctionnent qu'à l'adresse de Carnet : ouvrez {server.url} et réessayez.")

@@ -23,7 +23,7 @@ from server.sessions import start_session
 from server.accesslog.audit import Actor
 from server.caregivers.majority import apply_majority
 from server.models import (
-    Account, AccountNotice, CaregiverInvitation, Delegation, Document, Dossier, utcnow,
+    AccessEvent, Account, AccountNotice, CaregiverInvitation, Delegation, Document, Dossier, utcnow,
 )
 from tests.conftest import (
     ORIGIN, add_text_document, ceremony_options, get_csrf, new_patient, post_form, post_json, set_cookie, without_csrf,
@@ -414,6 +414,45 @@ async def test_a_document_kept_from_a_minors_parents_leaves_them_no_trace(client
         for trace in ("Consultation confidentielle", "Girard", doctor.rpps):
             assert trace not in page.text, (trace, page.url)
     assert titles_in((await client.get(f"/dossiers/{leo.dossier.id}")).text) == [ordinary.title]
+    # Nor the gaps they leave in the log's numbers: a parent is shown no number, hash or proof of any event.
+    await shown_no_chain(client, leo.dossier.id)
+
+
+async def shown_no_chain(client, dossier_id: str) -> None:
+    """What a minor's parent is shown of the log names no event by the dossier's numbers (accesslog/numbering.py)."""
+    log = (await client.get(f"/dossiers/{dossier_id}/historique")).text
+    assert re.findall(r'id="evenement-([^"]+)"', log) and all(
+        re.fullmatch(r"[0-9a-f]{32}", token) for token in re.findall(r'id="evenement-([^"]+)"', log))
+    assert "/historique/preuve/" not in log and "data-journal-entry" not in log and "data-journal-check" not in log
+    assert "x-log-seen\": \"" in log and not re.search(r'x-log-seen": "[0-9]{1,10}"', log)
+    heading = (await client.get(f"/dossiers/{dossier_id}/historique.csv")).text.lstrip("\ufeff").split("\r\n")[0]
+    assert heading.split(";")[0] == "date" and "hash" not in heading and "numéro" not in heading
+    printed = (await client.get(f"/dossiers/{dossier_id}/historique/imprimer")).text
+    assert "<li value=" not in printed and "empreinte" not in printed
+    for number in range(1, 12):  # every number answers as a missing one: none tells a kept event from the others
+        assert (await client.get(f"/dossiers/{dossier_id}/historique/preuve/{number}")).status_code == 404
+
+
+async def test_a_parent_sees_no_numbers_even_when_nothing_is_kept_and_pages_through_with_tokens(client, db, app,
+                                                                                              family):
+    """Shown alike whether something is kept or not: otherwise the difference would tell."""
+    from tests.test_timeline_scale import many_events
+
+    leo, mother = family
+    await as_account(client, db, await account_for_patient(db, patient=mother.patient))
+    await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
+    await many_events(db, leo.dossier, 45)
+    await shown_no_chain(client, leo.dossier.id)
+    seen, url = [], f"/dossiers/{leo.dossier.id}/historique"
+    while url:
+        page = (await client.get(url)).text
+        seen += re.findall(r'id="evenement-([0-9a-f]{32})"', page)
+        following = re.search(r'<a id="more-([0-9a-f]{32})" class="more[^"]*" href="([^"]+)"', page)
+        url = html.unescape(following[2]) if following else None
+        assert url is None or re.search(r"avant=[0-9a-f]{32}$", url), url
+    head = (await db.exec(select(AccessEvent.seq).where(AccessEvent.dossier_id == leo.dossier.id)
+                          .order_by(AccessEvent.seq.desc()))).first()
+    assert len(seen) == len(set(seen)) == head  # each event once, every one of them (nothing kept here)
 
 
 # --- coming of age ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ professional who wrote one, and every change of rights about that professional.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, not_, or_, true
@@ -21,12 +22,18 @@ from ..access.rule import LEGAL_REPRESENTATIVES
 
 @dataclass(frozen=True)
 class KeptFrom:
-    """What one reader of a dossier must not see a trace of; empty for anyone but a minor's parents."""
+    """What one reader of a dossier must not see a trace of; empty for anyone but a minor's parents.
+
+    `representative`: the reader is a legal representative, whether or not anything is kept from them yet. Such
+    a reader is shown the log without the dossier's own numbering and chain (its `seq`, its hashes, a proof of
+    each event): the gaps the kept events leave would tell them something is kept, and when. So for every
+    representative alike, or its absence would tell as much."""
 
     document_ids: frozenset[str] = frozenset()
     professional_ids: frozenset[str] = frozenset()
     rpps: frozenset[str] = frozenset()
     names: tuple[str, ...] = ()
+    representative: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.document_ids)
@@ -61,7 +68,8 @@ async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account)
         Delegation.relationship.in_(LEGAL_REPRESENTATIVES)))).first()  # type: ignore[attr-defined]
     if representative is None:
         return NOTHING
-    return await confidential_in(session, dossier_id=dossier_id)
+    kept = await confidential_in(session, dossier_id=dossier_id)
+    return dataclasses.replace(kept, representative=True)
 
 
 async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom:

@@ -41,14 +41,14 @@ from ..guards import logged_in
 from ..i18n import _
 from ..i18n.formats import clock
 from ..accesslog.journal import Viewer
+from ..accesslog.numbering import Numbering
 from ..accesslog.queries import KINDS, PERIODS, LogFilters
 from ..models import AccessEvent, Dossier, utcnow
 from ..access.reading import manage_dossier
-from ..caregivers.confidential import kept_from
+from ..caregivers.confidential import KeptFrom, kept_from
 from ..caregivers.dossiers import band_of
 from ..templating import PARIS
 from ..tlog.store import TlogLeaf, latest_checkpoint
-from .forms import parse_int
 
 PAGE_SIZE = 30
 CSV_COLUMNS = ["numéro", "date", "qui", "profession", "RPPS", "pour le compte de", "action", "document", "droit",
@@ -59,10 +59,17 @@ def log_url(dossier_id: str, suffix: str = "") -> str:
     return f"/dossiers/{dossier_id}/historique{suffix}"
 
 
-def seen_from_header(request: Request) -> int | None:
+def seen_from_header(request: Request, numbering: Numbering) -> int | None:
     """What the page that asks for a fragment had seen (its own header): it only decides "Nouveau"."""
-    value = parse_int(request.headers.get("x-log-seen"), default=-1)
-    return value if value >= 0 else None
+    return numbering.read(request.headers.get("x-log-seen"))
+
+
+async def numbering_of(request: Request, db: AsyncSession, dossier_id: str) -> tuple[KeptFrom, Numbering]:
+    """What this reader may not see of the log, and how their pages name its events (accesslog/numbering.py)."""
+    account = request.user.account
+    kept = await kept_from(db, dossier_id=dossier_id, account=account)
+    return kept, Numbering.for_reader(secret=request.app.state.settings.secret, account_id=account.id,
+                                      dossier_id=dossier_id, representative=kept.representative)
 
 
 async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Dossier, Viewer, str]:
@@ -122,13 +129,12 @@ def witness_policy(request: Request) -> tuple[list[str], int]:
 
 
 async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, filters: LogFilters,
-                      before: int | None, seen: int | None = None) -> dict:
+                      before: int | None, kept: KeptFrom, numbering: Numbering, seen: int | None = None) -> dict:
     dossier, viewer, patient_name = await managed(request, db, dossier_id)
     now = utcnow()
     head = await queries.head_seq(db, dossier_id=dossier.id)  # read before the events: nothing shown goes unseen
     if seen is None:
         seen = await queries.seen_seq(db, account_id=viewer.account_id, dossier_id=dossier.id)
-    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     visible = kept.events()
     whole = not filters.active and not kept
     page = await pages.log_page(db, dossier_id=dossier.id, filters=filters, now=now, head=head, before=before,
@@ -150,25 +156,26 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         "viewer": viewer,
         "head": head,
         "seen": seen,
+        "numbering": numbering,  # how the page names events: the chain's numbers, or tokens (a representative)
         "lines": journal.lines(shown, viewer=viewer, contexts=contexts, seen_seq=seen, now=now),
-        "journal_entries": await journal_entries(db, shown),
+        "journal_entries": await journal_entries(db, shown) if numbering.shows_chain else {},
         # Whether the list holds every event of the dossier in turn (each seq, each naming the one before it), and
         # whether this page starts at the newest or ends at the oldest: what the script holds the chain to.
         # "oldest" only when the list was read down to the dossier's first event: a filtered page that goes on below
         # a window of the log, or a period's list that ends where the period starts, does not reach it.
         "journal_page": {"whole": whole, "newest": before is None,
-                         "oldest": page.next_before is None and page.read_to_first},
+                         "oldest": page.next_before is None and page.read_to_first} if numbering.shows_chain else {},
         "previous_day": previous_at.astimezone(PARIS).date() if previous_at else None,
         "filters": filters,
         "kinds": KINDS,
         "periods": PERIODS,
         "before": before,
-        "url": filters.url(base, avant=before),
+        "url": filters.url(base, avant=numbering.out(before) if before else None),
         # Whether a page of the list (partials/log_items.html) is shown: its events, or where it goes on, or that it
         # ended below the pages before it; else the list is empty, and says so.
         "list_page": bool(shown) or page.next_before is not None or before is not None,
-        "next_url": filters.url(base, avant=page.next_before) if page.next_before else None,
-        "next_before": page.next_before,
+        "next_url": filters.url(base, avant=numbering.out(page.next_before)) if page.next_before else None,
+        "next_before": numbering.out(page.next_before) if page.next_before else None,
         # Fewer than a page matched in the events read: the reader chooses to look further back (not on scrolling).
         "searched_since": day_and_time(further_at, today=now.astimezone(PARIS).date()) if further_at else None,
         "newest_url": filters.url(base) if before else None,
@@ -190,11 +197,11 @@ def filters_from(professionnel: str | None, kind: str | None, periode: str | Non
 Kind = Annotated[str | None, QueryParameter(name="type")]
 
 
-def before_from(avant: str | None) -> int | None:
+def before_from(avant: str | None, numbering: Numbering) -> int | None:
     """Where a page of the list starts: an event's number, else the newest (an unknown filter shows everything;
-    a cursor that is not a number starts at the top, as the timeline's does)."""
-    before = parse_int(avant)
-    return before if before >= 1 else None
+    a cursor that is not one of this reader's starts at the top, as the timeline's does)."""
+    before = numbering.read(avant)
+    return before if before and before >= 1 else None
 
 
 @get("/historique", guards=[logged_in])
@@ -212,18 +219,18 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
         # A whole page of its own: htmx drops the scripts of a page it swaps in, and this one runs journal-verify.js.
         return ClientRedirect(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     filters = filters_from(professionnel, kind, periode)
-    before = before_from(avant)
+    kept, numbering = await numbering_of(request, db, dossier_id)
+    before = before_from(avant, numbering)
     target = request.htmx.target if request.htmx else None
     fragment = target == "log-results" or bool(target and target.startswith("more-"))
-    context = await log_context(request, db, dossier_id, filters=filters, before=before,
-                                seen=seen_from_header(request) if fragment else None)
+    context = await log_context(request, db, dossier_id, filters=filters, before=before, kept=kept,
+                                numbering=numbering, seen=seen_from_header(request, numbering) if fragment else None)
     if target == "log-results":
         return Template("partials/log_results.html", context=context, headers={"HX-Push-Url": context["url"]})
     if fragment:
         return Template("partials/log_items.html", context=context)
     # A whole page starts with its own day header; a fragment continues the previous page's day.
     context["previous_day"] = None
-    kept = await kept_from(db, dossier_id=dossier_id, account=request.user.account)
     context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=kept.rpps)
     context["new_count"] = await queries.new_events_count(db, account=request.user.account, dossier=context["dossier"],
                                                               visible=context["visible"])
@@ -234,13 +241,24 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
     return Template("log.html", context=context)
 
 
-async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters: LogFilters
-                    ) -> tuple[Dossier, Viewer, str, list[AccessEvent], dict[int, journal.EventContext]]:
+@dataclass(frozen=True)
+class WholeLog:
     """Every event that passes the filters, not a page of them: what the exports hold."""
+
+    dossier: Dossier
+    viewer: Viewer
+    patient_name: str
+    events: list[AccessEvent]
+    contexts: dict[int, journal.EventContext]
+    kept: KeptFrom  # and whether the reader sees the chain (not a minor's representative: numbering.py)
+
+
+async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters: LogFilters) -> WholeLog:
     dossier, viewer, patient_name = await managed(request, db, dossier_id)
-    visible = (await kept_from(db, dossier_id=dossier.id, account=request.user.account)).events()
-    events = await pages.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=visible)
-    return dossier, viewer, patient_name, events, await queries.contexts_for(db, dossier_id=dossier.id, events=events)
+    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    events = await pages.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=kept.events())
+    contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=events)
+    return WholeLog(dossier, viewer, patient_name, events, contexts, kept)
 
 
 def spreadsheet_safe(value: str) -> str:
@@ -248,22 +266,24 @@ def spreadsheet_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def csv_row(event: AccessEvent, context: journal.EventContext) -> list[str]:
+def csv_row(event: AccessEvent, context: journal.EventContext, *, chain: bool = True) -> list[str]:
+    """One event as a row of CSV_COLUMNS; without `chain` (a minor's representative), without its number and hash."""
     texts = [event.actor_name, event.actor_profession, event.actor_rpps, event.on_behalf_of,
              journal.action_label(event), event.document_title, journal.right_label(event, context), event.detail]
-    return [str(event.seq), event.at.astimezone(PARIS).isoformat(timespec="seconds"),
-            *(spreadsheet_safe(t) for t in texts), event.hash]
+    row = [event.at.astimezone(PARIS).isoformat(timespec="seconds"), *(spreadsheet_safe(t) for t in texts)]
+    return [str(event.seq), *row, event.hash] if chain else row
 
 
 @get("/dossiers/{dossier_id:str}/historique.csv", guards=[logged_in])
 async def log_csv(request: Request, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
                   kind: Kind = None, periode: str | None = None) -> Response:
-    _, _, _, events, contexts = await whole_log(request, db, dossier_id, filters_from(professionnel, kind, periode))
+    log = await whole_log(request, db, dossier_id, filters_from(professionnel, kind, periode))
+    chain = not log.kept.representative
     out = io.StringIO()
     # A semicolon: what a French Excel expects; the BOM makes it read UTF-8 (accents).
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_row(e, contexts.get(e.id, journal.NO_CONTEXT)) for e in events)
+    writer.writerow(CSV_COLUMNS if chain else CSV_COLUMNS[1:-1])
+    writer.writerows(csv_row(e, log.contexts.get(e.id, journal.NO_CONTEXT), chain=chain) for e in log.events)
     return Response("\ufeff" + out.getvalue(), media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="historique-carnet.csv"'})
 
@@ -272,19 +292,20 @@ async def log_csv(request: Request, db: AsyncSession, dossier_id: str, professio
 async def log_print(request: Request, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
                     kind: Kind = None, periode: str | None = None) -> Template:
     filters = filters_from(professionnel, kind, periode)
-    dossier, viewer, patient_name, events, contexts = await whole_log(request, db, dossier_id, filters)
+    log = await whole_log(request, db, dossier_id, filters)
+    dossier, kept = log.dossier, log.kept
     now = utcnow()
     today = now.astimezone(PARIS).date()
-    sentences = [(e, journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today))
-                 for e in events]
-    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    sentences = [(e, journal.sentence(e, viewer=log.viewer, context=log.contexts.get(e.id, journal.NO_CONTEXT),
+                                      today=today)) for e in log.events]
     professionals = {p.key: p.label for p in await queries.professionals_in_log(db, dossier_id=dossier.id,
                                                                                      hidden_rpps=kept.rpps)}
     labels = [professionals.get(filters.professional, ""), _(KINDS[filters.kind]) if filters.kind else "",
               _(PERIODS[filters.period][0]) if filters.period else ""]
-    context = {"dossier": dossier, "patient_name": patient_name, "sentences": sentences, "now": now,
+    chain = not kept.representative  # a minor's representative: no numbers, no chain (accesslog/numbering.py)
+    context = {"dossier": dossier, "patient_name": log.patient_name, "sentences": sentences, "now": now,
                "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id)),
-               "checkpoint": await printed_checkpoint(request, db)}
+               "chain": chain, "checkpoint": await printed_checkpoint(request, db) if chain else None}
     return Template("log_print.html", context=context)
 
 

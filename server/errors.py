@@ -72,6 +72,11 @@ def error_response(request: Request, status: int, message: str | None = None, *,
     title, text = _(title), _(message or default)
     if wants_json(request):
         return Response({"error": text}, status_code=status, headers=headers)
+    if status == 404 and request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
+        # What the page is about is gone (an access revoked meanwhile, a document deleted): not a refusal in a
+        # corner of a page that still shows the rest (a patient's name, their treatments), but the page again,
+        # which the server then refuses whole.
+        headers = {**(headers or {}), "HX-Refresh": "true"}
     return Template(
         # A fragment for htmx swaps into part of a page; a boosted click replaces the whole page.
         "partials/error.html" if request.headers.get("hx-request") and not request.headers.get("hx-boosted") else "error.html",

@@ -13,7 +13,7 @@ from server.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, Grant, ShareCode, Throttle, utcnow
 from server.templating import date_fr, datetime_fr
-from tests.conftest import activate_professional, make_ins, new_patient, new_professional, post_form
+from tests.conftest import activate_professional, make_ins, new_patient, new_professional, post_form, wrong_fields
 
 PATIENT = Actor(None, "patient", "Le patient")
 REASON = "Patient inconscient amené aux urgences, antécédents inconnus"
@@ -249,6 +249,7 @@ async def test_a_wrong_birth_date_gets_the_same_answer_as_an_unknown_ins(client,
     opted_out_like = error_of(unknown.text)
     assert wrong_date.status_code == unknown.status_code == 403
     assert error_of(wrong_date.text) == opted_out_like == "L&#39;accès d&#39;urgence n&#39;est pas possible pour ce patient."
+    assert wrong_fields(wrong_date.text) == wrong_fields(unknown.text) == []  # no field says which part is wrong
     assert await rows(db, select(AccessEvent).where(AccessEvent.action == "emergency")) == []
 
 
@@ -256,16 +257,21 @@ async def test_emergency_access_needs_a_written_reason(client, db, patient):
     await signed_in(client, db)
     response = await post_form(client, "/pro/urgence", emergency_form(patient, reason="urgence      !"))
     assert response.status_code == 400
-    assert "15 caractères au moins" in response.text
+    assert "15 caractères au moins" in response.text and wrong_fields(response.text) == ["reason"]
     assert REASON not in response.text and "urgence !" in response.text  # the form keeps what was typed (spaces squeezed)
+    # Described by the message first, then by its own hint.
+    assert 'aria-describedby="form-error reason-hint"' in response.text
     assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
 
 
-async def test_an_invalid_ins_is_named_as_such(client, db, patient):
+async def test_an_invalid_ins_or_a_missing_birth_date_is_named_and_its_field_marked(client, db, patient):
     await signed_in(client, db)
     response = await post_form(client, "/pro/urgence", emergency_form(patient, ins="123456789012345"))
     assert response.status_code == 400
-    assert "INS n&#39;est pas valide" in response.text
+    assert "INS n&#39;est pas valide" in response.text and wrong_fields(response.text) == ["ins"]
+    assert 'value="123456789012345"' in response.text and REASON in response.text  # what was typed, kept
+    no_date = await post_form(client, "/pro/urgence", {**emergency_form(patient), "birth_date": ""})
+    assert no_date.status_code == 400 and wrong_fields(no_date.text) == ["birth_date"]
 
 
 async def test_many_refused_emergency_requests_are_slowed_down(client, db, patient):
@@ -290,3 +296,22 @@ def test_the_right_banner_marks_an_emergency_read_loudly_and_other_rights_quietl
     doctor = banner.render(view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier))
     assert "médecin traitant" in doctor and "Accès d'urgence" not in doctor and "/documents/nouveau" in doctor
     assert banner.render(view=SimpleNamespace(right=Right.PATIENT, dossier=dossier)).strip() == ""
+
+
+async def test_a_page_left_open_after_a_revocation_is_refused_whole_not_in_its_search_results(client, db):
+    """A professional types in the search box of a dossier whose access was revoked meanwhile: not the refusal in
+    the results' corner beside the patient's name and treatments still shown, but the page again, refused."""
+    pro, _account = await signed_in(client, db)
+    patient = await new_patient(db)
+    grant = await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
+                                      duration="sans", actor=PATIENT)
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 200
+    await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
+    searched = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "genou"},
+                               headers={"HX-Request": "true", "HX-Target": "timeline-results"})
+    assert searched.status_code == 404 and searched.headers["hx-refresh"] == "true"
+    more = await client.get(f"/dossiers/{patient.dossier.id}?apres=x", headers={"HX-Request": "true",
+                                                                                 "HX-Target": "more-x"})
+    assert more.status_code == 404 and more.headers["hx-refresh"] == "true"
+    whole = await client.get(f"/dossiers/{patient.dossier.id}")  # what the refresh asks: refused whole
+    assert whole.status_code == 404 and "Martin" not in whole.text

@@ -129,8 +129,13 @@ def witness_policy(request: Request) -> tuple[list[str], int]:
 
 
 async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, filters: LogFilters,
-                      before: int | None, kept: KeptFrom, numbering: Numbering, seen: int | None = None) -> dict:
-    dossier, viewer, patient_name = await managed(request, db, dossier_id)
+                      avant: str | None, fragment: bool = False) -> dict:
+    """A page of the list from `avant` (a page's cursor, as this reader's pages write it); a `fragment` keeps the
+    "Nouveau" of the page that asks for it (its header)."""
+    dossier, viewer, patient_name = await managed(request, db, dossier_id)  # first: a refusal does no other work
+    kept, numbering = await numbering_of(request, db, dossier.id)
+    before = before_from(avant, numbering)
+    seen = seen_from_header(request, numbering) if fragment else None
     now = utcnow()
     head = await queries.head_seq(db, dossier_id=dossier.id)  # read before the events: nothing shown goes unseen
     if seen is None:
@@ -156,7 +161,8 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         "viewer": viewer,
         "head": head,
         "seen": seen,
-        "numbering": numbering,  # how the page names events: the chain's numbers, or tokens (a representative)
+        "numbering": numbering,
+        "kept": kept,  # how the page names events: the chain's numbers, or tokens (a representative)
         "lines": journal.lines(shown, viewer=viewer, contexts=contexts, seen_seq=seen, now=now),
         "journal_entries": await journal_entries(db, shown) if numbering.shows_chain else {},
         # Whether the list holds every event of the dossier in turn (each seq, each naming the one before it), and
@@ -219,19 +225,17 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
         # A whole page of its own: htmx drops the scripts of a page it swaps in, and this one runs journal-verify.js.
         return ClientRedirect(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     filters = filters_from(professionnel, kind, periode)
-    kept, numbering = await numbering_of(request, db, dossier_id)
-    before = before_from(avant, numbering)
     target = request.htmx.target if request.htmx else None
     fragment = target == "log-results" or bool(target and target.startswith("more-"))
-    context = await log_context(request, db, dossier_id, filters=filters, before=before, kept=kept,
-                                numbering=numbering, seen=seen_from_header(request, numbering) if fragment else None)
+    context = await log_context(request, db, dossier_id, filters=filters, avant=avant, fragment=fragment)
     if target == "log-results":
         return Template("partials/log_results.html", context=context, headers={"HX-Push-Url": context["url"]})
     if fragment:
         return Template("partials/log_items.html", context=context)
     # A whole page starts with its own day header; a fragment continues the previous page's day.
     context["previous_day"] = None
-    context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=kept.rpps)
+    context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id,
+                                                                  hidden_rpps=context["kept"].rpps)
     context["new_count"] = await queries.new_events_count(db, account=request.user.account, dossier=context["dossier"],
                                                               visible=context["visible"])
     context["witness_keys"], context["witnesses_required"] = witness_policy(request)

@@ -26,7 +26,7 @@ from server.models import ShareLink, utcnow
 from server.profile.items import ItemInput, add_item, set_item_hidden
 from server.shlinks import links
 from server.shlinks.links import LinkInput
-from tests.conftest import ORIGIN, activate, new_patient, post_form
+from tests.conftest import ORIGIN, activate, new_patient, post_form, wrong_fields
 from tests.patient_helpers import CAMILLE, MISSING, Log, events, fresh, same_404
 from tests.test_profile import TODAY, items_of_every_kind
 
@@ -131,6 +131,7 @@ async def test_a_link_made_by_the_patient_opens_as_the_spec_says_and_its_fetch_i
     assert answer.headers["access-control-allow-origin"] == "*" and "set-cookie" not in answer.headers
     [file] = answer.json()["files"]
     assert file["contentType"] == "application/fhir+json" and "location" not in file
+    assert answer.json()["status"] == "can-change" and "status" not in file  # the manifest's (HL7 SHL IG)
     header, bundle = decrypted(file["embedded"], link["key"])
     assert header == {"alg": "dir", "enc": "A256GCM", "zip": "DEF", "cty": "application/fhir+json"}
     composition = bundle.entry[0].resource
@@ -197,17 +198,23 @@ async def test_parallel_guesses_cannot_spend_more_attempts_than_the_link_has(app
     assert refused == list(range(10)) and sorted(a.status_code for a in answers).count(404) == 4
 
 
-async def test_a_passcode_is_six_characters_at_least_and_the_form_says_so(client, db, patient):
+async def test_a_passcode_is_six_characters_at_least_and_the_form_says_so_on_the_wrong_field(client, db, patient):
     await activate(client, patient)
-    for data, message in [
-        ({"contenu": "emergency", "code": "12345", "duree": "7j"}, "au moins 6 caractères"),
-        ({"contenu": "emergency", "nom": "x" * 81, "duree": "7j"}, "80 caractères au plus"),
-        ({"contenu": "tout", "duree": "7j"}, "Choisissez ce que le lien montre"),
-        ({"contenu": "summary", "duree": "10a"}, "Choisissez combien de temps"),
+    for data, message, wrong in [
+        ({"contenu": "emergency", "code": "12345", "duree": "7j"}, "au moins 6 caractères", "code"),
+        ({"contenu": "emergency", "nom": "x" * 81, "duree": "7j"}, "80 caractères au plus", "nom"),
+        ({"contenu": "tout", "duree": "7j"}, "Choisissez ce que le lien montre", "contenu"),
+        ({"contenu": "summary", "duree": "10a"}, "Choisissez combien de temps", "duree"),
     ]:
         async with Log(db, patient.dossier.id) as log:
             refused = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante", data)
         assert refused.status_code == 400 and message in html.unescape(refused.text) and log.actions == []
+        assert wrong_fields(refused.text) == [wrong], data
+    # The name typed comes back, the passcode never does.
+    kept = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante",
+                           {"contenu": "emergency", "nom": "Voyage au Portugal", "code": "12345", "duree": "7j"})
+    assert 'value="Voyage au Portugal"' in kept.text and 'value="12345"' not in kept.text
+    assert 'aria-describedby="form-error code-hint"' in kept.text and 'aria-describedby="nom-hint"' in kept.text
     await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)
     closed = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante", {"contenu": "summary", "duree": "1j"})
     assert closed.status_code == 400 and "fermé" in closed.text

@@ -122,14 +122,14 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
                        actor=audit.Actor(None, "shl_recipient", f"{asked.recipient} {DECLARED}"))
     await audit.commit_chained(session)
     # The same FHIR version as the API's CapabilityStatement (fhir.resources' R4B models).
-    entry = {"contentType": FHIR_JSON, "lastUpdated": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "status": "can-change",
-             "fhirVersion": "4.3.0"}
+    entry = {"contentType": FHIR_JSON, "lastUpdated": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "fhirVersion": "4.3.0"}
     if asked.embedded_length_max is not None and len(encrypted) > asked.embedded_length_max:
         # "the server SHALL NOT return embedded payload longer than the client-designated maximum"
         entry["location"] = location_url(origin=origin, secret=secret, link_id=link.id, now=now)
     else:
         entry["embedded"] = encrypted
-    return Answer(200, {"files": [entry]})
+    # "can-change": the manifest's own status (HL7 SHL IG, ShlManifest.status), made again from the profile each time.
+    return Answer(200, {"status": "can-change", "files": [entry]})
 
 
 async def encrypted_file(session: AsyncSession, *, link: ShareLink, dossier: Dossier, origin: str, now: datetime) -> str:

@@ -1,5 +1,6 @@
 """A professional adds a document to a dossier they may write to, and remains its author."""
 
+import html
 import io
 from datetime import date, datetime, timedelta
 
@@ -13,7 +14,7 @@ from server.accesslog.audit import Actor
 from server.dossiers import MAX_DOCUMENT_BYTES
 from server.models import AccessEvent, Document, Grant
 from server.templating import PARIS
-from tests.conftest import activate, activate_professional, get_csrf, new_professional
+from tests.conftest import activate, activate_professional, get_csrf, new_patient, new_professional, wrong_fields
 
 PATIENT = Actor(None, "patient", "Le patient")
 
@@ -84,6 +85,13 @@ async def test_a_granted_professional_adds_a_pdf_and_remains_its_author(client, 
     assert image.headers["content-type"] == "image/png" and image.content.startswith(b"\x89PNG")
 
 
+async def test_the_form_says_whose_dossier_with_de_elided_before_a_vowel(client, db):
+    ines = await new_patient(db, given_name="Inès", family_name="Roux")
+    await granted(client, db, ines)
+    form = await client.get(url(ines.dossier))
+    assert "Au dossier d'<strong>Inès Roux</strong>. Vous en serez" in html.unescape(form.text)
+
+
 async def test_a_png_is_accepted_whatever_the_browser_claims(client, db, app, patient):
     await granted(client, db, patient)
     response = await upload(client, patient.dossier, data=png_bytes(), filename="radio", content_type="application/octet-stream",
@@ -98,6 +106,7 @@ async def test_a_file_that_is_not_really_a_pdf_is_refused_and_nothing_is_written
     response = await upload(client, patient.dossier, data=b"MZ\x90\x00 not a pdf at all", filename="ordonnance.pdf")
     assert response.status_code == 400
     assert "Seuls les fichiers PDF, PNG et JPEG sont acceptés." in response.text
+    assert wrong_fields(response.text) == ["file"] and 'aria-describedby="form-error file-hint"' in response.text
     assert 'value="Compte rendu de séance"' in response.text  # the form keeps what was typed
     assert await written(db, app, patient.dossier) == ([], [], [])
 
@@ -132,12 +141,13 @@ async def test_a_document_cannot_be_dated_in_the_future(client, db, app, patient
     assert (await upload(client, patient.dossier, data=pdf_bytes(), event_date=today)).status_code == 303
 
 
-async def test_title_category_and_date_are_required(client, db, app, patient):
+async def test_title_category_and_date_are_required_and_the_missing_one_is_marked(client, db, app, patient):
     await granted(client, db, patient)
     for fields, message in [({"title": ""}, "Donnez un titre"), ({"category": "note_patient"}, "Choisissez une catégorie"),
                             ({"event_date": "31/02/2024"}, "Indiquez la date")]:
         response = await upload(client, patient.dossier, data=pdf_bytes(), **fields)
         assert response.status_code == 400 and message in response.text
+        assert wrong_fields(response.text) == list(fields), fields
     assert await written(db, app, patient.dossier) == ([], [], [])
 
 
@@ -166,6 +176,20 @@ async def test_a_revoked_grant_stops_the_next_upload(client, db, app, patient):
     await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
     assert (await upload(client, patient.dossier, data=pdf_bytes())).status_code == 404
     assert await written(db, app, patient.dossier) == ([], [], [])
+
+
+async def test_after_a_revocation_the_author_reads_their_document_and_is_sent_back_to_their_list(client, db, app,
+                                                                                                 patient):
+    pro = await granted(client, db, patient)
+    added = await upload(client, patient.dossier, data=pdf_bytes())
+    document_url = added.headers["location"]
+    await db.commit()
+    grant = (await db.exec(select(Grant).where(Grant.professional_id == pro.professional.id))).one()
+    await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
+    page = await client.get(document_url)
+    assert page.status_code == 200  # as the author
+    assert 'class="back-link" href="/pro"' in page.text and f'href="/dossiers/{patient.dossier.id}"' not in page.text
 
 
 async def test_a_closed_dossier_takes_no_new_document(client, db, app, patient):

@@ -1,5 +1,6 @@
 """A dossier's complete copy, as one ZIP: every document the exporter sees, the International Patient Summary,
 the whole access log (CSV and FHIR AuditEvents), a PDF summary and a LISEZMOI; `restore.py` reads it back.
+A minor's legal representative is given the log without the dossier's numbering and chain (`chained`).
 
 The ZIP is written into a file the caller gives (a SpooledTemporaryFile for a response): one document's bytes
 at a time are in memory, and the log is read a batch at a time. Everything FHIR is validated by the R4B models
@@ -24,7 +25,7 @@ from typing import IO
 
 import anyio
 from fhir.resources.R4B.bundle import Bundle
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, true
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -67,6 +68,8 @@ LOG_BATCH = 1000
 # An AuditEvent's fullUrl: Bundle.entry.fullUrl is an absolute URL, or a urn:uuid / urn:oid for a resource
 # with none; each event gets a UUID of its own (version 5, of its dossier and number), the same in every copy.
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:carnet:fhir:journal")
+# What an unchained copy leaves out of the Historique's CSV: the dossier's numbering and chain.
+CHAIN_COLUMNS = frozenset({"numéro", "hash", "hash précédent"})
 
 
 def safe_name(filename: str) -> str:
@@ -203,10 +206,12 @@ def copy_document(archive: zipfile.ZipFile, storage: Storage, document: Document
 
 async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], *, dossier: Dossier, patient: Patient,
                        now: datetime, visible: Visibility = PATIENT_VIEW,
-                       log_visible: ColumnElement[bool] | None = None, by_patient: bool = True) -> None:
+                       log_visible: ColumnElement[bool] | None = None, chained: bool = True,
+                       by_patient: bool = True) -> None:
     """Write the copy into `out`: what `visible` admits (the exporter's view) and the events `log_visible` keeps
-    (a minor's parents see no trace of what was kept from them); `by_patient`: the patient makes it, not a
-    caregiver (the LISEZMOI speaks to whoever does)."""
+    (a minor's parents see no trace of what was kept from them); `chained`: the log with the dossier's own numbers
+    and hashes (for anyone but a legal representative: caregivers/confidential.py); `by_patient`: the patient
+    makes it, not a caregiver (the LISEZMOI speaks to whoever does)."""
     with i18n.speaking(i18n.SOURCE):  # the copy is a French document, whatever the page's language
         profile = await profile_of(session, dossier_id=dossier.id, visible=visible)
         documents = await all_documents(session, dossier_id=dossier.id, visible=visible)
@@ -222,9 +227,9 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                     missing.add(document.id)
             archive.writestr(entry_info(IPS_NAME, now), bundle.model_dump_json(exclude_none=True, indent=1))
             events = await write_log_csv(session, archive, dossier_id=dossier.id, through=through, now=now,
-                                         visible=log_visible)
+                                         visible=log_visible, chained=chained)
             await write_audit_events(session, archive, patient=patient, dossier_id=dossier.id, through=through, now=now,
-                                     visible=log_visible)
+                                     visible=log_visible, chained=chained)
             authors = {d.id: professional_title(professionals[d.author_professional_id])
                        if d.author_professional_id in professionals else d.source for d in documents}
             pdf = await anyio.to_thread.run_sync(partial(  # a table of a thousand documents takes a moment to lay out
@@ -233,7 +238,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
             archive.writestr(entry_info(PDF_NAME, now), pdf)
             archive.writestr(entry_info(README_NAME, now), readme(
                 patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,
-                missing=[d for d in documents if d.id in missing], by_patient=by_patient))
+                missing=[d for d in documents if d.id in missing], by_patient=by_patient, chained=chained))
 
 
 def _summary_pdf(**kwargs) -> bytes:
@@ -247,25 +252,29 @@ def _summary_pdf(**kwargs) -> bytes:
 
 async def build_export(session: AsyncSession, storage: Storage, *, dossier: Dossier, patient: Patient, now: datetime,
                        visible: Visibility = PATIENT_VIEW, log_visible: ColumnElement[bool] | None = None,
-                       by_patient: bool = True) -> bytes:
+                       chained: bool = True, by_patient: bool = True) -> bytes:
     """The copy as bytes (the web page streams `write_export`'s file instead)."""
     out = io.BytesIO()
     await write_export(session, storage, out, dossier=dossier, patient=patient, now=now, visible=visible,
-                       log_visible=log_visible, by_patient=by_patient)
+                       log_visible=log_visible, chained=chained, by_patient=by_patient)
     return out.getvalue()
 
 
 async def write_log_csv(session: AsyncSession, archive: zipfile.ZipFile, *, dossier_id: str, through: int,
-                        now: datetime, visible: ColumnElement[bool] | None) -> int:
-    """The Historique's CSV (views/log.py: same columns, same cells), every event; returns how many."""
+                        now: datetime, visible: ColumnElement[bool] | None, chained: bool = True) -> int:
+    """The Historique's CSV (views/log.py: same columns, same cells, less the chain's unless `chained`), every
+    event; returns how many."""
     count = 0
+    # Picked by name, from the whole row: whatever order views/log.py gives its columns.
+    kept = [i for i, name in enumerate(CSV_COLUMNS) if chained or name not in CHAIN_COLUMNS]
     with archive.open(entry_info(LOG_CSV_NAME, now), "w") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # the BOM: a French Excel reads accents
         writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow([CSV_COLUMNS[i] for i in kept])
         async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
             contexts = await queries.contexts_for(session, dossier_id=dossier_id, events=events)
-            writer.writerows(csv_row(e, contexts.get(e.id, journal.NO_CONTEXT)) for e in events)
+            rows = (csv_row(e, contexts.get(e.id, journal.NO_CONTEXT)) for e in events)
+            writer.writerows([row[i] for i in kept] for row in rows)
             count += len(events)
         text.flush()
         text.detach()
@@ -273,38 +282,64 @@ async def write_log_csv(session: AsyncSession, archive: zipfile.ZipFile, *, doss
 
 
 async def write_audit_events(session: AsyncSession, archive: zipfile.ZipFile, *, patient: Patient, dossier_id: str,
-                             through: int, now: datetime, visible: ColumnElement[bool] | None) -> None:
+                             through: int, now: datetime, visible: ColumnElement[bool] | None,
+                             chained: bool = True) -> None:
     """A Bundle of type collection, one AuditEvent per event, written as it is read: each entry is validated
-    on its own, and the envelope once, so a log of a million events never sits whole in memory."""
+    on its own, and the envelope once, so a log of a million events never sits whole in memory. Unless `chained`,
+    an event is named by its place in what the reader sees, the oldest 1: no gap, whatever is left out."""
     envelope = Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "timestamp": fhir_instant(now)})
     head = envelope.model_dump_json(exclude_none=True)
+    last = None if chained else await events_seen(session, dossier_id=dossier_id, through=through, visible=visible)
     with archive.open(entry_info(LOG_FHIR_NAME, now), "w") as out:
         out.write(head[:-1].encode() + b',"entry":[\n')
-        first = True
+        written = 0
         async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
             for event in events:
-                resource = audit_event(event, patient=patient).model_dump(mode="json", exclude_none=True)
-                entry = {"fullUrl": event_url(dossier_id, event), "resource": resource}
-                out.write((b"" if first else b",\n") + json.dumps(entry, ensure_ascii=False).encode())
-                first = False
+                position = None if last is None else last - written  # newest first: the last number first
+                resource = audit_event(event, patient=patient, position=position)
+                entry = {"fullUrl": event_url(dossier_id, event, position),
+                         "resource": resource.model_dump(mode="json", exclude_none=True)}
+                out.write((b",\n" if written else b"") + json.dumps(entry, ensure_ascii=False).encode())
+                written += 1
         out.write(b"\n]}\n")
 
 
-def event_url(dossier_id: str, event: AccessEvent) -> str:
-    return f"urn:uuid:{uuid.uuid5(EVENT_NAMESPACE, f'{dossier_id}/{event.seq}')}"
+async def events_seen(session: AsyncSession, *, dossier_id: str, through: int,
+                      visible: ColumnElement[bool] | None) -> int:
+    """How many of the log's events, up to `through`, the reader sees: what `log_batches` gives."""
+    return (await session.exec(select(func.count()).select_from(AccessEvent).where(
+        AccessEvent.dossier_id == dossier_id, AccessEvent.seq <= through,
+        visible if visible is not None else true()))).one()
+
+
+def event_url(dossier_id: str, event: AccessEvent, position: int | None = None) -> str:
+    # A representative's: of their place, never of `seq`; and never a patient's copy's UUID for another event.
+    name = f"{dossier_id}/{event.seq}" if position is None else f"{dossier_id}/vu/{position}"
+    return f"urn:uuid:{uuid.uuid5(EVENT_NAMESPACE, name)}"
 
 
 def readme(*, patient: Patient, now: datetime, documents: int, items: int, events: int,
-           missing: list[Document], by_patient: bool = True) -> str:
-    """The LISEZMOI, in French, to whoever made the copy: the patient ("votre"), or a caregiver."""
+           missing: list[Document], by_patient: bool = True, chained: bool = True) -> str:
+    """The LISEZMOI, in French, to whoever made the copy: the patient ("votre"), or a caregiver. Without the chain
+    (a legal representative), it claims neither a complete log nor a chain: the same words for every one of them."""
     name = f"{patient.given_name} {patient.family_name}"
     whose = "votre identité, votre profil médical" if by_patient else f"l'identité {de(name)}, son profil médical"
     # Out of the f-strings, so that the catalogue's extractor finds them.
     document_count = i18n.ngettext("%(num)d document", "%(num)d documents", documents)
     item_count = i18n.ngettext("%(num)d information", "%(num)d informations", items)
     event_count = i18n.ngettext("%(num)d événement", "%(num)d événements", events)
+    # The log, and what can be said of it: its chain, or (a representative's) only what it holds.
+    log_file, log_note = (
+        f"{LOG_CSV_NAME}  L'historique complet des accès ({event_count}) : qui a consulté ou modifié "
+        "le dossier, quand, et à quel titre. Il s'ouvre dans un tableur (séparateur point-virgule).",
+        "Chaque événement de l'historique porte l'empreinte (hash) du précédent : une modification se verrait.",
+    ) if chained else (
+        f"{LOG_CSV_NAME}  L'historique des accès ({event_count}) : qui a consulté ou modifié le dossier, "
+        "quand, et à quel titre. Il s'ouvre dans un tableur (séparateur point-virgule).",
+        "L'historique contient les événements du dossier que vous pouvez voir, du plus récent au plus ancien.",
+    )
     lines = [
-        f"Copie complète du dossier Carnet {de(name)}",
+        f"{'Copie complète' if chained else 'Copie'} du dossier Carnet {de(name)}",
         f"Faite le {datetime_fr(now)}.",
         "",
         "Ce fichier contient des données de santé : gardez-le en lieu sûr et ne le confiez qu'à qui vous voulez.",
@@ -321,14 +356,13 @@ def readme(*, patient: Patient, now: datetime, documents: int, items: int, event
         "international « IPS ») : un autre Carnet ou un logiciel médical peut la relire. Elle sert aussi à "
         "recréer le dossier dans une autre installation de Carnet.",
         "",
-        f"{LOG_CSV_NAME}  L'historique complet des accès ({event_count}) : qui a consulté ou modifié "
-        "le dossier, quand, et à quel titre. Il s'ouvre dans un tableur (séparateur point-virgule).",
+        log_file,
         "",
         f"{LOG_FHIR_NAME}  Le même historique au format FHIR (un « AuditEvent » par événement), pour un logiciel.",
         "",
         f"{README_NAME}  Ce fichier.",
         "",
-        "Chaque événement de l'historique porte l'empreinte (hash) du précédent : une modification se verrait.",
+        log_note,
     ]
     if missing:
         lines += ["", "Attention : le fichier des documents suivants n'a pas pu être lu ; il manque dans cette "

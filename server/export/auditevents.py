@@ -5,7 +5,9 @@ The codes follow FHIR R4B's AuditEvent: `type` from DICOM (DCM 110110 "Patient R
 the patient's record), `subtype` Carnet's own action code, `action` C/R/U/D/E, `outcome` 0 (success) or 4
 (minor failure: an attempt refused), one requesting `agent` (a professional with their national identifier
 "8" + RPPS), the patient's record and the document as `entity`; the chain's sequence number and hashes travel
-as entity details, so the JSON alone can be checked against the CSV.
+as entity details, so the JSON alone can be checked against the CSV. A legal representative's copy gives
+neither, as its CSV does not (caregivers/confidential.py says why): an event's id is its place in what that
+reader sees.
 """
 
 from __future__ import annotations
@@ -65,9 +67,10 @@ def agents(event: AccessEvent, patient: Patient) -> list[dict]:
     return found
 
 
-def entities(event: AccessEvent, patient: Patient) -> list[dict]:
-    details = [("numéro", str(event.seq)), ("hash", event.hash), ("hash précédent", event.prev_hash),
-               ("droit", journal.right_label(event)), ("détail", event.detail)]
+def entities(event: AccessEvent, patient: Patient, position: int | None = None) -> list[dict]:
+    chain = [("numéro", str(event.seq)), ("hash", event.hash), ("hash précédent", event.prev_hash)] \
+        if position is None else []
+    details = [*chain, ("droit", journal.right_label(event)), ("détail", event.detail)]
     record = {"what": {"identifier": {"system": INS_SYSTEM, "value": patient.ins},
                        "display": f"Dossier {de(patient.given_name)} {patient.family_name}"},
               "type": coding(ENTITY_TYPE, "1", "Person"), "role": coding(OBJECT_ROLE, "1", "Patient"),
@@ -81,11 +84,12 @@ def entities(event: AccessEvent, patient: Patient) -> list[dict]:
     return found
 
 
-def audit_event(event: AccessEvent, *, patient: Patient) -> AuditEvent:
-    """One access event as an AuditEvent, validated."""
+def audit_event(event: AccessEvent, *, patient: Patient, position: int | None = None) -> AuditEvent:
+    """One access event as an AuditEvent, validated; `position`: its place in what a legal representative sees,
+    given instead of the dossier's numbering and chain."""
     resource = {
         "resourceType": "AuditEvent",
-        "id": f"evenement-{event.seq}",
+        "id": f"evenement-{event.seq if position is None else position}",
         "type": coding(DCM, "110110", "Patient Record"),
         "subtype": [coding(ACTION_SYSTEM, event.action, journal.action_label(event))],
         "action": action_code(event.action),
@@ -94,7 +98,7 @@ def audit_event(event: AccessEvent, *, patient: Patient) -> AuditEvent:
         "outcomeDesc": journal.sentence(event, viewer=NEUTRAL),
         "agent": agents(event, patient),
         "source": {"observer": {"display": "Carnet"}, "type": [coding(SOURCE_TYPE, "4", "Application Server")]},
-        "entity": entities(event, patient),
+        "entity": entities(event, patient, position),
     }
     return AuditEvent.model_validate(strip_none(resource))
 

@@ -34,19 +34,20 @@ LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß":
                            "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"})
 
 
-async def exporter(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Managed, dict]:
-    """The dossier, for its patient or a caregiver; and what of it they see (documents, then log events)."""
+async def exporter(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Managed, dict, bool]:
+    """The dossier, for its patient or a caregiver; what of it they see (documents, then log events); and whether
+    the log goes with the dossier's own numbers and hashes: not to a legal representative (confidential.py)."""
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
     kept = await kept_from(db, dossier_id=dossier_id, account=request.user.account)
     seen = {"visible": visibility(managed.standing, managed.facts, utcnow()), "log_visible": kept.events()}
-    return managed, seen
+    return managed, seen, not kept.representative
 
 
 @get("/dossiers/{dossier_id:str}/export", guards=[logged_in])
 async def export_page(request: Request, db: AsyncSession, dossier_id: str) -> Template:
-    managed, seen = await exporter(request, db, dossier_id)
+    managed, seen, chained = await exporter(request, db, dossier_id)
     context = {"dossier": managed.dossier, "patient": managed.patient, "mine": managed.standing.is_patient,
-               "outline": await outline(db, dossier_id=dossier_id, **seen),
+               "outline": await outline(db, dossier_id=dossier_id, **seen), "chained": chained,
                "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=utcnow(),
                                      manages=managed.can_manage)}
     return Template("export.html", context=context)
@@ -72,13 +73,13 @@ async def chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
 
 @post("/dossiers/{dossier_id:str}/export", guards=[logged_in], status_code=200)
 async def export_zip(request: Request, db: AsyncSession, dossier_id: str) -> Stream:
-    managed, seen = await exporter(request, db, dossier_id)
+    managed, seen, chained = await exporter(request, db, dossier_id)
     await record_export(db, dossier=managed.dossier, actor=managed.actor)
     now = utcnow()
     spool = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY)
     try:
         await write_export(db, request.app.state.storage, spool, dossier=managed.dossier, patient=managed.patient,
-                           now=now, by_patient=managed.standing.is_patient, **seen)
+                           now=now, chained=chained, by_patient=managed.standing.is_patient, **seen)
     except BaseException:
         spool.close()
         raise

@@ -55,6 +55,7 @@ class PlannedItem:
     author: Professional | None
     hidden: bool
     document_url: str = ""
+    declared_at: datetime | None = None  # when it was added to the profile (ips.item_resource's recording date)
 
 
 def extension(element: dict, url: str):
@@ -109,6 +110,11 @@ def written_by(resource: dict) -> dict | None:
     if kind == "Observation":
         return (resource.get("performer") or [None])[0]
     return extension(resource, DECLARED_BY_EXTENSION)  # FamilyMemberHistory: FHIR has no author element
+
+
+# Where each resource says when its item was declared (a contact, in Patient.contact, does not).
+DECLARED_AT = {"AllergyIntolerance": "recordedDate", "Condition": "recordedDate", "MedicationStatement": "dateAsserted",
+               "FamilyMemberHistory": "date", "Immunization": "recorded", "Observation": "issued"}
 
 
 def item_input(resource: dict) -> tuple[ItemInput, str]:
@@ -169,7 +175,8 @@ def plan_items(entries: dict[str, dict], professionals: dict[str, Professional],
                 raise NotRestorable("Des directives anticipées de la copie renvoient à un document qu'elle n'a pas.")
             rpps = author_rpps(written_by(resource), entries)
             planned.append(PlannedItem(data, professionals[rpps] if rpps else None,
-                                       bool(extension(resource, HIDDEN_EXTENSION)), document_url))
+                                       bool(extension(resource, HIDDEN_EXTENSION)), document_url,
+                                       instant(resource.get(DECLARED_AT[resource["resourceType"]]))))
     for item in planned:
         check(item.data, today=today)
     return planned

@@ -85,28 +85,31 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
                                                "code": "active"}]},
                 "criticality": "high" if item.severity == "severe" else "low",
                 "code": {"text": item.label}, "patient": {"reference": patient_ref}, "recorder": declared,
+                "recordedDate": fhir_instant(item.created_at),
                 "reaction": [{"manifestation": [{"text": item.detail or "Réaction non précisée"}],
                               "severity": SEVERITY.get(item.severity, "moderate")}]}
     if item.kind == "treatment":
         return {"resourceType": "MedicationStatement", "identifier": identifier, "status": "active",
                 "medicationCodeableConcept": {"text": item.label}, "subject": {"reference": patient_ref},
                 "effectivePeriod": {"start": day(item.started_on)} if item.started_on else None,
-                "informationSource": declared, "dosage": [{"text": item.detail}] if item.detail else None,
+                "informationSource": declared, "dateAsserted": fhir_instant(item.created_at), "dosage": [{"text": item.detail}] if item.detail else None,
                 "note": [{"text": f"Prescrit par {item.prescriber}"}] if item.prescriber else None}
     if item.kind == "condition":
         return {"resourceType": "Condition", "identifier": identifier,
                 "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
                                                "code": "resolved" if item.ended_on else "active"}]},
                 "code": {"text": item.label}, "subject": {"reference": patient_ref},
-                "onsetDateTime": day(item.started_on), "recorder": declared, "note": note}
+                "onsetDateTime": day(item.started_on), "recorder": declared,
+                "recordedDate": fhir_instant(item.created_at), "note": note}
     if item.kind == "family_history":
         return {"resourceType": "FamilyMemberHistory", "identifier": identifier, "status": "completed",
-                "patient": {"reference": patient_ref}, "relationship": {"text": item.detail or "Famille"},
+                "patient": {"reference": patient_ref}, "date": fhir_instant(item.created_at), "relationship": {"text": item.detail or "Famille"},
                 "condition": [{"code": {"text": item.label}}]}
     if item.kind == "vaccination":
         immunization = {"resourceType": "Immunization", "identifier": identifier, "status": "completed",
                         "vaccineCode": {"text": item.label}, "patient": {"reference": patient_ref},
-                        "occurrenceDateTime": day(item.started_on), "lotNumber": item.lot or None}
+                        "occurrenceDateTime": day(item.started_on), "recorded": fhir_instant(item.created_at),
+                        "lotNumber": item.lot or None}
         if declared["reference"] == patient_ref:
             return {**immunization, "primarySource": False, "reportOrigin": PATIENT_REPORTED}
         return {**immunization, "performer": [{"actor": declared}]}
@@ -119,7 +122,7 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
                        "code": {"coding": [{"system": LOINC, "code": code, "display": display}],
                                 "text": MEASURES[item.label].label},
                        "subject": {"reference": patient_ref}, "effectiveDateTime": day(item.started_on),
-                       "performer": [declared]}
+                       "issued": fhir_instant(item.created_at), "performer": [declared]}
         if item.label == "blood_pressure":
             observation["component"] = [
                 {"code": {"coding": [{"system": LOINC, "code": c, "display": d}]},
@@ -132,7 +135,7 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
         observation = {"resourceType": "Observation", "identifier": identifier, "status": "final",
                        "code": {"coding": [{"system": KIND_SYSTEM, "code": item.kind}], "text": KINDS[item.kind].title},
                        "subject": {"reference": patient_ref}, "valueString": item.label, "performer": [declared],
-                       "note": note}
+                       "issued": fhir_instant(item.created_at), "note": note}
         if item.document_id and item.document_id in documents:
             observation["derivedFrom"] = [{"reference": documents[item.document_id]}]
         return observation

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import col, select
@@ -232,8 +232,9 @@ def name(item: ProfileItem) -> str:
 
 async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, actor: audit.Actor,
                    author: Professional | None = None, added_by_account_id: str | None = None, right: str = "",
-                   today: date, detail_suffix: str = "") -> ProfileItem:
-    """Add an item, with its access event, in one transaction (begun here unless the caller holds it)."""
+                   today: date, detail_suffix: str = "", declared_at: datetime | None = None) -> ProfileItem:
+    """Add an item, with its access event, in one transaction (begun here unless the caller holds it);
+    `declared_at`: when it was first declared, for an item read back from a copy of the dossier (restore.py)."""
     fields = check(data, today=today)
     if data.document_id:
         document = await session.get(Document, data.document_id)
@@ -244,6 +245,8 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
         await audit.begin_chained(session)
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
                        added_by_account_id=added_by_account_id, **fields)
+    if declared_at is not None and declared_at.tzinfo is not None:
+        item.created_at = declared_at
     session.add(item)
     await audit.append(session, dossier_id=dossier.id, action="profile_add", actor=actor, right=right,
                        detail=summary(item) + detail_suffix)

@@ -37,8 +37,13 @@ from .search import fold
 
 def de(name: str) -> str:
     """"de Léo", "d'Inès", "d'Hugo", "d'Œnone": French elides "de" before a vowel or a mute h (its first letter,
-    folded as search folds it: an accent, a ligature or a stroke does not change it)."""
-    return f"d'{name}" if fold(name[:1])[:1] in ("a", "e", "i", "o", "u", "y", "h") else f"de {name}"
+    folded as search folds it: an accent, a ligature or a stroke does not change it). A name already marked up
+    ("<strong>Inès Martin</strong>") is elided by its text, and stays markup."""
+    text = name.striptags() if isinstance(name, Markup) else name
+    elided = fold(text[:1])[:1] in ("a", "e", "i", "o", "u", "y", "h")
+    if isinstance(name, Markup):
+        return Markup("d'" if elided else "de ") + name
+    return f"d'{name}" if elided else f"de {name}"
 
 
 def category_label(code: str) -> str:

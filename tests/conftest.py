@@ -199,6 +199,22 @@ def dossier_link(html: str) -> str:
     return match.group(1)
 
 
+FIELD_TAG = re.compile(r"<(?:input|select|textarea)\b[^>]*>")
+ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+
+
+def wrong_fields(page: str, message_id: str = "form-error") -> list[str]:
+    """The names of the fields a refused form marks wrong and describes by its message (partials/form_error.html),
+    in the page's order, each once; the message must be on the page."""
+    assert re.search(rf'<p class="error" role="alert" id="{message_id}"', page), f"no message #{message_id}"
+    names = []
+    for tag in FIELD_TAG.finditer(page):
+        attributes = dict(ATTRIBUTE.findall(tag[0]))
+        if attributes.get("aria-invalid") == "true" and message_id in attributes.get("aria-describedby", "").split():
+            names.append(attributes["name"])
+    return list(dict.fromkeys(names))
+
+
 def set_cookie(client, name: str, value: str) -> None:
     """Replace a cookie as the browser would hold it (httpx files localhost under .local)."""
     client.cookies.delete(name)

@@ -27,6 +27,7 @@ from server.models import (
 )
 from tests.conftest import (
     ORIGIN, add_text_document, ceremony_options, get_csrf, new_patient, post_form, post_json, set_cookie, without_csrf,
+    wrong_fields,
 )
 from tests.patient_helpers import MISSING, events, professional, titles_in
 from tests.softauthn import SoftAuthenticator
@@ -271,6 +272,14 @@ async def test_an_invitation_is_single_use_expires_can_be_cancelled_and_is_not_f
     assert (await post_form(client, f"/invitations/{row.id}/annulation", {}, follow_redirects=False)).status_code == 303
     gone = await post_form(client, "/invitation", {"code": cancelled})
     assert gone.status_code == 400 and "n'est plus valable" in html.unescape(gone.text)
+
+
+async def test_a_refused_invitation_marks_the_wrong_choice(client, db, patient, camille):
+    url = f"/dossiers/{patient.dossier.id}/proches/invitations"
+    for data, wrong in (({"niveau": "tout", "duree": "sans"}, "niveau"), ({"niveau": "lecture", "duree": "10a"}, "duree")):
+        refused = await post_form(client, url, data)
+        assert refused.status_code == 400 and wrong_fields(refused.text) == [wrong], data
+    assert (await db.exec(select(CaregiverInvitation))).all() == []
 
 
 async def test_guessing_invitation_codes_is_paused(client, db, app):

@@ -1,6 +1,6 @@
 """Passkey ceremonies verified for real by py_webauthn: what must be refused is refused."""
 
-from tests.conftest import ORIGIN, activate, ceremony_options, login, post_form, post_json
+from tests.conftest import ORIGIN, activate, ceremony_options, login, post_form, post_json, wrong_fields
 from tests.softauthn import SoftAuthenticator
 
 
@@ -132,7 +132,7 @@ async def test_add_rename_and_remove_a_second_passkey_but_never_the_last(client,
     assert "Supprimer" not in page.text.split("Ajouter un appareil")[0]
 
 
-async def test_the_last_passkey_cannot_be_removed(client, db, patient):
+async def test_the_last_passkey_cannot_be_removed_and_the_message_takes_the_focus(client, db, patient):
     await activate(client, patient)
     from server.accounts import account_for_patient
     from server.passkeys import account_passkeys
@@ -141,6 +141,8 @@ async def test_the_last_passkey_cannot_be_removed(client, db, patient):
     response = await post_form(client, f"/cles/{keys[0].id}/suppression", {})
     assert response.status_code == 400
     assert "dernière clé" in response.text
+    # No field is wrong: the message itself is what carnet.js focuses.
+    assert wrong_fields(response.text) == [] and 'id="form-error" tabindex="-1" data-form-error' in response.text
 
 
 async def test_a_recovery_code_replaces_a_lost_passkey_once(client, patient):

@@ -14,7 +14,9 @@ from server.accesslog.audit import Actor
 from server.models import Account, Block, Delegation, Document, Dossier, Grant, utcnow
 from server.listing import all_documents
 from server.access.reading import open_dossier, professional_standing
-from tests.conftest import activate, activate_professional, add_text_document, new_patient, new_professional, post_form, get_csrf
+from tests.conftest import (
+    activate, activate_professional, add_text_document, new_patient, new_professional, post_form, get_csrf, wrong_fields,
+)
 from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in
 
 
@@ -108,6 +110,11 @@ async def test_directory_results_come_as_a_fragment_for_htmx_and_an_empty_search
     assert live.status_code == 200 and "<html" not in live.text and "Julie Moreau" in live.text
     empty = await client.post(url, data={"q": "  "}, headers=headers)
     assert empty.status_code == 400 and "Saisissez au moins deux lettres" in empty.text
+    # Live, the refusal is said and the focus left in the field being typed in (no data-form-error to focus).
+    assert 'id="directory-error"' in empty.text and "data-form-error" not in empty.text
+    whole = await post_form(client, url, {"q": "M"})
+    assert whole.status_code == 400 and wrong_fields(whole.text, "directory-error") == ["q"]
+    assert 'aria-describedby="directory-error annuaire-aide"' in whole.text and 'value="M"' in whole.text
     assert (await post_form(client, url, {})).status_code == 400
 
 
@@ -148,16 +155,17 @@ async def test_bad_grant_forms_get_a_french_400_and_change_nothing(client, db, p
     kine = await professional(db)
     await activate(client, patient)
     url = f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}/acces"
-    for data, message in (
-        ({"portee": "tout"}, "Choisissez une durée."),
-        ({"portee": "tout", "duree": "10ans"}, "Choisissez une durée."),
-        ({"portee": "categories", "categories": ["imagerie", "secrets"], "duree": "1m"}, "Catégorie inconnue."),
-        ({"portee": "categories", "duree": "1m"}, "Cochez au moins une catégorie"),
-        ({"duree": "1m"}, "Choisissez ce que ce professionnel pourra voir."),
+    for data, message, wrong in (
+        ({"portee": "tout"}, "Choisissez une durée.", "duree"),
+        ({"portee": "tout", "duree": "10ans"}, "Choisissez une durée.", "duree"),
+        ({"portee": "categories", "categories": ["imagerie", "secrets"], "duree": "1m"}, "Catégorie inconnue.", "categories"),
+        ({"portee": "categories", "duree": "1m"}, "Cochez au moins une catégorie", "categories"),
+        ({"duree": "1m"}, "Choisissez ce que ce professionnel pourra voir.", "portee"),
     ):
         async with Log(db, patient.dossier.id) as log:
             response = await post_form(client, url, data)
         assert response.status_code == 400 and message in response.text, data
+        assert wrong_fields(response.text) == [wrong], data
         assert log.new == []
     assert (await db.exec(select(Grant))).all() == []
     await same_404(client, f"/dossiers/{patient.dossier.id}/professionnels/{MISSING}/acces",
@@ -218,6 +226,7 @@ async def test_blocking_and_unblocking_a_professional_are_logged_once_each(clien
     assert "L'accès que vous lui avez accordé est suspendu pendant le blocage." in page.text
     refused = await post_form(client, f"{base}/acces", {"portee": "tout", "duree": "1m"})
     assert refused.status_code == 400 and "débloquez-le d&#39;abord" in refused.text
+    assert wrong_fields(refused.text) == [] and 'tabindex="-1" data-form-error' in refused.text  # the message is focused
     async with Log(db, patient.dossier.id) as log:
         await post_form(client, f"{base}/deblocage", {})
     assert log.actions == ["unblock"]

@@ -15,7 +15,7 @@ from server.facts import document_facts, dossier_facts
 from server.listing import all_documents
 from server.access.reading import open_dossier, professional_standing
 from server.views.share_codes import qr_svg
-from tests.conftest import ORIGIN, activate, add_text_document, new_patient, post_form
+from tests.conftest import ORIGIN, activate, add_text_document, new_patient, post_form, wrong_fields
 from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in
 
 
@@ -79,15 +79,18 @@ async def test_a_share_code_and_its_qr_are_only_for_the_patient_who_made_it(clie
             await same_404(stranger, f"{url}{suffix}", f"/partage/{MISSING}{suffix}")
 
 
-async def test_bad_share_code_forms_get_a_french_400(client, db, patient):
+async def test_bad_share_code_forms_get_a_french_400_on_the_wrong_field(client, db, patient):
     await activate(client, patient)
     url = f"/dossiers/{patient.dossier.id}/partage"
     async with Log(db, patient.dossier.id) as log:
         no_duration = await post_form(client, url, {"portee": "tout"})
         unknown = await post_form(client, url, {"portee": "categories", "categories": "inconnue", "duree": "1m"})
+        none_ticked = await post_form(client, url, {"portee": "categories", "duree": "1m"})
     assert no_duration.status_code == 400 and "Choisissez une durée." in no_duration.text
     assert unknown.status_code == 400 and "Catégorie inconnue." in unknown.text
     assert log.new == []
+    assert wrong_fields(no_duration.text) == ["duree"] and wrong_fields(unknown.text) == ["categories"]
+    assert wrong_fields(none_ticked.text) == ["categories"] and 'value="1m" required checked' in none_ticked.text
 
 
 # --- "voir comme" ----------------------------------------------------------------------------

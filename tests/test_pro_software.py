@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from server.models import ApiClient
 from tests.conftest import (
-    ORIGIN, activate, activate_professional, new_patient, new_professional, post_form, without_csrf,
+    ORIGIN, activate, activate_professional, new_patient, new_professional, post_form, without_csrf, wrong_fields,
 )
 from tests.fhir_support import Software
 
@@ -71,11 +71,15 @@ async def test_a_pasted_private_key_is_refused_in_french_and_nothing_is_stored(c
     assert "Cette clé contient sa partie privée : ne la donnez jamais." in refused.text
     assert json.loads(private)["d"] not in refused.text  # not shown back either
     assert 'value="Logiciel du cabinet"' in refused.text
+    assert wrong_fields(refused.text, "register-error") == ["jwk"]
     assert await stored(db, pro.professional) == []
 
     not_json = await post_form(client, "/pro/logiciels", {"name": "Logiciel du cabinet", "jwk": "ma clé"})
     assert not_json.status_code == 400 and "La clé publique doit être une JWK au format JSON" in not_json.text
     assert await stored(db, pro.professional) == []
+    # A missing name is the name's fault, not the key's.
+    unnamed = await post_form(client, "/pro/logiciels", {"name": " ", "jwk": private})
+    assert unnamed.status_code == 400 and wrong_fields(unnamed.text, "register-error") == ["name"]
 
 
 async def test_software_is_renamed_and_a_blank_name_is_refused(client, db):

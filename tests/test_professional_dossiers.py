@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from server.accesslog.verify import verify_chain
 from server.models import AccessEvent, ActivationCode, Dossier, Patient
-from tests.conftest import ORIGIN, activate_professional, make_ins, new_patient, new_professional, post_form
+from tests.conftest import ORIGIN, activate_professional, make_ins, new_patient, new_professional, post_form, wrong_fields
 
 INS = make_ins("F", 1990, 7, 42)
 IDENTITY = {"ins": INS, "given_name": "Inès", "family_name": "Lambert", "birth_date": "1990-07-14", "sex": "F",
@@ -65,6 +65,7 @@ async def test_an_ins_that_has_a_dossier_gets_one_answer_whatever_the_identity_a
     assert [a.status_code for a in answers] == [400, 400]
     assert error_of(answers[0].text) == error_of(answers[1].text)
     assert "Impossible d&#39;ouvrir un dossier avec ces informations" in error_of(answers[0].text)
+    assert wrong_fields(answers[0].text) == []  # about the identity as a whole: no field is pointed at
     assert len(await committed(db, select(Patient))) == 1
     tried = await committed(db, select(AccessEvent).where(AccessEvent.dossier_id == existing.dossier.id,
                                                           AccessEvent.action == "dossier_open_refused"))
@@ -88,7 +89,8 @@ async def test_an_invalid_ins_is_refused(client, db):
     await pharmacist(client, db)
     response = await post_form(client, "/pro/nouveau-dossier", {**IDENTITY, "ins": INS[:-2] + "00"})
     assert response.status_code == 400
-    assert "INS n&#39;est pas valide" in response.text
+    assert "INS n&#39;est pas valide" in response.text and wrong_fields(response.text) == ["ins"]
+    assert 'aria-describedby="form-error ins-hint"' in response.text
     assert await committed(db, select(Patient)) == []
 
 
@@ -98,6 +100,7 @@ async def test_an_ins_that_contradicts_the_sex_or_birth_date_is_refused(client, 
         response = await post_form(client, "/pro/nouveau-dossier", {**IDENTITY, **changed})
         assert response.status_code == 400
         assert "ne correspond pas au sexe ou à la date de naissance" in response.text
+        assert wrong_fields(response.text) == ["ins", "birth_date", "sex"]
     assert await committed(db, select(Patient)) == []
 
 
@@ -105,18 +108,20 @@ async def test_nothing_happens_without_the_patients_consent(client, db):
     await pharmacist(client, db)
     response = await post_form(client, "/pro/nouveau-dossier", {k: v for k, v in IDENTITY.items() if k != "consent"})
     assert response.status_code == 400
-    assert "doit consentir" in response.text
+    assert "doit consentir" in response.text and wrong_fields(response.text) == ["consent"]
     assert 'value="Lambert"' in response.text  # what was typed stays in the form
     assert await committed(db, select(Patient)) == []
     assert await committed(db, select(ActivationCode).where(ActivationCode.patient_id.is_not(None))) == []
 
 
-async def test_a_future_birth_date_or_a_missing_name_is_refused(client, db):
+async def test_a_future_birth_date_or_a_missing_name_is_refused_and_its_field_marked(client, db):
     await pharmacist(client, db)
     for changed, message in (({"birth_date": "2990-07-14"}, "date de naissance valide"),
-                             ({"given_name": ""}, "prénom et le nom"), ({"sex": ""}, "sexe du patient")):
+                             ({"given_name": ""}, "prénom et le nom"), ({"sex": ""}, "sexe du patient"),
+                             ({"family_name": "L" * 101}, "100 caractères au plus")):
         response = await post_form(client, "/pro/nouveau-dossier", {**IDENTITY, **changed})
         assert response.status_code == 400 and message in response.text
+        assert wrong_fields(response.text) == list(changed), changed
     assert await committed(db, select(Patient)) == []
 
 

@@ -336,6 +336,15 @@ async def test_a_professional_adds_an_allergy_as_its_author_and_the_patient_sees
     assert "Gravité : modérée" in text_of(page)
 
 
+async def test_the_professionals_form_says_whose_profile_with_de_elided_before_a_vowel(app, db):
+    ines = await new_patient(db, given_name="Inès", family_name="Roux")
+    medecin = await doctor(db)
+    await rights.set_medecin_traitant(db, dossier=ines.dossier, professional=medecin, actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
+        form = await client.get(url(ines, "/ajouter?type=allergy"))
+    assert "Au profil médical d'<strong>Inès Roux</strong>. Vous en serez" in html.unescape(form.text)
+
+
 async def test_a_revoked_professional_can_no_longer_add(app, db, patient):
     pro = await doctor(db, stem=13, family_name="Moreau")
     grant = await rights.grant_access(db, dossier=patient.dossier, professional=pro, categories="", duration="sans",

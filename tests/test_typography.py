@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from markupsafe import Markup
 
 from server.accesslog.journal import when_fr
 from server.templating import datetime_fr, de, filesize_fr, quoted_fr, time_fr, typography_fr
@@ -45,3 +46,9 @@ def test_typography_glues_guillemets_and_high_punctuation_to_their_word(written,
                                         ("Œnone", "d'Œnone"), ("Ørjan", "d'Ørjan"), ("Zoé", "de Zoé")])
 def test_de_elides_before_a_vowel_whatever_its_accent_ligature_or_stroke(name, said):
     assert de(name) == said
+
+
+def test_de_elides_a_marked_up_name_by_its_text_and_keeps_it_markup():
+    strong = Markup("<strong>Inès Martin</strong>")
+    assert de(strong) == Markup("d'<strong>Inès Martin</strong>") and isinstance(de(strong), Markup)
+    assert de(Markup("<strong>Léo</strong>")) == Markup("de <strong>Léo</strong>")

@@ -29,7 +29,7 @@ async def open_emergency(
     """Bris de glace: a 24-hour window, unless the patient opted out or blocked this professional."""
     reason = clean(reason)
     if readable_length(reason) < 15:  # what a person can read: 20 zero-width spaces are no reason
-        raise InvalidInput(_("Décrivez la situation d'urgence (15 caractères au moins)."))
+        raise InvalidInput(_("Décrivez la situation d'urgence (15 caractères au moins)."), "reason")
     refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible pour ce patient."))
     if dossier is None:
         raise refused

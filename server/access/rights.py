@@ -34,13 +34,13 @@ def parse_scope(categories: list[str]) -> str:
     """Comma-separated category codes, or "" for every category; unknown codes are refused."""
     chosen = [c for c in categories if c]
     if any(c not in CATEGORIES for c in chosen):
-        raise InvalidInput(_("Catégorie inconnue."))
+        raise InvalidInput(_("Catégorie inconnue."), "categories")
     return "" if not chosen or set(chosen) == set(CATEGORIES) else ",".join(sorted(set(chosen)))
 
 
 def grant_end(duration: str, start: datetime) -> datetime | None:
     if duration not in DURATIONS:
-        raise InvalidInput(_("Choisissez une durée."))
+        raise InvalidInput(_("Choisissez une durée."), "duree")
     days = DURATIONS[duration][1]
     return None if days is None else start + timedelta(days=days)
 

@@ -186,7 +186,8 @@ async def search_professionals(session: AsyncSession, *, query: str) -> list[Pro
     the professionals it may show, never the whole directory (issue 10)."""
     typed = [w for w in query.split() if search_title(w) not in IGNORED_WORDS][:MAX_DIRECTORY_WORDS]
     if not typed or len("".join(typed)) < 2:
-        raise InvalidInput(_("Saisissez au moins deux lettres : un nom, un numéro RPPS, une profession ou une ville."))
+        raise InvalidInput(_("Saisissez au moins deux lettres : un nom, un numéro RPPS, une profession ou une ville."),
+                           "q")
     # Cut as the directory keeps them (dossiers.directory_words): a longer word still finds its own.
     words = [w[:WORD_LENGTH] for w in words_of(" ".join(typed)) if w not in IGNORED_WORDS][:MAX_DIRECTORY_WORDS]
     if not words:  # only signs ("%%"): nothing is a word of them

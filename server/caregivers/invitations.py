@@ -60,9 +60,10 @@ async def invite(
             raise InvalidInput(_("Ce dossier est celui d'une personne majeure : elle seule invite ses proches."))
         level, duration = "gestion", "sans"
     if level not in LEVELS:
-        raise InvalidInput(_("Choisissez ce que ce proche pourra faire : lire seulement, ou gérer le dossier."))
+        raise InvalidInput(_("Choisissez ce que ce proche pourra faire : lire seulement, ou gérer le dossier."),
+                           "niveau")
     if duration not in DURATIONS:
-        raise InvalidInput(_("Choisissez une durée."))
+        raise InvalidInput(_("Choisissez une durée."), "duree")
     await audit.begin_chained(session)
     if relationship == "parent" and await representatives(session, dossier_id=dossier.id, pending=True) \
             >= MAX_REPRESENTATIVES:

@@ -28,39 +28,43 @@ MAX_CLIENTS = 20  # per professional: a practice has a few programs, not hundred
 
 
 def public_key(text: str) -> dict:
-    """The public JWK in `text` (a JWK, or a JWK Set of one key), checked; InvalidInput in the request's language otherwise."""
+    """The public JWK in `text` (a JWK, or a JWK Set of one key), checked; InvalidInput in the request's language
+    otherwise, about the registration form's "jwk" field."""
     if len(text) > MAX_JWK:
-        raise InvalidInput(_("La clé publique est trop longue (8 000 caractères au plus)."))
+        raise InvalidInput(_("La clé publique est trop longue (8 000 caractères au plus)."), "jwk")
     try:
         data = json.loads(text)
     except ValueError:
-        raise InvalidInput(_("La clé publique doit être une JWK au format JSON ({\"kty\": …}).")) from None
+        raise InvalidInput(_("La clé publique doit être une JWK au format JSON ({\"kty\": …})."), "jwk") from None
     if isinstance(data, dict) and isinstance(data.get("keys"), list):
         if len(data["keys"]) != 1:
-            raise InvalidInput(_("Donnez une seule clé publique (un jeu de clés JWKS d'une seule clé)."))
+            raise InvalidInput(_("Donnez une seule clé publique (un jeu de clés JWKS d'une seule clé)."), "jwk")
         data = data["keys"][0]
     if not isinstance(data, dict):
-        raise InvalidInput(_("La clé publique doit être une JWK au format JSON ({\"kty\": …})."))
+        raise InvalidInput(_("La clé publique doit être une JWK au format JSON ({\"kty\": …})."), "jwk")
     if PRIVATE_MEMBERS & data.keys():
-        raise InvalidInput(_("Cette clé contient sa partie privée : ne la donnez jamais. Collez la clé publique seule."))
+        raise InvalidInput(_("Cette clé contient sa partie privée : ne la donnez jamais. Collez la clé publique seule."),
+                           "jwk")
     kty = data.get("kty")
     if kty not in ALGORITHMS:
-        raise InvalidInput(_("Seules les clés EC (P-384, pour ES384) et RSA (2 048 bits au moins, pour RS384) sont acceptées."))
+        raise InvalidInput(_("Seules les clés EC (P-384, pour ES384) et RSA (2 048 bits au moins, pour RS384) sont acceptées."),
+                           "jwk")
     if kty == "EC" and data.get("crv") != "P-384":
-        raise InvalidInput(_("Une clé EC doit être sur la courbe P-384 (algorithme ES384)."))
+        raise InvalidInput(_("Une clé EC doit être sur la courbe P-384 (algorithme ES384)."), "jwk")
     try:
         key = JWKRegistry.import_key(data)
     except (JoseError, ValueError, TypeError):
-        raise InvalidInput(_("Cette clé publique n'est pas une JWK valide.")) from None
+        raise InvalidInput(_("Cette clé publique n'est pas une JWK valide."), "jwk") from None
     if kty == "RSA" and key.raw_value.key_size < 2048:
-        raise InvalidInput(_("Une clé RSA doit faire 2 048 bits au moins."))
+        raise InvalidInput(_("Une clé RSA doit faire 2 048 bits au moins."), "jwk")
     return key.as_dict(private=False)
 
 
 def clean_name(name: str) -> str:
     name = clean(name)
     if not readable_length(name) or len(name) > MAX_NAME:
-        raise InvalidInput(_("Donnez un nom au logiciel (80 caractères au plus), par exemple « Logiciel du cabinet »."))
+        raise InvalidInput(_("Donnez un nom au logiciel (80 caractères au plus), par exemple « Logiciel du cabinet »."),
+                           "name")
     return name
 
 

@@ -33,24 +33,30 @@ class Identity:
 
 
 def check_identity(identity: Identity, *, today: date) -> None:
-    """What the professional typed, checked against itself: the INS carries the sex, year and month of birth."""
+    """What the professional typed, checked against itself: the INS carries the sex, year and month of birth.
+    Each refusal names its fields as the form (templates/pro_new_dossier.html) names them."""
     ins = normalize_ins(identity.ins)
     if not is_valid_ins(ins):
-        raise InvalidInput(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale."))
-    if not readable_length(identity.given_name) or not readable_length(identity.family_name):
-        raise InvalidInput(_("Saisissez le prénom et le nom du patient."))
-    if len(identity.given_name) > 100 or len(identity.family_name) > 100:
-        raise InvalidInput(_("Le prénom et le nom font 100 caractères au plus."))
+        raise InvalidInput(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale."),
+                           "ins")
+    names = {"given_name": identity.given_name, "family_name": identity.family_name}
+    if missing := [field for field, name in names.items() if not readable_length(name)]:
+        raise InvalidInput(_("Saisissez le prénom et le nom du patient."), *missing)
+    if too_long := [field for field, name in names.items() if len(name) > 100]:
+        raise InvalidInput(_("Le prénom et le nom font 100 caractères au plus."), *too_long)
     if identity.birth_date is None or not OLDEST_DATE <= identity.birth_date <= today:
-        raise InvalidInput(_("Saisissez une date de naissance valide (JJ/MM/AAAA)."))
+        raise InvalidInput(_("Saisissez une date de naissance valide (JJ/MM/AAAA)."), "birth_date")
     if identity.sex not in ("F", "M"):
-        raise InvalidInput(_("Indiquez le sexe du patient."))
+        raise InvalidInput(_("Indiquez le sexe du patient."), "sex")
     month = int(ins[3:5])
     if (ins[0] != ("1" if identity.sex == "M" else "2") or ins[1:3] != f"{identity.birth_date.year % 100:02d}"
             or (1 <= month <= 12 and month != identity.birth_date.month)):
-        raise InvalidInput(_("Le matricule INS ne correspond pas au sexe ou à la date de naissance saisis."))
+        # Any of the three may be the one mistyped: the INS first, as the form asks it first.
+        raise InvalidInput(_("Le matricule INS ne correspond pas au sexe ou à la date de naissance saisis."),
+                           "ins", "birth_date", "sex")
     if not identity.consent:
-        raise InvalidInput(_("Le patient doit consentir à l'ouverture de son dossier : cochez la case avec lui."))
+        raise InvalidInput(_("Le patient doit consentir à l'ouverture de son dossier : cochez la case avec lui."),
+                           "consent")
 
 
 @dataclass(frozen=True)

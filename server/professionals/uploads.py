@@ -65,7 +65,7 @@ MAX_IMAGE_PIXELS = 40_000_000  # a phone decodes every pixel of an image it show
 def check_image(mime: str, data: bytes) -> None:
     """The image opens as what its first bytes say, and a phone can decode it (no decompression bomb)."""
     too_large = InvalidInput(_("Cette image est trop grande pour être affichée (plus de 40 millions de pixels) : "
-                               "réduisez-la et réessayez."))
+                               "réduisez-la et réessayez."), "file")
     try:
         with Image.open(io.BytesIO(data)) as image:
             size, real = image.size, Image.MIME.get(image.format or "")
@@ -75,9 +75,9 @@ def check_image(mime: str, data: bytes) -> None:
         # unless warnings are errors): beyond MAX_IMAGE_PIXELS either way, so it is too large, not damaged.
         raise too_large from None
     except Exception:  # noqa: BLE001 - Pillow raises many kinds; all mean "not readable"
-        raise InvalidInput(_("Ce fichier est endommagé ou illisible.")) from None
+        raise InvalidInput(_("Ce fichier est endommagé ou illisible."), "file") from None
     if real != mime:
-        raise InvalidInput(_("Ce fichier est endommagé ou illisible."))
+        raise InvalidInput(_("Ce fichier est endommagé ou illisible."), "file")
     if size[0] * size[1] > MAX_IMAGE_PIXELS:
         raise too_large
 
@@ -94,24 +94,25 @@ def clean_filename(name: str, mime: str) -> str:
 
 async def check_upload(upload: Upload, *, today: date) -> tuple[str, Rendered | None]:
     """Every refusal an upload can earn, before anything is written; returns the real MIME type and,
-    for a PDF, its page images and text (a PDF that cannot be shown within the renderer's limits is refused)."""
+    for a PDF, its page images and text (a PDF that cannot be shown within the renderer's limits is refused).
+    Each refusal names its field as the professional's form (templates/pro_upload.html) names it."""
     if not readable_length(upload.title) or len(upload.title) > 200:
-        raise InvalidInput(_("Donnez un titre au document (200 caractères au plus)."))
+        raise InvalidInput(_("Donnez un titre au document (200 caractères au plus)."), "title")
     if upload.category not in PRO_CATEGORIES:
-        raise InvalidInput(_("Choisissez une catégorie."))
+        raise InvalidInput(_("Choisissez une catégorie."), "category")
     if upload.event_date is None:
-        raise InvalidInput(_("Indiquez la date du document (JJ/MM/AAAA)."))
+        raise InvalidInput(_("Indiquez la date du document (JJ/MM/AAAA)."), "event_date")
     if upload.event_date > today:
-        raise InvalidInput(_("La date du document ne peut pas être dans le futur."))
+        raise InvalidInput(_("La date du document ne peut pas être dans le futur."), "event_date")
     if upload.event_date < OLDEST_DATE:
-        raise InvalidInput(_("La date du document n'est pas plausible."))
+        raise InvalidInput(_("La date du document n'est pas plausible."), "event_date")
     if not upload.data:
-        raise InvalidInput(_("Choisissez un fichier PDF, PNG ou JPEG."))
+        raise InvalidInput(_("Choisissez un fichier PDF, PNG ou JPEG."), "file")
     if len(upload.data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput(_("Le fichier dépasse 20 Mo."))
+        raise InvalidInput(_("Le fichier dépasse 20 Mo."), "file")
     mime = sniff_type(upload.data)
     if mime is None:
-        raise InvalidInput(_("Seuls les fichiers PDF, PNG et JPEG sont acceptés."))
+        raise InvalidInput(_("Seuls les fichiers PDF, PNG et JPEG sont acceptés."), "file")
     declared = upload.declared_type.partition(";")[0].strip().lower()
     if declared and declared != mime:  # only software declares a type: said in the API's French
         raise InvalidInput(f"Le type déclaré ({declared[:60]}) ne correspond pas au contenu du fichier ({mime}).")
@@ -121,7 +122,7 @@ async def check_upload(upload: Upload, *, today: date) -> tuple[str, Rendered | 
     try:
         return mime, await render_pdf(upload.data)
     except Unrenderable as refused:
-        raise InvalidInput(str(refused)) from None
+        raise InvalidInput(str(refused), "file") from None
 
 
 async def write_right(session: AsyncSession, *, account: Account, dossier_id: str) -> tuple[Dossier, Right]:

@@ -80,20 +80,21 @@ class LinkInput:
 
 def check(data: LinkInput) -> tuple[str, str, str, timedelta]:
     """Content, label (the content's name, in the request's language, if none is given), passcode ("" for none) and
-    lifetime; InvalidInput in the request's language for anything wrong."""
+    lifetime; InvalidInput in the request's language for anything wrong, naming the field as the form names it."""
     if data.content not in CONTENTS:
-        raise InvalidInput(_("Choisissez ce que le lien montre : la carte d'urgence ou la synthèse médicale."))
+        raise InvalidInput(_("Choisissez ce que le lien montre : la carte d'urgence ou la synthèse médicale."),
+                           "contenu")
     if data.duration not in DURATIONS:
-        raise InvalidInput(_("Choisissez combien de temps le lien reste valable."))
+        raise InvalidInput(_("Choisissez combien de temps le lien reste valable."), "duree")
     label = clean(data.label) or _(CONTENTS[data.content])
     if len(label) > LABEL_MAX:
-        raise InvalidInput(_("Le nom du lien : %(limit)d caractères au plus.", limit=LABEL_MAX))
+        raise InvalidInput(_("Le nom du lien : %(limit)d caractères au plus.", limit=LABEL_MAX), "nom")
     passcode = clean(data.passcode)
     if passcode and readable_length(passcode) < PASSCODE_MIN:
         raise InvalidInput(_("Le code d'accès doit compter au moins %(least)d caractères (ou laissez-le vide).",
-                             least=PASSCODE_MIN))
+                             least=PASSCODE_MIN), "code")
     if len(passcode) > PASSCODE_MAX:
-        raise InvalidInput(_("Le code d'accès : %(limit)d caractères au plus.", limit=PASSCODE_MAX))
+        raise InvalidInput(_("Le code d'accès : %(limit)d caractères au plus.", limit=PASSCODE_MAX), "code")
     return data.content, label, passcode, timedelta(days=DURATIONS[data.duration][1])
 
 

@@ -27,7 +27,7 @@ from ..access.reading import SeenAs, author_labels, manage_document, manage_doss
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..access.sharing import RIGHT_LABELS, access_overview, access_summary, professional_line, search_professionals
-from .forms import Form, text
+from .forms import Form, FormError, text
 
 
 async def band(request: Request, db: AsyncSession, dossier: Dossier):
@@ -50,15 +50,15 @@ def form_values(data: dict[str, Any], name: str) -> list[str]:
 
 
 def scope_from(data: dict[str, Any]) -> str:
-    """The categories a grant or share code covers ("" for all); bad input is an InvalidInput."""
+    """The categories a grant or share code covers ("" for all); bad input is an InvalidInput naming its field."""
     scope = text(data, "portee", limit=20)
     if scope == "tout":
         return ""
     if scope != "categories":
-        raise InvalidInput(_("Choisissez ce que ce professionnel pourra voir."))
+        raise InvalidInput(_("Choisissez ce que ce professionnel pourra voir."), "portee")
     chosen = form_values(data, "categories")
     if not any(chosen):
-        raise InvalidInput(_("Cochez au moins une catégorie, ou choisissez « Tous les documents »."))
+        raise InvalidInput(_("Cochez au moins une catégorie, ou choisissez « Tous les documents »."), "categories")
     return rights.parse_scope(chosen)
 
 
@@ -110,15 +110,17 @@ async def search_directory(request: HTMXRequest, db: AsyncSession, dossier_id: s
     try:
         context["results"] = await search_professionals(db, query=query)
     except InvalidInput as refused:
-        context["error"] = str(refused)
+        context["error"] = FormError.of(refused)
     status = 400 if context["error"] else 200
     if request.htmx and request.htmx.target == "directory-results":
+        # Results that come while the person types: a refusal is said, the focus stays in the field.
+        context["live"] = True
         return Template("partials/access_directory_results.html", context=context, status_code=status)
     return Template("access_directory.html", context=context, status_code=status)
 
 
 async def professional_page(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional, *,
-                            error: str | None = None, form: dict[str, Any] | None = None) -> Template:
+                            error: FormError | None = None, form: dict[str, Any] | None = None) -> Template:
     line = await professional_line(db, dossier=dossier, professional=professional, now=utcnow())
     context = {
         "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": rights.DURATIONS,
@@ -144,7 +146,7 @@ async def grant(request: Request, db: AsyncSession, dossier_id: str, professiona
         await rights.grant_access(db, dossier=dossier, professional=professional, categories=scope_from(data),
                                   duration=form["duree"], actor=actor)
     except InvalidInput as refused:
-        return await professional_page(request, db, dossier, professional, error=str(refused), form=form)
+        return await professional_page(request, db, dossier, professional, error=FormError.of(refused), form=form)
     return done(access_url(dossier), "acces-accorde")
 
 
@@ -181,7 +183,7 @@ async def medecin_traitant(request: Request, db: AsyncSession, dossier_id: str, 
         await rights.set_medecin_traitant(db, dossier=dossier, professional=professional, actor=actor)
     except InvalidInput as refused:
         assert professional is not None  # only a chosen professional can be refused
-        return await professional_page(request, db, dossier, professional, error=str(refused))
+        return await professional_page(request, db, dossier, professional, error=FormError.of(refused))
     return done(access_url(dossier), "medecin-traitant" if professional else "sans-medecin-traitant")
 
 

@@ -27,7 +27,7 @@ from ..guards import logged_in
 from ..listing import documents_page
 from ..models import AccountNotice, CaregiverInvitation, Delegation, utcnow
 from ..access.reading import managed_dossier, seen_as_caregiver
-from .forms import Form, text
+from .forms import Form, FormError, text
 from .share_codes import qr_svg
 
 KEPT_CODES = 5
@@ -83,7 +83,7 @@ async def invite(request: Request, db: AsyncSession, dossier_id: str, data: Form
             db, dossier=managed.dossier, account=request.user.account, actor=managed.actor,
             level=text(data, "niveau", limit=10), duration=text(data, "duree", limit=10), relationship=relationship)
     except InvalidInput as refused:
-        context["error"] = str(refused)
+        context["error"] = FormError.of(refused)
         return Template("caregivers.html", context=context, status_code=400)
     current = request.user
     session_data = current.data

@@ -9,10 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, passkeys
 from ..guards import logged_in
-from .forms import Form, text
+from .forms import Form, FormError, text
 
 
-async def passkeys_page(request: Request, db: AsyncSession, *, error: str | None = None, status: int = 200) -> Template:
+async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError | None = None,
+                        status: int = 200) -> Template:
     account = request.user.account
     context = {
         "passkeys": await passkeys.account_passkeys(db, account=account),
@@ -38,7 +39,8 @@ async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Res
     try:
         await passkeys.remove_passkey(db, account=request.user.account, passkey_id=passkey_id)
     except passkeys.PasskeyRefused as refused:
-        return await passkeys_page(request, db, error=str(refused), status=400)
+        # The last passkey: no field is wrong, the message takes the focus.
+        return await passkeys_page(request, db, error=FormError.of(refused), status=400)
     return Redirect("/cles", status_code=303)
 
 

@@ -91,19 +91,20 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
             "reason": text(data, "reason", limit=1000)}
     birth_date = parse_date(form["birth_date"])
 
-    def again(error: str, status: int = 400) -> Template:
-        return Template("pro_emergency.html", context={"form": form, "error": error}, status_code=status)
+    def again(message: str, *fields: str, status: int = 400) -> Template:
+        return Template("pro_emergency.html", context={"form": form, "error": FormError(message, fields)},
+                        status_code=status)
 
     account = request.user.account
     counted = attempts(request, "emergency", EMERGENCY_TRIES, per_address=3)  # identities are not to be probed
     try:
         await check_attempts(db, counted)
     except throttles.TooManyAttempts as too_many:
-        return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), 429)
+        return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), status=429)
     if not is_valid_ins(form["ins"]):
-        return again(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères."))
+        return again(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères."), "ins")
     if birth_date is None:
-        return again(_("Saisissez la date de naissance du patient (JJ/MM/AAAA)."))
+        return again(_("Saisissez la date de naissance du patient (JJ/MM/AAAA)."), "birth_date")
     # An unknown INS, or a birth date that does not match, is refused like an opted-out patient.
     dossier = await dossier_for_identity(db, ins=form["ins"], birth_date=birth_date)
     professional = await db.get(Professional, account.professional_id)
@@ -111,10 +112,11 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
         access = await emergencies.open_emergency(db, dossier=dossier, professional=professional, reason=form["reason"],
                                              actor=await professional_actor(db, account))
     except InvalidInput as invalid:
-        return again(str(invalid))
+        return again(str(invalid), *invalid.fields)
     except emergencies.EmergencyRefused as refused:
+        # Names no field: which part of the identity is wrong is not said (identities are not to be probed).
         await count_failure(db, counted)
-        return again(str(refused), 403)
+        return again(str(refused), status=403)
     return Redirect(f"/dossiers/{access.dossier_id}", status_code=303)
 
 

@@ -17,14 +17,15 @@ from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
 from ..models import Patient, paris_today, utcnow
 from ..professionals.uploads import PRO_CATEGORIES, Upload, add_professional_document, write_right
-from .forms import parse_date, text
+from .forms import FormError, parse_date, text
 
 # The CSRF middleware reads `_csrf_token` from a multipart body too, so the form needs no header.
 MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 FORM_OVERHEAD = 1024 * 1024  # the other fields and the multipart boundaries, over the file's own limit
 
 
-def form_page(dossier_id: str, patient: Patient, *, form: dict | None = None, error: str = "", status: int = 200) -> Template:
+def form_page(dossier_id: str, patient: Patient, *, form: dict | None = None, error: FormError | None = None,
+              status: int = 200) -> Template:
     context = {"dossier_id": dossier_id, "patient": patient, "categories": PRO_CATEGORIES, "form": form or {},
                "error": error, "today": paris_today().isoformat(), "minor": is_minor(patient, utcnow()),
                "identity": identity_of(patient, today=paris_today())}
@@ -60,7 +61,8 @@ async def upload(request: Request, db: AsyncSession, dossier_id: str, data: Mult
         )
     except InvalidInput as invalid:
         # Checked against the right first: without one, the answer is the same 404 as for any other dossier.
-        return form_page(dossier_id, await writable(request, db, dossier_id), form=form, error=str(invalid), status=400)
+        return form_page(dossier_id, await writable(request, db, dossier_id), form=form, error=FormError.of(invalid),
+                         status=400)
     return Redirect(f"/documents/{document.id}", status_code=303)
 
 

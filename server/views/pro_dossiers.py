@@ -14,7 +14,7 @@ from ..guards import professional_only
 from ..i18n import _
 from ..professionals.opening import AlreadyOpen, Identity, open_dossier_in_person
 from ..models import paris_today
-from .forms import Form, parse_date, text
+from .forms import Form, FormError, parse_date, text
 from .attempts import attempts, check_attempts, count_failure
 
 IN_PERSON_TRIES = 5  # refusals for an INS that has a dossier, per account and per address, before a pause
@@ -34,7 +34,7 @@ async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Resp
                         birth_date=parse_date(form["birth_date"]), sex=form["sex"], consent=form["consent"])
     counted = attempts(request, "in-person", IN_PERSON_TRIES, per_address=3)  # INS are not to be listed
 
-    def again(error: str, status: int = 400) -> Template:
+    def again(error: FormError, status: int = 400) -> Template:
         return Template("pro_new_dossier.html", context={"form": form, "error": error}, status_code=status)
 
     try:
@@ -42,13 +42,13 @@ async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Resp
         opened = await open_dossier_in_person(db, account=request.user.account, identity=identity,
                                               today=paris_today())
     except throttles.TooManyAttempts as too_many:
-        return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), 429)
+        return again(FormError(_("Trop de demandes refusées. %(retry)s", retry=too_many.french)), 429)
     except AlreadyOpen as refused:
-        # Each refusal says an INS has a dossier: counted, so no one can list them.
+        # Each refusal says an INS has a dossier: counted, so no one can list them. It is about the whole identity.
         await count_failure(db, counted)
-        return again(str(refused))
+        return again(FormError(str(refused)))
     except InvalidInput as invalid:
-        return again(str(invalid))
+        return again(FormError.of(invalid))
     current = request.user
     session_data = current.data
     session_data[SESSION_KEY] = {

@@ -62,9 +62,7 @@ async def register(request: Request, db: AsyncSession, data: Form) -> Response:
                                         jwk_text=jwk_text)
     except InvalidInput as invalid:
         # The key is not shown again: a refused one must be replaced anyway, and it may be a private key.
-        # clients.register names no field: most refusals are the key's.
-        error = FormError(str(invalid), invalid.fields or ("jwk",))
-        return await software_page(request, db, form={"name": name}, error=error, status=400)
+        return await software_page(request, db, form={"name": name}, error=FormError.of(invalid), status=400)
     return Redirect(f"/pro/logiciels?nouveau={client.id}", status_code=303)
 
 
@@ -74,7 +72,7 @@ async def rename(request: Request, db: AsyncSession, client_id: str, data: Form)
     try:
         await clients.rename(db, client=client, name=text(data, "name", limit=clients.MAX_NAME * 2))
     except InvalidInput as invalid:
-        return await software_page(request, db, rename_error=(client.id, FormError(str(invalid), ("name",))), status=400)
+        return await software_page(request, db, rename_error=(client.id, FormError.of(invalid)), status=400)
     return Redirect("/pro/logiciels?fait=renomme", status_code=303)
 
 

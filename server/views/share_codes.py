@@ -28,7 +28,7 @@ from ..access.reading import manage_dossier
 from ..i18n import _
 from ..templating import PARIS, clock
 from .access import form_values, scope_from
-from .forms import Form, text
+from .forms import Form, FormError, text
 
 KEPT_CODES = 5  # codes remembered per session: more are never valid at once in practice
 
@@ -42,7 +42,7 @@ def qr_svg(content: str) -> bytes:
     return out.getvalue()
 
 
-async def share_form(request: Request, db: AsyncSession, dossier: Dossier, *, error: str | None = None,
+async def share_form(request: Request, db: AsyncSession, dossier: Dossier, *, error: FormError | None = None,
                      form: dict[str, Any] | None = None) -> Template:
     context = {"dossier": dossier, "durations": rights.DURATIONS, "error": error, "form": form or {},
                "band": await band_of(db, dossier=dossier, account=request.user.account, now=utcnow())}
@@ -63,7 +63,7 @@ async def create_share_code(request: Request, db: AsyncSession, dossier_id: str,
         code, row = await share_codes.create_share_code(db, dossier=dossier, categories=scope_from(data),
                                                    duration=form["duree"], actor=actor)
     except InvalidInput as refused:
-        return await share_form(request, db, dossier, error=str(refused), form=form)
+        return await share_form(request, db, dossier, error=FormError.of(refused), form=form)
     current = request.user
     session_data = current.data
     kept = dict(list(session_data.get("share_codes", {}).items())[-(KEPT_CODES - 1):])

@@ -26,7 +26,7 @@ from ..i18n.formats import filesize
 from ..models import utcnow
 from ..access.reading import managed_dossier
 from ..shlinks import links, manifest, payload
-from .forms import Form, text
+from .forms import Form, FormError, text
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Allow-Headers": "Content-Type",
@@ -41,7 +41,7 @@ def links_url(dossier_id: str) -> str:
     return f"/dossiers/{dossier_id}/liens-sante"
 
 
-async def links_page(request: Request, db: AsyncSession, dossier_id: str, *, error: str | None = None,
+async def links_page(request: Request, db: AsyncSession, dossier_id: str, *, error: FormError | None = None,
                      form: dict[str, Any] | None = None) -> Template:
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
     now = utcnow()
@@ -71,7 +71,8 @@ async def create_link(request: Request, db: AsyncSession, dossier_id: str, data:
         link = await links.create_link(db, dossier=managed.dossier, data=entered, account=request.user.account,
                                        actor=managed.actor)
     except InvalidInput as refused:
-        return await links_page(request, db, dossier_id, error=str(refused), form=form)  # the passcode is not sent back
+        # The passcode is not sent back: a refused one is typed again.
+        return await links_page(request, db, dossier_id, error=FormError.of(refused), form=form)
     return Redirect(f"{links_url(dossier_id)}/{link.id}", status_code=303)
 
 

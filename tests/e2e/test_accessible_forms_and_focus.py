@@ -9,7 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.steps import log_in, menu, without_passkey_autofill
+from tests.e2e.steps import activate_professional, log_in, menu, without_passkey_autofill
+from tests.e2e.test_emergency_journey import ask_for_emergency_access
 from tests.e2e.test_invitation_existing_account import invite_a_relative_to_read
 
 pytestmark = pytest.mark.e2e
@@ -75,6 +76,35 @@ def test_an_invitations_form_keeps_the_typed_name_and_points_at_the_missing_one(
     expect(family).to_have_accessible_description(
         "Saisissez votre prénom et votre nom : la personne qui vous invite les verra.")
     expect(son.get_by_label("Votre prénom")).to_have_value("Marc")
+
+
+def test_a_professionals_refused_emergency_request_focuses_the_wrong_field_and_keeps_what_was_typed(
+        page: Page, seed, seed_professional, console):
+    patient = seed()
+    doctor = seed_professional(given_name="Anne", family_name="Leroy", profession="médecin", city="Nantes")
+    console.allow("status of 400")
+    activate_professional(page, doctor)
+
+    # A reason of a few words: the reason is the wrong field, described by the message, then by its own hint.
+    ask_for_emergency_access(page, ins=patient.ins, birth_date=patient.birth_date, reason="Urgence !")
+    reason = page.get_by_label("Motif de l'urgence")
+    expect(reason).to_be_focused()
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_have_accessible_description(
+        "Décrivez la situation d'urgence (15 caractères au moins). 15 caractères au moins. Le patient lira ce motif.")
+    ins = page.get_by_label("Matricule INS du patient")
+    expect(ins).to_have_value(patient.ins)
+    expect(ins).not_to_have_attribute("aria-invalid", "true")
+
+    # A mistyped INS: now the INS is the one, and the reason typed meanwhile is kept.
+    reason.fill("Patient inconscient aux urgences, antécédents inconnus.")
+    ins.fill(patient.ins[:-2] + ("00" if patient.ins[-2:] != "00" else "01"))
+    page.get_by_role("button", name="Ouvrir le dossier en urgence").click()
+    expect(ins).to_be_focused()
+    expect(ins).to_have_attribute("aria-invalid", "true")
+    expect(ins).to_have_accessible_description(re.compile(r"^Ce matricule INS n'est pas valide"))
+    expect(reason).to_have_value("Patient inconscient aux urgences, antécédents inconnus.")
+    expect(reason).not_to_have_attribute("aria-invalid", "true")
 
 
 def test_charger_plus_loads_in_place_and_focuses_the_first_new_document(page: Page, seed):

@@ -28,7 +28,10 @@ MESSAGES = {
           N_("La page a expiré ou l'action n'est pas autorisée. Rechargez la page et recommencez.")),
     404: (N_("Page introuvable"), N_("Cette page n'existe pas, ou vous n'y avez pas accès.")),
     405: (N_("Action impossible"), N_("Cette action n'est pas possible ici.")),
-    413: (N_("Fichier trop lourd"), N_("Le fichier envoyé est trop lourd.")),
+    # Past the request's limit, before any form reads it: the page it came from is one step back, its fields kept
+    # by the browser. 20 Mo: dossiers.MAX_DOCUMENT_BYTES (a test holds the two together).
+    413: (N_("Fichier trop lourd"), N_("Le fichier envoyé est trop lourd : un document fait 20 Mo au plus. "
+                                       "Revenez à la page précédente pour en choisir un autre.")),
     429: (N_("Trop d'essais"), N_("Trop d'essais en peu de temps. Patientez quelques minutes.")),
     503: (N_("Service momentanément indisponible"), N_("Réessayez dans quelques secondes.")),
     500: (N_("Une erreur est survenue"), N_("Nous n'avons pas pu traiter votre demande. Réessayez dans un instant.")),

@@ -31,11 +31,13 @@ MAX_SAVED_SEARCHES = 20
 PROFILE_CARD = "avec le résumé du profil médical"
 
 
-def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "", after: str = "", page: int = 1) -> str:
+def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "", after: str = "", page: int = 1,
+                 suffix: str = "") -> str:
+    """The timeline with its filters; with `suffix` ("/imprimer"), a page of it that takes the same filters."""
     params = {k: v for k, v in (("categorie", category), ("recherche", search_token), ("apres", after)) if v}
     if page > 1:
         params["page"] = str(page)
-    return f"/dossiers/{dossier_id}" + (f"?{urlencode(params)}" if params else "")
+    return f"/dossiers/{dossier_id}{suffix}" + (f"?{urlencode(params)}" if params else "")
 
 
 async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str,
@@ -79,7 +81,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     base = {"category": category, "search_token": token}
     return {
         "view": view,
-        "print_url": print_url(dossier_id, **base) if view.right in HOLDERS else None,
+        "print_url": timeline_url(dossier_id, **base, suffix="/imprimer") if view.right in HOLDERS else None,
         "profile_card": await profile_card(db, view=view, today=paris_today())
         if card and view.right in PROFESSIONAL_RIGHTS else None,
         "documents": documents,
@@ -201,11 +203,6 @@ async def timeline_print(request: HTMXRequest, db: AsyncSession, dossier_id: str
         "back_url": timeline_url(dossier_id, category=category, search_token=recherche if query else ""),
     }
     return Template("timeline_print.html", context=context)
-
-
-def print_url(dossier_id: str, *, category: str, search_token: str) -> str:
-    return timeline_url(dossier_id, category=category, search_token=search_token).replace(
-        f"/dossiers/{dossier_id}", f"/dossiers/{dossier_id}/imprimer", 1)
 
 
 routes = [timeline, search, timeline_print]

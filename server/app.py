@@ -174,15 +174,27 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    settings = settings or load_settings()
+def app_state(settings: Settings) -> State:
+    """What a Carnet app works on: its settings, its database, its files, its pushes."""
     engine = make_engine(settings.database_url)
-    storage = DiskStorage(settings.data_dir / "files")
-    pusher = webpush.Pusher.from_settings(settings)  # makes the VAPID key at the first start
+    return State({"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine),
+                  "storage": DiskStorage(settings.data_dir / "files"),
+                  "pusher": webpush.Pusher.from_settings(settings)})  # makes the VAPID key at the first start
 
-    async def dispose_engine() -> None:
-        await engine.dispose()
 
+async def _drain_pushes(app: Litestar) -> None:
+    await app.state.pusher.drain()
+
+
+async def _dispose_engine(app: Litestar) -> None:
+    await app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The app, on `settings` (else the environment's). Apart from templates reloading in development, only
+    `app.state` (`app_state`) depends on them: the tests build one app per process and give it each test's state,
+    as the routes take a fifth of a second to register, half of what a test took."""
+    settings = settings or load_settings()
     app = Carnet(
         route_handlers=[
             *home.routes,
@@ -210,8 +222,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *transparency.routes,
             assets.static_file,
         ],
-        state=State({"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine), "storage": storage,
-                     "pusher": pusher}),
+        state=app_state(settings),
         dependencies={"db": Provide(provide_db)},
         # In this order: no control character goes further; the CSRF token is bound to the session.
         middleware=[NoControlCharacters(), SessionMiddleware(), CSRFMiddleware()],
@@ -234,7 +245,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             loggers={"carnet": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}},
         ),
         on_startup=[housekeeping.start, integrator.start, freeze_startup_heap],
-        on_shutdown=[housekeeping.stop, integrator.stop, pusher.drain, dispose_engine],
+        on_shutdown=[housekeeping.stop, integrator.stop, _drain_pushes, _dispose_engine],
         debug=False,
         openapi_config=None,  # no public map of every route: Carnet's API is FHIR's, with its own CapabilityStatement
     )

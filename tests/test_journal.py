@@ -215,10 +215,14 @@ def test_the_export_names_each_action_and_right(row, context, action, right):
 
 
 def test_filters_keep_only_known_codes_and_opaque_keys():
-    assert LogFilters.parse(professional="10000000016", kind="urgences", period="7j") == LogFilters("10000000016", "urgences", "7j")
-    assert LogFilters.parse(professional="Léa Fontaine", kind="tout", period="2 ans") == LogFilters()
+    token = "0123456789abcdef0123456789abcdef"
+    assert LogFilters.parse(professional=token, kind="urgences", period="7j") == LogFilters(token, "urgences", "7j")
+    # An RPPS is no longer a filter's key: it says who the professional is (professional_token).
+    assert LogFilters.parse(professional="10000000016", kind="tout", period="2 ans") == LogFilters()
+    assert LogFilters.parse(professional="Léa Fontaine", kind=None, period=None) == LogFilters()
     assert LogFilters.parse(professional=None, kind=None, period=None) == LogFilters()
-    assert LogFilters("10000000016", "droits", "").url("/h", avant=12) == "/h?professionnel=10000000016&type=droits&avant=12"
+    assert LogFilters(token, "droits", "", professional_key="10000000016").url("/h", avant=12) == (
+        f"/h?professionnel={token}&type=droits&avant=12")
     assert LogFilters().url("/h") == "/h"
 
 

@@ -282,11 +282,19 @@ async def test_filters_by_professional_kind_and_period(client, db, world, monkey
                  right="medecin_traitant", document=world.bilan)  # 8
     await as_account(client, db, world.patient_account)
     page = (await client.get(world.url())).text
-    options = re.findall(r'<option value="(\d{11})"[^>]*>([^<]+)</option>', page)
-    assert options == [(anne.rpps, "Anne Roux, médecin"), (world.claire.rpps, "Claire Bernard, médecin"),
-                       (world.lea.rpps, "Léa Fontaine, masseur-kinésithérapeute")]
-    assert await filtered(client, world, f"?professionnel={world.lea.rpps}") == [5, 3]
-    assert await filtered(client, world, f"?professionnel={world.claire.rpps}&type=consultations") == [4]
+    options = re.findall(r'<option value="([0-9a-f]{32})"[^>]*>([^<]+)</option>', page)
+    assert [label for _, label in options] == ["Anne Roux, médecin", "Claire Bernard, médecin",
+                                               "Léa Fontaine, masseur-kinésithérapeute"]
+    anne_key, claire_key, lea_key = (key for key, _ in options)
+    # The URL names a professional by a key of this dossier's, not by their RPPS, which says who they are.
+    assert not {anne.rpps, world.claire.rpps, world.lea.rpps} & {key for key, _ in options}
+    assert await filtered(client, world, f"?professionnel={lea_key}") == [5, 3]
+    assert await filtered(client, world, f"?professionnel={claire_key}&type=consultations") == [4]
+    assert await filtered(client, world, f"?professionnel={anne_key}") == [7, 6]
+    assert f'<option value="{lea_key}" selected>' in (await client.get(world.url(f"?professionnel={lea_key}"))).text
+    # Their RPPS, or another dossier's key, filters nothing.
+    assert await filtered(client, world, f"?professionnel={world.lea.rpps}") == [8, 7, 6, 5, 4, 3, 2, 1]
+    assert await filtered(client, world, "?professionnel=" + "0" * 32) == [8, 7, 6, 5, 4, 3, 2, 1]
     assert await filtered(client, world, "?type=consultations") == [7, 5, 4]
     assert await filtered(client, world, "?type=ajouts") == [8]
     assert await filtered(client, world, "?type=urgences") == [7, 6]
@@ -297,7 +305,7 @@ async def test_filters_by_professional_kind_and_period(client, db, world, monkey
     # What no link makes is ignored, filter and cursor alike: everything, from the newest, never an error page.
     for query in ("?professionnel=zzz", "?periode=zzz", "?avant=abc", "?avant=0", "?avant=-5", "?avant=" + "9" * 30):
         assert await filtered(client, world, query) == [8, 7, 6, 5, 4, 3, 2, 1], query
-    empty = (await client.get(world.url(f"?professionnel={world.lea.rpps}&type=ajouts"))).text
+    empty = (await client.get(world.url(f"?professionnel={lea_key}&type=ajouts"))).text
     assert "Aucun événement ne correspond à ces filtres." in empty
     # The period counts back from "now": a frozen one shows what the filter will leave out later.
     later = utcnow() + timedelta(days=8)

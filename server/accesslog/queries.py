@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import urlencode
@@ -34,7 +36,14 @@ KINDS = {  # translated where shown
 }
 PERIODS = {"7j": (N_("7 derniers jours"), 7), "30j": (N_("30 derniers jours"), 30),
            "12m": (N_("12 derniers mois"), 365)}
-PROFESSIONAL_KEY = re.compile(r"[0-9]{11}|[0-9a-f]{32}")  # an RPPS or an account id (models.new_id): else no filter
+PROFESSIONAL_TOKEN = re.compile(r"[0-9a-f]{32}")  # professional_token's: else no filter
+
+
+def professional_token(*, secret: str, dossier_id: str, key: str) -> str:
+    """How the filter names a professional of this dossier's log in a URL: not their RPPS (a public number that
+    says who they are, and so which specialist read the dossier), a keyed hash of it, one per dossier."""
+    message = f"carnet-log-professional/{dossier_id}/{key}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 def kind_clause(kind: str) -> ColumnElement[bool]:
@@ -50,20 +59,34 @@ def kind_clause(kind: str) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class LogFilters:
-    """What the patient chose to see; only codes and opaque keys, so it can sit in a URL."""
+    """What the patient chose to see; only codes and opaque keys, so it can sit in a URL. `professional` is the
+    URL's token; `professional_key` the RPPS or account it names (`resolved`), which never leaves the server."""
 
     professional: str = ""
     kind: str = ""
     period: str = ""
+    professional_key: str = ""
 
     @classmethod
     def parse(cls, *, professional: str | None, kind: str | None, period: str | None) -> LogFilters:
         professional = (professional or "").strip()
         return cls(
-            professional=professional if PROFESSIONAL_KEY.fullmatch(professional) else "",
+            professional=professional if PROFESSIONAL_TOKEN.fullmatch(professional) else "",
             kind=kind if kind in KINDS else "",
             period=period if period in PERIODS else "",
         )
+
+    async def resolved(self, session: AsyncSession, *, dossier_id: str, secret: str,
+                       hidden_rpps: frozenset[str] = frozenset()) -> LogFilters:
+        """With the professional the token names among the dossier's log's; a token that names none of them
+        filters nothing (as an unknown filter)."""
+        if not self.professional:
+            return self
+        for professional in await professionals_in_log(session, dossier_id=dossier_id, secret=secret,
+                                                       hidden_rpps=hidden_rpps):
+            if hmac.compare_digest(professional.token, self.professional):
+                return replace(self, professional_key=professional.key)
+        return replace(self, professional="")
 
     @property
     def active(self) -> bool:
@@ -79,10 +102,10 @@ class LogFilters:
 
     def clauses(self, *, now: datetime) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
-        if self.professional:
+        if self.professional_key:
             clauses.append(and_(AccessEvent.actor_kind == "professional",
-                                or_(AccessEvent.actor_rpps == self.professional,
-                                    AccessEvent.actor_account_id == self.professional)))
+                                or_(AccessEvent.actor_rpps == self.professional_key,
+                                    AccessEvent.actor_account_id == self.professional_key)))
         if self.kind:
             clauses.append(kind_clause(self.kind))
         if self.period:
@@ -97,14 +120,16 @@ class LogFilters:
 class LoggedProfessional:
     key: str  # their RPPS as logged, or their account id
     label: str  # name and profession as last logged
+    token: str  # how the filter names them in a URL (professional_token)
 
 
-async def professionals_in_log(session: AsyncSession, *, dossier_id: str,
+async def professionals_in_log(session: AsyncSession, *, dossier_id: str, secret: str,
                                hidden_rpps: frozenset[str] = frozenset()) -> list[LoggedProfessional]:
     """Every professional the dossier's log names, as last named there (audit.py keeps the list), by name;
     a minor's parents do not see the ones who wrote what was kept from them."""
     rows = (await session.exec(select(LogProfessional).where(LogProfessional.dossier_id == dossier_id))).all()
-    return sorted((LoggedProfessional(r.key, r.label) for r in rows if r.key not in hidden_rpps),
+    return sorted((LoggedProfessional(r.key, r.label, professional_token(secret=secret, dossier_id=dossier_id, key=r.key))
+                   for r in rows if r.key not in hidden_rpps),
                   key=lambda p: p.label.casefold())
 
 

@@ -134,6 +134,8 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     "Nouveau" of the page that asks for it (its header)."""
     dossier, viewer, patient_name = await managed(request, db, dossier_id)  # first: a refusal does no other work
     kept, numbering = await numbering_of(request, db, dossier.id)
+    filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
+                                     hidden_rpps=kept.rpps)
     before = before_from(avant, numbering)
     seen = seen_from_header(request, numbering) if fragment else None
     now = utcnow()
@@ -234,8 +236,8 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
         return Template("partials/log_items.html", context=context)
     # A whole page starts with its own day header; a fragment continues the previous page's day.
     context["previous_day"] = None
-    context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id,
-                                                                  hidden_rpps=context["kept"].rpps)
+    context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=context["kept"].rpps,
+                                                                  secret=request.app.state.settings.secret)
     context["new_count"] = await queries.new_events_count(db, account=request.user.account, dossier=context["dossier"],
                                                               visible=context["visible"])
     context["witness_keys"], context["witnesses_required"] = witness_policy(request)
@@ -255,14 +257,17 @@ class WholeLog:
     events: list[AccessEvent]
     contexts: dict[int, journal.EventContext]
     kept: KeptFrom  # and whether the reader sees the chain (not a minor's representative: numbering.py)
+    filters: LogFilters  # resolved: with the professional the URL's token names
 
 
 async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters: LogFilters) -> WholeLog:
     dossier, viewer, patient_name = await managed(request, db, dossier_id)
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
+                                     hidden_rpps=kept.rpps)
     events = await pages.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=kept.events())
     contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=events)
-    return WholeLog(dossier, viewer, patient_name, events, contexts, kept)
+    return WholeLog(dossier, viewer, patient_name, events, contexts, kept, filters)
 
 
 def spreadsheet_safe(value: str) -> str:
@@ -295,16 +300,15 @@ async def log_csv(request: Request, db: AsyncSession, dossier_id: str, professio
 @get("/dossiers/{dossier_id:str}/historique/imprimer", guards=[logged_in])
 async def log_print(request: Request, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
                     kind: Kind = None, periode: str | None = None) -> Template:
-    filters = filters_from(professionnel, kind, periode)
-    log = await whole_log(request, db, dossier_id, filters)
-    dossier, kept = log.dossier, log.kept
+    log = await whole_log(request, db, dossier_id, filters_from(professionnel, kind, periode))
+    dossier, kept, filters = log.dossier, log.kept, log.filters
     now = utcnow()
     today = now.astimezone(PARIS).date()
     sentences = [(e, journal.sentence(e, viewer=log.viewer, context=log.contexts.get(e.id, journal.NO_CONTEXT),
                                       today=today)) for e in log.events]
-    professionals = {p.key: p.label for p in await queries.professionals_in_log(db, dossier_id=dossier.id,
-                                                                                     hidden_rpps=kept.rpps)}
-    labels = [professionals.get(filters.professional, ""), _(KINDS[filters.kind]) if filters.kind else "",
+    professionals = {p.key: p.label for p in await queries.professionals_in_log(
+        db, dossier_id=dossier.id, secret=request.app.state.settings.secret, hidden_rpps=kept.rpps)}
+    labels = [professionals.get(filters.professional_key, ""), _(KINDS[filters.kind]) if filters.kind else "",
               _(PERIODS[filters.period][0]) if filters.period else ""]
     chain = not kept.representative  # a minor's representative: no numbers, no chain (accesslog/numbering.py)
     context = {"dossier": dossier, "patient_name": log.patient_name, "sentences": sentences, "now": now,

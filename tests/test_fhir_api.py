@@ -336,7 +336,17 @@ async def test_count_zero_answers_the_total_and_no_entry(client, db, app, patien
     assert by_post.total == 4 and not by_post.entry
     one = as_bundle(await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}&_count=1",
                                      headers=practice.headers))
-    assert len(one.entry) == 1 and "next" in {link.relation for link in one.link}
+    assert len(one.entry) == 1 and "next" in {link.relation for link in one.link} and one.total is None
+    # `_total=accurate`: the count with each page, and the next page asks for it too.
+    counted_pages = as_bundle(await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}&_count=3"
+                                               "&_total=accurate", headers=practice.headers))
+    assert counted_pages.total == 4 and len(counted_pages.entry) == 3
+    next_url = next(link.url for link in counted_pages.link if link.relation == "next")
+    assert "_total=accurate" in next_url
+    last = as_bundle(await client.get(next_url.removeprefix(ORIGIN), headers=practice.headers))
+    assert last.total == 4 and len(last.entry) == 1
+    wrong = await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}&_total=tout", headers=practice.headers)
+    assert wrong.status_code == 400 and "_total vaut none, estimate ou accurate" in as_outcome(wrong).issue[0].diagnostics
 
 
 @pytest.mark.parametrize("accept", ["application/fhir+xml", "application/xml", "application/fhir+json;q=0",

@@ -103,6 +103,7 @@ class Query:
     count: int
     page: int
     echo: list[tuple[str, str]]
+    total: bool = False  # `_total=accurate` (or `estimate`): the bundle says how many match, at a count's cost
 
 
 PREFIXES = ("eq", "ge", "le", "gt", "lt")
@@ -179,7 +180,12 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None) -
     page = max(int(first("_page") or 1), 1)
     if page > 10_000:
         raise FhirError(400, "Page de résultats trop lointaine : affinez la recherche (date, catégorie).")
-    return Query(patient, category, statuses, created, author_rpps, count, page, echo)
+    total = first("_total")
+    if total not in ("", "none", "estimate", "accurate"):
+        raise FhirError(400, "_total vaut none, estimate ou accurate (le nombre exact, compté à chaque page).")
+    if total:
+        echo.append(("_total", total))
+    return Query(patient, category, statuses, created, author_rpps, count, page, echo, total in ("estimate", "accurate"))
 
 
 def ins_of(value: str) -> str:
@@ -214,8 +220,10 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
         where.append(col(Document.author_professional_id) == (author or "-"))
     link = f"{base}/fhir/DocumentReference?" + urlencode([("patient", view.patient.id), *query.echo,
                                                           ("_count", str(query.count))])
+    # Counted only when asked: the total costs a pass over every match, and a page need not.
+    total = (await session.exec(select(func.count()).select_from(Document).where(*where))).one() \
+        if query.count == 0 or query.total else None
     if query.count == 0:
-        total = (await session.exec(select(func.count()).select_from(Document).where(*where))).one()
         return searchset([], base=base, self_url=link, next_url=None, total=total)
     rows = list((await session.exec(select(Document).where(*where).order_by(*NEWEST_FIRST)
                                     .offset((query.page - 1) * query.count).limit(query.count + 1))).all())
@@ -223,7 +231,7 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     resources = [document_reference(d, patient=view.patient, author=authors[d.author_professional_id], base=base)
                  for d in rows[:query.count]]
     return searchset(resources, base=base, self_url=f"{link}&_page={query.page}",
-                     next_url=f"{link}&_page={query.page + 1}" if len(rows) > query.count else None)
+                     next_url=f"{link}&_page={query.page + 1}" if len(rows) > query.count else None, total=total)
 
 
 # --- reads, ITI-68, and withdrawal ------------------------------------------------------------

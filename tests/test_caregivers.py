@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
 import pytest
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 from sqlmodel import select
 
 from server.access import rights

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from fpdf import FPDF
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 from PIL import Image
 from sqlmodel import select
 
@@ -101,10 +101,8 @@ refused_before_the_database = pytest.mark.parametrize("settings", ["sqlite"], in
 
 
 def second_browser(app, client) -> AsyncTestClient:
-    """Another person's browser, served by the same server process and event loop as `client`."""
-    other = AsyncTestClient(app, base_url=ORIGIN)
-    other.blocking_portal = client.blocking_portal
-    return other
+    """Another person's browser, on the app `client` started."""
+    return AsyncTestClient(app, base_url=ORIGIN)
 
 
 # --- PDFs that cannot be shown within the bounds are refused at upload --------------------------------
@@ -205,28 +203,20 @@ async def test_a_slow_render_does_not_hold_up_another_persons_page_image(client,
     token = await get_csrf(client)
     finished = {}
 
-    def upload_in_its_own_thread():
-        response = asyncio.run(client.post(
-            f"/dossiers/{patient.dossier.id}/documents/nouveau", follow_redirects=False,
-            data={"title": "Échographie", "category": "compte_rendu", "event_date": "2025-02-03", "_csrf_token": token},
-            files={"file": ("echo.pdf", pdf_bytes("Échographie"), "application/pdf")}))
-        finished["upload"] = time.monotonic()
-        return response
-
-    uploading = asyncio.create_task(asyncio.to_thread(upload_in_its_own_thread))
+    # Both on the test's event loop, which serves the app as a server's does.
+    uploading = asyncio.create_task(client.post(
+        f"/dossiers/{patient.dossier.id}/documents/nouveau", follow_redirects=False,
+        data={"title": "Échographie", "category": "compte_rendu", "event_date": "2025-02-03", "_csrf_token": token},
+        files={"file": ("echo.pdf", pdf_bytes("Échographie"), "application/pdf")}))
+    uploading.add_done_callback(lambda _: finished.setdefault("upload", time.monotonic()))
     for _ in range(500):
         if started.exists() or uploading.done():
             break
         await asyncio.sleep(0.02)
     assert started.exists(), "the render never started"
-
-    def read_in_its_own_thread():
-        response = asyncio.run(reader.get(f"/documents/{earlier.id}/pages/1"))
-        finished["read"] = time.monotonic()
-        return response
-
     try:
-        image = await asyncio.wait_for(asyncio.to_thread(read_in_its_own_thread), timeout=15)
+        image = await asyncio.wait_for(reader.get(f"/documents/{earlier.id}/pages/1"), timeout=15)
+        finished["read"] = time.monotonic()
     except TimeoutError:
         image = None
     go_on.touch()

@@ -284,7 +284,7 @@ async def test_another_patient_a_professional_and_a_random_id_get_the_same_404(c
     kine = await new_professional(db, stem=42)
     await rights.grant_access(db, dossier=small.dossier, professional=kine.professional, categories="",
                               duration="1m", actor=CAMILLE)  # even with access to every document
-    from litestar.testing import AsyncTestClient
+    from tests.conftest import AsyncTestClient
     async with AsyncTestClient(app, base_url=ORIGIN) as desk:
         await activate_professional(desk, kine)
         await same_404(desk, url, missing)

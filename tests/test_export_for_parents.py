@@ -12,7 +12,7 @@ import uuid
 import zipfile
 from datetime import date
 
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 
 from server.accesslog.audit import Actor, append
 from server.accounts import account_for_patient

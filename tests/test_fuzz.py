@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
@@ -44,7 +44,7 @@ from tests.fuzzing.browser import Browser, Outcome, Persona
 from tests.fuzzing.requests import Honest, Ids, requests
 from tests.fuzzing.routes import endpoints
 from tests.fuzzing.values import tiny_pdf
-from tests.fuzzing.wire import AnswerWithin, RawHeaders
+from tests.fuzzing.wire import AnswerWithin
 
 EXAMPLES = int(os.environ.get("CARNET_FUZZ_EXAMPLES", "1000"))
 COLLECT = os.environ.get("CARNET_FUZZ_COLLECT", "")  # a file to add every distinct failure to
@@ -187,7 +187,7 @@ def quiet(_record: logging.LogRecord) -> bool:
 async def fuzzing(app, db, settings):
     """The world, its personas logged in, and a first plain visit of every route; then what to send."""
     world = await build_world(app, db)
-    async with AsyncTestClient(AnswerWithin(RawHeaders(app), ANSWER_WITHIN), base_url=ORIGIN) as client:
+    async with AsyncTestClient(app, serve=AnswerWithin(app, ANSWER_WITHIN), base_url=ORIGIN) as client:
         browser = Browser(app, client, world.personas, world.labels)
         logging.getLogger("carnet.errors").addFilter(browser.errors)
         for name in QUIET:

@@ -193,7 +193,7 @@ def png_bytes() -> bytes:
 
 
 async def test_a_passkey_enrolled_with_a_printed_code_dies_when_the_patient_activates_a_code_of_her_own(app, db):
-    from litestar.testing import AsyncTestClient
+    from tests.conftest import AsyncTestClient
 
     fixture = await new_patient(db)  # the printed code: the professional read it, and typed the birth date
     async with AsyncTestClient(app, base_url=ORIGIN) as professional_browser:
@@ -222,7 +222,7 @@ async def test_a_passkey_enrolled_with_a_printed_code_dies_when_the_patient_acti
 
 
 async def test_a_patient_whose_printed_code_was_used_by_someone_else_is_told_when(client, db, app, patient):
-    from litestar.testing import AsyncTestClient
+    from tests.conftest import AsyncTestClient
 
     async with AsyncTestClient(app, base_url=ORIGIN) as someone_else:
         await activate(someone_else, patient)
@@ -406,7 +406,7 @@ async def test_an_address_that_keeps_failing_is_paused_longer_each_time(db):
 
 
 async def test_a_csrf_token_works_only_in_the_session_it_was_given_to(app, db, patient):
-    from litestar.testing import AsyncTestClient
+    from tests.conftest import AsyncTestClient
 
     camille = await account_for_patient(db, patient=patient.patient)
     kine, kine_account = await pro_with_grant(db, patient)

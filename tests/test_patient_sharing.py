@@ -5,7 +5,7 @@ import html
 import re
 from datetime import date, timedelta
 
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 
 from server.access import rights, share_codes
 from server.access.rule import document_right

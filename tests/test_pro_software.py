@@ -7,7 +7,7 @@ import re
 import uuid
 
 import jwt
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 from sqlmodel import select
 
 from server.models import ApiClient

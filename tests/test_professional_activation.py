@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 
 from server.app import create_app
 from server.config import Settings

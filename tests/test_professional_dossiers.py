@@ -3,7 +3,7 @@
 import re
 from datetime import date
 
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 from sqlmodel import select
 
 from server.accesslog.verify import verify_chain

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 from sqlmodel import select
 
 from server.access import rights

@@ -4,7 +4,7 @@ each one is shown to the patient, then the professional's own requests prove it 
 import html
 
 import pytest
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 from sqlmodel import select
 
 from server.access import emergencies, rights

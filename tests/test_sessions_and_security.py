@@ -119,7 +119,7 @@ async def test_head_is_a_get_without_its_body(client, patient):
 
 
 async def test_hsts_is_sent_when_served_over_https(tmp_path):
-    from litestar.testing import AsyncTestClient
+    from tests.conftest import AsyncTestClient
 
     from server.app import create_app
     from server.config import Settings

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import zxingcpp
 from fhir.resources.R4B.bundle import Bundle
 from jwcrypto import jwe, jwk
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 from PIL import Image, ImageDraw
 
 from server.access import rights

@@ -29,7 +29,7 @@ async def test_the_app_integrates_in_the_background_and_an_event_waits_for_it(cl
         await asyncio.sleep(0.1)
     else:
         pytest.fail("the background integrator did not integrate the event")
-    await asyncio.to_thread(client.blocking_portal.call, integrator.stop, app)  # the app's loop runs the task
+    await integrator.stop(app)
     await log(db, patient.dossier.id, 1)
     newest = (await db.exec(select(AccessEvent.seq).where(AccessEvent.dossier_id == patient.dossier.id)
                             .order_by(AccessEvent.seq.desc()))).first()

@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from litestar.testing import AsyncTestClient
+from tests.conftest import AsyncTestClient
 
 from server.sessions import start_session
 

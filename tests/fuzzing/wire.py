@@ -1,5 +1,6 @@
 """The request on the wire: bodies and headers encoded as a browser sends them, and the app wrapped so that
-the test client behaves like a real server (header bytes as sent; a request that hangs is answered)."""
+the test client behaves like a real server (a request that hangs is answered). The test client passes header
+bytes as sent, as a server does (httpx's ASGI transport: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -45,29 +46,6 @@ class AnswerWithin:
             if not started:
                 await send({"type": "http.response.start", "status": NO_ANSWER, "headers": []})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-class RawHeaders:
-    """The app, seeing header bytes as a server passes them: those the client sent.
-
-    The test client decodes header values and encodes them again as UTF-8, so the byte 0xB2 a browser may send
-    ("²" in Latin-1, which Litestar decodes headers with) would reach the app as "Â²". This undoes that.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope = {**scope, "headers": [(k, as_sent(v)) for k, v in scope["headers"]]}
-        await self.app(scope, receive, send)
-
-
-def as_sent(value: bytes) -> bytes:
-    try:
-        return value.decode().encode("latin-1")
-    except (UnicodeDecodeError, UnicodeEncodeError):
-        return value
 
 
 # --- encoding, the way a browser would ------------------------------------------------------------------

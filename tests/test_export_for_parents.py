@@ -17,7 +17,7 @@ from tests.conftest import AsyncTestClient
 from server.accesslog.audit import Actor, append
 from server.accounts import account_for_patient
 from server.dossiers import add_document
-from server.export.archive import EVENT_NAMESPACE
+from server.export.logfiles import EVENT_NAMESPACE
 from server.views.log import CSV_COLUMNS
 from tests.conftest import ORIGIN, add_text_document, new_patient, new_professional, post_form
 from tests.patient_helpers import events

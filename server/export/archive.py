@@ -1,5 +1,6 @@
 """A dossier's complete copy, as one ZIP: every document the exporter sees, the International Patient Summary,
-the whole access log (CSV and FHIR AuditEvents), a PDF summary and a LISEZMOI; `restore.py` reads it back.
+the whole access log (CSV and FHIR AuditEvents: logfiles.py), a PDF summary and a LISEZMOI; `restore.py` reads
+it back.
 A minor's legal representative is given the log without the dossier's numbering and chain (`chained`).
 
 The ZIP is written into a file the caller gives (a SpooledTemporaryFile for a response): one document's bytes
@@ -10,14 +11,10 @@ DocumentReference names its file in the ZIP and carries the file's SHA-256, and 
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import logging
 import unicodedata
-import uuid
 import zipfile
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -25,32 +22,28 @@ from typing import IO
 
 import anyio
 from fhir.resources.R4B.bundle import Bundle
-from sqlalchemy import ColumnElement, func, true
+from sqlalchemy import ColumnElement, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import i18n
 
-from ..accesslog import audit, journal, pages, queries
+from ..accesslog import audit, queries
 from ..access.rule import Visibility
 from ..dossiers import professional_title, professionals_by_id
 from ..fhir.ips import ITEM_SYSTEM, summary_bundle
-from ..fhir.resources import fhir_instant
 from ..files.store import IntegrityError, Storage, StorageUnavailable
 from ..listing import all_documents, selection
-from ..accesslog.queries import LogFilters
 from ..models import AccessEvent, ChainHead, Document, Dossier, Patient
 from ..profile.items import Profile, profile_of
-from ..templating import PARIS, datetime_fr, de
-from ..views.log import CSV_COLUMNS, csv_row
-from .auditevents import DOCUMENT_SYSTEM, audit_event
+from ..templating import datetime_fr, de
+from .auditevents import DOCUMENT_SYSTEM
+from .logfiles import LOG_CSV_NAME, LOG_FHIR_NAME, entry_info, write_audit_events, write_log_csv
 
 log = logging.getLogger("carnet.export")
 
 PATIENT_VIEW = Visibility(general=True, hidden_too=True)  # the patient's own copy: hidden documents included
 IPS_NAME = "synthese-ips.json"
-LOG_CSV_NAME = "journal-acces.csv"
-LOG_FHIR_NAME = "journal-acces-auditevent.json"
 PDF_NAME = "synthese.pdf"
 README_NAME = "LISEZMOI.txt"
 # Bundle.meta.tag of a Carnet copy: what restore.py recognises (version: this layout).
@@ -64,12 +57,6 @@ KEPT_EXTENSION = "urn:carnet:fhir:reserve-au-patient"
 SOURCE_EXTENSION = "urn:carnet:fhir:source"  # where a document comes from, when no professional wrote it
 # Where FHIR has no author element (Patient.contact, FamilyMemberHistory): the Practitioner who declared it.
 DECLARED_BY_EXTENSION = "urn:carnet:fhir:declare-par"
-LOG_BATCH = 1000
-# An AuditEvent's fullUrl: Bundle.entry.fullUrl is an absolute URL, or a urn:uuid / urn:oid for a resource
-# with none; each event gets a UUID of its own (version 5, of its dossier and number), the same in every copy.
-EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:carnet:fhir:journal")
-# What an unchained copy leaves out of the Historique's CSV: the dossier's numbering and chain.
-CHAIN_COLUMNS = frozenset({"numéro", "hash", "hash précédent"})
 
 
 def safe_name(filename: str) -> str:
@@ -81,13 +68,6 @@ def safe_name(filename: str) -> str:
 
 def zip_path(document: Document) -> str:
     return f"documents/{document.id}/{safe_name(document.filename)}"
-
-
-def entry_info(name: str, now: datetime) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=now.astimezone(PARIS).timetuple()[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    return info
 
 
 def flags(*pairs: tuple[str, bool]) -> list[dict]:
@@ -180,19 +160,6 @@ async def record_export(session: AsyncSession, *, dossier: Dossier, actor: audit
     await audit.commit_chained(session)
 
 
-async def log_batches(session: AsyncSession, *, dossier_id: str, through: int, now: datetime,
-                      visible: ColumnElement[bool] | None) -> AsyncIterator[list[AccessEvent]]:
-    """The log up to event `through`, newest first (as the Historique's CSV), a batch at a time."""
-    before = through + 1
-    while True:
-        events = await pages.log_events(session, dossier_id=dossier_id, filters=LogFilters(), now=now,
-                                              before=before, limit=LOG_BATCH, visible=visible)
-        if not events:
-            return
-        yield events
-        before = events[-1].seq
-
-
 def copy_document(archive: zipfile.ZipFile, storage: Storage, document: Document, now: datetime) -> bool:
     """One document's bytes into the ZIP (run in a thread: reading and deflating 20 MB takes a while)."""
     try:
@@ -258,64 +225,6 @@ async def build_export(session: AsyncSession, storage: Storage, *, dossier: Doss
     await write_export(session, storage, out, dossier=dossier, patient=patient, now=now, visible=visible,
                        log_visible=log_visible, chained=chained, by_patient=by_patient)
     return out.getvalue()
-
-
-async def write_log_csv(session: AsyncSession, archive: zipfile.ZipFile, *, dossier_id: str, through: int,
-                        now: datetime, visible: ColumnElement[bool] | None, chained: bool = True) -> int:
-    """The Historique's CSV (views/log.py: same columns, same cells, less the chain's unless `chained`), every
-    event; returns how many."""
-    count = 0
-    # Picked by name, from the whole row: whatever order views/log.py gives its columns.
-    kept = [i for i, name in enumerate(CSV_COLUMNS) if chained or name not in CHAIN_COLUMNS]
-    with archive.open(entry_info(LOG_CSV_NAME, now), "w") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # the BOM: a French Excel reads accents
-        writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-        writer.writerow([CSV_COLUMNS[i] for i in kept])
-        async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
-            contexts = await queries.contexts_for(session, dossier_id=dossier_id, events=events)
-            rows = (csv_row(e, contexts.get(e.id, journal.NO_CONTEXT)) for e in events)
-            writer.writerows([row[i] for i in kept] for row in rows)
-            count += len(events)
-        text.flush()
-        text.detach()
-    return count
-
-
-async def write_audit_events(session: AsyncSession, archive: zipfile.ZipFile, *, patient: Patient, dossier_id: str,
-                             through: int, now: datetime, visible: ColumnElement[bool] | None,
-                             chained: bool = True) -> None:
-    """A Bundle of type collection, one AuditEvent per event, written as it is read: each entry is validated
-    on its own, and the envelope once, so a log of a million events never sits whole in memory. Unless `chained`,
-    an event is named by its place in what the reader sees, the oldest 1: no gap, whatever is left out."""
-    envelope = Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "timestamp": fhir_instant(now)})
-    head = envelope.model_dump_json(exclude_none=True)
-    last = None if chained else await events_seen(session, dossier_id=dossier_id, through=through, visible=visible)
-    with archive.open(entry_info(LOG_FHIR_NAME, now), "w") as out:
-        out.write(head[:-1].encode() + b',"entry":[\n')
-        written = 0
-        async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
-            for event in events:
-                position = None if last is None else last - written  # newest first: the last number first
-                resource = audit_event(event, patient=patient, position=position)
-                entry = {"fullUrl": event_url(dossier_id, event, position),
-                         "resource": resource.model_dump(mode="json", exclude_none=True)}
-                out.write((b",\n" if written else b"") + json.dumps(entry, ensure_ascii=False).encode())
-                written += 1
-        out.write(b"\n]}\n")
-
-
-async def events_seen(session: AsyncSession, *, dossier_id: str, through: int,
-                      visible: ColumnElement[bool] | None) -> int:
-    """How many of the log's events, up to `through`, the reader sees: what `log_batches` gives."""
-    return (await session.exec(select(func.count()).select_from(AccessEvent).where(
-        AccessEvent.dossier_id == dossier_id, AccessEvent.seq <= through,
-        visible if visible is not None else true()))).one()
-
-
-def event_url(dossier_id: str, event: AccessEvent, position: int | None = None) -> str:
-    # A representative's: of their place, never of `seq`; and never a patient's copy's UUID for another event.
-    name = f"{dossier_id}/{event.seq}" if position is None else f"{dossier_id}/vu/{position}"
-    return f"urn:uuid:{uuid.uuid5(EVENT_NAMESPACE, name)}"
 
 
 def readme(*, patient: Patient, now: datetime, documents: int, items: int, events: int,

@@ -69,7 +69,8 @@ def test_the_kine_s_reads_are_in_the_historique_new_until_seen_filtered_and_expo
     assert_fits_phone(page)
 
     page.reload()
-    expect(page.get_by_label("Professionnel", exact=True)).to_have_value(kine.rpps)
+    chosen = page.get_by_label("Professionnel", exact=True)
+    expect(chosen.locator("option:checked")).to_have_text(f"{kine.name}, {kine.profession}")
     expect(lines).to_have_count(reads)
     page.go_back()
     expect(page).to_have_url(everything_url)

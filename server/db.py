@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import sqlite3
 import weakref
@@ -11,7 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import Insert, Table, event, func
+from sqlalchemy import Insert, Table, event, func, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -84,8 +85,11 @@ class _ReadsOnTheLoop(aiosqlite.Connection):
             finally:
                 if name == "rollback":
                     self._end_turn()
+        wait = _WRITE_WAIT.get() if statement.startswith("BEGIN IMMEDIATE") else None
         if statement.startswith("BEGIN IMMEDIATE"):
-            self._turn = await _TURNS.take(self._database)
+            self._turn = await _TURNS.take(self._database, BUSY_TIMEOUT_S if wait is None else wait)
+        if wait is not None:  # and as little for another process's writer, in SQLite's own busy handler
+            self._conn.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
         try:
             return await super()._execute(fn, *args, **kwargs)
         except BaseException:
@@ -93,6 +97,8 @@ class _ReadsOnTheLoop(aiosqlite.Connection):
                 self._end_turn()
             raise
         finally:
+            if wait is not None:
+                self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             if name in ("commit", "rollback") or statement.startswith(("COMMIT", "ROLLBACK", "END")):
                 self._end_turn()
 
@@ -115,7 +121,7 @@ class _WriteTurns:
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
             weakref.WeakKeyDictionary())
 
-    async def take(self, database: str) -> asyncio.Lock:
+    async def take(self, database: str, timeout: float) -> asyncio.Lock:
         lock = self._locks.setdefault(asyncio.get_running_loop(), {}).setdefault(database, asyncio.Lock())
         if not lock.locked():
             await lock.acquire()  # free: taken at once, without a timer
@@ -123,7 +129,7 @@ class _WriteTurns:
         try:
             # As long as SQLite's own busy timeout: a turn never waited for forever (a writer that would wait
             # for itself fails as it would on SQLite alone).
-            async with asyncio.timeout(BUSY_TIMEOUT_S):
+            async with asyncio.timeout(timeout):
                 await lock.acquire()
         except TimeoutError:
             raise sqlite3.OperationalError("database is locked") from None
@@ -132,6 +138,10 @@ class _WriteTurns:
 
 _TURNS = _WriteTurns()
 BUSY_TIMEOUT_S = 10
+# How long a page that only reads waits for the write lock for its bookkeeping (`unless_busy`): not a burst of
+# writers' whole length, a busy timeout of seconds; what it does not do, the next request does.
+BOOKKEEPING_WAIT_S = 0.25
+_WRITE_WAIT: contextvars.ContextVar[float | None] = contextvars.ContextVar("carnet_write_wait", default=None)
 
 
 _ON_THE_LOOP = frozenset({"cursor", "close", "fetchone", "fetchmany", "fetchall", "rollback"})
@@ -246,9 +256,13 @@ def is_busy(exc: BaseException) -> bool:
 async def unless_busy(session: AsyncSession, write: Callable[[], Awaitable[object]]) -> bool:
     """Bookkeeping a page that only reads does on the way (a session seen, a visit marked): `write` in a write
     transaction of its own, committed; False, rolled back, if the database stayed busy past its timeout (`is_busy`).
-    A burst of writers must not fail a page that only reads; the next request does it."""
+    A burst of writers must not fail a page that only reads, nor hold it up longer than BOOKKEEPING_WAIT_S; the
+    next request does it."""
+    waiting = _WRITE_WAIT.set(BOOKKEEPING_WAIT_S)
     try:
         await begin_write(session)
+        if session.bind.dialect.name == "postgresql":
+            await session.exec(text(f"SET LOCAL lock_timeout = '{int(BOOKKEEPING_WAIT_S * 1000)}ms'"))
         await write()
         await session.commit()
         return True
@@ -257,3 +271,5 @@ async def unless_busy(session: AsyncSession, write: Callable[[], Awaitable[objec
             raise
         await session.rollback()
         return False
+    finally:
+        _WRITE_WAIT.reset(waiting)

@@ -1,0 +1,24 @@
+"""Every table of Carnet's domain (DESIGN.md), in families, one module each; `from server.models import X` for any.
+
+- base: opaque ids, the clock, the categories of documents;
+- people: patients, professionals, accounts, and what logs them in;
+- dossier: documents, who may read them, the profil médical;
+- log: the access log and what readers saw of it;
+- exchanges: the insurer's feed, FHIR API clients, SMART Health Links.
+"""
+
+from __future__ import annotations
+
+from .base import CATEGORIES, clock_at, new_id, paris_today, utcnow  # noqa: F401
+from .dossier import (  # noqa: F401
+    AccountNotice, Block, CaregiverInvitation, Delegation, Document, DocumentPage, Dossier, EmergencyAccess, Grant,
+    ProfileItem, ShareCode,
+)
+from .exchanges import ApiAssertion, ApiClient, ApiToken, ReimbursementLine, ShareLink  # noqa: F401
+from .log import (  # noqa: F401
+    AccessEvent, BannerSeen, ChainHead, LogProfessional, LogVisit, Notification, PushSubscription,
+)
+from .people import (  # noqa: F401
+    WORD_TYPE, Account, ActivationCode, Passkey, PasskeyChallenge, Patient, Professional, ProfessionalWord,
+    RecoveryCode, Throttle, WebSession,
+)

@@ -1,0 +1,55 @@
+"""What every table uses: opaque ids, the clock (which the demo can set), the categories of documents."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+
+
+from ..i18n import N_
+from ..i18n.formats import PARIS
+
+
+def new_id() -> str:
+    """An opaque identifier, safe to show in a URL."""
+    return uuid.uuid4().hex
+
+
+_clock: ContextVar[datetime | None] = ContextVar("carnet_clock", default=None)
+
+
+def utcnow() -> datetime:
+    """Aware UTC, as SQLModel's datetime columns require; shown in Paris time."""
+    frozen = _clock.get()
+    return frozen if frozen is not None else datetime.now(UTC)
+
+
+def paris_today() -> date:
+    """Today where the patients are (a document "not in the future" means by a French calendar)."""
+    return utcnow().astimezone(PARIS).date()
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Run code as if it were `moment`: the demo's history is made this way, through the app's functions."""
+    token = _clock.set(moment)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
+CATEGORIES: dict[str, str] = {
+    "compte_rendu": N_("Compte rendu"),
+    "ordonnance": N_("Ordonnance"),
+    "biologie": N_("Biologie"),
+    "imagerie": N_("Imagerie"),
+    "vaccination": N_("Vaccination"),
+    "certificat": N_("Certificat"),
+    "synthese": N_("Synthèse médicale"),
+    "remboursement": N_("Remboursements"),
+    "note_patient": N_("Notes du patient"),
+}

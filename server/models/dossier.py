@@ -1,0 +1,212 @@
+"""A dossier: its documents and their pages, who may read it (grants, blocks, share codes, caregivers,
+emergency accesses), and its profil médical."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import new_id, utcnow
+
+
+# --- the dossier --------------------------------------------------------------
+
+
+class Dossier(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    patient_id: str = Field(foreign_key="patient.id", unique=True)
+    state: str = Field(default="open", max_length=10)  # "open" or "closed"
+    emergency_opt_out: bool = False
+    notify_every_access: bool = False  # otherwise: first access of a professional, and emergencies
+    medecin_traitant_id: str | None = Field(default=None, foreign_key="professional.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class Document(SQLModel, table=True):
+    # Newest first, a page at a time (listing.py): the dossier's documents in this index's order.
+    # A category's, too (a filter, a grant by category): a page and its capped count read only that category.
+    # Both end with what the rule reads of a document (access.rule.Visibility), so a count reads no row (0017).
+    __table_args__ = (Index("ix_document_newest", "dossier_id", "event_date", "created_at", "id", "deleted_at", "hidden",
+                            "hidden_from_representatives", "author_professional_id", "category"),
+                      Index("ix_document_category_newest", "dossier_id", "category", "event_date", "created_at", "id",
+                            "deleted_at", "hidden", "hidden_from_representatives", "author_professional_id"),
+                      Index("ix_document_master_identifier", "dossier_id", "master_identifier", unique=True))
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id")  # indexed first in ix_document_newest
+    title: str = Field(max_length=200)
+    category: str = Field(max_length=30)
+    event_date: date
+    author_professional_id: str | None = Field(default=None, foreign_key="professional.id")
+    source: str = Field(default="", max_length=200)  # a lab, a hospital, the Assurance Maladie
+    storage_key: str = Field(max_length=200, index=True)
+    filename: str = Field(max_length=200)
+    mime_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    # PDF page images stored (files/pages.py): None not made yet, 0 none (not a PDF, or one that cannot be shown).
+    page_count: int | None = None
+    # What a search finds it by (search.py): the title and the text, folded; indexed by each engine its own way.
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # What a search ranks it by: its title's words, folded (search.search_title).
+    search_title: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    hidden: bool = False  # by the patient, from professionals
+    # By a professional, from a minor's legal representatives (CSP L1111-5): they see no trace of it.
+    hidden_from_representatives: bool = False
+    deleted_at: datetime | None = None
+    # Sent by practice software (FHIR ITI-65): its DocumentReference.masterIdentifier ("system|value"), unique in
+    # the dossier, so the same document sent twice is stored once; withdrawn by its author (status
+    # entered-in-error): still listed, marked as such.
+    master_identifier: str | None = Field(default=None, max_length=300)
+    withdrawn_at: datetime | None = None
+    added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DocumentPage(SQLModel, table=True):
+    """One page of a PDF document as an image, made once when the document is added (files/pages.py):
+    reading a page costs a file read, never a render."""
+
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: str = Field(foreign_key="document.id", index=True)
+    number: int  # 1-based
+    storage_key: str = Field(max_length=200, index=True)
+    sha256: str = Field(max_length=64)
+    width: int
+    height: int
+
+
+class Grant(SQLModel, table=True):
+    # A professional's standing in a dossier reads one range (migration 0020).
+    __table_args__ = (Index("ix_grant_dossier_professional", "dossier_id", "professional_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id")
+    professional_id: str = Field(foreign_key="professional.id", index=True)
+    categories: str = ""  # comma-separated category codes; empty means every category
+    starts_at: datetime = Field(default_factory=utcnow)
+    ends_at: datetime | None = None
+    revoked_at: datetime | None = None
+    share_code_id: str | None = Field(default=None, foreign_key="sharecode.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Block(SQLModel, table=True):
+    # A professional's standing in a dossier reads one range (migration 0020).
+    __table_args__ = (Index("ix_block_dossier_professional", "dossier_id", "professional_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id")
+    professional_id: str = Field(foreign_key="professional.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    lifted_at: datetime | None = None
+
+
+class ShareCode(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    categories: str = ""
+    grant_days: int | None = None  # None: the grant has no end
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by_professional_id: str | None = Field(default=None, foreign_key="professional.id")
+
+
+class Delegation(SQLModel, table=True):
+    """An account that helps with someone else's dossier: a caregiver (DESIGN.md, "Who sees what")."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    caregiver_account_id: str = Field(foreign_key="account.id", index=True)
+    # "parent" or "tuteur": a minor's legal representative (ends at 18 unless kept); "proche": chosen by the patient.
+    relationship: str = Field(max_length=20)
+    can_manage: bool = True  # False: a reader, who sees but does not act
+    starts_at: datetime = Field(default_factory=utcnow)
+    ends_at: datetime | None = None
+    revoked_at: datetime | None = None  # ended before its time, for `end_reason`
+    end_reason: str = Field(default="", max_length=20)  # "removed", "stepped_down", "majority"
+    # What a young adult chose for a parent before turning 18: "" (their rights end), "lecture" or "gestion".
+    after_majority: str = Field(default="", max_length=10)
+    invited_by_account_id: str | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CaregiverInvitation(SQLModel, table=True):
+    """A code the patient (or a minor's parent) gives a relative: once, for a few days; only its hash is kept."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    relationship: str = Field(max_length=20)  # "proche", or "parent" for a minor's second parent
+    can_manage: bool = False
+    access_days: int | None = None  # how long the caregiver may help, from acceptance; None: until removed
+    created_by_account_id: str = Field(foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by_account_id: str | None = Field(default=None, foreign_key="account.id")
+    cancelled_at: datetime | None = None
+
+
+class AccountNotice(SQLModel, table=True):
+    """What an account must be told on its next visit about a dossier it may no longer open
+    (removed as a caregiver, a parent's rights ended at 18): it cannot read that dossier's log."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    text: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime | None = None
+
+
+class EmergencyAccess(SQLModel, table=True):
+    # A professional's standing in a dossier reads one range (migration 0020).
+    __table_args__ = (Index("ix_emergencyaccess_dossier_professional", "dossier_id", "professional_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id")
+    professional_id: str = Field(foreign_key="professional.id", index=True)
+    reason: str = Field(max_length=1000)
+    starts_at: datetime = Field(default_factory=utcnow)
+    ends_at: datetime
+    reviewed_at: datetime | None = None
+    review_outcome: str | None = Field(default=None, max_length=20)  # "kept" or "blocked"
+
+
+# --- the profil médical ---------------------------------------------------------------
+
+
+class ProfileItem(SQLModel, table=True):
+    """One item of a dossier's profil médical: an allergy, a condition, a treatment, a vaccination, a
+    measurement… (server/profile/kinds.py says which fields each kind uses, and under which document
+    category the rule places it). Declared by the patient (or a caregiver) or by a professional, its author."""
+
+    __table_args__ = (Index("ix_profileitem_dossier_kind", "dossier_id", "kind", "started_on"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id")
+    kind: str = Field(max_length=20)
+    label: str = Field(max_length=200)  # the substance, the condition, the medicine, the vaccine, the person…
+    detail: str = Field(default="", max_length=500)  # the reaction, the dose, the relationship…
+    severity: str = Field(default="", max_length=20)  # an allergy's: "faible", "modérée", "sévère"
+    started_on: date | None = None  # diagnosed, since, given on, measured on
+    ended_on: date | None = None
+    value: float | None = None  # a measurement's (systolic, for a blood pressure)
+    value2: float | None = None  # a blood pressure's diastolic
+    unit: str = Field(default="", max_length=20)
+    lot: str = Field(default="", max_length=40)  # a vaccine's batch
+    prescriber: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=30)  # a person to contact
+    document_id: str | None = Field(default=None, foreign_key="document.id")  # advance directives: the document
+    author_professional_id: str | None = Field(default=None, foreign_key="professional.id")
+    added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
+    hidden: bool = False  # by the patient, from professionals, as a document
+    deleted_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -11,16 +11,20 @@ from litestar.response import Redirect
 from .. import i18n
 from .forms import Form, text
 
-# Back to the page the switch was on: a path of this site, never another origin ("//x", "/\x").
+# Back to the page the switch was on: a path of this site, never another origin ("//x", "/\x"), and its query,
+# the filters the page shows (only codes and opaque keys travel in Carnet's URLs): the same list in the other
+# language, not the whole dossier. A query of other characters is left behind, never the path.
 SAME_SITE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/_.~%-]*")
+QUERY = re.compile(r"[A-Za-z0-9_.~%=&+-]*")
 
 
 @post("/langue", status_code=303)
 async def choose_language(request: Request, data: Form) -> Redirect:
     language = text(data, "langue")
-    back = text(data, "retour", limit=500)
-    if not SAME_SITE_PATH.fullmatch(back):
-        back = "/"
+    path, _, query = text(data, "retour", limit=1000).partition("?")
+    if not SAME_SITE_PATH.fullmatch(path):
+        path, query = "/", ""
+    back = f"{path}?{query}" if query and QUERY.fullmatch(query) else path
     settings = request.app.state.settings
     cookie = Cookie(key=i18n.COOKIE, value=language if language in i18n.LANGUAGES else i18n.SOURCE, path="/",
                     max_age=365 * 24 * 3600, samesite="lax", secure=settings.secure_cookies, httponly=True)

@@ -246,6 +246,10 @@ def test_filters_keep_only_known_codes_and_opaque_keys():
      "in the patient's presence, with their consent", "en présence du patient, avec son consentement"),
     (event("emergency_review", CAMILLE, detail="Anne Roux (médecin), accès d'urgence : bloqué"),
      "Anne Roux, doctor,", "Anne Roux, médecin,"),
+    (event("caregiver_added", PAUL, detail="gestion, sans date de fin"), "(can manage, no end date)",
+     "(gestion, sans date de fin)"),
+    (event("caregiver_added", PAUL, detail="lecture seule, 1 mois"), "(read only, 1 month)",
+     "(lecture seule, 1 mois)"),
 ])
 def test_what_an_event_stored_in_french_reads_in_the_readers_language(row, english, french):
     """The log keeps its details as written, in French; a page in English says the interface's own words in

@@ -107,6 +107,8 @@ def _lowered() -> dict[str, str]:
 def _vocabulary() -> frozenset[str]:
     """The interface's words a detail is made of: categories, "tous les documents", durations, and phrases.py's."""
     from ..access.rights import ALL_DOCUMENTS, DURATIONS
+    from ..caregivers.invitations import LEVELS, PARENT_TERMS
 
     return frozenset([*CATEGORIES.values(), ALL_DOCUMENTS, *(label for label, _days in DURATIONS.values()),
-                      *DETAIL_WORDS, *PROFESSIONS])  # "Julie Moreau (masseur-kinésithérapeute)"
+                      *DETAIL_WORDS, *PROFESSIONS,  # "Julie Moreau (masseur-kinésithérapeute)"
+                      *LEVELS.values(), PARENT_TERMS])  # a caregiver's: "(gestion, sans date de fin)"

@@ -15,6 +15,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     NNBSP,
     PARIS,
     clock,
+    colon,
     date_fr,
     datetime_fr,
     filesize,
@@ -84,7 +85,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_label, de=de)
-    env.globals.update(CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
+    env.globals.update(colon=colon, CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -252,6 +252,10 @@ async def test_a_grant_limited_to_prescriptions_shows_the_treatments_and_not_the
     assert "Votre accès ne couvre qu'une partie du profil médical" in words and "Ajouter un traitement" in words
     card = card_of(timeline)
     assert "Apixaban 5 mg" in card and "1 comprimé matin et soir" in card and "Voir tout le profil médical" in card
+    assert "Apixaban 5 mg</strong>\u00a0: 1 comprimé" in timeline.text  # French: a no-break space before ":"
+    async with browser(app, db, await account_for_professional(db, professional=pharmacist)) as client:
+        english = await client.get(f"/dossiers/{patient.dossier.id}", headers={"accept-language": "en"})
+    assert "Apixaban 5 mg</strong>: 1 comprimé" in english.text  # English: none
     assert "Allergies" not in card and "Pénicilline" not in card and "Aucune allergie" not in card
 
 

@@ -114,6 +114,11 @@ def long_datetime(value: datetime | None) -> str:
     return f"{long_date(value)} at {clock(value)}"
 
 
+def colon() -> str:
+    """Between a label and what it introduces: " : " in French (a no-break space before it), ": " in English."""
+    return f"{NBSP}: " if current() == "fr" else ": "
+
+
 def month_year(value: date) -> str:
     if current() == "fr":
         return month_fr(value)

@@ -193,6 +193,7 @@ async def timeline_print(request: HTMXRequest, db: AsyncSession, dossier_id: str
     context = {
         "view": view,
         "patient_name": f"{patient.given_name} {patient.family_name}",
+        "patient": patient,  # who the sheet is about, once it has left the phone
         "documents": documents,
         "authors": await author_labels(db, documents),
         "cut": len(rows) > cap,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
+from urllib.parse import urlencode
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup
@@ -70,6 +72,17 @@ def _pgettext(context: str, message: str, /, **variables: object) -> Markup:
     return Markup(i18n.translations(i18n.current()).pgettext(context, message)) % variables
 
 
+# What the language switch carries back of a page's query: its filters, the same list in the other language; not
+# a one-time notice ("?fait=…") nor an id the page was asked about (views/language.py).
+FILTERS = ("categorie", "recherche", "type", "periode", "professionnel", "avant", "page")
+
+
+def language_return(request: Any) -> str:
+    """The page to come back to after switching language: its path, with its filters."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k in FILTERS]
+    return request.url.path + (f"?{urlencode(kept)}" if kept else "")
+
+
 def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) -> None:
     env = engine.engine
     env.auto_reload = reload  # else every render asks the disk whether the template changed
@@ -85,7 +98,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_label, de=de)
-    env.globals.update(colon=colon, CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
+    env.globals.update(colon=colon, language_return=language_return, CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -18,7 +18,7 @@ from server.accesslog.audit import Actor, append
 from server.accounts import account_for_patient
 from server.dossiers import add_document
 from server.export.logfiles import EVENT_NAMESPACE
-from server.views.log import CSV_COLUMNS
+from server.views.log import CHAIN_COLUMNS, CSV_COLUMNS
 from tests.conftest import ORIGIN, add_text_document, new_patient, new_professional, post_form
 from tests.patient_helpers import events
 from tests.test_caregivers import as_account, invitation_code, new_caregiver, years_ago
@@ -68,7 +68,7 @@ async def kept_between_other_events(db, app, ines):
 def assert_without_chain(archive: zipfile.ZipFile, dossier_events) -> None:
     """No number, hash or previous hash of the dossier's, nor anything made of them; positions without a gap."""
     header, rows, bundle = log_of(archive)
-    assert header == [c for c in CSV_COLUMNS if c not in ("numéro", "hash")]
+    assert header == [c for c in CSV_COLUMNS if c not in CHAIN_COLUMNS]
     ids = [e["resource"]["id"] for e in bundle["entry"]]
     assert ids == [f"evenement-{n}" for n in range(len(rows), 0, -1)]  # newest first, numbered 1 (oldest) to N
     details = {d["type"] for e in bundle["entry"] for d in e["resource"]["entity"][0].get("detail", [])}

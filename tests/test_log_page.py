@@ -14,7 +14,7 @@ from server.access import emergencies, rights, share_codes
 from server.accesslog import audit, journal, pages, queries
 from server.accounts import account_for_patient, account_for_professional
 from server.sessions import start_session
-from server.accesslog.audit import Actor
+from server.accesslog.audit import Actor, timestamp
 from server.dossiers import create_professional
 from server.identifiers import rpps_with_key
 from server.accesslog.queries import LogFilters
@@ -371,7 +371,8 @@ async def test_the_csv_export_has_every_column_and_respects_filters(client, db, 
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["numéro", "date", "qui", "profession", "RPPS", "pour le compte de", "action", "document", "droit",
-                       "détail", "hash"]
+                       "détail", "hash précédent", "dossier", "horodatage", "code action", "type d'acteur", "compte",
+                       "code droit", "id document", "hash"]
     assert [row[0] for row in rows[1:]] == ["4", "3", "2", "1"]
     await db.commit()
     events = {e.seq: e for e in (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == world.dossier.id))).all()}
@@ -379,7 +380,9 @@ async def test_the_csv_export_has_every_column_and_respects_filters(client, db, 
     today = datetime.now(PARIS).date()
     assert download[2:] == [
         "Léa Fontaine", "masseur-kinésithérapeute", world.lea.rpps, "", "Téléchargement d'un document",
-        "IRM du genou droit", f"code de partage du {today.isoformat()}", "", events[4].hash,
+        "IRM du genou droit", f"code de partage du {today.isoformat()}", "", events[3].hash, world.dossier.id,
+        timestamp(events[4].at), "download", "professional", world.lea_account.id, events[4].right, world.irm.id,
+        events[4].hash,
     ]
     assert datetime.fromisoformat(download[1]) == events[4].at.replace(microsecond=0)
     assert download[1].endswith(("+01:00", "+02:00"))  # Paris time, said so

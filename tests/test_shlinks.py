@@ -144,7 +144,7 @@ async def test_a_link_made_by_the_patient_opens_as_the_spec_says_and_its_fetch_i
 
     # The fetch is in the log, committed before the answer, under the name the recipient declared.
     [event] = log.new
-    assert event.action == "shl_fetch" and event.actor_name == "Dr Anne Roux, urgences de Lyon (nom déclaré par le destinataire)"
+    assert event.action == "shl_fetch" and event.actor_name == "Dr Anne Roux, urgences de Lyon"  # said declared when read
     said = sentence(event, viewer=Viewer(None, is_patient=True)).replace("\u00a0", " ")
     assert said.startswith("Dr Anne Roux, urgences de Lyon (nom déclaré par le destinataire) a ouvert le lien de "
                            "partage « Voyage au Portugal » (carte d'urgence) le ")
@@ -184,7 +184,7 @@ async def test_wrong_passcodes_count_down_then_the_link_is_dead(app, db, patient
             assert wrong.status_code == 401 and wrong.json() == {"remainingAttempts": left}
             assert wrong.headers["access-control-allow-origin"] == "*"
         dead = await fetch(app, link, passcode="soleil-42")
-    assert dead.status_code == 404 and log.actions == []
+    assert dead.status_code == 404 and log.actions == ["shl_blocked"]  # the wrong passcode that blocked it
     assert links.state_of(await fresh(db, ShareLink, row.id), utcnow()) == "locked"
 
 
@@ -308,7 +308,7 @@ async def test_the_manifest_answers_any_origin_and_refuses_what_is_not_a_request
     longest = await fetch(app, link, recipient="Dr " + "A" * 97 + "\u202e")
     assert longest.status_code == 200
     [event] = [e for e in await events(db, patient.dossier.id) if e.action == "shl_fetch"]
-    assert event.actor_name == f"Dr {'A' * 97} (nom déclaré par le destinataire)"  # 100 characters, cleaned
+    assert event.actor_name == f"Dr {'A' * 97}"  # 100 characters, cleaned
 
 
 async def test_a_field_too_long_is_a_400_that_names_it_and_only_a_huge_body_is_a_413(app, db, patient):

@@ -18,7 +18,9 @@ from ..dossiers import profession_label
 from ..i18n.formats import PARIS, clock, long_date, quoted, typography
 from ..models import AccessEvent
 from .details import stored
-from .phrases import GENERIC, NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase
+from .phrases import (
+    DECLARED_NAME, DECLARED_SUFFIX, GENERIC, NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase,
+)
 
 WEEKDAYS = [N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche")]
 
@@ -96,13 +98,21 @@ def day_label(day: date, *, today: date) -> str:
     return _("%(weekday)s %(date)s", weekday=_(WEEKDAYS[day.weekday()]), date=long_date(day))
 
 
+def actor_name(event: AccessEvent) -> str:
+    """Who acted, as a sentence names them: a health link's recipient with the words that say nobody checked it."""
+    if event.actor_kind != "shl_recipient":
+        return event.actor_name
+    # An older event stored the French words in the name itself: taken off, so that both read the same.
+    return _(DECLARED_NAME, name=event.actor_name.removesuffix(DECLARED_SUFFIX))
+
+
 def subject_of(event: AccessEvent, viewer: Viewer) -> tuple[str, bool]:
     """Who did it, and whether that is "vous"."""
     if viewer.is_actor(event):
         if event.on_behalf_of and not viewer.is_patient:
             return _("Pour le compte de %(name)s, vous", name=event.on_behalf_of), True
         return _("Vous"), True
-    parts = [event.actor_name or _("Une personne inconnue")]
+    parts = [actor_name(event) or _("Une personne inconnue")]
     if event.actor_profession:
         parts.append(profession_label(event.actor_profession))
     if event.on_behalf_of:

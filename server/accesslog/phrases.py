@@ -45,7 +45,7 @@ RIGHTS_CHANGES = (
     "profile_hide", "profile_unhide", "profile_delete",
     "emergency_opt_in", "close", "reopen", "share_code", "emergency_review", "caregiver_invited", "caregiver_added",
     "caregiver_removed", "caregiver_stepped_down", "parent_attached", "majority_ended", "majority_kept",
-    "shl_created", "shl_revoked",
+    "shl_created", "shl_revoked", "shl_blocked",
 )
 
 PHRASES: dict[str, Phrase] = {
@@ -85,8 +85,8 @@ PHRASES: dict[str, Phrase] = {
         N_("%(subject)s a supprimé %(detail)s du profil médical %(when)s%(right)s"),
         N_("%(subject)s avez supprimé %(detail)s du profil médical %(when)s%(right)s")),
     "withdraw_document": Phrase("Document retiré par son auteur",
-        N_("%(subject)s a retiré %(doc)s, déclaré erroné %(when)s%(right)s"),
-        N_("%(subject)s avez retiré %(doc)s, déclaré erroné %(when)s%(right)s")),
+        N_("%(subject)s a retiré %(when)s %(doc)s, déclaré erroné%(right)s"),
+        N_("%(subject)s avez retiré %(when)s %(doc)s, déclaré erroné%(right)s")),
     "read_care": Phrase("Consultation de l'historique de soins",
         N_("%(subject)s a consulté l'historique de soins de %(dossier)s %(when)s%(right)s"),
         N_("%(subject)s avez consulté l'historique de soins de %(dossier)s %(when)s%(right)s")),
@@ -186,14 +186,14 @@ PHRASES: dict[str, Phrase] = {
         N_("%(subject)s a réservé %(doc)s au patient, sans ses représentants légaux %(when)s%(right)s"),
         N_("%(subject)s avez réservé %(doc)s au patient, sans ses représentants légaux %(when)s%(right)s")),
     "dossier_open_refused": Phrase("Tentative d'ouverture d'un second dossier",
-        N_("%(subject)s a tenté d'ouvrir un nouveau dossier alors que %(dossier)s existe déjà "
-           "%(when)s%(right)s%(detail_paren)s"),
-        N_("%(subject)s avez tenté d'ouvrir un nouveau dossier alors que %(dossier)s existe déjà "
-           "%(when)s%(right)s%(detail_paren)s")),
+        N_("%(subject)s a tenté, %(when)s, d'ouvrir un nouveau dossier alors que %(dossier)s existe déjà"
+           "%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez tenté, %(when)s, d'ouvrir un nouveau dossier alors que %(dossier)s existe déjà"
+           "%(right)s%(detail_paren)s")),
     "notify_every_access": Phrase("Notifications modifiées",
         N_("%(subject)s a modifié les notifications de %(dossier)s %(when)s%(right)s%(detail_paren)s"),
         N_("%(subject)s avez modifié les notifications de %(dossier)s %(when)s%(right)s%(detail_paren)s")),
-    # SMART Health Links (server/shlinks/): who opened one is the name they declared, said so in the actor's name.
+    # SMART Health Links (server/shlinks/): who opened one is the name they declared (DECLARED_NAME says so).
     "shl_created": Phrase("Lien de partage créé",
         N_("%(subject)s a créé le lien de partage %(detail)s %(when)s%(right)s"),
         N_("%(subject)s avez créé le lien de partage %(detail)s %(when)s%(right)s")),
@@ -203,7 +203,16 @@ PHRASES: dict[str, Phrase] = {
     "shl_fetch": Phrase("Lien de partage ouvert",
         N_("%(subject)s a ouvert le lien de partage %(detail)s %(when)s%(right)s"),
         N_("%(subject)s avez ouvert le lien de partage %(detail)s %(when)s%(right)s")),
+    # Blocked by Carnet itself (manifest.py), when the wrong passcodes reach links.ATTEMPTS: no subject to name.
+    "shl_blocked": Phrase("Lien de partage bloqué",
+        N_("Le lien de partage %(detail)s a été bloqué %(when)s, après trop de codes d'accès faux%(right)s"),
+        N_("Le lien de partage %(detail)s a été bloqué %(when)s, après trop de codes d'accès faux%(right)s")),
 }
+# Who opened a health link, as its sentence names them: the name they gave, which nobody checked. Events written
+# before the name was kept alone hold this suffix in French in their (hashed, so unchanged) actor_name: journal.py
+# takes it off before saying it in the reader's language.
+DECLARED_NAME = N_("%(name)s (nom déclaré par le destinataire)")
+DECLARED_SUFFIX = " (nom déclaré par le destinataire)"
 # A professional's "grant" is a share code they redeemed; "aucun" médecin traitant is one removed.
 REDEEMED = Phrase("Code de partage utilisé",
     N_("%(subject)s a utilisé %(code)s %(when)s%(right)s%(access)s"),

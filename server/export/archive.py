@@ -241,7 +241,17 @@ def readme(*, patient: Patient, now: datetime, documents: int, items: int, event
     log_file, log_note = (
         f"{LOG_CSV_NAME}  L'historique complet des accès ({event_count}) : qui a consulté ou modifié "
         "le dossier, quand, et à quel titre. Il s'ouvre dans un tableur (séparateur point-virgule).",
-        "Chaque événement de l'historique porte l'empreinte (hash) du précédent : une modification se verrait.",
+        "Chaque événement de l'historique porte l'empreinte (hash) du précédent : une modification se verrait. "
+        f"Chacun peut recalculer l'empreinte d'un événement avec {LOG_CSV_NAME} seul : c'est le SHA-256, écrit en "
+        "hexadécimal, de l'objet JSON de ses champs dossier_id (colonne « dossier »), seq (« numéro », un nombre "
+        "entier), at (« horodatage »), action (« code action »), actor_account_id (« compte »), actor_kind (« type "
+        "d'acteur »), actor_name (« qui »), actor_profession (« profession »), actor_rpps (« RPPS »), on_behalf_of "
+        "(« pour le compte de »), right (« code droit »), document_id (« id document »), document_title "
+        "(« document »), detail (« détail ») et prev_hash (« hash précédent ») ; écrit clés triées, sans espace "
+        "(séparateurs « , » et « : »), les caractères non ASCII tels quels, en UTF-8. Une case vide de « compte » ou "
+        "de « id document » vaut null ; une case de texte qui commence par une apostrophe en a reçu une pour le "
+        "tableur : l'enlever. Le hash précédent du premier événement est fait de 64 zéros ; celui de chaque autre "
+        "est le hash de l'événement du numéro d'avant.",
     ) if chained else (
         f"{LOG_CSV_NAME}  L'historique des accès ({event_count}) : qui a consulté ou modifié le dossier, "
         "quand, et à quel titre. Il s'ouvre dans un tableur (séparateur point-virgule).",

@@ -21,7 +21,7 @@ from ..accesslog.queries import LogFilters
 from ..fhir.resources import fhir_instant
 from ..models import AccessEvent, Patient
 from ..templating import PARIS
-from ..views.log import CSV_COLUMNS, csv_row
+from ..views.log import CHAIN_COLUMNS, CSV_COLUMNS, csv_row
 from .auditevents import audit_event
 
 LOG_CSV_NAME = "journal-acces.csv"
@@ -30,8 +30,6 @@ LOG_BATCH = 1000
 # An AuditEvent's fullUrl: Bundle.entry.fullUrl is an absolute URL, or a urn:uuid / urn:oid for a resource
 # with none; each event gets a UUID of its own (version 5, of its dossier and number), the same in every copy.
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:carnet:fhir:journal")
-# What an unchained copy leaves out of the Historique's CSV: the dossier's numbering and chain.
-CHAIN_COLUMNS = frozenset({"numéro", "hash", "hash précédent"})
 
 
 def entry_info(name: str, now: datetime) -> zipfile.ZipInfo:

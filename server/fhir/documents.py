@@ -19,14 +19,12 @@ from sqlalchemy import ColumnElement
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import audit
-from ..access.rule import Right
 from ..dossiers import InvalidInput
 from ..files.store import Storage
 from ..identifiers import is_valid_ins, normalize_ins
 from ..listing import NEWEST_FIRST, selection
-from ..models import Document, Dossier, Patient, Professional, paris_today, utcnow
-from ..professionals.uploads import IdentifierReused, add_professional_documents
+from ..models import Document, Dossier, Patient, Professional, paris_today
+from ..professionals.uploads import IdentifierReused, NotAuthor, add_professional_documents, withdraw_document
 from ..access.reading import open_dossier, open_document
 from ..templating import PARIS
 from .errors import NOT_FOUND, FhirError
@@ -258,22 +256,14 @@ async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, d
 
 
 async def withdraw(session: AsyncSession, *, caller: Caller, document_id: str, base: str):
-    """The author declares their document erroneous: it stays, marked, for everyone who sees it. Only the
-    author may; a reader who sees it is told so (403), anyone else gets the same 404 as for a missing one."""
-    try:  # a professional's open_document starts the chained transaction the withdrawal is appended in
-        document, dossier, right = await open_document(session, account=caller.account, document_id=document_id[:64],
-                                                       action="")
+    """The author declares their document erroneous (professionals/uploads.withdraw_document, as from the web).
+    A reader who sees it is told only its author may (403); anyone else gets the same 404 as for a missing one."""
+    try:
+        document, dossier = await withdraw_document(session, account=caller.account, document_id=document_id,
+                                                    via=caller.via)
     except NotFoundException:
         raise not_found() from None
-    if right is not Right.AUTHOR:
-        await session.rollback()
-        raise FhirError(403, "Seul l'auteur d'un document peut le retirer ; le patient, lui, peut le masquer.")
-    if document.withdrawn_at is None:
-        document.withdrawn_at = utcnow()
-        session.add(document)
-        await audit.append(session, dossier_id=dossier.id, action="withdraw_document",
-                           actor=audit.Actor.professional(caller.account, caller.professional), right=right.value,
-                           document=document, detail=caller.via)
-    await audit.commit_chained(session)
+    except NotAuthor:
+        raise FhirError(403, "Seul l'auteur d'un document peut le retirer ; le patient, lui, peut le masquer.") from None
     patient = await session.get(Patient, dossier.patient_id)
     return document_reference(document, patient=patient, author=caller.professional, base=base)

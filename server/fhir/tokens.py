@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from joserfc import jwt
-from joserfc.errors import ExpiredTokenError, JoseError
+from joserfc.errors import ClaimError, ExpiredTokenError, JoseError, MissingClaimError
 from joserfc.jwk import JWKRegistry
 from joserfc.jws import extract_compact
 from sqlalchemy.exc import IntegrityError
@@ -87,6 +87,24 @@ def _claims_of(assertion: str) -> dict:
     return claims
 
 
+def _claim_problem(wrong: ClaimError, *, client_id: str, token_url: str) -> str:
+    """What is wrong with a claim of an assertion the client did sign, said in French."""
+    if isinstance(wrong, MissingClaimError):  # joserfc names every missing claim, "exp,jti"
+        *others, last = wrong.claim.split(",")
+        names = f"{', '.join(others)} et {last}" if others else last
+        return f"{names} {'manquent' if others else 'manque'} dans l'assertion (iss, sub, aud, exp et jti sont requis)."
+    expected = {
+        "iss": f"iss doit valoir l'identifiant du logiciel ({client_id}).",
+        "sub": f"sub doit valoir l'identifiant du logiciel ({client_id}), comme iss.",
+        "aud": f"aud doit valoir l'adresse du jeton ({token_url}).",
+        "exp": "exp doit être une date NumericDate (secondes depuis le 1er janvier 1970).",
+        "jti": "jti doit être une chaîne non vide, propre à chaque assertion.",
+        "nbf": "nbf doit être une date NumericDate déjà passée : l'assertion n'est pas encore valable.",
+        "iat": "iat doit être une date NumericDate déjà passée : l'assertion est datée du futur.",
+    }
+    return expected.get(wrong.claim, f"La revendication {wrong.claim[:40]} de l'assertion n'est pas valable.")
+
+
 async def exchange(session: AsyncSession, *, form: dict[str, str], token_url: str) -> dict:
     """The token response for a client_credentials request with a signed assertion; TokenError otherwise."""
     if form.get("grant_type") != "client_credentials":
@@ -114,8 +132,10 @@ async def exchange(session: AsyncSession, *, form: dict[str, str], token_url: st
     except ExpiredTokenError:
         raise TokenError("invalid_client", "L'assertion a expiré (exp) : signez-en une nouvelle, qui expire dans "
                                            "cinq minutes au plus.", 401) from None
-    except JoseError:
-        raise unknown from None
+    except ClaimError as wrong:
+        # RFC 7523 §3.2: an assertion that fails the checks is answered "invalid_client", as the expired one is.
+        raise TokenError("invalid_client", _claim_problem(wrong, client_id=client.id, token_url=token_url),
+                         401) from None
     now = utcnow()
     # Compared as numbers first: exp is any finite JSON number (joserfc checks that), and a datetime holds
     # years 1 to 9999 only.

@@ -1,5 +1,6 @@
 """A document a professional adds to a dossier: its file checked for what it really is, their right to write
-checked under the dossier's lock, stored and logged; one at a time or a batch from their software."""
+checked under the dossier's lock, stored and logged; one at a time or a batch from their software. And its
+withdrawal by its author, from the web or their software."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ..i18n import _
 from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
 from ..notifications import notify
 from ..facts import dossier_facts
-from ..access.reading import professional_standing
+from ..access.reading import open_document, professional_standing
 from ..files.pages import Rendered, Unrenderable, render_pdf
 from ..files.store import Storage
 from ..text_input import clean, readable_length
@@ -92,9 +93,11 @@ def clean_filename(name: str, mime: str) -> str:
     return base[-200:]
 
 
-async def check_upload(upload: Upload, *, today: date) -> tuple[str, Rendered | None]:
+async def check_upload(upload: Upload, *, today: date, born: date) -> tuple[str, Rendered | None]:
     """Every refusal an upload can earn, before anything is written; returns the real MIME type and,
     for a PDF, its page images and text (a PDF that cannot be shown within the renderer's limits is refused).
+    `born` is the patient's birth date, before which no document is dated: checked after the right to write,
+    so that no one else learns it by trying dates.
     Each refusal names its field as the professional's form (templates/pro_upload.html) names it."""
     if not readable_length(upload.title) or len(upload.title) > 200:
         raise InvalidInput(_("Donnez un titre au document (200 caractères au plus)."), "title")
@@ -106,6 +109,8 @@ async def check_upload(upload: Upload, *, today: date) -> tuple[str, Rendered | 
         raise InvalidInput(_("La date du document ne peut pas être dans le futur."), "event_date")
     if upload.event_date < OLDEST_DATE:
         raise InvalidInput(_("La date du document n'est pas plausible."), "event_date")
+    if upload.event_date < born:
+        raise InvalidInput(_("La date du document est antérieure à la naissance du patient."), "event_date")
     if not upload.data:
         raise InvalidInput(_("Choisissez un fichier PDF, PNG ou JPEG."), "file")
     if len(upload.data) > MAX_DOCUMENT_BYTES:
@@ -164,9 +169,10 @@ async def add_professional_documents(
     The right is checked first too: no one makes the server render a PDF for a dossier they cannot write to.
     `via` names the software that sent them, in the log ("via le logiciel « … »").
     """
-    await write_right(session, account=account, dossier_id=dossier_id)
+    dossier, _right = await write_right(session, account=account, dossier_id=dossier_id)
+    born = (await session.get(Patient, dossier.patient_id)).birth_date
     await session.commit()
-    checked = [await check_upload(upload, today=today) for upload in uploads]
+    checked = [await check_upload(upload, today=today, born=born) for upload in uploads]
     await audit.begin_chained(session)
     # Locked before the right is read again: a revoke, or the same document sent twice at once, is seen.
     await audit.lock_chain(session, dossier_id=dossier_id)
@@ -216,3 +222,29 @@ async def _already_received(session: AsyncSession, *, dossier_id: str, upload: U
     if document is not None and document.sha256 != hashlib.sha256(upload.data).hexdigest():
         raise IdentifierReused("masterIdentifier")
     return document
+
+
+class NotAuthor(Exception):
+    """A reader of the document who is not its author: only the author withdraws a document."""
+
+
+async def withdraw_document(session: AsyncSession, *, account: Account, document_id: str,
+                            via: str = "") -> tuple[Document, Dossier]:
+    """The author declares their document erroneous (FHIR's "entered-in-error"): it stays, marked, for everyone
+    who sees it, and the withdrawal is in the log, committed with it, before anyone is answered. Withdrawn
+    already, nothing changes. NotFoundException for whoever may not read it, exactly as for a missing one;
+    NotAuthor for a reader who did not write it. `via` names the software, in the log."""
+    # A professional's open_document starts the chained transaction the withdrawal is appended in.
+    document, dossier, right = await open_document(session, account=account, document_id=document_id[:64], action="")
+    if right is not Right.AUTHOR:
+        await session.rollback()
+        raise NotAuthor()
+    if document.withdrawn_at is None:
+        document.withdrawn_at = utcnow()
+        session.add(document)
+        professional = await session.get(Professional, account.professional_id)
+        await audit.append(session, dossier_id=dossier.id, action="withdraw_document",
+                           actor=audit.Actor.professional(account, professional), right=right.value,
+                           document=document, detail=via)
+    await audit.commit_chained(session)
+    return document, dossier

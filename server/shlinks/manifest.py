@@ -12,7 +12,8 @@ spend more attempts than the link has.
 
 A link's holder reads like a professional with every category: never what the patient hid. Each
 successful fetch is in the access log, committed before the answer leaves, under the name the
-recipient declared (and said to be declared: nobody checked it).
+recipient declared (its sentence says so, in the reader's language: nobody checked it); so is the wrong passcode
+that blocks the link, in the same transaction as the count that reaches 0.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ from .payload import b64url
 FHIR_JSON = "application/fhir+json"
 EMERGENCY_KINDS = ("allergy", "treatment", "condition", "contact")
 HOLDER = Visibility(general=True)  # every category, never a hidden item
-RECIPIENT_MAX = 100  # characters, once cleaned; the log keeps it with DECLARED (AccessEvent.actor_name: 200)
+RECIPIENT_MAX = 100  # characters, once cleaned; the log keeps it alone (AccessEvent.actor_name: 200)
 PASSCODE_SENT_MAX = 1000  # longer is no passcode anyone chose (links.PASSCODE_MAX), and costs scrypt time
-DECLARED = "(nom déclaré par le destinataire)"
+# Who blocks a link: not the recipient who sent the last wrong passcode (the ten may come from anyone who holds it).
+BLOCKER = audit.Actor(None, "system", "Carnet")
 LOCATION_LIFETIME = timedelta(minutes=30)  # the spec: "SHALL NOT exceed one hour"
 GONE = N_("Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.")
 
@@ -112,14 +114,19 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
         if asked.passcode is not None:  # no passcode at all is not a guess: it spends nothing
             link.attempts_left -= 1
             session.add(link)
-        await session.commit()
+            if link.attempts_left == 0:  # blocked now: the patient reads it in the Historique, as a revocation
+                await audit.append(session, dossier_id=dossier.id, action="shl_blocked", actor=BLOCKER,
+                                   detail=description(link))
+        await audit.commit_chained(session)
         return Answer(401, {"remainingAttempts": link.attempts_left})
     encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)
     link.fetch_count += 1
     link.last_fetched_at = now
     session.add(link)
     await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl", detail=description(link),
-                       actor=audit.Actor(None, "shl_recipient", f"{asked.recipient} {DECLARED}"))
+                       # The name alone: the kind says it was declared, and the sentence says so in the reader's
+                       # language (journal.subject_of).
+                       actor=audit.Actor(None, "shl_recipient", asked.recipient))
     await audit.commit_chained(session)
     # The same FHIR version as the API's CapabilityStatement (fhir.resources' R4B models).
     entry = {"contentType": FHIR_JSON, "lastUpdated": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "fhirVersion": "4.3.0"}

@@ -51,8 +51,15 @@ from ..templating import PARIS
 from ..tlog.store import TlogLeaf, latest_checkpoint
 
 PAGE_SIZE = 30
+# Before "hash", what the readable columns do not say as the chain hashed it (audit.HASHED_FIELDS): with them, each row
+# recomputes its event's hash, and "hash précédent" names the row before it; a cell of these left empty is null.
+CHAIN_CHECK_COLUMNS = ["hash précédent", "dossier", "horodatage", "code action", "type d'acteur", "compte",
+                       "code droit", "id document"]
 CSV_COLUMNS = ["numéro", "date", "qui", "profession", "RPPS", "pour le compte de", "action", "document", "droit",
-               "détail", "hash"]
+               "détail", *CHAIN_CHECK_COLUMNS, "hash"]
+# What a legal representative's CSV leaves out: the dossier's numbering and chain (accesslog/numbering.py).
+CHAIN_COLUMNS = frozenset({"numéro", "hash", *CHAIN_CHECK_COLUMNS})
+UNCHAINED_COLUMNS = [name for name in CSV_COLUMNS if name not in CHAIN_COLUMNS]
 
 
 def log_url(dossier_id: str, suffix: str = "") -> str:
@@ -271,8 +278,9 @@ async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters
 
 
 def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP "CSV injection")."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """A cell a spreadsheet will not run as a formula (OWASP "CSV injection"). A value that starts with an apostrophe
+    gets one more, so that whoever recomputes a hash from the CSV takes off one leading apostrophe, always."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r", "'") else value
 
 
 def csv_row(event: AccessEvent, context: journal.EventContext, *, chain: bool = True) -> list[str]:
@@ -280,7 +288,10 @@ def csv_row(event: AccessEvent, context: journal.EventContext, *, chain: bool = 
     texts = [event.actor_name, event.actor_profession, event.actor_rpps, event.on_behalf_of,
              journal.action_label(event), event.document_title, journal.right_label(event, context), event.detail]
     row = [event.at.astimezone(PARIS).isoformat(timespec="seconds"), *(spreadsheet_safe(t) for t in texts)]
-    return [str(event.seq), *row, event.hash] if chain else row
+    if not chain:
+        return row
+    return [str(event.seq), *row, event.prev_hash, event.dossier_id, timestamp(event.at), event.action,
+            event.actor_kind, event.actor_account_id or "", event.right, event.document_id or "", event.hash]
 
 
 @get("/dossiers/{dossier_id:str}/historique.csv", guards=[logged_in])
@@ -291,7 +302,7 @@ async def log_csv(request: Request, db: AsyncSession, dossier_id: str, professio
     out = io.StringIO()
     # A semicolon: what a French Excel expects; the BOM makes it read UTF-8 (accents).
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS if chain else CSV_COLUMNS[1:-1])
+    writer.writerow(CSV_COLUMNS if chain else UNCHAINED_COLUMNS)
     writer.writerows(csv_row(e, log.contexts.get(e.id, journal.NO_CONTEXT), chain=chain) for e in log.events)
     return Response("\ufeff" + out.getvalue(), media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="historique-carnet.csv"'})

@@ -1,4 +1,4 @@
-"""A professional files a document in a dossier they may write to, as its author."""
+"""A professional files a document in a dossier they may write to, as its author; and withdraws it, as its author."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..access.reading import open_document
+from ..access.rule import Right
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
 from ..guards import logged_in
 from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
 from ..models import Patient, paris_today, utcnow
-from ..professionals.uploads import PRO_CATEGORIES, Upload, add_professional_document, write_right
+from ..professionals.uploads import (
+    PRO_CATEGORIES, NotAuthor, Upload, add_professional_document, withdraw_document, write_right,
+)
 from .forms import FormError, parse_date, text
 
 # The CSRF middleware reads `_csrf_token` from a multipart body too, so the form needs no header.
@@ -66,4 +71,31 @@ async def upload(request: Request, db: AsyncSession, dossier_id: str, data: Mult
     return Redirect(f"/documents/{document.id}", status_code=303)
 
 
-routes = [upload_form, upload]
+@get("/documents/{document_id:str}/retrait", guards=[logged_in])
+async def withdraw_form(request: Request, db: AsyncSession, document_id: str) -> Response:
+    """What withdrawing means, asked before it is done; only the document's author is asked, 404 for anyone else."""
+    found, _dossier, right = await open_document(db, account=request.user.account, document_id=document_id,
+                                                 action="")
+    withdrawn = found.withdrawn_at is not None
+    await db.rollback()  # only asked whose it is: no read is logged for a reader who gets the 404
+    if right is not Right.AUTHOR:
+        raise NotFoundException()
+    if withdrawn:
+        return Redirect(f"/documents/{document_id}", status_code=303)
+    # Its title is shown: the author's read, logged once with the document page's own (where they come from).
+    document, _dossier, _right = await open_document(db, account=request.user.account, document_id=document_id,
+                                                     once=True)
+    return Template("withdraw_document.html", context={"document": document})
+
+
+@post("/documents/{document_id:str}/retrait", guards=[logged_in], status_code=200)
+async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Redirect:
+    """The author's withdrawal (FHIR's entered-in-error), logged before the answer; 404 for all but the author."""
+    try:
+        document, _dossier = await withdraw_document(db, account=request.user.account, document_id=document_id)
+    except NotAuthor:
+        raise NotFoundException() from None
+    return Redirect(f"/documents/{document.id}?fait=document-retire", status_code=303)
+
+
+routes = [upload_form, upload, withdraw_form, withdraw]

@@ -11,7 +11,7 @@ from sqlmodel import select
 from server.models import AccessEvent, Document
 from tests.conftest import ORIGIN, AsyncTestClient, activate_professional, new_professional, wrong_fields
 from tests.fhir_support import as_bundle, as_outcome, provide_bundle, report_pdf
-from tests.test_fhir_api import practice, push, registered, token_for  # noqa: F401 - `practice` is a fixture  # noqa: F401  (a fixture)
+from tests.test_fhir_api import practice, push, registered, token_for  # noqa: F401 - `practice` is a fixture
 from tests.test_professional_documents import granted, pdf_bytes, upload
 
 BEFORE_BIRTH = "La date du document est antérieure à la naissance du patient."

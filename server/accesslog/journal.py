@@ -120,32 +120,76 @@ def subject_of(event: AccessEvent, viewer: Viewer) -> tuple[str, bool]:
     return (", ".join(parts) + ",") if len(parts) > 1 else parts[0], False
 
 
-def _fields(event: AccessEvent, viewer: Viewer) -> dict[str, str]:
-    detail = event.detail.strip().rstrip(".")
-    mine = viewer.is_patient
-    match = WHO.match(detail)
-    if match:  # "Julie Moreau (masseur-kinésithérapeute)…", as access/rights.py writes who a change was about
-        who, rest = f"{match['name']}, {profession_label(match['profession'])},", match["rest"]
-    else:
-        who, rest = detail or _("un professionnel"), ""
-    scope = stored(rest.removeprefix(" : ").strip()) if rest.startswith(" : ") else ""
-    doc = quoted(event.document_title) if event.document_title else _("un document")
-    return {
-        "dossier": _("votre dossier") if mine else _("le dossier"),
-        "doc": doc,
-        "about_doc": _(", concernant %(doc)s,", doc=doc) if event.document_title else "",
-        "who": who,
-        "scope": _(" : %(scope)s", scope=scope) if scope else "",
-        "after_emergency": _(", après son accès d'urgence") if "accès d'urgence" in rest else "",
-        "detail": stored(detail) or _("un proche"),
-        "detail_paren": f" ({stored(detail)})" if detail else "",
-        "detail_comma": f", {stored(detail)}" if detail else "",
-        "motif": _(" (motif : %(reason)s)", reason=detail) if detail else "",
-        "code": _("votre code de partage") if mine else _("un code de partage"),
-        "access": _(" : accès à %(detail)s", detail=stored(detail)) if detail else "",
-        "mt": _("votre médecin traitant") if mine else _("le médecin traitant"),
-        "action": quoted(event.action),
-    }
+class _Fields(dict):
+    """The names a phrase may use, each worked out when the phrase asks for it (`%` reads a mapping by key):
+    a sentence uses two or three of the dozen, and each is a translation or two."""
+
+    def __init__(self, event: AccessEvent, viewer: Viewer, **given: str) -> None:
+        super().__init__(given)
+        self.event, self.mine = event, viewer.is_patient
+
+    def __missing__(self, name: str) -> str:
+        value = self[name] = getattr(self, f"_{name}")()
+        return value
+
+    def _parts(self) -> tuple[str, str]:
+        """Who a change was about, and what follows them in the stored detail."""
+        detail = self.event.detail.strip().rstrip(".")
+        match = WHO.match(detail)
+        if match:  # "Julie Moreau (masseur-kinésithérapeute)…", as access/rights.py writes who a change was about
+            return f"{match['name']}, {profession_label(match['profession'])},", match["rest"]
+        return detail or _("un professionnel"), ""
+
+    def _detail_text(self) -> str:
+        return self.event.detail.strip().rstrip(".")
+
+    def _dossier(self) -> str:
+        return _("votre dossier") if self.mine else _("le dossier")
+
+    def _doc(self) -> str:
+        return quoted(self.event.document_title) if self.event.document_title else _("un document")
+
+    def _about_doc(self) -> str:
+        return _(", concernant %(doc)s,", doc=self["doc"]) if self.event.document_title else ""
+
+    def _who(self) -> str:
+        return self._parts()[0]
+
+    def _scope(self) -> str:
+        rest = self._parts()[1]
+        scope = stored(rest.removeprefix(" : ").strip()) if rest.startswith(" : ") else ""
+        return _(" : %(scope)s", scope=scope) if scope else ""
+
+    def _after_emergency(self) -> str:
+        return _(", après son accès d'urgence") if "accès d'urgence" in self._parts()[1] else ""
+
+    def _detail(self) -> str:
+        return stored(self._detail_text()) or _("un proche")
+
+    def _detail_paren(self) -> str:
+        detail = self._detail_text()
+        return f" ({stored(detail)})" if detail else ""
+
+    def _detail_comma(self) -> str:
+        detail = self._detail_text()
+        return f", {stored(detail)}" if detail else ""
+
+    def _motif(self) -> str:
+        detail = self._detail_text()
+        return _(" (motif : %(reason)s)", reason=detail) if detail else ""
+
+    def _code(self) -> str:
+        return _("votre code de partage") if self.mine else _("un code de partage")
+
+    def _access(self) -> str:
+        detail = self._detail_text()
+        return _(" : accès à %(detail)s", detail=stored(detail)) if detail else ""
+
+    def _mt(self) -> str:
+        return _("votre médecin traitant") if self.mine else _("le médecin traitant")
+
+    def _action(self) -> str:
+        return quoted(self.event.action)
 
 
 def right_clause(event: AccessEvent, *, viewer: Viewer, context: EventContext, today: date | None) -> str:
@@ -186,8 +230,8 @@ def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_C
         right = right_clause(event, viewer=viewer, context=context, today=today)
     when = when_fr(event.at, today=today, with_date=with_date)
     via = f", {event.detail.strip()}" if event.detail.startswith(VIA_SOFTWARE) else ""
-    text = _(phrase.yours if vous else phrase.said, subject=subject, when=when, right=right,
-             **_fields(event, viewer)) + via
+    text = i18n.translated(phrase.yours if vous else phrase.said) % _Fields(
+        event, viewer, subject=subject, when=when, right=right) + via
     if i18n.current() == i18n.SOURCE:  # "de %(dossier)s" said of someone else's: "du dossier", not "de le dossier"
         text = _ELIDED.sub("d'", _CONTRACTED.sub(lambda m: {"de": "du", "à": "au"}[m[1]] + " dossier", text))
     # French typography's no-break spaces, here too: a line never ends on "(«" nor starts with "»" or ":".
@@ -216,9 +260,11 @@ def lines(events: list[AccessEvent], *, viewer: Viewer, contexts: dict[int, Even
     """Events as the page shows them: under their day (Paris time), the time in the sentence, new or not."""
     today = now.astimezone(PARIS).date()
     result = []
+    labels: dict[date, str] = {}  # a page's thirty events fall on a few days
     for event in events:
         day = event.at.astimezone(PARIS).date()
+        if day not in labels:
+            labels[day] = day_label(day, today=today)
         text = sentence(event, viewer=viewer, context=contexts.get(event.id, NO_CONTEXT), today=today, with_date=False)
-        result.append(Line(event, day, day_label(day, today=today), text,
-                           new=event.seq > seen_seq and not viewer.is_actor(event)))
+        result.append(Line(event, day, labels[day], text, new=event.seq > seen_seq and not viewer.is_actor(event)))
     return result

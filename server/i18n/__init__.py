@@ -103,6 +103,11 @@ def _(message: str, **variables: object) -> str:
     return text % variables if variables else text
 
 
+def translated(message: str) -> str:
+    """`message` in the request's language, its %(name)s left for the caller to fill from a mapping."""
+    return translations(current()).gettext(message)
+
+
 def plural_text(singular: str, plural: str, count: int) -> str:
     """French's rule (CLDR: one for 0 and 1, "0 document") in French; the catalogue's in others."""
     if current() == SOURCE:

@@ -19,7 +19,7 @@ from server.dossiers import add_document, create_professional
 from server.identifiers import rpps_with_key
 from server.models import AccessEvent, Account, Block, Delegation, Document, EmergencyAccess, Grant, utcnow
 from server.facts import document_facts, dossier_facts
-from server.access.reading import standing_of
+from server.access.standing import standing_of
 from tests.conftest import new_patient, set_cookie, get_csrf, without_csrf
 
 # The patient is a minor (17): her parents are caregivers of their own kind until her 18th birthday.

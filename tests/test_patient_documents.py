@@ -6,7 +6,7 @@ from datetime import date
 from server.access import emergencies
 from server.accesslog.audit import Actor
 from server.models import Document, EmergencyAccess, utcnow
-from server.access.reading import professional_standing
+from server.access.standing import professional_standing
 from tests.conftest import activate, add_text_document, new_patient, post_form
 from tests.patient_helpers import MISSING, Log, fresh, professional, same_404
 

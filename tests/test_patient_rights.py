@@ -13,7 +13,8 @@ from server.access import emergencies, rights
 from server.accesslog.audit import Actor
 from server.models import Account, Block, Delegation, Document, Dossier, Grant, utcnow
 from server.listing import all_documents
-from server.access.reading import open_dossier, professional_standing
+from server.access.reading import open_dossier
+from server.access.standing import professional_standing
 from tests.conftest import (
     activate, activate_professional, add_text_document, new_patient, new_professional, post_form, get_csrf, wrong_fields,
 )

@@ -13,7 +13,8 @@ from server.accesslog.audit import Actor
 from server.models import Account, Dossier, ShareCode, utcnow
 from server.facts import document_facts, dossier_facts
 from server.listing import all_documents
-from server.access.reading import open_dossier, professional_standing
+from server.access.reading import open_dossier
+from server.access.standing import professional_standing
 from server.views.share_codes import qr_svg
 from tests.conftest import ORIGIN, activate, add_text_document, new_patient, post_form, wrong_fields
 from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in

@@ -18,7 +18,7 @@ from ..models import Block, Dossier, EmergencyAccess, Grant, Professional, Profe
 from ..search import past_every_longer, search_title, words_of
 from ..facts import dossier_facts
 from ..i18n import N_, _, ngettext
-from .reading import professional_standing
+from .standing import professional_standing
 
 RIGHT_LABELS = {  # translated where shown
     Right.MEDECIN_TRAITANT: N_("comme médecin traitant"),

@@ -15,7 +15,7 @@ from ..access.rule import dossier_right
 from ..identifiers import normalize_ins
 from ..models import Block, Dossier, EmergencyAccess, Grant, Patient, utcnow
 from ..facts import dossier_facts
-from ..access.reading import standing_from_rows
+from ..access.standing import standing_from_rows
 
 
 @dataclass

@@ -24,7 +24,8 @@ from ..i18n import _
 from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
 from ..notifications import notify
 from ..facts import dossier_facts
-from ..access.reading import open_document, professional_standing
+from ..access.reading import open_document
+from ..access.standing import professional_standing
 from ..files.pages import Rendered, Unrenderable, render_pdf
 from ..files.store import Storage
 from ..text_input import clean, readable_length

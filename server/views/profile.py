@@ -39,7 +39,8 @@ from ..profile.items import (
 )
 from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
-from ..access.reading import HOLDERS, DossierView, facts_of, managed_dossier, open_dossier, standing_of
+from ..access.reading import HOLDERS, DossierView, managed_dossier, open_dossier
+from ..access.standing import facts_of, standing_of
 from ..templating import PARIS
 from .forms import Form, FormError, parse_date, text
 

@@ -1,18 +1,21 @@
-"""A document cannot be dated before its patient was born, whether a professional adds it from the web or
-their software sends it (ITI-65); and only one who may write to the dossier learns the birth date bounds it."""
+"""A document cannot be dated before its patient was born, whether a professional adds it from the web (whose date
+field says so before it is sent) or their software sends it (ITI-65); and only one who may write to the dossier
+learns the birth date bounds it."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 
 from server.models import AccessEvent, Document
+from server.templating import PARIS
 from tests.conftest import ORIGIN, AsyncTestClient, activate_professional, new_professional, wrong_fields
 from tests.fhir_support import as_bundle, as_outcome, provide_bundle, report_pdf
 from tests.test_fhir_api import practice, push, registered, token_for  # noqa: F401 - `practice` is a fixture
-from tests.test_professional_documents import granted, pdf_bytes, upload
+from tests.test_professional_documents import granted, pdf_bytes, upload, url
 
 BEFORE_BIRTH = "La date du document est antérieure à la naissance du patient."
 
@@ -38,6 +41,19 @@ async def test_a_document_dated_the_day_of_the_birth_is_accepted_from_the_form(c
     assert response.status_code == 303, response.text
     [document] = await documents_of(db, patient.dossier)
     assert document.event_date == patient.birth_date
+
+
+async def test_the_forms_date_goes_from_the_birth_to_today_so_the_browser_offers_no_other(client, db, patient):
+    await granted(client, db, patient)
+    today, born = datetime.now(PARIS).date().isoformat(), patient.birth_date.isoformat()
+    form = await client.get(url(patient.dossier))
+    the_day_before = (patient.birth_date - timedelta(days=1)).isoformat()
+    refused = await upload(client, patient.dossier, data=pdf_bytes(), event_date=the_day_before)  # given back too
+    for page in (form, refused):
+        [date_input] = re.findall(r'<input id="event_date"[^>]*>', page.text)
+        assert f'min="{born}"' in date_input and f'max="{today}"' in date_input, date_input
+        # An attribute of the form's field, for one who may write here: never in an address.
+        assert born not in " ".join(re.findall(r'(?:action|href|src)="([^"]*)"', page.text))
 
 
 async def test_software_sending_a_document_dated_before_the_birth_gets_a_422_outcome(client, db, patient, practice):

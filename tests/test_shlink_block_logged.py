@@ -1,22 +1,29 @@
-"""A health link blocked by wrong passcodes is in the patient's Historique, chained like every event; who opened a
-link is named as they declared it, said to be declared in the reader's language; and two sentences of the log say
-their time next to the verb it belongs to."""
+"""A health link blocked by wrong passcodes is in the patient's Historique, chained like every event, and told to the
+patient and their caregivers; who opened a link is named as they declared it, said to be declared in the reader's
+language, in the Historique and the copy's AuditEvents alike; and two sentences of the log say their time next to the
+verb it belongs to."""
 
 from __future__ import annotations
 
 import html
+import io
+import json
 import re
+import zipfile
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlmodel import select
 
 from server import i18n
+from server.accounts import account_for_patient
 from server.accesslog import audit
 from server.accesslog.journal import Viewer, sentence
 from server.accesslog.verify import verify_chain
-from server.models import AccessEvent
+from server.models import AccessEvent, Account, Delegation, Notification
 from tests.conftest import activate, post_form
 from tests.patient_helpers import Log
+from tests.test_notifications import as_account, banner_of, push_service, settled, subscribe  # noqa: F401 - a fixture
 from tests.test_shlinks import fetch, make_link, payload_of
 
 NBSP = re.compile("[\u00a0\u202f]")
@@ -71,6 +78,39 @@ async def test_a_link_blocked_is_new_to_the_patient(client, app, db, patient):
     assert "1 nouvel événement" in page
 
 
+async def test_a_link_blocked_is_told_to_the_patient_and_to_whoever_helps_with_the_dossier(
+        client, app, db, patient, push_service):
+    """No one at home blocked it, and only a new link lets its recipient in again: told like a change of who helps."""
+    camille = await account_for_patient(db, patient=patient.patient)
+    paul = Account(display_name="Paul Martin")
+    db.add(paul)
+    await db.flush()
+    db.add(Delegation(dossier_id=patient.dossier.id, caregiver_account_id=paul.id, relationship="proche"))
+    await db.commit()
+    phone, tablet = push_service.device("telephone"), push_service.device("tablette-de-paul")
+    assert (await subscribe(client, db, camille, phone)).status_code == 200
+    assert (await subscribe(client, db, paul, tablet)).status_code == 200
+    link = payload_of(await make_link(db, patient, passcode="soleil-42", label="Voyage au Portugal"))
+    for left in range(9, 0, -1):
+        await fetch(app, link, passcode=f"lune-{left}")
+    await settled(app)
+    assert push_service.to(phone) == push_service.to(tablet) == []  # attempts left: nothing changed yet
+
+    await fetch(app, link, passcode="lune-0")
+    await settled(app)
+    body = "Un lien de partage de votre dossier a été bloqué après trop de codes d'accès faux."
+    [to_camille], [to_paul] = push_service.to(phone), push_service.to(tablet)
+    assert phone.read(to_camille) == {"title": "Carnet", "body": body, "url": "/historique"}
+    assert tablet.read(to_paul) == {"title": "Carnet", "body": body,
+                                    "url": f"/dossiers/{patient.dossier.id}/historique"}
+    assert to_camille.headers["topic"] == "lien-de-partage"  # a later read's push does not replace it
+    [notification] = (await db.exec(select(Notification))).all()
+    assert (await db.get(AccessEvent, notification.event_id)).action == "shl_blocked"
+    await as_account(client, db, camille)
+    banner = banner_of((await client.get(f"/dossiers/{patient.dossier.id}")).text)
+    assert "Le lien de partage « Voyage au Portugal » (carte d'urgence) a été bloqué" in banner
+
+
 # --- the name a recipient declared ------------------------------------------------------------------------------
 
 
@@ -113,6 +153,26 @@ async def test_in_english_the_declared_name_is_said_in_english_for_new_and_older
     assert "(nom déclaré par le destinataire) opened" not in page
     assert "Dr Test, Lisbonne (name given by the recipient) opened the sharing link" in page
     assert "Dr Ancien, Porto (name given by the recipient) opened the sharing link" in page
+
+
+async def test_the_copys_auditevents_name_a_recipient_as_the_historique_does_for_new_and_older_events(
+        client, app, db, patient):
+    await audit.begin_chained(db)
+    await audit.append(db, dossier_id=patient.dossier.id, action="shl_fetch", right="shl",
+                       actor=audit.Actor(None, "shl_recipient", "Dr Ancien, Porto (nom déclaré par le destinataire)"))
+    await audit.commit_chained(db)
+    await fetch(app, payload_of(await make_link(db, patient)), recipient="Dr Test, Lisbonne")
+    await activate(client, patient)
+    page = await historique(client, patient.dossier.id)
+    copy = zipfile.ZipFile(io.BytesIO((await post_form(client, f"/dossiers/{patient.dossier.id}/export", {})).content))
+    log = json.loads(copy.read("journal-acces-auditevent.json"))
+    openings = [e["resource"] for e in log["entry"] if e["resource"]["subtype"][0]["code"] == "shl_fetch"]
+    named = sorted((r["agent"][0]["who"]["display"], r["agent"][0]["name"]) for r in openings)
+    assert named == [(f"{name} (nom déclaré par le destinataire)",) * 2
+                     for name in ("Dr Ancien, Porto", "Dr Test, Lisbonne")]
+    for resource in openings:  # the same words as its own sentence, and as the Historique's
+        name = resource["agent"][0]["name"]
+        assert resource["outcomeDesc"].startswith(f"{name} a ouvert le lien de partage") and name in page
 
 
 # --- where the time goes ----------------------------------------------------------------------------------------

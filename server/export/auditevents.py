@@ -48,12 +48,14 @@ def coding(system: str, code: str, display: str = "") -> dict:
 
 
 def agents(event: AccessEvent, patient: Patient) -> list[dict]:
-    who: dict = {"display": event.actor_name or "Inconnu"}
+    # Named as the Historique names them (a health link's recipient: the name they declared, said to be declared).
+    name = journal.actor_name(event)
+    who: dict = {"display": name or "Inconnu"}
     if event.actor_kind == "professional" and event.actor_rpps:
         who["identifier"] = {"system": IDNAT_PS_SYSTEM, "value": f"8{event.actor_rpps}"}
     elif event.actor_kind == "patient":
         who["identifier"] = {"system": INS_SYSTEM, "value": patient.ins}
-    agent: dict = {"who": who, "name": event.actor_name or None, "requestor": True}
+    agent: dict = {"who": who, "name": name or None, "requestor": True}
     if event.actor_kind in ROLES:
         agent["type"] = {"coding": [coding(ROLE_CLASS, ROLES[event.actor_kind])]}
     if event.actor_profession:

@@ -1,7 +1,8 @@
 """What warrants telling the patient, decided in the event's own transaction; and how often they ask to be told.
 
 Deciding (`record`) happens right after `audit.append`: a professional's first read of the dossier, every
-emergency access, and every read when the patient asked for it, get a Notification row that commits, or rolls
+emergency access, each new document, a change of who helps with the dossier, a health link blocked by wrong
+passcodes, and every read when the patient asked for it, get a Notification row that commits, or rolls
 back, with the event. That row is the in-app banner (`banners.unseen`), for whoever has no device subscribed or
 missed a push. The same call stages a Web Push for every device of the patient and of their active caregivers;
 `webpush.py` sends them after the commit, without the professional's page waiting.
@@ -31,12 +32,22 @@ BODY_READ = N_("Un professionnel a consulté votre dossier.")
 BODY_EMERGENCY = N_("Accès d'urgence à votre dossier.")
 BODY_CAREGIVERS = N_("Les personnes qui vous aident avec votre dossier ont changé.")
 BODY_DOCUMENT = N_("Un nouveau document a été ajouté à votre dossier.")
+BODY_LINK_BLOCKED = N_("Un lien de partage de votre dossier a été bloqué après trop de codes d'accès faux.")
 # Told to the patient like a first access: someone now helps with the dossier, or no longer does.
 CAREGIVER_CHANGES = ("caregiver_added", "caregiver_stepped_down", "majority_ended", "majority_kept")
+# Told too: who may read the dossier changed and no one at home changed it. A health link the patient handed out no
+# longer opens (Carnet closed it after too many wrong passcodes, perhaps someone guessing: shlinks/manifest.py), and
+# only a new link lets its recipient in again. A link made or revoked is its maker's own doing: not told.
+LINK_BLOCKED = "shl_blocked"
+BODIES = {"emergency": BODY_EMERGENCY, "add_document": BODY_DOCUMENT, LINK_BLOCKED: BODY_LINK_BLOCKED,
+          **dict.fromkeys(CAREGIVER_CHANGES, BODY_CAREGIVERS)}
+# A push service keeps the latest undelivered message of a topic: a read never replaces an emergency (no topic, sent
+# at high urgency), a new document, or a blocked link.
+TOPICS = {"emergency": "", "add_document": "document", LINK_BLOCKED: "lien-de-partage"}
 
 
 async def warrants_notification(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> bool:
-    if event.action in ("emergency", *CAREGIVER_CHANGES):
+    if event.action in ("emergency", LINK_BLOCKED, *CAREGIVER_CHANGES):
         return True
     if event.actor_kind != "professional":
         return False
@@ -90,12 +101,10 @@ async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEv
     devices = await session.exec(
         select(PushSubscription).where(PushSubscription.account_id.in_(links))  # type: ignore[attr-defined]
     )
-    emergency = event.action == "emergency"
-    body = (BODY_EMERGENCY if emergency else BODY_CAREGIVERS if event.action in CAREGIVER_CHANGES
-            else BODY_DOCUMENT if event.action == "add_document" else BODY_READ)
+    body, topic = BODIES.get(event.action, BODY_READ), TOPICS.get(event.action, "consultation")
     return [
         Push(d.endpoint, d.p256dh, d.auth, json.dumps({"title": TITLE, "body": _(body), "url": links[d.account_id]}),
-             topic="" if emergency else "document" if event.action == "add_document" else "consultation")
+             topic=topic)
         for d in devices.all()
     ]
 

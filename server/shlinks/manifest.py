@@ -13,7 +13,8 @@ spend more attempts than the link has.
 A link's holder reads like a professional with every category: never what the patient hid. Each
 successful fetch is in the access log, committed before the answer leaves, under the name the
 recipient declared (its sentence says so, in the reader's language: nobody checked it); so is the wrong passcode
-that blocks the link, in the same transaction as the count that reaches 0.
+that blocks the link, in the same transaction as the count that reaches 0, with the notification that tells the
+patient and their caregivers.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ..access.rule import Visibility
 from ..fhir.ips import summary_bundle
 from ..i18n import N_, _
 from ..models import Dossier, Patient, ShareLink, utcnow
+from ..notifications import notify
 from ..profile.items import profile_of
 from ..profile.kinds import ORDER
 from ..text_input import clean, readable_length
@@ -114,9 +116,11 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
         if asked.passcode is not None:  # no passcode at all is not a guess: it spends nothing
             link.attempts_left -= 1
             session.add(link)
-            if link.attempts_left == 0:  # blocked now: the patient reads it in the Historique, as a revocation
-                await audit.append(session, dossier_id=dossier.id, action="shl_blocked", actor=BLOCKER,
-                                   detail=description(link))
+            if link.attempts_left == 0:  # blocked now: the patient reads it in the Historique, as a revocation,
+                # and is told, with whoever helps with the dossier (notify.LINK_BLOCKED says why)
+                event = await audit.append(session, dossier_id=dossier.id, action="shl_blocked", actor=BLOCKER,
+                                           detail=description(link))
+                await notify.record(session, dossier=dossier, event=event)
         await audit.commit_chained(session)
         return Answer(401, {"remainingAttempts": link.attempts_left})
     encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)

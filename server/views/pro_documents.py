@@ -20,7 +20,7 @@ from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
 from ..models import Patient, paris_today, utcnow
 from ..professionals.uploads import (
-    PRO_CATEGORIES, NotAuthor, Upload, add_professional_document, withdraw_document, write_right,
+    OLDEST_DATE, PRO_CATEGORIES, NotAuthor, Upload, add_professional_document, withdraw_document, write_right,
 )
 from .forms import FormError, parse_date, text
 
@@ -31,8 +31,12 @@ FORM_OVERHEAD = 1024 * 1024  # the other fields and the multipart boundaries, ov
 
 def form_page(dossier_id: str, patient: Patient, *, form: dict | None = None, error: FormError | None = None,
               status: int = 200) -> Template:
+    # The dates check_upload accepts, for the browser's date picker: the patient's birth (never before 1900) to today.
+    # Only a professional who may write here gets this page (`writable`), and the band above shows the birth date.
+    earliest = max(patient.birth_date, OLDEST_DATE)
     context = {"dossier_id": dossier_id, "patient": patient, "categories": PRO_CATEGORIES, "form": form or {},
-               "error": error, "today": paris_today().isoformat(), "minor": is_minor(patient, utcnow()),
+               "error": error, "earliest": earliest.isoformat(), "today": paris_today().isoformat(),
+               "minor": is_minor(patient, utcnow()),
                "identity": identity_of(patient, today=paris_today())}
     return Template("pro_upload.html", context=context, status_code=status)
 

@@ -38,7 +38,7 @@ from .config import Settings
 from .db import begin_write
 from .i18n import _
 from .models import Account, Dossier, Passkey, PasskeyChallenge, utcnow
-from .templating import date_fr
+from .templating import date_fr, quoted_fr
 from .text_input import clean, readable_length
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
@@ -176,7 +176,7 @@ async def finish_registration(
         removed = await finish_activation(session, activation_id=activation_id, account=account,
                                           kept_passkey_id=passkey.id)
         if removed:
-            listed = ", ".join(f"« {r.name} » (ajoutée le {date_fr(r.created_at)})" for r in removed)
+            listed = ", ".join(f"{quoted_fr(r.name)} (ajoutée le {date_fr(r.created_at)})" for r in removed)
             await log_passkey_change(session, account=account, action="passkeys_reset", name=listed, quoted=False)
     await audit.commit_chained(session)
     return Enrolled(passkey, removed)
@@ -191,7 +191,7 @@ async def log_passkey_change(session: AsyncSession, *, account: Account, action:
     if dossier is not None:
         actor = audit.Actor(account.id, "patient", account.display_name)
         await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
-                           detail=f"« {name} »" if quoted else name)
+                           detail=quoted_fr(name) if quoted else name)
 
 
 def clean_passkey_name(name: str) -> str:

@@ -138,7 +138,7 @@ async def test_search_lists_what_the_professional_sees_with_paging_and_the_bytes
     assert fetched.headers["repr-digest"] == f"sha-256=:{base64.b64encode(digest).decode()}:"
     events = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
                                                       AccessEvent.action == "download"))).all()
-    assert [e.detail for e in events] == ["via le logiciel « Logiciel du cabinet »"]
+    assert [e.detail for e in events] == ["via le logiciel «\u00a0Logiciel du cabinet\u00a0»"]
 
     in_url = await client.get(f"/fhir/DocumentReference?patient.identifier={patient.patient.ins}", headers=practice.headers)
     assert in_url.status_code == 400 and "jamais figurer dans une adresse" in as_outcome(in_url).issue[0].diagnostics
@@ -291,7 +291,7 @@ async def test_a_binary_asked_for_as_fhir_json_is_its_bytes_in_base64_read_and_l
     assert raw.content == pdf and raw.headers["content-type"] == "application/pdf"
     downloads = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
                                                          AccessEvent.action == "download"))).all()
-    assert [e.detail for e in downloads] == ["via le logiciel « Logiciel du cabinet »"] * 4
+    assert [e.detail for e in downloads] == ["via le logiciel «\u00a0Logiciel du cabinet\u00a0»"] * 4
 
     await rights.block(db, dossier=patient.dossier, professional=practice.pro.professional, actor=PATIENT)
     refused = await client.get(f"/fhir/Binary/{document_id}", headers={**practice.headers,

@@ -207,7 +207,7 @@ async def test_a_passkey_enrolled_with_a_printed_code_dies_when_the_patient_acti
                                                                     fixture.birth_date))
             page = await camille_browser.get("/activer/codes")
             assert "Vous êtes désormais seul à pouvoir ouvrir votre dossier" in page.text
-            assert "« Téléphone », ajoutée le" in html.unescape(page.text)
+            assert "«\u00a0Téléphone\u00a0», ajoutée le" in html.unescape(page.text)
             assert (await login(camille_browser, camille)).status_code == 200
 
         # The professional's passkey, session and recovery codes are gone.
@@ -218,7 +218,7 @@ async def test_a_passkey_enrolled_with_a_printed_code_dies_when_the_patient_acti
     account = await account_for_patient(db, patient=fixture.patient)
     assert len((await db.exec(select(Passkey).where(Passkey.account_id == account.id))).all()) == 1
     [reset] = [e for e in await events(db, fixture.dossier.id) if e.action == "passkeys_reset"]
-    assert "« Téléphone » (ajoutée le" in reset.detail
+    assert "«\u00a0Téléphone\u00a0» (ajoutée le" in reset.detail
 
 
 async def test_a_patient_whose_printed_code_was_used_by_someone_else_is_told_when(client, db, app, patient):

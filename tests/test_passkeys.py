@@ -203,6 +203,6 @@ async def test_adding_and_removing_a_passkey_is_in_the_patients_access_log(clien
     events = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id)
                             .order_by(AccessEvent.seq))).all()
     assert [(e.action, e.detail) for e in events] == [
-        ("passkey_added", "« Téléphone »"), ("passkey_added", "« Tablette »"), ("passkey_removed", "« Tablette »"),
+        ("passkey_added", "«\u00a0Téléphone\u00a0»"), ("passkey_added", "«\u00a0Tablette\u00a0»"), ("passkey_removed", "«\u00a0Tablette\u00a0»"),
     ]
     assert await verify_chain(db, dossier_id=patient.dossier.id) is None

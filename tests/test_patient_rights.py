@@ -325,7 +325,7 @@ async def test_a_closed_dossier_offers_no_form_that_would_share_it_and_says_so_t
     db.add(Delegation(dossier_id=patient.dossier.id, caregiver_account_id=account.id, relationship="proche"))
     await db.commit()
     await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)
-    closed = "Ce dossier est fermé : rouvrez-le depuis « Accès » avant de le partager."
+    closed = "Ce dossier est fermé : rouvrez-le depuis «\u00a0Accès\u00a0» avant de le partager."
     url = f"/dossiers/{patient.dossier.id}"
     for path in ("/partage", "/liens-sante"):
         page = html.unescape((await client.get(url + path)).text)

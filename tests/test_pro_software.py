@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import uuid
@@ -47,7 +48,7 @@ async def test_registered_software_is_shown_with_what_to_configure_and_obtains_a
 
     software = await register(client)
     page = (await client.get(f"/pro/logiciels?nouveau={software.client_id}")).text
-    assert "« Logiciel du cabinet » est enregistré" in page
+    assert "«\u00a0Logiciel du cabinet\u00a0» est enregistré" in html.unescape(page)
     assert page.count(f"<code>{software.client_id}</code>") == 2  # in the box and in the list
     for setting in (TOKEN_URL, f"<code>{ORIGIN}/fhir</code>", "system/DocumentReference.cruds", "system/Binary.r",
                     "<code>ES384</code>", 'href="/fhir/metadata"'):
@@ -106,7 +107,7 @@ async def test_revoking_through_the_confirmation_ends_the_software_and_its_token
     held = (await token(client, software)).json()["access_token"]
 
     confirm = await client.get(f"/pro/logiciels/{software.client_id}/revoquer")
-    assert "Révoquer « Logiciel du cabinet » ?" in confirm.text
+    assert "Révoquer «\u00a0Logiciel du cabinet\u00a0» ?" in html.unescape(confirm.text)
     assert ("Il ne pourra plus envoyer ni lire de documents ; ses jetons cessent de fonctionner immédiatement."
             in confirm.text)
     assert f'action="/pro/logiciels/{software.client_id}/revoquer"' in confirm.text

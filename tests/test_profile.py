@@ -106,8 +106,8 @@ async def test_every_change_is_in_the_access_log(db, patient):
     events = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
                                                       AccessEvent.action.like("profile_%")))).all()
     assert [(e.action, e.detail) for e in events] == [
-        ("profile_add", "l'allergie « Pénicilline »"), ("profile_hide", "l'allergie « Pénicilline »"),
-        ("profile_unhide", "l'allergie « Pénicilline »"), ("profile_delete", "l'allergie « Pénicilline »")]
+        ("profile_add", "l'allergie «\u00a0Pénicilline\u00a0»"), ("profile_hide", "l'allergie «\u00a0Pénicilline\u00a0»"),
+        ("profile_unhide", "l'allergie «\u00a0Pénicilline\u00a0»"), ("profile_delete", "l'allergie «\u00a0Pénicilline\u00a0»")]
 
 
 def test_an_item_is_described_in_plain_french_as_the_pdf_and_the_ips_narrative_say_it():

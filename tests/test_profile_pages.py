@@ -114,7 +114,7 @@ async def test_the_patient_adds_items_of_several_kinds_and_sees_them(app, db, pa
     assert "<caption>Tension artérielle, de la plus ancienne à la plus récente</caption>" in page.text
     assert 'style="' not in page.text  # the CSP forbids inline styles
     assert [e.detail for e in await events_of(db, patient, "profile_add")][:2] == [
-        "l'allergie « Pénicilline »", "le traitement « Apixaban 5 mg »"]
+        "l'allergie «\u00a0Pénicilline\u00a0»", "le traitement «\u00a0Apixaban 5 mg\u00a0»"]
 
 
 @pytest.mark.parametrize("kind, fields, message", [
@@ -176,17 +176,17 @@ async def test_hide_unhide_and_delete_each_leave_a_line_in_the_log(app, db, pati
         shown = await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "non"})
         assert "n'est plus masquée" in html.unescape(shown.text)
         confirm = await client.get(url(patient, f"/{item.id}/suppression"))
-        assert confirm.status_code == 200 and "Supprimer l'allergie « Pénicilline » ?" in html.unescape(confirm.text)
+        assert confirm.status_code == 200 and "Supprimer l'allergie «\u00a0Pénicilline\u00a0» ?" in html.unescape(confirm.text)
         assert "le journal des accès garde la trace" in html.unescape(confirm.text)
         deleted = await post_form(client, url(patient, f"/{item.id}/suppression"), {})
         assert deleted.status_code == 200 and "Pénicilline" not in deleted.text
         again = await client.get(url(patient, f"/{item.id}/suppression"))
         assert again.status_code == 404
     assert [(e.action, e.actor_kind, e.detail) for e in await events_of(db, patient, "profile_")] == [
-        ("profile_add", "patient", "l'allergie « Pénicilline »"),
-        ("profile_hide", "patient", "l'allergie « Pénicilline »"),
-        ("profile_unhide", "patient", "l'allergie « Pénicilline »"),
-        ("profile_delete", "patient", "l'allergie « Pénicilline »")]
+        ("profile_add", "patient", "l'allergie «\u00a0Pénicilline\u00a0»"),
+        ("profile_hide", "patient", "l'allergie «\u00a0Pénicilline\u00a0»"),
+        ("profile_unhide", "patient", "l'allergie «\u00a0Pénicilline\u00a0»"),
+        ("profile_delete", "patient", "l'allergie «\u00a0Pénicilline\u00a0»")]
 
 
 # --- caregivers --------------------------------------------------------------------------------

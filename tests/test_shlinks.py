@@ -316,9 +316,9 @@ async def test_a_field_too_long_is_a_400_that_names_it_and_only_a_huge_body_is_a
     async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
         # json.dumps escapes every emoji as "\ud83d\ude00": 12 bytes for one character, and still a 400.
         for body, field, limit in (
-                ({"recipient": "x" * 5000}, "« recipient »", "100 caractères"),
-                ({"recipient": "Dr " + "A" * 98}, "« recipient »", "100 caractères"),
-                ({"recipient": "Dr Roux", "passcode": "\U0001f600" * 1001}, "« passcode »", "1000 caractères")):
+                ({"recipient": "x" * 5000}, "«\u00a0recipient\u00a0»", "100 caractères"),
+                ({"recipient": "Dr " + "A" * 98}, "«\u00a0recipient\u00a0»", "100 caractères"),
+                ({"recipient": "Dr Roux", "passcode": "\U0001f600" * 1001}, "«\u00a0passcode\u00a0»", "1000 caractères")):
             refused = await stranger.post(path, content=json.dumps(body), headers={"content-type": "application/json"})
             assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*"
             assert field in refused.json()["error"] and limit in refused.json()["error"], refused.json()

@@ -90,7 +90,7 @@ async def test_a_search_without_a_word_finds_nothing_rather_than_everything(clie
         response = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"categorie": "", "q": query})
         page = html.unescape(response.text)
         assert response.status_code == 200 and titles_in(page) == [], query
-        assert "Aucun document ne correspond." in page and f"« {query} »" in page
+        assert "Aucun document ne correspond." in page and f"«\u00a0{query}\u00a0»" in page
 
 
 async def test_htmx_search_returns_the_fragment_and_the_url_to_push(client, db, app, patient):

@@ -83,7 +83,7 @@ async def end_current_grants(session: AsyncSession, *, dossier_id: str, professi
 
 
 # Said to the patient and to a caregiver who manages the dossier alike.
-CLOSED = N_("Ce dossier est fermé : rouvrez-le depuis « Accès » avant de le partager.")
+CLOSED = N_("Ce dossier est fermé : rouvrez-le depuis «\u00a0Accès\u00a0» avant de le partager.")
 
 
 async def refuse(session: AsyncSession, message: str) -> NoReturn:

@@ -81,9 +81,10 @@ def _item_patterns() -> tuple[tuple[re.Pattern[str], Any], ...]:
     from ..profile.kinds import KINDS
 
     def pattern(template: str) -> re.Pattern[str]:
-        escaped = re.escape(template).replace(re.escape("%(label)s"), "(?P<label>.*?)")
-        return re.compile(escaped.replace(re.escape("« "), "«" + _SPACE).replace(re.escape(" »"), _SPACE + "»")
-                          .replace("(?P<label>.*?)" + _SPACE + "»", "(?P<label>.*?)" + _SPACE + "»"))
+        # Any space inside the guillemets: older events were written with plain ones, kinds.py's now has no-break ones.
+        escaped = GUILLEMETS.sub(lambda quote: f"«{_SPACE}{quote[1]}{_SPACE}»", template)
+        escaped = re.escape(escaped).replace(re.escape(_SPACE), _SPACE)
+        return re.compile(escaped.replace(re.escape("%(label)s"), "(?P<label>.*?)"))
 
     return tuple((pattern(kind.one), kind) for kind in KINDS.values())
 

@@ -17,7 +17,7 @@ from ..i18n import N_, _
 from ..dossiers import profession_label
 from ..i18n.formats import PARIS, clock, long_date, quoted, typography
 from ..models import AccessEvent
-from .details import stored
+from .details import GUILLEMETS, stored
 from .phrases import (
     DECLARED_NAME, DECLARED_SUFFIX, GENERIC, NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase,
 )
@@ -229,13 +229,20 @@ def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_C
     if event.actor_kind == "professional" and not phrase.says_right:
         right = right_clause(event, viewer=viewer, context=context, today=today)
     when = when_fr(event.at, today=today, with_date=with_date)
-    via = f", {event.detail.strip()}" if event.detail.startswith(VIA_SOFTWARE) else ""
+    via = via_software(event.detail) if event.detail.startswith(VIA_SOFTWARE) else ""
     text = i18n.translated(phrase.yours if vous else phrase.said) % _Fields(
         event, viewer, subject=subject, when=when, right=right) + via
     if i18n.current() == i18n.SOURCE:  # "de %(dossier)s" said of someone else's: "du dossier", not "de le dossier"
         text = _ELIDED.sub("d'", _CONTRACTED.sub(lambda m: {"de": "du", "à": "au"}[m[1]] + " dossier", text))
     # French typography's no-break spaces, here too: a line never ends on "(«" nor starts with "»" or ":".
     return typography(text if text.endswith((".", "!", "?", "…")) else text + ".")
+
+
+def via_software(detail: str) -> str:
+    """", via le logiciel « Logiciel du cabinet »" (fhir/tokens.py wrote it so), in the reader's language; the
+    software's name as it was given."""
+    named = GUILLEMETS.fullmatch(detail.removeprefix(VIA_SOFTWARE).strip())
+    return _(", via le logiciel %(name)s", name=quoted(named[1])) if named else f", {detail.strip()}"
 
 
 def right_label(event: AccessEvent, context: EventContext = NO_CONTEXT) -> str:

@@ -16,6 +16,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import unless_busy
+from ..dossiers import profession_label
 from ..i18n import N_
 from ..models import (
     AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogProfessional, LogVisit, Professional, utcnow,
@@ -119,7 +120,7 @@ class LogFilters:
 @dataclass(frozen=True)
 class LoggedProfessional:
     key: str  # their RPPS as logged, or their account id
-    label: str  # name and profession as last logged
+    label: str  # name and profession as last logged, the profession in the reader's language
     token: str  # how the filter names them in a URL (professional_token)
 
 
@@ -128,9 +129,17 @@ async def professionals_in_log(session: AsyncSession, *, dossier_id: str, secret
     """Every professional the dossier's log names, as last named there (audit.py keeps the list), by name;
     a minor's parents do not see the ones who wrote what was kept from them."""
     rows = (await session.exec(select(LogProfessional).where(LogProfessional.dossier_id == dossier_id))).all()
-    return sorted((LoggedProfessional(r.key, r.label, professional_token(secret=secret, dossier_id=dossier_id, key=r.key))
+    return sorted((LoggedProfessional(r.key, shown_label(r.label),
+                                      professional_token(secret=secret, dossier_id=dossier_id, key=r.key))
                    for r in rows if r.key not in hidden_rpps),
                   key=lambda p: p.label.casefold())
+
+
+def shown_label(label: str) -> str:
+    """"Léa Fontaine, physiotherapist": the label as audit.py keeps it ("name, profession", in French), its
+    profession in the reader's language; the name, and a profession Carnet does not know, as they were logged."""
+    name, comma, profession = label.rpartition(", ")
+    return f"{name}, {profession_label(profession)}" if comma else label
 
 
 async def contexts_for(session: AsyncSession, *, dossier_id: str, events: list[AccessEvent]) -> dict[int, EventContext]:

@@ -93,7 +93,7 @@ async def check_minor(session: AsyncSession, *, account: Account | None, code: s
         raise ActivationRefused(_("Ce code est celui d'une personne majeure : elle active son dossier elle-même, "
                                   "puis peut vous inviter comme proche."))
     if account is not None and account.patient_id == patient.id:
-        raise ActivationRefused(_("Ce code est celui de votre propre dossier : utilisez « Activer mon dossier »."))
+        raise ActivationRefused(_("Ce code est celui de votre propre dossier : utilisez «\u00a0Activer mon dossier\u00a0»."))
     return activation, patient
 
 

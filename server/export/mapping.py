@@ -187,7 +187,7 @@ def plan_document(url: str, resource: dict, professionals: dict[str, Professiona
     sha256 = extension(attachment, SHA256_EXTENSION)
     title = resource.get("description", "")
     if not sha256:
-        raise NotRestorable(f"Le document « {title} » n'a pas d'empreinte SHA-256 dans la copie.")
+        raise NotRestorable(f"Le document «\u00a0{title}\u00a0» n'a pas d'empreinte SHA-256 dans la copie.")
     categories = [c["code"] for cc in resource.get("category", []) for c in cc.get("coding", [])
                   if c.get("system") == CATEGORY_SYSTEM]
     author = (resource.get("author") or [{}])[0]

@@ -83,19 +83,19 @@ def member_bytes(archive: zipfile.ZipFile, planned: PlannedDocument) -> bytes:
     try:
         info = archive.getinfo(planned.path)
     except KeyError:
-        raise NotRestorable(f"Le fichier de « {planned.title} » manque dans l'archive.") from None
+        raise NotRestorable(f"Le fichier de «\u00a0{planned.title}\u00a0» manque dans l'archive.") from None
     if info.file_size > MAX_DOCUMENT_BYTES:
-        raise NotRestorable(f"Le fichier de « {planned.title} » dépasse 20 Mo.")
+        raise NotRestorable(f"Le fichier de «\u00a0{planned.title}\u00a0» dépasse 20 Mo.")
     try:
         with archive.open(info) as member:
             data = member.read(MAX_DOCUMENT_BYTES + 1)
     except (zipfile.BadZipFile, OSError, EOFError):  # a damaged member fails its CRC
-        raise NotRestorable(f"Le fichier de « {planned.title} » est abîmé dans l'archive.") from None
+        raise NotRestorable(f"Le fichier de «\u00a0{planned.title}\u00a0» est abîmé dans l'archive.") from None
     if len(data) > MAX_DOCUMENT_BYTES or hashlib.sha256(data).hexdigest() != planned.sha256:
-        raise NotRestorable(f"Le fichier de « {planned.title} » a été modifié : son empreinte SHA-256 ne correspond "
+        raise NotRestorable(f"Le fichier de «\u00a0{planned.title}\u00a0» a été modifié : son empreinte SHA-256 ne correspond "
                             "pas à celle de la copie.")
     if not data.startswith(MAGIC.get(planned.mime_type, b"")):
-        raise NotRestorable(f"Le fichier de « {planned.title} » n'est pas du type annoncé ({planned.mime_type}).")
+        raise NotRestorable(f"Le fichier de «\u00a0{planned.title}\u00a0» n'est pas du type annoncé ({planned.mime_type}).")
     return data
 
 
@@ -150,9 +150,9 @@ def fileable(planned: PlannedDocument) -> None:
     """What add_document would refuse, refused now, before anything is written."""
     title = clean(planned.title)
     if not readable_length(title) or len(title) > 200 or planned.event_date is None:
-        raise NotRestorable(f"Le document « {planned.title[:80]} » n'a pas de titre ou de date valable dans la copie.")
+        raise NotRestorable(f"Le document «\u00a0{planned.title[:80]}\u00a0» n'a pas de titre ou de date valable dans la copie.")
     if planned.category not in CATEGORIES or planned.mime_type not in ALLOWED_MIME_TYPES:
-        raise NotRestorable(f"Le document « {title} » n'a pas une catégorie ou un type de fichier que Carnet "
+        raise NotRestorable(f"Le document «\u00a0{title}\u00a0» n'a pas une catégorie ou un type de fichier que Carnet "
                             "accepte.")
 
 

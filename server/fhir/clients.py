@@ -63,7 +63,7 @@ def public_key(text: str) -> dict:
 def clean_name(name: str) -> str:
     name = clean(name)
     if not readable_length(name) or len(name) > MAX_NAME:
-        raise InvalidInput(_("Donnez un nom au logiciel (80 caractères au plus), par exemple « Logiciel du cabinet »."),
+        raise InvalidInput(_("Donnez un nom au logiciel (80 caractères au plus), par exemple «\u00a0Logiciel du cabinet\u00a0»."),
                            "name")
     return name
 

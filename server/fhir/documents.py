@@ -116,10 +116,10 @@ def _day(value: str) -> tuple[str, date]:
     try:
         day = date.fromisoformat(text[:10])
     except ValueError:
-        raise FhirError(400, f"Date de recherche invalide : « {value[:40]} » (attendu AAAA-MM-JJ, préfixe ge, le, gt, "
+        raise FhirError(400, f"Date de recherche invalide : «\u00a0{value[:40]}\u00a0» (attendu AAAA-MM-JJ, préfixe ge, le, gt, "
                              "lt ou eq).") from None
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise FhirError(400, f"Date de recherche hors limites : « {value[:40]} » (entre {FIRST_DAY.isoformat()} et "
+        raise FhirError(400, f"Date de recherche hors limites : «\u00a0{value[:40]}\u00a0» (entre {FIRST_DAY.isoformat()} et "
                              f"{LAST_DAY.isoformat()}).")
     return prefix, day
 

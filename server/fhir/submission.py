@@ -56,7 +56,7 @@ def parse_bundle(body: bytes) -> Bundle:
         where = ""
         if hasattr(error, "errors"):
             first = error.errors()[0]
-            where = f" (champ « {'.'.join(str(p) for p in first.get('loc', ()))} »)"
+            where = f" (champ «\u00a0{'.'.join(str(p) for p in first.get('loc', ()))}\u00a0»)"
         raise invalid(f"Le Bundle n'est pas une ressource FHIR R4B valide{where}.") from None
 
 
@@ -125,7 +125,7 @@ def _refuse_invisible(field: str, text: str) -> None:
 def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]) -> tuple[str, Upload, str | None]:
     """The patient's INS, the upload, and the fullUrl of the Binary that holds its bytes (None: inline)."""
     if reference.status != CURRENT:
-        raise unprocessable("Un document envoyé doit avoir le statut « current ».")
+        raise unprocessable("Un document envoyé doit avoir le statut «\u00a0current\u00a0».")
     identifier = reference.subject.identifier if reference.subject else None
     if identifier is None or identifier.system != INS_SYSTEM or not is_valid_ins(identifier.value or ""):
         raise unprocessable(f"Désignez le patient par son INS : subject.identifier, système {INS_SYSTEM}, "

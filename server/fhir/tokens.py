@@ -23,7 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..accesslog.phrases import VIA_SOFTWARE
 from ..db import begin_write
+from ..i18n.formats import quoted_fr
 from ..models import Account, ApiAssertion, ApiClient, ApiToken, Professional, utcnow
 from .clients import ALGORITHMS
 
@@ -180,7 +182,7 @@ class Caller:
     @property
     def via(self) -> str:
         """How the access log names the software ("via le logiciel « … »")."""
-        return f"via le logiciel « {self.client.name} »"
+        return f"{VIA_SOFTWARE}{quoted_fr(self.client.name)}"
 
 
 async def caller_of(session: AsyncSession, authorization: str) -> Caller | None:

@@ -38,7 +38,7 @@ REFUSALS = {
     "page_shape": N_("Une page de ce PDF est trop étroite ou trop allongée pour être affichée "
                      "(plus de %(aspect)s fois plus haute que large, ou l'inverse)."),
     "too_complex": N_("Ce PDF est trop lourd à afficher. Enregistrez-le de nouveau (par exemple avec "
-                      "« Imprimer en PDF ») et réessayez."),
+                      "«\u00a0Imprimer en PDF\u00a0») et réessayez."),
 }
 
 

@@ -13,7 +13,7 @@ from ..i18n import N_
 class Kind:
     code: str
     title: str  # the section's heading
-    one: str  # one item, in a sentence: "l'allergie « %(label)s »" (profile.items.summary, .name)
+    one: str  # one item, in a sentence: "l'allergie « %(label)s »", no-break spaces inside (items.summary, .name)
     category: str  # a document category (models.CATEGORIES): what a grant must cover for a professional to see it
     label: str  # what the main field is called in the form
     named: str  # the same, in a sentence, with its article: "Indiquez la substance."
@@ -21,24 +21,24 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {k.code: k for k in (
-    Kind("allergy", N_("Allergies et intolérances"), N_("l'allergie « %(label)s »"), "synthese", N_("Substance"),
-         N_("la substance"), ("detail", "severity")),
-    Kind("treatment", N_("Traitements en cours"), N_("le traitement « %(label)s »"), "ordonnance", N_("Médicament"),
-         N_("le médicament"), ("detail", "started_on", "prescriber")),
-    Kind("condition", N_("Antécédents médicaux et chirurgicaux"), N_("l'antécédent « %(label)s »"), "synthese",
-         N_("Maladie ou intervention"), N_("la maladie ou l'intervention"), ("started_on", "detail")),
-    Kind("family_history", N_("Antécédents familiaux"), N_("l'antécédent familial « %(label)s »"), "synthese",
-         N_("Maladie"), N_("la maladie"), ("detail",)),
-    Kind("vaccination", N_("Vaccinations"), N_("la vaccination « %(label)s »"), "vaccination", N_("Vaccin"),
-         N_("le vaccin"), ("started_on", "lot")),
-    Kind("measurement", N_("Mesures"), N_("la mesure « %(label)s »"), "synthese", N_("Mesure"),
+    Kind("allergy", N_("Allergies et intolérances"), N_("l'allergie «\u00a0%(label)s\u00a0»"), "synthese",
+         N_("Substance"), N_("la substance"), ("detail", "severity")),
+    Kind("treatment", N_("Traitements en cours"), N_("le traitement «\u00a0%(label)s\u00a0»"), "ordonnance",
+         N_("Médicament"), N_("le médicament"), ("detail", "started_on", "prescriber")),
+    Kind("condition", N_("Antécédents médicaux et chirurgicaux"), N_("l'antécédent «\u00a0%(label)s\u00a0»"),
+         "synthese", N_("Maladie ou intervention"), N_("la maladie ou l'intervention"), ("started_on", "detail")),
+    Kind("family_history", N_("Antécédents familiaux"), N_("l'antécédent familial «\u00a0%(label)s\u00a0»"),
+         "synthese", N_("Maladie"), N_("la maladie"), ("detail",)),
+    Kind("vaccination", N_("Vaccinations"), N_("la vaccination «\u00a0%(label)s\u00a0»"), "vaccination",
+         N_("Vaccin"), N_("le vaccin"), ("started_on", "lot")),
+    Kind("measurement", N_("Mesures"), N_("la mesure «\u00a0%(label)s\u00a0»"), "synthese", N_("Mesure"),
          N_("la mesure"), ("value", "value2", "started_on")),
-    Kind("directive", N_("Directives anticipées"), N_("les directives anticipées « %(label)s »"), "synthese",
-         N_("Intitulé"), N_("l'intitulé"), ("detail",)),
+    Kind("directive", N_("Directives anticipées"), N_("les directives anticipées «\u00a0%(label)s\u00a0»"),
+         "synthese", N_("Intitulé"), N_("l'intitulé"), ("detail",)),
     Kind("organ_donation", N_("Don d'organes"), N_("la position sur le don d'organes"), "synthese", N_("Position"),
          N_("la position"), ("detail",)),
-    Kind("contact", N_("Personnes à prévenir"), N_("la personne à prévenir « %(label)s »"), "synthese", N_("Nom"),
-         N_("le nom"), ("detail", "phone")),
+    Kind("contact", N_("Personnes à prévenir"), N_("la personne à prévenir «\u00a0%(label)s\u00a0»"), "synthese",
+         N_("Nom"), N_("le nom"), ("detail", "phone")),
 )}
 # The order a professional reads them in: what an emergency needs first.
 ORDER = ("allergy", "treatment", "condition", "vaccination", "measurement", "family_history", "directive",

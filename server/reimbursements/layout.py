@@ -113,7 +113,7 @@ def read(data: bytes, *, today: date | None = None) -> list[Line]:
     except ValueError:
         header = []
     if tuple(h.strip().lower() for h in header) != COLUMNS:
-        raise LayoutError([f"Ligne 1 : l'en-tête doit être « {';'.join(COLUMNS)} »."])
+        raise LayoutError([f"Ligne 1 : l'en-tête doit être «\u00a0{';'.join(COLUMNS)}\u00a0»."])
     lines: list[Line] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -154,7 +154,7 @@ def _fields(raw: str) -> list[str]:
             raise ValueError("un guillemet ouvre un champ et n'est pas refermé sur la ligne (un champ ne peut pas "
                              "tenir sur plusieurs lignes).") from None
         raise ValueError("guillemets mal placés : un champ entre guillemets se termine par un guillemet suivi de "
-                         "« ; » ou de la fin de la ligne, et un guillemet à l'intérieur s'écrit « \"\" ».") from None
+                         "«\u00a0;\u00a0» ou de la fin de la ligne, et un guillemet à l'intérieur s'écrit «\u00a0\"\"\u00a0».") from None
 
 
 def _line(number: int, row: list[str], *, latest: date) -> Line:
@@ -166,13 +166,13 @@ def _line(number: int, row: list[str], *, latest: date) -> Line:
         raise ValueError("le matricule INS n'est pas valide.")
     line_ref = cell["id_ligne"]
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", line_ref):
-        raise ValueError("l'identifiant de ligne doit faire 1 à 40 lettres, chiffres, « _ », « . » ou « - ».")
+        raise ValueError("l'identifiant de ligne doit faire 1 à 40 lettres, chiffres, «\u00a0_\u00a0», «\u00a0.\u00a0» ou «\u00a0-\u00a0».")
     system = cell["nomenclature"].upper()
     if system not in CODES:
-        raise ValueError(f"nomenclature inconnue « {cell['nomenclature'][:20]} » ({', '.join(CODES)}).")
+        raise ValueError(f"nomenclature inconnue «\u00a0{cell['nomenclature'][:20]}\u00a0» ({', '.join(CODES)}).")
     code = cell["code"].upper().replace(" ", "")
     if not CODES[system].fullmatch(code) or (system == "CIP13" and not ean.is_valid(code)):
-        raise ValueError(f"le code « {cell['code'][:20]} » n'est pas un code {system}.")
+        raise ValueError(f"le code «\u00a0{cell['code'][:20]}\u00a0» n'est pas un code {system}.")
     label, performer = cell["libelle"], cell["executant"]
     if not label or len(label) > MAX_LABEL:
         raise ValueError(f"le libellé doit faire 1 à {MAX_LABEL} caractères.")
@@ -212,7 +212,7 @@ def _date(value: str, what: str, *, latest: date) -> date:
 def _cents(value: str, what: str) -> int:
     found = AMOUNT.fullmatch(value)
     if found is None:
-        raise ValueError(f"le montant « {what} » doit s'écrire en euros, par exemple 30,00.")
+        raise ValueError(f"le montant «\u00a0{what}\u00a0» doit s'écrire en euros, par exemple 30,00.")
     return int(found["euros"]) * 100 + int((found["cents"] or "0").ljust(2, "0"))
 
 

@@ -72,7 +72,7 @@ class State:
         try:
             state = cls(path, CosignerSigner.generate(name), {})
         except MalformedKey:
-            raise StateError("Le nom d'un témoin n'a ni espace ni signe « + » (par exemple "
+            raise StateError("Le nom d'un témoin n'a ni espace ni signe «\u00a0+\u00a0» (par exemple "
                              "temoin.example.org/association).") from None
         state.save()
         return state
@@ -87,7 +87,7 @@ class State:
                      for origin, h in data["journaux"].items()}
             return cls(path, CosignerSigner.from_key(data["cle"]), heads)
         except FileNotFoundError:
-            raise StateError(f"{path} n'existe pas : créez le témoin avec « carnet witness init ».") from None
+            raise StateError(f"{path} n'existe pas : créez le témoin avec «\u00a0carnet witness init\u00a0».") from None
         except (OSError, ValueError, KeyError, TypeError, AttributeError, MalformedKey):
             raise StateError(f"{path} n'est pas le fichier d'état d'un témoin.") from None
 
@@ -137,7 +137,7 @@ def parse_request(body: bytes) -> Request:
     lines = head.split("\n")
     old = _OLD.fullmatch(lines[0])
     if not blank or old is None:
-        raise Refused(400, "La requête commence par « old <taille> », puis les empreintes de la preuve de "
+        raise Refused(400, "La requête commence par «\u00a0old <taille>\u00a0», puis les empreintes de la preuve de "
                            "cohérence, une ligne vide et le point de contrôle.")
     if len(lines) - 1 > MAX_PROOF_LINES:
         raise Refused(400, f"Une preuve de cohérence a au plus {MAX_PROOF_LINES} empreintes.")
@@ -219,11 +219,11 @@ class Witness:
             raise Refused(400, "Le point de contrôle ne suit pas le format c2sp.org/tlog-checkpoint.") from None
         log_key = self.logs.get(origin)
         if log_key is None:  # "If the checkpoint origin is unknown, the witness MUST respond with a 404"
-            raise Refused(404, f"Ce témoin ne suit pas le journal « {origin} ».")
+            raise Refused(404, f"Ce témoin ne suit pas le journal «\u00a0{origin}\u00a0».")
         try:
             checkpoint, verified = open_checkpoint(signed, log=log_key)
         except (NoteError, CheckpointError):
-            raise Refused(403, f"Le point de contrôle n'est pas signé par la clé du journal « {origin} » que "
+            raise Refused(403, f"Le point de contrôle n'est pas signé par la clé du journal «\u00a0{origin}\u00a0» que "
                                "ce témoin connaît.") from None
         return checkpoint, verified.text, log_key
 
@@ -244,6 +244,6 @@ def log_keys(keys: Iterable[str]) -> list[Verifier]:
         try:
             verifiers.append(Verifier.from_key(key.strip()))
         except MalformedKey:
-            raise MalformedKey(f"« {key} » n'est pas la clé de vérification d'un journal "
+            raise MalformedKey(f"«\u00a0{key}\u00a0» n'est pas la clé de vérification d'un journal "
                                 "(<origine>+<identifiant>+<base64>).") from None
     return verifiers

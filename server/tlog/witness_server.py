@@ -66,7 +66,7 @@ def init(nom: str, etat: Path) -> None:
         state = State.create(etat, name=nom)
     except StateError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Témoin « {nom} » créé dans {etat}. Sa clé de vérification, à donner aux journaux qu'il suit :")
+    click.echo(f"Témoin «\u00a0{nom}\u00a0» créé dans {etat}. Sa clé de vérification, à donner aux journaux qu'il suit :")
     click.echo(state.signer.verifier.key)
 
 

@@ -58,7 +58,7 @@ def scope_from(data: dict[str, Any]) -> str:
         raise InvalidInput(_("Choisissez ce que ce professionnel pourra voir."), "portee")
     chosen = form_values(data, "categories")
     if not any(chosen):
-        raise InvalidInput(_("Cochez au moins une catégorie, ou choisissez « Tous les documents »."), "categories")
+        raise InvalidInput(_("Cochez au moins une catégorie, ou choisissez «\u00a0Tous les documents\u00a0»."), "categories")
     return rights.parse_scope(chosen)
 
 

@@ -75,7 +75,7 @@ async def receive_feed(request: Request, db: AsyncSession) -> Response:
     if not caller.may("remboursements", "c"):
         raise FhirError(403, f"Ce jeton n'a pas la portée {INSURER_SCOPE}.")
     if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "text/csv":
-        raise FhirError(415, "Envoyez le fichier en text/csv (séparateur « ; », UTF-8).")
+        raise FhirError(415, "Envoyez le fichier en text/csv (séparateur «\u00a0;\u00a0», UTF-8).")
     try:
         # A 10,000-line file takes a second or more to read: in a thread, so the pages keep being served.
         lines = await to_thread.run_sync(read, await request.body())

@@ -51,6 +51,9 @@ from ..templating import PARIS
 from ..tlog.store import TlogLeaf, latest_checkpoint
 
 PAGE_SIZE = 30
+# The CSV is one fixed French format, whatever the page's language: the copy of the dossier holds the same file, and
+# its LISEZMOI (export/archive.py) names these columns to recompute each event's hash; its hashed cells are the
+# event's own words, and its labels ("action", "droit") the log's, in French as the log is written.
 # Before "hash", what the readable columns do not say as the chain hashed it (audit.HASHED_FIELDS): with them, each row
 # recomputes its event's hash, and "hash précédent" names the row before it; a cell of these left empty is null.
 CHAIN_CHECK_COLUMNS = ["hash précédent", "dossier", "horodatage", "code action", "type d'acteur", "compte",

@@ -88,7 +88,7 @@ async def show_link(request: Request, db: AsyncSession, dossier_id: str, link_id
     context = {
         "dossier": managed.dossier, "link": link, "state": state, "content": links.CONTENTS[link.content],
         "address": address,
-        "qr": payload.qr_svg(address, title=_("QR code du lien « %(label)s »", label=link.label)) if address else "",
+        "qr": payload.qr_svg(address, title=_("QR code du lien «\u00a0%(label)s\u00a0»", label=link.label)) if address else "",
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
     }
     return Template("shlink.html", context=context)

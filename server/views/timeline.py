@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import sessions
 from ..accesslog import journal, queries
 from ..guards import logged_in
+from ..i18n.formats import quoted_fr
 from ..models import CATEGORIES, paris_today, utcnow
 from ..notifications import banners
 from ..caregivers.confidential import kept_from
@@ -52,7 +53,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     # so document titles never end up in the address bar, the history or a proxy's log.
     query = request.user.data.get("searches", {}).get(token, "") if token else ""
     searching = bool(category or query)
-    detail = " · ".join(x for x in (CATEGORIES.get(category, ""), f"« {query} »" if query else "") if x)
+    detail = " · ".join(x for x in (CATEGORIES.get(category, ""), quoted_fr(query) if query else "") if x)
     card = whole_page and not searching
     view = await open_dossier(
         db, account=request.user.account, dossier_id=dossier_id,

@@ -4,8 +4,8 @@ What is public holds hashes only (leaves are salted hashes of events: see tlog/s
 needs no login: a patient's phone, a witness or an auditor reads it. Answers are text/plain,
 as C2SP's formats are: a proof is its hashes in standard base64, one per line, in the RFC 9162
 order (from the leaf's or the old tree's side up to the root), none for an empty proof.
-Refusals are one French sentence, 400 for a question that has no answer, 404 for a tree the
-log has not reached yet.
+Refusals are one sentence in the reader's language, 400 for a question that has no answer, 404 for a tree
+the log has not reached yet.
 
 One event's proof (C2SP tlog-proof) is for whoever may read the dossier's Historique, under the
 same rule as the Historique (`manage_dossier` with readers, less what `kept_from` keeps from a
@@ -26,6 +26,7 @@ from ..caregivers.confidential import kept_from
 from ..errors import Refused
 from ..guards import logged_in
 from ..i18n import _, ngettext
+from ..i18n.formats import quoted
 from ..models import AccessEvent
 from ..access.reading import manage_dossier
 from ..tlog import merkle, store, witnessing
@@ -36,7 +37,7 @@ _NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")  # a decimal, as checkpoints write s
 
 
 class Unanswerable(Exception):
-    """A question about the tree that has no answer: a status and one French sentence, as plain text."""
+    """A question about the tree that has no answer: a status and one sentence, as plain text."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -45,7 +46,8 @@ class Unanswerable(Exception):
 
 def number(value: str | None, name: str) -> int:
     if value is None or not _NUMBER.fullmatch(value):
-        raise Unanswerable(400, f"Le paramètre « {name} » doit être un nombre entier positif ou nul.")
+        raise Unanswerable(400, _("Le paramètre %(name)s doit être un nombre entier positif ou nul.",
+                                  name=quoted(name)))
     return int(value)
 
 
@@ -68,7 +70,9 @@ async def tree_size(db: AsyncSession) -> int:
 
 def reached(size: int, wanted: int) -> None:
     if wanted > size:
-        raise Unanswerable(404, f"Le journal n'a encore que {size} entrée(s) : pas d'arbre de taille {wanted}.")
+        raise Unanswerable(404, ngettext("Le journal n'a encore que %(num)d entrée : pas d'arbre de taille "
+                                         "%(wanted)d.", "Le journal n'a encore que %(num)d entrées : pas d'arbre "
+                                         "de taille %(wanted)d.", size, wanted=wanted))
 
 
 @get("/journal/checkpoint")
@@ -78,7 +82,7 @@ async def checkpoint(request: Request, db: AsyncSession, tous: str | None = None
     note = await witnessing.served_checkpoint(db, settings, newest=tous not in (None, "", "0"))
     # Not yet (404, with when to ask again), never a 5xx: the server is well, the checkpoint is still to come.
     if note is None and await store.latest_checkpoint(db) is None:  # the integrator signs one within a second
-        return plain("Le journal n'a pas encore de point de contrôle signé : réessayez dans un instant.\n", 404,
+        return plain(_("Le journal n'a pas encore de point de contrôle signé : réessayez dans un instant.") + "\n", 404,
                      {"Retry-After": "1"})
     if note is None:  # the witnesses are asked within a second of each checkpoint; one may be down
         return plain(ngettext("Aucun point de contrôle n'a encore la cosignature de témoin requise : réessayez "
@@ -97,7 +101,8 @@ async def verifier_key(request: Request) -> Response:
 async def consistency(db: AsyncSession, de: str | None = None, a: str | None = None) -> Response:
     old, new = number(de, "de"), number(a, "a")
     if old > new:
-        raise Unanswerable(400, "« de » ne peut pas dépasser « a » : un arbre ne prolonge que les plus petits.")
+        raise Unanswerable(400, _("%(old)s ne peut pas dépasser %(new)s : un arbre ne prolonge que les plus petits.",
+                                  old=quoted("de"), new=quoted("a")))
     reached(await tree_size(db), new)
     return lines(await store.prove(db, merkle.consistency_proof, old, new))
 
@@ -106,7 +111,8 @@ async def consistency(db: AsyncSession, de: str | None = None, a: str | None = N
 async def inclusion(db: AsyncSession, index: str | None = None, taille: str | None = None) -> Response:
     leaf, size = number(index, "index"), number(taille, "taille")
     if leaf >= size:
-        raise Unanswerable(400, "« index » doit être plus petit que « taille » : les entrées sont numérotées depuis 0.")
+        raise Unanswerable(400, _("%(index)s doit être plus petit que %(size)s : les entrées sont numérotées depuis 0.",
+                                  index=quoted("index"), size=quoted("taille")))
     reached(await tree_size(db), size)
     return lines(await store.prove(db, merkle.inclusion_proof, leaf, size))
 

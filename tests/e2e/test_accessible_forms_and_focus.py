@@ -126,7 +126,8 @@ def test_a_search_says_its_count_in_a_status_outside_the_list(page: Page, seed):
     page.get_by_role("searchbox", name="Rechercher un titre").fill("genou")
     found = len([title for title in patient.titles if "genou" in title])
     status = page.get_by_role("status").filter(has_text="« genou »")
-    expect(status).to_have_text(re.compile(rf"^{found} documents, les plus pertinents d'abord · « genou »$"))
+    # French typography: the guillemets hold no-break spaces (a regex reads them as they are).
+    expect(status).to_have_text(re.compile(rf"^{found} documents, les plus pertinents d'abord · «\u00a0genou\u00a0»$"))
     expect(page.locator("#timeline-results a.document-link")).to_have_count(found)
 
 

@@ -115,7 +115,7 @@
     const name = "carnet-historique-preuves-" + evidence.checked_at.slice(0, 10) + ".json";
     window.carnetSaveFile(name, JSON.stringify(evidence, null, 2) + "\n", "application/json");
     alert.querySelector("[data-journal-saved]").textContent =
-      _("Le fichier « %(name)s » est enregistré dans vos téléchargements.").replace("%(name)s", name);
+      _("Le fichier «\u00a0%(name)s\u00a0» est enregistré dans vos téléchargements.").replace("%(name)s", name);
   }
 
   function evidenceFor(box) {

@@ -38,7 +38,7 @@
 
   function download() {
     window.carnetSaveFile(FILE_NAME, fileText(), "text/plain;charset=utf-8");
-    say(_("Le fichier « %(name)s » est enregistré dans vos téléchargements.").replace("%(name)s", FILE_NAME));
+    say(_("Le fichier «\u00a0%(name)s\u00a0» est enregistré dans vos téléchargements.").replace("%(name)s", FILE_NAME));
   }
 
   document.addEventListener("click", function (event) {

@@ -39,7 +39,7 @@ from server.tlog.cosignature import CosignerSigner
 from server.tlog.cli import check_offline_proof
 from server.tlog.keys import Signer
 from server.tlog.leaf import event_leaf_hash
-from server.views.log import hashed_fields
+from server.accesslog.proofs import hashed_fields
 from tests.e2e.conftest import run_async
 from tests.e2e.steps import PHONE, log_in
 

@@ -1,0 +1,62 @@
+"""What the Historique's page gives its reader's device to check each event shown (static/js/journal-verify.js,
+issue 14): the event's hashed fields as the chain hashed them, and once it is in the transparency log, its leaf's
+index and salt."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from functools import cache
+
+import msgspec
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
+from sqlalchemy import Row, Select, bindparam
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..models import AccessEvent
+from ..tlog.store import TlogLeaf
+from .audit import HASHED_FIELDS, timestamp
+
+
+def hashed_fields(event: AccessEvent) -> dict:
+    """The event's fields exactly as `audit.event_hash` hashes them (its canonical JSON is the script's to make)."""
+    values = event._asdict() if isinstance(event, Row) else {name: getattr(event, name) for name in HASHED_FIELDS}
+    content = {name: values[name] for name in HASHED_FIELDS}  # (a row's names, at once: faster than one by one)
+    content["at"] = timestamp(event.at)
+    return content
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    integrated: bool  # in the transparency log: its leaf can be recomputed (index, salt)
+    json: Markup  # what journal-verify.js reads, safe in a single-quoted attribute
+
+
+async def journal_entries(db: AsyncSession, events: list[AccessEvent]) -> dict[int, JournalEntry]:
+    """For each event, its hashed fields (its place in the dossier's chain: seq, prev_hash) and, once it is in
+    the transparency log, what recomputes its leaf: index and salt.
+
+    Only the dossier's readers see this page, so the salts (which let a leaf be matched to its event)
+    are theirs; events not yet integrated (within a second or two) have none, and are shown as such.
+    """
+    ids = [event.id for event in events]
+    rows = (await db.exec(_leaves_of(), params={"ids": ids})).all() if ids else []
+    leaves = {event_id: {"index": index, "salt": base64.b64encode(salt).decode()} for event_id, index, salt in rows}
+    # Compact, as it is (Jinja's `tojson` sorts and spaces it, a fifth of the page's time for 20 events), by
+    # msgspec (Litestar's JSON): the same text as json.dumps's, a ninth of its time.
+    return {event.id: JournalEntry(event.id in leaves, htmlsafe_json_dumps(
+        {"seq": event.seq, **leaves.get(event.id, {}), "fields": hashed_fields(event)}, dumps=_compact))
+        for event in events}
+
+
+def _compact(value: object) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+@cache
+def _leaves_of() -> Select:
+    """Built once: every Historique page asks it (listing.py says why)."""
+    return select(TlogLeaf.event_id, TlogLeaf.leaf_index, TlogLeaf.salt).where(
+        col(TlogLeaf.event_id).in_(bindparam("ids", expanding=True)))

@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, true
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, bindparam, func, literal, null, or_, true, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -148,45 +149,46 @@ async def contexts_for(session: AsyncSession, *, dossier_id: str, events: list[A
               and e.right in ("grant", "share_code", "emergency")]
     if not wanted:
         return {}
-    ids = dict((await session.exec(_context_professionals(),
-                                   params={"rpps": sorted({e.actor_rpps for e in wanted})})).all())
-    params = {"dossier_id": dossier_id, "professional_ids": sorted(ids.values())}
-    grants = (await session.exec(_context_grants(), params=params)).all()
-    emergencies = (await session.exec(_context_emergencies(), params=params)).all()
+    rows = (await session.exec(_context_rows(), params={"dossier_id": dossier_id,
+                                                        "rpps": sorted({e.actor_rpps for e in wanted})})).all()
     contexts = {}
     for event in wanted:
-        pro, at = ids.get(event.actor_rpps), event.at
+        at = event.at
+        theirs = [r for r in rows if r.rpps == event.actor_rpps and r.starts_at <= at]
         if event.right == "emergency":
-            current = [e for e in emergencies if e.professional_id == pro and e.starts_at <= at < e.ends_at]
+            current = [r for r in theirs if r.kind == "emergency" and at < r.ends_at]
             if current:
-                contexts[event.id] = EventContext(emergency_reason=max(current, key=lambda e: e.starts_at).reason)
+                contexts[event.id] = EventContext(emergency_reason=max(current, key=lambda r: r.starts_at).reason)
             continue
-        current = [g for g in grants if g.professional_id == pro and g.starts_at <= at
-                   and (g.revoked_at is None or at < g.revoked_at) and (g.ends_at is None or at < g.ends_at)]
-        grant = max(current, key=lambda g: g.starts_at, default=None)
+        current = [r for r in theirs if r.kind == "grant" and (r.revoked_at is None or at < r.revoked_at)
+                   and (r.ends_at is None or at < r.ends_at)]
+        grant = max(current, key=lambda r: r.starts_at, default=None)
         if grant is not None and grant.share_code_id is not None:
             contexts[event.id] = EventContext(share_code_on=grant.starts_at.astimezone(PARIS).date())
     return contexts
 
 
-# `contexts_for`'s questions, which most Historique pages ask: built once (listing.py says why).
 @cache
-def _context_professionals() -> Select:
-    return select(Professional.rpps, Professional.id).where(
-        Professional.rpps.in_(bindparam("rpps", expanding=True)))  # type: ignore[attr-defined]
+def _context_rows() -> CompoundSelect:
+    """`contexts_for`'s question, which most Historique pages ask, built once (listing.py says why): the grants and
+    emergency accesses of the professionals a page names (by RPPS, as the log does) on this dossier, in one question
+    (it was three: two loading models)."""
+    tables = (model.__table__ for model in (Grant, EmergencyAccess, Professional))  # type: ignore[attr-defined]
+    grants, emergencies, pros = tables
+    grant, emergency, pro = grants.c, emergencies.c, pros.c
+    nothing = null()
 
+    def theirs(table: Any) -> ColumnElement[bool]:
+        return and_(table.dossier_id == bindparam("dossier_id"), pro.rpps.in_(bindparam("rpps", expanding=True)))
 
-@cache
-def _context_grants() -> Select:
-    return select(Grant).where(Grant.dossier_id == bindparam("dossier_id"),
-                               Grant.professional_id.in_(bindparam("professional_ids", expanding=True)))  # type: ignore[attr-defined]
-
-
-@cache
-def _context_emergencies() -> Select:
-    return select(EmergencyAccess).where(
-        EmergencyAccess.dossier_id == bindparam("dossier_id"),
-        EmergencyAccess.professional_id.in_(bindparam("professional_ids", expanding=True)))  # type: ignore[attr-defined]
+    return union_all(  # the first select's column types read every row
+        select(literal("grant").label("kind"), pro.rpps, grant.starts_at, grant.ends_at, grant.revoked_at,
+               grant.share_code_id, literal("").label("reason"))
+        .join_from(grants, pros, grant.professional_id == pro.id).where(theirs(grant)),
+        select(literal("emergency"), pro.rpps, emergency.starts_at, emergency.ends_at, nothing, nothing,
+               emergency.reason)
+        .join_from(emergencies, pros, emergency.professional_id == pro.id).where(theirs(emergency)),
+    )
 
 
 async def head_seq(session: AsyncSession, *, dossier_id: str) -> int:

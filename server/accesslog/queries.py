@@ -199,6 +199,13 @@ async def seen_seq(session: AsyncSession, *, account_id: str, dossier_id: str) -
     return (await session.exec(_seen_seq(), params={"account_id": account_id, "dossier_id": dossier_id})).first() or 0
 
 
+async def head_and_seen(session: AsyncSession, *, account_id: str, dossier_id: str) -> tuple[int, int]:
+    """`head_seq` and `seen_seq` in one question: what a Historique page asks first."""
+    params = {"account_id": account_id, "dossier_id": dossier_id}
+    head, seen = (await session.exec(_head_and_seen(), params=params)).one()
+    return head or 0, seen or 0
+
+
 # Two numbers each Historique page asks: a column each, built once (a model's fresh `get` cost SQLAlchemy
 # twice as much, for one number).
 @cache
@@ -210,6 +217,11 @@ def _head_seq() -> Select:
 def _seen_seq() -> Select:
     return select(LogVisit.seen_seq).where(LogVisit.account_id == bindparam("account_id"),
                                            LogVisit.dossier_id == bindparam("dossier_id"))
+
+
+@cache
+def _head_and_seen() -> Select:
+    return select(_head_seq().scalar_subquery(), _seen_seq().scalar_subquery())
 
 
 async def seen_up_to(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int) -> None:

@@ -102,9 +102,11 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     before = before_from(avant, numbering)
     seen = seen_from_header(request, numbering) if fragment else None
     now = utcnow()
-    head = await queries.head_seq(db, dossier_id=dossier.id)  # read before the events: nothing shown goes unseen
+    # The head read before the events: nothing shown goes unseen.
     if seen is None:
-        seen = await queries.seen_seq(db, account_id=viewer.account_id, dossier_id=dossier.id)
+        head, seen = await queries.head_and_seen(db, account_id=viewer.account_id, dossier_id=dossier.id)
+    else:
+        head = await queries.head_seq(db, dossier_id=dossier.id)
     visible = kept.events()
     whole = not filters.active and not kept
     page = await pages.log_page(db, dossier_id=dossier.id, filters=filters, now=now, head=head, before=before,

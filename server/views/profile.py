@@ -9,7 +9,6 @@ inside the chained transaction that holds the dossier's lock (as for a document,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
 from litestar import Request, Response, get, post
@@ -34,9 +33,7 @@ from ..listing import documents_page
 from ..models import Account, Document, Dossier, Professional, ProfileItem, paris_today, utcnow
 from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
-from ..profile.items import (
-    OLDEST, ItemInput, add_item, delete_item, name, profile_of, set_item_hidden, visible_items_clause,
-)
+from ..profile.items import OLDEST, ItemInput, add_item, delete_item, name, profile_of, set_item_hidden
 from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, managed_dossier, open_dossier
@@ -46,7 +43,6 @@ from .forms import Form, FormError, parse_date, text
 
 Kind = Annotated[str | None, QueryParameter(name="type")]
 MAX_DOCUMENTS = 100  # the most recent ones offered to link advance directives to
-CARD_KINDS = ("allergy", "treatment")
 SEVERITY_ORDER = {"severe": 0, "moderee": 1, "faible": 2}
 # What the "Ajouter" link of each section says (its accessible name too), and the add page's heading.
 ADD_LABELS = {
@@ -286,33 +282,6 @@ async def delete(request: Request, db: AsyncSession, dossier_id: str, item_id: s
     item, actor = await managed_item(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
     await delete_item(db, item=item, actor=actor)
     return Redirect(profile_url(dossier_id, "supprime"), status_code=303)
-
-
-# --- the professional's timeline opens on a summary -----------------------------------------------
-
-
-@dataclass
-class Card:
-    """Allergies and current treatments, as one professional may see them; None: a kind they may not see."""
-
-    allergies: list[ProfileItem] | None
-    treatments: list[ProfileItem] | None
-
-
-async def profile_card(db: AsyncSession, *, view: DossierView, today: date) -> Card:
-    """One query: the card above a professional's timeline (its read is the timeline's, timeline.py)."""
-    rows = await db.exec(
-        select(ProfileItem).where(ProfileItem.dossier_id == view.dossier.id, col(ProfileItem.kind).in_(CARD_KINDS),
-                                  visible_items_clause(view.visible),
-                                  col(ProfileItem.ended_on).is_(None) | (col(ProfileItem.ended_on) >= today))
-        .order_by(col(ProfileItem.kind), col(ProfileItem.severity).desc(), col(ProfileItem.label)).limit(100))
-    found = rows.all()
-
-    def of(kind: str) -> list[ProfileItem] | None:
-        mine = [i for i in found if i.kind == kind]
-        return mine if mine or view.visible.sees_category(KINDS[kind].category) else None
-
-    return Card(allergies=of("allergy"), treatments=of("treatment"))
 
 
 routes = [my_profile, profile_page, add_form, add, hide, delete_form, delete]

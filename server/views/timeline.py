@@ -24,7 +24,7 @@ from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page,
 from ..access.reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, emergencies_to_review, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
 from .forms import MAX_INT, Form, parse_int, text
-from .profile import profile_card
+from ..profile.card import profile_card
 
 MAX_SAVED_SEARCHES = 20
 # The read_timeline event's detail when the page showed the profil médical's card: one event for both

@@ -140,14 +140,19 @@ async def test_an_older_event_that_holds_the_french_words_in_its_name_reads_as_a
     assert "(nom déclaré par le destinataire) (nom déclaré" not in page
 
 
-async def test_in_english_the_declared_name_is_said_in_english_for_new_and_older_events(client, app, db, patient):
-    """Needs the catalogue's English for the words that say a name was declared."""
+async def an_older_and_a_new_opening(client, app, db, patient) -> None:
+    """An opening logged before the name was kept alone (its words in actor_name), one since, and the patient in."""
     await audit.begin_chained(db)
     await audit.append(db, dossier_id=patient.dossier.id, action="shl_fetch", right="shl",
                        actor=audit.Actor(None, "shl_recipient", "Dr Ancien, Porto (nom déclaré par le destinataire)"))
     await audit.commit_chained(db)
     await fetch(app, payload_of(await make_link(db, patient)), recipient="Dr Test, Lisbonne")
     await activate(client, patient)
+
+
+async def test_in_english_the_declared_name_is_said_in_english_for_new_and_older_events(client, app, db, patient):
+    """Needs the catalogue's English for the words that say a name was declared."""
+    await an_older_and_a_new_opening(client, app, db, patient)
     await post_form(client, "/langue", {"langue": "en", "retour": "/"})
     page = await historique(client, patient.dossier.id)
     assert "(nom déclaré par le destinataire) opened" not in page
@@ -157,12 +162,7 @@ async def test_in_english_the_declared_name_is_said_in_english_for_new_and_older
 
 async def test_the_copys_auditevents_name_a_recipient_as_the_historique_does_for_new_and_older_events(
         client, app, db, patient):
-    await audit.begin_chained(db)
-    await audit.append(db, dossier_id=patient.dossier.id, action="shl_fetch", right="shl",
-                       actor=audit.Actor(None, "shl_recipient", "Dr Ancien, Porto (nom déclaré par le destinataire)"))
-    await audit.commit_chained(db)
-    await fetch(app, payload_of(await make_link(db, patient)), recipient="Dr Test, Lisbonne")
-    await activate(client, patient)
+    await an_older_and_a_new_opening(client, app, db, patient)
     page = await historique(client, patient.dossier.id)
     copy = zipfile.ZipFile(io.BytesIO((await post_form(client, f"/dossiers/{patient.dossier.id}/export", {})).content))
     log = json.loads(copy.read("journal-acces-auditevent.json"))

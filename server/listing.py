@@ -49,10 +49,11 @@ def visible_clause(visible: Visibility, *, bound: bool = True) -> ColumnElement[
             categories = (bindparam("visible_categories", sorted(visible.categories), expanding=True) if bound
                           else bindparam("visible_categories", expanding=True))
             conditions.append(_COLUMNS.category.in_(categories))
-        if visible.not_kept_from_parents:
-            conditions.append(_COLUMNS.hidden_from_representatives.is_(False))
         either.append(and_(*conditions) if conditions else true())
-    return or_(*either) if either else false()
+    seen = or_(*either) if either else false()
+    if visible.not_kept_from_parents:  # whoever wrote it (Visibility says why)
+        return and_(_COLUMNS.hidden_from_representatives.is_(False), seen)
+    return seen
 
 
 def shape_of(visible: Visibility) -> Visibility:

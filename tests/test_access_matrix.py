@@ -390,3 +390,20 @@ async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(clien
             assert (item.label in response.text) == expected, (reader, item.label)
         professional = accounts[reader].professional_id is not None
         assert await events(db) - before == (1 if professional else 0), reader
+
+
+async def test_a_parents_voir_comme_shows_no_trace_of_what_was_kept_from_them(client, db, world):
+    """"Voir comme" the médecin traitant, or the author, never shows a parent more than they see themselves:
+    neither the title of a document kept from them nor its count."""
+    me, pros, docs, accounts, tokens = world
+    kept = docs["kept_from_parents"].title
+    for reader in ("parent_of_minor", "parent_kept_at_18", "caregiver", "patient"):
+        set_cookie(client, "carnet_session", tokens[reader])
+        for professional in ("medecin_traitant", "author"):
+            seen = await client.get(f"/dossiers/{me.dossier.id}/voir-comme/{pros[professional].id}")
+            assert seen.status_code == 200, (reader, professional)
+            parent = CAREGIVERS.get(reader, ("",))[0] == "parent"
+            assert (kept in seen.text) == (not parent), (reader, professional)
+        seen = await client.get(f"/dossiers/{me.dossier.id}/voir-comme/{pros['medecin_traitant'].id}")
+        # visible and hidden (the médecin traitant sees hidden ones), and the kept one but for a parent
+        assert f"<strong>{2 if parent else 3} documents</strong>" in seen.text, reader

@@ -143,6 +143,21 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
         assert "Camille Martin vous a retiré l'accès à son dossier." in html.unescape(home.text)
 
 
+async def test_a_newcomers_name_longer_than_the_form_allows_is_refused_on_its_field_not_cut(client, db, app, patient,
+                                                                                          camille):
+    code = await invitation_code(client, patient.dossier.id, level="lecture")
+    await db.commit()
+    accounts_before = len((await db.exec(select(Account))).all())
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        await post_form(browser, "/invitation", {"code": code})
+        refused = await post_form(browser, "/invitation/compte", {"code": code, "given_name": "Paul",
+                                                                   "family_name": "Martin-" * 20})
+    assert refused.status_code == 400 and "100 caractères au plus" in html.unescape(refused.text)
+    assert wrong_fields(refused.text) == ["family_name"]
+    await db.commit()
+    assert len((await db.exec(select(Account))).all()) == accounts_before  # no account made with a cut name
+
+
 async def test_a_reader_reads_but_every_action_is_refused_as_if_nothing_were_there(client, db, app, patient, camille):
     _, (irm, _) = camille
     code = await invitation_code(client, patient.dossier.id, level="lecture")

@@ -356,6 +356,19 @@ async def test_an_emergency_reason_a_person_cannot_read_is_refused(client, db, p
     assert (await db.exec(select(EmergencyAccess))).all() == []
 
 
+
+async def test_an_emergency_reason_longer_than_the_form_allows_is_refused_not_cut(client, db, patient):
+    """The patient reads the reason as written: one of 1,500 characters is not stored as its first 1,000."""
+    kine = await professional(db)
+    await as_account(client, db, await account_for_professional(db, professional=kine))
+    response = await post_form(client, "/pro/urgence", {"ins": patient.patient.ins, "birth_date": "12/03/1984",
+                                                        "reason": "Patiente inconsciente. " * 65})
+    assert response.status_code == 400 and "1000 caractères au plus" in error_text(response)
+    assert 'aria-invalid="true"' in response.text.split('id="reason"')[1].split(">")[0]
+    await db.commit()
+    assert (await db.exec(select(EmergencyAccess))).all() == []
+    assert [e.action for e in await events(db, patient.dossier.id)] == []
+
 # --- 6. the activation lock tightens, and a code dies ----------------------------------------------------------
 
 

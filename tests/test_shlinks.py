@@ -18,6 +18,8 @@ from jwcrypto import jwe, jwk
 from tests.conftest import AsyncTestClient
 from PIL import Image, ImageDraw
 
+from sqlmodel import select
+
 from server.access import rights
 from server.accounts import account_for_patient
 from server.fhir.ips import ITEM_SYSTEM
@@ -218,6 +220,19 @@ async def test_a_passcode_is_six_characters_at_least_and_the_form_says_so_on_the
     await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)
     closed = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante", {"contenu": "summary", "duree": "1j"})
     assert closed.status_code == 400 and "fermé" in closed.text
+
+
+async def test_a_passcode_of_spaces_or_invisible_characters_is_refused_not_dropped(client, db, patient):
+    """Cleaning leaves nothing of it: the link must not be made without the passcode the person meant to set."""
+    await activate(client, patient)
+    for passcode in (" " * 8, "\u200b" * 8, "\t\x00" * 4):
+        async with Log(db, patient.dossier.id) as log:
+            refused = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante",
+                                      {"contenu": "summary", "code": passcode, "duree": "7j"}, follow_redirects=False)
+        assert refused.status_code == 400 and "au moins 6 caractères" in html.unescape(refused.text), repr(passcode)
+        assert wrong_fields(refused.text) == ["code"] and log.actions == []
+    await db.commit()
+    assert (await db.exec(select(ShareLink).where(ShareLink.dossier_id == patient.dossier.id))).all() == []
 
 
 # --- links that no longer open ----------------------------------------------------------------------------

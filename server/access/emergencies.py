@@ -17,6 +17,7 @@ from ..text_input import clean, readable_length
 from .rights import active_block, who
 
 EMERGENCY_WINDOW = timedelta(hours=24)
+REASON_MAX = 1000  # the form's maxlength; a longer reason is refused, never cut: the patient reads what was written
 
 
 class EmergencyRefused(Exception):
@@ -30,6 +31,9 @@ async def open_emergency(
     reason = clean(reason)
     if readable_length(reason) < 15:  # what a person can read: 20 zero-width spaces are no reason
         raise InvalidInput(_("Décrivez la situation d'urgence (15 caractères au moins)."), "reason")
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(_("%(name)s : %(limit)d caractères au plus.", name=_("Motif de l'urgence"), limit=REASON_MAX),
+                           "reason")
     refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible pour ce patient."))
     if dossier is None:
         raise refused

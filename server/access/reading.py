@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import NoReturn
@@ -247,12 +247,17 @@ class SeenAs:
     visible: Visibility  # which documents: listing.py asks the database for a page of them, as for the timeline
 
 
-async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Professional, now: datetime) -> SeenAs:
-    """The dossier exactly as this professional sees it now ("voir comme"): the same standing, the same rule."""
+async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Professional, viewer: Managed,
+                  now: datetime) -> SeenAs:
+    """The dossier exactly as this professional sees it now ("voir comme"): the same standing, the same rule;
+    never more than the viewer sees (a minor's parent, what a professional kept from them: no title, no count)."""
     standing = await professional_standing(session, professional_id=professional.id, dossier=dossier, now=now)
     facts = await facts_of(session, dossier)
+    visible = visibility(standing, facts, now)
+    if visibility(viewer.standing, viewer.facts, now).not_kept_from_parents:
+        visible = replace(visible, not_kept_from_parents=True)
     return SeenAs(professional=professional, standing=standing, right=dossier_right(standing, facts, now),
-                  visible=visibility(standing, facts, now))
+                  visible=visible)
 
 
 async def seen_as_caregiver(session: AsyncSession, *, dossier: Dossier, delegation: Delegation, now: datetime) -> Visibility:

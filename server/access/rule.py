@@ -153,8 +153,9 @@ class Visibility:
     `document_right`, as data (tests/test_access_rule.py checks that the two always agree).
 
     A document that is not deleted is seen if `author` wrote it, or if `general` holds and it
-    passes the rest: hidden ones only with `hidden_too`, only `categories` (None: every one),
-    and never one kept from a minor's parents when `not_kept_from_parents`.
+    passes the rest: hidden ones only with `hidden_too`, only `categories` (None: every one).
+    With `not_kept_from_parents`, never one kept from a minor's parents, whoever wrote it: a
+    parent's own reading sets it, and so does a parent's "voir comme" a professional (`seen_as`).
     """
 
     general: bool = False
@@ -169,13 +170,12 @@ class Visibility:
         return self.general and (self.categories is None or category in self.categories)
 
     def admits(self, document: DocumentFacts) -> bool:
-        if document.deleted:
+        if document.deleted or (self.not_kept_from_parents and document.hidden_from_representatives):
             return False
         if self.author is not None and document.author_professional_id == self.author:
             return True
         return (self.general and (self.hidden_too or not document.hidden)
-                and (self.categories is None or document.category in self.categories)
-                and not (self.not_kept_from_parents and document.hidden_from_representatives))
+                and (self.categories is None or document.category in self.categories))
 
 
 def visibility(standing: Standing, dossier: DossierFacts, now: datetime) -> Visibility:

@@ -90,7 +90,7 @@ def check(data: LinkInput) -> tuple[str, str, str, timedelta]:
     if len(label) > LABEL_MAX:
         raise InvalidInput(_("Le nom du lien : %(limit)d caractères au plus.", limit=LABEL_MAX), "nom")
     passcode = clean(data.passcode)
-    if passcode and readable_length(passcode) < PASSCODE_MIN:
+    if data.passcode and readable_length(passcode) < PASSCODE_MIN:  # typed, even if nothing of it can be read
         raise InvalidInput(_("Le code d'accès doit compter au moins %(least)d caractères (ou laissez-le vide).",
                              least=PASSCODE_MIN), "code")
     if len(passcode) > PASSCODE_MAX:

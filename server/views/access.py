@@ -23,7 +23,7 @@ from ..guards import logged_in
 from ..i18n import _
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page
 from ..models import Dossier, Professional, utcnow
-from ..access.reading import SeenAs, author_labels, manage_document, manage_dossier, seen_as
+from ..access.reading import SeenAs, author_labels, manage_document, manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..access.sharing import RIGHT_LABELS, access_overview, access_summary, professional_line, search_professionals
@@ -227,8 +227,10 @@ async def reopen(request: Request, db: AsyncSession, dossier_id: str) -> Respons
 async def see_as(request: HTMXRequest, db: AsyncSession, dossier_id: str, professional_id: str,
                  apres: str | None = None) -> Template:
     # Computed by the rule from the professional's standing; not a read by them, so not logged as one.
-    dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    seen = await seen_as(db, dossier=dossier, professional=await professional_or_404(db, professional_id), now=utcnow())
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    dossier = managed.dossier
+    seen = await seen_as(db, dossier=dossier, professional=await professional_or_404(db, professional_id),
+                         viewer=managed, now=utcnow())
     more = bool(request.htmx and (request.htmx.target or "").startswith("more-"))
     context = await see_as_context(db, dossier, seen, after_id=(apres or "")[:64], counted=not more,
                                    size=request.app.state.settings.page_size)

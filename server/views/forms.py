@@ -48,14 +48,19 @@ DATE_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 MAX_INT = 2**31 - 1  # the largest integer column value on every engine (PostgreSQL's integer is 32 bits)
 
 
-def text(data: dict[str, Any], name: str, *, limit: int = 200, multiline: bool = False) -> str:
+def typed(data: dict[str, Any], name: str, *, limit: int) -> str:
+    """A text field as it was sent, not cleaned (the first of repeated ones; "" for a file), cut to `limit`."""
     value = data.get(name, "")
     if isinstance(value, list):
         value = value[0] if value else ""
     if not isinstance(value, str):  # a file where text was expected
         return ""
+    return value[:limit]
+
+
+def text(data: dict[str, Any], name: str, *, limit: int = 200, multiline: bool = False) -> str:
     # Cut before cleaning too: a megabyte of one field costs nothing to refuse.
-    return clean(value[: limit * 4], multiline=multiline)[:limit]
+    return clean(typed(data, name, limit=limit * 4), multiline=multiline)[:limit]
 
 
 def parse_date(value: str) -> date | None:

@@ -25,6 +25,7 @@ from .forms import Form, FormError, parse_date, text
 from .attempts import attempts, check_attempts, client_address, count_failure
 
 INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account (per address: `pro.attempts`)
+NAME_MAX = 100  # the form's maxlength, as for a patient's names (professionals/opening.py)
 
 
 # --- accepting an invitation ----------------------------------------------------------------------------
@@ -97,15 +98,17 @@ async def account_from_invitation(request: Request, db: AsyncSession, data: Form
     found = await checked_invitation(request, db, code)
     if isinstance(found, Template):
         return found
-    given, family = text(data, "given_name", limit=100), text(data, "family_name", limit=100)
-    if not given or not family:
+    # Read past the form's maxlength: a longer name is refused on its field, never cut.
+    given, family = text(data, "given_name", limit=NAME_MAX + 1), text(data, "family_name", limit=NAME_MAX + 1)
+    missing = tuple(name for name, value in (("given_name", given), ("family_name", family)) if not value)
+    too_long = tuple(name for name, value in (("given_name", given), ("family_name", family)) if len(value) > NAME_MAX)
+    if missing or too_long:
         patient_name, inviter = await invitation_people(db, found)
-        missing = tuple(name for name, value in (("given_name", given), ("family_name", family)) if not value)
+        error = (FormError(_("Saisissez votre prénom et votre nom : la personne qui vous invite les verra."), missing)
+                 if missing else FormError(_("Le prénom et le nom font 100 caractères au plus."), too_long))
         return invitation_page({"code": code, "invitation": found, "patient_name": patient_name, "inviter": inviter,
                                 "terms": invitations.terms(found), "form": {"given_name": given, "family_name": family},
-                                "error": FormError(_("Saisissez votre prénom et votre nom : la personne qui vous invite "
-                                                     "les verra."), missing)},
-                               400)
+                                "error": error}, 400)
     return await enrol(request, db, given=given, family=family, data={enrolment.INVITATION: found.id})
 
 

@@ -88,7 +88,7 @@ async def emergency_form() -> Template:
 @post("/pro/urgence", guards=[professional_only], status_code=200)
 async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
     form = {"ins": text(data, "ins", limit=30), "birth_date": text(data, "birth_date", limit=20),
-            "reason": text(data, "reason", limit=1000)}
+            "reason": text(data, "reason", limit=emergencies.REASON_MAX + 1)}
     birth_date = parse_date(form["birth_date"])
 
     def again(message: str, *fields: str, status: int = 400) -> Template:

@@ -26,7 +26,7 @@ from ..i18n.formats import filesize
 from ..models import utcnow
 from ..access.reading import managed_dossier
 from ..shlinks import links, manifest, payload
-from .forms import Form, FormError, text
+from .forms import Form, FormError, text, typed
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Allow-Headers": "Content-Type",
@@ -66,7 +66,9 @@ async def create_link(request: Request, db: AsyncSession, dossier_id: str, data:
     form = {"contenu": text(data, "contenu", limit=20), "nom": text(data, "nom", limit=links.LABEL_MAX + 1),
             "duree": text(data, "duree", limit=10)}
     entered = links.LinkInput(content=form["contenu"], label=form["nom"], duration=form["duree"],
-                              passcode=text(data, "code", limit=links.PASSCODE_MAX + 1))
+                              # As typed: one that cleaning empties (spaces, invisible characters) is refused, not
+                              # taken for "no passcode" (links.check).
+                              passcode=typed(data, "code", limit=(links.PASSCODE_MAX + 1) * 4))
     try:
         link = await links.create_link(db, dossier=managed.dossier, data=entered, account=request.user.account,
                                        actor=managed.actor)

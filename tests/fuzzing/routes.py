@@ -40,7 +40,7 @@ class Endpoint:
 
 # Parameters Litestar fills itself: not something a client sends as a query parameter.
 RESERVED = {"request", "state", "scope", "headers", "cookies", "query", "data", "body", "socket"}
-FIELD_READS = re.compile(r'(?:text|form_values)\(data, "([^"]+)"|data\.get\("([^"]+)"|data\["([^"]+)"\]')
+FIELD_READS = re.compile(r'(?:text|typed|form_values)\(data, "([^"]+)"|data\.get\("([^"]+)"|data\["([^"]+)"\]')
 HELPER_CALLS = re.compile(r"(\w+)\(data\b")
 QUERY_READS = re.compile(r'query_params\.get\("([^"]+)"')
 HEADER_READS = re.compile(r'headers\.get\("([^"]+)"')

@@ -42,6 +42,7 @@ from .templating import date_fr, quoted_fr
 from .text_input import clean, readable_length
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
+NAME_MAX = 60  # a passkey's name, as the keys page's field allows
 CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1400}")
 # Challenges waiting per client address: anyone may ask for one (the login page does, twice), but
 # no one may fill the table. Generous, because one address may be a whole hospital's.
@@ -195,7 +196,7 @@ async def log_passkey_change(session: AsyncSession, *, account: Account, action:
 
 
 def clean_passkey_name(name: str) -> str:
-    name = clean(name)[:60]
+    name = clean(name)[:NAME_MAX]  # a name a device gave at enrolment; one a person types is refused past it
     return name if readable_length(name) else _("Clé d'accès")
 
 

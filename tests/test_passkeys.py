@@ -206,3 +206,14 @@ async def test_adding_and_removing_a_passkey_is_in_the_patients_access_log(clien
         ("passkey_added", "«\u00a0Téléphone\u00a0»"), ("passkey_added", "«\u00a0Tablette\u00a0»"), ("passkey_removed", "«\u00a0Tablette\u00a0»"),
     ]
     assert await verify_chain(db, dossier_id=patient.dossier.id) is None
+
+
+async def test_a_new_name_longer_than_the_field_allows_is_refused_not_cut(client, db, patient):
+    await activate(client, patient)
+    from server.accounts import account_for_patient
+    from server.passkeys import account_passkeys
+
+    key = (await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient)))[0]
+    response = await post_form(client, f"/cles/{key.id}/nom", {"name": "Téléphone " + "x" * 60})
+    assert response.status_code == 400 and "60 caractères au plus" in response.text
+    assert key.name in response.text and "x" * 50 not in (await client.get("/cles")).text

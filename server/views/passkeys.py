@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, passkeys
 from ..guards import logged_in
+from ..i18n import _
 from .forms import Form, FormError, text
 
 
@@ -30,7 +31,12 @@ async def list_passkeys(request: Request, db: AsyncSession) -> Template:
 
 @post("/cles/{passkey_id:str}/nom", guards=[logged_in], status_code=200)
 async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: Form) -> Response:
-    await passkeys.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=text(data, "name", limit=60))
+    name = text(data, "name", limit=passkeys.NAME_MAX + 1)  # read past the form's maxlength: refused, never cut
+    if len(name) > passkeys.NAME_MAX:
+        error = FormError(_("%(name)s : %(limit)d caractères au plus.", name=_("Nom de cette clé"),
+                            limit=passkeys.NAME_MAX))
+        return await passkeys_page(request, db, error=error, status=400)
+    await passkeys.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=name)
     return Redirect("/cles", status_code=303)
 
 

@@ -158,6 +158,18 @@ async def test_a_newcomers_name_longer_than_the_form_allows_is_refused_on_its_fi
     assert len((await db.exec(select(Account))).all()) == accounts_before  # no account made with a cut name
 
 
+async def test_a_parent_new_to_carnet_attaching_a_child_with_a_name_too_long_is_refused_not_cut(app, db, family):
+    leo, _mother = family
+    accounts_before = len((await db.exec(select(Account))).all())
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        refused = await post_form(browser, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat(),
+                                                       "given_name": "Camille" * 20, "family_name": "Martin"})
+    assert refused.status_code == 400 and "100 caractères au plus" in html.unescape(refused.text)
+    assert wrong_fields(refused.text) == ["given_name"]
+    await db.commit()
+    assert len((await db.exec(select(Account))).all()) == accounts_before
+
+
 async def test_a_reader_reads_but_every_action_is_refused_as_if_nothing_were_there(client, db, app, patient, camille):
     _, (irm, _) = camille
     code = await invitation_code(client, patient.dossier.id, level="lecture")

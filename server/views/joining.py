@@ -137,7 +137,8 @@ async def child_form(request: Request) -> Template:
 @post("/enfant", status_code=200)
 async def attach_child(request: Request, db: AsyncSession, data: Form) -> Response:
     settings: Settings = request.app.state.settings
-    form = {name: text(data, name, limit=100) for name in ("code", "birth_date", "given_name", "family_name")}
+    # Names read past the form's maxlength: a longer one is refused on its field, never cut.
+    form = {name: text(data, name, limit=NAME_MAX + 1) for name in ("code", "birth_date", "given_name", "family_name")}
     birth_date = parse_date(form["birth_date"])
     signed_in = request.user is not None and request.user.row.authenticated
     if not form["code"] or birth_date is None:
@@ -147,6 +148,9 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
     if not signed_in and not (form["given_name"] and form["family_name"]):
         wrong = tuple(name for name in ("given_name", "family_name") if not form[name])
         return child_page(request, form, error=FormError(_("Saisissez votre prénom et votre nom."), wrong), status=400)
+    if too_long := tuple(name for name in ("given_name", "family_name") if len(form[name]) > NAME_MAX):
+        return child_page(request, form, error=FormError(_("Le prénom et le nom font 100 caractères au plus."), too_long),
+                          status=400)
     lock = timedelta(minutes=settings.activation_lock_minutes)
     client = f"activation-client:{client_address(request)}"
     try:

@@ -44,6 +44,11 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
+def months_on(birth_date: date, today: date) -> int:
+    """Whole months of age: a baby's age is said in months ("3 mois"), not "0 an"."""
+    return (today.year - birth_date.year) * 12 + today.month - birth_date.month - (today.day < birth_date.day)
+
+
 @dataclass(frozen=True)
 class Identity:
     """The traits identity vigilance asks every screen of a patient's data to show (RNIV, "traits stricts")."""
@@ -60,11 +65,14 @@ class Identity:
     # (professionals.opening.check_identity checks its key and that it agrees with the sex and birth month and year),
     # and the patient row does not say which. The band says so; the reader qualifies it in their own software.
     qualified: bool = False
+    months: int = 0  # whole months and days of age, said for a baby (partials/age.html)
+    days: int = 0
 
 
 def identity_of(patient: Patient, *, today: date) -> Identity:
     return Identity(patient.family_name.upper(), patient.given_name, patient.birth_date,
-                    age_on(patient.birth_date, today), patient.sex, ins_for_reading(patient.ins))
+                    age_on(patient.birth_date, today), patient.sex, ins_for_reading(patient.ins),
+                    months=months_on(patient.birth_date, today), days=(today - patient.birth_date).days)
 
 
 def luhn_ok(digits: str) -> bool:

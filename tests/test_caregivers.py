@@ -170,6 +170,14 @@ async def test_a_parent_new_to_carnet_attaching_a_child_with_a_name_too_long_is_
     assert len((await db.exec(select(Account))).all()) == accounts_before
 
 
+async def test_a_managers_share_code_form_speaks_of_the_dossier_not_of_his_own(client, db, app, patient, camille):
+    code = await invitation_code(client, patient.dossier.id, level="gestion")
+    async with new_caregiver(app, code) as paul:
+        form = html.unescape((await paul.get(f"/dossiers/{patient.dossier.id}/partage")).text)
+    assert "Si ce professionnel a déjà accès au dossier, ce code remplace cet accès" in form
+    assert "votre dossier, ce code" not in form  # it is Camille's dossier, not Paul's
+
+
 async def test_a_reader_reads_but_every_action_is_refused_as_if_nothing_were_there(client, db, app, patient, camille):
     _, (irm, _) = camille
     code = await invitation_code(client, patient.dossier.id, level="lecture")
@@ -187,6 +195,19 @@ async def test_a_reader_reads_but_every_action_is_refused_as_if_nothing_were_the
         assert "Masquer aux professionnels" not in page.text and ">Accès<" not in page.text
     assert [e.action for e in await events(db, patient.dossier.id)
             if e.actor_kind == "caregiver"] == ["caregiver_added"]
+
+
+async def test_a_readers_menu_offers_no_acces_on_any_page_he_reads(client, db, app, patient, camille):
+    """"Accès" would lead him to "Page introuvable": the menu of every page he reads leaves it out, the
+    Historique's too."""
+    _, (irm, _) = camille
+    code = await invitation_code(client, patient.dossier.id, level="lecture")
+    async with new_caregiver(app, code, given="Hugo", family="Martin") as hugo:
+        url = f"/dossiers/{patient.dossier.id}"
+        for page in (url, f"/documents/{irm.id}", f"{url}/profil", f"{url}/soins", f"{url}/historique"):
+            response = await hugo.get(page)
+            assert response.status_code == 200 and f'href="{url}/acces"' not in response.text, page
+        assert 'href="/acces"' in (await client.get(f"{url}/historique")).text  # Camille's own menu has it
 
 
 async def test_a_caregiver_reaches_only_the_dossiers_delegated_to_them(client, db, app, patient, camille):
@@ -546,3 +567,24 @@ async def test_the_majority_page_is_not_an_adults(client, db, camille, patient):
     url = f"/dossiers/{patient.dossier.id}/majorite"
     await same_as_missing(client, url, f"/dossiers/{MISSING}/majorite")
     await same_as_missing(client, f"{url}/{MISSING}", f"/dossiers/{MISSING}/majorite/{MISSING}", data={"choix": "lecture"})
+
+
+async def test_a_minor_does_not_remove_her_parents_before_18(client, db, app):
+    """Her parents manage her dossier until her birthday, unless she keeps one ("Préparer mes 18 ans"): her "Proches"
+    page offers no "Retirer", and the removal itself is refused as for a page that does not exist."""
+    ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(17), serial=8)
+    mother = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=9)
+    camille = await account_for_patient(db, patient=mother.patient)
+    parent = Delegation(dossier_id=ines.dossier.id, caregiver_account_id=camille.id, relationship="parent")
+    db.add(parent)
+    await db.commit()
+    await as_account(client, db, await account_for_patient(db, patient=ines.patient))
+    proches = f"/dossiers/{ines.dossier.id}/proches"
+    page = html.unescape((await client.get(proches)).text)
+    assert "Camille Martin" in page and "Retirer Camille Martin" not in page
+    assert "Vous le retirez quand vous voulez" not in page
+    await same_as_missing(client, f"{proches}/{parent.id}/retrait", f"{proches}/{MISSING}/retrait", data={})
+    async with AsyncTestClient(app, base_url=ORIGIN) as mum:
+        await as_account(mum, db, camille)
+        assert (await mum.get(f"/dossiers/{ines.dossier.id}")).status_code == 200
+    assert "caregiver_removed" not in [e.action for e in await events(db, ines.dossier.id)]

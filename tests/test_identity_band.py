@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from server.access import rights
 from server.accounts import account_for_professional
 from server.accesslog.audit import Actor
-from server.identifiers import age_on, ins_for_reading
+from server.identifiers import age_on, ins_for_reading, months_on
 from server.models import Professional, paris_today
 from server.profile.items import add_item
 from tests.conftest import add_text_document, new_patient, new_professional
@@ -43,6 +43,28 @@ def test_an_ins_is_grouped_as_on_the_carte_vitale():
 def test_an_age_counts_whole_years_until_the_birthday():
     assert age_on(date(1984, 3, 12), date(2026, 3, 11)) == 41
     assert age_on(date(1984, 3, 12), date(2026, 3, 12)) == 42
+
+
+def test_a_babys_age_counts_whole_months_until_the_day_of_the_month():
+    assert months_on(date(2026, 9, 14), date(2026, 12, 13)) == 2
+    assert months_on(date(2026, 9, 14), date(2026, 12, 14)) == 3
+    assert months_on(date(2025, 12, 31), date(2026, 12, 30)) == 11
+
+
+async def test_a_babys_band_says_months_or_days_never_0_an(app, db):
+    """A parent attaches their newborn's dossier: "(10 jours)", then "(3 mois)", as a doctor says a baby's age."""
+    today = paris_today()
+    newborn = await new_patient(db, given_name="Malo", family_name="Martin", birth=today - timedelta(days=10),
+                                serial=4, sex="M")
+    baby = await new_patient(db, given_name="Lou", family_name="Martin", birth=today - timedelta(days=100),
+                             serial=5, sex="F")
+    for fixture, said in ((newborn, "(10 jours)"), (baby, f"({months_on(baby.patient.birth_date, today)} mois)")):
+        async with browser(app, db, await caregiver(db, fixture, level="gestion", given="Paul")) as client:
+            band = band_of(await client.get(f"/dossiers/{fixture.dossier.id}"), "Dossier affiché")
+        assert said in band and "0 an" not in band, band
+    async with browser(app, db, await granted_professional(db, baby)) as client:
+        band = band_of(await client.get(f"/dossiers/{baby.dossier.id}"))
+    assert f"({months_on(baby.patient.birth_date, today)} mois)" in band and "0 an" not in band, band
 
 
 async def granted_professional(db, fixture):

@@ -28,7 +28,7 @@ async def test_a_share_code_shows_its_code_and_qr_then_who_used_it(client, db, p
     form = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/partage")).text)
     assert "Afficher le code de partage" in form
     # A professional who already reads the dossier gets the code's scope instead (rights.end_current_grants): said.
-    assert "Si ce professionnel a déjà accès à votre dossier, ce code remplace cet accès" in form
+    assert "Si ce professionnel a déjà accès au dossier, ce code remplace cet accès" in form
     async with Log(db, patient.dossier.id) as log:
         response = await post_form(client, f"/dossiers/{patient.dossier.id}/partage",
                                    {"portee": "categories", "categories": "imagerie", "duree": "3m"}, follow_redirects=False)

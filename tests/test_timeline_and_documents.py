@@ -93,6 +93,13 @@ async def test_a_search_without_a_word_finds_nothing_rather_than_everything(clie
         assert "Aucun document ne correspond." in page and f"«\u00a0{query}\u00a0»" in page
 
 
+async def test_a_dossier_without_documents_says_so_rather_than_that_nothing_matches(client, db, app, patient):
+    await activate(client, patient)  # a new dossier, as a parent finds their child's on attaching it
+    page = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}")).text)
+    assert "Aucun document pour l'instant." in page
+    assert "ne correspond" not in page  # nothing was searched for
+
+
 async def test_htmx_search_returns_the_fragment_and_the_url_to_push(client, db, app, patient):
     await seed(db, app, patient.dossier)
     await activate(client, patient)

@@ -55,11 +55,12 @@ async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
         "helpers": helpers,
         "invitations": pending,
-        # An adult invites and removes their own caregivers. A minor's parent invites the other parent (two
-        # parents or guardians at most), and may remove whom they invited (an invitation given by mistake).
+        # An adult invites and removes their own caregivers; a minor's parents stay until 18 (majority_page). A minor's
+        # parent invites the other parent (two parents or guardians at most), and may remove whom they invited (an
+        # invitation given by mistake).
         "may_invite_relative": own and not minor,
         "may_invite_parent": as_parent and minor and representatives < invitations.MAX_REPRESENTATIVES,
-        "may_remove": own, "parent_of_minor": as_parent and minor,
+        "may_remove": own and not minor, "parent_of_minor": as_parent and minor,
         "durations": rights.DURATIONS, "terms": invitations.terms, "levels": invitations.LEVELS,
     }
 
@@ -137,8 +138,11 @@ async def cancel_invitation(request: Request, db: AsyncSession, invitation_id: s
 @post("/dossiers/{dossier_id:str}/proches/{delegation_id:str}/retrait", guards=[logged_in], status_code=200)
 async def remove(request: Request, db: AsyncSession, dossier_id: str, delegation_id: str) -> Response:
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    if not managed.standing.is_patient and not await removes_whom_they_invited(request, db, managed, delegation_id):
-        raise NotFoundException()  # a caregiver never removes another, nor the patient's control
+    adult_patient = managed.standing.is_patient and not is_minor(managed.patient, utcnow())
+    if not adult_patient and not await removes_whom_they_invited(request, db, managed, delegation_id):
+        # A caregiver never removes another, nor the patient's control; a minor's parents stay until 18, unless
+        # she keeps one then ("Préparer mes 18 ans").
+        raise NotFoundException()
     if not await delegations.remove(db, dossier=managed.dossier, delegation_id=delegation_id, actor=managed.actor):
         raise NotFoundException()
     return Redirect(proches_url(dossier_id, "proche-retire"), status_code=303)

@@ -1,7 +1,7 @@
 """The patient's "Historique": every access event, in the reader's language, filtered, paged, exported (the CSV's
 columns and labels in French, as the copy of the dossier has them), printed.
 
-Only the patient and active caregivers reach it (`reading.manage_dossier`); anyone else gets the
+Only the patient and active caregivers reach it (`reading.managed_dossier`); anyone else gets the
 404 of a missing dossier.
 
 The page checks itself (issue 14): each event shown carries what static/js/journal-verify.js needs
@@ -39,7 +39,7 @@ from ..accesslog.journal import Viewer
 from ..accesslog.numbering import Numbering
 from ..accesslog.queries import KINDS, PERIODS, LogFilters
 from ..models import AccessEvent, Dossier, utcnow
-from ..access.reading import manage_dossier
+from ..access.reading import managed_dossier
 from ..caregivers.confidential import KeptFrom, kept_from
 from ..caregivers.dossiers import band_of
 from ..templating import PARIS
@@ -77,12 +77,13 @@ async def numbering_of(request: Request, db: AsyncSession, dossier_id: str) -> t
                                       dossier_id=dossier_id, representative=kept.representative)
 
 
-async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Dossier, Viewer, str]:
-    """The dossier, who reads its log, and whose dossier it is; 404 for anyone but its patient or caregivers
-    (readers included: reading the log changes nothing)."""
-    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
-    is_patient = actor.kind == "patient"
-    return dossier, Viewer(request.user.account.id, is_patient=is_patient), actor.name if is_patient else actor.on_behalf_of
+async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Dossier, Viewer, str, bool]:
+    """The dossier, who reads its log, whose dossier it is, and whether the reader also acts on it (the menu offers
+    "Accès"); 404 for anyone but its patient or caregivers (readers included: reading the log changes nothing)."""
+    found = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
+    actor, is_patient = found.actor, found.actor.kind == "patient"
+    name = actor.name if is_patient else actor.on_behalf_of
+    return found.dossier, Viewer(request.user.account.id, is_patient=is_patient), name, found.can_manage
 
 
 def witness_policy(request: Request) -> tuple[list[str], int]:
@@ -95,7 +96,8 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
                       avant: str | None, fragment: bool = False) -> dict:
     """A page of the list from `avant` (a page's cursor, as this reader's pages write it); a `fragment` keeps the
     "Nouveau" of the page that asks for it (its header)."""
-    dossier, viewer, patient_name = await managed(request, db, dossier_id)  # first: a refusal does no other work
+    # First: a refusal does no other work.
+    dossier, viewer, patient_name, manages = await managed(request, db, dossier_id)
     kept, numbering = await numbering_of(request, db, dossier.id)
     filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
                                      hidden_rpps=kept.rpps)
@@ -123,7 +125,7 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     return {
         "dossier": dossier,
         "visible": visible,
-        "band": await band_of(db, dossier=dossier, account=request.user.account, now=now),
+        "band": await band_of(db, dossier=dossier, account=request.user.account, now=now, manages=manages),
         "patient_name": patient_name,
         "viewer": viewer,
         "head": head,
@@ -226,7 +228,7 @@ class WholeLog:
 
 
 async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters: LogFilters) -> WholeLog:
-    dossier, viewer, patient_name = await managed(request, db, dossier_id)
+    dossier, viewer, patient_name, _manages = await managed(request, db, dossier_id)
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
                                      hidden_rpps=kept.rpps)

@@ -71,6 +71,21 @@ def test_the_patients_pages_fit_180_and_320_px(page: Page, console, seed, seed_p
     check(page, f"/documents/{MISSING}", heading=re.compile("."))
 
 
+def test_the_list_to_print_fits_a_phone_its_documents_one_under_another(page: Page, seed):
+    """A phone widens its layout viewport to a page that overflows, and window.innerWidth with it: the page's
+    width is held to the screen's. Four columns of a table do not fit 320 px (a date alone is 9 rem)."""
+    patient = seed()
+    log_in(page, patient)
+    for width in (180, 320, 390):
+        page.set_viewport_size({"width": width, "height": 740})
+        page.goto(f"/dossiers/{patient.dossier_id}/imprimer")
+        expect(page.get_by_role("heading", name="Documents de mon dossier", level=1)).to_be_visible()
+        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"the list to print scrolls sideways at {width} px: {scroll_width} px wide"
+        first = page.locator("table.print-list tbody tr").first
+        expect(first).to_contain_text(patient.titles[0])
+
+
 def test_the_professional_activation_page_fits_180_and_320_px(page: Page, console):
     console.allow("status of 400")  # the wrong code below: refused, as it should be
     check(page, "/pro/activer", heading=re.compile("."))

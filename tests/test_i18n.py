@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -172,3 +173,37 @@ async def test_the_historique_names_a_profession_in_the_readers_language(client,
     assert "Léa Fontaine, masseur-kinésithérapeute," in (await client.get(historique)).text
     await post_form(client, "/langue", {"langue": "en", "retour": "/"})
     assert "Léa Fontaine, physiotherapist," in (await client.get(historique)).text
+
+
+async def test_the_historique_says_its_filter_and_the_software_in_the_readers_language(client, db, patient):
+    from server.accesslog.audit import Actor, append, begin_chained, commit_chained
+
+    await begin_chained(db)
+    await append(db, dossier_id=patient.dossier.id, action="read_timeline", detail="via le logiciel «\u00a0Médilog\u00a0»",
+                 actor=Actor(None, "professional", "Léa Fontaine", profession="masseur-kinésithérapeute",
+                             rpps="10009512384"))
+    await commit_chained(db)
+    await activate(client, patient)
+    historique = f"/dossiers/{patient.dossier.id}/historique"
+    french = (await client.get(historique)).text
+    assert ">Léa Fontaine, masseur-kinésithérapeute</option>" in french
+    assert "via le logiciel «\u00a0Médilog\u00a0»." in french
+    await post_form(client, "/langue", {"langue": "en", "retour": "/"})
+    english = (await client.get(historique)).text
+    assert ">Léa Fontaine, physiotherapist</option>" in english  # the name as logged, the profession translated
+    sentences = " ".join(re.findall(r'<span class="log-text">([^<]*)</span>', english))
+    assert "via the software \u201cMédilog\u201d." in sentences and "via le logiciel" not in sentences  # (the proof
+    # data under each line keeps the stored detail, as the chain hashed it)
+
+
+async def test_the_transparency_logs_refusals_are_in_the_readers_language(client):
+    for query, french, english in [
+        ("inclusion?index=x&taille=1", "doit être un nombre entier positif ou nul", "must be a whole number"),
+        ("inclusion?index=5&taille=5", "doit être plus petit que", "must be smaller than"),
+        ("consistance?de=3&a=2", "ne peut pas dépasser", "cannot be greater than"),
+        ("consistance?de=0&a=4000000", "pas d'arbre de taille 4000000", "there is no tree of size 4000000"),
+    ]:
+        said = await client.get(f"/journal/preuve/{query}", headers={"Accept-Language": "fr"})
+        told = await client.get(f"/journal/preuve/{query}", headers={"Accept-Language": "en"})
+        assert said.status_code == told.status_code and said.status_code in (400, 404), query
+        assert french in said.text and english in told.text, (query, said.text, told.text)

@@ -76,3 +76,11 @@ def clean(value: str, *, multiline: bool = False) -> str:
 def readable_length(value: str) -> int:
     """How many characters a person can see: letters, digits, punctuation, symbols, minus blank letters."""
     return sum(1 for ch in value if _kind(ch)[0] in "LNPS" and ch not in BLANK_LETTERS)
+
+
+NAME_MAX = 100  # a person's given or family name, in every form that asks for one
+
+
+def names_too_long(names: dict[str, str]) -> tuple[str, ...]:
+    """The fields (field name: value) whose name is past NAME_MAX: refused on that field, never cut."""
+    return tuple(field for field, name in names.items() if len(name) > NAME_MAX)

@@ -18,7 +18,7 @@ from ..i18n import N_, _
 from ..identifiers import is_valid_ins, normalize_ins
 from ..models import Account, ActivationCode, Dossier, Patient, Professional
 from ..search import fold
-from ..text_input import readable_length
+from ..text_input import names_too_long, readable_length
 from .uploads import OLDEST_DATE
 
 
@@ -42,7 +42,7 @@ def check_identity(identity: Identity, *, today: date) -> None:
     names = {"given_name": identity.given_name, "family_name": identity.family_name}
     if missing := [field for field, name in names.items() if not readable_length(name)]:
         raise InvalidInput(_("Saisissez le prénom et le nom du patient."), *missing)
-    if too_long := [field for field, name in names.items() if len(name) > 100]:
+    if too_long := names_too_long(names):
         raise InvalidInput(_("Le prénom et le nom font 100 caractères au plus."), *too_long)
     if identity.birth_date is None or not OLDEST_DATE <= identity.birth_date <= today:
         raise InvalidInput(_("Saisissez une date de naissance valide (JJ/MM/AAAA)."), "birth_date")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from urllib.parse import unquote_to_bytes
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
@@ -46,12 +47,15 @@ class Refused(HTTPException):
 
 
 class NoControlCharacters(ASGIMiddleware):
-    """A path with a control character (NUL, CR, LF…) names nothing Carnet has: a 404 before any
-    handler, so no such text reaches a query (PostgreSQL refuses NUL in text; logs split on CR LF)."""
+    """A path with a control character (NUL, CR, LF…) names nothing Carnet has: a 404 before any handler; a
+    query with one (`?apres=%00`) asks nothing a link of Carnet's writes: a 400. So no such text reaches a
+    statement (PostgreSQL refuses NUL in text) or a log (which splits on CR LF), whichever handler reads it."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in scope.get("path", "")):
             raise NotFoundException()
+        if any(byte < 32 or byte == 127 for byte in unquote_to_bytes(scope.get("query_string", b""))):
+            raise HTTPException(status_code=400)
         await next_app(scope, receive, send)
 
 

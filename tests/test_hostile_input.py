@@ -56,6 +56,29 @@ def error_text(response) -> str:
 
 
 # --- 2. bad input gets a French 4xx, never a 500 -----------------------------------------------------
+@pytest.mark.parametrize("query", ["apres=%00", "avant=%0d%0aX", "recherche=a%7Fb", "categorie=%1b"])
+async def test_a_query_with_a_control_character_is_a_french_400_on_every_page(client, db, app, patient, query):
+    """`?apres=%00` reached a statement, which PostgreSQL refuses (a 500 the fuzzer found on "voir comme"):
+    no link of Carnet's writes one, and none gets past the front door, whichever page reads it."""
+    kine, _ = await pro_with_grant(db, patient)
+    await as_account(client, db, await account_for_patient(db, patient=patient.patient))
+    dossier = patient.dossier.id
+    for url in (f"/dossiers/{dossier}", f"/dossiers/{dossier}/historique", f"/dossiers/{dossier}/voir-comme/{kine.id}"):
+        refused = await client.get(f"{url}?{query}")
+        assert refused.status_code == 400, url
+        assert error_text(refused) == "Les informations envoyées ne sont pas valides. Vérifiez-les et recommencez."
+        assert refused.headers["cache-control"] == "no-store"
+    answer = await client.get(f"/fhir/metadata?{query}")
+    assert answer.status_code == 400 and answer.json()["resourceType"] == "OperationOutcome"
+
+
+async def test_a_query_that_is_not_utf8_is_not_a_500(client, db, app, patient):
+    kine, _ = await pro_with_grant(db, patient)
+    await as_account(client, db, await account_for_patient(db, patient=patient.patient))
+    for url in (f"/dossiers/{patient.dossier.id}", f"/dossiers/{patient.dossier.id}/voir-comme/{kine.id}"):
+        assert (await client.get(f"{url}?apres=%FF%FE")).status_code < 500, url
+
+
 
 
 async def test_an_absurd_birth_date_on_activation_is_a_french_400(client, patient):

@@ -22,6 +22,7 @@ from server.accounts import account_for_patient, account_for_professional
 from server.sessions import start_session
 from server.accesslog.audit import Actor
 from server.caregivers.majority import apply_majority
+from server.caregivers.notices import text_of
 from server.models import (
     AccessEvent, Account, AccountNotice, CaregiverInvitation, Delegation, Document, Dossier, utcnow,
 )
@@ -29,7 +30,7 @@ from tests.conftest import (
     ORIGIN, add_text_document, ceremony_options, get_csrf, new_patient, post_form, post_json, set_cookie, without_csrf,
     wrong_fields,
 )
-from tests.patient_helpers import MISSING, events, professional, titles_in
+from tests.patient_helpers import MISSING, events, migrate, professional, titles_in
 from tests.softauthn import SoftAuthenticator
 
 TODAY = date.today()
@@ -129,8 +130,10 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
         proches = await client.get(f"/dossiers/{patient.dossier.id}/proches")
         [delegation] = (await db.exec(select(Delegation))).all()
         assert "Paul Martin" in proches.text and "gestion" in proches.text
+        client.headers["accept-language"] = "en"  # she reads Carnet in English; he, in French
         removed = await post_form(client, f"/dossiers/{patient.dossier.id}/proches/{delegation.id}/retrait", {},
                                   follow_redirects=False)
+        del client.headers["accept-language"]
         assert removed.status_code == 303
         again = await post_form(client, f"/dossiers/{patient.dossier.id}/proches/{delegation.id}/retrait", {},
                                 follow_redirects=False)  # a double tap: the same answer, logged once
@@ -141,6 +144,8 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
                               data={"masque": "non"})
         home = await paul.get("/mes-dossiers")
         assert "Camille Martin vous a retiré l'accès à son dossier." in html.unescape(home.text)
+        home = await paul.get("/mes-dossiers", headers={"accept-language": "en"})
+        assert "Camille Martin has removed your access to their record." in html.unescape(home.text)
 
 
 async def test_a_newcomers_name_longer_than_the_form_allows_is_refused_on_its_field_not_cut(client, db, app, patient,
@@ -553,7 +558,7 @@ async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(clien
         await same_as_missing(mum, url, f"/dossiers/{MISSING}")
         assert (await dad.get(url)).status_code == 200
     await db.commit()
-    notices = {n.account_id: n.text for n in (await db.exec(select(AccountNotice))).all()}
+    notices = {n.account_id: text_of(n) for n in (await db.exec(select(AccountNotice))).all()}
     assert notices[camille.id] == "Inès Martin a 18 ans : votre accès de parent à son dossier a pris fin."
     assert "lecture seule" in notices[father.id]
     actions = [e.action for e in await events(db, ines.dossier.id)]
@@ -588,3 +593,21 @@ async def test_a_minor_does_not_remove_her_parents_before_18(client, db, app):
         await as_account(mum, db, camille)
         assert (await mum.get(f"/dossiers/{ines.dossier.id}")).status_code == 200
     assert "caregiver_removed" not in [e.action for e in await events(db, ines.dossier.id)]
+
+
+async def test_a_notice_written_before_migration_0025_is_shown_as_it_was_written(client, db, app, patient):
+    """Notices were stored as a sentence (0025 stores what happened): an older one is still shown, once."""
+    from alembic import command
+    from sqlalchemy import text as sql
+
+    camille = await account_for_patient(db, patient=patient.patient)
+    await db.commit()
+    await migrate(app, command.downgrade, "0024")
+    await db.exec(sql("INSERT INTO accountnotice (id, account_id, text, created_at) VALUES ('old', :a, :t, :at)"),
+                  params={"a": camille.id, "t": "Hugo Lefèvre vous a retiré l'accès à son dossier.",
+                          "at": utcnow().replace(tzinfo=None)})
+    await db.commit()
+    await migrate(app, command.upgrade, "head")
+    await as_account(client, db, camille)
+    page = html.unescape((await client.get("/mes-dossiers")).text)
+    assert page.count("Hugo Lefèvre vous a retiré l'accès à son dossier.") == 1

@@ -18,8 +18,8 @@ from ..i18n import _
 from ..models import Account, ActivationCode, Delegation, Dossier, Patient, utcnow
 from ..notifications import notify
 from .dossiers import is_minor
-from ..templating import de
-from .invitations import tell, welcome
+from . import notices
+from .invitations import welcome
 
 
 def _name(patient: Patient) -> str:
@@ -42,11 +42,10 @@ async def remove(session: AsyncSession, *, dossier: Dossier, delegation_id: str,
     await audit.append(session, dossier_id=dossier.id, action="caregiver_removed", actor=actor,
                        detail=caregiver.display_name if caregiver else "")
     if actor.kind == "patient":
-        text = _("%(actor)s vous a retiré l'accès à son dossier.", actor=actor.name)
+        notices.tell(session, account_id=delegation.caregiver_account_id, kind="removed_by_patient", actor=actor.name)
     else:
-        text = _("%(actor)s vous a retiré l'accès au dossier %(de_name)s.", actor=actor.name,
-                 de_name=de(_name(patient)), name=_name(patient))
-    await tell(session, account_id=delegation.caregiver_account_id, text=text)
+        notices.tell(session, account_id=delegation.caregiver_account_id, kind="removed_by_caregiver",
+                     actor=actor.name, name=_name(patient))
     await audit.commit_chained(session)
     return True
 

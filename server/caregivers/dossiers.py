@@ -12,7 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.rule import CaregiverFacts, adult_from
-from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient
+from ..models import Account, CaregiverInvitation, Delegation, Dossier, Patient
 from ..access.rule import LEGAL_REPRESENTATIVES
 from ..facts import caregiver_facts, dossier_facts
 from ..i18n import _
@@ -144,12 +144,6 @@ async def pending_invitations(session: AsyncSession, *, dossier: Dossier, now: d
 def is_minor(patient: Patient, now: datetime) -> bool:
     return now < adult_from(patient.birth_date)
 
-
-async def unseen_notices(session: AsyncSession, *, account: Account) -> list[AccountNotice]:
-    rows = await session.exec(select(AccountNotice).where(
-        AccountNotice.account_id == account.id, AccountNotice.seen_at.is_(None))  # type: ignore[union-attr]
-        .order_by(AccountNotice.created_at))  # type: ignore[arg-type]
-    return list(rows.all())
 
 
 async def band_of(session: AsyncSession, *, dossier: Dossier, account: Account, now: datetime,

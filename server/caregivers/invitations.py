@@ -17,7 +17,7 @@ from ..accesslog import audit, queries
 from ..accounts import hash_secret, make_code, normalize_code
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
-from ..models import AccessEvent, Account, AccountNotice, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
+from ..models import AccessEvent, Account, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
 from ..notifications import banners, notify
 from ..access.rights import DURATIONS
 from ..access.rule import LEGAL_REPRESENTATIVES
@@ -188,7 +188,3 @@ async def cancel(session: AsyncSession, *, dossier: Dossier, invitation_id: str,
     await audit.commit_chained(session)
     return True
 
-
-async def tell(session: AsyncSession, *, account_id: str, text: str) -> None:
-    """A notice for an account's next visit, in the caller's transaction (and in its request's language)."""
-    session.add(AccountNotice(account_id=account_id, text=text[:500]))

@@ -22,7 +22,8 @@ from ..i18n import N_, _
 from ..models import Account, Delegation, Dossier, Patient, utcnow
 from ..notifications import notify
 from ..access.rule import LEGAL_REPRESENTATIVES
-from .invitations import LEVELS, tell
+from . import notices
+from .invitations import LEVELS
 
 CHOICES = {"": N_("ne plus avoir accès"), "lecture": N_("garder l'accès en lecture seule"),  # translated where shown
            "gestion": N_("garder l'accès en gestion")}
@@ -80,16 +81,15 @@ async def _apply_one(session: AsyncSession, *, delegation_id: str, now: datetime
         delegation.end_reason = "kept_at_majority"
         delegation.can_manage = delegation.after_majority == "gestion"
         action, detail = "majority_kept", f"{parent.display_name} ({LEVELS[delegation.after_majority]})"
-        # Runs outside any request (housekeeping.py, the CLI), so this notice is written in French.
-        text = _("%(name)s a 18 ans et a choisi que vous gardiez l'accès à son dossier (%(level)s).",
-                 name=name, level=_(LEVELS[delegation.after_majority]))
+        notice = {"kind": "majority_kept", "name": name, "level": delegation.after_majority}
     else:
         # Ended at the birthday itself (the rule already stopped it then), whenever this check runs.
         delegation.revoked_at, delegation.end_reason = adult_from(patient.birth_date), "majority"
         action, detail = "majority_ended", parent.display_name
-        text = _("%(name)s a 18 ans : votre accès de parent à son dossier a pris fin.", name=name)
+        notice = {"kind": "majority_ended", "name": name}
     session.add(delegation)
     event = await audit.append(session, dossier_id=dossier.id, action=action, actor=SYSTEM, detail=detail)
     await notify.record(session, dossier=dossier, event=event)
-    await tell(session, account_id=delegation.caregiver_account_id, text=text)
+    # Runs outside any request (housekeeping.py, the CLI): the notice is written in its reader's language when read.
+    notices.tell(session, account_id=delegation.caregiver_account_id, **notice)
     await audit.commit_chained(session)

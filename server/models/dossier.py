@@ -157,11 +157,14 @@ class CaregiverInvitation(SQLModel, table=True):
 
 class AccountNotice(SQLModel, table=True):
     """What an account must be told on its next visit about a dossier it may no longer open
-    (removed as a caregiver, a parent's rights ended at 18): it cannot read that dossier's log."""
+    (removed as a caregiver, a parent's rights ended at 18): it cannot read that dossier's log.
+    Written in the reader's language when read (caregivers/notices.py)."""
 
     id: str = Field(default_factory=new_id, primary_key=True)
     account_id: str = Field(foreign_key="account.id", index=True)
-    text: str = Field(max_length=500)
+    kind: str = Field(default="", max_length=40)  # what happened: notices.MESSAGES's key
+    names: str = "{}"  # the names its sentence needs (JSON)
+    text: str = Field(default="", max_length=500)  # a notice written before migration 0025, as it was written
     created_at: datetime = Field(default_factory=utcnow)
     seen_at: datetime | None = None
 

@@ -20,7 +20,8 @@ from .. import sessions
 from ..access import rights
 from ..access.rule import LEGAL_REPRESENTATIVES
 from ..caregivers import delegations, invitations, majority
-from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, pending_invitations, unseen_notices
+from ..caregivers import notices as account_notices
+from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, pending_invitations
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
@@ -165,7 +166,7 @@ async def removes_whom_they_invited(request: Request, db: AsyncSession, managed,
 @get("/mes-dossiers", guards=[logged_in])
 async def my_dossiers(request: Request, db: AsyncSession) -> Template:
     account = request.user.account
-    notices = await unseen_notices(db, account=account)
+    notices = await account_notices.unseen(db, account=account)
     held = await held_dossiers(db, account=account, now=utcnow())
     return Template("my_dossiers.html", context={"held": held, "notices": notices,
                                                  "done": request.query_params.get("fait", "")})

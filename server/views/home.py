@@ -8,7 +8,8 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
-from ..caregivers.dossiers import held_dossiers, unseen_notices
+from ..caregivers import notices as account_notices
+from ..caregivers.dossiers import held_dossiers
 from ..models import utcnow
 
 
@@ -29,7 +30,7 @@ async def home(request: Request, db: AsyncSession) -> Response:
     if dossier is None:
         # A caregiver: straight to the one dossier they help with, or the list of them (and what they were told).
         held = await held_dossiers(db, account=current.account, now=utcnow())
-        notices = await unseen_notices(db, account=current.account)
+        notices = await account_notices.unseen(db, account=current.account)
         if len(held) == 1 and not notices:
             return Redirect(f"/dossiers/{held[0].dossier.id}", status_code=303)
         return Redirect("/mes-dossiers", status_code=303)

@@ -1,0 +1,50 @@
+"""What an account is told on its next visit about a dossier it may no longer open (removed as a caregiver, a
+parent's rights ended at 18): it cannot read that dossier's log, so "Mes dossiers" says it.
+
+A notice is stored as what happened (`kind`) and the names it needs, and written in the reader's language when
+they read it: whoever caused it may browse in another language, or be Carnet's own check at night."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..i18n import N_, _
+from ..models import Account, AccountNotice
+from ..templating import de
+from .invitations import LEVELS
+
+MESSAGES = {
+    "removed_by_patient": N_("%(actor)s vous a retiré l'accès à son dossier."),
+    "removed_by_caregiver": N_("%(actor)s vous a retiré l'accès au dossier %(de_name)s."),
+    "majority_kept": N_("%(name)s a 18 ans et a choisi que vous gardiez l'accès à son dossier (%(level)s)."),
+    "majority_ended": N_("%(name)s a 18 ans : votre accès de parent à son dossier a pris fin."),
+}
+
+
+def tell(session: AsyncSession, *, account_id: str, kind: str, **names: str) -> None:
+    """A notice for an account's next visit, in the caller's transaction."""
+    assert kind in MESSAGES, kind
+    session.add(AccountNotice(account_id=account_id, kind=kind, names=json.dumps(names, ensure_ascii=False)))
+
+
+def text_of(notice: AccountNotice) -> str:
+    """The notice in the request's language (one written before notices were stored this way: as it was written)."""
+    if notice.kind not in MESSAGES:
+        return notice.text
+    names = json.loads(notice.names)
+    if "name" in names:
+        names["de_name"] = de(names["name"])
+    if "level" in names:
+        names["level"] = _(LEVELS[names["level"]])
+    return _(MESSAGES[notice.kind], **names)
+
+
+async def unseen(session: AsyncSession, *, account: Account) -> list[tuple[AccountNotice, str]]:
+    """The account's notices not yet acknowledged, oldest first, each with its text."""
+    rows = await session.exec(select(AccountNotice).where(
+        AccountNotice.account_id == account.id, col(AccountNotice.seen_at).is_(None))
+        .order_by(col(AccountNotice.created_at)))
+    return [(notice, text_of(notice)) for notice in rows.all()]

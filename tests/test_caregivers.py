@@ -383,6 +383,9 @@ async def test_a_minor_has_two_parents_at_most_and_a_parent_removes_whom_they_in
     leo, mother = family
     await as_account(client, db, await account_for_patient(db, patient=mother.patient))
     await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
+    # She alone manages it, and Léo has no account: stepping down would leave it to no one, and she is told first.
+    alone = html.unescape((await client.get("/mes-dossiers")).text)
+    assert "Personne d'autre ne gère le dossier de Léo Martin : sans vous, personne ne pourra plus l'ouvrir" in alone
     proches = f"/dossiers/{leo.dossier.id}/proches"
     code = await invitation_code(client, leo.dossier.id, relationship="parent")
     # While that invitation waits, no second one: it would make a third parent.
@@ -415,6 +418,7 @@ async def test_a_minor_has_two_parents_at_most_and_a_parent_removes_whom_they_in
     # Léo, 9, has no account: stepping down tells those who open his dossier, not him.
     mine = html.unescape((await client.get("/mes-dossiers")).text)
     assert "son historique le dira à ceux qui l'ouvrent" in mine and "Léo en sera informé" not in mine
+    assert "Personne d'autre ne gère" not in mine  # Paul manages it too
 
 
 async def test_a_parent_invitation_is_refused_once_the_minor_has_two_parents(client, db, app, family):

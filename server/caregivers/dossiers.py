@@ -145,6 +145,20 @@ def is_minor(patient: Patient, now: datetime) -> bool:
     return now < adult_from(patient.birth_date)
 
 
+async def left_alone(session: AsyncSession, *, held: list[HeldDossier], account: Account, now: datetime) -> set[str]:
+    """The minors' dossiers nobody would open if this account stepped down: no other caregiver manages them and
+    the child has no account of their own. Coming back then takes a new activation code (the page warns)."""
+    alone = set()
+    for item in held:
+        if item.delegation is None or not item.can_manage or not is_minor(item.patient, now):
+            continue
+        others = [h for h in await helpers_of(session, dossier=item.dossier, patient=item.patient, now=now)
+                  if h.account.id != account.id and h.manages]
+        child = (await session.exec(select(Account.id).where(Account.patient_id == item.patient.id))).first()
+        if not others and child is None:
+            alone.add(item.dossier.id)
+    return alone
+
 
 async def band_of(session: AsyncSession, *, dossier: Dossier, account: Account, now: datetime,
                   manages: bool = True) -> Band:

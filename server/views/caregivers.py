@@ -21,7 +21,7 @@ from ..access import rights
 from ..access.rule import LEGAL_REPRESENTATIVES
 from ..caregivers import delegations, invitations, majority
 from ..caregivers import notices as account_notices
-from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, pending_invitations
+from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, left_alone, pending_invitations
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
@@ -167,8 +167,10 @@ async def removes_whom_they_invited(request: Request, db: AsyncSession, managed,
 async def my_dossiers(request: Request, db: AsyncSession) -> Template:
     account = request.user.account
     notices = await account_notices.unseen(db, account=account)
-    held = await held_dossiers(db, account=account, now=utcnow())
+    now = utcnow()
+    held = await held_dossiers(db, account=account, now=now)
     return Template("my_dossiers.html", context={"held": held, "notices": notices,
+                                                 "alone": await left_alone(db, held=held, account=account, now=now),
                                                  "done": request.query_params.get("fait", "")})
 
 

@@ -91,6 +91,15 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
     await audit.commit_chained(session)
 
 
+async def log_document_read(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right, action: str,
+                            document: Document, once: bool = False, detail: str = "") -> None:
+    """The event of a read `open_document(action="")` let through, for a caller that knew what the read is only
+    once it had the document (a download, or the file shown in its page); nothing for the dossier's holders."""
+    if right in PROFESSIONAL_RIGHTS:
+        await _log_read(session, account=account, dossier=dossier, right=right, action=action, document=document,
+                        detail=detail, once_within=RECENT_READ if once else None)
+
+
 # How far back in the dossier's log a read of the same document is looked for (RECENT_READ): its latest events,
 # newest first. Unbounded, the question walked the whole log when there was none, inside the chain's lock (a
 # professional's document shows each page image through it). More events than this in RECENT_READ: one read

@@ -14,7 +14,8 @@ A link's holder reads like a professional with every category: never what the pa
 successful fetch is in the access log, committed before the answer leaves, under the name the
 recipient declared (its sentence says so, in the reader's language: nobody checked it); so is the wrong passcode
 that blocks the link, in the same transaction as the count that reaches 0, with the notification that tells the
-patient and their caregivers.
+patient and their caregivers. A `location` (for a recipient that asked for short embedded files) carries the
+declared name under the server's MAC: each GET of it makes the file again, and is logged as a fetch too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from joserfc import jwe
+from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,7 +42,6 @@ from ..profile.items import profile_of
 from ..profile.kinds import ORDER
 from ..text_input import clean, readable_length
 from .links import CONTENTS, description, passcode_matches, state_of
-from .payload import b64url
 
 FHIR_JSON = "application/fhir+json"
 EMERGENCY_KINDS = ("allergy", "treatment", "condition", "contact")
@@ -50,6 +51,7 @@ PASSCODE_SENT_MAX = 1000  # longer is no passcode anyone chose (links.PASSCODE_M
 # Who blocks a link: not the recipient who sent the last wrong passcode (the ten may come from anyone who holds it).
 BLOCKER = audit.Actor(None, "system", "Carnet")
 LOCATION_LIFETIME = timedelta(minutes=30)  # the spec: "SHALL NOT exceed one hour"
+LOCATION_TOKEN_MAX = 2000  # a `location` token: a JWE of the link, its end and a declared name (100 characters)
 GONE = N_("Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.")
 
 
@@ -136,7 +138,8 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
     entry = {"contentType": FHIR_JSON, "lastUpdated": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "fhirVersion": "4.3.0"}
     if asked.embedded_length_max is not None and len(encrypted) > asked.embedded_length_max:
         # "the server SHALL NOT return embedded payload longer than the client-designated maximum"
-        entry["location"] = location_url(origin=origin, secret=secret, link_id=link.id, now=now)
+        entry["location"] = location_url(origin=origin, secret=secret, link_id=link.id, now=now,
+                                         recipient=asked.recipient)
     else:
         entry["embedded"] = encrypted
     # "can-change": the manifest's own status (HL7 SHL IG, ShlManifest.status), made again from the profile each time.
@@ -157,26 +160,56 @@ async def encrypted_file(session: AsyncSession, *, link: ShareLink, dossier: Dos
 # --- `location`: the same file by GET, for a recipient that asked for short embedded payloads --------------------
 
 
-def _location_mac(*, secret: str, link_id: str, until: int) -> str:
-    return b64url(hmac.new(secret.encode(), f"shl-file|{link_id}|{until}".encode(), hashlib.sha256).digest())
+def _location_key(secret: str) -> OctKey:
+    return OctKey.import_key(hmac.new(secret.encode(), b"shl-location", hashlib.sha256).digest())
 
 
-def location_url(*, origin: str, secret: str, link_id: str, now: datetime) -> str:
+def location_url(*, origin: str, secret: str, link_id: str, now: datetime, recipient: str) -> str:
+    """The file's address for this recipient: its end and the name they declared, enciphered under the server's
+    key (a JWE: a name is never readable in an address, and none can be put in it). Each GET of it is a fetch of
+    the file, logged under that name as the manifest's own is."""
     until = int((now + LOCATION_LIFETIME).timestamp())
-    token = f"{until}.{_location_mac(secret=secret, link_id=link_id, until=until)}"
+    claims = json.dumps({"link": link_id, "until": until, "recipient": recipient}, ensure_ascii=False)
+    token = jwe.encrypt_compact({"alg": "dir", "enc": "A256GCM"}, claims.encode(), _location_key(secret))
     return f"{origin.rstrip('/')}/shl/{link_id}/fichier?t={token}"
 
 
+def _location_claims(token: str, *, secret: str, link_id: str, now: datetime) -> str | None:
+    """The recipient a `location` token names, if this server made it for this link and it has not ended."""
+    if len(token) > LOCATION_TOKEN_MAX or not token.isascii():
+        return None
+    try:
+        claims = json.loads(jwe.decrypt_compact(token, _location_key(secret)).plaintext or b"")
+    except (JoseError, ValueError):
+        return None
+    if not isinstance(claims, dict) or claims.get("link") != link_id or not isinstance(claims.get("until"), int):
+        return None
+    recipient = claims.get("recipient")
+    return recipient if isinstance(recipient, str) and claims["until"] >= now.timestamp() else None
+
+
 async def located_file(session: AsyncSession, *, link_id: str, token: str, origin: str, secret: str) -> str | None:
-    """The file a manifest answer's `location` names, made now; None once the address or the link is no longer valid."""
+    """The file a manifest answer's `location` names, made now and logged as a fetch (under the recipient's declared
+    name) before it is sent; None once the address or the link is no longer valid."""
     now = utcnow()
-    until, _, mac = token.partition(".")
-    if not until.isascii() or not until.isdigit() or len(until) > 12 or int(until) < now.timestamp():
+    recipient = _location_claims(token, secret=secret, link_id=link_id, now=now)
+    if recipient is None:
         return None
-    if not hmac.compare_digest(mac.encode(), _location_mac(secret=secret, link_id=link_id, until=int(until)).encode()):
+    if await session.get(ShareLink, link_id) is None:
+        await session.rollback()
         return None
-    link = await session.get(ShareLink, link_id, populate_existing=True)
-    dossier = await session.get(Dossier, link.dossier_id) if link is not None else None
-    if link is None or state_of(link, now) != "active" or dossier is None or dossier.state != "open":
+    await audit.begin_chained(session)
+    link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id).with_for_update()
+                               .execution_options(populate_existing=True))).one()
+    dossier = await session.get(Dossier, link.dossier_id, populate_existing=True)
+    if state_of(link, now) != "active" or dossier is None or dossier.state != "open":
+        await session.rollback()
         return None
-    return await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)
+    encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)
+    link.fetch_count += 1
+    link.last_fetched_at = now
+    session.add(link)
+    await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl", detail=description(link),
+                       actor=audit.Actor(None, "shl_recipient", recipient))
+    await audit.commit_chained(session)
+    return encrypted

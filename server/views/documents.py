@@ -15,7 +15,7 @@ from ..guards import logged_in
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
-from ..access.reading import author_labels, managed_dossier, open_document
+from ..access.reading import author_labels, log_document_read, managed_dossier, open_document
 from ..files.pages import pages_of
 from ..files.store import IntegrityError
 
@@ -88,14 +88,15 @@ async def page_full_screen(request: Request, db: AsyncSession, document_id: str,
 
 @get("/documents/{document_id:str}/fichier", guards=[logged_in])
 async def download(request: Request, db: AsyncSession, document_id: str) -> Response:
-    inline = bool(request.query_params.get("affichage"))
-    # Shown inside the document page (already logged as a read) or downloaded (logged as such).
-    document, _, _ = await open_document(
-        db, account=request.user.account, document_id=document_id,
-        action="read_document" if inline else "download", once=inline,
-    )
+    # Shown inside the document page (already logged as a read) or downloaded (logged as such). Only a type the
+    # page shows inline is shown: any other file asked with "affichage" is a download, and is logged as one.
+    account = request.user.account
+    document, dossier, right = await open_document(db, account=account, document_id=document_id, action="")
+    inline = bool(request.query_params.get("affichage")) and document.mime_type in INLINE_TYPES
+    await log_document_read(db, account=account, dossier=dossier, right=right, document=document,
+                            action="read_document" if inline else "download", once=inline)
     data = read_file(request, document.storage_key, document.sha256)
-    disposition = "inline" if inline and document.mime_type in INLINE_TYPES else "attachment"
+    disposition = "inline" if inline else "attachment"
     return Response(
         data,
         media_type=document.mime_type,

@@ -133,8 +133,12 @@ async def link_manifest(request: Request, db: AsyncSession, link_id: str) -> Res
 @get("/shl/{link_id:str}/fichier")
 async def link_file(request: Request, db: AsyncSession, link_id: str) -> Response:
     settings = request.app.state.settings
-    encrypted = await manifest.located_file(db, link_id=link_id, token=request.query_params.get("t") or "",
-                                            origin=settings.origin, secret=settings.secret)
+    try:
+        encrypted = await manifest.located_file(db, link_id=link_id, token=request.query_params.get("t") or "",
+                                                origin=settings.origin, secret=settings.secret)
+    except ChainBusy:
+        return Response({"error": _("Réessayez dans quelques secondes.")}, status_code=503,
+                        headers={**CORS, "Retry-After": "2"})
     if encrypted is None:
         return Response({"error": _(manifest.GONE)}, status_code=404, headers=CORS)
     return Response(encrypted.encode(), media_type="application/jose", headers=CORS)

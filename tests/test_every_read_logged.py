@@ -1,0 +1,68 @@
+"""Reads that left the server without their line in the log (found by probing Carnet from outside): a PDF asked
+for display, and each GET of a SMART Health Link's `location`."""
+
+from __future__ import annotations
+
+import base64
+
+from datetime import date
+
+from server.access import rights
+from server.dossiers import add_document
+from server.profile.items import add_item
+from tests.conftest import AsyncTestClient, ORIGIN
+from tests.patient_helpers import CAMILLE, Log
+from tests.test_access_matrix import pdf
+from tests.test_professional_access import PATIENT, signed_in
+from tests.test_profile import TODAY
+from tests.test_shlinks import ALLERGY, decrypted, emergency_items, fetch, make_link, payload_of, resources
+from server.profile.items import ItemInput
+
+
+async def test_a_pdf_asked_for_display_is_a_download_and_logged_as_one(client, app, db, patient):
+    """`?affichage=1` shows an image inside its document page; a PDF is never shown so: asked so, it is sent whole as
+    an attachment, and the patient must read that it was downloaded, every time, not a deduplicated "consulté"."""
+    pro, _account = await signed_in(client, db)
+    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
+                              duration="sans", actor=PATIENT)
+    document = await add_document(db, app.state.storage, dossier=patient.dossier, title="Compte rendu opératoire",
+                                  category="compte_rendu", event_date=date(2025, 1, 15), filename="cr.pdf",
+                                  mime_type="application/pdf", data=pdf("Compte rendu"))
+    assert (await client.get(f"/documents/{document.id}")).status_code == 200  # a read, logged
+    for _ in range(2):
+        async with Log(db, patient.dossier.id) as log:
+            got = await client.get(f"/documents/{document.id}/fichier?affichage=1")
+        assert got.status_code == 200 and got.content.startswith(b"%PDF-")
+        assert got.headers["content-disposition"].startswith("attachment")
+        assert log.actions == ["download"]
+
+
+async def test_each_get_of_a_shl_location_is_a_logged_fetch_under_the_declared_name(app, db, patient):
+    """A recipient that asked for short embedded files gets a `location`: each GET of it makes the file again from the
+    profile as it is then, so each is a fetch the patient must find in the Historique, under the name declared."""
+    await emergency_items(db, patient.dossier)
+    row = await make_link(db, patient)
+    link = payload_of(row)
+    async with Log(db, patient.dossier.id) as log:
+        [file] = (await fetch(app, link, recipient="Dr Anne Roux", embeddedLengthMax=100)).json()["files"]
+    assert [(e.action, e.actor_name) for e in log.new] == [("shl_fetch", "Dr Anne Roux")]
+    await add_item(db, dossier=patient.dossier, data=ItemInput("allergy", label="Latex", severity="severe"),
+                   actor=CAMILLE, today=TODAY)
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        for _ in range(2):
+            async with Log(db, patient.dossier.id) as log:
+                got = await stranger.get(file["location"].removeprefix(ORIGIN))
+            assert got.status_code == 200
+            assert sorted(a.code.text for a in resources(decrypted(got.text, link["key"])[1], "AllergyIntolerance")) \
+                == sorted([ALLERGY.label, "Latex"])
+            assert [(e.action, e.actor_name, e.actor_kind) for e in log.new] == [("shl_fetch", "Dr Anne Roux",
+                                                                                  "shl_recipient")]
+        # The name is not readable in the address, and none can be put in it: the token is enciphered and sealed.
+        token = file["location"].split("?t=")[1]
+        assert "Roux" not in token and base64.urlsafe_b64encode(b"Dr Anne Roux").decode()[:12] not in token
+        header, key, iv, ciphertext, tag = token.split(".")
+        altered = ciphertext[:-2] + ("A" if ciphertext[-2] != "A" else "B") + ciphertext[-1]
+        for forged in (".".join((header, key, iv, altered, tag)), token[:-4] + "AAAA", "", "x" * 5000):
+            async with Log(db, patient.dossier.id) as log:
+                answer = await stranger.get(f"/shl/{row.id}/fichier", params={"t": forged})
+            assert answer.status_code == 404 and log.new == []

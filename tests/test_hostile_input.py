@@ -473,7 +473,9 @@ async def test_a_refusal_does_the_same_work_for_a_missing_document_as_for_anothe
     for foreign_url, missing_url in ((f"/documents/{foreign.id}", f"/documents/{MISSING}"),
                                      (f"/documents/{foreign.id}/fichier", f"/documents/{MISSING}/fichier"),
                                      (f"/dossiers/{other.dossier.id}", f"/dossiers/{MISSING}"),
-                                     (f"/dossiers/{other.dossier.id}/historique", f"/dossiers/{MISSING}/historique")):
+                                     (f"/dossiers/{other.dossier.id}/historique", f"/dossiers/{MISSING}/historique"),
+                                     (f"/dossiers/{other.dossier.id}/documents/nouveau",
+                                      f"/dossiers/{MISSING}/documents/nouveau")):
         with Statements(app.state.engine) as for_foreign:
             first = await client.get(foreign_url)
         with Statements(app.state.engine) as for_missing:

@@ -24,7 +24,7 @@ from ..i18n import _
 from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
 from ..notifications import notify
 from ..facts import dossier_facts
-from ..access.reading import open_document
+from ..access.reading import PHANTOM, open_document
 from ..access.standing import professional_standing
 from ..files.pages import Rendered, Unrenderable, render_pdf
 from ..files.store import Storage
@@ -138,10 +138,12 @@ async def write_right(session: AsyncSession, *, account: Account, dossier_id: st
     """
     dossier = await session.get(Dossier, dossier_id, populate_existing=True)
     right = None
-    if dossier is not None and account.professional_id is not None:
+    if account.professional_id is not None:
+        # A missing dossier asks the same questions as a foreign one (reading.PHANTOM): a refusal takes as long.
         now = utcnow()
-        standing = await professional_standing(session, professional_id=account.professional_id, dossier=dossier, now=now)
-        right = dossier_right(standing, dossier_facts(dossier), now)
+        standing = await professional_standing(session, professional_id=account.professional_id,
+                                               dossier=dossier or PHANTOM, now=now)
+        right = dossier_right(standing, dossier_facts(dossier or PHANTOM), now)
     if dossier is None or right not in WRITE_RIGHTS:
         await session.rollback()
         raise NotFoundException()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from urllib.parse import unquote_to_bytes
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
@@ -20,6 +19,7 @@ from .db import is_busy
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable
 from .i18n import N_, _
+from .text_input import encoded_control
 
 log = logging.getLogger("carnet.errors")
 
@@ -54,7 +54,7 @@ class NoControlCharacters(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in scope.get("path", "")):
             raise NotFoundException()
-        if any(byte < 32 or byte == 127 for byte in unquote_to_bytes(scope.get("query_string", b""))):
+        if encoded_control(scope.get("query_string", b"")):
             raise HTTPException(status_code=400)
         await next_app(scope, receive, send)
 

@@ -7,7 +7,6 @@ can be used once (WebAuthn L3, 13.4.3: "challenges ... MUST be ... used only onc
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -39,9 +38,10 @@ from .db import begin_write
 from .i18n import _
 from .models import Account, Dossier, Passkey, PasskeyChallenge, utcnow
 from .templating import date_fr, quoted_fr
-from .text_input import clean, readable_length
+from .text_input import clean, read_json, readable_length
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
+TRANSPORTS = frozenset({"usb", "nfc", "ble", "smart-card", "hybrid", "internal", "cable"})  # WebAuthn L3, 5.8.4
 NAME_MAX = 60  # a passkey's name, as the keys page's field allows
 CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1400}")
 # Challenges waiting per client address: anyone may ask for one (the login page does, twice), but
@@ -144,6 +144,7 @@ async def finish_registration(
     if challenge.account_id != account.id:
         raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
     try:
+        parsed = read_json(credential)  # before py_webauthn's json.loads, which a deep nesting overflows
         verified = verify_registration_response(
             credential=credential,
             expected_challenge=challenge.challenge,
@@ -154,7 +155,8 @@ async def finish_registration(
     except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError) as exc:  # any malformed credential
         raise PasskeyRefused(_("La clé d'accès n'a pas pu être vérifiée.")) from exc
     try:
-        transports = ",".join(json.loads(credential).get("response", {}).get("transports", []) or [])
+        # Unsigned, as the client sent them: only the names WebAuthn defines are kept (py_webauthn drops the rest).
+        transports = ",".join(t for t in parsed.get("response", {}).get("transports", []) or [] if t in TRANSPORTS)
     except (ValueError, AttributeError, TypeError):
         transports = ""
     passkey = Passkey(
@@ -215,7 +217,7 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
     challenge = await _take_challenge(session, token=token, purpose="login")
     refused = PasskeyRefused(_("Cette clé d'accès n'est pas reconnue."))
     try:
-        parsed = json.loads(credential)
+        parsed = read_json(credential)
         credential_id = parsed["id"]
         user_handle = base64url_to_bytes(parsed["response"]["userHandle"]).decode()
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

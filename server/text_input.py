@@ -11,8 +11,11 @@ zero-width spaces are not a reason.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from typing import Any
+from urllib.parse import unquote_to_bytes
 
 # Letters that render as nothing: Hangul fillers, the braille blank, Khmer inherent vowels.
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
@@ -84,3 +87,41 @@ NAME_MAX = 100  # a person's given or family name, in every form that asks for o
 def names_too_long(names: dict[str, str]) -> tuple[str, ...]:
     """The fields (field name: value) whose name is past NAME_MAX: refused on that field, never cut."""
     return tuple(field for field, name in names.items() if len(name) > NAME_MAX)
+
+
+def encoded_control(query: bytes) -> bool:
+    """Whether a query string (or a form body) holds a control character, raw or percent-encoded (`%00`): nothing
+    a person types in a field, and NUL, which PostgreSQL refuses in text (a 500 at the statement that used it)."""
+    return any(byte < 32 or byte == 127 for byte in unquote_to_bytes(query))
+
+
+def read_json(raw: bytes | str) -> Any:
+    """JSON a client sent, read as `json.loads` reads it, or ValueError for what no handler can use: nesting
+    deeper than Python's stack (a RecursionError otherwise, from 2 KB of "[[[["), and any key or string holding
+    NUL, which PostgreSQL refuses in text, or a lone surrogate ("\\ud800"), which UTF-8 cannot encode for either
+    database. Python's json reads both escapes into a str, which only the statement that stores or looks up
+    the value would then refuse (msgspec, which reads Litestar's own JSON bodies, refuses the surrogate)."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not item.isascii() and _has_surrogate(item):
+                raise ValueError("JSON text that no database stores")
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return data
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -27,6 +27,7 @@ from ..accesslog.phrases import VIA_SOFTWARE
 from ..db import begin_write
 from ..i18n.formats import quoted_fr
 from ..models import Account, ApiAssertion, ApiClient, ApiToken, Professional, utcnow
+from ..text_input import read_json
 from .clients import ALGORITHMS
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -81,7 +82,7 @@ def _claims_of(assertion: str) -> dict:
     if not assertion or len(assertion) > MAX_ASSERTION:
         raise TokenError("invalid_request", "Le paramètre client_assertion manque ou est trop long.")
     try:
-        claims = json.loads(extract_compact(assertion.encode()).payload)
+        claims = read_json(extract_compact(assertion.encode()).payload)
     except (JoseError, ValueError, TypeError):
         raise TokenError("invalid_client", "L'assertion n'est pas un JWT signé lisible.", 401) from None
     if not isinstance(claims, dict) or not isinstance(claims.get("iss"), str):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import binascii
 import ipaddress
-import json
 import socket
 from urllib.parse import urlsplit
 
@@ -19,6 +18,7 @@ from ..dossiers import InvalidInput
 from ..facts import caregiver_facts, dossier_facts
 from ..i18n import _
 from ..models import Account, Delegation, Dossier, Patient, PushSubscription, utcnow
+from ..text_input import read_json
 from .webpush import b64url_decode
 
 MAX_DEVICES = 10  # per account: an eleventh subscription replaces the oldest
@@ -61,7 +61,7 @@ def _is_ip(host: str) -> bool:
 
 def parse_endpoint(raw: bytes) -> str:
     try:
-        endpoint = json.loads(raw)["endpoint"]
+        endpoint = read_json(raw)["endpoint"]
     except (ValueError, TypeError, KeyError):
         endpoint = None
     if not isinstance(endpoint, str) or not endpoint:
@@ -72,7 +72,7 @@ def parse_endpoint(raw: bytes) -> str:
 def parse_subscription(raw: bytes, *, env: str) -> tuple[str, str, str]:
     """(endpoint, p256dh, auth) from `PushSubscription.toJSON()`; an InvalidInput otherwise."""
     try:
-        data = json.loads(raw)
+        data = read_json(raw)
         endpoint, keys = data["endpoint"], data["keys"]
         p256dh, auth = keys["p256dh"], keys["auth"]
     except (ValueError, TypeError, KeyError):

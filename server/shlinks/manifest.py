@@ -40,7 +40,7 @@ from ..models import Dossier, Patient, ShareLink, utcnow
 from ..notifications import notify
 from ..profile.items import profile_of
 from ..profile.kinds import ORDER
-from ..text_input import clean, readable_length
+from ..text_input import clean, read_json, readable_length
 from .links import CONTENTS, description, passcode_matches, state_of
 
 FHIR_JSON = "application/fhir+json"
@@ -74,7 +74,7 @@ class Answer:
 
 def parse(body: bytes) -> ManifestRequest:
     try:
-        data = json.loads(body)
+        data = read_json(body)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(_("La demande doit être un objet JSON.")) from None
     if not isinstance(data, dict):

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 
 from .routes import Endpoint, is_int
-from .values import (FILENAMES, FORMAT_KEYS, FromApp, credentials, digit_strings, file_contents, from_app, hint_for,
+from .values import (DEEP_JSON, FILENAMES, FORMAT_KEYS, FromApp, credentials, digit_strings, file_contents, from_app, hint_for,
                      hostile, json_values, maybe, numbers, push_subscriptions, weighted)
 
 
@@ -192,7 +192,7 @@ def bodies(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[Body]:
         "form": fields.map(lambda f: Body("form", fields=f)),
         "multipart": st.builds(lambda f, p: Body("multipart", parts=multipart_parts(f, p)), fields, files),
         "json": json_bodies(endpoint, honest).map(lambda j: Body("json", json=j)),
-        "raw": st.binary(max_size=200).map(lambda b: Body("raw", raw=b)),
+        "raw": st.one_of(st.binary(max_size=200), st.just(DEEP_JSON.encode())).map(lambda b: Body("raw", raw=b)),
         "none": st.just(Body("none")),
     }
     return weighted((8, kinds[declared]), *((1, kind) for name, kind in kinds.items() if name != declared))

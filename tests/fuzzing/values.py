@@ -124,9 +124,15 @@ file_contents = st.one_of(
 FILENAMES = ["", "note.pdf", "scan.png", "a\r\nb.pdf", "x\x00.pdf", "é.pdf", '"quoted".pdf', "../../x.pdf", "x" * 300]
 
 
+# What only JSON carries (its escapes: a form cannot encode a lone surrogate), and a JSON text nested past
+# json.loads's stack, for the handlers that read a JSON string inside the JSON (a WebAuthn credential).
+DEEP_JSON = "[" * 1500 + "]" * 1500
+JSON_ONLY_STRINGS = ["\ud800", "a\udfffb", DEEP_JSON]
+
+
 def json_values(keys: list[str]) -> st.SearchStrategy[Any]:
     leaves = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), hostile(),
-                       st.sampled_from(["public-key", "x", "AAAA"]))
+                       st.sampled_from(["public-key", "x", "AAAA"]), st.sampled_from(JSON_ONLY_STRINGS))
     tree = st.recursive(leaves, lambda children: st.one_of(
         st.lists(children, max_size=3), st.dictionaries(st.sampled_from(keys), children, max_size=5)), max_leaves=8)
     # A credential travels as a JSON string inside the JSON: so do its broken forms.

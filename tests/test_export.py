@@ -490,6 +490,11 @@ async def test_what_is_not_a_copy_of_this_patient_s_dossier_or_goes_into_a_full_
     assert "n'est pas une synthèse FHIR valide" in await refused(ips_changed(data, lambda ips: ips | {"entry": [
         {"fullUrl": "urn:x", "resource": {"resourceType": "Nothing"}}]}))
     assert "n'en porte pas la marque" in await refused(ips_changed(data, lambda ips: ips | {"meta": {}}))
+    # What no database stores (a NUL, which PostgreSQL refuses), or no parser survives (a nesting past the stack).
+    assert "n'est pas une synthèse FHIR valide" in await refused(ips_changed(data, lambda ips: ips | {
+        "meta": {**ips["meta"], "versionId": "1\x00"}}))
+    assert "n'est pas une synthèse FHIR valide" in await refused(rewritten(
+        data, lambda n, c: b'{"entry": ' + b"[" * 3000 + b"]" * 3000 + b"}" if n == "synthese-ips.json" else c))
     assert "celle du dossier d'un autre patient" in await refused(data, into=other.dossier)
     assert "ne sont pas enregistrés ici" in await refused(data) and kine[0].family_name in await refused(data)
     assert await counts(there, dossier.id) == before and not list(storage.files())

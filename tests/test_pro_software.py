@@ -77,6 +77,9 @@ async def test_a_pasted_private_key_is_refused_in_french_and_nothing_is_stored(c
 
     not_json = await post_form(client, "/pro/logiciels", {"name": "Logiciel du cabinet", "jwk": "ma clé"})
     assert not_json.status_code == 400 and "La clé publique doit être une JWK au format JSON" in not_json.text
+    for unreadable in ("[" * 3000 + "]" * 3000, '{"kty": "EC", "crv": "\\u0000"}'):  # past the stack; a NUL escaped
+        refused = await post_form(client, "/pro/logiciels", {"name": "Logiciel du cabinet", "jwk": unreadable})
+        assert refused.status_code == 400 and "La clé publique doit être une JWK au format JSON" in refused.text
     assert await stored(db, pro.professional) == []
     # A missing name is the name's fault, not the key's.
     unnamed = await post_form(client, "/pro/logiciels", {"name": " ", "jwk": private})

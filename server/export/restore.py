@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import json
 import zipfile
 from dataclasses import dataclass, replace
 from datetime import date
@@ -31,7 +30,7 @@ from ..files.store import Storage
 from ..models import CATEGORIES, Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..profile.items import add_item, set_item_hidden
 from ..templating import date_fr
-from ..text_input import clean, readable_length
+from ..text_input import clean, read_json, readable_length
 from .archive import EXPORT_TAG, IPS_NAME
 from .mapping import NotRestorable, PlannedDocument, instant, plan_document, plan_items, rpps_of
 
@@ -67,7 +66,7 @@ def read_bundle(archive: zipfile.ZipFile) -> dict:
     if info.file_size > MAX_IPS_BYTES:
         raise NotRestorable(f"{NOT_A_COPY} : {IPS_NAME} est trop gros.")
     try:
-        data = json.loads(archive.read(info))
+        data = read_json(archive.read(info))  # NUL, a lone surrogate, a nesting past the stack: refused too
         Bundle.model_validate(data)
     except Exception:  # not JSON, or not FHIR: pydantic's error says which element, in English
         raise NotRestorable(f"{NOT_A_COPY} : {IPS_NAME} n'est pas une synthèse FHIR valide.") from None

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..dossiers import InvalidInput
 from ..i18n import _
 from ..models import ApiClient, utcnow
-from ..text_input import clean, readable_length
+from ..text_input import clean, read_json, readable_length
 
 # SMART Backend Services: "the client SHALL support RS384 or ES384" (and servers both).
 ALGORITHMS = {"EC": "ES384", "RSA": "RS384"}
@@ -33,7 +33,7 @@ def public_key(text: str) -> dict:
     if len(text) > MAX_JWK:
         raise InvalidInput(_("La clé publique est trop longue (8 000 caractères au plus)."), "jwk")
     try:
-        data = json.loads(text)
+        data = read_json(text)  # a nesting past the stack, a NUL or a lone surrogate: ValueError too
     except ValueError:
         raise InvalidInput(_("La clé publique doit être une JWK au format JSON ({\"kty\": …})."), "jwk") from None
     if isinstance(data, dict) and isinstance(data.get("keys"), list):

@@ -67,6 +67,16 @@ async def test_a_search_date_off_the_calendar_is_a_400_and_nothing_is_read_or_lo
     assert read == []
 
 
+async def test_a_search_date_is_a_day_or_a_datetime_and_nothing_else(client, patient, practice):
+    for value, status in (("ge2020-01-01garbage", 400), ("2020-01-01 ", 400), ("2020-01-01T25:00", 400),
+                          ("ge2020-01-01T10:00:00Z", 200), ("le2020-01-01T10:00:00+02:00", 200), ("2020-01-01", 200)):
+        answer = await client.get("/fhir/DocumentReference", headers=practice.headers,
+                                  params=[("patient", patient.patient.id), ("date", value)])
+        assert answer.status_code == status, value
+        if status == 400:
+            assert "Date de recherche invalide" in as_outcome(answer).issue[0].diagnostics
+
+
 async def test_a_third_date_is_refused_rather_than_ignored(client, patient, practice):
     for name in ("date", "period"):
         params = [("patient", patient.patient.id), (name, "ge2020-01-01"), (name, "lt2030-01-01"), (name, "eq2025-06-01")]

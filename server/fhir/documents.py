@@ -115,6 +115,8 @@ def _day(value: str) -> tuple[str, date]:
     text = value[2:] if value[:2] in PREFIXES else value
     try:
         day = date.fromisoformat(text[:10])
+        if len(text) > 10:  # a dateTime is searched by its day; anything else after the day is not a date
+            datetime.fromisoformat(text)
     except ValueError:
         raise FhirError(400, f"Date de recherche invalide : «\u00a0{value[:40]}\u00a0» (attendu AAAA-MM-JJ, préfixe ge, le, gt, "
                              "lt ou eq).") from None

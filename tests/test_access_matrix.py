@@ -6,6 +6,7 @@ that a refusal is indistinguishable from a missing id, and that each allowed
 professional read leaves exactly one access event (a refused one, none).
 """
 
+import html
 from datetime import date, timedelta
 
 import pytest
@@ -407,3 +408,17 @@ async def test_a_parents_voir_comme_shows_no_trace_of_what_was_kept_from_them(cl
         seen = await client.get(f"/dossiers/{me.dossier.id}/voir-comme/{pros['medecin_traitant'].id}")
         # visible and hidden (the médecin traitant sees hidden ones), and the kept one but for a parent
         assert f"<strong>{2 if parent else 3} documents</strong>" in seen.text, reader
+
+
+async def test_a_document_kept_from_parents_says_so_to_the_minor_and_to_the_professionals_who_read_it(client, db,
+                                                                                                     world):
+    me, pros, docs, accounts, tokens = world
+    kept, visible = docs["kept_from_parents"], docs["visible"]
+    for reader, label in (("patient", "Caché à vos parents"), ("medecin_traitant", "Caché aux parents")):
+        set_cookie(client, "carnet_session", tokens[reader])
+        page = html.unescape((await client.get(f"/documents/{kept.id}")).text)
+        assert label in page, reader
+        timeline = html.unescape((await client.get(f"/dossiers/{me.dossier.id}")).text)
+        assert timeline.count(label) == 1, reader  # its line alone
+        assert "Caché" not in html.unescape((await client.get(f"/documents/{visible.id}")).text).replace(
+            "Masqué", ""), reader

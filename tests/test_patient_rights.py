@@ -282,8 +282,12 @@ async def test_closing_explains_itself_then_closes_and_reopens(client, db, app, 
     assert closed.status_code == 303 and log.actions == ["close"]
     assert (await fresh(db, Dossier, patient.dossier.id)).state == "closed"
     assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 200  # the patient still reads it
-    page = await client.get(f"/dossiers/{patient.dossier.id}/acces")
-    assert "Rouvrir le dossier" in page.text
+    page = html.unescape((await client.get(closed.headers["location"])).text)
+    assert "Rouvrir le dossier" in page
+    # Said once; nothing offered that a closed dossier refuses; emergency access not said to be possible.
+    assert page.count("Aucun professionnel ne peut le lire") == 1 and "ne peut plus le lire" not in page
+    assert "Partager avec un nouveau professionnel" not in page
+    assert "Accès d'urgence : impossible tant que le dossier est fermé" in page and "Accès d'urgence : autorisé" not in page
     seen = await client.get(f"/dossiers/{patient.dossier.id}/voir-comme/{kine.id}")
     assert "Le dossier est fermé." in seen.text and titles_in(seen.text) == []
     refused = await post_form(client, f"/dossiers/{patient.dossier.id}/partage", {"portee": "tout", "duree": "1m"})

@@ -374,3 +374,25 @@ async def test_the_patient_sees_the_vaccinations_the_calendar_asks_of_her_and_a_
     async with browser(app, db, await account_for_professional(db, professional=doctor_)) as client:
         theirs = text_of(await client.get(url(patient)))
     assert "Vaccinations à faire" not in theirs  # computed from what they may not all see: the patient's to read
+
+
+@pytest.mark.parametrize("age, offered", [(9, ()), (14, ("organ_donation",)), (18, ("organ_donation", "directive"))])
+async def test_what_only_an_older_patient_states_is_neither_offered_nor_taken_younger(app, db, age, offered):
+    """Advance directives are an adult's (CSP L1111-11); a refusal of organ donation is registered from 13."""
+    from datetime import date as day
+
+    today = day.today()
+    born = today.replace(year=today.year - age) if not (today.month, today.day) == (2, 29) else day(today.year - age, 3, 1)
+    child = await new_patient(db, given_name="Léo", birth=born, serial=4, sex="M")
+    async with await as_patient(app, db, child) as client:
+        page = html.unescape((await client.get(url(child))).text)
+        menu = html.unescape((await client.get(url(child, "/ajouter"))).text)
+        for kind, title in (("directive", "Directives anticipées"), ("organ_donation", "Don d'organes")):
+            assert (f'id="rubrique-{kind}"' in page) == (kind in offered), kind
+            assert (f"type={kind}" in menu) == (kind in offered), kind
+            answer = await add(client, child, kind, label="Mes souhaits", detail="refus")
+            if kind in offered:
+                continue
+            assert answer.status_code == 400
+            assert f"{title} : à partir de {18 if kind == 'directive' else 13} ans." in html.unescape(answer.text)
+    assert [i.kind for i in await items_of(db, child) if i.kind not in offered] == []

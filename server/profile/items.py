@@ -17,9 +17,10 @@ from ..access.rule import DocumentFacts, Visibility
 from ..dossiers import InvalidInput
 from ..i18n import _
 from ..i18n.formats import long_date, number
-from ..models import Document, Dossier, Professional, ProfileItem, utcnow
+from ..identifiers import age_on
+from ..models import Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..text_input import clean, readable_length
-from .kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, kinds_in
+from .kinds import DONATION, KINDS, MEASURES, MIN_AGE, ORDER, SEVERITIES, kinds_in, offered
 
 OLDEST = date(1900, 1, 1)
 DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")  # the form keeps what was typed to 250 characters
@@ -235,6 +236,10 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
                    today: date, detail_suffix: str = "", declared_at: datetime | None = None) -> ProfileItem:
     """Add an item, with its access event, in one transaction (begun here unless the caller holds it);
     `declared_at`: when it was first declared, for an item read back from a copy of the dossier (restore.py)."""
+    patient = await session.get(Patient, dossier.patient_id)
+    if patient is not None and not offered(data.kind, age_on(patient.birth_date, today)):
+        raise InvalidInput(_("%(what)s : à partir de %(age)d ans.", what=_(KINDS[data.kind].title),
+                             age=MIN_AGE[data.kind]), "kind")
     fields = check(data, today=today)
     if data.document_id:
         document = await session.get(Document, data.document_id)

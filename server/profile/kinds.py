@@ -43,6 +43,16 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
 # The order a professional reads them in: what an emergency needs first.
 ORDER = ("allergy", "treatment", "condition", "vaccination", "measurement", "family_history", "directive",
          "organ_donation", "contact")
+# From what age a person states it (France): advance directives are an adult's (CSP L1111-11); a refusal of organ
+# donation is registered from 13 (Registre national des refus, R1232-5-1). Younger, neither is offered nor taken.
+MIN_AGE = {"directive": 18, "organ_donation": 13}
+
+
+def offered(code: str, age: int) -> bool:
+    """Whether a patient of this age may have an item of this kind."""
+    return age >= MIN_AGE.get(code, 0)
+
+
 SEVERITIES = {"faible": N_("Faible"), "moderee": N_("Modérée"), "severe": N_("Sévère")}
 
 

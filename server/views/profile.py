@@ -23,7 +23,7 @@ from .. import accounts
 from ..accesslog import audit
 from ..access.rule import document_right
 from ..caregivers.dossiers import band_of
-from ..identifiers import identity_of
+from ..identifiers import age_on, identity_of
 from ..dossiers import InvalidInput, professional_title
 from ..errors import error_response
 from ..facts import document_facts
@@ -34,7 +34,7 @@ from ..models import Account, Document, Dossier, Professional, ProfileItem, pari
 from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
 from ..profile.items import OLDEST, ItemInput, add_item, delete_item, name, profile_of, set_item_hidden
-from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
+from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, managed_dossier, open_dossier
 from ..access.standing import facts_of, standing_of
@@ -79,11 +79,13 @@ async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> T
     profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
     holder = view.right in HOLDERS
     # A professional gets no section of a kind they may not see: an empty one would read as "none known".
-    kinds = [k for k in ORDER if holder or profile.by_kind.get(k) or view.visible.sees_category(KINDS[k].category)]
+    age = age_on(view.patient.birth_date, paris_today())
+    kinds = [k for k in ORDER if profile.by_kind.get(k) or (holder or view.visible.sees_category(KINDS[k].category))
+             and offered(k, age)]
     sections = [(KINDS[k], in_reading_order(k, profile.by_kind.get(k, []))) for k in kinds]
     items = [i for _, found in sections for i in found]
     context = {
-        "view": view, "sections": sections, "partial": len(kinds) < len(ORDER), "may_add": may_add(view),
+        "view": view, "sections": sections, "partial": len(kinds) < len([k for k in ORDER if offered(k, age)]), "may_add": may_add(view),
         "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
         "charts": charts_of(i for i in items if i.kind == "measurement"),
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
@@ -205,7 +207,10 @@ async def form_page(request: Request, db: AsyncSession, dossier_id: str, kind: s
         raise NotFoundException()
     documents = (await documents_page(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_DOCUMENTS)
                  if listing else [])
-    context = {"view": view, "kind": KINDS.get(kind), "kinds": [KINDS[k] for k in ORDER], "form": form or {},
+    age = age_on(view.patient.birth_date, paris_today())
+    offered_kinds = [KINDS[k] for k in ORDER if offered(k, age)]
+    context = {"view": view, "kind": KINDS.get(kind) if kind in {k.code for k in offered_kinds} else None,
+               "kinds": offered_kinds, "form": form or {},
                "error": error, "documents": documents, "severities": SEVERITIES, "measures": MEASURES,
                "donation": DONATION, "today": paris_today().isoformat(), "patient": view.patient,
                "add_labels": ADD_LABELS}

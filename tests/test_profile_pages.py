@@ -368,6 +368,14 @@ async def test_the_patient_sees_the_vaccinations_the_calendar_asks_of_her_and_a_
         mine = text_of(await client.get(url(patient)))
     assert "Vaccinations à faire" in mine and f"calendrier des vaccinations {CALENDAR_YEAR}" in mine
     assert "ROR (rougeole, oreillons, rubéole)" in mine and "En retard" in mine  # born in 1984, no ROR noted
+    assert "documents de vaccination" not in mine and "document de vaccination" not in mine
+    # A vaccination filed as a document is not read by the calendar: the page says so, and where they are.
+    for title in ("Certificat ROR", "Rappel dTcaP"):
+        await add_text_document(db, app, patient.dossier, title=title, category="vaccination")
+    async with await as_patient(app, db, patient) as client:
+        page = (await client.get(url(patient))).text
+    assert "Le dossier contient aussi <a href=\"/dossiers/" in page and "?categorie=vaccination\">2 documents de " \
+        "vaccination</a>&nbsp;: notez au profil chaque vaccin reçu pour qu'il compte." in page
     doctor_ = await doctor(db)
     await rights.grant_access(db, dossier=patient.dossier, professional=doctor_, categories="", duration="sans",
                               actor=CAMILLE)

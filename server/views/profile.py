@@ -29,7 +29,7 @@ from ..errors import error_response
 from ..facts import document_facts
 from ..guards import logged_in
 from ..i18n import N_, _
-from ..listing import documents_page
+from ..listing import count_documents, documents_page
 from ..models import Account, Document, Dossier, Professional, ProfileItem, paris_today, utcnow
 from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
@@ -101,6 +101,9 @@ async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> T
                                                      vaccinations=profile.by_kind.get("vaccination", []),
                                                      today=now.astimezone(PARIS).date()),
                     "calendar_year": CALENDAR_YEAR, "calendar_source": CALENDAR_SOURCE}
+        if context["vaccines_due"]:  # what the calendar cannot read: the dossier's vaccination documents
+            context["vaccination_documents"] = await count_documents(db, dossier_id=dossier_id, visible=view.visible,
+                                                                     category="vaccination")
     else:
         context["identity"] = identity_of(view.patient, today=paris_today())
     return Template("profile.html", context=context)

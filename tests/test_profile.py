@@ -86,6 +86,9 @@ async def test_a_grant_by_category_covers_exactly_its_kinds_and_hidden_items_are
     (ItemInput("measurement", label="weight", value="abc"), "en chiffres"),
     (ItemInput("measurement", label="weight", value="720"), "entre 0.3 et 400 kg"),
     (ItemInput("measurement", label="blood_pressure", value="120", value2="140"), "diastolique"),
+    (ItemInput("measurement", label="blood_pressure", value="120/80/70"), "en chiffres"),
+    (ItemInput("measurement", label="blood_pressure", value="120/80", value2="75"), "en chiffres"),
+    (ItemInput("measurement", label="weight", value="70/2"), "en chiffres"),
     (ItemInput("vaccination", label="ROR"), "date de la vaccination"),
     (ItemInput("vaccination", label="ROR", started_on=date(2030, 1, 1)), "futur"),
     (ItemInput("contact", label="Paul", phone="appelez-moi"), "téléphone"),
@@ -96,6 +99,13 @@ async def test_bad_input_is_refused_in_french_and_nothing_is_written(db, patient
     with pytest.raises(InvalidInput, match=message):
         await add_item(db, dossier=patient.dossier, data=data, actor=PATIENT, today=TODAY)
     assert (await db.exec(select(ProfileItem))).all() == []
+
+
+@pytest.mark.parametrize("typed", ["120/80", " 120 / 80 ", "120,5/80"])
+async def test_a_blood_pressure_is_taken_as_it_is_said(db, patient, typed):
+    item = await add_item(db, dossier=patient.dossier, today=TODAY, actor=PATIENT,
+                          data=ItemInput("measurement", label="blood_pressure", value=typed))
+    assert (item.value, item.value2) == (float(typed.split("/")[0].strip().replace(",", ".")), 80)
 
 
 async def test_every_change_is_in_the_access_log(db, patient):

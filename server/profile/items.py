@@ -140,7 +140,10 @@ def check(data: ItemInput, *, today: date) -> dict:
         measure = MEASURES.get(data.label)
         if measure is None:
             raise InvalidInput(_("Choisissez la mesure : poids, taille, tension artérielle ou glycémie."), "label")
-        value = _number(data.value, _("la valeur"), "value")
+        typed, typed2 = data.value, data.value2
+        if measure.second and not typed2.strip() and typed.count("/") == 1:  # "120/80", as a blood pressure is said
+            typed, typed2 = typed.split("/")
+        value = _number(typed, _("la valeur"), "value")
         if not measure.low <= value <= measure.high:
             raise InvalidInput(_("%(measure)s : une valeur entre %(low)s et %(high)s %(unit)s.",
                                  measure=_(measure.label), low=number(measure.low), high=number(measure.high),
@@ -148,7 +151,7 @@ def check(data: ItemInput, *, today: date) -> dict:
         fields |= {"label": measure.code, "value": value, "unit": measure.unit,
                    "started_on": data.started_on or today}
         if measure.second:
-            value2 = _number(data.value2, _("la tension diastolique"), "value2")
+            value2 = _number(typed2, _("la tension diastolique"), "value2")
             if not 20 <= value2 < value:
                 raise InvalidInput(
                     _("La tension diastolique (le second chiffre) doit être plus basse que la systolique."), "value2")

@@ -48,7 +48,8 @@ async def test_the_access_page_says_who_sees_the_dossier_and_why(client, db, pat
     page = (await client.get(f"/dossiers/{patient.dossier.id}/acces")).text
     assert "Dr Claire Bernard" in page and "y compris ceux que vous avez masqués" in page
     end = (utcnow() + timedelta(days=365)).astimezone().strftime("%Y")
-    assert "Imagerie, Ordonnance, sauf ceux que vous avez masqués" in page and "jusqu'au" in page and end in page
+    assert "Les documents de ces catégories : Imagerie, Ordonnance, sauf ceux que vous avez masqués" in page
+    assert "jusqu'au" in page and end in page
     assert "Tous les documents, sauf ceux que vous avez masqués" in page and "sans date de fin" in page
     assert "Perte de connaissance sur la voie publique" in page and "Accès d'urgence en cours" in page
     assert "Professionnels bloqués" in page and "Vous avez bloqué ce professionnel : il ne peut rien lire." in page

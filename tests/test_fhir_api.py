@@ -125,9 +125,20 @@ async def test_search_lists_what_the_professional_sees_with_paging_and_the_bytes
     page = as_bundle(found)
     assert [e.resource.description for e in page.entry] == ["Bilan 2", "Bilan 1"]
     links = {link.relation: link.url for link in page.link}
-    assert patient.patient.ins not in links["next"] and "_page=2" in links["next"]
+    assert patient.patient.ins not in links["next"] and f"_after={page.entry[1].resource.id}" in links["next"]
+    # A document filed meanwhile, newer than all: the pages do not shift, nothing is shown twice.
+    await push(client, practice, provide_bundle(patient.patient.ins, title="Bilan 3", data=report_pdf("Bilan 3"),
+                                                category="biologie"))
     second = as_bundle(await client.get(links["next"].removeprefix(ORIGIN), headers=practice.headers))
     assert [e.resource.description for e in second.entry] == ["Bilan 0"] and "next" not in {l.relation for l in second.link}
+    old_style = as_bundle(await client.get(links["next"].removeprefix(ORIGIN).split("&_after=")[0] + "&_page=2",
+                                           headers=practice.headers))  # a link written before `_after`: an offset
+    assert [e.resource.description for e in old_style.entry] == ["Bilan 1", "Bilan 0"]
+    for cursor in ("x" * 65, "a-b", "0" * 32):
+        refused = await client.get(links["next"].removeprefix(ORIGIN).split("&_after=")[0] + f"&_after={cursor}",
+                                   headers=practice.headers)
+        assert refused.status_code == 400 and "_after" in as_outcome(refused).issue[0].diagnostics \
+            or "relancez la recherche" in as_outcome(refused).issue[0].diagnostics, cursor
 
     reference: DocumentReference = page.entry[0].resource
     assert reference.subject.identifier.value == patient.patient.ins

@@ -19,6 +19,8 @@ SEARCH_PARAMS = [
     ("status", "token", "current ou entered-in-error."),
     ("author.identifier", "token", "L'auteur, par son identifiant national (8 + RPPS)."),
     ("_count", "number", "Documents par page (100 au plus) ; 0 : le nombre total seulement."),
+    ("_after", "string", "La page qui suit ce document : ce que le lien next écrit (les documents ajoutés entre-temps "
+                         "ne décalent pas les pages)."),
     ("_total", "token", "accurate (ou estimate) : le nombre de documents trouvés, à chaque page ; none par défaut."),
 ]
 

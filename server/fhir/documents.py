@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from fhir.resources.R4B.bundle import Bundle
 from litestar.exceptions import NotFoundException
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, tuple_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -102,6 +102,7 @@ class Query:
     page: int
     echo: list[tuple[str, str]]
     total: bool = False  # `_total=accurate` (or `estimate`): the bundle says how many match, at a count's cost
+    after: str = ""  # `_after`: the id of the document a page starts after (what `next` links carry)
 
 
 PREFIXES = ("eq", "ge", "le", "gt", "lt")
@@ -185,7 +186,11 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None) -
         raise FhirError(400, "_total vaut none, estimate ou accurate (le nombre exact, compté à chaque page).")
     if total:
         echo.append(("_total", total))
-    return Query(patient, category, statuses, created, author_rpps, count, page, echo, total in ("estimate", "accurate"))
+    after = first("_after")
+    if after and (len(after) > 64 or not after.isascii() or not after.isalnum()):
+        raise FhirError(400, "_after est l'identifiant d'un document, tel que le lien next l'écrit.")
+    return Query(patient, category, statuses, created, author_rpps, count, page, echo, total in ("estimate", "accurate"),
+                 after)
 
 
 def ins_of(value: str) -> str:
@@ -225,13 +230,26 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
         if query.count == 0 or query.total else None
     if query.count == 0:
         return searchset([], base=base, self_url=link, next_url=None, total=total)
-    rows = list((await session.exec(select(Document).where(*where).order_by(*NEWEST_FIRST)
-                                    .offset((query.page - 1) * query.count).limit(query.count + 1))).all())
+    # The next page starts after the last document shown, whatever was added meanwhile: each document once (the
+    # timeline's keyset). `_page` (an offset) is still read, for a link written before `_after`.
+    statement = select(Document).where(*where).order_by(*NEWEST_FIRST).limit(query.count + 1)
+    if query.after:
+        start = (await session.exec(select(Document.event_date, Document.created_at, Document.id).where(
+            Document.id == query.after, Document.dossier_id == view.dossier.id))).first()
+        if start is None:
+            raise FhirError(400, "La page demandée n'existe plus : relancez la recherche.")
+        statement = statement.where(tuple_(col(Document.event_date), col(Document.created_at), col(Document.id))
+                                    < tuple_(*start))
+    else:
+        statement = statement.offset((query.page - 1) * query.count)
+    rows = list((await session.exec(statement)).all())
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
     resources = [document_reference(d, patient=view.patient, author=authors[d.author_professional_id], base=base)
                  for d in rows[:query.count]]
-    return searchset(resources, base=base, self_url=f"{link}&_page={query.page}",
-                     next_url=f"{link}&_page={query.page + 1}" if len(rows) > query.count else None, total=total)
+    here = f"{link}&_after={query.after}" if query.after else f"{link}&_page={query.page}"
+    return searchset(resources, base=base, self_url=here,
+                     next_url=f"{link}&_after={rows[query.count - 1].id}" if len(rows) > query.count else None,
+                     total=total)
 
 
 # --- reads, ITI-68, and withdrawal ------------------------------------------------------------

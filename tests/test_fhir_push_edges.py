@@ -187,3 +187,23 @@ async def test_an_image_bomb_is_too_large_not_damaged(client, db, patient, pract
     assert answer.status_code == 422, answer.text
     assert "trop grande pour être affichée" in as_outcome(answer).issue[0].diagnostics
     assert await documents_of(db, patient) == []
+
+
+async def test_a_refusal_by_ins_does_the_same_work_for_an_unknown_patient_as_for_one_not_granted(client, db, app,
+                                                                                                 patient, practice):
+    """A search or a push names a patient by INS: whether the INS is known must not show in the work done."""
+    from tests.conftest import make_ins, new_patient
+    from tests.patient_helpers import Statements
+
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", serial=2)  # no grant for this software
+    unknown = make_ins("F", 1984, 3, 77)
+    seen = []
+    for ins in (other.patient.ins, unknown):
+        with Statements(app.state.engine) as statements:
+            found = await client.post("/fhir/DocumentReference/_search", headers=practice.headers, data={
+                "patient.identifier": f"urn:oid:1.2.250.1.213.1.4.8|{ins}"})
+            pushed = await push(client, practice, provide_bundle(ins, title="Bilan", data=report_pdf("Bilan"),
+                                                                 category="biologie"))
+        assert found.status_code == pushed.status_code == 404
+        seen.append([s.split(" WHERE")[0] for s in statements.seen])
+    assert seen[0] == seen[1]

@@ -54,7 +54,9 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
     """File the Bundle's documents (all or none); the transaction-response says, per entry, what happened."""
     submission = read_submission(body)
     patient = (await session.exec(select(Patient).where(Patient.ins == submission.ins))).first()
-    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).first() if patient else None
+    # Asked for an unknown INS too: the refusal does the same work as for a dossier not theirs (reading.PHANTOM).
+    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == (patient.id if patient else "0" * 32)))
+               ).first()
     try:
         filed = await add_professional_documents(
             session, storage, account=caller.account, dossier_id=dossier.id if dossier else "0" * 32,
@@ -207,8 +209,11 @@ async def dossier_of_ins(session: AsyncSession, ins: str) -> str:
 
 
 async def search(session: AsyncSession, *, caller: Caller, query: Query, base: str) -> Bundle:
-    patient = await session.get(Patient, query.patient_id)
-    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).first() if patient else None
+    # Asked of the database for an unknown patient too (not from the session's identity map, where an INS's patient
+    # already is): a refusal does the same work, whichever it is (reading.PHANTOM).
+    patient = (await session.exec(select(Patient).where(Patient.id == query.patient_id))).first()
+    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == (patient.id if patient else "0" * 32)))
+               ).first()
     try:
         view = await open_dossier(session, account=caller.account, dossier_id=dossier.id if dossier else "0" * 32,
                                   action="read_timeline", detail=caller.via)

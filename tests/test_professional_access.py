@@ -253,6 +253,19 @@ async def test_a_wrong_birth_date_gets_the_same_answer_as_an_unknown_ins(client,
     assert await rows(db, select(AccessEvent).where(AccessEvent.action == "emergency")) == []
 
 
+async def test_an_unknown_identity_is_refused_with_the_same_work_as_a_dossier_that_opted_out(client, db, app, patient):
+    from tests.patient_helpers import Statements
+
+    await signed_in(client, db)
+    await rights.set_emergency_opt_out(db, dossier=patient.dossier, opt_out=True, actor=PATIENT)
+    seen = []
+    for form in (emergency_form(patient), emergency_form(patient, ins=make_ins("M", 1971, 5, 999))):
+        with Statements(app.state.engine) as statements:
+            assert (await post_form(client, "/pro/urgence", form)).status_code == 403
+        seen.append([s.split(" WHERE")[0] for s in statements.seen if "throttle" not in s])
+    assert seen[0] == seen[1]
+
+
 async def test_emergency_access_needs_a_written_reason(client, db, patient):
     await signed_in(client, db)
     response = await post_form(client, "/pro/urgence", emergency_form(patient, reason="urgence      !"))

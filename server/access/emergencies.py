@@ -14,6 +14,7 @@ from ..i18n import _
 from ..models import Block, Dossier, EmergencyAccess, Professional, utcnow
 from ..notifications import notify
 from ..text_input import clean, readable_length
+from .reading import PHANTOM
 from .rights import active_block, who
 
 EMERGENCY_WINDOW = timedelta(hours=24)
@@ -35,12 +36,13 @@ async def open_emergency(
         raise InvalidInput(_("%(name)s : %(limit)d caractères au plus.", name=_("Motif de l'urgence"), limit=REASON_MAX),
                            "reason")
     refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible pour ce patient."))
-    if dossier is None:
-        raise refused
+    # An identity that names no dossier asks what one that opted out does (reading.PHANTOM): the refusal takes as
+    # long, and says nothing more (identities are not to be probed).
     await audit.begin_chained(session)
-    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
-    blocked = await active_block(session, dossier_id=dossier.id, professional_id=professional.id)
-    if dossier.state != "open" or dossier.emergency_opt_out or blocked is not None:
+    dossier = await session.get(Dossier, dossier.id if dossier else PHANTOM.id, populate_existing=True)
+    blocked = await active_block(session, dossier_id=dossier.id if dossier else PHANTOM.id,
+                                 professional_id=professional.id)
+    if dossier is None or dossier.state != "open" or dossier.emergency_opt_out or blocked is not None:
         await session.rollback()
         raise refused
     now = utcnow()

@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import re
 
 from click.testing import CliRunner
 from sqlalchemy import text
@@ -125,3 +126,20 @@ async def test_verify_proof_checks_an_offline_proof_with_the_key_alone(db, patie
     }
     for message, result in refusals.items():
         assert result.exit_code == 1 and message in result.output, (message, result.output)
+
+
+async def test_a_checkpoint_signed_by_another_key_is_named_in_french_alone(db, patient, settings):
+    signer = load_signer(settings)
+    await log(db, patient.dossier.id, 3)
+    await integrate_now(db, signer=signer)
+    latest = (await db.exec(select(store.TlogCheckpoint))).one()
+    from server.tlog.checkpoint import Checkpoint, sign_checkpoint
+
+    forged = sign_checkpoint(Checkpoint(signer.name, latest.size, latest.root), Signer.generate(signer.name))
+    await as_the_operator(db, f"UPDATE tlogcheckpoint SET note = '{forged}' WHERE size = {latest.size}")
+    problems = (await verify_tree(db, settings)).problems
+    assert problems == [f"le point de contrôle de taille {latest.size} n'est pas signé par la clé du journal"]
+    found = await carnet(settings, "audit", "verify")
+    assert found.exit_code == 1
+    # The report is French: no developer's English from the note parser ("no trusted key signed the note").
+    assert not re.search(r"\b(trusted|signed|note|key)\b", found.output), found.output

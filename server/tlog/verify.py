@@ -28,7 +28,7 @@ from .checkpoint import Checkpoint, CheckpointError, open_checkpoint, verify_che
 from .integrator import settled_floor
 from .leaf import event_leaf_hash
 from .cosignature import BadCosignature, cosignatures
-from .note import NoteError, Signature, UnverifiedNote, open_note
+from .note import BadSignature, NoteError, Signature, UnverifiedNote, open_note
 from .signing import load_verifier
 from .store import TlogCheckpoint, TlogCosignature, TlogLeaf, TlogNode
 from .witnessing import configured
@@ -180,8 +180,11 @@ async def _check_checkpoints(session: AsyncSession, tree: merkle.MemoryTree, rep
     for row in rows:
         try:
             checkpoint, _ = open_checkpoint(row.note, log=verifier)
-        except (NoteError, CheckpointError) as error:
-            report.problems.append(f"le point de contrôle de taille {row.size} n'est pas signé par la clé du journal ({error})")
+        except (UnverifiedNote, BadSignature):
+            report.problems.append(f"le point de contrôle de taille {row.size} n'est pas signé par la clé du journal")
+            continue
+        except (NoteError, CheckpointError):  # their messages are English, for developers: the report says it in French
+            report.problems.append(f"le point de contrôle de taille {row.size} est illisible ou d'un autre journal")
             continue
         if (checkpoint.size, checkpoint.root) != (row.size, row.root):
             report.problems.append(f"le point de contrôle de taille {row.size} ne dit pas ce que sa ligne enregistre")

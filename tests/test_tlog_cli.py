@@ -143,3 +143,22 @@ async def test_a_checkpoint_signed_by_another_key_is_named_in_french_alone(db, p
     assert found.exit_code == 1
     # The report is French: no developer's English from the note parser ("no trusted key signed the note").
     assert not re.search(r"\b(trusted|signed|note|key)\b", found.output), found.output
+
+
+async def test_an_event_edited_with_its_leaf_removed_is_not_signed_again_as_new(db, patient, settings):
+    """Whoever runs the database edits the newest event and deletes its leaf: the integrator took the highest leaf's
+    event as its floor, so the edited event became a new leaf under a new signed checkpoint, and the phone's check
+    passed. Now nothing is signed over a tree whose last entry is gone; `carnet audit verify` names it."""
+    signer = load_signer(settings)
+    await log(db, patient.dossier.id, 3)
+    await integrate_now(db, signer=signer)
+    size = (await db.exec(select(store.TlogCheckpoint.size).order_by(store.TlogCheckpoint.size.desc()))).first()
+    newest = (await db.exec(select(AccessEvent.id).order_by(AccessEvent.id.desc()))).first()
+    await as_the_operator(db, f"UPDATE accessevent SET detail = 'rien' WHERE id = {newest}",
+                          f"DELETE FROM tlogleaf WHERE event_id = {newest}")
+    assert await integrate_now(db, signer=signer) is None
+    assert (await db.exec(select(store.TlogCheckpoint.size).order_by(store.TlogCheckpoint.size.desc()))).first() == size
+    assert (await db.exec(select(store.TlogLeaf).where(store.TlogLeaf.event_id == newest))).first() is None
+    found = await carnet(settings, "audit", "verify")
+    assert found.exit_code == 1
+    assert f"l'arbre a {size - 1} entrée(s), le dernier point de contrôle en signe {size}" in found.output

@@ -73,9 +73,16 @@ def settled_floor() -> ScalarSelect:
     return select(TlogLeaf.event_id).where(TlogLeaf.leaf_index == settled - 1).scalar_subquery()
 
 
-async def _pending(session: AsyncSession, *, postgresql: bool, limit: int) -> list:
+def _last_leaf(size: int) -> ScalarSelect:
+    """The event of the tree's last entry (the tree is `size` entries, as its newest checkpoint says)."""
+    return select(TlogLeaf.event_id).where(TlogLeaf.leaf_index == size - 1).scalar_subquery()
+
+
+async def _pending(session: AsyncSession, *, size: int, postgresql: bool, limit: int) -> list:
     events = AccessEvent.__table__  # type: ignore[attr-defined]
-    floor = settled_floor() if postgresql else select(func.max(TlogLeaf.event_id)).scalar_subquery()
+    # On SQLite, the event of the tree's last entry, not the highest event id among the leaves: a leaf row deleted
+    # behind the log's back would lower that, and the edited event under it would be signed again as new.
+    floor = settled_floor() if postgresql else _last_leaf(size)
     query = (select(events.c.id, *(events.c[name] for name in HASHED_FIELDS))
              .where(events.c.id > func.coalesce(floor, 0), ~exists().where(col(TlogLeaf.event_id) == events.c.id))
              .order_by(events.c.id).limit(limit))
@@ -107,10 +114,15 @@ async def _plan(session: AsyncSession, *, postgresql: bool, batch: int, yielding
     """The next round from what the session reads (None: nothing to integrate). It writes and signs nothing.
     `yielding`: planned before any lock, it lets the loop's other work in as it hashes."""
     latest = await latest_size(session)
-    events = await _pending(session, postgresql=postgresql, limit=batch)
+    size = latest or 0
+    if size and not (await session.exec(select(exists().where(TlogLeaf.leaf_index == size - 1)))).scalar():
+        # The tree's last entry is gone: a leaf removed behind the log's back (its event, edited, would be signed
+        # again as new). Nothing is signed over a damaged tree; `carnet audit verify` says what is missing.
+        log.error("journal: entry %d of the tree is missing; nothing is integrated until it is repaired", size)
+        return None
+    events = await _pending(session, size=size, postgresql=postgresql, limit=batch)
     if latest is not None and not events:
         return None
-    size = latest or 0
     nodes = await read_nodes(session, frontier(size))
     leaves, new_nodes = [], []
     for index, event in enumerate(events, start=size):

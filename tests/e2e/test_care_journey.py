@@ -56,3 +56,20 @@ def test_the_patient_finds_her_reimbursed_care_by_month_and_filters_it(page, ser
     expect(page.get_by_text("Consultation médecin généraliste")).to_have_count(0)
     expect(page.get_by_text("Pharmacie : contraceptif oral")).to_be_visible()
     expect(page).to_have_url(re.compile(r"type=medicaments"))
+
+
+def test_a_large_total_is_never_cut_inside_its_amount_on_a_phone(page, server, seed, tmp_path):
+    patient = seed()
+    day = date.today() - timedelta(days=20)
+    import_feed(server, tmp_path, [
+        f"{patient.ins};E2E-{patient.ins}-hanche;{day};{day + timedelta(days=3)};NGAP;G;"
+        "Prothèse totale de hanche;Clinique du Parc;;;1;123456,78;123456,78;98765,43"])
+    log_in(page, patient)
+    menu(page, "Soins").click()
+    amounts = page.get_by_label("Totaux").locator("dd")
+    expect(page.get_by_label("Totaux")).to_contain_text("98")
+    for amount in amounts.all():  # one line each: "123 456,7" above "8 €" was a cut amount
+        lines = amount.evaluate("e => { const r = document.createRange(); r.selectNodeContents(e); "
+                                "return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size }")
+        assert lines == 1, amount.text_content()
+    assert_fits_phone(page)

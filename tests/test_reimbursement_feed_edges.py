@@ -96,6 +96,25 @@ async def test_care_in_the_future_or_more_paid_back_than_spent_is_refused(client
     assert status == 200, said
 
 
+async def test_care_before_the_birth_the_ins_says_more_paid_back_than_the_base_or_a_negative_amount_is_refused(
+        client, patient, insurer):
+    ins = patient.patient.ins  # born in March 1984
+    fields = line(ins, "B1").split(";")
+    before_birth = ";".join([*fields[:2], "1984-02-29", "1984-03-10", *fields[4:]])
+    over_base = ";".join([*fields[:1], "B2", *fields[2:11], "30,00", "20,00", "25,00"])
+    negative = ";".join([*fields[:1], "B3", *fields[2:11], "-30,00", "30,00", "19,00"])
+    status, said = await send(client, insurer, feed(before_birth, over_base, negative))
+    assert status == 422
+    assert said == REFUSED + " ; ".join([
+        "Ligne 2 : la date des soins précède la naissance que l'INS indique (03/1984).",
+        "Ligne 3 : le montant remboursé (25,00\u00a0€) dépasse la base de remboursement (20,00\u00a0€).",
+        "Ligne 4 : le montant «\u00a0dépense\u00a0» ne peut pas être négatif : une correction se renvoie avec le même "
+        "identifiant de ligne et une date de traitement plus récente, et remplace la ligne."])
+    # The first of the month of birth is plausible (the INS does not say the day).
+    status, said = await send(client, insurer, feed(";".join([*fields[:2], "1984-03-01", "1984-03-10", *fields[4:]])))
+    assert status == 200, said
+
+
 def test_today_for_a_date_of_care_is_the_latest_in_france_la_reunion():
     # 22:30 in Paris on 1 March is 01:30 on 2 March in Saint-Denis: care given there "today" is not in the future.
     assert latest_care_day(datetime(2026, 3, 1, 21, 30, tzinfo=UTC)) == date(2026, 3, 2)

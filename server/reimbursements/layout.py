@@ -187,10 +187,16 @@ def _line(number: int, row: list[str], *, latest: date) -> Line:
     processed = _date(cell["date_traitement"], "date de traitement", latest=latest)
     if processed < care:
         raise ValueError("la date de traitement précède la date des soins.")
+    born = _born_at_the_earliest(ins)
+    if care < born:  # what the insurer itself sent: the INS says the year and month of birth
+        raise ValueError(f"la date des soins précède la naissance que l'INS indique ({born.month:02d}/{born.year}).")
     spent, base, reimbursed = (_cents(cell[name], label) for name, label in
                                (("depense", "dépense"), ("base", "base"), ("rembourse", "remboursé")))
     if reimbursed > spent:
         raise ValueError(f"le montant remboursé ({_euros(reimbursed)}) dépasse la dépense ({_euros(spent)}).")
+    if reimbursed > base:
+        raise ValueError(f"le montant remboursé ({_euros(reimbursed)}) dépasse la base de remboursement "
+                         f"({_euros(base)}).")
     return Line(number, ins, line_ref, care, processed, system, code, label, performer, rpps, cell["prescripteur"],
                 int(cell["quantite"]), spent, base, reimbursed)
 
@@ -209,7 +215,18 @@ def _date(value: str, what: str, *, latest: date) -> date:
     return day
 
 
+def _born_at_the_earliest(ins: str) -> date:
+    """The first day the INS's birth year and month allow: its two digits of year read in the 1900s (a care date
+    before it is before any birth the INS can mean); a month it does not say (20 to 99) read as January."""
+    month = int(ins[3:5])
+    return date(1900 + int(ins[1:3]), month if 1 <= month <= 12 else 1, 1)
+
+
 def _cents(value: str, what: str) -> int:
+    if value.startswith("-"):
+        raise ValueError(f"le montant «\u00a0{what}\u00a0» ne peut pas être négatif : une correction se renvoie "
+                         "avec le même identifiant de ligne et une date de traitement plus récente, et remplace "
+                         "la ligne.")
     found = AMOUNT.fullmatch(value)
     if found is None:
         raise ValueError(f"le montant «\u00a0{what}\u00a0» doit s'écrire en euros, par exemple 30,00.")

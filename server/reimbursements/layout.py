@@ -22,8 +22,9 @@ variable each column stands for is in brackets:
 | `rembourse` | what the Assurance Maladie paid back [BSE_REM_MNT] |
 
 A row is one line of the file: a field may be quoted (…;"Ecran 15"" pouces";…), but never spans lines.
-A file with any malformed or implausible line (care in the future, more paid back than spent) is refused
-whole, every problem said with its line number, so a file is never half loaded.
+A file with any malformed or implausible line (care in the future or before the birth its INS says, more paid
+back than spent or than the base, a negative amount) is refused whole, every problem said with its line number,
+so a file is never half loaded.
 """
 
 from __future__ import annotations

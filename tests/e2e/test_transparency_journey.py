@@ -274,7 +274,7 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
     wait_until_integrated(server)
     page.reload()
     expect(page.get_by_text(kine.name)).to_have_count(0)  # the page itself keeps no trace of the read
-    alert = page.get_by_role("alert").filter(has_text="L'historique n'a pas pu être vérifié")
+    alert = page.get_by_role("alert").filter(has_text="Cet historique ne correspond pas au journal signé")
     expect(alert).to_be_visible()
     expect(alert).to_contain_text("Le journal signé ne prolonge pas celui que votre appareil avait vérifié")
     expect(page.get_by_role("status").filter(has_text="Historique vérifié")).to_have_count(0)
@@ -356,7 +356,7 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
     kept = stored_checkpoint(page, patient.dossier_id)
     assert (kept["seq"], kept["hash"]) == (newest, newest_hash)
 
-    alert = page.get_by_role("alert").filter(has_text="L'historique n'a pas pu être vérifié")
+    alert = page.get_by_role("alert").filter(has_text="Cet historique ne correspond pas au journal signé")
     # An operator deletes a professional's read; the log and the chain's head stay as they were.
     with events_deleted(server, patient.dossier_id, newest - 3):
         page.goto(historique)

@@ -84,6 +84,9 @@ async def test_a_proof_that_cannot_be_given_is_a_french_sentence_never_a_500(cli
         assert response.status_code in (400, 404), (query, response.text)
         assert response.headers["content-type"] == "text/plain; charset=utf-8"
         assert any(word in response.text for word in ("paramètre", "journal", "dépasser", "plus petit")), query
+    for too_large in ("9223372036854775808", "99999999999999999999"):  # a whole number, past any tree: said so
+        response = await client.get(f"/journal/preuve/inclusion?index=0&taille={too_large}")
+        assert response.status_code == 400 and "dépasse tout journal possible" in response.text
 
 
 async def test_a_patient_downloads_an_events_proof_that_anyone_checks_offline(client, app, db, patient):

@@ -44,7 +44,13 @@ class Unanswerable(Exception):
         self.status, self.message = status, message
 
 
+LARGEST = 2**63 - 1  # a tree's size and an index are 64-bit signed integers (RFC 9162, and the database's)
+
+
 def number(value: str | None, name: str) -> int:
+    if value is not None and value.isascii() and value.isdigit() and value[0] != "0" and int(value) > LARGEST:
+        raise Unanswerable(400, _("Le paramètre %(name)s dépasse tout journal possible (%(largest)s au plus).",
+                                  name=quoted(name), largest=LARGEST))
     if value is None or not _NUMBER.fullmatch(value):
         raise Unanswerable(400, _("Le paramètre %(name)s doit être un nombre entier positif ou nul.",
                                   name=quoted(name)))

@@ -88,6 +88,29 @@ async def save_session_data(session: AsyncSession, *, current: CurrentSession, d
     await session.commit()
 
 
+MAX_SAVED_SEARCHES = 20
+
+
+async def remember_search(session: AsyncSession, *, current: CurrentSession, query: str) -> str:
+    """An opaque token for what this person searched (the timeline's words, a name in the directory): the address
+    carries the token, the session the words, so a search is never in a URL and Back finds it again."""
+    data = current.data
+    searches: dict = data.get("searches", {})
+    token = next((t for t, q in searches.items() if q == query), "")
+    if token:
+        return token
+    token = secrets.token_urlsafe(6)
+    searches[token] = query
+    data["searches"] = dict(list(searches.items())[-MAX_SAVED_SEARCHES:])
+    await save_session_data(session, current=current, data=data)
+    return token
+
+
+def remembered_search(current: CurrentSession, token: str | None) -> str:
+    """The words a token of `remember_search` stands for; "" for any other."""
+    return current.data.get("searches", {}).get(token, "") if token else ""
+
+
 async def end_session(session: AsyncSession, *, token: str) -> None:
     await session.exec(delete(WebSession).where(WebSession.id == hash_secret(token)))  # type: ignore[call-overload]
     await session.commit()

@@ -40,6 +40,23 @@ async def test_a_name_is_found_without_its_accents_or_its_case_and_from_the_star
     assert await found(client, patient, "paul lyon") != []
 
 
+async def test_back_from_a_professional_finds_the_search_again_without_its_words_in_the_address(client, db, patient):
+    helene = await professional(db, "Lefèvre", given_name="Hélène", profession="radiologue", city="Lyon", stem=1)
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}/annuaire"
+    live = await post_form(client, url, {"q": "radiologue lyon"}, headers={"HX-Request": "true",
+                                                                       "HX-Target": "directory-results"})
+    address = live.headers["hx-replace-url"]
+    assert live.status_code == 200 and re.fullmatch(rf"{url}\?recherche=[\w-]+", address)
+    assert "radiologue" not in address and "lyon" not in address.lower()
+    again = await client.get(address)  # Back, from the professional's page
+    assert 'value="radiologue lyon"' in again.text and re.findall(r'/professionnels/([0-9a-f]{32})"', again.text) == [
+        helene.id]
+    assert 'value=""' in (await client.get(f"{url}?recherche=autre")).text  # a token not of this session: empty
+    cleared = await post_form(client, url, {"q": ""}, headers={"HX-Request": "true", "HX-Target": "directory-results"})
+    assert cleared.headers["hx-replace-url"] == url
+
+
 async def test_a_search_reads_the_directory_through_its_words_not_every_professional(db):
     """Thousands of professionals: those whose words start so are looked up, not every row compared (ILIKE on four
     columns read the whole directory for each search)."""

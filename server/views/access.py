@@ -15,7 +15,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from .. import accounts, sessions
 from ..access import emergencies, rights
 from ..dossiers import InvalidInput
 from ..errors import error_response
@@ -94,9 +94,13 @@ async def access_page(request: Request, db: AsyncSession, dossier_id: str) -> Te
 
 
 @get("/dossiers/{dossier_id:str}/annuaire", guards=[logged_in])
-async def directory(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+async def directory(request: Request, db: AsyncSession, dossier_id: str, recherche: str | None = None) -> Template:
+    # `recherche`: the token of a search made here (sessions.remember_search): Back from a professional's page
+    # finds the field and its results again, without the words in the address.
     dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    return Template("access_directory.html", context={"dossier": dossier, "query": "", "results": None,
+    query = sessions.remembered_search(request.user, recherche)
+    results = await search_professionals(db, query=query) if query else None
+    return Template("access_directory.html", context={"dossier": dossier, "query": query, "results": results,
                                                       "band": await band(request, db, dossier)})
 
 
@@ -112,11 +116,17 @@ async def search_directory(request: HTMXRequest, db: AsyncSession, dossier_id: s
     except InvalidInput as refused:
         context["error"] = FormError.of(refused)
     status = 400 if context["error"] else 200
+    # The address becomes this search's (its token, not its words), replaced rather than pushed: one step of Back
+    # per visit of the directory, however many letters were typed.
+    token = await sessions.remember_search(db, current=request.user, query=query) if query and not context["error"] \
+        else ""
+    headers = {"HX-Replace-Url": f"/dossiers/{dossier.id}/annuaire" + (f"?recherche={token}" if token else "")}
     if request.htmx and request.htmx.target == "directory-results":
         # Results that come while the person types: a refusal is said, the focus stays in the field.
         context["live"] = True
-        return Template("partials/access_directory_results.html", context=context, status_code=status)
-    return Template("access_directory.html", context=context, status_code=status)
+        return Template("partials/access_directory_results.html", context=context, status_code=status, headers=headers)
+    return Template("access_directory.html", context=context, status_code=status,
+                    headers=headers if request.htmx else None)
 
 
 async def professional_page(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional, *,

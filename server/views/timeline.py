@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlencode
 
 from litestar import Response, get, post
@@ -26,7 +25,6 @@ from ..search import CAP as SEARCH_CAP, words_of
 from .forms import MAX_INT, Form, parse_int, text
 from ..profile.card import profile_card
 
-MAX_SAVED_SEARCHES = 20
 # The read_timeline event's detail when the page showed the profil médical's card: one event for both
 # (the patient's log says "a consulté votre dossier", of which the profile is part; the chain keeps this detail).
 PROFILE_CARD = "avec le résumé du profil médical"
@@ -51,7 +49,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     category = category if category in CATEGORIES else ""
     # The search words live in the server-side session; the URL carries only an opaque token,
     # so document titles never end up in the address bar, the history or a proxy's log.
-    query = request.user.data.get("searches", {}).get(token, "") if token else ""
+    query = sessions.remembered_search(request.user, token)
     searching = bool(category or query)
     detail = " · ".join(x for x in (CATEGORIES.get(category, ""), quoted_fr(query) if query else "") if x)
     card = whole_page and not searching
@@ -146,15 +144,7 @@ async def search(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: 
     category = text(data, "categorie", limit=30)
     category = category if category in CATEGORIES else ""
     query = text(data, "q", limit=100)
-    token = ""
-    if query:
-        current = request.user
-        session_data = current.data
-        searches: dict = session_data.get("searches", {})
-        token = next((t for t, q in searches.items() if q == query), "") or secrets.token_urlsafe(6)
-        searches[token] = query
-        session_data["searches"] = dict(list(searches.items())[-MAX_SAVED_SEARCHES:])
-        await sessions.save_session_data(db, current=current, data=session_data)
+    token = await sessions.remember_search(db, current=request.user, query=query) if query else ""
     url = timeline_url(dossier_id, category=category, search_token=token)
     if request.htmx:
         context = await timeline_context(request, db, dossier_id, category=category, token=token)
@@ -178,7 +168,7 @@ async def timeline_print(request: HTMXRequest, db: AsyncSession, dossier_id: str
         raise NotFoundException()
     view = await open_dossier(db, account=account, dossier_id=dossier_id, action=None)
     category = categorie if categorie in CATEGORIES else ""
-    query = request.user.data.get("searches", {}).get(recherche, "") if recherche else ""
+    query = sessions.remembered_search(request.user, recherche)
     words = words_of(query)
     cap = SEARCH_CAP if query else MAX_PRINTED  # a search ranks its window of matches, no more
     if query and not words:

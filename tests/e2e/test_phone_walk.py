@@ -93,3 +93,20 @@ def test_my_dossiers_underlines_the_name_not_the_initials(page: Page, seed):
     decoration = link.evaluate("a => getComputedStyle(a).textDecorationLine")
     assert decoration == "none", f"the whole band is underlined ({decoration}), its initials' disc too"
     expect(link.locator("strong")).to_have_css("text-decoration-line", re.compile("underline"))
+
+
+def test_back_from_a_professional_finds_the_directory_search_again(page: Page, seed, seed_professional):
+    patient = seed()
+    kine = seed_professional(given_name="Aurore", family_name="Vasseur-Delmas")
+    log_in(page, patient)
+    page.goto(f"/dossiers/{patient.dossier_id}/annuaire")
+    page.get_by_label("Chercher un professionnel dans l'annuaire").fill("vasseur")
+    result = page.get_by_role("link", name=re.compile("Vasseur-Delmas"))
+    expect(result).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/annuaire\?recherche=[\w-]+$"))  # the search's token, not its words
+    result.click()
+    expect(page).to_have_url(re.compile(f"/professionnels/{kine.professional_id}"))
+    page.go_back()
+    expect(page.get_by_label("Chercher un professionnel dans l'annuaire")).to_have_value("vasseur")
+    expect(page.get_by_role("link", name=re.compile("Vasseur-Delmas"))).to_be_visible()
+    assert "vasseur" not in page.url.lower()

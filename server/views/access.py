@@ -23,7 +23,7 @@ from ..guards import logged_in
 from ..i18n import _
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page
 from ..models import Dossier, Professional, utcnow
-from ..access.reading import SeenAs, author_labels, manage_document, manage_dossier, managed_dossier, seen_as
+from ..access.reading import SeenAs, author_labels, manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..access.sharing import RIGHT_LABELS, access_overview, access_summary, professional_line, search_professionals
@@ -279,35 +279,7 @@ async def review_emergency(request: Request, db: AsyncSession, dossier_id: str, 
     return done(f"/dossiers/{dossier.id}", "urgence-bloquee" if outcome == "blocked" else "urgence-normale")
 
 
-# --- one document: hide it from professionals, or delete it ----------------------------------
-
-
-@post("/documents/{document_id:str}/masquage", guards=[logged_in], status_code=200)
-async def hide(request: Request, db: AsyncSession, document_id: str, data: Form) -> Response:
-    document, _dossier, actor = await manage_document(db, account=request.user.account, document_id=document_id)
-    choice = text(data, "masque", limit=5)
-    if choice not in ("oui", "non"):
-        return error_response(request, 400, _("Choisissez de masquer le document ou de ne plus le masquer."))
-    await rights.set_hidden(db, document=document, hidden=choice == "oui", actor=actor)
-    return done(f"/documents/{document.id}", "document-masque" if choice == "oui" else "document-visible")
-
-
-@get("/documents/{document_id:str}/suppression", guards=[logged_in])
-async def delete_form(request: Request, db: AsyncSession, document_id: str) -> Template:
-    document, dossier, _ = await manage_document(db, account=request.user.account, document_id=document_id)
-    return Template("delete_document.html", context={"document": document, "dossier": dossier,
-                                                     "band": await band(request, db, dossier)})
-
-
-@post("/documents/{document_id:str}/suppression", guards=[logged_in], status_code=200)
-async def delete(request: Request, db: AsyncSession, document_id: str) -> Response:
-    document, dossier, actor = await manage_document(db, account=request.user.account, document_id=document_id)
-    await rights.delete_document(db, document=document, actor=actor, storage=request.app.state.storage)
-    return done(f"/dossiers/{dossier.id}", "document-supprime")
-
-
 routes = [
     my_access, access_page, directory, search_directory, professional, grant, revoke, block, unblock,
-    medecin_traitant, emergency_opt_out, close_form, close, reopen, see_as, review_emergency, hide, delete_form,
-    delete,
+    medecin_traitant, emergency_opt_out, close_form, close, reopen, see_as, review_emergency,
 ]

@@ -1,11 +1,12 @@
-"""One document: its details, its content shown in the page, and its download."""
+"""One document: its details, its content shown in the page, its download; and, for its patient or a managing
+caregiver, hiding it from professionals and deleting it (through `rights.py`, which logs each)."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import quote
 
-from litestar import Request, Response, get
+from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,7 +16,12 @@ from ..guards import logged_in
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
-from ..access.reading import author_labels, log_document_read, managed_dossier, open_document
+from ..access import rights
+from ..access.reading import author_labels, log_document_read, manage_document, managed_dossier, open_document
+from ..errors import error_response
+from ..i18n import _
+from .access import band, done
+from .forms import Form, text
 from ..files.pages import pages_of
 from ..files.store import IntegrityError
 
@@ -112,4 +118,31 @@ async def page_image(request: Request, db: AsyncSession, document_id: str, page:
     return Response(read_file(request, stored.storage_key, stored.sha256), media_type="image/png")
 
 
-routes = [show, download, page_image, page_full_screen]
+# --- one document: hide it from professionals, or delete it ----------------------------------
+
+
+@post("/documents/{document_id:str}/masquage", guards=[logged_in], status_code=200)
+async def hide(request: Request, db: AsyncSession, document_id: str, data: Form) -> Response:
+    document, _dossier, actor = await manage_document(db, account=request.user.account, document_id=document_id)
+    choice = text(data, "masque", limit=5)
+    if choice not in ("oui", "non"):
+        return error_response(request, 400, _("Choisissez de masquer le document ou de ne plus le masquer."))
+    await rights.set_hidden(db, document=document, hidden=choice == "oui", actor=actor)
+    return done(f"/documents/{document.id}", "document-masque" if choice == "oui" else "document-visible")
+
+
+@get("/documents/{document_id:str}/suppression", guards=[logged_in])
+async def delete_form(request: Request, db: AsyncSession, document_id: str) -> Template:
+    document, dossier, _ = await manage_document(db, account=request.user.account, document_id=document_id)
+    return Template("delete_document.html", context={"document": document, "dossier": dossier,
+                                                     "band": await band(request, db, dossier)})
+
+
+@post("/documents/{document_id:str}/suppression", guards=[logged_in], status_code=200)
+async def delete(request: Request, db: AsyncSession, document_id: str) -> Response:
+    document, dossier, actor = await manage_document(db, account=request.user.account, document_id=document_id)
+    await rights.delete_document(db, document=document, actor=actor, storage=request.app.state.storage)
+    return done(f"/dossiers/{dossier.id}", "document-supprime")
+
+
+routes = [show, download, page_image, page_full_screen, hide, delete_form, delete]

@@ -172,3 +172,11 @@ async def test_after_logout_the_login_page_says_so_once_and_shows_no_field(clien
     assert all('type="hidden"' in field for field in re.findall(r"<input[^>]*>", main))  # no box that looks like a field
     plain = await client.get("/connexion")
     assert "Vous êtes déconnecté." not in plain.text
+
+
+async def test_logout_clears_the_browsers_cache_of_this_site(client, patient):
+    await activate(client, patient)
+    response = await post_form(client, "/deconnexion", {}, follow_redirects=False)
+    assert response.status_code == 303
+    # "cache" (pages, and the back/forward cache), never "storage" (the service worker's static files).
+    assert response.headers["clear-site-data"] == '"cache"'

@@ -180,7 +180,11 @@ async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any])
 async def logout(request: Request, db: AsyncSession) -> Redirect:
     if request.auth:
         await sessions.end_session(db, token=request.auth)
-    return Redirect("/connexion?deconnecte=1", status_code=303, cookies=[session_cookie(request.app.state.settings, None)])
+    # "cache": the browser drops what it kept of this site's pages, its back/forward cache included (Safari keeps
+    # no-store pages there), so that Back on a phone left unlocked shows no page of the dossier. Not "storage":
+    # the service worker's static files and the device's verified journal state are no health data.
+    return Redirect("/connexion?deconnecte=1", status_code=303, headers={"Clear-Site-Data": '"cache"'},
+                    cookies=[session_cookie(request.app.state.settings, None)])
 
 
 @get("/recuperation")

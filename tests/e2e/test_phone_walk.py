@@ -16,7 +16,7 @@ from server.files.store import DiskStorage
 from server.models import Dossier
 from tests.e2e.conftest import run_async
 from tests.e2e.seeding import paris_today, text_file, writer_engine, years_before
-from tests.e2e.steps import held_dossier, log_in, menu
+from tests.e2e.steps import held_dossier, log_in, log_out, menu, without_passkey_autofill
 
 pytestmark = pytest.mark.e2e
 
@@ -110,3 +110,17 @@ def test_back_from_a_professional_finds_the_directory_search_again(page: Page, s
     expect(page.get_by_label("Chercher un professionnel dans l'annuaire")).to_have_value("vasseur")
     expect(page.get_by_role("link", name=re.compile("Vasseur-Delmas"))).to_be_visible()
     assert "vasseur" not in page.url.lower()
+
+
+def test_a_page_restored_from_the_back_forward_cache_is_reloaded(page, seed):
+    patient = seed()
+    log_in(page, patient)
+    without_passkey_autofill(page)  # the virtual authenticator would log the patient back in at once
+    page.goto(f"/dossiers/{patient.dossier_id}/profil")
+    log_out(page)
+    # What a browser does when it shows a page from its back/forward cache (headless Chromium has none).
+    page.goto(f"/dossiers/{patient.dossier_id}/profil")  # logged out: the server sends the login page
+    expect(page).to_have_url(re.compile(r"/connexion"))
+    with page.expect_navigation():
+        page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()

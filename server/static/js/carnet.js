@@ -112,6 +112,12 @@
   window.addEventListener("online", connectionBack);
   document.addEventListener("htmx:afterOnLoad", connectionBack);
 
+  // A page brought back from the back/forward cache (Safari keeps no-store pages there) is asked of the server
+  // again: after a logout, Back on a phone left unlocked gets the login page, never the dossier it showed.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { window.location.reload(); }
+  });
+
   // Forms that change something important ask first (deleting a passkey, new recovery codes).
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -31,7 +31,7 @@ def band_of(page, label: str = "Patient affiché") -> str:
 def traits(fixture) -> str:
     patient = fixture.patient
     age = age_on(patient.birth_date, paris_today())
-    return (f"MARTIN Camille · née le {patient.birth_date:%d/%m/%Y} ({age} ans) · F · "
+    return (f"MARTIN Camille · née le {patient.birth_date:%d/%m/%Y} ({age} ans) · F sexe féminin · "
             f"INS {ins_for_reading(patient.ins)} (non qualifiée)")
 
 
@@ -97,7 +97,7 @@ async def test_the_band_is_the_patients_whoever_else_the_professional_follows(ap
     async with browser(app, db, account) as client:
         band = band_of(await client.get(f"/dossiers/{other.dossier.id}"))
     age = age_on(date(1990, 7, 1), paris_today())
-    assert band == f"LEFÈVRE Hugo · né le 01/07/1990 ({age} ans) · M · INS {ins_for_reading(other.patient.ins)} (non qualifiée)"
+    assert band == f"LEFÈVRE Hugo · né le 01/07/1990 ({age} ans) · M sexe masculin · INS {ins_for_reading(other.patient.ins)} (non qualifiée)"
 
 
 async def test_a_caregivers_band_shows_the_same_traits(app, db):
@@ -111,5 +111,5 @@ async def test_a_caregivers_band_shows_the_same_traits(app, db):
             band = band_of(page, "Dossier affiché")
             assert page.status_code == 200, url
             assert "Dossier de Léo Martin" in band and "né le 4 mai 2016" in band, url
-            assert f"MARTIN Léo · M · INS {ins_for_reading(leo.patient.ins)} (non qualifiée)" in band, url
+            assert f"MARTIN Léo · M sexe masculin · INS {ins_for_reading(leo.patient.ins)} (non qualifiée)" in band, url
             assert 'aria-label="Patient affiché"' not in page.text  # one band, not two

@@ -172,7 +172,7 @@ def held_dossier(page: Page, name: str):
 def switch_to(page: Page, label: str) -> None:
     """One tap on the band to another dossier the account holds: "Mon dossier", "Dossier de Léo Martin"."""
     switcher = dossier_band(page).get_by_role("navigation", name="Changer de dossier")
-    switcher.get_by_role("link", name=label, exact=True).click()
+    switcher.get_by_role("link", name=re.compile(rf"^\w+ · {re.escape(label)}$")).click()  # "LM · Dossier de…"
 
 
 def accept_invitation_with_a_new_account(page: Page, given_name: str, family_name: str) -> None:

@@ -124,15 +124,16 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
         await refuse(_("C'est votre propre dossier : vous y avez déjà accès."))
     if dossier.state != "open":
         await refuse(_("Ce dossier est fermé : l'invitation ne peut pas être acceptée pour l'instant."))
-    current = (await session.exec(select(Delegation).where(
-        Delegation.dossier_id == dossier.id, Delegation.caregiver_account_id == account.id,
-        Delegation.revoked_at.is_(None)))).first()  # type: ignore[union-attr]
-    if current is not None:
+    current = await current_delegation(session, dossier_id=dossier.id, account_id=account.id)
+    if current is not None and not replaces(invitation, current):
         await refuse(_("Vous aidez déjà avec ce dossier."))
     if invitation.relationship == "parent" and \
             await representatives(session, dossier_id=dossier.id) >= MAX_REPRESENTATIVES:
         await refuse(_(FULL))
     invitation.used_at, invitation.used_by_account_id = now, account.id
+    if current is not None:  # a relative already helping: the patient's new terms replace the old ones (read ↔ manage)
+        current.revoked_at, current.end_reason = now, "replaced"
+        session.add(current)
     delegation = Delegation(
         dossier_id=dossier.id, caregiver_account_id=account.id, relationship=invitation.relationship,
         can_manage=invitation.can_manage, starts_at=now,
@@ -147,6 +148,18 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
     await welcome(session, account_id=account.id, dossier_id=dossier.id, event=event)
     await audit.commit_chained(session)
     return delegation
+
+
+def replaces(invitation: CaregiverInvitation, current: Delegation) -> bool:
+    """A patient's invitation to a relative who already helps changes what they may do (read only, or manage) and
+    for how long, as a share code replaces a professional's access; a parent's place is never replaced."""
+    return invitation.relationship == "proche" and current.relationship == "proche"
+
+
+async def current_delegation(session: AsyncSession, *, dossier_id: str, account_id: str) -> Delegation | None:
+    return (await session.exec(select(Delegation).where(
+        Delegation.dossier_id == dossier_id, Delegation.caregiver_account_id == account_id,
+        Delegation.revoked_at.is_(None)))).first()  # type: ignore[union-attr]
 
 
 async def representatives(session: AsyncSession, *, dossier_id: str, pending: bool = False) -> int:

@@ -131,7 +131,7 @@ class Delegation(SQLModel, table=True):
     starts_at: datetime = Field(default_factory=utcnow)
     ends_at: datetime | None = None
     revoked_at: datetime | None = None  # ended before its time, for `end_reason`
-    end_reason: str = Field(default="", max_length=20)  # "removed", "stepped_down", "majority"
+    end_reason: str = Field(default="", max_length=20)  # "removed", "stepped_down", "majority", "replaced"
     # What a young adult chose for a parent before turning 18: "" (their rights end), "lecture" or "gestion".
     after_majority: str = Field(default="", max_length=10)
     invited_by_account_id: str | None = Field(default=None, foreign_key="account.id")

@@ -65,8 +65,14 @@ async def look_up_invitation(request: Request, db: AsyncSession, data: Form) -> 
     if isinstance(found, Template):
         return found
     patient_name, inviter = await invitation_people(db, found)
+    current = None  # a relative who already helps is told, before accepting, that these terms replace theirs
+    if request.user is not None and request.user.row.authenticated:
+        held = await invitations.current_delegation(db, dossier_id=found.dossier_id,
+                                                    account_id=request.user.account.id)
+        if held is not None and invitations.replaces(found, held):
+            current = invitations.level_label(held.can_manage)
     return invitation_page({"code": code, "invitation": found, "patient_name": patient_name, "inviter": inviter,
-                            "terms": invitations.terms(found)})
+                            "terms": invitations.terms(found), "current_level": current})
 
 
 async def invitation_people(db: AsyncSession, invitation: CaregiverInvitation) -> tuple[str, str]:

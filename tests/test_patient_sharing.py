@@ -2,6 +2,7 @@
 professional sees it now, computed by the same rule as that professional's own reads."""
 
 import html
+import pytest
 import re
 from datetime import date, timedelta
 
@@ -66,6 +67,32 @@ async def test_an_expired_share_code_says_so(client, db, patient):
     await db.commit()
     page = await client.get(f"/partage/{share_id}", headers={"HX-Request": "true", "HX-Target": "share-code-status"})
     assert "Code expiré" in page.text and "every 3s" not in page.text
+
+
+async def test_a_waiting_share_code_is_taken_back_logged_and_then_opens_nothing(client, db, patient):
+    """Shown to the wrong person, or made with the wrong scope: the patient cancels it before anyone types it."""
+    await activate(client, patient)
+    dossier_id = patient.dossier.id  # (a refused redeem rolls the test's session back: its rows expire)
+    made = await post_form(client, f"/dossiers/{dossier_id}/partage", {"portee": "tout", "duree": "1m"},
+                           follow_redirects=False)
+    url = made.headers["location"]
+    code = re.search(r'<p class="code"[^>]*>([^<]+)</p>', (await client.get(url)).text).group(1)
+    assert "Annuler ce code" in (await client.get(url)).text
+    async with Log(db, dossier_id) as log:
+        cancelled = await post_form(client, f"{url}/annulation", {}, follow_redirects=False)
+    assert cancelled.status_code == 303 and log.actions == ["share_code_cancelled"]
+    notice = html.unescape((await client.get(cancelled.headers["location"])).text)
+    assert "Le code de partage est annulé : personne ne peut plus l'utiliser." in notice
+    kine = await professional(db)
+    with pytest.raises(share_codes.ShareCodeRefused):
+        await share_codes.redeem_share_code(db, code=code, professional=kine, actor=Actor(None, "professional", "Julie"))
+    assert "Annuler ce code" not in (await client.get(url)).text
+    async with Log(db, dossier_id) as log:  # twice, or a used or another's code: nothing to cancel
+        assert (await post_form(client, f"{url}/annulation", {})).status_code == 404
+        assert (await post_form(client, f"/partage/{MISSING}/annulation", {})).status_code == 404
+    assert log.actions == []
+    log_page = html.unescape((await client.get(f"/dossiers/{dossier_id}/historique")).text).replace("\u00a0", " ")
+    assert "Vous avez annulé un code de partage (tous les documents, 1 mois)" in log_page
 
 
 async def test_a_share_code_and_its_qr_are_only_for_the_patient_who_made_it(client, app, db, patient):

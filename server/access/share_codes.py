@@ -44,6 +44,23 @@ async def create_share_code(
     return code, row
 
 
+async def cancel_share_code(session: AsyncSession, *, share_code_id: str, dossier: Dossier, actor: audit.Actor) -> bool:
+    """The patient takes back a code not yet used: it ends now (it reads as expired), logged. False: no such code
+    waiting in this dossier (used, expired, cancelled already, or another's)."""
+    await audit.begin_chained(session)
+    row = await session.get(ShareCode, share_code_id, populate_existing=True)
+    now = utcnow()
+    if row is None or row.dossier_id != dossier.id or row.used_at is not None or row.expires_at <= now:
+        await session.rollback()
+        return False
+    row.expires_at = now
+    session.add(row)
+    await audit.append(session, dossier_id=dossier.id, action="share_code_cancelled", actor=actor,
+                       detail=logged_scope(row.categories, DURATIONS[_duration_key(row.grant_days)][0]))
+    await audit.commit_chained(session)
+    return True
+
+
 def _duration_key(days: int | None) -> str:
     return next(k for k, (_, d) in DURATIONS.items() if d == days)
 

@@ -43,7 +43,7 @@ READS = ("read_timeline", "search", "read_document", "download", "read_care", "r
 RIGHTS_CHANGES = (
     "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
     "profile_hide", "profile_unhide", "profile_delete",
-    "emergency_opt_in", "close", "reopen", "share_code", "emergency_review", "caregiver_invited", "caregiver_added",
+    "emergency_opt_in", "close", "reopen", "share_code", "share_code_cancelled", "emergency_review", "caregiver_invited", "caregiver_added",
     "caregiver_removed", "caregiver_stepped_down", "parent_attached", "majority_ended", "majority_kept",
     "shl_created", "shl_revoked", "shl_blocked",
 )
@@ -143,6 +143,9 @@ PHRASES: dict[str, Phrase] = {
     "share_code": Phrase("Code de partage créé",
         N_("%(subject)s a créé un code de partage%(detail_paren)s %(when)s%(right)s"),
         N_("%(subject)s avez créé un code de partage%(detail_paren)s %(when)s%(right)s")),
+    "share_code_cancelled": Phrase("Code de partage annulé",
+        N_("%(subject)s a annulé un code de partage%(detail_paren)s %(when)s%(right)s"),
+        N_("%(subject)s avez annulé un code de partage%(detail_paren)s %(when)s%(right)s")),
     "passkey_added": Phrase("Clé d'accès ajoutée",
         N_("%(subject)s a ajouté une clé d'accès%(detail_paren)s %(when)s%(right)s"),
         N_("%(subject)s avez ajouté une clé d'accès%(detail_paren)s %(when)s%(right)s")),

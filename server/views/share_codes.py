@@ -100,6 +100,16 @@ async def show_share_code(request: HTMXRequest, db: AsyncSession, share_code_id:
     return Template("share_code.html", context=context)
 
 
+@post("/partage/{share_code_id:str}/annulation", guards=[logged_in], status_code=200)
+async def cancel_share_code(request: Request, db: AsyncSession, share_code_id: str) -> Response:
+    row = await db.get(ShareCode, share_code_id)
+    dossier, actor = await manage_dossier(db, account=request.user.account,
+                                          dossier_id=row.dossier_id if row else "0" * 32)
+    if not await share_codes.cancel_share_code(db, share_code_id=share_code_id, dossier=dossier, actor=actor):
+        raise NotFoundException()
+    return Redirect(f"/dossiers/{dossier.id}/acces?fait=code-annule", status_code=303)
+
+
 @get("/partage/{share_code_id:str}/qr.svg", guards=[logged_in])
 async def share_code_qr(request: Request, db: AsyncSession, share_code_id: str) -> Response:
     context = await share_code_state(request, db, share_code_id)
@@ -111,4 +121,4 @@ async def share_code_qr(request: Request, db: AsyncSession, share_code_id: str) 
     return Response(svg, media_type="image/svg+xml")
 
 
-routes = [new_share_code, create_share_code, show_share_code, share_code_qr]
+routes = [new_share_code, create_share_code, show_share_code, cancel_share_code, share_code_qr]

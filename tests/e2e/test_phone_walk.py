@@ -124,3 +124,16 @@ def test_a_page_restored_from_the_back_forward_cache_is_reloaded(page, seed):
     with page.expect_navigation():
         page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+
+
+def test_a_share_form_sent_without_a_duration_is_answered_in_french_by_the_server(page: Page, console, seed):
+    """Not the browser's bubble ("Please select one of these options.", in the browser's language): Carnet's error,
+    on its field, as every other form says it."""
+    patient = seed()
+    console.allow("status of 400")  # the refusal itself
+    log_in(page, patient)
+    page.goto(f"/dossiers/{patient.dossier_id}/partage")
+    page.get_by_label("Tous les documents").check()
+    page.get_by_role("button", name="Afficher le code de partage").click()
+    expect(page.get_by_text("Choisissez une durée.").first).to_be_visible()
+    expect(page.get_by_label("1 mois", exact=True)).to_have_attribute("aria-invalid", "true")

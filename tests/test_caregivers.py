@@ -123,7 +123,7 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
         [hide] = [e for e in await events(db, patient.dossier.id) if e.action == "hide"]
         assert (hide.actor_kind, hide.actor_name, hide.on_behalf_of) == ("caregiver", "Paul Martin", "Camille Martin")
         log = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/historique")).text).replace("\u00a0", " ")
-        assert "Paul Martin, pour le compte de Camille Martin, a masqué « IRM du genou droit »" in log
+        assert "Paul Martin, pour votre compte, a masqué « IRM du genou droit »" in log
         assert "Paul Martin a accepté l'invitation à aider avec votre dossier" in log
 
         # Camille sees him, and removes him: his very next request is refused as if nothing were there.

@@ -87,7 +87,7 @@ SENTENCES = [
      f"Vous avez retiré son accès à Léa Fontaine, masseur-kinésithérapeute, {WHEN}."),
     (event("revoke", CAMILLE, detail=""), PATIENT, NONE, f"Vous avez retiré son accès à un professionnel {WHEN}."),
     (event("block", PAUL, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT, NONE,
-     f"Paul Martin, pour le compte de Camille Martin, a bloqué Léa Fontaine, masseur-kinésithérapeute, {WHEN}."),
+     f"Paul Martin, pour votre compte, a bloqué Léa Fontaine, masseur-kinésithérapeute, {WHEN}."),
     (event("block", CAMILLE, detail="Anne Roux (médecin), accès d'urgence : bloqué"), PATIENT, NONE,
      f"Vous avez bloqué Anne Roux, médecin, {WHEN}, après son accès d'urgence."),
     (event("unblock", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT, NONE,
@@ -98,7 +98,7 @@ SENTENCES = [
     (event("hide", PAUL, **IRM), CAREGIVER, NONE,
      f"Pour le compte de Camille Martin, vous avez masqué « IRM du genou droit » aux professionnels {WHEN}."),
     (event("hide", PAUL, **IRM), PATIENT, NONE,
-     f"Paul Martin, pour le compte de Camille Martin, a masqué « IRM du genou droit » aux professionnels {WHEN}."),
+     f"Paul Martin, pour votre compte, a masqué « IRM du genou droit » aux professionnels {WHEN}."),
     (event("unhide", CAMILLE, **IRM), PATIENT, NONE,
      f"Vous avez rendu « IRM du genou droit » de nouveau visible aux professionnels {WHEN}."),
     (event("delete", CAMILLE, document_id="d3", document_title="Ancienne ordonnance"), PATIENT, NONE,
@@ -130,7 +130,7 @@ SENTENCES = [
     (event("parent_attached", CAMILLE), PATIENT, NONE,
      f"Vous avez rattaché votre dossier à votre compte, comme parent, {WHEN}."),
     (event("parent_attached", PAUL), PATIENT, NONE,
-     f"Paul Martin, pour le compte de Camille Martin, a rattaché votre dossier à son compte, comme parent, {WHEN}."),
+     f"Paul Martin, pour votre compte, a rattaché votre dossier à son compte, comme parent, {WHEN}."),
 ]
 
 

@@ -150,7 +150,7 @@ async def test_a_caregiver_reads_the_log_and_their_own_actions_say_vous(client, 
     await as_account(client, db, world.patient_account)
     texts = [text for _, _, text in log_lines((await client.get(world.url())).text)]
     assert texts[0].startswith("Vous avez bloqué Léa Fontaine")
-    assert texts[1].startswith("Paul Martin, pour le compte de Camille Martin, a masqué « IRM du genou droit »")
+    assert texts[1].startswith("Paul Martin, pour votre compte, a masqué « IRM du genou droit »")
     delegation = (await db.exec(select(Delegation))).one()
     delegation.revoked_at = utcnow()
     db.add(delegation)

@@ -115,8 +115,9 @@ def subject_of(event: AccessEvent, viewer: Viewer) -> tuple[str, bool]:
     parts = [actor_name(event) or _("Une personne inconnue")]
     if event.actor_profession:
         parts.append(profession_label(event.actor_profession))
-    if event.on_behalf_of:
-        parts.append(_("pour le compte de %(name)s", name=event.on_behalf_of))
+    if event.on_behalf_of:  # always the dossier's patient: to them, "pour votre compte"
+        parts.append(_("pour votre compte") if viewer.is_patient else _("pour le compte de %(name)s",
+                                                                         name=event.on_behalf_of))
     return (", ".join(parts) + ",") if len(parts) > 1 else parts[0], False
 
 

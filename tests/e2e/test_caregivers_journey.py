@@ -168,7 +168,7 @@ def test_a_daughter_invited_as_manager_shares_her_fathers_dossier_until_he_remov
     menu(page, "Historique").click()
     expect(page.get_by_role("heading", name="Historique de mon dossier")).to_be_visible()
     expect(page.locator(".log-text").filter(has_text="code de partage (")).to_contain_text(
-        "Claire Dupont, pour le compte de Jean Dupont, a créé un code de partage")
+        "Claire Dupont, pour votre compte, a créé un code de partage")
     assert_fits_phone(page)
 
     # He removes her; her next click in his dossier is refused, as for a dossier that does not exist.

@@ -306,8 +306,13 @@ def test_the_right_banner_marks_an_emergency_read_loudly_and_other_rights_quietl
     shown = banner.render(view=emergency)
     assert f"Accès d'urgence</strong> jusqu'au {datetime_fr(until)}" in shown
     assert f'href="/dossiers/{dossier.id}/documents/nouveau"' in shown
-    doctor = banner.render(view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier))
+    doctor = banner.render(view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier, patient=None))
     assert "médecin traitant" in doctor and "Accès d'urgence" not in doctor and "/documents/nouveau" in doctor
+    her = SimpleNamespace(sex="F")
+    assert "de cette patiente" in banner.render(view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier,
+                                                                    patient=her))
+    assert "Accès accordé par la patiente." in banner.render(view=SimpleNamespace(right=Right.GRANT, dossier=dossier,
+                                                                                 patient=her))
     assert banner.render(view=SimpleNamespace(right=Right.PATIENT, dossier=dossier)).strip() == ""
 
 

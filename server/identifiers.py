@@ -40,6 +40,13 @@ def ins_for_reading(ins: str) -> str:
     return " ".join(ins[a:b] for a, b in ((0, 1), (1, 3), (3, 5), (5, 7), (7, 10), (10, 13), (13, 15)))
 
 
+def earliest_birth(ins: str) -> date:
+    """The first day an INS's year and month of birth allow: its two digits of year read in the 1900s (a date before
+    it is before any birth it can mean); a month it does not say (20 to 99) read as January."""
+    month = int(ins[3:5])
+    return date(1900 + int(ins[1:3]), month if 1 <= month <= 12 else 1, 1)
+
+
 def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 

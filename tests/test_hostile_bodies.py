@@ -62,6 +62,21 @@ async def test_a_passkey_whose_transports_no_database_stores_is_refused(client, 
     assert answer.json()["error"] == "La clé d'accès n'a pas pu être vérifiée."
 
 
+async def test_only_the_transports_webauthn_names_are_kept(client, db, patient):
+    from server.accounts import account_for_patient
+    from server.passkeys import account_passkeys
+
+    response = await post_form(client, "/activer", {"code": patient.code, "birth_date": patient.birth_date.isoformat()})
+    assert response.status_code in (200, 303)
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    credential = SoftAuthenticator(origin=ORIGIN).create(options).replace('"internal"', '"internal", "telepathie"')
+    answer = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": credential,
+                                                           "name": "Téléphone"})
+    assert answer.status_code == 200, answer.text
+    [key] = await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient))
+    assert key.transports == "internal"
+
+
 async def test_a_credential_nested_too_deep_is_refused(client, patient, unhandled):
     options, ceremony = await ceremony_options(client, "/connexion/options")
     login = await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": DEEP})

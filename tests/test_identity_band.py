@@ -113,3 +113,11 @@ async def test_a_caregivers_band_shows_the_same_traits(app, db):
             assert "Dossier de Léo Martin" in band and "né le 4 mai 2016" in band, url
             assert f"MARTIN Léo · M sexe masculin · INS {ins_for_reading(leo.patient.ins)} (non qualifiée)" in band, url
             assert 'aria-label="Patient affiché"' not in page.text  # one band, not two
+
+
+def test_the_earliest_birth_an_ins_allows_reads_its_year_in_the_1900s_and_an_unsaid_month_as_january():
+    from server.identifiers import earliest_birth
+
+    assert earliest_birth("284037505600180") == date(1984, 3, 1)
+    assert earliest_birth("190997505600293") == date(1990, 1, 1)  # month 99: not said
+    assert earliest_birth("110057505600193") == date(1910, 5, 1)  # 1910 or 2010: the earlier

@@ -217,3 +217,7 @@ async def test_a_new_name_longer_than_the_field_allows_is_refused_not_cut(client
     response = await post_form(client, f"/cles/{key.id}/nom", {"name": "Téléphone " + "x" * 60})
     assert response.status_code == 400 and "60 caractères au plus" in response.text
     assert key.name in response.text and "x" * 50 not in (await client.get("/cles")).text
+    for blank in ("", "   ", "\u200b\u200b"):  # no name: said in French, not replaced by "Clé d'accès"
+        response = await post_form(client, f"/cles/{key.id}/nom", {"name": blank})
+        assert response.status_code == 400 and "Donnez un nom à cette clé." in response.text
+    assert key.name in (await client.get("/cles")).text

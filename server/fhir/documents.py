@@ -25,7 +25,7 @@ from ..identifiers import is_valid_ins, normalize_ins
 from ..listing import NEWEST_FIRST, selection
 from ..models import Document, Dossier, Patient, Professional, paris_today
 from ..professionals.uploads import IdentifierReused, NotAuthor, add_professional_documents, withdraw_document
-from ..access.reading import open_dossier, open_document
+from ..access.reading import PHANTOM, open_dossier, open_document
 from ..templating import PARIS
 from .errors import NOT_FOUND, FhirError
 from .resources import (
@@ -55,11 +55,11 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
     submission = read_submission(body)
     patient = (await session.exec(select(Patient).where(Patient.ins == submission.ins))).first()
     # Asked for an unknown INS too: the refusal does the same work as for a dossier not theirs (reading.PHANTOM).
-    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == (patient.id if patient else "0" * 32)))
+    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == (patient.id if patient else PHANTOM.patient_id)))
                ).first()
     try:
         filed = await add_professional_documents(
-            session, storage, account=caller.account, dossier_id=dossier.id if dossier else "0" * 32,
+            session, storage, account=caller.account, dossier_id=dossier.id if dossier else PHANTOM.id,
             uploads=submission.uploads, today=paris_today(), via=caller.via)
     except NotFoundException:
         raise not_found() from None
@@ -205,17 +205,17 @@ def ins_of(value: str) -> str:
 async def dossier_of_ins(session: AsyncSession, ins: str) -> str:
     """The opaque patient id of an INS, or a string that finds nothing: a search answers alike for both."""
     patient = (await session.exec(select(Patient).where(Patient.ins == ins))).first()
-    return patient.id if patient else "0" * 32
+    return patient.id if patient else PHANTOM.patient_id
 
 
 async def search(session: AsyncSession, *, caller: Caller, query: Query, base: str) -> Bundle:
     # Asked of the database for an unknown patient too (not from the session's identity map, where an INS's patient
     # already is): a refusal does the same work, whichever it is (reading.PHANTOM).
     patient = (await session.exec(select(Patient).where(Patient.id == query.patient_id))).first()
-    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == (patient.id if patient else "0" * 32)))
+    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == (patient.id if patient else PHANTOM.patient_id)))
                ).first()
     try:
-        view = await open_dossier(session, account=caller.account, dossier_id=dossier.id if dossier else "0" * 32,
+        view = await open_dossier(session, account=caller.account, dossier_id=dossier.id if dossier else PHANTOM.id,
                                   action="read_timeline", detail=caller.via)
     except NotFoundException:
         raise not_found() from None

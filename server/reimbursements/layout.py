@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 from stdnum import ean
 
-from ..identifiers import is_valid_ins, is_valid_rpps, normalize_ins
+from ..identifiers import earliest_birth, is_valid_ins, is_valid_rpps, normalize_ins
 from ..text_input import clean
 
 COLUMNS = ("ins", "id_ligne", "date_soins", "date_traitement", "nomenclature", "code", "libelle", "executant",
@@ -188,7 +188,7 @@ def _line(number: int, row: list[str], *, latest: date) -> Line:
     processed = _date(cell["date_traitement"], "date de traitement", latest=latest)
     if processed < care:
         raise ValueError("la date de traitement précède la date des soins.")
-    born = _born_at_the_earliest(ins)
+    born = earliest_birth(ins)
     if care < born:  # what the insurer itself sent: the INS says the year and month of birth
         raise ValueError(f"la date des soins précède la naissance que l'INS indique ({born.month:02d}/{born.year}).")
     spent, base, reimbursed = (_cents(cell[name], label) for name, label in
@@ -214,13 +214,6 @@ def _date(value: str, what: str, *, latest: date) -> date:
     if day > latest:
         raise ValueError(f"la {what} est dans le futur.")
     return day
-
-
-def _born_at_the_earliest(ins: str) -> date:
-    """The first day the INS's birth year and month allow: its two digits of year read in the 1900s (a care date
-    before it is before any birth the INS can mean); a month it does not say (20 to 99) read as January."""
-    month = int(ins[3:5])
-    return date(1900 + int(ins[1:3]), month if 1 <= month <= 12 else 1, 1)
 
 
 def _cents(value: str, what: str) -> int:

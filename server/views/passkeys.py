@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts, passkeys
 from ..guards import logged_in
 from ..i18n import _
+from ..text_input import readable_length
 from .forms import Form, FormError, text
 
 
@@ -36,6 +37,8 @@ async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: 
         error = FormError(_("%(name)s : %(limit)d caractères au plus.", name=_("Nom de cette clé"),
                             limit=passkeys.NAME_MAX))
         return await passkeys_page(request, db, error=error, status=400)
+    if not readable_length(name):  # a name of spaces or invisible characters is none: said, not replaced
+        return await passkeys_page(request, db, error=FormError(_("Donnez un nom à cette clé.")), status=400)
     await passkeys.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=name)
     return Redirect("/cles", status_code=303)
 

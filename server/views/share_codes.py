@@ -24,7 +24,7 @@ from ..dossiers import InvalidInput, professional_title
 from ..guards import logged_in
 from ..models import Dossier, Professional, ShareCode, utcnow
 from ..caregivers.dossiers import band_of
-from ..access.reading import manage_dossier
+from ..access.reading import PHANTOM, manage_dossier
 from ..i18n import _
 from ..templating import PARIS, clock
 from .access import form_values, scope_from
@@ -104,7 +104,7 @@ async def show_share_code(request: HTMXRequest, db: AsyncSession, share_code_id:
 async def cancel_share_code(request: Request, db: AsyncSession, share_code_id: str) -> Response:
     row = await db.get(ShareCode, share_code_id)
     dossier, actor = await manage_dossier(db, account=request.user.account,
-                                          dossier_id=row.dossier_id if row else "0" * 32)
+                                          dossier_id=row.dossier_id if row else PHANTOM.id)
     if not await share_codes.cancel_share_code(db, share_code_id=share_code_id, dossier=dossier, actor=actor):
         raise NotFoundException()
     return Redirect(f"/dossiers/{dossier.id}/acces?fait=code-annule", status_code=303)

@@ -78,8 +78,24 @@ def processes_running(marker: str) -> list[int]:
     return found
 
 
-def python_worker(code: str) -> list[str]:
-    return [sys.executable, "-c", code]
+def children_of(parent: int) -> list[int]:
+    """Processes whose parent is `parent` (from /proc: field 4 of stat, after the command's parenthesis)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rpartition(")")[2].split()[1]) == parent:
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def fork_server(*behaviour: str) -> list[str]:
+    """A fork server whose children misbehave as told (tests/render_children.py)."""
+    return [sys.executable, "-m", "tests.render_children", *behaviour]
+
+
+NO_FORK_SERVER = ["false"]  # from now on any render fails: the fork server ends at once
 
 
 async def stored_pdf(db, app, dossier, *, data: bytes, title="Compte rendu opératoire", with_pages=True) -> Document:
@@ -130,21 +146,43 @@ async def test_a_pdf_of_101_pages_is_refused_with_a_french_reason(client, db, ap
 async def test_a_render_past_the_wall_clock_limit_is_killed_and_the_pdf_refused(client, db, app, patient, monkeypatch):
     await granted(client, db, patient)
     marker = f"carnet-stuck-render-{os.getpid()}-{time.monotonic_ns()}"
-    monkeypatch.setattr(page_images, "WORKER", python_worker(f"import time; time.sleep(30)  # {marker}"))
+    monkeypatch.setattr(page_images, "FORK_SERVER", fork_server("sleep", marker))
     monkeypatch.setattr(page_images, "WALL_SECONDS", 0.5)
     started = time.monotonic()
     response = await upload(client, patient.dossier, data=pdf_bytes())
     assert time.monotonic() - started < 10
     assert response.status_code == 400 and TOO_HEAVY in said(response)
-    assert processes_running(marker) == []  # killed and reaped, not left to sleep
+    page_images.FORKS.stop()  # the fork server ends; a child left to sleep would not
+    assert processes_running(marker) == []  # killed and reaped
     assert await written(db, app, patient.dossier) == ([], [], [])
+
+
+async def test_each_pdf_is_read_in_a_process_of_its_own_and_a_dead_fork_server_is_replaced():
+    first = await render_pdf(pdf_bytes("Bilan de kinésithérapie"))
+    assert len(first.pages) == 1 and "Bilan de kin" in first.text
+    # The text alone (what reading a copy back needs) draws no page, and refuses the same shapes.
+    text_only = await render_pdf(pdf_bytes("Ordonnance"), draw=False)
+    assert text_only.pages == [] and "Ordonnance" in text_only.text
+    with pytest.raises(page_images.Unrenderable, match="plus de 8 fois"):
+        await render_pdf(blank_pdf(1, 300), draw=False)
+    # The fork server reads no PDF: each child is a process of its own. Killed, it is started again.
+    server = page_images.FORKS._process
+    assert server is not None and server.poll() is None
+    deadline = time.monotonic() + 5  # a child ends just after its answer
+    while (children := children_of(server.pid)):
+        assert time.monotonic() < deadline, children  # every child ends, and is reaped
+        await asyncio.sleep(0.05)
+    server.kill()
+    server.wait()
+    assert (await render_pdf(pdf_bytes("Échographie"))).pages
+    assert page_images.FORKS._process is not server
 
 
 @refused_before_the_database
 async def test_a_renderer_killed_by_its_limits_refuses_the_pdf_as_too_heavy(client, db, app, patient, monkeypatch):
     await granted(client, db, patient)
     # What the kernel does to a worker past its CPU or memory limit: it dies without a word.
-    monkeypatch.setattr(page_images, "WORKER", python_worker("import os, signal; os.kill(os.getpid(), signal.SIGKILL)"))
+    monkeypatch.setattr(page_images, "FORK_SERVER", fork_server("die"))
     response = await upload(client, patient.dossier, data=pdf_bytes())
     assert response.status_code == 400 and TOO_HEAVY in said(response)
     assert await written(db, app, patient.dossier) == ([], [], [])
@@ -176,7 +214,7 @@ async def test_reading_a_page_image_never_renders(client, db, app, patient, monk
         raise AssertionError("a page was rendered on reading")
 
     monkeypatch.setattr(page_images, "render_pdf", no_render)
-    monkeypatch.setattr(page_images, "WORKER", ["false"])
+    monkeypatch.setattr(page_images, "FORK_SERVER", NO_FORK_SERVER)
     assert (await client.get(f"/documents/{document.id}")).status_code == 200
     image = await client.get(f"/documents/{document.id}/pages/1")
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
@@ -192,14 +230,8 @@ async def test_a_slow_render_does_not_hold_up_another_persons_page_image(client,
     earlier = await stored_pdf(db, app, patient.dossier, data=pdf_bytes("Bilan de kinésithérapie"))
     reader = second_browser(app, client)
     await activate(reader, patient)
-    started, go_on = tmp_path / "render-started", tmp_path / "render-may-end"
-    monkeypatch.setattr(page_images, "WORKER", python_worker(
-        "import pathlib, sys, time\n"
-        f"pathlib.Path({str(started)!r}).touch()\n"
-        "sys.stdin.buffer.read()\n"
-        "deadline = time.monotonic() + 20\n"
-        f"while not pathlib.Path({str(go_on)!r}).exists() and time.monotonic() < deadline: time.sleep(0.02)\n"
-        "print('{\"refused\": \"too_complex\"}')\n"))
+    started, go_on = tmp_path / "render.started", tmp_path / "render.go-on"
+    monkeypatch.setattr(page_images, "FORK_SERVER", fork_server("wait", str(tmp_path / "render")))
     token = await get_csrf(client)
     finished = {}
 
@@ -235,7 +267,7 @@ async def test_a_pdf_filed_without_page_images_gets_them_on_first_view_and_keeps
     assert page.status_code == 200 and f'src="/documents/{document.id}/pages/1"' in page.text
     [row] = await page_rows(db, document)
     assert app.state.storage.exists(row.storage_key) and len(store_files(app)) == 2
-    monkeypatch.setattr(page_images, "WORKER", ["false"])  # from now on any render would fail
+    monkeypatch.setattr(page_images, "FORK_SERVER", NO_FORK_SERVER)  # from now on any render would fail
     image = await client.get(f"/documents/{document.id}/pages/1")
     assert image.status_code == 200 and hashlib.sha256(image.content).hexdigest() == row.sha256
 
@@ -304,7 +336,7 @@ async def test_pages_rendered_before_at_1000_px_stay_as_they_are_and_are_served(
     document = await add_document(db, app.state.storage, dossier=patient.dossier, title="Ancien compte rendu",
                                   category="compte_rendu", event_date=date(2024, 1, 15), filename="cr.pdf",
                                   mime_type="application/pdf", data=data, pages=[earlier])
-    monkeypatch.setattr(page_images, "WORKER", ["false"])  # a view that rendered again would lose its pages
+    monkeypatch.setattr(page_images, "FORK_SERVER", NO_FORK_SERVER)  # a view that rendered again would lose its pages
     await activate(client, patient)
     page = await client.get(f"/documents/{document.id}")
     assert 'width="1000" height="1415"' in page.text

@@ -22,7 +22,8 @@ from datetime import date
 import httpx
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import insert
+import sqlalchemy as sa
+from sqlalchemy import String, case, insert, literal, true
 from sqlmodel import select
 
 from server.accounts import account_for_patient, account_for_professional
@@ -31,7 +32,7 @@ from server.sessions import start_session
 from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional
 from server.identifiers import rpps_with_key
-from server.models import Document, new_id, utcnow
+from server.models import Document, utcnow
 from server.access.reading import manage_dossier
 from server.access.rights import grant_access
 from server.files.store import DiskStorage, IntegrityError
@@ -115,12 +116,20 @@ async def add_other_documents(db, storage: DiskStorage, *, count: int) -> None:
                            data=f"Bilan numéro {n}".encode())
         for n in range(3)
     ]
-    columns = ("dossier_id", "title", "category", "event_date", "storage_key", "filename", "mime_type", "size", "sha256")
-    rows = [
-        {**{c: getattr(models[n % 3], c) for c in columns}, "id": new_id(), "created_at": utcnow()}
-        for n in range(count - len(models))
-    ]
-    await (await db.connection()).execute(insert(Document), rows)
+    # The copies are made by the database itself (one INSERT ... SELECT over a counter): 100,000 rows bound one by
+    # one from Python took 14-16 s a database, a third of the file's time.
+    counter = select(literal(1).label("n")).cte("counter", recursive=True)
+    counter = counter.union_all(select(counter.c.n + 1).where(counter.c.n < (count - len(models)) // len(models) + 1))
+    copied = ("dossier_id", "title", "category", "event_date", "storage_key", "filename", "mime_type", "size", "sha256",
+              "search_text", "search_title", "hidden", "hidden_from_representatives")
+    template = Document.__table__
+    prefix = uuid.uuid4().hex[:22]  # ids of 32 characters: 22 random, then 10 digits for the copy
+    number = case(*((template.c.id == m.id, i) for i, m in enumerate(models))) + counter.c.n * len(models)
+    rows = (select(literal(prefix) + sa.cast(1_000_000_000 + number, String), *(template.c[c] for c in copied),
+                   literal(utcnow()))
+            .select_from(template.join(counter, true()))
+            .where(template.c.id.in_([m.id for m in models])))
+    await db.exec(insert(Document).from_select(["id", *copied, "created_at"], rows))  # type: ignore[call-overload]
     await db.commit()
 
 

@@ -140,7 +140,7 @@ async def pdf_text(data: bytes, mime_type: str) -> str:
     if mime_type != "application/pdf":
         return ""
     try:
-        return (await render_pdf(data)).text
+        return (await render_pdf(data, draw=False)).text
     except Unrenderable:
         return ""
 

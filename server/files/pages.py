@@ -13,9 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
+import os
+import signal
+import socket
+import struct
+import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -28,9 +35,10 @@ from . import blobs
 from .render_worker import MAX_ASPECT, MAX_PAGES
 from .store import Storage
 
-WORKER = [sys.executable, "-m", "server.files.render_worker"]
+FORK_SERVER = [sys.executable, "-m", "server.files.render_worker"]  # its control socket's fd is added (tests change it)
 WALL_SECONDS = 60  # the whole document, however many pages
 CONCURRENT_RENDERS = 2  # per process: each child may use a core and up to 1 GiB
+MAX_ANSWER = 512 * 1024 * 1024  # bytes a child may send: 100 pages of the largest PNGs, in base64
 
 REFUSALS = {
     "unreadable": N_("Ce fichier PDF est endommagé ou illisible."),
@@ -65,6 +73,65 @@ class Rendered:
     text: str  # the PDF's own text (none for a scan): what a search finds it by
 
 
+class _ForkServer:
+    """This process's fork server (render_worker.serve): started at the first PDF, again if it died."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # one request at a time on the control socket; callers are threads
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._command: list[str] = []
+
+    def fork(self, draw: bool) -> tuple[int, socket.socket] | None:
+        """A new child's pid and our end of its socket; None if no child could be had (twice)."""
+        with self._lock:
+            for _attempt in range(2):
+                control = self._running()
+                ours, theirs = socket.socketpair()
+                try:
+                    socket.send_fds(control, [b"d" if draw else b"t"], [theirs.fileno()])
+                    answer = control.recv(4, socket.MSG_WAITALL)
+                except OSError:
+                    answer = b""
+                finally:
+                    theirs.close()
+                if len(answer) == 4 and (pid := struct.unpack("!i", answer)[0]) > 0:
+                    return pid, ours
+                ours.close()
+                self._stop()  # it died (or cannot fork): a new one, once
+            return None
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _running(self) -> socket.socket:
+        if self._process is None or self._process.poll() is not None or self._command != FORK_SERVER:
+            self._stop()
+            ours, theirs = socket.socketpair()
+            self._command = list(FORK_SERVER)
+            self._process = subprocess.Popen(
+                [*FORK_SERVER, str(theirs.fileno())], pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            theirs.close()
+            self._control = ours
+        assert self._control is not None
+        return self._control
+
+    def _stop(self) -> None:
+        if self._control is not None:
+            self._control.close()  # it ends when its control socket closes
+            self._control = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+
+FORKS = _ForkServer()
 _slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
 
@@ -75,23 +142,34 @@ def _slot() -> asyncio.Semaphore:
     return _slots[loop]
 
 
-async def render_pdf(data: bytes) -> Rendered:
-    """Every page as a PNG 1,200 px wide (render_worker.PAGE_WIDTH_PX), and the text; `Unrenderable` if the PDF cannot be shown within the limits."""
+async def render_pdf(data: bytes, *, draw: bool = True) -> Rendered:
+    """Every page as a PNG 1,200 px wide (render_worker.PAGE_WIDTH_PX), and the text; `Unrenderable` if the PDF
+    cannot be shown within the limits. Without `draw`, the text alone (and the same refusals of a PDF's shape)."""
+    loop = asyncio.get_running_loop()
     async with _slot():
-        child = await asyncio.create_subprocess_exec(
-            *WORKER,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-        )
+        # The fork server's handshake blocks (and starts it the first time): off the event loop. Were this request
+        # cancelled meanwhile, the child reads an empty PDF when its socket is collected, refuses it and ends.
+        forked = await loop.run_in_executor(None, FORKS.fork, draw)
+        if forked is None:
+            raise Unrenderable(refusal("too_complex"))
+        pid, channel = forked
         try:
-            out, _ = await asyncio.wait_for(child.communicate(data), timeout=WALL_SECONDS)
-        except TimeoutError:
-            child.kill()
-            await child.wait()
-            raise Unrenderable(refusal("too_complex")) from None
-        except BaseException:
-            child.kill()  # the request was cancelled: the child must not outlive it
-            await child.wait()
-            raise
+            child = os.pidfd_open(pid)  # killed through this, never by a pid another process may have taken since
+        except OSError:
+            child = None  # already gone: its socket says so at once
+        try:
+            out = await asyncio.wait_for(_exchange(loop, channel, data), timeout=WALL_SECONDS)
+        except BaseException as error:
+            if child is not None:
+                with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                    signal.pidfd_send_signal(child, signal.SIGKILL)  # reaped by the kernel: the fork server ignores SIGCHLD
+            if isinstance(error, TimeoutError):
+                raise Unrenderable(refusal("too_complex")) from None
+            raise  # the request was cancelled: the child must not outlive it
+        finally:
+            channel.close()
+            if child is not None:
+                os.close(child)
     try:
         result = json.loads(out)
     except ValueError:  # killed by its CPU or memory limit before it could answer
@@ -101,6 +179,26 @@ async def render_pdf(data: bytes) -> Rendered:
     pages = [PageImage(n, base64.b64decode(p["png"]), p["width"], p["height"])
              for n, p in enumerate(result["pages"], start=1)]
     return Rendered(pages, str(result.get("text", "")))
+
+
+async def _exchange(loop: asyncio.AbstractEventLoop, channel: socket.socket, data: bytes) -> bytes:
+    """The PDF to the child, its answer back (empty if it died first)."""
+    channel.setblocking(False)
+    try:
+        await loop.sock_sendall(channel, data)
+        channel.shutdown(socket.SHUT_WR)
+    except OSError:
+        return b""  # it died before reading it all
+    chunks, size = [], 0
+    try:
+        while chunk := await loop.sock_recv(channel, 1 << 20):
+            size += len(chunk)
+            if size > MAX_ANSWER:
+                return b""
+            chunks.append(chunk)
+    except OSError:
+        return b""  # it died with some of the PDF unread (the socket is reset)
+    return b"".join(chunks)
 
 
 def page_rows_for(document: Document, pages: list[PageImage], stored: list[tuple[str, str]]) -> list[DocumentPage]:

@@ -1,19 +1,34 @@
-"""The child process that turns a PDF into page images, inside hard limits.
+"""The processes that turn a PDF into page images, inside hard limits.
 
 PDFium is C code that is not thread-safe and cannot be interrupted: a hostile or broken PDF can
-take seconds per page or all the memory there is. So it runs here, in a process of its own, with
-an address-space and a CPU-time limit set before the PDF is opened; the parent (pages.py) also
-kills it after a wall-clock limit. Input: the PDF on stdin. Output: one JSON object on stdout,
+take seconds per page or all the memory there is. So each PDF is read in a process of its own,
+with an address-space and a CPU-time limit set before the PDF is opened; the server (pages.py)
+also kills it after a wall-clock limit. No process reads two PDFs: a fault in PDFium cannot carry
+one patient's pages into another's.
+
+Starting Python and loading PDFium and Pillow for each PDF cost ~150 ms of a one-page PDF's ~220
+(bench/RESULTS.md). So each server process starts one fork server (`python -m
+server.files.render_worker FD`), which loads them once, reads no PDF, and forks a child per PDF.
+On its control socket FD the server sends one byte ("d": draw the pages, "t": the text alone) with
+a socket of the child's own; the fork server answers the child's pid (4 bytes, -1 if it could not
+fork). On its socket the child reads the PDF to its end, then writes one JSON object (never a
+pickle: the server trusts no object a PDF could shape) and exits:
 {"pages": [{"width", "height", "png" (base64)}], "text": the PDF's text (for search)} or {"refused": reason}.
 """
 
 from __future__ import annotations
 
 import base64
+import importlib
 import io
 import json
+import os
 import resource
+import signal
+import socket
+import struct
 import sys
+from collections.abc import Callable
 
 MEMORY_LIMIT = 1024 * 1024 * 1024  # bytes of address space for the whole child
 CPU_SECONDS = 60
@@ -26,7 +41,7 @@ MAX_ASPECT = 8  # a page at most 8 times taller than wide, or wider than tall (a
 MAX_TEXT = 100_000  # characters of text kept for search
 
 
-def render(data: bytes) -> dict:
+def render(data: bytes, *, draw: bool = True) -> dict:
     import pypdfium2
 
     try:
@@ -47,9 +62,11 @@ def render(data: bytes) -> dict:
         for index, (width, _height) in enumerate(sizes):
             page = pdf[index]
             try:
-                image = page.render(scale=PAGE_WIDTH_PX / width).to_pil()
                 if sum(map(len, text)) < MAX_TEXT:
                     text.append(page.get_textpage().get_text_range())
+                if not draw:
+                    continue
+                image = page.render(scale=PAGE_WIDTH_PX / width).to_pil()
             except Exception:  # noqa: BLE001 - out of memory inside PDFium surfaces as its own error
                 return {"refused": "too_complex"}
             out = io.BytesIO()
@@ -60,15 +77,58 @@ def render(data: bytes) -> dict:
         pdf.close()
 
 
-def main() -> None:
+def child(channel: socket.socket, draw: bool) -> None:
+    """In the process forked for one PDF: its limits first, then the PDF, then one answer."""
+    quiet = os.open(os.devnull, os.O_WRONLY)  # PDFium's warnings and any traceback go nowhere: no log of a PDF
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    data = sys.stdin.buffer.read()
+    data = read_to_end(channel)
     try:
-        result = render(data)
+        result = render(data, draw=draw)
     except MemoryError:
         result = {"refused": "too_complex"}
-    sys.stdout.write(json.dumps(result))
+    channel.sendall(json.dumps(result).encode())
+    channel.close()
+
+
+def read_to_end(channel: socket.socket) -> bytes:
+    chunks = []
+    while chunk := channel.recv(1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def serve(control: socket.socket, run: Callable[[socket.socket, bool], None] = child) -> None:
+    """Fork a child for each request on `control`, until the server process closes it."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children, killed or done
+    while True:
+        try:
+            message, fds, _flags, _address = socket.recv_fds(control, 1, 1)
+        except OSError:
+            return
+        if not message or len(fds) != 1:
+            return
+        channel = socket.socket(fileno=fds[0])
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid == 0:
+            try:
+                control.close()
+                run(channel, message == b"d")
+            finally:
+                os._exit(0)
+        channel.close()
+        control.sendall(struct.pack("!i", pid))
+
+
+def main() -> None:
+    for name in ("pypdfium2", "PIL.Image", "PIL.PngImagePlugin"):  # loaded once here, for every child
+        importlib.import_module(name)
+    serve(socket.socket(fileno=int(sys.argv[-1])))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from server.tlog.keys import Signer
 from server.tlog.store import TlogCosignature, TlogWitness
 from server.tlog.verify import verify_tree
 from server.tlog.witness import Head, State, Witness
-from server.tlog.witness_server import create_witness_app
+from server.tlog.witness_app import create_witness_app
 from tests.test_tlog_cli import as_the_operator, rehash_chain
 from tests.test_tlog_store import log
 from tests.test_tlog_witness import serving_witness

@@ -6,8 +6,8 @@ size and root hash of the last checkpoint it cosigned. A log that rewrites its h
 that re-signs with its own (stolen or not) key, cannot get a cosignature for the rewritten tree:
 no consistency proof leads from the root the witness kept to the new one.
 
-This module is the protocol ("add-checkpoint") and the state; witness_server.py serves it over
-HTTP and holds the `carnet witness` commands. Bodies are the spec's: plain text, a size for a 409;
+This module is the protocol ("add-checkpoint") and the state; witness_app.py serves it over
+HTTP, witness_server.py holds the `carnet witness` commands. Bodies are the spec's: plain text, a size for a 409;
 the refusals' sentences are French, for whoever reads the log's or the witness's logs.
 """
 

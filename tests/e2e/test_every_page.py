@@ -1,5 +1,5 @@
 """Every page of the patient's and the professional's journeys, on a 360 px phone, in French and in
-English, light and dark: axe-core finds no WCAG A/AA violation, nothing scrolls sideways at 320 px
+English, light and dark: axe-core finds no WCAG A/AA violation (in French in both themes, in English in the light one),
 nor at 180 px (a 360 px phone at 200 % zoom), and the English pages have no French left in them.
 
 Each visit also writes a screenshot of the page's first screen into tests/e2e/screenshots/ (which
@@ -97,8 +97,9 @@ def screenshot(page: Page, path: Path) -> None:
 
 
 def visit(page: Page, language: str, name: str, url: str, *, data: tuple[str, ...] = ()) -> None:
-    """One page in one language, light then dark: a screenshot and axe-core in each theme; the narrow widths
-    in French (its sentences are longer); in English, no French left."""
+    """One page in one language, light then dark: a screenshot of each; axe-core in each theme in French, and the
+    narrow widths (its sentences are longer); in English, no French left and axe-core in the light theme (a theme's
+    colours do not change with the language: the English dark pass took a quarter of this file's time)."""
     # Reduced motion: the buttons' colour transitions are over before a screenshot or axe looks.
     page.emulate_media(color_scheme="light", reduced_motion="reduce")
     page.goto(url)
@@ -113,7 +114,8 @@ def visit(page: Page, language: str, name: str, url: str, *, data: tuple[str, ..
         no_french_left(page, data)
     page.emulate_media(color_scheme="dark", reduced_motion="reduce")
     screenshot(page, SHOTS / f"{language}-dark-{name}.png")
-    no_violation(page)
+    if language == "fr":
+        no_violation(page)
 
 
 def switch_language(page: Page, to: str) -> None:

@@ -1,6 +1,7 @@
 """Every page of the patient's and the professional's journeys, on a 360 px phone, in French and in
-English, light and dark: axe-core finds no WCAG A/AA violation (in French in both themes, in English in the light one),
-nor at 180 px (a 360 px phone at 200 % zoom), and the English pages have no French left in them.
+English, light and dark: axe-core finds no WCAG A/AA violation (in French in both themes, in English in the
+light one), nothing scrolls sideways at 320 px nor at 180 px (a 360 px phone at 200 % zoom), and the English pages
+have no French left in them.
 
 Each visit also writes a screenshot of the page's first screen into tests/e2e/screenshots/ (which
 git ignores), named <language>-<theme>-<page>.png, for a person to look at after any run.

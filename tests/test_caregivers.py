@@ -22,13 +22,13 @@ from server.accounts import account_for_patient, account_for_professional
 from server.sessions import start_session
 from server.accesslog.audit import Actor
 from server.caregivers.majority import apply_majority
-from server.caregivers.notices import text_of
+from server.caregivers.notices import tell, text_of
 from server.models import (
     AccessEvent, Account, AccountNotice, CaregiverInvitation, Delegation, Document, Dossier, utcnow,
 )
 from tests.conftest import (
-    ORIGIN, add_text_document, ceremony_options, get_csrf, new_patient, post_form, post_json, set_cookie, without_csrf,
-    wrong_fields,
+    ORIGIN, activate, add_text_document, ceremony_options, get_csrf, new_patient, post_form, post_json, set_cookie,
+    without_csrf, wrong_fields,
 )
 from tests.patient_helpers import MISSING, events, migrate, professional, titles_in
 from tests.softauthn import SoftAuthenticator
@@ -615,3 +615,21 @@ async def test_a_notice_written_before_migration_0025_is_shown_as_it_was_written
     await as_account(client, db, camille)
     page = html.unescape((await client.get("/mes-dossiers")).text)
     assert page.count("Hugo Lefèvre vous a retiré l'accès à son dossier.") == 1
+
+
+async def test_a_patient_removed_from_a_relatives_dossier_is_told_first_then_goes_to_her_own(client, db, patient):
+    """Someone with a dossier of her own is sent to it from "/": what she was told about another's dossier would
+    wait on "Mes dossiers", where she never goes. She is sent there first, until she has read it."""
+    await activate(client, patient)
+    assert (await client.get("/", follow_redirects=False)).headers["location"] == f"/dossiers/{patient.dossier.id}"
+    account = await account_for_patient(db, patient=patient.patient)
+    tell(db, account_id=account.id, kind="removed_by_patient", actor="Hugo Lefèvre")
+    await db.commit()
+    home = await client.get("/", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"] == "/mes-dossiers"
+    page = html.unescape((await client.get("/mes-dossiers")).text)
+    assert "Hugo Lefèvre vous a retiré l'accès à son dossier." in page
+    assert f'href="/dossiers/{patient.dossier.id}"' in page  # her own dossier, one tap away
+    [notice_id] = re.findall(r'action="/avis/([0-9a-f]+)/vu"', page)
+    assert (await post_form(client, f"/avis/{notice_id}/vu", {}, follow_redirects=False)).status_code == 303
+    assert (await client.get("/", follow_redirects=False)).headers["location"] == f"/dossiers/{patient.dossier.id}"

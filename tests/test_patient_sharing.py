@@ -46,8 +46,11 @@ async def test_a_share_code_shows_its_code_and_qr_then_who_used_it(client, db, p
     assert b"<script" not in qr.content and b"style=" not in qr.content
 
     poll = {"HX-Request": "true", "HX-Target": "share-code-status"}
+    # While it waits, a poll changes nothing: 204, so a screen reader does not hear the status again every 3 s.
     waiting = await client.get(url, headers=poll)
-    assert "<html" not in waiting.text and "En attente" in waiting.text
+    assert waiting.status_code == 204 and waiting.content == b"" and waiting.headers["cache-control"] == "no-store"
+    assert re.search(r'<div class="share-status" role="status">\s*<p id="share-code-status"', page.text)
+    assert page.text.count('role="status"') == 1
     kine = await professional(db)
     await share_codes.redeem_share_code(db, code=code.lower(), professional=kine, actor=Actor(None, "professional", "Julie Moreau"))
     used = await client.get(url, headers=poll)

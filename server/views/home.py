@@ -27,11 +27,14 @@ async def home(request: Request, db: AsyncSession) -> Response:
     dossier = await accounts.patient_dossier(db, account=current.account)
     if dossier is None and current.account.professional_id:
         return Redirect("/pro", status_code=303)
+    # What they were told (a relative removed from another's dossier, a parent whose child came of age) is said on
+    # "Mes dossiers", first: a patient who also helped someone would otherwise never land there.
+    if await account_notices.unseen(db, account=current.account):
+        return Redirect("/mes-dossiers", status_code=303)
     if dossier is None:
-        # A caregiver: straight to the one dossier they help with, or the list of them (and what they were told).
+        # A caregiver: straight to the one dossier they help with, or the list of them.
         held = await held_dossiers(db, account=current.account, now=utcnow())
-        notices = await account_notices.unseen(db, account=current.account)
-        if len(held) == 1 and not notices:
+        if len(held) == 1:
             return Redirect(f"/dossiers/{held[0].dossier.id}", status_code=303)
         return Redirect("/mes-dossiers", status_code=303)
     return Redirect(f"/dossiers/{dossier.id}", status_code=303)

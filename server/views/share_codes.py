@@ -93,9 +93,11 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
 
 
 @get("/partage/{share_code_id:str}", guards=[logged_in])
-async def show_share_code(request: HTMXRequest, db: AsyncSession, share_code_id: str) -> Template:
+async def show_share_code(request: HTMXRequest, db: AsyncSession, share_code_id: str) -> Response:
     context = await share_code_state(request, db, share_code_id)
     if request.htmx and request.htmx.target == "share-code-status":
+        if context["state"] == "waiting":
+            return Response(None, status_code=204)  # nothing changed: htmx swaps nothing, a screen reader hears nothing
         return Template("partials/share_code_status.html", context=context)
     return Template("share_code.html", context=context)
 

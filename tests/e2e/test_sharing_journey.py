@@ -66,7 +66,8 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     kine_titles = document_titles(desk)
 
     # The phone, still on the code, learns who used it; the code is no longer shown.
-    expect(page.get_by_text(f"Code utilisé par {kine.name}, {kine.profession}")).to_be_visible()
+    # Said in the page's one live region, whose polls answered nothing (204) until then.
+    expect(page.get_by_role("status")).to_contain_text(f"Code utilisé par {kine.name}, {kine.profession}")
     expect(shown).to_be_hidden()
     assert page.evaluate("() => window.samePage === true"), "the page reloaded instead of polling"
     page.get_by_role("link", name="Voir les accès").click()

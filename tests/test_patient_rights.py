@@ -46,11 +46,11 @@ async def test_the_access_page_says_who_sees_the_dossier_and_why(client, db, pat
     await rights.block(db, dossier=patient.dossier, professional=nurse, actor=CAMILLE)
     await activate(client, patient)
     page = (await client.get(f"/dossiers/{patient.dossier.id}/acces")).text
-    assert "Dr Claire Bernard" in page and "y compris ceux que vous avez masqués" in page
+    assert "Dr Claire Bernard" in page and "y compris ceux qui sont masqués" in page
     end = (utcnow() + timedelta(days=365)).astimezone().strftime("%Y")
-    assert "Les documents de ces catégories : Imagerie, Ordonnance, sauf ceux que vous avez masqués" in page
+    assert "Les documents de ces catégories : Imagerie, Ordonnance, sauf ceux qui sont masqués" in page
     assert "jusqu'au" in page and end in page
-    assert "Tous les documents, sauf ceux que vous avez masqués" in page and "sans date de fin" in page
+    assert "Tous les documents, sauf ceux qui sont masqués" in page and "sans date de fin" in page
     assert "Perte de connaissance sur la voie publique" in page and "Accès d'urgence en cours" in page
     assert "Professionnels bloqués" in page and "Vous avez bloqué ce professionnel : il ne peut rien lire." in page
     for pro in (doctor, kine, nurse, urgentist):

@@ -47,7 +47,7 @@ def test_the_access_page_leads_with_a_summary_and_fits_two_screens_with_its_line
     expect(revoke).to_be_hidden()
     open_access_line(page, kine.name)
     expect(revoke).to_be_visible()
-    expect(page.get_by_role("region", name="Professionnels")).to_contain_text("Les documents de la catégorie Imagerie, sauf ceux que vous avez masqués")
+    expect(page.get_by_role("region", name="Professionnels")).to_contain_text("Les documents de la catégorie Imagerie, sauf ceux qui sont masqués")
     block = page.get_by_role("button", name=f"Bloquer {kine.name}")
     see_as = page.get_by_role("link", name=f"Voir comme {kine.name}")
     widths = {round(action.bounding_box()["width"]) for action in (revoke, block, see_as)}

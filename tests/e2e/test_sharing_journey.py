@@ -74,7 +74,7 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     granted = page.get_by_role("region", name="Professionnels")
     open_access_line(page, kine.name)
     expect(granted.get_by_role("link", name=kine.name, exact=True)).to_be_visible()
-    expect(granted).to_contain_text("Les documents de ces catégories : Compte rendu, Imagerie, sauf ceux que vous avez masqués")
+    expect(granted).to_contain_text("Les documents de ces catégories : Compte rendu, Imagerie, sauf ceux qui sont masqués")
     expect(granted).to_contain_text("avec un code de partage")
     assert_fits_phone(page)
 

@@ -56,6 +56,9 @@
 
   function say(box, text, kind) {
     const status = box.querySelector("[data-journal-status]");
+    // The status never gets shorter: "Vérification…" (one line) between the first sentence and the verdict (three
+    // or four on a phone) moved what is under it twice, under a reader who had already scrolled or tabbed down.
+    status.style.minHeight = status.offsetHeight + "px";
     status.textContent = text;
     status.className = "journal-status " + kind;
   }

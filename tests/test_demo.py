@@ -120,6 +120,24 @@ async def test_the_family_every_caregiver_kind_and_a_document_kept_from_the_pare
     assert family.ines_code and family.paul_code and "son propre code" in result.summary()
 
 
+async def test_the_childrens_vaccinations_are_in_their_profile_and_only_ines_has_doses_to_do(demo):
+    """Their mother copied each carnet de santé: no child is shown late for a dose their documents say was given;
+    Inès's second HPV dose, which no document gives, is, and so is the adolescents' méningocoque ACWY the 2025
+    calendar added (catch-up until 24)."""
+    from server.models import ProfileItem
+    from server.profile.vaccines import due_vaccinations
+
+    session, _, result = demo
+    due = {}
+    for key, (child, dossier) in result.family.children.items():
+        items = (await session.exec(select(ProfileItem).where(ProfileItem.dossier_id == dossier.id,
+                                                              ProfileItem.kind == "vaccination"))).all()
+        assert len(items) >= 10, key
+        due[key] = [(d.family, d.state) for d in due_vaccinations(birth_date=child.birth_date, sex=child.sex,
+                                                                   vaccinations=list(items), today=TODAY)]
+    assert due == {"leo": [], "ines": [("Méningocoque ACWY", "en retard"), ("Papillomavirus (HPV)", "en retard")]}
+
+
 async def test_another_patient_has_a_small_dossier(demo):
     session, _, result = demo
     assert len(await documents_of(session, result.other_dossier.id)) == 3

@@ -19,6 +19,7 @@ from ..accounts import account_for_patient, issue_activation_code
 from ..accesslog.audit import Actor
 from ..caregivers import delegations, invitations
 from ..models import Account, ActivationCode, Dossier, Patient, clock_at
+from ..profile.items import ItemInput, add_item
 from .catalogue import Doc, ago
 
 PAUL_NIR, PAUL_BORN = "1" "82" "11" "69" "381" "021", date(1982, 11, 5)  # born in Lyon 1er
@@ -75,6 +76,30 @@ def family_documents(today: date) -> dict[str, list[Doc]]:
 
 KEPT_FROM_PARENTS = {"Consultation de contraception"}
 
+# What their mother copies from each child's carnet de santé into the profil médical (days after birth, or the
+# vaccination documents' own days): the infant series of the calendar they were born under (méningocoque C at 5
+# and 12 months), then the boosters their documents say. Inès has no second HPV dose, nor the adolescents' ACWY of
+# the 2025 calendar: "Vaccinations à faire" says both.
+INFANT_SERIES = (
+    (61, "Infanrix Hexa (hexavalent)"), (61, "Prevenar 13 (pneumocoque)"), (122, "Infanrix Hexa (hexavalent)"),
+    (122, "Prevenar 13 (pneumocoque)"), (152, "Neisvac (méningocoque C)"), (335, "Infanrix Hexa (hexavalent)"),
+    (335, "Prevenar 13 (pneumocoque)"), (366, "Priorix (ROR)"), (366, "Neisvac (méningocoque C)"),
+    (520, "Priorix (ROR)"),
+)
+LATER_DOSES = {"Rappel DTCaPolio des 6 ans": ("Tetravac (DTCaPolio)", "T1234"),
+               "Rappel DTCaPolio des 11-13 ans": ("Repevax (dTcaPolio)", "R5521"),
+               "Vaccin contre les papillomavirus (HPV)": ("Gardasil 9 (HPV), 1re dose", "")}
+
+
+def vaccinations_of(child: Patient, documents: list[Doc], *, since: date, until: date) -> list[ItemInput]:
+    """The doses of the child's carnet de santé given after `since` and up to `until`: the infant series, then the
+    boosters their documents say."""
+    infant = [ItemInput("vaccination", label=name, started_on=child.birth_date + timedelta(days=days))
+              for days, name in INFANT_SERIES]
+    later = [ItemInput("vaccination", label=LATER_DOSES[d.title][0], started_on=d.day, lot=LATER_DOSES[d.title][1])
+             for d in documents if d.title in LATER_DOSES]
+    return [item for item in infant + later if since < item.started_on <= until]
+
 
 @dataclass
 class Family:
@@ -118,6 +143,13 @@ async def link_family(session: AsyncSession, *, family: Family, camille: Patient
             _, invitation = await invitations.invite(session, dossier=dossier, account=camille_account, actor=parent,
                                                      level="gestion", duration="sans", relationship="parent")
             await invitations.accept(session, invitation_id=invitation.id, account=family.paul_account)
+        # That evening she copies his carnet de santé into his profil médical; last month, the boosters since.
+        for moment, since, until in ((when + timedelta(hours=2), child.birth_date, when.date()),
+                                     (at(ago(today, days=20)), when.date(), today)):
+            with clock_at(moment):
+                for item in vaccinations_of(child, family_documents(today)[key], since=since, until=until):
+                    await add_item(session, dossier=dossier, data=item, actor=parent, today=moment.date(),
+                                   added_by_account_id=camille_account.id)
 
     # Last autumn, Hugo asks his daughter to keep an eye on his dossier: reading only.
     with clock_at(at(ago(today, years=0.2))):

@@ -161,8 +161,9 @@ async def render_pdf(data: bytes, *, draw: bool = True) -> Rendered:
             out = await asyncio.wait_for(_exchange(loop, channel, data), timeout=WALL_SECONDS)
         except BaseException as error:
             if child is not None:
-                with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
-                    signal.pidfd_send_signal(child, signal.SIGKILL)  # reaped by the kernel: the fork server ignores SIGCHLD
+                # Reaped by the kernel (the fork server ignores SIGCHLD); it may have ended meanwhile.
+                with contextlib.suppress(ProcessLookupError):
+                    signal.pidfd_send_signal(child, signal.SIGKILL)
             if isinstance(error, TimeoutError):
                 raise Unrenderable(refusal("too_complex")) from None
             raise  # the request was cancelled: the child must not outlive it

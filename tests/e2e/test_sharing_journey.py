@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.seeding import DOCUMENTS
 from tests.e2e.steps import (
-    activate_professional, assert_fits_phone, document_titles, error_page, log_in, log_out, menu, open_access_line,
+    PHONE, activate_professional, assert_fits_phone, document_titles, error_page, log_in, log_out, menu, open_access_line,
     wait_for_image, without_passkey_autofill,
 )
 
@@ -49,9 +49,16 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     shown = page.get_by_label(re.compile(r"^Code : "))
     code = shown.inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{6}", code), code
-    assert wait_for_image(page.get_by_role("img", name=f"QR code du code de partage {code}")) > 0
+    qr = page.get_by_role("img", name=f"QR code du code de partage {code}")
+    assert wait_for_image(qr) > 0
     expect(page.get_by_text("En attente du professionnel")).to_be_visible()
     assert_fits_phone(page)
+    # The code and the whole QR are on the first screen, above the bottom bar, on this phone and a shorter one.
+    bar = page.get_by_role("navigation", name="Menu principal")
+    for size in ({"width": 390, "height": 844}, {"width": 360, "height": 640}):
+        page.set_viewport_size(size)
+        assert qr.bounding_box()["y"] + qr.bounding_box()["height"] <= bar.bounding_box()["y"], size
+    page.set_viewport_size(PHONE["viewport"])
     page.evaluate("() => { window.samePage = true; }")
 
     # The kiné types the code she reads off the phone, and sees what the patient chose.

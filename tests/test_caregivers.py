@@ -636,3 +636,34 @@ async def test_a_patient_removed_from_a_relatives_dossier_is_told_first_then_goe
     [notice_id] = re.findall(r'action="/avis/([0-9a-f]+)/vu"', page)
     assert (await post_form(client, f"/avis/{notice_id}/vu", {}, follow_redirects=False)).status_code == 303
     assert (await client.get("/", follow_redirects=False)).headers["location"] == f"/dossiers/{patient.dossier.id}"
+
+
+async def test_the_patient_makes_a_relative_who_manages_a_reader_without_a_new_invitation(client, db, app, patient,
+                                                                                         camille):
+    _, (irm, _) = camille
+    url = f"/dossiers/{patient.dossier.id}"
+    code = await invitation_code(client, patient.dossier.id, level="gestion")
+    async with new_caregiver(app, code) as paul:
+        [delegation] = (await db.exec(select(Delegation))).all()
+        action = f"{url}/proches/{delegation.id}/lecture-seule"
+        # He manages: he cannot lower himself (a relative never changes rights), nor is it offered to him.
+        assert "lecture-seule" not in (await paul.get(f"{url}/proches")).text
+        await same_as_missing(paul, action, f"/dossiers/{MISSING}/proches/{delegation.id}/lecture-seule", data={})
+        assert "Passer Paul Martin en lecture seule" in html.unescape((await client.get(f"{url}/proches")).text)
+        done = await post_form(client, action, {}, follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == f"{url}/proches?fait=proche-lecture"
+        again = await post_form(client, action, {}, follow_redirects=False)  # a double tap: logged once
+        assert again.status_code == 303
+        assert [e.action for e in await events(db, patient.dossier.id)].count("caregiver_made_reader") == 1
+        page = html.unescape((await client.get(f"{url}/proches?fait=proche-lecture")).text)
+        assert "Ce proche peut lire le dossier, mais plus le gérer" in page and "Passer Paul Martin" not in page
+        assert "lecture seule" in page
+        log = html.unescape((await client.get(f"{url}/historique")).text).replace("\u00a0", " ")
+        assert "Vous avez laissé à Paul Martin la lecture seule de votre dossier" in log
+        # He reads, acts no more, and is told at his next visit.
+        assert (await paul.get(url)).status_code == 200 and (await paul.get(f"/documents/{irm.id}")).status_code == 200
+        await same_as_missing(paul, f"/documents/{irm.id}/masquage", f"/documents/{MISSING}/masquage",
+                              data={"masque": "oui"})
+        assert (await paul.get("/", follow_redirects=False)).headers["location"] == "/mes-dossiers"
+        assert "Camille Martin vous laisse désormais lire son dossier, sans le gérer." in html.unescape(
+            (await paul.get("/mes-dossiers")).text)

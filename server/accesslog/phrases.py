@@ -44,7 +44,8 @@ RIGHTS_CHANGES = (
     "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
     "profile_hide", "profile_unhide", "profile_delete",
     "emergency_opt_in", "close", "reopen", "share_code", "share_code_cancelled", "emergency_review", "caregiver_invited", "caregiver_added",
-    "caregiver_removed", "caregiver_stepped_down", "parent_attached", "majority_ended", "majority_kept",
+    "caregiver_removed", "caregiver_made_reader", "caregiver_stepped_down", "parent_attached", "majority_ended",
+    "majority_kept",
     "shl_created", "shl_revoked", "shl_blocked",
 )
 
@@ -169,6 +170,9 @@ PHRASES: dict[str, Phrase] = {
     "caregiver_removed": Phrase("Proche retiré",
         N_("%(subject)s a retiré l'accès de %(detail)s à %(dossier)s %(when)s%(right)s"),
         N_("%(subject)s avez retiré l'accès de %(detail)s à %(dossier)s %(when)s%(right)s")),
+    "caregiver_made_reader": Phrase("Proche en lecture seule",
+        N_("%(subject)s a laissé à %(detail)s la lecture seule de %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez laissé à %(detail)s la lecture seule de %(dossier)s %(when)s%(right)s")),
     "caregiver_stepped_down": Phrase("Proche parti",
         N_("%(subject)s a cessé d'aider avec %(dossier)s %(when)s%(right)s"),
         N_("%(subject)s avez cessé d'aider avec %(dossier)s %(when)s%(right)s")),

@@ -1,4 +1,5 @@
-"""A caregiver removed by the patient, a caregiver who steps down, a parent who attaches a child's dossier.
+"""A caregiver removed by the patient or made a reader, a caregiver who steps down, a parent who attaches a child's
+dossier.
 
 Each change and its access event commit together; the other party is told: the patient through
 their dossier's log and banner, the caregiver through a notice on their next visit (once removed,
@@ -46,6 +47,30 @@ async def remove(session: AsyncSession, *, dossier: Dossier, delegation_id: str,
     else:
         notices.tell(session, account_id=delegation.caregiver_account_id, kind="removed_by_caregiver",
                      actor=actor.name, name=_name(patient))
+    await audit.commit_chained(session)
+    return True
+
+
+async def make_reader(session: AsyncSession, *, dossier: Dossier, delegation_id: str, actor: audit.Actor) -> bool:
+    """The patient lets a relative who manages the dossier only read it from now on, without a new invitation (less
+    than they accepted needs no consent; more takes an invitation they accept). Logged once (a double tap changes
+    nothing), the relative told at their next visit. False if no relative of the patient's choosing helps with this
+    dossier under that id."""
+    await audit.begin_chained(session)
+    delegation = await session.get(Delegation, delegation_id, populate_existing=True)
+    if (delegation is None or delegation.dossier_id != dossier.id or delegation.revoked_at is not None
+            or delegation.relationship != "proche"):
+        await session.commit()  # nothing written; a rollback would expire what the caller holds
+        return False
+    if not delegation.can_manage:
+        await session.commit()
+        return True
+    delegation.can_manage = False
+    session.add(delegation)
+    caregiver = await session.get(Account, delegation.caregiver_account_id)
+    await audit.append(session, dossier_id=dossier.id, action="caregiver_made_reader", actor=actor,
+                       detail=caregiver.display_name if caregiver else "")
+    notices.tell(session, account_id=delegation.caregiver_account_id, kind="made_reader_by_patient", actor=actor.name)
     await audit.commit_chained(session)
     return True
 

@@ -19,6 +19,7 @@ from .invitations import LEVELS
 MESSAGES = {
     "removed_by_patient": N_("%(actor)s vous a retiré l'accès à son dossier."),
     "removed_by_caregiver": N_("%(actor)s vous a retiré l'accès au dossier %(de_name)s."),
+    "made_reader_by_patient": N_("%(actor)s vous laisse désormais lire son dossier, sans le gérer."),
     "majority_kept": N_("%(name)s a 18 ans et a choisi que vous gardiez l'accès à son dossier (%(level)s)."),
     "majority_ended": N_("%(name)s a 18 ans : votre accès de parent à son dossier a pris fin."),
 }

@@ -149,6 +149,16 @@ async def remove(request: Request, db: AsyncSession, dossier_id: str, delegation
     return Redirect(proches_url(dossier_id, "proche-retire"), status_code=303)
 
 
+@post("/dossiers/{dossier_id:str}/proches/{delegation_id:str}/lecture-seule", guards=[logged_in], status_code=200)
+async def make_reader(request: Request, db: AsyncSession, dossier_id: str, delegation_id: str) -> Response:
+    """The adult patient lets a relative who manages only read, from now on."""
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    if not managed.standing.is_patient or is_minor(managed.patient, utcnow()) or not await delegations.make_reader(
+            db, dossier=managed.dossier, delegation_id=delegation_id, actor=managed.actor):
+        raise NotFoundException()
+    return Redirect(proches_url(dossier_id, "proche-lecture"), status_code=303)
+
+
 async def removes_whom_they_invited(request: Request, db: AsyncSession, managed, delegation_id: str) -> bool:
     """A minor's parent removing the person they invited as the other parent: the only caregiver a caregiver
     removes (a code given to the wrong person is otherwise there until the child is 18)."""
@@ -239,6 +249,7 @@ async def majority_choice(request: Request, db: AsyncSession, dossier_id: str, d
 
 
 routes = [
-    proches, invite, show_invitation, invitation_qr, cancel_invitation, remove, my_dossiers, notice_seen, step_down,
+    proches, invite, show_invitation, invitation_qr, cancel_invitation, remove, make_reader, my_dossiers, notice_seen,
+    step_down,
     majority_page, majority_choice,
 ]

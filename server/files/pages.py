@@ -38,6 +38,7 @@ from .store import Storage
 FORK_SERVER = [sys.executable, "-m", "server.files.render_worker"]  # its control socket's fd is added (tests change it)
 WALL_SECONDS = 60  # the whole document, however many pages
 CONCURRENT_RENDERS = 2  # per process: each child may use a core and up to 1 GiB
+CONTROL_SECONDS = 30  # a fork server that answers no request in this time (stopped, wedged) is replaced
 MAX_ANSWER = 512 * 1024 * 1024  # bytes a child may send: 100 pages of the largest PNGs, in base64
 
 REFUSALS = {
@@ -81,34 +82,47 @@ class _ForkServer:
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
         self._command: list[str] = []
+        self._stale = False
 
     def fork(self, draw: bool) -> tuple[int, socket.socket] | None:
-        """A new child's pid and our end of its socket; None if no child could be had (twice)."""
+        """A pidfd of a new child and our end of its socket; None if no child could be had (twice)."""
         with self._lock:
             for _attempt in range(2):
                 control = self._running()
                 ours, theirs = socket.socketpair()
+                answer, fds = b"", []
                 try:
                     socket.send_fds(control, [b"d" if draw else b"t"], [theirs.fileno()])
-                    answer = control.recv(4, socket.MSG_WAITALL)
-                except OSError:
-                    answer = b""
+                    answer, fds, _flags, _address = socket.recv_fds(control, 4, 1, socket.MSG_WAITALL)
+                except OSError:  # it died, or is stuck past CONTROL_SECONDS: replaced like a dead one
+                    pass
                 finally:
                     theirs.close()
-                if len(answer) == 4 and (pid := struct.unpack("!i", answer)[0]) > 0:
-                    return pid, ours
+                if len(answer) == 4 and struct.unpack("!i", answer)[0] > 0 and len(fds) == 1:
+                    return fds[0], ours
+                for fd in fds:
+                    os.close(fd)
                 ours.close()
                 self._stop()  # it died (or cannot fork): a new one, once
             return None
+
+    def retire(self) -> None:
+        """A child died without answering (a crash, a limit): the next PDF gets a new fork server, so that no
+        two crashes meet the same memory layout (its children all share its address-space randomisation)."""
+        with self._lock:
+            self._stale = True
 
     def stop(self) -> None:
         with self._lock:
             self._stop()
 
     def _running(self) -> socket.socket:
-        if self._process is None or self._process.poll() is not None or self._command != FORK_SERVER:
+        if (self._process is None or self._process.poll() is not None or self._command != FORK_SERVER
+                or self._stale):
             self._stop()
+            self._stale = False
             ours, theirs = socket.socketpair()
+            ours.settimeout(CONTROL_SECONDS)
             self._command = list(FORK_SERVER)
             self._process = subprocess.Popen(
                 [*FORK_SERVER, str(theirs.fileno())], pass_fds=[theirs.fileno()],
@@ -148,38 +162,45 @@ async def render_pdf(data: bytes, *, draw: bool = True) -> Rendered:
     loop = asyncio.get_running_loop()
     async with _slot():
         # The fork server's handshake blocks (and starts it the first time): off the event loop. Were this request
-        # cancelled meanwhile, the child reads an empty PDF when its socket is collected, refuses it and ends.
-        forked = await loop.run_in_executor(None, FORKS.fork, draw)
+        # cancelled meanwhile, the child's pidfd and socket are closed once it answers: the child reads an empty
+        # PDF, refuses it and ends.
+        forking = loop.run_in_executor(None, FORKS.fork, draw)
+        try:
+            forked = await asyncio.shield(forking)
+        except asyncio.CancelledError:
+            forking.add_done_callback(_discard)
+            raise
         if forked is None:
             raise Unrenderable(refusal("too_complex"))
-        pid, channel = forked
-        try:
-            child = os.pidfd_open(pid)  # killed through this, never by a pid another process may have taken since
-        except OSError:
-            child = None  # already gone: its socket says so at once
+        child, channel = forked  # a pidfd: killed through it, never by a pid another process may have taken since
         try:
             out = await asyncio.wait_for(_exchange(loop, channel, data), timeout=WALL_SECONDS)
         except BaseException as error:
-            if child is not None:
-                # Reaped by the kernel (the fork server ignores SIGCHLD); it may have ended meanwhile.
-                with contextlib.suppress(ProcessLookupError):
-                    signal.pidfd_send_signal(child, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it may have ended meanwhile; the fork server reaps it
+                signal.pidfd_send_signal(child, signal.SIGKILL)
             if isinstance(error, TimeoutError):
                 raise Unrenderable(refusal("too_complex")) from None
             raise  # the request was cancelled: the child must not outlive it
         finally:
             channel.close()
-            if child is not None:
-                os.close(child)
+            os.close(child)
     try:
         result = json.loads(out)
-    except ValueError:  # killed by its CPU or memory limit before it could answer
+    except ValueError:  # killed by its CPU or memory limit, or crashed, before it could answer
+        FORKS.retire()
         raise Unrenderable(refusal("too_complex")) from None
     if "refused" in result:
         raise Unrenderable(refusal(result["refused"]))
     pages = [PageImage(n, base64.b64decode(p["png"]), p["width"], p["height"])
              for n, p in enumerate(result["pages"], start=1)]
     return Rendered(pages, str(result.get("text", "")))
+
+
+def _discard(forking: asyncio.Future) -> None:
+    forked = None if forking.cancelled() or forking.exception() else forking.result()
+    if forked is not None:
+        os.close(forked[0])
+        forked[1].close()
 
 
 async def _exchange(loop: asyncio.AbstractEventLoop, channel: socket.socket, data: bytes) -> bytes:

@@ -11,7 +11,7 @@ Starting Python and loading PDFium and Pillow for each PDF cost ~150 ms of a one
 server.files.render_worker FD`), which loads them once, reads no PDF, and forks a child per PDF.
 On its control socket FD the server sends one byte ("d": draw the pages, "t": the text alone) with
 a socket of the child's own; the fork server answers the child's pid (4 bytes, -1 if it could not
-fork). On its socket the child reads the PDF to its end, then writes one JSON object (never a
+fork) with a pidfd of it. On its socket the child reads the PDF to its end, then writes one JSON object (never a
 pickle: the server trusts no object a PDF could shape) and exits:
 {"pages": [{"width", "height", "png" (base64)}], "text": the PDF's text (for search)} or {"refused": reason}.
 """
@@ -101,8 +101,10 @@ def read_to_end(channel: socket.socket) -> bytes:
 
 
 def serve(control: socket.socket, run: Callable[[socket.socket, bool], None] = child) -> None:
-    """Fork a child for each request on `control`, until the server process closes it."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children, killed or done
+    """Fork a child for each request on `control`, until the server process closes it. The answer is the child's
+    pid and a pidfd of it, opened before the child can be reaped: the server kills it through that, never by a pid
+    another process may have taken since."""
+    signal.signal(signal.SIGCHLD, lambda _signal, _frame: _reap())
     while True:
         try:
             message, fds, _flags, _address = socket.recv_fds(control, 1, 1)
@@ -111,6 +113,7 @@ def serve(control: socket.socket, run: Callable[[socket.socket, bool], None] = c
         if not message or len(fds) != 1:
             return
         channel = socket.socket(fileno=fds[0])
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})  # not reaped before its pidfd is open
         try:
             pid = os.fork()
         except OSError:
@@ -118,11 +121,33 @@ def serve(control: socket.socket, run: Callable[[socket.socket, bool], None] = c
         if pid == 0:
             try:
                 control.close()
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
                 run(channel, message == b"d")
             finally:
                 os._exit(0)
         channel.close()
-        control.sendall(struct.pack("!i", pid))
+        try:
+            if pid > 0:
+                pidfd = os.pidfd_open(pid)
+                socket.send_fds(control, [struct.pack("!i", pid)], [pidfd])
+                os.close(pidfd)
+            else:
+                control.sendall(struct.pack("!i", -1))
+        except OSError:
+            return
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+
+
+def _reap() -> None:
+    """Every child that has ended, killed or done."""
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def main() -> None:

@@ -193,7 +193,7 @@ documents = st.builds(
     author_professional_id=st.sampled_from([None, PRO, OTHER_PRO]), hidden_from_representatives=st.booleans())
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)  # random each run: CI adds 1,500 cases at every stop
 @given(standing=standings, dossier=dossiers, document=documents)
 def test_the_rule_as_a_query_admits_exactly_the_documents_the_rule_allows(standing, dossier, document):
     allowed = document_right(standing, dossier, document, NOW) is not None

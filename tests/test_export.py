@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -35,7 +36,6 @@ from server.export.archive import PATIENT_VIEW, build_export, zip_path
 from server.export.restore import TRANSFER, NotRestorable, restore
 from server.files.store import DiskStorage
 from server.listing import all_documents
-from server.migrate import upgrade
 from server.models import AccessEvent, Document, Patient, Professional, ProfileItem
 from server.profile.items import ItemInput, add_item, profile_of, set_item_hidden
 from server.views.log import CSV_COLUMNS
@@ -126,8 +126,9 @@ class Installation:
 
 
 @pytest.fixture
-async def elsewhere(settings, tmp_path):
-    """Another Carnet installation: its own database, on the same engine, and its own files."""
+async def elsewhere(settings, tmp_path, sqlite_template):
+    """Another Carnet installation: its own database, on the same engine, and its own files. Made from the session's
+    migrated template, as the test's own database is (the migrations ran once)."""
     data_dir = tmp_path / "ailleurs"
     data_dir.mkdir()
     if settings.database_url.startswith("postgresql"):
@@ -135,8 +136,8 @@ async def elsewhere(settings, tmp_path):
         await create_from_template(url)
     else:
         url = f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}"
+        shutil.copyfile(sqlite_template, data_dir / "carnet.sqlite3")
     engine = make_engine(url, poolclass=NullPool)
-    await upgrade(engine)
     async with make_sessionmaker(engine)() as session:
         yield Installation(session, DiskStorage(data_dir / "files"), url, data_dir)
     await engine.dispose()

@@ -312,7 +312,11 @@ async def test_an_invitation_is_single_use_expires_can_be_cancelled_and_is_not_f
     async with new_caregiver(app, code):
         pass
     again = await post_form(client, "/invitation", {"code": code})
-    assert again.status_code == 400 and "déjà servi" in html.unescape(again.text)
+    # Used, expired or cancelled: the words of a wrong code, so that typing codes tells nobody which existed.
+    wrong = await post_form(client, "/invitation", {"code": "ZZZZ-ZZZZ"})
+    refused = "Ce code d'invitation n'est pas valable : il est incorrect, a expiré, a été annulé ou a déjà servi."
+    assert wrong.status_code == 400 and refused in html.unescape(wrong.text)
+    assert again.status_code == 400 and refused in html.unescape(again.text)
 
     late = await invitation_code(client, patient.dossier.id)
     for row in (await db.exec(select(CaregiverInvitation).where(CaregiverInvitation.used_at.is_(None)))).all():
@@ -320,14 +324,14 @@ async def test_an_invitation_is_single_use_expires_can_be_cancelled_and_is_not_f
         db.add(row)
     await db.commit()
     expired = await post_form(client, "/invitation", {"code": late})
-    assert expired.status_code == 400 and "n'est plus valable" in html.unescape(expired.text)
+    assert expired.status_code == 400 and refused in html.unescape(expired.text)
 
     cancelled = await invitation_code(client, patient.dossier.id)
     [row] = (await db.exec(select(CaregiverInvitation).where(CaregiverInvitation.used_at.is_(None))
                            .order_by(CaregiverInvitation.created_at.desc()))).all()[:1]
     assert (await post_form(client, f"/invitations/{row.id}/annulation", {}, follow_redirects=False)).status_code == 303
     gone = await post_form(client, "/invitation", {"code": cancelled})
-    assert gone.status_code == 400 and "n'est plus valable" in html.unescape(gone.text)
+    assert gone.status_code == 400 and refused in html.unescape(gone.text)
 
 
 async def test_a_refused_invitation_marks_the_wrong_choice(client, db, patient, camille):

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..accounts import hash_secret, normalize_code
-from ..i18n import _
+from ..i18n import N_, _
 from ..models import Dossier, Grant, Professional, ShareCode, utcnow
 from .rights import CLOSED, DURATIONS, active_block, end_current_grants, grant_end, logged_scope, refuse
 
@@ -66,7 +66,13 @@ def _duration_key(days: int | None) -> str:
 
 
 class ShareCodeRefused(Exception):
-    """Wrong, expired or used; the message is in the request's language."""
+    """Wrong, expired, used or not usable; the message is in the request's language."""
+
+
+# One refusal for every code that does not open a dossier: a professional typing codes learns nothing of which
+# existed, were used, expired, or belong to a dossier closed or to a patient who blocked them (DESIGN.md).
+REFUSED = N_("Ce code de partage n'est pas valable : il est incorrect, a expiré ou a déjà servi. "
+             "Vérifiez-le avec votre patient, ou demandez-lui un nouveau code.")
 
 
 async def redeem_share_code(
@@ -75,20 +81,14 @@ async def redeem_share_code(
     """Turn a patient's share code into a grant for this professional (once)."""
     row = (await session.exec(select(ShareCode).where(ShareCode.code_hash == hash_secret(normalize_code(code))))).first()
     if row is None:
-        raise ShareCodeRefused(_("Ce code de partage est incorrect. Vérifiez-le avec votre patient."))
+        raise ShareCodeRefused(_(REFUSED))
     await audit.begin_chained(session)
     row = await session.get(ShareCode, row.id, populate_existing=True)
-    if row.used_at is not None:
-        await session.rollback()
-        raise ShareCodeRefused(_("Ce code de partage a déjà été utilisé. Demandez-en un nouveau à votre patient."))
-    if row.expires_at <= utcnow():
-        await session.rollback()
-        raise ShareCodeRefused(_("Ce code de partage a expiré. Demandez-en un nouveau à votre patient."))
     dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
     blocked = await active_block(session, dossier_id=dossier.id, professional_id=professional.id)
-    if dossier.state != "open" or blocked is not None:
+    if row.used_at is not None or row.expires_at <= utcnow() or dossier.state != "open" or blocked is not None:
         await session.rollback()
-        raise ShareCodeRefused(_("Ce code de partage ne peut pas être utilisé."))
+        raise ShareCodeRefused(_(REFUSED))
     row.used_at, row.used_by_professional_id = utcnow(), professional.id
     session.add(row)
     now = utcnow()

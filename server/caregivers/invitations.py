@@ -91,12 +91,12 @@ async def find_invitation(session: AsyncSession, *, code: str) -> CaregiverInvit
     """The open invitation this code names; `InvitationRefused` otherwise (the view counts the attempt)."""
     invitation = (await session.exec(select(CaregiverInvitation).where(
         CaregiverInvitation.code_hash == hash_secret(normalize_code(code))))).first()
-    if invitation is None:
-        raise InvitationRefused(_("Ce code d'invitation est incorrect. Vérifiez-le avec la personne qui vous a invité."))
-    if invitation.used_at is not None:
-        raise InvitationRefused(_("Cette invitation a déjà servi. Demandez-en une nouvelle si besoin."))
-    if invitation.cancelled_at is not None or invitation.expires_at <= utcnow():
-        raise InvitationRefused(_("Cette invitation n'est plus valable. Demandez-en une nouvelle."))
+    # One refusal whatever the reason: someone typing codes learns nothing of which existed (DESIGN.md).
+    if invitation is None or invitation.used_at is not None or invitation.cancelled_at is not None \
+            or invitation.expires_at <= utcnow():
+        raise InvitationRefused(_("Ce code d'invitation n'est pas valable : il est incorrect, a expiré, a été annulé "
+                                  "ou a déjà servi. Vérifiez-le avec la personne qui vous a invité, ou demandez-lui "
+                                  "une nouvelle invitation."))
     if invitation.relationship == "parent" and \
             await representatives(session, dossier_id=invitation.dossier_id) >= MAX_REPRESENTATIVES:
         raise InvitationRefused(_(FULL))  # said before an account is made for it

@@ -26,7 +26,8 @@ from ..models import Dossier, Professional, utcnow
 from ..access.reading import SeenAs, author_labels, manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
-from ..access.sharing import RIGHT_LABELS, access_overview, access_summary, professional_line, search_professionals
+from ..access.sharing import (RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line,
+                              search_professionals)
 from .forms import Form, FormError, text
 
 
@@ -131,7 +132,11 @@ async def search_directory(request: HTMXRequest, db: AsyncSession, dossier_id: s
 
 async def professional_page(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional, *,
                             error: FormError | None = None, form: dict[str, Any] | None = None) -> Template:
-    line = await professional_line(db, dossier=dossier, professional=professional, now=utcnow())
+    # A minor's parents see no trace of a professional who wrote what was kept from them (as on the access page):
+    # that professional's page reads as any other's with no part in the dossier.
+    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    line = ProfessionalLine(professional=professional, right=None) if professional.id in kept.professional_ids \
+        else await professional_line(db, dossier=dossier, professional=professional, now=utcnow())
     context = {
         "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": rights.DURATIONS,
         "scope_label": rights.scope_label,

@@ -488,9 +488,11 @@ async def test_a_document_kept_from_a_minors_parents_leaves_them_no_trace(client
             assert trace not in page.text, (trace, page.url)
     # Her page, found in the directory, reads as the page of a doctor with no part in Léo's dossier: not Léo's grant.
     stranger = await professional(db, "Girard", given_name="Anne", profession="médecin", stem=8)
-    pages = [re.sub(r'"[0-9a-f]{64,}"', "TOKEN", (await client.get(f"/dossiers/{leo.dossier.id}/professionnels/{p.id}"))
-                    .text.replace(p.id, "ID").replace(p.rpps, "RPPS")) for p in (doctor, stranger)]
-    assert pages[0] == pages[1]
+    # Nor does "voir comme".
+    for page in ("professionnels", "voir-comme"):
+        pages = [re.sub(r'"[0-9a-f]{64,}"', "TOKEN", (await client.get(f"/dossiers/{leo.dossier.id}/{page}/{p.id}"))
+                        .text.replace(p.id, "ID").replace(p.rpps, "RPPS")) for p in (doctor, stranger)]
+        assert pages[0] == pages[1], page
     assert titles_in((await client.get(f"/dossiers/{leo.dossier.id}")).text) == [ordinary.title]
     # Nor the gaps they leave in the log's numbers: a parent is shown no number, hash or proof of any event.
     await shown_no_chain(client, leo.dossier.id)

@@ -257,10 +257,13 @@ class SeenAs:
 
 
 async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Professional, viewer: Managed,
-                  now: datetime) -> SeenAs:
+                  now: datetime, kept_author: bool = False) -> SeenAs:
     """The dossier exactly as this professional sees it now ("voir comme"): the same standing, the same rule;
-    never more than the viewer sees (a minor's parent, what a professional kept from them: no title, no count)."""
-    standing = await professional_standing(session, professional_id=professional.id, dossier=dossier, now=now)
+    never more than the viewer sees (a minor's parent, what a professional kept from them: no title, no count).
+    The author of what was kept from the viewer (`kept_author`) is shown with no standing at all: a parent learns
+    nothing of the grant or the role the minor gave them."""
+    standing = Standing(professional_id=professional.id) if kept_author else \
+        await professional_standing(session, professional_id=professional.id, dossier=dossier, now=now)
     facts = await facts_of(session, dossier)
     visible = visibility(standing, facts, now)
     if visibility(viewer.standing, viewer.facts, now).not_kept_from_parents:

@@ -244,8 +244,10 @@ async def see_as(request: HTMXRequest, db: AsyncSession, dossier_id: str, profes
     # Computed by the rule from the professional's standing; not a read by them, so not logged as one.
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
     dossier = managed.dossier
-    seen = await seen_as(db, dossier=dossier, professional=await professional_or_404(db, professional_id),
-                         viewer=managed, now=utcnow())
+    professional = await professional_or_404(db, professional_id)
+    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    seen = await seen_as(db, dossier=dossier, professional=professional, viewer=managed, now=utcnow(),
+                         kept_author=professional.id in kept.professional_ids)
     more = bool(request.htmx and (request.htmx.target or "").startswith("more-"))
     context = await see_as_context(db, dossier, seen, after_id=(apres or "")[:64], counted=not more,
                                    size=request.app.state.settings.page_size)

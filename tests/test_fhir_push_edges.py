@@ -13,7 +13,11 @@ from sqlmodel import select
 
 from server.models import AccessEvent, Document
 from tests.fhir_support import Software, as_bundle, as_outcome, provide_bundle, report_pdf
-from tests.test_fhir_api import TOKEN_URL, practice, push  # noqa: F401 - `practice` is a fixture
+from server.access import rights
+from tests.conftest import ORIGIN, AsyncTestClient, activate_professional, new_professional
+from tests.test_fhir_api import (  # noqa: F401 - `practice` is a fixture
+    PATIENT, TOKEN_URL, Practice, practice, push, registered, token_for,
+)
 
 WITHDRAWAL = json.dumps([{"op": "replace", "path": "/status", "value": "entered-in-error"}])
 
@@ -135,6 +139,40 @@ async def test_the_same_identifier_with_other_bytes_is_a_conflict_even_after_wit
     renamed = provide_bundle(patient.patient.ins, title="Radio (corrigée)", master=f"{master}.2",
                              data=report_pdf("Radio du genou droit"))
     assert (await push(client, practice, renamed)).status_code == 200
+
+
+async def test_an_identifier_says_nothing_of_another_professionals_documents(client, db, app, patient, practice):
+    """Software that may write to the dossier learns nothing from an identifier of a document it may not read:
+    hidden by the patient, another author's, or deleted. Hospitals' identifiers are often an OID and a number."""
+    master, pdf = "urn:oid:1.2.250.1.999.1.7", report_pdf("CR")  # one PDF: its bytes carry the second it was made
+    first = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="Compte rendu",
+                                                                  master=master, data=pdf)))
+    hidden_id = first.entry[1].response.location.split("/")[1]
+    await rights.set_hidden(db, document=await db.get(Document, hidden_id), hidden=True, actor=PATIENT)
+    other = await new_professional(db, given_name="Antoine", family_name="Roux", profession="médecin", stem=11)
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        await activate_professional(browser, other)
+    await rights.grant_access(db, dossier=patient.dossier, professional=other.professional, categories="",
+                              duration="1a", actor=PATIENT)
+    software = await registered(client, db, other, name="Logiciel de l'hôpital")
+    token = await token_for(client, software)
+    guesser = Practice(software, token, {"authorization": f"Bearer {token}"}, other)
+    answers = []
+    for data in (pdf, report_pdf("Autre contenu")):  # the same bytes, then others
+        answer = await push(client, guesser, provide_bundle(patient.patient.ins, title="Compte rendu", master=master,
+                                                            data=data))
+        answers.append(answer.status_code)
+        if answer.status_code == 200:
+            break
+    # As for an identifier never seen: a document of their own, under a new id.
+    assert answers == [200] and as_bundle(answer).entry[1].response.status == "201 Created"
+    assert hidden_id not in answer.text
+    # Deleted by the patient, the author's own document stays received: sent again, it is not filed again.
+    await rights.delete_document(db, document=await db.get(Document, hidden_id), actor=PATIENT)
+    again = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="Compte rendu",
+                                                                  master=master, data=pdf)))
+    assert again.entry[1].response.status == "200 OK"
+    assert len([d for d in await documents_of(db, patient) if d.master_identifier]) == 2
 
 
 async def test_a_replay_of_identical_bytes_says_200_for_every_entry(client, db, patient, practice):

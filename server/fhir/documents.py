@@ -65,7 +65,8 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
         raise not_found() from None
     except IdentifierReused:
         # IHE XDS's XDSNonIdenticalHash: a unique id names one content, for good. Carnet does not read relatesTo.
-        raise FhirError(409, "Cet identifiant (masterIdentifier) a déjà servi pour un autre contenu dans ce dossier : "
+        raise FhirError(409, "Vous avez déjà envoyé un autre contenu sous cet identifiant (masterIdentifier) dans ce "
+                             "dossier : "
                              "rien n'a été enregistré. Un document corrigé doit porter un nouvel identifiant "
                              "(retirez l'ancien document si besoin).") from None
     except InvalidInput as refused:

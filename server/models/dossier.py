@@ -33,7 +33,9 @@ class Document(SQLModel, table=True):
                             "hidden_from_representatives", "author_professional_id", "category"),
                       Index("ix_document_category_newest", "dossier_id", "category", "event_date", "created_at", "id",
                             "deleted_at", "hidden", "hidden_from_representatives", "author_professional_id"),
-                      Index("ix_document_master_identifier", "dossier_id", "master_identifier", unique=True))
+                      # Per author: another professional's identifier says nothing of what they may not read (0026).
+                      Index("ix_document_master_identifier", "dossier_id", "author_professional_id", "master_identifier",
+                            unique=True))
 
     id: str = Field(default_factory=new_id, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id")  # indexed first in ix_document_newest

@@ -186,7 +186,8 @@ async def add_professional_documents(
     filed: list[tuple[Document, bool]] = []
     try:
         # Every identifier is looked up before anything is filed: a refusal leaves no document of the batch.
-        known = [await _already_received(session, dossier_id=dossier.id, upload=upload) for upload in uploads]
+        known = [await _already_received(session, dossier_id=dossier.id, author=professional, upload=upload)
+                 for upload in uploads]
         for upload, (mime, rendered), received in zip(uploads, checked, known, strict=True):
             if received is not None:
                 filed.append((received, False))
@@ -211,15 +212,21 @@ async def add_professional_documents(
     return filed
 
 
-async def _already_received(session: AsyncSession, *, dossier_id: str, upload: Upload) -> Document | None:
+async def _already_received(session: AsyncSession, *, dossier_id: str, author: Professional,
+                            upload: Upload) -> Document | None:
     """The document this upload sends again (same identifier, same bytes), or None for a new one.
 
     IHE XDS's rule for a document's unique id: sent again with the same hash, it is the same document
     (received once); with another hash, an error (XDSNonIdenticalHash), even once the first is withdrawn.
+    Among this author's own documents alone: what they sent, they know. Asked of the whole dossier, the answer
+    (a 200 with an id, a 409) told software whether the patient held a document it may not read, hidden,
+    out of its grant or deleted (migration 0026). One the patient deleted stays received: sent again, it is
+    not filed again.
     """
     if upload.master_identifier is None:
         return None
     rows = await session.exec(select(Document).where(Document.dossier_id == dossier_id,
+                                                     Document.author_professional_id == author.id,
                                                      Document.master_identifier == upload.master_identifier))
     document = rows.first()
     if document is not None and document.sha256 != hashlib.sha256(upload.data).hexdigest():

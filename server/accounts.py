@@ -152,6 +152,36 @@ async def check_activation(
     if activation is None or (activation.patient_id if rpps is None else activation.professional_id) is None:
         raise refused
     now = utcnow()
+    if activation.locked_until and activation.locked_until > now:
+        raise TooManyAttempts(activation.locked_until)
+    # The second factor first: what became of a code (used, and when; replaced; expired) is said only to whoever
+    # proves it is theirs. A letter found or stolen tells nothing without it, and a wrong guess is counted,
+    # whatever the code's state.
+    if rpps is None:
+        patient = await session.get(Patient, activation.patient_id)
+        matches = patient is not None and patient.birth_date == birth_date
+    else:
+        professional = await session.get(Professional, activation.professional_id)
+        matches = professional is not None and professional.rpps == rpps.strip()
+    if not matches:
+        activation.failed_attempts += 1
+        revoked_now = False
+        if activation.failed_attempts >= max_attempts:
+            activation.failed_attempts = 0
+            if activation.lockouts >= MAX_LOCKOUTS:
+                revoked_now = activation.revoked_at is None
+                activation.revoked_at = activation.revoked_at or now
+            else:
+                activation.lockouts += 1
+                activation.locked_until = now + escalated(lock, activation.lockouts)
+        session.add(activation)
+        await session.commit()
+        if revoked_now:
+            raise ActivationRefused(_("Trop d'essais : ce code d'activation est désormais désactivé. "
+                                      "Demandez-en un nouveau."))
+        if activation.locked_until and activation.locked_until > now:
+            raise TooManyAttempts(activation.locked_until)
+        raise refused
     if activation.used_at is not None:
         when = activation.used_at.astimezone(PARIS)
         raise ActivationRefused(
@@ -161,33 +191,8 @@ async def check_activation(
     if activation.revoked_at is not None:
         raise ActivationRefused(_("Ce code d'activation n'est plus valable (trop d'essais, ou un code plus récent "
                                   "a été délivré). Demandez-en un nouveau."))
-    if activation.locked_until and activation.locked_until > now:
-        raise TooManyAttempts(activation.locked_until)
     if activation.expires_at <= now:
         raise ActivationRefused(_("Ce code d'activation a expiré. Demandez-en un nouveau."))
-    if rpps is None:
-        patient = await session.get(Patient, activation.patient_id)
-        matches = patient is not None and patient.birth_date == birth_date
-    else:
-        professional = await session.get(Professional, activation.professional_id)
-        matches = professional is not None and professional.rpps == rpps.strip()
-    if not matches:
-        activation.failed_attempts += 1
-        if activation.failed_attempts >= max_attempts:
-            activation.failed_attempts = 0
-            if activation.lockouts >= MAX_LOCKOUTS:
-                activation.revoked_at = now
-            else:
-                activation.lockouts += 1
-                activation.locked_until = now + escalated(lock, activation.lockouts)
-        session.add(activation)
-        await session.commit()
-        if activation.revoked_at is not None:
-            raise ActivationRefused(_("Trop d'essais : ce code d'activation est désormais désactivé. "
-                                      "Demandez-en un nouveau."))
-        if activation.locked_until and activation.locked_until > now:
-            raise TooManyAttempts(activation.locked_until)
-        raise refused
     return activation, patient if rpps is None else professional
 
 

@@ -252,12 +252,19 @@ async def test_a_patient_whose_printed_code_was_used_by_someone_else_is_told_whe
     response = await post_form(client, "/activer", {"code": patient.code, "birth_date": "12/03/1984"})
     message = error_text(response)
     assert "a déjà servi, le" in message and "demandez un nouveau code" in message
+    # Only to whoever proves the code is theirs: with another birth date, the words of any wrong pair.
+    guessed = await post_form(client, "/activer", {"code": patient.code, "birth_date": "01/01/1990"})
+    unknown = await post_form(client, "/activer", {"code": "ZZZZ-ZZZZ-ZZZZ", "birth_date": "01/01/1990"})
+    assert guessed.status_code == unknown.status_code == 400
+    assert error_text(guessed) == error_text(unknown) == "Ce code d'activation et cette date de naissance ne correspondent pas."
 
 
 async def test_a_new_code_ends_every_older_unused_one(client, db, patient):
     await issue_activation_code(db, patient=patient.patient, issued_by="CPAM")
     response = await post_form(client, "/activer", {"code": patient.code, "birth_date": "12/03/1984"})
     assert response.status_code == 400 and "n'est plus valable" in error_text(response)
+    guessed = await post_form(client, "/activer", {"code": patient.code, "birth_date": "01/01/1990"})
+    assert error_text(guessed) == "Ce code d'activation et cette date de naissance ne correspondent pas."
 
 
 async def test_a_code_printed_in_person_is_valid_three_days(client, db):

@@ -54,5 +54,12 @@ async def test_an_emergency_card_holds_only_its_sections_and_what_the_reader_see
     assert [s.title for s in composition.section] == ["Allergies et intolérances", "Traitements en cours",
                                                       "Antécédents médicaux et chirurgicaux"]
     allergies = composition.section[0]
-    assert allergies.emptyReason.coding[0].code == "nilknown" and not allergies.entry  # not covered by the grant
+    assert allergies.emptyReason.coding[0].code == "withheld" and not allergies.entry  # not covered by the grant
+    # Never "nilknown" (a clinician's finding that there are none): her own summary, with no allergy entered, says
+    # none was asked; a professional who does not see hidden items reads "withheld", hidden items or not.
+    own = visibility(Standing(is_patient=True), DossierFacts(), NOW)
+    for visible, reason in ((own, "notasked"), (pro_view, "withheld")):
+        empty = summary_bundle(patient=patient.patient, profile=await profile_of(db, dossier_id="0" * 32, visible=visible),
+                               documents=[], document_authors={}, base=ORIGIN, now=NOW)
+        assert {s.emptyReason.coding[0].code for s in empty.entry[0].resource.section} == {reason}
     assert {e.resource.get_resource_type() for e in bundle.entry} == {"Composition", "Patient", "MedicationStatement"}

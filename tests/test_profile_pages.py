@@ -86,7 +86,7 @@ async def test_the_patient_adds_items_of_several_kinds_and_sees_them(app, db, pa
         assert mine.status_code == 303 and mine.headers["location"] == url(patient)
         empty = await client.get(url(patient))
         assert empty.status_code == 200 and 'href="/profil">Profil</a>' in empty.text  # the menu's link
-        assert "Aucune allergie connue." in text_of(empty)
+        assert "Aucune allergie indiquée." in text_of(empty)
         form = await client.get(url(patient, "/ajouter?type=allergy"))
         assert form.status_code == 200 and 'for="f-label">Substance' in form.text and 'name="severity"' in form.text
         for kind, fields in [
@@ -267,7 +267,7 @@ async def test_the_card_says_no_known_allergy_when_the_professional_may_see_alle
         timeline = await client.get(f"/dossiers/{patient.dossier.id}")
         more = await client.get(f"/dossiers/{patient.dossier.id}?categorie=biologie")
     card = card_of(timeline)
-    assert "Aucune allergie connue" in card and "Apixaban 5 mg" in card
+    assert "Aucune allergie indiquée" in card and "Apixaban 5 mg" in card
     assert card_of(more) == ""  # a filtered page is about documents
     reads = [(e.action, e.detail) for e in await events_of(db, patient, "") if e.actor_kind == "professional"]
     assert reads == [("read_timeline", PROFILE_CARD), ("search", "Biologie")]
@@ -282,7 +282,7 @@ async def test_a_hidden_item_is_kept_from_a_granted_professional_but_not_from_th
     await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=granted)) as client:
         page, timeline = await client.get(url(patient)), await client.get(f"/dossiers/{patient.dossier.id}")
-        assert "Pénicilline" not in page.text and "Aucune allergie connue" in card_of(timeline)
+        assert "Pénicilline" not in page.text and "Aucune allergie indiquée" in card_of(timeline)
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         page, timeline = await client.get(url(patient)), await client.get(f"/dossiers/{patient.dossier.id}")
         assert "Pénicilline" in page.text and "Masqué aux professionnels" in page.text

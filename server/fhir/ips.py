@@ -27,7 +27,12 @@ ITEM_SYSTEM = "urn:carnet:fhir:profil"  # identifier.system of a resource made f
 KIND_SYSTEM = "urn:carnet:fhir:profil-type"  # for the kinds FHIR has no resource of its own for here
 UCUM = "http://unitsofmeasure.org"
 IPS_PROFILE = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips"
-NIL_KNOWN = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/list-empty-reason", "code": "nilknown"}]}
+# Why a section the IPS requires is empty. Never "nilknown", a clinician's finding that there is none, which an
+# empty list is not: "notasked" where the reader sees the whole kind and nothing was entered, "withheld" where it
+# may hold what is kept from them (said whether or not it does, so that it tells nothing).
+EMPTY_REASON = "http://terminology.hl7.org/CodeSystem/list-empty-reason"
+NOT_ASKED = {"coding": [{"system": EMPTY_REASON, "code": "notasked", "display": "Not Asked"}]}
+WITHHELD = {"coding": [{"system": EMPTY_REASON, "code": "withheld", "display": "Information Withheld"}]}
 SECTION_SYSTEM = "urn:carnet:fhir:section"  # Carnet's own sections, where neither IPS nor LOINC has one
 # (kind, LOINC section code and its display, title); IPS requires the first three, empty or not, and a code on
 # every section (Composition.section.code, 1..1 in the IPS profile).
@@ -194,7 +199,7 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         section = {"title": section_title, "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
                    "text": narrative([describe(i) for i in items]),
                    "entry": [{"reference": r} for r in item_refs] or None,
-                   "emptyReason": None if items else NIL_KNOWN}
+                   "emptyReason": None if items else NOT_ASKED if kind in profile.whole else WITHHELD}
         sections.append({k: v for k, v in section.items() if v is not None})
     if documents:
         for document in documents:

@@ -54,6 +54,9 @@ class Profile:
 
     by_kind: dict[str, list[ProfileItem]] = field(default_factory=dict)
     authors: dict[str, Professional] = field(default_factory=dict)
+    # The kinds this reader sees whole (every item, hidden ones too): an empty one of them says nothing was
+    # entered; another may hold what is kept from the reader (the IPS says "withheld", whether it does or not).
+    whole: frozenset[str] = frozenset()
 
     def sections(self) -> list[tuple[str, list[ProfileItem]]]:
         return [(kind, self.by_kind.get(kind, [])) for kind in ORDER]
@@ -82,7 +85,10 @@ async def profile_of(session: AsyncSession, *, dossier_id: str, visible: Visibil
     if author_ids:
         found = await session.exec(select(Professional).where(col(Professional.id).in_(author_ids)))
         authors = {p.id: p for p in found.all()}
-    return Profile(dict(by_kind), authors)
+    seen_whole = visible.general and visible.hidden_too
+    whole = frozenset(() if not seen_whole else kinds if visible.categories is None
+                      else set(kinds_in(visible.categories)) & set(kinds))
+    return Profile(dict(by_kind), authors, whole)
 
 
 # --- what a person types, checked ------------------------------------------------------------

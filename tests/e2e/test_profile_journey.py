@@ -26,7 +26,7 @@ def test_the_patient_adds_an_allergy_and_blood_pressures_from_the_menu(page, see
     expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}/profil$"))
     expect(page.get_by_role("heading", name="Profil médical", level=1)).to_be_visible()
     allergies = page.get_by_role("region", name="Allergies et intolérances")
-    expect(allergies.get_by_text("Aucune allergie connue.")).to_be_visible()
+    expect(allergies.get_by_text("Aucune allergie indiquée.")).to_be_visible()
     assert_fits_phone(page)
 
     # An allergy: nothing typed first, and the form says what is missing, in French.

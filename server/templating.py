@@ -72,6 +72,33 @@ def _pgettext(context: str, message: str, /, **variables: object) -> Markup:
     return Markup(i18n.translations(i18n.current()).pgettext(context, message)) % variables
 
 
+# The short links of a patient's menu, and the page of their own dossier each leads to (views/home.py).
+OWN_PAGES = {"/": "", "/profil": "/profil", "/acces": "/acces", "/historique": "/historique", "/soins": "/soins"}
+
+
+# The pages of a dossier that belong to "Accès" though they are not below it in the address.
+ACCESS_PAGES = ("/annuaire", "/professionnels/", "/voir-comme/", "/fermeture", "/partage", "/liens-sante")
+
+
+def current_link(path: str, hrefs: list[str], own_dossier_id: str | None) -> str | None:
+    """Which of the menu's links leads to the page shown (aria-current): its own path, or a page below it (Accès's
+    directory), the longest that matches ("/pro/logiciels" rather than "/pro"). A patient's short links ("/profil")
+    lead to their own dossier's pages; a dossier's first page (its documents) only to itself."""
+    best: tuple[int, str] | None = None
+    for href in hrefs:
+        target = href
+        if href in OWN_PAGES:
+            if own_dossier_id is None:
+                continue
+            target = f"/dossiers/{own_dossier_id}{OWN_PAGES[href]}"
+        below = target.count("/") > 2 or not target.startswith("/dossiers/")
+        access = target.endswith("/acces") and path.startswith(tuple(target[:-6] + page for page in ACCESS_PAGES))
+        if path == target or access or (below and target != "/" and path.startswith(target + "/")):
+            if best is None or len(target) > best[0]:
+                best = (len(target), href)
+    return best[1] if best else None
+
+
 # What the language switch carries back of a page's query: its filters, the same list in the other language; not
 # a one-time notice ("?fait=…") nor an id the page was asked about (views/language.py).
 FILTERS = ("categorie", "recherche", "type", "periode", "professionnel", "avant", "page")
@@ -98,7 +125,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_label, de=de)
-    env.globals.update(colon=colon, language_return=language_return, CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
+    env.globals.update(colon=colon, language_return=language_return, current_link=current_link, CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -386,6 +386,22 @@ async def test_a_parent_attaches_a_childs_dossier_and_invites_the_other_parent(c
     assert refused.status_code == 400 and "personne majeure" in html.unescape(refused.text)
 
 
+def current_menu_link(page: str) -> list[str]:
+    return re.findall(r'<a href="([^"]+)" aria-current="page">', page)
+
+
+async def test_the_menu_marks_the_page_shown_in_her_own_dossier_and_in_her_childs(client, db, family):
+    leo, mother = family
+    await as_account(client, db, await account_for_patient(db, patient=mother.patient))
+    await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
+    own, child = mother.dossier.id, f"/dossiers/{leo.dossier.id}"
+    for path, marked in ((f"/dossiers/{own}", ["/"]), (f"/dossiers/{own}/historique", ["/historique"]),
+                         (f"/dossiers/{own}/annuaire", ["/acces"]), ("/mes-dossiers", ["/mes-dossiers"]),
+                         (child, [child]), (f"{child}/profil", [f"{child}/profil"]),
+                         (f"{child}/historique", [f"{child}/historique"]), ("/cles", ["/cles"])):
+        assert current_menu_link((await client.get(path)).text) == marked, path
+
+
 async def test_a_minor_has_two_parents_at_most_and_a_parent_removes_whom_they_invited(client, db, app, family):
     leo, mother = family
     await as_account(client, db, await account_for_patient(db, patient=mother.patient))

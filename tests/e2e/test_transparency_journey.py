@@ -347,6 +347,13 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
     expect(status).not_to_contain_text("Aucun événement ne manque")
     page.get_by_label("Professionnel").select_option(label="Tous les professionnels")
     expect(status).to_contain_text("Aucun événement ne manque entre ceux qui sont affichés.")
+    # A filter that matches nothing: the status no longer speaks of the events it showed before.
+    page.get_by_label("Type d'action").select_option(label="Accès d'urgence")
+    expect(page.get_by_text("Aucun événement ne correspond")).to_be_visible()
+    expect(status).not_to_contain_text("événements affichés")
+    expect(status).not_to_contain_text("Aucun événement ne manque")
+    page.get_by_label("Type d'action").select_option(label="Toutes les actions")
+    expect(status).to_contain_text("Aucun événement ne manque entre ceux qui sont affichés.")
     page.goto(f"{historique}?type=consultations")
     expect(status).to_contain_text("y sont inscrits tels quels.")
     expect(status).not_to_contain_text("Aucun événement ne manque")

@@ -134,7 +134,7 @@
 
   // ---- When: at the page's load, then for each page of events (older ones, a filter) htmx brings in ----
 
-  let queue = Promise.resolve(), first = null, failed = false;
+  let queue = Promise.resolve(), first = null, failed = false, witnessed = null, whole = false;
 
   // The pages of events not yet checked, in the page's order (newest first): each with what its list is (its
   // data-journal-page, views/log.py), the element that holds the list, and its events (in the log or pending).
@@ -157,7 +157,16 @@
     const box = document.querySelector("[data-journal-check]");
     if (!box || failed) return;
     const { nodes, pages } = unchecked();
-    if (first && !nodes.length) return;  // htmx:load comes once for each element a swap brings
+    if (first && !nodes.length) {
+      // A swap with no event to check: the end of the list (what was said holds), or a filter that matches none
+      // (the status no longer speaks of events that are gone).
+      queue = queue.then(() => {
+        if (failed || !witnessed) return;
+        const shown = document.querySelector('[data-journal-state="verified"]') !== null;
+        say(box, verifiedText(first, { witnessNames: witnessed, whole: whole && shown }), "success");
+      });
+      return;
+    }
     nodes.forEach((node) => { node.dataset.journalState = "checking"; });
     if (!first) say(box, _("Vérification de l'historique par votre appareil…"), "small muted");
     queue = queue.then(async () => {
@@ -167,7 +176,8 @@
         const result = await check(box.dataset.dossier, pages, evidence);
         nodes.forEach((node) => { if (node.dataset.journalState === "checking") node.dataset.journalState = "checked"; });
         first = first || result;
-        const whole = pages.some((page) => page.items.length) && pages.every((page) => page.list.whole);
+        witnessed = result.witnessNames;
+        whole = pages.some((page) => page.items.length) && pages.every((page) => page.list.whole);
         say(box, verifiedText(first, { witnessNames: result.witnessNames, whole }), "success");
       } catch (error) {
         const reason = error instanceof Failure || error instanceof J.ProofError ? error.reason : null;

@@ -190,7 +190,9 @@ def annual_checkups(today: date, rng: random.Random, anemia_year: int) -> Iterat
         low = when.year == anemia_year
         head = ["Analyse", "Résultat", "Unité", "Valeurs de référence"]
         widths = (70, 30, 26, 48)
-        yield Doc(when, "biologie", "Bilan sanguin annuel", source=LAB, acts=(ACTS["bio"],), body=(
+        # The year in the title, as the flu shots' season: the log names a document by its title alone, and "a consulté
+        # « Bilan sanguin annuel »" a month before this year's read as a read of a document not yet there.
+        yield Doc(when, "biologie", f"Bilan sanguin annuel {when.year}", source=LAB, acts=(ACTS["bio"],), body=(
             f"Prélèvement du {dmy(when)} à 8 h 05, à jeun. Prescripteur : Dr Claire Bernard.",
             ("Hématologie - numération formule sanguine", [head,
                 ["Hémoglobine", "11,2 *" if low else val(12.4, 13.8, 1), "g/dL", "12,0 - 16,0"],

@@ -55,7 +55,8 @@ def family_documents(today: date) -> dict[str, list[Doc]]:
                 ("Conclusion", "Otite moyenne aiguë droite : amoxicilline 10 jours."))),
             Doc(ago(today, years=1), "certificat", "Certificat de non contre-indication au judo", by="laurent", body=(
                 "Examen clinique normal ce jour : pas de contre-indication à la pratique du judo en club.",)),
-            Doc(ago(today, years=0.5), "vaccination", "Rappel DTCaPolio des 6 ans", by="laurent", body=(
+            Doc(born["leo"] + timedelta(days=round(6.1 * 365.25)), "vaccination", "Rappel DTCaPolio des 6 ans",
+                by="laurent", body=(
                 "Rappel Tetravac, lot T1234, bien toléré.",)),
         ],
         "ines": [

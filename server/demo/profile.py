@@ -64,7 +64,7 @@ def _glucose(docs: list[Doc], before: date) -> list[tuple[date, str]]:
     """The fasting glucose of each yearly blood test, as the laboratory reported it."""
     found = []
     for doc in docs:
-        if doc.title == "Bilan sanguin annuel" and doc.day <= before:
+        if doc.title.startswith("Bilan sanguin annuel") and doc.day <= before:
             found += [(doc.day, t.split()[3]) for t in _texts(doc) if t.startswith("Glycémie à jeun ")]
     return found
 

@@ -400,6 +400,11 @@ async def test_the_menu_marks_the_page_shown_in_her_own_dossier_and_in_her_child
                          (child, [child]), (f"{child}/profil", [f"{child}/profil"]),
                          (f"{child}/historique", [f"{child}/historique"]), ("/cles", ["/cles"])):
         assert current_menu_link((await client.get(path)).text) == marked, path
+    # Each dossier she holds has a colour of its own, in her list's order: her own first, her son's next.
+    listed = (await client.get("/mes-dossiers")).text
+    assert re.findall(r'class="dossier-band (band-\d)" href="/dossiers/(\w+)"', listed) == [
+        ("band-0", own), ("band-1", leo.dossier.id)]
+    assert 'class="dossier-band band-1"' in (await client.get(child)).text
 
 
 async def test_a_minor_has_two_parents_at_most_and_a_parent_removes_whom_they_invited(client, db, app, family):

@@ -20,7 +20,7 @@ from ..identifiers import Identity, identity_of
 from ..templating import PARIS
 
 RELATIONSHIPS = {"parent": "parent", "tuteur": "tuteur ou tutrice", "proche": "proche"}
-COLOURS = 8  # band-0 … band-7 in carnet.css: one per dossier, the same everywhere
+COLOURS = 8  # band-0 … band-7 in carnet.css: one per dossier an account holds, in its list's order (held_dossiers)
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,12 @@ class Band:
     identity: Identity | None = None  # the patient's identity traits, under the name
 
 
-def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date, manages: bool = True) -> Band:
+def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date, manages: bool = True,
+             colour: int | None = None) -> Band:
     identity = identity_of(patient, today=today)
     initials = (patient.given_name[:1] + patient.family_name[:1]).upper()
-    colour = int(hashlib.sha256(dossier.id.encode()).hexdigest()[:8], 16) % COLOURS
+    if colour is None:  # a dossier seen outside an account's list
+        colour = int(hashlib.sha256(dossier.id.encode()).hexdigest()[:8], 16) % COLOURS
     return Band(dossier.id, f"{patient.given_name} {patient.family_name}", initials, colour, patient.birth_date,
                 identity.age, mine=account.patient_id == patient.id, feminine=patient.sex == "F", manages=manages,
                 identity=identity)
@@ -73,25 +75,40 @@ async def held_dossiers(session: AsyncSession, *, account: Account, now: datetim
                         besides: Dossier | None = None) -> list[HeldDossier]:
     """The account's own dossier first, then those it helps with now (as the rule says), by name;
     with `besides`, all but that one (a page's band lists the others)."""
+    return (await _held(session, account=account, now=now, besides=besides))[0]
+
+
+async def _held(session: AsyncSession, *, account: Account, now: datetime,
+                besides: Dossier | None) -> tuple[list[HeldDossier], int | None]:
+    """`held_dossiers`, and the colour of `besides` among them. Each dossier's colour is its place in the list:
+    two dossiers one account holds never share one (up to eight), where a colour drawn from the dossier's id
+    gave Camille's father and her son the same red."""
     today = now.astimezone(PARIS).date()
     held: list[HeldDossier] = []
     own_shown = besides is not None and besides.patient_id == account.patient_id
+    besides_colour = 0 if own_shown else None
     if account.patient_id is not None and not own_shown:
         row = (await session.exec(_own_dossier(), params={"patient_id": account.patient_id})).first()
         if row is not None:
             dossier, patient = row
-            held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today), None, True))
+            held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today,
+                                                               colour=0), None, True))
+    place = 1 if account.patient_id is not None else 0  # the own dossier's colour is the first
     rows = (await session.exec(_helped_dossiers(), params={"account_id": account.id})).all()
     seen: set[str] = set()
     for delegation, dossier, patient in rows:
         facts = caregiver_facts(delegation)
         dossier_state = dossier_facts(dossier, patient)
-        if dossier.id in seen or not facts.active(now, dossier_state) or (besides is not None and dossier.id == besides.id):
+        if dossier.id in seen or not facts.active(now, dossier_state):
             continue
         seen.add(dossier.id)
-        held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today), delegation,
-                                facts.manages(now, dossier_state)))
-    return held
+        colour, place = place % COLOURS, place + 1
+        if besides is not None and dossier.id == besides.id:
+            besides_colour = colour
+            continue
+        held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today,
+                                                           colour=colour), delegation, facts.manages(now, dossier_state)))
+    return held, besides_colour
 
 
 # Built once, as every page's band asks them (listing.py says why).
@@ -164,6 +181,7 @@ async def band_of(session: AsyncSession, *, dossier: Dossier, account: Account, 
                   manages: bool = True) -> Band:
     """The band of a dossier already opened through the rule (its patient is in the session's identity map)."""
     patient = await session.get(Patient, dossier.patient_id)
-    held = [h.band for h in await held_dossiers(session, account=account, now=now, besides=dossier)]
-    return replace(band_for(dossier, patient, account=account, today=now.astimezone(PARIS).date(), manages=manages),
-                   others=bool(held) or account.patient_id != patient.id, switch=tuple(held))
+    others, colour = await _held(session, account=account, now=now, besides=dossier)
+    held = [h.band for h in others]
+    return replace(band_for(dossier, patient, account=account, today=now.astimezone(PARIS).date(), manages=manages,
+                            colour=colour), others=bool(held) or account.patient_id != patient.id, switch=tuple(held))

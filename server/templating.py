@@ -34,7 +34,8 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     typography,
     typography_fr,
 )
-from .models import CATEGORIES
+from .access.rights import scope_label
+from .models import CATEGORIES, utcnow
 from .search import fold
 
 
@@ -70,6 +71,16 @@ def _ngettext(singular: str, plural: str, count: int, /, **variables: object) ->
 
 def _pgettext(context: str, message: str, /, **variables: object) -> Markup:
     return Markup(i18n.translations(i18n.current()).pgettext(context, message)) % variables
+
+
+def grant_now(standing: Any) -> dict[str, Any] | None:
+    """A professional's grant in force now, as their banner says it: its scope and its end (None: no end)."""
+    now = utcnow()
+    grant = next((g for g in standing.grants if g.active(now)), None)
+    if grant is None:
+        return None
+    scope = ",".join(code for code in CATEGORIES if code in grant.categories)
+    return {"scope": scope_label(scope), "ends_at": grant.ends_at}
 
 
 # The short links of a patient's menu, and the page of their own dossier each leads to (views/home.py).
@@ -125,7 +136,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_label, de=de)
-    env.globals.update(colon=colon, language_return=language_return, current_link=current_link, CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
+    env.globals.update(colon=colon, language_return=language_return, current_link=current_link, grant_now=grant_now, CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -9,11 +9,11 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from server.access import emergencies, rights, share_codes
-from server.access.rule import Right
+from server.access.rule import GrantFacts, Right, Standing
 from server.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, Grant, ShareCode, Throttle, utcnow
-from server.templating import date_fr, datetime_fr
+from server.templating import date_fr, datetime_fr, long_date
 from tests.conftest import activate_professional, make_ins, new_patient, new_professional, post_form, wrong_fields
 
 PATIENT = Actor(None, "patient", "Le patient")
@@ -324,7 +324,11 @@ def test_the_right_banner_marks_an_emergency_read_loudly_and_other_rights_quietl
     assert "de cette patiente" in banner.render(view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier,
                                                                     patient=her))
     assert "Accès accordé par la patiente." in banner.render(view=SimpleNamespace(right=Right.GRANT, dossier=dossier,
-                                                                                 patient=her))
+                                                                                 patient=her, standing=Standing()))
+    # What she gave, said where he reads: its scope and its end.
+    grant = GrantFacts(frozenset({"imagerie", "biologie"}), utcnow() - timedelta(days=1), until, False)
+    assert f"Accès accordé par la patiente : Biologie, Imagerie, jusqu'au {long_date(until)}." in banner.render(
+        view=SimpleNamespace(right=Right.GRANT, dossier=dossier, patient=her, standing=Standing(grants=(grant,))))
     assert banner.render(view=SimpleNamespace(right=Right.PATIENT, dossier=dossier)).strip() == ""
 
 

@@ -27,7 +27,7 @@ def test_the_kine_s_reads_are_in_the_historique_new_until_seen_filtered_and_expo
     # The kiné opens the dossier and a document, goes back to the dossier, opens another one.
     activate_professional(desk, kine)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
-    expect(desk.get_by_text("Accès accordé par la patiente.")).to_be_visible()
+    expect(desk.get_by_text(re.compile("Accès accordé par la patiente"))).to_be_visible()
     desk.get_by_role("link", name=re.compile(OPENED[0])).click()
     expect(desk.get_by_role("heading", name=OPENED[0])).to_be_visible()
     desk.get_by_role("link", name="← Retour au dossier").click()

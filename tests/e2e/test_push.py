@@ -69,7 +69,7 @@ def test_the_phone_is_pushed_once_when_the_kine_first_opens_the_dossier(
         # The kiné opens the dossier for the first time, then a document.
         activate_professional(desk, kine)
         desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
-        expect(desk.get_by_text("Accès accordé par la patiente.")).to_be_visible()
+        expect(desk.get_by_text(re.compile("Accès accordé par la patiente"))).to_be_visible()
         assert len(push_service.wait_for(1)) == 1
         desk.get_by_role("link", name=re.compile("IRM du genou droit")).click()
         expect(desk.get_by_role("heading", name="IRM du genou droit")).to_be_visible()

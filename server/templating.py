@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +36,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     typography_fr,
 )
 from .access.rights import scope_label
+from .access.rule import adult_from
 from .models import CATEGORIES, utcnow
 from .search import fold
 
@@ -71,6 +73,11 @@ def _ngettext(singular: str, plural: str, count: int, /, **variables: object) ->
 
 def _pgettext(context: str, message: str, /, **variables: object) -> Markup:
     return Markup(i18n.translations(i18n.current()).pgettext(context, message)) % variables
+
+
+def eighteenth_birthday(born: date) -> date:
+    """The day a patient born then turns 18, as the rule counts it (born 29 February: 1 March)."""
+    return adult_from(born).astimezone(PARIS).date()
 
 
 def grant_now(standing: Any) -> dict[str, Any] | None:
@@ -136,7 +143,8 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_label, de=de)
-    env.globals.update(colon=colon, language_return=language_return, current_link=current_link, grant_now=grant_now, CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
+    env.globals.update(colon=colon, language_return=language_return, current_link=current_link, grant_now=grant_now,
+                       eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, category_label=category_label, asset=asset, language=i18n.current,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
     env.trim_blocks = True
     env.lstrip_blocks = True

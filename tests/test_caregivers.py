@@ -405,6 +405,7 @@ async def test_the_menu_marks_the_page_shown_in_her_own_dossier_and_in_her_child
     assert re.findall(r'class="dossier-band (band-\d)" href="/dossiers/(\w+)"', listed) == [
         ("band-0", own), ("band-1", leo.dossier.id)]
     assert 'class="dossier-band band-1"' in (await client.get(child)).text
+    assert "aura 18 ans" not in (await client.get(child)).text  # told only in the year before
 
 
 async def test_a_minor_has_two_parents_at_most_and_a_parent_removes_whom_they_invited(client, db, app, family):
@@ -584,6 +585,10 @@ async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(clien
         await as_account(dad, db, father)
         url = f"/dossiers/{ines.dossier.id}"
         assert (await mum.get(url)).status_code == (await dad.get(url)).status_code == 200
+        # A year ahead, her parents are told when their rights end (not what she chose: hers to say).
+        told = html.unescape((await mum.get(url)).text)
+        assert ("Inès Martin aura 18 ans le " in told and "votre accès de parent prend fin, sauf si elle choisit de le "
+                "garder." in told)
         # Her birthday comes (the app's clock cannot be moved from here: her birth date is).
         ines.patient.birth_date = years_ago(18, days=-1)
         db.add(ines.patient)

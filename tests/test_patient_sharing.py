@@ -117,11 +117,15 @@ async def test_bad_share_code_forms_get_a_french_400_on_the_wrong_field(client, 
         no_duration = await post_form(client, url, {"portee": "tout"})
         unknown = await post_form(client, url, {"portee": "categories", "categories": "inconnue", "duree": "1m"})
         none_ticked = await post_form(client, url, {"portee": "categories", "duree": "1m"})
+        both = await post_form(client, url, {"portee": "categories"})
     assert no_duration.status_code == 400 and "Choisissez une durée." in no_duration.text
     assert unknown.status_code == 400 and "Catégorie inconnue." in unknown.text
     assert log.new == []
     assert wrong_fields(no_duration.text) == ["duree"] and wrong_fields(unknown.text) == ["categories"]
     assert wrong_fields(none_ticked.text) == ["categories"] and 'value="1m" required checked' in none_ticked.text
+    # Both wrong: both said at once, not the duration only once a category is ticked.
+    assert wrong_fields(both.text) == ["categories", "duree"]
+    assert "Cochez au moins une catégorie" in html.unescape(both.text) and "Choisissez une durée." in both.text
 
 
 # --- "voir comme" ----------------------------------------------------------------------------

@@ -63,6 +63,23 @@ def scope_from(data: dict[str, Any]) -> str:
     return rights.parse_scope(chosen)
 
 
+def scope_and_duration(data: dict[str, Any]) -> tuple[str, str]:
+    """What a grant or a share code covers, and for how long; both refusals at once when both are wrong, rather
+    than the second only once the first is put right."""
+    refusals: list[InvalidInput] = []
+    scope = ""
+    try:
+        scope = scope_from(data)
+    except InvalidInput as refused:
+        refusals.append(refused)
+    duration = text(data, "duree", limit=10)
+    if duration not in rights.DURATIONS:
+        refusals.append(InvalidInput(_("Choisissez une durée."), "duree"))
+    if refusals:
+        raise InvalidInput(" ".join(str(r) for r in refusals), *(f for r in refusals for f in r.fields))
+    return scope, duration
+
+
 async def professional_or_404(db: AsyncSession, professional_id: str) -> Professional:
     professional = await db.get(Professional, professional_id)
     if professional is None:
@@ -158,8 +175,9 @@ async def grant(request: Request, db: AsyncSession, dossier_id: str, professiona
     professional = await professional_or_404(db, professional_id)
     form = {"portee": text(data, "portee"), "categories": form_values(data, "categories"), "duree": text(data, "duree")}
     try:
-        await rights.grant_access(db, dossier=dossier, professional=professional, categories=scope_from(data),
-                                  duration=form["duree"], actor=actor)
+        scope, duration = scope_and_duration(data)
+        await rights.grant_access(db, dossier=dossier, professional=professional, categories=scope,
+                                  duration=duration, actor=actor)
     except InvalidInput as refused:
         return await professional_page(request, db, dossier, professional, error=FormError.of(refused), form=form)
     return done(access_url(dossier), "acces-accorde")

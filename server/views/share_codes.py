@@ -27,7 +27,7 @@ from ..caregivers.dossiers import band_of
 from ..access.reading import PHANTOM, manage_dossier
 from ..i18n import _
 from ..templating import PARIS, clock
-from .access import form_values, scope_from
+from .access import form_values, scope_and_duration
 from .forms import Form, FormError, text
 
 KEPT_CODES = 5  # codes remembered per session: more are never valid at once in practice
@@ -60,8 +60,9 @@ async def create_share_code(request: Request, db: AsyncSession, dossier_id: str,
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     form = {"portee": text(data, "portee"), "categories": form_values(data, "categories"), "duree": text(data, "duree")}
     try:
-        code, row = await share_codes.create_share_code(db, dossier=dossier, categories=scope_from(data),
-                                                   duration=form["duree"], actor=actor)
+        scope, duration = scope_and_duration(data)
+        code, row = await share_codes.create_share_code(db, dossier=dossier, categories=scope, duration=duration,
+                                                        actor=actor)
     except InvalidInput as refused:
         return await share_form(request, db, dossier, error=FormError.of(refused), form=form)
     current = request.user

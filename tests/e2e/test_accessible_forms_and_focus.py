@@ -123,7 +123,7 @@ def test_a_search_says_its_count_in_a_status_outside_the_list(page: Page, seed):
     log_in(page, patient)
     results = page.locator("#timeline-results")
     expect(results).not_to_have_attribute("aria-live", re.compile(".*"))
-    page.get_by_role("searchbox", name="Rechercher un titre").fill("genou")
+    page.get_by_role("searchbox", name="Rechercher dans les documents").fill("genou")
     found = len([title for title in patient.titles if "genou" in title])
     status = page.get_by_role("status").filter(has_text="« genou »")
     # French typography: the guillemets hold no-break spaces (a regex reads them as they are).

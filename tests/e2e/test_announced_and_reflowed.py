@@ -72,7 +72,7 @@ def test_a_directory_search_says_how_many_were_found_and_its_list_is_no_live_reg
 def test_the_full_screen_pages_title_is_whole_at_200_percent_zoom_on_a_phone(page: Page, seed):
     patient = seed()
     log_in(page, patient)
-    page.get_by_role("searchbox", name="Rechercher un titre").fill("IRM du genou")
+    page.get_by_role("searchbox", name="Rechercher dans les documents").fill("IRM du genou")
     page.get_by_role("link", name=re.compile("IRM du genou droit")).first.click()
     page.get_by_role("link", name=re.compile("^Page 1 sur")).click()
     expect(page).to_have_url(re.compile(r"/pages/1/plein-ecran$"))

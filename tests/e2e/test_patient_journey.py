@@ -43,7 +43,7 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
     biologie_url = page.url
 
     # Searching narrows further; the address gets an opaque token, never the words typed.
-    page.get_by_label("Rechercher un titre").fill("bilan")
+    page.get_by_label("Rechercher dans les documents").fill("bilan")
     with_bilan = [t for t in biologie if "bilan" in t.casefold()]
     expect(page.locator("#timeline-results .doc-title")).to_have_text(with_bilan)
     expect(page).to_have_url(re.compile(r"[?&]recherche=[\w-]+"))
@@ -54,14 +54,14 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
     # A reload shows the same results, and the form remembers them.
     page.reload()
     expect(page.locator("#timeline-results .doc-title")).to_have_text(with_bilan)
-    expect(page.get_by_label("Rechercher un titre")).to_have_value("bilan")
+    expect(page.get_by_label("Rechercher dans les documents")).to_have_value("bilan")
     expect(page.get_by_label("Catégorie")).to_have_value("biologie")
 
     # Back: the category alone again.
     page.go_back()
     expect(page).to_have_url(biologie_url)
     expect(page.locator("#timeline-results .doc-title")).to_have_text(biologie)
-    expect(page.get_by_label("Rechercher un titre")).to_have_value("")
+    expect(page.get_by_label("Rechercher dans les documents")).to_have_value("")
 
     # A PDF shows its pages as pictures, and downloads as the PDF itself.
     page.get_by_role("link", name="Mon dossier").click()

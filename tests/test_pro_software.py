@@ -44,7 +44,9 @@ async def test_registered_software_is_shown_with_what_to_configure_and_obtains_a
     pro = await new_professional(db)
     await activate_professional(client, pro)
     empty = await client.get("/pro/logiciels")
-    assert "Aucun logiciel enregistré" in empty.text and 'href="/pro/logiciels">Logiciels</a>' in empty.text
+    # The menu's link, marked as the page shown.
+    assert "Aucun logiciel enregistré" in empty.text and \
+        'href="/pro/logiciels" aria-current="page">Logiciels</a>' in empty.text
 
     software = await register(client)
     page = (await client.get(f"/pro/logiciels?nouveau={software.client_id}")).text

@@ -85,7 +85,8 @@ async def test_the_patient_adds_items_of_several_kinds_and_sees_them(app, db, pa
         mine = await client.get("/profil", follow_redirects=False)
         assert mine.status_code == 303 and mine.headers["location"] == url(patient)
         empty = await client.get(url(patient))
-        assert empty.status_code == 200 and 'href="/profil">Profil</a>' in empty.text  # the menu's link
+        # The menu's link, marked as the page shown.
+        assert empty.status_code == 200 and 'href="/profil" aria-current="page">Profil</a>' in empty.text
         assert "Aucune allergie indiquée." in text_of(empty)
         form = await client.get(url(patient, "/ajouter?type=allergy"))
         assert form.status_code == 200 and 'for="f-label">Substance' in form.text and 'name="severity"' in form.text
@@ -209,7 +210,7 @@ async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, p
     reader = await caregiver(db, patient, level="lecture", given="Léa")
     async with browser(app, db, manager) as client:
         page = await client.get(url(patient))
-        assert f'href="/dossiers/{patient.dossier.id}/profil">Profil</a>' in page.text  # the band's menu
+        assert f'href="/dossiers/{patient.dossier.id}/profil" aria-current="page">Profil</a>' in page.text  # the band's menu
         assert "Déclaré par Camille Martin" in text_of(page) and "Ajouter une allergie" in page.text
         assert (await add(client, patient, "allergy", label="Arachide", severity="severe")).status_code == 303
         assert (await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "oui"})).status_code == 200

@@ -371,6 +371,7 @@ async def test_a_parent_attaches_a_childs_dossier_and_invites_the_other_parent(c
     assert (attached.status_code, attached.headers["location"]) == (303, f"/dossiers/{leo.dossier.id}")
     dossiers = await client.get("/mes-dossiers")
     assert "Mon dossier" in dossiers.text and "Léo Martin" in dossiers.text and "Parent, gestion" in dossiers.text
+    assert "Quitter ce dossier" in dossiers.text  # a parent's words too: not "ne plus aider"
     band = await client.get(f"/dossiers/{leo.dossier.id}")
     assert "Dossier de Léo Martin" in band.text and 'class="band-initials" aria-hidden="true">LM<' in band.text
     assert "log-badge" not in band.text  # what his log held before she attached it is not news to her

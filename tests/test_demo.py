@@ -1,6 +1,7 @@
 """The demo dataset: a credible ten-year dossier, built through the app's own data functions."""
 
 import hashlib
+from collections import Counter
 import random
 from datetime import date, timedelta
 
@@ -10,6 +11,7 @@ from sqlmodel import SQLModel, select
 from server.accounts import redeem_activation
 from server.db import make_engine, make_sessionmaker
 from server.demo import load_demo, render
+from server.demo.catalogue import age
 from server.demo.episodes import history
 from server.identifiers import is_valid_ins, is_valid_rpps
 from server.models import CATEGORIES, Account, ActivationCode, Delegation, Document, Dossier, Patient, Professional
@@ -136,6 +138,9 @@ async def test_the_childrens_vaccinations_are_in_their_profile_and_only_ines_has
         due[key] = [(d.family, d.state) for d in due_vaccinations(birth_date=child.birth_date, sex=child.sex,
                                                                    vaccinations=list(items), today=TODAY)]
     assert due == {"leo": [], "ines": [("Méningocoque ACWY", "en retard"), ("Papillomavirus (HPV)", "en retard")]}
+    leo, leo_dossier = result.family.children["leo"]
+    [booster] = [d for d in await documents_of(session, leo_dossier.id) if d.title == "Rappel DTCaPolio des 6 ans"]
+    assert age(booster.event_date, leo.birth_date) == 6  # the 6-year booster, at 6
 
 
 async def test_another_patient_has_a_small_dossier(demo):
@@ -183,4 +188,8 @@ async def test_the_demo_log_tells_months_of_history_and_its_chain_verifies(demo)
     assert any(e.right == "share_code" for e in events)
     assert (events[-1].at - events[0].at).days > 150
     assert all(a.at <= b.at for a, b in zip(events, events[1:]))
+    # The log names a document by its title: each one read names one document of the dossier, so a read never looks
+    # like a read of a later document of the same title (each year's blood test carries its year).
+    titles = Counter(d.title for d in await documents_of(session, result.dossier.id))
+    assert {e.document_title for e in events if e.action == "read_document" and titles[e.document_title] > 1} == set()
     assert await verify_chain(session, dossier_id=result.dossier.id) is None

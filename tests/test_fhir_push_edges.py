@@ -245,3 +245,31 @@ async def test_a_refusal_by_ins_does_the_same_work_for_an_unknown_patient_as_for
         assert found.status_code == pushed.status_code == 404
         seen.append([s.split(" WHERE")[0] for s in statements.seen])
     assert seen[0] == seen[1]
+
+
+async def test_migration_0026_makes_an_identifier_unique_per_author_and_back(db, app, patient):
+    """0026 turns the index per dossier into one per dossier and author; down again, the documents stay."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.conftest import add_text_document
+    from tests.patient_helpers import migrate
+
+    first = await add_text_document(db, app, patient.dossier, title="Compte rendu")
+    await migrate(app, command.downgrade, "0025")
+    await migrate(app, command.upgrade, "head")
+    one = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=7)
+    other = await new_professional(db, given_name="Antoine", family_name="Roux", profession="médecin", stem=11)
+    second = await add_text_document(db, app, patient.dossier, title="Compte rendu bis")
+    first, second = await db.get(Document, first.id), await db.get(Document, second.id)
+    first.master_identifier = second.master_identifier = "urn:oid:1.2.250.1.999.1.9"
+    first.author_professional_id, second.author_professional_id = one.professional.id, other.professional.id
+    db.add_all([first, second])
+    await db.commit()  # two authors, one identifier: allowed
+    third = await add_text_document(db, app, patient.dossier, title="Compte rendu ter")
+    third = await db.get(Document, third.id)
+    third.master_identifier, third.author_professional_id = first.master_identifier, first.author_professional_id
+    db.add(third)
+    with pytest.raises(IntegrityError):  # the same author twice: not
+        await db.commit()
+    await db.rollback()

@@ -57,6 +57,8 @@ async def test_a_share_code_shows_its_code_and_qr_then_who_used_it(client, db, p
     assert "Code utilisé par Julie Moreau, masseur-kinésithérapeute" in used.text and "every 3s" not in used.text
     reloaded = await client.get(url)
     assert code not in reloaded.text and (await client.get(f"{url}/qr.svg")).status_code == 404
+    # Its terms said what the professional would see; used, it no longer speaks in the future.
+    assert "Le professionnel pourra voir" in page.text and "Le professionnel pourra voir" not in reloaded.text
 
 
 async def test_an_expired_share_code_says_so(client, db, patient):

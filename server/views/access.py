@@ -28,7 +28,7 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..access.sharing import (RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line,
                               search_professionals)
-from .forms import Form, FormError, text
+from .forms import Form, FormError, form_values, scope_and_duration, text
 
 
 async def band(request: Request, db: AsyncSession, dossier: Dossier):
@@ -43,41 +43,6 @@ def done(url: str, what: str) -> Redirect:
 
 def access_url(dossier: Dossier) -> str:
     return f"/dossiers/{dossier.id}/acces"
-
-
-def form_values(data: dict[str, Any], name: str) -> list[str]:
-    value = data.get(name, [])
-    return [str(v) for v in (value if isinstance(value, list) else [value])]
-
-
-def scope_from(data: dict[str, Any]) -> str:
-    """The categories a grant or share code covers ("" for all); bad input is an InvalidInput naming its field."""
-    scope = text(data, "portee", limit=20)
-    if scope == "tout":
-        return ""
-    if scope != "categories":
-        raise InvalidInput(_("Choisissez ce que ce professionnel pourra voir."), "portee")
-    chosen = form_values(data, "categories")
-    if not any(chosen):
-        raise InvalidInput(_("Cochez au moins une catégorie, ou choisissez «\u00a0Tous les documents\u00a0»."), "categories")
-    return rights.parse_scope(chosen)
-
-
-def scope_and_duration(data: dict[str, Any]) -> tuple[str, str]:
-    """What a grant or a share code covers, and for how long; both refusals at once when both are wrong, rather
-    than the second only once the first is put right."""
-    refusals: list[InvalidInput] = []
-    scope = ""
-    try:
-        scope = scope_from(data)
-    except InvalidInput as refused:
-        refusals.append(refused)
-    duration = text(data, "duree", limit=10)
-    if duration not in rights.DURATIONS:
-        refusals.append(InvalidInput(_("Choisissez une durée."), "duree"))
-    if refusals:
-        raise InvalidInput(" ".join(str(r) for r in refusals), *(f for r in refusals for f in r.fields))
-    return scope, duration
 
 
 async def professional_or_404(db: AsyncSession, professional_id: str) -> Professional:

@@ -27,8 +27,7 @@ from ..caregivers.dossiers import band_of
 from ..access.reading import PHANTOM, manage_dossier
 from ..i18n import _
 from ..templating import PARIS, clock
-from .access import form_values, scope_and_duration
-from .forms import Form, FormError, text
+from .forms import Form, FormError, form_values, scope_and_duration, text
 
 KEPT_CODES = 5  # codes remembered per session: more are never valid at once in practice
 

@@ -152,7 +152,8 @@ def menu(page: Page, name: str):
 
 
 def open_filters(page: Page) -> None:
-    """The timeline's "Filtrer" disclosure, next to the search field: the category is inside."""
+    """The "Filtrer" disclosure of the timeline (next to the search field: the category is inside) or of the
+    Historique (the professional, the kind of action, the period)."""
     page.locator("details.filter-more > summary").click()
 
 

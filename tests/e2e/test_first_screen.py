@@ -67,3 +67,35 @@ def test_the_first_screen_of_my_dossier_shows_three_documents_above_the_bottom_b
     plus.click()
     expect(bar.get_by_role("button", name="Se déconnecter")).to_be_visible()
     assert_fits_phone(page)
+
+
+def test_the_historique_shows_its_newest_event_on_the_first_screen(page, seed, seed_professional, seed_grant,
+                                                                     seed_reads):
+    """Under the introduction, the check's verdict, the "nouveaux événements" notice and the filters, the first
+    event was 1,230 px down on a phone: the filters now fold under "Filtrer", as the timeline's do."""
+    patient = seed()
+    kine = seed_professional()
+    seed_grant(patient, kine)
+    seed_reads(patient, kine, READS)
+    page.set_viewport_size(SCREEN)
+    log_in(page, patient)
+    menu(page, "Historique").click()
+    expect(page.get_by_text(f"{READS} nouveaux événements")).to_be_visible()
+    expect(page.locator("[data-journal-status]")).to_have_class(re.compile(r"\bsuccess\b"))  # its final height
+    expect(page.get_by_label("Professionnel", exact=True)).to_be_hidden()
+
+    bar = page.get_by_role("navigation", name="Menu principal").bounding_box()
+    box = page.locator("li.log-line").first.bounding_box()  # the newest: adding her passkey at login
+    # Its first line at least (under the card's padding), above the bar.
+    assert box["y"] >= 0 and box["y"] + 40 <= bar["y"], f"the newest event starts at {box['y']} px, the bar at {bar['y']}"
+    assert_fits_phone(page)
+
+    # "Filtrer" opens to the three choices; a choice applies at once, and the choices stay open.
+    page.get_by_text("Filtrer", exact=True).click()
+    page.get_by_label("Type d'action").select_option(label="Changements de droits")
+    expect(page).to_have_url(re.compile(r"[?&]type="))
+    expect(page.locator("li.log-line").filter(has_text="a consulté")).to_have_count(0)
+    expect(page.locator("li.log-line").filter(has_text="Vous avez donné accès")).to_have_count(1)
+    expect(page.get_by_label("Professionnel", exact=True)).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Type d'action")).to_be_visible()  # a filter chosen: open on arrival

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, assert_fits_phone, log_in, menu
+from tests.e2e.steps import activate_professional, assert_fits_phone, log_in, menu, open_filters
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +58,7 @@ def test_the_kine_s_reads_are_in_the_historique_new_until_seen_filtered_and_expo
     # Filtering by professional swaps the lines in place; the address follows, with no name in it.
     everything_url = page.url
     page.evaluate("() => { window.samePage = true; }")
+    open_filters(page)  # folded, so that on a phone the first event is on the first screen
     page.get_by_label("Professionnel", exact=True).select_option(label=f"{kine.name}, {kine.profession}")
     expect(page).to_have_url(re.compile(r"[?&]professionnel=[0-9a-f]{32}(&|$)"))
     assert kine.family_name not in page.url and "Fontaine" not in page.url and kine.rpps not in page.url

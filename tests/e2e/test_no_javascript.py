@@ -36,13 +36,13 @@ def test_without_javascript_the_timeline_filters_pages_and_opens_documents(no_js
     # The category filter is an ordinary form with its own button.
     open_filters(page)
     page.get_by_label("Catégorie").select_option(label="Biologie")
-    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_role("button", name="Appliquer").click()
     expect(page).to_have_url(re.compile(r"[?&]categorie=biologie"))
     assert titles(page) == patient.titles_in("biologie")
 
     # So is the search, and the words typed stay out of the address.
     page.get_by_label("Rechercher dans les documents").fill("bilan")
-    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_role("button", name="Appliquer").click()
     expect(page).to_have_url(re.compile(r"[?&]recherche=[\w-]+"))
     assert "bilan" not in page.url.casefold()
     assert titles(page) == [t for t in patient.titles_in("biologie") if "bilan" in t.casefold()]
@@ -50,7 +50,7 @@ def test_without_javascript_the_timeline_filters_pages_and_opens_documents(no_js
     # "Charger plus" is a link to the next page.
     page.get_by_label("Catégorie").select_option(label="Toutes les catégories")
     page.get_by_label("Rechercher dans les documents").fill("")
-    page.get_by_role("button", name="Filtrer").click()
+    page.get_by_role("button", name="Appliquer").click()
     expect(page.locator("#timeline-results .doc-title")).to_have_count(PAGE_SIZE)
     page.get_by_role("link", name="Charger plus").click()
     expect(page).to_have_url(re.compile(r"[?&]apres=[0-9a-f]{32}$"))  # after the last one shown: an opaque id

@@ -41,7 +41,7 @@ from server.tlog.keys import Signer
 from server.tlog.leaf import event_leaf_hash
 from server.accesslog.proofs import hashed_fields
 from tests.e2e.conftest import run_async
-from tests.e2e.steps import PHONE, log_in
+from tests.e2e.steps import PHONE, log_in, open_filters
 
 pytestmark = pytest.mark.e2e
 
@@ -341,6 +341,7 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
     assert (kept["seq"], kept["hash"]) == (newest, newest_hash)
 
     # Filtered, the events shown do not follow one another, and are not held to: no false alarm.
+    open_filters(page)
     page.get_by_label("Professionnel").select_option(label="Marc Petit, infirmier")
     expect(page.locator("li.log-line")).to_have_count(3)
     expect(status).to_contain_text("Les 3 événements affichés y sont inscrits tels quels.")

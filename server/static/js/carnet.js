@@ -10,8 +10,15 @@
       var holder = document.querySelector('meta[name="carnet-textes"]');
       try { table = holder ? JSON.parse(holder.content) : {}; } catch (error) { table = {}; }
     }
-    return table[message] || message;
+    if (table[message]) { return table[message]; }
+    return /^fr\b/.test(document.documentElement.lang) ? frenchTypography(message) : message;
   };
+  // French typography, as the server's (server/i18n/formats.py, typography_fr): a line never starts with ":" or
+  // "?" nor ends on "«". A script's status said "pour la première fois" with its colon alone at a line's start.
+  function frenchTypography(text) {
+    return text.replace(/«[ \u00a0\u202f]*/g, "«\u00a0").replace(/[ \u00a0\u202f]*»/g, "\u00a0»")
+      .replace(/(\S)[ \u00a0\u202f]+(?=[;!?:](?:\s|$|[»)]))/g, "$1\u202f");
+  }
 
   // A file made on this device (recovery codes, a failed check's evidence) saved to its downloads:
   // nothing goes back to the server.

@@ -198,6 +198,7 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
     fragment = target == "log-results" or bool(target and target.startswith("more-"))
     context = await log_context(request, db, dossier_id, filters=filters, avant=avant, fragment=fragment)
     if target == "log-results":
+        context["tools_out_of_band"] = True
         return Template("partials/log_results.html", context=context, headers={"HX-Push-Url": context["url"]})
     if fragment:
         return Template("partials/log_items.html", context=context)

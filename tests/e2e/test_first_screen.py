@@ -83,6 +83,8 @@ def test_the_historique_shows_its_newest_event_on_the_first_screen(page, seed, s
     expect(page.get_by_text(f"{READS} nouveaux événements")).to_be_visible()
     expect(page.locator("[data-journal-status]")).to_have_class(re.compile(r"\bsuccess\b"))  # its final height
     expect(page.get_by_label("Professionnel", exact=True)).to_be_hidden()
+    # The script's verdict is set in French typography, as the server's sentences: no line starts with its colon.
+    assert "première fois\u202f: à chaque visite" in page.locator("[data-journal-status]").text_content()
 
     bar = page.get_by_role("navigation", name="Menu principal").bounding_box()
     box = page.locator("li.log-line").first.bounding_box()  # the newest: adding her passkey at login
@@ -97,5 +99,8 @@ def test_the_historique_shows_its_newest_event_on_the_first_screen(page, seed, s
     expect(page.locator("li.log-line").filter(has_text="a consulté")).to_have_count(0)
     expect(page.locator("li.log-line").filter(has_text="Vous avez donné accès")).to_have_count(1)
     expect(page.get_by_label("Professionnel", exact=True)).to_be_visible()
+    # The export and the printout, on "Filtrer"'s row, follow the filter chosen.
+    expect(page.get_by_role("link", name="Exporter (CSV)")).to_have_attribute("href", re.compile(r"\.csv\?type=droits$"))
+    expect(page.get_by_role("link", name="Imprimer")).to_have_attribute("href", re.compile(r"/imprimer\?type=droits$"))
     page.reload()
     expect(page.get_by_label("Type d'action")).to_be_visible()  # a filter chosen: open on arrival

@@ -401,6 +401,10 @@ async def test_the_menu_marks_the_page_shown_in_her_own_dossier_and_in_her_child
                          (child, [child]), (f"{child}/profil", [f"{child}/profil"]),
                          (f"{child}/historique", [f"{child}/historique"]), ("/cles", ["/cles"])):
         assert current_menu_link((await client.get(path)).text) == marked, path
+    # Her son's printouts keep the menu in his dossier: it led her to her own "Accès" and "Historique".
+    for path in (f"{child}/imprimer", f"{child}/historique/imprimer"):
+        page = (await client.get(path)).text
+        assert f'href="{child}/historique"' in page and 'href="/historique"' not in page, path
     # Each dossier she holds has a colour of its own, in her list's order: her own first, her son's next.
     listed = (await client.get("/mes-dossiers")).text
     assert re.findall(r'class="dossier-band (band-\d)" href="/dossiers/(\w+)"', listed) == [

@@ -226,16 +226,17 @@ class WholeLog:
     contexts: dict[int, journal.EventContext]
     kept: KeptFrom  # and whether the reader sees the chain (not a minor's representative: numbering.py)
     filters: LogFilters  # resolved: with the professional the URL's token names
+    manages: bool  # whether the reader may manage the dossier (its band's menu offers "Accès")
 
 
 async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters: LogFilters) -> WholeLog:
-    dossier, viewer, patient_name, _manages = await managed(request, db, dossier_id)
+    dossier, viewer, patient_name, manages = await managed(request, db, dossier_id)
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
                                      hidden_rpps=kept.rpps)
     events = await pages.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=kept.events())
     contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=events)
-    return WholeLog(dossier, viewer, patient_name, events, contexts, kept, filters)
+    return WholeLog(dossier, viewer, patient_name, events, contexts, kept, filters, manages)
 
 
 def spreadsheet_safe(value: str) -> str:
@@ -285,7 +286,9 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     chain = not kept.representative  # a minor's representative: no numbers, no chain (accesslog/numbering.py)
     context = {"dossier": dossier, "patient_name": log.patient_name, "sentences": sentences, "now": now,
                "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id)),
-               "chain": chain, "checkpoint": await printed_checkpoint(request, db) if chain else None}
+               "chain": chain, "checkpoint": await printed_checkpoint(request, db) if chain else None,
+               # On screen, the menu stays in the dossier printed (base.html): a relative's, not the reader's own.
+               "band": await band_of(db, dossier=dossier, account=request.user.account, now=now, manages=log.manages)}
     return Template("log_print.html", context=context)
 
 

@@ -193,6 +193,8 @@ async def timeline_print(request: HTMXRequest, db: AsyncSession, dossier_id: str
         "query": query,
         "now": utcnow(),
         "back_url": timeline_url(dossier_id, category=category, search_token=recherche if query else ""),
+        # On screen, the menu stays in the dossier printed (base.html): a relative's, not the reader's own.
+        "band": await band_of(db, dossier=view.dossier, account=account, now=utcnow(), manages=view.can_manage),
     }
     return Template("timeline_print.html", context=context)
 

@@ -449,6 +449,11 @@ async def test_each_new_document_from_a_professional_is_pushed_without_its_title
     assert payloads == [{"title": "Carnet", "body": "Un nouveau document a été ajouté à votre dossier.",
                          "url": "/historique"}] * 2
     assert push_service.to(phone)[0].headers["topic"] == "document"
+    # A new document is news, not an access: the banner said "2 nouveaux accès au dossier".
+    await as_account(client, db, scene.camille)
+    banner = banner_of(html.unescape((await client.get(scene.url)).text))
+    assert re.search(r'<span class="notice-count">\d+</span> nouveautés sur le dossier', banner), banner
+    assert "nouveaux accès" not in banner and 'aria-label="Vu : masquer ces nouveautés"' in banner
 
 
 async def test_the_timelines_two_new_counts_each_say_what_they_count_and_agree_with_their_pages(client, db, app, scene):

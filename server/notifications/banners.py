@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, or_, true
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import journal, queries
+from ..accesslog import journal, phrases, queries
 from ..db import begin_write
 from ..models import AccessEvent, BannerSeen, Dossier, Notification, utcnow
 from ..templating import PARIS
@@ -26,6 +26,9 @@ class Banner:
     lines: list[str]  # the newest few, as the Historique says them
     more: int  # how many others are unseen
     up_to: int  # the newest one's event id: "Vu" clears up to there, not what came after
+    # Whether all of them are professionals' reads: "nouveaux accès" says so; a new document, a relative who left or
+    # a blocked link is not an access ("nouveautés").
+    accesses_only: bool = True
 
     def __bool__(self) -> bool:
         return bool(self.lines)
@@ -48,7 +51,8 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
     today = now.astimezone(PARIS).date()
     lines = [journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today)
              for e in shown]
-    return Banner(dossier.id, lines, len(events) - len(shown), shown[0].id if shown else 0)
+    return Banner(dossier.id, lines, len(events) - len(shown), shown[0].id if shown else 0,
+                  all(e.action in phrases.READS for e in events))
 
 
 @cache

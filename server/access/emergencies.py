@@ -75,6 +75,7 @@ async def review_emergency(
         session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
         action = "block"
     await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
-                       detail=f"{who(professional)}, {EMERGENCY_BLOCKED if outcome == 'blocked' else EMERGENCY_KEPT}")
+                       detail=f"{who(professional)}, {EMERGENCY_BLOCKED if outcome == 'blocked' else EMERGENCY_KEPT}",
+                       about=professional)
     await audit.commit_chained(session)
     return True

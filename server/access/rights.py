@@ -115,6 +115,7 @@ async def grant_access(
     await audit.append(
         session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code" if share_code else "",
         detail=f"{professional.given_name} {professional.family_name} ({professional.profession}) : {detail}",
+        about=professional,
     )
     await _commit(session)
     return grant
@@ -132,7 +133,8 @@ async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str
     grant.revoked_at = utcnow()
     professional = await session.get(Professional, grant.professional_id)
     session.add(grant)
-    await audit.append(session, dossier_id=dossier.id, action="revoke", actor=actor, detail=who(professional))
+    await audit.append(session, dossier_id=dossier.id, action="revoke", actor=actor, detail=who(professional),
+                       about=professional)
     await _commit(session)
     return True
 
@@ -147,7 +149,8 @@ async def block(session: AsyncSession, *, dossier: Dossier, professional: Profes
     await audit.begin_chained(session)
     if await active_block(session, dossier_id=dossier.id, professional_id=professional.id) is None:
         session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
-        await audit.append(session, dossier_id=dossier.id, action="block", actor=actor, detail=who(professional))
+        await audit.append(session, dossier_id=dossier.id, action="block", actor=actor, detail=who(professional),
+                           about=professional)
     await _commit(session)
 
 
@@ -160,7 +163,8 @@ async def unblock(session: AsyncSession, *, dossier: Dossier, professional: Prof
         row.lifted_at = utcnow()
         session.add(row)
     if rows:
-        await audit.append(session, dossier_id=dossier.id, action="unblock", actor=actor, detail=who(professional))
+        await audit.append(session, dossier_id=dossier.id, action="unblock", actor=actor, detail=who(professional),
+                           about=professional)
     await _commit(session)
 
 
@@ -175,10 +179,12 @@ async def set_medecin_traitant(
         await refuse(session, _("Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant."))
     chosen = professional.id if professional else None
     if dossier.medecin_traitant_id != chosen:
+        # Removed ("aucun"), the event is about the one who was: the patient finds it among that doctor's events.
+        about = professional or (await session.get(Professional, dossier.medecin_traitant_id))
         dossier.medecin_traitant_id = chosen
         session.add(dossier)
         await audit.append(session, dossier_id=dossier.id, action="medecin_traitant", actor=actor,
-                           detail=who(professional) or "aucun")
+                           detail=who(professional) or "aucun", about=about)
     await _commit(session)
 
 

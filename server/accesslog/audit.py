@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import begin_write, is_busy, upsert
 from ..models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
-from . import phrases
+from . import phrases, subjects
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (
@@ -110,8 +110,10 @@ async def append(
     right: str = "",
     document: Document | None = None,
     detail: str = "",
+    about: Professional | None = None,
 ) -> AccessEvent:
-    """Add one event to the dossier's chain, inside the caller's transaction (not committed here).
+    """Add one event to the dossier's chain, inside the caller's transaction (not committed here); `about`: the
+    professional a change of rights names, whom the Historique's filter then finds it under (subjects.py).
 
     Written by Core statements, as `append_each` does: the model's unit of work (an insert and the head's update
     flushed as objects) was a tenth of a professional's read. The event returned is not the session's: its fields
@@ -157,6 +159,8 @@ async def append(
         set_committed_value(held, "hash", event.hash)
     if actor.kind == "professional":
         await _remember_professional(session, event)
+    if about is not None:
+        await subjects.remember(session, event=event, professional=about)
     return event
 
 

@@ -68,8 +68,8 @@ async def log_page(session: AsyncSession, *, dossier_id: str, filters: LogFilter
         return LogPage(events[:size], events[size - 1].seq if more else None, read_to_first=not more)
     start = before if before is not None else head + 1  # the page reads the events numbered below `start`
     if RPPS.fullmatch(filters.professional_key):
-        # None of theirs is newer than their latest event, kept in the log's list of professionals as events are
-        # appended (audit.py); one who has no row has no event in this log.
+        # None of theirs is newer than their latest event (theirs, or one about them: subjects.py), kept in the
+        # log's list of professionals as events are appended (audit.py); one who has no row has no event in this log.
         last = (await session.exec(_professional_last_seq(), params={"dossier_id": dossier_id,
                                                                      "key": filters.professional_key})).first()
         start = min(start, (last or 0) + 1)

@@ -20,7 +20,8 @@ from ..db import unless_busy
 from ..dossiers import profession_label
 from ..i18n import N_
 from ..models import (
-    AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogProfessional, LogVisit, Professional, utcnow,
+    AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogProfessional, LogSubject, LogVisit,
+    Professional, utcnow,
 )
 from ..templating import PARIS
 from .journal import EventContext
@@ -62,12 +63,14 @@ def kind_clause(kind: str) -> ColumnElement[bool]:
 @dataclass(frozen=True)
 class LogFilters:
     """What the patient chose to see; only codes and opaque keys, so it can sit in a URL. `professional` is the
-    URL's token; `professional_key` the RPPS or account it names (`resolved`), which never leaves the server."""
+    URL's token; `professional_key` the RPPS or account it names (`resolved`, in `dossier_id`'s log), which never
+    leaves the server."""
 
     professional: str = ""
     kind: str = ""
     period: str = ""
     professional_key: str = ""
+    dossier_id: str = ""
 
     @classmethod
     def parse(cls, *, professional: str | None, kind: str | None, period: str | None) -> LogFilters:
@@ -87,7 +90,7 @@ class LogFilters:
         for professional in await professionals_in_log(session, dossier_id=dossier_id, secret=secret,
                                                        hidden_rpps=hidden_rpps):
             if hmac.compare_digest(professional.token, self.professional):
-                return replace(self, professional_key=professional.key)
+                return replace(self, professional_key=professional.key, dossier_id=dossier_id)
         return replace(self, professional="")
 
     @property
@@ -105,9 +108,13 @@ class LogFilters:
     def clauses(self, *, now: datetime) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
         if self.professional_key:
-            clauses.append(and_(AccessEvent.actor_kind == "professional",
-                                or_(AccessEvent.actor_rpps == self.professional_key,
-                                    AccessEvent.actor_account_id == self.professional_key)))
+            # What they did, and what was done about them (a grant to them, a block of them: subjects.py).
+            about = select(LogSubject.seq).where(LogSubject.dossier_id == self.dossier_id,
+                                                 LogSubject.key == self.professional_key)
+            clauses.append(or_(and_(AccessEvent.actor_kind == "professional",
+                                    or_(AccessEvent.actor_rpps == self.professional_key,
+                                        AccessEvent.actor_account_id == self.professional_key)),
+                               AccessEvent.seq.in_(about)))  # type: ignore[attr-defined]
         if self.kind:
             clauses.append(kind_clause(self.kind))
         if self.period:
@@ -127,8 +134,9 @@ class LoggedProfessional:
 
 async def professionals_in_log(session: AsyncSession, *, dossier_id: str, secret: str,
                                hidden_rpps: frozenset[str] = frozenset()) -> list[LoggedProfessional]:
-    """Every professional the dossier's log names, as last named there (audit.py keeps the list), by name;
-    a minor's parents do not see the ones who wrote what was kept from them."""
+    """Every professional the dossier's log names, as last named there (audit.py keeps the list), by name: who
+    acted, and whom a change of rights was about (subjects.py); a minor's parents do not see the ones who wrote
+    what was kept from them."""
     rows = (await session.exec(select(LogProfessional).where(LogProfessional.dossier_id == dossier_id))).all()
     return sorted((LoggedProfessional(r.key, shown_label(r.label),
                                       professional_token(secret=secret, dossier_id=dossier_id, key=r.key))

@@ -16,7 +16,7 @@ from .dossier import (  # noqa: F401
 )
 from .exchanges import ApiAssertion, ApiClient, ApiToken, ReimbursementLine, ShareLink  # noqa: F401
 from .log import (  # noqa: F401
-    AccessEvent, BannerSeen, ChainHead, LogProfessional, LogVisit, Notification, PushSubscription,
+    AccessEvent, BannerSeen, ChainHead, LogProfessional, LogSubject, LogVisit, Notification, PushSubscription,
 )
 from .people import (  # noqa: F401
     WORD_TYPE, Account, ActivationCode, Passkey, PasskeyChallenge, Patient, Professional, ProfessionalWord,

@@ -46,8 +46,9 @@ class ChainHead(SQLModel, table=True):
 
 
 class LogProfessional(SQLModel, table=True):
-    """Each professional who appears in a dossier's log, as last named there: the Historique's filter
-    lists them without reading the whole log (kept by audit.append, in the event's transaction)."""
+    """Each professional who appears in a dossier's log, as last named there, whether they acted or a change of
+    rights was about them (LogSubject): the Historique's filter lists them without reading the whole log (kept
+    by audit.append, in the event's transaction)."""
 
     dossier_id: str = Field(foreign_key="dossier.id", primary_key=True)
     key: str = Field(max_length=32, primary_key=True)  # their RPPS as logged, or their account id
@@ -56,6 +57,16 @@ class LogProfessional(SQLModel, table=True):
     # Their first opening of the dossier (audit.OPENINGS), if any: whether a read of theirs is their first (and
     # tells the patient) is one row, not a walk back through the log (migration 0019).
     first_opened_seq: int | None = None
+
+
+class LogSubject(SQLModel, table=True):
+    """Each event of a dossier's log about a professional who did not act in it (a grant to them, a block of them:
+    its detail names them in words alone): the Historique's filter shows it among theirs (kept by audit.append,
+    in the event's transaction; migration 0027). The event itself is never changed (append-only)."""
+
+    dossier_id: str = Field(foreign_key="dossier.id", primary_key=True)
+    key: str = Field(max_length=32, primary_key=True)  # their RPPS, as LogProfessional keys them
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # the event's number
 
 
 class LogVisit(SQLModel, table=True):

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .db import begin_write
 from .throttles import TooManyAttempts, escalated
 from .i18n import _
-from .i18n.formats import clock
+from .i18n.formats import clock, long_date
 from .templating import PARIS
 from .models import (
     Account,
@@ -187,7 +187,7 @@ async def check_activation(
         raise ActivationRefused(
             _("Ce code d'activation a déjà servi, le %(date)s à %(time)s. Connectez-vous avec votre clé d'accès. "
               "Si ce n'est pas vous qui l'avez utilisé, demandez un nouveau code : l'activer supprimera toute clé "
-              "d'accès que vous n'avez pas créée vous-même.", date=when.strftime("%d/%m/%Y"), time=clock(when)))
+              "d'accès que vous n'avez pas créée vous-même.", date=long_date(when), time=clock(when)))
     if activation.revoked_at is not None:
         raise ActivationRefused(_("Ce code d'activation n'est plus valable (trop d'essais, ou un code plus récent "
                                   "a été délivré). Demandez-en un nouveau."))

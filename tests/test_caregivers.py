@@ -372,6 +372,8 @@ async def test_a_parent_attaches_a_childs_dossier_and_invites_the_other_parent(c
     dossiers = await client.get("/mes-dossiers")
     assert "Mon dossier" in dossiers.text and "Léo Martin" in dossiers.text and "Parent, gestion" in dossiers.text
     assert "Quitter ce dossier" in dossiers.text  # a parent's words too: not "ne plus aider"
+    # Each button says which dossier it leaves (its name, to a screen reader).
+    assert 'Quitter ce dossier<span class="visually-hidden"> (Léo Martin)</span>' in dossiers.text
     band = await client.get(f"/dossiers/{leo.dossier.id}")
     assert "Dossier de Léo Martin" in band.text and 'class="band-initials" aria-hidden="true">LM<' in band.text
     assert "log-badge" not in band.text  # what his log held before she attached it is not news to her

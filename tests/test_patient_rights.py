@@ -29,7 +29,10 @@ async def test_acces_leads_to_the_patients_own_access_page(client, patient):
     response = await client.get("/acces", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"/dossiers/{patient.dossier.id}/acces"
     page = await client.get(response.headers["location"])
-    assert "Qui peut voir mon dossier" in page.text and "Déclarer un médecin traitant" in page.text
+    # Giving a named professional access from afar: the directory, said as such (it said "Déclarer un médecin
+    # traitant" alone, with no médecin traitant yet).
+    assert "Qui peut voir mon dossier" in page.text
+    assert "Donner accès à un professionnel, ou déclarer un médecin traitant" in html.unescape(page.text)
 
 
 async def test_the_access_page_says_who_sees_the_dossier_and_why(client, db, patient):

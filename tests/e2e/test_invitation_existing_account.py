@@ -74,7 +74,7 @@ def test_someone_with_an_account_logs_in_from_the_invitation_and_comes_back_to_a
 
     # This time the invitation is for her account.
     daughter.get_by_role("button", name="Voir l'invitation").click()
-    expect(daughter.get_by_text("Connexion en cours :")).to_contain_text(claire.name)
+    expect(daughter.get_by_text("Compte utilisé :")).to_contain_text(claire.name)
     expect(daughter.get_by_role("button", name="Créer mon compte et accepter")).to_have_count(0)
     assert_fits_phone(daughter)
     daughter.get_by_role("button", name="Accepter l'invitation").click()

@@ -21,7 +21,7 @@ from ..accesslog.queries import LogFilters
 from ..fhir.resources import fhir_instant
 from ..models import AccessEvent, Patient
 from ..templating import PARIS
-from ..views.log import CHAIN_COLUMNS, CSV_COLUMNS, csv_row
+from ..views.log_exports import CHAIN_COLUMNS, CSV_COLUMNS, csv_row
 from .auditevents import audit_event
 
 LOG_CSV_NAME = "journal-acces.csv"

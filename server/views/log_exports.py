@@ -1,0 +1,131 @@
+"""The Historique's exports: every event that passes the filters, as a CSV (one fixed French format, the columns
+the copy of the dossier holds too: export/logfiles.py) or a page to print with the log's signed state."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from dataclasses import dataclass
+
+from litestar import Request, Response, get
+from litestar.response import Template
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..accesslog import journal, pages, queries
+from ..accesslog.audit import timestamp
+from ..accesslog.journal import Viewer
+from ..accesslog.queries import KINDS, PERIODS, LogFilters
+from ..caregivers.confidential import KeptFrom, kept_from
+from ..caregivers.dossiers import band_of
+from ..guards import logged_in
+from ..i18n import _
+from ..models import AccessEvent, Dossier, utcnow
+from ..templating import PARIS
+from ..tlog.store import latest_checkpoint
+from .log import Kind, filters_from, log_url, managed
+
+# The CSV is one fixed French format, whatever the page's language: the copy of the dossier holds the same file, and
+# its LISEZMOI (export/archive.py) names these columns to recompute each event's hash; its hashed cells are the
+# event's own words, and its labels ("action", "droit") the log's, in French as the log is written.
+# Before "hash", what the readable columns do not say as the chain hashed it (audit.HASHED_FIELDS): with them, each row
+# recomputes its event's hash, and "hash précédent" names the row before it; a cell of these left empty is null.
+CHAIN_CHECK_COLUMNS = ["hash précédent", "dossier", "horodatage", "code action", "type d'acteur", "compte",
+                       "code droit", "id document"]
+CSV_COLUMNS = ["numéro", "date", "qui", "profession", "RPPS", "pour le compte de", "action", "document", "droit",
+               "détail", *CHAIN_CHECK_COLUMNS, "hash"]
+# What a legal representative's CSV leaves out: the dossier's numbering and chain (accesslog/numbering.py).
+CHAIN_COLUMNS = frozenset({"numéro", "hash", *CHAIN_CHECK_COLUMNS})
+UNCHAINED_COLUMNS = [name for name in CSV_COLUMNS if name not in CHAIN_COLUMNS]
+
+
+@dataclass(frozen=True)
+class WholeLog:
+    """Every event that passes the filters, not a page of them: what the exports hold."""
+
+    dossier: Dossier
+    viewer: Viewer
+    patient_name: str
+    events: list[AccessEvent]
+    contexts: dict[int, journal.EventContext]
+    kept: KeptFrom  # and whether the reader sees the chain (not a minor's representative: numbering.py)
+    filters: LogFilters  # resolved: with the professional the URL's token names
+    manages: bool  # whether the reader may manage the dossier (its band's menu offers "Accès")
+
+
+async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters: LogFilters) -> WholeLog:
+    dossier, viewer, patient_name, manages = await managed(request, db, dossier_id)
+    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
+                                     hidden_rpps=kept.rpps)
+    events = await pages.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=kept.events())
+    contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=events)
+    return WholeLog(dossier, viewer, patient_name, events, contexts, kept, filters, manages)
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP "CSV injection"). A value that starts with an apostrophe
+    gets one more, so that whoever recomputes a hash from the CSV takes off one leading apostrophe, always."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r", "'") else value
+
+
+def csv_row(event: AccessEvent, context: journal.EventContext, *, chain: bool = True) -> list[str]:
+    """One event as a row of CSV_COLUMNS; without `chain` (a minor's representative), without its number and hash."""
+    texts = [event.actor_name, event.actor_profession, event.actor_rpps, event.on_behalf_of,
+             journal.action_label(event), event.document_title, journal.right_label(event, context), event.detail]
+    row = [event.at.astimezone(PARIS).isoformat(timespec="seconds"), *(spreadsheet_safe(t) for t in texts)]
+    if not chain:
+        return row
+    return [str(event.seq), *row, event.prev_hash, event.dossier_id, timestamp(event.at), event.action,
+            event.actor_kind, event.actor_account_id or "", event.right, event.document_id or "", event.hash]
+
+
+@get("/dossiers/{dossier_id:str}/historique.csv", guards=[logged_in])
+async def log_csv(request: Request, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
+                  kind: Kind = None, periode: str | None = None) -> Response:
+    log = await whole_log(request, db, dossier_id, filters_from(professionnel, kind, periode))
+    chain = not log.kept.representative
+    out = io.StringIO()
+    # A semicolon: what a French Excel expects; the BOM makes it read UTF-8 (accents).
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS if chain else UNCHAINED_COLUMNS)
+    writer.writerows(csv_row(e, log.contexts.get(e.id, journal.NO_CONTEXT), chain=chain) for e in log.events)
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="historique-carnet.csv"'})
+
+
+@get("/dossiers/{dossier_id:str}/historique/imprimer", guards=[logged_in])
+async def log_print(request: Request, db: AsyncSession, dossier_id: str, professionnel: str | None = None,
+                    kind: Kind = None, periode: str | None = None) -> Template:
+    log = await whole_log(request, db, dossier_id, filters_from(professionnel, kind, periode))
+    dossier, kept, filters = log.dossier, log.kept, log.filters
+    now = utcnow()
+    today = now.astimezone(PARIS).date()
+    sentences = [(e, journal.sentence(e, viewer=log.viewer, context=log.contexts.get(e.id, journal.NO_CONTEXT),
+                                      today=today)) for e in log.events]
+    professionals = {p.key: p.label for p in await queries.professionals_in_log(
+        db, dossier_id=dossier.id, secret=request.app.state.settings.secret, hidden_rpps=kept.rpps)}
+    labels = [professionals.get(filters.professional_key, ""), _(KINDS[filters.kind]) if filters.kind else "",
+              _(PERIODS[filters.period][0]) if filters.period else ""]
+    chain = not kept.representative  # a minor's representative: no numbers, no chain (accesslog/numbering.py)
+    context = {"dossier": dossier, "patient_name": log.patient_name, "sentences": sentences, "now": now,
+               "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id)),
+               "chain": chain, "checkpoint": await printed_checkpoint(request, db) if chain else None,
+               # On screen, the menu stays in the dossier printed (base.html): a relative's, not the reader's own.
+               "band": await band_of(db, dossier=dossier, account=request.user.account, now=now, manages=log.manages)}
+    return Template("log_print.html", context=context)
+
+
+async def printed_checkpoint(request: Request, db: AsyncSession) -> dict | None:
+    """The log's signed state when the page is printed, and its key: a third party holding the paper can later
+    ask the log for a consistency proof from that state (the same check the patient's phone makes)."""
+    latest = await latest_checkpoint(db)
+    if latest is None:
+        return None
+    settings = request.app.state.settings
+    return {"size": latest.size, "root": base64.b64encode(latest.root).decode(), "origin": settings.journal_origin,
+            "key": request.app.state.journal_signer.verifier.key, "key_url": f"{settings.origin}/journal/cle",
+            "consistency_url": f"{settings.origin}/journal/preuve/consistance?de={latest.size}"}
+
+
+routes = [log_csv, log_print]

@@ -498,7 +498,7 @@ async def test_a_document_kept_from_a_minors_parents_leaves_them_no_trace(client
                   "confidentiel": "oui", "_csrf_token": await get_csrf(desk)},
             files={"file": ("cr.png", png(), "image/png")})
         assert filed.status_code == 303, filed.text
-        secret_id = filed.headers["location"].rsplit("/", 1)[1]
+        secret_id = filed.headers["location"].split("?")[0].rsplit("/", 1)[1]
         assert (await desk.get(f"/documents/{secret_id}")).status_code == 200
     secret = await db.get(Document, secret_id)
     assert secret.hidden_from_representatives

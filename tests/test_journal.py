@@ -60,6 +60,8 @@ SENTENCES = [
      f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, en tant qu'auteur du document."),
     (event("read_document", CLAIRE, right="teleexpertise", **IRM), PATIENT, NONE,
      f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, au titre du droit « teleexpertise »."),
+    (event("read_timeline", LEA, right="author"), PATIENT, NONE,  # the list of her own, once her access ended
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, pour les documents ajoutés par ses soins."),
     (event("read_timeline", LEA, right="grant"), PATIENT, NONE,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, grâce à l'accès que vous lui avez donné."),
     (event("read_timeline", CLAIRE, right="medecin_traitant"), CAREGIVER, NONE,

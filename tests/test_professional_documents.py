@@ -73,7 +73,7 @@ async def test_a_granted_professional_adds_a_pdf_and_remains_its_author(client, 
     assert response.status_code == 303, response.text
     documents, events, files = await written(db, app, patient.dossier)
     [document] = documents
-    assert response.headers["location"] == f"/documents/{document.id}"
+    assert response.headers["location"] == f"/documents/{document.id}?fait=document-ajoute"
     assert (document.author_professional_id, document.mime_type, document.filename) == (
         pro.professional.id, "application/pdf", "séance 3.pdf")
     assert (document.title, document.category, document.event_date) == ("Compte rendu de séance", "compte_rendu", date(2025, 2, 3))
@@ -178,8 +178,8 @@ async def test_a_revoked_grant_stops_the_next_upload(client, db, app, patient):
     assert await written(db, app, patient.dossier) == ([], [], [])
 
 
-async def test_after_a_revocation_the_author_reads_their_document_and_is_sent_back_to_their_list(client, db, app,
-                                                                                                 patient):
+async def test_after_a_revocation_the_author_reads_their_document_and_is_sent_back_to_their_documents(client, db,
+                                                                                                      app, patient):
     pro = await granted(client, db, patient)
     added = await upload(client, patient.dossier, data=pdf_bytes())
     document_url = added.headers["location"]
@@ -189,7 +189,8 @@ async def test_after_a_revocation_the_author_reads_their_document_and_is_sent_ba
     assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
     page = await client.get(document_url)
     assert page.status_code == 200  # as the author
-    assert 'class="back-link" href="/pro"' in page.text and f'href="/dossiers/{patient.dossier.id}"' not in page.text
+    mine = f"/pro/dossiers/{patient.dossier.id}/mes-documents"
+    assert f'class="back-link" href="{mine}"' in page.text and f'href="/dossiers/{patient.dossier.id}"' not in page.text
 
 
 async def test_a_closed_dossier_takes_no_new_document(client, db, app, patient):

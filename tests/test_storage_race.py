@@ -162,7 +162,7 @@ def upload_page(dossier_id: str) -> str:
 
 def uploaded_id(response: httpx.Response) -> str:
     assert response.status_code == 303, f"upload: {response.status_code} {response.text[:300]}"
-    return response.headers["location"].rsplit("/", 1)[1]
+    return response.headers["location"].split("?")[0].rsplit("/", 1)[1]
 
 
 async def after(seconds: float, request: Awaitable[httpx.Response]) -> httpx.Response:

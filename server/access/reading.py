@@ -91,6 +91,12 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
     await audit.commit_chained(session)
 
 
+async def log_author_list(session: AsyncSession, *, account: Account, dossier: Dossier) -> None:
+    """A professional's list of the documents they added to a dossier no longer open to them (own_documents.py):
+    a read of the dossier like any other, logged and committed before the list is sent."""
+    await _log_read(session, account=account, dossier=dossier, right=Right.AUTHOR, action="read_timeline")
+
+
 async def log_document_read(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right, action: str,
                             document: Document, once: bool = False, detail: str = "") -> None:
     """The event of a read `open_document(action="")` let through, for a caller that knew what the read is only

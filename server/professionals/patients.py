@@ -47,7 +47,7 @@ async def my_patients(session: AsyncSession, *, professional_id: str, now: datet
     )).all()
     ids = [dossier.id for dossier, _ in rows]
     blocks, grants, emergencies = [
-        await _by_dossier(session, model, pro, ids) for model in (Block, Grant, EmergencyAccess)
+        await by_dossier(session, model, pro, ids) for model in (Block, Grant, EmergencyAccess)
     ]
     lines = []
     for dossier, patient in rows:
@@ -66,7 +66,8 @@ async def my_patients(session: AsyncSession, *, professional_id: str, now: datet
     return lines
 
 
-async def _by_dossier(session: AsyncSession, model, professional_id: str, dossier_ids: list[str]) -> dict[str, list]:
+async def by_dossier(session: AsyncSession, model, professional_id: str, dossier_ids: list[str]) -> dict[str, list]:
+    """One professional's rows of `model` (grants, blocks, emergency accesses) on these dossiers, by dossier."""
     grouped: dict[str, list] = defaultdict(list)
     if dossier_ids:
         rows = await session.exec(select(model).where(model.professional_id == professional_id,

@@ -24,6 +24,7 @@ from .access import band, done
 from .forms import Form, text
 from ..files.pages import pages_of
 from ..files.store import IntegrityError
+from ..professionals.own_documents import opens_dossier
 
 INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
 
@@ -73,6 +74,8 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         "pages": await pages_of(db, request.app.state.storage, document=document),
         "text": text,
         "right": right,
+        # Back to the dossier whenever it opens to this reader (its author may hold a grant too); else to their list.
+        "opens_dossier": await opens_dossier(db, account=request.user.account, dossier=dossier, right=right),
         **await whose_dossier(request, db, dossier=dossier, right=right),
     }
     return Template("document.html", context=context)

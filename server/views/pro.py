@@ -1,8 +1,10 @@
-"""The professional's pages: activation, "Mes patients", share codes, emergency access."""
+"""The professional's pages: activation, "Mes patients" (and the documents they keep of a dossier no longer
+open to them), share codes, emergency access."""
 
 from __future__ import annotations
 
 from litestar import Request, Response, get, post
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,10 +13,12 @@ from ..access import emergencies, rights, share_codes
 from ..dossiers import InvalidInput
 from ..guards import professional_only
 from ..i18n import _
-from ..identifiers import is_valid_ins
-from ..models import Professional
+from ..identifiers import identity_of, is_valid_ins
+from ..listing import cursor, documents_page
+from ..models import Professional, paris_today
+from ..professionals.own_documents import authored_only, own_documents
 from ..professionals.patients import dossier_for_identity, my_patients
-from ..access.reading import professional_actor
+from ..access.reading import author_labels, professional_actor
 from .attempts import attempts, check_attempts, count_failure
 from .auth import start_enrolment
 from .forms import Form, FormError, parse_date, text
@@ -44,8 +48,32 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
 
 @get("/pro", guards=[professional_only])
 async def patients(request: Request, db: AsyncSession) -> Template:
-    lines = await my_patients(db, professional_id=request.user.account.professional_id)
-    return Template("pro_patients.html", context={"lines": lines, "scope_label": rights.scope_label})
+    professional_id = request.user.account.professional_id
+    lines = await my_patients(db, professional_id=professional_id)
+    authored = await authored_only(db, professional_id=professional_id)
+    return Template("pro_patients.html", context={"lines": lines, "authored": authored,
+                                                  "scope_label": rights.scope_label})
+
+
+@get("/pro/dossiers/{dossier_id:str}/mes-documents", guards=[professional_only])
+async def my_documents(request: HTMXRequest, db: AsyncSession, dossier_id: str, apres: str | None = None) -> Template:
+    """The documents this professional added to a dossier and keeps reading as their author, newest first, a page
+    at a time after the last one shown, as the timeline (listing.py). Each page is a read of the dossier, logged as
+    the author's (own_documents.py), as each document they open is."""
+    own = await own_documents(db, account=request.user.account, dossier_id=dossier_id)
+    size = request.app.state.settings.page_size
+    after = await cursor(db, dossier_id=own.dossier.id, visible=own.visible, after_id=(apres or "")[:64])
+    rows = await documents_page(db, dossier_id=own.dossier.id, visible=own.visible, after=after, limit=size + 1)
+    documents = rows[:size]
+    url = f"/pro/dossiers/{own.dossier.id}/mes-documents"
+    context = {"own": own, "documents": documents, "authors": await author_labels(db, documents),
+               "previous": after, "ranked": False, "more_id": documents[-1].id if documents else "",
+               "previous_url": url if after else None,  # without JavaScript, "Charger plus" is a new page
+               "next_url": f"{url}?apres={documents[-1].id}" if len(rows) > size else None}
+    if request.htmx and (request.htmx.target or "").startswith("more-"):
+        return Template("partials/timeline_items.html", context=context)
+    context |= {"previous": None, "identity": identity_of(own.patient, today=paris_today())}
+    return Template("pro_my_documents.html", context=context)
 
 
 @get("/pro/code", guards=[professional_only])
@@ -120,4 +148,5 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
     return Redirect(f"/dossiers/{access.dossier_id}", status_code=303)
 
 
-routes = [activation_form, activate, patients, share_code_form, redeem_share_code, emergency_form, emergency]
+routes = [activation_form, activate, patients, my_documents, share_code_form, redeem_share_code, emergency_form,
+          emergency]

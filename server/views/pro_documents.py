@@ -72,7 +72,7 @@ async def upload(request: Request, db: AsyncSession, dossier_id: str, data: Mult
         # Checked against the right first: without one, the answer is the same 404 as for any other dossier.
         return form_page(dossier_id, await writable(request, db, dossier_id), form=form, error=FormError.of(invalid),
                          status=400)
-    return Redirect(f"/documents/{document.id}", status_code=303)
+    return Redirect(f"/documents/{document.id}?fait=document-ajoute", status_code=303)  # said once, on that page
 
 
 @get("/documents/{document_id:str}/retrait", guards=[logged_in])

@@ -1,0 +1,119 @@
+"""What a professional keeps of a dossier once their access to it has ended: the documents they added themselves
+(DESIGN.md: "Chacun garde la lecture des documents qu'il a lui-même ajoutés"), as the rule says, and no more.
+
+"Mes patients" lists those dossiers apart; each leads to a page of the professional's own documents there. What
+they may read is the rule's answer (`visibility`), asked here as everywhere: open, not blocked; never a count,
+a title or a date of anybody else's document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import ColumnElement, exists, union_all
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..access.reading import PHANTOM, dossier_and_patient, log_author_list
+from ..accesslog import audit
+from ..access.rule import Right, Standing, Visibility, dossier_right, visibility
+from ..access.standing import facts_of, professional_standing, standing_from_rows, standing_of
+from ..facts import dossier_facts
+from ..models import Account, Block, Document, Dossier, EmergencyAccess, Grant, Patient, utcnow
+from .patients import by_dossier
+
+
+@dataclass(frozen=True)
+class AuthoredLine:
+    """A dossier this professional may no longer open, where documents they added are still theirs to read."""
+
+    dossier: Dossier
+    patient: Patient
+
+
+def _keeps_own_document(dossier_id: ColumnElement[str] | str, professional_id: str) -> ColumnElement[bool]:
+    """A document of theirs, not deleted, in the dossier: through the (dossier, author) index
+    (ix_document_master_identifier), whatever the dossier's size."""
+    return exists().where(Document.dossier_id == dossier_id, Document.author_professional_id == professional_id,
+                          Document.deleted_at.is_(None))  # type: ignore[union-attr]
+
+
+def _only_their_own(professional_id: str, dossier: Dossier, patient: Patient, standing: Standing,
+                    now: datetime) -> bool:
+    """The rule's answer: not the dossier, but the documents they wrote in it (not closed, not blocked)."""
+    facts = dossier_facts(dossier, patient)
+    return dossier_right(standing, facts, now) is None and visibility(standing, facts, now).author == professional_id
+
+
+async def authored_only(session: AsyncSession, *, professional_id: str,
+                        now: datetime | None = None) -> list[AuthoredLine]:
+    """The dossiers where this professional reads only what they added, by the patient's name.
+
+    A professional writes to a dossier under a grant, an emergency access or as its médecin traitant: the first two
+    leave rows that outlive them, found through the professional's own index; never a scan of every document of
+    the site. (A médecin traitant replaced since, who held no grant, leaves no such row: not listed.)
+    """
+    now = now or utcnow()
+    pro = professional_id
+    once_theirs = union_all(
+        select(Grant.dossier_id).where(Grant.professional_id == pro),
+        select(EmergencyAccess.dossier_id).where(EmergencyAccess.professional_id == pro),
+    )
+    rows = (await session.exec(
+        select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+        .where(Dossier.state == "open", Dossier.id.in_(once_theirs),  # type: ignore[attr-defined]
+               _keeps_own_document(Dossier.id, pro))  # type: ignore[arg-type]
+        .order_by(Patient.family_name, Patient.given_name)
+    )).all()
+    ids = [dossier.id for dossier, _ in rows]
+    blocks, grants, emergencies = [
+        await by_dossier(session, model, pro, ids) for model in (Block, Grant, EmergencyAccess)
+    ]
+    lines = []
+    for dossier, patient in rows:
+        standing = standing_from_rows(professional_id=pro, dossier=dossier, blocks=blocks[dossier.id],
+                                      grants=grants[dossier.id], emergencies=emergencies[dossier.id], now=now)
+        if _only_their_own(pro, dossier, patient, standing, now):
+            lines.append(AuthoredLine(dossier=dossier, patient=patient))
+    return lines
+
+
+@dataclass(frozen=True)
+class OwnDocuments:
+    dossier: Dossier
+    patient: Patient
+    visible: Visibility  # their own documents alone: listing.py asks the database for a page of them
+
+
+async def own_documents(session: AsyncSession, *, account: Account, dossier_id: str) -> OwnDocuments:
+    """The documents this professional added to the dossier and may read now, as the rule says; 404 if none,
+    exactly as for a missing dossier (a dossier they never wrote to is not told apart).
+
+    Their own alone, even where the rule lets them see more (a grant given again): the dossier's timeline is
+    where the rest is read, and logged."""
+    await audit.begin_chained(session)  # as every professional's read: a block committed just before is seen
+    now = utcnow()
+    pro = account.professional_id
+    dossier, patient = await dossier_and_patient(session, dossier_id)
+    # A missing dossier asks the same questions as a foreign one (reading.PHANTOM says why).
+    asked = dossier or PHANTOM
+    standing = await professional_standing(session, professional_id=pro, dossier=asked, now=now)
+    seen = visibility(standing, dossier_facts(asked, patient), now)
+    theirs = (await session.exec(select(_keeps_own_document(asked.id, pro)))).one()
+    if dossier is None or patient is None or seen.author != pro or not theirs:
+        await session.rollback()  # the chain's lock, taken for nothing
+        raise NotFoundException()
+    await log_author_list(session, account=account, dossier=dossier)
+    return OwnDocuments(dossier=dossier, patient=patient, visible=Visibility(author=seen.author))
+
+
+async def opens_dossier(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right) -> bool:
+    """Whether the reader of a document, under `right`, may open its dossier too (where the document page leads
+    back): only its author's right says nothing of the dossier, so only the author is asked about it."""
+    if right is not Right.AUTHOR:
+        return True  # the patient, a caregiver, the médecin traitant, a grant, an emergency: the dossier opens
+    now = utcnow()
+    standing = await standing_of(session, account=account, dossier=dossier, now=now)
+    return dossier_right(standing, await facts_of(session, dossier), now) is not None

@@ -1,0 +1,218 @@
+"""Once their access ends, a professional finds the documents they added from "Mes patients", and nothing else of
+the dossier; the document page leads back to the dossier whenever it opens; an upload is confirmed; each "Ajouter
+un document" of "Mes patients" names its patient."""
+
+import html
+import re
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from server.access import emergencies, rights
+from server.accounts import account_for_professional
+from server.accesslog.audit import Actor
+from server.dossiers import add_document
+from server.models import AccessEvent, Document, Grant
+from tests.conftest import activate_professional, add_text_document, new_patient, new_professional
+from tests.patient_helpers import Plans
+from tests.test_professional_documents import pdf_bytes, upload
+
+PATIENT = Actor(None, "patient", "Le patient")
+SECTION = "Documents que vous avez ajoutés"
+
+
+async def granted(client, db, person, *, stem=1, **kwargs):
+    """A professional signed in on `client`, given access to the dossier by its patient."""
+    pro = await new_professional(db, stem=stem, **kwargs)
+    await activate_professional(client, pro)
+    await grant(db, person, pro)
+    return pro
+
+
+async def grant(db, person, pro):
+    return await rights.grant_access(db, dossier=person.dossier, professional=pro.professional, categories="",
+                                     duration="sans", actor=PATIENT)
+
+
+async def revoke(db, person, pro):
+    await db.commit()
+    for row in (await db.exec(select(Grant).where(Grant.professional_id == pro.professional.id,
+                                                  Grant.dossier_id == person.dossier.id))).all():
+        await rights.revoke_grant(db, dossier=person.dossier, grant_id=row.id, actor=PATIENT)
+
+
+async def written_by(db, app, person, pro, title, *, when=date(2025, 1, 15), category="compte_rendu"):
+    """A document of theirs, filed as an upload files it (dossiers.add_document, the professional its author)."""
+    return await add_document(db, app.state.storage, dossier=person.dossier, title=title, category=category,
+                              event_date=when, filename="bilan.txt", mime_type="text/plain",
+                              data=f"Contenu : {title}".encode(), author=pro.professional)
+
+
+def mine(person) -> str:
+    return f"/pro/dossiers/{person.dossier.id}/mes-documents"
+
+
+def authored_section(page) -> str:
+    """The part of "Mes patients" that lists the dossiers where only their own documents are left ("" if none)."""
+    text = page.text
+    return text[text.index(SECTION):] if SECTION in text else ""
+
+
+def titles(page) -> list[str]:
+    return [html.unescape(t) for t in re.findall(r'<span class="doc-title">([^<]*)</span>', page.text)]
+
+
+# --- point 1: "Mes patients" leads the author to their documents -----------------------------------
+
+
+async def test_after_a_revoke_my_patients_leads_the_author_to_the_documents_they_added(client, db, app, patient):
+    kine = await granted(client, db, patient)
+    added = await upload(client, patient.dossier, data=pdf_bytes(), title="Bilan kiné intermédiaire")
+    document_url = added.headers["location"].split("?")[0]
+    await add_text_document(db, app, patient.dossier, title="IRM du genou droit")  # the patient's, not his
+    await revoke(db, patient, kine)
+
+    page = await client.get("/pro")
+    assert "Aucun dossier ne vous est ouvert pour le moment" in page.text
+    section = authored_section(page)
+    assert "MARTIN Camille" in section and f'href="{mine(patient)}"' in section
+    assert "vos documents seulement" in section
+    own = await client.get(mine(patient))
+    assert own.status_code == 200, own.text
+    assert titles(own) == ["Bilan kiné intermédiaire"] and f'href="{document_url}"' in own.text
+    # Nothing of the rest: no other title, no count of the dossier's documents.
+    assert "IRM du genou droit" not in own.text and not re.search(r"\d+ documents?\b", own.text)
+    assert (await client.get(document_url)).status_code == 200
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
+
+
+async def test_the_author_keeps_exactly_what_the_rule_leaves_them(client, db, app):
+    """Listed and opened where the rule lets them read a document of theirs; elsewhere a 404 and no line."""
+    names = ["Alice", "Bruno", "Chloé", "Denis", "Emile", "Fanny", "Gaston"]
+    people = {n: await new_patient(db, given_name=n, family_name=f"Nom{n[0]}", serial=i + 1)
+              for i, n in enumerate(names)}
+    pro = await granted(client, db, people["Alice"])
+    for name in names[1:]:
+        await grant(db, people[name], pro)
+    for name in ("Alice", "Bruno", "Chloé", "Denis", "Fanny", "Gaston"):
+        await written_by(db, app, people[name], pro, f"Bilan de {name}")
+    hidden = await written_by(db, app, people["Alice"], pro, "Bilan masqué d'Alice")
+    await rights.set_hidden(db, document=hidden, hidden=True, actor=PATIENT)  # hidden from others, not its author
+    for name in ("Alice", "Bruno", "Chloé", "Denis", "Emile", "Fanny"):
+        await revoke(db, people[name], pro)  # Gaston's grant stays
+    await rights.set_closed(db, dossier=people["Bruno"].dossier, closed=True, actor=PATIENT)
+    await rights.block(db, dossier=people["Chloé"].dossier, professional=pro.professional, actor=PATIENT)
+    await db.commit()
+    for document in (await db.exec(select(Document).where(Document.dossier_id == people["Denis"].dossier.id))).all():
+        await rights.delete_document(db, document=document, actor=PATIENT, storage=app.state.storage)
+    # Emile: never a document of his. Fanny: his, and another professional's.
+    colleague = await new_professional(db, stem=2, given_name="Paul", family_name="Girard")
+    await written_by(db, app, people["Fanny"], colleague, "Compte rendu du Dr Girard")
+
+    page = await client.get("/pro")
+    section = authored_section(page)
+    listed = sorted(n for n in names if f'href="{mine(people[n])}"' in section)
+    assert listed == ["Alice", "Fanny"], section
+    assert f'href="/dossiers/{people["Gaston"].dossier.id}"' in page.text  # his grant: the dossier, above
+    for name in ("Bruno", "Chloé", "Denis", "Emile"):
+        assert (await client.get(mine(people[name]))).status_code == 404, name
+    alice = await client.get(mine(people["Alice"]))
+    assert titles(alice) == ["Bilan masqué d'Alice", "Bilan de Alice"]  # the same day: the later added first
+    assert titles(await client.get(mine(people["Fanny"]))) == ["Bilan de Fanny"]
+    gaston = await client.get(mine(people["Gaston"]))  # their own alone, even with a grant
+    assert gaston.status_code == 200 and titles(gaston) == ["Bilan de Gaston"]
+
+
+async def test_a_dossier_never_written_to_or_missing_answers_the_same_404(client, db, app, patient):
+    stranger = await new_professional(db, stem=3, given_name="Marc", family_name="Petit")
+    await activate_professional(client, stranger)
+    author = await new_professional(db, stem=4, given_name="Léa", family_name="Fontaine")
+    await written_by(db, app, patient, author, "Bilan de Léa")
+    for url in (mine(patient), f"/pro/dossiers/{'0' * 32}/mes-documents"):
+        answer = await client.get(url)
+        assert answer.status_code == 404 and "Camille" not in answer.text
+
+
+async def test_the_list_comes_a_page_at_a_time_newest_first_each_page_a_logged_read(client, db, app, patient):
+    pro = await granted(client, db, patient)
+    for day in range(1, 8):
+        await written_by(db, app, patient, pro, f"Séance {day}", when=date(2025, 3, day))
+        await add_text_document(db, app, patient.dossier, title=f"Ordonnance {day}", when=date(2025, 3, day))
+    await revoke(db, patient, pro)
+    await db.commit()
+    before = max(e.seq for e in (await db.exec(select(AccessEvent).where(
+        AccessEvent.dossier_id == patient.dossier.id))).all())
+
+    first = await client.get(mine(patient))
+    assert titles(first) == [f"Séance {day}" for day in (7, 6, 5, 4, 3)]  # page_size is 5 in the tests
+    more = re.search(r'class="more[^"]*" href="([^"]+)"', first.text).group(1)
+    assert html.unescape(more).startswith(mine(patient) + "?apres=")
+    fragment = await client.get(html.unescape(more), headers={"HX-Request": "true", "HX-Target": "more-x"})
+    assert titles(fragment) == ["Séance 2", "Séance 1"] and "<html" not in fragment.text
+    page_two = await client.get(html.unescape(more))  # without JavaScript: a page, with the way back up
+    assert titles(page_two) == ["Séance 2", "Séance 1"] and f'href="{mine(patient)}"' in page_two.text
+    assert "Ordonnance" not in first.text + fragment.text + page_two.text
+    await db.commit()
+    # The patient's identity and the titles of what is in her dossier: a read, logged before it is sent, as the
+    # author's (journal: "pour les documents ajoutés par ses soins").
+    logged = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
+                                                      AccessEvent.seq > before))).all()
+    assert [(e.action, e.right, e.document_id) for e in logged] == [("read_timeline", "author", None)] * 3
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+async def test_my_patients_finds_them_through_the_professionals_indexes_never_every_document(client, db, app,
+                                                                                             patient):
+    pro = await granted(client, db, patient)
+    await written_by(db, app, patient, pro, "Bilan kiné intermédiaire")
+    await revoke(db, patient, pro)
+    with Plans(app.state.engine) as seen:
+        page = await client.get("/pro")
+    assert f'href="{mine(patient)}"' in page.text
+    plan = [p for s, p in seen.plans if "FROM dossier JOIN patient" in s and "EXISTS" in s.upper()]
+    assert len(plan) == 1, seen.plans
+    assert "ix_grant_professional_id" in plan[0] and "ix_emergencyaccess_professional_id" in plan[0], plan
+    assert "SCAN document" not in plan[0] and "ix_document_master_identifier" in plan[0], plan
+    assert "SCAN dossier" not in plan[0], plan
+
+
+# --- point 2: back to the dossier whenever it opens; an upload is confirmed --------------------------
+
+
+async def test_an_author_who_may_open_the_dossier_is_led_back_to_it_and_told_the_document_was_added(client, db,
+                                                                                                    patient):
+    await granted(client, db, patient)
+    added = await upload(client, patient.dossier, data=pdf_bytes(), title="Bilan kiné intermédiaire")
+    assert added.status_code == 303
+    landed = await client.get(added.headers["location"])
+    assert "Le document est ajouté au dossier." in landed.text and 'role="status"' in landed.text
+    assert f'class="back-link" href="/dossiers/{patient.dossier.id}"' in landed.text
+    again = await client.get(added.headers["location"].split("?")[0])  # said once, not on every later visit
+    assert "Le document est ajouté au dossier." not in again.text
+    assert f'class="back-link" href="/dossiers/{patient.dossier.id}"' in again.text
+
+
+async def test_an_emergency_author_is_led_back_to_the_dossier_too(client, db, app, patient):
+    rescuer = await new_professional(db, profession="infirmier")
+    await activate_professional(client, rescuer)
+    account = await account_for_professional(db, professional=rescuer.professional)
+    await emergencies.open_emergency(db, dossier=patient.dossier, professional=rescuer.professional,
+                                     reason="Malaise à domicile, patiente confuse",
+                                     actor=Actor.professional(account, rescuer.professional))
+    document = await written_by(db, app, patient, rescuer, "Constat infirmier")
+    page = await client.get(f"/documents/{document.id}")
+    assert f'class="back-link" href="/dossiers/{patient.dossier.id}"' in page.text
+
+
+# --- point 3: each "Ajouter un document" names its patient ---------------------------------------------
+
+
+async def test_each_add_document_link_of_my_patients_names_its_patient(client, db):
+    camille = await new_patient(db)
+    ines = await new_patient(db, given_name="Inès", family_name="Roux", serial=2)
+    pro = await granted(client, db, camille)
+    await grant(db, ines, pro)
+    page = html.unescape((await client.get("/pro")).text)
+    for name in ("de Camille Martin", "d'Inès Roux"):
+        assert f'Ajouter un document<span class="visually-hidden"> au dossier {name}</span>' in page, name

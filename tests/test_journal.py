@@ -60,8 +60,8 @@ SENTENCES = [
      f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, en tant qu'auteur du document."),
     (event("read_document", CLAIRE, right="teleexpertise", **IRM), PATIENT, NONE,
      f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, au titre du droit « teleexpertise »."),
-    (event("read_timeline", LEA, right="author"), PATIENT, NONE,  # the list of her own, once her access ended
-     f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, pour les documents ajoutés par ses soins."),
+    (event("read_own_documents", LEA, right="author"), PATIENT, NONE,  # the list of her own, once her access ended
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté la liste des documents ajoutés par ses soins à votre dossier {WHEN}."),
     (event("read_timeline", LEA, right="grant"), PATIENT, NONE,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, grâce à l'accès que vous lui avez donné."),
     (event("read_timeline", CLAIRE, right="medecin_traitant"), CAREGIVER, NONE,
@@ -158,7 +158,8 @@ def test_every_action_the_app_logs_has_its_own_sentence():
 
     logged = ["read_timeline", "search", "read_document", "download", "add_document", "emergency", "grant", "revoke",
               "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
-              "emergency_opt_in", "close", "reopen", "share_code", "dossier_opened", "emergency_review"]
+              "emergency_opt_in", "close", "reopen", "share_code", "dossier_opened", "emergency_review",
+              "read_own_documents"]
     for action in logged:
         assert phrase_for(event(action, CAMILLE)) is not GENERIC, action
     assert {row.action for row, *_ in SENTENCES} >= set(logged)

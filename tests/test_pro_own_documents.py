@@ -155,10 +155,10 @@ async def test_the_list_comes_a_page_at_a_time_newest_first_each_page_a_logged_r
     assert "Ordonnance" not in first.text + fragment.text + page_two.text
     await db.commit()
     # The patient's identity and the titles of what is in her dossier: a read, logged before it is sent, as the
-    # author's (journal: "pour les documents ajoutés par ses soins").
+    # author's list ("a consulté la liste des documents ajoutés par ses soins à votre dossier").
     logged = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
                                                       AccessEvent.seq > before))).all()
-    assert [(e.action, e.right, e.document_id) for e in logged] == [("read_timeline", "author", None)] * 3
+    assert [(e.action, e.right, e.document_id) for e in logged] == [("read_own_documents", "author", None)] * 3
 
 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)

@@ -4,7 +4,10 @@ reviews it afterwards. Each change and its access event commit together (rights.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
+from sqlalchemy import Select, bindparam
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
@@ -79,3 +82,18 @@ async def review_emergency(
                        about=professional)
     await audit.commit_chained(session)
     return True
+
+
+async def emergencies_to_review(session: AsyncSession, *, dossier_id: str) -> list[tuple[EmergencyAccess, Professional]]:
+    """Emergency accesses the patient has not reviewed yet, oldest first, with who opened them."""
+    rows = (await session.exec(_emergencies_to_review(), params={"dossier_id": dossier_id})).all()
+    return [(e, p) for e, p in rows]
+
+
+@cache
+def _emergencies_to_review() -> Select:
+    """Built once: the patient's every timeline asks it (listing.py says why)."""
+    return (select(EmergencyAccess, Professional)
+            .join(Professional, Professional.id == EmergencyAccess.professional_id)  # type: ignore[arg-type]
+            .where(EmergencyAccess.dossier_id == bindparam("dossier_id"), EmergencyAccess.reviewed_at.is_(None))  # type: ignore[union-attr]
+            .order_by(EmergencyAccess.starts_at))  # type: ignore[arg-type]

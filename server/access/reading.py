@@ -20,7 +20,7 @@ from .standing import facts_of, professional_standing, standing_of
 from ..facts import caregiver_facts, document_facts, dossier_facts
 from ..dossiers import professional_title, professionals_by_id
 from ..models import (
-    AccessEvent, Account, ChainHead, Delegation, Document, Dossier, EmergencyAccess, Patient, Professional, utcnow,
+    AccessEvent, Account, ChainHead, Delegation, Document, Dossier, Patient, Professional, utcnow,
 )
 from ..notifications import notify
 
@@ -94,7 +94,7 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
 async def log_author_list(session: AsyncSession, *, account: Account, dossier: Dossier) -> None:
     """A professional's list of the documents they added to a dossier no longer open to them (own_documents.py):
     a read of the dossier like any other, logged and committed before the list is sent."""
-    await _log_read(session, account=account, dossier=dossier, right=Right.AUTHOR, action="read_timeline")
+    await _log_read(session, account=account, dossier=dossier, right=Right.AUTHOR, action="read_own_documents")
 
 
 async def log_document_read(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right, action: str,
@@ -166,6 +166,15 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
 async def open_document(session: AsyncSession, *, account: Account, document_id: str, action: str = "read_document",
                         once: bool = False, detail: str = "") -> tuple[Document, Dossier, Right]:
     """A document this account may read now; otherwise 404, exactly as for a missing one."""
+    return (await document_and_dossier(session, account=account, document_id=document_id, action=action, once=once,
+                                       detail=detail))[:3]
+
+
+async def document_and_dossier(session: AsyncSession, *, account: Account, document_id: str,
+                               action: str = "read_document", once: bool = False,
+                               detail: str = "") -> tuple[Document, Dossier, Right, bool]:
+    """`open_document`, and whether its dossier opens to this reader too (where its page leads back): its author's
+    right is asked first, and says nothing of the dossier (they may hold a grant as well)."""
     if account.professional_id is not None:
         await audit.begin_chained(session)
     now = utcnow()
@@ -180,7 +189,8 @@ async def open_document(session: AsyncSession, *, account: Account, document_id:
     if right in PROFESSIONAL_RIGHTS and action:  # no action: the caller appends its own event, in this transaction
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, document=document,
                         detail=detail, once_within=RECENT_READ if once else None)
-    return document, dossier, right
+    facts = dossier_facts(dossier, patient)
+    return document, dossier, right, right is not Right.AUTHOR or dossier_right(standing, facts, now) is not None
 
 
 async def author_labels(session: AsyncSession, documents: list[Document]) -> dict[str, str]:
@@ -282,18 +292,3 @@ async def seen_as_caregiver(session: AsyncSession, *, dossier: Dossier, delegati
     """Which documents one caregiver sees now (a young person's preview of what a parent sees): the same rule."""
     standing = Standing(caregivers=(caregiver_facts(delegation),))
     return visibility(standing, await facts_of(session, dossier), now)
-
-
-async def emergencies_to_review(session: AsyncSession, *, dossier_id: str) -> list[tuple[EmergencyAccess, Professional]]:
-    """Emergency accesses the patient has not reviewed yet, oldest first, with who opened them."""
-    rows = (await session.exec(_emergencies_to_review(), params={"dossier_id": dossier_id})).all()
-    return [(e, p) for e, p in rows]
-
-
-@cache
-def _emergencies_to_review() -> Select:
-    """Built once: the patient's every timeline asks it (listing.py says why)."""
-    return (select(EmergencyAccess, Professional)
-            .join(Professional, Professional.id == EmergencyAccess.professional_id)  # type: ignore[arg-type]
-            .where(EmergencyAccess.dossier_id == bindparam("dossier_id"), EmergencyAccess.reviewed_at.is_(None))  # type: ignore[union-attr]
-            .order_by(EmergencyAccess.starts_at))  # type: ignore[arg-type]

@@ -209,8 +209,8 @@ def right_clause(event: AccessEvent, *, viewer: Viewer, context: EventContext, t
         reason = context.emergency_reason.strip().rstrip(".")
         return _(", en accès d'urgence (motif : %(reason)s)", reason=reason) if reason else _(", en accès d'urgence")
     if right == "author":
-        # Without a document: the list of the documents they added, which is all an author keeps of the dossier.
-        return _(", en tant qu'auteur du document") if event.document_id else _(", pour les documents ajoutés par ses soins")
+        # Without a document: the list of the documents they added (its phrase says so).
+        return _(", en tant qu'auteur du document") if event.document_id else ""
     if right in ("", "patient", "caregiver"):
         return ""
     return _(", au titre du droit %(right)s", right=quoted(right))

@@ -1,5 +1,6 @@
 """What a professional keeps of a dossier once their access to it has ended: the documents they added themselves
-(DESIGN.md: "Chacun garde la lecture des documents qu'il a lui-même ajoutés"), as the rule says, and no more.
+(the Accès page tells the patient so: "Chacun garde la lecture des documents qu'il a lui-même ajoutés"), as the
+rule says (access/rule.py: an author's right, while the dossier is open and they are not blocked), and no more.
 
 "Mes patients" lists those dossiers apart; each leads to a page of the professional's own documents there. What
 they may read is the rule's answer (`visibility`), asked here as everywhere: open, not blocked; never a count,
@@ -18,11 +19,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.reading import PHANTOM, dossier_and_patient, log_author_list
 from ..accesslog import audit
-from ..access.rule import Right, Standing, Visibility, dossier_right, visibility
-from ..access.standing import facts_of, professional_standing, standing_from_rows, standing_of
+from ..access.rule import Standing, Visibility, dossier_right, visibility
+from ..access.standing import professional_standing, standing_from_rows
 from ..facts import dossier_facts
 from ..models import Account, Block, Document, Dossier, EmergencyAccess, Grant, Patient, utcnow
 from .patients import by_dossier
+
+
+# "Mes patients" lists this many such dossiers at most, by name: the page, and the queries that fill it, stay bounded
+# for a pharmacist who worked from share codes for years (a page of its own, searched, would list them all).
+AUTHORED_LISTED = 100
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ async def authored_only(session: AsyncSession, *, professional_id: str,
         select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
         .where(Dossier.state == "open", Dossier.id.in_(once_theirs),  # type: ignore[attr-defined]
                _keeps_own_document(Dossier.id, pro))  # type: ignore[arg-type]
-        .order_by(Patient.family_name, Patient.given_name)
+        .order_by(Patient.family_name, Patient.given_name).limit(AUTHORED_LISTED)
     )).all()
     ids = [dossier.id for dossier, _ in rows]
     blocks, grants, emergencies = [
@@ -107,13 +113,3 @@ async def own_documents(session: AsyncSession, *, account: Account, dossier_id: 
         raise NotFoundException()
     await log_author_list(session, account=account, dossier=dossier)
     return OwnDocuments(dossier=dossier, patient=patient, visible=Visibility(author=seen.author))
-
-
-async def opens_dossier(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right) -> bool:
-    """Whether the reader of a document, under `right`, may open its dossier too (where the document page leads
-    back): only its author's right says nothing of the dossier, so only the author is asked about it."""
-    if right is not Right.AUTHOR:
-        return True  # the patient, a caregiver, the médecin traitant, a grant, an emergency: the dossier opens
-    now = utcnow()
-    standing = await standing_of(session, account=account, dossier=dossier, now=now)
-    return dossier_right(standing, await facts_of(session, dossier), now) is not None

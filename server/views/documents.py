@@ -17,14 +17,15 @@ from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
 from ..access import rights
-from ..access.reading import author_labels, log_document_read, manage_document, managed_dossier, open_document
+from ..access.reading import (
+    author_labels, document_and_dossier, log_document_read, manage_document, managed_dossier, open_document,
+)
 from ..errors import error_response
 from ..i18n import _
 from .access import band, done
 from .forms import Form, text
 from ..files.pages import pages_of
 from ..files.store import IntegrityError
-from ..professionals.own_documents import opens_dossier
 
 INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
 
@@ -63,7 +64,8 @@ async def whose_dossier(request: Request, db: AsyncSession, *, dossier: Dossier,
 
 @get("/documents/{document_id:str}", guards=[logged_in])
 async def show(request: Request, db: AsyncSession, document_id: str) -> Template:
-    document, dossier, right = await open_document(db, account=request.user.account, document_id=document_id)
+    document, dossier, right, opens_dossier = await document_and_dossier(db, account=request.user.account,
+                                                                         document_id=document_id)
     text = None
     if document.mime_type == "text/plain":
         text = read_file(request, document.storage_key, document.sha256).decode("utf-8", errors="replace")
@@ -75,7 +77,7 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         "text": text,
         "right": right,
         # Back to the dossier whenever it opens to this reader (its author may hold a grant too); else to their list.
-        "opens_dossier": await opens_dossier(db, account=request.user.account, dossier=dossier, right=right),
+        "opens_dossier": opens_dossier,
         **await whose_dossier(request, db, dossier=dossier, right=right),
     }
     return Template("document.html", context=context)

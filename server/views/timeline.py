@@ -20,7 +20,8 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page, search_page
-from ..access.reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, emergencies_to_review, open_dossier
+from ..access.emergencies import emergencies_to_review
+from ..access.reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
 from .forms import MAX_INT, Form, parse_int, text
 from ..profile.card import profile_card

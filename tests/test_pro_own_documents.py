@@ -15,7 +15,7 @@ from server.accesslog.audit import Actor
 from server.dossiers import add_document
 from server.models import AccessEvent, Document, Grant
 from tests.conftest import activate_professional, add_text_document, new_patient, new_professional
-from tests.patient_helpers import Plans
+from tests.patient_helpers import Plans, Statements
 from tests.test_professional_documents import pdf_bytes, upload
 
 PATIENT = Actor(None, "patient", "Le patient")
@@ -203,6 +203,24 @@ async def test_an_emergency_author_is_led_back_to_the_dossier_too(client, db, ap
     document = await written_by(db, app, patient, rescuer, "Constat infirmier")
     page = await client.get(f"/documents/{document.id}")
     assert f'class="back-link" href="/dossiers/{patient.dossier.id}"' in page.text
+
+
+async def test_an_authors_read_asks_what_any_readers_does(client, db, app, patient):
+    """Whether the dossier opens to an author is the rule's answer the read already had: it once asked their
+    standing again after the read's commit: three statements more than a colleague's read of the same page."""
+    from tests.conftest import ORIGIN, AsyncTestClient
+
+    await granted(client, db, patient)
+    theirs = (await upload(client, patient.dossier, data=pdf_bytes(), title="Bilan kiné intermédiaire"))
+    url = theirs.headers["location"].split("?")[0]
+    async with AsyncTestClient(app, base_url=ORIGIN) as colleague:
+        await granted(colleague, db, patient, stem=2)
+        asked = []
+        for reader in (client, colleague, client, colleague):  # the first two: first readings, their notices
+            with Statements(app.state.engine) as seen:
+                assert (await reader.get(url)).status_code == 200
+            asked.append(len(seen.seen))
+    assert asked[2] <= asked[3], asked  # (the colleague's page asks who its author is: the author knows)
 
 
 # --- point 3: each "Ajouter un document" names its patient ---------------------------------------------

@@ -4,6 +4,7 @@ caregivers only; and that copy read back into an empty dossier of another instal
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -299,6 +300,7 @@ async def test_a_reading_caregiver_exports_and_the_patient_exports_her_closed_do
     async with new_caregiver(app, code, given="Hugo", family="Martin") as hugo:
         page = await hugo.get(f"/dossiers/{small.dossier.id}/export")
         assert page.status_code == 200 and "du dossier de Camille" in page.text
+        assert "il vous appartient" not in page.text  # it is Camille's: only her own page says it is hers
         copy = await post_form(hugo, f"/dossiers/{small.dossier.id}/export", {})
         assert copy.status_code == 200 and zipfile.ZipFile(io.BytesIO(copy.content)).testzip() is None
     [export] = [e for e in await events(db, small.dossier.id) if e.action == "export"]
@@ -314,7 +316,7 @@ async def test_a_minor_s_parent_exports_no_trace_of_what_was_kept_from_parents(c
     mother = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=5)
     await as_account(client, db, await account_for_patient(db, patient=mother.patient))
     await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
-    await add_text_document(db, app, leo.dossier, title="Vaccin ROR", category="vaccination")
+    vaccine = await add_text_document(db, app, leo.dossier, title="Vaccin ROR", category="vaccination")
     doctor = await new_professional(db, given_name="Anne", family_name="Girard", profession="médecin", stem=43)
     kept = await add_document(db, app.state.storage, dossier=leo.dossier, title="Consultation confidentielle",
                               category="compte_rendu", event_date=date(2025, 2, 3), filename="cr.txt",
@@ -327,6 +329,10 @@ async def test_a_minor_s_parent_exports_no_trace_of_what_was_kept_from_parents(c
     page = await client.get(f"/dossiers/{leo.dossier.id}/export")  # the count leaves out what is kept from parents
     shown = len(await events(db, leo.dossier.id)) - 1
     assert f"({shown} événement{'s' if shown > 1 else ''})" in page.text
+    assert "<strong>1 document</strong>, tel qu'il a été déposé" in html.unescape(page.text)  # one, said in the singular
+    # Deleting it takes it from Léo and his relatives: not from "vos aidants", as if she were the patient.
+    deleting = html.unescape((await client.get(f"/documents/{vaccine.id}/suppression")).text)
+    assert "ni Léo Martin, ni ses autres proches, ni vous" in deleting and "vos aidants" not in deleting
     copy = await post_form(client, f"/dossiers/{leo.dossier.id}/export", {})
     assert copy.status_code == 200
     with zipfile.ZipFile(io.BytesIO(copy.content)) as archive:

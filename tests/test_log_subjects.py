@@ -198,10 +198,14 @@ async def test_migration_0027_finds_the_professionals_of_logs_written_before_and
     elsewhere, _ = await professional(db, "Paul", "Petit", "médecin", 21)
     here, _ = await professional(db, "Paul", "Petit", "médecin", 22)
     await rights.block(db, dossier=world.dossier, professional=here, actor=world.camille)  # 13
+    # A médecin traitant replaced: the declaration is about the one who was, too.
+    await rights.set_medecin_traitant(db, dossier=world.dossier, professional=anne, actor=world.camille)  # 14
+    marc, _ = await professional(db, "Marc", "Durand", "médecin", 23)
+    await rights.set_medecin_traitant(db, dossier=world.dossier, professional=marc, actor=world.camille)  # 15
     written = await subjects_and_professionals(db, world.dossier.id)
     assert written[0] == {(world.claire.rpps, 1), (world.claire.rpps, 2), (world.claire.rpps, 3),
                           (anne.rpps, 8), (anne.rpps, 9), (anne.rpps, 10), (anne.rpps, 11), (world.lea.rpps, 12),
-                          (here.rpps, 13)}
+                          (here.rpps, 13), (anne.rpps, 14), (anne.rpps, 15), (marc.rpps, 15)}
     assert elsewhere.rpps not in {key for key, *_ in written[1]}
     await db.commit()
     await migrate(app, command.downgrade, "0026")
@@ -218,3 +222,4 @@ async def test_migration_0027_finds_the_professionals_of_logs_written_before_and
     offered = options((await client.get(world.url())).text)
     assert await seqs(client, world.url(f"?professionnel={offered['Paul Petit, médecin']}")) == [13]
     assert await seqs(client, world.url(f"?professionnel={offered['Claire Bernard, médecin']}")) == [3, 2, 1]
+    assert await seqs(client, world.url(f"?professionnel={offered['Anne Roux, médecin']}")) == [15, 14, 11, 10, 9, 8, 7]

@@ -9,7 +9,7 @@ from typing import NoReturn
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import audit
+from ..accesslog import audit, subjects
 from ..dossiers import InvalidInput
 from ..models import (
     CATEGORIES,
@@ -179,12 +179,15 @@ async def set_medecin_traitant(
         await refuse(session, _("Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant."))
     chosen = professional.id if professional else None
     if dossier.medecin_traitant_id != chosen:
-        # Removed ("aucun"), the event is about the one who was: the patient finds it among that doctor's events.
-        about = professional or (await session.get(Professional, dossier.medecin_traitant_id))
+        # The event is about the one who was, too (replaced or removed: "aucun"): the patient finds it among that
+        # doctor's events as among the new one's.
+        was = await session.get(Professional, dossier.medecin_traitant_id) if dossier.medecin_traitant_id else None
         dossier.medecin_traitant_id = chosen
         session.add(dossier)
-        await audit.append(session, dossier_id=dossier.id, action="medecin_traitant", actor=actor,
-                           detail=who(professional) or "aucun", about=about)
+        event = await audit.append(session, dossier_id=dossier.id, action="medecin_traitant", actor=actor,
+                                   detail=who(professional) or "aucun", about=professional or was)
+        if professional is not None and was is not None:
+            await subjects.remember(session, event=event, professional=was)
     await _commit(session)
 
 

@@ -61,19 +61,19 @@ def upgrade() -> None:
     for dossier_id, seq, action, detail in events:
         found = WHO.match(detail.strip())
         if action == "medecin_traitant" and not found:  # "aucun": the one who was
-            subject = medecin_traitant.pop(dossier_id, None)
+            about = {medecin_traitant.pop(dossier_id, None)}
         else:
             candidates = professionals.get((found["name"], found["profession"]), []) if found else []
             if len(candidates) > 1:
                 candidates = [c for c in candidates if (dossier_id, c[0]) in links]
             subject = candidates[0] if len(candidates) == 1 else None
-            if action == "medecin_traitant":
+            about = {subject}
+            if action == "medecin_traitant":  # replaced: about the one who was, too (as access/rights.py writes it)
+                about.add(medecin_traitant.get(dossier_id))
                 medecin_traitant[dossier_id] = subject
-        if subject is None:
-            continue
-        _id, rpps, label = subject
-        subjects.append({"d": dossier_id, "k": rpps, "s": seq})
-        latest[(dossier_id, rpps)] = (seq, label)
+        for _id, rpps, label in sorted(s for s in about if s is not None):
+            subjects.append({"d": dossier_id, "k": rpps, "s": seq})
+            latest[(dossier_id, rpps)] = (seq, label)
     if subjects:
         connection.execute(sa.text("INSERT INTO logsubject (dossier_id, key, seq) VALUES (:d, :k, :s)"), subjects)
     for (dossier_id, key), (seq, label) in latest.items():

@@ -143,6 +143,19 @@ async def test_the_childrens_vaccinations_are_in_their_profile_and_only_ines_has
     assert age(booster.event_date, leo.birth_date) == 6  # the 6-year booster, at 6
 
 
+async def test_camilles_latest_flu_shot_in_her_profile_is_her_timelines_latest(demo):
+    """Her profile's vaccinations were typed one evening 330 days ago: this year's flu shot, in her timeline since
+    October, was not among them until she added it the evening after."""
+    from server.models import ProfileItem
+
+    session, _, result = demo
+    shots = [d.event_date for d in await documents_of(session, result.dossier.id)
+             if d.title.startswith("Vaccination antigrippale")]
+    items = (await session.exec(select(ProfileItem).where(ProfileItem.dossier_id == result.dossier.id,
+                                                          ProfileItem.label == "Grippe saisonnière"))).all()
+    assert max(item.started_on for item in items) == max(shots)
+
+
 async def test_another_patient_has_a_small_dossier(demo):
     session, _, result = demo
     assert len(await documents_of(session, result.other_dossier.id)) == 3

@@ -25,7 +25,7 @@ from .episodes import history
 from .files import jpeg_image, pdf_document, png_image
 from .family import KEPT_FROM_PARENTS, PAUL_BORN, PAUL_NIR, Family, children_births, family_documents, link_family, nir
 from .notes import other_patient_documents
-from .profile import make_profile
+from .profile import later_flu_shots, make_profile
 from ..dossiers import add_document, create_patient, create_professional
 from ..identifiers import ins_key, rpps_with_key
 from ..models import Account, Dossier, Patient, Professional, clock_at
@@ -172,7 +172,9 @@ async def load_demo(
     await link_family(session, family=family, camille=patient, camille_dossier=dossier, hugo=other,
                       hugo_dossier=other_dossier, today=today)
     await make_profile(session, dossier=dossier, patient=patient, pros=pros, docs=camille_docs, today=today)
-    events = await make_history(session, dossier=dossier, patient=patient, caregiver=caregiver, pros=pros, today=today)
+    later = later_flu_shots(session, dossier=dossier, patient=patient, docs=camille_docs, today=today)
+    events = await make_history(session, dossier=dossier, patient=patient, caregiver=caregiver, pros=pros, today=today,
+                                later=later)
     # Her reimbursed care arrives as the insurer sends it: a file, through the importer (after her past history,
     # so that the log's order stays the order of time).
     await reimbursements.load(session, read_layout(reimbursement_file(

@@ -30,6 +30,7 @@ def moment(day: date, hour: int, minute: int = 0) -> datetime:
 async def make_history(
     session: AsyncSession, *, dossier: Dossier, patient: Patient, caregiver: Account,
     pros: dict[str, Professional], today: date,
+    later: list[tuple[datetime, Callable[[], Awaitable[object]]]] = (),
 ) -> int:
     """Add the demo's access log; return how many events it holds."""
     docs = (await session.exec(
@@ -110,6 +111,7 @@ async def make_history(
     at(moment(today - timedelta(days=20), 19, 45), lambda: rights.set_hidden(
         session, document=latest("certificat", before=today), hidden=True, actor=husband))
 
+    steps.extend(later)  # what the profile's sittings left for later (demo/profile.py), in the order of time too
     for when, action in sorted(steps, key=lambda step: step[0]):
         with clock_at(when):
             await action()

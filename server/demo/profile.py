@@ -8,13 +8,15 @@ step of `make_history` (200 days ago), so that her access log stays in the order
 - Dr Claire Bernard, when she prescribes the physiotherapy for the sprained knee: the antihistamine she
   prescribes, the conditions she follows, the booster she gave, and the fasting glucose of each yearly blood test;
 - Camille again, once the physiotherapy is over: a weight and a blood pressure taken at home.
+Her flu shots after that first evening she adds the evening after each; those steps run among `make_history`'s,
+in the order of time (`later_flu_shots`).
 What comes from a document (a date, a lot, a value) is read from the catalogue's `Doc`, so the two agree.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -139,6 +141,23 @@ def bernard_consultation(docs: list[Doc], day: date) -> list[ItemInput]:
 def camille_at_home(day: date) -> list[ItemInput]:
     return [ItemInput("measurement", label="weight", value="60,4", started_on=day),
             ItemInput("measurement", label="blood_pressure", value="117", value2="71", started_on=day)]
+
+
+def later_flu_shots(session: AsyncSession, *, dossier: Dossier, patient: Patient, docs: list[Doc],
+                    today: date) -> list[tuple[datetime, Callable[[], Awaitable[object]]]]:
+    """Each flu shot after her first evening, added to her profile the evening after it, as `make_history`'s steps:
+    the profile's latest one was last year's, a year after the timeline had this year's."""
+    evening = today - timedelta(days=330)
+
+    async def add(doc: Doc) -> None:
+        account = await account_for_patient(session, patient=patient)
+        camille = Actor(account.id, "patient", f"{patient.given_name} {patient.family_name}")
+        shot = ItemInput("vaccination", label="Grippe saisonnière", started_on=doc.day, lot=_lot(_texts(doc)))
+        await add_item(session, dossier=dossier, data=shot, actor=camille, author=None, added_by_account_id=account.id,
+                       right="", today=doc.day + timedelta(days=1))
+
+    return [(_moment(d.day + timedelta(days=1), 20, 5), lambda d=d: add(d)) for d in docs
+            if d.title.startswith("Vaccination antigrippale") and evening < d.day < today]
 
 
 async def make_profile(session: AsyncSession, *, dossier: Dossier, patient: Patient,

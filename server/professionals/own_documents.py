@@ -20,10 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..access.reading import PHANTOM, dossier_and_patient, log_author_list
 from ..accesslog import audit
 from ..access.rule import Standing, Visibility, dossier_right, visibility
-from ..access.standing import professional_standing, standing_from_rows
+from ..access.standing import professional_standing
 from ..facts import dossier_facts
-from ..models import Account, Block, Document, Dossier, EmergencyAccess, Grant, Patient, utcnow
-from .patients import by_dossier
+from ..models import Account, Document, Dossier, EmergencyAccess, Grant, Patient, utcnow
+from .patients import with_standings
 
 
 # "Mes patients" lists this many such dossiers at most, by name: the page, and the queries that fill it, stay bounded
@@ -73,17 +73,10 @@ async def authored_only(session: AsyncSession, *, professional_id: str,
                _keeps_own_document(Dossier.id, pro))  # type: ignore[arg-type]
         .order_by(Patient.family_name, Patient.given_name).limit(AUTHORED_LISTED)
     )).all()
-    ids = [dossier.id for dossier, _ in rows]
-    blocks, grants, emergencies = [
-        await by_dossier(session, model, pro, ids) for model in (Block, Grant, EmergencyAccess)
-    ]
-    lines = []
-    for dossier, patient in rows:
-        standing = standing_from_rows(professional_id=pro, dossier=dossier, blocks=blocks[dossier.id],
-                                      grants=grants[dossier.id], emergencies=emergencies[dossier.id], now=now)
-        if _only_their_own(pro, dossier, patient, standing, now):
-            lines.append(AuthoredLine(dossier=dossier, patient=patient))
-    return lines
+    return [AuthoredLine(dossier=dossier, patient=patient)
+            for dossier, patient, _grants, standing in await with_standings(session, professional_id=pro, rows=rows,
+                                                                             now=now)
+            if _only_their_own(pro, dossier, patient, standing, now)]
 
 
 @dataclass(frozen=True)

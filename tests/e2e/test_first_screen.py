@@ -20,14 +20,20 @@ def fully_on_first_screen(box, *, bottom: float) -> bool:
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= bottom
 
 
-def test_the_first_screen_of_my_dossier_shows_three_documents_above_the_bottom_bar(
-        page, seed, seed_professional, seed_grant, seed_reads):
+def read_by_a_kine(page, seed, seed_professional, seed_grant, seed_reads):
+    """A patient, logged in on a phone, whose dossier a kinésithérapeute she gave access to read READS times."""
     patient = seed()
     kine = seed_professional()
     seed_grant(patient, kine)
     seed_reads(patient, kine, READS)
     page.set_viewport_size(SCREEN)
     log_in(page, patient)
+    return patient, kine
+
+
+def test_the_first_screen_of_my_dossier_shows_three_documents_above_the_bottom_bar(
+        page, seed, seed_professional, seed_grant, seed_reads):
+    patient, kine = read_by_a_kine(page, seed, seed_professional, seed_grant, seed_reads)
 
     # The notice is one line that opens to the sentences.
     notice = page.get_by_role("region", name="Nouveaux accès au dossier")
@@ -73,12 +79,7 @@ def test_the_historique_shows_its_newest_event_on_the_first_screen(page, seed, s
                                                                      seed_reads):
     """Under the introduction, the check's verdict, the "nouveaux événements" notice and the filters, the first
     event was 1,230 px down on a phone: the filters now fold under "Filtrer", as the timeline's do."""
-    patient = seed()
-    kine = seed_professional()
-    seed_grant(patient, kine)
-    seed_reads(patient, kine, READS)
-    page.set_viewport_size(SCREEN)
-    log_in(page, patient)
+    patient, kine = read_by_a_kine(page, seed, seed_professional, seed_grant, seed_reads)
     menu(page, "Historique").click()
     expect(page.get_by_text(f"{READS} nouveaux événements")).to_be_visible()
     expect(page.locator("[data-journal-status]")).to_have_class(re.compile(r"\bsuccess\b"))  # its final height

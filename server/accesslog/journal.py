@@ -209,8 +209,8 @@ def right_clause(event: AccessEvent, *, viewer: Viewer, context: EventContext, t
         reason = context.emergency_reason.strip().rstrip(".")
         return _(", en accès d'urgence (motif : %(reason)s)", reason=reason) if reason else _(", en accès d'urgence")
     if right == "author":
-        # Without a document: the list of the documents they added (its phrase says so).
-        return _(", en tant qu'auteur du document") if event.document_id else ""
+        # The list of the documents they added says so itself (its phrase).
+        return "" if event.action == "read_own_documents" else _(", en tant qu'auteur du document")
     if right in ("", "patient", "caregiver"):
         return ""
     return _(", au titre du droit %(right)s", right=quoted(right))

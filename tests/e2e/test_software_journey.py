@@ -63,7 +63,7 @@ def test_software_the_doctor_registers_files_a_report_the_patient_sees(page, com
 
     # The patient, on her phone, finds the report on top of her timeline, and is told who sent it and how.
     log_in(page, patient)
-    banner = page.get_by_role("region", name="Nouveaux accès au dossier")
+    banner = page.get_by_role("region", name="Nouveautés sur le dossier")  # a new document: news, not an access
     expect(banner).to_contain_text(re.compile(rf"Claire Bernard, médecin, a ajouté «\s{TITLE}\s»"))
     expect(banner).to_contain_text(re.compile(r"via le logiciel «\sLogiciel du cabinet\s»"))
     page.get_by_role("link", name=re.compile(TITLE)).click()

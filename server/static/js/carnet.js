@@ -13,8 +13,7 @@
     if (table[message]) { return table[message]; }
     return /^fr\b/.test(document.documentElement.lang) ? frenchTypography(message) : message;
   };
-  // French typography, as the server's (server/i18n/formats.py, typography_fr): a line never starts with ":" or
-  // "?" nor ends on "«". A script's status said "pour la première fois" with its colon alone at a line's start.
+  // As server/i18n/formats.py's typography_fr.
   function frenchTypography(text) {
     return text.replace(/«[ \u00a0\u202f]*/g, "«\u00a0").replace(/[ \u00a0\u202f]*»/g, "\u00a0»")
       .replace(/(\S)[ \u00a0\u202f]+(?=[;!?:](?:\s|$|[»)]))/g, "$1\u202f");

@@ -35,6 +35,13 @@ async def test_static_files_have_hashed_names_are_immutable_and_come_compressed(
     assert (await client.get("/static/css/carnet.000000000000.css")).status_code == 404  # an old name
 
 
+def test_a_stylesheet_travels_without_its_comments(tmp_path):
+    (tmp_path / "site.css").write_text("/* Why the band is blue: the patient's own dossier. */\n.band { color: blue; }\n")
+    assert load(tmp_path)["site.css"].raw == b".band{color:blue}"
+    served = ASSETS["css/carnet.css"].raw.decode()
+    assert "/*" not in served and ".journal-status.success{" in served
+
+
 def test_a_file_that_changes_gets_a_new_name(tmp_path):
     (tmp_path / "app.js").write_text("console.log(1)")
     before = load(tmp_path)["app.js"].hashed

@@ -15,14 +15,15 @@ from tests.patient_helpers import CAMILLE
 from tests.test_professional_documents import pdf_bytes, upload
 
 AFTER_REVOKE = "Dès sa prochaine action, ce professionnel ne voit plus le dossier, sauf les documents qu'il y a lui-même ajoutés."
-REVOKE_CONFIRM = "Dès sa prochaine action, il ne verra plus le dossier, sauf les documents qu'il y a lui-même ajoutés."
+# Said of a named professional, woman or man: no "il" (Julie Moreau was told "il ne verra plus le dossier").
+REVOKE_CONFIRM = "Dès sa prochaine action, le dossier lui sera fermé, sauf les documents ajoutés par ses soins."
 AFTER_BLOCK = "il ne peut plus rien lire du dossier, pas même les documents qu'il y a ajoutés, ni en urgence."
 BLOCK_CONFIRM = "Ce professionnel ne pourra plus rien lire, pas même les documents qu'il a ajoutés, ni en urgence"
 REVIEW_BLOCK = "bloquez ce professionnel : il ne pourra plus rien lire du dossier, pas même les documents qu'il y a ajoutés."
 BLOCKED_LIST = "ni comme médecin traitant, ni même les documents qu'il a ajoutés."
 AFTER_UNBLOCK = "Il peut de nouveau relire les documents qu'il a ajoutés"
-OPTED_OUT = "Vous avez refusé l'accès d'urgence : il ne peut plus ouvrir le dossier, seulement relire les documents qu'il y a lui-même ajoutés."
-STILL_MEDECIN = "Il reste le médecin traitant : il voit toujours tout le dossier."
+OPTED_OUT = "Vous avez refusé l'accès d'urgence : le dossier lui est fermé, sauf les documents ajoutés par ses soins."
+STILL_MEDECIN = "Médecin traitant, ce professionnel voit toujours tout le dossier."
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ async def test_after_a_revoke_the_professional_reads_only_the_documents_they_add
     assert not await reads(pro_client, patients)
     assert await reads(pro_client, theirs)  # "sauf les documents qu'il y a lui-même ajoutés"
     page = text(await client.get(f"{dossier}/professionnels/{pro.professional.id}"))
-    assert "Ne peut pas ouvrir le dossier.</strong> Il peut seulement relire les documents qu'il y a lui-même ajoutés" in page
+    assert "Ne peut pas ouvrir le dossier.</strong> Seuls les documents ajoutés par ses soins lui restent lisibles" in page
 
 
 async def grant_ids(db, patient, pro) -> list[str]:

@@ -81,22 +81,23 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
         elif line.blocked:
             line.why_not = _("Vous avez bloqué ce professionnel : il ne peut rien lire.")
         elif dossier.emergency_opt_out:
-            line.why_not = _("Vous avez refusé l'accès d'urgence : il ne peut plus ouvrir le dossier, "
-                             "seulement relire les documents qu'il y a lui-même ajoutés.")
+            line.why_not = _("Vous avez refusé l'accès d'urgence : le dossier lui est fermé, sauf les documents "
+                             "ajoutés par ses soins.")
     line.after_revoke = _after_revoke(line, dossier)
     return line
 
 
 def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
-    """What revoking their grant leaves this professional, by `rule.document_right`: never "nothing" when they wrote some."""
+    """What revoking their grant leaves this professional, by `rule.document_right`: never "nothing" when they wrote some.
+    Said of a named professional, woman or man, without "il" (Carnet does not know which)."""
     if dossier.state == "closed" or line.blocked:
-        return _("Il ne lit déjà rien tant que le dossier est fermé ou qu'il est bloqué.")
+        return _("Rien ne lui est lisible tant que le dossier est fermé ou que ce professionnel est bloqué.")
     if line.is_medecin_traitant:
-        return _("Il reste le médecin traitant : il voit toujours tout le dossier.")
+        return _("Médecin traitant, ce professionnel voit toujours tout le dossier.")
     if line.emergency and not dossier.emergency_opt_out:
-        return _("Il garde son accès d'urgence jusqu'à sa fin ; ensuite il ne verra plus le dossier, "
-                 "sauf les documents qu'il y a lui-même ajoutés.")
-    return _("Dès sa prochaine action, il ne verra plus le dossier, sauf les documents qu'il y a lui-même ajoutés.")
+        return _("Son accès d'urgence dure jusqu'à sa fin ; ensuite, le dossier lui sera fermé, sauf les documents "
+                 "ajoutés par ses soins.")
+    return _("Dès sa prochaine action, le dossier lui sera fermé, sauf les documents ajoutés par ses soins.")
 
 
 async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datetime,

@@ -39,7 +39,7 @@ from server.files.store import DiskStorage
 from server.listing import all_documents
 from server.models import AccessEvent, Document, Patient, Professional, ProfileItem
 from server.profile.items import ItemInput, add_item, profile_of, set_item_hidden
-from server.views.log_exports import CSV_COLUMNS
+from server.accesslog.csvrows import CSV_COLUMNS
 from tests.conftest import (
     ORIGIN, TEST_SECRET, activate, activate_professional, add_text_document, create_from_template, new_patient,
     new_professional, post_form,

@@ -18,7 +18,7 @@ from server.accesslog.audit import Actor, append
 from server.accounts import account_for_patient
 from server.dossiers import add_document
 from server.export.logfiles import EVENT_NAMESPACE
-from server.views.log_exports import CHAIN_COLUMNS, CSV_COLUMNS
+from server.accesslog.csvrows import CHAIN_COLUMNS, CSV_COLUMNS
 from tests.conftest import ORIGIN, add_text_document, new_patient, new_professional, post_form
 from tests.patient_helpers import events
 from tests.test_caregivers import as_account, invitation_code, new_caregiver, years_ago

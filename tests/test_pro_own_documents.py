@@ -160,6 +160,12 @@ async def test_the_list_comes_a_page_at_a_time_newest_first_each_page_a_logged_r
                                                       AccessEvent.seq > before))).all()
     assert [(e.action, e.right, e.document_id) for e in logged] == [("read_own_documents", "author", None)] * 3
 
+    # A cursor it did not write (another's document, garbage, a long string): the list from its top, nothing more.
+    ordonnance = (await db.exec(select(Document).where(Document.title == "Ordonnance 5"))).one()
+    for apres in (ordonnance.id, "../../etc", "x" * 5000):
+        odd = await client.get(mine(patient), params={"apres": apres})
+        assert odd.status_code == 200 and titles(odd) == titles(first), apres
+
 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 async def test_my_patients_finds_them_through_the_professionals_indexes_never_every_document(client, db, app,

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, bindparam, func, literal, null, or_, true, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, bindparam, exists, func, literal, null, or_, true, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -63,14 +63,12 @@ def kind_clause(kind: str) -> ColumnElement[bool]:
 @dataclass(frozen=True)
 class LogFilters:
     """What the patient chose to see; only codes and opaque keys, so it can sit in a URL. `professional` is the
-    URL's token; `professional_key` the RPPS or account it names (`resolved`, in `dossier_id`'s log), which never
-    leaves the server."""
+    URL's token; `professional_key` the RPPS or account it names (`resolved`), which never leaves the server."""
 
     professional: str = ""
     kind: str = ""
     period: str = ""
     professional_key: str = ""
-    dossier_id: str = ""
 
     @classmethod
     def parse(cls, *, professional: str | None, kind: str | None, period: str | None) -> LogFilters:
@@ -90,7 +88,7 @@ class LogFilters:
         for professional in await professionals_in_log(session, dossier_id=dossier_id, secret=secret,
                                                        hidden_rpps=hidden_rpps):
             if hmac.compare_digest(professional.token, self.professional):
-                return replace(self, professional_key=professional.key, dossier_id=dossier_id)
+                return replace(self, professional_key=professional.key)
         return replace(self, professional="")
 
     @property
@@ -108,13 +106,14 @@ class LogFilters:
     def clauses(self, *, now: datetime) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
         if self.professional_key:
-            # What they did, and what was done about them (a grant to them, a block of them: subjects.py).
-            about = select(LogSubject.seq).where(LogSubject.dossier_id == self.dossier_id,
-                                                 LogSubject.key == self.professional_key)
+            # What they did, and what was done about them (a grant to them, a block of them: subjects.py), this
+            # event's own row of logsubject, by its primary key.
+            about = exists().where(LogSubject.dossier_id == AccessEvent.dossier_id,
+                                   LogSubject.key == self.professional_key, LogSubject.seq == AccessEvent.seq)
             clauses.append(or_(and_(AccessEvent.actor_kind == "professional",
                                     or_(AccessEvent.actor_rpps == self.professional_key,
                                         AccessEvent.actor_account_id == self.professional_key)),
-                               AccessEvent.seq.in_(about)))  # type: ignore[attr-defined]
+                               about))
         if self.kind:
             clauses.append(kind_clause(self.kind))
         if self.period:

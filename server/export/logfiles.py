@@ -21,7 +21,7 @@ from ..accesslog.queries import LogFilters
 from ..fhir.resources import fhir_instant
 from ..models import AccessEvent, Patient
 from ..templating import PARIS
-from ..views.log_exports import CHAIN_COLUMNS, CSV_COLUMNS, csv_row
+from ..accesslog.csvrows import CHAIN_COLUMNS, CSV_COLUMNS, csv_row
 from .auditevents import audit_event
 
 LOG_CSV_NAME = "journal-acces.csv"
@@ -55,10 +55,10 @@ async def log_batches(session: AsyncSession, *, dossier_id: str, through: int, n
 
 async def write_log_csv(session: AsyncSession, archive: zipfile.ZipFile, *, dossier_id: str, through: int,
                         now: datetime, visible: ColumnElement[bool] | None, chained: bool = True) -> int:
-    """The Historique's CSV (views/log_exports.py: same columns, same cells, less the chain's unless `chained`), every
+    """The Historique's CSV (accesslog/csvrows.py: same columns, same cells, less the chain's unless `chained`), every
     event; returns how many."""
     count = 0
-    # Picked by name, from the whole row: whatever order views/log_exports.py gives its columns.
+    # Picked by name, from the whole row: whatever order accesslog/csvrows.py gives its columns.
     kept = [i for i, name in enumerate(CSV_COLUMNS) if chained or name not in CHAIN_COLUMNS]
     with archive.open(entry_info(LOG_CSV_NAME, now), "w") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # the BOM: a French Excel reads accents

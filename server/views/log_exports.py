@@ -1,5 +1,5 @@
-"""The Historique's exports: every event that passes the filters, as a CSV (one fixed French format, the columns
-the copy of the dossier holds too: export/logfiles.py) or a page to print with the log's signed state."""
+"""The Historique's exports: every event that passes the filters, as a CSV (accesslog/csvrows.py: the format the
+copy of the dossier holds too) or a page to print with the log's signed state."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import journal, pages, queries
-from ..accesslog.audit import timestamp
+from ..accesslog.csvrows import CSV_COLUMNS, UNCHAINED_COLUMNS, csv_row
 from ..accesslog.journal import Viewer
 from ..accesslog.queries import KINDS, PERIODS, LogFilters
 from ..caregivers.confidential import KeptFrom, kept_from
@@ -25,18 +25,6 @@ from ..templating import PARIS
 from ..tlog.store import latest_checkpoint
 from .log import Kind, filters_from, log_url, managed
 
-# The CSV is one fixed French format, whatever the page's language: the copy of the dossier holds the same file, and
-# its LISEZMOI (export/archive.py) names these columns to recompute each event's hash; its hashed cells are the
-# event's own words, and its labels ("action", "droit") the log's, in French as the log is written.
-# Before "hash", what the readable columns do not say as the chain hashed it (audit.HASHED_FIELDS): with them, each row
-# recomputes its event's hash, and "hash précédent" names the row before it; a cell of these left empty is null.
-CHAIN_CHECK_COLUMNS = ["hash précédent", "dossier", "horodatage", "code action", "type d'acteur", "compte",
-                       "code droit", "id document"]
-CSV_COLUMNS = ["numéro", "date", "qui", "profession", "RPPS", "pour le compte de", "action", "document", "droit",
-               "détail", *CHAIN_CHECK_COLUMNS, "hash"]
-# What a legal representative's CSV leaves out: the dossier's numbering and chain (accesslog/numbering.py).
-CHAIN_COLUMNS = frozenset({"numéro", "hash", *CHAIN_CHECK_COLUMNS})
-UNCHAINED_COLUMNS = [name for name in CSV_COLUMNS if name not in CHAIN_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -63,21 +51,6 @@ async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters
     return WholeLog(dossier, viewer, patient_name, events, contexts, kept, filters, manages)
 
 
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP "CSV injection"). A value that starts with an apostrophe
-    gets one more, so that whoever recomputes a hash from the CSV takes off one leading apostrophe, always."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r", "'") else value
-
-
-def csv_row(event: AccessEvent, context: journal.EventContext, *, chain: bool = True) -> list[str]:
-    """One event as a row of CSV_COLUMNS; without `chain` (a minor's representative), without its number and hash."""
-    texts = [event.actor_name, event.actor_profession, event.actor_rpps, event.on_behalf_of,
-             journal.action_label(event), event.document_title, journal.right_label(event, context), event.detail]
-    row = [event.at.astimezone(PARIS).isoformat(timespec="seconds"), *(spreadsheet_safe(t) for t in texts)]
-    if not chain:
-        return row
-    return [str(event.seq), *row, event.prev_hash, event.dossier_id, timestamp(event.at), event.action,
-            event.actor_kind, event.actor_account_id or "", event.right, event.document_id or "", event.hash]
 
 
 @get("/dossiers/{dossier_id:str}/historique.csv", guards=[logged_in])

@@ -179,8 +179,23 @@ async def test_my_patients_finds_them_through_the_professionals_indexes_never_ev
     plan = [p for s, p in seen.plans if "FROM dossier JOIN patient" in s and "EXISTS" in s.upper()]
     assert len(plan) == 1, seen.plans
     assert "ix_grant_professional_id" in plan[0] and "ix_emergencyaccess_professional_id" in plan[0], plan
-    assert "SCAN document" not in plan[0] and "ix_document_master_identifier" in plan[0], plan
+    assert "SCAN document" not in plan[0] and "ix_document_author_newest" in plan[0], plan
     assert "SCAN dossier" not in plan[0], plan
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+async def test_their_page_reads_their_own_documents_in_order_not_the_whole_dossier(client, db, app, patient):
+    """Migration 0028: the page and its count go through the author's index, so a professional who wrote two of a
+    dossier's 50,000 documents reads two entries, not the dossier's."""
+    pro = await granted(client, db, patient)
+    await written_by(db, app, patient, pro, "Bilan kiné intermédiaire")
+    await revoke(db, patient, pro)
+    with Plans(app.state.engine) as seen:
+        page = await client.get(mine(patient))
+    assert page.status_code == 200 and titles(page) == ["Bilan kiné intermédiaire"]
+    [plan] = [p for s, p in seen.plans if s.startswith("SELECT document.id, document.dossier_id")]
+    assert "ix_document_author_newest (dossier_id=? AND author_professional_id=?)" in plan, plan
+    assert "ix_document_newest" not in plan and "TEMP B-TREE" not in plan, plan
 
 
 # --- point 2: back to the dossier whenever it opens; an upload is confirmed --------------------------

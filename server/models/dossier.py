@@ -33,6 +33,10 @@ class Document(SQLModel, table=True):
                             "hidden_from_representatives", "author_professional_id", "category"),
                       Index("ix_document_category_newest", "dossier_id", "category", "event_date", "created_at", "id",
                             "deleted_at", "hidden", "hidden_from_representatives", "author_professional_id"),
+                      # An author's own documents, newest first (a professional whose access ended, their page of
+                      # them): read in their order, not found among the dossier's 50,000 (0028).
+                      Index("ix_document_author_newest", "dossier_id", "author_professional_id", "event_date",
+                            "created_at", "id", "deleted_at", "hidden_from_representatives"),
                       # Per author: another professional's identifier says nothing of what they may not read (0026).
                       Index("ix_document_master_identifier", "dossier_id", "author_professional_id", "master_identifier",
                             unique=True))

@@ -40,8 +40,8 @@ class AuthoredLine:
 
 
 def _keeps_own_document(dossier_id: ColumnElement[str] | str, professional_id: str) -> ColumnElement[bool]:
-    """A document of theirs, not deleted, in the dossier: through the (dossier, author) index
-    (ix_document_master_identifier), whatever the dossier's size."""
+    """A document of theirs, not deleted, in the dossier: through the author's index (ix_document_author_newest,
+    which holds `deleted_at`), whatever the dossier's size."""
     return exists().where(Document.dossier_id == dossier_id, Document.author_professional_id == professional_id,
                           Document.deleted_at.is_(None))  # type: ignore[union-attr]
 

@@ -143,6 +143,22 @@ def test_vu_gives_the_focus_to_the_pages_heading(page: Page, seed, seed_professi
     expect(page.get_by_role("heading", name="Mon dossier", level=1)).to_be_focused()
 
 
+def test_a_boosted_page_is_announced_by_its_title_and_tab_starts_from_the_skip_link(page: Page, seed):
+    """A link or form htmx boosts brings a page without the browser's page load: its title is said by a status kept
+    across pages (the same node), and the focus is where a page load leaves it."""
+    log_in(page, seed())
+    announcer = page.locator("#page-announcer")
+    announcer.evaluate("status => { status.dataset.kept = 'yes'; }")
+    menu(page, "Profil").click()
+    expect(page).to_have_url(re.compile(r"/profil$"))
+    title = page.title()
+    assert title.startswith("Mon profil médical"), title
+    expect(announcer).to_have_text(title)
+    assert announcer.get_attribute("data-kept") == "yes" and announcer.get_attribute("role") == "status"
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+
+
 def test_a_tap_with_no_network_says_so(page: Page, seed, context, console):
     patient = seed()
     log_in(page, patient)

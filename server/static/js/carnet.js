@@ -62,8 +62,19 @@
     setTimeout(function () { status.textContent = list.getAttribute("data-results-count"); }, 100);
   }
 
+  // A boosted page is a new page, and the focus is left where the browser leaves it after a page load (the next Tab
+  // reaches "Aller au contenu"); what a page load also does, announce the page, is done here: its title, said by
+  // the status kept across boosted swaps (base.html).
+  function announcePage() {
+    var announcer = document.getElementById("page-announcer");
+    if (!announcer) { return; }
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = document.title; }, 100);
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var root = event.target;
+    if (event.detail.boosted) { announcePage(); }
     announceResults(root);
     // After htmx's own scrolling (a boosted page goes back to its top), so that the field is scrolled into view.
     setTimeout(function () { if (root.isConnected) { focusFormError(root); } }, 0);

@@ -154,7 +154,7 @@ def test_a_boosted_page_is_announced_by_its_title_and_tab_starts_from_the_skip_l
     title = page.title()
     assert title.startswith("Mon profil médical"), title
     expect(announcer).to_have_text(title)
-    assert announcer.get_attribute("data-kept") == "yes" and announcer.get_attribute("role") == "status"
+    assert announcer.get_attribute("data-kept") == "yes" and announcer.get_attribute("aria-live") == "polite"
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
 

@@ -64,7 +64,7 @@
 
   // A boosted page is a new page, and the focus is left where the browser leaves it after a page load (the next Tab
   // reaches "Aller au contenu"); what a page load also does, announce the page, is done here: its title, said by
-  // the status kept across boosted swaps (base.html).
+  // the live region kept across boosted swaps (base.html).
   function announcePage() {
     var announcer = document.getElementById("page-announcer");
     if (!announcer) { return; }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from server.assets import ASSETS, IMMUTABLE, load
+from server.assets import ASSETS, HERE as STATIC, IMMUTABLE, load
 from tests.conftest import activate
 
 
@@ -40,6 +40,18 @@ def test_a_stylesheet_travels_without_its_comments(tmp_path):
     assert load(tmp_path)["site.css"].raw == b".band{color:blue}"
     served = ASSETS["css/carnet.css"].raw.decode()
     assert "/*" not in served and ".journal-status.success{" in served
+
+
+def test_carnets_scripts_travel_without_their_comments_and_a_vendors_as_it_ships_it(tmp_path):
+    (tmp_path / "app.js").write_text("// Why: the patient's own dossier.\nvar band = 1;  /* blue */\n")
+    (tmp_path / "lib.min.js").write_text("/*! lib v1 | MIT */var a=1;\n")
+    loaded = load(tmp_path)
+    assert loaded["app.js"].raw == b"var band=1;"
+    assert loaded["lib.min.js"].raw == b"/*! lib v1 | MIT */var a=1;\n"  # its licence comment stays
+    served = ASSETS["js/carnet.js"].raw.decode()
+    assert "//" not in served.replace("://", "") and "htmx:configRequest" in served
+    vendor = ASSETS["vendor/htmx-2.0.11.min.js"]
+    assert vendor.raw == (STATIC / "vendor/htmx-2.0.11.min.js").read_bytes()
 
 
 def test_a_file_that_changes_gets_a_new_name(tmp_path):

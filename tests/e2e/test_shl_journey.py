@@ -55,19 +55,19 @@ def stranger(browser, server, console):
     context.close()
 
 
-def make_emergency_link(page, patient) -> str:
+def make_emergency_link(page, patient, *, label: str = "Voyage au Portugal", passcode: str = PASSCODE) -> str:
     """On the patient's phone: "Accès", then "Liens de partage", an emergency card with a passcode; the link shown."""
     page.goto("/")
     menu(page, "Accès").click()
     page.get_by_role("link", name="Liens de partage").click()
     expect(page.get_by_role("heading", name="Liens de partage", exact=True)).to_be_visible()
     page.get_by_label("Carte d'urgence").check()
-    page.get_by_label("Nom du lien (facultatif)").fill("Voyage au Portugal")
-    page.get_by_label("Code d'accès (facultatif)").fill(PASSCODE)
+    page.get_by_label("Nom du lien (facultatif)").fill(label)
+    page.get_by_label("Code d'accès (facultatif)").fill(passcode)
     page.get_by_label("7 jours").check()
     page.get_by_role("button", name="Créer le lien").click()
-    expect(page.get_by_role("heading", name="Carte d'urgence : « Voyage au Portugal »")).to_be_visible()
-    expect(page.get_by_role("img", name="QR code du lien « Voyage au Portugal »")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Carte d'urgence : « {label} »")).to_be_visible()
+    expect(page.get_by_role("img", name=f"QR code du lien « {label} »")).to_be_visible()
     assert_fits_phone(page)
     return page.get_by_label("Lien à copier").input_value()
 
@@ -134,6 +134,41 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("alert")).to_have_text(
         "Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.")
+
+
+def test_a_second_link_opened_in_the_same_tab_shows_its_own_card_never_the_first(page, stranger, console, server,
+                                                                                  seed):
+    """From one link to the next only the part after "#" changes, so the browser keeps the page: the viewer starts
+    again for the new link, and nothing of the first patient's card stays on screen or answers for the second."""
+    first, second = seed(), seed()
+    run_async(seed_profile(server.data_dir, first))  # the first has an allergy on her card, the second nothing
+    log_in(page, first)
+    one = make_emergency_link(page, first, label="Voyage au Portugal")
+    page.context.clear_cookies()
+    log_in(page, second)
+    other = make_emergency_link(page, second, label="Colonie de vacances", passcode="")
+
+    sent = []
+    stranger.on("request", lambda r: sent.append((r.method, r.url)))
+    stranger.goto(one)
+    stranger.get_by_label("Votre nom").fill(RECIPIENT)
+    stranger.get_by_label("Code d'accès").fill(PASSCODE)
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    expect(stranger.get_by_role("region", name="Allergies et intolérances")).to_contain_text("Pénicilline")
+
+    stranger.goto(other)  # the same page, another fragment
+    expect(stranger.get_by_text("« Colonie de vacances »")).to_be_visible()
+    expect(stranger.get_by_text("« Voyage au Portugal »")).to_have_count(0)
+    expect(stranger.get_by_text("Pénicilline")).to_have_count(0)
+    expect(stranger.get_by_label("Code d'accès")).to_be_hidden()  # the second link asks none
+    sent.clear()
+    stranger.get_by_label("Votre nom").fill(RECIPIENT)
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    expect(stranger.get_by_role("heading", name="Carte d'urgence — Camille Martin")).to_be_visible()
+    expect(stranger.get_by_text("Pénicilline")).to_have_count(0)
+    posted = [url for method, url in sent if method == "POST"]
+    assert len(posted) == 1, posted
+    assert re.search(r"/shl/([\w-]{43})/", posted[0]).group(1) not in one, (posted, one)
 
 
 def test_without_javascript_the_link_says_what_it_needs(browser, server, page, console, seed):

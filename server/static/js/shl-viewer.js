@@ -365,5 +365,10 @@
     form.addEventListener("submit", function (event) { open(found, event); });
   }
 
+  // Another link opened in this tab changes only what follows "#": the browser keeps the page, with the card
+  // and the form of the link before. The viewer starts again from nothing, so that no patient's data is shown,
+  // or asked for, under another's link.
+  window.addEventListener("hashchange", function () { window.location.reload(); });
+
   start();
 })();

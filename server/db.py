@@ -189,6 +189,9 @@ def hold_loaded_rows(session: AsyncSession) -> None:
 
 
 _HELD = "carnet.held_rows"
+# The professional signed in, on the request's database session (`info`), as loaded with the web session
+# (sessions.load_session): who a professional's reads are logged as, and the author of what they wrote, asked once.
+SIGNED_IN_PROFESSIONAL = "carnet.signed_in_professional"
 
 
 @event.listens_for(Session, "loaded_as_persistent")

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .accesslog import audit
 from .accesslog.phrases import CARE_LINES_WAITING, in_french
-from .db import begin_write
+from .db import SIGNED_IN_PROFESSIONAL, begin_write
 from .i18n import N_, _
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional, ProfessionalWord
@@ -198,6 +198,9 @@ async def professionals_by_id(session: AsyncSession, ids: set[str]) -> dict[str,
     # Those this request's session holds already (the reader, an author just shown) are not asked again.
     held = {i: p for i in ids if (p := session.identity_map.get(identity_key(Professional, i))) is not None
             and not inspect(p).expired_attributes}  # (a rollback expires what it held: those are asked again)
+    reader = session.info.get(SIGNED_IN_PROFESSIONAL)  # loaded with the web session (sessions.py)
+    if reader is not None and reader.id in ids:
+        held[reader.id] = reader
     missing = sorted(ids - held.keys())
     if not missing:
         return held

@@ -123,7 +123,7 @@ def on_csrf(request: Request, _exc: PermissionDeniedException) -> Response:
 def on_chain_busy(request: Request, _exc: Exception) -> Response:
     # The access log could not be locked: refuse rather than act unlogged or log out of order.
     return error_response(request, 503, N_("Le dossier est très sollicité en ce moment. "
-                                           "Réessayez dans quelques secondes."))
+                                           "Réessayez dans quelques secondes."), headers={"Retry-After": "5"})
 
 
 def on_storage_unavailable(request: Request, exc: Exception) -> Response:

@@ -32,6 +32,7 @@ from webauthn.helpers.structs import (
 )
 
 from .accesslog import audit
+from . import accounts
 from .accounts import RemovedPasskey, finish_activation, hash_secret
 from .config import Settings
 from .db import begin_write
@@ -195,6 +196,14 @@ async def log_passkey_change(session: AsyncSession, *, account: Account, action:
         actor = audit.Actor(account.id, "patient", account.display_name)
         await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
                            detail=quoted_fr(name) if quoted else name)
+
+
+async def replace_recovery_codes(session: AsyncSession, *, account: Account) -> list[str]:
+    """A new set of recovery codes, asked from "Mes clés d'accès": a code makes a passkey, so a new set opens the
+    account as a new key does, and is in the dossier's log as one (the set made at activation goes with its key)."""
+    await audit.begin_chained(session)
+    await log_passkey_change(session, account=account, action="recovery_codes_replaced", name="", quoted=False)
+    return await accounts.replace_recovery_codes(session, account=account)  # commits both
 
 
 def clean_passkey_name(name: str) -> str:

@@ -18,8 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .accounts import hash_secret
 from .config import Settings
-from .db import begin_write, hold_loaded_rows, unless_busy
-from .models import Account, WebSession, utcnow
+from .db import SIGNED_IN_PROFESSIONAL, begin_write, hold_loaded_rows, unless_busy
+from .models import Account, Professional, WebSession, utcnow
 
 
 @dataclass
@@ -56,12 +56,15 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
     found = (await session.exec(_session_and_account(), params={"id": hash_secret(token)})).first()
     if found is None:
         return None
-    row, account = found
+    row, account, professional = found
     now = utcnow()
     # Snapshots for the whole request: the handler shares this database session, and its rollbacks
     # (a refusal, or the bookkeeping below) must not expire who is asking.
     session.expunge(row)
     session.expunge(account)
+    if professional is not None:  # who a professional's reads are logged as (access.reading.professional_actor)
+        session.expunge(professional)
+        session.info[SIGNED_IN_PROFESSIONAL] = professional
     if now - row.last_seen_at > idle or now - row.created_at > max_age:
         # Ended all the same (it is not returned); deleted now, or by the next request or housekeeping if busy.
         await unless_busy(session, lambda: session.exec(delete(WebSession).where(WebSession.id == row.id)))  # type: ignore[call-overload]
@@ -75,8 +78,11 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
 
 @cache
 def _session_and_account() -> Select:
-    """One query for the session and its account, built once (listing.py says why): every request asks it."""
-    return (select(WebSession, Account).join(Account, Account.id == WebSession.account_id)  # type: ignore[arg-type]
+    """One query for the session, its account and the account's professional, built once (listing.py says why):
+    every request asks it, and each of a professional's reads names them in the log."""
+    return (select(WebSession, Account, Professional)
+            .join(Account, Account.id == WebSession.account_id)  # type: ignore[arg-type]
+            .outerjoin(Professional, Professional.id == Account.professional_id)  # type: ignore[arg-type]
             .where(WebSession.id == bindparam("id")))
 
 

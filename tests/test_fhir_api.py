@@ -8,7 +8,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -113,7 +113,8 @@ async def test_a_pushed_document_reaches_the_timeline_the_log_and_a_notification
     assert len(notified) == 1
 
 
-async def test_search_lists_what_the_professional_sees_with_paging_and_the_bytes_match(client, db, patient, practice):
+async def test_search_lists_what_the_professional_sees_with_paging_and_the_bytes_match(client, db, app, patient,
+                                                                                      practice):
     for n in range(3):
         await push(client, practice, provide_bundle(patient.patient.ins, title=f"Bilan {n}", data=report_pdf(f"Bilan {n}"),
                                                     category="biologie"))
@@ -139,6 +140,20 @@ async def test_search_lists_what_the_professional_sees_with_paging_and_the_bytes
                                    headers=practice.headers)
         assert refused.status_code == 400 and "_after" in as_outcome(refused).issue[0].diagnostics \
             or "relancez la recherche" in as_outcome(refused).issue[0].diagnostics, cursor
+
+    # A document the patient hid from professionals, as a cursor: the same refusal as an unknown id, never the
+    # documents dated around it (which would say it exists, and when).
+    hidden = await add_text_document(db, app, patient.dossier, title="Bilan confié au seul généraliste",
+                                     category="biologie", when=date(2000, 1, 1))
+    hidden.hidden = True
+    db.add(hidden)
+    await db.commit()
+    answers = []
+    for cursor in (hidden.id, "f" * 32):
+        refused = await client.get(links["next"].removeprefix(ORIGIN).split("&_after=")[0] + f"&_after={cursor}",
+                                   headers=practice.headers)
+        answers.append((refused.status_code, as_outcome(refused).issue[0].diagnostics))
+    assert answers[0] == answers[1] and answers[0][0] == 400, answers
 
     reference: DocumentReference = page.entry[0].resource
     assert reference.subject.identifier.value == patient.patient.ins

@@ -63,3 +63,26 @@ async def test_an_emergency_card_holds_only_its_sections_and_what_the_reader_see
                                documents=[], document_authors={}, base=ORIGIN, now=NOW)
         assert {s.emptyReason.coding[0].code for s in empty.entry[0].resource.section} == {reason}
     assert {e.resource.get_resource_type() for e in bundle.entry} == {"Composition", "Patient", "MedicationStatement"}
+
+
+async def test_a_blood_glucose_is_a_laboratory_result_and_a_weight_a_vital_sign(db, app, patient):
+    """IPS: a measure from a blood sample goes to "Results" (30954-2, category laboratory), not "Vital signs"."""
+    from server.profile.items import ItemInput, add_item
+    from tests.test_profile import PATIENT, TODAY
+
+    for data in (ItemInput("measurement", label="glucose", value="0.9", started_on=TODAY),
+                 ItemInput("measurement", label="weight", value="62", started_on=TODAY)):
+        await add_item(db, dossier=patient.dossier, data=data, actor=PATIENT, today=TODAY)
+    profile = await profile_of(db, dossier_id=patient.dossier.id, visible=PATIENT_VIEW)
+    bundle = json.loads(summary_bundle(patient=patient.patient, profile=profile, documents=[], document_authors={},
+                                       base=ORIGIN, now=datetime(2026, 12, 1, 9, tzinfo=UTC)
+                                       ).model_dump_json(exclude_none=True))
+    Bundle.model_validate(bundle)
+    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    sections = {s["code"]["coding"][0]["code"]: s for s in bundle["entry"][0]["resource"]["section"]}
+    in_section = {code: [by_url[e["reference"]] for e in s.get("entry", [])] for code, s in sections.items()}
+    [glucose] = in_section["30954-2"]
+    [weight] = in_section["8716-3"]
+    assert glucose["code"]["coding"][0]["code"] == "2339-0" and weight["code"]["coding"][0]["code"] == "29463-7"
+    assert glucose["category"][0]["coding"][0]["code"] == "laboratory"
+    assert weight["category"][0]["coding"][0]["code"] == "vital-signs"

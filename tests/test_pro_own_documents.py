@@ -244,6 +244,23 @@ async def test_an_authors_read_asks_what_any_readers_does(client, db, app, patie
     assert asked[2] <= asked[3], asked  # (the colleague's page asks who its author is: the author knows)
 
 
+async def test_a_professionals_read_asks_who_they_are_with_their_session_and_their_rights_in_one_question(
+        client, db, app, patient):
+    """Who the log names (the professional signed in) comes with the web session, and the delegations their account
+    may hold with their grants, blocks and emergencies: two statements fewer before every professional's read."""
+    await granted(client, db, patient)
+    url = (await upload(client, patient.dossier, data=pdf_bytes(), title="Bilan kiné intermédiaire")
+           ).headers["location"].split("?")[0]
+    assert (await client.get(url)).status_code == 200  # the first reading, and its notice
+    with Statements(app.state.engine) as seen:
+        assert (await client.get(url)).status_code == 200
+    froms = [re.search(r"\bFROM (\w+)", s).group(1) for s in seen.seen if s.lstrip().upper().startswith("SELECT")]
+    assert "professional" not in froms and "delegation" not in froms, seen.seen
+    [rights] = [s for s in seen.seen if "UNION ALL" in s and re.search(r'FROM "?grant\b', s)]
+    assert "FROM delegation" in rights, rights
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 200  # and their timeline reads
+
+
 # --- point 3: each "Ajouter un document" names its patient ---------------------------------------------
 
 

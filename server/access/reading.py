@@ -13,6 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..db import SIGNED_IN_PROFESSIONAL
 from .rule import (
     DossierFacts, Right, Standing, Visibility, document_right, dossier_right, may_manage, visibility,
 )
@@ -31,7 +32,9 @@ RECENT_READ = timedelta(minutes=10)
 
 
 async def professional_actor(session: AsyncSession, account: Account) -> audit.Actor:
-    professional = await session.get(Professional, account.professional_id)
+    professional = session.info.get(SIGNED_IN_PROFESSIONAL)  # loaded with the web session: no question more
+    if professional is None or professional.id != account.professional_id:
+        professional = await session.get(Professional, account.professional_id)
     assert professional is not None
     return audit.Actor.professional(account, professional)
 

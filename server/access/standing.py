@@ -9,7 +9,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, bindparam, literal, null, union_all
+from sqlalchemy import (Boolean, ColumnElement, CompoundSelect, Select, String, and_, bindparam, cast, literal,
+                        null, union_all)
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,26 +20,52 @@ from .rule import CaregiverFacts, DossierFacts, GrantFacts, Standing
 
 
 async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossier, now: datetime) -> Standing:
-    """Everything the rule needs to know about this account and this dossier."""
+    """Everything the rule needs to know about this account and this dossier: one question (a professional's
+    grants, blocks and emergency accesses come with the delegations their account may hold, as a relative)."""
     is_patient = account.patient_id is not None and account.patient_id == dossier.patient_id
-    caregivers: tuple[CaregiverFacts, ...] = ()
-    if not is_patient:
-        delegations = await session.exec(_standing_delegations(), params={"dossier_id": dossier.id, "account_id": account.id})
-        caregivers = tuple(caregiver_facts(d) for d in delegations.all())
     if account.professional_id is None:
+        caregivers: tuple[CaregiverFacts, ...] = ()
+        if not is_patient:
+            delegations = await session.exec(_standing_delegations(),
+                                             params={"dossier_id": dossier.id, "account_id": account.id})
+            caregivers = tuple(caregiver_facts(d) for d in delegations.all())
         return Standing(is_patient=is_patient, caregivers=caregivers)
-    standing = await professional_standing(session, professional_id=account.professional_id, dossier=dossier, now=now)
+    kinds = await _rows_by_kind(session, professional_id=account.professional_id, dossier=dossier,
+                                account_id=account.id)
+    standing = _from_kinds(account.professional_id, dossier, kinds, now)
+    caregivers = () if is_patient else tuple(caregiver_facts(_AsDelegation(row)) for row in kinds["caregiver"])
     return replace(standing, is_patient=is_patient, caregivers=caregivers)
 
 
 async def professional_standing(session: AsyncSession, *, professional_id: str, dossier: Dossier, now: datetime) -> Standing:
     """What one professional is to one dossier: also what "voir comme" shows the patient."""
-    rows = (await session.exec(_standing_rows(), params={"dossier_id": dossier.id, "professional_id": professional_id})).all()
-    kinds: dict[str, list[Any]] = {"grant": [], "block": [], "emergency": []}
+    kinds = await _rows_by_kind(session, professional_id=professional_id, dossier=dossier, account_id=None)
+    return _from_kinds(professional_id, dossier, kinds, now)
+
+
+async def _rows_by_kind(session: AsyncSession, *, professional_id: str, dossier: Dossier,
+                        account_id: str | None) -> dict[str, list[Any]]:
+    params = {"dossier_id": dossier.id, "professional_id": professional_id}
+    if account_id is not None:
+        params["account_id"] = account_id
+    rows = (await session.exec(_standing_rows(account_id is not None), params=params)).all()
+    kinds: dict[str, list[Any]] = {"grant": [], "block": [], "emergency": [], "caregiver": []}
     for row in rows:
         kinds[row.kind].append(row)
+    return kinds
+
+
+def _from_kinds(professional_id: str, dossier: Dossier, kinds: dict[str, list[Any]], now: datetime) -> Standing:
     return standing_from_rows(professional_id=professional_id, dossier=dossier, blocks=kinds["block"],
                               grants=kinds["grant"], emergencies=kinds["emergency"], now=now)
+
+
+class _AsDelegation:
+    """A "caregiver" row of `_standing_rows`, read as the delegation it is (`caregiver_facts`' fields)."""
+
+    def __init__(self, row: Any) -> None:
+        self.relationship, self.can_manage, self.after_majority = row.categories, row.can_manage, row.after_majority
+        self.starts_at, self.ends_at, self.revoked_at = row.starts_at, row.ends_at, row.revoked_at
 
 
 # The rule's questions, asked before every read: built once (listing.py says why).
@@ -49,23 +76,35 @@ def _standing_delegations() -> Select:
 
 
 @cache
-def _standing_rows() -> CompoundSelect:
+def _standing_rows(with_delegations: bool = False) -> CompoundSelect:
     """A professional's grants, blocks not lifted and emergency accesses on a dossier, in one question: rows named
-    as the models' fields `standing_from_rows` reads (three model queries cost three times SQLAlchemy's work)."""
-    grant, block, emergency = (model.__table__.c for model in (Grant, Block, EmergencyAccess))  # type: ignore[attr-defined]
+    as the models' fields `standing_from_rows` reads (three model queries cost three times SQLAlchemy's work).
+    `with_delegations`: their account's delegations on it too ("caregiver" rows: a doctor who is also a parent),
+    one question where there were two before every professional's read."""
+    grant, block, emergency, delegation = (model.__table__.c  # type: ignore[attr-defined]
+                                           for model in (Grant, Block, EmergencyAccess, Delegation))
     nothing = null()
+    # Typed: PostgreSQL resolves a UNION's column two selects at a time, and two bare NULLs make a text column.
+    no_flag, no_text = cast(nothing, Boolean), cast(nothing, String)
 
     def theirs(table: Any) -> ColumnElement[bool]:
         return and_(table.dossier_id == bindparam("dossier_id"), table.professional_id == bindparam("professional_id"))
 
-    return union_all(  # the first select's column types read every row
+    selects = [  # the first select's column types read every row
         select(literal("grant").label("kind"), grant.categories, grant.starts_at, grant.ends_at, grant.revoked_at,
-               nothing.label("lifted_at")).where(theirs(grant)),
-        select(literal("block"), literal(""), nothing, nothing, nothing, block.lifted_at)
+               nothing.label("lifted_at"), no_flag.label("can_manage"), no_text.label("after_majority"))
+        .where(theirs(grant)),
+        select(literal("block"), literal(""), nothing, nothing, nothing, block.lifted_at, no_flag, no_text)
         .where(theirs(block), block.lifted_at.is_(None)),
-        select(literal("emergency"), literal(""), emergency.starts_at, emergency.ends_at, nothing, nothing)
-        .where(theirs(emergency)),
-    )
+        select(literal("emergency"), literal(""), emergency.starts_at, emergency.ends_at, nothing, nothing, no_flag,
+               no_text).where(theirs(emergency)),
+    ]
+    if with_delegations:
+        selects.append(select(literal("caregiver"), delegation.relationship, delegation.starts_at, delegation.ends_at,
+                              delegation.revoked_at, nothing, delegation.can_manage, delegation.after_majority)
+                       .where(delegation.dossier_id == bindparam("dossier_id"),
+                              delegation.caregiver_account_id == bindparam("account_id")))
+    return union_all(*selects)
 
 
 def standing_from_rows(*, professional_id: str, dossier: Dossier, blocks: Sequence[Block], grants: Sequence[Grant],

@@ -158,6 +158,9 @@ PHRASES: dict[str, Phrase] = {
     "passkey_removed": Phrase("Clé d'accès supprimée",
         N_("%(subject)s a supprimé une clé d'accès%(detail_paren)s %(when)s%(right)s"),
         N_("%(subject)s avez supprimé une clé d'accès%(detail_paren)s %(when)s%(right)s")),
+    "recovery_codes_replaced": Phrase("Nouveaux codes de secours",
+        N_("%(subject)s a généré de nouveaux codes de secours %(when)s%(right)s (les anciens ne fonctionnent plus)"),
+        N_("%(subject)s avez généré de nouveaux codes de secours %(when)s%(right)s (les anciens ne fonctionnent plus)")),
     "passkeys_reset": Phrase("Autres clés d'accès supprimées",
         N_("%(subject)s a activé un nouveau code d'activation, ce qui a supprimé les autres clés d'accès "
            "%(when)s%(right)s%(detail_paren)s"),

@@ -240,8 +240,10 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     # timeline's keyset). `_page` (an offset) is still read, for a link written before `_after`.
     statement = select(Document).where(*where).order_by(*NEWEST_FIRST).limit(query.count + 1)
     if query.after:
+        # A document this search shows, or none: one the caller may not see (hidden, out of their categories,
+        # deleted) answers as an unknown id, never with the documents dated around it.
         start = (await session.exec(select(Document.event_date, Document.created_at, Document.id).where(
-            Document.id == query.after, Document.dossier_id == view.dossier.id))).first()
+            Document.id == query.after, *where))).first()
         if start is None:
             raise FhirError(400, "La page demandée n'existe plus : relancez la recherche.")
         statement = statement.where(tuple_(col(Document.event_date), col(Document.created_at), col(Document.id))

@@ -42,6 +42,7 @@ SECTIONS = [
     ("condition", "11450-4", "Problem list - Reported", "Antécédents médicaux et chirurgicaux"),
     ("vaccination", "11369-6", "History of Immunization Narrative", "Vaccinations"),
     ("measurement", "8716-3", "Vital signs", "Mesures"),
+    ("results", "30954-2", "Relevant diagnostic tests/laboratory data Narrative", "Résultats d'analyses"),
     ("family_history", "10157-6", "History of family member diseases Narrative", "Antécédents familiaux"),
     ("directive", "42348-3", "Advance healthcare directives", "Directives anticipées et don d'organes"),
 ]
@@ -50,6 +51,8 @@ REQUIRED = {"allergy", "treatment", "condition"}
 OBSERVATION_CODES = {"weight": ("29463-7", "Body weight"), "height": ("8302-2", "Body height"),
                      "blood_pressure": ("85354-9", "Blood pressure panel"),
                      "glucose": ("2339-0", "Glucose [Mass/volume] in Blood")}
+# A measure from a blood sample is a laboratory result (IPS "Results" section, category laboratory), not a vital sign.
+LABORATORY = {"glucose"}
 BLOOD_PRESSURE_PARTS = (("8480-6", "Systolic blood pressure"), ("8462-4", "Diastolic blood pressure"))
 UCUM_UNITS = {"kg": "kg", "cm": "cm", "mmHg": "mm[Hg]", "g/L": "g/L"}
 # A vaccination the patient declared: not from the one who gave it (primarySource false), but from their memory
@@ -78,6 +81,13 @@ def who_declared(item: ProfileItem, authors: dict[str, Professional], refs: dict
         author = authors[item.author_professional_id]
         return {"reference": refs[author.id], "display": professional_title(author)}
     return {"reference": patient_ref, "display": "Déclaré par le patient"}
+
+
+def _section_items(profile, kind: str) -> list:
+    """A section's items: the profile's of its kind; measures split between vital signs and laboratory results."""
+    if kind in ("measurement", "results"):
+        return [i for i in profile.by_kind.get("measurement", []) if (i.label in LABORATORY) == (kind == "results")]
+    return profile.by_kind.get(kind, []) + (profile.by_kind.get("organ_donation", []) if kind == "directive" else [])
 
 
 def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, documents: dict[str, str]) -> dict | None:
@@ -123,7 +133,7 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
         unit = UCUM_UNITS[item.unit]
         observation = {"resourceType": "Observation", "identifier": identifier, "status": "final",
                        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                                 "code": "vital-signs"}]}],
+                                                 "code": "laboratory" if item.label in LABORATORY else "vital-signs"}]}],
                        "code": {"coding": [{"system": LOINC, "code": code, "display": display}],
                                 "text": MEASURES[item.label].label},
                        "subject": {"reference": patient_ref}, "effectiveDateTime": day(item.started_on),
@@ -181,9 +191,9 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
     sections = []
     labels = [confidentiality(hidden=d.hidden, kept_from_parents=d.hidden_from_representatives) for d in documents]
     for kind, code, display, section_title in SECTIONS:
-        if kinds is not None and kind not in kinds:
+        if kinds is not None and (kind if kind != "results" else "measurement") not in kinds:
             continue
-        items = profile.by_kind.get(kind, []) + (profile.by_kind.get("organ_donation", []) if kind == "directive" else [])
+        items = _section_items(profile, kind)
         if not items and kind not in REQUIRED:
             continue
         item_refs = []

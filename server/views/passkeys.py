@@ -55,7 +55,7 @@ async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Res
 
 @post("/cles/codes-de-secours", guards=[logged_in], status_code=200)
 async def new_recovery_codes(request: Request, db: AsyncSession) -> Template:
-    codes = await accounts.replace_recovery_codes(db, account=request.user.account)
+    codes = await passkeys.replace_recovery_codes(db, account=request.user.account)
     return Template("recovery_codes.html", context={"codes": codes})
 
 

@@ -42,3 +42,20 @@ def test_no_recovery_code_wraps_and_the_download_holds_them_all(page, seed):
     expect(page.get_by_role("status").filter(has_text="Les codes sont copiés")).to_be_visible()
     assert page.evaluate("() => navigator.clipboard.readText()").split("\n") == shown
     expect(page.get_by_role("button", name="Imprimer")).to_be_visible()
+
+
+def test_new_codes_asked_from_my_keys_come_with_the_same_means_to_keep_them_and_are_in_the_historique(page, seed):
+    """"Générer de nouveaux codes" is a whole page (htmx runs no script of a page it swaps in): copy, file and print
+    are there as at activation. A new set opens the account as a new key would, so the Historique says so."""
+    patient = seed()
+    activate(page, patient)
+    page.get_by_role("link", name=re.compile("J'ai noté mes codes")).click()
+    page.goto("/cles")
+    page.once("dialog", lambda dialog: dialog.accept())  # "Générer de nouveaux codes ? Les anciens ne fonctionneront plus."
+    page.get_by_role("button", name="Générer de nouveaux codes").click()
+    expect(page.get_by_role("list", name="Codes de secours").locator("code")).to_have_count(10)
+    for label in ("Copier les codes", "Télécharger (fichier texte)", "Imprimer"):
+        expect(page.get_by_role("button", name=label)).to_be_visible()
+    page.goto("/historique")
+    expect(page.get_by_text(re.compile(r"Vous avez généré de nouveaux codes de secours .+ \(les anciens ne "
+                                       r"fonctionnent plus\)"))).to_be_visible()

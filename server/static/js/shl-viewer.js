@@ -128,6 +128,7 @@
   var SECTION_TITLES = {
     "48765-2": _("Allergies et intolérances"), "10160-0": _("Traitements en cours"),
     "11450-4": _("Antécédents médicaux et chirurgicaux"), "11369-6": _("Vaccinations"), "8716-3": _("Mesures"),
+    "30954-2": _("Résultats d'analyses"),
     "10157-6": _("Antécédents familiaux"), "42348-3": _("Directives anticipées et don d'organes")
   };
 

@@ -178,8 +178,8 @@ async def test_a_patient_who_asks_is_told_of_every_read_and_the_change_is_logged
     answer = await submit(client, f"{scene.url}/notifications/chaque-consultation", {"chaque": "oui"})
     assert answer.status_code == 303 and answer.headers["location"] == f"{scene.url}/acces?fait=notifications-oui"
     page = (await client.get(answer.headers["location"])).text
-    assert "Vous serez prévenu à chaque consultation" in page
-    assert "Ne plus me prévenir à chaque consultation" in page
+    assert "Carnet vous préviendra à chaque consultation du dossier" in page
+    assert "Ne plus me prévenir à chaque consultation du dossier" in page
     logged = (await events(db, scene.dossier.id))[-1]
     assert (logged.action, logged.actor_kind, logged.detail) == ("notify_every_access", "patient", "à chaque consultation")
     assert await verify_chain(db, dossier_id=scene.dossier.id) is None

@@ -135,6 +135,7 @@ async def test_the_patient_adds_items_of_several_kinds_and_sees_them(app, db, pa
      "Le numéro de téléphone n'est pas valide"),
     ("measurement", {"label": "weight", "value": "72", "started_on": "31/02/2024"}, "La date n'est pas valide"),
     ("vaccination", {"label": "ROR"}, "Indiquez la date de la vaccination"),
+    ("vaccination", {"label": "Grippe", "started_on": "01/01/1901"}, "La date ne peut pas précéder la naissance ("),
     ("vaccination", {"label": "", "started_on": "12/03/2020"}, "Indiquez le vaccin."),
     ("condition", {"label": ""}, "Indiquez la maladie ou l'intervention."),
     ("contact", {"label": "", "phone": "06 12 34 56 78"}, "Indiquez le nom."),
@@ -172,7 +173,7 @@ async def test_hide_unhide_and_delete_each_leave_a_line_in_the_log(app, db, pati
     item = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
     async with await as_patient(app, db, patient) as client:
         hidden = await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "oui"})
-        assert hidden.status_code == 200 and "Masqué aux professionnels" in hidden.text
+        assert hidden.status_code == 200 and "Non visible par les professionnels" in hidden.text
         assert "Cette information est masquée aux professionnels" in html.unescape(hidden.text)
         shown = await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "non"})
         assert "n'est plus masquée" in html.unescape(shown.text)
@@ -217,7 +218,7 @@ async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, p
     async with browser(app, db, reader) as client:
         page = await client.get(url(patient))
         words = text_of(page)
-        assert "Arachide" in words and "Déclaré par Paul Martin" in words and "Masqué aux professionnels" in words
+        assert "Arachide" in words and "Déclaré par Paul Martin" in words and "Non visible par les professionnels" in words
         assert "Ajouter une allergie" not in words and "/masquage" not in page.text
         assert (await client.get(url(patient, "/ajouter?type=allergy"))).status_code == 404
         assert (await add(client, patient, "allergy", label="Latex", severity="faible")).status_code == 404
@@ -260,6 +261,16 @@ async def test_a_grant_limited_to_prescriptions_shows_the_treatments_and_not_the
     assert "Allergies" not in card and "Pénicilline" not in card and "Aucune allergie" not in card
 
 
+async def test_the_cards_allergy_says_its_severity_as_such_to_a_screen_reader(app, db, patient):
+    """"Pénicilline sévère : Urticaire géante" was what a screen reader heard: the badge is read "gravité sévère"."""
+    await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
+    medecin = await doctor(db)
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
+        card = card_of(await client.get(f"/dossiers/{patient.dossier.id}"))
+    assert "Pénicilline gravité sévère : Urticaire géante" in card, card
+
+
 async def test_the_card_says_no_known_allergy_when_the_professional_may_see_allergies(app, db, patient):
     await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY)
     medecin = await doctor(db)
@@ -286,7 +297,7 @@ async def test_a_hidden_item_is_kept_from_a_granted_professional_but_not_from_th
         assert "Pénicilline" not in page.text and "Aucune allergie indiquée" in card_of(timeline)
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         page, timeline = await client.get(url(patient)), await client.get(f"/dossiers/{patient.dossier.id}")
-        assert "Pénicilline" in page.text and "Masqué aux professionnels" in page.text
+        assert "Pénicilline" in page.text and "Non visible par les professionnels" in page.text
         assert "Pénicilline" in card_of(timeline)
 
 

@@ -153,7 +153,7 @@ ACTS = {
     "bio": Act("Analyses de biologie médicale", 38.61, 38.61, rate=0.60, code="NABM 1104"),
     "radio": Act("Radiographie du genou", 39.90, 39.90, code="CCAM NGQK001"),
     "irm": Act("IRM du genou et forfait technique", 204.84, 204.84, code="CCAM NZQN001"),
-    "kine": Act("Séances de kinésithérapie (x15)", 241.95, 241.95, rate=0.60, flat_fee=0.0, code="NGAP AMK"),
+    "kine": Act("15 séances de kinésithérapie", 241.95, 241.95, rate=0.60, flat_fee=0.0, code="NGAP AMK"),
     "dent": Act("Extraction d'une dent de sagesse", 83.60, 83.60, code="CCAM HBGD065"),
     "infirmier": Act("Soins infirmiers (4 pansements)", 43.20, 43.20, rate=0.60, flat_fee=0.0, code="NGAP AMI"),
     "pilule": Act("Pharmacie : contraceptif oral (3 boîtes)", 8.73, 8.73, rate=0.65, flat_fee=0.0, code="CIP13 3400930000014"),
@@ -227,7 +227,7 @@ def flu_shots(today: date) -> Iterator[Doc]:
                        f"0,5 mL. Lot {'V' if vaccine[0] == 'V' else 'I'}{when.year % 100}{when.month:02d}A{when.day}."),
             ("Administration", f"Injection intramusculaire dans le deltoïde gauche le {dmy(when)}. "
                                "Surveillance 15 minutes sans réaction immédiate."),
-            ("Remarques", f"Campagne de vaccination {season}. Pas d'antécédent d'allergie à l'oeuf ni de réaction "
+            ("Remarques", f"Campagne de vaccination {season}. Pas d'antécédent d'allergie à l'œuf ni de réaction "
                           "lors des injections précédentes. Prochaine injection conseillée à l'automne prochain."),
         ))
 

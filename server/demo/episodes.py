@@ -63,12 +63,12 @@ def appendicitis(day: date) -> list[Doc]:
             ("Conclusion", "Aspect d'appendicite aiguë non compliquée."))),
         Doc(day, "imagerie", "Échographie abdominale - images", source=HOSPITAL,
             picture=("jpeg", "ultrasound", ultrasound)),
-        Doc(_later(day, 1), "compte_rendu", "Compte rendu opératoire - appendicectomie par coelioscopie",
+        Doc(_later(day, 1), "compte_rendu", "Compte rendu opératoire - appendicectomie par cœlioscopie",
             source=HOSPITAL, signer=SURGEON, body=(
             ("Indication", "Appendicite aiguë clinique, biologique et échographique chez une patiente de "
                            f"{age(day, BORN)} ans."),
             ("Anesthésie", "Anesthésie générale, antibioprophylaxie par céfoxitine 2 g à l'induction."),
-            ("Description", "Open coelioscopie ombilicale, deux trocarts de 5 mm en fosse iliaque gauche et en "
+            ("Description", "Open cœlioscopie ombilicale, deux trocarts de 5 mm en fosse iliaque gauche et en "
                             "sus-pubien. Appendice inflammatoire, non perforé, en position latéro-caecale. "
                             "Section du méso-appendice à la pince bipolaire, ligature de la base par deux endoloops, "
                             "section et extraction dans un sac. Lavage de la fosse iliaque droite. Exsufflation, "
@@ -82,7 +82,7 @@ def appendicitis(day: date) -> list[Doc]:
             ("Histoire", f"Patiente de {age(day, BORN)} ans, sans antécédent chirurgical, adressée par les "
                          "urgences pour une douleur péri-ombilicale migrant en fosse iliaque droite, nausées, "
                          "fièvre à 38,4 °C."),
-            ("Prise en charge", "Appendicectomie par coelioscopie le lendemain de l'admission, sans difficulté."),
+            ("Prise en charge", "Appendicectomie par cœlioscopie le lendemain de l'admission, sans difficulté."),
             ("Évolution", "Apyrexie, reprise du transit à J1, douleurs contrôlées par antalgiques de palier 1. "
                           "Cicatrices propres."),
             ("Traitement de sortie", "Paracétamol 1 g jusqu'à 3 fois par jour pendant 5 jours. Soins infirmiers : "
@@ -108,7 +108,7 @@ def appendicitis(day: date) -> list[Doc]:
             ("Transmission", "Patiente autonome, douleur cotée 1/10. Fin de prise en charge."))),
         Doc(_later(day, 16), "compte_rendu", "Consultation - contrôle après appendicectomie", by="bernard",
             acts=(ACTS["G"],), body=(
-            ("Motif", "Contrôle à 15 jours d'une appendicectomie par coelioscopie."),
+            ("Motif", "Contrôle à 15 jours d'une appendicectomie par cœlioscopie."),
             ("Examen", "Apyrétique, abdomen souple et indolore, cicatrices de bonne qualité."),
             ("Conclusion", "Suites simples. Anatomopathologie rassurante. Reprise du travail à la date prévue, "
                            "reprise de la course à pied dans une semaine."))),

@@ -20,7 +20,7 @@ def palpitations(day: date) -> list[Doc]:
         "Journal de mes palpitations",
         "",
         f"{dmy(_later(day, -20))} - 22 h, sur le canapé : 3 ou 4 « ratés », comme un coup dans la poitrine. 1 minute.",
-        f"{dmy(_later(day, -14))} - après le café du midi : sensation de coeur qui s'arrête puis repart. Quelques secondes.",
+        f"{dmy(_later(day, -14))} - après le café du midi : sensation de cœur qui s'arrête puis repart. Quelques secondes.",
         f"{dmy(_later(day, -9))} - au coucher, plusieurs fois. Pas de douleur, pas de malaise.",
         f"{dmy(_later(day, -3))} - pendant un footing tranquille : rien. Le soir : 2 épisodes.",
         "",
@@ -56,7 +56,7 @@ def palpitations(day: date) -> list[Doc]:
         Doc(_later(day, 20), "note_patient", "Questions pour le cardiologue", text=questions),
         Doc(cardio, "compte_rendu", "Compte rendu de consultation de cardiologie", by="moreau",
             acts=(ACTS["cardio"],), body=(
-            "Chère consoeur, merci de m'avoir adressé Mme Camille Martin pour des palpitations.",
+            "Chère consœur, merci de m'avoir adressé Mme Camille Martin pour des palpitations.",
             ("Antécédents", "Appendicectomie. Pas de facteur de risque cardiovasculaire. Sportive (course à pied). "
                             "Pas d'antécédent familial de mort subite."),
             ("Histoire", "Palpitations brèves, à type d'extrasystoles, le soir au repos et après le café, sans "
@@ -91,12 +91,12 @@ def palpitations(day: date) -> list[Doc]:
                            ["TAPSE", "24 mm", "> 17 mm"],
                            ["PAPS estimée", "24 mmHg", "< 35 mmHg"]], (84, 40, 50)),
             ("Valves", "Valves fines, pas de valvulopathie. Pas de prolapsus mitral."),
-            ("Conclusion", "Coeur morphologiquement et fonctionnellement normal."))),
+            ("Conclusion", "Cœur morphologiquement et fonctionnellement normal."))),
         Doc(results, "compte_rendu", "Consultation de cardiologie - résultats des examens", by="moreau",
             acts=(ACTS["cardio"],), body=(
             ("Synthèse", "Holter : extrasystolie ventriculaire monomorphe, 1,2 % des complexes. Échocardiographie "
                          "normale. Bilan biologique normal."),
-            ("Conclusion", "Extrasystoles ventriculaires bénignes sur coeur sain. Aucun traitement nécessaire. "
+            ("Conclusion", "Extrasystoles ventriculaires bénignes sur cœur sain. Aucun traitement nécessaire. "
                            "Limiter café et boissons énergisantes, privilégier le sommeil. Pas de contre-indication "
                            "à la course à pied ni à la compétition."),
             ("Suivi", "Consultation de contrôle dans un an avec ECG, plus tôt en cas de malaise ou de syncope."))),

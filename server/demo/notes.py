@@ -13,10 +13,10 @@ MONTHS_SHORT = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "aoû
 MILESTONES = [
     ("Compte rendu - extraction de la dent de sagesse 48", "Avulsion de la dent de sagesse 48"),
     ("Ordonnance - traitement martial", "Anémie par carence martiale (ménorragies), corrigée par fer oral"),
-    ("Compte rendu opératoire - appendicectomie par coelioscopie",
-     "Appendicectomie par coelioscopie pour appendicite aiguë phlegmoneuse, suites simples"),
+    ("Compte rendu opératoire - appendicectomie par cœlioscopie",
+     "Appendicectomie par cœlioscopie pour appendicite aiguë phlegmoneuse, suites simples"),
     ("Consultation de cardiologie - résultats des examens",
-     "Extrasystoles ventriculaires bénignes sur coeur sain (Holter, échocardiographie normale), suivies "
+     "Extrasystoles ventriculaires bénignes sur cœur sain (Holter, échocardiographie normale), suivies "
      "par le Dr Moreau"),
     ("Compte rendu - IRM du genou droit", "Entorse du ligament collatéral médial du genou droit (grade 2), rééduquée"),
 ]
@@ -89,7 +89,7 @@ def notes_and_certificates(today: date) -> list[Doc]:
             "Je soussignée, Dr Claire Bernard, certifie avoir examiné ce jour Mme Camille Martin, née le 12/03/1984, "
             "et n'avoir pas constaté de contre-indication à la pratique de la plongée subaquatique de loisir "
             "(niveau 1, jusqu'à 20 mètres).",
-            ("Examen", "Tympans normaux, manoeuvre de Valsalva efficace des deux côtés. Auscultation cardiaque et "
+            ("Examen", "Tympans normaux, manœuvre de Valsalva efficace des deux côtés. Auscultation cardiaque et "
                        "pulmonaire normale. ECG de repos normal."),
             "Certificat valable un an, établi à la demande de l'intéressée.")),
     ]

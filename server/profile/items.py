@@ -132,8 +132,9 @@ def _text(value: str, name: str, field: str, limit: int, *, required: bool = Fal
     return value
 
 
-def check(data: ItemInput, *, today: date) -> dict:
-    """The fields of a new item of this kind; InvalidInput, in the request's language, for anything wrong."""
+def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
+    """The fields of a new item of this kind; InvalidInput, in the request's language, for anything wrong
+    (`born`: the patient's birth date, before which nothing of theirs is dated)."""
     kind = KINDS.get(data.kind)
     if kind is None:
         raise InvalidInput(_("Choisissez le type d'information à ajouter."))
@@ -142,6 +143,8 @@ def check(data: ItemInput, *, today: date) -> dict:
         raise InvalidInput(_("La date n'est pas valide (JJ/MM/AAAA)."), "started_on")
     if data.started_on is not None and not OLDEST <= data.started_on <= today:
         raise InvalidInput(_("La date ne peut pas être dans le futur, ni avant 1900."), "started_on")
+    if data.started_on is not None and born is not None and data.started_on < born:
+        raise InvalidInput(_("La date ne peut pas précéder la naissance (%(born)s).", born=long_date(born)), "started_on")
     if kind.code == "measurement":
         measure = MEASURES.get(data.label)
         if measure is None:
@@ -249,7 +252,9 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     if patient is not None and not offered(data.kind, age_on(patient.birth_date, today)):
         raise InvalidInput(_("%(what)s : à partir de %(age)d ans.", what=_(KINDS[data.kind].title),
                              age=MIN_AGE[data.kind]), "kind")
-    fields = check(data, today=today)
+    # A copy read back keeps what it holds as it was declared (restore.py): the birth date checks what is typed now.
+    born = patient.birth_date if patient is not None and declared_at is None else None
+    fields = check(data, today=today, born=born)
     if data.document_id:
         document = await session.get(Document, data.document_id)
         if document is None or document.dossier_id != dossier.id or document.deleted_at is not None:

@@ -83,7 +83,7 @@ async def every_access(request: Request, db: AsyncSession, dossier_id: str, data
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     choice = text(data, "chaque", limit=5)
     if choice not in ("oui", "non"):
-        return error_response(request, 400, _("Choisissez d'être prévenu à chaque consultation ou non."))
+        return error_response(request, 400, _("Choisissez si Carnet vous prévient à chaque consultation du dossier, ou non."))
     await notify.set_notify_every_access(db, dossier=dossier, every=choice == "oui", actor=actor)
     return Redirect(f"/dossiers/{dossier.id}/acces?fait=notifications-{choice}", status_code=303)
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.steps import activate_professional, log_in, menu, without_passkey_autofill
+from tests.e2e.steps import activate_professional, log_in, menu, open_access_line, without_passkey_autofill
 from tests.e2e.test_emergency_journey import ask_for_emergency_access
 from tests.e2e.test_invitation_existing_account import invite_a_relative_to_read
 
@@ -157,6 +157,20 @@ def test_a_boosted_page_is_announced_by_its_title_and_tab_starts_from_the_skip_l
     assert announcer.get_attribute("data-kept") == "yes" and announcer.get_attribute("aria-live") == "polite"
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+
+
+def test_what_an_action_did_is_on_screen_and_focused_even_far_down_the_page(page: Page, seed):
+    """"Me prévenir à chaque consultation du dossier" is low on the Accès page: the page it leads to has the
+    message on screen, focused (so read), not at the top of a page that says nothing."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, seed())
+    menu(page, "Accès").click()
+    open_access_line(page, "Notifications")
+    page.get_by_role("button", name="Me prévenir à chaque consultation du dossier").click()
+    done = page.get_by_text("Carnet vous préviendra à chaque consultation du dossier par un professionnel.")
+    expect(done).to_be_focused()
+    expect(done).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Ne plus me prévenir à chaque consultation du dossier")).to_be_visible()
 
 
 def test_a_tap_with_no_network_says_so(page: Page, seed, context, console):

@@ -46,11 +46,22 @@
   // message as its description, or to the message itself when it names no field; on a page load as after a swap.
   function focusFormError(root) {
     var message = root.querySelector && root.querySelector("[data-form-error]");
-    if (!message) { return; }
+    if (!message) { return false; }
     var field = root.querySelector('[aria-invalid="true"][aria-describedby~="' + CSS.escape(message.id) + '"]');
     (field || message).focus();
+    return true;
   }
-  focusFormError(document);
+
+  // What an action did ("?fait=…", data-done): the page it leads to says so, sometimes far down (the Accès page's
+  // notifications). The message takes the focus, which brings it on screen and has it read.
+  function focusDone(root) {
+    var done = root.querySelector && root.querySelector("[data-done]");
+    if (!done) { return false; }
+    if (!done.hasAttribute("tabindex")) { done.setAttribute("tabindex", "-1"); }
+    done.focus();
+    return true;
+  }
+  if (!focusFormError(document)) { focusDone(document); }
 
   // A search or a filter replaces its list, which is no live region (a screen reader would read each line, or
   // nothing at all): a status outside it, data-results-status="<the list's id>", says the list's data-results-count.
@@ -73,11 +84,13 @@
   }
 
   document.addEventListener("htmx:afterSettle", function (event) {
-    var root = event.target;
-    if (event.detail.boosted) { announcePage(); }
+    var root = event.target, boosted = event.detail.boosted;
     announceResults(root);
     // After htmx's own scrolling (a boosted page goes back to its top), so that the field is scrolled into view.
-    setTimeout(function () { if (root.isConnected) { focusFormError(root); } }, 0);
+    setTimeout(function () {
+      if (!root.isConnected || focusFormError(root)) { return; }
+      if (boosted && !focusDone(root)) { announcePage(); }
+    }, 0);
   });
 
   // A swap that takes away the focused element ("Vu" on a banner, "Charger plus") would drop the focus on <body>,

@@ -116,20 +116,26 @@ async def test_add_rename_and_remove_a_second_passkey_but_never_the_last(client,
     assert len(options["excludeCredentials"]) == 1
     second = SoftAuthenticator(origin=ORIGIN)
     added = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": second.create(options), "name": "Tablette"})
-    assert added.json() == {"redirect": "/cles"}
+    assert added.json() == {"redirect": "/cles?fait=cle-ajoutee"}
+    said = (await client.get(added.json()["redirect"])).text
+    assert "est ajoutée : cet appareil peut ouvrir votre dossier." in said and "data-done" in said
     page = await client.get("/cles")
     assert "Tablette" in page.text and page.text.count('class="passkey card stack"') == 2
     from server.passkeys import account_passkeys
     from server.accounts import account_for_patient
 
     keys = await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient))
-    await post_form(client, f"/cles/{keys[1].id}/nom", {"name": "  Tablette   du salon "})
+    renamed = await post_form(client, f"/cles/{keys[1].id}/nom", {"name": "  Tablette   du salon "}, follow_redirects=False)
+    assert renamed.headers["location"] == "/cles?fait=cle-renommee"
     assert "Tablette du salon" in (await client.get("/cles")).text
-    await post_form(client, f"/cles/{keys[1].id}/suppression", {})
+    removed = await post_form(client, f"/cles/{keys[1].id}/suppression", {}, follow_redirects=False)
+    assert removed.headers["location"] == "/cles?fait=cle-supprimee"
+    assert "est supprimée : cet appareil ne peut plus ouvrir votre dossier." in (await client.get(removed.headers["location"])).text
     await post_form(client, f"/cles/{keys[0].id}/suppression", {})
     page = await client.get("/cles")
     assert page.text.count('class="passkey card stack"') == 1
     assert "Supprimer" not in page.text.split("Ajouter un appareil")[0]
+    assert "est votre seule clé : pour la supprimer, ajoutez d'abord celle d'un autre appareil" in page.text
 
 
 async def test_the_last_passkey_cannot_be_removed_and_the_message_takes_the_focus(client, db, patient):

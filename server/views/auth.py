@@ -114,7 +114,7 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
     except passkeys.PasskeyRefused as refused:
         return Response({"error": str(refused)}, status_code=400)
     if current.row.authenticated:
-        return Response({"redirect": "/cles"})
+        return Response({"redirect": "/cles?fait=cle-ajoutee"})
     # The activation (or recovery) is complete: rotate to a full session (every other one has ended).
     removed = [{"name": r.name, "created_at": r.created_at.isoformat()} for r in enrolled.removed]
     # A new caregiver's account: accept their invitation (or attach their child's dossier) now.

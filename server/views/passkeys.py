@@ -40,7 +40,7 @@ async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: 
     if not readable_length(name):  # a name of spaces or invisible characters is none: said, not replaced
         return await passkeys_page(request, db, error=FormError(_("Donnez un nom à cette clé.")), status=400)
     await passkeys.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=name)
-    return Redirect("/cles", status_code=303)
+    return Redirect("/cles?fait=cle-renommee", status_code=303)
 
 
 @post("/cles/{passkey_id:str}/suppression", guards=[logged_in], status_code=200)
@@ -50,7 +50,7 @@ async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Res
     except passkeys.PasskeyRefused as refused:
         # The last passkey: no field is wrong, the message takes the focus.
         return await passkeys_page(request, db, error=FormError.of(refused), status=400)
-    return Redirect("/cles", status_code=303)
+    return Redirect("/cles?fait=cle-supprimee", status_code=303)
 
 
 @post("/cles/codes-de-secours", guards=[logged_in], status_code=200)

@@ -94,6 +94,7 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
     page.get_by_role("button", name="Ajouter une clé d'accès").click()
     keys = page.get_by_role("list", name="Clés d'accès").get_by_role("listitem")
     expect(keys).to_have_count(2)
+    expect(page.get_by_role("status").filter(has_text="La clé d'accès est ajoutée")).to_be_focused()
     authenticators.answers(authenticators.first, True)
     assert len(authenticators.credentials(second)) == 1
     assert len(authenticators.credentials()) == 1
@@ -101,12 +102,15 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
     page.get_by_label("Nouveau nom pour « Clé USB »").fill("Clé USB du bureau")
     keys.filter(has_text="Clé USB").get_by_role("button", name="Renommer").click()
     expect(keys.filter(has_text="Clé USB du bureau")).to_have_count(1)
+    expect(page.get_by_role("status").filter(has_text="La clé d'accès est renommée.")).to_be_visible()
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Supprimer la clé « Clé USB du bureau »").click()
     expect(keys).to_have_count(1)
     expect(keys).to_contain_text("Mon téléphone")
     expect(page.get_by_role("button", name=re.compile("Supprimer"))).to_have_count(0)
+    expect(page.get_by_role("status").filter(has_text="cet appareil ne peut plus ouvrir votre dossier")).to_be_visible()
+    expect(keys).to_contain_text("C'est votre seule clé")
 
 
 def test_the_login_page_offers_the_passkey_by_autofill(page, seed):

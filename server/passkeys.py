@@ -222,7 +222,9 @@ async def begin_login(session: AsyncSession, settings: Settings, *, client: str)
     return token, options_to_json(options)
 
 
-async def finish_login(session: AsyncSession, settings: Settings, *, token: str | None, credential: str) -> Account:
+async def finish_login(session: AsyncSession, settings: Settings, *, token: str | None,
+                       credential: str) -> tuple[Account, str]:
+    """The account a login opens, and the id of the passkey it was opened with ("Mes clés d'accès" marks it)."""
     challenge = await _take_challenge(session, token=token, purpose="login")
     refused = PasskeyRefused(_("Cette clé d'accès n'est pas reconnue."))
     try:
@@ -259,7 +261,7 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
     passkey.last_used_at = utcnow()
     session.add(passkey)
     await session.commit()
-    return account
+    return account, passkey.id
 
 
 async def rename_passkey(session: AsyncSession, *, account: Account, passkey_id: str, name: str) -> bool:

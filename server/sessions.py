@@ -22,6 +22,10 @@ from .db import SIGNED_IN_PROFESSIONAL, begin_write, hold_loaded_rows, unless_bu
 from .models import Account, Professional, WebSession, utcnow
 
 
+# In a session's data: the passkey it was opened with ("Mes clés d'accès" marks it).
+LOGGED_IN_WITH = "passkey"
+
+
 @dataclass
 class CurrentSession:
     row: WebSession

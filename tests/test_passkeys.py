@@ -1,5 +1,7 @@
 """Passkey ceremonies verified for real by py_webauthn: what must be refused is refused."""
 
+import re
+
 from tests.conftest import ORIGIN, activate, ceremony_options, login, post_form, post_json, wrong_fields
 from tests.softauthn import SoftAuthenticator
 
@@ -227,3 +229,24 @@ async def test_a_new_name_longer_than_the_field_allows_is_refused_not_cut(client
         response = await post_form(client, f"/cles/{key.id}/nom", {"name": blank})
         assert response.status_code == 400 and "Donnez un nom à cette clé." in response.text
     assert key.name in (await client.get("/cles")).text
+
+
+async def test_my_keys_mark_the_one_this_session_was_opened_with(client, patient):
+    """Two keys read alike ("Créée le…"): the one this connection used is marked, so it is not the one deleted."""
+    def marked(page) -> list[str]:
+        return re.findall(r"<strong>([^<]+)</strong>\s*<span class=\"badge\">Utilisée pour cette connexion</span>",
+                          page.text)
+
+    phone = await activate(client, patient)  # "Téléphone": the activation's session was opened with it
+    assert marked(await client.get("/cles")) == ["Téléphone"]
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    tablet = SoftAuthenticator(origin=ORIGIN)
+    await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": tablet.create(options),
+                                                  "name": "Tablette"})
+    assert marked(await client.get("/cles")) == ["Téléphone"]  # added in this session, not opened with
+    for authenticator, name in ((tablet, "Tablette"), (phone, "Téléphone")):
+        await logout(client)
+        options, ceremony = await ceremony_options(client, "/connexion/options")
+        await post_json(client, "/connexion/verification", {"ceremony": ceremony,
+                                                            "credential": authenticator.get(options)})
+        assert marked(await client.get("/cles")) == [name]

@@ -124,8 +124,9 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
         account=current.account,
         authenticated=True,
         replacing=request.auth,
-        data={"show_recovery_codes": True, "removed_passkeys": removed, "next": caregiver_next}
-        if activation_id or caregiver_next else {},
+        data={"show_recovery_codes": True, "removed_passkeys": removed, "next": caregiver_next,
+              sessions.LOGGED_IN_WITH: enrolled.passkey.id}
+        if activation_id or caregiver_next else {sessions.LOGGED_IN_WITH: enrolled.passkey.id},
     )
     return Response(
         {"redirect": "/activer/codes" if activation_id or caregiver_next else "/"},
@@ -167,12 +168,13 @@ async def login_options(request: Request, db: AsyncSession) -> Response:
 async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any]) -> Response:
     settings: Settings = request.app.state.settings
     try:
-        account = await passkeys.finish_login(
+        account, passkey_id = await passkeys.finish_login(
             db, settings, token=str(data.get("ceremony", "")), credential=str(data.get("credential", ""))
         )
     except passkeys.PasskeyRefused as refused:
         return Response({"error": str(refused)}, status_code=400)
-    token = await sessions.start_session(db, account=account, authenticated=True, replacing=request.auth)
+    token = await sessions.start_session(db, account=account, authenticated=True, replacing=request.auth,
+                                         data={sessions.LOGGED_IN_WITH: passkey_id})
     return Response({"redirect": "/"}, cookies=[session_cookie(settings, token)])
 
 

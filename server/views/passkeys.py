@@ -7,7 +7,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, passkeys
+from .. import accounts, passkeys, sessions
 from ..guards import logged_in
 from ..i18n import _
 from ..text_input import readable_length
@@ -20,6 +20,7 @@ async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError 
     context = {
         "passkeys": await passkeys.account_passkeys(db, account=account),
         "codes_left": await accounts.recovery_codes_left(db, account=account),
+        "logged_in_with": request.user.data.get(sessions.LOGGED_IN_WITH),
         "error": error,
     }
     return Template("passkeys.html", context=context, status_code=status)

@@ -86,3 +86,18 @@ async def test_a_blood_glucose_is_a_laboratory_result_and_a_weight_a_vital_sign(
     assert glucose["code"]["coding"][0]["code"] == "2339-0" and weight["code"]["coding"][0]["code"] == "29463-7"
     assert glucose["category"][0]["coding"][0]["code"] == "laboratory"
     assert weight["category"][0]["coding"][0]["code"] == "vital-signs"
+
+
+async def test_an_allergy_of_unknown_severity_is_said_so_never_guessed(db, app, patient):
+    """"Je ne sais pas" on the form: the summary says it could not be assessed, and gives no severity."""
+    from server.profile.items import ItemInput, add_item
+    from tests.test_profile import PATIENT, TODAY
+
+    await add_item(db, dossier=patient.dossier, data=ItemInput("allergy", label="Latex"), actor=PATIENT, today=TODAY)
+    profile = await profile_of(db, dossier_id=patient.dossier.id, visible=PATIENT_VIEW)
+    bundle = json.loads(summary_bundle(patient=patient.patient, profile=profile, documents=[], document_authors={},
+                                       base=ORIGIN, now=datetime(2026, 12, 1, 9, tzinfo=UTC)
+                                       ).model_dump_json(exclude_none=True))
+    Bundle.model_validate(bundle)
+    [allergy] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "AllergyIntolerance"]
+    assert allergy["criticality"] == "unable-to-assess" and "severity" not in allergy["reaction"][0]

@@ -98,11 +98,12 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
         return {"resourceType": "AllergyIntolerance", "identifier": identifier,
                 "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
                                                "code": "active"}]},
-                "criticality": "high" if item.severity == "severe" else "low",
+                # Not known ("Je ne sais pas"): said so, never guessed (criticality unable-to-assess, no severity).
+                "criticality": {"severe": "high", "": "unable-to-assess"}.get(item.severity, "low"),
                 "code": {"text": item.label}, "patient": {"reference": patient_ref}, "recorder": declared,
                 "recordedDate": fhir_instant(item.created_at),
                 "reaction": [{"manifestation": [{"text": item.detail or "Réaction non précisée"}],
-                              "severity": SEVERITY.get(item.severity, "moderate")}]}
+                              "severity": SEVERITY.get(item.severity)}]}
     if item.kind == "treatment":
         return {"resourceType": "MedicationStatement", "identifier": identifier, "status": "active",
                 "medicationCodeableConcept": {"text": item.label}, "subject": {"reference": patient_ref},

@@ -181,8 +181,8 @@ def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
         raise InvalidInput(_("Indiquez où trouver ces directives, ou choisissez le document qui les contient."),
                            "detail", "document_id")
     if "severity" in kind.fields:
-        if data.severity not in SEVERITIES:
-            raise InvalidInput(_("Choisissez la gravité : faible, modérée ou sévère."), "severity")
+        if data.severity and data.severity not in SEVERITIES:  # none: not known (the form's "Je ne sais pas")
+            raise InvalidInput(_("Choisissez la gravité : faible, modérée, sévère, ou « Je ne sais pas »."), "severity")
         fields["severity"] = data.severity
     if "started_on" in kind.fields:
         if kind.code == "vaccination" and data.started_on is None:

@@ -46,13 +46,22 @@ def test_a_refused_field_is_marked_described_by_the_message_and_focused(page: Pa
     expect(substance).to_have_accessible_description(re.compile(r"^Indiquez la substance\. Un médicament"))
 
     substance.fill("Pénicilline")
+    expect(page.get_by_role("combobox", name="Gravité")).to_have_value("")  # "Je ne sais pas": not asked for
     page.get_by_role("button", name="Enregistrer").click()
-    severity = page.get_by_role("combobox", name="Gravité")
-    expect(severity).to_be_focused()
-    expect(severity).to_have_attribute("aria-invalid", "true")
-    expect(severity).to_have_accessible_description("Choisissez la gravité : faible, modérée ou sévère.")
-    expect(substance).to_have_value("Pénicilline")
-    expect(substance).not_to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("Pénicilline")).to_be_visible()
+
+    # A vaccination dated before her birth: the date is the field pointed at, the vaccine's name kept.
+    page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=vaccination")
+    vaccine = page.get_by_label("Vaccin", exact=True)
+    vaccine.fill("Grippe")
+    when = page.get_by_label("Date de la vaccination")
+    when.fill("1950-01-01")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(when).to_be_focused()
+    expect(when).to_have_attribute("aria-invalid", "true")
+    expect(when).to_have_accessible_description("La date ne peut pas précéder la naissance (12 mars 1984).")
+    expect(vaccine).to_have_value("Grippe")
+    expect(vaccine).not_to_have_attribute("aria-invalid", "true")
 
 
 def test_an_invitations_form_keeps_the_typed_name_and_points_at_the_missing_one(

@@ -105,3 +105,20 @@ def test_the_historique_shows_its_newest_event_on_the_first_screen(page, seed, s
     expect(page.get_by_role("link", name="Imprimer")).to_have_attribute("href", re.compile(r"/imprimer\?type=droits$"))
     page.reload()
     expect(page.get_by_label("Type d'action")).to_be_visible()  # a filter chosen: open on arrival
+
+
+def test_on_a_wide_screen_the_menu_is_one_row_and_a_filter_button_sits_level_with_its_fields(page, seed):
+    """At 1,280 px the patient's eight links went to three rows (144 px of header) within the reading column; and the
+    care page's "Filtrer" sat level with its fields' labels, above the fields."""
+    patient = seed()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(page, patient)
+    page.goto(f"/dossiers/{patient.dossier_id}/soins")
+    header = page.locator("body > header.site").bounding_box()
+    assert header["height"] < 60, header
+    nav = page.get_by_role("navigation", name="Menu principal")
+    tops = {round(box["y"]) for box in nav.get_by_role("link").evaluate_all(
+        "links => links.map(a => a.getBoundingClientRect()).filter(r => r.width).map(r => ({y: r.top}))")}
+    assert len(tops) == 1, tops
+    button, field = page.get_by_role("button", name="Filtrer").bounding_box(), page.get_by_label("Période").bounding_box()
+    assert abs((button["y"] + button["height"]) - (field["y"] + field["height"])) < 2, (button, field)

@@ -200,6 +200,18 @@ async def test_parallel_guesses_cannot_spend_more_attempts_than_the_link_has(app
     assert refused == list(range(10)) and sorted(a.status_code for a in answers).count(404) == 4
 
 
+async def test_a_refused_passcode_says_how_to_authenticate(app, db, patient):
+    """RFC 9110, 15.5.2: a 401 carries a challenge; here, the SHL passcode (no registered scheme names it)."""
+    link = payload_of(await make_link(db, patient, passcode="soleil-42"))
+    for passcode in (None, "lune-1"):
+        refused = await fetch(app, link, passcode=passcode)
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"] == 'SHL-Passcode realm="SMART Health Link"'
+        assert refused.headers["access-control-expose-headers"] == "WWW-Authenticate"  # a recipient's page reads it
+    opened = await fetch(app, link, passcode="soleil-42")
+    assert opened.status_code == 200 and "www-authenticate" not in opened.headers
+
+
 async def test_a_passcode_is_six_characters_at_least_and_the_form_says_so_on_the_wrong_field(client, db, patient):
     await activate(client, patient)
     for data, message, wrong in [

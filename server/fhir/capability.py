@@ -9,13 +9,14 @@ from .tokens import PROFESSIONAL_PERMISSIONS, scope_text
 
 MHD = "https://profiles.ihe.net/ITI/MHD"
 SEARCH_PARAMS = [
-    ("patient", "reference", "Le patient, par son identifiant opaque (Patient/…)."),
+    ("patient", "reference", "Le patient, par son identifiant opaque (Patient/…) ; un seul par recherche."),
     ("patient.identifier", "token", "Le patient par son INS (urn:oid:1.2.250.1.213.1.4.8|INS), "
-                                    "dans le corps d'un POST sur DocumentReference/_search seulement."),
+                                    "dans le corps d'un POST sur DocumentReference/_search seulement ; un seul."),
     ("category", "token", "La catégorie Carnet (urn:carnet:fhir:categorie-document|code)."),
     ("type", "token", "Le type LOINC du document."),
-    ("date", "date", "Quand le document a été reçu (préfixes ge, le, gt, lt, eq)."),
-    ("period", "date", "La date de l'acte (préfixes ge, le, gt, lt, eq)."),
+    ("date", "date", "Quand le document a été reçu : une année, un mois ou un jour (préfixes ge, le, gt, lt, "
+                     "eq)."),
+    ("period", "date", "La date de l'acte : une année, un mois ou un jour (préfixes ge, le, gt, lt, eq)."),
     ("status", "token", "current ou entered-in-error."),
     ("author.identifier", "token", "L'auteur, par son identifiant national (8 + RPPS)."),
     ("_count", "number", "Documents par page (100 au plus) ; 0 : le nombre total seulement."),

@@ -8,35 +8,25 @@ software acted ("via le logiciel « … »"); a refusal is the same 404 as a mis
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from urllib.parse import urlencode
-from datetime import date, datetime, time, timedelta
 
 from fhir.resources.R4B.bundle import Bundle
 from litestar.exceptions import NotFoundException
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import tuple_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..dossiers import InvalidInput
 from ..files.store import Storage
-from ..identifiers import is_valid_ins, normalize_ins
 from ..listing import NEWEST_FIRST, selection
 from ..models import Document, Dossier, Patient, Professional, paris_today
 from ..professionals.uploads import IdentifierReused, NotAuthor, add_professional_documents, withdraw_document
 from ..access.reading import PHANTOM, open_dossier, open_document
-from ..templating import PARIS
 from .errors import NOT_FOUND, FhirError
-from .resources import (
-    CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, WITHDRAWN, category_of, document_reference, outcome, searchset, split_token,
-)
+from .query import Query
+from .resources import CURRENT, WITHDRAWN, document_reference, outcome, searchset
 from .submission import read_submission
 from .tokens import Caller
-
-MAX_COUNT = 100
-WHOLE = re.compile(r"[0-9]{1,9}")
-DEFAULT_COUNT = 20
 
 
 def not_found() -> FhirError:
@@ -73,8 +63,19 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
         raise FhirError(422, str(refused), code="processable") from None
     entries = []
     for kind, indexes in submission.entries:
+        if kind == "List":
+            # FHIR R4 requires Bundle.entry.response.status, and `location` "if the operation returns a location".
+            # Carnet reads the SubmissionSet to file the documents but keeps no List to read back: "201 Created"
+            # without a location would name the target URI, `List`, as what was created (RFC 9110, 15.3.2), and
+            # with one it would name an address that answers 404. "200 OK": the entry was processed, as said.
+            read = outcome("Le SubmissionSet (List) a servi à lire l'envoi ; Carnet ne le conserve pas comme "
+                           "ressource : il n'a pas d'adresse.", code="informational", severity="information")
+            entries.append({"response": {"status": "200 OK",
+                                         "outcome": read.model_dump(mode="json", exclude_none=True)}})
+            continue
         # Each entry says what it made: a document already received (same identifier, same bytes) is not made again.
-        made = any(filed[index][1] for index in indexes) if indexes else any(new for _, new in filed)
+        # A Binary carries the bytes of at least one document (submission.read_submission refuses any other).
+        made = any(filed[index][1] for index in indexes)
         response = {"status": "201 Created" if made else "200 OK"}
         if kind == "DocumentReference":
             document = filed[indexes[0]][0]
@@ -83,124 +84,13 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
                 response["outcome"] = outcome("Ce document (même masterIdentifier, même contenu) a déjà été reçu : "
                                               "il n'a pas été enregistré une seconde fois.", code="duplicate",
                                               severity="information").model_dump(mode="json", exclude_none=True)
-        elif kind == "Binary" and indexes:
+        else:
             response["location"] = f"Binary/{filed[indexes[0]][0].id}"
         entries.append({"response": response})
     return Bundle.model_validate({"resourceType": "Bundle", "type": "transaction-response", "entry": entries})
 
 
 # --- ITI-67 -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Query:
-    """A search's parameters, read and checked; `echo` is what the `self` and `next` links repeat."""
-
-    patient_id: str
-    category: str
-    statuses: frozenset[str]
-    created: list[ColumnElement[bool]]
-    author_rpps: str | None
-    count: int
-    page: int
-    echo: list[tuple[str, str]]
-    total: bool = False  # `_total=accurate` (or `estimate`): the bundle says how many match, at a count's cost
-    after: str = ""  # `_after`: the id of the document a page starts after (what `next` links carry)
-
-
-PREFIXES = ("eq", "ge", "le", "gt", "lt")
-# A day's bounds in Paris, and in UTC for the database, exist for these days only: the calendar ends a day later.
-FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
-MAX_DATES = 2  # a range: FHIR's "date=ge…&date=lt…"
-
-
-def _day(value: str) -> tuple[str, date]:
-    prefix = value[:2] if value[:2] in PREFIXES else "eq"
-    text = value[2:] if value[:2] in PREFIXES else value
-    try:
-        day = date.fromisoformat(text[:10])
-        if len(text) > 10:  # a dateTime is searched by its day; anything else after the day is not a date
-            datetime.fromisoformat(text)
-    except ValueError:
-        raise FhirError(400, f"Date de recherche invalide : «\u00a0{value[:40]}\u00a0» (attendu AAAA-MM-JJ, préfixe ge, le, gt, "
-                             "lt ou eq).") from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise FhirError(400, f"Date de recherche hors limites : «\u00a0{value[:40]}\u00a0» (entre {FIRST_DAY.isoformat()} et "
-                             f"{LAST_DAY.isoformat()}).")
-    return prefix, day
-
-
-def _between(column, prefix: str, day: date, *, instant: bool) -> ColumnElement[bool]:
-    """A FHIR date comparison on a day: on an instant column, that day is Paris's."""
-    if not instant:
-        return {"eq": column == day, "ge": column >= day, "le": column <= day, "gt": column > day, "lt": column < day}[prefix]
-    start = datetime.combine(day, time(0), tzinfo=PARIS)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS)
-    return {"eq": (column >= start) & (column < end), "ge": column >= start, "le": column < end,
-            "gt": column >= end, "lt": column < start}[prefix]
-
-
-def read_query(params: dict[str, list[str]], *, patient_id: str | None = None) -> Query:
-    """ITI-67's parameters. The patient is an opaque id (`patient`), or, from a POST body only, an INS
-    (`patient.identifier`) that the caller resolves first: an INS never travels in an address."""
-    def first(name: str) -> str:
-        return (params.get(name) or [""])[0][:200]
-
-    echo: list[tuple[str, str]] = []
-    patient = patient_id or first("patient").removeprefix("Patient/")
-    if not patient:
-        raise FhirError(400, "Indiquez le patient : patient=<identifiant> en GET, ou patient.identifier="
-                             "urn:oid:1.2.250.1.213.1.4.8|<INS> dans le corps d'un POST sur DocumentReference/_search.")
-    category = ""
-    for name in ("category", "type"):
-        if first(name):
-            system, code = split_token(first(name))
-            category = category_of(system, code) or "-"  # an unknown code finds nothing
-            echo.append((name, first(name)))
-    statuses = frozenset(s for value in params.get("status", []) for s in value.split(",") if s)
-    if statuses - {CURRENT, WITHDRAWN, "superseded"}:
-        raise FhirError(400, "Statut de recherche inconnu : current, superseded ou entered-in-error.")
-    if statuses:
-        echo.append(("status", ",".join(sorted(statuses))))
-    created = []
-    for name, column, instant in (("date", col(Document.created_at), True), ("period", col(Document.event_date), False)):
-        if len(params.get(name, [])) > MAX_DATES:
-            raise FhirError(400, f"Le paramètre {name} est répété plus de {MAX_DATES} fois : une recherche prend un "
-                                 f"jour, ou un intervalle (par exemple {name}=ge2026-01-01&{name}=lt2026-02-01).")
-        for value in params.get(name, []):
-            prefix, day = _day(value)
-            created.append(_between(column, prefix, day, instant=instant))
-            echo.append((name, value[:40]))
-    author = first("author.identifier")
-    author_rpps = None
-    if author:
-        system, value = split_token(author)
-        author_rpps = value[1:] if system in (None, IDNAT_PS_SYSTEM) and value.startswith("8") and len(value) == 12 else value
-        echo.append(("author.identifier", author))
-    # ASCII digits only: int() would also read "٣", " 3", "+3" and "1_0".
-    if not all(WHOLE.fullmatch(first(name) or "1") for name in ("_count", "_page")):
-        raise FhirError(400, "_count et _page doivent être des nombres entiers.")
-    count = min(int(first("_count") or DEFAULT_COUNT), MAX_COUNT)  # 0: "the total only", no entries (search.html)
-    page = max(int(first("_page") or 1), 1)
-    if page > 10_000:
-        raise FhirError(400, "Page de résultats trop lointaine : affinez la recherche (date, catégorie).")
-    total = first("_total")
-    if total not in ("", "none", "estimate", "accurate"):
-        raise FhirError(400, "_total vaut none, estimate ou accurate (le nombre exact, compté à chaque page).")
-    if total:
-        echo.append(("_total", total))
-    after = first("_after")
-    if after and (len(after) > 64 or not after.isascii() or not after.isalnum()):
-        raise FhirError(400, "_after est l'identifiant d'un document, tel que le lien next l'écrit.")
-    return Query(patient, category, statuses, created, author_rpps, count, page, echo, total in ("estimate", "accurate"),
-                 after)
-
-
-def ins_of(value: str) -> str:
-    system, ins = split_token(value)
-    if system not in (None, INS_SYSTEM) or not is_valid_ins(ins):
-        raise FhirError(400, f"patient.identifier doit être {INS_SYSTEM}|<INS>, avec un INS valide.")
-    return normalize_ins(ins)
 
 
 async def dossier_of_ins(session: AsyncSession, ins: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,9 +22,10 @@ from ..identifiers import is_valid_ins, normalize_ins
 from ..professionals.uploads import PRO_CATEGORIES, Upload
 from ..templating import PARIS
 from .errors import FhirError
-from .resources import CURRENT, INS_SYSTEM, category_of
+from .resources import CONFIDENTIALITY, CURRENT, INS_SYSTEM, category_of
 
 MAX_DOCUMENTS = 10  # per Bundle: a visit's reports, not a migration (which is many Bundles)
+ELEMENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a FHIR element's name, as JSON writes it
 
 
 @dataclass
@@ -53,11 +55,27 @@ def parse_bundle(body: bytes) -> Bundle:
     try:
         return Bundle.model_validate(data)
     except Exception as error:  # noqa: BLE001 - pydantic's errors, and KeyError for an unknown resourceType
-        where = ""
-        if hasattr(error, "errors"):
-            first = error.errors()[0]
-            where = f" (champ «\u00a0{'.'.join(str(p) for p in first.get('loc', ()))}\u00a0»)"
+        where = f" ({_place(error.errors()[0].get('loc', ()))})" if hasattr(error, "errors") else ""
         raise invalid(f"Le Bundle n'est pas une ressource FHIR R4B valide{where}.") from None
+
+
+def _place(loc: tuple) -> str:
+    """Where the models found an error, as a developer reads a Bundle ("entrée 4 du Bundle, élément
+    content[0].attachment.size"), not as the parser's path ("entry.3.resource.content.0.attachment.size",
+    "entry.3.root")."""
+    entry = ""
+    if len(loc) > 1 and loc[0] == "entry" and isinstance(loc[1], int):
+        entry, loc = f"entrée {loc[1] + 1} du Bundle", loc[2:]
+        loc = loc[1:] if loc[:1] == ("resource",) else loc
+    path = ""
+    for part in loc:  # FHIR's names and 0-based indexes (FHIRPath's); the parser's own steps ("root", …) are left out
+        if isinstance(part, int):
+            path += f"[{part}]" if path else ""
+        elif ELEMENT.fullmatch(str(part)) and part != "root":
+            path += f".{part}" if path else part
+    if entry and path:
+        return f"{entry}, élément {path}"
+    return entry or (f"élément {path}" if path else "structure du Bundle")
 
 
 def read_submission(body: bytes) -> Submission:
@@ -67,7 +85,8 @@ def read_submission(body: bytes) -> Submission:
     entries = bundle.entry or []
     binaries: dict[str, tuple[bytes, str]] = {}
     kinds: list[str] = []
-    for entry in entries:
+    numbers: dict[str, int] = {}  # each fullUrl: its entry's number, counted from 1 as a developer reads the Bundle
+    for number, entry in enumerate(entries, start=1):
         resource = entry.resource
         if resource is None:
             raise invalid("Chaque entrée du Bundle doit contenir une ressource.")
@@ -76,6 +95,12 @@ def read_submission(body: bytes) -> Submission:
             raise invalid(f"Ressource non prise en charge dans un envoi de documents : {kind}.")
         if entry.request is None or entry.request.method != "POST":
             raise invalid("Chaque entrée d'une transaction doit avoir request.method = POST.")
+        if entry.fullUrl in numbers:  # a reference would name two entries, and the answer would speak of one twice
+            raise invalid(f"Les entrées {numbers[entry.fullUrl]} et {number} du Bundle portent le même fullUrl : "
+                          "chaque entrée doit avoir le sien.")
+        if entry.fullUrl:
+            numbers[entry.fullUrl] = number
+        _refuse_labels(resource, number)
         if kind == "Binary" and entry.fullUrl:
             binaries[entry.fullUrl] = (resource.data or b"", resource.contentType or "")
         kinds.append(kind)
@@ -106,11 +131,30 @@ def read_submission(body: bytes) -> Submission:
             uploads.append(upload)
         else:
             answer.append((kind, ()))
+    for number, (entry, kind) in enumerate(zip(entries, kinds, strict=True), start=1):
+        if kind == "Binary" and entry.fullUrl not in carried:  # its bytes would be answered "201 Created" and not kept
+            raise unprocessable(f"L'entrée {number} du Bundle (Binary) n'est désignée par aucun DocumentReference "
+                                "(content.attachment.url) : rien n'a été enregistré. Désignez-la, ou retirez-la.")
     if len(patients) != 1:
         raise unprocessable("Tous les documents d'un envoi doivent concerner le même patient (même INS).")
-    answer = [(kind, tuple(carried.get(entry.fullUrl or "", ())) if kind == "Binary" else indexes)
+    answer = [(kind, tuple(carried[entry.fullUrl]) if kind == "Binary" else indexes)
               for entry, (kind, indexes) in zip(entries, answer, strict=True)]
     return Submission(ins=patients.pop(), uploads=uploads, entries=answer)
+
+
+def _refuse_labels(resource, number: int) -> None:
+    """Carnet keeps no confidentiality level of a document's own: what is hidden, the patient hides (DESIGN.md). A
+    label stored as nothing would leave a "restricted" document to every reader of its category, so "N" (normal) alone
+    is taken, and any other label refused rather than dropped, as the sender must know."""
+    codings = [c for concept in getattr(resource, "securityLabel", None) or [] for c in concept.coding or [None]]
+    codings += (resource.meta.security or []) if resource.meta else []
+    for coding in codings:
+        if coding is None or coding.system not in (None, CONFIDENTIALITY) or coding.code != "N":
+            label = f"«\u00a0{coding.code[:20]}\u00a0» " if coding is not None and coding.code else ""
+            raise unprocessable(f"Carnet n'enregistre que des documents de confidentialité normale (N) : l'étiquette "
+                                f"{label}de l'entrée {number} du Bundle (securityLabel ou meta.security) n'est pas "
+                                "prise en charge, et rien n'a été enregistré. C'est le patient qui choisit, dans "
+                                "Carnet, les documents qu'il masque.")
 
 
 def _refuse_invisible(field: str, text: str) -> None:
@@ -145,15 +189,22 @@ def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]
     if attachment is None:
         raise unprocessable("Le document doit avoir exactement un contenu (content.attachment).")
     data, declared, url = attachment.data, attachment.contentType or "", None
-    if data is None and attachment.url:
-        if attachment.url not in binaries:
-            raise unprocessable("attachment.url doit désigner une ressource Binary de ce même Bundle (son fullUrl).")
+    if attachment.url in binaries:
         url = attachment.url
+        # FHIR (Attachment.url): "If both data and url are provided, the url SHALL point to the same content".
+        if data is not None and data != binaries[url][0]:
+            raise unprocessable("attachment.data et la ressource Binary que désigne attachment.url n'ont pas le même "
+                                "contenu : envoyez-le une seule fois.")
         data, declared = binaries[url][0], declared or binaries[url][1]
+    elif data is None and attachment.url:
+        raise unprocessable("attachment.url doit désigner une ressource Binary de ce même Bundle (son fullUrl).")
     if not data:
         raise unprocessable("Le contenu du document est vide : joignez-le (attachment.data ou Binary).")
     if attachment.hash is not None and hashlib.sha1(data).digest() != attachment.hash:
         raise unprocessable("L'empreinte SHA-1 déclarée (attachment.hash) ne correspond pas au contenu reçu.")
+    if attachment.size is not None and attachment.size != len(data):
+        raise unprocessable(f"La taille déclarée (attachment.size : {attachment.size} octets) ne correspond pas au "
+                            f"contenu reçu ({len(data)} octets).")
     title = reference.description or attachment.title or ""
     return normalize_ins(identifier.value), Upload(
         title=title.strip(), category=category, event_date=_event_date(reference),

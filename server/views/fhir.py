@@ -14,7 +14,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import BaseRouteHandler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..fhir import documents
+from ..fhir import documents, query
 from ..fhir.capability import capability_statement, smart_configuration
 from ..fhir.errors import FhirError
 from ..fhir.negotiation import binary_as_resource, require_json
@@ -111,8 +111,8 @@ async def search(request: Request, db: AsyncSession) -> Response:
     if "patient.identifier" in params:
         raise FhirError(400, "L'INS ne doit jamais figurer dans une adresse : envoyez patient.identifier dans le "
                              "corps d'un POST sur /fhir/DocumentReference/_search.")
-    query = documents.read_query(params)
-    return fhir_json(await documents.search(db, caller=caller, query=query, base=base_of(request)))
+    asked = query.read_query(params)
+    return fhir_json(await documents.search(db, caller=caller, query=asked, base=base_of(request)))
 
 
 @post("/fhir/DocumentReference/_search", request_max_body_size=MAX_FORM_BYTES, status_code=200, guards=[speaks_json])
@@ -124,11 +124,10 @@ async def search_by_post(request: Request, db: AsyncSession) -> Response:
     if encoded_control(body):
         raise FhirError(400, "Les paramètres de recherche ne doivent pas contenir de caractères de contrôle.")
     params = {k: v for k, v in parse_qs(body.decode("utf-8", errors="replace")).items()}
-    patient_id = None
-    if "patient.identifier" in params:
-        patient_id = await documents.dossier_of_ins(db, documents.ins_of(params["patient.identifier"][0]))
-    query = documents.read_query(params, patient_id=patient_id)
-    return fhir_json(await documents.search(db, caller=caller, query=query, base=base_of(request)))
+    ins = query.ins_of(params)
+    patient_id = await documents.dossier_of_ins(db, ins) if ins else None
+    asked = query.read_query(params, patient_id=patient_id)
+    return fhir_json(await documents.search(db, caller=caller, query=asked, base=base_of(request)))
 
 
 @get("/fhir/DocumentReference/{document_id:str}", guards=[speaks_json])

@@ -35,6 +35,14 @@ PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Co
 # character escaped as JSON may write it ("\ud83d\ude00", 12 bytes): 1,100 × 12, with room to spare. A field too
 # long in a body this size is a 400 that names it; only a larger body is a 413.
 MANIFEST_REQUEST_BYTES = 16 * 1024
+# RFC 9110, 15.5.2: a 401 "MUST send a WWW-Authenticate header field containing at least one challenge applicable to
+# the target resource". What this resource takes is the SHL passcode, in the request's JSON body, and no registered
+# scheme says that: Basic would have a browser ask for a user name and password, Bearer would ask for an OAuth token,
+# neither of which opens a link. So the challenge names the spec's own credential (an unregistered scheme is still
+# valid syntax, 11.1; a client that does not know it reads the spec's `remainingAttempts` as before), and is exposed
+# to the recipient's page, which reads the answer across origins.
+PASSCODE_CHALLENGE = {"WWW-Authenticate": 'SHL-Passcode realm="SMART Health Link"',
+                      "Access-Control-Expose-Headers": "WWW-Authenticate"}
 
 
 def links_url(dossier_id: str) -> str:
@@ -127,7 +135,8 @@ async def link_manifest(request: Request, db: AsyncSession, link_id: str) -> Res
     except ChainBusy:
         return Response({"error": _("Réessayez dans quelques secondes.")}, status_code=503,
                         headers={**CORS, "Retry-After": "2"})
-    return Response(answer.body, status_code=answer.status, headers=CORS)
+    return Response(answer.body, status_code=answer.status,
+                    headers={**CORS, **PASSCODE_CHALLENGE} if answer.status == 401 else CORS)
 
 
 @get("/shl/{link_id:str}/fichier")

@@ -1,0 +1,166 @@
+"""ITI-67's search parameters, read and checked before anything is asked of the database.
+
+FHIR R4 (search.html#date): a date parameter "can be used to search ... with the precision given", and
+its value is "an implicit range": `2026` is the whole year, `2026-03` the month, `2026-03-14` the day.
+A prefix compares that range with the document's date: `eq` within it, `ge` from its start, `le`
+until its end, `gt` after it, `lt` before it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col
+
+from ..identifiers import is_valid_ins, normalize_ins
+from ..models import Document
+from ..templating import PARIS
+from .errors import FhirError
+from .resources import CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, WITHDRAWN, category_of, split_token
+
+MAX_COUNT = 100
+WHOLE = re.compile(r"[0-9]{1,9}")
+DEFAULT_COUNT = 20
+
+
+@dataclass(frozen=True)
+class Query:
+    """A search's parameters, read and checked; `echo` is what the `self` and `next` links repeat."""
+
+    patient_id: str
+    category: str
+    statuses: frozenset[str]
+    created: list[ColumnElement[bool]]
+    author_rpps: str | None
+    count: int
+    page: int
+    echo: list[tuple[str, str]]
+    total: bool = False  # `_total=accurate` (or `estimate`): the bundle says how many match, at a count's cost
+    after: str = ""  # `_after`: the id of the document a page starts after (what `next` links carry)
+
+
+PREFIXES = ("eq", "ge", "le", "gt", "lt")
+# A year, a month, a day, or a dateTime (searched by its day), in ASCII digits: `date.fromisoformat` alone would
+# also read "20260314" and "2026-W11-6", which are no FHIR dates.
+DATE = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2})(?P<time>T.+)?)?)?")
+# A day's bounds in Paris, and in UTC for the database, exist for these days only: the calendar ends a day later.
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+MAX_DATES = 2  # a range: FHIR's "date=ge…&date=lt…"
+
+
+def _range(value: str) -> tuple[str, date, date]:
+    """A date parameter's prefix and the days its value covers, first and last."""
+    prefix = value[:2] if value[:2] in PREFIXES else "eq"
+    text = value[2:] if value[:2] in PREFIXES else value
+    match = DATE.fullmatch(text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        if match["time"]:
+            datetime.fromisoformat(text)  # a dateTime is searched by its day; anything else after the day is not a date
+        year = int(match["year"])
+        if match["day"]:
+            first = last = date(year, int(match["month"]), int(match["day"]))
+        elif match["month"]:
+            first = date(year, int(match["month"]), 1)
+            last = first.replace(day=calendar.monthrange(year, first.month)[1])
+        else:
+            first, last = date(year, 1, 1), date(year, 12, 31)
+    except ValueError:
+        raise FhirError(400, f"Date de recherche invalide : «\u00a0{value[:40]}\u00a0». Formes acceptées : une "
+                             "année (AAAA), un mois (AAAA-MM), un jour (AAAA-MM-JJ) ou un instant "
+                             "(AAAA-MM-JJThh:mm:ss+01:00, cherché par son jour), précédés ou non d'un préfixe eq, ge, "
+                             "le, gt ou lt (par exemple ge2026-03).") from None
+    if not (FIRST_DAY <= first and last <= LAST_DAY):
+        raise FhirError(400, f"Date de recherche hors limites : «\u00a0{value[:40]}\u00a0» (entre "
+                             f"{FIRST_DAY.isoformat()} et {LAST_DAY.isoformat()}).")
+    return prefix, first, last
+
+
+def _between(column, prefix: str, first: date, last: date, *, instant: bool) -> ColumnElement[bool]:
+    """A FHIR date comparison with the days from `first` to `last`: on an instant column, those days are Paris's."""
+    start, end = first, last + timedelta(days=1)
+    if instant:
+        start, end = (datetime.combine(d, time(0), tzinfo=PARIS) for d in (start, end))
+    return {"eq": (column >= start) & (column < end), "ge": column >= start, "le": column < end,
+            "gt": column >= end, "lt": column < start}[prefix]
+
+
+def one_patient(params: dict[str, list[str]]) -> None:
+    """FHIR reads a repeated parameter as "and": two patients' documents in one answer is no search Carnet makes, and
+    the first value alone would not be what was asked."""
+    if len(params.get("patient", []) + params.get("patient.identifier", [])) > 1:
+        raise FhirError(400, "Une recherche porte sur un seul patient : indiquez patient ou patient.identifier une "
+                             "seule fois.")
+
+
+def ins_of(params: dict[str, list[str]]) -> str | None:
+    """The INS a POST search names the patient by (`patient.identifier`), or None when it names them otherwise."""
+    one_patient(params)
+    if "patient.identifier" not in params:
+        return None
+    system, ins = split_token(params["patient.identifier"][0])
+    if system not in (None, INS_SYSTEM) or not is_valid_ins(ins):
+        raise FhirError(400, f"patient.identifier doit être {INS_SYSTEM}|<INS>, avec un INS valide.")
+    return normalize_ins(ins)
+
+
+def read_query(params: dict[str, list[str]], *, patient_id: str | None = None) -> Query:
+    """ITI-67's parameters. The patient is an opaque id (`patient`), or, from a POST body only, an INS
+    (`patient.identifier`) that the caller resolves first: an INS never travels in an address."""
+    def first(name: str) -> str:
+        return (params.get(name) or [""])[0][:200]
+
+    one_patient(params)
+    echo: list[tuple[str, str]] = []
+    patient = patient_id or first("patient").removeprefix("Patient/")
+    if not patient:
+        raise FhirError(400, "Indiquez le patient : patient=<identifiant> en GET, ou patient.identifier="
+                             "urn:oid:1.2.250.1.213.1.4.8|<INS> dans le corps d'un POST sur DocumentReference/_search.")
+    category = ""
+    for name in ("category", "type"):
+        if first(name):
+            system, code = split_token(first(name))
+            category = category_of(system, code) or "-"  # an unknown code finds nothing
+            echo.append((name, first(name)))
+    statuses = frozenset(s for value in params.get("status", []) for s in value.split(",") if s)
+    if statuses - {CURRENT, WITHDRAWN, "superseded"}:
+        raise FhirError(400, "Statut de recherche inconnu : current, superseded ou entered-in-error.")
+    if statuses:
+        echo.append(("status", ",".join(sorted(statuses))))
+    created = []
+    for name, column, instant in (("date", col(Document.created_at), True), ("period", col(Document.event_date), False)):
+        if len(params.get(name, [])) > MAX_DATES:
+            raise FhirError(400, f"Le paramètre {name} est répété plus de {MAX_DATES} fois : une recherche prend une "
+                                 f"date, ou un intervalle (par exemple {name}=ge2026-01-01&{name}=lt2026-02-01).")
+        for value in params.get(name, []):
+            prefix, first_day, last_day = _range(value)
+            created.append(_between(column, prefix, first_day, last_day, instant=instant))
+            echo.append((name, value[:40]))
+    author = first("author.identifier")
+    author_rpps = None
+    if author:
+        system, value = split_token(author)
+        author_rpps = value[1:] if system in (None, IDNAT_PS_SYSTEM) and value.startswith("8") and len(value) == 12 else value
+        echo.append(("author.identifier", author))
+    # ASCII digits only: int() would also read "٣", " 3", "+3" and "1_0".
+    if not all(WHOLE.fullmatch(first(name) or "1") for name in ("_count", "_page")):
+        raise FhirError(400, "_count et _page doivent être des nombres entiers.")
+    count = min(int(first("_count") or DEFAULT_COUNT), MAX_COUNT)  # 0: "the total only", no entries (search.html)
+    page = max(int(first("_page") or 1), 1)
+    if page > 10_000:
+        raise FhirError(400, "Page de résultats trop lointaine : affinez la recherche (date, catégorie).")
+    total = first("_total")
+    if total not in ("", "none", "estimate", "accurate"):
+        raise FhirError(400, "_total vaut none, estimate ou accurate (le nombre exact, compté à chaque page).")
+    if total:
+        echo.append(("_total", total))
+    after = first("_after")
+    if after and (len(after) > 64 or not after.isascii() or not after.isalnum()):
+        raise FhirError(400, "_after est l'identifiant d'un document, tel que le lien next l'écrit.")
+    return Query(patient, category, statuses, created, author_rpps, count, page, echo, total in ("estimate", "accurate"),
+                 after)

@@ -1,0 +1,118 @@
+"""What an ITI-65 push declares is kept or refused, never dropped: a security label, a size, a Binary no document
+names; each entry's answer says what was made; a Bundle the models cannot read names its entry in words."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from sqlmodel import select
+
+from server.models import AccessEvent, Document
+from tests.fhir_support import as_bundle, as_outcome, provide_bundle, report_pdf
+from tests.test_fhir_api import CONFIDENTIALITY, practice, push  # noqa: F401 - `practice` is a fixture
+
+
+async def nothing_stored(db, patient) -> bool:
+    documents = (await db.exec(select(Document).where(Document.dossier_id == patient.dossier.id))).all()
+    added = (await db.exec(select(AccessEvent).where(AccessEvent.action == "add_document"))).all()
+    return documents == [] and added == []
+
+
+def report(patient, **options) -> dict:
+    return provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"), **options)
+
+
+@pytest.mark.parametrize("where, label", [
+    ("securityLabel", {"coding": [{"system": CONFIDENTIALITY, "code": "R"}]}),
+    ("securityLabel", {"coding": [{"system": CONFIDENTIALITY, "code": "V"}]}),
+    ("securityLabel", {"coding": [{"system": CONFIDENTIALITY, "code": "N"}, {"system": CONFIDENTIALITY, "code": "R"}]}),
+    ("securityLabel", {"coding": [{"system": "urn:oid:1.2.250.1.213.1.1.4.13", "code": "MASQUE_PS"}]}),
+    ("securityLabel", {"text": "Confidentiel"}),
+    ("meta", {"security": [{"system": CONFIDENTIALITY, "code": "R"}]}),
+])
+async def test_a_document_labelled_other_than_normal_is_refused_and_nothing_is_stored(client, db, patient, practice,
+                                                                                   where, label):
+    bundle = report(patient)
+    bundle["entry"][1]["resource"][where] = [label] if where == "securityLabel" else label
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 422, answer.text
+    said = as_outcome(answer).issue[0].diagnostics
+    assert "que des documents de confidentialité normale" in said and "le patient qui choisit" in said
+    assert "entrée 2 du Bundle" in said
+    assert await nothing_stored(db, patient)
+
+
+async def test_a_document_labelled_normal_is_filed(client, db, patient, practice):
+    bundle = report(patient)
+    bundle["entry"][1]["resource"]["securityLabel"] = [{"coding": [{"system": CONFIDENTIALITY, "code": "N"}]}]
+    assert (await push(client, practice, bundle)).status_code == 200
+    [document] = (await db.exec(select(Document).where(Document.dossier_id == patient.dossier.id))).all()
+    assert not document.hidden
+
+
+@pytest.mark.parametrize("as_binary", [True, False])
+async def test_a_declared_size_that_is_not_the_contents_is_refused(client, db, patient, practice, as_binary):
+    bundle = report(patient, as_binary=as_binary)
+    attachment = bundle["entry"][1]["resource"]["content"][0]["attachment"]
+    attachment["size"] = 12
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 422, answer.text
+    assert "taille déclarée (attachment.size : 12 octets)" in as_outcome(answer).issue[0].diagnostics
+    assert await nothing_stored(db, patient)
+    attachment["size"] = len(report_pdf("CR"))  # the same PDF, to the byte
+    assert (await push(client, practice, bundle)).status_code == 200
+
+
+async def test_a_binary_no_document_names_refuses_the_whole_bundle(client, db, patient, practice):
+    bundle = report(patient)
+    stray = json.loads(json.dumps(bundle["entry"][2]))
+    stray["fullUrl"] = "urn:uuid:0b8c8d1e-3f4a-4b5c-9d6e-7f8091a2b3c4"
+    bundle["entry"].append(stray)
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 422, answer.text
+    assert "L'entrée 4 du Bundle (Binary) n'est désignée par aucun DocumentReference" in \
+        as_outcome(answer).issue[0].diagnostics
+    assert await nothing_stored(db, patient)
+
+
+async def test_a_binary_named_twice_or_unlike_the_inline_data_is_refused(client, db, patient, practice):
+    twice = report(patient)
+    twice["entry"].append(json.loads(json.dumps(twice["entry"][2])))  # one address for two entries
+    answer = await push(client, practice, twice)
+    assert answer.status_code == 400
+    assert "entrées 3 et 4 du Bundle portent le même fullUrl" in as_outcome(answer).issue[0].diagnostics
+    unlike = report(patient)
+    unlike["entry"][1]["resource"]["content"][0]["attachment"]["data"] = base64.b64encode(b"autre chose").decode()
+    answer = await push(client, practice, unlike)
+    assert answer.status_code == 422 and "n'ont pas le même contenu" in as_outcome(answer).issue[0].diagnostics
+    assert await nothing_stored(db, patient)
+
+
+async def test_the_submission_set_is_answered_as_read_not_created(client, db, patient, practice):
+    """FHIR R4: 201 names what was created (its `location`); Carnet files the documents, and keeps no List."""
+    answer = as_bundle(await push(client, practice, report(patient)))
+    [listed, document, binary] = [e.response for e in answer.entry]
+    assert listed.status == "200 OK" and listed.location is None
+    assert listed.outcome.issue[0].severity == "information" and "ne le conserve pas" in \
+        listed.outcome.issue[0].diagnostics
+    assert document.status == binary.status == "201 Created"
+    assert binary.location == document.location.replace("DocumentReference/", "Binary/")
+
+
+@pytest.mark.parametrize("mangle, place", [
+    (lambda b: b["entry"].append(5), "entrée 4 du Bundle"),  # the parser says "entry.3.root"
+    (lambda b: b["entry"][1]["resource"]["content"][0]["attachment"].update(size="grand"),
+     "entrée 2 du Bundle, élément content[0].attachment.size"),
+    (lambda b: b.update(timestamp="hier"), "élément timestamp"),
+])
+async def test_an_unreadable_bundle_names_the_entry_in_words_not_the_parsers_path(client, db, patient, practice,
+                                                                                 mangle, place):
+    bundle = report(patient)
+    mangle(bundle)
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 400, answer.text
+    said = as_outcome(answer).issue[0].diagnostics
+    assert said == f"Le Bundle n'est pas une ressource FHIR R4B valide ({place})."
+    assert "entry." not in said and "root" not in said and "champ" not in said

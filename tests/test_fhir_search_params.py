@@ -1,0 +1,96 @@
+"""ITI-67's parameters as FHIR R4 reads them: one patient per search, and a date that is a year, a month or a day
+stands for its whole range, under every prefix Carnet answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import select
+
+from server.models import AccessEvent
+from tests.conftest import add_text_document, make_ins
+from tests.fhir_support import INS_SYSTEM, as_bundle, as_outcome
+from tests.test_fhir_api import practice  # noqa: F401 - a fixture
+
+# Each document: its title, the day of the act (`period`), and when Carnet received it (`date`, an instant).
+FILED = [("Bilan de décembre", date(2024, 12, 31), datetime(2024, 12, 31, 23, 30, tzinfo=UTC)),  # 2025 in Paris
+         ("Bilan du 1er mars", date(2025, 3, 1), datetime(2025, 3, 1, 9, 0, tzinfo=UTC)),
+         ("Bilan du 31 mars", date(2025, 3, 31), datetime(2025, 3, 31, 22, 30, tzinfo=UTC)),  # April in Paris
+         ("Bilan d'avril", date(2025, 4, 1), datetime(2025, 4, 2, 8, 0, tzinfo=UTC))]
+
+
+@pytest.fixture
+async def filed(db, app, patient) -> None:
+    for title, day, received in FILED:
+        document = await add_text_document(db, app, patient.dossier, title=title, category="biologie", when=day)
+        document.created_at = received
+        db.add(document)
+    await db.commit()
+
+
+async def found(client, practice, patient, *dates: tuple[str, str]) -> set[str]:
+    answer = await client.get("/fhir/DocumentReference", headers=practice.headers,
+                              params=[("patient", patient.patient.id), *dates])
+    assert answer.status_code == 200, (dates, answer.text)
+    return {e.resource.description for e in as_bundle(answer).entry or []}
+
+
+DECEMBER, MARCH_1, MARCH_31, APRIL = (title for title, _, _ in FILED)
+
+
+@pytest.mark.parametrize("dates, titles", [
+    ([("period", "2025")], {MARCH_1, MARCH_31, APRIL}),
+    ([("period", "eq2025-03")], {MARCH_1, MARCH_31}),
+    ([("period", "ge2025-03")], {MARCH_1, MARCH_31, APRIL}),
+    ([("period", "gt2025-03")], {APRIL}),
+    ([("period", "le2025-03")], {DECEMBER, MARCH_1, MARCH_31}),
+    ([("period", "lt2025-03")], {DECEMBER}),
+    ([("period", "gt2024"), ("period", "lt2025-04")], {MARCH_1, MARCH_31}),
+    ([("period", "2025-02")], set()),
+    # An instant's month and year are Paris's, as its day already was.
+    ([("date", "2024")], set()),
+    ([("date", "2025-03")], {MARCH_1}),
+    ([("date", "ge2025-04")], {MARCH_31, APRIL}),
+    ([("date", "lt2025-03")], {DECEMBER}),
+    ([("date", "le2025")], {DECEMBER, MARCH_1, MARCH_31, APRIL}),
+    ([("date", "gt2025-03"), ("period", "2025-03")], {MARCH_31}),
+])
+async def test_a_year_or_a_month_searches_its_whole_range(client, patient, practice, filed, dates, titles):
+    assert await found(client, practice, patient, *dates) == titles
+
+
+@pytest.mark.parametrize("value", ["2025-3", "202", "20250301", "2025-W10-1", "2025-13", "2025-00", "2025-02-30",
+                                   "ne2025", "2025-03T10:00:00Z", "\u0662025"])
+async def test_a_malformed_date_is_refused_with_the_forms_accepted(client, patient, practice, value):
+    answer = await client.get("/fhir/DocumentReference", headers=practice.headers,
+                              params=[("patient", patient.patient.id), ("period", value)])
+    assert answer.status_code == 400, value
+    said = as_outcome(answer).issue[0].diagnostics
+    assert said.startswith("Date de recherche invalide")
+    assert "une année (AAAA), un mois (AAAA-MM), un jour (AAAA-MM-JJ)" in said
+
+
+@pytest.mark.parametrize("value", ["9999", "ge9999-12", "0001", "lt0001-01"])
+async def test_a_year_or_month_off_the_calendar_is_out_of_bounds(client, patient, practice, value):
+    answer = await client.get("/fhir/DocumentReference", headers=practice.headers,
+                              params=[("patient", patient.patient.id), ("date", value)])
+    assert answer.status_code == 400 and "hors limites" in as_outcome(answer).issue[0].diagnostics
+
+
+async def test_a_search_names_one_patient_once_and_reads_nothing_otherwise(client, db, patient, practice):
+    other = f"{INS_SYSTEM}|{make_ins('F', 1984, 3, 77)}"
+    mine = f"{INS_SYSTEM}|{patient.patient.ins}"
+    for body in ({"patient.identifier": [mine, other]}, {"patient.identifier": [mine, mine]},
+                 {"patient.identifier": mine, "patient": patient.patient.id}):
+        answer = await client.post("/fhir/DocumentReference/_search", headers=practice.headers, data=body)
+        assert answer.status_code == 400, (body, answer.text)
+        assert "un seul patient" in as_outcome(answer).issue[0].diagnostics
+    by_id = await client.get("/fhir/DocumentReference", headers=practice.headers,
+                             params=[("patient", patient.patient.id), ("patient", "Patient/" + "0" * 32)])
+    assert by_id.status_code == 400 and "un seul patient" in as_outcome(by_id).issue[0].diagnostics
+    read = (await db.exec(select(AccessEvent).where(AccessEvent.action == "read_timeline"))).all()
+    assert read == []
+    once = await client.post("/fhir/DocumentReference/_search", headers=practice.headers,
+                             data={"patient.identifier": mine})
+    assert once.status_code == 200

@@ -94,3 +94,34 @@ async def test_a_search_names_one_patient_once_and_reads_nothing_otherwise(clien
     once = await client.post("/fhir/DocumentReference/_search", headers=practice.headers,
                              data={"patient.identifier": mine})
     assert once.status_code == 200
+
+
+async def test_a_documents_type_comes_back_and_is_searched_as_the_software_coded_it(client, db, app, patient,
+                                                                                   practice):
+    """A Document Recipient keeps the metadata it receives (IHE MHD): "34117-2" came back as its category's
+    "11488-4", and a search by the type sent found nothing; its `creation` was an hour made up (12:00 UTC)."""
+    from tests.fhir_support import provide_bundle, report_pdf
+    from tests.test_fhir_api import push
+
+    bundle = provide_bundle(patient.patient.ins, title="Observation médicale d'entrée", data=report_pdf("Entrée"),
+                            when=date(2026, 11, 29))
+    bundle["entry"][1]["resource"]["type"] = {"coding": [{"system": "http://loinc.org", "code": "34117-2",
+                                                          "display": "History and physical note"}]}
+    await push(client, practice, bundle)
+    await add_text_document(db, app, patient.dossier, title="Bilan sans type", category="biologie")
+
+    async def by_type(token: str) -> list:
+        answer = await client.get("/fhir/DocumentReference", headers=practice.headers,
+                                  params={"patient": patient.patient.id, "type": token})
+        assert answer.status_code == 200, answer.text
+        return [e.resource for e in as_bundle(answer).entry or []]
+
+    [sent] = await by_type("http://loinc.org|34117-2")
+    assert sent.description == "Observation médicale d'entrée"
+    assert (sent.type.coding[0].system, sent.type.coding[0].code, sent.type.coding[0].display) == (
+        "http://loinc.org", "34117-2", "History and physical note")
+    assert str(sent.content[0].attachment.creation) == "2026-11-29"
+    assert [d.description for d in await by_type("34117-2")] == ["Observation médicale d'entrée"]  # any system
+    assert await by_type("http://loinc.org|11488-4") == []  # its category's type is not the one it was sent with
+    [untyped] = await by_type("http://loinc.org|11502-2")  # one sent without a type: its category's
+    assert untyped.description == "Bilan sans type" and untyped.type.coding[0].code == "11502-2"

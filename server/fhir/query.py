@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
 from ..identifiers import is_valid_ins, normalize_ins
@@ -41,6 +41,15 @@ class Query:
     echo: list[tuple[str, str]]
     total: bool = False  # `_total=accurate` (or `estimate`): the bundle says how many match, at a count's cost
     after: str = ""  # `_after`: the id of the document a page starts after (what `next` links carry)
+
+
+def type_clause(system: str | None, code: str) -> ColumnElement[bool]:
+    """Documents of this type: as the sending software coded it (0029), or, for a document that came without one,
+    through its category's LOINC type. A document sent as "34117-2" is not found as its category's "11488-4"."""
+    sent = col(Document.type_code) == f"{system}|{code}" if system is not None else \
+        col(Document.type_code).endswith(f"|{code}", autoescape=True)
+    category = category_of(system, code)
+    return or_(sent, and_(col(Document.type_code) == "", col(Document.category) == category)) if category else sent
 
 
 PREFIXES = ("eq", "ge", "le", "gt", "lt")
@@ -121,18 +130,20 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None) -
     if not patient:
         raise FhirError(400, "Indiquez le patient : patient=<identifiant> en GET, ou patient.identifier="
                              "urn:oid:1.2.250.1.213.1.4.8|<INS> dans le corps d'un POST sur DocumentReference/_search.")
+    created: list[ColumnElement[bool]] = []  # the date, type and other clauses
     category = ""
-    for name in ("category", "type"):
-        if first(name):
-            system, code = split_token(first(name))
-            category = category_of(system, code) or "-"  # an unknown code finds nothing
-            echo.append((name, first(name)))
+    if first("category"):
+        system, code = split_token(first("category"))
+        category = category_of(system, code) or "-"  # an unknown code finds nothing
+        echo.append(("category", first("category")))
+    if first("type"):
+        created.append(type_clause(*split_token(first("type"))))
+        echo.append(("type", first("type")))
     statuses = frozenset(s for value in params.get("status", []) for s in value.split(",") if s)
     if statuses - {CURRENT, WITHDRAWN, "superseded"}:
         raise FhirError(400, "Statut de recherche inconnu : current, superseded ou entered-in-error.")
     if statuses:
         echo.append(("status", ",".join(sorted(statuses))))
-    created = []
     for name, column, instant in (("date", col(Document.created_at), True), ("period", col(Document.event_date), False)):
         if len(params.get(name, [])) > MAX_DATES:
             raise FhirError(400, f"Le paramètre {name} est répété plus de {MAX_DATES} fois : une recherche prend une "

@@ -8,7 +8,7 @@ confidentiality label in `meta.security`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
@@ -84,6 +84,9 @@ def security_meta(document: Document) -> dict | None:
 def document_reference(document: Document, *, patient: Patient, author: Professional | None, base: str) -> DocumentReference:
     """What a reader's software sees of a document it may read (the author and the médecin traitant see hidden ones)."""
     code, display = TYPES[document.category]
+    system, _, sent = document.type_code.partition("|")  # the type the sending software coded, if any
+    coding = {"system": system or None, "code": sent, "display": document.type_display or None} if sent else \
+        {"system": LOINC, "code": code, "display": display}
     author_ref = ({"identifier": {"system": IDNAT_PS_SYSTEM, "value": f"8{author.rpps}"},
                    "display": professional_title(author)} if author else {"display": document.source or "Carnet"})
     return DocumentReference.model_validate({
@@ -92,7 +95,7 @@ def document_reference(document: Document, *, patient: Patient, author: Professi
         "meta": security_meta(document),
         "masterIdentifier": master_identifier(document),
         "status": WITHDRAWN if document.withdrawn_at else CURRENT,
-        "type": {"coding": [{"system": LOINC, "code": code, "display": display}]},
+        "type": {"coding": [{k: v for k, v in coding.items() if v is not None}]},
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": document.category,
                                   "display": CATEGORIES[document.category]}]}],
         "subject": {"reference": f"Patient/{patient.id}", "identifier": {"system": INS_SYSTEM, "value": patient.ins}},
@@ -102,7 +105,7 @@ def document_reference(document: Document, *, patient: Patient, author: Professi
         "content": [{"attachment": {
             "contentType": document.mime_type, "url": f"{base}/fhir/Binary/{document.id}", "size": document.size,
             "title": document.filename,
-            "creation": fhir_instant(datetime.combine(document.event_date, time(12), tzinfo=UTC)),
+            "creation": document.event_date.isoformat(),  # the act's day: no hour is known, none is made up
         }}],
         "context": {"period": {"start": document.event_date.isoformat()}},
     })

@@ -206,10 +206,25 @@ def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]
         raise unprocessable(f"La taille déclarée (attachment.size : {attachment.size} octets) ne correspond pas au "
                             f"contenu reçu ({len(data)} octets).")
     title = reference.description or attachment.title or ""
+    type_code, type_display = _sent_type(reference)
     return normalize_ins(identifier.value), Upload(
         title=title.strip(), category=category, event_date=_event_date(reference),
         filename=attachment.title or "document", data=data, master_identifier=master_text, declared_type=declared,
+        type_code=type_code, type_display=type_display,
     ), url
+
+
+def _sent_type(reference: DocumentReference) -> tuple[str, str]:
+    """The document's type as the software coded it (its first coding), to give back as sent: ("system|code",
+    display), or ("", "") when it sent none (Carnet's category then says the type)."""
+    coding = next((c for c in (reference.type.coding or []) if c.code), None) if reference.type else None
+    if coding is None:
+        return "", ""
+    code = f"{coding.system or ''}|{coding.code}"
+    _refuse_invisible("Le type du document (type.coding)", code)
+    if len(code) > 300 or len(coding.display or "") > 300:
+        raise unprocessable("Le type du document (type.coding) est trop long (300 caractères au plus).")
+    return code, " ".join((coding.display or "").split())
 
 
 def _category(reference: DocumentReference) -> str:

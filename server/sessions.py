@@ -66,9 +66,8 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
     # (a refusal, or the bookkeeping below) must not expire who is asking.
     session.expunge(row)
     session.expunge(account)
-    if professional is not None:  # who a professional's reads are logged as (access.reading.professional_actor)
+    if professional is not None:
         session.expunge(professional)
-        session.info[SIGNED_IN_PROFESSIONAL] = professional
     if now - row.last_seen_at > idle or now - row.created_at > max_age:
         # Ended all the same (it is not returned); deleted now, or by the next request or housekeeping if busy.
         await unless_busy(session, lambda: session.exec(delete(WebSession).where(WebSession.id == row.id)))  # type: ignore[call-overload]
@@ -77,6 +76,8 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
         seen = update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now)
         if await unless_busy(session, lambda: session.exec(seen)):  # type: ignore[call-overload]  (busy: a minute on)
             row.last_seen_at = now
+    if professional is not None:  # who a professional's reads are logged as (access.reading.professional_actor)
+        session.info[SIGNED_IN_PROFESSIONAL] = professional
     return CurrentSession(row=row, account=account)
 
 

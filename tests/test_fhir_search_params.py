@@ -3,6 +3,7 @@ stands for its whole range, under every prefix Carnet answers."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -125,3 +126,28 @@ async def test_a_documents_type_comes_back_and_is_searched_as_the_software_coded
     assert await by_type("http://loinc.org|11488-4") == []  # its category's type is not the one it was sent with
     [untyped] = await by_type("http://loinc.org|11502-2")  # one sent without a type: its category's
     assert untyped.description == "Bilan sans type" and untyped.type.coding[0].code == "11502-2"
+
+
+async def test_a_type_is_a_token_compared_exactly_and_its_words_hold_no_hidden_character(client, db, patient,
+                                                                                      practice):
+    """A FHIR code is case-sensitive: "abc" does not find "AbC", on either engine (a LIKE ignored case on SQLite
+    alone); a display holding NUL, which PostgreSQL refuses in text, is refused in French, never a 500."""
+    from tests.fhir_support import provide_bundle, report_pdf
+    from tests.test_fhir_api import push
+
+    bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"))
+    bundle["entry"][1]["resource"]["type"] = {"coding": [{"system": "urn:x", "code": "AbC"}]}
+    await push(client, practice, bundle)
+    counts = {}
+    for token in ("abc", "AbC", "urn:x|abc", "urn:x|AbC", "urn:y|AbC", "Ab_", "%C"):
+        answer = await client.get("/fhir/DocumentReference", headers=practice.headers,
+                                  params={"patient": patient.patient.id, "type": token})
+        counts[token] = len(as_bundle(answer).entry or [])
+    assert counts == {"abc": 0, "AbC": 1, "urn:x|abc": 0, "urn:x|AbC": 1, "urn:y|AbC": 0, "Ab_": 0, "%C": 0}, counts
+
+    hidden = provide_bundle(patient.patient.ins, title="Compte rendu 2", data=report_pdf("CR 2"))
+    hidden["entry"][1]["resource"]["type"]["coding"][0]["display"] = "Note\u0000x"
+    refused = await client.post("/fhir", headers={**practice.headers, "content-type": "application/fhir+json"},
+                                content=json.dumps(hidden))
+    assert refused.status_code == 422 and "type.coding.display" in as_outcome(refused).issue[0].diagnostics, \
+        refused.text

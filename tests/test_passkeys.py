@@ -132,6 +132,10 @@ async def test_add_rename_and_remove_a_second_passkey_but_never_the_last(client,
     assert "Tablette du salon" in (await client.get("/cles")).text
     removed = await post_form(client, f"/cles/{keys[1].id}/suppression", {}, follow_redirects=False)
     assert removed.headers["location"] == "/cles?fait=cle-supprimee"
+    again = await post_form(client, f"/cles/{keys[1].id}/suppression", {}, follow_redirects=False)  # a second click
+    assert again.headers["location"] == "/cles"  # nothing was deleted: nothing is said
+    gone = await post_form(client, f"/cles/{keys[1].id}/nom", {"name": "X"}, follow_redirects=False)
+    assert gone.headers["location"] == "/cles"
     assert "est supprimée : cet appareil ne peut plus ouvrir votre dossier." in (await client.get(removed.headers["location"])).text
     await post_form(client, f"/cles/{keys[0].id}/suppression", {})
     page = await client.get("/cles")

@@ -46,8 +46,9 @@ class Query:
 def type_clause(system: str | None, code: str) -> ColumnElement[bool]:
     """Documents of this type: as the sending software coded it (0029), or, for a document that came without one,
     through its category's LOINC type. A document sent as "34117-2" is not found as its category's "11488-4"."""
-    sent = col(Document.type_code) == f"{system}|{code}" if system is not None else \
-        col(Document.type_code).endswith(f"|{code}", autoescape=True)
+    sent = col(Document.type_code) == code  # exact, as a token is compared (FHIR codes are case-sensitive)
+    if system is not None:
+        sent = and_(sent, col(Document.type_system) == system)
     category = category_of(system, code)
     return or_(sent, and_(col(Document.type_code) == "", col(Document.category) == category)) if category else sent
 

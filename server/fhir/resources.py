@@ -84,8 +84,8 @@ def security_meta(document: Document) -> dict | None:
 def document_reference(document: Document, *, patient: Patient, author: Professional | None, base: str) -> DocumentReference:
     """What a reader's software sees of a document it may read (the author and the médecin traitant see hidden ones)."""
     code, display = TYPES[document.category]
-    system, _, sent = document.type_code.partition("|")  # the type the sending software coded, if any
-    coding = {"system": system or None, "code": sent, "display": document.type_display or None} if sent else \
+    coding = {"system": document.type_system or None, "code": document.type_code,  # as the software coded it
+              "display": document.type_display or None} if document.type_code else \
         {"system": LOINC, "code": code, "display": display}
     author_ref = ({"identifier": {"system": IDNAT_PS_SYSTEM, "value": f"8{author.rpps}"},
                    "display": professional_title(author)} if author else {"display": document.source or "Carnet"})

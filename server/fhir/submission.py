@@ -47,7 +47,7 @@ def unprocessable(text: str) -> FhirError:
 
 def parse_bundle(body: bytes) -> Bundle:
     try:
-        data = json.loads(body)
+        data = json.loads(body)  # each field a document keeps is checked for hidden characters where it is read
     except (ValueError, RecursionError):
         raise invalid("Le corps de la requête n'est pas du JSON valide.") from None
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
@@ -206,25 +206,27 @@ def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]
         raise unprocessable(f"La taille déclarée (attachment.size : {attachment.size} octets) ne correspond pas au "
                             f"contenu reçu ({len(data)} octets).")
     title = reference.description or attachment.title or ""
-    type_code, type_display = _sent_type(reference)
+    type_system, type_code, type_display = _sent_type(reference)
     return normalize_ins(identifier.value), Upload(
         title=title.strip(), category=category, event_date=_event_date(reference),
         filename=attachment.title or "document", data=data, master_identifier=master_text, declared_type=declared,
-        type_code=type_code, type_display=type_display,
+        type_system=type_system, type_code=type_code, type_display=type_display,
     ), url
 
 
-def _sent_type(reference: DocumentReference) -> tuple[str, str]:
-    """The document's type as the software coded it (its first coding), to give back as sent: ("system|code",
-    display), or ("", "") when it sent none (Carnet's category then says the type)."""
+def _sent_type(reference: DocumentReference) -> tuple[str, str, str]:
+    """The document's type as the software coded it (its first coding), to give back and search as sent: (system,
+    code, display), or ("", "", "") when it sent none (Carnet's category then says the type)."""
     coding = next((c for c in (reference.type.coding or []) if c.code), None) if reference.type else None
     if coding is None:
-        return "", ""
-    code = f"{coding.system or ''}|{coding.code}"
-    _refuse_invisible("Le type du document (type.coding)", code)
-    if len(code) > 300 or len(coding.display or "") > 300:
-        raise unprocessable("Le type du document (type.coding) est trop long (300 caractères au plus).")
-    return code, " ".join((coding.display or "").split())
+        return "", "", ""
+    system, code, display = coding.system or "", coding.code, " ".join((coding.display or "").split())
+    for name, value in (("type.coding.system", system), ("type.coding.code", code), ("type.coding.display", display)):
+        _refuse_invisible(f"Le type du document ({name})", value)
+    if len(system) > 300 or len(code) > 100 or len(display) > 300:
+        raise unprocessable("Le type du document (type.coding) est trop long : 300 caractères au plus pour son "
+                            "système et son libellé, 100 pour son code.")
+    return system, code, display
 
 
 def _category(reference: DocumentReference) -> str:

@@ -67,9 +67,10 @@ class Document(SQLModel, table=True):
     # the dossier, so the same document sent twice is stored once; withdrawn by its author (status
     # entered-in-error): still listed, marked as such.
     master_identifier: str | None = Field(default=None, max_length=300)
-    # Sent by software: the document's type as it coded it ("system|code", and its display), given back as sent
-    # (a Document Recipient keeps the metadata it receives, IHE MHD); "" where Carnet's category says it (0029).
-    type_code: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+    # Sent by software: the document's type as it coded it, given back and searched as sent (a Document Recipient
+    # keeps the metadata it receives, IHE MHD); type_code "" where Carnet's category says it (0029).
+    type_system: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+    type_code: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     type_display: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
     withdrawn_at: datetime | None = None
     added_by_account_id: str | None = Field(default=None, foreign_key="account.id")

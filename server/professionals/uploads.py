@@ -51,7 +51,8 @@ class Upload:
     # Sent by software: the document's own identifier ("system|value"); the same one is stored once per dossier.
     master_identifier: str | None = None
     declared_type: str = ""  # the MIME type the sender says: it must be what the bytes are
-    type_code: str = ""  # the document type the software coded ("system|code"), kept as sent
+    type_system: str = ""  # the document type the software coded, kept as sent ("" for none)
+    type_code: str = ""
     type_display: str = ""
 
 
@@ -201,7 +202,8 @@ async def add_professional_documents(
                 author=professional, added_by=account, commit=False,
             )
             document.master_identifier = upload.master_identifier
-            document.type_code, document.type_display = upload.type_code, upload.type_display
+            document.type_system, document.type_code = upload.type_system, upload.type_code
+            document.type_display = upload.type_display
             document.hidden_from_representatives = upload.hidden_from_representatives and minor
             detail = "réservé au patient, sans ses représentants légaux" if document.hidden_from_representatives else via
             event = await audit.append(session, dossier_id=dossier.id, action="add_document", actor=actor,

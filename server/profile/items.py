@@ -245,15 +245,17 @@ def name(item: ProfileItem) -> str:
 
 async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, actor: audit.Actor,
                    author: Professional | None = None, added_by_account_id: str | None = None, right: str = "",
-                   today: date, detail_suffix: str = "", declared_at: datetime | None = None) -> ProfileItem:
+                   today: date, detail_suffix: str = "", declared_at: datetime | None = None,
+                   from_copy: bool = False) -> ProfileItem:
     """Add an item, with its access event, in one transaction (begun here unless the caller holds it);
-    `declared_at`: when it was first declared, for an item read back from a copy of the dossier (restore.py)."""
+    `declared_at`: when it was first declared, for an item read back from a copy of the dossier (restore.py, which
+    says `from_copy`: such an item keeps its date as it was declared, even one a typed date would be refused for)."""
     patient = await session.get(Patient, dossier.patient_id)
     if patient is not None and not offered(data.kind, age_on(patient.birth_date, today)):
         raise InvalidInput(_("%(what)s : à partir de %(age)d ans.", what=_(KINDS[data.kind].title),
                              age=MIN_AGE[data.kind]), "kind")
-    # A copy read back keeps what it holds as it was declared (restore.py): the birth date checks what is typed now.
-    born = patient.birth_date if patient is not None and declared_at is None else None
+    # The birth date checks what is typed now; a copy's items were checked when declared (and planned before).
+    born = patient.birth_date if patient is not None and not from_copy else None
     fields = check(data, today=today, born=born)
     if data.document_id:
         document = await session.get(Document, data.document_id)

@@ -40,18 +40,19 @@ async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: 
         return await passkeys_page(request, db, error=error, status=400)
     if not readable_length(name):  # a name of spaces or invisible characters is none: said, not replaced
         return await passkeys_page(request, db, error=FormError(_("Donnez un nom à cette clé.")), status=400)
-    await passkeys.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=name)
-    return Redirect("/cles?fait=cle-renommee", status_code=303)
+    renamed = await passkeys.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=name)
+    return Redirect("/cles?fait=cle-renommee" if renamed else "/cles", status_code=303)  # not theirs, or gone: nothing
 
 
 @post("/cles/{passkey_id:str}/suppression", guards=[logged_in], status_code=200)
 async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Response:
     try:
-        await passkeys.remove_passkey(db, account=request.user.account, passkey_id=passkey_id)
+        removed = await passkeys.remove_passkey(db, account=request.user.account, passkey_id=passkey_id)
     except passkeys.PasskeyRefused as refused:
         # The last passkey: no field is wrong, the message takes the focus.
         return await passkeys_page(request, db, error=FormError.of(refused), status=400)
-    return Redirect("/cles?fait=cle-supprimee", status_code=303)
+    # A second click, or a stale tab: nothing was deleted, so nothing is said.
+    return Redirect("/cles?fait=cle-supprimee" if removed else "/cles", status_code=303)
 
 
 @post("/cles/codes-de-secours", guards=[logged_in], status_code=200)

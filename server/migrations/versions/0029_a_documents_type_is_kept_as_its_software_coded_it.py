@@ -23,12 +23,12 @@ depends_on = None
 
 def upgrade() -> None:
     # In place (SQLite's ADD COLUMN too): the table, its search triggers and its indexes stay as they are (0021).
-    op.add_column('document', sa.Column('type_code', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False,
-                                        server_default=''))
-    op.add_column('document', sa.Column('type_display', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False,
-                                        server_default=''))
+    # System and code apart: a token is compared exactly, on both engines (a LIKE ignores case on SQLite alone).
+    for name, length in (('type_system', 300), ('type_code', 100), ('type_display', 300)):
+        op.add_column('document', sa.Column(name, sqlmodel.sql.sqltypes.AutoString(length=length), nullable=False,
+                                            server_default=''))
 
 
 def downgrade() -> None:
-    op.drop_column('document', 'type_display')  # SQLite (3.35 on) drops a column in place
-    op.drop_column('document', 'type_code')
+    for name in ('type_display', 'type_code', 'type_system'):
+        op.drop_column('document', name)  # SQLite (3.35 on) drops a column in place

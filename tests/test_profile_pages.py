@@ -379,7 +379,7 @@ async def test_the_patient_sees_the_vaccinations_the_calendar_asks_of_her_and_a_
     async with await as_patient(app, db, patient) as client:
         mine = text_of(await client.get(url(patient)))
     assert "Vaccinations à faire" in mine and f"calendrier des vaccinations {CALENDAR_YEAR}" in mine
-    assert "ROR (rougeole, oreillons, rubéole)" in mine and "En retard" in mine  # born in 1984, no ROR noted
+    assert "ROR (rougeole, oreillons, rubéole)" in mine and "À rattraper" in mine  # born in 1984, no ROR noted
     assert "documents de vaccination" not in mine and "document de vaccination" not in mine
     # A vaccination filed as a document is not read by the calendar: the page says so, and where they are.
     for title in ("Certificat ROR", "Rappel dTcaP"):

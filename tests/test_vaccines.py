@@ -287,6 +287,19 @@ def test_the_partial_lists_each_due_with_its_badge_and_cites_the_calendar(partia
     assert "<script" not in html and "style=" not in html
 
 
+def test_an_adult_is_told_to_catch_up_a_childs_dose_never_noted_not_that_it_is_late_since_1985(partial):
+    """Born in 1984, no ROR noted: "1re dose (12 mois), depuis le 12 mars 1985" under "En retard" read as a reproach
+    for 41 years; it is a catch-up the calendar recommends. An adult's own late booster stays "En retard"."""
+    found = due_vaccinations(birth_date=date(1984, 3, 12), sex="F", vaccinations=[], today=date(2026, 12, 5))
+    html = " ".join(partial.render(vaccines_due=found, calendar_year=CALENDAR_YEAR,
+                                   calendar_source=CALENDAR_SOURCE).split())
+    assert "À rattraper" in html and "1re dose (12 mois), non notée : un rattrapage est recommandé" in html
+    assert "depuis le 12 mars 1985" not in html
+    assert "rappel de 25 ans, depuis le 12 mars 2009" in html and "En retard" in html
+    child = due_vaccinations(birth_date=date(2024, 3, 12), sex="F", vaccinations=[], today=date(2026, 12, 5))
+    assert not any(due.catch_up for due in child) and any(due.late for due in child)  # a child's dose is late
+
+
 def test_the_partial_says_when_nothing_is_due(partial):
     html = partial.render(vaccines_due=[], calendar_year=2025, calendar_source=CALENDAR_SOURCE)
     assert "Aucune vaccination à faire d'après le calendrier vaccinal 2025." in html and "En retard" not in html

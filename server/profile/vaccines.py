@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from calendar import monthrange
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -30,6 +30,9 @@ class Due:
     state: str  # TO_DO or LATE
     upcoming: bool  # due_on is still ahead ("à partir du …" rather than "depuis le …")
     values: tuple[tuple[str, object], ...] = ()  # what fills the calendar's dose text: ("age", 45)
+    # A child's dose an adult never had (ROR's second dose, for someone born in 1984): "à rattraper", as the
+    # calendar's catch-up says, not "en retard depuis le 12 juillet 1985".
+    catch_up: bool = False
 
     @property
     def late(self) -> bool:
@@ -214,7 +217,8 @@ def due_vaccinations(*, birth_date: date, sex: str, vaccinations: list[ProfileIt
             due = _dose(entry, birth_date, given, today, horizon, taken, used)
         if due is not None and entry.family not in listed:
             listed.add(entry.family)
-            found.append(due)
+            adult = add_months(birth_date, 18 * 12)
+            found.append(replace(due, catch_up=due.late and due.due_on < adult <= today))
     return sorted(found, key=lambda d: (d.due_on, d.family))
 
 

@@ -87,6 +87,9 @@ PHRASES: dict[str, Phrase] = {
            "%(when)s%(right)s"),
         N_("%(subject)s avez rendu %(detail)s du profil médical de nouveau visible aux professionnels "
            "%(when)s%(right)s")),
+    "profile_end": Phrase("Traitement arrêté",
+        N_("%(subject)s a noté l'arrêt du traitement %(detail)s %(when)s%(right)s"),
+        N_("%(subject)s avez noté l'arrêt du traitement %(detail)s %(when)s%(right)s")),
     "profile_delete": Phrase("Information supprimée",
         N_("%(subject)s a supprimé %(detail)s du profil médical %(when)s%(right)s"),
         N_("%(subject)s avez supprimé %(detail)s du profil médical %(when)s%(right)s")),

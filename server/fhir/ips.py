@@ -105,9 +105,12 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
                 "reaction": [{"manifestation": [{"text": item.detail or "Réaction non précisée"}],
                               "severity": SEVERITY.get(item.severity)}]}
     if item.kind == "treatment":
-        return {"resourceType": "MedicationStatement", "identifier": identifier, "status": "active",
+        period = {"start": day(item.started_on) if item.started_on else None,
+                  "end": day(item.ended_on) if item.ended_on else None}
+        return {"resourceType": "MedicationStatement", "identifier": identifier,
+                "status": "completed" if item.ended_on else "active",  # stopped (profile/ending.py)
                 "medicationCodeableConcept": {"text": item.label}, "subject": {"reference": patient_ref},
-                "effectivePeriod": {"start": day(item.started_on)} if item.started_on else None,
+                "effectivePeriod": {k: v for k, v in period.items() if v} or None,
                 "informationSource": declared, "dateAsserted": fhir_instant(item.created_at), "dosage": [{"text": item.detail}] if item.detail else None,
                 "note": [{"text": f"Prescrit par {item.prescriber}"}] if item.prescriber else None}
     if item.kind == "condition":

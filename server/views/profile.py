@@ -90,7 +90,7 @@ async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> T
         "charts": charts_of(i for i in items if i.kind == "measurement"),
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
         "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION,
-        "add_labels": ADD_LABELS,
+        "add_labels": ADD_LABELS, "today": paris_today().isoformat(),
     }
     if holder:
         now = utcnow()
@@ -114,6 +114,8 @@ def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:
     the rest as profile_of gives them (newest first)."""
     if kind == "allergy":
         return sorted(items, key=lambda i: SEVERITY_ORDER.get(i.severity, len(SEVERITY_ORDER)))
+    if kind == "treatment":  # those still taken first, the stopped ones after (profile/ending.py)
+        return sorted(items, key=lambda i: i.ended_on is not None)
     if kind == "measurement":
         order = list(MEASURES)
         return sorted(items, key=lambda i: (order.index(i.label) if i.label in order else len(order),

@@ -69,3 +69,21 @@ def test_the_patient_adds_an_allergy_and_blood_pressures_from_the_menu(page, see
     page.emulate_media(color_scheme="dark")
     dark = stroke_of_the_chart(page)
     assert light == "rgb(29, 78, 216)" and dark == "rgb(147, 180, 253)", (light, dark)
+
+
+def test_a_patient_notes_on_her_phone_that_a_treatment_is_stopped(page, seed):
+    """Stopped, not deleted: the treatment stays, with the day it ended, and the confirmation is on screen."""
+    patient = seed()
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, patient)
+    page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=treatment")
+    page.get_by_label("Médicament").fill("Apixaban 5 mg")
+    page.get_by_role("button", name="Enregistrer").click()
+    treatment = page.locator(".profile-item").filter(has_text="Apixaban 5 mg")
+    treatment.get_by_text("Noter l'arrêt").click()
+    expect(treatment.get_by_label("Arrêté le")).to_be_visible()
+    assert_fits_phone(page)
+    treatment.get_by_role("button", name="Enregistrer l'arrêt").click()
+    expect(page.get_by_text("Le traitement est noté comme arrêté")).to_be_focused()
+    expect(treatment).to_contain_text("arrêté le")
+    expect(treatment.get_by_text("Noter l'arrêt")).to_have_count(0)

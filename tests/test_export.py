@@ -536,3 +536,26 @@ def test_a_server_that_never_made_a_copy_does_not_hold_the_pdf_library():
     held = subprocess.run([sys.executable, "-c", "import sys, server.app; print('fpdf' in sys.modules)"],
                           capture_output=True, text=True, check=True).stdout.strip()
     assert held == "False"
+
+
+async def test_a_stopped_treatment_comes_back_stopped_on_its_day(db, app, small, elsewhere):
+    """A copy read back keeps a treatment's end (its MedicationStatement's effectivePeriod.end, profile/ending.py);
+    an end before the treatment began, or to come, is refused before anything is written."""
+    from server.profile.ending import end_treatment
+
+    [treatment] = [i for i in await live_items(db, small.dossier.id) if i.kind == "treatment"]
+    await end_treatment(db, item=treatment, ended_on=date(2026, 11, 2), actor=PATIENT, today=TODAY)
+    there, storage = elsewhere.session, elsewhere.storage
+    data = await build_export(db, app.state.storage, dossier=small.dossier, patient=small.patient, now=NOW)
+    dossier = await same_patient_there(there, small.patient, await authors_of(db, small.dossier.id))
+    before = await counts(there, dossier.id)
+    for end in ("2024-01-01", "2027-01-01"):  # before its start (1 March 2025), after TODAY
+        odd = ips_changed(data, lambda ips: json.loads(json.dumps(ips).replace('"end": "2026-11-02"',
+                                                                               f'"end": "{end}"')))
+        with pytest.raises(NotRestorable, match="s'arrête avant d'avoir commencé, ou après aujourd'hui"):
+            await restore(there, storage, zip_bytes=odd, dossier=dossier, actor=TRANSFER, today=TODAY)
+    assert await counts(there, dossier.id) == before
+    await restore(there, storage, zip_bytes=data, dossier=dossier, actor=TRANSFER, today=TODAY)
+    await there.commit()
+    [back] = [i for i in await live_items(there, dossier.id) if i.kind == "treatment"]
+    assert (back.label, back.ended_on) == (treatment.label, date(2026, 11, 2))

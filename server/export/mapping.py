@@ -13,7 +13,7 @@ from ..dossiers import InvalidInput
 from ..fhir.ips import ITEM_SYSTEM, KIND_SYSTEM, OBSERVATION_CODES, SEVERITY
 from ..fhir.resources import CATEGORY_SYSTEM, IDNAT_PS_SYSTEM, LOINC, WITHDRAWN
 from ..models import Professional
-from ..profile.items import ItemInput, check
+from ..profile.items import OLDEST, ItemInput, check
 from .archive import DECLARED_BY_EXTENSION, HIDDEN_EXTENSION, KEPT_EXTENSION, SHA256_EXTENSION, SOURCE_EXTENSION
 from .auditevents import DOCUMENT_SYSTEM
 
@@ -56,6 +56,7 @@ class PlannedItem:
     hidden: bool
     document_url: str = ""
     declared_at: datetime | None = None  # when it was added to the profile (ips.item_resource's recording date)
+    ended_on: date | None = None  # a treatment stopped (profile/ending.py): its effectivePeriod's end
 
 
 def extension(element: dict, url: str):
@@ -174,11 +175,15 @@ def plan_items(entries: dict[str, dict], professionals: dict[str, Professional],
             if document_url and entries.get(document_url, {}).get("resourceType") != "DocumentReference":
                 raise NotRestorable("Des directives anticipées de la copie renvoient à un document qu'elle n'a pas.")
             rpps = author_rpps(written_by(resource), entries)
+            ended = day(resource.get("effectivePeriod", {}).get("end")) if data.kind == "treatment" else None
             planned.append(PlannedItem(data, professionals[rpps] if rpps else None,
                                        bool(extension(resource, HIDDEN_EXTENSION)), document_url,
-                                       instant(resource.get(DECLARED_AT[resource["resourceType"]]))))
+                                       instant(resource.get(DECLARED_AT[resource["resourceType"]])), ended))
     for item in planned:
         check(item.data, today=today)
+        ended = item.ended_on
+        if ended is not None and not max(item.data.started_on or OLDEST, OLDEST) <= ended <= today:
+            raise NotRestorable("Un traitement de la copie s'arrête avant d'avoir commencé, ou après aujourd'hui.")
     return planned
 
 

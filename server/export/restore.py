@@ -28,6 +28,7 @@ from ..fhir.resources import INS_SYSTEM
 from ..files.pages import Unrenderable, render_pdf
 from ..files.store import Storage
 from ..models import CATEGORIES, Document, Dossier, Patient, Professional, ProfileItem, utcnow
+from ..profile.ending import end_treatment
 from ..profile.items import add_item, set_item_hidden
 from ..templating import date_fr
 from ..text_input import clean, read_json, readable_length
@@ -235,5 +236,7 @@ async def restore(session: AsyncSession, storage: Storage, *, zip_bytes: bytes |
                                detail_suffix=f" ({copy_of})", declared_at=item.declared_at, from_copy=True)
         if item.hidden:
             await set_item_hidden(session, item=added, hidden=True, actor=actor)
+        if item.ended_on is not None:  # stopped in the copy: stopped here, on the same day
+            await end_treatment(session, item=added, ended_on=item.ended_on, actor=actor, today=today)
     return Restored(documents=len(documents), items=len(items))
 

@@ -192,6 +192,16 @@ _HELD = "carnet.held_rows"
 # The professional signed in, on the request's database session (`info`), as loaded with the web session
 # (sessions.load_session): who a professional's reads are logged as, and the author of what they wrote, asked once.
 SIGNED_IN_PROFESSIONAL = "carnet.signed_in_professional"
+# The account signed in, on the request's database session, when it helps with no dossier (no delegation of it
+# but revoked ones), as asked with the web session: the band of each page of a dossier then asks nothing
+# more (caregivers/dossiers.py). Forgotten at the session's first commit (`_forget_at_commit`): from then on, the
+# band asks, as a delegation this request wrote may have made it a caregiver.
+HELPS_NO_ONE = "carnet.helps_no_one"
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_at_commit(session: Session) -> None:
+    session.info.pop(HELPS_NO_ONE, None)
 
 
 @event.listens_for(Session, "loaded_as_persistent")

@@ -12,14 +12,14 @@ from functools import cache
 from litestar.datastructures import Cookie
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import Select, bindparam, delete, update
+from sqlalchemy import Select, bindparam, delete, exists, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .accounts import hash_secret
 from .config import Settings
-from .db import SIGNED_IN_PROFESSIONAL, begin_write, hold_loaded_rows, unless_busy
-from .models import Account, Professional, WebSession, utcnow
+from .db import HELPS_NO_ONE, SIGNED_IN_PROFESSIONAL, begin_write, hold_loaded_rows, unless_busy
+from .models import Account, Delegation, Professional, WebSession, utcnow
 
 
 # In a session's data: the passkey it was opened with ("Mes clés d'accès" marks it).
@@ -60,7 +60,7 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
     found = (await session.exec(_session_and_account(), params={"id": hash_secret(token)})).first()
     if found is None:
         return None
-    row, account, professional = found
+    row, account, professional, helps = found
     now = utcnow()
     # Snapshots for the whole request: the handler shares this database session, and its rollbacks
     # (a refusal, or the bookkeeping below) must not expire who is asking.
@@ -78,14 +78,19 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
             row.last_seen_at = now
     if professional is not None:  # who a professional's reads are logged as (access.reading.professional_actor)
         session.info[SIGNED_IN_PROFESSIONAL] = professional
+    if not helps:
+        session.info[HELPS_NO_ONE] = account.id
     return CurrentSession(row=row, account=account)
 
 
 @cache
 def _session_and_account() -> Select:
     """One query for the session, its account and the account's professional, built once (listing.py says why):
-    every request asks it, and each of a professional's reads names them in the log."""
-    return (select(WebSession, Account, Professional)
+    every request asks it, and each of a professional's reads names them in the log. And whether the account
+    helps with a dossier: most do not, and then each page's band asks nothing more (db.HELPS_NO_ONE)."""
+    helps = exists().where(Delegation.caregiver_account_id == Account.id,  # type: ignore[arg-type]
+                           Delegation.revoked_at.is_(None))  # type: ignore[union-attr]
+    return (select(WebSession, Account, Professional, helps.label("helps"))
             .join(Account, Account.id == WebSession.account_id)  # type: ignore[arg-type]
             .outerjoin(Professional, Professional.id == Account.professional_id)  # type: ignore[arg-type]
             .where(WebSession.id == bindparam("id")))

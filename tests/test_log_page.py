@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from server.access import emergencies, rights, share_codes
-from server.accesslog import audit, journal, pages, queries
+from server.accesslog import audit, journal, pages, visits
 from server.accounts import account_for_patient, account_for_professional
 from server.sessions import start_session
 from server.accesslog.audit import Actor, timestamp
@@ -228,14 +228,14 @@ async def test_what_is_new_stands_out_once(client, app, db, world):
     await open_document(db, account=world.lea_account, document_id=world.irm.id)
     await open_document(db, account=world.lea_account, document_id=world.bilan.id)
     await rights.set_hidden(db, document=world.irm, hidden=True, actor=world.camille)  # her own: never "new"
-    assert await queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 2
+    assert await visits.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 2
     first = (await client.get(world.url())).text
     assert [(seq, new) for seq, new, _ in log_lines(first)] == [(5, False), (4, True), (3, True), (2, False), (1, False)]
     assert "2 nouveaux événements" in plain(first) and first.count(">Nouveau</span>") == 2
     await db.commit()
     visit = await db.get(LogVisit, (world.patient_account.id, world.dossier.id), populate_existing=True)
     assert visit.seen_seq == 5
-    assert await queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 0
+    assert await visits.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 0
     # Filtering, or scrolling, from the page that showed them keeps them marked (the page says what it had seen).
     fragment = await client.get(world.url("?type=consultations"),
                                 headers={"HX-Request": "true", "HX-Target": "log-results", "x-log-seen": "2"})
@@ -243,7 +243,7 @@ async def test_what_is_new_stands_out_once(client, app, db, world):
     second = (await client.get(world.url())).text
     assert not any(new for _, new, _ in log_lines(second)) and "Nouveau" not in second
     await open_document(db, account=world.lea_account, document_id=world.bilan.id, action="download")
-    assert await queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 1
+    assert await visits.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 1
     third = (await client.get(world.url())).text
     assert [(seq, new) for seq, new, _ in log_lines(third)][:2] == [(6, True), (5, False)]
     badge = app.template_engine.get_template("partials/log_badge.html")
@@ -257,7 +257,7 @@ async def test_fragments_never_count_as_a_visit(client, db, world):
     await client.get(world.url(), headers={"HX-Request": "true", "HX-Target": "log-results"})
     await client.get(world.url(".csv"))
     await client.get(world.url("/imprimer"))
-    assert await queries.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 1
+    assert await visits.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 1
 
 
 # --- filters and paging -----------------------------------------------------------------------

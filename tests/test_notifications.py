@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from server.notifications import devices, notify, webpush
 from server.access import rights
-from server.accesslog import audit, queries
+from server.accesslog import audit, visits
 from server.accounts import account_for_patient, account_for_professional
 from server.sessions import start_session
 from server.accesslog.audit import Actor
@@ -473,7 +473,7 @@ async def test_the_timelines_two_new_counts_each_say_what_they_count_and_agree_w
     unseen = await notifications(db, scene.dossier.id)  # she has never pressed "Vu"
     assert told and int(told.group(1)) == len(unseen) == banner.count("<li>") == 2
     badge = re.search(r"Historique : <span class=\"badge log-badge\">(\d+) nouveaux événements</span>", page)
-    new_events = await queries.new_events_count(db, account=scene.camille, dossier=scene.dossier)
+    new_events = await visits.new_events_count(db, account=scene.camille, dossier=scene.dossier)
     assert badge and int(badge.group(1)) == new_events > len(unseen)
     log_page = html.unescape((await client.get(f"{scene.url}/historique")).text)
     assert f"{new_events} nouveaux événements" in log_page

@@ -8,7 +8,7 @@ from functools import cache
 from typing import NoReturn
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Row, Select, bindparam, exists
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,9 +19,8 @@ from .rule import (
 )
 from .standing import facts_of, professional_standing, standing_of
 from ..facts import caregiver_facts, document_facts, dossier_facts
-from ..dossiers import professional_title, professionals_by_id
 from ..models import (
-    AccessEvent, Account, ChainHead, Delegation, Document, Dossier, Patient, Professional, utcnow,
+    AccessEvent, Account, ChainHead, Delegation, Document, Dossier, EmergencyAccess, Patient, Professional, utcnow,
 )
 from ..notifications import notify
 
@@ -58,8 +57,13 @@ async def _refuse_as_if_found(session: AsyncSession, *, account: Account, now: d
 
 async def dossier_and_patient(session: AsyncSession, dossier_id: str) -> tuple[Dossier, Patient] | tuple[None, None]:
     """The dossier and its patient, fresh, in one question: the rule needs both before anything is shown."""
-    found = (await session.exec(_dossier_and_patient(), params={"dossier_id": dossier_id})).first()
+    found = await _dossier_row(session, dossier_id)
     return (found[0], found[1]) if found is not None else (None, None)
+
+
+async def _dossier_row(session: AsyncSession, dossier_id: str) -> Row | None:
+    """The dossier, its patient, and whether an emergency access waits for their review."""
+    return (await session.exec(_dossier_and_patient(), params={"dossier_id": dossier_id})).first()
 
 
 @cache
@@ -72,8 +76,12 @@ def _document_dossier_and_patient() -> Select:
 
 @cache
 def _dossier_and_patient() -> Select:
-    """Built once (listing.py says why): every page of a dossier asks it."""
-    return (select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+    """Built once (listing.py says why): every page of a dossier asks it. Whether an emergency access waits for
+    review comes with it: rarely, so the timeline asks for them only then."""
+    to_review = exists().where(EmergencyAccess.dossier_id == Dossier.id,  # type: ignore[arg-type]
+                               EmergencyAccess.reviewed_at.is_(None))  # type: ignore[union-attr]
+    return (select(Dossier, Patient, to_review.label("to_review"))
+            .join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
             .where(Dossier.id == bindparam("dossier_id")).execution_options(populate_existing=True))
 
 
@@ -138,6 +146,7 @@ class DossierView:
     # Held for the request: the session's identity map keeps rows only while something refers to them,
     # and the page's band asks for the patient again.
     patient: Patient | None = None
+    to_review: bool = True  # an emergency access waits for the patient's review (asked with the dossier)
 
 
 async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: str, action: str | None = "read_timeline",
@@ -151,9 +160,10 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     if account.professional_id is not None:
         await audit.begin_chained(session)
     now = utcnow()
-    dossier, patient = await dossier_and_patient(session, dossier_id)
-    if dossier is None:
+    found = await _dossier_row(session, dossier_id)
+    if found is None:
         await _refuse_as_if_found(session, account=account, now=now)
+    dossier, patient, to_review = found
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
     facts = dossier_facts(dossier, patient)
     right = dossier_right(standing, facts, now)
@@ -163,7 +173,7 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     if right in PROFESSIONAL_RIGHTS and action:
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, detail=detail)
     return DossierView(dossier=dossier, standing=standing, right=right, visible=visible,
-                       can_manage=may_manage(standing, facts, now), patient=patient)
+                       can_manage=may_manage(standing, facts, now), patient=patient, to_review=to_review)
 
 
 async def open_document(session: AsyncSession, *, account: Account, document_id: str, action: str = "read_document",
@@ -194,15 +204,6 @@ async def document_and_dossier(session: AsyncSession, *, account: Account, docum
                         detail=detail, once_within=RECENT_READ if once else None)
     facts = dossier_facts(dossier, patient)
     return document, dossier, right, right is not Right.AUTHOR or dossier_right(standing, facts, now) is not None
-
-
-async def author_labels(session: AsyncSession, documents: list[Document]) -> dict[str, str]:
-    """Who each document comes from, as the timeline shows it."""
-    authors = await professionals_by_id(session, {d.author_professional_id for d in documents if d.author_professional_id})
-    return {
-        d.id: professional_title(authors[d.author_professional_id]) if d.author_professional_id in authors else d.source
-        for d in documents
-    }
 
 
 # --- the patient's side: managing a dossier, and seeing it as a professional does ------------

@@ -16,18 +16,20 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..models import AccessEvent, LogProfessional
+from ..tlog.store import TlogLeaf
 from .queries import PERIODS, LogFilters
 
 
 async def log_events(session: AsyncSession, *, dossier_id: str, filters: LogFilters, now: datetime,
                      before: int | None = None, limit: int | None = None,
-                     visible: ColumnElement[bool] | None = None) -> list[AccessEvent]:
+                     visible: ColumnElement[bool] | None = None, leaves: bool = False) -> list[AccessEvent]:
     """The dossier's events that pass the filters (and `visible`: what this reader may see), newest first:
-    by sequence, never by timestamp. The exports read a list whole; the Historique's pages are `log_page`'s."""
+    by sequence, never by timestamp. The exports read a list whole; the Historique's pages are `log_page`'s.
+    With `leaves`, an unfiltered page's events come with their leaves in the transparency log (proofs.py)."""
     if not filters.active and (visible is None or visible is true()) and limit is not None:
         # The Historique as most open it (unfiltered, anyone but a minor's parents): built once (listing.py says why).
         params = {"dossier_id": dossier_id, "before": before, "limit": limit}
-        return list((await session.exec(_unfiltered_events(before is not None), params=params)).all())
+        return list((await session.exec(_unfiltered_events(before is not None, leaves), params=params)).all())
     query = select(AccessEvent).where(AccessEvent.dossier_id == dossier_id, *filters.clauses(now=now),
                                       visible if visible is not None else true())
     if before is not None:
@@ -58,12 +60,13 @@ class LogPage:
 
 
 async def log_page(session: AsyncSession, *, dossier_id: str, filters: LogFilters, now: datetime, head: int,
-                   before: int | None, size: int, visible: ColumnElement[bool] | None = None) -> LogPage:
+                   before: int | None, size: int, visible: ColumnElement[bool] | None = None,
+                   leaves: bool = False) -> LogPage:
     """`size` events of the list from `before` (else from `head`, the chain's head read first), newest first; a list
     that is not the whole log reads at most WINDOW of its events back, so no page costs what the log weighs."""
     if not filters.active and (visible is None or visible is true()):  # the keyset alone: every event is the list's
         events = await log_events(session, dossier_id=dossier_id, filters=filters, now=now, before=before,
-                                  limit=size + 1, visible=visible)
+                                  limit=size + 1, visible=visible, leaves=leaves)
         more = len(events) > size
         return LogPage(events[:size], events[size - 1].seq if more else None, read_to_first=not more)
     start = before if before is not None else head + 1  # the page reads the events numbered below `start`
@@ -113,11 +116,14 @@ def _newest_before() -> Select:
 
 
 @cache
-def _unfiltered_events(before: bool) -> Select:
+def _unfiltered_events(before: bool, leaves: bool) -> Select:
     # The table's columns, not the model: a page of events is only shown, and 21 model instances cost SQLAlchemy
     # as much again as the query (rows answer `event.action` the same way).
     events = AccessEvent.__table__.c  # type: ignore[attr-defined]
     query = select(*events).where(events.dossier_id == bindparam("dossier_id"))
+    if leaves:  # each event's leaf, once the integrator made it one: what the page's proofs need, in this question
+        leaf = TlogLeaf.__table__  # type: ignore[attr-defined]
+        query = query.add_columns(leaf.c.leaf_index, leaf.c.salt).outerjoin(leaf, leaf.c.event_id == events.id)
     if before:
         query = query.where(events.seq < bindparam("before"))
     return query.order_by(events.seq.desc()).limit(bindparam("limit"))

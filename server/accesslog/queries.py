@@ -1,4 +1,4 @@
-"""The access log's queries: filters, pages of events, who appears in it, what is new."""
+"""The access log's queries: filters, who appears in it, what each event needs said (what is new: visits.py)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,13 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, bindparam, exists, func, literal, null, or_, true, union_all
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, bindparam, exists, literal, null, or_, union_all
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..db import unless_busy
 from ..dossiers import profession_label
 from ..i18n import N_
-from ..models import (
-    AccessEvent, Account, ChainHead, Dossier, EmergencyAccess, Grant, LogProfessional, LogSubject, LogVisit,
-    Professional, utcnow,
-)
+from ..models import AccessEvent, EmergencyAccess, Grant, LogProfessional, LogSubject, Professional
 from ..templating import PARIS
 from .journal import EventContext
 from .phrases import READS, RIGHTS_CHANGES
@@ -136,11 +131,18 @@ async def professionals_in_log(session: AsyncSession, *, dossier_id: str, secret
     """Every professional the dossier's log names, as last named there (audit.py keeps the list), by name: who
     acted, and whom a change of rights was about (subjects.py); a minor's parents do not see the ones who wrote
     what was kept from them."""
-    rows = (await session.exec(select(LogProfessional).where(LogProfessional.dossier_id == dossier_id))).all()
-    return sorted((LoggedProfessional(r.key, shown_label(r.label),
-                                      professional_token(secret=secret, dossier_id=dossier_id, key=r.key))
-                   for r in rows if r.key not in hidden_rpps),
+    rows = (await session.exec(_logged_professionals(), params={"dossier_id": dossier_id})).all()
+    return sorted((LoggedProfessional(key, shown_label(label),
+                                      professional_token(secret=secret, dossier_id=dossier_id, key=key))
+                   for key, label in rows if key not in hidden_rpps),
                   key=lambda p: p.label.casefold())
+
+
+@cache
+def _logged_professionals() -> Select:
+    """Built once (listing.py says why); the table's columns, not the model: the list is only shown."""
+    professionals = LogProfessional.__table__.c  # type: ignore[attr-defined]
+    return select(professionals.key, professionals.label).where(professionals.dossier_id == bindparam("dossier_id"))
 
 
 def shown_label(label: str) -> str:
@@ -196,101 +198,3 @@ def _context_rows() -> CompoundSelect:
                emergency.reason)
         .join_from(emergencies, pros, emergency.professional_id == pro.id).where(theirs(emergency)),
     )
-
-
-async def head_seq(session: AsyncSession, *, dossier_id: str) -> int:
-    return (await session.exec(_head_seq(), params={"dossier_id": dossier_id})).first() or 0
-
-
-async def seen_seq(session: AsyncSession, *, account_id: str, dossier_id: str) -> int:
-    return (await session.exec(_seen_seq(), params={"account_id": account_id, "dossier_id": dossier_id})).first() or 0
-
-
-async def head_and_seen(session: AsyncSession, *, account_id: str, dossier_id: str) -> tuple[int, int]:
-    """`head_seq` and `seen_seq` in one question: what a Historique page asks first."""
-    params = {"account_id": account_id, "dossier_id": dossier_id}
-    head, seen = (await session.exec(_head_and_seen(), params=params)).one()
-    return head or 0, seen or 0
-
-
-# Two numbers each Historique page asks: a column each, built once (a model's fresh `get` cost SQLAlchemy
-# twice as much, for one number).
-@cache
-def _head_seq() -> Select:
-    return select(ChainHead.seq).where(ChainHead.dossier_id == bindparam("dossier_id"))
-
-
-@cache
-def _seen_seq() -> Select:
-    return select(LogVisit.seen_seq).where(LogVisit.account_id == bindparam("account_id"),
-                                           LogVisit.dossier_id == bindparam("dossier_id"))
-
-
-@cache
-def _head_and_seen() -> Select:
-    return select(_head_seq().scalar_subquery(), _seen_seq().scalar_subquery())
-
-
-async def seen_up_to(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int) -> None:
-    """This account has seen the dossier's log up to `seq` (never moving back), in the caller's transaction. Also
-    for someone who starts helping with a dossier, up to the event that says so: what happened before is not news
-    to them ("99+ nouveaux événements" on their first visit)."""
-    visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
-    if visit is None:
-        session.add(LogVisit(account_id=account_id, dossier_id=dossier_id, seen_seq=seq))
-    elif seq > visit.seen_seq:
-        visit.seen_seq, visit.seen_at = seq, utcnow()
-        session.add(visit)
-
-
-async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int,
-                       seen: int | None = None) -> None:
-    """This account has now seen the log up to `seq`; it never moves back. `seen`: what it had seen, if known."""
-    # Most visits change nothing: asking first keeps them out of the write lock (SQLite's is the database's).
-    if (seen if seen is not None else await seen_seq(session, account_id=account_id, dossier_id=dossier_id)) >= seq:
-        return
-    # Written by a session of its own, so that its rollback never expires what the page shows; the page's reads
-    # are over, and its connection goes back to the pool first: a request holds one connection at a time.
-    await session.commit()
-    async with type(session)(session.bind, expire_on_commit=False) as own:
-        async def mark() -> None:
-            await seen_up_to(own, account_id=account_id, dossier_id=dossier_id, seq=seq)
-
-        try:
-            await unless_busy(own, mark)  # busy: what the page showed as new is new once more at the next visit
-        except IntegrityError:  # the same first visit from another tab, a moment ago (PostgreSQL)
-            await own.rollback()
-
-NEW_CAP = 99  # "99+": a count that costs what the badge shows, not what the log weighs
-
-
-async def new_events_count(session: AsyncSession, *, account: Account, dossier: Dossier,
-                           visible: ColumnElement[bool] | None = None) -> int:
-    """Events since this account's last visit to the dossier's Historique, its own actions left out,
-    up to NEW_CAP + 1 (the badge says "99+")."""
-    own = account.patient_id is not None and account.patient_id == dossier.patient_id
-    params = {"account_id": account.id, "dossier_id": dossier.id}
-    if visible is None or visible is true():  # everyone but a minor's parents: built once (listing.py says why)
-        return (await session.exec(_new_events_for_all(own), params=params)).one()
-    return (await session.exec(_new_events_statement(own, visible), params=params)).one()
-
-
-@cache
-def _new_events_for_all(own_dossier: bool) -> Select:
-    return _new_events_statement(own_dossier, None)
-
-
-def _new_events_statement(own_dossier: bool, visible: ColumnElement[bool] | None) -> Select:
-    # The table's columns, not the model's attributes: a statement of them alone skips the ORM (listing.py).
-    events, visits = AccessEvent.__table__.c, LogVisit.__table__.c  # type: ignore[attr-defined]
-    seen = select(func.coalesce(func.max(visits.seen_seq), 0)).where(  # one query, not two
-        visits.account_id == bindparam("account_id"), visits.dossier_id == bindparam("dossier_id")).scalar_subquery()
-    query = select(events.id).where(
-        events.dossier_id == bindparam("dossier_id"), visible if visible is not None else true(),
-        events.seq > seen,
-        or_(events.actor_account_id.is_(None), events.actor_account_id != bindparam("account_id")),
-    )
-    if own_dossier:
-        query = query.where(events.actor_kind != "patient")
-    capped = query.order_by(events.seq.desc()).limit(NEW_CAP + 1).subquery()
-    return select(func.count()).select_from(capped)

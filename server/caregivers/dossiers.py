@@ -12,6 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.rule import CaregiverFacts, adult_from
+from ..db import HELPS_NO_ONE
 from ..models import Account, CaregiverInvitation, Delegation, Dossier, Patient
 from ..access.rule import LEGAL_REPRESENTATIVES
 from ..facts import caregiver_facts, dossier_facts
@@ -94,7 +95,9 @@ async def _held(session: AsyncSession, *, account: Account, now: datetime,
             held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today,
                                                                colour=0), None, True))
     place = 1 if account.patient_id is not None else 0  # the own dossier's colour is the first
-    rows = (await session.exec(_helped_dossiers(), params={"account_id": account.id})).all()
+    # Asked with the web session: an account that helps with no dossier (most) has none to list.
+    helps = session.info.get(HELPS_NO_ONE) != account.id
+    rows = (await session.exec(_helped_dossiers(), params={"account_id": account.id})).all() if helps else []
     seen: set[str] = set()
     for delegation, dossier, patient in rows:
         facts = caregiver_facts(delegation)

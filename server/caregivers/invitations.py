@@ -13,7 +13,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import audit, queries
+from ..accesslog import audit, visits
 from ..accounts import hash_secret, make_code, normalize_code
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
@@ -183,7 +183,7 @@ async def welcome(session: AsyncSession, *, account_id: str, dossier_id: str, ev
     """Someone who starts helping with a dossier, in the transaction of the event that says so: what happened
     before is not news to them, neither in the Historique's count ("99+ nouveaux événements") nor in the banner
     of what the patient was told."""
-    await queries.seen_up_to(session, account_id=account_id, dossier_id=dossier_id, seq=event.seq)
+    await visits.seen_up_to(session, account_id=account_id, dossier_id=dossier_id, seq=event.seq)
     await banners.seen_up_to(session, account_id=account_id, dossier_id=dossier_id,
                              event_id=await banners.newest(session, dossier_id=dossier_id))
 

@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import i18n
 
-from ..accesslog import audit, queries
+from ..accesslog import audit, visits
 from ..access.rule import Visibility
 from ..dossiers import professional_title, professionals_by_id
 from ..fhir.ips import ITEM_SYSTEM, summary_bundle
@@ -186,7 +186,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                                                             if d.author_professional_id})
         bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
                             document_authors=professionals)
-        through = await queries.head_seq(session, dossier_id=dossier.id)
+        through = await visits.head_seq(session, dossier_id=dossier.id)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             missing = set()
             for document in documents:

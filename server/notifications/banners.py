@@ -11,9 +11,9 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, or_, true
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import journal, phrases, queries
+from ..accesslog import journal, phrases, queries, visits
 from ..db import begin_write
-from ..models import AccessEvent, BannerSeen, Dossier, Notification, utcnow
+from ..models import AccessEvent, Account, BannerSeen, Dossier, Notification, utcnow
 from ..templating import PARIS
 
 BANNER_LINES = 3
@@ -45,7 +45,27 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
     params = {"dossier_id": dossier.id, "viewer": viewer.account_id or ""}
     statement = (_unseen_for_all() if visible is None or visible is true()  # all but a minor's parents: built once
                  else _unseen_statement(visible))
-    events = list((await session.exec(statement, params=params)).all())
+    return await _banner(session, dossier=dossier, viewer=viewer, now=now,
+                         events=list((await session.exec(statement, params=params)).all()))
+
+
+async def unseen_and_new(session: AsyncSession, *, dossier: Dossier, account: Account, viewer: journal.Viewer,
+                         now: datetime, visible: ColumnElement[bool] | None = None) -> tuple[Banner, int]:
+    """`unseen`, and in the same question the Historique's count of new events (visits.new_events_count): what the
+    timeline of a dossier's holder shows above its documents."""
+    own = account.patient_id is not None and account.patient_id == dossier.patient_id
+    params = {"dossier_id": dossier.id, "viewer": viewer.account_id or "", "account_id": account.id}
+    statement = (_unseen_and_new_for_all(own) if visible is None or visible is true()
+                 else _unseen_and_new(own, visible))
+    rows = (await session.exec(statement, params=params)).all()
+    # No notification: one row, the count's alone. Newest first, as `unseen`'s: SQL keeps no order through a join,
+    # so the rows (a hundred at most) are put in it here, not by a sort in the database.
+    events = sorted((row for row in rows if row.id is not None), key=lambda row: row.id, reverse=True)
+    return await _banner(session, dossier=dossier, viewer=viewer, now=now, events=events), rows[0].new_events
+
+
+async def _banner(session: AsyncSession, *, dossier: Dossier, viewer: journal.Viewer, now: datetime,
+                  events: list) -> Banner:
     shown = events[:BANNER_LINES]
     contexts = await queries.contexts_for(session, dossier_id=dossier.id, events=shown)
     today = now.astimezone(PARIS).date()
@@ -53,6 +73,18 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
              for e in shown]
     return Banner(dossier.id, lines, len(events) - len(shown), shown[0].id if shown else 0,
                   all(e.action in phrases.READS for e in events))
+
+
+@cache
+def _unseen_and_new_for_all(own_dossier: bool) -> Select:
+    return _unseen_and_new(own_dossier, None)
+
+
+def _unseen_and_new(own_dossier: bool, visible: ColumnElement[bool] | None) -> Select:
+    """The count on a row of its own, the banner's events joined to it (none: the count alone, the rest NULL)."""
+    count = select(visits.new_events_statement(own_dossier, visible).scalar_subquery().label("new_events")).subquery()
+    banner = _unseen_statement(visible).subquery()
+    return select(count.c.new_events, *banner.c).select_from(count).outerjoin(banner, true())
 
 
 @cache

@@ -17,13 +17,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, sessions
 from ..access import emergencies, rights
-from ..dossiers import InvalidInput
+from ..dossiers import InvalidInput, author_labels
 from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page
 from ..models import Dossier, Professional, utcnow
-from ..access.reading import SeenAs, author_labels, manage_dossier, managed_dossier, seen_as
+from ..access.reading import SeenAs, manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..access.sharing import (RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line,

@@ -18,8 +18,9 @@ from ..identifiers import identity_of
 from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
 from ..access import rights
 from ..access.reading import (
-    author_labels, document_and_dossier, log_document_read, manage_document, managed_dossier, open_document,
+    document_and_dossier, log_document_read, manage_document, managed_dossier, open_document,
 )
+from ..dossiers import author_labels
 from ..errors import error_response
 from ..i18n import _
 from .access import band, done

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
 
-from ..accesslog import journal, pages, queries
+from ..accesslog import journal, pages, queries, visits
 from ..accesslog.proofs import journal_entries
 from ..guards import logged_in
 from ..i18n.formats import clock
@@ -85,15 +85,20 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     before = before_from(avant, numbering)
     seen = seen_from_header(request, numbering) if fragment else None
     now = utcnow()
-    # The head read before the events: nothing shown goes unseen.
-    if seen is None:
-        head, seen = await queries.head_and_seen(db, account_id=viewer.account_id, dossier_id=dossier.id)
-    else:
-        head = await queries.head_seq(db, dossier_id=dossier.id)
     visible = kept.events()
+    # The head read before the events: nothing shown goes unseen. A whole page's count of new events (its notice)
+    # comes in the same question.
+    new_count = None
+    if not fragment:
+        head, seen, new_count = await visits.head_seen_and_new(db, account=request.user.account, dossier=dossier,
+                                                               visible=visible)
+    elif seen is None:
+        head, seen = await visits.head_and_seen(db, account_id=viewer.account_id, dossier_id=dossier.id)
+    else:
+        head = await visits.head_seq(db, dossier_id=dossier.id)
     whole = not filters.active and not kept
     page = await pages.log_page(db, dossier_id=dossier.id, filters=filters, now=now, head=head, before=before,
-                                  size=PAGE_SIZE, visible=visible)
+                                  size=PAGE_SIZE, visible=visible, leaves=numbering.shows_chain)
     shown = page.events
     contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=shown)
     # The day of the event just above this page, if the list shows it; a page that goes on where a window of the
@@ -111,6 +116,7 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         "viewer": viewer,
         "head": head,
         "seen": seen,
+        "new_count": new_count,
         "numbering": numbering,
         "kept": kept,  # how the page names events: the chain's numbers, or tokens (a representative)
         "lines": journal.lines(shown, viewer=viewer, contexts=contexts, seen_seq=seen, now=now),
@@ -187,11 +193,9 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
     context["previous_day"] = None
     context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=context["kept"].rpps,
                                                                   secret=request.app.state.settings.secret)
-    context["new_count"] = await queries.new_events_count(db, account=request.user.account, dossier=context["dossier"],
-                                                              visible=context["visible"])
     context["witness_keys"], context["witnesses_required"] = witness_policy(request)
     # This visit still shows what was new; the next one will not.
-    await queries.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"],
+    await visits.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"],
                                    seen=context["seen"])
     return Template("log.html", context=context)
 

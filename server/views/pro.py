@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import throttles
 from ..access import emergencies, rights, share_codes
-from ..dossiers import InvalidInput
+from ..dossiers import InvalidInput, author_labels
 from ..guards import professional_only
 from ..i18n import _
 from ..identifiers import identity_of, is_valid_ins
@@ -18,7 +18,7 @@ from ..listing import cursor, documents_page
 from ..models import Professional, paris_today
 from ..professionals.own_documents import authored_only, own_documents
 from ..professionals.patients import dossier_for_identity, my_patients
-from ..access.reading import author_labels, professional_actor
+from ..access.reading import professional_actor
 from .attempts import attempts, check_attempts, count_failure
 from .auth import start_enrolment
 from .forms import Form, FormError, parse_date, text

@@ -11,17 +11,18 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import sessions
-from ..accesslog import journal, queries
+from ..accesslog import journal
 from ..guards import logged_in
 from ..i18n.formats import quoted_fr
 from ..models import CATEGORIES, paris_today, utcnow
 from ..notifications import banners
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
+from ..dossiers import author_labels
 from ..identifiers import identity_of
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page, search_page
 from ..access.emergencies import emergencies_to_review
-from ..access.reading import HOLDERS, PROFESSIONAL_RIGHTS, author_labels, open_dossier
+from ..access.reading import HOLDERS, PROFESSIONAL_RIGHTS, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
 from .forms import MAX_INT, Form, parse_int, text
 from ..profile.card import profile_card
@@ -127,13 +128,12 @@ async def timeline(
     if view.right in HOLDERS:  # "at the patient's next visit" (issue 4)
         account = request.user.account
         context["band"] = await band_of(db, dossier=view.dossier, account=account, now=now, manages=view.can_manage)
-        if view.can_manage:
+        if view.can_manage and view.to_review:
             context["emergencies"] = await emergencies_to_review(db, dossier_id=dossier_id)
         visible = (await kept_from(db, dossier_id=dossier_id, account=account)).events()
-        context["new_events"] = await queries.new_events_count(db, account=account, dossier=view.dossier,
-                                                                  visible=visible)
         viewer = journal.Viewer(account.id, is_patient=view.standing.is_patient)
-        context["banner"] = await banners.unseen(db, dossier=view.dossier, viewer=viewer, now=now, visible=visible)
+        context["banner"], context["new_events"] = await banners.unseen_and_new(
+            db, dossier=view.dossier, account=account, viewer=viewer, now=now, visible=visible)
     else:
         context["identity"] = identity_of(view.patient, today=paris_today())
     return Template("timeline.html", context=context)

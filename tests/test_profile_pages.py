@@ -20,7 +20,7 @@ from server.accesslog.audit import Actor
 from server.caregivers import invitations
 from server.caregivers.enrolment import new_account
 from server.models import AccessEvent, ProfileItem
-from server.profile.items import add_item, set_item_hidden
+from server.profile.items import ItemInput, add_item, set_item_hidden
 from server.views.timeline import PROFILE_CARD
 from tests.conftest import ORIGIN, add_text_document, new_patient, new_professional, post_form, set_cookie
 from tests.patient_helpers import MISSING, same_404
@@ -416,3 +416,20 @@ async def test_what_only_an_older_patient_states_is_neither_offered_nor_taken_yo
             assert answer.status_code == 400
             assert f"{title} : à partir de {18 if kind == 'directive' else 13} ans." in html.unescape(answer.text)
     assert [i.kind for i in await items_of(db, child) if i.kind not in offered] == []
+
+
+async def test_an_allergy_whose_severity_is_not_known_is_listed_before_a_mild_one(app, db, patient):
+    """"Je ne sais pas" may be severe: after the severe allergies, never after a mild one, on the patient's profile as
+    on a professional's card."""
+    for label, severity in (("Pollen", "faible"), ("Arachide", ""), ("Pénicilline", "severe"), ("Latex", "moderee")):
+        await add_item(db, dossier=patient.dossier, today=TODAY, actor=CAMILLE,
+                       data=ItemInput("allergy", label=label, detail="Réaction", severity=severity))
+    order = ["Pénicilline", "Arachide", "Latex", "Pollen"]
+    medecin = await doctor(db)
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
+        card = card_of(await client.get(f"/dossiers/{patient.dossier.id}"))
+    assert sorted(order, key=card.index) == order, card
+    async with await as_patient(app, db, patient) as client:
+        page = html.unescape((await client.get(url(patient))).text)
+    assert sorted(order, key=page.index) == order

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import case
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.reading import DossierView
 from ..models import ProfileItem
 from .items import visible_items_clause
-from .kinds import KINDS
+from .kinds import KINDS, SEVERITY_ORDER
 
 CARD_KINDS = ("allergy", "treatment")
 
@@ -30,7 +31,8 @@ async def profile_card(db: AsyncSession, *, view: DossierView, today: date) -> C
         select(ProfileItem).where(ProfileItem.dossier_id == view.dossier.id, col(ProfileItem.kind).in_(CARD_KINDS),
                                   visible_items_clause(view.visible),
                                   col(ProfileItem.ended_on).is_(None) | (col(ProfileItem.ended_on) >= today))
-        .order_by(col(ProfileItem.kind), col(ProfileItem.severity).desc(), col(ProfileItem.label)).limit(100))
+        .order_by(col(ProfileItem.kind), case(SEVERITY_ORDER, value=col(ProfileItem.severity), else_=len(SEVERITY_ORDER)),
+                  col(ProfileItem.label)).limit(100))
     found = rows.all()
 
     def of(kind: str) -> list[ProfileItem] | None:

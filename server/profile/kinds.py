@@ -54,6 +54,9 @@ def offered(code: str, age: int) -> bool:
 
 
 SEVERITIES = {"faible": N_("Faible"), "moderee": N_("Modérée"), "severe": N_("Sévère")}
+# How allergies are listed, on the patient's profile and on a professional's card: the severe first. One whose
+# severity is not known ("", the form's "Je ne sais pas") may be severe: it comes next, never after a mild one.
+SEVERITY_ORDER = {"severe": 0, "": 1, "moderee": 2, "faible": 3}
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from ..models import Account, Document, Dossier, Professional, ProfileItem, pari
 from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
 from ..profile.items import OLDEST, ItemInput, add_item, delete_item, name, profile_of, set_item_hidden
-from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, offered
+from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, SEVERITY_ORDER, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, managed_dossier, open_dossier
 from ..access.standing import facts_of, standing_of
@@ -43,7 +43,6 @@ from .forms import Form, FormError, parse_date, text
 
 Kind = Annotated[str | None, QueryParameter(name="type")]
 MAX_DOCUMENTS = 100  # the most recent ones offered to link advance directives to
-SEVERITY_ORDER = {"severe": 0, "moderee": 1, "faible": 2}
 # What the "Ajouter" link of each section says (its accessible name too), and the add page's heading.
 ADD_LABELS = {
     "allergy": N_("Ajouter une allergie"), "treatment": N_("Ajouter un traitement"),

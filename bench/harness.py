@@ -258,10 +258,15 @@ def analyze(url: str) -> None:
         asyncio.run(run())
 
 
+# What Chromium accepts (tests/e2e's browser): the server answers it brotli, as it does a patient's phone. Until
+# 2026-12-05 the pages were measured asking gzip alone, which costs the server more (app.py's CompressionConfig).
+BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
+
+
 def pages_of(base: str, seeded: Seeded, events: int) -> dict[str, tuple[str, dict[str, str]]]:
-    """Each page measured: its URL and the headers a browser sends (the session's cookie, gzip)."""
-    patient = {"Cookie": f"carnet_session={seeded.patient_token}", "Accept-Encoding": "gzip"}
-    professional = {"Cookie": f"carnet_session={seeded.professional_token}", "Accept-Encoding": "gzip"}
+    """Each page measured: its URL and the headers a browser sends (the session's cookie, what it decompresses)."""
+    patient = {"Cookie": f"carnet_session={seeded.patient_token}", "Accept-Encoding": BROWSER_ENCODINGS}
+    professional = {"Cookie": f"carnet_session={seeded.professional_token}", "Accept-Encoding": BROWSER_ENCODINGS}
     more = {**patient, "HX-Request": "true", "HX-Target": f"more-{seeded.after_id}"}
     dossier = f"{base}/dossiers/{seeded.dossier_id}"
     return {

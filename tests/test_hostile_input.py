@@ -252,7 +252,7 @@ async def test_a_patient_whose_printed_code_was_used_by_someone_else_is_told_whe
     response = await post_form(client, "/activer", {"code": patient.code, "birth_date": "12/03/1984"})
     message = error_text(response)
     assert "a déjà servi, le" in message and "demandez un nouveau code" in message
-    assert re.search(r"a déjà servi, le \d{1,2}(er)? [a-zéû]+ \d{4} à", message), message  # as every date it writes
+    assert re.search(r"a déjà servi, le \d{1,2}(er)?\u00a0[a-zéû]+ \d{4} à", message), message  # as every date it writes
     # Only to whoever proves the code is theirs: with another birth date, the words of any wrong pair.
     guessed = await post_form(client, "/activer", {"code": patient.code, "birth_date": "01/01/1990"})
     unknown = await post_form(client, "/activer", {"code": "ZZZZ-ZZZZ-ZZZZ", "birth_date": "01/01/1990"})

@@ -73,9 +73,9 @@ def test_the_language_is_the_persons_choice_else_the_browsers(cookie, header, ch
 def test_dates_amounts_and_sizes_are_written_as_each_language_writes_them():
     moment = datetime(2026, 3, 1, 13, 59, tzinfo=UTC)  # 14:59 in Paris
     expected = {
-        "fr": ("1er mars 2026", "1er mars 2026 à 14\u00a0h\u00a059", "mars 2026", "1\u202f234,56\u00a0€", "3,1\u00a0Mo",
+        "fr": ("1er\u00a0mars 2026", "1er\u00a0mars 2026 à 14\u00a0h\u00a059", "mars 2026", "1\u202f234,56\u00a0€", "3,1\u00a0Mo",
                "«\u00a0IRM\u00a0»"),
-        "en": ("1 March 2026", "1 March 2026 at 14:59", "March 2026", "€1,234.56", "3.1\u00a0MB", "\u201cIRM\u201d"),
+        "en": ("1\u00a0March 2026", "1\u00a0March 2026 at 14:59", "March 2026", "€1,234.56", "3.1\u00a0MB", "\u201cIRM\u201d"),
     }
     for language, said in expected.items():
         i18n.use(language)

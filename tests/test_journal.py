@@ -182,9 +182,9 @@ def test_times_are_said_in_paris_time(at, today, with_date, expected):
 @pytest.mark.parametrize(("day", "expected"), [
     (TODAY, "Aujourd'hui"),
     (date(2026, 3, 9), "Hier"),
-    (date(2026, 3, 3), "mardi 3 mars 2026"),
-    (date(2026, 3, 1), "dimanche 1er mars 2026"),
-    (date(2025, 12, 31), "mercredi 31 décembre 2025"),
+    (date(2026, 3, 3), "mardi 3\u00a0mars 2026"),
+    (date(2026, 3, 1), "dimanche 1er\u00a0mars 2026"),
+    (date(2025, 12, 31), "mercredi 31\u00a0décembre 2025"),
 ])
 def test_days_are_named_as_people_say_them(day, expected):
     assert day_label(day, today=TODAY) == expected
@@ -199,7 +199,8 @@ def test_lines_fall_on_their_paris_day_and_only_others_actions_are_new():
     old.seq, old.id = 1, 1
     now = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
     result = lines([late, mine, old], viewer=PATIENT, contexts={}, seen_seq=1, now=now)
-    assert [line.day_label for line in result] == ["Aujourd'hui", "mardi 3 mars 2026", "mardi 3 mars 2026"]
+    day = "mardi 3\u00a0mars 2026"  # the day and its month never apart at a line's end
+    assert [line.day_label for line in result] == ["Aujourd'hui", day, day]
     assert [line.new for line in result] == [True, False, False]
     assert plain(result[0].text) == "Claire Bernard, médecin, a consulté votre dossier à 0 h 30."
 
@@ -242,6 +243,11 @@ def test_filters_keep_only_known_codes_and_opaque_keys():
      "la position sur le don d'organes"),
     (event("shl_created", CAMILLE, detail="«\u00a0Voyage\u00a0» (carte d'urgence, sans code d'accès, "
                                           "valable jusqu'au 1er décembre 2026)"),
+     "“Voyage” (emergency card, without passcode, valid until 1 December 2026)",
+     "« Voyage » (carte d'urgence, sans code d'accès, valable jusqu'au 1er décembre 2026)"),
+    # As a link's terms are written since 2026-12-05 (the day and its month joined); the row above, as before.
+    (event("shl_created", CAMILLE, detail="«\u00a0Voyage\u00a0» (carte d'urgence, sans code d'accès, "
+                                          "valable jusqu'au 1er\u00a0décembre 2026)"),
      "“Voyage” (emergency card, without passcode, valid until 1 December 2026)",
      "« Voyage » (carte d'urgence, sans code d'accès, valable jusqu'au 1er décembre 2026)"),
     (event("care_received", {"actor_kind": "insurer", "actor_name": "Assurance Maladie"}, detail="17 ligne(s)"),

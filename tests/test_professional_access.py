@@ -86,7 +86,7 @@ async def test_my_patients_lists_exactly_the_dossiers_i_may_open_now_and_why(cli
     assert "accès d'urgence jusqu'au" in lines["Chloé"] and "pro-patient-emergency" in lines["Chloé"]
     assert f"accès d'urgence jusqu'au {datetime_fr(emergency.ends_at)}" in lines["Chloé"]
     assert "accès accordé sans date de fin (tous les documents)" in lines["Jules"]
-    assert "née le 12 mars 1984" in lines["Alice"]
+    assert "née le 12\u00a0mars 1984" in lines["Alice"]
     for name, person in people.items():
         listed = name in lines
         assert (f'/dossiers/{person.dossier.id}"' in page.text) == listed, name

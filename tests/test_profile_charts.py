@@ -36,7 +36,7 @@ def test_the_svg_is_an_image_with_a_label_points_a_line_dates_and_values_and_no_
                          measured("weight", date(2025, 9, 10), 63)])
     root = parsed(chart.svg)
     assert root.get("role") == "img" and root.get("viewBox") == "0 0 320 176"
-    assert root.get("aria-label") == ("Poids : 3 mesures du 10 septembre 2021 au 10 septembre 2025, "
+    assert root.get("aria-label") == ("Poids : 3 mesures du 10\u00a0septembre 2021 au 10\u00a0septembre 2025, "
                                       "la dernière 63 kg")
     [line] = root.iter(f"{SVG}polyline")
     assert line.get("fill") == "none" and len(line.get("points").split()) == 3

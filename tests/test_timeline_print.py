@@ -25,7 +25,7 @@ async def test_the_list_prints_every_document_the_timeline_has_with_its_filters(
     assert len(printed_titles(printed.text)) == 13 and "13 documents, du plus récent au plus ancien" in printed.text
     assert "Documents de mon dossier" in printed.text
     # The sheet says whose documents these are: it is made to be handed to a new doctor.
-    assert "<strong>Camille Martin</strong> · née le 12 mars 1984" in printed.text
+    assert "<strong>Camille Martin</strong> · née le 12\u00a0mars 1984" in printed.text
 
     filtered = await client.get(f"/dossiers/{patient.dossier.id}?categorie=imagerie")
     link = re.search(r'href="(/dossiers/[0-9a-f]{32}/imprimer\?categorie=imagerie)"', filtered.text)

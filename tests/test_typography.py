@@ -14,11 +14,11 @@ AT = datetime(2026, 3, 3, 13, 59, tzinfo=UTC)  # 14 h 59 in Paris (winter time)
 
 def test_a_time_is_one_unbreakable_group():
     assert time_fr(datetime(2026, 3, 3, 14, 59)) == f"14{NBSP}h{NBSP}59"
-    assert datetime_fr(AT) == f"3 mars 2026 à 14{NBSP}h{NBSP}59"
+    assert datetime_fr(AT) == f"3{NBSP}mars 2026 à 14{NBSP}h{NBSP}59"  # the day with its month
 
 
 def test_the_journal_says_its_times_the_same_way():
-    assert when_fr(AT, today=date(2026, 3, 3)) == f"le 3 mars à 14{NBSP}h{NBSP}59"
+    assert when_fr(AT, today=date(2026, 3, 3)) == f"le 3{NBSP}mars à 14{NBSP}h{NBSP}59"
     assert when_fr(AT, today=None, with_date=False) == f"à 14{NBSP}h{NBSP}59"
 
 

@@ -281,7 +281,7 @@ def test_the_partial_lists_each_due_with_its_badge_and_cites_the_calendar(partia
     found = due_vaccinations(birth_date=date(1979, 3, 10), sex="F", vaccinations=[], today=date(2025, 9, 15))
     html = partial.render(vaccines_due=found, calendar_year=CALENDAR_YEAR, calendar_source=CALENDAR_SOURCE)
     assert "Vaccinations à faire" in html and "Diphtérie, tétanos, poliomyélite" in html
-    assert "rappel de 45 ans, depuis le 10 mars 2024" in html and "En retard" in html
+    assert "rappel de 45 ans, depuis le 10\u00a0mars 2024" in html and "En retard" in html
     assert f'href="{CALENDAR_SOURCE["url"]}"' in html
     assert "calendrier des vaccinations 2025</a>, ministère de la Santé" in html
     assert "<script" not in html and "style=" not in html
@@ -304,5 +304,5 @@ def test_the_partial_says_when_nothing_is_due(partial):
     html = partial.render(vaccines_due=[], calendar_year=2025, calendar_source=CALENDAR_SOURCE)
     assert "Aucune vaccination à faire d'après le calendrier vaccinal 2025." in html and "En retard" not in html
     upcoming = Due("grippe", "Grippe", "vaccination de la saison 2025-2026", date(2025, 10, 1), TO_DO, upcoming=True)
-    assert "vaccination de la saison 2025-2026, à partir du 1er octobre 2025" in partial.render(
+    assert "vaccination de la saison 2025-2026, à partir du 1er\u00a0octobre 2025" in partial.render(
         vaccines_due=[upcoming], calendar_year=2025, calendar_source=CALENDAR_SOURCE)

@@ -45,7 +45,9 @@ def stored(text: str) -> str:
 _COUNTED = re.compile(r"(?P<num>\d+) lignes?(?:\(s\))?(?P<waiting> reçues?(?:\(s\))? avant la création du dossier)?")
 _SPACE = "[\\s\u00a0\u202f]*"
 _WRAPPED = re.compile(r"(?P<before>.*\()?(?P<word>.*?)(?P<after>\))?")  # "(carte d'urgence", "1 mois)"
-_VALID_UNTIL = re.compile(r"valable jusqu'au (?P<day>1er|\d{1,2}) (?P<month>\w+) (?P<year>\d{4})")
+# The date as formats.date_fr writes it: the day and month joined by a no-break space since 2026-12-05, a plain one
+# before.
+_VALID_UNTIL = re.compile(r"valable jusqu'au (?P<day>1er|\d{1,2})[ \u00a0](?P<month>\w+) (?P<year>\d{4})")
 
 
 def _word(piece: str) -> str:

@@ -34,8 +34,8 @@ def quoted(text: str) -> str:
 
 
 def day(value: date | None) -> str:
-    """ "17 janvier 2026", never broken between the day and the month."""
-    return date_fr(value).replace(" ", NBSP, 1)
+    """ "17 janvier 2026", never broken between the day and the month (formats.date_fr)."""
+    return date_fr(value)
 
 
 def when(moment: datetime) -> str:

@@ -35,11 +35,13 @@ def _in_paris(value: date | datetime) -> date | datetime:
 
 
 def date_fr(value: date | datetime | None) -> str:
+    """"1er décembre 2024": the day never apart from its month at the end of a line (a no-break space, as French
+    typography asks); the year may go to the next."""
     if value is None:
         return ""
     value = _in_paris(value)
     day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+    return f"{day}{NBSP}{MONTHS[value.month - 1]} {value.year}"
 
 
 def time_fr(value: datetime) -> str:
@@ -108,9 +110,10 @@ def clock(value: datetime) -> str:
 
 
 # A page's dates and times repeat (a Historique page: 30 events, a few days): Babel's 10–20 µs once for each.
+# The day kept with its month, as in French ("1 December", never "1" at a line's end).
 @functools.lru_cache(maxsize=4096)
 def _english_date(value: date, pattern: str) -> str:
-    return format_date(value, pattern, locale=ENGLISH)
+    return format_date(value, pattern, locale=ENGLISH).replace(" ", NBSP, 1 if pattern.startswith("d") else 0)
 
 
 @functools.lru_cache(maxsize=1440)

@@ -200,14 +200,11 @@ def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
     return fields
 
 
-NBSP = "\u00a0"
-
-
 def describe(item: ProfileItem) -> str:
     """One item in plain words, in the request's language, its dates written out: the PDF summary's line, the IPS
     sections' narrative."""
     def day(value: date | None) -> str:
-        return long_date(value).replace(" ", NBSP, 1)  # "17 janvier 2026", never broken between day and month
+        return long_date(value)  # "17 janvier 2026", never broken between day and month (formats.date_fr)
 
     if item.kind == "measurement":
         measure = MEASURES[item.label]

@@ -59,7 +59,7 @@ def test_a_refused_field_is_marked_described_by_the_message_and_focused(page: Pa
     page.get_by_role("button", name="Enregistrer").click()
     expect(when).to_be_focused()
     expect(when).to_have_attribute("aria-invalid", "true")
-    expect(when).to_have_accessible_description("La date ne peut pas précéder la naissance (12 mars 1984).")
+    expect(when).to_have_accessible_description("La date ne peut pas précéder la naissance (12\u00a0mars 1984).")
     expect(vaccine).to_have_value("Grippe")
     expect(vaccine).not_to_have_attribute("aria-invalid", "true")
 

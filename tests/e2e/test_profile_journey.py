@@ -55,7 +55,7 @@ def test_the_patient_adds_an_allergy_and_blood_pressures_from_the_menu(page, see
         page.get_by_role("button", name="Enregistrer").click()
         expect(page.get_by_role("status")).to_contain_text("C'est enregistré")
     measures = page.get_by_role("region", name="Mesures")
-    chart = measures.get_by_role("img", name=re.compile(r"^Tension artérielle : 2 mesures du 12 avril 2025 au"))
+    chart = measures.get_by_role("img", name=re.compile(r"^Tension artérielle : 2 mesures du 12\s+avril 2025 au"))
     expect(chart).to_be_visible()
     assert chart.bounding_box()["width"] <= 360
     # Under the chart, the values one by one, a tap away.

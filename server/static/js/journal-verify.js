@@ -39,18 +39,21 @@
   const MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
                   "novembre", "décembre"];
 
-  // "1er décembre 2026 à 9 h 05" / "1 December 2026 at 09:05", in Paris time, as Carnet's pages write a moment.
+  // "1er décembre à 9 h 05" / "1 December at 09:05", in Paris time, as the Historique's sentences say a moment
+  // (accesslog/journal.py): the day never apart from its month, the year only when it is not this year's.
   function longMoment(when) {
     const parts = {};
-    new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", year: "numeric", month: "numeric", day: "numeric",
-                                       hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-      .formatToParts(when).forEach((part) => { parts[part.type] = part.value; });
+    const paris = new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", year: "numeric", month: "numeric",
+                                                     day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    paris.formatToParts(when).forEach((part) => { parts[part.type] = part.value; });
+    const thisYear = paris.formatToParts(new Date()).find((part) => part.type === "year").value;
+    const year = parts.year === thisYear ? "" : " " + parts.year;
     const day = Number(parts.day), month = Number(parts.month) - 1;
     if (!FRENCH) {
       const name = new Intl.DateTimeFormat("en-GB", { month: "long", timeZone: "UTC" }).format(new Date(Date.UTC(2000, month, 15)));
-      return day + " " + name + " " + parts.year + " at " + parts.hour + ":" + parts.minute;
+      return day + "\u00a0" + name + year + " at " + parts.hour + ":" + parts.minute;
     }
-    return (day === 1 ? "1er" : String(day)) + " " + MONTHS[month] + " " + parts.year + " à " + Number(parts.hour)
+    return (day === 1 ? "1er" : String(day)) + "\u00a0" + MONTHS[month] + year + " à " + Number(parts.hour)
       + "\u00a0h\u00a0" + parts.minute;
   }
 

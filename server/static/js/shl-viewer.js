@@ -80,16 +80,17 @@
     }
   }
 
-  // "1er décembre 2026" / "1 December 2026", as Carnet's pages write a day (server/i18n/formats.py).
+  // "1er décembre 2026" / "1 December 2026", as Carnet's pages write a day (server/i18n/formats.py): the day never
+  // apart from its month at a line's end.
   function longDate(value) {
     var match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value || "");
     if (!match) return "";
     var day = Number(match[3]);
     if (!FRENCH) {
       return new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" })
-        .format(new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, day)));
+        .format(new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, day))).replace(" ", "\u00a0");
     }
-    return (day === 1 ? "1er" : String(day)) + " " + MONTHS[Number(match[2]) - 1] + " " + match[1];
+    return (day === 1 ? "1er" : String(day)) + "\u00a0" + MONTHS[Number(match[2]) - 1] + " " + match[1];
   }
 
   // "1er décembre 2026 à 9 h 05" / "1 December 2026 at 09:05", in Paris time, as Carnet's pages write a moment.

@@ -37,6 +37,7 @@ class Seeded:
 
 
 SPREAD = 16
+BROWSER_ENCODINGS = "gzip, deflate, br, zstd"  # Chromium's: pages compressed as a browser gets them (until 12-05: gzip)
 
 async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
     """One patient's dossier of this size, a professional she granted access to, and their sessions."""
@@ -256,11 +257,6 @@ def analyze(url: str) -> None:
                 await connection.close()
 
         asyncio.run(run())
-
-
-# What Chromium accepts (tests/e2e's browser): the server answers it brotli, as it does a patient's phone. Until
-# 2026-12-05 the pages were measured asking gzip alone, which costs the server more (app.py's CompressionConfig).
-BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
 
 
 def pages_of(base: str, seeded: Seeded, events: int) -> dict[str, tuple[str, dict[str, str]]]:

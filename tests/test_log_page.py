@@ -33,6 +33,11 @@ def log_lines(page: str) -> list[tuple[int, bool, str]]:
     return [(int(seq), bool(new), plain(text)) for new, seq, text in LINE.findall(page)]
 
 
+async def new_events(db, world) -> int:
+    """The count a whole Historique page of the patient's says ("N nouveaux événements"), as it asks it."""
+    return (await visits.head_seen_and_new(db, account=world.patient_account, dossier=world.dossier))[2]
+
+
 def plain(markup: str) -> str:
     """Text as read: entities decoded, no-break spaces (around « », inside "14 h 12") as spaces."""
     return html.unescape(markup).replace("\u00a0", " ").replace("\u202f", " ")
@@ -228,14 +233,14 @@ async def test_what_is_new_stands_out_once(client, app, db, world):
     await open_document(db, account=world.lea_account, document_id=world.irm.id)
     await open_document(db, account=world.lea_account, document_id=world.bilan.id)
     await rights.set_hidden(db, document=world.irm, hidden=True, actor=world.camille)  # her own: never "new"
-    assert await visits.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 2
+    assert await new_events(db, world) == 2
     first = (await client.get(world.url())).text
     assert [(seq, new) for seq, new, _ in log_lines(first)] == [(5, False), (4, True), (3, True), (2, False), (1, False)]
     assert "2 nouveaux événements" in plain(first) and first.count(">Nouveau</span>") == 2
     await db.commit()
     visit = await db.get(LogVisit, (world.patient_account.id, world.dossier.id), populate_existing=True)
     assert visit.seen_seq == 5
-    assert await visits.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 0
+    assert await new_events(db, world) == 0
     # Filtering, or scrolling, from the page that showed them keeps them marked (the page says what it had seen).
     fragment = await client.get(world.url("?type=consultations"),
                                 headers={"HX-Request": "true", "HX-Target": "log-results", "x-log-seen": "2"})
@@ -243,7 +248,7 @@ async def test_what_is_new_stands_out_once(client, app, db, world):
     second = (await client.get(world.url())).text
     assert not any(new for _, new, _ in log_lines(second)) and "Nouveau" not in second
     await open_document(db, account=world.lea_account, document_id=world.bilan.id, action="download")
-    assert await visits.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 1
+    assert await new_events(db, world) == 1
     third = (await client.get(world.url())).text
     assert [(seq, new) for seq, new, _ in log_lines(third)][:2] == [(6, True), (5, False)]
     badge = app.template_engine.get_template("partials/log_badge.html")
@@ -257,7 +262,7 @@ async def test_fragments_never_count_as_a_visit(client, db, world):
     await client.get(world.url(), headers={"HX-Request": "true", "HX-Target": "log-results"})
     await client.get(world.url(".csv"))
     await client.get(world.url("/imprimer"))
-    assert await visits.new_events_count(db, account=world.patient_account, dossier=world.dossier) == 1
+    assert await new_events(db, world) == 1
 
 
 # --- filters and paging -----------------------------------------------------------------------

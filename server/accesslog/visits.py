@@ -80,24 +80,10 @@ async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: st
 NEW_CAP = 99  # "99+": a count that costs what the badge shows, not what the log weighs
 
 
-async def new_events_count(session: AsyncSession, *, account: Account, dossier: Dossier,
-                           visible: ColumnElement[bool] | None = None) -> int:
-    """Events since this account's last visit to the dossier's Historique, its own actions left out,
-    up to NEW_CAP + 1 (the badge says "99+")."""
-    own = account.patient_id is not None and account.patient_id == dossier.patient_id
-    params = {"account_id": account.id, "dossier_id": dossier.id}
-    if visible is None or visible is true():  # everyone but a minor's parents: built once (listing.py says why)
-        return (await session.exec(_new_events_for_all(own), params=params)).one()
-    return (await session.exec(new_events_statement(own, visible), params=params)).one()
-
-
-@cache
-def _new_events_for_all(own_dossier: bool) -> Select:
-    return new_events_statement(own_dossier, None)
-
-
 def new_events_statement(own_dossier: bool, visible: ColumnElement[bool] | None) -> Select:
-    """The count of `new_events_count`, also asked with the timeline's banner (notifications/banners.py)."""
+    """How many events came since this account's last visit to the dossier's Historique, its own actions left out,
+    up to NEW_CAP + 1 (the badge says "99+"): asked with a whole Historique page's head (`head_seen_and_new`) and
+    with the timeline's banner (notifications/banners.py)."""
     # The table's columns, not the model's attributes: a statement of them alone skips the ORM (listing.py).
     events, visits = AccessEvent.__table__.c, LogVisit.__table__.c  # type: ignore[attr-defined]
     seen = select(func.coalesce(func.max(visits.seen_seq), 0)).where(  # one query, not two
@@ -115,7 +101,8 @@ def new_events_statement(own_dossier: bool, visible: ColumnElement[bool] | None)
 
 async def head_seen_and_new(session: AsyncSession, *, account: Account, dossier: Dossier,
                             visible: ColumnElement[bool] | None = None) -> tuple[int, int, int]:
-    """`head_and_seen` and `new_events_count` in one question: what a whole Historique page asks first."""
+    """`head_and_seen` and the count of new events (`new_events_statement`) in one question: what a whole Historique
+    page asks first."""
     own = account.patient_id is not None and account.patient_id == dossier.patient_id
     params = {"account_id": account.id, "dossier_id": dossier.id}
     statement = (_head_seen_and_new_for_all(own) if visible is None or visible is true()

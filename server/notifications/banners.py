@@ -51,7 +51,7 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
 
 async def unseen_and_new(session: AsyncSession, *, dossier: Dossier, account: Account, viewer: journal.Viewer,
                          now: datetime, visible: ColumnElement[bool] | None = None) -> tuple[Banner, int]:
-    """`unseen`, and in the same question the Historique's count of new events (visits.new_events_count): what the
+    """`unseen`, and in the same question the Historique's count of new events (visits.new_events_statement): what the
     timeline of a dossier's holder shows above its documents."""
     own = account.patient_id is not None and account.patient_id == dossier.patient_id
     params = {"dossier_id": dossier.id, "viewer": viewer.account_id or "", "account_id": account.id}

@@ -99,6 +99,7 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("heading", name="Carte d'urgence — Camille Martin")).to_be_visible()
     expect(stranger.get_by_role("region", name="Patient")).to_contain_text("12 mars 1984")
+    assert "12\u00a0mars 1984" in stranger.get_by_role("region", name="Patient").text_content()  # never "12" alone
     allergies = stranger.get_by_role("region", name="Allergies et intolérances")
     expect(allergies).to_contain_text("Pénicilline — gravité sévère — Urticaire géante")
     expect(allergies).not_to_contain_text("Arachide")  # hidden from professionals: never on a link

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import sqlite3
 import time
 import urllib.request
@@ -229,6 +230,9 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
     page.goto(historique)
     status = page.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
     expect(status).to_contain_text("pour la première fois")
+    # When, as the Historique's sentences say it: the day with its month (a no-break space), this year's year left out.
+    said_when = re.compile(r"par votre appareil le \d{1,2}(er)?\u00a0[a-zéû]+ à \d{1,2}\u00a0h\u00a0\d\d,")
+    expect(status).to_contain_text(said_when)
     expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels.")
     # Older events, brought in by htmx as the patient scrolls, are verified in their turn.
     scroll_to_the_end(page)

@@ -34,9 +34,10 @@ class Document(SQLModel, table=True):
                       Index("ix_document_category_newest", "dossier_id", "category", "event_date", "created_at", "id",
                             "deleted_at", "hidden", "hidden_from_representatives", "author_professional_id"),
                       # An author's own documents, newest first (a professional whose access ended, their page of
-                      # them): read in their order, not found among the dossier's 50,000 (0028).
+                      # them; a grant's reader, beside their categories): read in their order, not found among the
+                      # dossier's 50,000 (0028), with what the rule reads of each (0030).
                       Index("ix_document_author_newest", "dossier_id", "author_professional_id", "event_date",
-                            "created_at", "id", "deleted_at", "hidden_from_representatives"),
+                            "created_at", "id", "deleted_at", "hidden_from_representatives", "category", "hidden"),
                       # Per author: another professional's identifier says nothing of what they may not read (0026).
                       Index("ix_document_master_identifier", "dossier_id", "author_professional_id", "master_identifier",
                             unique=True))

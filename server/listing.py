@@ -252,6 +252,24 @@ def _search_statements(shape: Visibility, category: bool, dialect: str, words: i
     return page.offset(bindparam("offset")).limit(bindparam("limit")), count
 
 
+def ordered_documents(dossier_id: str, visible: Visibility, category: str, conditions: list[ColumnElement[bool]], *,
+                      limit: int, offset: int = 0) -> Select:
+    """The documents this reader sees that also meet `conditions`, as models, newest first, `limit` of them from
+    `offset`: the FHIR API's search (its filters, a page after a cursor or at an offset), a statement built for
+    each request. A reader of some categories is asked a range at a time, as the timeline asks them."""
+    shape = shape_of(visible)
+    if not _by_ranges(shape, bool(category)):
+        return (select(Document).where(*selection(dossier_id, visible, category), *conditions)
+                .order_by(*NEWEST_FIRST).offset(offset).limit(limit))
+    keys = [select(*_KEY).where(*where, *conditions).order_by(*NEWEST_FIRST).limit(offset + limit).subquery()
+            for where in _ranges(shape, after=False)]
+    seen = union_all(*(select(found) for found in keys)).subquery("seen")
+    page = (select(seen.c.id).order_by(*(seen.c[c.name].desc() for c in _KEY)).offset(offset).limit(limit)
+            .subquery())
+    return (select(Document).join(page, _COLUMNS.id == page.c.id).order_by(*NEWEST_FIRST)
+            .params(**reader_params(dossier_id, visible, category)))
+
+
 async def all_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> list[Document]:
     """Every document this reader sees (the exports): its size is the dossier's, knowingly."""
     rows = await session.exec(select(Document).where(*selection(dossier_id, visible, "")).order_by(*NEWEST_FIRST))

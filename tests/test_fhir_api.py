@@ -4,6 +4,7 @@ under the one rule and in the access log; every answer read with the FHIR R4B mo
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
@@ -173,6 +174,52 @@ async def test_search_lists_what_the_professional_sees_with_paging_and_the_bytes
         odd = await client.post("/fhir/DocumentReference/_search", headers=practice.headers, data={
             "patient.identifier": f"urn:oid:1.2.250.1.213.1.4.8|{patient.patient.ins}", "_count": count})
         assert odd.status_code == 400 and "_count et _page" in as_outcome(odd).issue[0].diagnostics, count
+
+
+async def test_a_grant_of_some_categories_searches_its_ranges_page_after_page(client, db, app, patient):
+    """A kinésithérapeute given "imagerie" alone, who also filed two documents of other categories: the search
+    pages through exactly those, newest first, by cursor and by offset, and never walks the dossier's index."""
+    from tests.patient_helpers import Plans
+
+    kine = await new_professional(db, given_name="Léa", family_name="Fontaine", profession="masseur-kinésithérapeute",
+                                  stem=9)
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        await activate_professional(browser, kine)
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine.professional, categories="imagerie",
+                              duration="1a", actor=PATIENT)
+    filed = {}
+    for n, (title, category, mine, hidden) in enumerate([
+            ("Radio du genou", "imagerie", False, False), ("Bilan sanguin", "biologie", False, False),
+            ("Bilan de kinésithérapie", "compte_rendu", True, False), ("IRM lombaire", "imagerie", False, True),
+            ("Échographie", "imagerie", False, False), ("Ordonnance de séances", "ordonnance", True, True),
+            ("Scanner", "imagerie", False, False), ("Vaccin", "vaccination", False, False)]):
+        document = await add_text_document(db, app, patient.dossier, title=title, category=category,
+                                           when=date(2025, 1, 1) + timedelta(days=n))
+        document.author_professional_id, document.hidden = (kine.professional.id if mine else None), hidden
+        db.add(document)
+        filed[title] = document
+    await db.commit()
+    headers = {"authorization": f"Bearer {await token_for(client, await registered(client, db, kine))}"}
+    ask = {"patient.identifier": f"urn:oid:1.2.250.1.213.1.4.8|{patient.patient.ins}", "_count": "2"}
+    seen, url = [], None
+    sqlite = db.bind.dialect.name == "sqlite"
+    with Plans(app.state.engine) if sqlite else contextlib.nullcontext() as plans:  # (SQLite's plans alone)
+        while True:
+            found = await (client.get(url, headers=headers) if url else
+                           client.post("/fhir/DocumentReference/_search", headers=headers, data=ask))
+            page = as_bundle(found)
+            seen += [entry.resource.description for entry in page.entry or []]
+            url = {link.relation: link.url for link in page.link}.get("next", "").removeprefix(ORIGIN)
+            if not url:
+                break
+    # Their own documents, hidden or not; the granted category's, unless hidden; nothing else.
+    assert seen == ["Scanner", "Ordonnance de séances", "Échographie", "Bilan de kinésithérapie", "Radio du genou"]
+    by_offset = as_bundle(await client.post("/fhir/DocumentReference/_search", headers=headers, data=ask | {
+        "_page": "2"}))
+    assert [entry.resource.description for entry in by_offset.entry] == ["Échographie", "Bilan de kinésithérapie"]
+    if sqlite:
+        pages = [plan for statement, plan in plans.plans if "UNION ALL" in statement and "FROM document" in statement]
+        assert len(pages) == 3 and not [plan for plan in pages if "ix_document_newest" in plan], pages
 
 
 async def test_refusals_are_indistinguishable_from_absence(client, db, app, patient, practice):

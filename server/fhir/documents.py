@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..dossiers import InvalidInput
 from ..files.store import Storage
-from ..listing import NEWEST_FIRST, selection
+from ..listing import ordered_documents, selection
 from ..models import Document, Dossier, Patient, Professional, paris_today
 from ..professionals.uploads import IdentifierReused, NotAuthor, add_professional_documents, withdraw_document
 from ..access.reading import PHANTOM, open_dossier, open_document
@@ -110,15 +110,15 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
                                   action="read_timeline", detail=caller.via)
     except NotFoundException:
         raise not_found() from None
-    where = selection(view.dossier.id, view.visible, query.category)
-    where += query.created
+    filters = list(query.created)  # what the search asks, beyond what the reader sees
     if query.statuses and WITHDRAWN not in query.statuses:
-        where.append(col(Document.withdrawn_at).is_(None))
+        filters.append(col(Document.withdrawn_at).is_(None))
     elif query.statuses and CURRENT not in query.statuses:
-        where.append(col(Document.withdrawn_at).is_not(None))
+        filters.append(col(Document.withdrawn_at).is_not(None))
     if query.author_rpps is not None:
         author = (await session.exec(select(Professional.id).where(Professional.rpps == query.author_rpps))).first()
-        where.append(col(Document.author_professional_id) == (author or "-"))
+        filters.append(col(Document.author_professional_id) == (author or "-"))
+    where = [*selection(view.dossier.id, view.visible, query.category), *filters]
     link = f"{base}/fhir/DocumentReference?" + urlencode([("patient", view.patient.id), *query.echo,
                                                           ("_count", str(query.count))])
     # Counted only when asked: the total costs a pass over every match, and a page need not.
@@ -128,7 +128,7 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
         return searchset([], base=base, self_url=link, next_url=None, total=total)
     # The next page starts after the last document shown, whatever was added meanwhile: each document once (the
     # timeline's keyset). `_page` (an offset) is still read, for a link written before `_after`.
-    statement = select(Document).where(*where).order_by(*NEWEST_FIRST).limit(query.count + 1)
+    offset = (query.page - 1) * query.count
     if query.after:
         # A document this search shows, or none: one the caller may not see (hidden, out of their categories,
         # deleted) answers as an unknown id, never with the documents dated around it.
@@ -136,10 +136,10 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
             Document.id == query.after, *where))).first()
         if start is None:
             raise FhirError(400, "La page demandée n'existe plus : relancez la recherche.")
-        statement = statement.where(tuple_(col(Document.event_date), col(Document.created_at), col(Document.id))
-                                    < tuple_(*start))
-    else:
-        statement = statement.offset((query.page - 1) * query.count)
+        offset = 0
+        filters.append(tuple_(col(Document.event_date), col(Document.created_at), col(Document.id)) < tuple_(*start))
+    statement = ordered_documents(view.dossier.id, view.visible, query.category, filters, limit=query.count + 1,
+                                  offset=offset)
     rows = list((await session.exec(statement)).all())
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
     resources = [document_reference(d, patient=view.patient, author=authors[d.author_professional_id], base=base)

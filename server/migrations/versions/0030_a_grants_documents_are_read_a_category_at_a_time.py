@@ -4,8 +4,8 @@ A professional with a grant for some categories saw a page asked as one conditio
 documents): SQLite walked the dossier's whole index to fill it, and its capped count with it, a cost that grew with
 the dossier and most for a rare category. The page is now asked a range at a time (listing._ranges): each
 category's, and the author's own documents in no other category. This index gives the author's range what the rule
-reads of each document (its category, whether it is hidden), so its count reads no row and never the dossier's
-index instead. The page and its count (the sqlite3 connection, bench seed, 5,000 documents): see bench/RESULTS.md,
+reads of each document (its category, whether it is hidden): on SQLite the range's count then reads no row, and
+never the dossier's index instead. (PostgreSQL reads an author's few rows through the index it prefers.) The page and its count (the sqlite3 connection, bench seed, 5,000 documents): see bench/RESULTS.md,
 "A reader of some categories".
 
 Revision ID: 0030

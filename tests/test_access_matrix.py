@@ -355,9 +355,13 @@ PROFILE_STATES = {  # label: (kind, hidden, deleted, by the author)
 async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(client, db, world):
     """The profil médical is in the matrix: each item is, for the rule, a document of its kind's category."""
     from server.accesslog.audit import Actor
+    from server.caregivers.confidential import confidential_in
     from server.profile.items import ItemInput, add_item, delete_item, item_facts, set_item_hidden
 
     me, pros, docs, accounts, tokens = world
+    # The author also wrote the document kept from the parents: what they declared is kept from them too.
+    kept_authors = (await confidential_in(db, dossier_id=me.dossier.id)).professional_ids
+    assert kept_authors == {pros["author"].id}
     made = []
     for label, (kind, hidden, deleted, by_author) in PROFILE_STATES.items():
         data = (ItemInput(kind, label=label, severity="moderee") if kind == "allergy"
@@ -387,7 +391,7 @@ async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(clien
         assert response.status_code == 200, reader
         for item in made:
             item = await db.get(type(item), item.id, populate_existing=True)
-            expected = document_right(standing, facts, item_facts(item), now) is not None
+            expected = document_right(standing, facts, item_facts(item, kept_authors), now) is not None
             assert (item.label in response.text) == expected, (reader, item.label)
         professional = accounts[reader].professional_id is not None
         assert await events(db) - before == (1 if professional else 0), reader

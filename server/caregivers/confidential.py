@@ -2,9 +2,10 @@
 
 The rule (access/rule.py) hides the documents. Their traces are in other places a parent reads: the
 Historique (the document added, read, hidden; the professional who wrote it, reading the
-dossier or receiving access), the banner, the "new" counts, the Accès page. For a legal
-representative, those leave out every event about such a document, every event of a
-professional who wrote one, and every change of rights about that professional.
+dossier or receiving access), the banner, the "new" counts, the Accès page, the profil médical, the
+reimbursed care. For a legal representative, those leave out every event about such a document, every
+event of a professional who wrote one, every change of rights about that professional, what they
+declared in the profile (profile/items.py), and the care they gave or prescribed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..models import AccessEvent, Account, Delegation, Document, Dossier, Professional
 from ..access.rule import LEGAL_REPRESENTATIVES
+from ..search import search_title
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,17 @@ class KeptFrom:
         """Whether this event is a trace of what is kept (the same test as `events`, on one event)."""
         return bool(self) and (event.document_id in self.document_ids or event.actor_rpps in self.rpps
                                or any(event.detail.startswith(f"{name} (") for name in self.names))
+
+
+    def covers_care(self, performer_rpps: str, prescriber: str) -> bool:
+        """Whether a line of reimbursed care is such a professional's: done by them (their RPPS), or prescribed by
+        them (the insurer sends the prescriber's name alone, in any order, case or title: each word of theirs)."""
+        if not self:
+            return False
+        if performer_rpps and performer_rpps in self.rpps:
+            return True
+        words = set(search_title(prescriber).split())
+        return any(set(search_title(name).split()) <= words for name in self.names)
 
 
 NOTHING = KeptFrom()

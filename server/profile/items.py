@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,14 +27,28 @@ DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")  # the form keeps what was typed 
 MAX_ITEMS = 2000  # per dossier and kind, read at once: a profile is a summary, not a log
 
 
-def item_facts(item: ProfileItem) -> DocumentFacts:
-    """What the rule decides an item on: as a document of its kind's category, by its author."""
+def item_facts(item: ProfileItem, kept_authors: frozenset[str] = frozenset()) -> DocumentFacts:
+    """What the rule decides an item on: as a document of its kind's category, by its author. Kept from a minor's
+    parents when its author kept a document of the dossier from them (`kept_authors`, the dossier's: every trace
+    of such a professional is, caregivers/confidential.py)."""
     return DocumentFacts(category=KINDS[item.kind].category, hidden=item.hidden, deleted=item.deleted_at is not None,
-                         author_professional_id=item.author_professional_id)
+                         author_professional_id=item.author_professional_id,
+                         hidden_from_representatives=item.author_professional_id in kept_authors)
 
 
 def visible_items_clause(visible: Visibility) -> ColumnElement[bool]:
-    """`Visibility.admits(item_facts(item))`, in SQL (tests/test_profile.py checks that they agree)."""
+    """`Visibility.admits(item_facts(item, the dossier's kept authors))`, in SQL (tests/test_profile.py and the
+    access matrix check that they agree)."""
+    seen = _seen_items(visible)
+    if visible.not_kept_from_parents:  # whoever reads (Visibility says why): an author's kept document, looked up
+        kept = exists().where(Document.dossier_id == ProfileItem.dossier_id,  # through ix_document_author_newest
+                              Document.author_professional_id == ProfileItem.author_professional_id,
+                              col(Document.hidden_from_representatives))
+        return and_(not_(kept), seen)
+    return seen
+
+
+def _seen_items(visible: Visibility) -> ColumnElement[bool]:
     either: list[ColumnElement[bool]] = []
     if visible.author is not None:
         either.append(col(ProfileItem.author_professional_id) == visible.author)

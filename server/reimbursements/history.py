@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..caregivers.confidential import NOTHING, KeptFrom
 from ..i18n import N_
 from ..models import ReimbursementLine
 
@@ -62,7 +63,9 @@ def months_back(today: date, months: int) -> date:
 
 
 async def care_history(session: AsyncSession, *, dossier_id: str, today: date, period: str = "24",
-                       kind: str = "") -> History:
+                       kind: str = "", kept: KeptFrom = NOTHING) -> History:
+    """The lines of the period (and kind), by month, newest first; none `kept` from this reader (a minor's
+    parents: the care of a professional kept from them, caregivers/confidential.py)."""
     since = months_back(today, PERIODS.get(period, PERIODS["24"])[1])
     query = select(ReimbursementLine).where(ReimbursementLine.dossier_id == dossier_id,
                                             col(ReimbursementLine.care_date) >= since)
@@ -72,6 +75,8 @@ async def care_history(session: AsyncSession, *, dossier_id: str, today: date, p
                                                    col(ReimbursementLine.line_ref)).limit(MAX_LINES + 1))).all())
     months: dict[date, Month] = {}
     for line in rows[:MAX_LINES]:
+        if kept.covers_care(line.performer_rpps, line.prescriber):
+            continue
         first = line.care_date.replace(day=1)
         months.setdefault(first, Month(first)).lines.append(line)
     return History(list(months.values()), since, len(rows) > MAX_LINES)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from joserfc import jwe
@@ -36,7 +36,8 @@ from ..accesslog import audit
 from ..access.rule import Visibility
 from ..fhir.ips import summary_bundle
 from ..i18n import N_, _
-from ..models import Dossier, Patient, ShareLink, utcnow
+from ..caregivers.confidential import NOTHING, kept_from
+from ..models import Account, Dossier, Patient, ShareLink, utcnow
 from ..notifications import notify
 from ..profile.items import profile_of
 from ..profile.kinds import ORDER
@@ -150,11 +151,20 @@ async def encrypted_file(session: AsyncSession, *, link: ShareLink, dossier: Dos
     """What the link shows, made now (the flag L: it follows the profile), as a JWE under the link's key."""
     patient = await session.get(Patient, dossier.patient_id)
     emergency = link.content == "emergency"
-    profile = await profile_of(session, dossier_id=dossier.id, visible=HOLDER, kinds=EMERGENCY_KINDS if emergency else ORDER)
+    profile = await profile_of(session, dossier_id=dossier.id, visible=await _holder(session, link, dossier),
+                               kinds=EMERGENCY_KINDS if emergency else ORDER)
     bundle = summary_bundle(patient=patient, profile=profile, documents=[], document_authors={}, base=origin, now=now,
                             kinds=EMERGENCY_KINDS if emergency else None, title=CONTENTS[link.content])
     header = {"alg": "dir", "enc": "A256GCM", "zip": "DEF", "cty": FHIR_JSON}
     return jwe.encrypt_compact(header, bundle.model_dump_json(exclude_none=True).encode(), OctKey.import_key(link.key))
+
+
+async def _holder(session: AsyncSession, link: ShareLink, dossier: Dossier) -> Visibility:
+    """What a link shows of the profile: what its maker may pass on. A minor's parent never passes on (and so never
+    reads through their own link) what a professional kept from them (caregivers/confidential.py)."""
+    maker = await session.get(Account, link.created_by_account_id)
+    kept = await kept_from(session, dossier_id=dossier.id, account=maker) if maker is not None else NOTHING
+    return replace(HOLDER, not_kept_from_parents=kept.representative)
 
 
 # --- `location`: the same file by GET, for a recipient that asked for short embedded payloads --------------------

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
+from ..caregivers.confidential import NOTHING, confidential_in
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..guards import logged_in
@@ -48,7 +49,9 @@ async def care_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
     view = await open_dossier(db, account=request.user.account, dossier_id=dossier_id, action="read_care",
                               category="remboursement")
     now = utcnow()
-    history = await care_history(db, dossier_id=dossier_id, today=now.astimezone(PARIS).date(), period=period, kind=kind)
+    kept = await confidential_in(db, dossier_id=dossier_id) if view.visible.not_kept_from_parents else NOTHING
+    history = await care_history(db, dossier_id=dossier_id, today=now.astimezone(PARIS).date(), period=period,
+                                 kind=kind, kept=kept)
     context = {"view": view, "history": history, "kind": kind, "period": period, "kinds": KINDS, "periods": PERIODS}
     if request.htmx and request.htmx.target == "care-results":
         return Template("partials/care_results.html", context=context)

@@ -1,0 +1,92 @@
+"""What a professional kept from a minor's parents (CSP L1111-5) leaves no trace in the rest of the dossier they
+read: not what that professional declared in the profil médical (its page, the parents' copy, a health link a
+parent makes), nor the care they gave or prescribed (an outside tester's finds). The minor sees it all."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from server.accesslog.audit import Actor
+from server.accounts import account_for_patient
+from server.models import ReimbursementLine, new_id, utcnow
+from server.profile.items import ItemInput, add_item
+from server.shlinks import links
+from server.shlinks.links import LinkInput
+from tests.conftest import AsyncTestClient, ORIGIN, new_patient
+from tests.test_caregivers import as_account, years_ago
+from tests.test_export_for_parents import attached_by_mother, copy_for, kept_between_other_events
+from tests.test_shlinks import decrypted, fetch, payload_of
+
+KEPT = "Mifépristone 200 mg"
+SEEN = "Desloratadine 5 mg"
+
+
+async def minor_with_a_kept_doctor(client, db, app):
+    """Inès, 17: her mother signed in on `client`; Dr Anne Girard kept a consultation from her parents, then
+    declared a treatment; her mother declared another."""
+    ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(17), serial=6)
+    mother = await attached_by_mother(client, db, ines, serial=5)
+    _, doctor = await kept_between_other_events(db, app, ines)
+    actor = Actor(None, "professional", "Anne Girard", "médecin", doctor.rpps)
+    await add_item(db, dossier=ines.dossier, data=ItemInput("treatment", label=KEPT), actor=actor,
+                   author=doctor.professional, today=date.today())
+    await add_item(db, dossier=ines.dossier, data=ItemInput("treatment", label=SEEN),
+                   actor=Actor(None, "caregiver", "Camille Martin"), today=date.today())
+    return ines, mother, doctor
+
+
+async def test_what_a_kept_professional_declared_is_not_on_the_parents_profile_nor_in_their_copy(client, db, app):
+    ines, _, _ = await minor_with_a_kept_doctor(client, db, app)
+    page = await client.get(f"/dossiers/{ines.dossier.id}/profil")
+    assert page.status_code == 200 and SEEN in page.text and KEPT not in page.text and "Girard" not in page.text
+    copy = await copy_for(client, ines.dossier.id)
+    everything = "\n".join(copy.read(name).decode("utf-8", errors="replace") for name in copy.namelist()
+                           if not name.endswith(".pdf"))
+    assert SEEN in everything and KEPT not in everything
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        hers = await own.get(f"/dossiers/{ines.dossier.id}/profil")
+        assert KEPT in hers.text and SEEN in hers.text
+
+
+async def test_a_health_link_a_parent_makes_carries_nothing_a_kept_professional_declared(client, db, app):
+    ines, mother, _ = await minor_with_a_kept_doctor(client, db, app)
+    made = {}
+    for maker, patient in (("mother", mother), ("ines", ines)):
+        account = await account_for_patient(db, patient=patient.patient)
+        link = await links.create_link(db, dossier=ines.dossier, account=account,
+                                       actor=Actor(account.id, "patient", maker),
+                                       data=LinkInput(content="emergency", label="", passcode="", duration="7j"))
+        payload = payload_of(link)
+        manifest = (await fetch(app, payload)).json()
+        _, bundle = decrypted(manifest["files"][0]["embedded"], payload["key"])
+        made[maker] = bundle.model_dump_json()
+    assert SEEN in made["mother"] and KEPT not in made["mother"]
+    assert SEEN in made["ines"] and KEPT in made["ines"]
+
+
+def care_line(dossier, ins: str, *, label: str, performer: str = "Pharmacie du Centre", rpps: str = "",
+              prescriber: str = "") -> ReimbursementLine:
+    today = date.today()
+    return ReimbursementLine(line_ref=new_id(), dossier_id=dossier.id, ins=ins, care_date=today - timedelta(days=20),
+                             processed_on=today - timedelta(days=13), code_system="CIP13", code="3400930000000",
+                             label=label, performer=performer, performer_rpps=rpps, prescriber=prescriber,
+                             spent_cents=1000, base_cents=1000, reimbursed_cents=650, imported_at=utcnow())
+
+
+async def test_the_care_a_kept_professional_gave_or_prescribed_is_not_in_the_parents_soins(client, db, app):
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    db.add_all([
+        care_line(ines.dossier, ines.patient.ins, label="Consultation de contraception", performer="Anne Girard",
+                  rpps=doctor.rpps),
+        care_line(ines.dossier, ines.patient.ins, label="Contraceptif oral", prescriber="Dr GIRARD Anne"),
+        care_line(ines.dossier, ines.patient.ins, label="Collyre antiallergique", prescriber="Dr Paul Lefèvre"),
+    ])
+    await db.commit()
+    page = await client.get(f"/dossiers/{ines.dossier.id}/soins")
+    assert page.status_code == 200 and "Collyre antiallergique" in page.text
+    assert "Consultation de contraception" not in page.text and "Contraceptif oral" not in page.text
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        hers = (await own.get(f"/dossiers/{ines.dossier.id}/soins")).text
+    assert all(label in hers for label in ("Consultation de contraception", "Contraceptif oral", "Collyre"))

@@ -121,3 +121,35 @@ async def test_the_majority_page_previews_the_parents_newest_documents_and_says_
         page = await client.get(url)
     assert titles_in(page.text) == [f"Relevé {n}" for n in range(19, -1, -1)]  # the newest, newest first
     assert "Et d'autres documents, plus anciens." in html.unescape(page.text) and loaded == []
+
+
+async def test_an_emergency_access_that_shows_more_than_a_grant_is_the_right_named_everywhere(client, db, app, patient):
+    """An outside tester's find: a professional in emergency access, then given a share code for biologie alone,
+    saw every document under a line that said "Accès accordé par la patiente : Biologie", and "voir comme" said
+    the patient's access let them. What opens the dossier to them is the emergency, while it lasts; a grant of
+    everything shows as much, and is then the right named."""
+    from server.accounts import account_for_professional
+    from server.models import EmergencyAccess, utcnow
+
+    for n in range(2):
+        await add_text_document(db, app, patient.dossier, title=f"Bilan sanguin {n}", category="biologie")
+    for n in range(3):
+        await add_text_document(db, app, patient.dossier, title=f"Radio {n}", category="imagerie")
+    lea = await professional(db, "Fontaine", given_name="Léa", profession="infirmier", stem=3)
+    db.add(EmergencyAccess(dossier_id=patient.dossier.id, professional_id=lea.id, reason="Malaise",
+                           ends_at=utcnow() + timedelta(hours=24)))
+    await db.commit()
+    await rights.grant_access(db, dossier=patient.dossier, professional=lea, categories="biologie", duration="1m",
+                              actor=CAMILLE)
+    await activate(client, patient)
+    seen = await client.get(f"/dossiers/{patient.dossier.id}/voir-comme/{lea.id}")
+    assert "en accès d'urgence et voit <strong>5 documents</strong>" in seen.text, seen.text
+    as_lea = await start_session(db, account=await account_for_professional(db, professional=lea), authenticated=True)
+    set_cookie(client, "carnet_session", as_lea)
+    timeline = await client.get(f"/dossiers/{patient.dossier.id}")
+    assert "Accès d'urgence" in timeline.text and "Accès accordé par" not in timeline.text
+
+    await rights.grant_access(db, dossier=patient.dossier, professional=lea, categories="", duration="1m",
+                              actor=CAMILLE)
+    timeline = await client.get(f"/dossiers/{patient.dossier.id}")
+    assert "Accès accordé par la patiente" in timeline.text and "Accès d'urgence</strong>" not in timeline.text

@@ -209,8 +209,10 @@ def dossier_right(standing: Standing, dossier: DossierFacts, now: datetime) -> R
         return None
     if standing.is_medecin_traitant:
         return Right.MEDECIN_TRAITANT
-    if any(g.active(now) for g in standing.grants):
+    grants = [g for g in standing.grants if g.active(now)]
+    emergency = standing.emergency_until is not None and now < standing.emergency_until and not dossier.emergency_opt_out
+    # An emergency access shows every category: it is the right the dossier is open by unless a grant shows as
+    # much (a grant of some categories would be named for what the emergency shows, `visibility`).
+    if grants and not (emergency and all(g.categories for g in grants)):
         return Right.GRANT
-    if standing.emergency_until is not None and now < standing.emergency_until and not dossier.emergency_opt_out:
-        return Right.EMERGENCY
-    return None
+    return Right.EMERGENCY if emergency else None

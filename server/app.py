@@ -40,6 +40,7 @@ from .views import (
     documents,
     export,
     fhir,
+    form_actions,
     home,
     language,
     joining,
@@ -96,7 +97,8 @@ def language_of(scope: Scope) -> str:
 
 
 class Carnet(Litestar):
-    """Litestar, plus what every response gets: security headers, no-store, one log line."""
+    """Litestar, plus what every response gets: security headers, no-store, one log line; and a refused boosted form
+    keeps its page's address (views/form_actions.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,6 +133,9 @@ class Carnet(Litestar):
                     headers.append((b"cache-control", b"no-store"))
                 if settings.secure_cookies:
                     headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+                if kept := form_actions.kept_address(scope, message["status"], headers):
+                    # Also for a refusal an exception handler answered, which no middleware of Litestar's sees.
+                    headers.append((b"hx-replace-url", kept))
                 message = {**message, "headers": headers}
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
@@ -224,6 +229,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *pwa.routes,
             *fhir.routes,
             *transparency.routes,
+            *form_actions.routes,
             assets.static_file,
         ],
         state=app_state(settings),

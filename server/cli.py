@@ -149,10 +149,13 @@ def professional_add(rpps, given_name, family_name, profession, city, issued_by)
     from .accounts import issue_activation_code
     from .dossiers import PROFESSIONS, InvalidInput, create_professional
     from .identifiers import is_valid_rpps
+    from .text_input import names_missing
 
     rpps = "".join(rpps.split())
     if not is_valid_rpps(rpps):
         raise click.ClickException("Ce numéro RPPS n'est pas valide (11 chiffres, clé de Luhn).")
+    if names_missing({"--given-name": given_name, "--family-name": family_name}):
+        raise click.ClickException("Donnez le prénom et le nom du professionnel (--given-name, --family-name).")
     if profession not in PROFESSIONS:
         raise click.ClickException(f"Profession inconnue. Professions possibles : {', '.join(PROFESSIONS)}.")
 

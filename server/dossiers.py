@@ -21,7 +21,7 @@ from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
 from .reimbursements.importer import INSURER, attach_waiting
 from .search import search_text, search_title
-from .text_input import clean, readable_length
+from .text_input import clean, names_missing, readable_length
 
 # Each profession Carnet knows (stored in French, as the RPPS directory names it; shown in the reader's language
 # by `profession_label`), with its forms in either gender, which the directory finds it by.
@@ -77,6 +77,9 @@ async def create_patient(
     ins = normalize_ins(ins)
     if not is_valid_ins(ins):
         raise InvalidInput(_("Ce matricule INS n'est pas valide."))
+    # The form checks first (professionals/opening.py); this is for the command line and whatever comes next.
+    if missing := names_missing({"given_name": given_name, "family_name": family_name}):
+        raise InvalidInput(_("Saisissez le prénom et le nom du patient."), *missing)
     await begin_write(session)
     existing = await session.exec(select(Patient).where(Patient.ins == ins))
     if existing.first() is not None:

@@ -84,6 +84,11 @@ def readable_length(value: str) -> int:
 NAME_MAX = 100  # a person's given or family name, in every form that asks for one
 
 
+def names_missing(names: dict[str, str]) -> tuple[str, ...]:
+    """The fields (field name: value) whose name has nothing to read: "ㅤ ⠀" would list a blank person."""
+    return tuple(field for field, name in names.items() if not readable_length(name))
+
+
 def names_too_long(names: dict[str, str]) -> tuple[str, ...]:
     """The fields (field name: value) whose name is past NAME_MAX: refused on that field, never cut."""
     return tuple(field for field, name in names.items() if len(name) > NAME_MAX)

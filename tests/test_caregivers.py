@@ -178,6 +178,49 @@ async def test_a_parent_new_to_carnet_attaching_a_child_with_a_name_too_long_is_
     assert len((await db.exec(select(Account))).all()) == accounts_before
 
 
+# Names that show as nothing: a Hangul filler, the braille blank, a zero-width space (which `clean` drops).
+INVISIBLE_NAMES = pytest.mark.parametrize("given_name, family_name", [
+    ("\u3164", "\u2800"), ("Paul", "\u3164\u3164"), ("\u200b", "Martin")])
+
+
+def blank_fields(given_name: str, family_name: str) -> list[str]:
+    return [field for field, name in (("given_name", given_name), ("family_name", family_name))
+            if name not in ("Paul", "Martin")]
+
+
+@INVISIBLE_NAMES
+async def test_a_newcomer_whose_name_shows_nothing_is_refused_on_that_field_and_gets_no_account(
+        client, db, app, patient, camille, given_name, family_name):
+    code = await invitation_code(client, patient.dossier.id, level="lecture")
+    await db.commit()
+    accounts_before = len((await db.exec(select(Account))).all())
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        await post_form(browser, "/invitation", {"code": code})
+        refused = await post_form(browser, "/invitation/compte", {"code": code, "given_name": given_name,
+                                                                   "family_name": family_name})
+    assert refused.status_code == 400
+    assert "Saisissez votre prénom et votre nom : la personne qui vous invite les verra." in html.unescape(refused.text)
+    assert wrong_fields(refused.text) == blank_fields(given_name, family_name)
+    await db.commit()
+    assert len((await db.exec(select(Account))).all()) == accounts_before
+    assert (await db.exec(select(Delegation))).all() == []
+
+
+@INVISIBLE_NAMES
+async def test_a_parent_new_to_carnet_whose_name_shows_nothing_is_refused_on_that_field_and_gets_no_account(
+        app, db, family, given_name, family_name):
+    leo, _mother = family
+    accounts_before = len((await db.exec(select(Account))).all())
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        refused = await post_form(browser, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat(),
+                                                       "given_name": given_name, "family_name": family_name})
+    assert refused.status_code == 400 and "Saisissez votre prénom et votre nom." in html.unescape(refused.text)
+    assert wrong_fields(refused.text) == blank_fields(given_name, family_name)
+    await db.commit()
+    assert len((await db.exec(select(Account))).all()) == accounts_before
+    assert (await db.exec(select(Delegation))).all() == []
+
+
 async def test_a_managers_share_code_form_speaks_of_the_dossier_not_of_his_own(client, db, app, patient, camille):
     code = await invitation_code(client, patient.dossier.id, level="gestion")
     async with new_caregiver(app, code) as paul:

@@ -89,6 +89,13 @@ def test_the_activation_code_command_refuses_an_invalid_ins(tmp_path):
     assert "INS n'est pas valide" in result.stderr
 
 
+def test_the_activation_code_command_refuses_a_name_that_shows_nothing(tmp_path):
+    result = carnet(tmp_path, "activation-code", "--ins", "284037505612355", "--given-name", "Zoé",
+                    "--family-name", "\u2800", "--birth-date", "1984-03-12", "--sex", "F")
+    assert result.returncode != 0 and "prénom et le nom du patient" in result.stderr
+    assert "Patient inconnu" in carnet(tmp_path, "activation-code", "--ins", "284037505612355").stderr  # none made
+
+
 async def test_connections_to_several_workers_turn_nagle_off():
     """`carnet serve --workers N` shares one listening socket: the connections it accepts must still get
     TCP_NODELAY, or each keep-alive response waits for the client's delayed ACK (Kludex/uvicorn#3149)."""

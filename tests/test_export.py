@@ -257,6 +257,33 @@ async def test_the_copy_holds_every_document_byte_for_byte_a_valid_ips_the_whole
     assert all(name in readme for name in ("synthese-ips.json", "journal-acces.csv", "synthese.pdf", "documents/"))
 
 
+# Past the 150 characters the copy kept: cut there, the name lost its ".pdf"; the Russian one (a patient's Russian
+# hospital), past the 255 bytes a file system allows in a name, which `unzip` refused ("File name too long").
+LONG_NAMES = ("Compte-rendu-échocardiographie-transthoracique-et-épreuve-d'effort-réalisées-à-l'hôpital-européen-"
+              "Georges-Pompidou-le-3-juin-2025-évaluation-des-extrasystoles-ventriculaires.pdf",
+              "Заключение-эхокардиографии-и-нагрузочной-пробы-в-европейской-больнице-Жоржа-Помпиду-3-июня-2025-"
+              "оценка-желудочковых-экстрасистол-у-пациентки-Камиллы-Мартен-повторное.pdf")
+
+
+async def test_a_long_file_name_keeps_its_extension_and_fits_a_file_system_in_the_copy(
+        db, app, patient, tmp_path):
+    pdf = pdf_bytes("Échographie")
+    documents = [await add_document(db, app.state.storage, dossier=patient.dossier, title=title,
+                                    category="compte_rendu", event_date=date(2025, 6, 3), filename=filename,
+                                    mime_type="application/pdf", data=pdf)
+                 for title, filename in (("Échographie", LONG_NAMES[0]), ("Échographie, contrôle", LONG_NAMES[0]),
+                                         ("Эхокардиография", LONG_NAMES[1]))]
+    data = await build_export(db, app.state.storage, dossier=patient.dossier, patient=patient.patient, now=NOW)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = [zip_path(d) for d in documents]
+    assert len(set(names)) == 3  # two documents with one name: one folder each
+    for name in names:
+        assert name.endswith(".pdf") and all(len(part.encode()) <= 255 for part in name.split("/"))
+        assert archive.read(name) == pdf
+    archive.extractall(tmp_path)  # what unzip does: a name past the file system's limit fails here
+    assert all((tmp_path / name).read_bytes() == pdf for name in names)
+
+
 async def test_the_export_is_in_the_log_before_the_zip_leaves_named_for_its_patient_in_no_url(client, db, small):
     await activate(client, small)
     page = await client.get(f"/dossiers/{small.dossier.id}/export")

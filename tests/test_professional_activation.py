@@ -126,6 +126,10 @@ def test_the_registration_desk_command_refuses_bad_input_in_french(tmp_path):
     assert carnet(tmp_path, *ADD, "--rpps", "10000000009").returncode == 0
     twice = carnet(tmp_path, *ADD, "--rpps", "10000000009")
     assert twice.returncode != 0 and "déjà enregistré" in twice.stderr
+    blank = carnet(tmp_path, *ADD[:2], "--given-name", "\u3164", *ADD[4:], "--rpps", "10000000017")
+    assert blank.returncode != 0 and "prénom et le nom du professionnel" in blank.stderr
+    unknown = carnet(tmp_path, "professional", "code", "--rpps", "10000000017")
+    assert unknown.returncode != 0 and "Aucun professionnel" in unknown.stderr  # none registered
 
 
 def test_a_new_code_for_a_registered_professional(tmp_path):

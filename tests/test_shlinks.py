@@ -172,6 +172,11 @@ async def test_the_summary_carries_the_whole_profile_but_never_a_hidden_item(app
     assert {"Immunization", "Observation", "FamilyMemberHistory"} <= {e.resource.get_resource_type() for e in bundle.entry}
 
 
+async def test_a_label_that_shows_nothing_is_no_label(db, patient):
+    link = payload_of(await make_link(db, patient, content="summary", label="\u3164 \u2800"))
+    assert link["label"] == "Synthèse médicale"  # not a blank line in the list of links
+
+
 # --- passcodes --------------------------------------------------------------------------------------------
 
 

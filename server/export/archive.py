@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import logging
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +38,7 @@ from ..profile.items import Profile, profile_of
 from ..templating import datetime_fr, de
 from .auditevents import DOCUMENT_SYSTEM
 from .logfiles import LOG_CSV_NAME, LOG_FHIR_NAME, entry_info, write_audit_events, write_log_csv
+from .names import safe_name
 
 log = logging.getLogger("carnet.export")
 
@@ -59,14 +59,8 @@ SOURCE_EXTENSION = "urn:carnet:fhir:source"  # where a document comes from, when
 DECLARED_BY_EXTENSION = "urn:carnet:fhir:declare-par"
 
 
-def safe_name(filename: str) -> str:
-    """A file name that stays inside its folder when the ZIP is opened: no path, no control character."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().lstrip(".")
-    return name[:150] or "document"
-
-
 def zip_path(document: Document) -> str:
+    # Each document in its own folder: two documents of one name, or of names cut alike, never meet.
     return f"documents/{document.id}/{safe_name(document.filename)}"
 
 

@@ -18,7 +18,7 @@ from ..i18n import N_, _
 from ..identifiers import is_valid_ins, normalize_ins
 from ..models import Account, ActivationCode, Dossier, Patient, Professional
 from ..search import fold
-from ..text_input import names_too_long, readable_length
+from ..text_input import names_missing, names_too_long
 from .uploads import OLDEST_DATE
 
 
@@ -40,7 +40,7 @@ def check_identity(identity: Identity, *, today: date) -> None:
         raise InvalidInput(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale."),
                            "ins")
     names = {"given_name": identity.given_name, "family_name": identity.family_name}
-    if missing := [field for field, name in names.items() if not readable_length(name)]:
+    if missing := names_missing(names):
         raise InvalidInput(_("Saisissez le prénom et le nom du patient."), *missing)
     if too_long := names_too_long(names):
         raise InvalidInput(_("Le prénom et le nom font 100 caractères au plus."), *too_long)

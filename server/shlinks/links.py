@@ -86,7 +86,9 @@ def check(data: LinkInput) -> tuple[str, str, str, timedelta]:
                            "contenu")
     if data.duration not in DURATIONS:
         raise InvalidInput(_("Choisissez combien de temps le lien reste valable."), "duree")
-    label = clean(data.label) or _(CONTENTS[data.content])
+    label = clean(data.label)
+    if not readable_length(label):  # "ㅤ" is no name: the link would be listed blank
+        label = _(CONTENTS[data.content])
     if len(label) > LABEL_MAX:
         raise InvalidInput(_("Le nom du lien : %(limit)d caractères au plus.", limit=LABEL_MAX), "nom")
     passcode = clean(data.passcode)

@@ -21,7 +21,7 @@ from ..guards import logged_in
 from ..i18n import _
 from ..models import Account, CaregiverInvitation, Dossier, Patient
 from ..sessions import session_cookie
-from ..text_input import NAME_MAX, names_too_long
+from ..text_input import NAME_MAX, names_missing, names_too_long
 from .forms import Form, FormError, parse_date, text
 from .attempts import attempts, check_attempts, client_address, count_failure
 
@@ -106,8 +106,8 @@ async def account_from_invitation(request: Request, db: AsyncSession, data: Form
         return found
     # Read past the form's maxlength: a longer name is refused on its field, never cut.
     given, family = text(data, "given_name", limit=NAME_MAX + 1), text(data, "family_name", limit=NAME_MAX + 1)
-    missing = tuple(name for name, value in (("given_name", given), ("family_name", family)) if not value)
-    too_long = names_too_long({"given_name": given, "family_name": family})
+    names = {"given_name": given, "family_name": family}
+    missing, too_long = names_missing(names), names_too_long(names)
     if missing or too_long:
         patient_name, inviter = await invitation_people(db, found)
         error = (FormError(_("Saisissez votre prénom et votre nom : la personne qui vous invite les verra."), missing)
@@ -151,10 +151,10 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
         wrong = tuple(name for name, missing in (("code", not form["code"]), ("birth_date", birth_date is None)) if missing)
         return child_page(request, form, error=FormError(_("Saisissez le code d'activation de votre enfant et sa date de "
                                                            "naissance (JJ/MM/AAAA)."), wrong), status=400)
-    if not signed_in and not (form["given_name"] and form["family_name"]):
-        wrong = tuple(name for name in ("given_name", "family_name") if not form[name])
-        return child_page(request, form, error=FormError(_("Saisissez votre prénom et votre nom."), wrong), status=400)
-    if too_long := names_too_long({name: form[name] for name in ("given_name", "family_name")}):
+    names = {name: form[name] for name in ("given_name", "family_name")}
+    if not signed_in and (missing := names_missing(names)):
+        return child_page(request, form, error=FormError(_("Saisissez votre prénom et votre nom."), missing), status=400)
+    if too_long := names_too_long(names):
         return child_page(request, form, error=FormError(_("Le prénom et le nom font 100 caractères au plus."), too_long),
                           status=400)
     lock = timedelta(minutes=settings.activation_lock_minutes)

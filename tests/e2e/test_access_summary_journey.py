@@ -1,5 +1,6 @@
 """The Accès page on a 360 × 740 phone (issue 13, point 4): a summary first, then one line per person that opens
-to its details and actions; closed, the whole page fits in about two screens."""
+to its details and actions; closed, the whole page fits in about two screens. A refused change of access keeps its
+page's address: a reload shows the page again, not "Action impossible"."""
 
 from __future__ import annotations
 
@@ -53,3 +54,39 @@ def test_the_access_page_leads_with_a_summary_and_fits_two_screens_with_its_line
     widths = {round(action.bounding_box()["width"]) for action in (revoke, block, see_as)}
     assert len(widths) == 1, f"the actions are of different widths: {widths}"
     assert_fits_phone(page)
+
+
+def test_a_refused_change_of_access_reloads_as_the_professionals_page_not_action_impossible(
+    page, seed, seed_professional, seed_grant, console,
+):
+    console.allow("status of 400")  # the refused forms, on purpose
+    patient = seed()
+    pharmacist = seed_professional(given_name="Julien", family_name="Petit", profession="pharmacien")
+    seed_grant(patient, pharmacist)
+    log_in(page, patient)
+    menu(page, "Accès").click()
+    page.get_by_role("link", name=re.compile("^Donner accès à un professionnel")).click()
+    page.get_by_label("Chercher un professionnel dans l'annuaire").fill("petit julien")
+    page.get_by_role("link", name=re.compile(pharmacist.name)).click()
+    professional_page = re.compile(f"/dossiers/{patient.dossier_id}/professionnels/{pharmacist.professional_id}$")
+    expect(page).to_have_url(professional_page)
+
+    # "Changer son accès" sent without a duration: refused, on the professional's page, at its address.
+    expect(page.get_by_role("heading", name="Changer son accès")).to_be_visible()
+    page.get_by_role("button", name=f"Donner accès à {pharmacist.name}").click()
+    expect(page.get_by_role("alert").filter(has_text="Choisissez une durée.")).to_be_visible()
+    expect(page).to_have_url(professional_page)
+    page.reload()
+    expect(page.get_by_role("heading", name=pharmacist.name, level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Changer son accès")).to_be_visible()
+    expect(page.get_by_text("Action impossible")).to_have_count(0)
+
+    # The same with a passkey renamed "   " on "Mes clés d'accès".
+    menu(page, "Mes clés d'accès").click()
+    page.get_by_label(re.compile("^Nouveau nom pour")).fill("   ")
+    page.get_by_role("button", name="Renommer").click()
+    expect(page.get_by_role("alert").filter(has_text="Donnez un nom à cette clé.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/cles$"))
+    page.reload()
+    expect(page.get_by_role("heading", name="Mes clés d'accès")).to_be_visible()
+    expect(page.get_by_text("Action impossible")).to_have_count(0)

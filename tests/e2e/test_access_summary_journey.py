@@ -67,6 +67,7 @@ def test_a_refused_change_of_access_reloads_as_the_professionals_page_not_action
     menu(page, "Accès").click()
     page.get_by_role("link", name=re.compile("^Donner accès à un professionnel")).click()
     page.get_by_label("Chercher un professionnel dans l'annuaire").fill("petit julien")
+    page.get_by_role("button", name="Chercher").click()  # (the live search may not listen yet, on a fresh page)
     page.get_by_role("link", name=re.compile(pharmacist.name)).click()
     professional_page = re.compile(f"/dossiers/{patient.dossier_id}/professionnels/{pharmacist.professional_id}$")
     expect(page).to_have_url(professional_page)

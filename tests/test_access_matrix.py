@@ -356,7 +356,8 @@ async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(clien
     """The profil médical is in the matrix: each item is, for the rule, a document of its kind's category."""
     from server.accesslog.audit import Actor
     from server.caregivers.confidential import confidential_in
-    from server.profile.items import ItemInput, add_item, delete_item, item_facts, set_item_hidden
+    from server.profile.items import ItemInput, add_item, delete_item, set_item_hidden
+    from server.profile.seen import item_facts
 
     me, pros, docs, accounts, tokens = world
     # The author also wrote the document kept from the parents: what they declared is kept from them too.

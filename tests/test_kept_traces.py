@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlmodel import select
+
 from server.accesslog.audit import Actor
 from server.accounts import account_for_patient
-from server.models import ReimbursementLine, new_id, utcnow
+from server.models import ProfileItem, ReimbursementLine, new_id, utcnow
 from server.profile.items import ItemInput, add_item
 from server.shlinks import links
 from server.shlinks.links import LinkInput
-from tests.conftest import AsyncTestClient, ORIGIN, new_patient
+from tests.conftest import AsyncTestClient, ORIGIN, new_patient, post_form
 from tests.test_caregivers import as_account, years_ago
 from tests.test_export_for_parents import attached_by_mother, copy_for, kept_between_other_events
 from tests.test_shlinks import decrypted, fetch, payload_of
@@ -90,3 +92,56 @@ async def test_the_care_a_kept_professional_gave_or_prescribed_is_not_in_the_par
         await as_account(own, db, await account_for_patient(db, patient=ines.patient))
         hers = (await own.get(f"/dossiers/{ines.dossier.id}/soins")).text
     assert all(label in hers for label in ("Consultation de contraception", "Contraceptif oral", "Collyre"))
+
+
+async def kept_item(db, ines):
+    return (await db.exec(select(ProfileItem).where(ProfileItem.dossier_id == ines.dossier.id,
+                                                     ProfileItem.label == KEPT))).one()
+
+
+async def test_a_parent_is_not_shown_a_health_link_the_minor_made(client, db, app):
+    """A reviewer's find: the links page gave the mother the address (and so the content) of a link Inès made, which
+    carries what was kept from her parents. A representative is shown the representatives' links alone."""
+    ines, _, _ = await minor_with_a_kept_doctor(client, db, app)
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        made = await post_form(own, f"/dossiers/{ines.dossier.id}/liens-sante",
+                               {"contenu": "summary", "nom": "Pour mon médecin", "duree": "7j"}, follow_redirects=False)
+        hers = made.headers["location"]
+        assert "Pour mon médecin" in (await own.get(f"/dossiers/{ines.dossier.id}/liens-sante")).text
+    mine = await post_form(client, f"/dossiers/{ines.dossier.id}/liens-sante",
+                           {"contenu": "summary", "nom": "Pour le pédiatre", "duree": "7j"}, follow_redirects=False)
+    listing = (await client.get(f"/dossiers/{ines.dossier.id}/liens-sante")).text
+    assert "Pour le pédiatre" in listing and "Pour mon médecin" not in listing
+    assert (await client.get(mine.headers["location"])).status_code == 200
+    assert (await client.get(hers)).status_code == 404
+    refused = await post_form(client, f"{hers}/revocation", {})
+    assert refused.status_code == 404
+
+
+async def test_a_parent_cannot_reach_a_kept_item_by_its_id(client, db, app):
+    ines, _, _ = await minor_with_a_kept_doctor(client, db, app)
+    item = await kept_item(db, ines)
+    base = f"/dossiers/{ines.dossier.id}/profil/{item.id}"
+    assert (await client.get(f"{base}/suppression")).status_code == 404
+    for action, data in (("suppression", {}), ("masquage", {"masque": "oui"}),
+                         ("arret", {"ended_on": date.today().strftime("%d/%m/%Y")})):
+        assert (await post_form(client, f"{base}/{action}", data)).status_code == 404, action
+    item = await db.get(ProfileItem, item.id, populate_existing=True)
+    assert item.deleted_at is None and not item.hidden and item.ended_on is None
+
+
+async def test_what_the_minor_does_to_a_kept_item_is_not_in_the_parents_historique(client, db, app):
+    ines, _, _ = await minor_with_a_kept_doctor(client, db, app)
+    item = await kept_item(db, ines)
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        base = f"/dossiers/{ines.dossier.id}/profil/{item.id}"
+        stopped = await post_form(own, f"{base}/arret", {"ended_on": date.today().strftime("%d/%m/%Y")})
+        hidden = await post_form(own, f"{base}/masquage", {"masque": "oui"})
+        assert stopped.status_code in (200, 303) and hidden.status_code in (200, 303)
+        assert KEPT in (await own.get(f"/dossiers/{ines.dossier.id}/historique")).text
+    log = await client.get(f"/dossiers/{ines.dossier.id}/historique")
+    assert log.status_code == 200 and KEPT not in log.text
+    copy = await copy_for(client, ines.dossier.id)
+    assert KEPT not in copy.read("journal-acces.csv").decode("utf-8-sig")

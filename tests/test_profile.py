@@ -14,7 +14,8 @@ from server.access.rule import Standing, document_right, visibility
 from server.accesslog.audit import Actor
 from server.dossiers import InvalidInput
 from server.models import AccessEvent, ProfileItem
-from server.profile.items import ItemInput, add_item, delete_item, item_facts, profile_of, set_item_hidden
+from server.profile.items import ItemInput, add_item, delete_item, profile_of, set_item_hidden
+from server.profile.seen import item_facts
 from server.profile.kinds import KINDS
 from tests.conftest import new_professional
 from tests.test_access_rule import dossiers, standings

@@ -5,7 +5,7 @@ Historique (the document added, read, hidden; the professional who wrote it, rea
 dossier or receiving access), the banner, the "new" counts, the Accès page, the profil médical, the
 reimbursed care. For a legal representative, those leave out every event about such a document, every
 event of a professional who wrote one, every change of rights about that professional, what they
-declared in the profile (profile/items.py), and the care they gave or prescribed.
+declared in the profile (profile/seen.py), and the care they gave or prescribed.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import dataclasses
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, not_, or_, true
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..models import AccessEvent, Account, Delegation, Document, Dossier, Professional
+from ..models import AccessEvent, Account, Delegation, Document, Dossier, Professional, ProfileItem
+from ..profile.items import logged_names
 from ..access.rule import LEGAL_REPRESENTATIVES
 from ..search import search_title
 
@@ -35,6 +36,8 @@ class KeptFrom:
     professional_ids: frozenset[str] = frozenset()
     rpps: frozenset[str] = frozenset()
     names: tuple[str, ...] = ()
+    # How the log names the items such a professional declared in the profile (whoever acts on them after).
+    items: tuple[str, ...] = ()
     representative: bool = False
 
     def __bool__(self) -> bool:
@@ -48,13 +51,16 @@ class KeptFrom:
             or_(AccessEvent.document_id.is_(None), AccessEvent.document_id.not_in(self.document_ids)),  # type: ignore[union-attr]
             AccessEvent.actor_rpps.not_in(self.rpps),  # type: ignore[attr-defined]
             *(not_(AccessEvent.detail.startswith(f"{name} (", autoescape=True)) for name in self.names),  # type: ignore[attr-defined]
+            *(not_(and_(AccessEvent.action.startswith("profile_"), AccessEvent.detail.startswith(item, autoescape=True)))  # type: ignore[attr-defined]
+              for item in self.items),
         )
 
 
     def covers(self, event: AccessEvent) -> bool:
         """Whether this event is a trace of what is kept (the same test as `events`, on one event)."""
         return bool(self) and (event.document_id in self.document_ids or event.actor_rpps in self.rpps
-                               or any(event.detail.startswith(f"{name} (") for name in self.names))
+                               or any(event.detail.startswith(f"{name} (") for name in self.names)
+                               or event.action.startswith("profile_") and event.detail.startswith(self.items))
 
 
     def covers_care(self, performer_rpps: str, prescriber: str) -> bool:
@@ -95,9 +101,25 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
     if not rows:
         return NOTHING
     authors = {(pid, rpps, f"{given} {family}") for _, pid, rpps, given, family in rows if pid}
+    declared = (await session.exec(select(ProfileItem).where(
+        ProfileItem.dossier_id == dossier_id,
+        col(ProfileItem.author_professional_id).in_({pid for pid, _, _ in authors})))).all() if authors else []
     return KeptFrom(
+        items=tuple(sorted({name for item in declared for name in logged_names(item)})),
         document_ids=frozenset(doc_id for doc_id, *_ in rows),
         professional_ids=frozenset(pid for pid, _, _ in authors),
         rpps=frozenset(rpps for _, rpps, _ in authors),
         names=tuple(sorted(name for _, _, name in authors)),
     )
+
+
+async def links_shown(session: AsyncSession, *, dossier_id: str, account: Account) -> frozenset[str] | None:
+    """Whose health links this reader is shown (None: everyone's). A minor's legal representative sees those the
+    representatives made alone: a link the minor made carries what was kept from them, to whoever opens it
+    (shlinks/manifest.py keeps it from a representative's own link). The same for every representative, whether or
+    not anything is kept, or the rule would tell them something is."""
+    if not (await kept_from(session, dossier_id=dossier_id, account=account)).representative:
+        return None
+    makers = await session.exec(select(Delegation.caregiver_account_id).where(
+        Delegation.dossier_id == dossier_id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES)))  # type: ignore[attr-defined]
+    return frozenset(makers.all())

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.reading import DossierView
 from ..models import ProfileItem
-from .items import visible_items_clause
+from .seen import visible_items_clause
 from .kinds import KINDS, SEVERITY_ORDER
 
 CARD_KINDS = ("allergy", "treatment")

@@ -1,5 +1,5 @@
 """A dossier's profil médical, item by item: checked, added, hidden, deleted (each in the access log), and read
-under the one rule: an item is, for `access/rule.py`, a document of its kind's category, written by its author."""
+under the one rule (seen.py)."""
 
 from __future__ import annotations
 
@@ -8,58 +8,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..access.rule import DocumentFacts, Visibility
+from ..access.rule import Visibility
 from ..dossiers import InvalidInput
 from ..i18n import _
-from ..i18n.formats import long_date, number
+from ..i18n.formats import long_date, number, quoted_fr
 from ..identifiers import age_on
 from ..models import Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..text_input import clean, readable_length
 from .kinds import DONATION, KINDS, MEASURES, MIN_AGE, ORDER, SEVERITIES, kinds_in, offered
+from .seen import visible_items_clause
 
 OLDEST = date(1900, 1, 1)
 DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")  # the form keeps what was typed to 250 characters
 MAX_ITEMS = 2000  # per dossier and kind, read at once: a profile is a summary, not a log
-
-
-def item_facts(item: ProfileItem, kept_authors: frozenset[str] = frozenset()) -> DocumentFacts:
-    """What the rule decides an item on: as a document of its kind's category, by its author. Kept from a minor's
-    parents when its author kept a document of the dossier from them (`kept_authors`, the dossier's: every trace
-    of such a professional is, caregivers/confidential.py)."""
-    return DocumentFacts(category=KINDS[item.kind].category, hidden=item.hidden, deleted=item.deleted_at is not None,
-                         author_professional_id=item.author_professional_id,
-                         hidden_from_representatives=item.author_professional_id in kept_authors)
-
-
-def visible_items_clause(visible: Visibility) -> ColumnElement[bool]:
-    """`Visibility.admits(item_facts(item, the dossier's kept authors))`, in SQL (tests/test_profile.py and the
-    access matrix check that they agree)."""
-    seen = _seen_items(visible)
-    if visible.not_kept_from_parents:  # whoever reads (Visibility says why): an author's kept document, looked up
-        kept = exists().where(Document.dossier_id == ProfileItem.dossier_id,  # through ix_document_author_newest
-                              Document.author_professional_id == ProfileItem.author_professional_id,
-                              col(Document.hidden_from_representatives))
-        return and_(not_(kept), seen)
-    return seen
-
-
-def _seen_items(visible: Visibility) -> ColumnElement[bool]:
-    either: list[ColumnElement[bool]] = []
-    if visible.author is not None:
-        either.append(col(ProfileItem.author_professional_id) == visible.author)
-    if visible.general:
-        conditions: list[ColumnElement[bool]] = []
-        if not visible.hidden_too:
-            conditions.append(col(ProfileItem.hidden).is_(False))
-        if visible.categories is not None:
-            conditions.append(col(ProfileItem.kind).in_(kinds_in(visible.categories)))
-        either.append(and_(*conditions) if conditions else true())
-    return and_(col(ProfileItem.deleted_at).is_(None), or_(*either) if either else false())
 
 
 @dataclass
@@ -243,6 +208,11 @@ def summary(item: ProfileItem) -> str:
     "l'allergie « Pénicilline »"."""
     label = MEASURES[item.label].label if item.kind == "measurement" else item.label
     return KINDS[item.kind].one % {"label": label}
+
+
+def logged_names(item: ProfileItem) -> tuple[str, str]:
+    """How the log's events about an item begin: adding, hiding, deleting it (`summary`), stopping it (ending.py)."""
+    return summary(item), quoted_fr(item.label)
 
 
 def name(item: ProfileItem) -> str:

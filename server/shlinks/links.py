@@ -121,24 +121,34 @@ async def create_link(session: AsyncSession, *, dossier: Dossier, data: LinkInpu
     return link
 
 
-async def links_of(session: AsyncSession, *, dossier_id: str) -> list[ShareLink]:
-    found = await session.exec(select(ShareLink).where(ShareLink.dossier_id == dossier_id)
-                               .order_by(col(ShareLink.created_at).desc()).limit(LISTED))
+async def links_of(session: AsyncSession, *, dossier_id: str, made_by: frozenset[str] | None = None) -> list[ShareLink]:
+    """The dossier's links, newest first; with `made_by`, those these accounts made alone (caregivers/confidential.py,
+    `links_shown`)."""
+    query = select(ShareLink).where(ShareLink.dossier_id == dossier_id)
+    if made_by is not None:
+        query = query.where(col(ShareLink.created_by_account_id).in_(made_by))
+    found = await session.exec(query.order_by(col(ShareLink.created_at).desc()).limit(LISTED))
     return list(found.all())
 
 
-async def link_of(session: AsyncSession, *, dossier_id: str, link_id: str) -> ShareLink | None:
-    """One of this dossier's links; None for another dossier's link as for no link at all."""
+async def link_of(session: AsyncSession, *, dossier_id: str, link_id: str,
+                  made_by: frozenset[str] | None = None) -> ShareLink | None:
+    """One of this dossier's links (made by `made_by`, if given); None for another dossier's link, or one another
+    account made, as for no link at all."""
     link = await session.get(ShareLink, link_id, populate_existing=True)
-    return link if link is not None and link.dossier_id == dossier_id else None
+    if link is None or link.dossier_id != dossier_id or made_by is not None and link.created_by_account_id not in made_by:
+        return None
+    return link
 
 
-async def revoke_link(session: AsyncSession, *, dossier: Dossier, link_id: str, actor: audit.Actor) -> bool:
-    """Revoke one of the dossier's links (logged once; revoking again changes nothing); False if it has no such link."""
+async def revoke_link(session: AsyncSession, *, dossier: Dossier, link_id: str, actor: audit.Actor,
+                      made_by: frozenset[str] | None = None) -> bool:
+    """Revoke one of the dossier's links (logged once; revoking again changes nothing); False if it has no such link
+    (made by `made_by`, if given)."""
     await audit.begin_chained(session)
     link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id, ShareLink.dossier_id == dossier.id)
                                .with_for_update().execution_options(populate_existing=True))).first()
-    if link is None:
+    if link is None or made_by is not None and link.created_by_account_id not in made_by:
         await session.commit()
         return False
     if link.revoked_at is None:

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts
 
 from ..accesslog import audit
-from ..access.rule import document_right
+from ..access.rule import document_right, visibility
 from ..caregivers.dossiers import band_of
 from ..identifiers import age_on, identity_of
 from ..dossiers import InvalidInput, professional_title
@@ -34,6 +34,7 @@ from ..models import Account, Document, Dossier, Professional, ProfileItem, pari
 from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
 from ..profile.items import OLDEST, ItemInput, add_item, delete_item, name, profile_of, set_item_hidden
+from ..profile.seen import seen_item
 from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, SEVERITY_ORDER, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, managed_dossier, open_dossier
@@ -256,10 +257,12 @@ async def add(request: Request, db: AsyncSession, dossier_id: str, data: Form, k
 
 
 async def managed_item(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> tuple[ProfileItem, audit.Actor]:
-    """An item of a dossier this account manages; 404 for a deleted, missing or foreign one alike."""
+    """An item of a dossier this account manages, and sees (a minor's parent never one kept from them); 404 for a
+    deleted, missing, foreign or unseen one alike."""
     managed = await managed_dossier(db, account=account, dossier_id=dossier_id)
-    item = await db.get(ProfileItem, item_id, populate_existing=True)
-    if item is None or item.dossier_id != managed.dossier.id or item.deleted_at is not None:
+    visible = visibility(managed.standing, managed.facts, utcnow())
+    item = await seen_item(db, dossier_id=managed.dossier.id, item_id=item_id, visible=visible)
+    if item is None:
         raise NotFoundException()
     return item, managed.actor
 

@@ -25,6 +25,7 @@ from ..i18n import _
 from ..i18n.formats import filesize
 from ..models import utcnow
 from ..access.reading import managed_dossier
+from ..caregivers.confidential import links_shown
 from ..shlinks import links, manifest, payload
 from .forms import Form, FormError, text, typed
 
@@ -55,7 +56,8 @@ async def links_page(request: Request, db: AsyncSession, dossier_id: str, *, err
     now = utcnow()
     context = {
         "dossier": managed.dossier, "patient": managed.patient, "own": managed.standing.is_patient,
-        "links": [(link, links.state_of(link, now)) for link in await links.links_of(db, dossier_id=dossier_id)],
+        "links": [(link, links.state_of(link, now)) for link in await links.links_of(
+            db, dossier_id=dossier_id, made_by=await links_shown(db, dossier_id=dossier_id, account=request.user.account))],
         "contents": links.CONTENTS, "durations": links.DURATIONS, "attempts": links.ATTEMPTS, "error": error,
         "form": form or {"contenu": "emergency", "duree": "7j"},
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
@@ -89,7 +91,8 @@ async def create_link(request: Request, db: AsyncSession, dossier_id: str, data:
 @get("/dossiers/{dossier_id:str}/liens-sante/{link_id:str}", guards=[logged_in])
 async def show_link(request: Request, db: AsyncSession, dossier_id: str, link_id: str) -> Template:
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    link = await links.link_of(db, dossier_id=dossier_id, link_id=link_id)
+    link = await links.link_of(db, dossier_id=dossier_id, link_id=link_id,
+                               made_by=await links_shown(db, dossier_id=dossier_id, account=request.user.account))
     if link is None:
         raise NotFoundException()
     now, origin = utcnow(), request.app.state.settings.origin
@@ -107,7 +110,8 @@ async def show_link(request: Request, db: AsyncSession, dossier_id: str, link_id
 @post("/dossiers/{dossier_id:str}/liens-sante/{link_id:str}/revocation", guards=[logged_in], status_code=200)
 async def revoke_link(request: Request, db: AsyncSession, dossier_id: str, link_id: str) -> Redirect:
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    if not await links.revoke_link(db, dossier=managed.dossier, link_id=link_id, actor=managed.actor):
+    made_by = await links_shown(db, dossier_id=dossier_id, account=request.user.account)
+    if not await links.revoke_link(db, dossier=managed.dossier, link_id=link_id, actor=managed.actor, made_by=made_by):
         raise NotFoundException()
     return Redirect(links_url(dossier_id), status_code=303)
 

@@ -1,0 +1,55 @@
+"""A profile item under the one rule: for `access/rule.py`, a document of its kind's category, written by its author,
+and kept from a minor's parents when its author kept a document from them (caregivers/confidential.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..access.rule import DocumentFacts, Visibility
+from ..models import Document, ProfileItem
+from .kinds import KINDS, kinds_in
+
+
+def item_facts(item: ProfileItem, kept_authors: frozenset[str] = frozenset()) -> DocumentFacts:
+    """What the rule decides an item on: as a document of its kind's category, by its author. Kept from a minor's
+    parents when its author kept a document of the dossier from them (`kept_authors`, the dossier's: every trace
+    of such a professional is, caregivers/confidential.py)."""
+    return DocumentFacts(category=KINDS[item.kind].category, hidden=item.hidden, deleted=item.deleted_at is not None,
+                         author_professional_id=item.author_professional_id,
+                         hidden_from_representatives=item.author_professional_id in kept_authors)
+
+
+def visible_items_clause(visible: Visibility) -> ColumnElement[bool]:
+    """`Visibility.admits(item_facts(item, the dossier's kept authors))`, in SQL (tests/test_profile.py and the
+    access matrix check that they agree)."""
+    seen = _seen_items(visible)
+    if visible.not_kept_from_parents:  # whoever reads (Visibility says why): an author's kept document, looked up
+        kept = exists().where(Document.dossier_id == ProfileItem.dossier_id,  # through ix_document_author_newest
+                              Document.author_professional_id == ProfileItem.author_professional_id,
+                              col(Document.hidden_from_representatives))
+        return and_(not_(kept), seen)
+    return seen
+
+
+def _seen_items(visible: Visibility) -> ColumnElement[bool]:
+    either: list[ColumnElement[bool]] = []
+    if visible.author is not None:
+        either.append(col(ProfileItem.author_professional_id) == visible.author)
+    if visible.general:
+        conditions: list[ColumnElement[bool]] = []
+        if not visible.hidden_too:
+            conditions.append(col(ProfileItem.hidden).is_(False))
+        if visible.categories is not None:
+            conditions.append(col(ProfileItem.kind).in_(kinds_in(visible.categories)))
+        either.append(and_(*conditions) if conditions else true())
+    return and_(col(ProfileItem.deleted_at).is_(None), or_(*either) if either else false())
+
+
+async def seen_item(session: AsyncSession, *, dossier_id: str, item_id: str, visible: Visibility) -> ProfileItem | None:
+    """One item of the dossier this reader sees (not deleted), or None: an item asked by its id, under the rule."""
+    found = await session.exec(select(ProfileItem).where(ProfileItem.id == item_id, ProfileItem.dossier_id == dossier_id,
+                                                         visible_items_clause(visible))
+                               .execution_options(populate_existing=True))
+    return found.first()

@@ -145,3 +145,17 @@ async def test_what_the_minor_does_to_a_kept_item_is_not_in_the_parents_historiq
     assert log.status_code == 200 and KEPT not in log.text
     copy = await copy_for(client, ines.dossier.id)
     assert KEPT not in copy.read("journal-acces.csv").decode("utf-8-sig")
+
+
+async def test_a_kept_professional_opening_the_minors_health_link_is_not_in_the_parents_historique(client, db, app):
+    """A reviewer's find: Dr Girard, given Inès's own link, declared her name on opening it; the mother's Historique
+    said "Dr Anne Girard (nom déclaré par le destinataire) a ouvert le lien"."""
+    ines, _, _ = await minor_with_a_kept_doctor(client, db, app)
+    account = await account_for_patient(db, patient=ines.patient)
+    link = await links.create_link(db, dossier=ines.dossier, account=account,
+                                   actor=Actor(account.id, "patient", "Inès Martin"),
+                                   data=LinkInput(content="emergency", label="", passcode="", duration="7j"))
+    await fetch(app, payload_of(link), recipient="Dr Anne Girard")
+    await fetch(app, payload_of(link), recipient="Service des urgences de Lyon")
+    log = (await client.get(f"/dossiers/{ines.dossier.id}/historique")).text
+    assert "Girard" not in log and "Service des urgences de Lyon" in log

@@ -53,15 +53,17 @@ class KeptFrom:
             *(not_(AccessEvent.detail.startswith(f"{name} (", autoescape=True)) for name in self.names),  # type: ignore[attr-defined]
             *(not_(and_(AccessEvent.action.startswith("profile_"), AccessEvent.detail.startswith(item, autoescape=True)))  # type: ignore[attr-defined]
               for item in self.items),
+            # A health link's recipient names themself: "Dr Anne Girard" opening the minor's link is her trace too.
+            *(not_(and_(AccessEvent.actor_kind == "shl_recipient", AccessEvent.actor_name.contains(name, autoescape=True)))  # type: ignore[attr-defined]
+              for name in self.names),
         )
-
 
     def covers(self, event: AccessEvent) -> bool:
         """Whether this event is a trace of what is kept (the same test as `events`, on one event)."""
         return bool(self) and (event.document_id in self.document_ids or event.actor_rpps in self.rpps
                                or any(event.detail.startswith(f"{name} (") for name in self.names)
-                               or event.action.startswith("profile_") and event.detail.startswith(self.items))
-
+                               or event.action.startswith("profile_") and event.detail.startswith(self.items)
+                               or event.actor_kind == "shl_recipient" and any(n in event.actor_name for n in self.names))
 
     def covers_care(self, performer_rpps: str, prescriber: str) -> bool:
         """Whether a line of reimbursed care is such a professional's: done by them (their RPPS), or prescribed by

@@ -162,3 +162,25 @@ async def test_a_caregiver_who_is_no_legal_representative_keeps_the_chain(client
     async with new_caregiver(app, code, given="Hugo", family="Martin") as hugo:
         copy = await copy_for(hugo, patient.dossier.id)
     assert_chained(copy, await events(db, patient.dossier.id))
+
+
+async def test_the_copys_summary_names_the_parent_who_declared_an_item_as_the_profile_page_does(client, db, app):
+    """An outside tester's find: the PDF said "(déclaré par le patient)" of the vaccination Inès's mother declared,
+    where her profile page says "Déclaré par Camille Martin"."""
+    import pypdfium2
+
+    from server.profile.items import ItemInput, add_item
+
+    ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(17), serial=6)
+    mother = await attached_by_mother(client, db, ines, serial=5)
+    account = await account_for_patient(db, patient=mother.patient)
+    await add_item(db, dossier=ines.dossier, data=ItemInput("vaccination", label="ROR", started_on=date(2010, 5, 2)),
+                   actor=Actor(account.id, "caregiver", "Camille Martin"), added_by_account_id=account.id,
+                   today=date.today())
+    own = await account_for_patient(db, patient=ines.patient)
+    await add_item(db, dossier=ines.dossier, data=ItemInput("allergy", label="Pollen", severity="faible"),
+                   actor=Actor(own.id, "patient", "Inès Martin"), added_by_account_id=own.id, today=date.today())
+    pdf = pypdfium2.PdfDocument((await copy_for(client, ines.dossier.id)).read("synthese.pdf"))
+    text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).replace("\r\n", " ")
+    assert "ROR" in text and "déclaré par Camille Martin" in text
+    assert "Pollen" in text and "(déclaré par le patient" in text

@@ -34,7 +34,7 @@ from ..fhir.ips import ITEM_SYSTEM, summary_bundle
 from ..files.store import IntegrityError, Storage, StorageUnavailable
 from ..listing import all_documents, selection
 from ..models import AccessEvent, ChainHead, Document, Dossier, Patient
-from ..profile.items import Profile, profile_of
+from ..profile.items import Profile, declarers_of, profile_of
 from ..templating import datetime_fr, de
 from .auditevents import DOCUMENT_SYSTEM
 from .logfiles import LOG_CSV_NAME, LOG_FHIR_NAME, entry_info, write_audit_events, write_log_csv
@@ -175,6 +175,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
     makes it, not a caregiver (the LISEZMOI speaks to whoever does)."""
     with i18n.speaking(i18n.SOURCE):  # the copy is a French document, whatever the page's language
         profile = await profile_of(session, dossier_id=dossier.id, visible=visible)
+        declarers = await declarers_of(session, profile=profile, patient=patient)
         documents = await all_documents(session, dossier_id=dossier.id, visible=visible)
         professionals = await professionals_by_id(session, {d.author_professional_id for d in documents
                                                             if d.author_professional_id})
@@ -195,7 +196,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                        if d.author_professional_id in professionals else d.source for d in documents}
             pdf = await anyio.to_thread.run_sync(partial(  # a table of a thousand documents takes a moment to lay out
                 _summary_pdf, patient=patient, profile=profile, documents=documents, authors=authors, now=now,
-                missing=frozenset(missing)))
+                missing=frozenset(missing), declarers=declarers))
             archive.writestr(entry_info(PDF_NAME, now), pdf)
             archive.writestr(entry_info(README_NAME, now), readme(
                 patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,

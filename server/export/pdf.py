@@ -84,9 +84,10 @@ def new_pdf() -> _Summary:
 
 
 def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document], authors: dict[str, str],
-                now: datetime, missing: frozenset[str] = frozenset()) -> bytes:
+                now: datetime, missing: frozenset[str] = frozenset(), declarers: dict[str, str] | None = None) -> bytes:
     """`authors`: who each document comes from, as the timeline says it; `missing`: documents whose file could
-    not be read from the store (named, so the reader knows the ZIP lacks them)."""
+    not be read from the store (named, so the reader knows the ZIP lacks them); `declarers`: who declared each item
+    no professional wrote (items.declarers_of), as the profile page says it."""
     name = f"{patient.given_name} {patient.family_name}"
     pdf = new_pdf()
     pdf.footer_text = f"Carnet — copie du dossier {de(name)}, faite le {when(now)}"
@@ -119,7 +120,7 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
         pdf.paragraph(KINDS[kind].title, size=10.5, style="B")
         for item in items:
             author = profile.authors.get(item.author_professional_id or "")
-            said = f"déclaré par {professional_title(author)}" if author else "déclaré par le patient"
+            said = f"déclaré par {professional_title(author) if author else (declarers or {}).get(item.id, 'le patient')}"
             hidden = ", masqué aux professionnels" if item.hidden else ""
             pdf.paragraph(f"•{NBSP}{describe(item)} ({said}{hidden})", size=9.5)
         pdf.ln(1.5)

@@ -17,7 +17,7 @@ from ..dossiers import InvalidInput
 from ..i18n import _
 from ..i18n.formats import long_date, number, quoted_fr
 from ..identifiers import age_on
-from ..models import Document, Dossier, Patient, Professional, ProfileItem, utcnow
+from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..text_input import clean, readable_length
 from .kinds import DONATION, KINDS, MEASURES, MIN_AGE, ORDER, SEVERITIES, kinds_in, offered
 from .seen import visible_items_clause
@@ -68,6 +68,17 @@ async def profile_of(session: AsyncSession, *, dossier_id: str, visible: Visibil
     whole = frozenset(() if not seen_whole else kinds if visible.categories is None
                       else set(kinds_in(visible.categories)) & set(kinds))
     return Profile(dict(by_kind), authors, whole)
+
+
+async def declarers_of(session: AsyncSession, *, profile: Profile, patient: Patient) -> dict[str, str]:
+    """Who declared each item no professional wrote, by name, as a copy of the dossier says it: a caregiver's
+    name (a parent, for a child), "le patient" for the patient's own (or an account no longer there)."""
+    items = [item for items in profile.by_kind.values() for item in items if not item.author_professional_id]
+    ids = {item.added_by_account_id for item in items if item.added_by_account_id}
+    found = (await session.exec(select(Account.id, Account.display_name, Account.patient_id)
+                                .where(col(Account.id).in_(ids)))).all() if ids else []
+    names = {account_id: name for account_id, name, patient_id in found if patient_id != patient.id and name}
+    return {item.id: names.get(item.added_by_account_id or "", "le patient") for item in items}
 
 
 # --- what a person types, checked ------------------------------------------------------------

@@ -159,3 +159,20 @@ async def test_a_kept_professional_opening_the_minors_health_link_is_not_in_the_
     await fetch(app, payload_of(link), recipient="Service des urgences de Lyon")
     log = (await client.get(f"/dossiers/{ines.dossier.id}/historique")).text
     assert "Girard" not in log and "Service des urgences de Lyon" in log
+
+
+async def test_a_share_code_a_kept_professional_used_does_not_name_them_to_the_parent(client, db, app):
+    """An outside tester's find: the mother's code page said "Code utilisé par Dr Anne Girard", whose every other
+    trace is kept from her. It tells of no one, as the Historique does; the minor's own page still names her."""
+    from server.access.share_codes import create_share_code, redeem_share_code
+
+    ines, mother, doctor = await minor_with_a_kept_doctor(client, db, app)
+    code, row = await create_share_code(db, dossier=ines.dossier, categories="", duration="1m",
+                                        actor=Actor(None, "caregiver", "Camille Martin"))
+    await redeem_share_code(db, code=code, professional=doctor.professional,
+                            actor=Actor(None, "professional", "Anne Girard", "médecin", doctor.rpps))
+    page = await client.get(f"/partage/{row.id}")
+    assert page.status_code == 200 and "Girard" not in page.text and "Code expiré" in page.text
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        assert "Anne Girard" in (await own.get(f"/partage/{row.id}")).text

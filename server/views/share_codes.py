@@ -23,6 +23,7 @@ from ..access import rights, share_codes
 from ..dossiers import InvalidInput, professional_title
 from ..guards import logged_in
 from ..models import Dossier, Professional, ShareCode, utcnow
+from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..access.reading import PHANTOM, manage_dossier
 from ..i18n import _
@@ -80,6 +81,11 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
     dossier, _actor = await manage_dossier(db, account=request.user.account, dossier_id=row.dossier_id)
     used_by = await db.get(Professional, row.used_by_professional_id) if row.used_by_professional_id else None
     state = "used" if row.used_at else "expired" if row.expires_at <= utcnow() else "waiting"
+    if used_by is not None and used_by.id in (await kept_from(db, dossier_id=dossier.id,
+                                                              account=request.user.account)).professional_ids:
+        # Used by a professional kept from this reader, a minor's parent (caregivers/confidential.py): as the
+        # Historique leaves out its use, the page tells of no one, and the code is over.
+        used_by, state = None, "expired"
     until = row.expires_at.astimezone(PARIS)
     return {
         "dossier": dossier, "share": row, "state": state, "used_by": used_by,

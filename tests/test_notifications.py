@@ -180,6 +180,12 @@ async def test_a_patient_who_asks_is_told_of_every_read_and_the_change_is_logged
     page = (await client.get(answer.headers["location"])).text
     assert "Carnet vous préviendra à chaque consultation du dossier" in page
     assert "Ne plus me prévenir à chaque consultation du dossier" in page
+    # What the page says it tells of is all it tells of (an outside tester's find: a new document, a change of
+    # caregivers and a blocked link were not said).
+    told = re.sub(r"<[^>]+>", "", html.unescape(page))
+    assert ("Carnet vous prévient à chaque consultation du dossier par un professionnel, à chaque accès d'urgence, à "
+            "chaque document qu'un professionnel ajoute, quand les personnes qui vous aident changent et quand un "
+            "lien de partage est bloqué.") in told
     logged = (await events(db, scene.dossier.id))[-1]
     assert (logged.action, logged.actor_kind, logged.detail) == ("notify_every_access", "patient", "à chaque consultation")
     assert await verify_chain(db, dossier_id=scene.dossier.id) is None

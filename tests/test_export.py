@@ -364,6 +364,11 @@ async def test_a_minor_s_parent_exports_no_trace_of_what_was_kept_from_parents(c
     assert copy.status_code == 200
     with zipfile.ZipFile(io.BytesIO(copy.content)) as archive:
         assert len([n for n in archive.namelist() if n.startswith("documents/")]) == 1
+        # What a parent sees, never said to be the whole dossier (as every representative's copy, kept or not).
+        ips = json.loads(archive.read("synthese-ips.json"))
+        assert [t["code"] for t in ips["meta"]["tag"]] == ["dossier-vu-par-un-representant"]
+        summary = "".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(archive.read("synthese.pdf")))
+        assert "complète" not in summary and "Copie du dossier, telle que vous le voyez" in summary.replace("\r\n", " ")
         for name in archive.namelist():
             content = archive.read(name)
             text = "".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(content)) \
@@ -524,6 +529,9 @@ async def test_what_is_not_a_copy_of_this_patient_s_dossier_or_goes_into_a_full_
     assert "n'est pas une synthèse FHIR valide" in await refused(ips_changed(data, lambda ips: ips | {"entry": [
         {"fullUrl": "urn:x", "resource": {"resourceType": "Nothing"}}]}))
     assert "n'en porte pas la marque" in await refused(ips_changed(data, lambda ips: ips | {"meta": {}}))
+    # A legal representative's copy (an outside tester read one back as a whole dossier): what they see, maybe not all.
+    seen = await build_export(db, app.state.storage, dossier=small.dossier, patient=small.patient, now=NOW, chained=False)
+    assert "celle d'un représentant légal" in await refused(seen)
     # What no database stores (a NUL, which PostgreSQL refuses), or no parser survives (a nesting past the stack).
     assert "n'est pas une synthèse FHIR valide" in await refused(ips_changed(data, lambda ips: ips | {
         "meta": {**ips["meta"], "versionId": "1\x00"}}))

@@ -49,6 +49,10 @@ README_NAME = "LISEZMOI.txt"
 # Bundle.meta.tag of a Carnet copy: what restore.py recognises (version: this layout).
 EXPORT_TAG = {"system": "urn:carnet:fhir:export", "version": "1", "code": "dossier-complet",
               "display": "Copie complète d'un dossier Carnet"}
+# A legal representative's copy (not `chained`): what they see, never said to be whole, and not read back as a
+# dossier (restore.py), which it may not be: the same for every representative's, whether or not anything is kept.
+SEEN_TAG = {**EXPORT_TAG, "code": "dossier-vu-par-un-representant",
+            "display": "Copie d'un dossier Carnet telle que la voit un représentant légal"}
 SHA256_EXTENSION = "urn:carnet:fhir:sha256"  # on an attachment: its bytes' SHA-256, hex (R4B's `hash` is SHA-1)
 # Hidden by the patient from professionals; kept from a minor's legal representatives (CSP L1111-5). Each resource
 # also carries HL7's confidentiality label (meta.security, fhir/resources.py): these say which of the two it is.
@@ -69,12 +73,13 @@ def flags(*pairs: tuple[str, bool]) -> list[dict]:
 
 
 def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document], now: datetime,
-               document_authors: dict) -> Bundle:
-    """`summary_bundle` of everything, marked as a Carnet copy, with what reading it back needs."""
+               document_authors: dict, whole: bool = True) -> Bundle:
+    """`summary_bundle` of everything, marked as a Carnet copy, with what reading it back needs; not `whole`, a
+    legal representative's (SEEN_TAG)."""
     bundle = summary_bundle(patient=patient, profile=profile, documents=documents, document_authors=document_authors,
-                            base="", now=now, title="Copie complète du dossier")
+                            base="", now=now, title="Copie complète du dossier" if whole else "Copie du dossier")
     data = bundle.model_dump(mode="json", exclude_none=True)
-    data.setdefault("meta", {})["tag"] = [EXPORT_TAG]
+    data.setdefault("meta", {})["tag"] = [EXPORT_TAG if whole else SEEN_TAG]
     by_id = {d.id: d for d in documents}
     items = {i.id: i for kind in profile.by_kind.values() for i in kind}
     practitioners = {e["resource"]["identifier"][0]["value"][1:]: e["fullUrl"] for e in data["entry"]
@@ -180,7 +185,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
         professionals = await professionals_by_id(session, {d.author_professional_id for d in documents
                                                             if d.author_professional_id})
         bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
-                            document_authors=professionals)
+                            document_authors=professionals, whole=chained)
         through = await visits.head_seq(session, dossier_id=dossier.id)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             missing = set()
@@ -196,7 +201,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                        if d.author_professional_id in professionals else d.source for d in documents}
             pdf = await anyio.to_thread.run_sync(partial(  # a table of a thousand documents takes a moment to lay out
                 _summary_pdf, patient=patient, profile=profile, documents=documents, authors=authors, now=now,
-                missing=frozenset(missing), declarers=declarers))
+                missing=frozenset(missing), declarers=declarers, whole=chained))
             archive.writestr(entry_info(PDF_NAME, now), pdf)
             archive.writestr(entry_info(README_NAME, now), readme(
                 patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,

@@ -84,10 +84,12 @@ def new_pdf() -> _Summary:
 
 
 def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document], authors: dict[str, str],
-                now: datetime, missing: frozenset[str] = frozenset(), declarers: dict[str, str] | None = None) -> bytes:
+                now: datetime, missing: frozenset[str] = frozenset(), declarers: dict[str, str] | None = None,
+                whole: bool = True) -> bytes:
     """`authors`: who each document comes from, as the timeline says it; `missing`: documents whose file could
     not be read from the store (named, so the reader knows the ZIP lacks them); `declarers`: who declared each item
-    no professional wrote (items.declarers_of), as the profile page says it."""
+    no professional wrote (items.declarers_of), as the profile page says it; not `whole`: a legal representative's
+    copy, never said to be complete (archive.SEEN_TAG)."""
     name = f"{patient.given_name} {patient.family_name}"
     pdf = new_pdf()
     pdf.footer_text = f"Carnet — copie du dossier {de(name)}, faite le {when(now)}"
@@ -105,7 +107,8 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
     pdf.paragraph(f"{born} le {day(patient.birth_date)}")
     pdf.paragraph(f"INS (matricule national de santé){NBSP}: {patient.ins}")
     pdf.set_text_color(*GREY)
-    pdf.paragraph(f"Copie complète du dossier faite le {when(now)}. Ce document résume ce que l'archive "
+    made = "Copie complète du dossier" if whole else "Copie du dossier, telle que vous le voyez,"
+    pdf.paragraph(f"{made} faite le {when(now)}. Ce document résume ce que l'archive "
                   f"contient{NBSP}; les documents eux-mêmes sont dans le dossier {quoted('documents')} de l'archive.",
                   size=9)
     pdf.set_text_color(0, 0, 0)

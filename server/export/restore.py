@@ -32,7 +32,7 @@ from ..profile.ending import end_treatment
 from ..profile.items import add_item, set_item_hidden
 from ..templating import date_fr
 from ..text_input import clean, read_json, readable_length
-from .archive import EXPORT_TAG, IPS_NAME
+from .archive import EXPORT_TAG, IPS_NAME, SEEN_TAG
 from .mapping import NotRestorable, PlannedDocument, instant, plan_document, plan_items, rpps_of
 
 MAX_IPS_BYTES = 64 * 1024 * 1024
@@ -72,6 +72,9 @@ def read_bundle(archive: zipfile.ZipFile) -> dict:
     except Exception:  # not JSON, or not FHIR: pydantic's error says which element, in English
         raise NotRestorable(f"{NOT_A_COPY} : {IPS_NAME} n'est pas une synthèse FHIR valide.") from None
     tags = data.get("meta", {}).get("tag", [])
+    if any(t.get("system") == SEEN_TAG["system"] and t.get("code") == SEEN_TAG["code"] for t in tags):
+        raise NotRestorable("Cette copie est celle d'un représentant légal : elle ne contient peut-être pas tout le "
+                            "dossier. Importez une copie faite par le patient.")
     if data.get("type") != "document" or not any(
             t.get("system") == EXPORT_TAG["system"] and t.get("code") == EXPORT_TAG["code"] for t in tags):
         raise NotRestorable(f"{NOT_A_COPY} : sa synthèse FHIR n'en porte pas la marque.")

@@ -111,6 +111,8 @@ async def create_professional(
         raise InvalidInput(_("Ce numéro RPPS n'est pas valide."))
     if profession not in PROFESSIONS:
         raise InvalidInput(_("Profession inconnue."))
+    if missing := names_missing({"given_name": given_name, "family_name": family_name}):  # as create_patient
+        raise InvalidInput(_("Saisissez le prénom et le nom du professionnel."), *missing)
     await begin_write(session)
     existing = await session.exec(select(Professional).where(Professional.rpps == rpps))
     if existing.first() is not None:

@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import AsyncTestClient
 
 from server.app import create_app
@@ -139,3 +141,14 @@ def test_a_new_code_for_a_registered_professional(tmp_path):
     assert CODE.fullmatch(again.stdout.strip()) and again.stdout.strip() != first
     unknown = carnet(tmp_path, "professional", "code", "--rpps", "10000000017")  # valid, not registered
     assert unknown.returncode != 0 and "Aucun professionnel" in unknown.stderr
+
+
+async def test_a_professional_whose_name_shows_nothing_is_not_registered(db):
+    """As `create_patient`: whatever calls it (the command checks first), a blank-looking name is refused."""
+    from server.dossiers import InvalidInput, create_professional
+    from server.identifiers import rpps_with_key
+
+    for given, family in (("\u3164", "Moreau"), ("Julie", "\u2800 \u200b")):
+        with pytest.raises(InvalidInput, match="prénom et le nom du professionnel"):
+            await create_professional(db, rpps=rpps_with_key("3000000001"), given_name=given, family_name=family,
+                                      profession="infirmier", city="Lyon")

@@ -37,6 +37,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
 )
 from .access.rights import scope_label
 from .access.rule import adult_from
+from .i18n import N_
 from .models import CATEGORIES, utcnow
 from .search import fold
 
@@ -81,13 +82,18 @@ def eighteenth_birthday(born: date) -> date:
 
 
 def grant_now(standing: Any) -> dict[str, Any] | None:
-    """A professional's grant in force now, as their banner says it: its scope and its end (None: no end)."""
+    """A professional's grant in force now, as their banner says it: its scope, its end (None: no end) and who gave it
+    (`rule.GrantFacts.given_by`); the patient's own first, when a minor's parents gave one too."""
     now = utcnow()
-    grant = next((g for g in standing.grants if g.active(now)), None)
+    grant = min(standing.active_grants(now), key=lambda g: g.given_by not in ("patient", ""), default=None)
     if grant is None:
         return None
     scope = ",".join(code for code in CATEGORIES if code in grant.categories)
-    return {"scope": scope_label(scope), "ends_at": grant.ends_at}
+    return {"scope": scope_label(scope), "ends_at": grant.ends_at, "given_by": grant.given_by}
+
+
+# Who gave a grant, when not the patient (`rule.GrantFacts.given_by`), on the Accès page: translated where shown.
+GIVEN_BY_LABELS = {"representative": N_("Par un représentant légal."), "caregiver": N_("Par un proche qui gère ce dossier.")}
 
 
 # The short links of a patient's menu, and the page of their own dossier each leads to (views/home.py).
@@ -145,7 +151,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
                        professional_title=professional_title, profession=profession_label, de=de,
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
     env.globals.update(colon=colon, language_return=language_return, current_link=current_link, grant_now=grant_now,
-                       eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
+                       given_by_labels=GIVEN_BY_LABELS, eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
     env.trim_blocks = True
     env.lstrip_blocks = True

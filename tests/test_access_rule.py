@@ -178,7 +178,7 @@ moments = st.sampled_from([NOW - timedelta(days=3), NOW - timedelta(minutes=1), 
 grant_facts = st.builds(
     GrantFacts, categories=st.frozensets(st.sampled_from(CATEGORY_CODES)),
     starts_at=st.sampled_from([NOW - timedelta(days=10), NOW + timedelta(days=1)]),
-    ends_at=moments, revoked=st.booleans())
+    ends_at=moments, revoked=st.booleans(), given_by=st.sampled_from(["", "patient", "representative"]))
 caregiver_facts = st.builds(
     CaregiverFacts, can_manage=st.booleans(), legal_representative=st.booleans(),
     starts_at=st.sampled_from([NOW - timedelta(days=10), NOW + timedelta(days=1)]), ends_at=moments,
@@ -186,7 +186,8 @@ caregiver_facts = st.builds(
 standings = st.builds(
     Standing, professional_id=st.sampled_from([None, PRO]), is_patient=st.booleans(),
     caregivers=st.lists(caregiver_facts, max_size=2).map(tuple), is_medecin_traitant=st.booleans(),
-    blocked=st.booleans(), grants=st.lists(grant_facts, max_size=3).map(tuple), emergency_until=moments)
+    blocked=st.booleans(), grants=st.lists(grant_facts, max_size=3).map(tuple), emergency_until=moments,
+    representatives_blocked=st.booleans())
 dossiers = st.builds(DossierFacts, closed=st.booleans(), emergency_opt_out=st.booleans(), adult_from=moments)
 documents = st.builds(
     DocumentFacts, category=st.sampled_from(CATEGORY_CODES), hidden=st.booleans(), deleted=st.booleans(),

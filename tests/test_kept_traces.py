@@ -162,17 +162,25 @@ async def test_a_kept_professional_opening_the_minors_health_link_is_not_in_the_
 
 
 async def test_a_share_code_a_kept_professional_used_does_not_name_them_to_the_parent(client, db, app):
-    """An outside tester's find: the mother's code page said "Code utilisé par Dr Anne Girard", whose every other
-    trace is kept from her. It tells of no one, as the Historique does; the minor's own page still names her."""
+    """An outside tester's find: the mother's page of Inès's code said "Code utilisé par Dr Anne Girard", whose
+    every other trace is kept from her. It tells of no one, as the Historique does; Inès's own page still names
+    her. A code the mother made herself names her: its grant is the mother's own (test_parents_decisions.py)."""
     from server.access.share_codes import create_share_code, redeem_share_code
 
     ines, mother, doctor = await minor_with_a_kept_doctor(client, db, app)
+    girard = Actor(None, "professional", "Anne Girard", "médecin", doctor.rpps)
+    hers = await account_for_patient(db, patient=ines.patient)
     code, row = await create_share_code(db, dossier=ines.dossier, categories="", duration="1m",
-                                        actor=Actor(None, "caregiver", "Camille Martin"))
-    await redeem_share_code(db, code=code, professional=doctor.professional,
-                            actor=Actor(None, "professional", "Anne Girard", "médecin", doctor.rpps))
+                                        actor=Actor(hers.id, "patient", "Inès Martin"))
+    await redeem_share_code(db, code=code, professional=doctor.professional, actor=girard)
     page = await client.get(f"/partage/{row.id}")
     assert page.status_code == 200 and "Girard" not in page.text and "Code expiré" in page.text
     async with AsyncTestClient(app, base_url=ORIGIN) as own:
-        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        await as_account(own, db, hers)
         assert "Anne Girard" in (await own.get(f"/partage/{row.id}")).text
+    mothers = await account_for_patient(db, patient=mother.patient)
+    code, row = await create_share_code(db, dossier=ines.dossier, categories="biologie", duration="1m",
+                                        actor=Actor(mothers.id, "caregiver", "Camille Martin"))
+    await redeem_share_code(db, code=code, professional=doctor.professional, actor=girard)
+    assert "Anne Girard" in (await client.get(f"/partage/{row.id}")).text
+    assert "Girard" in (await client.get(f"/dossiers/{ines.dossier.id}/acces")).text

@@ -18,7 +18,8 @@ from ..models import Block, Dossier, EmergencyAccess, Professional, utcnow
 from ..notifications import notify
 from ..text_input import clean, readable_length
 from .reading import PHANTOM
-from .rights import active_block, who
+from ..caregivers.confidential import giver
+from .rights import active_block, layer_of, who
 
 EMERGENCY_WINDOW = timedelta(hours=24)
 REASON_MAX = 1000  # the form's maxlength; a longer reason is refused, never cut: the patient reads what was written
@@ -67,6 +68,9 @@ async def review_emergency(
         raise InvalidInput(_("Choix inconnu."))
     await audit.begin_chained(session)
     access = await session.get(EmergencyAccess, emergency_id, populate_existing=True)
+    if access is not None and await layer_of(session, dossier_id=dossier.id, professional_id=access.professional_id,
+                                             given_by=await giver(session, dossier_id=dossier.id, actor=actor)):
+        access = None  # a minor's parents never see an emergency access of one who kept care from them
     if access is None or access.dossier_id != dossier.id or access.reviewed_at is not None:
         await session.rollback()
         return False
@@ -75,7 +79,8 @@ async def review_emergency(
     professional = await session.get(Professional, access.professional_id)
     action = "emergency_review"
     if outcome == "blocked" and await active_block(session, dossier_id=dossier.id, professional_id=professional.id) is None:
-        session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
+        session.add(Block(dossier_id=dossier.id, professional_id=professional.id,
+                          blocked_by=await giver(session, dossier_id=dossier.id, actor=actor)))
         action = "block"
     await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
                        detail=f"{who(professional)}, {EMERGENCY_BLOCKED if outcome == 'blocked' else EMERGENCY_KEPT}",

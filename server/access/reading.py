@@ -17,7 +17,7 @@ from ..db import SIGNED_IN_PROFESSIONAL
 from .rule import (
     DossierFacts, Right, Standing, Visibility, document_right, dossier_right, may_manage, visibility,
 )
-from .standing import facts_of, professional_standing, standing_of
+from .standing import facts_of, parents_standing, professional_standing, standing_of
 from ..facts import caregiver_facts, document_facts, dossier_facts
 from ..models import (
     AccessEvent, Account, ChainHead, Delegation, Document, Dossier, EmergencyAccess, Patient, Professional, utcnow,
@@ -280,10 +280,10 @@ async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Prof
                   now: datetime, kept_author: bool = False) -> SeenAs:
     """The dossier exactly as this professional sees it now ("voir comme"): the same standing, the same rule;
     never more than the viewer sees (a minor's parent, what a professional kept from them: no title, no count).
-    The author of what was kept from the viewer (`kept_author`) is shown with no standing at all: a parent learns
-    nothing of the grant or the role the minor gave them."""
-    standing = Standing(professional_id=professional.id) if kept_author else \
-        await professional_standing(session, professional_id=professional.id, dossier=dossier, now=now)
+    The author of what was kept from the viewer (`kept_author`) is shown by the parents' own decisions alone: a
+    parent learns nothing of the grant or the role the minor gave them (caregivers/confidential.py)."""
+    standing = await (parents_standing if kept_author else professional_standing)(
+        session, professional_id=professional.id, dossier=dossier, now=now)
     facts = await facts_of(session, dossier)
     visible = visibility(standing, facts, now)
     if visibility(viewer.standing, viewer.facts, now).not_kept_from_parents:

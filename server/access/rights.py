@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NoReturn
 
-from sqlmodel import select
+from sqlmodel import not_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit, subjects
+from ..caregivers.confidential import giver, keeps_from_parents
 from ..dossiers import InvalidInput
 from ..models import (
     CATEGORIES,
@@ -24,6 +25,7 @@ from ..models import (
 from ..files import blobs
 from ..files.store import Storage
 from ..i18n import N_, _
+from .rule import REPRESENTATIVE
 
 # Labels translated where shown; the log keeps them in French.
 DURATIONS = {"1m": (N_("1 mois"), 30), "3m": (N_("3 mois"), 91), "1a": (N_("1 an"), 365), "sans": (N_("sans date de fin"), None)}
@@ -65,18 +67,38 @@ async def _commit(session: AsyncSession) -> None:
     await audit.commit_chained(session)
 
 
-async def active_block(session: AsyncSession, *, dossier_id: str, professional_id: str) -> Block | None:
-    return (await session.exec(select(Block).where(
-        Block.dossier_id == dossier_id, Block.professional_id == professional_id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
-    ))).first()
+async def active_block(session: AsyncSession, *, dossier_id: str, professional_id: str,
+                       layer: bool | None = None) -> Block | None:
+    """A block in force: one that stops the professional (not the parents' own, `Block.representatives_only`). With a
+    `layer` (`layer_of`), one of that side's: True, a block a representative made, of either kind."""
+    query = select(Block).where(Block.dossier_id == dossier_id, Block.professional_id == professional_id,
+                                Block.lifted_at.is_(None))  # type: ignore[union-attr]
+    if layer is None:
+        query = query.where(not_(Block.representatives_only))
+    else:
+        query = query.where((Block.blocked_by == REPRESENTATIVE) if layer else not_(Block.representatives_only))
+    return (await session.exec(query)).first()
 
 
-async def end_current_grants(session: AsyncSession, *, dossier_id: str, professional_id: str, now: datetime) -> None:
-    """A new grant replaces the professional's current ones: the patient's latest choice is the one that holds."""
+async def layer_of(session: AsyncSession, *, dossier_id: str, professional_id: str, given_by: str) -> bool | None:
+    """Whose decisions a change about this professional stands among: None, everyone's (the usual case); True, the
+    minor's parents' alone, False, everyone's but theirs, when the professional kept care from the parents
+    (caregivers/confidential.py)."""
+    if not await keeps_from_parents(session, dossier_id=dossier_id, professional_id=professional_id):
+        return None
+    return given_by == REPRESENTATIVE
+
+
+async def end_current_grants(session: AsyncSession, *, dossier_id: str, professional_id: str, now: datetime,
+                             layer: bool | None = None) -> None:
+    """A new grant replaces the professional's current ones: the latest choice is the one that holds. Within its
+    `layer`: a parent's grant to a professional who kept care from them never ends the minor's, nor the other way."""
     grants = (await session.exec(select(Grant).where(
         Grant.dossier_id == dossier_id, Grant.professional_id == professional_id, Grant.revoked_at.is_(None)  # type: ignore[union-attr]
     ))).all()
     for grant in grants:
+        if layer is not None and (grant.given_by == REPRESENTATIVE) != layer:
+            continue
         if grant.ends_at is None or grant.ends_at > now:
             grant.revoked_at = now
             session.add(grant)
@@ -102,13 +124,15 @@ async def grant_access(
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
         await refuse(session, _(CLOSED))
-    if await active_block(session, dossier_id=dossier.id, professional_id=professional.id):
+    given_by = await giver(session, dossier_id=dossier.id, actor=actor)
+    layer = await layer_of(session, dossier_id=dossier.id, professional_id=professional.id, given_by=given_by)
+    if await active_block(session, dossier_id=dossier.id, professional_id=professional.id, layer=layer):
         await refuse(session, _("Vous avez bloqué ce professionnel : débloquez-le d'abord pour lui donner accès."))
     now = utcnow()
-    await end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now)
+    await end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now, layer=layer)
     grant = Grant(
         dossier_id=dossier.id, professional_id=professional.id, categories=categories, starts_at=now,
-        ends_at=grant_end(duration, now), share_code_id=share_code.id if share_code else None,
+        ends_at=grant_end(duration, now), share_code_id=share_code.id if share_code else None, given_by=given_by,
     )
     session.add(grant)
     detail = logged_scope(categories, DURATIONS[duration][0])
@@ -123,10 +147,15 @@ async def grant_access(
 
 async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str, actor: audit.Actor) -> bool:
     """Revoke one of the dossier's grants (logged once: revoking again, a double tap or two managers at once,
-    changes nothing); False if the dossier has no such grant."""
+    changes nothing); False if the dossier has no such grant, or none this actor may revoke: of a professional who
+    kept care from the minor's parents, a grant of the other side's (`layer_of`)."""
     await audit.begin_chained(session)
     grant = await session.get(Grant, grant_id, populate_existing=True)
     ours = grant is not None and grant.dossier_id == dossier.id
+    if ours:
+        layer = await layer_of(session, dossier_id=dossier.id, professional_id=grant.professional_id,
+                               given_by=await giver(session, dossier_id=dossier.id, actor=actor))
+        ours = layer is None or (grant.given_by == REPRESENTATIVE) == layer
     if not ours or grant.revoked_at is not None:
         await session.commit()  # nothing written; a rollback would expire what the caller holds
         return ours
@@ -146,9 +175,14 @@ def who(professional: Professional | None) -> str:
 
 
 async def block(session: AsyncSession, *, dossier: Dossier, professional: Professional, actor: audit.Actor) -> None:
+    """A block stops the professional entirely, authorship included (issue 4); a minor's parent's block of one who
+    kept care from them stops only the grants representatives gave (`Block.representatives_only`)."""
     await audit.begin_chained(session)
-    if await active_block(session, dossier_id=dossier.id, professional_id=professional.id) is None:
-        session.add(Block(dossier_id=dossier.id, professional_id=professional.id))
+    blocked_by = await giver(session, dossier_id=dossier.id, actor=actor)
+    layer = await layer_of(session, dossier_id=dossier.id, professional_id=professional.id, given_by=blocked_by)
+    if await active_block(session, dossier_id=dossier.id, professional_id=professional.id, layer=layer) is None:
+        session.add(Block(dossier_id=dossier.id, professional_id=professional.id, blocked_by=blocked_by,
+                          representatives_only=bool(layer)))
         await audit.append(session, dossier_id=dossier.id, action="block", actor=actor, detail=who(professional),
                            about=professional)
     await _commit(session)
@@ -159,6 +193,10 @@ async def unblock(session: AsyncSession, *, dossier: Dossier, professional: Prof
     rows = (await session.exec(select(Block).where(
         Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
     ))).all()
+    layer = await layer_of(session, dossier_id=dossier.id, professional_id=professional.id,
+                           given_by=await giver(session, dossier_id=dossier.id, actor=actor))
+    if layer is not None:  # each side lifts its own (`block`)
+        rows = [row for row in rows if (row.blocked_by == REPRESENTATIVE if layer else not row.representatives_only)]
     for row in rows:
         row.lifted_at = utcnow()
         session.add(row)
@@ -175,7 +213,10 @@ async def set_medecin_traitant(
         raise InvalidInput(_("Le médecin traitant doit être un médecin."))
     await audit.begin_chained(session)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
-    if professional is not None and await active_block(session, dossier_id=dossier.id, professional_id=professional.id):
+    layer = professional and await layer_of(session, dossier_id=dossier.id, professional_id=professional.id,
+                                            given_by=await giver(session, dossier_id=dossier.id, actor=actor))
+    if professional is not None and await active_block(session, dossier_id=dossier.id, professional_id=professional.id,
+                                                       layer=layer):
         await refuse(session, _("Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant."))
     chosen = professional.id if professional else None
     if dossier.medecin_traitant_id != chosen:

@@ -26,12 +26,16 @@ class Right(StrEnum):
     EMERGENCY = "emergency"
 
 
+REPRESENTATIVE = "representative"  # who gave a grant or made a block (`GrantFacts.given_by`): a minor's parent or guardian
+
+
 @dataclass(frozen=True)
 class GrantFacts:
     categories: frozenset[str]  # empty: every category
     starts_at: datetime
     ends_at: datetime | None
     revoked: bool
+    given_by: str = ""  # "patient", REPRESENTATIVE, "caregiver"; "" if not known (before migration 0031)
 
     def active(self, now: datetime) -> bool:
         return not self.revoked and self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
@@ -77,6 +81,13 @@ class Standing:
     blocked: bool = False
     grants: tuple[GrantFacts, ...] = ()
     emergency_until: datetime | None = None
+    # A minor's legal representative blocked this professional after they kept care from the parents (CSP L1111-5):
+    # the block stops the grants representatives gave, and nothing the minor decided (caregivers/confidential.py).
+    representatives_blocked: bool = False
+
+    def active_grants(self, now: datetime) -> list[GrantFacts]:
+        return [g for g in self.grants
+                if g.active(now) and not (self.representatives_blocked and g.given_by == REPRESENTATIVE)]
 
 
 @dataclass(frozen=True)
@@ -140,7 +151,7 @@ def document_right(standing: Standing, dossier: DossierFacts, document: Document
         return Right.MEDECIN_TRAITANT
     if document.hidden:
         return None
-    if any(g.active(now) and g.covers(document.category) for g in standing.grants):
+    if any(g.covers(document.category) for g in standing.active_grants(now)):
         return Right.GRANT
     if standing.emergency_until is not None and now < standing.emergency_until and not dossier.emergency_opt_out:
         return Right.EMERGENCY
@@ -190,7 +201,7 @@ def visibility(standing: Standing, dossier: DossierFacts, now: datetime) -> Visi
     author = standing.professional_id
     if standing.is_medecin_traitant:
         return Visibility(general=True, hidden_too=True, author=author)
-    grants = [g for g in standing.grants if g.active(now)]
+    grants = standing.active_grants(now)
     emergency = standing.emergency_until is not None and now < standing.emergency_until and not dossier.emergency_opt_out
     if not grants and not emergency:
         return Visibility(author=author)
@@ -209,7 +220,7 @@ def dossier_right(standing: Standing, dossier: DossierFacts, now: datetime) -> R
         return None
     if standing.is_medecin_traitant:
         return Right.MEDECIN_TRAITANT
-    grants = [g for g in standing.grants if g.active(now)]
+    grants = standing.active_grants(now)
     emergency = standing.emergency_until is not None and now < standing.emergency_until and not dossier.emergency_opt_out
     # An emergency access shows every category: it is the right the dossier is open by unless a grant shows as
     # much (a grant of some categories would be named for what the emergency shows, `visibility`).

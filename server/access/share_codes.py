@@ -13,7 +13,8 @@ from ..accesslog import audit
 from ..accounts import hash_secret, normalize_code
 from ..i18n import N_, _
 from ..models import Dossier, Grant, Professional, ShareCode, utcnow
-from .rights import CLOSED, DURATIONS, active_block, end_current_grants, grant_end, logged_scope, refuse
+from ..caregivers.confidential import giver
+from .rights import CLOSED, DURATIONS, active_block, end_current_grants, grant_end, layer_of, logged_scope, refuse
 
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 SHARE_CODE_LIFETIME = timedelta(minutes=10)
@@ -36,6 +37,7 @@ async def create_share_code(
     row = ShareCode(
         dossier_id=dossier.id, code_hash=code_hash, categories=categories,
         grant_days=DURATIONS[duration][1], expires_at=utcnow() + SHARE_CODE_LIFETIME,
+        given_by=await giver(session, dossier_id=dossier.id, actor=actor),
     )
     session.add(row)
     await audit.append(session, dossier_id=dossier.id, action="share_code", actor=actor,
@@ -85,17 +87,19 @@ async def redeem_share_code(
     await audit.begin_chained(session)
     row = await session.get(ShareCode, row.id, populate_existing=True)
     dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
-    blocked = await active_block(session, dossier_id=dossier.id, professional_id=professional.id)
+    # A parent's code given to a professional who kept care from them grants within the parents' own decisions.
+    layer = await layer_of(session, dossier_id=dossier.id, professional_id=professional.id, given_by=row.given_by)
+    blocked = await active_block(session, dossier_id=dossier.id, professional_id=professional.id, layer=layer)
     if row.used_at is not None or row.expires_at <= utcnow() or dossier.state != "open" or blocked is not None:
         await session.rollback()
         raise ShareCodeRefused(_(REFUSED))
     row.used_at, row.used_by_professional_id = utcnow(), professional.id
     session.add(row)
     now = utcnow()
-    await end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now)
+    await end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now, layer=layer)
     grant = Grant(dossier_id=dossier.id, professional_id=professional.id, categories=row.categories,
                   starts_at=now, ends_at=None if row.grant_days is None else now + timedelta(days=row.grant_days),
-                  share_code_id=row.id)
+                  share_code_id=row.id, given_by=row.given_by)
     session.add(grant)
     await audit.append(session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code",
                        detail=logged_scope(row.categories, DURATIONS[_duration_key(row.grant_days)][0]))

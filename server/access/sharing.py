@@ -12,17 +12,18 @@ from sqlalchemy import Select, bindparam, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .rule import Right, dossier_right
+from .rule import REPRESENTATIVE, Right, dossier_right
+from ..caregivers.confidential import keeps_from_parents
 from ..dossiers import WORD_LENGTH, InvalidInput, professionals_by_id
 from ..models import Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord
 from ..search import past_every_longer, search_title, words_of
 from ..facts import dossier_facts
 from ..i18n import N_, _, ngettext
-from .standing import professional_standing
+from .standing import parents_standing, professional_standing
 
 RIGHT_LABELS = {  # translated where shown
     Right.MEDECIN_TRAITANT: N_("comme médecin traitant"),
-    Right.GRANT: N_("grâce à l'accès que vous avez accordé"),
+    Right.GRANT: N_("grâce à un accès accordé"),
     Right.EMERGENCY: N_("en accès d'urgence"),
 }
 
@@ -39,6 +40,10 @@ class ProfessionalLine:
     grants: list[Grant] = field(default_factory=list)  # current ones (not revoked, not over)
     emergency: EmergencyAccess | None = None  # under way now
     after_revoke: str = ""  # what they still read once their grant is revoked: the author rule at least
+    # Of a professional who kept care from the minor's parents, seen by anyone but a parent: the parents' own
+    # grants and block, theirs alone to change (caregivers/confidential.py).
+    parents_grants: list[Grant] = field(default_factory=list)
+    parents_blocked: bool = False
 
 
 @dataclass
@@ -59,21 +64,33 @@ def _current(grant: Grant, now: datetime) -> bool:
     return grant.revoked_at is None and grant.starts_at <= now and (grant.ends_at is None or now < grant.ends_at)
 
 
-async def professional_line(session: AsyncSession, *, dossier: Dossier, professional: Professional, now: datetime) -> ProfessionalLine:
-    standing = await professional_standing(session, professional_id=professional.id, dossier=dossier, now=now)
-    right = dossier_right(standing, dossier_facts(dossier), now)
+async def professional_line(session: AsyncSession, *, dossier: Dossier, professional: Professional, now: datetime,
+                            parents: bool = False) -> ProfessionalLine:
+    """One professional as the rule makes them now. `parents`: as a minor's legal representative sees one who kept
+    care from them, by the parents' own decisions alone (caregivers/confidential.py): nothing the minor decided."""
+    standing = await (parents_standing if parents else professional_standing)(
+        session, professional_id=professional.id, dossier=dossier, now=now)
     grants = (await session.exec(
         select(Grant).where(Grant.dossier_id == dossier.id, Grant.professional_id == professional.id)
         .order_by(col(Grant.starts_at).desc())
     )).all()
-    emergencies = (await session.exec(
+    current = [g for g in grants if _current(g, now)]
+    emergencies = [] if parents else (await session.exec(
         select(EmergencyAccess).where(EmergencyAccess.dossier_id == dossier.id, EmergencyAccess.professional_id == professional.id)
         .order_by(col(EmergencyAccess.ends_at).desc())
     )).all()
+    parents_grants: list[Grant] = []
+    if parents:
+        current = [g for g in current if g.given_by == REPRESENTATIVE]
+    elif (standing.representatives_blocked or any(g.given_by == REPRESENTATIVE for g in current)) \
+            and await keeps_from_parents(session, dossier_id=dossier.id, professional_id=professional.id):
+        parents_grants = [g for g in current if g.given_by == REPRESENTATIVE]
+        current = [g for g in current if g.given_by != REPRESENTATIVE]
+    right = dossier_right(standing, dossier_facts(dossier), now)
     line = ProfessionalLine(
         professional=professional, right=right, is_medecin_traitant=standing.is_medecin_traitant, blocked=standing.blocked,
-        grants=[g for g in grants if _current(g, now)],
-        emergency=next((e for e in emergencies if e.starts_at <= now < e.ends_at), None),
+        grants=current, emergency=next((e for e in emergencies if e.starts_at <= now < e.ends_at), None),
+        parents_grants=parents_grants, parents_blocked=standing.representatives_blocked,
     )
     if right is None and (line.is_medecin_traitant or line.grants or line.emergency):
         if dossier.state == "closed":
@@ -101,8 +118,10 @@ def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
 
 
 async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datetime,
-                          leave_out: frozenset[str] = frozenset()) -> AccessOverview:
-    """Every professional who can see the dossier, could but is stopped, or is blocked: each through the rule."""
+                          parents_of: frozenset[str] = frozenset()) -> AccessOverview:
+    """Every professional who can see the dossier, could but is stopped, or is blocked: each through the rule.
+    `parents_of`: for a minor's legal representative, the professionals who kept care from them, each shown by the
+    parents' own decisions (`professional_line`), and not at all if they made none."""
     ids: set[str] = {dossier.medecin_traitant_id} if dossier.medecin_traitant_id else set()
     ids |= set((await session.exec(select(Grant.professional_id).where(
         Grant.dossier_id == dossier.id, col(Grant.revoked_at).is_(None), or_(col(Grant.ends_at).is_(None), col(Grant.ends_at) > now),
@@ -113,9 +132,12 @@ async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datet
     ids |= set((await session.exec(select(Block.professional_id).where(
         Block.dossier_id == dossier.id, col(Block.lifted_at).is_(None),
     ))).all())
-    professionals = sorted((await professionals_by_id(session, ids - leave_out)).values(),
+    professionals = sorted((await professionals_by_id(session, ids)).values(),
                            key=lambda p: (p.family_name, p.given_name))
-    lines = [await professional_line(session, dossier=dossier, professional=p, now=now) for p in professionals]
+    lines = [await professional_line(session, dossier=dossier, professional=p, now=now, parents=p.id in parents_of)
+             for p in professionals]
+    lines = [line for line in lines if line.professional.id not in parents_of
+             or line.grants or line.blocked or line.is_medecin_traitant]
     return AccessOverview(
         medecin_traitant=next((line for line in lines if line.is_medecin_traitant), None),
         granted=[line for line in lines if line.grants],

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..facts import caregiver_facts, dossier_facts
 from ..models import Account, Block, Delegation, Dossier, EmergencyAccess, Grant, Patient
-from .rule import CaregiverFacts, DossierFacts, GrantFacts, Standing
+from .rule import REPRESENTATIVE, CaregiverFacts, DossierFacts, GrantFacts, Standing
 
 
 async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossier, now: datetime) -> Standing:
@@ -41,6 +41,18 @@ async def professional_standing(session: AsyncSession, *, professional_id: str, 
     """What one professional is to one dossier: also what "voir comme" shows the patient."""
     kinds = await _rows_by_kind(session, professional_id=professional_id, dossier=dossier, account_id=None)
     return _from_kinds(professional_id, dossier, kinds, now)
+
+
+async def parents_standing(session: AsyncSession, *, professional_id: str, dossier: Dossier, now: datetime) -> Standing:
+    """What a professional who kept care from a minor's parents is to the dossier by the parents' decisions alone, as
+    a parent is shown them (caregivers/confidential.py): the grants representatives gave, blocked by a block one of
+    them made; nothing the minor decided, no emergency access."""
+    standing = await professional_standing(session, professional_id=professional_id, dossier=dossier, now=now)
+    blocked = await session.exec(select(Block.id).where(
+        Block.dossier_id == dossier.id, Block.professional_id == professional_id, Block.lifted_at.is_(None),  # type: ignore[union-attr]
+        Block.blocked_by == REPRESENTATIVE))
+    return replace(standing, blocked=blocked.first() is not None, representatives_blocked=False, emergency_until=None,
+                   grants=tuple(g for g in standing.grants if g.given_by == REPRESENTATIVE))
 
 
 async def _rows_by_kind(session: AsyncSession, *, professional_id: str, dossier: Dossier,
@@ -92,16 +104,19 @@ def _standing_rows(with_delegations: bool = False) -> CompoundSelect:
 
     selects = [  # the first select's column types read every row
         select(literal("grant").label("kind"), grant.categories, grant.starts_at, grant.ends_at, grant.revoked_at,
-               nothing.label("lifted_at"), no_flag.label("can_manage"), no_text.label("after_majority"))
+               nothing.label("lifted_at"), no_flag.label("can_manage"), no_text.label("after_majority"),
+               grant.given_by, no_flag.label("representatives_only"))
         .where(theirs(grant)),
-        select(literal("block"), literal(""), nothing, nothing, nothing, block.lifted_at, no_flag, no_text)
+        select(literal("block"), literal(""), nothing, nothing, nothing, block.lifted_at, no_flag, no_text, no_text,
+               block.representatives_only)
         .where(theirs(block), block.lifted_at.is_(None)),
         select(literal("emergency"), literal(""), emergency.starts_at, emergency.ends_at, nothing, nothing, no_flag,
-               no_text).where(theirs(emergency)),
+               no_text, no_text, no_flag).where(theirs(emergency)),
     ]
     if with_delegations:
         selects.append(select(literal("caregiver"), delegation.relationship, delegation.starts_at, delegation.ends_at,
-                              delegation.revoked_at, nothing, delegation.can_manage, delegation.after_majority)
+                              delegation.revoked_at, nothing, delegation.can_manage, delegation.after_majority,
+                              no_text, no_flag)
                        .where(delegation.dossier_id == bindparam("dossier_id"),
                               delegation.caregiver_account_id == bindparam("account_id")))
     return union_all(*selects)
@@ -114,13 +129,15 @@ def standing_from_rows(*, professional_id: str, dossier: Dossier, blocks: Sequen
     return Standing(
         professional_id=professional_id,
         is_medecin_traitant=dossier.medecin_traitant_id == professional_id,
-        blocked=any(b.lifted_at is None for b in blocks),
+        blocked=any(b.lifted_at is None and not b.representatives_only for b in blocks),
+        representatives_blocked=any(b.lifted_at is None and b.representatives_only for b in blocks),
         grants=tuple(
             GrantFacts(
                 categories=frozenset(c for c in g.categories.split(",") if c),
                 starts_at=g.starts_at,
                 ends_at=g.ends_at,
                 revoked=g.revoked_at is not None,
+                given_by=g.given_by,
             )
             for g in grants
         ),

@@ -6,12 +6,20 @@ dossier or receiving access), the banner, the "new" counts, the Accès page, the
 reimbursed care. For a legal representative, those leave out every event about such a document, every
 event of a professional who wrote one, every change of rights about that professional, what they
 declared in the profile (profile/seen.py), and the care they gave or prescribed.
+
+The parents still act on such a professional, not knowing what they keep: they may give them access, revoke it,
+block them. Those decisions are the parents' own, apart from the minor's (`keeps_from_parents`): a representative's
+grant replaces only the grants representatives gave, their block stops only those (`Block.representatives_only`),
+and their Accès page shows those alone, with the events of their own decisions. The minor's grants, and the care the
+professional keeps, stay as the minor left them; and the minor's own decisions about that professional leave the
+parents' alone, so that nothing a parent sees changes without a cause they can see.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, not_, or_, true
 from sqlmodel import col, select
@@ -19,8 +27,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..models import AccessEvent, Account, Delegation, Document, Dossier, Professional, ProfileItem
 from ..profile.items import logged_names
-from ..access.rule import LEGAL_REPRESENTATIVES
+from ..access.rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE
 from ..search import search_title
+
+if TYPE_CHECKING:  # the log's module reaches this one through the notifications
+    from ..accesslog.audit import Actor
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,7 @@ class KeptFrom:
     # How the log names the items such a professional declared in the profile (whoever acts on them after).
     items: tuple[str, ...] = ()
     representative: bool = False
+    representatives: frozenset[str] = frozenset()  # the accounts of the minor's legal representatives
 
     def __bool__(self) -> bool:
         return bool(self.document_ids)
@@ -47,7 +59,7 @@ class KeptFrom:
         """A clause that keeps only the events this reader may see."""
         if not self:
             return true()
-        return and_(
+        return or_(self._parents_own(), and_(
             or_(AccessEvent.document_id.is_(None), AccessEvent.document_id.not_in(self.document_ids)),  # type: ignore[union-attr]
             AccessEvent.actor_rpps.not_in(self.rpps),  # type: ignore[attr-defined]
             *(not_(AccessEvent.detail.startswith(f"{name} (", autoescape=True)) for name in self.names),  # type: ignore[attr-defined]
@@ -56,10 +68,17 @@ class KeptFrom:
             # A health link's recipient names themself: "Dr Anne Girard" opening the minor's link is her trace too.
             *(not_(and_(AccessEvent.actor_kind == "shl_recipient", AccessEvent.actor_name.contains(name, autoescape=True)))  # type: ignore[attr-defined]
               for name in self.names),
-        )
+        ))
+
+    def _parents_own(self) -> ColumnElement[bool]:
+        """A representative's own change of rights about such a professional: theirs to see (`keeps_from_parents`)."""
+        return and_(AccessEvent.actor_account_id.in_(self.representatives),  # type: ignore[attr-defined]
+                    AccessEvent.action.in_(PARENTS_ACTIONS))  # type: ignore[attr-defined]
 
     def covers(self, event: AccessEvent) -> bool:
         """Whether this event is a trace of what is kept (the same test as `events`, on one event)."""
+        if event.actor_account_id in self.representatives and event.action in PARENTS_ACTIONS:
+            return False
         return bool(self) and (event.document_id in self.document_ids or event.actor_rpps in self.rpps
                                or any(event.detail.startswith(f"{name} (") for name in self.names)
                                or event.action.startswith("profile_") and event.detail.startswith(self.items)
@@ -77,6 +96,8 @@ class KeptFrom:
 
 
 NOTHING = KeptFrom()
+# The changes of rights a representative makes about a professional, kept apart from the minor's (`keeps_from_parents`).
+PARENTS_ACTIONS = ("grant", "revoke", "block", "unblock", "medecin_traitant")
 
 
 async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account) -> KeptFrom:
@@ -84,13 +105,35 @@ async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account)
     dossier = await session.get(Dossier, dossier_id)  # already in the session's identity map: no query
     if dossier is None or dossier.patient_id == account.patient_id:
         return NOTHING  # one's own dossier
-    representative = (await session.exec(select(Delegation.id).where(
-        Delegation.dossier_id == dossier_id, Delegation.caregiver_account_id == account.id,
-        Delegation.relationship.in_(LEGAL_REPRESENTATIVES)))).first()  # type: ignore[attr-defined]
-    if representative is None:
+    representatives = await representatives_of(session, dossier_id=dossier_id)
+    if account.id not in representatives:
         return NOTHING
     kept = await confidential_in(session, dossier_id=dossier_id)
-    return dataclasses.replace(kept, representative=True)
+    return dataclasses.replace(kept, representative=True, representatives=representatives)
+
+
+async def representatives_of(session: AsyncSession, *, dossier_id: str) -> frozenset[str]:
+    """The accounts of the patient's legal representatives, present or past (their decisions stay theirs)."""
+    accounts = await session.exec(select(Delegation.caregiver_account_id).where(
+        Delegation.dossier_id == dossier_id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES)))  # type: ignore[attr-defined]
+    return frozenset(accounts.all())
+
+
+async def giver(session: AsyncSession, *, dossier_id: str, actor: Actor) -> str:
+    """Who makes a change of rights, as a grant, a share code and a block keep it (`rule.GrantFacts.given_by`):
+    "patient", REPRESENTATIVE or "caregiver"."""
+    if actor.kind != "caregiver":
+        return actor.kind
+    return REPRESENTATIVE if actor.account_id in await representatives_of(session, dossier_id=dossier_id) \
+        else "caregiver"
+
+
+async def keeps_from_parents(session: AsyncSession, *, dossier_id: str, professional_id: str) -> bool:
+    """Whether this professional kept care in the dossier from the minor's parents (what `confidential_in` reads):
+    the parents' decisions about them are then apart from the minor's (the module's docstring)."""
+    return (await session.exec(select(Document.id).where(
+        Document.dossier_id == dossier_id, Document.author_professional_id == professional_id,
+        Document.hidden_from_representatives).limit(1))).first() is not None
 
 
 async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom:
@@ -122,6 +165,4 @@ async def links_shown(session: AsyncSession, *, dossier_id: str, account: Accoun
     not anything is kept, or the rule would tell them something is."""
     if not (await kept_from(session, dossier_id=dossier_id, account=account)).representative:
         return None
-    makers = await session.exec(select(Delegation.caregiver_account_id).where(
-        Delegation.dossier_id == dossier_id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES)))  # type: ignore[attr-defined]
-    return frozenset(makers.all())
+    return await representatives_of(session, dossier_id=dossier_id)

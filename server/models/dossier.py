@@ -105,6 +105,10 @@ class Grant(SQLModel, table=True):
     ends_at: datetime | None = None
     revoked_at: datetime | None = None
     share_code_id: str | None = Field(default=None, foreign_key="sharecode.id")
+    # Who gave it (rule.GIVERS): "patient", "representative" (a minor's parent or guardian), "caregiver"; "" before
+    # migration 0031. A representative's grant to a professional who kept care from them is theirs alone
+    # (caregivers/confidential.py).
+    given_by: str = Field(default="", max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -117,6 +121,10 @@ class Block(SQLModel, table=True):
     professional_id: str = Field(foreign_key="professional.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     lifted_at: datetime | None = None
+    blocked_by: str = Field(default="", max_length=20)  # as a grant's `given_by`
+    # A representative's block of a professional who kept care from them: it stops the grants representatives
+    # gave, and leaves what the minor decided (rule.Standing.representatives_blocked).
+    representatives_only: bool = False
 
 
 class ShareCode(SQLModel, table=True):
@@ -129,6 +137,7 @@ class ShareCode(SQLModel, table=True):
     expires_at: datetime
     used_at: datetime | None = None
     used_by_professional_id: str | None = Field(default=None, foreign_key="professional.id")
+    given_by: str = Field(default="", max_length=20)  # who made it, given to the grant it becomes
 
 
 class Delegation(SQLModel, table=True):

@@ -51,7 +51,8 @@ async def my_patients(session: AsyncSession, *, professional_id: str, now: datet
         if dossier_right(standing, dossier_facts(dossier), now) is None:
             continue  # blocked, or every grant over, or an emergency the patient has since opted out of
         # standing.grants holds the rule's facts of the same rows, in the same order.
-        active = [g for g, facts in zip(grants, standing.grants, strict=True) if facts.active(now)]
+        in_force = standing.active_grants(now)
+        active = [g for g, facts in zip(grants, standing.grants, strict=True) if facts in in_force]
         until = standing.emergency_until
         lines.append(PatientLine(
             dossier=dossier, patient=patient, medecin_traitant=standing.is_medecin_traitant,

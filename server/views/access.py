@@ -26,7 +26,7 @@ from ..models import Dossier, Professional, utcnow
 from ..access.reading import SeenAs, manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
-from ..access.sharing import (RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line,
+from ..access.sharing import (RIGHT_LABELS, access_overview, access_summary, professional_line,
                               search_professionals)
 from .forms import Form, FormError, form_values, scope_and_duration, text
 
@@ -66,7 +66,7 @@ async def access_page(request: Request, db: AsyncSession, dossier_id: str) -> Te
     now = utcnow()
     # A minor's parents see no trace of a professional who wrote what was kept from them.
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
-    overview = await access_overview(db, dossier=dossier, now=now, leave_out=kept.professional_ids)
+    overview = await access_overview(db, dossier=dossier, now=now, parents_of=kept.professional_ids)
     context = {"dossier": dossier, "actor": actor, "overview": overview, "right_labels": RIGHT_LABELS,
                "summary": access_summary(overview, own=actor.kind == "patient"), "scope_label": rights.scope_label,
                "band": await band(request, db, dossier)}
@@ -114,11 +114,11 @@ async def search_directory(request: HTMXRequest, db: AsyncSession, dossier_id: s
 
 async def professional_page(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional, *,
                             error: FormError | None = None, form: dict[str, Any] | None = None) -> Template:
-    # A minor's parents see no trace of a professional who wrote what was kept from them (as on the access page):
-    # that professional's page reads as any other's with no part in the dossier.
+    # A minor's parents see a professional who kept care from them by their own decisions alone (as on the access
+    # page): nothing of what the minor gave them.
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
-    line = ProfessionalLine(professional=professional, right=None) if professional.id in kept.professional_ids \
-        else await professional_line(db, dossier=dossier, professional=professional, now=utcnow())
+    line = await professional_line(db, dossier=dossier, professional=professional, now=utcnow(),
+                                   parents=professional.id in kept.professional_ids)
     context = {
         "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": rights.DURATIONS,
         "scope_label": rights.scope_label,

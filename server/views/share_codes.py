@@ -26,6 +26,7 @@ from ..models import Dossier, Professional, ShareCode, utcnow
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..access.reading import PHANTOM, manage_dossier
+from ..access.rule import REPRESENTATIVE
 from ..i18n import _
 from ..templating import PARIS, clock
 from .forms import Form, FormError, form_values, scope_and_duration, text
@@ -81,10 +82,11 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
     dossier, _actor = await manage_dossier(db, account=request.user.account, dossier_id=row.dossier_id)
     used_by = await db.get(Professional, row.used_by_professional_id) if row.used_by_professional_id else None
     state = "used" if row.used_at else "expired" if row.expires_at <= utcnow() else "waiting"
-    if used_by is not None and used_by.id in (await kept_from(db, dossier_id=dossier.id,
-                                                              account=request.user.account)).professional_ids:
-        # Used by a professional kept from this reader, a minor's parent (caregivers/confidential.py): as the
-        # Historique leaves out its use, the page tells of no one, and the code is over.
+    if used_by is not None and row.given_by != REPRESENTATIVE and used_by.id in (
+            await kept_from(db, dossier_id=dossier.id, account=request.user.account)).professional_ids:
+        # The minor's code, used by a professional kept from this reader, a minor's parent (caregivers/confidential.py):
+        # as the Historique leaves out its use, the page tells of no one, and the code is over. A parent's own code
+        # made a grant of theirs, which their Accès page shows.
         used_by, state = None, "expired"
     until = row.expires_at.astimezone(PARIS)
     return {

@@ -128,9 +128,11 @@ async def timeline(
     if view.right in HOLDERS:  # "at the patient's next visit" (issue 4)
         account = request.user.account
         context["band"] = await band_of(db, dossier=view.dossier, account=account, now=now, manages=view.can_manage)
-        if view.can_manage and view.to_review:
-            context["emergencies"] = await emergencies_to_review(db, dossier_id=dossier_id)
-        visible = (await kept_from(db, dossier_id=dossier_id, account=account)).events()
+        kept = await kept_from(db, dossier_id=dossier_id, account=account)
+        if view.can_manage and view.to_review:  # a minor's parents review none a kept professional opened
+            context["emergencies"] = [(access, pro) for access, pro in await emergencies_to_review(db, dossier_id=dossier_id)
+                                      if pro.id not in kept.professional_ids]
+        visible = kept.events()
         viewer = journal.Viewer(account.id, is_patient=view.standing.is_patient)
         context["banner"], context["new_events"] = await banners.unseen_and_new(
             db, dossier=view.dossier, account=account, viewer=viewer, now=now, visible=visible)

@@ -1,0 +1,140 @@
+"""A minor's parents who give access to, revoke, or block a professional who kept care from them (CSP L1111-5)
+make decisions of their own: the minor's grants and the professional's kept care stay as the minor left them, and
+the parents' pages show their own decisions without a contradiction that would tell them someone is kept (an
+outside tester's find: the mother's grant replaced Inès's, her block cut Dr Girard off from the consultation she
+kept, and her Accès page said "L'accès a été accordé" above "Aucun professionnel ne peut voir ce dossier")."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from server.accounts import account_for_patient
+from server.models import Block, Grant
+from tests.conftest import AsyncTestClient, ORIGIN, post_form
+from tests.test_caregivers import as_account
+from tests.test_kept_traces import minor_with_a_kept_doctor
+
+
+async def grant(client, dossier_id: str, professional_id: str, categories: list[str], duration: str = "1a"):
+    data = {"portee": "categories" if categories else "tout", "duree": duration}
+    if categories:
+        data["categories"] = categories
+    assert await act(client, f"/dossiers/{dossier_id}/professionnels/{professional_id}/acces", data) == 303
+
+
+async def act(client, url: str, data: dict | None = None) -> int:
+    """A form sent, and the status of its answer (303: done, and back to a page)."""
+    return (await post_form(client, url, data or {}, follow_redirects=False)).status_code
+
+
+async def fresh(db) -> None:
+    """The test's own session, out of the transaction it read in: what the requests wrote since."""
+    await db.commit()
+    db.expire_all()
+
+
+async def grants_of(db, dossier_id: str, professional_id: str) -> list[Grant]:
+    await fresh(db)
+    return list((await db.exec(select(Grant).where(Grant.dossier_id == dossier_id,
+                                                   Grant.professional_id == professional_id))).all())
+
+
+async def test_a_parents_grant_to_a_kept_professional_leaves_the_minors_and_shows_as_theirs(client, db, app):
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    dossier_id, girard = ines.dossier.id, doctor.professional.id
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        await grant(own, dossier_id, girard, [])  # Inès: every category, a year
+        await grant(client, dossier_id, girard, ["biologie"], "1m")  # her mother, not knowing
+        grants = await grants_of(db, dossier_id, girard)
+        assert sorted((g.given_by, g.categories, g.revoked_at is None) for g in grants) == [
+            ("patient", "", True), ("representative", "biologie", True)]
+        # The mother's page: her grant, and what it lets Dr Girard see; nothing of Inès's.
+        mothers = (await client.get(f"/dossiers/{dossier_id}/acces")).text
+        assert "Girard" in mothers and "1 professionnel peut voir ce dossier" in mothers
+        assert "Biologie" in mothers and "Tous les documents" not in mothers
+        professional_page = (await client.get(f"/dossiers/{dossier_id}/professionnels/{girard}")).text
+        assert "Accès accordé : Biologie" in professional_page and "Accès accordé : tous" not in professional_page
+        # Inès's page: her own grant, and her mother's beside it, which she cannot revoke (nor her mother hers).
+        hers = (await own.get(f"/dossiers/{dossier_id}/acces")).text
+        assert "Tous les documents" in hers and "Un représentant légal lui a aussi donné accès : Biologie" in hers
+        mothers_grant = next(g for g in grants if g.given_by == "representative")
+        inès_grant = next(g for g in grants if g.given_by == "patient")
+        assert await act(own, f"/dossiers/{dossier_id}/acces/{mothers_grant.id}/revocation") == 404
+        assert await act(client, f"/dossiers/{dossier_id}/acces/{inès_grant.id}/revocation") == 404
+        assert await act(client, f"/dossiers/{dossier_id}/acces/{mothers_grant.id}/revocation") == 303
+        assert [g.given_by for g in await grants_of(db, dossier_id, girard) if g.revoked_at is None] == ["patient"]
+        # Her own decisions are in her Historique; the minor's grant is not.
+        log = (await client.get(f"/dossiers/{dossier_id}/historique")).text
+        assert log.count("Girard") == 2 and "Tous les documents" not in log
+
+
+async def test_a_parents_block_of_a_kept_professional_stops_only_the_parents_grants(client, db, app):
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    dossier_id, girard = ines.dossier.id, doctor.professional.id
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        await grant(own, dossier_id, girard, ["vaccination"])
+        await grant(client, dossier_id, girard, ["ordonnance"])
+        assert await act(client, f"/dossiers/{dossier_id}/professionnels/{girard}/blocage") == 303
+        await fresh(db)
+        block = (await db.exec(select(Block).where(Block.dossier_id == dossier_id))).one()
+        assert block.representatives_only and block.blocked_by == "representative"
+        block_id = block.id
+        # Dr Girard, as Inès sees her: the consultation she kept and Inès's grant, not the mother's.
+        seen = (await own.get(f"/dossiers/{dossier_id}/voir-comme/{girard}")).text
+        assert "Consultation confidentielle" in seen and "Vaccin HPV" in seen and "Ordonnance lunettes" not in seen
+        hers = (await own.get(f"/dossiers/{dossier_id}/acces")).text
+        assert "Un représentant légal l&#39;a bloqué" in hers or "Un représentant légal l'a bloqué" in hers
+        # The mother's page: Dr Girard blocked, as she decided; and no one able to see the dossier, by her decisions.
+        mothers = (await client.get(f"/dossiers/{dossier_id}/acces")).text
+        assert "Girard" in mothers and "Bloqué" in mothers and "Aucun professionnel ne peut voir ce dossier" in mothers
+        # Inès cannot lift her mother's block (it is not one she sees as a block); her mother can.
+        await act(own, f"/dossiers/{dossier_id}/professionnels/{girard}/deblocage")
+        await fresh(db)
+        assert (await db.get(Block, block_id)).lifted_at is None
+        await act(client, f"/dossiers/{dossier_id}/professionnels/{girard}/deblocage")
+        await fresh(db)
+        assert (await db.get(Block, block_id)).lifted_at is not None
+        seen = (await own.get(f"/dossiers/{dossier_id}/voir-comme/{girard}")).text
+        assert "Ordonnance lunettes" in seen
+
+
+async def test_a_minors_block_is_not_shown_to_the_parents_and_leaves_their_grant(client, db, app):
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    dossier_id, girard = ines.dossier.id, doctor.professional.id
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        await grant(client, dossier_id, girard, ["ordonnance"])
+        before = (await client.get(f"/dossiers/{dossier_id}/acces")).text
+        assert await act(own, f"/dossiers/{dossier_id}/professionnels/{girard}/blocage") == 303
+        after = (await client.get(f"/dossiers/{dossier_id}/acces")).text
+        assert "Bloqué" not in after and "1 professionnel peut voir ce dossier" in before and \
+            "1 professionnel peut voir ce dossier" in after
+        # Her mother gives access anew: no "you blocked them" she never did; Inès's block still holds.
+        await grant(client, dossier_id, girard, ["biologie"])
+        seen = (await own.get(f"/dossiers/{dossier_id}/voir-comme/{girard}")).text
+        assert "ne peut pas ouvrir le dossier" in seen and "Consultation confidentielle" not in seen
+
+
+async def test_a_banner_names_who_gave_the_access(client, db, app):
+    """"Accès accordé par la patiente" was said of a mother's grant."""
+    from server.access.standing import professional_standing
+    from server.templating import grant_now
+
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    await grant(client, ines.dossier.id, doctor.professional.id, ["biologie"])
+    standing = await professional_standing(db, professional_id=doctor.professional.id, dossier=ines.dossier,
+                                           now=__import__("server.models", fromlist=["utcnow"]).utcnow())
+    assert grant_now(standing)["given_by"] == "representative"
+
+
+async def test_the_minors_page_when_only_a_parent_gave_a_kept_professional_access(client, db, app):
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    await grant(client, ines.dossier.id, doctor.professional.id, ["biologie"], "1m")
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        page = await own.get(f"/dossiers/{ines.dossier.id}/acces")
+        assert page.status_code == 200 and "Accès jusqu" in page.text
+        assert "Un représentant légal lui a aussi donné accès : Biologie" in page.text
+        assert "1 professionnel peut voir votre dossier, grâce à un accès accordé." in page.text

@@ -594,3 +594,24 @@ async def test_a_stopped_treatment_comes_back_stopped_on_its_day(db, app, small,
     await there.commit()
     [back] = [i for i in await live_items(there, dossier.id) if i.kind == "treatment"]
     assert (back.label, back.ended_on) == (treatment.label, date(2026, 11, 2))
+
+
+async def test_an_item_kept_from_the_parents_comes_back_kept(db, app, small, elsewhere):
+    """What a professional kept from a minor's parents (profile/seen.py) says so in the copy (an extension, and
+    HL7's very-restricted label) and is kept again when the copy is read back."""
+    kine = (await db.exec(select(Professional).where(Professional.rpps.is_not(None)))).first()
+    await add_item(db, dossier=small.dossier, data=ItemInput("treatment", label="Désogestrel 75 µg",
+                                                             started_on=date(2025, 3, 1)),
+                   actor=Actor(None, "professional", "Kiné"), author=kine, today=TODAY, kept_from_parents=True)
+    data = await build_export(db, app.state.storage, dossier=small.dossier, patient=small.patient, now=NOW)
+    ips = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("synthese-ips.json"))
+    [statement] = [e["resource"] for e in ips["entry"] if e["resource"]["resourceType"] == "MedicationStatement"
+                   and "Désogestrel" in json.dumps(e["resource"], ensure_ascii=False)]
+    assert statement["meta"]["security"][0]["code"] == "V"
+    there, storage = elsewhere.session, elsewhere.storage
+    dossier = await same_patient_there(there, small.patient, await authors_of(db, small.dossier.id))
+    await restore(there, storage, zip_bytes=data, dossier=dossier, actor=TRANSFER, today=TODAY)
+    await there.commit()
+    back = {i.label: i.hidden_from_representatives for i in await live_items(there, dossier.id)}
+    assert back["Désogestrel 75 µg"] is True and not any(kept for label, kept in back.items()
+                                                         if label != "Désogestrel 75 µg")

@@ -53,7 +53,7 @@ class KeptFrom:
     representatives: frozenset[str] = frozenset()  # the accounts of the minor's legal representatives
 
     def __bool__(self) -> bool:
-        return bool(self.document_ids)
+        return bool(self.document_ids or self.professional_ids)
 
     def events(self) -> ColumnElement[bool]:
         """A clause that keeps only the events this reader may see."""
@@ -129,23 +129,35 @@ async def giver(session: AsyncSession, *, dossier_id: str, actor: Actor) -> str:
 
 
 async def keeps_from_parents(session: AsyncSession, *, dossier_id: str, professional_id: str) -> bool:
-    """Whether this professional kept care in the dossier from the minor's parents (what `confidential_in` reads):
-    the parents' decisions about them are then apart from the minor's (the module's docstring)."""
-    return (await session.exec(select(Document.id).where(
-        Document.dossier_id == dossier_id, Document.author_professional_id == professional_id,
-        Document.hidden_from_representatives).limit(1))).first() is not None
+    """Whether this professional kept care in the dossier from the minor's parents, a document or a profile item
+    (what `confidential_in` reads): the parents' decisions about them are then apart from the minor's (the module's
+    docstring)."""
+    for model in (Document, ProfileItem):
+        kept = await session.exec(select(model.id).where(
+            model.dossier_id == dossier_id, model.author_professional_id == professional_id,
+            col(model.hidden_from_representatives)).limit(1))
+        if kept.first() is not None:
+            return True
+    return False
 
 
 async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom:
-    """The dossier's documents kept from its patient's legal representatives, and their authors."""
+    """The dossier's documents kept from its patient's legal representatives, and the professionals who kept a
+    document or a profile item from them."""
+    people = (Professional.id, Professional.rpps, Professional.given_name, Professional.family_name)
     rows = (await session.exec(
-        select(Document.id, Professional.id, Professional.rpps, Professional.given_name, Professional.family_name)
+        select(Document.id, *people)
         .join(Professional, Professional.id == Document.author_professional_id, isouter=True)  # type: ignore[arg-type]
         .where(Document.dossier_id == dossier_id, Document.hidden_from_representatives)
     )).all()
-    if not rows:
+    item_authors = (await session.exec(
+        select(*people).join(ProfileItem, ProfileItem.author_professional_id == Professional.id)  # type: ignore[arg-type]
+        .where(ProfileItem.dossier_id == dossier_id, col(ProfileItem.hidden_from_representatives)).distinct()
+    )).all()
+    if not rows and not item_authors:
         return NOTHING
     authors = {(pid, rpps, f"{given} {family}") for _, pid, rpps, given, family in rows if pid}
+    authors |= {(pid, rpps, f"{given} {family}") for pid, rpps, given, family in item_authors}
     declared = (await session.exec(select(ProfileItem).where(
         ProfileItem.dossier_id == dossier_id,
         col(ProfileItem.author_professional_id).in_({pid for pid, _, _ in authors})))).all() if authors else []
@@ -155,6 +167,7 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
         professional_ids=frozenset(pid for pid, _, _ in authors),
         rpps=frozenset(rpps for _, rpps, _ in authors),
         names=tuple(sorted(name for _, _, name in authors)),
+        representatives=await representatives_of(session, dossier_id=dossier_id),
     )
 
 

@@ -100,7 +100,8 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
         elif resource["resourceType"] == "Patient":
             for contact in resource.get("contact", []):
                 item = items[contact["extension"][0]["valueString"]]
-                contact["extension"] += flags((HIDDEN_EXTENSION, item.hidden))
+                contact["extension"] += flags((HIDDEN_EXTENSION, item.hidden),
+                                              (KEPT_EXTENSION, item.hidden_from_representatives))
                 if item.author_professional_id in profile.authors:
                     rpps = profile.authors[item.author_professional_id].rpps
                     contact["extension"].append({"url": DECLARED_BY_EXTENSION,
@@ -110,7 +111,7 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
             if not ids:
                 continue
             item = items[ids[0]]
-            extensions = flags((HIDDEN_EXTENSION, item.hidden))
+            extensions = flags((HIDDEN_EXTENSION, item.hidden), (KEPT_EXTENSION, item.hidden_from_representatives))
             if resource["resourceType"] == "FamilyMemberHistory" and item.author_professional_id in profile.authors:
                 rpps = profile.authors[item.author_professional_id].rpps
                 extensions.append({"url": DECLARED_BY_EXTENSION, "valueReference": {"reference": practitioners[rpps]}})

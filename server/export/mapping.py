@@ -57,6 +57,7 @@ class PlannedItem:
     document_url: str = ""
     declared_at: datetime | None = None  # when it was added to the profile (ips.item_resource's recording date)
     ended_on: date | None = None  # a treatment stopped (profile/ending.py): its effectivePeriod's end
+    kept_from_representatives: bool = False  # by its author, from a minor's parents (profile/seen.py)
 
 
 def extension(element: dict, url: str):
@@ -168,7 +169,8 @@ def plan_items(entries: dict[str, dict], professionals: dict[str, Professional],
             for contact in resource.get("contact", []):
                 rpps = author_rpps(extension(contact, DECLARED_BY_EXTENSION), entries)
                 planned.append(PlannedItem(contact_input(contact), professionals[rpps] if rpps else None,
-                                           bool(extension(contact, HIDDEN_EXTENSION))))
+                                           bool(extension(contact, HIDDEN_EXTENSION)),
+                                           kept_from_representatives=bool(extension(contact, KEPT_EXTENSION))))
         elif resource["resourceType"] in ITEM_RESOURCES and any(
                 i.get("system") == ITEM_SYSTEM for i in resource.get("identifier", [])):
             data, document_url = item_input(resource)
@@ -178,7 +180,8 @@ def plan_items(entries: dict[str, dict], professionals: dict[str, Professional],
             ended = day(resource.get("effectivePeriod", {}).get("end")) if data.kind == "treatment" else None
             planned.append(PlannedItem(data, professionals[rpps] if rpps else None,
                                        bool(extension(resource, HIDDEN_EXTENSION)), document_url,
-                                       instant(resource.get(DECLARED_AT[resource["resourceType"]])), ended))
+                                       instant(resource.get(DECLARED_AT[resource["resourceType"]])), ended,
+                                       bool(extension(resource, KEPT_EXTENSION))))
     for item in planned:
         check(item.data, today=today)
         ended = item.ended_on

@@ -204,7 +204,7 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         for item in items:
             resource = item_resource(item, patient_ref=patient_ref, documents=document_refs,
                                      declared=who_declared(item, profile.authors, refs, patient_ref))
-            label = confidentiality(hidden=item.hidden)
+            label = confidentiality(hidden=item.hidden, kept_from_parents=item.hidden_from_representatives)
             if label:
                 resource["meta"] = {"security": [label]}
                 labels.append(label)

@@ -232,5 +232,7 @@ class ProfileItem(SQLModel, table=True):
     author_professional_id: str | None = Field(default=None, foreign_key="professional.id")
     added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
     hidden: bool = False  # by the patient, from professionals, as a document
+    # Kept from a minor's parents by the professional who declared it (CSP L1111-5), as a document (migration 0032).
+    hidden_from_representatives: bool = False
     deleted_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -238,8 +238,9 @@ def name(item: ProfileItem) -> str:
 async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, actor: audit.Actor,
                    author: Professional | None = None, added_by_account_id: str | None = None, right: str = "",
                    today: date, detail_suffix: str = "", declared_at: datetime | None = None,
-                   from_copy: bool = False) -> ProfileItem:
-    """Add an item, with its access event, in one transaction (begun here unless the caller holds it);
+                   from_copy: bool = False, kept_from_parents: bool = False) -> ProfileItem:
+    """Add an item, with its access event, in one transaction (begun here unless the caller holds it), `kept_from_parents`
+    by a professional on a minor's dossier (CSP L1111-5: profile/seen.py);
     `declared_at`: when it was first declared, for an item read back from a copy of the dossier (restore.py, which
     says `from_copy`: such an item keeps its date as it was declared, even one a typed date would be refused for)."""
     patient = await session.get(Patient, dossier.patient_id)
@@ -257,7 +258,9 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     if not session.in_transaction():
         await audit.begin_chained(session)
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
-                       added_by_account_id=added_by_account_id, **fields)
+                       added_by_account_id=added_by_account_id, hidden_from_representatives=kept_from_parents, **fields)
+    if kept_from_parents:  # as a kept document's event says (professionals/uploads.py)
+        detail_suffix += ", réservé au patient, sans ses représentants légaux"
     if declared_at is not None and declared_at.tzinfo is not None:
         item.created_at = declared_at
     session.add(item)

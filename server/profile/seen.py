@@ -1,9 +1,11 @@
 """A profile item under the one rule: for `access/rule.py`, a document of its kind's category, written by its author,
-and kept from a minor's parents when its author kept a document from them (caregivers/confidential.py)."""
+and kept from a minor's parents when its author kept it, or kept anything else of the dossier, from them
+(caregivers/confidential.py)."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,11 +16,12 @@ from .kinds import KINDS, kinds_in
 
 def item_facts(item: ProfileItem, kept_authors: frozenset[str] = frozenset()) -> DocumentFacts:
     """What the rule decides an item on: as a document of its kind's category, by its author. Kept from a minor's
-    parents when its author kept a document of the dossier from them (`kept_authors`, the dossier's: every trace
-    of such a professional is, caregivers/confidential.py)."""
+    parents when its author kept it, or kept a document or an item of the dossier from them (`kept_authors`, the
+    dossier's: every trace of such a professional is, caregivers/confidential.py)."""
     return DocumentFacts(category=KINDS[item.kind].category, hidden=item.hidden, deleted=item.deleted_at is not None,
                          author_professional_id=item.author_professional_id,
-                         hidden_from_representatives=item.author_professional_id in kept_authors)
+                         hidden_from_representatives=item.hidden_from_representatives
+                         or item.author_professional_id in kept_authors)
 
 
 def visible_items_clause(visible: Visibility) -> ColumnElement[bool]:
@@ -29,7 +32,11 @@ def visible_items_clause(visible: Visibility) -> ColumnElement[bool]:
         kept = exists().where(Document.dossier_id == ProfileItem.dossier_id,  # through ix_document_author_newest
                               Document.author_professional_id == ProfileItem.author_professional_id,
                               col(Document.hidden_from_representatives))
-        return and_(not_(kept), seen)
+        other = aliased(ProfileItem)  # or an item they kept
+        kept_item = exists().where(other.dossier_id == ProfileItem.dossier_id,
+                                   other.author_professional_id == ProfileItem.author_professional_id,
+                                   col(other.hidden_from_representatives))
+        return and_(col(ProfileItem.hidden_from_representatives).is_(False), not_(kept), not_(kept_item), seen)
     return seen
 
 

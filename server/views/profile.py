@@ -22,7 +22,7 @@ from .. import accounts
 
 from ..accesslog import audit
 from ..access.rule import document_right, visibility
-from ..caregivers.dossiers import band_of
+from ..caregivers.dossiers import band_of, is_minor
 from ..identifiers import age_on, identity_of
 from ..dossiers import InvalidInput, professional_title
 from ..errors import error_response
@@ -30,7 +30,7 @@ from ..facts import document_facts
 from ..guards import logged_in
 from ..i18n import N_, _
 from ..listing import count_documents, documents_page
-from ..models import Account, Document, Dossier, Professional, ProfileItem, paris_today, utcnow
+from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
 from ..profile.items import OLDEST, ItemInput, add_item, delete_item, name, profile_of, set_item_hidden
@@ -218,7 +218,9 @@ async def form_page(request: Request, db: AsyncSession, dossier_id: str, kind: s
                "kinds": offered_kinds, "form": form or {},
                "error": error, "documents": documents, "severities": SEVERITIES, "measures": MEASURES,
                "donation": DONATION, "today": paris_today().isoformat(), "patient": view.patient,
-               "add_labels": ADD_LABELS}
+               "add_labels": ADD_LABELS,
+               # A professional on a minor's dossier may keep what they declare from the parents (CSP L1111-5).
+               "keeps_from_parents": view.right not in HOLDERS and is_minor(view.patient, utcnow())}
     if view.right in HOLDERS:
         context["band"] = await band_of(db, dossier=view.dossier, account=account, now=utcnow(), manages=view.can_manage)
     else:
@@ -241,11 +243,15 @@ async def add(request: Request, db: AsyncSession, dossier_id: str, data: Form, k
         writer = await writer_of(db, account=account, dossier_id=dossier_id)
         if entry.document_id:
             await check_document(db, account=account, dossier=writer.dossier, document_id=entry.document_id)
+        # Only a professional keeps an item from a minor's parents, as a document (professionals/uploads.py).
+        kept = writer.author is not None and text(data, "confidentiel", limit=5) == "oui" and \
+            is_minor(await db.get(Patient, writer.dossier.patient_id), utcnow())
         await add_item(db, dossier=writer.dossier, data=entry, actor=writer.actor, author=writer.author,
-                       added_by_account_id=writer.added_by_account_id, right=writer.right, today=paris_today())
+                       added_by_account_id=writer.added_by_account_id, right=writer.right, today=paris_today(),
+                       kept_from_parents=kept)
     except InvalidInput as invalid:
         await db.rollback()
-        form = {name: text(data, name, limit=600) for name in FIELDS}
+        form = {name: text(data, name, limit=600) for name in (*FIELDS, "confidentiel")}
         return await form_page(request, db, dossier_id, kind or "", form=form, error=FormError.of(invalid), status=400)
     except BaseException:
         await db.rollback()

@@ -51,6 +51,10 @@ def visible_clause(visible: Visibility, *, bound: bool = True) -> ColumnElement[
             categories = (bindparam("visible_categories", sorted(visible.categories), expanding=True) if bound
                           else bindparam("visible_categories", expanding=True))
             conditions.append(_COLUMNS.category.in_(categories))
+        if visible.kept_categories is not None:  # kept from a minor's parents: through a grant no parent gave
+            kept = (bindparam("visible_kept_categories", sorted(visible.kept_categories), expanding=True) if bound
+                    else bindparam("visible_kept_categories", expanding=True))
+            conditions.append(or_(_COLUMNS.hidden_from_representatives.is_(False), _COLUMNS.category.in_(kept)))
         either.append(and_(*conditions) if conditions else true())
     seen = or_(*either) if either else false()
     if visible.not_kept_from_parents:  # whoever wrote it (Visibility says why)
@@ -62,14 +66,19 @@ def shape_of(visible: Visibility) -> Visibility:
     """What a statement's text depends on in a reader's visibility: which conditions, not their values. A reader of
     some categories is read a category at a time (`_ranges`): their shape names a parameter for each."""
     categories = None if visible.categories is None else frozenset(_category_names(len(visible.categories)))
-    return replace(visible, author="" if visible.author is not None else None, categories=categories)
+    kept = None if visible.kept_categories is None else frozenset(
+        name for name, category in zip(_category_names(len(visible.categories or ())), sorted(visible.categories or ()))
+        if category in visible.kept_categories)  # by their parameters' names, as `categories`
+    return replace(visible, author="" if visible.author is not None else None, categories=categories,
+                   kept_categories=kept)
 
 
 def reader_params(dossier_id: str, visible: Visibility, category: str) -> dict[str, Any]:
     """The values a statement built for `shape_of(visible)` needs."""
     categories = sorted(visible.categories or ())
     return {"dossier_id": dossier_id, "visible_author": visible.author, "category": category,
-            "visible_categories": categories, **dict(zip(_category_names(len(categories)), categories))}
+            "visible_categories": categories, **dict(zip(_category_names(len(categories)), categories)),
+            "visible_kept_categories": sorted(visible.kept_categories or ())}
 
 
 def _category_names(count: int) -> list[str]:
@@ -111,9 +120,18 @@ def _ranges(shape: Visibility, after: bool) -> list[list[ColumnElement[bool]]]:
     if after:
         common.append(_keyset())
     shown = [] if shape.hidden_too else [_COLUMNS.hidden.is_(False)]
-    ranges = [[*common, _COLUMNS.category == bindparam(name), *shown] for name in sorted(shape.categories or ())]
+    not_kept = _COLUMNS.hidden_from_representatives.is_(False)
+
+    def kept_too(name: str) -> list[ColumnElement[bool]]:  # `Visibility.kept_categories`, a range at a time
+        return [] if shape.kept_categories is None or name in shape.kept_categories else [not_kept]
+
+    ranges = [[*common, _COLUMNS.category == bindparam(name), *shown, *kept_too(name)]
+              for name in sorted(shape.categories or ())]
     if shape.author is not None:
         granted = _COLUMNS.category.in_(bindparam("visible_categories", expanding=True))
+        if shape.kept_categories is not None:  # a kept document of theirs no category range gives
+            granted = and_(granted, or_(not_kept, _COLUMNS.category.in_(
+                bindparam("visible_kept_categories", expanding=True))))
         ranges.append([*common, _COLUMNS.author_professional_id == bindparam("visible_author"),
                        not_(and_(granted, *shown))])
     return ranges

@@ -82,14 +82,17 @@ def eighteenth_birthday(born: date) -> date:
 
 
 def grant_now(standing: Any) -> dict[str, Any] | None:
-    """A professional's grant in force now, as their banner says it: its scope, its end (None: no end) and who gave it
-    (`rule.GrantFacts.given_by`); the patient's own first, when a minor's parents gave one too."""
-    now = utcnow()
-    grant = min(standing.active_grants(now), key=lambda g: g.given_by not in ("patient", ""), default=None)
-    if grant is None:
+    """A professional's grants in force now, as their banner says them: their scope, their end (None: no end) and who
+    gave them (`rule.GrantFacts.given_by`; "" if not known, "mixed" if several people did: a minor and a parent)."""
+    grants = standing.active_grants(utcnow())
+    if not grants:
         return None
-    scope = ",".join(code for code in CATEGORIES if code in grant.categories)
-    return {"scope": scope_label(scope), "ends_at": grant.ends_at, "given_by": grant.given_by}
+    every = any(not g.categories for g in grants)
+    scope = "" if every else ",".join(code for code in CATEGORIES if any(code in g.categories for g in grants))
+    ends = [g.ends_at for g in grants]
+    givers = {"patient" if g.given_by in ("patient", "") else g.given_by for g in grants}
+    return {"scope": scope_label(scope), "ends_at": None if None in ends else max(ends),
+            "given_by": givers.pop() if len(givers) == 1 else "mixed"}
 
 
 # Who gave a grant, when not the patient (`rule.GrantFacts.given_by`), on the Accès page: translated where shown.

@@ -45,7 +45,7 @@ SENTENCES = [
     (event("read_document", LEA, right="grant", **IRM), PATIENT, SHARE_CODE,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce au code de partage du 2 mars."),
     (event("read_document", LEA, right="grant", **IRM), PATIENT, NONE,
-     f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce à l'accès que vous lui avez donné."),
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce à l'accès qui lui a été donné."),
     (event("read_document", LEA, right="grant", **IRM), CAREGIVER, NONE,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce à l'accès qui lui a été donné."),
     (event("read_document", LEA, right="share_code", **IRM), PATIENT, NONE,
@@ -63,7 +63,7 @@ SENTENCES = [
     (event("read_own_documents", LEA, right="author"), PATIENT, NONE,  # the list of her own, once her access ended
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté la liste des documents ajoutés par ses soins à votre dossier {WHEN}."),
     (event("read_timeline", LEA, right="grant"), PATIENT, NONE,
-     f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, grâce à l'accès que vous lui avez donné."),
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, grâce à l'accès qui lui a été donné."),
     (event("read_timeline", CLAIRE, right="medecin_traitant"), CAREGIVER, NONE,
      f"Claire Bernard, médecin, a consulté le dossier {WHEN}, en tant que médecin traitant."),
     (event("search", LEA, right="grant", detail="Imagerie · « genou »"), PATIENT, SHARE_CODE,
@@ -73,13 +73,13 @@ SENTENCES = [
      f"Claire Bernard, médecin, a téléchargé « IRM du genou droit » {WHEN}, en tant que médecin traitant."),
     # professionals' writes
     (event("add_document", LEA, right="grant", document_id="d2", document_title="Bilan kiné"), PATIENT, NONE,
-     f"Léa Fontaine, masseur-kinésithérapeute, a ajouté « Bilan kiné » à votre dossier {WHEN}, grâce à l'accès que vous lui avez donné."),
+     f"Léa Fontaine, masseur-kinésithérapeute, a ajouté « Bilan kiné » à votre dossier {WHEN}, grâce à l'accès qui lui a été donné."),
     (event("emergency", ANNE, right="emergency", detail="Perte de connaissance sur la voie publique"), PATIENT, NONE,
      f"Anne Roux, médecin, a ouvert votre dossier en accès d'urgence {WHEN} (motif : Perte de connaissance sur la voie publique)."),
     (event("dossier_opened", CLAIRE, detail="en présence du patient, avec son consentement"), PATIENT, NONE,
      f"Claire Bernard, médecin, a créé votre dossier {WHEN}, en présence du patient, avec son consentement."),
     (event("grant", LEA, right="share_code", detail="tous les documents, 1 mois"), PATIENT, NONE,
-     f"Léa Fontaine, masseur-kinésithérapeute, a utilisé votre code de partage {WHEN} : accès à tous les documents, 1 mois."),
+     f"Léa Fontaine, masseur-kinésithérapeute, a utilisé un code de partage {WHEN} : accès à tous les documents, 1 mois."),
     (event("grant", LEA, right="share_code", detail="tous les documents, 1 mois"), CAREGIVER, NONE,
      f"Léa Fontaine, masseur-kinésithérapeute, a utilisé un code de partage {WHEN} : accès à tous les documents, 1 mois."),
     # changes of rights, by the patient or a caregiver
@@ -117,7 +117,7 @@ SENTENCES = [
     # what this code does not know yet still reads as a correct sentence
     (event("teleconsultation", LEA, right="grant", **IRM), PATIENT, NONE,
      f"Léa Fontaine, masseur-kinésithérapeute, a effectué l'opération « teleconsultation » sur votre dossier, "
-     f"concernant « IRM du genou droit », {WHEN}, grâce à l'accès que vous lui avez donné."),
+     f"concernant « IRM du genou droit », {WHEN}, grâce à l'accès qui lui a été donné."),
     (event("reindex", {"actor_kind": "system", "actor_name": "Carnet"}, detail="maintenance."), PATIENT, NONE,
      f"Carnet a effectué l'opération « reindex » sur votre dossier {WHEN} (maintenance)."),
     (event("read_timeline", {"actor_kind": "professional", "actor_name": ""}), PATIENT, NONE,

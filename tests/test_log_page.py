@@ -187,7 +187,7 @@ async def test_every_event_is_a_sentence_newest_first_by_sequence(client, db, wo
         rf"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » à \d+ h \d\d, "
         rf"grâce au code de partage du {code_day}\.",
         r"Vous avez déclaré Claire Bernard, médecin, comme médecin traitant à \d+ h \d\d\.",
-        r"Léa Fontaine, masseur-kinésithérapeute, a utilisé votre code de partage à \d+ h \d\d : "
+        r"Léa Fontaine, masseur-kinésithérapeute, a utilisé un code de partage à \d+ h \d\d : "
         r"accès à tous les documents, 1 mois\.",
         r"Vous avez créé un code de partage \(tous les documents, 1 mois\) à \d+ h \d\d\.",
     ]

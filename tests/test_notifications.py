@@ -256,7 +256,7 @@ async def test_the_banner_tells_the_patient_of_a_first_access_until_she_says_vu(
     page = (await client.get(scene.url)).text
     banner = banner_of(page)
     assert re.search(r"Julie Moreau, masseur-kinésithérapeute, a consulté votre dossier le .+ à \d+ h \d\d, "
-                     r"grâce à l'accès que vous lui avez donné\.", banner), banner
+                     r"grâce à l'accès qui lui a été donné\.", banner), banner
     up_to = re.search(r'name="jusqua" value="(\d+)"', page).group(1)
 
     # Another professional opens it after the page was shown: "Vu" clears only what she saw.

@@ -136,5 +136,31 @@ async def test_the_minors_page_when_only_a_parent_gave_a_kept_professional_acces
         await as_account(own, db, await account_for_patient(db, patient=ines.patient))
         page = await own.get(f"/dossiers/{ines.dossier.id}/acces")
         assert page.status_code == 200 and "Accès jusqu" in page.text
-        assert "Un représentant légal lui a aussi donné accès : Biologie" in page.text
+        assert "Un représentant légal lui a donné accès : Biologie" in page.text and "aussi donné" not in page.text
         assert "1 professionnel peut voir votre dossier, grâce à un accès accordé." in page.text
+
+
+async def test_a_grant_a_parent_gives_opens_nothing_kept_from_the_parents(client, db, app):
+    """An outside tester's find: Léa Fontaine, given "compte rendu" by the mother alone, read the consultation Dr
+    Girard kept from her; a parent could so pass the secret to any professional. Inès's own grant still opens it."""
+    from server.accounts import account_for_professional
+    from server.models import Document
+    from tests.conftest import new_professional
+
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    kept = (await db.exec(select(Document).where(Document.hidden_from_representatives))).one()
+    kept_id, dossier_id = kept.id, ines.dossier.id
+    fontaine = await new_professional(db, given_name="Léa", family_name="Fontaine", stem=46)
+    await grant(client, dossier_id, fontaine.professional.id, ["compte_rendu", "ordonnance"])
+    async with AsyncTestClient(app, base_url=ORIGIN) as desk, AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(desk, db, await account_for_professional(db, professional=fontaine.professional))
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        timeline = (await desk.get(f"/dossiers/{dossier_id}")).text
+        assert "Ordonnance lunettes" in timeline and "Consultation confidentielle" not in timeline
+        assert (await desk.get(f"/documents/{kept_id}")).status_code == 404
+        seen = (await own.get(f"/dossiers/{dossier_id}/voir-comme/{fontaine.professional.id}")).text
+        assert "Ordonnance lunettes" in seen and "Consultation confidentielle" not in seen
+        # Inès gives her compte rendu too: her grant opens it, beside her mother's.
+        await grant(own, dossier_id, fontaine.professional.id, ["compte_rendu"])
+        assert "Consultation confidentielle" in (await desk.get(f"/dossiers/{dossier_id}")).text
+        assert (await desk.get(f"/documents/{kept_id}")).status_code == 200

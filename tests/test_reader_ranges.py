@@ -43,14 +43,19 @@ async def mixed_dossier(db, dossier, authors: list[str], count: int = 90) -> lis
 
 def readers(author: str) -> list[Visibility]:
     """Readers of some categories (none, one, several, one the dossier lacks), with and without their own documents,
-    and as a minor's parent sees them through "voir comme"."""
+    with grants a parent gave, and as a minor's parent sees them through "voir comme"."""
     shapes = []
     for size in (0, 1, 2, 3):
         for categories in itertools.combinations(CATEGORIES + ["synthese"], size):
             for by in (None, author):
                 shapes.append(Visibility(general=True, categories=frozenset(categories), author=by))
     shapes.append(Visibility(general=True, hidden_too=True, categories=frozenset({"imagerie"}), author=author))
-    return shapes + [replace(shape, not_kept_from_parents=True) for shape in shapes[::5]]
+    # A professional some of whose grants a parent gave: what was kept from the parents, only through the others.
+    kept = [replace(shape, kept_categories=frozenset(sorted(shape.categories)[:n])) for n in (0, 1)
+            for shape in shapes[1::3]]
+    kept += [Visibility(general=True, kept_categories=frozenset(picked), author=by)
+             for picked in ((), ("imagerie",)) for by in (None, author)]
+    return shapes + kept + [replace(shape, not_kept_from_parents=True) for shape in shapes[::5]]
 
 
 def newest_first(documents: list[Document]) -> list[str]:

@@ -10,7 +10,7 @@ from sqlmodel import not_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit, subjects
-from ..caregivers.confidential import giver, keeps_from_parents
+from ..caregivers.confidential import giver, keeps_from_parents, of_age
 from ..dossiers import InvalidInput
 from ..models import (
     CATEGORIES,
@@ -83,8 +83,10 @@ async def active_block(session: AsyncSession, *, dossier_id: str, professional_i
 async def layer_of(session: AsyncSession, *, dossier_id: str, professional_id: str, given_by: str) -> bool | None:
     """Whose decisions a change about this professional stands among: None, everyone's (the usual case); True, the
     minor's parents' alone, False, everyone's but theirs, when the professional kept care from the parents
-    (caregivers/confidential.py)."""
+    (caregivers/confidential.py). Once the patient is 18, theirs and their helpers' reach the parents' too."""
     if not await keeps_from_parents(session, dossier_id=dossier_id, professional_id=professional_id):
+        return None
+    if given_by != REPRESENTATIVE and await of_age(session, dossier_id=dossier_id):
         return None
     return given_by == REPRESENTATIVE
 
@@ -219,7 +221,9 @@ async def set_medecin_traitant(
                                                        layer=layer):
         await refuse(session, _("Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant."))
     chosen = professional.id if professional else None
-    if dossier.medecin_traitant_id != chosen:
+    # A minor's parent who declares the one the minor declared, who kept care from them, is not shown the minor's
+    # declaration (access/standing.parents_standing): theirs is logged, as a change would be.
+    if dossier.medecin_traitant_id != chosen or layer:
         # The event is about the one who was, too (replaced or removed: "aucun"): the patient finds it among that
         # doctor's events as among the new one's.
         was = await session.get(Professional, dossier.medecin_traitant_id) if dossier.medecin_traitant_id else None
@@ -227,7 +231,7 @@ async def set_medecin_traitant(
         session.add(dossier)
         event = await audit.append(session, dossier_id=dossier.id, action="medecin_traitant", actor=actor,
                                    detail=who(professional) or "aucun", about=professional or was)
-        if professional is not None and was is not None:
+        if professional is not None and was is not None and was.id != professional.id:
             await subjects.remember(session, event=event, professional=was)
     await _commit(session)
 

@@ -43,6 +43,13 @@ class GrantFacts:
     def covers(self, category: str) -> bool:
         return not self.categories or category in self.categories
 
+    def opens(self, document: DocumentFacts) -> bool:
+        """Whether this grant lets its professional read this document (neither hidden nor theirs: the rule's
+        other cases): a grant a minor's parent gave never opens what was kept from the parents (CSP L1111-5),
+        or a parent could pass the secret to any professional of their choosing."""
+        return self.covers(document.category) and not (document.hidden_from_representatives
+                                                       and self.given_by == REPRESENTATIVE)
+
 
 @dataclass(frozen=True)
 class CaregiverFacts:
@@ -151,7 +158,7 @@ def document_right(standing: Standing, dossier: DossierFacts, document: Document
         return Right.MEDECIN_TRAITANT
     if document.hidden:
         return None
-    if any(g.covers(document.category) for g in standing.active_grants(now)):
+    if any(g.opens(document) for g in standing.active_grants(now)):
         return Right.GRANT
     if standing.emergency_until is not None and now < standing.emergency_until and not dossier.emergency_opt_out:
         return Right.EMERGENCY
@@ -173,6 +180,9 @@ class Visibility:
     hidden_too: bool = False
     categories: frozenset[str] | None = None
     not_kept_from_parents: bool = False
+    # Of what `general` shows, the categories whose documents kept from a minor's parents are seen too (None: as
+    # the others): a professional whose grants a parent gave, for some categories (`GrantFacts.opens`).
+    kept_categories: frozenset[str] | None = None
     author: str | None = None
 
     def sees_category(self, category: str) -> bool:
@@ -186,7 +196,9 @@ class Visibility:
         if self.author is not None and document.author_professional_id == self.author:
             return True
         return (self.general and (self.hidden_too or not document.hidden)
-                and (self.categories is None or document.category in self.categories))
+                and (self.categories is None or document.category in self.categories)
+                and not (document.hidden_from_representatives and self.kept_categories is not None
+                         and document.category not in self.kept_categories))
 
 
 def visibility(standing: Standing, dossier: DossierFacts, now: datetime) -> Visibility:
@@ -207,7 +219,18 @@ def visibility(standing: Standing, dossier: DossierFacts, now: datetime) -> Visi
         return Visibility(author=author)
     every = emergency or any(not g.categories for g in grants)
     return Visibility(general=True, author=author,
-                      categories=None if every else frozenset().union(*(g.categories for g in grants)))
+                      categories=None if every else frozenset().union(*(g.categories for g in grants)),
+                      kept_categories=None if emergency else _kept_categories(grants))
+
+
+def _kept_categories(grants: list[GrantFacts]) -> frozenset[str] | None:
+    """`Visibility.kept_categories` of a professional with these grants: those no parent gave (`GrantFacts.opens`)."""
+    if all(g.given_by != REPRESENTATIVE for g in grants):
+        return None
+    others = [g for g in grants if g.given_by != REPRESENTATIVE]
+    if any(not g.categories for g in others):
+        return None
+    return frozenset().union(*(g.categories for g in others))
 
 
 def dossier_right(standing: Standing, dossier: DossierFacts, now: datetime) -> Right | None:

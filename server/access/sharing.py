@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .rule import REPRESENTATIVE, Right, dossier_right
-from ..caregivers.confidential import keeps_from_parents
+from ..caregivers.confidential import keeps_from_parents, of_age
 from ..dossiers import WORD_LENGTH, InvalidInput, professionals_by_id
 from ..models import Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord
 from ..search import past_every_longer, search_title, words_of
@@ -83,7 +83,8 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
     if parents:
         current = [g for g in current if g.given_by == REPRESENTATIVE]
     elif (standing.representatives_blocked or any(g.given_by == REPRESENTATIVE for g in current)) \
-            and await keeps_from_parents(session, dossier_id=dossier.id, professional_id=professional.id):
+            and await keeps_from_parents(session, dossier_id=dossier.id, professional_id=professional.id) \
+            and not await of_age(session, dossier_id=dossier.id):  # at 18, the parents' grants are the patient's to revoke
         parents_grants = [g for g in current if g.given_by == REPRESENTATIVE]
         current = [g for g in current if g.given_by != REPRESENTATIVE]
     right = dossier_right(standing, dossier_facts(dossier), now)
@@ -114,6 +115,9 @@ def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
     if line.emergency and not dossier.emergency_opt_out:
         return _("Son accès d'urgence dure jusqu'à sa fin ; ensuite, le dossier lui sera fermé, sauf les documents "
                  "ajoutés par ses soins.")
+    if line.parents_grants:
+        return _("Dès sa prochaine action, seuls l'accès qu'un représentant légal lui a donné et les documents "
+                 "ajoutés par ses soins lui resteront ouverts.")
     return _("Dès sa prochaine action, le dossier lui sera fermé, sauf les documents ajoutés par ses soins.")
 
 

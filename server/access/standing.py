@@ -15,8 +15,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..facts import caregiver_facts, dossier_facts
-from ..models import Account, Block, Delegation, Dossier, EmergencyAccess, Grant, Patient
-from .rule import REPRESENTATIVE, CaregiverFacts, DossierFacts, GrantFacts, Standing
+from ..models import AccessEvent, Account, Block, Delegation, Dossier, EmergencyAccess, Grant, Patient
+from .rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE, CaregiverFacts, DossierFacts, GrantFacts, Standing
 
 
 async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossier, now: datetime) -> Standing:
@@ -46,13 +46,20 @@ async def professional_standing(session: AsyncSession, *, professional_id: str, 
 async def parents_standing(session: AsyncSession, *, professional_id: str, dossier: Dossier, now: datetime) -> Standing:
     """What a professional who kept care from a minor's parents is to the dossier by the parents' decisions alone, as
     a parent is shown them (caregivers/confidential.py): the grants representatives gave, blocked by a block one of
-    them made; nothing the minor decided, no emergency access."""
+    them made; nothing the minor decided, no emergency access, and their médecin traitant only if a representative
+    declared them (the log's latest declaration: the minor's is an event the parents are not shown)."""
     standing = await professional_standing(session, professional_id=professional_id, dossier=dossier, now=now)
     blocked = await session.exec(select(Block.id).where(
         Block.dossier_id == dossier.id, Block.professional_id == professional_id, Block.lifted_at.is_(None),  # type: ignore[union-attr]
         Block.blocked_by == REPRESENTATIVE))
+    declared_by = select(AccessEvent.actor_account_id).where(
+        AccessEvent.dossier_id == dossier.id, AccessEvent.action == "medecin_traitant",
+    ).order_by(AccessEvent.seq.desc()).limit(1).scalar_subquery()  # type: ignore[attr-defined]
+    doctor = standing.is_medecin_traitant and (await session.exec(select(Delegation.id).where(
+        Delegation.dossier_id == dossier.id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES),  # type: ignore[attr-defined]
+        Delegation.caregiver_account_id == declared_by))).first() is not None
     return replace(standing, blocked=blocked.first() is not None, representatives_blocked=False, emergency_until=None,
-                   grants=tuple(g for g in standing.grants if g.given_by == REPRESENTATIVE))
+                   is_medecin_traitant=doctor, grants=tuple(g for g in standing.grants if g.given_by == REPRESENTATIVE))
 
 
 async def _rows_by_kind(session: AsyncSession, *, professional_id: str, dossier: Dossier,

@@ -180,7 +180,8 @@ class _Fields(dict):
         return _(" (motif : %(reason)s)", reason=detail) if detail else ""
 
     def _code(self) -> str:
-        return _("votre code de partage") if self.mine else _("un code de partage")
+        # Whoever reads: a caregiver or a minor's parent may have made it, not the patient (a code does not say).
+        return _("un code de partage")
 
     def _access(self) -> str:
         detail = self._detail_text()
@@ -201,8 +202,7 @@ def right_clause(event: AccessEvent, *, viewer: Viewer, context: EventContext, t
             return _(", grâce au code de partage du %(day)s", day=day_fr(context.share_code_on, today=today))
         if right == "share_code":
             return _(", grâce au code de partage")
-        return _(", grâce à l'accès que vous lui avez donné") if viewer.is_patient \
-            else _(", grâce à l'accès qui lui a été donné")
+        return _(", grâce à l'accès qui lui a été donné")  # by the patient, or by whoever manages the dossier
     if right == "medecin_traitant":
         return _(", en tant que médecin traitant")
     if right == "emergency":

@@ -25,9 +25,9 @@ from sqlalchemy import ColumnElement, and_, not_, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..models import AccessEvent, Account, Delegation, Document, Dossier, Professional, ProfileItem
+from ..models import AccessEvent, Account, Delegation, Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..profile.items import logged_names
-from ..access.rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE
+from ..access.rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE, adult_from
 from ..search import search_title
 
 if TYPE_CHECKING:  # the log's module reaches this one through the notifications
@@ -139,6 +139,14 @@ async def keeps_from_parents(session: AsyncSession, *, dossier_id: str, professi
         if kept.first() is not None:
             return True
     return False
+
+
+async def of_age(session: AsyncSession, *, dossier_id: str) -> bool:
+    """Whether the dossier's patient is 18 now: their decisions then reach the grants and blocks their parents made
+    as legal representatives, which no one else could undo once the parents' rights end (`rights.layer_of`)."""
+    dossier = await session.get(Dossier, dossier_id)
+    patient = await session.get(Patient, dossier.patient_id) if dossier is not None else None
+    return patient is not None and adult_from(patient.birth_date) <= utcnow()
 
 
 async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom:

@@ -28,16 +28,22 @@ def visible_items_clause(visible: Visibility) -> ColumnElement[bool]:
     """`Visibility.admits(item_facts(item, the dossier's kept authors))`, in SQL (tests/test_profile.py and the
     access matrix check that they agree)."""
     seen = _seen_items(visible)
-    if visible.not_kept_from_parents:  # whoever reads (Visibility says why): an author's kept document, looked up
-        kept = exists().where(Document.dossier_id == ProfileItem.dossier_id,  # through ix_document_author_newest
+    if visible.not_kept_from_parents:  # whoever reads (Visibility says why)
+        return and_(not_(_kept()), seen)
+    return seen
+
+
+def _kept() -> ColumnElement[bool]:
+    """`item_facts(…).hidden_from_representatives`: the item kept, or its author's kept document or item, looked up
+    (a document through ix_document_author_newest)."""
+    document = exists().where(Document.dossier_id == ProfileItem.dossier_id,
                               Document.author_professional_id == ProfileItem.author_professional_id,
                               col(Document.hidden_from_representatives))
-        other = aliased(ProfileItem)  # or an item they kept
-        kept_item = exists().where(other.dossier_id == ProfileItem.dossier_id,
-                                   other.author_professional_id == ProfileItem.author_professional_id,
-                                   col(other.hidden_from_representatives))
-        return and_(col(ProfileItem.hidden_from_representatives).is_(False), not_(kept), not_(kept_item), seen)
-    return seen
+    other = aliased(ProfileItem)
+    item = exists().where(other.dossier_id == ProfileItem.dossier_id,
+                          other.author_professional_id == ProfileItem.author_professional_id,
+                          col(other.hidden_from_representatives))
+    return or_(col(ProfileItem.hidden_from_representatives), document, item)
 
 
 def _seen_items(visible: Visibility) -> ColumnElement[bool]:
@@ -50,6 +56,8 @@ def _seen_items(visible: Visibility) -> ColumnElement[bool]:
             conditions.append(col(ProfileItem.hidden).is_(False))
         if visible.categories is not None:
             conditions.append(col(ProfileItem.kind).in_(kinds_in(visible.categories)))
+        if visible.kept_categories is not None:  # a grant a parent gave opens nothing kept from them
+            conditions.append(or_(not_(_kept()), col(ProfileItem.kind).in_(kinds_in(visible.kept_categories))))
         either.append(and_(*conditions) if conditions else true())
     return and_(col(ProfileItem.deleted_at).is_(None), or_(*either) if either else false())
 

@@ -237,6 +237,7 @@ class SeededPerson(SeededPatient):
     given_name: str = ""
     family_name: str = ""
     kept_from_parents: list[str] = field(default_factory=list)
+    kept_by: str = ""  # the professional who kept them (their id)
 
     @property
     def name(self) -> str:
@@ -317,6 +318,7 @@ async def seed_minor_with_parent(
             await attach_child_by_activation(db, account=parent_account, activation_id=activation.id,
                                              birth_date=birth_date)
             child.code = await issue_activation_code(db, patient=patient, issued_by="tests e2e")
+            child.kept_by = midwife.id
             return child
     finally:
         await engine.dispose()

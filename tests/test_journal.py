@@ -207,7 +207,7 @@ def test_lines_fall_on_their_paris_day_and_only_others_actions_are_new():
 
 @pytest.mark.parametrize(("row", "context", "action", "right"), [
     (event("read_document", LEA, right="grant", **IRM), SHARE_CODE, "Consultation d'un document", "code de partage du 2026-03-02"),
-    (event("read_document", LEA, right="grant", **IRM), NONE, "Consultation d'un document", "accès donné par le patient"),
+    (event("read_document", LEA, right="grant", **IRM), NONE, "Consultation d'un document", "accès accordé"),
     (event("emergency", ANNE, right="emergency"), NONE, "Accès d'urgence", "accès d'urgence"),
     (event("grant", LEA, right="share_code"), NONE, "Code de partage utilisé", "code de partage"),
     (event("medecin_traitant", CAMILLE, detail="aucun"), NONE, "Médecin traitant retiré", ""),

@@ -51,7 +51,7 @@ NO_CONTEXT = EventContext()
 
 
 RIGHT_LABELS = {
-    "grant": "accès donné par le patient",
+    "grant": "accès accordé",  # by the patient, or by whoever manages the dossier (a grant says which)
     "share_code": "code de partage",
     "medecin_traitant": "médecin traitant",
     "emergency": "accès d'urgence",

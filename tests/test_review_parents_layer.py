@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from server.accounts import account_for_patient
 from server.caregivers.majority import apply_majority
-from server.models import Block, Patient
+from server.models import Block, Patient, ShareCode
 from tests.conftest import AsyncTestClient, ORIGIN
 from tests.test_caregivers import as_account, years_ago
 from tests.test_kept_traces import minor_with_a_kept_doctor
@@ -59,8 +59,8 @@ async def test_the_minors_kept_doctor_as_medecin_traitant_is_not_on_the_parents_
 
 
 async def test_migration_0031_down_and_up_keeps_the_rows(client, db, app):
-    """0031 down then up on both engines, with a grant, a share code and a block in the tables: the rows stay, said
-    made by no one known ("")."""
+    """0031 down then up on both engines, with a grant, a share code and a block in the tables: the rows stay, and
+    who made each is read back from the log (as for the rows a deployment had before 0031)."""
     from alembic import command
     from sqlalchemy import inspect
 
@@ -86,7 +86,11 @@ async def test_migration_0031_down_and_up_keeps_the_rows(client, db, app):
     assert not {"blocked_by", "representatives_only"} & await columns("block")
     await migrate(app, command.upgrade, "head")
     db.expire_all()
+    # Who made them is read back from the log: the mother, a legal representative, for the grant and the block; the
+    # code's event names no account (its actor was made up here), so it is a caregiver's.
     grants = await grants_of(db, dossier_id, girard)
-    assert [g.given_by for g in grants] == [""]
+    assert [g.given_by for g in grants] == ["representative"]
     block = (await db.exec(select(Block).where(Block.dossier_id == dossier_id))).one()
-    assert block.blocked_by == "" and block.representatives_only is False
+    assert block.blocked_by == "representative" and block.representatives_only is False
+    code = (await db.exec(select(ShareCode).where(ShareCode.dossier_id == dossier_id))).one()
+    assert code.given_by == "caregiver"

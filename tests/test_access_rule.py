@@ -187,7 +187,7 @@ standings = st.builds(
     Standing, professional_id=st.sampled_from([None, PRO]), is_patient=st.booleans(),
     caregivers=st.lists(caregiver_facts, max_size=2).map(tuple), is_medecin_traitant=st.booleans(),
     blocked=st.booleans(), grants=st.lists(grant_facts, max_size=3).map(tuple), emergency_until=moments,
-    representatives_blocked=st.booleans())
+    representatives_blocked=st.booleans(), medecin_traitant_by=st.sampled_from(["", "patient", "representative"]))
 dossiers = st.builds(DossierFacts, closed=st.booleans(), emergency_opt_out=st.booleans(), adult_from=moments)
 documents = st.builds(
     DocumentFacts, category=st.sampled_from(CATEGORY_CODES), hidden=st.booleans(), deleted=st.booleans(),

@@ -62,7 +62,7 @@ async def test_a_professional_keeps_a_profile_item_from_the_parents(client, db, 
     async with AsyncTestClient(app, base_url=ORIGIN) as own:
         await as_account(own, db, await account_for_patient(db, patient=ines.patient))
         hers = (await own.get(f"/dossiers/{ines.dossier.id}/profil")).text
-        assert PILL in hers and "Caché aux parents" in hers
+        assert PILL in hers and "Caché à vos parents" in hers
 
 
 async def test_an_item_not_kept_is_the_parents_to_see(client, db, app):

@@ -83,11 +83,15 @@ async def test_the_care_a_kept_professional_gave_or_prescribed_is_not_in_the_par
                   rpps=doctor.rpps),
         care_line(ines.dossier, ines.patient.ins, label="Contraceptif oral", prescriber="Dr GIRARD Anne"),
         care_line(ines.dossier, ines.patient.ins, label="Collyre antiallergique", prescriber="Dr Paul Lefèvre"),
+        # A second probe's finds: an initial, and a practice's name with no RPPS.
+        care_line(ines.dossier, ines.patient.ins, label="Test de grossesse", prescriber="A. Girard"),
+        care_line(ines.dossier, ines.patient.ins, label="Échographie pelvienne", performer="Cabinet Girard"),
     ])
     await db.commit()
     page = await client.get(f"/dossiers/{ines.dossier.id}/soins")
     assert page.status_code == 200 and "Collyre antiallergique" in page.text
     assert "Consultation de contraception" not in page.text and "Contraceptif oral" not in page.text
+    assert "Test de grossesse" not in page.text and "pelvienne" not in page.text
     async with AsyncTestClient(app, base_url=ORIGIN) as own:
         await as_account(own, db, await account_for_patient(db, patient=ines.patient))
         hers = (await own.get(f"/dossiers/{ines.dossier.id}/soins")).text

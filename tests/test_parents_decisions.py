@@ -164,3 +164,29 @@ async def test_a_grant_a_parent_gives_opens_nothing_kept_from_the_parents(client
         await grant(own, dossier_id, fontaine.professional.id, ["compte_rendu"])
         assert "Consultation confidentielle" in (await desk.get(f"/dossiers/{dossier_id}")).text
         assert (await desk.get(f"/documents/{kept_id}")).status_code == 200
+
+
+async def test_a_medecin_traitant_a_parent_declares_reads_nothing_kept_from_the_parents(client, db, app):
+    """A second outside probe's find: the mother declared Dr Bernard médecin traitant, and he read the consultation
+    kept from her. Declared by Inès, he reads it."""
+    from server.accounts import account_for_professional
+    from server.models import Document
+    from tests.conftest import new_professional
+
+    ines, _, _ = await minor_with_a_kept_doctor(client, db, app)
+    kept_id = (await db.exec(select(Document.id).where(Document.hidden_from_representatives))).one()
+    dossier_id = ines.dossier.id
+    bernard = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=47)
+    assert await act(client, f"/dossiers/{dossier_id}/medecin-traitant",
+                     {"professionnel": bernard.professional.id}) == 303
+    async with AsyncTestClient(app, base_url=ORIGIN) as desk, AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(desk, db, await account_for_professional(db, professional=bernard.professional))
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        timeline = (await desk.get(f"/dossiers/{dossier_id}")).text
+        assert "Vaccin HPV" in timeline and "Consultation confidentielle" not in timeline
+        assert (await desk.get(f"/documents/{kept_id}")).status_code == 404
+        seen = (await own.get(f"/dossiers/{dossier_id}/voir-comme/{bernard.professional.id}")).text
+        assert "Vaccin HPV" in seen and "Consultation confidentielle" not in seen
+        assert await act(own, f"/dossiers/{dossier_id}/medecin-traitant",
+                         {"professionnel": bernard.professional.id}) == 303
+        assert (await desk.get(f"/documents/{kept_id}")).status_code == 200

@@ -215,19 +215,22 @@ async def set_medecin_traitant(
         raise InvalidInput(_("Le médecin traitant doit être un médecin."))
     await audit.begin_chained(session)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    given_by = await giver(session, dossier_id=dossier.id, actor=actor)
     layer = professional and await layer_of(session, dossier_id=dossier.id, professional_id=professional.id,
-                                            given_by=await giver(session, dossier_id=dossier.id, actor=actor))
+                                            given_by=given_by)
     if professional is not None and await active_block(session, dossier_id=dossier.id, professional_id=professional.id,
                                                        layer=layer):
         await refuse(session, _("Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant."))
     chosen = professional.id if professional else None
     # A minor's parent who declares the one the minor declared, who kept care from them, is not shown the minor's
     # declaration (access/standing.parents_standing): theirs is logged, as a change would be.
-    if dossier.medecin_traitant_id != chosen or layer:
+    # And whoever declares the one already declared by another side, for what a parent's declaration opens (rule.py).
+    if dossier.medecin_traitant_id != chosen or layer or (chosen and dossier.medecin_traitant_by != given_by):
         # The event is about the one who was, too (replaced or removed: "aucun"): the patient finds it among that
         # doctor's events as among the new one's.
         was = await session.get(Professional, dossier.medecin_traitant_id) if dossier.medecin_traitant_id else None
         dossier.medecin_traitant_id = chosen
+        dossier.medecin_traitant_by = given_by if professional is not None else ""
         session.add(dossier)
         event = await audit.append(session, dossier_id=dossier.id, action="medecin_traitant", actor=actor,
                                    detail=who(professional) or "aucun", about=professional or was)

@@ -85,6 +85,7 @@ class Standing:
     is_patient: bool = False
     caregivers: tuple[CaregiverFacts, ...] = ()
     is_medecin_traitant: bool = False
+    medecin_traitant_by: str = ""  # who declared them (as `GrantFacts.given_by`)
     blocked: bool = False
     grants: tuple[GrantFacts, ...] = ()
     emergency_until: datetime | None = None
@@ -155,6 +156,9 @@ def document_right(standing: Standing, dossier: DossierFacts, document: Document
     if document.author_professional_id == standing.professional_id:
         return Right.AUTHOR
     if standing.is_medecin_traitant:
+        # Declared by a minor's parent, they never read what was kept from the parents (as `GrantFacts.opens`).
+        if document.hidden_from_representatives and standing.medecin_traitant_by == REPRESENTATIVE:
+            return None
         return Right.MEDECIN_TRAITANT
     if document.hidden:
         return None
@@ -212,7 +216,8 @@ def visibility(standing: Standing, dossier: DossierFacts, now: datetime) -> Visi
         return Visibility()
     author = standing.professional_id
     if standing.is_medecin_traitant:
-        return Visibility(general=True, hidden_too=True, author=author)
+        return Visibility(general=True, hidden_too=True, author=author,
+                          kept_categories=frozenset() if standing.medecin_traitant_by == REPRESENTATIVE else None)
     grants = standing.active_grants(now)
     emergency = standing.emergency_until is not None and now < standing.emergency_until and not dossier.emergency_opt_out
     if not grants and not emergency:

@@ -15,8 +15,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..facts import caregiver_facts, dossier_facts
-from ..models import AccessEvent, Account, Block, Delegation, Dossier, EmergencyAccess, Grant, Patient
-from .rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE, CaregiverFacts, DossierFacts, GrantFacts, Standing
+from ..models import Account, Block, Delegation, Dossier, EmergencyAccess, Grant, Patient
+from .rule import REPRESENTATIVE, CaregiverFacts, DossierFacts, GrantFacts, Standing
 
 
 async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossier, now: datetime) -> Standing:
@@ -47,17 +47,12 @@ async def parents_standing(session: AsyncSession, *, professional_id: str, dossi
     """What a professional who kept care from a minor's parents is to the dossier by the parents' decisions alone, as
     a parent is shown them (caregivers/confidential.py): the grants representatives gave, blocked by a block one of
     them made; nothing the minor decided, no emergency access, and their médecin traitant only if a representative
-    declared them (the log's latest declaration: the minor's is an event the parents are not shown)."""
+    declared them (the minor's declaration is an event the parents are not shown)."""
     standing = await professional_standing(session, professional_id=professional_id, dossier=dossier, now=now)
     blocked = await session.exec(select(Block.id).where(
         Block.dossier_id == dossier.id, Block.professional_id == professional_id, Block.lifted_at.is_(None),  # type: ignore[union-attr]
         Block.blocked_by == REPRESENTATIVE))
-    declared_by = select(AccessEvent.actor_account_id).where(
-        AccessEvent.dossier_id == dossier.id, AccessEvent.action == "medecin_traitant",
-    ).order_by(AccessEvent.seq.desc()).limit(1).scalar_subquery()  # type: ignore[attr-defined]
-    doctor = standing.is_medecin_traitant and (await session.exec(select(Delegation.id).where(
-        Delegation.dossier_id == dossier.id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES),  # type: ignore[attr-defined]
-        Delegation.caregiver_account_id == declared_by))).first() is not None
+    doctor = standing.is_medecin_traitant and standing.medecin_traitant_by == REPRESENTATIVE
     return replace(standing, blocked=blocked.first() is not None, representatives_blocked=False, emergency_until=None,
                    is_medecin_traitant=doctor, grants=tuple(g for g in standing.grants if g.given_by == REPRESENTATIVE))
 
@@ -136,6 +131,7 @@ def standing_from_rows(*, professional_id: str, dossier: Dossier, blocks: Sequen
     return Standing(
         professional_id=professional_id,
         is_medecin_traitant=dossier.medecin_traitant_id == professional_id,
+        medecin_traitant_by=dossier.medecin_traitant_by,
         blocked=any(b.lifted_at is None and not b.representatives_only for b in blocks),
         representatives_blocked=any(b.lifted_at is None and b.representatives_only for b in blocks),
         grants=tuple(

@@ -47,6 +47,7 @@ class KeptFrom:
     professional_ids: frozenset[str] = frozenset()
     rpps: frozenset[str] = frozenset()
     names: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()  # their family names, as an insurer may write them alone ("H. Roux")
     # How the log names the items such a professional declared in the profile (whoever acts on them after).
     items: tuple[str, ...] = ()
     representative: bool = False
@@ -84,15 +85,16 @@ class KeptFrom:
                                or event.action.startswith("profile_") and event.detail.startswith(self.items)
                                or event.actor_kind == "shl_recipient" and any(n in event.actor_name for n in self.names))
 
-    def covers_care(self, performer_rpps: str, prescriber: str) -> bool:
-        """Whether a line of reimbursed care is such a professional's: done by them (their RPPS), or prescribed by
-        them (the insurer sends the prescriber's name alone, in any order, case or title: each word of theirs)."""
+    def covers_care(self, performer_rpps: str, prescriber: str, performer: str = "") -> bool:
+        """Whether a line of reimbursed care may be such a professional's: done by them (their RPPS), or naming them
+        as its performer or prescriber (the insurer sends a name alone, in any order, case, title or initial: their
+        family name's every word). A namesake's line is left out too: the parents see less, never what was kept."""
         if not self:
             return False
         if performer_rpps and performer_rpps in self.rpps:
             return True
-        words = set(search_title(prescriber).split())
-        return any(set(search_title(name).split()) <= words for name in self.names)
+        words = set(search_title(f"{prescriber} {performer}").split())
+        return any(set(search_title(family).split()) <= words for family in self.families)
 
 
 NOTHING = KeptFrom()
@@ -166,6 +168,7 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
         return NOTHING
     authors = {(pid, rpps, f"{given} {family}") for _, pid, rpps, given, family in rows if pid}
     authors |= {(pid, rpps, f"{given} {family}") for pid, rpps, given, family in item_authors}
+    families = {pid: family for _, pid, _, _, family in rows if pid} | {pid: family for pid, _, _, family in item_authors}
     declared = (await session.exec(select(ProfileItem).where(
         ProfileItem.dossier_id == dossier_id,
         col(ProfileItem.author_professional_id).in_({pid for pid, _, _ in authors})))).all() if authors else []
@@ -175,6 +178,7 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
         professional_ids=frozenset(pid for pid, _, _ in authors),
         rpps=frozenset(rpps for _, rpps, _ in authors),
         names=tuple(sorted(name for _, _, name in authors)),
+        families=tuple(sorted({family for family in families.values()})),
         representatives=await representatives_of(session, dossier_id=dossier_id),
     )
 

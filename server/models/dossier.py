@@ -21,6 +21,7 @@ class Dossier(SQLModel, table=True):
     emergency_opt_out: bool = False
     notify_every_access: bool = False  # otherwise: first access of a professional, and emergencies
     medecin_traitant_id: str | None = Field(default=None, foreign_key="professional.id", index=True)
+    medecin_traitant_by: str = Field(default="", max_length=20)  # who declared them, as a grant's `given_by`
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
 

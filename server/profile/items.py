@@ -259,8 +259,6 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
         await audit.begin_chained(session)
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
                        added_by_account_id=added_by_account_id, hidden_from_representatives=kept_from_parents, **fields)
-    if kept_from_parents:  # as a kept document's event says (professionals/uploads.py)
-        detail_suffix += ", réservé au patient, sans ses représentants légaux"
     if declared_at is not None and declared_at.tzinfo is not None:
         item.created_at = declared_at
     session.add(item)

@@ -75,7 +75,7 @@ async def care_history(session: AsyncSession, *, dossier_id: str, today: date, p
                                                    col(ReimbursementLine.line_ref)).limit(MAX_LINES + 1))).all())
     months: dict[date, Month] = {}
     for line in rows[:MAX_LINES]:
-        if kept.covers_care(line.performer_rpps, line.prescriber):
+        if kept.covers_care(line.performer_rpps, line.prescriber, line.performer):
             continue
         first = line.care_date.replace(day=1)
         months.setdefault(first, Month(first)).lines.append(line)

@@ -49,7 +49,12 @@ async def care_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
     view = await open_dossier(db, account=request.user.account, dossier_id=dossier_id, action="read_care",
                               category="remboursement")
     now = utcnow()
-    kept = await confidential_in(db, dossier_id=dossier_id) if view.visible.not_kept_from_parents else NOTHING
+    # A minor's parents, and a professional whose grant for the category a parent gave: never the care of a
+    # professional who kept care from the parents (rule.Visibility.kept_categories).
+    visible = view.visible
+    parents_only = visible.kept_categories is not None and "remboursement" not in visible.kept_categories
+    kept = await confidential_in(db, dossier_id=dossier_id) if visible.not_kept_from_parents or parents_only \
+        else NOTHING
     history = await care_history(db, dossier_id=dossier_id, today=now.astimezone(PARIS).date(), period=period,
                                  kind=kind, kept=kept)
     context = {"view": view, "history": history, "kind": kind, "period": period, "kinds": KINDS, "periods": PERIODS}

@@ -120,6 +120,8 @@ async def test_the_family_every_caregiver_kind_and_a_document_kept_from_the_pare
     kept = [d for d in await documents_of(session, family.children["ines"][1].id) if d.hidden_from_representatives]
     assert [d.title for d in kept] == ["Consultation de contraception"]
     assert family.ines_code and family.paul_code and "son propre code" in result.summary()
+    assert f"code {result.midwife_code} (à saisir sur /pro/activer) ; elle a gardé une consultation d'Inès" \
+        in result.summary()
 
 
 async def test_the_childrens_vaccinations_are_in_their_profile_and_only_ines_has_doses_to_do(demo):
@@ -166,7 +168,8 @@ async def test_activation_codes_are_issued_and_the_patient_code_opens_her_accoun
     session, _, result = demo
     codes = (await session.exec(select(ActivationCode))).all()
     assert {c.issued_by for c in codes} == {"CPAM du Rhône (démo)"}
-    assert {c.professional_id for c in codes if c.professional_id} == {result.medecin_traitant.id, result.kine.id}
+    assert {c.professional_id for c in codes if c.professional_id} == {result.medecin_traitant.id, result.kine.id,
+                                                                       result.professionals["roux"].id}
     assert "date de naissance 12/03/1984" in result.summary().splitlines()[0]
     _, account = await redeem_activation(
         session, code=result.patient_code, birth_date=result.patient_birth_date,

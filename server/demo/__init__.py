@@ -56,6 +56,7 @@ class DemoResult:
     documents: int
     events: int = 0
     family: Family | None = None
+    midwife_code: str = ""  # the sage-femme who kept a consultation of Inès's from her parents (CSP L1111-5)
 
     @property
     def medecin_traitant(self) -> Professional:
@@ -104,6 +105,9 @@ class DemoResult:
             f"{ines.given_name}, et lit celui de son père {self.other_patient.given_name} {self.other_patient.family_name}",
             f"Jeune {ines.given_name} {ines.family_name}, 18 ans le {turns_18:%d/%m/%Y} : son propre code "
             f"{family.ines_code}, date de naissance {ines.birth_date:%d/%m/%Y}",
+            f"Sage-femme {self.professionals['roux'].given_name} {self.professionals['roux'].family_name} "
+            f"(RPPS {self.professionals['roux'].rpps}) : code {self.midwife_code} (à saisir sur /pro/activer) ; "
+            f"elle a gardé une consultation d'{ines.given_name} hors de la vue de ses parents",
         ]
 
 
@@ -192,6 +196,7 @@ async def load_demo(
         professionals=pros,
         medecin_traitant_code=await issue_activation_code(session, professional=pros["bernard"], issued_by=ISSUED_BY),
         kine_code=await issue_activation_code(session, professional=pros["fontaine"], issued_by=ISSUED_BY),
+        midwife_code=await issue_activation_code(session, professional=pros["roux"], issued_by=ISSUED_BY),
         caregiver=caregiver,
         documents=count,
         events=events,

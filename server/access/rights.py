@@ -69,15 +69,11 @@ async def _commit(session: AsyncSession) -> None:
 
 async def active_block(session: AsyncSession, *, dossier_id: str, professional_id: str,
                        layer: bool | None = None) -> Block | None:
-    """A block in force: one that stops the professional (not the parents' own, `Block.representatives_only`). With a
-    `layer` (`layer_of`), one of that side's: True, a block a representative made, of either kind."""
-    query = select(Block).where(Block.dossier_id == dossier_id, Block.professional_id == professional_id,
-                                Block.lifted_at.is_(None))  # type: ignore[union-attr]
-    if layer is None:
-        query = query.where(not_(Block.representatives_only))
-    else:
-        query = query.where((Block.blocked_by == REPRESENTATIVE) if layer else not_(Block.representatives_only))
-    return (await session.exec(query)).first()
+    """A block in force: one that stops the professional (not the parents' own, `Block.representatives_only`); with
+    the parents' `layer` (`layer_of`), one a representative made, of either kind."""
+    return (await session.exec(select(Block).where(
+        Block.dossier_id == dossier_id, Block.professional_id == professional_id, Block.lifted_at.is_(None),  # type: ignore[union-attr]
+        (Block.blocked_by == REPRESENTATIVE) if layer else not_(Block.representatives_only)))).first()
 
 
 async def layer_of(session: AsyncSession, *, dossier_id: str, professional_id: str, given_by: str) -> bool | None:

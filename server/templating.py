@@ -81,22 +81,16 @@ def eighteenth_birthday(born: date) -> date:
     return adult_from(born).astimezone(PARIS).date()
 
 
-def grant_now(standing: Any) -> dict[str, Any] | None:
-    """A professional's grants in force now, as their banner says them: their scope, their end (None: no end) and who
-    gave them (`rule.GrantFacts.given_by`; "" if not known, "mixed" if several people did: a minor and a parent)."""
-    grants = standing.active_grants(utcnow())
-    if not grants:
-        return None
-    every = any(not g.categories for g in grants)
-    scope = "" if every else ",".join(code for code in CATEGORIES if any(code in g.categories for g in grants))
-    ends = [g.ends_at for g in grants]
-    givers = {"patient" if g.given_by in ("patient", "") else g.given_by for g in grants}
-    return {"scope": scope_label(scope), "ends_at": None if None in ends else max(ends),
-            "given_by": givers.pop() if len(givers) == 1 else "mixed"}
+def grants_now(standing: Any) -> list[dict[str, Any]]:
+    """A professional's grants in force now, as their banner says each: its scope, its end (None: no end) and who
+    gave it (`rule.GrantFacts.given_by`: a minor and a parent may each have given one), the patient's first."""
+    grants = sorted(standing.active_grants(utcnow()), key=lambda g: g.given_by not in ("patient", ""))
+    return [{"scope": scope_label(",".join(code for code in CATEGORIES if code in g.categories)),
+             "ends_at": g.ends_at, "given_by": g.given_by} for g in grants]
 
 
 # Who gave a grant, when not the patient (`rule.GrantFacts.given_by`), on the Accès page: translated where shown.
-GIVEN_BY_LABELS = {"representative": N_("Par un représentant légal."), "caregiver": N_("Par un proche qui gère ce dossier.")}
+GIVEN_BY_LABELS = {"representative": N_("Par un parent."), "caregiver": N_("Par un proche qui gère ce dossier.")}
 
 
 # The short links of a patient's menu, and the page of their own dossier each leads to (views/home.py).
@@ -153,7 +147,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
                        money=money, number=number, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_label, de=de,
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
-    env.globals.update(colon=colon, language_return=language_return, current_link=current_link, grant_now=grant_now,
+    env.globals.update(colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,
                        given_by_labels=GIVEN_BY_LABELS, eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
     env.trim_blocks = True

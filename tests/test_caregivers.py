@@ -657,6 +657,9 @@ async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(clien
     assert "lecture seule" in notices[father.id]
     actions = [e.action for e in await events(db, ines.dossier.id)]
     assert actions.count("majority_ended") == actions.count("majority_kept") == 1
+    # Her page of her 18th says whom she kept (it said no parent had access: a third outside probe's find).
+    page = html.unescape((await client.get(f"/dossiers/{ines.dossier.id}/majorite")).text)
+    assert "Comme vous l'avez choisi, Paul Martin garde un accès" in page and "Aucun parent" not in page
 
 
 async def test_the_majority_page_is_not_an_adults(client, db, camille, patient):

@@ -57,7 +57,7 @@ async def test_a_parents_grant_to_a_kept_professional_leaves_the_minors_and_show
         assert "Accès accordé : Biologie" in professional_page and "Accès accordé : tous" not in professional_page
         # Inès's page: her own grant, and her mother's beside it, which she cannot revoke (nor her mother hers).
         hers = (await own.get(f"/dossiers/{dossier_id}/acces")).text
-        assert "Tous les documents" in hers and "Un représentant légal lui a aussi donné accès : Biologie" in hers
+        assert "Tous les documents" in hers and "Un de vos parents lui a aussi donné accès : Biologie" in hers
         mothers_grant = next(g for g in grants if g.given_by == "representative")
         inès_grant = next(g for g in grants if g.given_by == "patient")
         assert await act(own, f"/dossiers/{dossier_id}/acces/{mothers_grant.id}/revocation") == 404
@@ -85,7 +85,7 @@ async def test_a_parents_block_of_a_kept_professional_stops_only_the_parents_gra
         seen = (await own.get(f"/dossiers/{dossier_id}/voir-comme/{girard}")).text
         assert "Consultation confidentielle" in seen and "Vaccin HPV" in seen and "Ordonnance lunettes" not in seen
         hers = (await own.get(f"/dossiers/{dossier_id}/acces")).text
-        assert "Un représentant légal l&#39;a bloqué" in hers or "Un représentant légal l'a bloqué" in hers
+        assert "Un de vos parents l&#39;a bloqué" in hers or "Un de vos parents l'a bloqué" in hers
         # The mother's page: Dr Girard blocked, as she decided; and no one able to see the dossier, by her decisions.
         mothers = (await client.get(f"/dossiers/{dossier_id}/acces")).text
         assert "Girard" in mothers and "Bloqué" in mothers and "Aucun professionnel ne peut voir ce dossier" in mothers
@@ -117,16 +117,23 @@ async def test_a_minors_block_is_not_shown_to_the_parents_and_leaves_their_grant
         assert "ne peut pas ouvrir le dossier" in seen and "Consultation confidentielle" not in seen
 
 
-async def test_a_banner_names_who_gave_the_access(client, db, app):
-    """"Accès accordé par la patiente" was said of a mother's grant."""
-    from server.access.standing import professional_standing
-    from server.templating import grant_now
+async def test_a_banner_names_who_gave_each_access(client, db, app):
+    """"Accès accordé par la patiente" was said of a mother's grant; and with the minor's grant beside it, the
+    banner said one scope until the later end (an outside probe's find)."""
+    from server.accounts import account_for_professional
 
     ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
-    await grant(client, ines.dossier.id, doctor.professional.id, ["biologie"])
-    standing = await professional_standing(db, professional_id=doctor.professional.id, dossier=ines.dossier,
-                                           now=__import__("server.models", fromlist=["utcnow"]).utcnow())
-    assert grant_now(standing)["given_by"] == "representative"
+    await grant(client, ines.dossier.id, doctor.professional.id, ["biologie"], "1m")
+    async with AsyncTestClient(app, base_url=ORIGIN) as desk, AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(desk, db, await account_for_professional(db, professional=doctor.professional))
+        banner = (await desk.get(f"/dossiers/{ines.dossier.id}")).text
+        assert "Accès accordé par un représentant légal : Biologie, jusqu'au" in banner
+        assert "par la patiente" not in banner
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        await grant(own, ines.dossier.id, doctor.professional.id, ["vaccination"], "sans")
+        banner = (await desk.get(f"/dossiers/{ines.dossier.id}")).text
+        assert "Accès accordé par la patiente : Vaccination, sans date de fin. " \
+               "Accès accordé par un représentant légal : Biologie, jusqu'au" in " ".join(banner.split())
 
 
 async def test_the_minors_page_when_only_a_parent_gave_a_kept_professional_access(client, db, app):
@@ -136,7 +143,7 @@ async def test_the_minors_page_when_only_a_parent_gave_a_kept_professional_acces
         await as_account(own, db, await account_for_patient(db, patient=ines.patient))
         page = await own.get(f"/dossiers/{ines.dossier.id}/acces")
         assert page.status_code == 200 and "Accès jusqu" in page.text
-        assert "Un représentant légal lui a donné accès : Biologie" in page.text and "aussi donné" not in page.text
+        assert "Un de vos parents lui a donné accès : Biologie" in page.text and "aussi donné" not in page.text
         assert "1 professionnel peut voir votre dossier, grâce à un accès accordé." in page.text
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from sqlmodel import select
 
 from server.accounts import account_for_patient
@@ -94,3 +96,29 @@ async def test_migration_0031_down_and_up_keeps_the_rows(client, db, app):
     assert block.blocked_by == "representative" and block.representatives_only is False
     code = (await db.exec(select(ShareCode).where(ShareCode.dossier_id == dossier_id))).one()
     assert code.given_by == "caregiver"
+
+
+async def test_at_18_the_young_adult_lifts_her_parents_block_and_tells_two_grants_apart(client, db, app):
+    """A third outside probe's finds: after 18 Inès read "Un … l'a bloqué" with no way to lift it but to block and
+    unblock herself; and her own grant and her mother's showed two alike "Révoquer" buttons."""
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    dossier_id, girard, patient_id = ines.dossier.id, doctor.professional.id, ines.patient.id
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        await grant(own, dossier_id, girard, ["vaccination"], "sans")
+        await grant(client, dossier_id, girard, ["biologie"], "sans")
+        assert await act(client, f"/dossiers/{dossier_id}/professionnels/{girard}/blocage") == 303
+        before = (await own.get(f"/dossiers/{dossier_id}/professionnels/{girard}")).text
+        assert "Lever le blocage de vos parents" not in before  # a minor's parents' block is theirs
+        await fresh(db)
+        patient = await db.get(Patient, patient_id)
+        patient.birth_date = years_ago(18, days=-1)
+        db.add(patient)
+        await db.commit()
+        await apply_majority(db)
+        page = html.unescape((await own.get(f"/dossiers/{dossier_id}/professionnels/{girard}")).text)
+        assert "Lever le blocage de vos parents" in page
+        assert page.count(">Révoquer l'accès donné par un parent<") == 1 and page.count(">Révoquer l'accès<") == 1
+        assert await act(own, f"/dossiers/{dossier_id}/professionnels/{girard}/deblocage") == 303
+        await fresh(db)
+        assert (await db.exec(select(Block).where(Block.dossier_id == dossier_id))).one().lifted_at is not None

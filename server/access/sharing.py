@@ -44,6 +44,7 @@ class ProfessionalLine:
     # grants and block, theirs alone to change (caregivers/confidential.py).
     parents_grants: list[Grant] = field(default_factory=list)
     parents_blocked: bool = False
+    parents_block_liftable: bool = False  # at 18: the young adult lifts what a parent blocked (rights.layer_of)
 
 
 @dataclass
@@ -101,6 +102,8 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
         elif dossier.emergency_opt_out:
             line.why_not = _("Vous avez refusé l'accès d'urgence : le dossier lui est fermé, sauf les documents "
                              "ajoutés par ses soins.")
+    line.parents_block_liftable = not parents and standing.representatives_blocked \
+        and await of_age(session, dossier_id=dossier.id)
     line.after_revoke = _after_revoke(line, dossier)
     return line
 
@@ -116,7 +119,7 @@ def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
         return _("Son accès d'urgence dure jusqu'à sa fin ; ensuite, le dossier lui sera fermé, sauf les documents "
                  "ajoutés par ses soins.")
     if line.parents_grants:
-        return _("Dès sa prochaine action, seuls l'accès qu'un représentant légal lui a donné et les documents "
+        return _("Dès sa prochaine action, seuls l'accès qu'un de vos parents lui a donné et les documents "
                  "ajoutés par ses soins lui resteront ouverts.")
     return _("Dès sa prochaine action, le dossier lui sera fermé, sauf les documents ajoutés par ses soins.")
 

@@ -215,14 +215,18 @@ async def majority_context(request: Request, db: AsyncSession, dossier_id: str) 
     adult = managed.facts.adult_from
     if not managed.standing.is_patient or adult is None or now >= adult + MAJORITY_PAGE_AFTER:
         raise NotFoundException()
-    parents = [h for h in await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now)
-               if h.delegation.relationship in LEGAL_REPRESENTATIVES and not h.delegation.end_reason]
+    helpers = await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now)
+    parents = [h for h in helpers if h.delegation.relationship in LEGAL_REPRESENTATIVES and not h.delegation.end_reason]
+    # After 18, a parent the young adult kept (their rights now a relative's, on "Mes proches").
+    kept = [h for h in helpers if h.delegation.relationship in LEGAL_REPRESENTATIVES
+            and h.delegation.end_reason == "kept_at_majority"]
     preview: list[Row] = []
     if parents:  # their newest documents, asked of the database as the timeline's are: not the whole dossier
         visible = await seen_as_caregiver(db, dossier=managed.dossier, delegation=parents[0].delegation, now=now)
         preview = await documents_page(db, dossier_id=managed.dossier.id, visible=visible, limit=PREVIEW + 1)
     return {
         "dossier": managed.dossier, "patient": managed.patient, "parents": parents, "preview": preview[:PREVIEW],
+        "kept_parents": kept,
         "more_in_preview": len(preview) > PREVIEW,
         "adult_from": managed.facts.adult_from, "choices": majority.CHOICES, "minor": is_minor(managed.patient, now),
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),

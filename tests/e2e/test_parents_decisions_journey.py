@@ -59,5 +59,5 @@ def test_a_mothers_grant_to_the_professional_who_kept_care_from_her_stands_besid
     young.goto(f"/dossiers/{ines.dossier_id}/acces")
     young.get_by_text("Aurélie Garnier").first.click()
     expect(young.get_by_text(re.compile("Tous les documents, sauf ceux qui sont masqués"))).to_be_visible()
-    expect(young.get_by_text(re.compile("Un représentant légal lui a aussi donné accès : Biologie"))).to_be_visible()
+    expect(young.get_by_text(re.compile("Un de vos parents lui a aussi donné accès : Biologie"))).to_be_visible()
     assert_fits_phone(young)

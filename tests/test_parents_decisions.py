@@ -197,3 +197,18 @@ async def test_a_medecin_traitant_a_parent_declares_reads_nothing_kept_from_the_
         assert await act(own, f"/dossiers/{dossier_id}/medecin-traitant",
                          {"professionnel": bernard.professional.id}) == 303
         assert (await desk.get(f"/documents/{kept_id}")).status_code == 200
+
+
+async def test_a_parents_block_stops_the_medecin_traitant_the_parents_declared(client, db, app):
+    """A review's find: the mother declared Dr Girard (who kept care from her) médecin traitant, then blocked her;
+    her page said "Bloqué", and Dr Girard still read the whole dossier as médecin traitant."""
+    from server.accounts import account_for_professional
+
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    dossier_id, girard = ines.dossier.id, doctor.professional.id
+    assert await act(client, f"/dossiers/{dossier_id}/medecin-traitant", {"professionnel": girard}) == 303
+    async with AsyncTestClient(app, base_url=ORIGIN) as desk:
+        await as_account(desk, db, await account_for_professional(db, professional=doctor.professional))
+        assert "Vaccin HPV" in (await desk.get(f"/dossiers/{dossier_id}")).text
+        assert await act(client, f"/dossiers/{dossier_id}/professionnels/{girard}/blocage") == 303
+        assert "Vaccin HPV" not in (await desk.get(f"/dossiers/{dossier_id}")).text

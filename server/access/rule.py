@@ -97,6 +97,12 @@ class Standing:
         return [g for g in self.grants
                 if g.active(now) and not (self.representatives_blocked and g.given_by == REPRESENTATIVE)]
 
+    @property
+    def medecin_traitant(self) -> bool:
+        """The médecin traitant's right, unless the parents who declared them blocked them (as their grants)."""
+        return self.is_medecin_traitant and not (self.representatives_blocked
+                                                 and self.medecin_traitant_by == REPRESENTATIVE)
+
 
 @dataclass(frozen=True)
 class DossierFacts:
@@ -155,7 +161,7 @@ def document_right(standing: Standing, dossier: DossierFacts, document: Document
         return None
     if document.author_professional_id == standing.professional_id:
         return Right.AUTHOR
-    if standing.is_medecin_traitant:
+    if standing.medecin_traitant:
         # Declared by a minor's parent, they never read what was kept from the parents (as `GrantFacts.opens`).
         if document.hidden_from_representatives and standing.medecin_traitant_by == REPRESENTATIVE:
             return None
@@ -215,7 +221,7 @@ def visibility(standing: Standing, dossier: DossierFacts, now: datetime) -> Visi
     if standing.professional_id is None or dossier.closed or standing.blocked:
         return Visibility()
     author = standing.professional_id
-    if standing.is_medecin_traitant:
+    if standing.medecin_traitant:
         return Visibility(general=True, hidden_too=True, author=author,
                           kept_categories=frozenset() if standing.medecin_traitant_by == REPRESENTATIVE else None)
     grants = standing.active_grants(now)
@@ -246,7 +252,7 @@ def dossier_right(standing: Standing, dossier: DossierFacts, now: datetime) -> R
         return Right.CAREGIVER
     if standing.professional_id is None or dossier.closed or standing.blocked:
         return None
-    if standing.is_medecin_traitant:
+    if standing.medecin_traitant:
         return Right.MEDECIN_TRAITANT
     grants = standing.active_grants(now)
     emergency = standing.emergency_until is not None and now < standing.emergency_until and not dossier.emergency_opt_out

@@ -55,7 +55,7 @@ async def my_patients(session: AsyncSession, *, professional_id: str, now: datet
         active = [g for g, facts in zip(grants, standing.grants, strict=True) if facts in in_force]
         until = standing.emergency_until
         lines.append(PatientLine(
-            dossier=dossier, patient=patient, medecin_traitant=standing.is_medecin_traitant,
+            dossier=dossier, patient=patient, medecin_traitant=standing.medecin_traitant,
             grants=sorted(active, key=lambda g: (g.ends_at is None, g.ends_at or now)),
             emergency_until=until if until and now < until and not dossier.emergency_opt_out else None,
         ))

@@ -15,18 +15,23 @@ from tests.test_kept_traces import minor_with_a_kept_doctor
 from tests.test_parents_decisions import act, fresh, grant, grants_of
 
 
-async def test_at_18_the_young_adult_revokes_the_grant_her_mother_gave_a_kept_professional(client, db, app):
-    """The mother's grant to Dr Girard (who kept care from her) was hers alone while Inès was a minor; at 18 the
-    mother's rights end, and nobody could revoke that grant any more: Inès's revoke answered 404."""
-    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
-    dossier_id, girard, patient_id = ines.dossier.id, doctor.professional.id, ines.patient.id
-    await grant(client, dossier_id, girard, ["biologie"], "sans")
+async def turn_18(db, patient_id: str) -> None:
+    """The patient's birthday comes (her birth date moves: the app's clock cannot), and the scheduled check runs."""
     await fresh(db)
     patient = await db.get(Patient, patient_id)
     patient.birth_date = years_ago(18, days=-1)
     db.add(patient)
     await db.commit()
     await apply_majority(db)
+
+
+async def test_at_18_the_young_adult_revokes_the_grant_her_mother_gave_a_kept_professional(client, db, app):
+    """The mother's grant to Dr Girard (who kept care from her) was hers alone while Inès was a minor; at 18 the
+    mother's rights end, and nobody could revoke that grant any more: Inès's revoke answered 404."""
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    dossier_id, girard, patient_id = ines.dossier.id, doctor.professional.id, ines.patient.id
+    await grant(client, dossier_id, girard, ["biologie"], "sans")
+    await turn_18(db, patient_id)
     mothers_grant = next(g for g in await grants_of(db, dossier_id, girard) if g.given_by == "representative")
     async with AsyncTestClient(app, base_url=ORIGIN) as own:
         await as_account(own, db, await account_for_patient(db, patient=await db.get(Patient, patient_id)))
@@ -110,12 +115,7 @@ async def test_at_18_the_young_adult_lifts_her_parents_block_and_tells_two_grant
         assert await act(client, f"/dossiers/{dossier_id}/professionnels/{girard}/blocage") == 303
         before = (await own.get(f"/dossiers/{dossier_id}/professionnels/{girard}")).text
         assert "Lever le blocage de vos parents" not in before  # a minor's parents' block is theirs
-        await fresh(db)
-        patient = await db.get(Patient, patient_id)
-        patient.birth_date = years_ago(18, days=-1)
-        db.add(patient)
-        await db.commit()
-        await apply_majority(db)
+        await turn_18(db, patient_id)
         page = html.unescape((await own.get(f"/dossiers/{dossier_id}/professionnels/{girard}")).text)
         assert "Lever le blocage de vos parents" in page
         assert page.count(">Révoquer l'accès donné par un parent<") == 1 and page.count(">Révoquer l'accès<") == 1

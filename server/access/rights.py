@@ -221,12 +221,16 @@ async def set_medecin_traitant(
     # A minor's parent who declares the one the minor declared, who kept care from them, is not shown the minor's
     # declaration (access/standing.parents_standing): theirs is logged, as a change would be.
     # And whoever declares the one already declared by another side, for what a parent's declaration opens (rule.py).
-    if dossier.medecin_traitant_id != chosen or layer or (chosen and dossier.medecin_traitant_by != given_by):
+    # A parent declaring the one the minor declared leaves them the minor's: a parent's block then stops them no more
+    # than it stops the minor's grants (rule.Standing.medecin_traitant).
+    by = dossier.medecin_traitant_by if chosen == dossier.medecin_traitant_id and given_by == REPRESENTATIVE \
+        and dossier.medecin_traitant_by == "patient" else given_by if chosen else ""
+    if dossier.medecin_traitant_id != chosen or layer or dossier.medecin_traitant_by != by:
         # The event is about the one who was, too (replaced or removed: "aucun"): the patient finds it among that
         # doctor's events as among the new one's.
         was = await session.get(Professional, dossier.medecin_traitant_id) if dossier.medecin_traitant_id else None
         dossier.medecin_traitant_id = chosen
-        dossier.medecin_traitant_by = given_by if professional is not None else ""
+        dossier.medecin_traitant_by = by
         session.add(dossier)
         event = await audit.append(session, dossier_id=dossier.id, action="medecin_traitant", actor=actor,
                                    detail=who(professional) or "aucun", about=professional or was)

@@ -113,7 +113,7 @@ def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
     Said of a named professional, woman or man, without "il" (Carnet does not know which)."""
     if dossier.state == "closed" or line.blocked:
         return _("Rien ne lui est lisible tant que le dossier est fermé ou que ce professionnel est bloqué.")
-    if line.is_medecin_traitant:
+    if line.right == Right.MEDECIN_TRAITANT:  # not one the parents who declared them blocked
         return _("Médecin traitant, ce professionnel voit toujours tout le dossier.")
     if line.emergency and not dossier.emergency_opt_out:
         return _("Son accès d'urgence dure jusqu'à sa fin ; ensuite, le dossier lui sera fermé, sauf les documents "

@@ -15,8 +15,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..facts import caregiver_facts, dossier_facts
-from ..models import Account, Block, Delegation, Dossier, EmergencyAccess, Grant, Patient
-from .rule import REPRESENTATIVE, CaregiverFacts, DossierFacts, GrantFacts, Standing
+from ..models import AccessEvent, Account, Block, Delegation, Dossier, EmergencyAccess, Grant, Patient
+from .rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE, CaregiverFacts, DossierFacts, GrantFacts, Standing
 
 
 async def standing_of(session: AsyncSession, *, account: Account, dossier: Dossier, now: datetime) -> Standing:
@@ -52,7 +52,15 @@ async def parents_standing(session: AsyncSession, *, professional_id: str, dossi
     blocked = await session.exec(select(Block.id).where(
         Block.dossier_id == dossier.id, Block.professional_id == professional_id, Block.lifted_at.is_(None),  # type: ignore[union-attr]
         Block.blocked_by == REPRESENTATIVE))
-    doctor = standing.is_medecin_traitant and standing.medecin_traitant_by == REPRESENTATIVE
+    # Declared by a parent, or declared by the minor and then by a parent (`rights.set_medecin_traitant` leaves them the
+    # minor's): the log's latest declaration is a parent's.
+    declared_by = select(AccessEvent.actor_account_id).where(
+        AccessEvent.dossier_id == dossier.id, AccessEvent.action == "medecin_traitant",
+    ).order_by(AccessEvent.seq.desc()).limit(1).scalar_subquery()  # type: ignore[attr-defined]
+    doctor = standing.is_medecin_traitant and (standing.medecin_traitant_by == REPRESENTATIVE or (await session.exec(
+        select(Delegation.id).where(
+            Delegation.dossier_id == dossier.id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES),  # type: ignore[attr-defined]
+            Delegation.caregiver_account_id == declared_by))).first() is not None)
     return replace(standing, blocked=blocked.first() is not None, representatives_blocked=False, emergency_until=None,
                    is_medecin_traitant=doctor, grants=tuple(g for g in standing.grants if g.given_by == REPRESENTATIVE))
 

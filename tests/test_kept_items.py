@@ -86,3 +86,15 @@ async def test_an_adults_dossier_offers_no_such_choice(client, db, app):
                         {"label": PILL, "started_on": date.today().isoformat(), "confidentiel": "oui"})
     item = (await db.exec(select(ProfileItem).where(ProfileItem.label == PILL))).one()
     assert not item.hidden_from_representatives
+
+
+async def test_only_a_professional_keeps_an_item_from_the_parents(client, db, app):
+    """A parent (or the minor) sending the flag with their own item: it is the parents' to see, as any."""
+    ines, _, _ = await minor_with_a_doctor(client, db, app)
+    answer = await post_form(client, f"/dossiers/{ines.dossier.id}/profil/ajouter?type=treatment",
+                             {"label": PILL, "started_on": date.today().isoformat(), "confidentiel": "oui"},
+                             follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    item = (await db.exec(select(ProfileItem).where(ProfileItem.label == PILL))).one()
+    assert not item.hidden_from_representatives
+    assert PILL in (await client.get(f"/dossiers/{ines.dossier.id}/profil")).text

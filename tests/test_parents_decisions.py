@@ -147,6 +147,16 @@ async def test_the_minors_page_when_only_a_parent_gave_a_kept_professional_acces
         assert "1 professionnel peut voir votre dossier, grâce à un accès accordé." in page.text
 
 
+async def sees_nothing_kept(desk, own, dossier_id: str, professional_id: str, kept_id: str, *, shown: str) -> None:
+    """The professional signed in on `desk` sees `shown` and not the consultation kept from the parents: not on the
+    timeline, not by its id, not in the minor's "voir comme" (signed in on `own`)."""
+    timeline = (await desk.get(f"/dossiers/{dossier_id}")).text
+    assert shown in timeline and "Consultation confidentielle" not in timeline
+    assert (await desk.get(f"/documents/{kept_id}")).status_code == 404
+    seen = (await own.get(f"/dossiers/{dossier_id}/voir-comme/{professional_id}")).text
+    assert shown in seen and "Consultation confidentielle" not in seen
+
+
 async def test_a_grant_a_parent_gives_opens_nothing_kept_from_the_parents(client, db, app):
     """An outside tester's find: Léa Fontaine, given "compte rendu" by the mother alone, read the consultation Dr
     Girard kept from her; a parent could so pass the secret to any professional. Inès's own grant still opens it."""
@@ -162,11 +172,7 @@ async def test_a_grant_a_parent_gives_opens_nothing_kept_from_the_parents(client
     async with AsyncTestClient(app, base_url=ORIGIN) as desk, AsyncTestClient(app, base_url=ORIGIN) as own:
         await as_account(desk, db, await account_for_professional(db, professional=fontaine.professional))
         await as_account(own, db, await account_for_patient(db, patient=ines.patient))
-        timeline = (await desk.get(f"/dossiers/{dossier_id}")).text
-        assert "Ordonnance lunettes" in timeline and "Consultation confidentielle" not in timeline
-        assert (await desk.get(f"/documents/{kept_id}")).status_code == 404
-        seen = (await own.get(f"/dossiers/{dossier_id}/voir-comme/{fontaine.professional.id}")).text
-        assert "Ordonnance lunettes" in seen and "Consultation confidentielle" not in seen
+        await sees_nothing_kept(desk, own, dossier_id, fontaine.professional.id, kept_id, shown="Ordonnance lunettes")
         # Inès gives her compte rendu too: her grant opens it, beside her mother's.
         await grant(own, dossier_id, fontaine.professional.id, ["compte_rendu"])
         assert "Consultation confidentielle" in (await desk.get(f"/dossiers/{dossier_id}")).text
@@ -189,11 +195,7 @@ async def test_a_medecin_traitant_a_parent_declares_reads_nothing_kept_from_the_
     async with AsyncTestClient(app, base_url=ORIGIN) as desk, AsyncTestClient(app, base_url=ORIGIN) as own:
         await as_account(desk, db, await account_for_professional(db, professional=bernard.professional))
         await as_account(own, db, await account_for_patient(db, patient=ines.patient))
-        timeline = (await desk.get(f"/dossiers/{dossier_id}")).text
-        assert "Vaccin HPV" in timeline and "Consultation confidentielle" not in timeline
-        assert (await desk.get(f"/documents/{kept_id}")).status_code == 404
-        seen = (await own.get(f"/dossiers/{dossier_id}/voir-comme/{bernard.professional.id}")).text
-        assert "Vaccin HPV" in seen and "Consultation confidentielle" not in seen
+        await sees_nothing_kept(desk, own, dossier_id, bernard.professional.id, kept_id, shown="Vaccin HPV")
         assert await act(own, f"/dossiers/{dossier_id}/medecin-traitant",
                          {"professionnel": bernard.professional.id}) == 303
         assert (await desk.get(f"/documents/{kept_id}")).status_code == 200

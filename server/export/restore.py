@@ -237,7 +237,7 @@ async def restore(session: AsyncSession, storage: Storage, *, zip_bytes: bytes |
         data = replace(item.data, document_id=made[item.document_url]) if item.document_url else item.data
         added = await add_item(session, dossier=dossier, data=data, actor=actor, author=item.author, today=today,
                                detail_suffix=f" ({copy_of})", declared_at=item.declared_at, from_copy=True,
-                               kept_from_parents=item.kept_from_representatives and item.author is not None)
+                               kept_from_parents=item.kept_from_representatives)
         if item.hidden:
             await set_item_hidden(session, item=added, hidden=True, actor=actor)
         if item.ended_on is not None:  # stopped in the copy: stopped here, on the same day

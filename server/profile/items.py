@@ -258,7 +258,9 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     if not session.in_transaction():
         await audit.begin_chained(session)
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
-                       added_by_account_id=added_by_account_id, hidden_from_representatives=kept_from_parents, **fields)
+                       added_by_account_id=added_by_account_id,
+                       # Only its author keeps an item from the parents, as a document (professionals/uploads.py).
+                       hidden_from_representatives=kept_from_parents and author is not None, **fields)
     if declared_at is not None and declared_at.tzinfo is not None:
         item.created_at = declared_at
     session.add(item)

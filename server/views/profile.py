@@ -243,8 +243,8 @@ async def add(request: Request, db: AsyncSession, dossier_id: str, data: Form, k
         writer = await writer_of(db, account=account, dossier_id=dossier_id)
         if entry.document_id:
             await check_document(db, account=account, dossier=writer.dossier, document_id=entry.document_id)
-        # Only a professional keeps an item from a minor's parents, as a document (professionals/uploads.py).
-        kept = writer.author is not None and text(data, "confidentiel", limit=5) == "oui" and \
+        # Kept from a minor's parents: by its author alone (add_item), on a minor's dossier.
+        kept = text(data, "confidentiel", limit=5) == "oui" and \
             is_minor(await db.get(Patient, writer.dossier.patient_id), utcnow())
         await add_item(db, dossier=writer.dossier, data=entry, actor=writer.actor, author=writer.author,
                        added_by_account_id=writer.added_by_account_id, right=writer.right, today=paris_today(),

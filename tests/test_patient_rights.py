@@ -55,7 +55,7 @@ async def test_the_access_page_says_who_sees_the_dossier_and_why(client, db, pat
     assert "jusqu'au" in page and end in page
     assert "Tous les documents, sauf ceux qui sont masqués" in page and "sans date de fin" in page
     assert "Perte de connaissance sur la voie publique" in page and "Accès d'urgence en cours" in page
-    assert "Professionnels bloqués" in page and "Vous avez bloqué ce professionnel : il ne peut rien lire." in page
+    assert "Professionnels bloqués" in page and "Ce professionnel est bloqué : il ne peut rien lire." in page
     for pro in (doctor, kine, nurse, urgentist):
         assert f"/voir-comme/{pro.id}" in page
     assert f"/professionnels/{nurse.id}/deblocage" in page and f"/professionnels/{kine.id}/blocage" in page
@@ -228,7 +228,7 @@ async def test_blocking_and_unblocking_a_professional_are_logged_once_each(clien
     standing = await professional_standing(db, professional_id=kine.id, dossier=patient.dossier, now=utcnow())
     assert standing.blocked
     page = await client.get(f"/dossiers/{patient.dossier.id}/acces")
-    assert "L'accès que vous lui avez accordé est suspendu pendant le blocage." in page.text
+    assert "L'accès qui lui a été accordé est suspendu pendant le blocage." in page.text
     refused = await post_form(client, f"{base}/acces", {"portee": "tout", "duree": "1m"})
     assert refused.status_code == 400 and "débloquez-le d&#39;abord" in refused.text
     assert wrong_fields(refused.text) == [] and 'tabindex="-1" data-form-error' in refused.text  # the message is focused
@@ -240,6 +240,28 @@ async def test_blocking_and_unblocking_a_professional_are_logged_once_each(clien
     await same_404(client, f"/dossiers/{patient.dossier.id}/professionnels/{MISSING}/blocage",
                    f"/dossiers/{MISSING}/professionnels/{kine.id}/blocage", data={})
 
+
+
+async def test_a_block_someone_else_made_is_not_said_to_be_the_readers(client, db, patient):
+    """Her husband, managing her dossier, blocked the kinésithérapeute and granted the nurse: her pages say what is,
+    not "Vous avez bloqué", nor "l'accès que vous lui avez accordé" (a reader who did neither)."""
+    kine, nurse = await professional(db, stem=1), await professional(db, "Petit", given_name="Luc", stem=2)
+    paul = Actor(None, "caregiver", "Paul Martin", on_behalf_of="Camille Martin")
+    await rights.grant_access(db, dossier=patient.dossier, professional=nurse, categories="", duration="sans", actor=paul)
+    for pro in (kine, nurse):
+        await rights.block(db, dossier=patient.dossier, professional=pro, actor=paul)
+    await activate(client, patient)
+    pages = [html.unescape((await client.get(f"/dossiers/{patient.dossier.id}{suffix}")).text)
+             for suffix in ("/acces", f"/professionnels/{nurse.id}", f"/voir-comme/{kine.id}")]
+    refused = await post_form(client, f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}/acces",
+                              {"portee": "tout", "duree": "1m"})
+    assert refused.status_code == 400
+    for text in (*pages, html.unescape(refused.text)):
+        assert "avez bloqué" not in text and "vous lui avez accordé" not in text
+    assert "Ce professionnel est bloqué : il ne peut rien lire." in pages[0]
+    assert "L'accès qui lui a été accordé est suspendu pendant le blocage." in pages[0]
+    assert "Ce professionnel est bloqué." in pages[2]
+    assert "Ce professionnel est bloqué : débloquez-le d'abord pour lui donner accès." in html.unescape(refused.text)
 
 async def test_declaring_changing_and_removing_the_medecin_traitant(client, db, patient):
     first = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)

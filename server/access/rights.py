@@ -125,7 +125,7 @@ async def grant_access(
     given_by = await giver(session, dossier_id=dossier.id, actor=actor)
     layer = await layer_of(session, dossier_id=dossier.id, professional_id=professional.id, given_by=given_by)
     if await active_block(session, dossier_id=dossier.id, professional_id=professional.id, layer=layer):
-        await refuse(session, _("Vous avez bloqué ce professionnel : débloquez-le d'abord pour lui donner accès."))
+        await refuse(session, _("Ce professionnel est bloqué : débloquez-le d'abord pour lui donner accès."))
     now = utcnow()
     await end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now, layer=layer)
     grant = Grant(
@@ -216,7 +216,7 @@ async def set_medecin_traitant(
                                             given_by=given_by)
     if professional is not None and await active_block(session, dossier_id=dossier.id, professional_id=professional.id,
                                                        layer=layer):
-        await refuse(session, _("Vous avez bloqué ce médecin : débloquez-le d'abord pour le déclarer médecin traitant."))
+        await refuse(session, _("Ce médecin est bloqué : débloquez-le d'abord pour le déclarer médecin traitant."))
     chosen = professional.id if professional else None
     # A minor's parent who declares the one the minor declared, who kept care from them, is not shown the minor's
     # declaration (access/standing.parents_standing): theirs is logged, as a change would be.

@@ -98,7 +98,7 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
         if dossier.state == "closed":
             line.why_not = _("Le dossier est fermé : ce professionnel ne peut rien lire.")
         elif line.blocked:
-            line.why_not = _("Vous avez bloqué ce professionnel : il ne peut rien lire.")
+            line.why_not = _("Ce professionnel est bloqué : il ne peut rien lire.")
         elif dossier.emergency_opt_out:
             line.why_not = _("Vous avez refusé l'accès d'urgence : le dossier lui est fermé, sauf les documents "
                              "ajoutés par ses soins.")

@@ -105,7 +105,7 @@ def on_not_authorized(request: Request, _exc: NotAuthorizedException) -> Respons
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, FhirError):
-        return error_response(request, exc.status_code, exc.detail, code=exc.code)
+        return error_response(request, exc.status_code, exc.detail, code=exc.code, headers=exc.headers)
     if isinstance(exc, Refused):
         return error_response(request, exc.status_code, exc.detail, headers=exc.headers)
     return error_response(request, exc.status_code)

@@ -280,6 +280,13 @@ async def test_tokens_revoked_expired_forged_or_reused_are_refused(client, db, p
                                                                                data=report_pdf("X"))),
                                     headers={"authorization": f"Bearer {reader}", "content-type": "application/fhir+json"})
     assert cannot_push.status_code == 403 and "system/DocumentReference.c" in as_outcome(cannot_push).issue[0].diagnostics
+    # RFC 6750 §3.1: a token short of the scope is told so, and which scope it lacks.
+    assert cannot_push.headers["www-authenticate"] == \
+        'Bearer realm="carnet", error="insufficient_scope", scope="system/DocumentReference.c"'
+    # §3.1 again: a request with no credentials at all gets the challenge, without an error code.
+    bare = await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}")
+    assert bare.status_code == 401 and bare.headers["www-authenticate"] == 'Bearer realm="carnet"'
+    assert forged.headers["www-authenticate"] == 'Bearer realm="carnet", error="invalid_token"'
 
     row = await db.get(ApiToken, hashlib.sha256(practice.token.encode()).hexdigest())
     row.expires_at = utcnow() - timedelta(seconds=1)
@@ -333,7 +340,7 @@ async def test_the_author_alone_withdraws_and_the_patient_sees_it_withdrawn(clie
                     "content-type": "application/json-patch+json"}
     withdrawal = json.dumps([{"op": "replace", "path": "/status", "value": "entered-in-error"}])
     refused = await client.patch(f"/fhir/DocumentReference/{document_id}", content=withdrawal, headers=kine_headers)
-    assert refused.status_code == 403
+    assert refused.status_code == 403 and "www-authenticate" not in refused.headers  # a right, not the token's scope
     done = await client.patch(f"/fhir/DocumentReference/{document_id}", content=withdrawal,
                               headers={**practice.headers, "content-type": "application/json-patch+json"})
     assert done.status_code == 200 and DocumentReference.model_validate(done.json()).status == "entered-in-error"

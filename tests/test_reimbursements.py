@@ -179,5 +179,6 @@ async def test_the_insurers_system_sends_its_feed_with_a_token_of_its_registered
     assert refused.status_code == 422 and said.count("le RPPS de l'exécutant n'est pas valide") == 2, said
     anonymous = await client.post("/api/remboursements", content=body, headers={"content-type": "text/csv"})
     assert anonymous.status_code == 401 and anonymous.json()["resourceType"] == "OperationOutcome"
+    assert anonymous.headers["www-authenticate"] == 'Bearer realm="carnet"'  # RFC 6750 §3.1: no credentials, no code
     wrong_scope = await client.post("/fhir/token", data=system.token_form(token_url))
     assert wrong_scope.status_code == 400 and wrong_scope.json()["error"] == "invalid_scope"

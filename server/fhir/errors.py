@@ -16,14 +16,21 @@ NOT_FOUND = "Ressource introuvable, ou vous n'y avez pas accès."  # one answer 
 class FhirError(HTTPException):
     """A refusal of the API, said in French (safe to show as it is), as an OperationOutcome."""
 
-    def __init__(self, status_code: int, message: str, *, code: str | None = None) -> None:
-        super().__init__(detail=message, status_code=status_code)
+    def __init__(self, status_code: int, message: str, *, code: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail=message, status_code=status_code, headers=headers)
         self.code = code or CODES.get(status_code, "processing")
+
+
+def bearer_challenge(error: str = "", *, scope: str = "") -> dict[str, str]:
+    """RFC 6750 §3: the challenge of a bearer-token resource; no error code when the request carried no token."""
+    attributes = ['realm="carnet"'] + ([f'error="{error}"'] if error else []) + ([f'scope="{scope}"'] if scope else [])
+    return {"WWW-Authenticate": "Bearer " + ", ".join(attributes)}
 
 
 def outcome_response(status: int, text: str, *, code: str | None = None, headers: dict[str, str] | None = None) -> Response:
     if status == 401:
-        headers = {"WWW-Authenticate": 'Bearer realm="carnet", error="invalid_token"', **(headers or {})}
+        headers = {**bearer_challenge(), **(headers or {})}
     body = outcome(text, code=code or CODES.get(status, "exception" if status >= 500 else "processing"))
     return Response(body.model_dump_json(exclude_none=True).encode(), status_code=status, media_type=FHIR_JSON,
                     headers=headers)

@@ -23,7 +23,7 @@ from ..identifiers import identity_of
 from ..guards import logged_in
 from ..models import utcnow
 from ..access.reading import HOLDERS, open_dossier
-from ..fhir.errors import FhirError
+from ..fhir.errors import FhirError, bearer_challenge
 from ..fhir.tokens import INSURER_SCOPE, caller_of
 from ..reimbursements import importer
 from ..reimbursements.history import KINDS, PERIODS, care_history
@@ -79,9 +79,11 @@ async def receive_feed(request: Request, db: AsyncSession) -> Response:
     of the software the operator registered for it (`carnet logiciel assureur`): the same load as the command."""
     caller = await caller_of(db, request.headers.get("authorization", ""))
     if caller is None:
-        raise FhirError(401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.")
+        raise FhirError(401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.",
+                        headers=bearer_challenge("invalid_token" if request.headers.get("authorization") else ""))
     if not caller.may("remboursements", "c"):
-        raise FhirError(403, f"Ce jeton n'a pas la portée {INSURER_SCOPE}.")
+        raise FhirError(403, f"Ce jeton n'a pas la portée {INSURER_SCOPE}.",
+                        headers=bearer_challenge("insufficient_scope", scope=INSURER_SCOPE))
     if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "text/csv":
         raise FhirError(415, "Envoyez le fichier en text/csv (séparateur «\u00a0;\u00a0», UTF-8).")
     try:

@@ -256,6 +256,19 @@ async def test_what_is_new_stands_out_once(client, app, db, world):
     assert "1 nouvel événement<" in badge.render(new_events=1) and badge.render(new_events=0).strip() == ""
 
 
+
+async def test_more_new_events_than_the_count_asks_are_said_as_more_than_99(client, db, world):
+    """The count stops at 100 (it costs what it says, not what the log weighs): the page says "plus de 99", not a
+    hundred when there were 117 (an outside probe's find)."""
+    await as_account(client, db, world.patient_account)
+    await client.get(world.url())
+    lea = Actor.professional(world.lea_account, world.lea)
+    for _ in range(117):
+        await append(db, world.dossier.id, "read", lea, right="share_code", document=world.irm)
+    page = plain((await client.get(world.url())).text)
+    assert "<strong>Plus de 99 nouveaux événements</strong> depuis votre dernière visite." in page
+    assert "100 nouveaux" not in page
+
 async def test_fragments_never_count_as_a_visit(client, db, world):
     await world.share_code_for_lea(db)
     await as_account(client, db, world.patient_account)

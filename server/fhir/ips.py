@@ -221,6 +221,8 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
                 document.author_professional_id or ""), base=base).model_dump(mode="json", exclude_none=True)
             reference.pop("id", None)
             reference["subject"] = {"reference": patient_ref}
+            if document.author_professional_id in refs:  # their entry, by reference too (the RPPS stays)
+                reference["author"][0]["reference"] = refs[document.author_professional_id]
             reference["content"][0]["attachment"]["url"] = f"documents/{document.id}/{document.filename}"
             entries.append({"fullUrl": document_refs[document.id], "resource": reference})
         sections.append({"title": "Documents du dossier", "code": {"coding": [DOCUMENTS_SECTION]}, "text": narrative(

@@ -94,6 +94,24 @@ async def test_an_emergency_access_can_be_answered_by_blocking_the_professional(
     assert log.actions == ["block"] and "Anne Roux" in log.new[0].detail
     standing = await professional_standing(db, professional_id=urgentist.id, dossier=patient.dossier, now=utcnow())
     assert standing.blocked
+    # The emergency access she answered so is over: lifting the block later does not bring it back for the rest of
+    # its 24 hours (an outside probe's find).
+    await post_form(client, f"/dossiers/{patient.dossier.id}/professionnels/{urgentist.id}/deblocage", {})
+    await db.commit()  # (a new snapshot: the one before saw the block)
+    standing = await professional_standing(db, professional_id=urgentist.id, dossier=patient.dossier, now=utcnow())
+    assert not standing.blocked and not (standing.emergency_until and standing.emergency_until > utcnow())
+
+
+async def test_blocking_a_professional_ends_their_emergency_access(client, db, patient):
+    """From the Accès page, as from the review: a block is the patient's no, which its lifting does not undo."""
+    urgentist = await professional(db, "Roux", given_name="Anne", profession="médecin")
+    await emergency(db, patient.dossier, urgentist)
+    await activate(client, patient)
+    base = f"/dossiers/{patient.dossier.id}/professionnels/{urgentist.id}"
+    await post_form(client, f"{base}/blocage", {})
+    await post_form(client, f"{base}/deblocage", {})
+    standing = await professional_standing(db, professional_id=urgentist.id, dossier=patient.dossier, now=utcnow())
+    assert not standing.blocked and not (standing.emergency_until and standing.emergency_until > utcnow())
 
 
 async def test_another_patients_emergency_is_answered_like_a_missing_one(client, db, patient):

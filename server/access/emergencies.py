@@ -19,7 +19,7 @@ from ..notifications import notify
 from ..text_input import clean, readable_length
 from .reading import PHANTOM
 from ..caregivers.confidential import giver
-from .rights import active_block, layer_of, who
+from .rights import active_block, end_emergencies, layer_of, who
 
 EMERGENCY_WINDOW = timedelta(hours=24)
 REASON_MAX = 1000  # the form's maxlength; a longer reason is refused, never cut: the patient reads what was written
@@ -82,6 +82,8 @@ async def review_emergency(
         session.add(Block(dossier_id=dossier.id, professional_id=professional.id,
                           blocked_by=await giver(session, dossier_id=dossier.id, actor=actor)))
         action = "block"
+    if outcome == "blocked":
+        await end_emergencies(session, dossier_id=dossier.id, professional_id=professional.id)
     await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
                        detail=f"{who(professional)}, {EMERGENCY_BLOCKED if outcome == 'blocked' else EMERGENCY_KEPT}",
                        about=professional)

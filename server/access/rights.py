@@ -17,6 +17,7 @@ from ..models import (
     Block,
     Document,
     Dossier,
+    EmergencyAccess,
     Grant,
     Professional,
     ShareCode,
@@ -181,9 +182,22 @@ async def block(session: AsyncSession, *, dossier: Dossier, professional: Profes
     if await active_block(session, dossier_id=dossier.id, professional_id=professional.id, layer=layer) is None:
         session.add(Block(dossier_id=dossier.id, professional_id=professional.id, blocked_by=blocked_by,
                           representatives_only=bool(layer)))
+        if not layer:  # (a parents' block of one who kept care from them stops only their grants: `rule`)
+            await end_emergencies(session, dossier_id=dossier.id, professional_id=professional.id)
         await audit.append(session, dossier_id=dossier.id, action="block", actor=actor, detail=who(professional),
                            about=professional)
     await _commit(session)
+
+
+async def end_emergencies(session: AsyncSession, *, dossier_id: str, professional_id: str) -> None:
+    """A block ends the professional's emergency access now: lifting the block later gives them back what others
+    gave them, never the rest of an emergency's 24 hours (the patient's no to it)."""
+    now = utcnow()
+    for access in (await session.exec(select(EmergencyAccess).where(
+            EmergencyAccess.dossier_id == dossier_id, EmergencyAccess.professional_id == professional_id,
+            EmergencyAccess.ends_at > now))).all():  # type: ignore[operator]
+        access.ends_at = now
+        session.add(access)
 
 
 async def unblock(session: AsyncSession, *, dossier: Dossier, professional: Professional, actor: audit.Actor) -> None:

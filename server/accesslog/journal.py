@@ -19,7 +19,7 @@ from ..i18n.formats import PARIS, clock, long_date, quoted, typography
 from ..models import AccessEvent
 from .details import GUILLEMETS, stored
 from .phrases import (
-    DECLARED_NAME, DECLARED_SUFFIX, GENERIC, NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase,
+    DECLARED_NAME, DECLARED_SUFFIX, GENERIC, IN_PERSON, IN_PERSON_YOURS, NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase,
 )
 
 WEEKDAYS = [N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche")]
@@ -173,6 +173,8 @@ class _Fields(dict):
 
     def _detail_comma(self) -> str:
         detail = self._detail_text()
+        if self.mine and detail == IN_PERSON:  # "en présence du patient", to the patient: "en votre présence"
+            return f", {_(IN_PERSON_YOURS)}"
         return f", {stored(detail)}" if detail else ""
 
     def _motif(self) -> str:

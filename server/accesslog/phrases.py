@@ -22,6 +22,7 @@ WITH_PASSCODE, WITHOUT_PASSCODE = N_("avec code d'accès"), N_("sans code d'acc�
 VALID_UNTIL = N_("valable jusqu'au %(date)s")  # a health link: its date as date_fr writes it
 SAME_IDENTITY, OTHER_IDENTITY = N_("identité saisie identique à la vôtre"), N_("identité saisie différente")
 IN_PERSON = N_("en présence du patient, avec son consentement")  # a dossier a professional opened
+IN_PERSON_YOURS = N_("en votre présence, avec votre consentement")  # the same, as the patient reads it
 EVERY_READ, FIRST_READS = N_("à chaque consultation"), N_("au premier accès et en urgence")  # what notifies
 EMERGENCY_BLOCKED, EMERGENCY_KEPT = N_("accès d'urgence : bloqué"), N_("accès d'urgence : normal")  # its review
 DETAIL_WORDS = (WITH_PASSCODE, WITHOUT_PASSCODE, SAME_IDENTITY, OTHER_IDENTITY, IN_PERSON, EVERY_READ, FIRST_READS,

@@ -3,7 +3,8 @@ share_codes.py, emergency access in emergencies.py). Each change and its access 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import calendar
+from datetime import date, datetime, timedelta
 from typing import NoReturn
 
 from sqlmodel import not_, select
@@ -26,10 +27,12 @@ from ..models import (
 from ..files import blobs
 from ..files.store import Storage
 from ..i18n import N_, _
-from .rule import REPRESENTATIVE
+from .rule import PARIS, REPRESENTATIVE
 
-# Labels translated where shown; the log keeps them in French.
+# Labels translated where shown; the log keeps them in French. The days are what a share code and an invitation
+# keep of their duration (its key, in effect: `ends_after`); an end is counted in calendar months (`grant_end`).
 DURATIONS = {"1m": (N_("1 mois"), 30), "3m": (N_("3 mois"), 91), "1a": (N_("1 an"), 365), "sans": (N_("sans date de fin"), None)}
+MONTHS = {"1m": 1, "3m": 3, "1a": 12, "sans": None}
 MEDECINS = {"médecin", "cardiologue", "radiologue"}  # who may be declared médecin traitant
 
 
@@ -42,10 +45,23 @@ def parse_scope(categories: list[str]) -> str:
 
 
 def grant_end(duration: str, start: datetime) -> datetime | None:
+    """The end of a duration from `start`: "3 mois" from 5 December is 5 March at the same hour in Paris (the last
+    day of a shorter month: 31 January and "1 mois", 28 February), whatever the change of time in between."""
     if duration not in DURATIONS:
         raise InvalidInput(_("Choisissez une durée."), "duree")
-    days = DURATIONS[duration][1]
-    return None if days is None else start + timedelta(days=days)
+    months = MONTHS[duration]
+    if months is None:
+        return None
+    local = start.astimezone(PARIS)
+    year, month = divmod(local.month - 1 + months, 12)
+    year, month = local.year + year, month + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return datetime.combine(date(year, month, day), local.time(), PARIS).astimezone(start.tzinfo)
+
+
+def ends_after(days: int | None, start: datetime) -> datetime | None:
+    """The end of a duration a share code or an invitation kept by its days (`DURATIONS`)."""
+    return grant_end(next(key for key, (_label, d) in DURATIONS.items() if d == days), start)
 
 
 ALL_DOCUMENTS = N_("tous les documents")

@@ -14,7 +14,7 @@ from ..accounts import hash_secret, normalize_code
 from ..i18n import N_, _
 from ..models import Dossier, Grant, Professional, ShareCode, utcnow
 from ..caregivers.confidential import giver
-from .rights import CLOSED, DURATIONS, active_block, end_current_grants, grant_end, layer_of, logged_scope, refuse
+from .rights import CLOSED, DURATIONS, active_block, end_current_grants, ends_after, grant_end, layer_of, logged_scope, refuse
 
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 SHARE_CODE_LIFETIME = timedelta(minutes=10)
@@ -55,7 +55,7 @@ async def cancel_share_code(session: AsyncSession, *, share_code_id: str, dossie
     if row is None or row.dossier_id != dossier.id or row.used_at is not None or row.expires_at <= now:
         await session.rollback()
         return False
-    row.expires_at = now
+    row.expires_at = row.cancelled_at = now
     session.add(row)
     await audit.append(session, dossier_id=dossier.id, action="share_code_cancelled", actor=actor,
                        detail=logged_scope(row.categories, DURATIONS[_duration_key(row.grant_days)][0]))
@@ -98,7 +98,7 @@ async def redeem_share_code(
     now = utcnow()
     await end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now, layer=layer)
     grant = Grant(dossier_id=dossier.id, professional_id=professional.id, categories=row.categories,
-                  starts_at=now, ends_at=None if row.grant_days is None else now + timedelta(days=row.grant_days),
+                  starts_at=now, ends_at=ends_after(row.grant_days, now),
                   share_code_id=row.id, given_by=row.given_by)
     session.add(grant)
     await audit.append(session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code",

@@ -19,7 +19,7 @@ from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import AccessEvent, Account, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
 from ..notifications import banners, notify
-from ..access.rights import DURATIONS
+from ..access.rights import DURATIONS, ends_after
 from ..access.rule import LEGAL_REPRESENTATIVES
 from .dossiers import is_minor
 
@@ -137,7 +137,7 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
     delegation = Delegation(
         dossier_id=dossier.id, caregiver_account_id=account.id, relationship=invitation.relationship,
         can_manage=invitation.can_manage, starts_at=now,
-        ends_at=None if invitation.access_days is None else now + timedelta(days=invitation.access_days),
+        ends_at=ends_after(invitation.access_days, now),
         invited_by_account_id=invitation.created_by_account_id,
     )
     session.add_all([invitation, delegation])

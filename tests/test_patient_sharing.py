@@ -91,7 +91,11 @@ async def test_a_waiting_share_code_is_taken_back_logged_and_then_opens_nothing(
     kine = await professional(db)
     with pytest.raises(share_codes.ShareCodeRefused):
         await share_codes.redeem_share_code(db, code=code, professional=kine, actor=Actor(None, "professional", "Julie"))
-    assert "Annuler ce code" not in (await client.get(url)).text
+    after = html.unescape((await client.get(url)).text)
+    assert "Annuler ce code" not in after
+    # Said as what happened, not "Code expiré" (an outside probe's find); one way to make another code, not two.
+    assert "Code annulé." in after and "Code expiré" not in after
+    assert after.count(f'href="/dossiers/{dossier_id}/partage"') == 1
     async with Log(db, dossier_id) as log:  # twice, or a used or another's code: nothing to cancel
         assert (await post_form(client, f"{url}/annulation", {})).status_code == 404
         assert (await post_form(client, f"/partage/{MISSING}/annulation", {})).status_code == 404
@@ -173,3 +177,24 @@ async def test_voir_comme_lists_exactly_what_the_rule_lets_each_professional_see
         shown = await all_documents(db, dossier_id=dossier.id, visible=view.visible)
         assert {d.title for d in shown} == expected_titles[pro.id]
     await same_404(client, f"/dossiers/{dossier.id}/voir-comme/{MISSING}", f"/dossiers/{MISSING}/voir-comme/{kine.id}")
+
+
+async def test_migration_0033_marks_the_codes_cancelled_before_it(db, app, patient):
+    """0033 down then up on both engines: a code cancelled before it (it ended before its ten minutes) reads as
+    cancelled; one that ran its course, or was used, does not."""
+    from alembic import command
+
+    from tests.patient_helpers import migrate
+
+    made = [(await share_codes.create_share_code(db, dossier=patient.dossier, categories="", duration="1m",
+                                                 actor=CAMILLE))[1].id for _ in range(2)]
+    await share_codes.cancel_share_code(db, share_code_id=made[0], dossier=patient.dossier, actor=CAMILLE)
+    expired = await db.get(ShareCode, made[1])
+    expired.created_at, expired.expires_at = expired.created_at - timedelta(hours=1), expired.expires_at - timedelta(hours=1)
+    db.add(expired)
+    await db.commit()
+    await migrate(app, command.downgrade, "0032")
+    await migrate(app, command.upgrade, "head")
+    db.expire_all()
+    cancelled, ran_out = [await db.get(ShareCode, code_id) for code_id in made]
+    assert cancelled.cancelled_at is not None and ran_out.cancelled_at is None

@@ -139,6 +139,7 @@ class ShareCode(SQLModel, table=True):
     used_at: datetime | None = None
     used_by_professional_id: str | None = Field(default=None, foreign_key="professional.id")
     given_by: str = Field(default="", max_length=20)  # who made it, given to the grant it becomes
+    cancelled_at: datetime | None = None  # taken back before anyone used it (it expired then, too)
 
 
 class Delegation(SQLModel, table=True):

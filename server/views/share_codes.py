@@ -81,7 +81,8 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
         raise NotFoundException()
     dossier, _actor = await manage_dossier(db, account=request.user.account, dossier_id=row.dossier_id)
     used_by = await db.get(Professional, row.used_by_professional_id) if row.used_by_professional_id else None
-    state = "used" if row.used_at else "expired" if row.expires_at <= utcnow() else "waiting"
+    state = "used" if row.used_at else "cancelled" if row.cancelled_at else "expired" if row.expires_at <= utcnow() \
+        else "waiting"
     if used_by is not None and row.given_by != REPRESENTATIVE and used_by.id in (
             await kept_from(db, dossier_id=dossier.id, account=request.user.account)).professional_ids:
         # The minor's code, used by a professional kept from this reader, a minor's parent (caregivers/confidential.py):

@@ -151,6 +151,21 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
         assert "Camille Martin has removed your access to their record." in html.unescape(home.text)
 
 
+
+async def test_a_manager_closing_and_reopening_is_not_told_he_gave_the_accesses(client, db, app, patient, camille):
+    """Paul closes and reopens Camille's dossier for her: the pages say the accesses given, not "que vous avez
+    accordés" (he gave none; an outside probe's find)."""
+    code = await invitation_code(client, patient.dossier.id, level="gestion")
+    async with new_caregiver(app, code) as paul:
+        base = f"/dossiers/{patient.dossier.id}"
+        before = html.unescape((await paul.get(f"{base}/fermeture")).text)
+        assert (await post_form(paul, f"{base}/fermeture", {}, follow_redirects=False)).status_code == 303
+        reopened = await post_form(paul, f"{base}/reouverture", {}, follow_redirects=False)
+        notice = html.unescape((await paul.get(reopened.headers["location"])).text)
+        for text in (before, notice):
+            assert "vous avez accordés" not in text and "vous avez donné accès" not in text
+        assert "Le dossier est rouvert : les accès accordés s'appliquent à nouveau." in notice
+
 async def test_a_newcomers_name_longer_than_the_form_allows_is_refused_on_its_field_not_cut(client, db, app, patient,
                                                                                           camille):
     code = await invitation_code(client, patient.dossier.id, level="lecture")

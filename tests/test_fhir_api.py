@@ -7,6 +7,7 @@ import base64
 import contextlib
 import hashlib
 import json
+from urllib.parse import parse_qsl, urlsplit
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -83,6 +84,27 @@ async def test_the_capability_statement_says_what_is_served(client):
     smart = (await client.get("/.well-known/smart-configuration")).json()
     assert smart["token_endpoint"] == TOKEN_URL and "private_key_jwt" in smart["token_endpoint_auth_methods_supported"]
     assert answer.headers["cache-control"] == "no-store"
+
+
+async def test_the_search_reads_what_the_capability_statement_declares_and_says_no_to_the_rest_when_asked(
+        client, patient, practice):
+    """An outside probe's finds: the first page's self link used `_page`, which the statement did not declare;
+    `status=superseded` was read, the statement said "current ou entered-in-error"; and `Prefer: handling=strict`
+    (FHIR R4B search.html#errors) got a 200 for a parameter the server does not know."""
+    statement = CapabilityStatement.model_validate((await client.get("/fhir/metadata")).json())
+    declared = {p.name: p.documentation for r in statement.rest[0].resource for p in r.searchParam or []}
+    url = f"/fhir/DocumentReference?patient={patient.patient.id}"
+    first = as_bundle(await client.get(url, headers=practice.headers))
+    [self_link] = [link.url for link in first.link if link.relation == "self"]
+    used = {name for name, _value in parse_qsl(urlsplit(self_link).query)}
+    assert used <= set(declared), used - set(declared)
+    assert "superseded" in declared["status"]
+    lenient = await client.get(f"{url}&couleur=bleu", headers=practice.headers)
+    assert lenient.status_code == 200 and "couleur" not in lenient.text  # ignored, and the self link says so
+    strict = await client.get(f"{url}&couleur=bleu", headers={**practice.headers, "prefer": "handling=strict"})
+    assert strict.status_code == 400 and "couleur" in as_outcome(strict).issue[0].diagnostics
+    fine = await client.get(f"{url}&_count=5", headers={**practice.headers, "prefer": "handling=strict"})
+    assert fine.status_code == 200
 
 
 async def test_a_pushed_document_reaches_the_timeline_the_log_and_a_notification_once(client, db, app, patient,

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
+from .query import SEARCH_PARAMS
 from .submission import MAX_DOCUMENTS
 from .tokens import PROFESSIONAL_PERMISSIONS, scope_text
 
 MHD = "https://profiles.ihe.net/ITI/MHD"
-SEARCH_PARAMS = [
-    ("patient", "reference", "Le patient, par son identifiant opaque (Patient/…) ; un seul par recherche."),
-    ("patient.identifier", "token", "Le patient par son INS (urn:oid:1.2.250.1.213.1.4.8|INS), "
-                                    "dans le corps d'un POST sur DocumentReference/_search seulement ; un seul."),
-    ("category", "token", "La catégorie Carnet (urn:carnet:fhir:categorie-document|code)."),
-    ("type", "token", "Le type LOINC du document."),
-    ("date", "date", "Quand le document a été reçu : une année, un mois ou un jour (préfixes ge, le, gt, lt, "
-                     "eq)."),
-    ("period", "date", "La date de l'acte : une année, un mois ou un jour (préfixes ge, le, gt, lt, eq)."),
-    ("status", "token", "current ou entered-in-error."),
-    ("author.identifier", "token", "L'auteur, par son identifiant national (8 + RPPS)."),
-    ("_count", "number", "Documents par page (100 au plus) ; 0 : le nombre total seulement."),
-    ("_after", "string", "La page qui suit ce document : ce que le lien next écrit (les documents ajoutés entre-temps "
-                         "ne décalent pas les pages)."),
-    ("_total", "token", "accurate (ou estimate) : le nombre de documents trouvés, à chaque page ; none par défaut."),
-]
 
 
 def capability_statement(*, base: str, software_version: str) -> CapabilityStatement:

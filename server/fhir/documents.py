@@ -144,7 +144,7 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
     resources = [document_reference(d, patient=view.patient, author=authors[d.author_professional_id], base=base)
                  for d in rows[:query.count]]
-    here = f"{link}&_after={query.after}" if query.after else f"{link}&_page={query.page}"
+    here = f"{link}&_after={query.after}" if query.after else f"{link}&_page={query.page}" if query.page > 1 else link
     return searchset(resources, base=base, self_url=here,
                      next_url=f"{link}&_after={rows[query.count - 1].id}" if len(rows) > query.count else None,
                      total=total)

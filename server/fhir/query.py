@@ -23,6 +23,25 @@ from .errors import FhirError
 from .resources import CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, WITHDRAWN, category_of, split_token
 
 MAX_COUNT = 100
+# What ITI-67 reads (the CapabilityStatement declares them): with `Prefer: handling=strict`, any other is refused.
+SEARCH_PARAMS = [
+    ("patient", "reference", "Le patient, par son identifiant opaque (Patient/…) ; un seul par recherche."),
+    ("patient.identifier", "token", "Le patient par son INS (urn:oid:1.2.250.1.213.1.4.8|INS), "
+                                    "dans le corps d'un POST sur DocumentReference/_search seulement ; un seul."),
+    ("category", "token", "La catégorie Carnet (urn:carnet:fhir:categorie-document|code)."),
+    ("type", "token", "Le type LOINC du document."),
+    ("date", "date", "Quand le document a été reçu : une année, un mois ou un jour (préfixes ge, le, gt, lt, "
+                     "eq)."),
+    ("period", "date", "La date de l'acte : une année, un mois ou un jour (préfixes ge, le, gt, lt, eq)."),
+    ("status", "token", "current, superseded ou entered-in-error (aucun document Carnet n'est superseded)."),
+    ("author.identifier", "token", "L'auteur, par son identifiant national (8 + RPPS)."),
+    ("_count", "number", "Documents par page (100 au plus) ; 0 : le nombre total seulement."),
+    ("_after", "string", "La page qui suit ce document : ce que le lien next écrit (les documents ajoutés entre-temps "
+                         "ne décalent pas les pages)."),
+    ("_page", "number", "La page, comptée de 1 : ce qu'écrivaient les liens next avant _after, toujours lu."),
+    ("_total", "token", "accurate (ou estimate) : le nombre de documents trouvés, à chaque page ; none par défaut."),
+]
+KNOWN = {name for name, _type, _doc in SEARCH_PARAMS} | {"_format"}
 WHOLE = re.compile(r"[0-9]{1,9}")
 DEFAULT_COUNT = 20
 
@@ -119,11 +138,17 @@ def ins_of(params: dict[str, list[str]]) -> str | None:
     return normalize_ins(ins)
 
 
-def read_query(params: dict[str, list[str]], *, patient_id: str | None = None) -> Query:
+def read_query(params: dict[str, list[str]], *, patient_id: str | None = None, strict: bool = False) -> Query:
     """ITI-67's parameters. The patient is an opaque id (`patient`), or, from a POST body only, an INS
-    (`patient.identifier`) that the caller resolves first: an INS never travels in an address."""
+    (`patient.identifier`) that the caller resolves first: an INS never travels in an address. `strict`: the caller
+    sent `Prefer: handling=strict` (FHIR R4B search.html#errors): a parameter not read is refused, not ignored."""
     def first(name: str) -> str:
         return (params.get(name) or [""])[0][:200]
+
+    unknown = sorted(set(params) - KNOWN)
+    if strict and unknown:
+        raise FhirError(400, f"Paramètre de recherche inconnu : {', '.join(name[:40] for name in unknown[:5])} "
+                             "(Prefer: handling=strict).")
 
     one_patient(params)
     echo: list[tuple[str, str]] = []

@@ -44,6 +44,11 @@ def speaks_json(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     require_json(connection.headers.get("accept", ""), format_of(connection))
 
 
+def handles_strictly(request: Request) -> bool:
+    """`Prefer: handling=strict` (RFC 7240's preferences, comma-separated; FHIR R4B search.html#errors)."""
+    return any(p.split(";")[0].strip().lower() == "handling=strict" for p in request.headers.get("prefer", "").split(","))
+
+
 def repr_digest(data: bytes) -> dict[str, str]:
     """RFC 9530's digest of the representation sent: the bytes, or the Binary resource's JSON."""
     return {"Repr-Digest": f"sha-256=:{base64.b64encode(hashlib.sha256(data).digest()).decode()}:"}
@@ -113,7 +118,7 @@ async def search(request: Request, db: AsyncSession) -> Response:
     if "patient.identifier" in params:
         raise FhirError(400, "L'INS ne doit jamais figurer dans une adresse : envoyez patient.identifier dans le "
                              "corps d'un POST sur /fhir/DocumentReference/_search.")
-    asked = query.read_query(params)
+    asked = query.read_query(params, strict=handles_strictly(request))
     return fhir_json(await documents.search(db, caller=caller, query=asked, base=base_of(request)))
 
 
@@ -128,7 +133,7 @@ async def search_by_post(request: Request, db: AsyncSession) -> Response:
     params = {k: v for k, v in parse_qs(body.decode("utf-8", errors="replace")).items()}
     ins = query.ins_of(params)
     patient_id = await documents.dossier_of_ins(db, ins) if ins else None
-    asked = query.read_query(params, patient_id=patient_id)
+    asked = query.read_query(params, patient_id=patient_id, strict=handles_strictly(request))
     return fhir_json(await documents.search(db, caller=caller, query=asked, base=base_of(request)))
 
 

@@ -121,3 +121,21 @@ async def test_each_practitioner_is_referenced_by_what_they_wrote(db, app, patie
     [reference] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DocumentReference"]
     [author] = reference["author"]
     assert author["reference"] == practitioner and author["identifier"]["value"] == f"8{pro.professional.rpps}"
+
+
+async def test_a_treatment_without_a_start_says_its_date_is_unknown(db, patient):
+    """IPS's MedicationStatement wants effective[x] (1..1 in IPS STU1), with the data-absent-reason extension when
+    the date is not known: a treatment declared without one had none (an outside probe's find)."""
+    from server.profile.items import ItemInput, add_item
+    from tests.test_profile import PATIENT, TODAY
+
+    await add_item(db, dossier=patient.dossier, data=ItemInput("treatment", label="Paracétamol 1 g"),
+                   actor=PATIENT, today=TODAY)
+    profile = await profile_of(db, dossier_id=patient.dossier.id, visible=PATIENT_VIEW)
+    bundle = json.loads(summary_bundle(patient=patient.patient, profile=profile, documents=[], document_authors={},
+                                       base=ORIGIN, now=datetime(2026, 12, 1, 9, tzinfo=UTC))
+                        .model_dump_json(exclude_none=True))
+    [statement] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]
+    assert "effectivePeriod" not in statement
+    assert statement["_effectiveDateTime"] == {"extension": [
+        {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}]}

@@ -23,6 +23,7 @@ from ..profile.items import Profile, describe
 from ..profile.kinds import KINDS, MEASURES
 from .resources import INS_SYSTEM, LOINC, confidentiality, document_reference, fhir_instant
 
+UNKNOWN_DATE = {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
 ITEM_SYSTEM = "urn:carnet:fhir:profil"  # identifier.system of a resource made from a profile item; value: its id
 KIND_SYSTEM = "urn:carnet:fhir:profil-type"  # for the kinds FHIR has no resource of its own for here
 UCUM = "http://unitsofmeasure.org"
@@ -111,6 +112,8 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
                 "status": "completed" if item.ended_on else "active",  # stopped (profile/ending.py)
                 "medicationCodeableConcept": {"text": item.label}, "subject": {"reference": patient_ref},
                 "effectivePeriod": {k: v for k, v in period.items() if v} or None,
+                # Neither day known: said so (IPS STU1 wants effective[x], with this extension when unknown).
+                "_effectiveDateTime": None if any(period.values()) else {"extension": [UNKNOWN_DATE]},
                 "informationSource": declared, "dateAsserted": fhir_instant(item.created_at), "dosage": [{"text": item.detail}] if item.detail else None,
                 "note": [{"text": f"Prescrit par {item.prescriber}"}] if item.prescriber else None}
     if item.kind == "condition":

@@ -69,8 +69,9 @@ def unmasked(sent: str) -> str:
 
 
 # Software calls the API with a bearer token and no cookie: nothing there for a forged request to ride on.
-# So do SMART Health Links' recipients (views/shlinks.py): the link is the credential, no cookie is read.
-EXEMPT = re.compile(r"/static/|/icons/|/fhir(/|$)|/api/|/\.well-known/|/shl(/|$)")
+# So do SMART Health Links' recipients (views/shlinks.py): the link is the credential, no cookie is read. And the
+# transparency log's public answers (views/transparency.py), read by anyone: nothing there is changed.
+EXEMPT = re.compile(r"/static/|/icons/|/fhir(/|$)|/api/|/\.well-known/|/shl(/|$)|/journal/")
 
 
 class CSRFMiddleware(ASGIMiddleware):

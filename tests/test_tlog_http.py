@@ -48,6 +48,10 @@ async def test_the_latest_checkpoint_and_the_key_are_published_as_text(client, a
     assert published.headers["cache-control"] == "no-store"
     checkpoint, _ = open_checkpoint(published.text, log=verifier)
     assert checkpoint.size >= made.size >= 3
+    # Public, hashes only: an auditor's page elsewhere reads them (CORS), and they set no cookie (a probe's find).
+    proof = await client.get(f"/journal/preuve/consistance?de=1&a={checkpoint.size}")
+    for answer in (key, published, proof, before, await client.get("/journal/preuve/inclusion?index=x&taille=1")):
+        assert answer.headers["access-control-allow-origin"] == "*" and "set-cookie" not in answer.headers
 
 
 async def test_proofs_served_over_http_verify_against_the_signed_checkpoints(client, app, db, patient):

@@ -57,8 +57,11 @@ def number(value: str | None, name: str) -> int:
     return int(value)
 
 
-def plain(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(body, status_code=status, media_type=TEXT, headers=headers)
+PUBLIC = {"Access-Control-Allow-Origin": "*"}  # an auditor's or a witness's page, elsewhere, reads it (no cookie)
+
+
+def plain(body: str, status: int = 200, headers: dict[str, str] | None = None, *, public: bool = True) -> Response:
+    return Response(body, status_code=status, media_type=TEXT, headers={**(PUBLIC if public else {}), **(headers or {})})
 
 
 def lines(hashes: list[bytes]) -> Response:
@@ -140,7 +143,8 @@ async def historique_proof(request: Request, db: AsyncSession, dossier_id: str, 
         # Not a server failure: the event is there, its leaf comes with the next integration (a few seconds).
         raise Refused(409, _("Cet événement entre dans le journal de transparence dans quelques secondes : "
                              "réessayez dans un instant."), headers={"Retry-After": "2"})
-    return plain(proof.text(), headers={"Content-Disposition": f'attachment; filename="preuve-journal-{seq}.txt"'})
+    return plain(proof.text(), headers={"Content-Disposition": f'attachment; filename="preuve-journal-{seq}.txt"'},
+                 public=False)
 
 
 routes = [checkpoint, verifier_key, consistency, inclusion, historique_proof]

@@ -40,6 +40,9 @@ async def test_a_dossier_opened_in_person_prints_a_code_the_patient_uses_at_home
     code = re.search(r'<p class="code"[^>]*>([0-9A-Z-]+)</p>', page.text).group(1)
     assert "Inès Lambert" in page.text and f"{ORIGIN}/activer" in page.text
     assert "saisissez ce code et votre date de naissance" in page.text
+    # A button prints it, on a phone or a tablet too (the page said "Ctrl + P" alone; an outside probe's find).
+    assert re.search(r'<button type="button"[^>]*data-print[^>]*>Imprimer</button>', page.text)
+    assert "js/print" in page.text
     assert code not in (await client.get("/pro/nouveau-dossier/code")).text  # shown once
 
     [patient] = await committed(db, select(Patient).where(Patient.ins == INS))

@@ -22,7 +22,11 @@ def give_access(page, dossier_id: str, professional_id: str, *, category: str | 
         page.get_by_label(category, exact=True).check()
     page.get_by_label(duration, exact=True).check()
     page.get_by_role("button", name=re.compile("^Donner accès à")).click()
-    expect(page).to_have_url(re.compile(r"/acces\?fait=acces-accorde$"))
+    expect(page.get_by_text("L'accès a été accordé.")).to_be_visible()
+    # Said once: the address no longer says it, and a reload does not say it again.
+    expect(page).to_have_url(re.compile(r"/acces$"))
+    page.reload()
+    expect(page.get_by_text("L'accès a été accordé.")).to_have_count(0)
 
 
 def test_a_mothers_grant_to_the_professional_who_kept_care_from_her_stands_beside_her_daughters(

@@ -63,6 +63,16 @@
   }
   if (!focusFormError(document)) { focusDone(document); }
 
+  // Said once: "?fait=…" leaves the address as soon as the page has said it, so that reloading it or coming back to
+  // it later does not say it again (the page's history entry keeps its place).
+  function forgetDone() {
+    var url = new URL(window.location.href);
+    if (!url.searchParams.has("fait")) { return; }
+    url.searchParams.delete("fait");
+    window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+  }
+  forgetDone();
+
   // A search or a filter replaces its list, which is no live region (a screen reader would read each line, or
   // nothing at all): a status outside it, data-results-status="<the list's id>", says the list's data-results-count.
   // Emptied first, so that the same count twice is said twice.
@@ -90,6 +100,7 @@
     setTimeout(function () {
       if (!root.isConnected || focusFormError(root)) { return; }
       if (boosted && !focusDone(root)) { announcePage(); }
+      if (boosted) { forgetDone(); }
     }, 0);
   });
 

@@ -98,6 +98,8 @@ async def test_a_dossier_without_documents_says_so_rather_than_that_nothing_matc
     page = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}")).text)
     assert "Aucun document pour l'instant." in page
     assert "ne correspond" not in page  # nothing was searched for
+    # Said once, not "Aucun document" above it as well (an outside probe's find).
+    assert re.sub(r"<[^>]*>", "", page).count("Aucun document") == 1
 
 
 async def test_htmx_search_returns_the_fragment_and_the_url_to_push(client, db, app, patient):

@@ -124,6 +124,17 @@ async def test_the_family_every_caregiver_kind_and_a_document_kept_from_the_pare
         in result.summary()
 
 
+async def test_the_midwife_finds_the_consultation_she_kept_in_ines_dossier_from_her_patients(demo):
+    """She wrote it (and Camille's gynaecological follow-up) under no grant the demo remembers: her authorship is
+    her right, and "Mes patients" lists both dossiers apart, for what she wrote alone (own_documents.py)."""
+    from server.professionals.own_documents import authored_only
+
+    session, _, result = demo
+    ines_dossier = result.family.children["ines"][1]
+    lines = await authored_only(session, professional_id=result.professionals["roux"].id)
+    assert {line.dossier.id for line in lines} == {ines_dossier.id, result.dossier.id}
+
+
 async def test_the_childrens_vaccinations_are_in_their_profile_and_only_ines_has_doses_to_do(demo):
     """Their mother copied each carnet de santé: no child is shown late for a dose their documents say was given;
     Inès's second HPV dose, which no document gives, is, and so is the adolescents' méningocoque ACWY the 2025

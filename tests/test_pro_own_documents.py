@@ -176,11 +176,12 @@ async def test_my_patients_finds_them_through_the_professionals_indexes_never_ev
     with Plans(app.state.engine) as seen:
         page = await client.get("/pro")
     assert f'href="{mine(patient)}"' in page.text
-    plan = [p for s, p in seen.plans if "FROM dossier JOIN patient" in s and "EXISTS" in s.upper()]
+    plan = [p for s, p in seen.plans if "FROM dossier JOIN patient" in s and "author_professional_id" in s]
     assert len(plan) == 1, seen.plans
-    assert "ix_grant_professional_id" in plan[0] and "ix_emergencyaccess_professional_id" in plan[0], plan
-    assert "SCAN document" not in plan[0] and "ix_document_author_newest" in plan[0], plan
-    assert "SCAN dossier" not in plan[0], plan
+    # Their own documents (migration 0034), whatever right they wrote under: not the grants they held.
+    assert "SEARCH document USING COVERING INDEX ix_document_author (author_professional_id=? AND deleted_at=?)" \
+        in plan[0], plan
+    assert "SCAN document" not in plan[0] and "SCAN dossier" not in plan[0], plan
 
 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
@@ -196,6 +197,66 @@ async def test_their_page_reads_their_own_documents_in_order_not_the_whole_dossi
     [plan] = [p for s, p in seen.plans if s.startswith("SELECT document.id, document.dossier_id")]
     assert "ix_document_author_newest (dossier_id=? AND author_professional_id=?)" in plan, plan
     assert "ix_document_newest" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+async def test_a_medecin_traitant_replaced_finds_the_documents_they_wrote_from_my_patients(client, db, app, patient):
+    """The right they keep comes from their authorship alone: no grant, no emergency ever led them to the dossier."""
+    claire = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin")
+    await activate_professional(client, claire)
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=claire.professional, actor=PATIENT)
+    await written_by(db, app, patient, claire, "Synthèse médicale 2017")
+    await add_text_document(db, app, patient.dossier, title="IRM du genou droit")  # the patient's, not hers
+    moreau = await new_professional(db, stem=2, given_name="Antoine", family_name="Moreau", profession="médecin")
+    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=moreau.professional, actor=PATIENT)
+
+    page = await client.get("/pro")
+    section = authored_section(page)
+    assert "MARTIN Camille" in section and f'href="{mine(patient)}"' in section, page.text
+    assert f'href="/dossiers/{patient.dossier.id}"' not in page.text  # the dossier itself no longer opens to her
+    assert titles(await client.get(mine(patient))) == ["Synthèse médicale 2017"]
+
+
+async def test_an_author_who_never_held_a_right_is_listed_exactly_where_the_rule_lets_them_read(client, db, app):
+    """Documents filed in their name without any grant (as the demo's, or a replaced médecin traitant's): listed
+    while the dossier is open and they are not blocked, whatever they wrote is hidden; never for a deleted one."""
+    names = ["Alice", "Bruno", "Chloé", "Denis", "Emile"]
+    people = {n: await new_patient(db, given_name=n, family_name=f"Nom{n[0]}", serial=i + 1)
+              for i, n in enumerate(names)}
+    pro = await new_professional(db)
+    await activate_professional(client, pro)
+    written = {n: await written_by(db, app, people[n], pro, f"Bilan de {n}") for n in names}
+    await rights.set_hidden(db, document=written["Emile"], hidden=True, actor=PATIENT)
+    await rights.set_closed(db, dossier=people["Bruno"].dossier, closed=True, actor=PATIENT)
+    await rights.block(db, dossier=people["Chloé"].dossier, professional=pro.professional, actor=PATIENT)
+    await rights.delete_document(db, document=written["Denis"], actor=PATIENT, storage=app.state.storage)
+
+    page = await client.get("/pro")
+    section = authored_section(page)
+    listed = sorted(n for n in names if f'href="{mine(people[n])}"' in section)
+    assert listed == ["Alice", "Emile"], page.text
+    for name in names:
+        assert (await client.get(mine(people[name]))).status_code == (200 if name in listed else 404), name
+        assert people[name].dossier.id not in page.text or name in listed, name  # no trace of the others
+
+
+async def test_my_patients_asks_as_many_questions_for_many_dossiers_as_for_one(client, db, app):
+    """Each dossier of the page is the rule's answer, asked for all of them at once: never a question per dossier
+    or per document."""
+    pro = await new_professional(db)
+    await activate_professional(client, pro)
+    asked = []
+    for serial in range(1, 6):
+        person = await new_patient(db, given_name=f"Patient{serial}", family_name="Nom", serial=serial)
+        if serial == 1:
+            await grant(db, person, pro)  # one open to them, above; the others their own documents alone
+        await written_by(db, app, person, pro, f"Bilan {serial}")
+        await written_by(db, app, person, pro, f"Bilan {serial} bis")
+        if serial in (2, 5):
+            with Statements(app.state.engine) as seen:
+                page = await client.get("/pro")
+            assert page.text.count("/mes-documents") == serial - 1, page.text
+            asked.append(len(seen.seen))
+    assert asked[0] == asked[1], asked
 
 
 # --- point 2: back to the dossier whenever it opens; an upload is confirmed --------------------------

@@ -9,11 +9,12 @@ a title or a date of anybody else's document.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import ColumnElement, exists, union_all
+from sqlalchemy import ColumnElement, exists
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,7 +23,7 @@ from ..accesslog import audit
 from ..access.rule import Standing, Visibility, dossier_right, visibility
 from ..access.standing import professional_standing
 from ..facts import dossier_facts
-from ..models import Account, Document, Dossier, EmergencyAccess, Grant, Patient, utcnow
+from ..models import Account, Document, Dossier, Patient, utcnow
 from .patients import with_standings
 
 
@@ -53,24 +54,25 @@ def _only_their_own(professional_id: str, dossier: Dossier, patient: Patient, st
     return dossier_right(standing, facts, now) is None and visibility(standing, facts, now).author == professional_id
 
 
-async def authored_only(session: AsyncSession, *, professional_id: str,
+async def authored_only(session: AsyncSession, *, professional_id: str, opened: Collection[str] = (),
                         now: datetime | None = None) -> list[AuthoredLine]:
     """The dossiers where this professional reads only what they added, by the patient's name.
 
-    A professional writes to a dossier under a grant, an emergency access or as its médecin traitant: the first two
-    leave rows that outlive them, found through the professional's own index; never a scan of every document of
-    the site. (A médecin traitant replaced since, who held no grant, leaves no such row: not listed.)
+    Their right is their authorship, whatever right they wrote under (a grant, an emergency access, as médecin
+    traitant, or none the site remembers): the dossiers are found by the documents of theirs left in them, through
+    the author's own index (ix_document_author), never a scan of every document of the site; then the rule says,
+    for all of them at once, where those documents are what they may read. `opened`: the dossiers that open to them
+    ("Mes patients" above, `my_patients`), where they read more: left out before the list is cut at its length.
     """
     now = now or utcnow()
     pro = professional_id
-    once_theirs = union_all(
-        select(Grant.dossier_id).where(Grant.professional_id == pro),
-        select(EmergencyAccess.dossier_id).where(EmergencyAccess.professional_id == pro),
-    )
+    written = select(Document.dossier_id).where(Document.author_professional_id == pro,
+                                                Document.deleted_at.is_(None))  # type: ignore[union-attr]
     rows = (await session.exec(
         select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
-        .where(Dossier.state == "open", Dossier.id.in_(once_theirs),  # type: ignore[attr-defined]
-               _keeps_own_document(Dossier.id, pro))  # type: ignore[arg-type]
+        # A closed dossier opens to no professional (the rule says so below too): not a line of the list to cut.
+        .where(Dossier.state == "open", Dossier.id.in_(written),  # type: ignore[attr-defined]
+               Dossier.id.not_in(list(opened)))  # type: ignore[attr-defined]
         .order_by(Patient.family_name, Patient.given_name).limit(AUTHORED_LISTED)
     )).all()
     return [AuthoredLine(dossier=dossier, patient=patient)

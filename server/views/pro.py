@@ -50,7 +50,7 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
 async def patients(request: Request, db: AsyncSession) -> Template:
     professional_id = request.user.account.professional_id
     lines = await my_patients(db, professional_id=professional_id)
-    authored = await authored_only(db, professional_id=professional_id)
+    authored = await authored_only(db, professional_id=professional_id, opened=[line.dossier.id for line in lines])
     return Template("pro_patients.html", context={"lines": lines, "authored": authored,
                                                   "scope_label": rights.scope_label})
 

@@ -20,6 +20,7 @@ from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable
 from .i18n import N_, _
 from .text_input import encoded_control
+from .views.auth import login_address
 
 log = logging.getLogger("carnet.errors")
 
@@ -98,9 +99,10 @@ def on_not_authorized(request: Request, _exc: NotAuthorizedException) -> Respons
         return error_response(request, 401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.")
     if wants_json(request):
         return Response({"error": _("Votre session a expiré. Reconnectez-vous.")}, status_code=401)
+    login = login_address(request)
     if request.headers.get("hx-request"):
-        return Response(None, status_code=204, headers={"HX-Redirect": "/connexion"})
-    return Redirect("/connexion", status_code=303)
+        return Response(None, status_code=204, headers={"HX-Redirect": login})
+    return Redirect(login, status_code=303)
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response:

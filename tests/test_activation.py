@@ -74,7 +74,7 @@ async def test_a_half_activated_session_cannot_read_the_dossier(client, db, pati
     await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
     response = await client.get(f"/dossiers/{patient.dossier.id}", follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == "/connexion"
+    assert response.headers["location"] == f"/connexion?suite=/dossiers/{patient.dossier.id}"  # back, once logged in
 
 
 async def test_another_patients_code_with_my_birth_date_is_refused(client, db, patient):

@@ -110,7 +110,7 @@ async def test_historique_leads_to_the_patients_own_log(client, db, world):
 async def test_without_a_session_the_log_sends_to_the_login_page(client, world):
     for url in (world.url(), world.url(".csv"), world.url("/imprimer"), "/historique"):
         response = await client.get(url, follow_redirects=False)
-        assert response.status_code == 303 and response.headers["location"] == "/connexion"
+        assert response.status_code == 303 and response.headers["location"] == f"/connexion?suite={url}"
 
 
 async def test_nobody_but_the_patient_and_caregivers_learns_the_log_exists(client, db, world):

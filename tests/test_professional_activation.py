@@ -78,9 +78,9 @@ async def test_five_wrong_rpps_lock_the_code_even_for_the_right_one(client, db):
 async def test_nobody_but_a_professional_reaches_the_professional_pages(client, db, patient):
     for url in PRO_PAGES:
         response = await client.get(url, follow_redirects=False)
-        assert (response.status_code, response.headers["location"]) == (303, "/connexion"), url
+        assert (response.status_code, response.headers["location"]) == (303, f"/connexion?suite={url}"), url
     await activate(client, patient)
-    for url in PRO_PAGES:
+    for url in PRO_PAGES:  # logged in: the login would lead back to the same refusal
         response = await client.get(url, follow_redirects=False)
         assert (response.status_code, response.headers["location"]) == (303, "/connexion"), url
     refused = await post_form(client, "/pro/code", {"code": "ABCDEF"}, follow_redirects=False)
@@ -91,7 +91,7 @@ async def test_a_half_activated_professional_reaches_no_professional_page(client
     pro = await new_professional(db)
     await post_form(client, "/pro/activer", {"code": pro.code, "rpps": pro.rpps})
     response = await client.get("/pro", follow_redirects=False)
-    assert (response.status_code, response.headers["location"]) == (303, "/connexion")
+    assert (response.status_code, response.headers["location"]) == (303, "/connexion?suite=/pro")
 
 
 # --- carnet professional add / code ----------------------------------------------------------

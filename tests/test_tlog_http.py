@@ -123,4 +123,5 @@ async def test_another_patients_event_gets_the_404_of_a_missing_one(client, app,
     assert without_csrf(foreign.text) == without_csrf(missing.text) == without_csrf(nonsense.text)
     client.cookies.clear()
     anonymous = await client.get(f"/dossiers/{patient.dossier.id}/historique/preuve/1", follow_redirects=False)
-    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/connexion"
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == f"/connexion?suite=/dossiers/{patient.dossier.id}/historique/preuve/1"

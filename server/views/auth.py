@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
@@ -18,6 +19,36 @@ from ..i18n import _
 from ..sessions import session_cookie
 from .attempts import client_address
 from .forms import Form, FormError, parse_date, text
+from .language import SAME_SITE_PATH
+
+# Where a login leads (/connexion?suite=PATH): the path alone, an opaque one (ids, never a name or a search), and
+# never another site's: "//x" and "/\\x" are another host to a browser, and a scheme is no path. Its query stays
+# behind. A fragment never reaches the server: the browser keeps it across the redirect to the login page, and
+# passkeys.js takes it on (a patient's share code "#c=" is already out of the address then: carnet.js).
+NEXT = "suite"
+
+
+def next_path(value: object) -> str:
+    """The page a login leads to: this path of this site, or the front door."""
+    return value if isinstance(value, str) and len(value) <= 1000 and SAME_SITE_PATH.fullmatch(value) else "/"
+
+
+def login_address(request: Request) -> str:
+    """The login page, for someone a page refused because they are not logged in: with the way back to it, the page
+    they asked for (a link htmx followed is one), or the page htmx asked a part of, or sent a form from. Someone
+    logged in whom it refused goes to the login page alone: it would only lead them back to the same refusal."""
+    if request.user is not None and request.user.row.authenticated:
+        return "/connexion"
+    part_of_a_page = request.headers.get("hx-request") and not request.headers.get("hx-boosted")
+    if request.method == "GET" and not part_of_a_page:
+        asked = request.url.path
+    elif request.headers.get("hx-request"):
+        asked = urlsplit(request.headers.get("hx-current-url", "")).path
+    else:
+        asked = ""  # a form sent without JavaScript: its action is no page to come back to
+    back = next_path(asked)
+    return f"/connexion?{NEXT}={quote(back, safe='/')}" if back != "/" else "/connexion"
+
 
 def ceremony(token: str, options: str) -> Response:
     """WebAuthn options, and the token naming their stored challenge (sent back to verify).
@@ -152,7 +183,8 @@ async def login_page(request: Request) -> Response:
     if request.user and request.user.row.authenticated:
         return Redirect("/", status_code=303)
     # A flag, not a message: "?deconnecte=1" carries nothing about the person who left.
-    return Template("login.html", context={"logged_out": request.query_params.get("deconnecte") == "1"})
+    return Template("login.html", context={"logged_out": request.query_params.get("deconnecte") == "1",
+                                           "next": next_path(request.query_params.get(NEXT))})
 
 
 @post("/connexion/options", status_code=200)
@@ -175,7 +207,7 @@ async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any])
         return Response({"error": str(refused)}, status_code=400)
     token = await sessions.start_session(db, account=account, authenticated=True, replacing=request.auth,
                                          data={sessions.LOGGED_IN_WITH: passkey_id})
-    return Response({"redirect": "/"}, cookies=[session_cookie(settings, token)])
+    return Response({"redirect": next_path(data.get("next"))}, cookies=[session_cookie(settings, token)])
 
 
 @post("/deconnexion", status_code=200)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -153,9 +154,34 @@ def test_a_kine_who_scans_the_qr_code_logged_out_finds_the_code_filled_in_and_it
     desk.goto(f"/pro/code#c={code}")
     expect(desk.get_by_role("heading", name="Connexion")).to_be_visible()
     assert code not in desk.url  # taken out of the address (and so of the history) at once
+    landed = []
+    desk.on("framenavigated", lambda frame: landed.append(urlsplit(frame.url).path) if frame == desk.main_frame
+            else None)
     desk.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     expect(desk.get_by_label("Code de partage")).to_have_value(code)
     assert code not in desk.url
+    # The login led straight back to the form the QR code opened, never by way of "Mes patients" (it led to "/").
+    assert set(landed) == {"/pro/code"}, landed
     desk.get_by_role("button", name="Ouvrir le dossier").click()
     expect(desk).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
     assert sent and not [url for url in sent if code in url]
+
+
+def test_a_professional_logged_out_comes_back_to_the_page_they_opened_fragment_and_all(
+    computer, seed, seed_professional, seed_grant,
+):
+    """A deep link (a page of a document, "#page-2") opened logged out: the login leads back to it, not to "/"."""
+    patient, kine = seed(), seed_professional(given_name="Inès", family_name="Garnier")
+    desk = computer.page
+    seed_grant(patient, kine)
+    activate_professional(desk, kine)
+    desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
+    document = desk.get_by_role("link", name=re.compile("IRM du genou droit")).get_attribute("href")
+    without_passkey_autofill(desk)
+    log_out(desk)
+
+    desk.goto(f"{document}#page-2")
+    expect(desk.get_by_role("heading", name="Connexion")).to_be_visible()
+    desk.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    expect(desk.get_by_role("heading", name="IRM du genou droit")).to_be_visible()
+    assert urlsplit(desk.url).path + "#" + urlsplit(desk.url).fragment == f"{document}#page-2"

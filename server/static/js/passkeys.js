@@ -126,6 +126,14 @@
 
   function go(url) { window.location.assign(url || "/"); }
 
+  // Back to the page the login was asked from, fragment and all: the server checked the path (views/auth.py,
+  // next_path) and never saw the fragment, which the browser kept across the redirect to this page. A code in it
+  // (a patient's share code "#c=") is not there any more: carnet.js took it out of the address for its form.
+  function afterLogin(box, url) {
+    var next = box.dataset.next;
+    return url && next && next !== "/" && url === next ? url + window.location.hash : url;
+  }
+
   function register(box, button) {
     var nameInput = box.querySelector("#passkey-name");
     button.disabled = true;
@@ -164,8 +172,10 @@
     }).then(function (cred) {
       // The autofill ceremony has its answer: the button must not start a second one now.
       if (conditional) { pendingConditional = null; setBusy(box, true); }
-      return post("/connexion/verification", { ceremony: ceremony, credential: JSON.stringify(credentialJSON(cred)) });
-    }).then(function (data) { go(data.redirect || box.dataset.next); })
+      return post("/connexion/verification", {
+        ceremony: ceremony, credential: JSON.stringify(credentialJSON(cred)), next: box.dataset.next,
+      });
+    }).then(function (data) { go(afterLogin(box, data.redirect || box.dataset.next)); })
       .catch(function (error) { if (conditional) setBusy(box, false); throw error; });
   }
 

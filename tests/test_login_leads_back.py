@@ -1,0 +1,105 @@
+"""A login leads back to the page that asked for it (a professional who scans a patient's QR code logged out, any
+deep link): a path of this site, carried through the login page, never another site's address."""
+
+import html
+import re
+
+import pytest
+
+from tests.conftest import (
+    ORIGIN, activate, activate_professional, ceremony_options, new_professional, post_form, post_json,
+)
+
+# Where a login must never lead: another site, by any spelling a browser follows; nor anything but a path alone.
+ELSEWHERE = [
+    "//evil.example", "/\\evil.example", "/\\/evil.example", "https://evil.example/pro", "http:/pro",
+    "javascript:alert(1)", "evil.example", "pro/code", " /pro/code", "/pro/code\r\nSet-Cookie: x=1",
+    "/\t/evil.example", "/pro/code?suite=//evil.example", "/pro/code#c=ABC123", "\\\\evil.example", "",
+]
+
+
+async def professional_logged_out(client, db):
+    pro = await new_professional(db)
+    authenticator = await activate_professional(client, pro)
+    await post_form(client, "/deconnexion", {})
+    return authenticator
+
+
+async def log_in(client, authenticator, **next_page):
+    options, ceremony = await ceremony_options(client, "/connexion/options")
+    return await post_json(client, "/connexion/verification",
+                           {"ceremony": ceremony, "credential": authenticator.get(options), **next_page})
+
+
+def login_next(page) -> str:
+    """Where the login page's passkey button leads once the person is in."""
+    return html.unescape(re.search(r'data-passkey-login data-next="([^"]*)"', page.text).group(1))
+
+
+async def test_a_page_asked_for_logged_out_sends_to_the_login_with_its_path_and_nothing_more(client, db):
+    await professional_logged_out(client, db)
+    for asked, login in (("/pro/code", "/connexion?suite=/pro/code"),
+                         ("/pro/urgence?fait=x", "/connexion?suite=/pro/urgence"),  # its path alone
+                         ("/", None)):
+        answer = await client.get(asked, follow_redirects=False)
+        if login is None:
+            assert answer.status_code == 200  # the landing page: nothing to come back to
+            continue
+        assert (answer.status_code, answer.headers["location"]) == (303, login), asked
+    page = await client.get("/connexion?suite=/pro/code")
+    assert login_next(page) == "/pro/code"
+    sent = await post_form(client, "/pro/code", {"code": "ABCDEF"}, follow_redirects=False)
+    assert sent.headers["location"] == "/connexion"  # a form's action is no page to come back to
+
+
+async def test_the_login_leads_to_the_page_asked_for(client, db):
+    authenticator = await professional_logged_out(client, db)
+    answer = await log_in(client, authenticator, next="/pro/code")
+    assert answer.status_code == 200 and answer.json() == {"redirect": "/pro/code"}
+    assert (await client.get("/pro/code", follow_redirects=False)).status_code == 200
+
+
+async def test_a_login_without_a_page_to_come_back_to_leads_home(client, db):
+    authenticator = await professional_logged_out(client, db)
+    assert login_next(await client.get("/connexion")) == "/"
+    assert (await log_in(client, authenticator)).json() == {"redirect": "/"}
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("elsewhere", ELSEWHERE)
+async def test_a_login_never_leads_to_another_site(client, db, elsewhere):
+    authenticator = await professional_logged_out(client, db)
+    page = await client.get("/connexion", params={"suite": elsewhere})
+    assert page.status_code == 400 or login_next(page) == "/", elsewhere  # 400: a control character, refused whole
+    assert (await log_in(client, authenticator, next=elsewhere)).json() == {"redirect": "/"}, elsewhere
+
+
+async def test_a_login_whose_answer_names_no_string_leads_home(client, db):
+    authenticator = await professional_logged_out(client, db)
+    for odd in (["/pro/code"], {"path": "/pro/code"}, 42, None):
+        assert (await log_in(client, authenticator, next=odd)).json() == {"redirect": "/"}, odd
+        await post_form(client, "/deconnexion", {})
+
+
+async def test_htmx_asking_logged_out_sends_the_page_it_was_on_to_the_login(client, db):
+    """A part of a page (a search as one types) is no page to come back to: the page it was on is."""
+    await professional_logged_out(client, db)
+    dossier = "/dossiers/" + "a" * 32
+    part = await client.get(dossier, params={"recherche": "x"}, follow_redirects=False,
+                            headers={"HX-Request": "true", "HX-Current-URL": f"{ORIGIN}{dossier}?recherche=x"})
+    assert part.headers["hx-redirect"] == f"/connexion?suite={dossier}"
+    boosted = await client.get("/pro/urgence", follow_redirects=False,
+                               headers={"HX-Request": "true", "HX-Boosted": "true", "HX-Current-URL": f"{ORIGIN}/"})
+    assert boosted.headers["hx-redirect"] == "/connexion?suite=/pro/urgence"  # a link followed: where it led
+    elsewhere = await client.get(dossier, follow_redirects=False,
+                                 headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example//x"})
+    assert elsewhere.headers["hx-redirect"] == "/connexion"
+
+
+async def test_someone_logged_in_whom_a_page_refuses_is_not_sent_back_to_it(client, db, patient):
+    """A patient on a professional's page: the login would bring them back to the same refusal, round and round."""
+    await activate(client, patient)
+    refused = await client.get("/pro/code", follow_redirects=False)
+    assert (refused.status_code, refused.headers["location"]) == (303, "/connexion")
+    page = await client.get("/connexion?suite=/pro/code", follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (303, "/")

@@ -122,7 +122,7 @@ def current_link(path: str, hrefs: list[str], own_dossier_id: str | None) -> str
 
 # What the language switch carries back of a page's query: its filters, the same list in the other language; not
 # a one-time notice ("?fait=…") nor an id the page was asked about (views/language.py).
-FILTERS = ("categorie", "recherche", "type", "periode", "professionnel", "avant", "page")
+FILTERS = ("categorie", "recherche", "type", "periode", "professionnel", "avant", "page", "suite")  # suite: the login's way back
 
 
 def language_return(request: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -103,6 +104,11 @@ async def test_the_footer_switches_the_language_and_comes_back_to_the_same_page(
     page = await client.get("/connexion", headers={"accept-language": "fr-FR"})  # the choice wins over the browser
     assert '<html lang="en">' in page.text
     assert '<button class="link" type="submit" name="langue" value="fr" lang="fr">Français</button>' in page.text
+    # The login page's way back to the page that sent there (views/auth.py) stays through the switch too.
+    login = await client.get("/connexion?suite=/pro/code")
+    back = re.search(r'name="retour" value="([^"]+)"', login.text).group(1)
+    switched = await post_form(client, "/langue", {"langue": "en", "retour": html.unescape(back)}, follow_redirects=False)
+    assert 'data-next="/pro/code"' in (await client.get(switched.headers["location"])).text
 
 
 async def test_the_switch_keeps_the_pages_filters(client, db, patient):

@@ -5,14 +5,17 @@ be its end is refused in French; only whoever manages the dossier may stop a tre
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from server.access import rights
+from server.accesslog.audit import Actor
 from server.accounts import account_for_professional
 from server.fhir.ips import summary_bundle
 from server.models import paris_today
 from server.profile.items import add_item, profile_of
-from tests.conftest import ORIGIN, new_patient, post_form
+from tests.conftest import ORIGIN, new_patient, post_form, wrong_fields
+from tests.test_caregivers import years_ago
 from tests.test_ips import PATIENT_VIEW
 from tests.test_profile import SAMPLES, TODAY
 from tests.test_profile_pages import CAMILLE, as_patient, browser, card_of, doctor, events_of, text_of, url
@@ -74,6 +77,27 @@ async def test_only_a_treatment_of_ones_own_dossier_stops(app, db, patient):
             answer = await post_form(client, stop_url(fixture, item), {"ended_on": str(paris_today())})
             assert answer.status_code == 404, (item.kind, answer.status_code)
     assert await events_of(db, other, "profile_end") == [] and await events_of(db, patient, "profile_end") == []
+
+
+async def test_a_wrong_end_is_said_on_the_profile_of_the_dossier_it_was_for(app, db, patient):
+    """A mother on her son's profile: the page again, his band above it, the form open under that treatment with its
+    message and the day she typed; not a bare error page whose one link leads to her own dossier."""
+    leo = await new_patient(db, given_name="Léo", family_name="Martin", birth=years_ago(9), serial=4, sex="M")
+    treatment = await add_item(db, dossier=leo.dossier, data=SAMPLES["treatment"],
+                               actor=Actor(None, "patient", "Léo Martin"), today=TODAY)
+    async with await as_patient(app, db, patient) as client:
+        await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
+        page = await client.get(url(leo))
+        assert 'min="2025-03-01"' in page.text  # the browser refuses an end before the start already
+        refused = await post_form(client, stop_url(leo, treatment), {"ended_on": "2025-02-28"})
+    assert refused.status_code == 400
+    shown = text_of(refused)
+    assert "Dossier de Léo Martin" in shown and "Revenir à l'accueil" not in shown
+    assert "L'arrêt ne peut pas précéder le début du traitement (1er mars 2025)" in shown
+    assert wrong_fields(refused.text, f"arret-erreur-{treatment.id}") == ["ended_on"]
+    [stop_form] = re.findall(r'<details class="profile-stop"[^>]*>.*?</details>', refused.text, re.S)
+    assert '<details class="profile-stop" open>' in stop_form and 'value="2025-02-28"' in stop_form
+    assert await events_of(db, leo, "profile_end") == []
 
 
 async def test_the_historique_says_it_in_english_too(app, db, patient):

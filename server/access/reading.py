@@ -209,12 +209,13 @@ async def document_and_dossier(session: AsyncSession, *, account: Account, docum
 # --- the patient's side: managing a dossier, and seeing it as a professional does ------------
 
 
-def manager_actor(account: Account, patient: Patient, standing: Standing) -> audit.Actor:
-    """The patient acts in their own name; a caregiver in theirs, for the patient ("pour le compte de")."""
+def manager_actor(account: Account, patient: Patient, standing: Standing, *, manages: bool) -> audit.Actor:
+    """The patient acts in their own name; a caregiver who manages, in theirs, for the patient ("pour le compte
+    de"). A caregiver who only reads does nothing for the patient: what they do (download a copy) is theirs alone."""
     name = f"{patient.given_name} {patient.family_name}"
     if standing.is_patient:
         return audit.Actor(account.id, "patient", name)
-    return audit.Actor(account.id, "caregiver", account.display_name, on_behalf_of=name)
+    return audit.Actor(account.id, "caregiver", account.display_name, on_behalf_of=name if manages else "")
 
 
 @dataclass
@@ -236,7 +237,8 @@ async def _managed(session: AsyncSession, *, account: Account, dossier_id: str, 
     reads = readers and dossier_right(standing, facts, now) in HOLDERS
     if dossier is None or patient is None or not (can_manage or reads):
         raise NotFoundException()
-    return Managed(dossier, patient, standing, facts, manager_actor(account, patient, standing), can_manage)
+    return Managed(dossier, patient, standing, facts, manager_actor(account, patient, standing, manages=can_manage),
+                   can_manage)
 
 
 async def manage_dossier(session: AsyncSession, *, account: Account, dossier_id: str,

@@ -15,12 +15,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..accounts import ActivationRefused, check_activation
-from ..i18n import _
+from ..i18n import N_, _
 from ..models import Account, ActivationCode, Delegation, Dossier, Patient, utcnow
 from ..notifications import notify
 from .dossiers import is_minor
 from . import notices
-from .invitations import welcome
+from .invitations import MAX_REPRESENTATIVES, current_delegation, representatives, welcome
+
+# A parent who holds the dossier already: the code is the child's, for their own account (DESIGN.md: a patient
+# opens their dossier with it); spending it would lock them out.
+ALREADY_PARENT = N_("Vous gérez déjà ce dossier. Ce code n'a pas servi : il reste à votre enfant, pour activer son "
+                    "propre compte.")
+# Two parents or guardians at most, however the second came: an invitation (invitations.py) or the child's code.
+TWO_PARENTS = N_("Ce dossier a déjà ses deux parents ou tuteurs : il ne peut pas en avoir d'autre.")
 
 
 def _name(patient: Patient) -> str:
@@ -118,7 +125,22 @@ async def check_minor(session: AsyncSession, *, account: Account | None, code: s
                                   "puis peut vous inviter comme proche."))
     if account is not None and account.patient_id == patient.id:
         raise ActivationRefused(_("Ce code est celui de votre propre dossier : utilisez «\u00a0Activer mon dossier\u00a0»."))
+    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).one()
+    refusal = await why_not_attach(session, account=account, dossier=dossier)
+    await session.commit()
+    if refusal:  # said before an account is made for it
+        raise ActivationRefused(_(refusal))
     return activation, patient
+
+
+async def why_not_attach(session: AsyncSession, *, account: Account | None, dossier: Dossier) -> str | None:
+    """Why this account may not become a parent of this dossier (a catalogue text), or None: it holds it already,
+    or the dossier has its two parents or guardians."""
+    if account is not None and await current_delegation(session, dossier_id=dossier.id, account_id=account.id):
+        return ALREADY_PARENT
+    if await representatives(session, dossier_id=dossier.id) >= MAX_REPRESENTATIVES:
+        return TWO_PARENTS
+    return None
 
 
 async def attach_child_by_activation(session: AsyncSession, *, account: Account, activation_id: str,
@@ -133,12 +155,13 @@ async def attach_child_by_activation(session: AsyncSession, *, account: Account,
         await session.rollback()
         raise ActivationRefused(_("Ce code d'activation n'est plus valable. Demandez-en un nouveau."))
     dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).one()
-    current = (await session.exec(select(Delegation).where(
-        Delegation.dossier_id == dossier.id, Delegation.caregiver_account_id == account.id,
-        Delegation.revoked_at.is_(None)))).first()  # type: ignore[union-attr]
-    if current is None:
-        session.add(Delegation(dossier_id=dossier.id, caregiver_account_id=account.id, relationship="parent",
-                               can_manage=True, starts_at=now))
+    await audit.lock_chain(session, dossier_id=dossier.id)  # a second parent joining meanwhile is counted
+    refusal = await why_not_attach(session, account=account, dossier=dossier)
+    if refusal:  # the code stays unspent
+        await session.commit()  # nothing written; a rollback would expire what the caller holds
+        raise ActivationRefused(_(refusal))
+    session.add(Delegation(dossier_id=dossier.id, caregiver_account_id=account.id, relationship="parent",
+                           can_manage=True, starts_at=now))
     activation.used_at = now
     session.add(activation)
     actor = audit.Actor(account.id, "caregiver", account.display_name)  # acting for themselves, not for the patient

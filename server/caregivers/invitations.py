@@ -188,16 +188,20 @@ async def welcome(session: AsyncSession, *, account_id: str, dossier_id: str, ev
                              event_id=await banners.newest(session, dossier_id=dossier_id))
 
 
-async def cancel(session: AsyncSession, *, dossier: Dossier, invitation_id: str, actor: audit.Actor) -> bool:
+async def cancel(session: AsyncSession, *, dossier: Dossier, invitation_id: str,
+                 actor: audit.Actor) -> CaregiverInvitation | None:
+    """The invitation, cancelled now or before (logged once: a double tap changes nothing), or left as it was if
+    accepted meanwhile; None if the dossier has no such invitation."""
     await audit.begin_chained(session)
     invitation = await session.get(CaregiverInvitation, invitation_id, populate_existing=True)
-    if invitation is None or invitation.dossier_id != dossier.id or invitation.used_at or invitation.cancelled_at:
-        await session.rollback()
-        return False
+    ours = invitation is not None and invitation.dossier_id == dossier.id
+    if not ours or invitation.used_at or invitation.cancelled_at:
+        await session.commit()  # nothing written; a rollback would expire what the caller holds
+        return invitation if ours else None
     invitation.cancelled_at = utcnow()
     session.add(invitation)
     await audit.append(session, dossier_id=dossier.id, action="caregiver_invitation_cancelled", actor=actor,
                        detail=terms(invitation, logged=True))
     await audit.commit_chained(session)
-    return True
+    return invitation
 

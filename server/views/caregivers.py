@@ -7,7 +7,7 @@ dossiers, and what it was told while away, are on /mes-dossiers.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -27,7 +27,7 @@ from ..errors import error_response
 from ..guards import logged_in
 from ..listing import documents_page
 from ..models import AccountNotice, CaregiverInvitation, Delegation, utcnow
-from ..access.reading import managed_dossier, seen_as_caregiver
+from ..access.reading import Managed, managed_dossier, seen_as_caregiver
 from .forms import Form, FormError, text
 from .share_codes import qr_svg
 
@@ -42,20 +42,36 @@ def proches_url(dossier_id: str, done: str = "") -> str:
 # --- the patient's side: who helps, inviting, removing ----------------------------------------------
 
 
+def is_parent(managed: Managed, now: datetime) -> bool:
+    """A legal representative of the dossier's patient, now (the patient themself is not)."""
+    return not managed.standing.is_patient and any(
+        c.legal_representative and c.active(now, managed.facts) for c in managed.standing.caregivers)
+
+
+def invitations_handled(managed: Managed, now: datetime) -> frozenset[str]:
+    """The kinds of invitation this account sees and cancels on this dossier: those it may make. The adult patient
+    chooses their relatives (an invitation left from before 18 included); a minor's parent invites the other
+    parent. A relative who manages never touches the patient's choice of relatives."""
+    if managed.standing.is_patient:
+        return frozenset() if is_minor(managed.patient, now) else frozenset({"proche", "parent"})
+    return frozenset({"parent"}) if is_parent(managed, now) and is_minor(managed.patient, now) else frozenset()
+
+
 async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -> dict[str, Any]:
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
     now = utcnow()
     own = managed.standing.is_patient
     minor = is_minor(managed.patient, now)
-    as_parent = not own and any(c.legal_representative and c.active(now, managed.facts) for c in managed.standing.caregivers)
+    as_parent = is_parent(managed, now)
     helpers = await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now)
     pending = await pending_invitations(db, dossier=managed.dossier, now=now)
     representatives = sum(h.facts.legal_representative for h in helpers) + sum(i.relationship == "parent" for i in pending)
+    handled = invitations_handled(managed, now)
     return {
         "dossier": managed.dossier, "patient": managed.patient, "own": own, "minor": minor,
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
         "helpers": helpers,
-        "invitations": pending,
+        "invitations": [i for i in pending if i.relationship in handled],
         # An adult invites and removes their own caregivers; a minor's parents stay until 18 (majority_page). A minor's
         # parent invites the other parent (two parents or guardians at most), and may remove whom they invited (an
         # invitation given by mistake).
@@ -95,11 +111,20 @@ async def invite(request: Request, db: AsyncSession, dossier_id: str, data: Form
     return Redirect(f"/invitations/{invitation.id}", status_code=303)
 
 
-async def invitation_state(request: Request, db: AsyncSession, invitation_id: str) -> dict[str, Any]:
+async def handled_invitation(request: Request, db: AsyncSession,
+                             invitation_id: str) -> tuple[CaregiverInvitation, Managed]:
+    """An invitation this account sees and cancels, and its dossier; 404 as for a missing one otherwise."""
     invitation = await db.get(CaregiverInvitation, invitation_id)
     if invitation is None:
         raise NotFoundException()
     managed = await managed_dossier(db, account=request.user.account, dossier_id=invitation.dossier_id)
+    if invitation.relationship not in invitations_handled(managed, utcnow()):
+        raise NotFoundException()
+    return invitation, managed
+
+
+async def invitation_state(request: Request, db: AsyncSession, invitation_id: str) -> dict[str, Any]:
+    invitation, managed = await handled_invitation(request, db, invitation_id)
     now = utcnow()
     state = ("used" if invitation.used_at else "cancelled" if invitation.cancelled_at
              else "expired" if invitation.expires_at <= now else "waiting")
@@ -128,11 +153,14 @@ async def invitation_qr(request: Request, db: AsyncSession, invitation_id: str) 
 
 @post("/invitations/{invitation_id:str}/annulation", guards=[logged_in], status_code=200)
 async def cancel_invitation(request: Request, db: AsyncSession, invitation_id: str) -> Response:
-    invitation = await db.get(CaregiverInvitation, invitation_id)
+    _invitation, managed = await handled_invitation(request, db, invitation_id)
+    invitation = await invitations.cancel(db, dossier=managed.dossier, invitation_id=invitation_id,
+                                          actor=managed.actor)
     if invitation is None:
         raise NotFoundException()
-    managed = await managed_dossier(db, account=request.user.account, dossier_id=invitation.dossier_id)
-    await invitations.cancel(db, dossier=managed.dossier, invitation_id=invitation_id, actor=managed.actor)
+    if invitation.cancelled_at is None:  # accepted meanwhile: its page says when, and nothing was cancelled
+        return Redirect(f"/invitations/{invitation.id}", status_code=303)
+    # Cancelled now or by a first tap: the same answer.
     return Redirect(proches_url(managed.dossier.id, "invitation-annulee"), status_code=303)
 
 
@@ -159,14 +187,13 @@ async def make_reader(request: Request, db: AsyncSession, dossier_id: str, deleg
     return Redirect(proches_url(dossier_id, "proche-lecture"), status_code=303)
 
 
-async def removes_whom_they_invited(request: Request, db: AsyncSession, managed, delegation_id: str) -> bool:
+async def removes_whom_they_invited(request: Request, db: AsyncSession, managed: Managed, delegation_id: str) -> bool:
     """A minor's parent removing the person they invited as the other parent: the only caregiver a caregiver
     removes (a code given to the wrong person is otherwise there until the child is 18)."""
     now = utcnow()
     account = request.user.account
     delegation = await db.get(Delegation, delegation_id)
-    as_parent = any(c.legal_representative and c.active(now, managed.facts) for c in managed.standing.caregivers)
-    return (as_parent and is_minor(managed.patient, now) and delegation is not None
+    return (is_parent(managed, now) and is_minor(managed.patient, now) and delegation is not None
             and delegation.dossier_id == managed.dossier.id and delegation.invited_by_account_id == account.id)
 
 

@@ -62,8 +62,8 @@ async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[
     """The dossier, who reads its log, whose dossier it is, and whether the reader also acts on it (the menu offers
     "Accès"); 404 for anyone but its patient or caregivers (readers included: reading the log changes nothing)."""
     found = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
-    actor, is_patient = found.actor, found.actor.kind == "patient"
-    name = actor.name if is_patient else actor.on_behalf_of
+    is_patient = found.standing.is_patient
+    name = f"{found.patient.given_name} {found.patient.family_name}"
     return found.dossier, Viewer(request.user.account.id, is_patient=is_patient), name, found.can_manage
 
 

@@ -9,7 +9,7 @@ inside the chained transaction that holds the dossier's lock (as for a document,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -74,6 +74,12 @@ async def my_profile(request: Request, db: AsyncSession) -> Redirect:
 
 @get("/dossiers/{dossier_id:str}/profil", guards=[logged_in])
 async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    return Template("profile.html", context=await profile_context(request, db, dossier_id))
+
+
+async def profile_context(request: Request, db: AsyncSession, dossier_id: str) -> dict[str, Any]:
+    """What the profile page shows this reader (a professional's read of it is logged); a refused form of it (the
+    end of a treatment, views/profile_ending.py) adds its error."""
     account = request.user.account
     view = await open_dossier(db, account=account, dossier_id=dossier_id, action="read_profile")
     profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
@@ -106,7 +112,7 @@ async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> T
                                                                      category="vaccination")
     else:
         context["identity"] = identity_of(view.patient, today=paris_today())
-    return Template("profile.html", context=context)
+    return context
 
 
 def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:

@@ -68,6 +68,18 @@ def test_the_patients_pages_fit_180_and_320_px(page: Page, console, seed, seed_p
 
     check(page, f"{document_url}/suppression", heading=re.compile("^Supprimer"))
     check(page, f"{dossier}/voir-comme/{kine.professional_id}", heading=re.compile("^Vu par"))
+    # Names of 100 letters without a space, in the buttons of their page ("Bloquer …", "Donner accès à …"). Held
+    # to the screen's width: a phone widens window.innerWidth with the page (see below).
+    unbroken = seed_professional(given_name="Jean" + "n" * 96, family_name="Martin" + "z" * 94)
+    seed_grant(patient, unbroken)
+    for url in (f"{dossier}/professionnels/{unbroken.professional_id}",
+                f"{dossier}/voir-comme/{unbroken.professional_id}"):
+        for width in (*WIDTHS, 390):
+            page.set_viewport_size({"width": width, "height": 740})
+            page.goto(url)
+            expect(page.get_by_role("heading", level=1)).to_contain_text("Jean")
+            scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert scroll_width <= width, f"{url} scrolls sideways at {width} px: {scroll_width} px wide"
     check(page, f"/documents/{MISSING}", heading=re.compile("."))
 
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import (  # noqa: E402
-    free_port, load_average, pages_of, seed, serve, stop, wait_for_the_journal, wrk_run, write_down,
+    BROWSER_ENCODINGS, free_port, load_average, pages_of, seed, serve, stop, wait_for_the_journal, wrk_run, write_down,
 )
 
 CONNECTIONS = 4  # enough to keep one process busy, few enough to leave wrk and the others a core
@@ -57,7 +57,13 @@ def measure(documents: int, events: int, rounds: int, seconds: int) -> dict[str,
     try:
         base = f"http://localhost:{port}"
         wait_for_the_journal(base, events)
-        pages = {"GET /sante": (f"{base}/sante", {}), **pages_of(base, seeded, events)}
+        signed_in = {"Cookie": f"carnet_session={seeded.patient_token}", "Accept-Encoding": BROWSER_ENCODINGS}
+        pages = {"GET /sante": (f"{base}/sante", {}),
+                 # Two floors under every page: the layout alone (the login page), and a signed-in page that shows
+                 # none of the dossier (her passkeys: the session's, and two small statements).
+                 "floor: the login page": (f"{base}/connexion", {"Accept-Encoding": BROWSER_ENCODINGS}),
+                 "floor: signed in, her passkeys": (f"{base}/cles", signed_in),
+                 **pages_of(base, seeded, events)}
         for page, headers in pages.values():  # warm-up
             requests_during(page, headers, 1)
         costs: dict[str, list[float]] = {name: [] for name in pages}

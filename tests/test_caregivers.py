@@ -171,6 +171,19 @@ async def test_a_manager_closing_and_reopening_is_not_told_he_gave_the_accesses(
             assert "vous avez accordés" not in text and "vous avez donné accès" not in text
         assert "Le dossier est rouvert : les accès accordés s'appliquent à nouveau." in notice
 
+
+async def test_accepting_with_an_account_says_it_was_done(client, db, app, patient, camille):
+    """Hugo, who has his own dossier, accepts Camille's invitation: the dossier he lands on says so once (it said
+    nothing; an outside probe's find)."""
+    code = await invitation_code(client, patient.dossier.id, level="lecture")
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    async with AsyncTestClient(app, base_url=ORIGIN) as his:
+        await as_account(his, db, await account_for_patient(db, patient=hugo.patient))
+        accepted = await post_form(his, "/invitation/acceptation", {"code": code}, follow_redirects=False)
+        assert accepted.headers["location"] == f"/dossiers/{patient.dossier.id}?fait=invitation-acceptee"
+        landed = words_of(await his.get(accepted.headers["location"]))
+        assert "Invitation acceptée : ce dossier est maintenant dans « Mes dossiers »." in landed.replace("\u00a0", " ")
+
 async def test_a_newcomers_name_longer_than_the_form_allows_is_refused_on_its_field_not_cut(client, db, app, patient,
                                                                                           camille):
     code = await invitation_code(client, patient.dossier.id, level="lecture")

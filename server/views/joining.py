@@ -94,7 +94,7 @@ async def accept_invitation(request: Request, db: AsyncSession, data: Form) -> R
         delegation = await invitations.accept(db, invitation_id=found.id, account=request.user.account)
     except invitations.InvitationRefused as refused:
         return invitation_page({"code": code, "error": FormError(str(refused))}, 400)
-    return Redirect(f"/dossiers/{delegation.dossier_id}", status_code=303)
+    return Redirect(f"/dossiers/{delegation.dossier_id}?fait=invitation-acceptee", status_code=303)
 
 
 @post("/invitation/compte", status_code=200)

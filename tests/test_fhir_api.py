@@ -308,6 +308,10 @@ async def test_tokens_revoked_expired_forged_or_reused_are_refused(client, db, p
     # §3.1 again: a request with no credentials at all gets the challenge, without an error code.
     bare = await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}")
     assert bare.status_code == 401 and bare.headers["www-authenticate"] == 'Bearer realm="carnet"'
+    # Nor does one that tried another scheme ("an unsupported authentication method"): no bearer token was refused.
+    basic = await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}",
+                             headers={"authorization": "Basic YWxpY2U6c2VjcmV0"})
+    assert basic.status_code == 401 and basic.headers["www-authenticate"] == 'Bearer realm="carnet"'
     assert forged.headers["www-authenticate"] == 'Bearer realm="carnet", error="invalid_token"'
 
     row = await db.get(ApiToken, hashlib.sha256(practice.token.encode()).hexdigest())

@@ -103,3 +103,14 @@ async def test_someone_logged_in_whom_a_page_refuses_is_not_sent_back_to_it(clie
     assert (refused.status_code, refused.headers["location"]) == (303, "/connexion")
     page = await client.get("/connexion?suite=/pro/code", follow_redirects=False)
     assert (page.status_code, page.headers["location"]) == (303, "/")
+
+
+async def test_htmx_asking_logged_out_from_an_unreadable_address_is_sent_to_the_login_alone(client, db):
+    """HX-Current-URL is what the request says: one that no parser reads (an IPv6 host never closed) is no page to
+    come back to, never a server error."""
+    await professional_logged_out(client, db)
+    dossier = "/dossiers/" + "a" * 32
+    for unreadable in ("http://[oops/x", f"{ORIGIN}]{dossier}", "//["):
+        part = await client.get(dossier, params={"recherche": "x"}, follow_redirects=False,
+                                headers={"HX-Request": "true", "HX-Current-URL": unreadable})
+        assert (part.status_code, part.headers.get("hx-redirect")) == (204, "/connexion"), unreadable

@@ -180,5 +180,8 @@ async def test_the_insurers_system_sends_its_feed_with_a_token_of_its_registered
     anonymous = await client.post("/api/remboursements", content=body, headers={"content-type": "text/csv"})
     assert anonymous.status_code == 401 and anonymous.json()["resourceType"] == "OperationOutcome"
     assert anonymous.headers["www-authenticate"] == 'Bearer realm="carnet"'  # RFC 6750 §3.1: no credentials, no code
+    basic = await client.post("/api/remboursements", content=body,
+                              headers={"content-type": "text/csv", "authorization": "Basic YXNzdXJldXI6eA=="})
+    assert basic.status_code == 401 and basic.headers["www-authenticate"] == 'Bearer realm="carnet"'  # not a bearer's
     wrong_scope = await client.post("/fhir/token", data=system.token_form(token_url))
     assert wrong_scope.status_code == 400 and wrong_scope.json()["error"] == "invalid_scope"

@@ -3,8 +3,7 @@ share_codes.py, emergency access in emergencies.py). Each change and its access 
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import NoReturn
 
 from sqlmodel import not_, select
@@ -27,6 +26,7 @@ from ..models import (
 from ..files import blobs
 from ..files.store import Storage
 from ..i18n import N_, _
+from ..profile.vaccines import add_months  # the same day months later, or the month's last
 from .rule import PARIS, REPRESENTATIVE
 
 # Labels translated where shown; the log keeps them in French. The days are what a share code and an invitation
@@ -53,15 +53,17 @@ def grant_end(duration: str, start: datetime) -> datetime | None:
     if months is None:
         return None
     local = start.astimezone(PARIS)
-    year, month = divmod(local.month - 1 + months, 12)
-    year, month = local.year + year, month + 1
-    day = min(local.day, calendar.monthrange(year, month)[1])
-    return datetime.combine(date(year, month, day), local.time(), PARIS).astimezone(start.tzinfo)
+    return datetime.combine(add_months(local.date(), months), local.time(), PARIS).astimezone(start.tzinfo)
+
+
+def duration_key(days: int | None) -> str:
+    """The key of a duration a share code or an invitation kept by its days (`DURATIONS`)."""
+    return next(key for key, (_label, d) in DURATIONS.items() if d == days)
 
 
 def ends_after(days: int | None, start: datetime) -> datetime | None:
-    """The end of a duration a share code or an invitation kept by its days (`DURATIONS`)."""
-    return grant_end(next(key for key, (_label, d) in DURATIONS.items() if d == days), start)
+    """The end of a duration a share code or an invitation kept by its days."""
+    return grant_end(duration_key(days), start)
 
 
 ALL_DOCUMENTS = N_("tous les documents")

@@ -14,7 +14,10 @@ from ..accounts import hash_secret, normalize_code
 from ..i18n import N_, _
 from ..models import Dossier, Grant, Professional, ShareCode, utcnow
 from ..caregivers.confidential import giver
-from .rights import CLOSED, DURATIONS, active_block, end_current_grants, ends_after, grant_end, layer_of, logged_scope, refuse
+from .rights import (
+    CLOSED, DURATIONS, active_block, duration_key, end_current_grants, ends_after, grant_end, layer_of, logged_scope,
+    refuse,
+)
 
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 SHARE_CODE_LIFETIME = timedelta(minutes=10)
@@ -58,13 +61,9 @@ async def cancel_share_code(session: AsyncSession, *, share_code_id: str, dossie
     row.expires_at = row.cancelled_at = now
     session.add(row)
     await audit.append(session, dossier_id=dossier.id, action="share_code_cancelled", actor=actor,
-                       detail=logged_scope(row.categories, DURATIONS[_duration_key(row.grant_days)][0]))
+                       detail=logged_scope(row.categories, DURATIONS[duration_key(row.grant_days)][0]))
     await audit.commit_chained(session)
     return True
-
-
-def _duration_key(days: int | None) -> str:
-    return next(k for k, (_, d) in DURATIONS.items() if d == days)
 
 
 class ShareCodeRefused(Exception):
@@ -102,6 +101,6 @@ async def redeem_share_code(
                   share_code_id=row.id, given_by=row.given_by)
     session.add(grant)
     await audit.append(session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code",
-                       detail=logged_scope(row.categories, DURATIONS[_duration_key(row.grant_days)][0]))
+                       detail=logged_scope(row.categories, DURATIONS[duration_key(row.grant_days)][0]))
     await audit.commit_chained(session)
     return grant

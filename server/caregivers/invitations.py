@@ -19,7 +19,7 @@ from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import AccessEvent, Account, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
 from ..notifications import banners, notify
-from ..access.rights import DURATIONS, ends_after
+from ..access.rights import DURATIONS, duration_key, ends_after
 from ..access.rule import LEGAL_REPRESENTATIVES
 from .dossiers import is_minor
 
@@ -45,7 +45,7 @@ def terms(invitation: CaregiverInvitation, *, logged: bool = False) -> str:
     say = str if logged else _
     if invitation.relationship == "parent":
         return say(PARENT_TERMS)
-    duration = next(label for label, days in DURATIONS.values() if days == invitation.access_days)
+    duration = DURATIONS[duration_key(invitation.access_days)][0]
     return f"{say(level_label(invitation.can_manage))}, {say(duration)}"
 
 

@@ -28,6 +28,12 @@ def bearer_challenge(error: str = "", *, scope: str = "") -> dict[str, str]:
     return {"WWW-Authenticate": "Bearer " + ", ".join(attributes)}
 
 
+def refused_token_challenge(authorization: str) -> dict[str, str]:
+    """The challenge of a request with no caller: invalid_token for a bearer token refused (unknown, expired,
+    revoked); no error code for no credentials, or another scheme's ("an unsupported authentication method", §3.1)."""
+    return bearer_challenge("invalid_token" if authorization.partition(" ")[0].lower() == "bearer" else "")
+
+
 def outcome_response(status: int, text: str, *, code: str | None = None, headers: dict[str, str] | None = None) -> Response:
     if status == 401:
         headers = {**bearer_challenge(), **(headers or {})}

@@ -40,7 +40,7 @@ class Document(SQLModel, table=True):
                       Index("ix_document_author_newest", "dossier_id", "author_professional_id", "event_date",
                             "created_at", "id", "deleted_at", "hidden_from_representatives", "category", "hidden"),
                       # The dossiers an author wrote in, whatever right they wrote under ("Mes patients" of a
-                      # professional who keeps only their own documents there): their rows alone (0033).
+                      # professional who keeps only their own documents there): their rows alone (0034).
                       Index("ix_document_author", "author_professional_id", "deleted_at", "dossier_id"),
                       # Per author: another professional's identifier says nothing of what they may not read (0026).
                       Index("ix_document_master_identifier", "dossier_id", "author_professional_id", "master_identifier",

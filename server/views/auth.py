@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
@@ -19,7 +19,7 @@ from ..i18n import _
 from ..sessions import session_cookie
 from .attempts import client_address
 from .forms import Form, FormError, parse_date, text
-from .language import SAME_SITE_PATH
+from .language import SAME_SITE_PATH, page_address
 
 # Where a login leads (/connexion?suite=PATH): the path alone, an opaque one (ids, never a name or a search), and
 # never another site's: "//x" and "/\\x" are another host to a browser, and a scheme is no path. Its query stays
@@ -43,7 +43,7 @@ def login_address(request: Request) -> str:
     if request.method == "GET" and not part_of_a_page:
         asked = request.url.path
     elif request.headers.get("hx-request"):
-        asked = urlsplit(request.headers.get("hx-current-url", "")).path
+        asked = page_address(request.headers.get("hx-current-url", "")).path
     else:
         asked = ""  # a form sent without JavaScript: its action is no page to come back to
     back = next_path(asked)

@@ -23,7 +23,7 @@ from ..identifiers import identity_of
 from ..guards import logged_in
 from ..models import utcnow
 from ..access.reading import HOLDERS, open_dossier
-from ..fhir.errors import FhirError, bearer_challenge
+from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge
 from ..fhir.tokens import INSURER_SCOPE, caller_of
 from ..reimbursements import importer
 from ..reimbursements.history import KINDS, PERIODS, care_history
@@ -80,7 +80,7 @@ async def receive_feed(request: Request, db: AsyncSession) -> Response:
     caller = await caller_of(db, request.headers.get("authorization", ""))
     if caller is None:
         raise FhirError(401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.",
-                        headers=bearer_challenge("invalid_token" if request.headers.get("authorization") else ""))
+                        headers=refused_token_challenge(request.headers.get("authorization", "")))
     if not caller.may("remboursements", "c"):
         raise FhirError(403, f"Ce jeton n'a pas la portée {INSURER_SCOPE}.",
                         headers=bearer_challenge("insufficient_scope", scope=INSURER_SCOPE))

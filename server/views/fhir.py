@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..fhir import documents, query
 from ..fhir.capability import capability_statement, smart_configuration
-from ..fhir.errors import FhirError, bearer_challenge
+from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge
 from ..fhir.negotiation import binary_as_resource, require_json
 from ..fhir.resources import FHIR_JSON, WITHDRAWN, security_meta
 from ..fhir.tokens import Caller, TokenError, caller_of, exchange
@@ -59,7 +59,7 @@ async def calling(request: Request, db: AsyncSession, resource: str, letter: str
     caller = await caller_of(db, request.headers.get("authorization", ""))
     if caller is None:
         raise FhirError(401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.",
-                        headers=bearer_challenge("invalid_token" if request.headers.get("authorization") else ""))
+                        headers=refused_token_challenge(request.headers.get("authorization", "")))
     if not caller.may(resource, letter) or caller.account is None:
         raise FhirError(403, f"Ce jeton n'a pas la portée system/{resource}.{letter} qu'il faut pour cette opération.",
                         headers=bearer_challenge("insufficient_scope", scope=f"system/{resource}.{letter}"))

@@ -11,14 +11,14 @@ already answer both ways.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from litestar import Request, get
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 from litestar.types import Scope
 
-from .language import QUERY, SAME_SITE_PATH
+from .language import QUERY, SAME_SITE_PATH, page_address
 
 # Each action a person's form posts to, with no page at its path, and the page that holds its form (the one its
 # success leads back to when both hold it). Only the action's own path parameters go in: nothing a form sent.
@@ -98,7 +98,7 @@ def kept_address(scope: Scope, status: int, headers: list[tuple[bytes, bytes]]) 
     request = dict(scope.get("headers", []))
     if request.get(b"hx-boosted") != b"true" or any(name.lower() in SAYS_WHERE for name, _ in headers):
         return None
-    current = urlsplit(request.get(b"hx-current-url", b"").decode("latin-1"))
+    current = page_address(request.get(b"hx-current-url", b"").decode("latin-1"))
     # The language switch's check: a path of this site, never another origin ("//x", "/\x"), and a plain query.
     if not SAME_SITE_PATH.fullmatch(current.path) or not QUERY.fullmatch(current.query):
         return None

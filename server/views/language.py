@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import SplitResult, urlsplit
 
 from litestar import Request, post
 from litestar.datastructures import Cookie
@@ -16,6 +17,15 @@ from .forms import Form, text
 # language, not the whole dossier. A query of other characters is left behind, never the path.
 SAME_SITE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/_.~%-]*")
 QUERY = re.compile(r"[A-Za-z0-9_.~%=&+-]*")
+
+
+def page_address(url: str) -> SplitResult:
+    """The address of the page htmx sent a request from (HX-Current-URL), as the request says it: one that no
+    parser reads ("http://[x", an IPv6 host never closed) is no page's, not a server error."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
 
 
 @post("/langue", status_code=303)

@@ -97,7 +97,7 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
         "code": request.user.data.get("share_codes", {}).get(row.id) if state == "waiting" else None,
         "until": clock(until),  # "14 h 59" (never broken across lines), "14:59"
         "scope": rights.scope_label(row.categories),
-        "duration": _(next(label for label, days in rights.DURATIONS.values() if days == row.grant_days)),
+        "duration": _(rights.DURATIONS[rights.duration_key(row.grant_days)][0]),
     }
 
 

@@ -139,3 +139,21 @@ async def test_a_treatment_without_a_start_says_its_date_is_unknown(db, patient)
     assert "effectivePeriod" not in statement
     assert statement["_effectiveDateTime"] == {"extension": [
         {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}]}
+
+
+async def test_organ_donation_is_said_in_words_and_kept_as_its_code(db, app, patient):
+    """The summary (and a health link's page) said "donneur", the stored code; it says the choice, and a copy read
+    back gives the same item (an outside probe's find)."""
+    from server.export.mapping import item_input
+    from server.profile.items import ItemInput, add_item
+    from tests.test_profile import PATIENT, TODAY
+
+    await add_item(db, dossier=patient.dossier, data=ItemInput("organ_donation", label="donneur"), actor=PATIENT,
+                   today=TODAY)
+    profile = await profile_of(db, dossier_id=patient.dossier.id, visible=PATIENT_VIEW)
+    bundle = json.loads(summary_bundle(patient=patient.patient, profile=profile, documents=[], document_authors={},
+                                       base=ORIGIN, now=datetime(2026, 12, 1, 9, tzinfo=UTC))
+                        .model_dump_json(exclude_none=True))
+    [choice] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
+    assert choice["valueCodeableConcept"]["text"] == "Favorable au don d'organes" and "valueString" not in choice
+    assert item_input(choice)[0].label == "donneur"

@@ -151,7 +151,10 @@ def item_input(resource: dict) -> tuple[ItemInput, str]:
                          started_on=day(resource.get("effectiveDateTime"))), ""
     if coding.get("system") == KIND_SYSTEM and coding.get("code") in ("directive", "organ_donation"):
         derived = (resource.get("derivedFrom") or [{}])[0].get("reference", "")
-        return ItemInput(coding["code"], label=resource.get("valueString", ""), detail=first_note(resource)), derived
+        # A choice on organ donation is its code (a copy made before 2026-12-05 wrote it as a string).
+        chosen = (resource.get("valueCodeableConcept", {}).get("coding") or [{}])[0].get("code")
+        return ItemInput(coding["code"], label=chosen or resource.get("valueString", ""),
+                         detail=first_note(resource)), derived
     raise NotRestorable("La copie contient une information du profil médical que Carnet ne connaît pas.")
 
 

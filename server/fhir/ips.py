@@ -20,11 +20,12 @@ from fhir.resources.R4B.bundle import Bundle
 from ..dossiers import professional_title
 from ..models import Document, Patient, Professional, ProfileItem
 from ..profile.items import Profile, describe
-from ..profile.kinds import KINDS, MEASURES
+from ..profile.kinds import DONATION, KINDS, MEASURES
 from .resources import INS_SYSTEM, LOINC, confidentiality, document_reference, fhir_instant
 
 UNKNOWN_DATE = {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
 ITEM_SYSTEM = "urn:carnet:fhir:profil"  # identifier.system of a resource made from a profile item; value: its id
+DONATION_SYSTEM = "urn:carnet:fhir:don-organes"  # profile/kinds.DONATION's codes
 KIND_SYSTEM = "urn:carnet:fhir:profil-type"  # for the kinds FHIR has no resource of its own for here
 UCUM = "http://unitsofmeasure.org"
 IPS_PROFILE = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips"
@@ -154,9 +155,14 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
             observation["valueQuantity"] = {"value": item.value, "unit": item.unit, "system": UCUM, "code": unit}
         return observation
     if item.kind in ("directive", "organ_donation"):
+        # A directive is what the patient wrote; a choice on organ donation is one of two, said in words and kept
+        # as its code (export/mapping.py reads it back).
+        value = {"valueCodeableConcept": {"coding": [{"system": DONATION_SYSTEM, "code": item.label}],
+                                          "text": DONATION.get(item.label, item.label)}} \
+            if item.kind == "organ_donation" else {"valueString": item.label}
         observation = {"resourceType": "Observation", "identifier": identifier, "status": "final",
                        "code": {"coding": [{"system": KIND_SYSTEM, "code": item.kind}], "text": KINDS[item.kind].title},
-                       "subject": {"reference": patient_ref}, "valueString": item.label, "performer": [declared],
+                       "subject": {"reference": patient_ref}, **value, "performer": [declared],
                        "issued": fhir_instant(item.created_at), "note": note}
         if item.document_id and item.document_id in documents:
             observation["derivedFrom"] = [{"reference": documents[item.document_id]}]

@@ -180,6 +180,7 @@
         if (parts.length) details.push(parts.join("/") + "\u00a0" + ((resource.component[0].valueQuantity || {}).unit || ""));
         else if (resource.valueQuantity) details.push(quantity(resource.valueQuantity));
         else if (resource.valueString) details.push(resource.valueString);
+        else if (resource.valueCodeableConcept) details.push(textOf(resource.valueCodeableConcept));
         if (resource.effectiveDateTime) details.push(longDate(resource.effectiveDateTime));
         details = details.concat(notes);
         break;

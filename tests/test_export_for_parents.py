@@ -183,4 +183,5 @@ async def test_the_copys_summary_names_the_parent_who_declared_an_item_as_the_pr
     pdf = pypdfium2.PdfDocument((await copy_for(client, ines.dossier.id)).read("synthese.pdf"))
     text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).replace("\r\n", " ")
     assert "ROR" in text and "déclaré par Camille Martin" in text
-    assert "Pollen" in text and "(déclaré par le patient" in text
+    # Her own, said of her as the PDF says "Née" (it said "le patient" of a girl: an outside probe's find).
+    assert "Pollen" in text and "(déclaré par la patiente" in text

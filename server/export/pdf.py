@@ -123,7 +123,8 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
         pdf.paragraph(KINDS[kind].title, size=10.5, style="B")
         for item in items:
             author = profile.authors.get(item.author_professional_id or "")
-            said = f"déclaré par {professional_title(author) if author else (declarers or {}).get(item.id, 'le patient')}"
+            themselves = "la patiente" if patient.sex == "F" else "le patient"  # as "Née" above
+            said = f"déclaré par {professional_title(author) if author else (declarers or {}).get(item.id, themselves)}"
             hidden = ", masqué aux professionnels" if item.hidden else ""
             pdf.paragraph(f"•{NBSP}{describe(item)} ({said}{hidden})", size=9.5)
         pdf.ln(1.5)

@@ -72,13 +72,15 @@ async def profile_of(session: AsyncSession, *, dossier_id: str, visible: Visibil
 
 async def declarers_of(session: AsyncSession, *, profile: Profile, patient: Patient) -> dict[str, str]:
     """Who declared each item no professional wrote, by name, as a copy of the dossier says it: a caregiver's
-    name (a parent, for a child), "le patient" for the patient's own (or an account no longer there)."""
+    name (a parent, for a child), "la patiente" or "le patient" for the patient's own (or an account no longer
+    there)."""
     items = [item for items in profile.by_kind.values() for item in items if not item.author_professional_id]
     ids = {item.added_by_account_id for item in items if item.added_by_account_id}
     found = (await session.exec(select(Account.id, Account.display_name, Account.patient_id)
                                 .where(col(Account.id).in_(ids)))).all() if ids else []
     names = {account_id: name for account_id, name, patient_id in found if patient_id != patient.id and name}
-    return {item.id: names.get(item.added_by_account_id or "", "le patient") for item in items}
+    themselves = "la patiente" if patient.sex == "F" else "le patient"  # as the copy says "Née" or "Né"
+    return {item.id: names.get(item.added_by_account_id or "", themselves) for item in items}
 
 
 # --- what a person types, checked ------------------------------------------------------------

@@ -289,6 +289,9 @@ async def test_the_export_is_in_the_log_before_the_zip_leaves_named_for_its_pati
     page = await client.get(f"/dossiers/{small.dossier.id}/export")
     assert page.status_code == 200 and "Télécharger la copie (ZIP)" in page.text and "2 documents" in page.text
     assert f"({len(await events(db, small.dossier.id))} événements)" in page.text  # the head's number: every event
+    # In English, the page says which parts of the copy are in French (an outside probe's find: only the LISEZMOI).
+    english = (await client.get(f"/dossiers/{small.dossier.id}/export", headers={"accept-language": "en"})).text
+    assert "a PDF summary</strong> in French" in english and "as a spreadsheet (in French)" in english
     response = await post_form(client, f"/dossiers/{small.dossier.id}/export", {})
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     assert re.fullmatch(r'attachment; filename="carnet-dossier-camille-\d{4}-\d{2}-\d{2}\.zip"',

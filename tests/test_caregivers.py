@@ -658,6 +658,10 @@ async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(clien
     await as_account(client, db, await account_for_patient(db, patient=ines.patient))
     page = await client.get(f"/dossiers/{ines.dossier.id}/majorite")
     assert "Ce que voient vos parents aujourd'hui" in html.unescape(page.text)
+    # In English, each choice finishes "When I turn 18, <parent>:" (it read "…: No longer have access").
+    english = html.unescape((await client.get(f"/dossiers/{ines.dossier.id}/majorite",
+                                              headers={"accept-language": "en"})).text)
+    assert "will keep read-only access" in english.lower() and "will no longer have access" in english.lower()
     delegations = {d.caregiver_account_id: d for d in (await db.exec(select(Delegation))).all()}
     kept = await post_form(client, f"/dossiers/{ines.dossier.id}/majorite/{delegations[father.id].id}",
                            {"choix": "lecture"}, follow_redirects=False)

@@ -45,6 +45,9 @@ async def test_a_stopped_treatment_stays_with_its_end_and_leaves_the_treatments_
         assert done.headers["location"] == url(patient, f"?fait=arrete#item-{treatment.id}")
         shown = text_of(await client.get(url(patient, "?fait=arrete")))
         assert "Le traitement est noté comme arrêté" in shown and "arrêté le" in shown and "Noter l'arrêt" not in shown
+        # Under a heading of its own, not under "Traitements en cours" (an outside probe's find: a matter of safety).
+        page = (await client.get(url(patient))).text
+        assert re.search(r"<h3[^>]*>Traitements arrêtés</h3>\s*<ul[^>]*>\s*<li[^>]*id=\"item-" + treatment.id, page)
         again = await post_form(client, stop_url(patient, treatment), {"ended_on": ended.isoformat()})
         assert again.status_code == 404  # once
         log = text_of(await client.get(f"/dossiers/{patient.dossier.id}/historique"))

@@ -232,6 +232,9 @@ async def test_a_new_name_longer_than_the_field_allows_is_refused_not_cut(client
     for blank in ("", "   ", "\u200b\u200b"):  # no name: said in French, not replaced by "Clé d'accès"
         response = await post_form(client, f"/cles/{key.id}/nom", {"name": blank})
         assert response.status_code == 400 and "Donnez un nom à cette clé." in response.text
+        # This key's field is marked and tied to the message, as every other form's (an outside probe's find).
+        assert wrong_fields(response.text) == ["name"]
+        assert re.search(rf'<input id="name-{key.id}"[^>]*aria-invalid="true"', response.text)
     assert key.name in (await client.get("/cles")).text
 
 

@@ -34,12 +34,13 @@ async def list_passkeys(request: Request, db: AsyncSession) -> Template:
 @post("/cles/{passkey_id:str}/nom", guards=[logged_in], status_code=200)
 async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: Form) -> Response:
     name = text(data, "name", limit=passkeys.NAME_MAX + 1)  # read past the form's maxlength: refused, never cut
+    field = f"name-{passkey_id[:40]}"  # this key's field, among one a key (passkeys.html)
     if len(name) > passkeys.NAME_MAX:
         error = FormError(_("%(name)s : %(limit)d caractères au plus.", name=_("Nom de cette clé"),
-                            limit=passkeys.NAME_MAX))
+                            limit=passkeys.NAME_MAX), [field])
         return await passkeys_page(request, db, error=error, status=400)
     if not readable_length(name):  # a name of spaces or invisible characters is none: said, not replaced
-        return await passkeys_page(request, db, error=FormError(_("Donnez un nom à cette clé.")), status=400)
+        return await passkeys_page(request, db, error=FormError(_("Donnez un nom à cette clé."), [field]), status=400)
     renamed = await passkeys.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=name)
     return Redirect("/cles?fait=cle-renommee" if renamed else "/cles", status_code=303)  # not theirs, or gone: nothing
 

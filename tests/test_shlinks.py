@@ -107,6 +107,7 @@ async def test_a_link_made_by_the_patient_opens_as_the_spec_says_and_its_fetch_i
     await activate(client, patient)
     page = await client.get(f"/dossiers/{patient.dossier.id}/liens-sante")
     assert page.status_code == 200 and "Créer le lien" in page.text and "Aucun lien créé" in page.text
+    assert re.search(r'<input id="code" name="code"[^>]*maxlength="100"', page.text)  # as long as it may be
     async with Log(db, patient.dossier.id) as log:
         made = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante",
                                {"contenu": "emergency", "nom": "Voyage au Portugal", "code": "soleil-42", "duree": "7j"},

@@ -164,6 +164,8 @@ async def test_a_manager_closing_and_reopening_is_not_told_he_gave_the_accesses(
     async with new_caregiver(app, code) as paul:
         base = f"/dossiers/{patient.dossier.id}"
         before = html.unescape((await paul.get(f"{base}/fermeture")).text)
+        access = words_of(await paul.get(f"{base}/acces"))  # the notifications' sentence, said of the dossier
+        assert "qui vous aident" not in access and "quand les proches qui aident avec le dossier changent" in access
         assert (await post_form(paul, f"{base}/fermeture", {}, follow_redirects=False)).status_code == 303
         reopened = await post_form(paul, f"{base}/reouverture", {}, follow_redirects=False)
         notice = html.unescape((await paul.get(reopened.headers["location"])).text)

@@ -202,6 +202,8 @@ def test_a_summary_reads_in_the_strangers_language_with_its_numbers_written_as_i
                 dossier = await db.get(Dossier, patient.dossier_id)
                 await add_item(db, dossier=dossier, actor=CAMILLE, today=paris_today(),
                                data=ItemInput("measurement", label="weight", value="60,4", started_on=paris_today()))
+                await add_item(db, dossier=dossier, actor=CAMILLE, today=paris_today(),
+                               data=ItemInput("organ_donation", label="donneur"))
         finally:
             await engine.dispose()
 
@@ -213,9 +215,13 @@ def test_a_summary_reads_in_the_strangers_language_with_its_numbers_written_as_i
     page.get_by_role("button", name="Créer le lien").click()
     address = page.get_by_label("Lien à copier").input_value()
 
-    for locale, label, allergies, measures, weighs in (
-            ("fr-FR", "Votre nom et votre service", "Allergies et intolérances", "Mesures", "60,4\u00a0kg"),
-            ("en-GB", "Your name and your department", "Allergies and intolerances", "Measurements", "60.4\u00a0kg")):
+    # Carnet's own words in the summary (a measure's name, a choice on organ donation) are said by their codes too:
+    # an English page said "Poids" and "donneur" (an outside probe's finds).
+    for locale, label, allergies, measures, weighs, donation in (
+            ("fr-FR", "Votre nom et votre service", "Allergies et intolérances", "Mesures", "Poids — 60,4\u00a0kg",
+             "Don d'organes — Favorable au don d'organes"),
+            ("en-GB", "Your name and your department", "Allergies and intolerances", "Measurements", "Weight — 60.4\u00a0kg",
+             "Organ donation — In favour of organ donation")):
         context = browser.new_context(base_url=server.url, **{**PHONE, "locale": locale})
         try:
             stranger = context.new_page()
@@ -224,5 +230,6 @@ def test_a_summary_reads_in_the_strangers_language_with_its_numbers_written_as_i
             stranger.get_by_role("button", name=re.compile("Afficher les informations|Show")).click()
             expect(stranger.get_by_role("region", name=allergies)).to_contain_text("Pénicilline")
             expect(stranger.get_by_role("region", name=measures)).to_contain_text(weighs)
+            expect(stranger.get_by_text(donation)).to_be_visible()
         finally:
             context.close()

@@ -133,6 +133,20 @@
     "10157-6": _("Antécédents familiaux"), "42348-3": _("Directives anticipées et don d'organes")
   };
 
+  // Carnet's own words in an observation, by their codes as ips.py writes them (a name the patient typed, by none):
+  // a measure's LOINC code, a kind of the profile without a resource of its own, a choice on organ donation.
+  var OBSERVATIONS = {
+    "http://loinc.org": { "29463-7": _("Poids"), "8302-2": _("Taille"), "85354-9": _("Tension artérielle"),
+      "2339-0": _("Glycémie") },
+    "urn:carnet:fhir:profil-type": { directive: _("Directives anticipées"), organ_donation: _("Don d'organes") },
+    "urn:carnet:fhir:don-organes": { donneur: _("Favorable au don d'organes"),
+      refus: _("Opposé au don d'organes (inscrit au registre national des refus)") }
+  };
+  function said(concept) {
+    var coding = ((concept || {}).coding || [])[0] || {};
+    return (OBSERVATIONS[coding.system] || {})[coding.code] || textOf(concept);
+  }
+
   function sectionTitle(part) {
     var coding = ((part.code || {}).coding || [])[0] || {};
     return (coding.system === "http://loinc.org" && SECTION_TITLES[coding.code]) || part.title || "";
@@ -173,14 +187,14 @@
         if (resource.lotNumber) details.push(_("lot %(lot)s").replace("%(lot)s", resource.lotNumber));
         break;
       case "Observation": {
-        what = textOf(resource.code);
+        what = said(resource.code);
         var parts = (resource.component || []).map(function (c) {
           return c.valueQuantity && typeof c.valueQuantity.value === "number" ? NUMBER.format(c.valueQuantity.value) : "";
         });
         if (parts.length) details.push(parts.join("/") + "\u00a0" + ((resource.component[0].valueQuantity || {}).unit || ""));
         else if (resource.valueQuantity) details.push(quantity(resource.valueQuantity));
         else if (resource.valueString) details.push(resource.valueString);
-        else if (resource.valueCodeableConcept) details.push(textOf(resource.valueCodeableConcept));
+        else if (resource.valueCodeableConcept) details.push(said(resource.valueCodeableConcept));
         if (resource.effectiveDateTime) details.push(longDate(resource.effectiveDateTime));
         details = details.concat(notes);
         break;

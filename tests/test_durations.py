@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.access import share_codes
-from server.access.rights import grant_end
+from server.access.durations import grant_end
 from server.accesslog.audit import Actor
-from server.models import utcnow
 from tests.patient_helpers import CAMILLE, professional
 
 PARIS = ZoneInfo("Europe/Paris")

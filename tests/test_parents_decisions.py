@@ -6,6 +6,9 @@ kept, and her Accès page said "L'accès a été accordé" above "Aucun professi
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from sqlmodel import select
 
 from server.accounts import account_for_patient
@@ -13,6 +16,14 @@ from server.models import Block, Grant
 from tests.conftest import AsyncTestClient, ORIGIN, post_form
 from tests.test_caregivers import as_account
 from tests.test_kept_traces import minor_with_a_kept_doctor
+
+
+@asynccontextmanager
+async def her_phone(app, db, ines) -> AsyncIterator[AsyncTestClient]:
+    """Inès's own browser, signed in as her, beside her mother's (`client`)."""
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        yield own
 
 
 async def grant(client, dossier_id: str, professional_id: str, categories: list[str], duration: str = "1a"):
@@ -42,8 +53,7 @@ async def grants_of(db, dossier_id: str, professional_id: str) -> list[Grant]:
 async def test_a_parents_grant_to_a_kept_professional_leaves_the_minors_and_shows_as_theirs(client, db, app):
     ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
     dossier_id, girard = ines.dossier.id, doctor.professional.id
-    async with AsyncTestClient(app, base_url=ORIGIN) as own:
-        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+    async with her_phone(app, db, ines) as own:
         await grant(own, dossier_id, girard, [])  # Inès: every category, a year
         await grant(client, dossier_id, girard, ["biologie"], "1m")  # her mother, not knowing
         grants = await grants_of(db, dossier_id, girard)
@@ -72,8 +82,7 @@ async def test_a_parents_grant_to_a_kept_professional_leaves_the_minors_and_show
 async def test_a_parents_block_of_a_kept_professional_stops_only_the_parents_grants(client, db, app):
     ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
     dossier_id, girard = ines.dossier.id, doctor.professional.id
-    async with AsyncTestClient(app, base_url=ORIGIN) as own:
-        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+    async with her_phone(app, db, ines) as own:
         await grant(own, dossier_id, girard, ["vaccination"])
         await grant(client, dossier_id, girard, ["ordonnance"])
         assert await act(client, f"/dossiers/{dossier_id}/professionnels/{girard}/blocage") == 303
@@ -103,8 +112,7 @@ async def test_a_parents_block_of_a_kept_professional_stops_only_the_parents_gra
 async def test_a_minors_block_is_not_shown_to_the_parents_and_leaves_their_grant(client, db, app):
     ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
     dossier_id, girard = ines.dossier.id, doctor.professional.id
-    async with AsyncTestClient(app, base_url=ORIGIN) as own:
-        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+    async with her_phone(app, db, ines) as own:
         await grant(client, dossier_id, girard, ["ordonnance"])
         before = (await client.get(f"/dossiers/{dossier_id}/acces")).text
         assert await act(own, f"/dossiers/{dossier_id}/professionnels/{girard}/blocage") == 303
@@ -139,8 +147,7 @@ async def test_a_banner_names_who_gave_each_access(client, db, app):
 async def test_the_minors_page_when_only_a_parent_gave_a_kept_professional_access(client, db, app):
     ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
     await grant(client, ines.dossier.id, doctor.professional.id, ["biologie"], "1m")
-    async with AsyncTestClient(app, base_url=ORIGIN) as own:
-        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+    async with her_phone(app, db, ines) as own:
         page = await own.get(f"/dossiers/{ines.dossier.id}/acces")
         assert page.status_code == 200 and "Accès jusqu" in page.text
         assert "Un de vos parents lui a donné accès : Biologie" in page.text and "aussi donné" not in page.text

@@ -12,7 +12,7 @@ from server.models import Block, Patient, ShareCode
 from tests.conftest import AsyncTestClient, ORIGIN
 from tests.test_caregivers import as_account, years_ago
 from tests.test_kept_traces import minor_with_a_kept_doctor
-from tests.test_parents_decisions import act, fresh, grant, grants_of
+from tests.test_parents_decisions import act, fresh, grant, grants_of, her_phone
 
 
 async def turn_18(db, patient_id: str) -> None:
@@ -47,8 +47,7 @@ async def test_the_minors_kept_doctor_as_medecin_traitant_is_not_on_the_parents_
     leaves out): "Seul son médecin traitant peut voir ce dossier", Dr Girard, from nothing the mother did."""
     ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
     dossier_id, girard = ines.dossier.id, doctor.professional.id
-    async with AsyncTestClient(app, base_url=ORIGIN) as own:
-        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+    async with her_phone(app, db, ines) as own:
         assert await act(own, f"/dossiers/{dossier_id}/medecin-traitant", {"professionnel": girard}) == 303
     mothers = (await client.get(f"/dossiers/{dossier_id}/acces")).text
     assert "Girard" not in mothers and "médecin traitant" not in mothers.split("<main")[-1].split("Donner accès")[0]
@@ -57,8 +56,7 @@ async def test_the_minors_kept_doctor_as_medecin_traitant_is_not_on_the_parents_
     assert await act(client, f"/dossiers/{dossier_id}/medecin-traitant", {"professionnel": girard}) == 303
     assert "Seul son médecin traitant peut voir ce dossier" in (await client.get(f"/dossiers/{dossier_id}/acces")).text
     # Her mother's own declaration is hers to see.
-    async with AsyncTestClient(app, base_url=ORIGIN) as own:
-        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+    async with her_phone(app, db, ines) as own:
         assert await act(own, f"/dossiers/{dossier_id}/medecin-traitant", {"professionnel": ""}) == 303
     assert await act(client, f"/dossiers/{dossier_id}/medecin-traitant", {"professionnel": girard}) == 303
     mothers = (await client.get(f"/dossiers/{dossier_id}/acces")).text
@@ -108,8 +106,7 @@ async def test_at_18_the_young_adult_lifts_her_parents_block_and_tells_two_grant
     unblock herself; and her own grant and her mother's showed two alike "Révoquer" buttons."""
     ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
     dossier_id, girard, patient_id = ines.dossier.id, doctor.professional.id, ines.patient.id
-    async with AsyncTestClient(app, base_url=ORIGIN) as own:
-        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+    async with her_phone(app, db, ines) as own:
         await grant(own, dossier_id, girard, ["vaccination"], "sans")
         await grant(client, dossier_id, girard, ["biologie"], "sans")
         assert await act(client, f"/dossiers/{dossier_id}/professionnels/{girard}/blocage") == 303

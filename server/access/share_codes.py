@@ -14,10 +14,8 @@ from ..accounts import hash_secret, normalize_code
 from ..i18n import N_, _
 from ..models import Dossier, Grant, Professional, ShareCode, utcnow
 from ..caregivers.confidential import giver
-from .rights import (
-    CLOSED, DURATIONS, active_block, duration_key, end_current_grants, ends_after, grant_end, layer_of, logged_scope,
-    refuse,
-)
+from .durations import DURATIONS, duration_key, ends_after, grant_end
+from .rights import CLOSED, active_block, end_current_grants, layer_of, logged_scope, refuse
 
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 SHARE_CODE_LIFETIME = timedelta(minutes=10)

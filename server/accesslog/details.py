@@ -109,7 +109,8 @@ def _lowered() -> dict[str, str]:
 @functools.cache
 def _vocabulary() -> frozenset[str]:
     """The interface's words a detail is made of: categories, "tous les documents", durations, and phrases.py's."""
-    from ..access.rights import ALL_DOCUMENTS, DURATIONS
+    from ..access.durations import DURATIONS
+    from ..access.rights import ALL_DOCUMENTS
     from ..caregivers.invitations import LEVELS, PARENT_TERMS
 
     return frozenset([*CATEGORIES.values(), ALL_DOCUMENTS, *(label for label, _days in DURATIONS.values()),

@@ -19,7 +19,7 @@ from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import AccessEvent, Account, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
 from ..notifications import banners, notify
-from ..access.rights import DURATIONS, duration_key, ends_after
+from ..access.durations import DURATIONS, duration_key, ends_after
 from ..access.rule import LEGAL_REPRESENTATIVES
 from .dossiers import is_minor
 

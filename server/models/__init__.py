@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from .base import CATEGORIES, clock_at, new_id, paris_today, utcnow  # noqa: F401
+from .base import CATEGORIES, add_months, clock_at, new_id, paris_today, utcnow  # noqa: F401
 from .dossier import (  # noqa: F401
     AccountNotice, Block, CaregiverInvitation, Delegation, Document, DocumentPage, Dossier, EmergencyAccess, Grant,
     ProfileItem, ShareCode,

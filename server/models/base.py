@@ -1,10 +1,12 @@
-"""What every table uses: opaque ids, the clock (which the demo can set), the categories of documents."""
+"""What every table uses: opaque ids, the clock (which the demo can set) and its calendar, the categories of
+documents."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from calendar import monthrange
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 
@@ -30,6 +32,14 @@ def utcnow() -> datetime:
 def paris_today() -> date:
     """Today where the patients are (a document "not in the future" means by a French calendar)."""
     return utcnow().astimezone(PARIS).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it has no such day (29 February → 28): a vaccine's
+    age, an access's "3 mois"."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 @contextmanager

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from calendar import monthrange
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
 from ..i18n import N_, _
-from ..models import ProfileItem
+from ..models import ProfileItem, add_months
 
 CALENDAR_FILE = Path(__file__).with_name("calendrier_vaccinal.json")
 HORIZON_MONTHS = 3  # a dose due within this many months is "à faire"; later ones are not listed yet
@@ -167,13 +166,6 @@ CALENDAR_SOURCE: dict = _RAW["source"]  # {"title", "publisher", "url"}
 
 
 # --- dates ---------------------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later; the month's last day when it has no such day (29 February → 28)."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def _state(due_on: date, late_after: int | None, today: date) -> str:

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, sessions
-from ..access import emergencies, rights
+from ..access import durations, emergencies, rights
 from ..dossiers import InvalidInput, author_labels
 from ..errors import error_response
 from ..guards import logged_in
@@ -120,7 +120,7 @@ async def professional_page(request: Request, db: AsyncSession, dossier: Dossier
     line = await professional_line(db, dossier=dossier, professional=professional, now=utcnow(),
                                    parents=professional.id in kept.professional_ids)
     context = {
-        "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": rights.DURATIONS,
+        "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": durations.DURATIONS,
         "scope_label": rights.scope_label,
         "can_be_medecin_traitant": professional.profession in rights.MEDECINS, "error": error, "form": form or {},
         "band": await band(request, db, dossier),

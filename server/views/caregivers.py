@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import sessions
-from ..access import rights
+from ..access import durations
 from ..access.rule import LEGAL_REPRESENTATIVES
 from ..caregivers import delegations, invitations, majority
 from ..caregivers import notices as account_notices
@@ -78,7 +78,7 @@ async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -
         "may_invite_relative": own and not minor,
         "may_invite_parent": as_parent and minor and representatives < invitations.MAX_REPRESENTATIVES,
         "may_remove": own and not minor, "parent_of_minor": as_parent and minor,
-        "durations": rights.DURATIONS, "terms": invitations.terms, "levels": invitations.LEVELS,
+        "durations": durations.DURATIONS, "terms": invitations.terms, "levels": invitations.LEVELS,
     }
 
 

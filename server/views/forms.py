@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from ..access import rights
+from ..access import durations, rights
 from ..dossiers import InvalidInput
 from ..i18n import _
 from ..text_input import clean
@@ -121,7 +121,7 @@ def scope_and_duration(data: dict[str, Any]) -> tuple[str, str]:
     except InvalidInput as refused:
         refusals.append(refused)
     duration = text(data, "duree", limit=10)
-    if duration not in rights.DURATIONS:
+    if duration not in durations.DURATIONS:
         refusals.append(InvalidInput(_("Choisissez une durée."), "duree"))
     if refusals:
         raise InvalidInput(" ".join(str(r) for r in refusals), *(f for r in refusals for f in r.fields))

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import sessions
-from ..access import rights, share_codes
+from ..access import durations, rights, share_codes
 from ..dossiers import InvalidInput, professional_title
 from ..guards import logged_in
 from ..models import Dossier, Professional, ShareCode, utcnow
@@ -45,7 +45,7 @@ def qr_svg(content: str) -> bytes:
 
 async def share_form(request: Request, db: AsyncSession, dossier: Dossier, *, error: FormError | None = None,
                      form: dict[str, Any] | None = None) -> Template:
-    context = {"dossier": dossier, "durations": rights.DURATIONS, "error": error, "form": form or {},
+    context = {"dossier": dossier, "durations": durations.DURATIONS, "error": error, "form": form or {},
                "band": await band_of(db, dossier=dossier, account=request.user.account, now=utcnow())}
     return Template("share_code_new.html", context=context, status_code=400 if error else 200)
 
@@ -97,7 +97,7 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
         "code": request.user.data.get("share_codes", {}).get(row.id) if state == "waiting" else None,
         "until": clock(until),  # "14 h 59" (never broken across lines), "14:59"
         "scope": rights.scope_label(row.categories),
-        "duration": _(rights.DURATIONS[rights.duration_key(row.grant_days)][0]),
+        "duration": _(durations.DURATIONS[durations.duration_key(row.grant_days)][0]),
     }
 
 

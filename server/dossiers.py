@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .accesslog import audit
 from .accesslog.phrases import CARE_LINES_WAITING, in_french
 from .db import SIGNED_IN_PROFESSIONAL, begin_write
-from .i18n import N_, _
+from .i18n import N_, _, translations
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional, ProfessionalWord
 from .files import blobs
@@ -176,7 +176,8 @@ async def add_document(
         size=len(data),
         sha256=digest,
         page_count=len(pages) if pages else (None if mime_type == "application/pdf" else 0),
-        search_text=search_text(title, data.decode("utf-8", errors="replace") if mime_type == "text/plain" else text),
+        search_text=search_text(title, data.decode("utf-8", errors="replace") if mime_type == "text/plain" else text,
+                                about=found_by(category, author, source)),
         search_title=search_title(title),
         added_by_account_id=added_by.id if added_by else None,
     )
@@ -187,6 +188,20 @@ async def add_document(
     if commit:
         await session.commit()
     return document
+
+
+def found_by(category: str, author: Professional | None, source: str) -> str:
+    """What finds a document besides its title and text (`search_text`'s `about`): its kind in either language
+    ("imagerie", "imaging"), its author's names and profession in either gender and language ("Roux",
+    "sage-femme", "midwife"), where it comes from (a lab, a hospital). Migration 0035 made the same words for the
+    documents added before it."""
+    english = translations("en")
+    kind = CATEGORIES[category]
+    words = [kind, english.gettext(kind), source]
+    if author is not None:
+        forms = PROFESSIONS.get(author.profession, (author.profession,))
+        words += [author.given_name, author.family_name, *forms, english.gettext(author.profession)]
+    return " ".join(words)
 
 
 async def dossier_documents(session: AsyncSession, *, dossier_id: str) -> list[Document]:

@@ -1,7 +1,7 @@
 """Searching a dossier's documents by words: accents and case ignored, ranked; one interface, two engines.
 
-What is searched is `Document.search_text`: the title and the text of the document (a text file,
-or a PDF's text extracted once when it is added), folded (lower case, no accents) by `fold`, the
+What is searched is `Document.search_text`: what the document is (its kind, its author, where it comes from:
+`dossiers.found_by`), its title and its text (a text file, or a PDF's text extracted once when it is added), folded (lower case, no accents) by `fold`, the
 same way as the words asked. SQLite keeps it in an FTS5 table (document_search, kept by triggers)
 whose words each start with their dossier's key (`KEY` characters of its id, migration 0018), so that
 a search reads its own dossier's lists of documents, never those of the whole installation; PostgreSQL
@@ -60,9 +60,11 @@ def past_every_longer(word: str) -> str:
     return word + "\U0010ffff"
 
 
-def search_text(title: str, body: str = "") -> str:
-    """What a document is found by: its title, then its text, folded, bounded."""
-    return " ".join(WORD.findall(fold(f"{title}\n{body}")))[:MAX_TEXT].rstrip()  # cut between words: no last space
+def search_text(title: str, body: str = "", *, about: str = "") -> str:
+    """What a document is found by: the words of `about` (what it is and who wrote it), each once, then its
+    title's and its text's, folded, bounded."""
+    described = dict.fromkeys(WORD.findall(fold(about)))
+    return " ".join([*described, *WORD.findall(fold(f"{title}\n{body}"))])[:MAX_TEXT].rstrip()  # no last space
 
 
 def search_title(title: str) -> str:

@@ -48,7 +48,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
     from server.sessions import start_session
     from server.accesslog.audit import Actor
     from server.db import make_engine, make_sessionmaker
-    from server.dossiers import add_document, create_patient, create_professional
+    from server.dossiers import add_document, create_patient, create_professional, found_by
     from server.files.store import DiskStorage
     from server.identifiers import ins_key, rpps_with_key
     from server.migrate import upgrade
@@ -74,7 +74,8 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
                      category=categories[n % len(categories)], event_date=start - timedelta(days=n % 5000),
                      storage_key=template.storage_key, filename="bilan.txt", mime_type="text/plain",
                      size=template.size, sha256=template.sha256,
-                     search_text=search_text(f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}"),
+                     search_text=search_text(f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}",
+                                             about=found_by(categories[n % len(categories)], None, "")),
                      search_title=search_title(f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}"),
                      hidden=n % 17 == 0, hidden_from_representatives=False, page_count=0, created_at=now)
                 for n in range(documents - 1)]

@@ -15,7 +15,8 @@ from .accesslog.phrases import CARE_LINES_WAITING, in_french
 from .db import SIGNED_IN_PROFESSIONAL, begin_write
 from .i18n import N_, _, translations
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
-from .models import CATEGORIES, Account, ChainHead, Document, Dossier, Patient, Professional, ProfessionalWord
+from .models import (CATEGORIES, Account, ChainHead, Document, DocumentText, Dossier, Patient, Professional,
+                     ProfessionalWord)
 from .files import blobs
 from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
@@ -140,7 +141,7 @@ async def add_document(
     mime_type: str,
     data: bytes,
     pages: list[PageImage] | None = None,
-    text: str = "",
+    text: str | None = None,
     author: Professional | None = None,
     source: str = "",
     added_by: Account | None = None,
@@ -150,7 +151,8 @@ async def add_document(
 
     The files are written under their keys' locks (files/blobs.py), so no deletion of a document
     with the same bytes can erase them before this one commits. `text` is a PDF's text, extracted
-    when it was rendered; a text file's is its content: both are what a search finds it by.
+    when it was rendered (kept as written too, for a screen reader; None: not extracted yet, then at the first
+    view); a text file's is its content: both are what a search finds it by.
     """
     title = clean(title)
     if not readable_length(title) or len(title) > 200:
@@ -162,6 +164,7 @@ async def add_document(
     if not data or len(data) > MAX_DOCUMENT_BYTES:
         raise InvalidInput(_("Le fichier doit faire entre 1 octet et 20 Mo."))
     pages = pages or []
+    body = data.decode("utf-8", errors="replace") if mime_type == "text/plain" else text or ""
     [(key, digest), *page_files] = await blobs.store(session, storage, [data, *(p.png for p in pages)])
     document = Document(
         dossier_id=dossier.id,
@@ -176,15 +179,17 @@ async def add_document(
         size=len(data),
         sha256=digest,
         page_count=len(pages) if pages else (None if mime_type == "application/pdf" else 0),
-        search_text=search_text(title, data.decode("utf-8", errors="replace") if mime_type == "text/plain" else text,
-                                about=found_by(category, author, source)),
+        search_text=search_text(title, body, about=found_by(category, author, source)),
         search_title=search_title(title),
         added_by_account_id=added_by.id if added_by else None,
     )
     session.add(document)
-    if pages:
-        await session.flush()  # the document row first: its pages point to it
+    kept = mime_type == "application/pdf" and text is not None  # as written, for a reader who cannot see the pages
+    if pages or kept:
+        await session.flush()  # the document row first: its pages and its text point to it
         session.add_all(page_rows_for(document, pages, page_files))
+    if kept:
+        session.add(DocumentText(document_id=document.id, text=text))
     if commit:
         await session.commit()
     return document

@@ -1,8 +1,8 @@
 """Searching a dossier's documents by words: accents and case ignored, ranked; one interface, two engines.
 
 What is searched is `Document.search_text`: what the document is (its kind, its author, where it comes from:
-`dossiers.found_by`), its title and its text (a text file, or a PDF's text extracted once when it is added), folded (lower case, no accents) by `fold`, the
-same way as the words asked. SQLite keeps it in an FTS5 table (document_search, kept by triggers)
+`dossiers.found_by`), its title and its text (a text file, or a PDF's text extracted once when it is added),
+folded (lower case, no accents) by `fold`, the same way as the words asked. SQLite keeps it in an FTS5 table (document_search, kept by triggers)
 whose words each start with their dossier's key (`KEY` characters of its id, migration 0018), so that
 a search reads its own dossier's lists of documents, never those of the whole installation; PostgreSQL
 in a stored tsvector column of `document`, checked on the dossier's rows as its own index reads them

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NoReturn
 
-from sqlmodel import not_, select
+from sqlmodel import delete, not_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit, subjects
@@ -16,6 +16,7 @@ from ..models import (
     CATEGORIES,
     Block,
     Document,
+    DocumentText,
     Dossier,
     EmergencyAccess,
     Grant,
@@ -268,6 +269,7 @@ async def delete_document(
         document.deleted_at = utcnow()
         document.search_text = ""  # the words of its text go with its file (and out of the search index)
         session.add(document)
+        await session.exec(delete(DocumentText).where(DocumentText.document_id == document.id))  # its text too
         await audit.append(session, dossier_id=document.dossier_id, action="delete", actor=actor, document=document)
     keys = await blobs.document_keys(session, document)
     await _commit(session)

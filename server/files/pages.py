@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..db import begin_write
+from ..db import begin_write, upsert
 from ..i18n import N_, _
-from ..models import Document, DocumentPage
+from ..models import Document, DocumentPage, DocumentText
 from . import blobs
 from .render_worker import MAX_ASPECT, MAX_PAGES
 from .store import Storage
@@ -265,3 +265,31 @@ async def pages_of(session: AsyncSession, storage: Storage, *, document: Documen
         session.add(current)
     await session.commit()
     return await page_rows(session, document=document)
+
+
+async def text_of(session: AsyncSession, storage: Storage, *, document: Document) -> str:
+    """A PDF's own text as written ("" for a scan, or another kind of file), which its page offers to whoever
+    cannot read the pages' images. Kept when the document was added; for one added before (migration 0036),
+    extracted at its first view, once, by the bounded renderer."""
+    if document.mime_type != "application/pdf":
+        return ""
+    kept = await session.get(DocumentText, document.id)
+    if kept is not None:
+        return kept.text
+    try:
+        data = storage.get(document.storage_key, sha256=document.sha256)
+    except FileNotFoundError:
+        return ""  # nothing to keep until the file is restored
+    try:
+        text = (await render_pdf(data, draw=False)).text
+    except Unrenderable:
+        text = ""
+    # Two first views at once both extract it; either's row is the same text. A deleted document keeps none.
+    await begin_write(session)
+    current = await session.get(Document, document.id, populate_existing=True)
+    if current is not None and current.deleted_at is None:
+        table = DocumentText.__table__  # type: ignore[attr-defined]
+        keep = upsert(session.get_bind().dialect.name, table, ("document_id",))
+        await session.exec(keep, params={"document_id": document.id, "text": text})  # type: ignore[call-overload]
+    await session.commit()
+    return text

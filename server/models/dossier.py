@@ -97,6 +97,15 @@ class DocumentPage(SQLModel, table=True):
     height: int
 
 
+class DocumentText(SQLModel, table=True):
+    """A PDF's own text as it is written, for whoever cannot read its pages' images (a screen reader) or wants
+    to copy a line: kept when the document is added, or at its first view for one added before (files/pages.py,
+    `text_of`); "" for a scan. Erased with the document's file."""
+
+    document_id: str = Field(foreign_key="document.id", primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
 class Grant(SQLModel, table=True):
     # A professional's standing in a dossier reads one range (migration 0020).
     __table_args__ = (Index("ix_grant_dossier_professional", "dossier_id", "professional_id"),)

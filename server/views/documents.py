@@ -25,7 +25,7 @@ from ..errors import error_response
 from ..i18n import _
 from .access import band, done
 from .forms import Form, text
-from ..files.pages import pages_of
+from ..files.pages import pages_of, text_of
 from ..files.store import IntegrityError
 
 INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
@@ -76,6 +76,7 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         "author": (await author_labels(db, [document]))[document.id],
         "pages": await pages_of(db, request.app.state.storage, document=document),
         "text": text,
+        "pdf_text": await text_of(db, request.app.state.storage, document=document),
         "right": right,
         # Back to the dossier whenever it opens to this reader (its author may hold a grant too); else to their list.
         "opens_dossier": opens_dossier,

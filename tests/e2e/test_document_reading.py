@@ -69,6 +69,16 @@ def test_a_pdf_page_is_read_first_sharp_and_opens_full_screen_to_pinch(reader):
     assert download.bounding_box()["y"] == page.get_by_role("link", name="Supprimer").bounding_box()["y"]  # one row
     assert_fits_phone(page)
 
+    # The pages are images: their text, as written, is one tap away, for a screen reader or a copy (WCAG 1.1.1).
+    written = page.locator("details.doc-pdf-text pre")
+    expect(written).to_be_hidden()
+    page.get_by_text("Lire le texte du document").click()
+    expect(written).to_contain_text(f"{DOCUMENT} - page 1")
+    expect(written).to_contain_text(f"{DOCUMENT} - page {PDF_PAGES}")
+    assert_fits_phone(page)
+    page.get_by_text("Lire le texte du document").click()
+    expect(written).to_be_hidden()
+
     # A tap opens the page alone, the screen's width, as sharp.
     first.tap()
     expect(page).to_have_url(re.compile(r"/documents/\w+/pages/1/plein-ecran$"))

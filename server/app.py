@@ -256,6 +256,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=LoggingConfig(
             log_exceptions="never",  # on_error logs every 500 with its traceback; 4xx are not errors
             loggers={"carnet": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}},
+            # Other libraries' warnings only: fontTools' INFO lines named the glyphs a copy's PDF kept, the letters
+            # of a patient's name and data. Health data is never logged.
+            root={"level": "WARNING", "handlers": ["queue_listener"]},
         ),
         on_startup=[housekeeping.start, integrator.start, freeze_startup_heap],
         on_shutdown=[housekeeping.stop, integrator.stop, _drain_pushes, _dispose_engine],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import logging
 import json
 import re
 import shutil
@@ -619,3 +620,14 @@ async def test_an_item_kept_from_the_parents_comes_back_kept(db, app, small, els
     back = {i.label: i.hidden_from_representatives for i in await live_items(there, dossier.id)}
     assert back["Désogestrel 75 µg"] is True and not any(kept for label, kept in back.items()
                                                          if label != "Désogestrel 75 µg")
+
+
+async def test_making_the_copy_logs_nothing_of_its_pdf(client, db, small, caplog):
+    """The PDF library's font subsetter logs at INFO the glyphs it kept: the letters of the patient's name and
+    data (an outside probe found them in the server's log). Only Carnet's own lines, and warnings, are logged."""
+    await activate(client, small)
+    caplog.clear()
+    response = await post_form(client, f"/dossiers/{small.dossier.id}/export", {})
+    assert response.status_code == 200
+    server_side = [r for r in caplog.records if r.name != "httpx"]  # httpx: the test's own client
+    assert [r.name for r in server_side if r.levelno < logging.WARNING and not r.name.startswith("carnet")] == []

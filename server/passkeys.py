@@ -32,7 +32,7 @@ from webauthn.helpers.structs import (
 )
 
 from .accesslog import audit
-from . import accounts
+from . import accounts, sessions
 from .accounts import RemovedPasskey, finish_activation, hash_secret
 from .config import Settings
 from .db import begin_write
@@ -276,7 +276,8 @@ async def rename_passkey(session: AsyncSession, *, account: Account, passkey_id:
 
 
 async def remove_passkey(session: AsyncSession, *, account: Account, passkey_id: str) -> bool:
-    """Remove one passkey, never the last one (the account would be locked out)."""
+    """Remove one passkey, never the last one (the account would be locked out), and end the sessions opened
+    with it."""
     await audit.begin_chained(session)
     passkeys = await account_passkeys(session, account=account)
     target = next((p for p in passkeys if p.id == passkey_id), None)
@@ -287,6 +288,9 @@ async def remove_passkey(session: AsyncSession, *, account: Account, passkey_id:
         await session.commit()
         raise PasskeyRefused(_("Impossible de supprimer votre dernière clé d'accès : ajoutez-en une autre d'abord."))
     await session.delete(target)
+    # The devices logged in with it are logged out with it: a lost phone's session would otherwise go on reading
+    # the dossier, and could add a passkey of its own (an outside probe's find).
+    await sessions.end_sessions(session, account_id=account.id, opened_with=target.id)
     await log_passkey_change(session, account=account, action="passkey_removed", name=target.name)
     await audit.commit_chained(session)
     return True

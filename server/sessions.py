@@ -12,7 +12,7 @@ from functools import cache
 from litestar.datastructures import Cookie
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import Select, bindparam, delete, exists, update
+from sqlalchemy import Select, bindparam, delete, exists, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -125,6 +125,29 @@ async def remember_search(session: AsyncSession, *, current: CurrentSession, que
 def remembered_search(current: CurrentSession, token: str | None) -> str:
     """The words a token of `remember_search` stands for; "" for any other."""
     return current.data.get("searches", {}).get(token, "") if token else ""
+
+
+async def end_sessions(session: AsyncSession, *, account_id: str, opened_with: str | None = None,
+                       but: str | None = None) -> set[str]:
+    """End the account's sessions opened with the passkey `opened_with` (it is being removed: a lost phone's
+    session ends with its key), or, without it, every one but `but` ("Déconnecter les autres appareils"), in
+    the caller's transaction. Returns the ids of those ended. An account has a few sessions: read, then chosen."""
+    rows = await session.exec(select(WebSession.id, WebSession.data).where(WebSession.account_id == account_id))
+    ended = {row_id for row_id, data in rows.all() if row_id != but
+             and (opened_with is None or json.loads(data or "{}").get(LOGGED_IN_WITH) == opened_with)}
+    if ended:
+        await session.exec(delete(WebSession).where(WebSession.id.in_(ended)))  # type: ignore[call-overload,attr-defined]
+    return ended
+
+
+async def live_sessions(session: AsyncSession, *, account_id: str, settings: Settings) -> int:
+    """How many devices are logged in to the account now (this one included)."""
+    now = utcnow()
+    count = await session.exec(select(func.count()).select_from(WebSession).where(
+        WebSession.account_id == account_id, WebSession.authenticated,
+        WebSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes),
+        WebSession.created_at > now - timedelta(hours=settings.session_max_hours)))
+    return count.one()
 
 
 async def end_session(session: AsyncSession, *, token: str) -> None:

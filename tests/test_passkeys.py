@@ -136,7 +136,7 @@ async def test_add_rename_and_remove_a_second_passkey_but_never_the_last(client,
     assert again.headers["location"] == "/cles"  # nothing was deleted: nothing is said
     gone = await post_form(client, f"/cles/{keys[1].id}/nom", {"name": "X"}, follow_redirects=False)
     assert gone.headers["location"] == "/cles"
-    assert "est supprimée : cet appareil ne peut plus ouvrir votre dossier." in (await client.get(removed.headers["location"])).text
+    assert "est supprimée : cet appareil ne peut plus ouvrir votre dossier, et il est déconnecté." in (await client.get(removed.headers["location"])).text
     await post_form(client, f"/cles/{keys[0].id}/suppression", {})
     page = await client.get("/cles")
     assert page.text.count('class="passkey card stack"') == 1

@@ -8,6 +8,8 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, passkeys, sessions
+from ..sessions import session_cookie
+from ..db import begin_write
 from ..guards import logged_in
 from ..i18n import _
 from ..text_input import readable_length
@@ -20,6 +22,7 @@ async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError 
     context = {
         "passkeys": await passkeys.account_passkeys(db, account=account),
         "codes_left": await accounts.recovery_codes_left(db, account=account),
+        "devices": await sessions.live_sessions(db, account_id=account.id, settings=request.app.state.settings),
         "logged_in_with": request.user.data.get(sessions.LOGGED_IN_WITH),
         "error": error,
     }
@@ -52,8 +55,21 @@ async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Res
     except passkeys.PasskeyRefused as refused:
         # The last passkey: no field is wrong, the message takes the focus.
         return await passkeys_page(request, db, error=FormError.of(refused), status=400)
+    if removed and passkey_id == request.user.data.get(sessions.LOGGED_IN_WITH):
+        # This device's own key: its session ended with it (passkeys.remove_passkey), as the confirmation said.
+        return Redirect("/connexion?deconnecte=1", status_code=303, headers={"Clear-Site-Data": '"cache"'},
+                        cookies=[session_cookie(request.app.state.settings, None)])
     # A second click, or a stale tab: nothing was deleted, so nothing is said.
     return Redirect("/cles?fait=cle-supprimee" if removed else "/cles", status_code=303)
+
+
+@post("/cles/autres-appareils/deconnexion", guards=[logged_in], status_code=200)
+async def log_out_elsewhere(request: Request, db: AsyncSession) -> Redirect:
+    """Every other device logged in to this account is logged out: a phone lost or lent, a shared computer."""
+    await begin_write(db)
+    await sessions.end_sessions(db, account_id=request.user.account.id, but=request.user.row.id)
+    await db.commit()
+    return Redirect("/cles?fait=appareils-deconnectes", status_code=303)
 
 
 @post("/cles/codes-de-secours", guards=[logged_in], status_code=200)
@@ -62,4 +78,4 @@ async def new_recovery_codes(request: Request, db: AsyncSession) -> Template:
     return Template("recovery_codes.html", context={"codes": codes})
 
 
-routes = [list_passkeys, rename, remove, new_recovery_codes]
+routes = [list_passkeys, rename, remove, log_out_elsewhere, new_recovery_codes]

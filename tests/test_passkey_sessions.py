@@ -1,0 +1,83 @@
+"""A passkey removed logs out the devices logged in with it, and "Déconnecter les autres appareils" logs out every
+other: a lost phone's session neither reads the dossier on, nor adds a passkey of its own (an outside probe's find)."""
+
+from __future__ import annotations
+
+import re
+
+from server.accounts import account_for_patient
+from server.passkeys import account_passkeys
+from tests.conftest import ORIGIN, AsyncTestClient, activate, ceremony_options, login, post_form, post_json
+from tests.softauthn import SoftAuthenticator
+
+
+async def add_passkey(client, name: str) -> SoftAuthenticator:
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    authenticator = SoftAuthenticator(origin=ORIGIN)
+    added = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": authenticator.create(options),
+                                                          "name": name})
+    assert added.status_code == 200, added.text
+    return authenticator
+
+
+async def reads(client, patient) -> bool:
+    """Whether this browser's session still opens the dossier."""
+    page = await client.get(f"/dossiers/{patient.dossier.id}", follow_redirects=False)
+    assert page.status_code in (200, 303), page.status_code
+    return page.status_code == 200
+
+
+async def passkey_ids(db, patient) -> dict[str, str]:
+    keys = await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient))
+    await db.commit()
+    return {key.name: key.id for key in keys}
+
+
+async def test_a_passkey_removed_from_another_device_logs_out_the_phone_that_used_it(client, db, app, patient):
+    await activate(client, patient)  # the phone: its session was opened with "Téléphone"
+    tablet_key = await add_passkey(client, "Tablette")
+    async with AsyncTestClient(app, base_url=ORIGIN) as tablet:
+        assert (await login(tablet, tablet_key)).status_code == 200
+        keys = await passkey_ids(db, patient)
+        removed = await post_form(tablet, f"/cles/{keys['Téléphone']}/suppression", {}, follow_redirects=False)
+        assert removed.headers["location"] == "/cles?fait=cle-supprimee"
+        said = (await tablet.get(removed.headers["location"])).text
+        assert "cet appareil ne peut plus ouvrir votre dossier, et il est déconnecté." in said
+        assert await reads(tablet, patient)
+    # The phone's cookie opens nothing more, and cannot give itself a passkey.
+    assert not await reads(client, patient)
+    refused = await post_json(client, "/cle/options")
+    assert refused.status_code in (401, 403) or "publicKey" not in refused.text
+    assert set(await passkey_ids(db, patient)) == {"Tablette"}
+
+
+async def test_removing_this_device_s_own_key_logs_it_out_as_its_confirmation_says(client, db, patient):
+    await activate(client, patient)
+    await add_passkey(client, "Tablette")
+    page = (await client.get("/cles")).text
+    assert "Supprimer la clé «\u00a0Téléphone\u00a0» de cet appareil-ci ? Vous serez déconnecté" in page
+    assert "Supprimer la clé «\u00a0Tablette\u00a0»\u202f? Cet appareil ne pourra plus ouvrir votre dossier." in page
+    keys = await passkey_ids(db, patient)
+    removed = await post_form(client, f"/cles/{keys['Téléphone']}/suppression", {}, follow_redirects=False)
+    assert removed.headers["location"] == "/connexion?deconnecte=1"
+    assert re.search(r'carnet_session="?"?;', removed.headers["set-cookie"]) or "Max-Age=0" in removed.headers["set-cookie"]
+    assert not await reads(client, patient)
+
+
+async def test_every_other_device_is_logged_out_at_once(client, db, app, patient):
+    phone_key = await activate(client, patient)
+    tablet_key = await add_passkey(client, "Tablette")
+    async with AsyncTestClient(app, base_url=ORIGIN) as tablet, AsyncTestClient(app, base_url=ORIGIN) as laptop:
+        assert (await login(tablet, tablet_key)).status_code == 200
+        assert (await login(laptop, phone_key)).status_code == 200  # the same key, on another browser
+        page = (await client.get("/cles")).text
+        assert "Votre compte est ouvert sur cet appareil et sur 2 autres." in page
+        done = await post_form(client, "/cles/autres-appareils/deconnexion", {}, follow_redirects=False)
+        assert done.headers["location"] == "/cles?fait=appareils-deconnectes"
+        page = (await client.get(done.headers["location"])).text
+        assert "Vos autres appareils sont déconnectés" in page
+        assert "Votre compte n'est ouvert que sur cet appareil." in page and "Déconnecter les autres appareils" not in page
+        assert await reads(client, patient)
+        assert not await reads(tablet, patient) and not await reads(laptop, patient)
+        # Their keys stay: each can log in again.
+        assert (await login(tablet, tablet_key)).status_code == 200 and await reads(tablet, patient)

@@ -66,3 +66,22 @@ async def test_each_get_of_a_shl_location_is_a_logged_fetch_under_the_declared_n
             async with Log(db, patient.dossier.id) as log:
                 answer = await stranger.get(f"/shl/{row.id}/fichier", params={"t": forged})
             assert answer.status_code == 404 and log.new == []
+
+
+async def test_a_professional_s_form_to_add_to_a_dossier_shows_its_patient_and_is_logged(client, app, db, patient):
+    """The forms to add a document or a line of the profil médical show the patient's name, birth date and INS (to
+    check it is the right patient): an opening of the dossier, in the log before the page leaves (a probe's find)."""
+    pro, _account = await signed_in(client, db)
+    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
+                              duration="sans", actor=PATIENT)
+    for address in (f"/dossiers/{patient.dossier.id}/documents/nouveau",
+                    f"/dossiers/{patient.dossier.id}/profil/ajouter?type=allergy"):
+        async with Log(db, patient.dossier.id) as log:
+            page = await client.get(address)
+        assert page.status_code == 200 and "12/03/1984" in page.text
+        assert log.actions == ["open_to_add"], address
+    her_phone = AsyncTestClient(app, base_url=ORIGIN)
+    from tests.conftest import activate
+    await activate(her_phone, patient)
+    history = (await her_phone.get(f"/dossiers/{patient.dossier.id}/historique")).text
+    assert history.count("a ouvert votre dossier pour y ajouter un document ou une information") == 2

@@ -102,6 +102,12 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
     await audit.commit_chained(session)
 
 
+async def log_add_form(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right) -> None:
+    """A professional's form to add to a dossier shows its patient's identity, to check it is the right patient:
+    an opening of the dossier, logged and committed before the form is sent."""
+    await _log_read(session, account=account, dossier=dossier, right=right, action="open_to_add")
+
+
 async def log_author_list(session: AsyncSession, *, account: Account, dossier: Dossier) -> None:
     """A professional's list of the documents they added to a dossier no longer open to them (own_documents.py):
     a read of the dossier like any other, logged and committed before the list is sent."""

@@ -41,7 +41,7 @@ def in_french(forms: tuple[str, str], count: int) -> str:
 
 VIA_SOFTWARE = "via le logiciel "  # an event's detail that starts so names the software that acted (server/fhir/)
 READS = ("read_timeline", "search", "read_document", "download", "read_care", "read_profile", "shl_fetch",
-         "read_own_documents")
+         "read_own_documents", "open_to_add")
 RIGHTS_CHANGES = (
     "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
     "profile_hide", "profile_unhide", "profile_delete",
@@ -59,6 +59,10 @@ PHRASES: dict[str, Phrase] = {
     "read_own_documents": Phrase("Consultation de ses propres documents",
         N_("%(subject)s a consulté la liste des documents ajoutés par ses soins à %(dossier)s %(when)s%(right)s"),
         N_("%(subject)s avez consulté la liste des documents ajoutés par vos soins à %(dossier)s %(when)s%(right)s")),
+    # A professional's form to add to a dossier shows who its patient is (name, birth date, INS: the right patient).
+    "open_to_add": Phrase("Ouverture pour un ajout",
+        N_("%(subject)s a ouvert %(dossier)s pour y ajouter un document ou une information %(when)s%(right)s"),
+        N_("%(subject)s avez ouvert %(dossier)s pour y ajouter un document ou une information %(when)s%(right)s")),
     "search": Phrase("Recherche dans le dossier",
         N_("%(subject)s a fait une recherche dans %(dossier)s%(detail_paren)s %(when)s%(right)s"),
         N_("%(subject)s avez fait une recherche dans %(dossier)s%(detail_paren)s %(when)s%(right)s")),

@@ -12,7 +12,8 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.reading import open_document
+from ..access.reading import log_add_form, open_document
+from ..accesslog import audit
 from ..access.rule import Right
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
 from ..guards import logged_in
@@ -51,7 +52,12 @@ async def writable(request: Request, db: AsyncSession, dossier_id: str) -> Patie
 
 @get("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in])
 async def upload_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
-    return form_page(dossier_id, await writable(request, db, dossier_id))
+    """The form shows who the patient is: opened to add to the dossier, logged (the right read under the chain's
+    lock, so a revoke committed just before is seen)."""
+    await audit.begin_chained(db)
+    dossier, right = await write_right(db, account=request.user.account, dossier_id=dossier_id)
+    await log_add_form(db, account=request.user.account, dossier=dossier, right=right)
+    return form_page(dossier_id, await db.get(Patient, dossier.patient_id))
 
 
 @post("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in], status_code=200,

@@ -211,8 +211,9 @@ async def form_page(request: Request, db: AsyncSession, dossier_id: str, kind: s
     account = request.user.account
     # The documents offered for advance directives are titles of the dossier: a professional's read, logged.
     listing = kind == "directive"
+    # Else the form shows the patient's identity: opened to add to the dossier (a refused form, shown again, was).
     view = await open_dossier(db, account=account, dossier_id=dossier_id,
-                              action="read_timeline" if listing else None)
+                              action="read_timeline" if listing else "open_to_add" if form is None else None)
     if not may_add(view):
         await db.rollback()
         raise NotFoundException()

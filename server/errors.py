@@ -97,9 +97,15 @@ def error_response(request: Request, status: int, message: str | None = None, *,
 def on_not_authorized(request: Request, _exc: NotAuthorizedException) -> Response:
     if request.url.path.startswith(API_PATHS):
         return error_response(request, 401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.")
+    return to_login(request)
+
+
+def to_login(request: Request, *, unsent: bool = False) -> Response:
+    """To the login page, then back to the page asked (views/auth.py, `login_address`); `unsent`: what the person
+    had just sent was not done, and the login page says so."""
     if wants_json(request):
         return Response({"error": _("Votre session a expiré. Reconnectez-vous.")}, status_code=401)
-    login = login_address(request)
+    login = login_address(request, unsent=unsent)
     if request.headers.get("hx-request"):
         return Response(None, status_code=204, headers={"HX-Redirect": login})
     return Redirect(login, status_code=303)
@@ -119,6 +125,10 @@ def on_not_found(request: Request, _exc: NotFoundException) -> Response:
 
 
 def on_csrf(request: Request, _exc: PermissionDeniedException) -> Response:
+    if request.user is None and request.cookies.get(request.app.state.settings.session_cookie):
+        # Its session ended while the page was open (30 minutes idle): its form's token was that session's. Not
+        # "Action refusée" with a way home only: the login, then back to the page, told that nothing was done.
+        return to_login(request, unsent=True)
     return error_response(request, 403)
 
 

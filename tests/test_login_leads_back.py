@@ -114,3 +114,34 @@ async def test_htmx_asking_logged_out_from_an_unreadable_address_is_sent_to_the_
         part = await client.get(dossier, params={"recherche": "x"}, follow_redirects=False,
                                 headers={"HX-Request": "true", "HX-Current-URL": unreadable})
         assert (part.status_code, part.headers.get("hx-redirect")) == (204, "/connexion"), unreadable
+
+
+async def test_a_form_sent_after_its_session_ended_leads_to_the_login_and_back_saying_nothing_was_done(client, db, patient):
+    """A form left open past the idle time: its token was the ended session's. Not "Action refusée" with a way home
+    only (an outside probe's find), but the login, back to the form's page, told that what was sent was not done."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server.models import WebSession, utcnow
+    from tests.conftest import get_csrf
+
+    authenticator = await activate(client, patient)
+    form_page = f"/dossiers/{patient.dossier.id}/profil/ajouter"
+    token = await get_csrf(client)
+    await db.exec(update(WebSession).values(last_seen_at=utcnow() - timedelta(hours=2)))
+    await db.commit()
+    fields = {"_csrf_token": token, "kind": "allergy", "label": "Arachide"}
+    boosted = await client.post(form_page, data=fields, follow_redirects=False,
+                                headers={"HX-Request": "true", "HX-Boosted": "true",
+                                         "HX-Current-URL": f"{ORIGIN}{form_page}?type=allergy"})
+    assert boosted.headers["hx-redirect"] == f"/connexion?suite={form_page}&non-envoye=1"
+    plain = await client.post(form_page, data=fields, follow_redirects=False)  # no JavaScript: no page to name
+    assert (plain.status_code, plain.headers["location"]) == (303, "/connexion?non-envoye=1")
+    login = await client.get(boosted.headers["hx-redirect"])
+    assert "ce que vous veniez d'envoyer n'a pas été enregistré" in login.text and login_next(login) == form_page
+    assert (await log_in(client, authenticator, next=form_page)).json() == {"redirect": form_page}
+    # A browser that never had a session (a forged post from elsewhere carries none: SameSite): refused, as before.
+    async with type(client)(client.app, base_url=ORIGIN) as stranger:
+        forged = await stranger.post(form_page, data=fields, follow_redirects=False)
+        assert forged.status_code == 403

@@ -26,6 +26,7 @@ from .language import SAME_SITE_PATH, page_address
 # behind. A fragment never reaches the server: the browser keeps it across the redirect to the login page, and
 # passkeys.js takes it on (a patient's share code "#c=" is already out of the address then: carnet.js).
 NEXT = "suite"
+UNSENT = "non-envoye"  # a flag: a form sent after its session ended was not done
 
 
 def next_path(value: object) -> str:
@@ -33,10 +34,12 @@ def next_path(value: object) -> str:
     return value if isinstance(value, str) and len(value) <= 1000 and SAME_SITE_PATH.fullmatch(value) else "/"
 
 
-def login_address(request: Request) -> str:
+def login_address(request: Request, *, unsent: bool = False) -> str:
     """The login page, for someone a page refused because they are not logged in: with the way back to it, the page
     they asked for (a link htmx followed is one), or the page htmx asked a part of, or sent a form from. Someone
-    logged in whom it refused goes to the login page alone: it would only lead them back to the same refusal."""
+    logged in whom it refused goes to the login page alone: it would only lead them back to the same refusal.
+    `unsent`: a form sent after its session ended, which the login page says was not done."""
+    flag = f"{UNSENT}=1" if unsent else ""
     if request.user is not None and request.user.row.authenticated:
         return "/connexion"
     part_of_a_page = request.headers.get("hx-request") and not request.headers.get("hx-boosted")
@@ -47,7 +50,8 @@ def login_address(request: Request) -> str:
     else:
         asked = ""  # a form sent without JavaScript: its action is no page to come back to
     back = next_path(asked)
-    return f"/connexion?{NEXT}={quote(back, safe='/')}" if back != "/" else "/connexion"
+    query = "&".join(part for part in (f"{NEXT}={quote(back, safe='/')}" if back != "/" else "", flag) if part)
+    return f"/connexion?{query}" if query else "/connexion"
 
 
 def ceremony(token: str, options: str) -> Response:
@@ -184,6 +188,7 @@ async def login_page(request: Request) -> Response:
         return Redirect("/", status_code=303)
     # A flag, not a message: "?deconnecte=1" carries nothing about the person who left.
     return Template("login.html", context={"logged_out": request.query_params.get("deconnecte") == "1",
+                                           "unsent": request.query_params.get(UNSENT) == "1",
                                            "next": next_path(request.query_params.get(NEXT))})
 
 

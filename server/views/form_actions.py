@@ -57,6 +57,7 @@ FORM_PAGES = {
     # views/passkeys.py
     "/cles/{passkey_id:str}/nom": "/cles",
     "/cles/{passkey_id:str}/suppression": "/cles",
+    "/cles/autres-appareils/deconnexion": "/cles",
     "/cles/codes-de-secours": "/cles",  # the codes are shown once: a reload never shows them again
     # views/pro_software.py
     "/pro/logiciels/{client_id:str}/nom": "/pro/logiciels",

@@ -247,6 +247,14 @@ async def _managed(session: AsyncSession, *, account: Account, dossier_id: str, 
                    can_manage)
 
 
+async def may_act_on(session: AsyncSession, *, account: Account, dossier: Dossier, patient: Patient,
+                    now: datetime) -> bool:
+    """Whether this account may act on the dossier now, as `manage_dossier` lets it: asked again later of what it made
+    while it could, and which lasts only as long as that (a health link: shlinks/links.py, `maker_may_share`)."""
+    standing = await standing_of(session, account=account, dossier=dossier, now=now)
+    return may_manage(standing, dossier_facts(dossier, patient), now)
+
+
 async def manage_dossier(session: AsyncSession, *, account: Account, dossier_id: str,
                          readers: bool = False) -> tuple[Dossier, audit.Actor]:
     """A dossier this account may act on (its patient, or a managing caregiver) and who acts; 404 otherwise.

@@ -1,7 +1,9 @@
 """A dossier's SMART Health Links: made, listed and revoked by the patient or a managing caregiver.
 
 Making and revoking a link change who can read the dossier: each appends its access event, in the
-same transaction (DESIGN.md, "The access log").
+same transaction (DESIGN.md, "The access log"). A link is given in its maker's right, and opens only
+while they hold it (`maker_may_share`): a caregiver removed, stepped down, made a reader, whose
+delegation ended or who was a parent until the 18th birthday no longer gives the dossier to anyone.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..access.reading import may_act_on
 from ..access.rights import CLOSED
 from ..accesslog import audit
 from ..accesslog.phrases import VALID_UNTIL, WITH_PASSCODE, WITHOUT_PASSCODE
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
-from ..models import Account, Dossier, ShareLink, utcnow
+from ..models import Account, Dossier, Patient, ShareLink, utcnow
 from ..templating import date_fr
 from ..text_input import clean, readable_length
 
@@ -51,6 +54,11 @@ def passcode_matches(stored: str, passcode: str) -> bool:
     return hmac.compare_digest(tried.hex(), digest)
 
 
+# An active link whose maker may no longer make it (`maker_may_share`): it opens no more, and would again if they
+# were given back that right, so the page still offers to revoke it.
+MAKER_GONE = "maker_gone"
+
+
 def state_of(link: ShareLink, now: datetime) -> str:
     """"active", or why the link opens no more: "revoked", "locked" (too many wrong passcodes), "expired"."""
     if link.revoked_at is not None:
@@ -60,6 +68,33 @@ def state_of(link: ShareLink, now: datetime) -> str:
     if link.expires_at <= now:
         return "expired"
     return "active"
+
+
+async def maker_may_share(session: AsyncSession, *, link: ShareLink, dossier: Dossier, patient: Patient,
+                          now: datetime) -> bool:
+    """Whether the link's maker may still make it: the check the pages make before one is made (`managed_dossier`),
+    asked again at each opening. The patient's own links always pass it."""
+    maker = await session.get(Account, link.created_by_account_id)
+    return maker is not None and await may_act_on(session, account=maker, dossier=dossier, patient=patient, now=now)
+
+
+async def listed(session: AsyncSession, *, links: list[ShareLink], dossier: Dossier, patient: Patient,
+                 now: datetime) -> list[tuple[ShareLink, str, str]]:
+    """Each link as the patient's page shows it: its `state_of`, MAKER_GONE for one that would open but whose maker
+    may no longer share the dossier, and then that maker's name, to say why."""
+    may: dict[str, bool] = {}  # a dossier's links have few makers: each asked once
+    shown = []
+    for link in links:
+        state, maker = state_of(link, now), ""
+        if state == "active":
+            if link.created_by_account_id not in may:
+                may[link.created_by_account_id] = await maker_may_share(session, link=link, dossier=dossier,
+                                                                        patient=patient, now=now)
+            if not may[link.created_by_account_id]:
+                account = await session.get(Account, link.created_by_account_id)  # loaded by the question above
+                state, maker = MAKER_GONE, account.display_name if account is not None else ""
+        shown.append((link, state, maker))
+    return shown
 
 
 def description(link: ShareLink, *terms: str) -> str:

@@ -8,7 +8,9 @@ error response … SHALL use the 401 HTTP status code and the response body SHAL
 encrypted with the link's key: a compact JWE, `"alg": "dir"`, `"enc": "A256GCM"`, with `cty` and (raw
 DEFLATE) `zip`, a fresh nonce each time. Parallel guesses are serialised on the link's row (the
 chain's write transaction: BEGIN IMMEDIATE on SQLite, `FOR UPDATE` on PostgreSQL), so they cannot
-spend more attempts than the link has.
+spend more attempts than the link has. A link is no longer active either once its maker may no longer make it
+(a caregiver removed, stepped down, made a reader, whose delegation ended, a parent at the 18th birthday): it
+answers as one that never was.
 
 A link's holder reads like a professional with every category: never what the patient hid. Each
 successful fetch is in the access log, committed before the answer leaves, under the name the
@@ -42,7 +44,7 @@ from ..notifications import notify
 from ..profile.items import profile_of
 from ..profile.kinds import ORDER
 from ..text_input import clean, read_json, readable_length
-from .links import CONTENTS, description, passcode_matches, state_of
+from .links import CONTENTS, description, maker_may_share, passcode_matches, state_of
 
 FHIR_JSON = "application/fhir+json"
 EMERGENCY_KINDS = ("allergy", "treatment", "condition", "contact")
@@ -102,7 +104,9 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
     """The manifest, a 401 with the attempts left, or a 404: the attempt or the fetch committed first."""
     now = utcnow()
     link = await session.get(ShareLink, link_id)
-    if link is None or state_of(link, now) != "active":
+    # A link that no longer opens is refused before scrypt's moment, as one that never was: the time taken does not
+    # tell them apart either.
+    if link is None or await _opened(session, link, now) is None:
         await session.rollback()
         return Answer(404, {"error": _(GONE)})
     # scrypt takes a moment: checked before the lock, on a hash that never changes.
@@ -111,8 +115,8 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
     await audit.begin_chained(session)
     link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id).with_for_update()
                                .execution_options(populate_existing=True))).one()
-    dossier = await session.get(Dossier, link.dossier_id, populate_existing=True)
-    if state_of(link, now) != "active" or dossier.state != "open":  # a closed dossier: no one but its holders reads it
+    dossier = await _opened(session, link, now)  # again: revoked, closed or its maker's right ended meanwhile
+    if dossier is None:  # before a passcode is counted: a link that no longer opens spends no attempt
         await session.commit()
         return Answer(404, {"error": _(GONE)})
     if not right:
@@ -145,6 +149,19 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
         entry["embedded"] = encrypted
     # "can-change": the manifest's own status (HL7 SHL IG, ShlManifest.status), made again from the profile each time.
     return Answer(200, {"status": "can-change", "files": [entry]})
+
+
+async def _opened(session: AsyncSession, link: ShareLink, now: datetime) -> Dossier | None:
+    """The dossier the link opens now, or None: the link active, the dossier open (closed, no one but its holders
+    reads it), and its maker still one who may make such a link on it (`links.maker_may_share`): a caregiver's link
+    ends with their right, as every page of the dossier does for them."""
+    if state_of(link, now) != "active":
+        return None
+    dossier = await session.get(Dossier, link.dossier_id, populate_existing=True)
+    if dossier is None or dossier.state != "open":
+        return None
+    patient = await session.get(Patient, dossier.patient_id)
+    return dossier if await maker_may_share(session, link=link, dossier=dossier, patient=patient, now=now) else None
 
 
 async def encrypted_file(session: AsyncSession, *, link: ShareLink, dossier: Dossier, origin: str, now: datetime) -> str:
@@ -211,8 +228,8 @@ async def located_file(session: AsyncSession, *, link_id: str, token: str, origi
     await audit.begin_chained(session)
     link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id).with_for_update()
                                .execution_options(populate_existing=True))).one()
-    dossier = await session.get(Dossier, link.dossier_id, populate_existing=True)
-    if state_of(link, now) != "active" or dossier is None or dossier.state != "open":
+    dossier = await _opened(session, link, now)
+    if dossier is None:
         await session.rollback()
         return None
     encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)

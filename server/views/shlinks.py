@@ -54,10 +54,11 @@ async def links_page(request: Request, db: AsyncSession, dossier_id: str, *, err
                      form: dict[str, Any] | None = None) -> Template:
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
     now = utcnow()
+    made = await links.links_of(db, dossier_id=dossier_id,
+                                made_by=await links_shown(db, dossier_id=dossier_id, account=request.user.account))
     context = {
         "dossier": managed.dossier, "patient": managed.patient, "own": managed.standing.is_patient,
-        "links": [(link, links.state_of(link, now)) for link in await links.links_of(
-            db, dossier_id=dossier_id, made_by=await links_shown(db, dossier_id=dossier_id, account=request.user.account))],
+        "links": await links.listed(db, links=made, dossier=managed.dossier, patient=managed.patient, now=now),
         "contents": links.CONTENTS, "durations": links.DURATIONS, "attempts": links.ATTEMPTS, "error": error,
         "form": form or {"contenu": "emergency", "duree": "7j"},
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
@@ -96,11 +97,12 @@ async def show_link(request: Request, db: AsyncSession, dossier_id: str, link_id
     if link is None:
         raise NotFoundException()
     now, origin = utcnow(), request.app.state.settings.origin
-    state = links.state_of(link, now)
+    [(link, state, maker)] = await links.listed(db, links=[link], dossier=managed.dossier, patient=managed.patient,
+                                                now=now)
     address = payload.viewer_url(link, origin=origin) if state == "active" else ""
     context = {
-        "dossier": managed.dossier, "link": link, "state": state, "content": links.CONTENTS[link.content],
-        "address": address,
+        "dossier": managed.dossier, "link": link, "state": state, "maker": maker,
+        "content": links.CONTENTS[link.content], "address": address,
         "qr": payload.qr_svg(address, title=_("QR code du lien «\u00a0%(label)s\u00a0»", label=link.label)) if address else "",
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
     }

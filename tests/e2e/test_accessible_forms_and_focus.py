@@ -197,6 +197,22 @@ def test_a_tap_with_no_network_says_so(page: Page, seed, context, console):
     expect(page.get_by_role("alert")).to_have_count(0)
 
 
+def test_a_page_opened_offline_is_asked_again_by_try_again(page: Page, seed, context, console):
+    """The service worker answers a page it cannot reach with its offline page, at that page's address: "Réessayer"
+    asks that page again (it led home, an outside probe found)."""
+    patient = seed()
+    log_in(page, patient)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    console.allow("ERR_INTERNET_DISCONNECTED")
+    context.set_offline(True)
+    page.goto(f"/dossiers/{patient.dossier_id}/historique")
+    expect(page.get_by_role("heading", name="Vous êtes hors ligne")).to_be_visible()
+    context.set_offline(False)
+    page.get_by_role("link", name="Réessayer").click()
+    expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}/historique$"))
+    expect(page.get_by_role("heading", name="Historique", level=1)).to_be_visible()
+
+
 def test_a_passkey_that_cannot_be_used_says_why_in_french(page: Page, seed, context, server, console):
     console.allow("ERR_INTERNET_DISCONNECTED")
     page.goto("/connexion")

@@ -796,3 +796,24 @@ async def test_the_patient_makes_a_relative_who_manages_a_reader_without_a_new_i
         assert (await paul.get("/", follow_redirects=False)).headers["location"] == "/mes-dossiers"
         assert "Camille Martin vous laisse désormais lire son dossier, sans le gérer." in html.unescape(
             (await paul.get("/mes-dossiers")).text)
+
+
+async def test_a_relative_is_told_on_every_page_whose_dossier_it_is_and_what_they_may_do_in_it(
+        client, db, app, patient, camille):
+    """A reader met pages where what he may not do was simply missing, and titles ("Historique · Carnet", read aloud
+    at each page) that named no one (an outside probe's finds): the band says his role, each title the patient."""
+    _, (irm, _) = camille
+    url = f"/dossiers/{patient.dossier.id}"
+    for level, role in (("lecture", "Lecture seule : vous lisez ce dossier sans pouvoir le modifier"),
+                        ("gestion", "Vous gérez ce dossier")):
+        code = await invitation_code(client, patient.dossier.id, level=level)
+        async with new_caregiver(app, code, given="Hugo" if level == "lecture" else "Paul", family="Martin") as relative:
+            pages = [url, f"/documents/{irm.id}", f"{url}/profil", f"{url}/soins", f"{url}/historique"]
+            pages += [f"{url}/acces", f"{url}/proches"] if level == "gestion" else []
+            for page in pages:
+                response = await relative.get(page)
+                assert response.status_code == 200 and f'<span class="small band-role">{role}</span>' in response.text, page
+                title = re.search(r"<title>([^<]*)</title>", response.text).group(1)
+                assert "Camille Martin" in title, (page, title)
+    own = (await client.get(f"{url}/historique")).text
+    assert "band-role" not in own and "Camille Martin" not in re.search(r"<title>([^<]*)</title>", own).group(1)

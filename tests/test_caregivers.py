@@ -417,6 +417,12 @@ async def test_a_refused_invitation_marks_the_wrong_choice(client, db, patient, 
     for data, wrong in (({"niveau": "tout", "duree": "sans"}, "niveau"), ({"niveau": "lecture", "duree": "10a"}, "duree")):
         refused = await post_form(client, url, data)
         assert refused.status_code == 400 and wrong_fields(refused.text) == [wrong], data
+    # The choice that was right comes back as it was sent, not reset to the defaults (a probe's find).
+    refused = await post_form(client, url, {"niveau": "gestion", "duree": "10a"})
+    assert re.search(r'<input type="radio" name="niveau" value="gestion" checked', refused.text)
+    assert not re.search(r'<input type="radio" name="niveau" value="lecture" checked', refused.text)
+    refused = await post_form(client, url, {"niveau": "tout", "duree": "1a"})
+    assert re.search(r'<input type="radio" name="duree" value="1a" checked', refused.text)
     assert (await db.exec(select(CaregiverInvitation))).all() == []
 
 

@@ -102,6 +102,7 @@ async def invite(request: Request, db: AsyncSession, dossier_id: str, data: Form
             level=text(data, "niveau", limit=10), duration=text(data, "duree", limit=10), relationship=relationship)
     except InvalidInput as refused:
         context["error"] = FormError.of(refused)
+        context["form"] = {"niveau": text(data, "niveau", limit=10), "duree": text(data, "duree", limit=10)}
         return Template("caregivers.html", context=context, status_code=400)
     current = request.user
     session_data = current.data

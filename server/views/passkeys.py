@@ -17,7 +17,8 @@ from .forms import Form, FormError, text
 
 
 async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError | None = None,
-                        status: int = 200) -> Template:
+                        status: int = 200, typed: dict[str, str] | None = None) -> Template:
+    """`typed`: the name a refused rename sent, by its key's id, shown again in that key's field."""
     account = request.user.account
     context = {
         "passkeys": await passkeys.account_passkeys(db, account=account),
@@ -25,6 +26,7 @@ async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError 
         "devices": await sessions.live_sessions(db, account_id=account.id, settings=request.app.state.settings),
         "logged_in_with": request.user.data.get(sessions.LOGGED_IN_WITH),
         "error": error,
+        "typed": typed or {},
     }
     return Template("passkeys.html", context=context, status_code=status)
 
@@ -41,9 +43,10 @@ async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: 
     if len(name) > passkeys.NAME_MAX:
         error = FormError(_("%(name)s : %(limit)d caractères au plus.", name=_("Nom de cette clé"),
                             limit=passkeys.NAME_MAX), [field])
-        return await passkeys_page(request, db, error=error, status=400)
+        return await passkeys_page(request, db, error=error, status=400, typed={passkey_id: name})
     if not readable_length(name):  # a name of spaces or invisible characters is none: said, not replaced
-        return await passkeys_page(request, db, error=FormError(_("Donnez un nom à cette clé."), [field]), status=400)
+        return await passkeys_page(request, db, error=FormError(_("Donnez un nom à cette clé."), [field]), status=400,
+                                   typed={passkey_id: name})
     renamed = await passkeys.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=name)
     return Redirect("/cles?fait=cle-renommee" if renamed else "/cles", status_code=303)  # not theirs, or gone: nothing
 

@@ -93,6 +93,13 @@ def selection(dossier_id: str, visible: Visibility, category: str) -> list[Colum
     return where
 
 
+async def hidden_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, limit: int) -> list[Row]:
+    """The documents of the dossier hidden from professionals that this reader sees, newest first ("Masqués")."""
+    found = await session.exec(select(*_SHOWN).where(*selection(dossier_id, visible, ""), _COLUMNS.hidden.is_(True))
+                               .order_by(*NEWEST_FIRST).limit(limit))  # type: ignore[call-overload]
+    return list(found.all())
+
+
 def _selection(shape: Visibility, category: bool) -> list[ColumnElement[bool]]:
     """`selection`, its values left as parameters (`reader_params`)."""
     where = [_COLUMNS.dossier_id == bindparam("dossier_id"), _COLUMNS.deleted_at.is_(None),

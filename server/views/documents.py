@@ -18,7 +18,7 @@ from ..identifiers import identity_of
 from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
 from ..access import rights
 from ..access.reading import (
-    document_and_dossier, log_document_read, manage_document, managed_dossier, open_document,
+    document_and_dossier, log_document_read, manage_document, managed_dossier, open_document, open_dossier,
 )
 from ..dossiers import author_labels
 from ..errors import error_response
@@ -27,6 +27,9 @@ from .access import band, done
 from .forms import Form, text
 from ..files.pages import pages_of, text_of
 from ..files.store import IntegrityError
+from ..listing import hidden_documents
+from ..profile.items import name as item_name
+from ..profile.items import profile_of
 
 INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
 
@@ -152,4 +155,22 @@ async def delete(request: Request, db: AsyncSession, document_id: str) -> Respon
     return done(f"/dossiers/{dossier.id}", "document-supprime")
 
 
-routes = [show, download, page_image, page_full_screen, hide, delete_form, delete]
+MAX_HIDDEN = 500  # a list to read, not to scroll: more than that is a dossier hidden whole (closing it does that)
+
+
+@get("/dossiers/{dossier_id:str}/masques", guards=[logged_in])
+async def hidden_list(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    """What is hidden from professionals, in one place: documents and lines of the profil médical, for whoever
+    manages the dossier (each with its way to show it again). What a parent may not see is not here either."""
+    view = await open_dossier(db, account=request.user.account, dossier_id=dossier_id, action=None)
+    if not view.can_manage:
+        raise NotFoundException()
+    documents = await hidden_documents(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_HIDDEN)
+    profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
+    items = [(item, item_name(item)) for _kind, kept in profile.sections() for item in kept if item.hidden]
+    context = {"dossier": view.dossier, "own": view.standing.is_patient, "documents": documents, "items": items,
+               "band": await band_of(db, dossier=view.dossier, account=request.user.account, now=utcnow())}
+    return Template("hidden.html", context=context)
+
+
+routes = [show, download, page_image, page_full_screen, hide, delete_form, delete, hidden_list]

@@ -107,16 +107,22 @@ def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) ->
     from .accounts import issue_activation_code
     from .dossiers import InvalidInput, create_patient
     from .identifiers import normalize_ins
-    from .models import Patient
+    from .models import Patient, paris_today
+    from .professionals.opening import Identity, check_identity
+    from .views.forms import parse_date
 
     async def work(session):
         found = (await session.exec(select(Patient).where(Patient.ins == normalize_ins(ins)))).first()
         if found is None:
             if not (given_name and family_name and birth_date and sex):
                 raise click.ClickException("Patient inconnu : donnez --given-name, --family-name, --birth-date et --sex.")
+            # As the professional's form checks them (the INS carries the sex, the year and month of birth).
+            identity = Identity(ins=ins, given_name=given_name, family_name=family_name, sex=sex, consent=True,
+                                birth_date=parse_date(birth_date))
+            check_identity(identity, today=paris_today())
             found, _ = await create_patient(
-                session, ins=ins, given_name=given_name, family_name=family_name,
-                birth_date=date.fromisoformat(birth_date), sex=sex,
+                session, ins=ins, given_name=given_name, family_name=family_name, birth_date=identity.birth_date,
+                sex=sex,
             )
         return await issue_activation_code(session, patient=found, issued_by=issued_by)
 

@@ -16,13 +16,13 @@ from .db import SIGNED_IN_PROFESSIONAL, begin_write
 from .i18n import N_, _, translations
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import (CATEGORIES, Account, ChainHead, Document, DocumentText, Dossier, Patient, Professional,
-                     ProfessionalWord)
+                     ProfessionalWord, paris_today)
 from .files import blobs
 from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
 from .reimbursements.importer import INSURER, attach_waiting
 from .search import search_text, search_title
-from .text_input import clean, names_missing, readable_length
+from .text_input import NAME_MAX, clean, names_missing, names_too_long, readable_length
 
 # Each profession Carnet knows (stored in French, as the RPPS directory names it; shown in the reader's language
 # by `profession_label`), with its forms in either gender, which the directory finds it by.
@@ -56,6 +56,7 @@ WORD_LENGTH = 100  # ProfessionalWord.word's
 
 
 ALLOWED_MIME_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
+OLDEST_BIRTH = date(1900, 1, 1)  # as every form's dates (professionals/uploads.py, OLDEST_DATE)
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
@@ -78,9 +79,16 @@ async def create_patient(
     ins = normalize_ins(ins)
     if not is_valid_ins(ins):
         raise InvalidInput(_("Ce matricule INS n'est pas valide."))
-    # The form checks first (professionals/opening.py); this is for the command line and whatever comes next.
-    if missing := names_missing({"given_name": given_name, "family_name": family_name}):
+    # The form checks first (professionals/opening.py); this is for the command line and whatever comes next:
+    # names as every form keeps them (no control or direction character), never cut.
+    given_name, family_name = clean(given_name), clean(family_name)
+    names = {"given_name": given_name, "family_name": family_name}
+    if missing := names_missing(names):
         raise InvalidInput(_("Saisissez le prénom et le nom du patient."), *missing)
+    if too_long := names_too_long(names):
+        raise InvalidInput(_("Le prénom et le nom font 100 caractères au plus."), *too_long)
+    if not OLDEST_BIRTH <= birth_date <= paris_today():
+        raise InvalidInput(_("Saisissez une date de naissance valide (JJ/MM/AAAA)."), "birth_date")
     await begin_write(session)
     existing = await session.exec(select(Patient).where(Patient.ins == ins))
     if existing.first() is not None:
@@ -112,8 +120,12 @@ async def create_professional(
         raise InvalidInput(_("Ce numéro RPPS n'est pas valide."))
     if profession not in PROFESSIONS:
         raise InvalidInput(_("Profession inconnue."))
-    if missing := names_missing({"given_name": given_name, "family_name": family_name}):  # as create_patient
+    given_name, family_name, city = clean(given_name), clean(family_name), clean(city)  # as create_patient
+    names = {"given_name": given_name, "family_name": family_name}
+    if missing := names_missing(names):
         raise InvalidInput(_("Saisissez le prénom et le nom du professionnel."), *missing)
+    if (too_long := names_too_long(names)) or len(city) > NAME_MAX:
+        raise InvalidInput(_("Le prénom, le nom et la ville font 100 caractères au plus."), *too_long)
     await begin_write(session)
     existing = await session.exec(select(Professional).where(Professional.rpps == rpps))
     if existing.first() is not None:

@@ -1,6 +1,7 @@
 """Settings refuse unsafe deployments; the migrations match the models; the CLI works."""
 
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -94,6 +95,37 @@ def test_the_activation_code_command_refuses_a_name_that_shows_nothing(tmp_path)
                     "--family-name", "\u2800", "--birth-date", "1984-03-12", "--sex", "F")
     assert result.returncode != 0 and "prénom et le nom du patient" in result.stderr
     assert "Patient inconnu" in carnet(tmp_path, "activation-code", "--ins", "284037505612355").stderr  # none made
+
+
+def test_the_activation_code_command_checks_what_the_professional_s_form_checks(tmp_path):
+    """An operator's typing met no check (an outside probe's find): born in year 1 or in 2095, a 10,000-letter name,
+    an INS saying a man born in 1950 for a woman born in 1988, escape and direction characters, "day is out of range
+    for month" in English. Each is refused in French, and nothing is made."""
+    base = ["activation-code", "--ins", "284037505612355", "--given-name", "Zoé", "--family-name", "Durand",
+            "--birth-date", "1984-03-12", "--sex", "F"]
+
+    def changed(option, value):
+        args = list(base)
+        args[args.index(option) + 1] = value
+        return args
+    for args, said in (
+        (changed("--birth-date", "0001-01-01"), "date de naissance valide"),
+        (changed("--birth-date", "2095-06-01"), "date de naissance valide"),
+        (changed("--birth-date", "1984-02-31"), "date de naissance valide"),
+        (changed("--given-name", "Z" * 10_000), "100 caractères au plus"),
+        (changed("--sex", "M"), "ne correspond pas au sexe ou à la date de naissance"),
+        (changed("--birth-date", "1988-01-01"), "ne correspond pas au sexe ou à la date de naissance"),
+    ):
+        result = carnet(tmp_path, *args)
+        assert result.returncode != 0 and said in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+    assert "Patient inconnu" in carnet(tmp_path, "activation-code", "--ins", "284037505612355").stderr  # none made
+    # A French date is read too, and a name's control and direction characters are left out, as the forms do.
+    args = changed("--family-name", "Dur\x1band\u202e")
+    args[args.index("--birth-date") + 1] = "12/03/1984"
+    result = carnet(tmp_path, *args)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "carnet.sqlite3") as database:
+        assert database.execute("SELECT family_name, birth_date FROM patient").fetchall() == [("Durand", "1984-03-12")]
 
 
 async def test_connections_to_several_workers_turn_nagle_off():

@@ -1,6 +1,7 @@
 """A professional's account: `carnet professional add`, activation with code and RPPS, and who reaches /pro."""
 
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -132,6 +133,13 @@ def test_the_registration_desk_command_refuses_bad_input_in_french(tmp_path):
     assert blank.returncode != 0 and "prénom et le nom du professionnel" in blank.stderr
     unknown = carnet(tmp_path, "professional", "code", "--rpps", "10000000017")
     assert unknown.returncode != 0 and "Aucun professionnel" in unknown.stderr  # none registered
+    # Never cut, nor stored raw (an outside probe's finds): a name past 100 characters, a city that turns the line.
+    long = carnet(tmp_path, *ADD[:2], "--given-name", "L" * 10_000, *ADD[4:], "--rpps", "10000000017")
+    assert long.returncode != 0 and "100 caractères au plus" in long.stderr
+    turned = carnet(tmp_path, *ADD[:-1], "\u202eParis\x1b", "--rpps", "10000000017")
+    assert turned.returncode == 0, turned.stderr
+    with sqlite3.connect(tmp_path / "carnet.sqlite3") as database:
+        assert database.execute("SELECT city FROM professional WHERE rpps = '10000000017'").fetchall() == [("Paris",)]
 
 
 def test_a_new_code_for_a_registered_professional(tmp_path):

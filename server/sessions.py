@@ -127,6 +127,16 @@ def remembered_search(current: CurrentSession, token: str | None) -> str:
     return current.data.get("searches", {}).get(token, "") if token else ""
 
 
+# What a session opened this long ago may still do that would let someone in: add a passkey, make new recovery
+# codes. A phone left unlocked (or taken) in a live session must log in again, with its owner's passkey, first.
+RECENT_LOGIN = timedelta(minutes=10)
+
+
+def logged_in_recently(current: CurrentSession) -> bool:
+    """Whether this session was opened (a passkey's login, an activation) less than RECENT_LOGIN ago."""
+    return utcnow() - current.row.created_at <= RECENT_LOGIN
+
+
 async def end_sessions(session: AsyncSession, *, account_id: str, opened_with: str | None = None,
                        but: str | None = None) -> set[str]:
     """End the account's sessions opened with the passkey `opened_with` (it is being removed: a lost phone's

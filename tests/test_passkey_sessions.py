@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from sqlmodel import select
+
 from server.accounts import account_for_patient
 from server.passkeys import account_passkeys
 from tests.conftest import ORIGIN, AsyncTestClient, activate, ceremony_options, login, post_form, post_json
@@ -81,3 +83,38 @@ async def test_every_other_device_is_logged_out_at_once(client, db, app, patient
         assert not await reads(tablet, patient) and not await reads(laptop, patient)
         # Their keys stay: each can log in again.
         assert (await login(tablet, tablet_key)).status_code == 200 and await reads(tablet, patient)
+
+
+async def test_a_session_opened_long_ago_logs_in_again_before_it_adds_a_passkey_or_makes_codes(client, db, patient):
+    """A phone left unlocked, or taken, in a live session: it may read on until the session ends, but a passkey of its
+    own or a new set of recovery codes (each a way in for ever) needs its owner's passkey again (sessions.RECENT_LOGIN)."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server.models import RecoveryCode, WebSession, utcnow
+
+    phone = await activate(client, patient)
+    await db.exec(update(WebSession).values(created_at=utcnow() - timedelta(minutes=11)))
+    await db.commit()
+    page = (await client.get("/cles")).text
+    assert "demande une connexion de moins de 10 minutes" in page and "Me reconnecter pour continuer" in page
+    assert "data-passkey-register" not in page and 'action="/cles/codes-de-secours"' not in page
+    refused = await post_json(client, "/cle/options")
+    assert refused.status_code == 403 and "reconnectez-vous d'abord" in refused.json()["error"]
+    codes_before = len((await db.exec(select(RecoveryCode))).all())
+    await db.commit()
+    no_codes = await post_form(client, "/cles/codes-de-secours", {})
+    assert no_codes.status_code == 403 and "de nouveaux codes de secours demandent une connexion" in no_codes.text
+    assert len((await db.exec(select(RecoveryCode))).all()) == codes_before
+    await db.commit()
+    # "Me reconnecter pour continuer": logged out, then the passkey's login leads back to "Mes clés d'accès".
+    out = await post_form(client, "/deconnexion", {"suite": "/cles"}, follow_redirects=False)
+    assert out.headers["location"] == "/connexion?deconnecte=1&suite=/cles"
+    options, ceremony = await ceremony_options(client, "/connexion/options")
+    back = await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": phone.get(options),
+                                                              "next": "/cles"})
+    assert back.json() == {"redirect": "/cles"}
+    assert "data-passkey-register" in (await client.get("/cles")).text
+    await add_passkey(client, "Tablette")
+    assert set(await passkey_ids(db, patient)) == {"Téléphone", "Tablette"}

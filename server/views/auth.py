@@ -15,7 +15,7 @@ from .. import accounts, passkeys, sessions, throttles
 from ..caregivers import enrolment
 from ..config import Settings
 from ..guards import enrolling_or_logged_in
-from ..i18n import _
+from ..i18n import N_, _
 from ..sessions import session_cookie
 from .attempts import client_address
 from .forms import Form, FormError, parse_date, text
@@ -121,8 +121,22 @@ async def enrol_page() -> Template:
     return Template("enrol.html")
 
 
+def not_recent(request: Request) -> Response | None:
+    """A passkey added to an account someone is logged in to needs a recent login (sessions.RECENT_LOGIN): not
+    a phone left in a live session. An activation's or a recovery's first passkey is its login."""
+    if request.user.row.authenticated and not sessions.logged_in_recently(request.user):
+        return Response({"error": _(RELOG_IN)}, status_code=403)
+    return None
+
+
+RELOG_IN = N_("Par sécurité, reconnectez-vous d'abord : ajouter une clé d'accès demande une connexion de moins de "
+              "10 minutes.")
+
+
 @post("/cle/options", guards=[enrolling_or_logged_in], status_code=200)
 async def registration_options(request: Request, db: AsyncSession) -> Response:
+    if refused := not_recent(request):
+        return refused
     try:
         token, options = await passkeys.begin_registration(db, request.app.state.settings, account=request.user.account,
                                                            client=client_address(request))
@@ -134,6 +148,8 @@ async def registration_options(request: Request, db: AsyncSession) -> Response:
 @post("/cle/verification", guards=[enrolling_or_logged_in], status_code=200)
 async def registration_verify(request: Request, db: AsyncSession, data: dict[str, Any]) -> Response:
     settings: Settings = request.app.state.settings
+    if refused := not_recent(request):
+        return refused
     current = request.user
     activation_id = current.data.get("activation_id") if not current.row.authenticated else None
     try:
@@ -217,12 +233,15 @@ async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any])
 
 @post("/deconnexion", status_code=200)
 async def logout(request: Request, db: AsyncSession) -> Redirect:
+    """Logged out; `suite` (a path of this site): where the next login leads, for "Me reconnecter"."""
+    back = next_path((await request.form()).get(NEXT))
     if request.auth:
         await sessions.end_session(db, token=request.auth)
     # "cache": the browser drops what it kept of this site's pages, its back/forward cache included (Safari keeps
     # no-store pages there), so that Back on a phone left unlocked shows no page of the dossier. Not "storage":
     # the service worker's static files and the device's verified journal state are no health data.
-    return Redirect("/connexion?deconnecte=1", status_code=303, headers={"Clear-Site-Data": '"cache"'},
+    login = "/connexion?deconnecte=1" + (f"&{NEXT}={quote(back, safe='/')}" if back != "/" else "")
+    return Redirect(login, status_code=303, headers={"Clear-Site-Data": '"cache"'},
                     cookies=[session_cookie(request.app.state.settings, None)])
 
 

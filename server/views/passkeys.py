@@ -27,6 +27,7 @@ async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError 
         "logged_in_with": request.user.data.get(sessions.LOGGED_IN_WITH),
         "error": error,
         "typed": typed or {},
+        "recent": sessions.logged_in_recently(request.user),  # to add a passkey or make codes (sessions.RECENT_LOGIN)
     }
     return Template("passkeys.html", context=context, status_code=status)
 
@@ -77,6 +78,10 @@ async def log_out_elsewhere(request: Request, db: AsyncSession) -> Redirect:
 
 @post("/cles/codes-de-secours", guards=[logged_in], status_code=200)
 async def new_recovery_codes(request: Request, db: AsyncSession) -> Template:
+    if not sessions.logged_in_recently(request.user):  # a code makes a passkey: as recent a login as adding one
+        return await passkeys_page(request, db, error=FormError(_("Par sécurité, reconnectez-vous d'abord : de "
+                                   "nouveaux codes de secours demandent une connexion de moins de 10 minutes.")),
+                                   status=403)
     codes = await passkeys.replace_recovery_codes(db, account=request.user.account)
     return Template("recovery_codes.html", context={"codes": codes})
 

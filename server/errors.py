@@ -88,7 +88,9 @@ def error_response(request: Request, status: int, message: str | None = None, *,
     return Template(
         # A fragment for htmx swaps into part of a page; a boosted click replaces the whole page.
         "partials/error.html" if request.headers.get("hx-request") and not request.headers.get("hx-boosted") else "error.html",
-        context={"title": title, "message": text, "status": status},
+        # A form refused: back to it at this address (a boosted form's is its page's already; without JavaScript,
+        # a GET on the action leads to its page: views/form_actions.py), not only to the home page.
+        context={"title": title, "message": text, "status": status, "back_to_form": request.method == "POST"},
         status_code=status,
         headers=headers,
     )

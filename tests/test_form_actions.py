@@ -114,3 +114,18 @@ async def test_only_a_refused_form_of_this_site_sent_by_htmx_gets_an_address(cli
         refused = await post_form(client, f"{page}/acces", {"portee": "tout"},
                                   headers={**boosted, "HX-Current-URL": elsewhere})
         assert refused.status_code == 400 and "hx-replace-url" not in refused.headers, elsewhere
+
+
+async def test_a_refused_form_leads_back_to_it_not_only_home(client, db, patient):
+    """A choice no page offers (a tampered form) is refused with a way back to the form (a probe found "Revenir à
+    l'accueil" alone): the address the refusal is at, whose GET is the form's page (FORM_PAGES)."""
+    from tests.conftest import activate, post_form
+
+    await activate(client, patient)
+    action = f"/dossiers/{patient.dossier.id}/acces-urgence"
+    refused = await post_form(client, action, {"urgence": "peut-etre"})
+    assert refused.status_code == 400 and '<a class="button primary" href="">Revenir au formulaire</a>' in refused.text
+    back = await client.get(action, follow_redirects=False)
+    assert (back.status_code, back.headers["location"]) == (303, f"/dossiers/{patient.dossier.id}/acces")
+    missing = await client.get(f"/dossiers/{'0' * 32}", follow_redirects=False)
+    assert missing.status_code == 404 and "Revenir au formulaire" not in missing.text  # no form there

@@ -100,12 +100,17 @@ def encoded_control(query: bytes) -> bool:
     return any(byte < 32 or byte == 127 for byte in unquote_to_bytes(query))
 
 
+class UnstorableText(ValueError):
+    """JSON that parses, whose text holds a NUL or a lone surrogate: a caller may say so rather than "not JSON"."""
+
+
 def read_json(raw: bytes | str) -> Any:
     """JSON a client sent, read as `json.loads` reads it, or ValueError for what no handler can use: nesting
     deeper than Python's stack (a RecursionError otherwise, from 2 KB of "[[[["), and any key or string holding
     NUL, which PostgreSQL refuses in text, or a lone surrogate ("\\ud800"), which UTF-8 cannot encode for either
-    database. Python's json reads both escapes into a str, which only the statement that stores or looks up
-    the value would then refuse (msgspec, which reads Litestar's own JSON bodies, refuses the surrogate)."""
+    database (UnstorableText, a ValueError). Python's json reads both escapes into a str, which only the statement
+    that stores or looks up the value would then refuse (msgspec, which reads Litestar's own JSON bodies, refuses
+    the surrogate)."""
     try:
         data = json.loads(raw)
     except RecursionError:
@@ -115,7 +120,7 @@ def read_json(raw: bytes | str) -> Any:
         item = pending.pop()
         if isinstance(item, str):
             if "\x00" in item or not item.isascii() and _has_surrogate(item):
-                raise ValueError("JSON text that no database stores")
+                raise UnstorableText("JSON text that no database stores")
         elif isinstance(item, dict):
             pending.extend(item.keys())
             pending.extend(item.values())

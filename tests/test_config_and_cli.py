@@ -14,6 +14,7 @@ from server.config import SettingsError, load_settings
 from server.db import make_engine
 from server.identifiers import is_valid_ins
 from server.migrate import upgrade
+from tests.fhir_support import Software
 
 
 def test_development_runs_with_the_default_secret(tmp_path):
@@ -152,3 +153,18 @@ async def test_connections_to_several_workers_turn_nagle_off():
         writer.close()
     finally:
         server.close()
+
+
+def test_registering_the_insurers_system_refuses_a_bad_key_file_in_french(tmp_path):
+    key_file = tmp_path / "assurance-maladie.jwk"
+    for content, said in ((b'{"kty": ["EC"]}', "Seules les clés EC (P-384, pour ES384) et RSA"),
+                          ("{\"kty\": \"EC\", \"crv\": \"P-384\"}".encode("latin-1") + b"\xe9",
+                           "Ce fichier n'est pas du texte UTF-8")):
+        key_file.write_bytes(content)
+        result = carnet(tmp_path, "logiciel", "assureur", "--nom", "Assurance Maladie", "--jwk", str(key_file))
+        assert result.returncode == 1 and said in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    # Windows' Notepad starts a UTF-8 file with a byte order mark: still the key it holds.
+    key_file.write_bytes(b"\xef\xbb\xbf" + Software().public_jwk().encode())
+    saved = carnet(tmp_path, "logiciel", "assureur", "--nom", "Assurance Maladie", "--jwk", str(key_file))
+    assert saved.returncode == 0 and "client_id : " in saved.stdout, saved.stderr

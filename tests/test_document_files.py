@@ -142,6 +142,36 @@ async def test_a_pdf_of_101_pages_is_refused_with_a_french_reason(client, db, ap
     assert await written(db, app, patient.dossier) == ([], [], [])
 
 
+def encrypted_pdf(**passwords: str) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(text="Compte rendu de consultation")
+    pdf.set_encryption(**passwords)
+    return bytes(pdf.output())
+
+
+async def test_a_pdf_locked_by_a_password_is_refused_as_protected_not_damaged(client, db, app, patient):
+    await granted(client, db, patient)
+    locked = await upload(client, patient.dossier, data=encrypted_pdf(owner_password="cabinet", user_password="1234"))
+    assert locked.status_code == 400 and "endommagé" not in said(locked)
+    assert ("Ce PDF est protégé par un mot de passe : enregistrez-le de nouveau sans mot de passe, puis réessayez."
+            in said(locked))
+    # A security handler PDFium does not have (a certificate's, here): protected too, in other words.
+    foreign = encrypted_pdf(owner_password="cabinet", user_password="1234").replace(b"/Filter /Standard",
+                                                                                    b"/Filter /Adobe.PubSec")
+    unknown = await upload(client, patient.dossier, data=foreign)
+    assert unknown.status_code == 400
+    assert "Ce PDF est protégé d'une façon que Carnet ne sait pas ouvrir" in said(unknown)
+    assert await written(db, app, patient.dossier) == ([], [], [])
+
+    # An owner password alone forbids printing or copying, not opening: the PDF is shown and searched as any other.
+    accepted = await upload(client, patient.dossier, data=encrypted_pdf(owner_password="cabinet"))
+    assert accepted.status_code == 303, said(accepted)
+    [document], _, _ = await written(db, app, patient.dossier)
+    assert len(await page_rows(db, document)) == 1
+
+
 @refused_before_the_database
 async def test_a_render_past_the_wall_clock_limit_is_killed_and_the_pdf_refused(client, db, app, patient, monkeypatch):
     await granted(client, db, patient)

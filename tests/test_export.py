@@ -531,6 +531,9 @@ async def test_what_is_not_a_copy_of_this_patient_s_dossier_or_goes_into_a_full_
     assert "il n'y a pas de synthese-ips.json" in await refused(
         rewritten(data, lambda n, c: c).replace(b"synthese-ips.json", b"synthese-xyz.json"))
     assert "n'est pas une synthèse FHIR valide" in await refused(ips_changed(data, lambda ips: ips | {"timestamp": "hier"}))
+    # A date written as a number, which the models read as seconds since 1970 (and restore then could not read).
+    assert "n'est pas une synthèse FHIR valide" in await refused(ips_changed(data, lambda ips: ips | {
+        "timestamp": 1.7e9}))
     assert "n'est pas une synthèse FHIR valide" in await refused(ips_changed(data, lambda ips: ips | {"entry": [
         {"fullUrl": "urn:x", "resource": {"resourceType": "Nothing"}}]}))
     assert "n'en porte pas la marque" in await refused(ips_changed(data, lambda ips: ips | {"meta": {}}))

@@ -45,6 +45,26 @@ async def test_a_partial_date_of_the_act_is_refused_as_incomplete(client, db, pa
     assert await documents_of(db, patient) == []
 
 
+@pytest.mark.parametrize("element, number", [("start", 20250101), ("start", 1.7e9), ("date", 0)])
+async def test_a_date_sent_as_a_number_is_refused_as_no_date(client, db, patient, practice, element, number):
+    """FHIR's JSON writes a date as a string: 20250101 was read as seconds since 1970, the 23rd of August 1970, and
+    answered as a document dated before the patient's birth."""
+    bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"))
+    reference = bundle["entry"][1]["resource"]
+    if element == "start":
+        reference["context"]["period"]["start"] = number
+        place = "entrée 2 du Bundle, élément context.period.start"
+    else:
+        del reference["context"]
+        reference["date"] = number
+        place = "entrée 2 du Bundle, élément date"
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 400, answer.text
+    said = as_outcome(answer).issue[0].diagnostics
+    assert said.startswith(f"Date invalide ({place}) : une date FHIR s'écrit en texte") and "naissance" not in said
+    assert await documents_of(db, patient) == []
+
+
 @pytest.mark.parametrize("start", ["9999-12-31T23:00:00-10:00", "0001-01-01T00:00:00+14:00"])
 async def test_an_instant_whose_paris_day_is_off_the_calendar_is_refused(client, db, patient, practice, start):
     bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"))

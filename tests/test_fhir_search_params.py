@@ -151,3 +151,32 @@ async def test_a_type_is_a_token_compared_exactly_and_its_words_hold_no_hidden_c
                                 content=json.dumps(hidden))
     assert refused.status_code == 422 and "type.coding.display" in as_outcome(refused).issue[0].diagnostics, \
         refused.text
+
+
+@pytest.mark.parametrize("name, value, said", [
+    ("_count", "-1", "_count est un nombre entier de 0 à 100"),
+    ("_count", "dix", "_count est un nombre entier de 0 à 100"),
+    ("_page", "-2", "_page est un nombre entier de 1 à 10000"),
+])
+async def test_a_count_or_page_that_is_no_whole_number_says_its_bounds(client, patient, practice, name, value, said):
+    answer = await client.get("/fhir/DocumentReference", headers=practice.headers,
+                              params=[("patient", patient.patient.id), (name, value)])
+    assert answer.status_code == 400 and said in as_outcome(answer).issue[0].diagnostics
+
+
+async def test_an_unknown_category_finds_nothing_and_the_searchset_says_why(client, patient, practice, filed):
+    """FHIR R4B search.html#errors: an unknown code is a logical condition, not a syntax error; the search finds
+    nothing, and an OperationOutcome of search mode "outcome" says why, rather than an empty Bundle alone."""
+    for value in ("zzz", "urn:carnet:fhir:categorie-document|zzz", "http://loinc.org|0000-0"):
+        answer = await client.get("/fhir/DocumentReference", headers=practice.headers,
+                                  params=[("patient", patient.patient.id), ("category", value)])
+        assert answer.status_code == 200, answer.text
+        [entry] = as_bundle(answer).entry
+        assert entry.search.mode == "outcome" and entry.resource.__resource_type__ == "OperationOutcome"
+        [issue] = entry.resource.issue
+        assert (issue.severity, issue.code) == ("warning", "code-invalid")
+        assert issue.diagnostics.startswith(f"Catégorie inconnue : «\u00a0{value}\u00a0»")
+        assert "compte_rendu, ordonnance, biologie" in issue.diagnostics
+    known = as_bundle(await client.get("/fhir/DocumentReference", headers=practice.headers,
+                                       params=[("patient", patient.patient.id), ("category", "biologie")]))
+    assert {e.search.mode for e in known.entry} == {"match"} and len(known.entry) == len(FILED)

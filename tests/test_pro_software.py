@@ -160,3 +160,34 @@ async def test_a_patient_cannot_reach_the_software_pages(client, db):
     assert (sent.status_code, sent.headers["location"]) == (303, "/connexion")
     home = (await client.get("/")).text
     assert 'href="/mes-dossiers"' in home and 'href="/pro/logiciels"' not in home  # no such menu link either
+
+
+async def test_a_key_whose_members_are_of_the_wrong_type_or_purpose_is_refused_on_its_field(client, db):
+    pro = await new_professional(db)
+    await activate_professional(client, pro)
+    public = json.loads(Software().public_jwk())
+    for jwk, said in (
+        ({"kty": ["EC"]}, "Seules les clés EC (P-384, pour ES384) et RSA"),  # a list once crashed the lookup (500)
+        ({"kty": {}}, "Seules les clés EC (P-384, pour ES384) et RSA"),
+        ({"keys": [{"kty": ["RSA"]}]}, "Seules les clés EC (P-384, pour ES384) et RSA"),
+        ({**public, "crv": ["P-384"]}, "Une clé EC doit être sur la courbe P-384"),
+        ({**public, "x": 5}, "Cette clé publique n'est pas une JWK valide."),
+        ({**public, "kid": {}}, "Cette clé publique n'est pas une JWK valide."),
+        ({**public, "alg": ["ES384"]}, "Cette clé publique n'est pas une JWK valide."),
+        # Well typed, but joserfc would then refuse every assertion it signs as "signature invalide".
+        ({**public, "alg": "ES256"}, "Cette clé est déclarée pour un autre algorithme"),
+        ({**public, "use": "enc"}, "Cette clé n'est pas déclarée pour vérifier des signatures"),
+        ({**public, "key_ops": ["encrypt"]}, "Cette clé n'est pas déclarée pour vérifier des signatures"),
+    ):
+        refused = await post_form(client, "/pro/logiciels", {"name": "Logiciel du cabinet", "jwk": json.dumps(jwk)})
+        assert refused.status_code == 400 and said in html.unescape(refused.text), jwk
+        assert wrong_fields(refused.text, "register-error") == ["jwk"], jwk
+    assert await stored(db, pro.professional) == []
+
+    declared = Software()
+    jwk = {**json.loads(declared.public_jwk()), "alg": "ES384", "use": "sig", "key_ops": ["verify"], "kid": "cabinet"}
+    sent = await post_form(client, "/pro/logiciels", {"name": "Logiciel du cabinet", "jwk": json.dumps(jwk)},
+                           follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    declared.client_id = REGISTERED.match(sent.headers["location"]).group(1)
+    assert (await token(client, declared)).status_code == 200

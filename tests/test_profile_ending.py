@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from server.access import rights
@@ -110,3 +111,18 @@ async def test_the_historique_says_it_in_english_too(app, db, patient):
         english = text_of(await client.get(f"/dossiers/{patient.dossier.id}/historique",
                                            headers={"accept-language": "en"}))
     assert "You recorded that the treatment “Apixaban 5 mg” was stopped" in english, english[-600:]
+
+
+async def test_a_treatment_without_a_start_cannot_stop_before_the_patients_birth(app, db, patient):
+    undated = replace(SAMPLES["treatment"], started_on=None)
+    treatment = await add_item(db, dossier=patient.dossier, data=undated, actor=CAMILLE, today=TODAY)
+    day_before = patient.birth_date - timedelta(days=1)
+    async with await as_patient(app, db, patient) as client:
+        for day in ("1901-01-01", day_before.isoformat()):
+            refused = await post_form(client, stop_url(patient, treatment), {"ended_on": day})
+            assert refused.status_code == 400 and "La date ne peut pas précéder la naissance" in text_of(refused), day
+            assert wrong_fields(refused.text, f"arret-erreur-{treatment.id}") == ["ended_on"]
+        assert await events_of(db, patient, "profile_end") == []
+        born_that_day = await post_form(client, stop_url(patient, treatment),
+                                        {"ended_on": patient.birth_date.isoformat()}, follow_redirects=False)
+    assert born_that_day.status_code == 303

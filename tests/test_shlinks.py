@@ -363,6 +363,21 @@ async def test_a_field_too_long_is_a_400_that_names_it_and_only_a_huge_body_is_a
     assert not [e for e in await events(db, patient.dossier.id) if e.action == "shl_fetch"]
 
 
+async def test_a_nul_in_the_recipient_or_passcode_is_said_as_such_not_as_no_json(app, db, patient):
+    path = payload_of(await make_link(db, patient))["url"].removeprefix(ORIGIN)
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        for body in ({"recipient": "Paul\u0000"}, {"recipient": "Dr Roux", "passcode": "\ud800"}):
+            refused = await stranger.post(path, content=json.dumps(body), headers={"content-type": "application/json"})
+            assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*"
+            said = refused.json()["error"]
+            assert said.startswith("La demande contient un caractère qui n'est pas permis")
+            assert "«\u00a0recipient\u00a0»" in said
+        not_json = await stranger.post(path, content=b'{"recipient": "Paul"',
+                                       headers={"content-type": "application/json"})
+        assert not_json.json()["error"] == "La demande doit être un objet JSON."
+    assert not [e for e in await events(db, patient.dossier.id) if e.action == "shl_fetch"]
+
+
 async def test_a_recipient_that_wants_short_embedded_files_gets_a_short_lived_location(app, db, patient):
     await emergency_items(db, patient.dossier)
     row = await make_link(db, patient)

@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..dossiers import ALLOWED_MIME_TYPES, MAX_DOCUMENT_BYTES, add_document
-from ..fhir.resources import INS_SYSTEM
+from ..fhir.resources import INS_SYSTEM, number_read_as_date
 from ..files.pages import Unrenderable, render_pdf
 from ..files.store import Storage
 from ..models import CATEGORIES, Document, Dossier, Patient, Professional, ProfileItem, utcnow
@@ -68,7 +68,8 @@ def read_bundle(archive: zipfile.ZipFile) -> dict:
         raise NotRestorable(f"{NOT_A_COPY} : {IPS_NAME} est trop gros.")
     try:
         data = read_json(archive.read(info))  # NUL, a lone surrogate, a nesting past the stack: refused too
-        Bundle.model_validate(data)
+        if number_read_as_date(data, Bundle.model_validate(data)) is not None:  # read as seconds since 1970
+            raise ValueError("a date written as a number")
     except Exception:  # not JSON, or not FHIR: pydantic's error says which element, in English
         raise NotRestorable(f"{NOT_A_COPY} : {IPS_NAME} n'est pas une synthèse FHIR valide.") from None
     tags = data.get("meta", {}).get("tag", [])
@@ -241,6 +242,7 @@ async def restore(session: AsyncSession, storage: Storage, *, zip_bytes: bytes |
         if item.hidden:
             await set_item_hidden(session, item=added, hidden=True, actor=actor)
         if item.ended_on is not None:  # stopped in the copy: stopped here, on the same day
-            await end_treatment(session, item=added, ended_on=item.ended_on, actor=actor, today=today)
+            await end_treatment(session, item=added, ended_on=item.ended_on, actor=actor, today=today,
+                                from_copy=True)
     return Restored(documents=len(documents), items=len(items))
 

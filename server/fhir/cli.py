@@ -20,14 +20,20 @@ def logiciel() -> None:
               help="Le fichier de sa clé publique (JWK, EC P-384 ou RSA).")
 def register_insurer(nom: str, jwk_path: str) -> None:
     """Register the insurer's system, which sends reimbursed care to POST /api/remboursements."""
-    from pathlib import Path
-
     from ..dossiers import InvalidInput
     from . import clients
 
+    try:
+        # utf-8-sig: a key saved by Windows' Notepad starts with a byte order mark, which JSON does not allow.
+        # One character past the limit is enough for public_key to say the file is too long.
+        with open(jwk_path, encoding="utf-8-sig") as file:
+            jwk_text = file.read(clients.MAX_JWK + 1)
+    except UnicodeDecodeError:
+        raise click.ClickException("Ce fichier n'est pas du texte UTF-8 : ce n'est pas une clé publique "
+                                   "(JWK).") from None
+
     async def work(session):
-        return await clients.register(session, professional_id=None, name=nom, jwk_text=Path(jwk_path).read_text(),
-                                      kind="insurer")
+        return await clients.register(session, professional_id=None, name=nom, jwk_text=jwk_text, kind="insurer")
 
     try:
         client = asyncio.run(cli_support.with_db(cli_support.settings(), work))

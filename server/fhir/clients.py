@@ -46,7 +46,7 @@ def public_key(text: str) -> dict:
         raise InvalidInput(_("Cette clé contient sa partie privée : ne la donnez jamais. Collez la clé publique seule."),
                            "jwk")
     kty = data.get("kty")
-    if kty not in ALGORITHMS:
+    if not isinstance(kty, str) or kty not in ALGORITHMS:  # ["EC"] or {} would not even be looked up
         raise InvalidInput(_("Seules les clés EC (P-384, pour ES384) et RSA (2 048 bits au moins, pour RS384) sont acceptées."),
                            "jwk")
     if kty == "EC" and data.get("crv") != "P-384":
@@ -57,6 +57,16 @@ def public_key(text: str) -> dict:
         raise InvalidInput(_("Cette clé publique n'est pas une JWK valide."), "jwk") from None
     if kty == "RSA" and key.raw_value.key_size < 2048:
         raise InvalidInput(_("Une clé RSA doit faire 2 048 bits au moins."), "jwk")
+    # Their types are joserfc's to check, their values ours: a key declared for another algorithm, or for
+    # anything but verifying signatures, registers well, then fails every token request as "signature invalide"
+    # since joserfc honours alg, use and key_ops (RFC 7517 §4.2 to 4.4). Refused here, where it can be said.
+    if data.get("alg", ALGORITHMS[kty]) != ALGORITHMS[kty]:
+        raise InvalidInput(_("Cette clé est déclarée pour un autre algorithme («\u00a0alg\u00a0») : une clé EC "
+                             "sert à ES384, une clé RSA à RS384."), "jwk")
+    if data.get("use", "sig") != "sig" or "verify" not in data.get("key_ops", ["verify"]):
+        raise InvalidInput(_("Cette clé n'est pas déclarée pour vérifier des signatures («\u00a0use\u00a0» ou "
+                             "«\u00a0key_ops\u00a0») : donnez la clé publique avec laquelle le logiciel signe."),
+                           "jwk")
     return key.as_dict(private=False)
 
 

@@ -125,7 +125,7 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     total = (await session.exec(select(func.count()).select_from(Document).where(*where))).one() \
         if query.count == 0 or query.total else None
     if query.count == 0:
-        return searchset([], base=base, self_url=link, next_url=None, total=total)
+        return searchset([], base=base, self_url=link, next_url=None, total=total, notes=query.notes)
     # The next page starts after the last document shown, whatever was added meanwhile: each document once (the
     # timeline's keyset). `_page` (an offset) is still read, for a link written before `_after`.
     offset = (query.page - 1) * query.count
@@ -147,7 +147,7 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     here = f"{link}&_after={query.after}" if query.after else f"{link}&_page={query.page}" if query.page > 1 else link
     return searchset(resources, base=base, self_url=here,
                      next_url=f"{link}&_after={rows[query.count - 1].id}" if len(rows) > query.count else None,
-                     total=total)
+                     total=total, notes=query.notes)
 
 
 # --- reads, ITI-68, and withdrawal ------------------------------------------------------------

@@ -17,12 +17,13 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
 from ..identifiers import is_valid_ins, normalize_ins
-from ..models import Document
+from ..models import CATEGORIES, Document
 from ..templating import PARIS
 from .errors import FhirError
-from .resources import CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, WITHDRAWN, category_of, split_token
+from .resources import CATEGORY_SYSTEM, CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, WITHDRAWN, category_of, split_token
 
 MAX_COUNT = 100
+MAX_PAGE = 10_000  # past it, a search is refined (by date, by category), not paged through
 # What ITI-67 reads (the CapabilityStatement declares them): with `Prefer: handling=strict`, any other is refused.
 SEARCH_PARAMS = [
     ("patient", "reference", "Le patient, par son identifiant opaque (Patient/…) ; un seul par recherche."),
@@ -60,6 +61,7 @@ class Query:
     echo: list[tuple[str, str]]
     total: bool = False  # `_total=accurate` (or `estimate`): the bundle says how many match, at a count's cost
     after: str = ""  # `_after`: the id of the document a page starts after (what `next` links carry)
+    notes: tuple[str, ...] = ()  # what the searchset says of the search itself (an entry of search mode "outcome")
 
 
 def type_clause(system: str | None, code: str) -> ColumnElement[bool]:
@@ -158,10 +160,17 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None, s
                              "urn:oid:1.2.250.1.213.1.4.8|<INS> dans le corps d'un POST sur DocumentReference/_search.")
     created: list[ColumnElement[bool]] = []  # the date, type and other clauses
     category = ""
+    notes: list[str] = []
     if first("category"):
         system, code = split_token(first("category"))
-        category = category_of(system, code) or "-"  # an unknown code finds nothing
+        category = category_of(system, code) or "-"
         echo.append(("category", first("category")))
+        if category == "-":
+            # FHIR R4B search.html#errors: an unknown code is "a logical condition", not a syntax error; the server
+            # "SHOULD process the search", which finds nothing, and MAY say why in the searchset: it does.
+            notes.append(f"Catégorie inconnue : «\u00a0{first('category')[:60]}\u00a0» ne désigne aucune "
+                         "catégorie Carnet, aucun document ne peut y correspondre. Catégories : "
+                         f"{', '.join(CATEGORIES)} (système {CATEGORY_SYSTEM}), ou leur type LOINC.")
     if first("type"):
         created.append(type_clause(*split_token(first("type"))))
         echo.append(("type", first("type")))
@@ -184,12 +193,15 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None, s
         system, value = split_token(author)
         author_rpps = value[1:] if system in (None, IDNAT_PS_SYSTEM) and value.startswith("8") and len(value) == 12 else value
         echo.append(("author.identifier", author))
-    # ASCII digits only: int() would also read "٣", " 3", "+3" and "1_0".
-    if not all(WHOLE.fullmatch(first(name) or "1") for name in ("_count", "_page")):
-        raise FhirError(400, "_count et _page doivent être des nombres entiers.")
+    # ASCII digits only: int() would also read "٣", " 3", "+3" and "1_0"; and no sign: -1 is no count either.
+    if not WHOLE.fullmatch(first("_count") or "0"):
+        raise FhirError(400, f"_count est un nombre entier de 0 à {MAX_COUNT} : le nombre de documents par page "
+                             "(0 : le nombre total seulement).")
+    if not WHOLE.fullmatch(first("_page") or "1"):
+        raise FhirError(400, f"_page est un nombre entier de 1 à {MAX_PAGE} : la page, comptée de 1.")
     count = min(int(first("_count") or DEFAULT_COUNT), MAX_COUNT)  # 0: "the total only", no entries (search.html)
     page = max(int(first("_page") or 1), 1)
-    if page > 10_000:
+    if page > MAX_PAGE:
         raise FhirError(400, "Page de résultats trop lointaine : affinez la recherche (date, catégorie).")
     total = first("_total")
     if total not in ("", "none", "estimate", "accurate"):
@@ -200,4 +212,4 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None, s
     if after and (len(after) > 64 or not after.isascii() or not after.isalnum()):
         raise FhirError(400, "_after est l'identifiant d'un document, tel que le lien next l'écrit.")
     return Query(patient, category, statuses, created, author_rpps, count, page, echo, total in ("estimate", "accurate"),
-                 after)
+                 after, tuple(notes))

@@ -8,11 +8,14 @@ confidentiality label in `meta.security`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, date, datetime, time
+from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.operationoutcome import OperationOutcome
+from pydantic import BaseModel
 
 from ..models import CATEGORIES, Document, Patient, Professional
 from ..dossiers import professional_title
@@ -117,13 +120,36 @@ def outcome(text: str, *, code: str, severity: str = "error") -> OperationOutcom
                                             "issue": [{"severity": severity, "code": code, "diagnostics": text}]})
 
 
+def number_read_as_date(raw: Any, value: Any, loc: tuple = ()) -> tuple | None:
+    """Where the first JSON number of `raw` is that the models read as a date, a dateTime or an instant (in `value`,
+    the model read from it), None if none is. FHIR's JSON writes them as strings only, yet pydantic reads a number
+    as seconds since 1970: a document sent with context.period.start = 20250101 was dated the 23rd of August 1970,
+    and refused as dated before the patient's birth."""
+    if isinstance(raw, dict) and isinstance(value, BaseModel):
+        names = {field.alias or name: name for name, field in type(value).model_fields.items()}
+        found = (number_read_as_date(item, getattr(value, names[key]), (*loc, key))
+                 for key, item in raw.items() if key in names)
+    elif isinstance(raw, list) and isinstance(value, list):
+        found = (number_read_as_date(item, read, (*loc, index))
+                 for index, (item, read) in enumerate(zip(raw, value, strict=False)))
+    else:
+        number = isinstance(raw, int | float) and not isinstance(raw, bool)
+        return loc if number and isinstance(value, date | time) else None
+    return next((place for place in found if place is not None), None)
+
+
 def searchset(resources: list[DocumentReference], *, base: str, self_url: str, next_url: str | None,
-              total: int | None = None) -> Bundle:
+              total: int | None = None, notes: tuple[str, ...] = ()) -> Bundle:
+    """A search's page; `notes`: warnings about the search itself, in an OperationOutcome of search mode "outcome"."""
     links = [{"relation": "self", "url": self_url}]
     if next_url:
         links.append({"relation": "next", "url": next_url})
-    return Bundle.model_validate({
-        "resourceType": "Bundle", "type": "searchset", "link": links, "total": total,
-        "entry": [{"fullUrl": f"{base}/fhir/DocumentReference/{r.id}", "resource": r.model_dump(mode="json"),
-                   "search": {"mode": "match"}} for r in resources],
-    })
+    entries = [{"fullUrl": f"{base}/fhir/DocumentReference/{r.id}", "resource": r.model_dump(mode="json"),
+                "search": {"mode": "match"}} for r in resources]
+    if notes:
+        said = OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [
+            {"severity": "warning", "code": "code-invalid", "diagnostics": note} for note in notes]})
+        entries.append({"fullUrl": f"urn:uuid:{uuid.uuid4()}", "search": {"mode": "outcome"},
+                        "resource": said.model_dump(mode="json", exclude_none=True)})
+    return Bundle.model_validate({"resourceType": "Bundle", "type": "searchset", "link": links, "total": total,
+                                  "entry": entries})

@@ -22,7 +22,7 @@ from ..identifiers import is_valid_ins, normalize_ins
 from ..professionals.uploads import PRO_CATEGORIES, Upload
 from ..templating import PARIS
 from .errors import FhirError
-from .resources import CONFIDENTIALITY, CURRENT, INS_SYSTEM, category_of
+from .resources import CONFIDENTIALITY, CURRENT, INS_SYSTEM, category_of, number_read_as_date
 
 MAX_DOCUMENTS = 10  # per Bundle: a visit's reports, not a migration (which is many Bundles)
 ELEMENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a FHIR element's name, as JSON writes it
@@ -53,10 +53,14 @@ def parse_bundle(body: bytes) -> Bundle:
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise invalid("Envoyez une ressource Bundle de type transaction.")
     try:
-        return Bundle.model_validate(data)
+        bundle = Bundle.model_validate(data)
     except Exception as error:  # noqa: BLE001 - pydantic's errors, and KeyError for an unknown resourceType
         where = f" ({_place(error.errors()[0].get('loc', ()))})" if hasattr(error, "errors") else ""
         raise invalid(f"Le Bundle n'est pas une ressource FHIR R4B valide{where}.") from None
+    if (loc := number_read_as_date(data, bundle)) is not None:
+        raise invalid(f"Date invalide ({_place(loc)}) : une date FHIR s'écrit en texte, AAAA-MM-JJ ou "
+                      "AAAA-MM-JJThh:mm:ss+01:00, jamais en nombre.")
+    return bundle
 
 
 def _place(loc: tuple) -> str:

@@ -43,6 +43,10 @@ MAX_ANSWER = 512 * 1024 * 1024  # bytes a child may send: 100 pages of the large
 
 REFUSALS = {
     "unreadable": N_("Ce fichier PDF est endommagé ou illisible."),
+    "password": N_("Ce PDF est protégé par un mot de passe : enregistrez-le de nouveau sans mot de passe, puis "
+                   "réessayez."),
+    "protected": N_("Ce PDF est protégé d'une façon que Carnet ne sait pas ouvrir : enregistrez-le de nouveau sans "
+                    "protection, puis réessayez."),
     "too_many_pages": N_("Ce PDF a plus de %(pages)s pages : envoyez-le en plusieurs documents."),
     "page_shape": N_("Une page de ce PDF est trop étroite ou trop allongée pour être affichée "
                      "(plus de %(aspect)s fois plus haute que large, ou l'inverse)."),

@@ -46,7 +46,13 @@ def render(data: bytes, *, draw: bool = True) -> dict:
 
     try:
         pdf = pypdfium2.PdfDocument(data)
-    except Exception:  # noqa: BLE001 - PDFium's errors all mean "not a PDF we can open"
+    except pypdfium2.PdfiumError as error:
+        # Encrypted with a user password (no page opens without it), or by a security handler PDFium lacks
+        # (a certificate, a rights-management plug-in): the PDF is sound, saving it without protection is the fix.
+        # An owner password alone (printing or copying forbidden) opens, and is accepted.
+        locked = {pypdfium2.raw.FPDF_ERR_PASSWORD: "password", pypdfium2.raw.FPDF_ERR_SECURITY: "protected"}
+        return {"refused": locked.get(error.err_code, "unreadable")}
+    except Exception:  # noqa: BLE001 - PDFium's other errors all mean "not a PDF we can open"
         return {"refused": "unreadable"}
     try:
         count = len(pdf)

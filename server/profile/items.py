@@ -124,6 +124,12 @@ def _text(value: str, name: str, field: str, limit: int, *, required: bool = Fal
     return value
 
 
+def not_before_birth(day: date, *, born: date | None, field: str) -> None:
+    """InvalidInput on `field` for a day before the patient's birth (`born`, None where it is not checked)."""
+    if born is not None and day < born:
+        raise InvalidInput(_("La date ne peut pas précéder la naissance (%(born)s).", born=long_date(born)), field)
+
+
 def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
     """The fields of a new item of this kind; InvalidInput, in the request's language, for anything wrong
     (`born`: the patient's birth date, before which nothing of theirs is dated)."""
@@ -135,8 +141,8 @@ def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
         raise InvalidInput(_("La date n'est pas valide (JJ/MM/AAAA)."), "started_on")
     if data.started_on is not None and not OLDEST <= data.started_on <= today:
         raise InvalidInput(_("La date ne peut pas être dans le futur, ni avant 1900."), "started_on")
-    if data.started_on is not None and born is not None and data.started_on < born:
-        raise InvalidInput(_("La date ne peut pas précéder la naissance (%(born)s).", born=long_date(born)), "started_on")
+    if data.started_on is not None:
+        not_before_birth(data.started_on, born=born, field="started_on")
     if kind.code == "measurement":
         measure = MEASURES.get(data.label)
         if measure is None:

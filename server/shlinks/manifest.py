@@ -43,7 +43,7 @@ from ..models import Account, Dossier, Patient, ShareLink, utcnow
 from ..notifications import notify
 from ..profile.items import profile_of
 from ..profile.kinds import ORDER
-from ..text_input import clean, read_json, readable_length
+from ..text_input import UnstorableText, clean, read_json, readable_length
 from .links import CONTENTS, description, maker_may_share, passcode_matches, state_of
 
 FHIR_JSON = "application/fhir+json"
@@ -78,6 +78,10 @@ class Answer:
 def parse(body: bytes) -> ManifestRequest:
     try:
         data = read_json(body)
+    except UnstorableText:  # JSON all the same: said as what it is
+        raise BadRequest(_("La demande contient un caractère qui n'est pas permis (le caractère nul, ou une moitié "
+                           "isolée d'une paire UTF-16) : retirez-le du nom «\u00a0recipient\u00a0» ou du code "
+                           "d'accès «\u00a0passcode\u00a0».")) from None
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(_("La demande doit être un objet JSON.")) from None
     if not isinstance(data, dict):

@@ -352,17 +352,11 @@ PROFILE_STATES = {  # label: (kind, hidden, deleted, by the author)
 }
 
 
-async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(client, db, world):
-    """The profil médical is in the matrix: each item is, for the rule, a document of its kind's category."""
+async def profile_in_every_state(db, me, pros) -> list:
+    """An item of the profile in each of PROFILE_STATES."""
     from server.accesslog.audit import Actor
-    from server.caregivers.confidential import confidential_in
     from server.profile.items import ItemInput, add_item, delete_item, set_item_hidden
-    from server.profile.seen import item_facts
 
-    me, pros, docs, accounts, tokens = world
-    # The author also wrote the document kept from the parents: what they declared is kept from them too.
-    kept_authors = (await confidential_in(db, dossier_id=me.dossier.id)).professional_ids
-    assert kept_authors == {pros["author"].id}
     made = []
     for label, (kind, hidden, deleted, by_author) in PROFILE_STATES.items():
         data = (ItemInput(kind, label=label, severity="moderee") if kind == "allergy"
@@ -374,6 +368,19 @@ async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(clien
         if deleted:
             await delete_item(db, item=item, actor=Actor(None, "patient", "La patiente"))
         made.append(item)
+    return made
+
+
+async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(client, db, world):
+    """The profil médical is in the matrix: each item is, for the rule, a document of its kind's category."""
+    from server.caregivers.confidential import confidential_in
+    from server.profile.seen import item_facts
+
+    me, pros, docs, accounts, tokens = world
+    # The author also wrote the document kept from the parents: what they declared is kept from them too.
+    kept_authors = (await confidential_in(db, dossier_id=me.dossier.id)).professional_ids
+    assert kept_authors == {pros["author"].id}
+    made = await profile_in_every_state(db, me, pros)
     for reader in READERS:
         set_cookie(client, "carnet_session", tokens[reader])
         missing = await client.get(f"/dossiers/{'0' * 32}/profil")
@@ -396,6 +403,30 @@ async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(clien
             assert (item.label in response.text) == expected, (reader, item.label)
         professional = accounts[reader].professional_id is not None
         assert await events(db) - before == (1 if professional else 0), reader
+
+
+async def test_voir_comme_opens_on_the_card_and_care_link_each_professionals_own_page_opens_on(client, db, world):
+    """"Voir comme" opens as the professional's own timeline does: the same profile card, word for word, and the link
+    to the reimbursed care exactly when theirs has it; a parent's, never with what the author kept from them."""
+    from tests.test_profile_pages import card_of
+
+    me, pros, docs, accounts, tokens = world
+    await profile_in_every_state(db, me, pros)
+    care, kept = "Historique de soins remboursés", "Pollen par son auteur"
+    cards = {}
+    for reader, professional in pros.items():
+        set_cookie(client, "carnet_session", tokens[reader])
+        own = await client.get(f"/dossiers/{me.dossier.id}")
+        set_cookie(client, "carnet_session", tokens["patient"])
+        seen = await client.get(f"/dossiers/{me.dossier.id}/voir-comme/{professional.id}")
+        cards[reader] = card_of(seen)
+        assert cards[reader] == (card_of(own) if own.status_code == 200 else ""), reader
+        assert (care in seen.text) == (care in own.text), reader
+        set_cookie(client, "carnet_session", tokens["parent_of_minor"])
+        seen = await client.get(f"/dossiers/{me.dossier.id}/voir-comme/{professional.id}")
+        assert kept not in seen.text, reader
+    assert kept in cards["medecin_traitant"] and "Latex masqué" in cards["medecin_traitant"]
+    assert "Pénicilline visible" in cards["emergency"] and "Latex masqué" not in cards["emergency"]
 
 
 async def test_a_parents_voir_comme_shows_no_trace_of_what_was_kept_from_them(client, db, world):

@@ -146,7 +146,7 @@ def _recent_read() -> Select:
 class DossierView:
     dossier: Dossier
     standing: Standing
-    right: Right
+    right: Right | None  # None only in "voir comme" (`seen_as`): `open_dossier` refuses such a reader
     visible: Visibility  # which documents: listing.py asks the database for a page of them
     can_manage: bool = False  # the patient, or a caregiver who acts
     # Held for the request: the session's identity map keeps rows only while something refers to them,
@@ -171,15 +171,22 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
         await _refuse_as_if_found(session, account=account, now=now)
     dossier, patient, to_review = found
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
-    facts = dossier_facts(dossier, patient)
-    right = dossier_right(standing, facts, now)
-    visible = visibility(standing, facts, now)
-    if right is None or (category is not None and not visible.sees_category(category)):
+    view = dossier_view(standing, dossier_facts(dossier, patient), dossier=dossier, patient=patient, now=now,
+                        to_review=to_review)
+    if view.right is None or (category is not None and not view.visible.sees_category(category)):
         await _refuse(session)
-    if right in PROFESSIONAL_RIGHTS and action:
-        await _log_read(session, account=account, dossier=dossier, right=right, action=action, detail=detail)
-    return DossierView(dossier=dossier, standing=standing, right=right, visible=visible,
-                       can_manage=may_manage(standing, facts, now), patient=patient, to_review=to_review)
+    if view.right in PROFESSIONAL_RIGHTS and action:
+        await _log_read(session, account=account, dossier=dossier, right=view.right, action=action, detail=detail)
+    return view
+
+
+def dossier_view(standing: Standing, facts: DossierFacts, *, dossier: Dossier, patient: Patient, now: datetime,
+                 to_review: bool = True) -> DossierView:
+    """What the rule opens of the dossier to a reader of this standing now: a reader's own request
+    (`open_dossier`) and the patient's "voir comme" of a professional (`seen_as`) both ask here."""
+    return DossierView(dossier=dossier, standing=standing, right=dossier_right(standing, facts, now),
+                       visible=visibility(standing, facts, now), can_manage=may_manage(standing, facts, now),
+                       patient=patient, to_review=to_review)
 
 
 async def open_document(session: AsyncSession, *, account: Account, document_id: str, action: str = "read_document",
@@ -287,9 +294,9 @@ async def manage_document(session: AsyncSession, *, account: Account, document_i
 @dataclass
 class SeenAs:
     professional: Professional
-    standing: Standing
-    right: Right | None  # None: this professional cannot open the dossier's timeline
-    visible: Visibility  # which documents: listing.py asks the database for a page of them, as for the timeline
+    # The dossier as their own request opens it (`right` None: its timeline does not open to them), its documents
+    # asked of the database as for their timeline (listing.py), its first screen as on theirs (profile/card.py).
+    view: DossierView
 
 
 async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Professional, viewer: Managed,
@@ -297,15 +304,14 @@ async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Prof
     """The dossier exactly as this professional sees it now ("voir comme"): the same standing, the same rule;
     never more than the viewer sees (a minor's parent, what a professional kept from them: no title, no count).
     The author of what was kept from the viewer (`kept_author`) is shown by the parents' own decisions alone: a
-    parent learns nothing of the grant or the role the minor gave them (caregivers/confidential.py)."""
+    parent learns nothing of the grant or the role the minor gave them (caregivers/confidential.py). Nothing is
+    logged: the professional reads nothing."""
     standing = await (parents_standing if kept_author else professional_standing)(
         session, professional_id=professional.id, dossier=dossier, now=now)
-    facts = await facts_of(session, dossier)
-    visible = visibility(standing, facts, now)
+    view = dossier_view(standing, viewer.facts, dossier=dossier, patient=viewer.patient, now=now)
     if visibility(viewer.standing, viewer.facts, now).not_kept_from_parents:
-        visible = replace(visible, not_kept_from_parents=True)
-    return SeenAs(professional=professional, standing=standing, right=dossier_right(standing, facts, now),
-                  visible=visible)
+        view = replace(view, visible=replace(view.visible, not_kept_from_parents=True))
+    return SeenAs(professional=professional, view=view)
 
 
 async def seen_as_caregiver(session: AsyncSession, *, dossier: Dossier, delegation: Delegation, now: datetime) -> Visibility:

@@ -1,4 +1,5 @@
-"""The card a professional's timeline opens on: allergies and current treatments, as they may see them."""
+"""What a professional's timeline opens on: the profil médical's card (allergies and current treatments, as they may
+see them) and the way to the reimbursed care; the patient's "voir comme" of them opens on the same."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import case
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.reading import DossierView
+from ..access.reading import PROFESSIONAL_RIGHTS, DossierView
 from ..models import ProfileItem
 from .seen import visible_items_clause
 from .kinds import KINDS, SEVERITY_ORDER
@@ -40,3 +41,23 @@ async def profile_card(db: AsyncSession, *, view: DossierView, today: date) -> C
         return mine if mine or view.visible.sees_category(KINDS[kind].category) else None
 
     return Card(allergies=of("allergy"), treatments=of("treatment"))
+
+
+@dataclass
+class FirstScreen:
+    """Above a professional's documents: the card (None on a page filtered to some documents), and whether the
+    reimbursed care opens to them (views/care.py asks `open_dossier` for its category, the same condition)."""
+
+    card: Card | None
+    care: bool
+
+
+async def first_screen_of(db: AsyncSession, *, view: DossierView, today: date,
+                          card: bool = True) -> FirstScreen | None:
+    """What this view of the dossier opens on: the professional's own page (views/timeline.py) and the patient's
+    "voir comme" of them (views/access.py) both ask here. None for the dossier's holders (their menu leads to the
+    profile and the care) and for a professional the dossier does not open to."""
+    if view.right not in PROFESSIONAL_RIGHTS:
+        return None
+    return FirstScreen(card=await profile_card(db, view=view, today=today) if card else None,
+                       care=view.visible.sees_category("remboursement"))

@@ -68,3 +68,12 @@ async def seen_item(session: AsyncSession, *, dossier_id: str, item_id: str, vis
                                                          visible_items_clause(visible))
                                .execution_options(populate_existing=True))
     return found.first()
+
+
+async def shown_to_a_grant_of(session: AsyncSession, *, dossier_id: str, category: str) -> bool:
+    """Whether a grant of this category shows items of the profile (some not hidden): what hiding a document of the
+    category leaves shown, since the profile is hidden item by item (document.html says so)."""
+    found = await session.exec(select(ProfileItem.id).where(
+        ProfileItem.dossier_id == dossier_id,
+        visible_items_clause(Visibility(general=True, categories=frozenset({category})))).limit(1))
+    return found.first() is not None

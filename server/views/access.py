@@ -22,10 +22,11 @@ from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page
-from ..models import Dossier, Professional, utcnow
+from ..models import Dossier, Professional, paris_today, utcnow
 from ..access.reading import SeenAs, manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
+from ..profile.card import first_screen_of
 from ..access.sharing import (RIGHT_LABELS, access_overview, access_summary, professional_line,
                               search_professionals)
 from .forms import Form, FormError, form_values, scope_and_duration, text
@@ -224,7 +225,8 @@ async def reopen(request: Request, db: AsyncSession, dossier_id: str) -> Respons
 @get("/dossiers/{dossier_id:str}/voir-comme/{professional_id:str}", guards=[logged_in])
 async def see_as(request: HTMXRequest, db: AsyncSession, dossier_id: str, professional_id: str,
                  apres: str | None = None) -> Template:
-    # Computed by the rule from the professional's standing; not a read by them, so not logged as one.
+    # The view their own request gets, computed by the rule from their standing (`seen_as`); not a read by them,
+    # so not logged as one.
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
     dossier = managed.dossier
     professional = await professional_or_404(db, professional_id)
@@ -236,8 +238,11 @@ async def see_as(request: HTMXRequest, db: AsyncSession, dossier_id: str, profes
                                    size=request.app.state.settings.page_size)
     if more:
         return Template("partials/timeline_items.html", context=context)
-    # A whole page starts with its own month header; the "Charger plus" fragment continues the page before.
-    return Template("see_as.html", context={**context, "previous": None, "band": await band(request, db, dossier)})
+    # A whole page starts with its own month header; the "Charger plus" fragment continues the page before. It
+    # opens on what theirs opens on: the profile's card and the way to the care, as they may see them.
+    first_screen = await first_screen_of(db, view=seen.view, today=paris_today())
+    return Template("see_as.html", context={**context, "previous": None, "first_screen": first_screen,
+                                           "band": await band(request, db, dossier)})
 
 
 async def see_as_context(db: AsyncSession, dossier: Dossier, seen: SeenAs, *, after_id: str, size: int,
@@ -245,12 +250,13 @@ async def see_as_context(db: AsyncSession, dossier: Dossier, seen: SeenAs, *, af
     """One page of "voir comme", asked of the database as the timeline's are (listing.py): a page costs what it
     shows, and the next one starts after its last document, so one added meanwhile never appears twice. The
     count (capped, as the timeline's) only where it is shown: not in the "Charger plus" fragment."""
-    after = await cursor(db, dossier_id=dossier.id, visible=seen.visible, after_id=after_id)
-    page = {"dossier_id": dossier.id, "visible": seen.visible, "after": after, "limit": size + 1}
+    visible = seen.view.visible
+    after = await cursor(db, dossier_id=dossier.id, visible=visible, after_id=after_id)
+    page = {"dossier_id": dossier.id, "visible": visible, "after": after, "limit": size + 1}
     rows, total = await counted_documents_page(db, **page) if counted else (await documents_page(db, **page), None)
     documents = rows[:size]
     url = f"/dossiers/{dossier.id}/voir-comme/{seen.professional.id}"
-    return {"dossier": dossier, "seen": seen, "right_labels": RIGHT_LABELS, "documents": documents,
+    return {"dossier": dossier, "seen": seen, "view": seen.view, "right_labels": RIGHT_LABELS, "documents": documents,
             "previous": after, "page": 1, "ranked": False, "more_id": documents[-1].id if documents else "",
             "next_url": f"{url}?{urlencode({'apres': documents[-1].id})}" if len(rows) > size else None,
             "first_url": url if after else None, "authors": await author_labels(db, documents),

@@ -23,6 +23,7 @@ from ..access.reading import (
 from ..dossiers import author_labels
 from ..errors import error_response
 from ..i18n import _
+from ..profile.seen import shown_to_a_grant_of
 from .access import band, done
 from .forms import Form, text
 from ..files.pages import pages_of, text_of
@@ -85,6 +86,9 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         "opens_dossier": opens_dossier,
         **await whose_dossier(request, db, dossier=dossier, right=right),
     }
+    if context.get("can_manage") and document.hidden:
+        # Hidden, a prescription no longer shows; the treatment it lists, noted in the profile, still does.
+        context["profile_shown"] = await shown_to_a_grant_of(db, dossier_id=dossier.id, category=document.category)
     return Template("document.html", context=context)
 
 

@@ -22,10 +22,10 @@ from ..dossiers import author_labels
 from ..identifiers import identity_of
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page, search_page
 from ..access.emergencies import emergencies_to_review
-from ..access.reading import HOLDERS, PROFESSIONAL_RIGHTS, open_dossier
+from ..access.reading import HOLDERS, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
 from .forms import MAX_INT, Form, parse_int, text
-from ..profile.card import profile_card
+from ..profile.card import first_screen_of
 
 # The read_timeline event's detail when the page showed the profil médical's card: one event for both
 # (the patient's log says "a consulté votre dossier", of which the profile is part; the chain keeps this detail).
@@ -83,8 +83,8 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     return {
         "view": view,
         "print_url": timeline_url(dossier_id, **base, suffix="/imprimer") if view.right in HOLDERS else None,
-        "profile_card": await profile_card(db, view=view, today=paris_today())
-        if card and view.right in PROFESSIONAL_RIGHTS else None,
+        # A professional's whole page opens on the card and the way to the care; "voir comme" them, on the same.
+        "first_screen": await first_screen_of(db, view=view, today=paris_today(), card=card) if whole_page else None,
         "documents": documents,
         "authors": await author_labels(db, documents),
         "previous": after,

@@ -101,6 +101,9 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     expect(page.get_by_role("heading", name=f"Vu par {kine.name}")).to_be_visible()
     expect(page.get_by_text(f"voit {len(allowed)} documents")).to_be_visible()
     assert document_titles(page) == kine_titles
+    # And it opens, as her timeline does (still open on the desk), on the profil médical's card.
+    card = page.get_by_role("region", name="Profil médical")
+    expect(card).to_have_text(desk.get_by_role("region", name="Profil médical").inner_text())
     assert_fits_phone(page)
 
     # She revokes; the kiné's next click, on the page already open, is refused.

@@ -33,7 +33,7 @@ from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional
 from server.identifiers import rpps_with_key
 from server.models import Document, utcnow
-from server.access.reading import manage_dossier
+from server.access.managing import manage_dossier
 from server.access.rights import grant_access
 from server.files.store import DiskStorage, IntegrityError
 from tests.conftest import create_from_template, make_ins

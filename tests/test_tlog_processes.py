@@ -25,7 +25,7 @@ from server.dossiers import add_document, create_patient, create_professional
 from server.files.store import DiskStorage
 from server.identifiers import rpps_with_key
 from server.models import AccessEvent
-from server.access.reading import manage_dossier
+from server.access.managing import manage_dossier
 from server.access.rights import grant_access
 from server.tlog.store import TlogLeaf
 from server.tlog.verify import verify_tree

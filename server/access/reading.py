@@ -1,8 +1,9 @@
-"""Reading a dossier through the rule: every view asks here, and here asks `rule.py`."""
+"""Reading a dossier through the rule: every view asks here, and here asks `rule.py` (managing one, and "voir
+comme": managing.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import NoReturn
@@ -17,10 +18,10 @@ from ..db import SIGNED_IN_PROFESSIONAL
 from .rule import (
     DossierFacts, Right, Standing, Visibility, document_right, dossier_right, may_manage, visibility,
 )
-from .standing import facts_of, parents_standing, professional_standing, standing_of
-from ..facts import caregiver_facts, document_facts, dossier_facts
+from .standing import standing_of
+from ..facts import document_facts, dossier_facts
 from ..models import (
-    AccessEvent, Account, ChainHead, Delegation, Document, Dossier, EmergencyAccess, Patient, Professional, utcnow,
+    AccessEvent, Account, ChainHead, Document, Dossier, EmergencyAccess, Patient, Professional, utcnow,
 )
 from ..notifications import notify
 
@@ -217,104 +218,3 @@ async def document_and_dossier(session: AsyncSession, *, account: Account, docum
                         detail=detail, once_within=RECENT_READ if once else None)
     facts = dossier_facts(dossier, patient)
     return document, dossier, right, right is not Right.AUTHOR or dossier_right(standing, facts, now) is not None
-
-
-# --- the patient's side: managing a dossier, and seeing it as a professional does ------------
-
-
-def manager_actor(account: Account, patient: Patient, standing: Standing, *, manages: bool) -> audit.Actor:
-    """The patient acts in their own name; a caregiver who manages, in theirs, for the patient ("pour le compte
-    de"). A caregiver who only reads does nothing for the patient: what they do (download a copy) is theirs alone."""
-    name = f"{patient.given_name} {patient.family_name}"
-    if standing.is_patient:
-        return audit.Actor(account.id, "patient", name)
-    return audit.Actor(account.id, "caregiver", account.display_name, on_behalf_of=name if manages else "")
-
-
-@dataclass
-class Managed:
-    dossier: Dossier
-    patient: Patient
-    standing: Standing
-    facts: DossierFacts
-    actor: audit.Actor
-    can_manage: bool
-
-
-async def _managed(session: AsyncSession, *, account: Account, dossier_id: str, readers: bool, now: datetime) -> Managed:
-    dossier, patient = await dossier_and_patient(session, dossier_id)
-    # A missing dossier asks the same questions as a foreign one (see PHANTOM).
-    standing = await standing_of(session, account=account, dossier=dossier or PHANTOM, now=now)
-    facts = dossier_facts(dossier or PHANTOM, patient)
-    can_manage = may_manage(standing, facts, now)
-    reads = readers and dossier_right(standing, facts, now) in HOLDERS
-    if dossier is None or patient is None or not (can_manage or reads):
-        raise NotFoundException()
-    return Managed(dossier, patient, standing, facts, manager_actor(account, patient, standing, manages=can_manage),
-                   can_manage)
-
-
-async def may_act_on(session: AsyncSession, *, account: Account, dossier: Dossier, patient: Patient,
-                    now: datetime) -> bool:
-    """Whether this account may act on the dossier now, as `manage_dossier` lets it: asked again later of what it made
-    while it could, and which lasts only as long as that (a health link: shlinks/links.py, `maker_may_share`)."""
-    standing = await standing_of(session, account=account, dossier=dossier, now=now)
-    return may_manage(standing, dossier_facts(dossier, patient), now)
-
-
-async def manage_dossier(session: AsyncSession, *, account: Account, dossier_id: str,
-                         readers: bool = False) -> tuple[Dossier, audit.Actor]:
-    """A dossier this account may act on (its patient, or a managing caregiver) and who acts; 404 otherwise.
-
-    With `readers`, a reading caregiver passes too: for what reads and changes nothing in the
-    dossier (its Historique, the banner they dismiss for themselves).
-    """
-    managed = await _managed(session, account=account, dossier_id=dossier_id, readers=readers, now=utcnow())
-    return managed.dossier, managed.actor
-
-
-async def managed_dossier(session: AsyncSession, *, account: Account, dossier_id: str, readers: bool = False) -> Managed:
-    """Like `manage_dossier`, with what the pages of a caregiver's dossier also show."""
-    return await _managed(session, account=account, dossier_id=dossier_id, readers=readers, now=utcnow())
-
-
-async def manage_document(session: AsyncSession, *, account: Account, document_id: str) -> tuple[Document, Dossier, audit.Actor]:
-    """A document this account may act on; 404 for a deleted, missing, foreign or unseen one alike
-    (a parent never reaches a document kept from them, even by its id)."""
-    now = utcnow()
-    document = await session.get(Document, document_id, populate_existing=True)
-    live = document is not None and document.deleted_at is None
-    managed = await _managed(session, account=account, dossier_id=document.dossier_id if live else PHANTOM.id,
-                             readers=False, now=now)
-    if document_right(managed.standing, managed.facts, document_facts(document), now) is None:
-        raise NotFoundException()
-    return document, managed.dossier, managed.actor
-
-
-@dataclass
-class SeenAs:
-    professional: Professional
-    # The dossier as their own request opens it (`right` None: its timeline does not open to them), its documents
-    # asked of the database as for their timeline (listing.py), its first screen as on theirs (profile/card.py).
-    view: DossierView
-
-
-async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Professional, viewer: Managed,
-                  now: datetime, kept_author: bool = False) -> SeenAs:
-    """The dossier exactly as this professional sees it now ("voir comme"): the same standing, the same rule;
-    never more than the viewer sees (a minor's parent, what a professional kept from them: no title, no count).
-    The author of what was kept from the viewer (`kept_author`) is shown by the parents' own decisions alone: a
-    parent learns nothing of the grant or the role the minor gave them (caregivers/confidential.py). Nothing is
-    logged: the professional reads nothing."""
-    standing = await (parents_standing if kept_author else professional_standing)(
-        session, professional_id=professional.id, dossier=dossier, now=now)
-    view = dossier_view(standing, viewer.facts, dossier=dossier, patient=viewer.patient, now=now)
-    if visibility(viewer.standing, viewer.facts, now).not_kept_from_parents:
-        view = replace(view, visible=replace(view.visible, not_kept_from_parents=True))
-    return SeenAs(professional=professional, view=view)
-
-
-async def seen_as_caregiver(session: AsyncSession, *, dossier: Dossier, delegation: Delegation, now: datetime) -> Visibility:
-    """Which documents one caregiver sees now (a young person's preview of what a parent sees): the same rule."""
-    standing = Standing(caregivers=(caregiver_facts(delegation),))
-    return visibility(standing, await facts_of(session, dossier), now)

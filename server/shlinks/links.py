@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.reading import may_act_on
+from ..access.managing import may_act_on
 from ..access.rights import CLOSED
 from ..accesslog import audit
 from ..accesslog.phrases import VALID_UNTIL, WITH_PASSCODE, WITHOUT_PASSCODE

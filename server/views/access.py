@@ -1,6 +1,6 @@
 """The patient's "Accès" area: who sees the dossier and why, and every change to it.
 
-Each route asks `reading.manage_dossier` (the patient or an active caregiver, else 404) and
+Each route asks `managing.manage_dossier` (the patient or an active caregiver, else 404) and
 changes rights only through `rights.py` and `emergencies.py`, which log each change.
 """
 
@@ -23,7 +23,7 @@ from ..guards import logged_in
 from ..i18n import _
 from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page
 from ..models import Dossier, Professional, paris_today, utcnow
-from ..access.reading import SeenAs, manage_dossier, managed_dossier, seen_as
+from ..access.managing import SeenAs, manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..profile.card import first_screen_of

@@ -27,7 +27,7 @@ from ..errors import error_response
 from ..guards import logged_in
 from ..listing import documents_page
 from ..models import AccountNotice, CaregiverInvitation, Delegation, utcnow
-from ..access.reading import Managed, managed_dossier, seen_as_caregiver
+from ..access.managing import Managed, managed_dossier, seen_as_caregiver
 from .forms import Form, FormError, text
 from .share_codes import qr_svg
 

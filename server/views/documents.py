@@ -17,9 +17,8 @@ from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
 from ..access import rights
-from ..access.reading import (
-    document_and_dossier, log_document_read, manage_document, managed_dossier, open_document, open_dossier,
-)
+from ..access.reading import document_and_dossier, log_document_read, open_document, open_dossier
+from ..access.managing import manage_document, managed_dossier
 from ..dossiers import author_labels
 from ..errors import error_response
 from ..i18n import _

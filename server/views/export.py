@@ -24,7 +24,7 @@ from ..caregivers.dossiers import band_of
 from ..export.archive import outline, record_export, write_export
 from ..guards import logged_in
 from ..models import Patient, utcnow
-from ..access.reading import Managed, managed_dossier
+from ..access.managing import Managed, managed_dossier
 from ..templating import PARIS
 
 IN_MEMORY = 8 * 1024 * 1024  # past this, the temporary file is on disk

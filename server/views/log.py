@@ -1,7 +1,7 @@
 """The patient's "Historique": every access event, in the reader's language, filtered, paged; exported and printed
 by log_exports.py.
 
-Only the patient and active caregivers reach it (`reading.managed_dossier`); anyone else gets the
+Only the patient and active caregivers reach it (`managing.managed_dossier`); anyone else gets the
 404 of a missing dossier.
 
 The page checks itself (issue 14): each event shown carries what static/js/journal-verify.js needs
@@ -33,7 +33,7 @@ from ..accesslog.journal import Viewer
 from ..accesslog.numbering import Numbering
 from ..accesslog.queries import KINDS, PERIODS, LogFilters
 from ..models import Dossier, utcnow
-from ..access.reading import managed_dossier
+from ..access.managing import managed_dossier
 from ..caregivers.confidential import KeptFrom, kept_from
 from ..caregivers.dossiers import band_of
 from ..templating import PARIS

@@ -23,7 +23,7 @@ from ..accesslog.journal import Viewer
 from ..models import utcnow
 from ..notifications import banners, devices, notify
 from ..caregivers.confidential import kept_from
-from ..access.reading import manage_dossier
+from ..access.managing import manage_dossier
 from .forms import Form, parse_int, text
 
 

@@ -37,7 +37,8 @@ from ..profile.items import OLDEST, ItemInput, add_item, delete_item, name, prof
 from ..profile.seen import seen_item
 from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, SEVERITY_ORDER, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
-from ..access.reading import HOLDERS, DossierView, managed_dossier, open_dossier
+from ..access.reading import HOLDERS, DossierView, open_dossier
+from ..access.managing import managed_dossier
 from ..access.standing import facts_of, standing_of
 from ..templating import PARIS
 from .forms import Form, FormError, parse_date, text

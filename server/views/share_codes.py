@@ -25,7 +25,8 @@ from ..guards import logged_in
 from ..models import Dossier, Professional, ShareCode, utcnow
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
-from ..access.reading import PHANTOM, manage_dossier
+from ..access.reading import PHANTOM
+from ..access.managing import manage_dossier
 from ..access.rule import REPRESENTATIVE
 from ..i18n import _
 from ..templating import PARIS, clock

@@ -24,7 +24,7 @@ from ..guards import logged_in
 from ..i18n import _
 from ..i18n.formats import filesize
 from ..models import utcnow
-from ..access.reading import managed_dossier
+from ..access.managing import managed_dossier
 from ..caregivers.confidential import links_shown
 from ..shlinks import links, manifest, payload
 from .forms import Form, FormError, text, typed

@@ -28,7 +28,7 @@ from ..guards import logged_in
 from ..i18n import _, ngettext
 from ..i18n.formats import quoted
 from ..models import AccessEvent
-from ..access.reading import manage_dossier
+from ..access.managing import manage_dossier
 from ..tlog import merkle, store, witnessing
 from .forms import MAX_INT
 

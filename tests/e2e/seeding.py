@@ -24,7 +24,7 @@ from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional
 from server.identifiers import rpps_with_key
 from server.models import ActivationCode, Dossier, Grant, Patient, Professional
-from server.access.reading import manage_dossier
+from server.access.managing import manage_dossier
 from server.access.rights import grant_access, revoke_grant
 from server.files.store import DiskStorage
 from tests.conftest import make_ins

@@ -651,13 +651,18 @@ async def test_a_parent_sees_no_numbers_even_when_nothing_is_kept_and_pages_thro
 # --- coming of age ---------------------------------------------------------------------------------------------
 
 
-async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(client, db, app):
+async def ines_turned_18(db):
+    """Inès, 18 for twenty days; her mother Camille, a patient of Carnet, and her father Paul, an account only."""
     ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(18, days=20), serial=8)
     mother = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=9)
     father = Account(display_name="Paul Martin")
     db.add(father)
     await db.commit()
-    camille = await account_for_patient(db, patient=mother.patient)
+    return ines, await account_for_patient(db, patient=mother.patient), father
+
+
+async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(client, db, app):
+    ines, camille, father = await ines_turned_18(db)
     for parent in (camille, father):
         db.add(Delegation(dossier_id=ines.dossier.id, caregiver_account_id=parent.id, relationship="parent"))
     await db.commit()

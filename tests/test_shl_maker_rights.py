@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from server.accounts import account_for_patient
-from server.models import Account, Delegation, ShareLink, utcnow
-from tests.conftest import ORIGIN, AsyncTestClient, new_patient, post_form
+from server.models import Delegation, ShareLink, utcnow
+from tests.conftest import ORIGIN, AsyncTestClient, post_form
 from tests.patient_helpers import Log, fresh
 from tests.test_caregivers import camille  # noqa: F401 - a fixture
-from tests.test_caregivers import as_account, invitation_code, new_caregiver, years_ago
+from tests.test_caregivers import as_account, ines_turned_18, invitation_code, new_caregiver, years_ago
 from tests.test_shlinks import MISSING_LINK, fetch, make_link, payload_of
 
 
@@ -124,12 +124,7 @@ async def test_a_caregivers_link_ends_with_his_right_and_answers_as_a_link_that_
 
 
 async def test_a_parents_link_ends_at_the_childs_18th_birthday_unless_she_kept_him_managing(client, app, db):
-    ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(18, days=20), serial=8)
-    mother = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=9)
-    father = Account(display_name="Paul Martin")
-    db.add(father)
-    await db.commit()
-    camille = await account_for_patient(db, patient=mother.patient)
+    ines, camille, father = await ines_turned_18(db)
     db.add(Delegation(dossier_id=ines.dossier.id, caregiver_account_id=camille.id, relationship="parent"))
     db.add(Delegation(dossier_id=ines.dossier.id, caregiver_account_id=father.id, relationship="parent",
                       after_majority="gestion"))  # what Inès chose for him, before 18

@@ -222,21 +222,35 @@ class RemovedPasskey:
     created_at: datetime
 
 
+async def spend(session: AsyncSession, code: type[ActivationCode] | type[RecoveryCode], *, code_id: str,
+                now: datetime, account_id: str | None = None) -> bool:
+    """Mark a single-use code used, in the caller's transaction, unless it is already; False then.
+
+    One conditional UPDATE, so that of two transactions spending the same code (two browsers holding it), the
+    second finds it spent: SQLite's BEGIN IMMEDIATE runs them one after the other, and on PostgreSQL the second
+    waits for the first's row lock, then reads its `used_at` again (READ COMMITTED). A read, then a write, could
+    both see it unused there.
+    """
+    owned = (code.account_id == account_id,) if account_id is not None else ()  # type: ignore[union-attr]
+    result = await session.exec(update(code).where(  # type: ignore[call-overload]
+        code.id == code_id, code.used_at.is_(None), *owned).values(used_at=now))  # type: ignore[union-attr]
+    return result.rowcount == 1
+
+
 async def finish_activation(session: AsyncSession, *, activation_id: str, account: Account,
-                            kept_passkey_id: str) -> list[RemovedPasskey]:
+                            kept_passkey_id: str) -> list[RemovedPasskey] | None:
     """The passkey enrolled with an activation code leaves its owner in sole control of the account.
 
     Whoever held a way in before (a passkey, recovery codes, a session, another unused code) loses
     it: a code is an identity check made by someone else (an insurance office, a pharmacist), so
     the person who completes it is the account's owner from now on. Returns the passkeys removed,
-    which the owner is shown (and, for a patient, which their access log keeps).
+    which the owner is shown (and, for a patient, which their access log keeps); None if another browser
+    registered its passkey with the code first, and this one must be refused.
     """
-    activation = await session.get(ActivationCode, activation_id)
-    if activation is None or activation.used_at is not None:
-        return []
     now = utcnow()
-    activation.used_at = now
-    session.add(activation)
+    if not await spend(session, ActivationCode, code_id=activation_id, now=now):
+        return None
+    activation = await session.get(ActivationCode, activation_id, populate_existing=True)
     others = (await session.exec(select(Passkey).where(Passkey.account_id == account.id, Passkey.id != kept_passkey_id)
                                  .order_by(Passkey.created_at))).all()  # type: ignore[arg-type]
     removed = [RemovedPasskey(p.name, p.created_at) for p in others]
@@ -262,22 +276,19 @@ async def replace_recovery_codes(session: AsyncSession, *, account: Account, cou
     return codes
 
 
-async def use_recovery_code(session: AsyncSession, *, code: str) -> Account | None:
-    """Spend one recovery code; return its account, or None if it is unknown or spent."""
-    await begin_write(session)
+async def find_recovery_code(session: AsyncSession, *, code: str) -> tuple[RecoveryCode, Account] | None:
+    """The unspent recovery code typed, and its account; None if it is unknown or spent.
+
+    Only checked here: the passkey it makes spends it (`spend`, from passkeys.finish_registration), as an
+    activation code is, so that a passkey step that fails or is abandoned leaves the code as it was.
+    """
     result = await session.exec(
-        select(RecoveryCode).where(
+        select(RecoveryCode, Account).join(Account, Account.id == RecoveryCode.account_id).where(  # type: ignore[arg-type]
             RecoveryCode.code_hash == hash_secret(normalize_code(code)),
             RecoveryCode.used_at.is_(None),  # type: ignore[union-attr]
         )
     )
-    row = result.first()
-    if row is None:
-        return None
-    row.used_at = utcnow()
-    session.add(row)
-    await session.commit()
-    return await session.get(Account, row.account_id)
+    return result.first()
 
 
 async def recovery_codes_left(session: AsyncSession, *, account: Account) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -37,7 +38,7 @@ from .accounts import RemovedPasskey, finish_activation, hash_secret
 from .config import Settings
 from .db import begin_write
 from .i18n import _
-from .models import Account, Dossier, Passkey, PasskeyChallenge, utcnow
+from .models import Account, Dossier, Passkey, PasskeyChallenge, RecoveryCode, utcnow
 from .templating import date_fr, quoted_fr
 from .text_input import clean, read_json, readable_length
 
@@ -60,6 +61,8 @@ class TooManyChallenges(Exception):
 
 async def _store_challenge(session: AsyncSession, *, challenge: bytes, purpose: str, account: Account | None,
                            client: str) -> str:
+    """Keep a ceremony's challenge; a registration's names the user handle of the account it is for (which a new
+    account's first passkey has yet to make, so no row of it to name)."""
     client_hash = hash_secret(f"client:{client}")
     now = utcnow()
     await begin_write(session)
@@ -77,7 +80,7 @@ async def _store_challenge(session: AsyncSession, *, challenge: bytes, purpose: 
             id=hash_secret(token),
             challenge=challenge,
             purpose=purpose,
-            account_id=account.id if account else None,
+            user_handle=account.user_handle if account else None,
             client=client_hash,
             expires_at=now + CHALLENGE_LIFETIME,
         )
@@ -133,16 +136,28 @@ async def begin_registration(session: AsyncSession, settings: Settings, *, accou
 class Enrolled:
     passkey: Passkey
     removed: list[RemovedPasskey]  # other passkeys an activation code took away (see accounts.finish_activation)
+    next_page: str | None = None  # where a new caregiver goes: what `joining` returned
+
+
+# What a new account's first passkey also does, in its transaction (caregivers/enrolment.py): refused, it raises
+# PasskeyRefused, and nothing is kept, neither the passkey nor the account.
+Joining = Callable[[AsyncSession, Account], Awaitable[str]]
 
 
 async def finish_registration(
     session: AsyncSession, settings: Settings, *, token: str | None, account: Account, credential: str, name: str,
-    activation_id: str | None = None,
+    activation_id: str | None = None, recovery_code_id: str | None = None, new_account: bool = False,
+    joining: Joining | None = None,
 ) -> Enrolled:
-    """Verify and keep a new passkey; with `activation_id`, also spend that code and leave this passkey
-    the account's only way in, in the same transaction as the events that say so."""
+    """Verify and keep a new passkey, in one transaction with what it completes, and with the events that say so.
+
+    `activation_id`: spend that code and leave this passkey the account's only way in. `recovery_code_id`: spend
+    that recovery code. `new_account`: make the account (not saved before: no account is ever left without a
+    passkey), and do what it was made for (`joining`). A code spent meanwhile by another browser's passkey, or
+    a joining refused, refuses this passkey.
+    """
     challenge = await _take_challenge(session, token=token, purpose="register")
-    if challenge.account_id != account.id:
+    if challenge.user_handle != account.user_handle:
         raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
     try:
         parsed = read_json(credential)  # before py_webauthn's json.loads, which a deep nesting overflows
@@ -170,20 +185,41 @@ async def finish_registration(
         backed_up=verified.credential_backed_up,
     )
     await audit.begin_chained(session)
-    if (await session.exec(select(Passkey.id).where(Passkey.credential_id == passkey.credential_id))).first():
+    try:
+        enrolled = await _keep(session, passkey, account=account, activation_id=activation_id,
+                               recovery_code_id=recovery_code_id, new_account=new_account, joining=joining)
+    except PasskeyRefused:
         await session.rollback()
+        raise
+    await audit.commit_chained(session)
+    return enrolled
+
+
+async def _keep(session: AsyncSession, passkey: Passkey, *, account: Account, activation_id: str | None,
+                recovery_code_id: str | None, new_account: bool, joining: Joining | None) -> Enrolled:
+    """finish_registration's writes, in its transaction (the caller rolls it back when one is refused)."""
+    if (await session.exec(select(Passkey.id).where(Passkey.credential_id == passkey.credential_id))).first():
         raise PasskeyRefused(_("Cette clé d'accès est déjà enregistrée."))
+    if new_account:
+        if await session.get(Account, account.id) is not None:  # made a moment ago, by this half-session's other tab
+            raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
+        session.add(account)
     session.add(passkey)
     await log_passkey_change(session, account=account, action="passkey_added", name=passkey.name)
     removed: list[RemovedPasskey] = []
     if activation_id:
-        removed = await finish_activation(session, activation_id=activation_id, account=account,
-                                          kept_passkey_id=passkey.id)
+        taken = await finish_activation(session, activation_id=activation_id, account=account,
+                                        kept_passkey_id=passkey.id)
+        if taken is None:  # another browser's passkey spent the code first
+            raise PasskeyRefused(_("Ce code d'activation n'est plus valable. Demandez-en un nouveau."))
+        removed = taken
         if removed:
             listed = ", ".join(f"{quoted_fr(r.name)} (ajoutée le {date_fr(r.created_at)})" for r in removed)
             await log_passkey_change(session, account=account, action="passkeys_reset", name=listed, quoted=False)
-    await audit.commit_chained(session)
-    return Enrolled(passkey, removed)
+    if recovery_code_id and not await accounts.spend(session, RecoveryCode, code_id=recovery_code_id, now=utcnow(),
+                                                     account_id=account.id):
+        raise PasskeyRefused(_("Ce code de secours n'est pas valide ou a déjà servi."))
+    return Enrolled(passkey, removed, await joining(session, account) if joining else None)
 
 
 async def log_passkey_change(session: AsyncSession, *, account: Account, action: str, name: str,

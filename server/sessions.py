@@ -24,16 +24,23 @@ from .models import Account, Delegation, Professional, WebSession, utcnow
 
 # In a session's data: the passkey it was opened with ("Mes clés d'accès" marks it).
 LOGGED_IN_WITH = "passkey"
+# In a half-session's data: the account its first passkey will make (start_session's `new`), until it is made.
+NEW_ACCOUNT = "new_account"
 
 
 @dataclass
 class CurrentSession:
     row: WebSession
-    account: Account
+    account: Account  # not saved yet for a new account (`is_new_account`)
 
     @property
     def data(self) -> dict:
         return json.loads(self.row.data or "{}")
+
+    @property
+    def is_new_account(self) -> bool:
+        """Whether the account is still to be made, by the passkey this half-session registers."""
+        return self.row.account_id is None
 
 
 async def start_session(
@@ -43,15 +50,22 @@ async def start_session(
     authenticated: bool,
     replacing: str | None = None,
     data: dict | None = None,
+    new: bool = False,
 ) -> str:
-    """Open a new server-side session (a new token: sessions rotate at every login)."""
+    """Open a new server-side session (a new token: sessions rotate at every login).
+
+    `new`: the account is not saved, and will not be before its first passkey (passkeys.finish_registration
+    makes it): the session keeps it meanwhile, so that someone who stops half-way leaves no account behind.
+    """
     await begin_write(session)
     if replacing:
         await session.exec(delete(WebSession).where(WebSession.id == hash_secret(replacing)))  # type: ignore[call-overload]
     token = secrets.token_urlsafe(32)
-    session.add(
-        WebSession(id=hash_secret(token), account_id=account.id, authenticated=authenticated, data=json.dumps(data or {}))
-    )
+    if new:
+        data = {**(data or {}), NEW_ACCOUNT: {"id": account.id, "user_handle": account.user_handle,
+                                             "display_name": account.display_name}}
+    session.add(WebSession(id=hash_secret(token), account_id=None if new else account.id, authenticated=authenticated,
+                           data=json.dumps(data or {})))
     await session.commit()
     return token
 
@@ -65,7 +79,13 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
     # Snapshots for the whole request: the handler shares this database session, and its rollbacks
     # (a refusal, or the bookkeeping below) must not expire who is asking.
     session.expunge(row)
-    session.expunge(account)
+    if account is None:  # a new account's half-session: the account is the one its first passkey will make
+        kept = json.loads(row.data or "{}").get(NEW_ACCOUNT)
+        if kept is None or row.authenticated:
+            return None
+        account = Account(**kept)  # not added to any database session here: only its first passkey saves it
+    else:
+        session.expunge(account)
     if professional is not None:
         session.expunge(professional)
     if now - row.last_seen_at > idle or now - row.created_at > max_age:
@@ -91,7 +111,7 @@ def _session_and_account() -> Select:
     helps = exists().where(Delegation.caregiver_account_id == Account.id,  # type: ignore[arg-type]
                            Delegation.revoked_at.is_(None))  # type: ignore[union-attr]
     return (select(WebSession, Account, Professional, helps.label("helps"))
-            .join(Account, Account.id == WebSession.account_id)  # type: ignore[arg-type]
+            .outerjoin(Account, Account.id == WebSession.account_id)  # type: ignore[arg-type]  (none: a new account's)
             .outerjoin(Professional, Professional.id == Account.professional_id)  # type: ignore[arg-type]
             .where(WebSession.id == bindparam("id")))
 

@@ -81,3 +81,29 @@ async def test_another_patients_code_with_my_birth_date_is_refused(client, db, p
     other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
     response = await post_form(client, "/activer", {"code": other.code, "birth_date": "1984-03-12"})
     assert response.status_code == 400
+
+
+async def test_two_browsers_registering_with_one_code_at_the_same_moment_make_one_passkey(app, db, patient):
+    """The code is spent by the first passkey; the second, registered in the same instant, is refused, not kept."""
+    import asyncio
+
+    from sqlmodel import select
+
+    from server.models import Passkey
+    from tests.conftest import ORIGIN, AsyncTestClient, ceremony_options, post_json
+    from tests.softauthn import SoftAuthenticator
+
+    async with AsyncTestClient(app, base_url=ORIGIN) as one, AsyncTestClient(app, base_url=ORIGIN) as two:
+        bodies = []
+        for browser in (one, two):
+            await post_form(browser, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
+            options, ceremony = await ceremony_options(browser, "/cle/options")
+            bodies.append((browser, {"ceremony": ceremony, "name": "Téléphone",
+                                     "credential": SoftAuthenticator(origin=ORIGIN).create(options)}))
+        done = await asyncio.gather(*(post_json(browser, "/cle/verification", body) for browser, body in bodies))
+    # Refused by the spent code (400), or, a moment later, for its half-session, which the first ended (401, or 403
+    # when it ended between the page's token and the post).
+    first, second = sorted(response.status_code for response in done)
+    assert first == 200 and second in (400, 401, 403)
+    await db.commit()
+    assert len((await db.exec(select(Passkey))).all()) == 1

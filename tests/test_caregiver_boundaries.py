@@ -92,7 +92,8 @@ async def test_a_childs_code_makes_no_third_parent_with_an_account_or_without(cl
 
 
 async def test_a_newcomer_whose_childs_dossier_got_its_second_parent_meanwhile_is_not_a_third(client, db, app):
-    """Checked again once his passkey is made: the other parent accepted an invitation in between."""
+    """Checked again with his passkey, which makes his account only if he joins: the other parent accepted an
+    invitation in between, so neither is kept."""
     leo = await new_patient(db, given_name="Léo", family_name="Martin", birth=years_ago(9), serial=4, sex="M")
     mother = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=5)
     await as_account(client, db, await account_for_patient(db, patient=mother.patient))
@@ -109,8 +110,10 @@ async def test_a_newcomer_whose_childs_dossier_got_its_second_parent_meanwhile_i
         credential = SoftAuthenticator(origin=ORIGIN).create(options)
         done = await post_json(marc, "/cle/verification", {"ceremony": ceremony, "credential": credential,
                                                            "name": "Téléphone"})
-        assert done.status_code == 200
+        assert done.status_code == 400
+        assert done.json()["error"] == "Ce dossier a déjà ses deux parents ou tuteurs : il ne peut pas en avoir d'autre."
     await db.commit()
+    assert (await db.exec(select(Account).where(Account.display_name == "Marc Inconnu"))).all() == []
     assert len((await db.exec(select(Delegation).where(Delegation.dossier_id == leo.dossier.id))).all()) == 2
     assert (await code_row(db, leo.patient)).used_at is None
     assert "parent_attached" not in [e.action for e in await events(db, leo.dossier.id)][1:]

@@ -199,7 +199,8 @@ async def caregiver(db, fixture, *, level: str, given: str):
     account = await account_for_patient(db, patient=fixture.patient)
     _, invitation = await invitations.invite(db, dossier=fixture.dossier, account=account, actor=CAMILLE, level=level,
                                              duration="sans")
-    helper = await new_account(db, given_name=given, family_name="Martin")
+    helper = new_account(given_name=given, family_name="Martin")
+    db.add(helper)  # made with the acceptance, as a newcomer's first passkey makes it (passkeys.finish_registration)
     await invitations.accept(db, invitation_id=invitation.id, account=helper)
     return helper
 

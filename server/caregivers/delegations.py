@@ -147,18 +147,33 @@ async def attach_child_by_activation(session: AsyncSession, *, account: Account,
                                      birth_date: date) -> Dossier:
     """Spend a child's activation (checked a moment ago, checked again here) and make this account their parent."""
     await audit.begin_chained(session)
+    try:
+        dossier = await join_as_parent(session, account=account, activation_id=activation_id, birth_date=birth_date)
+    except ActivationRefused:
+        await session.rollback()  # the code stays unspent
+        raise
+    await audit.commit_chained(session)
+    return dossier
+
+
+async def join_as_parent(session: AsyncSession, *, account: Account, activation_id: str, birth_date: date) -> Dossier:
+    """`attach_child_by_activation`'s work, in the caller's chained transaction, which it leaves open (refused: for
+    the caller to roll back). A new parent's first passkey attaches the child's dossier so: both are kept, or
+    neither."""
     activation = await session.get(ActivationCode, activation_id, populate_existing=True)
     patient = await session.get(Patient, activation.patient_id) if activation and activation.patient_id else None
+    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).one() if patient else None
+    if dossier is not None:
+        # A second parent joining meanwhile is counted, and the code read again under the lock: spent meanwhile by
+        # another browser holding it, it is seen spent, on PostgreSQL too, where the first read may predate it.
+        await audit.lock_chain(session, dossier_id=dossier.id)
+        activation = await session.get(ActivationCode, activation_id, populate_existing=True)
     now = utcnow()
     if (activation is None or patient is None or activation.used_at is not None or activation.revoked_at is not None
             or activation.expires_at <= now or patient.birth_date != birth_date or not is_minor(patient, now)):
-        await session.rollback()
         raise ActivationRefused(_("Ce code d'activation n'est plus valable. Demandez-en un nouveau."))
-    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == patient.id))).one()
-    await audit.lock_chain(session, dossier_id=dossier.id)  # a second parent joining meanwhile is counted
     refusal = await why_not_attach(session, account=account, dossier=dossier)
-    if refusal:  # the code stays unspent
-        await session.commit()  # nothing written; a rollback would expire what the caller holds
+    if refusal:
         raise ActivationRefused(_(refusal))
     session.add(Delegation(dossier_id=dossier.id, caregiver_account_id=account.id, relationship="parent",
                            can_manage=True, starts_at=now))
@@ -167,5 +182,4 @@ async def attach_child_by_activation(session: AsyncSession, *, account: Account,
     actor = audit.Actor(account.id, "caregiver", account.display_name)  # acting for themselves, not for the patient
     event = await audit.append(session, dossier_id=dossier.id, action="parent_attached", actor=actor)
     await welcome(session, account_id=account.id, dossier_id=dossier.id, event=event)
-    await audit.commit_chained(session)
     return dossier

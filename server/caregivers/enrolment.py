@@ -1,5 +1,7 @@
-"""A new caregiver's account, made from an invitation or a child's activation code: once its first
-passkey is registered, the invitation is accepted (or the child's dossier attached) at once."""
+"""A new caregiver's account, made from an invitation or a child's activation code: made by its first passkey, which
+accepts the invitation (or attaches the child's dossier) in the same transaction. Until then, the session keeps it
+(sessions.start_session's `new`): someone who stops half-way leaves nothing behind, neither an account nor a
+delegation."""
 
 from __future__ import annotations
 
@@ -8,37 +10,36 @@ from datetime import date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accounts import ActivationRefused
-from ..db import begin_write
 from ..models import Account
+from ..passkeys import Joining, PasskeyRefused
 from . import delegations, invitations
 
 INVITATION, CHILD = "invitation_id", "child_activation"
 
 
-async def new_account(session: AsyncSession, *, given_name: str, family_name: str) -> Account:
-    """An account with no dossier of its own yet: it enrols a passkey, then holds the dossiers it helps with."""
-    await begin_write(session)
-    account = Account(display_name=f"{given_name} {family_name}")
-    session.add(account)
-    await session.commit()
-    return account
+def new_account(*, given_name: str, family_name: str) -> Account:
+    """An account with no dossier of its own, not saved: its first passkey saves it, then it holds the dossiers it
+    helps with."""
+    return Account(display_name=f"{given_name} {family_name}")
 
 
-async def after_first_passkey(session: AsyncSession, *, account: Account, data: dict) -> str | None:
-    """Where a new caregiver goes once their passkey exists: the dossier they were invited to, or their child's."""
-    if INVITATION in data:
+def joining(data: dict) -> Joining | None:
+    """What a new caregiver's first passkey also does, as its half-session's data says: accept their invitation,
+    or attach their child's dossier; returns where they go next. Refused (the invitation cancelled or used
+    meanwhile, the code spent by another browser), the passkey is refused, and the account is not made."""
+    if INVITATION not in data and CHILD not in data:
+        return None
+
+    async def join(session: AsyncSession, account: Account) -> str:
         try:
-            delegation = await invitations.accept(session, invitation_id=data[INVITATION], account=account)
-        except invitations.InvitationRefused:
-            return "/mes-dossiers"  # expired or cancelled meanwhile: the list says what they hold (nothing yet)
-        return f"/dossiers/{delegation.dossier_id}"
-    if CHILD in data:
-        pending = data[CHILD]
-        try:
-            dossier = await delegations.attach_child_by_activation(
-                session, account=account, activation_id=pending["activation_id"],
-                birth_date=date.fromisoformat(pending["birth_date"]))
-        except ActivationRefused:
-            return "/mes-dossiers"
-        return f"/dossiers/{dossier.id}"
-    return None
+            if INVITATION in data:
+                delegation = await invitations.join(session, invitation_id=data[INVITATION], account=account)
+                return f"/dossiers/{delegation.dossier_id}"
+            pending = data[CHILD]
+            dossier = await delegations.join_as_parent(session, account=account, activation_id=pending["activation_id"],
+                                                       birth_date=date.fromisoformat(pending["birth_date"]))
+            return f"/dossiers/{dossier.id}"
+        except (invitations.InvitationRefused, ActivationRefused) as refused:
+            raise PasskeyRefused(str(refused)) from refused
+
+    return join

@@ -106,30 +106,43 @@ async def find_invitation(session: AsyncSession, *, code: str) -> CaregiverInvit
 async def accept(session: AsyncSession, *, invitation_id: str, account: Account) -> Delegation:
     """The invited account becomes a caregiver of the dossier, in the same transaction as the event that says so."""
     await audit.begin_chained(session)
-    invitation = await session.get(CaregiverInvitation, invitation_id, populate_existing=True)
-    now = utcnow()
-
-    async def refuse(message: str):
+    try:
+        delegation = await join(session, invitation_id=invitation_id, account=account)
+    except InvitationRefused:
         await session.rollback()
-        raise InvitationRefused(message)
+        raise
+    await audit.commit_chained(session)
+    return delegation
 
+
+async def join(session: AsyncSession, *, invitation_id: str, account: Account) -> Delegation:
+    """`accept`'s work, in the caller's chained transaction, which it leaves open (refused: for the caller to roll
+    back). A new account's first passkey accepts its invitation so: both are kept, or neither."""
+    invitation = await session.get(CaregiverInvitation, invitation_id, populate_existing=True)
+    if invitation is not None:
+        # Read again under the dossier's chain lock: an acceptance committed meanwhile (another browser holding the
+        # code) is seen, on PostgreSQL too, where the first read may predate it.
+        await audit.lock_chain(session, dossier_id=invitation.dossier_id)
+        invitation = await session.get(CaregiverInvitation, invitation_id, populate_existing=True)
+    now = utcnow()
     if (invitation is None or invitation.used_at is not None or invitation.cancelled_at is not None
             or invitation.expires_at <= now):
-        await refuse(_("Cette invitation n'est plus valable. Demandez-en une nouvelle."))
+        raise InvitationRefused(_("Cette invitation n'est plus valable. Demandez-en une nouvelle."))
     if invitation.created_by_account_id == account.id:
-        await refuse(_("C'est vous qui avez fait cette invitation : donnez-la à la personne que vous invitez."))
+        raise InvitationRefused(_("C'est vous qui avez fait cette invitation : donnez-la à la personne que vous "
+                                  "invitez."))
     dossier = await session.get(Dossier, invitation.dossier_id, populate_existing=True)
     patient = await session.get(Patient, dossier.patient_id)
     if account.patient_id == patient.id:
-        await refuse(_("C'est votre propre dossier : vous y avez déjà accès."))
+        raise InvitationRefused(_("C'est votre propre dossier : vous y avez déjà accès."))
     if dossier.state != "open":
-        await refuse(_("Ce dossier est fermé : l'invitation ne peut pas être acceptée pour l'instant."))
+        raise InvitationRefused(_("Ce dossier est fermé : l'invitation ne peut pas être acceptée pour l'instant."))
     current = await current_delegation(session, dossier_id=dossier.id, account_id=account.id)
     if current is not None and not replaces(invitation, current):
-        await refuse(_("Vous aidez déjà avec ce dossier."))
+        raise InvitationRefused(_("Vous aidez déjà avec ce dossier."))
     if invitation.relationship == "parent" and \
             await representatives(session, dossier_id=dossier.id) >= MAX_REPRESENTATIVES:
-        await refuse(_(FULL))
+        raise InvitationRefused(_(FULL))
     invitation.used_at, invitation.used_by_account_id = now, account.id
     if current is not None:  # a relative already helping: the patient's new terms replace the old ones (read ↔ manage)
         current.revoked_at, current.end_reason = now, "replaced"
@@ -146,7 +159,6 @@ async def accept(session: AsyncSession, *, invitation_id: str, account: Account)
                                detail=terms(invitation, logged=True))
     await notify.record(session, dossier=dossier, event=event)  # the patient is told on their next visit
     await welcome(session, account_id=account.id, dossier_id=dossier.id, event=event)
-    await audit.commit_chained(session)
     return delegation
 
 

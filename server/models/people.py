@@ -105,8 +105,10 @@ class WebSession(SQLModel, table=True):
     """A server-side session; the cookie holds a token, the table its hash."""
 
     id: str = Field(max_length=64, primary_key=True)
-    account_id: str = Field(foreign_key="account.id", index=True)
-    # False while an activation waits for its first passkey.
+    # None while a new account waits for its first passkey, which makes it: the session's data keeps it until then
+    # (sessions.NEW_ACCOUNT), so that no account is ever left without a way in (migration 0037).
+    account_id: str | None = Field(default=None, foreign_key="account.id", index=True)
+    # False while an activation (or a recovery, or a new account) waits for its first passkey.
     authenticated: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
@@ -117,7 +119,9 @@ class PasskeyChallenge(SQLModel, table=True):
     id: str = Field(max_length=64, primary_key=True)
     challenge: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     purpose: str = Field(max_length=20)  # "register" or "login"
-    account_id: str | None = Field(default=None, foreign_key="account.id")
+    # The user handle a registration's options gave the authenticator, which its verification must be for: an
+    # account's, or that of an account its first passkey will make (which has no row to name yet).
+    user_handle: str | None = None
     client: str = Field(default="", max_length=64, index=True)  # a hash of the asker's address: a cap per client
     expires_at: datetime = Field(index=True)
 

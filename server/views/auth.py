@@ -27,6 +27,8 @@ from .language import SAME_SITE_PATH, page_address
 # passkeys.js takes it on (a patient's share code "#c=" is already out of the address then: carnet.js).
 NEXT = "suite"
 UNSENT = "non-envoye"  # a flag: a form sent after its session ended was not done
+# In a recovery's half-session: the recovery code its passkey spends.
+RECOVERY_CODE = "recovery_code_id"
 
 
 def next_path(value: object) -> str:
@@ -151,7 +153,8 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
     if refused := not_recent(request):
         return refused
     current = request.user
-    activation_id = current.data.get("activation_id") if not current.row.authenticated else None
+    half = current.data if not current.row.authenticated else {}  # what the passkey completes
+    activation_id = half.get("activation_id")
     try:
         enrolled = await passkeys.finish_registration(
             db,
@@ -161,6 +164,9 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
             credential=str(data.get("credential", "")),
             name=str(data.get("name", "")),
             activation_id=activation_id,
+            recovery_code_id=half.get(RECOVERY_CODE),
+            new_account=current.is_new_account,
+            joining=enrolment.joining(half),  # a new caregiver's invitation accepted, or their child's dossier
         )
     except passkeys.PasskeyRefused as refused:
         return Response({"error": str(refused)}, status_code=400)
@@ -168,8 +174,7 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
         return Response({"redirect": "/cles?fait=cle-ajoutee"})
     # The activation (or recovery) is complete: rotate to a full session (every other one has ended).
     removed = [{"name": r.name, "created_at": r.created_at.isoformat()} for r in enrolled.removed]
-    # A new caregiver's account: accept their invitation (or attach their child's dossier) now.
-    caregiver_next = await enrolment.after_first_passkey(db, account=current.account, data=current.data)
+    caregiver_next = enrolled.next_page
     token = await sessions.start_session(
         db,
         account=current.account,
@@ -253,6 +258,10 @@ async def recovery_form() -> Template:
 @post("/recuperation", status_code=200)
 async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
     settings: Settings = request.app.state.settings
+    code = text(data, "recovery_code", limit=40)
+    if not accounts.normalize_code(code):  # a field to fill, not a wrong code: it counts towards no pause
+        error = FormError(_("Saisissez l'un de vos codes de secours."), ("recovery_code",))
+        return Template("recovery.html", context={"error": error, "recovery_code": code}, status_code=400)
     lock = timedelta(minutes=settings.activation_lock_minutes)
     key = f"recovery-client:{client_address(request)}"
     try:
@@ -260,13 +269,16 @@ async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
     except throttles.TooManyAttempts as too_many:
         return Template("recovery.html", context={"error": FormError(_("Trop d'essais. %(retry)s", retry=too_many.french))},
                         status_code=429)
-    code = text(data, "recovery_code", limit=40)
-    account = await accounts.use_recovery_code(db, code=code)
-    if account is None:
+    found = await accounts.find_recovery_code(db, code=code)
+    if found is None:
         await throttles.record_failure(db, key=key, limit=settings.activation_max_attempts, lock=lock)
         error = FormError(_("Ce code de secours n'est pas valide ou a déjà servi."), ("recovery_code",))
         return Template("recovery.html", context={"error": error, "recovery_code": code}, status_code=400)
-    token = await sessions.start_session(db, account=account, authenticated=False, replacing=request.auth)
+    recovery_code, account = found
+    # The passkey registration spends the code (registration_verify), as an activation's: given up before, it is
+    # not lost.
+    token = await sessions.start_session(db, account=account, authenticated=False, replacing=request.auth,
+                                         data={RECOVERY_CODE: recovery_code.id})
     return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
 
 

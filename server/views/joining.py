@@ -119,10 +119,12 @@ async def account_from_invitation(request: Request, db: AsyncSession, data: Form
 
 
 async def enrol(request: Request, db: AsyncSession, *, given: str, family: str, data: dict) -> Response:
-    """A new account, and the half-session that registers its first passkey (views/auth.py does the rest)."""
+    """The half-session that registers a new account's first passkey, which makes the account (views/auth.py):
+    nothing is written before, so that a newcomer who stops here leaves nothing behind."""
     settings: Settings = request.app.state.settings
-    account = await enrolment.new_account(db, given_name=given, family_name=family)
-    token = await sessions.start_session(db, account=account, authenticated=False, replacing=request.auth, data=data)
+    account = enrolment.new_account(given_name=given, family_name=family)
+    token = await sessions.start_session(db, account=account, authenticated=False, replacing=request.auth, data=data,
+                                         new=True)
     return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
 
 

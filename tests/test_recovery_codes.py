@@ -1,0 +1,125 @@
+"""A recovery code is spent by the passkey it makes, never before: a passkey step that fails or is abandoned leaves
+the code as it was, and two browsers holding one code make one passkey between them."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+
+import pytest
+from sqlmodel import select
+
+from server.accounts import account_for_patient
+from server.models import Passkey, RecoveryCode, Throttle
+from tests.conftest import (
+    ORIGIN, AsyncTestClient, activate, ceremony_options, login, post_form, post_json, wrong_fields,
+)
+from tests.softauthn import SoftAuthenticator
+
+
+@pytest.fixture
+async def recovery(client, patient) -> str:
+    """One of Camille's recovery codes, her passkey made and her browser logged out (she lost her phone)."""
+    await activate(client, patient)
+    code = re.findall(r"<code>([0-9A-Z-]+)</code>", (await client.get("/activer/codes")).text)[0]
+    await post_form(client, "/deconnexion", {})
+    return code
+
+
+async def start_recovery(browser, code: str) -> None:
+    response = await post_form(browser, "/recuperation", {"recovery_code": code}, follow_redirects=False)
+    assert (response.status_code, response.headers.get("location")) == (303, "/activer/cle"), response.text
+
+
+async def new_passkey(browser, authenticator: SoftAuthenticator | None = None):
+    options, ceremony = await ceremony_options(browser, "/cle/options")
+    credential = (authenticator or SoftAuthenticator(origin=ORIGIN)).create(options)
+    return await post_json(browser, "/cle/verification", {"ceremony": ceremony, "credential": credential, "name": "Nouveau"})
+
+
+async def codes_used(db) -> int:
+    await db.commit()  # a fresh read: the app wrote from its own sessions
+    return len((await db.exec(select(RecoveryCode).where(RecoveryCode.used_at.is_not(None)))).all())  # type: ignore[union-attr]
+
+
+async def passkeys_of(db, patient) -> int:
+    await db.commit()
+    account = await account_for_patient(db, patient=patient.patient)
+    return len((await db.exec(select(Passkey).where(Passkey.account_id == account.id))).all())
+
+
+async def test_a_code_whose_passkey_step_was_abandoned_still_works_from_another_browser(app, client, db, patient,
+                                                                                        recovery):
+    await start_recovery(client, recovery)
+    await ceremony_options(client, "/cle/options")  # the dialog opened, then cancelled; the tab closed
+    assert await codes_used(db) == 0 and await passkeys_of(db, patient) == 1
+    async with AsyncTestClient(app, base_url=ORIGIN) as other:
+        await start_recovery(other, recovery)
+        phone = SoftAuthenticator(origin=ORIGIN)
+        assert (await new_passkey(other, phone)).json() == {"redirect": "/"}
+    assert await codes_used(db) == 1 and await passkeys_of(db, patient) == 2
+    assert (await login(client, phone)).status_code == 200
+
+
+async def test_a_passkey_refused_leaves_the_code_unspent_for_the_next_try(client, db, patient, recovery):
+    await start_recovery(client, recovery)
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    refused = await post_json(client, "/cle/verification", {
+        "ceremony": ceremony, "name": "Nouveau",
+        "credential": SoftAuthenticator(origin=ORIGIN).create(options, origin="http://localhost:9999")})
+    assert refused.status_code == 400 and await codes_used(db) == 0
+    assert (await new_passkey(client)).json() == {"redirect": "/"}  # the same half-session tries again
+    assert await codes_used(db) == 1 and await passkeys_of(db, patient) == 2
+
+
+async def test_two_browsers_holding_one_code_make_one_passkey_with_it(app, client, db, patient, recovery):
+    async with AsyncTestClient(app, base_url=ORIGIN) as other:
+        await start_recovery(client, recovery)
+        await start_recovery(other, recovery)  # not spent yet: both may start
+        assert (await new_passkey(client)).status_code == 200
+        second = await new_passkey(other)
+        assert second.status_code == 400
+        assert second.json()["error"] == "Ce code de secours n'est pas valide ou a déjà servi."
+        refused_page = await other.get(f"/dossiers/{patient.dossier.id}", follow_redirects=False)
+        assert refused_page.headers["location"].startswith("/connexion")  # still not logged in
+    assert await codes_used(db) == 1 and await passkeys_of(db, patient) == 2
+    again = await post_form(client, "/recuperation", {"recovery_code": recovery})
+    assert again.status_code == 400 and error_of(again) == "Ce code de secours n'est pas valide ou a déjà servi."
+
+
+async def test_two_browsers_registering_with_one_code_at_the_same_moment_make_one_passkey(app, db, patient, recovery):
+    async with AsyncTestClient(app, base_url=ORIGIN) as one, AsyncTestClient(app, base_url=ORIGIN) as two:
+        ceremonies = []
+        for browser in (one, two):
+            await start_recovery(browser, recovery)
+            options, ceremony = await ceremony_options(browser, "/cle/options")
+            ceremonies.append((browser, {"ceremony": ceremony, "name": "Nouveau",
+                                         "credential": SoftAuthenticator(origin=ORIGIN).create(options)}))
+        done = await asyncio.gather(*(post_json(browser, "/cle/verification", body) for browser, body in ceremonies))
+    assert sorted(response.status_code for response in done) == [200, 400]
+    assert await codes_used(db) == 1 and await passkeys_of(db, patient) == 2
+
+
+def error_of(page) -> str:
+    return html.unescape(re.search(r'<p class="error" role="alert" id="form-error"[^>]*>([^<]*)</p>', page.text)[1])
+
+
+@pytest.mark.parametrize("typed", ["", "   ", " - "])
+async def test_an_empty_code_is_a_field_to_fill_not_a_wrong_try(client, db, patient, recovery, typed):
+    for _ in range(6):  # past settings.activation_max_attempts
+        refused = await post_form(client, "/recuperation", {"recovery_code": typed})
+        assert refused.status_code == 400
+        assert error_of(refused) == "Saisissez l'un de vos codes de secours."
+        assert wrong_fields(refused.text) == ["recovery_code"]
+    await db.commit()
+    assert (await db.exec(select(Throttle).where(Throttle.key.startswith("recovery-client:")))).all() == []  # type: ignore[attr-defined]
+    await start_recovery(client, recovery)  # no pause was earned
+
+
+async def test_wrong_codes_still_earn_a_pause_even_for_the_right_one(client, db, patient, recovery):
+    for _ in range(5):  # settings.activation_max_attempts
+        assert (await post_form(client, "/recuperation", {"recovery_code": "AAAA-BBBB-CCCC-DDDD"})).status_code == 400
+    paused = await post_form(client, "/recuperation", {"recovery_code": recovery})
+    assert paused.status_code == 429 and error_of(paused).startswith("Trop d'essais.")
+    assert await codes_used(db) == 0

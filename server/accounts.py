@@ -232,8 +232,10 @@ async def spend(session: AsyncSession, code: type[ActivationCode] | type[Recover
     both see it unused there.
     """
     owned = (code.account_id == account_id,) if account_id is not None else ()  # type: ignore[union-attr]
+    # An activation code revoked meanwhile (a newer one issued, the account activated elsewhere) is spent by nothing.
+    live = (code.revoked_at.is_(None),) if code is ActivationCode else ()  # type: ignore[union-attr]
     result = await session.exec(update(code).where(  # type: ignore[call-overload]
-        code.id == code_id, code.used_at.is_(None), *owned).values(used_at=now))  # type: ignore[union-attr]
+        code.id == code_id, code.used_at.is_(None), *owned, *live).values(used_at=now))  # type: ignore[union-attr]
     return result.rowcount == 1
 
 

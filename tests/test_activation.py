@@ -107,3 +107,21 @@ async def test_two_browsers_registering_with_one_code_at_the_same_moment_make_on
     assert first == 200 and second in (400, 401, 403)
     await db.commit()
     assert len((await db.exec(select(Passkey))).all()) == 1
+
+
+async def test_a_code_revoked_while_its_passkey_was_being_made_makes_none(client, db, patient):
+    """The insurance office issued a newer code (the older one is revoked) while a browser stood at the passkey step
+    with the older: that browser's passkey is refused, nothing is kept (a helper's find)."""
+    from server.accounts import issue_activation_code
+    from server.models import Passkey
+    from sqlmodel import select
+    from tests.conftest import ORIGIN, ceremony_options, post_json
+    from tests.softauthn import SoftAuthenticator
+
+    await post_form(client, "/activer", {"code": patient.code, "birth_date": "1984-03-12"})
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    await issue_activation_code(db, patient=patient.patient, issued_by="Guichet CPAM")  # revokes the older code
+    refused = await post_json(client, "/cle/verification", {
+        "ceremony": ceremony, "credential": SoftAuthenticator(origin=ORIGIN).create(options), "name": "Téléphone"})
+    assert refused.status_code == 400 and "plus valable" in refused.json()["error"]
+    assert (await db.exec(select(Passkey))).all() == []

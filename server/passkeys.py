@@ -216,9 +216,13 @@ async def _keep(session: AsyncSession, passkey: Passkey, *, account: Account, ac
         if removed:
             listed = ", ".join(f"{quoted_fr(r.name)} (ajoutée le {date_fr(r.created_at)})" for r in removed)
             await log_passkey_change(session, account=account, action="passkeys_reset", name=listed, quoted=False)
-    if recovery_code_id and not await accounts.spend(session, RecoveryCode, code_id=recovery_code_id, now=utcnow(),
-                                                     account_id=account.id):
-        raise PasskeyRefused(_("Ce code de secours n'est pas valide ou a déjà servi."))
+    if recovery_code_id:
+        if not await accounts.spend(session, RecoveryCode, code_id=recovery_code_id, now=utcnow(),
+                                    account_id=account.id):
+            raise PasskeyRefused(_("Ce code de secours n'est pas valide ou a déjà servi."))
+        # "J'ai perdu ma clé d'accès": the lost device's sessions end with the recovery (its key stays listed, to
+        # remove); this browser's half-session is replaced by a full one.
+        await sessions.end_sessions(session, account_id=account.id)
     return Enrolled(passkey, removed, await joining(session, account) if joining else None)
 
 

@@ -172,7 +172,7 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
         return Response({"error": str(refused)}, status_code=400)
     if current.row.authenticated:
         return Response({"redirect": "/cles?fait=cle-ajoutee"})
-    # The activation (or recovery) is complete: rotate to a full session (every other one has ended).
+    # The activation (or recovery) is complete: rotate to a full session (every other one has ended with it).
     removed = [{"name": r.name, "created_at": r.created_at.isoformat()} for r in enrolled.removed]
     caregiver_next = enrolled.next_page
     token = await sessions.start_session(

@@ -34,15 +34,13 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     page.get_by_role("button", name="Masquer aux professionnels").click()
     expect(page.get_by_role("status")).to_contain_text("Ce document est masqué aux professionnels")
 
-    # On "Accès", what she hid is in one list.
-    menu(page, "Accès").click()
-    expect(page.get_by_role("heading", name="Qui peut voir mon dossier")).to_be_visible()
-    page.get_by_role("link", name="Masqué aux professionnels : documents et profil médical").click()
+    # What she hid is in one list, one tap away.
+    page.get_by_role("link", name="Voir tout ce qui est masqué aux professionnels").click()
     expect(page.get_by_role("heading", name="Masqué aux professionnels")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(HIDDEN))).to_be_visible()
     assert_fits_phone(page)
 
-    # There, she makes a share code for imaging and reports, for one month.
+    # On "Accès", she makes a share code for imaging and reports, for one month.
     menu(page, "Accès").click()
     expect(page.get_by_role("heading", name="Qui peut voir mon dossier")).to_be_visible()
     assert_fits_phone(page)

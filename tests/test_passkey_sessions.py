@@ -118,3 +118,45 @@ async def test_a_session_opened_long_ago_logs_in_again_before_it_adds_a_passkey_
     assert "data-passkey-register" in (await client.get("/cles")).text
     await add_passkey(client, "Tablette")
     assert set(await passkey_ids(db, patient)) == {"Téléphone", "Tablette"}
+
+
+async def age_sessions(db, minutes: int = 11) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server.models import WebSession, utcnow
+
+    await db.exec(update(WebSession).values(created_at=utcnow() - timedelta(minutes=minutes)))
+    await db.commit()
+
+
+async def test_a_session_opened_long_ago_gives_no_lasting_way_in_of_any_kind(client, db, app, patient):
+    """Not a passkey, nor a relative who manages the dossier, a health link, recovery codes an activation left to
+    show, a practice's software (a review's finds: each gave a phone left unlocked a way in for ever)."""
+    from server.models import ApiClient, CaregiverInvitation, ShareLink
+    from tests.conftest import activate_professional, new_professional
+    from tests.fhir_support import Software
+
+    await post_form(client, "/activer", {"code": patient.code, "birth_date": patient.birth_date.isoformat()})
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    await post_json(client, "/cle/verification", {"ceremony": ceremony, "name": "Téléphone",
+                                                  "credential": SoftAuthenticator(origin=ORIGIN).create(options)})
+    await age_sessions(db)  # the activation's codes were never shown, and now will not be
+    assert "<code>" not in (await client.get("/activer/codes")).text
+    invited = await post_form(client, f"/dossiers/{patient.dossier.id}/proches/invitations",
+                              {"niveau": "gestion", "duree": "sans"})
+    assert invited.status_code == 403 and "donner un accès qui dure demande une connexion" in invited.text
+    assert re.search(r'name="niveau" value="gestion" checked', invited.text)  # the choice kept, for after
+    linked = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante",
+                             {"contenu": "summary", "duree": "1a", "nom": "Voyage"})
+    assert "donner un accès qui dure demande une connexion" in linked.text
+    async with AsyncTestClient(app, base_url=ORIGIN) as desk:
+        pro = await new_professional(db)
+        await activate_professional(desk, pro)
+        await age_sessions(db)
+        registered = await post_form(desk, "/pro/logiciels", {"name": "Logiciel", "jwk": Software().public_jwk()})
+        assert registered.status_code == 403 and "donner un accès qui dure demande une connexion" in registered.text
+    for model in (CaregiverInvitation, ShareLink, ApiClient):
+        assert (await db.exec(select(model))).all() == [], model
+    await db.commit()

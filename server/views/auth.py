@@ -195,7 +195,8 @@ async def recovery_codes(request: Request, db: AsyncSession) -> Template:
     current = request.user
     data = current.data
     codes, removed = None, []
-    if data.pop("show_recovery_codes", False) and current.row.authenticated:
+    # Shown once, and only soon after the activation that asked for them: a session left open since makes none.
+    if data.pop("show_recovery_codes", False) and current.row.authenticated and sessions.logged_in_recently(current):
         removed = [(r["name"], datetime.fromisoformat(r["created_at"])) for r in data.pop("removed_passkeys", [])]
         await sessions.save_session_data(db, current=current, data=data)
         codes = await accounts.replace_recovery_codes(db, account=current.account)

@@ -28,7 +28,7 @@ from ..guards import logged_in
 from ..listing import documents_page
 from ..models import AccountNotice, CaregiverInvitation, Delegation, utcnow
 from ..access.managing import Managed, managed_dossier, seen_as_caregiver
-from .forms import Form, FormError, text
+from .forms import Form, FormError, not_recent, text
 from .share_codes import qr_svg
 
 KEPT_CODES = 5
@@ -96,6 +96,10 @@ async def invite(request: Request, db: AsyncSession, dossier_id: str, data: Form
     if not allowed:
         raise NotFoundException()
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    if old := not_recent(request.user):  # a relative who manages it lasts as long as the patient lets them
+        context["error"] = old
+        context["form"] = {"niveau": text(data, "niveau", limit=10), "duree": text(data, "duree", limit=10)}
+        return Template("caregivers.html", context=context, status_code=403)
     try:
         code, invitation = await invitations.invite(
             db, dossier=managed.dossier, account=request.user.account, actor=managed.actor,

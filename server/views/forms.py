@@ -16,7 +16,8 @@ from litestar.params import Body
 
 from ..access import durations, rights
 from ..dossiers import InvalidInput
-from ..i18n import _
+from .. import sessions
+from ..i18n import N_, _
 from ..text_input import clean
 
 
@@ -126,3 +127,15 @@ def scope_and_duration(data: dict[str, Any]) -> tuple[str, str]:
     if refusals:
         raise InvalidInput(" ".join(str(r) for r in refusals), *(f for r in refusals for f in r.fields))
     return scope, duration
+
+
+# What gives someone a way into a dossier that outlasts this session (a relative who manages it, a health link,
+# a practice's software) needs a recent login, as a new passkey does (sessions.RECENT_LOGIN): not a phone left
+# unlocked in a live session.
+NOT_RECENT = N_("Par sécurité, reconnectez-vous d'abord : donner un accès qui dure demande une connexion de moins de "
+                "10 minutes.")
+
+
+def not_recent(current: sessions.CurrentSession) -> FormError | None:
+    """The refusal of such an action from a session opened more than RECENT_LOGIN ago; None if it may."""
+    return None if sessions.logged_in_recently(current) else FormError(_(NOT_RECENT))

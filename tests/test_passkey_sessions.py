@@ -102,6 +102,8 @@ async def test_a_session_opened_long_ago_logs_in_again_before_it_adds_a_passkey_
     assert "data-passkey-register" not in page and 'action="/cles/codes-de-secours"' not in page
     refused = await post_json(client, "/cle/options")
     assert refused.status_code == 403 and "reconnectez-vous d'abord" in refused.json()["error"]
+    stripped = await post_form(client, f"/cles/{(await passkey_ids(db, patient))['Téléphone']}/suppression", {})
+    assert stripped.status_code == 403 and "supprimer une clé d" in stripped.text
     codes_before = len((await db.exec(select(RecoveryCode))).all())
     await db.commit()
     no_codes = await post_form(client, "/cles/codes-de-secours", {})

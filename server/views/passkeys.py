@@ -54,6 +54,10 @@ async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: 
 
 @post("/cles/{passkey_id:str}/suppression", guards=[logged_in], status_code=200)
 async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Response:
+    if not sessions.logged_in_recently(request.user):  # a phone left unlocked would strip its owner's other keys
+        return await passkeys_page(request, db, error=FormError(_("Par sécurité, reconnectez-vous d'abord : "
+                                   "supprimer une clé d'accès demande une connexion de moins de 10 minutes.")),
+                                   status=403)
     try:
         removed = await passkeys.remove_passkey(db, account=request.user.account, passkey_id=passkey_id)
     except passkeys.PasskeyRefused as refused:

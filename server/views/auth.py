@@ -15,10 +15,10 @@ from .. import accounts, passkeys, sessions, throttles
 from ..caregivers import enrolment
 from ..config import Settings
 from ..guards import enrolling_or_logged_in
-from ..i18n import N_, _
+from ..i18n import _
 from ..sessions import session_cookie
 from .attempts import client_address
-from .forms import Form, FormError, parse_date, text
+from .forms import Form, FormError, not_recent, parse_date, text
 from .language import SAME_SITE_PATH, page_address
 
 # Where a login leads (/connexion?suite=PATH): the path alone, an opaque one (ids, never a name or a search), and
@@ -123,21 +123,16 @@ async def enrol_page() -> Template:
     return Template("enrol.html")
 
 
-def not_recent(request: Request) -> Response | None:
-    """A passkey added to an account someone is logged in to needs a recent login (sessions.RECENT_LOGIN): not
-    a phone left in a live session. An activation's or a recovery's first passkey is its login."""
-    if request.user.row.authenticated and not sessions.logged_in_recently(request.user):
-        return Response({"error": _(RELOG_IN)}, status_code=403)
-    return None
-
-
-RELOG_IN = N_("Par sécurité, reconnectez-vous d'abord : ajouter une clé d'accès demande une connexion de moins de "
-              "10 minutes.")
+def added_too_late(request: Request) -> Response | None:
+    """A passkey added to an account someone is logged in to needs a recent login (forms.not_recent), said as the
+    ceremony's script says errors; an activation's or a recovery's first passkey is its login."""
+    old = request.user.row.authenticated and not_recent(request.user)
+    return Response({"error": old.message}, status_code=403) if old else None
 
 
 @post("/cle/options", guards=[enrolling_or_logged_in], status_code=200)
 async def registration_options(request: Request, db: AsyncSession) -> Response:
-    if refused := not_recent(request):
+    if refused := added_too_late(request):
         return refused
     try:
         token, options = await passkeys.begin_registration(db, request.app.state.settings, account=request.user.account,
@@ -150,7 +145,7 @@ async def registration_options(request: Request, db: AsyncSession) -> Response:
 @post("/cle/verification", guards=[enrolling_or_logged_in], status_code=200)
 async def registration_verify(request: Request, db: AsyncSession, data: dict[str, Any]) -> Response:
     settings: Settings = request.app.state.settings
-    if refused := not_recent(request):
+    if refused := added_too_late(request):
         return refused
     current = request.user
     half = current.data if not current.row.authenticated else {}  # what the passkey completes

@@ -129,11 +129,10 @@ def scope_and_duration(data: dict[str, Any]) -> tuple[str, str]:
     return scope, duration
 
 
-# What gives someone a way into a dossier that outlasts this session (a relative who manages it, a health link,
-# a practice's software) needs a recent login, as a new passkey does (sessions.RECENT_LOGIN): not a phone left
-# unlocked in a live session.
-NOT_RECENT = N_("Par sécurité, reconnectez-vous d'abord : donner un accès qui dure demande une connexion de moins de "
-                "10 minutes.")
+# What gives a way in that outlasts this session (a passkey, recovery codes, a relative who manages the dossier, a
+# health link, a practice's software), or takes one from its owner (removing a passkey), needs a recent login
+# (sessions.RECENT_LOGIN): not a phone left unlocked in a live session. One check and one message for all.
+NOT_RECENT = N_("Par sécurité, reconnectez-vous d'abord : cette action demande une connexion de moins de 10 minutes.")
 
 
 def not_recent(current: sessions.CurrentSession) -> FormError | None:

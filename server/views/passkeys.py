@@ -13,7 +13,7 @@ from ..db import begin_write
 from ..guards import logged_in
 from ..i18n import _
 from ..text_input import readable_length
-from .forms import Form, FormError, text
+from .forms import Form, FormError, not_recent, text
 
 
 async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError | None = None,
@@ -54,10 +54,8 @@ async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: 
 
 @post("/cles/{passkey_id:str}/suppression", guards=[logged_in], status_code=200)
 async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Response:
-    if not sessions.logged_in_recently(request.user):  # a phone left unlocked would strip its owner's other keys
-        return await passkeys_page(request, db, error=FormError(_("Par sécurité, reconnectez-vous d'abord : "
-                                   "supprimer une clé d'accès demande une connexion de moins de 10 minutes.")),
-                                   status=403)
+    if old := not_recent(request.user):  # a phone left unlocked would strip its owner's other keys
+        return await passkeys_page(request, db, error=old, status=403)
     try:
         removed = await passkeys.remove_passkey(db, account=request.user.account, passkey_id=passkey_id)
     except passkeys.PasskeyRefused as refused:
@@ -82,10 +80,8 @@ async def log_out_elsewhere(request: Request, db: AsyncSession) -> Redirect:
 
 @post("/cles/codes-de-secours", guards=[logged_in], status_code=200)
 async def new_recovery_codes(request: Request, db: AsyncSession) -> Template:
-    if not sessions.logged_in_recently(request.user):  # a code makes a passkey: as recent a login as adding one
-        return await passkeys_page(request, db, error=FormError(_("Par sécurité, reconnectez-vous d'abord : de "
-                                   "nouveaux codes de secours demandent une connexion de moins de 10 minutes.")),
-                                   status=403)
+    if old := not_recent(request.user):  # a code makes a passkey: as recent a login as adding one
+        return await passkeys_page(request, db, error=old, status=403)
     codes = await passkeys.replace_recovery_codes(db, account=request.user.account)
     return Template("recovery_codes.html", context={"codes": codes})
 

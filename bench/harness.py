@@ -70,15 +70,14 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
                                       data=b"Cholesterol total 1,9 g/L", author=kine)
         now = utcnow()
         start = date(2026, 1, 1)
-        rows = [dict(id=new_id(), dossier_id=dossier.id, title=f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}",
-                     category=categories[n % len(categories)], event_date=start - timedelta(days=n % 5000),
-                     storage_key=template.storage_key, filename="bilan.txt", mime_type="text/plain",
-                     size=template.size, sha256=template.sha256,
-                     search_text=search_text(f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}",
-                                             about=found_by(categories[n % len(categories)], None, "")),
-                     search_title=search_title(f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}"),
+        titles = [(f"{['Bilan', 'Compte rendu', 'Ordonnance'][n % 3]} {n}", categories[n % len(categories)])
+                  for n in range(documents - 1)]
+        rows = [dict(id=new_id(), dossier_id=dossier.id, title=title, category=category,
+                     event_date=start - timedelta(days=n % 5000), storage_key=template.storage_key,
+                     filename="bilan.txt", mime_type="text/plain", size=template.size, sha256=template.sha256,
+                     search_text=search_text(title, about=found_by(category, None, "")), search_title=search_title(title),
                      hidden=n % 17 == 0, hidden_from_representatives=False, page_count=0, created_at=now)
-                for n in range(documents - 1)]
+                for n, (title, category) in enumerate(titles)]
         for chunk in range(0, len(rows), 5000):
             await db.exec(insert(Document), params=rows[chunk:chunk + 5000])
         await db.commit()

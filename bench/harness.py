@@ -75,7 +75,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
         rows = [dict(id=new_id(), dossier_id=dossier.id, title=title, category=category,
                      event_date=start - timedelta(days=n % 5000), storage_key=template.storage_key,
                      filename="bilan.txt", mime_type="text/plain", size=template.size, sha256=template.sha256,
-                     search_text=search_text(title, about=found_by(category, None, "")), search_title=search_title(title),
+                     search_text=search_text(title, about=found_by(category, None)), search_title=search_title(title),
                      hidden=n % 17 == 0, hidden_from_representatives=False, page_count=0, created_at=now)
                 for n, (title, category) in enumerate(titles)]
         for chunk in range(0, len(rows), 5000):

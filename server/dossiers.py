@@ -207,7 +207,7 @@ async def add_document(
     return document
 
 
-def found_by(category: str, author: Professional | None, source: str) -> str:
+def found_by(category: str, author: Professional | None, source: str = "") -> str:
     """What finds a document besides its title and text (`search_text`'s `about`): its kind in either language
     ("imagerie", "imaging"), its author's names and profession in either gender and language ("Roux",
     "sage-femme", "midwife"), where it comes from (a lab, a hospital). Migration 0035 made the same words for the

@@ -89,3 +89,21 @@ async def test_a_deleted_document_s_text_goes_with_its_file(client, db, app, pat
     assert deleted.status_code in (200, 302, 303)
     assert await kept_text(db, document.id) is None
     assert (await client.get(f"/documents/{document.id}")).status_code == 404
+
+
+async def test_a_pdf_without_its_pages_yet_is_rendered_once_for_its_pages_and_its_text(client, db, app, patient,
+                                                                                       monkeypatch):
+    """A document filed as the demo files its PDFs (no page images, no text): the first view's render gives both."""
+    document = await stored_pdf(db, app, patient.dossier, data=report("Ordonnance", "Paracétamol 1 g"),
+                                with_pages=False)
+    renders = []
+    real = page_images.render_pdf
+
+    async def counted(data, **kwargs):
+        renders.append(kwargs)
+        return await real(data, **kwargs)
+    monkeypatch.setattr(page_images, "render_pdf", counted)
+    await activate(client, patient)
+    page = (await client.get(f"/documents/{document.id}")).text
+    assert offered(page).split() == ["Ordonnance", "Paracétamol", "1", "g"] and f"/documents/{document.id}/pages/1" in page
+    assert renders == [{}]  # one render, the pages': not a second for the text

@@ -255,9 +255,10 @@ async def pages_of(session: AsyncSession, storage: Storage, *, document: Documen
     except FileNotFoundError:
         return []  # nothing to decide until the file is restored
     try:
-        pages = (await render_pdf(data)).pages
+        rendered = await render_pdf(data)
     except Unrenderable:
-        pages = []
+        rendered = Rendered([], "")
+    pages = rendered.pages
     # Two first views at once both render; the document's key, locked with the pages', lets one keep them.
     await begin_write(session)
     await blobs.lock_keys(session, [document.storage_key, *(hashlib.sha256(p.png).hexdigest() for p in pages)])
@@ -267,6 +268,9 @@ async def pages_of(session: AsyncSession, storage: Storage, *, document: Documen
         session.add_all(page_rows_for(current, pages, stored))
         current.page_count = len(pages)
         session.add(current)
+        if current.deleted_at is None and await session.get(DocumentText, current.id) is None:
+            # Its text came with the render: `text_of` need not make the PDF's another.
+            session.add(DocumentText(document_id=current.id, text=rendered.text))
     await session.commit()
     return await page_rows(session, document=document)
 

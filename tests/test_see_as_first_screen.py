@@ -125,3 +125,33 @@ async def test_a_hidden_prescription_says_the_profile_is_hidden_apart_while_it_s
         prescription = await client.get(f"/documents/{documents['Ordonnance contraception'].id}")
     assert "Masqué aux professionnels : seuls" in html.unescape(prescription.text)
     assert note not in html.unescape(prescription.text)
+
+
+@pytest.mark.parametrize("standing", STANDINGS)
+async def test_voir_comme_s_whole_profile_is_the_profile_the_professional_reads(app, db, patient, standing):
+    """The card's "Voir tout le profil médical" led to her own profile (every line, hidden ones marked): what Léa
+    reads showed only on the card. It leads to the profile as Léa's own page of it shows it, nothing logged."""
+    decide, treatments, _allergies, _care = STANDINGS[standing]
+    await contraception_hidden_as_a_document(db, app, patient)
+    lea = await professional(db, "Fontaine", given_name="Léa", profession="médecin", stem=3)
+    await decide(db, patient, lea)
+    seen_as = f"/dossiers/{patient.dossier.id}/voir-comme/{lea.id}"
+    before = len(await events(db, patient.dossier.id))
+    async with browser(app, db, await account_for_patient(db, patient=patient.patient)) as client:
+        first = await client.get(seen_as)
+        seen = await client.get(f"{seen_as}/profil")
+        stranger = await client.get(f"/dossiers/{patient.dossier.id}/voir-comme/{'0' * 32}/profil")
+    assert stranger.status_code == 404
+    assert len(await events(db, patient.dossier.id)) == before
+    async with browser(app, db, await account_for_professional(db, professional=lea)) as client:
+        own = await client.get(f"/dossiers/{patient.dossier.id}/profil")
+    assert own.status_code == (404 if treatments == "no card" else 200)
+    assert seen.status_code == 200
+    if treatments != "no card":
+        assert f'href="{seen_as}/profil"' in first.text  # the card's link
+    text = html.unescape(seen.text)
+    assert "Vous voyez ce profil médical comme" in text
+    for label in ("Leeloo", "Pénicilline", "Sertraline"):
+        assert (label in text) is (own.status_code == 200 and label in own.text), label
+    for control in ("Masquer aux professionnels", "/profil/ajouter", "Supprimer", "Ajouter un document"):
+        assert control not in text, control

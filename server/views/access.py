@@ -27,9 +27,11 @@ from ..access.managing import SeenAs, manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..profile.card import first_screen_of
+from ..profile.items import profile_of
 from ..access.sharing import (RIGHT_LABELS, access_overview, access_summary, professional_line,
                               search_professionals)
 from .forms import Form, FormError, form_values, scope_and_duration, text
+from .profile import sections_context
 
 
 async def band(request: Request, db: AsyncSession, dossier: Dossier):
@@ -227,12 +229,7 @@ async def see_as(request: HTMXRequest, db: AsyncSession, dossier_id: str, profes
                  apres: str | None = None) -> Template:
     # The view their own request gets, computed by the rule from their standing (`seen_as`); not a read by them,
     # so not logged as one.
-    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    dossier = managed.dossier
-    professional = await professional_or_404(db, professional_id)
-    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
-    seen = await seen_as(db, dossier=dossier, professional=professional, viewer=managed, now=utcnow(),
-                         kept_author=professional.id in kept.professional_ids)
+    dossier, seen = await _seen(request, db, dossier_id, professional_id)
     more = bool(request.htmx and (request.htmx.target or "").startswith("more-"))
     context = await see_as_context(db, dossier, seen, after_id=(apres or "")[:64], counted=not more,
                                    size=request.app.state.settings.page_size)
@@ -242,7 +239,34 @@ async def see_as(request: HTMXRequest, db: AsyncSession, dossier_id: str, profes
     # opens on what theirs opens on: the profile's card and the way to the care, as they may see them.
     first_screen = await first_screen_of(db, view=seen.view, today=paris_today())
     return Template("see_as.html", context={**context, "previous": None, "first_screen": first_screen,
+                                           "profile_href": f"{see_as_url(dossier.id, seen)}/profil",
                                            "band": await band(request, db, dossier)})
+
+
+@get("/dossiers/{dossier_id:str}/voir-comme/{professional_id:str}/profil", guards=[logged_in])
+async def see_as_profile(request: Request, db: AsyncSession, dossier_id: str, professional_id: str) -> Template:
+    """The profil médical as this professional reads it now, where "voir comme"'s card leads: the patient's own
+    page shows every line (hidden ones marked), which is not what the professional reads."""
+    dossier, seen = await _seen(request, db, dossier_id, professional_id)
+    profile = await profile_of(db, dossier_id=dossier.id, visible=seen.view.visible)
+    context = await sections_context(db, view=seen.view, profile=profile, account=request.user.account)
+    return Template("profile.html", context={**context, "may_add": False, "seen": seen,
+                                             "back_href": see_as_url(dossier.id, seen),
+                                             "band": await band(request, db, dossier)})
+
+
+async def _seen(request: Request, db: AsyncSession, dossier_id: str, professional_id: str) -> tuple[Dossier, SeenAs]:
+    """The dossier this reader manages, as this professional sees it now; 404 for anyone else (`seen_as`)."""
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    professional = await professional_or_404(db, professional_id)
+    kept = await kept_from(db, dossier_id=managed.dossier.id, account=request.user.account)
+    seen = await seen_as(db, dossier=managed.dossier, professional=professional, viewer=managed, now=utcnow(),
+                         kept_author=professional.id in kept.professional_ids)
+    return managed.dossier, seen
+
+
+def see_as_url(dossier_id: str, seen: SeenAs) -> str:
+    return f"/dossiers/{dossier_id}/voir-comme/{seen.professional.id}"
 
 
 async def see_as_context(db: AsyncSession, dossier: Dossier, seen: SeenAs, *, after_id: str, size: int,
@@ -255,7 +279,7 @@ async def see_as_context(db: AsyncSession, dossier: Dossier, seen: SeenAs, *, af
     page = {"dossier_id": dossier.id, "visible": visible, "after": after, "limit": size + 1}
     rows, total = await counted_documents_page(db, **page) if counted else (await documents_page(db, **page), None)
     documents = rows[:size]
-    url = f"/dossiers/{dossier.id}/voir-comme/{seen.professional.id}"
+    url = see_as_url(dossier.id, seen)
     return {"dossier": dossier, "seen": seen, "view": seen.view, "right_labels": RIGHT_LABELS, "documents": documents,
             "previous": after, "page": 1, "ranked": False, "more_id": documents[-1].id if documents else "",
             "next_url": f"{url}?{urlencode({'apres': documents[-1].id})}" if len(rows) > size else None,
@@ -277,5 +301,5 @@ async def review_emergency(request: Request, db: AsyncSession, dossier_id: str, 
 
 routes = [
     my_access, access_page, directory, search_directory, professional, grant, revoke, block, unblock,
-    medecin_traitant, emergency_opt_out, close_form, close, reopen, see_as, review_emergency,
+    medecin_traitant, emergency_opt_out, close_form, close, reopen, see_as, see_as_profile, review_emergency,
 ]

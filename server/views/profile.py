@@ -33,7 +33,7 @@ from ..listing import count_documents, documents_page
 from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
-from ..profile.items import OLDEST, ItemInput, add_item, delete_item, name, profile_of, set_item_hidden
+from ..profile.items import OLDEST, ItemInput, Profile, add_item, delete_item, name, profile_of, set_item_hidden
 from ..profile.seen import seen_item
 from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, SEVERITY_ORDER, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
@@ -84,22 +84,8 @@ async def profile_context(request: Request, db: AsyncSession, dossier_id: str) -
     account = request.user.account
     view = await open_dossier(db, account=account, dossier_id=dossier_id, action="read_profile")
     profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
-    holder = view.right in HOLDERS
-    # A professional gets no section of a kind they may not see: an empty one would read as "none known".
-    age = age_on(view.patient.birth_date, paris_today())
-    kinds = [k for k in ORDER if profile.by_kind.get(k) or (holder or view.visible.sees_category(KINDS[k].category))
-             and offered(k, age)]
-    sections = [(KINDS[k], in_reading_order(k, profile.by_kind.get(k, []))) for k in kinds]
-    items = [i for _, found in sections for i in found]
-    context = {
-        "view": view, "sections": sections, "partial": len(kinds) < len([k for k in ORDER if offered(k, age)]), "may_add": may_add(view),
-        "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
-        "charts": charts_of(i for i in items if i.kind == "measurement"),
-        "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
-        "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION,
-        "add_labels": ADD_LABELS, "today": paris_today().isoformat(),
-    }
-    if holder:
+    context = await sections_context(db, view=view, profile=profile, account=account) | {"may_add": may_add(view)}
+    if view.right in HOLDERS:
         now = utcnow()
         context["band"] = await band_of(db, dossier=view.dossier, account=account, now=now, manages=view.can_manage)
         # What the calendar asks of this patient now, from every vaccination noted (hidden ones were given too).
@@ -114,6 +100,26 @@ async def profile_context(request: Request, db: AsyncSession, dossier_id: str) -
     else:
         context["identity"] = identity_of(view.patient, today=paris_today())
     return context
+
+
+async def sections_context(db: AsyncSession, *, view: DossierView, profile: Profile, account: Account) -> dict[str, Any]:
+    """The profile's sections as `view` reads them, each item named and said who declared it to `account`: the
+    page's, and "voir comme"'s (views/access.py), which shows the patient the profile as a professional reads it."""
+    holder = view.right in HOLDERS
+    # A professional gets no section of a kind they may not see: an empty one would read as "none known".
+    age = age_on(view.patient.birth_date, paris_today())
+    kinds = [k for k in ORDER if profile.by_kind.get(k) or (holder or view.visible.sees_category(KINDS[k].category))
+             and offered(k, age)]
+    sections = [(KINDS[k], in_reading_order(k, profile.by_kind.get(k, []))) for k in kinds]
+    items = [i for _, found in sections for i in found]
+    return {
+        "view": view, "sections": sections, "partial": len(kinds) < len([k for k in ORDER if offered(k, age)]),
+        "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
+        "charts": charts_of(i for i in items if i.kind == "measurement"),
+        "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
+        "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION,
+        "add_labels": ADD_LABELS, "today": paris_today().isoformat(),
+    }
 
 
 def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:

@@ -17,6 +17,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     NBSP,
     NNBSP,
     PARIS,
+    and_list,
     clock,
     colon,
     date_fr,
@@ -151,7 +152,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     # (the text translated, then formatted with its variables escaped) without it.
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext)
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
-                       money=money, number=number, typography=typography, quoted=quoted, clock=clock,
+                       money=money, number=number, and_list=and_list, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_label, de=de, person=person,
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
     env.globals.update(colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,

@@ -671,6 +671,8 @@ async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(clien
     await as_account(client, db, await account_for_patient(db, patient=ines.patient))
     page = await client.get(f"/dossiers/{ines.dossier.id}/majorite")
     assert "Ce que voient vos parents aujourd'hui" in html.unescape(page.text)
+    # She is told her parents read each choice in the log (a probe's find: the page did not say it).
+    assert "apparaît dans l'historique de votre dossier, que vos parents lisent" in html.unescape(page.text)
     # In English, each choice finishes "When I turn 18, <parent>:" (it read "…: No longer have access").
     english = html.unescape((await client.get(f"/dossiers/{ines.dossier.id}/majorite",
                                               headers={"accept-language": "en"})).text)
@@ -710,6 +712,36 @@ async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(clien
     # Her page of her 18th says whom she kept (it said no parent had access: a third outside probe's find).
     page = html.unescape((await client.get(f"/dossiers/{ines.dossier.id}/majorite")).text)
     assert "Comme vous l'avez choisi, Paul Martin garde un accès" in page and "Aucun parent" not in page
+
+
+async def test_at_18_a_parent_she_kept_as_manager_can_be_made_a_reader_as_any_relative(client, db, app):
+    """A caregivers' probe: Inès kept her father as a manager at 18; "Mes proches" offered only to remove him (and a
+    new invitation to make him a reader), where a relative she invited is made a reader in one tap."""
+    ines, camille, father = await ines_turned_18(db)
+    for parent, level in ((camille, "lecture"), (father, "gestion")):
+        db.add(Delegation(dossier_id=ines.dossier.id, caregiver_account_id=parent.id, relationship="parent",
+                          after_majority=level))
+    ines.patient.birth_date = years_ago(18, days=-1)  # (18 in twenty days: her birthday comes)
+    db.add(ines.patient)
+    await db.commit()
+    assert await apply_majority(db) == 2
+    await as_account(client, db, await account_for_patient(db, patient=ines.patient))
+    majority = words_of(await client.get(f"/dossiers/{ines.dossier.id}/majorite"))
+    assert "Comme vous l'avez choisi, Camille Martin et Paul Martin gardent un accès" in majority  # (it read "A, B")
+    proches = f"/dossiers/{ines.dossier.id}/proches"
+    page = words_of(await client.get(proches))
+    assert "Passer Paul Martin en lecture seule" in page and "Passer Camille Martin en lecture seule" not in page
+    delegations = {d.caregiver_account_id: d for d in (await db.exec(select(Delegation))).all()}
+    async with AsyncTestClient(app, base_url=ORIGIN) as dad:
+        await as_account(dad, db, father)
+        assert (await dad.get(f"/dossiers/{ines.dossier.id}/acces")).status_code == 200  # he manages
+        made = await post_form(client, f"{proches}/{delegations[father.id].id}/lecture-seule", {},
+                               follow_redirects=False)
+        assert made.status_code == 303
+        await same_as_missing(dad, f"/dossiers/{ines.dossier.id}/acces", f"/dossiers/{MISSING}/acces")
+        assert (await dad.get(f"/dossiers/{ines.dossier.id}")).status_code == 200  # and reads on
+    assert "Passer Paul Martin en lecture seule" not in words_of(await client.get(proches))
+    assert [e.action for e in await events(db, ines.dossier.id)].count("caregiver_made_reader") == 1
 
 
 async def test_the_majority_page_is_not_an_adults(client, db, camille, patient):

@@ -203,6 +203,26 @@ async def test_revoking_a_grant_logs_it_and_the_professional_sees_nothing_on_the
     assert log.actions == []
 
 
+async def test_revoking_a_grant_another_manager_replaced_meanwhile_revokes_nothing_and_says_so(client, db, patient):
+    """A caregiver's probe: Paul gave the kiné a year while Camille's Accès page, loaded before, still offered to
+    revoke the month she had given; her tap said "L'accès a été révoqué." and the year held, nothing logged."""
+    dossier_id = patient.dossier.id
+    kine = await professional(db)
+    month = await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m",
+                                      actor=CAMILLE)
+    await activate(client, patient)
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1a",
+                              actor=Actor(None, "caregiver", "Paul Martin"))
+    async with Log(db, dossier_id) as log:
+        response = await post_form(client, f"/dossiers/{dossier_id}/acces/{month.id}/revocation", {})
+    assert log.actions == []
+    text = html.unescape(response.text)
+    assert "Rien n'a été révoqué : cet accès avait été remplacé entre-temps" in text
+    assert "L'accès a été révoqué" not in text
+    current = (await db.exec(select(Grant).where(Grant.dossier_id == dossier_id, Grant.revoked_at.is_(None)))).all()
+    assert len(current) == 1 and f"/acces/{current[0].id}/revocation" in text  # the year's, offered to revoke
+
+
 async def test_another_patients_grant_is_answered_like_a_missing_one(client, db, patient):
     other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
     kine = await professional(db)

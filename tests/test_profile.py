@@ -14,7 +14,7 @@ from server.access.rule import Standing, document_right, visibility
 from server.accesslog.audit import Actor
 from server.dossiers import InvalidInput
 from server.models import AccessEvent, ProfileItem
-from server.profile.items import ItemInput, add_item, delete_item, profile_of, set_item_hidden
+from server.profile.items import ONE_AT_A_TIME, ItemInput, add_item, delete_item, profile_of, set_item_hidden
 from server.profile.seen import item_facts
 from server.profile.kinds import KINDS
 from tests.conftest import new_professional
@@ -41,11 +41,13 @@ async def items_of_every_kind(db, dossier, author) -> list[ProfileItem]:
     """Each kind twice (one hidden), once more written by a professional, and one deleted."""
     made = []
     for kind, data in SAMPLES.items():
-        made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, today=TODAY))
-        hidden = await add_item(db, dossier=dossier, data=data, actor=PATIENT, today=TODAY)
+        # A position is one at a time (items.ONE_AT_A_TIME); three as a copy read back holds them, made before.
+        again = {"from_copy": kind in ONE_AT_A_TIME}
+        made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, today=TODAY, **again))
+        hidden = await add_item(db, dossier=dossier, data=data, actor=PATIENT, today=TODAY, **again)
         await set_item_hidden(db, item=hidden, hidden=True, actor=PATIENT)
         made.append(hidden)
-        made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, author=author, today=TODAY))
+        made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, author=author, today=TODAY, **again))
     gone = await add_item(db, dossier=dossier, data=SAMPLES["allergy"], actor=PATIENT, today=TODAY)
     await delete_item(db, item=gone, actor=PATIENT)
     made.append(gone)

@@ -231,6 +231,32 @@ async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, p
     assert {i.label for i in await items_of(db, patient)} == {"Apixaban 5 mg", "Arachide"}
 
 
+async def test_a_second_position_on_organ_donation_is_refused_not_added_beside_the_first(app, db, patient):
+    """A caregivers' probe: Camille and Paul each declared a position, "Favorable" and "Opposé", and the profile, the
+    IPS and the health links carried both. One position at a time: the second is refused, on its field, saying the
+    first; the section offers no second; the one a professional cannot see is not told to them."""
+    paul = await caregiver(db, patient, level="gestion", given="Paul")
+    async with await as_patient(app, db, patient) as camille, browser(app, db, paul) as husband:
+        form = await husband.get(url(patient, "/ajouter?type=organ_donation"))  # his page, loaded before hers is sent
+        assert form.status_code == 200
+        assert (await add(camille, patient, "organ_donation", label="donneur")).status_code == 303
+        refused = await add(husband, patient, "organ_donation", label="refus")
+        page = await camille.get(url(patient))
+    assert refused.status_code == 400
+    assert ("La position sur le don d'organes est déjà indiquée («\u00a0Favorable au don d'organes\u00a0», le "
+            in html.unescape(refused.text))
+    assert [i.label for i in await items_of(db, patient) if i.kind == "organ_donation"] == ["donneur"]
+    assert "Indiquer la position sur le don d'organes" not in html.unescape(page.text)
+    # Hidden from professionals, her position is not told to one who declares another.
+    claire = await doctor(db)
+    await rights.grant_access(db, dossier=patient.dossier, professional=claire, categories="", duration="1m",
+                              actor=CAMILLE)
+    item = next(i for i in await items_of(db, patient) if i.kind == "organ_donation")
+    await set_item_hidden(db, item=item, hidden=True, actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=claire)) as client:
+        assert (await add(client, patient, "organ_donation", label="refus")).status_code == 303
+
+
 # --- professionals -----------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ share_codes.py, emergency access in emergencies.py). Each change and its access 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import NoReturn
 
 from sqlmodel import delete, not_, select
@@ -137,27 +138,47 @@ async def grant_access(
     return grant
 
 
-async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str, actor: audit.Actor) -> bool:
+class Revocation(Enum):
+    NONE = "none"  # no such grant of this dossier's, or none this actor may revoke
+    DONE = "done"  # revoked, now or before (a double tap): the professional has no grant left on this side
+    CHANGED = "changed"  # ended before, replaced meanwhile by another grant that holds: nothing revoked
+
+
+async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str, actor: audit.Actor) -> Revocation:
     """Revoke one of the dossier's grants (logged once: revoking again, a double tap or two managers at once,
-    changes nothing); False if the dossier has no such grant, or none this actor may revoke: of a professional who
-    kept care from the minor's parents, a grant of the other side's (`layer_of`)."""
+    changes nothing). NONE if the dossier has no such grant, or none this actor may revoke: of a professional who
+    kept care from the minor's parents, a grant of the other side's (`layer_of`). A grant another manager replaced
+    meanwhile (a new duration, a new scope) is not revoked for them: CHANGED, and the page says so."""
     await audit.begin_chained(session)
     grant = await session.get(Grant, grant_id, populate_existing=True)
     ours = grant is not None and grant.dossier_id == dossier.id
+    layer = None
     if ours:
         layer = await layer_of(session, dossier_id=dossier.id, professional_id=grant.professional_id,
                                given_by=await giver(session, dossier_id=dossier.id, actor=actor))
         ours = layer is None or (grant.given_by == REPRESENTATIVE) == layer
     if not ours or grant.revoked_at is not None:
+        outcome = Revocation.NONE if not ours else Revocation.DONE
+        if ours and await _holds_another(session, grant=grant, layer=layer, now=utcnow()):
+            outcome = Revocation.CHANGED
         await session.commit()  # nothing written; a rollback would expire what the caller holds
-        return ours
+        return outcome
     grant.revoked_at = utcnow()
     professional = await session.get(Professional, grant.professional_id)
     session.add(grant)
     await audit.append(session, dossier_id=dossier.id, action="revoke", actor=actor, detail=who(professional),
                        about=professional)
     await _commit(session)
-    return True
+    return Revocation.DONE
+
+
+async def _holds_another(session: AsyncSession, *, grant: Grant, layer: bool | None, now: datetime) -> bool:
+    """Whether the grant's professional holds another grant now, on the grant's side (`end_current_grants`)."""
+    others = (await session.exec(select(Grant).where(
+        Grant.dossier_id == grant.dossier_id, Grant.professional_id == grant.professional_id,
+        Grant.revoked_at.is_(None)))).all()  # type: ignore[union-attr]
+    return any((other.ends_at is None or other.ends_at > now)
+               and (layer is None or (other.given_by == REPRESENTATIVE) == layer) for other in others)
 
 
 def who(professional: Professional | None) -> str:

@@ -62,17 +62,22 @@ async def make_reader(session: AsyncSession, *, dossier: Dossier, delegation_id:
     """The patient lets a relative who manages the dossier only read it from now on, without a new invitation (less
     than they accepted needs no consent; more takes an invitation they accept). Logged once (a double tap changes
     nothing), the relative told at their next visit. False if no relative of the patient's choosing helps with this
-    dossier under that id."""
+    dossier under that id: one they invited, or a parent they kept at 18 (the caller checks the patient is an adult).
+    """
     await audit.begin_chained(session)
     delegation = await session.get(Delegation, delegation_id, populate_existing=True)
+    kept_parent = delegation is not None and delegation.relationship != "proche" and bool(delegation.after_majority)
     if (delegation is None or delegation.dossier_id != dossier.id or delegation.revoked_at is not None
-            or delegation.relationship != "proche"):
+            or (delegation.relationship != "proche" and not kept_parent)):
         await session.commit()  # nothing written; a rollback would expire what the caller holds
         return False
-    if not delegation.can_manage:
+    # After 18 the rule reads a parent's level from the young adult's choice (access/rule.py `manages`).
+    if not (delegation.after_majority == "gestion" if kept_parent else delegation.can_manage):
         await session.commit()
         return True
     delegation.can_manage = False
+    if kept_parent:
+        delegation.after_majority = "lecture"
     session.add(delegation)
     caregiver = await session.get(Account, delegation.caregiver_account_id)
     await audit.append(session, dossier_id=dossier.id, action="caregiver_made_reader", actor=actor,

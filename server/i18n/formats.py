@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
 from . import current
@@ -158,6 +159,11 @@ def number(value: float | Decimal, pattern: str = "#,##0.##") -> str:
 @functools.lru_cache(maxsize=4096)
 def _number(value: float | Decimal, pattern: str, language: str) -> str:  # a page's counts repeat: Babel's 10 µs once
     return format_decimal(value, pattern, locale=FRENCH if language == "fr" else ENGLISH)
+
+
+def and_list(items: list[str]) -> str:
+    """"Camille Martin et Paul Martin" / "Camille Martin and Paul Martin" (Babel, CLDR's list patterns)."""
+    return format_list(list(items), locale=FRENCH if current() == "fr" else ENGLISH)
 
 
 def money(cents: int) -> str:

@@ -265,6 +265,8 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
         fields["document_id"] = document.id
     if not session.in_transaction():
         await audit.begin_chained(session)
+    if data.kind in ONE_AT_A_TIME and not from_copy:  # inside the chain's lock: two managers at once, one wins
+        await _no_other(session, dossier_id=dossier.id, kind=data.kind, by_professional=author is not None)
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
                        added_by_account_id=added_by_account_id,
                        # Only its author keeps an item from the parents, as a document (professionals/uploads.py).
@@ -276,6 +278,27 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
                        detail=summary(item) + detail_suffix)
     await audit.commit_chained(session)
     return item
+
+
+# A position, not a list: two would contradict each other in every copy and summary (the IPS, a health link).
+ONE_AT_A_TIME = {"organ_donation"}
+
+
+async def _no_other(session: AsyncSession, *, dossier_id: str, kind: str, by_professional: bool) -> None:
+    """Refuse a second position its writer can see (a professional sees no hidden one: a refusal must not tell them
+    of it; what a professional kept from a minor's parents is never told to them either)."""
+    query = select(ProfileItem).where(ProfileItem.dossier_id == dossier_id, ProfileItem.kind == kind,
+                                      col(ProfileItem.deleted_at).is_(None),
+                                      col(ProfileItem.hidden_from_representatives).is_(False))
+    if by_professional:
+        query = query.where(col(ProfileItem.hidden).is_(False))
+    found = (await session.exec(query)).first()
+    if found is not None:
+        await session.commit()  # nothing written; a rollback would expire what the caller holds
+        raise InvalidInput(_("La position sur le don d'organes est déjà indiquée (%(position)s, le %(date)s). "
+                             "Pour en indiquer une autre, supprimez-la d'abord.",
+                             position=quoted_fr(_(DONATION.get(found.label, found.label))),
+                             date=long_date(found.created_at)), "label")
 
 
 async def set_item_hidden(session: AsyncSession, *, item: ProfileItem, hidden: bool, actor: audit.Actor) -> None:

@@ -154,9 +154,10 @@ async def grant(request: Request, db: AsyncSession, dossier_id: str, professiona
 @post("/dossiers/{dossier_id:str}/acces/{grant_id:str}/revocation", guards=[logged_in], status_code=200)
 async def revoke(request: Request, db: AsyncSession, dossier_id: str, grant_id: str) -> Response:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    if not await rights.revoke_grant(db, dossier=dossier, grant_id=grant_id, actor=actor):
+    outcome = await rights.revoke_grant(db, dossier=dossier, grant_id=grant_id, actor=actor)
+    if outcome is rights.Revocation.NONE:
         raise NotFoundException()
-    return done(access_url(dossier), "acces-revoque")
+    return done(access_url(dossier), "acces-revoque" if outcome is rights.Revocation.DONE else "acces-change")
 
 
 @post("/dossiers/{dossier_id:str}/professionnels/{professional_id:str}/blocage", guards=[logged_in], status_code=200)

@@ -14,7 +14,8 @@ from server.access.rule import Standing, document_right, visibility
 from server.accesslog.audit import Actor
 from server.dossiers import InvalidInput
 from server.models import AccessEvent, ProfileItem
-from server.profile.items import ONE_AT_A_TIME, ItemInput, add_item, delete_item, profile_of, set_item_hidden
+from server.profile.items import ItemInput, add_item, delete_item, profile_of, set_item_hidden
+from server.profile.kinds import ONE_AT_A_TIME, PATIENTS_OWN
 from server.profile.seen import item_facts
 from server.profile.kinds import KINDS
 from tests.conftest import new_professional
@@ -47,7 +48,9 @@ async def items_of_every_kind(db, dossier, author) -> list[ProfileItem]:
         hidden = await add_item(db, dossier=dossier, data=data, actor=PATIENT, today=TODAY, **again)
         await set_item_hidden(db, item=hidden, hidden=True, actor=PATIENT)
         made.append(hidden)
-        made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, author=author, today=TODAY, **again))
+        # (and a professional states none of the patient's own: kinds.PATIENTS_OWN; one declared before, read back)
+        made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, author=author, today=TODAY,
+                                   from_copy=kind in ONE_AT_A_TIME | PATIENTS_OWN))
     gone = await add_item(db, dossier=dossier, data=SAMPLES["allergy"], actor=PATIENT, today=TODAY)
     await delete_item(db, item=gone, actor=PATIENT)
     made.append(gone)

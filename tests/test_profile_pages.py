@@ -234,7 +234,7 @@ async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, p
 async def test_a_second_position_on_organ_donation_is_refused_not_added_beside_the_first(app, db, patient):
     """A caregivers' probe: Camille and Paul each declared a position, "Favorable" and "Opposé", and the profile, the
     IPS and the health links carried both. One position at a time: the second is refused, on its field, saying the
-    first; the section offers no second; the one a professional cannot see is not told to them."""
+    first; the section offers no second."""
     paul = await caregiver(db, patient, level="gestion", given="Paul")
     async with await as_patient(app, db, patient) as camille, browser(app, db, paul) as husband:
         form = await husband.get(url(patient, "/ajouter?type=organ_donation"))  # his page, loaded before hers is sent
@@ -247,14 +247,6 @@ async def test_a_second_position_on_organ_donation_is_refused_not_added_beside_t
             in html.unescape(refused.text))
     assert [i.label for i in await items_of(db, patient) if i.kind == "organ_donation"] == ["donneur"]
     assert "Indiquer la position sur le don d'organes" not in html.unescape(page.text)
-    # Hidden from professionals, her position is not told to one who declares another.
-    claire = await doctor(db)
-    await rights.grant_access(db, dossier=patient.dossier, professional=claire, categories="", duration="1m",
-                              actor=CAMILLE)
-    item = next(i for i in await items_of(db, patient) if i.kind == "organ_donation")
-    await set_item_hidden(db, item=item, hidden=True, actor=CAMILLE)
-    async with browser(app, db, await account_for_professional(db, professional=claire)) as client:
-        assert (await add(client, patient, "organ_donation", label="refus")).status_code == 303
 
 
 # --- professionals -----------------------------------------------------------------------------
@@ -379,6 +371,35 @@ async def test_a_professional_adds_an_allergy_as_its_author_and_the_patient_sees
     assert "Gravité : modérée" in text_of(page)
 
 
+async def test_what_the_patient_states_is_not_declared_by_a_professional(app, db, patient):
+    """A professionals' probe: a kiné with a write right recorded "Opposé au don d'organes (inscrit au registre
+    national des refus)" above the patient's "Favorable", on a form that spoke in the patient's voice. A position on
+    organ donation, advance directives and the people to call are the patient's to state (or a managing relative's):
+    not offered to a professional, refused if sent; what they may add is offered, their access's sections or not."""
+    kine = await doctor(db, stem=13, family_name="Fontaine")
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="compte_rendu,imagerie",
+                              duration="sans", actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
+        page = await client.get(url(patient))
+        chooser = await client.get(url(patient, "/ajouter"))
+        refused = {kind: await add(client, patient, kind, **fields) for kind, fields in (
+            ("organ_donation", {"label": "refus"}), ("contact", {"label": "Paul Martin", "phone": "0612345678"}),
+            ("directive", {"label": "Mes directives"}))}
+        allergy = await add(client, patient, "allergy", label="Latex", severity="moderee")
+    words = text_of(page)
+    assert "Votre accès ne couvre aucune rubrique du profil médical." in words
+    assert "ne couvre qu'une partie" not in words  # (both were said at once)
+    assert url(patient, "/ajouter") in page.text
+    assert "Ajouter une allergie" in chooser.text and "Ajouter un traitement" in chooser.text
+    for label in ("Indiquer la position sur le don d", "Ajouter une personne à prévenir", "Ajouter des directives"):
+        assert label not in html.unescape(chooser.text), label
+    for kind, response in refused.items():
+        assert response.status_code == 400, kind
+        assert "c'est au patient de l'indiquer, ou à un proche qui gère son dossier" in html.unescape(response.text)
+    assert allergy.status_code == 303
+    assert [i.kind for i in await items_of(db, patient)] == ["allergy"]
+
+
 async def test_the_professionals_form_says_whose_profile_with_de_elided_before_a_vowel(app, db):
     ines = await new_patient(db, given_name="Inès", family_name="Roux")
     medecin = await doctor(db)
@@ -386,6 +407,9 @@ async def test_the_professionals_form_says_whose_profile_with_de_elided_before_a
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         form = await client.get(url(ines, "/ajouter?type=allergy"))
     assert "Au profil médical d'<strong>Inès Roux</strong>. Vous en serez" in html.unescape(form.text)
+    async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
+        page = await client.get(url(ines))
+    assert re.search(r"Patiente? : Inès Roux ?, née? le", text_of(page))  # (it said "De Inès Roux")
 
 
 async def test_a_revoked_professional_can_no_longer_add(app, db, patient):

@@ -19,7 +19,8 @@ from ..i18n.formats import long_date, number, quoted_fr
 from ..identifiers import age_on
 from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..text_input import clean, readable_length
-from .kinds import DONATION, KINDS, MEASURES, MIN_AGE, ORDER, SEVERITIES, kinds_in, offered
+from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, ONE_AT_A_TIME, ORDER, PATIENTS_OWN, SEVERITIES, kinds_in,
+                    offered)
 from .seen import visible_items_clause
 
 OLDEST = date(1900, 1, 1)
@@ -252,6 +253,9 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     `declared_at`: when it was first declared, for an item read back from a copy of the dossier (restore.py, which
     says `from_copy`: such an item keeps its date as it was declared, even one a typed date would be refused for)."""
     patient = await session.get(Patient, dossier.patient_id)
+    if author is not None and data.kind in PATIENTS_OWN and not from_copy:
+        raise InvalidInput(_("%(what)s : c'est au patient de l'indiquer, ou à un proche qui gère son dossier.",
+                             what=_(KINDS[data.kind].title)), "kind")
     if patient is not None and not offered(data.kind, age_on(patient.birth_date, today)):
         raise InvalidInput(_("%(what)s : à partir de %(age)d ans.", what=_(KINDS[data.kind].title),
                              age=MIN_AGE[data.kind]), "kind")
@@ -266,7 +270,7 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     if not session.in_transaction():
         await audit.begin_chained(session)
     if data.kind in ONE_AT_A_TIME and not from_copy:  # inside the chain's lock: two managers at once, one wins
-        await _no_other(session, dossier_id=dossier.id, kind=data.kind, by_professional=author is not None)
+        await _no_other(session, dossier_id=dossier.id, kind=data.kind)
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
                        added_by_account_id=added_by_account_id,
                        # Only its author keeps an item from the parents, as a document (professionals/uploads.py).
@@ -280,18 +284,12 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     return item
 
 
-# A position, not a list: two would contradict each other in every copy and summary (the IPS, a health link).
-ONE_AT_A_TIME = {"organ_donation"}
-
-
-async def _no_other(session: AsyncSession, *, dossier_id: str, kind: str, by_professional: bool) -> None:
-    """Refuse a second position its writer can see (a professional sees no hidden one: a refusal must not tell them
-    of it; what a professional kept from a minor's parents is never told to them either)."""
+async def _no_other(session: AsyncSession, *, dossier_id: str, kind: str) -> None:
+    """Refuse a second position (the patient's or a managing relative's to state: kinds.PATIENTS_OWN, so its
+    writer sees the first; what a professional kept from a minor's parents is never told to them)."""
     query = select(ProfileItem).where(ProfileItem.dossier_id == dossier_id, ProfileItem.kind == kind,
                                       col(ProfileItem.deleted_at).is_(None),
                                       col(ProfileItem.hidden_from_representatives).is_(False))
-    if by_professional:
-        query = query.where(col(ProfileItem.hidden).is_(False))
     found = (await session.exec(query)).first()
     if found is not None:
         await session.commit()  # nothing written; a rollback would expire what the caller holds

@@ -48,9 +48,17 @@ ORDER = ("allergy", "treatment", "condition", "vaccination", "measurement", "fam
 MIN_AGE = {"directive": 18, "organ_donation": 13}
 
 
-def offered(code: str, age: int) -> bool:
-    """Whether a patient of this age may have an item of this kind."""
-    return age >= MIN_AGE.get(code, 0)
+# What the patient states, not a professional: a position on organ donation (a refusal is registered by the person
+# themself), their advance directives (CSP L1111-11: written by the person), the people to call. Declared by the
+# patient or a relative who manages the dossier; a professional reads them.
+PATIENTS_OWN = frozenset({"organ_donation", "directive", "contact"})
+# A position, not a list: two would contradict each other in every copy and summary (the IPS, a health link).
+ONE_AT_A_TIME = frozenset({"organ_donation"})
+
+
+def offered(code: str, age: int, *, by_professional: bool = False) -> bool:
+    """Whether a patient of this age may have an item of this kind, declared by a professional or not."""
+    return age >= MIN_AGE.get(code, 0) and not (by_professional and code in PATIENTS_OWN)
 
 
 SEVERITIES = {"faible": N_("Faible"), "moderee": N_("Modérée"), "severe": N_("Sévère")}

@@ -250,8 +250,8 @@ async def see_as_profile(request: Request, db: AsyncSession, dossier_id: str, pr
     page shows every line (hidden ones marked), which is not what the professional reads."""
     dossier, seen = await _seen(request, db, dossier_id, professional_id)
     profile = await profile_of(db, dossier_id=dossier.id, visible=seen.view.visible)
-    context = await sections_context(db, view=seen.view, profile=profile, account=request.user.account)
-    return Template("profile.html", context={**context, "may_add": False, "seen": seen,
+    context = await sections_context(db, view=seen.view, profile=profile, account=request.user.account, adds=False)
+    return Template("profile.html", context={**context, "seen": seen,
                                              "back_href": see_as_url(dossier.id, seen),
                                              "band": await band(request, db, dossier)})
 

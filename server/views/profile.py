@@ -35,7 +35,7 @@ from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
 from ..profile.items import OLDEST, ItemInput, Profile, add_item, delete_item, name, profile_of, set_item_hidden
 from ..profile.seen import seen_item
-from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES, SEVERITY_ORDER, offered
+from ..profile.kinds import DONATION, KINDS, MEASURES, ONE_AT_A_TIME, ORDER, SEVERITIES, SEVERITY_ORDER, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, open_dossier
 from ..access.managing import managed_dossier
@@ -84,7 +84,7 @@ async def profile_context(request: Request, db: AsyncSession, dossier_id: str) -
     account = request.user.account
     view = await open_dossier(db, account=account, dossier_id=dossier_id, action="read_profile")
     profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
-    context = await sections_context(db, view=view, profile=profile, account=account) | {"may_add": may_add(view)}
+    context = await sections_context(db, view=view, profile=profile, account=account, adds=may_add(view))
     if view.right in HOLDERS:
         now = utcnow()
         context["band"] = await band_of(db, dossier=view.dossier, account=account, now=now, manages=view.can_manage)
@@ -102,9 +102,11 @@ async def profile_context(request: Request, db: AsyncSession, dossier_id: str) -
     return context
 
 
-async def sections_context(db: AsyncSession, *, view: DossierView, profile: Profile, account: Account) -> dict[str, Any]:
-    """The profile's sections as `view` reads them, each item named and said who declared it to `account`: the
-    page's, and "voir comme"'s (views/access.py), which shows the patient the profile as a professional reads it."""
+async def sections_context(db: AsyncSession, *, view: DossierView, profile: Profile, account: Account,
+                           adds: bool) -> dict[str, Any]:
+    """The profile's sections as `view` reads them, each item named and said who declared it to `account`, and the
+    kinds this reader may add now if they `adds`: the page's, and "voir comme"'s (views/access.py), which shows the
+    patient the profile as a professional reads it."""
     holder = view.right in HOLDERS
     # A professional gets no section of a kind they may not see: an empty one would read as "none known".
     age = age_on(view.patient.birth_date, paris_today())
@@ -112,8 +114,14 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
              and offered(k, age)]
     sections = [(KINDS[k], in_reading_order(k, profile.by_kind.get(k, []))) for k in kinds]
     items = [i for _, found in sections for i in found]
+    # One position on organ donation at a time (items.ONE_AT_A_TIME): none offered beside the one shown.
+    addable = [k for k in ORDER if adds and offered(k, age, by_professional=not holder)
+               and not (k in ONE_AT_A_TIME and profile.by_kind.get(k))]
     return {
         "view": view, "sections": sections, "partial": len(kinds) < len([k for k in ORDER if offered(k, age)]),
+        "may_add": bool(addable), "addable": addable,
+        # A professional may add a kind their access does not show (as a document of any category): offered apart.
+        "add_apart": bool(set(addable) - set(kinds)),
         "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
         "charts": charts_of(i for i in items if i.kind == "measurement"),
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
@@ -227,7 +235,7 @@ async def form_page(request: Request, db: AsyncSession, dossier_id: str, kind: s
     documents = (await documents_page(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_DOCUMENTS)
                  if listing else [])
     age = age_on(view.patient.birth_date, paris_today())
-    offered_kinds = [KINDS[k] for k in ORDER if offered(k, age)]
+    offered_kinds = [KINDS[k] for k in ORDER if offered(k, age, by_professional=view.right not in HOLDERS)]
     context = {"view": view, "kind": KINDS.get(kind) if kind in {k.code for k in offered_kinds} else None,
                "kinds": offered_kinds, "form": form or {},
                "error": error, "documents": documents, "severities": SEVERITIES, "measures": MEASURES,

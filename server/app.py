@@ -112,12 +112,14 @@ class Carnet(Litestar):
         scope.setdefault("user", None)  # pages outside any route (a 404) still render the header
         status = {"code": 500}
         settings: Settings = self.state.settings
-        cacheable = scope["path"].startswith(("/static/", "/icons/"))
+        static = scope["path"].startswith(("/static/", "/icons/"))
         i18n.use(language_of(scope))
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                # A static file's own caching; never an error page's, which shows who is logged in (its header).
+                cacheable = static and message["status"] in (200, 206, 304)
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control" or cacheable]
                 headers += [
                     (b"content-security-policy", CSP.encode()),

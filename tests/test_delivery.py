@@ -35,6 +35,15 @@ async def test_static_files_have_hashed_names_are_immutable_and_come_compressed(
     assert (await client.get("/static/css/carnet.000000000000.css")).status_code == 404  # an old name
 
 
+async def test_a_missing_static_file_s_error_page_is_never_cached(client, patient):
+    """A privacy probe's find: a 404 under /static/ or /icons/ reached a logged-in person with no Cache-Control (the
+    page names who is logged in, in its header): only a static file itself is cached."""
+    await activate(client, patient)
+    for url in ("/static/nope", "/icons/nope.png", "/static/", "/static/%2e%2e/dossiers/x"):
+        answer = await client.get(url)
+        assert answer.status_code == 404 and answer.headers["cache-control"] == "no-store", url
+
+
 def test_a_stylesheet_travels_without_its_comments(tmp_path):
     (tmp_path / "site.css").write_text("/* Why the band is blue: the patient's own dossier. */\n.band { color: blue; }\n")
     assert load(tmp_path)["site.css"].raw == b".band{color:blue}"

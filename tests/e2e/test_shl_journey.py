@@ -85,6 +85,7 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
     stranger.on("request", lambda r: sent.append((r.method, r.url)))
     stranger.goto(address)
     expect(stranger.get_by_text("« Voyage au Portugal »")).to_be_visible()
+    assert stranger.url == f"{server.url}/shl"  # read, the link (its key, its label) left the address and history
     stranger.get_by_label("Votre nom").fill(RECIPIENT)
 
     # A wrong passcode: the attempts left, and the card stays closed.
@@ -129,7 +130,7 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
     page.get_by_role("button", name="Révoquer").click()
     expect(page.get_by_text(re.compile("révoqué le"))).to_be_visible()
     console.allow("status of 404")
-    stranger.reload()  # the link, opened again
+    stranger.goto(address)  # the link, opened again
     stranger.get_by_label("Votre nom").fill(RECIPIENT)
     stranger.get_by_label("Code d'accès").fill(PASSCODE)
     stranger.get_by_role("button", name="Afficher les informations").click()

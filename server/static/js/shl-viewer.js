@@ -368,6 +368,9 @@
 
   function start() {
     var found = readLink(window.location.hash);
+    // Read once, the link leaves the address bar and the tab's history: on a shared computer its key (and the label
+    // the patient wrote) would reopen the card from the history. Opening it again takes the link as it came.
+    if (window.location.hash) window.history.replaceState(null, "", window.location.pathname + window.location.search);
     if (!found) return fail(TEXT.broken);
     var link = found.link;
     if (link.v !== undefined && link.v !== 1) return fail(TEXT.newer);

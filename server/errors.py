@@ -40,6 +40,14 @@ MESSAGES = {
 }
 
 
+# A form's 404: what it acted on is gone or changed meanwhile (another manager did it first, a right lowered), or was
+# never the sender's. Said alike in every case (a refusal never tells which), and never "this page does not exist"
+# for a button its page showed a moment before. The button leads back to the page as it is now.
+ACTION_NOT_DONE = (N_("Action non effectuée"),
+                   N_("Rien n'a été fait : ce que visait cette action n'existe plus ou a changé entre-temps (une autre "
+                      "personne l'a peut-être déjà fait), ou vous n'y avez pas accès."))
+
+
 class Refused(HTTPException):
     """A refusal whose detail is safe to show as it is, in the person's language (`_`)."""
 
@@ -74,6 +82,8 @@ def error_response(request: Request, status: int, message: str | None = None, *,
     """`message`: already in the person's language, or a French text marked N_, which software gets as it is
     (an OperationOutcome's diagnostics stay French) and people in their language."""
     title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+    if status == 404 and request.method == "POST":
+        title, default = ACTION_NOT_DONE
     if request.url.path.startswith(API_PATHS):
         return outcome_response(status, NOT_FOUND if status == 404 and not message else message or default, code=code,
                                 headers=headers)

@@ -4,10 +4,13 @@ not the action's, so that a reload shows that page again."""
 
 from __future__ import annotations
 
+import html
 import re
 
-from tests.conftest import ORIGIN, activate, post_form
-from tests.patient_helpers import professional
+from server.profile.items import add_item, delete_item
+from tests.conftest import ORIGIN, AsyncTestClient, activate, post_form
+from tests.patient_helpers import CAMILLE, professional
+from tests.test_profile import SAMPLES, TODAY
 
 # What scripts and software call, never a form a person submits: their answers are JSON, and no browser shows
 # their address.
@@ -129,3 +132,21 @@ async def test_a_refused_form_leads_back_to_it_not_only_home(client, db, patient
     assert (back.status_code, back.headers["location"]) == (303, f"/dossiers/{patient.dossier.id}/acces")
     missing = await client.get(f"/dossiers/{'0' * 32}", follow_redirects=False)
     assert missing.status_code == 404 and "Revenir au formulaire" not in missing.text  # no form there
+
+
+async def test_an_action_on_what_changed_meanwhile_says_nothing_was_done_not_page_not_found(app, db, patient):
+    """A caregivers' probe: Paul stopped a treatment Camille had just stopped (or hid an item she had just
+    deleted) and met "Page introuvable : cette page n'existe pas" for a button his page showed. A form's 404 says
+    nothing was done, and why it may be, alike for a missing, a changed and a foreign target (a refusal never
+    tells which), with a way back to the page as it is now."""
+    item = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
+    async with AsyncTestClient(app, base_url=ORIGIN) as client:
+        await activate(client, patient)
+        await delete_item(db, item=item, actor=CAMILLE)  # by the other manager, a moment before
+        stale = await post_form(client, f"/dossiers/{patient.dossier.id}/profil/{item.id}/masquage", {"masque": "oui"})
+        missing = await post_form(client, f"/dossiers/{patient.dossier.id}/profil/{'0' * 32}/masquage",
+                                  {"masque": "oui"})
+    assert stale.status_code == missing.status_code == 404
+    text = html.unescape(stale.text)
+    assert "Action non effectuée" in text and "a changé entre-temps" in text and "n'existe pas, ou" not in text
+    assert '<a class="button primary" href="">Revoir la page</a>' in stale.text

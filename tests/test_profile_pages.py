@@ -400,6 +400,46 @@ async def test_what_the_patient_states_is_not_declared_by_a_professional(app, db
     assert [i.kind for i in await items_of(db, patient)] == ["allergy"]
 
 
+async def test_a_professional_removes_what_they_declared_in_error_and_nothing_else(app, db, patient):
+    """A professionals' probe: a kiné who typed the wrong allergy had no way to take it back (the routes were the
+    managers'); documents they withdraw. Their own item: "Retirer (erroné)", logged in her Historique; another's, a
+    patient's, or theirs once blocked: refused as a missing one."""
+    kine = await doctor(db, stem=13, family_name="Fontaine")
+    other = await doctor(db, stem=14, family_name="Petit")
+    for pro in (kine, other):
+        await rights.grant_access(db, dossier=patient.dossier, professional=pro, categories="", duration="sans",
+                                  actor=CAMILLE)
+    hers = await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY)
+    stranger_account = await account_for_professional(db, professional=other)
+    async with browser(app, db, await account_for_professional(db, professional=kine)) as client, \
+            browser(app, db, stranger_account) as stranger:
+        assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
+        [mine] = [i for i in await items_of(db, patient) if i.label == "Latex"]
+        page = await client.get(url(patient))
+        assert f"/profil/{mine.id}/suppression" in page.text and "Retirer (erroné)" in text_of(page)
+        assert f"/profil/{hers.id}/suppression" not in page.text
+        await same_404(client, url(patient, f"/{hers.id}/suppression"), url(patient, f"/{MISSING}/suppression"))
+        await same_404(client, url(patient, f"/{hers.id}/suppression"), url(patient, f"/{MISSING}/suppression"),
+                       data={})
+        assert (await client.get(url(patient, f"/{mine.id}/suppression"))).status_code == 200
+        assert (await post_form(stranger, url(patient, f"/{mine.id}/suppression"), {})).status_code == 404
+        removed = await post_form(client, url(patient, f"/{mine.id}/suppression"), {}, follow_redirects=False)
+        assert removed.status_code == 303
+    await db.commit()
+    left = await db.exec(select(ProfileItem).where(ProfileItem.dossier_id == patient.dossier.id,
+                                                   ProfileItem.deleted_at.is_(None))  # type: ignore[union-attr]
+                         .execution_options(populate_existing=True))  # (as the app left them since)
+    assert {i.label for i in left.all()} == {SAMPLES["treatment"].label}
+    [event] = await events_of(db, patient, "profile_delete")
+    assert (event.actor_kind, event.actor_name) == ("professional", "Claire Fontaine")
+    # Blocked, an author reads nothing of the dossier, their own items included: none to remove either.
+    again = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, author=kine,
+                           today=TODAY)
+    await rights.block(db, dossier=patient.dossier, professional=kine, actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
+        assert (await post_form(client, url(patient, f"/{again.id}/suppression"), {})).status_code == 404
+
+
 async def test_the_professionals_form_says_whose_profile_with_de_elided_before_a_vowel(app, db):
     ines = await new_patient(db, given_name="Inès", family_name="Roux")
     medecin = await doctor(db)

@@ -1,4 +1,5 @@
-"""The profil médical's pages: read it under the rule, add to it, hide or delete what was added.
+"""The profil médical's pages: read it under the rule, add to it (hiding, deleting, a treatment's end: one item's
+changes, views/profile_changes.py).
 
 Everyone reads through `reading.open_dossier(action="read_profile")`, so a professional's read is logged
 before the page is sent and shows only what their `Visibility` admits. The patient and a managing caregiver
@@ -21,11 +22,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts
 
 from ..accesslog import audit
-from ..access.rule import document_right, visibility
+from ..access.rule import document_right
 from ..caregivers.dossiers import band_of, is_minor
 from ..identifiers import age_on, identity_of
 from ..dossiers import InvalidInput, professional_title
-from ..errors import error_response
 from ..facts import document_facts
 from ..guards import logged_in
 from ..i18n import N_, _
@@ -33,8 +33,7 @@ from ..listing import count_documents, documents_page
 from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
-from ..profile.items import OLDEST, ItemInput, Profile, add_item, delete_item, name, profile_of, set_item_hidden
-from ..profile.seen import seen_item
+from ..profile.items import OLDEST, ItemInput, Profile, add_item, name, profile_of
 from ..profile.kinds import DONATION, KINDS, MEASURES, ONE_AT_A_TIME, ORDER, SEVERITIES, SEVERITY_ORDER, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, open_dossier
@@ -80,7 +79,7 @@ async def profile_page(request: Request, db: AsyncSession, dossier_id: str) -> T
 
 async def profile_context(request: Request, db: AsyncSession, dossier_id: str) -> dict[str, Any]:
     """What the profile page shows this reader (a professional's read of it is logged); a refused form of it (the
-    end of a treatment, views/profile_ending.py) adds its error."""
+    end of a treatment, views/profile_changes.py) adds its error."""
     account = request.user.account
     view = await open_dossier(db, account=account, dossier_id=dossier_id, action="read_profile")
     profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
@@ -281,47 +280,4 @@ async def add(request: Request, db: AsyncSession, dossier_id: str, data: Form, k
     return Redirect(profile_url(dossier_id, "ajoute"), status_code=303)
 
 
-# --- hiding, deleting: the patient's or a managing caregiver's ----------------------------------
-
-
-async def managed_item(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> tuple[ProfileItem, audit.Actor]:
-    """An item of a dossier this account manages, and sees (a minor's parent never one kept from them); 404 for a
-    deleted, missing, foreign or unseen one alike."""
-    managed = await managed_dossier(db, account=account, dossier_id=dossier_id)
-    visible = visibility(managed.standing, managed.facts, utcnow())
-    item = await seen_item(db, dossier_id=managed.dossier.id, item_id=item_id, visible=visible)
-    if item is None:
-        raise NotFoundException()
-    return item, managed.actor
-
-
-@post("/dossiers/{dossier_id:str}/profil/{item_id:str}/masquage", guards=[logged_in], status_code=200)
-async def hide(request: Request, db: AsyncSession, dossier_id: str, item_id: str, data: Form) -> Response:
-    item, actor = await managed_item(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
-    choice = text(data, "masque", limit=5)
-    if choice not in ("oui", "non"):
-        return error_response(request, 400, _("Choisissez de masquer l'information ou de ne plus la masquer."))
-    await set_item_hidden(db, item=item, hidden=choice == "oui", actor=actor)
-    return Redirect(profile_url(dossier_id, "masque" if choice == "oui" else "visible") + f"#item-{item.id}",
-                    status_code=303)
-
-
-@get("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in])
-async def delete_form(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Template:
-    account = request.user.account
-    item, _actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
-    dossier = await db.get(Dossier, dossier_id)
-    context = {"item": item, "summary": name(item), "dossier_id": dossier_id, "measures": MEASURES,
-               "donation": DONATION, "severities": SEVERITIES,
-               "band": await band_of(db, dossier=dossier, account=account, now=utcnow())}
-    return Template("profile_delete.html", context=context)
-
-
-@post("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in], status_code=200)
-async def delete(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Response:
-    item, actor = await managed_item(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
-    await delete_item(db, item=item, actor=actor)
-    return Redirect(profile_url(dossier_id, "supprime"), status_code=303)
-
-
-routes = [my_profile, profile_page, add_form, add, hide, delete_form, delete]
+routes = [my_profile, profile_page, add_form, add]

@@ -430,8 +430,11 @@ async def test_a_professional_removes_what_they_declared_in_error_and_nothing_el
                                                    ProfileItem.deleted_at.is_(None))  # type: ignore[union-attr]
                          .execution_options(populate_existing=True))  # (as the app left them since)
     assert {i.label for i in left.all()} == {SAMPLES["treatment"].label}
-    [event] = await events_of(db, patient, "profile_delete")
+    [event] = await events_of(db, patient, "profile_withdraw")
     assert (event.actor_kind, event.actor_name) == ("professional", "Claire Fontaine")
+    async with await as_patient(app, db, patient) as client:
+        log = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/historique")).text)
+    assert "a retiré l'allergie «\u00a0Latex\u00a0» du profil médical" in log and "comme une erreur de saisie" in log
     # Blocked, an author reads nothing of the dossier, their own items included: none to remove either.
     again = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, author=kine,
                            today=TODAY)

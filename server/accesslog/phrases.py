@@ -98,6 +98,10 @@ PHRASES: dict[str, Phrase] = {
     "profile_delete": Phrase("Information supprimée",
         N_("%(subject)s a supprimé %(detail)s du profil médical %(when)s%(right)s"),
         N_("%(subject)s avez supprimé %(detail)s du profil médical %(when)s%(right)s")),
+    # Its author, a professional, takes back what they declared in error (views/profile_changes.py).
+    "profile_withdraw": Phrase("Information retirée par son auteur",
+        N_("%(subject)s a retiré %(detail)s du profil médical %(when)s, comme une erreur de saisie%(right)s"),
+        N_("%(subject)s avez retiré %(detail)s du profil médical %(when)s, comme une erreur de saisie%(right)s")),
     "withdraw_document": Phrase("Document retiré par son auteur",
         N_("%(subject)s a retiré %(when)s %(doc)s, déclaré erroné%(right)s"),
         N_("%(subject)s avez retiré %(when)s %(doc)s, déclaré erroné%(right)s")),

@@ -310,12 +310,14 @@ async def set_item_hidden(session: AsyncSession, *, item: ProfileItem, hidden: b
     await audit.commit_chained(session)
 
 
-async def delete_item(session: AsyncSession, *, item: ProfileItem, actor: audit.Actor) -> None:
+async def delete_item(session: AsyncSession, *, item: ProfileItem, actor: audit.Actor, by_author: bool = False) -> None:
+    """Deleted by whoever manages the dossier, or withdrawn `by_author`, the professional who declared it in error:
+    gone for every reader alike, in the log as what it was."""
     await audit.begin_chained(session)
     item = await session.get(ProfileItem, item.id, populate_existing=True)
     if item.deleted_at is None:
         item.deleted_at = utcnow()
         session.add(item)
-        await audit.append(session, dossier_id=item.dossier_id, action="profile_delete", actor=actor,
-                           detail=summary(item))
+        await audit.append(session, dossier_id=item.dossier_id, action="profile_withdraw" if by_author else
+                           "profile_delete", actor=actor, detail=summary(item))
     await audit.commit_chained(session)

@@ -91,8 +91,9 @@ async def delete_form(request: Request, db: AsyncSession, dossier_id: str, item_
 
 @post("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in], status_code=200)
 async def delete(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Response:
-    item, actor = await removable_item(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
-    await delete_item(db, item=item, actor=actor)
+    account = request.user.account
+    item, actor = await removable_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    await delete_item(db, item=item, actor=actor, by_author=account.professional_id is not None)
     return Redirect(profile_url(dossier_id, "supprime"), status_code=303)
 
 

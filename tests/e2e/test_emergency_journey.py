@@ -54,9 +54,12 @@ def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked
     expect(review).to_contain_text("Dr Paul Girard, médecin, a ouvert votre dossier en urgence")
     expect(review).to_contain_text(f"« {REASON.rstrip('.')} ».")  # the reason's own full stop is not doubled
     assert_fits_phone(page)
+    asked = []  # blocking is asked first, as on the professional's own page (it acted at once: a probe's find)
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     review.get_by_role("button", name=re.compile("^Bloquer")).click()
     expect(page.get_by_role("status").filter(has_text="Ce professionnel est bloqué")).to_be_visible()
     expect(page.get_by_role("region", name="Accès d'urgence à vérifier")).to_have_count(0)
+    assert asked and asked[0].startswith("Bloquer Dr Paul Girard ?")
     assert_fits_phone(page)
     menu(page, "Accès").click()
     open_access_line(page, "Dr Paul Girard")

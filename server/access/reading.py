@@ -109,10 +109,11 @@ async def log_add_form(session: AsyncSession, *, account: Account, dossier: Doss
     await _log_read(session, account=account, dossier=dossier, right=right, action="open_to_add")
 
 
-async def log_author_list(session: AsyncSession, *, account: Account, dossier: Dossier) -> None:
+async def log_author_list(session: AsyncSession, *, account: Account, dossier: Dossier, detail: str = "") -> None:
     """A professional's list of the documents they added to a dossier no longer open to them (own_documents.py):
     a read of the dossier like any other, logged and committed before the list is sent."""
-    await _log_read(session, account=account, dossier=dossier, right=Right.AUTHOR, action="read_own_documents")
+    await _log_read(session, account=account, dossier=dossier, right=Right.AUTHOR, action="read_own_documents",
+                    detail=detail)
 
 
 async def log_document_read(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right, action: str,

@@ -1,7 +1,8 @@
 """The API's document operations, each through the one rule (access/reading.py, access/rule.py) and the access log.
 
 ITI-65 files documents as the professional behind the software; ITI-67 lists what that professional
-sees of one dossier; ITI-68 gives a document's bytes, checked against their SHA-256; the author alone
+sees of one dossier (once it no longer opens to them, the documents they added, as "Mes patients" lists
+them on the web); ITI-68 gives a document's bytes, checked against their SHA-256; the author alone
 withdraws a document (entered-in-error). Each read is logged before anything is sent, saying which
 software acted ("via le logiciel « … »"); a refusal is the same 404 as a missing resource.
 """
@@ -20,8 +21,10 @@ from ..dossiers import InvalidInput
 from ..files.store import Storage
 from ..listing import ordered_documents, selection
 from ..models import Document, Dossier, Patient, Professional, paris_today
+from ..professionals.own_documents import own_documents
 from ..professionals.uploads import IdentifierReused, NotAuthor, add_professional_documents, withdraw_document
 from ..access.reading import PHANTOM, open_dossier, open_document
+from ..access.rule import Visibility
 from .errors import NOT_FOUND, FhirError
 from .query import Query
 from .resources import CURRENT, WITHDRAWN, document_reference, outcome, searchset
@@ -99,17 +102,33 @@ async def dossier_of_ins(session: AsyncSession, ins: str) -> str:
     return patient.id if patient else PHANTOM.patient_id
 
 
+async def _readable(session: AsyncSession, *, caller: Caller, dossier_id: str) -> tuple[Dossier, Patient, Visibility]:
+    """The dossier, its patient and which of its documents the professional reads, each read logged as the web logs
+    it: the timeline's, or, where the dossier no longer opens to them, the documents they added to it, as their
+    page on "Mes patients" lists them (own_documents: the same rule, the same event); otherwise the same 404 as for
+    a missing dossier, after the same questions (a missing one is asked about as reading.PHANTOM)."""
+    via = caller.via
+    try:
+        view = await open_dossier(session, account=caller.account, dossier_id=dossier_id, action="read_timeline",
+                                  detail=via)
+        return view.dossier, view.patient, view.visible
+    except NotFoundException:
+        # The refusal rolled back, which expired every row the session held: the account is read again.
+        await session.refresh(caller.account)
+    try:
+        own = await own_documents(session, account=caller.account, dossier_id=dossier_id, detail=via)
+    except NotFoundException:
+        raise not_found() from None
+    return own.dossier, own.patient, own.visible
+
+
 async def search(session: AsyncSession, *, caller: Caller, query: Query, base: str) -> Bundle:
     # Asked of the database for an unknown patient too (not from the session's identity map, where an INS's patient
     # already is): a refusal does the same work, whichever it is (reading.PHANTOM).
-    patient = (await session.exec(select(Patient).where(Patient.id == query.patient_id))).first()
-    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == (patient.id if patient else PHANTOM.patient_id)))
-               ).first()
-    try:
-        view = await open_dossier(session, account=caller.account, dossier_id=dossier.id if dossier else PHANTOM.id,
-                                  action="read_timeline", detail=caller.via)
-    except NotFoundException:
-        raise not_found() from None
+    asked = (await session.exec(select(Patient).where(Patient.id == query.patient_id))).first()
+    found = (await session.exec(select(Dossier).where(Dossier.patient_id == (asked.id if asked else PHANTOM.patient_id)))
+             ).first()
+    dossier, patient, visible = await _readable(session, caller=caller, dossier_id=found.id if found else PHANTOM.id)
     filters = list(query.created)  # what the search asks, beyond what the reader sees
     if query.statuses and WITHDRAWN not in query.statuses:
         filters.append(col(Document.withdrawn_at).is_(None))
@@ -118,8 +137,8 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     if query.author_rpps is not None:
         author = (await session.exec(select(Professional.id).where(Professional.rpps == query.author_rpps))).first()
         filters.append(col(Document.author_professional_id) == (author or "-"))
-    where = [*selection(view.dossier.id, view.visible, query.category), *filters]
-    link = f"{base}/fhir/DocumentReference?" + urlencode([("patient", view.patient.id), *query.echo,
+    where = [*selection(dossier.id, visible, query.category), *filters]
+    link = f"{base}/fhir/DocumentReference?" + urlencode([("patient", patient.id), *query.echo,
                                                           ("_count", str(query.count))])
     # Counted only when asked: the total costs a pass over every match, and a page need not.
     total = (await session.exec(select(func.count()).select_from(Document).where(*where))).one() \
@@ -138,11 +157,11 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
             raise FhirError(400, "La page demandée n'existe plus : relancez la recherche.")
         offset = 0
         filters.append(tuple_(col(Document.event_date), col(Document.created_at), col(Document.id)) < tuple_(*start))
-    statement = ordered_documents(view.dossier.id, view.visible, query.category, filters, limit=query.count + 1,
+    statement = ordered_documents(dossier.id, visible, query.category, filters, limit=query.count + 1,
                                   offset=offset)
     rows = list((await session.exec(statement)).all())
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
-    resources = [document_reference(d, patient=view.patient, author=authors[d.author_professional_id], base=base)
+    resources = [document_reference(d, patient=patient, author=authors[d.author_professional_id], base=base)
                  for d in rows[:query.count]]
     here = f"{link}&_after={query.after}" if query.after else f"{link}&_page={query.page}" if query.page > 1 else link
     return searchset(resources, base=base, self_url=here,
@@ -174,11 +193,12 @@ async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, d
 
 
 async def withdraw(session: AsyncSession, *, caller: Caller, document_id: str, base: str):
-    """The author declares their document erroneous (professionals/uploads.withdraw_document, as from the web).
+    """The author declares their document erroneous (professionals/uploads.withdraw_document, as from the web),
+    answered with the document: withdrawn already, that answer is a read of it, logged as a GET's.
     A reader who sees it is told only its author may (403); anyone else gets the same 404 as for a missing one."""
     try:
         document, dossier = await withdraw_document(session, account=caller.account, document_id=document_id,
-                                                    via=caller.via)
+                                                    via=caller.via, answered=True)
     except NotFoundException:
         raise not_found() from None
     except NotAuthor:

@@ -88,12 +88,12 @@ class OwnDocuments:
     visible: Visibility  # their own documents alone: listing.py asks the database for a page of them
 
 
-async def own_documents(session: AsyncSession, *, account: Account, dossier_id: str) -> OwnDocuments:
+async def own_documents(session: AsyncSession, *, account: Account, dossier_id: str, detail: str = "") -> OwnDocuments:
     """The documents this professional added to the dossier and may read now, as the rule says; 404 if none,
     exactly as for a missing dossier (a dossier they never wrote to is not told apart).
 
     Their own alone, even where the rule lets them see more (a grant given again): the dossier's timeline is
-    where the rest is read, and logged."""
+    where the rest is read, and logged. `detail` names the software that asked (the FHIR API's search), in the log."""
     await audit.begin_chained(session)  # as every professional's read: a block committed just before is seen
     now = utcnow()
     pro = account.professional_id
@@ -106,5 +106,5 @@ async def own_documents(session: AsyncSession, *, account: Account, dossier_id: 
     if dossier is None or patient is None or seen.author != pro or not theirs:
         await session.rollback()  # the chain's lock, taken for nothing
         raise NotFoundException()
-    await log_author_list(session, account=account, dossier=dossier)
+    await log_author_list(session, account=account, dossier=dossier, detail=detail)
     return OwnDocuments(dossier=dossier, patient=patient, visible=Visibility(author=seen.author))

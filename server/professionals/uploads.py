@@ -24,7 +24,7 @@ from ..i18n import _
 from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
 from ..notifications import notify
 from ..facts import dossier_facts
-from ..access.reading import PHANTOM, open_document
+from ..access.reading import PHANTOM, log_document_read, open_document
 from ..access.standing import professional_standing
 from ..files.pages import Rendered, Unrenderable, render_pdf
 from ..files.store import Storage
@@ -244,11 +244,16 @@ class NotAuthor(Exception):
 
 
 async def withdraw_document(session: AsyncSession, *, account: Account, document_id: str,
-                            via: str = "") -> tuple[Document, Dossier]:
+                            via: str = "", answered: bool = False) -> tuple[Document, Dossier]:
     """The author declares their document erroneous (FHIR's "entered-in-error"): it stays, marked, for everyone
     who sees it, and the withdrawal is in the log, committed with it, before anyone is answered. Withdrawn
     already, nothing changes. NotFoundException for whoever may not read it, exactly as for a missing one;
-    NotAuthor for a reader who did not write it. `via` names the software, in the log."""
+    NotAuthor for a reader who did not write it. `via` names the software, in the log.
+
+    `answered`: the caller sends the document's metadata back (the FHIR API's PATCH). The withdrawal's event
+    names the document it answers with; withdrawn already, no event would, so the answer is then a read of it,
+    logged in the same transaction as a GET of it is (`read_document`). The web's redirect needs none: the page
+    it leads to logs its own read."""
     # A professional's open_document starts the chained transaction the withdrawal is appended in.
     document, dossier, right = await open_document(session, account=account, document_id=document_id[:64], action="")
     if right is not Right.AUTHOR:
@@ -261,5 +266,9 @@ async def withdraw_document(session: AsyncSession, *, account: Account, document
         await audit.append(session, dossier_id=dossier.id, action="withdraw_document",
                            actor=audit.Actor.professional(account, professional), right=right.value,
                            document=document, detail=via)
+    elif answered:  # appended and committed as a GET's read
+        await log_document_read(session, account=account, dossier=dossier, right=right, action="read_document",
+                                document=document, detail=via)
+        return document, dossier
     await audit.commit_chained(session)
     return document, dossier

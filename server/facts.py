@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from .access.rule import LEGAL_REPRESENTATIVES, CaregiverFacts, DocumentFacts, DossierFacts, adult_from
-from .models import Delegation, Document, Dossier, Patient
+from .models import Delegation, Document, Dossier, Patient, ReimbursementLine
+
+CARE_CATEGORY = "remboursement"  # the category whose grant shows the reimbursed care, as its documents
 
 
 def dossier_facts(dossier: Dossier, patient: Patient | None = None) -> DossierFacts:
@@ -20,6 +22,13 @@ def document_facts(document: Document) -> DocumentFacts:
         author_professional_id=document.author_professional_id,
         hidden_from_representatives=document.hidden_from_representatives,
     )
+
+
+def care_line_facts(line: ReimbursementLine) -> DocumentFacts:
+    """A line of reimbursed care as the rule sees it: a document of the `remboursement` category that no
+    professional wrote (the insurer sent it; who performed or prescribed it is a name it gives, not an author), hidden
+    or not. What a minor's parents must not see of it is said apart (caregivers/confidential.py `covers_care`)."""
+    return DocumentFacts(category=CARE_CATEGORY, hidden=line.hidden)
 
 
 def caregiver_facts(delegation: Delegation) -> CaregiverFacts:

@@ -197,7 +197,8 @@ class Visibility:
 
     def sees_category(self, category: str) -> bool:
         """Whether what a category covers (beyond its documents: the reimbursed care for `remboursement`)
-        is seen: the same condition as for a document of that category, neither hidden nor written by them."""
+        is seen: the same condition as for a document of that category, neither hidden nor written by them. Each
+        line of the care is then a document of its own to `admits` (facts.care_line_facts): a hidden one too."""
         return self.general and (self.categories is None or category in self.categories)
 
     def admits(self, document: DocumentFacts) -> bool:

@@ -17,7 +17,7 @@ from ..dossiers import PROFESSIONS
 from ..i18n import _, ngettext
 from ..i18n.formats import MONTHS, long_date
 from ..models import CATEGORIES
-from .phrases import DETAIL_WORDS, VALID_UNTIL
+from .phrases import CARE_LINE, DETAIL_WORDS, VALID_UNTIL
 
 GUILLEMETS = re.compile(r"«[\s\u00a0\u202f]*(.*?)[\s\u00a0\u202f]*»")
 
@@ -36,6 +36,10 @@ def stored(text: str) -> str:
         return text
     if text in _vocabulary():  # a whole detail that holds ", " itself
         return _(text)
+    care = _CARE_LINE.fullmatch(text)
+    if care and care["month"] in MONTHS:  # a line of care (reimbursements/hiding.py), whose label may hold ", "
+        day = date(int(care["year"]), MONTHS.index(care["month"]) + 1, 1 if care["day"] == "1er" else int(care["day"]))
+        return _(CARE_LINE, label=care["label"], date=long_date(day))
     text = _named_item(text)
     text = GUILLEMETS.sub("\u201c\\1\u201d", text)  # « Mon téléphone » → “Mon téléphone”
     return ", ".join(_word(piece) for piece in text.split(", "))
@@ -45,6 +49,9 @@ def stored(text: str) -> str:
 _COUNTED = re.compile(r"(?P<num>\d+) lignes?(?:\(s\))?(?P<waiting> reçues?(?:\(s\))? avant la création du dossier)?")
 _SPACE = "[\\s\u00a0\u202f]*"
 _WRAPPED = re.compile(r"(?P<before>.*\()?(?P<word>.*?)(?P<after>\))?")  # "(carte d'urgence", "1 mois)"
+# A line of care as reimbursements/hiding.py names it (phrases.CARE_LINE), its date as date_fr writes it.
+_CARE_LINE = re.compile(f"le soin «{_SPACE}(?P<label>.*?){_SPACE}» du "
+                        "(?P<day>1er|\\d{1,2})[ \u00a0](?P<month>\\w+) (?P<year>\\d{4})")
 # The date as formats.date_fr writes it: the day and month joined by a no-break space since 2026-12-05, a plain one
 # before.
 _VALID_UNTIL = re.compile(r"valable jusqu'au (?P<day>1er|\d{1,2})[ \u00a0](?P<month>\w+) (?P<year>\d{4})")

@@ -30,6 +30,9 @@ DETAIL_WORDS = (WITH_PASSCODE, WITHOUT_PASSCODE, SAME_IDENTITY, OTHER_IDENTITY, 
 # The insurer's lines: the detail says how many (older events wrote "ligne(s)"); details.stored says them again,
 # in the reader's language, with the same two forms.
 CARE_LINES = ("%(num)d ligne", "%(num)d lignes")
+# A line of reimbursed care hidden or shown again: its label and its date of care as date_fr writes it (details.py
+# says it again in the reader's language; caregivers/confidential.py finds the lines kept from a minor's parents by it).
+CARE_LINE = N_("le soin «\u00a0%(label)s\u00a0» du %(date)s")
 CARE_LINES_WAITING = ("%(num)d ligne reçue avant la création du dossier",
                       "%(num)d lignes reçues avant la création du dossier")
 
@@ -44,7 +47,7 @@ READS = ("read_timeline", "search", "read_document", "download", "read_care", "r
          "read_own_documents", "open_to_add")
 RIGHTS_CHANGES = (
     "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
-    "profile_hide", "profile_unhide", "profile_delete",
+    "profile_hide", "profile_unhide", "profile_delete", "care_hide", "care_unhide",
     "emergency_opt_in", "close", "reopen", "share_code", "share_code_cancelled", "emergency_review", "caregiver_invited", "caregiver_added",
     "caregiver_removed", "caregiver_made_reader", "caregiver_stepped_down", "parent_attached", "majority_ended",
     "majority_kept",
@@ -108,6 +111,13 @@ PHRASES: dict[str, Phrase] = {
     "read_care": Phrase("Consultation de l'historique de soins",
         N_("%(subject)s a consulté l'historique de soins de %(dossier)s %(when)s%(right)s"),
         N_("%(subject)s avez consulté l'historique de soins de %(dossier)s %(when)s%(right)s")),
+    # The date in the detail is the care's (CARE_LINE): the time of the change comes after a comma.
+    "care_hide": Phrase("Soin masqué",
+        N_("%(subject)s a masqué aux professionnels %(detail)s, %(when)s%(right)s"),
+        N_("%(subject)s avez masqué aux professionnels %(detail)s, %(when)s%(right)s")),
+    "care_unhide": Phrase("Soin de nouveau visible",
+        N_("%(subject)s a rendu de nouveau visible aux professionnels %(detail)s, %(when)s%(right)s"),
+        N_("%(subject)s avez rendu de nouveau visible aux professionnels %(detail)s, %(when)s%(right)s")),
     "care_received": Phrase("Soins remboursés reçus",
         N_("%(subject)s a ajouté des soins remboursés à l'historique de soins de %(dossier)s "
            "%(when)s%(right)s%(detail_paren)s"),

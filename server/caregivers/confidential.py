@@ -5,7 +5,7 @@ Historique (the document added, read, hidden; the professional who wrote it, rea
 dossier or receiving access), the banner, the "new" counts, the Accès page, the profil médical, the
 reimbursed care. For a legal representative, those leave out every event about such a document, every
 event of a professional who wrote one, every change of rights about that professional, what they
-declared in the profile (profile/seen.py), and the care they gave or prescribed.
+declared in the profile (profile/seen.py), and the care they gave or prescribed (its lines, and their hiding).
 
 The parents still act on such a professional, not knowing what they keep: they may give them access, revoke it,
 block them. Those decisions are the parents' own, apart from the minor's (`keeps_from_parents`): a representative's
@@ -25,8 +25,11 @@ from sqlalchemy import ColumnElement, and_, not_, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..models import AccessEvent, Account, Delegation, Document, Dossier, Patient, Professional, ProfileItem, utcnow
+from ..models import (
+    AccessEvent, Account, Delegation, Document, Dossier, Patient, Professional, ProfileItem, ReimbursementLine, utcnow,
+)
 from ..profile.items import logged_names
+from ..reimbursements.hiding import logged_name
 from ..access.rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE, adult_from
 from ..search import search_title
 
@@ -50,6 +53,8 @@ class KeptFrom:
     families: tuple[str, ...] = ()  # their family names, as an insurer may write them alone ("H. Roux")
     # How the log names the items such a professional declared in the profile (whoever acts on them after).
     items: tuple[str, ...] = ()
+    # How the log names the lines of their care (`covers_care`), hidden or shown again by whoever manages the dossier.
+    care: tuple[str, ...] = ()
     representative: bool = False
     representatives: frozenset[str] = frozenset()  # the accounts of the minor's legal representatives
 
@@ -66,6 +71,8 @@ class KeptFrom:
             *(not_(AccessEvent.detail.startswith(f"{name} (", autoescape=True)) for name in self.names),  # type: ignore[attr-defined]
             *(not_(and_(AccessEvent.action.startswith("profile_"), AccessEvent.detail.startswith(item, autoescape=True)))  # type: ignore[attr-defined]
               for item in self.items),
+            *([not_(and_(AccessEvent.action.in_(CARE_ACTIONS),  # type: ignore[attr-defined]
+                         AccessEvent.detail.in_(self.care)))] if self.care else []),  # type: ignore[attr-defined]
             # A health link's recipient names themself: "Dr Anne Girard" opening the minor's link is her trace too.
             *(not_(and_(AccessEvent.actor_kind == "shl_recipient", AccessEvent.actor_name.contains(name, autoescape=True)))  # type: ignore[attr-defined]
               for name in self.names),
@@ -83,6 +90,7 @@ class KeptFrom:
         return bool(self) and (event.document_id in self.document_ids or event.actor_rpps in self.rpps
                                or any(event.detail.startswith(f"{name} (") for name in self.names)
                                or event.action.startswith("profile_") and event.detail.startswith(self.items)
+                               or event.action in CARE_ACTIONS and event.detail in self.care
                                or event.actor_kind == "shl_recipient" and any(n in event.actor_name for n in self.names))
 
     def covers_care(self, performer_rpps: str, prescriber: str, performer: str = "") -> bool:
@@ -98,6 +106,7 @@ class KeptFrom:
 
 
 NOTHING = KeptFrom()
+CARE_ACTIONS = ("care_hide", "care_unhide")  # a line of care hidden or shown again (reimbursements/hiding.py)
 # The changes of rights a representative makes about a professional, kept apart from the minor's (`keeps_from_parents`).
 PARENTS_ACTIONS = ("grant", "revoke", "block", "unblock", "medecin_traitant")
 
@@ -172,7 +181,7 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
     declared = (await session.exec(select(ProfileItem).where(
         ProfileItem.dossier_id == dossier_id,
         col(ProfileItem.author_professional_id).in_({pid for pid, _, _ in authors})))).all() if authors else []
-    return KeptFrom(
+    kept = KeptFrom(
         items=tuple(sorted({name for item in declared for name in logged_names(item)})),
         document_ids=frozenset(doc_id for doc_id, *_ in rows),
         professional_ids=frozenset(pid for pid, _, _ in authors),
@@ -181,6 +190,14 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
         families=tuple(sorted({family for family in families.values()})),
         representatives=await representatives_of(session, dossier_id=dossier_id),
     )
+    # Their care, as the log names a line hidden or shown again: a minor's dossier holds a few hundred lines at most.
+    lines = (await session.exec(select(
+        ReimbursementLine.label, ReimbursementLine.care_date, ReimbursementLine.performer_rpps,
+        ReimbursementLine.prescriber, ReimbursementLine.performer,
+    ).where(ReimbursementLine.dossier_id == dossier_id))).all()
+    care = {logged_name(label, day) for label, day, rpps, prescriber, performer in lines
+            if kept.covers_care(rpps, prescriber, performer)}
+    return dataclasses.replace(kept, care=tuple(sorted(care)))
 
 
 async def links_shown(session: AsyncSession, *, dossier_id: str, account: Account) -> frozenset[str] | None:

@@ -18,8 +18,9 @@ class ReimbursementLine(SQLModel, table=True):
     """One line of reimbursed care, as the Assurance Maladie sends it (server/reimbursements/layout.py).
 
     `line_ref` is the insurer's own id of the line: loading it again changes nothing, and a line
-    processed later (`processed_on`) replaces it (a correction). A line whose INS matches no dossier yet
-    waits here with `dossier_id` None and is attached when that patient's dossier is created."""
+    processed later (`processed_on`) replaces it (a correction), and stays hidden if the patient hid it. A line
+    whose INS matches no dossier yet waits here with `dossier_id` None and is attached when that patient's dossier
+    is created."""
 
     __table_args__ = (Index("ix_reimbursementline_dossier_care", "dossier_id", "care_date"),)
 
@@ -39,6 +40,7 @@ class ReimbursementLine(SQLModel, table=True):
     spent_cents: int  # what was paid for the care (montant de la dépense)
     base_cents: int  # the reimbursement base (base de remboursement)
     reimbursed_cents: int  # what the Assurance Maladie paid back
+    hidden: bool = False  # by the patient, from professionals, as a document (facts.care_line_facts)
     imported_at: datetime = Field(default_factory=utcnow)
 
 

@@ -8,9 +8,10 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..caregivers.confidential import NOTHING, KeptFrom
+from ..access.rule import Visibility
 from ..i18n import N_
 from ..models import ReimbursementLine
+from .seen import kept, kept_care, visible_lines_clause
 
 KINDS = {  # what a person calls each nomenclature's lines (translated where shown)
     "consultations": (N_("Consultations et soins"), ("NGAP",)),
@@ -62,20 +63,23 @@ def months_back(today: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-async def care_history(session: AsyncSession, *, dossier_id: str, today: date, period: str = "24",
-                       kind: str = "", kept: KeptFrom = NOTHING) -> History:
-    """The lines of the period (and kind), by month, newest first; none `kept` from this reader (a minor's
-    parents: the care of a professional kept from them, caregivers/confidential.py)."""
+async def care_history(session: AsyncSession, *, dossier_id: str, visible: Visibility, today: date,
+                       period: str = "24", kind: str = "") -> History:
+    """The lines of the period (and kind) this reader sees, by month, newest first: under the rule, as the
+    category's documents (seen.py: none hidden from a professional but the médecin traitant), and none kept from
+    this reader (a minor's parents: the care of a professional kept from them, caregivers/confidential.py). The
+    totals are of those alone: a hidden line's amount would tell it is there."""
     since = months_back(today, PERIODS.get(period, PERIODS["24"])[1])
     query = select(ReimbursementLine).where(ReimbursementLine.dossier_id == dossier_id,
-                                            col(ReimbursementLine.care_date) >= since)
+                                            col(ReimbursementLine.care_date) >= since, visible_lines_clause(visible))
     if kind in KINDS:
         query = query.where(col(ReimbursementLine.code_system).in_(KINDS[kind][1]))
     rows = list((await session.exec(query.order_by(col(ReimbursementLine.care_date).desc(),
                                                    col(ReimbursementLine.line_ref)).limit(MAX_LINES + 1))).all())
+    kept_from = await kept_care(session, dossier_id=dossier_id, visible=visible)
     months: dict[date, Month] = {}
     for line in rows[:MAX_LINES]:
-        if kept.covers_care(line.performer_rpps, line.prescriber, line.performer):
+        if kept(line, kept_from):
             continue
         first = line.care_date.replace(day=1)
         months.setdefault(first, Month(first)).lines.append(line)

@@ -30,6 +30,7 @@ from ..profile.card import first_screen_of
 from ..profile.items import profile_of
 from ..access.sharing import (RIGHT_LABELS, access_overview, access_summary, professional_line,
                               search_professionals)
+from .care import Kind, care_context, filters
 from .forms import Form, FormError, form_values, scope_and_duration, text
 from .profile import sections_context
 
@@ -241,6 +242,7 @@ async def see_as(request: HTMXRequest, db: AsyncSession, dossier_id: str, profes
     first_screen = await first_screen_of(db, view=seen.view, today=paris_today())
     return Template("see_as.html", context={**context, "previous": None, "first_screen": first_screen,
                                            "profile_href": f"{see_as_url(dossier.id, seen)}/profil",
+                                           "care_href": f"{see_as_url(dossier.id, seen)}/soins",
                                            "band": await band(request, db, dossier)})
 
 
@@ -254,6 +256,21 @@ async def see_as_profile(request: Request, db: AsyncSession, dossier_id: str, pr
     return Template("profile.html", context={**context, "seen": seen,
                                              "back_href": see_as_url(dossier.id, seen),
                                              "band": await band(request, db, dossier)})
+
+
+@get("/dossiers/{dossier_id:str}/voir-comme/{professional_id:str}/soins", guards=[logged_in])
+async def see_as_care(request: HTMXRequest, db: AsyncSession, dossier_id: str, professional_id: str,
+                      kind: Kind = None, periode: str | None = None) -> Template:
+    """The reimbursed care as this professional reads it now, where "voir comme"'s first screen leads: the patient's
+    own page shows every line (hidden ones marked), which is not what the professional reads."""
+    dossier, seen = await _seen(request, db, dossier_id, professional_id)
+    kind, period = filters(kind, periode)
+    context = await care_context(db, view=seen.view, kind=kind, period=period,
+                                 url=f"{see_as_url(dossier.id, seen)}/soins")
+    if request.htmx and request.htmx.target == "care-results":
+        return Template("partials/care_results.html", context=context)
+    return Template("care.html", context={**context, "seen": seen, "back_href": see_as_url(dossier.id, seen),
+                                          "band": await band(request, db, dossier)})
 
 
 async def _seen(request: Request, db: AsyncSession, dossier_id: str, professional_id: str) -> tuple[Dossier, SeenAs]:
@@ -302,5 +319,6 @@ async def review_emergency(request: Request, db: AsyncSession, dossier_id: str, 
 
 routes = [
     my_access, access_page, directory, search_directory, professional, grant, revoke, block, unblock,
-    medecin_traitant, emergency_opt_out, close_form, close, reopen, see_as, see_as_profile, review_emergency,
+    medecin_traitant, emergency_opt_out, close_form, close, reopen, see_as, see_as_profile, see_as_care,
+    review_emergency,
 ]

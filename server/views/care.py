@@ -2,11 +2,14 @@
 
 The patient and their caregivers see it; a professional sees it under the same rule as the
 `remboursement` category's documents (reading.open_dossier with `category`), and that read is in the log.
+Each line is hidden from professionals as a document is, by the patient or a managing caregiver
+(reimbursements/seen.py, hiding.py): the médecin traitant still sees it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from anyio import to_thread
 from litestar import Request, Response, get, post
@@ -17,18 +20,24 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
-from ..caregivers.confidential import NOTHING, confidential_in
 from ..caregivers.dossiers import band_of
+from ..errors import error_response
+from ..i18n import _
 from ..identifiers import identity_of
 from ..guards import logged_in
-from ..models import utcnow
-from ..access.reading import HOLDERS, open_dossier
+from ..models import paris_today, utcnow
+from ..access.managing import managed_dossier
+from ..access.reading import HOLDERS, DossierView, open_dossier
+from ..access.rule import visibility
 from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge
 from ..fhir.tokens import INSURER_SCOPE, caller_of
 from ..reimbursements import importer
+from ..reimbursements.hiding import set_line_hidden
 from ..reimbursements.history import KINDS, PERIODS, care_history
 from ..reimbursements.layout import LayoutError, read
+from ..reimbursements.seen import seen_line
 from ..templating import PARIS
+from .forms import Form, text
 
 Kind = Annotated[str | None, QueryParameter(name="type")]
 
@@ -41,23 +50,32 @@ async def my_care(request: Request, db: AsyncSession) -> Redirect:
     return Redirect(f"/dossiers/{dossier.id}/soins", status_code=303)
 
 
+def care_url(dossier_id: str) -> str:
+    return f"/dossiers/{dossier_id}/soins"
+
+
+def filters(kind: str | None, period: str | None) -> tuple[str, str]:
+    """The kind and period a page asks for, or every kind and 24 months."""
+    return (kind if kind in KINDS else ""), (period if period in PERIODS else "24")
+
+
+async def care_context(db: AsyncSession, *, view: DossierView, kind: str, period: str, url: str) -> dict[str, Any]:
+    """What the Soins page shows of the dossier to this view of it (the reader's own, or "voir comme"'s of a
+    professional): the lines the rule lets it see (reimbursements/seen.py), their totals, and where its filters ask."""
+    history = await care_history(db, dossier_id=view.dossier.id, visible=view.visible, today=paris_today(),
+                                 period=period, kind=kind)
+    return {"view": view, "history": history, "kind": kind, "period": period, "kinds": KINDS, "periods": PERIODS,
+            "care_url": url}
+
+
 @get("/dossiers/{dossier_id:str}/soins", guards=[logged_in])
 async def care_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kind: Kind = None,
                     periode: str | None = None) -> Template:
-    kind = kind if kind in KINDS else ""
-    period = periode if periode in PERIODS else "24"
+    kind, period = filters(kind, periode)
     view = await open_dossier(db, account=request.user.account, dossier_id=dossier_id, action="read_care",
                               category="remboursement")
     now = utcnow()
-    # A minor's parents, and a professional whose grant for the category a parent gave: never the care of a
-    # professional who kept care from the parents (rule.Visibility.kept_categories).
-    visible = view.visible
-    parents_only = visible.kept_categories is not None and "remboursement" not in visible.kept_categories
-    kept = await confidential_in(db, dossier_id=dossier_id) if visible.not_kept_from_parents or parents_only \
-        else NOTHING
-    history = await care_history(db, dossier_id=dossier_id, today=now.astimezone(PARIS).date(), period=period,
-                                 kind=kind, kept=kept)
-    context = {"view": view, "history": history, "kind": kind, "period": period, "kinds": KINDS, "periods": PERIODS}
+    context = await care_context(db, view=view, kind=kind, period=period, url=care_url(dossier_id))
     if request.htmx and request.htmx.target == "care-results":
         return Template("partials/care_results.html", context=context)
     if view.right in HOLDERS:
@@ -66,6 +84,26 @@ async def care_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
     else:
         context["identity"] = identity_of(view.patient, today=now.astimezone(PARIS).date())
     return Template("care.html", context=context)
+
+
+@post("/dossiers/{dossier_id:str}/soins/{line_id:str}/masquage", guards=[logged_in], status_code=200)
+async def hide(request: Request, db: AsyncSession, dossier_id: str, line_id: str, data: Form) -> Response:
+    """Hide a line from professionals, or show it again: the patient's or a managing caregiver's, on a line they see
+    (a minor's parent never one kept from them); 404 for a reader, a line of another dossier, a missing one alike."""
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    line = await seen_line(db, dossier_id=managed.dossier.id, line_id=line_id,
+                           visible=visibility(managed.standing, managed.facts, utcnow()))
+    if line is None:
+        raise NotFoundException()
+    choice = text(data, "masque", limit=5)
+    if choice not in ("oui", "non"):
+        return error_response(request, 400, _("Choisissez de masquer le soin ou de ne plus le masquer."))
+    await set_line_hidden(db, line=line, hidden=choice == "oui", actor=managed.actor)
+    # Back to the page as it was filtered, at the line.
+    kind, period = filters(text(data, "type", limit=20), text(data, "periode", limit=5))
+    query = {"fait": "masque" if choice == "oui" else "visible", "type": kind, "periode": period}
+    return Redirect(f"{care_url(dossier_id)}?{urlencode({k: v for k, v in query.items() if v})}#soin-{line.id}",
+                    status_code=303)
 
 
 # --- the insurer's feed, sent by its system ---------------------------------------------------
@@ -97,4 +135,4 @@ async def receive_feed(request: Request, db: AsyncSession) -> Response:
                      "resume": report.summary()})
 
 
-routes = [my_care, care_page, receive_feed]
+routes = [my_care, care_page, hide, receive_feed]

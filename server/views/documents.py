@@ -30,6 +30,8 @@ from ..files.store import IntegrityError
 from ..listing import hidden_documents
 from ..profile.items import name as item_name
 from ..profile.items import profile_of
+from ..reimbursements.history import PERIODS, months_back
+from ..reimbursements.seen import hidden_lines
 
 INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
 
@@ -163,15 +165,19 @@ MAX_HIDDEN = 500  # a list to read, not to scroll: more than that is a dossier h
 
 @get("/dossiers/{dossier_id:str}/masques", guards=[logged_in])
 async def hidden_list(request: Request, db: AsyncSession, dossier_id: str) -> Template:
-    """What is hidden from professionals, in one place: documents and lines of the profil médical, for whoever
-    manages the dossier (each with its way to show it again). What a parent may not see is not here either."""
+    """What is hidden from professionals, in one place: documents, lines of the profil médical and of the reimbursed
+    care, for whoever manages the dossier (each with its way to show it again). What a parent may not see is not here
+    either."""
     view = await open_dossier(db, account=request.user.account, dossier_id=dossier_id, action=None)
     if not view.can_manage:
         raise NotFoundException()
     documents = await hidden_documents(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_HIDDEN)
     profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
     items = [(item, item_name(item)) for _kind, kept in profile.sections() for item in kept if item.hidden]
+    care = await hidden_lines(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_HIDDEN,
+                              since=months_back(paris_today(), PERIODS["24"][1]))
     context = {"dossier": view.dossier, "own": view.standing.is_patient, "documents": documents, "items": items,
+               "care": care,
                "band": await band_of(db, dossier=view.dossier, account=request.user.account, now=utcnow())}
     return Template("hidden.html", context=context)
 

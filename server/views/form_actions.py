@@ -38,6 +38,8 @@ FORM_PAGES = {
     # views/auth.py, views/language.py: in every page's header and footer
     "/deconnexion": "/",
     "/langue": "/",
+    # views/care.py
+    "/dossiers/{dossier_id:str}/soins/{line_id:str}/masquage": "/dossiers/{dossier_id}/soins",
     # views/caregivers.py
     "/dossiers/{dossier_id:str}/proches/invitations": "/dossiers/{dossier_id}/proches",
     "/dossiers/{dossier_id:str}/proches/{delegation_id:str}/retrait": "/dossiers/{dossier_id}/proches",

@@ -1,5 +1,6 @@
 """The insurer's feed reaches the patient (issue 11): a file loaded with `carnet import remboursements`
-into the running server's database, then "Soins" in the menu, by month, with totals, filtered."""
+into the running server's database, then "Soins" in the menu, by month, with totals, a line hidden from
+professionals and shown again, filtered."""
 
 from __future__ import annotations
 
@@ -48,13 +49,24 @@ def test_the_patient_finds_her_reimbursed_care_by_month_and_filters_it(page, ser
     totals = page.get_by_label("Totaux")
     expect(totals).to_contain_text("38,73")  # paid, both lines
     expect(totals).to_contain_text("24,67")  # reimbursed
-    expect(page.get_by_text("Consultation médecin généraliste")).to_be_visible()
+    # Exactly: each line's buttons name it too, to a screen reader.
+    expect(page.get_by_text("Consultation médecin généraliste", exact=True)).to_be_visible()
     assert_fits_phone(page)
     assert patient.ins not in page.url
 
+    # She hides a line from professionals and finds it marked, then shows it again.
+    hide = re.compile("^Masquer aux professionnels : Consultation médecin généraliste")
+    page.get_by_role("button", name=hide).click()
+    expect(page.get_by_role("status").filter(has_text="Ce soin est masqué aux professionnels")).to_be_visible()
+    line = page.get_by_role("listitem").filter(has_text="Consultation médecin généraliste")
+    expect(line.get_by_text("Masqué", exact=True)).to_be_visible()
+    line.get_by_role("button", name=re.compile("^Ne plus masquer : Consultation médecin généraliste")).click()
+    expect(page.get_by_role("status").filter(has_text="Ce soin n'est plus masqué.")).to_be_visible()
+    expect(line.get_by_text("Masqué", exact=True)).to_have_count(0)
+
     page.get_by_label("Type de soins").select_option(label="Médicaments")
-    expect(page.get_by_text("Consultation médecin généraliste")).to_have_count(0)
-    expect(page.get_by_text("Pharmacie : contraceptif oral")).to_be_visible()
+    expect(page.get_by_text("Consultation médecin généraliste", exact=True)).to_have_count(0)
+    expect(page.get_by_text("Pharmacie : contraceptif oral", exact=True)).to_be_visible()
     expect(page).to_have_url(re.compile(r"type=medicaments"))
 
 

@@ -1,0 +1,63 @@
+"""A line of reimbursed care under the one rule: for `access/rule.py`, a document of the `remboursement` category
+that no professional wrote, hidden or not (facts.care_line_facts); and, for a minor's parents, never the care of a
+professional who kept care from them (caregivers/confidential.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..access.rule import Visibility
+from ..caregivers.confidential import NOTHING, KeptFrom, confidential_in
+from ..facts import CARE_CATEGORY
+from ..models import ReimbursementLine
+
+
+def visible_lines_clause(visible: Visibility) -> ColumnElement[bool]:
+    """`Visibility.admits(care_line_facts(line))`, in SQL (tests/test_care_hidden.py checks that they agree): the
+    category's condition, and hidden lines only for a reader who sees hidden things (the patient, a caregiver, the
+    médecin traitant). No line has an author, so none is seen as its author's."""
+    if not visible.sees_category(CARE_CATEGORY):
+        return false()
+    return true() if visible.hidden_too else col(ReimbursementLine.hidden).is_(False)
+
+
+async def kept_care(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> KeptFrom:
+    """What of the care this reader must not see a trace of: a minor's parents, and a professional whose grant for
+    the category a parent gave (rule.Visibility.kept_categories), never the care of a professional who kept care
+    from the parents; NOTHING for anyone else."""
+    parents_only = visible.kept_categories is not None and CARE_CATEGORY not in visible.kept_categories
+    if visible.not_kept_from_parents or parents_only:
+        return await confidential_in(session, dossier_id=dossier_id)
+    return NOTHING
+
+
+def kept(line: ReimbursementLine, kept_from: KeptFrom) -> bool:
+    return kept_from.covers_care(line.performer_rpps, line.prescriber, line.performer)
+
+
+async def seen_line(session: AsyncSession, *, dossier_id: str, line_id: str,
+                    visible: Visibility) -> ReimbursementLine | None:
+    """One line of the dossier this reader sees, or None: asked by its id and its dossier together, so that another
+    dossier's line and a missing one are the same question and the same answer."""
+    found = (await session.exec(select(ReimbursementLine).where(
+        ReimbursementLine.id == line_id, ReimbursementLine.dossier_id == dossier_id, visible_lines_clause(visible))
+        .execution_options(populate_existing=True))).first()
+    if found is None or kept(found, await kept_care(session, dossier_id=dossier_id, visible=visible)):
+        return None
+    return found
+
+
+async def hidden_lines(session: AsyncSession, *, dossier_id: str, visible: Visibility, since: date,
+                       limit: int) -> list[ReimbursementLine]:
+    """The lines of care since `since` hidden from professionals that this reader sees, newest first ("Masqués"):
+    older ones are shown to no one (the Soins page reads 24 months), hidden or not."""
+    rows = (await session.exec(select(ReimbursementLine).where(
+        ReimbursementLine.dossier_id == dossier_id, col(ReimbursementLine.care_date) >= since,
+        col(ReimbursementLine.hidden).is_(True), visible_lines_clause(visible))
+        .order_by(col(ReimbursementLine.care_date).desc(), col(ReimbursementLine.line_ref)).limit(limit))).all()
+    kept_from = await kept_care(session, dossier_id=dossier_id, visible=visible)
+    return [line for line in rows if not kept(line, kept_from)]

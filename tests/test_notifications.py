@@ -178,8 +178,8 @@ async def test_a_patient_who_asks_is_told_of_every_read_and_the_change_is_logged
     answer = await submit(client, f"{scene.url}/notifications/chaque-consultation", {"chaque": "oui"})
     assert answer.status_code == 303 and answer.headers["location"] == f"{scene.url}/acces?fait=notifications-oui"
     page = (await client.get(answer.headers["location"])).text
-    assert "Carnet préviendra à chaque consultation du dossier" in page
-    assert "Ne plus prévenir à chaque consultation du dossier" in page
+    assert "chaque consultation du dossier par un professionnel sera signalée" in page
+    assert "Ne plus signaler chaque consultation du dossier" in page
     # One setting of the dossier's, said so (a caregiver pressed "Me prévenir…" and changed it for the patient).
     assert "vaut pour tout le dossier : le patient et chaque proche qui l" in html.unescape(page)
     # What the page says it tells of is all it tells of (an outside tester's find: a new document, a change of

@@ -182,8 +182,8 @@ async def test_hide_unhide_and_delete_each_leave_a_line_in_the_log(app, db, pati
         assert "le journal des accès garde la trace" in html.unescape(confirm.text)
         deleted = await post_form(client, url(patient, f"/{item.id}/suppression"), {})
         assert deleted.status_code == 200 and "Pénicilline" not in deleted.text
-        again = await client.get(url(patient, f"/{item.id}/suppression"))
-        assert again.status_code == 404
+        again = await client.get(url(patient, f"/{item.id}/suppression"), follow_redirects=False)
+        assert (again.status_code, again.headers["location"]) == (303, url(patient))  # gone: her profile, as it is
     assert [(e.action, e.actor_kind, e.detail) for e in await events_of(db, patient, "profile_")] == [
         ("profile_add", "patient", "l'allergie «\u00a0Pénicilline\u00a0»"),
         ("profile_hide", "patient", "l'allergie «\u00a0Pénicilline\u00a0»"),
@@ -330,8 +330,12 @@ async def test_another_patients_dossier_answers_the_same_404_as_a_random_id(app,
         await same_404(client, theirs + "/ajouter?type=allergy", missing + "/ajouter?type=allergy",
                        data={"label": "Latex", "severity": "faible"})
         await same_404(client, f"{theirs}/{item.id}/masquage", f"{missing}/{item.id}/masquage", data={"masque": "oui"})
-        # Her own dossier's address with the other dossier's item: no more than a missing item.
-        await same_404(client, url(patient, f"/{item.id}/suppression"), url(patient, f"/{MISSING}/suppression"))
+        # Her own dossier's address with the other dossier's item: no more than a missing item (her profile).
+        foreign = await client.get(url(patient, f"/{item.id}/suppression"), follow_redirects=False)
+        unknown = await client.get(url(patient, f"/{MISSING}/suppression"), follow_redirects=False)
+        assert (foreign.status_code, foreign.headers["location"]) == (unknown.status_code, unknown.headers["location"])
+        await same_404(client, url(patient, f"/{item.id}/suppression"), url(patient, f"/{MISSING}/suppression"),
+                       data={})
     stranger = await doctor(db, stem=11, family_name="Robert")
     async with browser(app, db, await account_for_professional(db, professional=stranger)) as client:
         await same_404(client, theirs, missing)
@@ -395,7 +399,7 @@ async def test_what_the_patient_states_is_not_declared_by_a_professional(app, db
         assert label not in html.unescape(chooser.text), label
     for kind, response in refused.items():
         assert response.status_code == 400, kind
-        assert "c'est au patient de l'indiquer, ou à un proche qui gère son dossier" in html.unescape(response.text)
+        assert "seuls le patient et les proches qui gèrent son dossier renseignent cette rubrique" in html.unescape(response.text)
     assert allergy.status_code == 303
     assert [i.kind for i in await items_of(db, patient)] == ["allergy"]
 
@@ -416,7 +420,7 @@ async def test_a_professional_removes_what_they_declared_in_error_and_nothing_el
         assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
         [mine] = [i for i in await items_of(db, patient) if i.label == "Latex"]
         page = await client.get(url(patient))
-        assert f"/profil/{mine.id}/suppression" in page.text and "Retirer (erroné)" in text_of(page)
+        assert f"/profil/{mine.id}/suppression" in page.text and "Retirer (erreur de saisie)" in text_of(page)
         assert f"/profil/{hers.id}/suppression" not in page.text
         await same_404(client, url(patient, f"/{hers.id}/suppression"), url(patient, f"/{MISSING}/suppression"))
         await same_404(client, url(patient, f"/{hers.id}/suppression"), url(patient, f"/{MISSING}/suppression"),

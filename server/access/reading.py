@@ -109,6 +109,12 @@ async def log_add_form(session: AsyncSession, *, account: Account, dossier: Doss
     await _log_read(session, account=account, dossier=dossier, right=right, action="open_to_add")
 
 
+async def log_profile_read(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right) -> None:
+    """A professional's page that shows the patient's identity and a line of the profile (their own line's
+    withdrawal form, views/profile_changes.py): a read of the profile, logged and committed before it is sent."""
+    await _log_read(session, account=account, dossier=dossier, right=right, action="read_profile")
+
+
 async def log_author_list(session: AsyncSession, *, account: Account, dossier: Dossier, detail: str = "") -> None:
     """A professional's list of the documents they added to a dossier no longer open to them (own_documents.py):
     a read of the dossier like any other, logged and committed before the list is sent."""

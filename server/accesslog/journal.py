@@ -211,8 +211,11 @@ def right_clause(event: AccessEvent, *, viewer: Viewer, context: EventContext, t
         reason = context.emergency_reason.strip().rstrip(".")
         return _(", en accès d'urgence (motif : %(reason)s)", reason=reason) if reason else _(", en accès d'urgence")
     if right == "author":
-        # The list of the documents they added says so itself (its phrase).
-        return "" if event.action == "read_own_documents" else _(", en tant qu'auteur du document")
+        # The list of the documents they added, and a line of the profile withdrawn, say so themselves (their phrase).
+        if event.action in ("read_own_documents", "profile_withdraw"):
+            return ""
+        return _(", en tant qu'auteur d'une information du profil") if event.action == "read_profile" else \
+            _(", en tant qu'auteur du document")
     if right in ("", "patient", "caregiver"):
         return ""
     return _(", au titre du droit %(right)s", right=quoted(right))

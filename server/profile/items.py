@@ -247,14 +247,15 @@ def name(item: ProfileItem) -> str:
 async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, actor: audit.Actor,
                    author: Professional | None = None, added_by_account_id: str | None = None, right: str = "",
                    today: date, detail_suffix: str = "", declared_at: datetime | None = None,
-                   from_copy: bool = False, kept_from_parents: bool = False) -> ProfileItem:
+                   from_copy: bool = False, kept_from_parents: bool = False,
+                   seen_by: Visibility | None = None) -> ProfileItem:
     """Add an item, with its access event, in one transaction (begun here unless the caller holds it), `kept_from_parents`
     by a professional on a minor's dossier (CSP L1111-5: profile/seen.py);
     `declared_at`: when it was first declared, for an item read back from a copy of the dossier (restore.py, which
     says `from_copy`: such an item keeps its date as it was declared, even one a typed date would be refused for)."""
     patient = await session.get(Patient, dossier.patient_id)
     if author is not None and data.kind in PATIENTS_OWN and not from_copy:
-        raise InvalidInput(_("%(what)s : c'est au patient de l'indiquer, ou à un proche qui gère son dossier.",
+        raise InvalidInput(_("%(what)s : seuls le patient et les proches qui gèrent son dossier renseignent cette rubrique.",
                              what=_(KINDS[data.kind].title)), "kind")
     if patient is not None and not offered(data.kind, age_on(patient.birth_date, today)):
         raise InvalidInput(_("%(what)s : à partir de %(age)d ans.", what=_(KINDS[data.kind].title),
@@ -270,7 +271,7 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     if not session.in_transaction():
         await audit.begin_chained(session)
     if data.kind in ONE_AT_A_TIME and not from_copy:  # inside the chain's lock: two managers at once, one wins
-        await _no_other(session, dossier_id=dossier.id, kind=data.kind)
+        await _no_other(session, dossier_id=dossier.id, kind=data.kind, seen_by=seen_by)
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
                        added_by_account_id=added_by_account_id,
                        # Only its author keeps an item from the parents, as a document (professionals/uploads.py).
@@ -284,12 +285,13 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     return item
 
 
-async def _no_other(session: AsyncSession, *, dossier_id: str, kind: str) -> None:
-    """Refuse a second position (the patient's or a managing relative's to state: kinds.PATIENTS_OWN, so its
-    writer sees the first; what a professional kept from a minor's parents is never told to them)."""
+async def _no_other(session: AsyncSession, *, dossier_id: str, kind: str, seen_by: Visibility | None) -> None:
+    """Refuse a second position its writer reads (`seen_by`, the rule's: one a professional kept from a minor's
+    parents is never told to a parent; with none given, any but those kept)."""
     query = select(ProfileItem).where(ProfileItem.dossier_id == dossier_id, ProfileItem.kind == kind,
                                       col(ProfileItem.deleted_at).is_(None),
-                                      col(ProfileItem.hidden_from_representatives).is_(False))
+                                      visible_items_clause(seen_by) if seen_by is not None
+                                      else col(ProfileItem.hidden_from_representatives).is_(False))
     found = (await session.exec(query)).first()
     if found is not None:
         await session.commit()  # nothing written; a rollback would expire what the caller holds
@@ -310,14 +312,17 @@ async def set_item_hidden(session: AsyncSession, *, item: ProfileItem, hidden: b
     await audit.commit_chained(session)
 
 
-async def delete_item(session: AsyncSession, *, item: ProfileItem, actor: audit.Actor, by_author: bool = False) -> None:
-    """Deleted by whoever manages the dossier, or withdrawn `by_author`, the professional who declared it in error:
-    gone for every reader alike, in the log as what it was."""
-    await audit.begin_chained(session)
+async def delete_item(session: AsyncSession, *, item: ProfileItem, actor: audit.Actor, right: str = "",
+                      begun: bool = False) -> None:
+    """Deleted by whoever manages the dossier, or withdrawn by its author (`right` "author"), the professional who
+    declared it in error: gone for every reader alike, in the log as what it was. `begun`: inside the chained
+    transaction the caller began and checked the right in."""
+    if not begun:
+        await audit.begin_chained(session)
     item = await session.get(ProfileItem, item.id, populate_existing=True)
     if item.deleted_at is None:
         item.deleted_at = utcnow()
         session.add(item)
-        await audit.append(session, dossier_id=item.dossier_id, action="profile_withdraw" if by_author else
-                           "profile_delete", actor=actor, detail=summary(item))
+        await audit.append(session, dossier_id=item.dossier_id, action="profile_withdraw" if right == "author" else
+                           "profile_delete", actor=actor, right=right, detail=summary(item))
     await audit.commit_chained(session)

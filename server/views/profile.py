@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts
 
 from ..accesslog import audit
-from ..access.rule import document_right
+from ..access.rule import Visibility, document_right, visibility
 from ..caregivers.dossiers import band_of, is_minor
 from ..identifiers import age_on, identity_of
 from ..dossiers import InvalidInput, professional_title
@@ -186,6 +186,7 @@ class Writer:
     author: Professional | None = None
     added_by_account_id: str | None = None
     right: str = ""
+    sees: Visibility | None = None  # what the writer reads of the profile (a manager's: a position's check, items.py)
 
 
 async def writer_of(db: AsyncSession, *, account: Account, dossier_id: str) -> Writer:
@@ -195,7 +196,8 @@ async def writer_of(db: AsyncSession, *, account: Account, dossier_id: str) -> W
         await audit.lock_chain(db, dossier_id=dossier_id)
     try:
         managed = await managed_dossier(db, account=account, dossier_id=dossier_id)
-        return Writer(managed.dossier, managed.actor, added_by_account_id=account.id)
+        return Writer(managed.dossier, managed.actor, added_by_account_id=account.id,
+                      sees=visibility(managed.standing, managed.facts, utcnow()))
     except NotFoundException:
         if account.professional_id is None:
             raise
@@ -269,7 +271,7 @@ async def add(request: Request, db: AsyncSession, dossier_id: str, data: Form, k
             is_minor(await db.get(Patient, writer.dossier.patient_id), utcnow())
         await add_item(db, dossier=writer.dossier, data=entry, actor=writer.actor, author=writer.author,
                        added_by_account_id=writer.added_by_account_id, right=writer.right, today=paris_today(),
-                       kept_from_parents=kept)
+                       kept_from_parents=kept, seen_by=writer.sees)
     except InvalidInput as invalid:
         await db.rollback()
         form = {name: text(data, name, limit=600) for name in (*FIELDS, "confidentiel")}

@@ -4,6 +4,8 @@ the professional who declared it in error. Each in the log (profile/items.py).""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
@@ -22,6 +24,8 @@ from ..identifiers import identity_of
 from ..models import Account, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..profile.ending import end_treatment
 from ..profile.items import delete_item, name, set_item_hidden
+from ..access.reading import log_profile_read
+from ..access.rule import Right
 from ..profile.kinds import DONATION, MEASURES, SEVERITIES
 from ..profile.seen import item_facts, seen_item
 from .forms import Form, FormError, parse_date, text
@@ -50,51 +54,77 @@ async def hide(request: Request, db: AsyncSession, dossier_id: str, item_id: str
                     status_code=303)
 
 
-async def authored_item(db: AsyncSession, *, account: Account, dossier_id: str,
-                        item_id: str) -> tuple[ProfileItem, audit.Actor]:
-    """An item this professional declared, which they remove as declared in error (as they withdraw a document),
-    while the rule lets them read it (their own: a revoked grant leaves it, a block does not); 404 for any other
-    item, as for a missing one."""
-    item = await db.get(ProfileItem, item_id[:64])
+@dataclass(frozen=True)
+class Removal:
+    """An item to delete, by whoever manages the dossier, or to withdraw, by the professional who declared it."""
+
+    item: ProfileItem
+    actor: audit.Actor
+    by_author: bool = False
+    dossier: Dossier | None = None  # the author's: their form shows whose profile
+
+
+async def authored_item(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> Removal:
+    """Inside the chained transaction the caller began, the chain's lock taken first (a block committed just before
+    is seen, as for a document's withdrawal, professionals/uploads.py): an item this professional declared, which
+    they withdraw as declared in error, while the rule lets them read it (their own: a revoked grant leaves it, a
+    block or a closed dossier does not); 404 for any other item, as for a missing one."""
     dossier = await db.get(Dossier, dossier_id[:64])
+    if dossier is not None:
+        await audit.lock_chain(db, dossier_id=dossier.id)
+    item = await db.get(ProfileItem, item_id[:64], populate_existing=True)
     now = utcnow()
-    if (item is None or dossier is None or item.dossier_id != dossier.id or item.deleted_at is not None
-            or item.author_professional_id is None or item.author_professional_id != account.professional_id
+    if (account.professional_id is None or item is None or dossier is None or item.dossier_id != dossier.id
+            or item.deleted_at is not None or item.author_professional_id != account.professional_id
             or document_right(await standing_of(db, account=account, dossier=dossier, now=now),
                               await facts_of(db, dossier), item_facts(item), now) is None):
+        await db.rollback()
         raise NotFoundException()
     professional = await db.get(Professional, account.professional_id)
-    return item, audit.Actor.professional(account, professional)
+    return Removal(item, audit.Actor.professional(account, professional), by_author=True, dossier=dossier)
 
 
-async def removable_item(db: AsyncSession, *, account: Account, dossier_id: str,
-                         item_id: str) -> tuple[ProfileItem, audit.Actor]:
-    """The patient's or a managing caregiver's item to delete, or a professional's own to remove."""
-    find = authored_item if account.professional_id is not None else managed_item
-    return await find(db, account=account, dossier_id=dossier_id, item_id=item_id)
+async def removal(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> Removal:
+    """In a chained transaction begun here: the item as whoever manages the dossier deletes it (a professional's
+    account may manage a relative's), else as its author withdraws it; 404 for anyone else."""
+    await audit.begin_chained(db)
+    try:
+        item, actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
+        return Removal(item, actor)
+    except NotFoundException:
+        if account.professional_id is None:
+            await db.rollback()
+            raise
+    return await authored_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
 
 
 @get("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in])
-async def delete_form(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Template:
+async def delete_form(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Response:
     account = request.user.account
-    item, _actor = await removable_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
-    dossier = await db.get(Dossier, dossier_id)
-    author = account.professional_id is not None
-    context = {"item": item, "summary": name(item), "dossier_id": dossier_id, "measures": MEASURES,
-               "donation": DONATION, "severities": SEVERITIES, "author": author}
-    if author:  # whose profile, as every professional's page of a dossier says
-        context["identity"] = identity_of(await db.get(Patient, dossier.patient_id), today=paris_today())
+    try:
+        found = await removal(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    except NotFoundException:
+        # No such line to delete (gone meanwhile: "Revoir la page" after a refused deletion leads here) in a dossier
+        # this person manages: its profile as it is now, alike for a deleted, missing or foreign id; else the 404.
+        await managed_dossier(db, account=account, dossier_id=dossier_id)
+        return Redirect(profile_url(dossier_id), status_code=303)
+    context = {"item": found.item, "summary": name(found.item), "dossier_id": dossier_id, "measures": MEASURES,
+               "donation": DONATION, "severities": SEVERITIES, "author": found.by_author}
+    if found.dossier is not None:  # whose profile, as every professional's page of a dossier says: a read, logged
+        context["identity"] = identity_of(await db.get(Patient, found.dossier.patient_id), today=paris_today())
+        await log_profile_read(db, account=account, dossier=found.dossier, right=Right.AUTHOR)
     else:
-        context["band"] = await band_of(db, dossier=dossier, account=account, now=utcnow())
+        await db.commit()
+        context["band"] = await band_of(db, dossier=await db.get(Dossier, dossier_id), account=account, now=utcnow())
     return Template("profile_delete.html", context=context)
 
 
 @post("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in], status_code=200)
 async def delete(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Response:
-    account = request.user.account
-    item, actor = await removable_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
-    await delete_item(db, item=item, actor=actor, by_author=account.professional_id is not None)
-    return Redirect(profile_url(dossier_id, "supprime"), status_code=303)
+    found = await removal(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
+    await delete_item(db, item=found.item, actor=found.actor, begun=True,
+                      right=Right.AUTHOR.value if found.by_author else "")
+    return Redirect(profile_url(dossier_id, "supprime" if not found.by_author else "retire"), status_code=303)
 
 
 # --- a treatment's end ------------------------------------------------------------------------

@@ -169,17 +169,17 @@ def test_a_boosted_page_is_announced_by_its_title_and_tab_starts_from_the_skip_l
 
 
 def test_what_an_action_did_is_on_screen_and_focused_even_far_down_the_page(page: Page, seed):
-    """"Prévenir à chaque consultation du dossier" is low on the Accès page: the page it leads to has the
+    """"Signaler chaque consultation du dossier" is low on the Accès page: the page it leads to has the
     message on screen, focused (so read), not at the top of a page that says nothing."""
     page.set_viewport_size({"width": 360, "height": 740})
     log_in(page, seed())
     menu(page, "Accès").click()
     open_access_line(page, "Notifications")
-    page.get_by_role("button", name="Prévenir à chaque consultation du dossier").click()
-    done = page.get_by_text("Carnet préviendra à chaque consultation du dossier par un professionnel.")
+    page.get_by_role("button", name="Signaler chaque consultation du dossier").click()
+    done = page.get_by_text("C'est noté : chaque consultation du dossier par un professionnel sera signalée.")
     expect(done).to_be_focused()
     expect(done).to_be_in_viewport()
-    expect(page.get_by_role("button", name="Ne plus prévenir à chaque consultation du dossier")).to_be_visible()
+    expect(page.get_by_role("button", name="Ne plus signaler chaque consultation du dossier")).to_be_visible()
 
 
 def test_a_tap_with_no_network_says_so(page: Page, seed, context, console):

@@ -1,0 +1,134 @@
+"""Changes to one line of the profil médical by its author or a manager, and a position told to no one it is kept
+from (a review's finds, each reproduced by the test below it, views/profile_changes.py, profile/items.py)."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from server.accesslog.audit import Actor
+from server.accounts import account_for_patient, account_for_professional
+from server.models import AccessEvent, ProfileItem
+from server.profile.items import ItemInput, add_item
+from tests.conftest import AsyncTestClient, ORIGIN, post_form
+from tests.test_caregivers import as_account
+from tests.test_kept_items import declare, minor_with_a_doctor
+
+
+async def test_a_parent_is_not_told_of_an_organ_donation_position_kept_from_them(client, db, app):
+    """Inès, 17: Dr Girard's position line (declared before professionals were refused it, or read back from a
+    copy) is kept from her mother once Dr Girard keeps care from the parents. The mother's page shows no position;
+    her own is refused naming the one she may not see."""
+    ines, _mother, doctor = await minor_with_a_doctor(client, db, app)
+    actor = Actor(None, "professional", "Anne Girard", "médecin", doctor.rpps)
+    await add_item(db, dossier=ines.dossier, data=ItemInput("organ_donation", label="refus"), actor=actor,
+                   author=doctor.professional, today=date.today(), from_copy=True)
+    await declare(app, db, doctor, ines.dossier.id, "Désogestrel 75 µg", kept=True)
+    page = html.unescape((await client.get(f"/dossiers/{ines.dossier.id}/profil")).text)
+    assert "Opposé" not in page and "Indiquer la position sur le don d'organes" in page  # she may state one
+    answer = await post_form(client, f"/dossiers/{ines.dossier.id}/profil/ajouter?type=organ_donation",
+                             {"label": "donneur"}, follow_redirects=False)
+    said = re.search(r"La position[^<]*", html.unescape(answer.text))
+    assert said is None, said.group(0)
+    assert answer.status_code == 303
+
+
+async def test_a_professional_who_manages_a_relatives_dossier_deletes_a_profile_line_as_any_manager(app, db, patient):
+    """Léa, a nurse with a professional account, accepted her mother's invitation to manage her dossier: the profile
+    page offers her "Supprimer" on her mother's treatment; following it must not be refused as a missing item."""
+    from server.caregivers import invitations
+    from tests.test_profile_pages import CAMILLE, SAMPLES, TODAY, browser, doctor, items_of, text_of, url
+    item = await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY,
+                          added_by_account_id=(await account_for_patient(db, patient=patient.patient)).id)
+    nurse = await account_for_professional(db, professional=await doctor(db, stem=21, family_name="Martin",
+                                                                          given_name="Léa"))
+    _, invitation = await invitations.invite(db, dossier=patient.dossier,
+                                             account=await account_for_patient(db, patient=patient.patient),
+                                             actor=CAMILLE, level="gestion", duration="sans")
+    await invitations.accept(db, invitation_id=invitation.id, account=nurse)
+    async with browser(app, db, nurse) as client:
+        page = await client.get(url(patient))
+        assert f"/profil/{item.id}/suppression" in page.text and "Supprimer" in text_of(page)
+        form = await client.get(url(patient, f"/{item.id}/suppression"))
+        done = await post_form(client, url(patient, f"/{item.id}/suppression"), {}, follow_redirects=False)
+    assert (form.status_code, done.status_code) == (200, 303)
+    await db.commit()
+    left = await db.exec(select(ProfileItem).where(ProfileItem.id == item.id).execution_options(populate_existing=True))
+    assert left.one().deleted_at is not None
+
+
+async def test_an_authors_withdrawal_of_a_profile_line_is_logged_with_its_right_as_a_documents_is(app, db, patient):
+    """A document's withdrawal is logged "en tant qu'auteur du document" (right "author", uploads.withdraw_document);
+    the profile line's withdrawal says through which right the professional acted too."""
+    from server.access import rights
+    from tests.test_profile_pages import CAMILLE, add, browser, doctor, events_of, items_of, url
+    kine = await doctor(db, stem=13, family_name="Fontaine")
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
+                              actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
+        assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
+        [mine] = [i for i in await items_of(db, patient) if i.label == "Latex"]
+        assert (await post_form(client, url(patient, f"/{mine.id}/suppression"), {},
+                                follow_redirects=False)).status_code == 303
+    [added] = await events_of(db, patient, "profile_add")
+    [event] = await events_of(db, patient, "profile_withdraw")
+    assert added.right == "grant"
+    assert event.right == "author", event.right
+
+
+async def test_the_authors_withdrawal_page_shows_the_patients_identity_and_logs_that_read(app, db, patient):
+    """The page asking the author to confirm shows the patient (name, birth date, INS) and the line: a professional's
+    read, logged as the document withdrawal's form logs it (views/pro_documents.withdraw_form, `once=True`)."""
+    from server.access import rights
+    from tests.test_profile_pages import CAMILLE, add, browser, doctor, events_of, items_of, url
+    kine = await doctor(db, stem=13, family_name="Fontaine")
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
+                              actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
+        assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
+        [mine] = [i for i in await items_of(db, patient) if i.label == "Latex"]
+        before = len(await events_of(db, patient))
+        form = await client.get(url(patient, f"/{mine.id}/suppression"))
+    assert form.status_code == 200 and patient.patient.family_name.upper() in form.text
+    assert len(await events_of(db, patient)) > before, "the professional's read of the form is not logged"
+
+
+async def test_the_authors_removal_speaks_to_the_author_and_agrees_with_the_item(app, db, patient):
+    """The professional's own line: its link agrees with either gender (profile_item.html's rule: "une allergie, un
+    traitement"), and the page that confirms it does not tell its author that "celui qui l'a déclarée" will no longer
+    read it, nor offer "Supprimer définitivement" for what the link and the log call a withdrawal ("retiré")."""
+    import re
+    from server.access import rights
+    from tests.test_profile_pages import CAMILLE, add, browser, doctor, items_of, text_of, url
+    kine = await doctor(db, stem=13, family_name="Fontaine")
+    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
+                              actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
+        assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
+        [mine] = [i for i in await items_of(db, patient) if i.label == "Latex"]
+        page = text_of(await client.get(url(patient)))
+        form = text_of(await client.get(url(patient, f"/{mine.id}/suppression")))
+    assert "Retirer (erroné) : l'allergie" not in page, re.search(r"Retirer[^»]*»", page).group(0)
+    assert "ni celui qui l'a déclarée" not in form and "vous compris" not in form
+    assert "Supprimer définitivement" not in form
+
+
+async def test_revoir_la_page_after_a_stale_deletion_leads_to_the_profile_not_page_not_found(app, db, patient):
+    """Camille's "Supprimer" page was open while Paul deleted the line: her tap says "Action non effectuée" and offers
+    "Revoir la page", "the page as it is now" (errors.ACTION_NOT_DONE); that link was href="", the action's address,
+    the deletion's own GET, which answered "Page introuvable". There, a line gone leads to the profile."""
+    from server.profile.items import delete_item
+    from tests.conftest import activate
+    from tests.test_profile_pages import CAMILLE, SAMPLES, TODAY, url
+    item = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
+    async with AsyncTestClient(app, base_url=ORIGIN) as client:
+        await activate(client, patient)
+        await delete_item(db, item=item, actor=CAMILLE)  # by the other manager, a moment before
+        stale = await post_form(client, url(patient, f"/{item.id}/suppression"), {})
+        assert stale.status_code == 404 and 'href="">Revoir la page</a>' in stale.text
+        again = await client.get(url(patient, f"/{item.id}/suppression"))  # what href="" loads
+        missing = await client.get(url(patient, f"/{'0' * 32}/suppression"), follow_redirects=False)
+    assert again.status_code == 200 and "Page introuvable" not in html.unescape(again.text)
+    assert again.url.path == url(patient) and missing.headers["location"] == url(patient)  # alike

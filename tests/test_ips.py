@@ -51,7 +51,7 @@ async def test_an_emergency_card_holds_only_its_sections_and_what_the_reader_see
     bundle = summary_bundle(patient=patient.patient, profile=profile, documents=[], document_authors={}, base=ORIGIN,
                             now=NOW, kinds=("allergy", "treatment", "condition", "contact"), title="Carte d'urgence")
     composition = bundle.entry[0].resource
-    assert [s.title for s in composition.section] == ["Allergies et intolérances", "Traitements en cours",
+    assert [s.title for s in composition.section] == ["Allergies et intolérances", "Traitements",
                                                       "Antécédents médicaux et chirurgicaux"]
     allergies = composition.section[0]
     assert allergies.emptyReason.coding[0].code == "withheld" and not allergies.entry  # not covered by the grant

@@ -9,9 +9,12 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pypdfium2
+
 from server.access import rights
 from server.accesslog.audit import Actor
 from server.accounts import account_for_professional
+from server.export.pdf import summary_pdf
 from server.fhir.ips import summary_bundle
 from server.models import paris_today
 from server.profile.items import add_item, profile_of
@@ -70,6 +73,17 @@ async def test_a_stopped_treatment_stays_with_its_end_and_leaves_the_treatments_
     [statement] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]
     assert statement["status"] == "completed"
     assert statement["effectivePeriod"] == {"start": "2025-03-01", "end": ended.isoformat()}
+    # Its copies say it too (a probe's find, a matter of safety: a health link, the copy's PDF and its IPS listed it
+    # under "Traitements en cours"): the section is "Traitements", its line says when it stopped.
+    [section] = [s for s in next(e["resource"] for e in bundle["entry"]
+                                 if e["resource"]["resourceType"] == "Composition")["section"]
+                 if s["code"]["coding"][0]["code"] == "10160-0"]
+    assert section["title"] == "Traitements" and "arrêté le" in section["text"]["div"]
+    pdf = pypdfium2.PdfDocument(summary_pdf(patient=patient.patient, profile=profile, documents=[], authors={},
+                                            now=datetime(2026, 12, 1, 9, tzinfo=UTC)))
+    text = " ".join("".join(page.get_textpage().get_text_range() for page in pdf).split())
+    assert "Aucun traitement en cours. Traitements arrêtés" in text and "Apixaban 5 mg" in text
+    assert text.index("Traitements arrêtés") < text.index("Apixaban 5 mg") and "arrêté le" in text
 
 
 async def test_only_a_treatment_of_ones_own_dossier_stops(app, db, patient):

@@ -247,6 +247,9 @@ async def test_a_second_position_on_organ_donation_is_refused_not_added_beside_t
             in html.unescape(refused.text))
     assert [i.label for i in await items_of(db, patient) if i.kind == "organ_donation"] == ["donneur"]
     assert "Indiquer la position sur le don d'organes" not in html.unescape(page.text)
+    async with await as_patient(app, db, patient) as camille:  # nor on the chooser (a probe's find)
+        chooser = html.unescape((await camille.get(url(patient, "/ajouter"))).text)
+    assert "Ajouter une allergie" in chooser and "Indiquer la position sur le don d'organes" not in chooser
 
 
 # --- professionals -----------------------------------------------------------------------------

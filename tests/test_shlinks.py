@@ -139,7 +139,7 @@ async def test_a_link_made_by_the_patient_opens_as_the_spec_says_and_its_fetch_i
     assert header == {"alg": "dir", "enc": "A256GCM", "zip": "DEF", "cty": "application/fhir+json"}
     composition = bundle.entry[0].resource
     assert composition.title == "Carte d'urgence — Camille Martin"
-    assert [s.title for s in composition.section] == ["Allergies et intolérances", "Traitements en cours",
+    assert [s.title for s in composition.section] == ["Allergies et intolérances", "Traitements",
                                                       "Antécédents médicaux et chirurgicaux"]
     assert [a.code.text for a in resources(bundle, "AllergyIntolerance")] == ["Pénicilline"]  # never the hidden one
     [person] = resources(bundle, "Patient")

@@ -11,7 +11,7 @@ from PIL import ImageFont
 
 from ..dossiers import professional_title
 from ..models import CATEGORIES, Document, Patient
-from ..profile.items import Profile, describe
+from ..profile.items import Profile, describe, in_reading_order
 from ..profile.kinds import KINDS, ORDER
 from ..templating import date_fr, datetime_fr, de
 
@@ -117,11 +117,17 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
     if not profile:
         pdf.paragraph("Aucune information dans le profil médical.")
     for kind in ORDER:
-        items = profile.by_kind.get(kind, [])
+        items = in_reading_order(kind, profile.by_kind.get(kind, []))
         if not items:
             continue
         pdf.paragraph(KINDS[kind].title, size=10.5, style="B")
+        stopped_said = False
         for item in items:
+            if kind == "treatment" and item.ended_on and not stopped_said:  # as the page: never under "en cours"
+                if item is items[0]:
+                    pdf.paragraph("Aucun traitement en cours.", size=9.5)
+                pdf.paragraph("Traitements arrêtés", size=10.5, style="B")
+                stopped_said = True
             author = profile.authors.get(item.author_professional_id or "")
             themselves = "la patiente" if patient.sex == "F" else "le patient"  # as "Née" above
             said = f"déclaré par {professional_title(author) if author else (declarers or {}).get(item.id, themselves)}"

@@ -19,7 +19,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from ..dossiers import professional_title
 from ..models import Document, Patient, Professional, ProfileItem
-from ..profile.items import Profile, describe
+from ..profile.items import Profile, describe, in_reading_order
 from ..profile.kinds import DONATION, KINDS, MEASURES
 from .resources import INS_SYSTEM, LOINC, confidentiality, document_reference, fhir_instant
 
@@ -40,7 +40,7 @@ SECTION_SYSTEM = "urn:carnet:fhir:section"  # Carnet's own sections, where neith
 # every section (Composition.section.code, 1..1 in the IPS profile).
 SECTIONS = [
     ("allergy", "48765-2", "Allergies and adverse reactions Document", "Allergies et intolérances"),
-    ("treatment", "10160-0", "History of Medication use Narrative", "Traitements en cours"),
+    ("treatment", "10160-0", "History of Medication use Narrative", "Traitements"),  # in progress, then stopped
     ("condition", "11450-4", "Problem list - Reported", "Antécédents médicaux et chirurgicaux"),
     ("vaccination", "11369-6", "History of Immunization Narrative", "Vaccinations"),
     ("measurement", "8716-3", "Vital signs", "Mesures"),
@@ -89,7 +89,8 @@ def _section_items(profile, kind: str) -> list:
     """A section's items: the profile's of its kind; measures split between vital signs and laboratory results."""
     if kind in ("measurement", "results"):
         return [i for i in profile.by_kind.get("measurement", []) if (i.label in LABORATORY) == (kind == "results")]
-    return profile.by_kind.get(kind, []) + (profile.by_kind.get("organ_donation", []) if kind == "directive" else [])
+    items = in_reading_order(kind, profile.by_kind.get(kind, []))  # the treatments in progress first, as the page
+    return items + (profile.by_kind.get("organ_donation", []) if kind == "directive" else [])
 
 
 def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, documents: dict[str, str]) -> dict | None:

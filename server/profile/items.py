@@ -19,8 +19,8 @@ from ..i18n.formats import long_date, number, quoted_fr
 from ..identifiers import age_on
 from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..text_input import clean, readable_length
-from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, ONE_AT_A_TIME, ORDER, PATIENTS_OWN, SEVERITIES, kinds_in,
-                    offered)
+from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, ONE_AT_A_TIME, ORDER, PATIENTS_OWN, SEVERITIES,
+                    SEVERITY_ORDER, kinds_in, offered)
 from .seen import visible_items_clause
 
 OLDEST = date(1900, 1, 1)
@@ -199,6 +199,21 @@ def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
     return fields
 
 
+def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:
+    """Severe allergies first; the treatments still taken, then the stopped ones (profile/ending.py); measurements
+    by measure (the weights together, then the heights…), newest first; the rest as profile_of gives them (newest
+    first). The profile page's order, and its copies' (the PDF summary, the IPS, a health link)."""
+    if kind == "allergy":
+        return sorted(items, key=lambda i: SEVERITY_ORDER.get(i.severity, len(SEVERITY_ORDER)))
+    if kind == "treatment":  # those still taken first, the stopped ones after (profile/ending.py)
+        return sorted(items, key=lambda i: i.ended_on is not None)
+    if kind == "measurement":
+        order = list(MEASURES)
+        return sorted(items, key=lambda i: (order.index(i.label) if i.label in order else len(order),
+                                            -(i.started_on or OLDEST).toordinal()))
+    return items
+
+
 def describe(item: ProfileItem) -> str:
     """One item in plain words, in the request's language, its dates written out: the PDF summary's line, the IPS
     sections' narrative."""
@@ -220,6 +235,8 @@ def describe(item: ProfileItem) -> str:
     if item.started_on:
         parts.append(_("depuis le %(date)s", date=day(item.started_on)) if item.kind in ("treatment", "condition")
                      else _("le %(date)s", date=day(item.started_on)))
+    if item.kind == "treatment" and item.ended_on:  # never read as a treatment in progress (profile/ending.py)
+        parts.append(_("arrêté le %(date)s", date=day(item.ended_on)))
     return " — ".join(parts)
 
 
@@ -283,6 +300,14 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
                        detail=summary(item) + detail_suffix)
     await audit.commit_chained(session)
     return item
+
+
+async def positions_stated(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> set[str]:
+    """The kinds one at a time (ONE_AT_A_TIME) this reader already reads a line of: not offered to add again."""
+    found = await session.exec(select(ProfileItem.kind).where(
+        ProfileItem.dossier_id == dossier_id, col(ProfileItem.kind).in_(ONE_AT_A_TIME),
+        col(ProfileItem.deleted_at).is_(None), visible_items_clause(visible)).distinct())
+    return set(found.all())
 
 
 async def _no_other(session: AsyncSession, *, dossier_id: str, kind: str, seen_by: Visibility | None) -> None:

@@ -33,8 +33,8 @@ from ..listing import count_documents, documents_page
 from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
-from ..profile.items import OLDEST, ItemInput, Profile, add_item, name, profile_of
-from ..profile.kinds import DONATION, KINDS, MEASURES, ONE_AT_A_TIME, ORDER, SEVERITIES, SEVERITY_ORDER, offered
+from ..profile.items import ItemInput, Profile, add_item, in_reading_order, name, positions_stated, profile_of
+from ..profile.kinds import DONATION, KINDS, MEASURES, ONE_AT_A_TIME, ORDER, SEVERITIES, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, open_dossier
 from ..access.managing import managed_dossier
@@ -127,20 +127,6 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
         "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION,
         "add_labels": ADD_LABELS, "today": paris_today().isoformat(),
     }
-
-
-def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:
-    """Severe allergies first; measurements by measure (the weights together, then the heights…), newest first;
-    the rest as profile_of gives them (newest first)."""
-    if kind == "allergy":
-        return sorted(items, key=lambda i: SEVERITY_ORDER.get(i.severity, len(SEVERITY_ORDER)))
-    if kind == "treatment":  # those still taken first, the stopped ones after (profile/ending.py)
-        return sorted(items, key=lambda i: i.ended_on is not None)
-    if kind == "measurement":
-        order = list(MEASURES)
-        return sorted(items, key=lambda i: (order.index(i.label) if i.label in order else len(order),
-                                            -(i.started_on or OLDEST).toordinal()))
-    return items
 
 
 async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: dict[str, Professional],
@@ -236,7 +222,9 @@ async def form_page(request: Request, db: AsyncSession, dossier_id: str, kind: s
     documents = (await documents_page(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_DOCUMENTS)
                  if listing else [])
     age = age_on(view.patient.birth_date, paris_today())
-    offered_kinds = [KINDS[k] for k in ORDER if offered(k, age, by_professional=view.right not in HOLDERS)]
+    stated = await positions_stated(db, dossier_id=view.dossier.id, visible=view.visible)  # (one at a time)
+    offered_kinds = [KINDS[k] for k in ORDER if offered(k, age, by_professional=view.right not in HOLDERS)
+                     and k not in stated]
     context = {"view": view, "kind": KINDS.get(kind) if kind in {k.code for k in offered_kinds} else None,
                "kinds": offered_kinds, "form": form or {},
                "error": error, "documents": documents, "severities": SEVERITIES, "measures": MEASURES,

@@ -82,6 +82,17 @@ def test_the_patients_pages_fit_180_and_320_px(page: Page, console, seed, seed_p
             assert scroll_width <= width, f"{url} scrolls sideways at {width} px: {scroll_width} px wide"
     check(page, f"/documents/{MISSING}", heading=re.compile("."))
 
+    # The menu's "Plus" opens inside the screen at 200 % zoom (a probe's find: it began 17 px left of it, its
+    # entries cut: "oins", "es dossiers").
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 740})
+        page.goto(dossier)
+        page.get_by_role("navigation").get_by_text("Plus").click()
+        links = page.locator(".menu-more-links")
+        expect(links).to_be_visible()
+        box = links.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (width, box)
+
 
 def test_the_list_to_print_fits_a_phone_its_documents_one_under_another(page: Page, seed):
     """A phone widens its layout viewport to a page that overflows, and window.innerWidth with it: the page's

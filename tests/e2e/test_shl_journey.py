@@ -13,6 +13,7 @@ from server.accesslog.audit import Actor
 from server.db import make_sessionmaker
 from tests.e2e.seeding import writer_engine
 from server.models import Dossier
+from server.profile.ending import end_treatment
 from server.profile.items import ItemInput, add_item, set_item_hidden
 from tests.e2e.conftest import run_async
 from tests.e2e.seeding import SeededPatient, paris_today
@@ -26,7 +27,8 @@ PASSCODE = "soleil-42"
 
 
 async def seed_profile(data_dir: Path, patient: SeededPatient) -> None:
-    """An allergy, a person to contact and a vaccination (not on an emergency card), and an allergy she hid."""
+    """An allergy, a person to contact and a vaccination (not on an emergency card), an allergy she hid, a treatment
+    she takes and one she stopped."""
     engine = writer_engine(data_dir)
     try:
         async with make_sessionmaker(engine)() as db:
@@ -39,6 +41,11 @@ async def seed_profile(data_dir: Path, patient: SeededPatient) -> None:
             hidden = await add_item(db, dossier=dossier, actor=CAMILLE, today=today,
                                     data=ItemInput("allergy", label="Arachide", severity="moderee"))
             await set_item_hidden(db, item=hidden, hidden=True, actor=CAMILLE)
+            await add_item(db, dossier=dossier, actor=CAMILLE, today=today,
+                           data=ItemInput("treatment", label="Levothyrox 50 µg"))
+            stopped = await add_item(db, dossier=dossier, actor=CAMILLE, today=today,
+                                     data=ItemInput("treatment", label="Amoxicilline 1 g"))
+            await end_treatment(db, item=stopped, ended_on=today, actor=CAMILLE, today=today)
     finally:
         await engine.dispose()
 
@@ -108,6 +115,11 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
     expect(contacts).to_contain_text("Paul Martin — Époux")
     expect(contacts.get_by_role("link", name="06 12 34 56 78")).to_have_attribute("href", "tel:0612345678")
     expect(stranger.get_by_text("Vaccin DTP")).to_have_count(0)  # not on an emergency card
+    # A stopped treatment says so (a probe's find: it read as one in progress, under "Traitements en cours").
+    treatments = stranger.get_by_role("region", name="Traitements")
+    expect(treatments).to_contain_text("Levothyrox 50 µg")
+    expect(treatments.get_by_role("listitem").filter(has_text="Amoxicilline 1 g")).to_contain_text("arrêté le")
+    expect(treatments.get_by_role("listitem").filter(has_text="Levothyrox")).not_to_contain_text("arrêté")
     expect(stranger.get_by_role("alert")).to_be_hidden()
     assert_fits_phone(stranger)
 

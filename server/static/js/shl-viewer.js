@@ -127,7 +127,7 @@
 
   // The summary's sections by their LOINC code (server/fhir/ips.py), titled in the page's language; another's own.
   var SECTION_TITLES = {
-    "48765-2": _("Allergies et intolérances"), "10160-0": _("Traitements en cours"),
+    "48765-2": _("Allergies et intolérances"), "10160-0": _("Traitements"),
     "11450-4": _("Antécédents médicaux et chirurgicaux"), "11369-6": _("Vaccinations"), "8716-3": _("Mesures"),
     "30954-2": _("Résultats d'analyses"),
     "10157-6": _("Antécédents familiaux"), "42348-3": _("Directives anticipées et don d'organes")
@@ -171,6 +171,11 @@
         what = textOf(resource.medicationCodeableConcept);
         (resource.dosage || []).forEach(function (d) { if (d.text) details.push(d.text); });
         if (resource.effectivePeriod && resource.effectivePeriod.start) details.push(_("depuis le %(date)s").replace("%(date)s", longDate(resource.effectivePeriod.start)));
+        // Stopped (server/fhir/ips.py: status "completed", its end): never read as a treatment in progress.
+        if (resource.status === "completed") {
+          details.push(resource.effectivePeriod && resource.effectivePeriod.end
+            ? _("arrêté le %(date)s").replace("%(date)s", longDate(resource.effectivePeriod.end)) : _("arrêté"));
+        }
         details = details.concat(notes);
         break;
       case "Condition": {

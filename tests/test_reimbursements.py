@@ -12,7 +12,9 @@ from sqlmodel import select
 from server.access import rights
 from server.identifiers import rpps_with_key
 from server.accesslog.audit import Actor
-from server.models import AccessEvent, utcnow
+from server.i18n.formats import date_fr
+from server.models import AccessEvent, paris_today, utcnow
+from server.reimbursements.history import months_back
 from server.templating import PARIS
 from tests.conftest import ORIGIN, activate, activate_professional, make_ins, new_patient, new_professional, without_csrf
 
@@ -77,6 +79,9 @@ async def test_an_import_is_idempotent_corrections_replace_and_unmatched_lines_w
     assert "Pharmacie : contraceptif oral" in medicines.text and "Consultation médecin" not in medicines.text
     short = await client.get(f"/dossiers/{patient.dossier.id}/soins?periode=12")
     assert "ECG" not in short.text and "Consultation médecin généraliste" in short.text
+    # Whole months, this one included: the page says the day they start (a probe read "24 mois" as to the day).
+    since = date_fr(months_back(paris_today(), 12))
+    assert f"Depuis le {since}." in short.text.replace("&nbsp;", "\xa0")
 
     # The insurer's deliveries are in the patient's log, said in French, with how many lines.
     log = await client.get(f"/dossiers/{patient.dossier.id}/historique")

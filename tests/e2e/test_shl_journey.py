@@ -230,11 +230,12 @@ def test_a_summary_reads_in_the_strangers_language_with_its_numbers_written_as_i
 
     # Carnet's own words in the summary (a measure's name, a choice on organ donation) are said by their codes too:
     # an English page said "Poids" and "donneur" (an outside probe's finds).
-    for locale, label, allergies, measures, weighs, donation in (
+    # Its heading too (it said "Synthèse médicale — …" on an English page).
+    for locale, label, allergies, measures, weighs, donation, heading in (
             ("fr-FR", "Votre nom et votre service", "Allergies et intolérances", "Mesures", "Poids — 60,4\u00a0kg",
-             "Don d'organes — Favorable au don d'organes"),
+             "Don d'organes — Favorable au don d'organes", "Synthèse médicale — "),
             ("en-GB", "Your name and your department", "Allergies and intolerances", "Measurements", "Weight — 60.4\u00a0kg",
-             "Organ donation — In favour of organ donation")):
+             "Organ donation — In favour of organ donation", "Medical summary — ")):
         context = browser.new_context(base_url=server.url, **{**PHONE, "locale": locale})
         try:
             stranger = context.new_page()
@@ -244,5 +245,6 @@ def test_a_summary_reads_in_the_strangers_language_with_its_numbers_written_as_i
             expect(stranger.get_by_role("region", name=allergies)).to_contain_text("Pénicilline")
             expect(stranger.get_by_role("region", name=measures)).to_contain_text(weighs)
             expect(stranger.get_by_text(donation)).to_be_visible()
+            expect(stranger.get_by_role("heading", level=1)).to_have_text(re.compile("^" + heading))
         finally:
             context.close()

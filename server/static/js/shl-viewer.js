@@ -238,6 +238,16 @@
     return node;
   }
 
+  // A Carnet link's summary is titled in the record's language, French ("Carte d'urgence — Camille Martin",
+  // server/fhir/ips.py, server/shlinks/links.py CONTENTS): its kind is said in the page's; another's title as it is.
+  var LINK_KINDS = { "Carte d'urgence": _("Carte d'urgence"), "Synthèse médicale": _("Synthèse médicale") };
+
+  function titleOf(composition, fullName) {
+    var kind = LINK_KINDS[(composition.title || "").split(" — ")[0]];
+    if (kind) return fullName ? kind + " — " + fullName : kind;
+    return composition.title || _("Informations médicales partagées");
+  }
+
   function render(bundle) {
     var entries = (bundle && bundle.entry) || [];
     var byUrl = {};
@@ -248,8 +258,9 @@
     var name = (patient.name || [])[0] || {};
     var fullName = [(name.given || []).join(" "), name.family || ""].join(" ").trim();
 
-    document.getElementById("shl-title").textContent = composition.title || _("Informations médicales partagées");
-    document.title = (composition.title || _("Informations médicales partagées")) + " · Carnet";
+    var title = titleOf(composition, fullName);
+    document.getElementById("shl-title").textContent = title;
+    document.title = title + " · Carnet";
     result.replaceChildren();
     if (longMoment(composition.date)) {
       result.appendChild(element("p", _("Informations à jour le %(moment)s, telles que le patient les a déclarées ou que ses soignants les ont ajoutées.")

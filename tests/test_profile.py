@@ -127,7 +127,7 @@ async def test_every_change_is_in_the_access_log(db, patient):
 
 
 def test_an_item_is_described_in_plain_french_as_the_pdf_and_the_ips_narrative_say_it():
-    from server.profile.items import describe
+    from server.profile.wording import describe
 
     pressure = ProfileItem(dossier_id="d", kind="measurement", label="blood_pressure", value=132, value2=84.5,
                            unit="mmHg", started_on=date(2026, 1, 17))

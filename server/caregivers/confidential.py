@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..models import (
     AccessEvent, Account, Delegation, Document, Dossier, Patient, Professional, ProfileItem, ReimbursementLine, utcnow,
 )
-from ..profile.items import logged_names
+from ..profile.wording import logged_names
 from ..reimbursements.hiding import logged_name
 from ..access.rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE, adult_from
 from ..search import search_title

@@ -13,7 +13,8 @@ from ..dossiers import InvalidInput
 from ..fhir.ips import ITEM_SYSTEM, KIND_SYSTEM, OBSERVATION_CODES, SEVERITY
 from ..fhir.resources import CATEGORY_SYSTEM, IDNAT_PS_SYSTEM, LOINC, WITHDRAWN
 from ..models import Professional
-from ..profile.items import OLDEST, ItemInput, check
+from ..profile.items import ItemInput, check
+from ..profile.kinds import OLDEST
 from .archive import DECLARED_BY_EXTENSION, HIDDEN_EXTENSION, KEPT_EXTENSION, SHA256_EXTENSION, SOURCE_EXTENSION
 from .auditevents import DOCUMENT_SYSTEM
 

@@ -11,7 +11,8 @@ from PIL import ImageFont
 
 from ..dossiers import professional_title
 from ..models import CATEGORIES, Document, Patient
-from ..profile.items import Profile, describe, in_reading_order
+from ..profile.items import Profile
+from ..profile.wording import describe, in_reading_order
 from ..profile.kinds import KINDS, ORDER
 from ..templating import date_fr, datetime_fr, de
 

@@ -19,7 +19,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from ..dossiers import professional_title
 from ..models import Document, Patient, Professional, ProfileItem
-from ..profile.items import Profile, describe, in_reading_order
+from ..profile.items import Profile
+from ..profile.wording import describe, in_reading_order
 from ..profile.kinds import DONATION, KINDS, MEASURES
 from .resources import INS_SYSTEM, LOINC, confidentiality, document_reference, fhir_instant
 

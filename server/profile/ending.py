@@ -14,7 +14,8 @@ from ..i18n import _
 from ..i18n.formats import long_date
 from ..models import Dossier, Patient, ProfileItem
 from ..templating import quoted_fr
-from .items import OLDEST, not_before_birth
+from .items import not_before_birth
+from .kinds import OLDEST
 
 
 async def end_treatment(session: AsyncSession, *, item: ProfileItem, ended_on: date | None, actor: audit.Actor,

@@ -5,6 +5,7 @@ category covers the items of that category)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from ..i18n import N_
 
@@ -46,6 +47,7 @@ ORDER = ("allergy", "treatment", "condition", "vaccination", "measurement", "fam
 # From what age a person states it (France): advance directives are an adult's (CSP L1111-11); a refusal of organ
 # donation is registered from 13 (Registre national des refus, R1232-5-1). Younger, neither is offered nor taken.
 MIN_AGE = {"directive": 18, "organ_donation": 13}
+OLDEST = date(1900, 1, 1)  # the earliest day a form takes (and a measurement's order puts a dateless one last)
 
 
 # What the patient states, not a professional: a position on organ donation (a refusal is registered by the person

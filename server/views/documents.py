@@ -28,7 +28,7 @@ from .forms import Form, text
 from ..files.pages import pages_of, text_of
 from ..files.store import IntegrityError
 from ..listing import hidden_documents
-from ..profile.items import name as item_name
+from ..profile.wording import name as item_name
 from ..profile.items import profile_of
 from ..reimbursements.history import PERIODS, months_back
 from ..reimbursements.seen import hidden_lines

@@ -33,7 +33,8 @@ from ..listing import count_documents, documents_page
 from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..professionals.uploads import WRITE_RIGHTS, write_right
 from ..profile.charts import charts_of
-from ..profile.items import ItemInput, Profile, add_item, in_reading_order, name, positions_stated, profile_of
+from ..profile.items import ItemInput, Profile, add_item, positions_stated, profile_of
+from ..profile.wording import in_reading_order, name
 from ..profile.kinds import DONATION, KINDS, MEASURES, ONE_AT_A_TIME, ORDER, SEVERITIES, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, open_dossier

@@ -23,7 +23,8 @@ from ..i18n import _
 from ..identifiers import identity_of
 from ..models import Account, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..profile.ending import end_treatment
-from ..profile.items import delete_item, name, set_item_hidden
+from ..profile.items import delete_item, set_item_hidden
+from ..profile.wording import name
 from ..access.reading import log_profile_read
 from ..access.rule import Right
 from ..profile.kinds import DONATION, MEASURES, SEVERITIES

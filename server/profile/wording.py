@@ -1,0 +1,70 @@
+"""How the profil médical's items are said and ordered: on its page, in the log, in its copies (the PDF summary,
+the IPS, a health link)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..i18n import _
+from ..i18n.formats import long_date, number, quoted_fr
+from ..models import ProfileItem
+from .kinds import DONATION, KINDS, MEASURES, OLDEST, SEVERITIES, SEVERITY_ORDER
+
+
+def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:
+    """Severe allergies first; the treatments still taken, then the stopped ones (profile/ending.py); measurements
+    by measure (the weights together, then the heights…), newest first; the rest as profile_of gives them (newest
+    first). The profile page's order, and its copies' (the PDF summary, the IPS, a health link)."""
+    if kind == "allergy":
+        return sorted(items, key=lambda i: SEVERITY_ORDER.get(i.severity, len(SEVERITY_ORDER)))
+    if kind == "treatment":  # those still taken first, the stopped ones after (profile/ending.py)
+        return sorted(items, key=lambda i: i.ended_on is not None)
+    if kind == "measurement":
+        order = list(MEASURES)
+        return sorted(items, key=lambda i: (order.index(i.label) if i.label in order else len(order),
+                                            -(i.started_on or OLDEST).toordinal()))
+    return items
+
+
+def describe(item: ProfileItem) -> str:
+    """One item in plain words, in the request's language, its dates written out: the PDF summary's line, the IPS
+    sections' narrative."""
+    def day(value: date | None) -> str:
+        return long_date(value)  # "17 janvier 2026", never broken between day and month (formats.date_fr)
+
+    if item.kind == "measurement":
+        measure = MEASURES[item.label]
+        value = number(item.value) + (f"/{number(item.value2)}" if item.value2 is not None else "")
+        return _("%(measure)s\u00a0: %(value)s\u00a0%(unit)s, le %(date)s", measure=_(measure.label), value=value,
+                 unit=measure.unit, date=day(item.started_on))
+    if item.kind == "organ_donation":
+        return _(DONATION[item.label]) + (f" — {item.detail}" if item.detail else "")
+    parts = [item.label]
+    if item.severity:
+        parts.append(_("gravité %(severity)s", severity=_(SEVERITIES[item.severity]).lower()))
+    parts += [p for p in (item.detail, item.phone, item.lot and _("lot %(lot)s", lot=item.lot),
+                          item.prescriber and _("prescrit par %(name)s", name=item.prescriber)) if p]
+    if item.started_on:
+        parts.append(_("depuis le %(date)s", date=day(item.started_on)) if item.kind in ("treatment", "condition")
+                     else _("le %(date)s", date=day(item.started_on)))
+    if item.kind == "treatment" and item.ended_on:  # never read as a treatment in progress (profile/ending.py)
+        parts.append(_("arrêté le %(date)s", date=day(item.ended_on)))
+    return " — ".join(parts)
+
+
+def summary(item: ProfileItem) -> str:
+    """How the log names an item, in French whatever the reader's language (the log keeps it as written):
+    "l'allergie « Pénicilline »"."""
+    label = MEASURES[item.label].label if item.kind == "measurement" else item.label
+    return KINDS[item.kind].one % {"label": label}
+
+
+def logged_names(item: ProfileItem) -> tuple[str, str]:
+    """How the log's events about an item begin: adding, hiding, deleting it (`summary`), stopping it (ending.py)."""
+    return summary(item), quoted_fr(item.label)
+
+
+def name(item: ProfileItem) -> str:
+    """How a page names an item, in the request's language: "l'allergie « Pénicilline »"."""
+    label = _(MEASURES[item.label].label) if item.kind == "measurement" else item.label
+    return _(KINDS[item.kind].one, label=label)

@@ -1,19 +1,22 @@
 """Changes to one line of the profil médical by its author or a manager, and a position told to no one it is kept
 from (a review's finds, each reproduced by the test below it, views/profile_changes.py, profile/items.py)."""
+
 from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from contextlib import asynccontextmanager
+from datetime import date
 
 from sqlmodel import select
 
+from server.access import rights
 from server.accesslog.audit import Actor
 from server.accounts import account_for_patient, account_for_professional
-from server.models import AccessEvent, ProfileItem
+from server.models import ProfileItem
 from server.profile.items import ItemInput, add_item
 from tests.conftest import AsyncTestClient, ORIGIN, post_form
-from tests.test_caregivers import as_account
+from tests.test_profile_pages import CAMILLE, add, browser, doctor, events_of, items_of, text_of, url
 from tests.test_kept_items import declare, minor_with_a_doctor
 
 
@@ -39,7 +42,7 @@ async def test_a_professional_who_manages_a_relatives_dossier_deletes_a_profile_
     """Léa, a nurse with a professional account, accepted her mother's invitation to manage her dossier: the profile
     page offers her "Supprimer" on her mother's treatment; following it must not be refused as a missing item."""
     from server.caregivers import invitations
-    from tests.test_profile_pages import CAMILLE, SAMPLES, TODAY, browser, doctor, items_of, text_of, url
+    from tests.test_profile_pages import SAMPLES, TODAY
     item = await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY,
                           added_by_account_id=(await account_for_patient(db, patient=patient.patient)).id)
     nurse = await account_for_professional(db, professional=await doctor(db, stem=21, family_name="Martin",
@@ -59,17 +62,22 @@ async def test_a_professional_who_manages_a_relatives_dossier_deletes_a_profile_
     assert left.one().deleted_at is not None
 
 
-async def test_an_authors_withdrawal_of_a_profile_line_is_logged_with_its_right_as_a_documents_is(app, db, patient):
-    """A document's withdrawal is logged "en tant qu'auteur du document" (right "author", uploads.withdraw_document);
-    the profile line's withdrawal says through which right the professional acted too."""
-    from server.access import rights
-    from tests.test_profile_pages import CAMILLE, add, browser, doctor, events_of, items_of, url
+@asynccontextmanager
+async def kine_with_her_line(app, db, patient):
+    """A kiné granted the whole dossier, in her browser, who declared an allergy ("Latex"): (browser, the line)."""
     kine = await doctor(db, stem=13, family_name="Fontaine")
     await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
                               actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
         assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
-        [mine] = [i for i in await items_of(db, patient) if i.label == "Latex"]
+        [line] = [i for i in await items_of(db, patient) if i.label == "Latex"]
+        yield client, line
+
+
+async def test_an_authors_withdrawal_of_a_profile_line_is_logged_with_its_right_as_a_documents_is(app, db, patient):
+    """A document's withdrawal is logged "en tant qu'auteur du document" (right "author", uploads.withdraw_document);
+    the profile line's withdrawal says through which right the professional acted too."""
+    async with kine_with_her_line(app, db, patient) as (client, mine):
         assert (await post_form(client, url(patient, f"/{mine.id}/suppression"), {},
                                 follow_redirects=False)).status_code == 303
     [added] = await events_of(db, patient, "profile_add")
@@ -80,15 +88,8 @@ async def test_an_authors_withdrawal_of_a_profile_line_is_logged_with_its_right_
 
 async def test_the_authors_withdrawal_page_shows_the_patients_identity_and_logs_that_read(app, db, patient):
     """The page asking the author to confirm shows the patient (name, birth date, INS) and the line: a professional's
-    read, logged as the document withdrawal's form logs it (views/pro_documents.withdraw_form, `once=True`)."""
-    from server.access import rights
-    from tests.test_profile_pages import CAMILLE, add, browser, doctor, events_of, items_of, url
-    kine = await doctor(db, stem=13, family_name="Fontaine")
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
-                              actor=CAMILLE)
-    async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
-        assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
-        [mine] = [i for i in await items_of(db, patient) if i.label == "Latex"]
+    read, logged as the document withdrawal's form logs it (views/pro_documents.withdraw_form)."""
+    async with kine_with_her_line(app, db, patient) as (client, mine):
         before = len(await events_of(db, patient))
         form = await client.get(url(patient, f"/{mine.id}/suppression"))
     assert form.status_code == 200 and patient.patient.family_name.upper() in form.text
@@ -99,15 +100,7 @@ async def test_the_authors_removal_speaks_to_the_author_and_agrees_with_the_item
     """The professional's own line: its link agrees with either gender (profile_item.html's rule: "une allergie, un
     traitement"), and the page that confirms it does not tell its author that "celui qui l'a déclarée" will no longer
     read it, nor offer "Supprimer définitivement" for what the link and the log call a withdrawal ("retiré")."""
-    import re
-    from server.access import rights
-    from tests.test_profile_pages import CAMILLE, add, browser, doctor, items_of, text_of, url
-    kine = await doctor(db, stem=13, family_name="Fontaine")
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
-                              actor=CAMILLE)
-    async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
-        assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
-        [mine] = [i for i in await items_of(db, patient) if i.label == "Latex"]
+    async with kine_with_her_line(app, db, patient) as (client, mine):
         page = text_of(await client.get(url(patient)))
         form = text_of(await client.get(url(patient, f"/{mine.id}/suppression")))
     assert "Retirer (erroné) : l'allergie" not in page, re.search(r"Retirer[^»]*»", page).group(0)
@@ -121,7 +114,7 @@ async def test_revoir_la_page_after_a_stale_deletion_leads_to_the_profile_not_pa
     the deletion's own GET, which answered "Page introuvable". There, a line gone leads to the profile."""
     from server.profile.items import delete_item
     from tests.conftest import activate
-    from tests.test_profile_pages import CAMILLE, SAMPLES, TODAY, url
+    from tests.test_profile_pages import SAMPLES, TODAY
     item = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
     async with AsyncTestClient(app, base_url=ORIGIN) as client:
         await activate(client, patient)

@@ -127,7 +127,11 @@ async def test_a_parent_cannot_reach_a_kept_item_by_its_id(client, db, app):
     ines, _, _ = await minor_with_a_kept_doctor(client, db, app)
     item = await kept_item(db, ines)
     base = f"/dossiers/{ines.dossier.id}/profil/{item.id}"
-    assert (await client.get(f"{base}/suppression")).status_code == 404
+    # Its deletion page answers as a missing line's: the profile as it is (views/profile_changes.delete_form).
+    kept = await client.get(f"{base}/suppression", follow_redirects=False)
+    missing = await client.get(f"/dossiers/{ines.dossier.id}/profil/{'0' * 32}/suppression", follow_redirects=False)
+    assert (kept.status_code, kept.headers.get("location")) == (missing.status_code, missing.headers.get("location"))
+    assert kept.status_code == 303
     for action, data in (("suppression", {}), ("masquage", {"masque": "oui"}),
                          ("arret", {"ended_on": date.today().strftime("%d/%m/%Y")})):
         assert (await post_form(client, f"{base}/{action}", data)).status_code == 404, action

@@ -378,6 +378,16 @@ async def test_a_professional_adds_an_allergy_as_its_author_and_the_patient_sees
     assert "Gravité : modérée" in text_of(page)
 
 
+async def test_the_organ_donation_form_says_noting_a_refusal_registers_nothing(app, db, patient):
+    """A patient-year probe: "Opposé au don d'organes (inscrit au registre national des refus)" stated a registration
+    Carnet does not make (and left no choice to one opposed but not registered). The choice is the position; the form
+    says where a refusal is registered."""
+    async with await as_patient(app, db, patient) as client:
+        form = text_of(await client.get(url(patient, "/ajouter?type=organ_donation")))
+    assert "Opposé au don d'organes" in form and "(inscrit au registre" not in form
+    assert "le noter ici ne vous inscrit pas au registre" in form and "registrenationaldesrefus.fr" in form
+
+
 async def test_what_the_patient_states_is_not_declared_by_a_professional(app, db, patient):
     """A professionals' probe: a kiné with a write right recorded "Opposé au don d'organes (inscrit au registre
     national des refus)" above the patient's "Favorable", on a form that spoke in the patient's voice. A position on

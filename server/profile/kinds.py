@@ -86,7 +86,7 @@ MEASURES: dict[str, Measure] = {m.code: m for m in (
     Measure("glucose", N_("Glycémie"), "g/L", 0.2, 6),
 )}
 DONATION = {"donneur": N_("Favorable au don d'organes"),
-            "refus": N_("Opposé au don d'organes (inscrit au registre national des refus)")}
+            "refus": N_("Opposé au don d'organes")}  # what she states; the registry is hers to join (the form says it)
 
 
 def kinds_in(categories: frozenset[str]) -> list[str]:

@@ -140,7 +140,7 @@
       "2339-0": _("Glycémie") },
     "urn:carnet:fhir:profil-type": { directive: _("Directives anticipées"), organ_donation: _("Don d'organes") },
     "urn:carnet:fhir:don-organes": { donneur: _("Favorable au don d'organes"),
-      refus: _("Opposé au don d'organes (inscrit au registre national des refus)") }
+      refus: _("Opposé au don d'organes") }
   };
   function said(concept) {
     var coding = ((concept || {}).coding || [])[0] || {};

@@ -220,15 +220,16 @@ async def form_page(request: Request, db: AsyncSession, dossier_id: str, kind: s
     if not may_add(view):
         await db.rollback()
         raise NotFoundException()
-    documents = (await documents_page(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_DOCUMENTS)
-                 if listing else [])
+    documents = (await documents_page(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_DOCUMENTS + 1)
+                 if listing else [])  # one more: whether older ones are left out, which the form then says
     age = age_on(view.patient.birth_date, paris_today())
     stated = await positions_stated(db, dossier_id=view.dossier.id, visible=view.visible)  # (one at a time)
     offered_kinds = [KINDS[k] for k in ORDER if offered(k, age, by_professional=view.right not in HOLDERS)
                      and k not in stated]
     context = {"view": view, "kind": KINDS.get(kind) if kind in {k.code for k in offered_kinds} else None,
                "kinds": offered_kinds, "form": form or {},
-               "error": error, "documents": documents, "severities": SEVERITIES, "measures": MEASURES,
+               "error": error, "documents": documents[:MAX_DOCUMENTS], "older_documents": len(documents) > MAX_DOCUMENTS,
+               "max_documents": MAX_DOCUMENTS, "severities": SEVERITIES, "measures": MEASURES,
                "donation": DONATION, "today": paris_today().isoformat(), "patient": view.patient,
                "add_labels": ADD_LABELS,
                # A professional on a minor's dossier may keep what they declare from the parents (CSP L1111-5).

@@ -86,15 +86,20 @@ async def end_current_grants(session: AsyncSession, *, dossier_id: str, professi
                              layer: bool | None = None) -> None:
     """A new grant replaces the professional's current ones: the latest choice is the one that holds. Within its
     `layer`: a parent's grant to a professional who kept care from them never ends the minor's, nor the other way."""
+    for grant in await current_grants(session, dossier_id=dossier_id, professional_id=professional_id, now=now,
+                                      layer=layer):
+        grant.revoked_at = now
+        session.add(grant)
+
+
+async def current_grants(session: AsyncSession, *, dossier_id: str, professional_id: str, now: datetime,
+                         layer: bool | None = None) -> list[Grant]:
+    """The professional's grants that hold now, within `layer` (a representative's, or not; None: either)."""
     grants = (await session.exec(select(Grant).where(
         Grant.dossier_id == dossier_id, Grant.professional_id == professional_id, Grant.revoked_at.is_(None)  # type: ignore[union-attr]
     ))).all()
-    for grant in grants:
-        if layer is not None and (grant.given_by == REPRESENTATIVE) != layer:
-            continue
-        if grant.ends_at is None or grant.ends_at > now:
-            grant.revoked_at = now
-            session.add(grant)
+    return [g for g in grants if (layer is None or (g.given_by == REPRESENTATIVE) == layer)
+            and (g.ends_at is None or g.ends_at > now)]
 
 
 # Said to the patient and to a caregiver who manages the dossier alike.
@@ -159,8 +164,9 @@ async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str
         ours = layer is None or (grant.given_by == REPRESENTATIVE) == layer
     if not ours or grant.revoked_at is not None:
         outcome = Revocation.NONE if not ours else Revocation.DONE
-        if ours and await _holds_another(session, grant=grant, layer=layer, now=utcnow()):
-            outcome = Revocation.CHANGED
+        if ours and await current_grants(session, dossier_id=dossier.id, professional_id=grant.professional_id,
+                                         now=utcnow(), layer=layer):
+            outcome = Revocation.CHANGED  # replaced meanwhile (`end_current_grants`) by one that holds
         await session.commit()  # nothing written; a rollback would expire what the caller holds
         return outcome
     grant.revoked_at = utcnow()
@@ -170,15 +176,6 @@ async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str
                        about=professional)
     await _commit(session)
     return Revocation.DONE
-
-
-async def _holds_another(session: AsyncSession, *, grant: Grant, layer: bool | None, now: datetime) -> bool:
-    """Whether the grant's professional holds another grant now, on the grant's side (`end_current_grants`)."""
-    others = (await session.exec(select(Grant).where(
-        Grant.dossier_id == grant.dossier_id, Grant.professional_id == grant.professional_id,
-        Grant.revoked_at.is_(None)))).all()  # type: ignore[union-attr]
-    return any((other.ends_at is None or other.ends_at > now)
-               and (layer is None or (other.given_by == REPRESENTATIVE) == layer) for other in others)
 
 
 def who(professional: Professional | None) -> str:

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..accounts import ActivationRefused, check_activation
+from ..facts import caregiver_facts, dossier_facts
 from ..i18n import N_, _
 from ..models import Account, ActivationCode, Delegation, Dossier, Patient, utcnow
 from ..notifications import notify
@@ -71,8 +72,9 @@ async def make_reader(session: AsyncSession, *, dossier: Dossier, delegation_id:
             or (delegation.relationship != "proche" and not kept_parent)):
         await session.commit()  # nothing written; a rollback would expire what the caller holds
         return False
-    # After 18 the rule reads a parent's level from the young adult's choice (access/rule.py `manages`).
-    if not (delegation.after_majority == "gestion" if kept_parent else delegation.can_manage):
+    # As the rule reads it (after 18, a parent's level is the young adult's choice: access/rule.py `manages`).
+    facts = dossier_facts(dossier, await session.get(Patient, dossier.patient_id))
+    if not caregiver_facts(delegation).manages(utcnow(), facts):
         await session.commit()
         return True
     delegation.can_manage = False

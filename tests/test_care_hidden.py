@@ -92,6 +92,9 @@ async def test_a_hidden_line_leaves_a_granted_professionals_soins_and_stays_on_t
         assert done.headers["location"] == f"{url}?fait=masque&periode=12#soin-{line.id}"
     mine = (await client.get(f"{url}?fait=masque")).text
     assert "Ce soin est masqué aux professionnels" in mine
+    # The insurer's monthly statements are documents: hiding the line does not hide them, and she is told where.
+    assert "peuvent aussi le citer : chacun se masque à part" in mine
+    assert f'href="/dossiers/{dossier_id}?categorie=remboursement">Voir les relevés</a>' in mine
     assert PSYCHIATRY in mine and mine.count('<span class="badge hidden-doc">Masqué</span>') == 2
     assert "Ne plus masquer" in mine
     assert "97,55" in totals(mine)  # her own totals keep every line

@@ -227,6 +227,47 @@
     });
   });
 
+  // A document's page shown full screen is a view one closes, not a page one goes on to (document_page.html).
+  // Opened from the document, its pages replace one another in the history (hx-replace-url), and "Fermer" goes
+  // back to the document's own entry, at the page last shown: Back from the document then leaves it, as it would
+  // have without the view. Opened any other way, "Fermer" is the link it is. Only the document's opaque path and a
+  // page number are kept, for this tab.
+  var VIEWER = "carnet.viewer";
+  function viewer(value) {
+    try {
+      if (value === undefined) { return JSON.parse(window.sessionStorage.getItem(VIEWER) || "null"); }
+      if (value === null) { window.sessionStorage.removeItem(VIEWER); } else { window.sessionStorage.setItem(VIEWER, JSON.stringify(value)); }
+    } catch (e) {}
+    return null;
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-viewer-open], a[data-viewer-close]");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) { return; }
+    if (link.hasAttribute("data-viewer-open")) { viewer({ from: window.location.pathname }); return; }
+    var opened = viewer(), target = new URL(link.href);
+    if (!opened || opened.from !== target.pathname) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();  // before htmx's boost, which would go forward to it
+    viewer({ from: opened.from, at: target.hash });
+    window.history.back();
+  }, true);
+  function settleViewer() {
+    if (document.querySelector("a[data-viewer-close]")) { return; }
+    var closed = viewer();
+    viewer(null);
+    if (!closed || !closed.at || closed.from !== window.location.pathname) { return; }
+    var shown = document.getElementById(closed.at.slice(1));
+    if (!shown) { return; }
+    window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search + closed.at);
+    // The document is reloaded by Back (htmx keeps no copy of a page): the browser would put it back where it was
+    // when the view opened, after this script; the page last shown is where it is closed to.
+    if ("scrollRestoration" in window.history) { window.history.scrollRestoration = "manual"; }
+    shown.scrollIntoView();
+    window.addEventListener("load", function () { shown.scrollIntoView(); }, { once: true });
+  }
+  settleViewer();
+  document.addEventListener("htmx:historyRestore", settleViewer);
+
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () {
       navigator.serviceWorker.register("/sw.js").catch(function () {});

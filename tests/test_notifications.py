@@ -485,6 +485,12 @@ async def test_the_timelines_two_new_counts_each_say_what_they_count_and_agree_w
     assert badge and int(badge.group(1)) == new_events > len(unseen)
     log_page = html.unescape((await client.get(f"{scene.url}/historique")).text)
     assert f"{new_events} nouveaux événements" in log_page
+    # Seen there, neither is news on the timeline any more: the Historique shows every access the banner told of.
+    page = (await client.get(scene.url)).text
+    assert banner_of(page) == "" and "log-badge" not in page
+    told_up_to, key = max(n.event_id for n in unseen), (scene.camille.id, scene.dossier.id)
+    await db.rollback()  # this test's session read before the visit: a new transaction sees its mark
+    assert (await db.get(BannerSeen, key)).event_id >= told_up_to
 
 
 async def test_a_professional_already_in_the_log_is_told_of_at_their_first_read_and_only_then(client, db, app, scene,

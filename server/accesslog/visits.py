@@ -1,5 +1,5 @@
 """What is new in a dossier's log for one reader: the chain's head, how far they have seen it, how many events
-since (the Historique's badge), and marking a visit."""
+since (the Historique's badge), and marking a visit, which marks the banner's notifications seen too."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import unless_busy
-from ..models import AccessEvent, Account, ChainHead, Dossier, LogVisit, utcnow
+from ..models import AccessEvent, Account, BannerSeen, ChainHead, Dossier, LogVisit, utcnow
 
 
 async def head_seq(session: AsyncSession, *, dossier_id: str) -> int:
@@ -59,6 +59,19 @@ async def seen_up_to(session: AsyncSession, *, account_id: str, dossier_id: str,
         session.add(visit)
 
 
+async def banner_seen_up_to(session: AsyncSession, *, account_id: str, dossier_id: str, event_id: int) -> None:
+    """This reader has seen the dossier's notifications up to the event `event_id` (the banner's "Vu", a visit to the
+    Historique); it never moves back, and it is theirs alone (a caregiver's leaves the patient's banner as it was).
+    In the caller's transaction. Also for someone who starts helping with a dossier, up to its newest notification:
+    what the patient was told before is not news to them."""
+    mark = await session.get(BannerSeen, (account_id, dossier_id), populate_existing=True)
+    if mark is None:
+        session.add(BannerSeen(account_id=account_id, dossier_id=dossier_id, event_id=event_id))
+    elif event_id > mark.event_id:
+        mark.event_id, mark.seen_at = event_id, utcnow()
+        session.add(mark)
+
+
 async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: str, seq: int,
                        seen: int | None = None) -> None:
     """This account has now seen the log up to `seq`; it never moves back. `seen`: what it had seen, if known."""
@@ -71,6 +84,12 @@ async def record_visit(session: AsyncSession, *, account_id: str, dossier_id: st
     async with type(session)(session.bind, expire_on_commit=False) as own:
         async def mark() -> None:
             await seen_up_to(own, account_id=account_id, dossier_id=dossier_id, seq=seq)
+            # The Historique shows every event the banner tells of (notifications.banners): seen there, they are
+            # not news on the timeline either, or its two counts would disagree.
+            event_id = (await own.exec(select(AccessEvent.id).where(  # type: ignore[call-overload]
+                AccessEvent.dossier_id == dossier_id, AccessEvent.seq == seq))).first()
+            if event_id is not None:
+                await banner_seen_up_to(own, account_id=account_id, dossier_id=dossier_id, event_id=event_id)
 
         try:
             await unless_busy(own, mark)  # busy: what the page showed as new is new once more at the next visit

@@ -196,8 +196,8 @@ async def welcome(session: AsyncSession, *, account_id: str, dossier_id: str, ev
     before is not news to them, neither in the Historique's count ("99+ nouveaux événements") nor in the banner
     of what the patient was told."""
     await visits.seen_up_to(session, account_id=account_id, dossier_id=dossier_id, seq=event.seq)
-    await banners.seen_up_to(session, account_id=account_id, dossier_id=dossier_id,
-                             event_id=await banners.newest(session, dossier_id=dossier_id))
+    await visits.banner_seen_up_to(session, account_id=account_id, dossier_id=dossier_id,
+                                   event_id=await banners.newest(session, dossier_id=dossier_id))
 
 
 async def cancel(session: AsyncSession, *, dossier: Dossier, invitation_id: str,

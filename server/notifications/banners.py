@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import journal, phrases, queries, visits
 from ..db import begin_write
-from ..models import AccessEvent, Account, BannerSeen, Dossier, Notification, utcnow
+from ..models import AccessEvent, Account, BannerSeen, Dossier, Notification
 from ..templating import PARIS
 
 BANNER_LINES = 3
@@ -115,19 +115,8 @@ async def mark_seen(session: AsyncSession, *, account_id: str, dossier: Dossier,
     """This reader has seen the dossier's notifications up to the event `up_to`; it never moves back, and it is
     theirs alone (a caregiver's "Vu" leaves the patient's banner as it was)."""
     await begin_write(session)  # this session has read already (db.begin_write says why that matters)
-    await seen_up_to(session, account_id=account_id, dossier_id=dossier.id, event_id=up_to)
+    await visits.banner_seen_up_to(session, account_id=account_id, dossier_id=dossier.id, event_id=up_to)
     await session.commit()
-
-
-async def seen_up_to(session: AsyncSession, *, account_id: str, dossier_id: str, event_id: int) -> None:
-    """In the caller's transaction. Also for someone who starts helping with a dossier, up to its newest
-    notification: what the patient was told before is not news to them."""
-    mark = await session.get(BannerSeen, (account_id, dossier_id), populate_existing=True)
-    if mark is None:
-        session.add(BannerSeen(account_id=account_id, dossier_id=dossier_id, event_id=event_id))
-    elif event_id > mark.event_id:
-        mark.event_id, mark.seen_at = event_id, utcnow()
-        session.add(mark)
 
 
 async def newest(session: AsyncSession, *, dossier_id: str) -> int:

@@ -172,6 +172,12 @@ async def test_a_manager_closing_and_reopening_is_not_told_he_gave_the_accesses(
         for text in (before, notice):
             assert "vous avez accordés" not in text and "vous avez donné accès" not in text
         assert "Le dossier est rouvert : les accès accordés s'appliquent à nouveau." in notice
+    # Camille is told at once, on her timeline, that her dossier was closed and reopened for her (a probe's find:
+    # only the Historique said so, while every grant applied again).
+    banner = words_of(await client.get("/")).replace("\u00a0", " ")
+    assert "3 nouveautés sur le dossier" in banner  # and his acceptance of her invitation
+    assert "Paul Martin, pour votre compte, a fermé votre dossier" in banner
+    assert "Paul Martin, pour votre compte, a rouvert votre dossier" in banner
 
 
 async def test_accepting_with_an_account_says_it_was_done(client, db, app, patient, camille):
@@ -474,7 +480,9 @@ async def test_a_parent_attaches_a_childs_dossier_and_invites_the_other_parent(c
 
 
 def current_menu_link(page: str) -> list[str]:
-    return re.findall(r'<a href="([^"]+)" aria-current="page">', page)
+    """The links the menu marks as the page shown: in the bar (the copies behind "Plus" for a narrow bar left out:
+    only one of the two is ever displayed)."""
+    return re.findall(r'<a href="([^"]+)"(?: class="menu-roomy")? aria-current="page">', page)
 
 
 async def test_the_menu_marks_the_page_shown_in_her_own_dossier_and_in_her_childs(client, db, family):

@@ -220,6 +220,32 @@ async def test_a_caregivers_device_is_told_too_and_goes_to_the_dossiers_historiq
     assert tablet.read(message) == {**READ, "url": f"{scene.url}/historique"}
 
 
+async def test_a_dossier_a_relative_closes_and_reopens_is_pushed_to_the_patient_not_to_him(client, db, app, scene,
+                                                                                           push_service):
+    """Closing is the patient's strongest opposition, and a reopening lets every grant apply again: done for her by a
+    managing relative, she is told at once (an outside probe's find); he is not told of his own doing."""
+    paul = Account(display_name="Paul Martin")
+    db.add(paul)
+    await db.flush()
+    db.add(Delegation(dossier_id=scene.dossier.id, caregiver_account_id=paul.id, relationship="proche"))  # a manager
+    await db.commit()
+    phone, tablet = push_service.device("telephone-de-camille"), push_service.device("tablette-de-paul")
+    assert (await subscribe(client, db, scene.camille, phone)).status_code == 200
+    assert (await subscribe(client, db, paul, tablet)).status_code == 200  # and he acts from there
+    for url in (f"{scene.url}/fermeture", f"{scene.url}/reouverture"):
+        assert (await submit(client, url, {})).status_code == 303
+    await settled(app)
+    assert [phone.read(m)["body"] for m in push_service.to(phone)] == [
+        "Votre dossier a été fermé : aucun professionnel ne peut plus le lire.",
+        "Votre dossier a été rouvert : les accès accordés s'appliquent à nouveau."]
+    assert push_service.to(tablet) == []
+    # Her own closing is not news to her.
+    await as_account(client, db, scene.camille)
+    assert (await submit(client, f"{scene.url}/fermeture", {})).status_code == 303
+    await settled(app)
+    assert len(push_service.to(phone)) == 2
+
+
 async def test_pushes_wait_for_the_commit_and_vanish_with_a_rollback(db, scene, push_service):
     phone = push_service.device("telephone")
     endpoint, p256dh, auth = devices.parse_subscription(json.dumps(phone.subscription()).encode(), env="test")

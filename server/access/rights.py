@@ -28,6 +28,7 @@ from ..models import (
 from ..files import blobs
 from ..files.store import Storage
 from ..i18n import N_, _
+from ..notifications import notify
 from .durations import DURATIONS, grant_end
 from .rule import REPRESENTATIVE
 
@@ -313,5 +314,6 @@ async def set_closed(session: AsyncSession, *, dossier: Dossier, closed: bool, a
         dossier.state = "closed" if closed else "open"
         dossier.closed_at = utcnow() if closed else None
         session.add(dossier)
-        await audit.append(session, dossier_id=dossier.id, action="close" if closed else "reopen", actor=actor)
+        event = await audit.append(session, dossier_id=dossier.id, action="close" if closed else "reopen", actor=actor)
+        await notify.record(session, dossier=dossier, event=event)  # told when a relative did it (notify.py)
     await _commit(session)

@@ -2,7 +2,7 @@
 
 Deciding (`record`) happens right after `audit.append`: a professional's first read of the dossier, every
 emergency access, each new document, a change of who helps with the dossier, a health link blocked by wrong
-passcodes, and every read when the patient asked for it, get a Notification row that commits, or rolls
+passcodes, the dossier closed or reopened by a relative, and every read when the patient asked for it, get a Notification row that commits, or rolls
 back, with the event. That row is the in-app banner (`banners.unseen`), for whoever has no device subscribed or
 missed a push. The same call stages a Web Push for every device of the patient and of their active caregivers;
 `webpush.py` sends them after the commit, without the professional's page waiting.
@@ -39,16 +39,24 @@ CAREGIVER_CHANGES = ("caregiver_added", "caregiver_stepped_down", "majority_ende
 # longer opens (Carnet closed it after too many wrong passcodes, perhaps someone guessing: shlinks/manifest.py), and
 # only a new link lets its recipient in again. A link made or revoked is its maker's own doing: not told.
 LINK_BLOCKED = "shl_blocked"
+# And a dossier closed or reopened by a managing relative: closing is the patient's strongest opposition, and a
+# reopening lets every grant apply again; the patient hears of it at once, not at her next look at the Historique.
+BODY_CLOSED = N_("Votre dossier a été fermé : aucun professionnel ne peut plus le lire.")
+BODY_REOPENED = N_("Votre dossier a été rouvert : les accès accordés s'appliquent à nouveau.")
+OPENING_CHANGES = ("close", "reopen")
 BODIES = {"emergency": BODY_EMERGENCY, "add_document": BODY_DOCUMENT, LINK_BLOCKED: BODY_LINK_BLOCKED,
-          **dict.fromkeys(CAREGIVER_CHANGES, BODY_CAREGIVERS)}
+          "close": BODY_CLOSED, "reopen": BODY_REOPENED, **dict.fromkeys(CAREGIVER_CHANGES, BODY_CAREGIVERS)}
 # A push service keeps the latest undelivered message of a topic: a read never replaces an emergency (no topic, sent
 # at high urgency), a new document, or a blocked link.
-TOPICS = {"emergency": "", "add_document": "document", LINK_BLOCKED: "lien-de-partage"}
+TOPICS = {"emergency": "", "add_document": "document", LINK_BLOCKED: "lien-de-partage", "close": "ouverture",
+          "reopen": "ouverture"}
 
 
 async def warrants_notification(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> bool:
     if event.action in ("emergency", LINK_BLOCKED, *CAREGIVER_CHANGES):
         return True
+    if event.action in OPENING_CHANGES:
+        return event.actor_kind != "patient"  # her own closing is not news to her
     if event.actor_kind != "professional":
         return False
     if event.action == "add_document":  # every new document, as Mon espace santé tells of each
@@ -96,6 +104,7 @@ async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEv
                 continue
         # "/historique" is the patient's own; a caregiver's goes to this dossier's.
         links.setdefault(d.caregiver_account_id, f"/dossiers/{dossier.id}/historique")
+    links.pop(event.actor_account_id, None)  # never one's own doing, as the banner (banners.unseen)
     if not links:
         return []
     devices = await session.exec(

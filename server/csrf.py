@@ -28,7 +28,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from .config import Settings
-from .errors import Refused
+from .errors import SESSION_GONE, Refused
 from .i18n import _
 from .sessions import cookie_value
 
@@ -93,6 +93,11 @@ class CSRFMiddleware(ASGIMiddleware):
         if scope["method"] not in SAFE_METHODS:
             sent = await self._sent_tokens(Request(scope, receive))
             if fresh or not any(hmac.compare_digest(unmasked(s).encode(), token.encode()) for s in sent):
+                # No session now, and a token of this browser's that is not a sessionless page's: the page was
+                # rendered in a session that has ended since (its cookie gone after its 12 hours, or cleared).
+                # errors.on_csrf says so, as it does of a session ended while idle, not "Action refusée".
+                scope.setdefault("state", {})[SESSION_GONE] = (not fresh and scope.get("auth") is None
+                                                               and any(unmasked(s) for s in sent))
                 raise PermissionDeniedException("CSRF token verification failed")
         if fresh:
             send = self._setting_cookie(send, Cookie(

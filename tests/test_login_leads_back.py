@@ -39,7 +39,8 @@ def login_next(page) -> str:
 async def test_a_page_asked_for_logged_out_sends_to_the_login_with_its_path_and_nothing_more(client, db):
     await professional_logged_out(client, db)
     for asked, login in (("/pro/code", "/connexion?suite=/pro/code"),
-                         ("/pro/urgence?fait=x", "/connexion?suite=/pro/urgence"),  # its path alone
+                         ("/pro/urgence?fait=x", "/connexion?suite=/pro/urgence"),  # not a one-time notice
+                         ("/pro/urgence?type=x&fait=x", "/connexion?suite=/pro/urgence%3Ftype%3Dx"),  # its choices
                          ("/", None)):
         answer = await client.get(asked, follow_redirects=False)
         if login is None:
@@ -87,7 +88,7 @@ async def test_htmx_asking_logged_out_sends_the_page_it_was_on_to_the_login(clie
     dossier = "/dossiers/" + "a" * 32
     part = await client.get(dossier, params={"recherche": "x"}, follow_redirects=False,
                             headers={"HX-Request": "true", "HX-Current-URL": f"{ORIGIN}{dossier}?recherche=x"})
-    assert part.headers["hx-redirect"] == f"/connexion?suite={dossier}"
+    assert part.headers["hx-redirect"] == f"/connexion?suite={dossier}%3Frecherche%3Dx"  # with its filters
     boosted = await client.get("/pro/urgence", follow_redirects=False,
                                headers={"HX-Request": "true", "HX-Boosted": "true", "HX-Current-URL": f"{ORIGIN}/"})
     assert boosted.headers["hx-redirect"] == "/connexion?suite=/pro/urgence"  # a link followed: where it led
@@ -135,12 +136,21 @@ async def test_a_form_sent_after_its_session_ended_leads_to_the_login_and_back_s
     boosted = await client.post(form_page, data=fields, follow_redirects=False,
                                 headers={"HX-Request": "true", "HX-Boosted": "true",
                                          "HX-Current-URL": f"{ORIGIN}{form_page}?type=allergy"})
-    assert boosted.headers["hx-redirect"] == f"/connexion?suite={form_page}&non-envoye=1"
+    # Back to the form itself, not the chooser before it (a probe's find: "?type=allergy" was dropped).
+    assert boosted.headers["hx-redirect"] == f"/connexion?suite={form_page}%3Ftype%3Dallergy&non-envoye=1"
     plain = await client.post(form_page, data=fields, follow_redirects=False)  # no JavaScript: no page to name
     assert (plain.status_code, plain.headers["location"]) == (303, "/connexion?non-envoye=1")
     login = await client.get(boosted.headers["hx-redirect"])
-    assert "ce que vous veniez d'envoyer n'a pas été enregistré" in login.text and login_next(login) == form_page
-    assert (await log_in(client, authenticator, next=form_page)).json() == {"redirect": form_page}
+    assert "ce que vous veniez d'envoyer n'a pas été enregistré" in login.text
+    assert login_next(login) == f"{form_page}?type=allergy"
+    assert (await log_in(client, authenticator, next=f"{form_page}?type=allergy")).json() == {
+        "redirect": f"{form_page}?type=allergy"}
+    # The same when the browser dropped the session's cookie (after its 12 hours, a probe's find: it said "Action
+    # refusée"): the form's token was a session's, and this browser has none now.
+    client.cookies.delete("carnet_session")
+    gone = await client.post(form_page, data=fields, follow_redirects=False,
+                             headers={"HX-Request": "true", "HX-Current-URL": f"{ORIGIN}{form_page}?type=allergy"})
+    assert gone.headers["hx-redirect"] == f"/connexion?suite={form_page}%3Ftype%3Dallergy&non-envoye=1"
     # A browser that never had a session (a forged post from elsewhere carries none: SameSite): refused, as before.
     async with type(client)(client.app, base_url=ORIGIN) as stranger:
         forged = await stranger.post(form_page, data=fields, follow_redirects=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
@@ -19,7 +19,7 @@ from ..i18n import _
 from ..sessions import session_cookie
 from .attempts import client_address
 from .forms import Form, FormError, not_recent, parse_date, text
-from .language import SAME_SITE_PATH, page_address
+from .language import QUERY, SAME_SITE_PATH, page_address
 
 # Where a login leads (/connexion?suite=PATH): the path alone, an opaque one (ids, never a name or a search), and
 # never another site's: "//x" and "/\\x" are another host to a browser, and a scheme is no path. Its query stays
@@ -32,8 +32,19 @@ RECOVERY_CODE = "recovery_code_id"
 
 
 def next_path(value: object) -> str:
-    """The page a login leads to: this path of this site, or the front door."""
-    return value if isinstance(value, str) and len(value) <= 1000 and SAME_SITE_PATH.fullmatch(value) else "/"
+    """The page a login leads to: this path of this site, with its filter choices (its query), or the front door."""
+    if not isinstance(value, str) or len(value) > 1000:
+        return "/"
+    path, _mark, query = value.partition("?")
+    return value if SAME_SITE_PATH.fullmatch(path) and QUERY.fullmatch(query) else "/"
+
+
+def kept_query(query: str) -> str:
+    """What of a page's query a login brings back: the form a chooser opened ("?type=allergy"), a list's filters
+    (opaque ids and choices: never a name or a title, which no address of Carnet holds); not a one-time notice
+    ("?fait=…", which would say again that something was just done), nor the login's own."""
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in ("fait", NEXT, UNSENT)]
+    return f"?{urlencode(kept)}" if kept else ""
 
 
 def login_address(request: Request, *, unsent: bool = False) -> str:
@@ -46,9 +57,10 @@ def login_address(request: Request, *, unsent: bool = False) -> str:
         return "/connexion"
     part_of_a_page = request.headers.get("hx-request") and not request.headers.get("hx-boosted")
     if request.method == "GET" and not part_of_a_page:
-        asked = request.url.path
+        asked = request.url.path + kept_query(request.url.query)
     elif request.headers.get("hx-request"):
-        asked = page_address(request.headers.get("hx-current-url", "")).path
+        current = page_address(request.headers.get("hx-current-url", ""))
+        asked = current.path + kept_query(current.query)
     else:
         asked = ""  # a form sent without JavaScript: its action is no page to come back to
     back = next_path(asked)

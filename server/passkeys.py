@@ -55,6 +55,15 @@ class PasskeyRefused(Exception):
     """A ceremony failed; the message is safe to show, in the person's language."""
 
 
+class UnknownPasskey(PasskeyRefused):
+    """A login with a passkey Carnet does not hold (removed from the account, or its account gone): the page tells
+    the device to forget it (WebAuthn's signalUnknownCredential), which then stops offering it."""
+
+    def __init__(self, message: str, credential_id: str) -> None:
+        super().__init__(message)
+        self.credential_id = credential_id
+
+
 class TooManyChallenges(Exception):
     """This client has too many ceremonies under way."""
 
@@ -277,10 +286,13 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
         raise refused  # base64url only (WebAuthn L3, 5.1): nothing else is a credential we could know
     result = await session.exec(select(Passkey).where(Passkey.credential_id == credential_id))
     passkey = result.first()
-    account = await session.get(Account, passkey.account_id) if passkey else None
+    if passkey is None:
+        raise UnknownPasskey(_("Cette clé d'accès n'est pas reconnue : elle a peut-être été supprimée de votre compte. "
+                               "Connectez-vous avec une autre clé d'accès, ou avec un code de secours."), credential_id)
+    account = await session.get(Account, passkey.account_id)
     # The user handle the authenticator returns must be the one we gave this credential
     # (WebAuthn L3, 7.2 step 6).
-    if passkey is None or account is None or account.user_handle != user_handle:
+    if account is None or account.user_handle != user_handle:
         raise refused
     try:
         verified = verify_authentication_response(
@@ -302,6 +314,15 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
     session.add(passkey)
     await session.commit()
     return account, passkey.id
+
+
+async def accepted_credentials(session: AsyncSession, settings: Settings, *, account: Account) -> dict:
+    """What a device that has just logged in is told this account's passkeys are (WebAuthn's
+    signalAllAcceptedCredentials): one removed from the account, still held by the device or synced to it by a
+    password manager, is then forgotten there and offered no more."""
+    ids = (await session.exec(select(Passkey.credential_id).where(Passkey.account_id == account.id))).all()
+    return {"rpId": settings.rp_id, "userId": bytes_to_base64url(account.user_handle.encode()),
+            "allAcceptedCredentialIds": sorted(ids)}
 
 
 async def rename_passkey(session: AsyncSession, *, account: Account, passkey_id: str, name: str) -> bool:

@@ -31,6 +31,7 @@ from tests.conftest import (
     new_professional, post_form, post_json, set_cookie, without_csrf,
 )
 from tests.patient_helpers import MISSING, Records, Statements, events, professional
+from tests.softauthn import b64url
 from tests.push_service import Device, PushService
 
 ABSURD_DATE = "1/1/10000000000"
@@ -237,6 +238,9 @@ async def test_a_passkey_enrolled_with_a_printed_code_dies_when_the_patient_acti
         assert (await professional_browser.get("/cles", follow_redirects=False)).status_code == 303
         refused = await login(professional_browser, intruder)
         assert refused.status_code == 400 and "n'est pas reconnue" in refused.json()["error"]
+        # Its device is told to forget it (WebAuthn's signalUnknownCredential): it would only be refused again.
+        assert refused.json()["unknownCredential"] == {"rpId": "localhost",
+                                                       "credentialId": b64url(intruder.credential_id)}
     await db.commit()
     account = await account_for_patient(db, patient=fixture.patient)
     assert len((await db.exec(select(Passkey).where(Passkey.account_id == account.id))).all()) == 1

@@ -56,14 +56,14 @@ async def test_a_page_asked_for_logged_out_sends_to_the_login_with_its_path_and_
 async def test_the_login_leads_to_the_page_asked_for(client, db):
     authenticator = await professional_logged_out(client, db)
     answer = await log_in(client, authenticator, next="/pro/code")
-    assert answer.status_code == 200 and answer.json() == {"redirect": "/pro/code"}
+    assert answer.status_code == 200 and answer.json()["redirect"] == "/pro/code"
     assert (await client.get("/pro/code", follow_redirects=False)).status_code == 200
 
 
 async def test_a_login_without_a_page_to_come_back_to_leads_home(client, db):
     authenticator = await professional_logged_out(client, db)
     assert login_next(await client.get("/connexion")) == "/"
-    assert (await log_in(client, authenticator)).json() == {"redirect": "/"}
+    assert (await log_in(client, authenticator)).json()["redirect"] == "/"
 
 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
@@ -72,13 +72,13 @@ async def test_a_login_never_leads_to_another_site(client, db, elsewhere):
     authenticator = await professional_logged_out(client, db)
     page = await client.get("/connexion", params={"suite": elsewhere})
     assert page.status_code == 400 or login_next(page) == "/", elsewhere  # 400: a control character, refused whole
-    assert (await log_in(client, authenticator, next=elsewhere)).json() == {"redirect": "/"}, elsewhere
+    assert (await log_in(client, authenticator, next=elsewhere)).json()["redirect"] == "/", elsewhere
 
 
 async def test_a_login_whose_answer_names_no_string_leads_home(client, db):
     authenticator = await professional_logged_out(client, db)
     for odd in (["/pro/code"], {"path": "/pro/code"}, 42, None):
-        assert (await log_in(client, authenticator, next=odd)).json() == {"redirect": "/"}, odd
+        assert (await log_in(client, authenticator, next=odd)).json()["redirect"] == "/", odd
         await post_form(client, "/deconnexion", {})
 
 
@@ -143,8 +143,7 @@ async def test_a_form_sent_after_its_session_ended_leads_to_the_login_and_back_s
     login = await client.get(boosted.headers["hx-redirect"])
     assert "ce que vous veniez d'envoyer n'a pas été enregistré" in login.text
     assert login_next(login) == f"{form_page}?type=allergy"
-    assert (await log_in(client, authenticator, next=f"{form_page}?type=allergy")).json() == {
-        "redirect": f"{form_page}?type=allergy"}
+    assert (await log_in(client, authenticator, next=f"{form_page}?type=allergy")).json()["redirect"] == f"{form_page}?type=allergy"
     # The same when the browser dropped the session's cookie (after its 12 hours, a probe's find: it said "Action
     # refusée"): the form's token was a session's, and this browser has none now.
     client.cookies.delete("carnet_session")

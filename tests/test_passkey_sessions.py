@@ -117,7 +117,7 @@ async def test_a_session_opened_long_ago_logs_in_again_before_it_adds_a_passkey_
     options, ceremony = await ceremony_options(client, "/connexion/options")
     back = await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": phone.get(options),
                                                               "next": "/cles"})
-    assert back.json() == {"redirect": "/cles"}
+    assert back.json()["redirect"] == "/cles"
     assert "data-passkey-register" in (await client.get("/cles")).text
     await add_passkey(client, "Tablette")
     assert set(await passkey_ids(db, patient)) == {"Téléphone", "Ordinateur", "Tablette"}

@@ -237,11 +237,17 @@ async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any])
         account, passkey_id = await passkeys.finish_login(
             db, settings, token=str(data.get("ceremony", "")), credential=str(data.get("credential", ""))
         )
+    except passkeys.UnknownPasskey as unknown:
+        return Response({"error": str(unknown), "unknownCredential": {"rpId": settings.rp_id,
+                                                                       "credentialId": unknown.credential_id}},
+                        status_code=400)
     except passkeys.PasskeyRefused as refused:
         return Response({"error": str(refused)}, status_code=400)
+    accepted = await passkeys.accepted_credentials(db, settings, account=account)
     token = await sessions.start_session(db, account=account, authenticated=True, replacing=request.auth,
                                          data={sessions.LOGGED_IN_WITH: passkey_id})
-    return Response({"redirect": next_path(data.get("next"))}, cookies=[session_cookie(settings, token)])
+    return Response({"redirect": next_path(data.get("next")), "accepted": accepted},
+                    cookies=[session_cookie(settings, token)])
 
 
 @post("/deconnexion", status_code=200)

@@ -96,7 +96,11 @@
       throw refused(_("Pas de connexion : vérifiez votre réseau puis réessayez."));
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) throw refused(data.error || _("Une erreur est survenue. Réessayez."));
+        if (!response.ok) {
+          var error = refused(data.error || _("Une erreur est survenue. Réessayez."));
+          error.data = data;
+          throw error;
+        }
         return data;
       });
     });
@@ -155,6 +159,19 @@
       .finally(function () { button.disabled = false; });
   }
 
+  // What the server says of this account's passkeys, told to the device (WebAuthn's signal methods, where the
+  // browser has them): one it does not hold is forgotten there and offered no more (a key removed from the account,
+  // on a lost phone or synced by a password manager). Never waited on for long: the login goes on regardless.
+  function signal(method, details) {
+    if (!details || !window.PublicKeyCredential || typeof PublicKeyCredential[method] !== "function") {
+      return Promise.resolve();
+    }
+    var told;
+    try { told = PublicKeyCredential[method](details); } catch (e) { return Promise.resolve(); }
+    var enough = new Promise(function (resolve) { setTimeout(resolve, 1000); });
+    return Promise.race([Promise.resolve(told).catch(function () {}), enough]);
+  }
+
   var pendingConditional = null;
 
   function login(box, options) {
@@ -175,8 +192,15 @@
       return post("/connexion/verification", {
         ceremony: ceremony, credential: JSON.stringify(credentialJSON(cred)), next: box.dataset.next,
       });
-    }).then(function (data) { go(afterLogin(box, data.redirect || box.dataset.next)); })
-      .catch(function (error) { if (conditional) setBusy(box, false); throw error; });
+    }).then(function (data) {
+      return signal("signalAllAcceptedCredentials", data.accepted).then(function () {
+        go(afterLogin(box, data.redirect || box.dataset.next));
+      });
+    }).catch(function (error) {
+      if (conditional) setBusy(box, false);
+      var unknown = error && error.data && error.data.unknownCredential;
+      return signal("signalUnknownCredential", unknown).then(function () { throw error; });
+    });
   }
 
   function setBusy(box, busy) {

@@ -42,7 +42,7 @@ async def open_emergency(
     refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible pour ce patient."))
     # An identity that names no dossier asks what one that opted out does (reading.PHANTOM): the refusal takes as
     # long, and says nothing more (identities are not to be probed).
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id if dossier else PHANTOM.id)
     dossier = await session.get(Dossier, dossier.id if dossier else PHANTOM.id, populate_existing=True)
     blocked = await active_block(session, dossier_id=dossier.id if dossier else PHANTOM.id,
                                  professional_id=professional.id)
@@ -66,7 +66,7 @@ async def review_emergency(
     """The patient keeps an emergency access as it is, or blocks that professional: one change, one event."""
     if outcome not in ("kept", "blocked"):
         raise InvalidInput(_("Choix inconnu."))
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     access = await session.get(EmergencyAccess, emergency_id, populate_existing=True)
     if access is not None and await layer_of(session, dossier_id=dossier.id, professional_id=access.professional_id,
                                              given_by=await giver(session, dossier_id=dossier.id, actor=actor)):

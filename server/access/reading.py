@@ -172,7 +172,7 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     just before is seen, and the read is logged before its content is sent.
     """
     if account.professional_id is not None:
-        await audit.begin_chained(session)
+        await audit.begin_chained(session, dossier_id=dossier_id)
     now = utcnow()
     found = await _dossier_row(session, dossier_id)
     if found is None:
@@ -204,6 +204,13 @@ async def open_document(session: AsyncSession, *, account: Account, document_id:
                                        detail=detail))[:3]
 
 
+async def _dossier_of(session: AsyncSession, document_id: str) -> str:
+    """The dossier a document is in ("" for none): asked only on PostgreSQL, whose lock needs it first."""
+    if session.get_bind().dialect.name != "postgresql":
+        return ""
+    return (await session.exec(select(Document.dossier_id).where(Document.id == document_id))).first() or ""
+
+
 async def document_and_dossier(session: AsyncSession, *, account: Account, document_id: str,
                                action: str = "read_document", once: bool = False,
                                detail: str = "") -> tuple[Document, Dossier, Right, bool]:
@@ -211,6 +218,9 @@ async def document_and_dossier(session: AsyncSession, *, account: Account, docum
     right is asked first, and says nothing of the dossier (they may hold a grant as well)."""
     if account.professional_id is not None:
         await audit.begin_chained(session)
+        # Its dossier's chain lock before its rights are read (PostgreSQL: audit.begin_chained); a document never
+        # changes dossier, so asking which one before the lock is safe.
+        await audit.lock_chain(session, dossier_id=await _dossier_of(session, document_id))
     now = utcnow()
     found = (await session.exec(_document_dossier_and_patient(), params={"document_id": document_id})).first()
     if found is None:

@@ -119,7 +119,7 @@ async def grant_access(
     actor: audit.Actor, share_code: ShareCode | None = None,
 ) -> Grant:
     grant_end(duration, utcnow())  # refuses an unknown duration before taking the lock
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
         await refuse(session, _(CLOSED))
@@ -155,7 +155,7 @@ async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str
     changes nothing). NONE if the dossier has no such grant, or none this actor may revoke: of a professional who
     kept care from the minor's parents, a grant of the other side's (`layer_of`). A grant another manager replaced
     meanwhile (a new duration, a new scope) is not revoked for them: CHANGED, and the page says so."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     grant = await session.get(Grant, grant_id, populate_existing=True)
     ours = grant is not None and grant.dossier_id == dossier.id
     layer = None
@@ -188,7 +188,7 @@ def who(professional: Professional | None) -> str:
 async def block(session: AsyncSession, *, dossier: Dossier, professional: Professional, actor: audit.Actor) -> None:
     """A block stops the professional entirely, authorship included (issue 4); a minor's parent's block of one who
     kept care from them stops only the grants representatives gave (`Block.representatives_only`)."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     blocked_by = await giver(session, dossier_id=dossier.id, actor=actor)
     layer = await layer_of(session, dossier_id=dossier.id, professional_id=professional.id, given_by=blocked_by)
     if await active_block(session, dossier_id=dossier.id, professional_id=professional.id, layer=layer) is None:
@@ -213,7 +213,7 @@ async def end_emergencies(session: AsyncSession, *, dossier_id: str, professiona
 
 
 async def unblock(session: AsyncSession, *, dossier: Dossier, professional: Professional, actor: audit.Actor) -> None:
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     rows = (await session.exec(select(Block).where(
         Block.dossier_id == dossier.id, Block.professional_id == professional.id, Block.lifted_at.is_(None)  # type: ignore[union-attr]
     ))).all()
@@ -235,7 +235,7 @@ async def set_medecin_traitant(
 ) -> None:
     if professional is not None and professional.profession not in MEDECINS:
         raise InvalidInput(_("Le médecin traitant doit être un médecin."))
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     given_by = await giver(session, dossier_id=dossier.id, actor=actor)
     layer = professional and await layer_of(session, dossier_id=dossier.id, professional_id=professional.id,
@@ -266,7 +266,7 @@ async def set_medecin_traitant(
 
 
 async def set_hidden(session: AsyncSession, *, document: Document, hidden: bool, actor: audit.Actor) -> None:
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=document.dossier_id)
     document = await session.get(Document, document.id, populate_existing=True)
     if document.deleted_at is None and document.hidden != hidden:
         document.hidden = hidden
@@ -282,7 +282,7 @@ async def delete_document(
     """Gone for everyone: the row is marked deleted (the log keeps that it existed) and, once that
     has committed, its file and page images are erased unless another live document holds them
     (files/blobs.py: under the keys' locks, so an upload of the same bytes cannot lose its file)."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=document.dossier_id)
     document = await session.get(Document, document.id, populate_existing=True)
     if document.deleted_at is None:
         document.deleted_at = utcnow()
@@ -297,7 +297,7 @@ async def delete_document(
 
 
 async def set_emergency_opt_out(session: AsyncSession, *, dossier: Dossier, opt_out: bool, actor: audit.Actor) -> None:
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.emergency_opt_out != opt_out:
         dossier.emergency_opt_out = opt_out
@@ -308,7 +308,7 @@ async def set_emergency_opt_out(session: AsyncSession, *, dossier: Dossier, opt_
 
 
 async def set_closed(session: AsyncSession, *, dossier: Dossier, closed: bool, actor: audit.Actor) -> None:
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if (dossier.state == "closed") != closed:
         dossier.state = "closed" if closed else "open"

@@ -26,7 +26,7 @@ async def create_share_code(
 ) -> tuple[str, ShareCode]:
     """A 6-character code, valid 10 minutes, once; only its hash is kept."""
     grant_end(duration, utcnow())  # checks the duration
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
         await refuse(session, _(CLOSED))
@@ -50,7 +50,7 @@ async def create_share_code(
 async def cancel_share_code(session: AsyncSession, *, share_code_id: str, dossier: Dossier, actor: audit.Actor) -> bool:
     """The patient takes back a code not yet used: it ends now (it reads as expired), logged. False: no such code
     waiting in this dossier (used, expired, cancelled already, or another's)."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     row = await session.get(ShareCode, share_code_id, populate_existing=True)
     now = utcnow()
     if row is None or row.dossier_id != dossier.id or row.used_at is not None or row.expires_at <= now:
@@ -81,7 +81,7 @@ async def redeem_share_code(
     row = (await session.exec(select(ShareCode).where(ShareCode.code_hash == hash_secret(normalize_code(code))))).first()
     if row is None:
         raise ShareCodeRefused(_(REFUSED))
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=row.dossier_id)
     row = await session.get(ShareCode, row.id, populate_existing=True)
     dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
     # A parent's code given to a professional who kept care from them grants within the parents' own decisions.

@@ -81,20 +81,29 @@ def fields_hash(content: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def begin_chained(session: AsyncSession) -> None:
-    """Start the transaction an append will live in (BEGIN IMMEDIATE on SQLite).
+async def begin_chained(session: AsyncSession, *, dossier_id: str | None = None) -> None:
+    """Start the transaction an append will live in, holding the dossier's chain lock from its first read.
 
-    Call before the action's own reads and writes, so the action and its event commit together.
+    Call before the action's own reads and writes, so the action and its event commit together, and so that what
+    it checks (a grant still current, a block, a document not yet hidden) cannot change before it commits: two
+    managers at once, a professional's read against a revoke committed meanwhile. SQLite's BEGIN IMMEDIATE holds
+    the whole database; PostgreSQL's BEGIN holds nothing, so the dossier's chain head is locked at once
+    (`lock_chain`). `dossier_id` None: an action over accounts or several dossiers, which locks the heads it
+    appends to as it does (`append`, `append_each`) and re-reads what it checks under its own row locks.
     """
     try:
         await begin_write(session)
     except DBAPIError as exc:  # SQLite: "database is locked" after the busy timeout
         raise _busy(exc)
+    if dossier_id is not None:
+        await lock_chain(session, dossier_id=dossier_id)
 
 
 async def lock_chain(session: AsyncSession, *, dossier_id: str) -> None:
-    """Take the dossier's chain lock now (PostgreSQL; SQLite's BEGIN IMMEDIATE holds the whole database already),
-    when what the action checks before appending must not change before it commits."""
+    """Take the dossier's chain lock now (PostgreSQL; SQLite's BEGIN IMMEDIATE holds the whole database already,
+    and is not asked again), when what the action checks before appending must not change before it commits."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
     try:
         await session.exec(select(ChainHead.seq).where(ChainHead.dossier_id == dossier_id).with_for_update())
     except DBAPIError as exc:

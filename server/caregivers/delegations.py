@@ -38,7 +38,7 @@ def _name(patient: Patient) -> str:
 async def remove(session: AsyncSession, *, dossier: Dossier, delegation_id: str, actor: audit.Actor) -> bool:
     """The patient (or a minor's parent, for the other parent) ends a caregiver's access at once (logged once:
     removing again changes nothing); False if the dossier has no such caregiver."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     delegation = await session.get(Delegation, delegation_id, populate_existing=True)
     ours = delegation is not None and delegation.dossier_id == dossier.id
     if not ours or delegation.revoked_at is not None:
@@ -65,7 +65,7 @@ async def make_reader(session: AsyncSession, *, dossier: Dossier, delegation_id:
     nothing), the relative told at their next visit. False if no relative of the patient's choosing helps with this
     dossier under that id: one they invited, or a parent they kept at 18 (the caller checks the patient is an adult).
     """
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     delegation = await session.get(Delegation, delegation_id, populate_existing=True)
     kept_parent = delegation is not None and delegation.relationship != "proche" and bool(delegation.after_majority)
     if (delegation is None or delegation.dossier_id != dossier.id or delegation.revoked_at is not None
@@ -91,7 +91,7 @@ async def make_reader(session: AsyncSession, *, dossier: Dossier, delegation_id:
 
 async def step_down(session: AsyncSession, *, account: Account, dossier_id: str) -> Patient | None:
     """The caregiver stops helping with this dossier; the patient is told. None: no such current delegation."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier_id)
     delegations = (await session.exec(select(Delegation).where(
         Delegation.dossier_id == dossier_id, Delegation.caregiver_account_id == account.id,
         Delegation.revoked_at.is_(None)))).all()  # type: ignore[union-attr]

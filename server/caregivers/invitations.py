@@ -64,7 +64,7 @@ async def invite(
                            "niveau")
     if duration not in DURATIONS:
         raise InvalidInput(_("Choisissez une durée."), "duree")
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     if relationship == "parent" and await representatives(session, dossier_id=dossier.id, pending=True) \
             >= MAX_REPRESENTATIVES:
         await session.commit()  # nothing written; a rollback would expire what the caller shows
@@ -204,7 +204,7 @@ async def cancel(session: AsyncSession, *, dossier: Dossier, invitation_id: str,
                  actor: audit.Actor) -> CaregiverInvitation | None:
     """The invitation, cancelled now or before (logged once: a double tap changes nothing), or left as it was if
     accepted meanwhile; None if the dossier has no such invitation."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     invitation = await session.get(CaregiverInvitation, invitation_id, populate_existing=True)
     ours = invitation is not None and invitation.dossier_id == dossier.id
     if not ours or invitation.used_at or invitation.cancelled_at:

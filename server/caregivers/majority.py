@@ -34,7 +34,7 @@ async def choose(session: AsyncSession, *, dossier: Dossier, delegation_id: str,
     """The young person decides, before 18, what one parent keeps at 18 (only the patient decides this)."""
     if choice not in CHOICES:
         raise InvalidInput(_("Choisissez ce que ce parent gardera à vos 18 ans."))
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     delegation = await session.get(Delegation, delegation_id, populate_existing=True)
     if (delegation is None or delegation.dossier_id != dossier.id or delegation.revoked_at is not None
             or delegation.relationship not in LEGAL_REPRESENTATIVES or delegation.end_reason):

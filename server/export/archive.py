@@ -155,7 +155,7 @@ async def outline(session: AsyncSession, *, dossier_id: str, visible: Visibility
 
 async def record_export(session: AsyncSession, *, dossier: Dossier, actor: audit.Actor) -> None:
     """The export in the access log, committed before the copy leaves the server."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     await audit.append(session, dossier_id=dossier.id, action="export", actor=actor)
     await audit.commit_chained(session)
 

@@ -123,7 +123,7 @@ async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEv
 
 async def set_notify_every_access(session: AsyncSession, *, dossier: Dossier, every: bool, actor: audit.Actor) -> None:
     """A change to what the patient is told of is logged like the changes of rights."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.notify_every_access != every:
         dossier.notify_every_access = every

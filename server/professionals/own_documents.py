@@ -94,7 +94,7 @@ async def own_documents(session: AsyncSession, *, account: Account, dossier_id: 
 
     Their own alone, even where the rule lets them see more (a grant given again): the dossier's timeline is
     where the rest is read, and logged. `detail` names the software that asked (the FHIR API's search), in the log."""
-    await audit.begin_chained(session)  # as every professional's read: a block committed just before is seen
+    await audit.begin_chained(session, dossier_id=dossier_id)  # as every professional's read: a block committed just before is seen
     now = utcnow()
     pro = account.professional_id
     dossier, patient = await dossier_and_patient(session, dossier_id)

@@ -35,7 +35,7 @@ async def end_treatment(session: AsyncSession, *, item: ProfileItem, ended_on: d
     if item.started_on is not None and ended_on < item.started_on:
         raise InvalidInput(_("L'arrêt ne peut pas précéder le début du traitement (%(date)s).",
                              date=long_date(item.started_on)), "ended_on")
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=item.dossier_id)
     item = await session.get(ProfileItem, item.id, populate_existing=True)
     if item is not None and item.deleted_at is None and item.ended_on is None:
         item.ended_on = ended_on

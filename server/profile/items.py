@@ -227,7 +227,7 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
             raise InvalidInput(_("Choisissez un document de ce dossier."), "document_id")
         fields["document_id"] = document.id
     if not session.in_transaction():
-        await audit.begin_chained(session)
+        await audit.begin_chained(session, dossier_id=dossier.id)
     if data.kind in ONE_AT_A_TIME and not from_copy:  # inside the chain's lock: two managers at once, one wins
         await _no_other(session, dossier_id=dossier.id, kind=data.kind, seen_by=seen_by)
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
@@ -268,7 +268,7 @@ async def _no_other(session: AsyncSession, *, dossier_id: str, kind: str, seen_b
 
 
 async def set_item_hidden(session: AsyncSession, *, item: ProfileItem, hidden: bool, actor: audit.Actor) -> None:
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=item.dossier_id)
     item = await session.get(ProfileItem, item.id, populate_existing=True)
     if item.deleted_at is None and item.hidden != hidden:
         item.hidden = hidden
@@ -284,7 +284,7 @@ async def delete_item(session: AsyncSession, *, item: ProfileItem, actor: audit.
     declared it in error: gone for every reader alike, in the log as what it was. `begun`: inside the chained
     transaction the caller began and checked the right in."""
     if not begun:
-        await audit.begin_chained(session)
+        await audit.begin_chained(session, dossier_id=item.dossier_id)
     item = await session.get(ProfileItem, item.id, populate_existing=True)
     if item.deleted_at is None:
         item.deleted_at = utcnow()

@@ -21,7 +21,7 @@ def logged_name(label: str, care_date: date) -> str:
 
 async def set_line_hidden(session: AsyncSession, *, line: ReimbursementLine, hidden: bool, actor: audit.Actor) -> None:
     """Under the dossier's chain lock, read again: a change already made (another tab, a double click) logs nothing."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=line.dossier_id)
     line = await session.get(ReimbursementLine, line.id, populate_existing=True)
     if line is not None and line.hidden != hidden:
         line.hidden = hidden

@@ -140,7 +140,7 @@ async def create_link(session: AsyncSession, *, dossier: Dossier, data: LinkInpu
     """A new link and its access event, committed together; the dossier must be open."""
     content, label, passcode, lifetime = check(data)
     passcode_hash = hash_passcode(passcode) if passcode else ""  # before the chain lock: it takes a moment
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
         await session.commit()
@@ -180,7 +180,7 @@ async def revoke_link(session: AsyncSession, *, dossier: Dossier, link_id: str, 
                       made_by: frozenset[str] | None = None) -> bool:
     """Revoke one of the dossier's links (logged once; revoking again changes nothing); False if it has no such link
     (made by `made_by`, if given)."""
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=dossier.id)
     link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id, ShareLink.dossier_id == dossier.id)
                                .with_for_update().execution_options(populate_existing=True))).first()
     if link is None or made_by is not None and link.created_by_account_id not in made_by:

@@ -54,7 +54,7 @@ async def writable(request: Request, db: AsyncSession, dossier_id: str) -> Patie
 async def upload_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
     """The form shows who the patient is: opened to add to the dossier, logged (the right read under the chain's
     lock, so a revoke committed just before is seen)."""
-    await audit.begin_chained(db)
+    await audit.begin_chained(db, dossier_id=dossier_id)
     dossier, right = await write_right(db, account=request.user.account, dossier_id=dossier_id)
     await log_add_form(db, account=request.user.account, dossier=dossier, right=right)
     return form_page(dossier_id, await db.get(Patient, dossier.patient_id))

@@ -251,7 +251,7 @@ async def add_form(request: Request, db: AsyncSession, dossier_id: str, kind: Ki
 async def add(request: Request, db: AsyncSession, dossier_id: str, data: Form, kind: Kind = None) -> Response:
     account = request.user.account
     entry = item_input(kind or "", data)
-    await audit.begin_chained(db)
+    await audit.begin_chained(db, dossier_id=dossier_id)
     try:
         writer = await writer_of(db, account=account, dossier_id=dossier_id)
         if entry.document_id:

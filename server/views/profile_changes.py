@@ -88,7 +88,7 @@ async def authored_item(db: AsyncSession, *, account: Account, dossier_id: str, 
 async def removal(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> Removal:
     """In a chained transaction begun here: the item as whoever manages the dossier deletes it (a professional's
     account may manage a relative's), else as its author withdraws it; 404 for anyone else."""
-    await audit.begin_chained(db)
+    await audit.begin_chained(db, dossier_id=dossier_id)
     try:
         item, actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
         return Removal(item, actor)

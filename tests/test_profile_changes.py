@@ -3,6 +3,7 @@ from (a review's finds, each reproduced by the test below it, views/profile_chan
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from contextlib import asynccontextmanager
@@ -16,7 +17,7 @@ from server.accounts import account_for_patient, account_for_professional
 from server.models import ProfileItem
 from server.profile.items import ItemInput, add_item
 from tests.conftest import AsyncTestClient, ORIGIN, post_form
-from tests.test_profile_pages import CAMILLE, add, browser, doctor, events_of, items_of, text_of, url
+from tests.test_profile_pages import CAMILLE, add, as_patient, browser, doctor, events_of, items_of, text_of, url
 from tests.test_kept_items import declare, minor_with_a_doctor
 
 
@@ -125,3 +126,123 @@ async def test_revoir_la_page_after_a_stale_deletion_leads_to_the_profile_not_pa
         missing = await client.get(url(patient, f"/{'0' * 32}/suppression"), follow_redirects=False)
     assert again.status_code == 200 and "Page introuvable" not in html.unescape(again.text)
     assert again.url.path == url(patient) and missing.headers["location"] == url(patient)  # alike
+
+
+# --- a position changed in one step -------------------------------------------------------------
+
+
+def change_url(fixture, item) -> str:
+    return url(fixture, f"/{item.id}/changement")
+
+
+async def positions(db, fixture) -> list[ProfileItem]:
+    """The dossier's organ donation lines, standing or not, oldest first, as the app left them."""
+    await db.commit()
+    rows = await db.exec(select(ProfileItem).where(ProfileItem.dossier_id == fixture.dossier.id,
+                                                   ProfileItem.kind == "organ_donation")
+                         .order_by(ProfileItem.created_at).execution_options(populate_existing=True))
+    return list(rows.all())
+
+
+async def test_the_patient_changes_her_position_in_one_step_and_the_historique_says_both(app, db, patient):
+    """Changing one's position on organ donation was "Supprimer", then "Indiquer" (refused while one stands: one at a
+    time), with a moment when none was recorded. "Changer" replaces it with one form: the line
+    ends and the new one is recorded in one transaction, each in the log as a deletion and an addition are."""
+    async with await as_patient(app, db, patient) as client:
+        assert (await add(client, patient, "organ_donation", label="donneur")).status_code == 303
+        [stated] = await positions(db, patient)
+        page = await client.get(url(patient))
+        form = await client.get(change_url(patient, stated))
+        changed = await post_form(client, change_url(patient, stated),
+                                  {"label": "refus", "detail": "Je l'ai dit à Paul"}, follow_redirects=False)
+        after = await client.get(changed.headers["location"])
+        log = text_of(await client.get(f"/dossiers/{patient.dossier.id}/historique"))
+    assert f'href="{change_url(patient, stated)}"' in page.text
+    assert "Changer la position sur le don d'organes" in text_of(page)  # its accessible name
+    assert form.status_code == 200 and "Position indiquée aujourd'hui : Favorable au don d'organes" in text_of(form)
+    assert f'action="{change_url(patient, stated)}"' in form.text
+    assert "registrenationaldesrefus.fr" in text_of(form)  # the form says what noting a refusal does not do
+    old, new = await positions(db, patient)
+    assert changed.status_code == 303 and changed.headers["location"].endswith(f"?fait=change#item-{new.id}")
+    assert old.id == stated.id and old.deleted_at is not None
+    assert (new.label, new.detail, new.deleted_at) == ("refus", "Je l'ai dit à Paul", None)
+    assert "La position est changée" in text_of(after) and "Opposé au don d'organes" in text_of(after)
+    assert "Favorable au don d'organes" not in text_of(after)
+    events = await events_of(db, patient, "profile_")
+    assert [(e.action, e.detail) for e in events] == [("profile_add", "la position sur le don d'organes"),
+                                                       ("profile_delete", "la position sur le don d'organes"),
+                                                       ("profile_add", "la position sur le don d'organes")]
+    assert events[2].seq == events[1].seq + 1  # one after the other in the chain, committed together
+    assert "Vous avez supprimé la position sur le don d'organes du profil médical" in log
+    assert log.count("Vous avez ajouté la position sur le don d'organes au profil médical") == 2
+
+
+async def test_a_managing_relative_changes_it_and_no_one_else_does(app, db, patient):
+    """Paul manages Camille's dossier: he changes it, in his name for her. Léa only reads; a doctor with every right
+    of a grant states none of the patient's own (kinds.PATIENTS_OWN); a line of another patient's, forged into the
+    address, and a line that is no position: each answers as a missing line does, and nothing changes. A position
+    that is none ("peut-être") is refused on its field, the line kept."""
+    from tests.conftest import new_patient
+    from tests.test_profile_pages import SAMPLES, TODAY, caregiver
+    async with await as_patient(app, db, patient) as client:
+        assert (await add(client, patient, "organ_donation", label="donneur")).status_code == 303
+    [stated] = await positions(db, patient)
+    allergy = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", serial=2, sex="M")
+    his = await add_item(db, dossier=hugo.dossier, data=ItemInput("organ_donation", label="donneur"), actor=CAMILLE,
+                         today=TODAY)
+    paul = await caregiver(db, patient, level="gestion", given="Paul")
+    lea = await caregiver(db, patient, level="lecture", given="Léa")
+    doctor_ = await doctor(db, stem=13, family_name="Fontaine")
+    await rights.grant_access(db, dossier=patient.dossier, professional=doctor_, categories="", duration="sans",
+                              actor=CAMILLE)
+    refused = {}
+    for who, account in (("Léa", lea), ("le médecin", await account_for_professional(db, professional=doctor_))):
+        async with browser(app, db, account) as client:
+            page = await client.get(url(patient))
+            refused[who] = (await client.get(change_url(patient, stated)),
+                            await post_form(client, change_url(patient, stated), {"label": "refus"},
+                                            follow_redirects=False))
+            assert "/changement" not in page.text, who
+    async with browser(app, db, paul) as client:
+        foreign = await post_form(client, url(patient, f"/{his.id}/changement"), {"label": "refus"})
+        not_a_position = await post_form(client, change_url(patient, allergy), {"label": "refus"})
+        wrong = await post_form(client, change_url(patient, stated), {"label": "peut-être"})
+        done = await post_form(client, change_url(patient, stated), {"label": "refus"}, follow_redirects=False)
+    for who, (form, sent) in refused.items():
+        assert (form.status_code, sent.status_code) == (404, 404), who
+    assert (foreign.status_code, not_a_position.status_code) == (404, 404)
+    assert wrong.status_code == 400 and "Choisissez votre position sur le don d'organes." in html.unescape(wrong.text)
+    assert done.status_code == 303
+    old, new = await positions(db, patient)
+    assert old.deleted_at is not None and new.label == "refus" and new.added_by_account_id == paul.id
+    events = await events_of(db, patient, "profile_")
+    assert [(e.action, e.actor_kind, e.on_behalf_of) for e in events[-2:]] == [
+        ("profile_delete", "caregiver", "Camille Martin"), ("profile_add", "caregiver", "Camille Martin")]
+    await db.commit()
+    assert (await db.get(ProfileItem, his.id, populate_existing=True)).deleted_at is None
+
+
+async def test_two_managers_changing_it_at_once_leave_one_position(app, db, patient):
+    """Camille and Paul each state a position at the same moment, then each change it, while Paul's stale "Indiquer"
+    form is sent too: under the dossier's chain lock (taken before the check, on PostgreSQL too) one addition wins and
+    the other is refused, one change wins and the other finds its line gone (as a deletion would), the late addition
+    is refused: one position stands, whichever engine."""
+    from tests.test_profile_pages import caregiver
+    paul = await caregiver(db, patient, level="gestion", given="Paul")
+    async with await as_patient(app, db, patient) as camille, browser(app, db, paul) as husband:
+        added = await asyncio.gather(add(camille, patient, "organ_donation", label="donneur"),
+                                     add(husband, patient, "organ_donation", label="donneur"))
+        assert sorted(a.status_code for a in added) == [303, 400]
+        [stated] = await positions(db, patient)
+        answers = await asyncio.gather(
+            post_form(camille, change_url(patient, stated), {"label": "refus"}, follow_redirects=False),
+            post_form(husband, change_url(patient, stated), {"label": "refus", "detail": "Paul"},
+                      follow_redirects=False),
+            add(husband, patient, "organ_donation", label="donneur"))
+    assert sorted(a.status_code for a in answers[:2]) == [303, 404]
+    assert answers[2].status_code == 400
+    standing = [i for i in await positions(db, patient) if i.deleted_at is None]
+    assert len(standing) == 1 and standing[0].label == "refus"
+    assert [e.action for e in await events_of(db, patient, "profile_")] == ["profile_add", "profile_delete",
+                                                                             "profile_add"]

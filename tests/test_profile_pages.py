@@ -390,8 +390,9 @@ async def test_the_organ_donation_form_says_noting_a_refusal_registers_nothing(a
 
 async def test_the_directives_document_picker_says_when_older_documents_are_left_out(app, db, patient, monkeypatch):
     """A patient-year probe: with 130 documents, the picker silently offered the 100 most recent; her directives of
-    2017 were not there, and nothing said so. It says so (here with a limit of 2 and 3 documents)."""
-    from server.views import profile as views
+    2017 were not there, and nothing said so. It says so, and how to find the others (here with a limit of 2 and 3
+    documents; the search itself: tests/test_directives_picker.py)."""
+    from server.views import profile_adding as views
 
     monkeypatch.setattr(views, "MAX_DOCUMENTS", 2)
     for n in range(3):
@@ -399,7 +400,7 @@ async def test_the_directives_document_picker_says_when_older_documents_are_left
     async with await as_patient(app, db, patient) as client:
         page = await client.get(url(patient, "/ajouter?type=directive"))
     assert page.text.count('<option value="') == 3  # "Aucun document", and two
-    assert "les 2 documents les plus récents du dossier : les plus anciens ne sont pas proposés" in text_of(page)
+    assert "les 2 documents les plus récents du dossier : cherchez les plus anciens par leur titre" in text_of(page)
 
 
 async def test_what_the_patient_states_is_not_declared_by_a_professional(app, db, patient):

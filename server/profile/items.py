@@ -206,11 +206,14 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
                    author: Professional | None = None, added_by_account_id: str | None = None, right: str = "",
                    today: date, detail_suffix: str = "", declared_at: datetime | None = None,
                    from_copy: bool = False, kept_from_parents: bool = False,
-                   seen_by: Visibility | None = None) -> ProfileItem:
+                   seen_by: Visibility | None = None, replacing: ProfileItem | None = None) -> ProfileItem:
     """Add an item, with its access event, in one transaction (begun here unless the caller holds it), `kept_from_parents`
     by a professional on a minor's dossier (CSP L1111-5: profile/seen.py);
     `declared_at`: when it was first declared, for an item read back from a copy of the dossier (restore.py, which
-    says `from_copy`: such an item keeps its date as it was declared, even one a typed date would be refused for)."""
+    says `from_copy`: such an item keeps its date as it was declared, even one a typed date would be refused for);
+    `replacing`: a position (ONE_AT_A_TIME) of the dossier, of this kind, that the new one replaces in the same
+    transaction, deleted as `delete_item` deletes it (its event first), so no moment holds none or two. The caller
+    read it standing, under the chain's lock, in the transaction it began (views/profile_changes.py)."""
     patient = await session.get(Patient, dossier.patient_id)
     if author is not None and data.kind in PATIENTS_OWN and not from_copy:
         raise InvalidInput(_("%(what)s : seuls le patient et les proches qui gèrent son dossier renseignent cette rubrique.",
@@ -226,10 +229,23 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
         if document is None or document.dossier_id != dossier.id or document.deleted_at is not None:
             raise InvalidInput(_("Choisissez un document de ce dossier."), "document_id")
         fields["document_id"] = document.id
+    if replacing is not None and (replacing.kind != data.kind or data.kind not in ONE_AT_A_TIME
+                                  or replacing.dossier_id != dossier.id or replacing.deleted_at is not None):
+        raise ValueError("only a standing position of this dossier and kind is replaced")
     if not session.in_transaction():
         await audit.begin_chained(session, dossier_id=dossier.id)
-    if data.kind in ONE_AT_A_TIME and not from_copy:  # inside the chain's lock: two managers at once, one wins
-        await _no_other(session, dossier_id=dossier.id, kind=data.kind, seen_by=seen_by)
+    if data.kind in ONE_AT_A_TIME and not from_copy:
+        # Under the dossier's chain lock (taken by begin_chained here, or by the caller that began): what was
+        # committed before is read after it, so of two managers at once, one wins. Asked again for a caller's
+        # transaction begun without it (no statement on SQLite, whose BEGIN IMMEDIATE holds the database).
+        await audit.lock_chain(session, dossier_id=dossier.id)
+        await _no_other(session, dossier_id=dossier.id, kind=data.kind, seen_by=seen_by,
+                        but=replacing.id if replacing is not None else None)
+    if replacing is not None:  # nothing written before the checks: a refusal above commits nothing of it
+        replacing.deleted_at = utcnow()
+        session.add(replacing)
+        await audit.append(session, dossier_id=dossier.id, action="profile_delete", actor=actor, right=right,
+                           detail=summary(replacing))
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
                        added_by_account_id=added_by_account_id,
                        # Only its author keeps an item from the parents, as a document (professionals/uploads.py).
@@ -251,18 +267,19 @@ async def positions_stated(session: AsyncSession, *, dossier_id: str, visible: V
     return set(found.all())
 
 
-async def _no_other(session: AsyncSession, *, dossier_id: str, kind: str, seen_by: Visibility | None) -> None:
+async def _no_other(session: AsyncSession, *, dossier_id: str, kind: str, seen_by: Visibility | None,
+                    but: str | None = None) -> None:
     """Refuse a second position its writer reads (`seen_by`, the rule's: one a professional kept from a minor's
-    parents is never told to a parent; with none given, any but those kept)."""
+    parents is never told to a parent; with none given, any but those kept), `but` the one being replaced."""
     query = select(ProfileItem).where(ProfileItem.dossier_id == dossier_id, ProfileItem.kind == kind,
-                                      col(ProfileItem.deleted_at).is_(None),
+                                      col(ProfileItem.deleted_at).is_(None), ProfileItem.id != (but or ""),
                                       visible_items_clause(seen_by) if seen_by is not None
                                       else col(ProfileItem.hidden_from_representatives).is_(False))
     found = (await session.exec(query)).first()
     if found is not None:
         await session.commit()  # nothing written; a rollback would expire what the caller holds
         raise InvalidInput(_("La position sur le don d'organes est déjà indiquée (%(position)s, le %(date)s). "
-                             "Pour en indiquer une autre, supprimez-la d'abord.",
+                             "Pour en indiquer une autre, changez-la depuis le profil médical.",
                              position=quoted_fr(_(DONATION.get(found.label, found.label))),
                              date=long_date(found.created_at)), "label")
 

@@ -63,7 +63,7 @@ FORM_PAGES = {
     "/cles/codes-de-secours": "/cles",  # the codes are shown once: a reload never shows them again
     # views/pro_software.py
     "/pro/logiciels/{client_id:str}/nom": "/pro/logiciels",
-    # views/profile.py, views/profile_changes.py
+    # views/profile.py, views/profile_adding.py, views/profile_changes.py
     "/dossiers/{dossier_id:str}/profil/{item_id:str}/masquage": "/dossiers/{dossier_id}/profil",
     "/dossiers/{dossier_id:str}/profil/{item_id:str}/arret": "/dossiers/{dossier_id}/profil",
     # views/share_codes.py, views/shlinks.py

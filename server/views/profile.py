@@ -1,5 +1,5 @@
-"""The profil médical's pages: read it under the rule, add to it (hiding, deleting, a treatment's end: one item's
-changes, views/profile_changes.py).
+"""The profil médical's page: read it under the rule (adding to it: views/profile_adding.py; hiding, deleting, a
+treatment's end, one item's changes: views/profile_changes.py).
 
 Everyone reads through `reading.open_dossier(action="read_profile")`, so a professional's read is logged
 before the page is sent and shows only what their `Visibility` admits. The patient and a managing caregiver
@@ -9,42 +9,33 @@ inside the chained transaction that holds the dossier's lock (as for a document,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
 
-from ..accesslog import audit
-from ..access.rule import Visibility, document_right, visibility
-from ..caregivers.dossiers import band_of, is_minor
+from ..caregivers.dossiers import band_of
 from ..identifiers import age_on, identity_of
-from ..dossiers import InvalidInput, professional_title
+from ..dossiers import professional_title
 from ..facts import document_facts
 from ..guards import logged_in
 from ..i18n import N_, _
-from ..listing import count_documents, documents_page
-from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
-from ..professionals.uploads import WRITE_RIGHTS, write_right
+from ..listing import count_documents
+from ..models import Account, Document, Professional, ProfileItem, paris_today, utcnow
+from ..professionals.uploads import WRITE_RIGHTS
 from ..profile.charts import charts_of
-from ..profile.items import ItemInput, Profile, add_item, positions_stated, profile_of
+from ..profile.items import Profile, profile_of
 from ..profile.wording import in_reading_order, name
 from ..profile.kinds import DONATION, KINDS, MEASURES, ONE_AT_A_TIME, ORDER, SEVERITIES, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, open_dossier
-from ..access.managing import managed_dossier
-from ..access.standing import facts_of, standing_of
 from ..templating import PARIS
-from .forms import Form, FormError, parse_date, text
 
-Kind = Annotated[str | None, QueryParameter(name="type")]
-MAX_DOCUMENTS = 100  # the most recent ones offered to link advance directives to
 # What the "Ajouter" link of each section says (its accessible name too), and the add page's heading.
 ADD_LABELS = {
     "allergy": N_("Ajouter une allergie"), "treatment": N_("Ajouter un traitement"),
@@ -54,7 +45,6 @@ ADD_LABELS = {
     "organ_donation": N_("Indiquer la position sur le don d'organes"),
     "contact": N_("Ajouter une personne à prévenir"),
 }
-FIELDS = ("label", "detail", "severity", "started_on", "value", "value2", "lot", "prescriber", "phone", "document_id")
 
 
 def profile_url(dossier_id: str, done: str = "") -> str:
@@ -127,6 +117,7 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
         "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION,
         "add_labels": ADD_LABELS, "today": paris_today().isoformat(),
+        "one_at_a_time": ONE_AT_A_TIME,  # changed in one step (views/profile_changes.py), never two at once
     }
 
 
@@ -161,115 +152,4 @@ async def linked_documents(db: AsyncSession, view: DossierView, items: list[Prof
     return {d.id: d for d in found.all() if view.visible.admits(document_facts(d))}
 
 
-# --- adding ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Writer:
-    """Who adds an item: the patient or a managing caregiver in their own name, or a professional as its author."""
-
-    dossier: Dossier
-    actor: audit.Actor
-    author: Professional | None = None
-    added_by_account_id: str | None = None
-    right: str = ""
-    sees: Visibility | None = None  # what the writer reads of the profile (a manager's: a position's check, items.py)
-
-
-async def writer_of(db: AsyncSession, *, account: Account, dossier_id: str) -> Writer:
-    """Inside the caller's chained transaction: who may add to this dossier's profile now; 404 for anyone else."""
-    if account.professional_id is not None:
-        # Locked before the right is read: a revoke or a block committed just before is seen (professionals/uploads.py).
-        await audit.lock_chain(db, dossier_id=dossier_id)
-    try:
-        managed = await managed_dossier(db, account=account, dossier_id=dossier_id)
-        return Writer(managed.dossier, managed.actor, added_by_account_id=account.id,
-                      sees=visibility(managed.standing, managed.facts, utcnow()))
-    except NotFoundException:
-        if account.professional_id is None:
-            raise
-    dossier, right = await write_right(db, account=account, dossier_id=dossier_id)
-    professional = await db.get(Professional, account.professional_id)
-    return Writer(dossier, audit.Actor.professional(account, professional), author=professional, right=right.value)
-
-
-async def check_document(db: AsyncSession, *, account: Account, dossier: Dossier, document_id: str) -> None:
-    """A directive links to a document of the dossier that its writer sees, and to no other."""
-    document = await db.get(Document, document_id)
-    now = utcnow()
-    if document is None or document.dossier_id != dossier.id or document_right(
-            await standing_of(db, account=account, dossier=dossier, now=now), await facts_of(db, dossier),
-            document_facts(document), now) is None:
-        raise InvalidInput(_("Choisissez un document de ce dossier."), "document_id")
-
-
-def item_input(kind: str, data: dict) -> ItemInput:
-    started = text(data, "started_on", limit=20)
-    values = {name: text(data, name, limit=600 if name == "detail" else 250) for name in FIELDS if name != "started_on"}
-    return ItemInput(kind, **values, started_on=parse_date(started), started_on_text=started)
-
-
-async def form_page(request: Request, db: AsyncSession, dossier_id: str, kind: str, *, form: dict | None = None,
-                    error: FormError | None = None, status: int = 200) -> Template:
-    account = request.user.account
-    # The documents offered for advance directives are titles of the dossier: a professional's read, logged.
-    listing = kind == "directive"
-    # Else the form shows the patient's identity: opened to add to the dossier (a refused form, shown again, was).
-    view = await open_dossier(db, account=account, dossier_id=dossier_id,
-                              action="read_timeline" if listing else "open_to_add" if form is None else None)
-    if not may_add(view):
-        await db.rollback()
-        raise NotFoundException()
-    documents = (await documents_page(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_DOCUMENTS + 1)
-                 if listing else [])  # one more: whether older ones are left out, which the form then says
-    age = age_on(view.patient.birth_date, paris_today())
-    stated = await positions_stated(db, dossier_id=view.dossier.id, visible=view.visible)  # (one at a time)
-    offered_kinds = [KINDS[k] for k in ORDER if offered(k, age, by_professional=view.right not in HOLDERS)
-                     and k not in stated]
-    context = {"view": view, "kind": KINDS.get(kind) if kind in {k.code for k in offered_kinds} else None,
-               "kinds": offered_kinds, "form": form or {},
-               "error": error, "documents": documents[:MAX_DOCUMENTS], "older_documents": len(documents) > MAX_DOCUMENTS,
-               "max_documents": MAX_DOCUMENTS, "severities": SEVERITIES, "measures": MEASURES,
-               "donation": DONATION, "today": paris_today().isoformat(), "patient": view.patient,
-               "add_labels": ADD_LABELS,
-               # A professional on a minor's dossier may keep what they declare from the parents (CSP L1111-5).
-               "keeps_from_parents": view.right not in HOLDERS and is_minor(view.patient, utcnow())}
-    if view.right in HOLDERS:
-        context["band"] = await band_of(db, dossier=view.dossier, account=account, now=utcnow(), manages=view.can_manage)
-    else:
-        context["identity"] = identity_of(view.patient, today=paris_today())
-    await db.commit()  # a professional's dossier was opened in a chained transaction: its lock is released
-    return Template("profile_add.html", context=context, status_code=status)
-
-
-@get("/dossiers/{dossier_id:str}/profil/ajouter", guards=[logged_in])
-async def add_form(request: Request, db: AsyncSession, dossier_id: str, kind: Kind = None) -> Template:
-    return await form_page(request, db, dossier_id, kind or "")
-
-
-@post("/dossiers/{dossier_id:str}/profil/ajouter", guards=[logged_in], status_code=200)
-async def add(request: Request, db: AsyncSession, dossier_id: str, data: Form, kind: Kind = None) -> Response:
-    account = request.user.account
-    entry = item_input(kind or "", data)
-    await audit.begin_chained(db, dossier_id=dossier_id)
-    try:
-        writer = await writer_of(db, account=account, dossier_id=dossier_id)
-        if entry.document_id:
-            await check_document(db, account=account, dossier=writer.dossier, document_id=entry.document_id)
-        # Kept from a minor's parents: by its author alone (add_item), on a minor's dossier.
-        kept = text(data, "confidentiel", limit=5) == "oui" and \
-            is_minor(await db.get(Patient, writer.dossier.patient_id), utcnow())
-        await add_item(db, dossier=writer.dossier, data=entry, actor=writer.actor, author=writer.author,
-                       added_by_account_id=writer.added_by_account_id, right=writer.right, today=paris_today(),
-                       kept_from_parents=kept, seen_by=writer.sees)
-    except InvalidInput as invalid:
-        await db.rollback()
-        form = {name: text(data, name, limit=600) for name in (*FIELDS, "confidentiel")}
-        return await form_page(request, db, dossier_id, kind or "", form=form, error=FormError.of(invalid), status=400)
-    except BaseException:
-        await db.rollback()
-        raise
-    return Redirect(profile_url(dossier_id, "ajoute"), status_code=303)
-
-
-routes = [my_profile, profile_page, add_form, add]
+routes = [my_profile, profile_page]

@@ -1,6 +1,7 @@
 """Changes to one item of the profil médical, from its page: a treatment marked as stopped (profile/ending.py) on the
-day it ended, an item hidden from professionals or shown again, deleted by whoever manages the dossier, or removed by
-the professional who declared it in error. Each in the log (profile/items.py)."""
+day it ended, an item hidden from professionals or shown again, a position (kinds.ONE_AT_A_TIME) changed for another
+in one step, deleted by whoever manages the dossier, or removed by the professional who declared it in error. Each in
+the log (profile/items.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from dataclasses import dataclass
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..access.managing import managed_dossier
-from ..access.rule import document_right, visibility
+from ..access.rule import Visibility, document_right, visibility
 from ..access.standing import facts_of, standing_of
 from ..caregivers.dossiers import band_of
 from ..dossiers import InvalidInput
@@ -23,14 +25,15 @@ from ..i18n import _
 from ..identifiers import identity_of
 from ..models import Account, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..profile.ending import end_treatment
-from ..profile.items import delete_item, set_item_hidden
+from ..profile.items import ItemInput, add_item, delete_item, set_item_hidden
 from ..profile.wording import name
 from ..access.reading import log_profile_read
 from ..access.rule import Right
-from ..profile.kinds import DONATION, MEASURES, SEVERITIES
+from ..profile.kinds import DONATION, MEASURES, ONE_AT_A_TIME, SEVERITIES
 from ..profile.seen import item_facts, seen_item
 from .forms import Form, FormError, parse_date, text
 from .profile import profile_context, profile_url
+from .profile_adding import form_page, form_values
 
 
 async def managed_item(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> tuple[ProfileItem, audit.Actor]:
@@ -148,4 +151,75 @@ async def stop(request: Request, db: AsyncSession, dossier_id: str, item_id: str
     return Redirect(profile_url(dossier_id, "arrete") + f"#item-{item.id}", status_code=303)
 
 
-routes = [hide, delete_form, delete, stop]
+# --- a position changed -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    """A position (kinds.ONE_AT_A_TIME) that whoever manages the dossier changes, and what they read of the profile."""
+
+    item: ProfileItem
+    actor: audit.Actor
+    dossier: Dossier
+    sees: Visibility
+
+
+async def standing_position(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> Position:
+    """In a chained transaction begun here, the dossier's chain lock taken before anything is read (another manager's
+    change committed just before is seen: their line is gone, and this one refused): a position that stands in a
+    dossier this account manages, which it sees; 404 for any other line, as for a missing one (a professional states
+    none: kinds.PATIENTS_OWN)."""
+    await audit.begin_chained(db)
+    try:
+        await audit.lock_chain(db, dossier_id=dossier_id[:64])
+        managed = await managed_dossier(db, account=account, dossier_id=dossier_id)
+        sees = visibility(managed.standing, managed.facts, utcnow())
+        item = await seen_item(db, dossier_id=managed.dossier.id, item_id=item_id[:64], visible=sees)
+        if item is None or item.kind not in ONE_AT_A_TIME:
+            raise NotFoundException()
+    except BaseException:
+        await db.rollback()
+        raise
+    return Position(item, managed.actor, managed.dossier, sees)
+
+
+@get("/dossiers/{dossier_id:str}/profil/{item_id:str}/changement", guards=[logged_in])
+async def change_form(request: HTMXRequest, db: AsyncSession, dossier_id: str, item_id: str) -> Response:
+    account = request.user.account
+    try:
+        item, _actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    except NotFoundException:
+        # Changed or deleted meanwhile by another manager ("Revoir la page" after a refused change leads here): the
+        # profile as it is now, as delete_form answers; else the 404.
+        await managed_dossier(db, account=account, dossier_id=dossier_id)
+        return Redirect(profile_url(dossier_id), status_code=303)
+    if item.kind not in ONE_AT_A_TIME:  # a list's line is deleted, or another added beside it
+        raise NotFoundException()
+    return await form_page(request, db, dossier_id, item.kind, form={"label": item.label, "detail": item.detail},
+                           replacing=item)
+
+
+@post("/dossiers/{dossier_id:str}/profil/{item_id:str}/changement", guards=[logged_in], status_code=200)
+async def change(request: HTMXRequest, db: AsyncSession, dossier_id: str, item_id: str, data: Form) -> Response:
+    """One form, one transaction: the position standing is deleted and the new one added, each with its event as a
+    deletion's and an addition's (profile/items.py `add_item`'s `replacing`), so the Historique says both and no
+    moment holds none; refused as an addition is (and the line gone meanwhile, as a deletion is: 404)."""
+    account = request.user.account
+    position = await standing_position(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    entry = ItemInput(position.item.kind, label=text(data, "label", limit=250), detail=text(data, "detail", limit=600))
+    try:
+        added = await add_item(db, dossier=position.dossier, data=entry, actor=position.actor,
+                               added_by_account_id=account.id, today=paris_today(), seen_by=position.sees,
+                               replacing=position.item)
+    except InvalidInput as invalid:
+        # Refused before anything was written (add_item checks first): a rollback would expire the line shown again.
+        await db.commit()
+        return await form_page(request, db, dossier_id, position.item.kind, form=form_values(data),
+                               error=FormError.of(invalid), status=400, replacing=position.item)
+    except BaseException:
+        await db.rollback()
+        raise
+    return Redirect(profile_url(dossier_id, "change") + f"#item-{added.id}", status_code=303)
+
+
+routes = [hide, delete_form, delete, stop, change_form, change]

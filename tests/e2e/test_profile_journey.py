@@ -87,3 +87,37 @@ def test_a_patient_notes_on_her_phone_that_a_treatment_is_stopped(page, seed):
     expect(page.get_by_text("Le traitement est noté comme arrêté")).to_be_focused()
     expect(treatment).to_contain_text("arrêté le")
     expect(treatment.get_by_text("Noter l'arrêt")).to_have_count(0)
+
+
+def test_a_patient_links_her_directives_found_by_a_search_and_changes_her_organ_donation_position(page, seed):
+    """The directives' document is searched for by a word of its title, typed without its accent: htmx brings back
+    the list alone, what she typed stays, and the status says what was found. Her position on organ donation is then
+    changed in one step, never none recorded."""
+    patient = seed()
+    log_in(page, patient)
+    page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=directive")
+    page.get_by_label("Où les trouver, précisions").fill("Un exemplaire chez ma fille")
+    page.get_by_label("Chercher le document dans le dossier").fill("OPHTALMOLOGIE")
+    page.get_by_role("button", name="Chercher", exact=True).click()
+    expect(page.locator('[data-results-status="document-picker"]')).to_have_text("1 document trouvé")
+    picker = page.get_by_label("Document", exact=True)
+    expect(picker.locator("option")).to_have_count(2)  # "Aucun document", and hers
+    expect(page.get_by_label("Où les trouver, précisions")).to_have_value("Un exemplaire chez ma fille")
+    picker.select_option(index=1)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("C'est enregistré")
+    directives = page.get_by_role("region", name="Directives anticipées")
+    expect(directives.get_by_role("link", name="Consultation d'ophtalmologie")).to_be_visible()
+
+    page.get_by_role("link", name="Indiquer la position sur le don d'organes").click()
+    page.get_by_label("Favorable au don d'organes").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    donation = page.get_by_role("region", name="Don d'organes")
+    donation.get_by_role("link", name="Changer la position sur le don d'organes").click()
+    expect(page.get_by_role("heading", name="Changer la position sur le don d'organes")).to_be_visible()
+    assert_fits_phone(page)
+    page.get_by_label("Opposé au don d'organes").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("La position est changée")).to_be_focused()
+    expect(donation.get_by_text("Opposé au don d'organes", exact=True)).to_be_visible()
+    expect(donation.get_by_text("Favorable au don d'organes", exact=True)).to_have_count(0)

@@ -1,11 +1,12 @@
 """A dossier's complete copy, as one ZIP: every document the exporter sees, the International Patient Summary,
-the whole access log (CSV and FHIR AuditEvents: logfiles.py), a PDF summary and a LISEZMOI; `restore.py` reads
-it back.
+the whole access log (CSV and FHIR AuditEvents: logfiles.py), the reimbursed care the exporter sees on the Soins
+page (CSV and FHIR ExplanationOfBenefits: carefiles.py), a PDF summary and a LISEZMOI; `restore.py` reads it back,
+all but the care, which comes to a dossier from the Assurance Maladie's feed, by INS.
 A minor's legal representative is given the log without the dossier's numbering and chain (`chained`).
 
 The ZIP is written into a file the caller gives (a SpooledTemporaryFile for a response): one document's bytes
-at a time are in memory, and the log is read a batch at a time. Everything FHIR is validated by the R4B models
-before it is written. The IPS is `summary_bundle`'s, with what a copy needs to be read back exactly: each
+at a time are in memory, and the log and the care are read a batch at a time. Everything FHIR is validated by the
+R4B models before it is written. The IPS is `summary_bundle`'s, with what a copy needs to be read back exactly: each
 DocumentReference names its file in the ZIP and carries the file's SHA-256, and what the patient hid stays hidden.
 """
 
@@ -15,7 +16,7 @@ import io
 import logging
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import IO
 
@@ -33,10 +34,12 @@ from ..dossiers import professional_title, professionals_by_id
 from ..fhir.ips import ITEM_SYSTEM, summary_bundle
 from ..files.store import IntegrityError, Storage, StorageUnavailable
 from ..listing import all_documents, selection
-from ..models import AccessEvent, ChainHead, Document, Dossier, Patient
+from ..models import AccessEvent, ChainHead, Document, Dossier, Patient, utcnow
 from ..profile.items import Profile, declarers_of, profile_of
-from ..templating import datetime_fr, de
+from ..reimbursements.seen import count_seen
+from ..templating import date_fr, datetime_fr, de
 from .auditevents import DOCUMENT_SYSTEM
+from .carefiles import CARE_CSV_NAME, CARE_FHIR_NAME, care_since, write_care_claims, write_care_csv
 from .logfiles import LOG_CSV_NAME, LOG_FHIR_NAME, entry_info, write_audit_events, write_log_csv
 from .names import safe_name
 
@@ -129,11 +132,12 @@ class Outline:
     document_bytes: int
     items: int
     events: int
+    care: int = 0
 
     @property
     def approximate_bytes(self) -> int:
-        # Documents are mostly compressed already (PDF, JPEG, PNG); the summaries and the log add a little.
-        return self.document_bytes + 60_000 + 400 * self.events + 1_500 * self.items
+        # Documents are mostly compressed already (PDF, JPEG, PNG); the summaries, the log and the care add a little.
+        return self.document_bytes + 60_000 + 400 * self.events + 1_500 * self.items + 300 * self.care
 
 
 async def outline(session: AsyncSession, *, dossier_id: str, visible: Visibility,
@@ -147,7 +151,8 @@ async def outline(session: AsyncSession, *, dossier_id: str, visible: Visibility
     else:  # a parent's: what is kept from them left out, counted
         events = (await session.exec(select(func.count()).select_from(AccessEvent).where(
             AccessEvent.dossier_id == dossier_id, log_visible))).one()
-    return Outline(documents=count, document_bytes=int(size), items=profile.count(), events=events)
+    care = await count_seen(session, dossier_id=dossier_id, visible=visible, since=care_since(utcnow()))
+    return Outline(documents=count, document_bytes=int(size), items=profile.count(), events=events, care=care)
 
 
 # --- the export, itself an access event ----------------------------------------------------------
@@ -175,10 +180,10 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                        now: datetime, visible: Visibility = PATIENT_VIEW,
                        log_visible: ColumnElement[bool] | None = None, chained: bool = True,
                        by_patient: bool = True) -> None:
-    """Write the copy into `out`: what `visible` admits (the exporter's view) and the events `log_visible` keeps
-    (a minor's parents see no trace of what was kept from them); `chained`: the log with the dossier's own numbers
-    and hashes (for anyone but a legal representative: caregivers/confidential.py); `by_patient`: the patient
-    makes it, not a caregiver (the LISEZMOI speaks to whoever does)."""
+    """Write the copy into `out`: what `visible` admits (the exporter's view, of the care too) and the events
+    `log_visible` keeps (a minor's parents see no trace of what was kept from them); `chained`: the log with the
+    dossier's own numbers and hashes (for anyone but a legal representative: caregivers/confidential.py);
+    `by_patient`: the patient makes it, not a caregiver (the LISEZMOI speaks to whoever does)."""
     with i18n.speaking(i18n.SOURCE):  # the copy is a French document, whatever the page's language
         profile = await profile_of(session, dossier_id=dossier.id, visible=visible)
         declarers = await declarers_of(session, profile=profile, patient=patient)
@@ -198,15 +203,21 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                                          visible=log_visible, chained=chained)
             await write_audit_events(session, archive, patient=patient, dossier_id=dossier.id, through=through, now=now,
                                      visible=log_visible, chained=chained)
+            since = care_since(now)
+            care = await write_care_csv(session, archive, dossier_id=dossier.id, visible=visible, since=since, now=now,
+                                        insurer_ids=chained)
+            await write_care_claims(session, archive, patient=patient, dossier_id=dossier.id, visible=visible,
+                                    since=since, now=now, insurer_ids=chained)
             authors = {d.id: professional_title(professionals[d.author_professional_id])
                        if d.author_professional_id in professionals else d.source for d in documents}
             pdf = await anyio.to_thread.run_sync(partial(  # a table of a thousand documents takes a moment to lay out
                 _summary_pdf, patient=patient, profile=profile, documents=documents, authors=authors, now=now,
-                missing=frozenset(missing), declarers=declarers, whole=chained))
+                missing=frozenset(missing), declarers=declarers, whole=chained, care=care, care_from=since))
             archive.writestr(entry_info(PDF_NAME, now), pdf)
             archive.writestr(entry_info(README_NAME, now), readme(
                 patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,
-                missing=[d for d in documents if d.id in missing], by_patient=by_patient, chained=chained))
+                care=care, care_from=since, missing=[d for d in documents if d.id in missing], by_patient=by_patient,
+                chained=chained))
 
 
 def _summary_pdf(**kwargs) -> bytes:
@@ -228,7 +239,7 @@ async def build_export(session: AsyncSession, storage: Storage, *, dossier: Doss
     return out.getvalue()
 
 
-def readme(*, patient: Patient, now: datetime, documents: int, items: int, events: int,
+def readme(*, patient: Patient, now: datetime, documents: int, items: int, events: int, care: int, care_from: date,
            missing: list[Document], by_patient: bool = True, chained: bool = True) -> str:
     """The LISEZMOI, in French, to whoever made the copy: the patient ("votre"), or a caregiver. Without the chain
     (a legal representative), it claims neither a complete log nor a chain: the same words for every one of them."""
@@ -238,6 +249,7 @@ def readme(*, patient: Patient, now: datetime, documents: int, items: int, event
     document_count = i18n.ngettext("%(num)d document", "%(num)d documents", documents)
     item_count = i18n.ngettext("%(num)d information", "%(num)d informations", items)
     event_count = i18n.ngettext("%(num)d événement", "%(num)d événements", events)
+    care_count = i18n.ngettext("%(num)d soin", "%(num)d soins", care)
     # The log, and what can be said of it: its chain, or (a representative's) only what it holds.
     log_file, log_note = (
         f"{LOG_CSV_NAME}  L'historique complet des accès ({event_count}) : qui a consulté ou modifié "
@@ -279,6 +291,15 @@ def readme(*, patient: Patient, now: datetime, documents: int, items: int, event
         log_file,
         "",
         f"{LOG_FHIR_NAME}  Le même historique au format FHIR (un « AuditEvent » par événement), pour un logiciel.",
+        "",
+        f"{CARE_CSV_NAME}  Les soins remboursés par l'Assurance Maladie depuis le {date_fr(care_from)} "
+        f"({care_count}), tels que vous les voyez sur la page « Soins » : date des soins, acte ou produit (code "
+        "CCAM, NGAP, CIP13, LPP ou NABM) et libellé, qui l'a fait et qui l'a prescrit, montants payé, de base et "
+        "remboursé (en euros), et s'il est masqué aux professionnels. Il s'ouvre dans un tableur (séparateur "
+        "point-virgule).",
+        "",
+        f"{CARE_FHIR_NAME}  Les mêmes soins au format FHIR (un « ExplanationOfBenefit » par soin), pour "
+        "un logiciel.",
         "",
         f"{README_NAME}  Ce fichier.",
         "",

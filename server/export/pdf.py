@@ -1,4 +1,5 @@
-"""The copy's `synthese.pdf`: the dossier as a person reads it on paper (identity, profil médical, documents)."""
+"""The copy's `synthese.pdf`: the dossier as a person reads it on paper (identity, profil médical, documents,
+and how many lines of reimbursed care the archive holds)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..profile.items import Profile
 from ..profile.wording import describe, in_reading_order
 from ..profile.kinds import KINDS, ORDER
 from ..templating import date_fr, datetime_fr, de
+from .carefiles import CARE_CSV_NAME, CARE_FHIR_NAME
 
 NBSP = "\u00a0"
 INK = (29, 78, 216)  # the site's theme colour
@@ -86,11 +88,12 @@ def new_pdf() -> _Summary:
 
 def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document], authors: dict[str, str],
                 now: datetime, missing: frozenset[str] = frozenset(), declarers: dict[str, str] | None = None,
-                whole: bool = True) -> bytes:
+                whole: bool = True, care: int = 0, care_from: date | None = None) -> bytes:
     """`authors`: who each document comes from, as the timeline says it; `missing`: documents whose file could
     not be read from the store (named, so the reader knows the ZIP lacks them); `declarers`: who declared each item
     no professional wrote (items.declarers_of), as the profile page says it; not `whole`: a legal representative's
-    copy, never said to be complete (archive.SEEN_TAG)."""
+    copy, never said to be complete (archive.SEEN_TAG); `care`: how many lines of reimbursed care since `care_from`
+    the archive's own files hold (export/carefiles.py), said here, not listed."""
     name = f"{patient.given_name} {patient.family_name}"
     pdf = new_pdf()
     pdf.footer_text = f"Carnet — copie du dossier {de(name)}, faite le {when(now)}"
@@ -150,4 +153,11 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
                 title = quoted(document.title) + (f" ({', '.join(notes)})" if notes else "")
                 table.row([day(document.event_date), title, CATEGORIES.get(document.category, document.category),
                            authors.get(document.id) or "—"])
+
+    if care_from is not None:
+        pdf.heading(f"Soins remboursés ({care})")
+        pdf.paragraph(f"Les soins remboursés par l'Assurance Maladie depuis le {day(care_from)} sont dans l'archive, "
+                      f"avec leurs montants{NBSP}: {quoted(CARE_CSV_NAME)} pour un tableur, {quoted(CARE_FHIR_NAME)} "
+                      "pour un logiciel de santé." if care else
+                      f"Aucun soin remboursé par l'Assurance Maladie depuis le {day(care_from)}.")
     return bytes(pdf.output())

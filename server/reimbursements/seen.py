@@ -4,9 +4,10 @@ professional who kept care from them (caregivers/confidential.py)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,3 +62,36 @@ async def hidden_lines(session: AsyncSession, *, dossier_id: str, visible: Visib
         .order_by(col(ReimbursementLine.care_date).desc(), col(ReimbursementLine.line_ref)).limit(limit))).all()
     kept_from = await kept_care(session, dossier_id=dossier_id, visible=visible)
     return [line for line in rows if not kept(line, kept_from)]
+
+
+async def seen_batches(session: AsyncSession, *, dossier_id: str, visible: Visibility, since: date,
+                       size: int) -> AsyncIterator[list[ReimbursementLine]]:
+    """The lines of care since `since` this reader sees, newest first as the Soins page orders them, a batch at a
+    time (the copy of the dossier, export/carefiles.py): under the rule, and none kept from this reader."""
+    kept_from = await kept_care(session, dossier_id=dossier_id, visible=visible)
+    query = select(ReimbursementLine).where(ReimbursementLine.dossier_id == dossier_id,
+                                            col(ReimbursementLine.care_date) >= since, visible_lines_clause(visible))
+    after: tuple[date, str] | None = None
+    while True:
+        page = query if after is None else query.where(or_(  # after the last line read, in the same order
+            col(ReimbursementLine.care_date) < after[0],
+            and_(col(ReimbursementLine.care_date) == after[0], col(ReimbursementLine.line_ref) > after[1])))
+        rows = (await session.exec(page.order_by(col(ReimbursementLine.care_date).desc(),
+                                                 col(ReimbursementLine.line_ref)).limit(size))).all()
+        if not rows:
+            return
+        after = (rows[-1].care_date, rows[-1].line_ref)
+        yield [line for line in rows if not kept(line, kept_from)]
+
+
+async def count_seen(session: AsyncSession, *, dossier_id: str, visible: Visibility, since: date) -> int:
+    """How many lines `seen_batches` gives: counted by the database, unless something is kept from this reader (a
+    minor's dossier: a few hundred lines at most, whose names are read to leave those out)."""
+    where = (ReimbursementLine.dossier_id == dossier_id, col(ReimbursementLine.care_date) >= since,
+             visible_lines_clause(visible))
+    kept_from = await kept_care(session, dossier_id=dossier_id, visible=visible)
+    if not kept_from:
+        return (await session.exec(select(func.count()).select_from(ReimbursementLine).where(*where))).one()
+    rows = (await session.exec(select(ReimbursementLine.performer_rpps, ReimbursementLine.prescriber,
+                                      ReimbursementLine.performer).where(*where))).all()
+    return sum(not kept_from.covers_care(rpps, prescriber, performer) for rpps, prescriber, performer in rows)

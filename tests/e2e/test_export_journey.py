@@ -1,5 +1,6 @@
 """Take everything with you (issue 12): on her phone, the patient reads what the copy holds and downloads it;
-the ZIP holds every document and the IPS a health app reads, and the Historique says she took it."""
+the ZIP holds every document, the IPS a health app reads and her reimbursed care, and the Historique says she took
+it."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def test_the_patient_downloads_her_whole_dossier_on_her_phone(page, seed):
     page.get_by_role("link", name="Télécharger une copie de mon dossier").click()
     expect(page.get_by_role("heading", name="Télécharger une copie de mon dossier")).to_be_visible()
     expect(page.get_by_text(f"{len(patient.titles)} documents", exact=True)).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="les soins remboursés")).to_be_visible()
     expect(page.get_by_text("Taille approximative")).to_be_visible()
     assert_fits_phone(page)
 
@@ -34,8 +36,9 @@ def test_the_patient_downloads_her_whole_dossier_on_her_phone(page, seed):
     with zipfile.ZipFile(download.value.path()) as archive:
         ips = Bundle.model_validate(json.loads(archive.read("synthese-ips.json")))
         documents = [n for n in archive.namelist() if n.startswith("documents/")]
-        assert {"synthese.pdf", "journal-acces.csv", "journal-acces-auditevent.json", "LISEZMOI.txt"} <= set(
-            archive.namelist())
+        assert {"synthese.pdf", "journal-acces.csv", "journal-acces-auditevent.json", "soins-rembourses.csv",
+                "soins-rembourses-explanationofbenefit.json", "LISEZMOI.txt"} <= set(archive.namelist())
+        Bundle.model_validate(json.loads(archive.read("soins-rembourses-explanationofbenefit.json")))
     assert ips.type == "document" and len(documents) == len(patient.titles)
     titles = {e.resource.description for e in ips.entry if e.resource.get_resource_type() == "DocumentReference"}
     assert titles == set(patient.titles)

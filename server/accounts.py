@@ -23,6 +23,7 @@ from .models import (
     Passkey,
     Patient,
     Professional,
+    PushSubscription,
     RecoveryCode,
     WebSession,
     utcnow,
@@ -244,10 +245,11 @@ async def finish_activation(session: AsyncSession, *, activation_id: str, accoun
     """The passkey enrolled with an activation code leaves its owner in sole control of the account.
 
     Whoever held a way in before (a passkey, recovery codes, a session, another unused code) loses
-    it: a code is an identity check made by someone else (an insurance office, a pharmacist), so
-    the person who completes it is the account's owner from now on. Returns the passkeys removed,
-    which the owner is shown (and, for a patient, which their access log keeps); None if another browser
-    registered its passkey with the code first, and this one must be refused.
+    it, and no device subscribed before is pushed anything more: a code is an identity check made by
+    someone else (an insurance office, a pharmacist), so the person who completes it is the account's
+    owner from now on. Returns the passkeys removed, which the owner is shown (and, for a patient, which
+    their access log keeps); None if another browser registered its passkey with the code first, and this
+    one must be refused.
     """
     now = utcnow()
     if not await spend(session, ActivationCode, code_id=activation_id, now=now):
@@ -256,6 +258,8 @@ async def finish_activation(session: AsyncSession, *, activation_id: str, accoun
     others = (await session.exec(select(Passkey).where(Passkey.account_id == account.id, Passkey.id != kept_passkey_id)
                                  .order_by(Passkey.created_at))).all()  # type: ignore[arg-type]
     removed = [RemovedPasskey(p.name, p.created_at) for p in others]
+    # Every device subscribed to its pushes goes too (before the keys its rows name): the new key's has none yet.
+    await session.exec(delete(PushSubscription).where(PushSubscription.account_id == account.id))  # type: ignore[call-overload]
     for passkey in others:
         await session.delete(passkey)
     await session.exec(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))  # type: ignore[call-overload]

@@ -39,6 +39,7 @@ from .config import Settings
 from .db import begin_write
 from .i18n import _
 from .models import Account, Dossier, Passkey, PasskeyChallenge, RecoveryCode, utcnow
+from .notifications import devices
 from .templating import date_fr, quoted_fr
 from .text_input import clean, read_json, readable_length
 
@@ -214,6 +215,16 @@ async def _keep(session: AsyncSession, passkey: Passkey, *, account: Account, ac
             raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
         session.add(account)
     session.add(passkey)
+    if recovery_code_id:
+        if not await accounts.spend(session, RecoveryCode, code_id=recovery_code_id, now=utcnow(),
+                                    account_id=account.id):
+            raise PasskeyRefused(_("Ce code de secours n'est pas valide ou a déjà servi."))
+        # "J'ai perdu ma clé d'accès": the lost device's sessions end with the recovery, and it is pushed nothing
+        # more; its key stays, listed for its owner to remove (/cles says so first: views/auth.registration_verify).
+        # This browser's half-session is replaced by a full one.
+        await sessions.end_sessions(session, account_id=account.id)
+        await devices.forget(session, account_id=account.id, every=True)
+        await log_passkey_change(session, account=account, action="recovery_code_used", name="", quoted=False)
     await log_passkey_change(session, account=account, action="passkey_added", name=passkey.name)
     removed: list[RemovedPasskey] = []
     if activation_id:
@@ -225,19 +236,13 @@ async def _keep(session: AsyncSession, passkey: Passkey, *, account: Account, ac
         if removed:
             listed = ", ".join(f"{quoted_fr(r.name)} (ajoutée le {date_fr(r.created_at)})" for r in removed)
             await log_passkey_change(session, account=account, action="passkeys_reset", name=listed, quoted=False)
-    if recovery_code_id:
-        if not await accounts.spend(session, RecoveryCode, code_id=recovery_code_id, now=utcnow(),
-                                    account_id=account.id):
-            raise PasskeyRefused(_("Ce code de secours n'est pas valide ou a déjà servi."))
-        # "J'ai perdu ma clé d'accès": the lost device's sessions end with the recovery (its key stays listed, to
-        # remove); this browser's half-session is replaced by a full one.
-        await sessions.end_sessions(session, account_id=account.id)
     return Enrolled(passkey, removed, await joining(session, account) if joining else None)
 
 
 async def log_passkey_change(session: AsyncSession, *, account: Account, action: str, name: str,
                              quoted: bool = True) -> None:
-    """A patient's passkeys open their dossier: adding or removing one is in its access log."""
+    """A patient's passkeys open their dossier: adding or removing one, a recovery, new recovery codes, the other
+    devices logged out, each is in its access log."""
     if account.patient_id is None:
         return
     dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == account.patient_id))).first()
@@ -348,10 +353,43 @@ async def remove_passkey(session: AsyncSession, *, account: Account, passkey_id:
     if len(passkeys) == 1:
         await session.commit()
         raise PasskeyRefused(_("Impossible de supprimer votre dernière clé d'accès : ajoutez-en une autre d'abord."))
-    await session.delete(target)
-    # The devices logged in with it are logged out with it: a lost phone's session would otherwise go on reading
-    # the dossier, and could add a passkey of its own (an outside probe's find).
-    await sessions.end_sessions(session, account_id=account.id, opened_with=target.id)
-    await log_passkey_change(session, account=account, action="passkey_removed", name=target.name)
+    await _remove(session, account=account, passkey=target)
     await audit.commit_chained(session)
     return True
+
+
+async def remove_other_passkeys(session: AsyncSession, *, account: Account, keep: str | None) -> int:
+    """Remove every passkey but `keep`, the one this session was opened with: after a recovery, the lost device's
+    key with any other, at once. Returns how many went; none if `keep` is not one of the account's (its session
+    would be left with no key at all)."""
+    await audit.begin_chained(session)
+    passkeys = await account_passkeys(session, account=account)
+    others = [p for p in passkeys if p.id != keep]
+    if len(others) == len(passkeys):
+        await session.commit()
+        return 0
+    for passkey in others:  # each in the log as one removed, as one at a time would be
+        await _remove(session, account=account, passkey=passkey)
+    await audit.commit_chained(session)
+    return len(others)
+
+
+async def _remove(session: AsyncSession, *, account: Account, passkey: Passkey) -> None:
+    # The devices logged in with it are logged out with it: a lost phone's session would otherwise go on reading
+    # the dossier, and could add a passkey of its own (an outside probe's find); and its lock screen would go on
+    # showing the pushes ("Accès d'urgence à votre dossier").
+    await devices.forget(session, account_id=account.id, opened_with=passkey.id)  # before the key its rows name
+    await session.delete(passkey)
+    await sessions.end_sessions(session, account_id=account.id, opened_with=passkey.id)
+    await log_passkey_change(session, account=account, action="passkey_removed", name=passkey.name)
+
+
+async def log_out_other_devices(session: AsyncSession, *, account: Account, current: sessions.CurrentSession) -> None:
+    """"Déconnecter les autres appareils": every session but this one ends, the devices subscribed with another key
+    are pushed nothing more, and the dossier's log says so. Their keys stay: /cles says they may come back."""
+    await audit.begin_chained(session)
+    ended = await sessions.end_sessions(session, account_id=account.id, but=current.row.id)
+    forgotten = await devices.forget(session, account_id=account.id, but=current.data.get(sessions.LOGGED_IN_WITH))
+    if ended or forgotten:  # a second click, or a stale tab, ended nothing: nothing to say
+        await log_passkey_change(session, account=account, action="other_devices_logged_out", name="", quoted=False)
+    await audit.commit_chained(session)

@@ -24,6 +24,9 @@ from .models import Account, Delegation, Professional, WebSession, utcnow
 
 # In a session's data: the passkey it was opened with ("Mes clés d'accès" marks it).
 LOGGED_IN_WITH = "passkey"
+# In a session's data: opened by a recovery code ("J'ai perdu ma clé d'accès"), so "Mes clés d'accès" says first
+# that the other devices' keys still open the account, until none is left.
+RECOVERED = "recovered"
 # In a half-session's data: the account its first passkey will make (start_session's `new`), until it is made.
 NEW_ACCOUNT = "new_account"
 

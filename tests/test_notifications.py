@@ -249,7 +249,8 @@ async def test_a_dossier_a_relative_closes_and_reopens_is_pushed_to_the_patient_
 async def test_pushes_wait_for_the_commit_and_vanish_with_a_rollback(db, scene, push_service):
     phone = push_service.device("telephone")
     endpoint, p256dh, auth = devices.parse_subscription(json.dumps(phone.subscription()).encode(), env="test")
-    await devices.subscribe(db, account=scene.camille, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    await devices.subscribe(db, account=scene.camille, endpoint=endpoint, p256dh=p256dh, auth=auth,
+                            passkey_id=None)
     kine = Actor(scene.julie.id, "professional", "Julie Moreau", "masseur-kinésithérapeute", "20000000018")
     dossier_id = scene.dossier.id
 

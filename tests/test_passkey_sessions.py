@@ -3,6 +3,7 @@ other: a lost phone's session neither reads the dossier on, nor adds a passkey o
 
 from __future__ import annotations
 
+import html
 import re
 
 from sqlmodel import select
@@ -81,8 +82,13 @@ async def test_every_other_device_is_logged_out_at_once(client, db, app, patient
         assert "Votre compte n'est ouvert que sur cet appareil." in page and "Déconnecter les autres appareils" not in page
         assert await reads(client, patient)
         assert not await reads(tablet, patient) and not await reads(laptop, patient)
-        # Their keys stay: each can log in again.
+        # Their keys stay: each can log in again, as the page says.
+        assert "Leur clé d'accès leur permet toujours de revenir : supprimez celle d'un appareil perdu." in \
+            html.unescape(page).replace("\u00a0", " ").replace("\u202f", " ")
         assert (await login(tablet, tablet_key)).status_code == 200 and await reads(tablet, patient)
+    # The Historique says it, as it says a key added or removed.
+    log = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/historique")).text).replace("\u00a0", " ")
+    assert re.search(r"Vous avez déconnecté vos autres appareils", log)
 
 
 async def test_a_session_opened_long_ago_logs_in_again_before_it_adds_a_passkey_or_makes_codes(client, db, patient):

@@ -172,7 +172,7 @@ async def test_a_recovery_code_replaces_a_lost_passkey_once(client, patient):
     options, ceremony = await ceremony_options(client, "/cle/options")
     new_phone = SoftAuthenticator(origin=ORIGIN)
     done = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": new_phone.create(options), "name": "Nouveau"})
-    assert done.json()["redirect"] == "/"
+    assert done.json()["redirect"] == "/cles"  # where the lost phone's key, still valid, is to remove
     await logout(client)
     again = await post_form(client, "/recuperation", {"recovery_code": code})
     assert again.status_code == 400

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from server.accounts import account_for_patient
-from server.models import Passkey, RecoveryCode, Throttle
+from server.models import Passkey, RecoveryCode, Throttle, WebSession, utcnow
 from tests.conftest import (
     ORIGIN, AsyncTestClient, activate, ceremony_options, login, post_form, post_json, wrong_fields,
 )
@@ -57,7 +59,7 @@ async def test_a_code_whose_passkey_step_was_abandoned_still_works_from_another_
     async with AsyncTestClient(app, base_url=ORIGIN) as other:
         await start_recovery(other, recovery)
         phone = SoftAuthenticator(origin=ORIGIN)
-        assert (await new_passkey(other, phone)).json() == {"redirect": "/"}
+        assert (await new_passkey(other, phone)).json() == {"redirect": "/cles"}
     assert await codes_used(db) == 1 and await passkeys_of(db, patient) == 2
     assert (await login(client, phone)).status_code == 200
 
@@ -69,7 +71,7 @@ async def test_a_passkey_refused_leaves_the_code_unspent_for_the_next_try(client
         "ceremony": ceremony, "name": "Nouveau",
         "credential": SoftAuthenticator(origin=ORIGIN).create(options, origin="http://localhost:9999")})
     assert refused.status_code == 400 and await codes_used(db) == 0
-    assert (await new_passkey(client)).json() == {"redirect": "/"}  # the same half-session tries again
+    assert (await new_passkey(client)).json() == {"redirect": "/cles"}  # the same half-session tries again
     assert await codes_used(db) == 1 and await passkeys_of(db, patient) == 2
 
 
@@ -133,6 +135,76 @@ async def test_a_recovery_logs_out_the_lost_phone_s_sessions(app, client, db, pa
     assert (await client.get(f"/dossiers/{patient.dossier.id}", follow_redirects=False)).status_code == 200
     async with AsyncTestClient(app, base_url=ORIGIN) as new_phone:
         await start_recovery(new_phone, code)
-        assert (await new_passkey(new_phone)).json() == {"redirect": "/"}
+        assert (await new_passkey(new_phone)).json() == {"redirect": "/cles"}
         assert (await new_phone.get(f"/dossiers/{patient.dossier.id}", follow_redirects=False)).status_code == 200
     assert (await client.get(f"/dossiers/{patient.dossier.id}", follow_redirects=False)).status_code == 303
+
+
+def text_of(page) -> str:
+    """A page's words as read: entities decoded, no-break spaces as spaces, tags gone."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.unescape(page.text).replace("\u00a0", " ")
+                                      .replace("\u202f", " ")))
+
+
+async def test_after_a_recovery_my_keys_says_the_lost_phone_s_key_still_opens_the_account_and_removes_it(
+        app, client, db, patient):
+    """The recovery logged the lost phone out, but its key still logs it in: the new phone is led to "Mes clés
+    d'accès", told so, and removes every other key at once; the Historique says what happened."""
+    lost_phone = await activate(client, patient)
+    code = re.findall(r"<code>([0-9A-Z-]+)</code>", (await client.get("/activer/codes")).text)[0]
+    async with AsyncTestClient(app, base_url=ORIGIN) as new_phone:
+        await start_recovery(new_phone, code)
+        assert (await new_passkey(new_phone)).json() == {"redirect": "/cles"}
+        keys = text_of(await new_phone.get("/cles"))
+        assert "Vous avez utilisé un code de secours" in keys
+        assert ("Votre nouvelle clé d'accès est créée, et vos autres appareils ont été déconnectés. Mais cette clé "
+                "ouvre toujours votre dossier") in keys
+        card = re.search(r'<section class="card stack" aria-labelledby="recovered">.*?</section>',
+                         (await new_phone.get("/cles")).text, re.S)[0]
+        assert "Téléphone" in card and "Nouveau" not in card and 'action="/cles/autres-cles/suppression"' in card
+        assert "Supprimer votre autre clé d'accès" in html.unescape(card)  # confirmed first
+        # As said: whoever holds the lost phone logs in again with its key.
+        async with AsyncTestClient(app, base_url=ORIGIN) as thief:
+            assert (await login(thief, lost_phone)).status_code == 200
+            removed = await post_form(new_phone, "/cles/autres-cles/suppression", {}, follow_redirects=False)
+            assert removed.headers["location"] == "/cles?fait=autres-cles-supprimees"
+            keys = text_of(await new_phone.get(removed.headers["location"]))
+            assert "Vos autres clés d'accès sont supprimées" in keys
+            assert "Vous avez utilisé un code de secours" not in keys
+            # The lost phone's session ended with its key, and the key opens nothing more.
+            assert (await thief.get(f"/dossiers/{patient.dossier.id}", follow_redirects=False)).status_code == 303
+            assert (await login(thief, lost_phone)).status_code == 400
+        assert await passkeys_of(db, patient) == 1
+        log = text_of(await new_phone.get(f"/dossiers/{patient.dossier.id}/historique"))
+    assert re.search(r"Vous avez utilisé un code de secours pour vous connecter .+? ; vos autres appareils ont été "
+                     r"déconnectés", log), log
+    assert "Vous avez supprimé une clé d'accès (« Téléphone »)" in log
+    assert "Vous avez ajouté une clé d'accès (« Nouveau »)" in log
+
+
+async def test_every_other_key_goes_at_once_but_this_session_s_own_and_only_after_a_recent_login(app, client, db,
+                                                                                                patient):
+    await activate(client, patient)  # "Téléphone", this session's
+    for name in ("Tablette", "Ordinateur"):
+        options, ceremony = await ceremony_options(client, "/cle/options")
+        credential = SoftAuthenticator(origin=ORIGIN).create(options)
+        added = await post_json(client, "/cle/verification", {"ceremony": ceremony, "name": name,
+                                                              "credential": credential})
+        assert added.status_code == 200
+    await db.exec(update(WebSession).values(created_at=utcnow() - timedelta(minutes=11)))
+    await db.commit()
+    refused = await post_form(client, "/cles/autres-cles/suppression", {})
+    assert refused.status_code == 403 and "cette action demande une connexion de moins de 10 minutes" in refused.text
+    assert await passkeys_of(db, patient) == 3
+    await db.exec(update(WebSession).values(created_at=utcnow()))
+    await db.commit()
+    removed = await post_form(client, "/cles/autres-cles/suppression", {}, follow_redirects=False)
+    assert removed.headers["location"] == "/cles?fait=autres-cles-supprimees"
+    assert await passkeys_of(db, patient) == 1
+    keys = text_of(await client.get("/cles"))
+    assert "Utilisée pour cette connexion" in keys and "C'est votre seule clé" in keys
+    log = text_of(await client.get(f"/dossiers/{patient.dossier.id}/historique"))
+    assert "Vous avez supprimé une clé d'accès (« Tablette »)" in log
+    assert "Vous avez supprimé une clé d'accès (« Ordinateur »)" in log
+    again = await post_form(client, "/cles/autres-cles/suppression", {}, follow_redirects=False)
+    assert again.headers["location"] == "/cles"  # a second click: nothing was removed, nothing is said

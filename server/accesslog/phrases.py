@@ -183,6 +183,15 @@ PHRASES: dict[str, Phrase] = {
     "recovery_codes_replaced": Phrase("Nouveaux codes de secours",
         N_("%(subject)s a généré de nouveaux codes de secours %(when)s%(right)s (les anciens ne fonctionnent plus)"),
         N_("%(subject)s avez généré de nouveaux codes de secours %(when)s%(right)s (les anciens ne fonctionnent plus)")),
+    # "J'ai perdu ma clé d'accès": a recovery code made a new passkey, and ended every other device's session.
+    "recovery_code_used": Phrase("Connexion avec un code de secours",
+        N_("%(subject)s a utilisé un code de secours pour se connecter %(when)s%(right)s ; ses autres appareils ont "
+           "été déconnectés"),
+        N_("%(subject)s avez utilisé un code de secours pour vous connecter %(when)s%(right)s ; vos autres appareils "
+           "ont été déconnectés")),
+    "other_devices_logged_out": Phrase("Autres appareils déconnectés",
+        N_("%(subject)s a déconnecté ses autres appareils %(when)s%(right)s"),
+        N_("%(subject)s avez déconnecté vos autres appareils %(when)s%(right)s")),
     "passkeys_reset": Phrase("Autres clés d'accès supprimées",
         N_("%(subject)s a activé un nouveau code d'activation, ce qui a supprimé les autres clés d'accès "
            "%(when)s%(right)s%(detail_paren)s"),

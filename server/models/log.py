@@ -100,12 +100,17 @@ class BannerSeen(SQLModel, table=True):
 
 class PushSubscription(SQLModel, table=True):
     """One device of one account. A browser shared by two accounts has a row for each: posting an
-    endpoint never takes a device away from the account that subscribed it."""
+    endpoint never takes a device away from the account that subscribed it.
+
+    `passkey_id`: the passkey the subscribing session was opened with, so that the device goes with its key (a
+    key removed, a recovery, a new activation, "Déconnecter les autres appareils": devices.forget). None for
+    the rows made before migration 0039, and for a session that names no key."""
 
     __table_args__ = (UniqueConstraint("account_id", "endpoint"),)
 
     id: str = Field(default_factory=new_id, primary_key=True)
     account_id: str = Field(foreign_key="account.id", index=True)
+    passkey_id: str | None = Field(default=None, foreign_key="passkey.id", index=True)
     endpoint: str = Field(max_length=1000, index=True)
     p256dh: str = Field(max_length=200)
     auth: str = Field(max_length=100)

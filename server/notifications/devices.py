@@ -93,18 +93,22 @@ def parse_subscription(raw: bytes, *, env: str) -> tuple[str, str, str]:
     return endpoint, p256dh, auth
 
 
-async def subscribe(session: AsyncSession, *, account: Account, endpoint: str, p256dh: str, auth: str) -> None:
+async def subscribe(session: AsyncSession, *, account: Account, endpoint: str, p256dh: str, auth: str,
+                    passkey_id: str | None) -> None:
     """Keep this device for this account (renewing its keys if it is known); never for another account.
 
     The endpoint is all a poster proves: whoever else holds the same endpoint keeps their own row.
+    `passkey_id`: the key this device's session was opened with; the device is told while that key lasts (`forget`).
     """
     await begin_write(session)
     device = (await session.exec(select(PushSubscription).where(
         PushSubscription.account_id == account.id, PushSubscription.endpoint == endpoint))).first()
     if device is None:
-        device = PushSubscription(account_id=account.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        device = PushSubscription(account_id=account.id, endpoint=endpoint, p256dh=p256dh, auth=auth,
+                                  passkey_id=passkey_id)
     else:
         device.p256dh, device.auth, device.created_at = p256dh, auth, utcnow()
+        device.passkey_id = passkey_id  # subscribed again from a login with another key: it goes with that one now
     session.add(device)
     others = (await session.exec(
         select(PushSubscription).where(PushSubscription.account_id == account.id, PushSubscription.endpoint != endpoint)
@@ -116,6 +120,24 @@ async def subscribe(session: AsyncSession, *, account: Account, endpoint: str, p
         await session.commit()
     except IntegrityError:  # the same browser subscribed twice at once (PostgreSQL): the other one holds
         await session.rollback()
+
+
+async def forget(session: AsyncSession, *, account_id: str, opened_with: str | None = None, but: str | None = None,
+                 every: bool = False) -> int:
+    """Stop pushing to the account's devices subscribed with the passkey `opened_with` (it is being removed: a lost
+    phone's lock screen is told nothing more), or, without it, to those of every key but `but` ("Déconnecter les
+    autres appareils"), or to all of them (`every`: a recovery or an activation, after which only the new key's
+    device is the owner's), in the caller's transaction, as sessions.end_sessions ends their sessions.
+
+    A device subscribed before migration 0039 names no key: only `every` reaches it, the others cannot tell
+    whether it is this device or the one to forget. Returns how many devices were forgotten."""
+    where = [PushSubscription.account_id == account_id]
+    if opened_with is not None:
+        where.append(PushSubscription.passkey_id == opened_with)
+    elif not every:
+        where += [PushSubscription.passkey_id.is_not(None), PushSubscription.passkey_id != (but or "")]  # type: ignore[union-attr]
+    result = await session.exec(delete(PushSubscription).where(*where))  # type: ignore[call-overload]
+    return result.rowcount
 
 
 async def unsubscribe(session: AsyncSession, *, account: Account, endpoint: str) -> None:

@@ -182,6 +182,9 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
     # The activation (or recovery) is complete: rotate to a full session (every other one has ended with it).
     removed = [{"name": r.name, "created_at": r.created_at.isoformat()} for r in enrolled.removed]
     caregiver_next = enrolled.next_page
+    # A recovery leads to "Mes clés d'accès": the lost device is logged out, but its key still opens the account
+    # until she removes it there.
+    recovered = bool(half.get(RECOVERY_CODE))
     token = await sessions.start_session(
         db,
         account=current.account,
@@ -189,10 +192,11 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
         replacing=request.auth,
         data={"show_recovery_codes": True, "removed_passkeys": removed, "next": caregiver_next,
               sessions.LOGGED_IN_WITH: enrolled.passkey.id}
-        if activation_id or caregiver_next else {sessions.LOGGED_IN_WITH: enrolled.passkey.id},
+        if activation_id or caregiver_next else {sessions.LOGGED_IN_WITH: enrolled.passkey.id,
+                                                 **({sessions.RECOVERED: True} if recovered else {})},
     )
     return Response(
-        {"redirect": "/activer/codes" if activation_id or caregiver_next else "/"},
+        {"redirect": "/activer/codes" if activation_id or caregiver_next else "/cles" if recovered else "/"},
         cookies=[session_cookie(settings, token)],
     )
 

@@ -21,6 +21,7 @@ from ..guards import logged_in
 from ..i18n import _
 from ..accesslog.journal import Viewer
 from ..models import utcnow
+from .. import sessions
 from ..notifications import banners, devices, notify
 from ..caregivers.confidential import kept_from
 from ..access.managing import manage_dossier
@@ -51,7 +52,8 @@ async def subscribe(request: Request, db: AsyncSession) -> Response:
         endpoint, p256dh, auth = devices.parse_subscription(await request.body(), env=request.app.state.settings.env)
     except InvalidInput as refused:
         return error_response(request, 400, str(refused))
-    await devices.subscribe(db, account=request.user.account, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    await devices.subscribe(db, account=request.user.account, endpoint=endpoint, p256dh=p256dh, auth=auth,
+                            passkey_id=request.user.data.get(sessions.LOGGED_IN_WITH))
     return Response({"message": _("Les notifications sont activées sur cet appareil.")})
 
 

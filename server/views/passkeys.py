@@ -9,7 +9,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts, passkeys, sessions
 from ..sessions import session_cookie
-from ..db import begin_write
 from ..guards import logged_in
 from ..i18n import _
 from ..text_input import readable_length
@@ -20,11 +19,16 @@ async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError 
                         status: int = 200, typed: dict[str, str] | None = None) -> Template:
     """`typed`: the name a refused rename sent, by its key's id, shown again in that key's field."""
     account = request.user.account
+    keys = await passkeys.account_passkeys(db, account=account)
+    logged_in_with = request.user.data.get(sessions.LOGGED_IN_WITH)
     context = {
-        "passkeys": await passkeys.account_passkeys(db, account=account),
+        "passkeys": keys,
+        # After a recovery: the keys that still open the account, the lost device's among them, said first.
+        "left_by_recovery": [p for p in keys if p.id != logged_in_with] if request.user.data.get(sessions.RECOVERED)
+                            else [],
         "codes_left": await accounts.recovery_codes_left(db, account=account),
         "devices": await sessions.live_sessions(db, account_id=account.id, settings=request.app.state.settings),
-        "logged_in_with": request.user.data.get(sessions.LOGGED_IN_WITH),
+        "logged_in_with": logged_in_with,
         "error": error,
         "typed": typed or {},
         "recent": sessions.logged_in_recently(request.user),  # to add a passkey or make codes (sessions.RECENT_LOGIN)
@@ -69,12 +73,20 @@ async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Res
     return Redirect("/cles?fait=cle-supprimee" if removed else "/cles", status_code=303)
 
 
+@post("/cles/autres-cles/suppression", guards=[logged_in], status_code=200)
+async def remove_others(request: HTMXRequest, db: AsyncSession) -> Response:
+    """Every key but this session's, at once: after a recovery, the lost phone's and any other."""
+    if old := not_recent(request.user):  # as one key's removal
+        return await passkeys_page(request, db, error=old, status=403)
+    removed = await passkeys.remove_other_passkeys(db, account=request.user.account,
+                                                   keep=request.user.data.get(sessions.LOGGED_IN_WITH))
+    return Redirect("/cles?fait=autres-cles-supprimees" if removed else "/cles", status_code=303)
+
+
 @post("/cles/autres-appareils/deconnexion", guards=[logged_in], status_code=200)
 async def log_out_elsewhere(request: Request, db: AsyncSession) -> Redirect:
     """Every other device logged in to this account is logged out: a phone lost or lent, a shared computer."""
-    await begin_write(db)
-    await sessions.end_sessions(db, account_id=request.user.account.id, but=request.user.row.id)
-    await db.commit()
+    await passkeys.log_out_other_devices(db, account=request.user.account, current=request.user)
     return Redirect("/cles?fait=appareils-deconnectes", status_code=303)
 
 
@@ -86,4 +98,4 @@ async def new_recovery_codes(request: Request, db: AsyncSession) -> Template:
     return Template("recovery_codes.html", context={"codes": codes})
 
 
-routes = [list_passkeys, rename, remove, log_out_elsewhere, new_recovery_codes]
+routes = [list_passkeys, rename, remove, remove_others, log_out_elsewhere, new_recovery_codes]

@@ -1,4 +1,5 @@
-"""The recovery codes on a 360 px phone: each code whole on one line, and kept by a file, a copy or a print."""
+"""The recovery codes on a 360 px phone: each code whole on one line, and kept by a file, a copy or a print; and one
+of them used on a new phone when the old one is lost."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate, assert_fits_phone
+from tests.e2e.steps import activate, assert_fits_phone, without_passkey_autofill
+from tests.e2e.test_every_page import no_violation
 
 pytestmark = pytest.mark.e2e
 
@@ -59,3 +61,39 @@ def test_new_codes_asked_from_my_keys_come_with_the_same_means_to_keep_them_and_
     page.goto("/historique")
     expect(page.get_by_text(re.compile(r"Vous avez généré de nouveaux codes de secours .+ \(les anciens ne "
                                        r"fonctionnent plus\)"))).to_be_visible()
+
+
+def test_a_recovery_on_a_new_phone_says_the_lost_ones_key_still_opens_the_dossier_and_removes_it(page, another_phone,
+                                                                                                   seed):
+    """"J'ai perdu ma clé d'accès": the new phone lands on "Mes clés d'accès", told that the lost phone is logged
+    out but that its key still opens the dossier, and removes it there; the Historique says what happened."""
+    patient = seed()
+    activate(page, patient)  # the phone she will lose, its key "Mon téléphone"
+    code = page.get_by_role("list", name="Codes de secours").locator("code").first.inner_text()
+
+    new_phone = another_phone.page
+    new_phone.goto("/recuperation")
+    new_phone.get_by_label("Code de secours").fill(code)
+    new_phone.get_by_role("button", name="Continuer").click()
+    new_phone.get_by_label("Nom de cette clé").fill("Nouveau téléphone")
+    new_phone.get_by_role("button", name="Créer ma clé d'accès").click()
+    expect(new_phone.get_by_role("heading", name="Vous avez utilisé un code de secours")).to_be_visible()
+    expect(new_phone.get_by_text(re.compile("vos autres appareils ont été déconnectés"))).to_be_visible()
+    still = new_phone.get_by_role("list", name="Clés qui ouvrent toujours votre dossier").get_by_role("listitem")
+    expect(still).to_have_text([re.compile("Mon téléphone")])
+    no_violation(new_phone)
+    assert_fits_phone(new_phone)
+    new_phone.once("dialog", lambda dialog: dialog.accept())  # "Supprimer votre autre clé d'accès ? …"
+    new_phone.get_by_role("button", name="Supprimer l'autre clé").click()
+    done = new_phone.get_by_role("status").filter(has_text="Vos autres clés d'accès sont supprimées")
+    expect(done).to_be_visible()
+    expect(new_phone.get_by_role("heading", name="Vous avez utilisé un code de secours")).to_have_count(0)
+    expect(new_phone.get_by_role("list", name="Clés d'accès").get_by_role("listitem")).to_have_count(1)
+
+    new_phone.goto("/historique")
+    expect(new_phone.get_by_text(re.compile(r"Vous avez utilisé un code de secours pour vous connecter .+ vos autres "
+                                            r"appareils ont été déconnectés"))).to_be_visible()
+    # The lost phone was logged out by the recovery: its next page asks for a passkey it no longer has.
+    without_passkey_autofill(page)
+    page.goto(f"/dossiers/{patient.dossier_id}")
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()

@@ -7,7 +7,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, passkeys, sessions
+from .. import accounts, passkey_changes, passkeys, sessions
 from ..sessions import session_cookie
 from ..guards import logged_in
 from ..i18n import _
@@ -52,7 +52,7 @@ async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: 
     if not readable_length(name):  # a name of spaces or invisible characters is none: said, not replaced
         return await passkeys_page(request, db, error=FormError(_("Donnez un nom à cette clé."), [field]), status=400,
                                    typed={passkey_id: name})
-    renamed = await passkeys.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=name)
+    renamed = await passkey_changes.rename_passkey(db, account=request.user.account, passkey_id=passkey_id, name=name)
     return Redirect("/cles?fait=cle-renommee" if renamed else "/cles", status_code=303)  # not theirs, or gone: nothing
 
 
@@ -61,12 +61,12 @@ async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Res
     if old := not_recent(request.user):  # a phone left unlocked would strip its owner's other keys
         return await passkeys_page(request, db, error=old, status=403)
     try:
-        removed = await passkeys.remove_passkey(db, account=request.user.account, passkey_id=passkey_id)
+        removed = await passkey_changes.remove_passkey(db, account=request.user.account, passkey_id=passkey_id)
     except passkeys.PasskeyRefused as refused:
         # The last passkey: no field is wrong, the message takes the focus.
         return await passkeys_page(request, db, error=FormError.of(refused), status=400)
     if removed and passkey_id == request.user.data.get(sessions.LOGGED_IN_WITH):
-        # This device's own key: its session ended with it (passkeys.remove_passkey), as the confirmation said.
+        # This device's own key: its session ended with it (passkey_changes.remove_passkey), as the confirmation said.
         return Redirect("/connexion?deconnecte=1", status_code=303, headers={"Clear-Site-Data": '"cache"'},
                         cookies=[session_cookie(request.app.state.settings, None)])
     # A second click, or a stale tab: nothing was deleted, so nothing is said.
@@ -78,7 +78,7 @@ async def remove_others(request: HTMXRequest, db: AsyncSession) -> Response:
     """Every key but this session's, at once: after a recovery, the lost phone's and any other."""
     if old := not_recent(request.user):  # as one key's removal
         return await passkeys_page(request, db, error=old, status=403)
-    removed = await passkeys.remove_other_passkeys(db, account=request.user.account,
+    removed = await passkey_changes.remove_other_passkeys(db, account=request.user.account,
                                                    keep=request.user.data.get(sessions.LOGGED_IN_WITH))
     return Redirect("/cles?fait=autres-cles-supprimees" if removed else "/cles", status_code=303)
 
@@ -86,7 +86,7 @@ async def remove_others(request: HTMXRequest, db: AsyncSession) -> Response:
 @post("/cles/autres-appareils/deconnexion", guards=[logged_in], status_code=200)
 async def log_out_elsewhere(request: Request, db: AsyncSession) -> Redirect:
     """Every other device logged in to this account is logged out: a phone lost or lent, a shared computer."""
-    await passkeys.log_out_other_devices(db, account=request.user.account, current=request.user)
+    await passkey_changes.log_out_other_devices(db, account=request.user.account, current=request.user)
     return Redirect("/cles?fait=appareils-deconnectes", status_code=303)
 
 

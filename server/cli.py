@@ -18,10 +18,11 @@ from .tlog.cli import verify_proof_command
 from .tlog.witness_server import witness_command
 
 
-@click.group()
+@click.group(cls=cli_support.Carnet)
 def main() -> None:
     """Carnet: a patient's shared medical record."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a dozen lines before every command
 
 
 @main.command()
@@ -98,7 +99,7 @@ def demo(reset: bool) -> None:
 @click.option("--ins", required=True, help="The patient's INS (15 characters).")
 @click.option("--given-name", help="Creates the patient if the INS is new.")
 @click.option("--family-name")
-@click.option("--birth-date", help="YYYY-MM-DD")
+@click.option("--birth-date", type=cli_support.DAY, help="YYYY-MM-DD")
 @click.option("--sex", type=click.Choice(["F", "M"]))
 @click.option("--issued-by", default="Guichet CPAM", show_default=True)
 def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) -> None:
@@ -110,7 +111,6 @@ def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) ->
     from .identifiers import normalize_ins
     from .models import Patient, paris_today
     from .professionals.opening import Identity, check_identity
-    from .views.forms import parse_date
 
     async def work(session):
         found = (await session.exec(select(Patient).where(Patient.ins == normalize_ins(ins)))).first()
@@ -119,7 +119,7 @@ def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) ->
                 raise click.ClickException("Patient inconnu : donnez --given-name, --family-name, --birth-date et --sex.")
             # As the professional's form checks them (the INS carries the sex, the year and month of birth).
             identity = Identity(ins=ins, given_name=given_name, family_name=family_name, sex=sex, consent=True,
-                                birth_date=parse_date(birth_date))
+                                birth_date=birth_date)
             check_identity(identity, today=paris_today())
             found, _ = await create_patient(
                 session, ins=ins, given_name=given_name, family_name=family_name, birth_date=identity.birth_date,
@@ -180,8 +180,9 @@ def caregivers() -> None:
 
 
 @caregivers.command("majority")
-@click.option("--at", "at", help="As if it were this day (YYYY-MM-DD, noon in France): for tests and catching up.")
-def caregivers_majority(at: str | None) -> None:
+@click.option("--at", "at", type=cli_support.DAY,
+              help="As if it were this day (YYYY-MM-DD, noon in France): for tests and catching up.")
+def caregivers_majority(at: date | None) -> None:
     """End (or keep, as the young adult chose) the rights of parents whose child has turned 18.
 
     Every app process also runs this every ten minutes; this command is for a cron, or a check.
@@ -193,7 +194,7 @@ def caregivers_majority(at: str | None) -> None:
     from .templating import PARIS
 
     settings = cli_support.settings()
-    moment = datetime.combine(date.fromisoformat(at), time(12), tzinfo=PARIS) if at else None
+    moment = datetime.combine(at, time(12), tzinfo=PARIS) if at else None
     if moment is not None and moment > datetime.now(PARIS) and settings.env != "test":
         # A day to come would record ends and tell parents before it happens: only tests travel in time.
         raise click.ClickException("--at ne peut pas être dans le futur (sauf avec CARNET_ENV=test).")

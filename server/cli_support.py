@@ -1,8 +1,12 @@
-"""What every `carnet` command needs: the settings, and a migrated database session."""
+"""What every `carnet` command needs: the settings, a migrated database session, and its failures said in French
+(an operator's mistake, a database that refuses: never a traceback)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
+from sqlalchemy.exc import DBAPIError, InterfaceError
 
 from .config import SettingsError, load_settings
 
@@ -26,3 +30,44 @@ async def with_db(settings, work):
             return await work(session)
     finally:
         await engine.dispose()
+
+
+class Carnet(click.Group):
+    """The `carnet` group: what a command meets outside its own checks is said in one French sentence, exit 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except (DBAPIError, InterfaceError) as error:
+            # Its text may carry a statement's values (health data): only its kind.
+            raise click.ClickException(
+                "La base de données refuse la connexion ou la requête : vérifiez DATABASE_URL (hôte, port, "
+                "utilisateur, mot de passe ; dans l'adresse, un mot de passe qui contient / @ : ou # s'écrit encodé : "
+                f"%2F %40 %3A %23). ({type(getattr(error, 'orig', error)).__name__})") from None
+        except ModuleNotFoundError as error:
+            raise click.ClickException(
+                f"Module introuvable : {error.name}. DATABASE_URL prend sqlite+aiosqlite:///… ou "
+                "postgresql+asyncpg://…") from None
+        except OSError as error:  # a database that does not answer, a host unknown, a directory that cannot be made
+            where = f" ({error.filename})" if error.filename else ""
+            raise click.ClickException(f"Erreur du système : {error.strerror or type(error).__name__}{where}. "
+                                       "Vérifiez DATABASE_URL et CARNET_DATA_DIR.") from None
+
+
+class Day(click.ParamType):
+    """A day written YYYY-MM-DD; any other is refused in French, naming the option."""
+
+    name = "AAAA-MM-JJ"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"« {value} » n'est pas une date : écrivez-la AAAA-MM-JJ (par exemple 1984-03-12).", param, ctx)
+
+
+DAY = Day()

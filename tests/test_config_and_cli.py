@@ -72,6 +72,26 @@ def test_python_dash_m_server_cli_is_the_carnet_command(tmp_path):
     assert result.returncode == 0 and "activation-code" in result.stdout, result.stderr
 
 
+def test_the_commands_say_an_operators_mistake_in_french_never_with_a_traceback(tmp_path):
+    """An outside probe's finds: an impossible day was a ValueError's traceback, a database refused or unreachable
+    187 lines of one, an unknown driver a ModuleNotFoundError, and a wrong --birth-date for a known INS ignored."""
+    for args, said in (
+        (("caregivers", "majority", "--at", "2026-02-30"), "« 2026-02-30 » n'est pas une date : écrivez-la AAAA-MM-JJ"),
+        (("activation-code", "--ins", "284037505612355", "--birth-date", "1984-13-45"), "« 1984-13-45 » n'est pas"),
+    ):
+        result = carnet(tmp_path, *args)
+        assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
+    for url, said in (
+        ("postgresql+asyncpg://carnet:secret@127.0.0.1:1/carnet", "Vérifiez DATABASE_URL"),
+        ("mysql://carnet@localhost/carnet", "DATABASE_URL prend sqlite+aiosqlite:///… ou postgresql+asyncpg://…"),
+    ):
+        result = subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "migrate"],
+                                capture_output=True, text=True, timeout=120,
+                                env={"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "DATABASE_URL": url})
+        assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
+        assert "secret" not in result.stderr and "alembic.runtime.plugins" not in result.stderr
+
+
 def test_the_activation_code_command_creates_the_patient_and_prints_a_code(tmp_path):
     assert is_valid_ins("284037505612355")  # key = 97 - (2840375056123 mod 97) = 55
     result = carnet(tmp_path, "activation-code", "--ins", "2 84 03 75 056 123 55", "--given-name", "Zoé",
@@ -112,7 +132,7 @@ def test_the_activation_code_command_checks_what_the_professional_s_form_checks(
     for args, said in (
         (changed("--birth-date", "0001-01-01"), "date de naissance valide"),
         (changed("--birth-date", "2095-06-01"), "date de naissance valide"),
-        (changed("--birth-date", "1984-02-31"), "date de naissance valide"),
+        (changed("--birth-date", "1984-02-31"), "« 1984-02-31 » n'est pas une date"),
         (changed("--given-name", "Z" * 10_000), "100 caractères au plus"),
         (changed("--sex", "M"), "ne correspond pas au sexe ou à la date de naissance"),
         (changed("--birth-date", "1988-01-01"), "ne correspond pas au sexe ou à la date de naissance"),

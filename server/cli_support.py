@@ -57,17 +57,19 @@ class Carnet(click.Group):
 
 
 class Day(click.ParamType):
-    """A day written YYYY-MM-DD; any other is refused in French, naming the option."""
+    """A day written YYYY-MM-DD or JJ/MM/AAAA, as the forms take it; any other is refused in French."""
 
     name = "AAAA-MM-JJ"
 
     def convert(self, value, param, ctx):
+        from .views.forms import parse_date
+
         if isinstance(value, date):
             return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
+        day = parse_date(str(value))
+        if day is None:
             self.fail(f"« {value} » n'est pas une date : écrivez-la AAAA-MM-JJ (par exemple 1984-03-12).", param, ctx)
+        return day
 
 
 DAY = Day()

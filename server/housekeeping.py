@@ -1,4 +1,5 @@
-"""Removing what has expired (passkey challenges, sessions, attempt counters), and applying 18th birthdays.
+"""Removing what has expired (passkey challenges, sessions, attempt counters), erasing a deleted document's files a
+crash left behind, and applying 18th birthdays.
 
 Every one of these tables gains a row from requests anyone can make (a login page asks for a
 challenge; a wrong code counts a failure): left alone they only grow. Each app process runs
@@ -21,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .throttles import FORGIVEN_AFTER
 from .caregivers.majority import apply_majority
 from .db import begin_write
+from .files.blobs import release_pending
 from .models import PasskeyChallenge, Throttle, WebSession, utcnow
 
 log = logging.getLogger("carnet.housekeeping")
@@ -58,6 +60,8 @@ async def _every_few_minutes(app: Litestar) -> None:
                 await purge_expired(session, idle=timedelta(minutes=settings.session_idle_minutes),
                                     max_age=timedelta(hours=settings.session_max_hours))
                 await apply_majority(session)  # parents whose child turned 18 since the last round
+                # A deleted document's files that a crash left on disk (files/blobs.py `to_release`).
+                await release_pending(session, app.state.storage)
         except Exception as exc:  # a busy database now is fine: the next round catches up
             log.warning("housekeeping skipped: %s", type(exc).__name__)
 

@@ -353,9 +353,10 @@ async def test_each_page_opens_alone_full_screen_and_closes_back_to_its_place(cl
         title = re.search(r"<title>([^<]*)</title>", shown)[1]
         assert document.title not in title and "Document" in title, title
     assert f'<img src="/documents/{document.id}/pages/2" alt="Page 2 sur 3"' in full_screen.text
-    assert f'href="/documents/{document.id}#page-2">Fermer</a>' in full_screen.text
-    assert f'href="/documents/{document.id}/pages/1/plein-ecran">Page précédente' in full_screen.text
-    assert f'href="/documents/{document.id}/pages/3/plein-ecran">Page suivante' in full_screen.text
+    # "Fermer" goes back to the document, and the pages replace one another in the history (carnet.js).
+    assert f'href="/documents/{document.id}#page-2" data-viewer-close>Fermer</a>' in full_screen.text
+    assert f'href="/documents/{document.id}/pages/1/plein-ecran" hx-replace-url="true">Page précédente' in full_screen.text
+    assert f'href="/documents/{document.id}/pages/3/plein-ecran" hx-replace-url="true">Page suivante' in full_screen.text
     # The viewport lets the browser zoom: no maximum scale, no user-scalable=no.
     viewport = re.search(r'<meta name="viewport" content="([^"]*)"', full_screen.text).group(1)
     assert "user-scalable" not in viewport and "maximum-scale" not in viewport

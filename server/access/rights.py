@@ -291,6 +291,7 @@ async def delete_document(
         await session.exec(delete(DocumentText).where(DocumentText.document_id == document.id))  # its text too
         await audit.append(session, dossier_id=document.dossier_id, action="delete", actor=actor, document=document)
     keys = await blobs.document_keys(session, document)
+    await blobs.to_release(session, keys)  # written down with the deletion: a crash before `release` loses nothing
     await _commit(session)
     if storage is not None:
         await blobs.release(session, storage, keys)

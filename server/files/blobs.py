@@ -23,13 +23,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import begin_write
-from ..models import Document, DocumentPage
+from ..models import Document, DocumentPage, FileRelease, utcnow
 from .store import Storage, StorageUnavailable
 
 log = logging.getLogger("carnet.files")
@@ -76,27 +77,46 @@ async def live_keys(session: AsyncSession, keys: set[str]) -> set[str]:
     return set(documents.all()) | set(pages.all())
 
 
+async def to_release(session: AsyncSession, keys: Iterable[str]) -> None:
+    """In the transaction that marks their rows deleted: these keys are to be released once it has committed.
+    Written down, so that a crash before `release` leaves them for housekeeping (`release_pending`), not on disk."""
+    for key in sorted(set(keys)):
+        await session.merge(FileRelease(storage_key=key))
+
+
 async def release(session: AsyncSession, storage: Storage, keys: Iterable[str]) -> list[str]:
     """Erase the files of these keys that no live row holds any more; return the keys erased.
 
-    Its own write transaction, after the one that marked the rows deleted has committed: a crash
-    in between only leaves a file no row holds, which `carnet files check` removes.
+    Its own write transaction, after the one that marked the rows deleted (and wrote them down, `to_release`) has
+    committed; what it could not erase (the store unavailable) stays written down for the next try.
     """
     keys = set(keys)
     await begin_write(session)
     await lock_keys(session, keys)
-    unheld = sorted(keys - await live_keys(session, keys))
-    erased = []
+    held = await live_keys(session, keys)
+    unheld = sorted(keys - held)
+    done = set(held)
     try:
         for key in unheld:
             storage.delete(key)
-            erased.append(key)
+            done.add(key)
     except StorageUnavailable as exc:
-        # The deletion itself has committed; a file left behind is found by `carnet files check`.
         log.warning("could not erase a released file: %s", exc)
     finally:
+        if done:
+            await session.exec(delete(FileRelease).where(FileRelease.storage_key.in_(done)))  # type: ignore[attr-defined]
         await session.commit()
-    return erased
+    return [key for key in unheld if key in done]
+
+
+async def release_pending(session: AsyncSession, storage: Storage, *, older_than: timedelta = timedelta(minutes=1),
+                          limit: int = 500) -> list[str]:
+    """What a deletion wrote down to release and did not (a crash, the store unavailable): erased now. Left a minute
+    first, for the deletion's own `release` that follows its commit."""
+    keys = (await session.exec(select(FileRelease.storage_key).where(
+        FileRelease.since < utcnow() - older_than).order_by(FileRelease.since).limit(limit))).all()
+    await session.commit()
+    return await release(session, storage, keys) if keys else []
 
 
 async def document_keys(session: AsyncSession, document: Document) -> set[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .base import CATEGORIES, add_months, clock_at, new_id, paris_today, utcnow  # noqa: F401
 from .dossier import (  # noqa: F401
     AccountNotice, Block, CaregiverInvitation, Delegation, Document, DocumentPage, DocumentText, Dossier, EmergencyAccess,
-    Grant, ProfileItem, ShareCode,
+    FileRelease, Grant, ProfileItem, ShareCode,
 )
 from .exchanges import ApiAssertion, ApiClient, ApiToken, ReimbursementLine, ShareLink  # noqa: F401
 from .log import (  # noqa: F401

@@ -97,6 +97,15 @@ class DocumentPage(SQLModel, table=True):
     height: int
 
 
+class FileRelease(SQLModel, table=True):
+    """A file to erase once no live row holds it, written in the transaction that marks its document deleted: the
+    erasure comes after that commit (files/blobs.py), and a crash in between would have left a deleted document's
+    bytes on disk for good. Housekeeping erases what is still here a minute later (migration 0040)."""
+
+    storage_key: str = Field(max_length=200, primary_key=True)
+    since: datetime = Field(default_factory=utcnow)
+
+
 class DocumentText(SQLModel, table=True):
     """A PDF's own text as it is written, for whoever cannot read its pages' images (a screen reader) or wants
     to copy a line: kept when the document is added, or at its first view for one added before (files/pages.py,

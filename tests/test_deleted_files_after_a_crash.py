@@ -1,0 +1,48 @@
+"""A deleted document's files are erased even when the process dies between the deletion's commit and their
+erasure (an outside probe killed the server 5 to 60 ms after "Supprimer", 25 times: two readable PDFs of deleted
+documents stayed on disk, removed only by `carnet files check --repair`). The keys are written down in the
+deletion's own transaction; housekeeping erases what is still written down a minute later."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from server.access import rights
+from server.files import blobs
+from server.models import FileRelease
+from tests.conftest import add_text_document
+from tests.patient_helpers import CAMILLE
+
+
+async def test_files_a_crash_left_after_a_deletion_are_erased_by_housekeeping(app, db, patient):
+    storage = app.state.storage
+    deleted = await add_text_document(db, app, patient.dossier, title="Échographie abdominale")
+    kept = await add_text_document(db, app, patient.dossier, title="Bilan lipidique")
+    # The same bytes as the deleted one, under another live document: its file is kept.
+    twin = await add_text_document(db, app, patient.dossier, title="Échographie abdominale")
+    assert twin.storage_key == deleted.storage_key
+    other = await add_text_document(db, app, patient.dossier, title="Compte rendu opératoire")
+
+    # Deleted, then the process stops before the erasure (no storage: `release` never runs).
+    for document in (deleted, other):
+        await rights.delete_document(db, document=document, actor=CAMILLE, storage=None)
+    assert storage.exists(other.storage_key) and storage.exists(deleted.storage_key)
+    written = set((await db.exec(select(FileRelease.storage_key))).all())
+    assert written == {deleted.storage_key, other.storage_key}
+
+    assert await blobs.release_pending(db, storage) == []  # the deletion's own release may still come
+    erased = await blobs.release_pending(db, storage, older_than=timedelta(0))
+    assert erased == [other.storage_key]
+    assert not storage.exists(other.storage_key)
+    assert storage.exists(deleted.storage_key) and storage.exists(kept.storage_key)  # held by the twin, and live
+    assert (await db.exec(select(FileRelease))).all() == []
+
+
+async def test_a_deletion_that_ends_normally_erases_its_files_and_leaves_nothing_written_down(app, db, patient):
+    storage = app.state.storage
+    document = await add_text_document(db, app, patient.dossier, title="Radiographie du thorax")
+    await rights.delete_document(db, document=document, actor=CAMILLE, storage=storage)
+    assert not storage.exists(document.storage_key)
+    assert (await db.exec(select(FileRelease))).all() == []

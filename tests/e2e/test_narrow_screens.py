@@ -105,6 +105,17 @@ def test_the_patients_pages_fit_180_and_320_px(page: Page, console, seed, seed_p
         nav = page.get_by_role("navigation", name="Menu principal")
         for name in ("Mon dossier", "Profil", "Accès", "Historique", "Soins"):
             expect(nav.get_by_role("link", name=name, exact=True)).to_have_count(1)
+    # At 400 % zoom on a laptop (320 x 200 CSS px), "Plus" opened past the top of the screen, its first entry out of
+    # reach (an accessibility probe): it scrolls within the screen instead, and each entry can be reached.
+    page.set_viewport_size({"width": 320, "height": 200})
+    page.goto(dossier)
+    page.get_by_role("navigation").get_by_text("Plus").click()
+    box = page.locator(".menu-more-links").bounding_box()
+    assert box and box["y"] >= 0, box
+    for name in ("Soins", "Mes dossiers", "Mes clés d'accès"):
+        entry = page.locator(".menu-more-links").get_by_role("link", name=name, exact=True)
+        entry.scroll_into_view_if_needed()
+        assert entry.bounding_box()["y"] >= 0, name
 
 
 def test_the_list_to_print_fits_a_phone_its_documents_one_under_another(page: Page, seed):

@@ -106,6 +106,8 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
     stranger.get_by_label("Code d'accès").fill(PASSCODE)
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("heading", name="Carte d'urgence — Camille Martin")).to_be_visible()
+    # The form that had the focus is gone: the focus is on what opened (an accessibility probe: it fell to <body>).
+    expect(stranger.get_by_role("heading", name="Carte d'urgence — Camille Martin")).to_be_focused()
     expect(stranger.get_by_role("region", name="Patient")).to_contain_text("12 mars 1984")
     assert "12\u00a0mars 1984" in stranger.get_by_role("region", name="Patient").text_content()  # never "12" alone
     allergies = stranger.get_by_role("region", name="Allergies et intolérances")

@@ -375,6 +375,11 @@
       }
       form.hidden = true;
       show(statusBox, "");
+      // The form that had the focus is gone: the focus goes to what opened, its heading, as a screen reader's
+      // user would look for it (WCAG 2.4.3).
+      var title = document.getElementById("shl-title");
+      title.setAttribute("tabindex", "-1");
+      title.focus();
     }).catch(function (error) {
       fail(error && error.french ? error.message : TEXT.failed);
     }).then(function () {

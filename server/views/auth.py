@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import accounts, passkeys, sessions, throttles
 from ..caregivers import enrolment
 from ..config import Settings
-from ..guards import enrolling_or_logged_in
+from ..guards import enrolling_or_logged_in, logged_in
 from ..i18n import _
 from ..sessions import session_cookie
 from .attempts import client_address
@@ -268,6 +268,12 @@ async def logout(request: Request, db: AsyncSession) -> Redirect:
                     cookies=[session_cookie(request.app.state.settings, None)])
 
 
+@post("/session/prolonger", guards=[logged_in], status_code=204)
+async def stay_logged_in() -> None:
+    """"Rester connecté" (carnet.js, two minutes before an idle session would end): a request, which is what keeps
+    a session (sessions.py); nothing else to do."""
+
+
 @get("/recuperation")
 async def recovery_form() -> Template:
     return Template("recovery.html")
@@ -302,5 +308,5 @@ async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
 
 routes = [
     activation_form, activate, enrol_page, registration_options, registration_verify, recovery_codes,
-    login_page, login_options, login_verify, logout, recovery_form, recover,
+    login_page, login_options, login_verify, logout, stay_logged_in, recovery_form, recover,
 ]

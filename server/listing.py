@@ -3,8 +3,10 @@
 The rule (access/rule.py) says, as a `Visibility`, which documents a reader sees; `visible_clause`
 turns it into SQL, so a page costs what it shows, however big the dossier has grown: an index
 on (dossier, date, added, id) gives the newest first, and the next page starts after the last
-document shown (keyset), so documents added meanwhile never appear twice or push others out. A reader of
-some categories is asked a range of an index at a time (`_ranges`), never the whole dossier's.
+document shown (keyset), so documents added meanwhile never appear twice or push others out. A whole page at the
+address of a list loaded further shows it from the newest down through its last page (`loaded_documents`), at a
+cost that grows with the pages shown, capped. A reader of some categories is asked a range of an index at a time
+(`_ranges`), never the whole dossier's.
 
 The timeline's two statements are built once for each shape of reader (`shape_of`: the patient,
 a professional of some categories, a parent...) and given the reader's values at execution:
@@ -14,7 +16,7 @@ building and keying a statement cost SQLAlchemy three times what SQLite takes to
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -28,6 +30,8 @@ from .facts import document_facts
 from .models import Document
 
 COUNT_CAP = 1000  # "1 000 documents ou plus": counting further would cost what the dossier weighs
+# How many documents a whole page shows at most of a list loaded further down ("Charger plus"): ten pages of 20.
+LOADED_CAP = 200
 _TABLE = Document.__table__  # type: ignore[attr-defined]
 _COLUMNS = _TABLE.c  # the table's: a statement of them alone skips the ORM
 # What a page shows of a document: all but the words it is found by (a PDF's text may weigh 100 kB).
@@ -109,14 +113,17 @@ def _selection(shape: Visibility, category: bool) -> list[ColumnElement[bool]]:
     return where
 
 
-def _keyset() -> ColumnElement[bool]:
-    """After the last document shown (`after`), in the page's order."""
-    return tuple_(_COLUMNS.event_date, _COLUMNS.created_at, _COLUMNS.id) < tuple_(
-        bindparam("after_date", type_=_COLUMNS.event_date.type),
-        bindparam("after_added", type_=_COLUMNS.created_at.type), bindparam("after_id", type_=_COLUMNS.id.type))
+def _keyset(through: bool = False) -> ColumnElement[bool]:
+    """After the last document shown (`after`), in the page's order; with `through`, from the newest down to it,
+    it included."""
+    key = tuple_(_COLUMNS.event_date, _COLUMNS.created_at, _COLUMNS.id)
+    cursor = tuple_(bindparam("after_date", type_=_COLUMNS.event_date.type),
+                    bindparam("after_added", type_=_COLUMNS.created_at.type),
+                    bindparam("after_id", type_=_COLUMNS.id.type))
+    return key >= cursor if through else key < cursor
 
 
-def _ranges(shape: Visibility, after: bool) -> list[list[ColumnElement[bool]]]:
+def _ranges(shape: Visibility, after: bool, through: bool = False) -> list[list[ColumnElement[bool]]]:
     """A reader of some categories (a grant), as ranges an index gives in the page's order, which share no
     document: each category's (of ix_document_category_newest), and their own documents in no other range (of
     ix_document_author_newest). As one condition, SQLite walked the dossier's whole index to fill a page of a rare
@@ -125,7 +132,7 @@ def _ranges(shape: Visibility, after: bool) -> list[list[ColumnElement[bool]]]:
     if shape.not_kept_from_parents:  # whoever wrote it (Visibility says why)
         common.append(_COLUMNS.hidden_from_representatives.is_(False))
     if after:
-        common.append(_keyset())
+        common.append(_keyset(through))
     shown = [] if shape.hidden_too else [_COLUMNS.hidden.is_(False)]
     not_kept = _COLUMNS.hidden_from_representatives.is_(False)
 
@@ -161,13 +168,15 @@ def _first_of_ranges(ranges: list[list[ColumnElement[bool]]], limit: Any, offset
 
 
 @cache
-def _page_statement(shape: Visibility, category: bool, after: bool, counted: bool = False) -> Select:
+def _page_statement(shape: Visibility, category: bool, after: bool, counted: bool = False,
+                    through: bool = False) -> Select:
     """With `counted`, each row also says how many documents the reader sees (`total`, capped): a subquery
-    SQLite and PostgreSQL answer once, one statement where there were two."""
+    SQLite and PostgreSQL answer once, one statement where there were two. With `through`, the documents from
+    the newest down to `after`'s document, it included, rather than those after it."""
     # Columns, not the model: a page is only shown, and making 21 model instances cost SQLAlchemy more than
     # the query (rows answer `document.title` the same way).
     if _by_ranges(shape, category):
-        page = _first_of_ranges(_ranges(shape, after), bindparam("limit"))
+        page = _first_of_ranges(_ranges(shape, after, through), bindparam("limit"))
         joined = _TABLE.join(page, _COLUMNS.id == page.c.id)
         if not counted:
             return select(*_SHOWN).select_from(joined).order_by(*NEWEST_FIRST)
@@ -178,7 +187,7 @@ def _page_statement(shape: Visibility, category: bool, after: bool, counted: boo
     total = [_count_statement(shape, category).scalar_subquery().label("total")] if counted else []
     where = _selection(shape, category)
     if after:
-        where.append(_keyset())
+        where.append(_keyset(through))
     return select(*_SHOWN, *total).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
 
 
@@ -216,6 +225,42 @@ async def counted_documents_page(session: AsyncSession, *, dossier_id: str, visi
     return rows, total
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A list of documents as a page shows it: whether more follow, how many the reader sees (where counted), and
+    whether it starts at the newest document."""
+
+    documents: list[Row]
+    more: bool
+    total: int | None
+    from_top: bool
+
+
+async def loaded_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
+                           after: Document | None, size: int, whole: bool, counted: bool) -> Loaded:
+    """The page of `size` documents after `after` (the newest, without it), for "Charger plus" to append; a `whole`
+    page, the list from the newest down through that page (`from_top`). htmx puts the address of each page it appends
+    in place of the page's own (partials/timeline_items.html): Back from a document, or a reload, asks for the list
+    as she had loaded it, and the browser scrolls to where she was, with nothing of it kept in the browser. Its cost
+    grows with the pages shown, never with the dossier; further down than LOADED_CAP documents, the page starts after
+    `after`."""
+    above: list[Row] = []
+    if whole and after is not None:
+        room = LOADED_CAP - size
+        above, _ = await _documents(session, dossier_id, visible, category, after, room + 1, counted=False,
+                                    through=True)
+        if len(above) > room:
+            above = []
+    from_top = after is None or bool(above)
+    if counted:
+        rows, total = await counted_documents_page(session, dossier_id=dossier_id, visible=visible,
+                                                   category=category, after=after, limit=size + 1)
+    else:
+        rows, total = await documents_page(session, dossier_id=dossier_id, visible=visible, category=category,
+                                           after=after, limit=size + 1), None
+    return Loaded([*above, *rows[:size]], len(rows) > size, total, from_top)
+
+
 async def cursor(session: AsyncSession, *, dossier_id: str, visible: Visibility, after_id: str) -> Document | None:
     """The document a page starts after (`after`): one of this dossier's that this reader sees; anything else,
     the top (a document deleted meanwhile too)."""
@@ -228,11 +273,12 @@ async def cursor(session: AsyncSession, *, dossier_id: str, visible: Visibility,
 
 
 async def _documents(session: AsyncSession, dossier_id: str, visible: Visibility, category: str,
-                     after: Document | None, limit: int, *, counted: bool) -> tuple[list[Row], int | None]:
+                     after: Document | None, limit: int, *, counted: bool,
+                     through: bool = False) -> tuple[list[Row], int | None]:
     params = reader_params(dossier_id, visible, category) | {"limit": limit}
     if after is not None:
         params |= {"after_date": after.event_date, "after_added": after.created_at, "after_id": after.id}
-    statement = _page_statement(shape_of(visible), bool(category), after is not None, counted)
+    statement = _page_statement(shape_of(visible), bool(category), after is not None, counted, through)
     rows = list((await session.exec(statement, params=params)).all())
     return rows, (rows[0].total if counted and rows else None)
 

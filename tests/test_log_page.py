@@ -360,16 +360,19 @@ async def test_the_log_pages_in_as_you_scroll(client, db, world):
     page = (await client.get(world.url())).text
     assert [seq for seq, _, _ in log_lines(page)] == list(range(35, 5, -1))
     more = world.url("?avant=6")
-    assert f'<a id="more-6" class="more button secondary block" href="{more}"' in page
-    assert f'hx-get="{more}" hx-trigger="revealed, click"' in page
+    # The link opens, without JavaScript, at the last event seen; htmx puts its address in place of the page's.
+    assert f'<a id="more-6" class="more button secondary block" href="{more}#evenement-6"' in page
+    assert (f'hx-get="{more}" hx-trigger="revealed, click" hx-target="this" hx-swap="outerHTML" '
+            'hx-replace-url="true"') in page
     rest = await client.get(more, headers={"HX-Request": "true", "HX-Target": "more-6"})
     assert [seq for seq, _, _ in log_lines(rest.text)] == [5, 4, 3, 2, 1]
     assert "<h2" not in rest.text and 'id="more-' not in rest.text  # the same day goes on; nothing more to load
-    without_js = (await client.get(more)).text  # the sentinel is a plain link too
-    assert [seq for seq, _, _ in log_lines(without_js)] == [5, 4, 3, 2, 1]
-    assert day_headers(without_js) == ["Aujourd'hui"] and f'href="{world.url()}">Événements plus récents' in without_js
+    # The sentinel is a plain link too: to the whole list down through the next page (Back finds it so as well).
+    without_js = (await client.get(more)).text
+    assert [seq for seq, _, _ in log_lines(without_js)] == list(range(35, 0, -1))
+    assert day_headers(without_js) == ["Aujourd'hui"] and "Événements plus récents" not in without_js
     filtered_more = (await client.get(world.url("?type=droits"))).text
-    assert f'href="{world.url("?type=droits&amp;avant=6")}"' in filtered_more
+    assert f'href="{world.url("?type=droits&amp;avant=6")}#evenement-6"' in filtered_more
 
 
 # --- exports ------------------------------------------------------------------------------------

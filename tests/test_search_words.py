@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from server import search
 from server.dossiers import add_document
+from server.listing import LOADED_CAP
 from server.models import Document
 from tests.conftest import activate, add_text_document, new_patient, post_form
 from tests.patient_helpers import Statements, migrate, titles_in
@@ -137,9 +138,12 @@ async def test_a_word_that_starts_more_words_than_are_named_finds_every_match(cl
     assert len(titles_in(found.text)) == 5 and all(t.startswith("Relevé 1") for t in titles_in(found.text))
     narrow = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "releve 19"})
     assert "11 documents" in narrow.text  # 19 and 190 to 199
-    # A page past the last (an old link): none of it, and the count all the same (asked on its own then).
+    # A page past the last (an old link): the pages before it, as loaded down to it (Back), each match once.
     past = await client.get(f"{narrow.url}&page=9")
-    assert past.status_code == 200 and titles_in(past.text) == [] and "11 documents" in past.text
+    assert past.status_code == 200 and len(set(titles_in(past.text))) == 11 and "11 documents" in past.text
+    # Past what a whole page shows (listing.LOADED_CAP): none of it, and the count all the same (asked on its own).
+    beyond = await client.get(f"{narrow.url}&page={LOADED_CAP // 5 + 1}")  # page_size is 5 in tests
+    assert beyond.status_code == 200 and titles_in(beyond.text) == [] and "11 documents" in beyond.text
 
 
 async def test_a_search_page_asks_for_its_window_once_with_its_count_and_without_the_documents_text(client, db, app,

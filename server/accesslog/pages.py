@@ -7,7 +7,7 @@ minor's parent reads, reads a window of the log (WINDOW events at most), so that
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -22,18 +22,23 @@ from .queries import PERIODS, LogFilters
 
 async def log_events(session: AsyncSession, *, dossier_id: str, filters: LogFilters, now: datetime,
                      before: int | None = None, limit: int | None = None,
-                     visible: ColumnElement[bool] | None = None, leaves: bool = False) -> list[AccessEvent]:
+                     visible: ColumnElement[bool] | None = None, leaves: bool = False,
+                     since: int | None = None) -> list[AccessEvent]:
     """The dossier's events that pass the filters (and `visible`: what this reader may see), newest first:
-    by sequence, never by timestamp. The exports read a list whole; the Historique's pages are `log_page`'s.
-    With `leaves`, an unfiltered page's events come with their leaves in the transparency log (proofs.py)."""
+    by sequence, never by timestamp; below `before`, and from `since` on, where given. The exports read a list
+    whole; the Historique's pages are `log_page`'s and `loaded_log`'s. With `leaves`, an unfiltered page's events
+    come with their leaves in the transparency log (proofs.py)."""
     if not filters.active and (visible is None or visible is true()) and limit is not None:
         # The Historique as most open it (unfiltered, anyone but a minor's parents): built once (listing.py says why).
-        params = {"dossier_id": dossier_id, "before": before, "limit": limit}
-        return list((await session.exec(_unfiltered_events(before is not None, leaves), params=params)).all())
+        params = {"dossier_id": dossier_id, "before": before, "since": since, "limit": limit}
+        statement = _unfiltered_events(before is not None, leaves, since is not None)
+        return list((await session.exec(statement, params=params)).all())
     query = select(AccessEvent).where(AccessEvent.dossier_id == dossier_id, *filters.clauses(now=now),
                                       visible if visible is not None else true())
     if before is not None:
         query = query.where(AccessEvent.seq < before)
+    if since is not None:
+        query = query.where(AccessEvent.seq >= since)
     query = query.order_by(AccessEvent.seq.desc())  # type: ignore[attr-defined]
     if limit is not None:
         query = query.limit(limit)
@@ -98,6 +103,24 @@ async def log_page(session: AsyncSession, *, dossier_id: str, filters: LogFilter
     return LogPage(events, floor, read_to_first=False, window_ended=True)
 
 
+async def loaded_log(session: AsyncSession, *, dossier_id: str, filters: LogFilters, now: datetime, head: int,
+                     before: int, size: int, cap: int, visible: ColumnElement[bool] | None = None,
+                     leaves: bool = False) -> LogPage | None:
+    """The list as a reader had loaded it, down through the page from `before` ("Événements plus anciens" names it,
+    and the page's address then does, views/log.py): its events from the newest, then that page. None when that is
+    more than `cap` events, or more than a window of the log below its head to read: the page starts at `before`."""
+    if head + 1 - before > WINDOW:
+        return None
+    room = cap - size
+    above = await log_events(session, dossier_id=dossier_id, filters=filters, now=now, since=before,
+                             limit=room + 1, visible=visible, leaves=leaves)
+    if len(above) > room:
+        return None
+    page = await log_page(session, dossier_id=dossier_id, filters=filters, now=now, head=head, before=before,
+                          size=size, visible=visible, leaves=leaves)
+    return replace(page, events=[*above, *page.events])
+
+
 @cache
 def _professional_last_seq() -> Select:
     professionals = LogProfessional.__table__.c  # type: ignore[attr-defined]
@@ -116,7 +139,7 @@ def _newest_before() -> Select:
 
 
 @cache
-def _unfiltered_events(before: bool, leaves: bool) -> Select:
+def _unfiltered_events(before: bool, leaves: bool, since: bool = False) -> Select:
     # The table's columns, not the model: a page of events is only shown, and 21 model instances cost SQLAlchemy
     # as much again as the query (rows answer `event.action` the same way).
     events = AccessEvent.__table__.c  # type: ignore[attr-defined]
@@ -126,6 +149,8 @@ def _unfiltered_events(before: bool, leaves: bool) -> Select:
         query = query.add_columns(leaf.c.leaf_index, leaf.c.salt).outerjoin(leaf, leaf.c.event_id == events.id)
     if before:
         query = query.where(events.seq < bindparam("before"))
+    if since:
+        query = query.where(events.seq >= bindparam("since"))
     return query.order_by(events.seq.desc()).limit(bindparam("limit"))
 
 

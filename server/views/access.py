@@ -21,7 +21,7 @@ from ..dossiers import InvalidInput, author_labels
 from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
-from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page
+from ..listing import COUNT_CAP, cursor, loaded_documents
 from ..models import Dossier, Professional, paris_today, utcnow
 from ..access.managing import SeenAs, manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
@@ -233,14 +233,13 @@ async def see_as(request: HTMXRequest, db: AsyncSession, dossier_id: str, profes
     # so not logged as one.
     dossier, seen = await _seen(request, db, dossier_id, professional_id)
     more = bool(request.htmx and (request.htmx.target or "").startswith("more-"))
-    context = await see_as_context(db, dossier, seen, after_id=(apres or "")[:64], counted=not more,
+    context = await see_as_context(db, dossier, seen, after_id=(apres or "")[:64], appended=more,
                                    size=request.app.state.settings.page_size)
     if more:
         return Template("partials/timeline_items.html", context=context)
-    # A whole page starts with its own month header; the "Charger plus" fragment continues the page before. It
-    # opens on what theirs opens on: the profile's card and the way to the care, as they may see them.
+    # A whole page opens on what theirs opens on: the profile's card and the way to the care, as they may see them.
     first_screen = await first_screen_of(db, view=seen.view, today=paris_today())
-    return Template("see_as.html", context={**context, "previous": None, "first_screen": first_screen,
+    return Template("see_as.html", context={**context, "first_screen": first_screen,
                                            "profile_href": f"{see_as_url(dossier.id, seen)}/profil",
                                            "care_href": f"{see_as_url(dossier.id, seen)}/soins",
                                            "band": await band(request, db, dossier)})
@@ -288,21 +287,22 @@ def see_as_url(dossier_id: str, seen: SeenAs) -> str:
 
 
 async def see_as_context(db: AsyncSession, dossier: Dossier, seen: SeenAs, *, after_id: str, size: int,
-                         counted: bool) -> dict[str, Any]:
-    """One page of "voir comme", asked of the database as the timeline's are (listing.py): a page costs what it
-    shows, and the next one starts after its last document, so one added meanwhile never appears twice. The
-    count (capped, as the timeline's) only where it is shown: not in the "Charger plus" fragment."""
+                         appended: bool) -> dict[str, Any]:
+    """"Voir comme", asked of the database as the timeline's pages are (listing.py): a page costs what it shows, and
+    the next one starts after its last document, so one added meanwhile never appears twice. The page "Charger plus"
+    `appended` alone, uncounted; a whole page, the list down through it (`loaded_documents`), counted."""
     visible = seen.view.visible
     after = await cursor(db, dossier_id=dossier.id, visible=visible, after_id=after_id)
-    page = {"dossier_id": dossier.id, "visible": visible, "after": after, "limit": size + 1}
-    rows, total = await counted_documents_page(db, **page) if counted else (await documents_page(db, **page), None)
-    documents = rows[:size]
+    loaded = await loaded_documents(db, dossier_id=dossier.id, visible=visible, after=after, size=size,
+                                    whole=not appended, counted=not appended)
+    documents = loaded.documents
     url = see_as_url(dossier.id, seen)
     return {"dossier": dossier, "seen": seen, "view": seen.view, "right_labels": RIGHT_LABELS, "documents": documents,
-            "previous": after, "page": 1, "ranked": False, "more_id": documents[-1].id if documents else "",
-            "next_url": f"{url}?{urlencode({'apres': documents[-1].id})}" if len(rows) > size else None,
-            "first_url": url if after else None, "authors": await author_labels(db, documents),
-            "total": total, "count_cap": COUNT_CAP}
+            "previous": after if appended else None, "page": 1, "ranked": False,
+            "more_id": documents[-1].id if documents else "",
+            "next_url": f"{url}?{urlencode({'apres': documents[-1].id})}" if loaded.more else None,
+            "first_url": None if loaded.from_top else url, "authors": await author_labels(db, documents),
+            "total": loaded.total, "count_cap": COUNT_CAP}
 
 
 @post("/dossiers/{dossier_id:str}/urgences/{emergency_id:str}/revue", guards=[logged_in], status_code=200)

@@ -39,6 +39,9 @@ from ..caregivers.dossiers import band_of
 from ..templating import PARIS
 
 PAGE_SIZE = 30
+# A whole page of a list loaded further down ("Événements plus anciens", then Back) shows it from the newest down
+# through its last page, up to this many events; further, it starts at that page (pages.loaded_log).
+LOADED_CAP = 200
 
 
 def log_url(dossier_id: str, suffix: str = "") -> str:
@@ -74,9 +77,10 @@ def witness_policy(request: Request) -> tuple[list[str], int]:
 
 
 async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, filters: LogFilters,
-                      avant: str | None, fragment: bool = False) -> dict:
-    """A page of the list from `avant` (a page's cursor, as this reader's pages write it); a `fragment` keeps the
-    "Nouveau" of the page that asks for it (its header)."""
+                      avant: str | None, fragment: bool = False, appended: bool = False) -> dict:
+    """The list down through the page from `avant` (a page's cursor, as this reader's pages write it), from the
+    newest event (pages.loaded_log); the page "Événements plus anciens" `appended`, that page alone. A `fragment`
+    keeps the "Nouveau" of the page that asks for it (its header)."""
     # First: a refusal does no other work.
     dossier, viewer, patient_name, manages = await managed(request, db, dossier_id)
     kept, numbering = await numbering_of(request, db, dossier.id)
@@ -97,14 +101,18 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     else:
         head = await visits.head_seq(db, dossier_id=dossier.id)
     whole = not filters.active and not kept
-    page = await pages.log_page(db, dossier_id=dossier.id, filters=filters, now=now, head=head, before=before,
-                                  size=PAGE_SIZE, visible=visible, leaves=numbering.shows_chain)
+    where = {"dossier_id": dossier.id, "filters": filters, "now": now, "head": head, "before": before,
+             "size": PAGE_SIZE, "visible": visible, "leaves": numbering.shows_chain}
+    loaded = await pages.loaded_log(db, **where, cap=LOADED_CAP) if before and not appended else None
+    page = loaded or await pages.log_page(db, **where)
+    from_top = before is None or loaded is not None
     shown = page.events
     contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=shown)
-    # The day of the event just above this page, if the list shows it; a page that goes on where a window of the
-    # log ended (its `avant`, an event the list may not show) starts under its own day header.
+    # The day of the event just above an appended page, if the list shows it; a page that goes on where a window of
+    # the log ended (its `avant`, an event the list may not show) starts under its own day header.
     shown_above = () if whole else (*filters.clauses(now=now), visible)
-    previous_at = await pages.event_at(db, dossier_id=dossier.id, seq=before, where=shown_above) if before else None
+    previous_at = (await pages.event_at(db, dossier_id=dossier.id, seq=before, where=shown_above) if appended and before
+                   else None)
     # How far back the list was looked through, when it goes on below: the page says so, never "no more events".
     further_at = await pages.event_at(db, dossier_id=dossier.id, seq=page.next_before) if page.window_ended else None
     base = log_url(dossier.id)
@@ -125,7 +133,7 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         # whether this page starts at the newest or ends at the oldest: what the script holds the chain to.
         # "oldest" only when the list was read down to the dossier's first event: a filtered page that goes on below
         # a window of the log, or a period's list that ends where the period starts, does not reach it.
-        "journal_page": {"whole": whole, "newest": before is None,
+        "journal_page": {"whole": whole, "newest": from_top,
                          "oldest": page.next_before is None and page.read_to_first} if numbering.shows_chain else {},
         "previous_day": previous_at.astimezone(PARIS).date() if previous_at else None,
         "filters": filters,
@@ -140,7 +148,7 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         "next_before": numbering.out(page.next_before) if page.next_before else None,
         # Fewer than a page matched in the events read: the reader chooses to look further back (not on scrolling).
         "searched_since": day_and_time(further_at, today=now.astimezone(PARIS).date()) if further_at else None,
-        "newest_url": filters.url(base) if before else None,
+        "newest_url": None if from_top else filters.url(base),
         "csv_url": filters.url(log_url(dossier.id, ".csv")),
         "print_url": filters.url(log_url(dossier.id, "/imprimer")),
     }
@@ -182,15 +190,14 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
         return ClientRedirect(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     filters = filters_from(professionnel, kind, periode)
     target = request.htmx.target if request.htmx else None
-    fragment = target == "log-results" or bool(target and target.startswith("more-"))
-    context = await log_context(request, db, dossier_id, filters=filters, avant=avant, fragment=fragment)
+    appended = bool(target and target.startswith("more-"))
+    context = await log_context(request, db, dossier_id, filters=filters, avant=avant,
+                                fragment=appended or target == "log-results", appended=appended)
     if target == "log-results":
         context["tools_out_of_band"] = True
         return Template("partials/log_results.html", context=context, headers={"HX-Push-Url": context["url"]})
-    if fragment:
+    if appended:
         return Template("partials/log_items.html", context=context)
-    # A whole page starts with its own day header; a fragment continues the previous page's day.
-    context["previous_day"] = None
     context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=context["kept"].rpps,
                                                                   secret=request.app.state.settings.secret)
     context["witness_keys"], context["witnesses_required"] = witness_policy(request)

@@ -14,7 +14,7 @@ from ..dossiers import InvalidInput, author_labels
 from ..guards import professional_only
 from ..i18n import _
 from ..identifiers import identity_of, is_valid_ins
-from ..listing import cursor, documents_page
+from ..listing import cursor, loaded_documents
 from ..models import Professional, paris_today
 from ..professionals.own_documents import authored_only, own_documents
 from ..professionals.patients import dossier_for_identity, my_patients
@@ -63,16 +63,19 @@ async def my_documents(request: HTMXRequest, db: AsyncSession, dossier_id: str, 
     own = await own_documents(db, account=request.user.account, dossier_id=dossier_id)
     size = request.app.state.settings.page_size
     after = await cursor(db, dossier_id=own.dossier.id, visible=own.visible, after_id=(apres or "")[:64])
-    rows = await documents_page(db, dossier_id=own.dossier.id, visible=own.visible, after=after, limit=size + 1)
-    documents = rows[:size]
+    more = bool(request.htmx and (request.htmx.target or "").startswith("more-"))
+    # "Charger plus" appends the next page; a whole page shows the list down through it (listing.loaded_documents).
+    loaded = await loaded_documents(db, dossier_id=own.dossier.id, visible=own.visible, after=after, size=size,
+                                    whole=not more, counted=False)
+    documents = loaded.documents
     url = f"/pro/dossiers/{own.dossier.id}/mes-documents"
     context = {"own": own, "documents": documents, "authors": await author_labels(db, documents),
-               "previous": after, "ranked": False, "more_id": documents[-1].id if documents else "",
-               "previous_url": url if after else None,  # without JavaScript, "Charger plus" is a new page
-               "next_url": f"{url}?apres={documents[-1].id}" if len(rows) > size else None}
-    if request.htmx and (request.htmx.target or "").startswith("more-"):
+               "previous": after if more else None, "ranked": False, "more_id": documents[-1].id if documents else "",
+               "previous_url": None if loaded.from_top else url,
+               "next_url": f"{url}?apres={documents[-1].id}" if loaded.more else None}
+    if more:
         return Template("partials/timeline_items.html", context=context)
-    context |= {"previous": None, "identity": identity_of(own.patient, today=paris_today())}
+    context |= {"identity": identity_of(own.patient, today=paris_today())}
     return Template("pro_my_documents.html", context=context)
 
 

@@ -20,7 +20,7 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..dossiers import author_labels
 from ..identifiers import identity_of
-from ..listing import COUNT_CAP, counted_documents_page, cursor, documents_page, search_page
+from ..listing import COUNT_CAP, LOADED_CAP, Loaded, cursor, documents_page, loaded_documents, search_page
 from ..access.emergencies import emergencies_to_review
 from ..access.reading import HOLDERS, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
@@ -42,12 +42,12 @@ def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "",
 
 
 async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str,
-                           after_id: str = "", page: int = 1, whole_page: bool = False, counted: bool = True) -> dict:
-    """One page of the timeline: newest first, each page after the last document of the one before;
-    with search words, those whose title holds the most of them first (then the newest), a page at a
-    time. A professional's whole page, unfiltered, opens on the profil médical's card, and the timeline's
-    read says so. The count of documents only where it is shown (`counted`): not in the next page an
-    infinite scroll appends."""
+                           after_id: str = "", page: int = 1, whole_page: bool = False, appended: bool = False) -> dict:
+    """The timeline: newest first, each page after the last document of the one before; with search words, those
+    whose title holds the most of them first (then the newest), a page at a time. The next page "Charger plus"
+    `appended` is that page alone, without the count of documents; any other shows the list from the newest down
+    through that page (`loaded_documents`). A professional's whole page, unfiltered, opens on the profil médical's
+    card, and the timeline's read says so."""
     category = category if category in CATEGORIES else ""
     # The search words live in the server-side session; the URL carries only an opaque token,
     # so document titles never end up in the address bar, the history or a proxy's log.
@@ -61,24 +61,25 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     )
     size = request.app.state.settings.page_size
     words = words_of(query)
-    after, ranked, total = None, bool(query), None
+    after, ranked = None, bool(query)
     if ranked and not words:  # "🦵", "*": nothing to look for, so nothing found (not the whole dossier)
-        rows, total = [], 0
+        loaded = Loaded([], False, 0, True)
     elif ranked:
+        # A search's address names its token, never its words, and how many pages were loaded: a whole page shows
+        # them all (Back from a document), as the list does, within the search's window of matches.
         page = min(max(page, 1), MAX_INT // size)  # out of range: the nearest page, not an error
+        first = 1 if not appended and page * size <= LOADED_CAP else page
         rows, total = await search_page(db, dossier_id=dossier_id, visible=view.visible, category=category,
-                                        words=words, offset=(page - 1) * size, limit=size + 1, counted=counted)
+                                        words=words, offset=(first - 1) * size,
+                                        limit=(page - first + 1) * size + 1, counted=not appended)
+        shown = (page - first + 1) * size
+        loaded = Loaded(rows[:shown], len(rows) > shown, total, first == 1)
     else:
         page = 1
         after = await cursor(db, dossier_id=view.dossier.id, visible=view.visible, after_id=after_id)
-        if counted:
-            rows, total = await counted_documents_page(db, dossier_id=dossier_id, visible=view.visible,
-                                                       category=category, after=after, limit=size + 1)
-        else:
-            rows = await documents_page(db, dossier_id=dossier_id, visible=view.visible, category=category,
-                                        after=after, limit=size + 1)
-    documents = rows[:size]
-    more = len(rows) > size
+        loaded = await loaded_documents(db, dossier_id=dossier_id, visible=view.visible, category=category,
+                                        after=after, size=size, whole=not appended, counted=not appended)
+    documents, more = loaded.documents, loaded.more
     base = {"category": category, "search_token": token}
     return {
         "view": view,
@@ -87,16 +88,17 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "first_screen": await first_screen_of(db, view=view, today=paris_today(), card=card) if whole_page else None,
         "documents": documents,
         "authors": await author_labels(db, documents),
-        "previous": after,
+        # The page "Charger plus" appends goes on under the month it ended in; any other starts with its own header.
+        "previous": after if appended else None,
         "ranked": ranked,
-        "total": total,
+        "total": loaded.total,
         "count_cap": SEARCH_CAP if ranked else COUNT_CAP,
         "category": category,
         "query": query,
         "page": page,
         "more_id": documents[-1].id if documents else "",
-        "previous_url": (timeline_url(dossier_id, **base, page=page - 1) if page > 1 else None) if ranked
-        else (timeline_url(dossier_id, **base) if after else None),
+        # A whole page that does not start at the newest (a list loaded further than LOADED_CAP) leads to it.
+        "previous_url": None if loaded.from_top else timeline_url(dossier_id, **base),
         "next_url": (timeline_url(dossier_id, **base, page=page + 1) if ranked
                      else timeline_url(dossier_id, **base, after=documents[-1].id)) if more else None,
     }
@@ -116,13 +118,11 @@ async def timeline(
     more = (target or "").startswith("more-")
     context = await timeline_context(request, db, dossier_id, category=categorie or "", token=recherche or "",
                                      after_id=(apres or "")[:64], page=parse_int(page, default=1),
-                                     whole_page=not (more or target == "timeline-results"), counted=not more)
+                                     whole_page=not (more or target == "timeline-results"), appended=more)
     if target == "timeline-results":
         return Template("partials/timeline_results.html", context=context)
-    if target and target.startswith("more-"):
+    if more:
         return Template("partials/timeline_items.html", context=context)
-    # A whole page starts with its own month header; the fragment continues the previous page.
-    context["previous"] = None
     view = context["view"]
     now = utcnow()
     if view.right in HOLDERS:  # "at the patient's next visit" (issue 4)

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.seeding import PAGE_SIZE, PDF_PAGES
-from tests.e2e.steps import PHONE, assert_fits_phone, log_in, open_filters, titles
+from tests.e2e.steps import PHONE, assert_fits_phone, log_in, month_headers, open_filters, titles
 
 pytestmark = pytest.mark.e2e
 
@@ -47,14 +47,15 @@ def test_without_javascript_the_timeline_filters_pages_and_opens_documents(no_js
     assert "bilan" not in page.url.casefold()
     assert titles(page) == [t for t in patient.titles_in("biologie") if "bilan" in t.casefold()]
 
-    # "Charger plus" is a link to the next page.
+    # "Charger plus" is a link to the list down through the next page, which opens at the last document seen.
     page.get_by_label("Catégorie").select_option(label="Toutes les catégories")
     page.get_by_label("Rechercher dans les documents").fill("")
     page.get_by_role("button", name="Appliquer").click()
     expect(page.locator("#timeline-results .doc-title")).to_have_count(PAGE_SIZE)
     page.get_by_role("link", name="Charger plus").click()
-    expect(page).to_have_url(re.compile(r"[?&]apres=[0-9a-f]{32}$"))  # after the last one shown: an opaque id
-    assert titles(page) == patient.titles[PAGE_SIZE:]
+    # After the last one shown: an opaque id, where the page opens.
+    expect(page).to_have_url(re.compile(r"[?&]apres=([0-9a-f]{32})#document-\1$"))
+    assert titles(page) == patient.titles
     expect(page.get_by_role("link", name="Charger plus")).to_have_count(0)
 
     # A document opens, with its pages as pictures the browser loads by itself.
@@ -69,9 +70,14 @@ def test_without_javascript_the_timeline_filters_pages_and_opens_documents(no_js
     assert_fits_phone(page)
 
 
-def test_without_javascript_the_second_page_starts_with_its_month(no_js_page):
+def test_without_javascript_the_next_page_opens_at_the_last_document_seen_each_month_once(no_js_page):
     page, patient = no_js_page
     page.goto(f"/dossiers/{patient.dossier_id}")
     page.get_by_role("link", name="Charger plus").click()
     expect(page).to_have_url(re.compile(r"\?apres="))  # a whole page loads: its headers read once it is there
-    expect(page.locator("#timeline-results h2").first).to_have_text("juillet 2024")
+    last_seen = page.locator("#timeline-results .doc-title").nth(PAGE_SIZE - 1)
+    expect(last_seen).to_have_text(patient.titles[PAGE_SIZE - 1])
+    expect(last_seen).to_be_in_viewport()
+    expect(page.get_by_role("link", name=patient.titles[PAGE_SIZE])).to_be_in_viewport()  # the next one, under it
+    headers = month_headers(page)
+    assert len(headers) == len(set(headers)) and headers[0] == "juin 2025", headers

@@ -37,6 +37,7 @@ FORM_PAGES = {
     "/dossiers/{dossier_id:str}/urgences/{emergency_id:str}/revue": "/dossiers/{dossier_id}",
     # views/auth.py, views/language.py: in every page's header and footer
     "/deconnexion": "/",
+    "/session/prolonger": "/",  # "Rester connecté" (carnet.js): a GET keeps the session as well, and leads home
     "/langue": "/",
     # views/care.py
     "/dossiers/{dossier_id:str}/soins/{line_id:str}/masquage": "/dossiers/{dossier_id}/soins",
@@ -60,6 +61,7 @@ FORM_PAGES = {
     "/cles/{passkey_id:str}/nom": "/cles",
     "/cles/{passkey_id:str}/suppression": "/cles",
     "/cles/autres-appareils/deconnexion": "/cles",
+    "/cles/autres-cles/suppression": "/cles",
     "/cles/codes-de-secours": "/cles",  # the codes are shown once: a reload never shows them again
     # views/pro_software.py
     "/pro/logiciels/{client_id:str}/nom": "/pro/logiciels",

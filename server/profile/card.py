@@ -55,7 +55,7 @@ class FirstScreen:
 async def first_screen_of(db: AsyncSession, *, view: DossierView, today: date,
                           card: bool = True) -> FirstScreen | None:
     """What this view of the dossier opens on: the professional's own page (views/timeline.py) and the patient's
-    "voir comme" of them (views/access.py) both ask here. None for the dossier's holders (their menu leads to the
+    "voir comme" of them (views/see_as.py) both ask here. None for the dossier's holders (their menu leads to the
     profile and the care) and for a professional the dossier does not open to."""
     if view.right not in PROFESSIONAL_RIGHTS:
         return None

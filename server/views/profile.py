@@ -95,7 +95,7 @@ async def profile_context(request: Request, db: AsyncSession, dossier_id: str) -
 async def sections_context(db: AsyncSession, *, view: DossierView, profile: Profile, account: Account,
                            adds: bool) -> dict[str, Any]:
     """The profile's sections as `view` reads them, each item named and said who declared it to `account`, and the
-    kinds this reader may add now if they `adds`: the page's, and "voir comme"'s (views/access.py), which shows the
+    kinds this reader may add now if they `adds`: the page's, and "voir comme"'s (views/see_as.py), which shows the
     patient the profile as a professional reads it."""
     holder = view.right in HOLDERS
     # A professional gets no section of a kind they may not see: an empty one would read as "none known".

@@ -10,6 +10,8 @@ from datetime import date
 import click
 
 from . import cli_support
+
+cli_support.click_in_french()  # before the commands' options are made: a file option's name is translated then
 from .export.cli import import_dossier
 from .fhir.cli import logiciel
 from .professionals.cli import professional

@@ -3,12 +3,36 @@
 
 from __future__ import annotations
 
+import atexit
+import gettext
+import os
+import shutil
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import click
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from sqlalchemy.exc import DBAPIError, InterfaceError
 
 from .config import SettingsError, load_settings
+
+
+def click_in_french() -> None:
+    """Click's own errors (an unknown option, a value of the wrong kind) in French: Click says them through gettext's
+    default domain, which is bound here to i18n/fr/LC_MESSAGES/click.po, compiled by Babel into a directory of this
+    process. A text the catalogue lacks stays Click's English."""
+    directory = Path(tempfile.mkdtemp(prefix="carnet-cli-"))
+    atexit.register(shutil.rmtree, directory, True)
+    target = directory / "fr" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (Path(__file__).parent / "i18n" / "fr" / "LC_MESSAGES" / "click.po").open("rb") as po, \
+            (target / "click.mo").open("wb") as mo:
+        write_mo(mo, read_po(po, locale="fr"))
+    gettext.bindtextdomain("click", str(directory))
+    gettext.textdomain("click")
+    os.environ["LANGUAGE"] = "fr"  # the interface speaks French, whatever the operator's locale
 
 
 def settings():

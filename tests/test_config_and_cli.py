@@ -81,6 +81,15 @@ def test_the_commands_say_an_operators_mistake_in_french_never_with_a_traceback(
     ):
         result = carnet(tmp_path, *args)
         assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
+    # Click's own errors too (an unknown option, a value of the wrong kind), through its gettext catalogue.
+    for args, said in (
+        (("--nope",), "Erreur : Option inconnue : '--nope'."),
+        (("serve", "--port", "abc"), "Erreur : Valeur incorrecte pour '--port' : 'abc' n'est pas un nombre valide"),
+        (("import", "remboursements", "/nonexistent"), "Fichier '/nonexistent' n'existe pas."),
+        (("activation-code", "--ins", "1", "--sex", "X"), "'X' n'est pas parmi 'F', 'M'."),
+    ):
+        result = carnet(tmp_path, *args)
+        assert result.returncode == 2 and said in result.stderr and "Utilisation :" in result.stderr, result.stderr
     for url, said in (
         ("postgresql+asyncpg://carnet:secret@127.0.0.1:1/carnet", "Vérifiez DATABASE_URL"),
         ("mysql://carnet@localhost/carnet", "DATABASE_URL prend sqlite+aiosqlite:///… ou postgresql+asyncpg://…"),

@@ -22,6 +22,7 @@ const PRECACHE = [
   "/static/js/carnet.js",
   "/static/js/passkeys.js",
   "/static/js/push.js",
+  "/static/js/session.js",
   "/icons/icon-192.png",
   "/manifest.webmanifest",
 ];

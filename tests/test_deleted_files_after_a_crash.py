@@ -5,6 +5,7 @@ deletion's own transaction; housekeeping erases what is still written down a min
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlmodel import select
@@ -12,7 +13,7 @@ from sqlmodel import select
 from server.access import rights
 from server.files import blobs
 from server.models import FileRelease
-from tests.conftest import add_text_document
+from tests.conftest import ORIGIN, AsyncTestClient, activate, add_text_document, new_patient, post_form
 from tests.patient_helpers import CAMILLE
 
 
@@ -46,3 +47,25 @@ async def test_a_deletion_that_ends_normally_erases_its_files_and_leaves_nothing
     await rights.delete_document(db, document=document, actor=CAMILLE, storage=storage)
     assert not storage.exists(document.storage_key)
     assert (await db.exec(select(FileRelease))).all() == []
+
+
+async def test_two_dossiers_deleting_their_copies_of_the_same_file_at_once_both_succeed_and_erase_it(app, db, patient):
+    """The same bytes in two patients' dossiers (a leaflet, a letter sent to both parents' dossiers), each deleted at
+    the same moment by its own patient: both deletions write the file down to erase; neither may fail on the
+    other's line (a unique key on PostgreSQL, whose transactions do not wait on each other across two dossiers)."""
+    storage = app.state.storage
+    other = await new_patient(db, given_name="Paul", serial=2, sex="M")
+    async with AsyncTestClient(app, base_url=ORIGIN) as hers, AsyncTestClient(app, base_url=ORIGIN) as his:
+        await activate(hers, patient)
+        await activate(his, other)
+        for round in range(4):
+            title = f"Fiche d'information vaccinale {round}"
+            documents = [await add_text_document(db, app, p.dossier, title=title) for p in (patient, other)]
+            assert documents[0].storage_key == documents[1].storage_key
+            answers = await asyncio.gather(*(post_form(client, f"/documents/{d.id}/suppression", {},
+                                                       follow_redirects=False)
+                                             for client, d in zip((hers, his), documents, strict=True)))
+            assert [a.status_code for a in answers] == [303, 303]
+            assert not storage.exists(documents[0].storage_key)
+            await db.commit()
+            assert (await db.exec(select(FileRelease))).all() == []

@@ -176,6 +176,15 @@ async def test_the_patient_changes_her_position_in_one_step_and_the_historique_s
     assert "Vous avez supprimé la position sur le don d'organes du profil médical" in log
     assert log.count("Vous avez ajouté la position sur le don d'organes au profil médical") == 2
 
+    # The same position sent again changes nothing and logs nothing (the review's find: a deletion and an addition).
+    async with await as_patient(app, db, patient) as client:
+        same = await post_form(client, change_url(patient, new), {"label": "refus", "detail": "Je l'ai dit à Paul"},
+                               follow_redirects=False)
+        said = text_of(await client.get(same.headers["location"]))
+    assert same.status_code == 303 and same.headers["location"].endswith(f"?fait=inchange#item-{new.id}")
+    assert "Rien n'a changé : la position indiquée est celle qui figurait déjà au profil." in said
+    assert len(await events_of(db, patient, "profile_")) == 3
+
 
 async def test_a_managing_relative_changes_it_and_no_one_else_does(app, db, patient):
     """Paul manages Camille's dossier: he changes it, in his name for her. Léa only reads; a doctor with every right

@@ -68,7 +68,10 @@ async def apply_majority(session: AsyncSession, *, now: datetime | None = None) 
 
 
 async def _apply_one(session: AsyncSession, *, delegation_id: str, now: datetime) -> None:
-    await audit.begin_chained(session)
+    # The dossier's chain lock before the delegation is read (PostgreSQL: a removal committed meanwhile is seen, and
+    # no second event is logged for it); a delegation never changes dossier, so asking which one first is safe.
+    found = await session.get(Delegation, delegation_id)
+    await audit.begin_chained(session, dossier_id=found.dossier_id if found else None)
     delegation = await session.get(Delegation, delegation_id, populate_existing=True)
     if delegation is None or delegation.revoked_at is not None or delegation.end_reason:
         await session.rollback()  # another process handled it a moment ago

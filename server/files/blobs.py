@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..db import begin_write
+from ..db import begin_write, upsert
 from ..models import Document, DocumentPage, FileRelease, utcnow
 from .store import Storage, StorageUnavailable
 
@@ -79,9 +79,17 @@ async def live_keys(session: AsyncSession, keys: set[str]) -> set[str]:
 
 async def to_release(session: AsyncSession, keys: Iterable[str]) -> None:
     """In the transaction that marks their rows deleted: these keys are to be released once it has committed.
-    Written down, so that a crash before `release` leaves them for housekeeping (`release_pending`), not on disk."""
+    Written down, so that a crash before `release` leaves them for housekeeping (`release_pending`), not on disk.
+
+    One statement per key that writes it or, written down already (another dossier's copy of the same bytes, deleted
+    at the same moment), renews it: read then written, two such deletions failed on PostgreSQL, whose transactions
+    on two dossiers do not wait on each other (the second's insert on the first's key, or its update on the line
+    the first's `release` had just erased)."""
+    table = FileRelease.__table__  # type: ignore[attr-defined]
+    statement = upsert(session.get_bind().dialect.name, table, ("storage_key",))
+    now = utcnow()
     for key in sorted(set(keys)):
-        await session.merge(FileRelease(storage_key=key))
+        await session.exec(statement, params={"storage_key": key, "since": now})  # type: ignore[call-overload]
 
 
 async def release(session: AsyncSession, storage: Storage, keys: Iterable[str]) -> list[str]:
@@ -93,6 +101,10 @@ async def release(session: AsyncSession, storage: Storage, keys: Iterable[str]) 
     keys = set(keys)
     await begin_write(session)
     await lock_keys(session, keys)
+    # The lines written down as they are now, before the live rows are read: a deletion that writes one again after
+    # this (another copy of the same bytes) committed nothing this reads as deleted, and its line is left to it.
+    written = (await session.exec(select(FileRelease.storage_key, FileRelease.since).where(
+        FileRelease.storage_key.in_(keys)))).all() if keys else []  # type: ignore[attr-defined]
     held = await live_keys(session, keys)
     unheld = sorted(keys - held)
     done = set(held)
@@ -103,8 +115,10 @@ async def release(session: AsyncSession, storage: Storage, keys: Iterable[str]) 
     except StorageUnavailable as exc:
         log.warning("could not erase a released file: %s", exc)
     finally:
-        if done:
-            await session.exec(delete(FileRelease).where(FileRelease.storage_key.in_(done)))  # type: ignore[attr-defined]
+        for key, since in written:
+            if key in done:  # only the line as it was read: one renewed since is another deletion's to release
+                await session.exec(delete(FileRelease).where(  # type: ignore[call-overload]
+                    FileRelease.storage_key == key, FileRelease.since == since))
         await session.commit()
     return [key for key in unheld if key in done]
 

@@ -116,7 +116,9 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
     # scrypt takes a moment: checked before the lock, on a hash that never changes.
     right = not link.passcode_hash or (asked.passcode is not None and passcode_matches(link.passcode_hash,
                                                                                         asked.passcode))
-    await audit.begin_chained(session)
+    # The dossier's chain lock first, then the link's row, in the order a revocation takes them (links.revoke_link):
+    # the other way round, on PostgreSQL, each waited on the other. A link never changes dossier.
+    await audit.begin_chained(session, dossier_id=link.dossier_id)
     link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id).with_for_update()
                                .execution_options(populate_existing=True))).one()
     dossier = await _opened(session, link, now)  # again: revoked, closed or its maker's right ended meanwhile
@@ -226,10 +228,11 @@ async def located_file(session: AsyncSession, *, link_id: str, token: str, origi
     recipient = _location_claims(token, secret=secret, link_id=link_id, now=now)
     if recipient is None:
         return None
-    if await session.get(ShareLink, link_id) is None:
+    found = await session.get(ShareLink, link_id)
+    if found is None:
         await session.rollback()
         return None
-    await audit.begin_chained(session)
+    await audit.begin_chained(session, dossier_id=found.dossier_id)  # as `answer`: the chain's lock, then the link's
     link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id).with_for_update()
                                .execution_options(populate_existing=True))).one()
     dossier = await _opened(session, link, now)

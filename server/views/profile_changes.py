@@ -207,6 +207,9 @@ async def change(request: HTMXRequest, db: AsyncSession, dossier_id: str, item_i
     account = request.user.account
     position = await standing_position(db, account=account, dossier_id=dossier_id, item_id=item_id)
     entry = ItemInput(position.item.kind, label=text(data, "label", limit=250), detail=text(data, "detail", limit=600))
+    if (entry.label, entry.detail) == (position.item.label, position.item.detail):
+        await db.commit()  # the same position again: nothing to end nor to log
+        return Redirect(profile_url(dossier_id, "inchange") + f"#item-{position.item.id}", status_code=303)
     try:
         added = await add_item(db, dossier=position.dossier, data=entry, actor=position.actor,
                                added_by_account_id=account.id, today=paris_today(), seen_by=position.sees,

@@ -27,7 +27,7 @@ from server.reimbursements.layout import read
 from tests.conftest import AsyncTestClient, ORIGIN, activate, post_form
 from tests.test_caregivers import as_account
 from tests.test_export_for_parents import copy_for
-from tests.test_kept_traces import care_line, minor_with_a_kept_doctor
+from tests.test_kept_traces import kept_doctors_care, minor_with_a_kept_doctor
 from tests.test_reimbursements import HEADER
 
 KEPT_CARE = ("Consultation de contraception", "Contraceptif oral", "Test de grossesse", "Échographie pelvienne")
@@ -168,14 +168,7 @@ async def test_the_copy_reads_the_care_a_batch_at_a_time_and_misses_no_line_of_o
 
 async def test_a_parent_s_copy_holds_no_care_kept_from_parents_and_the_minor_s_holds_it_all(client, db, app):
     ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
-    db.add_all([
-        care_line(ines.dossier, ines.patient.ins, label="Consultation de contraception", performer="Anne Girard",
-                  rpps=doctor.rpps),
-        care_line(ines.dossier, ines.patient.ins, label="Contraceptif oral", prescriber="Dr GIRARD Anne"),
-        care_line(ines.dossier, ines.patient.ins, label="Collyre antiallergique", prescriber="Dr Paul Lefèvre"),
-        care_line(ines.dossier, ines.patient.ins, label="Test de grossesse", prescriber="A. Girard"),
-        care_line(ines.dossier, ines.patient.ins, label="Échographie pelvienne", performer="Cabinet Girard"),
-    ])
+    db.add_all(kept_doctors_care(ines, doctor))
     await db.commit()
     page = html.unescape((await client.get(f"/dossiers/{ines.dossier.id}/export")).text)
     assert "(1 soin)" in page  # the count leaves them out too

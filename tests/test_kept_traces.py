@@ -76,9 +76,10 @@ def care_line(dossier, ins: str, *, label: str, performer: str = "Pharmacie du C
                              spent_cents=1000, base_cents=1000, reimbursed_cents=650, imported_at=utcnow())
 
 
-async def test_the_care_a_kept_professional_gave_or_prescribed_is_not_in_the_parents_soins(client, db, app):
-    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
-    db.add_all([
+def kept_doctors_care(ines, doctor) -> list:
+    """Inès's care: four lines given or prescribed by the doctor she kept from her parents (by RPPS, by name as the
+    insurer spells it, by an initial, by a practice's name with no RPPS), and one by another, "Collyre antiallergique"."""
+    return [
         care_line(ines.dossier, ines.patient.ins, label="Consultation de contraception", performer="Anne Girard",
                   rpps=doctor.rpps),
         care_line(ines.dossier, ines.patient.ins, label="Contraceptif oral", prescriber="Dr GIRARD Anne"),
@@ -86,7 +87,12 @@ async def test_the_care_a_kept_professional_gave_or_prescribed_is_not_in_the_par
         # A second probe's finds: an initial, and a practice's name with no RPPS.
         care_line(ines.dossier, ines.patient.ins, label="Test de grossesse", prescriber="A. Girard"),
         care_line(ines.dossier, ines.patient.ins, label="Échographie pelvienne", performer="Cabinet Girard"),
-    ])
+    ]
+
+
+async def test_the_care_a_kept_professional_gave_or_prescribed_is_not_in_the_parents_soins(client, db, app):
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    db.add_all(kept_doctors_care(ines, doctor))
     await db.commit()
     page = await client.get(f"/dossiers/{ines.dossier.id}/soins")
     assert page.status_code == 200 and "Collyre antiallergique" in page.text

@@ -51,12 +51,7 @@ async def seen_up_to(session: AsyncSession, *, account_id: str, dossier_id: str,
     """This account has seen the dossier's log up to `seq` (never moving back), in the caller's transaction. Also
     for someone who starts helping with a dossier, up to the event that says so: what happened before is not news
     to them ("99+ nouveaux événements" on their first visit)."""
-    visit = await session.get(LogVisit, (account_id, dossier_id), populate_existing=True)
-    if visit is None:
-        session.add(LogVisit(account_id=account_id, dossier_id=dossier_id, seen_seq=seq))
-    elif seq > visit.seen_seq:
-        visit.seen_seq, visit.seen_at = seq, utcnow()
-        session.add(visit)
+    await _mark(session, LogVisit, account_id=account_id, dossier_id=dossier_id, field="seen_seq", value=seq)
 
 
 async def banner_seen_up_to(session: AsyncSession, *, account_id: str, dossier_id: str, event_id: int) -> None:
@@ -64,11 +59,18 @@ async def banner_seen_up_to(session: AsyncSession, *, account_id: str, dossier_i
     Historique); it never moves back, and it is theirs alone (a caregiver's leaves the patient's banner as it was).
     In the caller's transaction. Also for someone who starts helping with a dossier, up to its newest notification:
     what the patient was told before is not news to them."""
-    mark = await session.get(BannerSeen, (account_id, dossier_id), populate_existing=True)
+    await _mark(session, BannerSeen, account_id=account_id, dossier_id=dossier_id, field="event_id", value=event_id)
+
+
+async def _mark(session: AsyncSession, model: type[LogVisit] | type[BannerSeen], *, account_id: str, dossier_id: str,
+                field: str, value: int) -> None:
+    """One reader's mark on a dossier moved up to `value`, never back, in the caller's transaction."""
+    mark = await session.get(model, (account_id, dossier_id), populate_existing=True)
     if mark is None:
-        session.add(BannerSeen(account_id=account_id, dossier_id=dossier_id, event_id=event_id))
-    elif event_id > mark.event_id:
-        mark.event_id, mark.seen_at = event_id, utcnow()
+        session.add(model(account_id=account_id, dossier_id=dossier_id, **{field: value}))
+    elif value > getattr(mark, field):
+        setattr(mark, field, value)
+        mark.seen_at = utcnow()
         session.add(mark)
 
 

@@ -1,4 +1,4 @@
-"""A session ends after 30 minutes without a request (sessions.py): two minutes before, the page says so and one
+"""A session ends after 30 minutes without a request (sessions.py): minutes before, the page says so and one
 tap keeps it (WCAG 2.2.1 Timing Adjustable; an accessibility probe's find: it ended without a word, and what was
 being typed was lost). The page's clock is Playwright's: the server's half hour is not waited for."""
 
@@ -23,10 +23,12 @@ def test_two_minutes_before_an_idle_session_ends_the_page_says_so_and_keeps_it_i
     warning = page.get_by_role("alertdialog")
     expect(warning).to_be_hidden()
 
-    page.clock.run_for("27:59")
+    # Three minutes before the page's count ends: the server's may have begun up to a minute earlier (it moves a
+    # session's last request once a minute), so two to three before the session ends (a review's find: 61 s).
+    page.clock.run_for("26:59")
     expect(warning).to_be_hidden()
     page.clock.run_for("00:02")
-    expect(warning).to_contain_text("Sans activité, votre session se ferme dans 2 minutes")
+    expect(warning).to_contain_text("Sans activité, votre session se ferme dans 2 à 3 minutes")
     stay = warning.get_by_role("button", name="Rester connecté")
     expect(stay).to_be_focused()
     with page.expect_response(re.compile(r"/session/prolonger$")) as kept:
@@ -36,8 +38,8 @@ def test_two_minutes_before_an_idle_session_ends_the_page_says_so_and_keeps_it_i
     expect(page.get_by_label("Substance")).to_have_value("Arachide")  # nothing typed was lost
 
     # Counted again from that request; left alone, it says the session has ended and leads to the login.
-    page.clock.run_for("28:01")
+    page.clock.run_for("27:01")
     expect(warning).to_be_visible()
-    page.clock.run_for("02:00")
+    page.clock.run_for("03:00")
     expect(warning).to_contain_text("Votre session s'est fermée après un long moment sans activité")
     expect(warning.get_by_role("button", name="Me reconnecter")).to_be_visible()

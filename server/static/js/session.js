@@ -5,10 +5,12 @@
 
   function _(message) { return window.carnetText ? window.carnetText(message) : message; }
 
-  // A session ends after a while without a request (sessions.py): two minutes before, the page says so and
-  // "Rester connecté" keeps it, in one tap (WCAG 2.2.1), before what is being typed is lost. Every request of this
-  // page (a page loaded, htmx's) starts the count again; another tab's do not, and tapping costs nothing then.
-  var WARN_MS = 120000, warnTimer = null, endTimer = null;
+  // A session ends after a while without a request (sessions.py): before, the page says so and "Rester connecté"
+  // keeps it, in one tap (WCAG 2.2.1), before what is being typed is lost. Every request of this page (a page
+  // loaded, htmx's) starts the count again; another tab's do not, and tapping costs nothing then. The server moves
+  // a session's last request at most once a minute: it may count from up to a minute earlier than this page, so
+  // the page warns three minutes before its own count ends, which is two to three before the server's.
+  var WARN_MS = 180000, warnTimer = null, endTimer = null;
   function sessionWarning() { return document.getElementById("session-warning"); }
   function armSessionWarning() {
     clearTimeout(warnTimer);

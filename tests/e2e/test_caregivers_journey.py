@@ -122,7 +122,7 @@ def test_a_daughter_invited_as_manager_shares_her_fathers_dossier_until_he_remov
     page.get_by_label("Gérer votre dossier pour vous (sauf vos clés d'accès)").check()
     page.get_by_role("button", name="Créer l'invitation").click()
     expect(page.get_by_role("heading", name="Invitation d'un proche")).to_be_visible()
-    code = page.get_by_label(re.compile(r"^Code d'invitation : ")).inner_text().strip()
+    code = page.locator("p.code").inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code), code
     qr = page.get_by_role("img", name="QR code de l'invitation")
     assert wait_for_image(qr) > 0
@@ -154,7 +154,7 @@ def test_a_daughter_invited_as_manager_shares_her_fathers_dossier_until_he_remov
     daughter.get_by_label("Tous les documents").check()
     daughter.get_by_label("1 mois", exact=True).check()
     daughter.get_by_role("button", name="Afficher le code de partage").click()
-    share_code = daughter.get_by_label(re.compile(r"^Code : ")).inner_text().strip()
+    share_code = daughter.locator("p.code").inner_text().strip()
     assert_fits_phone(daughter)
 
     desk.get_by_role("link", name="Saisir un code de partage").click()

@@ -34,7 +34,7 @@ def invite_a_relative_to_read(page: Page) -> str:
     page.get_by_role("button", name="Créer l'invitation").click()
     expect(page.get_by_role("heading", name="Invitation d'un proche")).to_be_visible()
     expect(page.get_by_text("lecture seule, sans date de fin")).to_be_visible()
-    return page.get_by_label(re.compile(r"^Code d'invitation : ")).inner_text().strip()
+    return page.locator("p.code").inner_text().strip()
 
 
 def test_someone_with_an_account_logs_in_from_the_invitation_and_comes_back_to_accept_it(

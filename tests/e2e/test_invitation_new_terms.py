@@ -22,7 +22,7 @@ def invite_a_relative(page: Page, level: str, duration: str) -> str:
     page.get_by_label(duration, exact=True).check()
     page.get_by_role("button", name="Créer l'invitation").click()
     expect(page.get_by_role("heading", name="Invitation d'un proche")).to_be_visible()
-    return page.get_by_label(re.compile(r"^Code d'invitation : ")).inner_text().strip()
+    return page.locator("p.code").inner_text().strip()
 
 
 def open_invitation(page: Page, server, code: str) -> None:

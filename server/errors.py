@@ -4,6 +4,7 @@ JSON; never a trace."""
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 
 from litestar import Request, Response
@@ -47,6 +48,12 @@ ACTION_NOT_DONE = (N_("Action non effectuée"),
                    N_("Rien n'a été fait : ce que visait cette action n'existe plus ou a changé entre-temps (une autre "
                       "personne l'a peut-être déjà fait), ou vous n'y avez pas accès."))
 
+# A document's page refused: deleted (Back after "Supprimer" leads there), never there, or not the reader's, said
+# alike: a deletion is no secret the sentence could tell, since it names every cause.
+DOCUMENT_GONE = (N_("Document introuvable"),
+                 N_("Ce document n'existe pas ou plus (il a peut-être été supprimé), ou vous n'y avez pas accès."))
+DOCUMENT_PAGE = re.compile(r"/documents/[^/]+(/pages/[^/]+(/plein-ecran)?)?")
+
 
 class Refused(HTTPException):
     """A refusal whose detail is safe to show as it is, in the person's language (`_`)."""
@@ -84,6 +91,8 @@ def error_response(request: Request, status: int, message: str | None = None, *,
     title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     if status == 404 and request.method == "POST":
         title, default = ACTION_NOT_DONE
+    elif status == 404 and DOCUMENT_PAGE.fullmatch(request.url.path):
+        title, default = DOCUMENT_GONE
     if request.url.path.startswith(API_PATHS):
         return outcome_response(status, NOT_FOUND if status == 404 and not message else message or default, code=code,
                                 headers=headers)

@@ -1,13 +1,14 @@
 """The patient hides a document from professionals, shows it again, deletes it after a confirmation,
 and reviews each emergency access at the next visit; foreign ids are answered as missing."""
 
+import html
 from datetime import date
 
 from server.access import emergencies
 from server.accesslog.audit import Actor
 from server.models import Document, EmergencyAccess, utcnow
 from server.access.standing import professional_standing
-from tests.conftest import activate, add_text_document, new_patient, post_form
+from tests.conftest import activate, add_text_document, new_patient, post_form, without_csrf
 from tests.patient_helpers import MISSING, Log, fresh, professional, same_404
 
 
@@ -43,7 +44,13 @@ async def test_deleting_a_document_after_a_confirmation_that_says_what_it_means(
     assert log.actions == ["delete"] and log.new[0].document_title == "IRM du genou"
     timeline = await client.get(response.headers["location"])
     assert "Le document a été supprimé" in timeline.text and "IRM du genou" not in timeline.text
-    assert (await client.get(f"/documents/{document.id}")).status_code == 404
+    # Back to its page after "Supprimer": not "Page introuvable : cette page n'existe pas", but a sentence that names
+    # a deletion among the causes, the same for a document that never was (a newcomer probe's find).
+    gone = await client.get(f"/documents/{document.id}")
+    never = await client.get("/documents/" + "0" * 32)
+    assert gone.status_code == never.status_code == 404
+    said = "Ce document n'existe pas ou plus (il a peut-être été supprimé), ou vous n'y avez pas accès."
+    assert said in html.unescape(gone.text) and without_csrf(gone.text) == without_csrf(never.text)
     assert (await post_form(client, f"/documents/{document.id}/suppression", {})).status_code == 404
 
 

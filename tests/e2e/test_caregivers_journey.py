@@ -241,9 +241,11 @@ def test_at_18_the_parents_access_ends_and_the_young_adult_takes_her_dossier_ove
     console.allow("status of 404")
     page.get_by_role("link", name=re.compile(shared[0])).click()
     refused = error_page(page)
-    assert refused[0] == "Page introuvable"
+    assert refused[0] == "Document introuvable"  # said alike for a deleted, missing or refused document
+    page.goto("/documents/" + "0" * 32)
+    assert error_page(page) == refused  # as a document that never was
     page.goto(NO_SUCH_DOSSIER)
-    assert error_page(page) == refused
+    assert error_page(page)[0] == "Page introuvable"  # her dossier's page, refused as one that never was
     menu(page, "Mes dossiers").click()
     expect(page.get_by_role("status")).to_contain_text(
         f"{ines.name} a 18 ans : votre accès de parent à son dossier a pris fin.")

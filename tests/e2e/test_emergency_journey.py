@@ -70,7 +70,7 @@ def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked
     # His next request is refused, like any page he may not see.
     console.allow("status of 404")
     desk.goto(document_url)
-    assert error_page(desk)[0] == "Page introuvable"
+    assert error_page(desk)[0] == "Document introuvable"
 
     # A second emergency request is refused with the same words as for a patient who does not exist.
     console.allow("status of 403")

@@ -117,7 +117,7 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     console.allow("status of 404")  # the refusals below, and nothing else
     desk.get_by_role("link", name=re.compile(allowed[0])).click()
     refused = error_page(desk)
-    assert refused[0] == "Page introuvable"
+    assert refused[0] == "Document introuvable"
     expect(desk.get_by_text(allowed[0])).to_have_count(0)
 
     # The very same page as for a document that does not exist.
@@ -137,8 +137,8 @@ def test_a_refused_click_shows_the_refusal_as_a_whole_page(computer, console, se
     seed_revocation(patient, kine)
     console.allow("status of 404")
     desk.get_by_role("link", name=re.compile("IRM du genou droit")).click()
-    assert error_page(desk)[0] == "Page introuvable"  # waits for the swap
-    assert desk.title() == "Page introuvable · Carnet"
+    assert error_page(desk)[0] == "Document introuvable"  # waits for the swap
+    assert desk.title() == "Document introuvable · Carnet"
     assert desk.get_by_role("navigation", name="Menu principal").is_visible()
 
 

@@ -17,6 +17,7 @@ from tests.test_profile import SAMPLES, TODAY
 CALLED_NOT_SUBMITTED = {
     "/cle/options", "/cle/verification", "/connexion/options", "/connexion/verification",  # passkeys.js
     "/notifications/abonnement", "/notifications/desabonnement",  # push.js
+    "/session/prolonger",  # session.js's "Rester connecté"
     "/api/remboursements", "/fhir", "/fhir/token", "/fhir/DocumentReference/_search",  # software
     "/shl/{link_id:str}/manifest",  # a SMART Health Link's recipient
 }

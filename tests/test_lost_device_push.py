@@ -5,6 +5,7 @@ a new activation code). A local push service stands in for the browser vendor's 
 from __future__ import annotations
 
 import re
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import inspect
@@ -63,16 +64,24 @@ async def key_id(db, scene, name: str) -> str:
     return keys[name]
 
 
+@asynccontextmanager
+async def two_devices(app, client, scene, push_service, *, first: str, second: str, key: str):
+    """Camille's phone (activated on `client`: its key "Téléphone") and a second device with a key of its own named
+    `key`, logged in and subscribed each: the two devices, and the second's browser."""
+    here, there = push_service.device(first), push_service.device(second)
+    await activate(client, scene.patient)
+    await subscribe_here(client, here)
+    its_key = await add_passkey(client, key)
+    async with AsyncTestClient(app, base_url=ORIGIN) as browser:
+        assert (await login(browser, its_key)).status_code == 200
+        await subscribe_here(browser, there)
+        yield here, there, browser
+
+
 async def test_a_lost_phone_is_pushed_nothing_once_its_key_is_removed(app, client, db, scene, push_service,
                                                                       urgentiste):
-    lost = push_service.device("telephone-perdu")
-    await activate(client, scene.patient)  # the phone, its key "Téléphone"
-    await subscribe_here(client, lost)
-    tablet_key = await add_passkey(client, "Tablette")
-    tablet = push_service.device("tablette")
-    async with AsyncTestClient(app, base_url=ORIGIN) as on_tablet:
-        assert (await login(on_tablet, tablet_key)).status_code == 200
-        await subscribe_here(on_tablet, tablet)
+    async with two_devices(app, client, scene, push_service, first="telephone-perdu", second="tablette",
+                           key="Tablette") as (lost, tablet, on_tablet):
         await emergency(app, db, scene, urgentiste)
         assert told(push_service, lost) == told(push_service, tablet) == [EMERGENCY]
 
@@ -86,14 +95,9 @@ async def test_a_lost_phone_is_pushed_nothing_once_its_key_is_removed(app, clien
 
 async def test_the_devices_of_other_keys_are_pushed_nothing_once_logged_out(app, client, db, scene, push_service,
                                                                             urgentiste):
-    phone = push_service.device("telephone")
-    await activate(client, scene.patient)
-    await subscribe_here(client, phone)
-    laptop_key = await add_passkey(client, "Ordinateur")
-    laptop = push_service.device("ordinateur")
-    async with AsyncTestClient(app, base_url=ORIGIN) as on_laptop:
-        assert (await login(on_laptop, laptop_key)).status_code == 200
-        await subscribe_here(on_laptop, laptop)
+    async with two_devices(app, client, scene, push_service, first="telephone", second="ordinateur",
+                           key="Ordinateur") as (phone, laptop, _on_laptop):
+        pass
     done = await post_form(client, "/cles/autres-appareils/deconnexion", {}, follow_redirects=False)
     assert done.headers["location"] == "/cles?fait=appareils-deconnectes"
     await emergency(app, db, scene, urgentiste)

@@ -37,7 +37,6 @@ FORM_PAGES = {
     "/dossiers/{dossier_id:str}/urgences/{emergency_id:str}/revue": "/dossiers/{dossier_id}",
     # views/auth.py, views/language.py: in every page's header and footer
     "/deconnexion": "/",
-    "/session/prolonger": "/",  # "Rester connecté" (carnet.js): a GET keeps the session as well, and leads home
     "/langue": "/",
     # views/care.py
     "/dossiers/{dossier_id:str}/soins/{line_id:str}/masquage": "/dossiers/{dossier_id}/soins",

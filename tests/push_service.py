@@ -44,11 +44,14 @@ class PushService:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.answers: dict[str, int] = {}
+        self.delays: dict[str, list[float]] = {}  # seconds before answering, one per coming message to a path
         service = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                if service.delays.get(self.path):
+                    time.sleep(service.delays[self.path].pop(0))
                 service.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 self.send_response(service.answers.get(self.path, 201))
                 self.send_header("content-length", "0")
@@ -68,6 +71,10 @@ class PushService:
     def device(self, name: str, *, answer: int = 201) -> Device:
         self.answers[f"/push/{name}"] = answer
         return Device(endpoint=f"{self.origin}/push/{name}")
+
+    def slow(self, device: Device, *seconds: float) -> None:
+        """Answer the device's next messages after these delays (received when answered, as a device sees it)."""
+        self.delays[device.endpoint.removeprefix(self.origin)] = list(seconds)
 
     def to(self, device: Device) -> list[Received]:
         path = device.endpoint.removeprefix(self.origin)

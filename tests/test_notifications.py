@@ -232,6 +232,7 @@ async def test_a_dossier_a_relative_closes_and_reopens_is_pushed_to_the_patient_
     phone, tablet = push_service.device("telephone-de-camille"), push_service.device("tablette-de-paul")
     assert (await subscribe(client, db, scene.camille, phone)).status_code == 200
     assert (await subscribe(client, db, paul, tablet)).status_code == 200  # and he acts from there
+    push_service.slow(phone, 0.5)  # the first message is slow to go: the second waits for it, or reads as the last
     for url in (f"{scene.url}/fermeture", f"{scene.url}/reouverture"):
         assert (await submit(client, url, {})).status_code == 303
     await settled(app)

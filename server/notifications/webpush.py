@@ -131,6 +131,7 @@ class Pusher:
         self.vapid, self.contact = vapid, contact
         self.loopback_http = loopback_http  # the tests' local push service; never outside CARNET_ENV=test
         self._tasks: set[asyncio.Task] = set()
+        self._tails: dict[str, asyncio.Task] = {}  # each device's last push under way: the next one waits for it
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Pusher:
@@ -146,13 +147,30 @@ class Pusher:
         pushes = session.info.pop(READY, None)
         if not pushes:
             return
-        task = asyncio.get_running_loop().create_task(self.deliver(pushes, sessionmaker))
+        loop = asyncio.get_running_loop()
+        # A device gets its pushes in the order they were committed: "fermé" then "rouvert" must not arrive the
+        # other way round (the push service keeps the last of a topic, and the lock screen shows it).
+        posts = [loop.create_task(self._post_after(self._tails.get(p.endpoint), p)) for p in pushes]
+        for push, post in zip(pushes, posts):
+            self._tails[push.endpoint] = post
+            post.add_done_callback(lambda done, endpoint=push.endpoint: self._untail(endpoint, done))
+        task = loop.create_task(self.deliver(pushes, posts, sessionmaker))
         self._tasks.add(task)  # the loop keeps only a weak reference to a task
         task.add_done_callback(self._tasks.discard)
 
-    async def deliver(self, pushes: list[Push], sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async def _post_after(self, previous: asyncio.Task | None, push: Push) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])  # its outcome is its own delivery's to report
+        await asyncio.to_thread(self._post, push)
+
+    def _untail(self, endpoint: str, done: asyncio.Task) -> None:
+        if self._tails.get(endpoint) is done:
+            del self._tails[endpoint]
+
+    async def deliver(self, pushes: list[Push], posts: list[asyncio.Task],
+                      sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         try:
-            results = await asyncio.gather(*(asyncio.to_thread(self._post, p) for p in pushes), return_exceptions=True)
+            results = await asyncio.gather(*posts, return_exceptions=True)
             gone = [p.endpoint for p, result in zip(pushes, results) if self._failed(p, result)]
             if gone:
                 await forget_devices(sessionmaker, gone)

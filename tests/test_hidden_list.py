@@ -34,8 +34,8 @@ async def test_the_patient_finds_every_document_and_line_she_hid_in_one_list(cli
     assert listed(page) == ["Consultation de psychiatrie", "L'allergie «\u00a0Pénicilline\u00a0»"]
     assert f'href="/documents/{hidden.id}"' in page and f"/profil#item-{item.id}" in page
     assert shown.title not in page
-    # Reached from the timeline's filters and from a hidden document's page.
-    for start in (f"/dossiers/{patient.dossier.id}", f"/documents/{hidden.id}"):
+    # Reached from the timeline's filters, from a hidden document's page, and from "who may see my dossier".
+    for start in (f"/dossiers/{patient.dossier.id}", f"/documents/{hidden.id}", f"/dossiers/{patient.dossier.id}/acces"):
         assert f'href="{url}"' in (await client.get(start)).text, start
 
 

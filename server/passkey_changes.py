@@ -69,12 +69,15 @@ async def _remove(session: AsyncSession, *, account: Account, passkey: Passkey) 
     await log_passkey_change(session, account=account, action="passkey_removed", name=passkey.name)
 
 
-async def log_out_other_devices(session: AsyncSession, *, account: Account, current: sessions.CurrentSession) -> None:
-    """"Déconnecter les autres appareils": every session but this one ends, the devices subscribed with another key
-    are pushed nothing more, and the dossier's log says so. Their keys stay: /cles says they may come back."""
+async def log_out_other_devices(session: AsyncSession, *, account: Account, current: sessions.CurrentSession,
+                                this_device: str = "") -> None:
+    """"Déconnecter les autres appareils": every session but this one ends, every device but this one (the push
+    subscription at `this_device`, devices.forget) is pushed nothing more, and the dossier's log says so. Their
+    keys stay: /cles says they may come back."""
     await audit.begin_chained(session)
     ended = await sessions.end_sessions(session, account_id=account.id, but=current.row.id)
-    forgotten = await devices.forget(session, account_id=account.id, but=current.data.get(sessions.LOGGED_IN_WITH))
+    forgotten = await devices.forget(session, account_id=account.id, but=current.data.get(sessions.LOGGED_IN_WITH),
+                                     but_endpoint=this_device)
     if ended or forgotten:  # a second click, or a stale tab, ended nothing: nothing to say
         await log_passkey_change(session, account=account, action="other_devices_logged_out", name="", quoted=False)
     await audit.commit_chained(session)

@@ -104,6 +104,30 @@ async def test_the_devices_of_other_keys_are_pushed_nothing_once_logged_out(app,
     assert told(push_service, phone) == [EMERGENCY] and told(push_service, laptop) == []
 
 
+async def test_a_phone_with_the_same_synced_passkey_is_pushed_nothing_once_logged_out(app, client, db, scene,
+                                                                                     push_service, urgentiste):
+    """One passkey synced between two phones (a password manager's): the lost one's subscription names the same key
+    as this one's, so only the subscription this browser holds (push.js sends it with the form) tells them apart.
+    A device subscribed before 0039, naming no key, goes too: it is not this one."""
+    here, lost, older = (push_service.device(name) for name in ("telephone", "telephone-perdu", "abonne-avant-0039"))
+    synced = await activate(client, scene.patient)
+    await subscribe_here(client, here)
+    async with AsyncTestClient(app, base_url=ORIGIN) as lost_phone:
+        assert (await login(lost_phone, synced)).status_code == 200
+        await subscribe_here(lost_phone, lost)
+    async with AsyncTestClient(app, base_url=ORIGIN) as before:  # a session that names no key
+        set_cookie(before, "carnet_session", await start_session(db, account=scene.camille, authenticated=True))
+        await subscribe_here(before, older)
+    page = (await client.get("/cles")).text
+    assert '<input type="hidden" name="appareil" value="" data-push-endpoint>' in page
+    done = await post_form(client, "/cles/autres-appareils/deconnexion", {"appareil": here.endpoint},
+                           follow_redirects=False)
+    assert done.headers["location"] == "/cles?fait=appareils-deconnectes"
+    await emergency(app, db, scene, urgentiste)
+    assert told(push_service, here) == [EMERGENCY]
+    assert told(push_service, lost) == told(push_service, older) == []
+
+
 async def test_after_a_recovery_only_the_new_phone_is_pushed(app, client, db, scene, push_service,
                                                              urgentiste):
     """The lost phone's device goes, and so does one subscribed before devices named their key (before 0039): it may

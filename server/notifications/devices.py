@@ -22,6 +22,7 @@ from ..text_input import read_json
 from .webpush import b64url_decode
 
 MAX_DEVICES = 10  # per account: an eleventh subscription replaces the oldest
+ENDPOINT_MAX = 1000  # characters of an endpoint URL (PushSubscription.endpoint)
 LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet")
 
 
@@ -77,7 +78,7 @@ def parse_subscription(raw: bytes, *, env: str) -> tuple[str, str, str]:
         p256dh, auth = keys["p256dh"], keys["auth"]
     except (ValueError, TypeError, KeyError):
         raise InvalidInput(_("Abonnement illisible : réessayez depuis la page Accès.")) from None
-    if not all(isinstance(v, str) for v in (endpoint, p256dh, auth)) or len(endpoint) > 1000:
+    if not all(isinstance(v, str) for v in (endpoint, p256dh, auth)) or len(endpoint) > ENDPOINT_MAX:
         raise InvalidInput(_("Abonnement illisible : réessayez depuis la page Accès."))
     if not may_use_endpoint(endpoint, env=env):
         raise InvalidInput(_("Ce service de notifications n'est pas accepté : "
@@ -123,17 +124,21 @@ async def subscribe(session: AsyncSession, *, account: Account, endpoint: str, p
 
 
 async def forget(session: AsyncSession, *, account_id: str, opened_with: str | None = None, but: str | None = None,
-                 every: bool = False) -> int:
+                 but_endpoint: str = "", every: bool = False) -> int:
     """Stop pushing to the account's devices subscribed with the passkey `opened_with` (it is being removed: a lost
-    phone's lock screen is told nothing more), or, without it, to those of every key but `but` ("Déconnecter les
+    phone's lock screen is told nothing more), or, without it, to every device but this one ("Déconnecter les
     autres appareils"), or to all of them (`every`: a recovery or an activation, after which only the new key's
     device is the owner's), in the caller's transaction, as sessions.end_sessions ends their sessions.
 
-    A device subscribed before migration 0039 names no key: only `every` reaches it, the others cannot tell
-    whether it is this device or the one to forget. Returns how many devices were forgotten."""
+    This device is the one at `but_endpoint`, the subscription its browser holds (push.js puts it in the form): a
+    passkey synced between two phones names both, and one of them may be the lost one. Without it (no script, or
+    no subscription here), the devices of this session's key `but` are kept; a device subscribed before migration
+    0039 names no key, and then only `every` reaches it. Returns how many devices were forgotten."""
     where = [PushSubscription.account_id == account_id]
     if opened_with is not None:
         where.append(PushSubscription.passkey_id == opened_with)
+    elif but_endpoint:
+        where.append(PushSubscription.endpoint != but_endpoint)
     elif not every:
         where += [PushSubscription.passkey_id.is_not(None), PushSubscription.passkey_id != (but or "")]  # type: ignore[union-attr]
     result = await session.exec(delete(PushSubscription).where(*where))  # type: ignore[call-overload]

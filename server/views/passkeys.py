@@ -11,6 +11,7 @@ from .. import accounts, passkey_changes, passkeys, sessions
 from ..sessions import session_cookie
 from ..guards import logged_in
 from ..i18n import _
+from ..notifications import devices
 from ..text_input import readable_length
 from .forms import Form, FormError, not_recent, text
 
@@ -84,9 +85,12 @@ async def remove_others(request: HTMXRequest, db: AsyncSession) -> Response:
 
 
 @post("/cles/autres-appareils/deconnexion", guards=[logged_in], status_code=200)
-async def log_out_elsewhere(request: Request, db: AsyncSession) -> Redirect:
+async def log_out_elsewhere(request: Request, db: AsyncSession, data: Form) -> Redirect:
     """Every other device logged in to this account is logged out: a phone lost or lent, a shared computer."""
-    await passkey_changes.log_out_other_devices(db, account=request.user.account, current=request.user)
+    # This browser's push subscription, if any (push.js): an endpoint the account does not hold keeps nothing.
+    this_device = text(data, "appareil", limit=devices.ENDPOINT_MAX + 1)
+    await passkey_changes.log_out_other_devices(db, account=request.user.account, current=request.user,
+                                                this_device=this_device)
     return Redirect("/cles?fait=appareils-deconnectes", status_code=303)
 
 

@@ -9,9 +9,17 @@ from tests.e2e.steps import log_in, menu, without_passkey_autofill
 
 pytestmark = pytest.mark.e2e
 
+# What this phone's browser answers push.js once subscribed. Playwright's incognito Chromium has no Push API (see
+# test_push.py): its PushManager is given the answer a subscribed browser gives, the subscription's endpoint.
+THIS_PHONE = "https://push.example.net/telephone-de-camille"
+SUBSCRIBED_HERE = f"""PushManager.prototype.getSubscription = function () {{
+  return Promise.resolve({{endpoint: "{THIS_PHONE}"}});
+}};"""
+
 
 def test_a_patient_logs_out_her_other_devices_from_my_keys(page, authenticators, another_phone, seed):
     patient = seed()
+    page.add_init_script(SUBSCRIBED_HERE)
     log_in(page, patient)
     # Her passkey is synced to her old phone (as a password manager's passkeys are), which logs in with it.
     old_phone = another_phone.page
@@ -23,6 +31,9 @@ def test_a_patient_logs_out_her_other_devices_from_my_keys(page, authenticators,
 
     menu(page, "Mes clés d'accès").click()
     expect(page.get_by_text("Votre compte est ouvert sur cet appareil et sur 1 autre.")).to_be_visible()
+    # The form names this phone's notifications, which stay; the old phone's stop, though it holds the same key
+    # (what the server does with it: tests/test_lost_device_push.py).
+    expect(page.locator("input[name=appareil]")).to_have_value(THIS_PHONE)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Déconnecter les autres appareils").click()
     expect(page.get_by_role("status").filter(has_text="Vos autres appareils sont déconnectés")).to_be_visible()

@@ -102,7 +102,21 @@
       .catch(function (error) { show(box, "on", explain(error)); });
   }
 
+  // "Déconnecter les autres appareils" keeps this device's notifications only: it names its subscription.
+  function nameThisDevice() {
+    var fields = document.querySelectorAll("[data-push-endpoint]:not([data-push-ready])");
+    if (!fields.length || !supported()) return;
+    fields.forEach(function (field) { field.setAttribute("data-push-ready", ""); });
+    registration()
+      .then(function (reg) { return reg.pushManager.getSubscription(); })
+      .then(function (subscription) {
+        if (subscription) fields.forEach(function (field) { field.value = subscription.endpoint; });
+      })
+      .catch(function () { /* none named: the server keeps the devices of this session's passkey */ });
+  }
+
   function setUp() {
+    nameThisDevice();
     document.querySelectorAll("[data-push]:not([data-push-ready])").forEach(function (box) {
       box.setAttribute("data-push-ready", "");
       if (!supported()) return show(box, "none", TEXT.unsupported);

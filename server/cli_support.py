@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import atexit
+import errno
 import gettext
+import socket
 import os
 import shutil
 import tempfile
@@ -71,13 +73,48 @@ class Carnet(click.Group):
                 "utilisateur, mot de passe ; dans l'adresse, un mot de passe qui contient / @ : ou # s'écrit encodé : "
                 f"%2F %40 %3A %23). ({type(getattr(error, 'orig', error)).__name__})") from None
         except ModuleNotFoundError as error:
-            raise click.ClickException(
-                f"Module introuvable : {error.name}. DATABASE_URL prend sqlite+aiosqlite:///… ou "
-                "postgresql+asyncpg://…") from None
-        except OSError as error:  # a database that does not answer, a host unknown, a directory that cannot be made
-            where = f" ({error.filename})" if error.filename else ""
-            raise click.ClickException(f"Erreur du système : {error.strerror or type(error).__name__}{where}. "
-                                       "Vérifiez DATABASE_URL et CARNET_DATA_DIR.") from None
+            if _raised_by_sqlalchemy(error):  # the driver DATABASE_URL names
+                raise click.ClickException(
+                    f"Module introuvable : {error.name}. DATABASE_URL prend sqlite+aiosqlite:///… ou "
+                    "postgresql+asyncpg://…") from None
+            raise click.ClickException(f"Module Python introuvable : {error.name}. L'installation de Carnet est "
+                                       "incomplète : réinstallez-la (pip install .).") from None
+        except OSError as error:
+            if error.filename:  # a directory that cannot be made, a file that cannot be read or written
+                raise click.ClickException(
+                    f"Erreur du système : {_said(error)} ({error.filename}). Vérifiez que ce chemin existe et que "
+                    "Carnet peut y écrire (CARNET_DATA_DIR).") from None
+            # a database that does not answer, a host unknown
+            raise click.ClickException(f"Erreur du système : {_said(error)}. La base de données ne répond pas : "
+                                       "vérifiez DATABASE_URL (hôte, port).") from None
+
+
+# The system's errors an operator meets, in French; any other in the system's own words.
+SYSTEM_ERRORS = {errno.ENOENT: "fichier ou dossier introuvable", errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+                 errno.EACCES: "permission refusée", errno.EPERM: "opération non permise",
+                 errno.EROFS: "système de fichiers en lecture seule", errno.ENOSPC: "plus de place sur le disque",
+                 errno.ECONNREFUSED: "connexion refusée", errno.ETIMEDOUT: "délai de connexion dépassé",
+                 errno.EHOSTUNREACH: "hôte injoignable", errno.ENETUNREACH: "réseau injoignable"}
+
+
+def _said(error: OSError) -> str:
+    if isinstance(error, socket.gaierror):
+        return "nom d'hôte inconnu"
+    if error.errno in SYSTEM_ERRORS:
+        return SYSTEM_ERRORS[error.errno]
+    # asyncio's "Connect call failed" joins the errors of each address tried; their errno is the first's
+    causes = [e for e in (error.__cause__, error.__context__) if isinstance(e, OSError) and e.errno in SYSTEM_ERRORS]
+    return SYSTEM_ERRORS[causes[0].errno] if causes else (error.strerror or type(error).__name__)
+
+
+def _raised_by_sqlalchemy(error: BaseException) -> bool:
+    """Whether SQLAlchemy raised it, loading the driver of a database URL's dialect."""
+    frame = error.__traceback__
+    while frame is not None:
+        if "sqlalchemy" in Path(frame.tb_frame.f_code.co_filename).parts:
+            return True
+        frame = frame.tb_next
+    return False
 
 
 class Day(click.ParamType):

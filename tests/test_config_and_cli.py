@@ -90,13 +90,24 @@ def test_the_commands_say_an_operators_mistake_in_french_never_with_a_traceback(
     ):
         result = carnet(tmp_path, *args)
         assert result.returncode == 2 and said in result.stderr and "Utilisation :" in result.stderr, result.stderr
-    for url, said in (
-        ("postgresql+asyncpg://carnet:secret@127.0.0.1:1/carnet", "Vérifiez DATABASE_URL"),
-        ("mysql://carnet@localhost/carnet", "DATABASE_URL prend sqlite+aiosqlite:///… ou postgresql+asyncpg://…"),
+    (tmp_path / "a-file").write_text("")
+    for url, data_dir, before, said in (
+        ("postgresql+asyncpg://carnet:secret@127.0.0.1:1/carnet", tmp_path, "",
+         "Erreur : Erreur du système : connexion refusée. La base de données ne répond pas : vérifiez DATABASE_URL"),
+        ("postgresql+asyncpg://carnet:secret@nohost.invalid/carnet", tmp_path, "",
+         "Erreur : Erreur du système : nom d'hôte inconnu. La base de données ne répond pas : vérifiez DATABASE_URL"),
+        ("mysql://carnet@localhost/carnet", tmp_path, "",
+         "DATABASE_URL prend sqlite+aiosqlite:///… ou postgresql+asyncpg://…"),
+        # Each cause said as what it is (the review's note: every system error named DATABASE_URL, a guess).
+        ("", tmp_path / "a-file" / "data", "",
+         f"Erreur du système : un élément du chemin n'est pas un dossier ({tmp_path / 'a-file' / 'data'}). Vérifiez "
+         "que ce chemin existe et que Carnet peut y écrire (CARNET_DATA_DIR)."),
+        ("", tmp_path, "import sys; sys.modules['aiosqlite'] = None; ",  # as if pip had not installed it
+         "Module Python introuvable : aiosqlite. L'installation de Carnet est incomplète : réinstallez-la"),
     ):
-        result = subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "migrate"],
-                                capture_output=True, text=True, timeout=120,
-                                env={"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "DATABASE_URL": url})
+        env = {"CARNET_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", **({"DATABASE_URL": url} if url else {})}
+        result = subprocess.run([sys.executable, "-c", f"{before}from server.cli import main; main()", "migrate"],
+                                capture_output=True, text=True, timeout=120, env=env)
         assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
         assert "secret" not in result.stderr and "alembic.runtime.plugins" not in result.stderr
 

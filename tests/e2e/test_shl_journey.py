@@ -250,3 +250,62 @@ def test_a_summary_reads_in_the_strangers_language_with_its_numbers_written_as_i
             expect(stranger.get_by_role("heading", level=1)).to_have_text(re.compile("^" + heading))
         finally:
             context.close()
+
+
+TAKEN = ("Le lien n'est plus dans l'adresse de cette page : il en est retiré dès son ouverture, pour qu'il ne reste "
+         "pas dans l'historique du navigateur. Ouvrez-le de nouveau depuis le message reçu, ou scannez à nouveau le QR "
+         "code.")
+
+
+def test_a_reloaded_viewer_says_where_the_link_went_and_the_link_opens_again(page, stranger, console, server, seed):
+    """A reload (the recipient's thumb pulled the page down) found the address without the link, which the viewer takes
+    out of the history, and called it broken: it says why and where to find it. The link is kept nowhere, not even in
+    the tab's storage (a closed tab's restore would bring its key back); opened again, it opens while active (the
+    spec lets the manifest be fetched again), and once revoked says so."""
+    patient = seed()
+    run_async(seed_profile(server.data_dir, patient))
+    log_in(page, patient)
+    address = make_emergency_link(page, patient)
+    stranger.goto(address)
+    stranger.get_by_label("Votre nom").fill(RECIPIENT)
+    stranger.get_by_label("Code d'accès").fill(PASSCODE)
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    expect(stranger.get_by_role("heading", name="Carte d'urgence — Camille Martin")).to_be_visible()
+
+    stranger.reload()
+    expect(stranger.get_by_role("alert")).to_have_text(TAKEN)
+    expect(stranger.get_by_label("Votre nom")).to_be_hidden()
+    expect(stranger.get_by_role("region", name="Allergies et intolérances")).to_have_count(0)
+    assert stranger.url == f"{server.url}/shl"  # the link did not come back into the address or the history
+    assert stranger.evaluate("() => sessionStorage.length + localStorage.length") == 0
+
+    stranger.goto(address)  # from the message again
+    stranger.get_by_label("Votre nom").fill(RECIPIENT)
+    stranger.get_by_label("Code d'accès").fill(PASSCODE)
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    expect(stranger.get_by_role("region", name="Allergies et intolérances")).to_contain_text("Pénicilline")
+
+    # Revoked, the link opens no more, and says so in the words the server allows.
+    page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
+    expect(page.get_by_text("Ouvert 2 fois")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Révoquer").click()
+    expect(page.get_by_text(re.compile("révoqué le"))).to_be_visible()
+    console.allow("status of 404")
+    stranger.goto("/")
+    stranger.goto(address)
+    stranger.get_by_label("Votre nom").fill(RECIPIENT)
+    stranger.get_by_label("Code d'accès").fill(PASSCODE)
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    expect(stranger.get_by_role("alert")).to_have_text(
+        "Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.")
+    expect(stranger.get_by_role("region", name="Allergies et intolérances")).to_have_count(0)
+
+    # Back to the viewer from another page, or its address alone in another tab: the same words.
+    stranger.goto("/")
+    stranger.go_back()
+    expect(stranger.get_by_role("alert")).to_have_text(TAKEN)
+    other = stranger.context.new_page()
+    other.goto("/shl")
+    expect(other.get_by_role("alert")).to_have_text(TAKEN)
+    expect(other.get_by_label("Votre nom")).to_be_hidden()

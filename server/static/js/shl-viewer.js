@@ -23,6 +23,7 @@
   var SEVERITY = { mild: _("faible"), moderate: _("modérée"), severe: _("sévère") };
   var TEXT = {
     broken: _("Ce lien est incomplet ou abîmé. Demandez au patient de vous le renvoyer, ou scannez à nouveau son QR code."),
+    taken: _("Le lien n'est plus dans l'adresse de cette page : il en est retiré dès son ouverture, pour qu'il ne reste pas dans l'historique du navigateur. Ouvrez-le de nouveau depuis le message reçu, ou scannez à nouveau le QR code."),
     newer: _("Ce lien utilise une version plus récente de SMART Health Links que cette page ne sait pas ouvrir."),
     elsewhere: _("Ce lien vient d'un autre service que Carnet : ouvrez-le avec une application compatible SMART Health Links."),
     expired: _("Ce lien a expiré. Demandez-en un nouveau au patient."),
@@ -388,10 +389,14 @@
   }
 
   function start() {
-    var found = readLink(window.location.hash);
+    var hash = window.location.hash;
+    var found = readLink(hash);
     // Read once, the link leaves the address bar and the tab's history: on a shared computer its key (and the label
     // the patient wrote) would reopen the card from the history. Opening it again takes the link as it came.
     if (window.location.hash) window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    // A reload, Back, the address alone: the link is not kept anywhere (not even in this tab's storage, which a
+    // closed tab's restore would bring back with its key), so the page says where to find it again.
+    if (!hash) return fail(TEXT.taken);
     if (!found) return fail(TEXT.broken);
     var link = found.link;
     if (link.v !== undefined && link.v !== 1) return fail(TEXT.newer);

@@ -191,6 +191,13 @@ async def test_accepting_with_an_account_says_it_was_done(client, db, app, patie
         assert accepted.headers["location"] == f"/dossiers/{patient.dossier.id}?fait=invitation-acceptee"
         landed = words_of(await his.get(accepted.headers["location"]))
         assert "Invitation acceptée : ce dossier est maintenant dans « Mes dossiers »." in landed.replace("\u00a0", " ")
+        # Invited again, to manage it: not a dossier new to "Mes dossiers", new terms (an outside probe's find); and back.
+        for level, done, said in (("gestion", "invitation-gestion", "vous pouvez maintenant gérer ce dossier"),
+                                  ("lecture", "invitation-lecture", "vous pouvez maintenant lire ce dossier, mais")):
+            code = await invitation_code(client, patient.dossier.id, level=level)
+            accepted = await post_form(his, "/invitation/acceptation", {"code": code}, follow_redirects=False)
+            assert accepted.headers["location"] == f"/dossiers/{patient.dossier.id}?fait={done}"
+            assert f"Invitation acceptée : {said}" in words_of(await his.get(accepted.headers["location"]))
 
 async def test_a_newcomers_name_longer_than_the_form_allows_is_refused_on_its_field_not_cut(client, db, app, patient,
                                                                                           camille):

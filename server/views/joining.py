@@ -90,11 +90,15 @@ async def accept_invitation(request: Request, db: AsyncSession, data: Form) -> R
     found = await checked_invitation(request, db, code)
     if isinstance(found, Template):
         return found
+    # A relative who already helped gets new terms (read ↔ manage), not a dossier new to "Mes dossiers".
+    helped = await invitations.current_delegation(db, dossier_id=found.dossier_id, account_id=request.user.account.id)
     try:
         delegation = await invitations.accept(db, invitation_id=found.id, account=request.user.account)
     except invitations.InvitationRefused as refused:
         return invitation_page({"code": code, "error": FormError(str(refused))}, 400)
-    return Redirect(f"/dossiers/{delegation.dossier_id}?fait=invitation-acceptee", status_code=303)
+    done = ("invitation-acceptee" if helped is None
+            else "invitation-gestion" if delegation.can_manage else "invitation-lecture")
+    return Redirect(f"/dossiers/{delegation.dossier_id}?fait={done}", status_code=303)
 
 
 @post("/invitation/compte", status_code=200)

@@ -49,15 +49,17 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
 
   if (request.mode === "navigate") {
-    // Network only; the response is handed to the page and never stored.
+    // Network only; the response is handed to the page and never stored. A whole-page form (the language, a
+    // download) is a navigation too: its body goes to the network as it came, and is kept nowhere. The offline
+    // page's "Réessayer" asks its address again: a GET there leads to the form (server/views/form_actions.py).
     event.respondWith(fetch(request).catch(() => caches.match(OFFLINE_URL)));
     return;
   }
+  if (request.method !== "GET") return;
   if (STATIC_PREFIXES.some((prefix) => url.pathname.startsWith(prefix))) {
     // Cache-first from the precache; a miss goes to the network and is not stored.
     event.respondWith(caches.match(request, { cacheName: CACHE }).then((hit) => hit || fetch(request)));

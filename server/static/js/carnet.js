@@ -136,22 +136,135 @@
     }, 0);
   });
 
-  // Pressed with no network: htmx gets no answer (the service worker answers only whole pages, with its offline
-  // page), and the link or button would seem dead. Said over the page, until an answer comes or the network is back.
+  // Pressed with no network, or answered too late: htmx gets no answer (the service worker answers only whole pages,
+  // with its offline page), and the link or button would seem dead. Said over the page: no network, until an answer
+  // comes or the network is back; no answer in time, until the next page, since only a look tells what was done.
   function connectionBox() { return document.querySelector("[data-connection-lost]"); }
-  document.addEventListener("htmx:sendError", function () {
+  function sayOverPage(reason, message) {
     var box = connectionBox();
     if (!box) { return; }
     box.textContent = "";
+    box.dataset.reason = reason;
     box.hidden = false;
-    setTimeout(function () { box.textContent = _("Pas de connexion : vérifiez votre réseau puis réessayez."); }, 50);
-  });
-  function connectionBack() {
-    var box = connectionBox();
-    if (box && !box.hidden) { box.hidden = true; box.textContent = ""; }
+    setTimeout(function () { box.textContent = message; }, 50);
   }
-  window.addEventListener("online", connectionBack);
-  document.addEventListener("htmx:afterOnLoad", connectionBack);
+  function sayOffline() { sayOverPage("offline", _("Pas de connexion : vérifiez votre réseau puis réessayez.")); }
+  function connectionBack(reasons) {
+    var box = connectionBox();
+    if (box && !box.hidden && reasons.indexOf(box.dataset.reason) >= 0) { box.hidden = true; box.textContent = ""; }
+  }
+  document.addEventListener("htmx:sendError", sayOffline);
+  window.addEventListener("online", function () { connectionBack(["offline"]); });
+  document.addEventListener("htmx:afterOnLoad", function (event) {
+    connectionBack(event.detail.boosted ? ["offline", "late"] : ["offline"]);
+  });
+
+  // A request has a time limit (htmx's, in base.html's htmx-config) for its answer to begin: a long page on a slow
+  // network keeps coming once it has, and a file on its way keeps it from running out. Past it, what was sent may
+  // or may not have been done.
+  function answerInTime(xhr) {
+    var limit = xhr.timeout, started = Date.now();
+    if (!limit) { return; }
+    xhr.upload.addEventListener("progress", function () { xhr.timeout = Date.now() - started + limit; });
+    xhr.addEventListener("readystatechange", function () {
+      if (xhr.readyState === XMLHttpRequest.HEADERS_RECEIVED) { xhr.timeout = 0; }
+    });
+  }
+  document.addEventListener("htmx:timeout", function (event) {
+    sayOverPage("late", event.detail.requestConfig.verb === "get"
+      ? _("Le serveur n'a pas répondu à temps : réessayez dans un moment.")
+      : _("Le serveur n'a pas répondu à temps : ce que vous avez envoyé a peut-être été enregistré, ou non. Rechargez la page pour le vérifier avant de réessayer."));
+  });
+
+  // While a request is under way: the button pressed says so (and a second press sends nothing twice), and a new
+  // page, after a moment without one, shows a thin bar at the top. A new page asked for ends the requests still
+  // under way, as a browser's own navigation would: what comes on screen, and the address, are of the last one
+  // asked for (htmx would otherwise swap each in turn, and push only the addresses of those whose link is still on
+  // the page). Each request is followed by its XMLHttpRequest, whose end comes even when its element is gone.
+  var underWay = [], progressTimer = null;
+  function pressedButton(detail) {
+    var elt = detail.elt, trigger = detail.requestConfig.triggeringEvent;
+    if (elt.tagName === "BUTTON") { return elt; }
+    if (elt.tagName !== "FORM" || !trigger || trigger.type !== "submit") { return null; }
+    return trigger.submitter || elt.querySelector('button:not([type]), button[type="submit"]');
+  }
+  function showProgress() {
+    var pages = underWay.some(function (request) { return request.boosted; });
+    clearTimeout(progressTimer);
+    if (!pages) { document.documentElement.classList.remove("page-loading"); return; }
+    progressTimer = setTimeout(function () { document.documentElement.classList.add("page-loading"); }, 300);
+  }
+  document.addEventListener("htmx:beforeSend", function (event) {  // last before it goes: nothing can cancel it now
+    var detail = event.detail, request = { xhr: detail.xhr, boosted: detail.boosted, button: pressedButton(detail) };
+    if (detail.boosted) { underWay.slice().forEach(function (other) { other.xhr.abort(); }); }
+    if (request.button) {
+      request.button.setAttribute("aria-disabled", "true");
+      request.button.setAttribute("aria-busy", "true");
+    }
+    underWay.push(request);
+    answerInTime(detail.xhr);
+    if (detail.boosted) { showProgress(); }
+    detail.xhr.addEventListener("loadend", function () {
+      underWay.splice(underWay.indexOf(request), 1);
+      if (request.button) {
+        request.button.removeAttribute("aria-disabled");
+        request.button.removeAttribute("aria-busy");
+      }
+      if (request.boosted) { showProgress(); }
+    });
+  });
+  function busy(element) { return element && element.getAttribute && element.getAttribute("aria-busy") === "true"; }
+  document.addEventListener("click", function (event) {
+    if (busy(event.target.closest && event.target.closest("button"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("submit", function (event) {  // requestSubmit(), or Enter: the default button's
+    if (busy(event.submitter)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // A whole-page form or link (hx-boost="false": the language, a download) pressed with no network would bring the
+  // browser's own error page, in its words, and leave Carnet's: said as for the others (if the phone believes it has
+  // a network it has not, the service worker answers with its offline page).
+  function offlineWholePage(event) {
+    if (event.defaultPrevented || navigator.onLine !== false) { return; }  // htmx's own, or a script's, or online
+    event.preventDefault();
+    sayOffline();
+  }
+  document.addEventListener("submit", offlineWholePage);
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[href]");
+    if (!link || link.origin !== window.location.origin || event.button !== 0 || event.metaKey || event.ctrlKey
+        || event.shiftKey || event.altKey || (link.target && link.target !== "_self")
+        || (link.hash && link.pathname === window.location.pathname && link.search === window.location.search)) { return; }
+    offlineWholePage(event);
+  });
+
+  // A list asked for with no network (a search, a filter, "Charger plus") would stay as it was, under a search field
+  // that says otherwise: it is asked again when the network is back. Only what changes nothing: a GET, or a search.
+  var unanswered = [];
+  function forget(elt) {
+    unanswered = unanswered.filter(function (request) { return request.elt !== elt; });
+  }
+  document.addEventListener("htmx:sendError", function (event) {
+    var detail = event.detail, config = detail.requestConfig;
+    if (detail.boosted || (config.verb !== "get" && !detail.elt.closest('[role="search"]'))) { return; }
+    forget(detail.elt);
+    unanswered.push({ elt: detail.elt, verb: config.verb, path: config.path });
+  });
+  document.addEventListener("htmx:afterOnLoad", function (event) { forget(event.detail.elt); });
+  window.addEventListener("online", function () {
+    var again = unanswered;
+    unanswered = [];
+    again.forEach(function (request) {
+      if (!request.elt.isConnected) { return; }
+      window.htmx.ajax(request.verb, request.path, { source: request.elt }).catch(function () {});  // sendError's
+    });
+  });
 
   // A page brought back from the back/forward cache (Safari keeps no-store pages there) is asked of the server
   // again: after a logout, Back on a phone left unlocked gets the login page, never the dossier it showed.

@@ -1,0 +1,150 @@
+"""A phone on a slow network, or none: a request under way shows that it is, and has a time limit past which the
+page says so (it may or may not have been done); two quick taps leave the address of the page shown; a search that
+got no answer is asked again when the network is back; a whole-page form pressed offline says so in Carnet's words.
+
+Requests are held (page.route) to stand for a server or a network that does not answer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Error, Page, Route, expect
+
+from tests.e2e.steps import log_in, menu
+
+pytestmark = pytest.mark.e2e
+
+OFFLINE = "Pas de connexion : vérifiez votre réseau puis réessayez."
+LATE_CHANGE = ("Le serveur n'a pas répondu à temps : ce que vous avez envoyé a peut-être été enregistré, ou non. "
+               "Rechargez la page pour le vérifier avant de réessayer.")
+
+
+def hold(page: Page, address: str, method: str = "GET") -> list[Route]:
+    """Requests to `address` (a regex) with `method` get no answer until the test lets them go."""
+    held: list[Route] = []
+    page.route(re.compile(address), lambda route: held.append(route) if route.request.method == method
+               else route.fallback())
+    return held
+
+
+def let_go(route: Route) -> None:
+    try:
+        route.fallback()
+    except Error:  # the page gave it up meanwhile
+        pass
+
+
+def test_a_pressed_button_is_busy_until_the_time_limit_which_says_it_may_have_been_saved(page: Page, seed, console):
+    for logged in ("htmx:timeout", "htmx:afterRequest"):  # htmx logs the request it gave up
+        console.allow(logged)
+    patient = seed()
+    log_in(page, patient)
+    assert page.evaluate("() => htmx.config.timeout") == 30_000
+    page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=allergy")
+    held = hold(page, r"/profil/ajouter", method="POST")
+    page.evaluate("() => { htmx.config.timeout = 5000; }")  # the test's own patience: 5 s stand for 30
+    page.get_by_label("Substance").fill("Pénicilline")
+    save = page.get_by_role("button", name="Enregistrer")
+    save.click()
+    expect(save).to_have_attribute("aria-busy", "true")
+    expect(save).to_have_attribute("aria-disabled", "true")
+    expect(save).to_be_focused()  # not disabled: a screen reader keeps its place
+    expect(page.locator("html")).to_have_class(re.compile(r"\bpage-loading\b"))  # the bar, after a moment
+    save.click(force=True)  # impatient, as a finger is: nothing is sent twice
+    page.wait_for_timeout(300)
+    assert len(held) == 1
+
+    expect(page.get_by_role("alert")).to_have_text(LATE_CHANGE)
+    expect(save).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("html")).not_to_have_class(re.compile(r"\bpage-loading\b"))
+    let_go(held[0])
+
+
+def test_a_bar_link_shows_a_bar_while_its_page_comes(page: Page, seed):
+    patient = seed()
+    log_in(page, patient)
+    held = hold(page, r"/profil$")
+    menu(page, "Profil").click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bpage-loading\b"))
+    held[0].fallback()
+    expect(page.get_by_role("heading", name="Profil médical", level=1)).to_be_visible()
+    expect(page.locator("html")).not_to_have_class(re.compile(r"\bpage-loading\b"))
+
+
+@pytest.mark.parametrize("answered_first", ["Profil", "Accès"])
+def test_two_quick_taps_in_the_bar_leave_the_address_of_the_page_shown(page: Page, seed, console, answered_first):
+    for logged in ("htmx:sendAbort", "htmx:afterRequest"):  # htmx logs the request given up for the newer one
+        console.allow(logged)
+    patient = seed()
+    log_in(page, patient)
+    held = hold(page, r"/(profil|acces)$")
+    menu(page, "Profil").click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bpage-loading\b"))
+    menu(page, "Accès").click()
+    page.wait_for_timeout(500)
+    assert len(held) == 2
+    profile, access = held
+    for route in (profile, access) if answered_first == "Profil" else (access, profile):
+        let_go(route)
+        page.wait_for_timeout(500)
+    expect(page.get_by_role("heading", name="Qui peut voir mon dossier", level=1)).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}/acces$"))
+    page.reload()
+    expect(page.get_by_role("heading", name="Qui peut voir mon dossier", level=1)).to_be_visible()
+
+
+def test_a_search_that_failed_offline_is_asked_again_when_the_network_is_back(page: Page, seed, context, console):
+    for logged in ("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest"):
+        console.allow(logged)
+    patient = seed()
+    log_in(page, patient)
+    everything = page.locator("#timeline-results a.document-link").count()
+    context.set_offline(True)
+    page.get_by_role("searchbox", name="Rechercher dans les documents").fill("vaccin")
+    expect(page.get_by_role("alert")).to_have_text(OFFLINE)
+    expect(page.locator("#timeline-results a.document-link")).to_have_count(everything)
+    context.set_offline(False)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^3 documents, les plus pertinents d'abord · «\u00a0vaccin\u00a0»$"))
+    expect(page.locator("#timeline-results a.document-link")).to_have_count(3)  # two vaccines, one vaccination
+
+
+def test_a_whole_page_form_or_download_pressed_offline_says_so_in_carnets_words(page: Page, seed, context, console):
+    for logged in ("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest"):  # "Charger plus", scrolled to
+        console.allow(logged)
+    patient = seed()
+    log_in(page, patient)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("alert")).to_have_text(OFFLINE)
+    expect(page.get_by_role("heading", name="Mon dossier", level=1)).to_be_visible()
+    context.set_offline(False)
+    page.goto(f"/dossiers/{patient.dossier_id}/export")
+    context.set_offline(True)
+    page.get_by_role("button", name="Télécharger la copie (ZIP)").click()
+    expect(page.get_by_role("alert")).to_have_text(OFFLINE)
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("copie"))
+    context.set_offline(False)
+    page.goto(f"/dossiers/{patient.dossier_id}/historique")
+    context.set_offline(True)
+    page.get_by_role("link", name="Exporter (CSV)").click()
+    expect(page.get_by_role("alert")).to_have_text(OFFLINE)
+
+
+def test_a_whole_page_form_the_phone_thinks_online_gets_the_offline_page(page: Page, seed, context, console):
+    """A phone may believe it has a network it has not: the service worker answers the form with its offline page,
+    whose "Réessayer" leads back to the form's page."""
+    console.allow("ERR_INTERNET_DISCONNECTED")
+    patient = seed()
+    log_in(page, patient)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.goto(f"/dossiers/{patient.dossier_id}/export")
+    page.evaluate("() => Object.defineProperty(navigator, 'onLine', { get: () => true })")
+    context.set_offline(True)
+    page.get_by_role("button", name="Télécharger la copie (ZIP)").click()
+    expect(page.get_by_role("heading", name="Vous êtes hors ligne")).to_be_visible()
+    context.set_offline(False)
+    page.get_by_role("link", name="Réessayer").click()
+    expect(page.get_by_role("button", name="Télécharger la copie (ZIP)")).to_be_visible()

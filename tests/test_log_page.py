@@ -387,7 +387,8 @@ async def test_the_csv_export_has_every_column_and_respects_filters(client, db, 
     response = await client.get(world.url(".csv"))
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    assert response.headers["content-disposition"] == 'attachment; filename="historique-carnet.csv"'
+    assert re.fullmatch(r'attachment; filename="carnet-historique-camille-\d{4}-\d{2}-\d{2}\.csv"',
+                        response.headers["content-disposition"])
     assert response.headers["cache-control"] == "no-store"
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))

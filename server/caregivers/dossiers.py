@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.rule import CaregiverFacts, adult_from
+from ..access.rule import CaregiverFacts, DossierFacts, adult_from
 from ..db import HELPS_NO_ONE
 from ..models import Account, CaregiverInvitation, Delegation, Dossier, Patient
 from ..access.rule import LEGAL_REPRESENTATIVES
@@ -21,7 +21,7 @@ from ..identifiers import Identity, identity_of
 from ..templating import PARIS
 
 RELATIONSHIPS = {"parent": "parent", "tuteur": "tuteur ou tutrice", "proche": "proche"}
-COLOURS = 8  # band-0 … band-7 in carnet.css: one per dossier an account holds, in its list's order (held_dossiers)
+COLOURS = 8  # band-0 … band-7 in carnet.css: a dossier's own (`hue`), unless another it holds had it (`colours`)
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,10 @@ class Band:
     identity: Identity | None = None  # the patient's identity traits, under the name
 
 
-def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date, manages: bool = True,
-             colour: int | None = None) -> Band:
+def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date, colour: int,
+             manages: bool = True) -> Band:
     identity = identity_of(patient, today=today)
     initials = (patient.given_name[:1] + patient.family_name[:1]).upper()
-    if colour is None:  # a dossier seen outside an account's list
-        colour = int(hashlib.sha256(dossier.id.encode()).hexdigest()[:8], 16) % COLOURS
     return Band(dossier.id, f"{patient.given_name} {patient.family_name}", initials, colour, patient.birth_date,
                 identity.age, mine=account.patient_id == patient.id, feminine=patient.sex == "F", manages=manages,
                 identity=identity)
@@ -80,38 +78,62 @@ async def held_dossiers(session: AsyncSession, *, account: Account, now: datetim
 
 
 async def _held(session: AsyncSession, *, account: Account, now: datetime,
-                besides: Dossier | None) -> tuple[list[HeldDossier], int | None]:
-    """`held_dossiers`, and the colour of `besides` among them. Each dossier's colour is its place in the list:
-    two dossiers one account holds never share one (up to eight), where a colour drawn from the dossier's id
-    gave Camille's father and her son the same red."""
+                besides: Dossier | None) -> tuple[list[HeldDossier], int]:
+    """`held_dossiers`, and the colour of `besides` for this account (`colours`)."""
     today = now.astimezone(PARIS).date()
-    held: list[HeldDossier] = []
     own_shown = besides is not None and besides.patient_id == account.patient_id
-    besides_colour = 0 if own_shown else None
+    own: tuple[Dossier, Patient] | None = None
     if account.patient_id is not None and not own_shown:
-        row = (await session.exec(_own_dossier(), params={"patient_id": account.patient_id})).first()
-        if row is not None:
-            dossier, patient = row
-            held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today,
-                                                               colour=0), None, True))
-    place = 1 if account.patient_id is not None else 0  # the own dossier's colour is the first
+        own = (await session.exec(_own_dossier(), params={"patient_id": account.patient_id})).first()
+    own_id = besides.id if own_shown else own[0].id if own is not None else None
     # Asked with the web session: an account that helps with no dossier (most) has none to list.
     helps = session.info.get(HELPS_NO_ONE) != account.id
     rows = (await session.exec(_helped_dossiers(), params={"account_id": account.id})).all() if helps else []
-    seen: set[str] = set()
-    for delegation, dossier, patient in rows:
-        facts = caregiver_facts(delegation)
-        dossier_state = dossier_facts(dossier, patient)
-        if dossier.id in seen or not facts.active(now, dossier_state):
+    # Every delegation the account had, ended ones too: they say which colours were taken when each dossier came.
+    delegations = [(delegation, dossier, patient, caregiver_facts(delegation), dossier_facts(dossier, patient))
+                   for delegation, dossier, patient in rows]
+    colour = colours(own=own_id, delegations=[(dossier.id, caregiver, state)
+                                              for _d, dossier, _p, caregiver, state in delegations])
+    held: list[HeldDossier] = []
+    if own is not None:
+        dossier, patient = own
+        held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today,
+                                                           colour=colour[dossier.id]), None, True))
+    seen = {besides.id} if besides is not None else set()
+    for delegation, dossier, patient, caregiver, state in delegations:
+        if dossier.id in seen or not caregiver.active(now, state):
             continue
         seen.add(dossier.id)
-        colour, place = place % COLOURS, place + 1
-        if besides is not None and dossier.id == besides.id:
-            besides_colour = colour
-            continue
         held.append(HeldDossier(dossier, patient, band_for(dossier, patient, account=account, today=today,
-                                                           colour=colour), delegation, facts.manages(now, dossier_state)))
-    return held, besides_colour
+                                                           colour=colour[dossier.id]),
+                                delegation, caregiver.manages(now, state)))
+    return held, colour.get(besides.id, hue(besides.id)) if besides is not None else 0
+
+
+def hue(dossier_id: str) -> int:
+    """A dossier's own colour: the same wherever it is shown, whatever else the account holds."""
+    return int(hashlib.sha256(dossier_id.encode()).hexdigest()[:8], 16) % COLOURS
+
+
+def colours(*, own: str | None, delegations: list[tuple[str, CaregiverFacts, DossierFacts]]) -> dict[str, int]:
+    """Each dossier's colour for one account, given when the account came to hold it, and kept while it does.
+
+    Its hue, or, if a dossier held at that moment has it, the next free one after it in the palette: one account's
+    dossiers differ (up to eight), where hues alone gave Camille's father and her son the same red. What was held
+    then is read from the account's delegations, ended ones too (the own dossier always first): history, which no
+    later change rewrites, so a dossier coming or going never repaints another, as places in a list by name did.
+    A dossier that comes back takes its former colour if free: a relative whose terms changed keeps theirs."""
+    given = {own: hue(own)} if own is not None else {}
+    ordered = sorted(delegations, key=lambda d: (d[1].starts_at, d[0]))
+    for index, (dossier_id, caregiver, _state) in enumerate(ordered):
+        held = {other for other, facts, state in ordered[:index] if facts.active(caregiver.starts_at, state)}
+        if dossier_id in held:  # a second delegation to a dossier it holds: it keeps its colour
+            continue
+        taken = {given[other] for other in held} | ({given[own]} if own is not None else set())
+        first = given.get(dossier_id, hue(dossier_id))
+        after = [(first + step) % COLOURS for step in range(COLOURS)]
+        given[dossier_id] = next((c for c in after if c not in taken), first)  # all taken: its own, shared
+    return given
 
 
 # Built once, as every page's band asks them (listing.py says why).
@@ -126,7 +148,7 @@ def _helped_dossiers() -> Select:
     return (select(Delegation, Dossier, Patient)
             .join(Dossier, Dossier.id == Delegation.dossier_id)  # type: ignore[arg-type]
             .join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
-            .where(Delegation.caregiver_account_id == bindparam("account_id"), Delegation.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(Delegation.caregiver_account_id == bindparam("account_id"))
             .order_by(Patient.given_name, Patient.family_name))
 
 

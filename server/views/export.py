@@ -7,11 +7,8 @@ built and sent; the ZIP goes into a temporary file (in memory while small) and i
 
 from __future__ import annotations
 
-import re
 import tempfile
-import unicodedata
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import IO
 
 from litestar import Request, get, post
@@ -22,16 +19,14 @@ from ..access.rule import visibility
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..export.archive import outline, record_export, write_export
+from ..export.names import download_name
 from ..guards import logged_in
-from ..models import Patient, utcnow
+from ..models import utcnow
 from ..access.managing import Managed, managed_dossier
 from ..templating import PARIS
 
 IN_MEMORY = 8 * 1024 * 1024  # past this, the temporary file is on disk
 CHUNK = 256 * 1024
-# Letters NFKD leaves whole (no accent to take off), spelled in ASCII.
-LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "ø": "o", "Ø": "O",
-                           "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"})
 
 
 async def exporter(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Managed, dict, bool]:
@@ -51,16 +46,6 @@ async def export_page(request: Request, db: AsyncSession, dossier_id: str) -> Te
                "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=utcnow(),
                                      manages=managed.can_manage)}
     return Template("export.html", context=context)
-
-
-def zip_name(patient: Patient, now: datetime) -> str:
-    """carnet-dossier-ines-2026-11-30.zip: whose copy it is, in ASCII, for a parent who saves several. The given
-    name only: a downloads folder or a shared screen shows the file's name, and the family's copies differ by it.
-    Only in Content-Disposition: a name never travels in a URL (server logs, history, Referer keep those)."""
-    name = patient.given_name.translate(LIGATURES)
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
-    return "-".join(part for part in ("carnet-dossier", slug, now.astimezone(PARIS).date().isoformat()) if part) + ".zip"
 
 
 async def chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
@@ -85,8 +70,9 @@ async def export_zip(request: Request, db: AsyncSession, dossier_id: str) -> Str
         raise
     size = spool.tell()
     spool.seek(0)
+    name = download_name("carnet-dossier", managed.patient, now.astimezone(PARIS).date().isoformat(), "zip")
     return Stream(chunks(spool), media_type="application/zip",
-                  headers={"Content-Disposition": f'attachment; filename="{zip_name(managed.patient, now)}"',
+                  headers={"Content-Disposition": f'attachment; filename="{name}"',
                            "Content-Length": str(size)})
 
 

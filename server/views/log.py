@@ -32,7 +32,7 @@ from ..i18n.formats import clock
 from ..accesslog.journal import Viewer
 from ..accesslog.numbering import Numbering
 from ..accesslog.queries import KINDS, PERIODS, LogFilters
-from ..models import Dossier, utcnow
+from ..models import Dossier, Patient, utcnow
 from ..access.managing import managed_dossier
 from ..caregivers.confidential import KeptFrom, kept_from
 from ..caregivers.dossiers import band_of
@@ -61,13 +61,12 @@ async def numbering_of(request: Request, db: AsyncSession, dossier_id: str) -> t
                                       dossier_id=dossier_id, representative=kept.representative)
 
 
-async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Dossier, Viewer, str, bool]:
+async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Dossier, Viewer, Patient, bool]:
     """The dossier, who reads its log, whose dossier it is, and whether the reader also acts on it (the menu offers
     "Accès"); 404 for anyone but its patient or caregivers (readers included: reading the log changes nothing)."""
     found = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
     is_patient = found.standing.is_patient
-    name = f"{found.patient.given_name} {found.patient.family_name}"
-    return found.dossier, Viewer(request.user.account.id, is_patient=is_patient), name, found.can_manage
+    return found.dossier, Viewer(request.user.account.id, is_patient=is_patient), found.patient, found.can_manage
 
 
 def witness_policy(request: Request) -> tuple[list[str], int]:
@@ -82,7 +81,7 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     newest event (pages.loaded_log); the page "Événements plus anciens" `appended`, that page alone. A `fragment`
     keeps the "Nouveau" of the page that asks for it (its header)."""
     # First: a refusal does no other work.
-    dossier, viewer, patient_name, manages = await managed(request, db, dossier_id)
+    dossier, viewer, patient, manages = await managed(request, db, dossier_id)
     kept, numbering = await numbering_of(request, db, dossier.id)
     filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
                                      hidden_rpps=kept.rpps)
@@ -120,7 +119,7 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         "dossier": dossier,
         "visible": visible,
         "band": await band_of(db, dossier=dossier, account=request.user.account, now=now, manages=manages),
-        "patient_name": patient_name,
+        "patient_name": f"{patient.given_name} {patient.family_name}",
         "viewer": viewer,
         "head": head,
         "seen": seen,

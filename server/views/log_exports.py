@@ -18,9 +18,10 @@ from ..accesslog.journal import Viewer
 from ..accesslog.queries import KINDS, PERIODS, LogFilters
 from ..caregivers.confidential import KeptFrom, kept_from
 from ..caregivers.dossiers import band_of
+from ..export.names import download_name
 from ..guards import logged_in
 from ..i18n import _
-from ..models import AccessEvent, Dossier, utcnow
+from ..models import AccessEvent, Dossier, Patient, utcnow
 from ..templating import PARIS
 from ..tlog.store import latest_checkpoint
 from .log import Kind, filters_from, log_url, managed
@@ -33,7 +34,7 @@ class WholeLog:
 
     dossier: Dossier
     viewer: Viewer
-    patient_name: str
+    patient: Patient
     events: list[AccessEvent]
     contexts: dict[int, journal.EventContext]
     kept: KeptFrom  # and whether the reader sees the chain (not a minor's representative: numbering.py)
@@ -42,13 +43,13 @@ class WholeLog:
 
 
 async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters: LogFilters) -> WholeLog:
-    dossier, viewer, patient_name, manages = await managed(request, db, dossier_id)
+    dossier, viewer, patient, manages = await managed(request, db, dossier_id)
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
                                      hidden_rpps=kept.rpps)
     events = await pages.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=kept.events())
     contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=events)
-    return WholeLog(dossier, viewer, patient_name, events, contexts, kept, filters, manages)
+    return WholeLog(dossier, viewer, patient, events, contexts, kept, filters, manages)
 
 
 
@@ -63,8 +64,9 @@ async def log_csv(request: Request, db: AsyncSession, dossier_id: str, professio
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS if chain else UNCHAINED_COLUMNS)
     writer.writerows(csv_row(e, log.contexts.get(e.id, journal.NO_CONTEXT), chain=chain) for e in log.events)
+    name = download_name("carnet-historique", log.patient, utcnow().astimezone(PARIS).date().isoformat(), "csv")
     return Response("\ufeff" + out.getvalue(), media_type="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="historique-carnet.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @get("/dossiers/{dossier_id:str}/historique/imprimer", guards=[logged_in])
@@ -81,8 +83,9 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     labels = [professionals.get(filters.professional_key, ""), _(KINDS[filters.kind]) if filters.kind else "",
               _(PERIODS[filters.period][0]) if filters.period else ""]
     chain = not kept.representative  # a minor's representative: no numbers, no chain (accesslog/numbering.py)
-    context = {"dossier": dossier, "patient_name": log.patient_name, "sentences": sentences, "now": now,
-               "filter_labels": [label for label in labels if label], "back_url": filters.url(log_url(dossier.id)),
+    context = {"dossier": dossier, "patient_name": f"{log.patient.given_name} {log.patient.family_name}",
+               "sentences": sentences, "now": now, "filter_labels": [label for label in labels if label],
+               "back_url": filters.url(log_url(dossier.id)),
                "chain": chain, "checkpoint": await printed_checkpoint(request, db) if chain else None,
                # On screen, the menu stays in the dossier printed (base.html): a relative's, not the reader's own.
                "band": await band_of(db, dossier=dossier, account=request.user.account, now=now, manages=log.manages)}

@@ -8,7 +8,7 @@ Refusals are one sentence in the reader's language, 400 for a question that has 
 the log has not reached yet.
 
 One event's proof (C2SP tlog-proof) is for whoever may read the dossier's Historique, under the
-same rule as the Historique (`manage_dossier` with readers, less what `kept_from` keeps from a
+same rule as the Historique (`managed_dossier` with readers, less what `kept_from` keeps from a
 minor's parents): anyone else gets the 404 of a missing event.
 """
 
@@ -24,11 +24,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..caregivers.confidential import kept_from
 from ..errors import Refused
+from ..export.names import download_name
 from ..guards import logged_in
 from ..i18n import _, ngettext
 from ..i18n.formats import quoted
 from ..models import AccessEvent
-from ..access.managing import manage_dossier
+from ..access.managing import managed_dossier
 from ..tlog import merkle, store, witnessing
 from .forms import MAX_INT
 
@@ -131,7 +132,8 @@ async def historique_proof(request: Request, db: AsyncSession, dossier_id: str, 
     """The offline proof that this event of the Historique is in the log, as a file to keep or hand over
     (`carnet audit verify-proof` checks it); numero is the event's number in the dossier's log."""
     account = request.user.account
-    dossier, _actor = await manage_dossier(db, account=account, dossier_id=dossier_id, readers=True)
+    found = await managed_dossier(db, account=account, dossier_id=dossier_id, readers=True)
+    dossier, patient = found.dossier, found.patient
     seq = int(numero) if _NUMBER.fullmatch(numero) and 0 < int(numero) <= MAX_INT else 0
     event = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == dossier.id,
                                                      AccessEvent.seq == seq))).first()
@@ -143,8 +145,8 @@ async def historique_proof(request: Request, db: AsyncSession, dossier_id: str, 
         # Not a server failure: the event is there, its leaf comes with the next integration (a few seconds).
         raise Refused(409, _("Cet événement entre dans le journal de transparence dans quelques secondes : "
                              "réessayez dans un instant."), headers={"Retry-After": "2"})
-    return plain(proof.text(), headers={"Content-Disposition": f'attachment; filename="preuve-journal-{seq}.txt"'},
-                 public=False)
+    name = download_name("preuve-journal", patient, str(seq), "txt")  # each dossier numbers its own events
+    return plain(proof.text(), headers={"Content-Disposition": f'attachment; filename="{name}"'}, public=False)
 
 
 routes = [checkpoint, verifier_key, consistency, inclusion, historique_proof]

@@ -28,6 +28,7 @@ from .csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
 from .errors import API_PATHS, NoControlCharacters, exception_handlers
 from .sessions import REQUEST_DB, SessionMiddleware
+from .submissions import SubmissionMiddleware
 from .files.store import DiskStorage
 from .notifications import webpush
 from .templating import configure_templates
@@ -240,8 +241,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         state=app_state(settings),
         dependencies={"db": Provide(provide_db)},
-        # In this order: no control character goes further; the CSRF token is bound to the session.
-        middleware=[NoControlCharacters(), SessionMiddleware(), CSRFMiddleware()],
+        # In this order: no control character goes further; the CSRF token is bound to the session; a form, checked
+        # and parsed, runs once however many times it arrives.
+        middleware=[NoControlCharacters(), SessionMiddleware(), CSRFMiddleware(), SubmissionMiddleware()],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=HERE / "templates", engine=JinjaTemplateEngine,

@@ -1,5 +1,5 @@
-"""Removing what has expired (passkey challenges, sessions, attempt counters), erasing a deleted document's files a
-crash left behind, and applying 18th birthdays.
+"""Removing what has expired (passkey challenges, sessions, attempt counters, forms' submissions), erasing a deleted
+document's files a crash left behind, and applying 18th birthdays.
 
 Every one of these tables gains a row from requests anyone can make (a login page asks for a
 challenge; a wrong code counts a failure): left alone they only grow. Each app process runs
@@ -23,7 +23,7 @@ from .throttles import FORGIVEN_AFTER
 from .caregivers.majority import apply_majority
 from .db import begin_write
 from .files.blobs import release_pending
-from .models import PasskeyChallenge, Throttle, WebSession, utcnow
+from .models import FormSubmission, PasskeyChallenge, Throttle, WebSession, utcnow
 
 log = logging.getLogger("carnet.housekeeping")
 EVERY = timedelta(minutes=10)
@@ -34,6 +34,7 @@ class Purged:
     challenges: int
     sessions: int
     throttles: int
+    submissions: int
 
 
 async def purge_expired(session: AsyncSession, *, idle: timedelta, max_age: timedelta, now: datetime | None = None) -> Purged:
@@ -47,8 +48,11 @@ async def purge_expired(session: AsyncSession, *, idle: timedelta, max_age: time
         Throttle.window_started_at < now - FORGIVEN_AFTER,
         or_(Throttle.locked_until.is_(None), Throttle.locked_until < now - FORGIVEN_AFTER),  # type: ignore[union-attr]
     )))
+    # A form's page posts within its session (its CSRF token is the session's): after that, its copy never comes.
+    submissions = await session.exec(delete(FormSubmission).where(  # type: ignore[call-overload]
+        FormSubmission.created_at < now - max_age))
     await session.commit()
-    return Purged(challenges.rowcount, sessions.rowcount, throttles.rowcount)
+    return Purged(challenges.rowcount, sessions.rowcount, throttles.rowcount, submissions.rowcount)
 
 
 async def _every_few_minutes(app: Litestar) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import secrets
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+import jinja2
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup
 
@@ -139,8 +141,40 @@ def language_return(request: Any) -> str:
     return request.url.path + (f"?{urlencode(kept)}" if kept else "")
 
 
+# The one-time id each rendered form sends with its CSRF token: the server runs one submission of it (submissions.py).
+SUBMISSION_FIELD = "_submission"
+
+
+class FormInput:
+    """What a form's `{{ csrf_input | safe }}` writes: Litestar's hidden CSRF input, and a submission id drawn afresh
+    each time a form renders it, so that no two forms, of one page or of two renders, share one. 16 random bytes:
+    nothing about the form, the person or the page."""
+
+    __slots__ = ("_csrf_input",)
+
+    def __init__(self, csrf_input: str) -> None:
+        self._csrf_input = csrf_input
+
+    def __html__(self) -> str:
+        submission = secrets.token_urlsafe(16)
+        return f'{self._csrf_input}<input type="hidden" name="{SUBMISSION_FIELD}" value="{submission}" />'
+
+    __str__ = __html__
+
+
+class FormsTemplate(jinja2.Template):
+    """A template whose `csrf_input` (Litestar's, a string in every page's context) is a FormInput; the templates it
+    includes get that same FormInput with the rest of its context."""
+
+    def new_context(self, vars=None, shared=False, locals=None):  # Jinja's own names: it may pass them by name
+        if vars is not None and type(vars.get("csrf_input")) is str:
+            vars = {**vars, "csrf_input": FormInput(vars["csrf_input"])}
+        return super().new_context(vars, shared, locals)
+
+
 def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) -> None:
     env = engine.engine
+    env.template_class = FormsTemplate  # before any template is loaded: each is made of it
     env.auto_reload = reload  # else every render asks the disk whether the template changed
     env.add_extension("jinja2.ext.i18n")
     env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them: {% trans %} blocks' whitespace folded

@@ -198,11 +198,13 @@ async def add_text_document(db, app, dossier, *, title="Compte rendu de consulta
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
 MASKED_TOKEN = re.compile(r"\b[0-9a-f]{128}\b")
+SUBMISSION_ID = re.compile(r'(name="_submission" value=")[A-Za-z0-9_-]{22}"')
 
 
 def without_csrf(page: str) -> str:
-    """A page as two requests can compare it: the CSRF token is masked afresh in every response (csrf.py)."""
-    return MASKED_TOKEN.sub("<csrf>", page)
+    """A page as two requests can compare it: the CSRF token is masked afresh in every response (csrf.py), and each
+    form gets a new submission id (templating.FormInput)."""
+    return SUBMISSION_ID.sub(r'\1<submission>"', MASKED_TOKEN.sub("<csrf>", page))
 
 
 async def get_csrf(client) -> str:

@@ -19,6 +19,6 @@ from .log import (  # noqa: F401
     AccessEvent, BannerSeen, ChainHead, LogProfessional, LogSubject, LogVisit, Notification, PushSubscription,
 )
 from .people import (  # noqa: F401
-    WORD_TYPE, Account, ActivationCode, Passkey, PasskeyChallenge, Patient, Professional, ProfessionalWord,
+    WORD_TYPE, Account, ActivationCode, FormSubmission, Passkey, PasskeyChallenge, Patient, Professional, ProfessionalWord,
     RecoveryCode, Throttle, WebSession,
 )

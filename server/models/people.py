@@ -115,6 +115,17 @@ class WebSession(SQLModel, table=True):
     data: str = "{}"
 
 
+class FormSubmission(SQLModel, table=True):
+    """A form a session sent, run once (submissions.py): named by a hash of the session, the form's one-time id, the
+    method and the path; once it succeeded, the redirect it answered, which the same form sent again gets back.
+    Never what the form said: the redirect is a path of opaque ids and fixed words (migration 0041)."""
+
+    key: str = Field(max_length=64, primary_key=True)
+    status: int | None = None  # 302 or 303 once answered; None while its first run runs
+    location: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class PasskeyChallenge(SQLModel, table=True):
     id: str = Field(max_length=64, primary_key=True)
     challenge: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

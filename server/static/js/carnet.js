@@ -139,6 +139,8 @@
   // Pressed with no network, or answered too late: htmx gets no answer (the service worker answers only whole pages,
   // with its offline page), and the link or button would seem dead. Said over the page: no network, until an answer
   // comes or the network is back; no answer in time, until the next page, since only a look tells what was done.
+  // "Réessayez" is safe for a form even if the first send did arrive: nothing here re-renders it, so it sends the
+  // same submission id again (templating.FormInput), and the server runs a submission once (submissions.py).
   function connectionBox() { return document.querySelector("[data-connection-lost]"); }
   function sayOverPage(reason, message) {
     var box = connectionBox();

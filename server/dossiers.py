@@ -257,11 +257,3 @@ def professional_title(professional: Professional) -> str:
     prefix = "Dr " if doctor else ""
     return f"{prefix}{professional.given_name} {professional.family_name}"
 
-
-async def author_labels(session: AsyncSession, documents: list[Document]) -> dict[str, str]:
-    """Who each document comes from, as the timeline shows it."""
-    authors = await professionals_by_id(session, {d.author_professional_id for d in documents if d.author_professional_id})
-    return {
-        d.id: professional_title(authors[d.author_professional_id]) if d.author_professional_id in authors else d.source
-        for d in documents
-    }

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import SQLModel, select
 
 from server.accounts import redeem_activation
+from server.authors import author_labels
 from server.db import make_engine, make_sessionmaker
 from server.demo import load_demo, render
 from server.demo.catalogue import age
@@ -71,6 +72,17 @@ async def test_clinical_documents_have_an_author_or_a_source(demo):
             assert doc.author_professional_id or doc.source, doc.title
     sources = {d.source for d in await documents_of(session, result.dossier.id)}
     assert {"Laboratoire Biomnis Lyon", "Hôpital Édouard Herriot, Lyon", "Assurance Maladie"} <= sources
+
+
+async def test_her_notes_name_her_as_who_added_them(demo):
+    """Her notes and her scans have no professional author nor source: "Vous" to her, her name to anyone else."""
+    session, _, result = demo
+    added = [d for d in await documents_of(session, result.dossier.id) if d.added_by_account_id]
+    camille = (await session.exec(select(Account).where(Account.patient_id == result.patient.id))).one()
+    assert len(added) >= 4 and {d.category for d in added} >= {"note_patient"}
+    assert set((await author_labels(session, added, reader=camille)).values()) == {"Vous"}
+    assert set((await author_labels(session, added, reader=result.caregiver)).values()) == {"Camille Martin"}
+    assert set((await author_labels(session, added)).values()) == {"Camille Martin"}  # a printed list
 
 
 async def test_every_ins_and_rpps_is_valid(demo):

@@ -30,7 +30,8 @@ from .. import i18n
 
 from ..accesslog import audit, visits
 from ..access.rule import Visibility
-from ..dossiers import professional_title, professionals_by_id
+from ..authors import Adder, document_adders, labelled
+from ..dossiers import professionals_by_id
 from ..fhir.ips import ITEM_SYSTEM, summary_bundle
 from ..files.store import IntegrityError, Storage, StorageUnavailable
 from ..listing import all_documents, selection
@@ -76,11 +77,12 @@ def flags(*pairs: tuple[str, bool]) -> list[dict]:
 
 
 def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document], now: datetime,
-               document_authors: dict, whole: bool = True) -> Bundle:
+               document_authors: dict, document_adders: dict[str, Adder], whole: bool = True) -> Bundle:
     """`summary_bundle` of everything, marked as a Carnet copy, with what reading it back needs; not `whole`, a
     legal representative's (SEEN_TAG)."""
     bundle = summary_bundle(patient=patient, profile=profile, documents=documents, document_authors=document_authors,
-                            base="", now=now, title="Copie complète du dossier" if whole else "Copie du dossier")
+                            document_adders=document_adders, base="", now=now,
+                            title="Copie complète du dossier" if whole else "Copie du dossier")
     data = bundle.model_dump(mode="json", exclude_none=True)
     data.setdefault("meta", {})["tag"] = [EXPORT_TAG if whole else SEEN_TAG]
     by_id = {d.id: d for d in documents}
@@ -190,8 +192,9 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
         documents = await all_documents(session, dossier_id=dossier.id, visible=visible)
         professionals = await professionals_by_id(session, {d.author_professional_id for d in documents
                                                             if d.author_professional_id})
+        adders = await document_adders(session, documents)
         bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
-                            document_authors=professionals, whole=chained)
+                            document_authors=professionals, document_adders=adders, whole=chained)
         through = await visits.head_seq(session, dossier_id=dossier.id)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             missing = set()
@@ -208,8 +211,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                                         insurer_ids=chained)
             await write_care_claims(session, archive, patient=patient, dossier_id=dossier.id, visible=visible,
                                     since=since, now=now, insurer_ids=chained)
-            authors = {d.id: professional_title(professionals[d.author_professional_id])
-                       if d.author_professional_id in professionals else d.source for d in documents}
+            authors = labelled(documents, professionals, adders)  # as anyone reads them: no "Vous" on a copy
             pdf = await anyio.to_thread.run_sync(partial(  # a table of a thousand documents takes a moment to lay out
                 _summary_pdf, patient=patient, profile=profile, documents=documents, authors=authors, now=now,
                 missing=frozenset(missing), declarers=declarers, whole=chained, care=care, care_from=since))

@@ -17,6 +17,7 @@ from sqlalchemy import tuple_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..authors import document_adders
 from ..dossiers import InvalidInput
 from ..files.store import Storage
 from ..listing import ordered_documents, selection
@@ -161,8 +162,9 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
                                   offset=offset)
     rows = list((await session.exec(statement)).all())
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
-    resources = [document_reference(d, patient=patient, author=authors[d.author_professional_id], base=base)
-                 for d in rows[:query.count]]
+    added = await document_adders(session, rows[:query.count])
+    resources = [document_reference(d, patient=patient, author=authors[d.author_professional_id], base=base,
+                                    added_by=added.get(d.id)) for d in rows[:query.count]]
     here = f"{link}&_after={query.after}" if query.after else f"{link}&_page={query.page}" if query.page > 1 else link
     return searchset(resources, base=base, self_url=here,
                      next_url=f"{link}&_after={rows[query.count - 1].id}" if len(rows) > query.count else None,
@@ -179,7 +181,9 @@ async def read(session: AsyncSession, *, caller: Caller, document_id: str, base:
     except NotFoundException:
         raise not_found() from None
     patient = await session.get(Patient, dossier.patient_id)
-    return document_reference(document, patient=patient, author=await _author(session, document), base=base)
+    added = await document_adders(session, [document])
+    return document_reference(document, patient=patient, author=await _author(session, document), base=base,
+                              added_by=added.get(document.id))
 
 
 async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str) -> tuple[Document, bytes]:

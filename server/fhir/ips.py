@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from fhir.resources.R4B.bundle import Bundle
 
+from ..authors import Adder
 from ..dossiers import professional_title
 from ..models import Document, Patient, Professional, ProfileItem
 from ..profile.items import Profile
@@ -194,8 +195,10 @@ def practitioner(professional: Professional) -> dict:
 
 def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
                    document_authors: dict[str, Professional], base: str, now: datetime,
-                   kinds: tuple[str, ...] | None = None, title: str = "Synthèse médicale") -> Bundle:
-    """The IPS document Bundle of what the caller's reader sees (`kinds`: only these sections, e.g. an emergency card)."""
+                   kinds: tuple[str, ...] | None = None, title: str = "Synthèse médicale",
+                   document_adders: dict[str, Adder] | None = None) -> Bundle:
+    """The IPS document Bundle of what the caller's reader sees (`kinds`: only these sections, e.g. an emergency card);
+    `document_adders`: who added each document no professional wrote, by its id (authors.document_adders)."""
     patient_ref = urn()
     authors = {**profile.authors, **document_authors}
     refs = {pro_id: urn() for pro_id in authors}
@@ -229,11 +232,14 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
     if documents:
         for document in documents:
             reference = document_reference(document, patient=patient, author=document_authors.get(
-                document.author_professional_id or ""), base=base).model_dump(mode="json", exclude_none=True)
+                document.author_professional_id or ""), base=base, added_by=(document_adders or {}).get(document.id)
+            ).model_dump(mode="json", exclude_none=True)
             reference.pop("id", None)
             reference["subject"] = {"reference": patient_ref}
             if document.author_professional_id in refs:  # their entry, by reference too (the RPPS stays)
                 reference["author"][0]["reference"] = refs[document.author_professional_id]
+            elif "reference" in reference["author"][0]:  # the patient added it: this Bundle's entry for them
+                reference["author"][0]["reference"] = patient_ref
             reference["content"][0]["attachment"]["url"] = f"documents/{document.id}/{document.filename}"
             entries.append({"fullUrl": document_refs[document.id], "resource": reference})
         sections.append({"title": "Documents du dossier", "code": {"coding": [DOCUMENTS_SECTION]}, "text": narrative(

@@ -18,6 +18,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from pydantic import BaseModel
 
 from ..models import CATEGORIES, Document, Patient, Professional
+from ..authors import Adder, adder_label
 from ..dossiers import professional_title
 
 FHIR_JSON = "application/fhir+json"
@@ -84,14 +85,22 @@ def security_meta(document: Document) -> dict | None:
     return {"security": [label]} if label else None
 
 
-def document_reference(document: Document, *, patient: Patient, author: Professional | None, base: str) -> DocumentReference:
-    """What a reader's software sees of a document it may read (the author and the médecin traitant see hidden ones)."""
+def document_reference(document: Document, *, patient: Patient, author: Professional | None, base: str,
+                       added_by: Adder | None = None) -> DocumentReference:
+    """What a reader's software sees of a document it may read (the author and the médecin traitant see hidden ones).
+    `added_by`: the patient or the relative who added a document no professional wrote (authors.py)."""
     code, display = TYPES[document.category]
     coding = {"system": document.type_system or None, "code": document.type_code,  # as the software coded it
               "display": document.type_display or None} if document.type_code else \
         {"system": LOINC, "code": code, "display": display}
-    author_ref = ({"identifier": {"system": IDNAT_PS_SYSTEM, "value": f"8{author.rpps}"},
-                   "display": professional_title(author)} if author else {"display": document.source or "Carnet"})
+    if author is not None:
+        author_ref = {"identifier": {"system": IDNAT_PS_SYSTEM, "value": f"8{author.rpps}"},
+                      "display": professional_title(author)}
+    elif added_by is not None:  # R4B's author may be the Patient; a relative has no resource here: named only
+        author_ref = {"reference": f"Patient/{patient.id}"} if added_by.is_patient else {}
+        author_ref["display"] = adder_label(added_by)
+    else:
+        author_ref = {"display": document.source or "Carnet"}
     return DocumentReference.model_validate({
         "resourceType": "DocumentReference",
         "id": document.id,

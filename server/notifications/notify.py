@@ -57,6 +57,8 @@ async def warrants_notification(session: AsyncSession, *, dossier: Dossier, even
         return True
     if event.action in OPENING_CHANGES:
         return event.actor_kind != "patient"  # her own closing is not news to her
+    if event.action == "add_document" and event.actor_kind == "caregiver":  # a relative's, as a professional's
+        return True
     if event.actor_kind != "professional":
         return False
     if event.action == "add_document":  # every new document, as Mon espace santé tells of each

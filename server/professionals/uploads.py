@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
@@ -35,7 +36,8 @@ PRO_CATEGORIES = {code: label for code, label in CATEGORIES.items() if code not 
 WRITE_RIGHTS = {Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
 # The real type of a file is read from its first bytes, never taken from the browser's claim.
 MAGIC = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg")}
+EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"),
+              "text/plain": (".txt",)}  # a note the patient typed (patient_uploads.py)
 OLDEST_DATE = date(1900, 1, 1)
 
 
@@ -97,15 +99,22 @@ def clean_filename(name: str, mime: str) -> str:
     return base[-200:]
 
 
-async def check_upload(upload: Upload, *, today: date, born: date) -> tuple[str, Rendered | None]:
+async def check_upload(upload: Upload, *, today: date, born: date,
+                       categories: Mapping[str, str] = PRO_CATEGORIES) -> tuple[str, Rendered | None]:
     """Every refusal an upload can earn, before anything is written; returns the real MIME type and,
     for a PDF, its page images and text (a PDF that cannot be shown within the renderer's limits is refused).
     `born` is the patient's birth date, before which no document is dated: checked after the right to write,
-    so that no one else learns it by trying dates.
-    Each refusal names its field as the professional's form (templates/pro_upload.html) names it."""
+    so that no one else learns it by trying dates. `categories`: those its sender may file (a patient's, too).
+    Each refusal names its field as the upload forms (templates/pro_upload.html, patient_upload.html) name it."""
+    check_details(upload, today=today, born=born, categories=categories)
+    return await check_file(upload)
+
+
+def check_details(upload: Upload, *, today: date, born: date, categories: Mapping[str, str]) -> None:
+    """What an upload says of its document, file or typed note alike: a title, one of `categories`, a date."""
     if not readable_length(upload.title) or len(upload.title) > 200:
         raise InvalidInput(_("Donnez un titre au document (200 caractères au plus)."), "title")
-    if upload.category not in PRO_CATEGORIES:
+    if upload.category not in categories:
         raise InvalidInput(_("Choisissez une catégorie."), "category")
     if upload.event_date is None:
         raise InvalidInput(_("Indiquez la date du document (JJ/MM/AAAA)."), "event_date")
@@ -115,6 +124,10 @@ async def check_upload(upload: Upload, *, today: date, born: date) -> tuple[str,
         raise InvalidInput(_("La date du document n'est pas plausible."), "event_date")
     if upload.event_date < born:
         raise InvalidInput(_("La date du document est antérieure à la naissance du patient."), "event_date")
+
+
+async def check_file(upload: Upload) -> tuple[str, Rendered | None]:
+    """An upload's file is what its first bytes say, a PDF, a PNG or a JPEG of 20 Mo at most, that opens."""
     if not upload.data:
         raise InvalidInput(_("Choisissez un fichier PDF, PNG ou JPEG."), "file")
     if len(upload.data) > MAX_DOCUMENT_BYTES:

@@ -12,12 +12,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..authors import adders
 from ..access.rule import Visibility
 from ..dossiers import InvalidInput
 from ..i18n import _
 from ..i18n.formats import long_date, number, quoted_fr
 from ..identifiers import age_on
-from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, utcnow
+from ..models import Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..text_input import clean, readable_length
 from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, OLDEST, ONE_AT_A_TIME, ORDER, PATIENTS_OWN, SEVERITIES,
                     kinds_in, offered)
@@ -77,9 +78,8 @@ async def declarers_of(session: AsyncSession, *, profile: Profile, patient: Pati
     there)."""
     items = [item for items in profile.by_kind.values() for item in items if not item.author_professional_id]
     ids = {item.added_by_account_id for item in items if item.added_by_account_id}
-    found = (await session.exec(select(Account.id, Account.display_name, Account.patient_id)
-                                .where(col(Account.id).in_(ids)))).all() if ids else []
-    names = {account_id: name for account_id, name, patient_id in found if patient_id != patient.id and name}
+    found = await adders(session, dossier_id=items[0].dossier_id, ids=ids) if ids else {}
+    names = {account_id: adder.name for account_id, adder in found.items() if not adder.is_patient and adder.name}
     themselves = "la patiente" if patient.sex == "F" else "le patient"  # as the copy says "Née" or "Né"
     return {item.id: names.get(item.added_by_account_id or "", themselves) for item in items}
 

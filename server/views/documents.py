@@ -19,7 +19,7 @@ from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
 from ..access import rights
 from ..access.reading import document_and_dossier, log_document_read, open_document, open_dossier
 from ..access.managing import manage_document, managed_dossier
-from ..dossiers import author_labels
+from ..authors import author_labels
 from ..errors import error_response
 from ..i18n import _
 from ..profile.seen import shown_to_a_grant_of
@@ -78,7 +78,7 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
     context = {
         "document": document,
         "dossier": dossier,
-        "author": (await author_labels(db, [document]))[document.id],
+        "author": (await author_labels(db, [document], reader=request.user.account))[document.id],
         "pages": await pages_of(db, request.app.state.storage, document=document),
         "text": text,
         "pdf_text": await text_of(db, request.app.state.storage, document=document),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
@@ -46,6 +47,10 @@ class FormError:
 
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# A form that sends a file (a document added). The CSRF middleware reads `_csrf_token` from a multipart body too, so
+# the form needs no header.
+MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+FORM_OVERHEAD = 1024 * 1024  # the other fields and the multipart boundaries, over the file's own limit
 
 DATE_FR = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 DATE_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
@@ -65,6 +70,13 @@ def typed(data: dict[str, Any], name: str, *, limit: int) -> str:
 def text(data: dict[str, Any], name: str, *, limit: int = 200, multiline: bool = False) -> str:
     # Cut before cleaning too: a megabyte of one field costs nothing to refuse.
     return clean(typed(data, name, limit=limit * 4), multiline=multiline)[:limit]
+
+
+async def file_of(data: dict[str, Any], name: str = "file") -> tuple[bytes, str]:
+    """A multipart form's file: its bytes and the name the browser gave it; none (b"", "") for no file, a text where
+    a file was expected, or several files under one name."""
+    file = data.get(name)
+    return (await file.read(), file.filename or "") if isinstance(file, UploadFile) else (b"", "")
 
 
 def parse_date(value: str) -> date | None:

@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import throttles
 from ..access import emergencies, rights, share_codes
-from ..dossiers import InvalidInput, author_labels
+from ..authors import author_labels
+from ..dossiers import InvalidInput
 from ..guards import professional_only
 from ..i18n import _
 from ..identifiers import identity_of, is_valid_ins

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,11 +18,8 @@ from ..models import Patient, paris_today, utcnow
 from ..professionals.uploads import (
     OLDEST_DATE, PRO_CATEGORIES, NotAuthor, Upload, add_professional_document, withdraw_document, write_right,
 )
-from .forms import FormError, parse_date, text
+from .forms import FORM_OVERHEAD, FormError, MultipartForm, file_of, parse_date, text
 
-# The CSRF middleware reads `_csrf_token` from a multipart body too, so the form needs no header.
-MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-FORM_OVERHEAD = 1024 * 1024  # the other fields and the multipart boundaries, over the file's own limit
 
 
 def form_page(dossier_id: str, patient: Patient, *, form: dict | None = None, error: FormError | None = None,
@@ -65,8 +57,7 @@ async def upload_form(request: Request, db: AsyncSession, dossier_id: str) -> Te
 async def upload(request: Request, db: AsyncSession, dossier_id: str, data: MultipartForm) -> Response:
     form = {"title": text(data, "title", limit=300), "category": text(data, "category", limit=30),
             "event_date": text(data, "event_date", limit=20), "confidential": text(data, "confidentiel", limit=5) == "oui"}
-    file = data.get("file")
-    content, filename = (await file.read(), file.filename or "") if isinstance(file, UploadFile) else (b"", "")
+    content, filename = await file_of(data)
     upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
                     filename=filename, data=content, hidden_from_representatives=form["confidential"])
     try:

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
 
+from ..authors import adders
 from ..caregivers.dossiers import band_of
 from ..identifiers import age_on, identity_of
 from ..dossiers import professional_title
@@ -112,7 +113,8 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
         "may_add": bool(addable), "addable": addable,
         # A professional may add a kind their access does not show (as a document of any category): offered apart.
         "add_apart": bool(set(addable) - set(kinds)),
-        "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
+        "declared": await declared_by(db, items=items, authors=profile.authors, account=account,
+                                      dossier_id=view.dossier.id),
         "charts": charts_of(i for i in items if i.kind == "measurement"),
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
         "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION,
@@ -122,13 +124,11 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
 
 
 async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: dict[str, Professional],
-                      account: Account) -> dict[str, str]:
+                      account: Account, dossier_id: str) -> dict[str, str]:
     """Who declared each item, as the reader is told: "vous", "Dr Claire Bernard", "Paul Martin"."""
-    ids = {i.added_by_account_id for i in items if i.added_by_account_id and i.added_by_account_id != account.id}
-    names = {}
-    if ids:
-        found = await db.exec(select(Account.id, Account.display_name).where(col(Account.id).in_(ids)))
-        names = dict(found.all())
+    found = await adders(db, dossier_id=dossier_id, ids={i.added_by_account_id for i in items
+                                                         if i.added_by_account_id and i.added_by_account_id != account.id})
+    names = {account_id: adder.name for account_id, adder in found.items()}
     labels = {}
     for item in items:
         if item.author_professional_id:

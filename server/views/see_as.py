@@ -13,7 +13,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..dossiers import author_labels
+from ..authors import author_labels
 from ..guards import logged_in
 from ..listing import COUNT_CAP, cursor, loaded_documents
 from ..models import Dossier, paris_today, utcnow

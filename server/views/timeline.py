@@ -18,7 +18,7 @@ from ..models import CATEGORIES, paris_today, utcnow
 from ..notifications import banners
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
-from ..dossiers import author_labels
+from ..authors import author_labels
 from ..identifiers import identity_of
 from ..listing import COUNT_CAP, LOADED_CAP, Loaded, cursor, documents_page, loaded_documents, search_page
 from ..access.emergencies import emergencies_to_review
@@ -87,7 +87,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         # A professional's whole page opens on the card and the way to the care; "voir comme" them, on the same.
         "first_screen": await first_screen_of(db, view=view, today=paris_today(), card=card) if whole_page else None,
         "documents": documents,
-        "authors": await author_labels(db, documents),
+        "authors": await author_labels(db, documents, reader=request.user.account),
         # The page "Charger plus" appends goes on under the month it ended in; any other starts with its own header.
         "previous": after if appended else None,
         "ranked": ranked,

@@ -133,7 +133,8 @@ def test_the_patients_pages_in_both_languages_and_themes(page: Page, console, se
     dossier = f"/dossiers/{patient.dossier_id}"
     document = page.locator("a.document-link").first.get_attribute("href")
     pages = {
-        "dossier": dossier, "document": document, "suppression": f"{document}/suppression",
+        "dossier": dossier, "ajouter": f"{dossier}/ajouter", "document": document,
+        "suppression": f"{document}/suppression",
         "profil": f"{dossier}/profil", "profil-ajouter": f"{dossier}/profil/ajouter", "acces": f"{dossier}/acces",
         "annuaire": f"{dossier}/annuaire", "partage": f"{dossier}/partage",
         "professionnel": f"{dossier}/professionnels/{kine.professional_id}",

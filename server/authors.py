@@ -1,0 +1,81 @@
+"""Who a document or an item of the profil médical comes from, as each reader is told: the professional who wrote
+it, the patient or a relative who added it ("Vous" to whoever did), or where it came from (a lab, a hospital)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, bindparam
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .dossiers import professional_title, professionals_by_id
+from .i18n import N_, _
+from .models import Account, Dossier, Professional
+
+RELATIVE = N_("%(name)s (proche)")  # a caregiver, a parent: not the patient, and no professional either
+
+
+@dataclass(frozen=True)
+class Adder:
+    """An account that added to a dossier in its own name, not as a professional author."""
+
+    account_id: str
+    name: str
+    is_patient: bool  # the dossier's own patient; else a relative who helps with it
+
+
+async def adders(session: AsyncSession, *, dossier_id: str, ids: set[str]) -> dict[str, Adder]:
+    """The accounts of `ids` that added to this dossier, by id, each the patient's own or a relative's: one
+    question, none for no id. An account gone since is not there."""
+    if not ids:
+        return {}
+    found = await session.exec(_adders(), params={"dossier_id": dossier_id, "ids": sorted(ids)})
+    return {account_id: Adder(account_id, name, bool(is_patient)) for account_id, name, is_patient in found.all()}
+
+
+@cache
+def _adders() -> Select:
+    """Built once, as the timeline's other statements (listing.py says why)."""
+    patient = select(Dossier.patient_id).where(Dossier.id == bindparam("dossier_id")).scalar_subquery()
+    return select(Account.id, Account.display_name, (Account.patient_id == patient).label("own")).where(
+        col(Account.id).in_(bindparam("ids", expanding=True)))
+
+
+def adder_label(adder: Adder, *, reader_id: str | None = None) -> str:
+    """"Vous" to whoever added it; to anyone else (a sheet, a copy, software: no reader), the patient's name, or a
+    relative's said to be one, who is no professional author ("Paul Martin (proche)")."""
+    if adder.account_id == reader_id:
+        return _("Vous")
+    return adder.name if adder.is_patient else _(RELATIVE, name=adder.name)
+
+
+async def document_adders(session: AsyncSession, documents: list[Any]) -> dict[str, Adder]:
+    """Who added each of one dossier's documents that no professional wrote (the patient, a relative), by the
+    document's id; `documents` are models or a listing's rows."""
+    added = [d for d in documents if d.added_by_account_id and not d.author_professional_id]
+    if not added:
+        return {}
+    found = await adders(session, dossier_id=added[0].dossier_id, ids={d.added_by_account_id for d in added})
+    return {d.id: found[d.added_by_account_id] for d in added if d.added_by_account_id in found}
+
+
+def labelled(documents: list[Any], professionals: dict[str, Professional], added: dict[str, Adder], *,
+             reader_id: str | None = None) -> dict[str, str]:
+    """Each document's author as a line says it: its professional, who added it, or its source ("" for none)."""
+    return {
+        d.id: professional_title(professionals[d.author_professional_id]) if d.author_professional_id in professionals
+        else adder_label(added[d.id], reader_id=reader_id) if d.id in added else d.source
+        for d in documents
+    }
+
+
+async def author_labels(session: AsyncSession, documents: list[Any], *, reader: Account | None = None) -> dict[str, str]:
+    """Who each of one dossier's documents comes from, as the timeline shows it to `reader` ("Vous" for what they
+    added); without a reader, as anyone reads it (a printed list, "voir comme")."""
+    professionals = await professionals_by_id(session, {d.author_professional_id for d in documents
+                                                        if d.author_professional_id})
+    return labelled(documents, professionals, await document_adders(session, documents),
+                    reader_id=reader.id if reader is not None else None)

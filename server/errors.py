@@ -15,11 +15,14 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 
+from .access.managing import NotActing
 from .accesslog.audit import ChainBusy
+from .caregivers.dossiers import Band
 from .db import is_busy
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable
 from .i18n import N_, _
+from .templating import de
 from .text_input import encoded_control
 from .views.auth import login_address
 
@@ -47,6 +50,11 @@ MESSAGES = {
 ACTION_NOT_DONE = (N_("Action non effectuée"),
                    N_("Rien n'a été fait : ce que visait cette action n'existe plus ou a changé entre-temps (une autre "
                       "personne l'a peut-être déjà fait), ou vous n'y avez pas accès."))
+
+# An action of a relative the patient has made a reader meanwhile (her page still showed it): she reads the dossier,
+# so it is no secret that it exists, nor that she may no longer act on it.
+READ_ONLY_NOW = N_("Rien n'a été fait : vos droits sur le dossier %(de_name)s ont changé. Vous pouvez désormais "
+                   "seulement le lire.")
 
 # A document's page refused: deleted (Back after "Supprimer" leads there), never there, or not the reader's, said
 # alike: a deletion is no secret the sentence could tell, since it names every cause.
@@ -85,9 +93,11 @@ API_PATHS = ("/fhir", "/api/")  # software, not people, calls there: an Operatio
 
 
 def error_response(request: Request, status: int, message: str | None = None, *, code: str | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+                   headers: dict[str, str] | None = None, back: tuple[str, str] | None = None,
+                   band: Band | None = None) -> Response:
     """`message`: already in the person's language, or a French text marked N_, which software gets as it is
-    (an OperationOutcome's diagnostics stay French) and people in their language."""
+    (an OperationOutcome's diagnostics stay French) and people in their language. `back`: the way on a page offers
+    (its address and its words), a refused form's page by default; `band`: whose dossier it is about."""
     title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     if status == 404 and request.method == "POST":
         title, default = ACTION_NOT_DONE
@@ -99,17 +109,19 @@ def error_response(request: Request, status: int, message: str | None = None, *,
     title, text = _(title), _(message or default)
     if wants_json(request):
         return Response({"error": text}, status_code=status, headers=headers)
-    if status == 404 and request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
+    if status == 404 and request.headers.get("hx-request") and not request.headers.get("hx-boosted") and not back:
         # What the page is about is gone (an access revoked meanwhile, a document deleted): not a refusal in a
         # corner of a page that still shows the rest (a patient's name, their treatments), but the page again,
         # which the server then refuses whole.
         headers = {**(headers or {}), "HX-Refresh": "true"}
+    if back is None and request.method == "POST":
+        # A form refused: back to it at this address (a boosted form's is its page's already; without JavaScript,
+        # a GET on the action leads to its page: views/form_actions.py), not only to the home page.
+        back = ("", _("Revoir la page") if status == 404 else _("Revenir au formulaire"))
     return Template(
         # A fragment for htmx swaps into part of a page; a boosted click replaces the whole page.
         "partials/error.html" if request.headers.get("hx-request") and not request.headers.get("hx-boosted") else "error.html",
-        # A form refused: back to it at this address (a boosted form's is its page's already; without JavaScript,
-        # a GET on the action leads to its page: views/form_actions.py), not only to the home page.
-        context={"title": title, "message": text, "status": status, "back_to_form": request.method == "POST"},
+        context={"title": title, "message": text, "status": status, "back": back, "band": band},
         status_code=status,
         headers=headers,
     )
@@ -140,9 +152,27 @@ def on_http_exception(request: Request, exc: HTTPException) -> Response:
     return error_response(request, exc.status_code)
 
 
-def on_not_found(request: Request, _exc: NotFoundException) -> Response:
-    # One answer for "does not exist" and "not yours": a refusal never reveals existence.
+def on_not_found(request: Request, exc: NotFoundException) -> Response:
+    # One answer for "does not exist" and "not yours": a refusal never reveals existence; but an action on a dossier
+    # the person reads, or held, says what she may do there now, which is no secret to her.
+    if isinstance(exc, NotActing) and request.method == "POST" and \
+            request.path_params.get(exc.about[0]) == exc.about[1]:
+        return not_acting(request, exc)
     return error_response(request, 404)
+
+
+def not_acting(request: Request, exc: NotActing) -> Response:
+    """An action refused on a dossier the request named (managing.NotActing), said by what the account is to it:
+    a relative who reads it is told she may only read it now; one who held it, and no longer opens it, gets the
+    refusal anyone gets, whose way on is "Mes dossiers" (it says why) instead of the page she may no longer open."""
+    if exc.band is not None:
+        return error_response(request, 403, _(READ_ONLY_NOW, de_name=de(exc.band.name), name=exc.band.name),
+                              back=(f"/dossiers/{exc.band.dossier_id}", _("Revenir au dossier")), band=exc.band)
+    if not exc.held:
+        return error_response(request, 404)
+    if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
+        return Response(None, status_code=204, headers={"HX-Redirect": "/mes-dossiers"})
+    return error_response(request, 404, back=("/mes-dossiers", _("Voir mes dossiers")))
 
 
 SESSION_GONE = "csrf_session_gone"  # set in the scope's state by csrf.py: a page of a session now ended

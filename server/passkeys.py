@@ -265,21 +265,28 @@ def clean_passkey_name(name: str) -> str:
     return name if readable_length(name) else _("Clé d'accès")
 
 
-async def begin_login(session: AsyncSession, settings: Settings, *, client: str) -> tuple[str, str]:
-    """Options for a username-less login: no allowCredentials, the passkey says who."""
+async def begin_login(session: AsyncSession, settings: Settings, *, client: str,
+                      account: Account | None = None) -> tuple[str, str]:
+    """Options for a username-less login: no allowCredentials, the passkey says who. With `account`, a new login of
+    someone logged in (views/recent_login.py): that account's passkeys only, and its challenge for that account."""
+    allowed = [PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id))
+               for p in await account_passkeys(session, account=account)] if account else None
     options = generate_authentication_options(
         rp_id=settings.rp_id,
+        allow_credentials=allowed,
         user_verification=UserVerificationRequirement.REQUIRED,
         timeout=CHALLENGE_LIFETIME.seconds * 1000,
     )
-    token = await _store_challenge(session, challenge=options.challenge, purpose="login", account=None, client=client)
+    token = await _store_challenge(session, challenge=options.challenge, purpose="relogin" if account else "login",
+                                   account=account, client=client)
     return token, options_to_json(options)
 
 
-async def finish_login(session: AsyncSession, settings: Settings, *, token: str | None,
-                       credential: str) -> tuple[Account, str]:
-    """The account a login opens, and the id of the passkey it was opened with ("Mes clés d'accès" marks it)."""
-    challenge = await _take_challenge(session, token=token, purpose="login")
+async def finish_login(session: AsyncSession, settings: Settings, *, token: str | None, credential: str,
+                       account_of: Account | None = None) -> tuple[Account, str]:
+    """The account a login opens, and the id of the passkey it was opened with ("Mes clés d'accès" marks it).
+    `account_of`: a new login of this account (begin_login's `account`), which no other account's passkey makes."""
+    challenge = await _take_challenge(session, token=token, purpose="relogin" if account_of else "login")
     refused = PasskeyRefused(_("Cette clé d'accès n'est pas reconnue."))
     try:
         parsed = read_json(credential)
@@ -299,6 +306,8 @@ async def finish_login(session: AsyncSession, settings: Settings, *, token: str 
     # (WebAuthn L3, 7.2 step 6).
     if account is None or account.user_handle != user_handle:
         raise refused
+    if account_of is not None and (account.id != account_of.id or challenge.user_handle != account_of.user_handle):
+        raise PasskeyRefused(_("Cette clé d'accès ouvre un autre compte que celui-ci : utilisez l'une des vôtres."))
     try:
         verified = verify_authentication_response(
             credential=credential,

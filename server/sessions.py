@@ -29,6 +29,10 @@ LOGGED_IN_WITH = "passkey"
 RECOVERED = "recovered"
 # In a half-session's data: the account its first passkey will make (start_session's `new`), until it is made.
 NEW_ACCOUNT = "new_account"
+# In a session's data: what a form sent to an action refused for want of a recent login (views/recent_login.py),
+# until the new login; after it, the same form (RESUMED_FORM), until its page has filled it again. Never in an address.
+REFUSED_FORM = "refused_form"
+RESUMED_FORM = "resumed_form"
 
 
 @dataclass
@@ -39,6 +43,11 @@ class CurrentSession:
     @property
     def data(self) -> dict:
         return json.loads(self.row.data or "{}")
+
+    @property
+    def resumes_form(self) -> bool:
+        """Whether a new login has a form to give back (base.html says so on the page that fills it again)."""
+        return self.row.authenticated and RESUMED_FORM in self.data
 
     @property
     def is_new_account(self) -> bool:
@@ -156,7 +165,8 @@ RECENT_LOGIN = timedelta(minutes=10)
 
 
 def logged_in_recently(current: CurrentSession) -> bool:
-    """Whether this session was opened (a passkey's login, an activation) less than RECENT_LOGIN ago."""
+    """Whether this session was opened (a passkey's login, a new login within it, an activation) less than
+    RECENT_LOGIN ago."""
     return utcnow() - current.row.created_at <= RECENT_LOGIN
 
 

@@ -254,7 +254,9 @@ async def test_at_18_parents_see_nothing_unless_kept_and_never_what_was_kept_fro
 
 
 async def test_acting_on_the_dossier_follows_the_rule_for_every_reader(client, db, world):
-    """The Accès page and hiding a document: the patient and managing caregivers only; others get a missing id's 404."""
+    """The Accès page and hiding a document: the patient and managing caregivers only; a caregiver who reads the
+    document is told it may only read, one who read it once is led to "Mes dossiers", and every other gets a missing
+    id's 404."""
     from server.access.rule import may_manage
 
     me, pros, docs, accounts, tokens = world
@@ -273,10 +275,19 @@ async def test_acting_on_the_dossier_follows_the_rule_for_every_reader(client, d
             hide = await client.post(f"/documents/{document.id}/masquage", data={"masque": "non", "_csrf_token": token},
                                      follow_redirects=False)
             assert (hide.status_code == 303) == (manages and sees is not None), (reader, state, hide.status_code)
-            if hide.status_code != 303:
+            if reader in HOLDERS and not manages and sees is not None:  # a relative who reads it: told so
+                assert hide.status_code == 403 and "seulement le lire" in html.unescape(hide.text), (reader, state)
+            elif hide.status_code != 303:
                 absent = await client.post(f"/documents/{missing}/masquage", data={"masque": "non", "_csrf_token": token},
                                            follow_redirects=False)
-                assert (hide.status_code, without_csrf(hide.text)) == (absent.status_code, without_csrf(absent.text)), (reader, state)
+                # A relative whose rights ended is led to "Mes dossiers" from what she read then; from what was kept
+                # from her as a parent, and for anyone else, the answer is a missing id's.
+                held = reader in CAREGIVERS and not (state == "kept_from_parents" and CAREGIVERS[reader][0] == "parent")
+                said = without_csrf(hide.text).replace(
+                    '<a class="button primary" href="/mes-dossiers">Voir mes dossiers</a>',
+                    '<a class="button primary" href="">Revoir la page</a>') if held else without_csrf(hide.text)
+                assert ("Voir mes dossiers" in hide.text) == held, (reader, state)
+                assert (hide.status_code, said) == (absent.status_code, without_csrf(absent.text)), (reader, state)
 
 
 async def test_a_grant_revoked_while_a_document_is_open_stops_the_next_request(client, db, world):

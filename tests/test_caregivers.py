@@ -148,8 +148,9 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
         assert again.status_code == 303 and again.headers["location"] == removed.headers["location"]
         assert [e.action for e in await events(db, patient.dossier.id)].count("caregiver_removed") == 1
         await same_as_missing(paul, f"/dossiers/{patient.dossier.id}", f"/dossiers/{MISSING}")
-        await same_as_missing(paul, f"/documents/{irm.id}/masquage", f"/documents/{MISSING}/masquage",
-                              data={"masque": "non"})
+        # An action from a page of before: the refusal, led to "Mes dossiers" (tests/test_rights_changed_meanwhile.py).
+        refused = await post_form(paul, f"/documents/{irm.id}/masquage", {"masque": "non"})
+        assert refused.status_code == 404 and 'href="/mes-dossiers">Voir mes dossiers</a>' in refused.text
         home = await paul.get("/mes-dossiers")
         assert "Camille Martin vous a retiré l'accès à son dossier." in html.unescape(home.text)
         home = await paul.get("/mes-dossiers", headers={"accept-language": "en"})
@@ -277,7 +278,9 @@ async def test_a_managers_share_code_form_speaks_of_the_dossier_not_of_his_own(c
     assert "votre dossier, ce code" not in form  # it is Camille's dossier, not Paul's
 
 
-async def test_a_reader_reads_but_every_action_is_refused_as_if_nothing_were_there(client, db, app, patient, camille):
+async def test_a_reader_reads_but_every_action_is_refused(client, db, app, patient, camille):
+    """The pages of a manager are, for a reader, as for a dossier that does not exist; an action (a form of a page
+    from before, when he managed it) says that he may only read it (tests/test_rights_changed_meanwhile.py)."""
     _, (irm, _) = camille
     code = await invitation_code(client, patient.dossier.id, level="lecture")
     async with new_caregiver(app, code, given="Hugo", family="Martin") as hugo:
@@ -287,9 +290,10 @@ async def test_a_reader_reads_but_every_action_is_refused_as_if_nothing_were_the
         assert (await hugo.get(f"{url}/historique")).status_code == 200
         for path in ("/acces", "/partage", "/proches", "/fermeture"):
             await same_as_missing(hugo, f"{url}{path}", f"/dossiers/{MISSING}{path}")
-        await same_as_missing(hugo, f"/documents/{irm.id}/masquage", f"/documents/{MISSING}/masquage",
-                              data={"masque": "oui"})
-        await same_as_missing(hugo, f"{url}/partage", f"/dossiers/{MISSING}/partage", data={"portee": "tout", "duree": "1m"})
+        for action, data in ((f"/documents/{irm.id}/masquage", {"masque": "oui"}),
+                             (f"{url}/partage", {"portee": "tout", "duree": "1m"})):
+            refused = await post_form(hugo, action, data)
+            assert refused.status_code == 403 and "Vous pouvez désormais seulement le lire." in words_of(refused)
         page = await hugo.get(f"/documents/{irm.id}")
         assert "Masquer aux professionnels" not in page.text and ">Accès<" not in page.text
     assert [e.action for e in await events(db, patient.dossier.id)
@@ -767,7 +771,9 @@ async def test_the_majority_page_is_not_an_adults(client, db, camille, patient):
     are on "Mes proches"."""
     url = f"/dossiers/{patient.dossier.id}/majorite"
     await same_as_missing(client, url, f"/dossiers/{MISSING}/majorite")
-    await same_as_missing(client, f"{url}/{MISSING}", f"/dossiers/{MISSING}/majorite/{MISSING}", data={"choix": "lecture"})
+    # Her own dossier: its page as it is now, as for any form of hers refused.
+    refused = await post_form(client, f"{url}/{MISSING}", {"choix": "lecture"})
+    assert refused.status_code == 404 and '<a class="button primary" href="">Revoir la page</a>' in refused.text
 
 
 async def test_a_minor_does_not_remove_her_parents_before_18(client, db, app):
@@ -837,7 +843,7 @@ async def test_the_patient_makes_a_relative_who_manages_a_reader_without_a_new_i
         action = f"{url}/proches/{delegation.id}/lecture-seule"
         # He manages: he cannot lower himself (a relative never changes rights), nor is it offered to him.
         assert "lecture-seule" not in (await paul.get(f"{url}/proches")).text
-        await same_as_missing(paul, action, f"/dossiers/{MISSING}/proches/{delegation.id}/lecture-seule", data={})
+        await same_as_missing(paul, action, f"{url}/proches/{MISSING}/lecture-seule", data={})
         assert "Passer Paul Martin en lecture seule" in words_of(await client.get(f"{url}/proches"))
         done = await post_form(client, action, {}, follow_redirects=False)
         assert done.status_code == 303 and done.headers["location"] == f"{url}/proches?fait=proche-lecture"
@@ -851,8 +857,8 @@ async def test_the_patient_makes_a_relative_who_manages_a_reader_without_a_new_i
         assert "Vous avez laissé à Paul Martin la lecture seule de votre dossier" in log
         # He reads, acts no more, and is told at his next visit.
         assert (await paul.get(url)).status_code == 200 and (await paul.get(f"/documents/{irm.id}")).status_code == 200
-        await same_as_missing(paul, f"/documents/{irm.id}/masquage", f"/documents/{MISSING}/masquage",
-                              data={"masque": "oui"})
+        refused = await post_form(paul, f"/documents/{irm.id}/masquage", {"masque": "oui"})
+        assert refused.status_code == 403 and "Vous pouvez désormais seulement le lire." in words_of(refused)
         assert (await paul.get("/", follow_redirects=False)).headers["location"] == "/mes-dossiers"
         assert "Camille Martin vous laisse désormais lire son dossier, sans le gérer." in html.unescape(
             (await paul.get("/mes-dossiers")).text)

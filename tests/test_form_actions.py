@@ -16,6 +16,7 @@ from tests.test_profile import SAMPLES, TODAY
 # their address.
 CALLED_NOT_SUBMITTED = {
     "/cle/options", "/cle/verification", "/connexion/options", "/connexion/verification",  # passkeys.js
+    "/reconnexion/options", "/reconnexion/verification", "/reconnexion/formulaire",
     "/notifications/abonnement", "/notifications/desabonnement",  # push.js
     "/session/prolonger",  # session.js's "Rester connecté"
     "/api/remboursements", "/fhir", "/fhir/token", "/fhir/DocumentReference/_search",  # software

@@ -222,9 +222,10 @@ async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, p
         assert "Arachide" in words and "Déclaré par Paul Martin" in words and "Non visible par les professionnels" in words
         assert "Ajouter une allergie" not in words and "/masquage" not in page.text
         assert (await client.get(url(patient, "/ajouter?type=allergy"))).status_code == 404
-        assert (await add(client, patient, "allergy", label="Latex", severity="faible")).status_code == 404
-        assert (await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "non"})).status_code == 404
-        assert (await post_form(client, url(patient, f"/{item.id}/suppression"), {})).status_code == 404
+        # Her actions: told she may only read the dossier (errors.READ_ONLY_NOW).
+        assert (await add(client, patient, "allergy", label="Latex", severity="faible")).status_code == 403
+        assert (await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "non"})).status_code == 403
+        assert (await post_form(client, url(patient, f"/{item.id}/suppression"), {})).status_code == 403
     events = await events_of(db, patient, "profile_")
     assert [(e.action, e.actor_kind, e.on_behalf_of) for e in events[1:]] == [
         ("profile_add", "caregiver", "Camille Martin"), ("profile_hide", "caregiver", "Camille Martin")]

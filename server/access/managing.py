@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..caregivers.dossiers import Band, band_of
 from ..facts import caregiver_facts, document_facts, dossier_facts
 from ..models import Account, Delegation, Document, Dossier, Patient, Professional, utcnow
 from .reading import HOLDERS, PHANTOM, DossierView, dossier_and_patient, dossier_view
@@ -25,6 +26,38 @@ def manager_actor(account: Account, patient: Patient, standing: Standing, *, man
     return audit.Actor(account.id, "caregiver", account.display_name, on_behalf_of=name if manages else "")
 
 
+class NotActing(NotFoundException):
+    """A refusal to act on a dossier, a missing one's 404 to anyone else, with what the account is to the dossier
+    now: `band` if it still reads it (a relative the patient made a reader while her page was open); `held` if it
+    held it once and no longer opens it (removed, stepped down, her rights ended at 18), and saw the document the
+    refusal is about then. `about`: the path parameter, and its value, that named what the refusal is about (the
+    dossier, or a document). errors.py says more than a missing id's answer only to a request that named it so:
+    one that reached the dossier through something else (a share code, an invitation) would learn that this thing
+    exists."""
+
+    def __init__(self, *, about: tuple[str, str], band: Band | None = None, held: bool = False) -> None:
+        super().__init__()
+        self.about, self.band, self.held = about, band, held
+
+
+async def _not_acting(session: AsyncSession, *, account: Account, dossier: Dossier | None, standing: Standing,
+                      facts: DossierFacts, reads: bool, about: tuple[str, str], document: Document | None,
+                      now: datetime) -> NotActing:
+    if reads and dossier is not None:
+        return NotActing(about=about, band=await band_of(session, dossier=dossier, account=account, now=now,
+                                                         manages=False))
+    return NotActing(about=about, held=dossier is not None and bool(standing.caregivers) and (
+        document is None or _saw(standing, facts, document, now)))
+
+
+def _saw(standing: Standing, facts: DossierFacts, document: Document, now: datetime) -> bool:
+    """Whether a relative whose delegations have all ended would see this document were they on: the rule asked as
+    it was, so that a parent never learns that a document kept from them exists, not even from a refusal."""
+    on = replace(standing, caregivers=tuple(replace(c, ended=False, ends_at=None, after_majority=c.after_majority
+                                                    or "lecture") for c in standing.caregivers))
+    return document_right(on, facts, document_facts(document), now) is not None
+
+
 @dataclass
 class Managed:
     dossier: Dossier
@@ -35,15 +68,19 @@ class Managed:
     can_manage: bool
 
 
-async def _managed(session: AsyncSession, *, account: Account, dossier_id: str, readers: bool, now: datetime) -> Managed:
+async def _managed(session: AsyncSession, *, account: Account, dossier_id: str, readers: bool, now: datetime,
+                   document: Document | None = None) -> Managed:
+    """`document`: what the request named instead of the dossier (manage_document), which a refusal is about."""
     dossier, patient = await dossier_and_patient(session, dossier_id)
     # A missing dossier asks the same questions as a foreign one (see PHANTOM).
     standing = await standing_of(session, account=account, dossier=dossier or PHANTOM, now=now)
     facts = dossier_facts(dossier or PHANTOM, patient)
     can_manage = may_manage(standing, facts, now)
-    reads = readers and dossier_right(standing, facts, now) in HOLDERS
-    if dossier is None or patient is None or not (can_manage or reads):
-        raise NotFoundException()
+    reads = patient is not None and dossier_right(standing, facts, now) in HOLDERS
+    if dossier is None or patient is None or not (can_manage or (readers and reads)):
+        about = ("document_id", document.id) if document else ("dossier_id", dossier_id)
+        raise await _not_acting(session, account=account, dossier=dossier, standing=standing, facts=facts,
+                                reads=reads, about=about, document=document, now=now)
     return Managed(dossier, patient, standing, facts, manager_actor(account, patient, standing, manages=can_manage),
                    can_manage)
 
@@ -74,14 +111,19 @@ async def managed_dossier(session: AsyncSession, *, account: Account, dossier_id
 
 async def manage_document(session: AsyncSession, *, account: Account, document_id: str) -> tuple[Document, Dossier, audit.Actor]:
     """A document this account may act on; 404 for a deleted, missing, foreign or unseen one alike
-    (a parent never reaches a document kept from them, even by its id)."""
+    (a parent never reaches a document kept from them, even by its id). One that a relative who no longer manages
+    the dossier reads, or read, is refused as such (NotActing)."""
     now = utcnow()
     document = await session.get(Document, document_id, populate_existing=True)
     live = document is not None and document.deleted_at is None
     managed = await _managed(session, account=account, dossier_id=document.dossier_id if live else PHANTOM.id,
-                             readers=False, now=now)
+                             readers=True, now=now, document=document if live else None)
     if document_right(managed.standing, managed.facts, document_facts(document), now) is None:
-        raise NotFoundException()
+        raise NotActing(about=("document_id", document_id))
+    if not managed.can_manage:
+        raise await _not_acting(session, account=account, dossier=managed.dossier, standing=managed.standing,
+                                facts=managed.facts, reads=True, about=("document_id", document_id),
+                                document=document, now=now)
     return document, managed.dossier, managed.actor
 
 

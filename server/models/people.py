@@ -129,7 +129,7 @@ class FormSubmission(SQLModel, table=True):
 class PasskeyChallenge(SQLModel, table=True):
     id: str = Field(max_length=64, primary_key=True)
     challenge: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    purpose: str = Field(max_length=20)  # "register" or "login"
+    purpose: str = Field(max_length=20)  # "register", "login" or "relogin" (one logged in, again)
     # The user handle a registration's options gave the authenticator, which its verification must be for: an
     # account's, or that of an account its first passkey will make (which has no row to name yet).
     user_handle: str | None = None

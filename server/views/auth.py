@@ -18,7 +18,7 @@ from ..guards import enrolling_or_logged_in, logged_in
 from ..i18n import _
 from ..sessions import session_cookie
 from .attempts import client_address
-from .forms import Form, FormError, not_recent, parse_date, text
+from .forms import NOT_RECENT, Form, FormError, parse_date, text
 from .language import QUERY, SAME_SITE_PATH, page_address
 
 # Where a login leads (/connexion?suite=PATH): the path alone, an opaque one (ids, never a name or a search), and
@@ -136,10 +136,12 @@ async def enrol_page() -> Template:
 
 
 def added_too_late(request: Request) -> Response | None:
-    """A passkey added to an account someone is logged in to needs a recent login (forms.not_recent), said as the
-    ceremony's script says errors; an activation's or a recovery's first passkey is its login."""
-    old = request.user.row.authenticated and not_recent(request.user)
-    return Response({"error": old.message}, status_code=403) if old else None
+    """A passkey added to an account someone is logged in to needs a recent login (forms.NOT_RECENT), said as the
+    ceremony's script says errors, with "Mes clés d'accès" to come back to, which offers a new login
+    (views/recent_login.py); an activation's or a recovery's first passkey is its login."""
+    if not request.user.row.authenticated or sessions.logged_in_recently(request.user):
+        return None
+    return Response({"error": _(NOT_RECENT), "relogin": "/cles"}, status_code=403)
 
 
 @post("/cle/options", guards=[enrolling_or_logged_in], status_code=200)
@@ -241,17 +243,22 @@ async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any])
         account, passkey_id = await passkeys.finish_login(
             db, settings, token=str(data.get("ceremony", "")), credential=str(data.get("credential", ""))
         )
-    except passkeys.UnknownPasskey as unknown:
-        return Response({"error": str(unknown), "unknownCredential": {"rpId": settings.rp_id,
-                                                                       "credentialId": unknown.credential_id}},
-                        status_code=400)
     except passkeys.PasskeyRefused as refused:
-        return Response({"error": str(refused)}, status_code=400)
+        return login_refused(settings, refused)
     accepted = await passkeys.accepted_credentials(db, settings, account=account)
     token = await sessions.start_session(db, account=account, authenticated=True, replacing=request.auth,
                                          data={sessions.LOGGED_IN_WITH: passkey_id})
     return Response({"redirect": next_path(data.get("next")), "accepted": accepted},
                     cookies=[session_cookie(settings, token)])
+
+
+def login_refused(settings: Settings, refused: passkeys.PasskeyRefused) -> Response:
+    """A login's passkey refused; one Carnet does not hold, named for the device to forget (passkeys.js)."""
+    if isinstance(refused, passkeys.UnknownPasskey):
+        return Response({"error": str(refused), "unknownCredential": {"rpId": settings.rp_id,
+                                                                       "credentialId": refused.credential_id}},
+                        status_code=400)
+    return Response({"error": str(refused)}, status_code=400)
 
 
 @post("/deconnexion", status_code=200)

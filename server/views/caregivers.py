@@ -28,10 +28,14 @@ from ..guards import logged_in
 from ..listing import documents_page
 from ..models import AccountNotice, CaregiverInvitation, Delegation, utcnow
 from ..access.managing import Managed, managed_dossier, seen_as_caregiver
-from .forms import Form, FormError, not_recent, text
+from .forms import Form, FormError, text
+from .recent_login import not_recent
 from .share_codes import qr_svg
 
 KEPT_CODES = 5
+# In a session's data: whose dossier "Quitter ce dossier" has just left, which "Mes dossiers" then names (never the
+# address: "?fait=dossier-quitte" is all it holds).
+LEFT_DOSSIER = "left_dossier"
 PREVIEW = 20  # the documents the majority page shows of what the parents see
 
 
@@ -96,7 +100,7 @@ async def invite(request: Request, db: AsyncSession, dossier_id: str, data: Form
     if not allowed:
         raise NotFoundException()
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    if old := not_recent(request.user):  # a relative who manages it lasts as long as the patient lets them
+    if old := await not_recent(request, db):  # a relative who manages it lasts as long as the patient lets them
         context["error"] = old
         context["form"] = {"niveau": text(data, "niveau", limit=10), "duree": text(data, "duree", limit=10)}
         return Template("caregivers.html", context=context, status_code=403)
@@ -213,7 +217,7 @@ async def my_dossiers(request: Request, db: AsyncSession) -> Template:
     held = await held_dossiers(db, account=account, now=now)
     return Template("my_dossiers.html", context={"held": held, "notices": notices,
                                                  "alone": await left_alone(db, held=held, account=account, now=now),
-                                                 "done": request.query_params.get("fait", "")})
+                                                 "left": request.user.data.get(LEFT_DOSSIER, "")})
 
 
 @post("/avis/{notice_id:str}/vu", guards=[logged_in], status_code=200)
@@ -229,8 +233,12 @@ async def notice_seen(request: Request, db: AsyncSession, notice_id: str) -> Res
 
 @post("/dossiers/{dossier_id:str}/quitter", guards=[logged_in], status_code=200)
 async def step_down(request: Request, db: AsyncSession, dossier_id: str) -> Response:
-    if await delegations.step_down(db, account=request.user.account, dossier_id=dossier_id) is None:
+    patient = await delegations.step_down(db, account=request.user.account, dossier_id=dossier_id)
+    if patient is None:
         raise NotFoundException()
+    data = request.user.data
+    data[LEFT_DOSSIER] = f"{patient.given_name} {patient.family_name}"
+    await sessions.save_session_data(db, current=request.user, data=data)
     return Redirect("/mes-dossiers?fait=dossier-quitte", status_code=303)
 
 

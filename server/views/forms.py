@@ -17,7 +17,6 @@ from litestar.params import Body
 
 from ..access import durations, rights
 from ..dossiers import InvalidInput
-from .. import sessions
 from ..i18n import N_, _
 from ..text_input import clean
 
@@ -28,11 +27,13 @@ class FormError:
 
     Templates show it with templates/partials/form_error.html: the message gets an id, each wrong field
     aria-invalid and an aria-describedby naming it; carnet.js then puts the focus on the first wrong field,
-    or on the message when no field is named.
+    or on the message when no field is named. `relogin`: the page a new login with a passkey leads back to, which
+    the message offers (views/recent_login.py).
     """
 
     message: str
     fields: tuple[str, ...] = ()
+    relogin: str = ""
 
     @classmethod
     def of(cls, refused: Exception) -> FormError:
@@ -143,10 +144,6 @@ def scope_and_duration(data: dict[str, Any]) -> tuple[str, str]:
 
 # What gives a way in that outlasts this session (a passkey, recovery codes, a relative who manages the dossier, a
 # health link, a practice's software), or takes one from its owner (removing a passkey), needs a recent login
-# (sessions.RECENT_LOGIN): not a phone left unlocked in a live session. One check and one message for all.
+# (sessions.RECENT_LOGIN): not a phone left unlocked in a live session. One check and one message for all
+# (views/recent_login.py).
 NOT_RECENT = N_("Par sécurité, reconnectez-vous d'abord : cette action demande une connexion de moins de 10 minutes.")
-
-
-def not_recent(current: sessions.CurrentSession) -> FormError | None:
-    """The refusal of such an action from a session opened more than RECENT_LOGIN ago; None if it may."""
-    return None if sessions.logged_in_recently(current) else FormError(_(NOT_RECENT))

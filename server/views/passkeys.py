@@ -13,7 +13,8 @@ from ..guards import logged_in
 from ..i18n import _
 from ..notifications import devices
 from ..text_input import readable_length
-from .forms import Form, FormError, not_recent, text
+from .forms import Form, FormError, text
+from .recent_login import not_recent
 
 
 async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError | None = None,
@@ -59,7 +60,7 @@ async def rename(request: HTMXRequest, db: AsyncSession, passkey_id: str, data: 
 
 @post("/cles/{passkey_id:str}/suppression", guards=[logged_in], status_code=200)
 async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Response:
-    if old := not_recent(request.user):  # a phone left unlocked would strip its owner's other keys
+    if old := await not_recent(request, db):  # a phone left unlocked would strip its owner's other keys
         return await passkeys_page(request, db, error=old, status=403)
     try:
         removed = await passkey_changes.remove_passkey(db, account=request.user.account, passkey_id=passkey_id)
@@ -77,7 +78,7 @@ async def remove(request: HTMXRequest, db: AsyncSession, passkey_id: str) -> Res
 @post("/cles/autres-cles/suppression", guards=[logged_in], status_code=200)
 async def remove_others(request: HTMXRequest, db: AsyncSession) -> Response:
     """Every key but this session's, at once: after a recovery, the lost phone's and any other."""
-    if old := not_recent(request.user):  # as one key's removal
+    if old := await not_recent(request, db):  # as one key's removal
         return await passkeys_page(request, db, error=old, status=403)
     removed = await passkey_changes.remove_other_passkeys(db, account=request.user.account,
                                                    keep=request.user.data.get(sessions.LOGGED_IN_WITH))
@@ -96,7 +97,7 @@ async def log_out_elsewhere(request: Request, db: AsyncSession, data: Form) -> R
 
 @post("/cles/codes-de-secours", guards=[logged_in], status_code=200)
 async def new_recovery_codes(request: Request, db: AsyncSession) -> Template:
-    if old := not_recent(request.user):  # a code makes a passkey: as recent a login as adding one
+    if old := await not_recent(request, db):  # a code makes a passkey: as recent a login as adding one
         return await passkeys_page(request, db, error=old, status=403)
     codes = await passkeys.replace_recovery_codes(db, account=request.user.account)
     return Template("recovery_codes.html", context={"codes": codes})

@@ -15,7 +15,8 @@ from ..fhir.tokens import PROFESSIONAL_PERMISSIONS, scope_text
 from ..guards import professional_only
 from ..i18n import N_, _
 from ..models import ApiClient
-from .forms import Form, FormError, not_recent, text
+from .forms import Form, FormError, text
+from .recent_login import not_recent
 
 DONE = {  # what a change just did, said once after its 303 (?fait=…)
     "renomme": N_("Le logiciel est renommé."),
@@ -57,7 +58,7 @@ async def software_list(request: Request, db: AsyncSession) -> Template:
 async def register(request: Request, db: AsyncSession, data: Form) -> Response:
     name = text(data, "name", limit=clients.MAX_NAME * 2)
     jwk_text = text(data, "jwk", limit=clients.MAX_JWK + 1, multiline=True)
-    if old := not_recent(request.user):  # software reads every patient of theirs, for as long as it is registered
+    if old := await not_recent(request, db):  # software reads every patient of theirs, for as long as it is registered
         return await software_page(request, db, form={"name": name}, error=old, status=403)
     try:
         client = await clients.register(db, professional_id=request.user.account.professional_id, name=name,

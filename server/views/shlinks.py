@@ -27,7 +27,8 @@ from ..models import utcnow
 from ..access.managing import managed_dossier
 from ..caregivers.confidential import links_shown
 from ..shlinks import links, manifest, payload
-from .forms import Form, FormError, not_recent, text, typed
+from .forms import Form, FormError, text, typed
+from .recent_login import not_recent
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Allow-Headers": "Content-Type",
@@ -80,7 +81,7 @@ async def create_link(request: Request, db: AsyncSession, dossier_id: str, data:
                               # As typed: one that cleaning empties (spaces, invisible characters) is refused, not
                               # taken for "no passcode" (links.check).
                               passcode=typed(data, "code", limit=(links.PASSCODE_MAX + 1) * 4))
-    if old := not_recent(request.user):
+    if old := await not_recent(request, db):
         return await links_page(request, db, dossier_id, error=old, form=form)
     try:
         link = await links.create_link(db, dossier=managed.dossier, data=entered, account=request.user.account,

@@ -107,16 +107,18 @@
   }
 
   // WebAuthn's errors (https://www.w3.org/TR/webauthn-3/#sctn-createCredential), said for a person.
-  function errorMessage(box, error) {
+  function errorMessage(error) {
     switch (error && error.name) {
       case "CarnetError": return error.message;
       case "NotAllowedError": return _("L'opération a été annulée ou a expiré. Réessayez.");
       case "InvalidStateError": return _("Cet appareil a déjà une clé d'accès pour ce compte.");
       case "AbortError": return _("La demande de clé d'accès a été interrompue. Réessayez.");
       case "SecurityError":
-        // The page's address is not the one the passkeys belong to (the relying party's), e.g. 127.0.0.1 for localhost.
+        // The page's address is not the one the passkeys belong to (the relying party's), e.g. 127.0.0.1 for localhost:
+        // base.html's <main> holds Carnet's.
+        var holder = document.querySelector("[data-passkey-address]");
         return _("Les clés d'accès ne fonctionnent qu'à l'adresse de Carnet : ouvrez %(address)s et réessayez.")
-          .replace("%(address)s", box.dataset.passkeyAddress || "localhost");
+          .replace("%(address)s", holder ? holder.dataset.passkeyAddress : "localhost");
       default: return _("Une erreur est survenue. Réessayez.");
     }
   }
@@ -124,7 +126,7 @@
   function showError(box, error) {
     var el = box.querySelector("[data-passkey-error]");
     if (!el) return;
-    el.textContent = errorMessage(box, error);
+    el.textContent = errorMessage(error);
     el.hidden = false;
   }
 
@@ -155,7 +157,11 @@
         });
       })
       .then(function (data) { go(data.redirect || box.dataset.next); })
-      .catch(function (error) { showError(box, error); })
+      .catch(function (error) {
+        // A login too old to add a passkey: its page again, which offers a new login (views/auth.py, added_too_late).
+        if (error && error.data && error.data.relogin) { go(error.data.relogin); return; }
+        showError(box, error);
+      })
       .finally(function () { button.disabled = false; });
   }
 
@@ -174,10 +180,13 @@
 
   var pendingConditional = null;
 
+  // `relogin`: a new login of someone logged in, with one of their passkeys, for an action that asks for a recent
+  // one (views/recent_login.py); it leads back to the page of the form that action refused.
   function login(box, options) {
     var conditional = options && options.conditional;
+    var base = options && options.relogin ? "/reconnexion" : "/connexion";
     var ceremony = "";
-    return post("/connexion/options").then(function (json) {
+    return post(base + "/options").then(function (json) {
       ceremony = json.ceremony;
       var request = { publicKey: requestOptions(json.publicKey) };
       if (conditional) {
@@ -189,7 +198,7 @@
     }).then(function (cred) {
       // The autofill ceremony has its answer: the button must not start a second one now.
       if (conditional) { pendingConditional = null; setBusy(box, true); }
-      return post("/connexion/verification", {
+      return post(base + "/verification", {
         ceremony: ceremony, credential: JSON.stringify(credentialJSON(cred)), next: box.dataset.next,
       });
     }).then(function (data) {
@@ -201,6 +210,46 @@
       var unknown = error && error.data && error.data.unknownCredential;
       return signal("signalUnknownCredential", unknown).then(function () { throw error; });
     });
+  }
+
+  // After a new login, the form the action refused is filled again as it was sent (the session kept it, never an
+  // address), for its sender to check and send again; base.html's message then says so, above it. Checkboxes and
+  // radio buttons are as they were sent, ticked or not; hidden fields stay the page's own.
+  function fill(form, fields) {
+    var sent = {};
+    fields.forEach(function (field) { (sent[field[0]] = sent[field[0]] || []).push(field[1]); });
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.disabled || /^(hidden|file|submit|reset|image|button)$/.test(field.type)) { return; }
+      var values = sent[field.name] || [];
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = values.indexOf(field.value) >= 0;
+      } else if (field.multiple) {
+        Array.prototype.forEach.call(field.options, function (option) {
+          option.selected = values.indexOf(option.value) >= 0;
+        });
+      } else if (values.length) {
+        field.value = values.shift();  // repeated fields, in their order
+      } else {
+        return;
+      }
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+
+  function resume() {
+    var notice = document.querySelector("[data-resumed-form]");
+    if (!notice) { return; }
+    notice.removeAttribute("data-resumed-form");  // asked once
+    post("/reconnexion/formulaire").then(function (data) {
+      var form = data.action && document.querySelector('form[action="' + CSS.escape(data.action) + '"]');
+      if (!form) { return; }
+      fill(form, data.fields || []);
+      var folded = form.closest("details");
+      if (folded) { folded.open = true; }
+      form.parentNode.insertBefore(notice, form);
+      notice.hidden = false;
+      notice.focus();
+    }).catch(function () { /* the form stays as its page shows it */ });
   }
 
   function setBusy(box, busy) {
@@ -225,7 +274,8 @@
     if (!button) return;
     var action = button.dataset.passkeyAction;
     if (!window.PublicKeyCredential) {
-      showError(button.closest("[data-passkey-register], [data-passkey-login]"), refused(_("Ce navigateur ne gère pas les clés d'accès.")));
+      showError(button.closest("[data-passkey-register], [data-passkey-login], [data-passkey-relogin]"),
+                refused(_("Ce navigateur ne gère pas les clés d'accès.")));
       return;
     }
     if (action === "register") {
@@ -235,9 +285,15 @@
       if (pendingConditional) { pendingConditional.abort(); pendingConditional = null; }
       button.disabled = true;
       login(box, {}).catch(function (error) { showError(box, error); }).finally(function () { button.disabled = false; });
+    } else if (action === "relogin") {
+      var again = button.closest("[data-passkey-relogin]");
+      button.disabled = true;
+      login(again, { relogin: true }).catch(function (error) { showError(again, error); })
+        .finally(function () { button.disabled = false; });
     }
   });
 
   document.addEventListener("DOMContentLoaded", startAutofill);
-  document.addEventListener("htmx:afterSettle", function () { pendingConditional = null; startAutofill(); });
+  document.addEventListener("DOMContentLoaded", resume);
+  document.addEventListener("htmx:afterSettle", function () { pendingConditional = null; startAutofill(); resume(); });
 })();

@@ -116,7 +116,8 @@ async def test_a_form_sent_without_its_csrf_token_is_refused(client, db, app, pa
     assert (await add(client, patient.dossier.id, note="Une note")).status_code == 303  # the same, with its token
 
 
-TOMORROW = (datetime.now(PARIS).date() + timedelta(days=1)).isoformat()
+# Two days on, not one: made when the tests are collected, a day on is today for a test run after Paris's midnight.
+IN_THE_FUTURE = (datetime.now(PARIS).date() + timedelta(days=2)).isoformat()
 REFUSALS = {
     "neither a file nor a note": ({}, "Joignez un fichier ou écrivez une note.", ["file", "note"]),
     "both": ({"file": ("scan.pdf", pdf_bytes(), "application/pdf"), "note": "Et une note"},
@@ -125,7 +126,7 @@ REFUSALS = {
                                 "Seuls les fichiers PDF, PNG et JPEG sont acceptés.", ["file"]),
     "over 20 Mo": ({"file": ("scan.pdf", pdf_bytes() + b"\0" * MAX_DOCUMENT_BYTES, "application/pdf")},
                    "Le fichier dépasse 20 Mo.", ["file"]),
-    "in the future": ({"event_date": TOMORROW, "note": "Rendez-vous"}, "ne peut pas être dans le futur", ["event_date"]),
+    "in the future": ({"event_date": IN_THE_FUTURE, "note": "Rendez-vous"}, "ne peut pas être dans le futur", ["event_date"]),
     "before her birth": ({"event_date": "1983-12-31", "note": "Souvenir"}, "antérieure à la naissance", ["event_date"]),
     "an unknown category": ({"category": "autre", "note": "Note"}, "Choisissez une catégorie.", ["category"]),
     "the insurer's statements": ({"category": "remboursement", "note": "Note"}, "Choisissez une catégorie.",

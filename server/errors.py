@@ -51,10 +51,13 @@ ACTION_NOT_DONE = (N_("Action non effectuée"),
                    N_("Rien n'a été fait : ce que visait cette action n'existe plus ou a changé entre-temps (une autre "
                       "personne l'a peut-être déjà fait), ou vous n'y avez pas accès."))
 
-# An action of a relative the patient has made a reader meanwhile (her page still showed it): she reads the dossier,
-# so it is no secret that it exists, nor that she may no longer act on it.
-READ_ONLY_NOW = N_("Rien n'a été fait : vos droits sur le dossier %(de_name)s ont changé. Vous pouvez désormais "
-                   "seulement le lire.")
+# An action, or a page, that is the dossier's managers' alone, asked by a relative who reads it: it is no secret to
+# her that the dossier exists, nor that she may not act on it. Said alike whether the patient made her a reader while
+# her page was open or she always was one (a forged request, a link someone else gave): her delegation does not keep
+# which (the log names her by her name alone), so no sentence claims that her rights changed.
+READ_ONLY = N_("Rien n'a été fait : vous pouvez lire le dossier %(de_name)s, mais pas le gérer.")
+READ_ONLY_PAGE = (N_("Page réservée"),
+                  N_("Cette page sert à gérer le dossier %(de_name)s. Vous pouvez le lire, mais pas le gérer."))
 
 # A document's page refused: deleted (Back after "Supprimer" leads there), never there, or not the reader's, said
 # alike: a deletion is no secret the sentence could tell, since it names every cause.
@@ -94,11 +97,13 @@ API_PATHS = ("/fhir", "/api/")  # software, not people, calls there: an Operatio
 
 def error_response(request: Request, status: int, message: str | None = None, *, code: str | None = None,
                    headers: dict[str, str] | None = None, back: tuple[str, str] | None = None,
-                   band: Band | None = None) -> Response:
+                   band: Band | None = None, title: str | None = None) -> Response:
     """`message`: already in the person's language, or a French text marked N_, which software gets as it is
     (an OperationOutcome's diagnostics stay French) and people in their language. `back`: the way on a page offers
-    (its address and its words), a refused form's page by default; `band`: whose dossier it is about."""
-    title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+    (its address and its words), a refused form's page by default; `band`: whose dossier it is about; `title`: the
+    page's, a French text marked N_, the status's by default."""
+    default_title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+    title = title or default_title
     if status == 404 and request.method == "POST":
         title, default = ACTION_NOT_DONE
     elif status == 404 and DOCUMENT_PAGE.fullmatch(request.url.path):
@@ -154,20 +159,27 @@ def on_http_exception(request: Request, exc: HTTPException) -> Response:
 
 def on_not_found(request: Request, exc: NotFoundException) -> Response:
     # One answer for "does not exist" and "not yours": a refusal never reveals existence; but an action on a dossier
-    # the person reads, or held, says what she may do there now, which is no secret to her.
-    if isinstance(exc, NotActing) and request.method == "POST" and \
+    # the person reads, or held, says what she may do there now, which is no secret to her; and so does a page only
+    # its managers open, to one who reads it (an old link, a bookmark). One who held it opens such a page no more
+    # than anyone: the refusal anyone gets.
+    if isinstance(exc, NotActing) and (request.method == "POST" or exc.band is not None) and \
             request.path_params.get(exc.about[0]) == exc.about[1]:
         return not_acting(request, exc)
     return error_response(request, 404)
 
 
 def not_acting(request: Request, exc: NotActing) -> Response:
-    """An action refused on a dossier the request named (managing.NotActing), said by what the account is to it:
-    a relative who reads it is told she may only read it now; one who held it, and no longer opens it, gets the
-    refusal anyone gets, whose way on is "Mes dossiers" (it says why) instead of the page she may no longer open."""
+    """An action, or a managers' page, refused on a dossier the request named (managing.NotActing), said by what the
+    account is to it: a relative who reads it is told she may only read it; one who held it, and no longer opens
+    it, gets the refusal anyone gets, whose way on is "Mes dossiers" (it says why) instead of the page she may no
+    longer open."""
     if exc.band is not None:
-        return error_response(request, 403, _(READ_ONLY_NOW, de_name=de(exc.band.name), name=exc.band.name),
-                              back=(f"/dossiers/{exc.band.dossier_id}", _("Revenir au dossier")), band=exc.band)
+        names = {"de_name": de(exc.band.name), "name": exc.band.name}
+        back, band = (f"/dossiers/{exc.band.dossier_id}", _("Revenir au dossier")), exc.band
+        if request.method == "POST":
+            return error_response(request, 403, _(READ_ONLY, **names), back=back, band=band)
+        title, message = READ_ONLY_PAGE
+        return error_response(request, 403, _(message, **names), title=title, back=back, band=band)
     if not exc.held:
         return error_response(request, 404)
     if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):

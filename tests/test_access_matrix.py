@@ -255,8 +255,8 @@ async def test_at_18_parents_see_nothing_unless_kept_and_never_what_was_kept_fro
 
 async def test_acting_on_the_dossier_follows_the_rule_for_every_reader(client, db, world):
     """The Accès page and hiding a document: the patient and managing caregivers only; a caregiver who reads the
-    document is told it may only read, one who read it once is led to "Mes dossiers", and every other gets a missing
-    id's 404."""
+    dossier is told she may only read it, on the page as on the document; one who read the document once is led to
+    "Mes dossiers" from it, and every other gets a missing id's 404."""
     from server.access.rule import may_manage
 
     me, pros, docs, accounts, tokens = world
@@ -266,8 +266,14 @@ async def test_acting_on_the_dossier_follows_the_rule_for_every_reader(client, d
         now = utcnow()
         standing = await standing_of(db, account=accounts[reader], dossier=me.dossier, now=now)
         manages = may_manage(standing, dossier_facts(me.dossier, me.patient), now)
+        reads = reader in HOLDERS and dossier_right(standing, dossier_facts(me.dossier, me.patient), now) is not None
         access = await client.get(f"/dossiers/{me.dossier.id}/acces")
         assert (access.status_code == 200) == manages, reader
+        if reads and not manages:
+            assert access.status_code == 403 and "mais pas le gérer" in html.unescape(access.text), reader
+        elif not manages:
+            absent = await client.get(f"/dossiers/{missing}/acces")
+            assert (access.status_code, without_csrf(access.text)) == (absent.status_code, without_csrf(absent.text))
         for state in ("visible", "kept_from_parents"):
             document = docs[state]
             sees = document_right(standing, dossier_facts(me.dossier, me.patient), document_facts(document), now)
@@ -276,7 +282,7 @@ async def test_acting_on_the_dossier_follows_the_rule_for_every_reader(client, d
                                      follow_redirects=False)
             assert (hide.status_code == 303) == (manages and sees is not None), (reader, state, hide.status_code)
             if reader in HOLDERS and not manages and sees is not None:  # a relative who reads it: told so
-                assert hide.status_code == 403 and "seulement le lire" in html.unescape(hide.text), (reader, state)
+                assert hide.status_code == 403 and "mais pas le gérer" in html.unescape(hide.text), (reader, state)
             elif hide.status_code != 303:
                 absent = await client.post(f"/documents/{missing}/masquage", data={"masque": "non", "_csrf_token": token},
                                            follow_redirects=False)

@@ -152,7 +152,7 @@ async def test_a_manager_hides_a_line_and_a_reader_cannot(client, db, app, patie
         page = await reader.get(f"/dossiers/{dossier_id}/soins")
         assert PSYCHIATRY in page.text and "masquage" not in page.text
         refused = await post_form(reader, hide(dossier_id, lines[PSYCHIATRY]), {"masque": "oui"})
-        assert refused.status_code == 403  # he reads the dossier: told he may only read it (errors.READ_ONLY_NOW)
+        assert refused.status_code == 403  # he reads the dossier: told he may only read it (errors.READ_ONLY)
     code = await invitation_code(client, dossier_id, level="gestion")
     async with new_caregiver(app, code, given="Paul", family="Martin") as manager:
         done = await post_form(manager, hide(dossier_id, lines[PSYCHIATRY]), {"masque": "oui"}, follow_redirects=False)

@@ -99,6 +99,12 @@ async def same_as_missing(client, url: str, missing: str, *, data: dict | None =
     assert without_csrf(refused.text) == without_csrf(absent.text)
 
 
+async def told_only_reads(client, url: str) -> None:
+    """A page only managers open, asked by a relative who reads the dossier: she is told so (errors.READ_ONLY_PAGE)."""
+    refused = await client.get(url)
+    assert refused.status_code == 403 and "Vous pouvez le lire, mais pas le gérer." in words_of(refused), url
+
+
 @pytest.fixture
 async def camille(client, db, app, patient):
     """Camille, signed in on `client`, with two documents."""
@@ -279,8 +285,8 @@ async def test_a_managers_share_code_form_speaks_of_the_dossier_not_of_his_own(c
 
 
 async def test_a_reader_reads_but_every_action_is_refused(client, db, app, patient, camille):
-    """The pages of a manager are, for a reader, as for a dossier that does not exist; an action (a form of a page
-    from before, when he managed it) says that he may only read it (tests/test_rights_changed_meanwhile.py)."""
+    """The pages of a manager, and its actions (a forged form, or one of a page from before, when he managed it),
+    say that he may only read the dossier (tests/test_managers_pages_to_readers.py)."""
     _, (irm, _) = camille
     code = await invitation_code(client, patient.dossier.id, level="lecture")
     async with new_caregiver(app, code, given="Hugo", family="Martin") as hugo:
@@ -289,11 +295,12 @@ async def test_a_reader_reads_but_every_action_is_refused(client, db, app, patie
         assert (await hugo.get(f"/documents/{irm.id}")).status_code == 200
         assert (await hugo.get(f"{url}/historique")).status_code == 200
         for path in ("/acces", "/partage", "/proches", "/fermeture"):
-            await same_as_missing(hugo, f"{url}{path}", f"/dossiers/{MISSING}{path}")
+            await told_only_reads(hugo, f"{url}{path}")
         for action, data in ((f"/documents/{irm.id}/masquage", {"masque": "oui"}),
                              (f"{url}/partage", {"portee": "tout", "duree": "1m"})):
             refused = await post_form(hugo, action, data)
-            assert refused.status_code == 403 and "Vous pouvez désormais seulement le lire." in words_of(refused)
+            assert refused.status_code == 403 and "vous pouvez lire le dossier de Camille Martin, mais pas le gérer." \
+                in words_of(refused)
         page = await hugo.get(f"/documents/{irm.id}")
         assert "Masquer aux professionnels" not in page.text and ">Accès<" not in page.text
     assert [e.action for e in await events(db, patient.dossier.id)
@@ -719,7 +726,7 @@ async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(clien
         # The rule ends the mother's rights at the birthday, before the scheduled check has run.
         await same_as_missing(mum, url, f"/dossiers/{MISSING}")
         assert (await dad.get(url)).status_code == 200
-        await same_as_missing(dad, f"{url}/acces", f"/dossiers/{MISSING}/acces")  # kept as a reader
+        await told_only_reads(dad, f"{url}/acces")  # kept as a reader
         assert await apply_majority(db) == 2
         assert await apply_majority(db) == 0  # once only
         await same_as_missing(mum, url, f"/dossiers/{MISSING}")
@@ -759,7 +766,7 @@ async def test_at_18_a_parent_she_kept_as_manager_can_be_made_a_reader_as_any_re
         made = await post_form(client, f"{proches}/{delegations[father.id].id}/lecture-seule", {},
                                follow_redirects=False)
         assert made.status_code == 303
-        await same_as_missing(dad, f"/dossiers/{ines.dossier.id}/acces", f"/dossiers/{MISSING}/acces")
+        await told_only_reads(dad, f"/dossiers/{ines.dossier.id}/acces")
         assert (await dad.get(f"/dossiers/{ines.dossier.id}")).status_code == 200  # and reads on
     assert "Passer Paul Martin en lecture seule" not in words_of(await client.get(proches))
     assert [e.action for e in await events(db, ines.dossier.id)].count("caregiver_made_reader") == 1
@@ -858,7 +865,7 @@ async def test_the_patient_makes_a_relative_who_manages_a_reader_without_a_new_i
         # He reads, acts no more, and is told at his next visit.
         assert (await paul.get(url)).status_code == 200 and (await paul.get(f"/documents/{irm.id}")).status_code == 200
         refused = await post_form(paul, f"/documents/{irm.id}/masquage", {"masque": "oui"})
-        assert refused.status_code == 403 and "Vous pouvez désormais seulement le lire." in words_of(refused)
+        assert refused.status_code == 403 and "mais pas le gérer." in words_of(refused)
         assert (await paul.get("/", follow_redirects=False)).headers["location"] == "/mes-dossiers"
         assert "Camille Martin vous laisse désormais lire son dossier, sans le gérer." in html.unescape(
             (await paul.get("/mes-dossiers")).text)

@@ -219,8 +219,8 @@ async def test_a_managing_relative_changes_it_and_no_one_else_does(app, db, pati
         wrong = await post_form(client, change_url(patient, stated), {"label": "peut-être"})
         done = await post_form(client, change_url(patient, stated), {"label": "refus"}, follow_redirects=False)
     for who, (form, sent) in refused.items():
-        # Léa reads the dossier: she is told she may only read it (errors.READ_ONLY_NOW); the doctor, as for nothing.
-        assert (form.status_code, sent.status_code) == (404, 403 if who == "Léa" else 404), who
+        # Léa reads the dossier: she is told she may only read it (errors.READ_ONLY); the doctor, as for nothing.
+        assert (form.status_code, sent.status_code) == ((403, 403) if who == "Léa" else (404, 404)), who
     assert (foreign.status_code, not_a_position.status_code) == (404, 404)
     assert wrong.status_code == 400 and "Choisissez votre position sur le don d'organes." in html.unescape(wrong.text)
     assert done.status_code == 303

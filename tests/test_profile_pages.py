@@ -221,8 +221,8 @@ async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, p
         words = text_of(page)
         assert "Arachide" in words and "Déclaré par Paul Martin" in words and "Non visible par les professionnels" in words
         assert "Ajouter une allergie" not in words and "/masquage" not in page.text
-        assert (await client.get(url(patient, "/ajouter?type=allergy"))).status_code == 404
-        # Her actions: told she may only read the dossier (errors.READ_ONLY_NOW).
+        # The form, and her actions: told she may only read the dossier (errors.READ_ONLY_PAGE, READ_ONLY).
+        assert (await client.get(url(patient, "/ajouter?type=allergy"))).status_code == 403
         assert (await add(client, patient, "allergy", label="Latex", severity="faible")).status_code == 403
         assert (await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "non"})).status_code == 403
         assert (await post_form(client, url(patient, f"/{item.id}/suppression"), {})).status_code == 403

@@ -1,9 +1,9 @@
 """A relative whose rights the patient changed while her page was open, and who then presses one of its buttons, is
 told what she may do now (an outside probe's find: "Action non effectuée … n'existe plus ou a changé", no band, and
-"Revoir la page" led to "Page introuvable" though she still read the dossier). Made a reader, she is told so, under
-the dossier's band, with the way back to it; removed, she gets the refusal anyone gets, whose way on is "Mes
-dossiers", where she is told why. Anyone else learns nothing: a foreign dossier and a missing one answer alike, and
-a parent learns nothing of a document kept from her."""
+"Revoir la page" led to "Page introuvable" though she still read the dossier). Made a reader, she is told she may
+only read it, under the dossier's band, with the way back to it; removed, she gets the refusal anyone gets, whose
+way on is "Mes dossiers", where she is told why. Anyone else learns nothing: a foreign dossier and a missing one
+answer alike, and a parent learns nothing of a document kept from her."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from tests.test_caregivers import (  # noqa: F401  (camille and family: fixtures
     as_account, camille, family, invitation_code, new_caregiver, words_of,
 )
 
-READ_ONLY = ("Rien n'a été fait : vos droits sur le dossier de Camille Martin ont changé. "
-             "Vous pouvez désormais seulement le lire.")
+# True whether her rights changed or she always only read it (tests/test_managers_pages_to_readers.py).
+READ_ONLY = "Rien n'a été fait : vous pouvez lire le dossier de Camille Martin, mais pas le gérer."
 
 
 def boosted(page: str) -> dict[str, str]:

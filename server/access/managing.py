@@ -27,8 +27,9 @@ def manager_actor(account: Account, patient: Patient, standing: Standing, *, man
 
 
 class NotActing(NotFoundException):
-    """A refusal to act on a dossier, a missing one's 404 to anyone else, with what the account is to the dossier
-    now: `band` if it still reads it (a relative the patient made a reader while her page was open); `held` if it
+    """A refusal to act on a dossier, or to open a page only its managers open, a missing one's 404 to anyone else,
+    with what the account is to the dossier now: `band` if it reads it (a relative who only reads, or whom the
+    patient made a reader while her page was open: errors.py tells her so, on a form or a page alike); `held` if it
     held it once and no longer opens it (removed, stepped down, her rights ended at 18), and saw the document the
     refusal is about then. `about`: the path parameter, and its value, that named what the refusal is about (the
     dossier, or a document). errors.py says more than a missing id's answer only to a request that named it so:

@@ -89,7 +89,8 @@ async def care_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
 @post("/dossiers/{dossier_id:str}/soins/{line_id:str}/masquage", guards=[logged_in], status_code=200)
 async def hide(request: Request, db: AsyncSession, dossier_id: str, line_id: str, data: Form) -> Response:
     """Hide a line from professionals, or show it again: the patient's or a managing caregiver's, on a line they see
-    (a minor's parent never one kept from them); 404 for a reader, a line of another dossier, a missing one alike."""
+    (a minor's parent never one kept from them); a reader is told she only reads (errors.READ_ONLY); 404 for a line
+    of another dossier, a missing one alike."""
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
     line = await seen_line(db, dossier_id=managed.dossier.id, line_id=line_id,
                            visible=visibility(managed.standing, managed.facts, utcnow()))

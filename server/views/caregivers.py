@@ -248,7 +248,9 @@ MAJORITY_PAGE_AFTER = timedelta(days=365)
 
 
 async def majority_context(request: Request, db: AsyncSession, dossier_id: str) -> dict[str, Any]:
-    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    # With readers: the young person's page, which a relative finds no more whether she reads or manages (not told
+    # she only reads, as on a managers' page).
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
     now = utcnow()
     # The young person decides, no one else: before 18, and in the year after (the page says what ended, and
     # where relatives are invited now). Not an adult's page otherwise: their relatives are on "Mes proches".

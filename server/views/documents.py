@@ -11,13 +11,13 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.rule import Right
+from ..access.rule import Right, visibility
 from ..guards import logged_in
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
 from ..access import rights
-from ..access.reading import document_and_dossier, log_document_read, open_document, open_dossier
+from ..access.reading import document_and_dossier, log_document_read, open_document
 from ..access.managing import manage_document, managed_dossier
 from ..authors import author_labels
 from ..errors import error_response
@@ -168,17 +168,16 @@ async def hidden_list(request: Request, db: AsyncSession, dossier_id: str) -> Te
     """What is hidden from professionals, in one place: documents, lines of the profil médical and of the reimbursed
     care, for whoever manages the dossier (each with its way to show it again). What a parent may not see is not here
     either."""
-    view = await open_dossier(db, account=request.user.account, dossier_id=dossier_id, action=None)
-    if not view.can_manage:
-        raise NotFoundException()
-    documents = await hidden_documents(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_HIDDEN)
-    profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    visible = visibility(managed.standing, managed.facts, utcnow())
+    documents = await hidden_documents(db, dossier_id=dossier_id, visible=visible, limit=MAX_HIDDEN)
+    profile = await profile_of(db, dossier_id=dossier_id, visible=visible)
     items = [(item, item_name(item)) for _kind, kept in profile.sections() for item in kept if item.hidden]
-    care = await hidden_lines(db, dossier_id=dossier_id, visible=view.visible, limit=MAX_HIDDEN,
+    care = await hidden_lines(db, dossier_id=dossier_id, visible=visible, limit=MAX_HIDDEN,
                               since=months_back(paris_today(), PERIODS["24"][1]))
-    context = {"dossier": view.dossier, "own": view.standing.is_patient, "documents": documents, "items": items,
-               "care": care,
-               "band": await band_of(db, dossier=view.dossier, account=request.user.account, now=utcnow())}
+    context = {"dossier": managed.dossier, "own": managed.standing.is_patient, "documents": documents,
+               "items": items, "care": care,
+               "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=utcnow())}
     return Template("hidden.html", context=context)
 
 

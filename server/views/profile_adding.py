@@ -131,7 +131,9 @@ async def form_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
                               action="open_to_add" if form is None else None)
     if not may_add(view):
         await db.rollback()
-        raise NotFoundException()
+        # Refused as every page only a manager opens: a relative who reads the dossier is told she may only read it.
+        await managed_dossier(db, account=account, dossier_id=dossier_id)
+        raise NotFoundException()  # a manager since the dossier was opened: refused as it was found
     form = form or {}
     age = age_on(view.patient.birth_date, paris_today())
     # One at a time: a kind already stated is not offered, but to the form that changes it.

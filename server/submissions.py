@@ -13,6 +13,11 @@ again, runs. JSON and htmx calls without a form's id are left alone.
 
 The rows are in the database, so that every process of a site sees them. A row holds a hash and a path of opaque
 ids and fixed words, never what the form said; housekeeping removes it when no page of its session can post.
+
+Chromium keeps the page a form was sent from in its back/forward cache, no-store as it is, and Back shows it again
+with the id already spent: without JavaScript (which reloads such a page: carnet.js), a second allergy typed into it
+was answered "C'est enregistré" and never added. Chromium brings a no-store page back only if no cookie changed
+meanwhile, so every answer to a form sets SENT_COOKIE afresh: Back asks the server for the page, with new ids.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ import asyncio
 import hashlib
 import logging
 import re
+import secrets
 import time
 from datetime import timedelta
 
 from litestar import Request
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import RequestEncodingType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,6 +58,7 @@ WAIT_S = 5.0
 POLL_S = 0.05
 # A claim this old with no answer was its process's when it stopped (a crash, a restart): the next copy runs.
 ABANDONED = timedelta(minutes=2)
+SENT_COOKIE = "carnet_envoi"  # random, and read by no one: only its change counts
 
 
 def submission_key(*, session_token: str, submission: str, method: str, path: str) -> str:
@@ -113,6 +121,13 @@ async def sent_submission(request: Request) -> str | None:
     return sent if isinstance(sent, str) and ID_FORMAT.fullmatch(sent) else None
 
 
+def sent_cookie(scope: Scope) -> str:
+    """A new value of SENT_COOKIE, as a Set-Cookie header's value."""
+    secure = scope["litestar_app"].state.settings.secure_cookies
+    return Cookie(key=f"__Host-{SENT_COOKIE}" if secure else SENT_COOKIE, value=secrets.token_urlsafe(8), path="/",
+                  httponly=True, secure=secure, samesite="lax").to_header(header="")
+
+
 def redirect_of(message: Message) -> tuple[int, str] | None:
     """The answer to keep from a response's start: a redirect to this site's path, which sets no cookie."""
     headers = {name.lower(): value for name, value in message.get("headers", [])}
@@ -143,7 +158,7 @@ class SubmissionMiddleware(ASGIMiddleware):
         while not await claim(db, key):
             answer = await first_answer(db, key)
             if answer is not None:
-                await self._answer(send, answer)
+                await self._answer(send, answer, cookie=sent_cookie(scope))
                 return
             # Released meanwhile: the first run failed, or was refused, so nothing was done. This one runs.
 
@@ -152,7 +167,8 @@ class SubmissionMiddleware(ASGIMiddleware):
         async def watching(message: Message) -> None:
             nonlocal kept
             if message["type"] == "http.response.start":
-                kept = redirect_of(message)
+                kept = redirect_of(message)  # the handler's answer: the cookie added below is not its
+                MutableScopeHeaders.from_message(message).add("set-cookie", sent_cookie(scope))
             await send(message)
 
         try:
@@ -163,8 +179,9 @@ class SubmissionMiddleware(ASGIMiddleware):
         await settle(db, key, kept)
 
     @staticmethod
-    async def _answer(send: Send, answer: tuple[int, str]) -> None:
+    async def _answer(send: Send, answer: tuple[int, str], *, cookie: str) -> None:
         status, location = answer
         await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")]})
+                    "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0"),
+                                (b"set-cookie", cookie.encode("latin-1"))]})
         await send({"type": "http.response.body", "body": b""})

@@ -147,6 +147,19 @@ async def test_a_copy_sent_by_htmx_gets_the_redirect_htmx_follows(client, db, pa
     assert await count(db, ProfileItem, ProfileItem.dossier_id == patient.dossier.id) == 1
 
 
+async def test_every_answer_to_a_form_changes_a_cookie_so_that_back_asks_its_page_again(client, db, patient):
+    """Chromium brings a no-store page back from its back/forward cache only if no cookie changed since: a form's
+    page Back showed as it was would send its spent id again (tests/e2e/test_no_javascript.py)."""
+    await activate(client, patient)
+    action = f"/dossiers/{patient.dossier.id}/profil/ajouter?type=allergy"
+    data = {**rendered_form((await client.get(action)).text, action), "label": "Latex", "severity": "severe"}
+    first, copy = [await client.post(action, data=data, follow_redirects=False) for _ in range(2)]
+    assert (first.status_code, copy.status_code) == (303, 303)
+    values = [answer.cookies.get("carnet_envoi") for answer in (first, copy)]
+    assert all(values) and values[0] != values[1]
+    assert all("; HttpOnly; Path=/; SameSite=lax" in a.headers["set-cookie"] for a in (first, copy))
+
+
 async def test_a_refused_form_corrected_is_sent_again_and_runs(client, db, patient):
     await activate(client, patient)
     action = f"/dossiers/{patient.dossier.id}/profil/ajouter?type=allergy"

@@ -5,8 +5,8 @@ address in the address bar, and a reload there was a GET on a POST route: 405 "A
 So a refusal htmx asked for replaces the address with that of the page the form was on (`kept_address`), as
 the directory's search does with its own; without JavaScript, the browser stays on the action, whose reload sends
 the form again (the browser asks first), and a GET there (the address bar, Enter) is a 303 to the page that holds
-the form (`FORM_PAGES`). Actions whose path has a GET of its own (`/activer`, `…/profil/ajouter`, `…/liens-sante`)
-already answer both ways.
+the form (`FORM_PAGES`). Actions whose path has a GET of its own (`/activer`, `…/profil/ajouter`, `…/liens-sante`,
+`/cles/codes-de-secours`) already answer both ways.
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ FORM_PAGES = {
     "/cles/{passkey_id:str}/suppression": "/cles",
     "/cles/autres-appareils/deconnexion": "/cles",
     "/cles/autres-cles/suppression": "/cles",
-    "/cles/codes-de-secours": "/cles",  # the codes are shown once: a reload never shows them again
     # views/pro_software.py
     "/pro/logiciels/{client_id:str}/nom": "/pro/logiciels",
     # views/profile.py, views/profile_adding.py, views/profile_changes.py

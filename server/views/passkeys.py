@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from litestar import Request, Response, get, post
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
@@ -11,10 +13,14 @@ from .. import accounts, passkey_changes, passkeys, sessions
 from ..sessions import session_cookie
 from ..guards import logged_in
 from ..i18n import _
+from ..models import utcnow
 from ..notifications import devices
 from ..text_input import readable_length
 from .forms import Form, FormError, text
 from .recent_login import not_recent
+
+# In a session's data: the recovery codes its last "Générer de nouveaux codes" made, until their page shows them.
+NEW_CODES = "new_recovery_codes"
 
 
 async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError | None = None,
@@ -96,11 +102,31 @@ async def log_out_elsewhere(request: Request, db: AsyncSession, data: Form) -> R
 
 
 @post("/cles/codes-de-secours", guards=[logged_in], status_code=200)
-async def new_recovery_codes(request: Request, db: AsyncSession) -> Template:
+async def new_recovery_codes(request: Request, db: AsyncSession) -> Response:
     if old := await not_recent(request, db):  # a code makes a passkey: as recent a login as adding one
         return await passkeys_page(request, db, error=old, status=403)
     codes = await passkeys.replace_recovery_codes(db, account=request.user.account)
-    return Template("recovery_codes.html", context={"codes": codes})
+    # Shown by the page the 303 leads to: the form sent twice (a browser's own retry) gets that 303 again and makes
+    # no second set (submissions.py keeps a redirect, never a page). Kept in the session, never in an address.
+    data = request.user.data
+    data[NEW_CODES] = {"codes": codes, "made_at": utcnow().isoformat()}
+    await sessions.save_session_data(db, current=request.user, data=data)
+    return Redirect("/cles/codes-de-secours", status_code=303)
 
 
-routes = [list_passkeys, rename, remove, remove_others, log_out_elsewhere, new_recovery_codes]
+@get("/cles/codes-de-secours", guards=[logged_in])
+async def show_recovery_codes(request: Request, db: AsyncSession) -> Response:
+    """The codes just made, once; else "Mes clés d'accès", which holds the form (a reload, another tab or device, and
+    the way back of a new login that the form asked for: views/recent_login.py)."""
+    data = request.user.data
+    made = data.pop(NEW_CODES, None)
+    if made is None:
+        return Redirect("/cles", status_code=303)
+    await sessions.save_session_data(db, current=request.user, data=data)
+    # Only soon after they were made: a phone left unlocked in this session shows none of a set never displayed.
+    if utcnow() - datetime.fromisoformat(made["made_at"]) > sessions.RECENT_LOGIN:
+        return Redirect("/cles", status_code=303)
+    return Template("recovery_codes.html", context={"codes": made["codes"]})
+
+
+routes = [list_passkeys, rename, remove, remove_others, log_out_elsewhere, new_recovery_codes, show_recovery_codes]

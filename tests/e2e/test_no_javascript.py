@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.e2e.seeding import PAGE_SIZE, PDF_PAGES
 from tests.e2e.steps import PHONE, assert_fits_phone, log_in, month_headers, open_filters, titles
 
@@ -81,3 +82,39 @@ def test_without_javascript_the_next_page_opens_at_the_last_document_seen_each_m
     expect(page.get_by_role("link", name=patient.titles[PAGE_SIZE])).to_be_in_viewport()  # the next one, under it
     headers = month_headers(page)
     assert len(headers) == len(set(headers)) and headers[0] == "juin 2025", headers
+
+
+def test_without_javascript_a_form_sent_then_back_is_shown_afresh_and_sent_again_runs(browser, server, page, seed):
+    """Chromium keeps no-store pages in its back/forward cache (Playwright turns it off: on here, as on a phone).
+    A form's page brought back after it was sent carried the id its first sending spent: a second allergy typed
+    into it was said recorded and never was. Back now asks the page of the server again."""
+    patient = seed()
+    log_in(page, patient)
+    phone = browser.browser_type.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
+                                        ignore_default_args=["--disable-back-forward-cache"])
+    try:
+        context = phone.new_context(base_url=server.url, java_script_enabled=False, **PHONE)
+        context.add_cookies(page.context.cookies())
+        no_js = context.new_page()
+        asked: list[str] = []
+        no_js.on("request", lambda r: asked.append(r.url) if r.resource_type == "document" else None)
+        form = f"/dossiers/{patient.dossier_id}/profil/ajouter?type=allergy"
+        no_js.goto(form)
+        no_js.goto(f"/dossiers/{patient.dossier_id}")
+        asked.clear()
+        no_js.go_back(wait_until="commit")  # a page brought back from the cache sends no "load" to wait for
+        expect(no_js.get_by_label("Substance")).to_be_visible()
+        assert asked == [], "this Chromium brought no page back from its back/forward cache: the test proves nothing"
+
+        for allergy in ("Latex", "Arachide"):  # the second typed into the page Back shows
+            no_js.get_by_label("Substance").fill(allergy)
+            no_js.get_by_role("button", name="Enregistrer").click()
+            expect(no_js.get_by_role("status")).to_contain_text("C'est enregistré")
+            no_js.go_back(wait_until="commit")
+            expect(no_js.get_by_role("heading", name="Ajouter une allergie")).to_be_visible()
+        no_js.goto(f"/dossiers/{patient.dossier_id}/profil")
+        allergies = no_js.get_by_role("region", name="Allergies et intolérances")
+        for allergy in ("Latex", "Arachide"):
+            expect(allergies.get_by_text(allergy, exact=True)).to_be_visible()
+    finally:
+        phone.close()

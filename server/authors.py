@@ -13,14 +13,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .dossiers import professional_title, professionals_by_id
 from .i18n import N_, _
-from .models import Account, Dossier, Professional
+from .models import Account, Dossier, Patient, Professional
 
 RELATIVE = N_("%(name)s (proche)")  # a caregiver, a parent: not the patient, and no professional either
 
 
 @dataclass(frozen=True)
 class Adder:
-    """An account that added to a dossier in its own name, not as a professional author."""
+    """An account that added to a dossier in its own name, not as a professional author; or, for what a copy read
+    back says (export/restore.py), the patient (her account here, "" until she has one) or a relative by name ("")."""
 
     account_id: str
     name: str
@@ -44,22 +45,51 @@ def _adders() -> Select:
         col(Account.id).in_(bindparam("ids", expanding=True)))
 
 
+async def the_patient(session: AsyncSession, *, dossier_id: str) -> Adder:
+    """The dossier's patient, who added what a copy read back says she did: named by her account here, which is
+    told "Vous", or by her identity until she has one."""
+    given_name, family_name, account_id, name = (await session.exec(_the_patient(), params={
+        "dossier_id": dossier_id})).one()
+    return Adder(account_id or "", name or f"{given_name} {family_name}", True)
+
+
+@cache
+def _the_patient() -> Select:
+    return (select(Patient.given_name, Patient.family_name, Account.id, Account.display_name)
+            .join(Dossier, col(Dossier.patient_id) == Patient.id)
+            .outerjoin(Account, col(Account.patient_id) == Patient.id)
+            .where(Dossier.id == bindparam("dossier_id")))
+
+
 def adder_label(adder: Adder, *, reader_id: str | None = None) -> str:
     """"Vous" to whoever added it; to anyone else (a sheet, a copy, software: no reader), the patient's name, or a
     relative's said to be one, who is no professional author ("Paul Martin (proche)")."""
-    if adder.account_id == reader_id:
+    if adder.account_id and adder.account_id == reader_id:
         return _("Vous")
     return adder.name if adder.is_patient else _(RELATIVE, name=adder.name)
 
 
-async def document_adders(session: AsyncSession, documents: list[Any]) -> dict[str, Adder]:
-    """Who added each of one dossier's documents that no professional wrote (the patient, a relative), by the
-    document's id; `documents` are models or a listing's rows."""
-    added = [d for d in documents if d.added_by_account_id and not d.author_professional_id]
+async def adders_of(session: AsyncSession, rows: list[Any]) -> dict[str, Adder]:
+    """Who added each of one dossier's documents, or items of its profile, that no professional wrote (the patient,
+    a relative), by the row's id: the account that did, or who a copy read back says did; `rows` are models or a
+    listing's rows."""
+    added = [r for r in rows if not r.author_professional_id
+             and (r.added_by_account_id or r.added_by_patient or r.added_by_relative_name)]
     if not added:
         return {}
-    found = await adders(session, dossier_id=added[0].dossier_id, ids={d.added_by_account_id for d in added})
-    return {d.id: found[d.added_by_account_id] for d in added if d.added_by_account_id in found}
+    dossier_id = added[0].dossier_id
+    accounts = await adders(session, dossier_id=dossier_id, ids={r.added_by_account_id for r in added
+                                                                 if r.added_by_account_id})
+    patient = await the_patient(session, dossier_id=dossier_id) if any(r.added_by_patient for r in added) else None
+    found = {}
+    for row in added:
+        if row.added_by_account_id:
+            adder = accounts.get(row.added_by_account_id)  # an account gone since is not there
+        else:
+            adder = patient if row.added_by_patient else Adder("", row.added_by_relative_name, False)
+        if adder is not None:
+            found[row.id] = adder
+    return found
 
 
 def labelled(documents: list[Any], professionals: dict[str, Professional], added: dict[str, Adder], *,
@@ -77,5 +107,5 @@ async def author_labels(session: AsyncSession, documents: list[Any], *, reader: 
     added); without a reader, as anyone reads it (a printed list, "voir comme")."""
     professionals = await professionals_by_id(session, {d.author_professional_id for d in documents
                                                         if d.author_professional_id})
-    return labelled(documents, professionals, await document_adders(session, documents),
+    return labelled(documents, professionals, await adders_of(session, documents),
                     reader_id=reader.id if reader is not None else None)

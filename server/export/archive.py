@@ -1,7 +1,8 @@
 """A dossier's complete copy, as one ZIP: every document the exporter sees, the International Patient Summary,
 the whole access log (CSV and FHIR AuditEvents: logfiles.py), the reimbursed care the exporter sees on the Soins
 page (CSV and FHIR ExplanationOfBenefits: carefiles.py), a PDF summary and a LISEZMOI; `restore.py` reads it back,
-all but the care, which comes to a dossier from the Assurance Maladie's feed, by INS.
+all but the care, which comes to a dossier from the Assurance Maladie's feed, by INS (of the care, only what the
+patient hid: hidden_care.py).
 A minor's legal representative is given the log without the dossier's numbering and chain (`chained`).
 
 The ZIP is written into a file the caller gives (a SpooledTemporaryFile for a response): one document's bytes
@@ -30,7 +31,7 @@ from .. import i18n
 
 from ..accesslog import audit, visits
 from ..access.rule import Visibility
-from ..authors import Adder, document_adders, labelled
+from ..authors import Adder, adders_of, labelled
 from ..dossiers import professionals_by_id
 from ..fhir.ips import ITEM_SYSTEM, summary_bundle
 from ..files.store import IntegrityError, Storage, StorageUnavailable
@@ -65,6 +66,9 @@ KEPT_EXTENSION = "urn:carnet:fhir:reserve-au-patient"
 SOURCE_EXTENSION = "urn:carnet:fhir:source"  # where a document comes from, when no professional wrote it
 # Where FHIR has no author element (Patient.contact, FamilyMemberHistory): the Practitioner who declared it.
 DECLARED_BY_EXTENSION = "urn:carnet:fhir:declare-par"
+# The name of the relative who added a document or an item for the patient (authors.py): FHIR's author of a document
+# names them only in a sentence ("Paul Martin (proche)"), and an item's says the patient (fhir/ips.who_declared).
+RELATIVE_EXTENSION = "urn:carnet:fhir:ajoute-par-un-proche"
 
 
 def zip_path(document: Document) -> str:
@@ -76,10 +80,16 @@ def flags(*pairs: tuple[str, bool]) -> list[dict]:
     return [{"url": url, "valueBoolean": True} for url, on in pairs if on]
 
 
+def relative(adder: Adder | None) -> list[dict]:
+    """The relative who added it, by name, as an extension (none for the patient, a professional, a source)."""
+    return [{"url": RELATIVE_EXTENSION, "valueString": adder.name}] if adder and not adder.is_patient else []
+
+
 def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document], now: datetime,
-               document_authors: dict, document_adders: dict[str, Adder], whole: bool = True) -> Bundle:
+               document_authors: dict, document_adders: dict[str, Adder], item_adders: dict[str, Adder],
+               whole: bool = True) -> Bundle:
     """`summary_bundle` of everything, marked as a Carnet copy, with what reading it back needs; not `whole`, a
-    legal representative's (SEEN_TAG)."""
+    legal representative's (SEEN_TAG). `item_adders`: who added each item no professional declared (adders_of)."""
     bundle = summary_bundle(patient=patient, profile=profile, documents=documents, document_authors=document_authors,
                             document_adders=document_adders, base="", now=now,
                             title="Copie complète du dossier" if whole else "Copie du dossier")
@@ -98,6 +108,7 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
             attachment["extension"] = [{"url": SHA256_EXTENSION, "valueString": document.sha256}]
             resource["identifier"] = [{"system": DOCUMENT_SYSTEM, "value": document.id}]
             extensions = flags((HIDDEN_EXTENSION, document.hidden), (KEPT_EXTENSION, document.hidden_from_representatives))
+            extensions += relative(document_adders.get(document.id))
             if document.source:
                 extensions.append({"url": SOURCE_EXTENSION, "valueString": document.source})
             if extensions:
@@ -107,6 +118,7 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
                 item = items[contact["extension"][0]["valueString"]]
                 contact["extension"] += flags((HIDDEN_EXTENSION, item.hidden),
                                               (KEPT_EXTENSION, item.hidden_from_representatives))
+                contact["extension"] += relative(item_adders.get(item.id))
                 if item.author_professional_id in profile.authors:
                     rpps = profile.authors[item.author_professional_id].rpps
                     contact["extension"].append({"url": DECLARED_BY_EXTENSION,
@@ -117,6 +129,7 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
                 continue
             item = items[ids[0]]
             extensions = flags((HIDDEN_EXTENSION, item.hidden), (KEPT_EXTENSION, item.hidden_from_representatives))
+            extensions += relative(item_adders.get(item.id))
             if resource["resourceType"] == "FamilyMemberHistory" and item.author_professional_id in profile.authors:
                 rpps = profile.authors[item.author_professional_id].rpps
                 extensions.append({"url": DECLARED_BY_EXTENSION, "valueReference": {"reference": practitioners[rpps]}})
@@ -192,9 +205,11 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
         documents = await all_documents(session, dossier_id=dossier.id, visible=visible)
         professionals = await professionals_by_id(session, {d.author_professional_id for d in documents
                                                             if d.author_professional_id})
-        adders = await document_adders(session, documents)
+        adders = await adders_of(session, documents)
+        item_adders = await adders_of(session, [item for kind in profile.by_kind.values() for item in kind])
         bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
-                            document_authors=professionals, document_adders=adders, whole=chained)
+                            document_authors=professionals, document_adders=adders, item_adders=item_adders,
+                            whole=chained)
         through = await visits.head_seq(session, dossier_id=dossier.id)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             missing = set()

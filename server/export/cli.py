@@ -15,7 +15,8 @@ from .. import cli_support
 def import_dossier(path: str, ins: str) -> None:
     """Read a dossier's copy (the ZIP its patient downloads) into the empty dossier of the patient with this INS:
     for moving a dossier between Carnet installations. Creates nothing else: the patient, and every professional
-    who wrote in the dossier, must be registered here first; a copy refused leaves everything as it was."""
+    who wrote in the dossier, must be registered here first; a relative who added to it is named as the copy
+    writes it, attached to no account here; a copy refused leaves everything as it was."""
     from datetime import datetime
 
     from sqlmodel import select
@@ -48,3 +49,25 @@ def import_dossier(path: str, ins: str) -> None:
     documents = ngettext("%(num)d document", "%(num)d documents", restored.documents)
     items = ngettext("%(num)d information", "%(num)d informations", restored.items)
     click.echo(f"{documents} et {items} du profil médical relus dans le dossier.")
+    if restored.hidden_care:
+        hidden = ngettext("%(num)d soin remboursé que la copie dit masqué aux professionnels l'est ici aussi",
+                          "%(num)d soins remboursés que la copie dit masqués aux professionnels le sont ici aussi",
+                          restored.hidden_care)
+        filed = ngettext(" (dont %(num)d repris de la copie, que l'Assurance Maladie n'a pas encore envoyé ici : il "
+                         "restera masqué quand elle l'enverra)",
+                         " (dont %(num)d repris de la copie, que l'Assurance Maladie n'a pas encore envoyés ici : ils "
+                         "resteront masqués quand elle les enverra)", restored.care_from_copy)
+        click.echo(f"{hidden}{filed if restored.care_from_copy else ''}.")
+    if restored.undated_withdrawals:
+        click.echo(ngettext(
+            "%(num)d document retiré par son auteur l'est à la date d'aujourd'hui : l'historique de la copie ne dit "
+            "pas quand il l'a été.",
+            "%(num)d documents retirés par leur auteur le sont à la date d'aujourd'hui : l'historique de la copie ne "
+            "dit pas quand ils l'ont été.", restored.undated_withdrawals))
+    by_relatives = " et ".join(words for count, words in (
+        (restored.relatives_documents, ngettext("%(num)d document", "%(num)d documents", restored.relatives_documents)),
+        (restored.relatives_items, ngettext("%(num)d information", "%(num)d informations", restored.relatives_items)),
+    ) if count)
+    if by_relatives:  # the copy's word for who they are, not an account of this installation: an approximation, said
+        click.echo(f"Les proches qui ont ajouté {by_relatives} sont nommés tels que la copie les écrit, sans être "
+                   "rattachés à un compte d'ici : un compte ne se reconnaît pas d'une installation à l'autre.")

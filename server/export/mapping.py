@@ -6,16 +6,21 @@ Pure functions of the Bundle's JSON, which read_bundle has validated; nothing he
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..authors import RELATIVE
 from ..dossiers import InvalidInput
 from ..fhir.ips import ITEM_SYSTEM, KIND_SYSTEM, OBSERVATION_CODES, SEVERITY
-from ..fhir.resources import CATEGORY_SYSTEM, IDNAT_PS_SYSTEM, LOINC, WITHDRAWN
+from ..fhir.resources import CATEGORY_SYSTEM, IDNAT_PS_SYSTEM, LOINC, TYPES, WITHDRAWN
 from ..models import Professional
 from ..profile.items import ItemInput, check
 from ..profile.kinds import OLDEST
-from .archive import DECLARED_BY_EXTENSION, HIDDEN_EXTENSION, KEPT_EXTENSION, SHA256_EXTENSION, SOURCE_EXTENSION
+from ..text_input import clean, readable_length
+from .archive import (DECLARED_BY_EXTENSION, HIDDEN_EXTENSION, KEPT_EXTENSION, RELATIVE_EXTENSION, SHA256_EXTENSION,
+                      SOURCE_EXTENSION)
 from .auditevents import DOCUMENT_SYSTEM
 
 SEVERITY_OF = {fhir: carnet for carnet, fhir in SEVERITY.items()}
@@ -24,6 +29,8 @@ ITEM_RESOURCES = {"AllergyIntolerance", "MedicationStatement", "Condition", "Fam
                   "Observation"}
 # What summary_bundle writes when a field is empty: read back as empty.
 PLACEHOLDERS = {"Réaction non précisée", "Famille", "Personne à prévenir"}
+# A document's author as a copy made before RELATIVE_EXTENSION (2026-12-06) names a relative: the French label.
+RELATIVE_LABEL = re.compile(re.escape(RELATIVE).replace(re.escape("%(name)s"), "(.+)"))
 
 
 class NotRestorable(InvalidInput):
@@ -47,6 +54,12 @@ class PlannedDocument:
     master_identifier: str | None
     withdrawn: bool
     added_at: datetime | None
+    copy_id: str = ""  # its id in the installation the copy was made in (what the copy's log names it by)
+    added_by_patient: bool = False  # no professional wrote it: the patient added it, or
+    relative_name: str = ""  # the relative who did, named as the copy writes it
+    type_system: str = ""  # its type as the software that sent it coded it ("" for its category's)
+    type_code: str = ""
+    type_display: str = ""
     text: str = ""
 
 
@@ -59,6 +72,8 @@ class PlannedItem:
     declared_at: datetime | None = None  # when it was added to the profile (ips.item_resource's recording date)
     ended_on: date | None = None  # a treatment stopped (profile/ending.py): its effectivePeriod's end
     kept_from_representatives: bool = False  # by its author, from a minor's parents (profile/seen.py)
+    added_by_patient: bool = False  # no professional declared it: the patient did, or
+    relative_name: str = ""  # the relative who did, named as the copy writes it
 
 
 def extension(element: dict, url: str):
@@ -99,6 +114,51 @@ def author_rpps(reference: dict | None, entries: dict[str, dict]) -> str | None:
     """The RPPS of the Practitioner a reference points to; None for the patient."""
     target = entries.get((reference or {}).get("reference", ""), {})
     return rpps_of(target.get("identifier", [])) if target.get("resourceType") == "Practitioner" else None
+
+
+def relative_named(name: object) -> str:
+    """A relative's name as the copy writes it, checked as an account's is (its 200 characters)."""
+    name = clean(str(name))
+    if not readable_length(name) or len(name) > 200:
+        raise NotRestorable("Le nom d'un proche qui a ajouté un document ou une information au dossier n'est pas "
+                            "valable dans la copie.")
+    return name
+
+
+def document_adder(resource: dict, author: dict, *, patient_url: str) -> tuple[bool, str]:
+    """Who added a document no professional wrote, as its copy says: (the patient, a relative's name). Her, where
+    its author is her entry; a relative, named by RELATIVE_EXTENSION, or in a copy made before it by the author's
+    label; neither for a source's, or for one Carnet filed ("Carnet")."""
+    name = extension(resource, RELATIVE_EXTENSION)
+    if name is None and extension(resource, SOURCE_EXTENSION) is None and "reference" not in author:
+        label = RELATIVE_LABEL.fullmatch(author.get("display", ""))
+        name = label.group(1) if label else None
+    if name is not None:
+        return False, relative_named(name)
+    return author.get("reference") == patient_url, ""
+
+
+def item_adder(element: dict, rpps: str | None) -> tuple[bool, str]:
+    """Who declared an item no professional declared, as its copy says: a relative it names, else the patient
+    (the copy says "Déclaré par le patient", or no one where FHIR has no author element)."""
+    if rpps:
+        return False, ""
+    name = extension(element, RELATIVE_EXTENSION)
+    return (False, relative_named(name)) if name is not None else (True, "")
+
+
+def sent_type(resource: dict, category: str) -> tuple[str, str, str]:
+    """A document's type as the software that sent it coded it (fhir/submission.py), or ("", "", "") for its
+    category's own LOINC type, which Carnet gives back for a document sent without one."""
+    coding = ((resource.get("type") or {}).get("coding") or [{}])[0]
+    sent = (coding.get("system", ""), coding.get("code", ""), coding.get("display", ""))
+    if not sent[1] or sent == (LOINC, *TYPES.get(category, ("", ""))):
+        return "", "", ""
+    if (len(sent[0]) > 300 or len(sent[1]) > 100 or len(sent[2]) > 300
+            or any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in "".join(sent))):
+        raise NotRestorable(f"Le type du document «\u00a0{resource.get('description', '')}\u00a0» n'est pas valable "
+                            "dans la copie.")
+    return sent
 
 
 def written_by(resource: dict) -> dict | None:
@@ -172,9 +232,11 @@ def plan_items(entries: dict[str, dict], professionals: dict[str, Professional],
         if resource["resourceType"] == "Patient":
             for contact in resource.get("contact", []):
                 rpps = author_rpps(extension(contact, DECLARED_BY_EXTENSION), entries)
+                by_patient, relative = item_adder(contact, rpps)
                 planned.append(PlannedItem(contact_input(contact), professionals[rpps] if rpps else None,
                                            bool(extension(contact, HIDDEN_EXTENSION)),
-                                           kept_from_representatives=bool(extension(contact, KEPT_EXTENSION))))
+                                           kept_from_representatives=bool(extension(contact, KEPT_EXTENSION)),
+                                           added_by_patient=by_patient, relative_name=relative))
         elif resource["resourceType"] in ITEM_RESOURCES and any(
                 i.get("system") == ITEM_SYSTEM for i in resource.get("identifier", [])):
             data, document_url = item_input(resource)
@@ -182,10 +244,12 @@ def plan_items(entries: dict[str, dict], professionals: dict[str, Professional],
                 raise NotRestorable("Des directives anticipées de la copie renvoient à un document qu'elle n'a pas.")
             rpps = author_rpps(written_by(resource), entries)
             ended = day(resource.get("effectivePeriod", {}).get("end")) if data.kind == "treatment" else None
+            by_patient, relative = item_adder(resource, rpps)
             planned.append(PlannedItem(data, professionals[rpps] if rpps else None,
                                        bool(extension(resource, HIDDEN_EXTENSION)), document_url,
                                        instant(resource.get(DECLARED_AT[resource["resourceType"]])), ended,
-                                       bool(extension(resource, KEPT_EXTENSION))))
+                                       bool(extension(resource, KEPT_EXTENSION)), added_by_patient=by_patient,
+                                       relative_name=relative))
     for item in planned:
         check(item.data, today=today)
         ended = item.ended_on
@@ -194,7 +258,8 @@ def plan_items(entries: dict[str, dict], professionals: dict[str, Professional],
     return planned
 
 
-def plan_document(url: str, resource: dict, professionals: dict[str, Professional]) -> PlannedDocument:
+def plan_document(url: str, resource: dict, professionals: dict[str, Professional], *,
+                  patient_url: str) -> PlannedDocument:
     attachment = resource["content"][0]["attachment"]
     sha256 = extension(attachment, SHA256_EXTENSION)
     title = resource.get("description", "")
@@ -204,16 +269,22 @@ def plan_document(url: str, resource: dict, professionals: dict[str, Professiona
                   if c.get("system") == CATEGORY_SYSTEM]
     author = (resource.get("author") or [{}])[0]
     rpps = rpps_of([author["identifier"]]) if "identifier" in author else None
+    by_patient, relative = (False, "") if rpps else document_adder(resource, author, patient_url=patient_url)
+    category = categories[0] if categories else ""
+    type_system, type_code, type_display = sent_type(resource, category)
     own_id = [i["value"] for i in resource.get("identifier", []) if i.get("system") == DOCUMENT_SYSTEM]
     master = resource.get("masterIdentifier", {})
     derived = own_id and master.get("value", "").replace("-", "") == f"urn:uuid:{own_id[0]}"
     return PlannedDocument(
         url=url, path=attachment.get("url", ""), sha256=str(sha256), title=title,
-        category=categories[0] if categories else "", event_date=day(resource["context"]["period"]["start"]),
+        category=category, event_date=day(resource["context"]["period"]["start"]),
         filename=attachment.get("title") or "document", mime_type=attachment.get("contentType", ""),
         author=professionals[rpps] if rpps else None, source=str(extension(resource, SOURCE_EXTENSION) or ""),
         hidden=bool(extension(resource, HIDDEN_EXTENSION)),
         kept_from_representatives=bool(extension(resource, KEPT_EXTENSION)),
         master_identifier=None if derived or not master else (
             f"{master['system']}|{master['value']}" if master.get("system") else master.get("value")),
-        withdrawn=resource.get("status") == WITHDRAWN, added_at=instant(resource.get("date")))
+        withdrawn=resource.get("status") == WITHDRAWN, added_at=instant(resource.get("date")),
+        copy_id=own_id[0] if own_id else "",
+        added_by_patient=by_patient, relative_name=relative, type_system=type_system, type_code=type_code,
+        type_display=type_display)

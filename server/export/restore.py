@@ -6,16 +6,23 @@ the SHA-256 its DocumentReference gives, every profile item passes the same chec
 professional who wrote in the dossier is registered here (an item or a document keeps its author; none is
 given to the patient by mistake). Then the documents go in one transaction, with their access events, and the
 profile items through `add_item`, each checked and logged as any addition.
+
+What the patient or a relative added keeps who did (authors.adders_of): the patient, whose account here, if any
+or once made, is told "Vous"; a relative by the name the copy writes, attached to no account of this installation,
+as none is known to be theirs (an account is known by nothing from one installation to another). A document its
+author withdrew keeps the day he did, which the copy's log says. The care the patient hid stays hidden
+(hidden_care.py), in the documents' transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import hashlib
 import io
 import zipfile
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import IO
 
 from fhir.resources.R4B.bundle import Bundle
@@ -30,9 +37,12 @@ from ..files.store import Storage
 from ..models import CATEGORIES, Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..profile.ending import end_treatment
 from ..profile.items import add_item, set_item_hidden
+from ..reimbursements.layout import Line
 from ..templating import date_fr
 from ..text_input import clean, read_json, readable_length
 from .archive import EXPORT_TAG, IPS_NAME, SEEN_TAG
+from .hidden_care import hide_again, hidden_in_copy
+from .logfiles import LOG_CSV_NAME
 from .mapping import NotRestorable, PlannedDocument, instant, plan_document, plan_items, rpps_of
 
 MAX_IPS_BYTES = 64 * 1024 * 1024
@@ -46,6 +56,12 @@ TRANSFER = audit.Actor(None, "system", "Carnet (transfert de dossier)")  # who r
 class Restored:
     documents: int
     items: int
+    # Added by a relative, named as the copy writes it: attached to no account here (the command says so).
+    relatives_documents: int
+    relatives_items: int
+    hidden_care: int  # lines of care the copy says the patient hid, hidden here
+    care_from_copy: int  # of which filed from the copy, the Assurance Maladie's feed not having brought them yet
+    undated_withdrawals: int  # documents withdrawn by their author whose copy's log does not say when: today
 
 
 # --- reading the archive ------------------------------------------------------------------------
@@ -103,6 +119,25 @@ def member_bytes(archive: zipfile.ZipFile, planned: PlannedDocument) -> bytes:
     return data
 
 
+def withdrawals(archive: zipfile.ZipFile) -> dict[str, datetime]:
+    """When each document of the copy was withdrawn by its author, by its id in the copy: its DocumentReference
+    says only that it was, the copy's log when (read a row at a time; the last withdrawal of each)."""
+    try:
+        info = archive.getinfo(LOG_CSV_NAME)
+    except KeyError:
+        return {}
+    found: dict[str, datetime] = {}
+    try:
+        with archive.open(info) as raw:
+            for row in csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), delimiter=";"):
+                at = instant(row.get("horodatage")) if row.get("code action") == "withdraw_document" else None
+                if at is not None and at.tzinfo is not None:
+                    found[row.get("id document") or ""] = at
+    except (ValueError, csv.Error, zipfile.BadZipFile, OSError, EOFError):  # UnicodeDecodeError is a ValueError
+        raise NotRestorable(f"{NOT_A_COPY} complète : son historique ({LOG_CSV_NAME}) est illisible.") from None
+    return found
+
+
 # --- checks that read the database ---------------------------------------------------------------
 
 
@@ -120,12 +155,14 @@ async def registered_authors(session: AsyncSession, entries: dict[str, dict]) ->
     return found
 
 
-def check_patient(entries: dict[str, dict], patient: Patient) -> None:
-    people = [r for r in entries.values() if r["resourceType"] == "Patient"]
-    ins = [i.get("value") for p in people for i in p.get("identifier", []) if i.get("system") == INS_SYSTEM]
+def check_patient(entries: dict[str, dict], patient: Patient) -> str:
+    """The fullUrl of the copy's one Patient, who must be this one (by INS)."""
+    people = {url: r for url, r in entries.items() if r["resourceType"] == "Patient"}
+    ins = [i.get("value") for p in people.values() for i in p.get("identifier", []) if i.get("system") == INS_SYSTEM]
     if len(people) != 1 or ins != [patient.ins]:
         raise NotRestorable("Cette copie est celle du dossier d'un autre patient : son INS n'est pas celui de ce "
                             "dossier.")
+    return next(iter(people))
 
 
 async def dossier_is_empty(session: AsyncSession, *, dossier_id: str) -> bool:
@@ -174,14 +211,17 @@ async def read_every_file(archive: zipfile.ZipFile, documents: list[PlannedDocum
 
 
 async def write_documents(session: AsyncSession, storage: Storage, archive: zipfile.ZipFile, *, dossier: Dossier,
-                          documents: list[PlannedDocument], actor: audit.Actor, copy_of: str) -> dict[str, str]:
-    """Every document and its access events, in one transaction; their new ids by fullUrl."""
+                          documents: list[PlannedDocument], withdrawn: dict[str, datetime], hidden_care: list[Line],
+                          actor: audit.Actor, copy_of: str) -> tuple[dict[str, str], int]:
+    """Every document and the care the patient hid (hidden_care.py), with their access events, in one transaction;
+    the documents' new ids by fullUrl, and how many lines of care were filed from the copy."""
     made: dict[str, str] = {}
     await audit.begin_chained(session)
     try:
         await audit.lock_chain(session, dossier_id=dossier.id)
         if not await dossier_is_empty(session, dossier_id=dossier.id):  # again, under the lock
             raise NotRestorable("Ce dossier n'est plus vide : la copie n'a pas été relue.")
+        care_from_copy = await hide_again(session, dossier=dossier, lines=hidden_care, actor=actor)
         for planned in documents:
             document = await add_document(
                 session, storage, dossier=dossier, title=planned.title, category=planned.category,
@@ -191,8 +231,11 @@ async def write_documents(session: AsyncSession, storage: Storage, archive: zipf
             document.hidden = planned.hidden
             document.hidden_from_representatives = planned.kept_from_representatives
             document.master_identifier = planned.master_identifier
-            document.withdrawn_at = utcnow() if planned.withdrawn else None
+            document.withdrawn_at = withdrawn.get(planned.copy_id, utcnow()) if planned.withdrawn else None
             document.created_at = planned.added_at or document.created_at
+            document.added_by_patient, document.added_by_relative_name = planned.added_by_patient, planned.relative_name
+            document.type_system, document.type_code = planned.type_system, planned.type_code
+            document.type_display = planned.type_display
             session.add(document)
             states = [s for s, on in (("masqué aux professionnels", planned.hidden),
                                       ("réservé au patient, sans ses représentants légaux",
@@ -205,7 +248,7 @@ async def write_documents(session: AsyncSession, storage: Storage, archive: zipf
         await session.rollback()
         raise
     await audit.commit_chained(session)
-    return made
+    return made, care_from_copy
 
 
 async def restore(session: AsyncSession, storage: Storage, *, zip_bytes: bytes | IO[bytes], dossier: Dossier,
@@ -219,30 +262,38 @@ async def restore(session: AsyncSession, storage: Storage, *, zip_bytes: bytes |
         entries = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
         patient = await session.get(Patient, dossier.patient_id)
         assert patient is not None
-        check_patient(entries, patient)
+        patient_url = check_patient(entries, patient)
         if not await dossier_is_empty(session, dossier_id=dossier.id):
             raise NotRestorable("Ce dossier n'est pas vide : une copie ne peut être relue que dans un dossier sans "
                                 "document ni information au profil médical.")
         try:
             professionals = await registered_authors(session, entries)
-            documents = [plan_document(url, r, professionals) for url, r in entries.items()
+            documents = [plan_document(url, r, professionals, patient_url=patient_url) for url, r in entries.items()
                          if r["resourceType"] == "DocumentReference"]
             items = plan_items(entries, professionals, today=today)
         except (KeyError, IndexError, TypeError, AttributeError):
             raise NotRestorable(f"{NOT_A_COPY} complète : un élément attendu manque dans sa synthèse FHIR.") from None
+        hidden_care = hidden_in_copy(archive, ins=patient.ins)
+        withdrawn = withdrawals(archive) if any(d.withdrawn for d in documents) else {}
         await read_every_file(archive, documents)
         copy_of = f"depuis la copie du dossier du {date_fr(instant(bundle.get('timestamp')) or utcnow())}"
-        made = await write_documents(session, storage, archive, dossier=dossier, documents=documents, actor=actor,
-                                     copy_of=copy_of)
+        made, care_from_copy = await write_documents(
+            session, storage, archive, dossier=dossier, documents=documents, withdrawn=withdrawn,
+            hidden_care=hidden_care, actor=actor, copy_of=copy_of)
     for item in items:
         data = replace(item.data, document_id=made[item.document_url]) if item.document_url else item.data
         added = await add_item(session, dossier=dossier, data=data, actor=actor, author=item.author, today=today,
                                detail_suffix=f" ({copy_of})", declared_at=item.declared_at, from_copy=True,
+                               added_by_patient=item.added_by_patient, added_by_relative_name=item.relative_name,
                                kept_from_parents=item.kept_from_representatives)
         if item.hidden:
             await set_item_hidden(session, item=added, hidden=True, actor=actor)
         if item.ended_on is not None:  # stopped in the copy: stopped here, on the same day
             await end_treatment(session, item=added, ended_on=item.ended_on, actor=actor, today=today,
                                 from_copy=True)
-    return Restored(documents=len(documents), items=len(items))
+    return Restored(documents=len(documents), items=len(items),
+                    relatives_documents=sum(1 for d in documents if d.relative_name),
+                    relatives_items=sum(1 for i in items if i.relative_name), hidden_care=len(hidden_care),
+                    care_from_copy=care_from_copy,
+                    undated_withdrawals=sum(1 for d in documents if d.withdrawn and d.copy_id not in withdrawn))
 

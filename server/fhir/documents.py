@@ -17,7 +17,7 @@ from sqlalchemy import tuple_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..authors import document_adders
+from ..authors import adders_of
 from ..dossiers import InvalidInput
 from ..files.store import Storage
 from ..listing import ordered_documents, selection
@@ -162,7 +162,7 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
                                   offset=offset)
     rows = list((await session.exec(statement)).all())
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
-    added = await document_adders(session, rows[:query.count])
+    added = await adders_of(session, rows[:query.count])
     resources = [document_reference(d, patient=patient, author=authors[d.author_professional_id], base=base,
                                     added_by=added.get(d.id)) for d in rows[:query.count]]
     here = f"{link}&_after={query.after}" if query.after else f"{link}&_page={query.page}" if query.page > 1 else link
@@ -181,7 +181,7 @@ async def read(session: AsyncSession, *, caller: Caller, document_id: str, base:
     except NotFoundException:
         raise not_found() from None
     patient = await session.get(Patient, dossier.patient_id)
-    added = await document_adders(session, [document])
+    added = await adders_of(session, [document])
     return document_reference(document, patient=patient, author=await _author(session, document), base=base,
                               added_by=added.get(document.id))
 

@@ -198,7 +198,7 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
                    kinds: tuple[str, ...] | None = None, title: str = "Synthèse médicale",
                    document_adders: dict[str, Adder] | None = None) -> Bundle:
     """The IPS document Bundle of what the caller's reader sees (`kinds`: only these sections, e.g. an emergency card);
-    `document_adders`: who added each document no professional wrote, by its id (authors.document_adders)."""
+    `document_adders`: who added each document no professional wrote, by its id (authors.adders_of)."""
     patient_ref = urn()
     authors = {**profile.authors, **document_authors}
     refs = {pro_id: urn() for pro_id in authors}

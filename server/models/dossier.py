@@ -79,6 +79,11 @@ class Document(SQLModel, table=True):
     type_display: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
     withdrawn_at: datetime | None = None
     added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
+    # Who added it where no account of this installation did: a copy read back (export/restore.py) says the patient
+    # herself (her account here, once she has one, is told "Vous"), or names a relative, kept as the copy writes it:
+    # an account is known by nothing from one installation to another (0042).
+    added_by_patient: bool = False
+    added_by_relative_name: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -254,6 +259,9 @@ class ProfileItem(SQLModel, table=True):
     document_id: str | None = Field(default=None, foreign_key="document.id")  # advance directives: the document
     author_professional_id: str | None = Field(default=None, foreign_key="professional.id")
     added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
+    # Who declared it where no account of this installation did, as a document's (0042).
+    added_by_patient: bool = False
+    added_by_relative_name: str = Field(default="", max_length=200)
     hidden: bool = False  # by the patient, from professionals, as a document
     # Kept from a minor's parents by the professional who declared it (CSP L1111-5), as a document (migration 0032).
     hidden_from_representatives: bool = False

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..authors import adders
+from ..authors import adders_of
 from ..access.rule import Visibility
 from ..dossiers import InvalidInput
 from ..i18n import _
@@ -77,11 +77,10 @@ async def declarers_of(session: AsyncSession, *, profile: Profile, patient: Pati
     name (a parent, for a child), "la patiente" or "le patient" for the patient's own (or an account no longer
     there)."""
     items = [item for items in profile.by_kind.values() for item in items if not item.author_professional_id]
-    ids = {item.added_by_account_id for item in items if item.added_by_account_id}
-    found = await adders(session, dossier_id=items[0].dossier_id, ids=ids) if ids else {}
-    names = {account_id: adder.name for account_id, adder in found.items() if not adder.is_patient and adder.name}
+    relatives = {item_id: adder.name for item_id, adder in (await adders_of(session, items)).items()
+                 if not adder.is_patient and adder.name}
     themselves = "la patiente" if patient.sex == "F" else "le patient"  # as the copy says "Née" or "Né"
-    return {item.id: names.get(item.added_by_account_id or "", themselves) for item in items}
+    return {item.id: relatives.get(item.id, themselves) for item in items}
 
 
 # --- what a person types, checked ------------------------------------------------------------
@@ -205,12 +204,14 @@ def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
 async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, actor: audit.Actor,
                    author: Professional | None = None, added_by_account_id: str | None = None, right: str = "",
                    today: date, detail_suffix: str = "", declared_at: datetime | None = None,
-                   from_copy: bool = False, kept_from_parents: bool = False,
-                   seen_by: Visibility | None = None, replacing: ProfileItem | None = None) -> ProfileItem:
+                   from_copy: bool = False, added_by_patient: bool = False, added_by_relative_name: str = "",
+                   kept_from_parents: bool = False, seen_by: Visibility | None = None,
+                   replacing: ProfileItem | None = None) -> ProfileItem:
     """Add an item, with its access event, in one transaction (begun here unless the caller holds it), `kept_from_parents`
     by a professional on a minor's dossier (CSP L1111-5: profile/seen.py);
     `declared_at`: when it was first declared, for an item read back from a copy of the dossier (restore.py, which
-    says `from_copy`: such an item keeps its date as it was declared, even one a typed date would be refused for);
+    says `from_copy`: such an item keeps its date as it was declared, even one a typed date would be refused for,
+    and who the copy says declared it, `added_by_patient` or `added_by_relative_name`: authors.adders_of);
     `replacing`: a position (ONE_AT_A_TIME) of the dossier, of this kind, that the new one replaces in the same
     transaction, deleted as `delete_item` deletes it (its event first), so no moment holds none or two. The caller
     read it standing, under the chain's lock, in the transaction it began (views/profile_changes.py)."""
@@ -247,7 +248,8 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
         await audit.append(session, dossier_id=dossier.id, action="profile_delete", actor=actor, right=right,
                            detail=summary(replacing))
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
-                       added_by_account_id=added_by_account_id,
+                       added_by_account_id=added_by_account_id, added_by_patient=added_by_patient,
+                       added_by_relative_name=added_by_relative_name,
                        # Only its author keeps an item from the parents, as a document (professionals/uploads.py).
                        hidden_from_representatives=kept_from_parents and author is not None, **fields)
     if declared_at is not None and declared_at.tzinfo is not None:

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import accounts
 
-from ..authors import adders
+from ..authors import adders_of
 from ..caregivers.dossiers import band_of
 from ..identifiers import age_on, identity_of
 from ..dossiers import professional_title
@@ -113,8 +113,7 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
         "may_add": bool(addable), "addable": addable,
         # A professional may add a kind their access does not show (as a document of any category): offered apart.
         "add_apart": bool(set(addable) - set(kinds)),
-        "declared": await declared_by(db, items=items, authors=profile.authors, account=account,
-                                      dossier_id=view.dossier.id),
+        "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
         "charts": charts_of(i for i in items if i.kind == "measurement"),
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
         "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION,
@@ -124,21 +123,20 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
 
 
 async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: dict[str, Professional],
-                      account: Account, dossier_id: str) -> dict[str, str]:
+                      account: Account) -> dict[str, str]:
     """Who declared each item, as the reader is told: "vous", "Dr Claire Bernard", "Paul Martin"."""
-    found = await adders(db, dossier_id=dossier_id, ids={i.added_by_account_id for i in items
-                                                         if i.added_by_account_id and i.added_by_account_id != account.id})
-    names = {account_id: adder.name for account_id, adder in found.items()}
+    found = await adders_of(db, items)
     labels = {}
     for item in items:
+        adder = found.get(item.id)
         if item.author_professional_id:
             author = authors.get(item.author_professional_id)
             label = (_("vous") if item.author_professional_id == account.professional_id
                      else professional_title(author) if author else _("un professionnel"))
-        elif item.added_by_account_id == account.id:
-            label = _("vous")
+        elif adder is not None:
+            label = _("vous") if adder.account_id and adder.account_id == account.id else adder.name
         else:
-            label = names.get(item.added_by_account_id, _("le patient"))
+            label = _("le patient")
         labels[item.id] = label
     return labels
 

@@ -1,0 +1,262 @@
+"""A copy read back by `carnet import dossier` keeps what it says: who added each document and item no professional
+wrote (the patient, told "Vous" once her account here exists; a relative, named as the copy writes it and attached
+to no account here, which the command says), the type a practice's software coded a document with, and the day its
+author withdrew one. Each through the pages, the printout and the FHIR API of the installation that read it back, as
+before the move."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import select
+
+from server.accounts import account_for_patient, account_for_professional
+from server.dossiers import add_document
+from server.export.archive import build_export
+from server.export.restore import TRANSFER, NotRestorable, restore
+from server.accesslog import audit
+from server.i18n.formats import long_date
+from server.models import Document, paris_today
+from server.patient_uploads import Addition, add_own_document
+from server.professionals import uploads
+from server.professionals.uploads import Upload
+from server.profile.items import add_item
+from tests.conftest import ORIGIN, AsyncTestClient, activate, new_patient, new_professional
+from tests.patient_helpers import migrate
+from tests.test_caregivers import as_account
+from tests.test_export import (  # noqa: F401 - elsewhere: a fixture, another installation
+    NOW, Installation, carnet, counts, elsewhere, ips_changed, pdf_bytes, resources_of, rewritten,
+)
+from tests.test_fhir_api import practice  # noqa: F401 - a fixture: Dr Bernard's software, with a grant of everything
+from tests.test_patient_adds_documents import relative, words
+from tests.test_profile import PATIENT, SAMPLES, TODAY
+
+RELATIVE_EXTENSION = "urn:carnet:fhir:ajoute-par-un-proche"  # the relative's name, on what they added
+KINE = 41  # her kiné's stem: the same RPPS in both installations
+TYPED = ("http://loinc.org", "34117-2", "History and physical note")  # not the category's own LOINC type
+
+
+async def note(session, storage, dossier_id: str, account, title: str, text: str):
+    """A note added from the timeline's form, by the patient or a relative who manages her dossier."""
+    upload = Upload(title=title, category="note_patient", event_date=date(2025, 2, 3), filename="", data=b"")
+    return await add_own_document(session, storage, account=account, dossier_id=dossier_id, today=TODAY,
+                                  addition=Addition(upload, note=text))
+
+
+async def copy_made_elsewhere(there: Installation, *, withdrawn_at: datetime | None = None,
+                              monkeypatch=None) -> bytes:
+    """Camille's dossier in the installation she leaves: a note of hers, one and an allergy her husband added, her
+    kiné's report, as software coded its type (withdrawn by him at `withdrawn_at`, if given); and her treatment,
+    declared by her. Her copy of it."""
+    camille = await new_patient(there.session)  # the same INS as the `patient` she is in the other installation
+    her, paul = await account_for_patient(there.session, patient=camille.patient), await relative(
+        there.session, camille, manages=True)
+    await note(there.session, there.storage, camille.dossier.id, her, "Mes questions", "Et ce traitement ?")
+    await note(there.session, there.storage, camille.dossier.id, paul, "Questions pour le cardiologue",
+               "Les palpitations reviennent le soir.")
+    kine = await new_professional(there.session, stem=KINE)
+    report = await add_document(there.session, there.storage, dossier=camille.dossier, title="Bilan kiné",
+                                category="compte_rendu", event_date=date(2025, 6, 3), filename="bilan.pdf",
+                                mime_type="application/pdf", data=pdf_bytes("Bilan"), author=kine.professional)
+    report.type_system, report.type_code, report.type_display = TYPED
+    there.session.add(report)
+    await there.session.commit()
+    if withdrawn_at is not None:  # on that day, as his page's button does it
+        with monkeypatch.context() as then:
+            for module in (uploads, audit):
+                then.setattr(module, "utcnow", lambda: withdrawn_at)
+            account = await account_for_professional(there.session, professional=kine.professional)
+            await uploads.withdraw_document(there.session, account=account, document_id=report.id)
+    await add_item(there.session, dossier=camille.dossier, data=SAMPLES["treatment"], actor=PATIENT,
+                   added_by_account_id=her.id, today=TODAY)
+    await add_item(there.session, dossier=camille.dossier, data=SAMPLES["allergy"], actor=PATIENT,
+                   added_by_account_id=paul.id, today=TODAY)
+    return await build_export(there.session, there.storage, dossier=camille.dossier, patient=camille.patient, now=NOW)
+
+
+def text(response) -> str:
+    """A page's words, each space one."""
+    return " ".join(words(response).split())
+
+
+def here(settings, app, db) -> Installation:
+    """The installation the app serves, as its operator's `carnet` command reaches it."""
+    return Installation(db, app.state.storage, settings.database_url, settings.data_dir)
+
+
+async def documents_by_title(db, dossier_id: str) -> dict[str, Document]:
+    await db.commit()
+    found = await db.exec(select(Document).where(Document.dossier_id == dossier_id))
+    return {d.title: d for d in found.all()}
+
+
+async def test_the_command_reads_back_who_added_each_document_and_item_and_says_what_it_approximates(
+        client, db, app, settings, patient, practice, elsewhere, tmp_path):  # noqa: F811
+    kine = await new_professional(db, stem=KINE)
+    copy = tmp_path / "carnet-dossier-2026-11-30.zip"
+    copy.write_bytes(await copy_made_elsewhere(elsewhere))
+    # A Paul Martin manages her dossier here: maybe her husband, maybe not; nothing in the copy says which account.
+    paul_here = await relative(db, patient, manages=True)
+
+    done = carnet(here(settings, app, db), "import", "dossier", str(copy), "--ins", patient.patient.ins)
+    assert done.returncode == 0, done.stderr
+    assert "3 documents et 2 informations du profil médical relus dans le dossier." in done.stdout
+
+    dossier = f"/dossiers/{patient.dossier.id}"
+    added = await documents_by_title(db, patient.dossier.id)
+    async with AsyncTestClient(app, base_url=ORIGIN) as her_phone:
+        await activate(her_phone, patient)  # she comes to this installation after the move: her account is made now
+        timeline = text(await her_phone.get(dossier))
+        assert "Mes questions Vous · 3 février 2025" in timeline
+        assert "Questions pour le cardiologue Paul Martin (proche) · 3 février 2025" in timeline
+        assert "Bilan kiné Julie Moreau · 3 juin 2025" in timeline
+        for title, author in (("Mes questions", "Vous"), ("Questions pour le cardiologue", "Paul Martin (proche)")):
+            assert f"Auteur ou source{author}" in text(await her_phone.get(f"/documents/{added[title].id}"))
+        printed = text(await her_phone.get(f"{dossier}/imprimer"))  # for a new doctor: no "Vous"
+        assert re.search(r"Mes questions\s*Camille Martin\s", printed)
+        assert re.search(r"Questions pour le cardiologue\s*Paul Martin \(proche\)", printed)
+        profile = text(await her_phone.get(f"{dossier}/profil"))
+        assert "Déclaré par vous le" in profile and "Déclaré par Paul Martin le" in profile
+
+    # The Paul Martin of this installation is not told he added either: no account here is known to be the one.
+    async with AsyncTestClient(app, base_url=ORIGIN) as his_phone:
+        await as_account(his_phone, db, paul_here)
+        seen = text(await his_phone.get(dossier))
+        assert "Mes questions Camille Martin · 3 février 2025" in seen
+        assert "Questions pour le cardiologue Paul Martin (proche) · 3 février 2025" in seen and "Vous ·" not in seen
+        assert "Déclaré par vous" not in text(await his_phone.get(f"{dossier}/profil"))
+    assert {d.added_by_account_id for d in added.values()} == {None}
+
+    # Her doctor's software reads each as it read it there, the kiné's report with the type its software gave.
+    async def read(title: str):
+        return await client.get(f"/fhir/DocumentReference/{added[title].id}", headers=practice.headers)
+
+    assert (await read("Mes questions")).json()["author"] == [
+        {"reference": f"Patient/{patient.patient.id}", "display": "Camille Martin"}]
+    assert (await read("Questions pour le cardiologue")).json()["author"] == [{"display": "Paul Martin (proche)"}]
+    report = (await read("Bilan kiné")).json()
+    assert report["type"]["coding"] == [dict(zip(("system", "code", "display"), TYPED))]
+    assert report["author"][0]["identifier"]["value"] == f"8{kine.rpps}"
+    found = await client.get("/fhir/DocumentReference", params={"patient": patient.patient.id,
+                                                                "type": f"{TYPED[0]}|{TYPED[1]}"},
+                             headers=practice.headers)
+    assert [e["resource"]["description"] for e in found.json().get("entry", [])] == ["Bilan kiné"]
+    # What it could not know, the command said.
+    assert ("Les proches qui ont ajouté 1 document et 1 information sont nommés tels que la copie les écrit, sans "
+            "être rattachés à un compte d'ici : un compte ne se reconnaît pas d'une installation à l'autre."
+            in done.stdout)
+
+
+async def test_a_copy_made_before_the_relatives_extension_names_them_by_the_author_s_label(
+        client, db, app, patient, elsewhere):  # noqa: F811
+    """Copies made before RELATIVE_EXTENSION name a relative only in their document's author ("Paul Martin
+    (proche)"), and say the patient declared every item no professional did: read back as they say it."""
+    await new_professional(db, stem=KINE)
+
+    def as_made_before(ips: dict) -> dict:
+        for resource in (entry["resource"] for entry in ips["entry"]):
+            kept = [e for e in resource.pop("extension", []) if e["url"] != RELATIVE_EXTENSION]
+            if kept:
+                resource["extension"] = kept
+        return ips
+
+    data = ips_changed(await copy_made_elsewhere(elsewhere), as_made_before)
+    assert b"ajoute-par-un-proche" not in data
+    await restore(db, app.state.storage, zip_bytes=data, dossier=patient.dossier, actor=TRANSFER, today=TODAY)
+    await activate(client, patient)
+    timeline = text(await client.get(f"/dossiers/{patient.dossier.id}"))
+    assert "Mes questions Vous" in timeline and "Questions pour le cardiologue Paul Martin (proche)" in timeline
+    profile = text(await client.get(f"/dossiers/{patient.dossier.id}/profil"))
+    assert profile.count("Déclaré par vous le") == 2
+
+
+@pytest.mark.parametrize("name", ["P" * 201, " \u200b "])
+async def test_a_relative_s_name_the_copy_spoils_is_refused_and_nothing_is_written(
+        db, app, patient, elsewhere, name):  # noqa: F811
+    await new_professional(db, stem=KINE)
+    spoiled = ips_changed(await copy_made_elsewhere(elsewhere), lambda ips: json.loads(json.dumps(
+        ips).replace('"valueString": "Paul Martin"', json.dumps({"valueString": name})[1:-1])))
+    before = await counts(db, patient.dossier.id)
+    with pytest.raises(NotRestorable, match="Le nom d'un proche qui a ajouté un document ou une information au "
+                                            "dossier n'est pas valable dans la copie."):
+        await restore(db, app.state.storage, zip_bytes=spoiled, dossier=patient.dossier, actor=TRANSFER, today=TODAY)
+    assert await counts(db, patient.dossier.id) == before
+
+
+async def test_a_copy_of_the_copy_says_the_same_of_who_added_what(client, db, app, patient, elsewhere):  # noqa: F811
+    """Read back, then copied again: the second copy names the patient and the relative as the first did."""
+    await new_professional(db, stem=KINE)
+    first = await copy_made_elsewhere(elsewhere)
+    await restore(db, app.state.storage, zip_bytes=first, dossier=patient.dossier, actor=TRANSFER, today=TODAY)
+    second = await build_export(db, app.state.storage, dossier=patient.dossier, patient=patient.patient, now=NOW)
+
+    def who(data: bytes) -> list[tuple]:
+        ips = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("synthese-ips.json"))
+        [me] = [e["fullUrl"] for e in ips["entry"] if e["resource"]["resourceType"] == "Patient"]
+        rows = [(r["description"], r["author"][0].get("reference") == me, r["author"][0]["display"],
+                 r.get("extension", []), r["type"]) for r in resources_of(ips, "DocumentReference")]
+        items = [(json.dumps(r.get("extension", [])), r.get("recorder", r.get("informationSource", {})).get("display"))
+                 for r in resources_of(ips, "AllergyIntolerance") + resources_of(ips, "MedicationStatement")]
+        return sorted(rows, key=repr) + sorted(items)
+
+    assert who(second) == who(first)
+
+
+@pytest.mark.parametrize("log", ["whole", "silent"])
+async def test_a_document_its_author_withdrew_says_the_day_he_did(client, db, app, settings, patient, elsewhere,
+                                                                  tmp_path, monkeypatch, log):  # noqa: F811
+    """The copy's DocumentReference says only that it was withdrawn (entered-in-error); its log says when. A log
+    that does not (`silent`: a copy some tool rewrote) leaves it withdrawn today, and the command says so."""
+    await new_professional(db, stem=KINE)
+    data = await copy_made_elsewhere(elsewhere, withdrawn_at=datetime(2026, 3, 4, 9, 30, tzinfo=UTC),
+                                     monkeypatch=monkeypatch)
+    if log == "silent":
+        data = rewritten(data, lambda name, content: content.replace(b"withdraw_document", b"")
+                         if name == "journal-acces.csv" else content)
+    copy = tmp_path / "carnet-dossier-2026-11-30.zip"
+    copy.write_bytes(data)
+    done = carnet(here(settings, app, db), "import", "dossier", str(copy), "--ins", patient.patient.ins)
+    assert done.returncode == 0, done.stderr
+    report = (await documents_by_title(db, patient.dossier.id))["Bilan kiné"]
+    await activate(client, patient)
+    page = text(await client.get(f"/documents/{report.id}"))
+    day = "4 mars 2026" if log == "whole" else long_date(paris_today()).replace("\u00a0", " ")
+    assert f"Retiré par son auteur le {day}, qui l'a déclaré erroné." in page
+    undated = ("1 document retiré par son auteur l'est à la date d'aujourd'hui : l'historique de la copie ne dit pas "
+               "quand il l'a été.")
+    assert (undated in done.stdout) == (log == "silent")
+
+
+async def test_the_migration_adds_who_the_copy_says_and_takes_it_back_keeping_every_row(db, app, patient,
+                                                                                       elsewhere):  # noqa: F811
+    from alembic import command
+    from sqlalchemy import inspect
+
+    await new_professional(db, stem=KINE)
+    await restore(db, app.state.storage, zip_bytes=await copy_made_elsewhere(elsewhere),
+                  dossier=patient.dossier, actor=TRANSFER, today=TODAY)
+    dossier_id = patient.dossier.id
+    before = await counts(db, dossier_id)
+
+    async def columns() -> set[str]:
+        async with app.state.engine.connect() as connection:
+            return await connection.run_sync(lambda sync: {
+                f"{table}.{column['name']}" for table in ("document", "profileitem")
+                for column in inspect(sync).get_columns(table) if column["name"].startswith("added_by_")})
+
+    added = {f"{table}.{name}" for table in ("document", "profileitem")
+             for name in ("added_by_account_id", "added_by_patient", "added_by_relative_name")}
+    assert await columns() == added
+    await db.commit()  # no transaction of the test's holds the tables the migration alters (PostgreSQL waits)
+    await migrate(app, command.downgrade, "0041")
+    assert await columns() == {"document.added_by_account_id", "profileitem.added_by_account_id"}
+    await migrate(app, command.upgrade, "head")
+    assert await columns() == added
+    assert await counts(db, dossier_id) == before
+    documents = await documents_by_title(db, dossier_id)
+    assert {(d.added_by_patient, d.added_by_relative_name) for d in documents.values()} == {(False, "")}

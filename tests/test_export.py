@@ -188,8 +188,8 @@ async def profile_as_read(session, dossier_id: str) -> list[tuple]:
             document = await session.get(Document, i.document_id) if i.document_id else None
             # When it was declared, to the second (the copy's instants), but a contact's (FHIR has no place for it).
             declared = None if i.kind == "contact" else i.created_at.astimezone(UTC).replace(microsecond=0)
-            rows.append((i.kind, i.label, i.detail, i.severity, i.started_on, i.ended_on, i.value, i.value2, i.unit,
-                         i.lot, i.prescriber, i.phone, i.hidden, profile.authors[i.author_professional_id].rpps
+            rows.append((i.kind, i.label, i.detail, i.severity, i.nature, i.started_on, i.ended_on, i.value, i.value2,
+                         i.unit, i.lot, i.prescriber, i.phone, i.hidden, profile.authors[i.author_professional_id].rpps
                          if i.author_professional_id else None, document.title if document else None, declared))
     return sorted(rows, key=repr)
 

@@ -40,7 +40,8 @@ async def test_the_summary_is_an_ips_document_bundle_with_every_item(db, app, pa
     live = {i.id for i in items if i.deleted_at is None}
     assert carried == live
     [person] = [r for r in resources if r.get_resource_type() == "Patient"]
-    assert person.identifier[0].value == patient.patient.ins and person.contact[0].telecom[0].value == "06 12 34 56 78"
+    assert person.contact[0].telecom[0].value == "06 12 34 56 78"
+    assert not person.identifier and patient.patient.ins not in bundle.model_dump_json()  # never qualified: no INS
 
 
 async def test_an_emergency_card_holds_only_its_sections_and_what_the_reader_sees(db, app, patient):
@@ -52,7 +53,7 @@ async def test_an_emergency_card_holds_only_its_sections_and_what_the_reader_see
                             now=NOW, kinds=("allergy", "treatment", "condition", "contact"), title="Carte d'urgence")
     composition = bundle.entry[0].resource
     assert [s.title for s in composition.section] == ["Allergies et intolérances", "Traitements",
-                                                      "Antécédents médicaux et chirurgicaux"]
+                                                      "Problèmes de santé actuels"]
     allergies = composition.section[0]
     assert allergies.emptyReason.coding[0].code == "withheld" and not allergies.entry  # not covered by the grant
     # Never "nilknown" (a clinician's finding that there are none): her own summary, with no allergy entered, says

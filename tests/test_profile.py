@@ -28,7 +28,7 @@ SAMPLES = {
     "allergy": ItemInput("allergy", label="Pénicilline", detail="Urticaire géante", severity="severe"),
     "treatment": ItemInput("treatment", label="Apixaban 5 mg", detail="1 comprimé matin et soir",
                            started_on=date(2025, 3, 1), prescriber="Dr Bernard"),
-    "condition": ItemInput("condition", label="Fibrillation atriale", started_on=date(2025, 2, 14)),
+    "condition": ItemInput("condition", label="Fibrillation atriale", nature="current", started_on=date(2025, 2, 14)),
     "family_history": ItemInput("family_history", label="Diabète de type 2", detail="Mère"),
     "vaccination": ItemInput("vaccination", label="DTP", started_on=date(2024, 5, 2), lot="X123"),
     "measurement": ItemInput("measurement", label="blood_pressure", value="132", value2="84"),

@@ -140,7 +140,7 @@ async def test_a_link_made_by_the_patient_opens_as_the_spec_says_and_its_fetch_i
     composition = bundle.entry[0].resource
     assert composition.title == "Carte d'urgence — Camille Martin"
     assert [s.title for s in composition.section] == ["Allergies et intolérances", "Traitements",
-                                                      "Antécédents médicaux et chirurgicaux"]
+                                                      "Problèmes de santé actuels"]
     assert [a.code.text for a in resources(bundle, "AllergyIntolerance")] == ["Pénicilline"]  # never the hidden one
     [person] = resources(bundle, "Patient")
     assert [c.name.text for c in person.contact] == ["Paul Martin"] and not resources(bundle, "Immunization")

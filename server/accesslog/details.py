@@ -119,7 +119,9 @@ def _vocabulary() -> frozenset[str]:
     from ..access.durations import DURATIONS
     from ..access.rights import ALL_DOCUMENTS
     from ..caregivers.invitations import LEVELS, PARENT_TERMS
+    from ..profile.kinds import NATURES
 
     return frozenset([*CATEGORIES.values(), ALL_DOCUMENTS, *(label for label, _days in DURATIONS.values()),
                       *DETAIL_WORDS, *PROFESSIONS,  # "Julie Moreau (masseur-kinésithérapeute)"
-                      *LEVELS.values(), PARENT_TERMS])  # a caregiver's: "(gestion, sans date de fin)"
+                      *LEVELS.values(), PARENT_TERMS,  # a caregiver's: "(gestion, sans date de fin)"
+                      *(nature.heading for nature in NATURES.values())])  # a condition classed: "(Maladies passées)"

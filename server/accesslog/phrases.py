@@ -98,6 +98,10 @@ PHRASES: dict[str, Phrase] = {
     "profile_end": Phrase("Traitement arrêté",
         N_("%(subject)s a noté l'arrêt du traitement %(detail)s %(when)s%(right)s"),
         N_("%(subject)s avez noté l'arrêt du traitement %(detail)s %(when)s%(right)s")),
+    # A condition's nature changed (profile/classing.py): the detail says it and its group, "(Maladies passées)".
+    "profile_nature": Phrase("Antécédent reclassé",
+        N_("%(subject)s a classé %(detail)s %(when)s%(right)s"),
+        N_("%(subject)s avez classé %(detail)s %(when)s%(right)s")),
     "profile_delete": Phrase("Information supprimée",
         N_("%(subject)s a supprimé %(detail)s du profil médical %(when)s%(right)s"),
         N_("%(subject)s avez supprimé %(detail)s du profil médical %(when)s%(right)s")),

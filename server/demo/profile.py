@@ -7,7 +7,8 @@ step of `make_history` (200 days ago), so that her access log stays in the order
   her reports give and her weights, Paul to call, her position on organ donation;
 - Dr Claire Bernard, when she prescribes the physiotherapy for the sprained knee: the antihistamine she
   prescribes, the conditions she follows, the booster she gave, and the fasting glucose of each yearly blood test;
-- Camille again, once the physiotherapy is over: a weight and a blood pressure taken at home.
+- Camille again, once the physiotherapy is over: a weight and a blood pressure taken at home, and the sprain
+  classed among her past illnesses.
 Her flu shots after that first evening she adds the evening after each; those steps run among `make_history`'s,
 in the order of time (`later_flu_shots`).
 What comes from a document (a date, a lot, a value) is read from the catalogue's `Doc`, so the two agree.
@@ -24,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accounts import account_for_patient, account_for_professional
 from ..accesslog.audit import Actor
 from ..models import Dossier, Patient, Professional, clock_at
+from ..profile.classing import set_nature
 from ..profile.items import ItemInput, add_item, set_item_hidden
 from .catalogue import Doc, ago, dmy
 from .family import children_births
@@ -31,6 +33,7 @@ from .family import children_births
 LOT = re.compile(r"\blot ([A-Z0-9][A-Z0-9-]*)", re.IGNORECASE)
 PRESSURE = re.compile(r"\b(?:TA|Tension artérielle) (\d{2,3})/(\d{2,3}) mmHg")
 HIDDEN = {"Trouble anxieux réactionnel"}  # as she hid the consultation itself
+SPRAIN = "Entorse du ligament collatéral médial du genou droit (grade 2)"  # healed once the physiotherapy is over
 # Her bathroom scale, now and then (years ago, kg): a runner's steady weight, a little more after the knee.
 WEIGHTS = ((9.5, 58.5), (7.2, 59.4), (5.1, 60.2), (3.0, 59.6), (1.4, 60.1), (0.95, 61.3))
 
@@ -94,15 +97,16 @@ def camille_evening(docs: list[Doc], evening: date, today: date) -> list[ItemInp
                   detail="Rhinite allergique (rhume des foins), d'avril à juin"),
         ItemInput("treatment", label="Leeloo (lévonorgestrel 0,10 mg / éthinylestradiol 0,02 mg)",
                   detail="1 comprimé par jour, 21 jours sur 28", prescriber="Hélène Roux, sage-femme"),
-        ItemInput("condition", label="Rhinite allergique saisonnière (pollens de graminées)"),
-        ItemInput("condition", label="Avulsion de la dent de sagesse 48",
+        ItemInput("condition", label="Rhinite allergique saisonnière (pollens de graminées)", nature="current"),
+        ItemInput("condition", label="Avulsion de la dent de sagesse 48", nature="procedure",
                   started_on=_first(docs, "Compte rendu - extraction de la dent de sagesse 48").day),
         ItemInput("condition", label="Appendicectomie par cœlioscopie (appendicite aiguë)", detail="Suites simples",
+                  nature="procedure",
                   started_on=_first(docs, "Compte rendu opératoire - appendicectomie par cœlioscopie").day),
-        ItemInput("condition", label="Deux accouchements par voie basse, sans complication",
+        ItemInput("condition", label="Deux accouchements par voie basse, sans complication", nature="procedure",
                   detail=f"Inès en {births['ines'].year}, Léo en {births['leo'].year}"),
         ItemInput("condition", label="Trouble anxieux réactionnel", detail="Psychothérapie, sans traitement",
-                  started_on=_first(docs, "Consultation de psychiatrie").day),
+                  nature="past", started_on=_first(docs, "Consultation de psychiatrie").day),
         ItemInput("family_history", label="Hypertension artérielle, fibrillation atriale", detail="Père"),
         ItemInput("family_history", label="Hypothyroïdie", detail="Mère"),
         ItemInput("family_history", label="Infarctus du myocarde à 70 ans", detail="Grand-père paternel"),
@@ -124,13 +128,13 @@ def bernard_consultation(docs: list[Doc], day: date) -> list[ItemInput]:
     return [
         ItemInput("treatment", label="Desloratadine 5 mg", prescriber="Dr Claire Bernard",
                   detail="1 comprimé par jour pendant la saison des pollens (avril à juin)"),
-        ItemInput("condition", label="Entorse du ligament collatéral médial du genou droit (grade 2)",
+        ItemInput("condition", label=SPRAIN, nature="current",
                   started_on=knee.day - timedelta(days=2), detail=f"IRM du {dmy(knee.day + timedelta(days=10))}, "
                                                                  "rééducation en cours"),
-        ItemInput("condition", label="Extrasystoles ventriculaires bénignes sur cœur sain",
+        ItemInput("condition", label="Extrasystoles ventriculaires bénignes sur cœur sain", nature="current",
                   started_on=_first(docs, "Consultation de cardiologie - résultats des examens").day,
                   detail="Holter et échocardiographie normaux (Dr Moreau), pas de traitement"),
-        ItemInput("condition", label="Anémie par carence martiale, corrigée par fer oral",
+        ItemInput("condition", label="Anémie par carence martiale, corrigée par fer oral", nature="past",
                   started_on=_first(docs, "Ordonnance - traitement martial").day),
         ItemInput("vaccination", label="dTcaPolio (Repevax)", started_on=booster.day, lot=_lot(_texts(booster))),
         *(ItemInput("measurement", label="glucose", value=value, started_on=when)
@@ -184,5 +188,9 @@ async def make_profile(session: AsyncSession, *, dossier: Dossier, patient: Pati
                                       right="medecin_traitant" if author else "", today=start.date())
                 if entry.label in HIDDEN:
                     await set_item_hidden(session, item=item, hidden=True, actor=actor)
+                if entry.label == SPRAIN:
+                    sprain = item
             count += 1
+    with clock_at(_moment(done, 18, 20)):
+        await set_nature(session, item=sprain, nature="past", actor=camille)
     return count

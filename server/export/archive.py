@@ -33,6 +33,7 @@ from ..accesslog import audit, visits
 from ..access.rule import Visibility
 from ..authors import Adder, adders_of, labelled
 from ..dossiers import professionals_by_id
+from ..fhir.identity import unqualified_ins
 from ..fhir.ips import ITEM_SYSTEM, summary_bundle
 from ..files.store import IntegrityError, Storage, StorageUnavailable
 from ..listing import all_documents, selection
@@ -114,6 +115,7 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
             if extensions:
                 resource["extension"] = extensions
         elif resource["resourceType"] == "Patient":
+            resource["identifier"] = [unqualified_ins(patient)]  # what restore.py reads the copy back by
             for contact in resource.get("contact", []):
                 item = items[contact["extension"][0]["valueString"]]
                 contact["extension"] += flags((HIDDEN_EXTENSION, item.hidden),
@@ -133,8 +135,8 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
             if resource["resourceType"] == "FamilyMemberHistory" and item.author_professional_id in profile.authors:
                 rpps = profile.authors[item.author_professional_id].rpps
                 extensions.append({"url": DECLARED_BY_EXTENSION, "valueReference": {"reference": practitioners[rpps]}})
-            if extensions:
-                resource["extension"] = extensions
+            if extensions:  # after a Procedure's own (fhir/ips.py PROCEDURE_RECORDED)
+                resource["extension"] = resource.get("extension", []) + extensions
     return Bundle.model_validate(data)
 
 

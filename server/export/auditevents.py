@@ -16,7 +16,8 @@ from fhir.resources.R4B.auditevent import AuditEvent
 
 from ..accesslog import journal, phrases
 from ..accesslog.audit import timestamp
-from ..fhir.resources import IDNAT_PS_SYSTEM, INS_SYSTEM
+from ..fhir.identity import unqualified_ins
+from ..fhir.resources import IDNAT_PS_SYSTEM
 from ..models import AccessEvent, Patient
 from ..templating import de
 
@@ -54,7 +55,7 @@ def agents(event: AccessEvent, patient: Patient) -> list[dict]:
     if event.actor_kind == "professional" and event.actor_rpps:
         who["identifier"] = {"system": IDNAT_PS_SYSTEM, "value": f"8{event.actor_rpps}"}
     elif event.actor_kind == "patient":
-        who["identifier"] = {"system": INS_SYSTEM, "value": patient.ins}
+        who["identifier"] = unqualified_ins(patient)
     agent: dict = {"who": who, "name": name or None, "requestor": True}
     if event.actor_kind in ROLES:
         agent["type"] = {"coding": [coding(ROLE_CLASS, ROLES[event.actor_kind])]}
@@ -73,7 +74,7 @@ def entities(event: AccessEvent, patient: Patient, position: int | None = None) 
     chain = [("numéro", str(event.seq)), ("hash", event.hash), ("hash précédent", event.prev_hash)] \
         if position is None else []
     details = [*chain, ("droit", journal.right_label(event)), ("détail", event.detail)]
-    record = {"what": {"identifier": {"system": INS_SYSTEM, "value": patient.ins},
+    record = {"what": {"identifier": unqualified_ins(patient),
                        "display": f"Dossier {de(patient.given_name)} {patient.family_name}"},
               "type": coding(ENTITY_TYPE, "1", "Person"), "role": coding(OBJECT_ROLE, "1", "Patient"),
               "detail": [{"type": name, "valueString": value} for name, value in details if value]}

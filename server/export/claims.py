@@ -17,7 +17,8 @@ from decimal import Decimal
 
 from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
 
-from ..fhir.resources import IDNAT_PS_SYSTEM, INS_SYSTEM, confidentiality
+from ..fhir.identity import unqualified_ins
+from ..fhir.resources import IDNAT_PS_SYSTEM, confidentiality
 from ..models import Patient, ReimbursementLine
 from .auditevents import coding, strip_none
 
@@ -70,7 +71,7 @@ def explanation_of_benefit(line: ReimbursementLine, *, patient: Patient,
         "status": "active",
         "type": {"coding": [coding(CLAIM_TYPE, *claim_type)]},
         "use": "claim",
-        "patient": {"identifier": {"system": INS_SYSTEM, "value": patient.ins},
+        "patient": {"identifier": unqualified_ins(patient),
                     "display": f"{patient.given_name} {patient.family_name}"},
         "billablePeriod": {"start": line.care_date.isoformat(), "end": line.care_date.isoformat()},
         "created": line.processed_on.isoformat(),  # the day the insurer processed the line: no hour is known

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from ..authors import RELATIVE
 from ..dossiers import InvalidInput
-from ..fhir.ips import ITEM_SYSTEM, KIND_SYSTEM, OBSERVATION_CODES, SEVERITY
+from ..fhir.ips import ITEM_SYSTEM, KIND_SYSTEM, OBSERVATION_CODES, PROCEDURE_RECORDED, SEVERITY
 from ..fhir.resources import CATEGORY_SYSTEM, IDNAT_PS_SYSTEM, LOINC, TYPES, WITHDRAWN
 from ..models import Professional
 from ..profile.items import ItemInput, check
@@ -25,8 +25,8 @@ from .auditevents import DOCUMENT_SYSTEM
 
 SEVERITY_OF = {fhir: carnet for carnet, fhir in SEVERITY.items()}
 MEASURE_OF = {code: label for label, (code, _) in OBSERVATION_CODES.items()}
-ITEM_RESOURCES = {"AllergyIntolerance", "MedicationStatement", "Condition", "FamilyMemberHistory", "Immunization",
-                  "Observation"}
+ITEM_RESOURCES = {"AllergyIntolerance", "MedicationStatement", "Condition", "Procedure", "FamilyMemberHistory",
+                  "Immunization", "Observation"}
 # What summary_bundle writes when a field is empty: read back as empty.
 PLACEHOLDERS = {"Réaction non précisée", "Famille", "Personne à prévenir"}
 # A document's author as a copy made before RELATIVE_EXTENSION (2026-12-06) names a relative: the French label.
@@ -164,7 +164,7 @@ def sent_type(resource: dict, category: str) -> tuple[str, str, str]:
 def written_by(resource: dict) -> dict | None:
     """Who declared an item, where summary_bundle put it for each resource type."""
     kind = resource["resourceType"]
-    if kind in ("AllergyIntolerance", "Condition"):
+    if kind in ("AllergyIntolerance", "Condition", "Procedure"):
         return resource.get("recorder")
     if kind == "MedicationStatement":
         return resource.get("informationSource")
@@ -175,9 +175,16 @@ def written_by(resource: dict) -> dict | None:
     return extension(resource, DECLARED_BY_EXTENSION)  # FamilyMemberHistory: FHIR has no author element
 
 
-# Where each resource says when its item was declared (a contact, in Patient.contact, does not).
+# Where each resource says when its item was declared (a contact, in Patient.contact, does not; a Procedure, in an
+# extension: declared_at).
 DECLARED_AT = {"AllergyIntolerance": "recordedDate", "Condition": "recordedDate", "MedicationStatement": "dateAsserted",
                "FamilyMemberHistory": "date", "Immunization": "recorded", "Observation": "issued"}
+
+
+def declared_at(resource: dict) -> datetime | None:
+    if resource["resourceType"] == "Procedure":
+        return instant(extension(resource, PROCEDURE_RECORDED))
+    return instant(resource.get(DECLARED_AT[resource["resourceType"]]))
 
 
 def item_input(resource: dict) -> tuple[ItemInput, str]:
@@ -195,8 +202,13 @@ def item_input(resource: dict) -> tuple[ItemInput, str]:
                          started_on=day(resource.get("effectivePeriod", {}).get("start")),
                          prescriber=prescriber.removeprefix("Prescrit par ")), ""
     if kind == "Condition":
+        # Active, a current problem; else over (a copy made before 2026-12-06 said "active" of every condition).
+        status = (resource.get("clinicalStatus", {}).get("coding") or [{}])[0].get("code")
         return ItemInput("condition", label=resource["code"]["text"], started_on=day(resource.get("onsetDateTime")),
-                         detail=first_note(resource)), ""
+                         nature="current" if status == "active" else "past", detail=first_note(resource)), ""
+    if kind == "Procedure":
+        return ItemInput("condition", label=resource["code"]["text"], nature="procedure",
+                         started_on=day(resource.get("performedDateTime")), detail=first_note(resource)), ""
     if kind == "FamilyMemberHistory":
         return ItemInput("family_history", label=resource["condition"][0]["code"]["text"],
                          detail=filled(resource.get("relationship", {}).get("text"))), ""
@@ -247,7 +259,7 @@ def plan_items(entries: dict[str, dict], professionals: dict[str, Professional],
             by_patient, relative = item_adder(resource, rpps)
             planned.append(PlannedItem(data, professionals[rpps] if rpps else None,
                                        bool(extension(resource, HIDDEN_EXTENSION)), document_url,
-                                       instant(resource.get(DECLARED_AT[resource["resourceType"]])), ended,
+                                       declared_at(resource), ended,
                                        bool(extension(resource, KEPT_EXTENSION)), added_by_patient=by_patient,
                                        relative_name=relative))
     for item in planned:

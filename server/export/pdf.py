@@ -14,7 +14,7 @@ from ..dossiers import professional_title
 from ..models import CATEGORIES, Document, Patient
 from ..profile.items import Profile
 from ..profile.wording import describe, in_reading_order
-from ..profile.kinds import KINDS, ORDER
+from ..profile.kinds import KINDS, NATURES, ORDER
 from ..templating import date_fr, datetime_fr, de
 from .carefiles import CARE_CSV_NAME, CARE_FHIR_NAME
 
@@ -125,13 +125,16 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
         if not items:
             continue
         pdf.paragraph(KINDS[kind].title, size=10.5, style="B")
-        stopped_said = False
+        stopped_said, nature = False, ""
         for item in items:
             if kind == "treatment" and item.ended_on and not stopped_said:  # as the page: never under "en cours"
                 if item is items[0]:
                     pdf.paragraph("Aucun traitement en cours.", size=9.5)
                 pdf.paragraph("Traitements arrêtés", size=10.5, style="B")
                 stopped_said = True
+            if kind == "condition" and item.nature != nature:  # as the page, and the summary's sections
+                nature = item.nature
+                pdf.paragraph(NATURES[nature].heading, size=10, style="B")
             author = profile.authors.get(item.author_professional_id or "")
             themselves = "la patiente" if patient.sex == "F" else "le patient"  # as "Née" above
             said = f"déclaré par {professional_title(author) if author else (declarers or {}).get(item.id, themselves)}"

@@ -31,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..dossiers import ALLOWED_MIME_TYPES, MAX_DOCUMENT_BYTES, add_document
+from ..fhir.identity import UNQUALIFIED_INS_SYSTEM
 from ..fhir.resources import INS_SYSTEM, number_read_as_date
 from ..files.pages import Unrenderable, render_pdf
 from ..files.store import Storage
@@ -158,7 +159,9 @@ async def registered_authors(session: AsyncSession, entries: dict[str, dict]) ->
 def check_patient(entries: dict[str, dict], patient: Patient) -> str:
     """The fullUrl of the copy's one Patient, who must be this one (by INS)."""
     people = {url: r for url, r in entries.items() if r["resourceType"] == "Patient"}
-    ins = [i.get("value") for p in people.values() for i in p.get("identifier", []) if i.get("system") == INS_SYSTEM]
+    # Under Carnet's own system (fhir/identity.py); a copy made before 2026-12-06 wrote it under the INS OID.
+    ins = [i.get("value") for p in people.values() for i in p.get("identifier", [])
+           if i.get("system") in (UNQUALIFIED_INS_SYSTEM, INS_SYSTEM)]
     if len(people) != 1 or ins != [patient.ins]:
         raise NotRestorable("Cette copie est celle du dossier d'un autre patient : son INS n'est pas celui de ce "
                             "dossier.")

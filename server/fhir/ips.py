@@ -1,9 +1,9 @@
 """A dossier as an International Patient Summary: a FHIR R4B (4.3.0) document Bundle (fhir.resources R4B models).
 
 Composition first, then the Patient (people to contact as `Patient.contact`), then one resource per profile
-item (AllergyIntolerance, MedicationStatement, Condition, FamilyMemberHistory, Immunization, Observation)
-and a DocumentReference per document. Each item's resource carries the item's id under Carnet's system,
-so that an export read back (server/export/) gives the same profile. What goes in is what the caller's
+item (AllergyIntolerance, MedicationStatement, Condition or Procedure, FamilyMemberHistory, Immunization,
+Observation) and a DocumentReference per document. Each item's resource carries the item's id under Carnet's
+system, so that an export read back (server/export/) gives the same profile. What goes in is what the caller's
 reader sees: the caller asks the rule (profile_of, listing) and passes the result; what the patient hid (or
 a professional kept from a minor's parents) says so in `meta.security`, and the Composition's confidentiality
 is the highest of what it holds.
@@ -22,10 +22,14 @@ from ..dossiers import professional_title
 from ..models import Document, Patient, Professional, ProfileItem
 from ..profile.items import Profile
 from ..profile.wording import describe, in_reading_order
-from ..profile.kinds import DONATION, KINDS, MEASURES
-from .resources import INS_SYSTEM, LOINC, confidentiality, document_reference, fhir_instant
+from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES
+from .identity import UNQUALIFIED_IDENTITY
+from .resources import LOINC, confidentiality, document_reference, fhir_instant
 
 UNKNOWN_DATE = {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
+# When a procedure was declared: R4B's Procedure has no element for it (R5's `recorded`, by its cross-version
+# extension), which a copy read back needs (export/mapping.py).
+PROCEDURE_RECORDED = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Procedure.recorded"
 ITEM_SYSTEM = "urn:carnet:fhir:profil"  # identifier.system of a resource made from a profile item; value: its id
 DONATION_SYSTEM = "urn:carnet:fhir:don-organes"  # profile/kinds.DONATION's codes
 KIND_SYSTEM = "urn:carnet:fhir:profil-type"  # for the kinds FHIR has no resource of its own for here
@@ -38,20 +42,26 @@ EMPTY_REASON = "http://terminology.hl7.org/CodeSystem/list-empty-reason"
 NOT_ASKED = {"coding": [{"system": EMPTY_REASON, "code": "notasked", "display": "Not Asked"}]}
 WITHHELD = {"coding": [{"system": EMPTY_REASON, "code": "withheld", "display": "Information Withheld"}]}
 SECTION_SYSTEM = "urn:carnet:fhir:section"  # Carnet's own sections, where neither IPS nor LOINC has one
-# (kind, LOINC section code and its display, title); IPS requires the first three, empty or not, and a code on
-# every section (Composition.section.code, 1..1 in the IPS profile).
+# (section, LOINC section code and its display, title); IPS requires the first three, empty or not, and a code on
+# every section (Composition.section.code, 1..1 in the IPS profile). A section holds the items of one kind
+# (SECTION_KIND, where the section is not named for it), all of them or some (_section_items): a condition goes
+# to the problem list only while it is a current problem ("clinical problems or conditions currently being
+# monitored", IPS), else to the history of past illness or of procedures, as its nature says (kinds.NATURES).
 SECTIONS = [
     ("allergy", "48765-2", "Allergies and adverse reactions Document", "Allergies et intolérances"),
     ("treatment", "10160-0", "History of Medication use Narrative", "Traitements"),  # in progress, then stopped
-    ("condition", "11450-4", "Problem list - Reported", "Antécédents médicaux et chirurgicaux"),
+    ("current", "11450-4", "Problem list - Reported", NATURES["current"].heading),
+    ("past", "11348-0", "History of Past illness Narrative", NATURES["past"].heading),
+    ("procedure", "47519-4", "History of Procedures Document", NATURES["procedure"].heading),
     ("vaccination", "11369-6", "History of Immunization Narrative", "Vaccinations"),
     ("measurement", "8716-3", "Vital signs", "Mesures"),
     ("results", "30954-2", "Relevant diagnostic tests/laboratory data Narrative", "Résultats d'analyses"),
     ("family_history", "10157-6", "History of family member diseases Narrative", "Antécédents familiaux"),
     ("directive", "42348-3", "Advance healthcare directives", "Directives anticipées et don d'organes"),
 ]
+SECTION_KIND = {"current": "condition", "past": "condition", "procedure": "condition", "results": "measurement"}
 DOCUMENTS_SECTION = {"system": SECTION_SYSTEM, "code": "documents", "display": "Documents du dossier"}
-REQUIRED = {"allergy", "treatment", "condition"}
+REQUIRED = {"allergy", "treatment", "current"}
 OBSERVATION_CODES = {"weight": ("29463-7", "Body weight"), "height": ("8302-2", "Body height"),
                      "blood_pressure": ("85354-9", "Blood pressure panel"),
                      "glucose": ("2339-0", "Glucose [Mass/volume] in Blood")}
@@ -87,12 +97,15 @@ def who_declared(item: ProfileItem, authors: dict[str, Professional], refs: dict
     return {"reference": patient_ref, "display": "Déclaré par le patient"}
 
 
-def _section_items(profile, kind: str) -> list:
-    """A section's items: the profile's of its kind; measures split between vital signs and laboratory results."""
-    if kind in ("measurement", "results"):
-        return [i for i in profile.by_kind.get("measurement", []) if (i.label in LABORATORY) == (kind == "results")]
-    items = in_reading_order(kind, profile.by_kind.get(kind, []))  # the treatments in progress first, as the page
-    return items + (profile.by_kind.get("organ_donation", []) if kind == "directive" else [])
+def _section_items(profile, section: str) -> list:
+    """A section's items: the profile's of its kind; measures split between vital signs and laboratory results,
+    conditions by their nature."""
+    if section in ("measurement", "results"):
+        return [i for i in profile.by_kind.get("measurement", []) if (i.label in LABORATORY) == (section == "results")]
+    if SECTION_KIND.get(section) == "condition":
+        return [i for i in profile.by_kind.get("condition", []) if i.nature == section]
+    items = in_reading_order(section, profile.by_kind.get(section, []))  # treatments in progress first, as the page
+    return items + (profile.by_kind.get("organ_donation", []) if section == "directive" else [])
 
 
 def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, documents: dict[str, str]) -> dict | None:
@@ -120,10 +133,18 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
                 "_effectiveDateTime": None if any(period.values()) else {"extension": [UNKNOWN_DATE]},
                 "informationSource": declared, "dateAsserted": fhir_instant(item.created_at), "dosage": [{"text": item.detail}] if item.detail else None,
                 "note": [{"text": f"Prescrit par {item.prescriber}"}] if item.prescriber else None}
+    if item.kind == "condition" and item.nature == "procedure":
+        return {"resourceType": "Procedure", "identifier": identifier, "status": "completed",
+                "extension": [{"url": PROCEDURE_RECORDED, "valueDateTime": fhir_instant(item.created_at)}],
+                "code": {"text": item.label}, "subject": {"reference": patient_ref},
+                "performedDateTime": day(item.started_on),
+                # Its day not known: said so (IPS wants performed[x], 1..1, with this extension when unknown).
+                "_performedDateTime": None if item.started_on else {"extension": [UNKNOWN_DATE]},
+                "recorder": declared, "note": note}
     if item.kind == "condition":
         return {"resourceType": "Condition", "identifier": identifier,
                 "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                               "code": "resolved" if item.ended_on else "active"}]},
+                                               "code": "active" if item.nature == "current" else "resolved"}]},
                 "code": {"text": item.label}, "subject": {"reference": patient_ref},
                 "onsetDateTime": day(item.started_on), "recorder": declared,
                 "recordedDate": fhir_instant(item.created_at), "note": note}
@@ -174,9 +195,10 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
 
 
 def patient_resource(patient: Patient, contacts: list[ProfileItem]) -> dict:
+    """The patient by their traits, with no INS: Carnet's is never qualified (fhir/identity.py)."""
     return {
         "resourceType": "Patient",
-        "identifier": [{"system": INS_SYSTEM, "value": patient.ins}],
+        "extension": [UNQUALIFIED_IDENTITY],
         "name": [{"family": patient.family_name, "given": [patient.given_name]}],
         "gender": {"F": "female", "M": "male"}.get(patient.sex, "unknown"),
         "birthDate": patient.birth_date.isoformat(),
@@ -208,11 +230,12 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
     document_refs = {d.id: urn() for d in documents}
     sections = []
     labels = [confidentiality(hidden=d.hidden, kept_from_parents=d.hidden_from_representatives) for d in documents]
-    for kind, code, display, section_title in SECTIONS:
-        if kinds is not None and (kind if kind != "results" else "measurement") not in kinds:
+    for section_name, code, display, section_title in SECTIONS:
+        kind = SECTION_KIND.get(section_name, section_name)
+        if kinds is not None and kind not in kinds:
             continue
-        items = _section_items(profile, kind)
-        if not items and kind not in REQUIRED:
+        items = _section_items(profile, section_name)
+        if not items and section_name not in REQUIRED:
             continue
         item_refs = []
         for item in items:

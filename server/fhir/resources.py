@@ -110,7 +110,7 @@ def document_reference(document: Document, *, patient: Patient, author: Professi
         "type": {"coding": [{k: v for k, v in coding.items() if v is not None}]},
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": document.category,
                                   "display": CATEGORIES[document.category]}]}],
-        "subject": {"reference": f"Patient/{patient.id}", "identifier": {"system": INS_SYSTEM, "value": patient.ins}},
+        "subject": {"reference": f"Patient/{patient.id}"},  # never its INS, not qualified (fhir/identity.py)
         "date": fhir_instant(document.created_at),
         "author": [author_ref],
         "description": document.title,

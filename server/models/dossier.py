@@ -248,6 +248,9 @@ class ProfileItem(SQLModel, table=True):
     label: str = Field(max_length=200)  # the substance, the condition, the medicine, the vaccine, the person…
     detail: str = Field(default="", max_length=500)  # the reaction, the dose, the relationship…
     severity: str = Field(default="", max_length=20)  # an allergy's: "faible", "modérée", "sévère"
+    # A condition's (profile/kinds.NATURES): "current" (a problem now), "past" (an illness over), "procedure" (an
+    # operation, a childbirth…), each its own IPS section (fhir/ips.py); migration 0042.
+    nature: str = Field(default="", max_length=20)
     started_on: date | None = None  # diagnosed, since, given on, measured on
     ended_on: date | None = None
     value: float | None = None  # a measurement's (systolic, for a blood pressure)

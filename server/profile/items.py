@@ -20,8 +20,8 @@ from ..i18n.formats import long_date, number, quoted_fr
 from ..identifiers import age_on
 from ..models import Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..text_input import clean, readable_length
-from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, OLDEST, ONE_AT_A_TIME, ORDER, PATIENTS_OWN, SEVERITIES,
-                    kinds_in, offered)
+from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, NATURES, OLDEST, ONE_AT_A_TIME, ORDER, PATIENTS_OWN,
+                    SEVERITIES, kinds_in, offered)
 from .seen import visible_items_clause
 from .wording import summary
 
@@ -94,6 +94,7 @@ class ItemInput:
     label: str = ""
     detail: str = ""
     severity: str = ""
+    nature: str = ""
     started_on: date | None = None
     started_on_text: str = ""  # what was typed, to tell "empty" from "not a date"
     value: str = ""
@@ -182,6 +183,11 @@ def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
         if data.severity and data.severity not in SEVERITIES:  # none: not known (the form's "Je ne sais pas")
             raise InvalidInput(_("Choisissez la gravité : faible, modérée, sévère, ou « Je ne sais pas »."), "severity")
         fields["severity"] = data.severity
+    if "nature" in kind.fields:
+        if data.nature not in NATURES:  # never guessed: a past illness or an operation is no current problem
+            raise InvalidInput(_("Indiquez s'il s'agit d'un problème de santé actuel, d'une maladie passée ou d'une "
+                                 "intervention."), "nature")
+        fields["nature"] = data.nature
     if "started_on" in kind.fields:
         if kind.code == "vaccination" and data.started_on is None:
             raise InvalidInput(_("Indiquez la date de la vaccination (JJ/MM/AAAA)."), "started_on")

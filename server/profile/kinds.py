@@ -27,7 +27,8 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("treatment", N_("Traitements en cours"), N_("le traitement «\u00a0%(label)s\u00a0»"), "ordonnance",
          N_("Médicament"), N_("le médicament"), ("detail", "started_on", "prescriber")),
     Kind("condition", N_("Antécédents médicaux et chirurgicaux"), N_("l'antécédent «\u00a0%(label)s\u00a0»"),
-         "synthese", N_("Maladie ou intervention"), N_("la maladie ou l'intervention"), ("started_on", "detail")),
+         "synthese", N_("Maladie ou intervention"), N_("la maladie ou l'intervention"),
+         ("nature", "started_on", "detail")),
     Kind("family_history", N_("Antécédents familiaux"), N_("l'antécédent familial «\u00a0%(label)s\u00a0»"),
          "synthese", N_("Maladie"), N_("la maladie"), ("detail",)),
     Kind("vaccination", N_("Vaccinations"), N_("la vaccination «\u00a0%(label)s\u00a0»"), "vaccination",
@@ -62,6 +63,25 @@ def offered(code: str, age: int, *, by_professional: bool = False) -> bool:
     """Whether a patient of this age may have an item of this kind, declared by a professional or not."""
     return age >= MIN_AGE.get(code, 0) and not (by_professional and code in PATIENTS_OWN)
 
+
+@dataclass(frozen=True)
+class Nature:
+    code: str
+    heading: str  # its group's, on the profile page and in the copies: "Maladies passées"
+    choice: str  # the form's answer to "Il s'agit de…"
+    example: str
+
+
+# What a condition is (ProfileItem.nature), in the order the profile lists them: the IPS has a section for each
+# (fhir/ips.py: the problem list, the history of past illness, the history of procedures).
+NATURES: dict[str, Nature] = {n.code: n for n in (
+    Nature("current", N_("Problèmes de santé actuels"), N_("Un problème de santé actuel"),
+           N_("Une maladie ou un trouble qui dure ou qui est suivi : asthme, diabète, allergie saisonnière")),
+    Nature("past", N_("Maladies passées"), N_("Une maladie passée, guérie"),
+           N_("Par exemple : une pneumonie, une anémie corrigée, une hépatite guérie")),
+    Nature("procedure", N_("Interventions et actes"), N_("Une intervention ou un acte"),
+           N_("Une opération, un accouchement, une extraction dentaire")),
+)}
 
 SEVERITIES = {"faible": N_("Faible"), "moderee": N_("Modérée"), "severe": N_("Sévère")}
 # How allergies are listed, on the patient's profile and on a professional's card: the severe first. One whose

@@ -8,17 +8,21 @@ from datetime import date
 from ..i18n import _
 from ..i18n.formats import long_date, number, quoted_fr
 from ..models import ProfileItem
-from .kinds import DONATION, KINDS, MEASURES, OLDEST, SEVERITIES, SEVERITY_ORDER
+from .kinds import DONATION, KINDS, MEASURES, NATURES, OLDEST, SEVERITIES, SEVERITY_ORDER
 
 
 def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:
-    """Severe allergies first; the treatments still taken, then the stopped ones (profile/ending.py); measurements
-    by measure (the weights together, then the heights…), newest first; the rest as profile_of gives them (newest
-    first). The profile page's order, and its copies' (the PDF summary, the IPS, a health link)."""
+    """Severe allergies first; the treatments still taken, then the stopped ones (profile/ending.py); the current
+    problems, then the past illnesses, then the procedures (kinds.NATURES); measurements by measure (the weights
+    together, then the heights…), newest first; the rest as profile_of gives them (newest first). The profile
+    page's order, and its copies' (the PDF summary, the IPS, a health link)."""
     if kind == "allergy":
         return sorted(items, key=lambda i: SEVERITY_ORDER.get(i.severity, len(SEVERITY_ORDER)))
     if kind == "treatment":  # those still taken first, the stopped ones after (profile/ending.py)
         return sorted(items, key=lambda i: i.ended_on is not None)
+    if kind == "condition":
+        order = list(NATURES)
+        return sorted(items, key=lambda i: order.index(i.nature) if i.nature in order else len(order))
     if kind == "measurement":
         order = list(MEASURES)
         return sorted(items, key=lambda i: (order.index(i.label) if i.label in order else len(order),
@@ -45,7 +49,9 @@ def describe(item: ProfileItem) -> str:
     parts += [p for p in (item.detail, item.phone, item.lot and _("lot %(lot)s", lot=item.lot),
                           item.prescriber and _("prescrit par %(name)s", name=item.prescriber)) if p]
     if item.started_on:
-        parts.append(_("depuis le %(date)s", date=day(item.started_on)) if item.kind in ("treatment", "condition")
+        # A treatment, a current problem: since then; a past illness, an operation, a vaccination: that day.
+        since = item.kind == "treatment" or item.kind == "condition" and item.nature == "current"
+        parts.append(_("depuis le %(date)s", date=day(item.started_on)) if since
                      else _("le %(date)s", date=day(item.started_on)))
     if item.kind == "treatment" and item.ended_on:  # never read as a treatment in progress (profile/ending.py)
         parts.append(_("arrêté le %(date)s", date=day(item.ended_on)))

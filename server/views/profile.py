@@ -1,5 +1,5 @@
 """The profil médical's page: read it under the rule (adding to it: views/profile_adding.py; hiding, deleting, a
-treatment's end, one item's changes: views/profile_changes.py).
+treatment's end, a condition classed anew, one item's changes: views/profile_changes.py).
 
 Everyone reads through `reading.open_dossier(action="read_profile")`, so a professional's read is logged
 before the page is sent and shows only what their `Visibility` admits. The patient and a managing caregiver
@@ -32,7 +32,7 @@ from ..professionals.uploads import WRITE_RIGHTS
 from ..profile.charts import charts_of
 from ..profile.items import Profile, profile_of
 from ..profile.wording import in_reading_order, name
-from ..profile.kinds import DONATION, KINDS, MEASURES, ONE_AT_A_TIME, ORDER, SEVERITIES, offered
+from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES, ONE_AT_A_TIME, ORDER, SEVERITIES, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, open_dossier
 from ..templating import PARIS
@@ -116,7 +116,7 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
         "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
         "charts": charts_of(i for i in items if i.kind == "measurement"),
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
-        "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION,
+        "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION, "natures": NATURES,
         "add_labels": ADD_LABELS, "today": paris_today().isoformat(),
         "one_at_a_time": ONE_AT_A_TIME,  # changed in one step (views/profile_changes.py), never two at once
     }

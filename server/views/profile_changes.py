@@ -1,7 +1,7 @@
 """Changes to one item of the profil médical, from its page: a treatment marked as stopped (profile/ending.py) on the
-day it ended, an item hidden from professionals or shown again, a position (kinds.ONE_AT_A_TIME) changed for another
-in one step, deleted by whoever manages the dossier, or removed by the professional who declared it in error. Each in
-the log (profile/items.py)."""
+day it ended, a condition classed anew (profile/classing.py), an item hidden from professionals or shown again, a
+position (kinds.ONE_AT_A_TIME) changed for another in one step, deleted by whoever manages the dossier, or removed by
+the professional who declared it in error. Each in the log (profile/items.py)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,13 @@ from ..guards import logged_in
 from ..i18n import _
 from ..identifiers import identity_of
 from ..models import Account, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
+from ..profile.classing import set_nature
 from ..profile.ending import end_treatment
 from ..profile.items import ItemInput, add_item, delete_item, set_item_hidden
 from ..profile.wording import name
 from ..access.reading import log_profile_read
 from ..access.rule import Right
-from ..profile.kinds import DONATION, MEASURES, ONE_AT_A_TIME, SEVERITIES
+from ..profile.kinds import DONATION, MEASURES, NATURES, ONE_AT_A_TIME, SEVERITIES
 from ..profile.seen import item_facts, seen_item
 from .forms import Form, FormError, parse_date, text
 from .profile import profile_context, profile_url
@@ -151,6 +152,22 @@ async def stop(request: Request, db: AsyncSession, dossier_id: str, item_id: str
     return Redirect(profile_url(dossier_id, "arrete") + f"#item-{item.id}", status_code=303)
 
 
+# --- a condition classed anew -----------------------------------------------------------------
+
+
+@post("/dossiers/{dossier_id:str}/profil/{item_id:str}/classement", guards=[logged_in], status_code=200)
+async def classify(request: Request, db: AsyncSession, dossier_id: str, item_id: str, data: Form) -> Response:
+    item, actor = await managed_item(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
+    if item.kind != "condition":
+        raise NotFoundException()
+    nature = text(data, "nature", limit=20)
+    if nature not in NATURES:
+        return error_response(request, 400, _("Indiquez s'il s'agit d'un problème de santé actuel, d'une maladie "
+                                              "passée ou d'une intervention."))
+    await set_nature(db, item=item, nature=nature, actor=actor)
+    return Redirect(profile_url(dossier_id, "classe") + f"#item-{item.id}", status_code=303)
+
+
 # --- a position changed -----------------------------------------------------------------------
 
 
@@ -225,4 +242,4 @@ async def change(request: HTMXRequest, db: AsyncSession, dossier_id: str, item_i
     return Redirect(profile_url(dossier_id, "change") + f"#item-{added.id}", status_code=303)
 
 
-routes = [hide, delete_form, delete, stop, change_form, change]
+routes = [hide, delete_form, delete, stop, classify, change_form, change]

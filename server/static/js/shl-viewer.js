@@ -129,7 +129,8 @@
   // The summary's sections by their LOINC code (server/fhir/ips.py), titled in the page's language; another's own.
   var SECTION_TITLES = {
     "48765-2": _("Allergies et intolérances"), "10160-0": _("Traitements"),
-    "11450-4": _("Antécédents médicaux et chirurgicaux"), "11369-6": _("Vaccinations"), "8716-3": _("Mesures"),
+    "11450-4": _("Problèmes de santé actuels"), "11348-0": _("Maladies passées"),
+    "47519-4": _("Interventions et actes"), "11369-6": _("Vaccinations"), "8716-3": _("Mesures"),
     "30954-2": _("Résultats d'analyses"),
     "10157-6": _("Antécédents familiaux"), "42348-3": _("Directives anticipées et don d'organes")
   };
@@ -179,14 +180,17 @@
         }
         details = details.concat(notes);
         break;
-      case "Condition": {
-        var status = resource.clinicalStatus && resource.clinicalStatus.coding && resource.clinicalStatus.coding[0];
+      // A current problem, a past illness: its section says which (server/fhir/ips.py).
+      case "Condition":
         what = textOf(resource.code);
         if (resource.onsetDateTime) details.push(longDate(resource.onsetDateTime));
-        if (status && status.code === "resolved") details.push(_("guéri"));
         details = details.concat(notes);
         break;
-      }
+      case "Procedure":
+        what = textOf(resource.code);
+        if (resource.performedDateTime) details.push(longDate(resource.performedDateTime));
+        details = details.concat(notes);
+        break;
       case "Immunization":
         what = textOf(resource.vaccineCode);
         if (resource.occurrenceDateTime) details.push(longDate(resource.occurrenceDateTime));

@@ -107,7 +107,10 @@ def send(carnet: str, client_id: str, key: ECKey, ins: str, pdf: bytes, title: s
         sys.exit(f"Envoi refusé ({status}) : {answer['issue'][0]['diagnostics']}")
     response = answer["entry"][1]["response"]
     said = "reçu" if response["status"].startswith("201") else "déjà reçu, non dupliqué"
-    print(f"Envoyé : « {title} » → {response['location']} ({said})")
+    # No location for a document received before and deleted by the patient since: it has no address left.
+    print(f"Envoyé : « {title} » → {response.get('location', 'sans adresse')} ({said})")
+    for issue in response.get("outcome", {}).get("issue", []):  # what Carnet says of it: a warning, why not stored
+        print(f"  {issue['diagnostics']}")
 
     search = urllib.parse.urlencode({"patient.identifier": f"{INS_SYSTEM}|{ins}", "_count": "20"}).encode()
     status, _, body = call("POST", f"{carnet}/fhir/DocumentReference/_search", body=search,

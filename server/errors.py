@@ -19,6 +19,7 @@ from .access.managing import NotActing
 from .accesslog.audit import ChainBusy
 from .caregivers.dossiers import Band
 from .db import is_busy
+from .fhir.capability import unsupported
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable
 from .i18n import N_, _
@@ -162,6 +163,10 @@ def on_not_found(request: Request, exc: NotFoundException) -> Response:
     # the person reads, or held, says what she may do there now, which is no secret to her; and so does a page only
     # its managers open, to one who reads it (an old link, a bookmark). One who held it opens such a page no more
     # than anyone: the refusal anyone gets.
+    if "route_handler" not in request.scope and (request.url.path + "/").startswith("/fhir/"):
+        # No route: what the API does not serve at all, whatever exists (FHIR http.html: a 404 for a resource type
+        # not supported), said as not supported, unlike the refusal of a resource it serves.
+        return outcome_response(404, unsupported(request.url.path), code="not-supported")
     if isinstance(exc, NotActing) and (request.method == "POST" or exc.band is not None) and \
             request.path_params.get(exc.about[0]) == exc.about[1]:
         return not_acting(request, exc)

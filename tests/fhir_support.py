@@ -19,6 +19,9 @@ from fpdf import FPDF
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
 CATEGORY_SYSTEM = "urn:carnet:fhir:categorie-document"
+# Each category's own LOINC type (server/fhir/resources.py, CATEGORY_CODES): one that says another is refused.
+TYPE_OF = {"compte_rendu": "11488-4", "ordonnance": "57833-6", "biologie": "11502-2", "imagerie": "18748-4",
+           "vaccination": "11369-6", "certificat": "51851-4", "synthese": "60591-5"}
 
 
 class Software:
@@ -66,7 +69,7 @@ def provide_bundle(ins: str, *, title: str, data: bytes, master: str | None = No
     reference = {
         "resourceType": "DocumentReference", "status": "current",
         "masterIdentifier": {"system": "urn:ietf:rfc:3986", "value": master or f"urn:uuid:{uuid.uuid4()}"},
-        "type": {"coding": [{"system": "http://loinc.org", "code": "11488-4"}]},
+        "type": {"coding": [{"system": "http://loinc.org", "code": TYPE_OF.get(category, "11488-4")}]},
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": category}]}],
         "subject": subject, "description": title, "content": [{"attachment": attachment}],
         "context": {"period": {"start": when.isoformat()}},

@@ -23,6 +23,7 @@ from sqlmodel import select
 from server.access import rights
 from server.accesslog.audit import Actor
 from server.fhir import clients
+from server.fhir.identity import UNQUALIFIED_INS_SYSTEM
 from server.models import AccessEvent, ApiToken, Notification, utcnow
 from tests.conftest import ORIGIN, activate, add_text_document, activate_professional, make_ins, new_patient, new_professional
 from tests.fhir_support import Software, as_bundle, as_outcome, provide_bundle, report_pdf
@@ -179,7 +180,8 @@ async def test_search_lists_what_the_professional_sees_with_paging_and_the_bytes
     assert answers[0] == answers[1] and answers[0][0] == 400, answers
 
     reference: DocumentReference = page.entry[0].resource
-    assert reference.subject.identifier is None  # her INS was never qualified: never sent as one (fhir/identity.py)
+    # Her INS was never qualified: never sent as one (fhir/identity.py).
+    assert reference.subject.identifier.system == UNQUALIFIED_INS_SYSTEM and reference.subject.reference is None
     url = reference.content[0].attachment.url.removeprefix(ORIGIN)
     fetched = await client.get(url, headers=practice.headers)
     assert fetched.headers["content-type"] == "application/pdf"
@@ -420,8 +422,8 @@ async def test_what_the_patient_hid_or_kept_from_parents_carries_its_confidentia
 
     listed = as_bundle(await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}",
                                         headers=practice.headers))
-    labels = {e.resource.description: [(s.system, s.code) for s in (e.resource.meta.security if e.resource.meta
-                                                                    else [])] for e in listed.entry}
+    labels = {e.resource.description: [(s.system, s.code) for s in e.resource.meta.security or []]
+              for e in listed.entry}
     assert labels == {"Bilan hépatique": [(CONFIDENTIALITY, "R")], "Consultation confidentielle": [(CONFIDENTIALITY, "V")],
                       "Radio": []}
     read = DocumentReference.model_validate((await client.get(f"/fhir/DocumentReference/{lab.id}",
@@ -429,7 +431,8 @@ async def test_what_the_patient_hid_or_kept_from_parents_carries_its_confidentia
     assert read.meta.security[0].code == "R" and read.meta.security[0].display == "restricted"
     binary = await client.get(f"/fhir/Binary/{kept.id}", headers={**practice.headers, "accept": "application/fhir+json"})
     assert Binary.model_validate(binary.json()).meta.security[0].code == "V"
-    assert "meta" not in (await client.get(f"/fhir/DocumentReference/{plain.id}", headers=practice.headers)).json()
+    assert "security" not in (await client.get(f"/fhir/DocumentReference/{plain.id}",
+                                               headers=practice.headers)).json()["meta"]
 
 
 async def test_count_zero_answers_the_total_and_no_entry(client, db, app, patient, practice):

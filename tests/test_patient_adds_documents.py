@@ -20,6 +20,7 @@ from sqlmodel import select
 from server.access import rights
 from server.accounts import account_for_patient, account_for_professional
 from server.dossiers import MAX_DOCUMENT_BYTES
+from server.fhir.identity import unqualified_ins
 from server.models import AccessEvent, Delegation, Document, Notification
 from server.templating import PARIS
 from tests.conftest import ORIGIN, AsyncTestClient, get_csrf, new_patient, new_professional, wrong_fields, without_csrf
@@ -253,4 +254,5 @@ async def test_the_copy_and_the_fhir_api_name_who_added_it(client, db, app, pati
     summary = "".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(archive.read("synthese.pdf")))
     assert re.search(r"Mes questions\W*Notes du patient\W*Camille Martin", summary)
     read = await client.get(f"/fhir/DocumentReference/{document.id}", headers=practice.headers)
-    assert read.json()["author"] == [{"reference": f"Patient/{patient.patient.id}", "display": "Camille Martin"}]
+    named = unqualified_ins(patient.patient)  # no Patient is served; never under the INS OID (fhir/identity.py)
+    assert read.json()["author"] == [{"identifier": named, "display": "Camille Martin"}]

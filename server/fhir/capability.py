@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from .query import SEARCH_PARAMS
@@ -9,6 +11,22 @@ from .submission import MAX_DOCUMENTS
 from .tokens import PROFESSIONAL_PERMISSIONS, scope_text
 
 MHD = "https://profiles.ihe.net/ITI/MHD"
+RESOURCES = [
+    {"type": "DocumentReference",
+     "supportedProfile": [f"{MHD}/StructureDefinition/IHE.MHD.Minimal.DocumentReference"],
+     "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "patch"}],
+     "documentation": "category : la classe du document (urn:oid:1.2.250.1.213.1.1.4.1, TRE_A03-ClasseDocument) "
+                      "ou sa catégorie Carnet (urn:carnet:fhir:categorie-document) ; type : LOINC. Le patient est "
+                      "désigné par son INS (subject.identifier) : Carnet ne sert pas de ressource Patient. patch : "
+                      "l'auteur seul retire son document (status entered-in-error).",
+     "searchParam": [{"name": n, "type": t, "documentation": d} for n, t, d in SEARCH_PARAMS]},
+    {"type": "Binary", "interaction": [{"code": "read"}],
+     "documentation": "Les octets du document (ITI-68), vérifiés contre leur SHA-256 (en-tête Repr-Digest)."},
+    {"type": "List", "supportedProfile": [f"{MHD}/StructureDefinition/IHE.MHD.Minimal.SubmissionSet"],
+     "documentation": "Reçu seulement dans un envoi (ITI-65)."},
+]
+RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
+OPERATION = re.compile(r"\$[a-z][a-z-]{0,63}")
 
 
 def capability_statement(*, base: str, software_version: str) -> CapabilityStatement:
@@ -41,20 +59,30 @@ def capability_statement(*, base: str, software_version: str) -> CapabilityState
                 "extension": [{"url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
                                "extension": [{"url": "token", "valueUri": f"{base}/fhir/token"}]}],
             },
-            "resource": [
-                {"type": "DocumentReference",
-                 "supportedProfile": [f"{MHD}/StructureDefinition/IHE.MHD.Minimal.DocumentReference"],
-                 "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "patch"}],
-                 "documentation": "patch : l'auteur seul retire son document (status entered-in-error).",
-                 "searchParam": [{"name": n, "type": t, "documentation": d} for n, t, d in SEARCH_PARAMS]},
-                {"type": "Binary", "interaction": [{"code": "read"}],
-                 "documentation": "Les octets du document (ITI-68), vérifiés contre leur SHA-256 (en-tête Repr-Digest)."},
-                {"type": "List", "supportedProfile": [f"{MHD}/StructureDefinition/IHE.MHD.Minimal.SubmissionSet"],
-                 "documentation": "Reçu seulement dans un envoi (ITI-65)."},
-            ],
+            "resource": RESOURCES,
             "interaction": [{"code": "transaction", "documentation": "Provide Document Bundle (ITI-65)."}],
         }],
     })
+
+
+def unsupported(path: str) -> str:
+    """What an address of the API that no route serves asks for, said as such: a resource type, an operation or an
+    interaction the CapabilityStatement does not list (FHIR's "not-supported"), never as a refusal of something that
+    exists. A type's or an operation's name is repeated, never an id."""
+    parts = path.removeprefix("/fhir").strip("/").split("/")
+    kind = parts[0] if RESOURCE_TYPE.fullmatch(parts[0]) else None
+    operation = next((part for part in parts if OPERATION.fullmatch(part)), None)
+    see = "ce que Carnet prend en charge est décrit par son CapabilityStatement (GET /fhir/metadata)."
+    if kind == "Patient":
+        return ("Carnet ne sert pas de ressource Patient : le patient est désigné par son INS (subject.identifier) ; "
+                + see)
+    if kind is not None and kind not in {resource["type"] for resource in RESOURCES}:
+        return f"Le type de ressource {kind} n'est pas pris en charge : {see}"
+    if operation is not None:
+        return f"L'opération {operation} n'est pas prise en charge{f' sur {kind}' if kind else ''} : {see}"
+    if kind is not None:
+        return f"Cette interaction n'est pas prise en charge sur {kind} : {see}"
+    return f"Cette adresse n'est pas une adresse de l'API FHIR de Carnet : {see}"
 
 
 def smart_configuration(*, base: str) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 from litestar.exceptions import NotFoundException
 from sqlalchemy import tuple_
 from sqlmodel import col, func, select
@@ -28,7 +29,7 @@ from ..access.reading import PHANTOM, open_dossier, open_document
 from ..access.rule import Visibility
 from .errors import NOT_FOUND, FhirError
 from .query import Query
-from .resources import CURRENT, WITHDRAWN, document_reference, outcome, searchset
+from .resources import CURRENT, WITHDRAWN, document_reference, etag_of, outcome, searchset
 from .submission import read_submission
 from .tokens import Caller
 
@@ -57,12 +58,11 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
             uploads=submission.uploads, today=paris_today(), via=caller.via)
     except NotFoundException:
         raise not_found() from None
-    except IdentifierReused:
+    except IdentifierReused as reused:
         # IHE XDS's XDSNonIdenticalHash: a unique id names one content, for good. Carnet does not read relatesTo.
         raise FhirError(409, "Vous avez déjà envoyé un autre contenu sous cet identifiant (masterIdentifier) dans ce "
-                             "dossier : "
-                             "rien n'a été enregistré. Un document corrigé doit porter un nouvel identifiant "
-                             "(retirez l'ancien document si besoin).") from None
+                             "dossier : rien n'a été enregistré. Un document corrigé doit porter un nouvel identifiant"
+                             f"{_first_one(reused)}.") from None
     except InvalidInput as refused:
         raise FhirError(422, str(refused), code="processable") from None
     entries = []
@@ -80,18 +80,45 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
         # Each entry says what it made: a document already received (same identifier, same bytes) is not made again.
         # A Binary carries the bytes of at least one document (submission.read_submission refuses any other).
         made = any(filed[index][1] for index in indexes)
+        document = filed[indexes[0]][0]
         response = {"status": "201 Created" if made else "200 OK"}
+        if document.deleted_at is None:  # deleted, it has no address left: a location would answer 404
+            response["location"] = f"{kind}/{document.id}"
+            if kind == "DocumentReference":
+                response["etag"] = etag_of(document)
         if kind == "DocumentReference":
-            document = filed[indexes[0]][0]
-            response |= {"location": f"DocumentReference/{document.id}", "etag": 'W/"1"'}
+            said = [("warning", "code-invalid", text) for text in submission.warnings[indexes[0]]]
             if not made:
-                response["outcome"] = outcome("Ce document (même masterIdentifier, même contenu) a déjà été reçu : "
-                                              "il n'a pas été enregistré une seconde fois.", code="duplicate",
-                                              severity="information").model_dump(mode="json", exclude_none=True)
-        else:
-            response["location"] = f"Binary/{filed[indexes[0]][0].id}"
+                said.append(("information", "duplicate", _received(document)))
+            if said:
+                response["outcome"] = OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [
+                    {"severity": severity, "code": code, "diagnostics": text} for severity, code, text in said]}
+                ).model_dump(mode="json", exclude_none=True)
         entries.append({"response": response})
     return Bundle.model_validate({"resourceType": "Bundle", "type": "transaction-response", "entry": entries})
+
+
+def _received(document: Document) -> str:
+    """What a document sent again (same identifier, same bytes) has become, said to its author alone (an identifier
+    is looked up among the sender's documents). Deleted by the patient, it is gone for everyone and has no address;
+    saying so tells its author nothing new: their read of it answers 404 while they may write to the dossier, which
+    they may, to be answered here."""
+    said = "Ce document (même masterIdentifier, même contenu) a déjà été reçu"
+    if document.deleted_at is not None:
+        return f"{said}, puis supprimé du dossier : il n'y est pas enregistré de nouveau, et n'a plus d'adresse."
+    if document.withdrawn_at is not None:
+        return (f"{said}, et vous l'avez retiré (entered-in-error) : il n'a pas été enregistré une seconde fois. Un "
+                "document corrigé doit porter un nouvel identifiant.")
+    return f"{said} : il n'a pas été enregistré une seconde fois."
+
+
+def _first_one(reused: IdentifierReused) -> str:
+    """What a 409 says of the document first sent under the identifier, the sender's own (as `_received`)."""
+    if reused.deleted:
+        return " (le document envoyé sous cet identifiant a été supprimé du dossier)"
+    if reused.withdrawn:
+        return " (le document envoyé sous cet identifiant est déjà retiré)"
+    return f" (retirez si besoin le document envoyé sous cet identifiant : DocumentReference/{reused.document_id})"
 
 
 # --- ITI-67 -------------------------------------------------------------------------------------
@@ -164,7 +191,7 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
     added = await adders_of(session, rows[:query.count])
     resources = [document_reference(d, patient=patient, author=authors[d.author_professional_id], base=base,
-                                    added_by=added.get(d.id)) for d in rows[:query.count]]
+                                    added_by=added.get(d.id), served=True) for d in rows[:query.count]]
     here = f"{link}&_after={query.after}" if query.after else f"{link}&_page={query.page}" if query.page > 1 else link
     return searchset(resources, base=base, self_url=here,
                      next_url=f"{link}&_after={rows[query.count - 1].id}" if len(rows) > query.count else None,
@@ -183,7 +210,7 @@ async def read(session: AsyncSession, *, caller: Caller, document_id: str, base:
     patient = await session.get(Patient, dossier.patient_id)
     added = await adders_of(session, [document])
     return document_reference(document, patient=patient, author=await _author(session, document), base=base,
-                              added_by=added.get(document.id))
+                              added_by=added.get(document.id), served=True)
 
 
 async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str) -> tuple[Document, bytes]:
@@ -208,4 +235,4 @@ async def withdraw(session: AsyncSession, *, caller: Caller, document_id: str, b
     except NotAuthor:
         raise FhirError(403, "Seul l'auteur d'un document peut le retirer ; le patient, lui, peut le masquer.") from None
     patient = await session.get(Patient, dossier.patient_id)
-    return document_reference(document, patient=patient, author=caller.professional, base=base)
+    return document_reference(document, patient=patient, author=caller.professional, base=base, served=True)

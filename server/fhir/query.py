@@ -20,13 +20,15 @@ from ..identifiers import is_valid_ins, normalize_ins
 from ..models import CATEGORIES, Document
 from ..templating import PARIS
 from .errors import FhirError
-from .resources import CATEGORY_SYSTEM, CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, WITHDRAWN, category_of, split_token
+from .categories import CATEGORY_SYSTEM, category_of
+from .resources import CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, WITHDRAWN, split_token
 
 MAX_COUNT = 100
 MAX_PAGE = 10_000  # past it, a search is refined (by date, by category), not paged through
 # What ITI-67 reads (the CapabilityStatement declares them): with `Prefer: handling=strict`, any other is refused.
 SEARCH_PARAMS = [
-    ("patient", "reference", "Le patient, par son identifiant opaque (Patient/…) ; un seul par recherche."),
+    ("patient", "reference", "Le patient, par l'identifiant opaque qu'écrit le lien next d'une recherche par INS ; "
+                             "un seul par recherche."),
     ("patient.identifier", "token", "Le patient par son INS (urn:oid:1.2.250.1.213.1.4.8|INS), "
                                     "dans le corps d'un POST sur DocumentReference/_search seulement ; un seul."),
     ("category", "token", "La catégorie Carnet (urn:carnet:fhir:categorie-document|code)."),

@@ -2,8 +2,8 @@
 
 Codes follow the French PDSm guide where it fixes them (the INS's OID, the RPPS-based national
 identifier of professionals) and LOINC for a document's type; a document's Carnet category travels
-in `category`, under Carnet's own code system; what is hidden or kept from parents carries HL7's
-confidentiality label in `meta.security`.
+in `category`, under Carnet's own code system (categories.py); what is hidden or kept from parents
+carries HL7's confidentiality label in `meta.security`.
 """
 
 from __future__ import annotations
@@ -20,25 +20,12 @@ from pydantic import BaseModel
 from ..models import CATEGORIES, Document, Patient, Professional
 from ..authors import Adder, adder_label
 from ..dossiers import professional_title
+from .categories import CATEGORY_SYSTEM, LOINC, TYPES
+from .identity import unqualified_ins
 
 FHIR_JSON = "application/fhir+json"
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"  # INS-NIR, the patient's national health identifier
 IDNAT_PS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"  # a professional's national identifier: "8" + RPPS
-CATEGORY_SYSTEM = "urn:carnet:fhir:categorie-document"
-LOINC = "http://loinc.org"
-# A category's LOINC document type, both ways: software that sends only `type` is understood too.
-TYPES: dict[str, tuple[str, str]] = {
-    "compte_rendu": ("11488-4", "Consult note"),
-    "ordonnance": ("57833-6", "Prescription for medication"),
-    "biologie": ("11502-2", "Laboratory report"),
-    "imagerie": ("18748-4", "Diagnostic imaging study"),
-    "vaccination": ("11369-6", "History of Immunization Narrative"),
-    "certificat": ("51851-4", "Administrative note"),
-    "synthese": ("60591-5", "Patient summary Document"),
-    "remboursement": ("48768-6", "Payment sources Document"),
-    "note_patient": ("51855-5", "Patient Note"),
-}
-CATEGORY_OF_TYPE = {code: category for category, (code, _) in TYPES.items()}
 CURRENT, WITHDRAWN = "current", "entered-in-error"
 CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 RESTRICTED = {"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}  # hidden by the patient from professionals
@@ -55,15 +42,6 @@ def split_token(value: str) -> tuple[str | None, str]:
     """A FHIR token search value, "system|code" or "code"."""
     system, bar, code = value.partition("|")
     return (system, code) if bar else (None, value)
-
-
-def category_of(system: str | None, code: str) -> str | None:
-    """The Carnet category a coding names: Carnet's own code, or a LOINC type."""
-    if system in (None, CATEGORY_SYSTEM) and code in CATEGORIES:
-        return code
-    if system in (None, LOINC):
-        return CATEGORY_OF_TYPE.get(code)
-    return None
 
 
 def master_identifier(document: Document) -> dict:
@@ -85,32 +63,55 @@ def security_meta(document: Document) -> dict | None:
     return {"security": [label]} if label else None
 
 
+def version_of(document: Document) -> str:
+    """FHIR's `meta.versionId` of a document, which its ETag repeats: "1" as filed, "2" once its author withdrew it, the
+    one change a document's metadata goes through. The patient's hiding is no new version: it sets `meta.security`,
+    which FHIR changes without one ($meta-add), labels being "used to apply access rules to existing resources"."""
+    return "2" if document.withdrawn_at else "1"
+
+
+def etag_of(document: Document) -> str:
+    return f'W/"{version_of(document)}"'
+
+
 def document_reference(document: Document, *, patient: Patient, author: Professional | None, base: str,
-                       added_by: Adder | None = None) -> DocumentReference:
+                       added_by: Adder | None = None, served: bool = False) -> DocumentReference:
     """What a reader's software sees of a document it may read (the author and the médecin traitant see hidden ones).
-    `added_by`: the patient or the relative who added a document no professional wrote (authors.py)."""
+    `added_by`: the patient or the relative who added a document no professional wrote (authors.py). `served`: as the
+    API answers it, with its version, and the patient named by an identifier alone, as PDSm allows ("via le champ
+    identifier"): the API serves no Patient resource, so a reference would lead nowhere; her INS, not qualified, under
+    Carnet's own system (fhir/identity.py). Otherwise the patient is `Patient/<id>`,
+    which a Bundle holding the patient's entry points at it (ips.py)."""
     code, display = TYPES[document.category]
     coding = {"system": document.type_system or None, "code": document.type_code,  # as the software coded it
               "display": document.type_display or None} if document.type_code else \
         {"system": LOINC, "code": code, "display": display}
+    ins = unqualified_ins(patient)
     if author is not None:
         author_ref = {"identifier": {"system": IDNAT_PS_SYSTEM, "value": f"8{author.rpps}"},
                       "display": professional_title(author)}
     elif added_by is not None:  # R4B's author may be the Patient; a relative has no resource here: named only
-        author_ref = {"reference": f"Patient/{patient.id}"} if added_by.is_patient else {}
+        author_ref = {}
+        if added_by.is_patient:
+            author_ref = {"identifier": ins} if served else {"reference": f"Patient/{patient.id}"}
         author_ref["display"] = adder_label(added_by)
     else:
         author_ref = {"display": document.source or "Carnet"}
+    meta = security_meta(document)
+    if served:
+        meta = (meta or {}) | {"versionId": version_of(document),
+                               "lastUpdated": fhir_instant(document.withdrawn_at or document.created_at)}
     return DocumentReference.model_validate({
         "resourceType": "DocumentReference",
         "id": document.id,
-        "meta": security_meta(document),
+        "meta": meta,
         "masterIdentifier": master_identifier(document),
         "status": WITHDRAWN if document.withdrawn_at else CURRENT,
         "type": {"coding": [{k: v for k, v in coding.items() if v is not None}]},
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": document.category,
                                   "display": CATEGORIES[document.category]}]}],
-        "subject": {"reference": f"Patient/{patient.id}"},  # never its INS, not qualified (fhir/identity.py)
+        # Served: by identifier alone (no Patient resource to lead to), never under the INS OID (fhir/identity.py).
+        "subject": {"identifier": ins} if served else {"reference": f"Patient/{patient.id}"},
         "date": fhir_instant(document.created_at),
         "author": [author_ref],
         "description": document.title,

@@ -19,10 +19,11 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
 
 from ..identifiers import is_valid_ins, normalize_ins
-from ..professionals.uploads import PRO_CATEGORIES, Upload
+from ..professionals.uploads import Upload
 from ..templating import PARIS
 from .errors import FhirError
-from .resources import CONFIDENTIALITY, CURRENT, INS_SYSTEM, category_of, number_read_as_date
+from .categories import Unfiled, filed_category
+from .resources import CONFIDENTIALITY, CURRENT, INS_SYSTEM, number_read_as_date
 
 MAX_DOCUMENTS = 10  # per Bundle: a visit's reports, not a migration (which is many Bundles)
 ELEMENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a FHIR element's name, as JSON writes it
@@ -35,6 +36,8 @@ class Submission:
     # For the answer, one per entry sent, in order: the entry's resource type, and the indexes of the uploads it
     # carries (a DocumentReference its own; a Binary those whose attachment.url names it; a List none).
     entries: list[tuple[str, tuple[int, ...]]]
+    # What the answer says of each upload's coding, by its index (a class of another category: filed_category).
+    warnings: list[tuple[str, ...]]
 
 
 def invalid(text: str) -> FhirError:
@@ -114,13 +117,14 @@ def read_submission(body: bytes) -> Submission:
     if not 1 <= count <= MAX_DOCUMENTS:
         raise invalid(f"Le Bundle doit contenir entre 1 et {MAX_DOCUMENTS} DocumentReference.")
     uploads: list[Upload] = []
+    warnings: list[tuple[str, ...]] = []
     answer: list[tuple[str, tuple[int, ...]]] = []
     patients: set[str] = set()
     carried: dict[str, list[int]] = {}  # a Binary's fullUrl: the uploads whose bytes it holds
     for entry, kind in zip(entries, kinds, strict=True):
         if kind == "DocumentReference":
             try:
-                ins, upload, url = _upload(entry.resource, binaries)
+                ins, upload, url, said = _upload(entry.resource, binaries)
             except (AttributeError, TypeError):
                 # fhir.resources checks types, not every cardinality: an element required by FHIR may be missing.
                 raise unprocessable("Un DocumentReference de l'envoi est incomplet : il lui manque un élément "
@@ -133,6 +137,7 @@ def read_submission(body: bytes) -> Submission:
                 carried.setdefault(url, []).append(len(uploads))
             answer.append((kind, (len(uploads),)))
             uploads.append(upload)
+            warnings.append(said)
         else:
             answer.append((kind, ()))
     for number, (entry, kind) in enumerate(zip(entries, kinds, strict=True), start=1):
@@ -143,7 +148,7 @@ def read_submission(body: bytes) -> Submission:
         raise unprocessable("Tous les documents d'un envoi doivent concerner le même patient (même INS).")
     answer = [(kind, tuple(carried[entry.fullUrl]) if kind == "Binary" else indexes)
               for entry, (kind, indexes) in zip(entries, answer, strict=True)]
-    return Submission(ins=patients.pop(), uploads=uploads, entries=answer)
+    return Submission(ins=patients.pop(), uploads=uploads, entries=answer, warnings=warnings)
 
 
 def _refuse_labels(resource, number: int) -> None:
@@ -170,8 +175,10 @@ def _refuse_invisible(field: str, text: str) -> None:
                             "contenir que des caractères visibles.")
 
 
-def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]) -> tuple[str, Upload, str | None]:
-    """The patient's INS, the upload, and the fullUrl of the Binary that holds its bytes (None: inline)."""
+def _upload(reference: DocumentReference,
+            binaries: dict[str, tuple[bytes, str]]) -> tuple[str, Upload, str | None, tuple[str, ...]]:
+    """The patient's INS, the upload, the fullUrl of the Binary that holds its bytes (None: inline), and the warnings
+    the answer gives about its coding."""
     if reference.status != CURRENT:
         raise unprocessable("Un document envoyé doit avoir le statut «\u00a0current\u00a0».")
     identifier = reference.subject.identifier if reference.subject else None
@@ -186,7 +193,10 @@ def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]
     master_text = f"{master.system or ''}|{master.value}"
     if len(master_text) > 300:
         raise unprocessable("L'identifiant du document (masterIdentifier) est trop long (300 caractères au plus).")
-    category = _category(reference)
+    try:
+        category, said = filed_category(reference)
+    except Unfiled as refused:
+        raise unprocessable(str(refused)) from None
     if len(reference.content or []) != 1:
         raise unprocessable("Le document doit avoir exactement un contenu (content.attachment).")
     attachment = reference.content[0].attachment
@@ -215,7 +225,7 @@ def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]]
         title=title.strip(), category=category, event_date=_event_date(reference),
         filename=attachment.title or "document", data=data, master_identifier=master_text, declared_type=declared,
         type_system=type_system, type_code=type_code, type_display=type_display,
-    ), url
+    ), url, said
 
 
 def _sent_type(reference: DocumentReference) -> tuple[str, str, str]:
@@ -231,17 +241,6 @@ def _sent_type(reference: DocumentReference) -> tuple[str, str, str]:
         raise unprocessable("Le type du document (type.coding) est trop long : 300 caractères au plus pour son "
                             "système et son libellé, 100 pour son code.")
     return system, code, display
-
-
-def _category(reference: DocumentReference) -> str:
-    codings = [c for concept in (reference.category or []) for c in (concept.coding or [])]
-    codings += list(reference.type.coding or []) if reference.type else []
-    for coding in codings:
-        category = category_of(coding.system, coding.code or "")
-        if category in PRO_CATEGORIES:
-            return category
-    raise unprocessable("Catégorie du document inconnue : indiquez category (système urn:carnet:fhir:categorie-document, "
-                        f"codes {', '.join(PRO_CATEGORIES)}) ou un type LOINC connu.")
 
 
 def _event_date(reference: DocumentReference) -> date:

@@ -59,7 +59,13 @@ class Upload:
 
 
 class IdentifierReused(InvalidInput):
-    """A document's identifier (`master_identifier`) the dossier already holds for other bytes."""
+    """A document's identifier (`master_identifier`) the dossier already holds for other bytes: what became of the
+    document it names, read before the refusal rolls back (which expires every row)."""
+
+    def __init__(self, document: Document) -> None:
+        super().__init__("masterIdentifier")
+        self.document_id = document.id
+        self.deleted, self.withdrawn = document.deleted_at is not None, document.withdrawn_at is not None
 
 
 def sniff_type(data: bytes) -> str | None:
@@ -239,7 +245,8 @@ async def _already_received(session: AsyncSession, *, dossier_id: str, author: P
     Among this author's own documents alone: what they sent, they know. Asked of the whole dossier, the answer
     (a 200 with an id, a 409) told software whether the patient held a document it may not read, hidden,
     out of its grant or deleted (migration 0026). One the patient deleted stays received: sent again, it is
-    not filed again.
+    not filed again (a software sending a patient's documents anew would bring back what she deleted), and the
+    answer says it is no longer in the dossier (fhir/documents.py).
     """
     if upload.master_identifier is None:
         return None
@@ -248,7 +255,7 @@ async def _already_received(session: AsyncSession, *, dossier_id: str, author: P
                                                      Document.master_identifier == upload.master_identifier))
     document = rows.first()
     if document is not None and document.sha256 != hashlib.sha256(upload.data).hexdigest():
-        raise IdentifierReused("masterIdentifier")
+        raise IdentifierReused(document)
     return document
 
 

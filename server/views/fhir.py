@@ -15,7 +15,7 @@ from litestar.handlers import BaseRouteHandler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..fhir import documents, query
-from ..fhir.capability import capability_statement, smart_configuration
+from ..fhir.capability import OPERATION, capability_statement, smart_configuration, unsupported
 from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge
 from ..fhir.negotiation import binary_as_resource, require_json
 from ..fhir.resources import FHIR_JSON, WITHDRAWN, security_meta
@@ -35,6 +35,11 @@ def fhir_json(resource, status: int = 200, headers: dict[str, str] | None = None
                     headers=headers)
 
 
+def versioned(resource) -> Response:
+    """A resource read or changed, with its version as an ETag (FHIR R4B http.html#versioning: "W/" and versionId)."""
+    return fhir_json(resource, headers={"ETag": f'W/"{resource.meta.versionId}"'})
+
+
 def format_of(connection: ASGIConnection) -> str | None:
     return connection.query_params.get("_format")
 
@@ -42,6 +47,13 @@ def format_of(connection: ASGIConnection) -> str | None:
 def speaks_json(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """406 before anything else when the caller accepts no JSON (fhir/negotiation.py)."""
     require_json(connection.headers.get("accept", ""), format_of(connection))
+
+
+def names_a_resource(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """`/fhir/DocumentReference/$docref` is an operation Carnet does not serve, not the id of a document it refuses:
+    a FHIR id has no "$"."""
+    if any(OPERATION.fullmatch(str(value)) for value in connection.path_params.values()):
+        raise FhirError(404, unsupported(connection.url.path), code="not-supported")
 
 
 def handles_strictly(request: Request) -> bool:
@@ -137,13 +149,14 @@ async def search_by_post(request: Request, db: AsyncSession) -> Response:
     return fhir_json(await documents.search(db, caller=caller, query=asked, base=base_of(request)))
 
 
-@get("/fhir/DocumentReference/{document_id:str}", guards=[speaks_json])
+@get("/fhir/DocumentReference/{document_id:str}", guards=[names_a_resource, speaks_json])
 async def read(request: Request, db: AsyncSession, document_id: str) -> Response:
     caller = await calling(request, db, "DocumentReference", "r")
-    return fhir_json(await documents.read(db, caller=caller, document_id=document_id, base=base_of(request)))
+    return versioned(await documents.read(db, caller=caller, document_id=document_id, base=base_of(request)))
 
 
-@patch("/fhir/DocumentReference/{document_id:str}", request_max_body_size=MAX_FORM_BYTES, guards=[speaks_json])
+@patch("/fhir/DocumentReference/{document_id:str}", request_max_body_size=MAX_FORM_BYTES,
+       guards=[names_a_resource, speaks_json])
 async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Response:
     caller = await calling(request, db, "DocumentReference", "u")
     body = await body_of(request, MAX_FORM_BYTES, ("application/json-patch+json",))
@@ -154,10 +167,10 @@ async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Resp
     if operations != [{"op": "replace", "path": "/status", "value": WITHDRAWN}]:
         raise FhirError(422, "Seul le retrait est possible : [{\"op\": \"replace\", \"path\": \"/status\", "
                              "\"value\": \"entered-in-error\"}].", code="business-rule")
-    return fhir_json(await documents.withdraw(db, caller=caller, document_id=document_id, base=base_of(request)))
+    return versioned(await documents.withdraw(db, caller=caller, document_id=document_id, base=base_of(request)))
 
 
-@get("/fhir/Binary/{document_id:str}")
+@get("/fhir/Binary/{document_id:str}", guards=[names_a_resource])
 async def retrieve(request: Request, db: AsyncSession, document_id: str) -> Response:
     as_resource = binary_as_resource(request.headers.get("accept", ""), format_of(request))
     caller = await calling(request, db, "Binary", "r")

@@ -68,6 +68,14 @@ def unmasked(sent: str) -> str:
     return bytes(a ^ b for a, b in zip(pad, xored, strict=True)).hex()
 
 
+def page_token(scope: Scope, settings: Settings, *, session_token: str) -> str:
+    """The token (masked) a page of this browser posts with in the session `session_token`, from a request that passed
+    the check (its cookie holds the browser's secret): a page that goes on, without a reload, in the session that
+    request's new login opened (views/recent_login.py)."""
+    browser_secret = cookie_value(scope, cookie_name(settings)) or ""
+    return masked(expected_token(settings, browser_secret=browser_secret, session_token=session_token))
+
+
 # Software calls the API with a bearer token and no cookie: nothing there for a forged request to ride on.
 # So do SMART Health Links' recipients (views/shlinks.py): the link is the credential, no cookie is read. And the
 # transparency log's public answers (views/transparency.py), read by anyone: nothing there is changed.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -40,8 +40,9 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
 )
 from .access.rights import scope_label
 from .access.rule import adult_from
+from .config import Settings
 from .i18n import N_
-from .models import CATEGORIES, utcnow
+from .models import CATEGORIES, WebSession, utcnow
 from .search import fold
 
 
@@ -110,6 +111,28 @@ def grants_now(standing: Any) -> list[dict[str, Any]]:
     grants = sorted(standing.active_grants(utcnow()), key=lambda g: g.given_by not in ("patient", ""))
     return [{"scope": scope_label(",".join(code for code in CATEGORIES if code in g.categories)),
              "ends_at": g.ends_at, "given_by": g.given_by} for g in grants]
+
+
+def session_closing(settings: Settings, row: WebSession) -> dict[str, Any]:
+    """A session's end whatever is done in it, as base.html's #session-warning tells of it (session.js): which session
+    (its opening, which the browser's tabs name it by), the seconds left, and the warning's two sentences, before and
+    after. A page that goes on in a new session gets these again (views/recent_login.py)."""
+    hours = settings.session_max_hours
+    closes = row.created_at + timedelta(hours=hours)  # as sessions.load_session ends it
+    return {
+        "opened": row.created_at.isoformat(),
+        "closesIn": max(0, int((closes - utcnow()).total_seconds())),
+        "closing": i18n.ngettext(
+            "Votre session se ferme à %(time)s, %(num)d heure après votre connexion : ce que vous êtes en train "
+            "d'écrire serait perdu. Pour continuer, confirmez avec votre clé d'accès.",
+            "Votre session se ferme à %(time)s, %(num)d heures après votre connexion : ce que vous êtes en train "
+            "d'écrire serait perdu. Pour continuer, confirmez avec votre clé d'accès.",
+            hours, time=clock(closes.astimezone(PARIS))),
+        "closed": i18n.ngettext(
+            "Votre session s'est fermée %(num)d heure après votre connexion : reconnectez-vous pour continuer.",
+            "Votre session s'est fermée %(num)d heures après votre connexion : reconnectez-vous pour continuer.",
+            hours),
+    }
 
 
 # Who gave a grant, when not the patient (`rule.GrantFacts.given_by`), on the Accès page: translated where shown.
@@ -203,6 +226,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
                        professional_title=professional_title, profession=profession_label, de=de, person=person,
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
     env.globals.update(dots_row=dots_row, colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,
+                       session_closing=session_closing,
                        given_by_labels=GIVEN_BY_LABELS, eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
     env.trim_blocks = True

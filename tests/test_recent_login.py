@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import select
 
 from server.models import ApiClient, CaregiverInvitation, RecoveryCode, ShareLink, WebSession, utcnow
+from server.templating import PARIS, time_fr
 from tests.conftest import (
     ORIGIN, AsyncTestClient, activate, activate_professional, ceremony_options, new_professional, post_form,
     post_json, set_cookie,
@@ -143,3 +144,55 @@ async def test_a_new_login_takes_only_a_passkey_of_the_account_logged_in(client,
     crossed = await post_json(client, "/reconnexion/verification",
                               {"ceremony": ceremony, "credential": someone_else.get(options), "next": "/cles"})
     assert crossed.status_code == 400
+
+
+CSRF_HOLDER = re.compile(r'<main id="contenu" data-csrf-token="([0-9a-f]{128})"')
+CLOSES_IN = re.compile(r'data-closes-in="([0-9]+)"')
+
+
+async def test_a_session_near_its_twelve_hours_goes_on_after_them_in_a_new_login_without_its_page_reloaded(
+        client, db, app, patient):
+    """A session ends 12 hours after it was opened, whatever is done (sessions.load_session): a form being filled at
+    the twelfth hour was lost, unwarned (an accessibility probe's find, WCAG 2.2.1). Minutes before, the page says when;
+    her passkey, asked in place, opens a new session, whose CSRF token and end the answer gives the page (csrf.py
+    binds a token to its session), so that the form posts on after the first session's end; the browser's other tabs
+    ask theirs."""
+    phone = await activate(client, patient)
+    await age_sessions(db, minutes=12 * 60 - 4)
+    opened = (await db.exec(select(WebSession.created_at))).one()
+    await db.commit()
+    form = f"/dossiers/{patient.dossier.id}/profil/ajouter?type=allergy"
+    page = await client.get(form)
+    closes = (opened + timedelta(hours=12)).astimezone(PARIS)
+    assert 230 <= int(CLOSES_IN.search(page.text)[1]) <= 240
+    assert (f"Votre session se ferme à {time_fr(closes)}, 12 heures après votre connexion : ce que vous êtes en train "
+            "d'écrire serait perdu.") in html.unescape(page.text)
+    token_before = CSRF_HOLDER.search(page.text)[1]
+
+    again = await relogin(client, phone, form)
+    assert again.status_code == 200
+    session = again.json()["session"]
+    assert 12 * 3600 - 10 <= session["closesIn"] <= 12 * 3600
+    renewed_closes = (datetime.fromisoformat(session["opened"]) + timedelta(hours=12)).astimezone(PARIS)
+    assert f"Votre session se ferme à {time_fr(renewed_closes)}, 12 heures" in session["closing"]
+    refused = await client.post(form, data={"label": "Latex", "_csrf_token": token_before}, follow_redirects=False)
+    assert refused.status_code == 403  # the page's token from before, which the answer's replaces
+    done = await client.post(form, data={"label": "Arachide", "_csrf_token": session["csrfToken"]},
+                             follow_redirects=False)
+    assert done.status_code == 303 and "fait=ajoute" in done.headers["location"]
+    assert f'data-session-opened="{session["opened"]}"' in (await client.get(done.headers["location"])).text
+
+    # Another tab of the browser, told of the new login (never its token: session.js), asks for its own.
+    other_tab = await client.get("/reconnexion/session", headers={"accept": "application/json"})
+    assert other_tab.json()["opened"] == session["opened"] and other_tab.json()["csrfToken"] != session["csrfToken"]
+    also = await client.post(form, data={"label": "Pollen", "_csrf_token": other_tab.json()["csrfToken"]},
+                             follow_redirects=False)
+    assert also.status_code == 303
+
+    # Past its 12 hours, a session is refused whatever it sends: its pages lead to the login, and so does a form.
+    await age_sessions(db, minutes=12 * 60 + 1)
+    assert "/connexion" in (await client.get(form, follow_redirects=False)).headers["location"]
+    late = await client.post(form, data={"label": "Latex", "_csrf_token": other_tab.json()["csrfToken"]},
+                             follow_redirects=False)
+    assert late.status_code == 303 and "/connexion" in late.headers["location"]
+    assert (await client.get("/reconnexion/session", headers={"accept": "application/json"})).status_code == 401

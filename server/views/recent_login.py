@@ -6,20 +6,29 @@ The new login is a login's ceremony (passkeys.begin_login, finish_login) for the
 passkeys only; like any login, it rotates the session (a page from before it cannot post after it, csrf.py), keeping
 what the session held. The address it leads back to is the refused action's (a GET there is its form's page:
 form_actions.py): what was typed never goes in an address.
+
+The same new login keeps a session past its end whatever is done (`session_max_hours` after it was opened): base.html's
+warning asks it a few minutes before (session.js), in place. Its answer gives the page the new session's CSRF token
+and end (`page_session`), so that the page goes on as it is, what was typed in it kept; the browser's other tabs,
+told by session.js that a new login happened (no secret between tabs), ask theirs here (GET /reconnexion/session).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, post
+from litestar import Request, Response, get, post
+from litestar.utils.scope.state import ScopeState
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import csrf, passkeys, sessions
+from ..accounts import hash_secret
 from ..config import Settings
 from ..guards import logged_in
 from ..i18n import _
+from ..models import WebSession
 from ..sessions import session_cookie
+from ..templating import session_closing
 from .attempts import client_address
 from .auth import ceremony, login_refused, next_path, too_many_ceremonies
 from .forms import NOT_RECENT, FormError
@@ -73,8 +82,23 @@ async def relogin_verify(request: Request, db: AsyncSession, data: dict[str, Any
     token = await sessions.start_session(db, account=current.account, authenticated=True, replacing=request.auth,
                                          data=kept)
     accepted = await passkeys.accepted_credentials(db, settings, account=current.account)
-    return Response({"redirect": next_path(data.get("next")), "accepted": accepted},
+    row = await db.get_one(WebSession, hash_secret(token))
+    session = page_session(settings, row, csrf_token=csrf.page_token(request.scope, settings, session_token=token))
+    return Response({"redirect": next_path(data.get("next")), "accepted": accepted, "session": session},
                     cookies=[session_cookie(settings, token)])
+
+
+@get("/reconnexion/session", guards=[logged_in])
+async def session_now(request: Request) -> dict[str, Any]:
+    """This browser's session, for a page of it from before its new login in another tab (session.js)."""
+    return page_session(request.app.state.settings, request.user.row,
+                        csrf_token=ScopeState.from_scope(request.scope).csrf_token)
+
+
+def page_session(settings: Settings, row: WebSession, *, csrf_token: str) -> dict[str, Any]:
+    """What a page needs to go on in the session `row` without a reload: the token its forms post with (csrf.py binds
+    it to the session), and the session's end for its warning (templating.session_closing)."""
+    return {"csrfToken": csrf_token, **session_closing(settings, row)}
 
 
 @post("/reconnexion/formulaire", guards=[logged_in], status_code=200)
@@ -87,4 +111,4 @@ async def resumed_form(request: Request, db: AsyncSession) -> Response:
     return Response(form or {})
 
 
-routes = [relogin_options, relogin_verify, resumed_form]
+routes = [relogin_options, relogin_verify, session_now, resumed_form]

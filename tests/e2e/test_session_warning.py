@@ -1,15 +1,32 @@
 """A session ends after 30 minutes without a request (sessions.py): minutes before, the page says so and one
 tap keeps it (WCAG 2.2.1 Timing Adjustable; an accessibility probe's find: it ended without a word, and what was
-being typed was lost). The page's clock is Playwright's: the server's half hour is not waited for."""
+being typed was lost). The page's clock is Playwright's: the server's half hour is not waited for.
+
+It also ends 12 hours after it was opened, whatever is done: minutes before, the page says when, and her passkey
+asked in place opens a new session in which the page goes on, what was typed kept. There the server's own end
+matters (the form must post after it): her session is made older in the server's database, as if opened 12 hours
+ago less a few minutes or seconds, and the pages' clock moves on with Playwright's."""
 
 from __future__ import annotations
 
 import re
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
 
+from server.accounts import account_for_patient
+from server.db import make_sessionmaker
+from server.models import Dossier, Patient, WebSession, utcnow
+from server.templating import PARIS, time_fr
+from tests.e2e.conftest import run_async
+from tests.e2e.seeding import SeededPatient, writer_engine
 from tests.e2e.steps import log_in
+
+MAX_AGE = timedelta(hours=12)  # the server's session_max_hours
 
 pytestmark = pytest.mark.e2e
 
@@ -92,3 +109,85 @@ def test_a_request_in_another_tab_keeps_this_tab_from_warning_and_closes_its_war
     for tab_warning in (warning, other_warning):
         expect(tab_warning).to_contain_text("Votre session s'est fermée après un long moment sans activité")
         expect(tab_warning.get_by_role("button", name="Me reconnecter")).to_be_visible()
+
+
+async def her_session_ends_in(data_dir: Path, patient: SeededPatient, left: timedelta) -> datetime:
+    """Her session opened as long ago as to end, 12 hours after, in `left`; that end."""
+    opened = utcnow() - MAX_AGE + left
+    engine = writer_engine(data_dir)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            dossier = await db.get(Dossier, patient.dossier_id)
+            account = await account_for_patient(db, patient=await db.get(Patient, dossier.patient_id))
+            await db.exec(update(WebSession).where(WebSession.account_id == account.id).values(created_at=opened))
+            await db.commit()
+    finally:
+        await engine.dispose()
+    return opened + MAX_AGE
+
+
+def test_five_minutes_before_twelve_hours_every_tab_says_when_and_her_passkey_keeps_the_pages_going(
+        page, context, seed, server):
+    patient = seed()
+    log_in(page, patient)
+    closes = run_async(her_session_ends_in(server.data_dir, patient, timedelta(minutes=5, seconds=40)))
+    page.clock.install()
+    form = f"/dossiers/{patient.dossier_id}/profil/ajouter?type=allergy"
+    page.goto(form)
+    substance = page.get_by_label("Substance")
+    substance.fill("Arachide")
+    other = context.new_page()
+    other.goto(form)
+    other.get_by_label("Substance").fill("Latex")
+    warning, other_warning = page.get_by_role("alertdialog"), other.get_by_role("alertdialog")
+
+    # Five minutes before its end, and not sooner, every tab of the session says when it ends.
+    page.clock.run_for("00:20")
+    expect(warning).to_be_hidden()
+    expect(other_warning).to_be_hidden()
+    page.clock.run_for("00:30")
+    said = f"Votre session se ferme à {time_fr(closes.astimezone(PARIS))}, 12 heures après votre connexion"
+    expect(warning).to_contain_text(said)
+    expect(other_warning).to_contain_text(said)
+    renew = warning.get_by_role("button", name="Rester connecté avec ma clé d'accès")
+    expect(renew).to_be_focused()
+
+    # Her passkey, in place, seconds before the server ends the session: the page stays as it was, and both tabs
+    # go on in the new session, past the first one's end.
+    closes = run_async(her_session_ends_in(server.data_dir, patient, timedelta(seconds=10)))
+    with page.expect_response(re.compile(r"/reconnexion/verification$")) as verified:
+        renew.click()
+    assert verified.value.status == 200
+    expect(warning).to_be_hidden()
+    expect(other_warning).to_be_hidden()
+    expect(substance).to_be_focused()
+    expect(substance).to_have_value("Arachide")
+    time.sleep(max(0.0, (closes - utcnow()).total_seconds()) + 1)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("C'est enregistré")
+    expect(page.get_by_role("region", name="Allergies et intolérances").get_by_text("Arachide", exact=True)).to_be_visible()
+    other.get_by_role("button", name="Enregistrer").click()
+    expect(other.get_by_role("status")).to_contain_text("C'est enregistré")
+
+    # The new session ends twelve hours on: neither tab warns of it now.
+    page.clock.run_for("20:00")
+    expect(warning).to_be_hidden()
+    expect(other_warning).to_be_hidden()
+
+
+def test_left_alone_past_its_twelve_hours_the_page_says_the_session_has_ended_and_leads_to_the_login(
+        page, seed, server):
+    patient = seed()
+    log_in(page, patient)
+    run_async(her_session_ends_in(server.data_dir, patient, timedelta(minutes=5, seconds=40)))
+    page.clock.install()
+    page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=allergy")
+    warning = page.get_by_role("alertdialog")
+    page.clock.run_for("00:50")
+    expect(warning.get_by_role("button", name="Rester connecté avec ma clé d'accès")).to_be_visible()
+
+    page.clock.run_for("05:00")
+    expect(warning).to_contain_text("Votre session s'est fermée 12 heures après votre connexion : reconnectez-vous")
+    run_async(her_session_ends_in(server.data_dir, patient, timedelta(seconds=-1)))  # the server's end too
+    warning.get_by_role("button", name="Me reconnecter").click()
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()

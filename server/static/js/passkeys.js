@@ -181,7 +181,8 @@
   var pendingConditional = null;
 
   // `relogin`: a new login of someone logged in, with one of their passkeys, for an action that asks for a recent
-  // one (views/recent_login.py); it leads back to the page of the form that action refused.
+  // one (views/recent_login.py); it leads back to the page of the form that action refused. `inPlace`: it leads
+  // nowhere, the page stays as it is, and the answer (the new session's, for session.js) is given back.
   function login(box, options) {
     var conditional = options && options.conditional;
     var base = options && options.relogin ? "/reconnexion" : "/connexion";
@@ -203,6 +204,7 @@
       });
     }).then(function (data) {
       return signal("signalAllAcceptedCredentials", data.accepted).then(function () {
+        if (options && options.inPlace) { return data; }
         go(afterLogin(box, data.redirect || box.dataset.next));
       });
     }).catch(function (error) {
@@ -290,6 +292,14 @@
       button.disabled = true;
       login(again, { relogin: true }).catch(function (error) { showError(again, error); })
         .finally(function () { button.disabled = false; });
+    } else if (action === "renew") {
+      // A session near its end whatever is done (base.html's #session-warning): a new login, the page kept as it
+      // is, what is typed in it too; session.js has it go on in the new session.
+      var warning = button.closest("[data-passkey-relogin]");
+      button.disabled = true;
+      login(warning, { relogin: true, inPlace: true }).then(function (data) {
+        document.dispatchEvent(new CustomEvent("carnet:session-renewed", { detail: data.session }));
+      }).catch(function (error) { showError(warning, error); }).finally(function () { button.disabled = false; });
     }
   });
 

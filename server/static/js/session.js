@@ -1,5 +1,6 @@
-// "Rester connecté": the page's warning before an idle session ends (base.html's #session-warning). Apart from
-// carnet.js, which sends nothing anywhere: this one asks the server to keep the session, and nothing else.
+// "Rester connecté": the page's warning before a session ends (base.html's #session-warning). Apart from carnet.js,
+// which sends nothing anywhere: this one asks the server to keep the session, or which session this browser is in
+// after a new login in another tab, and nothing else.
 (function () {
   "use strict";
 
@@ -11,37 +12,65 @@
   // of its requests was answered, so that none warns, or says the session has ended, while another keeps it. The
   // server moves a session's last request at most once a minute: it may count from up to a minute earlier than the
   // pages, so they warn three minutes before their count ends, which is two to three before the server's.
-  var WARN_MS = 180000, lastRequest = 0, timer = null, focusBefore = null;
+  // A session also ends, whatever is done, 12 hours after it was opened: only a new login passes that end, a
+  // passkey's ceremony rather than a tap (the phone to unlock, a security key to find), so the page warns five
+  // minutes before, with the time it ends. No sooner: the warning takes the focus from what is being written.
+  var WARN_MS = 180000, CLOSING_WARN_MS = 300000, lastRequest = 0, timer = null, focusBefore = null;
   // Only when and of which session (its opening time: a tab of an earlier one, logged in again since, is not kept
   // by the new one's requests); a channel keeps nothing once its tabs are closed.
   var tabs = window.BroadcastChannel ? new BroadcastChannel("carnet-session") : null;
   function sessionWarning() { return document.getElementById("session-warning"); }
 
-  // The warning as the count stands now, until its next step.
+  // When the box's session ends whatever is done, by this page's clock: the seconds the server gave, counted from
+  // when this page first read them (a moment after they were written), not the server's time of day, which the
+  // device's clock may not agree with.
+  function closesAt(box) {
+    if (!box.dataset.closesAt) { box.dataset.closesAt = Date.now() + parseInt(box.dataset.closesIn, 10) * 1000; }
+    return parseInt(box.dataset.closesAt, 10);
+  }
+
+  // The warning as the counts stand now, until the next step of either.
   function update() {
     clearTimeout(timer);
     var box = sessionWarning();
     if (!box) { return; }
-    var idle = parseInt(box.dataset.idleSeconds, 10) * 1000, left = lastRequest + idle - Date.now();
+    var now = Date.now(), idle = parseInt(box.dataset.idleSeconds, 10) * 1000;
     if (!(idle > WARN_MS)) { return; }
-    if (left > WARN_MS) {
-      // Closed by itself (another tab's request) or by "Rester connecté": the focus goes back to where it was.
-      if (box.contains(document.activeElement) && focusBefore && focusBefore.isConnected) { focusBefore.focus(); }
+    var idleLeft = lastRequest + idle - now, closingLeft = closesAt(box) - now;
+    // Of the end near at hand: the fixed one once it is (the new login it asks starts the idle count again too),
+    // else the idle one; once the session has ended, the one that ended it.
+    var ended = idleLeft <= 0 || closingLeft <= 0;
+    var fixed = ended ? closingLeft <= idleLeft : closingLeft <= CLOSING_WARN_MS;
+    var left = fixed ? closingLeft : idleLeft;
+    if (left > (fixed ? CLOSING_WARN_MS : WARN_MS)) {
+      // Closed by itself (another tab's request) or by the box's button: the focus goes back to where it was (a
+      // button disabled while its request runs may have dropped it meanwhile).
+      var active = document.activeElement;
+      if (!box.hidden && (box.contains(active) || active === document.body) && focusBefore && focusBefore.isConnected) {
+        focusBefore.focus();
+      }
       box.hidden = true;
-      timer = setTimeout(update, left - WARN_MS);
+      timer = setTimeout(update, Math.min(idleLeft - WARN_MS, closingLeft - CLOSING_WARN_MS));
       return;
     }
-    // Its two texts, "ended" or not: another tab's late word may yet prove the session alive.
-    box.querySelectorAll("[data-ending-text]").forEach(function (part) {
-      part.textContent = left > 0 ? part.dataset.warningText : part.dataset.endingText;
-    });
-    box.querySelector("[data-session-stay]").toggleAttribute("data-ended", left <= 0);
+    // Its texts, "ended" or not: another tab's late word may yet prove the session alive.
+    var text = document.getElementById("session-warning-text");
+    text.textContent = fixed ? (left > 0 ? text.dataset.closingText : text.dataset.closedText)
+                             : (left > 0 ? text.dataset.warningText : text.dataset.endingText);
+    var stay = box.querySelector("[data-session-stay]"), renew = box.querySelector('[data-passkey-action="renew"]');
+    stay.textContent = left > 0 ? stay.dataset.warningText : stay.dataset.endingText;
+    stay.toggleAttribute("data-ended", left <= 0);
+    stay.hidden = fixed && left > 0;
+    renew.hidden = !stay.hidden;
+    var action = stay.hidden ? renew : stay;
     if (box.hidden) {
       box.hidden = false;
       focusBefore = document.activeElement;
-      box.querySelector("[data-session-stay]").focus();
+      action.focus();
+    } else if (box.contains(document.activeElement) && document.activeElement !== action) {
+      action.focus();  // its button changed (the fixed end came near, or one has ended)
     }
-    if (left > 0) { timer = setTimeout(update, left); }
+    if (left > 0) { timer = setTimeout(update, Math.min(idleLeft, fixed ? closingLeft : closingLeft - CLOSING_WARN_MS)); }
   }
   function counted(at) {
     lastRequest = Math.max(lastRequest, at);
@@ -55,10 +84,54 @@
     counted(at);
     if (tabs) { tabs.postMessage({ session: box.dataset.sessionOpened, at: at }); }
   }
+
+  // The page goes on in the session a new login opened (views/recent_login.py), as it is, what was typed in it
+  // kept: its forms and scripts post with that session's CSRF token (the old one's is refused now: csrf.py), and
+  // the warning counts to that session's end.
+  function follow(session) {
+    var box = sessionWarning();
+    if (!box || !session || !session.csrfToken) { return false; }
+    document.querySelectorAll("[data-csrf-token]").forEach(function (holder) {
+      holder.dataset.csrfToken = session.csrfToken;
+    });
+    document.querySelectorAll('meta[name="csrf-token"]').forEach(function (meta) { meta.content = session.csrfToken; });
+    document.querySelectorAll('input[name="_csrf_token"]').forEach(function (field) { field.value = session.csrfToken; });
+    box.dataset.sessionOpened = session.opened;
+    box.dataset.closesIn = session.closesIn;
+    delete box.dataset.closesAt;
+    var text = document.getElementById("session-warning-text");
+    text.dataset.closingText = session.closing;
+    text.dataset.closedText = session.closed;
+    box.querySelector("[data-passkey-error]").hidden = true;
+    return true;
+  }
+  // The new login of the box's button (passkeys.js), in this tab: the others are told that the session they are of
+  // has given way to another, which each asks the server for (the token never goes between tabs).
+  document.addEventListener("carnet:session-renewed", function (event) {
+    var box = sessionWarning(), before = box && box.dataset.sessionOpened;
+    if (!follow(event.detail)) { return; }
+    if (tabs) { tabs.postMessage({ renewed: event.detail.opened, from: before }); }
+    answered();
+  });
+  function followOtherTab(opened) {
+    fetch("/reconnexion/session", { credentials: "same-origin", redirect: "manual", headers: { accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (session) {
+        // The session the other tab opened, still this browser's: not one opened since, nor none (logged out).
+        if (session && session.opened === opened && follow(session)) { answered(); }
+      })
+      .catch(function () { /* the page keeps its token from before, which a reload makes the new session's */ });
+  }
+
   if (tabs) {
     tabs.onmessage = function (event) {
-      var box = sessionWarning();
-      if (box && event.data && event.data.session === box.dataset.sessionOpened) { counted(event.data.at); }
+      var box = sessionWarning(), message = event.data || {};
+      if (!box) { return; }
+      if (message.renewed && message.from === box.dataset.sessionOpened) {
+        followOtherTab(message.renewed);
+      } else if (message.session === box.dataset.sessionOpened) {
+        counted(message.at);
+      }
     };
   }
 

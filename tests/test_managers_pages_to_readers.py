@@ -34,7 +34,7 @@ async def pages(db, patient, camille):
     tails = ["/acces", "/annuaire", f"/professionnels/{pro.id}", "/fermeture", "/partage", "/proches",
              "/liens-sante", f"/liens-sante/{link.id}", "/masques", "/ajouter", "/profil/ajouter?type=allergy",
              f"/profil/{allergy.id}/suppression", f"/profil/{position.id}/changement", f"/voir-comme/{pro.id}",
-             f"/voir-comme/{pro.id}/profil", f"/voir-comme/{pro.id}/soins"]
+             f"/voir-comme/{pro.id}/profil", f"/voir-comme/{pro.id}/soins", "/appareils/deconnexion"]
     return ([(f"/dossiers/{patient.dossier.id}{tail}", f"/dossiers/{MISSING}{tail}") for tail in tails]
             + [(f"/documents/{irm.id}/suppression", f"/documents/{MISSING}/suppression")])
 

@@ -17,6 +17,7 @@ from ..i18n import N_, _
 from ..dossiers import profession_label
 from ..i18n.formats import PARIS, clock, long_date, quoted, typography
 from ..models import AccessEvent
+from ..templating import de
 from .details import GUILLEMETS, stored
 from .phrases import (
     DECLARED_NAME, DECLARED_SUFFIX, GENERIC, IN_PERSON, IN_PERSON_YOURS, NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase,
@@ -188,6 +189,14 @@ class _Fields(dict):
     def _access(self) -> str:
         detail = self._detail_text()
         return _(" : accès à %(detail)s", detail=stored(detail)) if detail else ""
+
+    def _devices(self) -> str:
+        """Whose devices a relative logged out: the patient's, named for anyone else who reads (another relative, a
+        file of the log), for whom "ses appareils" could be the relative's own."""
+        if self.mine:
+            return _("tous vos appareils")
+        name = self.event.on_behalf_of
+        return _("tous les appareils %(de_name)s", de_name=de(name), name=name)
 
     def _mt(self) -> str:
         return _("votre médecin traitant") if self.mine else _("le médecin traitant")

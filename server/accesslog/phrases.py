@@ -196,6 +196,10 @@ PHRASES: dict[str, Phrase] = {
     "other_devices_logged_out": Phrase("Autres appareils déconnectés",
         N_("%(subject)s a déconnecté ses autres appareils %(when)s%(right)s"),
         N_("%(subject)s avez déconnecté vos autres appareils %(when)s%(right)s")),
+    # A relative who manages the dossier logged out every device of its patient (caregivers/patient_devices.py).
+    "patient_devices_logged_out": Phrase("Appareils du patient déconnectés",
+        N_("%(subject)s a déconnecté %(devices)s %(when)s%(right)s"),
+        N_("%(subject)s avez déconnecté %(devices)s %(when)s%(right)s")),
     "passkeys_reset": Phrase("Autres clés d'accès supprimées",
         N_("%(subject)s a activé un nouveau code d'activation, ce qui a supprimé les autres clés d'accès "
            "%(when)s%(right)s%(detail_paren)s"),

@@ -1,5 +1,7 @@
 """What an account is told on its next visit about a dossier it may no longer open (removed as a caregiver, a
-parent's rights ended at 18): it cannot read that dossier's log, so "Mes dossiers" says it.
+parent's rights ended at 18): it cannot read that dossier's log, so "Mes dossiers" says it. And what a relative did
+to the account itself (every device logged out: patient_devices.py), which the patient's first page after a new
+login must say before anything else, with who did it.
 
 A notice is stored as what happened (`kind`) and the names it needs, and written in the reader's language when
 they read it: whoever caused it may browse in another language, or be Carnet's own check at night."""
@@ -22,6 +24,9 @@ MESSAGES = {
     "made_reader_by_patient": N_("%(actor)s vous laisse désormais lire son dossier, sans le gérer."),
     "majority_kept": N_("%(name)s a 18 ans et a choisi que vous gardiez l'accès à son dossier (%(level)s)."),
     "majority_ended": N_("%(name)s a 18 ans : votre accès de parent à son dossier a pris fin."),
+    "devices_logged_out_by_caregiver": N_("%(actor)s a déconnecté tous vos appareils, pour votre compte. Vos clés "
+                                          "d'accès ouvrent toujours votre dossier : celle d'un appareil perdu, "
+                                          "supprimez-la dans « Mes clés d'accès »."),
 }
 
 

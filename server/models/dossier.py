@@ -206,8 +206,9 @@ class CaregiverInvitation(SQLModel, table=True):
 
 class AccountNotice(SQLModel, table=True):
     """What an account must be told on its next visit about a dossier it may no longer open
-    (removed as a caregiver, a parent's rights ended at 18): it cannot read that dossier's log.
-    Written in the reader's language when read (caregivers/notices.py)."""
+    (removed as a caregiver, a parent's rights ended at 18): it cannot read that dossier's log; or about
+    what a relative did to the account (its devices logged out). Written in the reader's language when read
+    (caregivers/notices.py)."""
 
     id: str = Field(default_factory=new_id, primary_key=True)
     account_id: str = Field(foreign_key="account.id", index=True)

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import sessions
 from ..access import durations
 from ..access.rule import LEGAL_REPRESENTATIVES
-from ..caregivers import delegations, invitations, majority
+from ..caregivers import delegations, invitations, majority, patient_devices
 from ..caregivers import notices as account_notices
 from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, left_alone, pending_invitations
 from ..dossiers import InvalidInput
@@ -82,6 +82,8 @@ async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -
         "may_invite_relative": own and not minor,
         "may_invite_parent": as_parent and minor and representatives < invitations.MAX_REPRESENTATIVES,
         "may_remove": own and not minor, "parent_of_minor": as_parent and minor,
+        # A relative who manages logs out the patient's devices (views/patient_devices.py), if he has an account.
+        "may_log_out_devices": not own and await patient_devices.patient_account(db, patient=managed.patient) is not None,
         "durations": durations.DURATIONS, "terms": invitations.terms, "levels": invitations.LEVELS,
     }
 

@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from server.accesslog.journal import EventContext, Viewer, action_label, day_label, lines, right_label, sentence
+from server.accesslog.journal import Viewer, action_label, day_label, lines, right_label, sentence
 from server.accesslog.queries import LogFilters
+from server.accesslog.right_words import joined
 from server.models import AccessEvent
 
 AT = datetime(2026, 3, 3, 13, 12, tzinfo=UTC)  # 14 h 12 in Paris (winter time)
@@ -24,9 +25,9 @@ CAMILLE = {"actor_kind": "patient", "actor_account_id": "acc-camille", "actor_na
 PAUL = {"actor_kind": "caregiver", "actor_account_id": "acc-paul", "actor_name": "Paul Martin",
         "on_behalf_of": "Camille Martin"}
 IRM = {"document_id": "d1", "document_title": "IRM du genou droit"}
-SHARE_CODE = EventContext(share_code_on=date(2026, 3, 2))
-EMERGENCY = EventContext(emergency_reason="Malaise à domicile.")
-NONE = EventContext()
+# What a professional's event says in its detail of the right it went through (right_words.py): its last line.
+SHARE_CODE = "code de partage du 2026-03-02"
+EMERGENCY = "motif de l'accès d'urgence : Malaise à domicile."
 
 
 def plain(text: str) -> str:
@@ -42,106 +43,115 @@ def event(action: str, actor: dict, *, right: str = "", detail: str = "", at: da
 WHEN = "le 3 mars à 14 h 12"
 SENTENCES = [
     # professionals' reads, and the right they read through
-    (event("read_document", LEA, right="grant", **IRM), PATIENT, SHARE_CODE,
+    (event("read_document", LEA, right="grant", detail=SHARE_CODE, **IRM), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce au code de partage du 2 mars."),
-    (event("read_document", LEA, right="grant", **IRM), PATIENT, NONE,
+    (event("read_document", LEA, right="grant", **IRM), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce à l'accès qui lui a été donné."),
-    (event("read_document", LEA, right="grant", **IRM), CAREGIVER, NONE,
+    (event("read_document", LEA, right="grant", **IRM), CAREGIVER,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce à l'accès qui lui a été donné."),
-    (event("read_document", LEA, right="share_code", **IRM), PATIENT, NONE,
+    (event("read_document", LEA, right="share_code", **IRM), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce au code de partage."),
-    (event("read_document", ANNE, right="emergency", **IRM), PATIENT, EMERGENCY,
+    (event("read_document", ANNE, right="emergency", detail=EMERGENCY, **IRM), PATIENT,
      f"Anne Roux, médecin, a consulté « IRM du genou droit » {WHEN}, en accès d'urgence (motif : Malaise à domicile)."),
-    (event("read_document", ANNE, right="emergency", **IRM), PATIENT, NONE,
+    (event("read_document", ANNE, right="emergency", **IRM), PATIENT,
      f"Anne Roux, médecin, a consulté « IRM du genou droit » {WHEN}, en accès d'urgence."),
-    (event("read_document", CLAIRE, right="medecin_traitant", **IRM), PATIENT, NONE,
+    (event("read_document", CLAIRE, right="medecin_traitant", **IRM), PATIENT,
      f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, en tant que médecin traitant."),
-    (event("read_document", CLAIRE, right="author", **IRM), PATIENT, NONE,
+    (event("read_document", CLAIRE, right="author", **IRM), PATIENT,
      f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, en tant qu'auteur du document."),
-    (event("read_document", CLAIRE, right="teleexpertise", **IRM), PATIENT, NONE,
+    (event("read_document", CLAIRE, right="teleexpertise", **IRM), PATIENT,
      f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, au titre du droit « teleexpertise »."),
-    (event("read_own_documents", LEA, right="author"), PATIENT, NONE,  # the list of her own, once her access ended
+    (event("read_own_documents", LEA, right="author"), PATIENT,  # the list of her own, once her access ended
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté la liste des documents ajoutés par ses soins à votre dossier {WHEN}."),
-    (event("read_timeline", LEA, right="grant"), PATIENT, NONE,
+    (event("read_timeline", LEA, right="grant"), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, grâce à l'accès qui lui a été donné."),
-    (event("read_timeline", CLAIRE, right="medecin_traitant"), CAREGIVER, NONE,
+    (event("read_timeline", CLAIRE, right="medecin_traitant"), CAREGIVER,
      f"Claire Bernard, médecin, a consulté le dossier {WHEN}, en tant que médecin traitant."),
-    (event("search", LEA, right="grant", detail="Imagerie · « genou »"), PATIENT, SHARE_CODE,
+    (event("search", LEA, right="grant", detail=f"Imagerie · « genou »\n{SHARE_CODE}"), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a fait une recherche dans votre dossier (Imagerie · « genou ») {WHEN}, "
      "grâce au code de partage du 2 mars."),
-    (event("download", CLAIRE, right="medecin_traitant", **IRM), PATIENT, NONE,
+    (event("download", CLAIRE, right="medecin_traitant", **IRM), PATIENT,
      f"Claire Bernard, médecin, a téléchargé « IRM du genou droit » {WHEN}, en tant que médecin traitant."),
+    (event("download", ANNE, right="emergency", detail=f"via le logiciel « Urgences+ »\n{EMERGENCY}", **IRM), PATIENT,
+     f"Anne Roux, médecin, a téléchargé « IRM du genou droit » {WHEN}, en accès d'urgence (motif : Malaise à domicile), "
+     "via le logiciel « Urgences+ »."),
+    # The line is the right's only: another right's, or a line that only looks like one, is the detail as written.
+    (event("search", ANNE, right="medecin_traitant", detail=f"« genou »\n{EMERGENCY}"), PATIENT,
+     f"Anne Roux, médecin, a fait une recherche dans votre dossier (« genou »\n{EMERGENCY[:-1]}) {WHEN}, "
+     "en tant que médecin traitant."),
+    (event("read_timeline", LEA, right="grant", detail="code de partage du 2 mars"), PATIENT,
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, grâce à l'accès qui lui a été donné."),
     # professionals' writes
-    (event("add_document", LEA, right="grant", document_id="d2", document_title="Bilan kiné"), PATIENT, NONE,
+    (event("add_document", LEA, right="grant", document_id="d2", document_title="Bilan kiné"), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a ajouté « Bilan kiné » à votre dossier {WHEN}, grâce à l'accès qui lui a été donné."),
-    (event("emergency", ANNE, right="emergency", detail="Perte de connaissance sur la voie publique"), PATIENT, NONE,
+    (event("emergency", ANNE, right="emergency", detail="Perte de connaissance sur la voie publique"), PATIENT,
      f"Anne Roux, médecin, a ouvert votre dossier en accès d'urgence {WHEN} (motif : Perte de connaissance sur la voie publique)."),
-    (event("dossier_opened", CLAIRE, detail="en présence du patient, avec son consentement"), PATIENT, NONE,
+    (event("dossier_opened", CLAIRE, detail="en présence du patient, avec son consentement"), PATIENT,
      f"Claire Bernard, médecin, a créé votre dossier {WHEN}, en votre présence, avec votre consentement."),
-    (event("dossier_opened", CLAIRE, detail="en présence du patient, avec son consentement"), CAREGIVER, NONE,
+    (event("dossier_opened", CLAIRE, detail="en présence du patient, avec son consentement"), CAREGIVER,
      f"Claire Bernard, médecin, a créé le dossier {WHEN}, en présence du patient, avec son consentement."),
-    (event("grant", LEA, right="share_code", detail="tous les documents, 1 mois"), PATIENT, NONE,
+    (event("grant", LEA, right="share_code", detail="tous les documents, 1 mois"), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a utilisé un code de partage {WHEN} : accès à tous les documents, 1 mois."),
-    (event("grant", LEA, right="share_code", detail="tous les documents, 1 mois"), CAREGIVER, NONE,
+    (event("grant", LEA, right="share_code", detail="tous les documents, 1 mois"), CAREGIVER,
      f"Léa Fontaine, masseur-kinésithérapeute, a utilisé un code de partage {WHEN} : accès à tous les documents, 1 mois."),
     # changes of rights, by the patient or a caregiver
-    (event("grant", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute) : Imagerie, Ordonnance, 1 an"), PATIENT, NONE,
+    (event("grant", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute) : Imagerie, Ordonnance, 1 an"), PATIENT,
      f"Vous avez donné accès à Léa Fontaine, masseur-kinésithérapeute, {WHEN} : Imagerie, Ordonnance, 1 an."),
-    (event("revoke", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT, NONE,
+    (event("revoke", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT,
      f"Vous avez retiré l'accès de Léa Fontaine, masseur-kinésithérapeute, {WHEN}."),
-    (event("revoke", CAMILLE, detail=""), PATIENT, NONE, f"Vous avez retiré l'accès d'un professionnel {WHEN}."),
-    (event("block", PAUL, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT, NONE,
+    (event("revoke", CAMILLE, detail=""), PATIENT, f"Vous avez retiré l'accès d'un professionnel {WHEN}."),
+    (event("block", PAUL, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT,
      f"Paul Martin, pour votre compte, a bloqué Léa Fontaine, masseur-kinésithérapeute, {WHEN}."),
-    (event("block", CAMILLE, detail="Anne Roux (médecin), accès d'urgence : bloqué"), PATIENT, NONE,
+    (event("block", CAMILLE, detail="Anne Roux (médecin), accès d'urgence : bloqué"), PATIENT,
      f"Vous avez bloqué Anne Roux, médecin, {WHEN}, après son accès d'urgence."),
-    (event("unblock", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT, NONE,
+    (event("unblock", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT,
      f"Vous avez débloqué Léa Fontaine, masseur-kinésithérapeute, {WHEN}."),
-    (event("medecin_traitant", CAMILLE, detail="Claire Bernard (médecin)"), PATIENT, NONE,
+    (event("medecin_traitant", CAMILLE, detail="Claire Bernard (médecin)"), PATIENT,
      f"Vous avez déclaré Claire Bernard, médecin, comme médecin traitant {WHEN}."),
-    (event("medecin_traitant", CAMILLE, detail="aucun"), PATIENT, NONE, f"Vous avez retiré votre médecin traitant {WHEN}."),
-    (event("hide", PAUL, **IRM), CAREGIVER, NONE,
+    (event("medecin_traitant", CAMILLE, detail="aucun"), PATIENT, f"Vous avez retiré votre médecin traitant {WHEN}."),
+    (event("hide", PAUL, **IRM), CAREGIVER,
      f"Pour le compte de Camille Martin, vous avez masqué « IRM du genou droit » aux professionnels {WHEN}."),
-    (event("hide", PAUL, **IRM), PATIENT, NONE,
+    (event("hide", PAUL, **IRM), PATIENT,
      f"Paul Martin, pour votre compte, a masqué « IRM du genou droit » aux professionnels {WHEN}."),
-    (event("unhide", CAMILLE, **IRM), PATIENT, NONE,
+    (event("unhide", CAMILLE, **IRM), PATIENT,
      f"Vous avez rendu « IRM du genou droit » de nouveau visible aux professionnels {WHEN}."),
-    (event("delete", CAMILLE, document_id="d3", document_title="Ancienne ordonnance"), PATIENT, NONE,
+    (event("delete", CAMILLE, document_id="d3", document_title="Ancienne ordonnance"), PATIENT,
      f"Vous avez supprimé « Ancienne ordonnance » {WHEN}."),
-    (event("emergency_opt_out", CAMILLE), PATIENT, NONE, f"Vous avez refusé l'accès d'urgence à votre dossier {WHEN}."),
-    (event("emergency_opt_in", CAMILLE), PATIENT, NONE,
+    (event("emergency_opt_out", CAMILLE), PATIENT, f"Vous avez refusé l'accès d'urgence à votre dossier {WHEN}."),
+    (event("emergency_opt_in", CAMILLE), PATIENT,
      f"Vous avez de nouveau autorisé l'accès d'urgence à votre dossier {WHEN}."),
-    (event("close", CAMILLE), CAREGIVER, NONE, f"Camille Martin a fermé le dossier {WHEN}."),
-    (event("reopen", CAMILLE), PATIENT, NONE, f"Vous avez rouvert votre dossier {WHEN}."),
-    (event("share_code", CAMILLE, detail="tous les documents, 1 mois"), PATIENT, NONE,
+    (event("close", CAMILLE), CAREGIVER, f"Camille Martin a fermé le dossier {WHEN}."),
+    (event("reopen", CAMILLE), PATIENT, f"Vous avez rouvert votre dossier {WHEN}."),
+    (event("share_code", CAMILLE, detail="tous les documents, 1 mois"), PATIENT,
      f"Vous avez créé un code de partage (tous les documents, 1 mois) {WHEN}."),
-    (event("emergency_review", CAMILLE, detail="Anne Roux (médecin), accès d'urgence : normal"), PATIENT, NONE,
+    (event("emergency_review", CAMILLE, detail="Anne Roux (médecin), accès d'urgence : normal"), PATIENT,
      f"Vous avez pris connaissance de l'accès d'urgence ouvert par Anne Roux, médecin, {WHEN}."),
     # what this code does not know yet still reads as a correct sentence
-    (event("teleconsultation", LEA, right="grant", **IRM), PATIENT, NONE,
+    (event("teleconsultation", LEA, right="grant", **IRM), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a effectué l'opération « teleconsultation » sur votre dossier, "
      f"concernant « IRM du genou droit », {WHEN}, grâce à l'accès qui lui a été donné."),
-    (event("reindex", {"actor_kind": "system", "actor_name": "Carnet"}, detail="maintenance."), PATIENT, NONE,
+    (event("reindex", {"actor_kind": "system", "actor_name": "Carnet"}, detail="maintenance."), PATIENT,
      f"Carnet a effectué l'opération « reindex » sur votre dossier {WHEN} (maintenance)."),
-    (event("read_timeline", {"actor_kind": "professional", "actor_name": ""}), PATIENT, NONE,
+    (event("read_timeline", {"actor_kind": "professional", "actor_name": ""}), PATIENT,
      f"Une personne inconnue a consulté votre dossier {WHEN}."),
     # "de" elides before a vowel or a mute h, whatever the name or the word that follows it.
-    (event("caregiver_removed", CAMILLE, detail="Anne Roux"), PATIENT, NONE,
+    (event("caregiver_removed", CAMILLE, detail="Anne Roux"), PATIENT,
      f"Vous avez retiré l'accès d'Anne Roux à votre dossier {WHEN}."),
-    (event("caregiver_removed", CAMILLE, detail="Hugo Lefèvre"), CAREGIVER, NONE,
+    (event("caregiver_removed", CAMILLE, detail="Hugo Lefèvre"), CAREGIVER,
      f"Camille Martin a retiré l'accès d'Hugo Lefèvre au dossier {WHEN}."),
-    (event("caregiver_removed", CAMILLE, detail="Paul Martin"), PATIENT, NONE,
+    (event("caregiver_removed", CAMILLE, detail="Paul Martin"), PATIENT,
      f"Vous avez retiré l'accès de Paul Martin à votre dossier {WHEN}."),
-    (event("parent_attached", CAMILLE), PATIENT, NONE,
+    (event("parent_attached", CAMILLE), PATIENT,
      f"Vous avez rattaché votre dossier à votre compte, comme parent, {WHEN}."),
-    (event("parent_attached", PAUL), PATIENT, NONE,
+    (event("parent_attached", PAUL), PATIENT,
      f"Paul Martin, pour votre compte, a rattaché votre dossier à son compte, comme parent, {WHEN}."),
 ]
 
 
-@pytest.mark.parametrize(("row", "viewer", "context", "expected"), SENTENCES,
+@pytest.mark.parametrize(("row", "viewer", "expected"), SENTENCES,
                          ids=[f"{i}-{row.action}" for i, (row, *_rest) in enumerate(SENTENCES)])
-def test_each_event_reads_as_one_french_sentence(row, viewer, context, expected):
-    assert plain(sentence(row, viewer=viewer, context=context, today=TODAY)) == expected
+def test_each_event_reads_as_one_french_sentence(row, viewer, expected):
+    assert plain(sentence(row, viewer=viewer, today=TODAY)) == expected
 
 
 def test_a_passkeys_name_keeps_its_guillemets_and_its_parenthesis():
@@ -200,24 +210,25 @@ def test_lines_fall_on_their_paris_day_and_only_others_actions_are_new():
     old = event("read_timeline", LEA)
     old.seq, old.id = 1, 1
     now = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-    result = lines([late, mine, old], viewer=PATIENT, contexts={}, seen_seq=1, now=now)
+    result = lines([late, mine, old], viewer=PATIENT, seen_seq=1, now=now)
     day = "mardi 3\u00a0mars 2026"  # the day and its month never apart at a line's end
     assert [line.day_label for line in result] == ["Aujourd'hui", day, day]
     assert [line.new for line in result] == [True, False, False]
     assert plain(result[0].text) == "Claire Bernard, médecin, a consulté votre dossier à 0 h 30."
 
 
-@pytest.mark.parametrize(("row", "context", "action", "right"), [
-    (event("read_document", LEA, right="grant", **IRM), SHARE_CODE, "Consultation d'un document", "code de partage du 2026-03-02"),
-    (event("read_document", LEA, right="grant", **IRM), NONE, "Consultation d'un document", "accès accordé"),
-    (event("emergency", ANNE, right="emergency"), NONE, "Accès d'urgence", "accès d'urgence"),
-    (event("grant", LEA, right="share_code"), NONE, "Code de partage utilisé", "code de partage"),
-    (event("medecin_traitant", CAMILLE, detail="aucun"), NONE, "Médecin traitant retiré", ""),
-    (event("teleconsultation", LEA, right="autre"), NONE, "teleconsultation", "autre"),
+@pytest.mark.parametrize(("row", "action", "right"), [
+    (event("read_document", LEA, right="grant", detail=SHARE_CODE, **IRM), "Consultation d'un document",
+     "code de partage du 2026-03-02"),
+    (event("read_document", LEA, right="grant", **IRM), "Consultation d'un document", "accès accordé"),
+    (event("emergency", ANNE, right="emergency"), "Accès d'urgence", "accès d'urgence"),
+    (event("grant", LEA, right="share_code"), "Code de partage utilisé", "code de partage"),
+    (event("medecin_traitant", CAMILLE, detail="aucun"), "Médecin traitant retiré", ""),
+    (event("teleconsultation", LEA, right="autre"), "teleconsultation", "autre"),
 ])
-def test_the_export_names_each_action_and_right(row, context, action, right):
+def test_the_export_names_each_action_and_right(row, action, right):
     assert action_label(row) == action
-    assert right_label(row, context) == right
+    assert right_label(row) == right
 
 
 def test_filters_keep_only_known_codes_and_opaque_keys():
@@ -284,3 +295,14 @@ def test_what_an_event_stored_in_french_reads_in_the_readers_language(row, engli
 def test_a_caregiver_reads_du_dossier_and_au_dossier_never_de_le_dossier(row, expected):
     said = plain(sentence(row, viewer=CAREGIVER, today=TODAY))
     assert expected in said and " le dossier" not in said.replace("dans le dossier", ""), said
+
+
+def test_the_line_of_a_right_comes_after_the_detail_where_it_fits_and_never_half_said():
+    reason = "motif de l'accès d'urgence : " + "Détresse respiratoire " * 45
+    assert joined("via le logiciel « X »", "code de partage du 2026-03-02", limit=1000) == \
+        "via le logiciel « X »\ncode de partage du 2026-03-02"
+    cut = joined("", reason, limit=1000)
+    assert len(cut) == 1000 and cut.endswith("…") and cut.startswith(reason[:999])
+    # What else a detail says comes first, whole; a line that no longer fits is left out, never cut into nonsense.
+    assert joined("x" * 990, "code de partage du 2026-03-02", limit=1000) == "x" * 990
+    assert joined("x" * 990, reason, limit=1000) == "x" * 990

@@ -402,7 +402,9 @@ async def test_the_csv_export_has_every_column_and_respects_filters(client, db, 
     today = datetime.now(PARIS).date()
     assert download[2:] == [
         "Léa Fontaine", "masseur-kinésithérapeute", world.lea.rpps, "", "Téléchargement d'un document",
-        "IRM du genou droit", f"code de partage du {today.isoformat()}", "", events[3].hash, world.dossier.id,
+        # The share code's day, in the event's hashed detail (right_words.py) as the readable right says it.
+        "IRM du genou droit", f"code de partage du {today.isoformat()}", f"code de partage du {today.isoformat()}",
+        events[3].hash, world.dossier.id,
         timestamp(events[4].at), "download", "professional", world.lea_account.id, events[4].right, world.irm.id,
         events[4].hash,
     ]

@@ -20,6 +20,7 @@ from server.tlog.store import TlogCosignature, TlogWitness
 from server.tlog.verify import verify_tree
 from server.tlog.witness import Head, State, Witness
 from server.tlog.witness_app import create_witness_app
+from tests.conftest import activate
 from tests.test_tlog_cli import as_the_operator, rehash_chain
 from tests.test_tlog_store import log
 from tests.test_tlog_witness import serving_witness
@@ -207,3 +208,18 @@ async def test_a_witness_that_cosigned_a_bigger_tree_than_the_database_holds_is_
     assert not outcome.cosigned and "plus grand que le dernier point de contrôle" in outcome.reason
     assert (await db.get(TlogWitness, key.verifier.key)).size == 99  # where to start from once the log has caught up
     assert witness.state.heads[app.state.journal_signer.name].size == 99
+
+
+async def test_the_historique_says_whether_anything_independent_backs_its_check(client, app, db, patient, settings):
+    """With no witness (the default), the phone can only hold the events to the log the server signs itself: the page
+    does not promise that it can tell the history was neither changed nor erased."""
+    await activate(client, patient)
+    url = f"/dossiers/{patient.dossier.id}/historique"
+    alone = (await client.get(url)).text
+    assert "correspond au journal signé par Carnet, sans témoin indépendant" in alone and "ni modifié ni effacé" not in alone
+    assert "data-witnesses='[]'" in alone
+    witness = CosignerSigner.generate("temoin.example.org/association")
+    with_witnesses(app, settings, 1, (witness, A))
+    witnessed = (await client.get(url)).text
+    assert "que cet historique n'a été ni modifié ni effacé" in witnessed
+    assert witness.verifier.key in witnessed  # the key the phone checks the cosignature with

@@ -23,9 +23,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import begin_write, is_busy, upsert
 from ..models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
-from . import phrases, subjects
+from . import phrases, right_words, subjects
 
 GENESIS = "0" * 64
+DETAIL_MAX = 1000  # the column's length
 HASHED_FIELDS = (
     "dossier_id", "seq", "at", "action", "actor_account_id", "actor_kind", "actor_name", "actor_profession",
     "actor_rpps", "on_behalf_of", "right", "document_id", "document_title", "detail", "prev_hash",
@@ -126,16 +127,20 @@ async def append(
 
     Written by Core statements, as `append_each` does: the model's unit of work (an insert and the head's update
     flushed as objects) was a tenth of a professional's read. The event returned is not the session's: its fields
-    and id, to point to (a notification)."""
+    and id, to point to (a notification). A professional's event through an emergency access or a share code's
+    grant says which in its detail (right_words.py), hashed with the rest."""
+    at = utcnow()
     try:
         head = (await session.exec(_chain_head(), params={"dossier_id": dossier_id})).first()  # type: ignore[call-overload]
+        line = await right_words.words(session, dossier_id=dossier_id, action=action, kind=actor.kind,
+                                       rpps=actor.rpps, right=right, at=at)
     except DBAPIError as exc:
         raise _busy(exc)
     seq, previous = (head.seq, head.hash) if head is not None else (0, GENESIS)
     event = AccessEvent(
         dossier_id=dossier_id,
         seq=seq + 1,
-        at=utcnow(),
+        at=at,
         action=action,
         actor_account_id=actor.account_id,
         actor_kind=actor.kind,
@@ -146,7 +151,7 @@ async def append(
         right=right,
         document_id=document.id if document else None,
         document_title=document.title if document else "",
-        detail=detail[:1000],
+        detail=right_words.joined(detail, line, limit=DETAIL_MAX),
         prev_hash=previous,
         hash="",
     )
@@ -223,7 +228,7 @@ async def append_each(session: AsyncSession, *, entries: list[tuple[str, str, st
         event = AccessEvent(dossier_id=dossier_id, seq=seq + 1, at=now, action=action,
                             actor_account_id=actor.account_id, actor_kind=actor.kind, actor_name=actor.name,
                             actor_profession=actor.profession, actor_rpps=actor.rpps, on_behalf_of=actor.on_behalf_of,
-                            right="", document_id=None, document_title="", detail=detail[:1000], prev_hash=previous,
+                            right="", document_id=None, document_title="", detail=detail[:DETAIL_MAX], prev_hash=previous,
                             hash="")
         event.hash = event_hash(event)
         heads[dossier_id] = (event.seq, event.hash)

@@ -28,10 +28,10 @@ def spreadsheet_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r", "'") else value
 
 
-def csv_row(event: AccessEvent, context: journal.EventContext, *, chain: bool = True) -> list[str]:
+def csv_row(event: AccessEvent, *, chain: bool = True) -> list[str]:
     """One event as a row of CSV_COLUMNS; without `chain` (a minor's representative), without its number and hash."""
     texts = [event.actor_name, event.actor_profession, event.actor_rpps, event.on_behalf_of,
-             journal.action_label(event), event.document_title, journal.right_label(event, context), event.detail]
+             journal.action_label(event), event.document_title, journal.right_label(event), event.detail]
     row = [event.at.astimezone(PARIS).isoformat(timespec="seconds"), *(spreadsheet_safe(t) for t in texts)]
     if not chain:
         return row

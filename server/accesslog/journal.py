@@ -1,9 +1,11 @@
 """The access log as the patient reads it: plain sentences in the reader's language, days, filters, what is new.
 
-The sentences are pure functions of an event (its snapshot fields: the name, profession and
-RPPS as they were at the time) and of who reads them; queries.py feeds them. Each kind of event
-has two whole sentences, someone else's action and the reader's own ("vous"), so that a language
-can agree its verb with either; what an event stored (its detail, the names) stays as it was written.
+The sentences are pure functions of an event's hashed fields (its snapshot: the name, profession and
+RPPS as they were at the time, and in its detail what the right it went through was: right_words.py)
+and of who reads them, never of another table, whose words the patient's phone could not check against
+the log; queries.py feeds them. Each kind of event has two whole sentences, someone else's action and
+the reader's own ("vous"), so that a language can agree its verb with either; what an event stored (its
+detail, the names) stays as it was written.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .details import GUILLEMETS, stored
 from .phrases import (
     DECLARED_NAME, DECLARED_SUFFIX, GENERIC, IN_PERSON, IN_PERSON_YOURS, NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase,
 )
+from .right_words import RightWords, said
 
 WEEKDAYS = [N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche")]
 
@@ -38,17 +41,6 @@ class Viewer:
         if event.actor_account_id is not None and event.actor_account_id == self.account_id:
             return True
         return self.is_patient and event.actor_kind == "patient"
-
-
-@dataclass(frozen=True)
-class EventContext:
-    """What the event alone does not say, found in rows that never change once written."""
-
-    share_code_on: date | None = None  # the read went through a grant made from a share code, that day
-    emergency_reason: str = ""  # the read went through an emergency access, opened for this reason
-
-
-NO_CONTEXT = EventContext()
 
 
 RIGHT_LABELS = {
@@ -126,9 +118,9 @@ class _Fields(dict):
     """The names a phrase may use, each worked out when the phrase asks for it (`%` reads a mapping by key):
     a sentence uses two or three of the dozen, and each is a translation or two."""
 
-    def __init__(self, event: AccessEvent, viewer: Viewer, **given: str) -> None:
+    def __init__(self, event: AccessEvent, viewer: Viewer, detail: str, **given: str) -> None:
         super().__init__(given)
-        self.event, self.mine = event, viewer.is_patient
+        self.event, self.mine, self.detail = event, viewer.is_patient, detail  # the detail less right_words' line
 
     def __missing__(self, name: str) -> str:
         value = self[name] = getattr(self, f"_{name}")()
@@ -136,14 +128,14 @@ class _Fields(dict):
 
     def _parts(self) -> tuple[str, str]:
         """Who a change was about, and what follows them in the stored detail."""
-        detail = self.event.detail.strip().rstrip(".")
+        detail = self._detail_text()
         match = WHO.match(detail)
         if match:  # "Julie Moreau (masseur-kinésithérapeute)…", as access/rights.py writes who a change was about
             return f"{match['name']}, {profession_label(match['profession'])},", match["rest"]
         return detail or _("un professionnel"), ""
 
     def _detail_text(self) -> str:
-        return self.event.detail.strip().rstrip(".")
+        return self.detail.strip().rstrip(".")
 
     def _dossier(self) -> str:
         return _("votre dossier") if self.mine else _("le dossier")
@@ -205,19 +197,20 @@ class _Fields(dict):
         return quoted(self.event.action)
 
 
-def right_clause(event: AccessEvent, *, viewer: Viewer, context: EventContext, today: date | None) -> str:
-    """Through which right a professional acted, as a clause after the time."""
+def right_clause(event: AccessEvent, *, words: RightWords, today: date | None) -> str:
+    """Through which right a professional acted, as a clause after the time: the right's name, and what the event's
+    detail says of it (an event written before it did: the right's name alone)."""
     right = event.right
     if right in ("grant", "share_code"):
-        if context.share_code_on is not None:
-            return _(", grâce au code de partage du %(day)s", day=day_fr(context.share_code_on, today=today))
+        if words.share_code_on is not None:
+            return _(", grâce au code de partage du %(day)s", day=day_fr(words.share_code_on, today=today))
         if right == "share_code":
             return _(", grâce au code de partage")
         return _(", grâce à l'accès qui lui a été donné")  # by the patient, or by whoever manages the dossier
     if right == "medecin_traitant":
         return _(", en tant que médecin traitant")
     if right == "emergency":
-        reason = context.emergency_reason.strip().rstrip(".")
+        reason = words.reason.strip().rstrip(".")
         return _(", en accès d'urgence (motif : %(reason)s)", reason=reason) if reason else _(", en accès d'urgence")
     if right == "author":
         # The list of the documents they added, and a line of the profile withdrawn, say so themselves (their phrase).
@@ -236,18 +229,18 @@ _CONTRACTED = re.compile(r"\b(de|à) le dossier\b")
 _ELIDED = re.compile(r"\bde (?=[aeiouyàâäéèêëîïôöùûüœæh])", re.IGNORECASE)
 
 
-def sentence(event: AccessEvent, *, viewer: Viewer, context: EventContext = NO_CONTEXT, today: date | None = None,
-             with_date: bool = True) -> str:
+def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, with_date: bool = True) -> str:
     """One event in a plain sentence, in the request's language; any action, known or not, gives a correct one."""
     phrase = phrase_for(event)
     subject, vous = subject_of(event, viewer)
+    words = said(event)
     right = ""
     if event.actor_kind == "professional" and not phrase.says_right:
-        right = right_clause(event, viewer=viewer, context=context, today=today)
+        right = right_clause(event, words=words, today=today)
     when = when_fr(event.at, today=today, with_date=with_date)
-    via = via_software(event.detail) if event.detail.startswith(VIA_SOFTWARE) else ""
+    via = via_software(words.detail) if words.detail.startswith(VIA_SOFTWARE) else ""
     text = i18n.translated(phrase.yours if vous else phrase.said) % _Fields(
-        event, viewer, subject=subject, when=when, right=right) + via
+        event, viewer, words.detail, subject=subject, when=when, right=right) + via
     if i18n.current() == i18n.SOURCE:  # "de %(dossier)s" said of someone else's: "du dossier", not "de le dossier"
         text = _ELIDED.sub("d'", _CONTRACTED.sub(lambda m: {"de": "du", "à": "au"}[m[1]] + " dossier", text))
     # French typography's no-break spaces, here too: a line never ends on "(«" nor starts with "»" or ":".
@@ -261,9 +254,10 @@ def via_software(detail: str) -> str:
     return _(", via le logiciel %(name)s", name=quoted(named[1])) if named else f", {detail.strip()}"
 
 
-def right_label(event: AccessEvent, context: EventContext = NO_CONTEXT) -> str:
-    if event.right in ("grant", "share_code") and context.share_code_on is not None:
-        return f"code de partage du {context.share_code_on.isoformat()}"
+def right_label(event: AccessEvent) -> str:
+    share_code_on = said(event).share_code_on
+    if event.right in ("grant", "share_code") and share_code_on is not None:
+        return f"code de partage du {share_code_on.isoformat()}"
     return RIGHT_LABELS.get(event.right, event.right)
 
 
@@ -278,8 +272,7 @@ class Line:
     new: bool
 
 
-def lines(events: list[AccessEvent], *, viewer: Viewer, contexts: dict[int, EventContext], seen_seq: int,
-          now: datetime) -> list[Line]:
+def lines(events: list[AccessEvent], *, viewer: Viewer, seen_seq: int, now: datetime) -> list[Line]:
     """Events as the page shows them: under their day (Paris time), the time in the sentence, new or not."""
     today = now.astimezone(PARIS).date()
     result = []
@@ -288,6 +281,6 @@ def lines(events: list[AccessEvent], *, viewer: Viewer, contexts: dict[int, Even
         day = event.at.astimezone(PARIS).date()
         if day not in labels:
             labels[day] = day_label(day, today=today)
-        text = sentence(event, viewer=viewer, context=contexts.get(event.id, NO_CONTEXT), today=today, with_date=False)
+        text = sentence(event, viewer=viewer, today=today, with_date=False)
         result.append(Line(event, day, labels[day], text, new=event.seq > seen_seq and not viewer.is_actor(event)))
     return result

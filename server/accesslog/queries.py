@@ -1,4 +1,4 @@
-"""The access log's queries: filters, who appears in it, what each event needs said (what is new: visits.py)."""
+"""The access log's queries: filters, and who appears in it (what is new: visits.py)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,15 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, bindparam, exists, literal, null, or_, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..dossiers import profession_label
 from ..i18n import N_
-from ..models import AccessEvent, EmergencyAccess, Grant, LogProfessional, LogSubject, Professional
-from ..templating import PARIS
-from .journal import EventContext
+from ..models import AccessEvent, LogProfessional, LogSubject
 from .phrases import READS, RIGHTS_CHANGES
 
 
@@ -150,51 +147,3 @@ def shown_label(label: str) -> str:
     profession in the reader's language; the name, and a profession Carnet does not know, as they were logged."""
     name, comma, profession = label.rpartition(", ")
     return f"{name}, {profession_label(profession)}" if comma else label
-
-
-async def contexts_for(session: AsyncSession, *, dossier_id: str, events: list[AccessEvent]) -> dict[int, EventContext]:
-    """For professionals' reads through a grant or an emergency: the share code or the reason behind them."""
-    wanted = [e for e in events if e.actor_kind == "professional" and e.actor_rpps
-              and e.right in ("grant", "share_code", "emergency")]
-    if not wanted:
-        return {}
-    rows = (await session.exec(_context_rows(), params={"dossier_id": dossier_id,
-                                                        "rpps": sorted({e.actor_rpps for e in wanted})})).all()
-    contexts = {}
-    for event in wanted:
-        at = event.at
-        theirs = [r for r in rows if r.rpps == event.actor_rpps and r.starts_at <= at]
-        if event.right == "emergency":
-            current = [r for r in theirs if r.kind == "emergency" and at < r.ends_at]
-            if current:
-                contexts[event.id] = EventContext(emergency_reason=max(current, key=lambda r: r.starts_at).reason)
-            continue
-        current = [r for r in theirs if r.kind == "grant" and (r.revoked_at is None or at < r.revoked_at)
-                   and (r.ends_at is None or at < r.ends_at)]
-        grant = max(current, key=lambda r: r.starts_at, default=None)
-        if grant is not None and grant.share_code_id is not None:
-            contexts[event.id] = EventContext(share_code_on=grant.starts_at.astimezone(PARIS).date())
-    return contexts
-
-
-@cache
-def _context_rows() -> CompoundSelect:
-    """`contexts_for`'s question, which most Historique pages ask, built once (listing.py says why): the grants and
-    emergency accesses of the professionals a page names (by RPPS, as the log does) on this dossier, in one question
-    (it was three: two loading models)."""
-    tables = (model.__table__ for model in (Grant, EmergencyAccess, Professional))  # type: ignore[attr-defined]
-    grants, emergencies, pros = tables
-    grant, emergency, pro = grants.c, emergencies.c, pros.c
-    nothing = null()
-
-    def theirs(table: Any) -> ColumnElement[bool]:
-        return and_(table.dossier_id == bindparam("dossier_id"), pro.rpps.in_(bindparam("rpps", expanding=True)))
-
-    return union_all(  # the first select's column types read every row
-        select(literal("grant").label("kind"), pro.rpps, grant.starts_at, grant.ends_at, grant.revoked_at,
-               grant.share_code_id, literal("").label("reason"))
-        .join_from(grants, pros, grant.professional_id == pro.id).where(theirs(grant)),
-        select(literal("emergency"), pro.rpps, emergency.starts_at, emergency.ends_at, nothing, nothing,
-               emergency.reason)
-        .join_from(emergencies, pros, emergency.professional_id == pro.id).where(theirs(emergency)),
-    )

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, func, true
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import journal, pages, queries
+from ..accesslog import pages
 from ..accesslog.queries import LogFilters
 from ..fhir.resources import fhir_instant
 from ..models import AccessEvent, Patient
@@ -65,8 +65,7 @@ async def write_log_csv(session: AsyncSession, archive: zipfile.ZipFile, *, doss
         writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
         writer.writerow([CSV_COLUMNS[i] for i in kept])
         async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
-            contexts = await queries.contexts_for(session, dossier_id=dossier_id, events=events)
-            rows = (csv_row(e, contexts.get(e.id, journal.NO_CONTEXT)) for e in events)
+            rows = (csv_row(e) for e in events)
             writer.writerows([row[i] for i in kept] for row in rows)
             count += len(events)
         text.flush()

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, or_, true
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import journal, phrases, queries, visits
+from ..accesslog import journal, phrases, visits
 from ..db import begin_write
 from ..models import AccessEvent, Account, BannerSeen, Dossier, Notification
 from ..templating import PARIS
@@ -67,10 +67,8 @@ async def unseen_and_new(session: AsyncSession, *, dossier: Dossier, account: Ac
 async def _banner(session: AsyncSession, *, dossier: Dossier, viewer: journal.Viewer, now: datetime,
                   events: list) -> Banner:
     shown = events[:BANNER_LINES]
-    contexts = await queries.contexts_for(session, dossier_id=dossier.id, events=shown)
     today = now.astimezone(PARIS).date()
-    lines = [journal.sentence(e, viewer=viewer, context=contexts.get(e.id, journal.NO_CONTEXT), today=today)
-             for e in shown]
+    lines = [journal.sentence(e, viewer=viewer, today=today) for e in shown]
     return Banner(dossier.id, lines, len(events) - len(shown), shown[0].id if shown else 0,
                   all(e.action in phrases.READS for e in events))
 

@@ -36,7 +36,6 @@ class WholeLog:
     viewer: Viewer
     patient: Patient
     events: list[AccessEvent]
-    contexts: dict[int, journal.EventContext]
     kept: KeptFrom  # and whether the reader sees the chain (not a minor's representative: numbering.py)
     filters: LogFilters  # resolved: with the professional the URL's token names
     manages: bool  # whether the reader may manage the dossier (its band's menu offers "Accès")
@@ -48,8 +47,7 @@ async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters
     filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
                                      hidden_rpps=kept.rpps)
     events = await pages.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=kept.events())
-    contexts = await queries.contexts_for(db, dossier_id=dossier.id, events=events)
-    return WholeLog(dossier, viewer, patient, events, contexts, kept, filters, manages)
+    return WholeLog(dossier, viewer, patient, events, kept, filters, manages)
 
 
 
@@ -63,7 +61,7 @@ async def log_csv(request: Request, db: AsyncSession, dossier_id: str, professio
     # A semicolon: what a French Excel expects; the BOM makes it read UTF-8 (accents).
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS if chain else UNCHAINED_COLUMNS)
-    writer.writerows(csv_row(e, log.contexts.get(e.id, journal.NO_CONTEXT), chain=chain) for e in log.events)
+    writer.writerows(csv_row(e, chain=chain) for e in log.events)
     name = download_name("carnet-historique", log.patient, utcnow().astimezone(PARIS).date().isoformat(), "csv")
     return Response("\ufeff" + out.getvalue(), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -76,8 +74,7 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     dossier, kept, filters = log.dossier, log.kept, log.filters
     now = utcnow()
     today = now.astimezone(PARIS).date()
-    sentences = [(e, journal.sentence(e, viewer=log.viewer, context=log.contexts.get(e.id, journal.NO_CONTEXT),
-                                      today=today)) for e in log.events]
+    sentences = [(e, journal.sentence(e, viewer=log.viewer, today=today)) for e in log.events]
     professionals = {p.key: p.label for p in await queries.professionals_in_log(
         db, dossier_id=dossier.id, secret=request.app.state.settings.secret, hidden_rpps=kept.rpps)}
     labels = [professionals.get(filters.professional_key, ""), _(KINDS[filters.kind]) if filters.kind else "",

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.steps import assert_fits_phone, log_in, menu
+from tests.e2e.test_transparency_journey import wait_until_integrated
 
 pytestmark = pytest.mark.e2e
 
@@ -75,17 +76,19 @@ def test_the_first_screen_of_my_dossier_shows_three_documents_above_the_bottom_b
     assert_fits_phone(page)
 
 
-def test_the_historique_shows_its_newest_event_on_the_first_screen(page, seed, seed_professional, seed_grant,
+def test_the_historique_shows_its_newest_event_on_the_first_screen(page, server, seed, seed_professional, seed_grant,
                                                                      seed_reads):
     """Under the introduction, the check's verdict, the "nouveaux événements" notice and the filters, the first
     event was 1,230 px down on a phone: the filters now fold under "Filtrer", as the timeline's do."""
     patient, kine = read_by_a_kine(page, seed, seed_professional, seed_grant, seed_reads)
+    # Its steady state: events a second old, not yet in the transparency log, add a sentence to the verdict.
+    wait_until_integrated(server)
     menu(page, "Historique").click()
     expect(page.get_by_text(f"{READS} nouveaux événements")).to_be_visible()
     expect(page.locator("[data-journal-status]")).to_have_class(re.compile(r"\bsuccess\b"))  # its final height
     expect(page.get_by_label("Professionnel", exact=True)).to_be_hidden()
     # The script's verdict is set in French typography, as the server's sentences: no line starts with its colon.
-    assert "première fois\u202f: à chaque visite" in page.locator("[data-journal-status]").text_content()
+    assert "configuré)\u202f: un journal différent" in page.locator("[data-journal-status]").text_content()
 
     bar = page.get_by_role("navigation", name="Menu principal").bounding_box()
     box = page.locator("li.log-line").first.bounding_box()  # the newest: adding her passkey at login

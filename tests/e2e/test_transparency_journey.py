@@ -29,11 +29,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import Page, expect
 
+from server.access import emergencies
+from server.access.reading import open_dossier
 from server.accesslog import audit
 from server.accesslog.audit import Actor
+from server.accounts import account_for_professional
 from server.db import make_sessionmaker
 from tests.e2e.seeding import writer_engine
-from server.models import AccessEvent
+from server.models import AccessEvent, Dossier, Professional
 from server.tlog import merkle
 from server.tlog.checkpoint import Checkpoint, sign_checkpoint
 from server.tlog.cosignature import CosignerSigner
@@ -67,6 +70,22 @@ async def append_reads(data_dir: Path, dossier_id: str, *reads: tuple[Actor, str
                 await audit.append(db, dossier_id=dossier_id, action="read_document" if title else "read_timeline",
                                    actor=actor, right="grant", document=document, detail=detail)
             await audit.commit_chained(db)
+    finally:
+        await engine.dispose()
+
+
+async def emergency_reads(data_dir: Path, patient, professional, *, reason: str, reads: int) -> None:
+    """A professional opens the dossier in an emergency and reads it, as the app's routes do (access/)."""
+    engine = writer_engine(data_dir)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            pro = await db.get(Professional, professional.professional_id)
+            account = await account_for_professional(db, professional=pro)
+            dossier = await db.get(Dossier, patient.dossier_id)
+            await emergencies.open_emergency(db, dossier=dossier, professional=pro, reason=reason,
+                                             actor=Actor.professional(account, pro))
+            for _ in range(reads):
+                await open_dossier(db, account=account, dossier_id=patient.dossier_id)
     finally:
         await engine.dispose()
 
@@ -263,10 +282,10 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
     expect(printed.last).to_contain_text("carnet audit verify-proof PREUVE --cle CLÉ --evenement-hash EMPREINTE")
     expect(printed.last).to_contain_text(f"{server.url}/journal/preuve/consistance?de={kept['size']}&a=TAILLE")
 
-    # The next visit proves the log only grew since.
+    # The next visit proves the log only grew since (the log the server signs itself: no witness here).
     page.goto(historique)
-    expect(status).to_contain_text("aucune entrée du journal signé de Carnet n'a été modifiée ni effacée depuis sa "
-                                   "vérification précédente")
+    expect(status).to_contain_text("sur la seule signature de Carnet (aucun témoin configuré)")
+    expect(status).to_contain_text(re.compile(r"le journal prolonge celui vérifié le \d"))
     kept = stored_checkpoint(page, patient.dossier_id)
 
     # The operator deletes the kiné's read and covers it up with the log's own key; the log then grows again.
@@ -411,6 +430,85 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
     page.reload()
     expect(alert).to_contain_text(f"L'événement n° {newest} n'est plus celui que votre appareil avait vérifié")
     expect(page.locator(f"#evenement-{newest}")).to_contain_text("N'est plus l'événement que votre appareil")
+
+
+def test_the_phone_shows_no_word_of_an_event_that_the_log_does_not_sign(page, server, seed, seed_professional):
+    """An outside probe's find: the reason of an emergency read was read from the emergency access's row, which the
+    operator can rewrite, and the page still said every event shown was in the log as it is."""
+    patient, urgentist = seed(), seed_professional(given_name="Anne", family_name="Roux", profession="médecin")
+    reason, lie = "Malaise avec perte de connaissance aux urgences", "Demande de la patiente par téléphone"
+    log_in(page, patient)
+    run_async(emergency_reads(server.data_dir, patient, urgentist, reason=reason, reads=3))
+    wait_until_integrated(server)
+    page.goto(f"/dossiers/{patient.dossier_id}/historique")
+    status = page.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
+    reads = page.locator("li.log-line").filter(has_text="a consulté votre dossier")
+    expect(reads).to_have_count(3)
+    expect(status).to_contain_text("événements affichés y sont inscrits tels quels.")
+
+    with database(server) as connection:  # the operator, in the database: no event touched, no hash to redo
+        connection.execute("UPDATE emergencyaccess SET reason = ?", (lie,))
+    page.reload()
+    expect(status).to_contain_text("événements affichés y sont inscrits tels quels.")
+    expect(page.locator("li.log-line").filter(has_text=lie)).to_have_count(0)
+    for line in reads.all():  # each read says the reason its own hashed detail holds, which the phone checked
+        expect(line).to_contain_text(f"en accès d'urgence (motif : {reason})")
+    expect(page.locator("li.log-line").filter(has_text="a ouvert votre dossier en accès d'urgence")).to_contain_text(
+        f"(motif : {reason})")
+
+
+def test_the_phone_says_whether_a_witness_backs_what_it_checked(page, browser, server, seed):
+    patient = seed()
+    log_in(page, patient)
+    nurse = Actor(None, "professional", "Marc Petit", "infirmier", "10000000017")
+    run_async(append_reads(server.data_dir, patient.dossier_id, (nurse, "", "")))
+    wait_until_integrated(server)
+    historique = f"/dossiers/{patient.dossier_id}/historique"
+    status = page.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
+
+    # No witness configured (the default): the log the server signs itself, said so, and what that cannot catch.
+    page.goto(historique)
+    expect(status).to_contain_text(re.compile(r"pour la première fois, sur la seule signature de Carnet \(aucun "
+                                              r"témoin configuré\)\s*: un journal différent montré à d'autres "
+                                              r"passerait inaperçu\."))
+    page.reload()
+    expect(status).to_contain_text(re.compile(r"\(aucun témoin configuré\)\s*: le journal prolonge celui vérifié le "
+                                              r".*, mais un journal différent montré à d'autres passerait inaperçu\."))
+    expect(status).not_to_contain_text("aucune entrée du journal signé de Carnet")
+
+    # A witness configured, whose cosignature the checkpoint carries: what was said before, with its name. (Played
+    # by rewriting the answers on their way: in a context of its own, as the service worker hides them from routes,
+    # with this phone's storage: its session, and the checkpoint it verified.)
+    key, cosign = cosigner("asso-patients.example/temoin")
+    cosigned = [True]
+
+    def with_witness(route) -> None:
+        served = route.fetch()
+        body = served.text()
+        if "/journal/checkpoint" in route.request.url:
+            body += cosign(body[:body.index("\n\n") + 1]) if cosigned[0] else ""
+        else:
+            body = body.replace("data-witnesses='[]'", f"data-witnesses='{json.dumps([key])}'")
+        route.fulfill(response=served, body=body)
+
+    context = browser.new_context(base_url=server.url, service_workers="block",
+                                  storage_state=page.context.storage_state(), **PHONE)
+    try:
+        witnessed = context.new_page()
+        witnessed.route(re.compile(r".*/(journal/checkpoint|dossiers/[0-9a-f]+/historique)$"), with_witness)
+        witnessed.goto(historique)
+        status = witnessed.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
+        expect(status).to_contain_text("aucune entrée du journal signé de Carnet n'a été modifiée ni effacée depuis "
+                                       "sa vérification précédente")
+        expect(status).to_contain_text(re.compile(r"Journal contresigné par\s*: asso-patients\.example/temoin\."))
+        expect(status).not_to_contain_text("aucun témoin")
+        # Configured, but this checkpoint not cosigned (none required): said as it is.
+        cosigned[0] = False
+        witnessed.reload()
+        expect(status).to_contain_text("sur la seule signature de Carnet (aucun témoin ne l'a contresigné)")
+        expect(status).not_to_contain_text("aucune entrée du journal signé de Carnet")
+    finally:
+        context.close()
 
 
 # --- the proofs' JavaScript, held to the server's Python ---------------------------------------------------

@@ -74,13 +74,25 @@
     item.before(flag);
   }
 
-  function verifiedText(first, { witnessNames, whole }) {
-    const moment = longMoment(new Date());
-    let text = first.previous
-      ? _("Historique vérifié par votre appareil le %(moment)s : aucune entrée du journal signé de Carnet n'a été modifiée ni effacée depuis sa vérification précédente, le %(previous)s.")
-        .replace("%(moment)s", moment).replace("%(previous)s", longMoment(new Date(first.previous.at)))
-      : _("Historique vérifié par votre appareil le %(moment)s, pour la première fois : à chaque visite, il vérifiera désormais qu'aucune entrée du journal signé de Carnet n'a été modifiée ni effacée depuis.")
-        .replace("%(moment)s", moment);
+  // What was checked, as it is: with no witness's cosignature (none is configured, by default), the log the server
+  // signs itself, which a server that showed different people different logs would pass.
+  function verifiedText(first, { witnessNames, whole, witnesses }) {
+    let text;
+    if (witnessNames.length) {
+      text = first.previous
+        ? _("Historique vérifié par votre appareil le %(moment)s : aucune entrée du journal signé de Carnet n'a été modifiée ni effacée depuis sa vérification précédente, le %(previous)s.")
+        : _("Historique vérifié par votre appareil le %(moment)s, pour la première fois : à chaque visite, il vérifiera désormais qu'aucune entrée du journal signé de Carnet n'a été modifiée ni effacée depuis.");
+    } else if (witnesses) {
+      text = first.previous
+        ? _("Historique vérifié par votre appareil le %(moment)s, sur la seule signature de Carnet (aucun témoin ne l'a contresigné) : le journal prolonge celui vérifié le %(previous)s, mais un journal différent montré à d'autres passerait inaperçu.")
+        : _("Historique vérifié par votre appareil le %(moment)s, pour la première fois, sur la seule signature de Carnet (aucun témoin ne l'a contresigné) : un journal différent montré à d'autres passerait inaperçu.");
+    } else {
+      text = first.previous
+        ? _("Historique vérifié par votre appareil le %(moment)s, sur la seule signature de Carnet (aucun témoin configuré) : le journal prolonge celui vérifié le %(previous)s, mais un journal différent montré à d'autres passerait inaperçu.")
+        : _("Historique vérifié par votre appareil le %(moment)s, pour la première fois, sur la seule signature de Carnet (aucun témoin configuré) : un journal différent montré à d'autres passerait inaperçu.");
+    }
+    text = text.replace("%(moment)s", longMoment(new Date()))
+      .replace("%(previous)s", first.previous ? longMoment(new Date(first.previous.at)) : "");
     const verified = document.querySelectorAll('[data-journal-state="verified"]').length;
     const pending = document.querySelectorAll('[data-journal-pending], [data-journal-state="waiting"]').length;
     if (verified === 1) text += " " + _("L'événement affiché y est inscrit tel quel.");
@@ -124,6 +136,9 @@
       _("Le fichier «\u00a0%(name)s\u00a0» est enregistré dans vos téléchargements.").replace("%(name)s", name);
   }
 
+  // How many witnesses the server is configured to ask (their keys, data-witnesses).
+  function configured(box) { return JSON.parse(box.dataset.witnesses || "[]").length; }
+
   function evidenceFor(box) {
     return {
       about: "Carnet: a Historique that did not verify against the signed transparency log. Checkpoints are C2SP "
@@ -166,7 +181,7 @@
       queue = queue.then(() => {
         if (failed || !witnessed) return;
         const shown = document.querySelector('[data-journal-state="verified"]') !== null;
-        say(box, verifiedText(first, { witnessNames: witnessed, whole: whole && shown }), "success");
+        say(box, verifiedText(first, { witnessNames: witnessed, whole: whole && shown, witnesses: configured(box) }), "success");
       });
       return;
     }
@@ -181,7 +196,7 @@
         first = first || result;
         witnessed = result.witnessNames;
         whole = pages.some((page) => page.items.length) && pages.every((page) => page.list.whole);
-        say(box, verifiedText(first, { witnessNames: result.witnessNames, whole }), "success");
+        say(box, verifiedText(first, { witnessNames: result.witnessNames, whole, witnesses: configured(box) }), "success");
       } catch (error) {
         const reason = error instanceof Failure || error instanceof J.ProofError ? error.reason : null;
         if (reason && reason !== "unsupported") {

@@ -1,0 +1,101 @@
+"""What a professional's event says of the right it went through, besides the right's name: the reason of the
+emergency access, or the day of the share code the grant was made from.
+
+The event carries these words in its own detail, on a last line that `audit.append` writes, so that its hash covers
+them: the Historique never reads them from the tables of grants and emergency accesses, which whoever runs the
+database could change unseen while the patient's phone finds every event as the log signed it. An event written
+before it carried them says the right alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+
+from sqlalchemy import Select, bindparam, or_
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..i18n.formats import PARIS
+from ..models import AccessEvent, EmergencyAccess, Grant, Professional
+
+# The last line of a detail, in French as the log is written (the CSV shows the detail as it is).
+EMERGENCY_REASON = "motif de l'accès d'urgence : "
+SHARE_CODE_OF = "code de partage du "  # and the day, ISO, in Paris, of the grant the share code made
+SHORTEST_REASON = 40  # a reason cut to fit the detail keeps at least this much, else it is left out (…)
+
+
+@dataclass(frozen=True)
+class RightWords:
+    detail: str  # what else the event's detail says
+    reason: str = ""
+    share_code_on: date | None = None
+
+
+def said(event: AccessEvent) -> RightWords:
+    """What the event's own detail says of the right it went through, and the rest of its detail."""
+    if event.actor_kind != "professional" or event.action == "emergency" or event.right not in ("grant", "emergency"):
+        return RightWords(event.detail)
+    rest, _, line = event.detail.rpartition("\n")
+    if event.right == "emergency" and line.startswith(EMERGENCY_REASON):
+        return RightWords(rest, reason=line.removeprefix(EMERGENCY_REASON))
+    if event.right == "grant" and line.startswith(SHARE_CODE_OF):
+        try:
+            return RightWords(rest, share_code_on=date.fromisoformat(line.removeprefix(SHARE_CODE_OF)))
+        except ValueError:
+            pass
+    return RightWords(event.detail)
+
+
+async def words(session: AsyncSession, *, dossier_id: str, action: str, kind: str, rpps: str, right: str,
+                at: datetime) -> str:
+    """The line an event appended now says of its right (`said` reads it back): none but for a professional's
+    event through an emergency access (its opening says its reason itself) or a grant made from a share code."""
+    if kind != "professional" or not rpps or action == "emergency" or right not in ("grant", "emergency"):
+        return ""
+    params = {"dossier_id": dossier_id, "rpps": rpps, "at": at}
+    if right == "emergency":
+        reason = (await session.exec(_emergency_reason(), params=params)).first()  # type: ignore[call-overload]
+        return f"{EMERGENCY_REASON}{reason}" if reason else ""
+    grant = (await session.exec(_current_grant(), params=params)).first()  # type: ignore[call-overload]
+    if grant is None or grant.share_code_id is None:
+        return ""
+    return f"{SHARE_CODE_OF}{grant.starts_at.astimezone(PARIS).date().isoformat()}"
+
+
+def joined(detail: str, line: str, *, limit: int) -> str:
+    """The detail, cut to `limit`, with `line` last where it fits: a long reason cut short ("…"), else left out."""
+    detail = detail[:limit]
+    if not line:
+        return detail
+    room = limit - len(detail) - (1 if detail else 0)
+    if len(line) > room:
+        if not line.startswith(EMERGENCY_REASON) or room < len(EMERGENCY_REASON) + SHORTEST_REASON:
+            return detail
+        line = line[:room - 1] + "…"
+    return f"{detail}\n{line}" if detail else line
+
+
+# Built once (listing.py says why): asked by each professional's event through one of these rights.
+@cache
+def _emergency_reason() -> Select:
+    emergencies, pros = EmergencyAccess.__table__, Professional.__table__  # type: ignore[attr-defined]
+    emergency, pro = emergencies.c, pros.c
+    return (select(emergency.reason).join_from(emergencies, pros, emergency.professional_id == pro.id)
+            .where(emergency.dossier_id == bindparam("dossier_id"), pro.rpps == bindparam("rpps"),
+                   emergency.starts_at <= bindparam("at"), emergency.ends_at > bindparam("at"))
+            .order_by(emergency.starts_at.desc()).limit(1))
+
+
+@cache
+def _current_grant() -> Select:
+    """The newest grant current now: the one a read through a grant is said to go through (the rule asks for any)."""
+    grants, pros = Grant.__table__, Professional.__table__  # type: ignore[attr-defined]
+    grant, pro = grants.c, pros.c
+    return (select(grant.share_code_id, grant.starts_at).join_from(grants, pros, grant.professional_id == pro.id)
+            .where(grant.dossier_id == bindparam("dossier_id"), pro.rpps == bindparam("rpps"),
+                   grant.starts_at <= bindparam("at"),
+                   or_(grant.revoked_at.is_(None), grant.revoked_at > bindparam("at")),
+                   or_(grant.ends_at.is_(None), grant.ends_at > bindparam("at")))
+            .order_by(grant.starts_at.desc()).limit(1))

@@ -201,9 +201,14 @@ MASKED_TOKEN = re.compile(r"\b[0-9a-f]{128}\b")
 SUBMISSION_ID = re.compile(r'(name="_submission" value=")[A-Za-z0-9_-]{22}"')
 
 
+CLOSES_IN = re.compile(r'data-closes-in="\d+"')
+
+
 def without_csrf(page: str) -> str:
-    """A page as two requests can compare it: the CSRF token is masked afresh in every response (csrf.py), and each
-    form gets a new submission id (templating.FormInput)."""
+    """A page as two requests can compare it: the CSRF token is masked afresh in every response (csrf.py), each
+    form gets a new submission id (templating.FormInput), and the session's seconds left (templating.session_closing)
+    may be one fewer a second later."""
+    page = CLOSES_IN.sub('data-closes-in="<seconds>"', page)
     return SUBMISSION_ID.sub(r'\1<submission>"', MASKED_TOKEN.sub("<csrf>", page))
 
 

@@ -20,6 +20,7 @@ from server.dossiers import add_document
 from server.export.archive import build_export
 from server.export.restore import TRANSFER, NotRestorable, restore
 from server.accesslog import audit
+from server.fhir.identity import unqualified_ins
 from server.i18n.formats import long_date
 from server.models import Document, paris_today
 from server.patient_uploads import Addition, add_own_document
@@ -136,8 +137,8 @@ async def test_the_command_reads_back_who_added_each_document_and_item_and_says_
     async def read(title: str):
         return await client.get(f"/fhir/DocumentReference/{added[title].id}", headers=practice.headers)
 
-    assert (await read("Mes questions")).json()["author"] == [
-        {"reference": f"Patient/{patient.patient.id}", "display": "Camille Martin"}]
+    assert (await read("Mes questions")).json()["author"] == [  # no Patient is served: by identifier (fhir/identity.py)
+        {"identifier": unqualified_ins(patient.patient), "display": "Camille Martin"}]
     assert (await read("Questions pour le cardiologue")).json()["author"] == [{"display": "Paul Martin (proche)"}]
     report = (await read("Bilan kiné")).json()
     assert report["type"]["coding"] == [dict(zip(("system", "code", "display"), TYPED))]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import html
+import math
+import re
 import secrets
 from datetime import date, timedelta
 from typing import Any
@@ -75,6 +78,42 @@ def dots_row(items: list, tag: str = "span", classes: str = "") -> Markup:
     joined = f'</{item_tag}> <{item_tag}><span class="dot" aria-hidden="true">· </span>'.join(shown)
     opening = f'<{escape(tag)} class="dots{" " + escape(classes) if classes else ""}">'
     return Markup(f"{opening}<{item_tag}>{joined}</{item_tag}></{escape(tag)}>" if shown else f"{opening}</{escape(tag)}>")
+
+
+# Where a line may break in a text: after a space (not a no-break one: "10 mars", "« Titre »" hold together) or
+# after a hyphen. What is between is a word that no line cuts (carnet.css, .fit).
+_TAGS = re.compile(r"<[^>]*>")
+# A word's width in letters of an average width, closer to the drawn one than its count of characters: a narrow letter
+# counts half, a wide one one and a half ("d'hospitalisation", 17 characters, is 13.5; "mmmm" is 6).
+_NARROW = "fijlrtI.,;:!'’()[]|"
+_WIDE = "mwMWŒœÆæ"
+_WITHOUT_NARROW = str.maketrans("", "", _NARROW)  # str.translate counts them at C's speed: every title of a page
+_WITHOUT_WIDE = str.maketrans("", "", _WIDE)      # and every line of the Historique goes through here
+
+
+def _width(word: str) -> float:
+    return len(word) + (len(word) - len(word.translate(_WITHOUT_WIDE))) / 2 \
+        - (len(word) - len(word.translate(_WITHOUT_NARROW))) / 2
+
+
+def fitted(text: str) -> Markup | str:
+    """A text of the dossier (a title, a name) that may hold a word wider than a narrow line (200 % zoom on a phone:
+    "Électrocardiogramme" in 130 px): in a span whose class says how wide its widest word is, from which carnet.css
+    (.fit) makes its letters smaller, as much as that word needs to fit whole on the line (WCAG 1.4.10). A text whose
+    words are 10 letters at most, which every line holds, is left as it is."""
+    # Not Markup.striptags(): it splits at no-break spaces too.
+    plain = html.unescape(_TAGS.sub("", text)) if isinstance(text, Markup) else text
+    # (str.replace, not a translation table or a regex: a fifth of their time on a line of the Historique.)
+    words = plain.replace("\t", " ").replace("\n", " ").replace("\r", " ").replace("\f", " ").replace("-", "- ").split(" ")
+    # A word is from half to one and a half its length wide: its width asked of the longest ones alone.
+    widest = 0.0
+    for word in sorted((word for word in words if len(word) > 6), key=len, reverse=True):  # 7 wide letters: 10.5
+        if len(word) * 1.5 <= widest:
+            break
+        widest = max(widest, _width(word))
+    if widest <= 10:
+        return text
+    return Markup(f'<span class="fit fit-{min(30, 2 * math.ceil(widest / 2))}">{escape(text)}</span>')
 
 
 def category_label(code: str) -> str:
@@ -224,6 +263,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, and_list=and_list, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_label, de=de, person=person,
+                       fitted=fitted,
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
     env.globals.update(dots_row=dots_row, colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,
                        session_closing=session_closing,

@@ -53,7 +53,7 @@ class Log:
 
 
 def titles_in(html: str) -> list[str]:
-    return re.findall(r'<span class="doc-title">([^<]+)</span>', html)
+    return re.findall(r'<span class="doc-title">(?:<span class="fit fit-\d+">)?([^<]+)', html)
 
 
 async def same_404(client, url_foreign: str, url_missing: str, *, data: dict | None = None):

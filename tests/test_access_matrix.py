@@ -315,7 +315,7 @@ async def test_voir_comme_shows_every_reader_exactly_what_their_own_requests_ret
     import re
 
     me, pros, docs, accounts, tokens = world
-    titles = re.compile(r'<span class="doc-title">([^<]+)</span>')
+    titles = re.compile(r'<span class="doc-title">(?:<span class="fit fit-\d+">)?([^<]+)')
     for reader, professional in pros.items():
         set_cookie(client, "carnet_session", tokens[reader])
         own = await client.get(f"/dossiers/{me.dossier.id}")

@@ -25,7 +25,7 @@ from tests.conftest import add_text_document, new_patient, set_cookie, without_c
 
 MISSING = "0" * 32
 LINE = re.compile(r'<li class="log-line( is-new)?" id="evenement-(\d+)">\s*(?:<span class="badge log-new">Nouveau</span><span class="visually-hidden">. </span> )?'
-                  r'<span class="log-text">(.*?)</span>', re.S)
+                  r'<span class="log-text">(?:<span class="fit fit-\d+">)?(.*?)</span>', re.S)
 
 
 def log_lines(page: str) -> list[tuple[int, bool, str]]:
@@ -423,7 +423,7 @@ async def test_the_printable_page_lists_full_sentences_and_prints_without_inline
     page = (await client.get(world.url("/imprimer?type=consultations"))).text
     text = plain(page)
     assert "Historique du dossier de Camille Martin" in text and "Filtres : Consultations" in text
-    items = re.findall(r'<li value="(\d+)">([^<]+)</li>', text)
+    items = re.findall(r'<li value="(\d+)">(?:<span class="fit fit-\d+">)?([^<]+)</', text)
     assert [seq for seq, _ in items] == ["3"]
     today = datetime.now(PARIS).date()
     assert items[0][1].startswith(f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » le "

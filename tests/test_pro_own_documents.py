@@ -60,7 +60,8 @@ def authored_section(page) -> str:
 
 
 def titles(page) -> list[str]:
-    return [html.unescape(t) for t in re.findall(r'<span class="doc-title">([^<]*)</span>', page.text)]
+    found = re.findall(r'<span class="doc-title">(?:<span class="fit fit-\d+">)?([^<]*)', page.text)
+    return [html.unescape(t) for t in found]
 
 
 # --- point 1: "Mes patients" leads the author to their documents -----------------------------------

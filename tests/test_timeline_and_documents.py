@@ -27,7 +27,7 @@ async def seed(db, app, dossier):
 
 
 def titles_in(html: str) -> list[str]:
-    return re.findall(r'<span class="doc-title">([^<]+)</span>', html)
+    return re.findall(r'<span class="doc-title">(?:<span class="fit fit-\d+">)?([^<]+)', html)
 
 
 async def test_the_timeline_lists_documents_newest_first_grouped_by_month(client, db, app, patient):

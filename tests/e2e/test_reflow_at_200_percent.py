@@ -1,7 +1,9 @@
 """What an outside probe found on a phone (390 px) and at 200 % zoom (180 and 195 px wide, WCAG 1.4.10), measured in
 the browser: a document's details, label above value, never a column of one letter; the dossier band compact enough
 that the page's heading is on the first screen; no word of the menu cut; the search field's placeholder whole; no "·"
-at the end or the start of a line; a code on one line; and nothing wider than the screen."""
+at the end or the start of a line; a code on one line; and nothing wider than the screen. Then what the last fix left:
+a word cut inside (a title, a badge, a label: "Vaccinatio-n", a letter or two a line in a timeline's card), a
+six-digit care total wider than its card, on every page of a patient, a relative and a professional."""
 
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.seeding import paris_today, years_before
-from tests.e2e.steps import dossier_band, log_in
+from tests.e2e.steps import activate_professional, dossier_band, log_in
 
 pytestmark = pytest.mark.e2e
 
 ZOOMED = ({"width": 180, "height": 370}, {"width": 195, "height": 422})  # 360 x 740 and 390 x 844 phones at 200 %
+AT_240 = {"width": 240, "height": 500}  # a 480 px wide phone at 200 %, or a 360 px one at 150 %
 PHONE_390 = {"width": 390, "height": 844}
 
 # Each "·" that is drawn (a row clips off the one before an item that starts a line) has a word of its line on each
@@ -51,13 +54,16 @@ CUT_SEPARATORS = """() => {
   return cut;
 }"""
 
-# Wider than the screen, or scrolling inside a box of its own (a field's text aside).
+# Wider than the screen, or scrolling inside a box of its own (a field's text aside). Not what is not drawn: a text for
+# screen readers alone (clipped to a pixel), nor a "·" its row clips off (partials/dots.html), past the screen's edge.
 OVERFLOWING = """() => {
   const width = document.documentElement.clientWidth, found = [];
   if (document.documentElement.scrollWidth > width) found.push(`the page, ${document.documentElement.scrollWidth} px`);
   for (const el of document.body.querySelectorAll("*")) {
     const box = el.getBoundingClientRect();
     if (!el.checkVisibility() || box.width <= 1 || el.matches("input, select, textarea")) continue;
+    if (el.closest(".visually-hidden")) continue;
+    if (el.matches(".dots .dot") && box.right <= el.closest(".dots").getBoundingClientRect().left - 5) continue;
     const name = `${el.tagName.toLowerCase()}.${el.className} «${el.textContent.trim().slice(0, 30)}»`;
     if (box.left < -0.5 || box.right > width + 0.5)
       found.push(`${name}: ${Math.round(box.left)}-${Math.round(box.right)} px`);
@@ -65,6 +71,38 @@ OVERFLOWING = """() => {
       found.push(`${name} scrolls`);
   }
   return found;
+}"""
+
+# Each word cut inside, in an element or the whole page: drawn on more than one line. A word is what lies between two
+# spaces (a no-break one holds "10 mars" or "« Titre »" together), or ends with its own hyphen, where a line may end.
+# An address ("https://…/invitation") is no word: it breaks where it must, as no size of letters would fit it.
+WORDS_CUT = """root => {
+  const cut = [], range = document.createRange();
+  const walker = document.createTreeWalker(root || document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, parent = node.parentElement;
+    if (!parent.checkVisibility({visibilityProperty: true}) || parent.closest(".visually-hidden")) continue;
+    for (const word of node.data.matchAll(/[^ \\t\\n\\r-]+-?/g)) {
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width).map(r => Math.round(r.bottom)));
+      if (lines.size > 1 && !word[0].includes("://"))
+        cut.push(`«${word[0]}» on ${lines.size} lines in ${parent.tagName.toLowerCase()}.${parent.className}`);
+    }
+  }
+  return cut;
+}"""
+
+# The width of an element's widest word, and the element's own: the word fits in it.
+WIDEST_WORD = """el => {
+  const range = document.createRange(), walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let widest = 0;
+  while (walker.nextNode()) for (const word of walker.currentNode.data.matchAll(/[^ \\t\\n\\r-]+-?/g)) {
+    range.setStart(walker.currentNode, word.index);
+    range.setEnd(walker.currentNode, word.index + word[0].length);
+    widest = Math.max(widest, range.getBoundingClientRect().width);
+  }
+  return [widest, el.getBoundingClientRect().width];
 }"""
 
 LINES = """el => {
@@ -90,6 +128,7 @@ PLACEHOLDER_ROOM = """input => {
 def reflows(page: Page) -> None:
     size = page.viewport_size
     assert page.evaluate(OVERFLOWING) == [], f"{page.url} at {size}"
+    assert page.evaluate(WORDS_CUT) == [], f"words cut inside on {page.url} at {size}"
     assert page.evaluate(CUT_SEPARATORS) == [], f"a “·” ends or starts a line on {page.url} at {size}"
 
 
@@ -144,7 +183,7 @@ def test_a_childs_dossier_at_200_percent_zoom_shows_whose_it_is_then_its_heading
         expect(band.get_by_text("Vous gérez ce dossier")).to_be_visible()
         reflows(page)
         document = page.locator("a.document-link").first.get_attribute("href")
-        for path in (f"{dossier}/proches", f"{dossier}/acces", document):
+        for path in (f"{dossier}/proches", f"{dossier}/acces", document, f"{dossier}/historique", f"{dossier}/profil"):
             page.goto(path)
             heading_on_first_screen(page)
             reflows(page)
@@ -165,7 +204,7 @@ def test_a_documents_details_put_each_label_above_its_value_at_200_percent_zoom(
     log_in(page, patient)
     page.goto(page.locator("a.document-link").first.get_attribute("href"))
     details = page.locator("dl.doc-details")
-    for size in (*ZOOMED, {"width": 240, "height": 500}, PHONE_390):
+    for size in (*ZOOMED, AT_240, PHONE_390):
         page.set_viewport_size(size)
         expect(details.locator("dt").first).to_have_text("Date")
         widths = details.locator("dd").evaluate_all("values => values.map(dd => dd.getBoundingClientRect().width)")
@@ -180,7 +219,7 @@ def test_codes_stay_whole_and_rows_of_links_keep_their_separators_inside_at_200_
     # The links under the login form: "Activer mon dossier ·" was left at the end of a line.
     login = another_phone.page
     login.goto("/connexion")
-    for size in (*ZOOMED, {"width": 240, "height": 500}):
+    for size in (*ZOOMED, AT_240):
         login.set_viewport_size(size)
         expect(login.get_by_role("link", name="Activer mon dossier")).to_be_visible()
         reflows(login)
@@ -208,3 +247,120 @@ def test_codes_stay_whole_and_rows_of_links_keep_their_separators_inside_at_200_
         page.set_viewport_size(size)
         assert code.evaluate(LINES) == 1, f"the share code is cut at {size}"
         reflows(page)
+
+
+def test_a_timelines_titles_and_badges_keep_their_words_whole_at_200_percent_zoom(page: Page, seed):
+    # The e2e patient's titles: "Ordonnance de kinésithérapie", "Compte rendu d'hospitalisation de jour" (a word wider
+    # than a 180 px screen's card), "Rappel diphtérie-tétanos-polio" (which may wrap at its hyphens).
+    patient = seed()
+    log_in(page, patient)
+    cards = page.locator("a.document-link")
+    for size in (*ZOOMED, AT_240, PHONE_390):
+        page.set_viewport_size(size)
+        page.goto(f"/dossiers/{patient.dossier_id}")
+        expect(cards.first).to_be_visible()
+        for card in cards.all():
+            title = card.locator(".doc-title")
+            widest, width = title.evaluate(WIDEST_WORD)
+            said = f"“{title.inner_text()}”: a word of {widest:.0f} px in {width:.0f} px at {size}"
+            assert widest <= width + .5, said
+            assert title.evaluate(WORDS_CUT) == [], f"“{title.inner_text()}” at {size}"
+            # A badge's words whole ("Vaccinatio" / "n" was one): on a line of its own if need be, inside its card.
+            for badge in card.locator(".badge").all():
+                assert badge.evaluate(WORDS_CUT) == [], f"the badge “{badge.inner_text()}” at {size}"
+                box, inside = badge.bounding_box(), card.bounding_box()
+                assert box["x"] + box["width"] <= inside["x"] + inside["width"], f"“{badge.inner_text()}” at {size}"
+        reflows(page)
+
+
+# Where a box's content ends, inside its padding and border.
+CONTENT_RIGHT = """el => {
+  const style = getComputedStyle(el);
+  return el.getBoundingClientRect().right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
+}"""
+
+CARE_FEED = ("ins;id_ligne;date_soins;date_traitement;nomenclature;code;libelle;executant;rpps_executant;prescripteur;"
+             "quantite;depense;base;rembourse")
+
+
+def test_a_six_digit_care_total_fits_its_card_at_200_percent_zoom(page: Page, seed, carnet, tmp_path):
+    patient = seed()
+    day = paris_today() - timedelta(days=20)
+    feed = tmp_path / "remboursements.csv"
+    feed.write_text(f"{CARE_FEED}\n{patient.ins};REFLOW-{patient.ins};{day};{day + timedelta(days=3)};NGAP;G;"
+                    "Prothèse totale de hanche;Clinique du Parc;;;1;123456,78;123456,78;98765,43\n")
+    carnet("import", "remboursements", str(feed))
+    log_in(page, patient)
+    totals = page.get_by_label("Totaux")
+    for size in (*ZOOMED, AT_240, PHONE_390):
+        page.set_viewport_size(size)
+        page.goto(f"/dossiers/{patient.dossier_id}/soins")
+        expect(totals).to_contain_text(re.compile(r"123\s456,78\s€"))
+        inside = totals.evaluate(CONTENT_RIGHT)
+        assert inside <= size["width"], f"the totals' card ends at {inside:.0f} px at {size}"
+        for amount in totals.locator("dd").all():
+            assert amount.evaluate(LINES) == 1, f"“{amount.inner_text()}” is cut at {size}"
+            widest, _ = amount.evaluate(WIDEST_WORD)
+            right = amount.bounding_box()["x"] + widest
+            said = f"“{amount.inner_text()}” ends at {right:.0f} px, its card at {inside:.0f} px, at {size}"
+            assert right <= inside + .5, said
+        reflows(page)
+
+
+def visit_at_200_percent_zoom(page: Page, paths: list[str]) -> None:
+    """Each page at 180 px (a 360 px phone at 200 %) and 240 px: its heading, its words whole, nothing wider."""
+    for size in (ZOOMED[0], AT_240):
+        page.set_viewport_size(size)
+        for path in paths:
+            page.goto(path)
+            expect(page.get_by_role("heading", level=1).first).to_be_visible()
+            reflows(page)
+
+
+def test_every_page_of_a_patient_keeps_its_words_whole_at_200_percent_zoom(page: Page, seed, seed_professional,
+                                                                          seed_grant):
+    patient = seed()
+    kine = seed_professional(given_name="Lucie", family_name="Bernard")  # a masseur-kinésithérapeute
+    seed_grant(patient, kine)
+    log_in(page, patient)
+    dossier = f"/dossiers/{patient.dossier_id}"
+    # Her profile: an allergy of one long word, and two blood pressures, drawn with their keys.
+    page.goto(f"{dossier}/profil/ajouter?type=allergy")
+    page.get_by_label("Substance").fill("Hydroxychloroquine")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("C'est enregistré")
+    for systolic, diastolic in (("132", "85"), ("128", "82")):
+        page.goto(f"{dossier}/profil/ajouter?type=measurement")
+        page.get_by_label("Mesure", exact=True).select_option(label="Tension artérielle (mmHg)")
+        page.get_by_label("Valeur").fill(systolic)
+        page.get_by_label("Second chiffre de la tension (diastolique)").fill(diastolic)
+        page.get_by_role("button", name="Enregistrer").click()
+        expect(page.get_by_role("status")).to_contain_text("C'est enregistré")
+    page.goto(dossier)
+    document = page.get_by_role("link", name=re.compile("Compte rendu d'hospitalisation de jour")).get_attribute("href")
+    pro = kine.professional_id
+    visit_at_200_percent_zoom(page, [
+        dossier, document, f"{document}/suppression", f"{dossier}/acces", f"{dossier}/professionnels/{pro}",
+        f"{dossier}/voir-comme/{pro}", f"{dossier}/partage", f"{dossier}/liens-sante", f"{dossier}/proches",
+        f"{dossier}/export", f"{dossier}/historique", f"{dossier}/profil", f"{dossier}/soins", f"{dossier}/imprimer",
+        "/cles", "/mes-dossiers"])
+    # The list to print, a table on a wide screen: no column narrower than its words ("Rembourse-ments" at 1,280 px),
+    # and lines of their own where four columns of whole words would not fit (600 px).
+    for width in (600, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{dossier}/imprimer")
+        reflows(page)
+
+
+def test_every_page_of_a_professional_keeps_its_words_whole_at_200_percent_zoom(page: Page, seed, seed_professional,
+                                                                               seed_grant):
+    patient = seed()
+    kine = seed_professional(given_name="Lucie", family_name="Bernard")
+    seed_grant(patient, kine)
+    activate_professional(page, kine)
+    dossier = f"/dossiers/{patient.dossier_id}"
+    page.goto(dossier)
+    document = page.get_by_role("link", name=re.compile("Ordonnance de kinésithérapie")).get_attribute("href")
+    visit_at_200_percent_zoom(page, [
+        "/pro", dossier, document, f"{dossier}/documents/nouveau", f"{dossier}/profil", "/pro/code", "/pro/urgence",
+        "/pro/nouveau-dossier", "/pro/logiciels", "/cles"])

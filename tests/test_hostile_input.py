@@ -440,7 +440,7 @@ async def test_an_address_that_keeps_failing_is_paused_longer_each_time(db):
     waits = []
     for _ in range(3):
         for _ in range(3):
-            await throttles.record_failure(db, key="activation-client:203.0.113.9", limit=3, lock=lock)
+            await throttles.take_attempt(db, (("activation-client:203.0.113.9", 3),), lock=lock)
         row = await db.get(Throttle, "activation-client:203.0.113.9", populate_existing=True)
         waits.append(round((row.locked_until - utcnow()).total_seconds() / 60))
         row.locked_until = utcnow() - timedelta(seconds=1)

@@ -1,5 +1,6 @@
 """"Mes patients", share codes and emergency access, as a professional meets them through HTTP."""
 
+import asyncio
 import html
 import re
 from datetime import date, timedelta
@@ -211,6 +212,21 @@ async def test_many_wrong_share_codes_are_slowed_down_per_account_and_per_addres
     await signed_in(client, db, stem=12, given_name="Marc", family_name="Roux")
     other, _ = await share_code(db, patient.dossier)
     assert (await post_form(client, "/pro/code", {"code": other})).status_code == 429
+
+
+async def test_wrong_share_codes_sent_all_at_once_earn_no_more_tries_than_one_after_the_other(client, db, patient):
+    await signed_in(client, db)
+    burst = await asyncio.gather(*(post_form(client, "/pro/code", {"code": f"ZZZZ{n:02d}"}) for n in range(20)))
+    assert sorted(response.status_code for response in burst) == [400] * 5 + [429] * 15
+
+
+async def test_right_share_codes_one_after_the_other_earn_no_pause(client, db, patient):
+    """A practice's professional taking her morning's patients in: each right code is given back, none pauses her."""
+    await signed_in(client, db)
+    for _ in range(7):
+        code, _ = await share_code(db, patient.dossier)
+        assert (await post_form(client, "/pro/code", {"code": code}, follow_redirects=False)).status_code == 303
+    assert (await post_form(client, "/pro/code", {"code": "ZZZZZZ"})).status_code == 400
 
 
 # --- emergency access ---------------------------------------------------------------------------------

@@ -128,6 +128,23 @@ async def test_wrong_codes_still_earn_a_pause_even_for_the_right_one(client, db,
     assert await codes_used(db) == 0
 
 
+async def test_wrong_codes_sent_all_at_once_earn_no_more_tries_than_one_after_the_other(client, db, patient, recovery):
+    """Each attempt is counted before its code is looked up: a burst is checked five times (the limit), not once per
+    request that arrived before the first failure was written."""
+    burst = await asyncio.gather(*(post_form(client, "/recuperation", {"recovery_code": f"AAAA-BBBB-CCCC-{n:04d}"})
+                                   for n in range(20)))
+    statuses = sorted(response.status_code for response in burst)
+    assert statuses == [400] * 5 + [429] * 15
+    assert (await post_form(client, "/recuperation", {"recovery_code": recovery})).status_code == 429
+
+
+async def test_a_right_code_is_not_counted_against_the_address(client, db, patient, recovery):
+    for _ in range(4):  # one short of the pause
+        assert (await post_form(client, "/recuperation", {"recovery_code": "AAAA-BBBB-CCCC-DDDD"})).status_code == 400
+    await start_recovery(client, recovery)  # right: given back, so the next typo is still the fifth, not a pause
+    assert (await post_form(client, "/recuperation", {"recovery_code": "AAAA-BBBB-CCCC-DDDD"})).status_code == 400
+
+
 async def test_a_recovery_logs_out_the_lost_phone_s_sessions(app, client, db, patient):
     """"J'ai perdu ma clé d'accès": the phone lost (and still logged in) reads nothing once its owner has recovered."""
     await activate(client, patient)  # the phone, logged in

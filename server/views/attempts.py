@@ -30,11 +30,7 @@ def attempts(request: Request, what: str, tries: int, *, per_address: int) -> tu
     return (f"{what}-account:{request.user.account.id}", tries), (client, per_address * tries)
 
 
-async def check_attempts(db: AsyncSession, counted: tuple[tuple[str, int], ...]) -> None:
-    for key, _tries in counted:
-        await throttles.check_throttle(db, key=key)
-
-
-async def count_failure(db: AsyncSession, counted: tuple[tuple[str, int], ...]) -> None:
-    for key, tries in counted:
-        await throttles.record_failure(db, key=key, limit=tries, lock=PAUSE)
+async def take_attempt(db: AsyncSession, counted: tuple[tuple[str, int], ...]) -> throttles.Attempt:
+    """Count this attempt as a failure on each of its keys (TooManyAttempts while one is paused): a wrong one stays
+    counted, a right one is given back (`throttles.give_back`)."""
+    return await throttles.take_attempt(db, counted, lock=PAUSE)

@@ -114,15 +114,19 @@ async def start_enrolment(request: Request, db: AsyncSession, *, again: Callable
     settings: Settings = request.app.state.settings
     lock = timedelta(minutes=settings.activation_lock_minutes)
     try:
-        await throttles.check_throttle(db, key=client_key(request))
+        attempt = await throttles.take_attempt(db, ((client_key(request), 20),), lock=lock)
+    except throttles.TooManyAttempts as too_many:
+        return again(FormError(_("Trop d'essais. %(retry)s", retry=too_many.french)), 429)
+    try:
         activation, account = await accounts.redeem_activation(
             db, code=code, birth_date=birth_date, rpps=rpps, max_attempts=settings.activation_max_attempts, lock=lock
         )
-    except throttles.TooManyAttempts as too_many:
+    except throttles.TooManyAttempts as too_many:  # the code's own pause: nothing was checked
+        await throttles.give_back(db, attempt)
         return again(FormError(_("Trop d'essais. %(retry)s", retry=too_many.french)), 429)
     except accounts.ActivationRefused as refused:
-        await throttles.record_failure(db, key=client_key(request), limit=20, lock=lock)
         return again(FormError.of(refused))
+    await throttles.give_back(db, attempt)
     # "activation_id" makes the passkey registration spend the code (registration_verify).
     token = await sessions.start_session(
         db, account=account, authenticated=False, replacing=request.auth, data={"activation_id": activation.id}
@@ -294,17 +298,17 @@ async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
         error = FormError(_("Saisissez l'un de vos codes de secours."), ("recovery_code",))
         return Template("recovery.html", context={"error": error, "recovery_code": code}, status_code=400)
     lock = timedelta(minutes=settings.activation_lock_minutes)
-    key = f"recovery-client:{client_address(request)}"
+    counted = ((f"recovery-client:{client_address(request)}", settings.activation_max_attempts),)
     try:
-        await throttles.check_throttle(db, key=key)
+        attempt = await throttles.take_attempt(db, counted, lock=lock)
     except throttles.TooManyAttempts as too_many:
         return Template("recovery.html", context={"error": FormError(_("Trop d'essais. %(retry)s", retry=too_many.french))},
                         status_code=429)
     found = await accounts.find_recovery_code(db, code=code)
     if found is None:
-        await throttles.record_failure(db, key=key, limit=settings.activation_max_attempts, lock=lock)
         error = FormError(_("Ce code de secours n'est pas valide ou a déjà servi."), ("recovery_code",))
         return Template("recovery.html", context={"error": error, "recovery_code": code}, status_code=400)
+    await throttles.give_back(db, attempt)
     recovery_code, account = found
     # The passkey registration spends the code (registration_verify), as an activation's: given up before, it is
     # not lost.

@@ -23,7 +23,7 @@ from ..models import Account, CaregiverInvitation, Dossier, Patient
 from ..sessions import session_cookie
 from ..text_input import NAME_MAX, names_missing, names_too_long
 from .forms import Form, FormError, parse_date, text
-from .attempts import attempts, check_attempts, client_address, count_failure
+from .attempts import attempts, client_address, take_attempt
 
 INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account (per address: `pro.attempts`)
 
@@ -37,20 +37,20 @@ def invitation_page(context: dict[str, Any], status: int = 200) -> Template:
 
 async def checked_invitation(request: Request, db: AsyncSession, code: str) -> CaregiverInvitation | Template:
     """The open invitation named by a typed code, or the page that says why not (attempts are counted)."""
-    counted = attempts(request, "invitation", INVITATION_TRIES, per_address=10)
-    try:
-        await check_attempts(db, counted)
-    except throttles.TooManyAttempts as too_many:
-        return invitation_page({"code": code, "error": FormError(_("Trop de codes incorrects. %(retry)s",
-                                                                     retry=too_many.french))}, 429)
-    if not code:
+    if not code:  # a field to fill, not a wrong code: it counts towards no pause
         return invitation_page({"code": code, "error": FormError(_("Saisissez le code d'invitation que l'on vous a donné."),
                                                                  ("code",))}, 400)
     try:
-        return await invitations.find_invitation(db, code=code)
+        attempt = await take_attempt(db, attempts(request, "invitation", INVITATION_TRIES, per_address=10))
+    except throttles.TooManyAttempts as too_many:
+        return invitation_page({"code": code, "error": FormError(_("Trop de codes incorrects. %(retry)s",
+                                                                     retry=too_many.french))}, 429)
+    try:
+        invitation = await invitations.find_invitation(db, code=code)
     except invitations.InvitationRefused as refused:
-        await count_failure(db, counted)
         return invitation_page({"code": code, "error": FormError(str(refused), ("code",))}, 400)
+    await throttles.give_back(db, attempt)
+    return invitation
 
 
 @get("/invitation")
@@ -164,21 +164,31 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
         return child_page(request, form, error=FormError(_("Le prénom et le nom font 100 caractères au plus."), too_long),
                           status=400)
     lock = timedelta(minutes=settings.activation_lock_minutes)
-    client = f"activation-client:{client_address(request)}"
+
+    def paused(too_many: throttles.TooManyAttempts) -> Template:
+        return child_page(request, form, error=FormError(_("Trop d'essais. %(retry)s", retry=too_many.french)), status=429)
+
     try:
-        await throttles.check_throttle(db, key=client)
+        attempt = await throttles.take_attempt(db, ((f"activation-client:{client_address(request)}", 20),), lock=lock)
+    except throttles.TooManyAttempts as too_many:
+        return paused(too_many)
+    try:
         activation, _patient = await delegations.check_minor(
             db, account=request.user.account if signed_in else None, code=form["code"], birth_date=birth_date,
             max_attempts=settings.activation_max_attempts, lock=lock)
-        if not signed_in:
-            return await enrol(request, db, given=form["given_name"], family=form["family_name"], data={
-                enrolment.CHILD: {"activation_id": activation.id, "birth_date": birth_date.isoformat()}})
+    except throttles.TooManyAttempts as too_many:  # the code's own pause: nothing was checked
+        await throttles.give_back(db, attempt)
+        return paused(too_many)
+    except accounts.ActivationRefused as refused:
+        return child_page(request, form, error=FormError.of(refused), status=400)
+    await throttles.give_back(db, attempt)
+    if not signed_in:
+        return await enrol(request, db, given=form["given_name"], family=form["family_name"], data={
+            enrolment.CHILD: {"activation_id": activation.id, "birth_date": birth_date.isoformat()}})
+    try:
         dossier = await delegations.attach_child_by_activation(db, account=request.user.account,
                                                                activation_id=activation.id, birth_date=birth_date)
-    except throttles.TooManyAttempts as too_many:
-        return child_page(request, form, error=FormError(_("Trop d'essais. %(retry)s", retry=too_many.french)), status=429)
     except accounts.ActivationRefused as refused:
-        await throttles.record_failure(db, key=client, limit=20, lock=lock)
         return child_page(request, form, error=FormError.of(refused), status=400)
     return Redirect(f"/dossiers/{dossier.id}", status_code=303)
 

@@ -20,7 +20,7 @@ from ..models import Professional, paris_today
 from ..professionals.own_documents import authored_only, own_documents
 from ..professionals.patients import dossier_for_identity, my_patients
 from ..access.reading import professional_actor
-from .attempts import attempts, check_attempts, count_failure
+from .attempts import attempts, take_attempt
 from .auth import start_enrolment
 from .forms import Form, FormError, parse_date, text
 
@@ -94,21 +94,20 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
         # Every refusal is about the one field, the code.
         return Template("pro_code.html", context={"code": code, "error": FormError(error, ("code",))}, status_code=status)
 
-    counted = attempts(request, "share-code", SHARE_CODE_TRIES, per_address=10)
-    try:
-        await check_attempts(db, counted)
-    except throttles.TooManyAttempts as too_many:
-        return again(_("Trop de codes incorrects. %(retry)s", retry=too_many.french), 429)
     if not code:
         return again(_("Saisissez le code de partage que votre patient vous montre."))
+    try:
+        attempt = await take_attempt(db, attempts(request, "share-code", SHARE_CODE_TRIES, per_address=10))
+    except throttles.TooManyAttempts as too_many:
+        return again(_("Trop de codes incorrects. %(retry)s", retry=too_many.french), 429)
     account = request.user.account
     professional = await db.get(Professional, account.professional_id)
     try:
         grant = await share_codes.redeem_share_code(db, code=code, professional=professional,
                                                actor=await professional_actor(db, account))
     except share_codes.ShareCodeRefused as refused:
-        await count_failure(db, counted)
         return again(str(refused))
+    await throttles.give_back(db, attempt)
     return Redirect(f"/dossiers/{grant.dossier_id}", status_code=303)
 
 
@@ -128,27 +127,27 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
                         status_code=status)
 
     account = request.user.account
-    counted = attempts(request, "emergency", EMERGENCY_TRIES, per_address=3)  # identities are not to be probed
-    try:
-        await check_attempts(db, counted)
-    except throttles.TooManyAttempts as too_many:
-        return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), status=429)
     if not is_valid_ins(form["ins"]):
         return again(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères."), "ins")
     if birth_date is None:
         return again(_("Saisissez la date de naissance du patient (JJ/MM/AAAA)."), "birth_date")
+    try:
+        attempt = await take_attempt(db, attempts(request, "emergency", EMERGENCY_TRIES, per_address=3))
+    except throttles.TooManyAttempts as too_many:  # identities are not to be probed
+        return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), status=429)
     # An unknown INS, or a birth date that does not match, is refused like an opted-out patient.
     dossier = await dossier_for_identity(db, ins=form["ins"], birth_date=birth_date)
     professional = await db.get(Professional, account.professional_id)
     try:
         access = await emergencies.open_emergency(db, dossier=dossier, professional=professional, reason=form["reason"],
                                              actor=await professional_actor(db, account))
-    except InvalidInput as invalid:
+    except InvalidInput as invalid:  # the reason, checked before anything is read: not an attempt
+        await throttles.give_back(db, attempt)
         return again(str(invalid), *invalid.fields)
     except emergencies.EmergencyRefused as refused:
         # Names no field: which part of the identity is wrong is not said (identities are not to be probed).
-        await count_failure(db, counted)
         return again(str(refused), status=403)
+    await throttles.give_back(db, attempt)
     return Redirect(f"/dossiers/{access.dossier_id}", status_code=303)
 
 

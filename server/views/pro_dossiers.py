@@ -15,7 +15,7 @@ from ..i18n import _
 from ..professionals.opening import AlreadyOpen, Identity, open_dossier_in_person
 from ..models import paris_today
 from .forms import Form, FormError, parse_date, text
-from .attempts import attempts, check_attempts, count_failure
+from .attempts import attempts, take_attempt
 
 IN_PERSON_TRIES = 5  # refusals for an INS that has a dossier, per account and per address, before a pause
 SESSION_KEY = "opened_dossier"  # the code to print, kept server-side until its page is shown once
@@ -38,17 +38,18 @@ async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Resp
         return Template("pro_new_dossier.html", context={"form": form, "error": error}, status_code=status)
 
     try:
-        await check_attempts(db, counted)
+        attempt = await take_attempt(db, counted)
         opened = await open_dossier_in_person(db, account=request.user.account, identity=identity,
                                               today=paris_today())
     except throttles.TooManyAttempts as too_many:
         return again(FormError(_("Trop de demandes refusées. %(retry)s", retry=too_many.french)), 429)
     except AlreadyOpen as refused:
         # Each refusal says an INS has a dossier: counted, so no one can list them. It is about the whole identity.
-        await count_failure(db, counted)
         return again(FormError(str(refused)))
-    except InvalidInput as invalid:
+    except InvalidInput as invalid:  # the identity, checked before anything is read: not an attempt
+        await throttles.give_back(db, attempt)
         return again(FormError.of(invalid))
+    await throttles.give_back(db, attempt)
     current = request.user
     session_data = current.data
     session_data[SESSION_KEY] = {

@@ -28,7 +28,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import i18n
-
 from ..accesslog import audit, visits
 from ..access.rule import Visibility
 from ..authors import Adder, adders_of, labelled
@@ -43,6 +42,7 @@ from ..reimbursements.seen import count_seen
 from ..templating import date_fr, datetime_fr, de
 from .auditevents import DOCUMENT_SYSTEM
 from .carefiles import CARE_CSV_NAME, CARE_FHIR_NAME, care_since, write_care_claims, write_care_csv
+from .choices import choices_of
 from .logfiles import LOG_CSV_NAME, LOG_FHIR_NAME, entry_info, write_audit_events, write_log_csv
 from .names import safe_name
 
@@ -88,7 +88,7 @@ def relative(adder: Adder | None) -> list[dict]:
 
 def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document], now: datetime,
                document_authors: dict, document_adders: dict[str, Adder], item_adders: dict[str, Adder],
-               whole: bool = True) -> Bundle:
+               choices: list[dict], whole: bool = True) -> Bundle:
     """`summary_bundle` of everything, marked as a Carnet copy, with what reading it back needs; not `whole`, a
     legal representative's (SEEN_TAG). `item_adders`: who added each item no professional declared (adders_of)."""
     bundle = summary_bundle(patient=patient, profile=profile, documents=documents, document_authors=document_authors,
@@ -116,6 +116,7 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
                 resource["extension"] = extensions
         elif resource["resourceType"] == "Patient":
             resource["identifier"] = [unqualified_ins(patient)]  # what restore.py reads the copy back by
+            resource["extension"] += choices  # the patient's about her dossier (choices.py)
             for contact in resource.get("contact", []):
                 item = items[contact["extension"][0]["valueString"]]
                 contact["extension"] += flags((HIDDEN_EXTENSION, item.hidden),
@@ -211,7 +212,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
         item_adders = await adders_of(session, [item for kind in profile.by_kind.values() for item in kind])
         bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
                             document_authors=professionals, document_adders=adders, item_adders=item_adders,
-                            whole=chained)
+                            choices=choices_of(dossier) if chained else [], whole=chained)
         through = await visits.head_seq(session, dossier_id=dossier.id)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             missing = set()

@@ -11,7 +11,8 @@ What the patient or a relative added keeps who did (authors.adders_of): the pati
 or once made, is told "Vous"; a relative by the name the copy writes, attached to no account of this installation,
 as none is known to be theirs (an account is known by nothing from one installation to another). A document its
 author withdrew keeps the day he did, which the copy's log says. The care the patient hid stays hidden
-(hidden_care.py), in the documents' transaction.
+(hidden_care.py), and her refusal of emergency access and her notifications come too (choices.py), in the
+documents' transaction.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ..reimbursements.layout import Line
 from ..templating import date_fr
 from ..text_input import clean, read_json, readable_length
 from .archive import EXPORT_TAG, IPS_NAME, SEEN_TAG
+from .choices import Choices, choices_in, keep_choices
 from .hidden_care import hide_again, hidden_in_copy
 from .logfiles import LOG_CSV_NAME
 from .mapping import NotRestorable, PlannedDocument, instant, plan_document, plan_items, rpps_of
@@ -215,15 +217,16 @@ async def read_every_file(archive: zipfile.ZipFile, documents: list[PlannedDocum
 
 async def write_documents(session: AsyncSession, storage: Storage, archive: zipfile.ZipFile, *, dossier: Dossier,
                           documents: list[PlannedDocument], withdrawn: dict[str, datetime], hidden_care: list[Line],
-                          actor: audit.Actor, copy_of: str) -> tuple[dict[str, str], int]:
-    """Every document and the care the patient hid (hidden_care.py), with their access events, in one transaction;
-    the documents' new ids by fullUrl, and how many lines of care were filed from the copy."""
+                          choices: Choices, actor: audit.Actor, copy_of: str) -> tuple[dict[str, str], int]:
+    """The patient's choices (choices.py), every document and the care she hid (hidden_care.py), with their events,
+    in one transaction; the documents' new ids by fullUrl, and how many lines of care were filed from the copy."""
     made: dict[str, str] = {}
     await audit.begin_chained(session)
     try:
         await audit.lock_chain(session, dossier_id=dossier.id)
         if not await dossier_is_empty(session, dossier_id=dossier.id):  # again, under the lock
             raise NotRestorable("Ce dossier n'est plus vide : la copie n'a pas été relue.")
+        await keep_choices(session, dossier=dossier, choices=choices, actor=actor)
         care_from_copy = await hide_again(session, dossier=dossier, lines=hidden_care, actor=actor)
         for planned in documents:
             document = await add_document(
@@ -274,6 +277,7 @@ async def restore(session: AsyncSession, storage: Storage, *, zip_bytes: bytes |
             documents = [plan_document(url, r, professionals, patient_url=patient_url) for url, r in entries.items()
                          if r["resourceType"] == "DocumentReference"]
             items = plan_items(entries, professionals, today=today)
+            choices = choices_in(entries[patient_url])
         except (KeyError, IndexError, TypeError, AttributeError):
             raise NotRestorable(f"{NOT_A_COPY} complète : un élément attendu manque dans sa synthèse FHIR.") from None
         hidden_care = hidden_in_copy(archive, ins=patient.ins)
@@ -282,7 +286,7 @@ async def restore(session: AsyncSession, storage: Storage, *, zip_bytes: bytes |
         copy_of = f"depuis la copie du dossier du {date_fr(instant(bundle.get('timestamp')) or utcnow())}"
         made, care_from_copy = await write_documents(
             session, storage, archive, dossier=dossier, documents=documents, withdrawn=withdrawn,
-            hidden_care=hidden_care, actor=actor, copy_of=copy_of)
+            hidden_care=hidden_care, choices=choices, actor=actor, copy_of=copy_of)
     for item in items:
         data = replace(item.data, document_id=made[item.document_url]) if item.document_url else item.data
         added = await add_item(session, dossier=dossier, data=data, actor=actor, author=item.author, today=today,

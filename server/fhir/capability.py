@@ -16,9 +16,11 @@ RESOURCES = [
      "supportedProfile": [f"{MHD}/StructureDefinition/IHE.MHD.Minimal.DocumentReference"],
      "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "patch"}],
      "documentation": "category : la classe du document (urn:oid:1.2.250.1.213.1.1.4.1, TRE_A03-ClasseDocument) "
-                      "ou sa catégorie Carnet (urn:carnet:fhir:categorie-document) ; type : LOINC. Le patient est "
-                      "désigné par son INS (subject.identifier) : Carnet ne sert pas de ressource Patient. patch : "
-                      "l'auteur seul retire son document (status entered-in-error).",
+                      "ou sa catégorie Carnet (urn:carnet:fhir:categorie-document) ; Carnet sert les deux, sa "
+                      "catégorie d'abord, et une recherche par classe trouve les documents de chaque catégorie "
+                      "qu'elle couvre ; type : LOINC. Le patient est désigné par son INS (subject.identifier) : "
+                      "Carnet ne sert pas de ressource Patient. patch : l'auteur seul retire son document (status "
+                      "entered-in-error).",
      "searchParam": [{"name": n, "type": t, "documentation": d} for n, t, d in SEARCH_PARAMS]},
     {"type": "Binary", "interaction": [{"code": "read"}],
      "documentation": "Les octets du document (ITI-68), vérifiés contre leur SHA-256 (en-tête Repr-Digest)."},

@@ -1,6 +1,6 @@
 """Carnet's categories as software codes them: Carnet's own code, the CI-SIS's classes and LOINC types that France's
-PDSm guide puts in a DocumentReference's `category` and `type`, in one table (CATEGORY_CODES); and the category a
-document sent is filed in, read from them."""
+PDSm guide puts in a DocumentReference's `category` and `type`, in one table (CATEGORY_CODES); the category a
+document sent is filed in, read from them; the categories a search names; the class a document is served with."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ CLASSES = {"10": "Compte rendu", "11": "Synthèse", "31": "Imagerie médicale", 
            "52": "Certificat, déclaration", "60": "Données de remboursement",
            "90": "Autres documents déposés par le patient", "95": "Document de gestion", "99": "Document technique"}
 # How software codes each Carnet category, the one table both ways: (1) the category's LOINC type, which Carnet gives a
-# document sent without one; (2) the CI-SIS classes its documents come under, the first of them the one a class sent
-# alone files into (the first category that names it so: a "Compte rendu" is a compte_rendu, not a biologie); (3) the
+# document sent without one; (2) the CI-SIS classes its documents come under (a search by one finds them), the first
+# of them the one they are served with, and the one a class sent alone files into (the first category that names it
+# so: a "Compte rendu" is a compte_rendu, not a biologie); (3) the
 # other LOINC types filed in it. The types are those of JDV_J07-XdsTypeCode-CISIS (the value set PDSm binds `type` to)
 # whose category leaves no doubt (an episode's synthesis, an anatomopathology report, a screening report are left to
 # their class or Carnet's code), plus 34106-3, a LOINC hospital discharge note hospital software sends for a stay's
@@ -58,6 +59,10 @@ CATEGORY_OF_CLASS = {classes[0]: category for category, (_, classes, _) in rever
 # Every LOINC type Carnet files: the categories' own, and the others.
 FILED_TYPES = CATEGORY_OF_TYPE | {code: category for category, (_, _, others) in CATEGORY_CODES.items()
                                   for code in others}
+# The categories a class covers, which a search by it finds: each category its documents come under (so "10" finds
+# reports, lab reports, imaging...; "99" finds nothing).
+CATEGORIES_OF_CLASS = {code: tuple(category for category, (_, classes, _) in CATEGORY_CODES.items() if code in classes)
+                       for code in CLASSES}
 
 
 def category_of(system: str | None, code: str) -> str | None:
@@ -67,6 +72,22 @@ def category_of(system: str | None, code: str) -> str | None:
     if system in (None, LOINC):
         return CATEGORY_OF_TYPE.get(code)
     return None
+
+
+def categories_of(system: str | None, code: str) -> tuple[str, ...]:
+    """The categories a search's `category` names: one for Carnet's code or a category's LOINC type, each that a
+    CI-SIS class covers (none for an unknown code, or a class that files nothing)."""
+    if system in (None, *CLASS_SYSTEMS) and code in CLASSES:
+        return CATEGORIES_OF_CLASS[code]
+    category = category_of(system, code)
+    return (category,) if category else ()
+
+
+def class_coding(category: str) -> dict[str, str]:
+    """The CI-SIS class a category's documents are served with, its first. Alone it may file another category
+    (biologie's "10" files a compte_rendu): Carnet's code, served with it, decides where a document read back goes."""
+    code = CATEGORY_CODES[category][1][0]
+    return {"system": CLASS_SYSTEMS[0], "code": code, "display": CLASSES[code]}
 
 
 class Unfiled(ValueError):

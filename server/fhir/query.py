@@ -20,7 +20,7 @@ from ..identifiers import is_valid_ins, normalize_ins
 from ..models import CATEGORIES, Document
 from ..templating import PARIS
 from .errors import FhirError
-from .categories import CATEGORY_SYSTEM, category_of
+from .categories import CATEGORIES_OF_CLASS, CATEGORY_SYSTEM, CLASS_SYSTEMS, categories_of, category_of
 from .resources import CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, WITHDRAWN, split_token
 
 MAX_COUNT = 100
@@ -31,7 +31,10 @@ SEARCH_PARAMS = [
                              "un seul par recherche."),
     ("patient.identifier", "token", "Le patient par son INS (urn:oid:1.2.250.1.213.1.4.8|INS), "
                                     "dans le corps d'un POST sur DocumentReference/_search seulement ; un seul."),
-    ("category", "token", "La catégorie Carnet (urn:carnet:fhir:categorie-document|code)."),
+    ("category", "token", "La catégorie Carnet (urn:carnet:fhir:categorie-document|code), son type LOINC, ou la "
+                          f"classe du document ({CLASS_SYSTEMS[0]}|code, TRE_A03-ClasseDocument) : les documents "
+                          "de chaque catégorie qu'elle couvre (10, Compte rendu : comptes rendus, biologie, "
+                          "imagerie…)."),
     ("type", "token", "Le type LOINC du document."),
     ("date", "date", "Quand le document a été reçu : une année, un mois ou un jour (préfixes ge, le, gt, lt, "
                      "eq)."),
@@ -54,7 +57,7 @@ class Query:
     """A search's parameters, read and checked; `echo` is what the `self` and `next` links repeat."""
 
     patient_id: str
-    category: str
+    category: str  # one category; "" for any, or a class covering several (a clause of `created`); "-" for none
     statuses: frozenset[str]
     created: list[ColumnElement[bool]]
     author_rpps: str | None
@@ -164,15 +167,22 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None, s
     category = ""
     notes: list[str] = []
     if first("category"):
-        system, code = split_token(first("category"))
-        category = category_of(system, code) or "-"
+        categories = categories_of(*split_token(first("category")))
         echo.append(("category", first("category")))
-        if category == "-":
+        if len(categories) == 1:
+            category = categories[0]
+        elif categories:  # a CI-SIS class: what the reader sees (listing.selection) of each category it covers
+            created.append(col(Document.category).in_(categories))
+        else:
+            category = "-"
             # FHIR R4B search.html#errors: an unknown code is "a logical condition", not a syntax error; the server
-            # "SHOULD process the search", which finds nothing, and MAY say why in the searchset: it does.
-            notes.append(f"Catégorie inconnue : «\u00a0{first('category')[:60]}\u00a0» ne désigne aucune "
+            # "SHOULD process the search", which finds nothing, and MAY say why in the searchset: it does (a class
+            # under its URL whole: 87 characters).
+            classes = ", ".join(code for code, covered in CATEGORIES_OF_CLASS.items() if covered)
+            notes.append(f"Catégorie inconnue : «\u00a0{first('category')[:100]}\u00a0» ne désigne aucune "
                          "catégorie Carnet, aucun document ne peut y correspondre. Catégories : "
-                         f"{', '.join(CATEGORIES)} (système {CATEGORY_SYSTEM}), ou leur type LOINC.")
+                         f"{', '.join(CATEGORIES)} (système {CATEGORY_SYSTEM}), leur type LOINC, ou une classe de "
+                         f"document (système {CLASS_SYSTEMS[0]}, codes {classes}).")
     if first("type"):
         created.append(type_clause(*split_token(first("type"))))
         echo.append(("type", first("type")))

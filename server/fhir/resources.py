@@ -2,8 +2,8 @@
 
 Codes follow the French PDSm guide where it fixes them (the INS's OID, the RPPS-based national
 identifier of professionals) and LOINC for a document's type; a document's Carnet category travels
-in `category`, under Carnet's own code system (categories.py); what is hidden or kept from parents
-carries HL7's confidentiality label in `meta.security`.
+in `category`, under Carnet's own code system, with the CI-SIS class PDSm reads there (categories.py);
+what is hidden or kept from parents carries HL7's confidentiality label in `meta.security`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from ..models import CATEGORIES, Document, Patient, Professional
 from ..authors import Adder, adder_label
 from ..dossiers import professional_title
-from .categories import CATEGORY_SYSTEM, LOINC, TYPES
+from .categories import CATEGORY_SYSTEM, LOINC, TYPES, class_coding
 from .identity import unqualified_ins
 
 FHIR_JSON = "application/fhir+json"
@@ -108,8 +108,11 @@ def document_reference(document: Document, *, patient: Patient, author: Professi
         "masterIdentifier": master_identifier(document),
         "status": WITHDRAWN if document.withdrawn_at else CURRENT,
         "type": {"coding": [{k: v for k, v in coding.items() if v is not None}]},
+        # MHD's Minimal DocumentReference has one category (0..1): two codings of it. Carnet's first, which decides
+        # where a copy or a document sent again is filed (export/mapping.py, categories.filed_category); then the
+        # CI-SIS class, all that PDSm software reads.
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": document.category,
-                                  "display": CATEGORIES[document.category]}]}],
+                                  "display": CATEGORIES[document.category]}, class_coding(document.category)]}],
         # Served: by identifier alone (no Patient resource to lead to), never under the INS OID (fhir/identity.py).
         "subject": {"identifier": ins} if served else {"reference": f"Patient/{patient.id}"},
         "date": fhir_instant(document.created_at),

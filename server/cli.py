@@ -65,6 +65,7 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         access_log=False,  # our own log line leaves out query strings and personal data
         proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
         log_level="info",
     )
     if workers > 1:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 DEV_SECRET = "dev-only-secret-change-me"
@@ -40,6 +43,10 @@ class Settings:
     # POST /add-checkpoint) pairs; and how many cosignatures a checkpoint needs for GET /journal/checkpoint.
     journal_witnesses: tuple[tuple[str, str], ...] = ()
     journal_witnesses_required: int = 0
+    # The addresses whose X-Forwarded-For Carnet believes (the reverse proxy's): attempt limits count the client it
+    # names, not the proxy, which would pause a whole site for one person's typos. "*": any (a proxy on a private
+    # network only).
+    trusted_proxies: str = "127.0.0.1"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -70,6 +77,12 @@ class Settings:
             raise SettingsError(f"CARNET_ENV must be development, test or production, not {self.env!r}")
         if self.env != "development" and (self.secret == DEV_SECRET or len(self.secret) < 32):
             raise SettingsError("CARNET_SECRET must be set to a random value of 32+ characters outside development")
+        if "$(" in self.secret or "`" in self.secret:
+            # systemd's Environment= and env files run no command: README's generator copied as is is public text.
+            raise SettingsError("CARNET_SECRET holds a shell command that was never run: run it once and set its "
+                                "output")
+        if not 1 <= self.session_idle_minutes <= self.session_max_hours * 60:
+            raise SettingsError(f"CARNET_SESSION_IDLE_MINUTES must be 1 to {self.session_max_hours * 60} minutes")
         if self.env == "production":
             if not self.secure_cookies:
                 raise SettingsError("CARNET_ORIGIN must be https:// in production")
@@ -78,6 +91,7 @@ class Settings:
         if self.journal_interval != 0 and not 0.05 <= self.journal_interval <= 5:
             raise SettingsError("CARNET_JOURNAL_INTERVAL must be 0 (off) or 0.05 to 5 seconds (the log's merge delay)")
         self.check_witnesses()
+        self.check_proxies()
         host = urlsplit(self.origin).hostname or ""
         if host != self.rp_id and not host.endswith("." + self.rp_id):
             raise SettingsError(f"CARNET_RP_ID {self.rp_id!r} must be the origin's host or a parent of it")
@@ -101,12 +115,32 @@ class Settings:
             raise SettingsError("CARNET_JOURNAL_WITNESSES_REQUIRED must be 0 to the number of CARNET_JOURNAL_WITNESSES")
 
 
+    def check_proxies(self) -> None:
+        for entry in self.trusted_proxies.split(","):
+            try:
+                if entry.strip() != "*":
+                    ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise SettingsError(f"CARNET_TRUSTED_PROXIES: {entry.strip()!r} is not an IP address or network "
+                                    "(10.0.0.5, 10.0.0.0/24, or * for any)") from None
+
+
 def witnesses_from(text: str) -> tuple[tuple[str, str], ...]:
     """CARNET_JOURNAL_WITNESSES: "<cosigner key> <URL>" for each witness, separated by commas or newlines."""
     entries = [entry.split() for entry in text.replace(",", "\n").splitlines() if entry.strip()]
     if any(len(entry) != 2 for entry in entries):
         raise SettingsError("CARNET_JOURNAL_WITNESSES: each witness is its key, a space and its URL")
     return tuple((key, url) for key, url in entries)
+
+
+def number(env: Mapping[str, str], name: str, default: str, kind: type[int] | type[float] = int) -> Any:
+    """A numeric setting, or SettingsError naming it: never a Python traceback for a typo in a unit file."""
+    value = env.get(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name} must be {what}, not {value!r}") from None
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -120,15 +154,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secret=env.get("CARNET_SECRET", DEV_SECRET),
         origin=origin,
         rp_id=env.get("CARNET_RP_ID") or (urlsplit(origin).hostname or "localhost"),
-        session_idle_minutes=int(env.get("CARNET_SESSION_IDLE_MINUTES", "30")),
+        session_idle_minutes=number(env, "CARNET_SESSION_IDLE_MINUTES", "30"),
         # One key for every host of a site: several hosts that share no disk set it here.
         vapid_private_key=env.get("CARNET_VAPID_PRIVATE_KEY", "").strip(),
         vapid_subject=env.get("CARNET_VAPID_SUBJECT", "").strip(),
         # Like the VAPID key: several hosts that share no disk set the log's one key here.
         journal_signing_key=env.get("CARNET_JOURNAL_SIGNING_KEY", "").strip(),
-        journal_interval=float(env.get("CARNET_JOURNAL_INTERVAL", "1")),
+        journal_interval=number(env, "CARNET_JOURNAL_INTERVAL", "1", float),
         journal_witnesses=witnesses_from(env.get("CARNET_JOURNAL_WITNESSES", "")),
-        journal_witnesses_required=int(env.get("CARNET_JOURNAL_WITNESSES_REQUIRED", "0")),
+        journal_witnesses_required=number(env, "CARNET_JOURNAL_WITNESSES_REQUIRED", "0"),
+        trusted_proxies=env.get("CARNET_TRUSTED_PROXIES", "127.0.0.1").strip() or "127.0.0.1",
     )
     settings.check()
     return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import socket
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sized
@@ -264,6 +265,22 @@ def is_busy(exc: BaseException) -> bool:
     if isinstance(orig, sqlite3.OperationalError):
         return str(orig).startswith(("database is locked", "database table is locked"))
     return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) in _PG_BUSY
+
+
+# What PostgreSQL says when it cannot be reached or is not taking connections: connection exceptions (class 08),
+# too many connections, shutting down or starting up.
+_PG_UNREACHABLE = frozenset({"08000", "08001", "08003", "08004", "08006", "53300", "57P01", "57P02", "57P03"})
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether an error says the database cannot be reached now (down, restarting, refusing connections), rather
+    than "wrong": asyncpg's connect raises the socket's own error, which SQLAlchemy does not wrap."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, (ConnectionError, socket.gaierror)) or getattr(exc, "connection_invalidated", False):
+        return True
+    if isinstance(orig, sqlite3.OperationalError):
+        return str(orig).startswith("unable to open database file")
+    return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) in _PG_UNREACHABLE
 
 
 async def unless_busy(session: AsyncSession, write: Callable[[], Awaitable[object]]) -> bool:

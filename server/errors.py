@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import traceback
 
 from litestar import Request, Response
@@ -18,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from .access.managing import NotActing
 from .accesslog.audit import ChainBusy
 from .caregivers.dossiers import Band
-from .db import is_busy
+from .db import is_busy, is_unreachable
 from .fhir.capability import unsupported
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable
@@ -229,7 +230,18 @@ def on_database_error(request: Request, exc: DBAPIError) -> Response:
         log.warning("database busy on %s %s", request.method, request.url.path)
         return error_response(request, 503, N_("Carnet est très sollicité en ce moment. Réessayez dans quelques "
                                                "secondes."), headers={"Retry-After": "5"})
-    return on_error(request, exc)
+    return on_connection_error(request, exc)
+
+
+def on_connection_error(request: Request, exc: Exception) -> Response:
+    # The database down or restarting: one line for the operator (a health check probing every few seconds would
+    # fill the log with tracebacks), a 503 for the person and the load balancer, nothing written.
+    if not is_unreachable(exc):
+        return on_error(request, exc)
+    kind = type(getattr(exc, "orig", exc)).__name__
+    log.error("database unreachable on %s %s (%s)", request.method, request.url.path, kind)
+    return error_response(request, 503, N_("Carnet est momentanément indisponible : rien n'a été enregistré. "
+                                           "Réessayez dans quelques minutes."), headers={"Retry-After": "30"})
 
 
 def on_error(request: Request, exc: Exception) -> Response:
@@ -252,6 +264,8 @@ exception_handlers = {
     ChainBusy: on_chain_busy,
     StorageUnavailable: on_storage_unavailable,
     DBAPIError: on_database_error,
+    ConnectionError: on_connection_error,
+    socket.gaierror: on_connection_error,  # the database's host name not found
     NotAuthorizedException: on_not_authorized,
     NotFoundException: on_not_found,
     PermissionDeniedException: on_csrf,

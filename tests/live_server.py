@@ -53,7 +53,8 @@ def wait_until_healthy(server: Server, timeout: float = 30) -> None:
 
 
 @contextmanager
-def running_server(*, prefix: str = "carnet-", workers: int = 1, database_url: str | None = None) -> Iterator[Server]:
+def running_server(*, prefix: str = "carnet-", workers: int = 1, database_url: str | None = None,
+                   environ: dict[str, str] | None = None) -> Iterator[Server]:
     """Start `carnet serve` (which migrates first), wait until it answers, stop it afterwards.
 
     Without a database_url the server keeps its SQLite database in its data directory.
@@ -66,7 +67,7 @@ def running_server(*, prefix: str = "carnet-", workers: int = 1, database_url: s
         url = f"http://localhost:{port}"  # WebAuthn refuses the RP ID "localhost" on 127.0.0.1
         env = {
             **os.environ, "CARNET_ENV": "test", "CARNET_DATA_DIR": str(data_dir), "CARNET_ORIGIN": url,
-            "CARNET_SECRET": secrets.token_urlsafe(32),
+            "CARNET_SECRET": secrets.token_urlsafe(32), **(environ or {}),
         }
         env.pop("DATABASE_URL", None)
         if database_url:

@@ -4,6 +4,7 @@ and a change is refused whole, in French, with a 503 (server/errors.py, server/s
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -162,3 +163,33 @@ async def test_only_a_busy_database_is_a_busy_chain_a_read_only_one_is_the_failu
     finally:
         await engine.dispose()
     assert not isinstance(caught.value, ChainBusy) and not is_busy(caught.value), caught.value
+
+
+@pytest.mark.parametrize("database_url", [
+    "postgresql+asyncpg://carnet:secret@127.0.0.1:1/carnet",  # nothing listens: refused
+    "postgresql+asyncpg://carnet:secret@nohost.invalid/carnet",  # its host's name unknown
+])
+async def test_a_database_that_cannot_be_reached_is_a_503_and_one_line_of_log(tmp_path, caplog, database_url):
+    """An operator's probe: PostgreSQL stopped, each health check was a 500 and 140 lines of traceback in the log,
+    which a load balancer probing every few seconds fills."""
+    import httpx
+
+    from server.app import create_app
+    from server.config import load_settings
+
+    settings = load_settings({"CARNET_DATA_DIR": str(tmp_path), "DATABASE_URL": database_url, "CARNET_ENV": "test",
+                              "CARNET_SECRET": "s" * 40, "CARNET_ORIGIN": "http://localhost:8000"})
+    app = create_app(settings)
+    errors_log = logging.getLogger("carnet.errors")  # Carnet's loggers do not propagate to caplog's (app.py)
+    errors_log.addHandler(caplog.handler)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=settings.origin) as browser:
+            health = await browser.get("/sante")
+            page = await browser.get("/", headers={"Cookie": "carnet_session=a-session-s-token"})
+    finally:
+        errors_log.removeHandler(caplog.handler)
+    assert (health.status_code, health.headers["Retry-After"]) == (503, "30")
+    assert page.status_code == 503 and "Carnet est momentanément indisponible" in page.text
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors and all(re.fullmatch(r"database unreachable on GET /(sante)? \(\w+\)", e) for e in errors), errors
+    await app.state.engine.dispose()

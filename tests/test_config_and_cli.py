@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 
+import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,6 +16,7 @@ from server.db import make_engine
 from server.identifiers import is_valid_ins
 from server.migrate import upgrade
 from tests.fhir_support import Software
+from tests.live_server import running_server
 
 
 def test_development_runs_with_the_default_secret(tmp_path):
@@ -40,6 +42,43 @@ def test_the_rp_id_must_match_the_origin(tmp_path):
 def test_an_unknown_environment_name_is_refused(tmp_path):
     with pytest.raises(SettingsError):
         load_settings({"CARNET_ENV": "prod", "CARNET_DATA_DIR": str(tmp_path)})
+
+
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("CARNET_SESSION_IDLE_MINUTES", "abc", "CARNET_SESSION_IDLE_MINUTES must be a whole number, not 'abc'"),
+    ("CARNET_JOURNAL_INTERVAL", "1s", "CARNET_JOURNAL_INTERVAL must be a number, not '1s'"),
+    ("CARNET_JOURNAL_WITNESSES_REQUIRED", "x", "CARNET_JOURNAL_WITNESSES_REQUIRED must be a whole number"),
+    # 0: every session ended before its first page, and no one could log in.
+    ("CARNET_SESSION_IDLE_MINUTES", "0", "CARNET_SESSION_IDLE_MINUTES must be 1 to 720 minutes"),
+    ("CARNET_SESSION_IDLE_MINUTES", "-5", "CARNET_SESSION_IDLE_MINUTES must be 1 to 720 minutes"),
+    # README's generator put as is in a systemd unit, which runs no command: the secret would be this public text.
+    ("CARNET_SECRET", "$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')", "shell command"),
+    ("CARNET_TRUSTED_PROXIES", "10.0.0.5, proxy.internal", "'proxy.internal' is not an IP address or network"),
+])
+def test_a_setting_a_unit_file_got_wrong_is_named(tmp_path, name, value, said):
+    """An operator's probe: a typo in a number was a Python traceback, a session of 0 minutes started a server no one
+    could log in to, and a secret written as README's command was taken as it stood."""
+    env = {"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", name: value}
+    result = subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "migrate"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_attempts_are_counted_for_the_client_a_trusted_proxy_names(tmp_path):
+    """A proxy on another host than Carnet's (CARNET_TRUSTED_PROXIES): its X-Forwarded-For names the client whose
+    wrong codes are counted; before, every client was the proxy, and one person's typos paused a whole site."""
+    with running_server(prefix="carnet-proxy-", environ={"CARNET_TRUSTED_PROXIES": "127.0.0.2"}) as server:
+        proxy = httpx.Client(base_url=server.url, transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+
+        def recover(client: str) -> int:
+            form = proxy.get("/recuperation", headers={"X-Forwarded-For": client})
+            token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)[1]
+            return proxy.post("/recuperation", data={"_csrf_token": token, "recovery_code": "AAAA-BBBB-CCCC-DDDD"},
+                              headers={"X-Forwarded-For": client}).status_code
+
+        with proxy:
+            assert [recover("203.0.113.7") for _ in range(6)] == [400] * 5 + [429]
+            assert recover("203.0.113.8") == 400  # another person behind the same proxy
 
 
 def not_search_index(obj, name, type_, reflected, compare_to) -> bool:

@@ -123,7 +123,9 @@ def test_the_commands_say_an_operators_mistake_in_french_never_with_a_traceback(
     # Click's own errors too (an unknown option, a value of the wrong kind), through its gettext catalogue.
     for args, said in (
         (("--nope",), "Erreur : Option inconnue : '--nope'."),
-        (("serve", "--port", "abc"), "Erreur : Valeur incorrecte pour '--port' : 'abc' n'est pas un nombre valide"),
+        (("serve", "--port", "abc"), "Erreur : Valeur incorrecte pour '--port' : 'abc' n'est pas un nombre valide.\n"),
+        (("serve", "--port", "70000"), "'--port' : 70000 n'est pas dans l'intervalle 1<=x<=65535."),  # was a traceback
+        (("serve", "--workers", "0"), "'--workers' : 0 n'est pas dans l'intervalle 1<=x<=64."),
         (("import", "remboursements", "/nonexistent"), "Fichier '/nonexistent' n'existe pas."),
         (("activation-code", "--ins", "1", "--sex", "X"), "'X' n'est pas parmi 'F', 'M'."),
     ):

@@ -1,5 +1,6 @@
 """Passkey ceremonies verified for real by py_webauthn: what must be refused is refused."""
 
+import asyncio
 import re
 
 from tests.conftest import ORIGIN, activate, ceremony_options, login, post_form, post_json, wrong_fields
@@ -33,6 +34,18 @@ async def test_a_replayed_login_challenge_is_refused(client, patient):
     replay = await post_json(client, "/connexion/verification", {"ceremony": ceremony, "credential": assertion})
     assert replay.status_code == 400
     assert "expiré ou a déjà servi" in replay.json()["error"]
+
+
+async def test_a_login_sent_twice_at_once_opens_one_session(client, patient):
+    """One assertion, its challenge taken by two requests at the same moment: one login, the other refused (a
+    challenge read then deleted let both read it on PostgreSQL, where nothing made the second wait)."""
+    authenticator = await activate(client, patient)
+    await logout(client)
+    options, ceremony = await ceremony_options(client, "/connexion/options")
+    assertion = authenticator.get(options)
+    body = {"ceremony": ceremony, "credential": assertion}
+    both = await asyncio.gather(*(post_json(client, "/connexion/verification", body) for _ in range(2)))
+    assert sorted(response.status_code for response in both) == [200, 400]
 
 
 async def test_a_replayed_registration_challenge_is_refused(client, patient):

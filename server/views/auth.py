@@ -1,4 +1,4 @@
-"""Activation, passkey ceremonies, login, logout and recovery."""
+"""Activation, passkey ceremonies, login and logout (a lost passkey's recovery code: recovery.py)."""
 
 from __future__ import annotations
 
@@ -285,39 +285,7 @@ async def stay_logged_in() -> None:
     a session (sessions.py); nothing else to do."""
 
 
-@get("/recuperation")
-async def recovery_form() -> Template:
-    return Template("recovery.html")
-
-
-@post("/recuperation", status_code=200)
-async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
-    settings: Settings = request.app.state.settings
-    code = text(data, "recovery_code", limit=40)
-    if not accounts.normalize_code(code):  # a field to fill, not a wrong code: it counts towards no pause
-        error = FormError(_("Saisissez l'un de vos codes de secours."), ("recovery_code",))
-        return Template("recovery.html", context={"error": error, "recovery_code": code}, status_code=400)
-    lock = timedelta(minutes=settings.activation_lock_minutes)
-    counted = ((f"recovery-client:{client_address(request)}", settings.activation_max_attempts),)
-    try:
-        attempt = await throttles.take_attempt(db, counted, lock=lock)
-    except throttles.TooManyAttempts as too_many:
-        return Template("recovery.html", context={"error": FormError(_("Trop d'essais. %(retry)s", retry=too_many.french))},
-                        status_code=429)
-    found = await accounts.find_recovery_code(db, code=code)
-    if found is None:
-        error = FormError(_("Ce code de secours n'est pas valide ou a déjà servi."), ("recovery_code",))
-        return Template("recovery.html", context={"error": error, "recovery_code": code}, status_code=400)
-    await throttles.give_back(db, attempt)
-    recovery_code, account = found
-    # The passkey registration spends the code (registration_verify), as an activation's: given up before, it is
-    # not lost.
-    token = await sessions.start_session(db, account=account, authenticated=False, replacing=request.auth,
-                                         data={RECOVERY_CODE: recovery_code.id})
-    return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
-
-
 routes = [
     activation_form, activate, enrol_page, registration_options, registration_verify, recovery_codes,
-    login_page, login_options, login_verify, logout, stay_logged_in, recovery_form, recover,
+    login_page, login_options, login_verify, logout, stay_logged_in,
 ]

@@ -112,6 +112,19 @@ async def _take_challenge(session: AsyncSession, *, token: str | None, purpose: 
     return row
 
 
+def sent_credential_id(credential: str) -> str:
+    """The id a client says its new credential has (base64url, as WebAuthn's JSON gives it), or "" for none."""
+    try:
+        sent = read_json(credential).get("id")
+    except (ValueError, AttributeError):
+        return ""
+    return sent if isinstance(sent, str) and CREDENTIAL_ID.fullmatch(sent) else ""
+
+
+async def is_held(session: AsyncSession, credential_id: str) -> bool:
+    return (await session.exec(select(Passkey.id).where(Passkey.credential_id == credential_id))).first() is not None
+
+
 async def account_passkeys(session: AsyncSession, *, account: Account) -> list[Passkey]:
     result = await session.exec(
         select(Passkey).where(Passkey.account_id == account.id).order_by(Passkey.created_at)  # type: ignore[arg-type]
@@ -208,7 +221,7 @@ async def finish_registration(
 async def _keep(session: AsyncSession, passkey: Passkey, *, account: Account, activation_id: str | None,
                 recovery_code_id: str | None, new_account: bool, joining: Joining | None) -> Enrolled:
     """finish_registration's writes, in its transaction (the caller rolls it back when one is refused)."""
-    if (await session.exec(select(Passkey.id).where(Passkey.credential_id == passkey.credential_id))).first():
+    if await is_held(session, passkey.credential_id):
         raise PasskeyRefused(_("Cette clé d'accès est déjà enregistrée."))
     if new_account:
         if await session.get(Account, account.id) is not None:  # made a moment ago, by this half-session's other tab

@@ -53,8 +53,22 @@ async def test_a_replayed_registration_challenge_is_refused(client, patient):
     options, ceremony = await ceremony_options(client, "/cle/options")
     first = SoftAuthenticator(origin=ORIGIN)
     await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": first.create(options), "name": "A"})
-    second = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": SoftAuthenticator(origin=ORIGIN).create(options), "name": "B"})
+    late = SoftAuthenticator(origin=ORIGIN)
+    second = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": late.create(options), "name": "B"})
     assert second.status_code == 400
+    # The device made that passkey all the same: it is told to forget it (WebAuthn's signalUnknownCredential), or it
+    # would offer it at every login, to be refused.
+    assert second.json()["unknownCredential"] == {"rpId": "localhost", "credentialId": b64url(late.credential_id)}
+
+
+async def test_a_passkey_the_account_holds_is_never_named_for_its_device_to_forget(client, patient):
+    authenticator = await activate(client, patient)
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    again = await post_json(client, "/cle/verification", {"ceremony": ceremony, "credential": authenticator.create(options),
+                                                         "name": "Encore"})
+    assert again.status_code == 400 and "déjà enregistrée" in again.json()["error"]
+    assert "unknownCredential" not in again.json()
+    assert (await login(client, authenticator)).status_code == 200
 
 
 async def test_an_assertion_from_another_origin_is_refused(client, patient):

@@ -182,7 +182,7 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
             joining=enrolment.joining(half),  # a new caregiver's invitation accepted, or their child's dossier
         )
     except passkeys.PasskeyRefused as refused:
-        return Response({"error": str(refused)}, status_code=400)
+        return await registration_refused(db, settings, refused, credential=str(data.get("credential", "")))
     if current.row.authenticated:
         return Response({"redirect": "/cles?fait=cle-ajoutee"})
     # The activation (or recovery) is complete: rotate to a full session (every other one has ended with it).
@@ -205,6 +205,18 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
         {"redirect": "/activer/codes" if activation_id or caregiver_next else "/cles" if recovered else "/"},
         cookies=[session_cookie(settings, token)],
     )
+
+
+async def registration_refused(db: AsyncSession, settings: Settings, refused: passkeys.PasskeyRefused, *,
+                               credential: str) -> Response:
+    """A new passkey refused (its request expired, its code spent meanwhile…): the device made it all the same, and
+    would offer it at every login, to be refused; named for the device to forget (passkeys.js), unless Carnet holds
+    a passkey by that id (one sent twice: the device's is the account's)."""
+    credential_id = passkeys.sent_credential_id(credential)
+    if not credential_id or await passkeys.is_held(db, credential_id):
+        return Response({"error": str(refused)}, status_code=400)
+    return Response({"error": str(refused), "unknownCredential": {"rpId": settings.rp_id, "credentialId": credential_id}},
+                    status_code=400)
 
 
 @get("/activer/codes", guards=[enrolling_or_logged_in])

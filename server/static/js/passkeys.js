@@ -160,7 +160,9 @@
       .catch(function (error) {
         // A login too old to add a passkey: its page again, which offers a new login (views/auth.py, added_too_late).
         if (error && error.data && error.data.relogin) { go(error.data.relogin); return; }
-        showError(box, error);
+        // Refused, the passkey the device just made is none of the account's: forgotten there, not offered again.
+        var unknown = error && error.data && error.data.unknownCredential;
+        return signal("signalUnknownCredential", unknown).then(function () { showError(box, error); });
       })
       .finally(function () { button.disabled = false; });
   }

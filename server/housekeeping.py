@@ -23,7 +23,8 @@ from .throttles import FORGIVEN_AFTER
 from .caregivers.majority import apply_majority
 from .db import begin_write
 from .files.blobs import release_pending
-from .models import FormSubmission, PasskeyChallenge, Throttle, WebSession, utcnow
+from .models import FormSubmission, PasskeyChallenge, Throttle, WebSession, paris_today, utcnow
+from .reimbursements.retention import purge_aged_care
 
 log = logging.getLogger("carnet.housekeeping")
 EVERY = timedelta(minutes=10)
@@ -66,6 +67,8 @@ async def _every_few_minutes(app: Litestar) -> None:
                 await apply_majority(session)  # parents whose child turned 18 since the last round
                 # A deleted document's files that a crash left on disk (files/blobs.py `to_release`).
                 await release_pending(session, app.state.storage)
+                # Reimbursed care aged past what Carnet keeps, in a dossier or waiting for one.
+                await purge_aged_care(session, today=paris_today())
         except Exception as exc:  # a busy database now is fine: the next round catches up
             log.warning("housekeeping skipped: %s", type(exc).__name__)
 

@@ -53,8 +53,10 @@ class KeptFrom:
     families: tuple[str, ...] = ()  # their family names, as an insurer may write them alone ("H. Roux")
     # How the log names the items such a professional declared in the profile (whoever acts on them after).
     items: tuple[str, ...] = ()
-    # How the log names the lines of their care (`covers_care`), hidden or shown again by whoever manages the dossier.
-    care: tuple[str, ...] = ()
+    # How the log names the lines of care this reader may see (none `covers_care`), hidden or shown again by whoever
+    # manages the dossier. An event naming no such line is left out: a kept line's, or one whose line aged past what
+    # Carnet keeps and is gone (reimbursements/retention.py), which can no longer say whose care it was.
+    care_shown: tuple[str, ...] = ()
     representative: bool = False
     representatives: frozenset[str] = frozenset()  # the accounts of the minor's legal representatives
 
@@ -71,8 +73,8 @@ class KeptFrom:
             *(not_(AccessEvent.detail.startswith(f"{name} (", autoescape=True)) for name in self.names),  # type: ignore[attr-defined]
             *(not_(and_(AccessEvent.action.startswith("profile_"), AccessEvent.detail.startswith(item, autoescape=True)))  # type: ignore[attr-defined]
               for item in self.items),
-            *([not_(and_(AccessEvent.action.in_(CARE_ACTIONS),  # type: ignore[attr-defined]
-                         AccessEvent.detail.in_(self.care)))] if self.care else []),  # type: ignore[attr-defined]
+            not_(and_(AccessEvent.action.in_(CARE_ACTIONS),  # type: ignore[attr-defined]
+                      AccessEvent.detail.not_in(self.care_shown))),  # type: ignore[attr-defined]
             # A health link's recipient names themself: "Dr Anne Girard" opening the minor's link is her trace too.
             *(not_(and_(AccessEvent.actor_kind == "shl_recipient", AccessEvent.actor_name.contains(name, autoescape=True)))  # type: ignore[attr-defined]
               for name in self.names),
@@ -90,7 +92,7 @@ class KeptFrom:
         return bool(self) and (event.document_id in self.document_ids or event.actor_rpps in self.rpps
                                or any(event.detail.startswith(f"{name} (") for name in self.names)
                                or event.action.startswith("profile_") and event.detail.startswith(self.items)
-                               or event.action in CARE_ACTIONS and event.detail in self.care
+                               or event.action in CARE_ACTIONS and event.detail not in self.care_shown
                                or event.actor_kind == "shl_recipient" and any(n in event.actor_name for n in self.names))
 
     def covers_care(self, performer_rpps: str, prescriber: str, performer: str = "") -> bool:
@@ -190,14 +192,17 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
         families=tuple(sorted({family for family in families.values()})),
         representatives=await representatives_of(session, dossier_id=dossier_id),
     )
-    # Their care, as the log names a line hidden or shown again: a minor's dossier holds a few hundred lines at most.
+    # The care, as the log names a line hidden or shown again, less what is kept (and a name a kept line shares): a
+    # minor's dossier holds a few hundred lines at most.
     lines = (await session.exec(select(
         ReimbursementLine.label, ReimbursementLine.care_date, ReimbursementLine.performer_rpps,
         ReimbursementLine.prescriber, ReimbursementLine.performer,
     ).where(ReimbursementLine.dossier_id == dossier_id))).all()
-    care = {logged_name(label, day) for label, day, rpps, prescriber, performer in lines
-            if kept.covers_care(rpps, prescriber, performer)}
-    return dataclasses.replace(kept, care=tuple(sorted(care)))
+    kept_names: set[str] = set()
+    seen_names: set[str] = set()
+    for label, day, rpps, prescriber, performer in lines:
+        (kept_names if kept.covers_care(rpps, prescriber, performer) else seen_names).add(logged_name(label, day))
+    return dataclasses.replace(kept, care_shown=tuple(sorted(seen_names - kept_names)))
 
 
 async def links_shown(session: AsyncSession, *, dossier_id: str, account: Account) -> frozenset[str] | None:

@@ -182,7 +182,7 @@ async def load_demo(
     # Her reimbursed care arrives as the insurer sends it: a file, through the importer (after her past history,
     # so that the log's order stays the order of time).
     await reimbursements.load(session, read_layout(reimbursement_file(
-        patient.ins, camille_docs, today=today, prescriber="Dr Claire Bernard")))
+        patient.ins, camille_docs, today=today, prescriber="Dr Claire Bernard")), today=today)
     family.paul_code = await issue_activation_code(session, patient=paul, issued_by=ISSUED_BY)
     family.ines_code = await issue_activation_code(session, patient=children["ines"][0], issued_by=ISSUED_BY)
 

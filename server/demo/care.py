@@ -7,18 +7,19 @@ import csv
 import io
 from datetime import date, timedelta
 
+from ..reimbursements.history import kept_since
 from .catalogue import LAB, PEOPLE, Doc
 
 PHARMACY = "Pharmacie de la Croix-Rousse"
 
 
 def reimbursement_file(ins: str, docs: list[Doc], *, today: date, prescriber: str) -> bytes:
-    """One line per act of every document of the last 24 months, processed a week after the care."""
+    """One line per act of every document of the care Carnet keeps (its 24 months), processed a week after."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     writer.writerow(["ins", "id_ligne", "date_soins", "date_traitement", "nomenclature", "code", "libelle", "executant",
                      "rpps_executant", "prescripteur", "quantite", "depense", "base", "rembourse"])
-    since = date(today.year - 2, today.month, 1)
+    since = kept_since(today)
     for n, (doc, act) in enumerate((doc, act) for doc in docs for act in doc.acts):
         if not since <= doc.day <= today - timedelta(days=7):
             continue

@@ -19,7 +19,7 @@ from ..access.rule import Visibility
 from ..accesslog.csvrows import spreadsheet_safe
 from ..fhir.resources import fhir_instant
 from ..models import Patient, ReimbursementLine
-from ..reimbursements.history import PERIODS, months_back
+from ..reimbursements.history import kept_since
 from ..reimbursements.seen import seen_batches
 from ..templating import PARIS
 from .claims import explanation_of_benefit
@@ -43,8 +43,8 @@ LINE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:carnet:fhir:soins")
 
 
 def care_since(now: datetime) -> date:
-    """The first day of care the copy holds: the Soins page's longest period (older lines are shown to no one)."""
-    return months_back(now.astimezone(PARIS).date(), PERIODS["24"][1])
+    """The first day of care the copy holds: what Carnet shows and keeps (older lines are shown to no one)."""
+    return kept_since(now.astimezone(PARIS).date())
 
 
 def amount(cents: int) -> str:

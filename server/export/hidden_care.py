@@ -4,6 +4,8 @@ The Assurance Maladie's feed brings a dossier its care, by INS, and a copy does 
 copy knows what the patient hid. A hidden line this installation holds already is hidden again; one it does not
 hold yet is filed from the copy, checked as a line of the insurer's file is (reimbursements/layout.py), hidden: the
 feed that brings it later finds it loaded, and keeps it hidden through a correction (reimbursements/importer.py).
+Care older than Carnet keeps (reimbursements/retention.py), which an older copy may hold, is left out, as the feed
+leaves it out.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,9 +42,9 @@ def as_written(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA else cell
 
 
-def hidden_in_copy(archive: zipfile.ZipFile, *, ins: str) -> list[Line]:
-    """The lines of care the copy says its patient hid, read as the insurer's file would be; NotRestorable for one
-    that is not a line of care. A copy made before it held the care hid none."""
+def hidden_in_copy(archive: zipfile.ZipFile, *, ins: str, since: date) -> list[Line]:
+    """The lines of care since `since` the copy says its patient hid, read as the insurer's file would be;
+    NotRestorable for one that is not a line of care. A copy made before it held the care hid none."""
     try:
         info = archive.getinfo(CARE_CSV_NAME)
     except KeyError:
@@ -61,10 +64,11 @@ def hidden_in_copy(archive: zipfile.ZipFile, *, ins: str) -> list[Line]:
     writer.writerow(COLUMNS)
     writer.writerows([ins, *(as_written(row.get(name) or "") for name in AS_IN_THE_COPY.values())] for row in hidden)
     try:
-        return read(insurers.getvalue().encode())
+        lines = read(insurers.getvalue().encode())
     except LayoutError as refused:  # its line number is the rebuilt file's: the reason alone says something
         raise NotRestorable("Un soin masqué de la copie n'est pas un soin valable : "
                             f"{refused.problems[0].partition(' : ')[2] or refused.problems[0]}") from None
+    return [line for line in lines if line.care_date >= since]
 
 
 async def hide_again(session: AsyncSession, *, dossier: Dossier, lines: list[Line], actor: audit.Actor) -> int:

@@ -39,6 +39,7 @@ from ..files.store import Storage
 from ..models import CATEGORIES, Document, Dossier, Patient, Professional, ProfileItem, utcnow
 from ..profile.ending import end_treatment
 from ..profile.items import add_item, set_item_hidden
+from ..reimbursements.history import kept_since
 from ..reimbursements.layout import Line
 from ..templating import date_fr
 from ..text_input import clean, read_json, readable_length
@@ -280,7 +281,7 @@ async def restore(session: AsyncSession, storage: Storage, *, zip_bytes: bytes |
             choices = choices_in(entries[patient_url])
         except (KeyError, IndexError, TypeError, AttributeError):
             raise NotRestorable(f"{NOT_A_COPY} complète : un élément attendu manque dans sa synthèse FHIR.") from None
-        hidden_care = hidden_in_copy(archive, ins=patient.ins)
+        hidden_care = hidden_in_copy(archive, ins=patient.ins, since=kept_since(today))
         withdrawn = withdrawals(archive) if any(d.withdrawn for d in documents) else {}
         await read_every_file(archive, documents)
         copy_of = f"depuis la copie du dossier du {date_fr(instant(bundle.get('timestamp')) or utcnow())}"

@@ -20,7 +20,8 @@ class ReimbursementLine(SQLModel, table=True):
     `line_ref` is the insurer's own id of the line: loading it again changes nothing, and a line
     processed later (`processed_on`) replaces it (a correction), and stays hidden if the patient hid it. A line
     whose INS matches no dossier yet waits here with `dossier_id` None and is attached when that patient's dossier
-    is created."""
+    is created. No line outlives the care Carnet shows (reimbursements/retention.py): `care_date` is indexed for
+    its purge."""
 
     __table_args__ = (Index("ix_reimbursementline_dossier_care", "dossier_id", "care_date"),)
 
@@ -28,7 +29,7 @@ class ReimbursementLine(SQLModel, table=True):
     line_ref: str = Field(max_length=40, unique=True)
     dossier_id: str | None = Field(default=None, foreign_key="dossier.id")
     ins: str = Field(max_length=15, index=True)
-    care_date: date
+    care_date: date = Field(index=True)
     processed_on: date
     code_system: str = Field(max_length=8)  # CCAM, NGAP, CIP13, LPP, NABM
     code: str = Field(max_length=20)

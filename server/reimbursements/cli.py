@@ -14,8 +14,9 @@ from .. import cli_support
 def import_reimbursements(path: str) -> None:
     """Load a file of reimbursed care (layout: server/reimbursements/layout.py), matched to dossiers by INS.
 
-    Loading the same file again changes nothing; a line processed later replaces the earlier one; lines
-    whose INS has no dossier yet are kept and join the dossier when it is created."""
+    Loading the same file again changes nothing; a line processed later replaces the earlier one; care older
+    than Carnet keeps (the Soins page's 24 months) is left out; lines whose INS has no dossier yet are kept, until
+    they age past that, and join the dossier if it is created meanwhile."""
     from pathlib import Path
 
     from . import importer

@@ -20,7 +20,12 @@ KINDS = {  # what a person calls each nomenclature's lines (translated where sho
     "biologie": (N_("Biologie"), ("NABM",)),
     "dispositifs": (N_("Dispositifs médicaux"), ("LPP",)),
 }
-PERIODS = {"24": (N_("24 derniers mois"), 24), "12": (N_("12 derniers mois"), 12), "3": (N_("3 derniers mois"), 3)}
+# What Carnet shows and keeps of the reimbursed care, by date of care: the Soins page's longest period, the one
+# "Masqués" and the copy of the dossier read too. Older care is shown to no one, so it is not stored: the import
+# leaves it out (importer.py), and a line that ages past it is purged, in a dossier or waiting for one (retention.py).
+KEPT_MONTHS = 24
+PERIODS = {"24": (N_("24 derniers mois"), KEPT_MONTHS), "12": (N_("12 derniers mois"), 12),
+           "3": (N_("3 derniers mois"), 3)}
 MAX_LINES = 2000  # more than anyone's two years; beyond, the page says so
 
 
@@ -61,6 +66,11 @@ def months_back(today: date, months: int) -> date:
     """The first day of the month `months - 1` months before this one: "the last N months", this one included."""
     index = today.year * 12 + today.month - 1 - (months - 1)
     return date(index // 12, index % 12 + 1, 1)
+
+
+def kept_since(today: date) -> date:
+    """The first day of care Carnet shows and keeps on `today` (in Paris, as the pages count): KEPT_MONTHS."""
+    return months_back(today, KEPT_MONTHS)
 
 
 async def care_history(session: AsyncSession, *, dossier_id: str, visible: Visibility, today: date,

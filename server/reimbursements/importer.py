@@ -4,17 +4,19 @@ Lines are matched to dossiers by INS. A line already loaded (same `id_ligne`) is
 this one was processed later (`date_traitement`), or the same day with other content: then it
 replaces the earlier one (a correction). A line processed earlier than the one kept is ignored. A line
 never changes patient: a file that sends a loaded `id_ligne` with another INS is refused whole, before
-anything is written, in the same words whether either INS has a dossier or not. A line
+anything is written, in the same words whether either INS has a dossier or not. Care older than
+Carnet keeps (history.KEPT_MONTHS, by its date of care) is left out, and the report says so. A line
 whose INS has no dossier yet is kept aside and attached when that patient's dossier is created
-(`attach_waiting`). Each dossier that receives lines gets one event in its access log, from the
-Assurance Maladie, saying how many, in the same transaction as the lines.
+(`attach_waiting`), until it ages past what Carnet keeps (retention.py purges it). Each dossier
+that receives lines gets one event in its access log, from the Assurance Maladie, saying how many,
+in the same transaction as the lines.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-
+from datetime import date
 from types import SimpleNamespace
 
 from sqlalchemy import bindparam, insert, update
@@ -23,7 +25,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..accesslog.phrases import CARE_LINES, in_french
-from ..models import Dossier, Patient, ReimbursementLine, new_id, utcnow
+from ..i18n.formats import date_fr
+from ..models import Dossier, Patient, ReimbursementLine, new_id, paris_today, utcnow
+from .history import KEPT_MONTHS, kept_since
 from .layout import LayoutError, Line
 
 INSURER = audit.Actor(None, "system", "Assurance Maladie")
@@ -40,6 +44,8 @@ class Report:
     unchanged: int = 0
     older: int = 0  # a later version of the line was already loaded
     waiting: list[int] = field(default_factory=list)  # file line numbers whose INS matches no dossier yet
+    too_old: list[int] = field(default_factory=list)  # file line numbers of care older than Carnet keeps
+    since: date | None = None  # the first day of care Carnet keeps
     dossiers: int = 0
 
     def summary(self) -> str:
@@ -47,17 +53,28 @@ class Report:
         if self.older:
             parts.append(f"{self.older} plus ancienne(s) qu'une version déjà chargée, ignorée(s)")
         text = ", ".join(parts) + f", dans {self.dossiers} dossier(s)."
+        if self.too_old:
+            text += (f"\n{len(self.too_old)} ligne(s) de soins d'avant le {date_fr(self.since)} "
+                     f"(lignes {_numbers(self.too_old)}) : non chargée(s), Carnet ne garde que les soins des "
+                     f"{KEPT_MONTHS} derniers mois, ceux que la page Soins montre.")
         if self.waiting:
-            shown = ", ".join(str(n) for n in self.waiting[:20]) + (" …" if len(self.waiting) > 20 else "")
-            text += (f"\n{len(self.waiting)} ligne(s) sans dossier pour leur INS (lignes {shown}) : gardées, elles "
-                     "rejoindront le dossier quand il sera créé.")
+            text += (f"\n{len(self.waiting)} ligne(s) sans dossier pour leur INS (lignes {_numbers(self.waiting)}) : "
+                     f"gardées tant que leurs soins ont moins de {KEPT_MONTHS} mois, elles rejoindront le dossier "
+                     "s'il est créé d'ici là.")
         return text
 
 
-async def load(session: AsyncSession, lines: list[Line]) -> Report:
-    """Load the lines, or LayoutError (nothing written) if one would move a loaded line to another patient."""
+def _numbers(lines: list[int]) -> str:
+    return ", ".join(str(n) for n in lines[:20]) + (" …" if len(lines) > 20 else "")
+
+
+async def load(session: AsyncSession, lines: list[Line], *, today: date | None = None) -> Report:
+    """Load the lines of care Carnet keeps on `today` (Paris's, unless given), or LayoutError (nothing written) if
+    one would move a loaded line to another patient."""
     await _refuse_other_patients(session, lines)
-    report = Report()
+    since = kept_since(today or paris_today())
+    report = Report(too_old=[line.number for line in lines if line.care_date < since], since=since)
+    lines = [line for line in lines if line.care_date >= since]
     touched: set[str] = set()
     for start in range(0, len(lines), BATCH):
         await _load_batch(session, lines[start:start + BATCH], report, touched)
@@ -148,8 +165,10 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
 
 
 async def attach_waiting(session: AsyncSession, *, ins: str, dossier_id: str) -> int:
-    """Lines that arrived before the patient's dossier: theirs now (in the caller's transaction)."""
+    """Lines that arrived before the patient's dossier: theirs now (in the caller's transaction), but those aged past
+    what Carnet keeps, which no page would show and the next purge removes (retention.py)."""
     result = await session.exec(update(ReimbursementLine)  # type: ignore[call-overload]
-                                .where(col(ReimbursementLine.ins) == ins, col(ReimbursementLine.dossier_id).is_(None))
+                                .where(col(ReimbursementLine.ins) == ins, col(ReimbursementLine.dossier_id).is_(None),
+                                       col(ReimbursementLine.care_date) >= kept_since(paris_today()))
                                 .values(dossier_id=dossier_id))
     return result.rowcount

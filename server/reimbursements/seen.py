@@ -55,7 +55,7 @@ async def seen_line(session: AsyncSession, *, dossier_id: str, line_id: str,
 async def hidden_lines(session: AsyncSession, *, dossier_id: str, visible: Visibility, since: date,
                        limit: int) -> list[ReimbursementLine]:
     """The lines of care since `since` hidden from professionals that this reader sees, newest first ("Masqués"):
-    older ones are shown to no one (the Soins page reads 24 months), hidden or not."""
+    older ones are shown to no one (history.kept_since), hidden or not."""
     rows = (await session.exec(select(ReimbursementLine).where(
         ReimbursementLine.dossier_id == dossier_id, col(ReimbursementLine.care_date) >= since,
         col(ReimbursementLine.hidden).is_(True), visible_lines_clause(visible))

@@ -133,7 +133,7 @@ async def receive_feed(request: Request, db: AsyncSession) -> Response:
         raise FhirError(422, "Fichier refusé, rien n'a été chargé : " + " ; ".join(error.problems)) from None
     return Response({"ajoutees": report.added, "corrigees": report.replaced, "deja_chargees": report.unchanged,
                      "plus_anciennes": report.older, "dossiers": report.dossiers, "sans_dossier": report.waiting,
-                     "resume": report.summary()})
+                     "trop_anciennes": report.too_old, "resume": report.summary()})
 
 
 routes = [my_care, care_page, hide, receive_feed]

@@ -30,7 +30,7 @@ from ..files.store import IntegrityError
 from ..listing import hidden_documents
 from ..profile.wording import name as item_name
 from ..profile.items import profile_of
-from ..reimbursements.history import PERIODS, months_back
+from ..reimbursements.history import kept_since
 from ..reimbursements.seen import hidden_lines
 
 INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
@@ -174,7 +174,7 @@ async def hidden_list(request: Request, db: AsyncSession, dossier_id: str) -> Te
     profile = await profile_of(db, dossier_id=dossier_id, visible=visible)
     items = [(item, item_name(item)) for _kind, kept in profile.sections() for item in kept if item.hidden]
     care = await hidden_lines(db, dossier_id=dossier_id, visible=visible, limit=MAX_HIDDEN,
-                              since=months_back(paris_today(), PERIODS["24"][1]))
+                              since=kept_since(paris_today()))
     context = {"dossier": managed.dossier, "own": managed.standing.is_patient, "documents": documents,
                "items": items, "care": care,
                "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=utcnow())}

@@ -28,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..models import (
     AccessEvent, Account, Delegation, Document, Dossier, Patient, Professional, ProfileItem, ReimbursementLine, utcnow,
 )
+from ..profile.erasing import deleted_names
 from ..profile.wording import logged_names
 from ..reimbursements.hiding import logged_name
 from ..access.rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE, adult_from
@@ -183,8 +184,11 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
     declared = (await session.exec(select(ProfileItem).where(
         ProfileItem.dossier_id == dossier_id,
         col(ProfileItem.author_professional_id).in_({pid for pid, _, _ in authors})))).all() if authors else []
+    # A deleted item is erased: the log's event of its deletion names it (profile/erasing.py).
+    names = {name for item in declared if item.deleted_at is None for name in logged_names(item)}
+    names |= await deleted_names(session, dossier_id=dossier_id, items=[i for i in declared if i.deleted_at])
     kept = KeptFrom(
-        items=tuple(sorted({name for item in declared for name in logged_names(item)})),
+        items=tuple(sorted(names)),
         document_ids=frozenset(doc_id for doc_id, *_ in rows),
         professional_ids=frozenset(pid for pid, _, _ in authors),
         rpps=frozenset(rpps for _, rpps, _ in authors),

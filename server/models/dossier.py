@@ -270,4 +270,7 @@ class ProfileItem(SQLModel, table=True):
     # Kept from a minor's parents by the professional who declared it (CSP L1111-5), as a document (migration 0032).
     hidden_from_representatives: bool = False
     deleted_at: datetime | None = None
+    # The access event that logged its deletion, which names it: a deleted item is erased, all else but what the
+    # rule needs (profile/erasing.py, migration 0044).
+    deleted_seq: int | None = None
     created_at: datetime = Field(default_factory=utcnow)

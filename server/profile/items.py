@@ -18,8 +18,9 @@ from ..dossiers import InvalidInput
 from ..i18n import _
 from ..i18n.formats import long_date, number, quoted_fr
 from ..identifiers import age_on
-from ..models import Document, Dossier, Patient, Professional, ProfileItem, utcnow
+from ..models import Document, Dossier, Patient, Professional, ProfileItem
 from ..text_input import clean, readable_length
+from .erasing import erase
 from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, NATURES, OLDEST, ONE_AT_A_TIME, ORDER, PATIENTS_OWN,
                     SEVERITIES, kinds_in, offered)
 from .seen import visible_items_clause
@@ -249,10 +250,7 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
         await _no_other(session, dossier_id=dossier.id, kind=data.kind, seen_by=seen_by,
                         but=replacing.id if replacing is not None else None)
     if replacing is not None:  # nothing written before the checks: a refusal above commits nothing of it
-        replacing.deleted_at = utcnow()
-        session.add(replacing)
-        await audit.append(session, dossier_id=dossier.id, action="profile_delete", actor=actor, right=right,
-                           detail=summary(replacing))
+        await erase(session, item=replacing, actor=actor, right=right)
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
                        added_by_account_id=added_by_account_id, added_by_patient=added_by_patient,
                        added_by_relative_name=added_by_relative_name,
@@ -306,14 +304,12 @@ async def set_item_hidden(session: AsyncSession, *, item: ProfileItem, hidden: b
 async def delete_item(session: AsyncSession, *, item: ProfileItem, actor: audit.Actor, right: str = "",
                       begun: bool = False) -> None:
     """Deleted by whoever manages the dossier, or withdrawn by its author (`right` "author"), the professional who
-    declared it in error: gone for every reader alike, in the log as what it was. `begun`: inside the chained
-    transaction the caller began and checked the right in."""
+    declared it in error: gone for every reader alike, erased, in the log by its name (erasing.py). `begun`: inside
+    the chained transaction the caller began and checked the right in."""
     if not begun:
         await audit.begin_chained(session, dossier_id=item.dossier_id)
     item = await session.get(ProfileItem, item.id, populate_existing=True)
     if item.deleted_at is None:
-        item.deleted_at = utcnow()
-        session.add(item)
-        await audit.append(session, dossier_id=item.dossier_id, action="profile_withdraw" if right == "author" else
-                           "profile_delete", actor=actor, right=right, detail=summary(item))
+        await erase(session, item=item, actor=actor, right=right,
+                    action="profile_withdraw" if right == "author" else "profile_delete")
     await audit.commit_chained(session)

@@ -51,6 +51,7 @@ from .views import (
     passkeys,
     patient_devices,
     patient_uploads,
+    privacy,
     pro,
     pro_documents,
     pro_dossiers,
@@ -214,6 +215,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Carnet(
         route_handlers=[
             *home.routes,
+            *privacy.routes,
             *language.routes,
             *auth.routes,
             *recent_login.routes,

@@ -47,6 +47,10 @@ class Settings:
     # names, not the proxy, which would pause a whole site for one person's typos. "*": any (a proxy on a private
     # network only).
     trusted_proxies: str = "127.0.0.1"
+    # Who answers for the data (GDPR art. 13.1 a and b), shown on "Vos données et vos droits": the deployment's own,
+    # which production refuses to start without; elsewhere the page shows a placeholder, marked as one.
+    controller: str = ""  # the data controller's name and address
+    dpo_contact: str = ""  # how to reach its data protection officer: an e-mail address, a web address or a postal one
     extra: dict = field(default_factory=dict)
 
     @property
@@ -86,6 +90,10 @@ class Settings:
         if self.env == "production":
             if not self.secure_cookies:
                 raise SettingsError("CARNET_ORIGIN must be https:// in production")
+            for name, value in (("CARNET_CONTROLLER", self.controller), ("CARNET_DPO_CONTACT", self.dpo_contact)):
+                if not value:
+                    raise SettingsError(f"{name} must be set in production: patients are told who holds their data "
+                                        "and whom to ask about it (GDPR art. 13; README's configuration table)")
         if self.vapid_subject and not self.vapid_subject.startswith(("mailto:", "https://")):
             raise SettingsError("CARNET_VAPID_SUBJECT must be a mailto: or https:// URI")
         if self.journal_interval != 0 and not 0.05 <= self.journal_interval <= 5:
@@ -164,6 +172,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         journal_witnesses=witnesses_from(env.get("CARNET_JOURNAL_WITNESSES", "")),
         journal_witnesses_required=number(env, "CARNET_JOURNAL_WITNESSES_REQUIRED", "0"),
         trusted_proxies=env.get("CARNET_TRUSTED_PROXIES", "127.0.0.1").strip() or "127.0.0.1",
+        controller=env.get("CARNET_CONTROLLER", "").strip(),
+        dpo_contact=env.get("CARNET_DPO_CONTACT", "").strip(),
     )
     settings.check()
     return settings

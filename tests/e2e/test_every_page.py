@@ -165,7 +165,7 @@ def test_the_professionals_and_public_pages_in_both_languages_and_themes(compute
     doctor = seed_professional(given_name="Paul", family_name="Durand", profession="médecin")
     seed_grant(patient, doctor)
     public = {"accueil": "/", "connexion": "/connexion", "activer": "/activer", "pro-activer": "/pro/activer",
-              "recuperation": "/recuperation"}
+              "recuperation": "/recuperation", "vos-donnees": "/vos-donnees"}
     for name, url in public.items():
         visit(page, "fr", name, url)
     activate_professional(page, doctor)

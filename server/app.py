@@ -104,6 +104,21 @@ def language_of(scope: Scope) -> str:
     return i18n.choose(chosen.value if chosen else None, headers.get(b"accept-language", b"").decode("latin-1"))
 
 
+# What only a document (a page, an SVG opened alone, a worker's script) obeys: sent with everything but a static
+# file that never is one, a stylesheet, a page's script or an image, where they were a tenth of a first visit's bytes.
+DOCUMENT_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
+]
+NEVER_DOCUMENTS = (b"text/css", b"text/javascript", b"application/javascript", b"image/png", b"image/x-icon")
+
+
+def _never_a_document(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(k.lower() == b"content-type" and v.startswith(NEVER_DOCUMENTS) for k, v in headers)
+
+
 class Carnet(Litestar):
     """Litestar, plus what every response gets: security headers, no-store, one log line; and a refused boosted form
     keeps its page's address (views/form_actions.py)."""
@@ -129,15 +144,9 @@ class Carnet(Litestar):
                 # A static file's own caching; never an error page's, which shows who is logged in (its header).
                 cacheable = static and message["status"] in (200, 206, 304)
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control" or cacheable]
-                headers += [
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"content-language", i18n.current().encode()),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
-                ]
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+                if not (cacheable and _never_a_document(headers)):
+                    headers += DOCUMENT_HEADERS + [(b"content-language", i18n.current().encode())]
                 if not cacheable:
                     # Health data must never be kept by the browser or a proxy.
                     headers.append((b"cache-control", b"no-store"))

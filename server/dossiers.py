@@ -7,7 +7,7 @@ from functools import cache
 
 from sqlalchemy import Select, bindparam, inspect
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import select
+from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .accesslog import audit
@@ -15,13 +15,13 @@ from .accesslog.phrases import CARE_LINES_WAITING, in_french
 from .db import SIGNED_IN_PROFESSIONAL, begin_write
 from .i18n import N_, _, translations
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
-from .models import (CATEGORIES, Account, ChainHead, Document, DocumentText, Dossier, Patient, Professional,
-                     ProfessionalWord, paris_today)
+from .models import (CATEGORIES, Account, ChainHead, Document, DocumentPage, DocumentText, Dossier, Patient,
+                     Professional, ProfessionalWord, paris_today)
 from .files import blobs
 from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
 from .reimbursements.importer import INSURER, attach_waiting
-from .search import search_text, search_title
+from .search import forget, search_text, search_title
 from .text_input import NAME_MAX, clean, names_missing, names_too_long, readable_length
 
 # Each profession Carnet knows (stored in French, as the RPPS directory names it; shown in the reader's language
@@ -219,6 +219,24 @@ def found_by(category: str, author: Professional | None, source: str = "") -> st
         forms = PROFESSIONS.get(author.profession, (author.profession,))
         words += [author.given_name, author.family_name, *forms, english.gettext(author.profession)]
     return " ".join(words)
+
+
+async def erase_document(session: AsyncSession, document: Document) -> None:
+    """What a deleted document's row held of it, erased in the deletion's transaction (its event, which keeps the
+    title, written before): title, file name, source, type, size, hash, words (search.forget), text, pages' rows.
+    Its hash stays under a software's identifier, for the same bytes sent again to be answered as deleted, not
+    filed anew (professionals/uploads.py, looked up by author and identifier, which stay too); so do its ids, who
+    added it, and its category and date, codes its indexes order it by."""
+    await forget(session, document.id)
+    document.title = document.filename = document.source = ""
+    document.type_system = document.type_code = document.type_display = ""
+    document.search_text = document.search_title = document.storage_key = ""
+    document.size, document.page_count = 0, 0
+    if document.master_identifier is None:
+        document.sha256 = ""
+    session.add(document)
+    await session.exec(delete(DocumentPage).where(DocumentPage.document_id == document.id))
+    await session.exec(delete(DocumentText).where(DocumentText.document_id == document.id))
 
 
 async def dossier_documents(session: AsyncSession, *, dossier_id: str) -> list[Document]:

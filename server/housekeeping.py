@@ -25,6 +25,7 @@ from .db import begin_write
 from .files.blobs import release_pending
 from .models import FormSubmission, PasskeyChallenge, Throttle, WebSession, paris_today, utcnow
 from .reimbursements.retention import purge_aged_care
+from .search import erase_deleted_words
 
 log = logging.getLogger("carnet.housekeeping")
 EVERY = timedelta(minutes=10)
@@ -69,6 +70,8 @@ async def _every_few_minutes(app: Litestar) -> None:
                 await release_pending(session, app.state.storage)
                 # Reimbursed care aged past what Carnet keeps, in a dossier or waiting for one.
                 await purge_aged_care(session, today=paris_today())
+                # The words of documents deleted since the last round, out of SQLite's index and file (search.py).
+                await erase_deleted_words(session)
         except Exception as exc:  # a busy database now is fine: the next round catches up
             log.warning("housekeeping skipped: %s", type(exc).__name__)
 

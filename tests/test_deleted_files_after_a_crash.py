@@ -25,27 +25,29 @@ async def test_files_a_crash_left_after_a_deletion_are_erased_by_housekeeping(ap
     twin = await add_text_document(db, app, patient.dossier, title="Échographie abdominale")
     assert twin.storage_key == deleted.storage_key
     other = await add_text_document(db, app, patient.dossier, title="Compte rendu opératoire")
+    deleted_key, other_key = deleted.storage_key, other.storage_key  # their rows forget them
 
     # Deleted, then the process stops before the erasure (no storage: `release` never runs).
     for document in (deleted, other):
         await rights.delete_document(db, document=document, actor=CAMILLE, storage=None)
-    assert storage.exists(other.storage_key) and storage.exists(deleted.storage_key)
+    assert storage.exists(other_key) and storage.exists(deleted_key)
     written = set((await db.exec(select(FileRelease.storage_key))).all())
-    assert written == {deleted.storage_key, other.storage_key}
+    assert written == {deleted_key, other_key}
 
     assert await blobs.release_pending(db, storage) == []  # the deletion's own release may still come
     erased = await blobs.release_pending(db, storage, older_than=timedelta(0))
-    assert erased == [other.storage_key]
-    assert not storage.exists(other.storage_key)
-    assert storage.exists(deleted.storage_key) and storage.exists(kept.storage_key)  # held by the twin, and live
+    assert erased == [other_key]
+    assert not storage.exists(other_key)
+    assert storage.exists(deleted_key) and storage.exists(kept.storage_key)  # held by the twin, and live
     assert (await db.exec(select(FileRelease))).all() == []
 
 
 async def test_a_deletion_that_ends_normally_erases_its_files_and_leaves_nothing_written_down(app, db, patient):
     storage = app.state.storage
     document = await add_text_document(db, app, patient.dossier, title="Radiographie du thorax")
+    key = document.storage_key
     await rights.delete_document(db, document=document, actor=CAMILLE, storage=storage)
-    assert not storage.exists(document.storage_key)
+    assert not storage.exists(key)
     assert (await db.exec(select(FileRelease))).all() == []
 
 

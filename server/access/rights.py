@@ -7,17 +7,16 @@ from datetime import datetime
 from enum import Enum
 from typing import NoReturn
 
-from sqlmodel import delete, not_, select
+from sqlmodel import not_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit, subjects
 from ..caregivers.confidential import giver, keeps_from_parents, of_age
-from ..dossiers import InvalidInput
+from ..dossiers import InvalidInput, erase_document
 from ..models import (
     CATEGORIES,
     Block,
     Document,
-    DocumentText,
     Dossier,
     EmergencyAccess,
     Grant,
@@ -279,21 +278,20 @@ async def set_hidden(session: AsyncSession, *, document: Document, hidden: bool,
 async def delete_document(
     session: AsyncSession, *, document: Document, actor: audit.Actor, storage: Storage | None = None
 ) -> None:
-    """Gone for everyone: the row is marked deleted (the log keeps that it existed) and, once that
-    has committed, its file and page images are erased unless another live document holds them
+    """Gone for everyone: the row is marked deleted and emptied (the log keeps that it existed, and its title)
+    and, once that has committed, its file and page images are erased unless another live document holds them
     (files/blobs.py: under the keys' locks, so an upload of the same bytes cannot lose its file)."""
     await audit.begin_chained(session, dossier_id=document.dossier_id)
     document = await session.get(Document, document.id, populate_existing=True)
+    keys: set[str] = set()
     if document.deleted_at is None:
+        keys = await blobs.document_keys(session, document)
         document.deleted_at = utcnow()
-        document.search_text = ""  # the words of its text go with its file (and out of the search index)
-        session.add(document)
-        await session.exec(delete(DocumentText).where(DocumentText.document_id == document.id))  # its text too
         await audit.append(session, dossier_id=document.dossier_id, action="delete", actor=actor, document=document)
-    keys = await blobs.document_keys(session, document)
-    await blobs.to_release(session, keys)  # written down with the deletion: a crash before `release` loses nothing
+        await erase_document(session, document)
+        await blobs.to_release(session, keys)  # written down with the deletion: a crash before `release` loses nothing
     await _commit(session)
-    if storage is not None:
+    if storage is not None and keys:
         await blobs.release(session, storage, keys)
 
 

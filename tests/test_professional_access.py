@@ -324,6 +324,15 @@ async def test_many_refused_emergency_requests_are_slowed_down(client, db, patie
     assert response.status_code == 429
 
 
+async def test_an_ins_field_lets_a_phone_type_a_corsican_ins(client, db):
+    """A home nurse's probe: the INS fields asked a phone for its digits-only keypad, which has no "A" for an INS born
+    in Corsica (2A, 2B), in an emergency of all moments."""
+    await signed_in(client, db)
+    for url in ("/pro/urgence", "/pro/nouveau-dossier"):
+        field = re.search(r'<input id="ins"[^>]*>', (await client.get(url)).text)[0]
+        assert "inputmode" not in field and 'autocapitalize="characters"' in field, url
+
+
 def test_the_right_banner_marks_an_emergency_read_loudly_and_other_rights_quietly(app):
     banner = app.template_engine.get_template("partials/pro_right_banner.html")
     assert "Accès d'urgence" in banner.render(right=Right.EMERGENCY)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .access.managing import manage_dossier
 from .accesslog import audit
 from .dossiers import InvalidInput, add_document
+from .files.copies import refuse_recent_copy
 from .files.pages import Rendered
 from .files.store import Storage
 from .i18n import _
@@ -63,7 +64,7 @@ async def check_addition(addition: Addition, *, today: date, born: date) -> Chec
 
 
 async def add_own_document(session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str,
-                           addition: Addition, today: date) -> Document:
+                           addition: Addition, today: date, second_copy: bool = True) -> Document:
     """File a document in a dossier this account manages (the patient, a managing relative, a minor's parent), in
     its name, with its access event (and the patient's notification, when a relative added it), all or nothing.
 
@@ -71,7 +72,8 @@ async def add_own_document(session: AsyncSession, storage: Storage, *, account: 
     of the patient's birth date by trying dates, and makes the server render no PDF; then everything is checked,
     outside any transaction (a PDF's rendering takes a while); then the rule is asked again under the dossier's
     chain lock (a relative removed meanwhile adds nothing), and the document and its event commit together.
-    A refusal leaves neither a file nor a row."""
+    A refusal leaves neither a file nor a row. `second_copy` False (the form did not ask for one): AlreadyAdded for
+    the bytes this account added here within the hour (files/copies.py), looked for under the same lock."""
     dossier, _actor = await manage_dossier(session, account=account, dossier_id=dossier_id)
     born = (await session.get(Patient, dossier.patient_id)).birth_date
     await session.commit()
@@ -80,6 +82,9 @@ async def add_own_document(session: AsyncSession, storage: Storage, *, account: 
     await audit.begin_chained(session, dossier_id=dossier_id)
     try:
         dossier, actor = await manage_dossier(session, account=account, dossier_id=dossier_id)
+        if not second_copy:
+            await refuse_recent_copy(session, dossier_id=dossier.id, account=account, data=checked.data,
+                                     field="file" if upload.data else "note")
         document = await add_document(
             session, storage, dossier=dossier, title=upload.title, category=upload.category,
             event_date=upload.event_date, filename=checked.filename, mime_type=checked.mime_type, data=checked.data,

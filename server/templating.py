@@ -71,13 +71,20 @@ def dots_row(items: list, tag: str = "span", classes: str = "") -> Markup:
     """Items in a row with "·" between them: facts about one thing ("Proche · gestion · depuis le 3 mars 2024"), or
     links. Each "·" is drawn with the item after it, in the gap before it, and is clipped off where that item starts
     a line (carnet.css, .dots): when the row wraps, on a phone or at 200 % zoom, no "·" ends a line nor starts one.
-    Empty items are left out; tag="ul" makes the row a list (of links). Python, not a macro: a macro's call cost
-    the timeline a quarter of its items' rendering."""
+    Empty items are left out, markup with no text in it too ("{% set reason %}{% if … %}…{% endif %}{% endset %}"
+    is " " when the condition is false): kept, it drew a "·" before nothing, which began the line. tag="ul" makes the
+    row a list (of links). Python, not a macro: a macro's call cost the timeline a quarter of its items' rendering."""
     item_tag = "li" if tag == "ul" else "span"
-    shown = [item if isinstance(item, Markup) else str(escape(item)) for item in items if item]
+    shown = [item if isinstance(item, Markup) else str(escape(item)) for item in items if _has_text(item)]
     joined = f'</{item_tag}> <{item_tag}><span class="dot" aria-hidden="true">· </span>'.join(shown)
     opening = f'<{escape(tag)} class="dots{" " + escape(classes) if classes else ""}">'
     return Markup(f"{opening}<{item_tag}>{joined}</{item_tag}></{escape(tag)}>" if shown else f"{opening}</{escape(tag)}>")
+
+
+def _has_text(item: Any) -> bool:
+    if isinstance(item, Markup):
+        return bool(item.strip()) and (item.find("<") < 0 or bool(_TAGS.sub("", item).strip()))
+    return bool(item) and not (isinstance(item, str) and item.isspace())
 
 
 # Where a line may break in a text: after a space (not a no-break one: "10 mars", "« Titre »" hold together) or

@@ -27,6 +27,7 @@ from ..notifications import notify
 from ..facts import dossier_facts
 from ..access.reading import PHANTOM, log_document_read, open_document
 from ..access.standing import professional_standing
+from ..files.copies import refuse_recent_copy
 from ..files.pages import Rendered, Unrenderable, render_pdf
 from ..files.store import Storage
 from ..text_input import clean, readable_length
@@ -173,17 +174,20 @@ async def write_right(session: AsyncSession, *, account: Account, dossier_id: st
 
 
 async def add_professional_document(
-    session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str, upload: Upload, today: date
+    session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str, upload: Upload, today: date,
+    second_copy: bool = True,
 ) -> Document:
-    """File a document in a dossier as its author; the document and its access event commit together."""
+    """File a document in a dossier as its author; the document and its access event commit together.
+    `second_copy` False (the form did not ask for one): AlreadyAdded for the bytes this account added here within
+    the hour (files/copies.py)."""
     [(document, _)] = await add_professional_documents(session, storage, account=account, dossier_id=dossier_id,
-                                                       uploads=[upload], today=today)
+                                                       uploads=[upload], today=today, second_copy=second_copy)
     return document
 
 
 async def add_professional_documents(
     session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str, uploads: list[Upload], today: date,
-    via: str = "",
+    via: str = "", second_copy: bool = True,
 ) -> list[tuple[Document, bool]]:
     """File documents in a dossier as their author, all or none: each with its access event (and the
     patient's notification), in one transaction. Returns each document and whether it is new: one whose
@@ -192,7 +196,8 @@ async def add_professional_documents(
 
     Everything is checked before a file is stored, so a refusal leaves neither a file nor a row.
     The right is checked first too: no one makes the server render a PDF for a dossier they cannot write to.
-    `via` names the software that sent them, in the log ("via le logiciel « … »").
+    `via` names the software that sent them, in the log ("via le logiciel « … »"). `second_copy`: as
+    add_professional_document's (software, which sends none, is not asked: `master_identifier` says what it sent).
     """
     dossier, _right = await write_right(session, account=account, dossier_id=dossier_id)
     born = (await session.get(Patient, dossier.patient_id)).birth_date
@@ -210,6 +215,10 @@ async def add_professional_documents(
         # Every identifier is looked up before anything is filed: a refusal leaves no document of the batch.
         known = [await _already_received(session, dossier_id=dossier.id, author=professional, upload=upload)
                  for upload in uploads]
+        if not second_copy:
+            for upload in uploads:
+                await refuse_recent_copy(session, dossier_id=dossier.id, account=account, data=upload.data,
+                                         field="file")
         for upload, (mime, rendered), received in zip(uploads, checked, known, strict=True):
             if received is not None:
                 filed.append((received, False))

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..access.managing import Managed, managed_dossier
 from ..caregivers.dossiers import band_of
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
+from ..files.copies import AlreadyAdded
 from ..guards import logged_in
 from ..models import paris_today, utcnow
 from ..patient_uploads import NOTE_MAX, PATIENT_CATEGORIES, Addition, add_own_document
@@ -21,12 +22,12 @@ DEFAULT_CATEGORY = "note_patient"
 
 
 async def form_page(request: Request, db: AsyncSession, managed: Managed, *, form: dict,
-                    error: FormError | None = None, status: int = 200) -> Template:
+                    error: FormError | None = None, status: int = 200, copy: AlreadyAdded | None = None) -> Template:
     # The dates the checks accept, for the browser's date picker: the patient's birth (never before 1900) to today.
     today = paris_today()
     context = {"dossier": managed.dossier, "categories": PATIENT_CATEGORIES, "form": form, "error": error,
                "earliest": max(managed.patient.birth_date, OLDEST_DATE).isoformat(), "today": today.isoformat(),
-               "note_max": NOTE_MAX,
+               "note_max": NOTE_MAX, "copy": copy,
                "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=utcnow())}
     return Template("patient_upload.html", context=context, status_code=status)
 
@@ -44,18 +45,20 @@ async def add(request: Request, db: AsyncSession, dossier_id: str, data: Multipa
     form = {"title": text(data, "title", limit=300), "category": text(data, "category", limit=30),
             "event_date": text(data, "event_date", limit=20),
             # One more than a note may hold: a longer one is refused, never cut short unsaid.
-            "note": text(data, "note", limit=NOTE_MAX + 1, multiline=True)}
+            "note": text(data, "note", limit=NOTE_MAX + 1, multiline=True),
+            "second_copy": text(data, "seconde_copie", limit=5) == "oui"}
     content, filename = await file_of(data)
     upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
                     filename=filename, data=content)
     try:
         document = await add_own_document(db, request.app.state.storage, account=request.user.account,
                                           dossier_id=dossier_id, addition=Addition(upload, note=form["note"]),
-                                          today=paris_today())
+                                          today=paris_today(), second_copy=form["second_copy"])
     except InvalidInput as invalid:
         # Asked of the rule first (add_own_document): a refusal is shown only to whoever may add here.
         managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
-        return await form_page(request, db, managed, form=form, error=FormError.of(invalid), status=400)
+        return await form_page(request, db, managed, form=form, error=FormError.of(invalid), status=400,
+                               copy=invalid if isinstance(invalid, AlreadyAdded) else None)
     return Redirect(f"/documents/{document.id}?fait=document-ajoute", status_code=303)  # said once, on that page
 
 

@@ -11,6 +11,7 @@ from ..access.reading import log_add_form, open_document
 from ..accesslog import audit
 from ..access.rule import Right
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
+from ..files.copies import AlreadyAdded
 from ..guards import logged_in
 from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
@@ -23,13 +24,13 @@ from .forms import FORM_OVERHEAD, FormError, MultipartForm, file_of, parse_date,
 
 
 def form_page(dossier_id: str, patient: Patient, *, form: dict | None = None, error: FormError | None = None,
-              status: int = 200) -> Template:
+              status: int = 200, copy: AlreadyAdded | None = None) -> Template:
     # The dates check_upload accepts, for the browser's date picker: the patient's birth (never before 1900) to today.
     # Only a professional who may write here gets this page (`writable`), and the band above shows the birth date.
     earliest = max(patient.birth_date, OLDEST_DATE)
     context = {"dossier_id": dossier_id, "patient": patient, "categories": PRO_CATEGORIES, "form": form or {},
                "error": error, "earliest": earliest.isoformat(), "today": paris_today().isoformat(),
-               "minor": is_minor(patient, utcnow()),
+               "minor": is_minor(patient, utcnow()), "copy": copy,
                "identity": identity_of(patient, today=paris_today())}
     return Template("pro_upload.html", context=context, status_code=status)
 
@@ -56,19 +57,20 @@ async def upload_form(request: Request, db: AsyncSession, dossier_id: str) -> Te
       request_max_body_size=MAX_DOCUMENT_BYTES + FORM_OVERHEAD)
 async def upload(request: Request, db: AsyncSession, dossier_id: str, data: MultipartForm) -> Response:
     form = {"title": text(data, "title", limit=300), "category": text(data, "category", limit=30),
-            "event_date": text(data, "event_date", limit=20), "confidential": text(data, "confidentiel", limit=5) == "oui"}
+            "event_date": text(data, "event_date", limit=20), "confidential": text(data, "confidentiel", limit=5) == "oui",
+            "second_copy": text(data, "seconde_copie", limit=5) == "oui"}
     content, filename = await file_of(data)
     upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
                     filename=filename, data=content, hidden_from_representatives=form["confidential"])
     try:
         document = await add_professional_document(
             db, request.app.state.storage, account=request.user.account, dossier_id=dossier_id, upload=upload,
-            today=paris_today(),
+            today=paris_today(), second_copy=form["second_copy"],
         )
     except InvalidInput as invalid:
         # Checked against the right first: without one, the answer is the same 404 as for any other dossier.
         return form_page(dossier_id, await writable(request, db, dossier_id), form=form, error=FormError.of(invalid),
-                         status=400)
+                         status=400, copy=invalid if isinstance(invalid, AlreadyAdded) else None)
     return Redirect(f"/documents/{document.id}?fait=document-ajoute", status_code=303)  # said once, on that page
 
 

@@ -40,6 +40,24 @@ def assert_band_on_top(page: Page, traits: list[str]) -> None:
     assert on_top, f"something covers the band on {page.url}"
 
 
+def assert_no_trait_alone(page: Page) -> None:
+    """The sex shares its line with the birth date or the INS: at 360 px it was left alone on one (issue 13)."""
+    birth, sex, ins = page.evaluate("""() => {
+      const band = document.querySelector('.identity-band'), top = e => e.getBoundingClientRect().top;
+      const spans = [...band.querySelectorAll('span')];
+      return [top(spans.find(s => /^nées? le/.test(s.textContent))),
+              top(spans.find(s => s.getAttribute('aria-hidden') === 'true' && s.textContent.trim() === 'F')),
+              top(spans.find(s => s.textContent.startsWith('INS ')))]; }""")
+    assert abs(sex - birth) < 2 or abs(sex - ins) < 2, f"the sex is alone on its line on {page.url}"
+
+
+def assert_no_reason_starts_with_a_dot(page: Page) -> None:
+    """Each card of "Mes patients" says its first reason with no "·" before it."""
+    firsts = page.evaluate("""() => [...document.querySelectorAll('.pro-reasons > :first-child')]
+      .map(item => getComputedStyle(item, '::before').content + item.textContent)""")
+    assert firsts and all(not first.lstrip('"').startswith("·") for first in firsts), firsts
+
+
 def scroll_down(page: Page, pixels: int = 1500) -> None:
     page.mouse.move(180, 500)  # the wheel scrolls what is under the pointer
     page.mouse.wheel(0, pixels)
@@ -57,9 +75,11 @@ def test_a_professional_sees_whose_dossier_and_document_are_open_even_after_scro
     traits = ["MARTIN Camille", f"née le 12/03/1984 ({age} ans)", "F", f"INS {grouped(patient.ins)}", "(non qualifiée)"]
 
     activate_professional(page, doctor)
+    assert_no_reason_starts_with_a_dot(page)
     page.get_by_role("link", name=re.compile("^MARTIN Camille")).click()
     expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
     assert_band_on_top(page, traits)
+    assert_no_trait_alone(page)
     assert_fits_phone(page)
     scroll_down(page)
     assert_band_on_top(page, traits)

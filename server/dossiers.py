@@ -56,6 +56,7 @@ WORD_LENGTH = 100  # ProfessionalWord.word's
 
 
 ALLOWED_MIME_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
+SCREEN_COPIED = {"application/pdf", "image/png", "image/jpeg"}  # shown as page images (files/pages.py)
 OLDEST_BIRTH = date(1900, 1, 1)  # as every form's dates (professionals/uploads.py, OLDEST_DATE)
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
@@ -190,7 +191,8 @@ async def add_document(
         mime_type=mime_type,
         size=len(data),
         sha256=digest,
-        page_count=len(pages) if pages else (None if mime_type == "application/pdf" else 0),
+        # Without them (the demo, a copy read back, an image that would not decode), made at its first view.
+        page_count=len(pages) if pages else (None if mime_type in SCREEN_COPIED else 0),
         search_text=search_text(title, body, about=found_by(category, author, source)),
         search_title=search_title(title),
         added_by_account_id=added_by.id if added_by else None,

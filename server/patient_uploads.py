@@ -41,7 +41,7 @@ class Checked:
     mime_type: str
     data: bytes
     filename: str
-    rendered: Rendered | None = None  # a PDF's page images and text
+    rendered: Rendered | None = None  # a PDF's page images and text, an image's copy sized for a screen
 
 
 async def check_addition(addition: Addition, *, today: date, born: date) -> Checked:

@@ -87,7 +87,8 @@ async def test_the_patient_adds_a_photo_from_the_timeline_and_lands_on_its_page(
     assert answer.headers["location"] == f"/documents/{document.id}?fait=document-ajoute"
     assert (document.mime_type, document.filename, document.category, document.event_date) == (
         "image/jpeg", "IMG_2041.JPG", "ordonnance", date(2025, 2, 3))
-    assert document.author_professional_id is None and document.added_by_account_id == camille.id and len(files) == 1
+    assert document.author_professional_id is None and document.added_by_account_id == camille.id
+    assert len(files) == 2  # the photo, and its copy sized for a screen (files/screen.py)
     [event] = events
     assert (event.actor_kind, event.document_id, event.on_behalf_of) == ("patient", document.id, "")
     assert (await db.exec(select(Notification))).all() == []  # her own doing is no news to her

@@ -1,10 +1,12 @@
-"""Page images of PDF documents: rendered once, in a bounded child process, then stored.
+"""Page images of PDF documents: rendered once, in a bounded child process, then stored; and, kept the same way,
+an image document's copy sized for a screen (screen.py), its one "page".
 
 A phone without a PDF viewer (Android's Chrome has none) reads a PDF as images of its pages.
 They are rendered when the document is added (`render_pdf`, which also refuses a PDF that cannot
 be shown within the limits, with a French reason) and kept in the store like any file, so
 reading a page costs a file read and never blocks anyone. Documents added before page images
-existed, or by the demo, get theirs on first view, through the same bounded renderer. Pages made
+existed, or by the demo, get theirs on first view, through the same bounded renderer (an image, its copy: migration
+0047 asks it of the images added before). Pages made
 when they were 1,000 px wide are kept as they are (2.8 device pixels per CSS pixel on a 360 px phone):
 making them again on view would make a read cost a render.
 """
@@ -25,13 +27,14 @@ import sys
 import threading
 from dataclasses import dataclass
 
+from anyio import to_thread
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import begin_write, upsert
 from ..i18n import N_, _
 from ..models import Document, DocumentPage, DocumentText
-from . import blobs
+from . import blobs, screen
 from .render_worker import MAX_ASPECT, MAX_PAGES
 from .store import Storage
 
@@ -67,7 +70,7 @@ class Unrenderable(Exception):
 @dataclass(frozen=True)
 class PageImage:
     number: int
-    png: bytes
+    png: bytes  # an image document's copy for a screen is a JPEG (screen.py)
     width: int
     height: int
 
@@ -200,6 +203,14 @@ async def render_pdf(data: bytes, *, draw: bool = True) -> Rendered:
     return Rendered(pages, str(result.get("text", "")))
 
 
+async def render_image(data: bytes) -> Rendered:
+    """An image's copy sized for a screen, as its one page; none if it cannot be decoded (the page shows the original).
+    Off the event loop, and counted with the PDFs' renders: decoding a photo takes a core for a moment."""
+    async with _slot():
+        copy = await to_thread.run_sync(screen.copy_for_screen, data)
+    return Rendered([PageImage(1, *copy)] if copy else [], "")
+
+
 def _discard(forking: asyncio.Future) -> None:
     forked = None if forking.cancelled() or forking.exception() else forking.result()
     if forked is not None:
@@ -241,10 +252,12 @@ async def page_rows(session: AsyncSession, *, document: Document) -> list[Docume
 
 
 async def pages_of(session: AsyncSession, storage: Storage, *, document: Document) -> list[DocumentPage]:
-    """The document's page images, rendered now if they were never made (a document added before they
-    existed, or by the demo): once, whatever the outcome, so a PDF that cannot be shown is not tried again.
+    """The document's page images (an image's: its copy sized for a screen), made now if they were never made (a
+    document added before they existed, or by the demo): once, whatever the outcome, so a PDF that cannot be shown
+    is not tried again.
 
-    An empty list: not a PDF, or a PDF that cannot be shown (the page offers the download).
+    An empty list: a text, a PDF that cannot be shown (the page offers the download), an image that could not be
+    decoded (the page shows the original).
     """
     if document.page_count == 0:
         return []
@@ -254,10 +267,13 @@ async def pages_of(session: AsyncSession, storage: Storage, *, document: Documen
         data = storage.get(document.storage_key, sha256=document.sha256)
     except FileNotFoundError:
         return []  # nothing to decide until the file is restored
-    try:
-        rendered = await render_pdf(data)
-    except Unrenderable:
-        rendered = Rendered([], "")
+    if document.mime_type != "application/pdf":
+        rendered = await render_image(data)
+    else:
+        try:
+            rendered = await render_pdf(data)
+        except Unrenderable:
+            rendered = Rendered([], "")
     pages = rendered.pages
     # Two first views at once both render; the document's key, locked with the pages', lets one keep them.
     await begin_write(session)
@@ -268,7 +284,8 @@ async def pages_of(session: AsyncSession, storage: Storage, *, document: Documen
         session.add_all(page_rows_for(current, pages, stored))
         current.page_count = len(pages)
         session.add(current)
-        if current.deleted_at is None and await session.get(DocumentText, current.id) is None:
+        if (current.mime_type == "application/pdf" and current.deleted_at is None
+                and await session.get(DocumentText, current.id) is None):
             # Its text came with the render: `text_of` need not make the PDF's another.
             session.add(DocumentText(document_id=current.id, text=rendered.text))
     await session.commit()

@@ -58,7 +58,8 @@ class Document(SQLModel, table=True):
     mime_type: str = Field(max_length=100)
     size: int
     sha256: str = Field(max_length=64)
-    # PDF page images stored (files/pages.py): None not made yet, 0 none (not a PDF, or one that cannot be shown).
+    # Page images stored (files/pages.py; an image's one is its copy sized for a screen): None not made yet, 0 none
+    # (a text, a PDF that cannot be shown, an image that cannot be decoded).
     page_count: int | None = None
     # What a search finds it by (search.py): the title and the text, folded; indexed by each engine its own way.
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
@@ -88,8 +89,8 @@ class Document(SQLModel, table=True):
 
 
 class DocumentPage(SQLModel, table=True):
-    """One page of a PDF document as an image, made once when the document is added (files/pages.py):
-    reading a page costs a file read, never a render."""
+    """One page of a PDF document as an image, or an image document's copy sized for a screen (number 1), made once
+    when the document is added (files/pages.py): reading a page costs a file read, never a render."""
 
     __table_args__ = (UniqueConstraint("document_id", "number"),)
 

@@ -28,7 +28,7 @@ from ..facts import dossier_facts
 from ..access.reading import PHANTOM, log_document_read, open_document
 from ..access.standing import professional_standing
 from ..files.copies import refuse_recent_copy
-from ..files.pages import Rendered, Unrenderable, render_pdf
+from ..files.pages import Rendered, Unrenderable, render_image, render_pdf
 from ..files.store import Storage
 from ..text_input import clean, readable_length
 
@@ -109,7 +109,8 @@ def clean_filename(name: str, mime: str) -> str:
 async def check_upload(upload: Upload, *, today: date, born: date,
                        categories: Mapping[str, str] = PRO_CATEGORIES) -> tuple[str, Rendered | None]:
     """Every refusal an upload can earn, before anything is written; returns the real MIME type and,
-    for a PDF, its page images and text (a PDF that cannot be shown within the renderer's limits is refused).
+    its page images and a PDF's text (a PDF that cannot be shown within the renderer's limits is refused; an image's
+    one page is its copy sized for a screen).
     `born` is the patient's birth date, before which no document is dated: checked after the right to write,
     so that no one else learns it by trying dates. `categories`: those its sender may file (a patient's, too).
     Each refusal names its field as the upload forms (templates/pro_upload.html, patient_upload.html) name it."""
@@ -134,7 +135,8 @@ def check_details(upload: Upload, *, today: date, born: date, categories: Mappin
 
 
 async def check_file(upload: Upload) -> tuple[str, Rendered | None]:
-    """An upload's file is what its first bytes say, a PDF, a PNG or a JPEG of 20 Mo at most, that opens."""
+    """An upload's file is what its first bytes say, a PDF, a PNG or a JPEG of 20 Mo at most, that opens; with its
+    page images (an image's, its copy sized for a screen)."""
     if not upload.data:
         raise InvalidInput(_("Choisissez un fichier PDF, PNG ou JPEG."), "file")
     if len(upload.data) > MAX_DOCUMENT_BYTES:
@@ -147,7 +149,7 @@ async def check_file(upload: Upload) -> tuple[str, Rendered | None]:
         raise InvalidInput(f"Le type déclaré ({declared[:60]}) ne correspond pas au contenu du fichier ({mime}).")
     if mime != "application/pdf":
         await to_thread.run_sync(check_image, mime, upload.data)
-        return mime, None
+        return mime, await render_image(upload.data)
     try:
         return mime, await render_pdf(upload.data)
     except Unrenderable as refused:

@@ -4,6 +4,7 @@ caregiver, hiding it from professionals and deleting it (through `rights.py`, wh
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
@@ -15,7 +16,7 @@ from ..access.rule import Right, visibility
 from ..guards import logged_in
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
-from ..models import DocumentPage, Dossier, Patient, paris_today, utcnow
+from ..models import Document, DocumentPage, Dossier, Patient, paris_today, utcnow
 from ..access import rights
 from ..access.reading import document_and_dossier, log_document_read, open_document
 from ..access.managing import manage_document, managed_dossier
@@ -25,6 +26,7 @@ from ..i18n import _
 from ..profile.seen import shown_to_a_grant_of
 from .access import band, done
 from .forms import Form, text
+from ..files import screen
 from ..files.pages import pages_of, text_of
 from ..files.store import IntegrityError
 from ..listing import hidden_documents
@@ -54,6 +56,13 @@ def numbered(pages: list[DocumentPage], number: str) -> DocumentPage:
     return stored
 
 
+async def pdf_pages(request: Request, db: AsyncSession, document: Document) -> list[DocumentPage]:
+    """A PDF's page images; an image's one (its copy sized for a screen) is what its file shows (`download`)."""
+    if document.mime_type != "application/pdf":
+        return []
+    return await pages_of(db, request.app.state.storage, document=document)
+
+
 async def whose_dossier(request: Request, db: AsyncSession, *, dossier: Dossier, right: Right) -> dict:
     """What every page of a document shows of its dossier: the band and the actions for its patient or
     caregiver, the identity traits for a professional."""
@@ -79,7 +88,7 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         "document": document,
         "dossier": dossier,
         "author": (await author_labels(db, [document], reader=request.user.account))[document.id],
-        "pages": await pages_of(db, request.app.state.storage, document=document),
+        "pages": await pdf_pages(request, db, document),
         "text": text,
         "pdf_text": await text_of(db, request.app.state.storage, document=document),
         "right": right,
@@ -97,7 +106,7 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
 async def page_full_screen(request: Request, db: AsyncSession, document_id: str, page: str) -> Template:
     """One page alone, the screen's width, where the browser's own pinch-zoom reads its small print."""
     document, dossier, right = await open_document(db, account=request.user.account, document_id=document_id, once=True)
-    pages = await pages_of(db, request.app.state.storage, document=document)
+    pages = await pdf_pages(request, db, document)
     context = {
         "document": document,
         "page": numbered(pages, page),
@@ -116,12 +125,20 @@ async def download(request: Request, db: AsyncSession, document_id: str) -> Resp
     inline = bool(request.query_params.get("affichage")) and document.mime_type in INLINE_TYPES
     await log_document_read(db, account=account, dossier=dossier, right=right, document=document,
                             action="read_document" if inline else "download", once=inline)
-    data = read_file(request, document.storage_key, document.sha256)
+    # Shown, an image is its copy sized for a screen (files/screen.py), made at its first view if it was not yet;
+    # one that would not decode, its original. Downloaded, always the original bytes.
+    copy = (await pages_of(db, request.app.state.storage, document=document))[:1] if inline else []
+    if copy:
+        data, media_type = read_file(request, copy[0].storage_key, copy[0].sha256), screen.MEDIA_TYPE
+        filename = PurePosixPath(document.filename).stem + screen.SUFFIX
+    else:
+        data, media_type = read_file(request, document.storage_key, document.sha256), document.mime_type
+        filename = document.filename
     disposition = "inline" if inline else "attachment"
     return Response(
         data,
-        media_type=document.mime_type,
-        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(document.filename)}"},
+        media_type=media_type,
+        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"},
     )
 
 
@@ -129,7 +146,7 @@ async def download(request: Request, db: AsyncSession, document_id: str) -> Resp
 async def page_image(request: Request, db: AsyncSession, document_id: str, page: str) -> Response:
     """A page image made when the document was added: a file read, never a render."""
     document, _, _ = await open_document(db, account=request.user.account, document_id=document_id, once=True)
-    stored = numbered(await pages_of(db, request.app.state.storage, document=document), page)
+    stored = numbered(await pdf_pages(request, db, document), page)
     return Response(read_file(request, stored.storage_key, stored.sha256), media_type="image/png")
 
 

@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 
 from .access.managing import NotActing
+from .access.reading import AccessEnded
 from .accesslog.audit import ChainBusy
 from .caregivers.dossiers import Band
 from .db import is_busy, is_unreachable
@@ -65,6 +66,11 @@ READ_ONLY_PAGE = (N_("Page réservée"),
 # alike: a deletion is no secret the sentence could tell, since it names every cause.
 DOCUMENT_GONE = (N_("Document introuvable"),
                  N_("Ce document n'existe pas ou plus (il a peut-être été supprimé), ou vous n'y avez pas accès."))
+# A dossier's page refused to a professional whose grant on it ended (reading.AccessEnded): the dossier is no secret to
+# them. One sentence whatever ended it (revoked, expired, blocked, closed): it says nothing of what the patient did.
+ACCESS_ENDED = (N_("Accès terminé"), N_("Votre accès à ce dossier a pris fin. Pour le consulter de nouveau, demandez à "
+                                        "votre patient un nouveau code de partage."))
+
 DOCUMENT_PAGE = re.compile(r"/documents/[^/]+(/pages/[^/]+(/plein-ecran)?)?")
 
 
@@ -163,7 +169,7 @@ def on_not_found(request: Request, exc: NotFoundException) -> Response:
     # One answer for "does not exist" and "not yours": a refusal never reveals existence; but an action on a dossier
     # the person reads, or held, says what she may do there now, which is no secret to her; and so does a page only
     # its managers open, to one who reads it (an old link, a bookmark). One who held it opens such a page no more
-    # than anyone: the refusal anyone gets.
+    # than anyone: the refusal anyone gets. A professional whose grant on a dossier ended is told so on its pages.
     if "route_handler" not in request.scope and (request.url.path + "/").startswith("/fhir/"):
         # No route: what the API does not serve at all, whatever exists (FHIR http.html: a 404 for a resource type
         # not supported), said as not supported, unlike the refusal of a resource it serves.
@@ -171,7 +177,19 @@ def on_not_found(request: Request, exc: NotFoundException) -> Response:
     if isinstance(exc, NotActing) and (request.method == "POST" or exc.band is not None) and \
             request.path_params.get(exc.about[0]) == exc.about[1]:
         return not_acting(request, exc)
+    if isinstance(exc, AccessEnded) and not request.url.path.startswith(API_PATHS) and \
+            request.path_params.get("dossier_id") == exc.dossier_id:
+        return access_ended(request)
     return error_response(request, 404)
+
+
+def access_ended(request: Request) -> Response:
+    """A dossier's page, or an action on it, refused to a professional whose grant on it ended; htmx's request for a
+    part of the page reloads it whole, which then says so (as `error_response` does a 404)."""
+    title, message = ACCESS_ENDED
+    partial = request.headers.get("hx-request") and not request.headers.get("hx-boosted")
+    return error_response(request, 403, message, title=title, back=("/pro", _("Voir mes patients")),
+                          headers={"HX-Refresh": "true"} if partial else None)
 
 
 def not_acting(request: Request, exc: NotActing) -> Response:

@@ -13,7 +13,7 @@ import pytest
 from fpdf import FPDF
 from sqlmodel import func, select
 
-from server.access.rule import dossier_right, document_right
+from server.access.rule import access_ended, dossier_right, document_right
 from server.accounts import account_for_patient, account_for_professional
 from server.sessions import start_session
 from server.dossiers import add_document, create_professional
@@ -40,6 +40,7 @@ READERS = [
 HOLDERS = ("patient", *CAREGIVERS)
 STATES = ["visible", "hidden", "deleted", "kept_from_parents", "other_patient"]
 ENDPOINTS = ["timeline", "search", "print", "document", "download", "page"]
+ENDED = "Votre accès à ce dossier a pris fin."
 
 
 def pdf(title: str) -> bytes:
@@ -148,6 +149,8 @@ async def check_reader(client, db, me, docs, reader, account, token) -> int:
     standing = await standing_of(db, account=account, dossier=dossier, now=now)
     facts = dossier_facts(dossier, patient)
     may_open = dossier_right(standing, facts, now) is not None
+    # A professional who held a grant is told, on the dossier's pages, that it ended; anyone else gets a missing id's.
+    refused = 403 if access_ended(standing, facts, now) else 404
     for state in STATES:
         document = await db.get(Document, docs[state].id)
         own = state != "other_patient"
@@ -174,7 +177,8 @@ async def check_reader(client, db, me, docs, reader, account, token) -> int:
                         f"/dossiers/{dossier.id}/recherche", data={"q": "Imagerie", "_csrf_token": token},
                     )
                 if not may_open:
-                    assert response.status_code == 404, (reader, state, endpoint)
+                    assert response.status_code == refused, (reader, state, endpoint)
+                    assert (ENDED in response.text) == (refused == 403), (reader, state, endpoint)
                     assert document.title not in response.text
                     assert await events(db) == before, (reader, state, endpoint)
                     continue
@@ -306,7 +310,7 @@ async def test_a_grant_revoked_while_a_document_is_open_stops_the_next_request(c
     await db.commit()
     assert (await client.get(f"/documents/{docs['visible'].id}/pages/1")).status_code == 404
     assert (await client.get(f"/documents/{docs['visible'].id}/fichier")).status_code == 404
-    assert (await client.get(f"/dossiers/{me.dossier.id}")).status_code == 404
+    assert (await client.get(f"/dossiers/{me.dossier.id}")).status_code == 403  # she held it: told it ended
 
 
 async def test_voir_comme_shows_every_reader_exactly_what_their_own_requests_return(client, db, world):
@@ -408,6 +412,10 @@ async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(clien
         facts = dossier_facts(dossier, patient)
         before = await events(db)
         response = await client.get(f"/dossiers/{dossier.id}/profil")
+        if access_ended(standing, facts, now):
+            assert response.status_code == 403 and ENDED in response.text, reader
+            assert await events(db) == before, reader
+            continue
         if dossier_right(standing, facts, now) is None:
             assert response.status_code == 404, reader
             assert without_csrf(response.text) == without_csrf(missing.text), reader

@@ -19,7 +19,7 @@ from tests.patient_helpers import Plans, Statements
 from tests.test_professional_documents import pdf_bytes, upload
 
 PATIENT = Actor(None, "patient", "Le patient")
-SECTION = "Documents que vous avez ajoutés"
+SECTION = "Accès terminés"
 
 
 async def granted(client, db, person, *, stem=1, **kwargs):
@@ -85,7 +85,8 @@ async def test_after_a_revoke_my_patients_leads_the_author_to_the_documents_they
     # Nothing of the rest: no other title, no count of the dossier's documents.
     assert "IRM du genou droit" not in own.text and not re.search(r"\d+ documents?\b", own.text)
     assert (await client.get(document_url)).status_code == 200
-    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
+    ended = await client.get(f"/dossiers/{patient.dossier.id}")  # she held it: told so (test_ended_access.py)
+    assert ended.status_code == 403 and "Votre accès à ce dossier a pris fin" in ended.text
 
 
 async def test_the_author_keeps_exactly_what_the_rule_leaves_them(client, db, app):

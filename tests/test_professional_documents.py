@@ -186,7 +186,7 @@ async def test_after_a_revocation_the_author_reads_their_document_and_is_sent_ba
     await db.commit()
     grant = (await db.exec(select(Grant).where(Grant.professional_id == pro.professional.id))).one()
     await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
-    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 403  # told it ended
     page = await client.get(document_url)
     assert page.status_code == 200  # as the author
     mine = f"/pro/dossiers/{patient.dossier.id}/mes-documents"

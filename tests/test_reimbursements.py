@@ -147,7 +147,7 @@ async def test_professionals_see_care_under_the_rule_of_the_remboursement_catego
     assert len(reads) == 1 and reads[0].actor_kind == "professional"
 
     await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
-    assert (await client.get(url)).status_code == 404
+    assert (await client.get(url)).status_code == 403  # told that her access ended
 
 
 async def test_the_insurers_system_sends_its_feed_with_a_token_of_its_registered_key(client, db, settings, patient,

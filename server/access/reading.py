@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accesslog import audit
 from ..db import SIGNED_IN_PROFESSIONAL
 from .rule import (
-    DossierFacts, Right, Standing, Visibility, document_right, dossier_right, may_manage, visibility,
+    DossierFacts, Right, Standing, Visibility, access_ended, document_right, dossier_right, may_manage, visibility,
 )
 from .standing import standing_of
 from ..facts import document_facts, dossier_facts
@@ -39,9 +39,18 @@ async def professional_actor(session: AsyncSession, account: Account) -> audit.A
     return audit.Actor.professional(account, professional)
 
 
-async def _refuse(session: AsyncSession) -> NoReturn:
+class AccessEnded(NotFoundException):
+    """A dossier's refusal to a professional whose grant on it ended (`rule.access_ended`): errors.py tells them so,
+    on a page whose address names this dossier; anything else answers it as a missing id's 404."""
+
+    def __init__(self, dossier_id: str) -> None:
+        super().__init__()
+        self.dossier_id = dossier_id
+
+
+async def _refuse(session: AsyncSession, refusal: NotFoundException | None = None) -> NoReturn:
     await session.rollback()  # releases the chain lock taken for a professional's read
-    raise NotFoundException()
+    raise refusal or NotFoundException()
 
 
 # A dossier that exists nowhere: a refusal for a missing id asks the same questions about it as a
@@ -179,8 +188,10 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
         await _refuse_as_if_found(session, account=account, now=now)
     dossier, patient, to_review = found
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
-    view = dossier_view(standing, dossier_facts(dossier, patient), dossier=dossier, patient=patient, now=now,
-                        to_review=to_review)
+    facts = dossier_facts(dossier, patient)
+    view = dossier_view(standing, facts, dossier=dossier, patient=patient, now=now, to_review=to_review)
+    if access_ended(standing, facts, now):
+        await _refuse(session, AccessEnded(dossier.id))
     if view.right is None or (category is not None and not view.visible.sees_category(category)):
         await _refuse(session)
     if view.right in PROFESSIONAL_RIGHTS and action:

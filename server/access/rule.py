@@ -262,3 +262,11 @@ def dossier_right(standing: Standing, dossier: DossierFacts, now: datetime) -> R
     if grants and not (emergency and all(g.categories for g in grants)):
         return Right.GRANT
     return Right.EMERGENCY if emergency else None
+
+
+def access_ended(standing: Standing, dossier: DossierFacts, now: datetime) -> bool:
+    """Whether this reader is a professional who held a grant on the dossier and opens it no more: its pages tell
+    them so, which is no secret to them; to anyone else a refusal is a missing dossier's. One answer for every cause
+    (revoked, expired, blocked, closed), so none says what the patient did."""
+    return (standing.professional_id is not None and dossier_right(standing, dossier, now) is None
+            and any(g.starts_at <= now for g in standing.grants))

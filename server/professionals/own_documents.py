@@ -24,7 +24,7 @@ from ..access.rule import Standing, Visibility, dossier_right, visibility
 from ..access.standing import professional_standing
 from ..facts import dossier_facts
 from ..models import Account, Document, Dossier, Patient, utcnow
-from .patients import with_standings
+from .patients import recently_ended, with_standings
 
 
 # "Mes patients" lists this many such dossiers at most, by name: the page, and the queries that fill it, stay bounded
@@ -38,6 +38,7 @@ class AuthoredLine:
 
     dossier: Dossier
     patient: Patient
+    authored: bool = True  # False: one whose access ended lately (`ended_accesses`), with nothing of theirs in it
 
 
 def _keeps_own_document(dossier_id: ColumnElement[str] | str, professional_id: str) -> ColumnElement[bool]:
@@ -79,6 +80,20 @@ async def authored_only(session: AsyncSession, *, professional_id: str, opened: 
             for dossier, patient, _grants, standing in await with_standings(session, professional_id=pro, rows=rows,
                                                                              now=now)
             if _only_their_own(pro, dossier, patient, standing, now)]
+
+
+async def ended_accesses(session: AsyncSession, *, professional_id: str, opened: Collection[str] = (),
+                         now: datetime | None = None) -> list[AuthoredLine]:
+    """"Mes patients"'s dossiers no longer open to this professional: those where they read what they added
+    (`authored_only`), and those whose grant ended lately (patients.recently_ended), by the patient's name."""
+    now = now or utcnow()
+    authored = await authored_only(session, professional_id=professional_id, opened=opened, now=now)
+    listed = {line.dossier.id for line in authored}
+    ended = [AuthoredLine(dossier=dossier, patient=patient, authored=False)
+             for dossier, patient in await recently_ended(session, professional_id=professional_id, opened=opened,
+                                                          now=now)
+             if dossier.id not in listed]
+    return sorted(authored + ended, key=lambda line: (line.patient.family_name, line.patient.given_name))
 
 
 @dataclass(frozen=True)

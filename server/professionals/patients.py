@@ -1,20 +1,21 @@
-"""A professional's patients: the dossiers they may open now ("Mes patients"), and, in an emergency, the
-dossier of a patient identified by INS and birth date."""
+"""A professional's patients: the dossiers they may open now ("Mes patients"), those whose access ended lately, a
+search of them by name, and, in an emergency, the dossier of a patient identified by INS and birth date."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, union_all
+from sqlalchemy import and_, or_, union_all
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.rule import Standing, dossier_right
+from ..access.rule import Standing, access_ended, dossier_right
 from ..identifiers import normalize_ins
 from ..models import Block, Dossier, EmergencyAccess, Grant, Patient, utcnow
+from ..search import words_of
 from ..facts import dossier_facts
 from ..access.standing import standing_from_rows
 
@@ -60,6 +61,39 @@ async def my_patients(session: AsyncSession, *, professional_id: str, now: datet
             emergency_until=until if until and now < until and not dossier.emergency_opt_out else None,
         ))
     return lines
+
+
+# "Mes patients" lists a dossier whose grant ended this long after (revoked, or its end date passed), as ended.
+RECENTLY_ENDED = timedelta(days=30)
+RECENTLY_ENDED_LISTED = 100  # at most, by name: the page stays bounded for one who worked from share codes for years
+
+
+async def recently_ended(session: AsyncSession, *, professional_id: str, opened: Collection[str] = (),
+                         now: datetime | None = None) -> list[tuple[Dossier, Patient]]:
+    """The dossiers where a grant of this professional's ended within RECENTLY_ENDED and which no longer open to
+    them, as the rule says (`access_ended`), by the patient's name. `opened`: those "Mes patients" lists as open."""
+    now = now or utcnow()
+    since = now - RECENTLY_ENDED
+    ended = select(Grant.dossier_id).where(Grant.professional_id == professional_id, or_(
+        Grant.revoked_at >= since,  # type: ignore[operator]
+        and_(Grant.ends_at >= since, Grant.ends_at <= now)))  # type: ignore[operator]
+    rows = (await session.exec(
+        select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+        .where(Dossier.id.in_(ended), Dossier.id.not_in(list(opened)))  # type: ignore[attr-defined]
+        .order_by(Patient.family_name, Patient.given_name).limit(RECENTLY_ENDED_LISTED)
+    )).all()
+    return [(dossier, patient)
+            for dossier, patient, _grants, standing in await with_standings(session, professional_id=professional_id,
+                                                                             rows=rows, now=now)
+            if access_ended(standing, dossier_facts(dossier, patient), now)]
+
+
+def named(patient: Patient, query: str) -> bool:
+    """Whether each word asked starts a word of the patient's family or given name, accents and case ignored
+    ("lefe" finds Lefèvre): a search of the professional's own list, never of all the patients."""
+    names = words_of(f"{patient.family_name} {patient.given_name}")
+    asked = words_of(query)
+    return bool(asked) and all(any(name.startswith(word) for name in names) for word in asked)
 
 
 async def with_standings(session: AsyncSession, *, professional_id: str, rows: Sequence[tuple[Dossier, Patient]],

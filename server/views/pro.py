@@ -1,5 +1,5 @@
-"""The professional's pages: activation, "Mes patients" (and the documents they keep of a dossier no longer
-open to them), share codes, emergency access."""
+"""The professional's pages: activation, "Mes patients" (its search by name, the accesses ended lately, and the
+documents they keep of a dossier no longer open to them), share codes, emergency access."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import throttles
+from .. import sessions, throttles
 from ..access import emergencies, rights, share_codes
 from ..authors import author_labels
 from ..dossiers import InvalidInput
@@ -17,8 +17,8 @@ from ..i18n import _
 from ..identifiers import identity_of, is_valid_ins
 from ..listing import cursor, loaded_documents
 from ..models import Professional, paris_today
-from ..professionals.own_documents import authored_only, own_documents
-from ..professionals.patients import dossier_for_identity, my_patients
+from ..professionals.own_documents import ended_accesses, own_documents
+from ..professionals.patients import dossier_for_identity, my_patients, named
 from ..access.reading import professional_actor
 from .attempts import attempts, take_attempt
 from .auth import start_enrolment
@@ -47,13 +47,35 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
     return await start_enrolment(request, db, again=again, code=code, rpps=rpps)
 
 
-@get("/pro", guards=[professional_only])
-async def patients(request: Request, db: AsyncSession) -> Template:
+async def patients_context(request: Request, db: AsyncSession, token: str) -> dict:
+    """The professional's patients, those whose access ended with them, each list kept to the names searched (the
+    words in the session, the address their token: sessions.remember_search)."""
     professional_id = request.user.account.professional_id
     lines = await my_patients(db, professional_id=professional_id)
-    authored = await authored_only(db, professional_id=professional_id, opened=[line.dossier.id for line in lines])
-    return Template("pro_patients.html", context={"lines": lines, "authored": authored,
-                                                  "scope_label": rights.scope_label})
+    ended = await ended_accesses(db, professional_id=professional_id, opened=[line.dossier.id for line in lines])
+    query = sessions.remembered_search(request.user, token)
+    context = {"query": query, "has_patients": bool(lines or ended), "scope_label": rights.scope_label}
+    if query:
+        lines, ended = [x for x in lines if named(x.patient, query)], [x for x in ended if named(x.patient, query)]
+    return context | {"lines": lines, "ended": ended}
+
+
+@get("/pro", guards=[professional_only])
+async def patients(request: Request, db: AsyncSession, recherche: str | None = None) -> Template:
+    return Template("pro_patients.html", context=await patients_context(request, db, recherche or ""))
+
+
+@post("/pro/recherche", guards=[professional_only], status_code=200)
+async def search_patients(request: HTMXRequest, db: AsyncSession, data: Form) -> Response:
+    # A POST: a patient's name stays out of URLs and logs; the address names its token (HX-Replace-Url: one step of
+    # Back per visit, however many letters were typed).
+    query = text(data, "q", limit=100)
+    token = await sessions.remember_search(db, current=request.user, query=query) if query else ""
+    url = "/pro" + (f"?recherche={token}" if token else "")
+    if request.htmx:
+        return Template("partials/pro_patients_results.html", context=await patients_context(request, db, token),
+                        headers={"HX-Replace-Url": url})
+    return Redirect(url, status_code=303)
 
 
 @get("/pro/dossiers/{dossier_id:str}/mes-documents", guards=[professional_only])
@@ -151,5 +173,5 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
     return Redirect(f"/dossiers/{access.dossier_id}", status_code=303)
 
 
-routes = [activation_form, activate, patients, my_documents, share_code_form, redeem_share_code, emergency_form,
+routes = [activation_form, activate, patients, search_patients, my_documents, share_code_form, redeem_share_code, emergency_form,
           emergency]

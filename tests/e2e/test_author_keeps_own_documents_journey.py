@@ -56,7 +56,7 @@ def test_after_a_revoke_the_kine_finds_his_document_from_my_patients(page, compu
     menu(desk, "Mes patients").click()
     expect(desk.get_by_role("heading", name="Mes patients")).to_be_visible()
     expect(desk.get_by_text("Aucun dossier ne vous est ouvert pour le moment", exact=False)).to_be_visible()
-    mine = desk.get_by_role("region", name="Documents que vous avez ajoutés")
+    mine = desk.get_by_role("region", name="Accès terminés")
     expect(mine).to_contain_text("vos documents seulement")
     expect(mine.get_by_role("link")).to_have_count(1)  # her dossier, and no other
     mine.get_by_role("link", name=re.compile("MARTIN Camille")).click()

@@ -27,8 +27,12 @@ async def test_my_patients_reads_each_reason_through_its_index_never_every_dossi
     assert page.status_code == 200 and "Camille" in page.text, page.text[-3000:]
     # The dossiers open to them (not those where only their own documents are left: test_pro_own_documents.py).
     [plan] = [plan for statement, plan in seen.plans if "FROM dossier JOIN patient" in statement
-              and "author_professional_id" not in statement]
+              and "dossier.medecin_traitant_id = ?" in statement]
     assert "ix_dossier_medecin_traitant_id" in plan and "SCAN dossier" not in plan, plan
+    # Those whose grant ended lately ("Accès terminés"): through their own grants, never every dossier.
+    [ended] = [plan for statement, plan in seen.plans if "FROM dossier JOIN patient" in statement
+               and "grant.revoked_at >= ?" in statement]
+    assert "SCAN dossier" not in ended and "SCAN grant" not in ended, ended
 
 
 async def test_a_professionals_standing_reads_one_range_of_the_dossier_and_professional(client, db, app, scene):

@@ -152,7 +152,9 @@ async def csrf_token(client: httpx.AsyncClient, page: str) -> str:
 
 async def upload(doctor: httpx.AsyncClient, dossier_id: str, data: bytes, *, title: str, token: str) -> httpx.Response:
     """The doctor's "Ajouter un document" form, as the browser posts it."""
-    form = {"title": title, "category": "imagerie", "event_date": "2025-01-15", "_csrf_token": token}
+    # The same bytes as the document being deleted, on purpose: a second copy, said so (files/copies.py).
+    form = {"title": title, "category": "imagerie", "event_date": "2025-01-15", "seconde_copie": "oui",
+            "_csrf_token": token}
     return await doctor.post(upload_page(dossier_id), data=form, files={"file": ("radio.png", data, "image/png")})
 
 

@@ -61,6 +61,8 @@ FORM_PAGES = {
     "/cles/{passkey_id:str}/suppression": "/cles",
     "/cles/autres-appareils/deconnexion": "/cles",
     "/cles/autres-cles/suppression": "/cles",
+    # views/pro.py
+    "/pro/recherche": "/pro",
     # views/pro_software.py
     "/pro/logiciels/{client_id:str}/nom": "/pro/logiciels",
     # views/profile.py, views/profile_adding.py, views/profile_changes.py

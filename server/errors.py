@@ -20,7 +20,7 @@ from .access.managing import NotActing
 from .access.reading import AccessEnded
 from .accesslog.audit import ChainBusy
 from .caregivers.dossiers import Band
-from .db import is_busy, is_unreachable
+from .db_errors import is_busy, is_unreachable
 from .fhir.capability import unsupported
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable

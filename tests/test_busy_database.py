@@ -16,7 +16,8 @@ from sqlmodel import select
 
 import server.db
 from server.accesslog.audit import Actor, ChainBusy, append, begin_chained, commit_chained
-from server.db import begin_write, is_busy
+from server.db import begin_write
+from server.db_errors import is_busy
 from server.models import LogVisit, RecoveryCode, WebSession, utcnow
 from tests.conftest import activate, logged_read, post_form
 

@@ -21,7 +21,8 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..db import begin_write, is_busy, upsert
+from ..db import begin_write, upsert
+from ..db_errors import is_busy
 from ..models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
 from . import phrases, right_words, subjects
 
@@ -38,7 +39,7 @@ class ChainBusy(Exception):
 
 
 def _busy(exc: DBAPIError) -> BaseException:
-    """ChainBusy for a lock not had in time (db.is_busy); any other failure as it is: a full disk or a read-only
+    """ChainBusy for a lock not had in time (db_errors.is_busy); any other failure as it is: a full disk or a read-only
     database is not "busy", and is logged as the 500 it is."""
     if not is_busy(exc):
         return exc

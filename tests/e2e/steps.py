@@ -153,7 +153,9 @@ def menu(page: Page, name: str):
 
 def open_filters(page: Page) -> None:
     """The "Filtrer" disclosure of the timeline (next to the search field: the category is inside) or of the
-    Historique (the professional, the kind of action, the period)."""
+    Historique (the professional, the kind of action, the period). A choice there applies through htmx, which
+    the page's deferred scripts start: a page just reached by a link waits for them first."""
+    page.wait_for_load_state("load")
     page.locator("details.filter-more > summary").click()
 
 

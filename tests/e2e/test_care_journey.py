@@ -64,6 +64,9 @@ def test_the_patient_finds_her_reimbursed_care_by_month_and_filters_it(page, ser
     expect(page.get_by_role("status").filter(has_text="Ce soin n'est plus masqué.")).to_be_visible()
     expect(line.get_by_text("Masqué", exact=True)).to_have_count(0)
 
+    # The button's form was sent without htmx: the filter's change is htmx's once the new page's deferred scripts
+    # ran, which its status being shown does not wait for.
+    page.wait_for_load_state("load")
     page.get_by_label("Type de soins").select_option(label="Médicaments")
     expect(page.get_by_text("Consultation médecin généraliste", exact=True)).to_have_count(0)
     expect(page.get_by_text("Pharmacie : contraceptif oral", exact=True)).to_be_visible()

@@ -38,8 +38,8 @@ async def seed(url: str, data_dir: Path, *, dossiers: int, pushes: int) -> Seede
     from sqlalchemy import insert
 
     from server.access import rights
-    from server.accounts import account_for_patient, account_for_professional
-    from server.sessions import start_session
+    from server.auth.accounts import account_for_patient, account_for_professional
+    from server.auth.sessions import start_session
     from server.accesslog.audit import Actor
     from server.db import make_engine, make_sessionmaker
     from server.dossiers import add_document, create_patient, create_professional

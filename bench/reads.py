@@ -37,9 +37,9 @@ async def open_sessions(env: dict) -> dict:
     os.environ.update(env)
     from sqlmodel import select
 
-    from server.accounts import account_for_patient, account_for_professional
+    from server.auth.accounts import account_for_patient, account_for_professional
 
-    from server.sessions import start_session
+    from server.auth.sessions import start_session
     from server.config import load_settings
     from server.db import make_engine, make_sessionmaker
     from server.models import Document, Dossier, Patient, Professional

@@ -24,10 +24,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import assets, housekeeping, i18n
 from .config import Settings, load_settings
-from .csrf import CSRFMiddleware
+from .auth.csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
 from .errors import API_PATHS, NoControlCharacters, exception_handlers
-from .sessions import REQUEST_DB, SessionMiddleware
+from .auth.sessions import REQUEST_DB, SessionMiddleware
 from .submissions import SubmissionMiddleware
 from .files.store import DiskStorage
 from .notifications import webpush

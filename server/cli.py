@@ -109,7 +109,7 @@ def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) ->
     """Issue an activation code for a patient, as an insurance office would."""
     from sqlmodel import select
 
-    from .accounts import issue_activation_code
+    from .auth.accounts import issue_activation_code
     from .dossiers import InvalidInput, create_patient
     from .identifiers import normalize_ins
     from .models import Patient, paris_today

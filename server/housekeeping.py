@@ -19,7 +19,7 @@ from litestar import Litestar
 from sqlalchemy import and_, delete, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .throttles import FORGIVEN_AFTER
+from .auth.throttles import FORGIVEN_AFTER
 from .caregivers.majority import apply_majority
 from .db import begin_write
 from .files.blobs import release_pending

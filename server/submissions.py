@@ -41,12 +41,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .csrf import SAFE_METHODS, CSRFMiddleware
+from .auth.csrf import SAFE_METHODS, CSRFMiddleware
 from .db import begin_write
 from .errors import Refused
 from .i18n import _
 from .models import FormSubmission, utcnow
-from .sessions import REQUEST_DB
+from .auth.sessions import REQUEST_DB
 from .templating import SUBMISSION_FIELD
 
 log = logging.getLogger("carnet.submissions")

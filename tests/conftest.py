@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 import httpx
 
-from server.accounts import issue_activation_code
+from server.auth.accounts import issue_activation_code
 from server.app import app_state, create_app
 from server.config import Settings
 from server.db import make_engine
@@ -295,7 +295,7 @@ class ProfessionalFixture:
 async def new_professional(db, *, given_name="Julie", family_name="Moreau", profession="masseur-kinésithérapeute",
                            city="Lyon", stem=1) -> ProfessionalFixture:
     """A registered professional and their activation code, as `carnet professional add` makes them."""
-    from server.accounts import issue_activation_code as issue
+    from server.auth.accounts import issue_activation_code as issue
     from server.dossiers import create_professional
     from server.identifiers import rpps_with_key
 

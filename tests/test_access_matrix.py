@@ -14,8 +14,8 @@ from fpdf import FPDF
 from sqlmodel import func, select
 
 from server.access.rule import access_ended, dossier_right, document_right
-from server.accounts import account_for_patient, account_for_professional
-from server.sessions import start_session
+from server.auth.accounts import account_for_patient, account_for_professional
+from server.auth.sessions import start_session
 from server.dossiers import add_document, create_professional
 from server.identifiers import rpps_with_key
 from server.models import AccessEvent, Account, Block, Delegation, Document, EmergencyAccess, Grant, utcnow

@@ -112,7 +112,7 @@ async def test_two_browsers_registering_with_one_code_at_the_same_moment_make_on
 async def test_a_code_revoked_while_its_passkey_was_being_made_makes_none(client, db, patient):
     """The insurance office issued a newer code (the older one is revoked) while a browser stood at the passkey step
     with the older: that browser's passkey is refused, nothing is kept (a helper's find)."""
-    from server.accounts import issue_activation_code
+    from server.auth.accounts import issue_activation_code
     from server.models import Passkey
     from sqlmodel import select
     from tests.conftest import ORIGIN, ceremony_options, post_json

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from server.access import rights
 from server.accesslog import audit
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.listing import LOADED_CAP
 from server.models import Document
 from server.views.log import LOADED_CAP as LOG_LOADED_CAP, PAGE_SIZE as LOG_PAGE_SIZE

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from server.access import rights
 from server.access.rule import Visibility
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.models import AccessEvent, ReimbursementLine, paris_today
 from server.reimbursements import importer
 from server.reimbursements.layout import read

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from server import housekeeping
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.i18n.formats import date_fr
 from server.models import AccessEvent, ReimbursementLine, new_id, paris_today, utcnow
 from server.reimbursements.history import kept_since

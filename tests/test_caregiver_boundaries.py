@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlmodel import func, select
 
-from server.accounts import account_for_patient, issue_activation_code
+from server.auth.accounts import account_for_patient, issue_activation_code
 from server.models import Account, ActivationCode, CaregiverInvitation, Delegation
 from tests.conftest import (
     ORIGIN, AsyncTestClient, PatientFixture, activate, ceremony_options, new_patient, post_form, post_json,

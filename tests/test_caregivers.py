@@ -18,8 +18,8 @@ from tests.conftest import AsyncTestClient
 from sqlmodel import select
 
 from server.access import rights
-from server.accounts import account_for_patient, account_for_professional
-from server.sessions import start_session
+from server.auth.accounts import account_for_patient, account_for_professional
+from server.auth.sessions import start_session
 from server.accesslog.audit import Actor
 from server.caregivers.majority import apply_majority
 from server.caregivers.notices import tell, text_of

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from server.access import rights
 from server.accesslog.journal import Viewer, sentence
-from server.accounts import account_for_professional
+from server.auth.accounts import account_for_professional
 from server.export.archive import build_export
 from server.export.restore import TRANSFER, restore
 from server.models import AccessEvent, ProfileItem

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import SQLModel, select
 
-from server.accounts import redeem_activation
+from server.auth.accounts import redeem_activation
 from server.authors import author_labels
 from server.db import make_engine, make_sessionmaker
 from server.demo import load_demo, render

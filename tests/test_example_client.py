@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import date
 
-from server.accounts import account_for_professional
+from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.db import make_engine, make_sessionmaker
 from server.dossiers import create_patient, create_professional

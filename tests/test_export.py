@@ -28,7 +28,7 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.access import rights
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.accesslog.audit import Actor, append
 from server.accesslog.verify import verify_chain
 from server.db import make_engine, make_sessionmaker

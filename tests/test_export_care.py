@@ -18,7 +18,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
 from sqlmodel import select
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.export import carefiles
 from server.models import ReimbursementLine, paris_today
 from server.reimbursements import importer

@@ -15,7 +15,7 @@ from datetime import date
 from tests.conftest import AsyncTestClient
 
 from server.accesslog.audit import Actor, append
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.dossiers import add_document
 from server.export.logfiles import EVENT_NAMESPACE
 from server.accesslog.csvrows import CHAIN_COLUMNS, CSV_COLUMNS

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 from server.dossiers import add_document
 from server.export.archive import build_export
 from server.export.restore import TRANSFER, NotRestorable, restore

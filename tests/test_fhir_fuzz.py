@@ -23,7 +23,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from server.access import rights
-from server.accounts import account_for_professional
+from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.fhir import clients
 from tests.conftest import ORIGIN, new_professional

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlmodel import func, select
 
-from server.accounts import account_for_professional
+from server.auth.accounts import account_for_professional
 from server.access import rights
 from server.accesslog.audit import Actor
 from server.housekeeping import purge_expired

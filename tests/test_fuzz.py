@@ -35,7 +35,7 @@ from sqlmodel import col, select
 
 from server.access import rights, share_codes
 from server.accesslog import audit
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 from server.dossiers import add_document
 from server.models import (CATEGORIES, Account, Block, Delegation, Document, Dossier, EmergencyAccess, Grant, Passkey,
                            Professional, utcnow)

@@ -63,8 +63,8 @@ async def test_a_passkey_whose_transports_no_database_stores_is_refused(client, 
 
 
 async def test_only_the_transports_webauthn_names_are_kept(client, db, patient):
-    from server.accounts import account_for_patient
-    from server.passkeys import account_passkeys
+    from server.auth.accounts import account_for_patient
+    from server.auth.passkeys import account_passkeys
 
     response = await post_form(client, "/activer", {"code": patient.code, "birth_date": patient.birth_date.isoformat()})
     assert response.status_code in (200, 303)

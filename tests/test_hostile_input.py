@@ -15,10 +15,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from server import throttles
+from server.auth import throttles
 from server.access import rights
-from server.accounts import account_for_patient, account_for_professional, issue_activation_code
-from server.sessions import start_session
+from server.auth.accounts import account_for_patient, account_for_professional, issue_activation_code
+from server.auth.sessions import start_session
 from server.accesslog.audit import Actor
 from server.housekeeping import purge_expired
 from server.models import (

@@ -9,7 +9,7 @@ import re
 from datetime import date, timedelta
 
 from server.access import rights
-from server.accounts import account_for_professional
+from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.identifiers import age_on, ins_for_reading, months_on
 from server.models import Professional, paris_today

@@ -14,7 +14,7 @@ from alembic import command
 from PIL import Image
 from sqlmodel import select
 
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 from server.dossiers import add_document
 from server.models import Document, DocumentPage
 from tests.conftest import new_patient, new_professional, post_form, without_csrf

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 from server.models import ProfileItem
 from tests.conftest import AsyncTestClient, ORIGIN, new_patient, new_professional, post_form
 from tests.test_caregivers import as_account, years_ago

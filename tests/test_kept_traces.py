@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from server.accesslog.audit import Actor
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.models import ProfileItem, ReimbursementLine, new_id, utcnow
 from server.profile.items import ItemInput, add_item
 from server.shlinks import links

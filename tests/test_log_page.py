@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from server.access import emergencies, rights, share_codes
 from server.accesslog import audit, journal, pages, visits
-from server.accounts import account_for_patient, account_for_professional
-from server.sessions import start_session
+from server.auth.accounts import account_for_patient, account_for_professional
+from server.auth.sessions import start_session
 from server.accesslog.audit import Actor, timestamp
 from server.dossiers import create_professional
 from server.identifiers import rpps_with_key

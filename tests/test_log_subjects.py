@@ -17,7 +17,7 @@ from server.access.reading import open_document, open_dossier
 from server.accesslog import pages as log_pages
 from server.accesslog.audit import Actor
 from server.accesslog.queries import professional_token
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.models import Delegation, LogProfessional, LogSubject, paris_today
 from server.professionals.uploads import Upload, add_professional_document
 from tests.conftest import TEST_SECRET, new_patient, post_form

@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from server.accesslog import pages as log_pages
 from server.accesslog.audit import Actor
 from server.accesslog.queries import professional_token
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 from server.models import AccessEvent, ChainHead, utcnow
 from tests.conftest import TEST_SECRET
 from tests.patient_helpers import Statements, professional

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import inspect
 from sqlmodel import select
 
-from server.accounts import account_for_professional, issue_activation_code
+from server.auth.accounts import account_for_professional, issue_activation_code
 from server.models import PushSubscription
-from server.passkeys import account_passkeys
-from server.sessions import start_session
+from server.auth.passkeys import account_passkeys
+from server.auth.sessions import start_session
 from tests.conftest import (
     ORIGIN, AsyncTestClient, activate, ceremony_options, login, post_form, post_json, set_cookie,
 )

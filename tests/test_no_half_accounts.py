@@ -9,7 +9,7 @@ import asyncio
 from sqlalchemy import func, text as sql
 from sqlmodel import col, select
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.models import Account, ActivationCode, CaregiverInvitation, Delegation, Passkey, WebSession, utcnow
 from tests.conftest import ORIGIN, AsyncTestClient, activate, ceremony_options, new_patient, post_form, post_json
 from tests.patient_helpers import migrate

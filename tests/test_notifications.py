@@ -22,8 +22,8 @@ from sqlmodel import select
 from server.notifications import devices, notify, webpush
 from server.access import rights
 from server.accesslog import audit, visits
-from server.accounts import account_for_patient, account_for_professional
-from server.sessions import start_session
+from server.auth.accounts import account_for_patient, account_for_professional
+from server.auth.sessions import start_session
 from server.accesslog.audit import Actor
 from server.accesslog.verify import verify_chain
 from server.config import Settings, SettingsError, load_settings

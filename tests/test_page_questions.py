@@ -8,7 +8,7 @@ from datetime import date
 
 from server.access import emergencies
 from server.accesslog.audit import Actor
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.models import Delegation
 from tests.conftest import activate, new_patient
 from tests.patient_helpers import Statements, professional

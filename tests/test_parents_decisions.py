@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from sqlmodel import select
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.models import Block, Grant
 from tests.conftest import AsyncTestClient, ORIGIN, post_form
 from tests.test_caregivers import as_account
@@ -128,7 +128,7 @@ async def test_a_minors_block_is_not_shown_to_the_parents_and_leaves_their_grant
 async def test_a_banner_names_who_gave_each_access(client, db, app):
     """"Accès accordé par la patiente" was said of a mother's grant; and with the minor's grant beside it, the
     banner said one scope until the later end (an outside probe's find)."""
-    from server.accounts import account_for_professional
+    from server.auth.accounts import account_for_professional
 
     ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
     await grant(client, ines.dossier.id, doctor.professional.id, ["biologie"], "1m")
@@ -167,7 +167,7 @@ async def sees_nothing_kept(desk, own, dossier_id: str, professional_id: str, ke
 async def test_a_grant_a_parent_gives_opens_nothing_kept_from_the_parents(client, db, app):
     """An outside tester's find: Léa Fontaine, given "compte rendu" by the mother alone, read the consultation Dr
     Girard kept from her; a parent could so pass the secret to any professional. Inès's own grant still opens it."""
-    from server.accounts import account_for_professional
+    from server.auth.accounts import account_for_professional
     from server.models import Document
     from tests.conftest import new_professional
 
@@ -189,7 +189,7 @@ async def test_a_grant_a_parent_gives_opens_nothing_kept_from_the_parents(client
 async def test_a_medecin_traitant_a_parent_declares_reads_nothing_kept_from_the_parents(client, db, app):
     """A second outside probe's find: the mother declared Dr Bernard médecin traitant, and he read the consultation
     kept from her. Declared by Inès, he reads it."""
-    from server.accounts import account_for_professional
+    from server.auth.accounts import account_for_professional
     from server.models import Document
     from tests.conftest import new_professional
 
@@ -211,7 +211,7 @@ async def test_a_medecin_traitant_a_parent_declares_reads_nothing_kept_from_the_
 async def test_a_parents_block_stops_the_medecin_traitant_the_parents_declared(client, db, app):
     """A review's find: the mother declared Dr Girard (who kept care from her) médecin traitant, then blocked her;
     her page said "Bloqué", and Dr Girard still read the whole dossier as médecin traitant."""
-    from server.accounts import account_for_professional
+    from server.auth.accounts import account_for_professional
 
     ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
     dossier_id, girard = ines.dossier.id, doctor.professional.id

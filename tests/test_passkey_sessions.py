@@ -8,8 +8,8 @@ import re
 
 from sqlmodel import select
 
-from server.accounts import account_for_patient
-from server.passkeys import account_passkeys
+from server.auth.accounts import account_for_patient
+from server.auth.passkeys import account_passkeys
 from tests.conftest import ORIGIN, AsyncTestClient, activate, ceremony_options, login, post_form, post_json
 from tests.softauthn import SoftAuthenticator
 

@@ -153,8 +153,8 @@ async def test_add_rename_and_remove_a_second_passkey_but_never_the_last(client,
     assert "est ajoutée : cet appareil peut ouvrir votre dossier." in said and "data-done" in said
     page = await client.get("/cles")
     assert "Tablette" in page.text and page.text.count('class="passkey card stack"') == 2
-    from server.passkeys import account_passkeys
-    from server.accounts import account_for_patient
+    from server.auth.passkeys import account_passkeys
+    from server.auth.accounts import account_for_patient
 
     keys = await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient))
     renamed = await post_form(client, f"/cles/{keys[1].id}/nom", {"name": "  Tablette   du salon "}, follow_redirects=False)
@@ -176,8 +176,8 @@ async def test_add_rename_and_remove_a_second_passkey_but_never_the_last(client,
 
 async def test_the_last_passkey_cannot_be_removed_and_the_message_takes_the_focus(client, db, patient):
     await activate(client, patient)
-    from server.accounts import account_for_patient
-    from server.passkeys import account_passkeys
+    from server.auth.accounts import account_for_patient
+    from server.auth.passkeys import account_passkeys
 
     keys = await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient))
     response = await post_form(client, f"/cles/{keys[0].id}/suppression", {})
@@ -230,10 +230,10 @@ async def test_a_ceremony_token_from_another_ceremony_is_refused(client, patient
 async def test_adding_and_removing_a_passkey_is_in_the_patients_access_log(client, db, patient):
     from sqlmodel import select
 
-    from server.accounts import account_for_patient
+    from server.auth.accounts import account_for_patient
     from server.accesslog.verify import verify_chain
     from server.models import AccessEvent
-    from server.passkeys import account_passkeys
+    from server.auth.passkeys import account_passkeys
 
     await activate(client, patient)
     options, ceremony = await ceremony_options(client, "/cle/options")
@@ -252,8 +252,8 @@ async def test_adding_and_removing_a_passkey_is_in_the_patients_access_log(clien
 
 async def test_a_new_name_longer_than_the_field_allows_is_refused_not_cut(client, db, patient):
     await activate(client, patient)
-    from server.accounts import account_for_patient
-    from server.passkeys import account_passkeys
+    from server.auth.accounts import account_for_patient
+    from server.auth.passkeys import account_passkeys
 
     key = (await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient)))[0]
     response = await post_form(client, f"/cles/{key.id}/nom", {"name": "Téléphone " + "x" * 60})

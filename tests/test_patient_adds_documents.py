@@ -18,7 +18,7 @@ from PIL import Image
 from sqlmodel import select
 
 from server.access import rights
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 from server.dossiers import MAX_DOCUMENT_BYTES
 from server.fhir.identity import unqualified_ins
 from server.models import AccessEvent, Delegation, Document, Notification

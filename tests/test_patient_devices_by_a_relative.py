@@ -11,10 +11,10 @@ import html
 
 from sqlmodel import select
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.caregivers.notices import text_of
 from server.models import AccountNotice
-from server.sessions import start_session
+from server.auth.sessions import start_session
 from tests.conftest import ORIGIN, AsyncTestClient, activate, login, new_patient, post_form, set_cookie
 from tests.patient_helpers import MISSING, events
 from tests.test_caregivers import (  # noqa: F401  (camille and family: fixtures)

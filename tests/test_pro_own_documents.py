@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from server.access import emergencies, rights
-from server.accounts import account_for_professional
+from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.dossiers import add_document
 from server.models import AccessEvent, Document, Grant

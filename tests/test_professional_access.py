@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from server.access import emergencies, rights, share_codes
 from server.access.rule import GrantFacts, Right, Standing
-from server.accounts import account_for_professional
+from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, Grant, ShareCode, Throttle, utcnow
 from server.templating import date_fr, datetime_fr, long_date

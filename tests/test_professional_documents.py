@@ -9,7 +9,7 @@ from PIL import Image
 from sqlmodel import select
 
 from server.access import emergencies, rights
-from server.accounts import account_for_professional
+from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.dossiers import MAX_DOCUMENT_BYTES
 from server.models import AccessEvent, Document, Grant

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from server.access import rights
 from server.accesslog.audit import Actor
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 from server.models import ProfileItem
 from server.profile.items import ItemInput, add_item
 from tests.conftest import AsyncTestClient, ORIGIN, post_form

@@ -13,7 +13,7 @@ import pypdfium2
 
 from server.access import rights
 from server.accesslog.audit import Actor
-from server.accounts import account_for_professional
+from server.auth.accounts import account_for_professional
 from server.export.pdf import summary_pdf
 from server.fhir.ips import summary_bundle
 from server.models import paris_today

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlmodel import select
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.models import AccessEvent, ProfileItem
 from tests.conftest import AsyncTestClient, ORIGIN, add_text_document, post_form
 from tests.patient_helpers import migrate

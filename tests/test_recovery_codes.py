@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.models import Passkey, RecoveryCode, Throttle, WebSession, utcnow
 from tests.conftest import (
     ORIGIN, AsyncTestClient, activate, ceremony_options, login, post_form, post_json, wrong_fields,

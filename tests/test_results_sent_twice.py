@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from server.accounts import account_for_patient, find_recovery_code
+from server.auth.accounts import account_for_patient, find_recovery_code
 from server.models import AccessEvent, CaregiverInvitation, RecoveryCode, WebSession, utcnow
 from tests.conftest import ORIGIN, AsyncTestClient, activate, login
 from tests.test_caregivers import as_account

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 from server.access.reading import open_dossier
 from server.fhir import clients
 from server.listing import all_documents, count_documents, documents_page, ordered_documents, search_page

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 from tests.conftest import AsyncTestClient, ORIGIN
 from tests.test_caregivers import as_account
 from tests.test_kept_traces import minor_with_a_kept_doctor

@@ -6,7 +6,7 @@ import html
 
 from sqlmodel import select
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.caregivers.majority import apply_majority
 from server.models import Block, Patient, ShareCode
 from tests.conftest import AsyncTestClient, ORIGIN

@@ -122,7 +122,7 @@ async def test_a_parent_whose_rights_ended_learns_nothing_of_a_document_kept_fro
         client, db, app, family):
     """Removed, a parent is led to "Mes dossiers" from a document she read; from one a professional kept from her at
     her child's request (CSP L1111-5), she gets a missing document's answer, as she always did."""
-    from server.accounts import account_for_patient
+    from server.auth.accounts import account_for_patient
     from tests.conftest import add_text_document, get_csrf
 
     leo, mother = family

@@ -10,9 +10,9 @@ import asyncio
 
 from sqlmodel import select
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.models import AccessEvent, Grant, utcnow
-from server.sessions import start_session
+from server.auth.sessions import start_session
 from tests.conftest import (
     ORIGIN, AsyncTestClient, activate, activate_professional, add_text_document, new_professional, post_form, set_cookie,
 )

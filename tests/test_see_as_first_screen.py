@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from server.access import rights
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 from server.models import Document
 from server.profile.items import ItemInput, add_item, set_item_hidden
 from tests.conftest import add_text_document

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from sqlalchemy import event
 
 from server.access import rights
-from server.accounts import account_for_patient
-from server.sessions import start_session
+from server.auth.accounts import account_for_patient
+from server.auth.sessions import start_session
 from server.models import Account, Delegation, Document
 from tests.conftest import activate, add_text_document, new_patient, set_cookie
 from tests.patient_helpers import CAMILLE, MORE, professional, titles_in, titles_while_documents_arrive
@@ -129,7 +129,7 @@ async def test_an_emergency_access_that_shows_more_than_a_grant_is_the_right_nam
     saw every document under a line that said "Accès accordé par la patiente : Biologie", and "voir comme" said
     the patient's access let them. What opens the dossier to them is the emergency, while it lasts; a grant of
     everything shows as much, and is then the right named."""
-    from server.accounts import account_for_professional
+    from server.auth.accounts import account_for_professional
     from server.models import EmergencyAccess, utcnow
 
     for n in range(2):

@@ -154,12 +154,12 @@ async def test_a_server_error_is_a_french_page_and_a_logged_traceback_without_it
 
     monkeypatch.setattr(home.accounts, "patient_dossier", broken)
     # a logged-in request reaches the broken function
-    from server.sessions import start_session
+    from server.auth.sessions import start_session
     from tests.conftest import new_patient
 
     async with app.state.sessionmaker() as db:
         fixture = await new_patient(db, serial=9)
-        from server.accounts import account_for_patient
+        from server.auth.accounts import account_for_patient
 
         token = await start_session(db, account=await account_for_patient(db, patient=fixture.patient), authenticated=True)
     set_cookie(client, "carnet_session", token)

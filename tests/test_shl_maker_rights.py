@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.models import Delegation, ShareLink, utcnow
 from tests.conftest import ORIGIN, AsyncTestClient, post_form
 from tests.patient_helpers import Log, fresh

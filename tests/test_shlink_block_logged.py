@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import select
 
 from server import i18n
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.accesslog import audit
 from server.accesslog.journal import Viewer, sentence
 from server.accesslog.verify import verify_chain

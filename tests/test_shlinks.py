@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from sqlmodel import select
 
 from server.access import rights
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.fhir.ips import ITEM_SYSTEM
 from server.accesslog.journal import Viewer, sentence
 from server.models import ShareLink, utcnow

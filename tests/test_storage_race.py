@@ -26,9 +26,9 @@ import sqlalchemy as sa
 from sqlalchemy import String, case, insert, literal, true
 from sqlmodel import select
 
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 
-from server.sessions import start_session
+from server.auth.sessions import start_session
 from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional
 from server.identifiers import rpps_with_key

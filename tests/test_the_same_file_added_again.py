@@ -9,7 +9,7 @@ import re
 import secrets
 
 from server.access import rights
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.templating import SUBMISSION_FIELD
 from tests.conftest import ORIGIN, AsyncTestClient, activate_professional, get_csrf, new_professional
 from tests.patient_helpers import CAMILLE

@@ -16,9 +16,9 @@ from datetime import date
 import httpx
 from sqlmodel import func, select
 
-from server.accounts import account_for_patient, account_for_professional
+from server.auth.accounts import account_for_patient, account_for_professional
 
-from server.sessions import start_session
+from server.auth.sessions import start_session
 from server.config import Settings
 from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional

@@ -12,7 +12,7 @@ from sqlmodel import select
 from server.access import rights, share_codes
 from server.access.rule import CaregiverFacts, DossierFacts
 from server.accesslog.audit import Actor
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.caregivers import invitations
 from server.models import AccessEvent, Delegation
 from server.profile.items import add_item

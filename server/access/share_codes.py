@@ -10,7 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..accounts import hash_secret, normalize_code
+from ..auth.accounts import hash_secret, normalize_code
 from ..i18n import N_, _
 from ..models import Dossier, Grant, Professional, ShareCode, utcnow
 from ..caregivers.confidential import giver

@@ -14,7 +14,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..accounts import ActivationRefused, check_activation
+from ..auth.accounts import ActivationRefused, check_activation
 from ..facts import caregiver_facts, dossier_facts
 from ..i18n import N_, _
 from ..models import Account, ActivationCode, Delegation, Dossier, Patient, utcnow

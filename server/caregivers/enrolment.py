@@ -9,9 +9,9 @@ from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accounts import ActivationRefused
+from ..auth.accounts import ActivationRefused
 from ..models import Account
-from ..passkeys import Joining, PasskeyRefused
+from ..auth.passkeys import Joining, PasskeyRefused
 from . import delegations, invitations
 
 INVITATION, CHILD = "invitation_id", "child_activation"

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit, visits
-from ..accounts import hash_secret, make_code, normalize_code
+from ..auth.accounts import hash_secret, make_code, normalize_code
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import AccessEvent, Account, CaregiverInvitation, Delegation, Dossier, Patient, utcnow

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import sessions
+from ..auth import sessions
 from ..accesslog import audit
 from ..models import Account, Dossier, Notification, Patient
 from ..notifications import devices

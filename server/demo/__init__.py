@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accounts import account_for_patient, issue_activation_code
+from ..auth.accounts import account_for_patient, issue_activation_code
 from .access_history import make_history
 from .care import reimbursement_file
 from .catalogue import BORN, PEOPLE, SOURCES, Doc, fr_date

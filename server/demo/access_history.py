@@ -16,7 +16,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access import emergencies, rights, share_codes
-from ..accounts import account_for_patient, account_for_professional
+from ..auth.accounts import account_for_patient, account_for_professional
 from ..accesslog.audit import Actor
 from ..models import Account, ChainHead, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, clock_at
 from ..access.reading import open_document, open_dossier

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accounts import account_for_patient, issue_activation_code
+from ..auth.accounts import account_for_patient, issue_activation_code
 from ..accesslog.audit import Actor
 from ..caregivers import delegations, invitations
 from ..models import Account, ActivationCode, Dossier, Patient, clock_at

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accounts import account_for_patient, account_for_professional
+from ..auth.accounts import account_for_patient, account_for_professional
 from ..accesslog.audit import Actor
 from ..models import Dossier, Patient, Professional, clock_at
 from ..profile.classing import set_nature

@@ -28,7 +28,7 @@ def _print_code(code: str, settings) -> None:
 @click.option("--issued-by", default="Guichet d'enregistrement des professionnels", show_default=True)
 def professional_add(rpps, given_name, family_name, profession, city, issued_by) -> None:
     """Register a professional and print their activation code, as a registration desk would."""
-    from ..accounts import issue_activation_code
+    from ..auth.accounts import issue_activation_code
     from ..dossiers import PROFESSIONS, InvalidInput, create_professional
     from ..identifiers import is_valid_rpps
     from ..text_input import names_missing
@@ -61,7 +61,7 @@ def professional_code(rpps, issued_by) -> None:
     """Issue a new activation code for a registered professional (a lost passkey, a new device)."""
     from sqlmodel import select
 
-    from ..accounts import issue_activation_code
+    from ..auth.accounts import issue_activation_code
     from ..models import Professional
 
     rpps = "".join(rpps.split())

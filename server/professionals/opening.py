@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..accesslog.phrases import IN_PERSON, OTHER_IDENTITY, SAME_IDENTITY
-from ..accounts import IN_PERSON_DAYS, issue_activation_code
+from ..auth.accounts import IN_PERSON_DAYS, issue_activation_code
 from ..dossiers import InvalidInput, create_patient
 from ..i18n import N_, _
 from ..identifiers import is_valid_ins, normalize_ins

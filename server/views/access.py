@@ -14,7 +14,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, sessions
+from ..auth import accounts, sessions
 from ..access import durations, emergencies, rights
 from ..dossiers import InvalidInput
 from ..errors import error_response

@@ -10,7 +10,7 @@ from datetime import timedelta
 from litestar import Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import throttles
+from ..auth import throttles
 
 PAUSE = timedelta(minutes=15)
 

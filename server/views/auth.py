@@ -11,12 +11,12 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, passkeys, sessions, throttles
+from ..auth import accounts, passkeys, sessions, throttles
 from ..caregivers import enrolment
 from ..config import Settings
 from ..guards import enrolling_or_logged_in, logged_in
 from ..i18n import _
-from ..sessions import session_cookie
+from ..auth.sessions import session_cookie
 from .attempts import client_address
 from .forms import NOT_RECENT, Form, FormError, parse_date, text
 from .language import QUERY, SAME_SITE_PATH, page_address

@@ -19,7 +19,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from ..auth import accounts
 from ..caregivers.dossiers import band_of
 from ..errors import error_response
 from ..i18n import _

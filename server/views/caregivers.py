@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import Row
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import sessions
+from ..auth import sessions
 from ..access import durations
 from ..access.rule import LEGAL_REPRESENTATIVES
 from ..caregivers import delegations, invitations, majority, patient_devices

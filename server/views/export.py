@@ -21,7 +21,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Stream, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import sessions
+from ..auth import sessions
 from ..access.rule import visibility
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of

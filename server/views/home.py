@@ -7,7 +7,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from ..auth import accounts
 from ..caregivers import notices as account_notices
 from ..caregivers.dossiers import held_dossiers
 from ..models import utcnow

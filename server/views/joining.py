@@ -14,13 +14,13 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, sessions, throttles
+from ..auth import accounts, sessions, throttles
 from ..caregivers import delegations, enrolment, invitations
 from ..config import Settings
 from ..guards import logged_in
 from ..i18n import _
 from ..models import Account, CaregiverInvitation, Dossier, Patient
-from ..sessions import session_cookie
+from ..auth.sessions import session_cookie
 from ..text_input import NAME_MAX, names_missing, names_too_long
 from .forms import Form, FormError, parse_date, text
 from .attempts import attempts, client_address, take_attempt

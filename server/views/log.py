@@ -23,7 +23,7 @@ from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from ..auth import accounts
 
 from ..accesslog import journal, pages, queries, visits
 from ..accesslog.proofs import journal_entries

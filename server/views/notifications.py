@@ -21,7 +21,7 @@ from ..guards import logged_in
 from ..i18n import _
 from ..accesslog.journal import Viewer
 from ..models import utcnow
-from .. import sessions
+from ..auth import sessions
 from ..notifications import banners, devices, notify
 from ..caregivers.confidential import kept_from
 from ..access.managing import manage_dossier

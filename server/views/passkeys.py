@@ -9,8 +9,8 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, passkey_changes, passkeys, sessions
-from ..sessions import session_cookie
+from ..auth import accounts, passkey_changes, passkeys, sessions
+from ..auth.sessions import session_cookie
 from ..guards import logged_in
 from ..i18n import _
 from ..models import utcnow

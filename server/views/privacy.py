@@ -9,11 +9,12 @@ from litestar import Request, get
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, housekeeping, throttles
+from .. import housekeeping
+from ..auth import accounts, throttles
 from ..access.emergencies import EMERGENCY_WINDOW
 from ..access.share_codes import SHARE_CODE_LIFETIME
 from ..caregivers.invitations import INVITATION_LIFETIME
-from ..passkeys import CHALLENGE_LIFETIME
+from ..auth.passkeys import CHALLENGE_LIFETIME
 from ..reimbursements.history import PERIODS
 
 

@@ -8,7 +8,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import sessions, throttles
+from ..auth import sessions, throttles
 from ..access import emergencies, rights, share_codes
 from ..authors import author_labels
 from ..dossiers import InvalidInput

@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import sessions, throttles
+from ..auth import sessions, throttles
 from ..dossiers import InvalidInput
 from ..guards import professional_only
 from ..i18n import _

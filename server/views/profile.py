@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts
+from ..auth import accounts
 
 from ..authors import adders_of
 from ..caregivers.dossiers import band_of

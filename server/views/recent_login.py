@@ -21,13 +21,13 @@ from litestar import Request, Response, get, post
 from litestar.utils.scope.state import ScopeState
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import csrf, passkeys, sessions
-from ..accounts import hash_secret
+from ..auth import csrf, passkeys, sessions
+from ..auth.accounts import hash_secret
 from ..config import Settings
 from ..guards import logged_in
 from ..i18n import _
 from ..models import WebSession
-from ..sessions import session_cookie
+from ..auth.sessions import session_cookie
 from ..templating import session_closing
 from .attempts import client_address
 from .auth import ceremony, login_refused, next_path, too_many_ceremonies

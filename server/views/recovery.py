@@ -8,10 +8,10 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import accounts, sessions, throttles
+from ..auth import accounts, sessions, throttles
 from ..config import Settings
 from ..i18n import _
-from ..sessions import session_cookie
+from ..auth.sessions import session_cookie
 from .attempts import client_address
 from .auth import RECOVERY_CODE
 from .forms import Form, FormError, text

@@ -18,7 +18,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import sessions
+from ..auth import sessions
 from ..access import durations, rights, share_codes
 from ..dossiers import InvalidInput, professional_title
 from ..guards import logged_in

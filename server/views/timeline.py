@@ -10,7 +10,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .. import sessions
+from ..auth import sessions
 from ..accesslog import journal
 from ..guards import logged_in
 from ..i18n.formats import quoted_fr

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.accounts import account_for_patient, issue_activation_code
+from server.auth.accounts import account_for_patient, issue_activation_code
 from server.access.rule import PARIS
 from server.notifications import notify
 from server.accesslog import audit

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.accesslog.audit import Actor
 from server.caregivers.invitations import accept, invite
 from server.db import make_sessionmaker

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from server.accounts import account_for_patient
+from server.auth.accounts import account_for_patient
 from server.db import make_sessionmaker
 from server.models import Dossier, Patient, WebSession, utcnow
 from tests.e2e.conftest import run_async

@@ -33,7 +33,7 @@ from server.access import emergencies
 from server.access.reading import open_dossier
 from server.accesslog import audit
 from server.accesslog.audit import Actor
-from server.accounts import account_for_professional
+from server.auth.accounts import account_for_professional
 from server.db import make_sessionmaker
 from tests.e2e.seeding import writer_engine
 from server.models import AccessEvent, Dossier, Professional

@@ -13,7 +13,7 @@ from typing import Any
 
 from tests.conftest import AsyncTestClient
 
-from server.sessions import start_session
+from server.auth.sessions import start_session
 
 from .requests import Body, FuzzRequest, Ids, fill_path
 from .routes import Endpoint

@@ -27,9 +27,9 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
-from .config import Settings
-from .errors import SESSION_GONE, Refused
-from .i18n import _
+from ..config import Settings
+from ..errors import SESSION_GONE, Refused
+from ..i18n import _
 from .sessions import cookie_value
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

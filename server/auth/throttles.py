@@ -13,9 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .db import begin_write
-from .i18n import ngettext
-from .models import Throttle, utcnow
+from ..db import begin_write
+from ..i18n import ngettext
+from ..models import Throttle, utcnow
 
 MAX_LOCK = timedelta(hours=24)
 FORGIVEN_AFTER = timedelta(days=1)  # a client that stayed quiet this long after its last lock starts afresh

@@ -17,9 +17,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .accounts import hash_secret
-from .config import Settings
-from .db import HELPS_NO_ONE, SIGNED_IN_PROFESSIONAL, begin_write, hold_loaded_rows, unless_busy
-from .models import Account, Delegation, Professional, WebSession, utcnow
+from ..config import Settings
+from ..db import HELPS_NO_ONE, SIGNED_IN_PROFESSIONAL, begin_write, hold_loaded_rows, unless_busy
+from ..models import Account, Delegation, Professional, WebSession, utcnow
 
 
 # In a session's data: the passkey it was opened with ("Mes clés d'accès" marks it).

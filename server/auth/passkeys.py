@@ -32,16 +32,16 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from .accesslog import audit
+from ..accesslog import audit
 from . import accounts, sessions
 from .accounts import RemovedPasskey, finish_activation, hash_secret
-from .config import Settings
-from .db import begin_write
-from .i18n import _
-from .models import Account, Dossier, Passkey, PasskeyChallenge, RecoveryCode, utcnow
-from .notifications import devices
-from .templating import date_fr, quoted_fr
-from .text_input import clean, read_json, readable_length
+from ..config import Settings
+from ..db import begin_write
+from ..i18n import _
+from ..models import Account, Dossier, Passkey, PasskeyChallenge, RecoveryCode, utcnow
+from ..notifications import devices
+from ..templating import date_fr, quoted_fr
+from ..text_input import clean, read_json, readable_length
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 TRANSPORTS = frozenset({"usb", "nfc", "ble", "smart-card", "hybrid", "internal", "cable"})  # WebAuthn L3, 5.8.4

@@ -7,11 +7,11 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import sessions
-from .accesslog import audit
-from .db import begin_write
-from .i18n import _
-from .models import Account, Passkey
-from .notifications import devices
+from ..accesslog import audit
+from ..db import begin_write
+from ..i18n import _
+from ..models import Account, Passkey
+from ..notifications import devices
 from .passkeys import PasskeyRefused, account_passkeys, clean_passkey_name, log_passkey_change
 
 

@@ -11,12 +11,12 @@ from sqlalchemy import delete, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .db import begin_write
+from ..db import begin_write
 from .throttles import TooManyAttempts, escalated
-from .i18n import _
-from .i18n.formats import clock, long_date
-from .templating import PARIS
-from .models import (
+from ..i18n import _
+from ..i18n.formats import clock, long_date
+from ..templating import PARIS
+from ..models import (
     Account,
     ActivationCode,
     Dossier,

@@ -13,41 +13,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .accesslog import audit
 from .accesslog.phrases import CARE_LINES_WAITING, in_french
 from .db import SIGNED_IN_PROFESSIONAL, begin_write
-from .i18n import N_, _, translations
+from .i18n import _, translations
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import (CATEGORIES, Account, ChainHead, Document, DocumentPage, DocumentText, Dossier, Patient,
                      Professional, ProfessionalWord, paris_today)
 from .files import blobs
 from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
+from .professionals.professions import PROFESSIONS
 from .reimbursements.importer import INSURER, attach_waiting
 from .search import forget, search_text, search_title
 from .text_input import NAME_MAX, clean, names_missing, names_too_long, readable_length
 
-# Each profession Carnet knows (stored in French, as the RPPS directory names it; shown in the reader's language
-# by `profession_label`), with its forms in either gender, which the directory finds it by.
-PROFESSIONS = {
-    N_("médecin"): ("médecin", "médecin"),
-    N_("masseur-kinésithérapeute"): ("masseur-kinésithérapeute", "masseuse-kinésithérapeute"),
-    N_("infirmier"): ("infirmier", "infirmière"),
-    N_("pharmacien"): ("pharmacien", "pharmacienne"),
-    N_("sage-femme"): ("sage-femme", "sage-femme"),
-    N_("chirurgien-dentiste"): ("chirurgien-dentiste", "chirurgienne-dentiste"),
-    N_("cardiologue"): ("cardiologue", "cardiologue"),
-    N_("radiologue"): ("radiologue", "radiologue"),
-}
-
-
-def profession_label(profession: str) -> str:
-    """A profession in the request's language ("physiotherapist"); one Carnet does not know, as it was given."""
-    return _(profession) if profession in PROFESSIONS else profession
-
-
 
 def directory_words(*, rpps: str, given_name: str, family_name: str, profession: str, city: str) -> set[str]:
     """What the directory finds a professional by (`ProfessionalWord`): the words of their names and city, and of
-    their profession in either gender ("infirmière" finds an "infirmier"), folded; their RPPS."""
-    forms = PROFESSIONS.get(profession, (profession,))
+    their profession in either form ("infirmière" finds an "infirmier"), folded; their RPPS."""
+    forms = PROFESSIONS[profession].words if profession in PROFESSIONS else (profession,)
     words = {rpps, *search_title(" ".join((family_name, given_name, city, *forms))).split()}
     return {word[:WORD_LENGTH] for word in words}  # folding may lengthen a name ("ß" is "ss"): the column's length
 
@@ -115,8 +97,11 @@ async def create_patient(
 
 
 async def create_professional(
-    session: AsyncSession, *, rpps: str, given_name: str, family_name: str, profession: str, city: str
+    session: AsyncSession, *, rpps: str, given_name: str, family_name: str, profession: str, city: str,
+    feminine: bool = False,
 ) -> Professional:
+    """Register a professional: `profession` a code of PROFESSIONS, written for them in the feminine if
+    `feminine`."""
     if not is_valid_rpps(rpps):
         raise InvalidInput(_("Ce numéro RPPS n'est pas valide."))
     if profession not in PROFESSIONS:
@@ -132,7 +117,8 @@ async def create_professional(
     if existing.first() is not None:
         raise InvalidInput(_("Ce numéro RPPS est déjà enregistré."))
     professional = Professional(
-        rpps=rpps, given_name=given_name, family_name=family_name, profession=profession, city=city
+        rpps=rpps, given_name=given_name, family_name=family_name, profession=profession, profession_feminine=feminine,
+        city=city,
     )
     session.add(professional)
     await session.flush()  # (no relationships: SQLAlchemy cannot order the inserts)
@@ -211,14 +197,14 @@ async def add_document(
 
 def found_by(category: str, author: Professional | None, source: str = "") -> str:
     """What finds a document besides its title and text (`search_text`'s `about`): its kind in either language
-    ("imagerie", "imaging"), its author's names and profession in either gender and language ("Roux",
+    ("imagerie", "imaging"), its author's names and profession in either form and language ("Roux",
     "sage-femme", "midwife"), where it comes from (a lab, a hospital). Migration 0035 made the same words for the
     documents added before it."""
     english = translations("en")
     kind = CATEGORIES[category]
     words = [kind, english.gettext(kind), source]
     if author is not None:
-        forms = PROFESSIONS.get(author.profession, (author.profession,))
+        forms = PROFESSIONS[author.profession].words if author.profession in PROFESSIONS else (author.profession,)
         words += [author.given_name, author.family_name, *forms, english.gettext(author.profession)]
     return " ".join(words)
 

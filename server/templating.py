@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from . import i18n
 from .assets import asset
-from .dossiers import profession_label, professional_title
+from .dossiers import professional_title
 from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts import them from here)
     NBSP,
     NNBSP,
@@ -46,6 +46,7 @@ from .access.rule import adult_from
 from .config import Settings
 from .i18n import N_
 from .models import CATEGORIES, WebSession, utcnow
+from .professionals.professions import profession_of
 from .search import fold
 
 
@@ -269,7 +270,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext)
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, and_list=and_list, typography=typography, quoted=quoted, clock=clock,
-                       professional_title=professional_title, profession=profession_label, de=de, person=person,
+                       professional_title=professional_title, profession=profession_of, de=de, person=person,
                        fitted=fitted,
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
     env.globals.update(dots_row=dots_row, colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,

@@ -293,7 +293,7 @@ class ProfessionalFixture:
 
 
 async def new_professional(db, *, given_name="Julie", family_name="Moreau", profession="masseur-kinésithérapeute",
-                           city="Lyon", stem=1) -> ProfessionalFixture:
+                           city="Lyon", stem=1, feminine=False) -> ProfessionalFixture:
     """A registered professional and their activation code, as `carnet professional add` makes them."""
     from server.auth.accounts import issue_activation_code as issue
     from server.dossiers import create_professional
@@ -301,7 +301,7 @@ async def new_professional(db, *, given_name="Julie", family_name="Moreau", prof
 
     rpps = rpps_with_key(f"10{stem:08d}")
     professional = await create_professional(db, rpps=rpps, given_name=given_name, family_name=family_name,
-                                             profession=profession, city=city)
+                                             profession=profession, city=city, feminine=feminine)
     code = await issue(db, professional=professional, issued_by="test")
     return ProfessionalFixture(professional, code, rpps)
 

@@ -38,7 +38,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_healthy(server: Server, timeout: float = 30) -> None:
+def wait_until_healthy(server: Server, timeout: float = 120) -> None:
+    """Until the server answers `/sante`. The bound catches a server that never starts, not a slow one: with
+    `--workers 2` on a machine loaded by four test processes and their browsers, a worker took over 30 s to import."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

@@ -28,6 +28,7 @@ from ..files import blobs
 from ..files.store import Storage
 from ..i18n import N_, _
 from ..notifications import notify
+from ..professionals.professions import written_profession
 from .durations import DURATIONS, grant_end
 from .rule import REPRESENTATIVE
 
@@ -136,7 +137,7 @@ async def grant_access(
     detail = logged_scope(categories, DURATIONS[duration][0])
     await audit.append(
         session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code" if share_code else "",
-        detail=f"{professional.given_name} {professional.family_name} ({professional.profession}) : {detail}",
+        detail=f"{who(professional)} : {detail}",
         about=professional,
     )
     await _commit(session)
@@ -179,9 +180,10 @@ async def revoke_grant(session: AsyncSession, *, dossier: Dossier, grant_id: str
 
 
 def who(professional: Professional | None) -> str:
+    """"Julie Moreau (infirmière)": whom a change of rights is about, in its detail, as written for them."""
     if professional is None:
         return ""
-    return f"{professional.given_name} {professional.family_name} ({professional.profession})"
+    return f"{professional.given_name} {professional.family_name} ({written_profession(professional)})"
 
 
 async def block(session: AsyncSession, *, dossier: Dossier, professional: Professional, actor: audit.Actor) -> None:

@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..db import begin_write, upsert
 from ..db_errors import is_busy
 from ..models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
+from ..professionals.professions import written_profession
 from . import phrases, right_words, subjects
 
 GENESIS = "0" * 64
@@ -62,7 +63,7 @@ class Actor:
     @classmethod
     def professional(cls, account: Account, professional: Professional) -> Actor:
         return cls(account.id, "professional", f"{professional.given_name} {professional.family_name}",
-                   professional.profession, professional.rpps)
+                   written_profession(professional), professional.rpps)  # "infirmière": as written for them
 
 
 def timestamp(value: datetime) -> str:

@@ -13,10 +13,10 @@ from datetime import date
 from typing import Any
 
 from .. import i18n
-from ..dossiers import PROFESSIONS
 from ..i18n import _, ngettext
 from ..i18n.formats import MONTHS, long_date
 from ..models import CATEGORIES
+from ..professionals.professions import WRITTEN, profession_label
 from .phrases import CARE_LINE, DETAIL_WORDS, VALID_UNTIL
 
 GUILLEMETS = re.compile(r"«[\s\u00a0\u202f]*(.*?)[\s\u00a0\u202f]*»")
@@ -61,7 +61,9 @@ def _word(piece: str) -> str:
     """One piece of a detail in the reader's language, if it is one of the interface's words (in parentheses or not)."""
     wrapped = _WRAPPED.fullmatch(piece)
     word = wrapped["word"] if wrapped else piece
-    if word in _vocabulary():
+    if word in WRITTEN:  # "Julie Moreau (infirmière)": a profession as written for the person a change was about
+        said = profession_label(word)
+    elif word in _vocabulary():
         said = _(word)
     elif word.lower() in _lowered():
         said = _(_lowered()[word.lower()]).lower()
@@ -122,6 +124,6 @@ def _vocabulary() -> frozenset[str]:
     from ..profile.kinds import NATURES
 
     return frozenset([*CATEGORIES.values(), ALL_DOCUMENTS, *(label for label, _days in DURATIONS.values()),
-                      *DETAIL_WORDS, *PROFESSIONS,  # "Julie Moreau (masseur-kinésithérapeute)"
+                      *DETAIL_WORDS,
                       *LEVELS.values(), PARENT_TERMS,  # a caregiver's: "(gestion, sans date de fin)"
                       *(nature.heading for nature in NATURES.values())])  # a condition classed: "(Maladies passées)"

@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 
 from .. import i18n
 from ..i18n import N_, _
-from ..dossiers import profession_label
 from ..i18n.formats import PARIS, clock, long_date, quoted, typography
 from ..models import AccessEvent
+from ..professionals.professions import profession_label
 from ..templating import de
 from .details import GUILLEMETS, stored
 from .phrases import (

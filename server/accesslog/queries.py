@@ -14,9 +14,9 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..dossiers import profession_label
 from ..i18n import N_
 from ..models import AccessEvent, LogProfessional, LogSubject
+from ..professionals.professions import profession_label
 from .phrases import READS, RIGHTS_CHANGES
 
 

@@ -17,11 +17,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import upsert
 from ..models import AccessEvent, LogProfessional, LogSubject, Professional
+from ..professionals.professions import written_profession
 
 
 def label_of(professional: Professional) -> str:
     """"Julie Moreau, masseur-kinésithérapeute": how `logprofessional` labels a professional (as audit.py does)."""
-    return f"{professional.given_name} {professional.family_name}, {professional.profession}"
+    return f"{professional.given_name} {professional.family_name}, {written_profession(professional)}"
 
 
 async def remember(session: AsyncSession, *, event: AccessEvent, professional: Professional) -> None:

@@ -29,6 +29,7 @@ from .profile import later_flu_shots, make_profile
 from ..dossiers import add_document, create_patient, create_professional
 from ..identifiers import ins_key, rpps_with_key
 from ..models import Account, Dossier, Patient, Professional, clock_at
+from ..professionals.professions import written_profession
 from ..files.store import Storage
 from ..reimbursements import importer as reimbursements
 from ..reimbursements.layout import read as read_layout
@@ -77,7 +78,7 @@ class DemoResult:
     def summary(self) -> str:
         """What a command line prints so that someone can log in to the demo, one line per person."""
         def pro(p: Professional) -> str:
-            return f"{p.given_name} {p.family_name} ({p.profession}, RPPS {p.rpps})"
+            return f"{p.given_name} {p.family_name} ({written_profession(p)}, RPPS {p.rpps})"
         return "\n".join([
             f"Patiente {self.patient.given_name} {self.patient.family_name} : code {self.patient_code}, "
             f"date de naissance {self.patient_birth_date:%d/%m/%Y}, INS {self.patient.ins}",
@@ -120,7 +121,7 @@ async def load_demo(
     pros = {
         key: await create_professional(
             session, rpps=rpps_with_key(p.rpps_stem), given_name=p.given_name, family_name=p.family_name,
-            profession=p.profession, city=p.city,
+            profession=p.profession, city=p.city, feminine=p.feminine,
         )
         for key, p in PEOPLE.items()
     }

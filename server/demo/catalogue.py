@@ -37,12 +37,13 @@ class Person:
 
     given_name: str
     family_name: str
-    profession: str  # a key of dossiers.PROFESSIONS
+    profession: str  # a code of professionals.professions.PROFESSIONS
     city: str
     rpps_stem: str  # 10 digits; the Luhn key is added by identifiers.rpps_with_key
     letterhead: tuple[str, ...]
     title: str  # under the signature: "Médecin généraliste"
     doctor: bool = True
+    feminine: bool = False  # her profession written in the feminine ("infirmière"), as Carnet shows it
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,11 @@ PEOPLE: dict[str, Person] = {
     "bernard": Person("Claire", "Bernard", "médecin", "Lyon", "1000287643",
                       ("Dr Claire BERNARD", "Médecine générale - Conventionnée secteur 1",
                        "Cabinet médical des Pentes, 14 montée de la Grande-Côte, 69001 Lyon", "Tél. 04 78 28 41 16"),
-                      "Médecin généraliste"),
+                      "Médecin généraliste", feminine=True),
     "fontaine": Person("Léa", "Fontaine", "masseur-kinésithérapeute", "Lyon", "1000951238",
                        ("Léa FONTAINE", "Masseuse-kinésithérapeute D.E. - Rééducation du sportif",
                         "Cabinet de kinésithérapie Croix-Rousse, 8 rue d'Austerlitz, 69004 Lyon", "Tél. 04 78 39 52 07"),
-                       "Masseuse-kinésithérapeute", doctor=False),
+                       "Masseuse-kinésithérapeute", doctor=False, feminine=True),
     "moreau": Person("Antoine", "Moreau", "cardiologue", "Villeurbanne", "1000463175",
                      ("Dr Antoine MOREAU", "Cardiologie et maladies vasculaires - Ancien chef de clinique",
                       "Cabinet de cardiologie Gratte-Ciel, 27 avenue Henri Barbusse, 69100 Villeurbanne",
@@ -110,7 +111,7 @@ PEOPLE: dict[str, Person] = {
     "laurent": Person("Sophie", "Laurent", "médecin", "Lyon", "1000394716",
                       ("Dr Sophie LAURENT", "Gynécologie médicale", "45 cours Gambetta, 69003 Lyon",
                        "Tél. 04 78 60 21 85"),
-                      "Gynécologue médicale"),
+                      "Gynécologue médicale", feminine=True),
     "robert": Person("Thomas", "Robert", "chirurgien-dentiste", "Lyon", "1000825349",
                      ("Dr Thomas ROBERT", "Chirurgien-dentiste - Omnipratique",
                       "Cabinet dentaire Saxe-Gambetta, 62 avenue Maréchal de Saxe, 69003 Lyon", "Tél. 04 78 62 14 09"),
@@ -118,11 +119,11 @@ PEOPLE: dict[str, Person] = {
     "roux": Person("Hélène", "Roux", "sage-femme", "Lyon", "1000672584",
                    ("Hélène ROUX", "Sage-femme libérale - Suivi gynécologique et contraception",
                     "5 rue Dumenge, 69004 Lyon", "Tél. 06 71 24 58 13"),
-                   "Sage-femme", doctor=False),
+                   "Sage-femme", doctor=False, feminine=True),
     "garnier": Person("Nathalie", "Garnier", "infirmier", "Lyon", "1000146927",
                       ("Nathalie GARNIER", "Infirmière diplômée d'État",
                        "Cabinet infirmier du Plateau, 21 rue Hénon, 69004 Lyon", "Tél. 06 12 48 77 30"),
-                      "Infirmière D.E.", doctor=False),
+                      "Infirmière D.E.", doctor=False, feminine=True),
     "dubois": Person("Nicolas", "Dubois", "médecin", "Lyon", "1000253861",
                      ("Dr Nicolas DUBOIS", "Psychiatrie de l'adulte", "10 quai Saint-Vincent, 69001 Lyon",
                       "Tél. 04 78 27 63 50"),

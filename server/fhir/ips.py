@@ -20,6 +20,7 @@ from fhir.resources.R4B.bundle import Bundle
 from ..authors import Adder
 from ..dossiers import professional_title
 from ..models import Document, Patient, Professional, ProfileItem
+from ..professionals.professions import written_profession
 from ..profile.items import Profile
 from ..profile.wording import describe, in_reading_order
 from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES
@@ -212,7 +213,7 @@ def practitioner(professional: Professional) -> dict:
     return {"resourceType": "Practitioner",
             "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.1", "value": f"8{professional.rpps}"}],
             "name": [{"family": professional.family_name, "given": [professional.given_name]}],
-            "qualification": [{"code": {"text": professional.profession}}]}
+            "qualification": [{"code": {"text": written_profession(professional)}}]}
 
 
 def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Document],

@@ -29,7 +29,8 @@ class Professional(SQLModel, table=True):
     rpps: str = Field(max_length=11, unique=True, index=True)
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)
-    profession: str = Field(max_length=60)
+    profession: str = Field(max_length=60)  # its code: a key of professionals/professions.py's PROFESSIONS
+    profession_feminine: bool = False  # written for this person in the feminine: "infirmière" (migration 0048)
     city: str = Field(max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -11,7 +11,7 @@ from .. import cli_support
 
 @click.group()
 def professional() -> None:
-    """Professionals: register one, or issue a new activation code."""
+    """Professionals: register one, write their profession in their form, or issue a new activation code."""
 
 
 def _print_code(code: str, settings) -> None:
@@ -19,17 +19,50 @@ def _print_code(code: str, settings) -> None:
     click.echo(f"À saisir avec le numéro RPPS sur {settings.origin}/pro/activer (valable 30 jours, une fois).", err=True)
 
 
+FORMS = {"feminine": True, "masculine": False}
+FORM_HELP = "How the profession is written for this person: infirmier or infirmière, pharmacien or pharmacienne…"
+
+
+def _profession(word: str, form: str | None) -> tuple[str, bool]:
+    """The profession's code and its form for this person, from the name the desk gave (either form) and `--form`."""
+    from .professions import PROFESSIONS, profession_named
+
+    named = profession_named(word.strip().lower())
+    if named is None:
+        possible = ", ".join(forms.masculine if forms.masculine == forms.feminine
+                             else f"{forms.masculine} ou {forms.feminine}" for forms in PROFESSIONS.values())
+        raise click.ClickException(f"Profession inconnue. Professions possibles : {possible}.")
+    code, said_feminine = named
+    if form is not None and said_feminine is not None and FORMS[form] != said_feminine:
+        raise click.ClickException(f"« {word.strip()} » est la forme {'féminine' if said_feminine else 'masculine'} "
+                                   f"de la profession : --form {form} la contredit.")
+    return code, FORMS[form] if form is not None else bool(said_feminine)
+
+
+def _print_profession(professional) -> None:
+    """How patients will read the profession, and the other form where there is one, for the desk to check."""
+    from .professions import PROFESSIONS, written_profession
+
+    written = written_profession(professional)
+    forms = PROFESSIONS[professional.profession]
+    other = (f" (l'autre forme : --form {'masculine' if professional.profession_feminine else 'feminine'})"
+             if forms.masculine != forms.feminine else "")
+    click.echo(f"Profession telle que les patients la lisent : {written}{other}.", err=True)
+
+
 @professional.command("add")
 @click.option("--rpps", required=True, help="11 digits, with its Luhn key.")
 @click.option("--given-name", required=True)
 @click.option("--family-name", required=True)
-@click.option("--profession", required=True, help="médecin, infirmier, pharmacien, masseur-kinésithérapeute…")
+@click.option("--profession", required=True,
+              help="Either form: médecin, infirmier or infirmière, pharmacien or pharmacienne, masseur-kinésithérapeute…")
+@click.option("--form", type=click.Choice(list(FORMS)), help=f"{FORM_HELP} (default: as --profession is written).")
 @click.option("--city", required=True)
 @click.option("--issued-by", default="Guichet d'enregistrement des professionnels", show_default=True)
-def professional_add(rpps, given_name, family_name, profession, city, issued_by) -> None:
+def professional_add(rpps, given_name, family_name, profession, form, city, issued_by) -> None:
     """Register a professional and print their activation code, as a registration desk would."""
     from ..auth.accounts import issue_activation_code
-    from ..dossiers import PROFESSIONS, InvalidInput, create_professional
+    from ..dossiers import InvalidInput, create_professional
     from ..identifiers import is_valid_rpps
     from ..text_input import names_missing
 
@@ -38,20 +71,46 @@ def professional_add(rpps, given_name, family_name, profession, city, issued_by)
         raise click.ClickException("Ce numéro RPPS n'est pas valide (11 chiffres, clé de Luhn).")
     if names_missing({"--given-name": given_name, "--family-name": family_name}):
         raise click.ClickException("Donnez le prénom et le nom du professionnel (--given-name, --family-name).")
-    if profession not in PROFESSIONS:
-        raise click.ClickException(f"Profession inconnue. Professions possibles : {', '.join(PROFESSIONS)}.")
+    code, feminine = _profession(profession, form)
 
     async def work(session):
         found = await create_professional(session, rpps=rpps, given_name=given_name, family_name=family_name,
-                                          profession=profession, city=city)  # cleaned there, as every path's
-        return await issue_activation_code(session, professional=found, issued_by=issued_by)
+                                          profession=code, feminine=feminine, city=city)  # cleaned there
+        return found, await issue_activation_code(session, professional=found, issued_by=issued_by)
 
     settings = cli_support.settings()
     try:
-        code = asyncio.run(cli_support.with_db(settings, work))
+        found, activation = asyncio.run(cli_support.with_db(settings, work))
     except InvalidInput as error:
         raise click.ClickException(f"{error} Pour un nouveau code : carnet professional code --rpps {rpps}") from None
-    _print_code(code, settings)
+    _print_code(activation, settings)
+    _print_profession(found)
+
+
+@professional.command("form")
+@click.option("--rpps", required=True)
+@click.option("--form", type=click.Choice(list(FORMS)), required=True, help=FORM_HELP)
+def professional_form(rpps, form) -> None:
+    """Write a registered professional's profession in their form (infirmière), from now on; the log keeps what it
+    wrote before."""
+    from sqlmodel import select
+
+    from ..db import begin_write
+    from ..models import Professional
+
+    rpps = "".join(rpps.split())
+
+    async def work(session):
+        await begin_write(session)
+        found = (await session.exec(select(Professional).where(Professional.rpps == rpps))).first()
+        if found is None:
+            raise click.ClickException("Aucun professionnel enregistré avec ce numéro RPPS.")
+        found.profession_feminine = FORMS[form]
+        session.add(found)
+        await session.commit()
+        return found
+
+    _print_profession(asyncio.run(cli_support.with_db(cli_support.settings(), work)))
 
 
 @professional.command("code")

@@ -19,6 +19,7 @@ from ..identifiers import is_valid_ins, normalize_ins
 from ..models import Account, ActivationCode, Dossier, Patient, Professional
 from ..search import fold
 from ..text_input import names_missing, names_too_long
+from .professions import written_profession
 from .uploads import OLDEST_DATE
 
 
@@ -89,7 +90,7 @@ async def open_dossier_in_person(
     check_identity(identity, today=today)
     professional = await session.get(Professional, account.professional_id)
     actor = audit.Actor.professional(account, professional)
-    issued_by = f"{professional.given_name} {professional.family_name}, {professional.profession}"
+    issued_by = f"{professional.given_name} {professional.family_name}, {written_profession(professional)}"
     await audit.begin_chained(session)
     existing = (await session.exec(select(Patient).where(Patient.ins == normalize_ins(identity.ins)))).first()
     if existing is not None:

@@ -187,9 +187,9 @@ def seed_professional(server):
     """Register a professional in the server's database; return who they are, with their activation code."""
 
     def make(*, given_name: str = "Léa", family_name: str = "Fontaine", profession: str = "masseur-kinésithérapeute",
-             city: str = "Lyon") -> seeding.SeededProfessional:
+             city: str = "Lyon", feminine: bool = False) -> seeding.SeededProfessional:
         return run_async(seeding.seed_professional(server.data_dir, given_name=given_name, family_name=family_name,
-                                                   profession=profession, city=city))
+                                                   profession=profession, city=city, feminine=feminine))
 
     return make
 

@@ -153,7 +153,7 @@ class SeededProfessional:
 
 
 async def seed_professional(data_dir: Path, *, given_name: str, family_name: str, profession: str,
-                            city: str) -> SeededProfessional:
+                            city: str, feminine: bool = False) -> SeededProfessional:
     """A registered professional and their activation code, as `carnet professional add` makes them."""
     # A random RPPS: other tests in this session register professionals in the same database.
     rpps = rpps_with_key(f"3{secrets.randbelow(10**9):09d}")
@@ -161,7 +161,7 @@ async def seed_professional(data_dir: Path, *, given_name: str, family_name: str
     try:
         async with make_sessionmaker(engine)() as db:
             professional = await create_professional(db, rpps=rpps, given_name=given_name, family_name=family_name,
-                                                     profession=profession, city=city)
+                                                     profession=profession, city=city, feminine=feminine)
             code = await issue_activation_code(db, professional=professional, issued_by="tests e2e")
             return SeededProfessional(code, rpps, given_name, family_name, profession, city, professional.id)
     finally:

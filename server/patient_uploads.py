@@ -19,12 +19,11 @@ from .files.store import Storage
 from .i18n import _
 from .models import CATEGORIES, Account, Document, Patient
 from .notifications import notify
-from .professionals.uploads import Upload, check_details, check_file, clean_filename
+from .professionals.uploads import Upload, check_details, check_file, check_note, clean_filename, note_name
 from .text_input import readable_length
 
 # Every category but the Assurance Maladie's statements, which come from its feed alone.
 PATIENT_CATEGORIES = {code: label for code, label in CATEGORIES.items() if code != "remboursement"}
-NOTE_MAX = 20_000  # characters: a page of questions for a doctor, a symptoms diary; not a book
 
 
 @dataclass(frozen=True)
@@ -56,11 +55,8 @@ async def check_addition(addition: Addition, *, today: date, born: date) -> Chec
     if has_file:
         mime, rendered = await check_file(upload)
         return Checked(mime, upload.data, clean_filename(upload.filename, mime), rendered)
-    if len(addition.note) > NOTE_MAX:
-        raise InvalidInput(_("La note fait 20 000 caractères au plus."), "note")
-    # Named after its title, which may hold a "/" ("Tension 03/2025"): not a folder of the name.
-    name = upload.title.replace("/", "-").replace("\\", "-")
-    return Checked("text/plain", addition.note.encode(), clean_filename(name, "text/plain"))
+    check_note(addition.note)
+    return Checked("text/plain", addition.note.encode(), note_name(upload.title))
 
 
 async def add_own_document(session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str,

@@ -75,6 +75,7 @@ async def test_a_professional_s_form_to_add_to_a_dossier_shows_its_patient_and_i
     await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
                               duration="sans", actor=PATIENT)
     for address in (f"/dossiers/{patient.dossier.id}/documents/nouveau",
+                    f"/dossiers/{patient.dossier.id}/documents/nouvelle-note",
                     f"/dossiers/{patient.dossier.id}/profil/ajouter?type=allergy"):
         async with Log(db, patient.dossier.id) as log:
             page = await client.get(address)
@@ -84,4 +85,4 @@ async def test_a_professional_s_form_to_add_to_a_dossier_shows_its_patient_and_i
     from tests.conftest import activate
     await activate(her_phone, patient)
     history = (await her_phone.get(f"/dossiers/{patient.dossier.id}/historique")).text
-    assert history.count("a ouvert votre dossier pour y ajouter un document ou une information") == 2
+    assert history.count("a ouvert votre dossier pour y ajouter un document ou une information") == 3

@@ -80,7 +80,7 @@ async def test_every_page_a_granted_professional_reads_or_writes_names_the_patie
     await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
     dossier = f"/dossiers/{patient.dossier.id}"
     pages = [dossier, f"/documents/{document.id}", f"{dossier}/profil", f"{dossier}/profil/ajouter?type=allergy",
-             f"{dossier}/soins", f"{dossier}/documents/nouveau"]
+             f"{dossier}/soins", f"{dossier}/documents/nouveau", f"{dossier}/documents/nouvelle-note"]
     async with browser(app, db, await granted_professional(db, patient)) as client:
         for url in pages:
             page = await client.get(url)

@@ -1,6 +1,6 @@
-"""A document a professional adds to a dossier: its file checked for what it really is, their right to write
-checked under the dossier's lock, stored and logged; one at a time or a batch from their software. And its
-withdrawal by its author, from the web or their software."""
+"""A document a professional adds to a dossier: its file checked for what it really is (or a note typed on the web,
+filed as its text), their right to write checked under the dossier's lock, stored and logged; one at a time or a batch
+from their software. And its withdrawal by its author, from the web or their software."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ WRITE_RIGHTS = {Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
 # The real type of a file is read from its first bytes, never taken from the browser's claim.
 MAGIC = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"),
-              "text/plain": (".txt",)}  # a note the patient typed (patient_uploads.py)
+              "text/plain": (".txt",)}  # a note typed instead of a file (typed_note)
 OLDEST_DATE = date(1900, 1, 1)
 
 
@@ -57,6 +57,29 @@ class Upload:
     type_system: str = ""  # the document type the software coded, kept as sent ("" for none)
     type_code: str = ""
     type_display: str = ""
+    # Typed in the web form instead of a file (`typed_note`): `data` is its text, in UTF-8, filed as text/plain.
+    typed: bool = False
+
+
+NOTE_MAX = 20_000  # characters: a nurse's transmission, a page of questions for a doctor; not a book
+
+
+def typed_note(*, title: str, text: str, **details) -> Upload:
+    """A note typed instead of a file, as an Upload: its text the bytes, named after its title."""
+    return Upload(title=title, filename=note_name(title), data=text.encode(), typed=True, **details)
+
+
+def note_name(title: str) -> str:
+    """A typed note's file name: its title, which may hold a "/" ("Tension 03/2025"), no folder of the name."""
+    return clean_filename(title.replace("/", "-").replace("\\", "-"), "text/plain")
+
+
+def check_note(text: str) -> None:
+    """A typed note has something to read, NOTE_MAX characters at most (never cut short unsaid)."""
+    if not readable_length(text):
+        raise InvalidInput(_("Écrivez le texte de la note."), "note")
+    if len(text) > NOTE_MAX:
+        raise InvalidInput(_("La note fait 20 000 caractères au plus."), "note")
 
 
 class IdentifierReused(InvalidInput):
@@ -108,13 +131,16 @@ def clean_filename(name: str, mime: str) -> str:
 
 async def check_upload(upload: Upload, *, today: date, born: date,
                        categories: Mapping[str, str] = PRO_CATEGORIES) -> tuple[str, Rendered | None]:
-    """Every refusal an upload can earn, before anything is written; returns the real MIME type and,
+    """Every refusal an upload can earn, before anything is written; returns the real MIME type and, for a file,
     its page images and a PDF's text (a PDF that cannot be shown within the renderer's limits is refused; an image's
-    one page is its copy sized for a screen).
+    one page is its copy sized for a screen; a typed note has none).
     `born` is the patient's birth date, before which no document is dated: checked after the right to write,
     so that no one else learns it by trying dates. `categories`: those its sender may file (a patient's, too).
     Each refusal names its field as the upload forms (templates/pro_upload.html, patient_upload.html) name it."""
     check_details(upload, today=today, born=born, categories=categories)
+    if upload.typed:
+        check_note(upload.data.decode())
+        return "text/plain", None
     return await check_file(upload)
 
 
@@ -220,7 +246,7 @@ async def add_professional_documents(
         if not second_copy:
             for upload in uploads:
                 await refuse_recent_copy(session, dossier_id=dossier.id, account=account, data=upload.data,
-                                         field="file")
+                                         field="note" if upload.typed else "file")
         for upload, (mime, rendered), received in zip(uploads, checked, known, strict=True):
             if received is not None:
                 filed.append((received, False))

@@ -14,8 +14,8 @@ from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
 from ..files.copies import AlreadyAdded
 from ..guards import logged_in
 from ..models import paris_today, utcnow
-from ..patient_uploads import NOTE_MAX, PATIENT_CATEGORIES, Addition, add_own_document
-from ..professionals.uploads import OLDEST_DATE, Upload
+from ..patient_uploads import PATIENT_CATEGORIES, Addition, add_own_document
+from ..professionals.uploads import NOTE_MAX, OLDEST_DATE, Upload
 from .forms import FORM_OVERHEAD, FormError, MultipartForm, file_of, parse_date, text
 
 DEFAULT_CATEGORY = "note_patient"

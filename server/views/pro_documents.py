@@ -1,4 +1,5 @@
-"""A professional files a document in a dossier they may write to, as its author; and withdraws it, as its author."""
+"""A professional files a document in a dossier they may write to, as its author, a file or a note typed there (a
+nurse's transmission at the bedside); and withdraws it, as its author."""
 
 from __future__ import annotations
 
@@ -17,20 +18,25 @@ from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
 from ..models import Patient, paris_today, utcnow
 from ..professionals.uploads import (
-    OLDEST_DATE, PRO_CATEGORIES, NotAuthor, Upload, add_professional_document, withdraw_document, write_right,
+    NOTE_MAX, OLDEST_DATE, PRO_CATEGORIES, NotAuthor, Upload, add_professional_document, typed_note, withdraw_document,
+    write_right,
 )
-from .forms import FORM_OVERHEAD, FormError, MultipartForm, file_of, parse_date, text
+from .forms import FORM_OVERHEAD, Form, FormError, MultipartForm, file_of, parse_date, text
 
+# What a typed note is filed under unless its author says otherwise: the CI-SIS's class 10 "Compte rendu", whose
+# LOINC type 11506-3 is a nurse's or an auxiliary's report of the care given (fhir/categories.py).
+NOTE_CATEGORY = "compte_rendu"
 
 
 def form_page(dossier_id: str, patient: Patient, *, form: dict | None = None, error: FormError | None = None,
-              status: int = 200, copy: AlreadyAdded | None = None) -> Template:
+              status: int = 200, copy: AlreadyAdded | None = None, note: bool = False) -> Template:
+    """The form to add a file, or (`note`) to type a note instead."""
     # The dates check_upload accepts, for the browser's date picker: the patient's birth (never before 1900) to today.
     # Only a professional who may write here gets this page (`writable`), and the band above shows the birth date.
     earliest = max(patient.birth_date, OLDEST_DATE)
     context = {"dossier_id": dossier_id, "patient": patient, "categories": PRO_CATEGORIES, "form": form or {},
                "error": error, "earliest": earliest.isoformat(), "today": paris_today().isoformat(),
-               "minor": is_minor(patient, utcnow()), "copy": copy,
+               "minor": is_minor(patient, utcnow()), "copy": copy, "note": note, "note_max": NOTE_MAX,
                "identity": identity_of(patient, today=paris_today())}
     return Template("pro_upload.html", context=context, status_code=status)
 
@@ -43,25 +49,26 @@ async def writable(request: Request, db: AsyncSession, dossier_id: str) -> Patie
     return patient
 
 
-@get("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in])
-async def upload_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
-    """The form shows who the patient is: opened to add to the dossier, logged (the right read under the chain's
-    lock, so a revoke committed just before is seen)."""
+async def opened_to_add(request: Request, db: AsyncSession, dossier_id: str) -> Patient:
+    """The patient whose dossier this professional opens to add to, shown on the form to check it is the right one: an
+    opening logged before the form is sent (the right read under the chain's lock, so a revoke committed just before
+    is seen); 404 for anyone else."""
     await audit.begin_chained(db, dossier_id=dossier_id)
     dossier, right = await write_right(db, account=request.user.account, dossier_id=dossier_id)
     await log_add_form(db, account=request.user.account, dossier=dossier, right=right)
-    return form_page(dossier_id, await db.get(Patient, dossier.patient_id))
+    return await db.get(Patient, dossier.patient_id)
 
 
-@post("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in], status_code=200,
-      request_max_body_size=MAX_DOCUMENT_BYTES + FORM_OVERHEAD)
-async def upload(request: Request, db: AsyncSession, dossier_id: str, data: MultipartForm) -> Response:
-    form = {"title": text(data, "title", limit=300), "category": text(data, "category", limit=30),
+def details_of(data: dict) -> dict:
+    """What both forms send of the document, besides its file or its text."""
+    return {"title": text(data, "title", limit=300), "category": text(data, "category", limit=30),
             "event_date": text(data, "event_date", limit=20), "confidential": text(data, "confidentiel", limit=5) == "oui",
             "second_copy": text(data, "seconde_copie", limit=5) == "oui"}
-    content, filename = await file_of(data)
-    upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
-                    filename=filename, data=content, hidden_from_representatives=form["confidential"])
+
+
+async def file_as_author(request: Request, db: AsyncSession, dossier_id: str, upload: Upload, form: dict, *,
+                         note: bool = False) -> Response:
+    """File the document as its author and lead to its page; a refusal shows the form again, as it was sent."""
     try:
         document = await add_professional_document(
             db, request.app.state.storage, account=request.user.account, dossier_id=dossier_id, upload=upload,
@@ -70,8 +77,40 @@ async def upload(request: Request, db: AsyncSession, dossier_id: str, data: Mult
     except InvalidInput as invalid:
         # Checked against the right first: without one, the answer is the same 404 as for any other dossier.
         return form_page(dossier_id, await writable(request, db, dossier_id), form=form, error=FormError.of(invalid),
-                         status=400, copy=invalid if isinstance(invalid, AlreadyAdded) else None)
+                         status=400, copy=invalid if isinstance(invalid, AlreadyAdded) else None, note=note)
     return Redirect(f"/documents/{document.id}?fait=document-ajoute", status_code=303)  # said once, on that page
+
+
+@get("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in])
+async def upload_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    return form_page(dossier_id, await opened_to_add(request, db, dossier_id))
+
+
+@post("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in], status_code=200,
+      request_max_body_size=MAX_DOCUMENT_BYTES + FORM_OVERHEAD)
+async def upload(request: Request, db: AsyncSession, dossier_id: str, data: MultipartForm) -> Response:
+    form = details_of(data)
+    content, filename = await file_of(data)
+    upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
+                    filename=filename, data=content, hidden_from_representatives=form["confidential"])
+    return await file_as_author(request, db, dossier_id, upload, form)
+
+
+@get("/dossiers/{dossier_id:str}/documents/nouvelle-note", guards=[logged_in])
+async def note_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    """A note typed at the bedside, on the day of care, rather than a file made first."""
+    patient = await opened_to_add(request, db, dossier_id)
+    return form_page(dossier_id, patient, form={"category": NOTE_CATEGORY, "event_date": paris_today().isoformat()},
+                     note=True)
+
+
+@post("/dossiers/{dossier_id:str}/documents/nouvelle-note", guards=[logged_in], status_code=200)
+async def add_note(request: Request, db: AsyncSession, dossier_id: str, data: Form) -> Response:
+    # One more than a note may hold: a longer one is refused, never cut short unsaid.
+    form = {**details_of(data), "note": text(data, "note", limit=NOTE_MAX + 1, multiline=True)}
+    upload = typed_note(title=form["title"], text=form["note"], category=form["category"],
+                        event_date=parse_date(form["event_date"]), hidden_from_representatives=form["confidential"])
+    return await file_as_author(request, db, dossier_id, upload, form, note=True)
 
 
 @get("/documents/{document_id:str}/retrait", guards=[logged_in])
@@ -101,4 +140,4 @@ async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Redi
     return Redirect(f"/documents/{document.id}?fait=document-retire", status_code=303)
 
 
-routes = [upload_form, upload, withdraw_form, withdraw]
+routes = [upload_form, upload, note_form, add_note, withdraw_form, withdraw]

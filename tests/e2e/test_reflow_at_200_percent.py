@@ -362,5 +362,5 @@ def test_every_page_of_a_professional_keeps_its_words_whole_at_200_percent_zoom(
     page.goto(dossier)
     document = page.get_by_role("link", name=re.compile("Ordonnance de kinésithérapie")).get_attribute("href")
     visit_at_200_percent_zoom(page, [
-        "/pro", dossier, document, f"{dossier}/documents/nouveau", f"{dossier}/profil", "/pro/code", "/pro/urgence",
-        "/pro/nouveau-dossier", "/pro/logiciels", "/cles"])
+        "/pro", dossier, document, f"{dossier}/documents/nouveau", f"{dossier}/documents/nouvelle-note",
+        f"{dossier}/profil", "/pro/code", "/pro/urgence", "/pro/nouveau-dossier", "/pro/logiciels", "/cles"])

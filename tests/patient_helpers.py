@@ -96,12 +96,14 @@ class Statements:
 class Plans(Statements):
     """SQLite's query plan of each statement the engine runs, as one line, with the statement."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, *, deletes: bool = False) -> None:
+        """`deletes`: the DELETEs' plans too (housekeeping's)."""
         super().__init__(engine)
         self.plans: list[tuple[str, str]] = []
+        self.kinds = ("SELECT", "UPDATE", "WITH", *(("DELETE",) if deletes else ()))
 
     def _record(self, _conn, cursor, statement, parameters, *_args):
-        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "WITH")):
+        if statement.lstrip().upper().startswith(self.kinds):
             cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
             self.plans.append((re.sub(r"\s+", " ", statement), " | ".join(row[-1] for row in cursor.fetchall())))
 

@@ -19,6 +19,11 @@ from .rights import CLOSED, active_block, end_current_grants, layer_of, logged_s
 
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 SHARE_CODE_LIFETIME = timedelta(minutes=10)
+# A code no one used is erased this long after it ended, expired or cancelled (housekeeping.py): until then its page
+# tells whoever made it and comes back to it (a reload, a tab left open) "Code expiré" or "Code annulé", not "page
+# introuvable". A professional who types it is refused as for a code that never was, before and after. A used code
+# stays: its grant names it.
+UNUSED_KEPT = timedelta(days=1)
 
 
 async def create_share_code(
@@ -30,7 +35,7 @@ async def create_share_code(
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
         await refuse(session, _(CLOSED))
-    while True:  # every code ever made keeps its (unique) hash: draw again on the rare collision
+    while True:  # every code kept (used, or not long ended) keeps its (unique) hash: draw again on the rare collision
         code = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(6))
         code_hash = hash_secret(normalize_code(code))
         if (await session.exec(select(ShareCode.id).where(ShareCode.code_hash == code_hash))).first() is None:
@@ -83,6 +88,9 @@ async def redeem_share_code(
         raise ShareCodeRefused(_(REFUSED))
     await audit.begin_chained(session, dossier_id=row.dossier_id)
     row = await session.get(ShareCode, row.id, populate_existing=True)
+    if row is None:  # long expired, and erased a moment ago by housekeeping
+        await session.rollback()
+        raise ShareCodeRefused(_(REFUSED))
     dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
     # A parent's code given to a professional who kept care from them grants within the parents' own decisions.
     layer = await layer_of(session, dossier_id=dossier.id, professional_id=professional.id, given_by=row.given_by)

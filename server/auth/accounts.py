@@ -53,6 +53,12 @@ def normalize_code(value: str) -> str:
 
 MAX_LOCKOUTS = 3  # locks a code may earn (5 wrong tries each); the next failure after them kills it
 IN_PERSON_DAYS = 3  # a code a professional printed: they saw it, so it must not stay valid for long
+# A code never used is erased this long after it expired, replaced or not (housekeeping.py): until then whoever proves
+# it is theirs (the birth date, the RPPS) is told it expired, or was replaced, and to ask for another, where a code
+# erased gets what a wrong code gets ("ne correspondent pas", counted the same), which would have her try other
+# birth dates; and its own pause (a day at most, throttles.MAX_LOCK) is long over. A used code stays: it tells its
+# holder when it served, should someone else have used it.
+UNUSED_ACTIVATION_KEPT = timedelta(days=30)
 
 
 async def issue_activation_code(
@@ -148,7 +154,10 @@ async def check_activation(
     refused = ActivationRefused(_("Ce code d'activation et ce numéro RPPS ne correspondent pas.") if rpps else
                                 _("Ce code d'activation et cette date de naissance ne correspondent pas."),
                                 "code", "rpps" if rpps else "birth_date")
-    result = await session.exec(select(ActivationCode).where(ActivationCode.code_hash == hash_secret(normalize_code(code))))
+    # Locked on PostgreSQL (SQLite's BEGIN IMMEDIATE runs writers one at a time): a failure counted on a long-expired
+    # code that housekeeping erased meanwhile would update no row.
+    result = await session.exec(select(ActivationCode).where(
+        ActivationCode.code_hash == hash_secret(normalize_code(code))).with_for_update())
     activation = result.first()
     if activation is None or (activation.patient_id if rpps is None else activation.professional_id) is None:
         raise refused

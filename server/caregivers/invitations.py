@@ -24,6 +24,10 @@ from ..access.rule import LEGAL_REPRESENTATIVES
 from .dossiers import is_minor
 
 INVITATION_LIFETIME = timedelta(days=7)
+# An invitation no one accepted is erased this long after it expired (housekeeping.py), cancelled or not: until then
+# its page tells whoever made it and comes back to it that it expired, not "page introuvable". Whoever types its code
+# is refused as for a code that never was, before and after. An accepted one stays, with whom it let in.
+UNUSED_KEPT = timedelta(days=1)
 # A minor has two parents or guardians at most: the one who opened the dossier, and the other they invite.
 MAX_REPRESENTATIVES = 2
 LEVELS = {"lecture": N_("lecture seule"), "gestion": N_("gestion")}  # translated where shown
@@ -70,7 +74,7 @@ async def invite(
         await session.commit()  # nothing written; a rollback would expire what the caller shows
         raise InvalidInput(_("Ce dossier a déjà ses deux parents ou tuteurs, ou une invitation en attente pour "
                              "le second : il ne peut pas en avoir d'autre."))
-    while True:  # every code ever made keeps its (unique) hash
+    while True:  # every code kept (accepted, or not long expired) keeps its (unique) hash
         code = make_code(3)
         code_hash = hash_secret(normalize_code(code))
         if (await session.exec(select(CaregiverInvitation.id).where(CaregiverInvitation.code_hash == code_hash))).first() is None:

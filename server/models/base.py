@@ -1,5 +1,5 @@
-"""What every table uses: opaque ids, the clock (which the demo can set) and its calendar, the categories of
-documents."""
+"""What every table uses: opaque ids, the clock (which the demo can set) and its calendar, what makes a code unused,
+the categories of documents."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from calendar import monthrange
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 
+from sqlalchemy import text
 
 from ..i18n import N_
 from ..i18n.formats import PARIS
@@ -50,6 +51,12 @@ def clock_at(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _clock.reset(token)
+
+
+# The codes a person may type (share, invitation, activation) that housekeeping erases, unused some time after they
+# ended, are read through an index of the unused ones alone: used codes stay, and a round must not read every one
+# ever used under the write lock (migration 0051).
+UNUSED = text("used_at IS NULL")
 
 
 CATEGORIES: dict[str, str] = {

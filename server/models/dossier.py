@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import new_id, utcnow
+from .base import UNUSED, new_id, utcnow
 
 
 # --- the dossier --------------------------------------------------------------
@@ -156,6 +156,8 @@ class Block(SQLModel, table=True):
 
 
 class ShareCode(SQLModel, table=True):
+    __table_args__ = (Index("ix_sharecode_unused_expiry", "expires_at", sqlite_where=UNUSED, postgresql_where=UNUSED),)
+
     id: str = Field(default_factory=new_id, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id", index=True)
     code_hash: str = Field(max_length=64, unique=True, index=True)
@@ -190,6 +192,9 @@ class Delegation(SQLModel, table=True):
 
 class CaregiverInvitation(SQLModel, table=True):
     """A code the patient (or a minor's parent) gives a relative: once, for a few days; only its hash is kept."""
+
+    __table_args__ = (Index("ix_caregiverinvitation_unused_expiry", "expires_at", sqlite_where=UNUSED,
+                            postgresql_where=UNUSED),)
 
     id: str = Field(default_factory=new_id, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id", index=True)

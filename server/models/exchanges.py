@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text
+from sqlalchemy import Column, Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 
 from .base import new_id, utcnow
@@ -82,17 +82,26 @@ class ApiAssertion(SQLModel, table=True):
 # --- SMART Health Links ----------------------------------------------------------------
 
 
+KEYED = text("length(key) > 0")  # length() counts a BLOB's bytes on SQLite, a bytea's on PostgreSQL
+
+
 class ShareLink(SQLModel, table=True):
     """A SMART Health Link the patient (or a managing caregiver) made: its id is the manifest URL's secret part
     (32 random bytes, base64url: the spec asks for 256 bits of entropy), its key encrypts the file made afresh at
-    each fetch; the key travels to the recipient only in the link's fragment (server/shlinks/)."""
+    each fetch; the key travels to the recipient only in the link's fragment (server/shlinks/).
+
+    A link ended long ago (links.ENDED_KEPT) is erased by housekeeping if it was never opened; opened, it keeps what
+    the patient's page says of it, and loses its key and its passcode's hash."""
+
+    # The links that still hold a key, by their end: what each housekeeping round reads (migration 0051).
+    __table_args__ = (Index("ix_sharelink_keyed_expiry", "expires_at", sqlite_where=KEYED, postgresql_where=KEYED),)
 
     id: str = Field(primary_key=True, max_length=43)
     dossier_id: str = Field(foreign_key="dossier.id", index=True)
     content: str = Field(max_length=20)  # "summary" or "emergency"
     label: str = Field(max_length=80)
-    key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # 32 bytes, A256GCM
-    passcode_hash: str = Field(default="", max_length=200)  # "" when the link has no passcode
+    key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # 32 bytes, A256GCM; b"" once erased
+    passcode_hash: str = Field(default="", max_length=200)  # "" when the link has no passcode; links.ERASED once erased
     expires_at: datetime
     attempts_left: int = 10  # wrong passcodes over the link's whole life; at 0 the link is dead
     fetch_count: int = 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, LargeBinary, String
+from sqlalchemy import Column, Index, LargeBinary, String
 from sqlmodel import Field, SQLModel
 
-from .base import new_id, utcnow
+from .base import UNUSED, new_id, utcnow
 
 
 # --- people ---------------------------------------------------------------
@@ -87,6 +87,9 @@ class RecoveryCode(SQLModel, table=True):
 
 class ActivationCode(SQLModel, table=True):
     """A code handed out in person; only its hash is kept."""
+
+    __table_args__ = (Index("ix_activationcode_unused_expiry", "expires_at", sqlite_where=UNUSED,
+                            postgresql_where=UNUSED),)
 
     id: str = Field(default_factory=new_id, primary_key=True)
     code_hash: str = Field(max_length=64, unique=True, index=True)

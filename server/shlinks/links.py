@@ -34,6 +34,12 @@ LABEL_MAX = 80  # the spec's limit for `label`
 PASSCODE_MIN, PASSCODE_MAX = 6, 100
 ATTEMPTS = 10  # wrong passcodes over the link's whole life (the spec asks for a lifetime count)
 LISTED = 200  # a dossier's links shown at once, newest first
+# This long after a link expired (revoked or blocked, or not), housekeeping erases it if it was never opened: until
+# then the patient's page says it expired unopened. An opened one keeps what her page says of it (its name, its
+# openings, that it had a passcode) and loses what only opened it, its key and its passcode's hash (ERASED): an
+# expired link never opens again. A recipient who asks it is answered as for a link that never was, before and after.
+ENDED_KEPT = timedelta(days=30)
+ERASED = "erased"  # an erased link's `passcode_hash`, where it had one: no scrypt hash, it matches nothing
 # scrypt (RFC 7914) at the cost OWASP suggests for it: about 16 MiB and a few tens of ms per check.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 

@@ -11,11 +11,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import housekeeping
 from ..auth import accounts, throttles
+from ..access import share_codes
 from ..access.emergencies import EMERGENCY_WINDOW
-from ..access.share_codes import SHARE_CODE_LIFETIME
-from ..caregivers.invitations import INVITATION_LIFETIME
+from ..caregivers import invitations
 from ..auth.passkeys import CHALLENGE_LIFETIME
+from ..fhir.tokens import TOKEN_LIFETIME
 from ..reimbursements.history import PERIODS
+from ..shlinks import links
+
+HOUR = timedelta(hours=1)
 
 
 def minutes(span: timedelta) -> int:
@@ -47,8 +51,12 @@ async def your_data(request: Request, db: AsyncSession) -> Template:
     kept = {"idle_minutes": settings.session_idle_minutes, "max_hours": settings.session_max_hours,
             "purge_minutes": minutes(housekeeping.EVERY), "challenge_minutes": minutes(CHALLENGE_LIFETIME),
             "attempt_days": throttles.FORGIVEN_AFTER.days, "care_months": max(months for _, months in PERIODS.values()),
-            "share_code_minutes": minutes(SHARE_CODE_LIFETIME), "invitation_days": INVITATION_LIFETIME.days,
-            "emergency_hours": EMERGENCY_WINDOW // timedelta(hours=1)}
+            "share_code_minutes": minutes(share_codes.SHARE_CODE_LIFETIME),
+            "invitation_days": invitations.INVITATION_LIFETIME.days, "emergency_hours": EMERGENCY_WINDOW // HOUR,
+            "unused_share_code_hours": share_codes.UNUSED_KEPT // HOUR,
+            "unused_invitation_hours": invitations.UNUSED_KEPT // HOUR,
+            "unused_activation_days": accounts.UNUSED_ACTIVATION_KEPT.days, "ended_link_days": links.ENDED_KEPT.days,
+            "token_minutes": minutes(TOKEN_LIFETIME)}
     return Template("privacy.html", context={
         "controller": settings.controller, "dpo_contact": settings.dpo_contact,
         "dpo_href": contact_href(settings.dpo_contact), "kept": kept,

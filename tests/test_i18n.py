@@ -23,7 +23,7 @@ def extracted() -> list[tuple[str, int, object, str | None]]:
     """Every text the code marks for translation, as scripts/catalogue extracts it."""
     with (ROOT / "server/i18n/babel.cfg").open() as mapping:
         method_map, options_map = parse_mapping_cfg(mapping)
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+    keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
     return [
         (filename, lineno, message, context)
         for filename, lineno, message, _comments, context in extract_from_dir(

@@ -217,9 +217,9 @@ SESSION_GONE = "csrf_session_gone"  # set in the scope's state by csrf.py: a pag
 def on_csrf(request: Request, _exc: PermissionDeniedException) -> Response:
     if request.user is None and (request.cookies.get(request.app.state.settings.session_cookie)
                                  or request.scope.get("state", {}).get(SESSION_GONE)):
-        # Its session ended while the page was open (30 minutes idle; or its cookie gone, after its 12 hours: the
-        # form's token was a session's, csrf.py): not "Action refusée" with a way home only, but the login, then
-        # back to the page, told that nothing was done.
+        # Its session ended while the page was open (30 minutes idle, 12 hours after its login; or its cookie cleared
+        # by a logout in another tab: the form's token was a session's, csrf.py): not "Action refusée" with a way home
+        # only, but the login, then back to the page, told that nothing was done.
         return to_login(request, unsent=True)
     return error_response(request, 403)
 

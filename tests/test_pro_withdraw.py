@@ -40,7 +40,7 @@ async def test_the_author_withdraws_their_document_after_confirming_and_the_pati
     assert confirm.status_code == 200
     said = html.unescape(confirm.text)
     assert "<h1>Retirer «\u00a0Bilan erroné\u00a0»\u202f?</h1>" in said and "définitif" in said
-    assert f'<form method="post" action="/documents/{document.id}/retrait">' in said and "_csrf_token" in said
+    assert f'<form method="post" action="/documents/{document.id}/retrait" autocomplete="off">' in said and "_csrf_token" in said
     assert await events(db, patient.dossier, "withdraw_document") == []  # asking withdraws nothing
 
     done = await post_form(client, f"/documents/{document.id}/retrait", {}, follow_redirects=False)

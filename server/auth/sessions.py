@@ -238,7 +238,12 @@ class SessionMiddleware(ASGIMiddleware):
 
 
 def session_cookie(settings: Settings, token: str | None) -> Cookie:
-    """The session cookie to set (or, with no token, to clear)."""
+    """The session cookie to set (or, with no token, to clear).
+
+    A browser-session cookie (no Max-Age), for every account: closing the browser logs out, as a pharmacy's shared
+    computer needs (the next person must not read, logged as her, what she opened). The server ends the session all
+    the same after its idle and 12-hour limits, whatever a browser keeps: Chrome on Android restores session cookies
+    when it reopens, so a patient's phone that killed the app keeps her logged in until then."""
     return Cookie(
         key=settings.session_cookie,
         value=token or "",
@@ -246,5 +251,5 @@ def session_cookie(settings: Settings, token: str | None) -> Cookie:
         httponly=True,
         secure=settings.secure_cookies,
         samesite="lax",
-        max_age=settings.session_max_hours * 3600 if token else 0,
+        max_age=None if token else 0,
     )

@@ -1,7 +1,7 @@
 """Every page of the patient's and the professional's journeys, on a 360 px phone, in French and in
 English, light and dark: axe-core finds no WCAG A/AA violation (in French in both themes, in English in the
 light one), nothing scrolls sideways at 320 px nor at 180 px (a 360 px phone at 200 % zoom), and the English pages
-have no French left in them.
+have no French left in them, and no field lets the browser keep what is typed in it.
 
 Each visit also writes a screenshot of the page's first screen into tests/e2e/screenshots/ (which
 git ignores), named <language>-<theme>-<page>.png, for a person to look at after any run.
@@ -85,6 +85,16 @@ def fits(page: Page) -> None:
     page.set_viewport_size({"width": PHONE_WIDTH, "height": 780})
 
 
+def nothing_to_autofill(page: Page) -> None:
+    """Every field follows an autocomplete="off", its form's or, outside a form, its own: a shared computer's browser
+    keeps nothing typed in Carnet (tests/test_forms_autocomplete_off.py reads every form of the templates)."""
+    offered = page.evaluate("""() => [...document.querySelectorAll('input, textarea, select')]
+        .filter(e => !e.readOnly && !['hidden', 'submit', 'button', 'checkbox', 'radio', 'file'].includes(e.type))
+        .filter(e => (e.getAttribute('autocomplete') ?? e.form?.getAttribute('autocomplete')) !== 'off')
+        .map(e => e.id || e.name)""")
+    assert not offered, f"{page.url}: fields whose values the browser would keep: {offered}"
+
+
 def screenshot(page: Page, path: Path) -> None:
     """The page's first screen, for people to look at (nothing is asserted on it). Chromium now and then has no
     frame to give ("Unable to capture screenshot", once in a clean-clone run, on the export page): asked once more."""
@@ -111,6 +121,7 @@ def visit(page: Page, language: str, name: str, url: str, *, data: tuple[str, ..
     no_violation(page)
     if language == "fr":
         fits(page)
+        nothing_to_autofill(page)
     else:
         no_french_left(page, data)
     page.emulate_media(color_scheme="dark", reduced_motion="reduce")

@@ -1,0 +1,68 @@
+"""A pharmacy's shared computer, as an outside probe found it: Chromium with a profile kept on disk. A pharmacist adds a
+treatment to a patient's profile and closes the browser; the next person finds neither the values she typed (Chromium
+offered "Warfarine 5 mg" in any field of that name: its store of typed values, the profile's `Web Data`) nor her
+session (the cookie lasted 12 hours: "Mes patients" opened, every read logged as hers).
+
+The suite's one Chromium keeps nothing on disk, so this test starts a Chromium of its own on a profile directory,
+twice: about 2.5 s more than a context of the suite's browser (each start and close takes 1.1 to 1.3 s)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e.conftest import CHROMIUM_ARGS, Authenticators
+from tests.e2e.steps import DESKTOP, activate_professional
+
+pytestmark = pytest.mark.e2e
+
+TYPED = {"Médicament": "Warfarine 5 mg", "Posologie": "un demi comprimé le soir", "Prescrit par": "Dr Moreau"}
+
+
+def open_the_computer(browser, server, profile: Path, console) -> tuple[BrowserContext, Page]:
+    """Chromium started on the computer's profile, as its user opens it (what was kept from before kept)."""
+    context = browser.browser_type.launch_persistent_context(
+        profile, executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, base_url=server.url, **DESKTOP)
+    context.set_default_timeout(10_000)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.on("console", lambda m: console.append(f"{m.text} ({page.url})") if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
+    return context, page
+
+
+def kept_values(profile: Path) -> list[str]:
+    """What Chromium keeps to offer in fields of the same name ("Saisie automatique"), read once it has closed."""
+    with sqlite3.connect(profile / "Default" / "Web Data") as store:
+        return [value for (value,) in store.execute("SELECT value FROM autofill")]
+
+
+def test_a_shared_computer_keeps_neither_what_she_typed_nor_her_session(browser, server, seed, seed_professional,
+                                                                       seed_grant, tmp_path, console):
+    patient = seed()
+    pharmacist = seed_professional(given_name="Claire", family_name="Roux", profession="pharmacien", feminine=True)
+    seed_grant(patient, pharmacist)
+    profile = tmp_path / "chromium-profile"
+
+    context, page = open_the_computer(browser, server, profile, console)
+    Authenticators(context.new_cdp_session(page))  # the computer's Windows Hello, before the first page
+    activate_professional(page, pharmacist)
+    page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=treatment")
+    for label, value in TYPED.items():
+        page.get_by_label(label).press_sequentially(value)  # typed, as she did: Chromium keeps what a person types
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".profile-item").filter(has_text="Warfarine 5 mg")).to_be_visible()
+    context.close()  # she closes the browser, without logging out
+
+    assert not set(TYPED.values()) & set(kept_values(profile))
+
+    context, page = open_the_computer(browser, server, profile, console)  # the next person
+    page.goto("/pro")
+    expect(page).to_have_url(re.compile(r"/connexion"))
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    expect(page.get_by_role("heading", name="Mes patients")).to_have_count(0)
+    context.close()
+    assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())

@@ -66,8 +66,9 @@ READ_ONLY_PAGE = (N_("Page réservée"),
 # alike: a deletion is no secret the sentence could tell, since it names every cause.
 DOCUMENT_GONE = (N_("Document introuvable"),
                  N_("Ce document n'existe pas ou plus (il a peut-être été supprimé), ou vous n'y avez pas accès."))
-# A dossier's page refused to a professional whose grant on it ended (reading.AccessEnded): the dossier is no secret to
-# them. One sentence whatever ended it (revoked, expired, blocked, closed): it says nothing of what the patient did.
+# A dossier's page refused to a professional whose access to it ended (reading.AccessEnded): a grant, an emergency
+# access, being its médecin traitant; the dossier is no secret to them. One sentence whatever ended it (revoked,
+# expired, blocked, closed, replaced…): it says nothing of what the patient did.
 ACCESS_ENDED = (N_("Accès terminé"), N_("Votre accès à ce dossier a pris fin. Pour le consulter de nouveau, demandez à "
                                         "votre patient un nouveau code de partage."))
 
@@ -169,7 +170,7 @@ def on_not_found(request: Request, exc: NotFoundException) -> Response:
     # One answer for "does not exist" and "not yours": a refusal never reveals existence; but an action on a dossier
     # the person reads, or held, says what she may do there now, which is no secret to her; and so does a page only
     # its managers open, to one who reads it (an old link, a bookmark). One who held it opens such a page no more
-    # than anyone: the refusal anyone gets. A professional whose grant on a dossier ended is told so on its pages.
+    # than anyone: the refusal anyone gets. A professional whose access to a dossier ended is told so on its pages.
     if "route_handler" not in request.scope and (request.url.path + "/").startswith("/fhir/"):
         # No route: what the API does not serve at all, whatever exists (FHIR http.html: a 404 for a resource type
         # not supported), said as not supported, unlike the refusal of a resource it serves.
@@ -184,7 +185,7 @@ def on_not_found(request: Request, exc: NotFoundException) -> Response:
 
 
 def access_ended(request: Request) -> Response:
-    """A dossier's page, or an action on it, refused to a professional whose grant on it ended; htmx's request for a
+    """A dossier's page, or an action on it, refused to a professional whose access to it ended; htmx's request for a
     part of the page reloads it whole, which then says so (as `error_response` does a 404)."""
     title, message = ACCESS_ENDED
     partial = request.headers.get("hx-request") and not request.headers.get("hx-boosted")

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.access.rule import (
-    CaregiverFacts, DocumentFacts, DossierFacts, GrantFacts, Right, Standing, document_right, dossier_right, may_manage,
+    CaregiverFacts, DocumentFacts, DossierFacts, GrantFacts, Right, Standing, access_ended, document_right,
+    dossier_right, may_manage,
 )
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -133,6 +134,28 @@ def test_who_may_open_the_dossier_at_all(reader):
     assert dossier_right(READERS[reader], DOSSIER, NOW) == DOSSIER_TABLE[reader]
     closed = dossier_right(READERS[reader], replace(DOSSIER, closed=True), NOW)
     assert closed == (DOSSIER_TABLE[reader] if reader in HOLDERS else None)
+
+
+# Who is told that their access ended, rather than a missing dossier's answer: a professional who held the dossier (a
+# grant or an emergency access begun, its médecin traitant now or before) and opens it no more, whatever ended it.
+ENDED = {"medecin_traitant_blocked", "grant_expired", "grant_revoked", "granted_but_blocked", "emergency_over",
+         "emergency_blocked"}
+HELD = {"medecin_traitant", "granted_all", "granted_biologie", "granted_no_end", "emergency"}  # and open now
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+def test_who_is_told_that_their_access_ended(reader):
+    assert access_ended(READERS[reader], DOSSIER, NOW) is (reader in ENDED)
+    assert access_ended(READERS[reader], replace(DOSSIER, closed=True), NOW) is (reader in ENDED | HELD)
+    assert access_ended(READERS[reader], replace(DOSSIER, emergency_opt_out=True), NOW) is (
+        reader in ENDED | {"emergency"})
+
+
+def test_a_medecin_traitant_replaced_or_removed_is_told_that_their_access_ended_and_one_still_declared_is_not():
+    before = Standing(professional_id=PRO, declared_medecin_traitant=True)  # replaced, or removed
+    assert access_ended(before, DOSSIER, NOW)
+    assert not access_ended(replace(before, is_medecin_traitant=True), DOSSIER, NOW)
+    assert not access_ended(replace(before, professional_id=None), DOSSIER, NOW)
 
 
 MANAGERS = {"patient": True, "caregiver": True, "caregiver_reader": False, "caregiver_expired": False,

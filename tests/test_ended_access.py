@@ -1,18 +1,25 @@
-"""A professional whose access to a dossier ended is told so on its pages, and how to have it again; "Mes patients"
-lists the accesses ended lately, and finds a patient by name among her own. Anyone else still gets a missing
-dossier's answer."""
+"""A professional whose access to a dossier ended is told so on its pages, and how to have it again, whatever she
+held it by (a grant, an emergency access, being its médecin traitant); "Mes patients" lists the accesses ended
+lately, and finds a patient by name among her own. Anyone else still gets a missing dossier's answer."""
 
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
+from uuid import uuid4
 
-from sqlmodel import select
+import pytest
+from alembic import command
+from sqlalchemy import inspect
+from sqlmodel import select, update
 
-from server.access import rights
+from server.access import emergencies, rights
+from server.accesslog import audit
 from server.accesslog.audit import Actor
-from server.models import Grant, utcnow
+from server.auth.accounts import account_for_patient, account_for_professional
+from server.models import EmergencyAccess, Grant, utcnow
 from tests.conftest import activate_professional, get_csrf, new_patient, new_professional, post_form, without_csrf
-from tests.patient_helpers import same_404
+from tests.patient_helpers import migrate, same_404
+from tests.test_profile_pages import browser
 
 PATIENT = Actor(None, "patient", "Le patient")
 ENDED = "Votre accès à ce dossier a pris fin. Pour le consulter de nouveau, demandez à votre patient un nouveau code de partage."
@@ -138,3 +145,188 @@ async def test_mes_patients_finds_a_patient_by_name_among_her_own_without_the_na
     # No words: the whole list again.
     cleared = await post_form(client, "/pro/recherche", {"q": ""}, follow_redirects=True)
     assert "LEFÈVRE" in cleared.text and "MARTIN" in cleared.text and str(cleared.url).endswith("/pro")
+
+
+# --- an emergency access, a médecin traitant ---------------------------------------------------------------------
+
+REASON = "Patiente inconsciente amenée aux urgences, antécédents inconnus"
+
+
+async def signed_in_doctor(client, db, *, stem=1, family_name="Bernard"):
+    doctor = await new_professional(db, stem=stem, given_name="Claire", family_name=family_name, profession="médecin")
+    await activate_professional(client, doctor)
+    return doctor
+
+
+async def emergency(db, person, pro) -> EmergencyAccess:
+    """Her bris de glace on the dossier, as the emergency form opens it (24 hours)."""
+    account = await account_for_professional(db, professional=pro.professional)
+    return await emergencies.open_emergency(db, dossier=person.dossier, professional=pro.professional, reason=REASON,
+                                            actor=Actor.professional(account, pro.professional))
+
+
+async def emergency_past(db, person, pro, *, days_ago: int) -> None:
+    """Her emergency accesses to the dossier, their window over that many days ago, as time would have it."""
+    now = utcnow()
+    await db.commit()
+    await db.exec(update(EmergencyAccess).where(EmergencyAccess.dossier_id == person.dossier.id,
+                                                EmergencyAccess.professional_id == pro.professional.id).values(
+        starts_at=now - timedelta(days=days_ago, hours=24), ends_at=now - timedelta(days=days_ago)))
+    await db.commit()
+
+
+async def medecin_traitant(db, person, pro) -> None:
+    await rights.set_medecin_traitant(db, dossier=person.dossier, professional=pro.professional if pro else None,
+                                      actor=PATIENT)
+
+
+async def window_passed(db, person, doctor, colleague):
+    await emergency_past(db, person, doctor, days_ago=1)
+
+
+async def refused_at_review(db, person, doctor, colleague):
+    [access] = (await db.exec(select(EmergencyAccess).where(EmergencyAccess.dossier_id == person.dossier.id))).all()
+    assert await emergencies.review_emergency(db, dossier=person.dossier, emergency_id=access.id, outcome="blocked",
+                                              actor=PATIENT)
+
+
+async def opted_out(db, person, doctor, colleague):
+    await rights.set_emergency_opt_out(db, dossier=person.dossier, opt_out=True, actor=PATIENT)
+
+
+async def removed(db, person, doctor, colleague):
+    await medecin_traitant(db, person, None)
+
+
+async def replaced(db, person, doctor, colleague):
+    await medecin_traitant(db, person, colleague)
+
+
+async def blocked(db, person, doctor, colleague):
+    await rights.block(db, dossier=person.dossier, professional=doctor.professional, actor=PATIENT)
+
+
+ENDINGS = {  # what she held the dossier by, and what ended it
+    "emergency window passed": (emergency, window_passed),
+    "emergency refused at its review": (emergency, refused_at_review),
+    "emergency access refused meanwhile": (emergency, opted_out),
+    "médecin traitant removed": (medecin_traitant, removed),
+    "médecin traitant replaced": (medecin_traitant, replaced),
+    "médecin traitant blocked": (medecin_traitant, blocked),
+}
+
+
+async def held_then_ended(db, person, doctor, colleague, ending: str) -> None:
+    held, ended = ENDINGS[ending]
+    await held(db, person, doctor)
+    await ended(db, person, doctor, colleague)
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
+async def test_an_access_held_otherwise_than_by_a_grant_ends_in_the_very_words_of_a_revoked_grant(client, db, ending):
+    """One answer whatever she held and whatever ended it: not a missing dossier's, nor what the patient did."""
+    helene = await new_patient(db, given_name="Hélène", family_name="Lefèvre", serial=1)
+    marc = await new_patient(db, given_name="Marc", family_name="Dubois", serial=2, sex="M")
+    doctor = await signed_in_doctor(client, db)
+    colleague = await new_professional(db, stem=2, given_name="Paul", family_name="Girard", profession="médecin")
+    await grant(db, marc, doctor)
+    await revoke(db, marc, doctor)
+    revoked = await client.get(f"/dossiers/{marc.dossier.id}")
+    held, ended = ENDINGS[ending]
+    await held(db, helene, doctor)
+    assert (await client.get(f"/dossiers/{helene.dossier.id}")).status_code == 200  # she read it
+    await ended(db, helene, doctor, colleague)
+    for page in ("", "/profil"):
+        response = await client.get(f"/dossiers/{helene.dossier.id}{page}")
+        assert response.status_code == 403, page
+        assert ENDED in message(response) and 'href="/pro"' in response.text, page
+        assert response.headers["cache-control"] == "no-store"
+    assert without_csrf(response.text) == without_csrf((await client.get(f"/dossiers/{marc.dossier.id}/profil")).text)
+    assert without_csrf(revoked.text) == without_csrf((await client.get(f"/dossiers/{helene.dossier.id}")).text)
+
+
+async def ended_everywhere(db, person, doctor, colleague) -> None:
+    """Every way she held the dossier, ended: an emergency access past its window, médecin traitant replaced."""
+    await held_then_ended(db, person, doctor, colleague, "emergency window passed")
+    await held_then_ended(db, person, doctor, colleague, "médecin traitant replaced")
+
+
+async def test_a_professional_who_never_held_the_dossier_gets_a_missing_dossiers_answer(client, db):
+    """Another's emergency access, another's time as médecin traitant, tell her nothing of the dossier."""
+    helene = await new_patient(db, given_name="Hélène", family_name="Lefèvre", serial=1)
+    held = await new_professional(db, stem=2, given_name="Paul", family_name="Girard", profession="médecin")
+    successor = await new_professional(db, stem=3, given_name="Anne", family_name="Roux", profession="médecin")
+    await signed_in_doctor(client, db)
+    await ended_everywhere(db, helene, held, successor)
+    await medecin_traitant(db, helene, None)
+    for page in ("", "/profil"):
+        await same_404(client, f"/dossiers/{helene.dossier.id}{page}", f"/dossiers/{MISSING}{page}")
+
+
+async def test_what_she_held_on_one_dossier_tells_nothing_of_another_nor_of_a_random_id(client, db):
+    helene = await new_patient(db, given_name="Hélène", family_name="Lefèvre", serial=1)
+    marc = await new_patient(db, given_name="Marc", family_name="Dubois", serial=2, sex="M")
+    doctor = await signed_in_doctor(client, db)
+    colleague = await new_professional(db, stem=2, given_name="Paul", family_name="Girard", profession="médecin")
+    await ended_everywhere(db, helene, doctor, colleague)
+    await medecin_traitant(db, marc, colleague)  # Marc's médecin traitant was never her
+    await medecin_traitant(db, marc, None)
+    assert (await client.get(f"/dossiers/{helene.dossier.id}")).status_code == 403
+    for page in ("", "/profil"):
+        await same_404(client, f"/dossiers/{marc.dossier.id}{page}", f"/dossiers/{MISSING}{page}")
+        await same_404(client, f"/dossiers/{uuid4().hex}{page}", f"/dossiers/{MISSING}{page}")
+
+
+async def test_a_patient_gets_a_missing_dossiers_answer_for_a_dossier_not_hers(app, db):
+    helene = await new_patient(db, given_name="Hélène", family_name="Lefèvre", serial=1)
+    marc = await new_patient(db, given_name="Marc", family_name="Dubois", serial=2, sex="M")
+    doctor = await new_professional(db, stem=1, given_name="Claire", family_name="Bernard", profession="médecin")
+    colleague = await new_professional(db, stem=2, given_name="Paul", family_name="Girard", profession="médecin")
+    await ended_everywhere(db, helene, doctor, colleague)
+    async with browser(app, db, await account_for_patient(db, patient=marc.patient)) as client:
+        for page in ("", "/profil"):
+            await same_404(client, f"/dossiers/{helene.dossier.id}{page}", f"/dossiers/{MISSING}{page}")
+
+
+async def test_mes_patients_lists_an_ended_emergency_access_and_a_removed_medecin_traitant_for_thirty_days(
+        client, db, monkeypatch):
+    people = {name: await new_patient(db, given_name=name, family_name=f"Nom{name}", serial=i + 1)
+              for i, name in enumerate(("Alice", "Bruno", "Chloé", "Denis", "Emma", "Fabien", "Gilles", "Hugo"))}
+    doctor = await signed_in_doctor(client, db)
+    colleague = await new_professional(db, stem=2, given_name="Paul", family_name="Girard", profession="médecin")
+    await emergency(db, people["Alice"], doctor)  # open: its window runs
+    await held_then_ended(db, people["Bruno"], doctor, colleague, "emergency window passed")
+    await held_then_ended(db, people["Chloé"], doctor, colleague, "emergency access refused meanwhile")
+    await emergency(db, people["Denis"], doctor)
+    await emergency_past(db, people["Denis"], doctor, days_ago=40)
+    await held_then_ended(db, people["Emma"], doctor, colleague, "médecin traitant removed")
+    await held_then_ended(db, people["Fabien"], doctor, colleague, "médecin traitant replaced")
+    monkeypatch.setattr(audit, "utcnow", lambda: utcnow() - timedelta(days=40))  # the log's clock, forty days ago
+    await held_then_ended(db, people["Gilles"], doctor, colleague, "médecin traitant removed")
+    monkeypatch.undo()
+    await medecin_traitant(db, people["Hugo"], doctor)  # open: still hers
+    page = await client.get("/pro")
+    section = ended_section(page)
+    for name in ("Alice", "Hugo"):
+        assert f"NOM{name.upper()} {name}" in page.text and f"NOM{name.upper()}" not in section, name
+    for name in ("Bruno", "Chloé", "Emma", "Fabien"):
+        assert f"NOM{name.upper()} {name}" in section, name
+        assert f'href="/dossiers/{people[name].dossier.id}"' not in page.text, name
+    assert section.count("accès terminé") == 4
+    assert "NOMDENIS" not in page.text and "NOMGILLES" not in page.text  # ended long ago
+    for name, person in people.items():  # the list and the dossiers' pages agree
+        expected = 200 if name in ("Alice", "Hugo") else 403
+        assert (await client.get(f"/dossiers/{person.dossier.id}")).status_code == expected, name
+
+
+async def logsubject_indexes(app) -> set[str]:
+    async with app.state.engine.connect() as connection:
+        return await connection.run_sync(lambda sync: {i["name"] for i in inspect(sync).get_indexes("logsubject")})
+
+
+async def test_the_index_mes_patients_finds_a_removed_medecin_traitant_by_goes_down_and_up(app, db):
+    assert "ix_logsubject_key" in await logsubject_indexes(app)
+    await migrate(app, command.downgrade, "0050-1")
+    assert "ix_logsubject_key" not in await logsubject_indexes(app)
+    await migrate(app, command.upgrade, "head")
+    assert "ix_logsubject_key" in await logsubject_indexes(app)

@@ -33,6 +33,9 @@ async def test_my_patients_reads_each_reason_through_its_index_never_every_dossi
     [ended] = [plan for statement, plan in seen.plans if "FROM dossier JOIN patient" in statement
                and "grant.revoked_at >= ?" in statement]
     assert "SCAN dossier" not in ended and "SCAN grant" not in ended, ended
+    # ... their emergency accesses, and the log's changes of médecin traitant about them: by their key (0050).
+    assert "SCAN emergencyaccess" not in ended and "SCAN logsubject" not in ended, ended
+    assert "ix_logsubject_key (key=?)" in ended and "SCAN accessevent" not in ended, ended
 
 
 async def test_a_professionals_standing_reads_one_range_of_the_dossier_and_professional(client, db, app, scene):
@@ -42,6 +45,10 @@ async def test_a_professionals_standing_reads_one_range_of_the_dossier_and_profe
     plan = seen.of("UNION ALL")
     for table in ("grant", "block", "emergencyaccess"):
         assert f"ix_{table}_dossier_professional (dossier_id=? AND professional_id=?)" in plan, plan
+    # Whether the log declared them médecin traitant: their rows of its subjects in the dossier, each event by its key.
+    ranges = ("dossier_id=? AND key=?", "key=? AND dossier_id=?")  # its primary key's, or 0050's: one range either way
+    assert "SEARCH logsubject USING COVERING INDEX" in plan and any(f"({keys})" in plan for keys in ranges), plan
+    assert "SEARCH accessevent USING INDEX sqlite_autoindex_accessevent_1 (dossier_id=? AND seq=?)" in plan, plan
 
 
 async def test_the_banner_reads_what_this_reader_has_not_seen_in_order_and_vu_is_one_row(client, db, app, scene):

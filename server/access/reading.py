@@ -40,7 +40,7 @@ async def professional_actor(session: AsyncSession, account: Account) -> audit.A
 
 
 class AccessEnded(NotFoundException):
-    """A dossier's refusal to a professional whose grant on it ended (`rule.access_ended`): errors.py tells them so,
+    """A dossier's refusal to a professional whose access to it ended (`rule.access_ended`): errors.py tells them so,
     on a page whose address names this dossier; anything else answers it as a missing id's 404."""
 
     def __init__(self, dossier_id: str) -> None:

@@ -88,7 +88,10 @@ class Standing:
     medecin_traitant_by: str = ""  # who declared them (as `GrantFacts.given_by`)
     blocked: bool = False
     grants: tuple[GrantFacts, ...] = ()
-    emergency_until: datetime | None = None
+    emergency_until: datetime | None = None  # the latest end of their emergency accesses begun; None: never one
+    # Declared its médecin traitant at some time, still or not (the log's declarations about them): a removed one
+    # held the dossier as a grant's professional did (`access_ended`).
+    declared_medecin_traitant: bool = False
     # A minor's legal representative blocked this professional after they kept care from the parents (CSP L1111-5):
     # the block stops the grants representatives gave, and nothing the minor decided (caregivers/confidential.py).
     representatives_blocked: bool = False
@@ -265,8 +268,10 @@ def dossier_right(standing: Standing, dossier: DossierFacts, now: datetime) -> R
 
 
 def access_ended(standing: Standing, dossier: DossierFacts, now: datetime) -> bool:
-    """Whether this reader is a professional who held a grant on the dossier and opens it no more: its pages tell
-    them so, which is no secret to them; to anyone else a refusal is a missing dossier's. One answer for every cause
-    (revoked, expired, blocked, closed), so none says what the patient did."""
-    return (standing.professional_id is not None and dossier_right(standing, dossier, now) is None
-            and any(g.starts_at <= now for g in standing.grants))
+    """Whether this reader is a professional who held the dossier (a grant or an emergency access begun, its médecin
+    traitant now or before) and opens it no more: its pages tell them so, which is no secret to them; to anyone else a
+    refusal is a missing dossier's. One answer for every cause (revoked, expired, blocked, closed, an emergency's
+    window over or refused, a médecin traitant removed or replaced), so none says what the patient did."""
+    held = (any(g.starts_at <= now for g in standing.grants) or standing.emergency_until is not None
+            or standing.is_medecin_traitant or standing.declared_medecin_traitant)
+    return standing.professional_id is not None and held and dossier_right(standing, dossier, now) is None

@@ -1,5 +1,5 @@
 """What an account is to a dossier, as the rule reads it: the patient, a caregiver, a professional's grants,
-blocks and emergency accesses, asked in one question before every read."""
+blocks, emergency accesses and declarations as médecin traitant, asked in one question before every read."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (Boolean, ColumnElement, CompoundSelect, Select, String, and_, bindparam, cast, literal,
-                        null, union_all)
+from sqlalchemy import (BindParameter, Boolean, ColumnElement, CompoundSelect, Select, String, and_, bindparam, cast,
+                        literal, null, union_all)
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..facts import caregiver_facts, dossier_facts
-from ..models import AccessEvent, Account, Block, Delegation, Dossier, EmergencyAccess, Grant, Patient
+from ..models import (AccessEvent, Account, Block, Delegation, Dossier, EmergencyAccess, Grant, LogSubject, Patient,
+                      Professional)
 from .rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE, CaregiverFacts, DossierFacts, GrantFacts, Standing
 
 
@@ -71,7 +72,7 @@ async def _rows_by_kind(session: AsyncSession, *, professional_id: str, dossier:
     if account_id is not None:
         params["account_id"] = account_id
     rows = (await session.exec(_standing_rows(account_id is not None), params=params)).all()
-    kinds: dict[str, list[Any]] = {"grant": [], "block": [], "emergency": [], "caregiver": []}
+    kinds: dict[str, list[Any]] = {"grant": [], "block": [], "emergency": [], "medecin_traitant": [], "caregiver": []}
     for row in rows:
         kinds[row.kind].append(row)
     return kinds
@@ -79,7 +80,8 @@ async def _rows_by_kind(session: AsyncSession, *, professional_id: str, dossier:
 
 def _from_kinds(professional_id: str, dossier: Dossier, kinds: dict[str, list[Any]], now: datetime) -> Standing:
     return standing_from_rows(professional_id=professional_id, dossier=dossier, blocks=kinds["block"],
-                              grants=kinds["grant"], emergencies=kinds["emergency"], now=now)
+                              grants=kinds["grant"], emergencies=kinds["emergency"], now=now,
+                              declared_medecin_traitant=bool(kinds["medecin_traitant"]))
 
 
 class _AsDelegation:
@@ -99,8 +101,9 @@ def _standing_delegations() -> Select:
 
 @cache
 def _standing_rows(with_delegations: bool = False) -> CompoundSelect:
-    """A professional's grants, blocks not lifted and emergency accesses on a dossier, in one question: rows named
-    as the models' fields `standing_from_rows` reads (three model queries cost three times SQLAlchemy's work).
+    """A professional's grants, blocks not lifted, emergency accesses and whether they were ever declared its médecin
+    traitant, on a dossier, in one question: rows named as the models' fields `standing_from_rows` reads (three
+    model queries cost three times SQLAlchemy's work).
     `with_delegations`: their account's delegations on it too ("caregiver" rows: a doctor who is also a parent),
     one question where there were two before every professional's read."""
     grant, block, emergency, delegation = (model.__table__.c  # type: ignore[attr-defined]
@@ -122,6 +125,11 @@ def _standing_rows(with_delegations: bool = False) -> CompoundSelect:
         .where(theirs(block), block.lifted_at.is_(None)),
         select(literal("emergency"), literal(""), emergency.starts_at, emergency.ends_at, nothing, nothing, no_flag,
                no_text, no_text, no_flag).where(theirs(emergency)),
+        # One row at most, only if the log declared them so (its own ranges: `medecin_traitant_declarations`).
+        select(literal("medecin_traitant"), literal(""), nothing, nothing, nothing, nothing, no_flag, no_text, no_text,
+               no_flag)
+        .where(medecin_traitant_declarations(bindparam("professional_id"))
+               .where(LogSubject.dossier_id == bindparam("dossier_id")).exists()),
     ]
     if with_delegations:
         selects.append(select(literal("caregiver"), delegation.relationship, delegation.starts_at, delegation.ends_at,
@@ -132,10 +140,23 @@ def _standing_rows(with_delegations: bool = False) -> CompoundSelect:
     return union_all(*selects)
 
 
+def medecin_traitant_declarations(professional_id: str | BindParameter) -> Select:
+    """The dossiers whose médecin traitant the log declared this professional, replaced or removed since or not: a
+    row for each of its "medecin_traitant" events about them (accesslog/subjects.py keeps a `logsubject` row of
+    each, keyed by their RPPS, for the one declared and for the one who was alike), `AccessEvent.at` its time."""
+    rpps = select(Professional.rpps).where(Professional.id == professional_id).scalar_subquery()
+    return (select(LogSubject.dossier_id)
+            .join(AccessEvent, and_(AccessEvent.dossier_id == LogSubject.dossier_id,  # type: ignore[arg-type]
+                                    AccessEvent.seq == LogSubject.seq))
+            .where(LogSubject.key == rpps, AccessEvent.action == "medecin_traitant"))
+
+
 def standing_from_rows(*, professional_id: str, dossier: Dossier, blocks: Sequence[Block], grants: Sequence[Grant],
-                       emergencies: Sequence[EmergencyAccess], now: datetime) -> Standing:
+                       emergencies: Sequence[EmergencyAccess], now: datetime,
+                       declared_medecin_traitant: bool = False) -> Standing:
     """The same standing from rows already loaded (one professional's rows on one dossier, models or rows with
-    their fields), e.g. for "Mes patients"."""
+    their fields), e.g. for "Mes patients"; `declared_medecin_traitant`: whether the log declared them its médecin
+    traitant (`medecin_traitant_declarations`)."""
     return Standing(
         professional_id=professional_id,
         is_medecin_traitant=dossier.medecin_traitant_id == professional_id,
@@ -153,6 +174,7 @@ def standing_from_rows(*, professional_id: str, dossier: Dossier, blocks: Sequen
             for g in grants
         ),
         emergency_until=max((e.ends_at for e in emergencies if e.starts_at <= now), default=None),
+        declared_medecin_traitant=declared_medecin_traitant,
     )
 
 

@@ -64,6 +64,10 @@ class LogSubject(SQLModel, table=True):
     its detail names them in words alone): the Historique's filter shows it among theirs (kept by audit.append,
     in the event's transaction; migration 0027). The event itself is never changed (append-only)."""
 
+    # The dossiers a professional was a subject in, by their key ("Mes patients": a médecin traitant replaced or
+    # removed lately, access/standing.medecin_traitant_declarations), never every row of the site (0050).
+    __table_args__ = (Index("ix_logsubject_key", "key", "dossier_id", "seq"),)
+
     dossier_id: str = Field(foreign_key="dossier.id", primary_key=True)
     key: str = Field(max_length=32, primary_key=True)  # their RPPS, as LogProfessional keys them
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # the event's number

@@ -85,7 +85,7 @@ async def authored_only(session: AsyncSession, *, professional_id: str, opened: 
 async def ended_accesses(session: AsyncSession, *, professional_id: str, opened: Collection[str] = (),
                          now: datetime | None = None) -> list[AuthoredLine]:
     """"Mes patients"'s dossiers no longer open to this professional: those where they read what they added
-    (`authored_only`), and those whose grant ended lately (patients.recently_ended), by the patient's name."""
+    (`authored_only`), and those whose access ended lately (patients.recently_ended), by the patient's name."""
     now = now or utcnow()
     authored = await authored_only(session, professional_id=professional_id, opened=opened, now=now)
     listed = {line.dossier.id for line in authored}

@@ -14,10 +14,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.rule import Standing, access_ended, dossier_right
 from ..identifiers import normalize_ins
-from ..models import Block, Dossier, EmergencyAccess, Grant, Patient, utcnow
+from ..models import AccessEvent, Block, Dossier, EmergencyAccess, Grant, LogSubject, Patient, utcnow
 from ..search import words_of
 from ..facts import dossier_facts
-from ..access.standing import standing_from_rows
+from ..access.standing import medecin_traitant_declarations, standing_from_rows
 
 
 @dataclass
@@ -63,20 +63,30 @@ async def my_patients(session: AsyncSession, *, professional_id: str, now: datet
     return lines
 
 
-# "Mes patients" lists a dossier whose grant ended this long after (revoked, or its end date passed), as ended.
+# "Mes patients" lists a dossier whose access ended this long after, as ended: a grant revoked or past its end date,
+# an emergency access past its window (or refused meanwhile), a médecin traitant replaced or removed.
 RECENTLY_ENDED = timedelta(days=30)
 RECENTLY_ENDED_LISTED = 100  # at most, by name: the page stays bounded for one who worked from share codes for years
 
 
 async def recently_ended(session: AsyncSession, *, professional_id: str, opened: Collection[str] = (),
                          now: datetime | None = None) -> list[tuple[Dossier, Patient]]:
-    """The dossiers where a grant of this professional's ended within RECENTLY_ENDED and which no longer open to
-    them, as the rule says (`access_ended`), by the patient's name. `opened`: those "Mes patients" lists as open."""
+    """The dossiers where an access of this professional's ended within RECENTLY_ENDED and which no longer open to
+    them, as the rule says (`access_ended`), by the patient's name. `opened`: those "Mes patients" lists as open.
+
+    Each way they held one through its own index (as `my_patients`): a grant; an emergency access whose window
+    ended, or has not yet (the rule says whether the patient opted out or blocked them meanwhile); a change of
+    médecin traitant about them, declared, replaced or removed (the log's, by their key: migration 0050)."""
     now = now or utcnow()
     since = now - RECENTLY_ENDED
-    ended = select(Grant.dossier_id).where(Grant.professional_id == professional_id, or_(
-        Grant.revoked_at >= since,  # type: ignore[operator]
-        and_(Grant.ends_at >= since, Grant.ends_at <= now)))  # type: ignore[operator]
+    ended = union_all(
+        select(Grant.dossier_id).where(Grant.professional_id == professional_id, or_(
+            Grant.revoked_at >= since,  # type: ignore[operator]
+            and_(Grant.ends_at >= since, Grant.ends_at <= now))),  # type: ignore[operator]
+        select(EmergencyAccess.dossier_id).where(EmergencyAccess.professional_id == professional_id,
+                                                 EmergencyAccess.ends_at >= since),  # type: ignore[operator]
+        medecin_traitant_declarations(professional_id).where(AccessEvent.at >= since),  # type: ignore[operator]
+    )
     rows = (await session.exec(
         select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
         .where(Dossier.id.in_(ended), Dossier.id.not_in(list(opened)))  # type: ignore[attr-defined]
@@ -84,7 +94,7 @@ async def recently_ended(session: AsyncSession, *, professional_id: str, opened:
     )).all()
     return [(dossier, patient)
             for dossier, patient, _grants, standing in await with_standings(session, professional_id=professional_id,
-                                                                             rows=rows, now=now)
+                                                                             rows=rows, now=now, declared=True)
             if access_ended(standing, dossier_facts(dossier, patient), now)]
 
 
@@ -97,16 +107,20 @@ def named(patient: Patient, query: str) -> bool:
 
 
 async def with_standings(session: AsyncSession, *, professional_id: str, rows: Sequence[tuple[Dossier, Patient]],
-                         now: datetime) -> list[tuple[Dossier, Patient, list[Grant], Standing]]:
+                         now: datetime, declared: bool = False) -> list[tuple[Dossier, Patient, list[Grant], Standing]]:
     """Each dossier with this professional's grants in it and their standing, as the rule sees it: three statements
-    for all the dossiers, not three for each."""
+    for all the dossiers, not three for each; `declared`: a fourth, for whether the log declared them its médecin
+    traitant, which only `access_ended` asks."""
     ids = [dossier.id for dossier, _ in rows]
     blocks, grants, emergencies = [
         await by_dossier(session, model, professional_id, ids) for model in (Block, Grant, EmergencyAccess)
     ]
+    doctor_of = set((await session.exec(medecin_traitant_declarations(professional_id).where(
+        LogSubject.dossier_id.in_(ids)))).all()) if declared and ids else set()  # type: ignore[attr-defined]
     return [(dossier, patient, grants[dossier.id],
              standing_from_rows(professional_id=professional_id, dossier=dossier, blocks=blocks[dossier.id],
-                                grants=grants[dossier.id], emergencies=emergencies[dossier.id], now=now))
+                                grants=grants[dossier.id], emergencies=emergencies[dossier.id], now=now,
+                                declared_medecin_traitant=dossier.id in doctor_of))
             for dossier, patient in rows]
 
 

@@ -1,4 +1,5 @@
-"""Emergency access ("bris de glace"), reviewed by the patient at her next visit, then blocked (issue 4)."""
+"""Emergency access ("bris de glace"), reviewed by the patient at her next visit, then blocked (issue 4): the doctor is
+told that his access ended."""
 
 from __future__ import annotations
 
@@ -71,6 +72,18 @@ def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked
     console.allow("status of 404")
     desk.goto(document_url)
     assert error_page(desk)[0] == "Document introuvable"
+
+    # The dossier he was reading says that his access ended, as a grant's end does (not that it does not exist, nor
+    # that she blocked him), and "Mes patients" lists it among the accesses ended, leading nowhere.
+    console.allow("status of 403")
+    desk.goto(f"/dossiers/{patient.dossier_id}")
+    assert error_page(desk) == ("Accès terminé", "Votre accès à ce dossier a pris fin. Pour le consulter de "
+                                                 "nouveau, demandez à votre patient un nouveau code de partage.")
+    desk.get_by_role("link", name="Voir mes patients").click()
+    ended = desk.get_by_role("region", name="Accès terminés")
+    expect(ended).to_contain_text("MARTIN Camille")
+    expect(ended).to_contain_text("accès terminé")
+    expect(ended.get_by_role("link")).to_have_count(0)
 
     # A second emergency request is refused with the same words as for a patient who does not exist.
     console.allow("status of 403")

@@ -41,7 +41,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     typography,
     typography_fr,
 )
-from .access.rights import scope_label
+from .access.rights import profile_scope, profile_sections, scope_label
 from .access.rule import adult_from
 from .config import Settings
 from .i18n import N_
@@ -276,6 +276,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.globals.update(dots_row=dots_row, colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,
                        session_closing=session_closing,
                        given_by_labels=GIVEN_BY_LABELS, eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
+                       profile_scope=profile_scope, profile_sections=profile_sections,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
     env.trim_blocks = True
     env.lstrip_blocks = True

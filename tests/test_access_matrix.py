@@ -431,9 +431,10 @@ async def test_every_reader_sees_exactly_the_profile_items_the_rule_allows(clien
 
 
 async def test_voir_comme_opens_on_the_card_and_care_link_each_professionals_own_page_opens_on(client, db, world):
-    """"Voir comme" opens as the professional's own timeline does: the same profile card, word for word, and the link
-    to the reimbursed care exactly when theirs has it; a parent's, never with what the author kept from them."""
-    from tests.test_profile_pages import card_of
+    """"Voir comme" opens as the professional's own timeline does: the same profile card, word for word (a section
+    not shared is said not shared with this professional, not "with you"), and the link to the reimbursed care
+    exactly when theirs has it; a parent's, never with what the author kept from them."""
+    from tests.test_profile_pages import as_seen_by_the_patient, card_of
 
     me, pros, docs, accounts, tokens = world
     await profile_in_every_state(db, me, pros)
@@ -445,7 +446,7 @@ async def test_voir_comme_opens_on_the_card_and_care_link_each_professionals_own
         set_cookie(client, "carnet_session", tokens["patient"])
         seen = await client.get(f"/dossiers/{me.dossier.id}/voir-comme/{professional.id}")
         cards[reader] = card_of(seen)
-        assert cards[reader] == (card_of(own) if own.status_code == 200 else ""), reader
+        assert cards[reader] == (as_seen_by_the_patient(card_of(own)) if own.status_code == 200 else ""), reader
         assert (care in seen.text) == (care in own.text), reader
         set_cookie(client, "carnet_session", tokens["parent_of_minor"])
         seen = await client.get(f"/dossiers/{me.dossier.id}/voir-comme/{professional.id}")

@@ -214,7 +214,8 @@ standings = st.builds(
 dossiers = st.builds(DossierFacts, closed=st.booleans(), emergency_opt_out=st.booleans(), adult_from=moments)
 documents = st.builds(
     DocumentFacts, category=st.sampled_from(CATEGORY_CODES), hidden=st.booleans(), deleted=st.booleans(),
-    author_professional_id=st.sampled_from([None, PRO, OTHER_PRO]), hidden_from_representatives=st.booleans())
+    author_professional_id=st.sampled_from([None, PRO, OTHER_PRO]), hidden_from_representatives=st.booleans(),
+    also_under=st.frozensets(st.sampled_from(CATEGORY_CODES), max_size=2))  # a profile item's kind: several
 
 
 @settings(max_examples=1500, deadline=None)  # random each run: CI adds 1,500 cases at every stop

@@ -54,8 +54,10 @@ async def test_an_emergency_card_holds_only_its_sections_and_what_the_reader_see
     composition = bundle.entry[0].resource
     assert [s.title for s in composition.section] == ["Allergies et intolérances", "Traitements",
                                                       "Problèmes de santé actuels"]
-    allergies = composition.section[0]
-    assert allergies.emptyReason.coding[0].code == "withheld" and not allergies.entry  # not covered by the grant
+    # Whoever reads the prescriptions reads the allergies (profile/kinds.py): not the problem list.
+    allergies, problems = composition.section[0], composition.section[2]
+    assert len(allergies.entry) == 2 and not allergies.emptyReason  # one of the three is hidden, one deleted
+    assert problems.emptyReason.coding[0].code == "withheld" and not problems.entry  # not covered by the grant
     # Never "nilknown" (a clinician's finding that there are none): her own summary, with no allergy entered, says
     # none was asked; a professional who does not see hidden items reads "withheld", hidden items or not.
     own = visibility(Standing(is_patient=True), DossierFacts(), NOW)
@@ -63,7 +65,8 @@ async def test_an_emergency_card_holds_only_its_sections_and_what_the_reader_see
         empty = summary_bundle(patient=patient.patient, profile=await profile_of(db, dossier_id="0" * 32, visible=visible),
                                documents=[], document_authors={}, base=ORIGIN, now=NOW)
         assert {s.emptyReason.coding[0].code for s in empty.entry[0].resource.section} == {reason}
-    assert {e.resource.get_resource_type() for e in bundle.entry} == {"Composition", "Patient", "MedicationStatement"}
+    assert {e.resource.get_resource_type() for e in bundle.entry} == {"Composition", "Patient", "AllergyIntolerance",
+                                                                      "MedicationStatement"}
 
 
 async def test_a_blood_glucose_is_a_laboratory_result_and_a_weight_a_vital_sign(db, app, patient):

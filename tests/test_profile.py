@@ -15,9 +15,8 @@ from server.accesslog.audit import Actor
 from server.dossiers import InvalidInput
 from server.models import AccessEvent, ProfileItem
 from server.profile.items import ItemInput, add_item, delete_item, profile_of, set_item_hidden
-from server.profile.kinds import ONE_AT_A_TIME, PATIENTS_OWN
+from server.profile.kinds import KINDS, ONE_AT_A_TIME, ORDER, PATIENTS_OWN, kinds_in
 from server.profile.seen import item_facts
-from server.profile.kinds import KINDS
 from tests.conftest import new_professional
 from tests.test_access_rule import dossiers, standings
 
@@ -79,11 +78,38 @@ async def test_a_grant_by_category_covers_exactly_its_kinds_and_hidden_items_are
                        ends_at=None, revoked=False)
     standing = Standing(professional_id=pro.professional.id, grants=(grant,))
     profile = await profile_of(db, dossier_id=patient.dossier.id, visible=visibility(standing, DossierFacts(), NOW))
-    assert set(profile.by_kind) == {"treatment", "vaccination"}
+    assert set(profile.by_kind) == {"allergy", "treatment", "vaccination"}  # the prescriptions' allergies too
     assert all(len(items) == 2 and not any(i.hidden for i in items) for items in profile.by_kind.values())
     mine = await profile_of(db, dossier_id=patient.dossier.id,
                             visible=visibility(Standing(is_patient=True), DossierFacts(), NOW))
     assert set(mine.by_kind) == set(KINDS) and len(mine.by_kind["allergy"]) == 3  # hidden shown to her, deleted not
+
+
+# Which kinds a grant of one category shows: whoever reads the prescriptions reads the allergies too (a pharmacist
+# who dispenses a drug), without the rest of the synthèse (antécédents, directives…).
+COVERED = {
+    "ordonnance": {"allergy", "treatment"},
+    "synthese": {"allergy", "condition", "family_history", "measurement", "directive", "organ_donation", "contact"},
+    "vaccination": {"vaccination"},
+    "biologie": set(), "imagerie": set(), "compte_rendu": set(), "certificat": set(), "remboursement": set(),
+    "note_patient": set(),
+}
+
+
+@pytest.mark.parametrize("category", list(COVERED))
+def test_a_grant_of_one_category_shows_exactly_these_kinds_by_the_rule_its_query_and_its_wording(category):
+    from server.access.rights import profile_sections
+    from server.access.rule import DossierFacts, GrantFacts
+    from server.profile.seen import sees_kind
+    grant = GrantFacts(categories=frozenset({category}), starts_at=NOW - timedelta(days=1), ends_at=None,
+                       revoked=False)
+    standing = Standing(professional_id="pro", grants=(grant,))
+    visible = visibility(standing, DossierFacts(), NOW)
+    by_rule = {k for k in KINDS if document_right(standing, DossierFacts(), item_facts(ProfileItem(kind=k)), NOW)}
+    assert by_rule == {k for k in KINDS if visible.admits(item_facts(ProfileItem(kind=k)))} == COVERED[category]
+    assert set(kinds_in(frozenset({category}))) == COVERED[category] == {k for k in KINDS if sees_kind(visible, k)}
+    assert profile_sections(category) == ", ".join(
+        KINDS[k].title[:1].lower() + KINDS[k].title[1:] for k in ORDER if k in COVERED[category])
 
 
 @pytest.mark.parametrize("data, message", [

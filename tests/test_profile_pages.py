@@ -77,6 +77,13 @@ def card_of(page) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(0))).split()) if match else ""
 
 
+def as_seen_by_the_patient(card: str) -> str:
+    """A professional's card as "voir comme" shows it to the patient: word for word, but for whom a section is not
+    shared with (the professional, not the patient who looks)."""
+    return card.replace("non partagée avec vous", "non partagée avec ce professionnel").replace(
+        "que vous avez déclarées", "déclarées par ses soins")
+
+
 # --- the patient --------------------------------------------------------------------------------
 
 
@@ -261,27 +268,110 @@ async def every_kind(db, fixture) -> None:
         await add_item(db, dossier=fixture.dossier, data=data, actor=CAMILLE, today=TODAY)
 
 
-async def test_a_grant_limited_to_prescriptions_shows_the_treatments_and_not_the_allergies(app, db, patient):
-    await every_kind(db, patient)
+async def pharmacist_of(db, fixture, categories: str = "ordonnance"):
+    """A pharmacist the patient gave these categories (a pharmacien biologiste, for "biologie")."""
     pharmacist = (await new_professional(db, given_name="Julien", family_name="Petit", profession="pharmacien",
                                          stem=8)).professional
-    await rights.grant_access(db, dossier=patient.dossier, professional=pharmacist, categories="ordonnance",
+    await rights.grant_access(db, dossier=fixture.dossier, professional=pharmacist, categories=categories,
                               duration="sans", actor=CAMILLE)
+    return pharmacist
+
+
+async def test_a_grant_limited_to_prescriptions_shows_the_treatments_and_the_allergies_and_names_the_rest(app, db,
+                                                                                                        patient):
+    """An outside probe (a pharmacist): given "Ordonnance", her card listed the treatments and no "Allergies" at all,
+    which reads as "no known allergy" beside a severe one to penicillin. Whoever reads the prescriptions reads the
+    allergies (profile/kinds.py); a section her access does not cover is named as not shared with her."""
+    await every_kind(db, patient)
+    pharmacist = await pharmacist_of(db, patient)
     async with browser(app, db, await account_for_professional(db, professional=pharmacist)) as client:
         page = await client.get(url(patient))
         timeline = await client.get(f"/dossiers/{patient.dossier.id}")
     words = text_of(page)
     assert "Apixaban 5 mg" in words and "Traitements en cours" in words
-    assert "Pénicilline" not in words and "Allergies" not in words and "Aucune allergie" not in words
-    assert "Fibrillation atriale" not in words and "Paul Martin" not in words
-    assert "Votre accès ne couvre qu'une partie du profil médical" in words and "Ajouter un traitement" in words
+    assert "Allergies et intolérances Ajouter une allergie Pénicilline" in words
+    assert "Fibrillation atriale" not in words and "Paul Martin" not in words and "Diabète" not in words
+    assert ("Votre accès ne couvre qu'une partie du profil médical : une rubrique non partagée avec vous peut contenir "
+            "des informations que vous ne voyez pas." in words) and "Ajouter un traitement" in words
+    for title in ("Antécédents médicaux et chirurgicaux", "Vaccinations", "Mesures", "Antécédents familiaux",
+                  "Directives anticipées", "Don d'organes", "Personnes à prévenir"):
+        assert re.search(rf"{title} (Ajouter [^.]+ )?Rubrique non partagée avec vous\.", words), title
+    assert words.count("Rubrique non partagée avec vous.") == 7
     card = card_of(timeline)
     assert "Apixaban 5 mg" in card and "1 comprimé matin et soir" in card and "Voir tout le profil médical" in card
+    assert "Allergies Pénicilline gravité sévère : Urticaire géante" in card and "non partagée" not in card
     assert "Apixaban 5 mg</strong>\u00a0: 1 comprimé" in timeline.text  # French: a no-break space before ":"
     async with browser(app, db, await account_for_professional(db, professional=pharmacist)) as client:
         english = await client.get(f"/dossiers/{patient.dossier.id}", headers={"accept-language": "en"})
     assert "Apixaban 5 mg</strong>: 1 comprimé" in english.text  # English: none
-    assert "Allergies" not in card and "Pénicilline" not in card and "Aucune allergie" not in card
+
+
+async def test_a_section_not_shared_reads_the_same_whether_it_holds_anything_or_not(app, db, patient):
+    """"Non partagé" must tell the pharmacist nothing of what is kept from her: her pages are word for word the same
+    before the patient notes antécédents (and the rest of the synthèse) and after."""
+    for kind in ("allergy", "treatment"):
+        await add_item(db, dossier=patient.dossier, data=SAMPLES[kind], actor=CAMILLE, today=TODAY)
+    pharmacist = await pharmacist_of(db, patient)
+
+    async def her_pages() -> tuple[str, str]:
+        async with browser(app, db, await account_for_professional(db, professional=pharmacist)) as client:
+            return text_of(await client.get(url(patient))), card_of(await client.get(f"/dossiers/{patient.dossier.id}"))
+
+    before = await her_pages()
+    for kind in ("condition", "family_history", "measurement", "contact", "directive", "organ_donation"):
+        await add_item(db, dossier=patient.dossier, data=SAMPLES[kind], actor=CAMILLE, today=TODAY)
+    after = await her_pages()
+    assert "Antécédents médicaux et chirurgicaux Ajouter un antécédent Rubrique non partagée avec vous." in after[0]
+    assert after == before
+
+
+async def test_a_card_names_the_allergies_and_treatments_a_grant_does_not_cover(app, db, patient):
+    """Given "Biologie" only: the card says both sections are not shared, never "none indicated", nor leaves them
+    out; an allergy the professional declared themself is shown to them, and said to be all they see of it."""
+    await every_kind(db, patient)
+    pharmacist = await pharmacist_of(db, patient, categories="biologie")
+    async with browser(app, db, await account_for_professional(db, professional=pharmacist)) as client:
+        empty = card_of(await client.get(f"/dossiers/{patient.dossier.id}"))
+        assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
+        theirs = card_of(await client.get(f"/dossiers/{patient.dossier.id}"))
+    assert ("Allergies Rubrique non partagée avec vous. Traitements en cours Rubrique non partagée avec vous."
+            in empty), empty
+    assert "Aucune allergie" not in empty and "Aucun traitement" not in empty and "Pénicilline" not in empty
+    assert ("Allergies Rubrique non partagée avec vous : seules les informations que vous avez déclarées sont "
+            "affichées. Latex" in theirs), theirs
+    assert "Pénicilline" not in theirs and "Apixaban" not in theirs
+
+
+async def test_where_she_chooses_categories_each_says_what_it_opens_of_the_profile(app, db, patient):
+    """The probe's other find: the share form and its terms spoke of documents alone, and "Ordonnance" silently
+    opened the treatments. Every page where the patient chooses or reads a professional's categories says what each
+    opens of the profil médical: the share form, the grant form (a new grant or a change), the Accès page's line,
+    and "voir comme", whose profile names what is not shared with them."""
+    await every_kind(db, patient)
+    pharmacist = await pharmacist_of(db, patient)
+    other = (await new_professional(db, given_name="Inès", family_name="Roux", profession="médecin",
+                                    stem=9)).professional
+    await rights.grant_access(db, dossier=patient.dossier, professional=other, categories="biologie",
+                              duration="sans", actor=CAMILLE)
+    dossier = f"/dossiers/{patient.dossier.id}"
+    async with await as_patient(app, db, patient) as camille:
+        share_form = text_of(await camille.get(f"{dossier}/partage"))
+        grant_form = text_of(await camille.get(f"{dossier}/professionnels/{pharmacist.id}"))
+        access = text_of(await camille.get(f"{dossier}/acces"))
+        seen = text_of(await camille.get(f"{dossier}/voir-comme/{pharmacist.id}/profil"))
+    prescriptions = "Et, dans le profil médical : allergies et intolérances, traitements en cours."
+    for page in (share_form, grant_form):
+        assert "Tous les documents Et tout le profil médical." in page
+        assert f"Ordonnance {prescriptions} Biologie Imagerie Vaccination Et, dans le profil médical : vaccinations." in page
+        assert ("Synthèse médicale Et, dans le profil médical : allergies et intolérances, antécédents médicaux et "
+                "chirurgicaux, mesures, antécédents familiaux, directives anticipées, don d'organes, personnes à "
+                "prévenir.") in page
+    assert f"Accès accordé : Ordonnance, sans date de fin. {prescriptions}" in grant_form
+    assert f"catégorie Ordonnance, sauf ceux qui sont masqués ; sans date de fin. {prescriptions}" in access
+    assert "catégorie Biologie, sauf ceux qui sont masqués ; sans date de fin. Rien du profil médical." in access
+    assert "Pénicilline" in seen and "Fibrillation atriale" not in seen
+    assert "Antécédents médicaux et chirurgicaux Rubrique non partagée avec ce professionnel." in seen
+    assert "Son accès ne couvre qu'une partie du profil médical" in seen
 
 
 async def test_the_cards_allergy_says_its_severity_as_such_to_a_screen_reader(app, db, patient):

@@ -47,8 +47,8 @@ class GrantFacts:
         """Whether this grant lets its professional read this document (neither hidden nor theirs: the rule's
         other cases): a grant a minor's parent gave never opens what was kept from the parents (CSP L1111-5),
         or a parent could pass the secret to any professional of their choosing."""
-        return self.covers(document.category) and not (document.hidden_from_representatives
-                                                       and self.given_by == REPRESENTATIVE)
+        return any(self.covers(c) for c in document.categories) and not (document.hidden_from_representatives
+                                                                         and self.given_by == REPRESENTATIVE)
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,13 @@ class DocumentFacts:
     deleted: bool = False
     author_professional_id: str | None = None
     hidden_from_representatives: bool = False  # CSP L1111-5: a minor's care kept from their parents
+    # The other categories a grant of which covers it too: a document has one; a profile item's kind may fall under
+    # several (an allergy under the prescriptions' as well as the synthèse's, profile/kinds.py).
+    also_under: frozenset[str] = frozenset()
+
+    @property
+    def categories(self) -> frozenset[str]:
+        return self.also_under | {self.category}
 
 
 def adult_from(birth_date: date) -> datetime:
@@ -184,7 +191,7 @@ class Visibility:
     `document_right`, as data (tests/test_access_rule.py checks that the two always agree).
 
     A document that is not deleted is seen if `author` wrote it, or if `general` holds and it
-    passes the rest: hidden ones only with `hidden_too`, only `categories` (None: every one).
+    passes the rest: hidden ones only with `hidden_too`, only under `categories` (None: every one).
     With `not_kept_from_parents`, never one kept from a minor's parents, whoever wrote it: a
     parent's own reading sets it, and so does a parent's "voir comme" a professional (`seen_as`).
     """
@@ -210,9 +217,9 @@ class Visibility:
         if self.author is not None and document.author_professional_id == self.author:
             return True
         return (self.general and (self.hidden_too or not document.hidden)
-                and (self.categories is None or document.category in self.categories)
+                and (self.categories is None or not self.categories.isdisjoint(document.categories))
                 and not (document.hidden_from_representatives and self.kept_categories is not None
-                         and document.category not in self.kept_categories))
+                         and self.kept_categories.isdisjoint(document.categories)))
 
 
 def visibility(standing: Standing, dossier: DossierFacts, now: datetime) -> Visibility:

@@ -12,18 +12,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.reading import PROFESSIONAL_RIGHTS, DossierView
 from ..models import ProfileItem
-from .seen import visible_items_clause
-from .kinds import KINDS, SEVERITY_ORDER
+from .seen import sees_kind, visible_items_clause
+from .kinds import SEVERITY_ORDER
 
 CARD_KINDS = ("allergy", "treatment")
 
 
 @dataclass
 class Card:
-    """Allergies and current treatments, as one professional may see them; None: a kind they may not see."""
+    """Allergies and current treatments, as one professional may see them. `unshared`: those of the two kinds their
+    access does not cover (they see only what they declared of them): named as such, never left out, since a missing
+    section reads as "none known"."""
 
-    allergies: list[ProfileItem] | None
-    treatments: list[ProfileItem] | None
+    allergies: list[ProfileItem]
+    treatments: list[ProfileItem]
+    unshared: frozenset[str]
 
 
 async def profile_card(db: AsyncSession, *, view: DossierView, today: date) -> Card:
@@ -35,12 +38,9 @@ async def profile_card(db: AsyncSession, *, view: DossierView, today: date) -> C
         .order_by(col(ProfileItem.kind), case(SEVERITY_ORDER, value=col(ProfileItem.severity), else_=len(SEVERITY_ORDER)),
                   col(ProfileItem.label)).limit(100))
     found = rows.all()
-
-    def of(kind: str) -> list[ProfileItem] | None:
-        mine = [i for i in found if i.kind == kind]
-        return mine if mine or view.visible.sees_category(KINDS[kind].category) else None
-
-    return Card(allergies=of("allergy"), treatments=of("treatment"))
+    return Card(allergies=[i for i in found if i.kind == "allergy"],
+                treatments=[i for i in found if i.kind == "treatment"],
+                unshared=frozenset(k for k in CARD_KINDS if not sees_kind(view.visible, k)))
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The kinds of item a profil médical holds: their French names (marked for the catalogue, translated where
-shown), the fields each uses, and the document category under which the rule places each kind (a grant by
-category covers the items of that category)."""
+shown), the fields each uses, and the document categories under which the rule places each kind (a grant of any of
+them covers the kind's items)."""
 
 from __future__ import annotations
 
@@ -15,32 +15,36 @@ class Kind:
     code: str
     title: str  # the section's heading
     one: str  # one item, in a sentence: "l'allergie « %(label)s »", no-break spaces inside (items.summary, .name)
-    category: str  # a document category (models.CATEGORIES): what a grant must cover for a professional to see it
+    # Document categories (models.CATEGORIES), the first its own: a grant that covers any of them shows the kind.
+    categories: tuple[str, ...]
     label: str  # what the main field is called in the form
     named: str  # the same, in a sentence, with its article: "Indiquez la substance."
     fields: tuple[str, ...]  # the other fields the form asks for
 
 
 KINDS: dict[str, Kind] = {k.code: k for k in (
-    Kind("allergy", N_("Allergies et intolérances"), N_("l'allergie «\u00a0%(label)s\u00a0»"), "synthese",
-         N_("Substance"), N_("la substance"), ("detail", "severity")),
-    Kind("treatment", N_("Traitements en cours"), N_("le traitement «\u00a0%(label)s\u00a0»"), "ordonnance",
+    # Whoever reads the prescriptions reads the allergies too: a pharmacist or a nurse who gives a drug must know
+    # what the patient may not take (as the DMP and the pharmacists' dossier pharmaceutique have it), without
+    # being given the rest of the synthèse (antécédents, directives…) for it.
+    Kind("allergy", N_("Allergies et intolérances"), N_("l'allergie «\u00a0%(label)s\u00a0»"),
+         ("synthese", "ordonnance"), N_("Substance"), N_("la substance"), ("detail", "severity")),
+    Kind("treatment", N_("Traitements en cours"), N_("le traitement «\u00a0%(label)s\u00a0»"), ("ordonnance",),
          N_("Médicament"), N_("le médicament"), ("detail", "started_on", "prescriber")),
     Kind("condition", N_("Antécédents médicaux et chirurgicaux"), N_("l'antécédent «\u00a0%(label)s\u00a0»"),
-         "synthese", N_("Maladie ou intervention"), N_("la maladie ou l'intervention"),
+         ("synthese",), N_("Maladie ou intervention"), N_("la maladie ou l'intervention"),
          ("nature", "started_on", "detail")),
     Kind("family_history", N_("Antécédents familiaux"), N_("l'antécédent familial «\u00a0%(label)s\u00a0»"),
-         "synthese", N_("Maladie"), N_("la maladie"), ("detail",)),
-    Kind("vaccination", N_("Vaccinations"), N_("la vaccination «\u00a0%(label)s\u00a0»"), "vaccination",
+         ("synthese",), N_("Maladie"), N_("la maladie"), ("detail",)),
+    Kind("vaccination", N_("Vaccinations"), N_("la vaccination «\u00a0%(label)s\u00a0»"), ("vaccination",),
          N_("Vaccin"), N_("le vaccin"), ("started_on", "lot")),
-    Kind("measurement", N_("Mesures"), N_("la mesure «\u00a0%(label)s\u00a0»"), "synthese", N_("Mesure"),
+    Kind("measurement", N_("Mesures"), N_("la mesure «\u00a0%(label)s\u00a0»"), ("synthese",), N_("Mesure"),
          N_("la mesure"), ("value", "value2", "started_on")),
     Kind("directive", N_("Directives anticipées"), N_("les directives anticipées «\u00a0%(label)s\u00a0»"),
-         "synthese", N_("Intitulé"), N_("l'intitulé"), ("detail",)),
-    Kind("organ_donation", N_("Don d'organes"), N_("la position sur le don d'organes"), "synthese", N_("Position"),
+         ("synthese",), N_("Intitulé"), N_("l'intitulé"), ("detail",)),
+    Kind("organ_donation", N_("Don d'organes"), N_("la position sur le don d'organes"), ("synthese",), N_("Position"),
          N_("la position"), ("detail",)),
-    Kind("contact", N_("Personnes à prévenir"), N_("la personne à prévenir «\u00a0%(label)s\u00a0»"), "synthese",
-         N_("Nom"), N_("le nom"), ("detail", "phone")),
+    Kind("contact", N_("Personnes à prévenir"), N_("la personne à prévenir «\u00a0%(label)s\u00a0»"),
+         ("synthese",), N_("Nom"), N_("le nom"), ("detail", "phone")),
 )}
 # The order a professional reads them in: what an emergency needs first.
 ORDER = ("allergy", "treatment", "condition", "vaccination", "measurement", "family_history", "directive",
@@ -110,5 +114,5 @@ DONATION = {"donneur": N_("Favorable au don d'organes"),
 
 
 def kinds_in(categories: frozenset[str]) -> list[str]:
-    """The kinds of item a set of document categories covers."""
-    return [k.code for k in KINDS.values() if k.category in categories]
+    """The kinds of item a set of document categories covers, in reading order."""
+    return [code for code in ORDER if not categories.isdisjoint(KINDS[code].categories)]

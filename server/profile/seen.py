@@ -1,4 +1,4 @@
-"""A profile item under the one rule: for `access/rule.py`, a document of its kind's category, written by its author,
+"""A profile item under the one rule: for `access/rule.py`, a document of its kind's categories, written by its author,
 and kept from a minor's parents when its author kept it, or kept anything else of the dossier, from them
 (caregivers/confidential.py)."""
 
@@ -15,13 +15,20 @@ from .kinds import KINDS, kinds_in
 
 
 def item_facts(item: ProfileItem, kept_authors: frozenset[str] = frozenset()) -> DocumentFacts:
-    """What the rule decides an item on: as a document of its kind's category, by its author. Kept from a minor's
+    """What the rule decides an item on: as a document of its kind's categories, by its author. Kept from a minor's
     parents when its author kept it, or kept a document or an item of the dossier from them (`kept_authors`, the
     dossier's: every trace of such a professional is, caregivers/confidential.py)."""
-    return DocumentFacts(category=KINDS[item.kind].category, hidden=item.hidden, deleted=item.deleted_at is not None,
-                         author_professional_id=item.author_professional_id,
+    own, *others = KINDS[item.kind].categories
+    return DocumentFacts(category=own, also_under=frozenset(others), hidden=item.hidden,
+                         deleted=item.deleted_at is not None, author_professional_id=item.author_professional_id,
                          hidden_from_representatives=item.hidden_from_representatives
                          or item.author_professional_id in kept_authors)
+
+
+def sees_kind(visible: Visibility, kind: str) -> bool:
+    """Whether this reader's access covers a kind of item (every one not hidden), beyond those they declared: a
+    kind it does not cover is named to them as not shared, the same whether it holds anything or not."""
+    return any(visible.sees_category(c) for c in KINDS[kind].categories)
 
 
 def visible_items_clause(visible: Visibility) -> ColumnElement[bool]:

@@ -31,6 +31,7 @@ from ..models import Account, Document, Professional, ProfileItem, paris_today, 
 from ..professionals.uploads import WRITE_RIGHTS
 from ..profile.charts import charts_of
 from ..profile.items import Profile, profile_of
+from ..profile.seen import sees_kind
 from ..profile.wording import in_reading_order, name
 from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES, ONE_AT_A_TIME, ORDER, SEVERITIES, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
@@ -99,20 +100,19 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
     kinds this reader may add now if they `adds`: the page's, and "voir comme"'s (views/see_as.py), which shows the
     patient the profile as a professional reads it."""
     holder = view.right in HOLDERS
-    # A professional gets no section of a kind they may not see: an empty one would read as "none known".
+    # Every section, a professional's too: one their access does not cover is named as not shared with them, the
+    # same whether it holds anything or not (left out, or empty, it would read as "none known").
     age = age_on(view.patient.birth_date, paris_today())
-    kinds = [k for k in ORDER if profile.by_kind.get(k) or (holder or view.visible.sees_category(KINDS[k].category))
-             and offered(k, age)]
+    kinds = [k for k in ORDER if offered(k, age) or profile.by_kind.get(k)]
+    unshared = frozenset(k for k in kinds if not sees_kind(view.visible, k))
     sections = [(KINDS[k], in_reading_order(k, profile.by_kind.get(k, []))) for k in kinds]
     items = [i for _, found in sections for i in found]
     # One position on organ donation at a time (items.ONE_AT_A_TIME): none offered beside the one shown.
     addable = [k for k in ORDER if adds and offered(k, age, by_professional=not holder)
                and not (k in ONE_AT_A_TIME and profile.by_kind.get(k))]
     return {
-        "view": view, "sections": sections, "partial": len(kinds) < len([k for k in ORDER if offered(k, age)]),
+        "view": view, "sections": sections, "unshared": unshared, "shares_none": len(unshared) == len(kinds),
         "may_add": bool(addable), "addable": addable,
-        # A professional may add a kind their access does not show (as a document of any category): offered apart.
-        "add_apart": bool(set(addable) - set(kinds)),
         "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
         "charts": charts_of(i for i in items if i.kind == "measurement"),
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},

@@ -101,9 +101,12 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     expect(page.get_by_role("heading", name=f"Vu par {kine.name}")).to_be_visible()
     expect(page.get_by_text(f"voit {len(allowed)} documents")).to_be_visible()
     assert document_titles(page) == kine_titles
-    # And it opens, as her timeline does (still open on the desk), on the profil médical's card.
+    # And it opens, as her timeline does (still open on the desk), on the profil médical's card: what is not shared
+    # with the kiné is said so of her, not of the patient who looks.
     card = page.get_by_role("region", name="Profil médical")
-    expect(card).to_have_text(desk.get_by_role("region", name="Profil médical").inner_text())
+    expect(card).to_have_text(desk.get_by_role("region", name="Profil médical").inner_text().replace(
+        "non partagée avec vous", "non partagée avec ce professionnel"))
+    expect(card).to_contain_text("Rubrique non partagée avec ce professionnel.")
     assert_fits_phone(page)
 
     # She revokes; the kiné's next click, on the page already open, is refused.

@@ -193,7 +193,9 @@ def caregivers_majority(at: date | None) -> None:
     from datetime import datetime, time
 
     from .caregivers.majority import apply_majority
+    from .db import make_sessionmaker
     from .models import clock_at
+    from .notifications.webpush import Pusher
     from .templating import PARIS
 
     settings = cli_support.settings()
@@ -204,9 +206,16 @@ def caregivers_majority(at: date | None) -> None:
 
     async def work(session):
         if moment is None:
-            return await apply_majority(session)
-        with clock_at(moment):
-            return await apply_majority(session)
+            count = await apply_majority(session)
+        else:
+            with clock_at(moment):
+                count = await apply_majority(session)
+        # The patients' devices are told as the app's own round tells them, after each commit; the command ends once
+        # the pushes have gone (or failed: the banner tells anyway).
+        pusher = Pusher.from_settings(settings)
+        pusher.send_committed(session, make_sessionmaker(session.bind))
+        await pusher.drain()
+        return count
 
     count = asyncio.run(cli_support.with_db(settings, work))
     click.echo(f"{count} accès de parent traité(s).")

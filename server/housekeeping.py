@@ -118,6 +118,8 @@ async def _every_few_minutes(app: Litestar) -> None:
                 await purge_expired(session, idle=timedelta(minutes=settings.session_idle_minutes),
                                     max_age=timedelta(hours=settings.session_max_hours))
                 await apply_majority(session)  # parents whose child turned 18 since the last round
+                # Their changes' pushes, committed, go out as a request's do (app.provide_db, notifications/webpush.py).
+                app.state.pusher.send_committed(session, app.state.sessionmaker)
                 # A deleted document's files that a crash left on disk (files/blobs.py `to_release`).
                 await release_pending(session, app.state.storage)
                 # Reimbursed care aged past what Carnet keeps, in a dossier or waiting for one.

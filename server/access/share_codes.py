@@ -1,5 +1,9 @@
 """Share codes: a patient gives a professional a short code, in person; redeemed once, it becomes a grant.
-Each change and its access event commit together (rights.py says how)."""
+Each change and its access event commit together (rights.py says how).
+
+A code is given in its maker's right, and opens only while they hold it, as a health link does
+(shlinks/links.py): a parent's code no longer opens at the child's 18th birthday, nor a relative's once
+removed, stepped down, made a reader or past their delegation's end. The patient's own always may."""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accesslog import audit
 from ..auth.accounts import hash_secret, normalize_code
 from ..i18n import N_, _
-from ..models import Dossier, Grant, Professional, ShareCode, utcnow
+from ..models import Account, Dossier, Grant, Patient, Professional, ShareCode, utcnow
 from ..caregivers.confidential import giver
 from .durations import DURATIONS, duration_key, ends_after, grant_end
+from .managing import may_act_on
 from .rights import CLOSED, active_block, end_current_grants, layer_of, logged_scope, refuse
 
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
@@ -43,7 +48,7 @@ async def create_share_code(
     row = ShareCode(
         dossier_id=dossier.id, code_hash=code_hash, categories=categories,
         grant_days=DURATIONS[duration][1], expires_at=utcnow() + SHARE_CODE_LIFETIME,
-        given_by=await giver(session, dossier_id=dossier.id, actor=actor),
+        given_by=await giver(session, dossier_id=dossier.id, actor=actor), made_by_account_id=actor.account_id,
     )
     session.add(row)
     await audit.append(session, dossier_id=dossier.id, action="share_code", actor=actor,
@@ -67,6 +72,16 @@ async def cancel_share_code(session: AsyncSession, *, share_code_id: str, dossie
                        detail=logged_scope(row.categories, DURATIONS[duration_key(row.grant_days)][0]))
     await audit.commit_chained(session)
     return True
+
+
+async def maker_may_give(session: AsyncSession, *, row: ShareCode, dossier: Dossier) -> bool:
+    """Whether the code's maker may still give this access now, as they could when they made it (`manage_dossier`).
+    A code of a relative or a parent made before codes kept their maker (migration 0054) cannot say whose it was."""
+    if row.given_by == "patient":
+        return True
+    maker = await session.get(Account, row.made_by_account_id) if row.made_by_account_id else None
+    return maker is not None and await may_act_on(session, account=maker, dossier=dossier,
+                                                   patient=await session.get(Patient, dossier.patient_id), now=utcnow())
 
 
 class ShareCodeRefused(Exception):
@@ -95,7 +110,8 @@ async def redeem_share_code(
     # A parent's code given to a professional who kept care from them grants within the parents' own decisions.
     layer = await layer_of(session, dossier_id=dossier.id, professional_id=professional.id, given_by=row.given_by)
     blocked = await active_block(session, dossier_id=dossier.id, professional_id=professional.id, layer=layer)
-    if row.used_at is not None or row.expires_at <= utcnow() or dossier.state != "open" or blocked is not None:
+    if row.used_at is not None or row.expires_at <= utcnow() or dossier.state != "open" or blocked is not None \
+            or not await maker_may_give(session, row=row, dossier=dossier):
         await session.rollback()
         raise ShareCodeRefused(_(REFUSED))
     row.used_at, row.used_by_professional_id = utcnow(), professional.id

@@ -3,11 +3,13 @@
 Only the code's hash is kept. Who may invite: the patient, for a relative who reads or manages;
 and a minor's parent, for the child's other parent. The invited person accepts with their own
 passkey account (made from the invitation if they have none); never the account that invited.
+An invitation is made in its maker's right and is accepted only while they hold it (`maker_may_invite`),
+as a share code is redeemed (access/share_codes.py).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -20,6 +22,7 @@ from ..i18n import N_, _
 from ..models import AccessEvent, Account, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
 from ..notifications import banners, notify
 from ..access.durations import DURATIONS, duration_key, ends_after
+from ..access.managing import may_act_on
 from ..access.rule import LEGAL_REPRESENTATIVES
 from .dossiers import is_minor
 
@@ -97,7 +100,8 @@ async def find_invitation(session: AsyncSession, *, code: str) -> CaregiverInvit
         CaregiverInvitation.code_hash == hash_secret(normalize_code(code))))).first()
     # One refusal whatever the reason: someone typing codes learns nothing of which existed (DESIGN.md).
     if invitation is None or invitation.used_at is not None or invitation.cancelled_at is not None \
-            or invitation.expires_at <= utcnow():
+            or invitation.expires_at <= utcnow() or not await maker_may_invite(session, invitation=invitation,
+                                                                               now=utcnow()):
         raise InvitationRefused(_("Ce code d'invitation n'est pas valable : il est incorrect, a expiré, a été annulé "
                                   "ou a déjà servi. Vérifiez-le avec la personne qui vous a invité, ou demandez-lui "
                                   "une nouvelle invitation."))
@@ -130,7 +134,7 @@ async def join(session: AsyncSession, *, invitation_id: str, account: Account) -
         invitation = await session.get(CaregiverInvitation, invitation_id, populate_existing=True)
     now = utcnow()
     if (invitation is None or invitation.used_at is not None or invitation.cancelled_at is not None
-            or invitation.expires_at <= now):
+            or invitation.expires_at <= now or not await maker_may_invite(session, invitation=invitation, now=now)):
         raise InvitationRefused(_("Cette invitation n'est plus valable. Demandez-en une nouvelle."))
     if invitation.created_by_account_id == account.id:
         raise InvitationRefused(_("C'est vous qui avez fait cette invitation : donnez-la à la personne que vous "
@@ -164,6 +168,17 @@ async def join(session: AsyncSession, *, invitation_id: str, account: Account) -
     await notify.record(session, dossier=dossier, event=event)  # the patient is told on their next visit
     await welcome(session, account_id=account.id, dossier_id=dossier.id, event=event)
     return delegation
+
+
+async def maker_may_invite(session: AsyncSession, *, invitation: CaregiverInvitation, now: datetime) -> bool:
+    """Whether the invitation's maker may still make it: act on the dossier (the patient always may; a relative or a
+    parent while they manage it), and, for a second parent, the child still a minor (a parent's rights end at 18)."""
+    maker = await session.get(Account, invitation.created_by_account_id)
+    dossier = await session.get(Dossier, invitation.dossier_id)
+    patient = await session.get(Patient, dossier.patient_id)
+    if invitation.relationship == "parent" and not is_minor(patient, now):
+        return False
+    return maker is not None and await may_act_on(session, account=maker, dossier=dossier, patient=patient, now=now)
 
 
 def replaces(invitation: CaregiverInvitation, current: Delegation) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import and_, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,13 +32,16 @@ SYSTEM = audit.Actor(None, "system", "Carnet")
 
 
 async def choose(session: AsyncSession, *, dossier: Dossier, delegation_id: str, choice: str, actor: audit.Actor) -> bool:
-    """The young person decides, before 18, what one parent keeps at 18 (only the patient decides this)."""
+    """The young person decides, before 18, what one parent keeps at 18 (only the patient decides this). False: no
+    such parent, or 18 already (the choice applied at the birthday itself, whenever `apply_majority` records it)."""
     if choice not in CHOICES:
         raise InvalidInput(_("Choisissez ce que ce parent gardera à vos 18 ans."))
     await audit.begin_chained(session, dossier_id=dossier.id)
     delegation = await session.get(Delegation, delegation_id, populate_existing=True)
+    patient = await session.get(Patient, dossier.patient_id)
     if (delegation is None or delegation.dossier_id != dossier.id or delegation.revoked_at is not None
-            or delegation.relationship not in LEGAL_REPRESENTATIVES or delegation.end_reason):
+            or delegation.relationship not in LEGAL_REPRESENTATIVES or delegation.end_reason
+            or adult_from(patient.birth_date) <= utcnow()):
         await session.rollback()
         return False
     parent = await session.get(Account, delegation.caregiver_account_id)
@@ -48,6 +52,40 @@ async def choose(session: AsyncSession, *, dossier: Dossier, delegation_id: str,
                            detail=f"{parent.display_name if parent else ''} : {CHOICES[choice]}")
     await audit.commit_chained(session)
     return True
+
+
+async def ended_at_majority(session: AsyncSession, *, dossier: Dossier) -> list[Account]:
+    """The parents whose rights the patient's 18th birthday ended (not kept), recorded yet or not: the rule ended
+    them at the birthday itself. Asked once the patient is 18."""
+    rows = await session.exec(
+        select(Delegation, Account).join(Account, Account.id == Delegation.caregiver_account_id)  # type: ignore[arg-type]
+        .where(Delegation.dossier_id == dossier.id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES),  # type: ignore[attr-defined]
+               or_(Delegation.end_reason == "majority",
+                   and_(Delegation.end_reason == "", Delegation.revoked_at.is_(None),  # type: ignore[union-attr]
+                        Delegation.after_majority == "")))
+        .order_by(Delegation.created_at))  # type: ignore[arg-type]
+    return [account for _delegation, account in rows.all()]
+
+
+async def unrecorded(session: AsyncSession, *, account: Account, now: datetime) -> list[tuple[str, datetime]]:
+    """What this parent's notices will say once `apply_majority` has run (`notices.MESSAGES`), for the children who
+    turned 18 before it did, each with the birthday: "Mes dossiers" reads as of the birthday itself, as the rule does
+    (until then, the child's dossier was gone from it unexplained)."""
+    rows = (await session.exec(
+        select(Delegation, Patient)
+        .join(Dossier, Dossier.id == Delegation.dossier_id)  # type: ignore[arg-type]
+        .join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
+        .where(Delegation.caregiver_account_id == account.id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES),  # type: ignore[attr-defined]
+               Delegation.revoked_at.is_(None), Delegation.end_reason == "")  # type: ignore[union-attr]
+    )).all()
+    told = []
+    for delegation, patient in rows:
+        birthday = adult_from(patient.birth_date)
+        if birthday <= now:
+            name = f"{patient.given_name} {patient.family_name}"
+            told.append((notices.say("majority_kept", name=name, level=delegation.after_majority)
+                         if delegation.after_majority else notices.say("majority_ended", name=name), birthday))
+    return sorted(told, key=lambda told: told[1])
 
 
 async def apply_majority(session: AsyncSession, *, now: datetime | None = None) -> int:

@@ -40,12 +40,16 @@ def text_of(notice: AccountNotice) -> str:
     """The notice in the request's language (one written before notices were stored this way: as it was written)."""
     if notice.kind not in MESSAGES:
         return notice.text
-    names = json.loads(notice.names)
+    return say(notice.kind, **json.loads(notice.names))
+
+
+def say(kind: str, **names: str) -> str:
+    """What a notice of this kind says, with these names, in the request's language."""
     if "name" in names:
         names["de_name"] = de(names["name"])
     if "level" in names:
         names["level"] = _(LEVELS[names["level"]])
-    return _(MESSAGES[notice.kind], **names)
+    return _(MESSAGES[kind], **names)
 
 
 async def unseen(session: AsyncSession, *, account: Account) -> list[tuple[AccountNotice, str]]:

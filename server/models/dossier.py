@@ -168,6 +168,8 @@ class ShareCode(SQLModel, table=True):
     used_at: datetime | None = None
     used_by_professional_id: str | None = Field(default=None, foreign_key="professional.id")
     given_by: str = Field(default="", max_length=20)  # who made it, given to the grant it becomes
+    # Its maker's account: a relative's or a parent's code opens only while they may still give it (share_codes.py).
+    made_by_account_id: str | None = Field(default=None, foreign_key="account.id")
     cancelled_at: datetime | None = None  # taken back before anyone used it (it expired then, too)
 
 

@@ -54,8 +54,9 @@ def is_parent(managed: Managed, now: datetime) -> bool:
 
 def invitations_handled(managed: Managed, now: datetime) -> frozenset[str]:
     """The kinds of invitation this account sees and cancels on this dossier: those it may make. The adult patient
-    chooses their relatives (an invitation left from before 18 included); a minor's parent invites the other
-    parent. A relative who manages never touches the patient's choice of relatives."""
+    chooses their relatives (an invitation left from before 18 included: it reads as expired, its maker's right
+    ended); a minor's parent invites the other parent. A relative who manages never touches the patient's choice of
+    relatives."""
     if managed.standing.is_patient:
         return frozenset() if is_minor(managed.patient, now) else frozenset({"proche", "parent"})
     return frozenset({"parent"}) if is_parent(managed, now) and is_minor(managed.patient, now) else frozenset()
@@ -68,7 +69,9 @@ async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -
     minor = is_minor(managed.patient, now)
     as_parent = is_parent(managed, now)
     helpers = await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now)
-    pending = await pending_invitations(db, dossier=managed.dossier, now=now)
+    # Not one whose maker may no longer make it (a parent's, at 18): it can no longer be accepted.
+    pending = [i for i in await pending_invitations(db, dossier=managed.dossier, now=now)
+               if await invitations.maker_may_invite(db, invitation=i, now=now)]
     representatives = sum(h.facts.legal_representative for h in helpers) + sum(i.relationship == "parent" for i in pending)
     handled = invitations_handled(managed, now)
     return {
@@ -138,7 +141,8 @@ async def invitation_state(request: Request, db: AsyncSession, invitation_id: st
     invitation, managed = await handled_invitation(request, db, invitation_id)
     now = utcnow()
     state = ("used" if invitation.used_at else "cancelled" if invitation.cancelled_at
-             else "expired" if invitation.expires_at <= now else "waiting")
+             else "expired" if invitation.expires_at <= now
+             or not await invitations.maker_may_invite(db, invitation=invitation, now=now) else "waiting")
     return {
         "invitation": invitation, "dossier": managed.dossier, "patient": managed.patient, "state": state,
         "code": request.user.data.get("invitations", {}).get(invitation.id) if state == "waiting" else None,
@@ -218,6 +222,7 @@ async def my_dossiers(request: Request, db: AsyncSession) -> Template:
     now = utcnow()
     held = await held_dossiers(db, account=account, now=now)
     return Template("my_dossiers.html", context={"held": held, "notices": notices,
+                                                 "coming": await majority.unrecorded(db, account=account, now=now),
                                                  "alone": await left_alone(db, held=held, account=account, now=now),
                                                  "left": request.user.data.get(LEFT_DOSSIER, "")})
 
@@ -259,11 +264,13 @@ async def majority_context(request: Request, db: AsyncSession, dossier_id: str) 
     adult = managed.facts.adult_from
     if not managed.standing.is_patient or adult is None or now >= adult + MAJORITY_PAGE_AFTER:
         raise NotFoundException()
+    minor = is_minor(managed.patient, now)
     helpers = await helpers_of(db, dossier=managed.dossier, patient=managed.patient, now=now)
-    parents = [h for h in helpers if h.delegation.relationship in LEGAL_REPRESENTATIVES and not h.delegation.end_reason]
-    # After 18, a parent the young adult kept (their rights now a relative's, on "Mes proches").
-    kept = [h for h in helpers if h.delegation.relationship in LEGAL_REPRESENTATIVES
-            and h.delegation.end_reason == "kept_at_majority"]
+    # As of the birthday itself, as the rule reads it (not when `majority.apply_majority` recorded it): before 18, the
+    # parents she chooses for; from then, those she kept, their rights now a relative's (on "Mes proches").
+    representatives = [h for h in helpers if h.delegation.relationship in LEGAL_REPRESENTATIVES]
+    parents = [h for h in representatives if not h.delegation.end_reason] if minor else []
+    kept = [] if minor else representatives
     preview: list[Row] = []
     if parents:  # their newest documents, asked of the database as the timeline's are: not the whole dossier
         visible = await seen_as_caregiver(db, dossier=managed.dossier, delegation=parents[0].delegation, now=now)
@@ -271,8 +278,9 @@ async def majority_context(request: Request, db: AsyncSession, dossier_id: str) 
     return {
         "dossier": managed.dossier, "patient": managed.patient, "parents": parents, "preview": preview[:PREVIEW],
         "kept_parents": kept,
+        "ended_parents": [] if minor else await majority.ended_at_majority(db, dossier=managed.dossier),
         "more_in_preview": len(preview) > PREVIEW,
-        "adult_from": managed.facts.adult_from, "choices": majority.CHOICES, "minor": is_minor(managed.patient, now),
+        "adult_from": managed.facts.adult_from, "choices": majority.CHOICES, "minor": minor,
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
     }
 

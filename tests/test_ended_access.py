@@ -330,3 +330,19 @@ async def test_the_index_mes_patients_finds_a_removed_medecin_traitant_by_goes_d
     assert "ix_logsubject_key" not in await logsubject_indexes(app)
     await migrate(app, command.upgrade, "head")
     assert "ix_logsubject_key" in await logsubject_indexes(app)
+
+
+async def test_a_closed_dossier_takes_no_medecin_traitant_so_none_is_told_an_access_ended(client, db):
+    """Declared on a closed dossier, a doctor would have been told later that her access ended, with the patient's
+    name under "Accès terminés", of a dossier that never opened to her: the declaration is refused, as a grant."""
+    from server.dossiers import InvalidInput
+
+    helene = await new_patient(db, given_name="Hélène", family_name="Lefèvre", serial=1)
+    doctor = await signed_in_doctor(client, db)
+    await rights.set_closed(db, dossier=helene.dossier, closed=True, actor=PATIENT)
+    with pytest.raises(InvalidInput):
+        await rights.set_medecin_traitant(db, dossier=helene.dossier, professional=doctor.professional, actor=PATIENT)
+    await rights.set_medecin_traitant(db, dossier=helene.dossier, professional=None, actor=PATIENT)
+    assert "LEFÈVRE" not in (await client.get("/pro")).text
+    for page in ("", "/profil"):
+        await same_404(client, f"/dossiers/{helene.dossier.id}{page}", f"/dossiers/{MISSING}{page}")

@@ -257,6 +257,10 @@ async def set_medecin_traitant(
         raise InvalidInput(_("Le médecin traitant doit être un médecin."))
     await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if professional is not None and dossier.state != "open":
+        # As a grant: a closed dossier opens to no one, and one declared on it would be told later that her
+        # access ended (rule.access_ended) to a dossier she never held.
+        await refuse(session, _(CLOSED))
     given_by = await giver(session, dossier_id=dossier.id, actor=actor)
     layer = professional and await layer_of(session, dossier_id=dossier.id, professional_id=professional.id,
                                             given_by=given_by)

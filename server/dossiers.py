@@ -20,7 +20,7 @@ from .models import (CATEGORIES, Account, ChainHead, Document, DocumentPage, Doc
 from .files import blobs
 from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
-from .professionals.professions import PROFESSIONS
+from .professionals.professions import PROFESSIONS, profession_words
 from .reimbursements.importer import INSURER, attach_waiting
 from .search import forget, search_text, search_title
 from .text_input import NAME_MAX, clean, names_missing, names_too_long, readable_length
@@ -29,8 +29,7 @@ from .text_input import NAME_MAX, clean, names_missing, names_too_long, readable
 def directory_words(*, rpps: str, given_name: str, family_name: str, profession: str, city: str) -> set[str]:
     """What the directory finds a professional by (`ProfessionalWord`): the words of their names and city, and of
     their profession in either form ("infirmière" finds an "infirmier"), folded; their RPPS."""
-    forms = PROFESSIONS[profession].words if profession in PROFESSIONS else (profession,)
-    words = {rpps, *search_title(" ".join((family_name, given_name, city, *forms))).split()}
+    words = {rpps, *search_title(" ".join((family_name, given_name, city, *profession_words(profession)))).split()}
     return {word[:WORD_LENGTH] for word in words}  # folding may lengthen a name ("ß" is "ss"): the column's length
 
 
@@ -204,8 +203,8 @@ def found_by(category: str, author: Professional | None, source: str = "") -> st
     kind = CATEGORIES[category]
     words = [kind, english.gettext(kind), source]
     if author is not None:
-        forms = PROFESSIONS[author.profession].words if author.profession in PROFESSIONS else (author.profession,)
-        words += [author.given_name, author.family_name, *forms, english.gettext(author.profession)]
+        words += [author.given_name, author.family_name, *profession_words(author.profession),
+                  english.gettext(author.profession)]
     return " ".join(words)
 
 

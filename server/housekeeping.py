@@ -74,7 +74,7 @@ async def purge_expired(session: AsyncSession, *, idle: timedelta, max_age: time
     # A form's page posts within its session (its CSRF token is the session's): after that, its copy never comes.
     submissions = await session.exec(delete(FormSubmission).where(  # type: ignore[call-overload]
         FormSubmission.created_at < now - max_age))
-    # Through the index of the unused ones (migration 0051): a used code stays. Erased, it is refused as one that
+    # Through the index of the unused ones (migration 0049): a used code stays. Erased, it is refused as one that
     # never was, by the same words and counted the same.
     codes = [(await session.exec(delete(code).where(  # type: ignore[call-overload]
         code.used_at.is_(None), code.expires_at < now - kept))).rowcount for code, kept in UNUSED_CODES]
@@ -88,7 +88,7 @@ async def purge_expired(session: AsyncSession, *, idle: timedelta, max_age: time
 async def _ended_links(session: AsyncSession, *, before: datetime) -> tuple[int, int]:
     """SMART Health Links expired before `before` (shlinks/links.py, ENDED_KEPT): those never opened erased, the others
     left with what the patient's page says of them."""
-    # The index's own condition (migration 0051), a constant: PostgreSQL's generic plan would not prove it from a
+    # The index's own condition (migration 0049), a constant: PostgreSQL's generic plan would not prove it from a
     # bound value.
     ended = and_(KEYED, ShareLink.expires_at < before)
     unopened = await session.exec(delete(ShareLink).where(  # type: ignore[call-overload]

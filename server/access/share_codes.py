@@ -76,7 +76,7 @@ async def cancel_share_code(session: AsyncSession, *, share_code_id: str, dossie
 
 async def maker_may_give(session: AsyncSession, *, row: ShareCode, dossier: Dossier) -> bool:
     """Whether the code's maker may still give this access now, as they could when they made it (`manage_dossier`).
-    A code of a relative or a parent made before codes kept their maker (migration 0054) cannot say whose it was."""
+    A code of a relative or a parent made before codes kept their maker (migration 0051) cannot say whose it was."""
     if row.given_by == "patient":
         return True
     maker = await session.get(Account, row.made_by_account_id) if row.made_by_account_id else None

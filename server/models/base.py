@@ -55,7 +55,7 @@ def clock_at(moment: datetime) -> Iterator[None]:
 
 # The codes a person may type (share, invitation, activation) that housekeeping erases, unused some time after they
 # ended, are read through an index of the unused ones alone: used codes stay, and a round must not read every one
-# ever used under the write lock (migration 0051).
+# ever used under the write lock (migration 0049).
 UNUSED = text("used_at IS NULL")
 
 

@@ -93,7 +93,7 @@ class ShareLink(SQLModel, table=True):
     A link ended long ago (links.ENDED_KEPT) is erased by housekeeping if it was never opened; opened, it keeps what
     the patient's page says of it, and loses its key and its passcode's hash."""
 
-    # The links that still hold a key, by their end: what each housekeeping round reads (migration 0051).
+    # The links that still hold a key, by their end: what each housekeeping round reads (migration 0049).
     __table_args__ = (Index("ix_sharelink_keyed_expiry", "expires_at", sqlite_where=KEYED, postgresql_where=KEYED),)
 
     id: str = Field(primary_key=True, max_length=43)

@@ -53,6 +53,13 @@ def profession_named(word: str) -> tuple[str, bool | None] | None:
     return None
 
 
+def profession_words(profession: str) -> tuple[str, ...]:
+    """Every word a profession is said by, in French, both forms: what search and the directory find it by. One
+    Carnet does not know, as it was given."""
+    forms = PROFESSIONS.get(profession)
+    return forms.words if forms is not None else (profession,)
+
+
 def written_profession(professional: Professional) -> str:
     """The profession as written for this person, in French ("infirmière"): what the log's snapshots keep."""
     forms = PROFESSIONS.get(professional.profession)

@@ -41,12 +41,13 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     typography,
     typography_fr,
 )
-from .access.rights import profile_scope, profile_sections, scope_label
+from .access.rights import scope_label
 from .access.rule import adult_from
 from .config import Settings
 from .i18n import N_
 from .models import CATEGORIES, WebSession, utcnow
 from .professionals.professions import profession_of
+from .profile.kinds import profile_scope, profile_sections
 from .search import fold
 
 

@@ -29,7 +29,6 @@ from ..files.store import Storage
 from ..i18n import N_, _
 from ..notifications import notify
 from ..professionals.professions import written_profession
-from ..profile.kinds import KINDS, kinds_in
 from .durations import DURATIONS, grant_end
 from .rule import REPRESENTATIVE
 
@@ -52,24 +51,6 @@ def scope_label(categories: str) -> str:
     if not categories:
         return _(ALL_DOCUMENTS)
     return ", ".join(_(CATEGORIES[c]) for c in categories.split(",") if c in CATEGORIES)
-
-
-def profile_sections(categories: str) -> str:
-    """The sections of the profil médical these categories (codes, comma-separated) open besides their documents
-    (profile/kinds.py), in the request's language and reading order: "allergies et intolérances, traitements en
-    cours"; "" for none."""
-    titles = (_(KINDS[k].title) for k in kinds_in(frozenset(categories.split(","))))
-    return ", ".join(t[:1].lower() + t[1:] for t in titles)
-
-
-def profile_scope(categories: str) -> str:
-    """What a scope ("" for every category) opens of the profil médical, as the sentence that follows what it opens
-    of the documents: a patient who gives "Ordonnance" is told it gives the allergies and treatments too."""
-    if not categories:
-        return _("Et tout le profil médical.")
-    sections = profile_sections(categories)
-    return _("Et, dans le profil médical : %(sections)s.", sections=sections) if sections else _(
-        "Rien du profil médical.")
 
 
 def logged_scope(categories: str, duration_label: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..i18n import N_
+from ..i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -116,3 +116,21 @@ DONATION = {"donneur": N_("Favorable au don d'organes"),
 def kinds_in(categories: frozenset[str]) -> list[str]:
     """The kinds of item a set of document categories covers, in reading order."""
     return [code for code in ORDER if not categories.isdisjoint(KINDS[code].categories)]
+
+
+def profile_sections(categories: str) -> str:
+    """The sections of the profil médical these categories (codes, comma-separated) open besides their documents
+    (profile/kinds.py), in the request's language and reading order: "allergies et intolérances, traitements en
+    cours"; "" for none."""
+    titles = (_(KINDS[k].title) for k in kinds_in(frozenset(categories.split(","))))
+    return ", ".join(t[:1].lower() + t[1:] for t in titles)
+
+
+def profile_scope(categories: str) -> str:
+    """What a scope ("" for every category) opens of the profil médical, as the sentence that follows what it opens
+    of the documents: a patient who gives "Ordonnance" is told it gives the allergies and treatments too."""
+    if not categories:
+        return _("Et tout le profil médical.")
+    sections = profile_sections(categories)
+    return _("Et, dans le profil médical : %(sections)s.", sections=sections) if sections else _(
+        "Rien du profil médical.")

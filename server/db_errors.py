@@ -1,10 +1,21 @@
 """What a database error says: busy, to be tried again (`is_busy`), or unreachable, down for now (`is_unreachable`),
-rather than wrong; on either engine. db.py's writers and errors.py's answers ask it."""
+rather than wrong; on either engine. db.py's writers and errors.py's answers ask it. And `Busy`, the same "try again"
+said before the database is asked."""
 
 from __future__ import annotations
 
 import socket
 import sqlite3
+
+
+class Busy(Exception):
+    """Too much at once for this process: a queue in front of the work (fhir/documents.py's of Bundles) not had in time.
+    Answered as a database that stays busy is (errors.py): 503, Retry-After, nothing done. `message`: the French
+    answer to software, if it says more than that."""
+
+    def __init__(self, queue: str, message: str | None = None) -> None:
+        super().__init__(queue)
+        self.queue, self.message = queue, message
 
 
 # What PostgreSQL says when a lock could not be had, or a transaction must be tried again: lock not available,

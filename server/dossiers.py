@@ -48,6 +48,8 @@ class InvalidInput(ValueError):
     `fields` names the form fields it is about (as the form names them), for the page to mark them.
     """
 
+    upload: int | None = None  # of a batch of documents (professionals/uploads.py): the index of the one refused
+
     def __init__(self, message: str, *fields: str) -> None:
         super().__init__(message)
         self.fields = fields

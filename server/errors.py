@@ -9,7 +9,9 @@ import socket
 import traceback
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    HTTPException, MethodNotAllowedException, NotAuthorizedException, NotFoundException, PermissionDeniedException,
+)
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.response import Redirect, Template
@@ -20,7 +22,7 @@ from .access.managing import NotActing
 from .access.reading import AccessEnded
 from .accesslog.audit import ChainBusy
 from .caregivers.dossiers import Band
-from .db_errors import is_busy, is_unreachable
+from .db_errors import Busy, is_busy, is_unreachable
 from .fhir.capability import unsupported
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response
 from .files.store import StorageUnavailable
@@ -160,7 +162,8 @@ def to_login(request: Request, *, unsent: bool = False) -> Response:
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, FhirError):
-        return error_response(request, exc.status_code, exc.detail, code=exc.code, headers=exc.headers)
+        return outcome_response(exc.status_code, exc.detail, code=exc.code, headers=exc.headers,
+                                expression=exc.expression)
     if isinstance(exc, Refused):
         return error_response(request, exc.status_code, exc.detail, headers=exc.headers)
     return error_response(request, exc.status_code)
@@ -182,6 +185,14 @@ def on_not_found(request: Request, exc: NotFoundException) -> Response:
             request.path_params.get("dossier_id") == exc.dossier_id:
         return access_ended(request)
     return error_response(request, 404)
+
+
+def on_method_not_allowed(request: Request, exc: MethodNotAllowedException) -> Response:
+    if (request.url.path + "/").startswith("/fhir/"):
+        # An interaction the CapabilityStatement does not list, on an address the API serves (PUT or DELETE on a
+        # DocumentReference): not supported, as what no route serves is (`on_not_found`), never "not possible here".
+        return outcome_response(404, unsupported(request.url.path, request.method), code="not-supported")
+    return on_http_exception(request, exc)
 
 
 def access_ended(request: Request) -> Response:
@@ -246,10 +257,19 @@ def on_database_error(request: Request, exc: DBAPIError) -> Response:
     # person is asked to try again, never shown a failure. Only the kind is logged: a statement's values may be
     # health data.
     if is_busy(exc):
-        log.warning("database busy on %s %s", request.method, request.url.path)
-        return error_response(request, 503, N_("Carnet est très sollicité en ce moment. Réessayez dans quelques "
-                                               "secondes."), headers={"Retry-After": "5"})
+        return busy(request, "database")
     return on_connection_error(request, exc)
+
+
+def on_busy(request: Request, exc: Busy) -> Response:
+    # A queue of this process's not had in time: answered as a busy database is, before anything was done.
+    return busy(request, exc.queue, exc.message)
+
+
+def busy(request: Request, what: str, message: str | None = None) -> Response:
+    log.warning("%s busy on %s %s", what, request.method, request.url.path)
+    return error_response(request, 503, message or N_("Carnet est très sollicité en ce moment. Réessayez dans "
+                                                      "quelques secondes."), headers={"Retry-After": "5"})
 
 
 def on_connection_error(request: Request, exc: Exception) -> Response:
@@ -281,12 +301,14 @@ def where(exc: BaseException) -> str:
 
 exception_handlers = {
     ChainBusy: on_chain_busy,
+    Busy: on_busy,
     StorageUnavailable: on_storage_unavailable,
     DBAPIError: on_database_error,
     ConnectionError: on_connection_error,
     socket.gaierror: on_connection_error,  # the database's host name not found
     NotAuthorizedException: on_not_authorized,
     NotFoundException: on_not_found,
+    MethodNotAllowedException: on_method_not_allowed,
     PermissionDeniedException: on_csrf,
     HTTPException: on_http_exception,
     Exception: on_error,

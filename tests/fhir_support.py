@@ -90,6 +90,17 @@ def provide_bundle(ins: str, *, title: str, data: bytes, master: str | None = No
     return bundle
 
 
+def provide_documents(ins: str, count: int) -> dict:
+    """An ITI-65 transaction of `count` documents, each a PDF of its own ("Compte rendu n"): the SubmissionSet, the
+    DocumentReferences (document n is entry n + 1), then their Binary entries."""
+    singles = [provide_bundle(ins, title=f"Compte rendu {n}", data=report_pdf(f"Compte rendu {n}"))
+               for n in range(1, count + 1)]
+    listed = singles[0]["entry"][0]
+    listed["resource"]["entry"] = [{"item": {"reference": single["entry"][1]["fullUrl"]}} for single in singles]
+    return {"resourceType": "Bundle", "type": "transaction",
+            "entry": [listed, *(single["entry"][1] for single in singles), *(single["entry"][2] for single in singles)]}
+
+
 def as_bundle(response) -> Bundle:
     assert response.headers["content-type"].startswith("application/fhir+json"), response.headers
     return Bundle.model_validate(json.loads(response.content))

@@ -151,3 +151,31 @@ async def test_the_patient_is_named_by_ins_and_what_the_api_does_not_serve_is_sa
     assert "Patient" not in served and "Composition" not in served
     missing = await client.get(f"/fhir/DocumentReference/{'a' * 32}", headers=practice.headers)
     assert missing.status_code == 404 and as_outcome(missing).issue[0].code == "not-found"  # a type it serves
+
+
+SERVED = {("/fhir", "POST"), ("/fhir/metadata", "GET"), ("/fhir/token", "POST"),
+          ("/fhir/.well-known/smart-configuration", "GET"), ("/fhir/DocumentReference", "GET"),
+          ("/fhir/DocumentReference/_search", "POST"), ("/fhir/DocumentReference/{id}", "GET"),
+          ("/fhir/DocumentReference/{id}", "PATCH"), ("/fhir/Binary/{id}", "GET")}
+
+
+async def test_every_interaction_the_api_does_not_serve_on_its_addresses_is_said_not_supported(client, patient,
+                                                                                              practice):
+    """An outside probe's find: PUT and DELETE on a DocumentReference were a 405 "Cette action n'est pas possible ici.",
+    where README promises a 404 not-supported for any interaction the CapabilityStatement does not list."""
+    created = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="CR",
+                                                                    data=report_pdf("CR")))).entry[1].response
+    document_id = created.location.split("/")[1]
+    for path in sorted({path for path, _ in SERVED}):
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            answer = await client.request(method, path.replace("{id}", document_id), headers=practice.headers)
+            if (path, method) in SERVED:
+                assert answer.status_code != 404 or as_outcome(answer).issue[0].code == "not-found", (method, path)
+                continue
+            [issue] = as_outcome(answer).issue
+            assert (answer.status_code, issue.code) == (404, "not-supported"), (method, path, answer.text)
+            assert issue.diagnostics.startswith(f"La méthode {method} n'est pas prise en charge ")
+            assert "CapabilityStatement" in issue.diagnostics and document_id not in issue.diagnostics
+    put = as_outcome(await client.put(f"/fhir/DocumentReference/{document_id}", headers=practice.headers))
+    assert put.issue[0].diagnostics.startswith("La méthode PUT n'est pas prise en charge sur une ressource "
+                                               "DocumentReference : ")

@@ -1,5 +1,6 @@
-"""What an ITI-65 push declares is kept or refused, never dropped: a security label, a size, a Binary no document
-names; each entry's answer says what was made; a Bundle the models cannot read names its entry in words."""
+"""What an ITI-65 push declares is kept or refused, never dropped: a security label (V, a minor's document kept from
+the parents, as the web form keeps it), a size, a Binary no document names; each entry's answer says what was made; a
+Bundle the models cannot read names its entry in words."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ import json
 import pytest
 from sqlmodel import select
 
+from server.access import rights
+from server.accesslog.audit import Actor
 from server.models import AccessEvent, Document
+from tests.conftest import new_patient
 from tests.fhir_support import as_bundle, as_outcome, provide_bundle, report_pdf
+from tests.test_caregivers import years_ago
+from tests.test_export_for_parents import attached_by_mother
 from tests.test_fhir_api import CONFIDENTIALITY, practice, push  # noqa: F401 - `practice` is a fixture
 
 
@@ -26,8 +32,8 @@ def report(patient, **options) -> dict:
 
 @pytest.mark.parametrize("where, label", [
     ("securityLabel", {"coding": [{"system": CONFIDENTIALITY, "code": "R"}]}),
-    ("securityLabel", {"coding": [{"system": CONFIDENTIALITY, "code": "V"}]}),
     ("securityLabel", {"coding": [{"system": CONFIDENTIALITY, "code": "N"}, {"system": CONFIDENTIALITY, "code": "R"}]}),
+    ("securityLabel", {"coding": [{"system": CONFIDENTIALITY, "code": "V"}, {"system": CONFIDENTIALITY, "code": "R"}]}),
     ("securityLabel", {"coding": [{"system": "urn:oid:1.2.250.1.213.1.1.4.13", "code": "MASQUE_PS"}]}),
     ("securityLabel", {"text": "Confidentiel"}),
     ("meta", {"security": [{"system": CONFIDENTIALITY, "code": "R"}]}),
@@ -42,6 +48,53 @@ async def test_a_document_labelled_other_than_normal_is_refused_and_nothing_is_s
     assert "que des documents de confidentialité normale" in said and "le patient qui choisit" in said
     assert "entrée 2 du Bundle" in said
     assert await nothing_stored(db, patient)
+
+
+async def minor_granted(client, db, practice):
+    """Inès, 17, whose mother attached her dossier (signed in on `client`); Inès gave Dr Bernard access."""
+    ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(17), serial=6)
+    await attached_by_mother(client, db, ines, serial=5)
+    await rights.grant_access(db, dossier=ines.dossier, professional=practice.pro.professional, categories="",
+                              duration="1a", actor=Actor(None, "patient", "Inès Martin"))
+    return ines
+
+
+@pytest.mark.parametrize("where", ["securityLabel", "meta"])
+async def test_a_minors_document_labelled_v_is_kept_from_the_parents_as_the_web_form_keeps_it(client, db, practice,
+                                                                                           where):
+    """An outside probe's find: "Ne pas montrer aux parents" (CSP L1111-5), the professional's to decide, was refused
+    through the API as if it were the patient's choice to hide, though Carnet itself writes V for it."""
+    ines = await minor_granted(client, db, practice)
+    bundle = provide_bundle(ines.patient.ins, title="Consultation confidentielle", data=report_pdf("CR"))
+    label = {"system": CONFIDENTIALITY, "code": "V"}
+    if where == "meta":
+        bundle["entry"][1]["resource"]["meta"] = {"security": [label]}
+    else:
+        bundle["entry"][1]["resource"]["securityLabel"] = [{"coding": [label]}]
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 200, answer.text
+    [document] = (await db.exec(select(Document).where(Document.dossier_id == ines.dossier.id))).all()
+    assert document.hidden_from_representatives and not document.hidden
+    [event] = (await db.exec(select(AccessEvent).where(AccessEvent.action == "add_document"))).all()
+    assert event.detail == "réservé au patient, sans ses représentants légaux"  # the web form's
+    read = await client.get(f"/fhir/{as_bundle(answer).entry[1].response.location}", headers=practice.headers)
+    assert read.json()["meta"]["security"][0]["code"] == "V"
+    timeline = await client.get(f"/dossiers/{ines.dossier.id}")  # her mother's
+    assert timeline.status_code == 200 and "Consultation confidentielle" not in timeline.text
+
+
+async def test_an_adults_document_labelled_v_is_refused_saying_why(client, db, patient, practice):
+    bundle = report(patient)
+    bundle["entry"][1]["resource"]["securityLabel"] = [{"coding": [{"system": CONFIDENTIALITY, "code": "V"}]}]
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 422, answer.text
+    said = as_outcome(answer).issue[0].diagnostics
+    assert said.startswith("L'entrée 2 du Bundle") and "« Ne pas montrer aux parents »" in said
+    assert "Ce patient est majeur" in said and "Envoyez ce document sans étiquette, ou avec N." in said
+    assert await nothing_stored(db, patient)
+    bundle["entry"][2]["resource"]["meta"] = {"security": [{"system": CONFIDENTIALITY, "code": "V"}]}
+    answer = await push(client, practice, bundle)  # on the Binary: the document's label, not its bytes'
+    assert answer.status_code == 422 and "se place sur le DocumentReference" in as_outcome(answer).issue[0].diagnostics
 
 
 async def test_a_document_labelled_normal_is_filed(client, db, patient, practice):

@@ -29,6 +29,7 @@ RESOURCES = [
 ]
 RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
 OPERATION = re.compile(r"\$[a-z][a-z-]{0,63}")
+METHOD = re.compile(r"[A-Z]{1,10}")  # an HTTP method's name, as a request names it
 
 
 def capability_statement(*, base: str, software_version: str) -> CapabilityStatement:
@@ -67,14 +68,20 @@ def capability_statement(*, base: str, software_version: str) -> CapabilityState
     })
 
 
-def unsupported(path: str) -> str:
+def unsupported(path: str, method: str | None = None) -> str:
     """What an address of the API that no route serves asks for, said as such: a resource type, an operation or an
     interaction the CapabilityStatement does not list (FHIR's "not-supported"), never as a refusal of something that
-    exists. A type's or an operation's name is repeated, never an id."""
+    exists; `method`: a route's address, asked with a method it does not serve (PUT, DELETE…). A type's, an
+    operation's or a method's name is repeated, never an id."""
     parts = path.removeprefix("/fhir").strip("/").split("/")
     kind = parts[0] if RESOURCE_TYPE.fullmatch(parts[0]) else None
     operation = next((part for part in parts if OPERATION.fullmatch(part)), None)
     see = "ce que Carnet prend en charge est décrit par son CapabilityStatement (GET /fhir/metadata)."
+    if method is not None and operation is None:  # a route's address: a type Carnet serves, or none (/fhir/metadata)
+        asked = f"La méthode {method}" if METHOD.fullmatch(method) else "Cette méthode"
+        level = {1: f"sur le type {kind}", 2: f"sur une ressource {kind}"}.get(len(parts)) \
+            if kind and not parts[-1].startswith("_") else None
+        return f"{asked} n'est pas prise en charge {level or 'à cette adresse'} : {see}"
     if kind == "Patient":
         return ("Carnet ne sert pas de ressource Patient : le patient est désigné par son INS (subject.identifier) ; "
                 + see)

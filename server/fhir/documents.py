@@ -9,6 +9,10 @@ software acted ("via le logiciel « … »"); a refusal is the same 404 as a mis
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlencode
 
 from fhir.resources.R4B.bundle import Bundle
@@ -19,7 +23,10 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..authors import adders_of
+from ..db import waiting_at_most
+from ..db_errors import Busy
 from ..dossiers import InvalidInput
+from ..files.pages import CONCURRENT_RENDERS
 from ..files.store import Storage
 from ..listing import ordered_documents, selection
 from ..models import Document, Dossier, Patient, Professional, paris_today
@@ -44,6 +51,32 @@ async def _author(session: AsyncSession, document: Document) -> Professional | N
 
 # --- ITI-65 -------------------------------------------------------------------------------------
 
+# The Bundles a process files at once: each renders its PDFs one after the other, so as many as the renderer has slots
+# (files/pages.py). Any more wait their turn, in order, BUNDLE_WAIT_S at most, as long as one waits for the write lock;
+# then a 503 with Retry-After, nothing filed, well within a client's timeout (60 s is common). Unbounded, 40 Bundles of
+# 10 PDFs sent at once were answered after 52 s at the earliest, most after their client had given up (bench/burst.py).
+BUNDLES_AT_ONCE = CONCURRENT_RENDERS
+BUNDLE_WAIT_S = 5.0
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def bundle_turn() -> AsyncIterator[None]:
+    """A Bundle's turn to be filed (`provide`), and its write lock waited for BUNDLE_WAIT_S at most; Busy (a 503) if
+    the turn does not come in that time."""
+    turns = _turns.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(BUNDLES_AT_ONCE))
+    try:
+        async with asyncio.timeout(BUNDLE_WAIT_S):
+            await turns.acquire()
+    except TimeoutError:
+        raise Busy("bundle queue", "Carnet reçoit trop d'envois en ce moment : rien n'a été enregistré de ce Bundle. "
+                                   "Renvoyez-le tel quel dans quelques secondes (en-tête Retry-After).") from None
+    try:
+        with waiting_at_most(BUNDLE_WAIT_S):
+            yield
+    finally:
+        turns.release()
+
 
 async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, body: bytes, base: str) -> Bundle:
     """File the Bundle's documents (all or none); the transaction-response says, per entry, what happened."""
@@ -55,16 +88,17 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
     try:
         filed = await add_professional_documents(
             session, storage, account=caller.account, dossier_id=dossier.id if dossier else PHANTOM.id,
-            uploads=submission.uploads, today=paris_today(), via=caller.via)
+            uploads=submission.uploads, today=paris_today(), via=caller.via, kept_for_minors_only=True)
     except NotFoundException:
         raise not_found() from None
     except IdentifierReused as reused:
         # IHE XDS's XDSNonIdenticalHash: a unique id names one content, for good. Carnet does not read relatesTo.
-        raise FhirError(409, "Vous avez déjà envoyé un autre contenu sous cet identifiant (masterIdentifier) dans ce "
-                             "dossier : rien n'a été enregistré. Un document corrigé doit porter un nouvel identifiant"
-                             f"{_first_one(reused)}.") from None
-    except InvalidInput as refused:
-        raise FhirError(422, str(refused), code="processable") from None
+        raise submission.refusal(reused.upload, FhirError(
+            409, "Vous avez déjà envoyé un autre contenu sous cet identifiant (masterIdentifier) dans ce dossier : "
+                 "rien n'a été enregistré. Un document corrigé doit porter un nouvel identifiant"
+                 f"{_first_one(reused)}.")) from None
+    except InvalidInput as refused:  # a refusal of one document names its entry
+        raise submission.refusal(refused.upload, FhirError(422, str(refused), code="processable")) from None
     entries = []
     for kind, indexes in submission.entries:
         if kind == "List":

@@ -14,12 +14,14 @@ NOT_FOUND = "Ressource introuvable, ou vous n'y avez pas accès."  # one answer 
 
 
 class FhirError(HTTPException):
-    """A refusal of the API, said in French (safe to show as it is), as an OperationOutcome."""
+    """A refusal of the API, said in French (safe to show as it is), as an OperationOutcome; `expression`: where in
+    what was sent, as FHIRPath (OperationOutcome.issue.expression: "Bundle.entry[6].resource")."""
 
     def __init__(self, status_code: int, message: str, *, code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, expression: tuple[str, ...] = ()) -> None:
         super().__init__(detail=message, status_code=status_code, headers=headers)
         self.code = code or CODES.get(status_code, "processing")
+        self.expression = expression
 
 
 def bearer_challenge(error: str = "", *, scope: str = "") -> dict[str, str]:
@@ -34,9 +36,11 @@ def refused_token_challenge(authorization: str) -> dict[str, str]:
     return bearer_challenge("invalid_token" if authorization.partition(" ")[0].lower() == "bearer" else "")
 
 
-def outcome_response(status: int, text: str, *, code: str | None = None, headers: dict[str, str] | None = None) -> Response:
+def outcome_response(status: int, text: str, *, code: str | None = None, headers: dict[str, str] | None = None,
+                     expression: tuple[str, ...] = ()) -> Response:
     if status == 401:
         headers = {**bearer_challenge(), **(headers or {})}
-    body = outcome(text, code=code or CODES.get(status, "exception" if status >= 500 else "processing"))
+    body = outcome(text, code=code or CODES.get(status, "exception" if status >= 500 else "processing"),
+                   expression=expression)
     return Response(body.model_dump_json(exclude_none=True).encode(), status_code=status, media_type=FHIR_JSON,
                     headers=headers)

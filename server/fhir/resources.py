@@ -127,10 +127,10 @@ def document_reference(document: Document, *, patient: Patient, author: Professi
     })
 
 
-def outcome(text: str, *, code: str, severity: str = "error") -> OperationOutcome:
-    """An OperationOutcome with one issue, its diagnostics in French."""
-    return OperationOutcome.model_validate({"resourceType": "OperationOutcome",
-                                            "issue": [{"severity": severity, "code": code, "diagnostics": text}]})
+def outcome(text: str, *, code: str, severity: str = "error", expression: tuple[str, ...] = ()) -> OperationOutcome:
+    """An OperationOutcome with one issue, its diagnostics in French; `expression`: where, as FHIRPath."""
+    issue = {"severity": severity, "code": code, "diagnostics": text, "expression": list(expression) or None}
+    return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [issue]})
 
 
 def number_read_as_date(raw: Any, value: Any, loc: tuple = ()) -> tuple | None:

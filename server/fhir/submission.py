@@ -12,6 +12,8 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -38,14 +40,36 @@ class Submission:
     entries: list[tuple[str, tuple[int, ...]]]
     # What the answer says of each upload's coding, by its index (a class of another category: filed_category).
     warnings: list[tuple[str, ...]]
+    numbers: list[int]  # each upload's entry, by its index: its number in the Bundle, counted from 1
+
+    def refusal(self, index: int | None, error: FhirError) -> FhirError:
+        """A refusal of the upload at `index`, naming its entry (None: of the whole Bundle, as it is)."""
+        if index is None:
+            return error
+        return entry_refusal(error, self.numbers[index], self.uploads[index].master_identifier.partition("|")[2])
 
 
-def invalid(text: str) -> FhirError:
-    return FhirError(400, text, code="structure")
+def invalid(text: str, *, expression: tuple[str, ...] = ()) -> FhirError:
+    return FhirError(400, text, code="structure", expression=expression)
 
 
-def unprocessable(text: str) -> FhirError:
-    return FhirError(422, text, code="processable")
+def unprocessable(text: str, *, expression: tuple[str, ...] = ()) -> FhirError:
+    return FhirError(422, text, code="processable", expression=expression)
+
+
+def entry_path(number: int) -> str:
+    """An entry of the Bundle as OperationOutcome.issue.expression says it: FHIRPath, which counts from 0."""
+    return f"Bundle.entry[{number - 1}].resource"
+
+
+def entry_refusal(error: FhirError, number: int, master: str | None = None) -> FhirError:
+    """`error`, said of one entry: its number and its masterIdentifier in words, where it is as FHIRPath. Of a
+    Bundle of ten documents, the software is told which one to correct; nothing of the Bundle was filed."""
+    shown = master if master and len(master) <= 100 and not _invisible(master) else None
+    named = f"L'entrée {number} du Bundle" + (f" (masterIdentifier «\u00a0{shown}\u00a0»)" if shown else "")
+    filed = "" if "rien n'a été enregistré" in error.detail else ", et rien n'a été enregistré"
+    return FhirError(error.status_code, f"{named} est refusée{filed}. {error.detail}",
+                     code=error.code, headers=error.headers, expression=(entry_path(number),))
 
 
 def parse_bundle(body: bytes) -> Bundle:
@@ -58,31 +82,47 @@ def parse_bundle(body: bytes) -> Bundle:
     try:
         bundle = Bundle.model_validate(data)
     except Exception as error:  # noqa: BLE001 - pydantic's errors, and KeyError for an unknown resourceType
-        where = f" ({_place(error.errors()[0].get('loc', ()))})" if hasattr(error, "errors") else ""
-        raise invalid(f"Le Bundle n'est pas une ressource FHIR R4B valide{where}.") from None
+        loc = error.errors()[0].get("loc", ()) if hasattr(error, "errors") else None
+        where = f" ({_place(loc)})" if loc is not None else ""
+        raise invalid(f"Le Bundle n'est pas une ressource FHIR R4B valide{where}.",
+                      expression=_expression(loc) if loc is not None else ()) from None
     if (loc := number_read_as_date(data, bundle)) is not None:
         raise invalid(f"Date invalide ({_place(loc)}) : une date FHIR s'écrit en texte, AAAA-MM-JJ ou "
-                      "AAAA-MM-JJThh:mm:ss+01:00, jamais en nombre.")
+                      "AAAA-MM-JJThh:mm:ss+01:00, jamais en nombre.", expression=_expression(loc))
     return bundle
 
 
-def _place(loc: tuple) -> str:
-    """Where the models found an error, as a developer reads a Bundle ("entrée 4 du Bundle, élément
-    content[0].attachment.size"), not as the parser's path ("entry.3.resource.content.0.attachment.size",
+def _steps(loc: tuple) -> tuple[int | None, str, str]:
+    """Where the models found an error: the entry's index, the element's path in it, and the whole as FHIRPath.
+    FHIR's names and 0-based indexes, not the parser's own steps ("entry.3.resource.content.0.attachment.size",
     "entry.3.root")."""
-    entry = ""
+    entry, prefix = None, "Bundle"
     if len(loc) > 1 and loc[0] == "entry" and isinstance(loc[1], int):
-        entry, loc = f"entrée {loc[1] + 1} du Bundle", loc[2:]
-        loc = loc[1:] if loc[:1] == ("resource",) else loc
+        entry, loc, prefix = loc[1], loc[2:], f"Bundle.entry[{loc[1]}]"
+        if loc[:1] == ("resource",):
+            loc, prefix = loc[1:], f"{prefix}.resource"
     path = ""
-    for part in loc:  # FHIR's names and 0-based indexes (FHIRPath's); the parser's own steps ("root", …) are left out
+    for part in loc:
         if isinstance(part, int):
             path += f"[{part}]" if path else ""
         elif ELEMENT.fullmatch(str(part)) and part != "root":
             path += f".{part}" if path else part
+    return entry, path, f"{prefix}.{path}" if path else prefix
+
+
+def _place(loc: tuple) -> str:
+    """Where the models found an error, as a developer reads a Bundle ("entrée 4 du Bundle, élément
+    content[0].attachment.size")."""
+    index, path, _ = _steps(loc)
+    entry = f"entrée {index + 1} du Bundle" if index is not None else ""
     if entry and path:
         return f"{entry}, élément {path}"
     return entry or (f"élément {path}" if path else "structure du Bundle")
+
+
+def _expression(loc: tuple) -> tuple[str, ...]:
+    """The same place as FHIRPath, for OperationOutcome.issue.expression."""
+    return (_steps(loc)[2],)
 
 
 def read_submission(body: bytes) -> Submission:
@@ -95,19 +135,22 @@ def read_submission(body: bytes) -> Submission:
     numbers: dict[str, int] = {}  # each fullUrl: its entry's number, counted from 1 as a developer reads the Bundle
     for number, entry in enumerate(entries, start=1):
         resource = entry.resource
-        if resource is None:
-            raise invalid("Chaque entrée du Bundle doit contenir une ressource.")
-        kind = type(resource).__name__
-        if kind not in ("List", "DocumentReference", "Binary"):
-            raise invalid(f"Ressource non prise en charge dans un envoi de documents : {kind}.")
-        if entry.request is None or entry.request.method != "POST":
-            raise invalid("Chaque entrée d'une transaction doit avoir request.method = POST.")
         if entry.fullUrl in numbers:  # a reference would name two entries, and the answer would speak of one twice
             raise invalid(f"Les entrées {numbers[entry.fullUrl]} et {number} du Bundle portent le même fullUrl : "
-                          "chaque entrée doit avoir le sien.")
+                          "chaque entrée doit avoir le sien.",
+                          expression=(entry_path(numbers[entry.fullUrl]), entry_path(number)))
         if entry.fullUrl:
             numbers[entry.fullUrl] = number
-        _refuse_labels(resource, number)
+        with _about_entry(number, resource):
+            if resource is None:
+                raise invalid("Chaque entrée du Bundle doit contenir une ressource.")
+            kind = type(resource).__name__
+            if kind not in ("List", "DocumentReference", "Binary"):
+                raise invalid(f"Ressource non prise en charge dans un envoi de documents : {kind}.")
+            if entry.request is None or entry.request.method != "POST":
+                raise invalid("Chaque entrée d'une transaction doit avoir request.method = POST.")
+            if kind != "DocumentReference":  # a document's labels are read with it (_upload)
+                _kept_from_parents(resource)
         if kind == "Binary" and entry.fullUrl:
             binaries[entry.fullUrl] = (resource.data or b"", resource.contentType or "")
         kinds.append(kind)
@@ -119,58 +162,91 @@ def read_submission(body: bytes) -> Submission:
     uploads: list[Upload] = []
     warnings: list[tuple[str, ...]] = []
     answer: list[tuple[str, tuple[int, ...]]] = []
-    patients: set[str] = set()
+    patient = ""  # the INS of the first document, which every other one must name
+    uploaded_from: list[int] = []  # each upload's entry number
     carried: dict[str, list[int]] = {}  # a Binary's fullUrl: the uploads whose bytes it holds
-    for entry, kind in zip(entries, kinds, strict=True):
-        if kind == "DocumentReference":
+    for number, (entry, kind) in enumerate(zip(entries, kinds, strict=True), start=1):
+        if kind != "DocumentReference":
+            answer.append((kind, ()))
+            continue
+        with _about_entry(number, entry.resource):
             try:
                 ins, upload, url, said = _upload(entry.resource, binaries)
             except (AttributeError, TypeError):
                 # fhir.resources checks types, not every cardinality: an element required by FHIR may be missing.
-                raise unprocessable("Un DocumentReference de l'envoi est incomplet : il lui manque un élément "
-                                    "obligatoire (subject, masterIdentifier, content.attachment…).") from None
-            if any(upload.master_identifier == u.master_identifier for u in uploads):
-                raise unprocessable("Deux documents de l'envoi portent le même identifiant (masterIdentifier) : "
-                                    "chaque document doit avoir le sien.")
-            patients.add(ins)
-            if url is not None:
-                carried.setdefault(url, []).append(len(uploads))
-            answer.append((kind, (len(uploads),)))
-            uploads.append(upload)
-            warnings.append(said)
-        else:
-            answer.append((kind, ()))
+                raise unprocessable("Ce DocumentReference est incomplet : il lui manque un élément obligatoire "
+                                    "(subject, masterIdentifier, content.attachment…).") from None
+            if patient and ins != patient:
+                raise unprocessable(f"Tous les documents d'un envoi doivent concerner le même patient : l'INS de "
+                                    f"celui-ci n'est pas celui de l'entrée {uploaded_from[0]}.")
+        if (twin := next((i for i, u in enumerate(uploads) if u.master_identifier == upload.master_identifier),
+                         None)) is not None:
+            raise unprocessable(f"Les entrées {uploaded_from[twin]} et {number} du Bundle portent le même identifiant "
+                                "(masterIdentifier) : chaque document doit avoir le sien.",
+                                expression=(entry_path(uploaded_from[twin]), entry_path(number)))
+        patient = ins
+        if url is not None:
+            carried.setdefault(url, []).append(len(uploads))
+        answer.append((kind, (len(uploads),)))
+        uploads.append(upload)
+        uploaded_from.append(number)
+        warnings.append(said)
     for number, (entry, kind) in enumerate(zip(entries, kinds, strict=True), start=1):
         if kind == "Binary" and entry.fullUrl not in carried:  # its bytes would be answered "201 Created" and not kept
             raise unprocessable(f"L'entrée {number} du Bundle (Binary) n'est désignée par aucun DocumentReference "
-                                "(content.attachment.url) : rien n'a été enregistré. Désignez-la, ou retirez-la.")
-    if len(patients) != 1:
-        raise unprocessable("Tous les documents d'un envoi doivent concerner le même patient (même INS).")
+                                "(content.attachment.url) : rien n'a été enregistré. Désignez-la, ou retirez-la.",
+                                expression=(entry_path(number),))
     answer = [(kind, tuple(carried[entry.fullUrl]) if kind == "Binary" else indexes)
               for entry, (kind, indexes) in zip(entries, answer, strict=True)]
-    return Submission(ins=patients.pop(), uploads=uploads, entries=answer, warnings=warnings)
+    return Submission(ins=patient, uploads=uploads, entries=answer, warnings=warnings, numbers=uploaded_from)
 
 
-def _refuse_labels(resource, number: int) -> None:
-    """Carnet keeps no confidentiality level of a document's own: what is hidden, the patient hides (DESIGN.md). A
-    label stored as nothing would leave a "restricted" document to every reader of its category, so "N" (normal) alone
-    is taken, and any other label refused rather than dropped, as the sender must know."""
+@contextmanager
+def _about_entry(number: int, resource) -> Iterator[None]:
+    """A refusal of what an entry holds says which entry it is (entry_refusal)."""
+    try:
+        yield
+    except FhirError as error:
+        master = getattr(getattr(resource, "masterIdentifier", None), "value", None)
+        raise entry_refusal(error, number, master) from None
+
+
+def _kept_from_parents(resource) -> bool:
+    """Whether a DocumentReference is labelled V ("very restricted"), Carnet's own label for a minor's document a
+    professional keeps from the parents (CSP L1111-5, resources.VERY_RESTRICTED): the web form's "Ne pas montrer aux
+    parents", which uploads.add_professional_documents refuses for a patient who is not a minor.
+    Carnet keeps no other confidentiality level of a document's own: what is hidden from professionals, the patient
+    hides (DESIGN.md). A label stored as nothing would leave a "restricted" document to every reader of its category,
+    so N (normal) is taken, V as said, and any other label refused rather than dropped, as the sender must know."""
     codings = [c for concept in getattr(resource, "securityLabel", None) or [] for c in concept.coding or [None]]
     codings += (resource.meta.security or []) if resource.meta else []
+    kept = False
     for coding in codings:
-        if coding is None or coding.system not in (None, CONFIDENTIALITY) or coding.code != "N":
+        code = coding.code if coding is not None and coding.system in (None, CONFIDENTIALITY) else None
+        if code == "V" and not isinstance(resource, DocumentReference):
+            raise unprocessable(f"L'étiquette «\u00a0V\u00a0» (document tenu secret envers les parents d'un patient "
+                                f"mineur) se place sur le DocumentReference (securityLabel), pas sur une ressource "
+                                f"{type(resource).__name__}.")
+        if code not in ("N", "V"):
             label = f"«\u00a0{coding.code[:20]}\u00a0» " if coding is not None and coding.code else ""
-            raise unprocessable(f"Carnet n'enregistre que des documents de confidentialité normale (N) : l'étiquette "
-                                f"{label}de l'entrée {number} du Bundle (securityLabel ou meta.security) n'est pas "
-                                "prise en charge, et rien n'a été enregistré. C'est le patient qui choisit, dans "
-                                "Carnet, les documents qu'il masque.")
+            raise unprocessable(f"Carnet n'enregistre que des documents de confidentialité normale (N) ou, pour un "
+                                "patient mineur, tenus secrets envers ses parents (V, «\u00a0Ne pas montrer aux "
+                                f"parents\u00a0») : l'étiquette {label}(securityLabel ou meta.security) n'est pas "
+                                "prise en charge. C'est le patient qui choisit, dans Carnet, les documents qu'il "
+                                "masque aux professionnels.")
+        kept = kept or code == "V"
+    return kept
+
+
+def _invisible(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text)
 
 
 def _refuse_invisible(field: str, text: str) -> None:
     """An identifier is compared and stored as it is sent: none may hide characters (NUL, bidirectional
     overrides, zero-width marks), which would make two identifiers look alike and not be, and which PostgreSQL
     refuses in text (NUL) or UTF-8 cannot carry (a lone surrogate)."""
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text):
+    if _invisible(text):
         raise unprocessable(f"{field} contient des caractères de contrôle ou invisibles : un identifiant ne doit "
                             "contenir que des caractères visibles.")
 
@@ -179,6 +255,7 @@ def _upload(reference: DocumentReference,
             binaries: dict[str, tuple[bytes, str]]) -> tuple[str, Upload, str | None, tuple[str, ...]]:
     """The patient's INS, the upload, the fullUrl of the Binary that holds its bytes (None: inline), and the warnings
     the answer gives about its coding."""
+    kept = _kept_from_parents(reference)
     if reference.status != CURRENT:
         raise unprocessable("Un document envoyé doit avoir le statut «\u00a0current\u00a0».")
     identifier = reference.subject.identifier if reference.subject else None
@@ -224,7 +301,7 @@ def _upload(reference: DocumentReference,
     return normalize_ins(identifier.value), Upload(
         title=title.strip(), category=category, event_date=_event_date(reference),
         filename=attachment.title or "document", data=data, master_identifier=master_text, declared_type=declared,
-        type_system=type_system, type_code=type_code, type_display=type_display,
+        type_system=type_system, type_code=type_code, type_display=type_display, hidden_from_representatives=kept,
     ), url, said
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
@@ -215,7 +216,7 @@ async def add_professional_document(
 
 async def add_professional_documents(
     session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str, uploads: list[Upload], today: date,
-    via: str = "", second_copy: bool = True,
+    via: str = "", second_copy: bool = True, kept_for_minors_only: bool = False,
 ) -> list[tuple[Document, bool]]:
     """File documents in a dossier as their author, all or none: each with its access event (and the
     patient's notification), in one transaction. Returns each document and whether it is new: one whose
@@ -226,11 +227,17 @@ async def add_professional_documents(
     The right is checked first too: no one makes the server render a PDF for a dossier they cannot write to.
     `via` names the software that sent them, in the log ("via le logiciel « … »"). `second_copy`: as
     add_professional_document's (software, which sends none, is not asked: `master_identifier` says what it sent).
+    A refusal of one upload says which (`InvalidInput.upload`). `kept_for_minors_only` (software): an upload asked
+    kept from the parents of a patient who is not a minor is refused (KeptFromAnAdult), not filed for every reader;
+    the web form offers that choice for a minor alone.
     """
     dossier, _right = await write_right(session, account=account, dossier_id=dossier_id)
     born = (await session.get(Patient, dossier.patient_id)).birth_date
     await session.commit()
-    checked = [await check_upload(upload, today=today, born=born) for upload in uploads]
+    checked = []
+    for index, upload in enumerate(uploads):
+        with _refusing(index):
+            checked.append(await check_upload(upload, today=today, born=born))
     await audit.begin_chained(session)
     # Locked before the right is read again: a revoke, or the same document sent twice at once, is seen.
     await audit.lock_chain(session, dossier_id=dossier_id)
@@ -241,8 +248,13 @@ async def add_professional_documents(
     filed: list[tuple[Document, bool]] = []
     try:
         # Every identifier is looked up before anything is filed: a refusal leaves no document of the batch.
-        known = [await _already_received(session, dossier_id=dossier.id, author=professional, upload=upload)
-                 for upload in uploads]
+        known = []
+        for index, upload in enumerate(uploads):
+            with _refusing(index):
+                if kept_for_minors_only and upload.hidden_from_representatives and not minor:
+                    raise KeptFromAnAdult()
+                known.append(await _already_received(session, dossier_id=dossier.id, author=professional,
+                                                     upload=upload))
         if not second_copy:
             for upload in uploads:
                 await refuse_recent_copy(session, dossier_id=dossier.id, account=account, data=upload.data,
@@ -271,6 +283,28 @@ async def add_professional_documents(
         raise
     await audit.commit_chained(session)
     return filed
+
+
+@contextmanager
+def _refusing(index: int) -> Iterator[None]:
+    """A refusal raised within is of the batch's upload at `index` (`InvalidInput.upload`)."""
+    try:
+        yield
+    except InvalidInput as refused:
+        refused.upload = index
+        raise
+
+
+class KeptFromAnAdult(InvalidInput):
+    """A document asked kept from the parents (CSP L1111-5) of a patient who is not a minor; said to software alone,
+    in the API's French."""
+
+    def __init__(self) -> None:
+        super().__init__("Ce document porte l'étiquette de confidentialité V, que Carnet lit comme «\u00a0Ne pas "
+                         "montrer aux parents\u00a0» : le secret qu'un patient mineur demande envers ses parents ou "
+                         "son tuteur (article L1111-5 du code de la santé publique). Ce patient est majeur : ce que "
+                         "voient ses proches, et les documents qu'il masque aux professionnels, c'est lui qui les "
+                         "choisit, dans Carnet. Envoyez ce document sans étiquette, ou avec N.")
 
 
 async def _already_received(session: AsyncSession, *, dossier_id: str, author: Professional,

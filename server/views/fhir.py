@@ -119,7 +119,8 @@ async def token(request: Request, db: AsyncSession) -> Response:
 async def transaction(request: Request, db: AsyncSession) -> Response:
     caller = await calling(request, db, "DocumentReference", "c")
     body = await body_of(request, MAX_BUNDLE_BYTES, (FHIR_JSON, "application/json"))
-    answer = await documents.provide(db, request.app.state.storage, caller=caller, body=body, base=base_of(request))
+    async with documents.bundle_turn():
+        answer = await documents.provide(db, request.app.state.storage, caller=caller, body=body, base=base_of(request))
     return fhir_json(answer)
 
 

@@ -210,12 +210,15 @@ def found_by(category: str, author: Professional | None, source: str = "") -> st
     return " ".join(words)
 
 
-async def erase_document(session: AsyncSession, document: Document) -> None:
-    """What a deleted document's row held of it, erased in the deletion's transaction (its event, which keeps the
-    title, written before): title, file name, source, type, size, hash, words (search.forget), text, pages' rows.
-    Its hash stays under a software's identifier, for the same bytes sent again to be answered as deleted, not
-    filed anew (professionals/uploads.py, looked up by author and identifier, which stay too); so do its ids, who
-    added it, and its category and date, codes its indexes order it by."""
+async def erase_document(session: AsyncSession, document: Document) -> set[str]:
+    """What a deleted or withdrawn document's row held of it, erased in that transaction: title, file name, source,
+    type, size, hash, words (search.forget), text, pages' rows; its files written down to release (blobs.to_release:
+    a crash before the caller's `blobs.release`, after its commit, loses nothing), their keys returned for it.
+    Its hash stays under a software's identifier, for the same bytes sent again to be answered as deleted or
+    withdrawn, not filed anew (professionals/uploads.py, looked up by author and identifier, which stay too); so do
+    its ids, who added it, and its category and date, codes its indexes order it by."""
+    keys = await blobs.document_keys(session, document)
+    await blobs.to_release(session, keys)
     await forget(session, document.id)
     document.title = document.filename = document.source = ""
     document.type_system = document.type_code = document.type_display = ""
@@ -226,6 +229,7 @@ async def erase_document(session: AsyncSession, document: Document) -> None:
     session.add(document)
     await session.exec(delete(DocumentPage).where(DocumentPage.document_id == document.id))
     await session.exec(delete(DocumentText).where(DocumentText.document_id == document.id))
+    return keys
 
 
 async def dossier_documents(session: AsyncSession, *, dossier_id: str) -> list[Document]:

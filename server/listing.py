@@ -37,6 +37,9 @@ _COLUMNS = _TABLE.c  # the table's: a statement of them alone skips the ORM
 # What a page shows of a document: all but the words it is found by (a PDF's text may weigh 100 kB).
 _SHOWN = [c for c in _COLUMNS if c.name not in ("search_text", "search_title")]
 _KEY = (_COLUMNS.event_date, _COLUMNS.created_at, _COLUMNS.id)  # a document's place in a page's order
+# Not replaced by a newer version (FHIR's "superseded"): the timeline shows the latest, whose page leads to the one
+# before. Each index of a page carries the column, so a count still reads no row (migration 0052).
+_CURRENT = _COLUMNS.superseded_at.is_(None)
 NEWEST_FIRST = tuple(column.desc() for column in _KEY)
 
 
@@ -90,7 +93,8 @@ def _category_names(count: int) -> list[str]:
 
 
 def selection(dossier_id: str, visible: Visibility, category: str) -> list[ColumnElement[bool]]:
-    """The documents of a dossier, not deleted, that this reader sees (of one category, if given)."""
+    """The documents of a dossier, not deleted, that this reader sees (of one category, if given), versions a newer
+    one replaced included (a copy, the FHIR API): the timeline leaves those out (`_selection`)."""
     where = [_COLUMNS.dossier_id == dossier_id, _COLUMNS.deleted_at.is_(None), visible_clause(visible)]
     if category:
         where.append(_COLUMNS.category == category)
@@ -99,14 +103,15 @@ def selection(dossier_id: str, visible: Visibility, category: str) -> list[Colum
 
 async def hidden_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, limit: int) -> list[Row]:
     """The documents of the dossier hidden from professionals that this reader sees, newest first ("Masqués")."""
-    found = await session.exec(select(*_SHOWN).where(*selection(dossier_id, visible, ""), _COLUMNS.hidden.is_(True))
-                               .order_by(*NEWEST_FIRST).limit(limit))  # type: ignore[call-overload]
+    hidden = [*selection(dossier_id, visible, ""), _COLUMNS.hidden.is_(True), _CURRENT]  # as the timeline: the latest
+    found = await session.exec(select(*_SHOWN).where(*hidden).order_by(*NEWEST_FIRST).limit(limit))  # type: ignore[call-overload]
     return list(found.all())
 
 
 def _selection(shape: Visibility, category: bool) -> list[ColumnElement[bool]]:
-    """`selection`, its values left as parameters (`reader_params`)."""
-    where = [_COLUMNS.dossier_id == bindparam("dossier_id"), _COLUMNS.deleted_at.is_(None),
+    """`selection` as the timeline and its search ask it, the latest version of each document alone, its values left
+    as parameters (`reader_params`)."""
+    where = [_COLUMNS.dossier_id == bindparam("dossier_id"), _COLUMNS.deleted_at.is_(None), _CURRENT,
              visible_clause(shape, bound=False)]
     if category:
         where.append(_COLUMNS.category == bindparam("category"))
@@ -123,12 +128,16 @@ def _keyset(through: bool = False) -> ColumnElement[bool]:
     return key >= cursor if through else key < cursor
 
 
-def _ranges(shape: Visibility, after: bool, through: bool = False) -> list[list[ColumnElement[bool]]]:
+def _ranges(shape: Visibility, after: bool, through: bool = False,
+            versions: bool = False) -> list[list[ColumnElement[bool]]]:
     """A reader of some categories (a grant), as ranges an index gives in the page's order, which share no
     document: each category's (of ix_document_category_newest), and their own documents in no other range (of
     ix_document_author_newest). As one condition, SQLite walked the dossier's whole index to fill a page of a rare
-    category (bench/RESULTS.md, "A reader of some categories"); each range reads as many entries as it gives."""
+    category (bench/RESULTS.md, "A reader of some categories"); each range reads as many entries as it gives.
+    The latest version of each document alone, unless `versions` (the FHIR API's search, as `selection`)."""
     common = [_COLUMNS.dossier_id == bindparam("dossier_id"), _COLUMNS.deleted_at.is_(None)]
+    if not versions:
+        common.append(_CURRENT)
     if shape.not_kept_from_parents:  # whoever wrote it (Visibility says why)
         common.append(_COLUMNS.hidden_from_representatives.is_(False))
     if after:
@@ -338,7 +347,8 @@ def ordered_documents(dossier_id: str, visible: Visibility, category: str, condi
     if not _by_ranges(shape, bool(category)):
         return (select(Document).where(*selection(dossier_id, visible, category), *conditions)
                 .order_by(*NEWEST_FIRST).offset(offset).limit(limit))
-    page = _first_of_ranges([[*where, *conditions] for where in _ranges(shape, after=False)], limit, offset)
+    page = _first_of_ranges([[*where, *conditions] for where in _ranges(shape, after=False, versions=True)], limit,
+                            offset)
     return (select(Document).join(page, _COLUMNS.id == page.c.id).order_by(*NEWEST_FIRST)
             .params(**reader_params(dossier_id, visible, category)))
 

@@ -207,12 +207,14 @@ CHECKPOINT_WAIT_MS = 250
 
 
 async def forget(session: AsyncSession, document_id: str) -> None:
-    """In the transaction that empties a deleted document's `search_text`, before it does: its words are to go."""
+    """In the transaction that empties a deleted or withdrawn document's `search_text`, before it does: its words are
+    to go."""
     if session.bind.dialect.name != "sqlite":
         return  # PostgreSQL's tsvector is a column of the row, generated from `search_text`
     if SECURE_DELETE:  # a setting the index keeps: from this deletion on, every one removes its words
         await session.exec(_SECURE_DELETE)  # type: ignore[call-overload]
-    await session.exec(insert(_ERASURES).values(document_id=document_id))  # type: ignore[call-overload]
+    # Written down once: a document withdrawn by its author (erased then), deleted later by its patient, is again.
+    await session.exec(insert(_ERASURES).values(document_id=document_id).prefix_with("OR IGNORE"))  # type: ignore[call-overload]
 
 
 async def erase_deleted_words(session: AsyncSession) -> int:

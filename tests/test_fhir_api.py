@@ -376,7 +376,7 @@ async def test_the_author_alone_withdraws_and_the_patient_sees_it_withdrawn(clie
     async with AsyncTestClient(app, base_url=ORIGIN) as phone:
         await activate(phone, patient)
         assert "Retiré par son auteur" in (await phone.get(f"/documents/{document_id}")).text
-        assert re.search(r"a retiré à \d{1,2}\Wh\W\d{2}\W«\WRadio du genou\W», déclaré erroné",
+        assert re.search(r"a retiré à \d{1,2}\Wh\W\d{2} un document, déclaré erroné",
                          (await phone.get("/historique")).text)
 
 

@@ -155,7 +155,7 @@ async def test_the_same_identifier_with_other_bytes_is_a_conflict_even_after_wit
     assert withdrawn.status_code == 200
     again = await push(client, practice, corrected)
     assert again.status_code == 409 and "nouvel identifiant" in as_outcome(again).issue[0].diagnostics
-    assert [d.title for d in await documents_of(db, patient)] == ["Radio"]
+    assert [(d.title, d.withdrawn_at is not None) for d in await documents_of(db, patient)] == [("", True)]  # erased
     renamed = provide_bundle(patient.patient.ins, title="Radio (corrigée)", master=f"{master}.2",
                              data=report_pdf("Radio du genou droit"))
     assert (await push(client, practice, renamed)).status_code == 200

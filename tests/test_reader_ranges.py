@@ -136,4 +136,4 @@ async def test_migration_0030_gives_the_authors_index_what_the_rule_reads_and_ba
     await migrate(app, command.downgrade, "0029")
     assert (await columns())[-2:] == ["deleted_at", "hidden_from_representatives"]
     await migrate(app, command.upgrade, "head")
-    assert (await columns())[-2:] == ["category", "hidden"]
+    assert (await columns())[-3:] == ["category", "hidden", "superseded_at"]  # and 0052's, after them

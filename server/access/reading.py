@@ -246,3 +246,25 @@ async def document_and_dossier(session: AsyncSession, *, account: Account, docum
                         detail=detail, once_within=RECENT_READ if once else None)
     facts = dossier_facts(dossier, patient)
     return document, dossier, right, right is not Right.AUTHOR or dossier_right(standing, facts, now) is not None
+
+
+async def readable_versions(session: AsyncSession, *, account: Account, dossier: Dossier,
+                            document: Document) -> tuple[Document | None, Document | None]:
+    """The version `document` replaces and the one that replaced it (FHIR relatesTo), each where this account may
+    read it now, by the rule (asked as `open_document` asks it, and logged by none: a link, not a read)."""
+    later_id = (await session.exec(select(Document.id).where(Document.replaces_id == document.id))).first() \
+        if document.superseded_at is not None else None
+    found = []
+    for version_id in (document.replaces_id, later_id):
+        version = await session.get(Document, version_id) if version_id else None
+        if version is not None and (version.dossier_id != dossier.id or version.deleted_at is not None):
+            version = None
+        found.append(version)
+    if not any(found):
+        return None, None
+    now = utcnow()
+    standing = await standing_of(session, account=account, dossier=dossier, now=now)
+    facts = dossier_facts(dossier, await session.get(Patient, dossier.patient_id))
+    earlier, later = (v if v is not None and document_right(standing, facts, document_facts(v), now) else None
+                      for v in found)
+    return earlier, later

@@ -3,7 +3,8 @@
 The sentences are pure functions of an event's hashed fields (its snapshot: the name, profession and
 RPPS as they were at the time, and in its detail what the right it went through was: right_words.py)
 and of who reads them, never of another table, whose words the patient's phone could not check against
-the log; queries.py feeds them. Each kind of event has two whole sentences, someone else's action and
+the log; queries.py feeds them. One fact of another table only takes words away: a document its author
+withdrew since is named without the title its events stored (`sentence`). Each kind of event has two whole sentences, someone else's action and
 the reader's own ("vous"), so that a language can agree its verb with either; what an event stored (its
 detail, the names) stays as it was written.
 """
@@ -11,6 +12,7 @@ detail, the names) stays as it was written.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -118,9 +120,10 @@ class _Fields(dict):
     """The names a phrase may use, each worked out when the phrase asks for it (`%` reads a mapping by key):
     a sentence uses two or three of the dozen, and each is a translation or two."""
 
-    def __init__(self, event: AccessEvent, viewer: Viewer, detail: str, **given: str) -> None:
+    def __init__(self, event: AccessEvent, viewer: Viewer, detail: str, withheld: bool = False, **given: str) -> None:
         super().__init__(given)
         self.event, self.mine, self.detail = event, viewer.is_patient, detail  # the detail less right_words' line
+        self.withheld = withheld  # its document withdrawn: its title not said (`sentence`)
 
     def __missing__(self, name: str) -> str:
         value = self[name] = getattr(self, f"_{name}")()
@@ -141,6 +144,8 @@ class _Fields(dict):
         return _("votre dossier") if self.mine else _("le dossier")
 
     def _doc(self) -> str:
+        if self.withheld:
+            return _("un document retiré depuis par son auteur")
         return quoted(self.event.document_title) if self.event.document_title else _("un document")
 
     def _about_doc(self) -> str:
@@ -229,8 +234,14 @@ _CONTRACTED = re.compile(r"\b(de|à) le dossier\b")
 _ELIDED = re.compile(r"\bde (?=[aeiouyàâäéèêëîïôöùûüœæh])", re.IGNORECASE)
 
 
-def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, with_date: bool = True) -> str:
-    """One event in a plain sentence, in the request's language; any action, known or not, gives a correct one."""
+def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, with_date: bool = True,
+             withdrawn: Container[str] = ()) -> str:
+    """One event in a plain sentence, in the request's language; any action, known or not, gives a correct one.
+
+    `withdrawn`: the documents among the events' withdrawn by their author since (`withdrawn_among`), which the
+    sentence names without the title its event stored: a report filed in a namesake's dossier should not be read
+    there, even in the log. It says less than the hash covers, never other words; the event's fields, which the
+    patient's phone checks, stay whole (proofs.py), as do the log's files (csvrows.py: each row recomputes its hash)."""
     phrase = phrase_for(event)
     subject, vous = subject_of(event, viewer)
     words = said(event)
@@ -239,8 +250,9 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
         right = right_clause(event, words=words, today=today)
     when = when_fr(event.at, today=today, with_date=with_date)
     via = via_software(words.detail) if words.detail.startswith(VIA_SOFTWARE) else ""
+    withheld = bool(event.document_title) and event.document_id in withdrawn
     text = i18n.translated(phrase.yours if vous else phrase.said) % _Fields(
-        event, viewer, words.detail, subject=subject, when=when, right=right) + via
+        event, viewer, words.detail, withheld, subject=subject, when=when, right=right) + via
     if i18n.current() == i18n.SOURCE:  # "de %(dossier)s" said of someone else's: "du dossier", not "de le dossier"
         text = _ELIDED.sub("d'", _CONTRACTED.sub(lambda m: {"de": "du", "à": "au"}[m[1]] + " dossier", text))
     # French typography's no-break spaces, here too: a line never ends on "(«" nor starts with "»" or ":".
@@ -272,7 +284,8 @@ class Line:
     new: bool
 
 
-def lines(events: list[AccessEvent], *, viewer: Viewer, seen_seq: int, now: datetime) -> list[Line]:
+def lines(events: list[AccessEvent], *, viewer: Viewer, seen_seq: int, now: datetime,
+          withdrawn: Container[str] = ()) -> list[Line]:
     """Events as the page shows them: under their day (Paris time), the time in the sentence, new or not."""
     today = now.astimezone(PARIS).date()
     result = []
@@ -281,6 +294,6 @@ def lines(events: list[AccessEvent], *, viewer: Viewer, seen_seq: int, now: date
         day = event.at.astimezone(PARIS).date()
         if day not in labels:
             labels[day] = day_label(day, today=today)
-        text = sentence(event, viewer=viewer, today=today, with_date=False)
+        text = sentence(event, viewer=viewer, today=today, with_date=False, withdrawn=withdrawn)
         result.append(Line(event, day, labels[day], text, new=event.seq > seen_seq and not viewer.is_actor(event)))
     return result

@@ -1,21 +1,23 @@
-"""The access log's queries: filters, and who appears in it (what is new: visits.py)."""
+"""The access log's queries: filters, who appears in it (what is new: visits.py), and which documents it names were
+withdrawn since."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..i18n import N_
-from ..models import AccessEvent, LogProfessional, LogSubject
+from ..models import AccessEvent, Document, LogProfessional, LogSubject
 from ..professionals.professions import profession_label
 from .phrases import READS, RIGHTS_CHANGES
 
@@ -147,3 +149,20 @@ def shown_label(label: str) -> str:
     profession in the reader's language; the name, and a profession Carnet does not know, as they were logged."""
     name, comma, profession = label.rpartition(", ")
     return f"{name}, {profession_label(profession)}" if comma else label
+
+
+# --- what the sentences do not quote --------------------------------------------------------
+
+
+WITHDRAWN_BATCH = 500
+
+
+async def withdrawn_among(session: AsyncSession, events: Iterable[AccessEvent]) -> frozenset[str]:
+    """The documents these events name that their author withdrew since: sentences name them without their title
+    (journal.sentence). Looked up by primary key, a few hundred at a time (a printed log's are many)."""
+    ids = sorted({event.document_id for event in events if event.document_id and event.document_title})
+    found: set[str] = set()
+    for start in range(0, len(ids), WITHDRAWN_BATCH):
+        found.update((await session.exec(select(Document.id).where(
+            col(Document.id).in_(ids[start:start + WITHDRAWN_BATCH]), col(Document.withdrawn_at).is_not(None)))).all())
+    return frozenset(found)

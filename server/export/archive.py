@@ -96,7 +96,9 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
                             title="Copie complète du dossier" if whole else "Copie du dossier")
     data = bundle.model_dump(mode="json", exclude_none=True)
     data.setdefault("meta", {})["tag"] = [EXPORT_TAG if whole else SEEN_TAG]
-    by_id = {d.id: d for d in documents}
+    # summary_bundle writes a DocumentReference for each document, in their order: a withdrawn one has no
+    # attachment url to be found by.
+    in_order = iter(documents)
     items = {i.id: i for kind in profile.by_kind.values() for i in kind}
     practitioners = {e["resource"]["identifier"][0]["value"][1:]: e["fullUrl"] for e in data["entry"]
                      if e["resource"]["resourceType"] == "Practitioner"}
@@ -104,9 +106,10 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
         resource = entry["resource"]
         if resource["resourceType"] == "DocumentReference":
             attachment = resource["content"][0]["attachment"]
-            document = by_id[attachment["url"].split("/")[1]]
-            attachment["url"] = zip_path(document)
-            attachment["extension"] = [{"url": SHA256_EXTENSION, "valueString": document.sha256}]
+            document = next(in_order)
+            if document.withdrawn_at is None:  # withdrawn: erased, no file in the archive (export/restore.py)
+                attachment["url"] = zip_path(document)
+                attachment["extension"] = [{"url": SHA256_EXTENSION, "valueString": document.sha256}]
             resource["identifier"] = [{"system": DOCUMENT_SYSTEM, "value": document.id}]
             extensions = flags((HIDDEN_EXTENSION, document.hidden), (KEPT_EXTENSION, document.hidden_from_representatives))
             extensions += relative(document_adders.get(document.id))
@@ -213,10 +216,11 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
         bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
                             document_authors=professionals, document_adders=adders, item_adders=item_adders,
                             choices=choices_of(dossier) if chained else [], whole=chained)
+        filed = [d for d in documents if d.withdrawn_at is None]  # a withdrawn one's content is erased: a line
         through = await visits.head_seq(session, dossier_id=dossier.id)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             missing = set()
-            for document in documents:
+            for document in filed:
                 if not await anyio.to_thread.run_sync(copy_document, archive, storage, document, now):
                     missing.add(document.id)
             archive.writestr(entry_info(IPS_NAME, now), bundle.model_dump_json(exclude_none=True, indent=1))
@@ -235,7 +239,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
                 missing=frozenset(missing), declarers=declarers, whole=chained, care=care, care_from=since))
             archive.writestr(entry_info(PDF_NAME, now), pdf)
             archive.writestr(entry_info(README_NAME, now), readme(
-                patient=patient, now=now, documents=len(documents), items=profile.count(), events=events,
+                patient=patient, now=now, documents=len(filed), items=profile.count(), events=events,
                 care=care, care_from=since, missing=[d for d in documents if d.id in missing], by_patient=by_patient,
                 chained=chained))
 

@@ -70,7 +70,7 @@ def agents(event: AccessEvent, patient: Patient) -> list[dict]:
     return found
 
 
-def entities(event: AccessEvent, patient: Patient, position: int | None = None) -> list[dict]:
+def entities(event: AccessEvent, patient: Patient, position: int | None = None, withheld: bool = False) -> list[dict]:
     chain = [("numéro", str(event.seq)), ("hash", event.hash), ("hash précédent", event.prev_hash)] \
         if position is None else []
     details = [*chain, ("droit", journal.right_label(event)), ("détail", event.detail)]
@@ -80,16 +80,19 @@ def entities(event: AccessEvent, patient: Patient, position: int | None = None) 
               "detail": [{"type": name, "valueString": value} for name, value in details if value]}
     found = [record]
     if event.document_id:
+        title = None if withheld else event.document_title or None  # withdrawn since: as the sentence, untitled
         found.append({"what": {"identifier": {"system": DOCUMENT_SYSTEM, "value": event.document_id},
-                               "display": event.document_title or None},
+                               "display": title},
                       "type": coding(ENTITY_TYPE, "2", "System Object"), "role": coding(OBJECT_ROLE, "3", "Report"),
-                      "name": event.document_title or None})
+                      "name": title})
     return found
 
 
-def audit_event(event: AccessEvent, *, patient: Patient, position: int | None = None) -> AuditEvent:
+def audit_event(event: AccessEvent, *, patient: Patient, position: int | None = None,
+                withheld: bool = False) -> AuditEvent:
     """One access event as an AuditEvent, validated; `position`: its place in what a legal representative sees,
-    given instead of the dossier's numbering and chain."""
+    given instead of the dossier's numbering and chain; `withheld`: its document was withdrawn by its author since,
+    and is named without its title (journal.sentence; the CSV, which recomputes each hash, keeps it)."""
     resource = {
         "resourceType": "AuditEvent",
         "id": f"evenement-{event.seq if position is None else position}",
@@ -98,10 +101,11 @@ def audit_event(event: AccessEvent, *, patient: Patient, position: int | None = 
         "action": action_code(event.action),
         "recorded": timestamp(event.at),
         "outcome": "4" if event.action in REFUSED else "0",
-        "outcomeDesc": journal.sentence(event, viewer=NEUTRAL),
+        "outcomeDesc": journal.sentence(event, viewer=NEUTRAL,
+                                        withdrawn=(event.document_id,) if withheld else ()),
         "agent": agents(event, patient),
         "source": {"observer": {"display": "Carnet"}, "type": [coding(SOURCE_TYPE, "4", "Application Server")]},
-        "entity": entities(event, patient, position),
+        "entity": entities(event, patient, position, withheld),
     }
     return AuditEvent.model_validate(strip_none(resource))
 

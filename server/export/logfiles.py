@@ -17,7 +17,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import pages
-from ..accesslog.queries import LogFilters
+from ..accesslog.queries import LogFilters, withdrawn_among
 from ..fhir.resources import fhir_instant
 from ..models import AccessEvent, Patient
 from ..templating import PARIS
@@ -86,9 +86,11 @@ async def write_audit_events(session: AsyncSession, archive: zipfile.ZipFile, *,
         out.write(head[:-1].encode() + b',"entry":[\n')
         written = 0
         async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
+            withdrawn = await withdrawn_among(session, events)
             for event in events:
                 position = None if last is None else last - written  # newest first: the last number first
-                resource = audit_event(event, patient=patient, position=position)
+                resource = audit_event(event, patient=patient, position=position,
+                                       withheld=event.document_id in withdrawn)
                 entry = {"fullUrl": event_url(dossier_id, event, position),
                          "resource": resource.model_dump(mode="json", exclude_none=True)}
                 out.write((b",\n" if written else b"") + json.dumps(entry, ensure_ascii=False).encode())

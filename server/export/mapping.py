@@ -61,6 +61,7 @@ class PlannedDocument:
     type_code: str = ""
     type_display: str = ""
     text: str = ""
+    replaces: str = ""  # the fullUrl of the version it replaces (relatesTo), if the copy holds it
 
 
 @dataclass
@@ -274,8 +275,11 @@ def plan_document(url: str, resource: dict, professionals: dict[str, Professiona
                   patient_url: str) -> PlannedDocument:
     attachment = resource["content"][0]["attachment"]
     sha256 = extension(attachment, SHA256_EXTENSION)
-    title = resource.get("description", "")
-    if not sha256:
+    withdrawn = resource.get("status") == WITHDRAWN
+    # Withdrawn by its author: a line with no content (professionals/uploads.withdraw_document), whatever an older
+    # copy still holds of it.
+    title = "" if withdrawn else resource.get("description", "")
+    if not sha256 and not withdrawn:
         raise NotRestorable(f"Le document «\u00a0{title}\u00a0» n'a pas d'empreinte SHA-256 dans la copie.")
     categories = [c["code"] for cc in resource.get("category", []) for c in cc.get("coding", [])
                   if c.get("system") == CATEGORY_SYSTEM]
@@ -283,20 +287,24 @@ def plan_document(url: str, resource: dict, professionals: dict[str, Professiona
     rpps = rpps_of([author["identifier"]]) if "identifier" in author else None
     by_patient, relative = (False, "") if rpps else document_adder(resource, author, patient_url=patient_url)
     category = categories[0] if categories else ""
-    type_system, type_code, type_display = sent_type(resource, category)
+    type_system, type_code, type_display = ("", "", "") if withdrawn else sent_type(resource, category)
     own_id = [i["value"] for i in resource.get("identifier", []) if i.get("system") == DOCUMENT_SYSTEM]
     master = resource.get("masterIdentifier", {})
     derived = own_id and master.get("value", "").replace("-", "") == f"urn:uuid:{own_id[0]}"
+    replaced = [r.get("target", {}).get("reference", "") for r in resource.get("relatesTo", [])
+                if r.get("code") == "replaces"]
     return PlannedDocument(
-        url=url, path=attachment.get("url", ""), sha256=str(sha256), title=title,
+        url=url, path="" if withdrawn else attachment.get("url", ""), sha256="" if withdrawn else str(sha256),
+        title=title,
         category=category, event_date=day(resource["context"]["period"]["start"]),
-        filename=attachment.get("title") or "document", mime_type=attachment.get("contentType", ""),
-        author=professionals[rpps] if rpps else None, source=str(extension(resource, SOURCE_EXTENSION) or ""),
+        filename="" if withdrawn else attachment.get("title") or "document",
+        mime_type=attachment.get("contentType", ""), author=professionals[rpps] if rpps else None,
+        source="" if withdrawn else str(extension(resource, SOURCE_EXTENSION) or ""),
         hidden=bool(extension(resource, HIDDEN_EXTENSION)),
         kept_from_representatives=bool(extension(resource, KEPT_EXTENSION)),
         master_identifier=None if derived or not master else (
             f"{master['system']}|{master['value']}" if master.get("system") else master.get("value")),
-        withdrawn=resource.get("status") == WITHDRAWN, added_at=instant(resource.get("date")),
+        withdrawn=withdrawn, added_at=instant(resource.get("date")), replaces=replaced[0] if replaced else "",
         copy_id=own_id[0] if own_id else "",
         added_by_patient=by_patient, relative_name=relative, type_system=type_system, type_code=type_code,
         type_display=type_display)

@@ -152,8 +152,11 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
             table.row(["Date", "Document", "Catégorie", "Auteur"])
             for document in documents:
                 notes = [n for n, on in (("masqué aux professionnels", document.hidden),
+                                         ("remplacé par une version plus récente", document.superseded_at is not None),
                                          ("fichier illisible, absent de l'archive", document.id in missing)) if on]
                 title = quoted(document.title) + (f" ({', '.join(notes)})" if notes else "")
+                if document.withdrawn_at is not None:  # erased: its line says so, and no title
+                    title = f"Document ajouté le {day(document.created_at)}, retiré par son auteur"
                 table.row([day(document.event_date), title, CATEGORIES.get(document.category, document.category),
                            authors.get(document.id) or "—"])
 

@@ -10,7 +10,8 @@ profile items through `add_item`, each checked and logged as any addition.
 What the patient or a relative added keeps who did (authors.adders_of): the patient, whose account here, if any
 or once made, is told "Vous"; a relative by the name the copy writes, attached to no account of this installation,
 as none is known to be theirs (an account is known by nothing from one installation to another). A document its
-author withdrew keeps the day he did, which the copy's log says. The care the patient hid stays hidden
+author withdrew is a line without content, as here, and keeps the day he did, which the copy's log says; a version
+a newer one replaced stays replaced. The care the patient hid stays hidden
 (hidden_care.py), and her refusal of emergency access and her notifications come too (choices.py), in the
 documents' transaction.
 """
@@ -206,14 +207,23 @@ def fileable(planned: PlannedDocument) -> None:
 async def read_every_file(archive: zipfile.ZipFile, documents: list[PlannedDocument]) -> None:
     """Check every file before anything is written (a tampered one is refused here), and take each PDF's text:
     a few at a time, so the renderer's slots stay busy and only a few files are in memory."""
-    for start in range(0, len(documents), RENDER_BATCH):
-        batch = documents[start:start + RENDER_BATCH]
+    filed = [planned for planned in documents if not planned.withdrawn]  # a withdrawn one has no file: a line
+    for start in range(0, len(filed), RENDER_BATCH):
+        batch = filed[start:start + RENDER_BATCH]
         for planned in batch:
             fileable(planned)
         files = [member_bytes(archive, planned) for planned in batch]
         texts = await asyncio.gather(*(pdf_text(data, p.mime_type) for data, p in zip(files, batch, strict=True)))
         for planned, found in zip(batch, texts, strict=True):
             planned.text = found
+
+
+def withdrawn_line(dossier: Dossier, planned: PlannedDocument) -> Document:
+    """A document its author withdrew, as it is kept once withdrawn (dossiers.erase_document): a line without content,
+    saying who added it, when, and when it was withdrawn (its file, if an older copy still holds it, is not read)."""
+    return Document(dossier_id=dossier.id, title="", category=planned.category, event_date=planned.event_date,
+                    author_professional_id=planned.author.id if planned.author else None, storage_key="",
+                    filename="", mime_type=planned.mime_type, size=0, sha256="", page_count=0)
 
 
 async def write_documents(session: AsyncSession, storage: Storage, archive: zipfile.ZipFile, *, dossier: Dossier,
@@ -230,7 +240,7 @@ async def write_documents(session: AsyncSession, storage: Storage, archive: zipf
         await keep_choices(session, dossier=dossier, choices=choices, actor=actor)
         care_from_copy = await hide_again(session, dossier=dossier, lines=hidden_care, actor=actor)
         for planned in documents:
-            document = await add_document(
+            document = withdrawn_line(dossier, planned) if planned.withdrawn else await add_document(
                 session, storage, dossier=dossier, title=planned.title, category=planned.category,
                 event_date=planned.event_date, filename=planned.filename, mime_type=planned.mime_type,
                 data=member_bytes(archive, planned), text=planned.text, author=planned.author, source=planned.source,
@@ -251,6 +261,12 @@ async def write_documents(session: AsyncSession, storage: Storage, archive: zipf
             await audit.append(session, dossier_id=dossier.id, action="add_document", actor=actor, document=document,
                                detail=", ".join([copy_of, *states]))
             made[planned.url] = document.id
+        await session.flush()
+        for planned in documents:  # a version the copy says a newer one replaced is replaced here too
+            if planned.replaces in made:
+                later, earlier = [await session.get(Document, made[url]) for url in (planned.url, planned.replaces)]
+                later.replaces_id, earlier.superseded_at = earlier.id, later.created_at
+                session.add_all([later, earlier])
     except BaseException:
         await session.rollback()
         raise

@@ -20,7 +20,9 @@ RESOURCES = [
                       "catégorie d'abord, et une recherche par classe trouve les documents de chaque catégorie "
                       "qu'elle couvre ; type : LOINC. Le patient est désigné par son INS (subject.identifier) : "
                       "Carnet ne sert pas de ressource Patient. patch : l'auteur seul retire son document (status "
-                      "entered-in-error).",
+                      "entered-in-error : son contenu est effacé). Un envoi remplace une version précédente de "
+                      "l'expéditeur par relatesTo (code replaces, cible DocumentReference/<id>) : elle devient "
+                      "superseded.",
      "searchParam": [{"name": n, "type": t, "documentation": d} for n, t, d in SEARCH_PARAMS]},
     {"type": "Binary", "interaction": [{"code": "read"}],
      "documentation": "Les octets du document (ITI-68), vérifiés contre leur SHA-256 (en-tête Repr-Digest)."},

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from litestar.exceptions import NotFoundException
-from sqlalchemy import tuple_
+from sqlalchemy import and_, or_, tuple_
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,17 +26,18 @@ from ..authors import adders_of
 from ..db import waiting_at_most
 from ..db_errors import Busy
 from ..dossiers import InvalidInput
+from ..facts import document_facts
 from ..files.pages import CONCURRENT_RENDERS
 from ..files.store import Storage
 from ..listing import ordered_documents, selection
 from ..models import Document, Dossier, Patient, Professional, paris_today
 from ..professionals.own_documents import own_documents
 from ..professionals.uploads import IdentifierReused, NotAuthor, add_professional_documents, withdraw_document
-from ..access.reading import PHANTOM, open_dossier, open_document
+from ..access.reading import PHANTOM, log_document_read, open_dossier, open_document, readable_versions
 from ..access.rule import Visibility
 from .errors import NOT_FOUND, FhirError
 from .query import Query
-from .resources import CURRENT, WITHDRAWN, document_reference, etag_of, outcome, searchset
+from .resources import CURRENT, SUPERSEDED, WITHDRAWN, document_reference, etag_of, outcome, searchset
 from .submission import read_submission
 from .tokens import Caller
 
@@ -80,7 +81,7 @@ async def bundle_turn() -> AsyncIterator[None]:
 
 async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, body: bytes, base: str) -> Bundle:
     """File the Bundle's documents (all or none); the transaction-response says, per entry, what happened."""
-    submission = read_submission(body)
+    submission = read_submission(body, base=base)
     patient = (await session.exec(select(Patient).where(Patient.ins == submission.ins))).first()
     # Asked for an unknown INS too: the refusal does the same work as for a dossier not theirs (reading.PHANTOM).
     dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == (patient.id if patient else PHANTOM.patient_id)))
@@ -92,7 +93,8 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
     except NotFoundException:
         raise not_found() from None
     except IdentifierReused as reused:
-        # IHE XDS's XDSNonIdenticalHash: a unique id names one content, for good. Carnet does not read relatesTo.
+        # IHE XDS's XDSNonIdenticalHash: a unique id names one content, for good; a correction is a new document
+        # that replaces it (relatesTo, professionals/versions.py).
         raise submission.refusal(reused.upload, FhirError(
             409, "Vous avez déjà envoyé un autre contenu sous cet identifiant (masterIdentifier) dans ce dossier : "
                  "rien n'a été enregistré. Un document corrigé doit porter un nouvel identifiant"
@@ -152,10 +154,19 @@ def _first_one(reused: IdentifierReused) -> str:
         return " (le document envoyé sous cet identifiant a été supprimé du dossier)"
     if reused.withdrawn:
         return " (le document envoyé sous cet identifiant est déjà retiré)"
-    return f" (retirez si besoin le document envoyé sous cet identifiant : DocumentReference/{reused.document_id})"
+    return (", et remplacer celui envoyé sous cet identifiant (relatesTo, code «\u00a0replaces\u00a0», cible "
+            f"DocumentReference/{reused.document_id})")
 
 
 # --- ITI-67 -------------------------------------------------------------------------------------
+
+
+# What each status a search asks means of a row: withdrawn says more than replaced (a withdrawn version is an error).
+STATUS_OF = {
+    CURRENT: and_(col(Document.withdrawn_at).is_(None), col(Document.superseded_at).is_(None)),
+    SUPERSEDED: and_(col(Document.withdrawn_at).is_(None), col(Document.superseded_at).is_not(None)),
+    WITHDRAWN: col(Document.withdrawn_at).is_not(None),
+}
 
 
 async def dossier_of_ins(session: AsyncSession, ins: str) -> str:
@@ -192,10 +203,8 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
              ).first()
     dossier, patient, visible = await _readable(session, caller=caller, dossier_id=found.id if found else PHANTOM.id)
     filters = list(query.created)  # what the search asks, beyond what the reader sees
-    if query.statuses and WITHDRAWN not in query.statuses:
-        filters.append(col(Document.withdrawn_at).is_(None))
-    elif query.statuses and CURRENT not in query.statuses:
-        filters.append(col(Document.withdrawn_at).is_not(None))
+    if query.statuses:
+        filters.append(or_(*(STATUS_OF[status] for status in sorted(query.statuses))))
     if query.author_rpps is not None:
         author = (await session.exec(select(Professional.id).where(Professional.rpps == query.author_rpps))).first()
         filters.append(col(Document.author_professional_id) == (author or "-"))
@@ -224,12 +233,24 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     rows = list((await session.exec(statement)).all())
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
     added = await adders_of(session, rows[:query.count])
+    replaced = await _seen_versions(session, rows[:query.count], visible)
     resources = [document_reference(d, patient=patient, author=authors[d.author_professional_id], base=base,
-                                    added_by=added.get(d.id), served=True) for d in rows[:query.count]]
+                                    added_by=added.get(d.id), served=True, replaces=d.replaces_id in replaced)
+                 for d in rows[:query.count]]
     here = f"{link}&_after={query.after}" if query.after else f"{link}&_page={query.page}" if query.page > 1 else link
     return searchset(resources, base=base, self_url=here,
                      next_url=f"{link}&_after={rows[query.count - 1].id}" if len(rows) > query.count else None,
                      total=total, notes=query.notes)
+
+
+async def _seen_versions(session: AsyncSession, documents: list[Document], visible: Visibility) -> set[str]:
+    """The versions these documents replace that the reader sees: `relatesTo` names no document they may not read
+    (a hidden one's id is no one's business but its readers')."""
+    ids = {d.replaces_id for d in documents if d.replaces_id}
+    if not ids:
+        return set()
+    found = await session.exec(select(Document).where(col(Document.id).in_(ids), col(Document.deleted_at).is_(None)))
+    return {d.id for d in found.all() if visible.admits(document_facts(d))}
 
 
 # --- reads, ITI-68, and withdrawal ------------------------------------------------------------
@@ -243,27 +264,35 @@ async def read(session: AsyncSession, *, caller: Caller, document_id: str, base:
         raise not_found() from None
     patient = await session.get(Patient, dossier.patient_id)
     added = await adders_of(session, [document])
+    earlier, _later = await readable_versions(session, account=caller.account, dossier=dossier, document=document)
     return document_reference(document, patient=patient, author=await _author(session, document), base=base,
-                              added_by=added.get(document.id), served=True)
+                              added_by=added.get(document.id), served=True, replaces=earlier is not None)
 
 
 async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str) -> tuple[Document, bytes]:
-    """A document's bytes, logged as a download before they are read; the store checks their SHA-256."""
+    """A document's bytes, logged as a download before they are read; the store checks their SHA-256. One withdrawn
+    by its author has none left (erased): the 404 of a missing resource, and no download logged."""
     try:
-        document, _, _ = await open_document(session, account=caller.account, document_id=document_id[:64],
-                                             action="download", detail=caller.via)
+        document, dossier, right = await open_document(session, account=caller.account, document_id=document_id[:64],
+                                                       action="")
     except NotFoundException:
         raise not_found() from None
+    if document.withdrawn_at is not None:
+        await session.rollback()
+        raise not_found()
+    await log_document_read(session, account=caller.account, dossier=dossier, right=right, action="download",
+                            document=document, detail=caller.via)
     return document, storage.get(document.storage_key, sha256=document.sha256)
 
 
-async def withdraw(session: AsyncSession, *, caller: Caller, document_id: str, base: str):
-    """The author declares their document erroneous (professionals/uploads.withdraw_document, as from the web),
-    answered with the document: withdrawn already, that answer is a read of it, logged as a GET's.
-    A reader who sees it is told only its author may (403); anyone else gets the same 404 as for a missing one."""
+async def withdraw(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str, base: str):
+    """The author declares their document erroneous (professionals/uploads.withdraw_document, as from the web: its
+    content erased), answered with the document, as it is now, with no content: withdrawn already, that answer is a
+    read of it, logged as a GET's. A reader who sees it is told only its author may (403); anyone else gets the same
+    404 as for a missing one."""
     try:
         document, dossier = await withdraw_document(session, account=caller.account, document_id=document_id,
-                                                    via=caller.via, answered=True)
+                                                    via=caller.via, answered=True, storage=storage)
     except NotFoundException:
         raise not_found() from None
     except NotAuthor:

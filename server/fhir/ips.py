@@ -24,6 +24,7 @@ from ..professionals.professions import written_profession
 from ..profile.items import Profile
 from ..profile.wording import describe, in_reading_order
 from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES
+from ..templating import PARIS
 from .identity import UNQUALIFIED_IDENTITY
 from .resources import LOINC, confidentiality, document_reference, fhir_instant
 
@@ -85,6 +86,13 @@ def urn() -> str:
 def narrative(lines: list[str]) -> dict:
     items = "".join(f"<li>{html.escape(line)}</li>" for line in lines) or "<li>Aucune information connue.</li>"
     return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><ul>{items}</ul></div>'}
+
+
+def narrated(document: Document) -> str:
+    """A document as the summary's narrative lists it: its title, and what became of it; withdrawn, no title."""
+    if document.withdrawn_at is not None:
+        return f"Document ajouté le {document.created_at.astimezone(PARIS).date().isoformat()}, retiré par son auteur"
+    return f"{document.title} (remplacé par une version plus récente)" if document.superseded_at else document.title
 
 
 def day(value: date | None) -> str | None:
@@ -264,10 +272,14 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
                 reference["author"][0]["reference"] = refs[document.author_professional_id]
             elif "reference" in reference["author"][0]:  # the patient added it: this Bundle's entry for them
                 reference["author"][0]["reference"] = patient_ref
-            reference["content"][0]["attachment"]["url"] = f"documents/{document.id}/{document.filename}"
+            if document.withdrawn_at is None:  # withdrawn, erased: nothing to point to
+                reference["content"][0]["attachment"]["url"] = f"documents/{document.id}/{document.filename}"
+            if document.replaces_id in document_refs:  # this Bundle's entry for the version it replaces
+                reference["relatesTo"] = [{"code": "replaces",
+                                           "target": {"reference": document_refs[document.replaces_id]}}]
             entries.append({"fullUrl": document_refs[document.id], "resource": reference})
         sections.append({"title": "Documents du dossier", "code": {"coding": [DOCUMENTS_SECTION]}, "text": narrative(
-            [f"{d.event_date.isoformat()} — {d.title}" for d in documents]),
+            [f"{d.event_date.isoformat()} — {narrated(d)}" for d in documents]),
             "entry": [{"reference": document_refs[d.id]} for d in documents]})
     composition = {
         "resourceType": "Composition", "status": "final",

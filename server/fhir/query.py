@@ -21,7 +21,7 @@ from ..models import CATEGORIES, Document
 from ..templating import PARIS
 from .errors import FhirError
 from .categories import CATEGORIES_OF_CLASS, CATEGORY_SYSTEM, CLASS_SYSTEMS, categories_of, category_of
-from .resources import CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, WITHDRAWN, split_token
+from .resources import CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, SUPERSEDED, WITHDRAWN, split_token
 
 MAX_COUNT = 100
 MAX_PAGE = 10_000  # past it, a search is refined (by date, by category), not paged through
@@ -39,7 +39,8 @@ SEARCH_PARAMS = [
     ("date", "date", "Quand le document a été reçu : une année, un mois ou un jour (préfixes ge, le, gt, lt, "
                      "eq)."),
     ("period", "date", "La date de l'acte : une année, un mois ou un jour (préfixes ge, le, gt, lt, eq)."),
-    ("status", "token", "current, superseded ou entered-in-error (aucun document Carnet n'est superseded)."),
+    ("status", "token", "current, superseded (remplacé par une version plus récente, relatesTo) ou entered-in-error "
+                        "(retiré par son auteur : sans contenu)."),
     ("author.identifier", "token", "L'auteur, par son identifiant national (8 + RPPS)."),
     ("_count", "number", "Documents par page (100 au plus) ; 0 : le nombre total seulement."),
     ("_after", "string", "La page qui suit ce document : ce que le lien next écrit (les documents ajoutés entre-temps "
@@ -187,7 +188,7 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None, s
         created.append(type_clause(*split_token(first("type"))))
         echo.append(("type", first("type")))
     statuses = frozenset(s for value in params.get("status", []) for s in value.split(",") if s)
-    if statuses - {CURRENT, WITHDRAWN, "superseded"}:
+    if statuses - {CURRENT, WITHDRAWN, SUPERSEDED}:
         raise FhirError(400, "Statut de recherche inconnu : current, superseded ou entered-in-error.")
     if statuses:
         echo.append(("status", ",".join(sorted(statuses))))

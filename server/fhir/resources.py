@@ -26,7 +26,7 @@ from .identity import unqualified_ins
 FHIR_JSON = "application/fhir+json"
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"  # INS-NIR, the patient's national health identifier
 IDNAT_PS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"  # a professional's national identifier: "8" + RPPS
-CURRENT, WITHDRAWN = "current", "entered-in-error"
+CURRENT, SUPERSEDED, WITHDRAWN = "current", "superseded", "entered-in-error"
 CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 RESTRICTED = {"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}  # hidden by the patient from professionals
 # Kept from a minor's legal representatives (CSP L1111-5). A resource has one confidentiality level, the highest
@@ -64,10 +64,16 @@ def security_meta(document: Document) -> dict | None:
 
 
 def version_of(document: Document) -> str:
-    """FHIR's `meta.versionId` of a document, which its ETag repeats: "1" as filed, "2" once its author withdrew it, the
-    one change a document's metadata goes through. The patient's hiding is no new version: it sets `meta.security`,
-    which FHIR changes without one ($meta-add), labels being "used to apply access rules to existing resources"."""
-    return "2" if document.withdrawn_at else "1"
+    """FHIR's `meta.versionId` of a document, which its ETag repeats: "1" as filed, one more for each change of its
+    status, the changes a document's metadata goes through: replaced by a newer version (superseded), withdrawn by its
+    author. The patient's hiding is no new version: it sets `meta.security`, which FHIR changes without one
+    ($meta-add), labels being "used to apply access rules to existing resources"."""
+    return str(1 + (document.superseded_at is not None) + (document.withdrawn_at is not None))
+
+
+def status_of(document: Document) -> str:
+    """A withdrawn version is an error, whether or not a newer one replaced it."""
+    return WITHDRAWN if document.withdrawn_at else SUPERSEDED if document.superseded_at else CURRENT
 
 
 def etag_of(document: Document) -> str:
@@ -75,8 +81,10 @@ def etag_of(document: Document) -> str:
 
 
 def document_reference(document: Document, *, patient: Patient, author: Professional | None, base: str,
-                       added_by: Adder | None = None, served: bool = False) -> DocumentReference:
-    """What a reader's software sees of a document it may read (the author and the médecin traitant see hidden ones).
+                       added_by: Adder | None = None, served: bool = False, replaces: bool = False) -> DocumentReference:
+    """What a reader's software sees of a document it may read (the author and the médecin traitant see hidden ones);
+    one its author withdrew, as it is now: its status, who added it and when, no content (erased: no title, no
+    attachment to fetch). `replaces`: it says which version it replaces (`relatesTo`), one this reader may read.
     `added_by`: the patient or the relative who added a document no professional wrote (authors.py). `served`: as the
     API answers it, with its version, and the patient named by an identifier alone, as PDSm allows ("via le champ
     identifier"): the API serves no Patient resource, so a reference would lead nowhere; her INS, not qualified, under
@@ -99,14 +107,20 @@ def document_reference(document: Document, *, patient: Patient, author: Professi
         author_ref = {"display": document.source or "Carnet"}
     meta = security_meta(document)
     if served:
-        meta = (meta or {}) | {"versionId": version_of(document),
-                               "lastUpdated": fhir_instant(document.withdrawn_at or document.created_at)}
+        changed = max(filter(None, (document.withdrawn_at, document.superseded_at)), default=document.created_at)
+        meta = (meta or {}) | {"versionId": version_of(document), "lastUpdated": fhir_instant(changed)}
+    attachment = {"contentType": document.mime_type}
+    if not document.withdrawn_at:  # `creation`: the act's day (no hour is known, none is made up)
+        attachment |= {"url": f"{base}/fhir/Binary/{document.id}", "size": document.size, "title": document.filename,
+                       "creation": document.event_date.isoformat()}
     return DocumentReference.model_validate({
         "resourceType": "DocumentReference",
         "id": document.id,
         "meta": meta,
         "masterIdentifier": master_identifier(document),
-        "status": WITHDRAWN if document.withdrawn_at else CURRENT,
+        "status": status_of(document),
+        "relatesTo": [{"code": "replaces", "target": {"reference": f"DocumentReference/{document.replaces_id}"}}]
+        if replaces and document.replaces_id else None,
         "type": {"coding": [{k: v for k, v in coding.items() if v is not None}]},
         # MHD's Minimal DocumentReference has one category (0..1): two codings of it. Carnet's first, which decides
         # where a copy or a document sent again is filed (export/mapping.py, categories.filed_category); then the
@@ -117,12 +131,8 @@ def document_reference(document: Document, *, patient: Patient, author: Professi
         "subject": {"identifier": ins} if served else {"reference": f"Patient/{patient.id}"},
         "date": fhir_instant(document.created_at),
         "author": [author_ref],
-        "description": document.title,
-        "content": [{"attachment": {
-            "contentType": document.mime_type, "url": f"{base}/fhir/Binary/{document.id}", "size": document.size,
-            "title": document.filename,
-            "creation": document.event_date.isoformat(),  # the act's day: no hour is known, none is made up
-        }}],
+        "description": document.title or None,  # erased with its content, withdrawn
+        "content": [{"attachment": attachment}],
         "context": {"period": {"start": document.event_date.isoformat()}},
     })
 

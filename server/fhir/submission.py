@@ -29,6 +29,7 @@ from .resources import CONFIDENTIALITY, CURRENT, INS_SYSTEM, number_read_as_date
 
 MAX_DOCUMENTS = 10  # per Bundle: a visit's reports, not a migration (which is many Bundles)
 ELEMENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a FHIR element's name, as JSON writes it
+DOCUMENT_ID = re.compile(r"[0-9a-f]{32}")  # models.new_id's
 
 
 @dataclass
@@ -125,7 +126,8 @@ def _expression(loc: tuple) -> tuple[str, ...]:
     return (_steps(loc)[2],)
 
 
-def read_submission(body: bytes) -> Submission:
+def read_submission(body: bytes, *, base: str = "") -> Submission:
+    """`base`: this server's address, which an absolute reference to a document already filed starts with."""
     bundle = parse_bundle(body)
     if bundle.type != "transaction":
         raise invalid("Le Bundle doit être de type transaction (IHE MHD, Provide Document Bundle).")
@@ -171,7 +173,7 @@ def read_submission(body: bytes) -> Submission:
             continue
         with _about_entry(number, entry.resource):
             try:
-                ins, upload, url, said = _upload(entry.resource, binaries)
+                ins, upload, url, said = _upload(entry.resource, binaries, base)
             except (AttributeError, TypeError):
                 # fhir.resources checks types, not every cardinality: an element required by FHIR may be missing.
                 raise unprocessable("Ce DocumentReference est incomplet : il lui manque un élément obligatoire "
@@ -251,8 +253,8 @@ def _refuse_invisible(field: str, text: str) -> None:
                             "contenir que des caractères visibles.")
 
 
-def _upload(reference: DocumentReference,
-            binaries: dict[str, tuple[bytes, str]]) -> tuple[str, Upload, str | None, tuple[str, ...]]:
+def _upload(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]],
+            base: str = "") -> tuple[str, Upload, str | None, tuple[str, ...]]:
     """The patient's INS, the upload, the fullUrl of the Binary that holds its bytes (None: inline), and the warnings
     the answer gives about its coding."""
     kept = _kept_from_parents(reference)
@@ -302,7 +304,31 @@ def _upload(reference: DocumentReference,
         title=title.strip(), category=category, event_date=_event_date(reference),
         filename=attachment.title or "document", data=data, master_identifier=master_text, declared_type=declared,
         type_system=type_system, type_code=type_code, type_display=type_display, hidden_from_representatives=kept,
+        replaces=_replaces(reference, base),
     ), url, said
+
+
+def _replaces(reference: DocumentReference, base: str) -> str | None:
+    """The id of the version this document replaces (relatesTo, code "replaces", as IHE MHD's Document Recipient
+    applies it: the target becomes superseded), or None. Its target is a DocumentReference Carnet filed, by the
+    address Carnet gave it; whether the sender may replace it is asked under the dossier's lock (versions.py). Any
+    other relation is refused, not dropped: the sender would believe it kept."""
+    relations = reference.relatesTo or []
+    other = next((r.code for r in relations if r.code != "replaces"), None)
+    if other is not None:
+        raise unprocessable(f"Carnet ne prend en charge que la relation «\u00a0replaces\u00a0» (relatesTo.code), pas "
+                            f"«\u00a0{str(other)[:30]}\u00a0» : rien n'a été enregistré.")
+    if not relations:
+        return None
+    if len(relations) > 1:
+        raise unprocessable("Un document ne remplace qu'une version (relatesTo) : rien n'a été enregistré.")
+    target = (relations[0].target.reference or "") if relations[0].target else ""
+    for prefix in ("DocumentReference/", f"{base}/fhir/DocumentReference/" if base else None):
+        if prefix and target.startswith(prefix) and DOCUMENT_ID.fullmatch(target.removeprefix(prefix)):
+            return target.removeprefix(prefix)
+    raise unprocessable("Désignez la version remplacée par sa référence (relatesTo.target.reference = "
+                        "DocumentReference/<id>, l'adresse que Carnet a donnée à sa réception) : rien n'a été "
+                        "enregistré.")
 
 
 def _sent_type(reference: DocumentReference) -> tuple[str, str, str]:

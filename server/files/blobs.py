@@ -134,6 +134,6 @@ async def release_pending(session: AsyncSession, storage: Storage, *, older_than
 
 
 async def document_keys(session: AsyncSession, document: Document) -> set[str]:
-    """The document's file and its page images."""
+    """The document's file and its page images (none once erased: a withdrawn document deleted)."""
     pages = await session.exec(select(DocumentPage.storage_key).where(DocumentPage.document_id == document.id))
-    return {document.storage_key, *pages.all()}
+    return {key for key in (document.storage_key, *pages.all()) if key}

@@ -42,7 +42,8 @@ async def live_rows(session: AsyncSession) -> dict[str, str]:
     """Every key a live document or page image holds, and a label saying which (ids only, no titles)."""
     held: dict[str, str] = {}
     for document_id, key in (await session.exec(
-            select(Document.id, Document.storage_key).where(Document.deleted_at.is_(None)))).all():  # type: ignore[union-attr]
+            select(Document.id, Document.storage_key).where(Document.deleted_at.is_(None),  # type: ignore[union-attr]
+                                                            Document.storage_key != ""))).all():  # "": withdrawn
         held.setdefault(key, f"document {document_id}")
     for document_id, number, key in (await session.exec(
             select(DocumentPage.document_id, DocumentPage.number, DocumentPage.storage_key)

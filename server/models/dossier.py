@@ -29,16 +29,19 @@ class Dossier(SQLModel, table=True):
 class Document(SQLModel, table=True):
     # Newest first, a page at a time (listing.py): the dossier's documents in this index's order.
     # A category's, too (a filter, a grant by category): a page and its capped count read only that category.
-    # Both end with what the rule reads of a document (access.rule.Visibility), so a count reads no row (0017).
+    # Both end with what the rule reads of a document (access.rule.Visibility), so a count reads no row (0017), and
+    # whether a newer version replaced it, which the timeline leaves out (0052).
     __table_args__ = (Index("ix_document_newest", "dossier_id", "event_date", "created_at", "id", "deleted_at", "hidden",
-                            "hidden_from_representatives", "author_professional_id", "category"),
+                            "hidden_from_representatives", "author_professional_id", "category", "superseded_at"),
                       Index("ix_document_category_newest", "dossier_id", "category", "event_date", "created_at", "id",
-                            "deleted_at", "hidden", "hidden_from_representatives", "author_professional_id"),
+                            "deleted_at", "hidden", "hidden_from_representatives", "author_professional_id",
+                            "superseded_at"),
                       # An author's own documents, newest first (a professional whose access ended, their page of
                       # them; a grant's reader, beside their categories): read in their order, not found among the
                       # dossier's 50,000 (0028), with what the rule reads of each (0030).
                       Index("ix_document_author_newest", "dossier_id", "author_professional_id", "event_date",
-                            "created_at", "id", "deleted_at", "hidden_from_representatives", "category", "hidden"),
+                            "created_at", "id", "deleted_at", "hidden_from_representatives", "category", "hidden",
+                            "superseded_at"),
                       # The dossiers an author wrote in, whatever right they wrote under ("Mes patients" of a
                       # professional who keeps only their own documents there): their rows alone (0034).
                       Index("ix_document_author", "author_professional_id", "deleted_at", "dossier_id"),
@@ -70,15 +73,20 @@ class Document(SQLModel, table=True):
     hidden_from_representatives: bool = False
     deleted_at: datetime | None = None
     # Sent by practice software (FHIR ITI-65): its DocumentReference.masterIdentifier ("system|value"), unique in
-    # the dossier, so the same document sent twice is stored once; withdrawn by its author (status
-    # entered-in-error): still listed, marked as such.
+    # the dossier, so the same document sent twice is stored once.
     master_identifier: str | None = Field(default=None, max_length=300)
     # Sent by software: the document's type as it coded it, given back and searched as sent (a Document Recipient
     # keeps the metadata it receives, IHE MHD); type_code "" where Carnet's category says it (0029).
     type_system: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
     type_code: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     type_display: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+    # Withdrawn by its author (FHIR's entered-in-error: it should not be in this dossier): its content erased as a
+    # deletion's (dossiers.erase_document), a line without its title left to the patient (0052).
     withdrawn_at: datetime | None = None
+    # A corrected version sent by the same author (FHIR relatesTo "replaces"): the one it replaces, and on that one
+    # when it was replaced (its status "superseded": still readable, left out of the timeline) (0052).
+    replaces_id: str | None = Field(default=None, max_length=32, index=True)
+    superseded_at: datetime | None = None
     added_by_account_id: str | None = Field(default=None, foreign_key="account.id")
     # Who added it where no account of this installation did: a copy read back (export/restore.py) says the patient
     # herself (her account here, once she has one, is told "Vous"), or names a relative, kept as the copy writes it:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, or_, true
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import journal, phrases, visits
+from ..accesslog import journal, phrases, queries, visits
 from ..db import begin_write
 from ..models import AccessEvent, Account, BannerSeen, Dossier, Notification
 from ..templating import PARIS
@@ -68,7 +68,8 @@ async def _banner(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vi
                   events: list) -> Banner:
     shown = events[:BANNER_LINES]
     today = now.astimezone(PARIS).date()
-    lines = [journal.sentence(e, viewer=viewer, today=today) for e in shown]
+    withdrawn = await queries.withdrawn_among(session, shown)
+    lines = [journal.sentence(e, viewer=viewer, today=today, withdrawn=withdrawn) for e in shown]
     return Banner(dossier.id, lines, len(events) - len(shown), shown[0].id if shown else 0,
                   all(e.action in phrases.READS for e in events))
 

@@ -1,18 +1,19 @@
 """What warrants telling the patient, decided in the event's own transaction; and how often they ask to be told.
 
 Deciding (`record`) happens right after `audit.append`: a professional's first read of the dossier, every
-emergency access, each new document, a change of who helps with the dossier, a health link blocked by wrong
-passcodes, the dossier closed or reopened by a relative, and every read when the patient asked for it, get a Notification row that commits, or rolls
-back, with the event. That row is the in-app banner (`banners.unseen`), for whoever has no device subscribed or
-missed a push. The same call stages a Web Push for every device of the patient and of their active caregivers;
-`webpush.py` sends them after the commit, without the professional's page waiting.
+emergency access, each new document and each one its author withdrew, a change of who helps with the dossier, a
+health link blocked by wrong passcodes, the dossier closed or reopened by a relative, and every read when the
+patient asked for it, get a Notification row that commits, or rolls back, with the event. That row is the in-app
+banner (`banners.unseen`), for whoever has no device subscribed or missed a push. The same call stages a Web Push
+for every device of the patient and of their active caregivers; `webpush.py` sends them after the commit, without
+the professional's page waiting.
 """
 
 from __future__ import annotations
 
 import json
 
-from sqlmodel import select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
@@ -32,6 +33,8 @@ BODY_READ = N_("Un professionnel a consulté votre dossier.")
 BODY_EMERGENCY = N_("Accès d'urgence à votre dossier.")
 BODY_CAREGIVERS = N_("Les personnes qui vous aident avec votre dossier ont changé.")
 BODY_DOCUMENT = N_("Un nouveau document a été ajouté à votre dossier.")
+# Told like its arrival, which it replaces in the banner (`take_back_arrival`) and under the push's topic.
+BODY_WITHDRAWN = N_("Un document de votre dossier a été retiré par son auteur, qui l'a déclaré erroné.")
 BODY_LINK_BLOCKED = N_("Un lien de partage de votre dossier a été bloqué après trop de codes d'accès faux.")
 # Told to the patient like a first access: someone now helps with the dossier, or no longer does.
 CAREGIVER_CHANGES = ("caregiver_added", "caregiver_stepped_down", "majority_ended", "majority_kept")
@@ -44,12 +47,13 @@ LINK_BLOCKED = "shl_blocked"
 BODY_CLOSED = N_("Votre dossier a été fermé : aucun professionnel ne peut plus le lire.")
 BODY_REOPENED = N_("Votre dossier a été rouvert : les accès accordés s'appliquent à nouveau.")
 OPENING_CHANGES = ("close", "reopen")
-BODIES = {"emergency": BODY_EMERGENCY, "add_document": BODY_DOCUMENT, LINK_BLOCKED: BODY_LINK_BLOCKED,
-          "close": BODY_CLOSED, "reopen": BODY_REOPENED, **dict.fromkeys(CAREGIVER_CHANGES, BODY_CAREGIVERS)}
+BODIES = {"emergency": BODY_EMERGENCY, "add_document": BODY_DOCUMENT, "withdraw_document": BODY_WITHDRAWN,
+          LINK_BLOCKED: BODY_LINK_BLOCKED, "close": BODY_CLOSED, "reopen": BODY_REOPENED,
+          **dict.fromkeys(CAREGIVER_CHANGES, BODY_CAREGIVERS)}
 # A push service keeps the latest undelivered message of a topic: a read never replaces an emergency (no topic, sent
-# at high urgency), a new document, or a blocked link.
-TOPICS = {"emergency": "", "add_document": "document", LINK_BLOCKED: "lien-de-partage", "close": "ouverture",
-          "reopen": "ouverture"}
+# at high urgency), a new document, or a blocked link; a withdrawal replaces the news of an arrival not yet delivered.
+TOPICS = {"emergency": "", "add_document": "document", "withdraw_document": "document", LINK_BLOCKED: "lien-de-partage",
+          "close": "ouverture", "reopen": "ouverture"}
 
 
 async def warrants_notification(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> bool:
@@ -61,7 +65,8 @@ async def warrants_notification(session: AsyncSession, *, dossier: Dossier, even
         return True
     if event.actor_kind != "professional":
         return False
-    if event.action == "add_document":  # every new document, as Mon espace santé tells of each
+    # Every new document, as Mon espace santé tells of each, and every one its author withdrew.
+    if event.action in ("add_document", "withdraw_document"):
         return True
     if dossier.notify_every_access:
         return True
@@ -79,6 +84,16 @@ async def record(session: AsyncSession, *, dossier: Dossier, event: AccessEvent)
     pushes = await pushes_for(session, dossier=dossier, event=event)
     stage(session, pushes)
     return notification
+
+
+async def take_back_arrival(session: AsyncSession, *, dossier_id: str, document_id: str) -> None:
+    """A document withdrawn by its author: the news of its arrival leaves the banner, where it quoted the title of
+    what should never have been in the dossier; the news of its withdrawal takes its place. (The event stays in the
+    log: only its notification goes.) Found among the dossier's notifications, through their index."""
+    arrivals = (select(Notification.id).join(AccessEvent, AccessEvent.id == Notification.event_id)  # type: ignore[arg-type]
+                .where(Notification.dossier_id == dossier_id, AccessEvent.document_id == document_id,
+                       AccessEvent.action == "add_document"))
+    await session.exec(delete(Notification).where(col(Notification.id).in_(arrivals)))  # type: ignore[call-overload]
 
 
 async def pushes_for(session: AsyncSession, *, dossier: Dossier, event: AccessEvent) -> list[Push]:

@@ -1,6 +1,7 @@
 """A document a professional adds to a dossier: its file checked for what it really is (or a note typed on the web,
 filed as its text), their right to write checked under the dossier's lock, stored and logged; one at a time or a batch
-from their software. And its withdrawal by its author, from the web or their software."""
+from their software, a corrected version replacing the one before. And its withdrawal by its author, from the web or
+their software."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..access.rule import Right, dossier_right
-from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document
+from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document, erase_document
 from ..caregivers.dossiers import is_minor
 from ..i18n import _
 from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
@@ -28,10 +29,12 @@ from ..notifications import notify
 from ..facts import dossier_facts
 from ..access.reading import PHANTOM, log_document_read, open_document
 from ..access.standing import professional_standing
+from ..files import blobs
 from ..files.copies import refuse_recent_copy
 from ..files.pages import Rendered, Unrenderable, render_image, render_pdf
 from ..files.store import Storage
 from ..text_input import clean, readable_length
+from .versions import replaced_versions
 
 # What a professional files: not the patient's own notes, not the Assurance Maladie's feed.
 PRO_CATEGORIES = {code: label for code, label in CATEGORIES.items() if code not in {"note_patient", "remboursement"}}
@@ -58,6 +61,7 @@ class Upload:
     type_system: str = ""  # the document type the software coded, kept as sent ("" for none)
     type_code: str = ""
     type_display: str = ""
+    replaces: str | None = None  # the id of the version this one corrects (FHIR relatesTo "replaces"), if any
     # Typed in the web form instead of a file (`typed_note`): `data` is its text, in UTF-8, filed as text/plain.
     typed: bool = False
 
@@ -255,6 +259,8 @@ async def add_professional_documents(
                     raise KeptFromAnAdult()
                 known.append(await _already_received(session, dossier_id=dossier.id, author=professional,
                                                      upload=upload))
+        replaced = await replaced_versions(session, dossier_id=dossier.id, author=professional, uploads=uploads,
+                                           known=known)
         if not second_copy:
             for upload in uploads:
                 await refuse_recent_copy(session, dossier_id=dossier.id, account=account, data=upload.data,
@@ -273,6 +279,15 @@ async def add_professional_documents(
             document.type_system, document.type_code = upload.type_system, upload.type_code
             document.type_display = upload.type_display
             document.hidden_from_representatives = upload.hidden_from_representatives and minor
+            earlier = replaced.get(upload.replaces or "")
+            if earlier is not None:
+                # The corrected version is read by whoever read the one it replaces, and by no one else: what the
+                # patient hid, or a professional kept from a minor's parents, stays so (same category: versions.py).
+                document.replaces_id = earlier.id
+                document.hidden = earlier.hidden
+                document.hidden_from_representatives |= earlier.hidden_from_representatives
+                earlier.superseded_at = utcnow()
+                session.add(earlier)
             detail = "réservé au patient, sans ses représentants légaux" if document.hidden_from_representatives else via
             event = await audit.append(session, dossier_id=dossier.id, action="add_document", actor=actor,
                                        right=right.value, document=document, detail=detail)
@@ -334,12 +349,17 @@ class NotAuthor(Exception):
     """A reader of the document who is not its author: only the author withdraws a document."""
 
 
-async def withdraw_document(session: AsyncSession, *, account: Account, document_id: str,
-                            via: str = "", answered: bool = False) -> tuple[Document, Dossier]:
-    """The author declares their document erroneous (FHIR's "entered-in-error"): it stays, marked, for everyone
-    who sees it, and the withdrawal is in the log, committed with it, before anyone is answered. Withdrawn
-    already, nothing changes. NotFoundException for whoever may not read it, exactly as for a missing one;
-    NotAuthor for a reader who did not write it. `via` names the software, in the log.
+async def withdraw_document(session: AsyncSession, *, account: Account, document_id: str, via: str = "",
+                            answered: bool = False, storage: Storage | None = None) -> tuple[Document, Dossier]:
+    """The author declares their document erroneous (FHIR's "entered-in-error", MHD's and the DMP's "should not be in
+    this dossier": a report sent to a namesake): its content is erased as a deletion's (dossiers.erase_document:
+    title, file, text, pages, words), so that no one reads it any more, whoever they are; its row stays, the line that
+    tells the patient a document added by its author was withdrawn. The withdrawal is in the log, committed with it,
+    before anyone is answered, and named by no title (the event is written once the row is emptied); the patient is
+    told of it as of an arrival, whose news, which quoted the title, is taken back (notify.py). Its files are released
+    after the commit, given `storage` (otherwise by housekeeping). Withdrawn already, nothing changes.
+    NotFoundException for whoever may not read it, exactly as for a missing one; NotAuthor for a reader who did not
+    write it. `via` names the software, in the log.
 
     `answered`: the caller sends the document's metadata back (the FHIR API's PATCH). The withdrawal's event
     names the document it answers with; withdrawn already, no event would, so the answer is then a read of it,
@@ -350,16 +370,21 @@ async def withdraw_document(session: AsyncSession, *, account: Account, document
     if right is not Right.AUTHOR:
         await session.rollback()
         raise NotAuthor()
+    keys: set[str] = set()
     if document.withdrawn_at is None:
         document.withdrawn_at = utcnow()
-        session.add(document)
+        keys = await erase_document(session, document)
+        await notify.take_back_arrival(session, dossier_id=dossier.id, document_id=document.id)
         professional = await session.get(Professional, account.professional_id)
-        await audit.append(session, dossier_id=dossier.id, action="withdraw_document",
-                           actor=audit.Actor.professional(account, professional), right=right.value,
-                           document=document, detail=via)
+        event = await audit.append(session, dossier_id=dossier.id, action="withdraw_document",
+                                   actor=audit.Actor.professional(account, professional), right=right.value,
+                                   document=document, detail=via)
+        await notify.record(session, dossier=dossier, event=event)
     elif answered:  # appended and committed as a GET's read
         await log_document_read(session, account=account, dossier=dossier, right=right, action="read_document",
                                 document=document, detail=via)
         return document, dossier
     await audit.commit_chained(session)
+    if storage is not None and keys:
+        await blobs.release(session, storage, keys)
     return document, dossier

@@ -18,7 +18,7 @@ from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..models import Document, DocumentPage, Dossier, Patient, paris_today, utcnow
 from ..access import rights
-from ..access.reading import document_and_dossier, log_document_read, open_document
+from ..access.reading import document_and_dossier, log_document_read, open_document, readable_versions
 from ..access.managing import manage_document, managed_dossier
 from ..authors import author_labels
 from ..errors import error_response
@@ -79,18 +79,26 @@ async def whose_dossier(request: Request, db: AsyncSession, *, dossier: Dossier,
 
 @get("/documents/{document_id:str}", guards=[logged_in])
 async def show(request: Request, db: AsyncSession, document_id: str) -> Template:
-    document, dossier, right, opens_dossier = await document_and_dossier(db, account=request.user.account,
-                                                                         document_id=document_id)
-    text = None
-    if document.mime_type == "text/plain":
-        text = read_file(request, document.storage_key, document.sha256).decode("utf-8", errors="replace")
+    """A document's page; one its author withdrew is a line with no content (erased: professionals/uploads.py); a
+    version replaced, or replacing another, leads to the other where the reader may read it."""
+    account = request.user.account
+    document, dossier, right, opens_dossier = await document_and_dossier(db, account=account, document_id=document_id)
+    text, pages, pdf_text = None, [], ""
+    if document.withdrawn_at is None:
+        if document.mime_type == "text/plain":
+            text = read_file(request, document.storage_key, document.sha256).decode("utf-8", errors="replace")
+        pages = await pdf_pages(request, db, document)
+        pdf_text = await text_of(db, request.app.state.storage, document=document)
+    earlier, later = await readable_versions(db, account=account, dossier=dossier, document=document)
     context = {
         "document": document,
         "dossier": dossier,
-        "author": (await author_labels(db, [document], reader=request.user.account))[document.id],
-        "pages": await pdf_pages(request, db, document),
+        "author": (await author_labels(db, [document], reader=account))[document.id],
+        "pages": pages,
         "text": text,
-        "pdf_text": await text_of(db, request.app.state.storage, document=document),
+        "pdf_text": pdf_text,
+        "earlier": earlier,
+        "later": later,
         "right": right,
         # Back to the dossier whenever it opens to this reader (its author may hold a grant too); else to their list.
         "opens_dossier": opens_dossier,
@@ -122,6 +130,9 @@ async def download(request: Request, db: AsyncSession, document_id: str) -> Resp
     # page shows inline is shown: any other file asked with "affichage" is a download, and is logged as one.
     account = request.user.account
     document, dossier, right = await open_document(db, account=account, document_id=document_id, action="")
+    if document.withdrawn_at is not None:  # erased: no file, and no read of one to log
+        await db.rollback()
+        raise NotFoundException()
     inline = bool(request.query_params.get("affichage")) and document.mime_type in INLINE_TYPES
     await log_document_read(db, account=account, dossier=dossier, right=right, document=document,
                             action="read_document" if inline else "download", once=inline)

@@ -168,7 +168,8 @@ async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Resp
     if operations != [{"op": "replace", "path": "/status", "value": WITHDRAWN}]:
         raise FhirError(422, "Seul le retrait est possible : [{\"op\": \"replace\", \"path\": \"/status\", "
                              "\"value\": \"entered-in-error\"}].", code="business-rule")
-    return versioned(await documents.withdraw(db, caller=caller, document_id=document_id, base=base_of(request)))
+    return versioned(await documents.withdraw(db, request.app.state.storage, caller=caller, document_id=document_id,
+                                              base=base_of(request)))
 
 
 @get("/fhir/Binary/{document_id:str}", guards=[names_a_resource])

@@ -125,7 +125,8 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         "new_count": new_count,
         "numbering": numbering,
         "kept": kept,  # how the page names events: the chain's numbers, or tokens (a representative)
-        "lines": journal.lines(shown, viewer=viewer, seen_seq=seen, now=now),
+        "lines": journal.lines(shown, viewer=viewer, seen_seq=seen, now=now,
+                               withdrawn=await queries.withdrawn_among(db, shown)),
         "journal_entries": await journal_entries(db, shown) if numbering.shows_chain else {},
         # Whether the list holds every event of the dossier in turn (each seq, each naming the one before it), and
         # whether this page starts at the newest or ends at the oldest: what the script holds the chain to.

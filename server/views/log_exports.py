@@ -74,7 +74,8 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     dossier, kept, filters = log.dossier, log.kept, log.filters
     now = utcnow()
     today = now.astimezone(PARIS).date()
-    sentences = [(e, journal.sentence(e, viewer=log.viewer, today=today)) for e in log.events]
+    withdrawn = await queries.withdrawn_among(db, log.events)
+    sentences = [(e, journal.sentence(e, viewer=log.viewer, today=today, withdrawn=withdrawn)) for e in log.events]
     professionals = {p.key: p.label for p in await queries.professionals_in_log(
         db, dossier_id=dossier.id, secret=request.app.state.settings.secret, hidden_rpps=kept.rpps)}
     labels = [professionals.get(filters.professional_key, ""), _(KINDS[filters.kind]) if filters.kind else "",

@@ -134,7 +134,8 @@ async def withdraw_form(request: Request, db: AsyncSession, document_id: str) ->
 async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Redirect:
     """The author's withdrawal (FHIR's entered-in-error), logged before the answer; 404 for all but the author."""
     try:
-        document, _dossier = await withdraw_document(db, account=request.user.account, document_id=document_id)
+        document, _dossier = await withdraw_document(db, account=request.user.account, document_id=document_id,
+                                                     storage=request.app.state.storage)
     except NotAuthor:
         raise NotFoundException() from None
     return Redirect(f"/documents/{document.id}?fait=document-retire", status_code=303)

@@ -109,11 +109,12 @@ async def picker_of(db: AsyncSession, *, view: DossierView, query: str, chosen: 
                                          limit=MAX_DOCUMENTS + 1, counted=False)
     else:  # one more than shown: whether some are left out, which the form then says
         rows = await documents_page(db, dossier_id=view.dossier.id, visible=view.visible, limit=MAX_DOCUMENTS + 1)
+    rows = [row for row in rows if row.withdrawn_at is None]  # erased: nothing a directive could be read in
     documents = rows[:MAX_DOCUMENTS]
     kept = None
     if chosen and chosen not in {d.id for d in documents}:  # chosen from another search: kept, not silently lost
         document = await db.get(Document, chosen[:64])
-        if (document is not None and document.dossier_id == view.dossier.id
+        if (document is not None and document.dossier_id == view.dossier.id and document.withdrawn_at is None
                 and view.visible.admits(document_facts(document))):
             kept = document
     return Picker(documents, more=len(rows) > MAX_DOCUMENTS, query=query, chosen=kept)

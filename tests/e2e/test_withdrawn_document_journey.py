@@ -1,0 +1,68 @@
+"""A report filed in the wrong dossier, a namesake's, and withdrawn by its author at once: the patient who was sent it
+is told of the withdrawal, and reads nothing of it, its title included, on her phone: a line says that a document her
+doctor added was withdrawn (an outside probe's find: she read another woman's hospital report)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.seeding import paris_today
+from tests.e2e.steps import activate_professional, assert_fits_phone, log_in
+from tests.test_document_text import report
+
+pytestmark = pytest.mark.e2e
+
+TITLE = "CRH Pneumologie Mme Martin née 1984"
+
+
+def test_the_patient_sent_another_s_report_reads_only_that_it_was_withdrawn(page, computer, seed, seed_professional,
+                                                                           seed_grant):
+    patient = seed()
+    doctor = seed_professional(given_name="Claire", family_name="Bernard", profession="médecin", city="Paris")
+    seed_grant(patient, doctor)
+    desk = computer.page
+    activate_professional(desk, doctor)
+
+    # The doctor files the report in the wrong Mme Martin's dossier, sees her mistake and withdraws it.
+    desk.goto(f"/dossiers/{patient.dossier_id}/documents/nouveau")
+    desk.get_by_label("Titre").fill(TITLE)
+    desk.get_by_label("Catégorie").select_option(label="Compte rendu")
+    desk.get_by_label("Date du document").fill(paris_today().isoformat())  # on top of her timeline
+    desk.get_by_label("Fichier").set_input_files({"name": "crh.pdf", "mimeType": "application/pdf",
+                                                   "buffer": report(TITLE, "Bronchoscopie : aspect inflammatoire.")})
+    desk.get_by_role("button", name="Ajouter au dossier").click()
+    expect(desk.get_by_role("heading", name=TITLE)).to_be_visible()
+    desk.get_by_role("link", name="Retirer ce document (erroné)").click()
+    expect(desk.get_by_text("son titre, son fichier et son texte ne seront plus lisibles par personne")).to_be_visible()
+    desk.get_by_role("button", name="Retirer ce document").click()
+    expect(desk.get_by_role("status")).to_contain_text("son contenu est effacé du dossier")
+    expect(desk.get_by_role("heading", name="Document retiré par son auteur")).to_be_visible()
+
+    # The patient is told of the withdrawal, not of an arrival; her timeline has a line without the title.
+    log_in(page, patient)
+    banner = page.get_by_role("region", name="Nouveautés sur le dossier")
+    expect(banner).to_contain_text(re.compile(r"Claire Bernard, médecin, a retiré .*un document, déclaré erroné"))
+    expect(banner).not_to_contain_text("a ajouté")
+    line = page.get_by_role("link", name=re.compile(r"Document ajouté le .*, retiré par son auteur"))
+    expect(line).to_contain_text("Claire Bernard")
+    expect(page.locator("body")).not_to_contain_text("Pneumologie")
+    assert_fits_phone(page)
+
+    # Its page says what became of it, and offers nothing to read or download; only to delete the line.
+    line.click()
+    expect(page.get_by_role("heading", name="Document retiré par son auteur")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Retiré par son auteur le .*son contenu \(titre, fichier, texte\) est effacé"))
+           ).to_be_visible()
+    expect(page.get_by_role("link", name="Télécharger")).to_have_count(0)
+    expect(page.get_by_role("region", name="Contenu du document")).to_have_count(0)
+    expect(page.get_by_role("link", name="Supprimer")).to_be_visible()
+    expect(page.locator("body")).not_to_contain_text("Pneumologie")
+
+    # Her search finds nothing of it.
+    page.go_back()
+    page.get_by_role("searchbox", name="Rechercher dans les documents").fill("Pneumologie")
+    expect(page.get_by_role("status").filter(has_text="«\u00a0Pneumologie\u00a0»")).to_contain_text("Aucun document")
+    expect(page.locator("#timeline-results a.document-link")).to_have_count(0)

@@ -7,7 +7,9 @@ whose words each start with their dossier's key (`KEY` characters of its id, mig
 a search reads its own dossier's lists of documents, never those of the whole installation; PostgreSQL
 in a stored tsvector column of `document`, checked on the dossier's rows as its own index reads them
 (no installation-wide GIN index: migration 0009). Both find documents that hold every word (a word may
-be the start of a longer one: "echo" finds "échographie"), among the WINDOW most recent matches.
+be the start of a longer one: "echo" finds "échographie"), among the WINDOW most recent matches. A word asked
+in everyday French ("prise de sang", "lettre", "cœur") also finds the words of what it stands for (EVERYDAY: a kind,
+a profession), in the same one match of the index, on both engines.
 
 A search costs its window, not all that matches (migration 0021). SQLite looks up the dossier's words
 that start with each word asked (the index's list of words, `search_word`) and asks FTS5 for them by
@@ -30,7 +32,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -80,6 +82,64 @@ def search_title(title: str) -> str:
 
 def words_of(query: str) -> list[str]:
     return WORD.findall(fold(query))[:MAX_WORDS]
+
+
+# Everyday words for what Carnet names otherwise: asked, each also finds the documents holding what it stands for
+# (one of " | ", each of its words whole), which are the words of their kind and their author's profession
+# (dossiers.found_by): "prise de sang" finds a document of the kind "Biologie", "cœur" one by a cardiologist. Only
+# what the words match is wider, never what the reader sees (the window's `where`, as for any word).
+_SAID_EVERYDAY = {
+    "biologie": "prise de sang, sang, sanguin, bilan sanguin, analyse, analyses, labo, laboratoire, prélèvement",
+    "compte rendu": "lettre, lettres, courrier, courriers, rapport",
+    "imagerie": "radio, radios, radiographie, scanner, IRM, échographie, écho, mammographie",
+    "ordonnance": "médicament, médicaments, traitement, traitements, prescription, comprimés",
+    "vaccination": "vaccin, vaccins, piqûre, rappel",
+    "certificat": "attestation, arrêt de travail",
+    "synthèse": "résumé, bilan de santé",
+    "remboursements": "remboursé, sécu, sécurité sociale, assurance maladie",
+    "cardiologue | cardiologie": "cœur, cardiaque",
+    "médecin": "docteur, généraliste",
+    "kinésithérapeute": "kiné, kinés, rééducation",
+    "dentiste": "dent, dents, dentaire",
+    "sage-femme": "grossesse, accouchement",
+    "infirmier | infirmière": "piqûre, pansement, soins",
+}
+
+
+def _everyday() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Each everyday word or words of _SAID_EVERYDAY, folded, and what it stands for: the words of each, folded."""
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for meant, said in _SAID_EVERYDAY.items():
+        for words in said.split(", "):
+            table.setdefault(tuple(WORD.findall(fold(words))), []).extend(
+                tuple(WORD.findall(fold(one))) for one in meant.split(" | "))
+    return table
+
+
+EVERYDAY = _everyday()
+_LONGEST = max(map(len, EVERYDAY))
+
+
+def _runs(words: list[str]) -> list[tuple[range, list[tuple[str, ...]]]]:
+    """The words asked, each alone or in the longest run at its place that EVERYDAY knows, with what it stands for."""
+    runs, n = [], 0
+    while n < len(words):
+        length = next((k for k in range(min(_LONGEST, len(words) - n), 1, -1) if tuple(words[n:n + k]) in EVERYDAY), 1)
+        runs.append((range(n, n + length), EVERYDAY.get(tuple(words[n:n + length]), [])))
+        n += length
+    return runs
+
+
+def _matching(words: list[str], asked: Callable[[int], str], whole: Callable[[str], str], both: str,
+              either: str) -> str:
+    """Every word asked (its `asked` form, by its number), or what the run it is in stands for (`whole` words), in
+    an engine's syntax: `both` and `either` are its AND and OR."""
+    def each(terms: list[str], joined: str) -> str:
+        return terms[0] if len(terms) == 1 else "(" + f" {joined} ".join(terms) + ")"
+    return f" {both} ".join(
+        each([each([asked(n) for n in run], both), *(each([whole(w) for w in meant], both) for meant in alternatives)],
+             either)
+        for run, alternatives in _runs(words))
 
 
 # The matches a search ranks at most, the most recent; one more than what its count says before "Plus de 200
@@ -149,7 +209,7 @@ async def params(session: AsyncSession, dossier_id: str, words: list[str]) -> di
         # a plan made for no words in particular, which reads `@@`'s matches blind. For this transaction alone
         # (LOCAL): two words' page went from 74-75 to 102-153 requests/s at 5,000 documents (bench/RESULTS.md).
         await session.exec(text("SET LOCAL plan_cache_mode = force_custom_plan"))  # type: ignore[call-overload]
-        return ranked | {"tsquery": " & ".join(f"{w}:*" for w in words)}
+        return ranked | {"tsquery": _matching(words, lambda n: f"{words[n]}:*", str, "&", "|")}
     starts = [index_word(dossier_id, w) for w in words]
     found: list[list[str]] = [[] for _ in words]
     rows = await session.exec(_expansions(len(words)), params={  # type: ignore[call-overload]
@@ -157,7 +217,8 @@ async def params(session: AsyncSession, dossier_id: str, words: list[str]) -> di
         **{f"end_{n}": past_every_longer(start) for n, start in enumerate(starts)}})
     for n, word in rows.all():
         found[n].append(word)
-    asked = " AND ".join(_asked(start, known) for start, known in zip(starts, found))
+    asked = _matching(words, lambda n: _asked(starts[n], found[n]), lambda w: f'"{index_word(dossier_id, w)}"',
+                      "AND", "OR")
     return ranked | {"phrase": f"text:({asked})"}
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .dossiers import professional_title, professionals_by_id
+from .dossiers import author_title, professionals_by_id
 from .i18n import N_, _
 from .models import Account, Dossier, Patient, Professional
 
@@ -94,9 +94,10 @@ async def adders_of(session: AsyncSession, rows: list[Any]) -> dict[str, Adder]:
 
 def labelled(documents: list[Any], professionals: dict[str, Professional], added: dict[str, Adder], *,
              reader_id: str | None = None) -> dict[str, str]:
-    """Each document's author as a line says it: its professional, who added it, or its source ("" for none)."""
+    """Each document's author as a line says it: its professional (dossiers.author_title), who added it, or its
+    source ("" for none)."""
     return {
-        d.id: professional_title(professionals[d.author_professional_id]) if d.author_professional_id in professionals
+        d.id: author_title(professionals[d.author_professional_id]) if d.author_professional_id in professionals
         else adder_label(added[d.id], reader_id=reader_id) if d.id in added else d.source
         for d in documents
     }

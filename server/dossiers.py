@@ -20,7 +20,8 @@ from .models import (CATEGORIES, Account, ChainHead, Document, DocumentPage, Doc
 from .files import blobs
 from .files.pages import PageImage, page_rows_for
 from .files.store import Storage
-from .professionals.professions import PROFESSIONS, profession_words
+from .professionals.professions import (
+    PROFESSIONS, profession_of, profession_words, written_profession)
 from .reimbursements.importer import INSURER, attach_waiting
 from .search import forget, search_text, search_title
 from .text_input import NAME_MAX, clean, names_missing, names_too_long, readable_length
@@ -262,9 +263,21 @@ def _professionals_by_id() -> Select:
     return select(Professional).where(Professional.id.in_(bindparam("ids", expanding=True)))  # type: ignore[attr-defined]
 
 
+DOCTORS = frozenset({"médecin", "cardiologue", "radiologue", "chirurgien-dentiste"})  # called "Dr"
+
+
 def professional_title(professional: Professional) -> str:
-    """"Dr Claire Bernard, médecin" style label, in French."""
-    doctor = professional.profession in {"médecin", "cardiologue", "radiologue", "chirurgien-dentiste"}
-    prefix = "Dr " if doctor else ""
+    """"Dr Claire Bernard", "Léa Fontaine": the name, a doctor's with her title (the profession said apart)."""
+    prefix = "Dr " if professional.profession in DOCTORS else ""
     return f"{prefix}{professional.given_name} {professional.family_name}"
 
+
+def author_title(professional: Professional, *, in_french: bool = False) -> str:
+    """Who wrote a document or declared a line of the profile, as a reader is told: "Dr Antoine Moreau", whose title
+    says what he is; anyone else with their profession in their form, "Nathalie Roche, pharmacienne", which the patient
+    would not guess from a name. `in_french`: for what speaks French whatever the page's language (the FHIR API, the
+    copy of the dossier), else in the reader's ("Nathalie Roche, pharmacist")."""
+    if professional.profession in DOCTORS:
+        return professional_title(professional)
+    profession = written_profession(professional) if in_french else profession_of(professional)
+    return f"{professional_title(professional)}, {profession}"

@@ -4,7 +4,7 @@ lately, and finds a patient by name among her own. Anyone else still gets a miss
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from uuid import uuid4
 
 import pytest
@@ -346,3 +346,30 @@ async def test_a_closed_dossier_takes_no_medecin_traitant_so_none_is_told_an_acc
     assert "LEFÈVRE" not in (await client.get("/pro")).text
     for page in ("", "/profil"):
         await same_404(client, f"/dossiers/{helene.dossier.id}{page}", f"/dossiers/{MISSING}{page}")
+
+
+async def test_mes_patients_finds_a_patient_by_birth_date_alone_or_with_her_name(client, db):
+    """How a pharmacist makes sure of who is at the counter: the birth date every line shows, typed as JJ/MM/AAAA,
+    JJ/MM or the year, with or without a name; the search stays out of the address as a name does."""
+    from datetime import date
+
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 7, 23), serial=1, sex="M")
+    lucie = await new_patient(db, given_name="Lucie", family_name="Lefort", birth=date(1950, 2, 3), serial=2)
+    camille = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 7, 23), serial=3)
+    nurse = await signed_in(client, db)
+    for person in (hugo, camille):
+        await grant(db, person, nurse)
+    await ended_grant(db, lucie, nurse, days_ago=1)  # an access ended lately is searched as well
+
+    for query, found in (("23/07/1950", ["LEFÈVRE"]), ("1950", ["LEFÈVRE", "LEFORT"]),
+                         ("23/07", ["LEFÈVRE", "MARTIN"]),
+                         ("23.07.1950", ["LEFÈVRE"]), ("03/02/1950", ["LEFORT"]), ("3/2/1950", ["LEFORT"]),
+                         ("lef 1950", ["LEFÈVRE", "LEFORT"]), ("lefevre 23/07/1950", ["LEFÈVRE"]),
+                         ("1950 hugo", ["LEFÈVRE"]), ("martin 1950", []), ("24/07/1950", []), ("31/02/1950", [])):
+        sent = await post_form(client, "/pro/recherche", {"q": query}, follow_redirects=False)
+        address = sent.headers["location"]
+        assert urlsplit(address).path == "/pro" and query.split()[0] not in unquote(address), address
+        page = await client.get(address)
+        shown = [name for name in ("LEFÈVRE", "LEFORT", "MARTIN") if f"{name} " in page.text]
+        assert shown == found, (query, shown)
+        assert f'value="{query}"' in page.text

@@ -115,7 +115,7 @@ async def test_the_command_reads_back_who_added_each_document_and_item_and_says_
         timeline = text(await her_phone.get(dossier))
         assert "Mes questions Vous · 3 février 2025" in timeline
         assert "Questions pour le cardiologue Paul Martin (proche) · 3 février 2025" in timeline
-        assert "Bilan kiné Julie Moreau · 3 juin 2025" in timeline
+        assert "Bilan kiné Julie Moreau, masseur-kinésithérapeute · 3 juin 2025" in timeline
         for title, author in (("Mes questions", "Vous"), ("Questions pour le cardiologue", "Paul Martin (proche)")):
             assert f"Auteur ou source{author}" in text(await her_phone.get(f"/documents/{added[title].id}"))
         printed = text(await her_phone.get(f"{dossier}/imprimer"))  # for a new doctor: no "Vous"

@@ -26,7 +26,9 @@ PAUL = {"actor_kind": "caregiver", "actor_account_id": "acc-paul", "actor_name":
         "on_behalf_of": "Camille Martin"}
 IRM = {"document_id": "d1", "document_title": "IRM du genou droit"}
 # What a professional's event says in its detail of the right it went through (right_words.py): its last line.
-SHARE_CODE = "code de partage du 2026-03-02"
+SHARE_CODE = "code de partage du 2026-03-02"  # as written before 2026-12-06: the day alone
+# Since: the minute the code was made, and what it opened.
+SHARE_CODE_MADE = "code de partage du 2026-03-02T09:05+01:00 : Ordonnance, Synthèse médicale, 1 mois"
 EMERGENCY = "motif de l'accès d'urgence : Malaise à domicile."
 
 
@@ -45,6 +47,9 @@ SENTENCES = [
     # professionals' reads, and the right they read through
     (event("read_document", LEA, right="grant", detail=SHARE_CODE, **IRM), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce au code de partage du 2 mars."),
+    (event("read_document", LEA, right="grant", detail=SHARE_CODE_MADE, **IRM), PATIENT,
+     f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce au code de partage du "
+     "2 mars à 9 h 05 (Ordonnance, Synthèse médicale, 1 mois)."),
     (event("read_document", LEA, right="grant", **IRM), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » {WHEN}, grâce à l'accès qui lui a été donné."),
     (event("read_document", LEA, right="grant", **IRM), CAREGIVER,
@@ -220,6 +225,8 @@ def test_lines_fall_on_their_paris_day_and_only_others_actions_are_new():
 @pytest.mark.parametrize(("row", "action", "right"), [
     (event("read_document", LEA, right="grant", detail=SHARE_CODE, **IRM), "Consultation d'un document",
      "code de partage du 2026-03-02"),
+    (event("read_document", LEA, right="grant", detail=SHARE_CODE_MADE, **IRM), "Consultation d'un document",
+     "code de partage du 2026-03-02 09:05 (Ordonnance, Synthèse médicale, 1 mois)"),
     (event("read_document", LEA, right="grant", **IRM), "Consultation d'un document", "accès accordé"),
     (event("emergency", ANNE, right="emergency"), "Accès d'urgence", "accès d'urgence"),
     (event("grant", LEA, right="share_code"), "Code de partage utilisé", "code de partage"),

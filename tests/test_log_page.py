@@ -18,7 +18,7 @@ from server.accesslog.audit import Actor, timestamp
 from server.dossiers import create_professional
 from server.identifiers import rpps_with_key
 from server.accesslog.queries import LogFilters
-from server.models import AccessEvent, Account, Delegation, LogVisit, utcnow
+from server.models import AccessEvent, Account, Delegation, LogVisit, ShareCode, utcnow
 from server.access.reading import open_document, open_dossier
 from server.templating import PARIS, date_fr
 from tests.conftest import add_text_document, new_patient, set_cookie, without_csrf
@@ -185,7 +185,7 @@ async def test_every_event_is_a_sentence_newest_first_by_sequence(client, db, wo
         r"Claire Bernard, médecin, a téléchargé « Bilan sanguin » à \d+ h \d\d, en tant que médecin traitant\.",
         r"Claire Bernard, médecin, a consulté votre dossier à \d+ h \d\d, en tant que médecin traitant\.",
         rf"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » à \d+ h \d\d, "
-        rf"grâce au code de partage du {code_day}\.",
+        rf"grâce au code de partage du {code_day} à \d+ h \d\d \(tous les documents, 1 mois\)\.",
         r"Vous avez déclaré Claire Bernard, médecin, comme médecin traitant à \d+ h \d\d\.",
         r"Léa Fontaine, masseur-kinésithérapeute, a utilisé un code de partage à \d+ h \d\d : "
         r"accès à tous les documents, 1 mois\.",
@@ -194,6 +194,29 @@ async def test_every_event_is_a_sentence_newest_first_by_sequence(client, db, wo
     for (_, _, text), pattern in zip(lines, expected, strict=True):
         assert re.fullmatch(pattern, text), text
     assert day_headers(page) == ["Aujourd'hui"]
+
+
+async def test_reads_through_two_share_codes_of_one_day_each_name_their_code(client, db, world):
+    """The patient made two codes this morning, Ordonnance at 9 h 05, then Ordonnance and Synthèse médicale: each read
+    names the code it went through by the minute it was made and what it opened, as that code's own line says it."""
+    made = {}
+    for categories in ("ordonnance", "ordonnance,synthese"):
+        code, row = await share_codes.create_share_code(db, dossier=world.dossier, categories=categories,
+                                                        duration="1m", actor=world.camille)
+        made[categories] = row.created_at.astimezone(PARIS)
+        await share_codes.redeem_share_code(db, code=code, professional=world.lea,
+                                            actor=Actor.professional(world.lea_account, world.lea))
+        await open_dossier(db, account=world.lea_account, dossier_id=world.dossier.id)
+    await as_account(client, db, world.patient_account)
+    texts = [text for _, _, text in log_lines((await client.get(world.url())).text)]
+    day = plain(date_fr(datetime.now(PARIS).date())).rsplit(" ", 1)[0]
+    second, first = made["ordonnance,synthese"], made["ordonnance"]
+    assert texts[0].endswith(f", grâce au code de partage du {day} à {second.hour} h {second:%M} (Ordonnance, "
+                             "Synthèse médicale, 1 mois)."), texts[0]
+    assert texts[3].endswith(f", grâce au code de partage du {day} à {first.hour} h {first:%M} (Ordonnance, "
+                             "1 mois)."), texts[3]
+    assert texts[2].startswith("Vous avez créé un code de partage (Ordonnance, Synthèse médicale, 1 mois)")
+    assert texts[5].startswith("Vous avez créé un code de partage (Ordonnance, 1 mois)")
 
 
 async def test_an_emergency_read_gives_its_reason(client, db, world):
@@ -399,11 +422,12 @@ async def test_the_csv_export_has_every_column_and_respects_filters(client, db, 
     await db.commit()
     events = {e.seq: e for e in (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == world.dossier.id))).all()}
     download = rows[1]
-    today = datetime.now(PARIS).date()
+    made = (await db.exec(select(ShareCode))).one().created_at.astimezone(PARIS)
     assert download[2:] == [
         "Léa Fontaine", "masseur-kinésithérapeute", world.lea.rpps, "", "Téléchargement d'un document",
-        # The share code's day, in the event's hashed detail (right_words.py) as the readable right says it.
-        "IRM du genou droit", f"code de partage du {today.isoformat()}", f"code de partage du {today.isoformat()}",
+        # Which share code, in the event's hashed detail (right_words.py) as the readable right says it.
+        "IRM du genou droit", f"code de partage du {made:%Y-%m-%d %H:%M} (tous les documents, 1 mois)",
+        f"code de partage du {made.isoformat(timespec='minutes')} : tous les documents, 1 mois",
         events[3].hash, world.dossier.id,
         timestamp(events[4].at), "download", "professional", world.lea_account.id, events[4].right, world.irm.id,
         events[4].hash,

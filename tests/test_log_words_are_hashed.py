@@ -1,5 +1,5 @@
 """The Historique says of each event only what the event's hash covers, which the patient's phone checks: an
-emergency's reason and a share code's day come from the event's own detail, never from the tables of grants and
+emergency's reason and which share code (when it was made, what it opened) come from the event's own detail, never from the tables of grants and
 emergency accesses, which whoever runs the database can change unseen (an outside probe's find). The CSV, the
 printed page and the timeline's banner say the same."""
 
@@ -17,7 +17,7 @@ from sqlalchemy import update
 from server.access import emergencies
 from server.access.reading import open_document
 from server.accesslog.audit import Actor
-from server.models import AccessEvent, EmergencyAccess, Grant
+from server.models import AccessEvent, EmergencyAccess, Grant, ShareCode
 from server.templating import PARIS, date_fr
 from tests.test_log_page import World, append, as_account, log_lines, plain, professional
 
@@ -43,11 +43,12 @@ async def reads_through_an_emergency_and_a_share_code(db, world):
 
 async def operator_rewrites_the_joined_tables(db, world) -> date:
     """What the operator of the database can do without touching the log: another reason for every emergency
-    access, another day for every grant. Returns the share code's false day."""
+    access, another day for every grant and share code, another scope for every code. Returns the false day."""
     await db.exec(update(EmergencyAccess).values(reason=LIE))
     grant = (await db.exec(Grant.__table__.select().where(Grant.dossier_id == world.dossier.id))).first()
     moved = grant.starts_at - timedelta(days=40)
     await db.exec(update(Grant).values(starts_at=moved))
+    await db.exec(update(ShareCode).values(created_at=moved, categories="biologie"))
     await db.commit()
     return moved.astimezone(PARIS).date()
 
@@ -70,7 +71,8 @@ def phone_hash(fields: dict) -> str:
 
 async def test_a_lying_database_changes_no_word_of_the_historique(client, db, world):
     await reads_through_an_emergency_and_a_share_code(db, world)
-    today = (await db.exec(Grant.__table__.select())).first().starts_at.astimezone(PARIS).date()
+    made = (await db.exec(ShareCode.__table__.select())).first().created_at.astimezone(PARIS)
+    today = made.date()
     false_day = await operator_rewrites_the_joined_tables(db, world)
     await as_account(client, db, world.patient_account)
 
@@ -78,7 +80,9 @@ async def test_a_lying_database_changes_no_word_of_the_historique(client, db, wo
     assert LIE not in page and day_said(false_day) not in page
     texts = {seq: text for seq, _, text in log_lines(page)}
     assert re.fullmatch(r"Léa Fontaine, masseur-kinésithérapeute, a consulté « Bilan sanguin » à \d+ h \d\d, grâce "
-                        rf"au code de partage du {day_said(today)}\.", texts[5]), texts[5]
+                        rf"au code de partage du {day_said(today)} à {made.hour} h {made:%M} \(tous les documents, "
+                        r"1 mois\)\.", texts[5]), texts[5]
+    assert "Biologie" not in texts[5]
     assert re.fullmatch(r"Anne Roux, médecin, a consulté « IRM du genou droit » à \d+ h \d\d, en accès d'urgence "
                         rf"\(motif : {REASON}\)\.", texts[2]), texts[2]
     # Each word of it is in what the phone hashes and holds to the log: the event's own fields.
@@ -88,18 +92,21 @@ async def test_a_lying_database_changes_no_word_of_the_historique(client, db, wo
     for seq in (2, 5):
         assert phone_hash(checked[seq]) == events[seq].hash
     assert checked[2]["detail"] == f"motif de l'accès d'urgence : {REASON}"
-    assert checked[5]["detail"] == f"code de partage du {today.isoformat()}"
+    assert checked[5]["detail"] == \
+        f"code de partage du {made.isoformat(timespec='minutes')} : tous les documents, 1 mois"
 
     csv_text = (await client.get(world.url(".csv"))).content.decode("utf-8-sig")
     rows = {row[0]: row for row in csv.reader(io.StringIO(csv_text), delimiter=";")}
     assert LIE not in csv_text and false_day.isoformat() not in csv_text
-    assert rows["5"][8:10] == [f"code de partage du {today.isoformat()}"] * 2  # droit, and détail as hashed
+    assert rows["5"][8:10] == [f"code de partage du {made:%Y-%m-%d %H:%M} (tous les documents, 1 mois)",  # droit
+                               checked[5]["detail"]]  # détail, as hashed
     assert rows["2"][8:10] == ["accès d'urgence", f"motif de l'accès d'urgence : {REASON}"]
 
     printed = plain((await client.get(world.url("/imprimer"))).text)
     assert LIE not in printed and day_said(false_day) not in printed
     assert f"en accès d'urgence (motif : {REASON})." in printed
-    assert f"grâce au code de partage du {day_said(today)}." in printed
+    assert f"grâce au code de partage du {day_said(today)} à {made.hour} h {made:%M} (tous les documents, 1 mois)." \
+        in printed
 
 
 

@@ -4,7 +4,7 @@ un document" of "Mes patients" names its patient."""
 
 import html
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -13,8 +13,8 @@ from server.access import emergencies, rights
 from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.dossiers import add_document
-from server.models import AccessEvent, Document, Grant
-from tests.conftest import activate_professional, add_text_document, new_patient, new_professional
+from server.models import AccessEvent, Document, Grant, ProfileItem, utcnow
+from tests.conftest import activate_professional, add_text_document, new_patient, new_professional, post_form
 from tests.patient_helpers import Plans, Statements
 from tests.test_professional_documents import pdf_bytes, upload
 
@@ -78,7 +78,7 @@ async def test_after_a_revoke_my_patients_leads_the_author_to_the_documents_they
     assert "Aucun dossier ne vous est ouvert pour le moment" in page.text
     section = authored_section(page)
     assert "MARTIN Camille" in section and f'href="{mine(patient)}"' in section
-    assert "vos documents seulement" in section
+    assert "vos ajouts seulement" in section
     own = await client.get(mine(patient))
     assert own.status_code == 200, own.text
     assert titles(own) == ["Bilan kiné intermédiaire"] and f'href="{document_url}"' in own.text
@@ -181,10 +181,13 @@ async def test_my_patients_finds_them_through_the_professionals_indexes_never_ev
     assert f'href="{mine(patient)}"' in page.text
     plan = [p for s, p in seen.plans if "FROM dossier JOIN patient" in s and "author_professional_id" in s]
     assert len(plan) == 1, seen.plans
-    # Their own documents (migration 0034), whatever right they wrote under: not the grants they held.
+    # Their own documents (migration 0034) and lines of the profile (0053), whatever right they wrote under: not the
+    # grants they held.
     assert "SEARCH document USING COVERING INDEX ix_document_author (author_professional_id=? AND deleted_at=?)" \
         in plan[0], plan
-    assert "SCAN document" not in plan[0] and "SCAN dossier" not in plan[0], plan
+    assert "SEARCH profileitem USING COVERING INDEX ix_profileitem_author (author_professional_id=? AND " \
+        "deleted_at=?)" in plan[0], plan
+    assert "SCAN document" not in plan[0] and "SCAN dossier" not in plan[0] and "SCAN profileitem" not in plan[0], plan
 
 
 @pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
@@ -344,3 +347,117 @@ async def test_each_add_document_link_of_my_patients_names_its_patient(client, d
     page = html.unescape((await client.get("/pro")).text)
     for name in ("de Camille Martin", "d'Inès Roux"):
         assert f'Ajouter un document<span class="visually-hidden"> au dossier {name}</span>' in page, name
+
+
+# --- point 4: the lines of the profile they declared, as their documents -------------------------------
+
+
+async def test_after_a_revoke_the_author_reads_and_withdraws_the_profile_line_she_declared(client, db, app, patient):
+    """A pharmacist adds a treatment and a PDF, then loses her access: her page lists both, and nothing else of the
+    profile; she withdraws the treatment as entered in error, as she may withdraw her document, each step logged."""
+    from tests.test_profile_pages import add, events_of, text_of
+
+    pharmacist = await granted(client, db, patient, given_name="Nathalie", family_name="Roche",
+                               profession="pharmacien", feminine=True)
+    await upload(client, patient.dossier, data=pdf_bytes(), title="Plan de prise")
+    assert (await add(client, patient, "treatment", label="Paracétamol 1 g", detail="3 fois par jour")).status_code \
+        == 303
+    await add_item_as_patient(db, patient, "Pénicilline")  # the patient's own line: never on her page
+    await revoke(db, patient, pharmacist)
+    assert (await client.get(f"/dossiers/{patient.dossier.id}/profil")).status_code == 403  # the profile: ended
+
+    page = await client.get("/pro")
+    assert "vos ajouts seulement" in authored_section(page)
+    before = len(await events_of(db, patient))
+    own = await client.get(mine(patient))
+    shown = text_of(own)
+    assert own.status_code == 200 and "Ce que vous avez ajouté au dossier" in shown
+    assert titles(own) == ["Plan de prise"] and "Paracétamol 1 g" in shown and "3 fois par jour" in shown
+    assert "Déclaré par vous le" in shown and "Pénicilline" not in shown
+    # The page shows her line and her documents: a read of each, as their author, before it is sent.
+    read = (await events_of(db, patient))[before:]
+    assert [(e.action, e.right) for e in read] == [("read_profile", "author"), ("read_own_documents", "author")]
+
+    [line] = re.findall(r'href="(/dossiers/[^"]+/profil/[^"]+/suppression)"', own.text)
+    assert "Retirer (erreur de saisie)" in shown
+    form = await client.get(line)
+    assert form.status_code == 200 and f'class="back-link" href="{mine(patient)}#item-' in form.text
+    assert "← Ce que vous avez ajouté au dossier" in text_of(form)
+    done = await post_form(client, line, {}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"{mine(patient)}?fait=retire"
+    after = text_of(await client.get(done.headers["location"]))
+    assert "L'information est retirée du profil" in after and "Paracétamol" not in after
+    assert titles(await client.get(mine(patient))) == ["Plan de prise"]
+    [withdrawal] = await events_of(db, patient, "profile_withdraw")
+    assert withdrawal.right == "author" and "Paracétamol 1 g" in withdrawal.detail
+
+
+async def test_an_author_who_only_declared_a_profile_line_finds_it_in_my_patients_until_she_withdraws_it(
+        client, db, app, patient):
+    """No document of hers: the dossier is listed for her line alone, which leads to it; withdrawn, nothing of hers
+    is left there, and "Mes patients" says it is done. Blocked, the line is no longer hers to read or withdraw."""
+    from tests.test_profile_pages import add, text_of
+
+    nurse = await granted(client, db, patient, profession="infirmier", feminine=True)
+    for label in ("Amoxicilline 1 g", "Doliprane 500 mg"):
+        assert (await add(client, patient, "treatment", label=label)).status_code == 303
+    await db.commit()
+    items = {i.label: i for i in (await db.exec(select(ProfileItem).where(
+        ProfileItem.dossier_id == patient.dossier.id))).all()}
+    await revoke(db, patient, nurse)
+    # Long after the end: listed for what she declared, not as an access ended lately.
+    grant_row = (await db.exec(select(Grant).where(Grant.dossier_id == patient.dossier.id))).one()
+    grant_row.starts_at, grant_row.revoked_at = grant_row.starts_at - timedelta(days=400), utcnow() - timedelta(days=90)
+    db.add(grant_row)
+    await db.commit()
+
+    section = authored_section(await client.get("/pro"))
+    assert f'href="{mine(patient)}"' in section and "vos ajouts seulement" in section
+    own = await client.get(mine(patient))
+    assert own.status_code == 200 and titles(own) == [] and "Documents" not in re.findall(r"<h2[^>]*>([^<]*)", own.text)
+    url = f"/dossiers/{patient.dossier.id}/profil/{{}}/suppression"
+    first = await post_form(client, url.format(items["Amoxicilline 1 g"].id), {}, follow_redirects=False)
+    assert first.headers["location"] == f"{mine(patient)}?fait=retire"
+    last = await post_form(client, url.format(items["Doliprane 500 mg"].id), {}, follow_redirects=False)
+    assert last.headers["location"] == "/pro?fait=retire"
+    page = await client.get(last.headers["location"])
+    assert "L'information est retirée du profil" in text_of(page) and mine(patient) not in page.text
+    assert (await client.get(mine(patient))).status_code == 404
+
+    # Another line of hers, then a block: neither her page nor the withdrawal opens any more.
+    await grant(db, patient, nurse)
+    assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
+    await db.commit()
+    latex = (await db.exec(select(ProfileItem).where(ProfileItem.label == "Latex"))).one()
+    await revoke(db, patient, nurse)
+    assert (await client.get(mine(patient))).status_code == 200
+    await rights.block(db, dossier=patient.dossier, professional=nurse.professional, actor=PATIENT)
+    assert (await client.get(mine(patient))).status_code == 404
+    assert (await client.get(url.format(latex.id))).status_code == 404
+    assert (await post_form(client, url.format(latex.id), {}, follow_redirects=False)).status_code == 404
+
+
+async def add_item_as_patient(db, patient, label: str):
+    from server.profile.items import ItemInput, add_item
+
+    await add_item(db, dossier=patient.dossier, data=ItemInput("allergy", label=label), actor=PATIENT,
+                   today=date.today())
+
+
+async def test_the_migration_indexes_the_authors_lines_and_takes_the_index_back(app, db, patient):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from tests.patient_helpers import migrate
+
+    async def indexes() -> set[str]:
+        async with app.state.engine.connect() as connection:
+            return await connection.run_sync(lambda sync: {index["name"]
+                                                           for index in inspect(sync).get_indexes("profileitem")})
+
+    await add_item_as_patient(db, patient, "Pénicilline")
+    await migrate(app, command.downgrade, "0052")
+    assert "ix_profileitem_author" not in await indexes()
+    await migrate(app, command.upgrade, "head")
+    assert "ix_profileitem_author" in await indexes()
+    assert [i.label for i in (await db.exec(select(ProfileItem))).all()] == ["Pénicilline"]

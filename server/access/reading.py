@@ -124,11 +124,17 @@ async def log_profile_read(session: AsyncSession, *, account: Account, dossier: 
     await _log_read(session, account=account, dossier=dossier, right=right, action="read_profile")
 
 
-async def log_author_list(session: AsyncSession, *, account: Account, dossier: Dossier, detail: str = "") -> None:
-    """A professional's list of the documents they added to a dossier no longer open to them (own_documents.py):
-    a read of the dossier like any other, logged and committed before the list is sent."""
-    await _log_read(session, account=account, dossier=dossier, right=Right.AUTHOR, action="read_own_documents",
-                    detail=detail)
+async def log_author_list(session: AsyncSession, *, account: Account, dossier: Dossier, detail: str = "",
+                          documents: bool = True, items: bool = False) -> None:
+    """A professional's list of what they added to a dossier no longer open to them (own_documents.py), its
+    `documents` and the lines of the profile they declared (`items`): a read of each, as their author, logged and
+    committed together before the list is sent."""
+    # The lines' read is said as any read of the profile by its author: "en tant qu'auteur d'une information du profil".
+    if items and documents:
+        await audit.append(session, dossier_id=dossier.id, action="read_profile",
+                           actor=await professional_actor(session, account), right=Right.AUTHOR.value)
+    await _log_read(session, account=account, dossier=dossier, right=Right.AUTHOR,
+                    action="read_own_documents" if documents else "read_profile", detail=detail)
 
 
 async def log_document_read(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right, action: str,

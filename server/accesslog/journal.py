@@ -207,6 +207,11 @@ def right_clause(event: AccessEvent, *, words: RightWords, today: date | None) -
     detail says of it (an event written before it did: the right's name alone)."""
     right = event.right
     if right in ("grant", "share_code"):
+        if words.share_code_at is not None:  # which code, as the patient made it: two of one day told apart
+            made = words.share_code_at.astimezone(PARIS)
+            clause = _(", grâce au code de partage du %(day)s à %(time)s", day=day_fr(made.date(), today=today),
+                       time=clock(made))
+            return f"{clause} ({stored(words.share_code_scope)})" if words.share_code_scope else clause
         if words.share_code_on is not None:
             return _(", grâce au code de partage du %(day)s", day=day_fr(words.share_code_on, today=today))
         if right == "share_code":
@@ -267,10 +272,15 @@ def via_software(detail: str) -> str:
 
 
 def right_label(event: AccessEvent) -> str:
-    share_code_on = said(event).share_code_on
-    if event.right in ("grant", "share_code") and share_code_on is not None:
-        return f"code de partage du {share_code_on.isoformat()}"
-    return RIGHT_LABELS.get(event.right, event.right)
+    """The right, in French as a file of the log says it: which share code ("code de partage du 2026-12-06 14:05
+    (Ordonnance, 1 mois)"), where the event says it."""
+    words = said(event)
+    if event.right not in ("grant", "share_code") or words.share_code_on is None:
+        return RIGHT_LABELS.get(event.right, event.right)
+    if words.share_code_at is None:
+        return f"code de partage du {words.share_code_on.isoformat()}"
+    made = words.share_code_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+    return f"code de partage du {made}" + (f" ({words.share_code_scope})" if words.share_code_scope else "")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """What a professional's event says of the right it went through, besides the right's name: the reason of the
-emergency access, or the day of the share code the grant was made from.
+emergency access, or which share code the grant was made from (the minute it was made and what it opened, so that
+two codes of one day are told apart; the day alone in an event written before 2026-12-06).
 
 The event carries these words in its own detail, on a last line that `audit.append` writes, so that its hash covers
 them: the Historique never reads them from the tables of grants and emergency accesses, which whoever runs the
@@ -18,11 +19,14 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..i18n.formats import PARIS
-from ..models import AccessEvent, EmergencyAccess, Grant, Professional
+from ..models import AccessEvent, EmergencyAccess, Grant, Professional, ShareCode
 
 # The last line of a detail, in French as the log is written (the CSV shows the detail as it is).
 EMERGENCY_REASON = "motif de l'accès d'urgence : "
-SHARE_CODE_OF = "code de partage du "  # and the day, ISO, in Paris, of the grant the share code made
+# And when the code was made, ISO to the minute with Paris's offset, then " : " and what it opened as its own event
+# said it ("2026-12-06T14:05+01:00 : Ordonnance, 1 mois"); before 2026-12-06, the day of its grant alone.
+SHARE_CODE_OF = "code de partage du "
+SCOPE_AFTER = " : "
 SHORTEST_REASON = 40  # a reason cut to fit the detail keeps at least this much, else it is left out (…)
 
 
@@ -31,6 +35,8 @@ class RightWords:
     detail: str  # what else the event's detail says
     reason: str = ""
     share_code_on: date | None = None
+    share_code_at: datetime | None = None  # when the code was made (None in an older event: its day alone)
+    share_code_scope: str = ""  # what it opened, in French as stored ("Ordonnance, 1 mois")
 
 
 def said(event: AccessEvent) -> RightWords:
@@ -41,10 +47,15 @@ def said(event: AccessEvent) -> RightWords:
     if event.right == "emergency" and line.startswith(EMERGENCY_REASON):
         return RightWords(rest, reason=line.removeprefix(EMERGENCY_REASON))
     if event.right == "grant" and line.startswith(SHARE_CODE_OF):
+        when, _, scope = line.removeprefix(SHARE_CODE_OF).partition(SCOPE_AFTER)
         try:
-            return RightWords(rest, share_code_on=date.fromisoformat(line.removeprefix(SHARE_CODE_OF)))
+            if "T" not in when:  # written before 2026-12-06
+                return RightWords(rest, share_code_on=date.fromisoformat(when))
+            made = datetime.fromisoformat(when)
         except ValueError:
-            pass
+            return RightWords(event.detail)
+        return RightWords(rest, share_code_on=made.astimezone(PARIS).date(), share_code_at=made,
+                          share_code_scope=scope)
     return RightWords(event.detail)
 
 
@@ -61,7 +72,13 @@ async def words(session: AsyncSession, *, dossier_id: str, action: str, kind: st
     grant = (await session.exec(_current_grant(), params=params)).first()  # type: ignore[call-overload]
     if grant is None or grant.share_code_id is None:
         return ""
-    return f"{SHARE_CODE_OF}{grant.starts_at.astimezone(PARIS).date().isoformat()}"
+    from ..access.durations import DURATIONS  # access/ writes through the log: imported once both are
+    from ..access.rights import logged_scope
+
+    made = grant.made_at.astimezone(PARIS).isoformat(timespec="minutes")
+    # What it opened, as the code's own event said it ("Code de partage créé (Ordonnance, 1 mois)").
+    duration = next((label for label, days in DURATIONS.values() if days == grant.grant_days), "")
+    return f"{SHARE_CODE_OF}{made}{SCOPE_AFTER}{logged_scope(grant.categories, duration).removesuffix(', ')}"
 
 
 def joined(detail: str, line: str, *, limit: int) -> str:
@@ -90,10 +107,14 @@ def _emergency_reason() -> Select:
 
 @cache
 def _current_grant() -> Select:
-    """The newest grant current now: the one a read through a grant is said to go through (the rule asks for any)."""
-    grants, pros = Grant.__table__, Professional.__table__  # type: ignore[attr-defined]
-    grant, pro = grants.c, pros.c
-    return (select(grant.share_code_id, grant.starts_at).join_from(grants, pros, grant.professional_id == pro.id)
+    """The newest grant current now: the one a read through a grant is said to go through (the rule asks for any);
+    and the share code it was made from, if any (a used one is kept): when it was made, what it opened."""
+    grants, pros, codes = Grant.__table__, Professional.__table__, ShareCode.__table__  # type: ignore[attr-defined]
+    grant, pro, code = grants.c, pros.c, codes.c
+    return (select(grant.share_code_id, grant.starts_at, code.created_at.label("made_at"), code.categories,
+                   code.grant_days)
+            .join_from(grants, pros, grant.professional_id == pro.id)
+            .outerjoin(codes, code.id == grant.share_code_id)
             .where(grant.dossier_id == bindparam("dossier_id"), pro.rpps == bindparam("rpps"),
                    grant.starts_at <= bindparam("at"),
                    or_(grant.revoked_at.is_(None), grant.revoked_at > bindparam("at")),

@@ -10,7 +10,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import ImageFont
 
-from ..dossiers import professional_title
+from ..dossiers import author_title
 from ..models import CATEGORIES, Document, Patient
 from ..profile.items import Profile
 from ..profile.wording import describe, in_reading_order
@@ -137,7 +137,8 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
                 pdf.paragraph(NATURES[nature].heading, size=10, style="B")
             author = profile.authors.get(item.author_professional_id or "")
             themselves = "la patiente" if patient.sex == "F" else "le patient"  # as "Née" above
-            said = f"déclaré par {professional_title(author) if author else (declarers or {}).get(item.id, themselves)}"
+            who = author_title(author, in_french=True) if author else (declarers or {}).get(item.id, themselves)
+            said = f"déclaré par {who}"
             hidden = ", masqué aux professionnels" if item.hidden else ""
             pdf.paragraph(f"•{NBSP}{describe(item)} ({said}{hidden})", size=9.5)
         pdf.ln(1.5)

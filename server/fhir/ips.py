@@ -18,7 +18,7 @@ from datetime import date, datetime
 from fhir.resources.R4B.bundle import Bundle
 
 from ..authors import Adder
-from ..dossiers import professional_title
+from ..dossiers import author_title
 from ..models import Document, Patient, Professional, ProfileItem
 from ..professionals.professions import written_profession
 from ..profile.items import Profile
@@ -102,7 +102,7 @@ def day(value: date | None) -> str | None:
 def who_declared(item: ProfileItem, authors: dict[str, Professional], refs: dict[str, str], patient_ref: str) -> dict:
     if item.author_professional_id and item.author_professional_id in authors:
         author = authors[item.author_professional_id]
-        return {"reference": refs[author.id], "display": professional_title(author)}
+        return {"reference": refs[author.id], "display": author_title(author, in_french=True)}
     return {"reference": patient_ref, "display": "Déclaré par le patient"}
 
 

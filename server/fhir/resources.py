@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from ..models import CATEGORIES, Document, Patient, Professional
 from ..authors import Adder, adder_label
-from ..dossiers import professional_title
+from ..dossiers import author_title
 from .categories import CATEGORY_SYSTEM, LOINC, TYPES, class_coding
 from .identity import unqualified_ins
 
@@ -97,7 +97,7 @@ def document_reference(document: Document, *, patient: Patient, author: Professi
     ins = unqualified_ins(patient)
     if author is not None:
         author_ref = {"identifier": {"system": IDNAT_PS_SYSTEM, "value": f"8{author.rpps}"},
-                      "display": professional_title(author)}
+                      "display": author_title(author, in_french=True)}
     elif added_by is not None:  # R4B's author may be the Patient; a relative has no resource here: named only
         author_ref = {}
         if added_by.is_patient:

@@ -257,7 +257,10 @@ class ProfileItem(SQLModel, table=True):
     measurement… (server/profile/kinds.py says which fields each kind uses, and under which document
     category the rule places it). Declared by the patient (or a caregiver) or by a professional, its author."""
 
-    __table_args__ = (Index("ix_profileitem_dossier_kind", "dossier_id", "kind", "started_on"),)
+    __table_args__ = (Index("ix_profileitem_dossier_kind", "dossier_id", "kind", "started_on"),
+                      # The dossiers an author declared lines in ("Mes patients" of a professional whose access
+                      # ended: own_documents.py), their rows alone (0053), as ix_document_author for documents.
+                      Index("ix_profileitem_author", "author_professional_id", "deleted_at", "dossier_id"))
 
     id: str = Field(default_factory=new_id, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id")

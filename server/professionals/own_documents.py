@@ -1,10 +1,11 @@
 """What a professional keeps of a dossier once their access to it has ended: the documents they added themselves
-(the Accès page tells the patient so: "Chacun garde la lecture des documents qu'il a lui-même ajoutés"), as the
-rule says (access/rule.py: an author's right, while the dossier is open and they are not blocked), and no more.
+(the Accès page tells the patient so: "Chacun garde la lecture des documents qu'il a lui-même ajoutés"), and the
+lines they declared in its profil médical, which follow the documents' rule (profile/seen.py), as the rule says
+(access/rule.py: an author's right, while the dossier is open and they are not blocked), and no more.
 
-"Mes patients" lists those dossiers apart; each leads to a page of the professional's own documents there. What
-they may read is the rule's answer (`visibility`), asked here as everywhere: open, not blocked; never a count,
-a title or a date of anybody else's document.
+"Mes patients" lists those dossiers apart; each leads to a page of what the professional added there. What they may
+read is the rule's answer (`visibility`), asked here as everywhere: open, not blocked; never a count, a title or a
+date of anybody else's document or line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, exists, union_all
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +24,7 @@ from ..accesslog import audit
 from ..access.rule import Standing, Visibility, dossier_right, visibility
 from ..access.standing import professional_standing
 from ..facts import dossier_facts
-from ..models import Account, Document, Dossier, Patient, utcnow
+from ..models import Account, Document, Dossier, Patient, ProfileItem, utcnow
 from .patients import recently_ended, with_standings
 
 
@@ -34,7 +35,7 @@ AUTHORED_LISTED = 100
 
 @dataclass(frozen=True)
 class AuthoredLine:
-    """A dossier this professional may no longer open, where documents they added are still theirs to read."""
+    """A dossier this professional may no longer open, where what they added is still theirs to read."""
 
     dossier: Dossier
     patient: Patient
@@ -48,9 +49,23 @@ def _keeps_own_document(dossier_id: ColumnElement[str] | str, professional_id: s
                           Document.deleted_at.is_(None))  # type: ignore[union-attr]
 
 
+def _keeps_own_item(dossier_id: ColumnElement[str] | str, professional_id: str) -> ColumnElement[bool]:
+    """A line of the profile they declared, not deleted, in the dossier: through its author's index
+    (ix_profileitem_author)."""
+    return exists().where(ProfileItem.dossier_id == dossier_id, ProfileItem.author_professional_id == professional_id,
+                          ProfileItem.deleted_at.is_(None))  # type: ignore[union-attr]
+
+
+async def keeps_own(session: AsyncSession, *, dossier_id: str, professional_id: str) -> tuple[bool, bool]:
+    """Whether a document of theirs, and a line of the profile, stand in the dossier (its rule not asked)."""
+    documents, items = (await session.exec(select(_keeps_own_document(dossier_id, professional_id),
+                                                  _keeps_own_item(dossier_id, professional_id)))).one()
+    return bool(documents), bool(items)
+
+
 def _only_their_own(professional_id: str, dossier: Dossier, patient: Patient, standing: Standing,
                     now: datetime) -> bool:
-    """The rule's answer: not the dossier, but the documents they wrote in it (not closed, not blocked)."""
+    """The rule's answer: not the dossier, but what they wrote in it (not closed, not blocked)."""
     facts = dossier_facts(dossier, patient)
     return dossier_right(standing, facts, now) is None and visibility(standing, facts, now).author == professional_id
 
@@ -60,15 +75,20 @@ async def authored_only(session: AsyncSession, *, professional_id: str, opened: 
     """The dossiers where this professional reads only what they added, by the patient's name.
 
     Their right is their authorship, whatever right they wrote under (a grant, an emergency access, as médecin
-    traitant, or none the site remembers): the dossiers are found by the documents of theirs left in them, through
-    the author's own index (ix_document_author), never a scan of every document of the site; then the rule says,
-    for all of them at once, where those documents are what they may read. `opened`: the dossiers that open to them
-    ("Mes patients" above, `my_patients`), where they read more: left out before the list is cut at its length.
+    traitant, or none the site remembers): the dossiers are found by the documents and the profile's lines of theirs
+    left in them, through the author's own indexes (ix_document_author, ix_profileitem_author), never a scan of every
+    document or line of the site; then the rule says, for all of them at once, where what they wrote is what they may
+    read. `opened`: the dossiers that open to them ("Mes patients" above, `my_patients`), where they read more: left
+    out before the list is cut at its length.
     """
     now = now or utcnow()
     pro = professional_id
-    written = select(Document.dossier_id).where(Document.author_professional_id == pro,
-                                                Document.deleted_at.is_(None))  # type: ignore[union-attr]
+    written = union_all(
+        select(Document.dossier_id).where(Document.author_professional_id == pro,
+                                          Document.deleted_at.is_(None)),  # type: ignore[union-attr]
+        select(ProfileItem.dossier_id).where(ProfileItem.author_professional_id == pro,
+                                             ProfileItem.deleted_at.is_(None)),  # type: ignore[union-attr]
+    )
     rows = (await session.exec(
         select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]
         # A closed dossier opens to no professional (the rule says so below too): not a line of the list to cut.
@@ -100,12 +120,16 @@ async def ended_accesses(session: AsyncSession, *, professional_id: str, opened:
 class OwnDocuments:
     dossier: Dossier
     patient: Patient
-    visible: Visibility  # their own documents alone: listing.py asks the database for a page of them
+    visible: Visibility  # their own documents and lines alone: listing.py asks the database for a page of them
+    documents: bool = True  # a document of theirs stands there
+    items: bool = False  # a line of the profile they declared stands there, read with the list (`with_items`)
 
 
-async def own_documents(session: AsyncSession, *, account: Account, dossier_id: str, detail: str = "") -> OwnDocuments:
-    """The documents this professional added to the dossier and may read now, as the rule says; 404 if none,
-    exactly as for a missing dossier (a dossier they never wrote to is not told apart).
+async def own_documents(session: AsyncSession, *, account: Account, dossier_id: str, detail: str = "",
+                        with_items: bool = False) -> OwnDocuments:
+    """The documents this professional added to the dossier and may read now, as the rule says, and `with_items`
+    the lines of its profile they declared (their page on the web; the FHIR API's search lists documents alone);
+    404 if none, exactly as for a missing dossier (a dossier they never wrote to is not told apart).
 
     Their own alone, even where the rule lets them see more (a grant given again): the dossier's timeline is
     where the rest is read, and logged. `detail` names the software that asked (the FHIR API's search), in the log."""
@@ -117,9 +141,11 @@ async def own_documents(session: AsyncSession, *, account: Account, dossier_id: 
     asked = dossier or PHANTOM
     standing = await professional_standing(session, professional_id=pro, dossier=asked, now=now)
     seen = visibility(standing, dossier_facts(asked, patient), now)
-    theirs = (await session.exec(select(_keeps_own_document(asked.id, pro)))).one()
-    if dossier is None or patient is None or seen.author != pro or not theirs:
+    documents, items = await keeps_own(session, dossier_id=asked.id, professional_id=pro)
+    items = items and with_items
+    if dossier is None or patient is None or seen.author != pro or not (documents or items):
         await session.rollback()  # the chain's lock, taken for nothing
         raise NotFoundException()
-    await log_author_list(session, account=account, dossier=dossier, detail=detail)
-    return OwnDocuments(dossier=dossier, patient=patient, visible=Visibility(author=seen.author))
+    await log_author_list(session, account=account, dossier=dossier, detail=detail, documents=documents, items=items)
+    return OwnDocuments(dossier=dossier, patient=patient, visible=Visibility(author=seen.author), documents=documents,
+                        items=items)

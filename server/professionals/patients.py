@@ -1,8 +1,9 @@
 """A professional's patients: the dossiers they may open now ("Mes patients"), those whose access ended lately, a
-search of them by name, and, in an emergency, the dossier of a patient identified by INS and birth date."""
+search of them by name and birth date, and, in an emergency, the dossier of a patient identified by INS and birth date."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -98,12 +99,28 @@ async def recently_ended(session: AsyncSession, *, professional_id: str, opened:
             if access_ended(standing, dossier_facts(dossier, patient), now)]
 
 
+# A birth date as it is typed at the counter: "23/07/1950" (or 23.07.1950, 23-07-1950), "23/07", or the year alone.
+BIRTH_DATE = re.compile(r"(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})(?:[/.-](?P<year>\d{4}))?|(?P<born_in>\d{4})")
+
+
 def named(patient: Patient, query: str) -> bool:
     """Whether each word asked starts a word of the patient's family or given name, accents and case ignored
-    ("lefe" finds Lefèvre): a search of the professional's own list, never of all the patients."""
+    ("lefe" finds Lefèvre), and each date asked is their birth date, its day and month, or its year ("1950"): how a
+    pharmacist makes sure of who is at the counter. A search of the professional's own list, never of all the
+    patients."""
+    pieces = query.split()
+    dates = [found for found in map(BIRTH_DATE.fullmatch, pieces) if found]
+    asked = words_of(" ".join(piece for piece in pieces if not BIRTH_DATE.fullmatch(piece)))
     names = words_of(f"{patient.family_name} {patient.given_name}")
-    asked = words_of(query)
-    return bool(asked) and all(any(name.startswith(word) for name in names) for word in asked)
+    return bool(asked or dates) and all(any(name.startswith(word) for name in names) for word in asked) \
+        and all(_born_on(patient.birth_date, found) for found in dates)
+
+
+def _born_on(born: date, asked: re.Match[str]) -> bool:
+    if asked["born_in"]:
+        return int(asked["born_in"]) == born.year
+    return (int(asked["day"]), int(asked["month"])) == (born.day, born.month) \
+        and (asked["year"] is None or int(asked["year"]) == born.year)
 
 
 async def with_standings(session: AsyncSession, *, professional_id: str, rows: Sequence[tuple[Dossier, Patient]],

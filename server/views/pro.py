@@ -1,5 +1,6 @@
-"""The professional's pages: activation, "Mes patients" (its search by name, the accesses ended lately, and the
-documents they keep of a dossier no longer open to them), share codes, emergency access."""
+"""The professional's pages: activation, "Mes patients" (its search by name and birth date, the accesses ended
+lately, and what they keep of a dossier no longer open to them: their documents, the profile's lines they declared),
+share codes, emergency access."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ from ..access import emergencies, rights, share_codes
 from ..authors import author_labels
 from ..dossiers import InvalidInput
 from ..guards import professional_only
-from ..i18n import _
+from ..i18n import N_, _
 from ..identifiers import identity_of, is_valid_ins
 from ..listing import cursor, loaded_documents
-from ..models import Professional, paris_today
+from ..models import Professional, ProfileItem, paris_today
 from ..professionals.own_documents import ended_accesses, own_documents
 from ..professionals.patients import dossier_for_identity, my_patients, named
 from ..access.reading import professional_actor
+from ..profile.items import Profile, profile_of
+from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
+from ..profile.wording import in_reading_order, name
 from .attempts import attempts, take_attempt
 from .auth import start_enrolment
 from .forms import Form, FormError, parse_date, text
@@ -78,15 +82,30 @@ async def search_patients(request: HTMXRequest, db: AsyncSession, data: Form) ->
     return Redirect(url, status_code=303)
 
 
+def own_sections(profile: Profile) -> list[tuple[str, list[ProfileItem]]]:
+    """The profile's lines one professional declared, under their kind's heading, in the profile page's order; a
+    stopped treatment apart, as that page shows it, never under "Traitements en cours"."""
+    sections = []
+    for kind in ORDER:
+        ordered = in_reading_order(kind, profile.by_kind.get(kind, []))
+        if kind == "treatment":
+            sections += [(KINDS[kind].title, [i for i in ordered if not i.ended_on]),
+                         (N_("Traitements arrêtés"), [i for i in ordered if i.ended_on])]
+        else:
+            sections.append((KINDS[kind].title, ordered))
+    return [(title, found) for title, found in sections if found]
+
+
 @get("/pro/dossiers/{dossier_id:str}/mes-documents", guards=[professional_only])
 async def my_documents(request: HTMXRequest, db: AsyncSession, dossier_id: str, apres: str | None = None) -> Template:
-    """The documents this professional added to a dossier and keeps reading as their author, newest first, a page
-    at a time after the last one shown, as the timeline (listing.py). Each page is a read of the dossier, logged as
-    the author's (own_documents.py), as each document they open is."""
-    own = await own_documents(db, account=request.user.account, dossier_id=dossier_id)
+    """What this professional added to a dossier and keeps reading as its author: the lines of its profile they
+    declared, each to withdraw if entered in error (views/profile_changes.py), and their documents, newest first, a
+    page at a time after the last one shown, as the timeline (listing.py). Each page is a read of the dossier, logged
+    as the author's (own_documents.py), as each document they open is."""
+    more = bool(request.htmx and (request.htmx.target or "").startswith("more-"))
+    own = await own_documents(db, account=request.user.account, dossier_id=dossier_id, with_items=not more)
     size = request.app.state.settings.page_size
     after = await cursor(db, dossier_id=own.dossier.id, visible=own.visible, after_id=(apres or "")[:64])
-    more = bool(request.htmx and (request.htmx.target or "").startswith("more-"))
     # "Charger plus" appends the next page; a whole page shows the list down through it (listing.loaded_documents).
     loaded = await loaded_documents(db, dossier_id=own.dossier.id, visible=own.visible, after=after, size=size,
                                     whole=not more, counted=False)
@@ -99,6 +118,11 @@ async def my_documents(request: HTMXRequest, db: AsyncSession, dossier_id: str, 
     if more:
         return Template("partials/timeline_items.html", context=context)
     context |= {"identity": identity_of(own.patient, today=paris_today())}
+    if own.items:
+        sections = own_sections(await profile_of(db, dossier_id=own.dossier.id, visible=own.visible))
+        items = [item for _title, found in sections for item in found]
+        context |= {"sections": sections, "names": {i.id: name(i) for i in items}, "measures": MEASURES,
+                    "donation": DONATION, "severities": SEVERITIES}
     return Template("pro_my_documents.html", context=context)
 
 

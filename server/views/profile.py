@@ -22,7 +22,7 @@ from ..auth import accounts
 from ..authors import adders_of
 from ..caregivers.dossiers import band_of
 from ..identifiers import age_on, identity_of
-from ..dossiers import professional_title
+from ..dossiers import author_title
 from ..facts import document_facts
 from ..guards import logged_in
 from ..i18n import N_, _
@@ -124,7 +124,8 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
 
 async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: dict[str, Professional],
                       account: Account) -> dict[str, str]:
-    """Who declared each item, as the reader is told: "vous", "Dr Claire Bernard", "Paul Martin"."""
+    """Who declared each item, as the reader is told: "vous", "Dr Claire Bernard", "Nathalie Roche, pharmacienne",
+    "Paul Martin"."""
     found = await adders_of(db, items)
     labels = {}
     for item in items:
@@ -132,7 +133,7 @@ async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: di
         if item.author_professional_id:
             author = authors.get(item.author_professional_id)
             label = (_("vous") if item.author_professional_id == account.professional_id
-                     else professional_title(author) if author else _("un professionnel"))
+                     else author_title(author) if author else _("un professionnel"))
         elif adder is not None:
             label = _("vous") if adder.account_id and adder.account_id == account.id else adder.name
         else:

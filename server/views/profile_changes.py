@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..access.managing import managed_dossier
-from ..access.rule import Visibility, document_right, visibility
+from ..access.rule import Visibility, document_right, dossier_right, visibility
 from ..access.standing import facts_of, standing_of
 from ..caregivers.dossiers import band_of
 from ..dossiers import InvalidInput
@@ -28,6 +28,7 @@ from ..profile.classing import set_nature
 from ..profile.ending import end_treatment
 from ..profile.items import ItemInput, add_item, delete_item, set_item_hidden
 from ..profile.wording import name
+from ..professionals.own_documents import keeps_own
 from ..access.reading import log_profile_read
 from ..access.rule import Right
 from ..profile.kinds import DONATION, MEASURES, NATURES, ONE_AT_A_TIME, SEVERITIES
@@ -67,26 +68,39 @@ class Removal:
     actor: audit.Actor
     by_author: bool = False
     dossier: Dossier | None = None  # the author's: their form shows whose profile
+    opens: bool = True  # the dossier opens to them; else they read their line on their page of what they added
+
+    def back(self, dossier_id: str) -> str:
+        """Where the form leads back to: the profile, or the author's page of what they added to a dossier no longer
+        open to them (views/pro.py `my_documents`)."""
+        return profile_url(dossier_id) if self.opens else own_url(dossier_id)
+
+
+def own_url(dossier_id: str, done: str = "") -> str:
+    return f"/pro/dossiers/{dossier_id}/mes-documents" + (f"?fait={done}" if done else "")
 
 
 async def authored_item(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> Removal:
     """Inside the chained transaction the caller began, the chain's lock taken first (a block committed just before
     is seen, as for a document's withdrawal, professionals/uploads.py): an item this professional declared, which
     they withdraw as declared in error, while the rule lets them read it (their own: a revoked grant leaves it, a
-    block or a closed dossier does not); 404 for any other item, as for a missing one."""
+    block or a closed dossier does not, as for their documents); 404 for any other item, as for a missing one."""
     dossier = await db.get(Dossier, dossier_id[:64])
     if dossier is not None:
         await audit.lock_chain(db, dossier_id=dossier.id)
     item = await db.get(ProfileItem, item_id[:64], populate_existing=True)
     now = utcnow()
     if (account.professional_id is None or item is None or dossier is None or item.dossier_id != dossier.id
-            or item.deleted_at is not None or item.author_professional_id != account.professional_id
-            or document_right(await standing_of(db, account=account, dossier=dossier, now=now),
-                              await facts_of(db, dossier), item_facts(item), now) is None):
+            or item.deleted_at is not None or item.author_professional_id != account.professional_id):
+        await db.rollback()
+        raise NotFoundException()
+    standing, facts = await standing_of(db, account=account, dossier=dossier, now=now), await facts_of(db, dossier)
+    if document_right(standing, facts, item_facts(item), now) is None:
         await db.rollback()
         raise NotFoundException()
     professional = await db.get(Professional, account.professional_id)
-    return Removal(item, audit.Actor.professional(account, professional), by_author=True, dossier=dossier)
+    return Removal(item, audit.Actor.professional(account, professional), by_author=True, dossier=dossier,
+                   opens=dossier_right(standing, facts, now) is not None)
 
 
 async def removal(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> Removal:
@@ -114,7 +128,8 @@ async def delete_form(request: Request, db: AsyncSession, dossier_id: str, item_
         await managed_dossier(db, account=account, dossier_id=dossier_id)
         return Redirect(profile_url(dossier_id), status_code=303)
     context = {"item": found.item, "summary": name(found.item), "dossier_id": dossier_id, "measures": MEASURES,
-               "donation": DONATION, "severities": SEVERITIES, "author": found.by_author}
+               "donation": DONATION, "severities": SEVERITIES, "author": found.by_author, "opens": found.opens,
+               "back": found.back(dossier_id)}
     if found.dossier is not None:  # whose profile, as every professional's page of a dossier says: a read, logged
         context["identity"] = identity_of(await db.get(Patient, found.dossier.patient_id), today=paris_today())
         await log_profile_read(db, account=account, dossier=found.dossier, right=Right.AUTHOR)
@@ -126,10 +141,15 @@ async def delete_form(request: Request, db: AsyncSession, dossier_id: str, item_
 
 @post("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in], status_code=200)
 async def delete(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Response:
-    found = await removal(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
+    account = request.user.account
+    found = await removal(db, account=account, dossier_id=dossier_id, item_id=item_id)
     await delete_item(db, item=found.item, actor=found.actor, begun=True,
                       right=Right.AUTHOR.value if found.by_author else "")
-    return Redirect(profile_url(dossier_id, "supprime" if not found.by_author else "retire"), status_code=303)
+    if found.opens:
+        return Redirect(profile_url(dossier_id, "retire" if found.by_author else "supprime"), status_code=303)
+    # The author's page of what they added to a dossier no longer open to them; "Mes patients" once nothing is left.
+    left = any(await keeps_own(db, dossier_id=dossier_id, professional_id=account.professional_id))
+    return Redirect(own_url(dossier_id, "retire") if left else "/pro?fait=retire", status_code=303)
 
 
 # --- a treatment's end ------------------------------------------------------------------------

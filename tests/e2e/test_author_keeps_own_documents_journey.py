@@ -1,5 +1,6 @@
-"""The kiné adds a document; the patient revokes him; he finds his document again from "Mes patients" (DESIGN.md:
-"Chacun garde la lecture des documents qu'il a lui-même ajoutés"), and nothing else of her dossier."""
+"""The kiné adds a document and an allergy to the profile; the patient revokes him; he finds both again from "Mes
+patients" (DESIGN.md: "Chacun garde la lecture des documents qu'il a lui-même ajoutés", and the profile follows the
+documents' rule), withdraws the allergy he entered in error, and sees nothing else of her dossier."""
 
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def test_after_a_revoke_the_kine_finds_his_document_from_my_patients(page, compu
     expect(desk.get_by_role("status").filter(has_text="Le document est ajouté au dossier.")).to_be_visible()
     expect(desk.get_by_role("link", name="← Retour au dossier")).to_have_attribute(
         "href", f"/dossiers/{patient.dossier_id}")
+    # And an allergy to her profile (as the pharmacist of the probe added a treatment).
+    desk.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=allergy")
+    desk.get_by_label("Substance").fill("Latex")
+    desk.get_by_role("button", name="Enregistrer").click()
+    expect(desk.get_by_role("status")).to_contain_text("C'est enregistré")
 
     # The patient revokes him from her phone.
     menu(page, "Accès").click()
@@ -57,14 +63,24 @@ def test_after_a_revoke_the_kine_finds_his_document_from_my_patients(page, compu
     expect(desk.get_by_role("heading", name="Mes patients")).to_be_visible()
     expect(desk.get_by_text("Aucun dossier ne vous est ouvert pour le moment", exact=False)).to_be_visible()
     mine = desk.get_by_role("region", name="Accès terminés")
-    expect(mine).to_contain_text("vos documents seulement")
+    expect(mine).to_contain_text("vos ajouts seulement")
     expect(mine.get_by_role("link")).to_have_count(1)  # her dossier, and no other
     mine.get_by_role("link", name=re.compile("MARTIN Camille")).click()
-    expect(desk.get_by_role("heading", name="Documents que vous avez ajoutés", level=1)).to_be_visible()
+    expect(desk.get_by_role("heading", name="Ce que vous avez ajouté au dossier", level=1)).to_be_visible()
     expect(desk.locator(".timeline .doc-title")).to_have_text([TITLE])  # none of her 30 others
+    profile = desk.get_by_role("region", name="Profil médical")
+    expect(profile.locator(".profile-item")).to_have_count(1)  # his line alone, none of hers
+    expect(profile).to_contain_text("Latex")
+
+    # He entered it in error: he withdraws it, as he could his document, and is led back to what he added.
+    profile.get_by_role("link", name=re.compile(r"Retirer \(erreur de saisie\)")).click()
+    expect(desk.get_by_role("link", name="← Ce que vous avez ajouté au dossier")).to_be_visible()
+    desk.get_by_role("button", name="Retirer").click()
+    expect(desk.get_by_role("status")).to_contain_text("L'information est retirée du profil")
+    expect(desk.get_by_role("region", name="Profil médical")).to_have_count(0)
     desk.get_by_role("link", name=re.compile(TITLE)).click()
     expect(desk.get_by_role("heading", name=TITLE)).to_be_visible()
-    back = desk.get_by_role("link", name="← Vos documents dans ce dossier")
+    back = desk.get_by_role("link", name="← Ce que vous avez ajouté au dossier")
     expect(back).to_have_attribute("href", f"/pro/dossiers/{patient.dossier_id}/mes-documents")
     back.click()
     desk.get_by_role("link", name="← Mes patients").click()

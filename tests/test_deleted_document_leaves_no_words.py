@@ -103,8 +103,8 @@ async def test_a_deleted_document_s_words_are_nowhere_once_housekeeping_has_pass
             await asyncio.sleep(0.1)
         assert left == NONE_LEFT
         # What the page said before: the bound it waited for, and what stays.
-        assert "et dans les 10 minutes les mots que l'index de recherche gardait de lui" in said
-        assert "le journal des accès garde la trace que ce document a existé (son titre)" in said
+        assert "la recherche l'oubliera dans les 10 minutes" in said
+        assert "l'historique gardera une ligne disant que vous l'avez supprimé, avec son titre mais sans son contenu" in said
 
         row = await db.get(Document, gone.id, populate_existing=True)
         assert row.deleted_at is not None

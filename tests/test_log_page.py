@@ -24,7 +24,7 @@ from server.templating import PARIS, date_fr
 from tests.conftest import add_text_document, new_patient, set_cookie, without_csrf
 
 MISSING = "0" * 32
-LINE = re.compile(r'<li class="log-line( is-new)?" id="evenement-(\d+)">\s*(?:<span class="badge log-new">Nouveau</span><span class="visually-hidden">. </span> )?'
+LINE = re.compile(r'<li class="log-line( is-new)?" id="evenement-(\d+)">\s*(?:<span class="badge log-new">Nouveau</span><span class="visually-hidden"> :</span> )?'
                   r'<span class="log-text">(?:<span class="fit fit-\d+">)?(.*?)</span>', re.S)
 
 

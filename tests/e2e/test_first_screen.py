@@ -88,7 +88,7 @@ def test_the_historique_shows_its_newest_event_on_the_first_screen(page, server,
     expect(page.locator("[data-journal-status]")).to_have_class(re.compile(r"\bsuccess\b"))  # its final height
     expect(page.get_by_label("Professionnel", exact=True)).to_be_hidden()
     # The script's verdict is set in French typography, as the server's sentences: no line starts with its colon.
-    assert "configuré)\u202f: un journal différent" in page.locator("[data-journal-status]").text_content()
+    assert "configuré)\u202f: un journal différent" in page.locator("[data-journal-detail]").text_content()
 
     bar = page.get_by_role("navigation", name="Menu principal").bounding_box()
     box = page.locator("li.log-line").first.bounding_box()  # the newest: adding her passkey at login

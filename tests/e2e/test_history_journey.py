@@ -46,6 +46,8 @@ def test_the_kine_s_reads_are_in_the_historique_new_until_seen_filtered_and_expo
         line = page.get_by_role("listitem").filter(has_text=f"« {title} »")
         expect(line).to_contain_text(f"{kine.name}, {kine.profession}, a consulté « {title} »")
         expect(line.get_by_text("Nouveau", exact=True)).to_be_visible()
+        # Heard as it reads: "Nouveau : Mme …", not "Nouveau point".
+        expect(line).to_contain_text(f"Nouveau : {kine.name}, {kine.profession}")
 
     # After this visit they are no longer new.
     page.reload()

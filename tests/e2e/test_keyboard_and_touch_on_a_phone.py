@@ -101,7 +101,7 @@ def test_nothing_tab_reaches_on_the_historique_is_under_the_bottom_bar_or_a_day_
     page.set_viewport_size(SCREEN)
     log_in(page, parent_of_two)
     page.goto(f"/dossiers/{parent_of_two.dossier_id}/historique")
-    expect(page.get_by_role("link", name="Télécharger la preuve").nth(READS - 1)).to_be_attached()
+    expect(page.get_by_text("Preuve", exact=True).nth(READS - 1)).to_be_attached()  # each event's folded proof
     # The page's own check done: its status, above the filters, takes its final height (on a loaded machine it
     # finished while Tab went down, and moved "Filtrer" under the bottom bar after it was scrolled into view).
     expect(page.locator("[data-journal-status]")).to_have_class(re.compile(r"\bsuccess\b"))
@@ -162,7 +162,7 @@ def test_a_patients_targets_are_44_px(page: Page, parent_of_two):
     for path in ("historique", "profil", "acces"):
         page.goto(f"/dossiers/{parent_of_two.dossier_id}/{path}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
-        no_small_targets(page)  # the Historique's "Télécharger la preuve" on every event among them
+        no_small_targets(page)  # the Historique's "Preuve" on every event among them
 
 
 def test_a_professionals_targets_are_44_px(page: Page, seed, seed_professional, seed_grant):

@@ -247,7 +247,15 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
 
     # First visit: the phone pins the log's key, verifies the checkpoint and every event shown.
     page.goto(historique)
-    status = page.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
+    # What she reads first says it plainly; how, and what it cannot tell, is one tap away.
+    verdict = page.get_by_role("status").filter(has_text="Votre appareil a vérifié cet historique")
+    expect(verdict).to_have_text("Votre appareil a vérifié cet historique pour la première fois. À chaque visite, il "
+                                 "vérifiera que rien n'y a été changé ni effacé.")
+    expect(verdict).not_to_contain_text("signature")
+    status = page.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
+    expect(status).not_to_have_attribute("open", "")
+    status.get_by_text("Comment votre appareil l'a vérifié").click()
+    expect(status.get_by_text("Historique vérifié par votre appareil")).to_be_visible()
     expect(status).to_contain_text("pour la première fois")
     # When, as the Historique's sentences say it: the day with its month (a no-break space), this year's year left out.
     said_when = re.compile(r"par votre appareil le \d{1,2}(er)?\u00a0[a-zéû]+ à \d{1,2}\u00a0h\u00a0\d\d,")
@@ -266,7 +274,10 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
     assert TRICKY_NAME not in json.dumps(kept, ensure_ascii=False)
 
     # Any event's proof, for whoever checks it offline (`carnet audit verify-proof`).
+    # Folded under each line's "Preuve", out of the reading path of those who do not need it.
     line = page.locator("li.log-line").filter(has_text="Zaza")
+    expect(line.get_by_role("link", name="Télécharger la preuve")).to_be_hidden()
+    line.get_by_text("Preuve", exact=True).click()
     proof = download(page, line.get_by_role("link", name="Télécharger la preuve"))
     with database(server) as connection:
         tricky_hash = connection.execute("SELECT hash FROM accessevent WHERE dossier_id = ? AND actor_rpps = ?",
@@ -284,6 +295,7 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
 
     # The next visit proves the log only grew since (the log the server signs itself: no witness here).
     page.goto(historique)
+    expect(verdict).to_contain_text(re.compile(r"rien n'y a été changé ni effacé depuis sa dernière vérification, le \d"))
     expect(status).to_contain_text("sur la seule signature de Carnet (aucun témoin configuré)")
     expect(status).to_contain_text(re.compile(r"le journal prolonge celui vérifié le \d"))
     kept = stored_checkpoint(page, patient.dossier_id)
@@ -300,7 +312,8 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
     alert = page.get_by_role("alert").filter(has_text="Cet historique ne correspond pas au journal signé")
     expect(alert).to_be_visible()
     expect(alert).to_contain_text("Le journal signé ne prolonge pas celui que votre appareil avait vérifié")
-    expect(page.get_by_role("status").filter(has_text="Historique vérifié")).to_have_count(0)
+    expect(page.get_by_role("status").filter(has_text="vérifié")).to_have_count(0)
+    expect(page.get_by_text("Comment votre appareil l'a vérifié")).to_be_hidden()
 
     # The evidence: both signed checkpoints, the proof that failed, the events shown; made on the phone.
     evidence = json.loads(download(page, alert.get_by_role("button", name="Télécharger les éléments de preuve")))
@@ -334,6 +347,7 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
         no_js.goto(historique)
         expect(no_js.get_by_role("heading", name="Historique de mon dossier")).to_be_visible()
         expect(no_js.get_by_text("il lui faut pour cela JavaScript")).to_be_visible()
+        no_js.get_by_text("Preuve", exact=True).first.click()
         expect(no_js.get_by_role("link", name="Télécharger la preuve").first).to_be_visible()
     finally:
         context.close()
@@ -355,7 +369,7 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
 
     # The whole Historique, page after page: every event follows the one before it, down to the first.
     page.goto(historique)
-    status = page.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
+    status = page.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
     expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels. Aucun événement ne "
                                    "manque entre ceux qui sont affichés.")
     scroll_to_the_end(page)
@@ -441,7 +455,7 @@ def test_the_phone_shows_no_word_of_an_event_that_the_log_does_not_sign(page, se
     run_async(emergency_reads(server.data_dir, patient, urgentist, reason=reason, reads=3))
     wait_until_integrated(server)
     page.goto(f"/dossiers/{patient.dossier_id}/historique")
-    status = page.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
+    status = page.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
     reads = page.locator("li.log-line").filter(has_text="a consulté votre dossier")
     expect(reads).to_have_count(3)
     expect(status).to_contain_text("événements affichés y sont inscrits tels quels.")
@@ -464,7 +478,7 @@ def test_the_phone_says_whether_a_witness_backs_what_it_checked(page, browser, s
     run_async(append_reads(server.data_dir, patient.dossier_id, (nurse, "", "")))
     wait_until_integrated(server)
     historique = f"/dossiers/{patient.dossier_id}/historique"
-    status = page.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
+    status = page.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
 
     # No witness configured (the default): the log the server signs itself, said so, and what that cannot catch.
     page.goto(historique)
@@ -497,7 +511,7 @@ def test_the_phone_says_whether_a_witness_backs_what_it_checked(page, browser, s
         witnessed = context.new_page()
         witnessed.route(re.compile(r".*/(journal/checkpoint|dossiers/[0-9a-f]+/historique)$"), with_witness)
         witnessed.goto(historique)
-        status = witnessed.get_by_role("status").filter(has_text="Historique vérifié par votre appareil")
+        status = witnessed.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
         expect(status).to_contain_text("aucune entrée du journal signé de Carnet n'a été modifiée ni effacée depuis "
                                        "sa vérification précédente")
         expect(status).to_contain_text(re.compile(r"Journal contresigné par\s*: asso-patients\.example/temoin\."))

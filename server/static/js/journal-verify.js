@@ -66,12 +66,29 @@
     status.className = "journal-status " + kind;
   }
 
+  // How the verdict was reached, under it, one tap away; nothing at all while there is no verdict, or a failed one.
+  function detail(box, text) {
+    const folded = box.querySelector("[data-journal-detail]");
+    folded.querySelector("[data-journal-detail-text]").textContent = text || "";
+    folded.hidden = !text;
+  }
+
   function mark(item, text) {
     if (item.parentElement.querySelector(".log-journal-failed")) return;
     const flag = document.createElement("strong");
     flag.className = "log-journal-failed small";
     flag.textContent = text;
     item.before(flag);
+  }
+
+  // What the check means for the reader, first, in plain words: her device holds the log to the state it verified
+  // before, so "nothing changed since" is what it can tell on its own, witnesses or not (they answer for what
+  // others are shown: the detail says so).
+  function plainText(first) {
+    return first.previous
+      ? _("Votre appareil a vérifié cet historique : rien n'y a été changé ni effacé depuis sa dernière vérification, le %(previous)s.")
+        .replace("%(previous)s", longMoment(new Date(first.previous.at)))
+      : _("Votre appareil a vérifié cet historique pour la première fois. À chaque visite, il vérifiera que rien n'y a été changé ni effacé.");
   }
 
   // What was checked, as it is: with no witness's cosignature (none is configured, by default), the log the server
@@ -117,6 +134,11 @@
     }
   }
 
+  function verified(box, text) {
+    say(box, plainText(first), "success");
+    detail(box, text);
+  }
+
   function showFailure(box, failure, evidence) {
     const text = markText(failure.reason);
     if (text) (failure.items || []).forEach((item) => mark(item, text));
@@ -124,6 +146,7 @@
     evidence.reason = reasonText(failure);
     alert.querySelector("[data-journal-reason]").textContent = evidence.reason;
     box.querySelector("[data-journal-status]").hidden = true;
+    detail(box, null);
     alert.hidden = false;
     alert.querySelector("[data-journal-evidence]").onclick = () => download(alert, evidence);
   }
@@ -181,7 +204,7 @@
       queue = queue.then(() => {
         if (failed || !witnessed) return;
         const shown = document.querySelector('[data-journal-state="verified"]') !== null;
-        say(box, verifiedText(first, { witnessNames: witnessed, whole: whole && shown, witnesses: configured(box) }), "success");
+        verified(box, verifiedText(first, { witnessNames: witnessed, whole: whole && shown, witnesses: configured(box) }));
       });
       return;
     }
@@ -196,7 +219,7 @@
         first = first || result;
         witnessed = result.witnessNames;
         whole = pages.some((page) => page.items.length) && pages.every((page) => page.list.whole);
-        say(box, verifiedText(first, { witnessNames: result.witnessNames, whole, witnesses: configured(box) }), "success");
+        verified(box, verifiedText(first, { witnessNames: result.witnessNames, whole, witnesses: configured(box) }));
       } catch (error) {
         const reason = error instanceof Failure || error instanceof J.ProofError ? error.reason : null;
         if (reason && reason !== "unsupported") {
@@ -206,6 +229,7 @@
         }
         if (!reason && !(error instanceof Unavailable)) console.error(error);  // a fault of this script: no verdict
         nodes.forEach((node) => { delete node.dataset.journalState; });  // checked again at the next round
+        detail(box, null);
         say(box, reason === "unsupported"
           ? _("Ce navigateur ne sait pas vérifier les signatures du journal (Ed25519) : l'historique n'est pas vérifié sur cet appareil. Un navigateur à jour le peut.")
           : _("L'historique n'a pas pu être vérifié pour l'instant : le journal de Carnet n'a pas répondu, ou la vérification a été interrompue. Votre appareil réessaiera à votre prochaine visite."),

@@ -100,7 +100,7 @@ async def test_the_band_is_the_patients_whoever_else_the_professional_follows(ap
     assert band == f"LEFÈVRE Hugo · né le 01/07/1990 ({age} ans) · M sexe masculin · INS {ins_for_reading(other.patient.ins)} (non qualifiée)"
 
 
-async def test_a_caregivers_band_shows_the_same_traits(app, db):
+async def test_a_caregivers_band_shows_the_same_traits_the_ins_in_plain_words(app, db):
     leo = await new_patient(db, given_name="Léo", family_name="Martin", birth=date(2016, 5, 4), serial=3, sex="M")
     document = await add_text_document(db, app, leo.dossier)
     helper = await caregiver(db, leo, level="gestion", given="Paul")
@@ -111,7 +111,9 @@ async def test_a_caregivers_band_shows_the_same_traits(app, db):
             band = band_of(page, "Dossier affiché")
             assert page.status_code == 200, url
             assert "Dossier de Léo Martin" in band and "né le 4 mai 2016" in band, url
-            assert f"MARTIN Léo · M sexe masculin · INS {ins_for_reading(leo.patient.ins)} (non qualifiée)" in band, url
+            # The number a relative may read out, said in words: "non qualifiée" is the professional's to act on.
+            assert f"MARTIN Léo · M sexe masculin · Matricule INS {ins_for_reading(leo.patient.ins)}" in band, url
+            assert "le numéro qui identifie la personne auprès des soignants" in band and "qualifiée" not in band, url
             assert 'aria-label="Patient affiché"' not in page.text  # one band, not two
 
 

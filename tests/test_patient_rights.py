@@ -217,8 +217,8 @@ async def test_revoking_a_grant_another_manager_replaced_meanwhile_revokes_nothi
         response = await post_form(client, f"/dossiers/{dossier_id}/acces/{month.id}/revocation", {})
     assert log.actions == []
     text = html.unescape(response.text)
-    assert "Rien n'a été révoqué : cet accès avait été remplacé entre-temps" in text
-    assert "L'accès a été révoqué" not in text
+    assert "Rien n'a été retiré : cet accès avait été remplacé entre-temps" in text
+    assert "L'accès est retiré" not in text
     current = (await db.exec(select(Grant).where(Grant.dossier_id == dossier_id, Grant.revoked_at.is_(None)))).all()
     assert len(current) == 1 and f"/acces/{current[0].id}/revocation" in text  # the year's, offered to revoke
 

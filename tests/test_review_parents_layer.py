@@ -115,7 +115,7 @@ async def test_at_18_the_young_adult_lifts_her_parents_block_and_tells_two_grant
         await turn_18(db, patient_id)
         page = html.unescape((await own.get(f"/dossiers/{dossier_id}/professionnels/{girard}")).text)
         assert "Lever le blocage de vos parents" in page
-        assert page.count(">Révoquer l'accès donné par un parent<") == 1 and page.count(">Révoquer l'accès<") == 1
+        assert page.count(">Retirer l'accès donné par un parent<") == 1 and page.count(">Retirer l'accès<") == 1
         assert await act(own, f"/dossiers/{dossier_id}/professionnels/{girard}/deblocage") == 303
         await fresh(db)
         assert (await db.exec(select(Block).where(Block.dossier_id == dossier_id))).one().lifted_at is not None

@@ -14,16 +14,18 @@ from tests.conftest import ORIGIN, activate, activate_professional, add_text_doc
 from tests.patient_helpers import CAMILLE
 from tests.test_professional_documents import pdf_bytes, upload
 
-AFTER_REVOKE = "Dès sa prochaine action, ce professionnel ne voit plus le dossier, sauf les documents qu'il y a lui-même ajoutés."
-# Said of a named professional, woman or man: no "il" (Julie Moreau was told "il ne verra plus le dossier").
-REVOKE_CONFIRM = "Dès sa prochaine action, le dossier lui sera fermé, sauf les documents ajoutés par ses soins."
+AFTER_REVOKE = "L'accès est retiré : ce professionnel ne peut plus voir le dossier, sauf les documents ajoutés par ses soins."
+# Said of a named professional, woman or man: no "il" (Julie Moreau was told "il ne verra plus le dossier"); in plain
+# words, and that it can be undone (an 81-year-old patient feared "Révoquer" was for good).
+REVOKE_CONFIRM = ("Julie Moreau ne pourra plus voir le dossier, sauf les documents ajoutés par ses soins. "
+                  "Vous pourrez lui redonner accès plus tard.")
 AFTER_BLOCK = "il ne peut plus rien lire du dossier, pas même les documents qu'il y a ajoutés, ni en urgence."
 BLOCK_CONFIRM = "Ce professionnel ne pourra plus rien lire, pas même les documents qu'il a ajoutés, ni en urgence"
 REVIEW_BLOCK = "bloquez ce professionnel : il ne pourra plus rien lire du dossier, pas même les documents qu'il y a ajoutés."
 BLOCKED_LIST = "ni comme médecin traitant, ni même les documents qu'il a ajoutés."
 AFTER_UNBLOCK = "Il peut de nouveau relire les documents qu'il a ajoutés"
 OPTED_OUT = "Vous avez refusé l'accès d'urgence : le dossier lui est fermé, sauf les documents ajoutés par ses soins."
-STILL_MEDECIN = "Médecin traitant, ce professionnel voit toujours tout le dossier."
+STILL_MEDECIN = "Comme médecin traitant, Dr Julie Moreau pourra toujours voir tout le dossier."
 
 
 @pytest.fixture
@@ -66,10 +68,10 @@ async def test_after_a_revoke_the_professional_reads_only_the_documents_they_add
     assert await reads(pro_client, dossier) and await reads(pro_client, patients)
     await activate(client, patient)
     access = text(await client.get(f"{dossier}/acces"))
-    assert f"Révoquer l'accès de Julie Moreau ? {REVOKE_CONFIRM}" in access
+    assert f"Retirer l'accès de Julie Moreau ? {REVOKE_CONFIRM}" in access
     [grant] = await grant_ids(db, patient, pro)
     notice = text(await post_form(client, f"{dossier}/acces/{grant}/revocation", {}))
-    assert AFTER_REVOKE in notice
+    assert AFTER_REVOKE in notice and "Vous pourrez lui redonner accès plus tard." in notice
     assert not await reads(pro_client, dossier)  # "ne voit plus le dossier"
     assert not await reads(pro_client, patients)
     assert await reads(pro_client, theirs)  # "sauf les documents qu'il y a lui-même ajoutés"

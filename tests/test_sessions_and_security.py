@@ -1,11 +1,13 @@
 """Sessions rotate and expire; CSRF is enforced; every response carries the security headers."""
 
+import html
 import re
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
-from server.models import WebSession
+from server.models import WebSession, utcnow
 from tests.conftest import activate, add_text_document, login, post_form, set_cookie
 
 
@@ -43,6 +45,22 @@ async def test_an_idle_session_expires(client, db, patient):
         db.add(row)
     await db.commit()
     assert (await client.get("/cles", follow_redirects=False)).status_code == 303
+
+
+async def test_a_link_reopened_after_an_idle_logout_says_the_session_closed_and_nothing_is_lost(client, db, patient):
+    """An 81-year-old patient's probe: after an idle logout, a link led to a bare "Connexion" page, no word why."""
+    await activate(client, patient)
+    await db.exec(update(WebSession).values(last_seen_at=utcnow() - timedelta(minutes=31)))
+    await db.commit()
+    page = f"/dossiers/{patient.dossier.id}"
+    response = await client.get(page, follow_redirects=False)
+    assert response.headers["location"] == f"/connexion?suite={page}&fin=inactivite"  # a flag, nothing about her
+    login = html.unescape((await client.get(response.headers["location"])).text)
+    assert "Votre session s'est fermée après un moment sans activité. Rien n'est perdu : reconnectez-vous." in login
+    # A cookie that names no session (never one, or one a logout ended) gets the bare login page, as before.
+    assert (await client.get(page, follow_redirects=False)).headers["location"] == f"/connexion?suite={page}"
+    logged_out = html.unescape((await client.get("/connexion?deconnecte=1")).text)
+    assert "sans activité" not in logged_out and "Vous êtes déconnecté." in logged_out
 
 
 async def test_the_session_cookie_is_httponly_and_samesite(client, patient):

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .rule import REPRESENTATIVE, Right, dossier_right
 from ..caregivers.confidential import keeps_from_parents, of_age
-from ..dossiers import WORD_LENGTH, InvalidInput, professionals_by_id
+from ..dossiers import WORD_LENGTH, InvalidInput, professional_title, professionals_by_id
 from ..models import Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord
 from ..search import past_every_longer, search_title, words_of
 from ..facts import dossier_facts
@@ -39,7 +39,7 @@ class ProfessionalLine:
     blocked: bool = False
     grants: list[Grant] = field(default_factory=list)  # current ones (not revoked, not over)
     emergency: EmergencyAccess | None = None  # under way now
-    after_revoke: str = ""  # what they still read once their grant is revoked: the author rule at least
+    after_revoke: str = ""  # what they still read once their grant is removed: the author rule at least
     # Of a professional who kept care from the minor's parents, seen by anyone but a parent: the parents' own
     # grants and block, theirs alone to change (caregivers/confidential.py).
     parents_grants: list[Grant] = field(default_factory=list)
@@ -109,19 +109,21 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
 
 
 def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
-    """What revoking their grant leaves this professional, by `rule.document_right`: never "nothing" when they wrote some.
-    Said of a named professional, woman or man, without "il" (Carnet does not know which)."""
+    """What removing their grant leaves this professional, by `rule.document_right`: never "nothing" when they wrote
+    some. Said by name, in plain words, without "il" (Carnet does not know whether it is a woman or a man)."""
+    name = professional_title(line.professional)
     if dossier.state == "closed" or line.blocked:
-        return _("Rien ne lui est lisible tant que le dossier est fermé ou que ce professionnel est bloqué.")
+        return _("Pour l'instant, %(name)s ne peut de toute façon rien lire : le dossier est fermé ou ce professionnel "
+                 "est bloqué.", name=name)
     if line.right == Right.MEDECIN_TRAITANT:  # not one the parents who declared them blocked
-        return _("Médecin traitant, ce professionnel voit toujours tout le dossier.")
+        return _("Comme médecin traitant, %(name)s pourra toujours voir tout le dossier.", name=name)
     if line.emergency and not dossier.emergency_opt_out:
-        return _("Son accès d'urgence dure jusqu'à sa fin ; ensuite, le dossier lui sera fermé, sauf les documents "
-                 "ajoutés par ses soins.")
+        return _("Son accès d'urgence continue jusqu'à sa fin ; ensuite, %(name)s ne pourra plus voir le dossier, "
+                 "sauf les documents ajoutés par ses soins.", name=name)
     if line.parents_grants:
-        return _("Dès sa prochaine action, seuls l'accès qu'un de vos parents lui a donné et les documents "
-                 "ajoutés par ses soins lui resteront ouverts.")
-    return _("Dès sa prochaine action, le dossier lui sera fermé, sauf les documents ajoutés par ses soins.")
+        return _("%(name)s ne pourra plus voir que ce que permet l'accès donné par un de vos parents, et les documents "
+                 "ajoutés par ses soins.", name=name)
+    return _("%(name)s ne pourra plus voir le dossier, sauf les documents ajoutés par ses soins.", name=name)
 
 
 async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datetime,

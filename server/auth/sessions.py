@@ -33,6 +33,8 @@ NEW_ACCOUNT = "new_account"
 # until the new login; after it, the same form (RESUMED_FORM), until its page has filled it again. Never in an address.
 REFUSED_FORM = "refused_form"
 RESUMED_FORM = "resumed_form"
+# In a request's scope: its cookie named a session that its idle limit just ended, so the login page can say so.
+IDLE_ENDED = "carnet.idle_ended"
 
 
 @dataclass
@@ -101,6 +103,7 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
     if professional is not None:
         session.expunge(professional)
     if now - row.last_seen_at > idle or now - row.created_at > max_age:
+        session.info[IDLE_ENDED] = now - row.last_seen_at > idle
         # Ended all the same (it is not returned); deleted now, or by the next request or housekeeping if busy.
         await unless_busy(session, lambda: session.exec(delete(WebSession).where(WebSession.id == row.id)))  # type: ignore[call-overload]
         return None
@@ -232,6 +235,7 @@ class SessionMiddleware(ASGIMiddleware):
                     max_age=timedelta(hours=settings.session_max_hours),
                 )
             scope["user"] = current
+            scope[IDLE_ENDED] = db.info.pop(IDLE_ENDED, False)  # type: ignore[literal-required]
             scope["auth"] = token if current else None
             scope[REQUEST_DB] = db  # type: ignore[literal-required]
             await next_app(scope, receive, send)

@@ -27,6 +27,7 @@ from .language import QUERY, SAME_SITE_PATH, page_address
 # passkeys.js takes it on (a patient's share code "#c=" is already out of the address then: carnet.js).
 NEXT = "suite"
 UNSENT = "non-envoye"  # a flag: a form sent after its session ended was not done
+IDLE = ("fin", "inactivite")  # a flag: the session ended after a while without activity, nothing else
 # In a recovery's half-session: the recovery code its passkey spends.
 RECOVERY_CODE = "recovery_code_id"
 
@@ -43,7 +44,7 @@ def kept_query(query: str) -> str:
     """What of a page's query a login brings back: the form a chooser opened ("?type=allergy"), a list's filters
     (opaque ids and choices: never a name or a title, which no address of Carnet holds); not a one-time notice
     ("?fait=…", which would say again that something was just done), nor the login's own."""
-    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in ("fait", NEXT, UNSENT)]
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in ("fait", NEXT, UNSENT, IDLE[0])]
     return f"?{urlencode(kept)}" if kept else ""
 
 
@@ -51,8 +52,9 @@ def login_address(request: Request, *, unsent: bool = False) -> str:
     """The login page, for someone a page refused because they are not logged in: with the way back to it, the page
     they asked for (a link htmx followed is one), or the page htmx asked a part of, or sent a form from. Someone
     logged in whom it refused goes to the login page alone: it would only lead them back to the same refusal.
-    `unsent`: a form sent after its session ended, which the login page says was not done."""
-    flag = f"{UNSENT}=1" if unsent else ""
+    `unsent`: a form sent after its session ended, which the login page says was not done; else a session its idle
+    limit just ended (sessions.load_session) is said to have closed, so that the bare login page is no riddle."""
+    flag = f"{UNSENT}=1" if unsent else "=".join(IDLE) if request.scope.get(sessions.IDLE_ENDED) else ""
     if request.user is not None and request.user.row.authenticated:
         return "/connexion"
     part_of_a_page = request.headers.get("hx-request") and not request.headers.get("hx-boosted")
@@ -240,6 +242,7 @@ async def login_page(request: Request) -> Response:
     # A flag, not a message: "?deconnecte=1" carries nothing about the person who left.
     return Template("login.html", context={"logged_out": request.query_params.get("deconnecte") == "1",
                                            "unsent": request.query_params.get(UNSENT) == "1",
+                                           "idle_ended": request.query_params.get(IDLE[0]) == IDLE[1],
                                            "next": next_path(request.query_params.get(NEXT))})
 
 

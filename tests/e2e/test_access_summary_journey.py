@@ -44,7 +44,7 @@ def test_the_access_page_leads_with_a_summary_and_fits_two_screens_with_its_line
 
     # A line opens to what that person sees and to the actions, all the same width.
     kine = people[0]
-    revoke = page.get_by_role("button", name=f"Révoquer l'accès de {kine.name}")
+    revoke = page.get_by_role("button", name=f"Retirer l'accès de {kine.name}")
     expect(revoke).to_be_hidden()
     open_access_line(page, kine.name)
     expect(revoke).to_be_visible()
@@ -54,6 +54,18 @@ def test_the_access_page_leads_with_a_summary_and_fits_two_screens_with_its_line
     widths = {round(action.bounding_box()["width"]) for action in (revoke, block, see_as)}
     assert len(widths) == 1, f"the actions are of different widths: {widths}"
     assert_fits_phone(page)
+
+    # Removing an access is asked and told in plain words, the Historique's own, and says it can be undone.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    revoke.click()
+    expect(page.get_by_role("status")).to_contain_text("L'accès est retiré : ce professionnel ne peut plus voir le dossier")
+    assert asked == [f"Retirer l'accès de {kine.name} ? {kine.name} ne pourra plus voir le dossier, sauf les documents "
+                     "ajoutés par ses soins. Vous pourrez lui redonner accès plus tard."]
+    page.get_by_role("status").get_by_text("L'accès est retiré").click()
+    expect(page.get_by_role("status")).to_contain_text("Vous pourrez lui redonner accès plus tard.")
+    menu(page, "Historique").click()
+    expect(page.get_by_text(f"Vous avez retiré l'accès de {kine.name}", exact=False)).to_be_visible()
 
 
 def test_a_refused_change_of_access_reloads_as_the_professionals_page_not_action_impossible(

@@ -232,3 +232,18 @@ def test_a_passkey_that_cannot_be_used_says_why_in_french(page: Page, seed, cont
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     expect(page.get_by_role("alert")).to_have_text(
         f"Les clés d'accès ne fonctionnent qu'à l'adresse de Carnet : ouvrez {server.url} et réessayez.")
+
+
+def test_a_login_on_a_device_without_her_passkey_says_what_to_do(page: Page):
+    """An 81-year-old patient's probe: her new phone had no passkey for Carnet and the page said "L'opération a été
+    annulée ou a expiré": she had cancelled nothing. The browser tells neither apart, so the page says what to do."""
+    without_passkey_autofill(page)
+    page.goto("/connexion")
+    expect(page.get_by_text("Une clé d'accès remplace le mot de passe", exact=False)).to_be_visible()
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()  # this device holds none
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Si vous avez changé de téléphone ou d'ordinateur")
+    expect(alert).to_contain_text("« J'ai perdu ma clé d'accès »")
+    expect(alert).to_contain_text("« Activer mon dossier »")
+    expect(page.get_by_role("link", name="J'ai perdu ma clé d'accès")).to_be_visible()
+    expect(page.get_by_role("link", name="Activer mon dossier")).to_be_visible()

@@ -55,8 +55,8 @@ def test_after_a_revoke_the_kine_finds_his_document_from_my_patients(page, compu
     menu(page, "Accès").click()
     open_access_line(page, kine.name)
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name=f"Révoquer l'accès de {kine.name}").click()
-    expect(page.get_by_role("status")).to_contain_text("L'accès a été révoqué")
+    page.get_by_role("button", name=f"Retirer l'accès de {kine.name}").click()
+    expect(page.get_by_role("status")).to_contain_text("L'accès est retiré")
 
     # "Mes patients": her dossier no longer opens to him; what he added is listed apart, and leads to it alone.
     menu(desk, "Mes patients").click()

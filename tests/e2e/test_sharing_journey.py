@@ -113,8 +113,8 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     page.get_by_role("link", name="← Retour aux accès").click()
     open_access_line(page, kine.name)
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name=f"Révoquer l'accès de {kine.name}").click()
-    expect(page.get_by_role("status")).to_contain_text("L'accès a été révoqué")
+    page.get_by_role("button", name=f"Retirer l'accès de {kine.name}").click()
+    expect(page.get_by_role("status")).to_contain_text("L'accès est retiré")
     expect(page.get_by_role("region", name="Professionnels")).to_contain_text("Aucun accès accordé en ce moment")
 
     console.allow("status of 404")  # the refusals below, and nothing else

@@ -107,10 +107,16 @@
   }
 
   // WebAuthn's errors (https://www.w3.org/TR/webauthn-3/#sctn-createCredential), said for a person.
-  function errorMessage(error) {
+  function errorMessage(error, box) {
     switch (error && error.name) {
       case "CarnetError": return error.message;
-      case "NotAllowedError": return _("L'opération a été annulée ou a expiré. Réessayez.");
+      case "NotAllowedError":
+        // At login, the browser says the same whether she cancelled or this device holds no passkey for Carnet
+        // (WebAuthn, "Authentication Ceremony Privacy": not telling which protects her privacy): the login page says what to do in either case.
+        if (box && box.hasAttribute("data-passkey-login")) {
+          return _("Aucune clé d'accès n'a servi. Si vous avez changé de téléphone ou d'ordinateur, ou si la clé est introuvable sur cet appareil, touchez « J'ai perdu ma clé d'accès » plus bas. Si vous n'avez encore jamais utilisé Carnet, touchez « Activer mon dossier ». Sinon, réessayez.");
+        }
+        return _("L'opération a été annulée ou a expiré. Réessayez.");
       case "InvalidStateError": return _("Cet appareil a déjà une clé d'accès pour ce compte.");
       case "AbortError": return _("La demande de clé d'accès a été interrompue. Réessayez.");
       case "SecurityError":
@@ -126,7 +132,7 @@
   function showError(box, error) {
     var el = box.querySelector("[data-passkey-error]");
     if (!el) return;
-    el.textContent = errorMessage(error);
+    el.textContent = errorMessage(error, box);
     el.hidden = false;
   }
 

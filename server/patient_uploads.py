@@ -19,7 +19,8 @@ from .files.store import Storage
 from .i18n import _
 from .models import CATEGORIES, Account, Document, Patient
 from .notifications import notify
-from .professionals.uploads import Upload, check_details, check_file, check_note, clean_filename, note_name
+from .files.kinds import clean_filename
+from .professionals.uploads import Upload, check_details, check_file, check_note, note_name
 from .text_input import readable_length
 
 # Every category but the Assurance Maladie's statements, which come from its feed alone.

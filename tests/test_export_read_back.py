@@ -24,7 +24,7 @@ from server.fhir.identity import unqualified_ins
 from server.i18n.formats import long_date
 from server.models import Document, paris_today
 from server.patient_uploads import Addition, add_own_document
-from server.professionals import uploads
+from server.professionals import withdrawal
 from server.professionals.uploads import Upload
 from server.profile.items import add_item
 from tests.conftest import ORIGIN, AsyncTestClient, activate, new_patient, new_professional
@@ -69,10 +69,10 @@ async def copy_made_elsewhere(there: Installation, *, withdrawn_at: datetime | N
     await there.session.commit()
     if withdrawn_at is not None:  # on that day, as his page's button does it
         with monkeypatch.context() as then:
-            for module in (uploads, audit):
+            for module in (withdrawal, audit):
                 then.setattr(module, "utcnow", lambda: withdrawn_at)
             account = await account_for_professional(there.session, professional=kine.professional)
-            await uploads.withdraw_document(there.session, account=account, document_id=report.id)
+            await withdrawal.withdraw_document(there.session, account=account, document_id=report.id)
     await add_item(there.session, dossier=camille.dossier, data=SAMPLES["treatment"], actor=PATIENT,
                    added_by_account_id=her.id, today=TODAY)
     await add_item(there.session, dossier=camille.dossier, data=SAMPLES["allergy"], actor=PATIENT,

@@ -276,7 +276,7 @@ def plan_document(url: str, resource: dict, professionals: dict[str, Professiona
     attachment = resource["content"][0]["attachment"]
     sha256 = extension(attachment, SHA256_EXTENSION)
     withdrawn = resource.get("status") == WITHDRAWN
-    # Withdrawn by its author: a line with no content (professionals/uploads.withdraw_document), whatever an older
+    # Withdrawn by its author: a line with no content (professionals/withdrawal.withdraw_document), whatever an older
     # copy still holds of it.
     title = "" if withdrawn else resource.get("description", "")
     if not sha256 and not withdrawn:

@@ -32,7 +32,8 @@ from ..files.store import Storage
 from ..listing import ordered_documents, selection
 from ..models import Document, Dossier, Patient, Professional, paris_today
 from ..professionals.own_documents import own_documents
-from ..professionals.uploads import IdentifierReused, NotAuthor, add_professional_documents, withdraw_document
+from ..professionals.uploads import IdentifierReused, add_professional_documents
+from ..professionals.withdrawal import NotAuthor, withdraw_document
 from ..access.reading import PHANTOM, log_document_read, open_dossier, open_document, readable_versions
 from ..access.rule import Visibility
 from .errors import NOT_FOUND, FhirError
@@ -286,7 +287,7 @@ async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, d
 
 
 async def withdraw(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str, base: str):
-    """The author declares their document erroneous (professionals/uploads.withdraw_document, as from the web: its
+    """The author declares their document erroneous (professionals/withdrawal.withdraw_document, as from the web: its
     content erased), answered with the document, as it is now, with no content: withdrawn already, that answer is a
     read of it, logged as a GET's. A reader who sees it is told only its author may (403); anyone else gets the same
     404 as for a missing one."""

@@ -1,48 +1,41 @@
-"""A document a professional adds to a dossier: its file checked for what it really is (or a note typed on the web,
-filed as its text), their right to write checked under the dossier's lock, stored and logged; one at a time or a batch
-from their software, a corrected version replacing the one before. And its withdrawal by its author, from the web or
-their software."""
+"""A document a professional adds to a dossier: its file checked for what it really is (files/kinds.py; or a note
+typed on the web, filed as its text), their right to write checked under the dossier's lock, stored and logged; one
+at a time or a batch from their software, a corrected version replacing the one before (its withdrawal by its
+author: withdrawal.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import PurePosixPath
 
 from anyio import to_thread
 from litestar.exceptions import NotFoundException
-from PIL import Image
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..access.rule import Right, dossier_right
-from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document, erase_document
+from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document
 from ..caregivers.dossiers import is_minor
 from ..i18n import _
 from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
 from ..notifications import notify
 from ..facts import dossier_facts
-from ..access.reading import PHANTOM, log_document_read, open_document
+from ..access.reading import PHANTOM
 from ..access.standing import professional_standing
-from ..files import blobs
 from ..files.copies import refuse_recent_copy
 from ..files.pages import Rendered, Unrenderable, render_image, render_pdf
 from ..files.store import Storage
-from ..text_input import clean, readable_length
+from ..text_input import readable_length
 from .versions import replaced_versions
+from ..files.kinds import check_image, clean_filename, sniff_type
 
 # What a professional files: not the patient's own notes, not the Assurance Maladie's feed.
 PRO_CATEGORIES = {code: label for code, label in CATEGORIES.items() if code not in {"note_patient", "remboursement"}}
 WRITE_RIGHTS = {Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
-# The real type of a file is read from its first bytes, never taken from the browser's claim.
-MAGIC = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"),
-              "text/plain": (".txt",)}  # a note typed instead of a file (typed_note)
 OLDEST_DATE = date(1900, 1, 1)
 
 
@@ -95,43 +88,6 @@ class IdentifierReused(InvalidInput):
         super().__init__("masterIdentifier")
         self.document_id = document.id
         self.deleted, self.withdrawn = document.deleted_at is not None, document.withdrawn_at is not None
-
-
-def sniff_type(data: bytes) -> str | None:
-    return next((mime for magic, mime in MAGIC.items() if data.startswith(magic)), None)
-
-
-MAX_IMAGE_PIXELS = 40_000_000  # a phone decodes every pixel of an image it shows: 40 MP is ~160 MB already
-
-
-def check_image(mime: str, data: bytes) -> None:
-    """The image opens as what its first bytes say, and a phone can decode it (no decompression bomb)."""
-    too_large = InvalidInput(_("Cette image est trop grande pour être affichée (plus de 40 millions de pixels) : "
-                               "réduisez-la et réessayez."), "file")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            size, real = image.size, Image.MIME.get(image.format or "")
-            image.verify()  # reads the structure, does not decode the pixels
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        # Pillow's own bomb check, at open, from 89 million pixels (an error from twice that, a warning before,
-        # unless warnings are errors): beyond MAX_IMAGE_PIXELS either way, so it is too large, not damaged.
-        raise too_large from None
-    except Exception:  # noqa: BLE001 - Pillow raises many kinds; all mean "not readable"
-        raise InvalidInput(_("Ce fichier est endommagé ou illisible."), "file") from None
-    if real != mime:
-        raise InvalidInput(_("Ce fichier est endommagé ou illisible."), "file")
-    if size[0] * size[1] > MAX_IMAGE_PIXELS:
-        raise too_large
-
-
-def clean_filename(name: str, mime: str) -> str:
-    """The name's last part, printable, with an extension that tells the real type."""
-    base = PurePosixPath(name.replace("\\", "/")).name
-    # No control or format character: a right-to-left override would show "rapport\u202efdp.exe" as "rapportexe.pdf".
-    base = clean(base).strip(" .") or "document"
-    if not base.lower().endswith(EXTENSIONS[mime]):
-        base += EXTENSIONS[mime][0]
-    return base[-200:]
 
 
 async def check_upload(upload: Upload, *, today: date, born: date,
@@ -343,48 +299,3 @@ async def _already_received(session: AsyncSession, *, dossier_id: str, author: P
     if document is not None and document.sha256 != hashlib.sha256(upload.data).hexdigest():
         raise IdentifierReused(document)
     return document
-
-
-class NotAuthor(Exception):
-    """A reader of the document who is not its author: only the author withdraws a document."""
-
-
-async def withdraw_document(session: AsyncSession, *, account: Account, document_id: str, via: str = "",
-                            answered: bool = False, storage: Storage | None = None) -> tuple[Document, Dossier]:
-    """The author declares their document erroneous (FHIR's "entered-in-error", MHD's and the DMP's "should not be in
-    this dossier": a report sent to a namesake): its content is erased as a deletion's (dossiers.erase_document:
-    title, file, text, pages, words), so that no one reads it any more, whoever they are; its row stays, the line that
-    tells the patient a document added by its author was withdrawn. The withdrawal is in the log, committed with it,
-    before anyone is answered, and named by no title (the event is written once the row is emptied); the patient is
-    told of it as of an arrival, whose news, which quoted the title, is taken back (notify.py). Its files are released
-    after the commit, given `storage` (otherwise by housekeeping). Withdrawn already, nothing changes.
-    NotFoundException for whoever may not read it, exactly as for a missing one; NotAuthor for a reader who did not
-    write it. `via` names the software, in the log.
-
-    `answered`: the caller sends the document's metadata back (the FHIR API's PATCH). The withdrawal's event
-    names the document it answers with; withdrawn already, no event would, so the answer is then a read of it,
-    logged in the same transaction as a GET of it is (`read_document`). The web's redirect needs none: the page
-    it leads to logs its own read."""
-    # A professional's open_document starts the chained transaction the withdrawal is appended in.
-    document, dossier, right = await open_document(session, account=account, document_id=document_id[:64], action="")
-    if right is not Right.AUTHOR:
-        await session.rollback()
-        raise NotAuthor()
-    keys: set[str] = set()
-    if document.withdrawn_at is None:
-        document.withdrawn_at = utcnow()
-        keys = await erase_document(session, document)
-        await notify.take_back_arrival(session, dossier_id=dossier.id, document_id=document.id)
-        professional = await session.get(Professional, account.professional_id)
-        event = await audit.append(session, dossier_id=dossier.id, action="withdraw_document",
-                                   actor=audit.Actor.professional(account, professional), right=right.value,
-                                   document=document, detail=via)
-        await notify.record(session, dossier=dossier, event=event)
-    elif answered:  # appended and committed as a GET's read
-        await log_document_read(session, account=account, dossier=dossier, right=right, action="read_document",
-                                document=document, detail=via)
-        return document, dossier
-    await audit.commit_chained(session)
-    if storage is not None and keys:
-        await blobs.release(session, storage, keys)
-    return document, dossier

@@ -18,9 +18,9 @@ from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
 from ..models import Patient, paris_today, utcnow
 from ..professionals.uploads import (
-    NOTE_MAX, OLDEST_DATE, PRO_CATEGORIES, NotAuthor, Upload, add_professional_document, typed_note, withdraw_document,
-    write_right,
+    NOTE_MAX, OLDEST_DATE, PRO_CATEGORIES, Upload, add_professional_document, typed_note, write_right,
 )
+from ..professionals.withdrawal import NotAuthor, withdraw_document
 from .forms import FORM_OVERHEAD, Form, FormError, MultipartForm, file_of, parse_date, text
 
 # What a typed note is filed under unless its author says otherwise: the CI-SIS's class 10 "Compte rendu", whose

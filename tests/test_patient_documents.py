@@ -37,7 +37,7 @@ async def test_deleting_a_document_after_a_confirmation_that_says_what_it_means(
     await activate(client, patient)
     confirm = await client.get(f"/documents/{document.id}/suppression")
     assert "le retirer pour tout le monde" in confirm.text and "il ne pourra pas être récupéré" in confirm.text
-    assert "le journal des accès garde la trace" in confirm.text
+    assert "l'historique gardera une ligne disant que vous l'avez supprimé" in confirm.text.replace("&#39;", "'")
     async with Log(db, patient.dossier.id) as log:
         response = await post_form(client, f"/documents/{document.id}/suppression", {}, follow_redirects=False)
     assert response.headers["location"] == f"/dossiers/{patient.dossier.id}?fait=document-supprime"

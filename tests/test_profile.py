@@ -98,7 +98,7 @@ COVERED = {
 
 @pytest.mark.parametrize("category", list(COVERED))
 def test_a_grant_of_one_category_shows_exactly_these_kinds_by_the_rule_its_query_and_its_wording(category):
-    from server.access.rights import profile_sections
+    from server.profile.kinds import profile_sections
     from server.access.rule import DossierFacts, GrantFacts
     from server.profile.seen import sees_kind
     grant = GrantFacts(categories=frozenset({category}), starts_at=NOW - timedelta(days=1), ends_at=None,

@@ -2,7 +2,16 @@
 
 import asyncio
 import re
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import delete
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from server.auth.accounts import hash_secret
+from server.auth.passkeys import PasskeyRefused, _take_challenge
+from server.db import begin_write
+from server.models import PasskeyChallenge, utcnow
 from tests.conftest import ORIGIN, activate, ceremony_options, login, post_form, post_json, wrong_fields
 from tests.softauthn import SoftAuthenticator, b64url
 
@@ -46,6 +55,24 @@ async def test_a_login_sent_twice_at_once_opens_one_session(client, patient):
     body = {"ceremony": ceremony, "credential": assertion}
     both = await asyncio.gather(*(post_json(client, "/connexion/verification", body) for _ in range(2)))
     assert sorted(response.status_code for response in both) == [200, 400]
+
+
+async def test_a_challenge_read_by_two_at_the_same_moment_is_taken_by_one(app, db):
+    """The race above, made certain: a second request reads the challenge while the first has deleted it and not yet
+    committed. On PostgreSQL its DELETE then waits for the first's commit and takes nothing: it is refused, not
+    given the challenge (the ORM's delete of a row already gone only warned, and the second login went on)."""
+    token = "un-defi-de-connexion"
+    db.add(PasskeyChallenge(id=hash_secret(token), challenge=b"defi", purpose="login",
+                            expires_at=utcnow() + timedelta(minutes=5)))
+    await db.commit()
+    async with AsyncSession(app.state.engine) as first, AsyncSession(app.state.engine) as second:
+        await begin_write(first)
+        await first.exec(delete(PasskeyChallenge).where(PasskeyChallenge.id == hash_secret(token)))
+        racing = asyncio.create_task(_take_challenge(second, token=token, purpose="login"))
+        await asyncio.sleep(0.5)  # the second has read it (PostgreSQL) or waits for the write lock (SQLite)
+        await first.commit()
+        with pytest.raises(PasskeyRefused):
+            await racing
 
 
 async def test_a_replayed_registration_challenge_is_refused(client, patient):

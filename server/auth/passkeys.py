@@ -100,13 +100,17 @@ async def _store_challenge(session: AsyncSession, *, challenge: bytes, purpose: 
 
 
 async def _take_challenge(session: AsyncSession, *, token: str | None, purpose: str) -> PasskeyChallenge:
-    """Fetch and delete the challenge in one go, so that it can never be replayed."""
+    """Fetch and delete the challenge in one go, so that it can never be replayed: of two requests that read it at
+    the same moment, only the one whose DELETE took the row has it (on PostgreSQL both read it, the second's DELETE
+    waits for the first's commit and then takes nothing, which the ORM's own delete only warns of)."""
     await begin_write(session)
-    row = await session.get(PasskeyChallenge, hash_secret(token)) if token else None
-    if row is None:
-        raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
-    await session.delete(row)
+    key = hash_secret(token) if token else None
+    row = await session.get(PasskeyChallenge, key) if key else None
+    taken = row is not None and (await session.exec(delete(PasskeyChallenge).where(  # type: ignore[call-overload]
+        PasskeyChallenge.id == key))).rowcount == 1
     await session.commit()
+    if not taken:
+        raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
     if row.purpose != purpose or row.expires_at <= utcnow():
         raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
     return row

@@ -23,6 +23,7 @@ const PRECACHE = [
   "/static/js/passkeys.js",
   "/static/js/push.js",
   "/static/js/session.js",
+  "/static/js/paris-time.js",
   "/icons/icon-192.png",
   "/manifest.webmanifest",
 ];

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from functools import partial
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -26,6 +28,7 @@ from . import assets, housekeeping, i18n
 from .config import Settings, load_settings
 from .auth.csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
+from .i18n import formats
 from .errors import API_PATHS, NoControlCharacters, exception_handlers
 from .auth.sessions import REQUEST_DB, SessionMiddleware
 from .submissions import SubmissionMiddleware
@@ -89,6 +92,10 @@ CSP = "; ".join(
 )
 
 
+# The viewer of a SMART Health Link, its manifest and its file (views/shlinks.py).
+FOR_ANYONE = re.compile(r"/shl(/|$)")
+
+
 def language_of(scope: Scope) -> str:
     """The language chosen on the page (a cookie), else the browser's (Accept-Language). Software
     calling the API reads French diagnostics, as the French guides it follows write them."""
@@ -100,8 +107,14 @@ def language_of(scope: Scope) -> str:
         cookies.load(headers.get(b"cookie", b"").decode("latin-1"))
     except CookieError:
         pass
-    chosen = cookies.get(i18n.COOKIE)
-    return i18n.choose(chosen.value if chosen else None, headers.get(b"accept-language", b"").decode("latin-1"))
+    chosen = cookies[i18n.COOKIE].value if i18n.COOKIE in cookies else None
+    accepted = headers.get(b"accept-language", b"").decode("latin-1")
+    if FOR_ANYONE.match(scope["path"]):
+        # A SMART Health Link is opened by anyone, anywhere (a doctor in Lisbon): a browser that asks for neither
+        # French nor English reads English there. The viewer sets no cookie, so its switch is in its address.
+        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(i18n.COOKIE)
+        return i18n.choose(asked[-1] if asked else chosen, accepted, fallback="en")
+    return i18n.choose(chosen, accepted)
 
 
 # What only a document (a page, an SVG opened alone, a worker's script) obeys: sent with everything but a static
@@ -137,6 +150,7 @@ class Carnet(Litestar):
         settings: Settings = self.state.settings
         static = scope["path"].startswith(("/static/", "/icons/"))
         i18n.use(language_of(scope))
+        formats.noting_times()
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":

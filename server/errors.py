@@ -71,8 +71,10 @@ DOCUMENT_GONE = (N_("Document introuvable"),
 # A dossier's page refused to a professional whose access to it ended (reading.AccessEnded): a grant, an emergency
 # access, being its médecin traitant; the dossier is no secret to them. One sentence whatever ended it (revoked,
 # expired, blocked, closed, replaced…): it says nothing of what the patient did.
+# In an emergency she may ask again, as anyone may: "if the patient allows it" says nothing of whether this one does.
 ACCESS_ENDED = (N_("Accès terminé"), N_("Votre accès à ce dossier a pris fin. Pour le consulter de nouveau, demandez à "
-                                        "votre patient un nouveau code de partage."))
+                                        "votre patient un nouveau code de partage. En cas d'urgence, vous pouvez aussi "
+                                        "demander un accès d'urgence, si le patient l'autorise."))
 
 DOCUMENT_PAGE = re.compile(r"/documents/[^/]+(/pages/[^/]+(/plein-ecran)?)?")
 

@@ -38,6 +38,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     quoted,
     quoted_fr,
     time_fr,
+    times_shown,
     typography,
     typography_fr,
 )
@@ -175,7 +176,8 @@ def session_closing(settings: Settings, row: WebSession) -> dict[str, Any]:
             "d'écrire serait perdu. Pour continuer, confirmez avec votre clé d'accès.",
             "Votre session se ferme à %(time)s, %(num)d heures après votre connexion : ce que vous êtes en train "
             "d'écrire serait perdu. Pour continuer, confirmez avec votre clé d'accès.",
-            hours, time=clock(closes.astimezone(PARIS))),
+            # Not noted (paris-time.js): every page of a session carries this warning, shown only near its end.
+            hours, time=clock(closes.astimezone(PARIS), noted=False)),
         "closed": i18n.ngettext(
             "Votre session s'est fermée %(num)d heure après votre connexion : reconnectez-vous pour continuer.",
             "Votre session s'est fermée %(num)d heures après votre connexion : reconnectez-vous pour continuer.",
@@ -278,6 +280,6 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
                        session_closing=session_closing,
                        given_by_labels=GIVEN_BY_LABELS, eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
                        profile_scope=profile_scope, profile_sections=profile_sections,
-                       LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES)
+                       LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES, times_shown=times_shown)
     env.trim_blocks = True
     env.lstrip_blocks = True

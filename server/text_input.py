@@ -81,6 +81,11 @@ def readable_length(value: str) -> int:
     return sum(1 for ch in value if _kind(ch)[0] in "LNPS" and ch not in BLANK_LETTERS)
 
 
+def letter_count(value: str) -> int:
+    """How many letters, in any script: twenty ambulance emoji or a row of dots say nothing in words."""
+    return sum(1 for ch in value if _kind(ch)[0] == "L" and ch not in BLANK_LETTERS)
+
+
 NAME_MAX = 100  # a person's given or family name, in every form that asks for one
 
 

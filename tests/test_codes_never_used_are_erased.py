@@ -292,7 +292,7 @@ async def test_your_data_page_states_each_new_period_from_the_constant_that_enfo
     for words in ("un code de partage est effacé 24 heures après avoir expiré ou avoir été annulé",
                   "l'invitation d'un proche 24 heures après la fin de sa validité",
                   "un code d'activation 30 jours après la fin de sa validité",
-                  "30 jours après la date où il expire, révoqué ou non, un lien jamais ouvert est effacé",
+                  "30 jours après la date où il expire, désactivé ou non, un lien jamais ouvert est effacé",
                   "sa clé et son code d'accès sont effacés",
                   "vos logiciels (l'API FHIR) valent 5 minutes"):
         assert words in said, words

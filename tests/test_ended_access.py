@@ -22,7 +22,8 @@ from tests.patient_helpers import migrate, same_404
 from tests.test_profile_pages import browser
 
 PATIENT = Actor(None, "patient", "Le patient")
-ENDED = "Votre accès à ce dossier a pris fin. Pour le consulter de nouveau, demandez à votre patient un nouveau code de partage."
+ENDED = ("Votre accès à ce dossier a pris fin. Pour le consulter de nouveau, demandez à votre patient un nouveau code de "
+         "partage. En cas d&#39;urgence, vous pouvez aussi demander un accès d&#39;urgence, si le patient l&#39;autorise.")
 MISSING = "0" * 32
 
 
@@ -373,3 +374,39 @@ async def test_mes_patients_finds_a_patient_by_birth_date_alone_or_with_her_name
         shown = [name for name in ("LEFÈVRE", "LEFORT", "MARTIN") if f"{name} " in page.text]
         assert shown == found, (query, shown)
         assert f'value="{query}"' in page.text
+
+
+async def test_mes_patients_finds_a_patient_by_her_ins_as_the_band_shows_it_or_typed_at_once(client, db):
+    """The INS the dossier's band shows, grouped by spaces, or typed as the emergency form takes it (no spaces, dots,
+    "2a" for Corsica): it finds her among the professional's own patients, never another, and stays out of the
+    address as a name does (an emergency physician's probe: it found nothing)."""
+    from datetime import date
+
+    from server.dossiers import create_patient
+    from server.identifiers import ins_for_reading, ins_key
+
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 7, 23), serial=1, sex="M")
+    lucie = await new_patient(db, given_name="Lucie", family_name="Lefort", birth=date(1950, 2, 3), serial=2)
+    stranger = await new_patient(db, given_name="Louis", family_name="Lefebvre", serial=3, sex="M")  # not hers
+    corsican_nir = "28403" + "2A" + "004012"
+    corsican, corsican_dossier = await create_patient(db, ins=corsican_nir + ins_key(corsican_nir),
+                                                      given_name="Camille", family_name="Martin",
+                                                      birth_date=date(1984, 3, 12), sex="F")
+    nurse = await signed_in(client, db)
+    await grant(db, hugo, nurse)
+    await ended_grant(db, lucie, nurse, days_ago=1)  # an access ended lately is searched as well
+    await rights.grant_access(db, dossier=corsican_dossier, professional=nurse.professional, categories="",
+                              duration="sans", actor=PATIENT)
+
+    spaced = ins_for_reading(hugo.patient.ins)
+    for query, found in ((spaced, ["LEFÈVRE"]), (hugo.patient.ins, ["LEFÈVRE"]),
+                         (".".join(spaced.split()), ["LEFÈVRE"]), (f"  {spaced}  ", ["LEFÈVRE"]),
+                         (ins_for_reading(lucie.patient.ins), ["LEFORT"]),
+                         (ins_for_reading(corsican.ins).lower(), ["MARTIN"]), (corsican.ins.lower(), ["MARTIN"]),
+                         (stranger.patient.ins, []), (ins_for_reading(stranger.patient.ins), [])):
+        sent = await post_form(client, "/pro/recherche", {"q": query}, follow_redirects=False)
+        address = sent.headers["location"]
+        assert urlsplit(address).path == "/pro" and query.split()[-1] not in unquote(address), address
+        page = await client.get(address)
+        shown = [name for name in ("LEFÈVRE", "LEFORT", "MARTIN", "LEFEBVRE") if f"{name} " in page.text]
+        assert shown == found, (query, shown)

@@ -22,7 +22,7 @@ from tests.test_export import NOW, Installation, carnet, counts, elsewhere, ips_
 from tests.test_professional_access import emergency_form
 from tests.test_profile import TODAY
 
-REFUSED = "L'accès d'urgence n'est pas possible pour ce patient."
+REFUSED = "L'accès d'urgence n'est pas possible. Vérifiez le matricule INS et la date de naissance saisis."
 EMERGENCY_REFUSED_EXTENSION = "urn:carnet:fhir:acces-urgence-refuse"
 
 

@@ -537,14 +537,17 @@ async def test_expired_challenges_sessions_and_counters_are_purged(db, patient):
     assert sorted(t.key for t in (await db.exec(select(Throttle))).all()) == ["locked", "recent"]
 
 
-async def test_emergency_requests_are_also_counted_per_address(client, db, patient):
+async def test_emergency_requests_are_counted_per_professional_not_per_address(client, db, patient):
+    """A hospital is one address behind NAT: its colleagues' refusals, however many, pause each who made them alone
+    (an emergency physician's probe: three colleagues' typos paused every doctor behind it for 15 minutes)."""
     refused = {"ins": patient.patient.ins, "birth_date": "01/01/1970", "reason": "Patiente inconsciente aux urgences"}
-    statuses = []
-    for stem in range(1, 5):  # four colleagues behind one hospital address, ten refusals each at most
+    for stem in range(1, 6):  # five colleagues behind one hospital address, ten refusals each, then paused
         kine = await professional(db, stem=stem)
         await as_account(client, db, await account_for_professional(db, professional=kine))
-        statuses += [(await post_form(client, "/pro/urgence", refused)).status_code for _ in range(10)]
-    assert statuses.count(403) == 30 and statuses[-1] == 429
+        statuses = [(await post_form(client, "/pro/urgence", refused)).status_code for _ in range(11)]
+        assert statuses == [403] * 10 + [429], stem
+    await db.commit()
+    assert not [t.key for t in (await db.exec(select(Throttle))).all() if t.key.startswith("emergency-client:")]
 
 
 # --- found by the fuzz test (tests/test_fuzz.py), kept as examples ----------------------------------------------

@@ -40,7 +40,8 @@ async def test_the_summary_is_an_ips_document_bundle_with_every_item(db, app, pa
     live = {i.id for i in items if i.deleted_at is None}
     assert carried == live
     [person] = [r for r in resources if r.get_resource_type() == "Patient"]
-    assert person.contact[0].telecom[0].value == "06 12 34 56 78"
+    assert person.contact[0].telecom[0].value == "+33612345678"  # E.164: dialled from any phone, abroad too
+    assert again.language == composition.language == "fr-FR"  # the texts' language, Carnet's and the patient's
     assert not person.identifier and patient.patient.ins not in bundle.model_dump_json()  # never qualified: no INS
 
 

@@ -131,6 +131,8 @@ SENTENCES = [
      f"Vous avez créé un code de partage (tous les documents, 1 mois) {WHEN}."),
     (event("emergency_review", CAMILLE, detail="Anne Roux (médecin), accès d'urgence : normal"), PATIENT,
      f"Vous avez pris connaissance de l'accès d'urgence ouvert par Anne Roux, médecin, {WHEN}."),
+    (event("emergency_end", PAUL, detail="Anne Roux (médecin)"), PATIENT,
+     f"Paul Martin, pour votre compte, a mis fin à l'accès d'urgence d'Anne Roux, médecin, {WHEN}."),
     # what this code does not know yet still reads as a correct sentence
     (event("teleconsultation", LEA, right="grant", **IRM), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a effectué l'opération « teleconsultation » sur votre dossier, "
@@ -176,7 +178,7 @@ def test_every_action_the_app_logs_has_its_own_sentence():
     logged = ["read_timeline", "search", "read_document", "download", "add_document", "emergency", "grant", "revoke",
               "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
               "emergency_opt_in", "close", "reopen", "share_code", "dossier_opened", "emergency_review",
-              "read_own_documents"]
+              "read_own_documents", "emergency_end"]
     for action in logged:
         assert phrase_for(event(action, CAMILLE)) is not GENERIC, action
     assert {row.action for row, *_ in SENTENCES} >= set(logged)

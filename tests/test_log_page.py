@@ -25,7 +25,7 @@ from tests.conftest import add_text_document, new_patient, set_cookie, without_c
 
 MISSING = "0" * 32
 LINE = re.compile(r'<li class="log-line( is-new)?" id="evenement-(\d+)">\s*(?:<span class="badge log-new">Nouveau</span><span class="visually-hidden"> :</span> )?'
-                  r'<span class="log-text">(?:<span class="fit fit-\d+">)?(.*?)</span>', re.S)
+                  r'<span class="log-text"[^>]*>(?:<span class="fit fit-\d+">)?(.*?)</span>', re.S)
 
 
 def log_lines(page: str) -> list[tuple[int, bool, str]]:

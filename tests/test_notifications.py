@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 from py_vapid import Vapid
-from sqlalchemy import insert, text
+from sqlalchemy import insert, text, update
 from sqlmodel import select
 
 from server.notifications import devices, notify, webpush
@@ -28,7 +28,8 @@ from server.accesslog.audit import Actor
 from server.accesslog.verify import verify_chain
 from server.config import Settings, SettingsError, load_settings
 from server.models import (
-    AccessEvent, Account, BannerSeen, Delegation, Dossier, LogProfessional, Notification, PushSubscription,
+    AccessEvent, Account, BannerSeen, Delegation, Dossier, EmergencyAccess, LogProfessional, Notification,
+    PushSubscription, utcnow,
 )
 from tests.conftest import ORIGIN, TEST_SECRET, add_text_document, get_csrf, post_form, post_json, set_cookie
 from tests.patient_helpers import Records, Statements, events, migrate, professional
@@ -160,10 +161,15 @@ async def test_every_emergency_access_is_pushed(client, db, app, scene, push_ser
     assert phone.read(first) == EMERGENCY
     assert first.headers["urgency"] == "high" and "topic" not in first.headers  # never replaced by a later read
 
-    # Reading the dossier it opened is not a new "first access"; a second emergency is pushed again.
+    # Reading the dossier it opened is not a new "first access", nor is asking again while it is open (the same
+    # access, emergencies.open_emergency); a second emergency, once the first ended, is pushed again.
     assert (await read_as(client, db, app, account, scene.url)).status_code == 200
-    assert len(push_service.to(phone)) == 1
     await as_account(client, db, account)
+    assert (await submit(client, "/pro/urgence", form)).status_code == 303
+    await settled(app)
+    assert len(push_service.to(phone)) == 1
+    await db.exec(update(EmergencyAccess).values(ends_at=utcnow()))
+    await db.commit()
     assert (await submit(client, "/pro/urgence", form)).status_code == 303
     await settled(app)
     assert [phone.read(m) for m in push_service.to(phone)] == [EMERGENCY, EMERGENCY]

@@ -233,14 +233,14 @@ async def test_a_recovery_code_replaces_a_lost_passkey_once(client, patient):
     assert (await login(client, new_phone)).status_code == 200
 
 
-async def test_two_ceremonies_in_one_tab_do_not_overwrite_each_other(client, patient):
-    """Passkey autofill waits with its own challenge while the button starts another."""
+async def test_two_ceremonies_in_one_browser_do_not_overwrite_each_other(client, patient):
+    """The login page open in two tabs: each button's ceremony keeps its own challenge."""
     authenticator = await activate(client, patient)
     await logout(client)
-    autofill_options, autofill = await ceremony_options(client, "/connexion/options")
-    button_options, button = await ceremony_options(client, "/connexion/options")
+    first_options, first = await ceremony_options(client, "/connexion/options")
+    await ceremony_options(client, "/connexion/options")  # the other tab's
     response = await post_json(
-        client, "/connexion/verification", {"ceremony": autofill, "credential": authenticator.get(autofill_options)}
+        client, "/connexion/verification", {"ceremony": first, "credential": authenticator.get(first_options)}
     )
     assert response.status_code == 200
 

@@ -88,6 +88,22 @@ async def test_asking_about_ins_numbers_that_have_a_dossier_is_limited(client, d
     assert (await post_form(client, "/pro/nouveau-dossier", IDENTITY)).status_code == 429
 
 
+async def test_a_colleagues_refusals_at_the_same_address_never_pause_a_pharmacist_who_had_none(client, db):
+    """A pharmacy, like a hospital, may be one address behind NAT: each professional answers for her own refusals."""
+    patients = [await new_patient(db, serial=n) for n in range(1, 6)]
+    for stem in range(2, 6):  # twenty refusals from one address, five each
+        client.cookies.clear()
+        await activate_professional(client, await new_professional(db, stem=stem, profession="pharmacien"))
+        for fixture in patients:
+            form = {**IDENTITY, "ins": fixture.patient.ins, "birth_date": fixture.birth_date.isoformat()}
+            assert (await post_form(client, "/pro/nouveau-dossier", form)).status_code == 400
+        assert (await post_form(client, "/pro/nouveau-dossier", IDENTITY)).status_code == 429
+    client.cookies.clear()
+    await pharmacist(client, db)
+    response = await post_form(client, "/pro/nouveau-dossier", IDENTITY, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/pro/nouveau-dossier/code")
+
+
 async def test_an_invalid_ins_is_refused(client, db):
     await pharmacist(client, db)
     response = await post_form(client, "/pro/nouveau-dossier", {**IDENTITY, "ins": INS[:-2] + "00"})

@@ -8,13 +8,15 @@ from __future__ import annotations
 import html
 import re
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from server.access import rights
 from server.auth.accounts import account_for_patient
 from tests.conftest import AsyncTestClient, ORIGIN, get_csrf, new_patient, new_professional, post_form, wrong_fields
+from tests.fhir_support import as_bundle
+from tests.test_fhir_api import registered, token_for
 from tests.patient_helpers import MISSING, Log, same_404
 from tests.test_caregivers import as_account
 from tests.test_professional_documents import PATIENT, granted, written
@@ -97,13 +99,49 @@ async def test_a_nurses_note_is_a_document_of_the_dossier_she_is_the_author_of_l
         assert "Claire Vidal, infirmier, a ajouté « Soins de plaie 03/02 » à votre dossier" in log
 
 
+async def test_a_nurses_note_is_served_as_a_report_of_care_and_a_doctors_as_a_consult_note(client, db, app, patient):
+    """Software read every typed note as its category's type, 11488-4 "Consult note", a nurse's too: a nurse's or a
+    kinésithérapeute's report is LOINC's of the care given, 11506-3, read and searched so; a doctor's stays a consult
+    note."""
+    await nurse_with_a_grant(client, db, patient)
+    assert (await send(client, patient.dossier.id, title="Soins de plaie")).status_code == 303
+    async with AsyncTestClient(app, base_url=ORIGIN) as doctors_browser:
+        doctor = await granted(doctors_browser, db, patient, given_name="Julie", family_name="Moreau",
+                               profession="médecin", stem=5)
+        assert (await send(doctors_browser, patient.dossier.id, title="Consultation du jour")).status_code == 303
+    headers = {"authorization": f"Bearer {await token_for(client, await registered(client, db, doctor))}"}
+
+    async def types(**search) -> dict[str, tuple]:
+        answer = await client.get("/fhir/DocumentReference", headers=headers,
+                                  params={"patient": patient.patient.id, **search})
+        assert answer.status_code == 200, answer.text
+        return {e.resource.description: tuple((c.system, c.code, c.display) for c in e.resource.type.coding)
+                for e in as_bundle(answer).entry or []}
+
+    assert await types() == {
+        "Soins de plaie": (("http://loinc.org", "11506-3", "Progress note"),),
+        "Consultation du jour": (("http://loinc.org", "11488-4", "Consult note"),),
+    }
+    assert list(await types(type="http://loinc.org|11506-3")) == ["Soins de plaie"]
+    assert list(await types(type="http://loinc.org|11488-4")) == ["Consultation du jour"]
+    [nurses] = [d for d in (await written(db, app, patient.dossier))[0] if d.title == "Soins de plaie"]
+    read = await client.get(f"/fhir/DocumentReference/{nurses.id}", headers=headers)
+    assert read.status_code == 200 and read.json()["type"]["coding"][0]["code"] == "11506-3"
+
+
 REFUSALS = {
     "no text": ({"note": ""}, "Écrivez le texte de la note.", ["note"]),
     "only blanks": ({"note": " \u200b\n\u3164 \n"}, "Écrivez le texte de la note.", ["note"]),
     "too long": ({"note": "a" * 20_001}, "La note fait 20 000 caractères au plus.", ["note"]),
     "no title": ({"title": ""}, "Donnez un titre au document", ["title"]),
     "the patient's own category": ({"category": "note_patient"}, "Choisissez une catégorie.", ["category"]),
-    "no date": ({"event_date": "31/02/2025"}, "Indiquez la date du document", ["event_date"]),
+    # Each date refusal names the field as the note's form labels it, "Date des soins".
+    "no date": ({"event_date": "31/02/2025"}, "Indiquez la date des soins (JJ/MM/AAAA).", ["event_date"]),
+    "a date to come": ({"event_date": (date.today() + timedelta(days=2)).isoformat()},
+                       "La date des soins ne peut pas être dans le futur.", ["event_date"]),
+    "before 1900": ({"event_date": "1899-12-31"}, "La date des soins n'est pas plausible.", ["event_date"]),
+    "before the patient's birth": ({"event_date": "1984-03-11"},
+                                   "La date des soins est antérieure à la naissance du patient.", ["event_date"]),
 }
 
 
@@ -117,6 +155,7 @@ async def test_each_refusal_says_why_in_french_keeps_what_was_typed_and_writes_n
     assert answer.status_code == 400, answer.text
     assert message in words(answer) and wrong_fields(answer.text) == wrong
     assert f'action="{note_url(patient.dossier.id)}"' in answer.text  # the note's form again, not the file's
+    assert '<label for="event_date">Date des soins</label>' in answer.text
     if "note" not in fields:
         assert html.escape(NOTE) in answer.text.replace("&#39;", "&#x27;")
     assert await written(db, app, patient.dossier) == ([], [], []) and log.actions == []

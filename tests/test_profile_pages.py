@@ -149,6 +149,10 @@ async def test_the_patient_adds_items_of_several_kinds_and_sees_them(app, db, pa
     # A title alone would say that directives exist, and not where to find them.
     ("directive", {"label": "Directives anticipées"}, "Indiquez où trouver ces directives, ou choisissez le document"),
     ("contact", {"label": "Paul", "phone": "appelez-moi"}, "Le numéro de téléphone n'est pas valide"),
+    # Numbers no phone can dial, in France or abroad: a digit short, a range that does not exist.
+    ("contact", {"label": "Paul", "phone": "06 12 34 56 7"}, "Ce numéro de téléphone ne peut pas exister : vérifiez-le."),
+    ("contact", {"label": "Paul", "phone": "00 00 00 00 00"}, "Ce numéro de téléphone ne peut pas exister"),
+    ("contact", {"label": "Paul", "phone": "+351 12 34 56 78"}, "un numéro étranger commence par + et l'indicatif du pays"),
     ("nothing", {"label": "x"}, "Choisissez le type d'information à ajouter."),
 ])
 async def test_bad_input_gets_the_french_message_and_nothing_is_stored(app, db, patient, kind, fields, message):
@@ -650,3 +654,15 @@ async def test_an_allergy_whose_severity_is_not_known_is_listed_before_a_mild_on
     async with await as_patient(app, db, patient) as client:
         page = html.unescape((await client.get(url(patient))).text)
     assert sorted(order, key=page.index) == order
+
+
+async def test_a_number_to_call_is_kept_as_france_writes_it_or_with_its_country_code(app, db, patient):
+    """Checked as a number a phone dials (phonenumbers), each kept as the patient's pages show it: France's and its
+    overseas departments' in their ten digits, another country's with its code (the summary gives them all in E.164)."""
+    async with await as_patient(app, db, patient) as client:
+        for name, typed in (("Paul", "0672184590"), ("Inès", "0692 12 34 56"), ("Ana", "00351 912345678")):
+            assert (await add(client, patient, "contact", label=name, phone=typed)).status_code == 303, typed
+        page = html.unescape((await client.get(url(patient))).text)
+    assert {item.label: item.phone for item in await items_of(db, patient)} == {
+        "Paul": "06 72 18 45 90", "Inès": "0692 12 34 56", "Ana": "+351 912 345 678"}
+    assert "06 72 18 45 90" in page and "0692 12 34 56" in page and "+351 912 345 678" in page

@@ -24,7 +24,7 @@ BLOCK_CONFIRM = "Ce professionnel ne pourra plus rien lire, pas même les docume
 REVIEW_BLOCK = "bloquez ce professionnel : il ne pourra plus rien lire du dossier, pas même les documents qu'il y a ajoutés."
 BLOCKED_LIST = "ni comme médecin traitant, ni même les documents qu'il a ajoutés."
 AFTER_UNBLOCK = "Il peut de nouveau relire les documents qu'il a ajoutés"
-OPTED_OUT = "Vous avez refusé l'accès d'urgence : le dossier lui est fermé, sauf les documents ajoutés par ses soins."
+OPTED_OUT = "Les accès d'urgence en cours ont pris fin, et ne reprendront pas si vous l'autorisez de nouveau."
 STILL_MEDECIN = "Comme médecin traitant, Dr Julie Moreau pourra toujours voir tout le dossier."
 
 
@@ -140,3 +140,7 @@ async def test_refusing_emergency_access_leaves_the_author_their_own_documents(c
     assert OPTED_OUT in page
     assert not await reads(pro_client, dossier) and not await reads(pro_client, patients)  # "ne peut plus ouvrir le dossier"
     assert await reads(pro_client, theirs)  # "seulement relire les documents qu'il y a lui-même ajoutés"
+    # Her no holds for good, as a block's: allowing emergency access again gives back none of the 24 hours.
+    await post_form(client, f"{dossier}/acces-urgence", {"urgence": "autoriser"})
+    assert not await reads(pro_client, dossier) and not await reads(pro_client, patients)
+    assert (await pro_client.get(dossier)).status_code == 403  # "Accès terminé"

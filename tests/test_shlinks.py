@@ -276,7 +276,31 @@ async def test_revoked_expired_and_closed_links_answer_404_like_a_link_that_neve
     await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)  # no one but its holders reads it
     assert (await fetch(app, payload_of(closed))).status_code == 404
     page = (await client.get(f"/dossiers/{patient.dossier.id}/liens-sante")).text
-    assert "révoqué le" in page and "expiré le" in page
+    assert "désactivé le" in page and "expiré le" in page
+
+
+async def test_a_link_is_turned_off_in_plain_words_its_button_question_line_and_historique_alike(client, db, patient):
+    """"Révoquer ce lien", "Révoquer le lien … ?", "révoqué le": no words a patient uses (her professionals' access is
+    "Retirer l'accès"). One verb, "désactiver", from the button to the Historique's sentence, which is said of the
+    event's kind when read: an event written before reads so too."""
+    await activate(client, patient)
+    link = await make_link(db, patient, label="Voyage au Portugal")
+    links_page = f"/dossiers/{patient.dossier.id}/liens-sante"
+
+    async def said(url: str) -> str:
+        return html.unescape((await client.get(url)).text).replace("\u00a0", " ")
+
+    question = "Désactiver le lien « Voyage au Portugal » ? Il ne s'ouvrira plus, pour personne."
+    shown, listed = await said(f"{links_page}/{link.id}"), await said(links_page)
+    assert ">Désactiver ce lien</button>" in shown and question in shown
+    assert ">Désactiver</button>" in listed and question in listed
+    assert "Vous pouvez désactiver un lien à tout moment" in listed
+    await post_form(client, f"{links_page}/{link.id}/revocation", {})
+    shown, listed = await said(f"{links_page}/{link.id}"), await said(links_page)
+    assert "Ce lien a été désactivé le " in shown and "désactivé le " in listed
+    log = await said(f"/dossiers/{patient.dossier.id}/historique")
+    assert "Vous avez désactivé le lien de partage « Voyage au Portugal »" in log
+    assert not [page for page in (shown, listed, log) if "évoqu" in page]
 
 
 async def test_another_patient_can_neither_list_show_nor_revoke_a_link(client, app, db, patient):

@@ -16,13 +16,14 @@ from ..dossiers import InvalidInput
 from ..i18n import _
 from ..models import Block, Dossier, EmergencyAccess, Professional, utcnow
 from ..notifications import notify
-from ..text_input import clean, readable_length
+from ..text_input import clean, letter_count, readable_length
 from .reading import PHANTOM
 from ..caregivers.confidential import giver
 from .rights import active_block, end_emergencies, layer_of, who
 
 EMERGENCY_WINDOW = timedelta(hours=24)
 REASON_MAX = 1000  # the form's maxlength; a longer reason is refused, never cut: the patient reads what was written
+REASON_LETTERS = 3  # in any script: a reason of emoji or punctuation alone tells the patient nothing
 
 
 class EmergencyRefused(Exception):
@@ -32,14 +33,19 @@ class EmergencyRefused(Exception):
 async def open_emergency(
     session: AsyncSession, *, dossier: Dossier | None, professional: Professional, reason: str, actor: audit.Actor
 ) -> EmergencyAccess:
-    """Bris de glace: a 24-hour window, unless the patient opted out or blocked this professional."""
+    """Bris de glace: a 24-hour window, unless the patient opted out or blocked this professional. One of theirs
+    still open is the one returned, as it is: asking again neither restarts its 24 hours nor notifies again."""
     reason = clean(reason)
     if readable_length(reason) < 15:  # what a person can read: 20 zero-width spaces are no reason
         raise InvalidInput(_("Décrivez la situation d'urgence (15 caractères au moins)."), "reason")
+    if letter_count(reason) < REASON_LETTERS:
+        raise InvalidInput(_("Décrivez la situation d'urgence avec des mots : le patient lira ce motif."), "reason")
     if len(reason) > REASON_MAX:
         raise InvalidInput(_("%(name)s : %(limit)d caractères au plus.", name=_("Motif de l'urgence"), limit=REASON_MAX),
                            "reason")
-    refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible pour ce patient."))
+    # One sentence for every cause, a typo in the identity as the patient's refusal: which one is not said.
+    refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible. Vérifiez le matricule INS et la date de "
+                                 "naissance saisis."))
     # An identity that names no dossier asks what one that opted out does (reading.PHANTOM): the refusal takes as
     # long, and says nothing more (identities are not to be probed).
     await audit.begin_chained(session, dossier_id=dossier.id if dossier else PHANTOM.id)
@@ -50,6 +56,12 @@ async def open_emergency(
         await session.rollback()
         raise refused
     now = utcnow()
+    current = (await session.exec(select(EmergencyAccess).where(
+        EmergencyAccess.dossier_id == dossier.id, EmergencyAccess.professional_id == professional.id,
+        EmergencyAccess.starts_at <= now, EmergencyAccess.ends_at > now))).first()  # type: ignore[operator]
+    if current is not None:
+        await session.commit()  # nothing written; a rollback would expire what the caller holds
+        return current
     access = EmergencyAccess(dossier_id=dossier.id, professional_id=professional.id, reason=reason,
                              starts_at=now, ends_at=now + EMERGENCY_WINDOW)
     session.add(access)
@@ -87,6 +99,31 @@ async def review_emergency(
     await audit.append(session, dossier_id=dossier.id, action=action, actor=actor,
                        detail=f"{who(professional)}, {EMERGENCY_BLOCKED if outcome == 'blocked' else EMERGENCY_KEPT}",
                        about=professional)
+    await audit.commit_chained(session)
+    return True
+
+
+async def end_emergency(session: AsyncSession, *, dossier: Dossier, emergency_id: str, actor: audit.Actor) -> bool:
+    """The patient ends an emergency access now ("Mettre fin à cet accès") without blocking its professional: theirs
+    ends as a block's would (`rights.end_emergencies`), one event, and they may ask again in a new emergency. Ending
+    it is her review of it. Ended before (a double tap): nothing more. False if the dossier has no such access, or
+    none this actor may see (a minor's parents, of one who kept care from them: as `review_emergency`)."""
+    await audit.begin_chained(session, dossier_id=dossier.id)
+    access = await session.get(EmergencyAccess, emergency_id, populate_existing=True)
+    if access is not None and await layer_of(session, dossier_id=dossier.id, professional_id=access.professional_id,
+                                             given_by=await giver(session, dossier_id=dossier.id, actor=actor)):
+        access = None
+    if access is None or access.dossier_id != dossier.id:
+        await session.rollback()
+        return False
+    ended = await end_emergencies(session, dossier_id=dossier.id, professional_id=access.professional_id)
+    for each in ended:
+        if each.reviewed_at is None:
+            each.reviewed_at, each.review_outcome = each.ends_at, "ended"
+    if ended:
+        professional = await session.get(Professional, access.professional_id)
+        await audit.append(session, dossier_id=dossier.id, action="emergency_end", actor=actor,
+                           detail=who(professional), about=professional)
     await audit.commit_chained(session)
     return True
 

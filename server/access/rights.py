@@ -203,15 +203,22 @@ async def block(session: AsyncSession, *, dossier: Dossier, professional: Profes
     await _commit(session)
 
 
-async def end_emergencies(session: AsyncSession, *, dossier_id: str, professional_id: str) -> None:
-    """A block ends the professional's emergency access now: lifting the block later gives them back what others
-    gave them, never the rest of an emergency's 24 hours (the patient's no to it)."""
+async def end_emergencies(session: AsyncSession, *, dossier_id: str,
+                          professional_id: str | None = None) -> list[EmergencyAccess]:
+    """A block ends the professional's emergency access now, a refusal of emergency access everyone's (without
+    `professional_id`), the patient's "Mettre fin" that one's: lifting the block, allowing emergency access again,
+    gives back what others gave, never the rest of an emergency's 24 hours (the patient's no to it). A professional
+    asks again, with a new reason, logged and notified (emergencies.open_emergency). The accesses ended, if any."""
     now = utcnow()
-    for access in (await session.exec(select(EmergencyAccess).where(
-            EmergencyAccess.dossier_id == dossier_id, EmergencyAccess.professional_id == professional_id,
-            EmergencyAccess.ends_at > now))).all():  # type: ignore[operator]
+    statement = select(EmergencyAccess).where(EmergencyAccess.dossier_id == dossier_id,
+                                              EmergencyAccess.ends_at > now)  # type: ignore[operator]
+    if professional_id is not None:
+        statement = statement.where(EmergencyAccess.professional_id == professional_id)
+    ended = list((await session.exec(statement)).all())
+    for access in ended:
         access.ends_at = now
         session.add(access)
+    return ended
 
 
 async def unblock(session: AsyncSession, *, dossier: Dossier, professional: Professional, actor: audit.Actor) -> None:
@@ -320,6 +327,8 @@ async def set_emergency_opt_out(session: AsyncSession, *, dossier: Dossier, opt_
     if dossier.emergency_opt_out != opt_out:
         dossier.emergency_opt_out = opt_out
         session.add(dossier)
+        if opt_out:
+            await end_emergencies(session, dossier_id=dossier.id)
         await audit.append(session, dossier_id=dossier.id, action="emergency_opt_out" if opt_out else "emergency_opt_in",
                            actor=actor)
     await _commit(session)

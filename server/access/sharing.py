@@ -99,9 +99,6 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
             line.why_not = _("Le dossier est fermé : ce professionnel ne peut rien lire.")
         elif line.blocked:
             line.why_not = _("Ce professionnel est bloqué : il ne peut rien lire.")
-        elif dossier.emergency_opt_out:
-            line.why_not = _("Vous avez refusé l'accès d'urgence : le dossier lui est fermé, sauf les documents "
-                             "ajoutés par ses soins.")
     line.parents_block_liftable = not parents and standing.representatives_blocked \
         and await of_age(session, dossier_id=dossier.id)
     line.after_revoke = _after_revoke(line, dossier)
@@ -117,7 +114,7 @@ def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
                  "est bloqué.", name=name)
     if line.right == Right.MEDECIN_TRAITANT:  # not one the parents who declared them blocked
         return _("Comme médecin traitant, %(name)s pourra toujours voir tout le dossier.", name=name)
-    if line.emergency and not dossier.emergency_opt_out:
+    if line.emergency:  # (a refusal of emergency access ended it: rights.end_emergencies)
         return _("Son accès d'urgence continue jusqu'à sa fin ; ensuite, %(name)s ne pourra plus voir le dossier, "
                  "sauf les documents ajoutés par ses soins.", name=name)
     if line.parents_grants:

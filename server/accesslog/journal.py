@@ -4,7 +4,8 @@ The sentences are pure functions of an event's hashed fields (its snapshot: the 
 RPPS as they were at the time, and in its detail what the right it went through was: right_words.py)
 and of who reads them, never of another table, whose words the patient's phone could not check against
 the log; queries.py feeds them. One fact of another table only takes words away: a document its author
-withdrew since is named without the title its events stored (`sentence`). Each kind of event has two whole sentences, someone else's action and
+withdrew since is named without the title its events stored (`withheld`), here and wherever an event leaves the
+server. Each kind of event has two whole sentences, someone else's action and
 the reader's own ("vous"), so that a language can agree its verb with either; what an event stored (its
 detail, the names) stays as it was written.
 """
@@ -244,9 +245,8 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
     """One event in a plain sentence, in the request's language; any action, known or not, gives a correct one.
 
     `withdrawn`: the documents among the events' withdrawn by their author since (`withdrawn_among`), which the
-    sentence names without the title its event stored: a report filed in a namesake's dossier should not be read
-    there, even in the log. It says less than the hash covers, never other words; the event's fields, which the
-    patient's phone checks, stay whole (proofs.py), as do the log's files (csvrows.py: each row recomputes its hash)."""
+    sentence names without the title its event stored (`withheld`). It says less than the hash covers, never other
+    words."""
     phrase = phrase_for(event)
     subject, vous = subject_of(event, viewer)
     words = said(event)
@@ -255,13 +255,20 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
         right = right_clause(event, words=words, today=today)
     when = when_fr(event.at, today=today, with_date=with_date)
     via = via_software(words.detail) if words.detail.startswith(VIA_SOFTWARE) else ""
-    withheld = bool(event.document_title) and event.document_id in withdrawn
     text = i18n.translated(phrase.yours if vous else phrase.said) % _Fields(
-        event, viewer, words.detail, withheld, subject=subject, when=when, right=right) + via
+        event, viewer, words.detail, withheld(event, withdrawn), subject=subject, when=when, right=right) + via
     if i18n.current() == i18n.SOURCE:  # "de %(dossier)s" said of someone else's: "du dossier", not "de le dossier"
         text = _ELIDED.sub("d'", _CONTRACTED.sub(lambda m: {"de": "du", "à": "au"}[m[1]] + " dossier", text))
     # French typography's no-break spaces, here too: a line never ends on "(«" nor starts with "»" or ":".
     return typography(text if text.endswith((".", "!", "?", "…")) else text + ".")
+
+
+def withheld(event: AccessEvent, withdrawn: Container[str]) -> bool:
+    """Whether the title this event stored leaves the server nowhere: its document, among `withdrawn`
+    (queries.withdrawn_among), was withdrawn by its author since. A report filed in a namesake's dossier should not
+    be read there, even in the log: not in its sentence, its files (csvrows.py, export/auditevents.py), nor the data
+    her phone checks the chain with (proofs.py), which then checks the event's place in the chain, not its content."""
+    return bool(event.document_title) and event.document_id in withdrawn
 
 
 def via_software(detail: str) -> str:

@@ -1,10 +1,12 @@
 """What the Historique's page gives its reader's device to check each event shown (static/js/journal-verify.js,
 issue 14): the event's hashed fields as the chain hashed them, and once it is in the transparency log, its leaf's
-index and salt."""
+index and salt. An event whose document its author withdrew since (journal.withheld) comes without its title, and
+with its stored hash instead: the device checks its place in the chain and in the log, not its content."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import cache
 
@@ -18,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..models import AccessEvent
 from ..tlog.store import TlogLeaf
 from .audit import HASHED_FIELDS, timestamp
+from .journal import withheld
 
 
 def hashed_fields(event: AccessEvent) -> dict:
@@ -28,15 +31,27 @@ def hashed_fields(event: AccessEvent) -> dict:
     return content
 
 
+def checked_fields(event: AccessEvent, withdrawn: Container[str]) -> dict:
+    """What the device checks the event by: its hashed fields; for one withheld, all but the title, and the hash
+    the chain stored, which it cannot recompute but finds in the log and named by the next event."""
+    fields = hashed_fields(event)
+    if not withheld(event, withdrawn):
+        return {"fields": fields}
+    del fields["document_title"]
+    return {"hash": event.hash, "fields": fields}
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     integrated: bool  # in the transparency log: its leaf can be recomputed (index, salt)
     json: Markup  # what journal-verify.js reads, safe in a single-quoted attribute
+    withheld: bool  # its document withdrawn by its author since: checked by its place in the chain alone
 
 
-async def journal_entries(db: AsyncSession, events: list[AccessEvent]) -> dict[int, JournalEntry]:
+async def journal_entries(db: AsyncSession, events: list[AccessEvent],
+                          withdrawn: Container[str] = ()) -> dict[int, JournalEntry]:
     """For each event, its hashed fields (its place in the dossier's chain: seq, prev_hash) and, once it is in
-    the transparency log, what recomputes its leaf: index and salt.
+    the transparency log, what recomputes its leaf: index and salt. `withdrawn`: queries.withdrawn_among's.
 
     Only the dossier's readers see this page, so the salts (which let a leaf be matched to its event)
     are theirs; events not yet integrated (within a second or two) have none, and are shown as such.
@@ -50,8 +65,8 @@ async def journal_entries(db: AsyncSession, events: list[AccessEvent]) -> dict[i
     # Compact, as it is (Jinja's `tojson` sorts and spaces it, a fifth of the page's time for 20 events), by
     # msgspec (Litestar's JSON): the same text as json.dumps's, a ninth of its time.
     return {event.id: JournalEntry(event.id in leaves, htmlsafe_json_dumps(
-        {"seq": event.seq, **leaves.get(event.id, {}), "fields": hashed_fields(event)}, dumps=_compact))
-        for event in events}
+        {"seq": event.seq, **leaves.get(event.id, {}), **checked_fields(event, withdrawn)}, dumps=_compact),
+        withheld(event, withdrawn)) for event in events}
 
 
 def _compact(value: object) -> str:

@@ -49,7 +49,8 @@ def kind_clause(kind: str) -> ColumnElement[bool]:
     if kind == "ajouts":
         return AccessEvent.action == "add_document"
     if kind == "urgences":
-        return or_(AccessEvent.action.in_(("emergency", "emergency_review")), AccessEvent.right == "emergency")  # type: ignore[attr-defined]
+        return or_(AccessEvent.action.in_(("emergency", "emergency_review", "emergency_end")),  # type: ignore[attr-defined]
+                   AccessEvent.right == "emergency")
     # Changes of rights: every known one, and whatever the patient or a caregiver did.
     return or_(AccessEvent.action.in_(RIGHTS_CHANGES), AccessEvent.actor_kind.in_(("patient", "caregiver")))  # type: ignore[attr-defined]
 

@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import i18n
 from ..accesslog import audit, visits
+from ..accesslog.csvrows import WITHHELD_TITLE
 from ..access.rule import Visibility
 from ..authors import Adder, adders_of, labelled
 from ..dossiers import professionals_by_id
@@ -288,7 +289,10 @@ def readme(*, patient: Patient, now: datetime, documents: int, items: int, event
         "(séparateurs « , » et « : »), les caractères non ASCII tels quels, en UTF-8. Une case vide de « compte » ou "
         "de « id document » vaut null ; une case de texte qui commence par une apostrophe en a reçu une pour le "
         "tableur : l'enlever. Le hash précédent du premier événement est fait de 64 zéros ; celui de chaque autre "
-        "est le hash de l'événement du numéro d'avant.",
+        "est le hash de l'événement du numéro d'avant. Un événement dont la case « document » vaut "
+        f"« {WITHHELD_TITLE} » concerne un document que son auteur a retiré du dossier, où il n'aurait pas dû être : "
+        "son titre n'est plus donné, son empreinte ne peut donc pas être recalculée, et seule sa place dans la "
+        "chaîne se vérifie (son hash est le hash précédent de l'événement qui le suit).",
     ) if chained else (
         f"{LOG_CSV_NAME}  L'historique des accès ({event_count}) : qui a consulté ou modifié le dossier, "
         "quand, et à quel titre. Il s'ouvre dans un tableur (séparateur point-virgule).",

@@ -12,6 +12,8 @@ reader sees.
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from fhir.resources.R4B.auditevent import AuditEvent
 
 from ..accesslog import journal, phrases
@@ -70,7 +72,8 @@ def agents(event: AccessEvent, patient: Patient) -> list[dict]:
     return found
 
 
-def entities(event: AccessEvent, patient: Patient, position: int | None = None, withheld: bool = False) -> list[dict]:
+def entities(event: AccessEvent, patient: Patient, position: int | None = None,
+             withdrawn: Container[str] = ()) -> list[dict]:
     chain = [("numéro", str(event.seq)), ("hash", event.hash), ("hash précédent", event.prev_hash)] \
         if position is None else []
     details = [*chain, ("droit", journal.right_label(event)), ("détail", event.detail)]
@@ -80,7 +83,8 @@ def entities(event: AccessEvent, patient: Patient, position: int | None = None, 
               "detail": [{"type": name, "valueString": value} for name, value in details if value]}
     found = [record]
     if event.document_id:
-        title = None if withheld else event.document_title or None  # withdrawn since: as the sentence, untitled
+        # Withdrawn by its author since: untitled, as its sentence and its CSV row (journal.withheld).
+        title = None if journal.withheld(event, withdrawn) else event.document_title or None
         found.append({"what": {"identifier": {"system": DOCUMENT_SYSTEM, "value": event.document_id},
                                "display": title},
                       "type": coding(ENTITY_TYPE, "2", "System Object"), "role": coding(OBJECT_ROLE, "3", "Report"),
@@ -89,10 +93,10 @@ def entities(event: AccessEvent, patient: Patient, position: int | None = None, 
 
 
 def audit_event(event: AccessEvent, *, patient: Patient, position: int | None = None,
-                withheld: bool = False) -> AuditEvent:
+                withdrawn: Container[str] = ()) -> AuditEvent:
     """One access event as an AuditEvent, validated; `position`: its place in what a legal representative sees,
-    given instead of the dossier's numbering and chain; `withheld`: its document was withdrawn by its author since,
-    and is named without its title (journal.sentence; the CSV, which recomputes each hash, keeps it)."""
+    given instead of the dossier's numbering and chain; `withdrawn`: queries.withdrawn_among's, whose documents are
+    named without their titles (journal.withheld)."""
     resource = {
         "resourceType": "AuditEvent",
         "id": f"evenement-{event.seq if position is None else position}",
@@ -101,11 +105,10 @@ def audit_event(event: AccessEvent, *, patient: Patient, position: int | None = 
         "action": action_code(event.action),
         "recorded": timestamp(event.at),
         "outcome": "4" if event.action in REFUSED else "0",
-        "outcomeDesc": journal.sentence(event, viewer=NEUTRAL,
-                                        withdrawn=(event.document_id,) if withheld else ()),
+        "outcomeDesc": journal.sentence(event, viewer=NEUTRAL, withdrawn=withdrawn),
         "agent": agents(event, patient),
         "source": {"observer": {"display": "Carnet"}, "type": [coding(SOURCE_TYPE, "4", "Application Server")]},
-        "entity": entities(event, patient, position, withheld),
+        "entity": entities(event, patient, position, withdrawn),
     }
     return AuditEvent.model_validate(strip_none(resource))
 

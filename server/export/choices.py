@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..access.rights import end_emergencies
 from ..accesslog import audit
 from ..accesslog.phrases import EVERY_READ
 from ..models import Dossier
@@ -53,6 +54,7 @@ async def keep_choices(session: AsyncSession, *, dossier: Dossier, choices: Choi
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if choices.emergency_refused and not dossier.emergency_opt_out:
         dossier.emergency_opt_out = True
+        await end_emergencies(session, dossier_id=dossier.id)
         await audit.append(session, dossier_id=dossier.id, action="emergency_opt_out", actor=actor)
     if choices.every_read and not dossier.notify_every_access:
         dossier.notify_every_access = True

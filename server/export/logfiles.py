@@ -65,7 +65,8 @@ async def write_log_csv(session: AsyncSession, archive: zipfile.ZipFile, *, doss
         writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
         writer.writerow([CSV_COLUMNS[i] for i in kept])
         async for events in log_batches(session, dossier_id=dossier_id, through=through, now=now, visible=visible):
-            rows = (csv_row(e) for e in events)
+            withdrawn = await withdrawn_among(session, events)
+            rows = (csv_row(e, withdrawn=withdrawn) for e in events)
             writer.writerows([row[i] for i in kept] for row in rows)
             count += len(events)
         text.flush()
@@ -89,8 +90,7 @@ async def write_audit_events(session: AsyncSession, archive: zipfile.ZipFile, *,
             withdrawn = await withdrawn_among(session, events)
             for event in events:
                 position = None if last is None else last - written  # newest first: the last number first
-                resource = audit_event(event, patient=patient, position=position,
-                                       withheld=event.document_id in withdrawn)
+                resource = audit_event(event, patient=patient, position=position, withdrawn=withdrawn)
                 entry = {"fullUrl": event_url(dossier_id, event, position),
                          "resource": resource.model_dump(mode="json", exclude_none=True)}
                 out.write((b",\n" if written else b"") + json.dumps(entry, ensure_ascii=False).encode())

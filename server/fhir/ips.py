@@ -22,6 +22,7 @@ from ..dossiers import author_title
 from ..models import Document, Patient, Professional, ProfileItem
 from ..professionals.professions import written_profession
 from ..profile.items import Profile
+from ..profile.phones import international
 from ..profile.wording import describe, in_reading_order
 from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES
 from ..templating import PARIS
@@ -37,6 +38,9 @@ DONATION_SYSTEM = "urn:carnet:fhir:don-organes"  # profile/kinds.DONATION's code
 KIND_SYSTEM = "urn:carnet:fhir:profil-type"  # for the kinds FHIR has no resource of its own for here
 UCUM = "http://unitsofmeasure.org"
 IPS_PROFILE = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips"
+# The language the summary's texts are written in, Carnet's and the patient's: French (Resource.language, a BCP 47
+# code), on the Composition and on the Bundle.
+TEXTS_LANGUAGE = "fr-FR"
 # Why a section the IPS requires is empty. Never "nilknown", a clinician's finding that there is none, which an
 # empty list is not: "notasked" where the reader sees the whole kind and nothing was entered, "withheld" where it
 # may hold what is kept from them (said whether or not it does, so that it tells nothing).
@@ -213,7 +217,8 @@ def patient_resource(patient: Patient, contacts: list[ProfileItem]) -> dict:
         "birthDate": patient.birth_date.isoformat(),
         "contact": [{"extension": [{"url": ITEM_SYSTEM, "valueString": c.id}],
                      "relationship": [{"text": c.detail or "Personne à prévenir"}], "name": {"text": c.label},
-                     "telecom": [{"system": "phone", "value": c.phone}]} for c in contacts] or None,
+                     # E.164: the summary is read abroad too (a SMART Health Link), where "06…" reaches no one.
+                     "telecom": [{"system": "phone", "value": international(c.phone)}]} for c in contacts] or None,
     }
 
 
@@ -282,7 +287,7 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
             [f"{d.event_date.isoformat()} — {narrated(d)}" for d in documents]),
             "entry": [{"reference": document_refs[d.id]} for d in documents]})
     composition = {
-        "resourceType": "Composition", "status": "final",
+        "resourceType": "Composition", "language": TEXTS_LANGUAGE, "status": "final",
         "type": {"coding": [{"system": LOINC, "code": "60591-5", "display": "Patient summary Document"}]},
         "subject": {"reference": patient_ref}, "date": fhir_instant(now),
         "author": [{"reference": patient_ref, "display": f"{patient.given_name} {patient.family_name}"}],
@@ -292,7 +297,7 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
     }
     composition_ref = urn()
     return Bundle.model_validate({
-        "resourceType": "Bundle", "meta": {"profile": [IPS_PROFILE]},
+        "resourceType": "Bundle", "language": TEXTS_LANGUAGE, "meta": {"profile": [IPS_PROFILE]},
         "identifier": {"system": "urn:ietf:rfc:3986", "value": urn()}, "type": "document", "timestamp": fhir_instant(now),
         "entry": [{"fullUrl": composition_ref, "resource": composition}, *entries],
     })

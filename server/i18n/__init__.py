@@ -79,8 +79,9 @@ def speaking(language: str) -> Iterator[None]:
         _language.reset(token)
 
 
-def choose(cookie: str | None, accept_language: str | None) -> str:
-    """The language a person chose (the cookie), else the first of their browser's that Carnet speaks."""
+def choose(cookie: str | None, accept_language: str | None, fallback: str = SOURCE) -> str:
+    """The language a person chose (the cookie), else the first of their browser's that Carnet speaks, else
+    `fallback` for a browser that asks for others only; French for one that asks for none ("any", RFC 9110 12.5.4)."""
     if cookie in LANGUAGES:
         return cookie
     preferred = []
@@ -94,7 +95,9 @@ def choose(cookie: str | None, accept_language: str | None) -> str:
             preferred.append((-quality, position, tag.strip()))
     tags = [tag for _, _, tag in sorted(preferred)]
     locale = Locale.negotiate(tags, LANGUAGES, sep="-")
-    return str(locale) if locale else SOURCE
+    if locale:
+        return str(locale)
+    return fallback if tags else SOURCE
 
 
 def _(message: str, **variables: object) -> str:

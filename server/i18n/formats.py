@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from contextvars import ContextVar
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -26,6 +27,31 @@ MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 # given as a string at every call (20 µs, two thirds of formatting a number).
 ENGLISH = Locale.parse("en_GB")
 FRENCH = Locale.parse("fr_FR")
+
+
+# The times of day a page writes, every one in Paris time: base.html hands them to paris-time.js, which says so on a
+# device whose clock is not Paris's at one of them (a patient on holiday in Lisbon). None outside a request.
+_shown: ContextVar[set[datetime] | None] = ContextVar("times_shown", default=None)
+
+
+def noting_times() -> None:
+    """From now on in this request (its task's context), each time of day written is noted (app.py)."""
+    _shown.set(set())
+
+
+def _noted(value: datetime) -> None:
+    shown = _shown.get()
+    if shown is not None and value.tzinfo is not None:
+        shown.add(value.astimezone(PARIS).replace(second=0, microsecond=0))
+
+
+def times_shown() -> list[str]:
+    """The times written so far, one for each day and offset of Paris's (the device's, compared at each, changes at
+    most once a day too; a printed Historique writes thousands), as ISO 8601 with Paris's offset."""
+    kept: dict[tuple, datetime] = {}
+    for value in sorted(_shown.get() or ()):
+        kept.setdefault((value.date(), value.utcoffset()), value)
+    return [value.isoformat(timespec="minutes") for value in kept.values()]
 
 
 def _in_paris(value: date | datetime) -> date | datetime:
@@ -53,6 +79,7 @@ def time_fr(value: datetime) -> str:
 def datetime_fr(value: datetime | None) -> str:
     if value is None:
         return ""
+    _noted(value)
     value = _in_paris(value)
     return f"{date_fr(value)} à {time_fr(value)}"
 
@@ -103,8 +130,10 @@ def long_date(value: date | datetime | None) -> str:
     return _english_date(value.date() if isinstance(value, datetime) else value, "d MMMM y")
 
 
-def clock(value: datetime) -> str:
-    """"14 h 59" / "14:59"."""
+def clock(value: datetime, *, noted: bool = True) -> str:
+    """"14 h 59" / "14:59" (`noted`: one the page shows now, which paris-time.js compares with the device's clock)."""
+    if noted:
+        _noted(value)
     if current() == "fr":
         return time_fr(value)
     return _english_clock(value.hour, value.minute)

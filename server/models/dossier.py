@@ -246,7 +246,7 @@ class EmergencyAccess(SQLModel, table=True):
     starts_at: datetime = Field(default_factory=utcnow)
     ends_at: datetime
     reviewed_at: datetime | None = None
-    review_outcome: str | None = Field(default=None, max_length=20)  # "kept" or "blocked"
+    review_outcome: str | None = Field(default=None, max_length=20)  # "kept", "blocked", or "ended" (by her)
 
 
 # --- the profil médical ---------------------------------------------------------------

@@ -1,5 +1,6 @@
 """A professional's patients: the dossiers they may open now ("Mes patients"), those whose access ended lately, a
-search of them by name and birth date, and, in an emergency, the dossier of a patient identified by INS and birth date."""
+search of them by name, birth date or INS, and, in an emergency, the dossier of a patient identified by INS and
+birth date."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.rule import Standing, access_ended, dossier_right
-from ..identifiers import normalize_ins
+from ..identifiers import is_valid_ins, normalize_ins
 from ..models import AccessEvent, Block, Dossier, EmergencyAccess, Grant, LogSubject, Patient, utcnow
 from ..search import words_of
 from ..facts import dossier_facts
@@ -106,8 +107,11 @@ BIRTH_DATE = re.compile(r"(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})(?:[/.-](?P<yea
 def named(patient: Patient, query: str) -> bool:
     """Whether each word asked starts a word of the patient's family or given name, accents and case ignored
     ("lefe" finds Lefèvre), and each date asked is their birth date, its day and month, or its year ("1950"): how a
-    pharmacist makes sure of who is at the counter. A search of the professional's own list, never of all the
-    patients."""
+    pharmacist makes sure of who is at the counter. Or, a whole INS asked, as the dossier's band and the carte Vitale
+    show it (grouped by spaces) or as the emergency form takes it ("2a" for 2A), whether it is theirs. A search of the
+    professional's own list, never of all the patients."""
+    if is_valid_ins(query):
+        return normalize_ins(query) == patient.ins
     pieces = query.split()
     dates = [found for found in map(BIRTH_DATE.fullmatch, pieces) if found]
     asked = words_of(" ".join(piece for piece in pieces if not BIRTH_DATE.fullmatch(piece)))

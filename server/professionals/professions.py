@@ -38,6 +38,9 @@ PROFESSIONS = {
     N_("cardiologue"): Forms("cardiologue", "cardiologue"),
     N_("radiologue"): Forms("radiologue", "radiologue"),
 }
+# The auxiliaires médicaux among them (code de la santé publique, part IV, book III), whose report is of the care they
+# gave (uploads.stored_type).
+AUXILIARIES = frozenset({"infirmier", "masseur-kinésithérapeute"})
 # Each form Carnet writes, and the profession it is of: what a log's snapshot holds, read back.
 WRITTEN = {form: code for code, forms in PROFESSIONS.items() for form in (forms.masculine, forms.feminine)}
 

@@ -20,7 +20,7 @@ from ..accesslog import audit
 from ..access.rule import Right, dossier_right
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document
 from ..caregivers.dossiers import is_minor
-from ..i18n import _
+from ..i18n import N_, _
 from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
 from ..notifications import notify
 from ..facts import dossier_facts
@@ -30,6 +30,7 @@ from ..files.copies import refuse_recent_copy
 from ..files.pages import Rendered, Unrenderable, render_image, render_pdf
 from ..files.store import Storage
 from ..text_input import readable_length
+from .professions import AUXILIARIES
 from .versions import replaced_versions
 from ..files.kinds import check_image, clean_filename, sniff_type
 
@@ -60,11 +61,23 @@ class Upload:
 
 
 NOTE_MAX = 20_000  # characters: a nurse's transmission, a page of questions for a doctor; not a book
+# LOINC's report of the care given, 11506-3 "Progress note" (in the CI-SIS's types of class 10, "Compte rendu"): what a
+# note a nurse or a kinésithérapeute types as a compte rendu is. A doctor's keeps its category's, 11488-4 "Consult
+# note" (fhir/categories.py).
+CARE_REPORT_TYPE = ("http://loinc.org", "11506-3", "Progress note")
 
 
 def typed_note(*, title: str, text: str, **details) -> Upload:
     """A note typed instead of a file, as an Upload: its text the bytes, named after its title."""
     return Upload(title=title, filename=note_name(title), data=text.encode(), typed=True, **details)
+
+
+def stored_type(upload: Upload, author: Professional) -> tuple[str, str, str]:
+    """The type a document is stored with (system, code, display): as its software coded it; a report an auxiliaire
+    médical typed in the web form, CARE_REPORT_TYPE; else none, its category's (0029)."""
+    if upload.typed and upload.category == "compte_rendu" and author.profession in AUXILIARIES:
+        return CARE_REPORT_TYPE
+    return upload.type_system, upload.type_code, upload.type_display
 
 
 def note_name(title: str) -> str:
@@ -78,6 +91,24 @@ def check_note(text: str) -> None:
         raise InvalidInput(_("Écrivez le texte de la note."), "note")
     if len(text) > NOTE_MAX:
         raise InvalidInput(_("La note fait 20 000 caractères au plus."), "note")
+
+
+@dataclass(frozen=True)
+class DateRefusals:
+    """What is said of a wrong date, named as the form labels the field (partials/document_fields.html)."""
+
+    missing: str
+    future: str
+    implausible: str
+    before_birth: str
+
+
+DOCUMENT_DATE = DateRefusals(  # "Date du document"
+    N_("Indiquez la date du document (JJ/MM/AAAA)."), N_("La date du document ne peut pas être dans le futur."),
+    N_("La date du document n'est pas plausible."), N_("La date du document est antérieure à la naissance du patient."))
+CARE_DATE = DateRefusals(  # "Date des soins", a typed note's (pro_upload.html)
+    N_("Indiquez la date des soins (JJ/MM/AAAA)."), N_("La date des soins ne peut pas être dans le futur."),
+    N_("La date des soins n'est pas plausible."), N_("La date des soins est antérieure à la naissance du patient."))
 
 
 class IdentifierReused(InvalidInput):
@@ -111,14 +142,15 @@ def check_details(upload: Upload, *, today: date, born: date, categories: Mappin
         raise InvalidInput(_("Donnez un titre au document (200 caractères au plus)."), "title")
     if upload.category not in categories:
         raise InvalidInput(_("Choisissez une catégorie."), "category")
+    said = CARE_DATE if upload.typed else DOCUMENT_DATE
     if upload.event_date is None:
-        raise InvalidInput(_("Indiquez la date du document (JJ/MM/AAAA)."), "event_date")
+        raise InvalidInput(_(said.missing), "event_date")
     if upload.event_date > today:
-        raise InvalidInput(_("La date du document ne peut pas être dans le futur."), "event_date")
+        raise InvalidInput(_(said.future), "event_date")
     if upload.event_date < OLDEST_DATE:
-        raise InvalidInput(_("La date du document n'est pas plausible."), "event_date")
+        raise InvalidInput(_(said.implausible), "event_date")
     if upload.event_date < born:
-        raise InvalidInput(_("La date du document est antérieure à la naissance du patient."), "event_date")
+        raise InvalidInput(_(said.before_birth), "event_date")
 
 
 async def check_file(upload: Upload) -> tuple[str, Rendered | None]:
@@ -232,8 +264,7 @@ async def add_professional_documents(
                 author=professional, added_by=account, commit=False,
             )
             document.master_identifier = upload.master_identifier
-            document.type_system, document.type_code = upload.type_system, upload.type_code
-            document.type_display = upload.type_display
+            document.type_system, document.type_code, document.type_display = stored_type(upload, professional)
             document.hidden_from_representatives = upload.hidden_from_representatives and minor
             earlier = replaced.get(upload.replaces or "")
             if earlier is not None:

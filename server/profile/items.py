@@ -20,6 +20,7 @@ from ..i18n.formats import long_date, number, quoted_fr
 from ..identifiers import age_on
 from ..models import Document, Dossier, Patient, Professional, ProfileItem
 from ..text_input import clean, readable_length
+from . import phones
 from .erasing import erase
 from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, NATURES, OLDEST, ONE_AT_A_TIME, ORDER, PATIENTS_OWN,
                     SEVERITIES, kinds_in, offered)
@@ -201,7 +202,12 @@ def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
         phone = _text(data.phone, _("le téléphone"), "phone", 30, required=True)
         if sum(c.isdigit() for c in phone) < 8 or any(c not in "0123456789 +.-()" for c in phone):
             raise InvalidInput(_("Le numéro de téléphone n'est pas valide (par exemple 06 12 34 56 78)."), "phone")
-        fields["phone"] = phone
+        dialled = phones.dialled(phone)
+        if dialled is None:
+            raise InvalidInput(_("Ce numéro de téléphone ne peut pas exister : vérifiez-le. Un numéro français a 10 "
+                                 "chiffres (par exemple 06 12 34 56 78) ; un numéro étranger commence par + et "
+                                 "l'indicatif du pays (par exemple +351 912 345 678)."), "phone")
+        fields["phone"] = phones.kept(dialled)
     return fields
 
 

@@ -55,7 +55,7 @@ PASSCODE_SENT_MAX = 1000  # longer is no passcode anyone chose (links.PASSCODE_M
 BLOCKER = audit.Actor(None, "system", "Carnet")
 LOCATION_LIFETIME = timedelta(minutes=30)  # the spec: "SHALL NOT exceed one hour"
 LOCATION_TOKEN_MAX = 2000  # a `location` token: a JWE of the link, its end and a declared name (100 characters)
-GONE = N_("Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.")
+GONE = N_("Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau au patient.")
 
 
 class BadRequest(Exception):

@@ -232,7 +232,15 @@ async def review_emergency(request: Request, db: AsyncSession, dossier_id: str, 
     return done(f"/dossiers/{dossier.id}", "urgence-bloquee" if outcome == "blocked" else "urgence-normale")
 
 
+@post("/dossiers/{dossier_id:str}/urgences/{emergency_id:str}/fin", guards=[logged_in], status_code=200)
+async def end_emergency(request: Request, db: AsyncSession, dossier_id: str, emergency_id: str) -> Response:
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    if not await emergencies.end_emergency(db, dossier=dossier, emergency_id=emergency_id, actor=actor):
+        raise NotFoundException()
+    return done(access_url(dossier), "urgence-terminee")
+
+
 routes = [
     my_access, access_page, directory, search_directory, professional, grant, revoke, block, unblock,
-    medecin_traitant, emergency_opt_out, close_form, close, reopen, review_emergency,
+    medecin_traitant, emergency_opt_out, close_form, close, reopen, review_emergency, end_emergency,
 ]

@@ -19,15 +19,21 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def attempts(request: Request, what: str, tries: int, *, per_address: int) -> tuple[tuple[str, int], ...]:
-    """Where failures are counted, each with how many earn a pause: per account *and* per client address, so
-    that many accounts on one address, or one account on many addresses, are both stopped. An address may be a
-    whole hospital's: signed in, it gets `per_address` times an account's tries, so that one person's typos do
-    not pause their colleagues. Someone not signed in is their address alone."""
+def attempts(request: Request, what: str, tries: int, *, per_address: int = 10) -> tuple[tuple[str, int], ...]:
+    """Where failures are counted, each with how many earn a pause.
+
+    A professional's, per account alone: registered and identified (RPPS, activated with a code), she answers for
+    her own tries, and a whole hospital may be one address behind NAT, where no count of her colleagues' typos may
+    pause her. Another signed-in account's, per account *and* per client address, so that many accounts on one
+    address, or one account on many addresses, are both stopped: the address gets `per_address` times an account's
+    tries. Someone not signed in is their address alone."""
     client = f"{what}-client:{client_address(request)}"
     if not request.user:
         return ((client, tries),)
-    return (f"{what}-account:{request.user.account.id}", tries), (client, per_address * tries)
+    account = (f"{what}-account:{request.user.account.id}", tries)
+    if request.user.account.professional_id is not None:
+        return (account,)
+    return account, (client, per_address * tries)
 
 
 async def take_attempt(db: AsyncSession, counted: tuple[tuple[str, int], ...]) -> throttles.Attempt:

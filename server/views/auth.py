@@ -73,8 +73,8 @@ def login_address(request: Request, *, unsent: bool = False) -> str:
 def ceremony(token: str, options: str) -> Response:
     """WebAuthn options, and the token naming their stored challenge (sent back to verify).
 
-    In the body rather than a cookie, so that two ceremonies in one tab (passkey autofill
-    waiting while the button is pressed) never overwrite each other's challenge.
+    In the body rather than a cookie, so that two ceremonies in one browser (the login page open in two
+    tabs) never overwrite each other's challenge.
     """
     return Response(f'{{"ceremony": "{token}", "publicKey": {options}}}', media_type="application/json")
 

@@ -35,6 +35,7 @@ FORM_PAGES = {
     "/dossiers/{dossier_id:str}/acces-urgence": "/dossiers/{dossier_id}/acces",
     "/dossiers/{dossier_id:str}/reouverture": "/dossiers/{dossier_id}/acces",
     "/dossiers/{dossier_id:str}/urgences/{emergency_id:str}/revue": "/dossiers/{dossier_id}",
+    "/dossiers/{dossier_id:str}/urgences/{emergency_id:str}/fin": "/dossiers/{dossier_id}/acces",
     # views/auth.py, views/language.py: in every page's header and footer
     "/deconnexion": "/",
     "/langue": "/",

@@ -25,7 +25,7 @@ from ..text_input import NAME_MAX, names_missing, names_too_long
 from .forms import Form, FormError, parse_date, text
 from .attempts import attempts, client_address, take_attempt
 
-INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account (per address: `pro.attempts`)
+INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account (per address: attempts.py)
 
 
 # --- accepting an invitation ----------------------------------------------------------------------------

@@ -106,6 +106,7 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     page = loaded or await pages.log_page(db, **where)
     from_top = before is None or loaded is not None
     shown = page.events
+    withdrawn = await queries.withdrawn_among(db, shown)  # named without their titles, checked without them
     # The day of the event just above an appended page, if the list shows it; a page that goes on where a window of
     # the log ended (its `avant`, an event the list may not show) starts under its own day header.
     shown_above = () if whole else (*filters.clauses(now=now), visible)
@@ -125,9 +126,8 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
         "new_count": new_count,
         "numbering": numbering,
         "kept": kept,  # how the page names events: the chain's numbers, or tokens (a representative)
-        "lines": journal.lines(shown, viewer=viewer, seen_seq=seen, now=now,
-                               withdrawn=await queries.withdrawn_among(db, shown)),
-        "journal_entries": await journal_entries(db, shown) if numbering.shows_chain else {},
+        "lines": journal.lines(shown, viewer=viewer, seen_seq=seen, now=now, withdrawn=withdrawn),
+        "journal_entries": await journal_entries(db, shown, withdrawn) if numbering.shows_chain else {},
         # Whether the list holds every event of the dossier in turn (each seq, each naming the one before it), and
         # whether this page starts at the newest or ends at the oldest: what the script holds the chain to.
         # "oldest" only when the list was read down to the dossier's first event: a filtered page that goes on below

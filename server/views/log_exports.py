@@ -61,7 +61,8 @@ async def log_csv(request: Request, db: AsyncSession, dossier_id: str, professio
     # A semicolon: what a French Excel expects; the BOM makes it read UTF-8 (accents).
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS if chain else UNCHAINED_COLUMNS)
-    writer.writerows(csv_row(e, chain=chain) for e in log.events)
+    withdrawn = await queries.withdrawn_among(db, log.events)
+    writer.writerows(csv_row(e, chain=chain, withdrawn=withdrawn) for e in log.events)
     name = download_name("carnet-historique", log.patient, utcnow().astimezone(PARIS).date().isoformat(), "csv")
     return Response("\ufeff" + out.getvalue(), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -85,6 +86,8 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
                "sentences": sentences, "now": now, "filter_labels": [label for label in labels if label],
                "back_url": filters.url(log_url(dossier.id)),
                "chain": chain, "checkpoint": await printed_checkpoint(request, db) if chain else None,
+               # Whether the CSV leaves a title out (csvrows.WITHHELD_TITLE), whose hash it then cannot recompute.
+               "withheld": any(journal.withheld(e, withdrawn) for e in log.events),
                # On screen, the menu stays in the dossier printed (base.html): a relative's, not the reader's own.
                "band": await band_of(db, dossier=dossier, account=request.user.account, now=now, manages=log.manages)}
     return Template("log_print.html", context=context)

@@ -1,4 +1,4 @@
-"""The professional's pages: activation, "Mes patients" (its search by name and birth date, the accesses ended
+"""The professional's pages: activation, "Mes patients" (its search by name, birth date or INS, the accesses ended
 lately, and what they keep of a dossier no longer open to them: their documents, the profile's lines they declared),
 share codes, emergency access."""
 
@@ -28,8 +28,8 @@ from .attempts import attempts, take_attempt
 from .auth import start_enrolment
 from .forms import Form, FormError, parse_date, text
 
-SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account (per address: attempts.py)
-EMERGENCY_TRIES = 10  # refused emergency requests before a pause: identities are not to be probed
+SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account (attempts.py)
+EMERGENCY_TRIES = 10  # refused emergency requests before a pause, per account: identities are not to be probed
 
 
 @get("/pro/activer")
@@ -143,7 +143,7 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
     if not code:
         return again(_("Saisissez le code de partage que votre patient vous montre."))
     try:
-        attempt = await take_attempt(db, attempts(request, "share-code", SHARE_CODE_TRIES, per_address=10))
+        attempt = await take_attempt(db, attempts(request, "share-code", SHARE_CODE_TRIES))
     except throttles.TooManyAttempts as too_many:
         return again(_("Trop de codes incorrects. %(retry)s", retry=too_many.french), 429)
     account = request.user.account
@@ -178,7 +178,7 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
     if birth_date is None:
         return again(_("Saisissez la date de naissance du patient (JJ/MM/AAAA)."), "birth_date")
     try:
-        attempt = await take_attempt(db, attempts(request, "emergency", EMERGENCY_TRIES, per_address=3))
+        attempt = await take_attempt(db, attempts(request, "emergency", EMERGENCY_TRIES))
     except throttles.TooManyAttempts as too_many:  # identities are not to be probed
         return again(_("Trop de demandes refusées. %(retry)s", retry=too_many.french), status=429)
     # An unknown INS, or a birth date that does not match, is refused like an opted-out patient.

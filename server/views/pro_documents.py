@@ -23,8 +23,8 @@ from ..professionals.uploads import (
 from ..professionals.withdrawal import NotAuthor, withdraw_document
 from .forms import FORM_OVERHEAD, Form, FormError, MultipartForm, file_of, parse_date, text
 
-# What a typed note is filed under unless its author says otherwise: the CI-SIS's class 10 "Compte rendu", whose
-# LOINC type 11506-3 is a nurse's or an auxiliary's report of the care given (fhir/categories.py).
+# What a typed note is filed under unless its author says otherwise: the CI-SIS's class 10 "Compte rendu"; a nurse's
+# or a kinésithérapeute's, as LOINC's report of the care given (uploads.stored_type).
 NOTE_CATEGORY = "compte_rendu"
 
 

@@ -17,7 +17,7 @@ from ..models import paris_today
 from .forms import Form, FormError, parse_date, text
 from .attempts import attempts, take_attempt
 
-IN_PERSON_TRIES = 5  # refusals for an INS that has a dossier, per account and per address, before a pause
+IN_PERSON_TRIES = 5  # refusals for an INS that has a dossier, per account (attempts.py), before a pause
 SESSION_KEY = "opened_dossier"  # the code to print, kept server-side until its page is shown once
 
 
@@ -32,7 +32,7 @@ async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Resp
     form["consent"] = text(data, "consent") == "oui"
     identity = Identity(ins=form["ins"], given_name=form["given_name"], family_name=form["family_name"],
                         birth_date=parse_date(form["birth_date"]), sex=form["sex"], consent=form["consent"])
-    counted = attempts(request, "in-person", IN_PERSON_TRIES, per_address=3)  # INS are not to be listed
+    counted = attempts(request, "in-person", IN_PERSON_TRIES)  # INS are not to be listed
 
     def again(error: FormError, status: int = 400) -> Template:
         return Template("pro_new_dossier.html", context={"form": form, "error": error}, status_code=status)

@@ -132,6 +132,7 @@ async def timeline(
         if view.can_manage and view.to_review:  # a minor's parents review none a kept professional opened
             context["emergencies"] = [(access, pro) for access, pro in await emergencies_to_review(db, dossier_id=dossier_id)
                                       if pro.id not in kept.professional_ids]
+            context["now"] = now  # which of them are still open, for "Mettre fin à cet accès"
         visible = kept.events()
         viewer = journal.Viewer(account.id, is_patient=view.standing.is_patient)
         context["banner"], context["new_events"] = await banners.unseen_and_new(

@@ -22,12 +22,26 @@ def activate(page: Page, patient) -> None:
     page.get_by_role("button", name="Continuer").click()
     page.get_by_role("button", name="Créer ma clé d'accès").click()
     expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
+    page_ready(page)  # reached by the passkey script's own navigation; its buttons (copy, file, print) are scripts
+
+
+def page_ready(page: Page) -> None:
+    """Wait until the page's deferred scripts have run and htmx has bound what it last swapped in, before using a
+    control only a script makes work (a filter, a search as one types, "Charger plus", a confirmation, a passkey).
+
+    Playwright waits for no `load` after a click that navigates (a link htmx had not boosted yet, a passkey's
+    redirect, a form of hx-boost="false"), and htmx binds swapped-in content at its settle, 20 ms after the swap: a
+    control used sooner did nothing, or sent a whole page (CI's care journey chose a filter on a page reached by a
+    form's 303, and waited for a swap that never came). Call it once the new page is known to be on screen."""
+    page.wait_for_load_state("load")
+    expect(page.locator(".htmx-settling")).to_have_count(0)
 
 
 def open_my_dossier(page: Page, patient) -> None:
     page.get_by_role("link", name="J'ai noté mes codes, accéder à mon dossier").click()
     expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
     expect(page.get_by_role("heading", name="Mon dossier")).to_be_visible()
+    page_ready(page)  # the link may have been followed before htmx boosted it: a whole page, still loading
 
 
 def log_in(page: Page, patient) -> None:
@@ -36,33 +50,15 @@ def log_in(page: Page, patient) -> None:
     open_my_dossier(page, patient)
 
 
-def without_passkey_autofill(page: Page) -> None:
-    """A browser that offers no passkey autofill, so that the button does the login.
-
-    Chromium's virtual authenticator answers a conditional (autofill) request at once, with
-    no one picking the passkey as a person would; the button's request would race with it.
-    """
-    no_autofill = (
-        "if (window.PublicKeyCredential)"
-        " PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);"
-    )
-    page.add_init_script(no_autofill)  # pages loaded from now on
-    page.evaluate(f"() => {{ {no_autofill} }}")  # and this one, which htmx keeps across boosted links
-
-
-def log_out(page: Page, *, then_autofill: bool = False) -> None:
-    """Log out; `then_autofill` when the virtual authenticator will log the patient back in at once."""
+def log_out(page: Page) -> None:
     button = page.get_by_role("navigation", name="Menu principal").get_by_role("button", name="Se déconnecter")
     if not button.is_visible():  # behind "Plus" on a phone
         page.locator("nav details.menu-more > summary").click()
-    if then_autofill:
-        with page.expect_response(lambda response: response.url.endswith("/deconnexion")):
-            button.click()
-        return
     button.click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Vous êtes déconnecté.")).to_be_visible()
     expect(page.get_by_role("textbox")).to_have_count(0)  # no read-only box that looks like a field
+    page_ready(page)  # its button is passkeys.js's
 
 
 def titles(page: Page) -> list[str]:
@@ -113,6 +109,7 @@ def activate_professional(page: Page, professional) -> None:
     expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
     page.get_by_role("link", name="J'ai noté mes codes, accéder à mes patients").click()
     expect(page.get_by_role("heading", name="Mes patients")).to_be_visible()
+    page_ready(page)  # its search is as one types
 
 
 def document_titles(page: Page) -> list[str]:
@@ -153,9 +150,8 @@ def menu(page: Page, name: str):
 
 def open_filters(page: Page) -> None:
     """The "Filtrer" disclosure of the timeline (next to the search field: the category is inside) or of the
-    Historique (the professional, the kind of action, the period). A choice there applies through htmx, which
-    the page's deferred scripts start: a page just reached by a link waits for them first."""
-    page.wait_for_load_state("load")
+    Historique (the professional, the kind of action, the period). A choice there applies through htmx."""
+    page_ready(page)
     page.locator("details.filter-more > summary").click()
 
 

@@ -17,7 +17,7 @@ from server.models import Dossier, Patient
 from server.templating import de
 from tests.e2e.conftest import run_async
 from tests.e2e.seeding import SeededPerson, paris_today, writer_engine, years_before
-from tests.e2e.steps import assert_fits_phone, held_dossier, log_in, menu, without_passkey_autofill
+from tests.e2e.steps import assert_fits_phone, held_dossier, log_in, menu
 from tests.e2e.test_every_page import no_violation
 
 pytestmark = pytest.mark.e2e
@@ -80,7 +80,6 @@ def test_a_daughter_logs_out_her_fathers_lost_phone_and_he_is_told_who_did_it(pa
     no_violation(her_phone)
 
     # The lost phone's next page asks for a passkey.
-    without_passkey_autofill(lost_phone)  # else his passkey would log him in again at once, as it may
     lost_phone.reload()
     expect(lost_phone.get_by_role("heading", name="Connexion")).to_be_visible()
     expect(lost_phone.get_by_text("Ordonnance de cardiologie")).to_have_count(0)

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.steps import activate_professional, log_in, menu, open_access_line, without_passkey_autofill
+from tests.e2e.steps import activate_professional, log_in, menu, open_access_line
 from tests.e2e.test_emergency_journey import ask_for_emergency_access
 from tests.e2e.test_invitation_existing_account import invite_a_relative_to_read
 
@@ -216,9 +216,6 @@ def test_a_page_opened_offline_is_asked_again_by_try_again(page: Page, seed, con
 
 def test_a_passkey_that_cannot_be_used_says_why_in_french(page: Page, seed, context, server, console):
     console.allow("ERR_INTERNET_DISCONNECTED")
-    # Before the page loads: once loaded, its autofill request may already be under way, and the button's request
-    # then met "annulée ou a expiré" instead of the network's refusal (seen once in a full run).
-    without_passkey_autofill(page)
     page.goto("/connexion")
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")  # its script fetched before the network goes
     context.set_offline(True)
@@ -228,7 +225,6 @@ def test_a_passkey_that_cannot_be_used_says_why_in_french(page: Page, seed, cont
 
     # Not at Carnet's own address: the browser refuses the passkeys of "localhost" there.
     page.goto(server.url.replace("localhost", "127.0.0.1") + "/connexion")
-    without_passkey_autofill(page)
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     expect(page.get_by_role("alert")).to_have_text(
         f"Les clés d'accès ne fonctionnent qu'à l'adresse de Carnet : ouvrez {server.url} et réessayez.")
@@ -237,7 +233,6 @@ def test_a_passkey_that_cannot_be_used_says_why_in_french(page: Page, seed, cont
 def test_a_login_on_a_device_without_her_passkey_says_what_to_do(page: Page):
     """An 81-year-old patient's probe: her new phone had no passkey for Carnet and the page said "L'opération a été
     annulée ou a expiré": she had cancelled nothing. The browser tells neither apart, so the page says what to do."""
-    without_passkey_autofill(page)
     page.goto("/connexion")
     expect(page.get_by_text("Une clé d'accès remplace le mot de passe", exact=False)).to_be_visible()
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()  # this device holds none

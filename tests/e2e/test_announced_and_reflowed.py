@@ -4,12 +4,13 @@ what a hint says to the field it is about, and the full-screen page's title at 2
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.steps import log_in, menu
+from tests.e2e.seeding import paris_today
+from tests.e2e.steps import log_in, menu, page_ready
 from tests.e2e.test_care_journey import import_feed
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +20,7 @@ MONEY = r"[\d,]+\u00a0€"
 
 def test_a_care_filter_says_what_it_found_in_a_status_outside_the_list(page: Page, server, seed, tmp_path):
     patient = seed()
-    day = date.today() - timedelta(days=20)
+    day = paris_today() - timedelta(days=20)
     import_feed(server, tmp_path, [
         f"{patient.ins};H5-{patient.ins}-1;{day};{day + timedelta(days=3)};NGAP;G;"
         "Consultation médecin généraliste;Dr Claire Bernard;;;1;30,00;30,00;19,00",
@@ -30,6 +31,7 @@ def test_a_care_filter_says_what_it_found_in_a_status_outside_the_list(page: Pag
     menu(page, "Soins").click()
     results = page.locator("#care-results")
     expect(results).not_to_have_attribute("aria-live", re.compile(".*"))
+    page_ready(page)  # the filter is htmx's, on a page the menu's link may have loaded whole
 
     kind = page.get_by_label("Type de soins")
     kind.focus()  # as a keyboard user who arrived on it

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import assert_fits_phone, log_in, menu
+from tests.e2e.seeding import paris_today
+from tests.e2e.steps import assert_fits_phone, log_in, menu, page_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +34,7 @@ def import_feed(server, tmp_path, lines: list[str]) -> str:
 
 def test_the_patient_finds_her_reimbursed_care_by_month_and_filters_it(page, server, seed, tmp_path):
     patient = seed()
-    today = date.today()
+    today = paris_today()
     consultation, medicine = today - timedelta(days=10), today - timedelta(days=45)
     report = import_feed(server, tmp_path, [
         f"{patient.ins};E2E-{patient.ins}-1;{consultation};{consultation + timedelta(days=3)};NGAP;G;"
@@ -66,7 +67,7 @@ def test_the_patient_finds_her_reimbursed_care_by_month_and_filters_it(page, ser
 
     # The button's form was sent without htmx: the filter's change is htmx's once the new page's deferred scripts
     # ran, which its status being shown does not wait for.
-    page.wait_for_load_state("load")
+    page_ready(page)
     page.get_by_label("Type de soins").select_option(label="Médicaments")
     expect(page.get_by_text("Consultation médecin généraliste", exact=True)).to_have_count(0)
     expect(page.get_by_text("Pharmacie : contraceptif oral", exact=True)).to_be_visible()
@@ -75,7 +76,7 @@ def test_the_patient_finds_her_reimbursed_care_by_month_and_filters_it(page, ser
 
 def test_a_large_total_is_never_cut_inside_its_amount_on_a_phone(page, server, seed, tmp_path):
     patient = seed()
-    day = date.today() - timedelta(days=20)
+    day = paris_today() - timedelta(days=20)
     import_feed(server, tmp_path, [
         f"{patient.ins};E2E-{patient.ins}-hanche;{day};{day + timedelta(days=3)};NGAP;G;"
         "Prothèse totale de hanche;Clinique du Parc;;;1;123456,78;123456,78;98765,43"])

@@ -15,6 +15,7 @@ from tests.e2e.steps import activate_professional, assert_fits_phone, error_page
 pytestmark = pytest.mark.e2e
 
 REASON = "Patiente inconsciente aux urgences après une chute, recherche d'antécédents."
+REFUSED = "L'accès d'urgence n'est pas possible. Vérifiez le matricule INS et la date de naissance saisis."
 
 
 def ask_for_emergency_access(desk, *, ins: str, birth_date, reason: str = REASON) -> None:
@@ -78,7 +79,9 @@ def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked
     console.allow("status of 403")
     desk.goto(f"/dossiers/{patient.dossier_id}")
     assert error_page(desk) == ("Accès terminé", "Votre accès à ce dossier a pris fin. Pour le consulter de "
-                                                 "nouveau, demandez à votre patient un nouveau code de partage.")
+                                                 "nouveau, demandez à votre patient un nouveau code de partage. En "
+                                                 "cas d'urgence, vous pouvez aussi demander un accès d'urgence, si "
+                                                 "le patient l'autorise.")
     desk.get_by_role("link", name="Voir mes patients").click()
     ended = desk.get_by_role("region", name="Accès terminés")
     expect(ended).to_contain_text("MARTIN Camille")
@@ -89,6 +92,61 @@ def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked
     console.allow("status of 403")
     ask_for_emergency_access(desk, ins=patient.ins, birth_date=patient.birth_date)
     refusal = desk.get_by_role("alert")
-    expect(refusal).to_have_text("L'accès d'urgence n'est pas possible pour ce patient.")
+    expect(refusal).to_have_text(REFUSED)
     ask_for_emergency_access(desk, ins=make_ins("F", 1984, 3, 999), birth_date=patient.birth_date)
-    expect(refusal).to_have_text("L'accès d'urgence n'est pas possible pour ce patient.")
+    expect(refusal).to_have_text(REFUSED)
+
+
+def test_the_patient_ends_an_emergency_access_and_her_refusal_holds_after_she_allows_it_again(
+    page, computer, console, seed, seed_professional,
+):
+    """A probe's finds: she could end an emergency access only by blocking the doctor or refusing every emergency, and
+    allowing emergency access again brought a refused one back to life for the rest of its 24 hours."""
+    patient = seed()
+    doctor = seed_professional(given_name="Paul", family_name="Girard", profession="médecin", city="Grenoble")
+    desk = computer.page
+    log_in(page, patient)
+    activate_professional(desk, doctor)
+    dossier = re.compile(rf"/dossiers/{patient.dossier_id}$")
+
+    # Asking again while his access is open goes back to it: one access, one card for her to review.
+    for _ in range(2):
+        ask_for_emergency_access(desk, ins=patient.ins, birth_date=patient.birth_date)
+        expect(desk).to_have_url(dossier)
+    menu(page, "Mon dossier").click()
+    review = page.get_by_role("region", name="Accès d'urgence à vérifier")
+    expect(review.get_by_text(re.compile("a ouvert votre dossier en urgence"))).to_have_count(1)
+
+    # His page in "Accès" says the access is open and until when, and she ends it there, without blocking him.
+    menu(page, "Accès").click()
+    open_access_line(page, "Dr Paul Girard")
+    page.get_by_role("link", name="Dr Paul Girard", exact=True).first.click()
+    expect(page.get_by_text(re.compile(r"^Accès d'urgence en cours : ouvert le .+, jusqu'au .+\.$"))).to_be_visible()
+    expect(page.get_by_text("Peut ouvrir le dossier")).to_have_count(0)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Mettre fin à l'accès d'urgence de Dr Paul Girard").click()
+    expect(page.get_by_role("status").filter(has_text="L'accès d'urgence a pris fin.")).to_be_visible()
+    assert asked and asked[0].startswith("Mettre fin à l'accès d'urgence de Dr Paul Girard ?")
+    assert_fits_phone(page)
+
+    console.allow("status of 403")
+    desk.reload()
+    assert error_page(desk)[0] == "Accès terminé"
+    desk.get_by_role("link", name="Voir mes patients").click()
+    expect(desk.get_by_role("region", name="Accès terminés")).to_contain_text("MARTIN Camille")
+
+    # In a new emergency he asks again, with a new reason; then she refuses emergency access, and allows it again.
+    ask_for_emergency_access(desk, ins=patient.ins, birth_date=patient.birth_date,
+                             reason="Nouvelle chute, patiente confuse, recherche des traitements en cours.")
+    expect(desk).to_have_url(dossier)
+    menu(page, "Accès").click()
+    page.get_by_text("Accès d'urgence : autorisé").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Refuser l'accès d'urgence").click()
+    expect(page.get_by_role("status").filter(has_text="L'accès d'urgence est refusé")).to_be_visible()
+    page.get_by_text("Accès d'urgence : refusé").click()
+    page.get_by_role("button", name="Autoriser de nouveau l'accès d'urgence").click()
+    expect(page.get_by_role("status").filter(has_text="L'accès d'urgence est de nouveau possible.")).to_be_visible()
+    desk.goto(f"/dossiers/{patient.dossier_id}")
+    assert error_page(desk)[0] == "Accès terminé"  # her "no" ended it for good

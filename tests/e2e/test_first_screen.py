@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import assert_fits_phone, log_in, menu
+from tests.e2e.steps import assert_fits_phone, log_in, menu, page_ready
 from tests.e2e.test_transparency_journey import wait_until_integrated
 
 pytestmark = pytest.mark.e2e
@@ -97,6 +97,7 @@ def test_the_historique_shows_its_newest_event_on_the_first_screen(page, server,
     assert_fits_phone(page)
 
     # "Filtrer" opens to the three choices; a choice applies at once, and the choices stay open.
+    page_ready(page)  # a choice applies through htmx
     page.get_by_text("Filtrer", exact=True).click()
     page.get_by_label("Type d'action").select_option(label="Changements de droits")
     expect(page).to_have_url(re.compile(r"[?&]type="))

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.seeding import paris_today, years_before
 from tests.e2e.steps import (
     accept_invitation_with_a_new_account, assert_fits_phone, dossier_band, held_dossier, log_in, log_out, menu,
-    switch_to, without_passkey_autofill,
+    switch_to,
 )
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +49,6 @@ def test_someone_with_an_account_logs_in_from_the_invitation_and_comes_back_to_a
 
     # Claire already uses Carnet for her own dossier, with a passkey on her phone; she is logged out.
     log_in(daughter, claire)
-    without_passkey_autofill(daughter)  # she logs in with the button, below
     log_out(daughter)
 
     # Her father invites her to read his dossier; her phone's camera opens the QR code's link.

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, assert_fits_phone, log_in
+from tests.e2e.steps import activate_professional, assert_fits_phone, log_in, page_ready
 from tests.e2e.test_every_page import no_violation
 
 pytestmark = pytest.mark.e2e
@@ -74,5 +74,7 @@ def test_a_nurse_writes_a_note_on_her_phone_and_the_patient_reads_it(page, anoth
 
     # Found by a word of its text, as a PDF is by its own.
     page.get_by_role("link", name="← Retour au dossier").click()
+    expect(page.get_by_role("heading", name="Mon dossier", level=1)).to_be_visible()
+    page_ready(page)  # the search is as one types: the document's page, loaded whole, may not have boosted the link
     page.get_by_role("searchbox", name="Rechercher dans les documents").fill("bourgeonnante")
     expect(page.locator("#timeline-results .doc-title")).to_have_text([TITLE])

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.e2e.seeding import PAGE_SIZE, PDF_PAGES
 from tests.e2e.steps import (
     activate, assert_fits_phone, log_in, log_out, menu, month_headers, open_filters, open_my_dossier,
-    scroll_to_the_end, titles, wait_for_image, without_passkey_autofill,
+    scroll_to_the_end, titles, wait_for_image,
 )
 
 pytestmark = pytest.mark.e2e
@@ -76,7 +76,6 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
         assert file.read(5) == b"%PDF-"
 
     # Logging out, then back in with the passkey alone.
-    without_passkey_autofill(page)
     log_out(page)
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
@@ -113,13 +112,36 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
     expect(keys).to_contain_text("C'est votre seule clé")
 
 
-def test_the_login_page_offers_the_passkey_by_autofill(page, seed):
+# Each passkey request a page makes, by its `mediation` ("conditional" for autofill), kept in the tab's sessionStorage,
+# which outlives the page; set on this page (htmx keeps it across boosted links) and on those loaded from now on.
+RECORD_PASSKEY_REQUESTS = """if (!navigator.credentials.get.recorded) {
+    const get = navigator.credentials.get.bind(navigator.credentials);
+    navigator.credentials.get = (options) => {
+        const made = JSON.parse(sessionStorage.getItem("passkeyRequests") || "[]");
+        sessionStorage.setItem("passkeyRequests", JSON.stringify([...made, options?.mediation || "optional"]));
+        return get(options);
+    };
+    navigator.credentials.get.recorded = true;
+}"""
+
+
+def passkey_requests(page) -> list[str]:
+    return page.evaluate("() => JSON.parse(sessionStorage.getItem('passkeyRequests') || '[]')")
+
+
+def test_the_login_page_asks_for_the_passkey_when_the_button_is_pressed_and_not_before(page, seed):
+    """It started an autofill request (mediation "conditional") that waited for nothing: Chromium offers a passkey in
+    autofill only under a field marked autocomplete="… webauthn", and the page has no field (Carnet's say "off")."""
     patient = seed()
     log_in(page, patient)
-    log_out(page, then_autofill=True)
-    # The virtual authenticator picks the passkey at once, where a person would tap the suggestion.
-    expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
+    page.add_init_script(RECORD_PASSKEY_REQUESTS)
+    page.evaluate(f"() => {{ {RECORD_PASSKEY_REQUESTS} }}")
+    log_out(page)
+    page.wait_for_load_state("networkidle")
+    assert passkey_requests(page) == []
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     expect(page.get_by_role("heading", name="Mon dossier")).to_be_visible()
+    assert passkey_requests(page) == ["optional"]
 
 
 def test_scrolling_down_loads_more_documents_without_repeating_a_month(page, seed):

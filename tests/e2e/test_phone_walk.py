@@ -16,7 +16,7 @@ from server.files.store import DiskStorage
 from server.models import Dossier
 from tests.e2e.conftest import run_async
 from tests.e2e.seeding import paris_today, text_file, writer_engine, years_before
-from tests.e2e.steps import held_dossier, log_in, log_out, menu, without_passkey_autofill
+from tests.e2e.steps import held_dossier, log_in, log_out, menu
 
 pytestmark = pytest.mark.e2e
 
@@ -115,7 +115,6 @@ def test_back_from_a_professional_finds_the_directory_search_again(page: Page, s
 def test_a_page_restored_from_the_back_forward_cache_is_reloaded(page, seed):
     patient = seed()
     log_in(page, patient)
-    without_passkey_autofill(page)  # the virtual authenticator would log the patient back in at once
     page.goto(f"/dossiers/{patient.dossier_id}/profil")
     log_out(page)
     # What a browser does when it shows a page from its back/forward cache (headless Chromium has none).

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate, assert_fits_phone, without_passkey_autofill
+from tests.e2e.steps import activate, assert_fits_phone
 from tests.e2e.test_every_page import no_violation
 
 pytestmark = pytest.mark.e2e
@@ -94,6 +94,5 @@ def test_a_recovery_on_a_new_phone_says_the_lost_ones_key_still_opens_the_dossie
     expect(new_phone.get_by_text(re.compile(r"Vous avez utilisé un code de secours pour vous connecter .+ vos autres "
                                             r"appareils ont été déconnectés"))).to_be_visible()
     # The lost phone was logged out by the recovery: its next page asks for a passkey it no longer has.
-    without_passkey_autofill(page)
     page.goto(f"/dossiers/{patient.dossier_id}")
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()

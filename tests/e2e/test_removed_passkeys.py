@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import log_in, menu, without_passkey_autofill
+from tests.e2e.steps import log_in, menu
 
 pytestmark = pytest.mark.e2e
 
@@ -30,13 +30,11 @@ def test_a_removed_passkey_is_forgotten_by_the_devices_that_hold_it(page, authen
     page.get_by_label("Nom de la nouvelle clé").fill("Clé USB")
     page.get_by_role("button", name="Ajouter une clé d'accès").click()
     expect(page.get_by_role("list", name="Clés d'accès").get_by_role("listitem")).to_have_count(2)
-    without_passkey_autofill(page)  # the login page that follows waits for the button
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Supprimer la clé « Mon téléphone »").click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()  # the key this device was using
 
     # The old phone tries it: refused, said in French, and the phone forgets it.
-    without_passkey_autofill(old_phone)
     old_phone.goto("/connexion")
     old_phone.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     expect(old_phone.get_by_text("Cette clé d'accès n'est pas reconnue : elle a peut-être été supprimée")).to_be_visible()

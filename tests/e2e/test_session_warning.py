@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
 from server.auth.accounts import account_for_patient
@@ -31,10 +31,18 @@ MAX_AGE = timedelta(hours=12)  # the server's session_max_hours
 pytestmark = pytest.mark.e2e
 
 
+def stop_the_pages_clock(page: Page) -> None:
+    """The pages' clock moves only when the test moves it. Installed alone it also runs on with the real one, whose
+    seconds between two steps a loaded machine makes many: with the one second between 26:59 (no warning) and
+    27:00 (the warning) the idle tests allow, it showed early."""
+    page.clock.install()
+    page.clock.pause_at(datetime.now(UTC) + timedelta(minutes=1))  # ahead of the installed clock, which it stops
+
+
 def test_two_minutes_before_an_idle_session_ends_the_page_says_so_and_keeps_it_in_one_tap(page, seed):
     patient = seed()
     log_in(page, patient)
-    page.clock.install()
+    stop_the_pages_clock(page)
     page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=allergy")
     page.get_by_label("Substance").fill("Arachide")
     warning = page.get_by_role("alertdialog")
@@ -67,7 +75,7 @@ def test_a_request_in_another_tab_keeps_this_tab_from_warning_and_closes_its_war
     request of them all, not from its own only (it warned, then said the session had ended, while it had not)."""
     patient = seed()
     log_in(page, patient)
-    page.clock.install()
+    stop_the_pages_clock(page)
     page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=allergy")
     substance = page.get_by_label("Substance")
     substance.fill("Arachide")

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import CHROMIUM_ARGS, Authenticators
-from tests.e2e.steps import DESKTOP, activate_professional
+from tests.e2e.steps import DESKTOP, activate_professional, log_in, log_out
 
 pytestmark = pytest.mark.e2e
 
@@ -65,4 +65,24 @@ def test_a_shared_computer_keeps_neither_what_she_typed_nor_her_session(browser,
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
     expect(page.get_by_role("heading", name="Mes patients")).to_have_count(0)
     context.close()
+    assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())
+
+
+def test_logging_out_in_one_tab_takes_the_other_tabs_to_the_login_page_without_a_click(page, context, seed, console):
+    """An emergency physician's probe on a ward's computer: logged out in one tab, the patient's profile stayed on
+    screen in another until someone clicked in it."""
+    patient = seed()
+    log_in(page, patient)
+    other = context.new_page()
+    other.on("pageerror", lambda e: console.append(f"uncaught: {e} ({other.url})"))
+    other.goto(f"/dossiers/{patient.dossier_id}/profil")
+    expect(other.get_by_role("heading", name="Allergies")).to_be_visible()
+    steps = other.evaluate("() => history.length")
+
+    log_out(page)
+    expect(other.get_by_role("heading", name="Connexion")).to_be_visible(timeout=5_000)
+    expect(other.get_by_role("status").filter(has_text="Vous êtes déconnecté.")).to_be_visible()
+    expect(other.get_by_role("heading", name="Allergies")).to_have_count(0)
+    # In place of the profile's page, not after it: Back does not lead to it.
+    assert other.evaluate("() => history.length") == steps
     assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.e2e.seeding import DOCUMENTS
 from tests.e2e.steps import (
     PHONE, activate_professional, assert_fits_phone, document_titles, error_page, log_in, log_out, menu, open_access_line,
-    wait_for_image, without_passkey_autofill,
+    wait_for_image,
 )
 
 pytestmark = pytest.mark.e2e
@@ -151,7 +151,6 @@ def test_a_kine_who_scans_the_qr_code_logged_out_finds_the_code_filled_in_and_it
     patient, kine = seed(), seed_professional(given_name="Hugo", family_name="Marchand")
     desk = computer.page
     activate_professional(desk, kine)
-    without_passkey_autofill(desk)
     log_out(desk)
 
     log_in(page, patient)
@@ -191,7 +190,6 @@ def test_a_professional_logged_out_comes_back_to_the_page_they_opened_fragment_a
     activate_professional(desk, kine)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     document = desk.get_by_role("link", name=re.compile("IRM du genou droit")).get_attribute("href")
-    without_passkey_autofill(desk)
     log_out(desk)
 
     desk.goto(f"{document}#page-2")

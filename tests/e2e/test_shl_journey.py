@@ -4,7 +4,9 @@ stranger's phone, with no Carnet account, opens it with a name and the passcode 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -115,7 +117,8 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
     expect(allergies).not_to_contain_text("Arachide")  # hidden from professionals: never on a link
     contacts = stranger.get_by_role("region", name="Personnes à prévenir")
     expect(contacts).to_contain_text("Paul Martin — Époux")
-    expect(contacts.get_by_role("link", name="06 12 34 56 78")).to_have_attribute("href", "tel:0612345678")
+    # In international form, which a phone abroad dials too ("06 12 34 56 78" reaches no one from Lisbon).
+    expect(contacts.get_by_role("link", name="+33 6 12 34 56 78")).to_have_attribute("href", "tel:+33612345678")
     expect(stranger.get_by_text("Vaccin DTP")).to_have_count(0)  # not on an emergency card
     # A stopped treatment says so (a probe's find: it read as one in progress, under "Traitements en cours").
     treatments = stranger.get_by_role("region", name="Traitements")
@@ -137,19 +140,21 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
         rf"{re.escape(RECIPIENT)} \(nom déclaré par le destinataire\) a ouvert le lien de partage "
         r"«\s?Voyage au Portugal\s?» \(carte d'urgence\)"))).to_be_visible()
 
-    # She revokes it; the same link, opened again, says it no longer opens.
+    # She turns it off; the same link, opened again, says it no longer opens.
     page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
     expect(page.get_by_text("Ouvert 1 fois")).to_be_visible()
-    page.once("dialog", lambda dialog: dialog.accept())  # "Révoquer le lien « Voyage au Portugal » ?"
-    page.get_by_role("button", name="Révoquer").click()
-    expect(page.get_by_text(re.compile("révoqué le"))).to_be_visible()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message.replace("\u00a0", " ")), dialog.accept()))
+    page.get_by_role("button", name="Désactiver", exact=True).click()
+    expect(page.get_by_text(re.compile("désactivé le"))).to_be_visible()
+    assert asked == ["Désactiver le lien « Voyage au Portugal » ? Il ne s'ouvrira plus, pour personne."]
     console.allow("status of 404")
     stranger.goto(address)  # the link, opened again
     stranger.get_by_label("Votre nom").fill(RECIPIENT)
     stranger.get_by_label("Code d'accès").fill(PASSCODE)
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("alert")).to_have_text(
-        "Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.")
+        "Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau au patient.")
 
 
 def test_a_second_link_opened_in_the_same_tab_shows_its_own_card_never_the_first(page, stranger, console, server,
@@ -285,12 +290,12 @@ def test_a_reloaded_viewer_says_where_the_link_went_and_the_link_opens_again(pag
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("region", name="Allergies et intolérances")).to_contain_text("Pénicilline")
 
-    # Revoked, the link opens no more, and says so in the words the server allows.
+    # Turned off, the link opens no more, and says so in the words the server allows.
     page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
     expect(page.get_by_text("Ouvert 2 fois")).to_be_visible()
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Révoquer").click()
-    expect(page.get_by_text(re.compile("révoqué le"))).to_be_visible()
+    page.get_by_role("button", name="Désactiver", exact=True).click()
+    expect(page.get_by_text(re.compile("désactivé le"))).to_be_visible()
     console.allow("status of 404")
     stranger.goto("/")
     stranger.goto(address)
@@ -298,7 +303,7 @@ def test_a_reloaded_viewer_says_where_the_link_went_and_the_link_opens_again(pag
     stranger.get_by_label("Code d'accès").fill(PASSCODE)
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("alert")).to_have_text(
-        "Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient.")
+        "Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau au patient.")
     expect(stranger.get_by_role("region", name="Allergies et intolérances")).to_have_count(0)
 
     # Back to the viewer from another page, or its address alone in another tab: the same words.
@@ -309,3 +314,54 @@ def test_a_reloaded_viewer_says_where_the_link_went_and_the_link_opens_again(pag
     other.goto("/shl")
     expect(other.get_by_role("alert")).to_have_text(TAKEN)
     expect(other.get_by_label("Votre nom")).to_be_hidden()
+
+
+def the_time_in(sentence: str) -> tuple[int, str]:
+    """The minutes of the day a "… à 8 h 35 (…)" sentence says, and the zone it names ("" for none)."""
+    found = re.search(r"à (\d+)\u00a0h\u00a0(\d\d)(?: \(([^)]+)\))?", sentence)
+    assert found, sentence
+    return int(found.group(1)) * 60 + int(found.group(2)), found.group(3) or ""
+
+
+def minutes_apart(shown: int, zone: str) -> int:
+    now = datetime.now(ZoneInfo(zone))
+    return abs((shown - (now.hour * 60 + now.minute) + 720) % 1440 - 720)
+
+
+def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_own_time(page, browser, server, console,
+                                                                                     seed):
+    """A Portuguese browser in Lisbon (an outside probe's): the viewer spoke French, which she may not read, and wrote
+    Paris's time, an hour ahead of hers, unlabelled. It speaks English, offers French, which opens the same link, and
+    writes her own time, naming its zone; a French doctor in France reads Paris's, which needs no name."""
+    patient = seed()
+    run_async(seed_profile(server.data_dir, patient))
+    log_in(page, patient)
+    address = make_emergency_link(page, patient)
+    lisbon = browser.new_context(base_url=server.url, timezone_id="Europe/Lisbon", **{**PHONE, "locale": "pt-PT"})
+    paris = browser.new_context(base_url=server.url, timezone_id="Europe/Paris", **PHONE)
+    try:
+        doctor = lisbon.new_page()
+        doctor.on("pageerror", lambda e: console.append(f"uncaught: {e} ({doctor.url})"))
+        doctor.goto(address)
+        expect(doctor.get_by_label("Your name and your department")).to_be_visible()
+        doctor.get_by_role("button", name="Français").click()
+        expect(doctor.get_by_text("« Voyage au Portugal »")).to_be_visible()  # the same link, opened again
+        assert doctor.url == f"{server.url}/shl?langue=fr"  # and out of the address once read
+        doctor.get_by_label("Votre nom et votre service").fill("Dra Ana Sousa, Hospital de Santa Maria")
+        doctor.get_by_label("Code d'accès").fill(PASSCODE)
+        doctor.get_by_role("button", name="Afficher les informations").click()
+        expect(doctor.get_by_role("heading", name="Carte d'urgence — Camille Martin")).to_be_visible()
+        shown, zone = the_time_in(doctor.get_by_text(re.compile("^Informations à jour le")).text_content())
+        assert minutes_apart(shown, "Europe/Lisbon") <= 2 and re.search("Europe de l.Ouest", zone), (shown, zone)
+        expect(doctor.get_by_role("button", name="English")).to_be_visible()  # and back, if she prefers
+
+        french = paris.new_page()
+        french.goto(address)
+        french.get_by_label("Votre nom et votre service").fill(RECIPIENT)
+        french.get_by_label("Code d'accès").fill(PASSCODE)
+        french.get_by_role("button", name="Afficher les informations").click()
+        shown, zone = the_time_in(french.get_by_text(re.compile("^Informations à jour le")).text_content())
+        assert minutes_apart(shown, "Europe/Paris") <= 2 and zone == "", (shown, zone)
+    finally:
+        lisbon.close()
+        paris.close()

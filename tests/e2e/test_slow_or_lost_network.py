@@ -7,6 +7,7 @@ Requests are held (page.route) to stand for a server or a network that does not 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Error, Page, Route, expect
@@ -26,6 +27,15 @@ def hold(page: Page, address: str, method: str = "GET") -> list[Route]:
     page.route(re.compile(address), lambda route: held.append(route) if route.request.method == method
                else route.fallback())
     return held
+
+
+def held_so_far(page: Page, held: list[Route], count: int) -> None:
+    """Until `count` requests are held. Playwright hands a request to the route's handler only while the test waits
+    on it, and a loaded machine hands it late: after the page already showed it under way, or after a fixed pause."""
+    deadline = time.monotonic() + 10
+    while len(held) < count:
+        assert time.monotonic() < deadline, f"{len(held)} request(s) held, not {count}"
+        page.wait_for_timeout(50)
 
 
 def let_go(route: Route) -> None:
@@ -56,6 +66,7 @@ def test_a_pressed_button_is_busy_until_the_time_limit_which_says_it_may_have_be
     expect(save).to_have_attribute("aria-busy", "true")
     expect(save).to_have_attribute("aria-disabled", "true")
     expect(save).to_be_focused()  # not disabled: a screen reader keeps its place
+    held_so_far(page, held, 1)
     save.click(force=True)  # impatient, as a finger is: nothing is sent twice
     page.wait_for_timeout(300)
     assert len(held) == 1
@@ -73,6 +84,7 @@ def test_a_bar_link_shows_a_bar_while_its_page_comes(page: Page, seed):
     held = hold(page, r"/profil$")
     menu(page, "Profil").click()
     expect(page.locator("html")).to_have_class(re.compile(r"\bpage-loading\b"))
+    held_so_far(page, held, 1)
     held[0].fallback()
     expect(page.get_by_role("heading", name="Profil médical", level=1)).to_be_visible()
     expect(page.locator("html")).not_to_have_class(re.compile(r"\bpage-loading\b"))
@@ -88,7 +100,8 @@ def test_two_quick_taps_in_the_bar_leave_the_address_of_the_page_shown(page: Pag
     menu(page, "Profil").click()
     expect(page.locator("html")).to_have_class(re.compile(r"\bpage-loading\b"))
     menu(page, "Accès").click()
-    page.wait_for_timeout(500)
+    held_so_far(page, held, 2)
+    page.wait_for_timeout(500)  # nothing more: each tap sent once
     assert len(held) == 2
     profile, access = held
     for route in (profile, access) if answered_first == "Profil" else (access, profile):

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.seeding import paris_today
 from tests.e2e.steps import activate_professional, assert_fits_phone, log_in
+from tests.e2e.test_transparency_journey import database, wait_until_integrated
 from tests.test_document_text import report
 
 pytestmark = pytest.mark.e2e
@@ -18,8 +19,8 @@ pytestmark = pytest.mark.e2e
 TITLE = "CRH Pneumologie Mme Martin née 1984"
 
 
-def test_the_patient_sent_another_s_report_reads_only_that_it_was_withdrawn(page, computer, seed, seed_professional,
-                                                                           seed_grant):
+def test_the_patient_sent_another_s_report_reads_only_that_it_was_withdrawn(page, computer, server, seed,
+                                                                           seed_professional, seed_grant):
     patient = seed()
     doctor = seed_professional(given_name="Claire", family_name="Bernard", profession="médecin", city="Paris")
     seed_grant(patient, doctor)
@@ -66,3 +67,27 @@ def test_the_patient_sent_another_s_report_reads_only_that_it_was_withdrawn(page
     page.get_by_role("searchbox", name="Rechercher dans les documents").fill("Pneumologie")
     expect(page.get_by_role("status").filter(has_text="«\u00a0Pneumologie\u00a0»")).to_contain_text("Aucun document")
     expect(page.locator("#timeline-results a.document-link")).to_have_count(0)
+
+    # Her phone verifies her Historique, whose events of the report come without its title: those by their place in
+    # the chain and in the signed log, as the verdict and each one's proof say; the others by their fields.
+    with database(server) as connection:
+        titled = connection.execute("SELECT count(*) FROM accessevent WHERE dossier_id = ? AND document_title != ''",
+                                    (patient.dossier_id,)).fetchone()[0]
+    assert titled >= 1
+    wait_until_integrated(server)
+    page.goto(f"/dossiers/{patient.dossier_id}/historique")
+    expect(page.get_by_role("status").filter(has_text="Votre appareil a vérifié cet historique")).to_be_visible()
+    status = page.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
+    status.get_by_text("Comment votre appareil l'a vérifié").click()
+    expect(status).to_contain_text(
+        "L'événement d'un document retiré par son auteur y est inscrit, mais seule sa place dans la chaîne a été "
+        "vérifiée, pas son contenu." if titled == 1 else
+        f"Les {titled} événements de documents retirés par leur auteur y sont inscrits, mais seule leur place dans la "
+        "chaîne a été vérifiée, pas leur contenu.")
+    expect(status).to_contain_text("Aucun événement ne manque entre ceux qui sont affichés.")
+    line = page.locator("li.log-line").filter(has_text="a ajouté un document retiré depuis par son auteur")
+    line.get_by_text("Preuve", exact=True).click()
+    expect(line).to_contain_text("Contenu retiré par son auteur : le titre du document n'est plus donné, et votre "
+                                 "appareil vérifie seulement la place de cet événement dans la chaîne de l'historique, "
+                                 "pas son contenu.")
+    assert "Pneumologie" not in page.content()

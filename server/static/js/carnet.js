@@ -85,12 +85,18 @@
 
   // A boosted page is a new page, and the focus is left where the browser leaves it after a page load (the next Tab
   // reaches "Aller au contenu"); what a page load also does, announce the page, is done here: its title, said by
-  // the live region kept across boosted swaps (base.html).
+  // the live region kept across boosted swaps (base.html). Emptied once said (a screen reader has it by then), so
+  // that reading the page through does not meet it again as a stray line.
+  var announced = null;
   function announcePage() {
     var announcer = document.getElementById("page-announcer");
     if (!announcer) { return; }
     announcer.textContent = "";
-    setTimeout(function () { announcer.textContent = document.title; }, 100);
+    clearTimeout(announced);
+    announced = setTimeout(function () {
+      announcer.textContent = document.title;
+      announced = setTimeout(function () { announcer.textContent = ""; }, 5000);
+    }, 100);
   }
 
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -106,8 +112,11 @@
 
   // A swap that takes away the focused element ("Vu" on a banner, "Charger plus") would drop the focus on <body>,
   // where a keyboard or screen reader user has lost their place: it goes to the first link or button of what came
-  // instead (the documents just loaded), else to the page's heading. A boosted page is a new page: the browser's way.
-  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary";
+  // instead (the documents just loaded), or to what it marks data-swap-focus if that comes first (an event of the
+  // Historique, whose text is no link: its "Preuve" said nothing of it), else to the page's heading. A boosted page
+  // is a new page: the browser's way.
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary,"
+    + " [data-swap-focus]";
   function firstFocusable(from, until) {
     for (var node = from; node && node !== until; node = node.nextSibling) {
       if (node.nodeType !== 1) { continue; }
@@ -132,9 +141,38 @@
       if (now && now !== document.body && now.isConnected) { return; }
       var next = target.isConnected ? firstFocusable(target.firstChild, null)
         : firstFocusable(before && before.parentNode === parent ? before.nextSibling : parent && parent.firstChild, after);
+      if (next && next.hasAttribute("data-swap-focus") && !next.hasAttribute("tabindex")) { next.setAttribute("tabindex", "-1"); }
       if (next) { next.focus(); } else { focusHeading(); }
     }, 0);
   });
+
+  // A filter's list (a <select> of a search form) follows each choice at once. A keyboard goes through the options
+  // one by one, and each arrow key on a closed list is a "change": a request, a count said and an address in the
+  // history for each, five of each for five presses. A change made by such a key is held until the choice settles:
+  // the focus leaves the list, or Enter is pressed on it. A mouse's choice, or a phone's picker's, is sent at once.
+  var stepped = null, held = null;
+  function filterList(element) {
+    return element && element.tagName === "SELECT" && element.closest('form[role="search"]') ? element : null;
+  }
+  function settle(select) {
+    if (!select || held !== select) { return; }
+    held = null;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  document.addEventListener("keydown", function (event) {
+    var select = filterList(event.target);
+    if (!select) { return; }
+    if (event.key === "Enter") { settle(select); return; }
+    if (event.altKey || event.ctrlKey || event.metaKey || !/^(Arrow\w+|Home|End|Page\w+|\S)$/.test(event.key)) { return; }
+    stepped = select;  // the change it makes, if any, comes before this task ends
+    setTimeout(function () { stepped = null; }, 0);
+  }, true);
+  document.addEventListener("change", function (event) {
+    if (!stepped || event.target !== stepped) { return; }
+    held = stepped;
+    event.stopImmediatePropagation();  // before htmx's listeners, on the list or its form
+  }, true);
+  document.addEventListener("focusout", function (event) { settle(filterList(event.target)); });
 
   // Pressed with no network, or answered too late: htmx gets no answer (the service worker answers only whole pages,
   // with its offline page), and the link or button would seem dead. Said over the page: no network, until an answer

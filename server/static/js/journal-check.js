@@ -1,7 +1,8 @@
 // One check of the Historique (issue 14), which journal-verify.js makes and tells: the log's key, pinned at
 // the first check; its signed checkpoint, proven to extend the one this device verified last (RFC 9162
 // consistency); each event shown proven to be in it (inclusion), from its hashed fields, its leaf's salt and
-// index, which the page gives (views/log.py); and the dossier's chain (audit.py), which the tree does not
+// index, which the page gives (views/log.py; for an event whose document its author withdrew since, its stored
+// hash instead of its title: J.entryHash); and the dossier's chain (audit.py), which the tree does not
 // order: when the list is whole (no filter), the events shown, page after page, must follow one another
 // (seq and prev_hash), and the newest event this device verified must still be there, unchanged.
 //
@@ -110,14 +111,17 @@
       if (entry.index >= checkpoint.size) return { ...result, waiting: true };
       result.proof_url = "/journal/preuve/inclusion?index=" + entry.index + "&taille=" + checkpoint.size;
       const proof = J.parseHashes(await fetchText(result.proof_url));
-      const leaf = await J.eventLeafHash(J.fromBase64(entry.salt), entry.fields);
-      Object.assign(result, { proof: proof.map(J.toBase64), event_hash: J.toHex(await J.eventHash(entry.fields)),
-                              leaf_hash: J.toBase64(leaf) });
+      const digest = await J.entryHash(entry);
+      const leaf = await J.eventLeafHash(J.fromBase64(entry.salt), digest);
+      Object.assign(result, { proof: proof.map(J.toBase64), event_hash: J.toHex(digest), leaf_hash: J.toBase64(leaf) });
       result.included = await J.verifyInclusion(leaf, entry.index, checkpoint.size, proof, checkpoint.root);
       return result;
     }));
     const states = evidence.events.map((entry) => (entry.included ? "verified" : entry.waiting ? "waiting" : "failed"));
-    items.forEach((item, i) => { item.dataset.journalState = states[i]; });
+    items.forEach((item, i) => {
+      item.dataset.journalState = states[i];
+      if (evidence.events[i].hash !== undefined) item.dataset.journalWithheld = "";  // its place alone checked
+    });
     const failed = items.filter((item, i) => states[i] === "failed");
     if (failed.length) {
       evidence.events = evidence.events.filter((entry, i) => states[i] === "failed");
@@ -144,7 +148,7 @@
     for (const page of pages) {
       const links = await Promise.all(page.items.map(async (item) => {
         const entry = JSON.parse(item.dataset.journalEntry || item.dataset.journalPending);
-        const hash = J.toHex(await J.eventHash(entry.fields));
+        const hash = J.toHex(await J.entryHash(entry));
         return { seq: entry.fields.seq, prev_hash: entry.fields.prev_hash, hash, entry, item };
       }));
       const after = page.list.newest ? null : lastOf.get(page.container) || null;

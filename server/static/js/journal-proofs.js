@@ -216,10 +216,19 @@
 
   const eventHash = (fields) => sha256(utf8.encode(canonicalJSON(fields)));
 
+  // The event's hash in its dossier's chain, as the page gives the event (accesslog/proofs.py): recomputed from its
+  // fields; or, for one whose document its author withdrew since, which comes without its title, the hash the chain
+  // stored (`hash`, hex), which is then only found in the log and named by the next event, its content unchecked.
+  async function entryHash(entry) {
+    if (entry.hash === undefined) return eventHash(entry.fields);
+    if (typeof entry.hash !== "string" || !/^[0-9a-f]{64}$/.test(entry.hash)) throw malformed();
+    return Uint8Array.from(entry.hash.match(/../g), (pair) => parseInt(pair, 16));
+  }
+
   // The RFC 9162 leaf hash of LEAF_PREFIX || salt || the event's hash (tlog/leaf.py).
-  async function eventLeafHash(salt, fields) {
-    if (salt.length !== 32) throw malformed();
-    return leafHash(concat(utf8.encode(LEAF_PREFIX), salt, await eventHash(fields)));
+  async function eventLeafHash(salt, digest) {
+    if (salt.length !== 32 || digest.length !== 32) throw malformed();
+    return leafHash(concat(utf8.encode(LEAF_PREFIX), salt, digest));
   }
 
   // ---- The dossier's chain (audit.py) ----------------------------------------------------------------
@@ -251,6 +260,6 @@
 
   window.carnetJournal = Object.freeze({
     LEAF_PREFIX, GENESIS, ProofError, fromBase64, toBase64, toHex, parseHashes, verifyInclusion, verifyConsistency,
-    verifyCheckpoint, canonicalJSON, eventHash, eventLeafHash, chainBreak,
+    verifyCheckpoint, canonicalJSON, eventHash, entryHash, eventLeafHash, chainBreak,
   });
 })();

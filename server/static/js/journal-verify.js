@@ -59,6 +59,9 @@
 
   function say(box, text, kind) {
     const status = box.querySelector("[data-journal-status]");
+    // Said once: a filter or older events checked as the first were leave the verdict as it was, and the status, a
+    // live region, rewritten with the same words would say them again over the list's count.
+    if (status.textContent === text && status.className === "journal-status " + kind) return;
     // The status never gets shorter: "Vérification…" (one line) between the first sentence and the verdict (three
     // or four on a phone) moved what is under it twice, under a reader who had already scrolled or tabbed down.
     status.style.minHeight = status.offsetHeight + "px";
@@ -110,10 +113,17 @@
     }
     text = text.replace("%(moment)s", longMoment(new Date()))
       .replace("%(previous)s", first.previous ? longMoment(new Date(first.previous.at)) : "");
-    const verified = document.querySelectorAll('[data-journal-state="verified"]').length;
+    // Those whose document its author withdrew since came without their title (journal-check.js): not "tels quels".
+    const withheld = document.querySelectorAll('[data-journal-state="verified"][data-journal-withheld]').length;
+    const verified = document.querySelectorAll('[data-journal-state="verified"]').length - withheld;
     const pending = document.querySelectorAll('[data-journal-pending], [data-journal-state="waiting"]').length;
     if (verified === 1) text += " " + _("L'événement affiché y est inscrit tel quel.");
     if (verified > 1) text += " " + _("Les %(num)d événements affichés y sont inscrits tels quels.").replace("%(num)d", String(verified));
+    if (withheld === 1) text += " " + _("L'événement d'un document retiré par son auteur y est inscrit, mais seule sa place dans la chaîne a été vérifiée, pas son contenu.");
+    if (withheld > 1) {
+      text += " " + _("Les %(num)d événements de documents retirés par leur auteur y sont inscrits, mais seule leur place dans la chaîne a été vérifiée, pas leur contenu.")
+        .replace("%(num)d", String(withheld));
+    }
     if (pending === 1) text += " " + _("Un événement très récent est en cours d'inscription : il sera vérifié à votre prochaine visite.");
     if (pending > 1) {
       text += " " + _("%(num)d événements très récents sont en cours d'inscription : ils seront vérifiés à votre prochaine visite.")

@@ -114,7 +114,7 @@
         // At login, the browser says the same whether she cancelled or this device holds no passkey for Carnet
         // (WebAuthn, "Authentication Ceremony Privacy": not telling which protects her privacy): the login page says what to do in either case.
         if (box && box.hasAttribute("data-passkey-login")) {
-          return _("Aucune clé d'accès n'a servi. Si vous avez changé de téléphone ou d'ordinateur, ou si la clé est introuvable sur cet appareil, touchez « J'ai perdu ma clé d'accès » plus bas. Si vous n'avez encore jamais utilisé Carnet, touchez « Activer mon dossier ». Sinon, réessayez.");
+          return _("Aucune clé d'accès n'a servi. Si vous avez changé de téléphone ou d'ordinateur, ou si la clé est introuvable sur cet appareil, choisissez « J'ai perdu ma clé d'accès » ci-dessous. Si vous n'avez encore jamais utilisé Carnet, choisissez « Activer mon dossier ». Sinon, réessayez.");
         }
         return _("L'opération a été annulée ou a expiré. Réessayez.");
       case "InvalidStateError": return _("Cet appareil a déjà une clé d'accès pour ce compte.");
@@ -148,7 +148,7 @@
 
   function register(box, button) {
     var nameInput = box.querySelector("#passkey-name");
-    button.disabled = true;
+    setBusy(button, true);
     var ceremony = "";
     post("/cle/options")
       .then(function (json) {
@@ -170,7 +170,7 @@
         var unknown = error && error.data && error.data.unknownCredential;
         return signal("signalUnknownCredential", unknown).then(function () { showError(box, error); });
       })
-      .finally(function () { button.disabled = false; });
+      .finally(function () { setBusy(button, false); });
   }
 
   // What the server says of this account's passkeys, told to the device (WebAuthn's signal methods, where the
@@ -186,27 +186,16 @@
     return Promise.race([Promise.resolve(told).catch(function () {}), enough]);
   }
 
-  var pendingConditional = null;
-
   // `relogin`: a new login of someone logged in, with one of their passkeys, for an action that asks for a recent
   // one (views/recent_login.py); it leads back to the page of the form that action refused. `inPlace`: it leads
   // nowhere, the page stays as it is, and the answer (the new session's, for session.js) is given back.
   function login(box, options) {
-    var conditional = options && options.conditional;
     var base = options && options.relogin ? "/reconnexion" : "/connexion";
     var ceremony = "";
     return post(base + "/options").then(function (json) {
       ceremony = json.ceremony;
-      var request = { publicKey: requestOptions(json.publicKey) };
-      if (conditional) {
-        pendingConditional = new AbortController();
-        request.mediation = "conditional";
-        request.signal = pendingConditional.signal;
-      }
-      return navigator.credentials.get(request);
+      return navigator.credentials.get({ publicKey: requestOptions(json.publicKey) });
     }).then(function (cred) {
-      // The autofill ceremony has its answer: the button must not start a second one now.
-      if (conditional) { pendingConditional = null; setBusy(box, true); }
       return post(base + "/verification", {
         ceremony: ceremony, credential: JSON.stringify(credentialJSON(cred)), next: box.dataset.next,
       });
@@ -216,7 +205,6 @@
         go(afterLogin(box, data.redirect || box.dataset.next));
       });
     }).catch(function (error) {
-      if (conditional) setBusy(box, false);
       var unknown = error && error.data && error.data.unknownCredential;
       return signal("signalUnknownCredential", unknown).then(function () { throw error; });
     });
@@ -262,22 +250,20 @@
     }).catch(function () { /* the form stays as its page shows it */ });
   }
 
-  function setBusy(box, busy) {
-    var button = box.querySelector('[data-passkey-action="login"]');
-    if (button) button.disabled = busy;
+  // A button whose ceremony is under way says so, and a second press starts none (carnet.js lets no press of a busy
+  // button through), but it keeps the focus: a disabled one would drop it to <body> (the page's start, for a screen
+  // reader) and give it back to nothing when the ceremony fails.
+  function setBusy(button, busy) {
+    if (!button) return;
+    if (busy) {
+      button.setAttribute("aria-disabled", "true");
+      button.setAttribute("aria-busy", "true");
+    } else {
+      button.removeAttribute("aria-disabled");
+      button.removeAttribute("aria-busy");
+    }
   }
-
-  function startAutofill() {
-    var box = document.querySelector("[data-passkey-login]");
-    if (!box || !window.PublicKeyCredential || !PublicKeyCredential.isConditionalMediationAvailable) return;
-    PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
-      if (available && !pendingConditional) {
-        login(box, { conditional: true }).catch(function (error) {
-          if (error && error.name !== "AbortError") showError(box, error);
-        });
-      }
-    });
-  }
+  function loginButton(box) { return box.querySelector('[data-passkey-action="login"]'); }
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-passkey-action]");
@@ -292,26 +278,24 @@
       register(button.closest("[data-passkey-register]"), button);
     } else if (action === "login") {
       var box = button.closest("[data-passkey-login]");
-      if (pendingConditional) { pendingConditional.abort(); pendingConditional = null; }
-      button.disabled = true;
-      login(box, {}).catch(function (error) { showError(box, error); }).finally(function () { button.disabled = false; });
+      setBusy(button, true);
+      login(box, {}).catch(function (error) { showError(box, error); }).finally(function () { setBusy(button, false); });
     } else if (action === "relogin") {
       var again = button.closest("[data-passkey-relogin]");
-      button.disabled = true;
+      setBusy(button, true);
       login(again, { relogin: true }).catch(function (error) { showError(again, error); })
-        .finally(function () { button.disabled = false; });
+        .finally(function () { setBusy(button, false); });
     } else if (action === "renew") {
       // A session near its end whatever is done (base.html's #session-warning): a new login, the page kept as it
       // is, what is typed in it too; session.js has it go on in the new session.
       var warning = button.closest("[data-passkey-relogin]");
-      button.disabled = true;
+      setBusy(button, true);
       login(warning, { relogin: true, inPlace: true }).then(function (data) {
         document.dispatchEvent(new CustomEvent("carnet:session-renewed", { detail: data.session }));
-      }).catch(function (error) { showError(warning, error); }).finally(function () { button.disabled = false; });
+      }).catch(function (error) { showError(warning, error); }).finally(function () { setBusy(button, false); });
     }
   });
 
-  document.addEventListener("DOMContentLoaded", startAutofill);
   document.addEventListener("DOMContentLoaded", resume);
-  document.addEventListener("htmx:afterSettle", function () { pendingConditional = null; startAutofill(); resume(); });
+  document.addEventListener("htmx:afterSettle", resume);
 })();

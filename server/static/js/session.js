@@ -1,6 +1,7 @@
-// "Rester connecté": the page's warning before a session ends (base.html's #session-warning). Apart from carnet.js,
-// which sends nothing anywhere: this one asks the server to keep the session, or which session this browser is in
-// after a new login in another tab, and nothing else.
+// "Rester connecté": the page's warning before a session ends (base.html's #session-warning), and a logout in one
+// tab taking the others to the login page. Apart from carnet.js, which sends nothing anywhere: this one asks the
+// server to keep the session, or which session this browser is in after a new login in another tab, and nothing
+// else.
 (function () {
   "use strict";
 
@@ -15,7 +16,7 @@
   // A session also ends, whatever is done, 12 hours after it was opened: only a new login passes that end, a
   // passkey's ceremony rather than a tap (the phone to unlock, a security key to find), so the page warns five
   // minutes before, with the time it ends. No sooner: the warning takes the focus from what is being written.
-  var WARN_MS = 180000, CLOSING_WARN_MS = 300000, lastRequest = 0, timer = null, focusBefore = null;
+  var WARN_MS = 180000, CLOSING_WARN_MS = 300000, lastRequest = 0, timer = null, focusBefore = null, session = null;
   // Only when and of which session (its opening time: a tab of an earlier one, logged in again since, is not kept
   // by the new one's requests); a channel keeps nothing once its tabs are closed.
   var tabs = window.BroadcastChannel ? new BroadcastChannel("carnet-session") : null;
@@ -46,10 +47,9 @@
       // Closed by itself (another tab's request) or by the box's button: the focus goes back to where it was (a
       // button disabled while its request runs may have dropped it meanwhile).
       var active = document.activeElement;
-      if (!box.hidden && (box.contains(active) || active === document.body) && focusBefore && focusBefore.isConnected) {
-        focusBefore.focus();
-      }
-      box.hidden = true;
+      var giveBack = !box.hidden && (box.contains(active) || active === document.body) && focusBefore && focusBefore.isConnected;
+      box.hidden = true;  // first: while it is shown, the focus stays in it (below)
+      if (giveBack) { focusBefore.focus(); }
       timer = setTimeout(update, Math.min(idleLeft - WARN_MS, closingLeft - CLOSING_WARN_MS));
       return;
     }
@@ -81,6 +81,7 @@
     var box = sessionWarning();
     if (!box) { return; }
     var at = Date.now();
+    session = box.dataset.sessionOpened;  // which a logout names to the other tabs, when this box is gone
     counted(at);
     if (tabs) { tabs.postMessage({ session: box.dataset.sessionOpened, at: at }); }
   }
@@ -127,7 +128,9 @@
     tabs.onmessage = function (event) {
       var box = sessionWarning(), message = event.data || {};
       if (!box) { return; }
-      if (message.renewed && message.from === box.dataset.sessionOpened) {
+      if (message.loggedOut && message.loggedOut === box.dataset.sessionOpened) {
+        window.location.replace("/connexion?deconnecte=1");
+      } else if (message.renewed && message.from === box.dataset.sessionOpened) {
         followOtherTab(message.renewed);
       } else if (message.session === box.dataset.sessionOpened) {
         counted(message.at);
@@ -150,10 +153,51 @@
       if (lost) { lost.hidden = false; lost.textContent = _("Pas de connexion : vérifiez votre réseau puis réessayez."); }
     });
   });
+  // While it is shown, the warning holds the keyboard as a modal dialog does (aria-modal, base.html): Tab goes round
+  // its buttons, the focus brought from elsewhere comes back to it, and Escape is its safe answer, "Rester connecté"
+  // (none once only a new login passes the end, or the session has ended: the page stays as it is).
+  function shownWarning() {
+    var box = sessionWarning();
+    return box && !box.hidden ? box : null;
+  }
+  function buttonsOf(box) {
+    return Array.prototype.filter.call(box.querySelectorAll("button"), function (button) { return !button.hidden; });
+  }
+  document.addEventListener("keydown", function (event) {
+    var box = shownWarning();
+    if (!box) { return; }
+    if (event.key === "Escape") {
+      var stay = box.querySelector("[data-session-stay]");
+      if (!stay.hidden && !stay.hasAttribute("data-ended")) {
+        event.preventDefault();
+        stay.click();
+      }
+      return;
+    }
+    var buttons = buttonsOf(box);
+    if (event.key !== "Tab" || !buttons.length) { return; }
+    event.preventDefault();
+    var at = buttons.indexOf(document.activeElement);
+    buttons[at < 0 ? 0 : (at + (event.shiftKey ? buttons.length - 1 : 1)) % buttons.length].focus();
+  });
+  document.addEventListener("focusin", function (event) {
+    var box = shownWarning(), buttons = box ? buttonsOf(box) : [];
+    if (buttons.length && !box.contains(event.target)) { buttons[0].focus(); }
+  });
+
   // Not a request that never reached the server, nor one sent to the login (errors.to_login: the session has ended).
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
     if (xhr && xhr.status && !xhr.getResponseHeader("HX-Redirect")) { answered(); }
+    // Logged out here ("Se déconnecter", or this device's passkey removed: both lead to this page, the session
+    // ended): the other tabs of that session leave the patient's data for the login page, in place of theirs
+    // (location.replace: Back does not bring it back), without waiting for a click on a shared computer. Told once
+    // the server has ended it: sooner, their login page could still find the session open, and lead back in.
+    var path = event.detail.pathInfo && event.detail.pathInfo.responsePath;
+    if (tabs && session && xhr && xhr.status === 200 && /^\/connexion\?(.*&)?deconnecte=1(&|$)/.test(path || "")) {
+      tabs.postMessage({ loggedOut: session });
+      session = null;
+    }
   });
   answered();  // this page, just served in the session
 })();

@@ -27,7 +27,7 @@
     newer: _("Ce lien utilise une version plus récente de SMART Health Links que cette page ne sait pas ouvrir."),
     elsewhere: _("Ce lien vient d'un autre service que Carnet : ouvrez-le avec une application compatible SMART Health Links."),
     expired: _("Ce lien a expiré. Demandez-en un nouveau au patient."),
-    gone: _("Ce lien n'est plus valable : il a expiré, a été révoqué ou bloqué. Demandez-en un nouveau au patient."),
+    gone: _("Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau au patient."),
     offline: _("Impossible de joindre Carnet : vérifiez votre connexion, puis réessayez."),
     failed: _("Carnet n'a pas pu répondre. Réessayez dans un instant."),
     undecryptable: _("Les informations reçues n'ont pas pu être déchiffrées : le lien est peut-être incomplet."),
@@ -94,18 +94,31 @@
     return (day === 1 ? "1er" : String(day)) + "\u00a0" + MONTHS[Number(match[2]) - 1] + " " + match[1];
   }
 
-  // "1er décembre 2026 à 9 h 05" / "1 December 2026 at 09:05", in Paris time, as Carnet's pages write a moment.
+  // What a clock in `zone` (undefined: the device's own) reads at `when`: its year, month, day, hour and minute.
+  function wallClock(when, zone) {
+    var parts = {};
+    new Intl.DateTimeFormat("fr-FR", {
+      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23",
+    }).formatToParts(when).forEach(function (part) { parts[part.type] = part.value; });
+    return parts;
+  }
+
+  // "1er décembre 2026 à 9 h 05" / "1 December 2026 at 09:05", as Carnet's pages write a moment, in the reader's own
+  // time (a doctor abroad reads her clock, not Paris's). Where that is not Paris's time then, the zone is named
+  // ("(heure normale d'Europe de l'Ouest)"): the patient and Carnet's other pages speak in Paris time.
   function longMoment(value) {
     var when = new Date(value);
     if (isNaN(when.getTime())) return "";
-    var parts = {};
-    new Intl.DateTimeFormat("fr-FR", {
-      timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-      hourCycle: "h23",
-    }).formatToParts(when).forEach(function (part) { parts[part.type] = part.value; });
+    var parts = wallClock(when, undefined), paris = wallClock(when, "Europe/Paris");
     var day = longDate(parts.year + "-" + parts.month + "-" + parts.day);
-    if (!FRENCH) return day + " at " + parts.hour + ":" + parts.minute;
-    return day + " à " + Number(parts.hour) + "\u00a0h\u00a0" + parts.minute;
+    var moment = FRENCH ? day + " à " + Number(parts.hour) + "\u00a0h\u00a0" + parts.minute
+      : day + " at " + parts.hour + ":" + parts.minute;
+    var elsewhere = ["year", "month", "day", "hour", "minute"].some(function (key) { return parts[key] !== paris[key]; });
+    if (!elsewhere) return moment;
+    var zone = new Intl.DateTimeFormat(FRENCH ? "fr-FR" : "en-GB", { timeZoneName: "long" }).formatToParts(when)
+      .filter(function (part) { return part.type === "timeZoneName"; })[0];
+    return zone ? moment + " (" + zone.value + ")" : moment;
   }
 
   function element(tag, text, className) {
@@ -113,6 +126,17 @@
     if (text) node.textContent = text;
     if (className) node.className = className;
     return node;
+  }
+
+  // A number as Carnet sends it, international (E.164, server/profile/phones.py), that a phone anywhere dials: one of
+  // France's (+33) or of its overseas departments' numbering written in its groups, "+33 6 72 18 45 90", "+262 692
+  // 12 34 56"; another country's as it comes.
+  function phoneNumber(value) {
+    var french = /^\+(33|262|508|590|594|596)(\d)(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value);
+    if (!french) return value;
+    var first = french[1] === "33" ? french[2] : french[2] + french[3];
+    var rest = french[1] === "33" ? french.slice(3) : french.slice(4);
+    return ["+" + french[1], first].concat(rest).join("\u00a0");
   }
 
   function textOf(concept) {
@@ -294,7 +318,7 @@
       (contact.telecom || []).forEach(function (telecom) {
         if (telecom.system !== "phone" || !telecom.value) return;
         item.appendChild(document.createTextNode(" — "));
-        var call = element("a", telecom.value);
+        var call = element("a", phoneNumber(String(telecom.value)));
         call.setAttribute("href", "tel:" + String(telecom.value).replace(/[^0-9+]/g, ""));
         item.appendChild(call);
       });
@@ -365,7 +389,9 @@
     show(statusBox, TEXT.opening);
     fetch(found.url.href, {
       method: "POST", credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify(request),
+      // The manifest's refusals in this page's language, whichever the browser asks for (app.language_of).
+      headers: { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang },
+      body: JSON.stringify(request),
     }).then(function (response) {
       return response.ok ? response.json() : refused(response);
     }, function () {
@@ -398,6 +424,10 @@
     // Read once, the link leaves the address bar and the tab's history: on a shared computer its key (and the label
     // the patient wrote) would reopen the card from the history. Opening it again takes the link as it came.
     if (window.location.hash) window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    // The language switch opens this same link again in the other language: the link goes along after "#", which
+    // the browser keeps through the page's address and never sends.
+    var switcher = document.getElementById("shl-language");
+    if (hash && switcher) switcher.addEventListener("submit", function () { switcher.action = "/shl" + hash; });
     // A reload, Back, the address alone: the link is not kept anywhere (not even in this tab's storage, which a
     // closed tab's restore would bring back with its key), so the page says where to find it again.
     if (!hash) return fail(TEXT.taken);

@@ -152,19 +152,36 @@ async def test_a_refusal_asks_to_check_the_identity_typed_whatever_its_cause(pro
             in text(answer))
 
 
+async def test_closing_the_dossier_ends_emergency_accesses_which_its_reopening_does_not_give_back(
+        client, pro_client, db, patient):
+    await doctor(pro_client, db)
+    assert (await ask(pro_client, patient)).status_code == 303
+    dossier = f"/dossiers/{patient.dossier.id}"
+    await activate(client, patient)
+    assert (await post_form(client, f"{dossier}/fermeture", {}, follow_redirects=False)).status_code == 303
+    assert (await post_form(client, f"{dossier}/reouverture", {}, follow_redirects=False)).status_code == 303
+    refused = await pro_client.get(dossier)
+    assert refused.status_code == 403 and ENDED in text(refused)
+    assert (await ask(pro_client, patient, "Nouvelle chute, patiente confuse, besoin des traitements")).status_code == 303
+    assert (await pro_client.get(dossier)).status_code == 200
+
+@pytest.mark.parametrize("left", [{"emergency_opt_out": True}, {"state": "closed"}], ids=["refused", "closed"])
 async def test_an_access_left_open_on_a_dossier_that_refuses_emergency_access_ends_at_migration_0054(
-        app, client, pro_client, db, patient):
-    """Before 0054, a refusal left open accesses to come back with her "yes": the migration ends those still open."""
+        app, client, pro_client, db, patient, left):
+    """Before 0054, a refusal or a closing left open accesses to come back with her "yes" or her reopening: the
+    migration ends those still open."""
     anne = await doctor(pro_client, db)
     assert (await ask(pro_client, patient)).status_code == 303
     [access] = await rows(db, EmergencyAccess, professional_id=anne.id)
     await db.commit()  # its read ends before the migration writes
     await migrate(app, command.downgrade, "0053")
-    await db.execute(update(Dossier).where(Dossier.id == patient.dossier.id).values(emergency_opt_out=True))
-    await db.commit()  # as the code before 0054 refused: the access left open
+    await db.execute(update(Dossier).where(Dossier.id == patient.dossier.id).values(**left))
+    await db.commit()  # as the code before 0054 refused or closed: the access left open
     assert (await fresh(db, EmergencyAccess, access.id)).ends_at > utcnow()
     await migrate(app, command.upgrade, "head")
     assert (await fresh(db, EmergencyAccess, access.id)).ends_at <= utcnow()
     await activate(client, patient)
-    await post_form(client, f"/dossiers/{patient.dossier.id}/acces-urgence", {"urgence": "autoriser"})
+    dossier = f"/dossiers/{patient.dossier.id}"
+    await post_form(client, f"{dossier}/acces-urgence" if "state" not in left else f"{dossier}/reouverture",
+                    {"urgence": "autoriser"} if "state" not in left else {})
     assert (await pro_client.get(f"/dossiers/{patient.dossier.id}")).status_code == 403

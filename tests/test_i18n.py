@@ -197,7 +197,7 @@ async def test_the_historique_says_its_filter_and_the_software_in_the_readers_la
     await post_form(client, "/langue", {"langue": "en", "retour": "/"})
     english = (await client.get(historique)).text
     assert ">Léa Fontaine, physiotherapist</option>" in english  # the name as logged, the profession translated
-    sentences = " ".join(re.findall(r'<span class="log-text">(?:<span class="fit fit-\d+">)?([^<]*)', english))
+    sentences = " ".join(re.findall(r'<span class="log-text"[^>]*>(?:<span class="fit fit-\d+">)?([^<]*)', english))
     assert "via the software \u201cMédilog\u201d." in sentences and "via le logiciel" not in sentences  # (the proof
     # data under each line keeps the stored detail, as the chain hashed it)
 

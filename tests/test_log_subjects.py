@@ -27,7 +27,7 @@ from tests.test_log_page import World, as_account, log_lines, plain, professiona
 from tests.test_log_window import FURTHER, bounded, journal_page, rows
 
 NONE_MATCH = "Aucun événement ne correspond à ces filtres."
-SENTENCE = re.compile(r'<li class="log-line[^"]*" id="evenement-[0-9a-f]+">.*?<span class="log-text">(.*?)</span>', re.S)
+SENTENCE = re.compile(r'<li class="log-line[^"]*" id="evenement-[0-9a-f]+">.*?<span class="log-text"[^>]*>(.*?)</span>', re.S)
 OPTION = re.compile(r'<option value="([0-9a-f]{32})"[^>]*>([^<]+)</option>')
 
 

@@ -88,7 +88,10 @@ async def test_a_lost_phone_is_pushed_nothing_once_its_key_is_removed(app, clien
         removed = await post_form(on_tablet, f"/cles/{await key_id(db, scene, 'Téléphone')}/suppression", {},
                                   follow_redirects=False)
         assert removed.headers["location"] == "/cles?fait=cle-supprimee"
-        await emergency(app, db, scene, urgentiste)
+        # A colleague's: the first doctor asking again while hers is open goes back to it, told to no one again.
+        colleague = await account_for_professional(db, professional=await professional(
+            db, "Roux", given_name="Anne", profession="médecin", stem=8))
+        await emergency(app, db, scene, colleague)
     assert told(push_service, lost) == [EMERGENCY]  # nothing since its key went
     assert told(push_service, tablet) == [EMERGENCY, EMERGENCY]
 

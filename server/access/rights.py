@@ -205,8 +205,8 @@ async def block(session: AsyncSession, *, dossier: Dossier, professional: Profes
 
 async def end_emergencies(session: AsyncSession, *, dossier_id: str,
                           professional_id: str | None = None) -> list[EmergencyAccess]:
-    """A block ends the professional's emergency access now, a refusal of emergency access everyone's (without
-    `professional_id`), the patient's "Mettre fin" that one's: lifting the block, allowing emergency access again,
+    """A block ends the professional's emergency access now, a refusal of emergency access or a closing everyone's
+    (without `professional_id`), the patient's "Mettre fin" that one's: lifting the block, allowing emergency access again,
     gives back what others gave, never the rest of an emergency's 24 hours (the patient's no to it). A professional
     asks again, with a new reason, logged and notified (emergencies.open_emergency). The accesses ended, if any."""
     now = utcnow()
@@ -341,6 +341,8 @@ async def set_closed(session: AsyncSession, *, dossier: Dossier, closed: bool, a
         dossier.state = "closed" if closed else "open"
         dossier.closed_at = utcnow() if closed else None
         session.add(dossier)
+        if closed:  # a reopening gives back the grants she gave, never the rest of an emergency's 24 hours
+            await end_emergencies(session, dossier_id=dossier.id)
         event = await audit.append(session, dossier_id=dossier.id, action="close" if closed else "reopen", actor=actor)
         await notify.record(session, dossier=dossier, event=event)  # told when a relative did it (notify.py)
     await _commit(session)

@@ -10,6 +10,7 @@ PHONE_WIDTH = 360
 PHONE = {
     "viewport": {"width": PHONE_WIDTH, "height": 780}, "is_mobile": True, "has_touch": True,
     "device_scale_factor": 2, "locale": "fr-FR",
+    "timezone_id": "Europe/Paris",  # a patient in France (this machine's clock is UTC's): no "heure de Paris" note
 }
 
 
@@ -95,7 +96,7 @@ def wait_for_image(image) -> int:
 
 # --- the professional's side, on a computer ----------------------------------------------------
 
-DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "fr-FR"}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
 
 
 def activate_professional(page: Page, professional) -> None:

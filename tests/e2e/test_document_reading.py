@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 SCREEN = {"width": 360, "height": 740}
 PIXEL_RATIO = 3
 SHARP_PHONE = {"viewport": SCREEN, "device_scale_factor": PIXEL_RATIO, "is_mobile": True, "has_touch": True,
-               "locale": "fr-FR"}
+               "locale": "fr-FR", "timezone_id": "Europe/Paris"}
 DOCUMENT = "IRM du genou droit"
 
 

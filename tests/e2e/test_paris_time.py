@@ -23,7 +23,7 @@ def phone_in(browser, server, console):
     contexts = []
 
     def make(zone: str):
-        context = browser.new_context(base_url=server.url, timezone_id=zone, **PHONE)
+        context = browser.new_context(base_url=server.url, **{**PHONE, "timezone_id": zone})
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

@@ -68,6 +68,11 @@ def test_two_minutes_before_an_idle_session_ends_the_page_says_so_and_keeps_it_i
     page.clock.run_for("03:00")
     expect(warning).to_contain_text("Votre session s'est fermée après un long moment sans activité")
     expect(warning.get_by_role("button", name="Me reconnecter")).to_be_visible()
+    # Ended, it holds the keyboard no more: what she typed is hers to reach and copy before the login reloads it.
+    substance = page.get_by_label("Substance")
+    substance.click()
+    expect(substance).to_be_focused()
+    expect(warning).not_to_have_attribute("aria-modal", "true")
 
 
 def test_a_request_in_another_tab_keeps_this_tab_from_warning_and_closes_its_warning(page, context, seed):

@@ -337,8 +337,8 @@ def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_ow
     run_async(seed_profile(server.data_dir, patient))
     log_in(page, patient)
     address = make_emergency_link(page, patient)
-    lisbon = browser.new_context(base_url=server.url, timezone_id="Europe/Lisbon", **{**PHONE, "locale": "pt-PT"})
-    paris = browser.new_context(base_url=server.url, timezone_id="Europe/Paris", **PHONE)
+    lisbon = browser.new_context(base_url=server.url, **{**PHONE, "locale": "pt-PT", "timezone_id": "Europe/Lisbon"})
+    paris = browser.new_context(base_url=server.url, **PHONE)
     try:
         doctor = lisbon.new_page()
         doctor.on("pageerror", lambda e: console.append(f"uncaught: {e} ({doctor.url})"))

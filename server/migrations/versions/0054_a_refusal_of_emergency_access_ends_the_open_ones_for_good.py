@@ -1,9 +1,9 @@
 """a refusal of emergency access ends the open ones for good
 
-A patient who refused emergency access kept the emergency accesses open at that moment: the rule refused them while
-she refused, and her allowing it again gave them back the rest of their 24 hours, with no new reason, event or
-notice. A refusal now ends them as a block does (access/rights.end_emergencies); the accesses still open on a dossier
-that refuses emergency access end here, at the migration, for the same reason.
+A patient who refused emergency access, or closed her dossier, kept the emergency accesses open at that moment: the
+rule refused them meanwhile, and her allowing it again, or reopening, gave them back the rest of their 24 hours, with
+no new reason, event or notice. A refusal and a closing now end them as a block does (access/rights.end_emergencies);
+the accesses still open on a dossier that refuses emergency access or is closed end here, for the same reason.
 
 Downgrade: nothing to undo; an access ended stays ended.
 
@@ -29,7 +29,7 @@ def upgrade() -> None:
     now = sa.bindparam("now", datetime.now(UTC), type_=sqlmodel.sql.sqltypes.UTCDateTime())
     op.get_bind().execute(sa.text(
         "UPDATE emergencyaccess SET ends_at = :now WHERE ends_at > :now "
-        "AND dossier_id IN (SELECT id FROM dossier WHERE emergency_opt_out)"
+        "AND dossier_id IN (SELECT id FROM dossier WHERE emergency_opt_out OR state = 'closed')"
     ).bindparams(now))
 
 

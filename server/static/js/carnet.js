@@ -168,7 +168,10 @@
     setTimeout(function () { stepped = null; }, 0);
   }, true);
   document.addEventListener("change", function (event) {
-    if (!stepped || event.target !== stepped) { return; }
+    if (!stepped || event.target !== stepped) {
+      if (event.target === held) { held = null; }  // a mouse's choice after the keys': sent now, and once
+      return;
+    }
     held = stepped;
     event.stopImmediatePropagation();  // before htmx's listeners, on the list or its form
   }, true);

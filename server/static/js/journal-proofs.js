@@ -221,6 +221,8 @@
   // stored (`hash`, hex), which is then only found in the log and named by the next event, its content unchecked.
   async function entryHash(entry) {
     if (entry.hash === undefined) return eventHash(entry.fields);
+    // Only an event that names a document may come so: any other is checked by its content, whatever the page says.
+    if (!entry.fields || !entry.fields.document_id) throw malformed();
     if (typeof entry.hash !== "string" || !/^[0-9a-f]{64}$/.test(entry.hash)) throw malformed();
     return Uint8Array.from(entry.hash.match(/../g), (pair) => parseInt(pair, 16));
   }

@@ -87,11 +87,17 @@
   // What the check means for the reader, first, in plain words: her device holds the log to the state it verified
   // before, so "nothing changed since" is what it can tell on its own, witnesses or not (they answer for what
   // others are shown: the detail says so).
+  // An event given without its title (a document its author withdrew since: journal-check.js) is said here too, not
+  // only in the detail: a server cannot take an event out of the content check without the patient reading it.
   function plainText(first) {
-    return first.previous
+    const text = first.previous
       ? _("Votre appareil a vérifié cet historique : rien n'y a été changé ni effacé depuis sa dernière vérification, le %(previous)s.")
         .replace("%(previous)s", longMoment(new Date(first.previous.at)))
       : _("Votre appareil a vérifié cet historique pour la première fois. À chaque visite, il vérifiera que rien n'y a été changé ni effacé.");
+    const withheld = document.querySelectorAll('[data-journal-state="verified"][data-journal-withheld]').length;
+    return withheld
+      ? text + " " + _("Sauf le contenu des événements marqués « document retiré par son auteur » : seule leur place a été vérifiée.")
+      : text;
   }
 
   // What was checked, as it is: with no witness's cosignature (none is configured, by default), the log the server
@@ -147,6 +153,14 @@
   function verified(box, text) {
     say(box, plainText(first), "success");
     detail(box, text);
+    // Each line checked by its place alone says so, in the device's words, not only in the server's folded proof.
+    document.querySelectorAll('[data-journal-state="verified"][data-journal-withheld]').forEach((item) => {
+      if (item.parentElement.querySelector(".log-journal-withheld")) return;
+      const mark = document.createElement("span");
+      mark.className = "log-journal-withheld small muted";
+      mark.textContent = _("Document retiré par son auteur : seule la place de cet événement a été vérifiée.");
+      item.before(mark);
+    });
   }
 
   function showFailure(box, failure, evidence) {

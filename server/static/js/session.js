@@ -62,6 +62,7 @@
     stay.toggleAttribute("data-ended", left <= 0);
     stay.hidden = fixed && left > 0;
     renew.hidden = !stay.hidden;
+    box.setAttribute("aria-modal", String(!stay.hidden && left > 0));  // as it holds the keyboard (shownWarning)
     var action = stay.hidden ? renew : stay;
     if (box.hidden) {
       box.hidden = false;
@@ -153,12 +154,13 @@
       if (lost) { lost.hidden = false; lost.textContent = _("Pas de connexion : vérifiez votre réseau puis réessayez."); }
     });
   });
-  // While it is shown, the warning holds the keyboard as a modal dialog does (aria-modal, base.html): Tab goes round
-  // its buttons, the focus brought from elsewhere comes back to it, and Escape is its safe answer, "Rester connecté"
-  // (none once only a new login passes the end, or the session has ended: the page stays as it is).
+  // While "Rester connecté" can keep the session, the warning holds the keyboard as a modal dialog does (aria-modal,
+  // base.html): Tab goes round its buttons, the focus brought from elsewhere comes back to it, and Escape is its safe
+  // answer. Once only a new login passes the end, or the session has ended, it holds nothing: the page stays as it
+  // is, its fields reachable, for the patient to copy what she typed before she logs in again (which reloads it).
   function shownWarning() {
-    var box = sessionWarning();
-    return box && !box.hidden ? box : null;
+    var box = sessionWarning(), stay = box && box.querySelector("[data-session-stay]");
+    return box && !box.hidden && stay && !stay.hidden && !stay.hasAttribute("data-ended") ? box : null;
   }
   function buttonsOf(box) {
     return Array.prototype.filter.call(box.querySelectorAll("button"), function (button) { return !button.hidden; });
@@ -167,11 +169,8 @@
     var box = shownWarning();
     if (!box) { return; }
     if (event.key === "Escape") {
-      var stay = box.querySelector("[data-session-stay]");
-      if (!stay.hidden && !stay.hasAttribute("data-ended")) {
-        event.preventDefault();
-        stay.click();
-      }
+      event.preventDefault();
+      box.querySelector("[data-session-stay]").click();
       return;
     }
     var buttons = buttonsOf(box);

@@ -175,7 +175,7 @@ async def test_an_access_left_open_on_a_dossier_that_refuses_emergency_access_en
     [access] = await rows(db, EmergencyAccess, professional_id=anne.id)
     await db.commit()  # its read ends before the migration writes
     await migrate(app, command.downgrade, "0053")
-    await db.execute(update(Dossier).where(Dossier.id == patient.dossier.id).values(**left))
+    await db.exec(update(Dossier).where(Dossier.id == patient.dossier.id).values(**left))
     await db.commit()  # as the code before 0054 refused or closed: the access left open
     assert (await fresh(db, EmergencyAccess, access.id)).ends_at > utcnow()
     await migrate(app, command.upgrade, "head")

@@ -330,3 +330,10 @@ async def activate_professional(client, fixture: ProfessionalFixture, authentica
     )
     assert result.status_code == 200, result.text
     return authenticator
+
+
+@pytest.fixture
+async def pro_client(app):
+    """A second browser on the app, a professional's beside the patient's `client`."""
+    async with AsyncTestClient(app, base_url=ORIGIN) as client:
+        yield client

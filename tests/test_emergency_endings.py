@@ -12,17 +12,11 @@ from sqlmodel import select, update
 from server.access import emergencies
 from server.accesslog.audit import Actor
 from server.models import Block, Dossier, EmergencyAccess, Notification, utcnow
-from tests.conftest import ORIGIN, AsyncTestClient, activate, activate_professional, new_professional, post_form, wrong_fields
+from tests.conftest import activate, activate_professional, new_professional, post_form, wrong_fields
 from tests.patient_helpers import Log, fresh, migrate
 
 REASON = "Patiente inconsciente amenée aux urgences, antécédents inconnus"
 ENDED = "Votre accès à ce dossier a pris fin."
-
-
-@pytest.fixture
-async def pro_client(app):
-    async with AsyncTestClient(app, base_url=ORIGIN) as client:
-        yield client
 
 
 def text(page) -> str:

@@ -3,14 +3,12 @@ each one is shown to the patient, then the professional's own requests prove it 
 
 import html
 
-import pytest
-from tests.conftest import AsyncTestClient
 from sqlmodel import select
 
 from server.access import emergencies, rights
 from server.accesslog.audit import Actor
 from server.models import Grant
-from tests.conftest import ORIGIN, activate, activate_professional, add_text_document, new_professional, post_form
+from tests.conftest import activate, activate_professional, add_text_document, new_professional, post_form
 from tests.patient_helpers import CAMILLE
 from tests.test_professional_documents import pdf_bytes, upload
 
@@ -26,12 +24,6 @@ BLOCKED_LIST = "ni comme médecin traitant, ni même les documents qu'il a ajout
 AFTER_UNBLOCK = "Il peut de nouveau relire les documents qu'il a ajoutés"
 OPTED_OUT = "Les accès d'urgence en cours ont pris fin, et ne reprendront pas si vous l'autorisez de nouveau."
 STILL_MEDECIN = "Comme médecin traitant, Dr Julie Moreau pourra toujours voir tout le dossier."
-
-
-@pytest.fixture
-async def pro_client(app):
-    async with AsyncTestClient(app, base_url=ORIGIN) as client:
-        yield client
 
 
 def text(page) -> str:

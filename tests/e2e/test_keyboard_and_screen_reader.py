@@ -137,9 +137,15 @@ def test_arrow_keys_in_a_filter_send_only_the_settled_choice_and_say_the_check_o
 
 def test_the_page_announcer_speaks_after_the_page_and_then_falls_silent(page: Page, seed):
     log_in(page, seed())
+    # What it said, as it said it (it speaks for 5 s: a loaded machine's checks could come after).
+    page.evaluate("""() => { window.announced = [];
+        const announcer = document.getElementById("page-announcer");  // kept across pages (hx-preserve)
+        new MutationObserver(() => { window.announced.push(announcer.textContent); })
+          .observe(announcer, { childList: true, characterData: true, subtree: true }); }""")
     menu(page, "Profil").click()
+    expect(page.get_by_role("heading", name="Profil médical", level=1)).to_be_visible()
     announcer = page.locator("#page-announcer")
-    expect(announcer).to_have_text(page.title())
+    page.wait_for_function("() => window.announced.includes(document.title)")
     # Read from the top, the page starts with its skip link and header, not with its title as a stray line.
     before_header = page.locator("body").aria_snapshot().split("- banner")[0]
     assert page.title() not in before_header, before_header

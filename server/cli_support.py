@@ -6,9 +6,11 @@ from __future__ import annotations
 import atexit
 import errno
 import gettext
+import hashlib
 import socket
 import os
 import shutil
+import stat
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -23,18 +25,47 @@ from .config import SettingsError, load_settings
 
 def click_in_french() -> None:
     """Click's own errors (an unknown option, a value of the wrong kind) in French: Click says them through gettext's
-    default domain, which is bound here to i18n/fr/LC_MESSAGES/click.po, compiled by Babel into a directory of this
-    process. A text the catalogue lacks stays Click's English."""
-    directory = Path(tempfile.mkdtemp(prefix="carnet-cli-"))
-    atexit.register(shutil.rmtree, directory, True)
-    target = directory / "fr" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (Path(__file__).parent / "i18n" / "fr" / "LC_MESSAGES" / "click.po").open("rb") as po, \
-            (target / "click.mo").open("wb") as mo:
-        write_mo(mo, read_po(po, locale="fr"))
-    gettext.bindtextdomain("click", str(directory))
+    default domain, which is bound here to i18n/fr/LC_MESSAGES/click.po, compiled by Babel. A text the catalogue lacks
+    stays Click's English."""
+    gettext.bindtextdomain("click", str(compiled_click_catalogue()))
     gettext.textdomain("click")
     os.environ["LANGUAGE"] = "fr"  # the interface speaks French, whatever the operator's locale
+
+
+def compiled_click_catalogue() -> Path:
+    """A directory holding fr/LC_MESSAGES/click.mo, compiled once for each version of the catalogue and each user and
+    then reused. A directory per process, removed at exit, was left behind by every command stopped with SIGKILL (a
+    killed `serve`: 464 of them in /tmp after a day of test runs). A name held by someone else gets a directory of
+    this process's own, as before."""
+    source = Path(__file__).parent / "i18n" / "fr" / "LC_MESSAGES" / "click.po"
+    name = f"carnet-click-{os.getuid()}-{hashlib.sha256(source.read_bytes()).hexdigest()[:16]}"
+    shared = Path(tempfile.gettempdir()) / name
+    if _ours(shared):
+        return shared
+    fresh = Path(tempfile.mkdtemp(prefix=f"{name}."))
+    target = fresh / "fr" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with source.open("rb") as po, (target / "click.mo").open("wb") as mo:
+        write_mo(mo, read_po(po, locale="fr"))
+    try:
+        fresh.rename(shared)  # whole or not at all: a process reading it never meets half a file
+        return shared
+    except OSError:  # another command made it first, or the name is someone else's
+        if _ours(shared):
+            shutil.rmtree(fresh, ignore_errors=True)
+            return shared
+        atexit.register(shutil.rmtree, fresh, True)
+        return fresh
+
+
+def _ours(directory: Path) -> bool:
+    """A directory of this user's, which no one else may write to, with the compiled catalogue in it."""
+    try:
+        status = directory.lstat()
+    except FileNotFoundError:
+        return False
+    return (stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid() and not status.st_mode & 0o022
+            and (directory / "fr" / "LC_MESSAGES" / "click.mo").is_file())
 
 
 def settings():

@@ -1,5 +1,6 @@
 """Settings refuse unsafe deployments; the migrations match the models; the CLI works."""
 
+import os
 import re
 import sqlite3
 import subprocess
@@ -109,6 +110,24 @@ def test_python_dash_m_server_cli_is_the_carnet_command(tmp_path):
     result = subprocess.run([sys.executable, "-m", "server.cli", "--help"], capture_output=True, text=True,
                             env={"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=120)
     assert result.returncode == 0 and "activation-code" in result.stdout, result.stderr
+
+
+def test_the_commands_leave_nothing_behind_in_the_temporary_directory_even_when_killed(tmp_path):
+    """Each command compiled Click's French catalogue into a directory of its own, removed at exit: a `serve` stopped
+    with SIGKILL left its directory, 464 of them in /tmp after a day of test runs. One directory per version of the
+    catalogue and user now, reused."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "TMPDIR": str(temporary)}
+    for _ in range(2):
+        said = subprocess.run([sys.executable, "-m", "server.cli", "--nope"], capture_output=True, text=True, env=env,
+                              timeout=120)
+        assert "Erreur : Option inconnue : '--nope'." in said.stderr, said.stderr
+    with running_server(environ={"TMPDIR": str(temporary)}) as server:  # a `serve` killed once it answers
+        server.process.kill()
+        server.process.wait(timeout=30)
+    left = [path.name for path in temporary.iterdir()]
+    assert len(left) == 1 and left[0].startswith(f"carnet-click-{os.getuid()}-"), left
 
 
 def test_the_commands_say_an_operators_mistake_in_french_never_with_a_traceback(tmp_path):

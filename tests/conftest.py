@@ -225,6 +225,16 @@ def without_csrf(page: str) -> str:
     return SUBMISSION_ID.sub(r'\1<submission>"', MASKED_TOKEN.sub("<csrf>", page))
 
 
+SEARCH_TOKEN = re.compile(r"(?<=[?&]recherche=)[A-Za-z0-9_-]{8}(?=&|$)")  # sessions.remember_search's
+
+
+def without_search_token(address: str) -> str:
+    """An address with its search's token (8 random characters) taken out, to look for the words searched in the
+    rest: a few letters of them turn up in the token by chance (three, whatever their case, once in some 5,000)."""
+    assert len(SEARCH_TOKEN.findall(address)) == 1, address
+    return SEARCH_TOKEN.sub("", address)
+
+
 async def get_csrf(client) -> str:
     """The token a page gives this browser in its current session, read as the page's scripts read it."""
     page = await client.get("/activer")

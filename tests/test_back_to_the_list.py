@@ -20,7 +20,7 @@ from server.auth.accounts import account_for_patient
 from server.listing import LOADED_CAP
 from server.models import Document
 from server.views.log import LOADED_CAP as LOG_LOADED_CAP, PAGE_SIZE as LOG_PAGE_SIZE
-from tests.conftest import activate, add_text_document, new_patient, post_form
+from tests.conftest import activate, add_text_document, new_patient, post_form, without_search_token
 from tests.patient_helpers import CAMILLE, professional, titles_in
 from tests.test_log_page import as_account, day_headers, log_lines
 from tests.test_timeline_scale import many_documents, many_events, statements_of
@@ -185,7 +185,7 @@ async def test_a_search_comes_back_with_its_pages_by_its_token_never_its_words(c
     url = found.headers["location"]
     seen, address = await scroll(client, url, 1)
     assert re.fullmatch(rf"/dossiers/{patient.dossier.id}\?recherche=[\w-]+&page=2", address)
-    assert "echo" not in address.casefold()
+    assert "echo" not in without_search_token(address).casefold()
     back = await client.get(address)
     assert titles_in(back.text) == seen and len(seen) == 10 and len(set(seen)) == 10
     assert RECENT not in back.text and next_link(back.text)[2].endswith("&page=3")

@@ -22,9 +22,18 @@ def sqlite_app(app, settings):
     return app
 
 
-async def test_writers_take_the_write_lock_in_the_order_they_asked(sqlite_app):
+async def test_writers_take_the_write_lock_in_the_order_they_asked(sqlite_app, monkeypatch):
     maker = sqlite_app.state.sessionmaker
     order: list[int] = []
+    asked = 0
+    take = server.db._TURNS.take
+
+    async def counted(database: str, timeout: float):
+        nonlocal asked
+        asked += 1  # counted as it joins the queue: `take` awaits nothing before the lock's acquire() queues it
+        return await take(database, timeout)
+
+    monkeypatch.setattr(server.db._TURNS, "take", counted)
 
     async def writer(n: int) -> None:
         async with maker() as session:
@@ -36,9 +45,13 @@ async def test_writers_take_the_write_lock_in_the_order_they_asked(sqlite_app):
     async with maker() as holder:
         await begin_write(holder)  # everyone below waits for this one
         tasks = []
-        for n in range(6):
-            tasks.append(asyncio.create_task(writer(n)))
-            await asyncio.sleep(0.2)  # asked in this order (50 ms was not always enough beside a full test run)
+        async with asyncio.timeout(30):
+            for n in range(6):
+                tasks.append(asyncio.create_task(writer(n)))
+                # Asked in this order: the next one starts once this one is in the queue (behind the holder). A
+                # pause of 200 ms here was its time to open a connection, which a loaded machine can exceed.
+                while asked < n + 2:
+                    await asyncio.sleep(0.01)
         await holder.commit()
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
     assert order == list(range(6))

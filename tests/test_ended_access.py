@@ -369,7 +369,12 @@ async def test_mes_patients_finds_a_patient_by_birth_date_alone_or_with_her_name
                          ("23/07", ["LEFÈVRE", "MARTIN"]),
                          ("23.07.1950", ["LEFÈVRE"]), ("03/02/1950", ["LEFORT"]), ("3/2/1950", ["LEFORT"]),
                          ("lef 1950", ["LEFÈVRE", "LEFORT"]), ("lefevre 23/07/1950", ["LEFÈVRE"]),
-                         ("1950 hugo", ["LEFÈVRE"]), ("martin 1950", []), ("24/07/1950", []), ("31/02/1950", [])):
+                         ("1950 hugo", ["LEFÈVRE"]), ("martin 1950", []), ("24/07/1950", []), ("31/02/1950", []),
+                         # As the list itself writes it, as software writes it, with a year of two digits.
+                         ("23 juillet 1950", ["LEFÈVRE"]), ("23 Juil. 1950", ["LEFÈVRE"]), ("3 février 1950", ["LEFORT"]),
+                         ("23 juillet", ["LEFÈVRE", "MARTIN"]), ("1er février 1950", []), ("1950-07-23", ["LEFÈVRE"]),
+                         ("23071950", ["LEFÈVRE"]), ("19500723", ["LEFÈVRE"]), ("230750", ["LEFÈVRE"]),
+                         ("23/07/50", ["LEFÈVRE"]), ("23/07/84", ["MARTIN"]), ("lefevre 23 juillet", ["LEFÈVRE"])):
         sent = await post_form(client, "/pro/recherche", {"q": query}, follow_redirects=False)
         address = sent.headers["location"]
         assert urlsplit(address).path == "/pro", address

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..access.rule import Standing, access_ended, dossier_right
 from ..identifiers import is_valid_ins, normalize_ins
 from ..models import AccessEvent, Block, Dossier, EmergencyAccess, Grant, LogSubject, Patient, utcnow
-from ..search import words_of
+from ..search import fold, words_of
 from ..facts import dossier_facts
 from ..access.standing import medecin_traitant_declarations, standing_from_rows
 
@@ -100,8 +100,17 @@ async def recently_ended(session: AsyncSession, *, professional_id: str, opened:
             if access_ended(standing, dossier_facts(dossier, patient), now)]
 
 
-# A birth date as it is typed at the counter: "23/07/1950" (or 23.07.1950, 23-07-1950), "23/07", or the year alone.
-BIRTH_DATE = re.compile(r"(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})(?:[/.-](?P<year>\d{4}))?|(?P<born_in>\d{4})")
+# A birth date as it is typed at the counter or read off a screen: "23/07/1950" (or 23.07.1950, 23-07-1950, 23/07/50),
+# "23/07", the year alone, "1950-07-23" as software writes it, "23071950" or "230750" as a practice's software takes
+# it, and "23 juillet 1950" (or "1er juillet", "23 juil."), as "Mes patients" itself shows it.
+BIRTH_DATE = re.compile(r"(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})(?:[/.-](?P<year>\d{4}|\d{2}))?"
+                        r"|(?P<iso_year>\d{4})-(?P<iso_month>\d{1,2})-(?P<iso_day>\d{1,2})"
+                        r"|(?P<packed>\d{6}|\d{8})|(?P<born_in>\d{4})")
+# A day, a month's name or its first letters (at least three, naming one month), and maybe the year: made "23/07/1950"
+# before the words are read, so that a name like "Mai" or "Mars" alone stays a name.
+SPELLED_DATE = re.compile(r"\b(?P<day>1er|\d{1,2})\s+(?P<month>[a-z]{3,})\.?(?:\s+(?P<year>\d{4}))?\b")
+MONTHS = ["janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre",
+          "decembre"]
 
 
 def named(patient: Patient, query: str) -> bool:
@@ -112,7 +121,7 @@ def named(patient: Patient, query: str) -> bool:
     professional's own list, never of all the patients."""
     if is_valid_ins(query):
         return normalize_ins(query) == patient.ins
-    pieces = query.split()
+    pieces = SPELLED_DATE.sub(_numbered, fold(query)).split()
     dates = [found for found in map(BIRTH_DATE.fullmatch, pieces) if found]
     asked = words_of(" ".join(piece for piece in pieces if not BIRTH_DATE.fullmatch(piece)))
     names = words_of(f"{patient.family_name} {patient.given_name}")
@@ -120,11 +129,30 @@ def named(patient: Patient, query: str) -> bool:
         and all(_born_on(patient.birth_date, found) for found in dates)
 
 
+def _numbered(spelled: re.Match[str]) -> str:
+    months = [number for number, name in enumerate(MONTHS, 1) if name.startswith(spelled["month"])]
+    if len(months) != 1:
+        return spelled[0]  # not a month: the words stay words
+    day = 1 if spelled["day"] == "1er" else int(spelled["day"])
+    return f"{day}/{months[0]}" + (f"/{spelled['year']}" if spelled["year"] else "")
+
+
 def _born_on(born: date, asked: re.Match[str]) -> bool:
+    """Whether one of the readings of the date asked is the birth date: a year of two digits is any century's, eight
+    digits are a day, a month and a year or (as software writes) a year, a month and a day."""
     if asked["born_in"]:
         return int(asked["born_in"]) == born.year
-    return (int(asked["day"]), int(asked["month"])) == (born.day, born.month) \
-        and (asked["year"] is None or int(asked["year"]) == born.year)
+    if asked["iso_year"]:
+        readings = [(asked["iso_day"], asked["iso_month"], asked["iso_year"])]
+    elif asked["packed"]:
+        digits = asked["packed"]
+        readings = [(digits[:2], digits[2:4], digits[4:])] + ([(digits[6:], digits[4:6], digits[:4])]
+                                                              if len(digits) == 8 else [])
+    else:
+        readings = [(asked["day"], asked["month"], asked["year"])]
+    return any((int(day), int(month)) == (born.day, born.month)
+               and (year is None or (int(year) == born.year if len(year) == 4 else int(year) == born.year % 100))
+               for day, month, year in readings)
 
 
 async def with_standings(session: AsyncSession, *, professional_id: str, rows: Sequence[tuple[Dossier, Patient]],

@@ -107,7 +107,7 @@ async def test_the_copy_holds_the_soins_page_s_care_as_a_csv_and_fhir_explanatio
                      "exécutant": "Dr Claire Bernard", "RPPS exécutant": "10003456786", "prescripteur": "",
                      "payé (€)": "30,00",
                      "base de remboursement (€)": "30,00", "remboursé (€)": "19,00",
-                     "masqué aux professionnels": "non", "date de traitement": shown[0].processed_on.isoformat(),
+                     "reste à charge après l'Assurance Maladie (€)": "11,00", "masqué aux professionnels": "non", "date de traitement": shown[0].processed_on.isoformat(),
                      "id ligne": "L1"}
     assert (medicine["prescripteur"], medicine["quantité"], medicine["code"]) == ("Dr Claire Bernard", "2",
                                                                                   "3400930000014")

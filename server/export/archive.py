@@ -323,7 +323,8 @@ def readme(*, patient: Patient, now: datetime, documents: int, items: int, event
         f"{CARE_CSV_NAME}  Les soins remboursés par l'Assurance Maladie depuis le {date_fr(care_from)} "
         f"({care_count}), tels que vous les voyez sur la page « Soins » : date des soins, acte ou produit (code "
         "CCAM, NGAP, CIP13, LPP ou NABM) et libellé, qui l'a fait et qui l'a prescrit, montants payé, de base et "
-        "remboursé (en euros), et s'il est masqué aux professionnels. Il s'ouvre dans un tableur (séparateur "
+        "remboursé (en euros), reste à charge après l'Assurance Maladie (une complémentaire santé a pu en "
+        "rembourser une partie), et s'il est masqué aux professionnels. Il s'ouvre dans un tableur (séparateur "
         "point-virgule).",
         "",
         f"{CARE_FHIR_NAME}  Les mêmes soins au format FHIR (un « ExplanationOfBenefit » par soin), pour "

@@ -1,7 +1,8 @@
-"""The reimbursed care in a dossier's copy (archive.py): the lines of the Soins page as a CSV a spreadsheet opens,
-and as a Bundle of FHIR ExplanationOfBenefits (claims.py) a health software reads. Both hold what the copy's maker
-sees there (reimbursements/seen.py: the rule, and nothing kept from a minor's parents), over the period the page
-shows, each read a batch at a time and written as it is read, as the log's files are (logfiles.py)."""
+"""The reimbursed care in a dossier's copy (archive.py): the lines of the Soins page as a CSV a spreadsheet opens
+(the format of the page's own download too, views/care.py), and as a Bundle of FHIR ExplanationOfBenefits
+(claims.py) a health software reads. Both hold what the copy's maker sees there (reimbursements/seen.py: the rule,
+and nothing kept from a minor's parents), over the period the page shows, each read a batch at a time and written as
+it is read, as the log's files are (logfiles.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import io
 import json
 import uuid
 import zipfile
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TextIO
 
 from fhir.resources.R4B.bundle import Bundle
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,7 +38,9 @@ INSURER_ID_COLUMN = "id ligne"
 # One fixed French format, as the log's CSV (accesslog/csvrows.py): the copy is a French document.
 CARE_COLUMNS = ["date des soins", "nomenclature", "code", "libellé", "quantité", "exécutant", "RPPS exécutant",
                 "prescripteur", "payé (€)", "base de remboursement (€)", "remboursé (€)",
-                "masqué aux professionnels", "date de traitement", INSURER_ID_COLUMN]
+                # What was paid less what the Assurance Maladie paid back; a complementary insurer may pay part of it.
+                "reste à charge après l'Assurance Maladie (€)", "masqué aux professionnels", "date de traitement",
+                INSURER_ID_COLUMN]
 # An ExplanationOfBenefit's fullUrl: a UUID of its own, the same in every copy, as the log's AuditEvents
 # (logfiles.EVENT_NAMESPACE): version 5, of Carnet's id of the line (random, kept by a correction), never of the
 # insurer's, which a representative could find again by trying ids in turn.
@@ -56,23 +61,34 @@ def care_row(line: ReimbursementLine) -> list[str]:
     label, performer, prescriber = (spreadsheet_safe(t) for t in (line.label, line.performer, line.prescriber))
     return [line.care_date.isoformat(), line.code_system, line.code, label, str(line.quantity), performer,
             line.performer_rpps, prescriber, amount(line.spent_cents), amount(line.base_cents),
-            amount(line.reimbursed_cents), "oui" if line.hidden else "non", line.processed_on.isoformat(),
+            amount(line.reimbursed_cents), amount(line.spent_cents - line.reimbursed_cents),
+            "oui" if line.hidden else "non", line.processed_on.isoformat(),
             spreadsheet_safe(line.line_ref)]
+
+
+class CareCsv:
+    """Lines of care written as rows of CARE_COLUMNS (less INSURER_ID_COLUMN unless `insurer_ids`) on `text`, its
+    header first, separated by ";" as the log's CSV; the BOM a French Excel needs is the caller's to write."""
+
+    def __init__(self, text: TextIO, *, insurer_ids: bool = True) -> None:
+        self.width = len(CARE_COLUMNS) if insurer_ids else len(CARE_COLUMNS) - 1
+        self.writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+        self.writer.writerow(CARE_COLUMNS[:self.width])
+
+    def write(self, lines: Iterable[ReimbursementLine]) -> None:
+        self.writer.writerows(care_row(line)[:self.width] for line in lines)
 
 
 async def write_care_csv(session: AsyncSession, archive: zipfile.ZipFile, *, dossier_id: str, visible: Visibility,
                          since: date, now: datetime, insurer_ids: bool = True) -> int:
-    """The lines as CARE_COLUMNS (less INSURER_ID_COLUMN unless `insurer_ids`), newest first (the Soins page's
-    order), separated by ";" with a BOM, as the log's CSV; returns how many."""
+    """The lines as CareCsv writes them, newest first (the Soins page's order), with a BOM; returns how many."""
     count = 0
     with archive.open(entry_info(CARE_CSV_NAME, now), "w") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # the BOM: a French Excel reads accents
-        writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-        columns = CARE_COLUMNS if insurer_ids else CARE_COLUMNS[:-1]
-        writer.writerow(columns)
+        rows = CareCsv(text, insurer_ids=insurer_ids)
         async for lines in seen_batches(session, dossier_id=dossier_id, visible=visible, since=since,
                                        size=CARE_BATCH):
-            writer.writerows(care_row(line)[:len(columns)] for line in lines)
+            rows.write(lines)
             count += len(lines)
         text.flush()
         text.detach()

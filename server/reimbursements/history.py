@@ -1,4 +1,5 @@
-"""The "Historique de soins": a dossier's reimbursed care of the last 24 months, by month, with totals."""
+"""The "Historique de soins": a dossier's reimbursed care of the last 24 months, or of a calendar year of them, by
+month, with totals."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..access.rule import Visibility
 from ..i18n import N_
 from ..models import ReimbursementLine
-from .seen import kept, kept_care, visible_lines_clause
+from .seen import kept, kept_care, seen_years, visible_lines_clause
 
 KINDS = {  # what a person calls each nomenclature's lines (translated where shown)
     "consultations": (N_("Consultations et soins"), ("NGAP",)),
@@ -42,12 +43,18 @@ class Month:
     def reimbursed(self) -> int:
         return sum(line.reimbursed_cents for line in self.lines)
 
+    @property
+    def remaining(self) -> int:
+        return self.spent - self.reimbursed
+
 
 @dataclass
 class History:
     months: list[Month]
     since: date
+    until: date | None  # the last day of a past year asked for; None up to today
     truncated: bool
+    years: list[int]  # the calendar years this reader sees care of, newest first: the period's other choices
 
     @property
     def spent(self) -> int:
@@ -56,6 +63,12 @@ class History:
     @property
     def reimbursed(self) -> int:
         return sum(m.reimbursed for m in self.months)
+
+    @property
+    def remaining(self) -> int:
+        """What was paid and the Assurance Maladie did not pay back: the reste à charge before any complementary
+        insurer, which Carnet does not hear from."""
+        return self.spent - self.reimbursed
 
     @property
     def count(self) -> int:
@@ -73,15 +86,31 @@ def kept_since(today: date) -> date:
     return months_back(today, KEPT_MONTHS)
 
 
+def is_year(period: str, today: date) -> bool:
+    """Whether `period` is a calendar year Carnet may hold care of on `today` (of KEPT_MONTHS, this one included)."""
+    return period.isdigit() and kept_since(today).year <= int(period) <= today.year
+
+
+def bounds(period: str, today: date) -> tuple[date, date | None]:
+    """The first day of care a period holds, and its last when a past year ends it: a year from what Carnet keeps
+    of it; a number of months, or anything else (as "24"), up to today."""
+    if is_year(period, today):
+        year = int(period)
+        return max(date(year, 1, 1), kept_since(today)), None if year == today.year else date(year, 12, 31)
+    return months_back(today, PERIODS.get(period, PERIODS["24"])[1]), None
+
+
 async def care_history(session: AsyncSession, *, dossier_id: str, visible: Visibility, today: date,
                        period: str = "24", kind: str = "") -> History:
     """The lines of the period (and kind) this reader sees, by month, newest first: under the rule, as the
     category's documents (seen.py: none hidden from a professional but the médecin traitant), and none kept from
     this reader (a minor's parents: the care of a professional kept from them, caregivers/confidential.py). The
-    totals are of those alone: a hidden line's amount would tell it is there."""
-    since = months_back(today, PERIODS.get(period, PERIODS["24"])[1])
+    totals are of those alone: a hidden line's amount would tell it is there; and so are the years offered."""
+    since, until = bounds(period, today)
     query = select(ReimbursementLine).where(ReimbursementLine.dossier_id == dossier_id,
                                             col(ReimbursementLine.care_date) >= since, visible_lines_clause(visible))
+    if until is not None:
+        query = query.where(col(ReimbursementLine.care_date) <= until)
     if kind in KINDS:
         query = query.where(col(ReimbursementLine.code_system).in_(KINDS[kind][1]))
     rows = list((await session.exec(query.order_by(col(ReimbursementLine.care_date).desc(),
@@ -93,4 +122,6 @@ async def care_history(session: AsyncSession, *, dossier_id: str, visible: Visib
             continue
         first = line.care_date.replace(day=1)
         months.setdefault(first, Month(first)).lines.append(line)
-    return History(list(months.values()), since, len(rows) > MAX_LINES)
+    years = await seen_years(session, dossier_id=dossier_id, visible=visible, kept_from=kept_from,
+                             since=kept_since(today), today=today)
+    return History(list(months.values()), since, until, len(rows) > MAX_LINES, years)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true
+from sqlalchemy import select as sql_select  # a row of columns, even of one (sqlmodel's gives a scalar then)
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -95,3 +96,22 @@ async def count_seen(session: AsyncSession, *, dossier_id: str, visible: Visibil
     rows = (await session.exec(select(ReimbursementLine.performer_rpps, ReimbursementLine.prescriber,
                                       ReimbursementLine.performer).where(*where))).all()
     return sum(not kept_from.covers_care(rpps, prescriber, performer) for rpps, prescriber, performer in rows)
+
+
+async def seen_years(session: AsyncSession, *, dossier_id: str, visible: Visibility, kept_from: KeptFrom, since: date,
+                     today: date) -> list[int]:
+    """The calendar years from `since` to `today` this reader sees a line of care in, newest first (the Soins page's
+    choice of a year). At most three, each one EXISTS of the (dossier, date) index in a single question; read from
+    the lines' names when something is kept from this reader (`count_seen`), whose year would tell it is there."""
+    where = (ReimbursementLine.dossier_id == dossier_id, col(ReimbursementLine.care_date) >= since,
+             visible_lines_clause(visible))
+    if kept_from:
+        rows = (await session.exec(select(ReimbursementLine.care_date, ReimbursementLine.performer_rpps,
+                                          ReimbursementLine.prescriber, ReimbursementLine.performer)
+                                   .where(*where))).all()
+        return sorted({day.year for day, rpps, prescriber, performer in rows
+                       if not kept_from.covers_care(rpps, prescriber, performer)}, reverse=True)
+    years = range(today.year, since.year - 1, -1)
+    found = (await session.exec(sql_select(*(exists().where(*where, col(ReimbursementLine.care_date).between(
+        date(year, 1, 1), date(year, 12, 31))) for year in years)))).one()
+    return [year for year, seen in zip(years, found, strict=True) if seen]

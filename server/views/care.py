@@ -1,4 +1,5 @@
-"""The "Historique de soins": what the Assurance Maladie reimbursed, the last 24 months, by month.
+"""The "Historique de soins": what the Assurance Maladie reimbursed, the last 24 months, by month; and the lines a
+page's filters keep, as the copy's CSV or on a page to print, for the patient and their caregivers.
 
 The patient and their caregivers see it; a professional sees it under the same rule as the
 `remboursement` category's documents (reading.open_dossier with `category`), and that read is in the log.
@@ -8,6 +9,7 @@ Each line is hidden from professionals as a document is, by the patient or a man
 
 from __future__ import annotations
 
+import io
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -22,6 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..auth import accounts
 from ..caregivers.dossiers import band_of
 from ..errors import error_response
+from ..export.carefiles import CareCsv
+from ..export.names import download_name
 from ..i18n import _
 from ..identifiers import identity_of
 from ..guards import logged_in
@@ -33,7 +37,7 @@ from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge
 from ..fhir.tokens import INSURER_SCOPE, caller_of
 from ..reimbursements import importer
 from ..reimbursements.hiding import set_line_hidden
-from ..reimbursements.history import KINDS, PERIODS, care_history
+from ..reimbursements.history import KINDS, PERIODS, care_history, is_year
 from ..reimbursements.layout import LayoutError, read
 from ..reimbursements.seen import seen_line
 from ..templating import PARIS
@@ -50,13 +54,18 @@ async def my_care(request: Request, db: AsyncSession) -> Redirect:
     return Redirect(f"/dossiers/{dossier.id}/soins", status_code=303)
 
 
-def care_url(dossier_id: str) -> str:
-    return f"/dossiers/{dossier_id}/soins"
+def care_url(dossier_id: str, suffix: str = "", *, kind: str = "", period: str = "24") -> str:
+    """The Soins page, or with `suffix` its lines as a file (".csv") or to print ("/imprimer"), with the filters that
+    differ from the page's first: their codes only, never a word of care."""
+    query = urlencode({k: v for k, v in (("type", kind), ("periode", period)) if v and (k, v) != ("periode", "24")})
+    return f"/dossiers/{dossier_id}/soins{suffix}" + (f"?{query}" if query else "")
 
 
 def filters(kind: str | None, period: str | None) -> tuple[str, str]:
-    """The kind and period a page asks for, or every kind and 24 months."""
-    return (kind if kind in KINDS else ""), (period if period in PERIODS else "24")
+    """The kind and period a page asks for (a number of months, or a calendar year Carnet keeps care of), or every
+    kind and 24 months."""
+    period = period or ""
+    return (kind if kind in KINDS else ""), (period if period in PERIODS or is_year(period, paris_today()) else "24")
 
 
 async def care_context(db: AsyncSession, *, view: DossierView, kind: str, period: str, url: str) -> dict[str, Any]:
@@ -64,8 +73,10 @@ async def care_context(db: AsyncSession, *, view: DossierView, kind: str, period
     professional): the lines the rule lets it see (reimbursements/seen.py), their totals, and where its filters ask."""
     history = await care_history(db, dossier_id=view.dossier.id, visible=view.visible, today=paris_today(),
                                  period=period, kind=kind)
+    # The calendar years the reader has care in, and one the address asks for without any (its page says so).
+    years = sorted({str(year) for year in history.years} | ({period} - PERIODS.keys()), reverse=True)
     return {"view": view, "history": history, "kind": kind, "period": period, "kinds": KINDS, "periods": PERIODS,
-            "care_url": url}
+            "years": years, "care_url": url, "tools": None, "printing": False}
 
 
 @get("/dossiers/{dossier_id:str}/soins", guards=[logged_in])
@@ -76,6 +87,9 @@ async def care_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
                               category="remboursement")
     now = utcnow()
     context = await care_context(db, view=view, kind=kind, period=period, url=care_url(dossier_id))
+    if view.right in HOLDERS:  # a professional keeps care in their own software (holders_view says why)
+        context["tools"] = {"csv": care_url(dossier_id, ".csv", kind=kind, period=period),
+                            "print": care_url(dossier_id, "/imprimer", kind=kind, period=period)}
     if request.htmx and request.htmx.target == "care-results":
         return Template("partials/care_results.html", context=context)
     if view.right in HOLDERS:
@@ -107,6 +121,50 @@ async def hide(request: Request, db: AsyncSession, dossier_id: str, line_id: str
                     status_code=303)
 
 
+async def holders_view(request: Request, db: AsyncSession, dossier_id: str) -> DossierView:
+    """The dossier as its patient or a caregiver reads it, for the Soins page's file and printed page; 404 for a
+    professional, who keeps care in their own software (their reads are logged, and a file or a sheet made here
+    would be a read no sentence of the log says), as the timeline's printed list (views/timeline.py)."""
+    if request.user.account.professional_id is not None:
+        raise NotFoundException()
+    return await open_dossier(db, account=request.user.account, dossier_id=dossier_id, action=None,
+                              category="remboursement")
+
+
+@get("/dossiers/{dossier_id:str}/soins.csv", guards=[logged_in])
+async def care_csv(request: Request, db: AsyncSession, dossier_id: str, kind: Kind = None,
+                   periode: str | None = None) -> Response:
+    """The lines the Soins page shows with these filters, in the copy's CSV (export/carefiles.py) less the insurer's
+    ids of the lines, which no page shows."""
+    view = await holders_view(request, db, dossier_id)
+    kind, period = filters(kind, periode)
+    today = paris_today()
+    history = await care_history(db, dossier_id=view.dossier.id, visible=view.visible, today=today, period=period,
+                                 kind=kind)
+    out = io.StringIO()
+    CareCsv(out, insurer_ids=False).write(line for month in history.months for line in month.lines)
+    # Whose lines, and the day: nothing of the care itself, its kind included, in a name a downloads folder shows.
+    name = download_name("carnet-soins", view.patient, today.isoformat(), "csv")
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv",  # the BOM: a French Excel reads accents
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@get("/dossiers/{dossier_id:str}/soins/imprimer", guards=[logged_in])
+async def care_print(request: Request, db: AsyncSession, dossier_id: str, kind: Kind = None,
+                     periode: str | None = None) -> Template:
+    """The lines the Soins page shows with these filters, on a page made to print (print.js's button): whose they
+    are, without the filters' form and the buttons."""
+    view = await holders_view(request, db, dossier_id)
+    kind, period = filters(kind, periode)
+    now = utcnow()
+    context = await care_context(db, view=view, kind=kind, period=period, url=care_url(dossier_id))
+    return Template("care.html", context={
+        **context, "printing": True, "now": now, "back_url": care_url(dossier_id, kind=kind, period=period),
+        # On screen, the menu stays in the dossier printed (base.html): a relative's, not the reader's own.
+        "band": await band_of(db, dossier=view.dossier, account=request.user.account, now=now,
+                              manages=view.can_manage)})
+
+
 # --- the insurer's feed, sent by its system ---------------------------------------------------
 
 MAX_FEED_BYTES = 64 * 1024 * 1024  # ~400,000 lines; a bigger extract is sent in parts
@@ -136,4 +194,4 @@ async def receive_feed(request: Request, db: AsyncSession) -> Response:
                      "trop_anciennes": report.too_old, "resume": report.summary()})
 
 
-routes = [my_care, care_page, hide, receive_feed]
+routes = [my_care, care_page, care_csv, care_print, hide, receive_feed]

@@ -152,7 +152,7 @@ def test_the_patients_pages_in_both_languages_and_themes(page: Page, console, se
         "voir-comme": f"{dossier}/voir-comme/{kine.professional_id}",
         "voir-comme-profil": f"{dossier}/voir-comme/{kine.professional_id}/profil",
         "voir-comme-soins": f"{dossier}/voir-comme/{kine.professional_id}/soins", "historique": f"{dossier}/historique",
-        "soins": f"{dossier}/soins", "export": f"{dossier}/export", "liens-sante": f"{dossier}/liens-sante",
+        "soins": f"{dossier}/soins", "soins-imprimer": f"{dossier}/soins/imprimer", "export": f"{dossier}/export", "liens-sante": f"{dossier}/liens-sante",
         "proches": f"{dossier}/proches", "fermeture": f"{dossier}/fermeture",
         "cles": "/cles", "mes-dossiers": "/mes-dossiers", "introuvable": f"/documents/{MISSING}",
     }

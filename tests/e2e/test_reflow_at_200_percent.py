@@ -305,6 +305,9 @@ def test_a_six_digit_care_total_fits_its_card_at_200_percent_zoom(page: Page, se
             said = f"“{amount.inner_text()}” ends at {right:.0f} px, its card at {inside:.0f} px, at {size}"
             assert right <= inside + .5, said
         reflows(page)
+        page.goto(f"/dossiers/{patient.dossier_id}/soins/imprimer")  # the same card, on the page to print
+        expect(totals).to_contain_text(re.compile(r"123\s456,78\s€"))
+        reflows(page)
 
 
 def visit_at_200_percent_zoom(page: Page, paths: list[str]) -> None:
@@ -343,7 +346,7 @@ def test_every_page_of_a_patient_keeps_its_words_whole_at_200_percent_zoom(page:
         dossier, document, f"{document}/suppression", f"{dossier}/acces", f"{dossier}/professionnels/{pro}",
         f"{dossier}/voir-comme/{pro}", f"{dossier}/partage", f"{dossier}/liens-sante", f"{dossier}/proches",
         f"{dossier}/export", f"{dossier}/historique", f"{dossier}/profil", f"{dossier}/soins", f"{dossier}/imprimer",
-        "/cles", "/mes-dossiers"])
+        f"{dossier}/soins/imprimer", "/cles", "/mes-dossiers"])
     # The list to print, a table on a wide screen: no column narrower than its words ("Rembourse-ments" at 1,280 px),
     # and lines of their own where four columns of whole words would not fit (600 px).
     for width in (600, 1280):

@@ -4,7 +4,7 @@ FTS5 before SQLite 3.42 leaves a deleted row's words in its index beside a delet
 index whole ('optimize'), under the write lock, then checkpoints the WAL and truncates it. Its cost is the whole
 index's, which is the installation's (one FTS5 table for every dossier): measured here on one dossier of N
 documents of W words of text each (a two-page report is a few hundred words), after one deletion and after ten.
-The deletion itself (rights.delete_document, the patient's request) is timed too. Medians of a few rounds, in ms.
+The deletion itself (hiding.delete_document, the patient's request) is timed too. Medians of a few rounds, in ms.
 
     .venv/bin/python bench/erasure.py [--documents 5000,20000] [--words 300]   # prints; writes nothing
 """
@@ -32,7 +32,7 @@ async def measure(documents: int, words: int) -> dict[str, float]:
     from sqlalchemy import func, insert, select, text
 
     from server import search
-    from server.access import rights
+    from server.access import hiding
     from server.accesslog.audit import Actor
     from server.db import make_engine, make_sessionmaker
     from server.dossiers import create_patient
@@ -81,14 +81,14 @@ async def measure(documents: int, words: int) -> dict[str, float]:
             await db.commit()
             for _ in range(ROUNDS):
                 started = time.perf_counter()
-                await rights.delete_document(db, document=await db.get(Document, ids.pop()), actor=patient,
+                await hiding.delete_document(db, document=await db.get(Document, ids.pop()), actor=patient,
                                              storage=storage)
                 results["deletion"].append(time.perf_counter() - started)
                 started = time.perf_counter()
                 assert await search.erase_deleted_words(db) == 1
                 results["round, 1 deleted"].append(time.perf_counter() - started)
                 for _ in range(10):
-                    await rights.delete_document(db, document=await db.get(Document, ids.pop()), actor=patient,
+                    await hiding.delete_document(db, document=await db.get(Document, ids.pop()), actor=patient,
                                                  storage=storage)
                 started = time.perf_counter()
                 assert await search.erase_deleted_words(db) == 10

@@ -43,7 +43,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
     """One patient's dossier of this size, a professional she granted access to, and their sessions."""
     from sqlalchemy import insert
 
-    from server.access import rights
+    from server.access import grants
     from server.auth.accounts import account_for_patient, account_for_professional
     from server.auth.sessions import start_session
     from server.accesslog.audit import Actor
@@ -81,7 +81,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
         for chunk in range(0, len(rows), 5000):
             await db.exec(insert(Document), params=rows[chunk:chunk + 5000])
         await db.commit()
-        await rights.grant_access(db, dossier=dossier, professional=kine, categories="", duration="sans",
+        await grants.grant_access(db, dossier=dossier, professional=kine, categories="", duration="sans",
                                   actor=Actor(None, "patient", "Camille Martin"))
         head = await db.get(ChainHead, dossier.id)
         at = datetime(2025, 1, 1, tzinfo=UTC)
@@ -103,7 +103,7 @@ async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
             nir = f"1840369383{n:03d}"
             other, other_dossier = await create_patient(db, ins=nir + ins_key(nir), given_name="Jean", family_name=f"Durand {n}",
                                                         birth_date=date(1984, 3, 12), sex="M")
-            await rights.grant_access(db, dossier=other_dossier, professional=kine, categories="", duration="sans",
+            await grants.grant_access(db, dossier=other_dossier, professional=kine, categories="", duration="sans",
                                       actor=Actor(None, "patient", f"Jean Durand {n}"))
             spread.append((await add_document(db, storage, dossier=other_dossier, title="Bilan lipidique",
                                               category="biologie", event_date=date(2025, 6, 1), filename="bilan.txt",

@@ -37,7 +37,7 @@ class Seeded:
 async def seed(url: str, data_dir: Path, *, dossiers: int, pushes: int) -> Seeded:
     from sqlalchemy import insert
 
-    from server.access import rights
+    from server.access import grants
     from server.auth.accounts import account_for_patient, account_for_professional
     from server.auth.sessions import start_session
     from server.accesslog.audit import Actor
@@ -87,7 +87,7 @@ async def seed(url: str, data_dir: Path, *, dossiers: int, pushes: int) -> Seede
                                            family_name="Bernard", profession="médecin", city="Lyon")
         await account_for_professional(db, professional=doctor)
         for dossier_id in dossier_ids[:pushes]:  # each patient of the pushes gave Dr Bernard access
-            await rights.grant_access(db, dossier=await db.get(Dossier, dossier_id), professional=doctor,
+            await grants.grant_access(db, dossier=await db.get(Dossier, dossier_id), professional=doctor,
                                       categories="", duration="sans", actor=Actor(None, "patient", "Le patient"))
         insurer, practice = Software(), Software()
         insurer.client_id = (await clients.register(db, professional_id=None, name="Assurance Maladie (SNIIRAM)",

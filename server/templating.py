@@ -42,7 +42,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     typography,
     typography_fr,
 )
-from .access.rights import scope_label
+from .access.scopes import scope_label
 from .access.rule import adult_from
 from .config import Settings
 from .i18n import N_

@@ -3,7 +3,8 @@ now, and why in one clause (issue 13, point 4)."""
 
 from html import unescape
 
-from server.access import emergencies, rights
+from server.access import blocks, emergencies, grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.accesslog.audit import Actor
 from tests.conftest import activate
 from tests.patient_helpers import CAMILLE, professional
@@ -25,14 +26,14 @@ async def test_with_nobody_the_summary_says_no_professional_sees_the_dossier(cli
 
 async def test_with_a_medecin_traitant_only_the_summary_names_them(client, db, patient):
     doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
     assert await access_summary(client, patient) == "Seul votre médecin traitant peut voir votre dossier."
 
 
 async def test_with_a_grant_and_an_emergency_the_summary_counts_both_and_says_one_is_an_emergency(client, db, patient):
     kine = await professional(db, "Moreau", stem=2)
     urgentist = await professional(db, "Roux", given_name="Anne", profession="médecin", stem=3)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m", actor=CAMILLE)
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m", actor=CAMILLE)
     await emergencies.open_emergency(db, dossier=patient.dossier, professional=urgentist, reason="Malaise dans la rue",
                                 actor=Actor(None, "professional", "Anne Roux", "médecin"))
     assert await access_summary(client, patient) == (
@@ -41,6 +42,6 @@ async def test_with_a_grant_and_an_emergency_the_summary_counts_both_and_says_on
 
 async def test_a_blocked_professional_is_not_counted_though_their_grant_remains(client, db, patient):
     kine = await professional(db, "Moreau", stem=2)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m", actor=CAMILLE)
-    await rights.block(db, dossier=patient.dossier, professional=kine, actor=CAMILLE)
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m", actor=CAMILLE)
+    await blocks.block(db, dossier=patient.dossier, professional=kine, actor=CAMILLE)
     assert await access_summary(client, patient) == "Aucun professionnel ne peut voir votre dossier en ce moment."

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from server.access import rights
+from server.access import grants
 from server.auth.accounts import account_for_professional
 from server.dossiers import add_document
 from tests.conftest import new_professional, set_cookie
@@ -26,7 +26,7 @@ async def a_pharmacist_and_a_doctor_wrote(app, db, patient):
                                     feminine=True, stem=3)).professional
     moreau = (await new_professional(db, given_name="Antoine", family_name="Moreau", profession="médecin",
                                      stem=4)).professional
-    await rights.grant_access(db, dossier=patient.dossier, professional=roche, categories="", duration="sans",
+    await grants.grant_access(db, dossier=patient.dossier, professional=roche, categories="", duration="sans",
                               actor=PATIENT)
     async with browser(app, db, await account_for_professional(db, professional=roche)) as pharmacy:
         filed = await upload(pharmacy, patient.dossier, data=pdf_bytes(), title="Plan de prise", category="ordonnance")

@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlmodel import select
 
-from server.access import rights
+from server.access import grants
 from server.accesslog import audit
 from server.auth.accounts import account_for_patient
 from server.listing import LOADED_CAP
@@ -128,7 +128,7 @@ async def test_a_reader_of_some_categories_comes_back_to_the_list_they_loaded(cl
         for category in ("biologie", "imagerie", "ordonnance"):
             await add_text_document(db, app, patient.dossier, title=f"{category} {n}", category=category,
                                     when=date(2024, 1 + n, 1 + n))
-    await rights.grant_access(db, dossier=patient.dossier, professional=lea, categories="biologie,imagerie",
+    await grants.grant_access(db, dossier=patient.dossier, professional=lea, categories="biologie,imagerie",
                               duration="1m", actor=CAMILLE)
     await activate(client, patient)  # "voir comme" Léa: what her own requests get (test_access_matrix.py)
     url = f"/dossiers/{patient.dossier.id}/voir-comme/{lea.id}"

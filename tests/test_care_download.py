@@ -10,7 +10,7 @@ import io
 import re
 from datetime import date
 
-from server.access import rights
+from server.access import grants
 from server.export import carefiles
 from server.models import paris_today
 from server.reimbursements import importer
@@ -80,7 +80,7 @@ async def test_the_patient_downloads_the_lines_her_filters_keep_with_what_remain
     # A professional who reads the care gets no file of it, nor its printed page: their own software keeps it.
     pro = await new_professional(db)
     await activate_professional(client, pro)
-    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="remboursement",
+    await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="remboursement",
                               duration="sans", actor=PATIENT)
     read = await client.get(base)
     assert read.status_code == 200 and "Amoxicilline" in read.text

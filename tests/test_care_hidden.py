@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from server.access import rights
+from server.access import grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.access.rule import Visibility
 from server.auth.accounts import account_for_patient
 from server.models import AccessEvent, ReimbursementLine, paris_today
@@ -75,9 +76,9 @@ async def test_a_hidden_line_leaves_a_granted_professionals_soins_and_stays_on_t
     granted = await new_professional(db, stem=2, given_name="Julie", family_name="Moreau", profession="infirmier")
     doctor = await new_professional(db, stem=3, given_name="Claire", family_name="Bernard", profession="médecin")
     urgentist = await new_professional(db, stem=4, given_name="Anne", family_name="Roux", profession="médecin")
-    await rights.grant_access(db, dossier=patient.dossier, professional=granted.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=granted.professional, categories="",
                               duration="sans", actor=CAMILLE)  # "Tous les documents"
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor.professional, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor.professional, actor=CAMILLE)
     await emergency(db, patient.dossier, urgentist.professional)
     await activate_professional(pro, granted)
     assert PSYCHIATRY in (await pro.get(url)).text  # before she hides it

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import AsyncTestClient
 from sqlmodel import select
 
-from server.access import rights
+from server.access import grants
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.auth.sessions import start_session
 from server.accesslog.audit import Actor
@@ -372,7 +372,7 @@ async def test_a_newcomer_is_shown_as_new_only_what_happened_since_they_joined(c
 async def first_read_by_a_professional(app, db, dossier_id: str, given_name: str, stem: int) -> str:
     """A professional given access opens the dossier (a first opening, which the patient is told of): their name."""
     kine = await professional(db, "Moreau", given_name=given_name, stem=stem)
-    await rights.grant_access(db, dossier=await db.get(Dossier, dossier_id), professional=kine, categories="",
+    await grants.grant_access(db, dossier=await db.get(Dossier, dossier_id), professional=kine, categories="",
                               duration="sans", actor=Actor(None, "patient", "Camille Martin"))
     async with AsyncTestClient(app, base_url=ORIGIN) as theirs:
         await as_account(theirs, db, await account_for_professional(db, professional=kine))
@@ -471,7 +471,7 @@ async def family(db, app):
 async def test_a_parent_attaches_a_childs_dossier_and_invites_the_other_parent(client, db, app, family):
     leo, mother = family
     doctor = await professional(db, "Girard", given_name="Anne", profession="médecin", stem=7)
-    await rights.grant_access(db, dossier=leo.dossier, professional=doctor, categories="", duration="sans",
+    await grants.grant_access(db, dossier=leo.dossier, professional=doctor, categories="", duration="sans",
                               actor=Actor(None, "patient", "Léo Martin"))  # his log, before she attaches it
     await as_account(client, db, await account_for_patient(db, patient=mother.patient))
     attached = await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()},
@@ -595,7 +595,7 @@ async def test_a_document_kept_from_a_minors_parents_leaves_them_no_trace(client
     await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
     ordinary = await add_text_document(db, app, leo.dossier, title="Vaccin ROR", category="vaccination")
     doctor = await professional(db, "Girard", given_name="Anne", profession="médecin", stem=7)
-    await rights.grant_access(db, dossier=leo.dossier, professional=doctor, categories="", duration="sans",
+    await grants.grant_access(db, dossier=leo.dossier, professional=doctor, categories="", duration="sans",
                               actor=Actor(None, "patient", "Léo Martin"))
     # The doctor files the document as Léo asked, kept from his parents, and reads it: traces a parent must not see.
     async with AsyncTestClient(app, base_url=ORIGIN) as desk:

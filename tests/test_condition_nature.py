@@ -17,7 +17,7 @@ from jwcrypto import jwe, jwk
 from sqlalchemy import text
 from sqlmodel import select
 
-from server.access import rights
+from server.access import grants
 from server.accesslog.journal import Viewer, sentence
 from server.auth.accounts import account_for_professional
 from server.export.archive import build_export
@@ -137,7 +137,7 @@ async def test_the_form_asks_what_a_condition_is_and_never_guesses(app, db, pati
 
 async def test_her_doctor_says_it_too(app, db, patient):
     bernard = await doctor(db)
-    await rights.grant_access(db, dossier=patient.dossier, professional=bernard, categories="", duration="1a",
+    await grants.grant_access(db, dossier=patient.dossier, professional=bernard, categories="", duration="1a",
                               actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=bernard)) as client:
         assert (await add(client, patient, "condition", label="Cholécystectomie", nature="procedure",

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from server.access import rights
+from server.access import hiding
 from server.files import blobs
 from server.models import FileRelease
 from tests.conftest import ORIGIN, AsyncTestClient, activate, add_text_document, new_patient, post_form
@@ -29,7 +29,7 @@ async def test_files_a_crash_left_after_a_deletion_are_erased_by_housekeeping(ap
 
     # Deleted, then the process stops before the erasure (no storage: `release` never runs).
     for document in (deleted, other):
-        await rights.delete_document(db, document=document, actor=CAMILLE, storage=None)
+        await hiding.delete_document(db, document=document, actor=CAMILLE, storage=None)
     assert storage.exists(other_key) and storage.exists(deleted_key)
     written = set((await db.exec(select(FileRelease.storage_key))).all())
     assert written == {deleted_key, other_key}
@@ -46,7 +46,7 @@ async def test_a_deletion_that_ends_normally_erases_its_files_and_leaves_nothing
     storage = app.state.storage
     document = await add_text_document(db, app, patient.dossier, title="Radiographie du thorax")
     key = document.storage_key
-    await rights.delete_document(db, document=document, actor=CAMILLE, storage=storage)
+    await hiding.delete_document(db, document=document, actor=CAMILLE, storage=storage)
     assert not storage.exists(key)
     assert (await db.exec(select(FileRelease))).all() == []
 

@@ -21,7 +21,7 @@ from tests.conftest import AsyncTestClient
 from PIL import Image
 from sqlmodel import select
 
-from server.access import rights
+from server.access import hiding
 from server.dossiers import add_document
 from server.files import pages as page_images
 from server.files.pages import render_pdf
@@ -554,7 +554,7 @@ async def test_files_check_names_missing_and_damaged_files_and_repair_removes_on
     damaged = await add_text_document(db, app, patient.dossier, title="Lettre du cardiologue")
     deleted = await add_text_document(db, app, patient.dossier, title="Brouillon")
     deleted_key = deleted.storage_key  # its row forgets it
-    await rights.delete_document(db, document=deleted, actor=PATIENT)  # as if killed before its file was erased
+    await hiding.delete_document(db, document=deleted, actor=PATIENT)  # as if killed before its file was erased
     stray_bytes = b"bytes no row holds"
     stray_key = hashlib.sha256(stray_bytes).hexdigest()
     (storage.root / stray_key[:2]).mkdir(exist_ok=True)

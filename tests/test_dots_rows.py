@@ -8,7 +8,8 @@ import re
 
 from markupsafe import Markup
 
-from server.access import rights
+from server.access import grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.templating import dots_row
 from tests.conftest import new_patient
 from tests.test_professional_access import PATIENT, patient_blocks, signed_in
@@ -26,10 +27,10 @@ async def test_my_patients_says_each_dossiers_reasons_with_no_dot_before_the_fir
     me, _account = await signed_in(client, db, profession="médecin")
     alice = await new_patient(db, given_name="Alice", family_name="Nom", serial=1)
     bruno = await new_patient(db, given_name="Bruno", family_name="Nom", serial=2)
-    await rights.grant_access(db, dossier=alice.dossier, professional=me.professional, categories="", duration="1a",
+    await grants.grant_access(db, dossier=alice.dossier, professional=me.professional, categories="", duration="1a",
                               actor=PATIENT)
-    await rights.set_medecin_traitant(db, dossier=bruno.dossier, professional=me.professional, actor=PATIENT)
-    await rights.grant_access(db, dossier=bruno.dossier, professional=me.professional, categories="", duration="sans",
+    await set_medecin_traitant(db, dossier=bruno.dossier, professional=me.professional, actor=PATIENT)
+    await grants.grant_access(db, dossier=bruno.dossier, professional=me.professional, categories="", duration="sans",
                               actor=PATIENT)
     lines = patient_blocks((await client.get("/pro")).text)
     reasons = {name: re.search(r'<ul class="dots small pro-reasons">(.*?)</ul>', block, re.S)[1]

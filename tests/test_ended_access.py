@@ -12,7 +12,8 @@ from alembic import command
 from sqlalchemy import inspect
 from sqlmodel import select, update
 
-from server.access import emergencies, rights
+from server.access import blocks, closing, emergencies, grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.accesslog import audit
 from server.accesslog.audit import Actor
 from server.auth.accounts import account_for_patient, account_for_professional
@@ -36,7 +37,7 @@ async def signed_in(client, db, *, stem=1, family_name="Moreau"):
 
 
 async def grant(db, person, pro):
-    return await rights.grant_access(db, dossier=person.dossier, professional=pro.professional, categories="",
+    return await grants.grant_access(db, dossier=person.dossier, professional=pro.professional, categories="",
                                      duration="sans", actor=PATIENT)
 
 
@@ -52,7 +53,7 @@ async def revoke(db, person, pro):
     await db.commit()
     for row in (await db.exec(select(Grant).where(Grant.professional_id == pro.professional.id,
                                                   Grant.dossier_id == person.dossier.id))).all():
-        await rights.revoke_grant(db, dossier=person.dossier, grant_id=row.id, actor=PATIENT)
+        await grants.revoke_grant(db, dossier=person.dossier, grant_id=row.id, actor=PATIENT)
 
 
 def message(page) -> str:
@@ -180,7 +181,7 @@ async def emergency_past(db, person, pro, *, days_ago: int) -> None:
 
 
 async def medecin_traitant(db, person, pro) -> None:
-    await rights.set_medecin_traitant(db, dossier=person.dossier, professional=pro.professional if pro else None,
+    await set_medecin_traitant(db, dossier=person.dossier, professional=pro.professional if pro else None,
                                       actor=PATIENT)
 
 
@@ -195,7 +196,7 @@ async def refused_at_review(db, person, doctor, colleague):
 
 
 async def opted_out(db, person, doctor, colleague):
-    await rights.set_emergency_opt_out(db, dossier=person.dossier, opt_out=True, actor=PATIENT)
+    await emergencies.set_emergency_opt_out(db, dossier=person.dossier, opt_out=True, actor=PATIENT)
 
 
 async def removed(db, person, doctor, colleague):
@@ -207,7 +208,7 @@ async def replaced(db, person, doctor, colleague):
 
 
 async def blocked(db, person, doctor, colleague):
-    await rights.block(db, dossier=person.dossier, professional=doctor.professional, actor=PATIENT)
+    await blocks.block(db, dossier=person.dossier, professional=doctor.professional, actor=PATIENT)
 
 
 ENDINGS = {  # what she held the dossier by, and what ended it
@@ -343,10 +344,10 @@ async def test_a_closed_dossier_takes_no_medecin_traitant_so_none_is_told_an_acc
 
     helene = await new_patient(db, given_name="Hélène", family_name="Lefèvre", serial=1)
     doctor = await signed_in_doctor(client, db)
-    await rights.set_closed(db, dossier=helene.dossier, closed=True, actor=PATIENT)
+    await closing.set_closed(db, dossier=helene.dossier, closed=True, actor=PATIENT)
     with pytest.raises(InvalidInput):
-        await rights.set_medecin_traitant(db, dossier=helene.dossier, professional=doctor.professional, actor=PATIENT)
-    await rights.set_medecin_traitant(db, dossier=helene.dossier, professional=None, actor=PATIENT)
+        await set_medecin_traitant(db, dossier=helene.dossier, professional=doctor.professional, actor=PATIENT)
+    await set_medecin_traitant(db, dossier=helene.dossier, professional=None, actor=PATIENT)
     assert "LEFÈVRE" not in (await client.get("/pro")).text
     for page in ("", "/profil"):
         await same_404(client, f"/dossiers/{helene.dossier.id}{page}", f"/dossiers/{MISSING}{page}")
@@ -404,7 +405,7 @@ async def test_mes_patients_finds_a_patient_by_her_ins_as_the_band_shows_it_or_t
     nurse = await signed_in(client, db)
     await grant(db, hugo, nurse)
     await ended_grant(db, lucie, nurse, days_ago=1)  # an access ended lately is searched as well
-    await rights.grant_access(db, dossier=corsican_dossier, professional=nurse.professional, categories="",
+    await grants.grant_access(db, dossier=corsican_dossier, professional=nurse.professional, categories="",
                               duration="sans", actor=PATIENT)
 
     spaced = ins_for_reading(hugo.patient.ins)

@@ -8,7 +8,7 @@ import re
 
 from datetime import date
 
-from server.access import rights
+from server.access import grants
 from server.dossiers import add_document
 from server.profile.items import add_item
 from tests.conftest import AsyncTestClient, ORIGIN
@@ -24,7 +24,7 @@ async def test_a_pdf_asked_for_display_is_a_download_and_logged_as_one(client, a
     """`?affichage=1` shows an image inside its document page; a PDF is never shown so: asked so, it is sent whole as
     an attachment, and the patient must read that it was downloaded, every time, not a deduplicated "consulté"."""
     pro, _account = await signed_in(client, db)
-    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
                               duration="sans", actor=PATIENT)
     document = await add_document(db, app.state.storage, dossier=patient.dossier, title="Compte rendu opératoire",
                                   category="compte_rendu", event_date=date(2025, 1, 15), filename="cr.pdf",
@@ -76,7 +76,7 @@ async def test_a_professional_s_form_to_add_to_a_dossier_shows_its_patient_and_i
     """The forms to add a document or a line of the profil médical show the patient's name, birth date and INS (to
     check it is the right patient): an opening of the dossier, in the log before the page leaves (a probe's find)."""
     pro, _account = await signed_in(client, db)
-    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
                               duration="sans", actor=PATIENT)
     for address in (f"/dossiers/{patient.dossier.id}/documents/nouveau",
                     f"/dossiers/{patient.dossier.id}/documents/nouvelle-note",

@@ -13,7 +13,7 @@ from server.db import make_engine, make_sessionmaker
 from server.dossiers import create_patient, create_professional
 from server.fhir import clients
 from server.identifiers import rpps_with_key
-from server.access.rights import grant_access
+from server.access.grants import grant_access
 from tests.conftest import make_ins
 from tests.live_server import ROOT, running_server
 

@@ -27,7 +27,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.access import rights
+from server.access import closing, grants, hiding
 from server.auth.accounts import account_for_patient
 from server.accesslog.audit import Actor, append
 from server.accesslog.verify import verify_chain
@@ -113,7 +113,7 @@ async def small(db, app, patient):
                                     category="compte_rendu", event_date=date(2025, 6, 3), filename="bilan.pdf",
                                     mime_type="application/pdf", data=pdf_bytes("Bilan"),
                                     author=kine.professional)]
-    await rights.set_hidden(db, document=documents[0], hidden=True, actor=CAMILLE)
+    await hiding.set_hidden(db, document=documents[0], hidden=True, actor=CAMILLE)
     for kind in ("allergy", "treatment", "contact"):
         await add_item(db, dossier=patient.dossier, data=SAMPLES[kind], actor=PATIENT, today=TODAY)
     return patient
@@ -315,7 +315,7 @@ async def test_another_patient_a_professional_and_a_random_id_get_the_same_404(c
     await same_404(client, url, missing, data={})
     await same_404(client, url, f"/dossiers/{uuid.uuid4().hex}/export", data={})
     kine = await new_professional(db, stem=42)
-    await rights.grant_access(db, dossier=small.dossier, professional=kine.professional, categories="",
+    await grants.grant_access(db, dossier=small.dossier, professional=kine.professional, categories="",
                               duration="1m", actor=CAMILLE)  # even with access to every document
     from tests.conftest import AsyncTestClient
     async with AsyncTestClient(app, base_url=ORIGIN) as desk:
@@ -338,7 +338,7 @@ async def test_a_reading_caregiver_exports_and_the_patient_exports_her_closed_do
     # His own copy: a relative who only reads does nothing for her ("pour votre compte" would say he did).
     assert (export.actor_kind, export.actor_name, export.on_behalf_of) == ("caregiver", "Hugo Martin", "")
 
-    await rights.set_closed(db, dossier=small.dossier, closed=True, actor=CAMILLE)
+    await closing.set_closed(db, dossier=small.dossier, closed=True, actor=CAMILLE)
     closed = await post_form(client, f"/dossiers/{small.dossier.id}/export", {})
     assert closed.status_code == 200 and len(csv_rows(closed.content)) == len(await events(db, small.dossier.id))
 

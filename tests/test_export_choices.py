@@ -9,7 +9,7 @@ import html
 
 import pytest
 
-from server.access import rights
+from server.access import emergencies
 from server.app import create_app
 from server.config import Settings
 from server.export.archive import build_export
@@ -82,7 +82,7 @@ async def test_a_copy_without_choices_changes_none_and_a_refusal_made_here_befor
     camille = await new_patient(elsewhere.session)  # where she left: emergency access allowed, first reads told
     data = await build_export(elsewhere.session, elsewhere.storage, dossier=camille.dossier, patient=camille.patient,
                               now=NOW)
-    await rights.set_emergency_opt_out(db, dossier=patient.dossier, opt_out=True, actor=CAMILLE)  # here, already
+    await emergencies.set_emergency_opt_out(db, dossier=patient.dossier, opt_out=True, actor=CAMILLE)  # here, already
     await restore(db, app.state.storage, zip_bytes=data, dossier=patient.dossier, actor=TRANSFER, today=TODAY)
     await db.refresh(patient.dossier)
     assert (patient.dossier.emergency_opt_out, patient.dossier.notify_every_access) == (True, False)
@@ -91,7 +91,7 @@ async def test_a_copy_without_choices_changes_none_and_a_refusal_made_here_befor
 async def test_a_copy_whose_refusal_of_emergency_access_is_unreadable_is_refused_and_nothing_is_written(
         db, app, patient, elsewhere):  # noqa: F811
     camille = await new_patient(elsewhere.session)
-    await rights.set_emergency_opt_out(elsewhere.session, dossier=camille.dossier, opt_out=True, actor=CAMILLE)
+    await emergencies.set_emergency_opt_out(elsewhere.session, dossier=camille.dossier, opt_out=True, actor=CAMILLE)
     data = await build_export(elsewhere.session, elsewhere.storage, dossier=camille.dossier, patient=camille.patient,
                               now=NOW)
 

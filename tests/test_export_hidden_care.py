@@ -8,7 +8,7 @@ import html
 
 import pytest
 
-from server.access import rights
+from server.access import grants
 from server.export.archive import build_export
 from server.export.restore import TRANSFER, NotRestorable, restore
 from server.reimbursements.hiding import set_line_hidden
@@ -35,7 +35,7 @@ async def test_care_the_copy_says_hidden_stays_hidden_whether_the_feed_brings_it
     copy = tmp_path / "carnet-dossier-2026-11-30.zip"
     copy.write_bytes(await copy_hiding_her_psychiatrist(elsewhere))
     nurse = await new_professional(db, stem=2, profession="infirmier")
-    await rights.grant_access(db, dossier=patient.dossier, professional=nurse.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=nurse.professional, categories="",
                               duration="sans", actor=CAMILLE)  # "Tous les documents"
     if feed == "before":
         await camilles_care(db, patient)

@@ -20,7 +20,8 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from tests.conftest import AsyncTestClient
 from sqlmodel import select
 
-from server.access import rights
+from server.access import blocks, closing, grants, hiding
+from server.access.medecin_traitant import set_medecin_traitant
 from server.accesslog.audit import Actor
 from server.fhir import clients
 from server.fhir.identity import UNQUALIFIED_INS_SYSTEM
@@ -60,7 +61,7 @@ async def practice(client, db, patient, app) -> Practice:
     doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=7)
     async with AsyncTestClient(app, base_url=ORIGIN) as browser:
         await activate_professional(browser, doctor)
-    await rights.grant_access(db, dossier=patient.dossier, professional=doctor.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=doctor.professional, categories="",
                               duration="1a", actor=PATIENT)
     software = await registered(client, db, doctor)
     token = await token_for(client, software)
@@ -210,7 +211,7 @@ async def test_a_grant_of_some_categories_searches_its_ranges_page_after_page(cl
                                   stem=9)
     async with AsyncTestClient(app, base_url=ORIGIN) as browser:
         await activate_professional(browser, kine)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine.professional, categories="imagerie",
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine.professional, categories="imagerie",
                               duration="1a", actor=PATIENT)
     filed = {}
     for n, (title, category, mine, hidden) in enumerate([
@@ -260,20 +261,20 @@ async def test_refusals_are_indistinguishable_from_absence(client, db, app, pati
     assert search_foreign.content == search_missing.content
 
     lab = await add_text_document(db, app, patient.dossier, title="Bilan hépatique", category="biologie")
-    await rights.set_hidden(db, document=lab, hidden=True, actor=PATIENT)
+    await hiding.set_hidden(db, document=lab, hidden=True, actor=PATIENT)
     hidden = await client.get(f"/fhir/DocumentReference/{lab.id}", headers=practice.headers)
     listed = as_bundle(await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}", headers=practice.headers))
     assert hidden.status_code == 404 and "Bilan hépatique" not in {e.resource.description for e in listed.entry or []}
 
     pushed = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="Avant", data=pdf)))
     document_id = pushed.entry[1].response.location.split("/")[1]
-    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
+    await closing.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
     closed = await client.get(f"/fhir/DocumentReference/{document_id}", headers=practice.headers)
     nowhere = await client.get(f"/fhir/DocumentReference/{'a' * 32}", headers=practice.headers)
     assert closed.status_code == nowhere.status_code == 404 and closed.content == nowhere.content
     assert hidden.content == nowhere.content
-    await rights.set_closed(db, dossier=patient.dossier, closed=False, actor=PATIENT)
-    await rights.block(db, dossier=patient.dossier, professional=practice.pro.professional, actor=PATIENT)
+    await closing.set_closed(db, dossier=patient.dossier, closed=False, actor=PATIENT)
+    await blocks.block(db, dossier=patient.dossier, professional=practice.pro.professional, actor=PATIENT)
     blocked = await client.get(f"/fhir/Binary/{document_id}", headers=practice.headers)
     assert blocked.status_code == 404 and blocked.content == nowhere.content
 
@@ -362,7 +363,7 @@ async def test_the_author_alone_withdraws_and_the_patient_sees_it_withdrawn(clie
     kine = await new_professional(db, stem=8)
     async with AsyncTestClient(app, base_url=ORIGIN) as browser:
         await activate_professional(browser, kine)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine.professional, categories="",
                               duration="1a", actor=PATIENT)
     kine_software = await registered(client, db, kine, name="Logiciel kiné")
     kine_headers = {"authorization": f"Bearer {await token_for(client, kine_software)}",
@@ -402,7 +403,7 @@ async def test_a_binary_asked_for_as_fhir_json_is_its_bytes_in_base64_read_and_l
                                                          AccessEvent.action == "download"))).all()
     assert [e.detail for e in downloads] == ["via le logiciel «\u00a0Logiciel du cabinet\u00a0»"] * 4
 
-    await rights.block(db, dossier=patient.dossier, professional=practice.pro.professional, actor=PATIENT)
+    await blocks.block(db, dossier=patient.dossier, professional=practice.pro.professional, actor=PATIENT)
     refused = await client.get(f"/fhir/Binary/{document_id}", headers={**practice.headers,
                                                                       "accept": "application/fhir+json"})
     assert refused.status_code == 404 and as_outcome(refused).issue[0].code == "not-found"
@@ -410,10 +411,10 @@ async def test_a_binary_asked_for_as_fhir_json_is_its_bytes_in_base64_read_and_l
 
 async def test_what_the_patient_hid_or_kept_from_parents_carries_its_confidentiality_label(client, db, app, patient,
                                                                                            practice):
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=practice.pro.professional,
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=practice.pro.professional,
                                       actor=PATIENT)  # who sees hidden documents, as their author does
     lab = await add_text_document(db, app, patient.dossier, title="Bilan hépatique", category="biologie")
-    await rights.set_hidden(db, document=lab, hidden=True, actor=PATIENT)
+    await hiding.set_hidden(db, document=lab, hidden=True, actor=PATIENT)
     kept = await add_text_document(db, app, patient.dossier, title="Consultation confidentielle")
     kept.hidden_from_representatives = True  # CSP L1111-5, kept by the young adult from her parents
     db.add(kept)

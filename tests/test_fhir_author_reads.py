@@ -10,7 +10,7 @@ from datetime import date
 
 from fhir.resources.R4B.documentreference import DocumentReference
 
-from server.access import rights
+from server.access import blocks, hiding
 from server.models import Document
 from tests.conftest import (
     ORIGIN, AsyncTestClient, activate, activate_professional, add_text_document, make_ins, new_professional,
@@ -59,7 +59,7 @@ async def test_after_a_revoke_the_author_s_search_lists_their_own_documents_page
     hidden = await filed(client, practice, patient, "Certificat masqué", date(2026, 1, 5))
     await revoke(db, patient, practice.pro)
     await db.commit()
-    await rights.set_hidden(db, document=await db.get(Document, hidden), hidden=True, actor=PATIENT)
+    await hiding.set_hidden(db, document=await db.get(Document, hidden), hidden=True, actor=PATIENT)
 
     async with Log(db, patient.dossier.id) as log:
         pages = await titles_page_after_page(client, practice.headers, by_ins(patient.patient.ins, _count="2"))
@@ -100,7 +100,7 @@ async def test_a_professional_who_never_wrote_there_or_is_blocked_gets_the_404_o
     async with Log(db, patient.dossier.id) as log:
         foreign = await client.post("/fhir/DocumentReference/_search", headers=other, data=by_ins(patient.patient.ins))
         by_id = await client.get(f"/fhir/DocumentReference?patient={patient.patient.id}", headers=other)
-        await rights.block(db, dossier=patient.dossier, professional=practice.pro.professional, actor=PATIENT)
+        await blocks.block(db, dossier=patient.dossier, professional=practice.pro.professional, actor=PATIENT)
         blocked = await client.post("/fhir/DocumentReference/_search", headers=practice.headers,
                                     data=by_ins(patient.patient.ins))
     assert foreign.content == by_id.content == blocked.content == missing.content

@@ -12,7 +12,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.documentreference import DocumentReference
 from sqlmodel import select
 
-from server.access import rights
+from server.access import hiding
 from server.fhir.identity import UNQUALIFIED_INS_SYSTEM
 from server.models import Document
 from tests.fhir_support import CATEGORY_SYSTEM, as_bundle, as_outcome, provide_bundle, report_pdf
@@ -114,7 +114,7 @@ async def test_a_document_sent_again_is_answered_as_it_is_now_and_reads_carry_it
                            master="urn:oid:1.2.250.1.999.1.5", category="imagerie")
     assert "déjà retiré" in as_outcome(await push(client, practice, other)).issue[0].diagnostics
 
-    await rights.delete_document(db, document=await db.get(Document, created.location.split("/")[1]), actor=PATIENT)
+    await hiding.delete_document(db, document=await db.get(Document, created.location.split("/")[1]), actor=PATIENT)
     assert (await client.get(f"/fhir{url}", headers=practice.headers)).status_code == 404
     gone = as_bundle(await push(client, practice, bundle)).entry
     assert [e.response.status for e in gone] == ["200 OK"] * 3

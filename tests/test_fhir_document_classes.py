@@ -13,7 +13,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.documentreference import DocumentReference
 from sqlmodel import select
 
-from server.access import rights
+from server.access import grants, hiding
 from server.export.archive import build_export
 from server.models import CATEGORIES, Document
 from tests.conftest import ORIGIN, AsyncTestClient, activate_professional, add_text_document, new_professional
@@ -46,7 +46,7 @@ async def filed(db, app, patient) -> dict[str, Document]:
         document = await add_text_document(db, app, patient.dossier, title=title, category=category,
                                            when=date(2025, 1, 1) + timedelta(days=n))
         if hidden:
-            await rights.set_hidden(db, document=document, hidden=True, actor=PATIENT)
+            await hiding.set_hidden(db, document=document, hidden=True, actor=PATIENT)
         documents[title] = document
     return documents
 
@@ -86,7 +86,7 @@ async def test_a_search_by_class_finds_only_what_the_reader_sees(client, db, app
                                   profession="masseur-kinésithérapeute", stem=9)
     async with AsyncTestClient(app, base_url=ORIGIN) as browser:
         await activate_professional(browser, kine)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine.professional,
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine.professional,
                               categories="biologie,certificat", duration="1a", actor=PATIENT)
     headers = {"authorization": f"Bearer {await token_for(client, await registered(client, db, kine))}"}
     assert await found(client, headers, patient, f"{CLASS_OID}|10") == (["Bilan sanguin"], [])

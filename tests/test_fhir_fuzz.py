@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from server.access import rights
+from server.access import grants
 from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.fhir import clients
@@ -76,7 +76,7 @@ def is_outcome(answer) -> bool:
 async def caller(client, db, patient, app):
     doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=31)
     await account_for_professional(db, professional=doctor.professional)
-    await rights.grant_access(db, dossier=patient.dossier, professional=doctor.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=doctor.professional, categories="",
                               duration="1a", actor=Actor(None, "patient", "Camille Martin"))
     software = Software()
     software.client_id = (await clients.register(db, professional_id=doctor.professional.id, name="Fuzz",

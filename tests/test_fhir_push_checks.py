@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlmodel import select
 
-from server.access import rights
+from server.access import grants
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, Document
 from tests.conftest import new_patient
@@ -54,7 +54,7 @@ async def minor_granted(client, db, practice):
     """Inès, 17, whose mother attached her dossier (signed in on `client`); Inès gave Dr Bernard access."""
     ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(17), serial=6)
     await attached_by_mother(client, db, ines, serial=5)
-    await rights.grant_access(db, dossier=ines.dossier, professional=practice.pro.professional, categories="",
+    await grants.grant_access(db, dossier=ines.dossier, professional=practice.pro.professional, categories="",
                               duration="1a", actor=Actor(None, "patient", "Inès Martin"))
     return ines
 

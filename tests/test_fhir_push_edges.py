@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from server.models import AccessEvent, Document
 from tests.fhir_support import Software, as_bundle, as_outcome, provide_bundle, report_pdf
-from server.access import rights
+from server.access import grants, hiding
 from tests.conftest import ORIGIN, AsyncTestClient, activate_professional, new_professional
 from tests.test_fhir_api import (  # noqa: F401 - `practice` is a fixture
     PATIENT, TOKEN_URL, Practice, practice, push, registered, token_for,
@@ -168,11 +168,11 @@ async def test_an_identifier_says_nothing_of_another_professionals_documents(cli
     first = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="Compte rendu",
                                                                   master=master, data=pdf)))
     hidden_id = first.entry[1].response.location.split("/")[1]
-    await rights.set_hidden(db, document=await db.get(Document, hidden_id), hidden=True, actor=PATIENT)
+    await hiding.set_hidden(db, document=await db.get(Document, hidden_id), hidden=True, actor=PATIENT)
     other = await new_professional(db, given_name="Antoine", family_name="Roux", profession="médecin", stem=11)
     async with AsyncTestClient(app, base_url=ORIGIN) as browser:
         await activate_professional(browser, other)
-    await rights.grant_access(db, dossier=patient.dossier, professional=other.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=other.professional, categories="",
                               duration="1a", actor=PATIENT)
     software = await registered(client, db, other, name="Logiciel de l'hôpital")
     token = await token_for(client, software)
@@ -188,7 +188,7 @@ async def test_an_identifier_says_nothing_of_another_professionals_documents(cli
     assert answers == [200] and as_bundle(answer).entry[1].response.status == "201 Created"
     assert hidden_id not in answer.text
     # Deleted by the patient, the author's own document stays received: sent again, it is not filed again.
-    await rights.delete_document(db, document=await db.get(Document, hidden_id), actor=PATIENT)
+    await hiding.delete_document(db, document=await db.get(Document, hidden_id), actor=PATIENT)
     again = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="Compte rendu",
                                                                   master=master, data=pdf)))
     assert again.entry[1].response.status == "200 OK"

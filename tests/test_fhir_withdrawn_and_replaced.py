@@ -16,7 +16,7 @@ import pypdfium2
 from sqlalchemy import text
 from sqlmodel import select
 
-from server.access import rights
+from server.access import grants, hiding
 from server.accesslog import audit
 from server.files.blobs import release_pending
 from server.models import AccessEvent, Document, Notification
@@ -56,7 +56,7 @@ async def colleague(client, db, app, patient, *, browser=None) -> dict:
     else:
         async with AsyncTestClient(app, base_url=ORIGIN) as elsewhere:
             await activate_professional(elsewhere, kine)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine.professional, categories="",
                               duration="1a", actor=PATIENT)
     software = await registered(client, db, kine, name="Logiciel kiné")
     return {"authorization": f"Bearer {await token_for(client, software)}"}
@@ -234,7 +234,7 @@ async def test_a_replacement_the_sender_may_not_make_is_a_french_422_and_files_n
     told so; another relation than "replaces" is refused, not dropped."""
     own = await sent(client, practice, patient, title="CR", data=report_pdf("CR"))
     gone = await sent(client, practice, patient, title="Effacé", data=report_pdf("Effacé"))
-    await rights.delete_document(db, document=await db.get(Document, gone), actor=PATIENT, storage=app.state.storage)
+    await hiding.delete_document(db, document=await db.get(Document, gone), actor=PATIENT, storage=app.state.storage)
     kine = await colleague(client, db, app, patient)
     kine_own = as_bundle(await client.post("/fhir", content=json.dumps(provide_bundle(
         patient.patient.ins, title="Bilan kiné", data=report_pdf("Bilan kiné"))),

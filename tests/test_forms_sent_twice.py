@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from sqlmodel import func, select
 
 from server.auth.accounts import account_for_professional
-from server.access import rights
+from server.access import grants
 from server.accesslog.audit import Actor
 from server.housekeeping import purge_expired
 from server.models import AccessEvent, Document, Grant, ProfileItem, utcnow
@@ -100,7 +100,7 @@ async def test_an_allergy_sent_twice_is_added_once(client, db, patient, together
 @ONE_AFTER_THE_OTHER_OR_AT_ONCE
 async def test_a_professionals_document_sent_twice_is_added_once(client, db, patient, together):
     pro = await new_professional(db)
-    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
                               duration="sans", actor=Actor(None, "patient", "Camille Martin"))
     await as_account(client, db, await account_for_professional(db, professional=pro.professional))
     action = f"/dossiers/{patient.dossier.id}/documents/nouveau"

@@ -33,7 +33,7 @@ from tests.conftest import AsyncTestClient
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
-from server.access import rights, share_codes
+from server.access import grants, share_codes
 from server.accesslog import audit
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.dossiers import add_document
@@ -86,7 +86,7 @@ class World:
             if current is None:
                 dossier, julie = await db.get(Dossier, self.dossier_id), await db.get(Professional, self.professional_id)
                 patient = self.personas["patient"].account
-                await rights.grant_access(db, dossier=dossier, professional=julie, categories="", duration="1a",
+                await grants.grant_access(db, dossier=dossier, professional=julie, categories="", duration="1a",
                                           actor=audit.Actor(patient.id, "patient", patient.display_name))
 
 
@@ -109,7 +109,7 @@ async def build_world(app, db) -> World:
     marc = await new_professional(db, given_name="Marc", family_name="Petit", profession="médecin", stem=2)
     professional = await account_for_professional(db, professional=julie.professional)
     as_camille = audit.Actor(patient.id, "patient", patient.display_name)
-    grant = await rights.grant_access(db, dossier=camille.dossier, professional=julie.professional, categories="",
+    grant = await grants.grant_access(db, dossier=camille.dossier, professional=julie.professional, categories="",
                                       duration="1a", actor=as_camille)
     code, share = await share_codes.create_share_code(db, dossier=camille.dossier, categories="", duration="1m",
                                                  actor=as_camille)

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import select
 
 from server.auth import throttles
-from server.access import rights
+from server.access import grants
 from server.auth.accounts import account_for_patient, account_for_professional, issue_activation_code
 from server.auth.sessions import start_session
 from server.accesslog.audit import Actor
@@ -43,7 +43,7 @@ async def as_account(client, db, account) -> None:
 
 async def pro_with_grant(db, patient, *, stem=1):
     kine = await professional(db, stem=stem)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
                               actor=Actor(None, "patient", "Camille Martin"))
     return kine, await account_for_professional(db, professional=kine)
 

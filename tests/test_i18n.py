@@ -147,7 +147,7 @@ async def test_the_scripts_get_their_english_in_a_meta_not_an_inline_script(clie
 
 async def test_a_professions_name_is_in_the_readers_language(client, db, patient):
     """Stored in French, as the RPPS directory names it; shown in English to an English reader, wherever it is."""
-    from server.access import rights
+    from server.access import grants
     from server.accesslog.audit import Actor
     from server.dossiers import create_professional
     from server.identifiers import rpps_with_key
@@ -155,7 +155,7 @@ async def test_a_professions_name_is_in_the_readers_language(client, db, patient
 
     kine = await create_professional(db, rpps=rpps_with_key("1000951238"), given_name="Léa", family_name="Fontaine",
                                      profession="masseur-kinésithérapeute", city="Lyon")
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m",
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m",
                               actor=Actor(None, "patient", "Camille Martin"))
     await activate(client, patient)
     dossier = f"/dossiers/{patient.dossier.id}"

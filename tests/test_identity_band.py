@@ -8,7 +8,7 @@ import html
 import re
 from datetime import date, timedelta
 
-from server.access import rights
+from server.access import grants
 from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.identifiers import age_on, ins_for_reading, months_on
@@ -70,7 +70,7 @@ async def test_a_babys_band_says_months_or_days_never_0_an(app, db):
 async def granted_professional(db, fixture):
     professional = (await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin",
                                            stem=7)).professional
-    await rights.grant_access(db, dossier=fixture.dossier, professional=professional, categories="", duration="sans",
+    await grants.grant_access(db, dossier=fixture.dossier, professional=professional, categories="", duration="sans",
                               actor=CAMILLE)
     return await account_for_professional(db, professional=professional)
 
@@ -92,7 +92,7 @@ async def test_every_page_a_granted_professional_reads_or_writes_names_the_patie
 async def test_the_band_is_the_patients_whoever_else_the_professional_follows(app, db, patient):
     other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1990, 7, 1), serial=2, sex="M")
     account = await granted_professional(db, patient)
-    await rights.grant_access(db, dossier=other.dossier, professional=await db.get(Professional, account.professional_id),
+    await grants.grant_access(db, dossier=other.dossier, professional=await db.get(Professional, account.professional_id),
                               categories="", duration="sans", actor=Actor(None, "patient", "Hugo Lefèvre"))
     async with browser(app, db, account) as client:
         band = band_of(await client.get(f"/dossiers/{other.dossier.id}"))

@@ -10,7 +10,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
-from server.access import emergencies, rights, share_codes
+from server.access import blocks, emergencies, hiding, share_codes
+from server.access.medecin_traitant import set_medecin_traitant
 from server.accesslog import audit, journal, pages, visits
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.auth.sessions import start_session
@@ -76,7 +77,7 @@ class World:
                                        actor=Actor.professional(self.lea_account, self.lea))
 
     async def claire_is_medecin_traitant(self, db):
-        await rights.set_medecin_traitant(db, dossier=self.dossier, professional=self.claire, actor=self.camille)
+        await set_medecin_traitant(db, dossier=self.dossier, professional=self.claire, actor=self.camille)
 
     def url(self, suffix=""):
         return f"/dossiers/{self.dossier.id}/historique{suffix}"
@@ -142,9 +143,9 @@ async def test_a_caregiver_reads_the_log_and_their_own_actions_say_vous(client, 
     await db.flush()
     db.add(Delegation(dossier_id=world.dossier.id, caregiver_account_id=paul.id, relationship="proche"))
     await db.commit()
-    await rights.set_hidden(db, document=world.irm, hidden=True,
+    await hiding.set_hidden(db, document=world.irm, hidden=True,
                             actor=Actor(paul.id, "caregiver", "Paul Martin", on_behalf_of="Camille Martin"))
-    await rights.block(db, dossier=world.dossier, professional=world.lea, actor=world.camille)
+    await blocks.block(db, dossier=world.dossier, professional=world.lea, actor=world.camille)
     await as_account(client, db, paul)
     page = (await client.get(world.url())).text
     assert "Historique du dossier de Camille Martin" in page
@@ -173,7 +174,7 @@ async def test_every_event_is_a_sentence_newest_first_by_sequence(client, db, wo
     await open_document(db, account=world.lea_account, document_id=world.irm.id)
     await open_dossier(db, account=world.claire_account, dossier_id=world.dossier.id)
     await open_document(db, account=world.claire_account, document_id=world.bilan.id, action="download")
-    await rights.set_hidden(db, document=world.bilan, hidden=True, actor=world.camille)
+    await hiding.set_hidden(db, document=world.bilan, hidden=True, actor=world.camille)
     await as_account(client, db, world.patient_account)
     page = (await client.get(world.url())).text
     lines = log_lines(page)
@@ -237,10 +238,10 @@ async def test_events_fall_under_their_day(client, db, world, monkeypatch):
     for days_ago in (10, 1):
         at = datetime.combine(today - timedelta(days=days_ago), time(12, 0), PARIS)
         monkeypatch.setattr(audit, "utcnow", lambda at=at: at)  # the chain's clock, as it read then
-        await rights.block(db, dossier=world.dossier, professional=world.lea, actor=world.camille)
-        await rights.unblock(db, dossier=world.dossier, professional=world.lea, actor=world.camille)
+        await blocks.block(db, dossier=world.dossier, professional=world.lea, actor=world.camille)
+        await blocks.unblock(db, dossier=world.dossier, professional=world.lea, actor=world.camille)
     monkeypatch.undo()
-    await rights.set_hidden(db, document=world.irm, hidden=True, actor=world.camille)
+    await hiding.set_hidden(db, document=world.irm, hidden=True, actor=world.camille)
     await as_account(client, db, world.patient_account)
     page = (await client.get(world.url())).text
     old = today - timedelta(days=10)
@@ -255,7 +256,7 @@ async def test_what_is_new_stands_out_once(client, app, db, world):
     await client.get(world.url())  # the patient saw the share code and its use
     await open_document(db, account=world.lea_account, document_id=world.irm.id)
     await open_document(db, account=world.lea_account, document_id=world.bilan.id)
-    await rights.set_hidden(db, document=world.irm, hidden=True, actor=world.camille)  # her own: never "new"
+    await hiding.set_hidden(db, document=world.irm, hidden=True, actor=world.camille)  # her own: never "new"
     assert await new_events(db, world) == 2
     first = (await client.get(world.url())).text
     assert [(seq, new) for seq, new, _ in log_lines(first)] == [(5, False), (4, True), (3, True), (2, False), (1, False)]

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from server.access import emergencies, rights
+from server.access import blocks, emergencies, grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.access.reading import open_document, open_dossier
 from server.accesslog import pages as log_pages
 from server.accesslog.audit import Actor
@@ -54,10 +55,10 @@ async def rights_about_three(db, world):
     and reads (4-6); Anne opens it in an emergency, is blocked at its review, unblocked, declared médecin traitant
     and removed as such (7-11)."""
     camille = world.camille
-    grant = await rights.grant_access(db, dossier=world.dossier, professional=world.claire, categories="imagerie",
+    grant = await grants.grant_access(db, dossier=world.dossier, professional=world.claire, categories="imagerie",
                                       duration="1m", actor=camille)  # 1
-    await rights.revoke_grant(db, dossier=world.dossier, grant_id=grant.id, actor=camille)  # 2
-    await rights.block(db, dossier=world.dossier, professional=world.claire, actor=camille)  # 3
+    await grants.revoke_grant(db, dossier=world.dossier, grant_id=grant.id, actor=camille)  # 2
+    await blocks.block(db, dossier=world.dossier, professional=world.claire, actor=camille)  # 3
     await world.share_code_for_lea(db)  # 4 (Camille's code), 5 (its use by Léa)
     await open_document(db, account=world.lea_account, document_id=world.irm.id)  # 6
     anne, anne_account = await professional(db, "Anne", "Roux", "médecin", 3)
@@ -66,9 +67,9 @@ async def rights_about_three(db, world):
                                               actor=Actor.professional(anne_account, anne))  # 7
     await emergencies.review_emergency(db, dossier=world.dossier, emergency_id=access.id, outcome="blocked",
                                        actor=camille)  # 8
-    await rights.unblock(db, dossier=world.dossier, professional=anne, actor=camille)  # 9
-    await rights.set_medecin_traitant(db, dossier=world.dossier, professional=anne, actor=camille)  # 10
-    await rights.set_medecin_traitant(db, dossier=world.dossier, professional=None, actor=camille)  # 11
+    await blocks.unblock(db, dossier=world.dossier, professional=anne, actor=camille)  # 9
+    await set_medecin_traitant(db, dossier=world.dossier, professional=anne, actor=camille)  # 10
+    await set_medecin_traitant(db, dossier=world.dossier, professional=None, actor=camille)  # 11
     return anne
 
 
@@ -104,7 +105,7 @@ async def test_a_caregiver_finds_a_professional_they_blocked_for_the_patient(cli
     paul = await account_for_patient(db, patient=helper.patient)
     db.add(Delegation(dossier_id=world.dossier.id, caregiver_account_id=paul.id, relationship="proche"))
     await db.commit()
-    await rights.block(db, dossier=world.dossier, professional=world.claire,
+    await blocks.block(db, dossier=world.dossier, professional=world.claire,
                        actor=Actor(paul.id, "caregiver", "Paul Martin", on_behalf_of="Camille Martin"))
     await as_account(client, db, paul)
     offered = options((await client.get(world.url())).text)
@@ -123,17 +124,17 @@ async def test_a_minors_parent_finds_whom_they_blocked_but_never_the_author_of_w
     leo_himself = Actor(None, "patient", "Léo Martin")
     # Dr Girard, given access by Léo, files what he asked to keep from his parents, and is blocked later on.
     girard, girard_account = await professional(db, "Anne", "Girard", "médecin", 7)
-    await rights.grant_access(db, dossier=leo.dossier, professional=girard, categories="", duration="sans",
+    await grants.grant_access(db, dossier=leo.dossier, professional=girard, categories="", duration="sans",
                               actor=leo_himself)
     await add_professional_document(db, app.state.storage, account=girard_account, dossier_id=leo.dossier.id,
                                     upload=Upload(title="Consultation confidentielle", category="compte_rendu",
                                                   event_date=paris_today(), filename="cr.pdf",
                                                   data=report_pdf("Consultation confidentielle"),
                                                   hidden_from_representatives=True), today=paris_today())
-    await rights.block(db, dossier=leo.dossier, professional=girard, actor=leo_himself)
+    await blocks.block(db, dossier=leo.dossier, professional=girard, actor=leo_himself)
     # Marc, whom his mother blocked, never opened the dossier.
     marc, _ = await professional(db, "Marc", "Petit", "médecin", 8)
-    await rights.block(db, dossier=leo.dossier, professional=marc,
+    await blocks.block(db, dossier=leo.dossier, professional=marc,
                        actor=Actor(mother_account.id, "caregiver", "Camille Martin", on_behalf_of="Léo Martin"))
     url = f"/dossiers/{leo.dossier.id}/historique"
     page = (await client.get(url)).text
@@ -154,7 +155,7 @@ async def test_a_minors_parent_finds_whom_they_blocked_but_never_the_author_of_w
 async def test_a_professional_known_only_by_a_change_of_rights_costs_one_window_from_it(client, db, app, world,
                                                                                         monkeypatch):
     monkeypatch.setattr(log_pages, "WINDOW", 100)
-    await rights.block(db, dossier=world.dossier, professional=world.claire, actor=world.camille)  # 1
+    await blocks.block(db, dossier=world.dossier, professional=world.claire, actor=world.camille)  # 1
     await world.share_code_for_lea(db)  # 2, 3: Léa's redeeming of it is hers
     await rows(db, world.dossier, 300)  # someone else's, newer than three windows
     await as_account(client, db, world.patient_account)
@@ -193,16 +194,16 @@ async def test_migration_0027_finds_the_professionals_of_logs_written_before_and
     from alembic import command
 
     anne = await rights_about_three(db, world)
-    await rights.grant_access(db, dossier=world.dossier, professional=world.lea, categories="", duration="1a",
+    await grants.grant_access(db, dossier=world.dossier, professional=world.lea, categories="", duration="1a",
                               actor=world.camille)  # 12: about Léa, after her own events
     # Two namesakes: the one blocked in this dossier is the one its block names.
     elsewhere, _ = await professional(db, "Paul", "Petit", "médecin", 21)
     here, _ = await professional(db, "Paul", "Petit", "médecin", 22)
-    await rights.block(db, dossier=world.dossier, professional=here, actor=world.camille)  # 13
+    await blocks.block(db, dossier=world.dossier, professional=here, actor=world.camille)  # 13
     # A médecin traitant replaced: the declaration is about the one who was, too.
-    await rights.set_medecin_traitant(db, dossier=world.dossier, professional=anne, actor=world.camille)  # 14
+    await set_medecin_traitant(db, dossier=world.dossier, professional=anne, actor=world.camille)  # 14
     marc, _ = await professional(db, "Marc", "Durand", "médecin", 23)
-    await rights.set_medecin_traitant(db, dossier=world.dossier, professional=marc, actor=world.camille)  # 15
+    await set_medecin_traitant(db, dossier=world.dossier, professional=marc, actor=world.camille)  # 15
     written = await subjects_and_professionals(db, world.dossier.id)
     assert written[0] == {(world.claire.rpps, 1), (world.claire.rpps, 2), (world.claire.rpps, 3),
                           (anne.rpps, 8), (anne.rpps, 9), (anne.rpps, 10), (anne.rpps, 11), (world.lea.rpps, 12),

@@ -20,7 +20,7 @@ from sqlalchemy import insert, text, update
 from sqlmodel import select
 
 from server.notifications import devices, notify, webpush
-from server.access import rights
+from server.access import grants
 from server.accesslog import audit, visits
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.auth.sessions import start_session
@@ -59,7 +59,7 @@ class Scene:
 async def scene(db, app, patient) -> Scene:
     camille = await account_for_patient(db, patient=patient.patient)
     kine = await professional(db)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
                               actor=Actor(camille.id, "patient", "Camille Martin"))
     document = await add_text_document(db, app, patient.dossier, title="IRM du genou droit", category="imagerie")
     return Scene(patient.dossier, patient, camille, await account_for_professional(db, professional=kine), document)
@@ -297,7 +297,7 @@ async def test_the_banner_tells_the_patient_of_a_first_access_until_she_says_vu(
 
     # Another professional opens it after the page was shown: "Vu" clears only what she saw.
     other = await professional(db, "Petit", given_name="Marc", profession="médecin", stem=8)
-    await rights.grant_access(db, dossier=scene.dossier, professional=other, categories="", duration="sans",
+    await grants.grant_access(db, dossier=scene.dossier, professional=other, categories="", duration="sans",
                               actor=Actor(scene.camille.id, "patient", "Camille Martin"))
     await read_as(client, db, app, await account_for_professional(db, professional=other), scene.url)
     await as_account(client, db, scene.camille)
@@ -504,7 +504,7 @@ async def test_the_timelines_two_new_counts_each_say_what_they_count_and_agree_w
     await read_as(client, db, app, scene.julie, scene.url)
     await read_as(client, db, app, scene.julie, f"/documents/{scene.document.id}")  # logged, not a first access
     other = await professional(db, "Petit", given_name="Marc", profession="médecin", stem=8)
-    await rights.grant_access(db, dossier=scene.dossier, professional=other, categories="", duration="sans",
+    await grants.grant_access(db, dossier=scene.dossier, professional=other, categories="", duration="sans",
                               actor=Actor(scene.camille.id, "patient", "Camille Martin"))
     await read_as(client, db, app, await account_for_professional(db, professional=other), scene.url)
 
@@ -592,7 +592,7 @@ async def test_each_reader_starts_from_the_dossiers_own_mark_when_marks_become_e
     await read_as(client, db, app, scene.julie, scene.url)
     for stem, name in ((8, "Marc"), (9, "Anne")):
         other = await professional(db, "Petit", given_name=name, profession="médecin", stem=stem)
-        await rights.grant_access(db, dossier=scene.dossier, professional=other, categories="", duration="sans",
+        await grants.grant_access(db, dossier=scene.dossier, professional=other, categories="", duration="sans",
                                   actor=Actor(scene.camille.id, "patient", "Camille Martin"))
         await read_as(client, db, app, await account_for_professional(db, professional=other), scene.url)
     first, second, third = sorted(n.event_id for n in await notifications(db, scene.dossier.id))

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from server.access import rights
+from server.access import grants, scopes
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.dossiers import MAX_DOCUMENT_BYTES
 from server.fhir.identity import unqualified_ins
@@ -151,7 +151,7 @@ async def test_each_refusal_says_why_in_french_and_writes_nothing(client, db, ap
 
 async def professional_with_a_grant(db, patient, *, categories: str = ""):
     pro = await new_professional(db, given_name="Julien", family_name="Petit", profession="médecin", stem=3)
-    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories=categories,
+    await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories=categories,
                               duration="sans", actor=CAMILLE)
     return await account_for_professional(db, professional=pro.professional)
 
@@ -218,7 +218,7 @@ async def test_a_professional_reads_what_she_added_under_the_one_rule_named_as_h
     await add(client, patient.dossier.id, file=("ordonnance.png", jpeg_bytes(), "image/jpeg"))
     await add(client, patient.dossier.id, title="Mes questions", category="note_patient", note="Et ce traitement ?")
     [prescription] = [d for d in (await written(db, app, patient.dossier))[0] if d.category == "ordonnance"]
-    doctor = await professional_with_a_grant(db, patient, categories=rights.parse_scope(["ordonnance"]))
+    doctor = await professional_with_a_grant(db, patient, categories=scopes.parse_scope(["ordonnance"]))
     async with AsyncTestClient(app, base_url=ORIGIN) as computer:
         await as_account(computer, db, doctor)
         timeline = words(await computer.get(f"/dossiers/{patient.dossier.id}"))

@@ -9,7 +9,8 @@ import pytest
 from litestar.exceptions import NotFoundException
 from sqlmodel import select
 
-from server.access import emergencies, rights
+from server.access import blocks, closing, emergencies, grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.accesslog.audit import Actor
 from server.models import Account, Block, Delegation, Document, Dossier, Grant, utcnow
 from server.listing import all_documents
@@ -40,13 +41,13 @@ async def test_the_access_page_says_who_sees_the_dossier_and_why(client, db, pat
     kine = await professional(db, "Moreau", stem=2)
     nurse = await professional(db, "Petit", given_name="Luc", profession="infirmier", stem=3)
     urgentist = await professional(db, "Roux", given_name="Anne", profession="médecin", stem=4)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="imagerie,ordonnance",
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="imagerie,ordonnance",
                               duration="1a", actor=CAMILLE)
-    await rights.grant_access(db, dossier=patient.dossier, professional=nurse, categories="", duration="sans", actor=CAMILLE)
+    await grants.grant_access(db, dossier=patient.dossier, professional=nurse, categories="", duration="sans", actor=CAMILLE)
     await emergencies.open_emergency(db, dossier=patient.dossier, professional=urgentist, reason="Perte de connaissance sur la voie publique",
                                 actor=Actor(None, "professional", "Anne Roux", "médecin"))
-    await rights.block(db, dossier=patient.dossier, professional=nurse, actor=CAMILLE)
+    await blocks.block(db, dossier=patient.dossier, professional=nurse, actor=CAMILLE)
     await activate(client, patient)
     page = (await client.get(f"/dossiers/{patient.dossier.id}/acces")).text
     assert "Dr Claire Bernard" in page and "y compris ceux qui sont masqués" in page
@@ -146,7 +147,7 @@ async def test_granting_some_categories_for_a_year_logs_one_grant(client, db, pa
 
 async def test_a_new_grant_replaces_the_current_one(client, db, patient):
     kine = await professional(db)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans", actor=CAMILLE)
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans", actor=CAMILLE)
     await activate(client, patient)
     async with Log(db, patient.dossier.id) as log:
         await post_form(client, f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}/acces",
@@ -182,7 +183,7 @@ async def test_revoking_a_grant_logs_it_and_the_professional_sees_nothing_on_the
     dossier_id = patient.dossier.id
     kine = await professional(db)
     await add_text_document(db, client.app, patient.dossier, title="IRM du genou", category="imagerie")
-    grant = await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="3m", actor=CAMILLE)
+    grant = await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="3m", actor=CAMILLE)
     kine_account = Account(display_name="Julie Moreau", professional_id=kine.id)
     db.add(kine_account)
     await db.commit()
@@ -208,10 +209,10 @@ async def test_revoking_a_grant_another_manager_replaced_meanwhile_revokes_nothi
     revoke the month she had given; her tap said "L'accès a été révoqué." and the year held, nothing logged."""
     dossier_id = patient.dossier.id
     kine = await professional(db)
-    month = await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m",
+    month = await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1m",
                                       actor=CAMILLE)
     await activate(client, patient)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1a",
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="1a",
                               actor=Actor(None, "caregiver", "Paul Martin"))
     async with Log(db, dossier_id) as log:
         response = await post_form(client, f"/dossiers/{dossier_id}/acces/{month.id}/revocation", {})
@@ -226,7 +227,7 @@ async def test_revoking_a_grant_another_manager_replaced_meanwhile_revokes_nothi
 async def test_another_patients_grant_is_answered_like_a_missing_one(client, db, patient):
     other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
     kine = await professional(db)
-    theirs = await rights.grant_access(db, dossier=other.dossier, professional=kine, categories="", duration="sans",
+    theirs = await grants.grant_access(db, dossier=other.dossier, professional=kine, categories="", duration="sans",
                                        actor=Actor(None, "patient", "Hugo Lefèvre"))
     await activate(client, patient)
     mine = patient.dossier.id
@@ -239,7 +240,7 @@ async def test_another_patients_grant_is_answered_like_a_missing_one(client, db,
 
 async def test_blocking_and_unblocking_a_professional_are_logged_once_each(client, db, patient):
     kine = await professional(db)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans", actor=CAMILLE)
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans", actor=CAMILLE)
     await activate(client, patient)
     base = f"/dossiers/{patient.dossier.id}/professionnels/{kine.id}"
     async with Log(db, patient.dossier.id) as log:
@@ -268,9 +269,9 @@ async def test_a_block_someone_else_made_is_not_said_to_be_the_readers(client, d
     not "Vous avez bloqué", nor "l'accès que vous lui avez accordé" (a reader who did neither)."""
     kine, nurse = await professional(db, stem=1), await professional(db, "Petit", given_name="Luc", stem=2)
     paul = Actor(None, "caregiver", "Paul Martin", on_behalf_of="Camille Martin")
-    await rights.grant_access(db, dossier=patient.dossier, professional=nurse, categories="", duration="sans", actor=paul)
+    await grants.grant_access(db, dossier=patient.dossier, professional=nurse, categories="", duration="sans", actor=paul)
     for pro in (kine, nurse):
-        await rights.block(db, dossier=patient.dossier, professional=pro, actor=paul)
+        await blocks.block(db, dossier=patient.dossier, professional=pro, actor=paul)
     await activate(client, patient)
     pages = [html.unescape((await client.get(f"/dossiers/{patient.dossier.id}{suffix}")).text)
              for suffix in ("/acces", f"/professionnels/{nurse.id}", f"/voir-comme/{kine.id}")]
@@ -319,7 +320,7 @@ async def test_opting_out_of_emergency_access_and_back_in(client, db, patient):
 async def test_closing_explains_itself_then_closes_and_reopens(client, db, app, patient):
     kine = await professional(db)
     await add_text_document(db, app, patient.dossier, title="IRM du genou", category="imagerie")
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans", actor=CAMILLE)
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans", actor=CAMILLE)
     await activate(client, patient)
     confirm = await client.get(f"/dossiers/{patient.dossier.id}/fermeture")
     assert "aucun professionnel ne peut plus le lire" in confirm.text
@@ -375,7 +376,7 @@ async def test_a_closed_dossier_offers_no_form_that_would_share_it_and_says_so_t
     account = (await db.exec(select(Account).where(Account.patient_id == hugo.patient.id))).one()
     db.add(Delegation(dossier_id=patient.dossier.id, caregiver_account_id=account.id, relationship="proche"))
     await db.commit()
-    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)
+    await closing.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)
     closed = "Ce dossier est fermé : rouvrez-le depuis «\u00a0Accès\u00a0» avant de le partager."
     url = f"/dossiers/{patient.dossier.id}"
     for path in ("/partage", "/liens-sante"):
@@ -391,7 +392,7 @@ async def test_a_closed_dossier_offers_no_form_that_would_share_it_and_says_so_t
 async def test_professionals_never_see_the_patients_buttons_nor_reach_them(client, db, app, patient):
     pro = await new_professional(db)
     document = await add_text_document(db, app, patient.dossier, title="IRM du genou", category="imagerie")
-    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="", duration="1m", actor=CAMILLE)
+    await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="", duration="1m", actor=CAMILLE)
     await activate_professional(client, pro)
     page = await client.get(f"/documents/{document.id}")
     assert page.status_code == 200 and "IRM du genou" in page.text

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 from tests.conftest import AsyncTestClient
 
-from server.access import rights, share_codes
+from server.access import blocks, grants, hiding, share_codes
+from server.access.medecin_traitant import set_medecin_traitant
 from server.access.rule import document_right
 from server.accesslog.audit import Actor
 from server.models import Account, Dossier, ShareCode, utcnow
@@ -28,7 +29,7 @@ async def test_a_share_code_shows_its_code_and_qr_then_who_used_it(client, db, p
     await activate(client, patient)
     form = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/partage")).text)
     assert "Afficher le code de partage" in form
-    # A professional who already reads the dossier gets the code's scope instead (rights.end_current_grants): said.
+    # A professional who already reads the dossier gets the code's scope instead (grants.end_current_grants): said.
     assert "Si ce professionnel a déjà accès au dossier, ce code remplace cet accès" in form
     async with Log(db, patient.dossier.id) as log:
         response = await post_form(client, f"/dossiers/{patient.dossier.id}/partage",
@@ -144,16 +145,16 @@ async def test_voir_comme_lists_exactly_what_the_rule_lets_each_professional_see
         "other": await add_text_document(db, app, patient.dossier, title="Bilan sanguin", category="biologie"),
         "deleted": await add_text_document(db, app, patient.dossier, title="Radio effacée", category="imagerie"),
     }
-    await rights.set_hidden(db, document=docs["hidden"], hidden=True, actor=CAMILLE)
-    await rights.delete_document(db, document=docs["deleted"], actor=CAMILLE)
+    await hiding.set_hidden(db, document=docs["hidden"], hidden=True, actor=CAMILLE)
+    await hiding.delete_document(db, document=docs["deleted"], actor=CAMILLE)
     doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
     kine = await professional(db, stem=2)
     stranger = await professional(db, "Petit", given_name="Luc", profession="infirmier", stem=3)
     blocked = await professional(db, "Roux", given_name="Anne", profession="médecin", stem=4)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="imagerie", duration="1m", actor=CAMILLE)
-    await rights.grant_access(db, dossier=patient.dossier, professional=blocked, categories="", duration="1m", actor=CAMILLE)
-    await rights.block(db, dossier=patient.dossier, professional=blocked, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="imagerie", duration="1m", actor=CAMILLE)
+    await grants.grant_access(db, dossier=patient.dossier, professional=blocked, categories="", duration="1m", actor=CAMILLE)
+    await blocks.block(db, dossier=patient.dossier, professional=blocked, actor=CAMILLE)
     await activate(client, patient)
     dossier = await fresh(db, Dossier, patient.dossier.id)
     expected_titles = {doctor.id: {"IRM du genou", "Scanner caché", "Bilan sanguin"}, kine.id: {"IRM du genou"},

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from server.access import emergencies, rights
+from server.access import blocks, closing, emergencies, grants, hiding
+from server.access.medecin_traitant import set_medecin_traitant
 from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.dossiers import add_document
@@ -31,7 +32,7 @@ async def granted(client, db, person, *, stem=1, **kwargs):
 
 
 async def grant(db, person, pro):
-    return await rights.grant_access(db, dossier=person.dossier, professional=pro.professional, categories="",
+    return await grants.grant_access(db, dossier=person.dossier, professional=pro.professional, categories="",
                                      duration="sans", actor=PATIENT)
 
 
@@ -39,7 +40,7 @@ async def revoke(db, person, pro):
     await db.commit()
     for row in (await db.exec(select(Grant).where(Grant.professional_id == pro.professional.id,
                                                   Grant.dossier_id == person.dossier.id))).all():
-        await rights.revoke_grant(db, dossier=person.dossier, grant_id=row.id, actor=PATIENT)
+        await grants.revoke_grant(db, dossier=person.dossier, grant_id=row.id, actor=PATIENT)
 
 
 async def written_by(db, app, person, pro, title, *, when=date(2025, 1, 15), category="compte_rendu"):
@@ -100,14 +101,14 @@ async def test_the_author_keeps_exactly_what_the_rule_leaves_them(client, db, ap
     for name in ("Alice", "Bruno", "Chloé", "Denis", "Fanny", "Gaston"):
         await written_by(db, app, people[name], pro, f"Bilan de {name}")
     hidden = await written_by(db, app, people["Alice"], pro, "Bilan masqué d'Alice")
-    await rights.set_hidden(db, document=hidden, hidden=True, actor=PATIENT)  # hidden from others, not its author
+    await hiding.set_hidden(db, document=hidden, hidden=True, actor=PATIENT)  # hidden from others, not its author
     for name in ("Alice", "Bruno", "Chloé", "Denis", "Emile", "Fanny"):
         await revoke(db, people[name], pro)  # Gaston's grant stays
-    await rights.set_closed(db, dossier=people["Bruno"].dossier, closed=True, actor=PATIENT)
-    await rights.block(db, dossier=people["Chloé"].dossier, professional=pro.professional, actor=PATIENT)
+    await closing.set_closed(db, dossier=people["Bruno"].dossier, closed=True, actor=PATIENT)
+    await blocks.block(db, dossier=people["Chloé"].dossier, professional=pro.professional, actor=PATIENT)
     await db.commit()
     for document in (await db.exec(select(Document).where(Document.dossier_id == people["Denis"].dossier.id))).all():
-        await rights.delete_document(db, document=document, actor=PATIENT, storage=app.state.storage)
+        await hiding.delete_document(db, document=document, actor=PATIENT, storage=app.state.storage)
     # Emile: never a document of his. Fanny: his, and another professional's.
     colleague = await new_professional(db, stem=2, given_name="Paul", family_name="Girard")
     await written_by(db, app, people["Fanny"], colleague, "Compte rendu du Dr Girard")
@@ -209,11 +210,11 @@ async def test_a_medecin_traitant_replaced_finds_the_documents_they_wrote_from_m
     """The right they keep comes from their authorship alone: no grant, no emergency ever led them to the dossier."""
     claire = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin")
     await activate_professional(client, claire)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=claire.professional, actor=PATIENT)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=claire.professional, actor=PATIENT)
     await written_by(db, app, patient, claire, "Synthèse médicale 2017")
     await add_text_document(db, app, patient.dossier, title="IRM du genou droit")  # the patient's, not hers
     moreau = await new_professional(db, stem=2, given_name="Antoine", family_name="Moreau", profession="médecin")
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=moreau.professional, actor=PATIENT)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=moreau.professional, actor=PATIENT)
 
     page = await client.get("/pro")
     section = authored_section(page)
@@ -231,10 +232,10 @@ async def test_an_author_who_never_held_a_right_is_listed_exactly_where_the_rule
     pro = await new_professional(db)
     await activate_professional(client, pro)
     written = {n: await written_by(db, app, people[n], pro, f"Bilan de {n}") for n in names}
-    await rights.set_hidden(db, document=written["Emile"], hidden=True, actor=PATIENT)
-    await rights.set_closed(db, dossier=people["Bruno"].dossier, closed=True, actor=PATIENT)
-    await rights.block(db, dossier=people["Chloé"].dossier, professional=pro.professional, actor=PATIENT)
-    await rights.delete_document(db, document=written["Denis"], actor=PATIENT, storage=app.state.storage)
+    await hiding.set_hidden(db, document=written["Emile"], hidden=True, actor=PATIENT)
+    await closing.set_closed(db, dossier=people["Bruno"].dossier, closed=True, actor=PATIENT)
+    await blocks.block(db, dossier=people["Chloé"].dossier, professional=pro.professional, actor=PATIENT)
+    await hiding.delete_document(db, document=written["Denis"], actor=PATIENT, storage=app.state.storage)
 
     page = await client.get("/pro")
     section = authored_section(page)
@@ -431,7 +432,7 @@ async def test_an_author_who_only_declared_a_profile_line_finds_it_in_my_patient
     latex = (await db.exec(select(ProfileItem).where(ProfileItem.label == "Latex"))).one()
     await revoke(db, patient, nurse)
     assert (await client.get(mine(patient))).status_code == 200
-    await rights.block(db, dossier=patient.dossier, professional=nurse.professional, actor=PATIENT)
+    await blocks.block(db, dossier=patient.dossier, professional=nurse.professional, actor=PATIENT)
     assert (await client.get(mine(patient))).status_code == 404
     assert (await client.get(url.format(latex.id))).status_code == 404
     assert (await post_form(client, url.format(latex.id), {}, follow_redirects=False)).status_code == 404

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 from sqlalchemy import update
 from sqlmodel import select
 
-from server.access import emergencies, rights, share_codes
+from server.access import blocks, closing, emergencies, grants, share_codes
+from server.access.medecin_traitant import set_medecin_traitant
 from server.access.rule import GrantFacts, Right, Standing
 from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
@@ -43,8 +44,8 @@ async def rows(db, statement) -> list:
 
 def patient_blocks(html: str) -> dict[str, str]:
     """Each line of "Mes patients", by the patient's given name."""
-    blocks = html.split('<li class="pro-patient')[1:]
-    return {re.search(r'pro-patient-name">\S+ (\S+)</span>', b).group(1): b for b in blocks}
+    lines = html.split('<li class="pro-patient')[1:]
+    return {re.search(r'pro-patient-name">\S+ (\S+)</span>', b).group(1): b for b in lines}
 
 
 # --- "Mes patients" -----------------------------------------------------------------------------
@@ -58,24 +59,24 @@ async def test_my_patients_lists_exactly_the_dossiers_i_may_open_now_and_why(cli
     mine = me.professional
 
     async def grant(name, professional=mine, categories="", duration="sans"):
-        return await rights.grant_access(db, dossier=people[name].dossier, professional=professional,
+        return await grants.grant_access(db, dossier=people[name].dossier, professional=professional,
                                          categories=categories, duration=duration, actor=PATIENT)
 
     imaging = await grant("Alice", categories="biologie,imagerie", duration="1a")
-    await rights.set_medecin_traitant(db, dossier=people["Bruno"].dossier, professional=mine, actor=PATIENT)
+    await set_medecin_traitant(db, dossier=people["Bruno"].dossier, professional=mine, actor=PATIENT)
     emergency = await emergencies.open_emergency(db, dossier=people["Chloé"].dossier, professional=mine, reason=REASON,
                                             actor=Actor.professional(account, mine))
     revoked = await grant("Denis")
-    await rights.revoke_grant(db, dossier=people["Denis"].dossier, grant_id=revoked.id, actor=PATIENT)
+    await grants.revoke_grant(db, dossier=people["Denis"].dossier, grant_id=revoked.id, actor=PATIENT)
     expired = await grant("Emile", duration="1m")
     await past(db, Grant, expired.id, starts_at=utcnow() - timedelta(days=40), ends_at=utcnow() - timedelta(days=10))
     await grant("Fanny")
-    await rights.block(db, dossier=people["Fanny"].dossier, professional=mine, actor=PATIENT)
+    await blocks.block(db, dossier=people["Fanny"].dossier, professional=mine, actor=PATIENT)
     await grant("Gaston")
-    await rights.set_closed(db, dossier=people["Gaston"].dossier, closed=True, actor=PATIENT)
+    await closing.set_closed(db, dossier=people["Gaston"].dossier, closed=True, actor=PATIENT)
     await emergencies.open_emergency(db, dossier=people["Hélène"].dossier, professional=mine, reason=REASON,
                                 actor=Actor.professional(account, mine))
-    await rights.set_emergency_opt_out(db, dossier=people["Hélène"].dossier, opt_out=True, actor=PATIENT)
+    await emergencies.set_emergency_opt_out(db, dossier=people["Hélène"].dossier, opt_out=True, actor=PATIENT)
     await grant("Inès", professional=colleague.professional)
     await grant("Jules")
 
@@ -174,7 +175,7 @@ async def test_a_share_code_works_once(client, db, patient):
 async def test_a_share_code_of_a_closed_dossier_is_refused(client, db, patient):
     await signed_in(client, db)
     code, _ = await share_code(db, patient.dossier)
-    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
+    await closing.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
     response = await post_form(client, "/pro/code", {"code": code})
     assert response.status_code == 400
     assert refusal(response) == SAME_REFUSAL
@@ -182,7 +183,7 @@ async def test_a_share_code_of_a_closed_dossier_is_refused(client, db, patient):
 
 async def test_a_blocked_professional_cannot_use_a_share_code(client, db, patient):
     me, _ = await signed_in(client, db)
-    await rights.block(db, dossier=patient.dossier, professional=me.professional, actor=PATIENT)
+    await blocks.block(db, dossier=patient.dossier, professional=me.professional, actor=PATIENT)
     code, _ = await share_code(db, patient.dossier)
     response = await post_form(client, "/pro/code", {"code": code})
     assert response.status_code == 400
@@ -260,7 +261,7 @@ async def test_emergency_access_opens_the_dossier_for_a_day_and_is_logged_with_i
 
 async def test_emergency_access_is_refused_when_the_patient_opted_out(client, db, patient):
     await signed_in(client, db)
-    await rights.set_emergency_opt_out(db, dossier=patient.dossier, opt_out=True, actor=PATIENT)
+    await emergencies.set_emergency_opt_out(db, dossier=patient.dossier, opt_out=True, actor=PATIENT)
     response = await post_form(client, "/pro/urgence", emergency_form(patient))
     assert response.status_code == 403
     assert error_of(response.text) == REFUSED
@@ -269,7 +270,7 @@ async def test_emergency_access_is_refused_when_the_patient_opted_out(client, db
 
 async def test_emergency_access_is_refused_to_a_blocked_professional(client, db, patient):
     me, _ = await signed_in(client, db)
-    await rights.block(db, dossier=patient.dossier, professional=me.professional, actor=PATIENT)
+    await blocks.block(db, dossier=patient.dossier, professional=me.professional, actor=PATIENT)
     response = await post_form(client, "/pro/urgence", emergency_form(patient))
     assert response.status_code == 403
     assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 404
@@ -290,7 +291,7 @@ async def test_an_unknown_identity_is_refused_with_the_same_work_as_a_dossier_th
     from tests.patient_helpers import Statements
 
     await signed_in(client, db)
-    await rights.set_emergency_opt_out(db, dossier=patient.dossier, opt_out=True, actor=PATIENT)
+    await emergencies.set_emergency_opt_out(db, dossier=patient.dossier, opt_out=True, actor=PATIENT)
     seen = []
     for form in (emergency_form(patient), emergency_form(patient, ins=make_ins("M", 1971, 5, 999))):
         with Statements(app.state.engine) as statements:
@@ -385,10 +386,10 @@ async def test_a_page_left_open_after_a_revocation_is_refused_whole_not_in_its_s
     the results' corner beside the patient's name and treatments still shown, but the page again, refused."""
     pro, _account = await signed_in(client, db)
     patient = await new_patient(db)
-    grant = await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
+    grant = await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
                                       duration="sans", actor=PATIENT)
     assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 200
-    await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
+    await grants.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
     searched = await post_form(client, f"/dossiers/{patient.dossier.id}/recherche", {"q": "genou"},
                                headers={"HX-Request": "true", "HX-Target": "timeline-results"})
     assert searched.status_code == 403 and searched.headers["hx-refresh"] == "true"

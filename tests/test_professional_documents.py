@@ -8,7 +8,8 @@ from fpdf import FPDF
 from PIL import Image
 from sqlmodel import select
 
-from server.access import emergencies, rights
+from server.access import closing, emergencies, grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.dossiers import MAX_DOCUMENT_BYTES
@@ -50,7 +51,7 @@ async def granted(client, db, patient, **kwargs):
     """A professional signed in on `client` with a grant on the patient's dossier."""
     pro = await new_professional(db, **kwargs)
     await activate_professional(client, pro)
-    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="", duration="sans",
+    await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="", duration="sans",
                               actor=PATIENT)
     return pro
 
@@ -173,7 +174,7 @@ async def test_a_revoked_grant_stops_the_next_upload(client, db, app, patient):
     assert (await client.get(url(patient.dossier))).status_code == 200
     await db.commit()
     grant = (await db.exec(select(Grant).where(Grant.professional_id == pro.professional.id))).one()
-    await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
+    await grants.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
     assert (await upload(client, patient.dossier, data=pdf_bytes())).status_code == 404
     assert await written(db, app, patient.dossier) == ([], [], [])
 
@@ -185,7 +186,7 @@ async def test_after_a_revocation_the_author_reads_their_document_and_is_sent_ba
     document_url = added.headers["location"]
     await db.commit()
     grant = (await db.exec(select(Grant).where(Grant.professional_id == pro.professional.id))).one()
-    await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
+    await grants.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
     assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 403  # told it ended
     page = await client.get(document_url)
     assert page.status_code == 200  # as the author
@@ -195,14 +196,14 @@ async def test_after_a_revocation_the_author_reads_their_document_and_is_sent_ba
 
 async def test_a_closed_dossier_takes_no_new_document(client, db, app, patient):
     await granted(client, db, patient)
-    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
+    await closing.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
     assert (await upload(client, patient.dossier, data=pdf_bytes())).status_code == 404
 
 
 async def test_the_medecin_traitant_and_an_emergency_may_write_too(client, db, app, patient):
     doctor = await new_professional(db, profession="médecin")
     await activate_professional(client, doctor)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor.professional, actor=PATIENT)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor.professional, actor=PATIENT)
     assert (await upload(client, patient.dossier, data=pdf_bytes())).status_code == 303
     client.cookies.clear()
     rescuer = await new_professional(db, stem=2, given_name="Paul", family_name="Girard", profession="infirmier")

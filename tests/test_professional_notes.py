@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from server.access import rights
+from server.access import closing
 from server.auth.accounts import account_for_patient
 from tests.conftest import AsyncTestClient, ORIGIN, get_csrf, new_patient, new_professional, post_form, wrong_fields
 from tests.fhir_support import as_bundle
@@ -195,7 +195,7 @@ async def test_without_a_right_the_answer_is_the_missing_dossiers_whatever_was_s
 async def test_a_closed_dossier_takes_no_note_and_the_patient_has_no_such_form(client, db, app, patient):
     await nurse_with_a_grant(client, db, patient)
     assert (await client.get(note_url(patient.dossier.id))).status_code == 200
-    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
+    await closing.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
     assert (await send(client, patient.dossier.id)).status_code == 404
     async with her_phone(app, db, patient) as phone:  # hers is "Ajouter un document" on her timeline
         assert (await phone.get(note_url(patient.dossier.id))).status_code == 404

@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlmodel import select
 
-from server.access import rights
+from server.access import grants
 from server.accesslog.audit import Actor
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.models import ProfileItem
@@ -67,7 +67,7 @@ async def test_a_professional_who_manages_a_relatives_dossier_deletes_a_profile_
 async def kine_with_her_line(app, db, patient):
     """A kiné granted the whole dossier, in her browser, who declared an allergy ("Latex"): (browser, the line)."""
     kine = await doctor(db, stem=13, family_name="Fontaine")
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
                               actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
         assert (await add(client, patient, "allergy", label="Latex", severity="moderee")).status_code == 303
@@ -203,7 +203,7 @@ async def test_a_managing_relative_changes_it_and_no_one_else_does(app, db, pati
     paul = await caregiver(db, patient, level="gestion", given="Paul")
     lea = await caregiver(db, patient, level="lecture", given="Léa")
     doctor_ = await doctor(db, stem=13, family_name="Fontaine")
-    await rights.grant_access(db, dossier=patient.dossier, professional=doctor_, categories="", duration="sans",
+    await grants.grant_access(db, dossier=patient.dossier, professional=doctor_, categories="", duration="sans",
                               actor=CAMILLE)
     refused = {}
     for who, account in (("Léa", lea), ("le médecin", await account_for_professional(db, professional=doctor_))):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pypdfium2
 
-from server.access import rights
+from server.access.medecin_traitant import set_medecin_traitant
 from server.accesslog.audit import Actor
 from server.auth.accounts import account_for_professional
 from server.export.pdf import summary_pdf
@@ -32,7 +32,7 @@ def stop_url(fixture, item) -> str:
 async def test_a_stopped_treatment_stays_with_its_end_and_leaves_the_treatments_in_progress(app, db, patient):
     treatment = await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY)
     medecin = await doctor(db)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
     ended = paris_today() - timedelta(days=3)
     async with await as_patient(app, db, patient) as client:
         page = await client.get(url(patient))

@@ -13,7 +13,8 @@ import pytest
 from tests.conftest import AsyncTestClient
 from sqlmodel import select
 
-from server.access import rights
+from server.access import blocks, grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.auth.sessions import start_session
 from server.accesslog.audit import Actor
@@ -276,7 +277,7 @@ async def pharmacist_of(db, fixture, categories: str = "ordonnance"):
     """A pharmacist the patient gave these categories (a pharmacien biologiste, for "biologie")."""
     pharmacist = (await new_professional(db, given_name="Julien", family_name="Petit", profession="pharmacien",
                                          stem=8)).professional
-    await rights.grant_access(db, dossier=fixture.dossier, professional=pharmacist, categories=categories,
+    await grants.grant_access(db, dossier=fixture.dossier, professional=pharmacist, categories=categories,
                               duration="sans", actor=CAMILLE)
     return pharmacist
 
@@ -355,7 +356,7 @@ async def test_where_she_chooses_categories_each_says_what_it_opens_of_the_profi
     pharmacist = await pharmacist_of(db, patient)
     other = (await new_professional(db, given_name="Inès", family_name="Roux", profession="médecin",
                                     stem=9)).professional
-    await rights.grant_access(db, dossier=patient.dossier, professional=other, categories="biologie",
+    await grants.grant_access(db, dossier=patient.dossier, professional=other, categories="biologie",
                               duration="sans", actor=CAMILLE)
     dossier = f"/dossiers/{patient.dossier.id}"
     async with await as_patient(app, db, patient) as camille:
@@ -382,7 +383,7 @@ async def test_the_cards_allergy_says_its_severity_as_such_to_a_screen_reader(ap
     """"Pénicilline sévère : Urticaire géante" was what a screen reader heard: the badge is read "gravité sévère"."""
     await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
     medecin = await doctor(db)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         card = card_of(await client.get(f"/dossiers/{patient.dossier.id}"))
     assert "Pénicilline gravité sévère : Urticaire géante" in card, card
@@ -391,7 +392,7 @@ async def test_the_cards_allergy_says_its_severity_as_such_to_a_screen_reader(ap
 async def test_the_card_says_no_known_allergy_when_the_professional_may_see_allergies(app, db, patient):
     await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY)
     medecin = await doctor(db)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         timeline = await client.get(f"/dossiers/{patient.dossier.id}")
         more = await client.get(f"/dossiers/{patient.dossier.id}?categorie=biologie")
@@ -406,9 +407,9 @@ async def test_a_hidden_item_is_kept_from_a_granted_professional_but_not_from_th
     item = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
     await set_item_hidden(db, item=item, hidden=True, actor=CAMILLE)
     granted, medecin = await doctor(db, stem=9, family_name="Moreau"), await doctor(db)
-    await rights.grant_access(db, dossier=patient.dossier, professional=granted, categories="", duration="sans",
+    await grants.grant_access(db, dossier=patient.dossier, professional=granted, categories="", duration="sans",
                               actor=CAMILLE)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=granted)) as client:
         page, timeline = await client.get(url(patient)), await client.get(f"/dossiers/{patient.dossier.id}")
         assert "Pénicilline" not in page.text and "Aucune allergie indiquée" in card_of(timeline)
@@ -444,7 +445,7 @@ async def test_another_patients_dossier_answers_the_same_404_as_a_random_id(app,
 
 async def test_a_professionals_read_is_in_the_log_with_their_right(app, db, patient):
     pro = await new_professional(db, stem=12)
-    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="synthese",
+    await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="synthese",
                               duration="sans", actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=pro.professional)) as client:
         assert (await client.get(url(patient))).status_code == 200
@@ -454,7 +455,7 @@ async def test_a_professionals_read_is_in_the_log_with_their_right(app, db, pati
 
 async def test_a_professional_adds_an_allergy_as_its_author_and_the_patient_sees_who(app, db, patient):
     medecin = await doctor(db)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         form = await client.get(url(patient, "/ajouter?type=allergy"))
         assert "Vous en serez l'auteur" in html.unescape(form.text) and "Camille Martin" in form.text
@@ -504,7 +505,7 @@ async def test_what_the_patient_states_is_not_declared_by_a_professional(app, db
     organ donation, advance directives and the people to call are the patient's to state (or a managing relative's):
     not offered to a professional, refused if sent; what they may add is offered, their access's sections or not."""
     kine = await doctor(db, stem=13, family_name="Fontaine")
-    await rights.grant_access(db, dossier=patient.dossier, professional=kine, categories="compte_rendu,imagerie",
+    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="compte_rendu,imagerie",
                               duration="sans", actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
         page = await client.get(url(patient))
@@ -534,7 +535,7 @@ async def test_a_professional_removes_what_they_declared_in_error_and_nothing_el
     kine = await doctor(db, stem=13, family_name="Fontaine")
     other = await doctor(db, stem=14, family_name="Petit")
     for pro in (kine, other):
-        await rights.grant_access(db, dossier=patient.dossier, professional=pro, categories="", duration="sans",
+        await grants.grant_access(db, dossier=patient.dossier, professional=pro, categories="", duration="sans",
                                   actor=CAMILLE)
     hers = await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY)
     stranger_account = await account_for_professional(db, professional=other)
@@ -565,7 +566,7 @@ async def test_a_professional_removes_what_they_declared_in_error_and_nothing_el
     # Blocked, an author reads nothing of the dossier, their own items included: none to remove either.
     again = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, author=kine,
                            today=TODAY)
-    await rights.block(db, dossier=patient.dossier, professional=kine, actor=CAMILLE)
+    await blocks.block(db, dossier=patient.dossier, professional=kine, actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=kine)) as client:
         assert (await post_form(client, url(patient, f"/{again.id}/suppression"), {})).status_code == 404
 
@@ -573,7 +574,7 @@ async def test_a_professional_removes_what_they_declared_in_error_and_nothing_el
 async def test_the_professionals_form_says_whose_profile_with_de_elided_before_a_vowel(app, db):
     ines = await new_patient(db, given_name="Inès", family_name="Roux")
     medecin = await doctor(db)
-    await rights.set_medecin_traitant(db, dossier=ines.dossier, professional=medecin, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=ines.dossier, professional=medecin, actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         form = await client.get(url(ines, "/ajouter?type=allergy"))
     assert "Au profil médical d'<strong>Inès Roux</strong>. Vous en serez" in html.unescape(form.text)
@@ -584,11 +585,11 @@ async def test_the_professionals_form_says_whose_profile_with_de_elided_before_a
 
 async def test_a_revoked_professional_can_no_longer_add(app, db, patient):
     pro = await doctor(db, stem=13, family_name="Moreau")
-    grant = await rights.grant_access(db, dossier=patient.dossier, professional=pro, categories="", duration="sans",
+    grant = await grants.grant_access(db, dossier=patient.dossier, professional=pro, categories="", duration="sans",
                                       actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=pro)) as client:
         assert (await client.get(url(patient, "/ajouter?type=allergy"))).status_code == 200
-        await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=CAMILLE)
+        await grants.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=CAMILLE)
         assert (await add(client, patient, "allergy", label="Iode", severity="faible")).status_code == 404
     assert await items_of(db, patient) == []
 
@@ -610,7 +611,7 @@ async def test_the_patient_sees_the_vaccinations_the_calendar_asks_of_her_and_a_
     assert "Le dossier contient aussi <a href=\"/dossiers/" in page and "?categorie=vaccination\">2 documents de " \
         "vaccination</a>&nbsp;: notez au profil chaque vaccin reçu pour qu'il compte." in page
     doctor_ = await doctor(db)
-    await rights.grant_access(db, dossier=patient.dossier, professional=doctor_, categories="", duration="sans",
+    await grants.grant_access(db, dossier=patient.dossier, professional=doctor_, categories="", duration="sans",
                               actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=doctor_)) as client:
         theirs = text_of(await client.get(url(patient)))
@@ -647,7 +648,7 @@ async def test_an_allergy_whose_severity_is_not_known_is_listed_before_a_mild_on
                        data=ItemInput("allergy", label=label, detail="Réaction", severity=severity))
     order = ["Pénicilline", "Arachide", "Latex", "Pollen"]
     medecin = await doctor(db)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=medecin, actor=CAMILLE)
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         card = card_of(await client.get(f"/dossiers/{patient.dossier.id}"))
     assert sorted(order, key=card.index) == order, card

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from server.access import rights
+from server.access import grants
 from server.identifiers import rpps_with_key
 from server.accesslog.audit import Actor
 from server.i18n.formats import date_fr
@@ -130,13 +130,13 @@ async def test_professionals_see_care_under_the_rule_of_the_remboursement_catego
     assert missing.status_code == 404
     assert (await client.get(url)).status_code == 404  # no right at all
 
-    grant = await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="biologie",
+    grant = await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="biologie",
                                       duration="sans", actor=PATIENT)
     refused = await client.get(url)
     assert refused.status_code == 404 and without_csrf(refused.text) == without_csrf(missing.text)  # a right, but not to this category
-    await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
+    await grants.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
 
-    grant = await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional,
+    grant = await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional,
                                       categories="remboursement", duration="sans", actor=PATIENT)
     timeline = await client.get(f"/dossiers/{patient.dossier.id}")
     assert f'href="{url}"' in timeline.text  # the way there, for whom it is open
@@ -147,7 +147,7 @@ async def test_professionals_see_care_under_the_rule_of_the_remboursement_catego
                                                      AccessEvent.action == "read_care"))).all()
     assert len(reads) == 1 and reads[0].actor_kind == "professional"
 
-    await rights.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
+    await grants.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
     assert (await client.get(url)).status_code == 403  # told that her access ended
 
 

@@ -5,7 +5,8 @@ import html
 
 from sqlmodel import select
 
-from server.access import emergencies, rights
+from server.access import emergencies, grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.accesslog.audit import Actor
 from server.models import Grant
 from tests.conftest import activate, activate_professional, add_text_document, new_professional, post_form
@@ -35,7 +36,7 @@ async def author(pro_client, db, patient, *, grant=True, profession="masseur-kin
     pro = await new_professional(db, profession=profession)
     await activate_professional(pro_client, pro)
     if grant:
-        await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
+        await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
                                   duration="sans", actor=CAMILLE)
     return pro
 
@@ -79,7 +80,7 @@ async def grant_ids(db, patient, pro) -> list[str]:
 
 async def test_a_medecin_traitant_keeps_everything_when_a_grant_is_revoked(client, pro_client, db, app, patient):
     pro = await author(pro_client, db, patient, profession="médecin")
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=pro.professional, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=pro.professional, actor=CAMILLE)
     patients = f"/documents/{(await add_text_document(db, app, patient.dossier)).id}"
     await activate(client, patient)
     dossier = f"/dossiers/{patient.dossier.id}"

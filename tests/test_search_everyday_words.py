@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from server.access import rights
+from server.access import grants
 from server.accesslog.audit import Actor
 from server.dossiers import add_document
 from tests.conftest import activate, activate_professional, new_professional, post_form
@@ -72,7 +72,7 @@ async def test_an_everyday_word_finds_nothing_the_reader_may_not_see(client, db,
     added["Hospitalisation de mars"].hidden = True
     db.add(added["Hospitalisation de mars"])
     pro = await new_professional(db, given_name="Léa", family_name="Fontaine", stem=42)
-    await rights.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="compte_rendu",
+    await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="compte_rendu",
                               duration="sans", actor=PATIENT)
     await db.commit()
     await activate_professional(client, pro)

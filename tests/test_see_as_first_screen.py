@@ -10,7 +10,8 @@ import html
 import pytest
 from sqlmodel import select
 
-from server.access import rights
+from server.access import blocks, grants, hiding
+from server.access.medecin_traitant import set_medecin_traitant
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.models import Document
 from server.profile.items import ItemInput, add_item, set_item_hidden
@@ -28,7 +29,7 @@ async def contraception_hidden_as_a_document(db, app, patient) -> None:
     """Her prescription hidden; the treatment it lists still in her profile, as she declared it."""
     prescription = await add_text_document(db, app, patient.dossier, title="Ordonnance contraception",
                                            category="ordonnance")
-    await rights.set_hidden(db, document=prescription, hidden=True, actor=CAMILLE)
+    await hiding.set_hidden(db, document=prescription, hidden=True, actor=CAMILLE)
     await add_text_document(db, app, patient.dossier, title="Radio du poignet", category="imagerie")
     await add_item(db, dossier=patient.dossier, data=LEELOO, actor=CAMILLE, today=TODAY)
     await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
@@ -42,17 +43,17 @@ async def documents_of(db, patient) -> list[Document]:
 
 
 async def granted(db, patient, lea, categories: str) -> None:
-    await rights.grant_access(db, dossier=patient.dossier, professional=lea, categories=categories, duration="1m",
+    await grants.grant_access(db, dossier=patient.dossier, professional=lea, categories=categories, duration="1m",
                               actor=CAMILLE)
 
 
 async def blocked(db, patient, lea) -> None:
     await granted(db, patient, lea, "")
-    await rights.block(db, dossier=patient.dossier, professional=lea, actor=CAMILLE)
+    await blocks.block(db, dossier=patient.dossier, professional=lea, actor=CAMILLE)
 
 
 async def medecin_traitant(db, patient, lea) -> None:
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=lea, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=lea, actor=CAMILLE)
 
 
 async def nothing(db, patient, lea) -> None:
@@ -124,7 +125,7 @@ async def test_a_hidden_prescription_says_the_profile_is_hidden_apart_while_it_s
         assert note in html.unescape(prescription.text)
         assert f'<a href="/dossiers/{patient.dossier.id}/profil">dans le profil</a>' in prescription.text
         radio = documents["Radio du poignet"]
-        await rights.set_hidden(db, document=radio, hidden=True, actor=CAMILLE)
+        await hiding.set_hidden(db, document=radio, hidden=True, actor=CAMILLE)
         assert note not in html.unescape((await client.get(f"/documents/{radio.id}")).text)  # no item of imaging
         # Leeloo hidden too, in the profile (Sertraline already is): nothing of the kind shows any more.
         for item in await items_of(db, patient):

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import event
 
-from server.access import rights
+from server.access import grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.auth.accounts import account_for_patient
 from server.auth.sessions import start_session
 from server.models import Account, Delegation, Document
@@ -24,7 +25,7 @@ async def test_voir_comme_shows_a_page_at_a_time_and_the_list_follows_without_ja
     for title in titles:
         await add_text_document(db, app, patient.dossier, title=title, category="imagerie")
     doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
     await activate(client, patient)
     url, pages = f"/dossiers/{patient.dossier.id}/voir-comme/{doctor.id}", []
     while url:
@@ -44,7 +45,7 @@ async def test_the_next_page_of_voir_comme_comes_as_a_fragment_for_htmx(client, 
     for n in range(size + 1):
         await add_text_document(db, app, patient.dossier, title=f"Ordonnance {n:02d}", category="ordonnance")
     doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
     await activate(client, patient)
     first = await client.get(f"/dossiers/{patient.dossier.id}/voir-comme/{doctor.id}")
     more = MORE.search(first.text)
@@ -70,7 +71,7 @@ def documents_loaded() -> Iterator[list[Document]]:
 
 async def test_a_voir_comme_page_asks_the_same_questions_and_loads_only_what_it_shows_at_any_size(client, db, app, patient):
     doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
     await activate(client, patient)
     url = f"/dossiers/{patient.dossier.id}/voir-comme/{doctor.id}"
 
@@ -93,7 +94,7 @@ async def test_a_voir_comme_page_asks_the_same_questions_and_loads_only_what_it_
 
 async def test_paging_voir_comme_while_documents_arrive_shows_each_document_once(client, db, app, patient):
     doctor = await professional(db, "Bernard", given_name="Claire", profession="médecin", stem=1)
-    await rights.set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
     await activate(client, patient)
     await many_documents(db, patient.dossier, 23)
     seen = await titles_while_documents_arrive(client, db, app, patient.dossier,
@@ -140,7 +141,7 @@ async def test_an_emergency_access_that_shows_more_than_a_grant_is_the_right_nam
     db.add(EmergencyAccess(dossier_id=patient.dossier.id, professional_id=lea.id, reason="Malaise",
                            ends_at=utcnow() + timedelta(hours=24)))
     await db.commit()
-    await rights.grant_access(db, dossier=patient.dossier, professional=lea, categories="biologie", duration="1m",
+    await grants.grant_access(db, dossier=patient.dossier, professional=lea, categories="biologie", duration="1m",
                               actor=CAMILLE)
     await activate(client, patient)
     seen = await client.get(f"/dossiers/{patient.dossier.id}/voir-comme/{lea.id}")
@@ -150,7 +151,7 @@ async def test_an_emergency_access_that_shows_more_than_a_grant_is_the_right_nam
     timeline = await client.get(f"/dossiers/{patient.dossier.id}")
     assert "Accès d'urgence" in timeline.text and "Accès accordé par" not in timeline.text
 
-    await rights.grant_access(db, dossier=patient.dossier, professional=lea, categories="", duration="1m",
+    await grants.grant_access(db, dossier=patient.dossier, professional=lea, categories="", duration="1m",
                               actor=CAMILLE)
     timeline = await client.get(f"/dossiers/{patient.dossier.id}")
     assert "Accès accordé par la patiente" in timeline.text and "Accès d'urgence</strong>" not in timeline.text

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 
 from sqlmodel import select
 
-from server.access import rights
+from server.access import closing
 from server.auth.accounts import account_for_patient
 from server.fhir.ips import ITEM_SYSTEM
 from server.accesslog.journal import Viewer, sentence
@@ -235,7 +235,7 @@ async def test_a_passcode_is_six_characters_at_least_and_the_form_says_so_on_the
                            {"contenu": "emergency", "nom": "Voyage au Portugal", "code": "12345", "duree": "7j"})
     assert 'value="Voyage au Portugal"' in kept.text and 'value="12345"' not in kept.text
     assert 'aria-describedby="form-error code-hint"' in kept.text and 'aria-describedby="nom-hint"' in kept.text
-    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)
+    await closing.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)
     closed = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante", {"contenu": "summary", "duree": "1j"})
     assert closed.status_code == 400 and "fermé" in closed.text
 
@@ -273,7 +273,7 @@ async def test_revoked_expired_and_closed_links_answer_404_like_a_link_that_neve
     never = await fetch(app, {"url": f"{ORIGIN}/shl/{MISSING_LINK}/manifest"})
     assert all(a.status_code == 404 and a.json() == never.json() for a in gone) and never.status_code == 404
     assert (await fetch(app, payload_of(closed))).status_code == 200
-    await rights.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)  # no one but its holders reads it
+    await closing.set_closed(db, dossier=patient.dossier, closed=True, actor=CAMILLE)  # no one but its holders reads it
     assert (await fetch(app, payload_of(closed))).status_code == 404
     page = (await client.get(f"/dossiers/{patient.dossier.id}/liens-sante")).text
     assert "désactivé le" in page and "expiré le" in page

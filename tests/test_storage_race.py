@@ -34,7 +34,7 @@ from server.dossiers import add_document, create_patient, create_professional
 from server.identifiers import rpps_with_key
 from server.models import Document, utcnow
 from server.access.managing import manage_dossier
-from server.access.rights import grant_access
+from server.access.grants import grant_access
 from server.files.store import DiskStorage, IntegrityError
 from tests.conftest import create_from_template, make_ins
 from tests.live_server import Server, running_server

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from server.access import rights
+from server.access import grants, hiding
 from server.auth.accounts import account_for_patient
 from server.templating import SUBMISSION_FIELD
 from tests.conftest import ORIGIN, AsyncTestClient, activate_professional, get_csrf, new_professional
@@ -87,12 +87,12 @@ async def test_no_one_is_told_of_the_same_bytes_in_a_document_they_did_not_add(c
         await as_account(phone, db, await account_for_patient(db, patient=patient.patient))
         assert (await send(phone, patient_form(patient), file=scan)).status_code == 303
     [hers], _, _ = await written(db, app, patient.dossier)
-    await rights.set_hidden(db, document=hers, hidden=True, actor=CAMILLE)
+    await hiding.set_hidden(db, document=hers, hidden=True, actor=CAMILLE)
     await granted(client, db, patient)
     mine = await send(client, pro_form(patient), file=scan)
     assert mine.status_code == 303, words(mine)
     colleague = await new_professional(db, given_name="Marc", family_name="Durand", stem=4)
-    await rights.grant_access(db, dossier=patient.dossier, professional=colleague.professional, categories="",
+    await grants.grant_access(db, dossier=patient.dossier, professional=colleague.professional, categories="",
                               duration="sans", actor=PATIENT)
     async with AsyncTestClient(app, base_url=ORIGIN) as computer:
         await activate_professional(computer, colleague)

@@ -26,7 +26,7 @@ from server.files.store import DiskStorage
 from server.identifiers import rpps_with_key
 from server.models import AccessEvent
 from server.access.managing import manage_dossier
-from server.access.rights import grant_access
+from server.access.grants import grant_access
 from server.tlog.store import TlogLeaf
 from server.tlog.verify import verify_tree
 from tests.conftest import create_from_template, make_ins

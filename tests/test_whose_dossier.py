@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 
 from sqlmodel import select
 
-from server.access import rights, share_codes
+from server.access import grants, share_codes
 from server.access.rule import CaregiverFacts, DossierFacts
 from server.accesslog.audit import Actor
 from server.auth.accounts import account_for_patient
@@ -120,7 +120,7 @@ async def test_every_page_of_a_relatives_dossier_names_them_in_its_title_and_her
     h = f"/dossiers/{hugo.dossier.id}"
     doctor = (await new_professional(db, given_name="Anne", family_name="Girard", profession="médecin",
                                      stem=7)).professional
-    await rights.grant_access(db, dossier=hugo.dossier, professional=doctor, categories="", duration="sans",
+    await grants.grant_access(db, dossier=hugo.dossier, professional=doctor, categories="", duration="sans",
                               actor=HUGO)
     letter = await add_text_document(db, app, hugo.dossier)
     scan = await stored_pdf(db, app, hugo.dossier, data=blank_pdf(595, 842))

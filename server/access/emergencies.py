@@ -1,5 +1,6 @@
-"""Emergency access (bris de glace): a professional opens a dossier for 24 hours, saying why; the patient
-reviews it afterwards. Each change and its access event commit together (rights.py says how)."""
+"""Emergency access (bris de glace): a professional opens a dossier for 24 hours, saying why; the patient reviews it
+afterwards, ends it, or refuses emergency access altogether; a block and a closing end it too (`end_emergencies`).
+Each change and its access event commit together (changes.py says how)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ..notifications import notify
 from ..text_input import clean, letter_count, readable_length
 from .reading import PHANTOM
 from ..caregivers.confidential import giver
-from .rights import active_block, end_emergencies, layer_of, who
+from .changes import active_block, layer_of, who
 
 EMERGENCY_WINDOW = timedelta(hours=24)
 REASON_MAX = 1000  # the form's maxlength; a longer reason is refused, never cut: the patient reads what was written
@@ -105,7 +106,7 @@ async def review_emergency(
 
 async def end_emergency(session: AsyncSession, *, dossier: Dossier, emergency_id: str, actor: audit.Actor) -> bool:
     """The patient ends an emergency access now ("Mettre fin à cet accès") without blocking its professional: theirs
-    ends as a block's would (`rights.end_emergencies`), one event, and they may ask again in a new emergency. Ending
+    ends as a block's would (`end_emergencies`), one event, and they may ask again in a new emergency. Ending
     it is her review of it. Ended before (a double tap): nothing more. False if the dossier has no such access, or
     none this actor may see (a minor's parents, of one who kept care from them: as `review_emergency`)."""
     await audit.begin_chained(session, dossier_id=dossier.id)
@@ -126,6 +127,37 @@ async def end_emergency(session: AsyncSession, *, dossier: Dossier, emergency_id
                            detail=who(professional), about=professional)
     await audit.commit_chained(session)
     return True
+
+
+async def end_emergencies(session: AsyncSession, *, dossier_id: str,
+                          professional_id: str | None = None) -> list[EmergencyAccess]:
+    """A block ends the professional's emergency access now, a refusal of emergency access or a closing everyone's
+    (without `professional_id`), the patient's "Mettre fin" that one's: lifting the block, allowing emergency access again,
+    gives back what others gave, never the rest of an emergency's 24 hours (the patient's no to it). A professional
+    asks again, with a new reason, logged and notified (`open_emergency`). The accesses ended, if any."""
+    now = utcnow()
+    statement = select(EmergencyAccess).where(EmergencyAccess.dossier_id == dossier_id,
+                                              EmergencyAccess.ends_at > now)  # type: ignore[operator]
+    if professional_id is not None:
+        statement = statement.where(EmergencyAccess.professional_id == professional_id)
+    ended = list((await session.exec(statement)).all())
+    for access in ended:
+        access.ends_at = now
+        session.add(access)
+    return ended
+
+
+async def set_emergency_opt_out(session: AsyncSession, *, dossier: Dossier, opt_out: bool, actor: audit.Actor) -> None:
+    await audit.begin_chained(session, dossier_id=dossier.id)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if dossier.emergency_opt_out != opt_out:
+        dossier.emergency_opt_out = opt_out
+        session.add(dossier)
+        if opt_out:
+            await end_emergencies(session, dossier_id=dossier.id)
+        await audit.append(session, dossier_id=dossier.id, action="emergency_opt_out" if opt_out else "emergency_opt_in",
+                           actor=actor)
+    await audit.commit_chained(session)
 
 
 async def emergencies_to_review(session: AsyncSession, *, dossier_id: str) -> list[tuple[EmergencyAccess, Professional]]:

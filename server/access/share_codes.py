@@ -1,5 +1,5 @@
 """Share codes: a patient gives a professional a short code, in person; redeemed once, it becomes a grant.
-Each change and its access event commit together (rights.py says how).
+Each change and its access event commit together (changes.py says how).
 
 A code is given in its maker's right, and opens only while they hold it, as a health link does
 (shlinks/links.py): a parent's code no longer opens at the child's 18th birthday, nor a relative's once
@@ -20,7 +20,9 @@ from ..models import Account, Dossier, Grant, Patient, Professional, ShareCode, 
 from ..caregivers.confidential import giver
 from .durations import DURATIONS, duration_key, ends_after, grant_end
 from .managing import may_act_on
-from .rights import CLOSED, active_block, end_current_grants, layer_of, logged_scope, refuse
+from .changes import CLOSED, active_block, layer_of, refuse
+from .grants import end_current_grants
+from .scopes import logged_scope
 
 SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 SHARE_CODE_LIFETIME = timedelta(minutes=10)

@@ -1,5 +1,5 @@
 """Who a dossier is shared with now, and why (the patient's "Accès" page), and the directory
-the patient picks professionals from. Reading only: every change goes through `rights.py`."""
+the patient picks professionals from. Reading only: each change has its module (changes.py names them)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class ProfessionalLine:
     # grants and block, theirs alone to change (caregivers/confidential.py).
     parents_grants: list[Grant] = field(default_factory=list)
     parents_blocked: bool = False
-    parents_block_liftable: bool = False  # at 18: the young adult lifts what a parent blocked (rights.layer_of)
+    parents_block_liftable: bool = False  # at 18: the young adult lifts what a parent blocked (changes.layer_of)
 
 
 @dataclass
@@ -114,7 +114,7 @@ def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
                  "est bloqué.", name=name)
     if line.right == Right.MEDECIN_TRAITANT:  # not one the parents who declared them blocked
         return _("Comme médecin traitant, %(name)s pourra toujours voir tout le dossier.", name=name)
-    if line.emergency:  # (a refusal of emergency access ended it: rights.end_emergencies)
+    if line.emergency:  # (a refusal of emergency access ended it: emergencies.end_emergencies)
         return _("Son accès d'urgence continue jusqu'à sa fin ; ensuite, %(name)s ne pourra plus voir le dossier, "
                  "sauf les documents ajoutés par ses soins.", name=name)
     if line.parents_grants:

@@ -53,8 +53,8 @@ async def parents_standing(session: AsyncSession, *, professional_id: str, dossi
     blocked = await session.exec(select(Block.id).where(
         Block.dossier_id == dossier.id, Block.professional_id == professional_id, Block.lifted_at.is_(None),  # type: ignore[union-attr]
         Block.blocked_by == REPRESENTATIVE))
-    # Declared by a parent, or declared by the minor and then by a parent (`rights.set_medecin_traitant` leaves them the
-    # minor's): the log's latest declaration is a parent's.
+    # Declared by a parent, or declared by the minor and then by a parent (`medecin_traitant.set_medecin_traitant`
+    # leaves them the minor's): the log's latest declaration is a parent's.
     declared_by = select(AccessEvent.actor_account_id).where(
         AccessEvent.dossier_id == dossier.id, AccessEvent.action == "medecin_traitant",
     ).order_by(AccessEvent.seq.desc()).limit(1).scalar_subquery()  # type: ignore[attr-defined]

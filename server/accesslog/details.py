@@ -1,8 +1,8 @@
 """A detail as the log stored it (in French, when it was written), read back in the reader's language.
 
-The writers of details (access/rights.py, shlinks, the insurer's feed, profile items) take their words from
-phrases.py and the interface's own vocabularies; this module recognises those words in a stored detail and says
-them again in the page's language. Names and what people wrote stay as they were written.
+The writers of details (the changes of rights in access/, shlinks, the insurer's feed, profile items) take their
+words from phrases.py and the interface's own vocabularies; this module recognises those words in a stored detail
+and says them again in the page's language. Names and what people wrote stay as they were written.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def _lowered() -> dict[str, str]:
 def _vocabulary() -> frozenset[str]:
     """The interface's words a detail is made of: categories, "tous les documents", durations, and phrases.py's."""
     from ..access.durations import DURATIONS
-    from ..access.rights import ALL_DOCUMENTS
+    from ..access.scopes import ALL_DOCUMENTS
     from ..caregivers.invitations import LEVELS, PARENT_TERMS
     from ..profile.kinds import NATURES
 

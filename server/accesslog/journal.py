@@ -134,7 +134,7 @@ class _Fields(dict):
         """Who a change was about, and what follows them in the stored detail."""
         detail = self._detail_text()
         match = WHO.match(detail)
-        if match:  # "Julie Moreau (masseur-kinésithérapeute)…", as access/rights.py writes who a change was about
+        if match:  # "Julie Moreau (masseur-kinésithérapeute)…", as access/changes.who writes who a change was about
             return f"{match['name']}, {profession_label(match['profession'])},", match["rest"]
         return detail or _("un professionnel"), ""
 

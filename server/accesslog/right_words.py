@@ -73,7 +73,7 @@ async def words(session: AsyncSession, *, dossier_id: str, action: str, kind: st
     if grant is None or grant.share_code_id is None:
         return ""
     from ..access.durations import DURATIONS  # access/ writes through the log: imported once both are
-    from ..access.rights import logged_scope
+    from ..access.scopes import logged_scope
 
     made = grant.made_at.astimezone(PARIS).isoformat(timespec="minutes")
     # What it opened, as the code's own event said it ("Code de partage créé (Ordonnance, 1 mois)").

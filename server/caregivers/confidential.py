@@ -157,7 +157,7 @@ async def keeps_from_parents(session: AsyncSession, *, dossier_id: str, professi
 
 async def of_age(session: AsyncSession, *, dossier_id: str) -> bool:
     """Whether the dossier's patient is 18 now: their decisions then reach the grants and blocks their parents made
-    as legal representatives, which no one else could undo once the parents' rights end (`rights.layer_of`)."""
+    as legal representatives, which no one else could undo once the parents' rights end (`changes.layer_of`)."""
     dossier = await session.get(Dossier, dossier_id)
     patient = await session.get(Patient, dossier.patient_id) if dossier is not None else None
     return patient is not None and adult_from(patient.birth_date) <= utcnow()

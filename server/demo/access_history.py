@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access import emergencies, rights, share_codes
+from ..access import blocks, emergencies, grants, hiding, share_codes
 from ..auth.accounts import account_for_patient, account_for_professional
 from ..accesslog.audit import Actor
 from ..models import Account, ChainHead, Document, Dossier, EmergencyAccess, Grant, Patient, Professional, clock_at
@@ -61,7 +61,7 @@ async def make_history(
 
     # The cardiologist, given access for a year before the Holter.
     d = today - timedelta(days=200)
-    at(moment(d, 18, 30), lambda: rights.grant_access(
+    at(moment(d, 18, 30), lambda: grants.grant_access(
         session, dossier=dossier, professional=pros["moreau"], categories="biologie,compte_rendu,imagerie",
         duration="1a", actor=me))
     reads("moreau", d + timedelta(days=2), 9, [latest("biologie", before=d), latest("compte_rendu", before=d)])
@@ -84,17 +84,17 @@ async def make_history(
     at(moment(day + timedelta(days=1), 8, 15), keep_emergency)
     # The pharmacist: prescriptions for three months, revoked when she changed pharmacy.
     day = today - timedelta(days=120)
-    at(moment(day, 17), lambda: rights.grant_access(
+    at(moment(day, 17), lambda: grants.grant_access(
         session, dossier=dossier, professional=pros["petit"], categories="ordonnance", duration="3m", actor=me))
     reads("petit", day, 17, [latest("ordonnance", before=day)])
 
     async def revoke_pharmacist() -> None:
         grant = (await session.exec(select(Grant).where(Grant.professional_id == pros["petit"].id))).first()
-        await rights.revoke_grant(session, dossier=dossier, grant_id=grant.id, actor=me)
+        await grants.revoke_grant(session, dossier=dossier, grant_id=grant.id, actor=me)
 
     at(moment(day + timedelta(days=40), 20, 10), revoke_pharmacist)
     # A professional she does not want in her dossier any more.
-    at(moment(today - timedelta(days=90), 21, 30), lambda: rights.block(
+    at(moment(today - timedelta(days=90), 21, 30), lambda: blocks.block(
         session, dossier=dossier, professional=pros["robert"], actor=me))
     # The kinésithérapeute, in person, with a share code.
     day = today - timedelta(days=45)
@@ -108,7 +108,7 @@ async def make_history(
     at(moment(day, 14, 2), share_with_kine)
     reads("fontaine", day, 14, [latest("imagerie", before=day), latest("ordonnance", before=day)])
     # Paul hides a certificate for Camille.
-    at(moment(today - timedelta(days=20), 19, 45), lambda: rights.set_hidden(
+    at(moment(today - timedelta(days=20), 19, 45), lambda: hiding.set_hidden(
         session, document=latest("certificat", before=today), hidden=True, actor=husband))
 
     steps.extend(later)  # what the profile's sittings left for later (demo/profile.py), in the order of time too

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.rights import end_emergencies
+from ..access.emergencies import end_emergencies
 from ..accesslog import audit
 from ..accesslog.phrases import EVERY_READ
 from ..models import Dossier
@@ -49,8 +49,9 @@ def choices_in(patient: dict) -> Choices:
 
 
 async def keep_choices(session: AsyncSession, *, dossier: Dossier, choices: Choices, actor: audit.Actor) -> None:
-    """The copy's choices made here, each logged as the patient's own change is (access.rights, notifications.notify),
-    in the caller's chained transaction (restore.write_documents): the refusal holds before any document is in."""
+    """The copy's choices made here, each logged as the patient's own change is (access.emergencies,
+    notifications.notify), in the caller's chained transaction (restore.write_documents): the refusal holds before any
+    document is in."""
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if choices.emergency_refused and not dossier.emergency_opt_out:
         dossier.emergency_opt_out = True

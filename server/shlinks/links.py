@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.managing import may_act_on
-from ..access.rights import CLOSED
+from ..access.changes import CLOSED
 from ..accesslog import audit
 from ..accesslog.phrases import VALID_UNTIL, WITH_PASSCODE, WITHOUT_PASSCODE
 from ..dossiers import InvalidInput

@@ -1,7 +1,7 @@
 """The patient's "Accès" area: who sees the dossier and why, and every change to it.
 
 Each route asks `managing.manage_dossier` (the patient or an active caregiver, else 404) and
-changes rights only through `rights.py` and `emergencies.py`, which log each change.
+changes rights only through the modules of access/ that log each change (changes.py names them).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import accounts, sessions
-from ..access import durations, emergencies, rights
+from ..access import blocks, closing, durations, emergencies, grants, scopes
+from ..access.medecin_traitant import MEDECINS, set_medecin_traitant
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
@@ -66,7 +67,7 @@ async def access_page(request: Request, db: AsyncSession, dossier_id: str) -> Te
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     overview = await access_overview(db, dossier=dossier, now=now, parents_of=kept.professional_ids)
     context = {"dossier": dossier, "actor": actor, "overview": overview, "right_labels": RIGHT_LABELS,
-               "summary": access_summary(overview, own=actor.kind == "patient"), "scope_label": rights.scope_label,
+               "summary": access_summary(overview, own=actor.kind == "patient"), "scope_label": scopes.scope_label,
                "band": await band(request, db, dossier)}
     return Template("access.html", context=context)
 
@@ -119,8 +120,8 @@ async def professional_page(request: Request, db: AsyncSession, dossier: Dossier
                                    parents=professional.id in kept.professional_ids)
     context = {
         "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": durations.DURATIONS,
-        "scope_label": rights.scope_label,
-        "can_be_medecin_traitant": professional.profession in rights.MEDECINS, "error": error, "form": form or {},
+        "scope_label": scopes.scope_label,
+        "can_be_medecin_traitant": professional.profession in MEDECINS, "error": error, "form": form or {},
         "band": await band(request, db, dossier),
     }
     return Template("access_professional.html", context=context, status_code=400 if error else 200)
@@ -139,7 +140,7 @@ async def grant(request: Request, db: AsyncSession, dossier_id: str, professiona
     form = {"portee": text(data, "portee"), "categories": form_values(data, "categories"), "duree": text(data, "duree")}
     try:
         scope, duration = scope_and_duration(data)
-        await rights.grant_access(db, dossier=dossier, professional=professional, categories=scope,
+        await grants.grant_access(db, dossier=dossier, professional=professional, categories=scope,
                                   duration=duration, actor=actor)
     except InvalidInput as refused:
         return await professional_page(request, db, dossier, professional, error=FormError.of(refused), form=form)
@@ -149,17 +150,17 @@ async def grant(request: Request, db: AsyncSession, dossier_id: str, professiona
 @post("/dossiers/{dossier_id:str}/acces/{grant_id:str}/revocation", guards=[logged_in], status_code=200)
 async def revoke(request: Request, db: AsyncSession, dossier_id: str, grant_id: str) -> Response:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    outcome = await rights.revoke_grant(db, dossier=dossier, grant_id=grant_id, actor=actor)
-    if outcome is rights.Revocation.NONE:
+    outcome = await grants.revoke_grant(db, dossier=dossier, grant_id=grant_id, actor=actor)
+    if outcome is grants.Revocation.NONE:
         raise NotFoundException()
-    return done(access_url(dossier), "acces-revoque" if outcome is rights.Revocation.DONE else "acces-change")
+    return done(access_url(dossier), "acces-revoque" if outcome is grants.Revocation.DONE else "acces-change")
 
 
 @post("/dossiers/{dossier_id:str}/professionnels/{professional_id:str}/blocage", guards=[logged_in], status_code=200)
 async def block(request: Request, db: AsyncSession, dossier_id: str, professional_id: str) -> Response:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     professional = await professional_or_404(db, professional_id)
-    await rights.block(db, dossier=dossier, professional=professional, actor=actor)
+    await blocks.block(db, dossier=dossier, professional=professional, actor=actor)
     return done(access_url(dossier), "bloque")
 
 
@@ -167,7 +168,7 @@ async def block(request: Request, db: AsyncSession, dossier_id: str, professiona
 async def unblock(request: Request, db: AsyncSession, dossier_id: str, professional_id: str) -> Response:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     professional = await professional_or_404(db, professional_id)
-    await rights.unblock(db, dossier=dossier, professional=professional, actor=actor)
+    await blocks.unblock(db, dossier=dossier, professional=professional, actor=actor)
     return done(access_url(dossier), "debloque")
 
 
@@ -177,7 +178,7 @@ async def medecin_traitant(request: Request, db: AsyncSession, dossier_id: str, 
     chosen = text(data, "professionnel", limit=40)  # empty: "aucun"
     professional = await professional_or_404(db, chosen) if chosen else None
     try:
-        await rights.set_medecin_traitant(db, dossier=dossier, professional=professional, actor=actor)
+        await set_medecin_traitant(db, dossier=dossier, professional=professional, actor=actor)
     except InvalidInput as refused:
         assert professional is not None  # only a chosen professional can be refused
         return await professional_page(request, db, dossier, professional, error=FormError.of(refused))
@@ -193,7 +194,7 @@ async def emergency_opt_out(request: Request, db: AsyncSession, dossier_id: str,
     choice = text(data, "urgence", limit=10)
     if choice not in ("refuser", "autoriser"):
         return error_response(request, 400, _("Choisissez d'autoriser ou de refuser l'accès d'urgence."))
-    await rights.set_emergency_opt_out(db, dossier=dossier, opt_out=choice == "refuser", actor=actor)
+    await emergencies.set_emergency_opt_out(db, dossier=dossier, opt_out=choice == "refuser", actor=actor)
     return done(access_url(dossier), "urgence-refusee" if choice == "refuser" else "urgence-autorisee")
 
 
@@ -206,14 +207,14 @@ async def close_form(request: Request, db: AsyncSession, dossier_id: str) -> Tem
 @post("/dossiers/{dossier_id:str}/fermeture", guards=[logged_in], status_code=200)
 async def close(request: Request, db: AsyncSession, dossier_id: str) -> Response:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    await rights.set_closed(db, dossier=dossier, closed=True, actor=actor)
+    await closing.set_closed(db, dossier=dossier, closed=True, actor=actor)
     return done(access_url(dossier), "dossier-ferme")
 
 
 @post("/dossiers/{dossier_id:str}/reouverture", guards=[logged_in], status_code=200)
 async def reopen(request: Request, db: AsyncSession, dossier_id: str) -> Response:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    await rights.set_closed(db, dossier=dossier, closed=False, actor=actor)
+    await closing.set_closed(db, dossier=dossier, closed=False, actor=actor)
     return done(access_url(dossier), "dossier-rouvert")
 
 

@@ -1,5 +1,5 @@
 """One document: its details, its content shown in the page, its download; and, for its patient or a managing
-caregiver, hiding it from professionals and deleting it (through `rights.py`, which logs each)."""
+caregiver, hiding it from professionals and deleting it (through access/hiding.py, which logs each)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..guards import logged_in
 from ..caregivers.dossiers import band_of
 from ..identifiers import identity_of
 from ..models import Document, DocumentPage, Dossier, Patient, paris_today, utcnow
-from ..access import rights
+from ..access import hiding
 from ..access.reading import document_and_dossier, log_document_read, open_document, readable_versions
 from ..access.managing import manage_document, managed_dossier
 from ..authors import author_labels
@@ -170,7 +170,7 @@ async def hide(request: Request, db: AsyncSession, document_id: str, data: Form)
     choice = text(data, "masque", limit=5)
     if choice not in ("oui", "non"):
         return error_response(request, 400, _("Choisissez de masquer le document ou de ne plus le masquer."))
-    await rights.set_hidden(db, document=document, hidden=choice == "oui", actor=actor)
+    await hiding.set_hidden(db, document=document, hidden=choice == "oui", actor=actor)
     return done(f"/documents/{document.id}", "document-masque" if choice == "oui" else "document-visible")
 
 
@@ -184,7 +184,7 @@ async def delete_form(request: Request, db: AsyncSession, document_id: str) -> T
 @post("/documents/{document_id:str}/suppression", guards=[logged_in], status_code=200)
 async def delete(request: Request, db: AsyncSession, document_id: str) -> Response:
     document, dossier, actor = await manage_document(db, account=request.user.account, document_id=document_id)
-    await rights.delete_document(db, document=document, actor=actor, storage=request.app.state.storage)
+    await hiding.delete_document(db, document=document, actor=actor, storage=request.app.state.storage)
     return done(f"/dossiers/{dossier.id}", "document-supprime")
 
 

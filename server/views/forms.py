@@ -15,7 +15,7 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from ..access import durations, rights
+from ..access import durations, scopes
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..text_input import clean
@@ -122,7 +122,7 @@ def scope_from(data: dict[str, Any]) -> str:
     chosen = form_values(data, "categories")
     if not any(chosen):
         raise InvalidInput(_("Cochez au moins une catégorie, ou choisissez «\u00a0Tous les documents\u00a0»."), "categories")
-    return rights.parse_scope(chosen)
+    return scopes.parse_scope(chosen)
 
 
 def scope_and_duration(data: dict[str, Any]) -> tuple[str, str]:

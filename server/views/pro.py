@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import sessions, throttles
-from ..access import emergencies, rights, share_codes
+from ..access import emergencies, scopes, share_codes
 from ..authors import author_labels
 from ..dossiers import InvalidInput
 from ..guards import professional_only
@@ -58,7 +58,7 @@ async def patients_context(request: Request, db: AsyncSession, token: str) -> di
     lines = await my_patients(db, professional_id=professional_id)
     ended = await ended_accesses(db, professional_id=professional_id, opened=[line.dossier.id for line in lines])
     query = sessions.remembered_search(request.user, token)
-    context = {"query": query, "has_patients": bool(lines or ended), "scope_label": rights.scope_label}
+    context = {"query": query, "has_patients": bool(lines or ended), "scope_label": scopes.scope_label}
     if query:
         lines, ended = [x for x in lines if named(x.patient, query)], [x for x in ended if named(x.patient, query)]
     return context | {"lines": lines, "ended": ended}

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import sessions
-from ..access import durations, rights, share_codes
+from ..access import durations, scopes, share_codes
 from ..dossiers import InvalidInput, professional_title
 from ..guards import logged_in
 from ..models import Dossier, Professional, ShareCode, utcnow
@@ -97,7 +97,7 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
         "used_by_name": professional_title(used_by) if used_by else "",
         "code": request.user.data.get("share_codes", {}).get(row.id) if state == "waiting" else None,
         "until": clock(until),  # "14 h 59" (never broken across lines), "14:59"
-        "scope": rights.scope_label(row.categories),
+        "scope": scopes.scope_label(row.categories),
         "duration": _(durations.DURATIONS[durations.duration_key(row.grant_days)][0]),
     }
 

@@ -25,7 +25,7 @@ from server.dossiers import add_document, create_patient, create_professional
 from server.identifiers import rpps_with_key
 from server.models import ActivationCode, Dossier, Grant, Patient, Professional
 from server.access.managing import manage_dossier
-from server.access.rights import grant_access, revoke_grant
+from server.access.grants import grant_access, revoke_grant
 from server.files.store import DiskStorage
 from tests.conftest import make_ins
 

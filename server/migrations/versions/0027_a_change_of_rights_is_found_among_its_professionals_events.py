@@ -34,10 +34,11 @@ down_revision = '0026'
 branch_labels = None
 depends_on = None
 
-# The changes of rights that name their professional (`about=`, access/rights.py and emergencies.py) when this was
-# written; a professional's own "grant" (a share code they redeemed) is theirs as its actor.
+# The changes of rights that name their professional (`about=`, access/grants.py, blocks.py, medecin_traitant.py and
+# emergencies.py) when this was written; a professional's own "grant" (a share code they redeemed) is theirs as its
+# actor.
 ACTIONS = ("grant", "revoke", "block", "unblock", "medecin_traitant", "emergency_review")
-WHO = re.compile(r"(?P<name>.+?) \((?P<profession>[^()]*)\)")  # how access/rights.py writes who (journal.WHO)
+WHO = re.compile(r"(?P<name>.+?) \((?P<profession>[^()]*)\)")  # how access/changes.who writes who (journal.WHO)
 
 
 def upgrade() -> None:
@@ -68,7 +69,7 @@ def upgrade() -> None:
                 candidates = [c for c in candidates if (dossier_id, c[0]) in links]
             subject = candidates[0] if len(candidates) == 1 else None
             about = {subject}
-            if action == "medecin_traitant":  # replaced: about the one who was, too (as access/rights.py writes it)
+            if action == "medecin_traitant":  # replaced: the one who was, too (as access/medecin_traitant.py writes it)
                 about.add(medecin_traitant.get(dossier_id))
                 medecin_traitant[dossier_id] = subject
         for _id, rpps, label in sorted(s for s in about if s is not None):

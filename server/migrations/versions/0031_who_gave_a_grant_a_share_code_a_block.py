@@ -44,7 +44,7 @@ def upgrade() -> None:
     _backfill()
 
 
-MOMENT = timedelta(seconds=10)  # a row and its event are written in one transaction (access/rights.py)
+MOMENT = timedelta(seconds=10)  # a row and its event are written in one transaction (access/changes.py)
 
 
 def _table(name: str, *columns: str, times: tuple[str, ...] = ()) -> sa.TableClause:

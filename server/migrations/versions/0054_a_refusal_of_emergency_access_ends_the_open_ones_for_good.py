@@ -2,8 +2,9 @@
 
 A patient who refused emergency access, or closed her dossier, kept the emergency accesses open at that moment: the
 rule refused them meanwhile, and her allowing it again, or reopening, gave them back the rest of their 24 hours, with
-no new reason, event or notice. A refusal and a closing now end them as a block does (access/rights.end_emergencies);
-the accesses still open on a dossier that refuses emergency access or is closed end here, for the same reason.
+no new reason, event or notice. A refusal and a closing now end them as a block does
+(access/emergencies.end_emergencies); the accesses still open on a dossier that refuses emergency access or is closed
+end here, for the same reason.
 
 Downgrade: nothing to undo; an access ended stays ended.
 

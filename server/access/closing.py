@@ -1,0 +1,25 @@
+"""Closing a dossier, and reopening it: closed, no professional reads it (rule.py) and the patient still reads and
+exports it; a closing ends every emergency access (emergencies.end_emergencies), a reopening gives back the grants."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..accesslog import audit
+from ..models import Dossier, utcnow
+from ..notifications import notify
+from .emergencies import end_emergencies
+
+
+async def set_closed(session: AsyncSession, *, dossier: Dossier, closed: bool, actor: audit.Actor) -> None:
+    await audit.begin_chained(session, dossier_id=dossier.id)
+    dossier = await session.get(Dossier, dossier.id, populate_existing=True)
+    if (dossier.state == "closed") != closed:
+        dossier.state = "closed" if closed else "open"
+        dossier.closed_at = utcnow() if closed else None
+        session.add(dossier)
+        if closed:  # a reopening gives back the grants she gave, never the rest of an emergency's 24 hours
+            await end_emergencies(session, dossier_id=dossier.id)
+        event = await audit.append(session, dossier_id=dossier.id, action="close" if closed else "reopen", actor=actor)
+        await notify.record(session, dossier=dossier, event=event)  # told when a relative did it (notify.py)
+    await audit.commit_chained(session)

@@ -32,6 +32,7 @@ from .i18n import formats
 from .errors import API_PATHS, NoControlCharacters, exception_handlers
 from .auth.sessions import REQUEST_DB, SessionMiddleware
 from .submissions import SubmissionMiddleware
+from .fhir.tokens import LOGGED_CALLER
 from .files.store import DiskStorage
 from .notifications import webpush
 from .templating import configure_templates
@@ -178,14 +179,17 @@ class Carnet(Litestar):
             await super().__call__(scope, receive, send_with_headers)
         finally:
             current = scope.get("user")
+            # Software calling the API has no session: the account it acts for, and its client_id (tokens.py).
+            account, client = scope.get("state", {}).get(LOGGED_CALLER, ("-", ""))
             # Path only: ids in paths are opaque; query strings are never logged.
             access_log.info(
-                "%s %s %s %.1fms account=%s",
+                "%s %s %s %.1fms account=%s%s",
                 "HEAD" if head else scope["method"],
                 scope["path"],
                 status["code"],
                 (time.perf_counter() - started) * 1000,
-                current.account.id if current else "-",
+                current.account.id if current else account,
+                f" client={client}" if client else "",
             )
 
 

@@ -24,7 +24,7 @@ from .accesslog.audit import ChainBusy
 from .caregivers.dossiers import Band
 from .db_errors import Busy, is_busy, is_unreachable
 from .fhir.capability import unsupported
-from .fhir.errors import NOT_FOUND, FhirError, outcome_response
+from .fhir.errors import NOT_FOUND, FhirError, outcome_response, size_limit
 from .files.store import StorageUnavailable
 from .i18n import N_, _
 from .templating import de
@@ -122,8 +122,11 @@ def error_response(request: Request, status: int, message: str | None = None, *,
     elif status == 404 and DOCUMENT_PAGE.fullmatch(request.url.path):
         title, default = DOCUMENT_GONE
     if request.url.path.startswith(API_PATHS):
-        return outcome_response(status, NOT_FOUND if status == 404 and not message else message or default, code=code,
-                                headers=headers)
+        if status == 404 and not message:
+            message = NOT_FOUND
+        elif status == 413 and not message:  # MESSAGES' is the pages' (a document, the page before): not software's
+            message = too_large(request)
+        return outcome_response(status, message or default, code=code, headers=headers)
     title, text = _(title), _(message or default)
     if wants_json(request):
         return Response({"error": text}, status_code=status, headers=headers)
@@ -143,6 +146,13 @@ def error_response(request: Request, status: int, message: str | None = None, *,
         status_code=status,
         headers=headers,
     )
+
+
+def too_large(request: Request) -> str:
+    """An API request past its route's limit (request_max_body_size), as software is told it."""
+    handler = request.scope.get("route_handler")
+    limit = handler.resolve_request_max_body_size() if handler is not None else None
+    return f"Requête trop volumineuse : {size_limit(limit)} au plus." if limit else "Requête trop volumineuse."
 
 
 def on_not_authorized(request: Request, _exc: NotAuthorizedException) -> Response:
@@ -165,7 +175,7 @@ def to_login(request: Request, *, unsent: bool = False) -> Response:
 def on_http_exception(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, FhirError):
         return outcome_response(exc.status_code, exc.detail, code=exc.code, headers=exc.headers,
-                                expression=exc.expression)
+                                expression=exc.expression, details=exc.details)
     if isinstance(exc, Refused):
         return error_response(request, exc.status_code, exc.detail, headers=exc.headers)
     return error_response(request, exc.status_code)

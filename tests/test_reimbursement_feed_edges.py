@@ -13,7 +13,7 @@ from server.reimbursements.layout import LayoutError, latest_care_day, read
 from tests.conftest import ORIGIN, activate, make_ins, new_patient
 from tests.test_reimbursements import carnet, feed, line
 
-REFUSED = "Fichier refusé, rien n'a été chargé : "
+REFUSED = "Fichier refusé, rien n'a été chargé : 1 problème. ; "  # the first issue, then the problem's
 
 
 @pytest.fixture
@@ -33,9 +33,12 @@ async def insurer(client, settings, tmp_path) -> dict[str, str]:
 
 
 async def send(client, headers: dict[str, str], text: str) -> tuple[int, str]:
+    """The status, and the answer's summary, or its refusal: the first issue, then each problem's, "; "-joined."""
     answer = await client.post("/api/remboursements", content=text.encode(), headers=headers)
     body = answer.json()
-    return answer.status_code, body["issue"][0]["diagnostics"] if answer.status_code != 200 else body["resume"]
+    if answer.status_code == 200:
+        return answer.status_code, body["resume"]
+    return answer.status_code, " ; ".join(issue["diagnostics"] for issue in body["issue"])
 
 
 def import_file(settings, tmp_path, text: str):
@@ -86,7 +89,7 @@ async def test_care_in_the_future_or_more_paid_back_than_spent_is_refused(client
                                                     line(ins, "T3", days=5, processed=-2),
                                                     line(ins, "T4", spent="20,00", reimbursed="20,01")))
     assert status == 422
-    assert said == REFUSED + " ; ".join([
+    assert said == REFUSED.replace("1 problème", "3 problèmes") + " ; ".join([
         "Ligne 3 : la date des soins est dans le futur.", "Ligne 4 : la date de traitement est dans le futur.",
         "Ligne 5 : le montant remboursé (20,01\u00a0€) dépasse la dépense (20,00\u00a0€)."])
     result = import_file(settings, tmp_path, feed(line(ins, "T2", days=-3, processed=-3)))
@@ -105,7 +108,7 @@ async def test_care_before_the_birth_the_ins_says_more_paid_back_than_the_base_o
     negative = ";".join([*fields[:1], "B3", *fields[2:11], "-30,00", "30,00", "19,00"])
     status, said = await send(client, insurer, feed(before_birth, over_base, negative))
     assert status == 422
-    assert said == REFUSED + " ; ".join([
+    assert said == REFUSED.replace("1 problème", "3 problèmes") + " ; ".join([
         "Ligne 2 : la date des soins précède la naissance que l'INS indique (03/1984).",
         "Ligne 3 : le montant remboursé (25,00\u00a0€) dépasse la base de remboursement (20,00\u00a0€).",
         "Ligne 4 : le montant «\u00a0dépense\u00a0» ne peut pas être négatif : une correction se renvoie avec le même "

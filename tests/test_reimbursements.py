@@ -181,8 +181,9 @@ async def test_the_insurers_system_sends_its_feed_with_a_token_of_its_registered
     arabic = "".join(chr(0x660 + int(d)) for d in rpps_with_key("1000000001"))
     odd = feed(line(patient.patient.ins, "F3", rpps=arabic), line(patient.patient.ins, "F4", rpps="1000000001\u00b2"))
     refused = await client.post("/api/remboursements", content=odd.encode(), headers=headers)
-    said = refused.json()["issue"][0]["diagnostics"]
-    assert refused.status_code == 422 and said.count("le RPPS de l'exécutant n'est pas valide") == 2, said
+    said = [issue["diagnostics"] for issue in refused.json()["issue"]]
+    assert refused.status_code == 422 and said[0] == "Fichier refusé, rien n'a été chargé : 2 problèmes.", said
+    assert all("le RPPS de l'exécutant n'est pas valide" in problem for problem in said[1:]) and len(said) == 3, said
     anonymous = await client.post("/api/remboursements", content=body, headers={"content-type": "text/csv"})
     assert anonymous.status_code == 401 and anonymous.json()["resourceType"] == "OperationOutcome"
     assert anonymous.headers["www-authenticate"] == 'Bearer realm="carnet"'  # RFC 6750 §3.1: no credentials, no code

@@ -127,6 +127,18 @@ PHRASES: dict[str, Phrase] = {
            "%(when)s%(right)s%(detail_paren)s"),
         N_("%(subject)s avez ajouté des soins remboursés à l'historique de soins de %(dossier)s "
            "%(when)s%(right)s%(detail_paren)s")),
+    # The insurer's corrections and cancellations (reimbursements/importer.py): how many lines, never which, since a
+    # line cancelled may be another person's care, sent to this dossier by mistake.
+    "care_corrected": Phrase("Soins remboursés corrigés",
+        N_("%(subject)s a corrigé des soins remboursés de l'historique de soins de %(dossier)s "
+           "%(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez corrigé des soins remboursés de l'historique de soins de %(dossier)s "
+           "%(when)s%(right)s%(detail_paren)s")),
+    "care_retracted": Phrase("Soins remboursés retirés",
+        N_("%(subject)s a retiré des soins remboursés de l'historique de soins de %(dossier)s "
+           "%(when)s%(right)s%(detail_paren)s"),
+        N_("%(subject)s avez retiré des soins remboursés de l'historique de soins de %(dossier)s "
+           "%(when)s%(right)s%(detail_paren)s")),
     "dossier_opened": Phrase("Création du dossier",
         N_("%(subject)s a créé %(dossier)s %(when)s%(right)s%(detail_comma)s"),
         N_("%(subject)s avez créé %(dossier)s %(when)s%(right)s%(detail_comma)s")),

@@ -34,7 +34,8 @@ SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
 
 CREATES = {"add_document", "profile_add", "care_received", "dossier_opened", "share_code", "caregiver_invited",
            "caregiver_added", "passkey_added"}
-DELETES = {"delete", "profile_delete", "profile_withdraw", "withdraw_document", "passkey_removed", "passkeys_reset"}
+DELETES = {"delete", "profile_delete", "profile_withdraw", "withdraw_document", "passkey_removed", "passkeys_reset",
+           "care_retracted"}
 READS = {*phrases.READS, "emergency", "export"}
 REFUSED = {"dossier_open_refused"}
 ROLES = {"patient": "PAT", "caregiver": "CAREGIVER", "professional": "PROV"}

@@ -3,7 +3,8 @@
 The Assurance Maladie's feed brings a dossier its care, by INS, and a copy does not stand in for it; but only the
 copy knows what the patient hid. A hidden line this installation holds already is hidden again; one it does not
 hold yet is filed from the copy, checked as a line of the insurer's file is (reimbursements/layout.py), hidden: the
-feed that brings it later finds it loaded, and keeps it hidden through a correction (reimbursements/importer.py).
+feed that brings it later finds it loaded, and keeps it hidden through a correction (reimbursements/importer.py); one
+the insurer cancelled here is not.
 Care older than Carnet keeps (reimbursements/retention.py), which an older copy may hold, is left out, as the feed
 leaves it out.
 """
@@ -20,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..accesslog.phrases import CARE_LINES, in_french
-from ..models import Dossier, ReimbursementLine
+from ..models import Dossier, ReimbursementLine, RetractedLine
 from ..reimbursements.hiding import logged_name
 from ..reimbursements.importer import FIELDS
 from ..reimbursements.layout import COLUMNS, MAX_BYTES, LayoutError, Line, read
@@ -75,11 +76,16 @@ async def hide_again(session: AsyncSession, *, dossier: Dossier, lines: list[Lin
     """Each line hidden in this dossier, filed from the copy where it is not here yet, with its events, in the
     caller's chained transaction (restore.write_documents); NotRestorable, before any write, for a line this
     installation holds for another patient. Returns how many were filed from the copy."""
+    refs = [line.line_ref for line in lines]
     here = {line.line_ref: line for line in (await session.exec(select(ReimbursementLine).where(
-        col(ReimbursementLine.line_ref).in_([line.line_ref for line in lines])))).all()} if lines else {}
-    if any(here[line.line_ref].ins != line.ins for line in lines if line.line_ref in here):
+        col(ReimbursementLine.line_ref).in_(refs)))).all()} if lines else {}
+    cancelled = {gone.line_ref: gone for gone in (await session.exec(select(RetractedLine).where(
+        col(RetractedLine.line_ref).in_(refs)))).all()} if lines else {}
+    if any((here.get(line.line_ref) or cancelled.get(line.line_ref) or line).ins != line.ins for line in lines):
         raise NotRestorable("La copie masque un soin que l'Assurance Maladie a envoyé ici pour un autre patient : "
                             "un soin ne change jamais de patient.")
+    # A line the insurer cancelled here stays cancelled: only its feed brings it back (importer.py).
+    lines = [line for line in lines if line.line_ref not in cancelled]
     filed = [ReimbursementLine(line_ref=line.line_ref, ins=line.ins, dossier_id=dossier.id, hidden=True,
                                **{name: getattr(line, name) for name in FIELDS})
              for line in lines if line.line_ref not in here]

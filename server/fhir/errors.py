@@ -15,13 +15,24 @@ NOT_FOUND = "Ressource introuvable, ou vous n'y avez pas accès."  # one answer 
 
 class FhirError(HTTPException):
     """A refusal of the API, said in French (safe to show as it is), as an OperationOutcome; `expression`: where in
-    what was sent, as FHIRPath (OperationOutcome.issue.expression: "Bundle.entry[6].resource")."""
+    what was sent, as FHIRPath (OperationOutcome.issue.expression: "Bundle.entry[6].resource"); `details`: one
+    issue each after the first (every problem of a file refused whole)."""
 
     def __init__(self, status_code: int, message: str, *, code: str | None = None,
-                 headers: dict[str, str] | None = None, expression: tuple[str, ...] = ()) -> None:
+                 headers: dict[str, str] | None = None, expression: tuple[str, ...] = (),
+                 details: tuple[str, ...] = ()) -> None:
         super().__init__(detail=message, status_code=status_code, headers=headers)
         self.code = code or CODES.get(status_code, "processing")
         self.expression = expression
+        self.details = details
+
+
+def size_limit(limit: int) -> str:
+    """A request's limit in bytes as a refusal says it: "64 Mo", "16 Ko"."""
+    for unit, size in (("Mo", 1024 * 1024), ("Ko", 1024)):
+        if limit >= size:
+            return f"{limit / size:g}\u00a0{unit}".replace(".", ",")
+    return f"{limit}\u00a0o"
 
 
 def bearer_challenge(error: str = "", *, scope: str = "") -> dict[str, str]:
@@ -37,10 +48,10 @@ def refused_token_challenge(authorization: str) -> dict[str, str]:
 
 
 def outcome_response(status: int, text: str, *, code: str | None = None, headers: dict[str, str] | None = None,
-                     expression: tuple[str, ...] = ()) -> Response:
+                     expression: tuple[str, ...] = (), details: tuple[str, ...] = ()) -> Response:
     if status == 401:
         headers = {**bearer_challenge(), **(headers or {})}
     body = outcome(text, code=code or CODES.get(status, "exception" if status >= 500 else "processing"),
-                   expression=expression)
+                   expression=expression, details=details)
     return Response(body.model_dump_json(exclude_none=True).encode(), status_code=status, media_type=FHIR_JSON,
                     headers=headers)

@@ -137,10 +137,13 @@ def document_reference(document: Document, *, patient: Patient, author: Professi
     })
 
 
-def outcome(text: str, *, code: str, severity: str = "error", expression: tuple[str, ...] = ()) -> OperationOutcome:
-    """An OperationOutcome with one issue, its diagnostics in French; `expression`: where, as FHIRPath."""
+def outcome(text: str, *, code: str, severity: str = "error", expression: tuple[str, ...] = (),
+            details: tuple[str, ...] = ()) -> OperationOutcome:
+    """An OperationOutcome whose first issue says `text`, its diagnostics in French (`expression`: where, as
+    FHIRPath), then an issue of the same kind for each of `details` (each problem of a file refused whole)."""
     issue = {"severity": severity, "code": code, "diagnostics": text, "expression": list(expression) or None}
-    return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [issue]})
+    more = [{"severity": severity, "code": code, "diagnostics": detail} for detail in details]
+    return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [issue, *more]})
 
 
 def number_read_as_date(raw: Any, value: Any, loc: tuple = ()) -> tuple | None:

@@ -19,6 +19,7 @@ from joserfc import jwt
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError, MissingClaimError
 from joserfc.jwk import JWKRegistry
 from joserfc.jws import extract_compact
+from litestar.types import Scope
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -147,9 +148,9 @@ async def exchange(session: AsyncSession, *, form: dict[str, str], token_url: st
     expires = datetime.fromtimestamp(token.claims["exp"], UTC)
     allowed = INSURER_PERMISSIONS if client.kind == "insurer" else PROFESSIONAL_PERMISSIONS
     granted = permissions(form.get("scope", "")) & allowed
-    if not granted:
-        raise TokenError("invalid_scope", "Aucune des portées demandées n'est permise à ce logiciel "
-                                          "(par exemple system/DocumentReference.cruds).")
+    if not granted:  # what this one may ask: a professional's software and the insurer's have nothing in common
+        raise TokenError("invalid_scope", "Aucune des portées demandées n'est permise à ce logiciel, qui peut "
+                                          f"demander : {scope_text(set(allowed))}.")
     await begin_write(session)
     session.add(ApiAssertion(key=_hash(f"{client.id}|{token.claims['jti']}"), expires_at=expires + CLOCK_SKEW))
     try:
@@ -184,6 +185,15 @@ class Caller:
     def via(self) -> str:
         """How the access log names the software ("via le logiciel « … »")."""
         return f"{VIA_SOFTWARE}{quoted_fr(self.client.name)}"
+
+
+LOGGED_CALLER = "carnet_api_caller"  # in the request scope's state: whom app.py's log line names
+
+
+def note_for_log(scope: Scope, caller: Caller) -> None:
+    """The server's log line of this request names the software that called (its client_id) and the account it acts
+    for, if any: opaque ids, as a person's request is logged by their account's (app.py)."""
+    scope.setdefault("state", {})[LOGGED_CALLER] = (caller.account.id if caller.account else "-", caller.client.id)
 
 
 async def caller_of(session: AsyncSession, authorization: str) -> Caller | None:

@@ -45,6 +45,18 @@ class ReimbursementLine(SQLModel, table=True):
     imported_at: datetime = Field(default_factory=utcnow)
 
 
+class RetractedLine(SQLModel, table=True):
+    """A line of reimbursed care the insurer sent and Carnet no longer holds: cancelled (layout.py's `annulation`),
+    or corrected to care older than Carnet keeps. Remembered so that a version processed no later (a file sent again,
+    a copy read back) does not bring it back, and a line never changes patient; purged with the care it stood for
+    (`care_date`: the latest of its versions', reimbursements/retention.py)."""
+
+    line_ref: str = Field(max_length=40, primary_key=True)
+    ins: str = Field(max_length=15)
+    care_date: date = Field(index=True)
+    processed_on: date
+
+
 # --- software that calls the FHIR API -------------------------------------------------
 
 

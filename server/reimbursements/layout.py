@@ -20,11 +20,21 @@ variable each column stands for is in brackets:
 | `depense` | what was paid, in euros: "30,00" or "30.00" [PRS_PAI_MNT] |
 | `base` | the reimbursement base [BSE_REM_BSE] |
 | `rembourse` | what the Assurance Maladie paid back [BSE_REM_MNT] |
+| `annulation` | optional last column: `oui` cancels the line (below); empty or `non` otherwise |
 
 A row is one line of the file: a field may be quoted (…;"Ecran 15"" pouces";…), but never spans lines.
 A file with any malformed or implausible line (care in the future or before the birth its INS says, more paid
-back than spent or than the base, a negative amount) is refused whole, every problem said with its line number,
-so a file is never half loaded.
+back than spent or than the base, a negative amount, an amount no care of its nomenclature costs: PLAUSIBLE_UNIT)
+is refused whole, every problem said with its line number (the first MAX_PROBLEMS, and how many more), so a file
+is never half loaded.
+
+A correction is the line sent again, same `id_ligne` and INS, with a later `date_traitement`: it replaces the
+line. A cancellation (the annulation of a décompte: care paid in error, a line sent for the wrong patient) is the
+line sent again the same way with `annulation` = `oui`: Carnet deletes the line from the dossier, and from what
+waits for one. The SNDS writes a cancellation as a line of opposite sign, to be added up with the first; Carnet
+keeps one version of each line, so here it is the line itself, marked, and amounts are never negative. Its other
+fields are read as any line's. Carnet remembers that the line was cancelled: a version processed no later than
+the cancellation (a file sent again) is ignored; only a version processed after it brings the line back.
 """
 
 from __future__ import annotations
@@ -51,6 +61,16 @@ CODES = {  # what a code of each nomenclature looks like
     "NABM": re.compile(r"[0-9]{4}"),
 }
 AMOUNT = re.compile(r"(?P<euros>[0-9]{1,7})(?:[.,](?P<cents>[0-9]{1,2}))?")
+# The most a unit of care of each nomenclature can cost (what was paid, and the base), in cents: a line beyond is an
+# error of the sending system (a field shifted, an amount typed in cents), which the patient would read as her care.
+# Set far above the dearest real care, since one line refused stops the whole file: the dearest NGAP unit is an
+# orthodontic semester (about 1 500 € with excess fees; a consultation or a nursing act costs tens of euros); a
+# biology act (NABM) a few hundred euros; a technical act (CCAM), surgery included, a few thousand with excess fees;
+# a device (LPP) tens of thousands (a cochlear implant, an electric wheelchair); a box of medicine (CIP13) a few
+# hundred thousand (an orphan medicine). Without the insurer's tariffs per code, no tighter bound is safe.
+PLAUSIBLE_UNIT = {"NGAP": 5_000_00, "NABM": 5_000_00, "CCAM": 50_000_00, "LPP": 200_000_00, "CIP13": 1_000_000_00}
+CANCEL = "annulation"  # the optional last column
+MAX_PROBLEMS = 50  # problems said one by one; beyond, how many more
 MAX_LINES = 1_000_000
 MAX_BYTES = 200 * 1024 * 1024
 MAX_LABEL = 200  # characters of a libellé, an exécutant, a prescripteur
@@ -65,11 +85,30 @@ EASTERNMOST = ZoneInfo("Indian/Reunion")
 
 
 class LayoutError(ValueError):
-    """The file does not follow the layout: every problem found, in French, with its line number."""
+    """The file does not follow the layout: the first MAX_PROBLEMS problems found, in French, each with its line
+    number, and how many more there are (`more`)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], more: int = 0) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.more = more
+
+    @property
+    def headline(self) -> str:
+        """What the answer says first: nothing loaded, and how many problems."""
+        total = len(self.problems) + self.more
+        counted = "1 problème" if total == 1 else f"{total} problèmes"
+        if self.more:
+            counted += f", dont les {len(self.problems)} premiers sont détaillés"
+        return f"Fichier refusé, rien n'a été chargé : {counted}."
+
+    @property
+    def said(self) -> list[str]:
+        """The problems one by one, then how many more: "… et 10 autres lignes refusées."."""
+        if not self.more:
+            return self.problems
+        more = "1 autre ligne refusée" if self.more == 1 else f"{self.more} autres lignes refusées"
+        return [*self.problems, f"… et {more}."]
 
 
 @dataclass(frozen=True)
@@ -89,6 +128,7 @@ class Line:
     spent_cents: int
     base_cents: int
     reimbursed_cents: int
+    cancelled: bool = False  # `annulation` = `oui`: the line is to be deleted
 
 
 def latest_care_day(now: datetime) -> date:
@@ -97,7 +137,8 @@ def latest_care_day(now: datetime) -> date:
 
 
 def read(data: bytes, *, today: date | None = None) -> list[Line]:
-    """Every line of a reimbursement file, or LayoutError saying what is wrong (first 50 problems).
+    """Every line of a reimbursement file, or LayoutError saying what is wrong (first MAX_PROBLEMS problems, and how
+    many more: the file is read to its end to count them).
 
     `today` is the latest date of care accepted, latest_care_day(now) unless given."""
     latest = today or latest_care_day(datetime.now(UTC))
@@ -110,11 +151,12 @@ def read(data: bytes, *, today: date | None = None) -> list[Line]:
     # Lines as the csv module ends them (\n, \r\n, \r), not str.splitlines, which also ends one at U+2028.
     raw_lines = io.StringIO(text, newline="")
     try:
-        header = _fields(next(raw_lines, ""))
+        header = tuple(h.strip().lower() for h in _fields(next(raw_lines, "")))
     except ValueError:
-        header = []
-    if tuple(h.strip().lower() for h in header) != COLUMNS:
-        raise LayoutError([f"Ligne 1 : l'en-tête doit être «\u00a0{';'.join(COLUMNS)}\u00a0»."])
+        header = ()
+    if header not in (COLUMNS, (*COLUMNS, CANCEL)):
+        raise LayoutError([f"Ligne 1 : l'en-tête doit être «\u00a0{';'.join(COLUMNS)}\u00a0», suivi ou non de "
+                           f"«\u00a0;{CANCEL}\u00a0»."])
     lines: list[Line] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -126,7 +168,7 @@ def read(data: bytes, *, today: date | None = None) -> list[Line]:
             if len(lines) + len(problems) >= MAX_LINES:
                 problems.append(f"Le fichier dépasse {_thousands(MAX_LINES)} lignes : découpez-le.")
                 break
-            line = _line(number, row, latest=latest)
+            line = _line(number, row, header, latest=latest)
         except ValueError as error:
             problems.append(f"Ligne {number} : {error}")
         else:
@@ -134,10 +176,8 @@ def read(data: bytes, *, today: date | None = None) -> list[Line]:
                 problems.append(f"Ligne {number} : l'identifiant {line.line_ref} figure déjà ligne {seen[line.line_ref]}.")
             seen[line.line_ref] = number
             lines.append(line)
-        if len(problems) >= 50:
-            break
     if problems:
-        raise LayoutError(problems)
+        raise LayoutError(problems[:MAX_PROBLEMS], more=max(0, len(problems) - MAX_PROBLEMS))
     return lines
 
 
@@ -158,10 +198,14 @@ def _fields(raw: str) -> list[str]:
                          "«\u00a0;\u00a0» ou de la fin de la ligne, et un guillemet à l'intérieur s'écrit «\u00a0\"\"\u00a0».") from None
 
 
-def _line(number: int, row: list[str], *, latest: date) -> Line:
-    if len(row) != len(COLUMNS):
-        raise ValueError(f"{len(row)} colonnes au lieu de {len(COLUMNS)}.")
-    cell = dict(zip(COLUMNS, (clean(value).strip() for value in row), strict=True))
+def _line(number: int, row: list[str], header: tuple[str, ...], *, latest: date) -> Line:
+    if len(row) != len(header):
+        raise ValueError(f"{len(row)} colonnes au lieu de {len(header)}.")
+    cell = dict(zip(header, (clean(value).strip() for value in row), strict=True))
+    cancel = cell.get(CANCEL, "").lower()
+    if cancel not in ("", "non", "oui"):
+        raise ValueError(f"la colonne «\u00a0{CANCEL}\u00a0» vaut «\u00a0oui\u00a0» pour annuler la ligne, "
+                         "«\u00a0non\u00a0» ou rien sinon.")
     ins = normalize_ins(cell["ins"])
     if not is_valid_ins(ins):
         raise ValueError("le matricule INS n'est pas valide.")
@@ -198,8 +242,13 @@ def _line(number: int, row: list[str], *, latest: date) -> Line:
     if reimbursed > base:
         raise ValueError(f"le montant remboursé ({_euros(reimbursed)}) dépasse la base de remboursement "
                          f"({_euros(base)}).")
+    quantity = int(cell["quantite"])
+    if max(spent, base) > quantity * PLAUSIBLE_UNIT[system]:
+        raise ValueError(f"{_euros(max(spent, base))} pour {quantity} {'unités' if quantity > 1 else 'unité'} "
+                         f"{system} n'est pas plausible (au plus {_euros(PLAUSIBLE_UNIT[system])} l'unité) : "
+                         "vérifiez le montant.")
     return Line(number, ins, line_ref, care, processed, system, code, label, performer, rpps, cell["prescripteur"],
-                int(cell["quantite"]), spent, base, reimbursed)
+                quantity, spent, base, reimbursed, cancel == "oui")
 
 
 def _date(value: str, what: str, *, latest: date) -> date:
@@ -228,7 +277,7 @@ def _cents(value: str, what: str) -> int:
 
 
 def _euros(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d}\u00a0€"
+    return f"{_thousands(cents // 100)},{cents % 100:02d}\u00a0€"
 
 
 def _thousands(number: int) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from anyio import to_thread
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
@@ -33,8 +34,9 @@ from ..models import paris_today, utcnow
 from ..access.managing import managed_dossier
 from ..access.reading import HOLDERS, DossierView, open_dossier
 from ..access.rule import visibility
-from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge
-from ..fhir.tokens import INSURER_SCOPE, caller_of
+from ..accesslog.audit import Actor
+from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge, size_limit
+from ..fhir.tokens import INSURER_SCOPE, caller_of, note_for_log
 from ..reimbursements import importer
 from ..reimbursements.hiding import set_line_hidden
 from ..reimbursements.history import KINDS, PERIODS, care_history, is_year
@@ -168,30 +170,40 @@ async def care_print(request: Request, db: AsyncSession, dossier_id: str, kind: 
 # --- the insurer's feed, sent by its system ---------------------------------------------------
 
 MAX_FEED_BYTES = 64 * 1024 * 1024  # ~400,000 lines; a bigger extract is sent in parts
+FEED_TOO_LARGE = (f"Le fichier dépasse {size_limit(MAX_FEED_BYTES)}, le plus qu'un envoi peut faire : découpez-le "
+                  "en plusieurs envois (chacun est chargé entier, ou refusé entier).")
 
 
 @post("/api/remboursements", request_max_body_size=MAX_FEED_BYTES, status_code=200)
 async def receive_feed(request: Request, db: AsyncSession) -> Response:
     """The Assurance Maladie's system sends a file in the layout of reimbursements/layout.py, with a bearer token
-    of the software the operator registered for it (`carnet logiciel assureur`): the same load as the command."""
+    of the software the operator registered for it (`carnet logiciel assureur`): the same load as the command, its
+    changes logged under the name it was registered with."""
     caller = await caller_of(db, request.headers.get("authorization", ""))
     if caller is None:
         raise FhirError(401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.",
                         headers=refused_token_challenge(request.headers.get("authorization", "")))
+    note_for_log(request.scope, caller)
     if not caller.may("remboursements", "c"):
         raise FhirError(403, f"Ce jeton n'a pas la portée {INSURER_SCOPE}.",
                         headers=bearer_challenge("insufficient_scope", scope=INSURER_SCOPE))
     if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "text/csv":
         raise FhirError(415, "Envoyez le fichier en text/csv (séparateur «\u00a0;\u00a0», UTF-8).")
     try:
+        body = await request.body()
+    except RequestEntityTooLarge:  # request_max_body_size, checked as the body is read
+        raise FhirError(413, FEED_TOO_LARGE) from None
+    try:
         # A 10,000-line file takes a second or more to read: in a thread, so the pages keep being served.
-        lines = await to_thread.run_sync(read, await request.body())
-        report = await importer.load(db, lines)  # refuses a line that would change patient, before writing
-    except LayoutError as error:
-        raise FhirError(422, "Fichier refusé, rien n'a été chargé : " + " ; ".join(error.problems)) from None
+        lines = await to_thread.run_sync(read, body)
+        # Refuses a line that would change patient, before writing.
+        report = await importer.load(db, lines, actor=Actor(None, "system", caller.client.name))
+    except LayoutError as error:  # one issue per problem, after the first that says nothing was loaded
+        raise FhirError(422, error.headline, details=tuple(error.said)) from None
     return Response({"ajoutees": report.added, "corrigees": report.replaced, "deja_chargees": report.unchanged,
-                     "plus_anciennes": report.older, "dossiers": report.dossiers, "sans_dossier": report.waiting,
-                     "trop_anciennes": report.too_old, "resume": report.summary()})
+                     "annulees": report.cancelled, "plus_anciennes": report.older, "dossiers": report.dossiers,
+                     "sans_dossier": report.waiting, "trop_anciennes": report.too_old, "retirees": report.removed,
+                     "annulations_sans_ligne": report.cancelled_unknown, "resume": report.summary()})
 
 
 routes = [my_care, care_page, care_csv, care_print, hide, receive_feed]

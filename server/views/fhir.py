@@ -16,10 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..fhir import documents, query
 from ..fhir.capability import OPERATION, capability_statement, smart_configuration, unsupported
-from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge
+from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge, size_limit
 from ..fhir.negotiation import binary_as_resource, require_json
 from ..fhir.resources import FHIR_JSON, WITHDRAWN, security_meta
-from ..fhir.tokens import Caller, TokenError, caller_of, exchange
+from ..fhir.tokens import Caller, TokenError, caller_of, exchange, note_for_log
 from ..text_input import encoded_control, read_json
 
 MAX_BUNDLE_BYTES = 30 * 1024 * 1024  # a 20 MB document, in base64, and its metadata
@@ -72,6 +72,7 @@ async def calling(request: Request, db: AsyncSession, resource: str, letter: str
     if caller is None:
         raise FhirError(401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.",
                         headers=refused_token_challenge(request.headers.get("authorization", "")))
+    note_for_log(request.scope, caller)
     if not caller.may(resource, letter) or caller.account is None:
         raise FhirError(403, f"Ce jeton n'a pas la portée system/{resource}.{letter} qu'il faut pour cette opération.",
                         headers=bearer_challenge("insufficient_scope", scope=f"system/{resource}.{letter}"))
@@ -82,12 +83,13 @@ async def body_of(request: Request, limit: int, kinds: tuple[str, ...]) -> bytes
     content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if content_type not in kinds:
         raise FhirError(415, f"Type de contenu attendu : {' ou '.join(kinds)}.")
+    too_large = FhirError(413, f"Requête trop volumineuse : {size_limit(limit)} au plus.")
     try:
         body = await request.body()
     except RequestEntityTooLarge:  # the route's request_max_body_size, checked as the body is read
-        raise FhirError(413, "Requête trop volumineuse.") from None
+        raise too_large from None
     if len(body) > limit:
-        raise FhirError(413, "Requête trop volumineuse.")
+        raise too_large
     return body
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from .i18n import N_
+
 if TYPE_CHECKING:
     from .models import Patient
 
@@ -74,6 +76,12 @@ class Identity:
     qualified: bool = False
     months: int = 0  # whole months and days of age, said for a baby (partials/age.html)
     days: int = 0
+
+    @property
+    def status(self) -> str:
+        """The INS's status as every page and the copy's summary say it after the number (partials/ins.html,
+        export/pdf.py), in French: the page translates it."""
+        return N_("qualifiée") if self.qualified else N_("non qualifiée")
 
 
 def identity_of(patient: Patient, *, today: date) -> Identity:

@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from . import search
 from .access.rule import Visibility
 from .facts import document_facts
-from .models import Document
+from .models import CATEGORIES, Document
 
 COUNT_CAP = 1000  # "1 000 documents ou plus": counting further would cost what the dossier weighs
 # How many documents a whole page shows at most of a list loaded further down ("Charger plus"): ten pages of 20.
@@ -311,6 +311,23 @@ async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Vi
     """How many documents this reader sees, up to COUNT_CAP + 1 (more is said as "1 000 ou plus")."""
     statement = _count_statement(shape_of(visible), bool(category))
     return (await session.exec(statement, params=reader_params(dossier_id, visible, category))).one()
+
+
+async def filter_categories(session: AsyncSession, *, dossier_id: str, visible: Visibility,
+                            chosen: str = "") -> list[str]:
+    """The categories a reader's timeline offers to filter by, in CATEGORIES' order: those the rule shows them
+    documents of (every one to the patient, a médecin traitant, an emergency access), those they wrote in, and the
+    one `chosen` (the page's, kept as asked). Another would answer "Aucun document" whatever the dossier holds, which
+    reads as if it held none. Their own, only for a reader who does not read every category, are the range of their
+    documents in ix_document_author_newest, never the dossier's (a DISTINCT made SQLite read the dossier's whole range
+    of ix_document_category_newest instead, for its order)."""
+    offered = {c for c in CATEGORIES if visible.sees_category(c)} | {chosen}
+    if len(offered & CATEGORIES.keys()) < len(CATEGORIES) and visible.author is not None:
+        written = await session.exec(select(_COLUMNS.category).where(
+            _COLUMNS.dossier_id == dossier_id, _COLUMNS.author_professional_id == visible.author,
+            _COLUMNS.deleted_at.is_(None)))
+        offered |= set(written.all())
+    return [c for c in CATEGORIES if c in offered]
 
 
 @cache

@@ -45,6 +45,22 @@ async def test_the_summary_is_an_ips_document_bundle_with_every_item(db, app, pa
     assert not person.identifier and patient.patient.ins not in bundle.model_dump_json()  # never qualified: no INS
 
 
+async def test_a_reader_of_the_lab_reports_has_the_glycemie_among_the_results_and_no_vital_sign(db, patient):
+    """The rule places a laboratory measure under "biologie" as the IPS files it, with the lab results (profile/kinds.py
+    item_categories): the summary of what such a reader sees holds it there, and no blood pressure."""
+    await items_of_every_kind(db, patient.dossier, None)
+    grant = GrantFacts(categories=frozenset({"biologie"}), starts_at=NOW, ends_at=None, revoked=False)
+    lab_view = visibility(Standing(professional_id="p", grants=(grant,)), DossierFacts(), NOW)
+    profile = await profile_of(db, dossier_id=patient.dossier.id, visible=lab_view)
+    bundle = summary_bundle(patient=patient.patient, profile=profile, documents=[], document_authors={}, base=ORIGIN,
+                            now=NOW)
+    sections = {s.title: s for s in bundle.entry[0].resource.section}
+    assert "Mesures" not in sections and len(sections["Résultats d'analyses"].entry) == 2  # of three, one hidden
+    observations = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Observation"]
+    assert {o.code.coding[0].code for o in observations} == {"2339-0"}  # glucose, no blood pressure panel
+    assert {o.category[0].coding[0].code for o in observations} == {"laboratory"}
+
+
 async def test_an_emergency_card_holds_only_its_sections_and_what_the_reader_sees(db, app, patient):
     await items_of_every_kind(db, patient.dossier, None)
     grant = GrantFacts(categories=frozenset({"ordonnance"}), starts_at=NOW, ends_at=None, revoked=False)

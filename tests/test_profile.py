@@ -15,7 +15,7 @@ from server.accesslog.audit import Actor
 from server.dossiers import InvalidInput
 from server.models import AccessEvent, ProfileItem
 from server.profile.items import ItemInput, add_item, delete_item, profile_of, set_item_hidden
-from server.profile.kinds import KINDS, ONE_AT_A_TIME, ORDER, PATIENTS_OWN, kinds_in
+from server.profile.kinds import KINDS, MEASURES, ONE_AT_A_TIME, ORDER, PATIENTS_OWN, kinds_in
 from server.profile.seen import item_facts
 from tests.conftest import new_professional
 from tests.test_access_rule import dossiers, standings
@@ -35,12 +35,15 @@ SAMPLES = {
     "organ_donation": ItemInput("organ_donation", label="donneur"),
     "contact": ItemInput("contact", label="Paul Martin", detail="Époux", phone="06 12 34 56 78"),
 }
+# A measure of the laboratory's, which falls under the lab reports as well as the synthèse (kinds.item_categories).
+LAB_SAMPLE = ItemInput("measurement", label="glucose", value="1,05")
 
 
 async def items_of_every_kind(db, dossier, author) -> list[ProfileItem]:
-    """Each kind twice (one hidden), once more written by a professional, and one deleted."""
+    """Each kind twice (one hidden), once more written by a professional, and one deleted; a laboratory measure
+    besides the blood pressure, the same."""
     made = []
-    for kind, data in SAMPLES.items():
+    for kind, data in [*SAMPLES.items(), ("measurement", LAB_SAMPLE)]:
         # A position is one at a time (items.ONE_AT_A_TIME); three as a copy read back holds them, made before.
         again = {"from_copy": kind in ONE_AT_A_TIME}
         made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, today=TODAY, **again))
@@ -96,11 +99,16 @@ COVERED = {
 }
 
 
+# Which measures it shows, beyond a kind it covers whole: the lab reports, the laboratory's (a glycémie, which the IPS
+# files with the lab results); the vital signs (weight, height, blood pressure) stay the synthèse's alone.
+MEASURES_COVERED = {category: set() for category in COVERED} | {"synthese": set(MEASURES), "biologie": {"glucose"}}
+
+
 @pytest.mark.parametrize("category", list(COVERED))
 def test_a_grant_of_one_category_shows_exactly_these_kinds_by_the_rule_its_query_and_its_wording(category):
-    from server.profile.kinds import profile_sections
+    from server.profile.kinds import measures_in, profile_sections
     from server.access.rule import DossierFacts, GrantFacts
-    from server.profile.seen import sees_kind
+    from server.profile.seen import seen_in_part, sees_kind
     grant = GrantFacts(categories=frozenset({category}), starts_at=NOW - timedelta(days=1), ends_at=None,
                        revoked=False)
     standing = Standing(professional_id="pro", grants=(grant,))
@@ -108,8 +116,15 @@ def test_a_grant_of_one_category_shows_exactly_these_kinds_by_the_rule_its_query
     by_rule = {k for k in KINDS if document_right(standing, DossierFacts(), item_facts(ProfileItem(kind=k)), NOW)}
     assert by_rule == {k for k in KINDS if visible.admits(item_facts(ProfileItem(kind=k)))} == COVERED[category]
     assert set(kinds_in(frozenset({category}))) == COVERED[category] == {k for k in KINDS if sees_kind(visible, k)}
+    measures = {m: item_facts(ProfileItem(kind="measurement", label=m)) for m in MEASURES}
+    by_rule = {m for m, facts in measures.items() if document_right(standing, DossierFacts(), facts, NOW)}
+    assert by_rule == {m for m, facts in measures.items() if visible.admits(facts)} == MEASURES_COVERED[category]
+    assert set(measures_in(frozenset({category}))) == MEASURES_COVERED[category]
+    part = set() if "measurement" in COVERED[category] else MEASURES_COVERED[category]
+    assert set(seen_in_part(visible, "measurement")) == part
     assert profile_sections(category) == ", ".join(
-        KINDS[k].title[:1].lower() + KINDS[k].title[1:] for k in ORDER if k in COVERED[category])
+        KINDS[k].title[:1].lower() + KINDS[k].title[1:] + (" (glycémie)" if k == "measurement" and part else "")
+        for k in ORDER if k in COVERED[category] or k == "measurement" and part)
 
 
 @pytest.mark.parametrize("data, message", [

@@ -10,15 +10,16 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import insert
-from sqlmodel import select
+from sqlalchemy import insert, update
+from sqlmodel import col, select
 
 from server.access.rule import Visibility
 from server.dossiers import create_professional
 from server.facts import document_facts
 from server.identifiers import rpps_with_key
-from server.listing import COUNT_CAP, count_documents, counted_documents_page, cursor, documents_page
-from server.models import Document, new_id, utcnow
+from server.listing import (COUNT_CAP, count_documents, counted_documents_page, cursor, documents_page,
+                            filter_categories)
+from server.models import CATEGORIES as ALL_CATEGORIES, Document, new_id, utcnow
 from tests.patient_helpers import Plans
 
 CATEGORIES = ["biologie", "imagerie", "ordonnance", "certificat"]
@@ -118,6 +119,34 @@ async def test_no_range_of_a_grants_page_walks_the_dossiers_whole_index(db, app,
     assert "ix_document_newest" not in plan and "SCAN document" not in plan, plan
     assert "COVERING INDEX ix_document_author_newest (dossier_id=? AND author_professional_id=?)" in plan, plan
     assert "ix_document_category_newest (dossier_id=? AND category=?)" in plan, plan
+
+
+async def test_the_filter_offers_a_readers_categories_and_their_own_through_their_range_alone(db, app, patient):
+    """"Filtrer" on a professional's timeline (an outside probe: a sage-femme with "Biologie" was offered
+    "Certificat", which answered "Aucun document"): what the rule shows them, what they wrote in (not deleted), the
+    category the page is filtered by; their own read from their range, never the dossier's."""
+    author = await create_professional(db, rpps=rpps_with_key("1000000002"), given_name="Hélène", family_name="Roux",
+                                       profession="sage-femme", city="Lyon")
+    documents = await mixed_dossier(db, patient.dossier, [author.id], count=300)
+    written = {d.category for d in documents if d.author_professional_id == author.id and d.deleted_at is None}
+    assert written == set(CATEGORIES)
+    gone = [d for d in documents if d.author_professional_id == author.id and d.category == "certificat"]
+    await db.exec(update(Document).where(col(Document.id).in_([d.id for d in gone])).values(deleted_at=utcnow()))
+    await db.commit()
+    lab = Visibility(general=True, categories=frozenset({"biologie"}), author=author.id)
+    offered = await filter_categories(db, dossier_id=patient.dossier.id, visible=lab)
+    assert offered == ["ordonnance", "biologie", "imagerie"]  # CATEGORIES' order; no certificate left of hers
+    other = Visibility(general=True, categories=frozenset({"biologie"}), author="nobody")
+    assert await filter_categories(db, dossier_id=patient.dossier.id, visible=other) == ["biologie"]
+    assert await filter_categories(db, dossier_id=patient.dossier.id, visible=other, chosen="certificat") == [
+        "biologie", "certificat"]
+    every = Visibility(general=True, hidden_too=True, author=author.id)  # a médecin traitant's, an emergency's
+    assert await filter_categories(db, dossier_id=patient.dossier.id, visible=every) == list(ALL_CATEGORIES)
+    if db.bind.dialect.name == "sqlite":
+        with Plans(app.state.engine) as seen:
+            await filter_categories(db, dossier_id=patient.dossier.id, visible=lab)
+        [(_, plan)] = seen.plans
+        assert "COVERING INDEX ix_document_author_newest (dossier_id=? AND author_professional_id=?)" in plan, plan
 
 
 async def test_migration_0030_gives_the_authors_index_what_the_rule_reads_and_back(db, app, patient):

@@ -140,7 +140,7 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
             if resource["resourceType"] == "FamilyMemberHistory" and item.author_professional_id in profile.authors:
                 rpps = profile.authors[item.author_professional_id].rpps
                 extensions.append({"url": DECLARED_BY_EXTENSION, "valueReference": {"reference": practitioners[rpps]}})
-            if extensions:  # after a Procedure's own (fhir/ips.py PROCEDURE_RECORDED)
+            if extensions:  # after a resource's own (fhir/ips.py: a Procedure's, an Immunization's)
                 resource["extension"] = resource.get("extension", []) + extensions
     return Bundle.model_validate(data)
 

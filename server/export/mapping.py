@@ -13,7 +13,8 @@ from datetime import date, datetime
 
 from ..authors import RELATIVE
 from ..dossiers import InvalidInput
-from ..fhir.ips import ITEM_SYSTEM, KIND_SYSTEM, OBSERVATION_CODES, PROCEDURE_RECORDED, SEVERITY
+from ..fhir.ips import (IMMUNIZATION_SOURCE, ITEM_SYSTEM, KIND_SYSTEM, OBSERVATION_CODES, PROCEDURE_RECORDED,
+                        SEVERITY)
 from ..fhir.resources import CATEGORY_SYSTEM, IDNAT_PS_SYSTEM, LOINC, TYPES, WITHDRAWN
 from ..models import Professional
 from ..profile.items import ItemInput, check
@@ -169,8 +170,8 @@ def written_by(resource: dict) -> dict | None:
         return resource.get("recorder")
     if kind == "MedicationStatement":
         return resource.get("informationSource")
-    if kind == "Immunization":
-        return (resource.get("performer") or [{}])[0].get("actor")
+    if kind == "Immunization":  # or its performer, in a copy made until 2026-12-06
+        return extension(resource, IMMUNIZATION_SOURCE) or (resource.get("performer") or [{}])[0].get("actor")
     if kind == "Observation":
         return (resource.get("performer") or [None])[0]
     return extension(resource, DECLARED_BY_EXTENSION)  # FamilyMemberHistory: FHIR has no author element

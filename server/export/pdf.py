@@ -11,11 +11,12 @@ from fpdf.enums import XPos, YPos
 from PIL import ImageFont
 
 from ..dossiers import author_title
+from ..identifiers import identity_of
 from ..models import CATEGORIES, Document, Patient
 from ..profile.items import Profile
 from ..profile.wording import describe, in_reading_order
 from ..profile.kinds import KINDS, NATURES, ORDER
-from ..templating import date_fr, datetime_fr, de
+from ..templating import PARIS, date_fr, datetime_fr, de
 from .carefiles import CARE_CSV_NAME, CARE_FHIR_NAME
 
 NBSP = "\u00a0"
@@ -109,7 +110,9 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
     pdf.heading(f"Synthèse du dossier {de(name)}", size=17)
     born = "Née" if patient.sex == "F" else "Né"
     pdf.paragraph(f"{born} le {day(patient.birth_date)}")
-    pdf.paragraph(f"INS (matricule national de santé){NBSP}: {patient.ins}")
+    # As the pages name it, with its status (a professional's identity band): the number whole on its line.
+    identity = identity_of(patient, today=now.astimezone(PARIS).date())
+    pdf.paragraph(f"Matricule INS{NBSP}: {identity.ins.replace(' ', NBSP)} ({identity.status})")
     pdf.set_text_color(*GREY)
     made = "Copie complète du dossier" if whole else "Copie du dossier, telle que vous le voyez,"
     pdf.paragraph(f"{made} faite le {when(now)}. Ce document résume ce que l'archive "

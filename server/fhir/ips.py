@@ -71,14 +71,20 @@ REQUIRED = {"allergy", "treatment", "current"}
 OBSERVATION_CODES = {"weight": ("29463-7", "Body weight"), "height": ("8302-2", "Body height"),
                      "blood_pressure": ("85354-9", "Blood pressure panel"),
                      "glucose": ("2339-0", "Glucose [Mass/volume] in Blood")}
-# A measure from a blood sample is a laboratory result (IPS "Results" section, category laboratory), not a vital sign.
-LABORATORY = {"glucose"}
+# A measure from a blood sample is a laboratory result (IPS "Results" section, category laboratory), not a vital sign:
+# those kinds.Measure says are the laboratory's, which the rule places under the lab reports too.
+LABORATORY = frozenset(code for code, measure in MEASURES.items() if measure.laboratory)
 BLOOD_PRESSURE_PARTS = (("8480-6", "Systolic blood pressure"), ("8462-4", "Diastolic blood pressure"))
 UCUM_UNITS = {"kg": "kg", "cm": "cm", "mmHg": "mm[Hg]", "g/L": "g/L"}
 # A vaccination the patient declared: not from the one who gave it (primarySource false), but from their memory
 # or card; R4B has no "informationSource" on Immunization, and `performer` would say the patient injected it.
 PATIENT_REPORTED = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/immunization-origin",
                                 "code": "recall", "display": "Parent/Guardian/Patient Recall"}]}
+# A vaccination a professional declared: who recorded it, not who gave it (a doctor notes in 2026 a dose given in
+# 2018, elsewhere): "performer", "who performed the immunization event", is not known, nor whether the record is
+# the giver's own (primarySource). R4B's Immunization has no element for its recorder; R5's `informationSource`
+# ("the source of the vaccine event"), by its cross-version extension, as Procedure.recorded above.
+IMMUNIZATION_SOURCE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Immunization.informationSource"
 LEVELS = "NRV"  # v3 Confidentiality, from normal to very restricted
 SEVERITY = {"faible": "mild", "moderee": "moderate", "severe": "severe"}
 
@@ -172,7 +178,7 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
                         "lotNumber": item.lot or None}
         if declared["reference"] == patient_ref:
             return {**immunization, "primarySource": False, "reportOrigin": PATIENT_REPORTED}
-        return {**immunization, "performer": [{"actor": declared}]}
+        return {**immunization, "extension": [{"url": IMMUNIZATION_SOURCE, "valueReference": declared}]}
     if item.kind == "measurement":
         code, display = OBSERVATION_CODES[item.label]
         unit = UCUM_UNITS[item.unit]

@@ -1,6 +1,6 @@
 """The kinds of item a profil médical holds: their French names (marked for the catalogue, translated where
 shown), the fields each uses, and the document categories under which the rule places each kind (a grant of any of
-them covers the kind's items)."""
+them covers the kind's items), and a laboratory measure under the lab reports' too (item_categories)."""
 
 from __future__ import annotations
 
@@ -101,29 +101,64 @@ class Measure:
     low: float  # plausible bounds: a value outside is a typing error, refused
     high: float
     second: str = ""  # the second value's name (a blood pressure's diastolic)
+    # Measured by a laboratory on a sample (a glycémie), not on the patient (a weight, a blood pressure): a lab
+    # result, which the IPS files under its results (fhir/ips.py) and the rule under the lab reports (item_categories).
+    laboratory: bool = False
 
 
 MEASURES: dict[str, Measure] = {m.code: m for m in (
     Measure("weight", N_("Poids"), "kg", 0.3, 400),
     Measure("height", N_("Taille"), "cm", 20, 250),
     Measure("blood_pressure", N_("Tension artérielle"), "mmHg", 50, 280, second="diastolique"),
-    Measure("glucose", N_("Glycémie"), "g/L", 0.2, 6),
+    Measure("glucose", N_("Glycémie"), "g/L", 0.2, 6, laboratory=True),
 )}
 DONATION = {"donneur": N_("Favorable au don d'organes"),
             "refus": N_("Opposé au don d'organes")}  # what she states; the registry is hers to join (the form says it)
 
 
+LAB_RESULTS = "biologie"  # the document category of lab reports
+
+
+def item_categories(kind: str, label: str = "") -> tuple[str, ...]:
+    """The document categories under which the rule places an item, its kind's own first: a grant of any of them
+    covers it. A laboratory measure falls under the lab reports' too: whoever reads the biologie reads the glycémie it
+    reports, as the IPS files it with the lab results; not the weight or the blood pressure, which are vital signs
+    taken on the patient, and stay the synthèse's with the rest of the measurements."""
+    measure = MEASURES.get(label) if kind == "measurement" else None
+    return KINDS[kind].categories + ((LAB_RESULTS,) if measure is not None and measure.laboratory else ())
+
+
 def kinds_in(categories: frozenset[str]) -> list[str]:
-    """The kinds of item a set of document categories covers, in reading order."""
+    """The kinds of item a set of document categories covers whole, in reading order."""
     return [code for code in ORDER if not categories.isdisjoint(KINDS[code].categories)]
+
+
+def measures_in(categories: frozenset[str]) -> list[str]:
+    """The measures a set of document categories covers (item_categories), in MEASURES' order: every one where it
+    covers the measurements whole, the laboratory's alone for "biologie"."""
+    return [code for code in MEASURES if not categories.isdisjoint(item_categories("measurement", code))]
+
+
+def measure_names(codes: list[str]) -> str:
+    """Measures in a sentence, in the request's language: "glycémie", "poids, glycémie"."""
+    return ", ".join(_(MEASURES[c].label).lower() for c in codes)
 
 
 def profile_sections(categories: str) -> str:
     """The sections of the profil médical these categories (codes, comma-separated) open besides their documents
     (profile/kinds.py), in the request's language and reading order: "allergies et intolérances, traitements en
-    cours"; "" for none."""
-    titles = (_(KINDS[k].title) for k in kinds_in(frozenset(categories.split(","))))
-    return ", ".join(t[:1].lower() + t[1:] for t in titles)
+    cours"; a section opened in part says which of its items: "mesures (glycémie)"; "" for none."""
+    chosen = frozenset(categories.split(","))
+    whole, measures = kinds_in(chosen), measures_in(chosen)
+    titles = []
+    for kind in ORDER:
+        title = _(KINDS[kind].title)
+        title = title[:1].lower() + title[1:]
+        if kind in whole:
+            titles.append(title)
+        elif kind == "measurement" and measures:
+            titles.append(f"{title} ({measure_names(measures)})")
+    return ", ".join(titles)
 
 
 def profile_scope(categories: str) -> str:

@@ -1,4 +1,5 @@
-"""A profile item under the one rule: for `access/rule.py`, a document of its kind's categories, written by its author,
+"""A profile item under the one rule: for `access/rule.py`, a document of its categories (kinds.item_categories: its
+kind's, and the lab reports' for a laboratory measure), written by its author,
 and kept from a minor's parents when its author kept it, or kept anything else of the dossier, from them
 (caregivers/confidential.py)."""
 
@@ -11,14 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.rule import DocumentFacts, Visibility
 from ..models import Document, ProfileItem
-from .kinds import KINDS, kinds_in
+from .kinds import KINDS, MEASURES, item_categories, kinds_in, measures_in
 
 
 def item_facts(item: ProfileItem, kept_authors: frozenset[str] = frozenset()) -> DocumentFacts:
-    """What the rule decides an item on: as a document of its kind's categories, by its author. Kept from a minor's
-    parents when its author kept it, or kept a document or an item of the dossier from them (`kept_authors`, the
-    dossier's: every trace of such a professional is, caregivers/confidential.py)."""
-    own, *others = KINDS[item.kind].categories
+    """What the rule decides an item on: as a document of its categories (kinds.item_categories), by its author. Kept
+    from a minor's parents when its author kept it, or kept a document or an item of the dossier from them
+    (`kept_authors`, the dossier's: every trace of such a professional is, caregivers/confidential.py)."""
+    own, *others = item_categories(item.kind, item.label)
     return DocumentFacts(category=own, also_under=frozenset(others), hidden=item.hidden,
                          deleted=item.deleted_at is not None, author_professional_id=item.author_professional_id,
                          hidden_from_representatives=item.hidden_from_representatives
@@ -29,6 +30,14 @@ def sees_kind(visible: Visibility, kind: str) -> bool:
     """Whether this reader's access covers a kind of item (every one not hidden), beyond those they declared: a
     kind it does not cover is named to them as not shared, the same whether it holds anything or not."""
     return any(visible.sees_category(c) for c in KINDS[kind].categories)
+
+
+def seen_in_part(visible: Visibility, kind: str) -> list[str]:
+    """The measures this reader's access covers of a kind it does not cover whole (a grant of "biologie": the
+    glycémie, not the weight): the section is named to them as shared in part, and says with what."""
+    if kind != "measurement" or sees_kind(visible, kind):
+        return []
+    return [code for code in MEASURES if any(visible.sees_category(c) for c in item_categories(kind, code))]
 
 
 def visible_items_clause(visible: Visibility) -> ColumnElement[bool]:
@@ -62,11 +71,22 @@ def _seen_items(visible: Visibility) -> ColumnElement[bool]:
         if not visible.hidden_too:
             conditions.append(col(ProfileItem.hidden).is_(False))
         if visible.categories is not None:
-            conditions.append(col(ProfileItem.kind).in_(kinds_in(visible.categories)))
+            conditions.append(_under(visible.categories))
         if visible.kept_categories is not None:  # a grant a parent gave opens nothing kept from them
-            conditions.append(or_(not_(_kept()), col(ProfileItem.kind).in_(kinds_in(visible.kept_categories))))
+            conditions.append(or_(not_(_kept()), _under(visible.kept_categories)))
         either.append(and_(*conditions) if conditions else true())
     return and_(col(ProfileItem.deleted_at).is_(None), or_(*either) if either else false())
+
+
+def _under(categories: frozenset[str]) -> ColumnElement[bool]:
+    """An item that falls under one of these categories (item_categories), in SQL: a kind they cover whole, or a
+    measure they cover of a kind they do not."""
+    kinds = kinds_in(categories)
+    measures = [] if "measurement" in kinds else measures_in(categories)
+    whole = col(ProfileItem.kind).in_(kinds)
+    if not measures:
+        return whole
+    return or_(whole, and_(col(ProfileItem.kind) == "measurement", col(ProfileItem.label).in_(measures)))
 
 
 async def seen_item(session: AsyncSession, *, dossier_id: str, item_id: str, visible: Visibility) -> ProfileItem | None:

@@ -31,9 +31,9 @@ from ..models import Account, Document, Professional, ProfileItem, paris_today, 
 from ..professionals.uploads import WRITE_RIGHTS
 from ..profile.charts import charts_of
 from ..profile.items import Profile, profile_of
-from ..profile.seen import sees_kind
+from ..profile.seen import seen_in_part, sees_kind
 from ..profile.wording import in_reading_order, name
-from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES, ONE_AT_A_TIME, ORDER, SEVERITIES, offered
+from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES, ONE_AT_A_TIME, ORDER, SEVERITIES, measure_names, offered
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, open_dossier
 from ..templating import PARIS
@@ -104,14 +104,17 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
     # same whether it holds anything or not (left out, or empty, it would read as "none known").
     age = age_on(view.patient.birth_date, paris_today())
     kinds = [k for k in ORDER if offered(k, age) or profile.by_kind.get(k)]
-    unshared = frozenset(k for k in kinds if not sees_kind(view.visible, k))
+    # A section their access covers in part (a grant of "biologie": the glycémie of the measurements) says which part.
+    partly = {k: measure_names(part) for k in kinds if (part := seen_in_part(view.visible, k))}
+    unshared = frozenset(k for k in kinds if not sees_kind(view.visible, k) and k not in partly)
     sections = [(KINDS[k], in_reading_order(k, profile.by_kind.get(k, []))) for k in kinds]
     items = [i for _, found in sections for i in found]
     # One position on organ donation at a time (items.ONE_AT_A_TIME): none offered beside the one shown.
     addable = [k for k in ORDER if adds and offered(k, age, by_professional=not holder)
                and not (k in ONE_AT_A_TIME and profile.by_kind.get(k))]
     return {
-        "view": view, "sections": sections, "unshared": unshared, "shares_none": len(unshared) == len(kinds),
+        "view": view, "sections": sections, "unshared": unshared, "partly": partly,
+        "shares_none": len(unshared) == len(kinds),
         "may_add": bool(addable), "addable": addable,
         "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
         "charts": charts_of(i for i in items if i.kind == "measurement"),
@@ -124,8 +127,8 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
 
 async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: dict[str, Professional],
                       account: Account) -> dict[str, str]:
-    """Who declared each item, as the reader is told: "vous", "Dr Claire Bernard", "Nathalie Roche, pharmacienne",
-    "Paul Martin"."""
+    """Who declared each item, as the reader is told before the day it was: "vous", "Dr Claire Bernard", "Nathalie
+    Roche, pharmacienne," (the incise closed), "Paul Martin"."""
     found = await adders_of(db, items)
     labels = {}
     for item in items:
@@ -133,7 +136,7 @@ async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: di
         if item.author_professional_id:
             author = authors.get(item.author_professional_id)
             label = (_("vous") if item.author_professional_id == account.professional_id
-                     else author_title(author) if author else _("un professionnel"))
+                     else author_title(author, mid_sentence=True) if author else _("un professionnel"))
         elif adder is not None:
             label = _("vous") if adder.account_id and adder.account_id == account.id else adder.name
         else:

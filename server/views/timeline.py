@@ -20,7 +20,8 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..authors import author_labels
 from ..identifiers import identity_of
-from ..listing import COUNT_CAP, LOADED_CAP, Loaded, cursor, documents_page, loaded_documents, search_page
+from ..listing import (COUNT_CAP, LOADED_CAP, Loaded, cursor, documents_page, filter_categories, loaded_documents,
+                       search_page)
 from ..access.emergencies import emergencies_to_review
 from ..access.reading import HOLDERS, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
@@ -94,6 +95,9 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "total": loaded.total,
         "count_cap": SEARCH_CAP if ranked else COUNT_CAP,
         "category": category,
+        # What a whole page's "Filtrer" offers: to a professional, the categories they may read or wrote in.
+        "categories": await filter_categories(db, dossier_id=dossier_id, visible=view.visible,
+                                              chosen=category) if whole_page else [],
         "query": query,
         "page": page,
         "more_id": documents[-1].id if documents else "",

@@ -76,6 +76,12 @@ async def test_the_patient_downloads_the_lines_her_filters_keep_with_what_remain
     # A year Carnet keeps no care of is no filter: the 24 months, as the page's first.
     _, every = rows_of(await client.get(f"{base}.csv?periode={this_year - 5}"))
     assert len(every) == 3
+    # Digits of other scripts are no year (a 500 for superscripts, which int() refuses; "٢٠٢٥" read as 2025).
+    for year in ("\u00b2\u2070\u00b2\u2075", "\u0662\u0660\u0662\u0665"):
+        for suffix in ("", ".csv", "/imprimer"):
+            answer = await client.get(f"{base}{suffix}", params={"periode": year})
+            assert answer.status_code == 200, (suffix, year)
+        assert len(rows_of(await client.get(f"{base}.csv", params={"periode": year}))[1]) == 3
 
     # A professional who reads the care gets no file of it, nor its printed page: their own software keeps it.
     pro = await new_professional(db)
@@ -119,3 +125,20 @@ async def test_a_parent_s_file_and_years_tell_nothing_of_care_kept_from_parents(
     assert [row["libellé"] for row in rows] == ["Collyre antiallergique"]
     _, none = rows_of(await client.get(f"{base}.csv?periode={last_year}"))
     assert none == []
+
+
+async def test_the_file_holds_every_line_past_what_the_page_shows(client, db, patient):
+    """The page shows MAX_LINES and says so; the file held the same and said nothing (the review's find): a nurse's
+    daily care passes 2,000 lines in two years. It is read a batch at a time, as the copy's."""
+    from server.reimbursements.history import MAX_LINES
+
+    today = paris_today()
+    ins = patient.patient.ins
+    await importer.load(db, read("\n".join([HEADER, *(
+        feed_line(ins, f"N{n}", date.fromordinal(today.toordinal() - 1 - n % 600), system="NGAP", code="AMI",
+                  label="Soins infirmiers", spent="3,15", reimbursed="1,89") for n in range(MAX_LINES + 5))]).encode()))
+    await activate(client, patient)
+    page = await client.get(f"/dossiers/{patient.dossier.id}/soins")
+    assert page.status_code == 200
+    _, rows = rows_of(await client.get(f"/dossiers/{patient.dossier.id}/soins.csv"))
+    assert len(rows) == MAX_LINES + 5

@@ -375,7 +375,9 @@ async def test_mes_patients_finds_a_patient_by_birth_date_alone_or_with_her_name
                          ("23 juillet 1950", ["LEFÈVRE"]), ("23 Juil. 1950", ["LEFÈVRE"]), ("3 février 1950", ["LEFORT"]),
                          ("23 juillet", ["LEFÈVRE", "MARTIN"]), ("1er février 1950", []), ("1950-07-23", ["LEFÈVRE"]),
                          ("23071950", ["LEFÈVRE"]), ("19500723", ["LEFÈVRE"]), ("230750", ["LEFÈVRE"]),
-                         ("23/07/50", ["LEFÈVRE"]), ("23/07/84", ["MARTIN"]), ("lefevre 23 juillet", ["LEFÈVRE"])):
+                         ("23/07/50", ["LEFÈVRE"]), ("23/07/84", ["MARTIN"]), ("lefevre 23 juillet", ["LEFÈVRE"]),
+                         ("23 juil.", ["LEFÈVRE", "MARTIN"]), ("3 févr.", ["LEFORT"]), ("23 juil. 50", ["LEFÈVRE"]),
+                         ("lef 23 juil.", ["LEFÈVRE"])):
         sent = await post_form(client, "/pro/recherche", {"q": query}, follow_redirects=False)
         address = sent.headers["location"]
         assert urlsplit(address).path == "/pro", address

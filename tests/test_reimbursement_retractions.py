@@ -249,3 +249,66 @@ async def test_a_cancelled_line_is_forgotten_once_its_care_is_older_than_carnet_
     assert (await db.exec(select(RetractedLine.line_ref))).all() == ["F1"]
     await purge_aged_care(db, today=paris_today() + timedelta(days=2 * 365))
     assert (await db.exec(select(RetractedLine.line_ref))).all() == []
+
+
+def cancelling(*rows: str) -> str:
+    return "\n".join([f"{HEADER};annulation", *(f"{row};oui" for row in rows)]) + "\n"
+
+
+async def test_a_cancellation_sent_again_later_keeps_out_a_version_processed_between(db, patient):
+    """The insurer's latest word holds: a line cancelled, then cancelled again later, is not brought back by a
+    version processed between the two (the review's find: the first cancellation's date stayed)."""
+    from server.models import ReimbursementLine, RetractedLine
+    from server.reimbursements import importer
+    from server.reimbursements.layout import read
+
+    ins = patient.patient.ins
+    await importer.load(db, read(feed(line(ins, "Z1", days=30, processed=20)).encode()))
+    await importer.load(db, read(cancelling(line(ins, "Z1", days=30, processed=15)).encode()))
+    await importer.load(db, read(cancelling(line(ins, "Z1", days=30, processed=5)).encode()))
+    between = await importer.load(db, read(feed(line(ins, "Z1", days=30, processed=10)).encode()))
+    assert (between.added, between.older) == (0, 1)
+    assert (await db.exec(select(ReimbursementLine.line_ref))).all() == []
+    assert [row.processed_on for row in (await db.exec(select(RetractedLine))).all()] == \
+        [paris_today() - timedelta(days=5)]
+
+
+async def test_two_files_at_once_are_loaded_one_after_the_other(app, db, patient, monkeypatch):
+    """On PostgreSQL, two loads decided from the same rows: a cancellation and a later correction of one line both
+    answered, the log said both, and the correction was lost (its UPDATE found no row); one cancellation sent twice
+    at once failed on the other's row (a 500). Each batch now holds the feed's lock (SQLite's write lock did)."""
+    import asyncio
+
+    from server.accesslog import audit
+    from server.models import ReimbursementLine, RetractedLine
+    from server.reimbursements import importer
+    from server.reimbursements.layout import read
+
+    decided = audit.append_each
+
+    async def slowly(*args, **kwargs):  # what was decided waits a little before it is written: the two overlap
+        await asyncio.sleep(0.3)
+        return await decided(*args, **kwargs)
+
+    monkeypatch.setattr(importer.audit, "append_each", slowly)
+    ins = patient.patient.ins
+    await importer.load(db, read(feed(line(ins, "K1", days=30, processed=20)).encode()))
+    await db.commit()
+
+    async def load(text: str):
+        async with app.state.sessionmaker() as session:
+            return await importer.load(session, read(text.encode()))
+
+    cancel = cancelling(line(ins, "K1", days=30, processed=15))
+    correct = feed(line(ins, "K1", days=30, processed=2, reimbursed="21,00"))
+    await asyncio.gather(load(cancel), load(correct))
+    # In either order the correction, processed after the cancellation, is the line's last word.
+    await db.rollback()  # what the two sessions committed, not this one's earlier snapshot
+    assert (await db.exec(select(ReimbursementLine.line_ref, ReimbursementLine.reimbursed_cents))).all() == \
+        [("K1", 2100)]
+    assert (await db.exec(select(RetractedLine))).all() == []
+    twice = cancelling(line(ins, "K9", days=30, processed=15))
+    reports = await asyncio.gather(load(twice), load(twice))
+    assert sorted(len(report.cancelled_unknown) for report in reports) == [0, 1]
+    await db.rollback()
+    assert [row.line_ref for row in (await db.exec(select(RetractedLine))).all()] == ["K9"]

@@ -108,7 +108,7 @@ BIRTH_DATE = re.compile(r"(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})(?:[/.-](?P<yea
                         r"|(?P<packed>\d{6}|\d{8})|(?P<born_in>\d{4})")
 # A day, a month's name or its first letters (at least three, naming one month), and maybe the year: made "23/07/1950"
 # before the words are read, so that a name like "Mai" or "Mars" alone stays a name.
-SPELLED_DATE = re.compile(r"\b(?P<day>1er|\d{1,2})\s+(?P<month>[a-z]{3,})\.?(?:\s+(?P<year>\d{4}))?\b")
+SPELLED_DATE = re.compile(r"\b(?P<day>1er|\d{1,2})\s+(?P<month>[a-z]{3,})\.?(?:\s+(?P<year>\d{4}|\d{2}))?(?=\s|$)")
 MONTHS = ["janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre",
           "decembre"]
 

@@ -3,6 +3,8 @@ month, with totals."""
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -86,9 +88,13 @@ def kept_since(today: date) -> date:
     return months_back(today, KEPT_MONTHS)
 
 
+YEAR = re.compile(r"[0-9]{4}")
+
+
 def is_year(period: str, today: date) -> bool:
     """Whether `period` is a calendar year Carnet may hold care of on `today` (of KEPT_MONTHS, this one included)."""
-    return period.isdigit() and kept_since(today).year <= int(period) <= today.year
+    # Four ASCII digits: str.isdigit also takes "²⁰²⁵", which int() refuses, and "٢٠٢٥", which it reads as 2025.
+    return YEAR.fullmatch(period) is not None and kept_since(today).year <= int(period) <= today.year
 
 
 def bounds(period: str, today: date) -> tuple[date, date | None]:

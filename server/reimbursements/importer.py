@@ -20,12 +20,13 @@ another person's care.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, insert, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +38,7 @@ from .history import KEPT_MONTHS, kept_since
 from .layout import MAX_PROBLEMS, LayoutError, Line
 
 INSURER = audit.Actor(None, "system", "Assurance Maladie")
+FEED_LOCK = int.from_bytes(hashlib.sha256(b"carnet/reimbursements/feed").digest()[:8], "big", signed=True)
 BATCH = 500  # lines per transaction: a dossier's chain lock is held for one batch at most
 TABLE = ReimbursementLine.__table__  # type: ignore[attr-defined]  # Core statements: 500 rows, no 500 models
 FIELDS = ("care_date", "processed_on", "code_system", "code", "label", "performer", "performer_rpps", "prescriber",
@@ -146,6 +148,11 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
         select(Patient.ins, Dossier.id).join(Dossier, col(Dossier.patient_id) == Patient.id)
         .where(col(Patient.ins).in_({line.ins for line in batch})))).all())
     await audit.begin_chained(session)
+    if session.get_bind().dialect.name == "postgresql":
+        # One batch of the feed at a time, as SQLite's write lock has it: the decisions below are made from what
+        # this reads, and two loads deciding from the same rows (a cancellation and a correction of one line, one
+        # cancellation sent twice at once) wrote over each other, or one failed on the other's row.
+        await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=FEED_LOCK))  # type: ignore[call-overload]
     # Read again under the lock: another load may have written some of these lines since.
     kept_columns = [TABLE.c.line_ref, TABLE.c.ins, TABLE.c.dossier_id, *(TABLE.c[name] for name in FIELDS)]
     connection = await session.connection()  # Core rows and executemany: no model built per line
@@ -160,6 +167,7 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
     deleted: list[str] = []  # line_refs whose kept version goes
     retracted: list[dict] = []  # RetractedLine rows to write
     back: list[str] = []  # line_refs cancelled once, sent again after their cancellation
+    moved: list[dict] = []  # cancellations sent again, processed later: the later date holds
     changes: Counter[tuple[str, str]] = Counter()  # (dossier_id, action): lines
     for line in batch:
         dossier_id = dossier_of.get(line.ins)
@@ -177,7 +185,10 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
                 report.older += 1
             continue
         if line.cancelled or (too_old and kept is not None):
-            if cancelled is not None:  # cancelled again
+            if cancelled is not None:  # cancelled again: the latest word holds, a version before it stays out
+                if line.processed_on > cancelled.processed_on:
+                    moved.append({"ref": line.line_ref, "processed_on": line.processed_on,
+                                  "care_date": max(line.care_date, cancelled.care_date)})
                 report.unchanged += 1
                 continue
             retracted.append({"line_ref": line.line_ref, "ins": line.ins, "processed_on": line.processed_on,
@@ -225,6 +236,10 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
         await connection.execute(insert(RETRACTED), retracted)
     if back:
         await connection.execute(delete(RETRACTED).where(RETRACTED.c.line_ref.in_(back)))
+    if moved:
+        await connection.execute(RETRACTED.update().where(RETRACTED.c.line_ref == bindparam("ref"))
+                                 .values(processed_on=bindparam("processed_on"), care_date=bindparam("care_date")),
+                                 moved)
     if inserts:
         await connection.execute(insert(TABLE), inserts)
     if updates:

@@ -4,7 +4,7 @@ professional who kept care from them (caregivers/confidential.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true
@@ -65,13 +65,18 @@ async def hidden_lines(session: AsyncSession, *, dossier_id: str, visible: Visib
     return [line for line in rows if not kept(line, kept_from)]
 
 
-async def seen_batches(session: AsyncSession, *, dossier_id: str, visible: Visibility, since: date,
-                       size: int) -> AsyncIterator[list[ReimbursementLine]]:
-    """The lines of care since `since` this reader sees, newest first as the Soins page orders them, a batch at a
-    time (the copy of the dossier, export/carefiles.py): under the rule, and none kept from this reader."""
+async def seen_batches(session: AsyncSession, *, dossier_id: str, visible: Visibility, since: date, size: int,
+                       until: date | None = None, codes: Collection[str] = ()) -> AsyncIterator[list[ReimbursementLine]]:
+    """The lines of care since `since` (to `until`, of the nomenclatures `codes` if given) this reader sees, newest
+    first as the Soins page orders them, a batch at a time (the copy of the dossier, export/carefiles.py; the page's
+    CSV, views/care.py, which the page's MAX_LINES does not cut): under the rule, and none kept from this reader."""
     kept_from = await kept_care(session, dossier_id=dossier_id, visible=visible)
     query = select(ReimbursementLine).where(ReimbursementLine.dossier_id == dossier_id,
                                             col(ReimbursementLine.care_date) >= since, visible_lines_clause(visible))
+    if until is not None:
+        query = query.where(col(ReimbursementLine.care_date) <= until)
+    if codes:
+        query = query.where(col(ReimbursementLine.code_system).in_(codes))
     after: tuple[date, str] | None = None
     while True:
         page = query if after is None else query.where(or_(  # after the last line read, in the same order

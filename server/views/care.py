@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..auth import accounts
 from ..caregivers.dossiers import band_of
 from ..errors import error_response
-from ..export.carefiles import CareCsv
+from ..export.carefiles import CARE_BATCH, CareCsv
 from ..export.names import download_name
 from ..i18n import _
 from ..identifiers import identity_of
@@ -39,9 +39,9 @@ from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge, 
 from ..fhir.tokens import INSURER_SCOPE, caller_of, note_for_log
 from ..reimbursements import importer
 from ..reimbursements.hiding import set_line_hidden
-from ..reimbursements.history import KINDS, PERIODS, care_history, is_year
+from ..reimbursements.history import KINDS, PERIODS, bounds, care_history, is_year
 from ..reimbursements.layout import LayoutError, read
-from ..reimbursements.seen import seen_line
+from ..reimbursements.seen import seen_batches, seen_line
 from ..templating import PARIS
 from .forms import Form, text
 
@@ -141,10 +141,12 @@ async def care_csv(request: Request, db: AsyncSession, dossier_id: str, kind: Ki
     view = await holders_view(request, db, dossier_id)
     kind, period = filters(kind, periode)
     today = paris_today()
-    history = await care_history(db, dossier_id=view.dossier.id, visible=view.visible, today=today, period=period,
-                                 kind=kind)
+    since, until = bounds(period, today)
     out = io.StringIO()
-    CareCsv(out, insurer_ids=False).write(line for month in history.months for line in month.lines)
+    rows = CareCsv(out, insurer_ids=False)
+    async for lines in seen_batches(db, dossier_id=view.dossier.id, visible=view.visible, since=since, until=until,
+                                    codes=KINDS[kind][1] if kind in KINDS else (), size=CARE_BATCH):
+        rows.write(lines)  # every line, past the MAX_LINES a page shows
     # Whose lines, and the day: nothing of the care itself, its kind included, in a name a downloads folder shows.
     name = download_name("carnet-soins", view.patient, today.isoformat(), "csv")
     return Response("\ufeff" + out.getvalue(), media_type="text/csv",  # the BOM: a French Excel reads accents

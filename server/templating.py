@@ -200,14 +200,15 @@ ACCESS_PAGES = ("/annuaire", "/professionnels/", "/voir-comme/", "/fermeture", "
 def current_link(path: str, hrefs: list[str], own_dossier_id: str | None) -> str | None:
     """Which of the menu's links leads to the page shown (aria-current): its own path, or a page below it (Accès's
     directory), the longest that matches ("/pro/logiciels" rather than "/pro"). A patient's short links ("/profil")
-    lead to their own dossier's pages; a dossier's first page (its documents) only to itself."""
+    lead to their own dossier's pages; a dossier's first page (its documents) only to itself. A link's query
+    ("/cles?depuis=…") is not part of the page it leads to."""
     best: tuple[int, str] | None = None
     for href in hrefs:
-        target = href
-        if href in OWN_PAGES:
+        target = href.partition("?")[0]
+        if target in OWN_PAGES:
             if own_dossier_id is None:
                 continue
-            target = f"/dossiers/{own_dossier_id}{OWN_PAGES[href]}"
+            target = f"/dossiers/{own_dossier_id}{OWN_PAGES[target]}"
         below = target.count("/") > 2 or not target.startswith("/dossiers/")
         access = target.endswith("/acces") and path.startswith(tuple(target[:-6] + page for page in ACCESS_PAGES))
         if path == target or access or (below and target != "/" and path.startswith(target + "/")):

@@ -84,16 +84,16 @@ def test_two_dossiers_of_one_hue_differ_and_neither_coming_nor_going_repaints_an
     """Three dossiers whose ids fall on the same colour: the first keeps it, the second takes the next free one and
     keeps it when the first goes; the third, coming after, takes the first's freed colour. A relative whose terms
     change (one delegation ends as the next starts) keeps theirs."""
-    from server.caregivers.dossiers import colours, hue  # colours were places in a list before
+    from server.caregivers.dossiers import COLOURS, colours, hue  # colours were places in a list before
 
     own = "own"
-    just_before_own = (hue(own) - 1) % 8  # the second's next colour is her own dossier's: it takes the one after
+    just_before_own = (hue(own) - 1) % COLOURS  # the second's next colour is her own dossier's: it takes the one after
     first, second, third = [d for d in (f"dossier-{n}" for n in range(500)) if hue(d) == just_before_own][:3]
     t = [datetime(2026, 1, day, tzinfo=timezone.utc) for day in range(1, 6)]
     state = DossierFacts()
     both = colours(own=own, delegations=[(first, held_from(t[0]), state), (second, held_from(t[1]), state)])
     assert both[own] == hue(own) and both[first] == hue(first)
-    assert both[second] == (hue(own) + 1) % 8
+    assert both[second] == (hue(own) + 1) % COLOURS
     # The first goes (its delegation ended), the third comes; the second's terms change.
     later = colours(own=own, delegations=[
         (first, held_from(t[0], t[2]), state), (second, held_from(t[1], t[4]), state),
@@ -182,3 +182,29 @@ async def test_a_file_taken_from_a_relatives_dossier_is_named_for_them(client, d
                            .order_by(AccessEvent.seq.desc()))).first()
     proof = await client.get(f"/dossiers/{hugo.dossier.id}/historique/preuve/{event.seq}")
     assert proof.headers["content-disposition"] == f'attachment; filename="preuve-journal-hugo-{event.seq}.txt"'
+
+
+async def test_her_own_pages_name_only_a_dossier_she_holds_and_a_patient_alone_has_no_account_band(client, db):
+    """The account's own pages keep the menu of the dossier they were opened from ("?depuis=", views/account.py): a
+    dossier she does not hold, named there, is nowhere on them; a patient with only her own dossier sees them as
+    before."""
+    camille = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=5)
+    await as_account(client, db, await account_for_patient(db, patient=camille.patient))
+    alone = (await client.get(f"/cles?depuis={camille.dossier.id}")).text
+    assert 'aria-label="Votre compte"' not in alone and 'href="/" aria-current' not in alone
+
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=6, sex="M")
+    stranger = await new_patient(db, given_name="Anne", family_name="Roux", birth=date(1970, 1, 2), serial=7)
+    _, invitation = await invitations.invite(db, dossier=hugo.dossier, actor=HUGO, level="lecture", duration="sans",
+                                             account=await account_for_patient(db, patient=hugo.patient))
+    await invitations.accept(db, invitation_id=invitation.id,
+                             account=await account_for_patient(db, patient=camille.patient))
+    for url in ("/cles", f"/cles?depuis={stranger.dossier.id}", "/mes-dossiers"):
+        page = await client.get(url)
+        assert page.status_code == 200 and 'aria-label="Votre compte"' in page.text, url
+        assert "Retour au dossier" not in page.text and stranger.dossier.id not in page.text, url
+    for url in (f"/cles?depuis={hugo.dossier.id}", f"/cles?depuis={stranger.dossier.id}", "/mes-dossiers"):
+        page = (await client.get(url)).text
+        assert "← Retour au dossier d&#39;Hugo Lefèvre" in page, url
+        assert f'href="/dossiers/{hugo.dossier.id}/profil"' in page, url  # his menu
+        assert stranger.dossier.id not in page and "Roux" not in page, url

@@ -33,6 +33,9 @@ NEW_ACCOUNT = "new_account"
 # until the new login; after it, the same form (RESUMED_FORM), until its page has filled it again. Never in an address.
 REFUSED_FORM = "refused_form"
 RESUMED_FORM = "resumed_form"
+# In a session's data: the dossier whose menu last led to the account's own pages (views/account.py), whose menu they
+# keep and to which they lead back.
+ACCOUNT_PAGES_FROM = "account_pages_from"
 # In a request's scope: its cookie named a session that its idle limit just ended, so the login page can say so.
 IDLE_ENDED = "carnet.idle_ended"
 

@@ -21,7 +21,7 @@ from ..identifiers import Identity, identity_of
 from ..templating import PARIS
 
 RELATIONSHIPS = {"parent": "parent", "tuteur": "tuteur ou tutrice", "proche": "proche"}
-COLOURS = 8  # band-0 … band-7 in carnet.css: a dossier's own (`hue`), unless another it holds had it (`colours`)
+COLOURS = 6  # band-0 … band-5 in carnet.css: a dossier's own (`hue`), unless another it holds had it (`colours`)
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def colours(*, own: str | None, delegations: list[tuple[str, CaregiverFacts, Dos
     """Each dossier's colour for one account, given when the account came to hold it, and kept while it does.
 
     Its hue, or, if a dossier held at that moment has it, the next free one after it in the palette: one account's
-    dossiers differ (up to eight), where hues alone gave Camille's father and her son the same red. What was held
+    dossiers differ (up to six), where hues alone gave Camille's father and her son the same red. What was held
     then is read from the account's delegations, ended ones too (the own dossier always first): history, which no
     later change rewrites, so a dossier coming or going never repaints another, as places in a list by name did.
     A dossier that comes back takes its former colour if free: a relative whose terms changed keeps theirs."""

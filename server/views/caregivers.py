@@ -28,6 +28,7 @@ from ..guards import logged_in
 from ..listing import documents_page
 from ..models import AccountNotice, CaregiverInvitation, Delegation, utcnow
 from ..access.managing import Managed, managed_dossier, seen_as_caregiver
+from .account import account_band
 from .forms import Form, FormError, text
 from .recent_login import not_recent
 from .share_codes import qr_svg
@@ -222,6 +223,7 @@ async def my_dossiers(request: Request, db: AsyncSession) -> Template:
     now = utcnow()
     held = await held_dossiers(db, account=account, now=now)
     return Template("my_dossiers.html", context={"held": held, "notices": notices,
+                                                 "account_band": await account_band(request, db, held=held),
                                                  "coming": await majority.unrecorded(db, account=account, now=now),
                                                  "alone": await left_alone(db, held=held, account=account, now=now),
                                                  "left": request.user.data.get(LEFT_DOSSIER, "")})

@@ -16,6 +16,7 @@ from ..i18n import _
 from ..models import utcnow
 from ..notifications import devices
 from ..text_input import readable_length
+from .account import account_band
 from .forms import Form, FormError, text
 from .recent_login import not_recent
 
@@ -27,9 +28,11 @@ async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError 
                         status: int = 200, typed: dict[str, str] | None = None) -> Template:
     """`typed`: the name a refused rename sent, by its key's id, shown again in that key's field."""
     account = request.user.account
+    band = await account_band(request, db)  # first: it may save the session, which ends the transaction
     keys = await passkeys.account_passkeys(db, account=account)
     logged_in_with = request.user.data.get(sessions.LOGGED_IN_WITH)
     context = {
+        "account_band": band,
         "passkeys": keys,
         # After a recovery: the keys that still open the account, the lost device's among them, said first.
         "left_by_recovery": [p for p in keys if p.id != logged_in_with] if request.user.data.get(sessions.RECOVERED)
@@ -126,7 +129,8 @@ async def show_recovery_codes(request: Request, db: AsyncSession) -> Response:
     # Only soon after they were made: a phone left unlocked in this session shows none of a set never displayed.
     if utcnow() - datetime.fromisoformat(made["made_at"]) > sessions.RECENT_LOGIN:
         return Redirect("/cles", status_code=303)
-    return Template("recovery_codes.html", context={"codes": made["codes"]})
+    return Template("recovery_codes.html", context={"codes": made["codes"],
+                                                    "account_band": await account_band(request, db)})
 
 
 routes = [list_passkeys, rename, remove, remove_others, log_out_elsewhere, new_recovery_codes, show_recovery_codes]

@@ -288,6 +288,16 @@ def seed_minor_with_parent(server):
 
 
 @pytest.fixture(scope="session")
+def seed_relative(server):
+    """An adult patient's relative, with a dossier of her own, reads (or manages) his dossier."""
+
+    def make(patient: seeding.SeededPerson, relative: seeding.SeededPerson, level: str = "lecture") -> None:
+        run_async(seeding.seed_relative(server.data_dir, patient=patient, relative=relative, level=level))
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def move_birth_date(server):
     def move(person: seeding.SeededPerson, to) -> None:
         run_async(seeding.move_birth_date(server.data_dir, person=person, to=to))

@@ -20,6 +20,7 @@ from server.notifications import notify
 from server.accesslog import audit
 from server.accesslog.audit import Actor
 from server.caregivers.delegations import attach_child_by_activation
+from server.caregivers.invitations import accept, invite
 from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional
 from server.identifiers import rpps_with_key
@@ -320,6 +321,24 @@ async def seed_minor_with_parent(
             child.code = await issue_activation_code(db, patient=patient, issued_by="tests e2e")
             child.kept_by = midwife.id
             return child
+    finally:
+        await engine.dispose()
+
+
+async def seed_relative(data_dir: Path, *, patient: SeededPerson, relative: SeededPerson,
+                        level: str = "lecture") -> None:
+    """An adult patient invites a relative who has a dossier (and so an account) of her own, and she accepts, as from
+    "Mes proches" and /invitation."""
+    engine = writer_engine(data_dir)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            dossier, actor = await as_patient(db, patient)
+            account = await account_for_patient(db, patient=await db.get(Patient, dossier.patient_id))
+            _code, invitation = await invite(db, dossier=dossier, account=account, actor=actor, level=level,
+                                             duration="sans")
+            theirs = await db.get(Dossier, relative.dossier_id)
+            await accept(db, invitation_id=invitation.id,
+                         account=await account_for_patient(db, patient=await db.get(Patient, theirs.patient_id)))
     finally:
         await engine.dispose()
 

@@ -176,11 +176,12 @@ def test_a_childs_dossier_at_200_percent_zoom_shows_whose_it_is_then_its_heading
         assert documents.evaluate(LINES) == 1, size
         placeholder_fits(page, page.get_by_role("searchbox", name="Rechercher dans les documents"))
         reflows(page)
-        # The band's details are one tap away.
+        # The band's details, and what she may do in it, are one tap away.
         band = dossier_band(page)
         expect(band.get_by_text("Vous gérez ce dossier")).to_be_hidden()
         band.get_by_text("Détails").click()
         expect(band.get_by_text("Vous gérez ce dossier")).to_be_visible()
+        expect(band.get_by_text(re.compile(r"^né le "))).to_be_visible()
         reflows(page)
         document = page.locator("a.document-link").first.get_attribute("href")
         for path in (f"{dossier}/proches", f"{dossier}/acces", document, f"{dossier}/historique", f"{dossier}/profil"):
@@ -188,12 +189,13 @@ def test_a_childs_dossier_at_200_percent_zoom_shows_whose_it_is_then_its_heading
             heading_on_first_screen(page)
             reflows(page)
 
-    # On the phone itself: all of the band, no "Détails"; the links under the heading, and the placeholder, whole.
+    # On the phone itself: whose dossier and what she may do in it, the rest behind "Détails"; the links under the
+    # heading, and the placeholder, whole.
     page.set_viewport_size(PHONE_390)
     page.goto(dossier)
     band = dossier_band(page)
     expect(band.get_by_text("Vous gérez ce dossier")).to_be_visible()
-    expect(band.get_by_text("Détails")).to_be_hidden()
+    expect(band.get_by_text(re.compile(r"^né le "))).to_be_hidden()
     expect(page.get_by_role("link", name="Ses proches")).to_be_visible()
     placeholder_fits(page, page.get_by_role("searchbox", name="Rechercher dans les documents"))
     reflows(page)

@@ -23,6 +23,7 @@ from ..access.managing import manage_document, managed_dossier
 from ..authors import author_labels
 from ..errors import error_response
 from ..i18n import _
+from ..professionals.corrections import may_correct
 from ..profile.seen import shown_to_a_grant_of
 from .access import band, done
 from .forms import Form, text
@@ -100,6 +101,7 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         "earlier": earlier,
         "later": later,
         "right": right,
+        "can_correct": may_correct(document, right, opens_dossier),  # its author, while the dossier opens to them
         # Back to the dossier whenever it opens to this reader (its author may hold a grant too); else to their list.
         "opens_dossier": opens_dossier,
         **await whose_dossier(request, db, dossier=dossier, right=right),

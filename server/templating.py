@@ -56,11 +56,18 @@ def de(name: str) -> str:
     """"de Léo", "d'Inès", "d'Hugo", "d'Œnone": French elides "de" before a vowel or a mute h (its first letter,
     folded as search folds it: an accent, a ligature or a stroke does not change it). A name already marked up
     ("<strong>Inès Martin</strong>") is elided by its text, and stays markup."""
+    return _elided("de", name)
+
+
+def que(name: str) -> str:
+    """"que Léo", "qu'Inès", "qu'Hugo": as `de`, for "que"."""
+    return _elided("que", name)
+
+
+def _elided(word: str, name: str) -> str:
     text = name.striptags() if isinstance(name, Markup) else name
-    elided = fold(text[:1])[:1] in ("a", "e", "i", "o", "u", "y", "h")
-    if isinstance(name, Markup):
-        return Markup("d'" if elided else "de ") + name
-    return f"d'{name}" if elided else f"de {name}"
+    head = f"{word[:-1]}'" if fold(text[:1])[:1] in ("a", "e", "i", "o", "u", "y", "h") else f"{word} "
+    return Markup(head) + name if isinstance(name, Markup) else head + name
 
 
 def person(name: str) -> Markup:
@@ -274,7 +281,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext)
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, and_list=and_list, typography=typography, quoted=quoted, clock=clock,
-                       professional_title=professional_title, profession=profession_of, de=de, person=person,
+                       professional_title=professional_title, profession=profession_of, de=de, que=que, person=person,
                        fitted=fitted,
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
     env.globals.update(dots_row=dots_row, colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,

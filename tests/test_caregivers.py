@@ -181,10 +181,13 @@ async def test_a_manager_closing_and_reopening_is_not_told_he_gave_the_accesses(
         assert "Le dossier est rouvert : les accès accordés s'appliquent à nouveau." in notice
     # Camille is told at once, on her timeline, that her dossier was closed and reopened for her (a probe's find:
     # only the Historique said so, while every grant applied again).
-    banner = words_of(await client.get("/")).replace("\u00a0", " ")
+    banner = words_of(await client.get(f"/dossiers/{patient.dossier.id}")).replace("\u00a0", " ")
     assert "3 nouveautés sur le dossier" in banner  # and his acceptance of her invitation
     assert "Paul Martin, pour votre compte, a fermé votre dossier" in banner
     assert "Paul Martin, pour votre compte, a rouvert votre dossier" in banner
+    # And "Mes dossiers", where "/" leads her first, says it is open again (tests/test_notices_say_what_is_so.py).
+    assert (await client.get("/", follow_redirects=False)).headers["location"] == "/mes-dossiers"
+    assert "Paul Martin a rouvert votre dossier, pour votre compte" in words_of(await client.get("/mes-dossiers"))
 
 
 async def test_accepting_with_an_account_says_it_was_done(client, db, app, patient, camille):
@@ -828,7 +831,7 @@ async def test_a_patient_removed_from_a_relatives_dossier_is_told_first_then_goe
     await activate(client, patient)
     assert (await client.get("/", follow_redirects=False)).headers["location"] == f"/dossiers/{patient.dossier.id}"
     account = await account_for_patient(db, patient=patient.patient)
-    tell(db, account_id=account.id, kind="removed_by_patient", actor="Hugo Lefèvre")
+    await tell(db, account_id=account.id, dossier_id=MISSING, kind="removed_by_patient", actor="Hugo Lefèvre")
     await db.commit()
     home = await client.get("/", follow_redirects=False)
     assert home.status_code == 303 and home.headers["location"] == "/mes-dossiers"

@@ -81,8 +81,9 @@ async def test_with_htmx_the_search_answers_the_picker_alone(app, db, patient):
 
 async def test_the_picker_offers_what_the_writer_sees_and_a_forged_id_is_refused_alike(app, db):
     """Inès, 18, kept her father Paul managing her dossier; a consultation Dr Girard kept from her parents (CSP
-    L1111-5) is none of his to see. His search does not find it, nor another patient's; either's id, forged into the
-    form, is refused the same way, with the same page, and nothing is added."""
+    L1111-5) is none of his to see. Her directives are hers alone to state (kinds.PERSONAL): he is offered no picker,
+    and either's id, forged into the form, is refused the same way, with the same page; one of hers, for being hers to
+    state; nothing is added."""
     ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(18, days=-20), serial=8)
     paul = Account(display_name="Paul Martin")
     db.add(paul)
@@ -102,7 +103,9 @@ async def test_the_picker_offers_what_the_writer_sees_and_a_forged_id_is_refused
         found = await post_form(client, url(ines, "/ajouter?type=directive"), SEARCH | {"recherche": "directives"})
         forged = [await add(client, ines, "directive", label="Ses directives", document_id=document.id)
                   for document in (kept, theirs)]
-    assert [o.split(" (")[0] for o in offered(found)] == ["Directives anticipées d'Inès"]
+        his = await add(client, ines, "directive", label="Ses directives", document_id=hers.id)
+    assert 'id="f-document_id"' not in found.text and "Directives anticipées d'Inès" not in found.text
+    assert his.status_code == 400 and "C'est à Inès Martin de l'indiquer" in text_of(his)
     for refused in forged:
         assert refused.status_code == 400
         assert "Choisissez un document de ce dossier." in html.unescape(refused.text)

@@ -122,7 +122,7 @@ async def test_the_command_reads_back_who_added_each_document_and_item_and_says_
         assert re.search(r"Mes questions\s*Camille Martin\s", printed)
         assert re.search(r"Questions pour le cardiologue\s*Paul Martin \(proche\)", printed)
         profile = text(await her_phone.get(f"{dossier}/profil"))
-        assert "Déclaré par vous le" in profile and "Déclaré par Paul Martin le" in profile
+        assert "Déclaré par vous le" in profile and "Déclaré par Paul Martin (proche) le" in profile
 
     # The Paul Martin of this installation is not told he added either: no account here is known to be the one.
     async with AsyncTestClient(app, base_url=ORIGIN) as his_phone:

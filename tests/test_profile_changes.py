@@ -31,12 +31,13 @@ async def test_a_parent_is_not_told_of_an_organ_donation_position_kept_from_them
                    author=doctor.professional, today=date.today(), from_copy=True)
     await declare(app, db, doctor, ines.dossier.id, "Désogestrel 75 µg", kept=True)
     page = html.unescape((await client.get(f"/dossiers/{ines.dossier.id}/profil")).text)
-    assert "Opposé" not in page and "Indiquer la position sur le don d'organes" in page  # she may state one
+    # Nor does she state one: it is Inès's own (kinds.PERSONAL), which her refusal says, and nothing else.
+    assert "Opposé" not in page and "Indiquer la position sur le don d'organes" not in page
     answer = await post_form(client, f"/dossiers/{ines.dossier.id}/profil/ajouter?type=organ_donation",
                              {"label": "donneur"}, follow_redirects=False)
     said = re.search(r"La position[^<]*", html.unescape(answer.text))
     assert said is None, said.group(0)
-    assert answer.status_code == 303
+    assert answer.status_code == 400 and "C'est à Inès Martin de l'indiquer" in text_of(answer)
 
 
 async def test_a_professional_who_manages_a_relatives_dossier_deletes_a_profile_line_as_any_manager(app, db, patient):
@@ -186,11 +187,12 @@ async def test_the_patient_changes_her_position_in_one_step_and_the_historique_s
     assert len(await events_of(db, patient, "profile_")) == 3
 
 
-async def test_a_managing_relative_changes_it_and_no_one_else_does(app, db, patient):
-    """Paul manages Camille's dossier: he changes it, in his name for her. Léa only reads; a doctor with every right
-    of a grant states none of the patient's own (kinds.PATIENTS_OWN); a line of another patient's, forged into the
-    address, and a line that is no position: each answers as a missing line does, and nothing changes. A position
-    that is none ("peut-être") is refused on its field, the line kept."""
+async def test_the_patient_changes_it_and_no_one_else_does(app, db, patient):
+    """Camille changes her position, in her name. Paul manages her dossier, and is told it is hers alone to state
+    (kinds.PERSONAL: an outside probe's find, a son recording his father's opposition); Léa only reads; a doctor with
+    every right of a grant states none of the patient's own (kinds.PATIENTS_OWN); a line of another patient's, forged
+    into the address, and a line that is no position: each answers as a missing line does, and nothing changes. A
+    position that is none ("peut-être") is refused on its field, the line kept."""
     from tests.conftest import new_patient
     from tests.test_profile_pages import SAMPLES, TODAY, caregiver
     async with await as_patient(app, db, patient) as client:
@@ -206,50 +208,53 @@ async def test_a_managing_relative_changes_it_and_no_one_else_does(app, db, pati
     await grants.grant_access(db, dossier=patient.dossier, professional=doctor_, categories="", duration="sans",
                               actor=CAMILLE)
     refused = {}
-    for who, account in (("Léa", lea), ("le médecin", await account_for_professional(db, professional=doctor_))):
+    for who, account in (("Paul", paul), ("Léa", lea),
+                         ("le médecin", await account_for_professional(db, professional=doctor_))):
         async with browser(app, db, account) as client:
             page = await client.get(url(patient))
             refused[who] = (await client.get(change_url(patient, stated)),
                             await post_form(client, change_url(patient, stated), {"label": "refus"},
                                             follow_redirects=False))
             assert "/changement" not in page.text, who
-    async with browser(app, db, paul) as client:
+    async with await as_patient(app, db, patient) as client:
         foreign = await post_form(client, url(patient, f"/{his.id}/changement"), {"label": "refus"})
         not_a_position = await post_form(client, change_url(patient, allergy), {"label": "refus"})
         wrong = await post_form(client, change_url(patient, stated), {"label": "peut-être"})
         done = await post_form(client, change_url(patient, stated), {"label": "refus"}, follow_redirects=False)
     for who, (form, sent) in refused.items():
-        # Léa reads the dossier: she is told she may only read it (errors.READ_ONLY); the doctor, as for nothing.
-        assert (form.status_code, sent.status_code) == ((403, 403) if who == "Léa" else (404, 404)), who
+        # Paul is told why; Léa reads the dossier: she is told she may only read it (errors.READ_ONLY); the doctor,
+        # as for nothing.
+        assert (form.status_code, sent.status_code) == ((404, 404) if who == "le médecin" else (403, 403)), who
+    for answer in refused["Paul"]:
+        assert ("Don d'organes : une déclaration personnelle. C'est à Camille Martin de l'indiquer, de la changer ou "
+                "de la supprimer, depuis son propre compte") in text_of(answer)
     assert (foreign.status_code, not_a_position.status_code) == (404, 404)
     assert wrong.status_code == 400 and "Choisissez votre position sur le don d'organes." in html.unescape(wrong.text)
     assert done.status_code == 303
     old, new = await positions(db, patient)
-    assert old.deleted_at is not None and new.label == "refus" and new.added_by_account_id == paul.id
+    assert old.deleted_at is not None and new.label == "refus" and new.added_by_account_id != paul.id
     events = await events_of(db, patient, "profile_")
     assert [(e.action, e.actor_kind, e.on_behalf_of) for e in events[-2:]] == [
-        ("profile_delete", "caregiver", "Camille Martin"), ("profile_add", "caregiver", "Camille Martin")]
+        ("profile_delete", "patient", ""), ("profile_add", "patient", "")]
     await db.commit()
     assert (await db.get(ProfileItem, his.id, populate_existing=True)).deleted_at is None
 
 
-async def test_two_managers_changing_it_at_once_leave_one_position(app, db, patient):
-    """Camille and Paul each state a position at the same moment, then each change it, while Paul's stale "Indiquer"
-    form is sent too: under the dossier's chain lock (taken before the check, on PostgreSQL too) one addition wins and
-    the other is refused, one change wins and the other finds its line gone (as a deletion would), the late addition
-    is refused: one position stands, whichever engine."""
-    from tests.test_profile_pages import caregiver
-    paul = await caregiver(db, patient, level="gestion", given="Paul")
-    async with await as_patient(app, db, patient) as camille, browser(app, db, paul) as husband:
+async def test_two_changes_at_once_leave_one_position(app, db, patient):
+    """Camille states a position on her phone and on her computer at the same moment, then changes it on each, while
+    the computer's stale "Indiquer" form is sent too: under the dossier's chain lock (taken before the check, on
+    PostgreSQL too) one addition wins and the other is refused, one change wins and the other finds its line gone (as
+    a deletion would), the late addition is refused: one position stands, whichever engine."""
+    async with await as_patient(app, db, patient) as camille, await as_patient(app, db, patient) as computer:
         added = await asyncio.gather(add(camille, patient, "organ_donation", label="donneur"),
-                                     add(husband, patient, "organ_donation", label="donneur"))
+                                     add(computer, patient, "organ_donation", label="donneur"))
         assert sorted(a.status_code for a in added) == [303, 400]
         [stated] = await positions(db, patient)
         answers = await asyncio.gather(
             post_form(camille, change_url(patient, stated), {"label": "refus"}, follow_redirects=False),
-            post_form(husband, change_url(patient, stated), {"label": "refus", "detail": "Paul"},
+            post_form(computer, change_url(patient, stated), {"label": "refus", "detail": "L'ordinateur"},
                       follow_redirects=False),
-            add(husband, patient, "organ_donation", label="donneur"))
+            add(computer, patient, "organ_donation", label="donneur"))
     assert sorted(a.status_code for a in answers[:2]) == [303, 404]
     assert answers[2].status_code == 400
     standing = [i for i in await positions(db, patient) if i.deleted_at is None]

@@ -247,13 +247,12 @@ async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, p
 async def test_a_second_position_on_organ_donation_is_refused_not_added_beside_the_first(app, db, patient):
     """A caregivers' probe: Camille and Paul each declared a position, "Favorable" and "Opposé", and the profile, the
     IPS and the health links carried both. One position at a time: the second is refused, on its field, saying the
-    first; the section offers no second."""
-    paul = await caregiver(db, patient, level="gestion", given="Paul")
-    async with await as_patient(app, db, patient) as camille, browser(app, db, paul) as husband:
-        form = await husband.get(url(patient, "/ajouter?type=organ_donation"))  # his page, loaded before hers is sent
+    first; the section offers no second. (Paul no longer states one: her phone and her computer, here.)"""
+    async with await as_patient(app, db, patient) as camille, await as_patient(app, db, patient) as computer:
+        form = await computer.get(url(patient, "/ajouter?type=organ_donation"))  # loaded before her phone's is sent
         assert form.status_code == 200
         assert (await add(camille, patient, "organ_donation", label="donneur")).status_code == 303
-        refused = await add(husband, patient, "organ_donation", label="refus")
+        refused = await add(computer, patient, "organ_donation", label="refus")
         page = await camille.get(url(patient))
     assert refused.status_code == 400
     assert ("La position sur le don d'organes est déjà indiquée («\u00a0Favorable au don d'organes\u00a0», le "
@@ -504,8 +503,9 @@ async def test_the_directives_document_picker_says_when_older_documents_are_left
 async def test_what_the_patient_states_is_not_declared_by_a_professional(app, db, patient):
     """A professionals' probe: a kiné with a write right recorded "Opposé au don d'organes (inscrit au registre
     national des refus)" above the patient's "Favorable", on a form that spoke in the patient's voice. A position on
-    organ donation, advance directives and the people to call are the patient's to state (or a managing relative's):
-    not offered to a professional, refused if sent; what they may add is offered, their access's sections or not."""
+    organ donation and advance directives are the patient's alone to state, the people to call hers (or a managing
+    relative's): not offered to a professional, refused if sent; what they may add is offered, their access's
+    sections or not."""
     kine = await doctor(db, stem=13, family_name="Fontaine")
     await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="compte_rendu,imagerie",
                               duration="sans", actor=CAMILLE)
@@ -525,7 +525,11 @@ async def test_what_the_patient_states_is_not_declared_by_a_professional(app, db
         assert label not in html.unescape(chooser.text), label
     for kind, response in refused.items():
         assert response.status_code == 400, kind
-        assert "seuls le patient et les proches qui gèrent son dossier renseignent cette rubrique" in html.unescape(response.text)
+    assert "seuls le patient et les proches qui gèrent son dossier renseignent cette rubrique" in text_of(
+        refused["contact"])
+    assert ("Don d'organes : une déclaration personnelle. C'est à Camille Martin de l'indiquer, de la changer ou de la "
+            "supprimer, depuis son propre compte") in text_of(refused["organ_donation"])
+    assert "Directives anticipées : une déclaration personnelle." in text_of(refused["directive"])
     assert allergy.status_code == 303
     assert [i.kind for i in await items_of(db, patient)] == ["allergy"]
 

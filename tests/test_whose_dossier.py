@@ -137,8 +137,7 @@ async def test_every_page_of_a_relatives_dossier_names_them_in_its_title_and_her
         "Hugo Lefèvre": [
             h, f"/documents/{letter.id}", f"/documents/{scan.id}/pages/1/plein-ecran",
             f"/documents/{letter.id}/suppression", f"{h}/masques", f"{h}/imprimer", f"{h}/profil",
-            f"{h}/profil/ajouter", f"{h}/profil/{allergy.id}/suppression", f"{h}/profil/{donation.id}/changement",
-            f"{h}/soins", f"{h}/historique", f"{h}/historique/imprimer", f"{h}/export", f"{h}/acces",
+            f"{h}/profil/ajouter", f"{h}/profil/{allergy.id}/suppression", f"{h}/soins", f"{h}/historique", f"{h}/historique/imprimer", f"{h}/export", f"{h}/acces",
             f"{h}/annuaire", f"{h}/professionnels/{doctor.id}", f"{h}/fermeture",
             f"{h}/partage", f"/partage/{share.id}", f"{h}/liens-sante", f"{h}/liens-sante/{link.id}",
             f"{h}/voir-comme/{doctor.id}", f"{h}/voir-comme/{doctor.id}/profil", f"{h}/voir-comme/{doctor.id}/soins",
@@ -150,6 +149,9 @@ async def test_every_page_of_a_relatives_dossier_names_them_in_its_title_and_her
             page = await client.get(url)
             assert page.status_code == 200, url
             assert title_of(page).count(name) == 1 and title_of(page).endswith(" · Carnet"), (url, title_of(page))
+    # His position is his alone to change: the refusal names him too.
+    refused = await client.get(f"{h}/profil/{donation.id}/changement")
+    assert refused.status_code == 403 and title_of(refused).count("Hugo Lefèvre") == 1
     own = f"/dossiers/{camille.dossier.id}"
     for url in (own, f"{own}/annuaire", f"{own}/export", f"{own}/partage", f"{own}/imprimer", f"{own}/fermeture"):
         assert "Camille Martin" not in title_of(await client.get(url)), url

@@ -22,4 +22,7 @@ async def set_closed(session: AsyncSession, *, dossier: Dossier, closed: bool, a
             await end_emergencies(session, dossier_id=dossier.id)
         event = await audit.append(session, dossier_id=dossier.id, action="close" if closed else "reopen", actor=actor)
         await notify.record(session, dossier=dossier, event=event)  # told when a relative did it (notify.py)
+        # Here, not at the top: the notices name the patient with templating.de, and templating imports this module.
+        from ..caregivers.notices import tell_opening
+        await tell_opening(session, dossier=dossier, closed=closed, actor=actor, now=event.at)
     await audit.commit_chained(session)

@@ -51,10 +51,11 @@ async def remove(session: AsyncSession, *, dossier: Dossier, delegation_id: str,
     await audit.append(session, dossier_id=dossier.id, action="caregiver_removed", actor=actor,
                        detail=caregiver.display_name if caregiver else "")
     if actor.kind == "patient":
-        notices.tell(session, account_id=delegation.caregiver_account_id, kind="removed_by_patient", actor=actor.name)
+        await notices.tell(session, account_id=delegation.caregiver_account_id, dossier_id=dossier.id,
+                           kind="removed_by_patient", actor=actor.name)
     else:
-        notices.tell(session, account_id=delegation.caregiver_account_id, kind="removed_by_caregiver",
-                     actor=actor.name, name=_name(patient))
+        await notices.tell(session, account_id=delegation.caregiver_account_id, dossier_id=dossier.id,
+                           kind="removed_by_caregiver", actor=actor.name, name=_name(patient))
     await audit.commit_chained(session)
     return True
 
@@ -84,7 +85,8 @@ async def make_reader(session: AsyncSession, *, dossier: Dossier, delegation_id:
     caregiver = await session.get(Account, delegation.caregiver_account_id)
     await audit.append(session, dossier_id=dossier.id, action="caregiver_made_reader", actor=actor,
                        detail=caregiver.display_name if caregiver else "")
-    notices.tell(session, account_id=delegation.caregiver_account_id, kind="made_reader_by_patient", actor=actor.name)
+    await notices.tell(session, account_id=delegation.caregiver_account_id, dossier_id=dossier.id,
+                       kind="made_reader_by_patient", actor=actor.name)
     await audit.commit_chained(session)
     return True
 

@@ -24,6 +24,7 @@ from ..notifications import banners, notify
 from ..access.durations import DURATIONS, duration_key, ends_after
 from ..access.managing import may_act_on
 from ..access.rule import LEGAL_REPRESENTATIVES
+from . import notices
 from .dossiers import is_minor
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -167,6 +168,8 @@ async def join(session: AsyncSession, *, invitation_id: str, account: Account) -
                                detail=terms(invitation, logged=True))
     await notify.record(session, dossier=dossier, event=event)  # the patient is told on their next visit
     await welcome(session, account_id=account.id, dossier_id=dossier.id, event=event)
+    # What they were told of their place in it, and have not read (made a reader, removed), is no longer so.
+    await notices.settle(session, account_id=account.id, dossier_id=dossier.id, subject="standing")
     return delegation
 
 

@@ -132,5 +132,5 @@ async def _apply_one(session: AsyncSession, *, delegation_id: str, now: datetime
     event = await audit.append(session, dossier_id=dossier.id, action=action, actor=SYSTEM, detail=detail)
     await notify.record(session, dossier=dossier, event=event)
     # Runs outside any request (housekeeping.py, the CLI): the notice is written in its reader's language when read.
-    notices.tell(session, account_id=delegation.caregiver_account_id, **notice)
+    await notices.tell(session, account_id=delegation.caregiver_account_id, dossier_id=dossier.id, **notice)
     await audit.commit_chained(session)

@@ -1,22 +1,28 @@
 """What an account is told on its next visit about a dossier it may no longer open (removed as a caregiver, a
-parent's rights ended at 18): it cannot read that dossier's log, so "Mes dossiers" says it. And what a relative did
-to the account itself (every device logged out: patient_devices.py), which the patient's first page after a new
-login must say before anything else, with who did it.
+parent's rights ended at 18): it cannot read that dossier's log, so "Mes dossiers" says it. What a relative did to
+the account itself (every device logged out: patient_devices.py), which the patient's first page after a new login
+must say before anything else, with who did it. And a dossier closed or reopened by someone else, told to everyone
+who holds it (the patient, each relative), on "Mes dossiers" too.
 
-A notice is stored as what happened (`kind`) and the names it needs, and written in the reader's language when
-they read it: whoever caused it may browse in another language, or be Carnet's own check at night."""
+A notice is stored as what happened (`kind`), the dossier it is about and the names it needs, and written in the
+reader's language when they read it: whoever caused it may browse in another language, or be Carnet's own check at
+night. A newer one replaces an older one of the same subject about the same dossier, not yet seen (`SUBJECTS`): a
+relative made a reader, then a manager again, is not told the first."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..accesslog import audit
 from ..i18n import N_, _
-from ..models import Account, AccountNotice
+from ..models import Account, AccountNotice, Dossier, Patient
 from ..templating import de
-from .invitations import LEVELS
+from .dossiers import helpers_of
+from . import invitations  # its LEVELS, read when a notice is said (invitations.py tells through this module)
 
 MESSAGES = {
     "removed_by_patient": N_("%(actor)s vous a retiré l'accès à son dossier."),
@@ -27,13 +33,57 @@ MESSAGES = {
     "devices_logged_out_by_caregiver": N_("%(actor)s a déconnecté tous vos appareils, pour votre compte. Vos clés "
                                           "d'accès ouvrent toujours votre dossier : celle d'un appareil perdu, "
                                           "supprimez-la dans « Mes clés d'accès »."),
+    # To the patient, of a relative who did it for her; to a relative, of the patient or of another relative.
+    "own_closed": N_("%(actor)s a fermé votre dossier, pour votre compte : aucun professionnel ne peut plus le lire."),
+    "own_reopened": N_("%(actor)s a rouvert votre dossier, pour votre compte : les accès accordés s'appliquent à "
+                       "nouveau."),
+    "closed_by_patient": N_("%(actor)s a fermé son dossier : aucun professionnel ne peut plus le lire."),
+    "reopened_by_patient": N_("%(actor)s a rouvert son dossier : les accès accordés s'appliquent à nouveau."),
+    "closed": N_("%(actor)s a fermé le dossier %(de_name)s : aucun professionnel ne peut plus le lire."),
+    "reopened": N_("%(actor)s a rouvert le dossier %(de_name)s : les accès accordés s'appliquent à nouveau."),
+}
+# What each kind is about: of one dossier, a newer notice of a subject makes an older one untrue or stale.
+SUBJECTS = {
+    **dict.fromkeys(("removed_by_patient", "removed_by_caregiver", "made_reader_by_patient", "majority_kept",
+                     "majority_ended"), "standing"),  # what the account may do in the dossier
+    "devices_logged_out_by_caregiver": "devices",
+    **dict.fromkeys(("own_closed", "own_reopened", "closed_by_patient", "reopened_by_patient", "closed", "reopened"),
+                    "opening"),
 }
 
 
-def tell(session: AsyncSession, *, account_id: str, kind: str, **names: str) -> None:
-    """A notice for an account's next visit, in the caller's transaction."""
+async def tell(session: AsyncSession, *, account_id: str, dossier_id: str, kind: str, **names: str) -> None:
+    """A notice for an account's next visit, about this dossier, in the caller's transaction: it replaces the one of
+    its subject not yet seen."""
     assert kind in MESSAGES, kind
-    session.add(AccountNotice(account_id=account_id, kind=kind, names=json.dumps(names, ensure_ascii=False)))
+    await settle(session, account_id=account_id, dossier_id=dossier_id, subject=SUBJECTS[kind])
+    session.add(AccountNotice(account_id=account_id, dossier_id=dossier_id, kind=kind,
+                              names=json.dumps(names, ensure_ascii=False)))
+
+
+async def settle(session: AsyncSession, *, account_id: str, dossier_id: str, subject: str) -> None:
+    """What the account was told of this subject about this dossier, and has not yet seen, is no longer so: gone (a
+    relative made a reader accepts to manage again; a dossier closed is reopened)."""
+    kinds = [kind for kind, of in SUBJECTS.items() if of == subject]
+    await session.exec(delete(AccountNotice).where(  # type: ignore[call-overload]
+        AccountNotice.account_id == account_id, AccountNotice.dossier_id == dossier_id,
+        col(AccountNotice.kind).in_(kinds), col(AccountNotice.seen_at).is_(None)))
+
+
+async def tell_opening(session: AsyncSession, *, dossier: Dossier, closed: bool, actor: audit.Actor,
+                       now: datetime) -> None:
+    """A dossier closed or reopened: everyone else who holds it is told, the patient and each relative (its log and
+    its banner say it in the dossier; "Mes dossiers", where one comes first, said nothing)."""
+    patient = await session.get(Patient, dossier.patient_id)
+    name = f"{patient.given_name} {patient.family_name}"
+    state = "closed" if closed else "reopened"
+    own = (await session.exec(select(Account.id).where(Account.patient_id == patient.id))).first()
+    told = {own: f"own_{state}"} if own is not None else {}
+    for helper in await helpers_of(session, dossier=dossier, patient=patient, now=now):
+        told[helper.account.id] = f"{state}_by_patient" if actor.kind == "patient" else state
+    told.pop(actor.account_id, None)
+    for account_id, kind in told.items():
+        await tell(session, account_id=account_id, dossier_id=dossier.id, kind=kind, actor=actor.name, name=name)
 
 
 def text_of(notice: AccountNotice) -> str:
@@ -48,7 +98,7 @@ def say(kind: str, **names: str) -> str:
     if "name" in names:
         names["de_name"] = de(names["name"])
     if "level" in names:
-        names["level"] = _(LEVELS[names["level"]])
+        names["level"] = _(invitations.LEVELS[names["level"]])
     return _(MESSAGES[kind], **names)
 
 

@@ -29,14 +29,15 @@ async def log_out_every_device(session: AsyncSession, *, dossier: Dossier, accou
     was logged in or not: it was done to his account by someone else, and what she is shown never says whether he
     was.
 
-    He is told twice, wherever his next login leads: "/" leads first to "Mes dossiers", which says it (notices.py),
-    and a login that leads back to the page that asked for it (his dossier, most often) finds it in the banner above
-    his documents, as the dossier's other readers do. Not pushed: his devices are the ones logged out, and another
-    relative's lock screen would read that "your" devices were."""
+    He is told at his next login, wherever it was to lead: on "Mes dossiers" first (notices.py; views/auth.py
+    `told_first`), with the way on to that page; and in the banner above his documents, as the dossier's other
+    readers are. Not pushed: his devices are the ones logged out, and another relative's lock screen would read that
+    "your" devices were."""
     await audit.begin_chained(session, dossier_id=dossier.id)
     await sessions.end_sessions(session, account_id=account.id)
     await devices.forget(session, account_id=account.id, every=True)
     event = await audit.append(session, dossier_id=dossier.id, action="patient_devices_logged_out", actor=actor)
     session.add(Notification(dossier_id=dossier.id, event_id=event.id, created_at=event.at))
-    notices.tell(session, account_id=account.id, kind="devices_logged_out_by_caregiver", actor=actor.name)
+    await notices.tell(session, account_id=account.id, dossier_id=dossier.id, kind="devices_logged_out_by_caregiver",
+                       actor=actor.name)
     await audit.commit_chained(session)

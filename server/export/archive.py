@@ -69,7 +69,8 @@ SOURCE_EXTENSION = "urn:carnet:fhir:source"  # where a document comes from, when
 # Where FHIR has no author element (Patient.contact, FamilyMemberHistory): the Practitioner who declared it.
 DECLARED_BY_EXTENSION = "urn:carnet:fhir:declare-par"
 # The name of the relative who added a document or an item for the patient (authors.py): FHIR's author of a document
-# names them only in a sentence ("Paul Martin (proche)"), and an item's says the patient (fhir/ips.who_declared).
+# or an item names them only in a sentence ("Paul Martin (proche)": fhir/ips.who_declared), which is no name to read
+# back.
 RELATIVE_EXTENSION = "urn:carnet:fhir:ajoute-par-un-proche"
 
 
@@ -93,7 +94,7 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
     """`summary_bundle` of everything, marked as a Carnet copy, with what reading it back needs; not `whole`, a
     legal representative's (SEEN_TAG). `item_adders`: who added each item no professional declared (adders_of)."""
     bundle = summary_bundle(patient=patient, profile=profile, documents=documents, document_authors=document_authors,
-                            document_adders=document_adders, base="", now=now,
+                            document_adders=document_adders, item_adders=item_adders, base="", now=now,
                             title="Copie complète du dossier" if whole else "Copie du dossier")
     data = bundle.model_dump(mode="json", exclude_none=True)
     data.setdefault("meta", {})["tag"] = [EXPORT_TAG if whole else SEEN_TAG]

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ..authors import Adder
+from ..authors import Adder, adder_label
 from ..dossiers import author_title
 from ..models import Document, Patient, Professional, ProfileItem
 from ..professionals.professions import written_profession
@@ -109,10 +109,16 @@ def day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def who_declared(item: ProfileItem, authors: dict[str, Professional], refs: dict[str, str], patient_ref: str) -> dict:
+def who_declared(item: ProfileItem, authors: dict[str, Professional], refs: dict[str, str], patient_ref: str,
+                 adder: Adder | None = None) -> dict:
+    """The professional who declared an item, the patient, or a relative who did (`adder`, authors.adders_of): named
+    only, as a document's author is (fhir/resources.py), and said to be one ("Paul Martin (proche)"), not the
+    patient."""
     if item.author_professional_id and item.author_professional_id in authors:
         author = authors[item.author_professional_id]
         return {"reference": refs[author.id], "display": author_title(author, in_french=True)}
+    if adder is not None and not adder.is_patient:
+        return {"display": adder_label(adder)}
     return {"reference": patient_ref, "display": "Déclaré par le patient"}
 
 
@@ -176,7 +182,7 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
                         "vaccineCode": {"text": item.label}, "patient": {"reference": patient_ref},
                         "occurrenceDateTime": day(item.started_on), "recorded": fhir_instant(item.created_at),
                         "lotNumber": item.lot or None}
-        if declared["reference"] == patient_ref:
+        if declared.get("reference", patient_ref) == patient_ref:  # told by the patient or a relative: not given by them
             return {**immunization, "primarySource": False, "reportOrigin": PATIENT_REPORTED}
         return {**immunization, "extension": [{"url": IMMUNIZATION_SOURCE, "valueReference": declared}]}
     if item.kind == "measurement":
@@ -238,9 +244,11 @@ def practitioner(professional: Professional) -> dict:
 def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
                    document_authors: dict[str, Professional], base: str, now: datetime,
                    kinds: tuple[str, ...] | None = None, title: str = "Synthèse médicale",
-                   document_adders: dict[str, Adder] | None = None) -> Bundle:
+                   document_adders: dict[str, Adder] | None = None,
+                   item_adders: dict[str, Adder] | None = None) -> Bundle:
     """The IPS document Bundle of what the caller's reader sees (`kinds`: only these sections, e.g. an emergency card);
-    `document_adders`: who added each document no professional wrote, by its id (authors.adders_of)."""
+    `document_adders`, `item_adders`: who added each document, or item, no professional wrote, by its id
+    (authors.adders_of)."""
     patient_ref = urn()
     authors = {**profile.authors, **document_authors}
     refs = {pro_id: urn() for pro_id in authors}
@@ -260,7 +268,8 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         item_refs = []
         for item in items:
             resource = item_resource(item, patient_ref=patient_ref, documents=document_refs,
-                                     declared=who_declared(item, profile.authors, refs, patient_ref))
+                                     declared=who_declared(item, profile.authors, refs, patient_ref,
+                                                           (item_adders or {}).get(item.id)))
             label = confidentiality(hidden=item.hidden, kept_from_parents=item.hidden_from_representatives)
             if label:
                 resource["meta"] = {"security": [label]}

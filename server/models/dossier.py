@@ -228,6 +228,9 @@ class AccountNotice(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True)
     account_id: str = Field(foreign_key="account.id", index=True)
+    # The dossier it is about, of which a newer notice of its subject replaces it (notices.SUBJECTS); None before
+    # migration 0056.
+    dossier_id: str | None = None
     kind: str = Field(default="", max_length=40)  # what happened: notices.MESSAGES's key
     names: str = "{}"  # the names its sentence needs (JSON)
     text: str = Field(default="", max_length=500)  # a notice written before migration 0025, as it was written

@@ -12,18 +12,18 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..authors import adders_of
+from ..authors import RELATIVE, Adder, adders_of
 from ..access.rule import Visibility
 from ..dossiers import InvalidInput
-from ..i18n import _
+from ..i18n import N_, _
 from ..i18n.formats import long_date, number, quoted_fr
 from ..identifiers import age_on
 from ..models import Document, Dossier, Patient, Professional, ProfileItem
 from ..text_input import clean, readable_length
 from . import phones
 from .erasing import erase
-from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, NATURES, OLDEST, ONE_AT_A_TIME, ORDER, PATIENTS_OWN,
-                    SEVERITIES, kinds_in, offered)
+from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, NATURES, OLDEST, ONE_AT_A_TIME, ORDER, PERSONAL, SEVERITIES,
+                    kinds_in, offered, states)
 from .seen import visible_items_clause
 from .wording import summary
 
@@ -76,10 +76,10 @@ async def profile_of(session: AsyncSession, *, dossier_id: str, visible: Visibil
 
 async def declarers_of(session: AsyncSession, *, profile: Profile, patient: Patient) -> dict[str, str]:
     """Who declared each item no professional wrote, by name, as a copy of the dossier says it: a caregiver's
-    name (a parent, for a child), "la patiente" or "le patient" for the patient's own (or an account no longer
-    there)."""
+    name said to be a relative's ("Paul Martin (proche)", a parent for a child too), "la patiente" or "le patient"
+    for the patient's own (or an account no longer there)."""
     items = [item for items in profile.by_kind.values() for item in items if not item.author_professional_id]
-    relatives = {item_id: adder.name for item_id, adder in (await adders_of(session, items)).items()
+    relatives = {item_id: _(RELATIVE, name=adder.name) for item_id, adder in (await adders_of(session, items)).items()
                  if not adder.is_patient and adder.name}
     themselves = "la patiente" if patient.sex == "F" else "le patient"  # as the copy says "Née" or "Né"
     return {item.id: relatives.get(item.id, themselves) for item in items}
@@ -213,6 +213,37 @@ def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
 
 # --- changes, each in the log -----------------------------------------------------------------
 
+PERSONAL_REFUSED = N_("%(what)s : une déclaration personnelle. C'est à %(name)s de l'indiquer, de la changer ou de la "
+                      "supprimer, depuis son propre compte : personne ne le fait à sa place.")
+
+
+def refusal(kind: str, *, by: str, patient: Patient) -> InvalidInput | None:
+    """Why `by` (an actor's kind) may not add, change or delete an item of this kind in its own name (kinds.states),
+    in the request's language; None if it may. The patient's personal declarations are hers alone, and a
+    professional states nothing the patient states."""
+    if states(kind, by=by):
+        return None
+    what = _(KINDS[kind].title)
+    if kind in PERSONAL:
+        return InvalidInput(_(PERSONAL_REFUSED, what=what, name=f"{patient.given_name} {patient.family_name}"), "kind")
+    return InvalidInput(_("%(what)s : seuls le patient et les proches qui gèrent son dossier renseignent cette "
+                          "rubrique.", what=what), "kind")
+
+
+def removable(item: ProfileItem, *, by: str, adder: Adder | None) -> bool:
+    """Whether `by` (an actor's kind), who manages the dossier, deletes this item, which `adder` declared
+    (authors.adders_of): one it states (kinds.states), or a personal declaration a relative made in the patient's
+    name before Carnet refused it, which is none of hers (the patient's own stays hers alone to delete)."""
+    return states(item.kind, by=by) or (by == "caregiver" and adder is not None and not adder.is_patient)
+
+
+async def removal_refused(session: AsyncSession, *, item: ProfileItem, by: str) -> InvalidInput | None:
+    """Why `by` may not delete this item (`refusal`'s words), or None if it may (`removable`)."""
+    if removable(item, by=by, adder=(await adders_of(session, [item])).get(item.id)):
+        return None
+    dossier = await session.get(Dossier, item.dossier_id)
+    return refusal(item.kind, by=by, patient=await session.get(Patient, dossier.patient_id))
+
 
 async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, actor: audit.Actor,
                    author: Professional | None = None, added_by_account_id: str | None = None, right: str = "",
@@ -229,9 +260,8 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     transaction, deleted as `delete_item` deletes it (its event first), so no moment holds none or two. The caller
     read it standing, under the chain's lock, in the transaction it began (views/profile_changes.py)."""
     patient = await session.get(Patient, dossier.patient_id)
-    if author is not None and data.kind in PATIENTS_OWN and not from_copy:
-        raise InvalidInput(_("%(what)s : seuls le patient et les proches qui gèrent son dossier renseignent cette rubrique.",
-                             what=_(KINDS[data.kind].title)), "kind")
+    if not from_copy and (refused := refusal(data.kind, by=actor.kind, patient=patient)):
+        raise refused  # a copy read back says who declared each line, as it was checked then
     if patient is not None and not offered(data.kind, age_on(patient.birth_date, today)):
         raise InvalidInput(_("%(what)s : à partir de %(age)d ans.", what=_(KINDS[data.kind].title),
                              age=MIN_AGE[data.kind]), "kind")

@@ -55,17 +55,28 @@ MIN_AGE = {"directive": 18, "organ_donation": 13}
 OLDEST = date(1900, 1, 1)  # the earliest day a form takes (and a measurement's order puts a dateless one last)
 
 
-# What the patient states, not a professional: a position on organ donation (a refusal is registered by the person
-# themself), their advance directives (CSP L1111-11: written by the person), the people to call. Declared by the
-# patient or a relative who manages the dossier; a professional reads them.
-PATIENTS_OWN = frozenset({"organ_donation", "directive", "contact"})
+# The patient's personal declarations, hers alone to make, change or delete: a position on organ donation (a refusal
+# is registered by the person themself, R1232-5-1) and advance directives (CSP L1111-11: written by the person). No
+# relative states them for her, not even one who manages the dossier (or a minor's parent); a professional reads them.
+PERSONAL = frozenset({"organ_donation", "directive"})
+# What the patient states, not a professional: her personal declarations, and the people to call, which a relative
+# who manages the dossier declares too.
+PATIENTS_OWN = PERSONAL | {"contact"}
 # A position, not a list: two would contradict each other in every copy and summary (the IPS, a health link).
 ONE_AT_A_TIME = frozenset({"organ_donation"})
 
 
-def offered(code: str, age: int, *, by_professional: bool = False) -> bool:
-    """Whether a patient of this age may have an item of this kind, declared by a professional or not."""
-    return age >= MIN_AGE.get(code, 0) and not (by_professional and code in PATIENTS_OWN)
+def states(code: str, *, by: str) -> bool:
+    """Whether `by` (who acts, as audit.Actor.kind says it: "patient", "caregiver", "professional") adds, changes or
+    deletes in its own name an item of this kind: the one answer the pages offer by and items.py refuses by."""
+    if code in PERSONAL:
+        return by == "patient"
+    return not (by == "professional" and code in PATIENTS_OWN)
+
+
+def offered(code: str, age: int, *, by: str = "patient") -> bool:
+    """Whether a patient of this age may have an item of this kind, and `by` (as `states`) add it."""
+    return age >= MIN_AGE.get(code, 0) and states(code, by=by)
 
 
 @dataclass(frozen=True)

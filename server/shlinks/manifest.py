@@ -35,6 +35,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..authors import adders_of
 from ..access.rule import Visibility
 from ..fhir.ips import summary_bundle
 from ..i18n import N_, _
@@ -176,8 +177,10 @@ async def encrypted_file(session: AsyncSession, *, link: ShareLink, dossier: Dos
     emergency = link.content == "emergency"
     profile = await profile_of(session, dossier_id=dossier.id, visible=await _holder(session, link, dossier),
                                kinds=EMERGENCY_KINDS if emergency else ORDER)
+    items = [item for kind in profile.by_kind.values() for item in kind]
     bundle = summary_bundle(patient=patient, profile=profile, documents=[], document_authors={}, base=origin, now=now,
-                            kinds=EMERGENCY_KINDS if emergency else None, title=CONTENTS[link.content])
+                            kinds=EMERGENCY_KINDS if emergency else None, title=CONTENTS[link.content],
+                            item_adders=await adders_of(session, items))
     header = {"alg": "dir", "enc": "A256GCM", "zip": "DEF", "cty": FHIR_JSON}
     return jwe.encrypt_compact(header, bundle.model_dump_json(exclude_none=True).encode(), OctKey.import_key(link.key))
 

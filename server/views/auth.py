@@ -12,10 +12,11 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import accounts, passkeys, sessions, throttles
-from ..caregivers import enrolment
+from ..caregivers import enrolment, notices
 from ..config import Settings
 from ..guards import enrolling_or_logged_in, logged_in
 from ..i18n import _
+from ..models import Account
 from ..auth.sessions import session_cookie
 from .attempts import client_address
 from .forms import NOT_RECENT, Form, FormError, parse_date, text
@@ -204,7 +205,8 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
                                                  **({sessions.RECOVERED: True} if recovered else {})},
     )
     return Response(
-        {"redirect": "/activer/codes" if activation_id or caregiver_next else "/cles" if recovered else "/"},
+        {"redirect": "/activer/codes" if activation_id or caregiver_next
+         else await told_first(db, account=current.account, back="/cles") if recovered else "/"},
         cookies=[session_cookie(settings, token)],
     )
 
@@ -267,8 +269,20 @@ async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any])
     accepted = await passkeys.accepted_credentials(db, settings, account=account)
     token = await sessions.start_session(db, account=account, authenticated=True, replacing=request.auth,
                                          data={sessions.LOGGED_IN_WITH: passkey_id})
-    return Response({"redirect": next_path(data.get("next")), "accepted": accepted},
-                    cookies=[session_cookie(settings, token)])
+    return Response({"redirect": await told_first(db, account=account, back=next_path(data.get("next"))),
+                     "accepted": accepted}, cookies=[session_cookie(settings, token)])
+
+
+async def told_first(db: AsyncSession, *, account: Account, back: str) -> str:
+    """Where a login leads: the page it was for, unless the account was told something meanwhile (its devices logged
+    out by a relative, a dossier closed, its access ended: caregivers/notices.py), said first on "Mes dossiers", with
+    the way on to that page. Not said there, it waited for a visit to "/" that a login leading back never made."""
+    return my_dossiers_url(back) if await notices.unseen(db, account=account) else back
+
+
+def my_dossiers_url(way_on: str) -> str:
+    """"Mes dossiers", with the page a login was for (`way_on`, a `next_path`), when it led there first."""
+    return "/mes-dossiers" + (f"?{NEXT}={quote(way_on, safe='/')}" if way_on not in ("/", "/mes-dossiers") else "")
 
 
 def login_refused(settings: Settings, refused: passkeys.PasskeyRefused) -> Response:

@@ -30,6 +30,7 @@ from ..models import AccountNotice, CaregiverInvitation, Delegation, utcnow
 from ..access.managing import Managed, managed_dossier, seen_as_caregiver
 from .account import account_band
 from .forms import Form, FormError, text
+from .auth import NEXT, my_dossiers_url, next_path
 from .recent_login import not_recent
 from .share_codes import qr_svg
 
@@ -217,7 +218,7 @@ async def removes_whom_they_invited(request: Request, db: AsyncSession, managed:
 
 
 @get("/mes-dossiers", guards=[logged_in])
-async def my_dossiers(request: Request, db: AsyncSession) -> Template:
+async def my_dossiers(request: Request, db: AsyncSession, suite: str | None = None) -> Template:
     account = request.user.account
     notices = await account_notices.unseen(db, account=account)
     now = utcnow()
@@ -226,18 +227,20 @@ async def my_dossiers(request: Request, db: AsyncSession) -> Template:
                                                  "account_band": await account_band(request, db, held=held),
                                                  "coming": await majority.unrecorded(db, account=account, now=now),
                                                  "alone": await left_alone(db, held=held, account=account, now=now),
-                                                 "left": request.user.data.get(LEFT_DOSSIER, "")})
+                                                 "left": request.user.data.get(LEFT_DOSSIER, ""),
+                                                 # A login led here first, to say the notices (auth.told_first).
+                                                 "way_on": next_path(suite)})
 
 
 @post("/avis/{notice_id:str}/vu", guards=[logged_in], status_code=200)
-async def notice_seen(request: Request, db: AsyncSession, notice_id: str) -> Response:
+async def notice_seen(request: Request, db: AsyncSession, notice_id: str, data: Form) -> Response:
     notice = await db.get(AccountNotice, notice_id)
     if notice is None or notice.account_id != request.user.account.id:
         raise NotFoundException()
     notice.seen_at = utcnow()
     db.add(notice)
     await db.commit()
-    return Redirect("/mes-dossiers", status_code=303)
+    return Redirect(my_dossiers_url(next_path(text(data, NEXT, limit=1000))), status_code=303)
 
 
 @post("/dossiers/{dossier_id:str}/quitter", guards=[logged_in], status_code=200)

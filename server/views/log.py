@@ -32,11 +32,13 @@ from ..i18n.formats import clock
 from ..accesslog.journal import Viewer
 from ..accesslog.numbering import Numbering
 from ..accesslog.queries import KINDS, PERIODS, LogFilters
-from ..models import Dossier, Patient, utcnow
+from ..i18n import N_, _
+from ..models import Account, Dossier, Patient, utcnow
 from ..access.managing import managed_dossier
 from ..caregivers.confidential import KeptFrom, kept_from
 from ..caregivers.dossiers import band_of
-from ..templating import PARIS
+from ..caregivers.invitations import current_delegation
+from ..templating import PARIS, de
 
 PAGE_SIZE = 30
 # A whole page of a list loaded further down ("Événements plus anciens", then Back) shows it from the newest down
@@ -67,6 +69,23 @@ async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[
     found = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id, readers=True)
     is_patient = found.standing.is_patient
     return found.dossier, Viewer(request.user.account.id, is_patient=is_patient), found.patient, found.can_manage
+
+
+# Who reads a relative's log, as its paper names them: on screen, the sentences say "vous" to whoever reads them.
+READERS = {"proche": N_("%(reader)s, proche aidant %(de_name)s"), "parent": N_("%(reader)s, parent %(de_name)s"),
+           "tuteur": N_("%(reader)s, tuteur ou tutrice %(de_name)s")}
+
+
+async def reader_named(db: AsyncSession, *, account: Account, viewer: Viewer, dossier_id: str,
+                       patient_name: str) -> str:
+    """Who reads the log, and what they are to its patient: "Paul Martin, proche aidant de Camille Martin", or the
+    patient's own name; whom a printed page's "vous" is (partials/printed_by.html)."""
+    if viewer.is_patient:
+        return account.display_name
+    delegation = await current_delegation(db, dossier_id=dossier_id, account_id=account.id)
+    relationship = delegation.relationship if delegation is not None else "proche"
+    return _(READERS.get(relationship, READERS["proche"]), reader=account.display_name, de_name=de(patient_name),
+             name=patient_name)
 
 
 def witness_policy(request: Request) -> tuple[list[str], int]:
@@ -200,6 +219,9 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
     context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=context["kept"].rpps,
                                                                   secret=request.app.state.settings.secret)
     context["witness_keys"], context["witnesses_required"] = witness_policy(request)
+    context["reader"] = await reader_named(db, account=request.user.account, viewer=context["viewer"],
+                                           dossier_id=dossier_id, patient_name=context["patient_name"])
+    context["printed_at"] = utcnow()
     # This visit still shows what was new; the next one will not.
     await visits.record_visit(db, account_id=request.user.account.id, dossier_id=dossier_id, seq=context["head"],
                                    seen=context["seen"])

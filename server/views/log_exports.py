@@ -24,7 +24,7 @@ from ..i18n import _
 from ..models import AccessEvent, Dossier, Patient, utcnow
 from ..templating import PARIS
 from ..tlog.store import latest_checkpoint
-from .log import Kind, filters_from, log_url, managed
+from .log import Kind, filters_from, log_url, managed, reader_named
 
 
 
@@ -82,7 +82,10 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     labels = [professionals.get(filters.professional_key, ""), _(KINDS[filters.kind]) if filters.kind else "",
               _(PERIODS[filters.period][0]) if filters.period else ""]
     chain = not kept.representative  # a minor's representative: no numbers, no chain (accesslog/numbering.py)
-    context = {"dossier": dossier, "patient_name": f"{log.patient.given_name} {log.patient.family_name}",
+    patient_name = f"{log.patient.given_name} {log.patient.family_name}"
+    context = {"dossier": dossier, "patient_name": patient_name,
+               "reader": await reader_named(db, account=request.user.account, viewer=log.viewer, dossier_id=dossier.id,
+                                            patient_name=patient_name), "printed_at": now,
                "sentences": sentences, "now": now, "filter_labels": [label for label in labels if label],
                "back_url": filters.url(log_url(dossier.id)),
                "chain": chain, "checkpoint": await printed_checkpoint(request, db) if chain else None,

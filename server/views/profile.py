@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import accounts
 
-from ..authors import adders_of
+from ..authors import RELATIVE, Adder, adders_of
 from ..caregivers.dossiers import band_of
 from ..identifiers import age_on, identity_of
 from ..dossiers import author_title
@@ -30,10 +30,11 @@ from ..listing import count_documents
 from ..models import Account, Document, Professional, ProfileItem, paris_today, utcnow
 from ..professionals.uploads import WRITE_RIGHTS
 from ..profile.charts import charts_of
-from ..profile.items import Profile, profile_of
+from ..profile.items import Profile, profile_of, removable
 from ..profile.seen import seen_in_part, sees_kind
 from ..profile.wording import in_reading_order, name
-from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES, ONE_AT_A_TIME, ORDER, SEVERITIES, measure_names, offered
+from ..profile.kinds import (DONATION, KINDS, MEASURES, NATURES, ONE_AT_A_TIME, ORDER, PERSONAL, SEVERITIES,
+                             measure_names, offered)
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
 from ..access.reading import HOLDERS, DossierView, open_dossier
 from ..templating import PARIS
@@ -55,6 +56,12 @@ def profile_url(dossier_id: str, done: str = "") -> str:
 
 def may_add(view: DossierView) -> bool:
     return view.can_manage or view.right in WRITE_RIGHTS
+
+
+def stater(view: DossierView) -> str:
+    """Who this reader states an item as, should they add one (kinds.states): the patient, a relative, a
+    professional."""
+    return view.right.value if view.right in HOLDERS else "professional"
 
 
 @get("/profil", guards=[logged_in])
@@ -110,13 +117,19 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
     sections = [(KINDS[k], in_reading_order(k, profile.by_kind.get(k, []))) for k in kinds]
     items = [i for _, found in sections for i in found]
     # One position on organ donation at a time (items.ONE_AT_A_TIME): none offered beside the one shown.
-    addable = [k for k in ORDER if adds and offered(k, age, by_professional=not holder)
+    addable = [k for k in ORDER if adds and offered(k, age, by=stater(view))
                and not (k in ONE_AT_A_TIME and profile.by_kind.get(k))]
+    adders = await adders_of(db, [i for i in items if not i.author_professional_id])
+    manager = view.can_manage and holder
     return {
         "view": view, "sections": sections, "unshared": unshared, "partly": partly,
         "shares_none": len(unshared) == len(kinds),
         "may_add": bool(addable), "addable": addable,
-        "declared": await declared_by(db, items=items, authors=profile.authors, account=account),
+        "declared": declared_by(items=items, authors=profile.authors, adders=adders, account=account),
+        # A relative who manages the dossier states none of the patient's personal declarations (kinds.PERSONAL):
+        # their sections say why, and their lines offer her no change (nor a deletion, but of a relative's own).
+        "personal": PERSONAL if manager and not view.standing.is_patient else frozenset(),
+        "not_theirs": {i.id for i in items if manager and not removable(i, by=stater(view), adder=adders.get(i.id))},
         "charts": charts_of(i for i in items if i.kind == "measurement"),
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
         "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION, "natures": NATURES,
@@ -125,20 +138,21 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
     }
 
 
-async def declared_by(db: AsyncSession, *, items: list[ProfileItem], authors: dict[str, Professional],
-                      account: Account) -> dict[str, str]:
+def declared_by(*, items: list[ProfileItem], authors: dict[str, Professional], adders: dict[str, Adder],
+                account: Account) -> dict[str, str]:
     """Who declared each item, as the reader is told before the day it was: "vous", "Dr Claire Bernard", "Nathalie
-    Roche, pharmacienne," (the incise closed), "Paul Martin"."""
-    found = await adders_of(db, items)
+    Roche, pharmacienne," (the incise closed), "Camille Martin", a relative as one, whom no one takes for the patient
+    ("Paul Martin (proche)", as for a document); `adders`: authors.adders_of."""
     labels = {}
     for item in items:
-        adder = found.get(item.id)
+        adder = adders.get(item.id)
         if item.author_professional_id:
             author = authors.get(item.author_professional_id)
             label = (_("vous") if item.author_professional_id == account.professional_id
                      else author_title(author, mid_sentence=True) if author else _("un professionnel"))
         elif adder is not None:
-            label = _("vous") if adder.account_id and adder.account_id == account.id else adder.name
+            label = _("vous") if adder.account_id and adder.account_id == account.id else \
+                adder.name if adder.is_patient else _(RELATIVE, name=adder.name)
         else:
             label = _("le patient")
         labels[item.id] = label

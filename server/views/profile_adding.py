@@ -34,7 +34,7 @@ from ..search import words_of
 from ..access.managing import managed_dossier
 from ..access.standing import facts_of, standing_of
 from .forms import Form, FormError, parse_date, text
-from .profile import ADD_LABELS, may_add, profile_url
+from .profile import ADD_LABELS, may_add, profile_url, stater
 
 Kind = Annotated[str | None, QueryParameter(name="type")]
 MAX_DOCUMENTS = 100  # the documents offered to link advance directives to: the most recent, or a search's first
@@ -141,8 +141,7 @@ async def form_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
     # One at a time: a kind already stated is not offered, but to the form that changes it.
     stated = await positions_stated(db, dossier_id=view.dossier.id, visible=view.visible) - (
         {replacing.kind} if replacing is not None else set())
-    offered_kinds = [KINDS[k] for k in ORDER if offered(k, age, by_professional=view.right not in HOLDERS)
-                     and k not in stated]
+    offered_kinds = [KINDS[k] for k in ORDER if offered(k, age, by=stater(view)) and k not in stated]
     chosen_kind = KINDS.get(kind) if kind in {k.code for k in offered_kinds} else None
     picker = (await picker_of(db, view=view, query=form.get("recherche", ""), chosen=form.get("document_id", ""))
               if chosen_kind is not None and chosen_kind.code == "directive" else Picker([], more=False))

@@ -26,7 +26,7 @@ from ..identifiers import identity_of
 from ..models import Account, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..profile.classing import set_nature
 from ..profile.ending import end_treatment
-from ..profile.items import ItemInput, add_item, delete_item, set_item_hidden
+from ..profile.items import ItemInput, add_item, delete_item, refusal, removal_refused, set_item_hidden
 from ..profile.wording import name
 from ..professionals.own_documents import keeps_own
 from ..access.reading import log_profile_read
@@ -105,16 +105,28 @@ async def authored_item(db: AsyncSession, *, account: Account, dossier_id: str, 
 
 async def removal(db: AsyncSession, *, account: Account, dossier_id: str, item_id: str) -> Removal:
     """In a chained transaction begun here: the item as whoever manages the dossier deletes it (a professional's
-    account may manage a relative's), else as its author withdraws it; 404 for anyone else."""
+    account may manage a relative's), else as its author withdraws it; 404 for anyone else; InvalidInput, which says
+    why, for a manager who may not delete it (the patient's personal declarations: profile/items.py)."""
     await audit.begin_chained(db, dossier_id=dossier_id)
     try:
         item, actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
-        return Removal(item, actor)
     except NotFoundException:
         if account.professional_id is None:
             await db.rollback()
             raise
-    return await authored_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
+        return await authored_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    if refused := await removal_refused(db, item=item, by=actor.kind):
+        await db.rollback()
+        raise refused
+    return Removal(item, actor)
+
+
+async def not_stated(request: Request, db: AsyncSession, dossier_id: str, refused: InvalidInput) -> Response:
+    """A manager's change or deletion of a line that is not theirs to change (profile/items.py `refusal`): why,
+    under the dossier's band, with the way back to its profile."""
+    dossier = await db.get(Dossier, dossier_id)
+    return error_response(request, 403, str(refused), back=(profile_url(dossier_id), _("Revenir au profil médical")),
+                          band=await band_of(db, dossier=dossier, account=request.user.account, now=utcnow()))
 
 
 @get("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in])
@@ -122,6 +134,8 @@ async def delete_form(request: Request, db: AsyncSession, dossier_id: str, item_
     account = request.user.account
     try:
         found = await removal(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    except InvalidInput as refused:
+        return await not_stated(request, db, dossier_id, refused)
     except NotFoundException:
         # No such line to delete (gone meanwhile: "Revoir la page" after a refused deletion leads here) in a dossier
         # this person manages: its profile as it is now, alike for a deleted, missing or foreign id; else the 404.
@@ -142,7 +156,10 @@ async def delete_form(request: Request, db: AsyncSession, dossier_id: str, item_
 @post("/dossiers/{dossier_id:str}/profil/{item_id:str}/suppression", guards=[logged_in], status_code=200)
 async def delete(request: Request, db: AsyncSession, dossier_id: str, item_id: str) -> Response:
     account = request.user.account
-    found = await removal(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    try:
+        found = await removal(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    except InvalidInput as refused:
+        return await not_stated(request, db, dossier_id, refused)
     await delete_item(db, item=found.item, actor=found.actor, begun=True,
                       right=Right.AUTHOR.value if found.by_author else "")
     if found.opens:
@@ -224,7 +241,7 @@ async def standing_position(db: AsyncSession, *, account: Account, dossier_id: s
 async def change_form(request: HTMXRequest, db: AsyncSession, dossier_id: str, item_id: str) -> Response:
     account = request.user.account
     try:
-        item, _actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
+        item, actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
     except NotFoundException:
         # Changed or deleted meanwhile by another manager ("Revoir la page" after a refused change leads here): the
         # profile as it is now, as delete_form answers; else the 404.
@@ -232,6 +249,9 @@ async def change_form(request: HTMXRequest, db: AsyncSession, dossier_id: str, i
         return Redirect(profile_url(dossier_id), status_code=303)
     if item.kind not in ONE_AT_A_TIME:  # a list's line is deleted, or another added beside it
         raise NotFoundException()
+    dossier = await db.get(Dossier, item.dossier_id)
+    if refused := refusal(item.kind, by=actor.kind, patient=await db.get(Patient, dossier.patient_id)):
+        return await not_stated(request, db, dossier_id, refused)
     return await form_page(request, db, dossier_id, item.kind, form={"label": item.label, "detail": item.detail},
                            replacing=item)
 
@@ -243,6 +263,10 @@ async def change(request: HTMXRequest, db: AsyncSession, dossier_id: str, item_i
     moment holds none; refused as an addition is (and the line gone meanwhile, as a deletion is: 404)."""
     account = request.user.account
     position = await standing_position(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    if refused := refusal(position.item.kind, by=position.actor.kind,
+                          patient=await db.get(Patient, position.dossier.patient_id)):
+        await db.commit()  # nothing written
+        return await not_stated(request, db, dossier_id, refused)
     entry = ItemInput(position.item.kind, label=text(data, "label", limit=250), detail=text(data, "detail", limit=600))
     if (entry.label, entry.detail) == (position.item.label, position.item.detail):
         await db.commit()  # the same position again: nothing to end nor to log

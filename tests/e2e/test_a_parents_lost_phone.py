@@ -84,14 +84,16 @@ def test_a_daughter_logs_out_her_fathers_lost_phone_and_he_is_told_who_did_it(pa
     expect(lost_phone.get_by_role("heading", name="Connexion")).to_be_visible()
     expect(lost_phone.get_by_text("Ordonnance de cardiologie")).to_have_count(0)
 
-    # His passkey still opens his dossier (whoever holds the phone needs its lock for it), which says who did it.
+    # His passkey still opens his dossier (whoever holds the phone needs its lock for it). Who did it is said first,
+    # on "Mes dossiers", where his login leads before the page it was for; his dossier's banner says it too.
     lost_phone.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    expect(lost_phone.get_by_role("heading", name="Mes dossiers")).to_be_visible()
+    expect(lost_phone.get_by_role("status").filter(has_text="Claire Dupont a déconnecté tous vos appareils")) \
+        .to_be_visible()
+    assert_fits_phone(lost_phone)
+    lost_phone.get_by_role("link", name="Continuer vers la page demandée").click()
     expect(lost_phone.get_by_role("heading", name="Mon dossier")).to_be_visible()
     banner = lost_phone.get_by_role("region", name="Nouveautés sur le dossier")
     banner.locator("summary").click()
     expect(banner).to_contain_text("Claire Dupont, pour votre compte, a déconnecté tous vos appareils")
-    assert_fits_phone(lost_phone)
-    menu(lost_phone, "Mes dossiers").click()
-    expect(lost_phone.get_by_role("status").filter(has_text="Claire Dupont a déconnecté tous vos appareils")) \
-        .to_be_visible()
     assert_fits_phone(lost_phone)

@@ -584,10 +584,10 @@ def test_a_server_that_never_made_a_copy_does_not_hold_the_pdf_library():
 async def test_a_stopped_treatment_comes_back_stopped_on_its_day(db, app, small, elsewhere):
     """A copy read back keeps a treatment's end (its MedicationStatement's effectivePeriod.end, profile/ending.py);
     an end before the treatment began, or to come, is refused before anything is written."""
-    from server.profile.ending import end_treatment
+    from server.profile.ending import end_item
 
     [treatment] = [i for i in await live_items(db, small.dossier.id) if i.kind == "treatment"]
-    await end_treatment(db, item=treatment, ended_on=date(2026, 11, 2), actor=PATIENT, today=TODAY)
+    await end_item(db, item=treatment, ended_on=date(2026, 11, 2), actor=PATIENT, today=TODAY)
     there, storage = elsewhere.session, elsewhere.storage
     data = await build_export(db, app.state.storage, dossier=small.dossier, patient=small.patient, now=NOW)
     dossier = await same_patient_there(there, small.patient, await authors_of(db, small.dossier.id))

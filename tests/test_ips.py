@@ -177,4 +177,4 @@ async def test_organ_donation_is_said_in_words_and_kept_as_its_code(db, app, pat
                         .model_dump_json(exclude_none=True))
     [choice] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
     assert choice["valueCodeableConcept"]["text"] == "Favorable au don d'organes" and "valueString" not in choice
-    assert item_input(choice)[0].label == "donneur"
+    assert item_input(choice, {})[0].label == "donneur"

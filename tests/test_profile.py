@@ -28,6 +28,7 @@ SAMPLES = {
     "treatment": ItemInput("treatment", label="Apixaban 5 mg", detail="1 comprimé matin et soir",
                            started_on=date(2025, 3, 1), prescriber="Dr Bernard"),
     "condition": ItemInput("condition", label="Fibrillation atriale", nature="current", started_on=date(2025, 2, 14)),
+    "pregnancy": ItemInput("pregnancy", expected_on=date(2027, 4, 20), detail="Suivie par Hélène Roux"),
     "family_history": ItemInput("family_history", label="Diabète de type 2", detail="Mère"),
     "vaccination": ItemInput("vaccination", label="DTP", started_on=date(2024, 5, 2), lot="X123"),
     "measurement": ItemInput("measurement", label="blood_pressure", value="132", value2="84"),
@@ -44,15 +45,16 @@ async def items_of_every_kind(db, dossier, author) -> list[ProfileItem]:
     besides the blood pressure, the same."""
     made = []
     for kind, data in [*SAMPLES.items(), ("measurement", LAB_SAMPLE)]:
-        # A position is one at a time (items.ONE_AT_A_TIME); three as a copy read back holds them, made before.
-        again = {"from_copy": kind in ONE_AT_A_TIME}
+        # A position is one at a time (items.ONE_AT_A_TIME), a pregnancy in progress too; three as a copy read back
+        # holds them, made before.
+        again = {"from_copy": kind in ONE_AT_A_TIME | {"pregnancy"}}
         made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, today=TODAY, **again))
         hidden = await add_item(db, dossier=dossier, data=data, actor=PATIENT, today=TODAY, **again)
         await set_item_hidden(db, item=hidden, hidden=True, actor=PATIENT)
         made.append(hidden)
         # (and a professional states none of the patient's own: kinds.PATIENTS_OWN; one declared before, read back)
         made.append(await add_item(db, dossier=dossier, data=data, actor=PATIENT, author=author, today=TODAY,
-                                   from_copy=kind in ONE_AT_A_TIME | PATIENTS_OWN))
+                                   from_copy=kind in ONE_AT_A_TIME | PATIENTS_OWN | {"pregnancy"}))
     gone = await add_item(db, dossier=dossier, data=SAMPLES["allergy"], actor=PATIENT, today=TODAY)
     await delete_item(db, item=gone, actor=PATIENT)
     made.append(gone)
@@ -81,7 +83,8 @@ async def test_a_grant_by_category_covers_exactly_its_kinds_and_hidden_items_are
                        ends_at=None, revoked=False)
     standing = Standing(professional_id=pro.professional.id, grants=(grant,))
     profile = await profile_of(db, dossier_id=patient.dossier.id, visible=visibility(standing, DossierFacts(), NOW))
-    assert set(profile.by_kind) == {"allergy", "treatment", "vaccination"}  # the prescriptions' allergies too
+    # The prescriptions' allergies too, and a pregnancy: whoever gives a drug or a vaccine must know of it.
+    assert set(profile.by_kind) == {"allergy", "treatment", "pregnancy", "vaccination"}
     assert all(len(items) == 2 and not any(i.hidden for i in items) for items in profile.by_kind.values())
     mine = await profile_of(db, dossier_id=patient.dossier.id,
                             visible=visibility(Standing(is_patient=True), DossierFacts(), NOW))
@@ -89,11 +92,13 @@ async def test_a_grant_by_category_covers_exactly_its_kinds_and_hidden_items_are
 
 
 # Which kinds a grant of one category shows: whoever reads the prescriptions reads the allergies too (a pharmacist
-# who dispenses a drug), without the rest of the synthèse (antécédents, directives…).
+# who dispenses a drug), without the rest of the synthèse (antécédents, directives…); whoever gives a drug or a
+# vaccine reads a pregnancy (a live vaccine is contre-indiqué).
 COVERED = {
-    "ordonnance": {"allergy", "treatment"},
-    "synthese": {"allergy", "condition", "family_history", "measurement", "directive", "organ_donation", "contact"},
-    "vaccination": {"vaccination"},
+    "ordonnance": {"allergy", "treatment", "pregnancy"},
+    "synthese": {"allergy", "pregnancy", "condition", "family_history", "measurement", "directive", "organ_donation",
+                 "contact"},
+    "vaccination": {"vaccination", "pregnancy"},
     "biologie": set(), "imagerie": set(), "compte_rendu": set(), "certificat": set(), "remboursement": set(),
     "note_patient": set(),
 }

@@ -98,6 +98,10 @@ PHRASES: dict[str, Phrase] = {
     "profile_end": Phrase("Traitement arrêté",
         N_("%(subject)s a noté l'arrêt du traitement %(detail)s %(when)s%(right)s"),
         N_("%(subject)s avez noté l'arrêt du traitement %(detail)s %(when)s%(right)s")),
+    # A pregnancy noted as over (profile/ending.py): a birth, or another end, which the log does not say.
+    "profile_pregnancy_end": Phrase("Fin de grossesse notée",
+        N_("%(subject)s a noté la fin de %(detail)s %(when)s%(right)s"),
+        N_("%(subject)s avez noté la fin de %(detail)s %(when)s%(right)s")),
     # A condition's nature changed (profile/classing.py): the detail says it and its group, "(Maladies passées)".
     "profile_nature": Phrase("Antécédent reclassé",
         N_("%(subject)s a classé %(detail)s %(when)s%(right)s"),

@@ -13,12 +13,13 @@ from datetime import date, datetime
 
 from ..authors import RELATIVE
 from ..dossiers import InvalidInput
-from ..fhir.ips import (IMMUNIZATION_SOURCE, ITEM_SYSTEM, KIND_SYSTEM, OBSERVATION_CODES, PROCEDURE_RECORDED,
-                        SEVERITY)
+from ..fhir.ips import (EXPECTED_DELIVERY, IMMUNIZATION_SOURCE, ITEM_SYSTEM, KIND_SYSTEM, NOT_PREGNANT,
+                        OBSERVATION_CODES, PREGNANCY_STATUS, PROCEDURE_RECORDED, SEVERITY)
 from ..fhir.resources import CATEGORY_SYSTEM, IDNAT_PS_SYSTEM, LOINC, TYPES, WITHDRAWN
 from ..models import Professional
 from ..profile.items import ItemInput, check
 from ..profile.kinds import OLDEST
+from ..profile.pregnancy import last_period
 from ..text_input import clean, readable_length
 from .archive import (DECLARED_BY_EXTENSION, HIDDEN_EXTENSION, KEPT_EXTENSION, RELATIVE_EXTENSION, SHA256_EXTENSION,
                       SOURCE_EXTENSION)
@@ -72,7 +73,7 @@ class PlannedItem:
     hidden: bool
     document_url: str = ""
     declared_at: datetime | None = None  # when it was added to the profile (ips.item_resource's recording date)
-    ended_on: date | None = None  # a treatment stopped (profile/ending.py): its effectivePeriod's end
+    ended_on: date | None = None  # a treatment stopped, a pregnancy over (profile/ending.py)
     kept_from_representatives: bool = False  # by its author, from a minor's parents (profile/seen.py)
     added_by_patient: bool = False  # no professional declared it: the patient did, or
     relative_name: str = ""  # the relative who did, named as the copy writes it
@@ -189,8 +190,9 @@ def declared_at(resource: dict) -> datetime | None:
     return instant(resource.get(DECLARED_AT[resource["resourceType"]]))
 
 
-def item_input(resource: dict) -> tuple[ItemInput, str]:
-    """An item's fields as a form would send them, and the fullUrl of its document (advance directives)."""
+def item_input(resource: dict, entries: dict[str, dict]) -> tuple[ItemInput, str]:
+    """An item's fields as a form would send them, and the fullUrl of its document (advance directives); `entries`,
+    the copy's resources by fullUrl, where a pregnancy's expected date is."""
     kind = resource["resourceType"]
     if kind == "AllergyIntolerance":
         reaction = (resource.get("reaction") or [{}])[0]
@@ -218,6 +220,12 @@ def item_input(resource: dict) -> tuple[ItemInput, str]:
         return ItemInput("vaccination", label=resource["vaccineCode"]["text"],
                          started_on=day(resource.get("occurrenceDateTime")), lot=resource.get("lotNumber", "")), ""
     coding = resource["code"]["coding"][0]
+    if coding.get("system") == LOINC and coding.get("code") == PREGNANCY_STATUS[0]:
+        members = [entries.get(m.get("reference", ""), {}) for m in resource.get("hasMember", [])]
+        expected = [m.get("valueDateTime") for m in members
+                    if (m.get("code", {}).get("coding") or [{}])[0].get("code") == EXPECTED_DELIVERY[0]]
+        return ItemInput("pregnancy", expected_on=day(expected[0]) if expected else None,
+                         detail=first_note(resource)), ""
     if coding.get("system") == LOINC and coding.get("code") in MEASURE_OF:
         quantities = ([c["valueQuantity"] for c in resource["component"]] if "component" in resource
                       else [resource["valueQuantity"]])
@@ -253,11 +261,13 @@ def plan_items(entries: dict[str, dict], professionals: dict[str, Professional],
                                            added_by_patient=by_patient, relative_name=relative))
         elif resource["resourceType"] in ITEM_RESOURCES and any(
                 i.get("system") == ITEM_SYSTEM for i in resource.get("identifier", [])):
-            data, document_url = item_input(resource)
+            data, document_url = item_input(resource, entries)
             if document_url and entries.get(document_url, {}).get("resourceType") != "DocumentReference":
                 raise NotRestorable("Des directives anticipées de la copie renvoient à un document qu'elle n'a pas.")
             rpps = author_rpps(written_by(resource), entries)
             ended = day(resource.get("effectivePeriod", {}).get("end")) if data.kind == "treatment" else None
+            if data.kind == "pregnancy" and NOT_PREGNANT in resource["valueCodeableConcept"].get("coding", []):
+                ended = day(resource.get("effectiveDateTime"))  # over: not pregnant from the day it ended
             by_patient, relative = item_adder(resource, rpps)
             planned.append(PlannedItem(data, professionals[rpps] if rpps else None,
                                        bool(extension(resource, HIDDEN_EXTENSION)), document_url,
@@ -265,10 +275,13 @@ def plan_items(entries: dict[str, dict], professionals: dict[str, Professional],
                                        bool(extension(resource, KEPT_EXTENSION)), added_by_patient=by_patient,
                                        relative_name=relative))
     for item in planned:
-        check(item.data, today=today)
+        check(item.data, today=today, from_copy=True)
         ended = item.ended_on
-        if ended is not None and not max(item.data.started_on or OLDEST, OLDEST) <= ended <= today:
-            raise NotRestorable("Un traitement de la copie s'arrête avant d'avoir commencé, ou après aujourd'hui.")
+        began = last_period(item.data.expected_on) if item.data.kind == "pregnancy" and item.data.expected_on \
+            else item.data.started_on  # as profile/ending.py checks it
+        if ended is not None and not max(began or OLDEST, OLDEST) <= ended <= today:
+            raise NotRestorable("Un traitement ou une grossesse de la copie s'arrête avant d'avoir commencé, ou "
+                                "après aujourd'hui.")
     return planned
 
 

@@ -38,7 +38,7 @@ from ..fhir.resources import INS_SYSTEM, number_read_as_date
 from ..files.pages import Unrenderable, render_pdf
 from ..files.store import Storage
 from ..models import CATEGORIES, Document, Dossier, Patient, Professional, ProfileItem, utcnow
-from ..profile.ending import end_treatment
+from ..profile.ending import end_item
 from ..profile.items import add_item, set_item_hidden
 from ..reimbursements.history import kept_since
 from ..reimbursements.layout import Line
@@ -312,9 +312,8 @@ async def restore(session: AsyncSession, storage: Storage, *, zip_bytes: bytes |
                                kept_from_parents=item.kept_from_representatives)
         if item.hidden:
             await set_item_hidden(session, item=added, hidden=True, actor=actor)
-        if item.ended_on is not None:  # stopped in the copy: stopped here, on the same day
-            await end_treatment(session, item=added, ended_on=item.ended_on, actor=actor, today=today,
-                                from_copy=True)
+        if item.ended_on is not None:  # stopped, or over, in the copy: here too, on the same day
+            await end_item(session, item=added, ended_on=item.ended_on, actor=actor, today=today, from_copy=True)
     return Restored(documents=len(documents), items=len(items),
                     relatives_documents=sum(1 for d in documents if d.relative_name),
                     relatives_items=sum(1 for i in items if i.relative_name), hidden_care=len(hidden_care),

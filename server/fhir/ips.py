@@ -2,11 +2,11 @@
 
 Composition first, then the Patient (people to contact as `Patient.contact`), then one resource per profile
 item (AllergyIntolerance, MedicationStatement, Condition or Procedure, FamilyMemberHistory, Immunization,
-Observation) and a DocumentReference per document. Each item's resource carries the item's id under Carnet's
-system, so that an export read back (server/export/) gives the same profile. What goes in is what the caller's
-reader sees: the caller asks the rule (profile_of, listing) and passes the result; what the patient hid (or
-a professional kept from a minor's parents) says so in `meta.security`, and the Composition's confidentiality
-is the highest of what it holds.
+Observation; a pregnancy's followed by that of its expected delivery date) and a DocumentReference per document.
+Each item's resource carries the item's id under Carnet's system, so that an export read back (server/export/)
+gives the same profile. What goes in is what the caller's reader sees: the caller asks the rule (profile_of,
+listing) and passes the result; what the patient hid (or a professional kept from a minor's parents) says so in
+`meta.security`, and the Composition's confidentiality is the highest of what it holds.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ SECTIONS = [
     ("current", "11450-4", "Problem list - Reported", NATURES["current"].heading),
     ("past", "11348-0", "History of Past illness Narrative", NATURES["past"].heading),
     ("procedure", "47519-4", "History of Procedures Document", NATURES["procedure"].heading),
+    ("pregnancy", "10162-6", "History of pregnancies Narrative", "Grossesse"),
     ("vaccination", "11369-6", "History of Immunization Narrative", "Vaccinations"),
     ("measurement", "8716-3", "Vital signs", "Mesures"),
     ("results", "30954-2", "Relevant diagnostic tests/laboratory data Narrative", "Résultats d'analyses"),
@@ -76,6 +77,14 @@ OBSERVATION_CODES = {"weight": ("29463-7", "Body weight"), "height": ("8302-2", 
 LABORATORY = frozenset(code for code, measure in MEASURES.items() if measure.laboratory)
 BLOOD_PRESSURE_PARTS = (("8480-6", "Systolic blood pressure"), ("8462-4", "Diastolic blood pressure"))
 UCUM_UNITS = {"kg": "kg", "cm": "cm", "mmHg": "mm[Hg]", "g/L": "g/L"}
+SNOMED = "http://snomed.info/sct"
+# IPS's Observation Pregnancy - Status (82810-3), its value from IPS's Pregnancy Status value set (SNOMED CT), and
+# Observation Pregnancy - Expected Delivery Date (11778-8, "Delivery date Estimated": as the professional gave it),
+# the status's `hasMember`.
+PREGNANCY_STATUS = ("82810-3", "Pregnancy status")
+PREGNANT = {"system": SNOMED, "code": "77386006", "display": "Pregnant"}
+NOT_PREGNANT = {"system": SNOMED, "code": "60001007", "display": "Not pregnant"}
+EXPECTED_DELIVERY = ("11778-8", "Delivery date Estimated")
 # A vaccination the patient declared: not from the one who gave it (primarySource false), but from their memory
 # or card; R4B has no "informationSource" on Immunization, and `performer` would say the patient injected it.
 PATIENT_REPORTED = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/immunization-origin",
@@ -203,6 +212,17 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
         else:
             observation["valueQuantity"] = {"value": item.value, "unit": item.unit, "system": UCUM, "code": unit}
         return observation
+    if item.kind == "pregnancy":
+        # Pregnant from the day it was declared; once over, not pregnant from the day it ended (profile/ending.py).
+        over = item.ended_on is not None
+        code, display = PREGNANCY_STATUS
+        return {"resourceType": "Observation", "identifier": identifier, "status": "final",
+                "code": {"coding": [{"system": LOINC, "code": code, "display": display}], "text": "Grossesse"},
+                "subject": {"reference": patient_ref},
+                "effectiveDateTime": day(item.ended_on) if over else fhir_instant(item.created_at),
+                "valueCodeableConcept": {"coding": [NOT_PREGNANT if over else PREGNANT],
+                                         "text": "Grossesse terminée" if over else "Enceinte"},
+                "performer": [declared], "issued": fhir_instant(item.created_at), "note": note}
     if item.kind in ("directive", "organ_donation"):
         # A directive is what the patient wrote; a choice on organ donation is one of two, said in words and kept
         # as its code (export/mapping.py reads it back).
@@ -217,6 +237,16 @@ def item_resource(item: ProfileItem, *, patient_ref: str, declared: dict, docume
             observation["derivedFrom"] = [{"reference": documents[item.document_id]}]
         return observation
     return None
+
+
+def expected_delivery(item: ProfileItem, *, patient_ref: str, declared: dict) -> dict:
+    """A pregnancy's expected delivery date, as the Observation its status names (`hasMember`)."""
+    code, display = EXPECTED_DELIVERY
+    return {"resourceType": "Observation", "status": "final",
+            "code": {"coding": [{"system": LOINC, "code": code, "display": display}],
+                     "text": "Date prévue d'accouchement"},
+            "subject": {"reference": patient_ref}, "effectiveDateTime": fhir_instant(item.created_at),
+            "valueDateTime": day(item.expected_on), "performer": [declared]}
 
 
 def patient_resource(patient: Patient, contacts: list[ProfileItem]) -> dict:
@@ -267,15 +297,22 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
             continue
         item_refs = []
         for item in items:
-            resource = item_resource(item, patient_ref=patient_ref, documents=document_refs,
-                                     declared=who_declared(item, profile.authors, refs, patient_ref,
-                                                           (item_adders or {}).get(item.id)))
+            declared = who_declared(item, profile.authors, refs, patient_ref, (item_adders or {}).get(item.id))
+            resource = item_resource(item, patient_ref=patient_ref, documents=document_refs, declared=declared)
+            # Its members, after it: a pregnancy's expected delivery date.
+            members = [expected_delivery(item, patient_ref=patient_ref, declared=declared)] \
+                if item.kind == "pregnancy" and item.expected_on else []
+            member_refs = [urn() for _member in members]
+            if member_refs:
+                resource["hasMember"] = [{"reference": r} for r in member_refs]
             label = confidentiality(hidden=item.hidden, kept_from_parents=item.hidden_from_representatives)
             if label:
-                resource["meta"] = {"security": [label]}
+                for made in (resource, *members):
+                    made["meta"] = {"security": [label]}
                 labels.append(label)
             item_refs.append(urn())
             entries.append({"fullUrl": item_refs[-1], "resource": {k: v for k, v in resource.items() if v is not None}})
+            entries += [{"fullUrl": r, "resource": m} for r, m in zip(member_refs, members)]
         section = {"title": section_title, "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
                    "text": narrative([describe(i) for i in items]),
                    "entry": [{"reference": r} for r in item_refs] or None,

@@ -275,7 +275,9 @@ class ProfileItem(SQLModel, table=True):
     # operation, a childbirth…), each its own IPS section (fhir/ips.py); migration 0042.
     nature: str = Field(default="", max_length=20)
     started_on: date | None = None  # diagnosed, since, given on, measured on
-    ended_on: date | None = None
+    ended_on: date | None = None  # a treatment stopped, a pregnancy over (profile/ending.py)
+    # A pregnancy's date prévue d'accouchement, as its professional gave it (profile/pregnancy.py); migration 0057.
+    expected_on: date | None = None
     value: float | None = None  # a measurement's (systolic, for a blood pressure)
     value2: float | None = None  # a blood pressure's diastolic
     unit: str = Field(default="", max_length=20)

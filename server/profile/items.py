@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +24,8 @@ from ..text_input import clean, readable_length
 from . import phones
 from .erasing import erase
 from .kinds import (DONATION, KINDS, MEASURES, MIN_AGE, NATURES, OLDEST, ONE_AT_A_TIME, ORDER, PERSONAL, SEVERITIES,
-                    kinds_in, offered, states)
+                    kinds_in, possible, states)
+from .pregnancy import plausible
 from .seen import visible_items_clause
 from .wording import summary
 
@@ -105,6 +107,8 @@ class ItemInput:
     prescriber: str = ""
     phone: str = ""
     document_id: str = ""
+    expected_on: date | None = None  # a pregnancy's date prévue d'accouchement
+    expected_on_text: str = ""
 
 
 def _number(text: str, name: str, field: str) -> float:
@@ -133,9 +137,10 @@ def not_before_birth(day: date, *, born: date | None, field: str) -> None:
         raise InvalidInput(_("La date ne peut pas précéder la naissance (%(born)s).", born=long_date(born)), field)
 
 
-def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
+def check(data: ItemInput, *, today: date, born: date | None = None, from_copy: bool = False) -> dict:
     """The fields of a new item of this kind; InvalidInput, in the request's language, for anything wrong
-    (`born`: the patient's birth date, before which nothing of theirs is dated)."""
+    (`born`: the patient's birth date, before which nothing of theirs is dated; `from_copy`: an item read back from a
+    copy of the dossier, a pregnancy's expected date checked as it was when declared, not against today)."""
     kind = KINDS.get(data.kind)
     if kind is None:
         raise InvalidInput(_("Choisissez le type d'information à ajouter."))
@@ -170,6 +175,15 @@ def check(data: ItemInput, *, today: date, born: date | None = None) -> dict:
             raise InvalidInput(_("%(measure)s : une seule valeur. Laissez vide le second chiffre, réservé à la "
                                  "tension artérielle.", measure=_(measure.label)), "value2")
         return fields
+    if kind.code == "pregnancy":
+        if data.expected_on_text and data.expected_on is None:
+            raise InvalidInput(_("La date prévue d'accouchement n'est pas valide (JJ/MM/AAAA)."), "expected_on")
+        if data.expected_on is not None and not from_copy and not plausible(data.expected_on, today):
+            raise InvalidInput(_("La date prévue d'accouchement d'une grossesse en cours tombe dans les neuf mois et "
+                                 "demi à venir, ou depuis deux semaines au plus. Vérifiez-la."), "expected_on")
+        # No name to type: a pregnancy is said by its kind, in the reader's language (wording.py).
+        return fields | {"label": "", "expected_on": data.expected_on,
+                         "detail": _text(data.detail, _("les précisions"), "detail", 500)}
     if kind.code == "organ_donation":
         if data.label not in DONATION:
             raise InvalidInput(_("Choisissez votre position sur le don d'organes."), "label")
@@ -262,12 +276,11 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     patient = await session.get(Patient, dossier.patient_id)
     if not from_copy and (refused := refusal(data.kind, by=actor.kind, patient=patient)):
         raise refused  # a copy read back says who declared each line, as it was checked then
-    if patient is not None and not offered(data.kind, age_on(patient.birth_date, today)):
-        raise InvalidInput(_("%(what)s : à partir de %(age)d ans.", what=_(KINDS[data.kind].title),
-                             age=MIN_AGE[data.kind]), "kind")
+    if patient is not None and not possible(data.kind, age_on(patient.birth_date, today), sex=patient.sex):
+        raise InvalidInput(_not_possible(data.kind, age_on(patient.birth_date, today)), "kind")
     # The birth date checks what is typed now; a copy's items were checked when declared (and planned before).
     born = patient.birth_date if patient is not None and not from_copy else None
-    fields = check(data, today=today, born=born)
+    fields = check(data, today=today, born=born, from_copy=from_copy)
     if data.document_id:
         document = await session.get(Document, data.document_id)
         if document is None or document.dossier_id != dossier.id or document.deleted_at is not None:
@@ -278,9 +291,9 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
         raise ValueError("only a standing position of this dossier and kind is replaced")
     if not session.in_transaction():
         await audit.begin_chained(session, dossier_id=dossier.id)
-    if data.kind in ONE_AT_A_TIME and not from_copy:
+    if (data.kind in ONE_AT_A_TIME or data.kind == "pregnancy") and not from_copy:
         # Under the dossier's chain lock (taken by begin_chained here, or by the caller that began): what was
-        # committed before is read after it, so of two managers at once, one wins. Asked again for a caller's
+        # committed before is read after it, so of two writers at once, one wins. Asked again for a caller's
         # transaction begun without it (no statement on SQLite, whose BEGIN IMMEDIATE holds the database).
         await audit.lock_chain(session, dossier_id=dossier.id)
         await _no_other(session, dossier_id=dossier.id, kind=data.kind, seen_by=seen_by,
@@ -302,28 +315,46 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
 
 
 async def positions_stated(session: AsyncSession, *, dossier_id: str, visible: Visibility) -> set[str]:
-    """The kinds one at a time (ONE_AT_A_TIME) this reader already reads a line of: not offered to add again."""
+    """The kinds one at a time (ONE_AT_A_TIME) this reader already reads a line of, and a pregnancy while they read
+    one in progress: not offered to add again."""
     found = await session.exec(select(ProfileItem.kind).where(
-        ProfileItem.dossier_id == dossier_id, col(ProfileItem.kind).in_(ONE_AT_A_TIME),
+        ProfileItem.dossier_id == dossier_id,
+        or_(col(ProfileItem.kind).in_(ONE_AT_A_TIME),
+            and_(ProfileItem.kind == "pregnancy", col(ProfileItem.ended_on).is_(None))),
         col(ProfileItem.deleted_at).is_(None), visible_items_clause(visible)).distinct())
     return set(found.all())
 
 
+def _not_possible(kind: str, age: int) -> str:
+    """Why this patient may have no item of this kind: their age, or their sex (kinds.SEX)."""
+    title = _(KINDS[kind].title)
+    if age < MIN_AGE.get(kind, 0):
+        return _("%(what)s : à partir de %(age)d ans.", what=title, age=MIN_AGE[kind])
+    return _("%(what)s : cette rubrique n'est pas proposée pour ce dossier.", what=title)
+
+
 async def _no_other(session: AsyncSession, *, dossier_id: str, kind: str, seen_by: Visibility | None,
                     but: str | None = None) -> None:
-    """Refuse a second position its writer reads (`seen_by`, the rule's: one a professional kept from a minor's
-    parents is never told to a parent; with none given, any but those kept), `but` the one being replaced."""
+    """Refuse a second position, or a second pregnancy in progress, its writer reads (`seen_by`, the rule's: one a
+    professional kept from a minor's parents is never told to a parent; with none given, any but those kept), `but`
+    the one being replaced."""
     query = select(ProfileItem).where(ProfileItem.dossier_id == dossier_id, ProfileItem.kind == kind,
                                       col(ProfileItem.deleted_at).is_(None), ProfileItem.id != (but or ""),
+                                      col(ProfileItem.ended_on).is_(None),
                                       visible_items_clause(seen_by) if seen_by is not None
                                       else col(ProfileItem.hidden_from_representatives).is_(False))
     found = (await session.exec(query)).first()
-    if found is not None:
-        await session.commit()  # nothing written; a rollback would expire what the caller holds
-        raise InvalidInput(_("La position sur le don d'organes est déjà indiquée (%(position)s, le %(date)s). "
-                             "Pour en indiquer une autre, changez-la depuis le profil médical.",
-                             position=quoted_fr(_(DONATION.get(found.label, found.label))),
-                             date=long_date(found.created_at)), "label")
+    if found is None:
+        return
+    await session.commit()  # nothing written; a rollback would expire what the caller holds
+    if kind == "pregnancy":
+        raise InvalidInput(_("Une grossesse en cours est déjà indiquée au profil médical, depuis le %(date)s : "
+                             "notez d'abord sa fin pour en indiquer une autre.", date=long_date(found.created_at)),
+                           "expected_on")
+    raise InvalidInput(_("La position sur le don d'organes est déjà indiquée (%(position)s, le %(date)s). "
+                         "Pour en indiquer une autre, changez-la depuis le profil médical.",
+                         position=quoted_fr(_(DONATION.get(found.label, found.label))),
+                         date=long_date(found.created_at)), "label")
 
 
 async def set_item_hidden(session: AsyncSession, *, item: ProfileItem, hidden: bool, actor: audit.Actor) -> None:

@@ -33,6 +33,10 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("condition", N_("Antécédents médicaux et chirurgicaux"), N_("l'antécédent «\u00a0%(label)s\u00a0»"),
          ("synthese",), N_("Maladie ou intervention"), N_("la maladie ou l'intervention"),
          ("nature", "started_on", "detail")),
+    # A pregnancy, current until its end is noted (profile/pregnancy.py): whoever gives a drug or a vaccine must know
+    # it (a live vaccine, many drugs are contre-indiqués), as they must know the allergies.
+    Kind("pregnancy", N_("Grossesse"), N_("la grossesse"), ("synthese", "ordonnance", "vaccination"),
+         N_("Grossesse"), N_("la grossesse"), ("expected_on", "detail")),
     Kind("family_history", N_("Antécédents familiaux"), N_("l'antécédent familial «\u00a0%(label)s\u00a0»"),
          ("synthese",), N_("Maladie"), N_("la maladie"), ("detail",)),
     Kind("vaccination", N_("Vaccinations"), N_("la vaccination «\u00a0%(label)s\u00a0»"), ("vaccination",),
@@ -47,11 +51,17 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("synthese",), N_("Nom"), N_("le nom"), ("detail", "phone")),
 )}
 # The order a professional reads them in: what an emergency needs first.
-ORDER = ("allergy", "treatment", "condition", "vaccination", "measurement", "family_history", "directive",
-         "organ_donation", "contact")
+ORDER = ("allergy", "treatment", "pregnancy", "condition", "vaccination", "measurement", "family_history",
+         "directive", "organ_donation", "contact")
 # From what age a person states it (France): advance directives are an adult's (CSP L1111-11); a refusal of organ
 # donation is registered from 13 (Registre national des refus, R1232-5-1). Younger, neither is offered nor taken.
-MIN_AGE = {"directive": 18, "organ_donation": 13}
+# A pregnancy: from puberty (10, the earliest first periods of the normal range).
+MIN_AGE = {"directive": 18, "organ_donation": 13, "pregnancy": 10}
+# Until what age a kind is offered: a pregnancy after 55 is exceptional, and its empty section would be every older
+# woman's. One declared stays shown whatever the age (views/profile.py).
+MAX_AGE = {"pregnancy": 55}
+# For whom, by the sex the INS says: a pregnancy, for a woman.
+SEX = {"pregnancy": "F"}
 OLDEST = date(1900, 1, 1)  # the earliest day a form takes (and a measurement's order puts a dateless one last)
 
 
@@ -74,9 +84,15 @@ def states(code: str, *, by: str) -> bool:
     return not (by == "professional" and code in PATIENTS_OWN)
 
 
-def offered(code: str, age: int, *, by: str = "patient") -> bool:
-    """Whether a patient of this age may have an item of this kind, and `by` (as `states`) add it."""
-    return age >= MIN_AGE.get(code, 0) and states(code, by=by)
+def possible(code: str, age: int, *, sex: str) -> bool:
+    """Whether a patient of this age and sex may have an item of this kind at all (what profile/items.py checks)."""
+    return age >= MIN_AGE.get(code, 0) and SEX.get(code, sex) == sex
+
+
+def offered(code: str, age: int, *, sex: str, by: str = "patient") -> bool:
+    """Whether the profile offers a patient of this age and sex to add an item of this kind, and `by` (as `states`)
+    to add it."""
+    return possible(code, age, sex=sex) and age <= MAX_AGE.get(code, age) and states(code, by=by)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Which vaccinations a patient has due or late, from the French vaccination calendar kept as data in
 calendrier_vaccinal.json (its year, source and the notes on what it leaves out travel with it) and the
-vaccination items of their profil médical. Pure functions: no database, `today` is an argument."""
+vaccination items of their profil médical, and a pregnancy in progress: what waits until the birth, and the dose of
+the pregnancy itself. Pure functions: no database, `today` is an argument."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from ..i18n import N_, _
 from ..models import ProfileItem, add_months
+from .pregnancy import OVERDUE, at_week
 
 CALENDAR_FILE = Path(__file__).with_name("calendrier_vaccinal.json")
 HORIZON_MONTHS = 3  # a dose due within this many months is "à faire"; later ones are not listed yet
@@ -32,6 +34,9 @@ class Due:
     # A child's dose an adult never had (ROR's second dose, for someone born in 1984): "à rattraper", as the
     # calendar's catch-up says, not "en retard depuis le 12 juillet 1985".
     catch_up: bool = False
+    # Held back while a pregnancy is in progress, to be done after the birth: why (AFTER_BIRTH's "live" or
+    # "postponed"); "" for a dose to do now.
+    after_birth: str = ""
 
     @property
     def late(self) -> bool:
@@ -119,8 +124,25 @@ def _load() -> tuple[dict, dict[str, Family], list[Entry]]:
     return raw, families, [_entry(e) for e in raw["entries"]]
 
 
+@dataclass(frozen=True)
+class PregnancyDose:
+    """A dose of each pregnancy (the coqueluche's), in weeks of amenorrhoea (profile/pregnancy.py): listed from
+    `from_weeks`, done by a vaccine of its family given from `counts_from_weeks`, late after `late_after_weeks`."""
+
+    id: str
+    family: str
+    dose: str
+    from_weeks: int
+    counts_from_weeks: int
+    late_after_weeks: int
+
+
 _RAW, FAMILIES, ENTRIES = _load()
-ENTRY_DOSES = {e.id: e.dose for e in ENTRIES}
+# While a pregnancy is in progress: the families whose doses wait until the birth, and why ("live": a live vaccine,
+# contre-indiqué; "postponed": not recommended during pregnancy), and the doses of the pregnancy itself.
+AFTER_BIRTH: dict[str, str] = _RAW["pregnancy"]["after_birth"]
+PREGNANCY_DOSES = [PregnancyDose(**raw) for raw in _RAW["pregnancy"]["doses"]]
+ENTRY_DOSES = {e.id: e.dose for e in [*ENTRIES, *PREGNANCY_DOSES]}
 # The calendar's words a page shows, as calendrier_vaccinal.json writes them, for the catalogue (pybabel does not
 # read the JSON): a text of a newer calendar missing here is shown in French until it is added.
 CALENDAR_WORDS = (
@@ -160,6 +182,7 @@ CALENDAR_WORDS = (
     N_("dose unique (à partir de 75 ans)"),
     N_("vaccination de la saison {season}"),
     N_("vaccination de l'automne {year}"),
+    N_("dose de la grossesse (vaccin dTcaP), de préférence entre 20 et 36 SA"),
 )
 CALENDAR_YEAR: int = _RAW["year"]
 CALENDAR_SOURCE: dict = _RAW["source"]  # {"title", "publisher", "url"}
@@ -182,12 +205,15 @@ class _Given:
     label: str  # as `words()` makes it
 
 
-def due_vaccinations(*, birth_date: date, sex: str, vaccinations: list[ProfileItem], today: date) -> list[Due]:
-    """The vaccinations due within the next three months or late, for this age, sex and history, earliest first.
+def due_vaccinations(*, birth_date: date, sex: str, vaccinations: list[ProfileItem], today: date,
+                     pregnancy: ProfileItem | None = None) -> list[Due]:
+    """The vaccinations due within the next three months or late, for this age, sex and history, earliest first,
+    and those a pregnancy in progress (`pregnancy`, pregnancy.current's) holds back until the birth, after them.
 
     A vaccination counts once per family, for the first dose of the calendar it fits (given from that
     dose's `counts_from` age, before its catch-up ends); a series shows only its next missing dose;
-    a missed dose is no longer listed once its catch-up age (`until`) is passed."""
+    a missed dose is no longer listed once its catch-up age (`until`) is passed. During a pregnancy, its own dose of
+    a family (the coqueluche's) stands for the family's others."""
     if today < birth_date:
         return []
     given = sorted((_Given(i.id, i.started_on, words(i.label)) for i in vaccinations
@@ -198,6 +224,12 @@ def due_vaccinations(*, birth_date: date, sex: str, vaccinations: list[ProfileIt
     taken: dict[str, date] = {}  # entry id → the day the vaccination that fulfilled it was given
     used: set[tuple[str, str]] = set()  # (family, vaccination id): a vaccination fulfils one dose of a family
     listed: set[str] = set()  # the families with a dose listed already: one dose of a series at a time
+    if pregnancy is not None:
+        listed |= {dose.family for dose in PREGNANCY_DOSES}
+        if pregnancy.expected_on is not None:
+            found += [due for dose in PREGNANCY_DOSES
+                      if (due := _pregnancy_dose(dose, pregnancy.expected_on, given, today, horizon)) is not None]
+    held = AFTER_BIRTH if pregnancy is not None else {}
     for entry in ENTRIES:
         if (entry.sex and entry.sex != sex) or (entry.born_since and birth_date.year < entry.born_since):
             continue
@@ -210,8 +242,9 @@ def due_vaccinations(*, birth_date: date, sex: str, vaccinations: list[ProfileIt
         if due is not None and entry.family not in listed:
             listed.add(entry.family)
             adult = add_months(birth_date, 18 * 12)
-            found.append(replace(due, catch_up=due.late and due.due_on < adult <= today))
-    return sorted(found, key=lambda d: (d.due_on, d.family))
+            found.append(replace(due, catch_up=due.late and due.due_on < adult <= today,
+                                 after_birth=held.get(entry.family, "")))
+    return sorted(found, key=lambda d: (bool(d.after_birth), d.due_on, d.family))
 
 
 def _naming(given: list[_Given], families: tuple[str, ...]) -> list[_Given]:
@@ -241,6 +274,19 @@ def _dose(entry: Entry, birth_date: date, given: list[_Given], today: date, hori
     if (ends is not None and today >= ends) or due_on > horizon:
         return None
     return _due(entry, due_on, today)
+
+
+def _pregnancy_dose(dose: PregnancyDose, expected_on: date, given: list[_Given], today: date,
+                    horizon: date) -> Due | None:
+    """The dose of this pregnancy, unless a vaccine of its family was given from `counts_from_weeks` of it, or the
+    pregnancy is surely over though its end was not noted (the page asks for it)."""
+    due_on = at_week(expected_on, dose.from_weeks)
+    counts_from = at_week(expected_on, dose.counts_from_weeks)
+    if due_on > horizon or today > expected_on + OVERDUE or any(
+            counts_from <= g.on for g in _naming(given, (dose.family,))):
+        return None
+    state = LATE if today > at_week(expected_on, dose.late_after_weeks) else TO_DO
+    return Due(dose.id, FAMILIES[dose.family].name, dose.dose, due_on, state, upcoming=due_on > today)
 
 
 def _recurring(entry: Entry, birth_date: date, given: list[_Given], today: date, horizon: date) -> Due | None:

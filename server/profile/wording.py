@@ -14,11 +14,11 @@ from .kinds import DONATION, KINDS, MEASURES, NATURES, OLDEST, SEVERITIES, SEVER
 def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:
     """Severe allergies first; the treatments still taken, then the stopped ones (profile/ending.py); the current
     problems, then the past illnesses, then the procedures (kinds.NATURES); measurements by measure (the weights
-    together, then the heights…), newest first; the rest as profile_of gives them (newest first). The profile
-    page's order, and its copies' (the PDF summary, the IPS, a health link)."""
+    together, then the heights…), newest first; a pregnancy in progress, then those over; the rest as profile_of
+    gives them (newest first). The profile page's order, and its copies' (the PDF summary, the IPS, a health link)."""
     if kind == "allergy":
         return sorted(items, key=lambda i: SEVERITY_ORDER.get(i.severity, len(SEVERITY_ORDER)))
-    if kind == "treatment":  # those still taken first, the stopped ones after (profile/ending.py)
+    if kind in ("treatment", "pregnancy"):  # those going on first, the ended ones after (profile/ending.py)
         return sorted(items, key=lambda i: i.ended_on is not None)
     if kind == "condition":
         order = list(NATURES)
@@ -43,6 +43,11 @@ def describe(item: ProfileItem) -> str:
                  unit=measure.unit, date=day(item.started_on))
     if item.kind == "organ_donation":
         return _(DONATION[item.label]) + (f" — {item.detail}" if item.detail else "")
+    if item.kind == "pregnancy":  # in progress until its end is noted (profile/ending.py)
+        parts = [_("Grossesse terminée le %(date)s", date=day(item.ended_on)) if item.ended_on else _("Enceinte")]
+        if item.expected_on:
+            parts.append(_("accouchement prévu le %(date)s", date=day(item.expected_on)))
+        return " — ".join(parts + ([item.detail] if item.detail else []))
     parts = [item.label]
     if item.severity:
         parts.append(_("gravité %(severity)s", severity=_(SEVERITIES[item.severity]).lower()))

@@ -31,6 +31,7 @@ from ..models import Account, Document, Professional, ProfileItem, paris_today, 
 from ..professionals.uploads import WRITE_RIGHTS
 from ..profile.charts import charts_of
 from ..profile.items import Profile, profile_of, removable
+from ..profile.pregnancy import current, term_on
 from ..profile.seen import seen_in_part, sees_kind
 from ..profile.wording import in_reading_order, name
 from ..profile.kinds import (DONATION, KINDS, MEASURES, NATURES, ONE_AT_A_TIME, ORDER, PERSONAL, SEVERITIES,
@@ -42,7 +43,8 @@ from ..templating import PARIS
 # What the "Ajouter" link of each section says (its accessible name too), and the add page's heading.
 ADD_LABELS = {
     "allergy": N_("Ajouter une allergie"), "treatment": N_("Ajouter un traitement"),
-    "condition": N_("Ajouter un antécédent"), "family_history": N_("Ajouter un antécédent familial"),
+    "condition": N_("Ajouter un antécédent"), "pregnancy": N_("Indiquer une grossesse"),
+    "family_history": N_("Ajouter un antécédent familial"),
     "vaccination": N_("Ajouter une vaccination"), "measurement": N_("Ajouter une mesure"),
     "directive": N_("Ajouter des directives anticipées"),
     "organ_donation": N_("Indiquer la position sur le don d'organes"),
@@ -89,10 +91,12 @@ async def profile_context(request: Request, db: AsyncSession, dossier_id: str) -
         context["band"] = await band_of(db, dossier=view.dossier, account=account, now=now, manages=view.can_manage)
         # What the calendar asks of this patient now, from every vaccination noted (hidden ones were given too).
         patient = view.patient
+        # A pregnancy in progress holds back what waits for the birth, and brings its own dose (profile/vaccines.py).
+        pregnancy = current(profile.by_kind.get("pregnancy", []))
         context |= {"vaccines_due": due_vaccinations(birth_date=patient.birth_date, sex=patient.sex,
                                                      vaccinations=profile.by_kind.get("vaccination", []),
-                                                     today=now.astimezone(PARIS).date()),
-                    "calendar_year": CALENDAR_YEAR, "calendar_source": CALENDAR_SOURCE}
+                                                     today=now.astimezone(PARIS).date(), pregnancy=pregnancy),
+                    "pregnancy": pregnancy, "calendar_year": CALENDAR_YEAR, "calendar_source": CALENDAR_SOURCE}
         if context["vaccines_due"]:  # what the calendar cannot read: the dossier's vaccination documents
             context["vaccination_documents"] = await count_documents(db, dossier_id=dossier_id, visible=view.visible,
                                                                      category="vaccination")
@@ -109,16 +113,19 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
     holder = view.right in HOLDERS
     # Every section, a professional's too: one their access does not cover is named as not shared with them, the
     # same whether it holds anything or not (left out, or empty, it would read as "none known").
-    age = age_on(view.patient.birth_date, paris_today())
-    kinds = [k for k in ORDER if offered(k, age) or profile.by_kind.get(k)]
+    today = paris_today()
+    age, sex = age_on(view.patient.birth_date, today), view.patient.sex
+    kinds = [k for k in ORDER if offered(k, age, sex=sex) or profile.by_kind.get(k)]
     # A section their access covers in part (a grant of "biologie": the glycémie of the measurements) says which part.
     partly = {k: measure_names(part) for k in kinds if (part := seen_in_part(view.visible, k))}
     unshared = frozenset(k for k in kinds if not sees_kind(view.visible, k) and k not in partly)
     sections = [(KINDS[k], in_reading_order(k, profile.by_kind.get(k, []))) for k in kinds]
     items = [i for _, found in sections for i in found]
-    # One position on organ donation at a time (items.ONE_AT_A_TIME): none offered beside the one shown.
-    addable = [k for k in ORDER if adds and offered(k, age, by=stater(view))
-               and not (k in ONE_AT_A_TIME and profile.by_kind.get(k))]
+    # One position on organ donation at a time (items.ONE_AT_A_TIME), one pregnancy in progress: none offered beside
+    # the one shown.
+    addable = [k for k in ORDER if adds and offered(k, age, sex=sex, by=stater(view))
+               and not (k in ONE_AT_A_TIME and profile.by_kind.get(k))
+               and not (k == "pregnancy" and current(profile.by_kind.get(k, [])))]
     adders = await adders_of(db, [i for i in items if not i.author_professional_id])
     manager = view.can_manage and holder
     return {
@@ -133,7 +140,10 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
         "charts": charts_of(i for i in items if i.kind == "measurement"),
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
         "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION, "natures": NATURES,
-        "add_labels": ADD_LABELS, "today": paris_today().isoformat(),
+        "add_labels": ADD_LABELS, "today": today.isoformat(),
+        # How far each pregnancy in progress is today: "16 SA et 3 jours" (profile/pregnancy.py).
+        "terms": {i.id: term_on(i.expected_on, today) for i in items
+                  if i.kind == "pregnancy" and i.expected_on and not i.ended_on},
         "one_at_a_time": ONE_AT_A_TIME,  # changed in one step (views/profile_changes.py), never two at once
     }
 

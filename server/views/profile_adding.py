@@ -39,7 +39,8 @@ from .profile import ADD_LABELS, may_add, profile_url, stater
 Kind = Annotated[str | None, QueryParameter(name="type")]
 MAX_DOCUMENTS = 100  # the documents offered to link advance directives to: the most recent, or a search's first
 FIELDS = ("label", "detail", "severity", "nature", "started_on", "value", "value2", "lot", "prescriber", "phone",
-          "document_id")
+          "document_id", "expected_on")
+DATES = ("started_on", "expected_on")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Writer:
     author: Professional | None = None
     added_by_account_id: str | None = None
     right: str = ""
-    sees: Visibility | None = None  # what the writer reads of the profile (a manager's: a position's check, items.py)
+    sees: Visibility | None = None  # what the writer reads of the profile (a position's check, items.py)
 
 
 async def writer_of(db: AsyncSession, *, account: Account, dossier_id: str) -> Writer:
@@ -68,7 +69,13 @@ async def writer_of(db: AsyncSession, *, account: Account, dossier_id: str) -> W
             raise
     dossier, right = await write_right(db, account=account, dossier_id=dossier_id)
     professional = await db.get(Professional, account.professional_id)
-    return Writer(dossier, audit.Actor.professional(account, professional), author=professional, right=right.value)
+    # What they read of the profile: a pregnancy in progress the patient hid from them is never told to them by a
+    # refusal of a second one (items.py).
+    now = utcnow()
+    standing = await standing_of(db, account=account, dossier=dossier, now=now)
+    sees = visibility(standing, await facts_of(db, dossier), now)
+    return Writer(dossier, audit.Actor.professional(account, professional), author=professional, right=right.value,
+                  sees=sees)
 
 
 async def check_document(db: AsyncSession, *, account: Account, dossier: Dossier, document_id: str) -> None:
@@ -82,9 +89,10 @@ async def check_document(db: AsyncSession, *, account: Account, dossier: Dossier
 
 
 def item_input(kind: str, data: dict) -> ItemInput:
-    started = text(data, "started_on", limit=20)
-    values = {name: text(data, name, limit=600 if name == "detail" else 250) for name in FIELDS if name != "started_on"}
-    return ItemInput(kind, **values, started_on=parse_date(started), started_on_text=started)
+    values = {name: text(data, name, limit=600 if name == "detail" else 250) for name in FIELDS if name not in DATES}
+    dates = {name: text(data, name, limit=20) for name in DATES}
+    return ItemInput(kind, **values, **{name: parse_date(typed) for name, typed in dates.items()},
+                     **{f"{name}_text": typed for name, typed in dates.items()})
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,8 @@ async def form_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
     # One at a time: a kind already stated is not offered, but to the form that changes it.
     stated = await positions_stated(db, dossier_id=view.dossier.id, visible=view.visible) - (
         {replacing.kind} if replacing is not None else set())
-    offered_kinds = [KINDS[k] for k in ORDER if offered(k, age, by=stater(view)) and k not in stated]
+    offered_kinds = [KINDS[k] for k in ORDER if offered(k, age, sex=view.patient.sex, by=stater(view))
+                     and k not in stated]
     chosen_kind = KINDS.get(kind) if kind in {k.code for k in offered_kinds} else None
     picker = (await picker_of(db, view=view, query=form.get("recherche", ""), chosen=form.get("document_id", ""))
               if chosen_kind is not None and chosen_kind.code == "directive" else Picker([], more=False))

@@ -1,5 +1,5 @@
-"""Changes to one item of the profil médical, from its page: a treatment marked as stopped (profile/ending.py) on the
-day it ended, a condition classed anew (profile/classing.py), an item hidden from professionals or shown again, a
+"""Changes to one item of the profil médical, from its page: a treatment marked as stopped, or a pregnancy as over
+(profile/ending.py), on the day it ended, a condition classed anew (profile/classing.py), an item hidden from professionals or shown again, a
 position (kinds.ONE_AT_A_TIME) changed for another in one step, deleted by whoever manages the dossier, or removed by
 the professional who declared it in error. Each in the log (profile/items.py)."""
 
@@ -25,7 +25,7 @@ from ..i18n import _
 from ..identifiers import identity_of
 from ..models import Account, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..profile.classing import set_nature
-from ..profile.ending import end_treatment
+from ..profile.ending import ENDINGS, end_item
 from ..profile.items import ItemInput, add_item, delete_item, refusal, removal_refused, set_item_hidden
 from ..profile.wording import name
 from ..professionals.own_documents import keeps_own
@@ -169,24 +169,26 @@ async def delete(request: Request, db: AsyncSession, dossier_id: str, item_id: s
     return Redirect(own_url(dossier_id, "retire") if left else "/pro?fait=retire", status_code=303)
 
 
-# --- a treatment's end ------------------------------------------------------------------------
+# --- a treatment's end, a pregnancy's ----------------------------------------------------------
 
 
 @post("/dossiers/{dossier_id:str}/profil/{item_id:str}/arret", guards=[logged_in], status_code=200)
 async def stop(request: Request, db: AsyncSession, dossier_id: str, item_id: str, data: Form) -> Response:
+    """One address for both: the path, which the server's log keeps, never says a pregnancy ended."""
     item, actor = await managed_item(db, account=request.user.account, dossier_id=dossier_id, item_id=item_id)
-    if item.kind != "treatment" or item.ended_on is not None:  # only a treatment stops, once
+    if item.kind not in ENDINGS or item.ended_on is not None:  # only a treatment or a pregnancy ends, once
         raise NotFoundException()
     ended_on = parse_date(text(data, "ended_on", limit=20))
     try:
-        await end_treatment(db, item=item, ended_on=ended_on, actor=actor, today=paris_today())
+        await end_item(db, item=item, ended_on=ended_on, actor=actor, today=paris_today())
     except InvalidInput as wrong:
         # The profile again, whoever's it is (its band), the form open under its treatment with the day typed.
         context = await profile_context(request, db, dossier_id)
         context["stopping"] = {"item_id": item.id, "error": FormError.of(wrong),
                                "ended_on": ended_on.isoformat() if ended_on else ""}
         return Template("profile.html", context=context, status_code=400)
-    return Redirect(profile_url(dossier_id, "arrete") + f"#item-{item.id}", status_code=303)
+    done = "fin" if item.kind == "pregnancy" else "arrete"
+    return Redirect(profile_url(dossier_id, done) + f"#item-{item.id}", status_code=303)
 
 
 # --- a condition classed anew -----------------------------------------------------------------

@@ -15,7 +15,7 @@ from server.accesslog.audit import Actor
 from server.db import make_sessionmaker
 from tests.e2e.seeding import writer_engine
 from server.models import Dossier
-from server.profile.ending import end_treatment
+from server.profile.ending import end_item
 from server.profile.items import ItemInput, add_item, set_item_hidden
 from tests.e2e.conftest import run_async
 from tests.e2e.seeding import SeededPatient, paris_today
@@ -47,7 +47,7 @@ async def seed_profile(data_dir: Path, patient: SeededPatient) -> None:
                            data=ItemInput("treatment", label="Levothyrox 50 µg"))
             stopped = await add_item(db, dossier=dossier, actor=CAMILLE, today=today,
                                      data=ItemInput("treatment", label="Amoxicilline 1 g"))
-            await end_treatment(db, item=stopped, ended_on=today, actor=CAMILLE, today=today)
+            await end_item(db, item=stopped, ended_on=today, actor=CAMILLE, today=today)
     finally:
         await engine.dispose()
 

@@ -154,20 +154,26 @@
   var SECTION_TITLES = {
     "48765-2": _("Allergies et intolérances"), "10160-0": _("Traitements"),
     "11450-4": _("Problèmes de santé actuels"), "11348-0": _("Maladies passées"),
-    "47519-4": _("Interventions et actes"), "11369-6": _("Vaccinations"), "8716-3": _("Mesures"),
+    "47519-4": _("Interventions et actes"), "10162-6": _("Grossesse"), "11369-6": _("Vaccinations"),
+    "8716-3": _("Mesures"),
     "30954-2": _("Résultats d'analyses"),
     "10157-6": _("Antécédents familiaux"), "42348-3": _("Directives anticipées et don d'organes")
   };
 
   // Carnet's own words in an observation, by their codes as ips.py writes them (a name the patient typed, by none):
-  // a measure's LOINC code, a kind of the profile without a resource of its own, a choice on organ donation.
+  // a measure's LOINC code, a kind of the profile without a resource of its own, a choice on organ donation, a
+  // pregnancy's status (IPS: SNOMED CT) and its expected delivery date.
   var OBSERVATIONS = {
     "http://loinc.org": { "29463-7": _("Poids"), "8302-2": _("Taille"), "85354-9": _("Tension artérielle"),
-      "2339-0": _("Glycémie") },
+      "2339-0": _("Glycémie"), "82810-3": _("Grossesse"), "11778-8": _("Date prévue d'accouchement") },
+    "http://snomed.info/sct": { "77386006": _("Enceinte"), "60001007": _("Pas enceinte") },
     "urn:carnet:fhir:profil-type": { directive: _("Directives anticipées"), organ_donation: _("Don d'organes") },
     "urn:carnet:fhir:don-organes": { donneur: _("Favorable au don d'organes"),
       refus: _("Opposé au don d'organes") }
   };
+  // LOINC's expected delivery dates: estimated (as Carnet writes it), from the last period, from ovulation.
+  var DELIVERY_DATES = ["11778-8", "11779-6", "11780-4"];
+
   function said(concept) {
     var coding = ((concept || {}).coding || [])[0] || {};
     return (OBSERVATIONS[coding.system] || {})[coding.code] || textOf(concept);
@@ -178,8 +184,9 @@
     return (coding.system === "http://loinc.org" && SECTION_TITLES[coding.code]) || part.title || "";
   }
 
-  // One line of a section: what the resource is, then its details ("gravité sévère", "depuis le 3 mars 2020"…).
-  function line(resource) {
+  // One line of a section: what the resource is, then its details ("gravité sévère", "depuis le 3 mars 2020"…);
+  // `byUrl`, the Bundle's resources, where an observation's members are (a pregnancy's expected delivery date).
+  function line(resource, byUrl) {
     var what = "", details = [];
     var notes = (resource.note || []).map(function (n) {  // "Prescrit par …", as ips.py writes it, in the page's language
       return typeof n.text === "string" ? n.text.replace(/^Prescrit par /, _("Prescrit par") + " ") : "";
@@ -229,7 +236,15 @@
         else if (resource.valueQuantity) details.push(quantity(resource.valueQuantity));
         else if (resource.valueString) details.push(resource.valueString);
         else if (resource.valueCodeableConcept) details.push(said(resource.valueCodeableConcept));
+        else if (resource.valueDateTime) details.push(longDate(resource.valueDateTime));
         if (resource.effectiveDateTime) details.push(longDate(resource.effectiveDateTime));
+        (resource.hasMember || []).forEach(function (ref) {  // IPS: an expected delivery date, however estimated
+          var member = byUrl[ref.reference] || {};
+          var code = (((member.code || {}).coding || [])[0] || {}).code;
+          if (DELIVERY_DATES.indexOf(code) >= 0 && member.valueDateTime) {
+            details.push(_("accouchement prévu le %(date)s").replace("%(date)s", longDate(member.valueDateTime)));
+          }
+        });
         details = details.concat(notes);
         break;
       }
@@ -306,7 +321,8 @@
     result.appendChild(section(_("Patient"), facts));
 
     (composition.section || []).forEach(function (part) {
-      var items = (part.entry || []).map(function (ref) { return byUrl[ref.reference]; }).filter(Boolean).map(line);
+      var items = (part.entry || []).map(function (ref) { return byUrl[ref.reference]; }).filter(Boolean)
+        .map(function (resource) { return line(resource, byUrl); });
       result.appendChild(section(sectionTitle(part), list(items, _("Aucune information connue."))));
     });
 

@@ -13,7 +13,7 @@ from tests.e2e.steps import activate_professional, assert_fits_phone, log_in, me
 
 pytestmark = pytest.mark.e2e
 
-PRESCRIPTIONS = "Et, dans le profil médical : allergies et intolérances, traitements en cours."
+PRESCRIPTIONS = "Et, dans le profil médical : allergies et intolérances, traitements en cours, grossesse."
 
 
 def test_each_category_says_what_it_opens_of_the_profile_and_the_pharmacist_reads_the_allergies(
@@ -42,10 +42,10 @@ def test_each_category_says_what_it_opens_of_the_profile_and_the_pharmacist_read
     expect(categories.get_by_role("checkbox", name="Ordonnance", exact=True)).to_have_accessible_description(
         PRESCRIPTIONS)
     expect(categories.get_by_role("checkbox", name="Synthèse médicale", exact=True)).to_have_accessible_description(
-        re.compile(r"^Et, dans le profil médical : allergies et intolérances, antécédents médicaux et chirurgicaux, "
+        re.compile(r"^Et, dans le profil médical : allergies et intolérances, grossesse, antécédents médicaux et chirurgicaux, "
                    r".*personnes à prévenir\.$"))
     expect(categories.get_by_role("checkbox", name="Vaccination", exact=True)).to_have_accessible_description(
-        "Et, dans le profil médical : vaccinations.")
+        "Et, dans le profil médical : grossesse, vaccinations.")
     expect(categories.get_by_role("checkbox", name="Biologie", exact=True)).to_have_accessible_description(
         "Et, dans le profil médical : mesures (glycémie).")  # the lab's measures, not the weight
     expect(categories.get_by_role("checkbox", name="Imagerie", exact=True)).to_have_accessible_description("")

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import Insert, Table, event, func, text
+from sqlalchemy import ColumnElement, Insert, Table, event, func, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -236,12 +236,16 @@ async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterato
 
 
 @functools.cache
-def upsert(dialect: str, table: Table, keys: tuple[str, ...], *, kept: tuple[str, ...] = ()) -> Insert:
+def upsert(dialect: str, table: Table, keys: tuple[str, ...], *, kept: tuple[str, ...] = (),
+           updated: tuple[tuple[str, ColumnElement], ...] = ()) -> Insert:
     """INSERT … ON CONFLICT (keys) DO UPDATE the other columns, in this dialect (both speak it); those `kept` only
-    while they are NULL (a value once had stays). The caller builds it once."""
+    while they are NULL (a value once had stays); each of `updated` (a column's name, an expression) to an expression
+    of the row as it was (both engines read the old row's columns in it). The caller builds it once."""
     insert = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    expressions = dict(updated)
     return insert.on_conflict_do_update(index_elements=list(keys), set_={
-        c.name: func.coalesce(c, insert.excluded[c.name]) if c.name in kept else insert.excluded[c.name]
+        c.name: expressions[c.name] if c.name in expressions
+        else func.coalesce(c, insert.excluded[c.name]) if c.name in kept else insert.excluded[c.name]
         for c in table.c if c.name not in keys})
 
 

@@ -35,7 +35,7 @@ LOADED_CAP = 200
 _TABLE = Document.__table__  # type: ignore[attr-defined]
 _COLUMNS = _TABLE.c  # the table's: a statement of them alone skips the ORM
 # What a page shows of a document: all but the words it is found by (a PDF's text may weigh 100 kB).
-_SHOWN = [c for c in _COLUMNS if c.name not in ("search_text", "search_title")]
+SHOWN = [c for c in _COLUMNS if c.name not in ("search_text", "search_title")]
 _KEY = (_COLUMNS.event_date, _COLUMNS.created_at, _COLUMNS.id)  # a document's place in a page's order
 # Not replaced by a newer version (FHIR's "superseded"): the timeline shows the latest, whose page leads to the one
 # before. Each index of a page carries the column, so a count still reads no row (migration 0052).
@@ -45,22 +45,24 @@ NEWEST_FIRST = tuple(column.desc() for column in _KEY)
 
 def visible_clause(visible: Visibility, *, bound: bool = True) -> ColumnElement[bool]:
     """`Visibility.admits`, in SQL (deleted documents are left out by every query here). With `bound` false,
-    the reader's values are required parameters, `visible_author` and `visible_categories` (`reader_params`)."""
+    the reader's values are required parameters, `visible_author` and `visible_categories` (`reader_params`);
+    bound, each value has a name of its own, so that one statement may ask for several readers' (visits.py)."""
     either: list[ColumnElement[bool]] = []
     if visible.author is not None:
         either.append(_COLUMNS.author_professional_id
-                      == (bindparam("visible_author", visible.author) if bound else bindparam("visible_author")))
+                      == (bindparam("visible_author", visible.author, unique=True) if bound
+                          else bindparam("visible_author")))
     if visible.general:
         conditions: list[ColumnElement[bool]] = []
         if not visible.hidden_too:
             conditions.append(_COLUMNS.hidden.is_(False))
         if visible.categories is not None:
-            categories = (bindparam("visible_categories", sorted(visible.categories), expanding=True) if bound
-                          else bindparam("visible_categories", expanding=True))
+            categories = (bindparam("visible_categories", sorted(visible.categories), expanding=True, unique=True)
+                          if bound else bindparam("visible_categories", expanding=True))
             conditions.append(_COLUMNS.category.in_(categories))
         if visible.kept_categories is not None:  # kept from a minor's parents: through a grant no parent gave
-            kept = (bindparam("visible_kept_categories", sorted(visible.kept_categories), expanding=True) if bound
-                    else bindparam("visible_kept_categories", expanding=True))
+            kept = (bindparam("visible_kept_categories", sorted(visible.kept_categories), expanding=True, unique=True)
+                    if bound else bindparam("visible_kept_categories", expanding=True))
             conditions.append(or_(_COLUMNS.hidden_from_representatives.is_(False), _COLUMNS.category.in_(kept)))
         either.append(and_(*conditions) if conditions else true())
     seen = or_(*either) if either else false()
@@ -104,7 +106,7 @@ def selection(dossier_id: str, visible: Visibility, category: str) -> list[Colum
 async def hidden_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, limit: int) -> list[Row]:
     """The documents of the dossier hidden from professionals that this reader sees, newest first ("Masqués")."""
     hidden = [*selection(dossier_id, visible, ""), _COLUMNS.hidden.is_(True), _CURRENT]  # as the timeline: the latest
-    found = await session.exec(select(*_SHOWN).where(*hidden).order_by(*NEWEST_FIRST).limit(limit))  # type: ignore[call-overload]
+    found = await session.exec(select(*SHOWN).where(*hidden).order_by(*NEWEST_FIRST).limit(limit))  # type: ignore[call-overload]
     return list(found.all())
 
 
@@ -188,16 +190,16 @@ def _page_statement(shape: Visibility, category: bool, after: bool, counted: boo
         page = _first_of_ranges(_ranges(shape, after, through), bindparam("limit"))
         joined = _TABLE.join(page, _COLUMNS.id == page.c.id)
         if not counted:
-            return select(*_SHOWN).select_from(joined).order_by(*NEWEST_FIRST)
+            return select(*SHOWN).select_from(joined).order_by(*NEWEST_FIRST)
         # Joined to its count, not given it as a column: SQLite answered that column once a range (1.6 ms, not
         # 0.4, for a reader of six categories).
         count = _count_statement(shape, category).subquery("counted")
-        return select(*_SHOWN, count.c.total).select_from(joined.join(count, true())).order_by(*NEWEST_FIRST)
+        return select(*SHOWN, count.c.total).select_from(joined.join(count, true())).order_by(*NEWEST_FIRST)
     total = [_count_statement(shape, category).scalar_subquery().label("total")] if counted else []
     where = _selection(shape, category)
     if after:
         where.append(_keyset(through))
-    return select(*_SHOWN, *total).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
+    return select(*SHOWN, *total).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
 
 
 @cache
@@ -341,15 +343,15 @@ def _search_statements(shape: Visibility, category: bool, dialect: str, words: i
         found = search.window(dialect, where)
         count = select(func.count()).select_from(found)
         total = [count.scalar_subquery().label("total")] if counted else []
-        page = (select(*_SHOWN, *total).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
+        page = (select(*SHOWN, *total).select_from(_TABLE.join(found, _COLUMNS.id == found.c.id))
                 .order_by(search.title_hits(words).desc(), *NEWEST_FIRST))
     else:
         # PostgreSQL's plan cache gave a shared window a generic plan, twice as slow for one word
         # (bench/RESULTS.md): there the count has its own copy. The page's window carries what it shows.
         count = select(func.count()).select_from(search.window(dialect, where, name="matches"))
         total = [count.scalar_subquery().label("total")] if counted else []
-        found = search.window(dialect, where, columns=[*_SHOWN, _COLUMNS.search_title])
-        page = (select(*(found.c[c.name] for c in _SHOWN), *total).select_from(found)
+        found = search.window(dialect, where, columns=[*SHOWN, _COLUMNS.search_title])
+        page = (select(*(found.c[c.name] for c in SHOWN), *total).select_from(found)
                 .order_by(search.title_hits(words, found.c.search_title).desc(),
                           found.c.event_date.desc(), found.c.created_at.desc(), found.c.id.desc()))
     return page.offset(bindparam("offset")).limit(bindparam("limit")), count

@@ -24,6 +24,7 @@ from ..models import (
     AccessEvent, Account, ChainHead, Document, Dossier, EmergencyAccess, Patient, Professional, utcnow,
 )
 from ..notifications import notify
+from ..professionals import visits
 
 
 HOLDERS = (Right.PATIENT, Right.CAREGIVER)  # those the dossier belongs to, or who help with it
@@ -96,20 +97,25 @@ def _dossier_and_patient() -> Select:
 
 
 async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right, action: str,
-                    document: Document | None = None, detail: str = "", once_within: timedelta | None = None) -> None:
-    """A professional's read is in the log, committed, before any content leaves the server."""
+                    document: Document | None = None, detail: str = "", once_within: timedelta | None = None,
+                    visit: bool = False) -> datetime | None:
+    """A professional's read is in the log, committed, before any content leaves the server. With `visit`, an
+    opening of the dossier's documents, kept with it: returns what this visit counts as new from (visits.py)."""
     if once_within is not None and document is not None:
         recent = await session.exec(_recent_read(), params={  # type: ignore[call-overload]
             "dossier_id": dossier.id, "account_id": account.id, "document_id": document.id,
             "since": utcnow() - once_within})
         if recent.first() is not None:
             await session.commit()
-            return
+            return None
     actor = await professional_actor(session, account)
     event = await audit.append(session, dossier_id=dossier.id, action=action, actor=actor, right=right.value,
                                document=document, detail=detail)
     await notify.record(session, dossier=dossier, event=event)
+    new_since = await visits.mark_opening(session, professional_id=account.professional_id, dossier_id=dossier.id,
+                                          at=event.at) if visit else None
     await audit.commit_chained(session)
+    return new_since
 
 
 async def log_add_form(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right) -> None:
@@ -176,15 +182,18 @@ class DossierView:
     # and the page's band asks for the patient again.
     patient: Patient | None = None
     to_review: bool = True  # an emergency access waits for the patient's review (asked with the dossier)
+    # A professional's visit (`open_dossier(visit=True)`): what was added after this is new to them (visits.py).
+    new_since: datetime | None = None
 
 
 async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: str, action: str | None = "read_timeline",
-                       detail: str = "", category: str | None = None) -> DossierView:
+                       detail: str = "", category: str | None = None, visit: bool = False) -> DossierView:
     """The dossier and the documents this account may see; 404 if it may see nothing
     (with `category`: nothing of that category, as for the reimbursed care).
 
     A professional's read takes the dossier's chain lock first, so a revoke committed
-    just before is seen, and the read is logged before its content is sent.
+    just before is seen, and the read is logged before its content is sent. With `visit`, the read is
+    their visit to its documents (the timeline, not their software's through the API).
     """
     if account.professional_id is not None:
         await audit.begin_chained(session, dossier_id=dossier_id)
@@ -201,7 +210,8 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
     if view.right is None or (category is not None and not view.visible.sees_category(category)):
         await _refuse(session)
     if view.right in PROFESSIONAL_RIGHTS and action:
-        await _log_read(session, account=account, dossier=dossier, right=view.right, action=action, detail=detail)
+        view.new_since = await _log_read(session, account=account, dossier=dossier, right=view.right, action=action,
+                                         detail=detail, visit=visit)
     return view
 
 

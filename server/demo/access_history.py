@@ -51,7 +51,8 @@ async def make_history(
         steps.append((when, action))
 
     def reads(key: str, day: date, hour: int, documents: list[Document]) -> None:
-        at(moment(day, hour, 5), lambda: open_dossier(session, account=accounts[key], dossier_id=dossier.id))
+        at(moment(day, hour, 5), lambda: open_dossier(session, account=accounts[key], dossier_id=dossier.id,
+                                                      visit=True))
         for i, document in enumerate(documents, start=1):
             at(moment(day, hour, 5 + 3 * i),
                lambda document=document: open_document(session, account=accounts[key], document_id=document.id))

@@ -17,6 +17,7 @@ from .dossier import (  # noqa: F401
 from .exchanges import ApiAssertion, ApiClient, ApiToken, ReimbursementLine, RetractedLine, ShareLink  # noqa: F401
 from .log import (  # noqa: F401
     AccessEvent, BannerSeen, ChainHead, LogProfessional, LogSubject, LogVisit, Notification, PushSubscription,
+    TimelineVisit,
 )
 from .people import (  # noqa: F401
     WORD_TYPE, Account, ActivationCode, FormSubmission, Passkey, PasskeyChallenge, Patient, Professional, ProfessionalWord,

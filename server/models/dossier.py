@@ -45,6 +45,10 @@ class Document(SQLModel, table=True):
                       # The dossiers an author wrote in, whatever right they wrote under ("Mes patients" of a
                       # professional who keeps only their own documents there): their rows alone (0034).
                       Index("ix_document_author", "author_professional_id", "deleted_at", "dossier_id"),
+                      # What was added to a dossier since a professional's last visit, the latest first
+                      # (professionals/visits.py): one range, with what the rule reads of each (0058).
+                      Index("ix_document_added", "dossier_id", "created_at", "id", "deleted_at", "superseded_at",
+                            "hidden", "hidden_from_representatives", "author_professional_id", "category"),
                       # Per author: another professional's identifier says nothing of what they may not read (0026).
                       Index("ix_document_master_identifier", "dossier_id", "author_professional_id", "master_identifier",
                             unique=True))

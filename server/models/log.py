@@ -82,6 +82,18 @@ class LogVisit(SQLModel, table=True):
     seen_at: datetime = Field(default_factory=utcnow)
 
 
+class TimelineVisit(SQLModel, table=True):
+    """One professional's visits to one dossier's documents (its timeline, on the web): what was added since their
+    last visit is new to them ("Mes patients", the timeline's "Nouveau"; professionals/visits.py). Their software's
+    reads through the API are no visit: they are not what she saw (migration 0058)."""
+
+    professional_id: str = Field(foreign_key="professional.id", primary_key=True)
+    dossier_id: str = Field(foreign_key="dossier.id", primary_key=True)
+    opened_at: datetime  # their latest opening of it
+    # What the visit under way counts as new from: their last opening before it (their first: its first opening).
+    new_since: datetime
+
+
 class Notification(SQLModel, table=True):
     # What one reader has not marked seen, newest first, is one range in order (migration 0023).
     __table_args__ = (Index("ix_notification_dossier_event", "dossier_id", "event_id"),)

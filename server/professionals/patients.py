@@ -14,12 +14,13 @@ from sqlalchemy import and_, or_, union_all
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.rule import Standing, access_ended, dossier_right
+from ..access.rule import Standing, access_ended, dossier_right, visibility
 from ..identifiers import is_valid_ins, normalize_ins
 from ..models import AccessEvent, Block, Dossier, EmergencyAccess, Grant, LogSubject, Patient, utcnow
 from ..search import fold, words_of
 from ..facts import dossier_facts
 from ..access.standing import medecin_traitant_declarations, standing_from_rows
+from . import visits
 
 
 @dataclass
@@ -31,6 +32,7 @@ class PatientLine:
     medecin_traitant: bool = False
     grants: list[Grant] = field(default_factory=list)
     emergency_until: datetime | None = None
+    new_documents: int = 0  # added since their last opening of it, that they may read (visits.py)
 
 
 async def my_patients(session: AsyncSession, *, professional_id: str, now: datetime | None = None) -> list[PatientLine]:
@@ -49,10 +51,12 @@ async def my_patients(session: AsyncSession, *, professional_id: str, now: datet
         .where(Dossier.state == "open", Dossier.id.in_(theirs))  # type: ignore[attr-defined]
         .order_by(Patient.family_name, Patient.given_name)
     )).all()
-    lines = []
+    lines, seen = [], {}
     for dossier, patient, grants, standing in await with_standings(session, professional_id=pro, rows=rows, now=now):
-        if dossier_right(standing, dossier_facts(dossier), now) is None:
+        state = dossier_facts(dossier)
+        if dossier_right(standing, state, now) is None:
             continue  # blocked, or every grant over, or an emergency the patient has since opted out of
+        seen[dossier.id] = visibility(standing, state, now)  # what the count of new documents may count
         # standing.grants holds the rule's facts of the same rows, in the same order.
         in_force = standing.active_grants(now)
         active = [g for g, facts in zip(grants, standing.grants, strict=True) if facts in in_force]
@@ -62,6 +66,9 @@ async def my_patients(session: AsyncSession, *, professional_id: str, now: datet
             grants=sorted(active, key=lambda g: (g.ends_at is None, g.ends_at or now)),
             emergency_until=until if until and now < until and not dossier.emergency_opt_out else None,
         ))
+    counts = await visits.new_counts(session, professional_id=pro, visible=seen)
+    for line in lines:
+        line.new_documents = counts.get(line.dossier.id, 0)
     return lines
 
 

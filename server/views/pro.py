@@ -19,6 +19,7 @@ from ..identifiers import identity_of, is_valid_ins
 from ..listing import cursor, loaded_documents
 from ..models import Professional, ProfileItem, paris_today
 from ..professionals.own_documents import ended_accesses, own_documents
+from ..professionals import visits
 from ..professionals.patients import dossier_for_identity, my_patients, named
 from ..access.reading import professional_actor
 from ..profile.items import Profile, profile_of
@@ -58,7 +59,8 @@ async def patients_context(request: Request, db: AsyncSession, token: str) -> di
     lines = await my_patients(db, professional_id=professional_id)
     ended = await ended_accesses(db, professional_id=professional_id, opened=[line.dossier.id for line in lines])
     query = sessions.remembered_search(request.user, token)
-    context = {"query": query, "has_patients": bool(lines or ended), "scope_label": scopes.scope_label}
+    context = {"query": query, "has_patients": bool(lines or ended), "scope_label": scopes.scope_label,
+               "new_cap": visits.NEW_CAP}
     if query:
         lines, ended = [x for x in lines if named(x.patient, query)], [x for x in ended if named(x.patient, query)]
     return context | {"lines": lines, "ended": ended}

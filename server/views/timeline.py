@@ -27,6 +27,7 @@ from ..access.reading import HOLDERS, open_dossier
 from ..search import CAP as SEARCH_CAP, words_of
 from .forms import MAX_INT, Form, parse_int, text
 from ..profile.card import first_screen_of
+from ..professionals import visits
 
 # The read_timeline event's detail when the page showed the profil médical's card: one event for both
 # (the patient's log says "a consulté votre dossier", of which the profile is part; the chain keeps this detail).
@@ -43,27 +44,42 @@ def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "",
 
 
 async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str,
-                           after_id: str = "", page: int = 1, whole_page: bool = False, appended: bool = False) -> dict:
+                           after_id: str = "", page: int = 1, whole_page: bool = False, appended: bool = False,
+                           news: bool = False) -> dict:
     """The timeline: newest first, each page after the last document of the one before; with search words, those
     whose title holds the most of them first (then the newest), a page at a time. The next page "Charger plus"
     `appended` is that page alone, without the count of documents; any other shows the list from the newest down
     through that page (`loaded_documents`). A professional's whole page, unfiltered, opens on the profil médical's
-    card, and the timeline's read says so."""
+    card, and the timeline's read says so; it says how many documents were added since their last visit, which
+    `news` lists alone, the latest added first (professionals/visits.py)."""
     category = category if category in CATEGORIES else ""
     # The search words live in the server-side session; the URL carries only an opaque token,
     # so document titles never end up in the address bar, the history or a proxy's log.
     query = sessions.remembered_search(request.user, token)
     searching = bool(category or query)
+    news = news and not searching and request.user.account.professional_id is not None
     detail = " · ".join(x for x in (CATEGORIES.get(category, ""), quoted_fr(query) if query else "") if x)
-    card = whole_page and not searching
+    card = whole_page and not searching and not news
     view = await open_dossier(
         db, account=request.user.account, dossier_id=dossier_id,
-        action="search" if searching else "read_timeline", detail=PROFILE_CARD if card else detail,
+        action="search" if searching else "read_timeline", detail=PROFILE_CARD if card else detail, visit=True,
     )
     size = request.app.state.settings.page_size
     words = words_of(query)
     after, ranked = None, bool(query)
-    if ranked and not words:  # "🦵", "*": nothing to look for, so nothing found (not the whole dossier)
+    # What was added since the professional's last visit (None: not a professional's visit).
+    new_count, new_rows = None, []
+    if view.new_since is not None and (news or whole_page):
+        new = {"dossier_id": dossier_id, "visible": view.visible, "professional_id": view.standing.professional_id,
+               "since": view.new_since}
+        if news:
+            new_rows = await visits.new_documents(db, **new)
+            new_count = len(new_rows)
+        else:
+            new_count = await visits.count_new(db, **new)
+    if news:  # ranked: no month headers, each line says its date
+        loaded, ranked = Loaded(new_rows[:visits.NEW_CAP], False, min(new_count or 0, visits.NEW_CAP), True), True
+    elif ranked and not words:  # "🦵", "*": nothing to look for, so nothing found (not the whole dossier)
         loaded = Loaded([], False, 0, True)
     elif ranked:
         # A search's address names its token, never its words, and how many pages were loaded: a whole page shows
@@ -99,6 +115,9 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "categories": await filter_categories(db, dossier_id=dossier_id, visible=view.visible,
                                               chosen=category) if whole_page else [],
         "query": query,
+        "news": news,
+        "new_count": new_count,
+        "new_cap": visits.NEW_CAP,
         "page": page,
         "more_id": documents[-1].id if documents else "",
         # A whole page that does not start at the newest (a list loaded further than LOADED_CAP) leads to it.
@@ -117,12 +136,14 @@ async def timeline(
     recherche: str | None = None,
     apres: str | None = None,
     page: str | None = None,
+    nouveaux: str | None = None,
 ) -> Template:
     target = request.htmx.target if request.htmx else None
     more = (target or "").startswith("more-")
     context = await timeline_context(request, db, dossier_id, category=categorie or "", token=recherche or "",
                                      after_id=(apres or "")[:64], page=parse_int(page, default=1),
-                                     whole_page=not (more or target == "timeline-results"), appended=more)
+                                     whole_page=not (more or target == "timeline-results"), appended=more,
+                                     news=nouveaux == "1")
     if target == "timeline-results":
         return Template("partials/timeline_results.html", context=context)
     if more:

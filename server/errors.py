@@ -7,6 +7,7 @@ import logging
 import re
 import socket
 import traceback
+from dataclasses import dataclass
 
 from litestar import Request, Response
 from litestar.exceptions import (
@@ -76,6 +77,17 @@ ACCESS_ENDED = (N_("Accès terminé"), N_("Votre accès à ce dossier a pris fin
                                         "votre patient un nouveau code de partage. En cas d'urgence, vous pouvez aussi "
                                         "demander un accès d'urgence, si le patient l'autorise."))
 
+
+@dataclass(frozen=True)
+class Unsent:
+    """What a professional had typed in a form sent as her access ended, handed back on the refusal's page for her to
+    copy into her own software: never stored, nor logged, nor put in an address. `said`: what became of it, in her
+    language; `fields`: each field's label, what she typed, and whether it spans lines."""
+
+    said: str
+    fields: tuple[tuple[str, str, bool], ...] = ()
+
+
 DOCUMENT_PAGE = re.compile(r"/documents/[^/]+(/pages/[^/]+(/plein-ecran)?)?")
 
 
@@ -110,11 +122,11 @@ API_PATHS = ("/fhir", "/api/")  # software, not people, calls there: an Operatio
 
 def error_response(request: Request, status: int, message: str | None = None, *, code: str | None = None,
                    headers: dict[str, str] | None = None, back: tuple[str, str] | None = None,
-                   band: Band | None = None, title: str | None = None) -> Response:
+                   band: Band | None = None, title: str | None = None, unsent: Unsent | None = None) -> Response:
     """`message`: already in the person's language, or a French text marked N_, which software gets as it is
     (an OperationOutcome's diagnostics stay French) and people in their language. `back`: the way on a page offers
     (its address and its words), a refused form's page by default; `band`: whose dossier it is about; `title`: the
-    page's, a French text marked N_, the status's by default."""
+    page's, a French text marked N_, the status's by default; `unsent`: what the refused form said, given back."""
     default_title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     title = title or default_title
     if status == 404 and request.method == "POST":
@@ -142,7 +154,7 @@ def error_response(request: Request, status: int, message: str | None = None, *,
     return Template(
         # A fragment for htmx swaps into part of a page; a boosted click replaces the whole page.
         "partials/error.html" if request.headers.get("hx-request") and not request.headers.get("hx-boosted") else "error.html",
-        context={"title": title, "message": text, "status": status, "back": back, "band": band},
+        context={"title": title, "message": text, "status": status, "back": back, "band": band, "unsent": unsent},
         status_code=status,
         headers=headers,
     )
@@ -194,7 +206,7 @@ def on_not_found(request: Request, exc: NotFoundException) -> Response:
             request.path_params.get(exc.about[0]) == exc.about[1]:
         return not_acting(request, exc)
     if isinstance(exc, AccessEnded) and not request.url.path.startswith(API_PATHS) and \
-            request.path_params.get("dossier_id") == exc.dossier_id:
+            request.path_params.get(exc.about[0]) == exc.about[1]:
         return access_ended(request)
     return error_response(request, 404)
 
@@ -207,13 +219,14 @@ def on_method_not_allowed(request: Request, exc: MethodNotAllowedException) -> R
     return on_http_exception(request, exc)
 
 
-def access_ended(request: Request) -> Response:
+def access_ended(request: Request, *, unsent: Unsent | None = None) -> Response:
     """A dossier's page, or an action on it, refused to a professional whose access to it ended; htmx's request for a
-    part of the page reloads it whole, which then says so (as `error_response` does a 404)."""
+    part of the page reloads it whole, which then says so (as `error_response` does a 404). `unsent`: what her form
+    said, given back below."""
     title, message = ACCESS_ENDED
     partial = request.headers.get("hx-request") and not request.headers.get("hx-boosted")
     return error_response(request, 403, message, title=title, back=("/pro", _("Voir mes patients")),
-                          headers={"HX-Refresh": "true"} if partial else None)
+                          headers={"HX-Refresh": "true"} if partial else None, unsent=unsent)
 
 
 def not_acting(request: Request, exc: NotActing) -> Response:

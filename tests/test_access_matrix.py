@@ -189,7 +189,12 @@ async def check_reader(client, db, me, docs, reader, account, token) -> int:
             else:
                 response = await client.get(url(endpoint, dossier.id, document.id))
                 assert (response.status_code == 200) == expected, (reader, state, endpoint, response.status_code)
-                if not expected:
+                if not expected and own and refused == 403:
+                    # A link she had, to her dossier's document, says what the dossier's pages say: whatever the
+                    # document's state, the same answer.
+                    assert response.status_code == 403 and ENDED in response.text, (reader, state, endpoint)
+                    assert document.title not in response.text, (reader, state, endpoint)
+                elif not expected:
                     missing = await client.get(url(endpoint, dossier.id, missing_document))
                     assert without_csrf(response.text) == without_csrf(missing.text), (reader, state, endpoint)
             logged = await events(db) - before
@@ -218,7 +223,7 @@ async def test_emergency_access_to_a_dossier_that_opted_out_gives_nothing(client
     checked = await check_reader(client, db, me, docs, "emergency_opted_out", accounts["emergency"], tokens["emergency"])
     assert checked == len(STATES) * len(ENDPOINTS)
     set_cookie(client, "carnet_session", tokens["emergency"])
-    assert (await client.get(f"/documents/{docs['visible'].id}")).status_code == 404
+    assert (await client.get(f"/documents/{docs['visible'].id}")).status_code == 403  # told her access ended
 
 
 async def test_a_closed_dossier_is_closed_to_every_professional_but_open_to_its_patient(client, db, world):
@@ -308,9 +313,10 @@ async def test_a_grant_revoked_while_a_document_is_open_stops_the_next_request(c
     grant.revoked_at = utcnow()
     db.add(grant)
     await db.commit()
-    assert (await client.get(f"/documents/{docs['visible'].id}/pages/1")).status_code == 404
-    assert (await client.get(f"/documents/{docs['visible'].id}/fichier")).status_code == 404
-    assert (await client.get(f"/dossiers/{me.dossier.id}")).status_code == 403  # she held it: told it ended
+    # She held it: told it ended, by the document's addresses as by the dossier's.
+    assert (await client.get(f"/documents/{docs['visible'].id}/pages/1")).status_code == 403
+    assert (await client.get(f"/documents/{docs['visible'].id}/fichier")).status_code == 403
+    assert (await client.get(f"/dossiers/{me.dossier.id}")).status_code == 403
 
 
 async def test_voir_comme_shows_every_reader_exactly_what_their_own_requests_return(client, db, world):
@@ -359,8 +365,9 @@ async def test_upload_follows_the_rule_for_every_reader(client, db, world):
             follow_redirects=False,
         )
         assert (response.status_code == 303) == allowed, (reader, response.status_code)
-        if not allowed:
-            assert response.status_code == 404, reader
+        if not allowed:  # a professional who held the dossier is told her access ended
+            assert response.status_code == (403 if access_ended(standing, dossier_facts(me.dossier), now) else 404), \
+                reader
         assert await events(db) - before == (1 if allowed else 0), reader
 
 

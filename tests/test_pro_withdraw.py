@@ -104,3 +104,22 @@ async def test_the_patient_cannot_withdraw_a_professionals_document(client, db, 
         assert (await phone.get(f"/documents/{document.id}/retrait")).status_code == 404
         assert (await post_form(phone, f"/documents/{document.id}/retrait", {})).status_code == 404
     assert await events(db, patient.dossier, "withdraw_document") == []
+
+
+async def test_a_withdrawn_documents_reads_are_said_alike_before_and_after_its_withdrawal(client, db, app, patient):
+    """A read after the withdrawal (its line, which stays) stored no title: it said "a consulté un document", as if
+    of another one, while a read before said the document was withdrawn (an outside probe's find)."""
+    _pro, document = await added_by(client, db, patient)
+    async with AsyncTestClient(app, base_url=ORIGIN) as colleague:
+        await granted(colleague, db, patient, given_name="Paul", family_name="Petit", stem=2)
+        assert (await colleague.get(f"/documents/{document.id}")).status_code == 200  # before
+    done = await post_form(client, f"/documents/{document.id}/retrait", {}, follow_redirects=False)
+    assert done.status_code == 303
+    assert (await client.get(f"/documents/{document.id}")).status_code == 200  # after: its author reads its line
+    async with AsyncTestClient(app, base_url=ORIGIN) as phone:
+        await activate(phone, patient)
+        log = [" ".join(line.split()) for line in html.unescape((await phone.get("/historique")).text).splitlines()]
+    reads = [line for line in log if "a consulté" in line]
+    assert any("Paul Petit" in line for line in reads) and any("Julie Moreau" in line for line in reads)
+    assert all("a consulté un document retiré par son auteur " in line for line in reads), reads
+    assert any("a retiré" in line and "un document, déclaré erroné" in line for line in log)

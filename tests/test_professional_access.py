@@ -367,11 +367,16 @@ def test_the_right_banner_marks_an_emergency_read_loudly_and_other_rights_quietl
     shown = banner.render(view=emergency)
     assert f"Accès d'urgence</strong> jusqu'au {datetime_fr(until)}" in shown
     assert f'href="/dossiers/{dossier.id}/documents/nouveau"' in shown
-    doctor = banner.render(view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier, patient=None))
+    # Who reads: a doctor whose profession is written in the masculine, or in the feminine.
+    he, she = (SimpleNamespace(user=SimpleNamespace(professional=SimpleNamespace(profession_feminine=feminine)))
+               for feminine in (False, True))
+    doctor = banner.render(view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier, patient=None), request=he)
     assert "médecin traitant" in doctor and "Accès d'urgence" not in doctor and "/documents/nouveau" in doctor
     her = SimpleNamespace(sex="F")
     assert "de cette patiente" in banner.render(view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier,
-                                                                    patient=her))
+                                                                    patient=her), request=he)
+    assert "Vous êtes la médecin traitante de ce patient." in banner.render(
+        view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier, patient=None), request=she)
     assert "Accès accordé par la patiente." in banner.render(view=SimpleNamespace(right=Right.GRANT, dossier=dossier,
                                                                                  patient=her, standing=Standing()))
     # What she gave, said where he reads: its scope and its end.

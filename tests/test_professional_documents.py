@@ -175,7 +175,7 @@ async def test_a_revoked_grant_stops_the_next_upload(client, db, app, patient):
     await db.commit()
     grant = (await db.exec(select(Grant).where(Grant.professional_id == pro.professional.id))).one()
     await grants.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=PATIENT)
-    assert (await upload(client, patient.dossier, data=pdf_bytes())).status_code == 404
+    assert (await upload(client, patient.dossier, data=pdf_bytes())).status_code == 403  # told her access ended
     assert await written(db, app, patient.dossier) == ([], [], [])
 
 
@@ -197,7 +197,7 @@ async def test_after_a_revocation_the_author_reads_their_document_and_is_sent_ba
 async def test_a_closed_dossier_takes_no_new_document(client, db, app, patient):
     await granted(client, db, patient)
     await closing.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
-    assert (await upload(client, patient.dossier, data=pdf_bytes())).status_code == 404
+    assert (await upload(client, patient.dossier, data=pdf_bytes())).status_code == 403  # told her access ended
 
 
 async def test_the_medecin_traitant_and_an_emergency_may_write_too(client, db, app, patient):

@@ -196,7 +196,7 @@ async def test_a_closed_dossier_takes_no_note_and_the_patient_has_no_such_form(c
     await nurse_with_a_grant(client, db, patient)
     assert (await client.get(note_url(patient.dossier.id))).status_code == 200
     await closing.set_closed(db, dossier=patient.dossier, closed=True, actor=PATIENT)
-    assert (await send(client, patient.dossier.id)).status_code == 404
+    assert (await send(client, patient.dossier.id)).status_code == 403  # she held it: told her access ended
     async with her_phone(app, db, patient) as phone:  # hers is "Ajouter un document" on her timeline
         assert (await phone.get(note_url(patient.dossier.id))).status_code == 404
         assert (await send(phone, patient.dossier.id)).status_code == 404

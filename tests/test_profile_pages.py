@@ -596,7 +596,7 @@ async def test_a_revoked_professional_can_no_longer_add(app, db, patient):
     async with browser(app, db, await account_for_professional(db, professional=pro)) as client:
         assert (await client.get(url(patient, "/ajouter?type=allergy"))).status_code == 200
         await grants.revoke_grant(db, dossier=patient.dossier, grant_id=grant.id, actor=CAMILLE)
-        assert (await add(client, patient, "allergy", label="Iode", severity="faible")).status_code == 404
+        assert (await add(client, patient, "allergy", label="Iode", severity="faible")).status_code == 403  # ended
     assert await items_of(db, patient) == []
 
 

@@ -42,11 +42,12 @@ async def professional_actor(session: AsyncSession, account: Account) -> audit.A
 
 class AccessEnded(NotFoundException):
     """A dossier's refusal to a professional whose access to it ended (`rule.access_ended`): errors.py tells them so,
-    on a page whose address names this dossier; anything else answers it as a missing id's 404."""
+    on a page whose address names this dossier, or (`document_id`) one of its documents, which she had the link to;
+    anything else answers it as a missing id's 404. `about`: the path parameter, and its value, that must name it."""
 
-    def __init__(self, dossier_id: str) -> None:
+    def __init__(self, dossier_id: str, *, document_id: str | None = None) -> None:
         super().__init__()
-        self.dossier_id = dossier_id
+        self.about = ("document_id", document_id) if document_id is not None else ("dossier_id", dossier_id)
 
 
 async def _refuse(session: AsyncSession, refusal: NotFoundException | None = None) -> NoReturn:
@@ -254,13 +255,16 @@ async def document_and_dossier(session: AsyncSession, *, account: Account, docum
         await _refuse_as_if_found(session, account=account, now=now)
     document, dossier, patient = found
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
-    right = document_right(standing, dossier_facts(dossier, patient), document_facts(document), now)
+    facts = dossier_facts(dossier, patient)
+    right = document_right(standing, facts, document_facts(document), now)
     if right is None:
-        await _refuse(session)
+        # A link followed from a page shown before her access ended (a timeline, a notification) says what its
+        # dossier's pages say; the same sentence whatever the document, so it tells no more of it than they do.
+        await _refuse(session, AccessEnded(dossier.id, document_id=document.id) if access_ended(standing, facts, now)
+                      else None)
     if right in PROFESSIONAL_RIGHTS and action:  # no action: the caller appends its own event, in this transaction
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, document=document,
                         detail=detail, once_within=RECENT_READ if once else None)
-    facts = dossier_facts(dossier, patient)
     return document, dossier, right, right is not Right.AUTHOR or dossier_right(standing, facts, now) is not None
 
 

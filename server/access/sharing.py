@@ -95,10 +95,13 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
         parents_grants=parents_grants, parents_blocked=standing.representatives_blocked,
     )
     if right is None and (line.is_medecin_traitant or line.grants or line.emergency):
+        she = professional.profession_feminine  # said of her as her profession is written ("infirmière")
         if dossier.state == "closed":
-            line.why_not = _("Le dossier est fermé : ce professionnel ne peut rien lire.")
+            line.why_not = _("Le dossier est fermé : cette professionnelle ne peut rien lire.") if she else \
+                _("Le dossier est fermé : ce professionnel ne peut rien lire.")
         elif line.blocked:
-            line.why_not = _("Ce professionnel est bloqué : il ne peut rien lire.")
+            line.why_not = _("Cette professionnelle est bloquée : elle ne peut rien lire.") if she else \
+                _("Ce professionnel est bloqué : il ne peut rien lire.")
     line.parents_block_liftable = not parents and standing.representatives_blocked \
         and await of_age(session, dossier_id=dossier.id)
     line.after_revoke = _after_revoke(line, dossier)
@@ -107,9 +110,13 @@ async def professional_line(session: AsyncSession, *, dossier: Dossier, professi
 
 def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
     """What removing their grant leaves this professional, by `rule.document_right`: never "nothing" when they wrote
-    some. Said by name, in plain words, without "il" (Carnet does not know whether it is a woman or a man)."""
+    some. Said by name, in plain words; a word that agrees with them, as their profession is written (its feminine
+    for "infirmière")."""
     name = professional_title(line.professional)
     if dossier.state == "closed" or line.blocked:
+        if line.professional.profession_feminine:
+            return _("Pour l'instant, %(name)s ne peut de toute façon rien lire : le dossier est fermé ou cette "
+                     "professionnelle est bloquée.", name=name)
         return _("Pour l'instant, %(name)s ne peut de toute façon rien lire : le dossier est fermé ou ce professionnel "
                  "est bloqué.", name=name)
     if line.right == Right.MEDECIN_TRAITANT:  # not one the parents who declared them blocked

@@ -4,8 +4,8 @@ The sentences are pure functions of an event's hashed fields (its snapshot: the 
 RPPS as they were at the time, and in its detail what the right it went through was: right_words.py)
 and of who reads them, never of another table, whose words the patient's phone could not check against
 the log; queries.py feeds them. One fact of another table only takes words away: a document its author
-withdrew since is named without the title its events stored (`withheld`), here and wherever an event leaves the
-server. Each kind of event has two whole sentences, someone else's action and
+withdrew is named as such, without the title its events before stored (`withheld`), here and wherever an event leaves
+the server. Each kind of event has two whole sentences, someone else's action and
 the reader's own ("vous"), so that a language can agree its verb with either; what an event stored (its
 detail, the names) stays as it was written.
 """
@@ -121,10 +121,10 @@ class _Fields(dict):
     """The names a phrase may use, each worked out when the phrase asks for it (`%` reads a mapping by key):
     a sentence uses two or three of the dozen, and each is a translation or two."""
 
-    def __init__(self, event: AccessEvent, viewer: Viewer, detail: str, withheld: bool = False, **given: str) -> None:
+    def __init__(self, event: AccessEvent, viewer: Viewer, detail: str, withdrawn: bool = False, **given: str) -> None:
         super().__init__(given)
         self.event, self.mine, self.detail = event, viewer.is_patient, detail  # the detail less right_words' line
-        self.withheld = withheld  # its document withdrawn: its title not said (`sentence`)
+        self.withdrawn = withdrawn  # its document withdrawn: said so, its title not said (`said_withdrawn`)
 
     def __missing__(self, name: str) -> str:
         value = self[name] = getattr(self, f"_{name}")()
@@ -145,12 +145,12 @@ class _Fields(dict):
         return _("votre dossier") if self.mine else _("le dossier")
 
     def _doc(self) -> str:
-        if self.withheld:
-            return _("un document retiré depuis par son auteur")
+        if self.withdrawn:
+            return _("un document retiré par son auteur")
         return quoted(self.event.document_title) if self.event.document_title else _("un document")
 
     def _about_doc(self) -> str:
-        return _(", concernant %(doc)s,", doc=self["doc"]) if self.event.document_title else ""
+        return _(", concernant %(doc)s,", doc=self["doc"]) if self.event.document_title or self.withdrawn else ""
 
     def _who(self) -> str:
         return self._parts()[0]
@@ -244,9 +244,9 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
              withdrawn: Container[str] = ()) -> str:
     """One event in a plain sentence, in the request's language; any action, known or not, gives a correct one.
 
-    `withdrawn`: the documents among the events' withdrawn by their author since (`withdrawn_among`), which the
-    sentence names without the title its event stored (`withheld`). It says less than the hash covers, never other
-    words."""
+    `withdrawn`: the documents among the events' withdrawn by their author (`withdrawn_among`), which the sentence
+    names as such, without the title an event before the withdrawal stored (`withheld`; one after it stored none):
+    `said_withdrawn`. It says less than the hash covers, never other words."""
     phrase = phrase_for(event)
     subject, vous = subject_of(event, viewer)
     words = said(event)
@@ -256,7 +256,7 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
     when = when_fr(event.at, today=today, with_date=with_date)
     via = via_software(words.detail) if words.detail.startswith(VIA_SOFTWARE) else ""
     text = i18n.translated(phrase.yours if vous else phrase.said) % _Fields(
-        event, viewer, words.detail, withheld(event, withdrawn), subject=subject, when=when, right=right) + via
+        event, viewer, words.detail, said_withdrawn(event, withdrawn), subject=subject, when=when, right=right) + via
     if i18n.current() == i18n.SOURCE:  # "de %(dossier)s" said of someone else's: "du dossier", not "de le dossier"
         text = _ELIDED.sub("d'", _CONTRACTED.sub(lambda m: {"de": "du", "à": "au"}[m[1]] + " dossier", text))
     # French typography's no-break spaces, here too: a line never ends on "(«" nor starts with "»" or ":".
@@ -269,6 +269,13 @@ def withheld(event: AccessEvent, withdrawn: Container[str]) -> bool:
     be read there, even in the log: not in its sentence, its files (csvrows.py, export/auditevents.py), nor the data
     her phone checks the chain with (proofs.py), which then checks the event's place in the chain, not its content."""
     return bool(event.document_title) and event.document_id in withdrawn
+
+
+def said_withdrawn(event: AccessEvent, withdrawn: Container[str]) -> bool:
+    """Whether the sentence names this event's document as one its author withdrew: every event that names it, before
+    the withdrawal or after (a read of the line that stays), in one wording; but the withdrawal's own, which says
+    what it did."""
+    return event.document_id in withdrawn and event.action != "withdraw_document"
 
 
 def via_software(detail: str) -> str:

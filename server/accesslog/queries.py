@@ -159,9 +159,10 @@ WITHDRAWN_BATCH = 500
 
 
 async def withdrawn_among(session: AsyncSession, events: Iterable[AccessEvent]) -> frozenset[str]:
-    """The documents these events name that their author withdrew since: sentences name them without their title
-    (journal.sentence). Looked up by primary key, a few hundred at a time (a printed log's are many)."""
-    ids = sorted({event.document_id for event in events if event.document_id and event.document_title})
+    """The documents these events name that their author withdrew: sentences name them as such (journal.sentence),
+    without the title an event before stored. Looked up by primary key, a few hundred at a time (a printed log's are
+    many)."""
+    ids = sorted({event.document_id for event in events if event.document_id})
     found: set[str] = set()
     for start in range(0, len(ids), WITHDRAWN_BATCH):
         found.update((await session.exec(select(Document.id).where(

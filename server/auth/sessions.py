@@ -44,6 +44,7 @@ IDLE_ENDED = "carnet.idle_ended"
 class CurrentSession:
     row: WebSession
     account: Account  # not saved yet for a new account (`is_new_account`)
+    professional: Professional | None = None  # the account's, for a professional (asked with it: no question more)
 
     @property
     def data(self) -> dict:
@@ -118,7 +119,7 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
         session.info[SIGNED_IN_PROFESSIONAL] = professional
     if not helps:
         session.info[HELPS_NO_ONE] = account.id
-    return CurrentSession(row=row, account=account)
+    return CurrentSession(row=row, account=account, professional=professional)
 
 
 @cache

@@ -17,14 +17,14 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..access.rule import Right, dossier_right
+from ..access.rule import Right, access_ended, dossier_right
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document
 from ..caregivers.dossiers import is_minor
 from ..i18n import N_, _
 from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
 from ..notifications import notify
 from ..facts import dossier_facts
-from ..access.reading import PHANTOM
+from ..access.reading import PHANTOM, AccessEnded
 from ..access.standing import professional_standing
 from ..files.copies import refuse_recent_copy
 from ..files.pages import Rendered, Unrenderable, render_image, render_pdf
@@ -176,21 +176,23 @@ async def check_file(upload: Upload) -> tuple[str, Rendered | None]:
 
 
 async def write_right(session: AsyncSession, *, account: Account, dossier_id: str) -> tuple[Dossier, Right]:
-    """The dossier and the right by which this professional may add to it now; otherwise 404.
+    """The dossier and the right by which this professional may add to it now; otherwise 404 (AccessEnded to one who
+    held it: the form she filled while it ended says so).
 
     Inside a chained transaction, this sees any revoke or block committed just before.
     """
     dossier = await session.get(Dossier, dossier_id, populate_existing=True)
-    right = None
+    right, ended = None, False
     if account.professional_id is not None:
         # A missing dossier asks the same questions as a foreign one (reading.PHANTOM): a refusal takes as long.
         now = utcnow()
         standing = await professional_standing(session, professional_id=account.professional_id,
                                                dossier=dossier or PHANTOM, now=now)
-        right = dossier_right(standing, dossier_facts(dossier or PHANTOM), now)
+        facts = dossier_facts(dossier or PHANTOM)
+        right, ended = dossier_right(standing, facts, now), access_ended(standing, facts, now)
     if dossier is None or right not in WRITE_RIGHTS:
         await session.rollback()
-        raise NotFoundException()
+        raise AccessEnded(dossier_id) if dossier is not None and ended else NotFoundException()
     return dossier, right
 
 

@@ -43,6 +43,7 @@ async def passkeys_page(request: Request, db: AsyncSession, *, error: FormError 
         "error": error,
         "typed": typed or {},
         "recent": sessions.logged_in_recently(request.user),  # to add a passkey or make codes (sessions.RECENT_LOGIN)
+        "own_dossier": account.patient_id is not None,  # what the keys open: her dossier, or else her account
     }
     return Template("passkeys.html", context=context, status_code=status)
 

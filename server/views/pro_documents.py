@@ -8,12 +8,14 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.reading import log_add_form, open_document
+from ..access.reading import AccessEnded, log_add_form, open_document
 from ..accesslog import audit
 from ..access.rule import Right
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
+from ..errors import Unsent, access_ended
 from ..files.copies import AlreadyAdded
 from ..guards import logged_in
+from ..i18n import _
 from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
 from ..models import Patient, paris_today, utcnow
@@ -68,17 +70,31 @@ def details_of(data: dict) -> dict:
 
 async def file_as_author(request: Request, db: AsyncSession, dossier_id: str, upload: Upload, form: dict, *,
                          note: bool = False) -> Response:
-    """File the document as its author and lead to its page; a refusal shows the form again, as it was sent."""
+    """File the document as its author and lead to its page; a refusal shows the form again, as it was sent. Her
+    access ended meanwhile: said so, with what she typed given back (the file she chose cannot be)."""
     try:
-        document = await add_professional_document(
-            db, request.app.state.storage, account=request.user.account, dossier_id=dossier_id, upload=upload,
-            today=paris_today(), second_copy=form["second_copy"],
-        )
-    except InvalidInput as invalid:
-        # Checked against the right first: without one, the answer is the same 404 as for any other dossier.
-        return form_page(dossier_id, await writable(request, db, dossier_id), form=form, error=FormError.of(invalid),
-                         status=400, copy=invalid if isinstance(invalid, AlreadyAdded) else None, note=note)
+        try:
+            document = await add_professional_document(
+                db, request.app.state.storage, account=request.user.account, dossier_id=dossier_id, upload=upload,
+                today=paris_today(), second_copy=form["second_copy"],
+            )
+        except InvalidInput as invalid:
+            # Checked against the right first: without one, the answer is any other dossier's (or her access ended).
+            return form_page(dossier_id, await writable(request, db, dossier_id), form=form,
+                             error=FormError.of(invalid), status=400,
+                             copy=invalid if isinstance(invalid, AlreadyAdded) else None, note=note)
+    except AccessEnded:
+        return access_ended(request, unsent=unsent(form, note=note))
     return Redirect(f"/documents/{document.id}?fait=document-ajoute", status_code=303)  # said once, on that page
+
+
+def unsent(form: dict, *, note: bool) -> Unsent:
+    """What a form refused as her access ended gives back: its title, and a note's text."""
+    title = (_("Titre"), form["title"], False)
+    if note:
+        return Unsent(_("La note n'a pas été ajoutée au dossier. La voici, pour la copier dans votre logiciel : Carnet "
+                        "ne l'a pas gardée."), (title, (_("Texte de la note"), form["note"], True)))
+    return Unsent(_("Le document n'a pas été ajouté au dossier : son fichier est resté sur votre appareil."), (title,))
 
 
 @get("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in])

@@ -21,6 +21,7 @@ from ..access.rule import Visibility, document_right, visibility
 from ..caregivers.dossiers import band_of, is_minor
 from ..identifiers import age_on, identity_of
 from ..dossiers import InvalidInput
+from ..errors import Unsent, access_ended
 from ..facts import document_facts
 from ..guards import logged_in
 from ..i18n import _
@@ -29,7 +30,7 @@ from ..models import Account, Document, Dossier, Patient, Professional, ProfileI
 from ..professionals.uploads import write_right
 from ..profile.items import ItemInput, add_item, positions_stated
 from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES, ORDER, SEVERITIES, offered
-from ..access.reading import HOLDERS, DossierView, open_dossier
+from ..access.reading import HOLDERS, AccessEnded, DossierView, open_dossier
 from ..search import words_of
 from ..access.managing import managed_dossier
 from ..access.standing import facts_of, standing_of
@@ -186,6 +187,16 @@ def form_values(data: dict) -> dict[str, str]:
         "recherche": text(data, "recherche", limit=100)}
 
 
+# What a professional types into an item (its kind's choices are codes, not her words), given back to copy.
+TYPED = ("label", "detail", "started_on", "value", "value2", "lot", "prescriber")
+
+
+def unsent(data: dict) -> Unsent:
+    typed = "\n".join(value for name in TYPED if (value := text(data, name, limit=600)))
+    return Unsent(_("L'information n'a pas été ajoutée au profil médical. La voici, pour la copier dans votre logiciel : "
+                    "Carnet ne l'a pas gardée."), ((_("Ce que vous aviez saisi"), typed, True),))
+
+
 @post("/dossiers/{dossier_id:str}/profil/ajouter", guards=[logged_in], status_code=200)
 async def add(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: Form, kind: Kind = None) -> Response:
     if text(data, "chercher", limit=5):
@@ -208,6 +219,8 @@ async def add(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: For
         await db.rollback()
         return await form_page(request, db, dossier_id, kind or "", form=form_values(data),
                                error=FormError.of(invalid), status=400)
+    except AccessEnded:  # a professional's, ended while she typed (write_right rolled back): her words given back
+        return access_ended(request, unsent=unsent(data))
     except BaseException:
         await db.rollback()
         raise

@@ -69,14 +69,12 @@ def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked
         "link", name="Dr Paul Girard", exact=True)).to_be_visible()
     assert_fits_phone(page)
 
-    # His next request is refused, like any page he may not see.
-    console.allow("status of 404")
-    desk.goto(document_url)
-    assert error_page(desk)[0] == "Document introuvable"
-
-    # The dossier he was reading says that his access ended, as a grant's end does (not that it does not exist, nor
-    # that she blocked him), and "Mes patients" lists it among the accesses ended, leading nowhere.
+    # The document he was reading, and its dossier, say that his access ended, as a grant's end does (not that it
+    # does not exist, nor was perhaps deleted, nor that she blocked him), and "Mes patients" lists it among the
+    # accesses ended, leading nowhere.
     console.allow("status of 403")
+    desk.goto(document_url)
+    assert error_page(desk)[0] == "Accès terminé"
     desk.goto(f"/dossiers/{patient.dossier_id}")
     assert error_page(desk) == ("Accès terminé", "Votre accès à ce dossier a pris fin. Pour le consulter de "
                                                  "nouveau, demandez à votre patient un nouveau code de partage. En "

@@ -117,15 +117,15 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     expect(page.get_by_role("status")).to_contain_text("L'accès est retiré")
     expect(page.get_by_role("region", name="Professionnels")).to_contain_text("Aucun accès accordé en ce moment")
 
-    console.allow("status of 404")  # the refusals below, and nothing else
+    console.allow("status of 403")  # the refusals below, and nothing else
+    console.allow("status of 404")
     desk.get_by_role("link", name=re.compile(allowed[0])).click()
-    refused = error_page(desk)
-    assert refused[0] == "Document introuvable"
+    # Her access ended, as the dossier's pages say, not "Document introuvable… peut-être supprimé"; a document that
+    # does not exist is still not found.
+    assert error_page(desk)[0] == "Accès terminé"
     expect(desk.get_by_text(allowed[0])).to_have_count(0)
-
-    # The very same page as for a document that does not exist.
     desk.goto(NO_SUCH_DOCUMENT)
-    assert error_page(desk) == refused
+    assert error_page(desk)[0] == "Document introuvable"
 
 
 def test_a_refused_click_shows_the_refusal_as_a_whole_page(computer, console, seed, seed_professional, seed_grant,
@@ -138,10 +138,10 @@ def test_a_refused_click_shows_the_refusal_as_a_whole_page(computer, console, se
     expect(desk.get_by_text(re.compile("Accès accordé par la patiente"))).to_be_visible()
 
     seed_revocation(patient, kine)
-    console.allow("status of 404")
+    console.allow("status of 403")
     desk.get_by_role("link", name=re.compile("IRM du genou droit")).click()
-    assert error_page(desk)[0] == "Document introuvable"  # waits for the swap
-    assert desk.title() == "Document introuvable · Carnet"
+    assert error_page(desk)[0] == "Accès terminé"  # waits for the swap
+    assert desk.title() == "Accès terminé · Carnet"
     assert desk.get_by_role("navigation", name="Menu principal").is_visible()
 
 

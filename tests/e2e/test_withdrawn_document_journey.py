@@ -87,7 +87,7 @@ def test_the_patient_sent_another_s_report_reads_only_that_it_was_withdrawn(page
         f"Les {titled} événements de documents retirés par leur auteur y sont inscrits, mais seule leur place dans la "
         "chaîne a été vérifiée, pas leur contenu.")
     expect(status).to_contain_text("Aucun événement ne manque entre ceux qui sont affichés.")
-    line = page.locator("li.log-line").filter(has_text="a ajouté un document retiré depuis par son auteur")
+    line = page.locator("li.log-line").filter(has_text="a ajouté un document retiré par son auteur")
     # The device's own words on the line, whatever the server's folded proof says.
     expect(line.locator(".log-journal-withheld")).to_have_text(
         "Document retiré par son auteur : seule la place de cet événement a été vérifiée.")

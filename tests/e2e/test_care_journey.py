@@ -78,7 +78,7 @@ def test_a_large_total_is_never_cut_inside_its_amount_on_a_phone(page, server, s
     patient = seed()
     day = paris_today() - timedelta(days=20)
     import_feed(server, tmp_path, [
-        f"{patient.ins};E2E-{patient.ins}-hanche;{day};{day + timedelta(days=3)};NGAP;G;"
+        f"{patient.ins};E2E-{patient.ins}-hanche;{day};{day + timedelta(days=3)};LPP;3161541;"
         "Prothèse totale de hanche;Clinique du Parc;;;1;123456,78;123456,78;98765,43"])
     log_in(page, patient)
     menu(page, "Soins").click()

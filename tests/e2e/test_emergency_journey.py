@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import make_ins
-from tests.e2e.steps import activate_professional, assert_fits_phone, error_page, log_in, menu, open_access_line
+from tests.e2e.steps import (activate_professional, assert_fits_phone, error_page, log_in, menu, open_access_line,
+                             page_ready)
 
 pytestmark = pytest.mark.e2e
 
@@ -139,6 +140,8 @@ def test_the_patient_ends_an_emergency_access_and_her_refusal_holds_after_she_al
                              reason="Nouvelle chute, patiente confuse, recherche des traitements en cours.")
     expect(desk).to_have_url(dossier)
     menu(page, "Accès").click()
+    expect(page).to_have_url(re.compile(r"/acces$"))
+    page_ready(page)  # a loaded CI clicked the line on the page before, which the Accès page then replaced
     page.get_by_text("Accès d'urgence : autorisé").click()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Refuser l'accès d'urgence").click()

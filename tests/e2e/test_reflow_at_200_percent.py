@@ -289,7 +289,7 @@ def test_a_six_digit_care_total_fits_its_card_at_200_percent_zoom(page: Page, se
     patient = seed()
     day = paris_today() - timedelta(days=20)
     feed = tmp_path / "remboursements.csv"
-    feed.write_text(f"{CARE_FEED}\n{patient.ins};REFLOW-{patient.ins};{day};{day + timedelta(days=3)};NGAP;G;"
+    feed.write_text(f"{CARE_FEED}\n{patient.ins};REFLOW-{patient.ins};{day};{day + timedelta(days=3)};LPP;3161541;"
                     "Prothèse totale de hanche;Clinique du Parc;;;1;123456,78;123456,78;98765,43\n")
     carnet("import", "remboursements", str(feed))
     log_in(page, patient)

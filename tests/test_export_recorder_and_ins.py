@@ -5,9 +5,7 @@ where every page says "Matricule INS", and left out the status the professional'
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from datetime import date
 
 import pypdfium2
@@ -16,21 +14,11 @@ from fhir.resources.R4B.bundle import Bundle
 from server.accesslog.audit import Actor
 from server.identifiers import ins_for_reading
 from server.profile.items import ItemInput, add_item
-from tests.conftest import activate, new_professional, post_form
+from tests.conftest import activate, new_professional
+from tests.test_export import downloaded, resources_of
 
 TODAY = date(2026, 12, 6)
 SOURCE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Immunization.informationSource"
-
-
-async def copy_of(client, dossier_id: str) -> zipfile.ZipFile:
-    """The copy as its patient downloads it, through HTTP."""
-    response = await post_form(client, f"/dossiers/{dossier_id}/export", {})
-    assert response.status_code == 200, response.text
-    return zipfile.ZipFile(io.BytesIO(response.content))
-
-
-def resources_of(bundle: dict, kind: str) -> list[dict]:
-    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
 
 
 async def test_a_vaccination_a_professional_recorded_names_them_its_source_never_who_gave_it(client, db, patient):
@@ -40,7 +28,7 @@ async def test_a_vaccination_a_professional_recorded_names_them_its_source_never
                    actor=Actor(None, "professional", "Claire Bernard", "médecin", doctor.rpps),
                    data=ItemInput("vaccination", label="DTP (rappel)", started_on=date(2018, 4, 3)))
     await activate(client, patient)
-    ips = json.loads((await copy_of(client, patient.dossier.id)).read("synthese-ips.json"))
+    ips = json.loads((await downloaded(client, patient.dossier.id)).read("synthese-ips.json"))
     Bundle.model_validate(ips)
 
     [immunization] = resources_of(ips, "Immunization")
@@ -55,7 +43,7 @@ async def test_a_vaccination_a_professional_recorded_names_them_its_source_never
 
 async def test_the_pdf_summary_says_matricule_ins_and_its_status_as_the_pages_do(client, db, patient):
     await activate(client, patient)
-    pdf = pypdfium2.PdfDocument((await copy_of(client, patient.dossier.id)).read("synthese.pdf"))
+    pdf = pypdfium2.PdfDocument((await downloaded(client, patient.dossier.id)).read("synthese.pdf"))
     text = pdf[0].get_textpage().get_text_range().replace("\u00a0", " ")
     assert f"Matricule INS : {ins_for_reading(patient.patient.ins)} (non qualifiée)" in text, text
     assert "matricule national de santé" not in text

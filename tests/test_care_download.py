@@ -16,7 +16,7 @@ from server.models import paris_today
 from server.reimbursements import importer
 from server.reimbursements.history import kept_since
 from server.reimbursements.layout import read
-from tests.conftest import activate, activate_professional, new_professional
+from tests.conftest import activate, activate_professional, add_text_document, new_professional
 from tests.test_kept_traces import kept_doctors_care, minor_with_a_kept_doctor
 from tests.test_reimbursements import HEADER, PATIENT
 
@@ -142,3 +142,29 @@ async def test_the_file_holds_every_line_past_what_the_page_shows(client, db, pa
     assert page.status_code == 200
     _, rows = rows_of(await client.get(f"/dossiers/{patient.dossier.id}/soins.csv"))
     assert len(rows) == MAX_LINES + 5
+
+
+async def test_a_nurse_helping_her_mother_prints_and_downloads_her_care_and_documents(app, db, patient):
+    """Léa is a nurse with a professional account and manages her mother's dossier: the Soins page and the timeline
+    offer her their file and printed page, as to any relative; following them was a 404 (decided on the account,
+    which is a professional's, not on her right to this dossier)."""
+    from server.auth.accounts import account_for_patient, account_for_professional
+    from server.caregivers import invitations
+    from tests.test_profile_pages import CAMILLE, browser, doctor
+
+    await load_two_years(db, patient.patient.ins)
+    await add_text_document(db, app, patient.dossier)
+    nurse = await account_for_professional(db, professional=await doctor(db, stem=21, family_name="Martin",
+                                                                          given_name="Léa"))
+    _, invitation = await invitations.invite(db, dossier=patient.dossier,
+                                             account=await account_for_patient(db, patient=patient.patient),
+                                             actor=CAMILLE, level="gestion", duration="sans")
+    await invitations.accept(db, invitation_id=invitation.id, account=nurse)
+    base = f"/dossiers/{patient.dossier.id}"
+    async with browser(app, db, nurse) as client:
+        care, timeline = (await client.get(f"{base}/soins")).text, (await client.get(base)).text
+        assert f"{base}/soins.csv" in care and f"{base}/soins/imprimer" in care and f"{base}/imprimer" in timeline
+        _, rows = rows_of(await client.get(f"{base}/soins.csv"))
+        assert len(rows) == 3
+        for printed in (f"{base}/soins/imprimer", f"{base}/imprimer"):
+            assert (await client.get(printed)).status_code == 200, printed

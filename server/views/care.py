@@ -125,12 +125,15 @@ async def hide(request: Request, db: AsyncSession, dossier_id: str, line_id: str
 
 async def holders_view(request: Request, db: AsyncSession, dossier_id: str) -> DossierView:
     """The dossier as its patient or a caregiver reads it, for the Soins page's file and printed page; 404 for a
-    professional, who keeps care in their own software (their reads are logged, and a file or a sheet made here
-    would be a read no sentence of the log says), as the timeline's printed list (views/timeline.py)."""
-    if request.user.account.professional_id is not None:
-        raise NotFoundException()
-    return await open_dossier(db, account=request.user.account, dossier_id=dossier_id, action=None,
+    professional reading it under a grant, who keeps care in their own software (their reads are logged, and a file
+    or a sheet made here would be a read no sentence of the log says), as the timeline's printed list
+    (views/timeline.py). Decided on the right to this dossier, not the account: a doctor helping her father with
+    his dossier prints his care as any relative does."""
+    view = await open_dossier(db, account=request.user.account, dossier_id=dossier_id, action=None,
                               category="remboursement")
+    if view.right not in HOLDERS:
+        raise NotFoundException()
+    return view
 
 
 @get("/dossiers/{dossier_id:str}/soins.csv", guards=[logged_in])

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from . import i18n
 from .assets import asset
-from .dossiers import professional_title
+from .dossiers import MAX_DOCUMENT_BYTES, professional_title
 from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts import them from here)
     NBSP,
     NNBSP,
@@ -288,6 +288,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
                        session_closing=session_closing,
                        given_by_labels=GIVEN_BY_LABELS, eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
                        profile_scope=profile_scope, profile_sections=profile_sections,
-                       LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES, times_shown=times_shown)
+                       LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES, times_shown=times_shown,
+                       MAX_DOCUMENT_BYTES=MAX_DOCUMENT_BYTES)
     env.trim_blocks = True
     env.lstrip_blocks = True

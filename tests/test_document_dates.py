@@ -17,7 +17,7 @@ from tests.fhir_support import as_bundle, as_outcome, provide_bundle, report_pdf
 from tests.test_fhir_api import practice, push, registered, token_for  # noqa: F401 - `practice` is a fixture
 from tests.test_professional_documents import granted, pdf_bytes, upload, url
 
-BEFORE_BIRTH = "La date du document est antérieure à la naissance du patient."
+BEFORE_BIRTH = "La date du document ne peut pas précéder la naissance."
 
 
 async def documents_of(db, dossier) -> list:

@@ -129,7 +129,8 @@ REFUSALS = {
     "over 20 Mo": ({"file": ("scan.pdf", pdf_bytes() + b"\0" * MAX_DOCUMENT_BYTES, "application/pdf")},
                    "Le fichier dépasse 20 Mo.", ["file"]),
     "in the future": ({"event_date": IN_THE_FUTURE, "note": "Rendez-vous"}, "ne peut pas être dans le futur", ["event_date"]),
-    "before her birth": ({"event_date": "1983-12-31", "note": "Souvenir"}, "antérieure à la naissance", ["event_date"]),
+    "before her birth": ({"event_date": "1983-12-31", "note": "Souvenir"},  # not "du patient", to Camille herself
+                         "La date du document ne peut pas précéder la naissance.", ["event_date"]),
     "an unknown category": ({"category": "autre", "note": "Note"}, "Choisissez une catégorie.", ["category"]),
     "the insurer's statements": ({"category": "remboursement", "note": "Note"}, "Choisissez une catégorie.",
                                  ["category"]),

@@ -326,3 +326,24 @@ async def test_a_minor_s_pregnancy_a_professional_keeps_from_her_parents_leaves_
     log = text_of(await client.get(f"/dossiers/{ines.dossier.id}/historique"))
     assert "Enceinte" not in page and "Grossesse terminée" not in page and "Aucune grossesse indiquée." in page
     assert "grossesse" not in log.lower() and "Girard" not in log
+
+
+async def test_the_card_a_professional_opens_on_says_a_pregnancy_and_asks_once_its_date_has_passed(app, db, patient):
+    """The card above a professional's timeline (profile/card.py) says the pregnancy with how far it is; once its
+    expected date has passed without its end noted, not "Enceinte, 43 SA" but a date passed, to be asked."""
+    dentist = (await new_professional(db, given_name="Thomas", family_name="Robert", profession="chirurgien-dentiste",
+                                      stem=23)).professional
+    await grants.grant_access(db, dossier=patient.dossier, professional=dentist, categories="ordonnance",
+                              duration="sans", actor=CAMILLE)
+    item = await add_item(db, dossier=patient.dossier, actor=PATIENT, today=paris_today(),
+                          data=ItemInput("pregnancy", expected_on=sixteen_weeks()))
+    dossier = f"/dossiers/{patient.dossier.id}"
+    async with browser(app, db, await account_for_professional(db, professional=dentist)) as client:
+        card = text_of(await client.get(dossier))
+        assert "Enceinte" in card and "Aujourd'hui : 16 SA" in card and "date passée" not in card
+        item.expected_on = paris_today() - timedelta(days=20)  # a copy's, read back weeks later (no plausibility)
+        db.add(item)
+        await db.commit()
+        card = text_of(await client.get(dossier))
+    assert "Enceinte" not in card and " SA" not in card
+    assert "Grossesse en cours notée" in card and "date passée : à vérifier avec la patiente" in card

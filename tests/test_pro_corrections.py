@@ -141,7 +141,7 @@ async def test_a_wrong_correction_is_refused_in_french_and_nothing_is_written(cl
     for fields, message, field in (
         ({"event_date": "2099-01-01"}, "La date du document ne peut pas être dans le futur.", "event_date"),
         ({"event_date": "31/02/2025"}, "Indiquez la date du document (JJ/MM/AAAA).", "event_date"),
-        ({"event_date": "1984-03-11"}, "La date du document est antérieure à la naissance du patient.", "event_date"),
+        ({"event_date": "1984-03-11"}, "La date du document ne peut pas précéder la naissance.", "event_date"),
         ({"title": " "}, "Donnez un titre au document (200 caractères au plus).", "title"),
         ({"file": ("virus.exe", b"MZ\x90\x00" * 50, "application/pdf")},
          "Seuls les fichiers PDF, PNG et JPEG sont acceptés.", "file"),

@@ -141,7 +141,7 @@ REFUSALS = {
                        "La date des soins ne peut pas être dans le futur.", ["event_date"]),
     "before 1900": ({"event_date": "1899-12-31"}, "La date des soins n'est pas plausible.", ["event_date"]),
     "before the patient's birth": ({"event_date": "1984-03-11"},
-                                   "La date des soins est antérieure à la naissance du patient.", ["event_date"]),
+                                   "La date des soins ne peut pas précéder la naissance.", ["event_date"]),
 }
 
 

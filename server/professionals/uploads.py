@@ -95,7 +95,9 @@ def check_note(text: str) -> None:
 
 @dataclass(frozen=True)
 class DateRefusals:
-    """What is said of a wrong date, named as the form labels the field (partials/document_fields.html)."""
+    """What is said of a wrong date, named as the form labels the field (partials/document_fields.html). Of the birth,
+    nothing says whose: one text for a patient (a woman or a man) and for the patient filing her own, who read "la
+    naissance du patient" as someone else's."""
 
     missing: str
     future: str
@@ -105,10 +107,10 @@ class DateRefusals:
 
 DOCUMENT_DATE = DateRefusals(  # "Date du document"
     N_("Indiquez la date du document (JJ/MM/AAAA)."), N_("La date du document ne peut pas être dans le futur."),
-    N_("La date du document n'est pas plausible."), N_("La date du document est antérieure à la naissance du patient."))
+    N_("La date du document n'est pas plausible."), N_("La date du document ne peut pas précéder la naissance."))
 CARE_DATE = DateRefusals(  # "Date des soins", a typed note's (pro_upload.html)
     N_("Indiquez la date des soins (JJ/MM/AAAA)."), N_("La date des soins ne peut pas être dans le futur."),
-    N_("La date des soins n'est pas plausible."), N_("La date des soins est antérieure à la naissance du patient."))
+    N_("La date des soins n'est pas plausible."), N_("La date des soins ne peut pas précéder la naissance."))
 
 
 class IdentifierReused(InvalidInput):

@@ -1,5 +1,6 @@
-"""What a professional's timeline opens on: the profil médical's card (allergies and current treatments, as they may
-see them) and the way to the reimbursed care; the patient's "voir comme" of them opens on the same."""
+"""What a professional's timeline opens on: the profil médical's card (allergies, current treatments and a pregnancy in
+progress, as they may see them) and the way to the reimbursed care; the patient's "voir comme" of them opens on the
+same."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from ..access.reading import PROFESSIONAL_RIGHTS, DossierView
 from ..models import ProfileItem
 from .seen import sees_kind, visible_items_clause
 from .kinds import SEVERITY_ORDER
+from .pregnancy import Term, current, term_on
 
-CARD_KINDS = ("allergy", "treatment")
+CARD_KINDS = ("allergy", "treatment")  # each a section of the card, named as not shared when it is not
 
 
 @dataclass
@@ -27,20 +29,30 @@ class Card:
     allergies: list[ProfileItem]
     treatments: list[ProfileItem]
     unshared: frozenset[str]
+    # A pregnancy in progress, which decides an X-ray, a drug or a vaccine as an allergy does (kinds.py), and how far
+    # it is today: said only when there is one, so that no man's or child's card speaks of it.
+    pregnancy: ProfileItem | None = None
+    term: Term | None = None
+    overdue: bool = False  # its expected date passed, its end not noted: not "Enceinte, 47 SA", but to be asked
 
 
 async def profile_card(db: AsyncSession, *, view: DossierView, today: date) -> Card:
     """One query: the card above a professional's timeline (its read is the timeline's, timeline.py)."""
     rows = await db.exec(
-        select(ProfileItem).where(ProfileItem.dossier_id == view.dossier.id, col(ProfileItem.kind).in_(CARD_KINDS),
+        select(ProfileItem).where(ProfileItem.dossier_id == view.dossier.id,
+                                  col(ProfileItem.kind).in_((*CARD_KINDS, "pregnancy")),
                                   visible_items_clause(view.visible),
                                   col(ProfileItem.ended_on).is_(None) | (col(ProfileItem.ended_on) >= today))
         .order_by(col(ProfileItem.kind), case(SEVERITY_ORDER, value=col(ProfileItem.severity), else_=len(SEVERITY_ORDER)),
                   col(ProfileItem.label)).limit(100))
     found = rows.all()
+    pregnancy = current(list(found))
+    expected_on = pregnancy.expected_on if pregnancy else None
+    overdue = expected_on is not None and expected_on < today
     return Card(allergies=[i for i in found if i.kind == "allergy"],
                 treatments=[i for i in found if i.kind == "treatment"],
-                unshared=frozenset(k for k in CARD_KINDS if not sees_kind(view.visible, k)))
+                unshared=frozenset(k for k in CARD_KINDS if not sees_kind(view.visible, k)), pregnancy=pregnancy,
+                term=term_on(expected_on, today) if expected_on and not overdue else None, overdue=overdue)
 
 
 @dataclass

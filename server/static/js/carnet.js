@@ -324,6 +324,29 @@
     }
   }, true);
 
+  // A file past a document's limit (the input's data-max-bytes: dossiers.MAX_DOCUMENT_BYTES) is refused as it is
+  // chosen, not sent: the server refuses such a body before reading the form, on a page of its own (a 413), and the
+  // title, category and date typed were gone with the minutes of upload. Said under the field, which is emptied.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) { return; }
+    var limit = Number(input.dataset.maxBytes);
+    var heavy = Array.prototype.some.call(input.files || [], function (file) { return file.size > limit; });
+    var said = input.form && input.form.querySelector("[data-file-refused]");
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && (!said || id !== said.id);
+    });
+    if (heavy) {
+      input.value = "";
+      input.setAttribute("aria-invalid", "true");
+      if (said) { said.textContent = _("Le fichier dépasse 20 Mo : choisissez-en un plus léger."); described.unshift(said.id); }
+    } else {
+      input.removeAttribute("aria-invalid");
+    }
+    if (said) { said.hidden = !heavy; }
+    if (described.length) { input.setAttribute("aria-describedby", described.join(" ")); }
+  });
+
   // A code arrives in a QR code's link after "#" (a patient's share code "#c=", a relative's invitation
   // "#i="), which browsers never send to a server or a proxy. It is taken out of the address at once
   // (and so out of the history), kept for this tab only until its form is on screen, then put in it.

@@ -426,3 +426,28 @@ async def test_the_viewer_is_one_static_page_that_sets_no_cookie(client):
     assert re.search(r'<script src="/static/js/shl-viewer\.[0-9a-f]{12}\.js" defer>', page.text)
     assert re.search(r'data-jose="/static/vendor/jose-6\.2\.18\.min\.[0-9a-f]{12}\.js"', page.text)
     assert "csrf" not in page.text and "<script>" not in page.text and "style=" not in page.text
+
+
+async def test_the_emergency_card_says_a_pregnancy_in_progress_and_its_form_says_so_to_a_woman_only(
+        app, db, client, patient):
+    """A pregnancy decides an emergency's drugs and imaging as an allergy does: the card carries it (the IPS's History
+    of pregnancy section), and the form that makes the link names it where the patient may be pregnant."""
+    from server.models import paris_today
+
+    await emergency_items(db, patient.dossier)
+    await add_item(db, dossier=patient.dossier, actor=CAMILLE, today=paris_today(),
+                   data=ItemInput("pregnancy", expected_on=paris_today() + timedelta(weeks=20)))
+    link = payload_of(await make_link(db, patient))
+    _, bundle = decrypted((await fetch(app, link)).json()["files"][0]["embedded"], link["key"])
+    sections = {s.code.coding[0].code: s for s in bundle.entry[0].resource.section}
+    assert "10162-6" in sections and "Enceinte" in sections["10162-6"].text.div
+    assert not resources(bundle, "Immunization")  # still the card, not the summary
+
+    await activate(client, patient)
+    form = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/liens-sante")).text)
+    assert "antécédents, grossesse en cours, personnes à prévenir" in form
+    paul = await new_patient(db, given_name="Paul", birth=date(1982, 11, 5), serial=2, sex="M")
+    async with AsyncTestClient(app, base_url=ORIGIN) as his:
+        await activate(his, paul)
+        form = html.unescape((await his.get(f"/dossiers/{paul.dossier.id}/liens-sante")).text)
+    assert "Allergies, traitements en cours, antécédents, personnes à prévenir." in form and "grossesse" not in form

@@ -48,7 +48,8 @@ from ..text_input import UnstorableText, clean, read_json, readable_length
 from .links import CONTENTS, description, maker_may_share, passcode_matches, state_of
 
 FHIR_JSON = "application/fhir+json"
-EMERGENCY_KINDS = ("allergy", "treatment", "condition", "contact")
+# A pregnancy in progress decides an emergency's drugs and imaging as an allergy does (a section only when there is one).
+EMERGENCY_KINDS = ("allergy", "treatment", "condition", "pregnancy", "contact")
 HOLDER = Visibility(general=True)  # every category, never a hidden item
 RECIPIENT_MAX = 100  # characters, once cleaned; the log keeps it alone (AccessEvent.actor_name: 200)
 PASSCODE_SENT_MAX = 1000  # longer is no passcode anyone chose (links.PASSCODE_MAX), and costs scrypt time

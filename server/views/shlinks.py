@@ -25,6 +25,7 @@ from ..i18n import _
 from ..i18n.formats import filesize
 from ..models import utcnow
 from ..access.managing import managed_dossier
+from ..profile.kinds import SEX
 from ..caregivers.confidential import links_shown
 from ..shlinks import links, manifest, payload
 from .forms import Form, FormError, text, typed
@@ -59,6 +60,7 @@ async def links_page(request: Request, db: AsyncSession, dossier_id: str, *, err
                                 made_by=await links_shown(db, dossier_id=dossier_id, account=request.user.account))
     context = {
         "dossier": managed.dossier, "patient": managed.patient, "own": managed.standing.is_patient,
+        "pregnancy_possible": SEX["pregnancy"] == managed.patient.sex,  # the emergency card's hint names it, or not
         "links": await links.listed(db, links=made, dossier=managed.dossier, patient=managed.patient, now=now),
         "contents": links.CONTENTS, "durations": links.DURATIONS, "attempts": links.ATTEMPTS, "error": error,
         "form": form or {"contenu": "emergency", "duree": "7j"},

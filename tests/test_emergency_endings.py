@@ -159,6 +159,27 @@ async def test_closing_the_dossier_ends_emergency_accesses_which_its_reopening_d
     assert (await ask(pro_client, patient, "Nouvelle chute, patiente confuse, besoin des traitements")).status_code == 303
     assert (await pro_client.get(dossier)).status_code == 200
 
+@pytest.mark.parametrize("ending", [("fermeture", {}, "close"),
+                                    ("acces-urgence", {"urgence": "refuser"}, "emergency_opt_out")], ids=["closed", "refused"])
+async def test_an_emergency_access_ended_with_every_other_is_in_the_historique_of_its_doctor(
+        client, pro_client, db, patient, ending):
+    """Read for that doctor, her Historique showed the emergency opened and never its end, as if it still ran until
+    the next day (an outside probe's find)."""
+    await doctor(pro_client, db)
+    assert (await ask(pro_client, patient)).status_code == 303
+    dossier = f"/dossiers/{patient.dossier.id}"
+    await activate(client, patient)
+    path, form, action = ending
+    async with Log(db, patient.dossier.id) as log:
+        await post_form(client, f"{dossier}/{path}", form)
+    assert log.actions == [action, "emergency_end"]
+    log_page = (await client.get(f"{dossier}/historique")).text
+    options = re.findall(r'<option value="([0-9a-f]+)"[^>]*>([^<]+)</option>', log_page)
+    [key] = [key for key, name in options if "Anne Roux" in name]
+    hers = text(await client.get(f"{dossier}/historique?professionnel={key}"))
+    assert "Vous avez mis fin à l'accès d'urgence d'Anne Roux, médecin" in hers
+
+
 @pytest.mark.parametrize("left", [{"emergency_opt_out": True}, {"state": "closed"}], ids=["refused", "closed"])
 async def test_an_access_left_open_on_a_dossier_that_refuses_emergency_access_ends_at_migration_0054(
         app, client, pro_client, db, patient, left):

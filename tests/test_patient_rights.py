@@ -345,6 +345,29 @@ async def test_closing_explains_itself_then_closes_and_reopens(client, db, app, 
     assert log.actions == ["reopen"] and (await fresh(db, Dossier, patient.dossier.id)).state == "open"
 
 
+async def test_closing_takes_back_a_waiting_share_code_which_reopening_does_not_bring_back(client, pro_client, db, patient):
+    """A code shown a minute before closing: closed, it waited on screen for a professional it could not open to,
+    and opened the dossier to them once reopened within its 10 minutes (an outside probe's find)."""
+    dossier_id = patient.dossier.id
+    await activate(client, patient)
+    await activate_professional(pro_client, await new_professional(db))
+    made = await post_form(client, f"/dossiers/{dossier_id}/partage", {"portee": "tout", "duree": "1m"},
+                           follow_redirects=False)
+    url = made.headers["location"]
+    code = re.search(r'<p class="code"[^>]*>([^<]+)</p>', (await client.get(url)).text).group(1)
+    async with Log(db, dossier_id) as log:
+        await post_form(client, f"/dossiers/{dossier_id}/fermeture", {})
+    assert log.actions == ["close", "share_code_cancelled"]
+    page = html.unescape((await client.get(url)).text)
+    assert "Code annulé." in page and "En attente du professionnel" not in page and "Annuler ce code" not in page
+    await post_form(client, f"/dossiers/{dossier_id}/reouverture", {})
+    refused = await post_form(pro_client, "/pro/code", {"code": code})
+    assert refused.status_code == 400 and "n'est pas valable" in html.unescape(refused.text)
+    assert (await pro_client.get(f"/dossiers/{dossier_id}")).status_code in (403, 404)
+    log_page = html.unescape((await client.get(f"/dossiers/{dossier_id}/historique")).text).replace("\u00a0", " ")
+    assert "Vous avez annulé un code de partage (tous les documents, 1 mois)" in log_page
+
+
 # --- caregivers and professionals ---------------------------------------------------------
 
 

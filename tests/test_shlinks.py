@@ -279,6 +279,30 @@ async def test_revoked_expired_and_closed_links_answer_404_like_a_link_that_neve
     assert "désactivé le" in page and "expiré le" in page
 
 
+async def test_closing_says_the_links_stop_and_reopening_that_they_open_again(client, db, patient):
+    """Closed, a link opened to no one while its line said "valable jusqu'au…", and reopening opened it again
+    unsaid: neither the closing's page nor the reopening's words spoke of links (an outside probe's find)."""
+    dossier = patient.dossier.id
+    await activate(client, patient)
+    await make_link(db, patient, label="Voyage")
+    asked = html.unescape((await client.get(f"/dossiers/{dossier}/fermeture")).text)
+    assert "les liens de partage ne s'ouvrent plus" in asked and "les codes de partage en attente sont annulés" in asked
+    await post_form(client, f"/dossiers/{dossier}/fermeture", {})
+    line = html.unescape(link_line((await client.get(f"/dossiers/{dossier}/liens-sante")).text, "Voyage"))
+    assert "ne s'ouvre pas tant que le dossier est fermé" in line
+    access = html.unescape((await client.get(f"/dossiers/{dossier}/acces")).text)
+    assert "les liens de partage encore valables s'ouvrent de nouveau" in access
+    assert "que vous leur avez donnés" not in access  # said to a relative too, who gave none of them
+    await post_form(client, f"/dossiers/{dossier}/reouverture", {})
+    line = html.unescape(link_line((await client.get(f"/dossiers/{dossier}/liens-sante")).text, "Voyage"))
+    assert "valable jusqu'au" in line and "fermé" not in line
+
+
+def link_line(page: str, label: str) -> str:
+    [line] = [li for li in re.findall(r'<li class="access-line">.*?</li>', page, re.S) if label in li]
+    return line
+
+
 async def test_a_link_is_turned_off_in_plain_words_its_button_question_line_and_historique_alike(client, db, patient):
     """"Révoquer ce lien", "Révoquer le lien … ?", "révoqué le": no words a patient uses (her professionals' access is
     "Retirer l'accès"). One verb, "désactiver", from the button to the Historique's sentence, which is said of the

@@ -147,16 +147,25 @@ async def end_emergencies(session: AsyncSession, *, dossier_id: str,
     return ended
 
 
+async def end_every_emergency(session: AsyncSession, *, dossier_id: str, actor: audit.Actor) -> None:
+    """A closing or a refusal of emergency access ends everyone's: each end in the log, about its professional, so
+    that the Historique read for them says when their access ended. Within the caller's chained transaction."""
+    for access in await end_emergencies(session, dossier_id=dossier_id):
+        professional = await session.get(Professional, access.professional_id)
+        await audit.append(session, dossier_id=dossier_id, action="emergency_end", actor=actor,
+                           detail=who(professional), about=professional)
+
+
 async def set_emergency_opt_out(session: AsyncSession, *, dossier: Dossier, opt_out: bool, actor: audit.Actor) -> None:
     await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.emergency_opt_out != opt_out:
         dossier.emergency_opt_out = opt_out
         session.add(dossier)
-        if opt_out:
-            await end_emergencies(session, dossier_id=dossier.id)
         await audit.append(session, dossier_id=dossier.id, action="emergency_opt_out" if opt_out else "emergency_opt_in",
                            actor=actor)
+        if opt_out:
+            await end_every_emergency(session, dossier_id=dossier.id, actor=actor)
     await audit.commit_chained(session)
 
 

@@ -8,7 +8,7 @@ removed, stepped down, made a reader or past their delegation's end. The patient
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -68,12 +68,28 @@ async def cancel_share_code(session: AsyncSession, *, share_code_id: str, dossie
     if row is None or row.dossier_id != dossier.id or row.used_at is not None or row.expires_at <= now:
         await session.rollback()
         return False
-    row.expires_at = row.cancelled_at = now
-    session.add(row)
-    await audit.append(session, dossier_id=dossier.id, action="share_code_cancelled", actor=actor,
-                       detail=logged_scope(row.categories, DURATIONS[duration_key(row.grant_days)][0]))
+    await _cancel(session, row=row, actor=actor, now=now)
     await audit.commit_chained(session)
     return True
+
+
+async def cancel_waiting_codes(session: AsyncSession, *, dossier_id: str, actor: audit.Actor) -> None:
+    """A closing takes back every code still waiting, each logged as a cancellation: closed, none could open the
+    dossier, and reopened within its 10 minutes, one would have given the access the closing was meant to end.
+    Within the caller's chained transaction."""
+    now = utcnow()
+    waiting = select(ShareCode).where(ShareCode.dossier_id == dossier_id,
+                                      ShareCode.used_at.is_(None),  # type: ignore[union-attr]
+                                      ShareCode.expires_at > now)  # type: ignore[operator]
+    for row in (await session.exec(waiting.order_by(ShareCode.expires_at))).all():  # type: ignore[arg-type]
+        await _cancel(session, row=row, actor=actor, now=now)
+
+
+async def _cancel(session: AsyncSession, *, row: ShareCode, actor: audit.Actor, now: datetime) -> None:
+    row.expires_at = row.cancelled_at = now  # it reads as cancelled, and is erased as an ended code is
+    session.add(row)
+    await audit.append(session, dossier_id=row.dossier_id, action="share_code_cancelled", actor=actor,
+                       detail=logged_scope(row.categories, DURATIONS[duration_key(row.grant_days)][0]))
 
 
 async def maker_may_give(session: AsyncSession, *, row: ShareCode, dossier: Dossier) -> bool:

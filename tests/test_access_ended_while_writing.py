@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from datetime import date, timedelta
 
 from sqlmodel import select
 
@@ -88,6 +89,17 @@ async def test_a_line_of_the_profile_typed_as_her_access_ended_is_given_back(cli
     assert answer.status_code == 403 and "Accès terminé" in answer.text
     assert "L&#39;information n&#39;a pas été ajoutée au profil médical." in answer.text
     assert handed_back(answer) == {"Ce que vous aviez saisi": "Pénicilline\nUrticaire géante en 2019"}
+
+
+async def test_a_pregnancy_typed_as_her_access_ended_is_given_back_with_its_expected_date(client, db, patient):
+    midwife = await granted(client, db, patient, given_name="Hélène", family_name="Roux", profession="sage-femme")
+    address = f"/dossiers/{patient.dossier.id}/profil/ajouter?type=pregnancy"
+    assert (await client.get(address)).status_code == 200
+    await revoke(db, patient, midwife)
+    expected = (date.today() + timedelta(days=150)).isoformat()
+    answer = await post_form(client, address, {"expected_on": expected, "detail": "Grossesse gémellaire"})
+    assert answer.status_code == 403 and "Accès terminé" in answer.text
+    assert handed_back(answer) == {"Ce que vous aviez saisi": f"Grossesse gémellaire\n{expected}"}
 
 
 async def test_the_page_is_the_same_whatever_the_patient_did(client, app, db, patient):

@@ -137,6 +137,27 @@ async def test_the_patient_notes_her_pregnancy_and_her_vaccinations_wait_until_s
     assert event.detail == "la grossesse"
 
 
+async def test_the_address_after_a_pregnancy_s_end_reads_as_a_treatment_s_stop(app, db, patient):
+    """Its form's address is a treatment's stop's (views/profile_changes.py); the page it leads to was not: "?fait=fin"
+    after a pregnancy, "?fait=arrete" after a treatment, in the browser's history. Each end still says its own
+    sentence."""
+    pregnancy = await add_item(db, dossier=patient.dossier, actor=PATIENT, today=paris_today(),
+                               data=ItemInput("pregnancy", expected_on=sixteen_weeks()))
+    treatment = await add_item(db, dossier=patient.dossier, actor=PATIENT, today=paris_today(),
+                               data=ItemInput("treatment", label="Doliprane"))
+    async with await as_patient(app, db, patient) as client:
+        locations, said = [], []
+        for item in (pregnancy, treatment):
+            ended = await post_form(client, url(patient, f"/{item.id}/arret"),
+                                    {"ended_on": paris_today().isoformat()}, follow_redirects=False)
+            assert ended.status_code == 303
+            locations.append(ended.headers["location"].replace(item.id, "ID"))
+            said.append(text_of(await client.get(ended.headers["location"])))
+    assert locations[0] == locations[1]
+    assert "La fin de la grossesse est notée" in said[0] and "Le traitement est noté comme arrêté" not in said[0]
+    assert "Le traitement est noté comme arrêté" in said[1] and "La fin de la grossesse est notée" not in said[1]
+
+
 async def test_a_date_that_cannot_be_a_pregnancy_s_in_progress_or_a_second_one_is_refused_in_french(app, db, patient):
     async with await as_patient(app, db, patient) as client:
         for typed, said in ((paris_today() + timedelta(days=400), "tombe dans les neuf mois et demi à venir"),
@@ -347,3 +368,25 @@ async def test_the_card_a_professional_opens_on_says_a_pregnancy_and_asks_once_i
         card = text_of(await client.get(dossier))
     assert "Enceinte" not in card and " SA" not in card
     assert "Grossesse en cours notée" in card and "date passée : à vérifier avec la patiente" in card
+
+
+async def test_a_copy_whose_expected_date_is_no_date_a_pregnancy_can_have_is_refused_in_french(
+        db, app, settings, patient, elsewhere, tmp_path):
+    """A copy is checked as it was declared, not against today; a date of the year 1 still made the command end in a
+    traceback (no month nine months before it), not the refusal it says of any other bad copy."""
+    from tests.test_export import carnet as carnet_there, ips_changed
+    from tests.test_export_read_back import here
+
+    camille = await new_patient(elsewhere.session)  # the same INS as `patient`, in the other installation
+    expected = sixteen_weeks()
+    await add_item(elsewhere.session, dossier=camille.dossier, actor=PATIENT, today=paris_today(),
+                   data=ItemInput("pregnancy", expected_on=expected))
+    copy = await build_export(elsewhere.session, elsewhere.storage, dossier=camille.dossier, patient=camille.patient,
+                              now=COPIED_AT)
+    path = tmp_path / "carnet-dossier.zip"
+    path.write_bytes(ips_changed(copy, lambda ips: json.loads(json.dumps(ips).replace(
+        f'"valueDateTime": "{expected.isoformat()}"', '"valueDateTime": "0001-01-01"'))))
+    done = carnet_there(here(settings, app, db), "import", "dossier", str(path), "--ins", patient.patient.ins)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "Copie refusée, rien n'a été écrit" in done.stderr and "date prévue d'accouchement" in done.stderr
+    assert [i for i in await items_of(db, patient) if i.kind == "pregnancy"] == []

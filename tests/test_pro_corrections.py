@@ -1,20 +1,24 @@
 """A professional corrects from the web a document they added (a typo in its title, a wrong date, its text or its
 file): a new version that replaces it exactly as their software's replacement through FHIR does (relatesTo
 "replaces"), logged before the answer, the patient told; the upload's checks in French, nothing half written; for
-anyone else, its author whose access ended included, the 404 of a missing document (an outside probe: Dr Claire
-Bernard could only withdraw a document, declared erroneous, to fix a typo)."""
+anyone else the 404 of a missing document; to its author whose access ended, "Accès terminé" with what she typed
+given back (an outside probe: Dr Claire Bernard could only withdraw a document, declared erroneous, to fix a typo)."""
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 from datetime import date
 
 from sqlmodel import select
 
 from server.models import AccessEvent, Document, Notification
+from server.professionals import corrections
+from server.views import pro_corrections
 from tests.conftest import ORIGIN, AsyncTestClient, activate, get_csrf, without_csrf
 from tests.patient_helpers import titles_in
+from tests.test_access_ended_while_writing import handed_back
 from tests.test_ended_access import revoke
 from tests.test_professional_documents import granted, pdf_bytes, png_bytes, upload
 from tests.test_professional_notes import NOTE, send
@@ -222,5 +226,51 @@ async def test_an_author_whose_access_ended_reads_her_document_but_cannot_correc
     pro, first = await added_by(client, db, patient)
     await the_author_may_correct(client, first.id)
     await revoke(db, patient, pro)
-    await refused_as_missing(client, first.id)  # still hers to read (rule.py: its author's right), not to change
+    page = await client.get(f"/documents/{first.id}")  # still hers to read (rule.py: its author's right)
+    assert page.status_code == 200 and ACTION not in words(page)
+    # Not to change: what the dossier's pages say her, not a missing page's 404 on a document she reads.
+    form = await client.get(f"/documents/{first.id}/correction")
+    assert form.status_code == 403 and "Accès terminé" in words(form) and form.headers["cache-control"] == "no-store"
+    sent = await correct(client, first.id, title="Compte rendu de séance")
+    assert sent.status_code == 403 and "Accès terminé" in words(sent)
+    assert handed_back(sent) == {"Titre": "Compte rendu de séance"}
     await nothing_corrected(db, patient, first)
+
+
+async def test_a_corrected_note_sent_as_her_access_ended_is_given_back(client, db, patient, caplog):
+    """She typed while the patient revoked her access: "Accès terminé", with her text to copy (an upload's words),
+    stored and logged nowhere; not a missing page's 404 that lost it."""
+    caplog.set_level(logging.DEBUG)
+    nurse = await granted(client, db, patient, given_name="Claire", family_name="Vidal", profession="infirmier",
+                          stem=4)
+    assert (await send(client, patient.dossier.id, title="Soins de plaie")).status_code == 303
+    [note] = await documents(db, patient.dossier)
+    assert (await client.get(f"/documents/{note.id}/correction")).status_code == 200
+    await revoke(db, patient, nurse)
+    corrected = NOTE.replace("droite", "gauche")
+    sent = await correct(client, note.id, title="Soins de plaie, jambe gauche", note=corrected)
+    assert sent.status_code == 403 and "Accès terminé" in words(sent)
+    assert handed_back(sent) == {"Titre": "Soins de plaie, jambe gauche", "Texte de la note": corrected}
+    assert [d.id for d in await documents(db, patient.dossier)] == [note.id]
+    assert "gauche" not in caplog.text
+
+
+async def test_a_correction_sent_as_her_access_ends_meanwhile_is_given_back(client, db, patient, monkeypatch):
+    """Revoked between the correction's first look and its filing under the dossier's lock (write_right): the same
+    page, her words given back, nothing filed."""
+    nurse = await granted(client, db, patient, given_name="Claire", family_name="Vidal", profession="infirmier",
+                          stem=4)
+    assert (await send(client, patient.dossier.id, title="Soins de plaie")).status_code == 303
+    [note] = await documents(db, patient.dossier)
+    looked = corrections.to_correct
+
+    async def revoked_meanwhile(session, **kwargs):
+        found = await looked(session, **kwargs)
+        await revoke(db, patient, nurse)
+        return found
+
+    monkeypatch.setattr(pro_corrections, "to_correct", revoked_meanwhile)
+    sent = await correct(client, note.id, title="Soins de plaie, jambe gauche", note="Refait ce matin.")
+    assert sent.status_code == 403 and "Accès terminé" in words(sent)
+    assert handed_back(sent) == {"Titre": "Soins de plaie, jambe gauche", "Texte de la note": "Refait ce matin."}
+    assert [d.id for d in await documents(db, patient.dossier)] == [note.id]

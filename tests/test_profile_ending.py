@@ -46,8 +46,8 @@ async def test_a_stopped_treatment_stays_with_its_end_and_leaves_the_treatments_
         done = await post_form(client, stop_url(patient, treatment), {"ended_on": ended.isoformat()},
                                follow_redirects=False)
         assert done.status_code == 303
-        assert done.headers["location"] == url(patient, f"?fait=arrete#item-{treatment.id}")
-        shown = text_of(await client.get(url(patient, "?fait=arrete")))
+        assert done.headers["location"] == url(patient, f"?fait=fin&ligne={treatment.id}#item-{treatment.id}")
+        shown = text_of(await client.get(done.headers["location"]))
         assert "Le traitement est noté comme arrêté" in shown and "arrêté le" in shown and "Noter l'arrêt" not in shown
         # Under a heading of its own, not under "Traitements en cours" (an outside probe's find: a matter of safety).
         page = (await client.get(url(patient))).text

@@ -12,12 +12,15 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from server.models import AccessEvent, paris_today
+from server.access import grants
+from server.models import AccessEvent, ReimbursementLine, paris_today
+from server.reimbursements import importer
+from server.reimbursements.layout import read
 from server.reimbursements.retention import purge_aged_care
-from tests.conftest import ORIGIN, activate, make_ins
+from tests.conftest import ORIGIN, activate, activate_professional, make_ins, new_professional, post_form
 from tests.fhir_support import Software
-from tests.patient_helpers import migrate
-from tests.test_care_hidden import GP, PSYCHIATRY, camilles_care, care
+from tests.patient_helpers import CAMILLE, migrate
+from tests.test_care_hidden import GP, PSYCHIATRY, camilles_care, care, hide, pro  # noqa: F401 - pro: a fixture
 from tests.test_export import carnet as carnet_there, elsewhere  # noqa: F401 - elsewhere: a fixture
 from tests.test_export_care import care_of
 from tests.test_export_for_parents import copy_for
@@ -212,6 +215,13 @@ async def test_a_copy_read_back_never_brings_back_a_line_the_insurer_cancelled_h
     assert done.returncode == 0, done.stderr
     await activate(client, patient)
     assert PSYCHIATRY not in (await client.get(f"/dossiers/{patient.dossier.id}/soins")).text
+    # Brought back by a version the insurer processed after its cancellation: hidden, as her copy says.
+    fields = care(ins, f"PSY-{ins}", PSYCHIATRY, days=30).split(";")
+    fields[3] = paris_today().isoformat()
+    await importer.load(db, read(feed(";".join(fields)).encode()))
+    rows = (await client.get(f"/dossiers/{patient.dossier.id}/soins.csv")).text.splitlines()
+    [psychiatry] = [row for row in rows if PSYCHIATRY in row]
+    assert ";oui;" in psychiatry  # "masqué aux professionnels"
 
 
 async def test_the_migration_adds_the_cancelled_lines_table_and_takes_it_back(client, db, app, settings, patient,
@@ -312,3 +322,49 @@ async def test_two_files_at_once_are_loaded_one_after_the_other(app, db, patient
     assert sorted(len(report.cancelled_unknown) for report in reports) == [0, 1]
     await db.rollback()
     assert [row.line_ref for row in (await db.exec(select(RetractedLine))).all()] == ["K9"]
+
+
+async def test_a_line_she_hid_brought_back_after_its_cancellation_is_still_hidden(client, db, app, patient, pro):
+    """A correction keeps a hidden line hidden (its row stays); a cancellation deleted the row, and the version the
+    insurer sent after it came back shown to every professional whose access covers her care."""
+    ins, dossier_id = patient.patient.ins, patient.dossier.id
+    await importer.load(db, read(feed(line(ins, "H1", label=PSYCHIATRY, processed=20)).encode()))
+    [kept] = (await db.exec(select(ReimbursementLine).where(ReimbursementLine.line_ref == "H1"))).all()
+    await activate(client, patient)
+    assert (await post_form(client, hide(dossier_id, kept), {"masque": "oui"}, follow_redirects=False)).status_code \
+        == 303
+    await importer.load(db, read(cancelling(line(ins, "H1", label=PSYCHIATRY, processed=10)).encode()))
+    back = await importer.load(db, read(feed(line(ins, "H1", label=PSYCHIATRY, processed=5)).encode()))
+    assert back.added == 1
+
+    nurse = await new_professional(db, stem=2, given_name="Julie", family_name="Moreau", profession="infirmier")
+    await grants.grant_access(db, dossier=patient.dossier, professional=nurse.professional, categories="",
+                              duration="sans", actor=CAMILLE)
+    await activate_professional(pro, nurse)
+    assert PSYCHIATRY not in (await pro.get(f"/dossiers/{dossier_id}/soins")).text
+    mine = (await client.get(f"/dossiers/{dossier_id}/soins")).text
+    assert PSYCHIATRY in mine and "Ne plus masquer" in mine
+
+
+async def test_migration_0059_keeps_whether_a_cancelled_line_was_hidden_and_takes_it_back(db, app, patient):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from server.models import RetractedLine
+
+    ins = patient.patient.ins
+    await importer.load(db, read(feed(line(ins, "H2", label=PSYCHIATRY, processed=20)).encode()))
+    await importer.load(db, read(cancelling(line(ins, "H2", label=PSYCHIATRY, processed=10)).encode()))
+    await db.commit()
+
+    async def columns() -> set[str]:
+        async with app.state.engine.connect() as connection:
+            return {c["name"] for c in await connection.run_sync(
+                lambda sync: inspect(sync).get_columns("retractedline"))}
+
+    await migrate(app, command.downgrade, "0058")
+    assert "hidden" not in await columns()
+    await migrate(app, command.upgrade, "head")
+    assert "hidden" in await columns()
+    [kept] = (await db.exec(select(RetractedLine).execution_options(populate_existing=True))).all()
+    assert (kept.line_ref, kept.hidden) == ("H2", False)  # remembered, as not hidden

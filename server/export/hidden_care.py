@@ -84,7 +84,11 @@ async def hide_again(session: AsyncSession, *, dossier: Dossier, lines: list[Lin
     if any((here.get(line.line_ref) or cancelled.get(line.line_ref) or line).ins != line.ins for line in lines):
         raise NotRestorable("La copie masque un soin que l'Assurance Maladie a envoyé ici pour un autre patient : "
                             "un soin ne change jamais de patient.")
-    # A line the insurer cancelled here stays cancelled: only its feed brings it back (importer.py).
+    # A line the insurer cancelled here stays cancelled: only its feed brings it back (importer.py), hidden.
+    for line in lines:
+        if (gone := cancelled.get(line.line_ref)) is not None and not gone.hidden:
+            gone.hidden = True
+            session.add(gone)
     lines = [line for line in lines if line.line_ref not in cancelled]
     filed = [ReimbursementLine(line_ref=line.line_ref, ins=line.ins, dossier_id=dossier.id, hidden=True,
                                **{name: getattr(line, name) for name in FIELDS})

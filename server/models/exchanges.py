@@ -55,6 +55,8 @@ class RetractedLine(SQLModel, table=True):
     ins: str = Field(max_length=15)
     care_date: date = Field(index=True)
     processed_on: date
+    # Hidden by the patient when it was cancelled: a version that brings it back is filed hidden (migration 0059).
+    hidden: bool = False
 
 
 # --- software that calls the FHIR API -------------------------------------------------

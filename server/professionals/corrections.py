@@ -10,12 +10,13 @@ from datetime import date
 from litestar.exceptions import NotFoundException
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.reading import document_and_dossier
-from ..access.rule import Right
+from ..access.reading import AccessEnded, document_and_dossier
+from ..access.rule import Right, access_ended
+from ..access.standing import facts_of, standing_of
 from ..dossiers import InvalidInput
 from ..files.store import IntegrityError, Storage
 from ..i18n import _
-from ..models import Account, Document
+from ..models import Account, Document, utcnow
 from .uploads import Upload, add_professional_document, typed_note
 
 
@@ -39,13 +40,21 @@ def may_correct(document: Document, right: Right | None, writes: bool) -> bool:
 async def to_correct(session: AsyncSession, *, account: Account, document_id: str) -> Document:
     """The document this account may correct now, read and let go, nothing logged (the caller logs what it shows);
     for anyone else, NotFoundException exactly as for a missing document; AlreadyChanged for its author's version
-    withdrawn or replaced since."""
-    document, _dossier, right, writes = await document_and_dossier(session, account=account,
-                                                                    document_id=document_id[:64], action="")
+    withdrawn or replaced since; AccessEnded for its author whose access to the dossier ended."""
+    document, dossier, right, writes = await document_and_dossier(session, account=account,
+                                                                   document_id=document_id[:64], action="")
     if not may_correct(document, right, writes):
-        changed = right is Right.AUTHOR and writes
+        if right is Right.AUTHOR and writes:
+            await session.rollback()
+            raise AlreadyChanged(document_id)
+        # Its author, to whom the dossier no longer opens: told so, as its pages and her document's links tell her.
+        now = utcnow()
+        ended = right is Right.AUTHOR and access_ended(
+            await standing_of(session, account=account, dossier=dossier, now=now), await facts_of(session, dossier),
+            now)
+        refusal = AccessEnded(dossier.id, document_id=document.id) if ended else NotFoundException()
         await session.rollback()
-        raise AlreadyChanged(document_id) if changed else NotFoundException()
+        raise refusal
     await session.commit()  # nothing written: the chain's lock let go, the row kept as read
     return document
 
@@ -62,8 +71,8 @@ async def correct_document(session: AsyncSession, storage: Storage, *, account: 
     corrected; a typed note's text, or a file (none sent: the one it corrects, as it is); the category of the version
     it replaces, which decides who reads it (versions.py), and the type its software coded. Everything else is the
     replacement's, as from the FHIR API: the checks of an upload, the earlier version superseded and its hiding
-    carried, the "add_document" event and the patient's notification, in one transaction; NotFoundException if the
-    right to write ended meanwhile, NotReplaceable if the version changed meanwhile."""
+    carried, the "add_document" event and the patient's notification, in one transaction; AccessEnded if the right
+    to write ended meanwhile, NotReplaceable if the version changed meanwhile."""
     details = {"title": title, "category": earlier.category, "event_date": event_date, "replaces": earlier.id,
                "type_system": earlier.type_system, "type_code": earlier.type_code,
                "type_display": earlier.type_display}

@@ -176,7 +176,8 @@ def check(data: ItemInput, *, today: date, born: date | None = None, from_copy: 
                                  "tension artérielle.", measure=_(measure.label)), "value2")
         return fields
     if kind.code == "pregnancy":
-        if data.expected_on_text and data.expected_on is None:
+        # A copy's date too: none before 1900 is a pregnancy's (nor has a last period nine months before it).
+        if (data.expected_on_text and data.expected_on is None) or (data.expected_on or OLDEST) < OLDEST:
             raise InvalidInput(_("La date prévue d'accouchement n'est pas valide (JJ/MM/AAAA)."), "expected_on")
         if data.expected_on is not None and not from_copy and not plausible(data.expected_on, today):
             raise InvalidInput(_("La date prévue d'accouchement d'une grossesse en cours tombe dans les neuf mois et "

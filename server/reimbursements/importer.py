@@ -154,7 +154,8 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
         # cancellation sent twice at once) wrote over each other, or one failed on the other's row.
         await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=FEED_LOCK))  # type: ignore[call-overload]
     # Read again under the lock: another load may have written some of these lines since.
-    kept_columns = [TABLE.c.line_ref, TABLE.c.ins, TABLE.c.dossier_id, *(TABLE.c[name] for name in FIELDS)]
+    kept_columns = [TABLE.c.line_ref, TABLE.c.ins, TABLE.c.dossier_id, TABLE.c.hidden,
+                    *(TABLE.c[name] for name in FIELDS)]
     connection = await session.connection()  # Core rows and executemany: no model built per line
     refs = [line.line_ref for line in batch]
     existing = {row.line_ref: row for row in (await connection.execute(
@@ -192,7 +193,8 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
                 report.unchanged += 1
                 continue
             retracted.append({"line_ref": line.line_ref, "ins": line.ins, "processed_on": line.processed_on,
-                              "care_date": max(line.care_date, kept.care_date) if kept else line.care_date})
+                              "care_date": max(line.care_date, kept.care_date) if kept else line.care_date,
+                              "hidden": kept is not None and kept.hidden})
             if kept is None:
                 report.cancelled_unknown.append(line.number)
                 continue
@@ -209,9 +211,10 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
             report.too_old.append(line.number)
             continue
         if kept is None:
+            # Processed after its cancellation, the line is back: hidden if the patient had hidden it.
             inserts.append({"id": new_id(), "line_ref": line.line_ref, "ins": line.ins, "dossier_id": dossier_id,
-                            "imported_at": now, **values})
-            if cancelled is not None:  # processed after its cancellation: the line is back
+                            "imported_at": now, "hidden": cancelled is not None and cancelled.hidden, **values})
+            if cancelled is not None:
                 back.append(line.line_ref)
             outcome = "added"
         elif all(getattr(kept, name) == value for name, value in values.items()):

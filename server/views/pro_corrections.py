@@ -1,5 +1,6 @@
 """A professional corrects a document they added: its title, its date, its text or its file, as a new version that
-replaces it (professionals/corrections.py), for its author alone; 404 for anyone else, as for a missing document."""
+replaces it (professionals/corrections.py), for its author alone; 404 for anyone else, as for a missing document;
+"Accès terminé" to its author whose access to the dossier ended, with what she typed given back."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.reading import open_document
+from ..access.reading import AccessEnded, open_document
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
+from ..errors import Unsent, access_ended
 from ..guards import logged_in
+from ..i18n import _
 from ..models import Document, Dossier, Patient, paris_today
 from ..professionals.corrections import AlreadyChanged, correct_document, is_typed_note, to_correct
 from ..professionals.uploads import NOTE_MAX, OLDEST_DATE
@@ -31,6 +34,16 @@ async def form_page(request: Request, db: AsyncSession, document: Document, *, f
     return Template("pro_correct.html", status_code=400 if error else 200, context={
         "document": document, "note": note, "note_max": NOTE_MAX, "form": form, "error": error,
         "earliest": max(patient.birth_date, OLDEST_DATE).isoformat(), "today": paris_today().isoformat()})
+
+
+def unsent(form: dict) -> Unsent:
+    """What a correction refused as her access ended gives back: its title, and a note's text (only a note's form has
+    one; a file stays on her device)."""
+    title = (_("Titre"), form["title"], False)
+    if form["note"]:
+        return Unsent(_("La correction n'a pas été enregistrée. La voici, pour la copier dans votre logiciel : Carnet "
+                        "ne l'a pas gardée."), (title, (_("Texte de la note"), form["note"], True)))
+    return Unsent(_("La correction n'a pas été enregistrée."), (title,))
 
 
 def already_changed(changed: AlreadyChanged) -> Redirect:
@@ -81,7 +94,12 @@ async def correct(request: Request, db: AsyncSession, document_id: str, data: Mu
     except AlreadyChanged as changed:
         return already_changed(changed)
     except InvalidInput as invalid:
-        return await shown_again(request, db, document_id, form, FormError.of(invalid))
+        try:
+            return await shown_again(request, db, document_id, form, FormError.of(invalid))
+        except AccessEnded:  # ended meanwhile, a refusal of hers seen only now
+            return access_ended(request, unsent=unsent(form))
+    except AccessEnded:  # before she sent it, or meanwhile (the filing's write_right, under the dossier's lock)
+        return access_ended(request, unsent=unsent(form))
     return Redirect(f"/documents/{document.id}?fait=document-corrige", status_code=303)  # said once, on that page
 
 

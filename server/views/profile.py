@@ -52,6 +52,11 @@ ADD_LABELS = {
 }
 
 
+# The query parameter naming the line whose end was just noted (views/profile_changes.py `stop`): by its opaque id,
+# so that the address, kept in the browser's history, reads the same after a pregnancy's end as after a treatment's.
+ENDED_LINE = "ligne"
+
+
 def profile_url(dossier_id: str, done: str = "") -> str:
     return f"/dossiers/{dossier_id}/profil" + (f"?fait={done}" if done else "")
 
@@ -86,6 +91,9 @@ async def profile_context(request: Request, db: AsyncSession, dossier_id: str) -
     view = await open_dossier(db, account=account, dossier_id=dossier_id, action="read_profile")
     profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
     context = await sections_context(db, view=view, profile=profile, account=account, adds=may_add(view))
+    # What the end just noted was ("fait=fin"), among the lines this reader reads: its sentence on the page.
+    ended = request.query_params.get(ENDED_LINE)
+    context["ended_kind"] = next((i.kind for items in profile.by_kind.values() for i in items if i.id == ended), "")
     if view.right in HOLDERS:
         now = utcnow()
         context["band"] = await band_of(db, dossier=view.dossier, account=account, now=now, manages=view.can_manage)

@@ -188,7 +188,7 @@ def form_values(data: dict) -> dict[str, str]:
 
 
 # What a professional types into an item (its kind's choices are codes, not her words), given back to copy.
-TYPED = ("label", "detail", "started_on", "value", "value2", "lot", "prescriber")
+TYPED = ("label", "detail", "started_on", "expected_on", "value", "value2", "lot", "prescriber")
 
 
 def unsent(data: dict) -> Unsent:

@@ -34,7 +34,7 @@ from ..access.rule import Right
 from ..profile.kinds import DONATION, MEASURES, NATURES, ONE_AT_A_TIME, SEVERITIES
 from ..profile.seen import item_facts, seen_item
 from .forms import Form, FormError, parse_date, text
-from .profile import profile_context, profile_url
+from .profile import ENDED_LINE, profile_context, profile_url
 from .profile_adding import form_page, form_values
 
 
@@ -187,8 +187,8 @@ async def stop(request: Request, db: AsyncSession, dossier_id: str, item_id: str
         context["stopping"] = {"item_id": item.id, "error": FormError.of(wrong),
                                "ended_on": ended_on.isoformat() if ended_on else ""}
         return Template("profile.html", context=context, status_code=400)
-    done = "fin" if item.kind == "pregnancy" else "arrete"
-    return Redirect(profile_url(dossier_id, done) + f"#item-{item.id}", status_code=303)
+    # Nor does the page's: the line's opaque id says which sentence its page says (views/profile.py `ended_kind`).
+    return Redirect(profile_url(dossier_id, "fin") + f"&{ENDED_LINE}={item.id}#item-{item.id}", status_code=303)
 
 
 # --- a condition classed anew -----------------------------------------------------------------

@@ -173,9 +173,15 @@ async def test_the_summary_carries_the_whole_profile_but_never_a_hidden_item(app
     assert {"Immunization", "Observation", "FamilyMemberHistory"} <= {e.resource.get_resource_type() for e in bundle.entry}
 
 
-async def test_a_label_that_shows_nothing_is_no_label(db, patient):
-    link = payload_of(await make_link(db, patient, content="summary", label="\u3164 \u2800"))
+async def test_a_label_that_shows_nothing_is_no_label(client, db, patient):
+    row = await make_link(db, patient, content="summary", label="\u3164 \u2800")
+    link = payload_of(row)
     assert link["label"] == "Synthèse médicale"  # not a blank line in the list of links
+    await activate(client, patient)
+    page = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/liens-sante/{row.id}")).text)
+    # Named by its content, which the page's title then says once (a probe read "Synthèse médicale : « Synthèse
+    # médicale »").
+    assert re.search(r"<h1>\s*Synthèse médicale\s*</h1>", page), re.search(r"<h1>.*?</h1>", page, re.S).group(0)
 
 
 # --- passcodes --------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ stranger's phone, with no Carnet account, opens it with a name and the passcode 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from server.accesslog.audit import Actor
 from server.db import make_sessionmaker
+from server.i18n.formats import date_fr
 from tests.e2e.seeding import writer_engine
 from server.models import Dossier
 from server.profile.ending import end_item
@@ -365,3 +366,35 @@ def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_ow
     finally:
         lisbon.close()
         paris.close()
+
+
+def test_a_pregnancy_declared_just_after_midnight_in_paris_reads_that_day_on_a_paris_phone(page, stranger, server,
+                                                                                           seed):
+    """The card says a pregnancy in progress "since" the day it was declared, an instant in UTC: one declared at 00:30
+    in Paris read as the day before, UTC's (the review's find)."""
+    patient = seed()
+    today = paris_today()
+    midnight = datetime(today.year, today.month, today.day, tzinfo=ZoneInfo("Europe/Paris"))
+    declared = (midnight + timedelta(minutes=30)).astimezone(UTC)  # 23:30 or 22:30 UTC the day before
+
+    async def pregnant() -> None:
+        engine = writer_engine(server.data_dir)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                item = await add_item(db, dossier=await db.get(Dossier, patient.dossier_id), actor=CAMILLE,
+                                      today=today, data=ItemInput("pregnancy", expected_on=today + timedelta(weeks=20)))
+                item.created_at = declared
+                db.add(item)
+                await db.commit()
+        finally:
+            await engine.dispose()
+
+    run_async(pregnant())
+    log_in(page, patient)
+    stranger.goto(make_emergency_link(page, patient))
+    stranger.get_by_label("Votre nom et votre service").fill(RECIPIENT)
+    stranger.get_by_label("Code d'accès").fill(PASSCODE)
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    section = stranger.get_by_role("region", name="Grossesse")
+    expect(section).to_contain_text(date_fr(today))
+    expect(section).not_to_contain_text(date_fr(today - timedelta(days=1)))

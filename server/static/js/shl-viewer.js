@@ -84,6 +84,13 @@
   // "1er décembre 2026" / "1 December 2026", as Carnet's pages write a day (server/i18n/formats.py): the day never
   // apart from its month at a line's end.
   function longDate(value) {
+    if (/T\d{2}:\d{2}/.test(value || "")) {  // an instant (a declaration's): its day on the reader's clock, as longMoment
+      var when = new Date(value);
+      if (!isNaN(when.getTime())) {
+        var clock = wallClock(when, undefined);
+        value = clock.year + "-" + clock.month + "-" + clock.day;
+      }
+    }
     var match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value || "");
     if (!match) return "";
     var day = Number(match[3]);

@@ -115,6 +115,11 @@ def test_the_desk_registers_a_profession_in_either_form_and_says_how_patients_wi
     doctor = carnet(tmp_path, *ADD, "--profession", "médecin", "--form", "feminine", "--rpps", "10000000017")
     assert doctor.returncode == 0 and "la lisent : médecin." in doctor.stderr
     assert registered(tmp_path, "10000000017") == ("médecin", 1)
+    # The profession's name, then her form (a dentist's probe: refused as a contradiction).
+    surgeon = carnet(tmp_path, *ADD, "--profession", "chirurgien-dentiste", "--form", "feminine", "--rpps",
+                     "10000000033")
+    assert surgeon.returncode == 0 and "la lisent : chirurgienne-dentiste (l'autre forme" in surgeon.stderr
+    assert registered(tmp_path, "10000000033") == ("chirurgien-dentiste", 1)
     dentist = carnet(tmp_path, *ADD, "--profession", "chirurgien-dentiste", "--rpps", "10000000025")
     assert "la lisent : chirurgien-dentiste (l'autre forme : --form feminine)." in dentist.stderr
     # Registered before (or as the masculine by mistake): the desk writes it in her form, from now on.

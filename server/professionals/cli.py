@@ -33,7 +33,9 @@ def _profession(word: str, form: str | None) -> tuple[str, bool]:
                              else f"{forms.masculine} ou {forms.feminine}" for forms in PROFESSIONS.values())
         raise click.ClickException(f"Profession inconnue. Professions possibles : {possible}.")
     code, said_feminine = named
-    if form is not None and said_feminine is not None and FORMS[form] != said_feminine:
+    # The masculine is also the profession's name (its code, the lists' word): "chirurgien-dentiste --form feminine"
+    # names the profession, then her form. Only a feminine word asked in the masculine contradicts itself.
+    if form is not None and said_feminine and not FORMS[form]:
         raise click.ClickException(f"« {word.strip()} » est la forme {'féminine' if said_feminine else 'masculine'} "
                                    f"de la profession : --form {form} la contredit.")
     return code, FORMS[form] if form is not None else bool(said_feminine)

@@ -273,12 +273,12 @@ def professional_title(professional: Professional) -> str:
 
 
 def author_title(professional: Professional, *, in_french: bool = False, mid_sentence: bool = False) -> str:
-    """Who wrote a document or declared a line of the profile, as a reader is told: "Dr Antoine Moreau", whose title
-    says what he is; anyone else with their profession in their form, "Nathalie Roche, pharmacienne", which the patient
-    would not guess from a name. `in_french`: for what speaks French whatever the page's language (the FHIR API, the
+    """Who wrote a document or declared a line of the profile, as a reader is told: "Dr Antoine Moreau", a médecin,
+    whose title says what he is; anyone else with their profession in their form, "Nathalie Roche, pharmacienne",
+    "Dr Sophie Garnier, chirurgienne-dentiste", which the patient would not guess from a name or a title. `in_french`: for what speaks French whatever the page's language (the FHIR API, the
     copy of the dossier), else in the reader's ("Nathalie Roche, pharmacist"). `mid_sentence`: where the sentence
     goes on after the name, the profession's incise closed ("Déclaré par Nathalie Roche, pharmacienne, le 6 mars")."""
-    if professional.profession in DOCTORS:
+    if professional.profession == "médecin":
         return professional_title(professional)
     profession = written_profession(professional) if in_french else profession_of(professional)
     return f"{professional_title(professional)}, {profession}" + ("," if mid_sentence else "")

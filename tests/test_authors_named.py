@@ -62,3 +62,16 @@ async def test_a_practice_software_reads_her_named_with_her_profession_in_french
                             headers={**practice.headers, "accept-language": "en"})
     assert read.status_code == 200, read.text
     assert [author["display"] for author in read.json()["author"]] == [PHARMACIST]
+
+
+async def test_a_dentist_s_title_does_not_say_what_she_is_so_her_profession_does(app, db, patient):
+    """"Dr" says médecin to a patient: a dentist's document signed "Dr Sophie Garnier" alone read as her doctor's (a
+    dentist's probe). A médecin's title says what he is; a dentist's or a specialist's, their profession with it."""
+    garnier = (await new_professional(db, given_name="Sophie", family_name="Garnier",
+                                      profession="chirurgien-dentiste", feminine=True, stem=5)).professional
+    await add_document(db, app.state.storage, dossier=patient.dossier, title="Détartrage", category="compte_rendu",
+                       event_date=date(2025, 2, 3), filename="soins.txt", mime_type="text/plain", data=b"Soins",
+                       author=garnier)
+    async with await as_patient(app, db, patient) as client:
+        timeline = text_of(await client.get(f"/dossiers/{patient.dossier.id}"))
+    assert "Détartrage Dr Sophie Garnier, chirurgienne-dentiste ·" in timeline, timeline

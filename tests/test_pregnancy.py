@@ -390,3 +390,31 @@ async def test_a_copy_whose_expected_date_is_no_date_a_pregnancy_can_have_is_ref
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert "Copie refusée, rien n'a été écrit" in done.stderr and "date prévue d'accouchement" in done.stderr
     assert [i for i in await items_of(db, patient) if i.kind == "pregnancy"] == []
+
+
+async def test_the_card_of_an_access_that_does_not_cover_a_pregnancy_says_so_rather_than_nothing(app, db, patient):
+    """A dentist whose access covers the reports and the images, not the profile's pregnancy (kinds.py: synthèse,
+    ordonnance, vaccination): the card read nothing of one, which reads as none before an X-ray. As the profile page
+    does, it names the section as not shared with her, the same whether it holds one or not; no man's card speaks of
+    it."""
+    dentist = (await new_professional(db, given_name="Thomas", family_name="Robert", profession="chirurgien-dentiste",
+                                      stem=23)).professional
+    await grants.grant_access(db, dossier=patient.dossier, professional=dentist, categories="compte_rendu,imagerie",
+                              duration="sans", actor=CAMILLE)
+    paul = await new_patient(db, given_name="Paul", birth=date(1982, 11, 5), serial=2, sex="M")
+    await grants.grant_access(db, dossier=paul.dossier, professional=dentist, categories="compte_rendu,imagerie",
+                              duration="sans", actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=dentist)) as client:
+        empty = text_of(await client.get(f"/dossiers/{patient.dossier.id}"))
+        await add_item(db, dossier=patient.dossier, actor=PATIENT, today=paris_today(),
+                       data=ItemInput("pregnancy", expected_on=sixteen_weeks()))
+        held = text_of(await client.get(f"/dossiers/{patient.dossier.id}"))
+        his = text_of(await client.get(f"/dossiers/{paul.dossier.id}"))
+    for card in (empty, held):
+        assert re.search(r"Grossesse\s+Rubrique non partagée avec vous\.", card) and "Enceinte" not in card
+    assert card_of(empty) == card_of(held)
+    assert "Rubrique non partagée avec vous." in his and "Grossesse" not in his
+
+
+def card_of(page: str) -> str:
+    return page[page.index("Profil médical"):page.index("Voir tout le profil médical")]

@@ -481,3 +481,38 @@ async def test_the_emergency_card_says_a_pregnancy_in_progress_and_its_form_says
         await activate(his, paul)
         form = html.unescape((await his.get(f"/dossiers/{paul.dossier.id}/liens-sante")).text)
     assert "Allergies, traitements en cours, antécédents, personnes à prévenir." in form and "grossesse" not in form
+
+
+async def test_the_emergency_card_leaves_out_a_pregnancy_whose_end_was_noted(app, db, patient):
+    """The card carries a pregnancy in progress, as its form says ("grossesse en cours"): one whose end was noted (a
+    birth, a miscarriage) is no emergency's to know, and goes to no stranger holding the link."""
+    from server.models import paris_today
+    from server.profile.ending import end_item
+
+    today = paris_today()
+    over = await add_item(db, dossier=patient.dossier, actor=CAMILLE, today=today,
+                          data=ItemInput("pregnancy", expected_on=today + timedelta(weeks=10)))
+    await end_item(db, item=over, ended_on=today - timedelta(days=3), actor=CAMILLE, today=today)
+    link = payload_of(await make_link(db, patient))
+    _, bundle = decrypted((await fetch(app, link)).json()["files"][0]["embedded"], link["key"])
+    sections = {s.code.coding[0].code for s in bundle.entry[0].resource.section}
+    assert "10162-6" not in sections and over.id not in carried_ids(bundle)
+
+    current = await add_item(db, dossier=patient.dossier, actor=CAMILLE, today=today,
+                             data=ItemInput("pregnancy", expected_on=today + timedelta(weeks=20)))
+    _, bundle = decrypted((await fetch(app, link)).json()["files"][0]["embedded"], link["key"])
+    sections = {s.code.coding[0].code: s for s in bundle.entry[0].resource.section}
+    assert "Enceinte" in sections["10162-6"].text.div and "terminée" not in sections["10162-6"].text.div
+    assert current.id in carried_ids(bundle) and over.id not in carried_ids(bundle)
+
+
+async def test_the_emergency_card_s_form_names_a_pregnancy_for_no_little_girl(app, db):
+    """Its hint says "grossesse en cours" where the patient may be pregnant: not for a girl of six, whose profile
+    takes none (kinds.MIN_AGE), and whose parent reads the form."""
+    from tests.test_caregivers import as_account, years_ago
+
+    lea = await new_patient(db, given_name="Léa", birth=years_ago(6), serial=3, sex="F")
+    async with AsyncTestClient(app, base_url=ORIGIN) as hers:
+        await as_account(hers, db, await account_for_patient(db, patient=lea.patient))
+        form = html.unescape((await hers.get(f"/dossiers/{lea.dossier.id}/liens-sante")).text)
+    assert "Allergies, traitements en cours, antécédents, personnes à prévenir." in form and "grossesse" not in form

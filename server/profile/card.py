@@ -12,9 +12,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.reading import PROFESSIONAL_RIGHTS, DossierView
+from ..identifiers import age_on
 from ..models import ProfileItem
 from .seen import sees_kind, visible_items_clause
-from .kinds import SEVERITY_ORDER
+from .kinds import SEVERITY_ORDER, offered
 from .pregnancy import Term, current, term_on
 
 CARD_KINDS = ("allergy", "treatment")  # each a section of the card, named as not shared when it is not
@@ -49,9 +50,13 @@ async def profile_card(db: AsyncSession, *, view: DossierView, today: date) -> C
     pregnancy = current(list(found))
     expected_on = pregnancy.expected_on if pregnancy else None
     overdue = expected_on is not None and expected_on < today
+    # A pregnancy their access does not cover is named so, as the profile page names its section, where it would
+    # offer one (views/profile.py): left out, it would read as none before an X-ray or a drug.
+    may_be = offered("pregnancy", age_on(view.patient.birth_date, today), sex=view.patient.sex)
+    kinds = (*CARD_KINDS, "pregnancy") if may_be else CARD_KINDS
     return Card(allergies=[i for i in found if i.kind == "allergy"],
                 treatments=[i for i in found if i.kind == "treatment"],
-                unshared=frozenset(k for k in CARD_KINDS if not sees_kind(view.visible, k)), pregnancy=pregnancy,
+                unshared=frozenset(k for k in kinds if not sees_kind(view.visible, k)), pregnancy=pregnancy,
                 term=term_on(expected_on, today) if expected_on and not overdue else None, overdue=overdue)
 
 

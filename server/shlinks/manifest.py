@@ -42,7 +42,8 @@ from ..i18n import N_, _
 from ..caregivers.confidential import NOTHING, kept_from
 from ..models import Account, Dossier, Patient, ShareLink, utcnow
 from ..notifications import notify
-from ..profile.items import profile_of
+from ..profile.items import Profile, profile_of
+from ..profile.pregnancy import current
 from ..profile.kinds import ORDER
 from ..text_input import UnstorableText, clean, read_json, readable_length
 from .links import CONTENTS, description, maker_may_share, passcode_matches, state_of
@@ -178,12 +179,25 @@ async def encrypted_file(session: AsyncSession, *, link: ShareLink, dossier: Dos
     emergency = link.content == "emergency"
     profile = await profile_of(session, dossier_id=dossier.id, visible=await _holder(session, link, dossier),
                                kinds=EMERGENCY_KINDS if emergency else ORDER)
+    if emergency:
+        profile = _in_progress(profile)
     items = [item for kind in profile.by_kind.values() for item in kind]
     bundle = summary_bundle(patient=patient, profile=profile, documents=[], document_authors={}, base=origin, now=now,
                             kinds=EMERGENCY_KINDS if emergency else None, title=CONTENTS[link.content],
                             item_adders=await adders_of(session, items))
     header = {"alg": "dir", "enc": "A256GCM", "zip": "DEF", "cty": FHIR_JSON}
     return jwe.encrypt_compact(header, bundle.model_dump_json(exclude_none=True).encode(), OctKey.import_key(link.key))
+
+
+def _in_progress(profile: Profile) -> Profile:
+    """The emergency card's pregnancy: the one in progress, as its form says, never one whose end was noted (a birth,
+    a miscarriage), nor the professional who wrote only that."""
+    by_kind = {kind: items for kind, items in profile.by_kind.items() if kind != "pregnancy"}
+    if (pregnancy := current(profile.by_kind.get("pregnancy", []))) is not None:
+        by_kind["pregnancy"] = [pregnancy]
+    authors = {i.author_professional_id for items in by_kind.values() for i in items}
+    return replace(profile, by_kind=by_kind,
+                   authors={pro_id: pro for pro_id, pro in profile.authors.items() if pro_id in authors})
 
 
 async def _holder(session: AsyncSession, link: ShareLink, dossier: Dossier) -> Visibility:

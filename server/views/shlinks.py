@@ -23,9 +23,10 @@ from ..dossiers import InvalidInput
 from ..guards import logged_in
 from ..i18n import _
 from ..i18n.formats import filesize
-from ..models import utcnow
+from ..identifiers import age_on
+from ..models import paris_today, utcnow
 from ..access.managing import managed_dossier
-from ..profile.kinds import SEX
+from ..profile.kinds import possible
 from ..caregivers.confidential import links_shown
 from ..shlinks import links, manifest, payload
 from .forms import Form, FormError, text, typed
@@ -60,7 +61,9 @@ async def links_page(request: Request, db: AsyncSession, dossier_id: str, *, err
                                 made_by=await links_shown(db, dossier_id=dossier_id, account=request.user.account))
     context = {
         "dossier": managed.dossier, "patient": managed.patient, "own": managed.standing.is_patient,
-        "pregnancy_possible": SEX["pregnancy"] == managed.patient.sex,  # the emergency card's hint names it, or not
+        # The emergency card's hint names a pregnancy where the profile may hold one (kinds.possible: sex and age).
+        "pregnancy_possible": possible("pregnancy", age_on(managed.patient.birth_date, paris_today()),
+                                       sex=managed.patient.sex),
         "links": await links.listed(db, links=made, dossier=managed.dossier, patient=managed.patient, now=now),
         "contents": links.CONTENTS, "durations": links.DURATIONS, "attempts": links.ATTEMPTS, "error": error,
         "form": form or {"contenu": "emergency", "duree": "7j"},

@@ -6,6 +6,7 @@ kept, and her Accès page said "L'accès a été accordé" above "Aucun professi
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -74,9 +75,12 @@ async def test_a_parents_grant_to_a_kept_professional_leaves_the_minors_and_show
         assert await act(client, f"/dossiers/{dossier_id}/acces/{inès_grant.id}/revocation") == 404
         assert await act(client, f"/dossiers/{dossier_id}/acces/{mothers_grant.id}/revocation") == 303
         assert [g.given_by for g in await grants_of(db, dossier_id, girard) if g.revoked_at is None] == ["patient"]
-        # Her own decisions are in her Historique; the minor's grant is not.
+        # Her own decisions are in her Historique, whose filter names Dr Girard as it names any professional she gave
+        # access to; the minor's grant is not.
         log = (await client.get(f"/dossiers/{dossier_id}/historique")).text
-        assert log.count("Girard") == 2 and "Tous les documents" not in log
+        lines = re.findall(r'<span class="log-text"[^>]*>(.*?)</span>', log, re.S)
+        assert sum("Girard" in line for line in lines) == 2 and "Tous les documents" not in log
+        assert re.search(r"<option[^>]*>Anne Girard, médecin</option>", log)
 
 
 async def test_a_parents_block_of_a_kept_professional_stops_only_the_parents_grants(client, db, app):

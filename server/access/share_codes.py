@@ -21,6 +21,7 @@ from ..caregivers.confidential import giver
 from .durations import DURATIONS, duration_key, ends_after, grant_end
 from .managing import may_act_on
 from .changes import CLOSED, active_block, layer_of, refuse
+from .rule import adult_from
 from .grants import end_current_grants
 from .scopes import logged_scope
 
@@ -34,9 +35,11 @@ UNUSED_KEPT = timedelta(days=1)
 
 
 async def create_share_code(
-    session: AsyncSession, *, dossier: Dossier, categories: str, duration: str, actor: audit.Actor
+    session: AsyncSession, *, dossier: Dossier, categories: str, duration: str, actor: audit.Actor,
+    kept_from_representatives: bool = False,
 ) -> tuple[str, ShareCode]:
-    """A 6-character code, valid 10 minutes, once; only its hash is kept."""
+    """A 6-character code, valid 10 minutes, once; only its hash is kept. `kept_from_representatives`: a minor's own
+    code, kept from her parents (CSP L1111-5); asked by anyone else, or once she is 18, it is an ordinary code."""
     grant_end(duration, utcnow())  # checks the duration
     await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
@@ -51,6 +54,8 @@ async def create_share_code(
         dossier_id=dossier.id, code_hash=code_hash, categories=categories,
         grant_days=DURATIONS[duration][1], expires_at=utcnow() + SHARE_CODE_LIFETIME,
         given_by=await giver(session, dossier_id=dossier.id, actor=actor), made_by_account_id=actor.account_id,
+        kept_from_representatives=kept_from_representatives and actor.kind == "patient"
+        and utcnow() < adult_from((await session.get(Patient, dossier.patient_id)).birth_date),
     )
     session.add(row)
     await audit.append(session, dossier_id=dossier.id, action="share_code", actor=actor,

@@ -46,7 +46,8 @@ VIA_SOFTWARE = "via le logiciel "  # an event's detail that starts so names the 
 READS = ("read_timeline", "search", "read_document", "download", "read_care", "read_profile", "shl_fetch",
          "read_own_documents", "open_to_add")
 RIGHTS_CHANGES = (
-    "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "delete", "emergency_opt_out",
+    "grant", "revoke", "block", "unblock", "medecin_traitant", "hide", "unhide", "keep_from_parents", "delete",
+    "emergency_opt_out",
     "profile_hide", "profile_unhide", "profile_delete", "care_hide", "care_unhide",
     "emergency_opt_in", "close", "reopen", "share_code", "share_code_cancelled", "emergency_review", "caregiver_invited", "caregiver_added",
     "emergency_end", "caregiver_removed", "caregiver_made_reader", "caregiver_stepped_down", "parent_attached",
@@ -176,6 +177,9 @@ PHRASES: dict[str, Phrase] = {
     "unhide": Phrase("Document de nouveau visible",
         N_("%(subject)s a rendu %(doc)s de nouveau visible aux professionnels %(when)s%(right)s"),
         N_("%(subject)s avez rendu %(doc)s de nouveau visible aux professionnels %(when)s%(right)s")),
+    "keep_from_parents": Phrase("Document caché aux parents",
+        N_("%(subject)s a caché %(doc)s aux parents %(when)s%(right)s"),
+        N_("%(subject)s avez caché %(doc)s aux parents %(when)s%(right)s")),
     "delete": Phrase("Document supprimé",
         N_("%(subject)s a supprimé %(doc)s %(when)s%(right)s"),
         N_("%(subject)s avez supprimé %(doc)s %(when)s%(right)s")),

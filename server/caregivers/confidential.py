@@ -4,8 +4,14 @@ The rule (access/rule.py) hides the documents. Their traces are in other places 
 Historique (the document added, read, hidden; the professional who wrote it, reading the
 dossier or receiving access), the banner, the "new" counts, the Accès page, the profil médical, the
 reimbursed care. For a legal representative, those leave out every event about such a document, every
-event of a professional who wrote one, every change of rights about that professional, what they
-declared in the profile (profile/seen.py), and the care they gave or prescribed (its lines, and their hiding).
+event of a professional who wrote one (but what she did by the parents' own grant: `parents_windows`), every change
+of rights about that professional, what they declared in the profile (profile/seen.py), and the care they gave or
+prescribed (its lines, and their hiding).
+
+A minor may also ask it before anything is written, as she makes a share code (`ShareCode.kept_from_representatives`):
+the professional who uses it is such a professional from that moment, or her very opening of the dossier would tell
+the parents of the visit. The share codes the minor makes herself are never shown to her parents, kept or not, so that
+a kept one's absence tells them nothing (as her health links, `links_shown`).
 
 The parents still act on such a professional, not knowing what they keep: they may give them access, revoke it,
 block them. Those decisions are the parents' own, apart from the minor's (`keeps_from_parents`): a representative's
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, not_, or_, true
@@ -26,7 +33,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..models import (
-    AccessEvent, Account, Delegation, Document, Dossier, Patient, Professional, ProfileItem, ReimbursementLine, utcnow,
+    AccessEvent, Account, Block, Delegation, Document, Dossier, Grant, Patient, Professional, ProfileItem,
+    ReimbursementLine, ShareCode, utcnow,
 )
 from ..profile.erasing import deleted_names
 from ..profile.wording import logged_names
@@ -58,8 +66,19 @@ class KeptFrom:
     # manages the dossier. An event naming no such line is left out: a kept line's, or one whose line aged past what
     # Carnet keeps and is gone (reimbursements/retention.py), which can no longer say whose care it was.
     care_shown: tuple[str, ...] = ()
+    # When such a professional held the parents' own grant (their RPPS, from, until; None: still): her openings of the
+    # dossier then, and the documents she added, but what she kept, are the parents' to see, before and after she
+    # kept anything; else her whole trace would vanish from their Historique the day she kept something, which would
+    # tell them so. Not her reads of a document: one outside their grant would tell of another access, the minor's.
+    parents_windows: tuple[tuple[str, datetime, datetime | None], ...] = ()
     representative: bool = False
     representatives: frozenset[str] = frozenset()  # the accounts of the minor's legal representatives
+
+    @property
+    def unnamed_rpps(self) -> frozenset[str]:
+        """Such professionals the Historique's filter never names to this reader: those with no event shown to them
+        (`parents_windows`)."""
+        return self.rpps - {rpps for rpps, _, _ in self.parents_windows}
 
     def __bool__(self) -> bool:
         return bool(self.document_ids or self.professional_ids)
@@ -67,10 +86,15 @@ class KeptFrom:
     def events(self) -> ColumnElement[bool]:
         """A clause that keeps only the events this reader may see."""
         if not self:
-            return true()
-        return or_(self._parents_own(), and_(
+            return self._not_minors_codes() if self.representative else true()
+        return and_(self._not_minors_codes(), or_(self._parents_own(), and_(
             or_(AccessEvent.document_id.is_(None), AccessEvent.document_id.not_in(self.document_ids)),  # type: ignore[union-attr]
-            AccessEvent.actor_rpps.not_in(self.rpps),  # type: ignore[attr-defined]
+            or_(AccessEvent.actor_rpps.not_in(self.rpps), *(  # type: ignore[attr-defined]
+                and_(AccessEvent.actor_rpps == rpps, AccessEvent.action.not_in(NOT_IN_WINDOWS),  # type: ignore[attr-defined]
+                     AccessEvent.right != "emergency",
+                     or_(AccessEvent.document_id.is_(None), AccessEvent.action == "add_document"),  # type: ignore[union-attr]
+                     AccessEvent.at >= start, true() if end is None else AccessEvent.at < end)
+                for rpps, start, end in self.parents_windows)),
             *(not_(AccessEvent.detail.startswith(f"{name} (", autoescape=True)) for name in self.names),  # type: ignore[attr-defined]
             *(not_(and_(AccessEvent.action.startswith("profile_"), AccessEvent.detail.startswith(item, autoescape=True)))  # type: ignore[attr-defined]
               for item in self.items),
@@ -79,7 +103,14 @@ class KeptFrom:
             # A health link's recipient names themself: "Dr Anne Girard" opening the minor's link is her trace too.
             *(not_(and_(AccessEvent.actor_kind == "shl_recipient", AccessEvent.actor_name.contains(name, autoescape=True)))  # type: ignore[attr-defined]
               for name in self.names),
-        ))
+        )))
+
+    def _not_minors_codes(self) -> ColumnElement[bool]:
+        """Not a share code the minor made or took back herself: never a representative's to see (the module's
+        docstring)."""
+        if not self.representative:
+            return true()
+        return not_(and_(AccessEvent.actor_kind == "patient", AccessEvent.action.in_(MINORS_CODES)))  # type: ignore[attr-defined]
 
     def _parents_own(self) -> ColumnElement[bool]:
         """A representative's own change of rights about such a professional: theirs to see (`keeps_from_parents`)."""
@@ -88,13 +119,23 @@ class KeptFrom:
 
     def covers(self, event: AccessEvent) -> bool:
         """Whether this event is a trace of what is kept (the same test as `events`, on one event)."""
+        if self.representative and event.actor_kind == "patient" and event.action in MINORS_CODES:
+            return True
         if event.actor_account_id in self.representatives and event.action in PARENTS_ACTIONS:
             return False
-        return bool(self) and (event.document_id in self.document_ids or event.actor_rpps in self.rpps
+        return bool(self) and (event.document_id in self.document_ids
+                               or event.actor_rpps in self.rpps and not self._by_parents_grant(event)
                                or any(event.detail.startswith(f"{name} (") for name in self.names)
                                or event.action.startswith("profile_") and event.detail.startswith(self.items)
                                or event.action in CARE_ACTIONS and event.detail not in self.care_shown
                                or event.actor_kind == "shl_recipient" and any(n in event.actor_name for n in self.names))
+
+    def _by_parents_grant(self, event: AccessEvent) -> bool:
+        """Whether the event's professional did it while the parents' own grant let her (`parents_windows`)."""
+        return event.action not in NOT_IN_WINDOWS and event.right != "emergency" and (
+            event.document_id is None or event.action == "add_document") and any(
+            event.actor_rpps == rpps and start <= event.at and (end is None or event.at < end)
+            for rpps, start, end in self.parents_windows)
 
     def covers_care(self, performer_rpps: str, prescriber: str, performer: str = "") -> bool:
         """Whether a line of reimbursed care may be such a professional's: done by them (their RPPS), or naming them
@@ -112,6 +153,10 @@ NOTHING = KeptFrom()
 CARE_ACTIONS = ("care_hide", "care_unhide")  # a line of care hidden or shown again (reimbursements/hiding.py)
 # The changes of rights a representative makes about a professional, kept apart from the minor's (`keeps_from_parents`).
 PARENTS_ACTIONS = ("grant", "revoke", "block", "unblock", "medecin_traitant")
+MINORS_CODES = ("share_code", "share_code_cancelled")  # made or taken back by the minor herself: hers alone
+# What such a professional does that the parents' grant never explains, shown to them in no window: a code the minor
+# gave her, used, or an emergency access (and what she read by it).
+NOT_IN_WINDOWS = (*PARENTS_ACTIONS, "emergency")
 
 
 async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account) -> KeptFrom:
@@ -143,16 +188,19 @@ async def giver(session: AsyncSession, *, dossier_id: str, actor: Actor) -> str:
 
 
 async def keeps_from_parents(session: AsyncSession, *, dossier_id: str, professional_id: str) -> bool:
-    """Whether this professional kept care in the dossier from the minor's parents, a document or a profile item
-    (what `confidential_in` reads): the parents' decisions about them are then apart from the minor's (the module's
-    docstring)."""
+    """Whether this professional kept care in the dossier from the minor's parents, a document or a profile item, or
+    used a share code the minor kept from them (what `confidential_in` reads): the parents' decisions about them are
+    then apart from the minor's (the module's docstring)."""
     for model in (Document, ProfileItem):
         kept = await session.exec(select(model.id).where(
             model.dossier_id == dossier_id, model.author_professional_id == professional_id,
             col(model.hidden_from_representatives)).limit(1))
         if kept.first() is not None:
             return True
-    return False
+    code = await session.exec(select(ShareCode.id).where(
+        ShareCode.dossier_id == dossier_id, ShareCode.used_by_professional_id == professional_id,
+        col(ShareCode.kept_from_representatives)).limit(1))
+    return code.first() is not None
 
 
 async def of_age(session: AsyncSession, *, dossier_id: str) -> bool:
@@ -165,7 +213,7 @@ async def of_age(session: AsyncSession, *, dossier_id: str) -> bool:
 
 async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom:
     """The dossier's documents kept from its patient's legal representatives, and the professionals who kept a
-    document or a profile item from them."""
+    document or a profile item from them, or used a share code the minor kept from them."""
     people = (Professional.id, Professional.rpps, Professional.given_name, Professional.family_name)
     rows = (await session.exec(
         select(Document.id, *people)
@@ -176,11 +224,16 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
         select(*people).join(ProfileItem, ProfileItem.author_professional_id == Professional.id)  # type: ignore[arg-type]
         .where(ProfileItem.dossier_id == dossier_id, col(ProfileItem.hidden_from_representatives)).distinct()
     )).all()
-    if not rows and not item_authors:
+    code_users = (await session.exec(
+        select(*people).join(ShareCode, ShareCode.used_by_professional_id == Professional.id)  # type: ignore[arg-type]
+        .where(ShareCode.dossier_id == dossier_id, col(ShareCode.kept_from_representatives)).distinct()
+    )).all()
+    if not rows and not item_authors and not code_users:
         return NOTHING
     authors = {(pid, rpps, f"{given} {family}") for _, pid, rpps, given, family in rows if pid}
-    authors |= {(pid, rpps, f"{given} {family}") for pid, rpps, given, family in item_authors}
-    families = {pid: family for _, pid, _, _, family in rows if pid} | {pid: family for pid, _, _, family in item_authors}
+    authors |= {(pid, rpps, f"{given} {family}") for pid, rpps, given, family in (*item_authors, *code_users)}
+    families = {pid: family for _, pid, _, _, family in rows if pid} | {
+        pid: family for pid, _, _, family in (*item_authors, *code_users)}
     declared = (await session.exec(select(ProfileItem).where(
         ProfileItem.dossier_id == dossier_id,
         col(ProfileItem.author_professional_id).in_({pid for pid, _, _ in authors})))).all() if authors else []
@@ -195,6 +248,8 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
         names=tuple(sorted(name for _, _, name in authors)),
         families=tuple(sorted({family for family in families.values()})),
         representatives=await representatives_of(session, dossier_id=dossier_id),
+        parents_windows=await parents_windows(session, dossier_id=dossier_id,
+                                              rpps_of={pid: rpps for pid, rpps, _ in authors}),
     )
     # The care, as the log names a line hidden or shown again, less what is kept (and a name a kept line shares): a
     # minor's dossier holds a few hundred lines at most.
@@ -207,6 +262,26 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
     for label, day, rpps, prescriber, performer in lines:
         (kept_names if kept.covers_care(rpps, prescriber, performer) else seen_names).add(logged_name(label, day))
     return dataclasses.replace(kept, care_shown=tuple(sorted(seen_names - kept_names)))
+
+
+async def parents_windows(session: AsyncSession, *, dossier_id: str,
+                          rpps_of: dict[str, str]) -> tuple[tuple[str, datetime, datetime | None], ...]:
+    """`KeptFrom.parents_windows` of these professionals: each grant a representative gave them, from its start to
+    its end, revocation or replacement, or to the representatives' first block of them since (which stops it)."""
+    grants = (await session.exec(select(Grant).where(
+        Grant.dossier_id == dossier_id, Grant.given_by == REPRESENTATIVE,
+        col(Grant.professional_id).in_(rpps_of)))).all()
+    if not grants:
+        return ()
+    blocks = (await session.exec(select(Block.professional_id, Block.created_at).where(
+        Block.dossier_id == dossier_id, Block.blocked_by == REPRESENTATIVE,
+        col(Block.professional_id).in_(rpps_of)))).all()
+    windows = []
+    for grant in grants:
+        ends = [end for end in (grant.ends_at, grant.revoked_at) if end is not None]
+        ends += [at for pid, at in blocks if pid == grant.professional_id and at >= grant.starts_at]
+        windows.append((rpps_of[grant.professional_id], grant.starts_at, min(ends, default=None)))
+    return tuple(windows)
 
 
 async def links_shown(session: AsyncSession, *, dossier_id: str, account: Account) -> frozenset[str] | None:

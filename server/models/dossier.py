@@ -183,6 +183,9 @@ class ShareCode(SQLModel, table=True):
     # Its maker's account: a relative's or a parent's code opens only while they may still give it (share_codes.py).
     made_by_account_id: str | None = Field(default=None, foreign_key="account.id")
     cancelled_at: datetime | None = None  # taken back before anyone used it (it expired then, too)
+    # A minor's own code, kept from her legal representatives at her request (CSP L1111-5): the professional who uses
+    # it leaves them no trace from that moment, before she has written anything (caregivers/confidential.py).
+    kept_from_representatives: bool = False
 
 
 class Delegation(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """A profile item under the one rule: for `access/rule.py`, a document of its categories (kinds.item_categories: its
 kind's, and the lab reports' for a laboratory measure), written by its author,
-and kept from a minor's parents when its author kept it, or kept anything else of the dossier, from them
-(caregivers/confidential.py)."""
+and kept from a minor's parents when its author kept it, or kept anything else of the dossier, from them, or used a
+share code the minor kept from them (caregivers/confidential.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.rule import DocumentFacts, Visibility
-from ..models import Document, ProfileItem
+from ..models import Document, ProfileItem, ShareCode
 from .kinds import KINDS, MEASURES, item_categories, kinds_in, measures_in
 
 
@@ -50,8 +50,9 @@ def visible_items_clause(visible: Visibility) -> ColumnElement[bool]:
 
 
 def _kept() -> ColumnElement[bool]:
-    """`item_facts(…).hidden_from_representatives`: the item kept, or its author's kept document or item, looked up
-    (a document through ix_document_author_newest)."""
+    """`item_facts(…).hidden_from_representatives`: the item kept, or its author's kept document or item, or a share
+    code the minor kept from her parents that its author used, looked up (a document through
+    ix_document_author_newest)."""
     document = exists().where(Document.dossier_id == ProfileItem.dossier_id,
                               Document.author_professional_id == ProfileItem.author_professional_id,
                               col(Document.hidden_from_representatives))
@@ -59,7 +60,10 @@ def _kept() -> ColumnElement[bool]:
     item = exists().where(other.dossier_id == ProfileItem.dossier_id,
                           other.author_professional_id == ProfileItem.author_professional_id,
                           col(other.hidden_from_representatives))
-    return or_(col(ProfileItem.hidden_from_representatives), document, item)
+    code = exists().where(ShareCode.dossier_id == ProfileItem.dossier_id,
+                          ShareCode.used_by_professional_id == ProfileItem.author_professional_id,
+                          col(ShareCode.kept_from_representatives))
+    return or_(col(ProfileItem.hidden_from_representatives), document, item, code)
 
 
 def _seen_items(visible: Visibility) -> ColumnElement[bool]:

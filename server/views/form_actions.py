@@ -51,6 +51,7 @@ FORM_PAGES = {
     "/dossiers/{dossier_id:str}/majorite/{delegation_id:str}": "/dossiers/{dossier_id}/majorite",
     # views/documents.py
     "/documents/{document_id:str}/masquage": "/documents/{document_id}",
+    "/documents/{document_id:str}/cacher-aux-parents": "/documents/{document_id}",
     # views/joining.py: the invitation's page is /invitation's answer
     "/invitation/acceptation": "/invitation",
     "/invitation/compte": "/invitation",

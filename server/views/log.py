@@ -103,7 +103,7 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     dossier, viewer, patient, manages = await managed(request, db, dossier_id)
     kept, numbering = await numbering_of(request, db, dossier.id)
     filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
-                                     hidden_rpps=kept.rpps)
+                                     hidden_rpps=kept.unnamed_rpps)
     before = before_from(avant, numbering)
     seen = seen_from_header(request, numbering) if fragment else None
     now = utcnow()
@@ -216,7 +216,8 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
         return Template("partials/log_results.html", context=context, headers={"HX-Push-Url": context["url"]})
     if appended:
         return Template("partials/log_items.html", context=context)
-    context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id, hidden_rpps=context["kept"].rpps,
+    context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id,
+                                                                  hidden_rpps=context["kept"].unnamed_rpps,
                                                                   secret=request.app.state.settings.secret)
     context["witness_keys"], context["witnesses_required"] = witness_policy(request)
     context["reader"] = await reader_named(db, account=request.user.account, viewer=context["viewer"],

@@ -45,7 +45,7 @@ async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters
     dossier, viewer, patient, manages = await managed(request, db, dossier_id)
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
-                                     hidden_rpps=kept.rpps)
+                                     hidden_rpps=kept.unnamed_rpps)
     events = await pages.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=kept.events())
     return WholeLog(dossier, viewer, patient, events, kept, filters, manages)
 
@@ -78,7 +78,7 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     withdrawn = await queries.withdrawn_among(db, log.events)
     sentences = [(e, journal.sentence(e, viewer=log.viewer, today=today, withdrawn=withdrawn)) for e in log.events]
     professionals = {p.key: p.label for p in await queries.professionals_in_log(
-        db, dossier_id=dossier.id, secret=request.app.state.settings.secret, hidden_rpps=kept.rpps)}
+        db, dossier_id=dossier.id, secret=request.app.state.settings.secret, hidden_rpps=kept.unnamed_rpps)}
     labels = [professionals.get(filters.professional_key, ""), _(KINDS[filters.kind]) if filters.kind else "",
               _(PERIODS[filters.period][0]) if filters.period else ""]
     chain = not kept.representative  # a minor's representative: no numbers, no chain (accesslog/numbering.py)

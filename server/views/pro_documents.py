@@ -16,12 +16,14 @@ from ..errors import Unsent, access_ended
 from ..files.copies import AlreadyAdded
 from ..guards import logged_in
 from ..i18n import _
+from ..caregivers.confidential import keeps_from_parents
 from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
 from ..models import Patient, paris_today, utcnow
 from ..professionals.uploads import (
     NOTE_MAX, OLDEST_DATE, PRO_CATEGORIES, Upload, add_professional_document, typed_note, write_right,
 )
+from ..professionals import keeping
 from ..professionals.withdrawal import NotAuthor, withdraw_document
 from .forms import FORM_OVERHEAD, Form, FormError, MultipartForm, file_of, parse_date, text
 
@@ -97,9 +99,19 @@ def unsent(form: dict, *, note: bool) -> Unsent:
     return Unsent(_("Le document n'a pas été ajouté au dossier : son fichier est resté sur votre appareil."), (title,))
 
 
+async def kept_at_first(request: Request, db: AsyncSession, patient: Patient, dossier_id: str) -> dict:
+    """What a new form starts from: "Ne pas montrer aux parents" ticked for a professional already kept from a minor's
+    parents (the minor's code kept from them, or what she kept before): any document of hers they saw would be the
+    one trace of her they were shown (caregivers/confidential.py). She unticks it for what they should see."""
+    kept = is_minor(patient, utcnow()) and await keeps_from_parents(
+        db, dossier_id=dossier_id, professional_id=request.user.account.professional_id)
+    return {"confidential": kept}
+
+
 @get("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in])
 async def upload_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
-    return form_page(dossier_id, await opened_to_add(request, db, dossier_id))
+    patient = await opened_to_add(request, db, dossier_id)
+    return form_page(dossier_id, patient, form=await kept_at_first(request, db, patient, dossier_id))
 
 
 @post("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in], status_code=200,
@@ -116,8 +128,8 @@ async def upload(request: Request, db: AsyncSession, dossier_id: str, data: Mult
 async def note_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
     """A note typed at the bedside, on the day of care, rather than a file made first."""
     patient = await opened_to_add(request, db, dossier_id)
-    return form_page(dossier_id, patient, form={"category": NOTE_CATEGORY, "event_date": paris_today().isoformat()},
-                     note=True)
+    return form_page(dossier_id, patient, form={"category": NOTE_CATEGORY, "event_date": paris_today().isoformat(),
+                                                **await kept_at_first(request, db, patient, dossier_id)}, note=True)
 
 
 @post("/dossiers/{dossier_id:str}/documents/nouvelle-note", guards=[logged_in], status_code=200)
@@ -157,4 +169,14 @@ async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Redi
     return Redirect(f"/documents/{document.id}?fait=document-retire", status_code=303)
 
 
-routes = [upload_form, upload, note_form, add_note, withdraw_form, withdraw]
+@post("/documents/{document_id:str}/cacher-aux-parents", guards=[logged_in], status_code=200)
+async def keep_from_parents(request: Request, db: AsyncSession, document_id: str) -> Response:
+    """Its author keeps a minor's document from her parents after filing it (professionals/keeping.py)."""
+    try:
+        await keeping.keep_from_parents(db, account=request.user.account, document_id=document_id)
+    except keeping.NotKeepable:
+        raise NotFoundException() from None
+    return Redirect(f"/documents/{document_id}", status_code=303)
+
+
+routes = [upload_form, upload, note_form, add_note, withdraw_form, withdraw, keep_from_parents]

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..access.rule import Visibility, document_right, visibility
+from ..caregivers.confidential import keeps_from_parents
 from ..caregivers.dossiers import band_of, is_minor
 from ..identifiers import age_on, identity_of
 from ..dossiers import InvalidInput
@@ -145,7 +146,10 @@ async def form_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
         # Refused as every page only a manager opens: a relative who reads the dossier is told she may only read it.
         await managed_dossier(db, account=account, dossier_id=dossier_id)
         raise NotFoundException()  # a manager since the dossier was opened: refused as it was found
-    form = form or {}
+    keeps = view.right not in HOLDERS and is_minor(view.patient, utcnow())
+    if form is None:  # a new form: ticked for a professional already kept from the parents (pro_documents.kept_at_first)
+        form = {"confidentiel": "oui"} if keeps and await keeps_from_parents(
+            db, dossier_id=view.dossier.id, professional_id=account.professional_id) else {}
     age = age_on(view.patient.birth_date, paris_today())
     # One at a time: a kind already stated is not offered, but to the form that changes it.
     stated = await positions_stated(db, dossier_id=view.dossier.id, visible=view.visible) - (
@@ -163,7 +167,7 @@ async def form_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
                           else f"/dossiers/{view.dossier.id}/profil/ajouter?type={chosen_kind.code}" if chosen_kind
                           else ""),
                # A professional on a minor's dossier may keep what they declare from the parents (CSP L1111-5).
-               "keeps_from_parents": view.right not in HOLDERS and is_minor(view.patient, utcnow())}
+               "keeps_from_parents": keeps}
     if request.htmx and request.htmx.target == "document-picker" and chosen_kind is not None:
         await db.commit()
         return Template("partials/profile_document_picker.html", context=context, status_code=status)

@@ -22,12 +22,13 @@ from ..auth import sessions
 from ..access import durations, scopes, share_codes
 from ..dossiers import InvalidInput, professional_title
 from ..guards import logged_in
-from ..models import Dossier, Professional, ShareCode, utcnow
+from ..accesslog.audit import Actor
+from ..models import Dossier, Patient, Professional, ShareCode, utcnow
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..access.reading import PHANTOM
 from ..access.managing import manage_dossier
-from ..access.rule import REPRESENTATIVE
+from ..access.rule import REPRESENTATIVE, adult_from
 from ..i18n import _
 from ..templating import PARIS, clock
 from .forms import Form, FormError, form_values, scope_and_duration, text
@@ -44,29 +45,38 @@ def qr_svg(content: str) -> bytes:
     return out.getvalue()
 
 
-async def share_form(request: Request, db: AsyncSession, dossier: Dossier, *, error: FormError | None = None,
-                     form: dict[str, Any] | None = None) -> Template:
+async def share_form(request: Request, db: AsyncSession, dossier: Dossier, actor: Actor, *,
+                     error: FormError | None = None, form: dict[str, Any] | None = None) -> Template:
     context = {"dossier": dossier, "durations": durations.DURATIONS, "error": error, "form": form or {},
+               "may_keep_from_parents": await may_keep_from_parents(db, dossier=dossier, actor=actor),
                "band": await band_of(db, dossier=dossier, account=request.user.account, now=utcnow())}
     return Template("share_code_new.html", context=context, status_code=400 if error else 200)
 
 
+async def may_keep_from_parents(db: AsyncSession, *, dossier: Dossier, actor: Actor) -> bool:
+    """A minor making a code herself may keep it from her parents (CSP L1111-5); share_codes.py decides it again."""
+    patient = await db.get(Patient, dossier.patient_id)
+    return actor.kind == "patient" and utcnow() < adult_from(patient.birth_date)
+
+
 @get("/dossiers/{dossier_id:str}/partage", guards=[logged_in])
 async def new_share_code(request: Request, db: AsyncSession, dossier_id: str) -> Template:
-    dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    return await share_form(request, db, dossier)
+    dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
+    return await share_form(request, db, dossier, actor)
 
 
 @post("/dossiers/{dossier_id:str}/partage", guards=[logged_in], status_code=200)
 async def create_share_code(request: Request, db: AsyncSession, dossier_id: str, data: Form) -> Response:
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    form = {"portee": text(data, "portee"), "categories": form_values(data, "categories"), "duree": text(data, "duree")}
+    form = {"portee": text(data, "portee"), "categories": form_values(data, "categories"), "duree": text(data, "duree"),
+            "confidentiel": text(data, "confidentiel", limit=5)}
     try:
         scope, duration = scope_and_duration(data)
         code, row = await share_codes.create_share_code(db, dossier=dossier, categories=scope, duration=duration,
-                                                        actor=actor)
+                                                        actor=actor,
+                                                        kept_from_representatives=form["confidentiel"] == "oui")
     except InvalidInput as refused:
-        return await share_form(request, db, dossier, error=FormError.of(refused), form=form)
+        return await share_form(request, db, dossier, actor, error=FormError.of(refused), form=form)
     current = request.user
     session_data = current.data
     kept = dict(list(session_data.get("share_codes", {}).items())[-(KEPT_CODES - 1):])
@@ -81,14 +91,18 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
     if row is None:
         raise NotFoundException()
     dossier, _actor = await manage_dossier(db, account=request.user.account, dossier_id=row.dossier_id)
+    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    if kept.representative and row.given_by == "patient":
+        # The minor's own, which her parents' Historique leaves out (caregivers/confidential.py): to them, a code
+        # that never was, kept from them or not, so that a 404 tells them nothing.
+        raise NotFoundException()
     used_by = await db.get(Professional, row.used_by_professional_id) if row.used_by_professional_id else None
     state = "used" if row.used_at else "cancelled" if row.cancelled_at else "expired" if row.expires_at <= utcnow() \
         else "waiting"
-    if used_by is not None and row.given_by != REPRESENTATIVE and used_by.id in (
-            await kept_from(db, dossier_id=dossier.id, account=request.user.account)).professional_ids:
-        # The minor's code, used by a professional kept from this reader, a minor's parent (caregivers/confidential.py):
-        # as the Historique leaves out its use, the page tells of no one, and the code is over. A parent's own code
-        # made a grant of theirs, which their Accès page shows.
+    if used_by is not None and row.given_by != REPRESENTATIVE and used_by.id in kept.professional_ids:
+        # A code that cannot say who made it (before migration 0031), used by a professional kept from this reader, a
+        # minor's parent (caregivers/confidential.py): as the Historique leaves out its use, the page tells of no one,
+        # and the code is over. A parent's own code made a grant of theirs, which their Accès page shows.
         used_by, state = None, "expired"
     until = row.expires_at.astimezone(PARIS)
     return {
@@ -117,6 +131,9 @@ async def cancel_share_code(request: Request, db: AsyncSession, share_code_id: s
     row = await db.get(ShareCode, share_code_id)
     dossier, actor = await manage_dossier(db, account=request.user.account,
                                           dossier_id=row.dossier_id if row else PHANTOM.id)
+    if row.given_by == "patient" and (
+            await kept_from(db, dossier_id=dossier.id, account=request.user.account)).representative:
+        raise NotFoundException()  # as its page (share_code_state)
     if not await share_codes.cancel_share_code(db, share_code_id=share_code_id, dossier=dossier, actor=actor):
         raise NotFoundException()
     return Redirect(f"/dossiers/{dossier.id}/acces?fait=code-annule", status_code=303)

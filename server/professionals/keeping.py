@@ -1,0 +1,35 @@
+"""A professional keeps from a minor's parents a document she filed without asking it (CSP L1111-5): the minor asked
+afterwards, or the box was left unticked. From then on they see neither the document nor any trace of it
+(caregivers/confidential.py); what they were shown before cannot be taken back, which her page says."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..accesslog import audit
+from ..access.reading import open_document
+from ..access.rule import Right, adult_from
+from ..models import Account, Document, Patient, Professional, utcnow
+
+
+class NotKeepable(Exception):
+    """Not a document this professional may keep from the parents: not its author, withdrawn, or not a minor's."""
+
+
+async def keep_from_parents(session: AsyncSession, *, account: Account, document_id: str) -> Document:
+    """Mark the document kept from the patient's legal representatives, with its event, under the dossier's chain lock.
+    Kept already, nothing changes. NotFoundException for whoever may not read it, exactly as for a missing one."""
+    # A professional's open_document starts the chained transaction the change is appended in.
+    document, dossier, right = await open_document(session, account=account, document_id=document_id[:64], action="")
+    patient = await session.get(Patient, dossier.patient_id)
+    if right is not Right.AUTHOR or document.withdrawn_at is not None or adult_from(patient.birth_date) <= utcnow():
+        await session.rollback()
+        raise NotKeepable()
+    if not document.hidden_from_representatives:
+        document.hidden_from_representatives = True
+        session.add(document)
+        professional = await session.get(Professional, account.professional_id)
+        await audit.append(session, dossier_id=dossier.id, action="keep_from_parents",
+                           actor=audit.Actor.professional(account, professional), right=right.value, document=document)
+    await audit.commit_chained(session)
+    return document

@@ -13,8 +13,8 @@ from sqlmodel import select
 from server.access import grants
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, Document
-from tests.conftest import new_patient
-from tests.fhir_support import as_bundle, as_outcome, provide_bundle, report_pdf
+from tests.conftest import make_ins, new_patient
+from tests.fhir_support import INS_SYSTEM, as_bundle, as_outcome, provide_bundle, report_pdf
 from tests.test_caregivers import years_ago
 from tests.test_export_for_parents import attached_by_mother
 from tests.test_fhir_api import CONFIDENTIALITY, practice, push  # noqa: F401 - `practice` is a fixture
@@ -169,3 +169,19 @@ async def test_an_unreadable_bundle_names_the_entry_in_words_not_the_parsers_pat
     said = as_outcome(answer).issue[0].diagnostics
     assert said == f"Le Bundle n'est pas une ressource FHIR R4B valide ({place})."
     assert "entry." not in said and "root" not in said and "champ" not in said
+
+
+async def test_a_submission_set_naming_another_patient_than_its_documents_is_refused(client, db, patient, practice):
+    """IHE XDS's XDSPatientIdDoesNotMatch: the SubmissionSet and its documents name one patient. An outside probe's
+    find: a List naming one INS and a DocumentReference another was filed in the second dossier without a word."""
+    other = make_ins("M", 1950, 7, 2)
+    bundle = report(patient)
+    bundle["entry"][0]["resource"]["subject"] = {"identifier": {"system": INS_SYSTEM, "value": other}}
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 422, answer.text
+    [issue] = as_outcome(answer).issue
+    assert issue.diagnostics == ("L'entrée 1 du Bundle est refusée, et rien n'a été enregistré. Le SubmissionSet "
+                                 "(List) désigne un autre patient que ses documents : son INS (subject.identifier) "
+                                 "n'est pas celui de l'entrée 2.")
+    assert issue.expression == ["Bundle.entry[0].resource"]
+    assert await nothing_stored(db, patient)

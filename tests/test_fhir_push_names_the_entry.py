@@ -81,3 +81,25 @@ async def test_what_the_bundle_says_of_a_document_names_its_entry_too(client, db
                                headers={**practice.headers, "content-type": "application/fhir+json"})
     [issue] = as_outcome(answer).issue
     assert answer.status_code == 400 and issue.expression == ["Bundle.entry[2].resource.content[0].attachment.size"]
+
+
+async def test_a_replacement_refused_names_its_entry(client, db, patient, practice):
+    """A version to replace (relatesTo) is checked as the documents are filed: its refusal names the entry as the
+    others do. An outside probe's find: it said what was wrong with the version, not of which document."""
+    filed = as_bundle(await push(client, practice, provide_bundle(
+        patient.patient.ins, title="CR", data=report_pdf("CR")))).entry[1].response.location
+    corrected = provide_bundle(patient.patient.ins, title="CR v2", data=report_pdf("CR v2"))
+    corrected["entry"][1]["resource"]["relatesTo"] = [{"code": "replaces", "target": {"reference": filed}}]
+    assert (await push(client, practice, corrected)).status_code == 200
+    for target, said in ((f"DocumentReference/{'0' * 32}", ". La version à remplacer (relatesTo, code «\u00a0replaces"
+                                                             "\u00a0») n'est pas un document que vous avez envoyé"),
+                         (filed, f", et rien n'a été enregistré. La version {filed} est déjà remplacée (superseded)")):
+        bundle = provide_documents(patient.patient.ins, 3)
+        bundle["entry"][3]["resource"]["relatesTo"] = [{"code": "replaces", "target": {"reference": target}}]
+        master = bundle["entry"][3]["resource"]["masterIdentifier"]["value"]
+        answer = await push(client, practice, bundle)
+        assert answer.status_code == 422, answer.text
+        [issue] = as_outcome(answer).issue
+        assert issue.diagnostics.startswith(f"L'entrée 4 du Bundle (masterIdentifier «\u00a0{master}\u00a0») est "
+                                            f"refusée{said}"), issue.diagnostics
+        assert issue.expression == ["Bundle.entry[3].resource"]

@@ -246,7 +246,9 @@ async def test_a_replacement_the_sender_may_not_make_is_a_french_422_and_files_n
         answer = await push(client, practice, with_version(provide_bundle(patient.patient.ins, **options), target,
                                                            code=code))
         assert answer.status_code == 422, answer.text
-        return as_outcome(answer).issue[0].diagnostics
+        said = as_outcome(answer).issue[0].diagnostics
+        assert said.startswith("L'entrée 2 du Bundle (masterIdentifier")  # each its own identifier: told apart
+        return said.partition(" est refusée")[2]
 
     alike = {await refused(target) for target in (f"DocumentReference/{'0' * 32}", f"DocumentReference/{kine_own}",
                                                   f"DocumentReference/{gone}", f"{ORIGIN}/fhir/DocumentReference/{gone}")}
@@ -309,3 +311,21 @@ async def test_a_document_withdrawn_before_0052_is_erased_by_it_and_the_migratio
 
     await migrate(app, command.downgrade, "0051")
     await migrate(app, command.upgrade, "head")
+
+
+async def test_a_withdrawn_document_sent_again_gives_no_address_of_bytes_it_no_longer_has(client, db, patient,
+                                                                                        practice):  # noqa: F811
+    """Sent again once withdrawn, it is not filed again and its metadata keeps its address (W/"2"); its bytes were
+    erased, so its Binary entry names none, as a deleted document's. An outside probe's find: `Binary/<id>` was
+    given, and answered 404."""
+    bundle = provide_bundle(patient.patient.ins, title="CR d'un homonyme", data=report_pdf("CR"))
+    document_id = as_bundle(await push(client, practice, bundle)).entry[1].response.location.split("/")[1]
+    withdrawn = await client.patch(f"/fhir/DocumentReference/{document_id}", content=WITHDRAWAL,
+                                   headers={**practice.headers, **PATCHING})
+    assert withdrawn.status_code == 200
+    again = as_bundle(await push(client, practice, bundle))
+    [_listed, reference, binary] = [entry.response for entry in again.entry]
+    assert (reference.status, reference.location, reference.etag) == \
+        ("200 OK", f"DocumentReference/{document_id}", 'W/"2"')
+    assert binary.status == "200 OK" and binary.location is None
+    assert (await client.get(f"/fhir/Binary/{document_id}", headers=practice.headers)).status_code == 404

@@ -119,7 +119,9 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
         made = any(filed[index][1] for index in indexes)
         document = filed[indexes[0]][0]
         response = {"status": "201 Created" if made else "200 OK"}
-        if document.deleted_at is None:  # deleted, it has no address left: a location would answer 404
+        # Deleted, it has no address left; withdrawn, its metadata keeps one but its bytes are erased: a location
+        # would answer 404.
+        if document.deleted_at is None and not (kind == "Binary" and document.withdrawn_at is not None):
             response["location"] = f"{kind}/{document.id}"
             if kind == "DocumentReference":
                 response["etag"] = etag_of(document)

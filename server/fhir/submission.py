@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from fhir.resources.R4B.bundle import Bundle
 
+from ..identifiers import is_valid_ins, normalize_ins
 from ..professionals.uploads import Upload
 from .docreference import invisible, kept_from_parents, read_reference, unprocessable
 from .errors import FhirError
-from .resources import number_read_as_date
+from .resources import INS_SYSTEM, number_read_as_date
 
 MAX_DOCUMENTS = 10  # per Bundle: a visit's reports, not a migration (which is many Bundles)
 ELEMENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a FHIR element's name, as JSON writes it
@@ -182,6 +183,7 @@ def read_submission(body: bytes, *, base: str = "") -> Submission:
         uploads.append(upload)
         uploaded_from.append(number)
         warnings.append(said)
+    _same_patient(entries[kinds.index("List")].resource, kinds.index("List") + 1, patient, uploaded_from[0])
     for number, (entry, kind) in enumerate(zip(entries, kinds, strict=True), start=1):
         if kind == "Binary" and entry.fullUrl not in carried:  # its bytes would be answered "201 Created" and not kept
             raise unprocessable(f"L'entrée {number} du Bundle (Binary) n'est désignée par aucun DocumentReference "
@@ -190,6 +192,19 @@ def read_submission(body: bytes, *, base: str = "") -> Submission:
     answer = [(kind, tuple(carried[entry.fullUrl]) if kind == "Binary" else indexes)
               for entry, (kind, indexes) in zip(entries, answer, strict=True)]
     return Submission(ins=patient, uploads=uploads, entries=answer, warnings=warnings, numbers=uploaded_from)
+
+
+def _same_patient(submission_set, number: int, ins: str, first: int) -> None:
+    """The SubmissionSet names the documents' patient, if it names one by INS (IHE XDS refuses a submission whose
+    patient is not its documents', XDSPatientIdDoesNotMatch): filed in one dossier, a Bundle that names two
+    patients may be in the wrong one. A subject named otherwise Carnet cannot compare, and does not keep."""
+    identifier = submission_set.subject.identifier if submission_set.subject else None
+    if identifier is None or identifier.system != INS_SYSTEM:
+        return
+    if not is_valid_ins(identifier.value or "") or normalize_ins(identifier.value) != ins:
+        raise entry_refusal(unprocessable(
+            "Le SubmissionSet (List) désigne un autre patient que ses documents : son INS (subject.identifier) "
+            f"n'est pas celui de l'entrée {first}."), number)
 
 
 @contextmanager

@@ -31,30 +31,42 @@ async def replaced_versions(session: AsyncSession, *, dossier_id: str, author: P
     """The versions these uploads replace, by id, each checked under the dossier's lock: one its sender filed here
     (else NOT_YOURS, whatever the reason), not withdrawn, not already replaced, of the same category (the category
     decides who reads it: a correction read by others than the version it corrects would hide it from some and show
-    the new one to others). A document sent again (`known`) replaces nothing anew."""
+    the new one to others). A document sent again (`known`) replaces nothing anew. A refusal says which upload
+    (`InvalidInput.upload`), as the others of a batch do."""
     found: dict[str, Document] = {}
-    for upload, received in zip(uploads, known, strict=True):
+    for index, (upload, received) in enumerate(zip(uploads, known, strict=True)):
         if upload.replaces is None or received is not None:
             continue
-        if upload.replaces in found:
-            raise NotReplaceable("Deux documents de l'envoi remplacent la même version (relatesTo) : une version "
-                                 "n'est remplacée que par un document.")
-        earlier = await session.get(Document, upload.replaces, populate_existing=True)
-        if (earlier is None or earlier.dossier_id != dossier_id or earlier.author_professional_id != author.id
-                or earlier.deleted_at is not None):
-            raise NotReplaceable(NOT_YOURS)
-        if earlier.withdrawn_at is not None:
-            raise NotReplaceable(f"La version à remplacer (DocumentReference/{earlier.id}) est retirée "
-                                 "(entered-in-error) : il n'y a plus rien à remplacer. Envoyez le document sans "
-                                 "relatesTo.")
-        if earlier.superseded_at is not None:
-            later = (await session.exec(select(Document.id).where(Document.replaces_id == earlier.id))).first()
-            raise NotReplaceable(f"La version DocumentReference/{earlier.id} est déjà remplacée (superseded) par "
-                                 f"DocumentReference/{later} : remplacez la plus récente.")
-        if earlier.category != upload.category:
-            raise NotReplaceable(f"La version à remplacer est de la catégorie «\u00a0{CATEGORIES[earlier.category]}"
-                                 f"\u00a0», le document envoyé de la catégorie «\u00a0{CATEGORIES[upload.category]}"
-                                 "\u00a0» : une nouvelle version garde la catégorie de la précédente, qui décide qui "
-                                 "la lit. Envoyez-le sans relatesTo, et retirez l'ancien si besoin.")
-        found[upload.replaces] = earlier
+        try:
+            found[upload.replaces] = await _replaceable(session, dossier_id=dossier_id, author=author, upload=upload,
+                                                        found=found)
+        except NotReplaceable as refused:
+            refused.upload = index
+            raise
     return found
+
+
+async def _replaceable(session: AsyncSession, *, dossier_id: str, author: Professional, upload: Upload,
+                       found: dict[str, Document]) -> Document:
+    """The version `upload` replaces, checked (replaced_versions); `found`: those the batch's earlier uploads replace."""
+    if upload.replaces in found:
+        raise NotReplaceable("Deux documents de l'envoi remplacent la même version (relatesTo) : une version "
+                             "n'est remplacée que par un document.")
+    earlier = await session.get(Document, upload.replaces, populate_existing=True)
+    if (earlier is None or earlier.dossier_id != dossier_id or earlier.author_professional_id != author.id
+            or earlier.deleted_at is not None):
+        raise NotReplaceable(NOT_YOURS)
+    if earlier.withdrawn_at is not None:
+        raise NotReplaceable(f"La version à remplacer (DocumentReference/{earlier.id}) est retirée "
+                             "(entered-in-error) : il n'y a plus rien à remplacer. Envoyez le document sans "
+                             "relatesTo.")
+    if earlier.superseded_at is not None:
+        later = (await session.exec(select(Document.id).where(Document.replaces_id == earlier.id))).first()
+        raise NotReplaceable(f"La version DocumentReference/{earlier.id} est déjà remplacée (superseded) par "
+                             f"DocumentReference/{later} : remplacez la plus récente.")
+    if earlier.category != upload.category:
+        raise NotReplaceable(f"La version à remplacer est de la catégorie «\u00a0{CATEGORIES[earlier.category]}"
+                             f"\u00a0», le document envoyé de la catégorie «\u00a0{CATEGORIES[upload.category]}"
+                             "\u00a0» : une nouvelle version garde la catégorie de la précédente, qui décide qui "
+                             "la lit. Envoyez-le sans relatesTo, et retirez l'ancien si besoin.")
+    return earlier

@@ -49,6 +49,9 @@ class Upload:
     data: bytes
     # For a minor: kept from their legal representatives, at the minor's request (CSP L1111-5).
     hidden_from_representatives: bool = False
+    # Hidden from professionals from the start, at the patient's request (a psychiatrist's report): never listed, even
+    # for a moment, to those the patient's grants or an emergency let read the dossier (access/rule.py).
+    hidden: bool = False
     # Sent by software: the document's own identifier ("system|value"); the same one is stored once per dossier.
     master_identifier: str | None = None
     declared_type: str = ""  # the MIME type the sender says: it must be what the bytes are
@@ -282,6 +285,11 @@ async def add_professional_documents(
             detail = "réservé au patient, sans ses représentants légaux" if document.hidden_from_representatives else via
             event = await audit.append(session, dossier_id=dossier.id, action="add_document", actor=actor,
                                        right=right.value, document=document, detail=detail)
+            if upload.hidden and not document.hidden:
+                # Hidden as it is filed, in the same transaction; the log says who hid it, as for the patient's hiding.
+                document.hidden = True
+                await audit.append(session, dossier_id=dossier.id, action="hide", actor=actor, right=right.value,
+                                   document=document)
             await notify.record(session, dossier=dossier, event=event)
             filed.append((document, True))
     except BaseException:

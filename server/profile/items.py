@@ -265,9 +265,10 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
                    today: date, detail_suffix: str = "", declared_at: datetime | None = None,
                    from_copy: bool = False, added_by_patient: bool = False, added_by_relative_name: str = "",
                    kept_from_parents: bool = False, seen_by: Visibility | None = None,
-                   replacing: ProfileItem | None = None) -> ProfileItem:
+                   replacing: ProfileItem | None = None, hidden: bool = False) -> ProfileItem:
     """Add an item, with its access event, in one transaction (begun here unless the caller holds it), `kept_from_parents`
-    by a professional on a minor's dossier (CSP L1111-5: profile/seen.py);
+    by a professional on a minor's dossier (CSP L1111-5: profile/seen.py); `hidden`: hidden from professionals as it
+    is added (by its author, at the patient's request), so that no one the rule keeps hidden items from reads it meanwhile;
     `declared_at`: when it was first declared, for an item read back from a copy of the dossier (restore.py, which
     says `from_copy`: such an item keeps its date as it was declared, even one a typed date would be refused for,
     and who the copy says declared it, `added_by_patient` or `added_by_relative_name`: authors.adders_of);
@@ -311,6 +312,10 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     session.add(item)
     await audit.append(session, dossier_id=dossier.id, action="profile_add", actor=actor, right=right,
                        detail=summary(item) + detail_suffix)
+    if hidden:
+        item.hidden = True
+        await audit.append(session, dossier_id=dossier.id, action="profile_hide", actor=actor, right=right,
+                           detail=summary(item))
     await audit.commit_chained(session)
     return item
 

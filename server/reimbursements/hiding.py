@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
@@ -29,3 +30,11 @@ async def set_line_hidden(session: AsyncSession, *, line: ReimbursementLine, hid
         await audit.append(session, dossier_id=line.dossier_id, action="care_hide" if hidden else "care_unhide",
                            actor=actor, detail=logged_name(line.label, line.care_date))
     await audit.commit_chained(session)
+
+
+async def lines_shown(session: AsyncSession, *, dossier_id: str) -> bool:
+    """Whether some line of the dossier's care is not hidden: what hiding a document leaves shown to a professional
+    whose access covers the care (a psychiatric consultation, a medicine), since care is hidden line by line."""
+    found = await session.exec(select(ReimbursementLine.id).where(ReimbursementLine.dossier_id == dossier_id,
+                                                                  col(ReimbursementLine.hidden).is_(False)).limit(1))
+    return found.first() is not None

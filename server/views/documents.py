@@ -33,6 +33,7 @@ from ..files.store import IntegrityError
 from ..listing import hidden_documents
 from ..profile.wording import name as item_name
 from ..profile.items import profile_of
+from ..reimbursements.hiding import lines_shown
 from ..reimbursements.history import kept_since
 from ..reimbursements.seen import hidden_lines
 
@@ -113,6 +114,8 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
     if context.get("can_manage") and document.hidden:
         # Hidden, a prescription no longer shows; the treatment it lists, noted in the profile, still does.
         context["profile_shown"] = await shown_to_a_grant_of(db, dossier_id=dossier.id, category=document.category)
+        # The consultation it reports, the medicine it prescribes, as the insurer reimbursed them, still show too.
+        context["care_shown"] = await lines_shown(db, dossier_id=dossier.id)
     return Template("document.html", context=context)
 
 

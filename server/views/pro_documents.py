@@ -67,6 +67,7 @@ def details_of(data: dict) -> dict:
     """What both forms send of the document, besides its file or its text."""
     return {"title": text(data, "title", limit=300), "category": text(data, "category", limit=30),
             "event_date": text(data, "event_date", limit=20), "confidential": text(data, "confidentiel", limit=5) == "oui",
+            "hidden": text(data, "masquer", limit=5) == "oui",
             "second_copy": text(data, "seconde_copie", limit=5) == "oui"}
 
 
@@ -120,7 +121,8 @@ async def upload(request: Request, db: AsyncSession, dossier_id: str, data: Mult
     form = details_of(data)
     content, filename = await file_of(data)
     upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
-                    filename=filename, data=content, hidden_from_representatives=form["confidential"])
+                    filename=filename, data=content, hidden_from_representatives=form["confidential"],
+                    hidden=form["hidden"])
     return await file_as_author(request, db, dossier_id, upload, form)
 
 
@@ -137,7 +139,8 @@ async def add_note(request: Request, db: AsyncSession, dossier_id: str, data: Fo
     # One more than a note may hold: a longer one is refused, never cut short unsaid.
     form = {**details_of(data), "note": text(data, "note", limit=NOTE_MAX + 1, multiline=True)}
     upload = typed_note(title=form["title"], text=form["note"], category=form["category"],
-                        event_date=parse_date(form["event_date"]), hidden_from_representatives=form["confidential"])
+                        event_date=parse_date(form["event_date"]), hidden_from_representatives=form["confidential"],
+                        hidden=form["hidden"])
     return await file_as_author(request, db, dossier_id, upload, form, note=True)
 
 

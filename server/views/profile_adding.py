@@ -167,7 +167,9 @@ async def form_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
                           else f"/dossiers/{view.dossier.id}/profil/ajouter?type={chosen_kind.code}" if chosen_kind
                           else ""),
                # A professional on a minor's dossier may keep what they declare from the parents (CSP L1111-5).
-               "keeps_from_parents": keeps}
+               "keeps_from_parents": keeps,
+               # A professional may hide what they declare from the other professionals, at the patient's request.
+               "hides_from_professionals": view.right not in HOLDERS and replacing is None}
     if request.htmx and request.htmx.target == "document-picker" and chosen_kind is not None:
         await db.commit()
         return Template("partials/profile_document_picker.html", context=context, status_code=status)
@@ -187,7 +189,7 @@ async def add_form(request: Request, db: AsyncSession, dossier_id: str, kind: Ki
 def form_values(data: dict) -> dict[str, str]:
     """What a form sent, to show it again: refused, or after a search of its document picker (its words, as long as
     the timeline's search takes them)."""
-    return {name: text(data, name, limit=600) for name in (*FIELDS, "confidentiel")} | {
+    return {name: text(data, name, limit=600) for name in (*FIELDS, "confidentiel", "masquer")} | {
         "recherche": text(data, "recherche", limit=100)}
 
 
@@ -218,7 +220,8 @@ async def add(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: For
             is_minor(await db.get(Patient, writer.dossier.patient_id), utcnow())
         await add_item(db, dossier=writer.dossier, data=entry, actor=writer.actor, author=writer.author,
                        added_by_account_id=writer.added_by_account_id, right=writer.right, today=paris_today(),
-                       kept_from_parents=kept, seen_by=writer.sees)
+                       kept_from_parents=kept, seen_by=writer.sees,
+                       hidden=writer.author is not None and text(data, "masquer", limit=5) == "oui")
     except InvalidInput as invalid:
         await db.rollback()
         return await form_page(request, db, dossier_id, kind or "", form=form_values(data),

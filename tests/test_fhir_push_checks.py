@@ -185,3 +185,19 @@ async def test_a_submission_set_naming_another_patient_than_its_documents_is_ref
                                  "n'est pas celui de l'entrée 2.")
     assert issue.expression == ["Bundle.entry[0].resource"]
     assert await nothing_stored(db, patient)
+
+
+@pytest.mark.parametrize("value", [None, "1 84 12 75", "184127511200599"])
+async def test_a_submission_set_naming_no_valid_ins_is_told_so(client, db, patient, practice, value):
+    """A review's find: a List whose INS was empty or mistyped was said to name "another patient" than its documents,
+    which sent its developer looking for a mix-up of patients rather than a typing error."""
+    bundle = report(patient)
+    bundle["entry"][0]["resource"]["subject"] = {"identifier": {"system": INS_SYSTEM, **({"value": value} if value
+                                                                                           else {})}}
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 422, answer.text
+    [issue] = as_outcome(answer).issue
+    assert issue.diagnostics == ("L'entrée 1 du Bundle est refusée, et rien n'a été enregistré. Le SubmissionSet "
+                                 "(List) désigne son patient par un INS invalide (subject.identifier) : 15 caractères, "
+                                 "clé comprise, comme celui de ses documents.")
+    assert await nothing_stored(db, patient)

@@ -262,3 +262,96 @@ async def test_the_migration_adds_the_minors_choice_and_goes_back(client, db, ap
     async with app.state.engine.connect() as connection:
         kept = (await connection.execute(text("SELECT kept_from_representatives FROM sharecode"))).scalars().all()
     assert kept == [False]
+
+
+async def test_the_code_the_minor_keeps_from_her_parents_leaves_their_own_grant_as_it_was(client, db, app):
+    """A review's find: the doctor the mother gave access to typed a code Inès kept from her parents, and it ended
+    the mother's grant (a new grant replaces the current ones): her Accès page then lost the doctor's access, with no
+    event to explain it, which told her of another access. The kept code replaces only what the minor's side gave."""
+    ines, _ = await minor_and_mother(client, db)
+    url = f"/dossiers/{ines.dossier.id}"
+    doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=69,
+                                    feminine=True)
+    granted = await post_form(client, f"{url}/professionnels/{doctor.professional.id}/acces",
+                              {"portee": "tout", "duree": "1a"}, follow_redirects=False)
+    assert granted.status_code == 303, granted.text
+    before = main_of(await client.get(f"{url}/acces"))
+    assert "Claire Bernard" in before
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        # Told truthfully: what the parents' own grant shows them, they still see.
+        assert "sauf s'ils lui ont eux-mêmes donné accès : ils voient alors qu'il consulte le dossier" in words(
+            await own.get(f"{url}/partage"))
+        _, code = await code_made(own, ines.dossier.id, confidentiel="oui")
+    async with AsyncTestClient(app, base_url=ORIGIN) as hers:
+        await as_account(hers, db, await account_for_professional(db, professional=doctor.professional))
+        assert (await post_form(hers, "/pro/code", {"code": code}, follow_redirects=False)).status_code == 303
+    assert main_of(await client.get(f"{url}/acces")) == before
+
+
+def main_of(response) -> str:
+    """A page's main content, without its forms' tokens."""
+    main = words(response).split("<main", 1)[1].split("</main>", 1)[0]
+    return re.sub(r'(data-csrf-token|value)="[^"]*"', "", main)
+
+
+async def test_what_the_doctor_does_by_the_parents_grant_after_they_unblock_her_is_theirs_to_see(client, db, app):
+    """A review's find: the mother blocked the doctor she had given access to, then unblocked her; her grant held
+    again (a block stops it, a lifted one gives it back), yet the doctor's every opening after that was left out of
+    the mother's Historique, as if by another access: which told the mother that the doctor kept something."""
+    ines, _ = await minor_and_mother(client, db)
+    url = f"/dossiers/{ines.dossier.id}"
+    doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=70,
+                                    feminine=True)
+    granted = await post_form(client, f"{url}/professionnels/{doctor.professional.id}/acces",
+                              {"portee": "tout", "duree": "1a"}, follow_redirects=False)
+    assert granted.status_code == 303, granted.text
+    note = {"category": "certificat", "event_date": str(date.today() - timedelta(days=1))}
+    async with AsyncTestClient(app, base_url=ORIGIN) as hers:
+        await as_account(hers, db, await account_for_professional(db, professional=doctor.professional))
+        await post_form(hers, f"{url}/documents/nouvelle-note",
+                        {**note, "title": "Contraception", "note": "Pilule.", "confidentiel": "oui"})
+        for change in ("blocage", "deblocage"):
+            done = await post_form(client, f"{url}/professionnels/{doctor.professional.id}/{change}", {},
+                                   follow_redirects=False)
+            assert done.status_code == 303, done.text
+        before = words(await client.get(f"{url}/historique")).count("Claire Bernard, médecin, a consulté")
+        assert (await hers.get(url)).status_code == 200
+        await post_form(hers, f"{url}/documents/nouvelle-note",
+                        {**note, "title": "Certificat de natation", "note": "Apte."})
+    after = words(await client.get(f"{url}/historique"))
+    assert after.count("Claire Bernard, médecin, a consulté") == before + 1
+    assert "a ajouté « Certificat de natation »" in after and "Contraception" not in after
+
+
+async def test_a_document_kept_from_the_parents_afterwards_is_kept_with_its_earlier_versions(client, db, app):
+    """A review's find: a corrected prescription kept from the parents afterwards left its first version theirs to
+    read, under the same title, from their Historique. Kept, a document is kept with the versions it corrects, as a
+    hidden one is hidden with them (access/hiding.py)."""
+    ines, _ = await minor_and_mother(client, db)
+    url = f"/dossiers/{ines.dossier.id}"
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        _, code = await code_made(own, ines.dossier.id)
+    midwife = await new_professional(db, given_name="Hélène", family_name="Roux", profession="sage-femme",
+                                     stem=72, feminine=True)
+    day = str(date.today() - timedelta(days=1))
+    async with AsyncTestClient(app, base_url=ORIGIN) as hers:
+        await as_account(hers, db, await account_for_professional(db, professional=midwife.professional))
+        await post_form(hers, "/pro/code", {"code": code})
+        filed = await post_form(hers, f"{url}/documents/nouvelle-note", {
+            "title": "Prescription de pilule", "category": "ordonnance", "note": "Une par jour.",
+            "event_date": day}, follow_redirects=False)
+        first = filed.headers["location"].split("?")[0]
+        corrected = await post_form(hers, f"{first}/correction", {
+            "title": "Prescription de pilule", "note": "Une par jour, 21 jours.", "event_date": day},
+            follow_redirects=False)
+        assert corrected.status_code == 303, corrected.text
+        latest = corrected.headers["location"].split("?")[0]
+        assert latest != first and (await client.get(first)).status_code == 200
+        assert "Ne plus montrer aux parents" not in words(await hers.get(first))  # a version replaced: its latest's
+        kept = await post_form(hers, f"{latest}/cacher-aux-parents", {}, follow_redirects=False)
+        assert kept.status_code == 303
+    assert "Prescription de pilule" not in words(await client.get(f"{url}/historique"))
+    for page in (first, latest):
+        assert (await client.get(page)).status_code == 404, page

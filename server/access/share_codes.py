@@ -17,7 +17,7 @@ from ..accesslog import audit
 from ..auth.accounts import hash_secret, normalize_code
 from ..i18n import N_, _
 from ..models import Account, Dossier, Grant, Patient, Professional, ShareCode, utcnow
-from ..caregivers.confidential import giver
+from ..caregivers.confidential import giver, of_age
 from .durations import DURATIONS, duration_key, ends_after, grant_end
 from .managing import may_act_on
 from .changes import CLOSED, active_block, layer_of, refuse
@@ -131,7 +131,10 @@ async def redeem_share_code(
         raise ShareCodeRefused(_(REFUSED))
     dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
     # A parent's code given to a professional who kept care from them grants within the parents' own decisions.
-    layer = await layer_of(session, dossier_id=dossier.id, professional_id=professional.id, given_by=row.given_by)
+    # A code the minor kept from her parents makes its user one who keeps care from them from now on: it stands among
+    # the minor's decisions, and leaves the grant the parents gave her as it was (caregivers/confidential.py).
+    layer = False if row.kept_from_representatives and not await of_age(session, dossier_id=dossier.id) else \
+        await layer_of(session, dossier_id=dossier.id, professional_id=professional.id, given_by=row.given_by)
     blocked = await active_block(session, dossier_id=dossier.id, professional_id=professional.id, layer=layer)
     if row.used_at is not None or row.expires_at <= utcnow() or dossier.state != "open" or blocked is not None \
             or not await maker_may_give(session, row=row, dossier=dossier):

@@ -267,20 +267,33 @@ async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom
 async def parents_windows(session: AsyncSession, *, dossier_id: str,
                           rpps_of: dict[str, str]) -> tuple[tuple[str, datetime, datetime | None], ...]:
     """`KeptFrom.parents_windows` of these professionals: each grant a representative gave them, from its start to
-    its end, revocation or replacement, or to the representatives' first block of them since (which stops it)."""
+    its end, revocation or replacement, but while the representatives blocked them (a block stops the grant; lifted,
+    it gives it back)."""
     grants = (await session.exec(select(Grant).where(
         Grant.dossier_id == dossier_id, Grant.given_by == REPRESENTATIVE,
         col(Grant.professional_id).in_(rpps_of)))).all()
     if not grants:
         return ()
-    blocks = (await session.exec(select(Block.professional_id, Block.created_at).where(
+    blocks = (await session.exec(select(Block.professional_id, Block.created_at, Block.lifted_at).where(
         Block.dossier_id == dossier_id, Block.blocked_by == REPRESENTATIVE,
-        col(Block.professional_id).in_(rpps_of)))).all()
+        col(Block.professional_id).in_(rpps_of)).order_by(col(Block.created_at)))).all()
     windows = []
     for grant in grants:
-        ends = [end for end in (grant.ends_at, grant.revoked_at) if end is not None]
-        ends += [at for pid, at in blocks if pid == grant.professional_id and at >= grant.starts_at]
-        windows.append((rpps_of[grant.professional_id], grant.starts_at, min(ends, default=None)))
+        rpps, end = rpps_of[grant.professional_id], min(
+            (at for at in (grant.ends_at, grant.revoked_at) if at is not None), default=None)
+        start: datetime | None = grant.starts_at
+        for pid, blocked, lifted in blocks:
+            if pid != grant.professional_id or (lifted is not None and lifted <= start):
+                continue
+            if end is not None and blocked >= end:
+                break
+            if blocked > start:
+                windows.append((rpps, start, blocked))
+            start = lifted
+            if start is None:
+                break
+        if start is not None and (end is None or start < end):
+            windows.append((rpps, start, end))
     return tuple(windows)
 
 

@@ -201,7 +201,11 @@ def _same_patient(submission_set, number: int, ins: str, first: int) -> None:
     identifier = submission_set.subject.identifier if submission_set.subject else None
     if identifier is None or identifier.system != INS_SYSTEM:
         return
-    if not is_valid_ins(identifier.value or "") or normalize_ins(identifier.value) != ins:
+    if not is_valid_ins(identifier.value or ""):  # no patient at all: "another patient" would mislead its developer
+        raise entry_refusal(unprocessable(
+            "Le SubmissionSet (List) désigne son patient par un INS invalide (subject.identifier) : 15 caractères, "
+            "clé comprise, comme celui de ses documents."), number)
+    if normalize_ins(identifier.value) != ins:
         raise entry_refusal(unprocessable(
             "Le SubmissionSet (List) désigne un autre patient que ses documents : son INS (subject.identifier) "
             f"n'est pas celui de l'entrée {first}."), number)

@@ -7,13 +7,15 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..access.hiding import versions
 from ..access.reading import open_document
 from ..access.rule import Right, adult_from
 from ..models import Account, Document, Patient, Professional, utcnow
 
 
 class NotKeepable(Exception):
-    """Not a document this professional may keep from the parents: not its author, withdrawn, or not a minor's."""
+    """Not a document this professional may keep from the parents: not its author, withdrawn, replaced by a later
+    version (kept with it), or not a minor's."""
 
 
 async def keep_from_parents(session: AsyncSession, *, account: Account, document_id: str) -> Document:
@@ -22,14 +24,18 @@ async def keep_from_parents(session: AsyncSession, *, account: Account, document
     # A professional's open_document starts the chained transaction the change is appended in.
     document, dossier, right = await open_document(session, account=account, document_id=document_id[:64], action="")
     patient = await session.get(Patient, dossier.patient_id)
-    if right is not Right.AUTHOR or document.withdrawn_at is not None or adult_from(patient.birth_date) <= utcnow():
+    if right is not Right.AUTHOR or document.withdrawn_at is not None or document.superseded_at is not None \
+            or adult_from(patient.birth_date) <= utcnow():
         await session.rollback()
         raise NotKeepable()
-    if not document.hidden_from_representatives:
-        document.hidden_from_representatives = True
-        session.add(document)
-        professional = await session.get(Professional, account.professional_id)
-        await audit.append(session, dossier_id=dossier.id, action="keep_from_parents",
-                           actor=audit.Actor.professional(account, professional), right=right.value, document=document)
+    professional = await session.get(Professional, account.professional_id)
+    # With the versions it corrects, as a hiding (access/hiding.py): the first one says what the latest says.
+    for version in await versions(session, document):
+        if version.deleted_at is None and not version.hidden_from_representatives:
+            version.hidden_from_representatives = True
+            session.add(version)
+            await audit.append(session, dossier_id=dossier.id, action="keep_from_parents",
+                               actor=audit.Actor.professional(account, professional), right=right.value,
+                               document=version)
     await audit.commit_chained(session)
     return document

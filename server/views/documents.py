@@ -103,8 +103,9 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         "later": later,
         "right": right,
         "can_correct": may_correct(document, right, opens_dossier),  # its author, while the dossier opens to them
-        # Its author, on a minor's dossier, if she filed it without keeping it from the parents (CSP L1111-5).
-        "can_keep_from_parents": right is Right.AUTHOR and not document.withdrawn_at
+        # Its author, on a minor's dossier, if she filed it without keeping it from the parents (CSP L1111-5): its
+        # latest version, kept with those it corrects.
+        "can_keep_from_parents": right is Right.AUTHOR and not document.withdrawn_at and not document.superseded_at
         and not document.hidden_from_representatives
         and utcnow() < adult_from((await db.get(Patient, dossier.patient_id)).birth_date),
         # Back to the dossier whenever it opens to this reader (its author may hold a grant too); else to their list.

@@ -80,7 +80,7 @@ class PushService:
         path = device.endpoint.removeprefix(self.origin)
         return [r for r in self.received if r.path == path]
 
-    def wait_for(self, count: int, timeout: float = 10) -> list[Received]:
+    def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
         """Block until `count` messages arrived (for callers outside an event loop)."""
         deadline = time.monotonic() + timeout
         while len(self.received) < count and time.monotonic() < deadline:

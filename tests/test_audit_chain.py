@@ -165,13 +165,15 @@ async def test_on_postgresql_a_held_chain_lock_does_not_make_another_dossier_wai
         await append(holder, dossier_id=a, action="read_document", actor=PATIENT)
         await holder.flush()  # A's chainhead row is now locked until holder commits
         await begin_chained(second)
-        await asyncio.wait_for(append(second, dossier_id=b, action="read_document", actor=PATIENT), timeout=3)
+        # Not waiting for the lock is finishing at all (holder never lets go before): the time allowed is a loaded
+        # machine's.
+        await asyncio.wait_for(append(second, dossier_id=b, action="read_document", actor=PATIENT), timeout=30)
         await commit_chained(second)
         await begin_chained(third)
         waiting = asyncio.ensure_future(append(third, dossier_id=a, action="read_document", actor=PATIENT))
         await asyncio.sleep(0.5)
         assert not waiting.done()  # same dossier: waits for the lock
         await commit_chained(holder)
-        await asyncio.wait_for(waiting, timeout=5)
+        await asyncio.wait_for(waiting, timeout=30)
         await commit_chained(third)
     assert await verify_chain(db, dossier_id=a) is None and await verify_chain(db, dossier_id=b) is None

@@ -129,7 +129,9 @@ def serving_witness(state: Path, *log_keys: str) -> Iterator[str]:
                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        # The bound catches a witness that never starts, not a slow one: its process imports the whole server, which
+        # a loaded machine took over 30 s to do (tests/live_server.py).
+        deadline = time.monotonic() + 120
         while True:
             try:
                 with urllib.request.urlopen(url + "/", timeout=2):

@@ -314,7 +314,7 @@ def carnet(server):
                "CARNET_ORIGIN": server.url, "CARNET_SECRET": secrets.token_urlsafe(32)}
         env.pop("DATABASE_URL", None)
         done = subprocess.run([sys.executable, "-c", "from server.cli import main; main()", *arguments],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)  # as other commands
         assert done.returncode == 0, f"carnet {' '.join(arguments)} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
 

@@ -38,6 +38,27 @@ def page_ready(page: Page) -> None:
     expect(page.locator(".htmx-settling")).to_have_count(0)
 
 
+def back(page: Page) -> None:
+    """The browser's Back, and the page it leads to loaded and ready (see `replaced`)."""
+    replaced(page, page.go_back)
+
+
+def forward(page: Page) -> None:
+    """The browser's Forward, and the page it leads to loaded and ready (see `replaced`)."""
+    replaced(page, page.go_forward)
+
+
+def replaced(page: Page, move) -> None:
+    """`move` (Back, Forward), then wait until its page has replaced the one on screen, and is ready. Through htmx's
+    history, which keeps no page (base.html's htmx-config), Playwright's Back returns once the address has changed,
+    the page before still on screen: the reload that replaces it comes after, and a field filled or a link clicked
+    meanwhile was the page before's. That page is marked, and the mark waited out."""
+    page.locator("main").first.evaluate("main => { main.dataset.before = ''; }")
+    move()
+    expect(page.locator("main[data-before]")).to_have_count(0)
+    page_ready(page)
+
+
 def open_my_dossier(page: Page, patient) -> None:
     page.get_by_role("link", name="J'ai noté mes codes, accéder à mon dossier").click()
     expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))

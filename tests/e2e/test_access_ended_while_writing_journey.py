@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, error_page, page_ready
+from tests.e2e.steps import activate_professional, back, error_page, page_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -52,8 +52,8 @@ def test_a_note_typed_as_her_access_ends_is_given_back_to_her(computer, console,
     expect(desk.get_by_role("button", name="Ajouter au dossier")).to_have_count(0)
     assert TITLE.split()[0] not in desk.url and "Toux" not in desk.url
 
-    # Back: the form's page says the same, not "Page introuvable".
-    desk.go_back()
+    # Back: the form's page says the same, not "Page introuvable" (read on that page, not on the one before it).
+    back(desk)
     assert error_page(desk) == ENDED
     expect(desk.get_by_text("Page introuvable")).to_have_count(0)
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.seeding import PAGE_SIZE, paris_today
-from tests.e2e.steps import log_in, scroll_to_the_end, titles
+from tests.e2e.steps import back, log_in, scroll_to_the_end, titles
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +47,7 @@ def test_back_from_a_document_found_by_scrolling_returns_to_it_with_the_list_abo
     expect(page.get_by_role("heading", name="Consultation n° 60")).to_be_visible()
     assert page.evaluate("() => history.length") == depth + 1
 
-    page.go_back()
+    back(page)
     # She is back at the document she opened, with the same list above it, each document once.
     expect(sixtieth).to_be_in_viewport()
     # The address said how far the list was loaded, by an opaque id.

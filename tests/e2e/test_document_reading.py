@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.seeding import PDF_PAGES
-from tests.e2e.steps import assert_fits_phone, log_in, page_ready, wait_for_image
+from tests.e2e.steps import assert_fits_phone, back, log_in, page_ready, wait_for_image
 
 pytestmark = pytest.mark.e2e
 
@@ -112,7 +112,7 @@ def test_a_pdf_page_is_read_first_sharp_and_opens_full_screen_to_pinch(reader, r
     assert_fits_phone(page)
     # The view was closed, not a page gone on to: Back leaves the document, as it would have without the view
     # (with JavaScript; without, "Fermer" is a link forward, and Back returns to the view).
-    page.go_back()
+    back(page)
     if javascript:
         expect(page).to_have_url(re.compile(r"/dossiers/\w+$"))
         expect(page.get_by_role("link", name=re.compile(DOCUMENT))).to_be_visible()

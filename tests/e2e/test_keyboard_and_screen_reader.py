@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.steps import log_in, menu, open_filters
+from tests.e2e.test_transparency_journey import wait_until_integrated
 
 pytestmark = pytest.mark.e2e
 
@@ -40,18 +41,15 @@ def test_a_failed_passkey_attempt_leaves_the_focus_on_its_button(page: Page, see
 
 
 def test_older_events_focus_the_first_ones_text_and_each_proof_is_named_for_its_event(
-    page: Page, seed, seed_professional, seed_grant, seed_reads,
+    page: Page, seed, seed_professional, seed_grant, seed_reads, server,
 ):
     patient, kine = seed(), seed_professional()
     seed_grant(patient, kine)
     seed_reads(patient, kine, 40)  # more than a page (30)
     log_in(page, patient)
     proofs = page.locator("details.log-proof > summary")
-    for _ in range(20):  # until each event is in the signed log (its integrator runs every second)
-        page.goto(f"/dossiers/{patient.dossier_id}/historique")
-        if proofs.count() == 30:
-            break
-        page.wait_for_timeout(500)
+    wait_until_integrated(server)  # each event in the signed log, with its proof (its integrator runs every second)
+    page.goto(f"/dossiers/{patient.dossier_id}/historique")
     expect(proofs).to_have_count(30)
 
     page.get_by_role("link", name="Événements plus anciens").focus()
@@ -149,10 +147,10 @@ def test_the_page_announcer_speaks_after_the_page_and_then_falls_silent(page: Pa
     # Read from the top, the page starts with its skip link and header, not with its title as a stray line.
     before_header = page.locator("body").aria_snapshot().split("- banner")[0]
     assert page.title() not in before_header, before_header
-    expect(announcer).to_be_empty(timeout=8000)
+    expect(announcer).to_be_empty(timeout=20_000)  # 5 s on, as late as a loaded machine runs the page's timer
     # Then out of the page's text: a late announcement (another settled swap) is emptied in its turn.
     page.wait_for_function("""title => !document.getElementById("page-announcer").textContent
-                              && !document.body.innerText.includes(title)""", arg=page.title(), timeout=8000)
+                              && !document.body.innerText.includes(title)""", arg=page.title(), timeout=20_000)
 
 
 def test_english_names_are_marked_as_english(page: Page, seed):

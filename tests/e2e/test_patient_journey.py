@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.seeding import PAGE_SIZE, PDF_PAGES
 from tests.e2e.steps import (
-    activate, assert_fits_phone, log_in, log_out, menu, month_headers, open_filters, open_my_dossier,
+    activate, assert_fits_phone, back, log_in, log_out, menu, month_headers, open_filters, open_my_dossier,
     scroll_to_the_end, titles, wait_for_image,
 )
 
@@ -58,7 +58,7 @@ def test_patient_activates_browses_reads_and_manages_passkeys(page, authenticato
     expect(page.get_by_label("Catégorie")).to_have_value("biologie")
 
     # Back: the category alone again.
-    page.go_back()
+    back(page)
     expect(page).to_have_url(biologie_url)
     expect(page.locator("#timeline-results .doc-title")).to_have_text(biologie)
     expect(page.get_by_label("Rechercher dans les documents")).to_have_value("")

@@ -16,7 +16,7 @@ from server.files.store import DiskStorage
 from server.models import Dossier
 from tests.e2e.conftest import run_async
 from tests.e2e.seeding import paris_today, text_file, writer_engine, years_before
-from tests.e2e.steps import held_dossier, log_in, log_out, menu
+from tests.e2e.steps import back, held_dossier, log_in, log_out, menu
 
 pytestmark = pytest.mark.e2e
 
@@ -106,7 +106,7 @@ def test_back_from_a_professional_finds_the_directory_search_again(page: Page, s
     expect(page).to_have_url(re.compile(r"/annuaire\?recherche=[\w-]+$"))  # the search's token, not its words
     result.click()
     expect(page).to_have_url(re.compile(f"/professionnels/{kine.professional_id}"))
-    page.go_back()
+    back(page)
     expect(page.get_by_label("Chercher un professionnel dans l'annuaire")).to_have_value("vasseur")
     expect(page.get_by_role("link", name=re.compile("Vasseur-Delmas"))).to_be_visible()
     assert "vasseur" not in page.url.lower()

@@ -4,12 +4,23 @@ synced it, stops offering a key that can only be refused."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.steps import log_in, menu
 
 pytestmark = pytest.mark.e2e
+
+
+def forgotten(page, authenticators) -> None:
+    """Until the device's own authenticator holds no passkey. The page tells it and goes on (passkeys.js waits a
+    second at most), and the authenticator forgets when Chromium gets to it: on a loaded machine, seconds later."""
+    deadline = time.monotonic() + 30
+    while held := authenticators.credentials():
+        assert time.monotonic() < deadline, f"the device still offers {len(held)} passkey(s)"
+        page.wait_for_timeout(100)
 
 
 def test_a_removed_passkey_is_forgotten_by_the_devices_that_hold_it(page, authenticators, another_phone, seed,
@@ -38,14 +49,10 @@ def test_a_removed_passkey_is_forgotten_by_the_devices_that_hold_it(page, authen
     old_phone.goto("/connexion")
     old_phone.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     expect(old_phone.get_by_text("Cette clé d'accès n'est pas reconnue : elle a peut-être été supprimée")).to_be_visible()
-    for _ in range(50):
-        if not another_phone.authenticators.credentials():
-            break
-        old_phone.wait_for_timeout(100)
-    assert another_phone.authenticators.credentials() == []
+    forgotten(old_phone, another_phone.authenticators)
 
     # Her phone logs in with the security key: told which keys the account holds, it forgets its removed one too.
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     expect(page.get_by_role("heading", name="Mon dossier")).to_be_visible()
-    assert authenticators.credentials() == []
+    forgotten(page, authenticators)
     assert len(authenticators.credentials(usb)) == 1

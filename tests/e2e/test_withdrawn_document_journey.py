@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.seeding import paris_today
-from tests.e2e.steps import activate_professional, assert_fits_phone, log_in
+from tests.e2e.steps import activate_professional, assert_fits_phone, back, log_in
 from tests.e2e.test_transparency_journey import database, wait_until_integrated
 from tests.test_document_text import report
 
@@ -62,8 +62,8 @@ def test_the_patient_sent_another_s_report_reads_only_that_it_was_withdrawn(page
     expect(page.get_by_role("link", name="Supprimer")).to_be_visible()
     expect(page.locator("body")).not_to_contain_text("Pneumologie")
 
-    # Her search finds nothing of it.
-    page.go_back()
+    # Her search finds nothing of it (typed in the timeline Back reloads, not in the page before it).
+    back(page)
     page.get_by_role("searchbox", name="Rechercher dans les documents").fill("Pneumologie")
     expect(page.get_by_role("status").filter(has_text="«\u00a0Pneumologie\u00a0»")).to_contain_text("Aucun document")
     expect(page.locator("#timeline-results a.document-link")).to_have_count(0)

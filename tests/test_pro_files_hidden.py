@@ -67,7 +67,7 @@ async def test_a_report_filed_hidden_is_never_shown_to_the_other_professionals(c
     dossier_id = patient.dossier.id
     form = html.unescape((await psychiatrist.get(f"/dossiers/{dossier_id}/documents/"
                                                  f"{'nouvelle-note' if note else 'nouveau'}")).text)
-    assert 'name="masquer" value="oui"' in form and "Masquer aux autres professionnels" in form
+    assert 'name="masquer" value="oui"' in form and "Masquer aux autres soignants" in form
     assert "ni ceux qui ouvriraient son dossier en urgence ne le verront" in form
     address = await file_report(psychiatrist, dossier_id, hidden=True, note=note)
 
@@ -122,7 +122,7 @@ async def test_a_treatment_declared_hidden_is_never_shown_to_the_other_professio
     dossier_id = patient.dossier.id
     address = f"/dossiers/{dossier_id}/profil/ajouter?type=treatment"
     form = html.unescape((await psychiatrist.get(address)).text)
-    assert 'name="masquer" value="oui"' in form and "Masquer aux autres professionnels" in form
+    assert 'name="masquer" value="oui"' in form and "Masquer aux autres soignants" in form
     added = await post_form(psychiatrist, address, {"label": "Buprénorphine 8 mg", "detail": "1 comprimé par jour",
                                                     "masquer": "oui"}, follow_redirects=False)
     assert added.status_code == 303, added.text

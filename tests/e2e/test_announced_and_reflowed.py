@@ -101,6 +101,6 @@ def test_hints_describe_the_fields_they_are_about(page: Page, seed):
     # What a SMART Health Link shows: each choice says what it holds.
     page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
     expect(page.get_by_role("radio", name="Carte d'urgence")).to_have_accessible_description(
-        "Allergies, traitements en cours, antécédents, personnes à prévenir.")
+        "Allergies, traitements en cours, antécédents, grossesse en cours, personnes à prévenir.")
     expect(page.get_by_role("radio", name="Synthèse médicale")).to_have_accessible_description(
         re.compile(r"^Tout le profil médical : aussi les vaccinations"))

@@ -38,7 +38,7 @@ def test_a_report_filed_hidden_never_reaches_the_pharmacist(page, computer, anot
     desk.get_by_label("Date du document").fill(paris_today().isoformat())
     name, mime_type, data = pdf_file(TITLE)
     desk.get_by_label("Fichier").set_input_files({"name": name, "mimeType": mime_type, "buffer": data})
-    box = desk.get_by_label("Masquer aux autres professionnels")
+    box = desk.get_by_label("Masquer aux autres soignants")
     expect(box).to_have_accessible_description(re.compile("ni ceux qui ouvriraient son dossier en urgence"))
     box.check()
     desk.get_by_role("button", name="Ajouter au dossier").click()

@@ -368,6 +368,9 @@ async def test_the_card_a_professional_opens_on_says_a_pregnancy_and_asks_once_i
         card = text_of(await client.get(dossier))
     assert "Enceinte" not in card and " SA" not in card
     assert "Grossesse en cours notée" in card and "date passée : à vérifier avec la patiente" in card
+    async with await as_patient(app, db, patient) as client:  # her profile page: the notice, no weeks counted on
+        profile = text_of(await client.get(url(patient)))
+    assert "La date prévue d'accouchement est passée" in profile and "Aujourd'hui :" not in profile
 
 
 async def test_a_copy_whose_expected_date_is_no_date_a_pregnancy_can_have_is_refused_in_french(

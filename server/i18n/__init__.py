@@ -84,7 +84,8 @@ def choose(cookie: str | None, accept_language: str | None, fallback: str = SOUR
     `fallback` for a browser that asks for others only; French for one that asks for none ("any", RFC 9110 12.5.4)."""
     if cookie in LANGUAGES:
         return cookie
-    if cookie and (spoken := Locale.negotiate([cookie], LANGUAGES, sep="-")):  # "en-GB" typed in a link's address
+    # "en-GB" typed in a link's address, or "en_GB" as software writes a locale
+    if cookie and (spoken := Locale.negotiate([cookie.replace("_", "-")], LANGUAGES, sep="-")):
         return str(spoken)
     preferred = []
     for position, part in enumerate((accept_language or "").split(",")):

@@ -149,9 +149,10 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
         "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
         "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION, "natures": NATURES,
         "add_labels": ADD_LABELS, "today": today.isoformat(),
-        # How far each pregnancy in progress is today: "16 SA et 3 jours" (profile/pregnancy.py).
+        # How far each pregnancy in progress is today: "16 SA et 3 jours" (profile/pregnancy.py); none once its
+        # expected date has passed, which the page then says instead (not "Aujourd'hui : 44 SA", as the card).
         "terms": {i.id: term_on(i.expected_on, today) for i in items
-                  if i.kind == "pregnancy" and i.expected_on and not i.ended_on},
+                  if i.kind == "pregnancy" and i.expected_on and not i.ended_on and i.expected_on >= today},
         "one_at_a_time": ONE_AT_A_TIME,  # changed in one step (views/profile_changes.py), never two at once
     }
 

@@ -148,18 +148,12 @@ async def test_a_nurse_helping_her_mother_prints_and_downloads_her_care_and_docu
     """Léa is a nurse with a professional account and manages her mother's dossier: the Soins page and the timeline
     offer her their file and printed page, as to any relative; following them was a 404 (decided on the account,
     which is a professional's, not on her right to this dossier)."""
-    from server.auth.accounts import account_for_patient, account_for_professional
-    from server.caregivers import invitations
-    from tests.test_profile_pages import CAMILLE, browser, doctor
+    from tests.test_profile_changes import nurse_managing
+    from tests.test_profile_pages import browser
 
     await load_two_years(db, patient.patient.ins)
     await add_text_document(db, app, patient.dossier)
-    nurse = await account_for_professional(db, professional=await doctor(db, stem=21, family_name="Martin",
-                                                                          given_name="Léa"))
-    _, invitation = await invitations.invite(db, dossier=patient.dossier,
-                                             account=await account_for_patient(db, patient=patient.patient),
-                                             actor=CAMILLE, level="gestion", duration="sans")
-    await invitations.accept(db, invitation_id=invitation.id, account=nurse)
+    nurse = await nurse_managing(db, patient)
     base = f"/dossiers/{patient.dossier.id}"
     async with browser(app, db, nurse) as client:
         care, timeline = (await client.get(f"{base}/soins")).text, (await client.get(base)).text

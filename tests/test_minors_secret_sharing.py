@@ -159,6 +159,16 @@ async def test_the_professional_a_minor_keeps_from_her_parents_finds_what_she_wr
     assert "Consultation" not in words(await client.get(url))
 
 
+async def doctor_the_mother_granted(client, db, url: str, *, stem: int):
+    """Dr Claire Bernard, given access to the whole dossier for a year by the mother (signed in on `client`)."""
+    doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=stem,
+                                    feminine=True)
+    granted = await post_form(client, f"{url}/professionnels/{doctor.professional.id}/acces",
+                              {"portee": "tout", "duree": "1a"}, follow_redirects=False)
+    assert granted.status_code == 303, granted.text
+    return doctor
+
+
 async def test_what_the_parents_saw_of_the_doctor_they_chose_stays_once_she_keeps_care_from_them(client, db, app):
     """An outside probe's find: the mother gave Inès's doctor access; the day the doctor kept a consultation from the
     parents, every line of hers vanished from the mother's Historique (and banner), though her access and her
@@ -166,11 +176,7 @@ async def test_what_the_parents_saw_of_the_doctor_they_chose_stays_once_she_keep
     theirs to see, before and after, but what she kept; what she does by anything else stays kept."""
     ines, _ = await minor_and_mother(client, db)
     url = f"/dossiers/{ines.dossier.id}"
-    doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=67,
-                                    feminine=True)
-    granted = await post_form(client, f"{url}/professionnels/{doctor.professional.id}/acces",
-                              {"portee": "tout", "duree": "1a"}, follow_redirects=False)
-    assert granted.status_code == 303, granted.text
+    doctor = await doctor_the_mother_granted(client, db, url, stem=67)
     note = {"category": "certificat", "event_date": str(date.today() - timedelta(days=1))}
     async with AsyncTestClient(app, base_url=ORIGIN) as hers:
         await as_account(hers, db, await account_for_professional(db, professional=doctor.professional))
@@ -270,11 +276,7 @@ async def test_the_code_the_minor_keeps_from_her_parents_leaves_their_own_grant_
     event to explain it, which told her of another access. The kept code replaces only what the minor's side gave."""
     ines, _ = await minor_and_mother(client, db)
     url = f"/dossiers/{ines.dossier.id}"
-    doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=69,
-                                    feminine=True)
-    granted = await post_form(client, f"{url}/professionnels/{doctor.professional.id}/acces",
-                              {"portee": "tout", "duree": "1a"}, follow_redirects=False)
-    assert granted.status_code == 303, granted.text
+    doctor = await doctor_the_mother_granted(client, db, url, stem=69)
     before = main_of(await client.get(f"{url}/acces"))
     assert "Claire Bernard" in before
     async with AsyncTestClient(app, base_url=ORIGIN) as own:
@@ -301,11 +303,7 @@ async def test_what_the_doctor_does_by_the_parents_grant_after_they_unblock_her_
     the mother's Historique, as if by another access: which told the mother that the doctor kept something."""
     ines, _ = await minor_and_mother(client, db)
     url = f"/dossiers/{ines.dossier.id}"
-    doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=70,
-                                    feminine=True)
-    granted = await post_form(client, f"{url}/professionnels/{doctor.professional.id}/acces",
-                              {"portee": "tout", "duree": "1a"}, follow_redirects=False)
-    assert granted.status_code == 303, granted.text
+    doctor = await doctor_the_mother_granted(client, db, url, stem=70)
     note = {"category": "certificat", "event_date": str(date.today() - timedelta(days=1))}
     async with AsyncTestClient(app, base_url=ORIGIN) as hers:
         await as_account(hers, db, await account_for_professional(db, professional=doctor.professional))

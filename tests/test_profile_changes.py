@@ -40,19 +40,27 @@ async def test_a_parent_is_not_told_of_an_organ_donation_position_kept_from_them
     assert answer.status_code == 400 and "C'est à Inès Martin de l'indiquer" in text_of(answer)
 
 
-async def test_a_professional_who_manages_a_relatives_dossier_deletes_a_profile_line_as_any_manager(app, db, patient):
-    """Léa, a nurse with a professional account, accepted her mother's invitation to manage her dossier: the profile
-    page offers her "Supprimer" on her mother's treatment; following it must not be refused as a missing item."""
+async def nurse_managing(db, patient):
+    """Léa Martin, a nurse with a professional account, who accepted the patient's invitation to manage her dossier:
+    her account."""
     from server.caregivers import invitations
-    from tests.test_profile_pages import SAMPLES, TODAY
-    item = await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY,
-                          added_by_account_id=(await account_for_patient(db, patient=patient.patient)).id)
+
     nurse = await account_for_professional(db, professional=await doctor(db, stem=21, family_name="Martin",
                                                                           given_name="Léa"))
     _, invitation = await invitations.invite(db, dossier=patient.dossier,
                                              account=await account_for_patient(db, patient=patient.patient),
                                              actor=CAMILLE, level="gestion", duration="sans")
     await invitations.accept(db, invitation_id=invitation.id, account=nurse)
+    return nurse
+
+
+async def test_a_professional_who_manages_a_relatives_dossier_deletes_a_profile_line_as_any_manager(app, db, patient):
+    """Léa, a nurse with a professional account, accepted her mother's invitation to manage her dossier: the profile
+    page offers her "Supprimer" on her mother's treatment; following it must not be refused as a missing item."""
+    from tests.test_profile_pages import SAMPLES, TODAY
+    item = await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY,
+                          added_by_account_id=(await account_for_patient(db, patient=patient.patient)).id)
+    nurse = await nurse_managing(db, patient)
     async with browser(app, db, nurse) as client:
         page = await client.get(url(patient))
         assert f"/profil/{item.id}/suppression" in page.text and "Supprimer" in text_of(page)

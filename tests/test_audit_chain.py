@@ -177,3 +177,16 @@ async def test_on_postgresql_a_held_chain_lock_does_not_make_another_dossier_wai
         await asyncio.wait_for(waiting, timeout=30)
         await commit_chained(third)
     assert await verify_chain(db, dossier_id=a) is None and await verify_chain(db, dossier_id=b) is None
+
+
+async def test_a_commit_has_reached_the_disk_when_it_returns(db, settings):
+    """Nothing of the log is lost on a crash, a power cut included: SQLite syncs its WAL at each commit (FULL, not
+    NORMAL, which may lose the last transactions), PostgreSQL waits for its WAL to be flushed."""
+    from sqlalchemy import text
+
+    if settings.database_url.startswith("sqlite"):
+        assert (await db.exec(text("PRAGMA synchronous"))).one()[0] == 2  # FULL
+    else:
+        # The tests' server runs with synchronous_commit off (tests/pgserver.py), as an operator's might: Carnet asks
+        # for it on each connection. (fsync is the server's alone: README's deployment keeps PostgreSQL's default.)
+        assert (await db.exec(text("SHOW synchronous_commit"))).one()[0] == "on"

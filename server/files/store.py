@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ..durable import sync_directory
+
 TEMP_PREFIX = ".tmp-"
 
 
@@ -92,6 +94,7 @@ class DiskStorage:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
+            sync_directory(path.parent)  # its name too: the row that points at it is committed next
         except BaseException:
             # A full disk or an I/O error mid-file: never leave the half-written temporary file behind.
             try:

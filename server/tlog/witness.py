@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..durable import sync_directory
 from . import merkle
 from .checkpoint import Checkpoint, CheckpointError, open_checkpoint
 from .cosignature import CosignerSigner
@@ -107,11 +108,7 @@ class State:
             os.replace(draft, self.path)
         finally:
             draft.unlink(missing_ok=True)
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # the rename itself survives a crash
-        finally:
-            os.close(directory)
+        sync_directory(self.path.parent)  # the rename itself survives a crash
 
 
 @dataclass(frozen=True)

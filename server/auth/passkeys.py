@@ -1,6 +1,6 @@
 """The passkey ceremonies: the only module that talks to py_webauthn.
 
-Each ceremony is two steps (options, verify). The challenge is stored server-side,
+Each ceremony is two steps (options, verify). The challenge is stored server-side (challenges.py),
 expires after five minutes and is deleted *before* the response is verified, so it
 can be used once (WebAuthn L3, 13.4.3: "challenges ... MUST be ... used only once").
 """
@@ -8,12 +8,9 @@ can be used once (WebAuthn L3, 13.4.3: "challenges ... MUST be ... used only onc
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import delete, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from webauthn import (
@@ -33,8 +30,8 @@ from webauthn.helpers.structs import (
 )
 
 from ..accesslog import audit
-from . import accounts, sessions
-from .accounts import RemovedPasskey, finish_activation, hash_secret
+from . import accounts, challenges, sessions
+from .accounts import RemovedPasskey, finish_activation
 from ..config import Settings
 from ..db import begin_write
 from ..i18n import _
@@ -43,13 +40,9 @@ from ..notifications import devices
 from ..templating import date_fr, quoted_fr
 from ..text_input import clean, read_json, readable_length
 
-CHALLENGE_LIFETIME = timedelta(minutes=5)
 TRANSPORTS = frozenset({"usb", "nfc", "ble", "smart-card", "hybrid", "internal", "cable"})  # WebAuthn L3, 5.8.4
 NAME_MAX = 60  # a passkey's name, as the keys page's field allows
 CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1400}")
-# Challenges waiting per client address: anyone may ask for one (the login page does, twice), but
-# no one may fill the table. Generous, because one address may be a whole hospital's.
-MAX_WAITING_PER_CLIENT = 60
 
 
 class PasskeyRefused(Exception):
@@ -65,55 +58,11 @@ class UnknownPasskey(PasskeyRefused):
         self.credential_id = credential_id
 
 
-class TooManyChallenges(Exception):
-    """This client has too many ceremonies under way."""
-
-
-async def _store_challenge(session: AsyncSession, *, challenge: bytes, purpose: str, account: Account | None,
-                           client: str) -> str:
-    """Keep a ceremony's challenge; a registration's names the user handle of the account it is for (which a new
-    account's first passkey has yet to make, so no row of it to name)."""
-    client_hash = hash_secret(f"client:{client}")
-    now = utcnow()
-    await begin_write(session)
-    # This client's expired challenges go now; everyone's go with housekeeping.purge_expired.
-    await session.exec(delete(PasskeyChallenge).where(  # type: ignore[call-overload]
-        PasskeyChallenge.client == client_hash, PasskeyChallenge.expires_at <= now))
-    waiting = (await session.exec(select(func.count()).select_from(PasskeyChallenge).where(
-        PasskeyChallenge.client == client_hash))).one()
-    if waiting >= MAX_WAITING_PER_CLIENT:
-        await session.commit()
-        raise TooManyChallenges()
-    token = secrets.token_urlsafe(32)
-    session.add(
-        PasskeyChallenge(
-            id=hash_secret(token),
-            challenge=challenge,
-            purpose=purpose,
-            user_handle=account.user_handle if account else None,
-            client=client_hash,
-            expires_at=now + CHALLENGE_LIFETIME,
-        )
-    )
-    await session.commit()
-    return token
-
-
 async def _take_challenge(session: AsyncSession, *, token: str | None, purpose: str) -> PasskeyChallenge:
-    """Fetch and delete the challenge in one go, so that it can never be replayed: of two requests that read it at
-    the same moment, only the one whose DELETE took the row has it (on PostgreSQL both read it, the second's DELETE
-    waits for the first's commit and then takes nothing, which the ORM's own delete only warns of)."""
-    await begin_write(session)
-    key = hash_secret(token) if token else None
-    row = await session.get(PasskeyChallenge, key) if key else None
-    taken = row is not None and (await session.exec(delete(PasskeyChallenge).where(  # type: ignore[call-overload]
-        PasskeyChallenge.id == key))).rowcount == 1
-    await session.commit()
-    if not taken:
+    challenge = await challenges.take(session, token=token, purpose=purpose)
+    if challenge is None:
         raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
-    if row.purpose != purpose or row.expires_at <= utcnow():
-        raise PasskeyRefused(_("Cette demande a expiré ou a déjà servi. Recommencez."))
-    return row
+    return challenge
 
 
 def sent_credential_id(credential: str) -> str:
@@ -152,9 +101,9 @@ async def begin_registration(session: AsyncSession, settings: Settings, *, accou
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
         exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id)) for p in existing],
-        timeout=CHALLENGE_LIFETIME.seconds * 1000,
+        timeout=challenges.LIFETIME.seconds * 1000,
     )
-    token = await _store_challenge(session, challenge=options.challenge, purpose="register", account=account,
+    token = await challenges.store(session, challenge=options.challenge, purpose="register", account=account,
                                    client=client)
     return token, options_to_json(options)
 
@@ -292,9 +241,9 @@ async def begin_login(session: AsyncSession, settings: Settings, *, client: str,
         rp_id=settings.rp_id,
         allow_credentials=allowed,
         user_verification=UserVerificationRequirement.REQUIRED,
-        timeout=CHALLENGE_LIFETIME.seconds * 1000,
+        timeout=challenges.LIFETIME.seconds * 1000,
     )
-    token = await _store_challenge(session, challenge=options.challenge, purpose="relogin" if account else "login",
+    token = await challenges.store(session, challenge=options.challenge, purpose="relogin" if account else "login",
                                    account=account, client=client)
     return token, options_to_json(options)
 

@@ -11,7 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..auth import accounts, passkeys, sessions, throttles
+from ..auth import accounts, challenges, passkeys, sessions, throttles
 from ..caregivers import enrolment, notices
 from ..config import Settings
 from ..guards import enrolling_or_logged_in, logged_in
@@ -158,7 +158,7 @@ async def registration_options(request: Request, db: AsyncSession) -> Response:
     try:
         token, options = await passkeys.begin_registration(db, request.app.state.settings, account=request.user.account,
                                                            client=client_address(request))
-    except passkeys.TooManyChallenges:
+    except challenges.TooManyChallenges:
         return too_many_ceremonies()
     return ceremony(token, options)
 
@@ -252,7 +252,7 @@ async def login_page(request: Request) -> Response:
 async def login_options(request: Request, db: AsyncSession) -> Response:
     try:
         token, options = await passkeys.begin_login(db, request.app.state.settings, client=client_address(request))
-    except passkeys.TooManyChallenges:
+    except challenges.TooManyChallenges:
         return too_many_ceremonies()
     return ceremony(token, options)
 

@@ -10,11 +10,10 @@ from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import housekeeping
-from ..auth import accounts, throttles
+from ..auth import accounts, challenges, throttles
 from ..access import share_codes
 from ..access.emergencies import EMERGENCY_WINDOW
 from ..caregivers import invitations
-from ..auth.passkeys import CHALLENGE_LIFETIME
 from ..fhir.tokens import TOKEN_LIFETIME
 from ..reimbursements.history import PERIODS
 from ..shlinks import links
@@ -49,7 +48,7 @@ async def your_data(request: Request, db: AsyncSession) -> Template:
     dossier = await accounts.patient_dossier(db, account=request.user.account) if signed_in else None
     # Every period the page states is one Carnet enforces, read from where it is enforced.
     kept = {"idle_minutes": settings.session_idle_minutes, "max_hours": settings.session_max_hours,
-            "purge_minutes": minutes(housekeeping.EVERY), "challenge_minutes": minutes(CHALLENGE_LIFETIME),
+            "purge_minutes": minutes(housekeeping.EVERY), "challenge_minutes": minutes(challenges.LIFETIME),
             "attempt_days": throttles.FORGIVEN_AFTER.days, "care_months": max(months for _, months in PERIODS.values()),
             "share_code_minutes": minutes(share_codes.SHARE_CODE_LIFETIME),
             "invitation_days": invitations.INVITATION_LIFETIME.days, "emergency_hours": EMERGENCY_WINDOW // HOUR,

@@ -21,7 +21,7 @@ from litestar import Request, Response, get, post
 from litestar.utils.scope.state import ScopeState
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..auth import csrf, passkeys, sessions
+from ..auth import challenges, csrf, passkeys, sessions
 from ..auth.accounts import hash_secret
 from ..config import Settings
 from ..guards import logged_in
@@ -59,7 +59,7 @@ async def relogin_options(request: Request, db: AsyncSession) -> Response:
     try:
         token, options = await passkeys.begin_login(db, request.app.state.settings, client=client_address(request),
                                                     account=request.user.account)
-    except passkeys.TooManyChallenges:
+    except challenges.TooManyChallenges:
         return too_many_ceremonies()
     return ceremony(token, options)
 

@@ -17,15 +17,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..auth import accounts, sessions
 from ..access import blocks, closing, durations, emergencies, grants, scopes
 from ..access.medecin_traitant import MEDECINS, set_medecin_traitant
+from ..accesslog.queries import professional_token
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
-from ..models import Dossier, Professional, utcnow
+from ..models import Dossier, Grant, Professional, utcnow
 from ..access.managing import manage_dossier
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
-from ..access.sharing import (RIGHT_LABELS, access_overview, access_summary, professional_line,
+from ..access.sharing import (RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line,
                               search_professionals)
 from .forms import Form, FormError, form_values, scope_and_duration, text
 
@@ -111,17 +112,37 @@ async def search_directory(request: HTMXRequest, db: AsyncSession, dossier_id: s
                     headers=headers if request.htmx else None)
 
 
+def current_access(current: list[Grant]) -> dict[str, Any]:
+    """"Changer son accès" starts from what the professional sees now (the newest grant, the one a change replaces):
+    from "Tous les documents", narrowing meant ticking everything again, and a new duration alone widened the access
+    to every document. The duration is chosen again, as it starts anew from today, unless the access had no end."""
+    if not current:
+        return {}
+    grant = current[0]
+    return {"portee": "categories" if grant.categories else "tout",
+            "categories": grant.categories.split(",") if grant.categories else [],
+            "duree": "sans" if grant.ends_at is None else ""}
+
+
+async def line_of(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional) -> ProfessionalLine:
+    """The professional as this reader may see them. A minor's parents see one who kept care from them by their own
+    decisions alone (as on the access page): nothing of what the minor gave them."""
+    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    return await professional_line(db, dossier=dossier, professional=professional, now=utcnow(),
+                                   parents=professional.id in kept.professional_ids)
+
+
 async def professional_page(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional, *,
                             error: FormError | None = None, form: dict[str, Any] | None = None) -> Template:
-    # A minor's parents see a professional who kept care from them by their own decisions alone (as on the access
-    # page): nothing of what the minor gave them.
-    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
-    line = await professional_line(db, dossier=dossier, professional=professional, now=utcnow(),
-                                   parents=professional.id in kept.professional_ids)
+    line = await line_of(request, db, dossier, professional)
     context = {
         "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": durations.DURATIONS,
         "scope_label": scopes.scope_label,
-        "can_be_medecin_traitant": professional.profession in MEDECINS, "error": error, "form": form or {},
+        "can_be_medecin_traitant": professional.profession in MEDECINS, "error": error,
+        "form": form if form is not None else current_access(line.grants),
+        # What she did in the dossier, one tap away: the Historique filtered to her, as its "Filtrer" names her.
+        "history_url": f"/dossiers/{dossier.id}/historique?professionnel=" + professional_token(
+            secret=request.app.state.settings.secret, dossier_id=dossier.id, key=professional.rpps),
         "band": await band(request, db, dossier),
     }
     return Template("access_professional.html", context=context, status_code=400 if error else 200)
@@ -140,11 +161,13 @@ async def grant(request: Request, db: AsyncSession, dossier_id: str, professiona
     form = {"portee": text(data, "portee"), "categories": form_values(data, "categories"), "duree": text(data, "duree")}
     try:
         scope, duration = scope_and_duration(data)
+        # A change, as the page said ("Changer son accès"), is told as one: "accordé" read as more, after narrowing.
+        changed = bool((await line_of(request, db, dossier, professional)).grants)
         await grants.grant_access(db, dossier=dossier, professional=professional, categories=scope,
                                   duration=duration, actor=actor)
     except InvalidInput as refused:
         return await professional_page(request, db, dossier, professional, error=FormError.of(refused), form=form)
-    return done(access_url(dossier), "acces-accorde")
+    return done(access_url(dossier), "acces-modifie" if changed else "acces-accorde")
 
 
 @post("/dossiers/{dossier_id:str}/acces/{grant_id:str}/revocation", guards=[logged_in], status_code=200)

@@ -86,7 +86,7 @@ def test_a_refused_change_of_access_reloads_as_the_professionals_page_not_action
 
     # "Changer son accès" sent without a duration: refused, on the professional's page, at its address.
     expect(page.get_by_role("heading", name="Changer son accès")).to_be_visible()
-    page.get_by_role("button", name=f"Donner accès à {pharmacist.name}").click()
+    page.get_by_role("button", name=f"Changer l'accès de {pharmacist.name}").click()
     expect(page.get_by_role("alert").filter(has_text="Choisissez une durée.")).to_be_visible()
     expect(page).to_have_url(professional_page)
     page.reload()

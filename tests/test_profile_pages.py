@@ -674,3 +674,60 @@ async def test_a_number_to_call_is_kept_as_france_writes_it_or_with_its_country_
     assert {item.label: item.phone for item in await items_of(db, patient)} == {
         "Paul": "06 72 18 45 90", "Inès": "0692 12 34 56", "Ana": "+351 912 345 678"}
     assert "06 72 18 45 90" in page and "0692 12 34 56" in page and "+351 912 345 678" in page
+
+
+async def test_a_vaccine_given_abroad_counts_by_its_name_there_and_one_carnet_does_not_know_is_said(app, db):
+    """A girl vaccinated in the United States notes "Menactra": it was not known, and her meningococcal ACWY dose
+    read "En retard" with nothing to say why. Now it counts; a name that names no vaccine of the calendar is said."""
+    from datetime import date as day, timedelta
+
+    today = day.today()
+    teen = await new_patient(db, given_name="Inès", birth=today - timedelta(days=15 * 365 + 30), serial=5, sex="F")
+    abroad, typhoid = today - timedelta(days=3 * 365), today - timedelta(days=400)
+    async with await as_patient(app, db, teen) as client:
+        for label, given in (("Menactra (fait aux États-Unis)", abroad), ("Typhim Vi", typhoid)):
+            answer = await add(client, teen, "vaccination", label=label, started_on=given.strftime("%d/%m/%Y"))
+            assert answer.status_code == 303, answer.text
+        page = text_of(await client.get(url(teen)))
+    due = page[page.index("Vaccinations à faire"):]
+    assert "Méningocoque ACWY" not in due and "Papillomavirus (HPV)" in due  # the one noted counts, not the other
+    assert ("Carnet ne reconnaît pas ce vaccin : il ne compte dans aucune vaccination de ce calcul. "
+            "Typhim Vi, le ") in page
+    assert "Menactra (fait aux États-Unis), le" not in due
+    assert "par exemple « Menactra, méningocoque ACWY », puis supprimez l'ancienne ligne." in page
+
+
+async def test_a_mother_prints_her_sons_vaccinations_for_the_creche_and_nothing_else_of_his_dossier(app, db):
+    """Léo's crèche asks for proof of his vaccinations: those of his Profil were on no sheet (the list of documents
+    printed two documents' titles; the copy's summary, inside a ZIP, all his dossier and his INS). A sheet of their
+    own: his name and birth, each vaccine with its date, its lot and who declared it, oldest first, by name (no
+    "vous" on paper); none of his documents, no INS; a professional is not offered it."""
+    from datetime import date as day
+
+    from tests.test_export_for_parents import attached_by_mother
+
+    leo = await new_patient(db, given_name="Léo", birth=day(2022, 3, 10), serial=6, sex="M")
+    await add_text_document(db, app, leo.dossier, title="Consultation otite", category="compte_rendu")
+    async with AsyncTestClient(app, base_url=ORIGIN) as client:
+        await attached_by_mother(client, db, leo, serial=7)
+        for label, given, lot in (("Priorix (ROR)", "15/03/2023", ""), ("BCG (fait en Algérie)", "10/04/2022", "X99")):
+            answer = await add(client, leo, "vaccination", label=label, started_on=given, lot=lot)
+            assert answer.status_code == 303, answer.text
+        profile = (await client.get(url(leo))).text
+        sheet = await client.get(url(leo, "/vaccinations/imprimer"))
+    assert f'<a href="/dossiers/{leo.dossier.id}/profil/vaccinations/imprimer">Imprimer les vaccinations</a>' in profile
+    assert sheet.status_code == 200 and sheet.headers["cache-control"] == "no-store"
+    printed = re.search(r'<section class="vaccination-print">.*?</section>', sheet.text, re.S).group(0)
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", printed)).split())
+    assert "Vaccinations de Léo Martin Léo Martin · né le 10 mars 2022" in words
+    assert words.index("BCG (fait en Algérie)") < words.index("Priorix (ROR)")  # oldest first, as a carnet de santé
+    assert "10 avril 2022 BCG (fait en Algérie) lot X99 Camille Martin (proche)" in words
+    assert "15 mars 2023 Priorix (ROR) Camille Martin (proche)" in words and "vous" not in words.lower().split()
+    assert leo.patient.ins not in printed.replace(" ", "") and "Consultation otite" not in sheet.text
+    assert "Il ne remplace ni le carnet de santé ni un certificat de vaccination signé par un médecin." in words
+    doctor_ = await doctor(db)
+    await grants.grant_access(db, dossier=leo.dossier, professional=doctor_, categories="", duration="sans",
+                              actor=CAMILLE)
+    async with browser(app, db, await account_for_professional(db, professional=doctor_)) as client:
+        assert "Imprimer les vaccinations" not in (await client.get(url(leo))).text
+        assert (await client.get(url(leo, "/vaccinations/imprimer"))).status_code == 404

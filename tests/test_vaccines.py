@@ -13,7 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 
 from server.models import ProfileItem
 from server.profile.vaccines import (CALENDAR_FILE, CALENDAR_SOURCE, CALENDAR_YEAR, ENTRIES, FAMILIES, LATE, TO_DO,
-                                     Due, add_months, due_vaccinations, words)
+                                     Due, add_months, due_vaccinations, unrecognised, words)
 from server.templating import configure_templates
 
 
@@ -167,9 +167,25 @@ def test_a_flu_vaccine_is_recognised_however_it_is_typed(label):
     ("MenQuadfi", "meningocoque-acwy"), ("Bexsero", "meningocoque-b"), ("NeisVac-C", "meningocoque-c"),
     ("Méningocoque B", "meningocoque-b"), ("Comirnaty", "covid-19"), ("COVID-19", "covid-19"), ("Abrysvo", "vrs"),
     ("Arexvy", "vrs"), ("Infanrixquinta", "dtcap-hib-hepb"), ("Vaxelis", "dtcap-hib-hepb"),
+    # Given abroad, under the names there.
+    ("Hexacima", "dtcap-hib-hepb"), ("Pentaxim", "dtcap-hib-hepb"), ("DTaP-IPV (Kinrix)", "dtcap"),
+    ("Tetraxim", "dtp"), ("Tdap", "coqueluche"), ("Prevnar 20", "pneumocoque"), ("Menactra", "meningocoque-acwy"),
+    ("ProQuad", "ror"),
 ])
 def test_each_brand_names_its_family(label, family):
     assert FAMILIES[family].names(words(label))
+
+
+def test_a_dtap_or_tdap_without_polio_is_no_polio_dose():
+    assert not FAMILIES["dtp"].names(words("Tdap")) and not FAMILIES["dtp"].names(words("DTaP"))
+
+
+def test_a_name_that_names_no_family_is_unrecognised_and_a_deleted_or_undated_one_is_not_listed():
+    typhoid, menactra = given("Typhim Vi", date(2024, 3, 1)), given("Menactra", date(2021, 3, 10))
+    deleted, undated = given("BCG", date(2017, 8, 1)), given("Stamaril", date(2020, 1, 1))
+    deleted.deleted_at, undated.started_on = datetime(2024, 1, 1), None
+    found = unrecognised([typhoid, menactra, deleted, undated, given("BCG", date(2017, 8, 1))])
+    assert [(i.label, i.started_on) for i in found] == [("BCG", date(2017, 8, 1)), ("Typhim Vi", date(2024, 3, 1))]
 
 
 def test_zostavax_is_not_shingrix_nor_is_a_meningococcal_b_vaccine_an_acwy_one():

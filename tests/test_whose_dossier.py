@@ -137,7 +137,7 @@ async def test_every_page_of_a_relatives_dossier_names_them_in_its_title_and_her
         "Hugo Lefèvre": [
             h, f"/documents/{letter.id}", f"/documents/{scan.id}/pages/1/plein-ecran",
             f"/documents/{letter.id}/suppression", f"{h}/masques", f"{h}/imprimer", f"{h}/profil",
-            f"{h}/profil/ajouter", f"{h}/profil/{allergy.id}/suppression", f"{h}/soins", f"{h}/historique", f"{h}/historique/imprimer", f"{h}/export", f"{h}/acces",
+            f"{h}/profil/ajouter", f"{h}/profil/{allergy.id}/suppression", f"{h}/profil/vaccinations/imprimer", f"{h}/soins", f"{h}/historique", f"{h}/historique/imprimer", f"{h}/export", f"{h}/acces",
             f"{h}/annuaire", f"{h}/professionnels/{doctor.id}", f"{h}/fermeture",
             f"{h}/partage", f"/partage/{share.id}", f"{h}/liens-sante", f"{h}/liens-sante/{link.id}",
             f"{h}/voir-comme/{doctor.id}", f"{h}/voir-comme/{doctor.id}/profil", f"{h}/voir-comme/{doctor.id}/soins",
@@ -155,6 +155,18 @@ async def test_every_page_of_a_relatives_dossier_names_them_in_its_title_and_her
     own = f"/dossiers/{camille.dossier.id}"
     for url in (own, f"{own}/annuaire", f"{own}/export", f"{own}/partage", f"{own}/imprimer", f"{own}/fermeture"):
         assert "Camille Martin" not in title_of(await client.get(url)), url
+
+
+async def test_a_note_added_to_her_sons_dossier_is_his_symptoms_not_hers(client, db):
+    """Camille adds a note to Léo's dossier: the hint said "Vos symptômes", as in her own."""
+    camille = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=5)
+    await as_account(client, db, await account_for_patient(db, patient=camille.patient))
+    leo = await new_patient(db, given_name="Léo", family_name="Martin", birth=years_ago(4), serial=4, sex="M")
+    await post_form(client, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat()})
+    his = (await client.get(f"/dossiers/{leo.dossier.id}/ajouter")).text
+    mine = (await client.get(f"/dossiers/{camille.dossier.id}/ajouter")).text
+    assert "Ses symptômes, vos questions pour son rendez-vous…" in his and "Vos symptômes" not in his
+    assert "Vos symptômes, vos questions pour un rendez-vous…" in mine
 
 
 async def test_a_file_taken_from_a_relatives_dossier_is_named_for_them(client, db, app):

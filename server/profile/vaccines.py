@@ -247,6 +247,14 @@ def due_vaccinations(*, birth_date: date, sex: str, vaccinations: list[ProfileIt
     return sorted(found, key=lambda d: (bool(d.after_birth), d.due_on, d.family))
 
 
+def unrecognised(vaccinations: list[ProfileItem]) -> list[ProfileItem]:
+    """The vaccinations noted whose name names no family of the calendar, oldest first: they count for no dose, and a
+    vaccine given abroad under a name Carnet does not know would leave its dose "en retard" unsaid."""
+    return sorted((i for i in vaccinations if i.kind == "vaccination" and i.started_on is not None
+                   and i.deleted_at is None and not any(f.names(words(i.label)) for f in FAMILIES.values())),
+                  key=lambda i: (i.started_on, i.id))
+
+
 def _naming(given: list[_Given], families: tuple[str, ...]) -> list[_Given]:
     return [g for g in given if any(FAMILIES[f].names(g.label) for f in families)]
 

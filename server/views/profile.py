@@ -1,5 +1,6 @@
 """The profil médical's page: read it under the rule (adding to it: views/profile_adding.py; hiding, deleting, a
-treatment's end, a condition classed anew, one item's changes: views/profile_changes.py).
+treatment's end, a condition classed anew, one item's changes: views/profile_changes.py); and its vaccinations on a
+sheet to print, for the patient and their relatives.
 
 Everyone reads through `reading.open_dossier(action="read_profile")`, so a professional's read is logged
 before the page is sent and shows only what their `Visibility` admits. The patient and a managing caregiver
@@ -9,6 +10,7 @@ inside the chained transaction that holds the dossier's lock (as for a document,
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from litestar import Request, get
@@ -36,7 +38,7 @@ from ..profile.seen import seen_in_part, sees_kind
 from ..profile.wording import in_reading_order, name
 from ..profile.kinds import (DONATION, KINDS, MEASURES, NATURES, ONE_AT_A_TIME, ORDER, PERSONAL, SEVERITIES,
                              measure_names, offered)
-from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations
+from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations, unrecognised
 from ..access.reading import HOLDERS, DossierView, open_dossier
 from ..templating import PARIS
 
@@ -101,13 +103,15 @@ async def profile_context(request: Request, db: AsyncSession, dossier_id: str) -
         patient = view.patient
         # A pregnancy in progress holds back what waits for the birth, and brings its own dose (profile/vaccines.py).
         pregnancy = current(profile.by_kind.get("pregnancy", []))
+        vaccinations = profile.by_kind.get("vaccination", [])
         context |= {"vaccines_due": due_vaccinations(birth_date=patient.birth_date, sex=patient.sex,
-                                                     vaccinations=profile.by_kind.get("vaccination", []),
+                                                     vaccinations=vaccinations,
                                                      today=now.astimezone(PARIS).date(), pregnancy=pregnancy),
                     "pregnancy": pregnancy, "calendar_year": CALENDAR_YEAR, "calendar_source": CALENDAR_SOURCE}
-        if context["vaccines_due"]:  # what the calendar cannot read: the dossier's vaccination documents
+        if context["vaccines_due"]:  # what the calendar cannot read: the dossier's vaccination documents, and names
             context["vaccination_documents"] = await count_documents(db, dossier_id=dossier_id, visible=view.visible,
                                                                      category="vaccination")
+            context["vaccines_unread"] = unrecognised(vaccinations)
     else:
         context["identity"] = identity_of(view.patient, today=paris_today())
     return context
@@ -158,19 +162,21 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
 
 
 def declared_by(*, items: list[ProfileItem], authors: dict[str, Professional], adders: dict[str, Adder],
-                account: Account) -> dict[str, str]:
+                account: Account | None) -> dict[str, str]:
     """Who declared each item, as the reader is told before the day it was: "vous", "Dr Claire Bernard", "Nathalie
     Roche, pharmacienne," (the incise closed), "Camille Martin", a relative as one, whom no one takes for the patient
-    ("Paul Martin (proche)", as for a document); `adders`: authors.adders_of."""
+    ("Paul Martin (proche)", as for a document); `adders`: authors.adders_of. Without `account`, as a sheet tells
+    whoever reads it: by name, never "vous"."""
     labels = {}
     for item in items:
         adder = adders.get(item.id)
         if item.author_professional_id:
             author = authors.get(item.author_professional_id)
-            label = (_("vous") if item.author_professional_id == account.professional_id
-                     else author_title(author, mid_sentence=True) if author else _("un professionnel"))
+            label = (_("vous") if account and item.author_professional_id == account.professional_id
+                     else author_title(author, mid_sentence=account is not None) if author
+                     else _("un professionnel"))
         elif adder is not None:
-            label = _("vous") if adder.account_id and adder.account_id == account.id else \
+            label = _("vous") if account and adder.account_id and adder.account_id == account.id else \
                 adder.name if adder.is_patient else _(RELATIVE, name=adder.name)
         else:
             label = _("le patient")
@@ -187,4 +193,27 @@ async def linked_documents(db: AsyncSession, view: DossierView, items: list[Prof
     return {d.id: d for d in found.all() if view.visible.admits(document_facts(d))}
 
 
-routes = [my_profile, profile_page]
+@get("/dossiers/{dossier_id:str}/profil/vaccinations/imprimer", guards=[logged_in])
+async def vaccinations_print(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    """The vaccinations of the profile on a sheet of their own, oldest first, for the patient or a relative to print
+    or keep as a PDF: what a crèche, a school or a holiday camp asks a parent for, without the rest of the dossier
+    (the copy's summary holds it all, the INS too). A professional prints from their own software, as for the list
+    of documents (views/timeline.py)."""
+    account = request.user.account
+    view = await open_dossier(db, account=account, dossier_id=dossier_id, action=None)
+    if view.right not in HOLDERS:
+        raise NotFoundException()
+    profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
+    items = sorted(profile.by_kind.get("vaccination", []), key=lambda i: (i.started_on or date.min, i.created_at))
+    adders = await adders_of(db, [i for i in items if not i.author_professional_id])
+    now = utcnow()
+    return Template("vaccinations_print.html", context={
+        "view": view, "patient": view.patient, "items": items, "now": now,
+        "patient_name": f"{view.patient.given_name} {view.patient.family_name}",
+        "declared": declared_by(items=items, authors=profile.authors, adders=adders, account=None),
+        # On screen, the menu stays in the dossier printed (base.html), as on the list of documents to print.
+        "band": await band_of(db, dossier=view.dossier, account=account, now=now, manages=view.can_manage),
+    })
+
+
+routes = [my_profile, profile_page, vaccinations_print]

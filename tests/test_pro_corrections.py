@@ -90,7 +90,7 @@ async def test_the_author_corrects_a_title_and_a_date_and_every_reader_sees_the_
     assert new.author_professional_id == pro.professional.id and old.title == "Compte rnedu de séance"
     *_, event = await events(db, patient.dossier, "add_document")
     assert (event.document_id, event.document_title, event.actor_rpps, event.right, event.detail) == (
-        new.id, "Compte rendu de séance", pro.rpps, "grant", "")
+        new.id, "Compte rendu de séance", pro.rpps, "grant", "nouvelle version, qui remplace la précédente")
     told = (await db.exec(select(Notification).where(Notification.event_id == event.id))).all()
     assert len(told) == 1
 

@@ -10,6 +10,7 @@ from ..dossiers import erase_document
 from ..files import blobs
 from ..files.store import Storage
 from ..models import Document, utcnow
+from ..professionals.versions import gave_back
 
 MAX_VERSIONS = 50  # a document's versions followed back at most: a chain longer than that is no correction's
 
@@ -28,9 +29,10 @@ async def set_hidden(session: AsyncSession, *, document: Document, hidden: bool,
 
 
 async def versions(session: AsyncSession, document: Document) -> list[Document]:
-    """The document read again (in the caller's chained transaction) and each version it replaces, newest first."""
+    """The document read again (in the caller's chained transaction) and each version it replaces, newest first. A
+    correction withdrawn while the latest gave back the version it replaced, which is no longer its (gave_back)."""
     found = [await session.get(Document, document.id, populate_existing=True)]
-    while found[-1].replaces_id and len(found) < MAX_VERSIONS:
+    while found[-1].replaces_id and not gave_back(found[-1]) and len(found) < MAX_VERSIONS:
         earlier = await session.get(Document, found[-1].replaces_id, populate_existing=True)
         if earlier is None or earlier.dossier_id != document.dossier_id:
             break

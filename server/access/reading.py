@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..notifications import notify
 from ..professionals import visits
+from ..professionals.versions import replacing
 
 
 HOLDERS = (Right.PATIENT, Right.CAREGIVER)  # those the dossier belongs to, or who help with it
@@ -272,7 +273,7 @@ async def readable_versions(session: AsyncSession, *, account: Account, dossier:
                             document: Document) -> tuple[Document | None, Document | None]:
     """The version `document` replaces and the one that replaced it (FHIR relatesTo), each where this account may
     read it now, by the rule (asked as `open_document` asks it, and logged by none: a link, not a read)."""
-    later_id = (await session.exec(select(Document.id).where(Document.replaces_id == document.id))).first() \
+    later_id = (await session.exec(select(Document.id).where(replacing(document.id)))).first() \
         if document.superseded_at is not None else None
     found = []
     for version_id in (document.replaces_id, later_id):

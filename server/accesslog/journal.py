@@ -25,7 +25,8 @@ from ..professionals.professions import profession_label
 from ..templating import de
 from .details import GUILLEMETS, stored
 from .phrases import (
-    DECLARED_NAME, DECLARED_SUFFIX, GENERIC, IN_PERSON, IN_PERSON_YOURS, NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase,
+    DECLARED_NAME, DECLARED_SUFFIX, GENERIC, IN_PERSON, IN_PERSON_YOURS, NEW_VERSION, NO_MEDECIN_TRAITANT, PHRASES,
+    REDEEMED, VIA_SOFTWARE, Phrase,
 )
 from .right_words import RightWords, said
 
@@ -254,9 +255,13 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
     if event.actor_kind == "professional" and not phrase.says_right:
         right = right_clause(event, words=words, today=today)
     when = when_fr(event.at, today=today, with_date=with_date)
-    via = via_software(words.detail) if words.detail.startswith(VIA_SOFTWARE) else ""
+    detail, corrected = words.detail, ""
+    if event.action == "add_document" and detail.partition("\n")[0] == NEW_VERSION:
+        detail, corrected = detail.partition("\n")[2], _(" : une nouvelle version, qui remplace la précédente")
+    via = via_software(detail) if detail.startswith(VIA_SOFTWARE) else ""
     text = i18n.translated(phrase.yours if vous else phrase.said) % _Fields(
-        event, viewer, words.detail, said_withdrawn(event, withdrawn), subject=subject, when=when, right=right) + via
+        event, viewer, detail, said_withdrawn(event, withdrawn), subject=subject, when=when, right=right) + via \
+        + corrected
     if i18n.current() == i18n.SOURCE:  # "de %(dossier)s" said of someone else's: "du dossier", not "de le dossier"
         text = _ELIDED.sub("d'", _CONTRACTED.sub(lambda m: {"de": "du", "à": "au"}[m[1]] + " dossier", text))
     # French typography's no-break spaces, here too: a line never ends on "(«" nor starts with "»" or ":".

@@ -43,6 +43,9 @@ def in_french(forms: tuple[str, str], count: int) -> str:
 
 
 VIA_SOFTWARE = "via le logiciel "  # an event's detail that starts so names the software that acted (server/fhir/)
+# A corrected version's arrival (professionals/uploads.py): its event's detail starts with this line, which the
+# sentence says (journal.sentence), so that the patient knows a result she had is corrected, not a new one.
+NEW_VERSION = "nouvelle version, qui remplace la précédente"
 READS = ("read_timeline", "search", "read_document", "download", "read_care", "read_profile", "shl_fetch",
          "read_own_documents", "open_to_add")
 RIGHTS_CHANGES = (

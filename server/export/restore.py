@@ -38,6 +38,7 @@ from ..fhir.resources import INS_SYSTEM, number_read_as_date
 from ..files.pages import Unrenderable, render_pdf
 from ..files.store import Storage
 from ..models import CATEGORIES, Document, Dossier, Patient, Professional, ProfileItem, utcnow
+from ..professionals.versions import gave_back
 from ..profile.ending import end_item
 from ..profile.items import add_item, set_item_hidden
 from ..reimbursements.history import kept_since
@@ -262,11 +263,16 @@ async def write_documents(session: AsyncSession, storage: Storage, archive: zipf
                                detail=", ".join([copy_of, *states]))
             made[planned.url] = document.id
         await session.flush()
-        for planned in documents:  # a version the copy says a newer one replaced is replaced here too
-            if planned.replaces in made:
-                later, earlier = [await session.get(Document, made[url]) for url in (planned.url, planned.replaces)]
-                later.replaces_id, earlier.superseded_at = earlier.id, later.created_at
-                session.add_all([later, earlier])
+        # A version the copy says a newer one replaced is replaced here too, unless that newer one is a correction
+        # withdrawn while the latest, which gave it back: the newest first, so that whether one was replaced is
+        # known before what it replaced is read.
+        linked = [[await session.get(Document, made[url]) for url in (planned.url, planned.replaces)]
+                  for planned in documents if planned.replaces in made]
+        for later, earlier in sorted(linked, key=lambda pair: pair[0].created_at, reverse=True):
+            later.replaces_id = earlier.id
+            if not gave_back(later):
+                earlier.superseded_at = later.created_at
+            session.add_all([later, earlier])
     except BaseException:
         await session.rollback()
         raise

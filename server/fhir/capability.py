@@ -22,7 +22,7 @@ RESOURCES = [
                       "Carnet ne sert pas de ressource Patient. patch : l'auteur seul retire son document (status "
                       "entered-in-error : son contenu est effacé). Un envoi remplace une version précédente de "
                       "l'expéditeur par relatesTo (code replaces, cible DocumentReference/<id>) : elle devient "
-                      "superseded.",
+                      "superseded, et de nouveau current si la version qui la remplace est retirée.",
      "searchParam": [{"name": n, "type": t, "documentation": d} for n, t, d in SEARCH_PARAMS]},
     {"type": "Binary", "interaction": [{"code": "read"}],
      "documentation": "Les octets du document (ITI-68), vérifiés contre leur SHA-256 (en-tête Repr-Digest)."},

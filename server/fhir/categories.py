@@ -66,10 +66,10 @@ CATEGORIES_OF_CLASS = {code: tuple(category for category, (_, classes, _) in CAT
 
 
 def category_of(system: str | None, code: str) -> str | None:
-    """The Carnet category a coding names: Carnet's own code, or a LOINC type."""
+    """The Carnet category a coding names: Carnet's own code, or a LOINC type (LOINC under any of its names)."""
     if system in (None, CATEGORY_SYSTEM) and code in CATEGORIES:
         return code
-    if system in (None, LOINC):
+    if system in (None, *LOINC_SYSTEMS):
         return CATEGORY_OF_TYPE.get(code)
     return None
 

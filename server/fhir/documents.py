@@ -33,6 +33,7 @@ from ..listing import ordered_documents, selection
 from ..models import Document, Dossier, Patient, Professional, paris_today
 from ..professionals.own_documents import own_documents
 from ..professionals.uploads import IdentifierReused, add_professional_documents
+from ..professionals.versions import given_back
 from ..professionals.withdrawal import NotAuthor, withdraw_document
 from ..access.reading import PHANTOM, log_document_read, open_dossier, open_document, readable_versions
 from ..access.rule import Visibility
@@ -103,6 +104,7 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
     except InvalidInput as refused:  # a refusal of one document names its entry
         raise submission.refusal(refused.upload, FhirError(422, str(refused), code="processable")) from None
     entries = []
+    again = await given_back(session, [document for document, _ in filed])
     for kind, indexes in submission.entries:
         if kind == "List":
             # FHIR R4 requires Bundle.entry.response.status, and `location` "if the operation returns a location".
@@ -124,7 +126,7 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
         if document.deleted_at is None and not (kind == "Binary" and document.withdrawn_at is not None):
             response["location"] = f"{kind}/{document.id}"
             if kind == "DocumentReference":
-                response["etag"] = etag_of(document)
+                response["etag"] = etag_of(document, again.get(document.id))
         if kind == "DocumentReference":
             said = [("warning", "code-invalid", text) for text in submission.warnings[indexes[0]]]
             if not made:
@@ -237,8 +239,10 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     authors = {d.author_professional_id: await _author(session, d) for d in rows}
     added = await adders_of(session, rows[:query.count])
     replaced = await _seen_versions(session, rows[:query.count], visible)
+    again = await given_back(session, rows[:query.count])
     resources = [document_reference(d, patient=patient, author=authors[d.author_professional_id], base=base,
-                                    added_by=added.get(d.id), served=True, replaces=d.replaces_id in replaced)
+                                    added_by=added.get(d.id), served=True, replaces=d.replaces_id in replaced,
+                                    given_back=again.get(d.id))
                  for d in rows[:query.count]]
     here = f"{link}&_after={query.after}" if query.after else f"{link}&_page={query.page}" if query.page > 1 else link
     return searchset(resources, base=base, self_url=here,
@@ -268,8 +272,10 @@ async def read(session: AsyncSession, *, caller: Caller, document_id: str, base:
     patient = await session.get(Patient, dossier.patient_id)
     added = await adders_of(session, [document])
     earlier, _later = await readable_versions(session, account=caller.account, dossier=dossier, document=document)
+    again = await given_back(session, [document])
     return document_reference(document, patient=patient, author=await _author(session, document), base=base,
-                              added_by=added.get(document.id), served=True, replaces=earlier is not None)
+                              added_by=added.get(document.id), served=True, replaces=earlier is not None,
+                              given_back=again.get(document.id))
 
 
 async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str) -> tuple[Document, bytes]:
@@ -301,4 +307,6 @@ async def withdraw(session: AsyncSession, storage: Storage, *, caller: Caller, d
     except NotAuthor:
         raise FhirError(403, "Seul l'auteur d'un document peut le retirer ; le patient, lui, peut le masquer.") from None
     patient = await session.get(Patient, dossier.patient_id)
-    return document_reference(document, patient=patient, author=caller.professional, base=base, served=True)
+    again = await given_back(session, [document])
+    return document_reference(document, patient=patient, author=caller.professional, base=base, served=True,
+                              given_back=again.get(document.id))

@@ -20,7 +20,7 @@ from ..identifiers import is_valid_ins, normalize_ins
 from ..models import CATEGORIES, Document
 from ..templating import PARIS
 from .errors import FhirError
-from .categories import CATEGORIES_OF_CLASS, CATEGORY_SYSTEM, CLASS_SYSTEMS, categories_of, category_of
+from .categories import CATEGORIES_OF_CLASS, CATEGORY_SYSTEM, CLASS_SYSTEMS, LOINC_SYSTEMS, categories_of, category_of
 from .resources import CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM, SUPERSEDED, WITHDRAWN, split_token
 
 MAX_COUNT = 100
@@ -72,9 +72,12 @@ class Query:
 
 def type_clause(system: str | None, code: str) -> ColumnElement[bool]:
     """Documents of this type: as the sending software coded it (0029), or, for a document that came without one,
-    through its category's LOINC type. A document sent as "34117-2" is not found as its category's "11488-4"."""
+    through its category's LOINC type. A document sent as "34117-2" is not found as its category's "11488-4". LOINC
+    is one system under each of its names (its URL, its OID, the ANS's copy), as filing reads it."""
     sent = col(Document.type_code) == code  # exact, as a token is compared (FHIR codes are case-sensitive)
-    if system is not None:
+    if system in LOINC_SYSTEMS:
+        sent = and_(sent, col(Document.type_system).in_(LOINC_SYSTEMS))
+    elif system is not None:
         sent = and_(sent, col(Document.type_system) == system)
     category = category_of(system, code)
     return or_(sent, and_(col(Document.type_code) == "", col(Document.category) == category)) if category else sent

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from ..models import CATEGORIES, Document, Patient, Professional
 from ..authors import Adder, adder_label
 from ..dossiers import author_title
+from ..professionals.versions import GivenBack
 from .categories import CATEGORY_SYSTEM, LOINC, TYPES, class_coding
 from .identity import unqualified_ins
 
@@ -63,12 +64,15 @@ def security_meta(document: Document) -> dict | None:
     return {"security": [label]} if label else None
 
 
-def version_of(document: Document) -> str:
+def version_of(document: Document, given_back: GivenBack | None = None) -> str:
     """FHIR's `meta.versionId` of a document, which its ETag repeats: "1" as filed, one more for each change of its
     status, the changes a document's metadata goes through: replaced by a newer version (superseded), withdrawn by its
-    author. The patient's hiding is no new version: it sets `meta.security`, which FHIR changes without one
-    ($meta-add), labels being "used to apply access rules to existing resources"."""
-    return str(1 + (document.superseded_at is not None) + (document.withdrawn_at is not None))
+    author, current again when the correction that replaced it is withdrawn (`given_back`: replaced then current,
+    two each time, so that a version never repeats). The patient's hiding is no new version: it sets
+    `meta.security`, which FHIR changes without one ($meta-add), labels being "used to apply access rules to existing
+    resources"."""
+    again = 2 * given_back.times if given_back else 0
+    return str(1 + (document.superseded_at is not None) + (document.withdrawn_at is not None) + again)
 
 
 def status_of(document: Document) -> str:
@@ -76,16 +80,18 @@ def status_of(document: Document) -> str:
     return WITHDRAWN if document.withdrawn_at else SUPERSEDED if document.superseded_at else CURRENT
 
 
-def etag_of(document: Document) -> str:
-    return f'W/"{version_of(document)}"'
+def etag_of(document: Document, given_back: GivenBack | None = None) -> str:
+    return f'W/"{version_of(document, given_back)}"'
 
 
 def document_reference(document: Document, *, patient: Patient, author: Professional | None, base: str,
-                       added_by: Adder | None = None, served: bool = False, replaces: bool = False) -> DocumentReference:
+                       added_by: Adder | None = None, served: bool = False, replaces: bool = False,
+                       given_back: GivenBack | None = None) -> DocumentReference:
     """What a reader's software sees of a document it may read (the author and the médecin traitant see hidden ones);
     one its author withdrew, as it is now: its status, who added it and when, no content (erased: no title, no
     attachment to fetch). `replaces`: it says which version it replaces (`relatesTo`), one this reader may read.
-    `added_by`: the patient or the relative who added a document no professional wrote (authors.py). `served`: as the
+    `added_by`: the patient or the relative who added a document no professional wrote (authors.py). `given_back`: its
+    corrections withdrawn while the latest (professionals/versions.py), which its version counts. `served`: as the
     API answers it, with its version, and the patient named by an identifier alone, as PDSm allows ("via le champ
     identifier"): the API serves no Patient resource, so a reference would lead nowhere; her INS, not qualified, under
     Carnet's own system (fhir/identity.py). Otherwise the patient is `Patient/<id>`,
@@ -107,8 +113,9 @@ def document_reference(document: Document, *, patient: Patient, author: Professi
         author_ref = {"display": document.source or "Carnet"}
     meta = security_meta(document)
     if served:
-        changed = max(filter(None, (document.withdrawn_at, document.superseded_at)), default=document.created_at)
-        meta = (meta or {}) | {"versionId": version_of(document), "lastUpdated": fhir_instant(changed)}
+        changed = max(filter(None, (document.withdrawn_at, document.superseded_at, given_back and given_back.last)),
+                      default=document.created_at)
+        meta = (meta or {}) | {"versionId": version_of(document, given_back), "lastUpdated": fhir_instant(changed)}
     attachment = {"contentType": document.mime_type}
     if not document.withdrawn_at:  # `creation`: the act's day (no hour is known, none is made up)
         attachment |= {"url": f"{base}/fhir/Binary/{document.id}", "size": document.size, "title": document.filename,

@@ -17,6 +17,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..accesslog.phrases import NEW_VERSION
 from ..access.rule import Right, access_ended, dossier_right
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document
 from ..caregivers.dossiers import is_minor
@@ -283,6 +284,8 @@ async def add_professional_documents(
                 earlier.superseded_at = utcnow()
                 session.add(earlier)
             detail = "réservé au patient, sans ses représentants légaux" if document.hidden_from_representatives else via
+            if earlier is not None:
+                detail = f"{NEW_VERSION}\n{detail}" if detail else NEW_VERSION
             event = await audit.append(session, dossier_id=dossier.id, action="add_document", actor=actor,
                                        right=right.value, document=document, detail=detail)
             if upload.hidden and not document.hidden:

@@ -3,9 +3,12 @@ applies it): the version it replaces, checked, becomes "superseded", still reada
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from sqlalchemy import ColumnElement, and_, or_
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..dossiers import InvalidInput
@@ -61,7 +64,7 @@ async def _replaceable(session: AsyncSession, *, dossier_id: str, author: Profes
                              "(entered-in-error) : il n'y a plus rien à remplacer. Envoyez le document sans "
                              "relatesTo.")
     if earlier.superseded_at is not None:
-        later = (await session.exec(select(Document.id).where(Document.replaces_id == earlier.id))).first()
+        later = (await session.exec(select(Document.id).where(replacing(earlier.id)))).first()
         raise NotReplaceable(f"La version DocumentReference/{earlier.id} est déjà remplacée (superseded) par "
                              f"DocumentReference/{later} : remplacez la plus récente.")
     if earlier.category != upload.category:
@@ -70,3 +73,37 @@ async def _replaceable(session: AsyncSession, *, dossier_id: str, author: Profes
                              "\u00a0» : une nouvelle version garde la catégorie de la précédente, qui décide qui "
                              "la lit. Envoyez-le sans relatesTo, et retirez l'ancien si besoin.")
     return earlier
+
+
+def gave_back(document: Document) -> bool:
+    """Whether this document is a withdrawn correction that gave back the version it names (withdrawal.give_back):
+    withdrawn while the latest. Replacing a withdrawn version is refused, so one withdrawn and not superseded was."""
+    return document.withdrawn_at is not None and document.superseded_at is None
+
+
+def replacing(earlier_id: str) -> ColumnElement[bool]:
+    """The documents that replace `earlier_id` now: its one later version, not a withdrawn correction that gave it
+    back."""
+    return and_(col(Document.replaces_id) == earlier_id,
+                or_(col(Document.withdrawn_at).is_(None), col(Document.superseded_at).is_not(None)))
+
+
+@dataclass(frozen=True)
+class GivenBack:
+    """A version given back by corrections withdrawn while the latest: how many times, and when last."""
+    times: int
+    last: datetime
+
+
+async def given_back(session: AsyncSession, documents: list[Document]) -> dict[str, GivenBack]:
+    """Each of these documents that a withdrawn correction gave back, by id: two changes of its status each time
+    (replaced, then current again), which its FHIR version counts."""
+    ids = [d.id for d in documents]
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Document.replaces_id, func.count(), func.max(Document.withdrawn_at))
+        .where(col(Document.replaces_id).in_(ids), col(Document.withdrawn_at).is_not(None),
+               col(Document.superseded_at).is_(None))
+        .group_by(Document.replaces_id))
+    return {earlier: GivenBack(times, last) for earlier, times, last in rows.all()}

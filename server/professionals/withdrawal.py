@@ -13,6 +13,7 @@ from ..files import blobs
 from ..files.store import Storage
 from ..models import Account, Document, Dossier, Professional, utcnow
 from ..notifications import notify
+from .versions import gave_back
 
 
 class NotAuthor(Exception):
@@ -26,7 +27,8 @@ async def withdraw_document(session: AsyncSession, *, account: Account, document
     title, file, text, pages, words), so that no one reads it any more, whoever they are; its row stays, the line that
     tells the patient a document added by its author was withdrawn. The withdrawal is in the log, committed with it,
     before anyone is answered, and named by no title (the event is written once the row is emptied); the patient is
-    told of it as of an arrival, whose news, which quoted the title, is taken back (notify.py). Its files are released
+    told of it as of an arrival, whose news, which quoted the title, is taken back (notify.py). A correction withdrawn
+    gives back the version it replaced (`give_back`). Its files are released
     after the commit, given `storage` (otherwise by housekeeping). Withdrawn already, nothing changes.
     NotFoundException for whoever may not read it, exactly as for a missing one; NotAuthor for a reader who did not
     write it. `via` names the software, in the log.
@@ -44,6 +46,7 @@ async def withdraw_document(session: AsyncSession, *, account: Account, document
     if document.withdrawn_at is None:
         document.withdrawn_at = utcnow()
         keys = await erase_document(session, document)
+        await give_back(session, document)
         await notify.take_back_arrival(session, dossier_id=dossier.id, document_id=document.id)
         professional = await session.get(Professional, account.professional_id)
         event = await audit.append(session, dossier_id=dossier.id, action="withdraw_document",
@@ -58,3 +61,19 @@ async def withdraw_document(session: AsyncSession, *, account: Account, document
     if storage is not None and keys:
         await blobs.release(session, storage, keys)
     return document, dossier
+
+
+async def give_back(session: AsyncSession, document: Document) -> None:
+    """The version a withdrawn correction replaced is the latest again: "this version should not be in the dossier"
+    leaves the one before it, which would otherwise stay superseded by an emptied line, out of the timeline and
+    search, and which its author could correct no more (versions.py). It is current again, as it was before the
+    correction, and may be corrected anew; the withdrawn line keeps its `replaces_id`, a link to it, no longer a
+    version of it (versions.gave_back). A correction withdrawn once a newer one replaced it gives nothing back: the
+    newest is the latest. A version given back that was withdrawn itself gives back the one before it, in turn."""
+    while document.replaces_id and gave_back(document):
+        earlier = await session.get(Document, document.replaces_id, populate_existing=True)
+        if earlier is None or earlier.superseded_at is None or earlier.deleted_at is not None:
+            return
+        earlier.superseded_at = None
+        session.add(earlier)
+        document = earlier

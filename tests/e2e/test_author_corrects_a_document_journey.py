@@ -89,8 +89,9 @@ def test_the_author_corrects_a_title_and_a_date_and_the_patient_reads_the_new_ve
     expect(page.locator("#timeline-results")).not_to_contain_text(TYPO)
 
     page.goto(f"/dossiers/{patient.dossier_id}/historique")
-    expect(page.locator("li.log-line").filter(has_text=f"a ajouté «\u00a0{TITLE}\u00a0»").first).to_contain_text(
-        "Claire Bernard, médecin")
+    added = page.locator("li.log-line").filter(has_text=f"a ajouté «\u00a0{TITLE}\u00a0»").first
+    expect(added).to_contain_text("Claire Bernard, médecin")
+    expect(added).to_contain_text("une nouvelle version, qui remplace la précédente")  # a correction, said so
 
 
 def test_without_javascript_a_nurse_corrects_her_typed_note(browser, server, another_phone, seed, seed_professional,

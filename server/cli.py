@@ -51,10 +51,15 @@ def serve(host: str, port: int, workers: int) -> None:
     settings = cli_support.settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
-    async def nothing(_session):
-        return None
+    async def keys(session):
+        # Here, before any worker: a key missing or wrong is said in one line, not in each worker's traceback.
+        from .notifications.webpush import load_vapid
+        from .tlog.signing import log_signer
 
-    asyncio.run(cli_support.with_db(settings, nothing))
+        await log_signer(session, settings)
+        load_vapid(settings)
+
+    asyncio.run(cli_support.with_db(settings, keys))
     click.echo(f"Carnet sur {settings.origin} (écoute {host}:{port}, environnement {settings.env})")
     from .serving import ServerConfig
 
@@ -250,7 +255,7 @@ def verify() -> None:
     if not breaks:
         click.echo(f"{count} dossier(s) vérifié(s) : toutes les chaînes sont intactes.")
     click.echo("\n".join(tree.lines()))
-    if breaks or tree.problems:
+    if breaks or tree.failed:
         raise SystemExit(1)
 
 

@@ -97,6 +97,8 @@ class Carnet(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except SettingsError as error:  # a key file or variable the command needed, found wrong
+            raise click.ClickException(str(error)) from None
         except (DBAPIError, InterfaceError) as error:
             # Its text may carry a statement's values (health data): only its kind.
             raise click.ClickException(

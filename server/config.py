@@ -94,6 +94,7 @@ class Settings:
                 if not value:
                     raise SettingsError(f"{name} must be set in production: patients are told who holds their data "
                                         "and whom to ask about it (GDPR art. 13; README's configuration table)")
+        self.check_database_url()
         if self.vapid_subject and not self.vapid_subject.startswith(("mailto:", "https://")):
             raise SettingsError("CARNET_VAPID_SUBJECT must be a mailto: or https:// URI")
         if self.journal_interval != 0 and not 0.05 <= self.journal_interval <= 5:
@@ -122,6 +123,20 @@ class Settings:
         if not 0 <= self.journal_witnesses_required <= len(self.journal_witnesses):
             raise SettingsError("CARNET_JOURNAL_WITNESSES_REQUIRED must be 0 to the number of CARNET_JOURNAL_WITNESSES")
 
+    def check_database_url(self) -> None:
+        """A URL SQLAlchemy cannot read, or of a driver Carnet does not run on, was its traceback; never said with the
+        URL, whose password it would print."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            driver = make_url(self.database_url).drivername
+        except (ArgumentError, ValueError):
+            raise SettingsError("DATABASE_URL is not a database URL: sqlite+aiosqlite:///path or "
+                                "postgresql+asyncpg://user:password@host[:port]/database (a password with / @ : # in "
+                                "it written %2F %40 %3A %23)") from None
+        if driver not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise SettingsError(f"DATABASE_URL must be sqlite+aiosqlite:///… or postgresql+asyncpg://…, not {driver}://…")
 
     def check_proxies(self) -> None:
         for entry in self.trusted_proxies.split(","):
@@ -151,10 +166,25 @@ def number(env: Mapping[str, str], name: str, default: str, kind: type[int] | ty
         raise SettingsError(f"{name} must be {what}, not {value!r}") from None
 
 
+def checked_origin(value: str) -> str:
+    """CARNET_ORIGIN, the scheme, host and port browsers send as Origin: anything else was a traceback (a bracket left
+    open, a port that is no number) or an error about CARNET_RP_ID, which the operator had not set (no scheme)."""
+    try:
+        parts = urlsplit(value)
+        well_formed = (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0  # port: a number
+                       and not (parts.path or parts.query or parts.fragment))
+    except ValueError:
+        well_formed = False
+    if not well_formed:
+        raise SettingsError(f"CARNET_ORIGIN must be the site's address, http(s)://host[:port] and nothing after it, "
+                            f"not {value!r}")
+    return value
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("CARNET_DATA_DIR", "data")).resolve()
-    origin = env.get("CARNET_ORIGIN", "http://localhost:8000").rstrip("/")
+    origin = checked_origin(env.get("CARNET_ORIGIN", "http://localhost:8000").rstrip("/"))
     settings = Settings(
         env=env.get("CARNET_ENV", "development"),
         data_dir=data_dir,

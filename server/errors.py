@@ -26,7 +26,7 @@ from .caregivers.dossiers import Band
 from .db_errors import Busy, is_busy, is_unreachable
 from .fhir.capability import unsupported
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response, size_limit
-from .files.store import StorageUnavailable
+from .files.store import IntegrityError as DamagedFile, MissingFile, StorageUnavailable
 from .i18n import N_, _
 from .templating import de
 from .text_input import encoded_control
@@ -277,6 +277,16 @@ def on_storage_unavailable(request: Request, exc: Exception) -> Response:
                                            "enregistré. Réessayez dans quelques minutes."))
 
 
+def on_unreadable_file(request: Request, exc: Exception) -> Response:
+    # A document's file missing or unlike its hash, which only a backup brings back: was a 500 "réessayez dans un
+    # instant" (the API) or "Page introuvable" (the web), and nothing in the log for the operator. The request's path
+    # names the document; the file's key and place are for `carnet files check` to say.
+    log.error("document file %s on %s %s: `carnet files check` names it; restore it from a backup",
+              "missing" if isinstance(exc, MissingFile) else "damaged", request.method, request.url.path)
+    return error_response(request, 503, N_("Ce document ne peut pas être lu pour le moment. "
+                                           "Réessayez dans quelques minutes."))
+
+
 def on_database_error(request: Request, exc: DBAPIError) -> Response:
     # The database's lock not had in time (a burst of writers): the transaction was rolled back whole, so the
     # person is asked to try again, never shown a failure. Only the kind is logged: a statement's values may be
@@ -328,6 +338,8 @@ exception_handlers = {
     ChainBusy: on_chain_busy,
     Busy: on_busy,
     StorageUnavailable: on_storage_unavailable,
+    MissingFile: on_unreadable_file,
+    DamagedFile: on_unreadable_file,
     DBAPIError: on_database_error,
     ConnectionError: on_connection_error,
     socket.gaierror: on_connection_error,  # the database's host name not found

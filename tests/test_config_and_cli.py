@@ -55,6 +55,15 @@ def test_an_unknown_environment_name_is_refused(tmp_path):
     # README's generator put as is in a systemd unit, which runs no command: the secret would be this public text.
     ("CARNET_SECRET", "$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')", "shell command"),
     ("CARNET_TRUSTED_PROXIES", "10.0.0.5, proxy.internal", "'proxy.internal' is not an IP address or network"),
+    # An operator's probe: each of these was a Python traceback, or an error about CARNET_RP_ID, never set.
+    ("DATABASE_URL", "postgres://carnet:s3cr3t@db.internal/carnet",
+     "DATABASE_URL must be sqlite+aiosqlite:///… or postgresql+asyncpg://…, not postgres://…"),
+    ("DATABASE_URL", "sqlite:////var/lib/carnet/carnet.sqlite3", "not sqlite://…"),
+    ("DATABASE_URL", "/var/lib/carnet/carnet.sqlite3", "DATABASE_URL is not a database URL: sqlite+aiosqlite:///path"),
+    ("DATABASE_URL", "postgresql+asyncpg://carnet:s3cr3t@db.internal:port/carnet", "DATABASE_URL is not a database URL"),
+    ("CARNET_ORIGIN", "http://[::1", "CARNET_ORIGIN must be the site's address, http(s)://host[:port]"),
+    ("CARNET_ORIGIN", "carnet.example.fr:443", "not 'carnet.example.fr:443'"),
+    ("CARNET_ORIGIN", "https://carnet.example.fr/carnet", "and nothing after it"),
 ])
 def test_a_setting_a_unit_file_got_wrong_is_named(tmp_path, name, value, said):
     """An operator's probe: a typo in a number was a Python traceback, a session of 0 minutes started a server no one
@@ -63,6 +72,7 @@ def test_a_setting_a_unit_file_got_wrong_is_named(tmp_path, name, value, said):
     result = subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "migrate"],
                             capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert "s3cr3t" not in result.stderr  # a database URL's password
 
 
 def test_attempts_are_counted_for_the_client_a_trusted_proxy_names(tmp_path):
@@ -157,7 +167,7 @@ def test_the_commands_say_an_operators_mistake_in_french_never_with_a_traceback(
         ("postgresql+asyncpg://carnet:secret@nohost.invalid/carnet", tmp_path, "",
          "Erreur : Erreur du système : nom d'hôte inconnu. La base de données ne répond pas : vérifiez DATABASE_URL"),
         ("mysql://carnet@localhost/carnet", tmp_path, "",
-         "DATABASE_URL prend sqlite+aiosqlite:///… ou postgresql+asyncpg://…"),
+         "DATABASE_URL must be sqlite+aiosqlite:///… or postgresql+asyncpg://…, not mysql://…"),
         # Each cause said as what it is (the review's note: every system error named DATABASE_URL, a guess).
         ("", tmp_path / "a-file" / "data", "",
          f"Erreur du système : un élément du chemin n'est pas un dossier ({tmp_path / 'a-file' / 'data'}). Vérifiez "

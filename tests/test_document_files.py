@@ -6,6 +6,7 @@ import errno
 import hashlib
 import html
 import io
+import logging
 import os
 import re
 import subprocess
@@ -510,6 +511,29 @@ async def test_a_page_image_or_file_that_cannot_be_read_answers_the_french_503(c
         response = await client.get(url)
         assert response.status_code == 503, url
         assert NOT_READABLE in said(response) and str(root) not in said(response)
+
+
+async def test_a_file_a_restore_lost_or_damaged_is_said_to_the_reader_and_logged_for_the_operator(
+        client, db, app, patient, caplog):
+    """An operator's probe: a backup restored without one of its files answered "Page introuvable" for a document the
+    timeline lists, and logged nothing but the request: no one knew to restore it."""
+    lost = await add_text_document(db, app, patient.dossier, title="Compte rendu de coloscopie")
+    damaged = await add_text_document(db, app, patient.dossier, title="Lettre du cardiologue")
+    path_of(app.state.storage, lost.storage_key).unlink()
+    path_of(app.state.storage, damaged.storage_key).write_bytes(b"something else entirely")
+    await activate(client, patient)
+    errors_log = logging.getLogger("carnet.errors")  # Carnet's loggers do not propagate to caplog's (app.py)
+    errors_log.addHandler(caplog.handler)
+    try:
+        answers = [await client.get(f"/documents/{document.id}/fichier") for document in (lost, damaged)]
+    finally:
+        errors_log.removeHandler(caplog.handler)
+    for answer in answers:
+        assert answer.status_code == 503 and NOT_READABLE in said(answer)
+    # Once each, whether the record reached caplog through the handler added or through the root logger's.
+    logged = list(dict.fromkeys((r.created, r.getMessage()) for r in caplog.records if r.name == "carnet.errors"))
+    assert [message for _, message in logged] == [f"document file {what} on GET /documents/{document.id}/fichier: `carnet files check` names it; "
+                      "restore it from a backup" for what, document in (("missing", lost), ("damaged", damaged))]
 
 
 # --- deleting a document ---------------------------------------------------------------------

@@ -381,6 +381,19 @@ async def test_the_author_alone_withdraws_and_the_patient_sees_it_withdrawn(clie
                          (await phone.get("/historique")).text)
 
 
+async def test_a_binary_whose_file_a_restore_lost_is_a_503_outcome_not_a_500(client, db, patient, practice, app):
+    """An operator's probe: a document's file missing from the store (a backup restored without it) was an unhandled
+    FileNotFoundError, a 500 that asked to try again in a moment."""
+    pushed = as_bundle(await push(client, practice, provide_bundle(patient.patient.ins, title="CR",
+                                                                   data=report_pdf("Compte rendu"))))
+    document_id = pushed.entry[1].response.location.split("/")[1]
+    for path in [p for p in app.state.storage.root.rglob("*") if p.is_file()]:
+        path.unlink()
+    answer = await client.get(f"/fhir/Binary/{document_id}", headers={**practice.headers, "accept": "*/*"})
+    assert answer.status_code == 503, answer.text
+    assert as_outcome(answer).issue[0].diagnostics.startswith("Ce document ne peut pas être lu pour le moment.")
+
+
 async def test_a_binary_asked_for_as_fhir_json_is_its_bytes_in_base64_read_and_logged_as_the_download(
         client, db, patient, practice):
     pdf = report_pdf("Compte rendu")

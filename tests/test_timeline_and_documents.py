@@ -167,7 +167,9 @@ async def test_a_file_that_no_longer_matches_its_sha256_is_not_served(client, db
     path = app.state.storage.root / document.storage_key[:2] / document.storage_key
     path.write_bytes(b"altered")
     await activate(client, patient)
-    assert (await client.get(f"/documents/{document.id}/fichier")).status_code == 404
+    answer = await client.get(f"/documents/{document.id}/fichier")
+    # Said as unreadable (errors.on_unreadable_file), which only the document's readers reach: never its bytes.
+    assert answer.status_code == 503 and b"altered" not in answer.content
 
 
 async def test_another_patients_document_is_answered_exactly_like_a_missing_one(client, db, app, patient):

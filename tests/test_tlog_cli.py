@@ -2,7 +2,12 @@
 
 import asyncio
 import base64
+import contextlib
 import re
+import subprocess
+import sys
+
+import httpx
 
 from click.testing import CliRunner
 from sqlalchemy import text
@@ -20,6 +25,7 @@ from server.tlog.merkle import MemoryTree
 from server.tlog.signing import load_signer
 from server.tlog.verify import verify_tree
 from tests.conftest import ORIGIN
+from tests.live_server import free_port
 from tests.test_tlog_store import log
 
 TABLES = ("accessevent", "chainhead", "tlogleaf", "tlognode", "tlogcheckpoint")
@@ -57,6 +63,80 @@ def carnet(settings, *args):
     """The command line, in this process (a thread: it runs its own event loop), on the test's database."""
     env = {"CARNET_DATA_DIR": str(settings.data_dir), "DATABASE_URL": settings.database_url, "CARNET_ORIGIN": ORIGIN}
     return asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
+
+
+async def serve(settings, **environ: str) -> subprocess.CompletedProcess | None:
+    """`carnet serve` in a process of its own, on the test's database: what it said if it refused to start; None once
+    it answers (then stopped)."""
+    env = {"CARNET_DATA_DIR": str(settings.data_dir), "DATABASE_URL": settings.database_url, "CARNET_ORIGIN": ORIGIN,
+           "PATH": "/usr/bin:/bin", **environ}
+    port = free_port()
+    command = [sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            if process.poll() is not None:
+                out, err = process.communicate()
+                return subprocess.CompletedProcess(command, process.returncode, out, err)
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get(f"http://127.0.0.1:{port}/sante")).status_code == 200:
+                    break
+            await asyncio.sleep(0.1)
+    process.terminate()
+    process.communicate(timeout=10)
+    return None
+
+
+async def test_a_server_restored_without_the_log_s_key_refuses_to_sign_a_second_log(db, patient, settings):
+    """An operator's probe: a backup restored without journal/ started, made a new key under the log's name and signed
+    with it; every checkpoint before was then "not signed by the log's key", every patient's check failed for good."""
+    signer = load_signer(settings)
+    await log(db, patient.dossier.id, 3)
+    await integrate_now(db, signer=signer)
+    key = settings.data_dir / "journal" / "signing_key"
+    key.unlink()
+    refused = await serve(settings)
+    assert refused is not None and refused.returncode == 1, refused
+    assert f"{key} is missing and CARNET_JOURNAL_SIGNING_KEY is not set: restore journal/signing_key" in refused.stderr
+    assert "Traceback" not in refused.stderr and "Carnet sur" not in refused.stdout
+    assert not key.exists()
+    restored = await serve(settings, CARNET_JOURNAL_SIGNING_KEY=signer.key)  # the key given back, it starts
+    assert restored is None
+
+
+async def test_a_wrong_key_at_start_is_one_line_never_a_traceback(db, patient, settings):
+    """A key made for another origin (a restore onto another host name), or a key file that is not one, was said at
+    the bottom of each worker's 40-line traceback, after "Carnet sur …"."""
+    await integrate_now(db, signer=load_signer(settings))
+    for environ, said in (
+        ({"CARNET_ORIGIN": "http://localhost:8001"}, "journal/signing_key signs for the log 'localhost:8000/carnet-journal', but this "
+                                                    "site's log is 'localhost:8001/carnet-journal'"),
+        ({"CARNET_JOURNAL_SIGNING_KEY": "PRIVATE+KEY+nope"},
+         "CARNET_JOURNAL_SIGNING_KEY is not an Ed25519 signer key"),
+        ({"CARNET_VAPID_PRIVATE_KEY": "nope"}, "CARNET_VAPID_PRIVATE_KEY is not a P-256 private key"),
+    ):
+        refused = await serve(settings, **environ)
+        assert refused is not None and refused.returncode == 1, (environ, refused)
+        assert re.search(rf"^Erreur : .*{re.escape(said)}", refused.stderr, re.MULTILINE), refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert "Carnet sur" not in refused.stdout
+
+
+async def test_verify_without_the_log_s_key_says_so_and_not_that_the_history_was_rewritten(db, patient, settings):
+    """An operator's probe: a key of another CARNET_ORIGIN, or none, was reported as "l'historique a été modifié,
+    supprimé ou réécrit", a configuration mistake taken for tampering."""
+    await log(db, patient.dossier.id, 3)
+    await integrate_now(db, signer=load_signer(settings))
+    elsewhere = await asyncio.to_thread(CliRunner().invoke, main, ["audit", "verify"], env={
+        "CARNET_DATA_DIR": str(settings.data_dir), "DATABASE_URL": settings.database_url,
+        "CARNET_ORIGIN": "http://localhost:8001"})
+    (settings.data_dir / "journal" / "signing_key").unlink()
+    keyless = await carnet(settings, "audit", "verify")
+    for found, said in ((elsewhere, "signs for the log 'localhost:8000/carnet-journal'"),
+                        (keyless, "la clé du journal est introuvable")):
+        assert found.exit_code == 1, found.output
+        assert said in found.output and "Les points de contrôle signés n'ont pas été vérifiés" in found.output
+        assert "réécrit" not in found.output and "intacts :" not in found.output, found.output
 
 
 async def test_verify_passes_an_intact_log_then_finds_an_edit_the_rehashed_chain_hides(db, patient, settings):

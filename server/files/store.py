@@ -26,6 +26,10 @@ class IntegrityError(RuntimeError):
     """A stored file no longer matches the SHA-256 recorded when it was added."""
 
 
+class MissingFile(FileNotFoundError):
+    """A file the database names that the store does not hold: lost, or a restore's copy of `files/` without it."""
+
+
 class StorageUnavailable(RuntimeError):
     """The store cannot be written or read right now (disk full, read-only, I/O error)."""
 
@@ -113,7 +117,7 @@ class DiskStorage:
         try:
             data = self._path(key).read_bytes()
         except FileNotFoundError:
-            raise
+            raise MissingFile(key) from None
         except OSError as exc:
             raise StorageUnavailable(str(exc.strerror or exc)) from exc
         if hashlib.sha256(data).hexdigest() != sha256:

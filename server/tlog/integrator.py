@@ -44,7 +44,7 @@ from . import merkle, witnessing
 from .checkpoint import Checkpoint, sign_checkpoint
 from .keys import Signer
 from .leaf import SALT_SIZE, event_leaf_hash
-from .signing import load_signer
+from .signing import log_signer
 from .store import TlogCheckpoint, TlogLeaf, TlogNode, latest_size, read_nodes, reader
 
 log = logging.getLogger("carnet.journal")
@@ -240,7 +240,8 @@ async def run(app: Litestar) -> None:
 
 async def start(app: Litestar) -> None:
     """Load (at the first start: make) the log's key, which the views publish, and start integrating."""
-    app.state.journal_signer = load_signer(app.state.settings)
+    async with app.state.sessionmaker() as session:
+        app.state.journal_signer = await log_signer(session, app.state.settings)
     if app.state.settings.journal_interval:
         app.state.journal_integrator = asyncio.get_running_loop().create_task(run(app))
     await witnessing.start(app)  # the witnesses' cosignatures, in a task of their own: never in a round

@@ -5,16 +5,21 @@ database row (rows travel into every dump, backup and replica); several hosts th
 disk set the variable. The key is the log's identity: checkpoints it signed stay checkable only
 with it, so it is made once and kept. Its name is the log's origin (Settings.journal_origin),
 as C2SP tlog-checkpoint requires; `carnet` refuses a key made for another origin rather than
-start a second log under the first one's name.
+start a second log under the first one's name, and refuses to make a key for a log that has signed
+already (`log_signer`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from .. import keyfiles
 from ..config import Settings, SettingsError
 from .keys import MalformedKey, Signer, Verifier
+from .store import TlogCheckpoint
 
 
 def key_path(settings: Settings) -> Path:
@@ -40,6 +45,21 @@ def load_signer(settings: Settings, *, create: bool = True) -> Signer | None:
         raise SettingsError(f"{source} signs for the log {signer.name!r}, but this site's log is "
                             f"{settings.journal_origin!r} (from CARNET_ORIGIN): a log keeps its name")
     return signer
+
+
+async def log_signer(session: AsyncSession, settings: Settings) -> Signer:
+    """The signer a server starts with: made at the first start only. Once the database holds signed checkpoints, a
+    missing key is a restore without `journal/` or a host without the variable, and a new key under the same name
+    would sign a second log that every patient's phone and `carnet audit verify` take for a rewritten one."""
+    signer = load_signer(settings, create=False)
+    if signer is not None:  # the database is asked only when there is no key: a start while it is down still serves
+        return signer
+    if (await session.exec(select(TlogCheckpoint.size).limit(1))).first() is not None:
+        raise SettingsError(f"the database holds checkpoints the transparency log signed, but {key_path(settings)} "
+                            "is missing and CARNET_JOURNAL_SIGNING_KEY is not set: restore journal/signing_key from "
+                            "the backup this database comes from (README, Backups); a new key would make every "
+                            "check of the log fail")
+    return load_signer(settings)
 
 
 def load_verifier(settings: Settings) -> Verifier | None:

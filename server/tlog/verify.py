@@ -47,15 +47,26 @@ class TreeReport:
     witnessed: list[str] = field(default_factory=list)  # witnesses whose last cosigned checkpoint the tree extends
     unasked: list[str] = field(default_factory=list)  # witnesses that did not answer
     problems: list[str] = field(default_factory=list)
+    # Why the signed checkpoints could not be checked (no key, or a key of another origin): the site's configuration,
+    # which says nothing of the history, and which the report must not take for its rewriting.
+    unverified: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems or self.unverified)
 
     def lines(self) -> list[str]:
         shown = [f"Journal de transparence : {p}" for p in self.problems[:SHOWN]]
         if len(self.problems) > SHOWN:
             shown.append(f"Journal de transparence : … et {len(self.problems) - SHOWN} autre(s) anomalie(s).")
+        if self.unverified:
+            shown.append(f"Journal de transparence : {self.unverified}. Les points de contrôle signés n'ont pas été "
+                         "vérifiés : donnez la clé du journal de ce site (journal/signing_key ou "
+                         "CARNET_JOURNAL_SIGNING_KEY) et son adresse (CARNET_ORIGIN).")
         if self.problems:
             shown.append("Journal de transparence : la base ne dit plus ce que le journal a signé : l'historique a été "
                          "modifié, supprimé ou réécrit après son entrée au journal.")
-        else:
+        elif not self.unverified:
             shown.append(f"Journal de transparence : {self.size} entrée(s) et {self.checkpoints} point(s) de contrôle "
                          "signés, intacts : l'arbre que forment les événements est celui que le journal a signé.")
         if self.cosignatures or self.unchecked:
@@ -171,10 +182,10 @@ async def _check_checkpoints(session: AsyncSession, tree: merkle.MemoryTree, rep
     try:
         verifier = load_verifier(settings)
     except SettingsError as error:
-        report.problems.append(str(error))
+        report.unverified = str(error)
         return
     if verifier is None:
-        report.problems.append("la clé du journal est introuvable : les signatures ne peuvent pas être vérifiées")
+        report.unverified = "la clé du journal est introuvable"
         return
     previous = None
     for row in rows:

@@ -29,7 +29,6 @@ from .access import band, done
 from .forms import Form, text
 from ..files import screen
 from ..files.pages import pages_of, text_of
-from ..files.store import IntegrityError
 from ..listing import hidden_documents
 from ..profile.wording import name as item_name
 from ..profile.items import profile_of
@@ -41,10 +40,11 @@ INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
 
 
 def read_file(request: Request, key: str, sha256: str) -> bytes:
+    """A damaged or missing file is never served as if it were the document: it is said, and logged for the operator
+    (errors.on_unreadable_file)."""
     try:
         return request.app.state.storage.get(key, sha256=sha256)
-    except (IntegrityError, FileNotFoundError, KeyError):
-        # A damaged or missing file is never served as if it were the document.
+    except KeyError:
         raise NotFoundException() from None
 
 

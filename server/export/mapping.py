@@ -17,7 +17,7 @@ from ..fhir.ips import (EXPECTED_DELIVERY, IMMUNIZATION_SOURCE, ITEM_SYSTEM, KIN
                         OBSERVATION_CODES, PREGNANCY_STATUS, PROCEDURE_RECORDED, SEVERITY)
 from ..fhir.resources import CATEGORY_SYSTEM, IDNAT_PS_SYSTEM, LOINC, TYPES, WITHDRAWN
 from ..models import Professional
-from ..profile.items import ItemInput, check
+from ..profile.checks import ItemInput, check
 from ..profile.kinds import OLDEST
 from ..profile.pregnancy import last_period
 from ..text_input import clean, readable_length

@@ -17,7 +17,7 @@ from ..i18n import N_, _
 from ..i18n.formats import long_date
 from ..models import Dossier, Patient, ProfileItem
 from ..templating import quoted_fr
-from .items import not_before_birth
+from .checks import not_before_birth
 from .kinds import OLDEST
 from .pregnancy import last_period
 from .wording import summary

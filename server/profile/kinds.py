@@ -85,7 +85,7 @@ def states(code: str, *, by: str) -> bool:
 
 
 def possible(code: str, age: int, *, sex: str) -> bool:
-    """Whether a patient of this age and sex may have an item of this kind at all (what profile/items.py checks)."""
+    """Whether a patient of this age and sex may have an item of this kind at all (what profile/checks.py checks)."""
     return age >= MIN_AGE.get(code, 0) and SEX.get(code, sex) == sex
 
 

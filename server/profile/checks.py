@@ -1,0 +1,154 @@
+"""What a person types into a profile item, checked: its fields, or what is wrong with them, in the request's
+language (items.add_item saves what this lets through)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from ..dossiers import InvalidInput
+from ..i18n import _
+from ..i18n.formats import long_date, number
+from ..text_input import clean, readable_length
+from . import phones
+from .kinds import DONATION, KINDS, MEASURES, NATURES, OLDEST, SEVERITIES
+from .pregnancy import plausible
+
+DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")  # the form keeps what was typed to 250 characters
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    """A form's values, as typed; `check` turns them into an item's fields or says what is wrong."""
+
+    kind: str
+    label: str = ""
+    detail: str = ""
+    severity: str = ""
+    nature: str = ""
+    started_on: date | None = None
+    started_on_text: str = ""  # what was typed, to tell "empty" from "not a date"
+    value: str = ""
+    value2: str = ""
+    lot: str = ""
+    prescriber: str = ""
+    phone: str = ""
+    document_id: str = ""
+    expected_on: date | None = None  # a pregnancy's date prévue d'accouchement
+    expected_on_text: str = ""
+
+
+def _number(text: str, name: str, field: str) -> float:
+    """ASCII digits, a decimal comma or point, spaces between thousands: float() would also take "٣٤", "1e3",
+    "7_2" or "nan", none of which a person means as a measure."""
+    plain = text.replace("\u202f", "").replace(" ", "")
+    if not DECIMAL.fullmatch(plain):
+        raise InvalidInput(_("Indiquez %(name)s en chiffres (par exemple 72,5).", name=name), field)
+    return float(plain.replace(",", "."))
+
+
+def _text(value: str, name: str, field: str, limit: int, *, required: bool = False) -> str:
+    """`name`, in the request's language, as the messages say it: "les précisions"; `field`, as the form names it."""
+    value = clean(value)
+    if required and not readable_length(value):
+        raise InvalidInput(_("Indiquez %(name)s.", name=name), field)
+    if len(value) > limit:
+        capitalised = name[:1].upper() + name[1:]
+        raise InvalidInput(_("%(name)s : %(limit)d caractères au plus.", name=capitalised, limit=limit), field)
+    return value
+
+
+def not_before_birth(day: date, *, born: date | None, field: str) -> None:
+    """InvalidInput on `field` for a day before the patient's birth (`born`, None where it is not checked)."""
+    if born is not None and day < born:
+        raise InvalidInput(_("La date ne peut pas précéder la naissance (%(born)s).", born=long_date(born)), field)
+
+
+def check(data: ItemInput, *, today: date, born: date | None = None, from_copy: bool = False) -> dict:
+    """The fields of a new item of this kind; InvalidInput, in the request's language, for anything wrong
+    (`born`: the patient's birth date, before which nothing of theirs is dated; `from_copy`: an item read back from a
+    copy of the dossier, a pregnancy's expected date checked as it was when declared, not against today)."""
+    kind = KINDS.get(data.kind)
+    if kind is None:
+        raise InvalidInput(_("Choisissez le type d'information à ajouter."))
+    fields: dict = {"kind": kind.code}
+    if data.started_on_text and data.started_on is None:
+        raise InvalidInput(_("La date n'est pas valide (JJ/MM/AAAA)."), "started_on")
+    if data.started_on is not None and not OLDEST <= data.started_on <= today:
+        raise InvalidInput(_("La date ne peut pas être dans le futur, ni avant 1900."), "started_on")
+    if data.started_on is not None:
+        not_before_birth(data.started_on, born=born, field="started_on")
+    if kind.code == "measurement":
+        measure = MEASURES.get(data.label)
+        if measure is None:
+            raise InvalidInput(_("Choisissez la mesure : poids, taille, tension artérielle ou glycémie."), "label")
+        typed, typed2 = data.value, data.value2
+        if measure.second and not typed2.strip() and typed.count("/") == 1:  # "120/80", as a blood pressure is said
+            typed, typed2 = typed.split("/")
+        value = _number(typed, _("la valeur"), "value")
+        if not measure.low <= value <= measure.high:
+            raise InvalidInput(_("%(measure)s : une valeur entre %(low)s et %(high)s %(unit)s.",
+                                 measure=_(measure.label), low=number(measure.low), high=number(measure.high),
+                                 unit=measure.unit), "value")
+        fields |= {"label": measure.code, "value": value, "unit": measure.unit,
+                   "started_on": data.started_on or today}
+        if measure.second:
+            value2 = _number(typed2, _("la tension diastolique"), "value2")
+            if not 20 <= value2 < value:
+                raise InvalidInput(
+                    _("La tension diastolique (le second chiffre) doit être plus basse que la systolique."), "value2")
+            fields["value2"] = value2
+        elif data.value2:  # not dropped unread: whoever typed it meant something, maybe another measure
+            raise InvalidInput(_("%(measure)s : une seule valeur. Laissez vide le second chiffre, réservé à la "
+                                 "tension artérielle.", measure=_(measure.label)), "value2")
+        return fields
+    if kind.code == "pregnancy":
+        # A copy's date too: none before 1900 is a pregnancy's (nor has a last period nine months before it).
+        if (data.expected_on_text and data.expected_on is None) or (data.expected_on or OLDEST) < OLDEST:
+            raise InvalidInput(_("La date prévue d'accouchement n'est pas valide (JJ/MM/AAAA)."), "expected_on")
+        if data.expected_on is not None and not from_copy and not plausible(data.expected_on, today):
+            raise InvalidInput(_("La date prévue d'accouchement d'une grossesse en cours tombe dans les neuf mois et "
+                                 "demi à venir, ou depuis deux semaines au plus. Vérifiez-la."), "expected_on")
+        # No name to type: a pregnancy is said by its kind, in the reader's language (wording.py).
+        return fields | {"label": "", "expected_on": data.expected_on,
+                         "detail": _text(data.detail, _("les précisions"), "detail", 500)}
+    if kind.code == "organ_donation":
+        if data.label not in DONATION:
+            raise InvalidInput(_("Choisissez votre position sur le don d'organes."), "label")
+        return fields | {"label": data.label, "detail": _text(data.detail, _("les précisions"), "detail", 500)}
+    fields["label"] = _text(data.label, _(kind.named), "label", 200, required=True)
+    if "detail" in kind.fields:
+        fields["detail"] = _text(data.detail, _("les précisions"), "detail", 500)
+    if kind.code == "directive" and not fields["detail"] and not data.document_id:
+        # A title alone would tell a professional that directives exist, and nothing of where to find them.
+        raise InvalidInput(_("Indiquez où trouver ces directives, ou choisissez le document qui les contient."),
+                           "detail", "document_id")
+    if "severity" in kind.fields:
+        if data.severity and data.severity not in SEVERITIES:  # none: not known (the form's "Je ne sais pas")
+            raise InvalidInput(_("Choisissez la gravité : faible, modérée, sévère, ou « Je ne sais pas »."), "severity")
+        fields["severity"] = data.severity
+    if "nature" in kind.fields:
+        if data.nature not in NATURES:  # never guessed: a past illness or an operation is no current problem
+            raise InvalidInput(_("Indiquez s'il s'agit d'un problème de santé actuel, d'une maladie passée ou d'une "
+                                 "intervention."), "nature")
+        fields["nature"] = data.nature
+    if "started_on" in kind.fields:
+        if kind.code == "vaccination" and data.started_on is None:
+            raise InvalidInput(_("Indiquez la date de la vaccination (JJ/MM/AAAA)."), "started_on")
+        fields["started_on"] = data.started_on
+    if "lot" in kind.fields:
+        fields["lot"] = _text(data.lot, _("le numéro de lot"), "lot", 40)
+    if "prescriber" in kind.fields:
+        fields["prescriber"] = _text(data.prescriber, _("le prescripteur"), "prescriber", 200)
+    if "phone" in kind.fields:
+        phone = _text(data.phone, _("le téléphone"), "phone", 30, required=True)
+        if sum(c.isdigit() for c in phone) < 8 or any(c not in "0123456789 +.-()" for c in phone):
+            raise InvalidInput(_("Le numéro de téléphone n'est pas valide (par exemple 06 12 34 56 78)."), "phone")
+        dialled = phones.dialled(phone)
+        if dialled is None:
+            raise InvalidInput(_("Ce numéro de téléphone ne peut pas exister : vérifiez-le. Un numéro français a 10 "
+                                 "chiffres (par exemple 06 12 34 56 78) ; un numéro étranger commence par + et "
+                                 "l'indicatif du pays (par exemple +351 912 345 678)."), "phone")
+        fields["phone"] = phones.kept(dialled)
+    return fields

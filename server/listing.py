@@ -1,7 +1,7 @@
 """A dossier's documents as a reader sees them, a page at a time, asked of the database.
 
 The rule (access/rule.py) says, as a `Visibility`, which documents a reader sees; `visible_clause`
-turns it into SQL, so a page costs what it shows, however big the dossier has grown: an index
+(access/rule_sql.py) turns it into SQL, so a page costs what it shows, however big the dossier has grown: an index
 on (dossier, date, added, id) gives the newest first, and the next page starts after the last
 document shown (keyset), so documents added meanwhile never appear twice or push others out. A whole page at the
 address of a list loaded further shows it from the newest down through its last page (`loaded_documents`), at a
@@ -16,16 +16,17 @@ building and keying a statement cost SQLAlchemy three times what SQLite takes to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, false, func, not_, or_, true, tuple_, union_all
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, not_, or_, true, tuple_, union_all
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import search
 from .access.rule import Visibility
+from .access.rule_sql import reader_params, shape_of, visible_clause
 from .facts import document_facts
 from .models import CATEGORIES, Document
 
@@ -41,57 +42,6 @@ _KEY = (_COLUMNS.event_date, _COLUMNS.created_at, _COLUMNS.id)  # a document's p
 # before. Each index of a page carries the column, so a count still reads no row (migration 0052).
 _CURRENT = _COLUMNS.superseded_at.is_(None)
 NEWEST_FIRST = tuple(column.desc() for column in _KEY)
-
-
-def visible_clause(visible: Visibility, *, bound: bool = True) -> ColumnElement[bool]:
-    """`Visibility.admits`, in SQL (deleted documents are left out by every query here). With `bound` false,
-    the reader's values are required parameters, `visible_author` and `visible_categories` (`reader_params`);
-    bound, each value has a name of its own, so that one statement may ask for several readers' (visits.py)."""
-    either: list[ColumnElement[bool]] = []
-    if visible.author is not None:
-        either.append(_COLUMNS.author_professional_id
-                      == (bindparam("visible_author", visible.author, unique=True) if bound
-                          else bindparam("visible_author")))
-    if visible.general:
-        conditions: list[ColumnElement[bool]] = []
-        if not visible.hidden_too:
-            conditions.append(_COLUMNS.hidden.is_(False))
-        if visible.categories is not None:
-            categories = (bindparam("visible_categories", sorted(visible.categories), expanding=True, unique=True)
-                          if bound else bindparam("visible_categories", expanding=True))
-            conditions.append(_COLUMNS.category.in_(categories))
-        if visible.kept_categories is not None:  # kept from a minor's parents: through a grant no parent gave
-            kept = (bindparam("visible_kept_categories", sorted(visible.kept_categories), expanding=True, unique=True)
-                    if bound else bindparam("visible_kept_categories", expanding=True))
-            conditions.append(or_(_COLUMNS.hidden_from_representatives.is_(False), _COLUMNS.category.in_(kept)))
-        either.append(and_(*conditions) if conditions else true())
-    seen = or_(*either) if either else false()
-    if visible.not_kept_from_parents:  # whoever wrote it (Visibility says why)
-        return and_(_COLUMNS.hidden_from_representatives.is_(False), seen)
-    return seen
-
-
-def shape_of(visible: Visibility) -> Visibility:
-    """What a statement's text depends on in a reader's visibility: which conditions, not their values. A reader of
-    some categories is read a category at a time (`_ranges`): their shape names a parameter for each."""
-    categories = None if visible.categories is None else frozenset(_category_names(len(visible.categories)))
-    kept = None if visible.kept_categories is None else frozenset(
-        name for name, category in zip(_category_names(len(visible.categories or ())), sorted(visible.categories or ()))
-        if category in visible.kept_categories)  # by their parameters' names, as `categories`
-    return replace(visible, author="" if visible.author is not None else None, categories=categories,
-                   kept_categories=kept)
-
-
-def reader_params(dossier_id: str, visible: Visibility, category: str) -> dict[str, Any]:
-    """The values a statement built for `shape_of(visible)` needs."""
-    categories = sorted(visible.categories or ())
-    return {"dossier_id": dossier_id, "visible_author": visible.author, "category": category,
-            "visible_categories": categories, **dict(zip(_category_names(len(categories)), categories)),
-            "visible_kept_categories": sorted(visible.kept_categories or ())}
-
-
-def _category_names(count: int) -> list[str]:
-    return [f"visible_category_{n}" for n in range(count)]
 
 
 def selection(dossier_id: str, visible: Visibility, category: str) -> list[ColumnElement[bool]]:

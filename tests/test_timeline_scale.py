@@ -14,7 +14,8 @@ from sqlalchemy.exc import StatementError
 
 from server.access.rule import Visibility
 from server.dossiers import add_document
-from server.listing import _count_statement, _page_statement, reader_params, shape_of
+from server.access.rule_sql import reader_params, shape_of
+from server.listing import _count_statement, _page_statement
 from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
 from server.search import index_word, search_text, search_title
 from server.search import params as search_params

@@ -14,7 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.rule import Visibility
 from ..db import upsert
-from ..listing import SHOWN, reader_params, shape_of, visible_clause
+from ..access.rule_sql import reader_params, shape_of, visible_clause
+from ..listing import SHOWN
 from ..models import Document, TimelineVisit
 
 # Openings of a dossier closer together than this are one visit: back from a document, or a page further down, what

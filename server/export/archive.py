@@ -34,7 +34,8 @@ from ..access.rule import Visibility
 from ..authors import Adder, adders_of, labelled
 from ..dossiers import professionals_by_id
 from ..fhir.identity import unqualified_ins
-from ..fhir.ips import ITEM_SYSTEM, summary_bundle
+from ..fhir.ips import summary_bundle
+from ..fhir.profile_items import ITEM_SYSTEM
 from ..files.store import IntegrityError, Storage, StorageUnavailable
 from ..listing import all_documents, selection
 from ..models import AccessEvent, ChainHead, Document, Dossier, Patient, utcnow
@@ -141,7 +142,7 @@ def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
             if resource["resourceType"] == "FamilyMemberHistory" and item.author_professional_id in profile.authors:
                 rpps = profile.authors[item.author_professional_id].rpps
                 extensions.append({"url": DECLARED_BY_EXTENSION, "valueReference": {"reference": practitioners[rpps]}})
-            if extensions:  # after a resource's own (fhir/ips.py: a Procedure's, an Immunization's)
+            if extensions:  # after a resource's own (fhir/profile_items.py: a Procedure's, an Immunization's)
                 resource["extension"] = resource.get("extension", []) + extensions
     return Bundle.model_validate(data)
 

@@ -1,5 +1,6 @@
 """A copy's FHIR resources read back as Carnet's fields: each profile item as the form that adds it would send
-it, each DocumentReference as the document `add_document` files (server/fhir/ips.py and archive.py, backwards).
+it, each DocumentReference as the document `add_document` files (server/fhir/ips.py, profile_items.py and
+archive.py, backwards).
 
 Pure functions of the Bundle's JSON, which read_bundle has validated; nothing here reads the database.
 """
@@ -13,8 +14,8 @@ from datetime import date, datetime
 
 from ..authors import RELATIVE
 from ..dossiers import InvalidInput
-from ..fhir.ips import (EXPECTED_DELIVERY, IMMUNIZATION_SOURCE, ITEM_SYSTEM, KIND_SYSTEM, NOT_PREGNANT,
-                        OBSERVATION_CODES, PREGNANCY_STATUS, PROCEDURE_RECORDED, SEVERITY)
+from ..fhir.profile_items import (EXPECTED_DELIVERY, IMMUNIZATION_SOURCE, ITEM_SYSTEM, KIND_SYSTEM, NOT_PREGNANT,
+                                  OBSERVATION_CODES, PREGNANCY_STATUS, PROCEDURE_RECORDED, SEVERITY)
 from ..fhir.resources import CATEGORY_SYSTEM, IDNAT_PS_SYSTEM, LOINC, TYPES, WITHDRAWN
 from ..models import Professional
 from ..profile.checks import ItemInput, check
@@ -72,7 +73,7 @@ class PlannedItem:
     author: Professional | None
     hidden: bool
     document_url: str = ""
-    declared_at: datetime | None = None  # when it was added to the profile (ips.item_resource's recording date)
+    declared_at: datetime | None = None  # when it was added to the profile (item_resource's recording date)
     ended_on: date | None = None  # a treatment stopped, a pregnancy over (profile/ending.py)
     kept_from_representatives: bool = False  # by its author, from a minor's parents (profile/seen.py)
     added_by_patient: bool = False  # no professional declared it: the patient did, or

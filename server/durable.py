@@ -1,4 +1,5 @@
-"""What makes a written file survive a power cut: its bytes synced, then the directory that names it."""
+"""What makes a written file survive a power cut: its bytes synced, then the directory that names it, and any
+directory made for it in the one that names that."""
 
 from __future__ import annotations
 
@@ -14,3 +15,13 @@ def sync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def make_directories(directory: Path, *, mode: int = 0o777) -> None:
+    """`directory` and its missing parents, as `Path.mkdir(parents=True)`, each new one synced in its parent: a file's
+    directory synced names the file, but a directory just made is itself only an entry of its parent (a document's
+    first in its shard, a key's new folder)."""
+    missing = [d for d in (directory, *directory.parents) if not d.exists()]
+    directory.mkdir(mode=mode, parents=True, exist_ok=True)
+    for made in reversed(missing):
+        sync_directory(made.parent)

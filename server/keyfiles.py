@@ -6,13 +6,13 @@ import os
 import secrets
 from pathlib import Path
 
-from .durable import sync_directory
+from .durable import make_directories, sync_directory
 
 
 def write_once(path: Path, data: bytes) -> None:
     """`data` at `path` (mode 0600, its folder 0700) unless a key is already there: written to a draft, then
     linked into place, which is atomic and never replaces, so processes starting together all keep the first."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_directories(path.parent, mode=0o700)
     draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         out.write(data)

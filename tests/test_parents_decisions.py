@@ -6,16 +6,18 @@ kept, and her Accès page said "L'accès a été accordé" above "Aucun professi
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from contextlib import asynccontextmanager
 
-from sqlmodel import select
+from sqlmodel import select, update
 
 from server.auth.accounts import account_for_patient
-from server.models import Block, Grant
+from server.models import Block, Grant, Patient
 from tests.conftest import AsyncTestClient, ORIGIN, post_form
-from tests.test_caregivers import as_account
+from tests.test_caregivers import as_account, years_ago
 from tests.test_kept_traces import minor_with_a_kept_doctor
 
 
@@ -225,3 +227,46 @@ async def test_a_parents_block_stops_the_medecin_traitant_the_parents_declared(c
         assert "Vaccin HPV" in (await desk.get(f"/dossiers/{dossier_id}")).text
         assert await act(client, f"/dossiers/{dossier_id}/professionnels/{girard}/blocage") == 303
         assert "Vaccin HPV" not in (await desk.get(f"/dossiers/{dossier_id}")).text
+
+
+def checked(page: str, name: str) -> list[str]:
+    """The values of the form's inputs `name` that come checked."""
+    return re.findall(rf'<input type="(?:radio|checkbox)" name="{name}" value="([^"]+)"[^>]*? checked', page)
+
+
+async def test_at_18_changing_an_access_starts_from_both_grants_it_replaces(client, db, app):
+    """Inès gave Dr Girard every document for good, her mother the lab results for a month. At 18 both are Inès's
+    to change, and her change replaces both: the form started from the newest, her mother's, so a duration chosen
+    alone narrowed Dr Girard to the lab results. It starts from what both show: every document."""
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    dossier_id, girard = ines.dossier.id, doctor.professional.id
+    async with her_phone(app, db, ines) as own:
+        await grant(own, dossier_id, girard, [], "sans")
+        await grant(client, dossier_id, girard, ["biologie"], "1m")
+        await db.exec(update(Patient).where(Patient.id == ines.patient.id).values(birth_date=years_ago(18) - timedelta(days=1)))
+        await fresh(db)
+        page = (await own.get(f"/dossiers/{dossier_id}/professionnels/{girard}")).text
+        assert "Changer son accès" in page
+        assert checked(page, "portee") == ["tout"] and checked(page, "categories") == []
+        assert checked(page, "duree") == []  # her mother's had an end: "Sans limite" is hers to choose
+        assert await act(own, f"/dossiers/{dossier_id}/professionnels/{girard}/acces",
+                         {"portee": "tout", "duree": "sans"}) == 303
+        assert [(g.given_by, g.categories, g.ends_at) for g in await grants_of(db, dossier_id, girard)
+                if g.revoked_at is None] == [("patient", "", None)]
+
+
+async def test_a_minors_change_of_access_does_not_say_only_her_choice_remains_beside_her_parents_grant(client, db, app):
+    """Inès narrows Dr Girard's access to her vaccinations; her mother's grant of the lab results stays (changes.py):
+    the notice said "seul ce que vous venez de choisir reste visible" above "Un de vos parents lui a aussi donné
+    accès : Biologie"."""
+    ines, _, doctor = await minor_with_a_kept_doctor(client, db, app)
+    dossier_id, girard = ines.dossier.id, doctor.professional.id
+    async with her_phone(app, db, ines) as own:
+        await grant(own, dossier_id, girard, [])
+        await grant(client, dossier_id, girard, ["biologie"], "1m")
+        changed = await post_form(own, f"/dossiers/{dossier_id}/professionnels/{girard}/acces",
+                                  {"portee": "categories", "categories": ["vaccination"], "duree": "1m"})
+        page = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", changed.text)).split())
+    assert "L'accès est changé. Il remplace le précédent dès maintenant." in page
+    assert "Un de vos parents lui a aussi donné accès : Biologie" in page
+    assert "seul ce que vous venez de choisir reste visible" not in page

@@ -731,3 +731,37 @@ async def test_a_mother_prints_her_sons_vaccinations_for_the_creche_and_nothing_
     async with browser(app, db, await account_for_professional(db, professional=doctor_)) as client:
         assert "Imprimer les vaccinations" not in (await client.get(url(leo))).text
         assert (await client.get(url(leo, "/vaccinations/imprimer"))).status_code == 404
+
+
+async def test_a_sheet_of_one_vaccination_or_none_puts_no_order_on_it(app, db):
+    """"0 vaccination, de la plus ancienne à la plus récente" above "Aucune vaccination n'est notée", and "1
+    vaccination, de la plus ancienne à la plus récente": one is counted without an order, none not counted at all."""
+    from datetime import date as day
+
+    paul = await new_patient(db, given_name="Paul", birth=day(1990, 5, 4), serial=5, sex="M")
+    async with await as_patient(app, db, paul) as client:
+        empty = text_of(await client.get(url(paul, "/vaccinations/imprimer")))
+        answer = await add(client, paul, "vaccination", label="Revaxis", started_on="12/06/2015")
+        assert answer.status_code == 303, answer.text
+        one = text_of(await client.get(url(paul, "/vaccinations/imprimer")))
+    assert "Aucune vaccination n'est notée au profil médical." in empty and "0 vaccination" not in empty
+    assert "de la plus ancienne" not in empty
+    assert re.search(r"Édité le [^·]+ · 1 vaccination Date Vaccin", one) and "de la plus ancienne" not in one
+
+
+async def test_a_relative_who_only_reads_is_not_told_to_note_an_unknown_vaccine_again(app, db, patient):
+    """Léa only reads Camille's dossier: the profile told her to note a vaccine Carnet did not know again and delete
+    the old line, neither of which she may do (the form answers her 403). She is told it counts for nothing; the
+    advice is for those who may act on it."""
+    await add_item(db, dossier=patient.dossier, actor=CAMILLE, today=TODAY,
+                   data=ItemInput("vaccination", label="Typhim Vi", started_on=TODAY.replace(year=TODAY.year - 2)),
+                   added_by_account_id=(await account_for_patient(db, patient=patient.patient)).id)
+    reader = await caregiver(db, patient, level="lecture", given="Léa")
+    advice = "Un vaccin reçu à l'étranger sous un autre nom compte si son nom dit aussi la maladie"
+    async with browser(app, db, reader) as client:
+        hers = text_of(await client.get(url(patient)))
+    assert "Carnet ne reconnaît pas ce vaccin : il ne compte dans aucune vaccination de ce calcul." in hers
+    assert "Ajouter une vaccination" not in hers
+    assert advice not in hers
+    async with await as_patient(app, db, patient) as client:
+        assert advice in text_of(await client.get(url(patient)))

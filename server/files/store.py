@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..durable import sync_directory
+from ..durable import make_directories, sync_directory
 
 TEMP_PREFIX = ".tmp-"
 
@@ -65,7 +65,7 @@ class DiskStorage:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_directories(self.root)
 
     def _path(self, key: str) -> Path:
         if not is_key(key):
@@ -78,7 +78,7 @@ class DiskStorage:
         try:
             if path.exists() and self._matches(path, digest):
                 return digest, digest
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_directories(path.parent)
             self._write(path, data)
         except OSError as exc:
             raise StorageUnavailable(str(exc.strerror or exc)) from exc

@@ -113,15 +113,17 @@ async def search_directory(request: HTMXRequest, db: AsyncSession, dossier_id: s
 
 
 def current_access(current: list[Grant]) -> dict[str, Any]:
-    """"Changer son accès" starts from what the professional sees now (the newest grant, the one a change replaces):
-    from "Tous les documents", narrowing meant ticking everything again, and a new duration alone widened the access
-    to every document. The duration is chosen again, as it starts anew from today, unless the access had no end."""
+    """"Changer son accès" starts from what the professional sees now: from "Tous les documents", narrowing meant
+    ticking everything again, and a new duration alone widened the access to every document. A change replaces every
+    grant listed (at 18, a parent's beside the patient's: changes.layer_of), so it starts from all they show together,
+    not the newest alone, which narrowed what a duration chosen alone kept. The duration is chosen again, as it starts
+    anew from today, unless no grant had an end (one that had would outlast it unasked)."""
     if not current:
         return {}
-    grant = current[0]
-    return {"portee": "categories" if grant.categories else "tout",
-            "categories": grant.categories.split(",") if grant.categories else [],
-            "duree": "sans" if grant.ends_at is None else ""}
+    every = any(not g.categories for g in current)
+    categories = sorted({c for g in current for c in g.categories.split(",") if c})
+    return {"portee": "tout" if every else "categories", "categories": [] if every else categories,
+            "duree": "sans" if all(g.ends_at is None for g in current) else ""}
 
 
 async def line_of(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional) -> ProfessionalLine:

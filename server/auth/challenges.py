@@ -24,7 +24,7 @@ class TooManyChallenges(Exception):
 
 
 async def store(session: AsyncSession, *, challenge: bytes, purpose: str, account: Account | None,
-                           client: str) -> str:
+                client: str) -> str:
     """Keep a ceremony's challenge; a registration's names the user handle of the account it is for (which a new
     account's first passkey has yet to make, so no row of it to name)."""
     client_hash = hash_secret(f"client:{client}")

@@ -15,7 +15,8 @@ from sqlmodel import select
 from server.auth.accounts import account_for_patient
 from server.models import Passkey, RecoveryCode, Throttle, WebSession, utcnow
 from tests.conftest import (
-    ORIGIN, AsyncTestClient, activate, ceremony_options, login, post_form, post_json, wrong_fields,
+    ORIGIN, AsyncTestClient, activate, activate_professional, ceremony_options, login, new_professional, post_form,
+    post_json, wrong_fields,
 )
 from tests.softauthn import SoftAuthenticator
 
@@ -85,8 +86,14 @@ async def test_two_browsers_holding_one_code_make_one_passkey_with_it(app, clien
         refused_page = await other.get(f"/dossiers/{patient.dossier.id}", follow_redirects=False)
         assert refused_page.headers["location"].startswith("/connexion")  # still not logged in
     assert await codes_used(db) == 1 and await passkeys_of(db, patient) == 2
-    again = await post_form(client, "/recuperation", {"recovery_code": recovery})
-    assert again.status_code == 400 and error_of(again) == "Ce code de secours n'est pas valide ou a déjà servi."
+    again = await post_form(client, "/recuperation", {"recovery_code": recovery.lower()})
+    # When it served is said, as an activation code's is: her own use, or the sign that someone else has her codes.
+    assert again.status_code == 400 and re.fullmatch(
+        r"Ce code de secours a déjà servi, le \d+\s\w+ \d{4} à \d+\sh\s\d\d\. Utilisez-en un autre\. Si ce n'est pas "
+        r"vous, quelqu'un a vos codes : une fois connecté, supprimez dans « Mes clés d'accès » la clé que vous n'avez "
+        r"pas créée, et générez de nouveaux codes de secours\.", error_of(again)), error_of(again)
+    unknown = await post_form(client, "/recuperation", {"recovery_code": "AAAA-BBBB-CCCC-DDDD"})
+    assert error_of(unknown) == "Ce code de secours n'est pas valide ou a déjà servi."
 
 
 async def test_two_browsers_registering_with_one_code_at_the_same_moment_make_one_passkey(app, db, patient, recovery):
@@ -180,6 +187,9 @@ async def test_after_a_recovery_my_keys_says_the_lost_phone_s_key_still_opens_th
                          (await new_phone.get("/cles")).text, re.S)[0]
         assert "Téléphone" in card and "Nouveau" not in card and 'action="/cles/autres-cles/suppression"' in card
         assert "Supprimer votre autre clé d'accès" in html.unescape(card)  # confirmed first
+        one_left = text_of(await new_phone.get("/cles"))  # one key is not "all at once"
+        assert "Supprimez-la si l'appareil qui la garde est perdu ou volé" in one_left
+        assert "toutes à la fois" not in one_left
         # As said: whoever holds the lost phone logs in again with its key.
         async with AsyncTestClient(app, base_url=ORIGIN) as thief:
             assert (await login(thief, lost_phone)).status_code == 200
@@ -225,3 +235,38 @@ async def test_every_other_key_goes_at_once_but_this_session_s_own_and_only_afte
     assert "Vous avez supprimé une clé d'accès (« Ordinateur »)" in log
     again = await post_form(client, "/cles/autres-cles/suppression", {}, follow_redirects=False)
     assert again.headers["location"] == "/cles"  # a second click: nothing was removed, nothing is said
+
+
+async def test_a_recovery_made_elsewhere_is_told_at_the_owner_s_next_login(app, client, db, patient):
+    """A recovery code used by someone else (the codes file saved on the stolen phone) logs its owner out: logging in
+    again with her key, she is told first, on "Mes dossiers", which key it made and what to do, and only once."""
+    phone = await activate(client, patient)
+    code = re.findall(r"<code>([0-9A-Z-]+)</code>", (await client.get("/activer/codes")).text)[1]
+    async with AsyncTestClient(app, base_url=ORIGIN) as thief:
+        await start_recovery(thief, code)
+        assert (await new_passkey(thief)).json() == {"redirect": "/cles"}  # its own page says what it did
+    assert (await client.get(f"/dossiers/{patient.dossier.id}", follow_redirects=False)).status_code == 303
+    back = (await login(client, phone)).json()["redirect"]
+    assert back == "/mes-dossiers"
+    told = text_of(await client.get(back))
+    assert ("Un code de secours a servi à créer la clé d'accès « Nouveau », et vos autres appareils ont été "
+            "déconnectés. Si ce n'est pas vous, supprimez cette clé dans « Mes clés d'accès », puis générez de "
+            "nouveaux codes de secours : quelqu'un a les vôtres.") in told
+    notice = re.search(r'action="(/avis/[^"]+/vu)"', (await client.get(back)).text)[1]
+    await post_form(client, notice, {})
+    assert (await login(client, phone)).json()["redirect"] == "/"
+
+
+async def test_a_professional_is_told_too_and_led_on_to_her_patients(app, client, db):
+    """A professional's phone holds her patients' dossiers: a recovery made elsewhere is said at her next login, then
+    "Mes patients" is one tap away."""
+    phone = await activate_professional(client, await new_professional(db))
+    code = re.findall(r"<code>([0-9A-Z-]+)</code>", (await client.get("/activer/codes")).text)[0]
+    async with AsyncTestClient(app, base_url=ORIGIN) as thief:
+        await start_recovery(thief, code)
+        assert (await new_passkey(thief)).json() == {"redirect": "/cles"}
+    back = (await login(client, phone)).json()["redirect"]
+    assert back == "/mes-dossiers?suite=/pro"
+    page = await client.get(back)
+    assert "Un code de secours a servi à créer la clé d'accès « Nouveau »" in text_of(page)
+    assert re.search(r'<a class="button block" href="/pro">', page.text)

@@ -306,6 +306,14 @@ async def find_recovery_code(session: AsyncSession, *, code: str) -> tuple[Recov
     return result.first()
 
 
+async def recovery_code_used_at(session: AsyncSession, *, code: str) -> datetime | None:
+    """When the code typed was spent, if it is one of a set still current: said to whoever holds it, as an activation
+    code's is, should someone else have used it (the codes kept on a stolen phone)."""
+    result = await session.exec(select(RecoveryCode.used_at).where(  # type: ignore[call-overload]
+        RecoveryCode.code_hash == hash_secret(normalize_code(code)), RecoveryCode.used_at.is_not(None)))  # type: ignore[union-attr]
+    return result.first()
+
+
 async def recovery_codes_left(session: AsyncSession, *, account: Account) -> int:
     result = await session.exec(
         select(RecoveryCode).where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))  # type: ignore[union-attr]

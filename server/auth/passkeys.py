@@ -30,6 +30,7 @@ from webauthn.helpers.structs import (
 )
 
 from ..accesslog import audit
+from ..caregivers import notices
 from . import accounts, challenges, sessions
 from .accounts import RemovedPasskey, finish_activation
 from ..config import Settings
@@ -191,6 +192,10 @@ async def _keep(session: AsyncSession, passkey: Passkey, *, account: Account, ac
         await sessions.end_sessions(session, account_id=account.id)
         await devices.forget(session, account_id=account.id, every=True)
         await log_passkey_change(session, account=account, action="recovery_code_used", name="", quoted=False)
+        # Whoever logs in next is told, first: the owner, should the code have been used by someone else.
+        dossier = await accounts.patient_dossier(session, account=account)
+        await notices.tell(session, account_id=account.id, dossier_id=dossier.id if dossier else None,
+                           kind="recovery_code_used", key=passkey.name)
     await log_passkey_change(session, account=account, action="passkey_added", name=passkey.name)
     removed: list[RemovedPasskey] = []
     if activation_id:

@@ -1,8 +1,9 @@
 """What an account is told on its next visit about a dossier it may no longer open (removed as a caregiver, a
 parent's rights ended at 18): it cannot read that dossier's log, so "Mes dossiers" says it. What a relative did to
 the account itself (every device logged out: patient_devices.py), which the patient's first page after a new login
-must say before anything else, with who did it. And a dossier closed or reopened by someone else, told to everyone
-who holds it (the patient, each relative), on "Mes dossiers" too.
+must say before anything else, with who did it; and a recovery code used, which the owner must hear of should it not
+have been her. And a dossier closed or reopened by someone else, told to everyone who holds it (the patient, each
+relative), on "Mes dossiers" too.
 
 A notice is stored as what happened (`kind`), the dossier it is about and the names it needs, and written in the
 reader's language when they read it: whoever caused it may browse in another language, or be Carnet's own check at
@@ -33,6 +34,11 @@ MESSAGES = {
     "devices_logged_out_by_caregiver": N_("%(actor)s a déconnecté tous vos appareils, pour votre compte. Vos clés "
                                           "d'accès ouvrent toujours votre dossier : celle d'un appareil perdu, "
                                           "supprimez-la dans « Mes clés d'accès »."),
+    # Told to whoever logs in next, the owner on another device among them: the device that used the code may be a
+    # thief's (a codes file saved on the stolen phone), and only this says so to the owner.
+    "recovery_code_used": N_("Un code de secours a servi à créer la clé d'accès « %(key)s », et vos autres appareils "
+                             "ont été déconnectés. Si ce n'est pas vous, supprimez cette clé dans « Mes clés "
+                             "d'accès », puis générez de nouveaux codes de secours : quelqu'un a les vôtres."),
     # To the patient, of a relative who did it for her; to a relative, of the patient or of another relative.
     "own_closed": N_("%(actor)s a fermé votre dossier, pour votre compte : aucun professionnel ne peut plus le lire."),
     "own_reopened": N_("%(actor)s a rouvert votre dossier, pour votre compte : les accès accordés s'appliquent à "
@@ -47,21 +53,22 @@ SUBJECTS = {
     **dict.fromkeys(("removed_by_patient", "removed_by_caregiver", "made_reader_by_patient", "majority_kept",
                      "majority_ended"), "standing"),  # what the account may do in the dossier
     "devices_logged_out_by_caregiver": "devices",
+    "recovery_code_used": "recovery",
     **dict.fromkeys(("own_closed", "own_reopened", "closed_by_patient", "reopened_by_patient", "closed", "reopened"),
                     "opening"),
 }
 
 
-async def tell(session: AsyncSession, *, account_id: str, dossier_id: str, kind: str, **names: str) -> None:
-    """A notice for an account's next visit, about this dossier, in the caller's transaction: it replaces the one of
-    its subject not yet seen."""
+async def tell(session: AsyncSession, *, account_id: str, dossier_id: str | None, kind: str, **names: str) -> None:
+    """A notice for an account's next visit, about this dossier (None: about the account, which has none), in the
+    caller's transaction: it replaces the one of its subject not yet seen."""
     assert kind in MESSAGES, kind
     await settle(session, account_id=account_id, dossier_id=dossier_id, subject=SUBJECTS[kind])
     session.add(AccountNotice(account_id=account_id, dossier_id=dossier_id, kind=kind,
                               names=json.dumps(names, ensure_ascii=False)))
 
 
-async def settle(session: AsyncSession, *, account_id: str, dossier_id: str, subject: str) -> None:
+async def settle(session: AsyncSession, *, account_id: str, dossier_id: str | None, subject: str) -> None:
     """What the account was told of this subject about this dossier, and has not yet seen, is no longer so: gone (a
     relative made a reader accepts to manage again; a dossier closed is reopened)."""
     kinds = [kind for kind, of in SUBJECTS.items() if of == subject]

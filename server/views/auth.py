@@ -192,7 +192,8 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
     removed = [{"name": r.name, "created_at": r.created_at.isoformat()} for r in enrolled.removed]
     caregiver_next = enrolled.next_page
     # A recovery leads to "Mes clés d'accès": the lost device is logged out, but its key still opens the account
-    # until she removes it there.
+    # until she removes it there. Straight there: what the notice of this recovery says (passkeys._keep), for a next
+    # login, the page says first.
     recovered = bool(half.get(RECOVERY_CODE))
     token = await sessions.start_session(
         db,
@@ -206,7 +207,7 @@ async def registration_verify(request: Request, db: AsyncSession, data: dict[str
     )
     return Response(
         {"redirect": "/activer/codes" if activation_id or caregiver_next
-         else await told_first(db, account=current.account, back="/cles") if recovered else "/"},
+         else "/cles" if recovered else "/"},
         cookies=[session_cookie(settings, token)],
     )
 
@@ -277,7 +278,10 @@ async def told_first(db: AsyncSession, *, account: Account, back: str) -> str:
     """Where a login leads: the page it was for, unless the account was told something meanwhile (its devices logged
     out by a relative, a dossier closed, its access ended: caregivers/notices.py), said first on "Mes dossiers", with
     the way on to that page. Not said there, it waited for a visit to "/" that a login leading back never made."""
-    return my_dossiers_url(back) if await notices.unseen(db, account=account) else back
+    if not await notices.unseen(db, account=account):
+        return back
+    # A professional's "/" is "Mes patients" (home.py), and "Mes dossiers" leads on there, not to itself.
+    return my_dossiers_url("/pro" if back == "/" and account.professional_id and not account.patient_id else back)
 
 
 def my_dossiers_url(way_on: str) -> str:

@@ -11,6 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..auth import accounts, sessions, throttles
 from ..config import Settings
 from ..i18n import _
+from ..i18n.formats import clock, long_date
+from ..templating import PARIS
 from ..auth.sessions import session_cookie
 from .attempts import client_address
 from .auth import RECOVERY_CODE
@@ -38,7 +40,14 @@ async def recover(request: Request, db: AsyncSession, data: Form) -> Response:
                         status_code=429)
     found = await accounts.find_recovery_code(db, code=code)
     if found is None:
-        error = FormError(_("Ce code de secours n'est pas valide ou a déjà servi."), ("recovery_code",))
+        if used_at := await accounts.recovery_code_used_at(db, code=code):
+            when = used_at.astimezone(PARIS)
+            error = FormError(_("Ce code de secours a déjà servi, le %(date)s à %(time)s. Utilisez-en un autre. Si ce "
+                                "n'est pas vous, quelqu'un a vos codes : une fois connecté, supprimez dans « Mes clés "
+                                "d'accès » la clé que vous n'avez pas créée, et générez de nouveaux codes de secours.",
+                                date=long_date(when), time=clock(when)), ("recovery_code",))
+        else:
+            error = FormError(_("Ce code de secours n'est pas valide ou a déjà servi."), ("recovery_code",))
         return Template("recovery.html", context={"error": error, "recovery_code": code}, status_code=400)
     await throttles.give_back(db, attempt)
     recovery_code, account = found

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate, assert_fits_phone
+from tests.e2e.steps import activate, assert_fits_phone, page_ready
 from tests.e2e.test_every_page import no_violation
 
 pytestmark = pytest.mark.e2e
@@ -96,3 +96,42 @@ def test_a_recovery_on_a_new_phone_says_the_lost_ones_key_still_opens_the_dossie
     # The lost phone was logged out by the recovery: its next page asks for a passkey it no longer has.
     page.goto(f"/dossiers/{patient.dossier_id}")
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+
+
+def test_after_a_recovery_the_rest_of_the_codes_are_replaced_from_the_card_that_says_so(page, another_phone, seed,
+                                                                                         console):
+    """The codes file may have stayed on the lost phone: the recovery's card offers a new set, and the old set's
+    other codes then open nothing, for whoever holds them."""
+    console.allow("status of 400")  # the old code refused, on purpose
+    patient = seed()
+    activate(page, patient)  # the phone she will lose, the codes saved on it
+    first, second = page.get_by_role("list", name="Codes de secours").locator("code").all_inner_texts()[:2]
+
+    new_phone = another_phone.page
+    new_phone.goto("/recuperation")
+    new_phone.get_by_label("Code de secours").fill(first)
+    new_phone.get_by_role("button", name="Continuer").click()
+    new_phone.get_by_role("button", name="Créer ma clé d'accès").click()
+    card = new_phone.get_by_role("region", name="Vous avez utilisé un code de secours")
+    expect(card).to_contain_text("Vos codes de secours étaient aussi sur l'appareil perdu")
+    page_ready(new_phone)
+    new_phone.once("dialog", lambda dialog: dialog.accept())  # "Générer de nouveaux codes ? …"
+    card.get_by_role("button", name="Générer de nouveaux codes de secours").click()
+    expect(new_phone.get_by_role("list", name="Codes de secours").locator("code")).to_have_count(10)
+
+    page.goto("/recuperation")  # the lost phone, and the codes it kept
+    page.get_by_label("Code de secours").fill(second)
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_text("Ce code de secours n'est pas valide ou a déjà servi.")).to_be_visible()
+
+
+def test_a_new_phone_finds_the_way_back_from_the_landing_page_and_a_professional_hers(page):
+    """The landing page leads to "J'ai perdu ma clé d'accès", which says where each one gets a new activation code
+    when no recovery code is left: a professional's is not the patient's insurance office, nor the patient's form."""
+    page.goto("/")
+    page.get_by_role("link", name="J'ai perdu ma clé d'accès").click()
+    expect(page.get_by_role("heading", name="J'ai perdu ma clé d'accès")).to_be_visible()
+    expect(page.get_by_text(re.compile("Professionnel de santé \\? Demandez-le au service qui vous a enregistré"))) \
+        .to_be_visible()
+    page.get_by_role("link", name="activez votre compte professionnel").click()
+    expect(page.get_by_role("heading", name="Activer mon compte professionnel")).to_be_visible()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import inspect
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -54,12 +55,21 @@ async def log_signer(session: AsyncSession, settings: Settings) -> Signer:
     signer = load_signer(settings, create=False)
     if signer is not None:  # the database is asked only when there is no key: a start while it is down still serves
         return signer
-    if (await session.exec(select(TlogCheckpoint.size).limit(1))).first() is not None:
+    if await _has_signed(session):
         raise SettingsError(f"the database holds checkpoints the transparency log signed, but {key_path(settings)} "
                             "is missing and CARNET_JOURNAL_SIGNING_KEY is not set: restore journal/signing_key from "
                             "the backup this database comes from (README, Backups); a new key would make every "
                             "check of the log fail")
     return load_signer(settings)
+
+
+async def _has_signed(session: AsyncSession) -> bool:
+    """Whether the log has signed a checkpoint: never, on a database not yet migrated (an app started on an empty one,
+    which has no table of checkpoints to ask)."""
+    table = TlogCheckpoint.__tablename__
+    if not await session.run_sync(lambda sync: inspect(sync.connection()).has_table(table)):
+        return False
+    return (await session.exec(select(TlogCheckpoint.size).limit(1))).first() is not None
 
 
 def load_verifier(settings: Settings) -> Verifier | None:

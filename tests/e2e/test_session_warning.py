@@ -221,3 +221,21 @@ def test_left_alone_past_its_twelve_hours_the_page_says_the_session_has_ended_an
     run_async(her_session_ends_in(server.data_dir, patient, timedelta(seconds=-1)))  # the server's end too
     warning.get_by_role("button", name="Me reconnecter").click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+
+
+def test_on_a_short_screen_the_warning_scrolls_inside_and_its_sentence_can_be_read(page, seed):
+    """A laptop's 1280 x 800 at 400 % zoom is 320 x 200 (WCAG 1.4.10): the warning, fixed over the page's end, rose
+    past the top, where nothing could scroll to it; "Rester connecté" showed, the sentence saying why did not (a
+    low-vision probe's find)."""
+    patient = seed()
+    log_in(page, patient)
+    stop_the_pages_clock(page)
+    page.set_viewport_size({"width": 320, "height": 200})
+    page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=allergy")
+    page.clock.run_for("27:01")
+    warning = page.get_by_role("alertdialog")
+    expect(warning).to_be_in_viewport(ratio=1)
+    for part in (warning.get_by_text("Sans activité, votre session se ferme dans 2 à 3 minutes"),
+                 warning.get_by_role("button", name="Rester connecté")):
+        part.scroll_into_view_if_needed()
+        expect(part).to_be_in_viewport(ratio=1)

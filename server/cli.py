@@ -54,9 +54,9 @@ def serve(host: str, port: int, workers: int) -> None:
     async def keys(session):
         # Here, before any worker: a key missing or wrong is said in one line, not in each worker's traceback.
         from .notifications.webpush import load_vapid
-        from .tlog.signing import log_signer
+        from .tlog.signing import log_signer, signed_by
 
-        await log_signer(session, settings)
+        await signed_by(session, settings, await log_signer(session, settings))
         load_vapid(settings)
 
     asyncio.run(cli_support.with_db(settings, keys))

@@ -166,19 +166,46 @@ def number(env: Mapping[str, str], name: str, default: str, kind: type[int] | ty
         raise SettingsError(f"{name} must be {what}, not {value!r}") from None
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def checked_origin(value: str) -> str:
     """CARNET_ORIGIN, the scheme, host and port browsers send as Origin: anything else was a traceback (a bracket left
-    open, a port that is no number) or an error about CARNET_RP_ID, which the operator had not set (no scheme)."""
+    open, a port that is no number) or an error about CARNET_RP_ID, which the operator had not set (no scheme).
+    Written as browsers serialize an origin (RFC 6454 6.1), which passkeys' clientData and the log's name must match
+    exactly: the scheme and host in lower case, an internationalized host in its ASCII form, an IPv6 address
+    compressed, no default port; a site set as "HTTPS://Carnet.Example:443" was accepted, and no passkey could ever be
+    registered on it. A user or password before the host is refused, and never repeated: it would have been the log's
+    published name."""
+    if "@" in value.partition("//")[2].partition("/")[0]:  # read before urlsplit, whose errors would repeat it
+        raise SettingsError("CARNET_ORIGIN must be the site's address, http(s)://host[:port], with no user or "
+                            "password before the host")
     try:
         parts = urlsplit(value)
-        well_formed = (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0  # port: a number
+        host, port = parts.hostname or "", parts.port  # a port that is no number, or out of range: ValueError
+        well_formed = (parts.scheme in DEFAULT_PORTS and bool(host) and port != 0
                        and not (parts.path or parts.query or parts.fragment))
-    except ValueError:
+        ascii_host = f"[{ipaddress.ip_address(host).compressed}]" if ":" in host else ascii_domain(host)
+    except ValueError:  # UnicodeError too: a host IDNA cannot write
         well_formed = False
     if not well_formed:
         raise SettingsError(f"CARNET_ORIGIN must be the site's address, http(s)://host[:port] and nothing after it, "
                             f"not {value!r}")
-    return value
+    shown_port = "" if port in (None, DEFAULT_PORTS[parts.scheme]) else f":{port}"
+    return f"{parts.scheme}://{ascii_host}{shown_port}"
+
+
+def ascii_domain(name: str) -> str:
+    """A host name as browsers and WebAuthn's RP ID write it: lower case, an internationalized label in Punycode;
+    UnicodeError (a ValueError) for a name IDNA cannot write (an empty label, one too long)."""
+    return name.lower().encode("idna").decode("ascii")
+
+
+def checked_rp_id(value: str) -> str:
+    try:
+        return ascii_domain(value)
+    except ValueError:
+        raise SettingsError(f"CARNET_RP_ID must be a domain name, not {value!r}") from None
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -191,7 +218,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}",
         secret=env.get("CARNET_SECRET", DEV_SECRET),
         origin=origin,
-        rp_id=env.get("CARNET_RP_ID") or (urlsplit(origin).hostname or "localhost"),
+        rp_id=checked_rp_id(env.get("CARNET_RP_ID") or (urlsplit(origin).hostname or "localhost")),
         session_idle_minutes=number(env, "CARNET_SESSION_IDLE_MINUTES", "30"),
         # One key for every host of a site: several hosts that share no disk set it here.
         vapid_private_key=env.get("CARNET_VAPID_PRIVATE_KEY", "").strip(),

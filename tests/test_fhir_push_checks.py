@@ -201,3 +201,29 @@ async def test_a_submission_set_naming_no_valid_ins_is_told_so(client, db, patie
                                  "(List) désigne son patient par un INS invalide (subject.identifier) : 15 caractères, "
                                  "clé comprise, comme celui de ses documents.")
     assert await nothing_stored(db, patient)
+
+
+async def test_a_correction_kept_from_the_parents_keeps_the_version_it_replaces_from_them(client, db, practice):
+    """A result corrected under "Ne pas montrer aux parents" (V): keeping it once filed keeps the versions it corrects
+    too (keeping.py), but filed so, the version before stayed theirs: its page told the mother a newer version was
+    added that day, and once the correction was withdrawn, the result given back was on her timeline again."""
+    ines = await minor_granted(client, db, practice)
+    first = as_bundle(await push(client, practice, provide_bundle(
+        ines.patient.ins, title="Sérologie", data=report_pdf("Sérologie"), category="biologie"))
+    ).entry[1].response.location.split("/")[1]
+    bundle = provide_bundle(ines.patient.ins, title="Sérologie", data=report_pdf("Sérologie, corrigée"),
+                            category="biologie")
+    bundle["entry"][1]["resource"]["securityLabel"] = [{"coding": [{"system": CONFIDENTIALITY, "code": "V"}]}]
+    bundle["entry"][1]["resource"]["relatesTo"] = [{"code": "replaces",
+                                                    "target": {"reference": f"DocumentReference/{first}"}}]
+    corrected = as_bundle(await push(client, practice, bundle)).entry[1].response
+    assert corrected.status == "201 Created"
+    page = await client.get(f"/documents/{first}")  # her mother's
+    assert page.status_code == 404 and "Remplacé par une version plus récente" not in page.text
+    withdrawn = await client.patch(f"/fhir/{corrected.location}", content=json.dumps(
+        [{"op": "replace", "path": "/status", "value": "entered-in-error"}]),
+        headers={**practice.headers, "content-type": "application/json-patch+json"})
+    assert withdrawn.status_code == 200
+    assert "Sérologie" not in (await client.get(f"/dossiers/{ines.dossier.id}")).text
+    back = await client.get(f"/fhir/DocumentReference/{first}", headers=practice.headers)
+    assert back.json()["status"] == "current" and back.json()["meta"]["security"][0]["code"] == "V"

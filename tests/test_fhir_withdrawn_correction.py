@@ -7,11 +7,15 @@ was told of a correction as of a new result."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
+from datetime import date
 
 from sqlalchemy import text
 from sqlmodel import select
 
+from server.export.archive import IPS_NAME
 from server.models import Document
 from tests.conftest import ORIGIN, AsyncTestClient, activate, new_patient, new_professional, post_form
 from tests.fhir_support import as_bundle, provide_bundle, report_pdf
@@ -139,3 +143,50 @@ async def test_the_patient_is_told_a_result_is_corrected_not_added(client, app, 
     for page in (banner, log):
         assert page.count(corrected) == 1, page  # the correction, not the first result
         assert page.count(f"a ajouté « {title} »") == 2
+
+
+async def test_a_copy_read_back_keeps_a_chain_whose_middle_version_was_withdrawn(client, app, patient, practice,
+                                                                                elsewhere, tmp_path):  # noqa: F811
+    """A result corrected twice, the first correction withdrawn once the second replaced it: the result stays replaced.
+    Read back from a copy, it was given back, current beside the latest, when the copy listed the withdrawn version
+    (its act dated later) before the one that replaced it and their instants tied (to the second, as a laboratory's
+    software files a chain): whether a version gave back the one before it was read before its own replacement."""
+    async def sent(title: str, when: date, replaces: str | None = None) -> str:
+        bundle = provide_bundle(patient.patient.ins, title=title, data=report_pdf(title), category="biologie",
+                                when=when)
+        if replaces:
+            bundle["entry"][1]["resource"]["relatesTo"] = [{"code": "replaces",
+                                                            "target": {"reference": f"DocumentReference/{replaces}"}}]
+        return as_bundle(await push(client, practice, bundle)).entry[1].response.location.split("/")[1]
+
+    first = await sent(RESULT, date(2026, 11, 20))
+    wrong = await sent(WRONG, date(2026, 11, 25), replaces=first)  # the act's date mistyped, among other things
+    right = await sent(AGAIN, date(2026, 11, 10), replaces=wrong)
+    withdrawn = await client.patch(f"/fhir/DocumentReference/{wrong}", content=WITHDRAWAL,
+                                   headers={**practice.headers, **PATCHING})
+    assert withdrawn.status_code == 200
+    async with AsyncTestClient(app, base_url=ORIGIN) as phone:
+        await activate(phone, patient)
+        copy = await post_form(phone, f"/dossiers/{patient.dossier.id}/export", {})
+    assert copy.status_code == 200
+    # The three filed within one second, as the test's requests may or may not be: said so in the copy.
+    with zipfile.ZipFile(io.BytesIO(copy.content)) as archive, \
+            zipfile.ZipFile(tmp_path / "copie.zip", "w") as rewritten:
+        for info in archive.infolist():
+            data = archive.read(info)
+            if info.filename == IPS_NAME:
+                summary = json.loads(data)
+                for entry in summary["entry"]:
+                    if entry["resource"]["resourceType"] == "DocumentReference":
+                        entry["resource"]["date"] = "2026-12-01T09:00:00Z"
+                data = json.dumps(summary).encode()
+            rewritten.writestr(info, data)
+    there = await new_patient(elsewhere.session)
+    await new_professional(elsewhere.session, given_name="Claire", family_name="Bernard", profession="médecin",
+                           stem=7)
+    done = carnet(elsewhere, "import", "dossier", str(tmp_path / "copie.zip"), "--ins", there.patient.ins)
+    assert done.returncode == 0, done.stderr
+    await elsewhere.session.commit()
+    rows = (await elsewhere.session.exec(select(Document).where(Document.dossier_id == there.dossier.id))).all()
+    assert {(d.title, d.withdrawn_at is not None, d.superseded_at is not None) for d in rows} == {
+        (RESULT, False, True), ("", True, True), (AGAIN, False, False)}

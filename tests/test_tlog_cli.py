@@ -242,3 +242,18 @@ async def test_an_event_edited_with_its_leaf_removed_is_not_signed_again_as_new(
     found = await carnet(settings, "audit", "verify")
     assert found.exit_code == 1
     assert f"l'arbre a {size - 1} entrée(s), le dernier point de contrôle en signe {size}" in found.output
+
+
+async def test_a_key_of_the_log_s_name_that_did_not_sign_it_is_refused_at_start(db, patient, settings):
+    """A restore's journal/ from another backup, or CARNET_JOURNAL_SIGNING_KEY set to another install's key of the same
+    name: the key was read, its name was the log's, and it signed a second log over the first one's checkpoints."""
+    signer = load_signer(settings)
+    await log(db, patient.dossier.id, 3)
+    await integrate_now(db, signer=signer)
+    other = Signer.generate(settings.journal_origin)
+    refused = await serve(settings, CARNET_JOURNAL_SIGNING_KEY=other.key)
+    assert refused is not None and refused.returncode == 1, refused
+    assert re.search(r"^Erreur : CARNET_JOURNAL_SIGNING_KEY did not sign the checkpoints the database holds",
+                     refused.stderr, re.MULTILINE), refused.stderr
+    assert "Traceback" not in refused.stderr and "Carnet sur" not in refused.stdout
+    assert await serve(settings, CARNET_JOURNAL_SIGNING_KEY=signer.key) is None  # its own key: it starts

@@ -264,15 +264,20 @@ async def write_documents(session: AsyncSession, storage: Storage, archive: zipf
             made[planned.url] = document.id
         await session.flush()
         # A version the copy says a newer one replaced is replaced here too, unless that newer one is a correction
-        # withdrawn while the latest, which gave it back: the newest first, so that whether one was replaced is
-        # known before what it replaced is read.
+        # withdrawn while the latest, which gave it back. Whether it was the latest is known once its own later
+        # versions are linked: rounds until none changes, each settling at least one version, whatever the copy's
+        # order (by date of the act) and its instants (to the second: a chain filed in one second ties).
         linked = [[await session.get(Document, made[url]) for url in (planned.url, planned.replaces)]
                   for planned in documents if planned.replaces in made]
-        for later, earlier in sorted(linked, key=lambda pair: pair[0].created_at, reverse=True):
+        for later, earlier in linked:
             later.replaces_id = earlier.id
-            if not gave_back(later):
-                earlier.superseded_at = later.created_at
             session.add_all([later, earlier])
+        settled = False
+        while not settled:
+            settled = True
+            for later, earlier in linked:
+                if earlier.superseded_at is None and not gave_back(later):
+                    earlier.superseded_at, settled = later.created_at, False
     except BaseException:
         await session.rollback()
         raise

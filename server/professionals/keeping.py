@@ -7,10 +7,11 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..access.hiding import versions
+from ..access.hiding import MAX_VERSIONS, versions
 from ..access.reading import open_document
 from ..access.rule import Right, adult_from
 from ..models import Account, Document, Patient, Professional, utcnow
+from .versions import gave_back
 
 
 class NotKeepable(Exception):
@@ -39,3 +40,22 @@ async def keep_from_parents(session: AsyncSession, *, account: Account, document
                                document=version)
     await audit.commit_chained(session)
     return document
+
+
+async def keep_earlier_from_parents(session: AsyncSession, earlier: Document, *, actor: audit.Actor, right: str) -> None:
+    """A correction filed kept from a minor's parents (CSP L1111-5, uploads.py) keeps the versions it corrects from
+    them, as keeping it after it is filed does (`keep_from_parents`): the first one says what the latest says, and its
+    page, which they could still open, told them a newer version was added that day; the correction withdrawn, it
+    gave it back to them. Followed in this transaction's rows, as `versions` (access/hiding.py) follows them."""
+    version: Document | None = earlier
+    for _hop in range(MAX_VERSIONS):
+        if version is None or version.dossier_id != earlier.dossier_id:
+            return
+        if version.deleted_at is None and not version.hidden_from_representatives:
+            version.hidden_from_representatives = True
+            session.add(version)
+            await audit.append(session, dossier_id=version.dossier_id, action="keep_from_parents", actor=actor,
+                               right=right, document=version)
+        if not version.replaces_id or gave_back(version):
+            return
+        version = await session.get(Document, version.replaces_id)

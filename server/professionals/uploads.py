@@ -32,6 +32,7 @@ from ..files.pages import Rendered, Unrenderable, render_image, render_pdf
 from ..files.store import Storage
 from ..text_input import readable_length
 from .professions import AUXILIARIES
+from .keeping import keep_earlier_from_parents
 from .versions import replaced_versions
 from ..files.kinds import check_image, clean_filename, sniff_type
 
@@ -283,6 +284,8 @@ async def add_professional_documents(
                 document.hidden_from_representatives |= earlier.hidden_from_representatives
                 earlier.superseded_at = utcnow()
                 session.add(earlier)
+                if document.hidden_from_representatives:
+                    await keep_earlier_from_parents(session, earlier, actor=actor, right=right.value)
             detail = "réservé au patient, sans ses représentants légaux" if document.hidden_from_representatives else via
             if earlier is not None:
                 detail = f"{NEW_VERSION}\n{detail}" if detail else NEW_VERSION

@@ -5,8 +5,8 @@ database row (rows travel into every dump, backup and replica); several hosts th
 disk set the variable. The key is the log's identity: checkpoints it signed stay checkable only
 with it, so it is made once and kept. Its name is the log's origin (Settings.journal_origin),
 as C2SP tlog-checkpoint requires; `carnet` refuses a key made for another origin rather than
-start a second log under the first one's name, and refuses to make a key for a log that has signed
-already (`log_signer`).
+start a second log under the first one's name, refuses to make a key for a log that has signed
+already (`log_signer`), and `carnet serve` refuses a key that did not sign it (`signed_by`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import inspect
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import keyfiles
 from ..config import Settings, SettingsError
+from .checkpoint import CheckpointError, open_checkpoint
 from .keys import MalformedKey, Signer, Verifier
+from .note import NoteError
 from .store import TlogCheckpoint
 
 
@@ -70,6 +72,23 @@ async def _has_signed(session: AsyncSession) -> bool:
     if not await session.run_sync(lambda sync: inspect(sync.connection()).has_table(table)):
         return False
     return (await session.exec(select(TlogCheckpoint.size).limit(1))).first() is not None
+
+
+async def signed_by(session: AsyncSession, settings: Settings, signer: Signer) -> None:
+    """The database's newest checkpoint is this key's, or SettingsError: a key of the log's name that did not sign it
+    (`journal/` restored from another backup or host, a variable set to another site's key) would sign a second log as
+    surely as a new one. Asked by `carnet serve` alone, whose database has just been migrated: a worker that starts
+    while the database is down still serves (`log_signer`)."""
+    newest = (await session.exec(select(TlogCheckpoint.note).order_by(col(TlogCheckpoint.size).desc()).limit(1))).first()
+    if newest is None:
+        return
+    try:
+        open_checkpoint(newest, log=signer.verifier)
+    except (NoteError, CheckpointError):
+        source = "CARNET_JOURNAL_SIGNING_KEY" if settings.journal_signing_key else str(key_path(settings))
+        raise SettingsError(f"{source} did not sign the checkpoints the database holds: restore the key from the "
+                            "backup this database comes from (README, Backups); another key would make every check "
+                            "of the log fail") from None
 
 
 def load_verifier(settings: Settings) -> Verifier | None:

@@ -118,6 +118,9 @@ class Settings:
                                     "(<name>+<key ID>+<base64 of 0x04 and the Ed25519 key>)") from None
             if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
                 raise SettingsError(f"CARNET_JOURNAL_WITNESSES: {url!r} is not an http(s) URL")
+            if urlsplit(url).path.rstrip("/").endswith("/add-checkpoint"):  # POSTed to <url>/add-checkpoint
+                raise SettingsError(f"CARNET_JOURNAL_WITNESSES: {url!r} is the witness's endpoint; give its prefix, "
+                                    "without /add-checkpoint (Carnet adds it)")
         if len(names) != len(self.journal_witnesses):
             raise SettingsError("CARNET_JOURNAL_WITNESSES names a witness twice")
         if not 0 <= self.journal_witnesses_required <= len(self.journal_witnesses):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from server.config import load_settings
 from server.tlog import merkle
 from server.tlog.checkpoint import Checkpoint, sign_checkpoint
 from server.tlog.cosignature import CosignerSigner, cosignatures
@@ -165,6 +166,11 @@ def test_carnet_witness_serve_answers_add_checkpoint_over_http_as_the_spec_says(
     with serving_witness(tmp_path / "etat.json", LOG.verifier.key) as url:
         with urllib.request.urlopen(url + "/") as about:
             assert key in about.read().decode()
+        # What it says to configure is what Carnet's setting takes, and posts add-checkpoint to.
+        said = (tmp_path / "etat.json.log").read_text()
+        assert f"CARNET_JOURNAL_WITNESSES, avec l'adresse où il le joint) : {key} {url}\n" in said
+        configured = load_settings({"CARNET_DATA_DIR": str(tmp_path), "CARNET_JOURNAL_WITNESSES": f"{key} {url}"})
+        assert configured.journal_witnesses == ((key, url),)
         status, kind, text = post(url, body(0, [], signed(tree)))
         assert (status, kind) == (200, "text/plain; charset=utf-8")
         witness = State.load(tmp_path / "etat.json").signer

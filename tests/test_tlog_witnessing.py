@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from sqlmodel import select
 
+from server.cli import main
 from server.config import SettingsError, load_settings
 from server.models import AccessEvent, utcnow
-from server.tlog import integrator, witnessing
+from server.tlog import integrator, store, witnessing
 from server.tlog.checkpoint import open_checkpoint
 from server.tlog.cosignature import CosignerSigner, cosignatures
 from server.tlog.integrator import integrate_now
@@ -190,6 +192,8 @@ def test_the_witnesses_are_set_by_the_environment(tmp_path):
                            ({"CARNET_JOURNAL_WITNESSES": f"{witness}"}, "its key, a space and its URL"),
                            ({"CARNET_JOURNAL_WITNESSES": f"{LOG.verifier.key} https://a.example.org"}, "cosigner key"),
                            ({"CARNET_JOURNAL_WITNESSES": f"{witness} ftp://a.example.org"}, "http"),
+                           ({"CARNET_JOURNAL_WITNESSES": f"{witness} http://127.0.0.1:7380/add-checkpoint"},
+                            "without /add-checkpoint"),
                            ({"CARNET_JOURNAL_WITNESSES": f"{witness} https://a.example.org,{witness} https://b.example.org"},
                             "twice")]:
         with pytest.raises(SettingsError, match=message):
@@ -223,3 +227,40 @@ async def test_the_historique_says_whether_anything_independent_backs_its_check(
     witnessed = (await client.get(url)).text
     assert "que cet historique n'a été ni modifié ni effacé" in witnessed
     assert witness.verifier.key in witnessed  # the key the phone checks the cosignature with
+
+
+async def test_an_events_offline_proof_carries_the_witnesses_cosignatures_and_verify_proof_requires_them(
+        client, app, db, patient, settings, tmp_path):
+    """What the Historique hands out is proven in the checkpoint the phone checks, cosigned: a lawyer holds it to the
+    witnesses (`--temoin`), not to the log's key alone, which signs whatever its holder wants."""
+    await activate(client, patient)
+    witness, key = in_process_witness(tmp_path, "a", app)
+    settings = with_witnesses(app, settings, 1, (key, A))
+    await log(db, patient.dossier.id, 3)
+    await integrate_now(db, signer=app.state.journal_signer)
+    async with httpx.AsyncClient(mounts={A: httpx.ASGITransport(app=create_witness_app(witness))}) as http:
+        [outcome] = await witnessing.submit_due(app.state.sessionmaker, settings=settings, http=http)
+    assert outcome.cosigned, outcome.reason
+    event = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id,
+                                                     AccessEvent.seq == 2))).one()
+    response = await client.get(f"/dossiers/{patient.dossier.id}/historique/preuve/2")
+    assert response.status_code == 200, response.text
+    assert f"\n— {key.name} " in response.text  # the witness's cosignature, under the log's signature
+    nowhere = {"CARNET_DATA_DIR": str(tmp_path / "vide"), "DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
+
+    def verify_proof(content: str, *args: str):
+        path = tmp_path / "preuve.txt"
+        path.write_text(content)
+        return CliRunner().invoke(main, ["audit", "verify-proof", str(path), "--evenement-hash", event.hash,
+                                         "--cle", app.state.journal_signer.verifier.key, *args], env=nowhere)
+
+    cosigned = verify_proof(response.text, "--temoin", key.verifier.key)
+    assert cosigned.exit_code == 0, cosigned.output
+    assert "Preuve valide" in cosigned.output and "contresigné par a.example.org/temoin." in cosigned.output
+    # The same proof in a checkpoint the log's key signed alone (as whoever holds it could sign a fork): refused.
+    alone = (await store.event_proof(db, event)).text()
+    refused = verify_proof(alone, "--temoin", key.verifier.key)
+    assert refused.exit_code == 1
+    assert "n'est pas contresigné par a.example.org/temoin : seule la clé du journal en répond" in refused.output
+    assert verify_proof(alone).exit_code == 0  # no witness asked: the log's key alone, as before
+    assert "n'est pas la clé d'un témoin" in verify_proof(response.text, "--temoin", "x").output

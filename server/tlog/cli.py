@@ -3,7 +3,8 @@
 The file is what the Historique hands out (views/transparency.py): a C2SP tlog-proof whose extra
 line is the leaf's salt and the event's hash, 32 bytes each. Anyone (the patient, her lawyer, an
 auditor) checks that the log signed a tree holding that event, and, with --evenement-hash (the
-"hash" column of the Historique's CSV), that the proof is about that very event.
+"hash" column of the Historique's CSV), that the proof is about that very event; with --temoin, that
+these witnesses cosigned that tree too (the log's key alone signs whatever its holder wants).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import re
 import click
 
 from . import merkle
-from .checkpoint import CheckpointError, TlogProof, verify_proof
+from .checkpoint import CheckpointError, TlogProof, open_checkpoint, verify_proof
+from .cosignature import BadCosignature, CosignerVerifier, cosignatures
 from .keys import MalformedKey, Verifier
 from .note import BadSignature, NoteError, UnverifiedNote
 from .leaf import SALT_SIZE, event_leaf_hash
@@ -25,12 +27,19 @@ class ProofRefused(Exception):
     """Why a proof does not prove anything, in a sentence for whoever checks it."""
 
 
-def check_offline_proof(text: str, *, key: str, event_hash: str | None = None) -> str:
+def check_offline_proof(text: str, *, key: str, event_hash: str | None = None, witnesses: tuple[str, ...] = ()) -> str:
     """What the proof proves, in French; ProofRefused when it does not."""
     try:
         verifier = Verifier.from_key(key.strip())
     except MalformedKey:
         raise ProofRefused("La clé donnée n'est pas une clé de vérification Ed25519 (<nom>+<identifiant>+<base64>).") from None
+    cosigners = []
+    for witness in witnesses:
+        try:
+            cosigners.append(CosignerVerifier.from_key(witness.strip()))
+        except MalformedKey:
+            raise ProofRefused(f"« {witness} » n'est pas la clé d'un témoin "
+                               "(<nom>+<identifiant>+<base64>).") from None
     if event_hash is not None and not _HEX_HASH.fullmatch(event_hash.strip()):
         raise ProofRefused("L'empreinte de l'événement s'écrit en 64 chiffres hexadécimaux.")
     try:
@@ -51,20 +60,32 @@ def check_offline_proof(text: str, *, key: str, event_hash: str | None = None) -
     except merkle.InvalidProof:
         raise ProofRefused("La preuve d'inclusion ne mène pas à la racine signée : cet événement n'est pas "
                            "dans l'arbre que le journal a signé.") from None
+    try:
+        found = {c.name for c in cosignatures(open_checkpoint(proof.checkpoint, log=verifier)[1], cosigners)}
+    except BadCosignature:
+        raise ProofRefused("Une contresignature de témoin jointe au point de contrôle de la preuve "
+                           "n'est pas valide.") from None
+    missing = [c.name for c in cosigners if c.name not in found]
+    if missing:
+        raise ProofRefused(f"Le point de contrôle de la preuve n'est pas contresigné par {', '.join(missing)} : "
+                           "seule la clé du journal en répond.")
+    cosigned = f", contresigné par {', '.join(c.name for c in cosigners)}" if cosigners else ""
     return (f"Preuve valide : l'événement d'empreinte {proven} est l'entrée n° {proof.index} du journal "
             f"{checkpoint.origin}, dans l'arbre de {checkpoint.size} entrée(s) que la clé "
-            f"{verifier.name}+{verifier.key_id:08x} a signé.")
+            f"{verifier.name}+{verifier.key_id:08x} a signé{cosigned}.")
 
 
 @click.command("verify-proof")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--cle", required=True, help="The log's verifier key, as GET /journal/cle publishes it.")
 @click.option("--evenement-hash", "event_hash", help="The event's hash (the Historique's CSV), 64 hex digits.")
-def verify_proof_command(file, cle: str, event_hash: str | None) -> None:
+@click.option("--temoin", "witnesses", multiple=True,
+              help="A witness's cosigner key that must have cosigned the proof's checkpoint; repeatable.")
+def verify_proof_command(file, cle: str, event_hash: str | None, witnesses: tuple[str, ...]) -> None:
     """Check an event's offline proof (C2SP tlog-proof) with the log's public key, without any database."""
     try:
         text = file.read(1_000_000)
-        click.echo(check_offline_proof(text, key=cle, event_hash=event_hash))
+        click.echo(check_offline_proof(text, key=cle, event_hash=event_hash, witnesses=witnesses))
     except UnicodeDecodeError:
         raise click.ClickException("Ce fichier n'est pas du texte UTF-8 : ce n'est pas une preuve du journal.") from None
     except ProofRefused as refused:

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accesslog.audit import event_hash
 from ..models import AccessEvent
 from . import merkle
-from .checkpoint import TlogProof
+from .checkpoint import Checkpoint, TlogProof
 
 TreeInt = BigInteger().with_variant(Integer(), "sqlite")  # SQLite's INTEGER is 64 bits, and its rowid
 
@@ -125,15 +125,21 @@ async def prove(session: AsyncSession, proof: Callable[..., list[bytes]], *sizes
     return proof(*sizes, reader(nodes))
 
 
-async def event_proof(session: AsyncSession, event: AccessEvent) -> TlogProof | None:
-    """The event's offline proof (C2SP tlog-proof) in the latest checkpoint; None while it waits for the integrator.
+async def event_proof(session: AsyncSession, event: AccessEvent, signed: str | None = None) -> TlogProof | None:
+    """The event's offline proof (C2SP tlog-proof) in `signed`, a checkpoint with the witnesses' cosignatures it carries
+    (what /journal/checkpoint serves), else the latest; None while the event is not in that tree yet.
 
     Its extra line is the leaf's salt then the event's hash as it reads now (32 bytes each): what
     a third party needs to recompute the leaf, and what makes an edited event's proof fail.
     """
     leaf = (await session.exec(select(TlogLeaf).where(TlogLeaf.event_id == event.id))).first()
-    latest = await latest_checkpoint(session)
-    if leaf is None or latest is None or latest.size <= leaf.leaf_index:
+    if signed is None:
+        latest = await latest_checkpoint(session)
+        signed = None if latest is None else latest.note
+    if leaf is None or signed is None:
         return None
-    hashes = await prove(session, merkle.inclusion_proof, leaf.leaf_index, latest.size)
-    return TlogProof(leaf.leaf_index, tuple(hashes), latest.note, extra=leaf.salt + bytes.fromhex(event_hash(event)))
+    size = Checkpoint.parse(signed[:signed.index("\n\n") + 1]).size  # the note's body, its signatures after
+    if size <= leaf.leaf_index:
+        return None
+    hashes = await prove(session, merkle.inclusion_proof, leaf.leaf_index, size)
+    return TlogProof(leaf.leaf_index, tuple(hashes), signed, extra=leaf.salt + bytes.fromhex(event_hash(event)))

@@ -69,8 +69,11 @@ def serve(host: str, port: int, etat: Path, journals: tuple[str, ...]) -> None:
     except BlockingIOError:
         raise click.ClickException(f"Un autre témoin sert déjà {etat} : un fichier d'état, un seul processus.") from None
     witness = Witness(state, logs, evidence=etat.with_name(f"{etat.name}.preuves"))
+    # What the log's operator configures is the prefix, to which Carnet adds /add-checkpoint itself (the spec's).
     click.echo(f"Témoin {state.signer.name} sur http://{host}:{port}/add-checkpoint, pour "
-               f"{', '.join(v.name for v in logs)} ; sa clé de vérification : {state.signer.verifier.key}")
+               f"{', '.join(v.name for v in logs)} ; à donner à l'exploitant de chaque journal "
+               f"(CARNET_JOURNAL_WITNESSES, avec l'adresse où il le joint) : {state.signer.verifier.key} "
+               f"http://{host}:{port}")
     # Loaded here, not with the module: every `carnet` command loads this one, and Litestar and uvicorn took 0.39 s
     # of the 0.54 s a command took to start (python -X importtime).
     import uvicorn

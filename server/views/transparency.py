@@ -140,7 +140,10 @@ async def historique_proof(request: Request, db: AsyncSession, dossier_id: str, 
     kept = await kept_from(db, dossier_id=dossier.id, account=account)
     if event is None or kept.representative:  # numbers are the chain's, which a minor's parent is not shown
         raise NotFoundException()
-    proof = await store.event_proof(db, event)
+    # In the checkpoint the phone checks, with the witnesses' cosignatures it carries: whoever holds the proof can
+    # hold it to them too (`--temoin`), not to the log's key alone.
+    signed = await witnessing.served_checkpoint(db, request.app.state.settings)
+    proof = None if signed is None else await store.event_proof(db, event, signed)
     if proof is None:
         # Not a server failure: the event is there, its leaf comes with the next integration (a few seconds).
         raise Refused(409, _("Cet événement entre dans le journal de transparence dans quelques secondes : "

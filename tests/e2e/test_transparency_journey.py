@@ -269,8 +269,9 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
                                    (patient.dossier_id,)).fetchone()[0]
     expect(status).to_contain_text(f"Les {total} événements affichés y sont inscrits tels quels.")
     kept = stored_checkpoint(page, patient.dossier_id)
-    assert set(kept) == {"key", "size", "root", "note", "at", "seq", "hash"}, \
-        "the phone keeps a checkpoint, a key and the newest event's number and hash, nothing else"
+    assert set(kept) == {"key", "size", "root", "note", "at", "seq", "hash", "witnesses"}, \
+        "the phone keeps a checkpoint, a key, the newest event's number and hash, and the witnesses, nothing else"
+    assert kept["witnesses"] == {"keys": [], "required": 0}, "none configured: none required"
     assert (kept["seq"], kept["hash"]) == chain_head(server, patient.dossier_id)
     assert TRICKY_NAME not in json.dumps(kept, ensure_ascii=False)
 
@@ -522,6 +523,59 @@ def test_the_phone_says_whether_a_witness_backs_what_it_checked(page, browser, s
         witnessed.reload()
         expect(status).to_contain_text("sur la seule signature de Carnet (aucun témoin ne l'a contresigné)")
         expect(status).not_to_contain_text("aucune entrée du journal signé de Carnet")
+    finally:
+        context.close()
+
+
+
+def test_the_phone_keeps_requiring_the_witnesses_it_verified_with(page, browser, server, seed):
+    """The witnesses a phone required are pinned, as the log's key is: an operator who turns them off to show this
+    patient a log they never saw (a fork, signed with the log's key) is caught; one replaced by another is not."""
+    patient = seed()
+    log_in(page, patient)
+    historique = f"/dossiers/{patient.dossier_id}/historique"
+    first_key, first_cosign = cosigner("asso-patients.example/temoin")
+    other_key, other_cosign = cosigner("cnil.example/temoin")
+    served = {"key": first_key, "cosign": first_cosign, "required": 1}
+
+    def witnessed(route) -> None:
+        answer = route.fetch()
+        body = answer.text()
+        if "/journal/checkpoint" in route.request.url:
+            body += served["cosign"](body[:body.index("\n\n") + 1]) if served["key"] else ""
+        else:
+            keys = [served["key"]] if served["key"] else []
+            body = body.replace("data-witnesses='[]'", f"data-witnesses='{json.dumps(keys)}'")
+            body = body.replace('data-witnesses-required="0"', f'data-witnesses-required="{served["required"]}"')
+        route.fulfill(response=answer, body=body)
+
+    context = browser.new_context(base_url=server.url, service_workers="block",
+                                  storage_state=page.context.storage_state(), **PHONE)
+    try:
+        phone = context.new_page()
+        phone.route(re.compile(r".*/(journal/checkpoint|dossiers/[0-9a-f]+/historique)$"), witnessed)
+        status = phone.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
+        alert = phone.get_by_role("alert")
+        phone.goto(historique)
+        expect(status).to_contain_text(re.compile(r"Journal contresigné par\s*: asso-patients\.example/temoin\."))
+
+        # The operator replaces the witness by another one, still required: nothing to say.
+        served.update(key=other_key, cosign=other_cosign)
+        phone.reload()
+        expect(status).to_contain_text(re.compile(r"Journal contresigné par\s*: cnil\.example/temoin\."))
+        expect(alert).to_have_count(0)
+
+        # The operator turns the witnesses off (the page asks for none): the phone still requires one, and says so.
+        served.update(key=None, required=0)
+        phone.reload()
+        expect(alert).to_contain_text("Votre appareil avait vérifié ce journal contresigné par un témoin indépendant ; "
+                                      "celui que Carnet présente aujourd'hui ne l'est plus")
+        expect(status).to_be_hidden()
+
+        # A fork served with the cosignature its witness made of the other tree of that size: said as such.
+        served.update(key=other_key, required=1, cosign=lambda body: other_cosign(body.replace("\n", "\n\n", 1)))
+        phone.reload()
+        expect(alert).to_contain_text("ce témoin a sans doute contresigné un autre journal que celui que Carnet vous présente")
     finally:
         context.close()
 

@@ -7,7 +7,9 @@
 // (seq and prev_hash), and the newest event this device verified must still be there, unchanged.
 //
 // What this device keeps, per dossier, in localStorage: the log's key, the checkpoint last verified (size,
-// root hash, signed note, time) and the newest event verified (its number and hash). No health data.
+// root hash, signed note, time), the newest event verified (its number and hash), and the witnesses it then
+// required (their keys and how many must cosign: a server that drops them could show this patient a log its
+// witnesses never saw, so they are pinned as the key is, and only more may be asked). No health data.
 // The proofs are journal-proofs.js's; this file fetches, keeps and decides. No text for the patient here.
 (function () {
   "use strict";
@@ -16,9 +18,9 @@
   const STORAGE = "carnet.journal.";  // + the dossier's id
 
   // The log does not prove what it must: the patient is told, and the evidence kept. `reason` as ProofError's,
-  // or "key", "quorum", "shrunk", "inconsistent", "events" (`count`), or a break in the dossier's chain as
-  // J.chainBreak names it: "gap" (`newer`, `older`), "newest" (`kept`), "changed" (`kept`), "start". `items`:
-  // the events shown where it fails, if any.
+  // or "key", "quorum", "unwitnessed" (`required`), "shrunk", "inconsistent", "events" (`count`), or a break in the
+  // dossier's chain as J.chainBreak names it: "gap" (`newer`, `older`), "newest" (`kept`), "changed" (`kept`),
+  // "start". `items`: the events shown where it fails, if any.
   class Failure extends Error {
     constructor(reason, details) { super(reason); this.reason = reason; Object.assign(this, details); }
   }
@@ -49,8 +51,12 @@
       const state = JSON.parse(window.localStorage.getItem(STORAGE + dossier));
       if (state && typeof state.key === "string" && Number.isSafeInteger(state.size) && typeof state.root === "string"
           && typeof state.note === "string" && typeof state.at === "string"
-          && (state.seq === undefined || (Number.isSafeInteger(state.seq) && /^[0-9a-f]{64}$/.test(state.hash)))) {
-        return state;  // seq and hash: the newest event verified (absent before any was)
+          && (state.seq === undefined || (Number.isSafeInteger(state.seq) && /^[0-9a-f]{64}$/.test(state.hash)))
+          && (state.witnesses === undefined || (Array.isArray(state.witnesses.keys)
+              && state.witnesses.keys.every((key) => typeof key === "string")
+              && Number.isSafeInteger(state.witnesses.required)))) {
+        return state;  // seq and hash: the newest event verified (absent before any was); witnesses: absent before
+                       // this device's first check since they were kept
       }
     } catch (error) { /* none, or unreadable: a first check */ }
     return null;
@@ -77,10 +83,16 @@
     const key = keyText.slice(0, -1);
     if (previous && previous.key !== key) throw new Failure("key");
 
-    // The checkpoint: signed by that key, cosigned by enough of the witnesses.
+    // The checkpoint: signed by that key, cosigned by enough of the witnesses the page names, and by as many as this
+    // device required before (those it knew then count too: a witness may be replaced by another, not dropped).
+    const pinned = previous && previous.witnesses ? previous.witnesses : { keys: [], required: 0 };
+    evidence.pinned_witnesses = pinned;
     const signed = await fetchText("/journal/checkpoint");
     evidence.new_checkpoint = signed;
-    const { checkpoint, witnessNames } = await J.verifyCheckpoint(signed, key, evidence.witnesses);
+    const witnessKeys = [...new Set(evidence.witnesses.concat(pinned.keys))];
+    const { checkpoint, witnessNames } = await J.verifyCheckpoint(signed, key, witnessKeys);
+    if (witnessNames.length < pinned.required) throw new Failure("unwitnessed", { required: pinned.required });
+    if (!Number.isSafeInteger(evidence.witnesses_required)) throw new Failure("malformed");
     if (witnessNames.length < evidence.witnesses_required) throw new Failure("quorum");
 
     // It extends the one this device verified last: nothing the log held then was changed or removed. One
@@ -134,7 +146,9 @@
     // Everything verified: this is the checkpoint the next visit must be proven to extend, and the newest
     // event verified (number and hash: no health data), which it must still show.
     store(dossier, { key, size: checkpoint.size, root: J.toBase64(checkpoint.root), note: signed,
-                     at: new Date().toISOString(), ...(highest && (!kept || highest.seq > kept.seq) ? highest : kept) });
+                     at: new Date().toISOString(), ...(highest && (!kept || highest.seq > kept.seq) ? highest : kept),
+                     witnesses: { keys: evidence.witnesses,
+                                  required: Math.max(pinned.required, evidence.witnesses_required) } });
     return { previous, witnessNames };
   }
 

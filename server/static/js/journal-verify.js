@@ -17,8 +17,12 @@
       case "signature": return _("Le point de contrôle du journal ne porte pas de signature valide de sa clé.");
       case "shrunk": return _("Le journal n'a plus l'état que votre appareil avait vérifié : des entrées ont disparu.");
       case "inconsistent": return _("Le journal signé ne prolonge pas celui que votre appareil avait vérifié : des entrées ont été modifiées ou effacées depuis.");
-      case "witness": return _("Une contresignature de témoin jointe au journal n'est pas valide.");
+      // A cosignature of the witness's key that does not verify: most likely over another tree of that size (a fork).
+      case "witness": return _("Le journal porte une contresignature de témoin qui ne correspond pas à son contenu : ce témoin a sans doute contresigné un autre journal que celui que Carnet vous présente.");
       case "quorum": return _("Le journal n'est pas contresigné par autant de témoins indépendants que Carnet l'exige.");
+      case "unwitnessed": return failure.required === 1
+        ? _("Votre appareil avait vérifié ce journal contresigné par un témoin indépendant ; celui que Carnet présente aujourd'hui ne l'est plus : il pourrait ne pas être celui que le témoin a vu.")
+        : _("Votre appareil avait vérifié ce journal contresigné par %(num)d témoins indépendants ; celui que Carnet présente aujourd'hui ne l'est plus par autant : il pourrait ne pas être celui que les témoins ont vu.").replace("%(num)d", String(failure.required));
       case "events": return failure.count === 1
         ? _("Un événement affiché ne correspond pas à ce que le journal a signé.")
         : _("%(num)d événements affichés ne correspondent pas à ce que le journal a signé.").replace("%(num)d", String(failure.count));

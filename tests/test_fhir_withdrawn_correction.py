@@ -97,13 +97,7 @@ async def test_a_copy_read_back_elsewhere_keeps_the_result_given_back(client, ap
         copy = await post_form(phone, f"/dossiers/{patient.dossier.id}/export", {})
     assert copy.status_code == 200
     (tmp_path / "copie.zip").write_bytes(copy.content)
-    there = await new_patient(elsewhere.session)  # the same INS, her new installation's empty dossier
-    await new_professional(elsewhere.session, given_name="Claire", family_name="Bernard", profession="médecin",
-                           stem=7)
-    done = carnet(elsewhere, "import", "dossier", str(tmp_path / "copie.zip"), "--ins", there.patient.ins)
-    assert done.returncode == 0, done.stderr
-    await elsewhere.session.commit()
-    rows = (await elsewhere.session.exec(select(Document).where(Document.dossier_id == there.dossier.id))).all()
+    rows = await read_back(elsewhere, tmp_path / "copie.zip")
     assert {(d.title, d.withdrawn_at is not None, d.superseded_at is not None) for d in rows} == {
         (RESULT, False, False), ("", True, False)}
 
@@ -161,7 +155,7 @@ async def test_a_copy_read_back_keeps_a_chain_whose_middle_version_was_withdrawn
 
     first = await sent(RESULT, date(2026, 11, 20))
     wrong = await sent(WRONG, date(2026, 11, 25), replaces=first)  # the act's date mistyped, among other things
-    right = await sent(AGAIN, date(2026, 11, 10), replaces=wrong)
+    await sent(AGAIN, date(2026, 11, 10), replaces=wrong)
     withdrawn = await client.patch(f"/fhir/DocumentReference/{wrong}", content=WITHDRAWAL,
                                    headers={**practice.headers, **PATCHING})
     assert withdrawn.status_code == 200
@@ -181,12 +175,18 @@ async def test_a_copy_read_back_keeps_a_chain_whose_middle_version_was_withdrawn
                         entry["resource"]["date"] = "2026-12-01T09:00:00Z"
                 data = json.dumps(summary).encode()
             rewritten.writestr(info, data)
+    rows = await read_back(elsewhere, tmp_path / "copie.zip")
+    assert {(d.title, d.withdrawn_at is not None, d.superseded_at is not None) for d in rows} == {
+        (RESULT, False, True), ("", True, True), (AGAIN, False, False)}
+
+
+async def read_back(elsewhere, copy) -> list[Document]:
+    """The copy read into another installation, into the empty dossier of a patient of the same INS (with the doctor
+    who wrote its results): its documents there."""
     there = await new_patient(elsewhere.session)
     await new_professional(elsewhere.session, given_name="Claire", family_name="Bernard", profession="médecin",
                            stem=7)
-    done = carnet(elsewhere, "import", "dossier", str(tmp_path / "copie.zip"), "--ins", there.patient.ins)
+    done = carnet(elsewhere, "import", "dossier", str(copy), "--ins", there.patient.ins)
     assert done.returncode == 0, done.stderr
     await elsewhere.session.commit()
-    rows = (await elsewhere.session.exec(select(Document).where(Document.dossier_id == there.dossier.id))).all()
-    assert {(d.title, d.withdrawn_at is not None, d.superseded_at is not None) for d in rows} == {
-        (RESULT, False, True), ("", True, True), (AGAIN, False, False)}
+    return list((await elsewhere.session.exec(select(Document).where(Document.dossier_id == there.dossier.id))).all())

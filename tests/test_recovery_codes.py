@@ -270,3 +270,27 @@ async def test_a_professional_is_told_too_and_led_on_to_her_patients(app, client
     page = await client.get(back)
     assert "Un code de secours a servi à créer la clé d'accès « Nouveau »" in text_of(page)
     assert re.search(r'<a class="button block" href="/pro">', page.text)
+
+
+async def test_the_device_that_recovered_is_not_told_its_own_recovery_and_cannot_silence_it(app, client, db, patient):
+    """The notice is for the keys that were there before the recovery: the device that made it (a thief holding the
+    codes file) could otherwise read it on "Mes dossiers" and tap "J'ai compris", and the owner would never hear of
+    it; on the owner's own new phone it would say "Si ce n'est pas vous" of what she has just done. A key that device
+    adds afterwards is its own too."""
+    phone = await activate(client, patient)
+    code = re.findall(r"<code>([0-9A-Z-]+)</code>", (await client.get("/activer/codes")).text)[1]
+    async with AsyncTestClient(app, base_url=ORIGIN) as thief:
+        await start_recovery(thief, code)
+        assert (await new_passkey(thief)).json() == {"redirect": "/cles"}
+        home = await thief.get("/", follow_redirects=False)
+        assert home.headers["location"] == f"/dossiers/{patient.dossier.id}"  # not "Mes dossiers" and its notice
+        mine = await thief.get("/mes-dossiers")
+        assert "Un code de secours a servi" not in text_of(mine) and "/avis/" not in mine.text
+        second = SoftAuthenticator(origin=ORIGIN)  # a key of its own, added from the recovered session
+        assert (await new_passkey(thief, second)).json() == {"redirect": "/cles?fait=cle-ajoutee"}
+        assert (await login(thief, second)).json()["redirect"] == "/"
+        assert "Un code de secours a servi" not in text_of(await thief.get("/mes-dossiers"))
+    back = (await login(client, phone)).json()["redirect"]  # the owner, with the key she had
+    assert back == "/mes-dossiers"
+    told = await client.get(back)
+    assert "Un code de secours a servi à créer la clé d'accès « Nouveau »" in text_of(told)

@@ -192,10 +192,11 @@ async def _keep(session: AsyncSession, passkey: Passkey, *, account: Account, ac
         await sessions.end_sessions(session, account_id=account.id)
         await devices.forget(session, account_id=account.id, every=True)
         await log_passkey_change(session, account=account, action="recovery_code_used", name="", quoted=False)
-        # Whoever logs in next is told, first: the owner, should the code have been used by someone else.
+        # The keys it did not make are told at their next login, first: the owner's, should the code have been used
+        # by someone else (notices.told_to).
         dossier = await accounts.patient_dossier(session, account=account)
         await notices.tell(session, account_id=account.id, dossier_id=dossier.id if dossier else None,
-                           kind="recovery_code_used", key=passkey.name)
+                           kind="recovery_code_used", at=passkey.created_at, key=passkey.name)
     await log_passkey_change(session, account=account, action="passkey_added", name=passkey.name)
     removed: list[RemovedPasskey] = []
     if activation_id:

@@ -8,7 +8,8 @@ relative), on "Mes dossiers" too.
 A notice is stored as what happened (`kind`), the dossier it is about and the names it needs, and written in the
 reader's language when they read it: whoever caused it may browse in another language, or be Carnet's own check at
 night. A newer one replaces an older one of the same subject about the same dossier, not yet seen (`SUBJECTS`): a
-relative made a reader, then a manager again, is not told the first."""
+relative made a reader, then a manager again, is not told the first. A recovery is told only to the keys that were
+there before it (`told_to`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
 from ..i18n import N_, _
-from ..models import Account, AccountNotice, Dossier, Patient
+from ..models import Account, AccountNotice, Dossier, Passkey, Patient, utcnow
 from ..templating import de
 from .dossiers import helpers_of
 from . import invitations  # its LEVELS, read when a notice is said (invitations.py tells through this module)
@@ -59,12 +60,13 @@ SUBJECTS = {
 }
 
 
-async def tell(session: AsyncSession, *, account_id: str, dossier_id: str | None, kind: str, **names: str) -> None:
+async def tell(session: AsyncSession, *, account_id: str, dossier_id: str | None, kind: str,
+               at: datetime | None = None, **names: str) -> None:
     """A notice for an account's next visit, about this dossier (None: about the account, which has none), in the
-    caller's transaction: it replaces the one of its subject not yet seen."""
+    caller's transaction: it replaces the one of its subject not yet seen. `at`: when it happened, if not now."""
     assert kind in MESSAGES, kind
     await settle(session, account_id=account_id, dossier_id=dossier_id, subject=SUBJECTS[kind])
-    session.add(AccountNotice(account_id=account_id, dossier_id=dossier_id, kind=kind,
+    session.add(AccountNotice(account_id=account_id, dossier_id=dossier_id, kind=kind, created_at=at or utcnow(),
                               names=json.dumps(names, ensure_ascii=False)))
 
 
@@ -109,9 +111,20 @@ def say(kind: str, **names: str) -> str:
     return _(MESSAGES[kind], **names)
 
 
-async def unseen(session: AsyncSession, *, account: Account) -> list[tuple[AccountNotice, str]]:
-    """The account's notices not yet acknowledged, oldest first, each with its text."""
+async def unseen(session: AsyncSession, *, account: Account,
+                 logged_in_with: str | None) -> list[tuple[AccountNotice, str]]:
+    """The account's notices not yet acknowledged that a session opened with the passkey `logged_in_with` is told,
+    oldest first, each with its text."""
     rows = await session.exec(select(AccountNotice).where(
         AccountNotice.account_id == account.id, col(AccountNotice.seen_at).is_(None))
         .order_by(col(AccountNotice.created_at)))
-    return [(notice, text_of(notice)) for notice in rows.all()]
+    key = await session.get(Passkey, logged_in_with) if logged_in_with else None
+    return [(notice, text_of(notice)) for notice in rows.all() if told_to(notice, key)]
+
+
+def told_to(notice: AccountNotice, key: Passkey | None) -> bool:
+    """Whether a session opened with this passkey is told the notice (and may acknowledge it). A recovery, dated by
+    the key it made (passkeys._keep), only to the keys older than it: the device that made it, with any key it added
+    since, may be a thief's, who would tap "J'ai compris" and the owner never hear of it; and the owner on her own new
+    phone is not asked whether it was her."""
+    return notice.kind != "recovery_code_used" or key is None or key.created_at < notice.created_at

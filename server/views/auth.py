@@ -270,15 +270,16 @@ async def login_verify(request: Request, db: AsyncSession, data: dict[str, Any])
     accepted = await passkeys.accepted_credentials(db, settings, account=account)
     token = await sessions.start_session(db, account=account, authenticated=True, replacing=request.auth,
                                          data={sessions.LOGGED_IN_WITH: passkey_id})
-    return Response({"redirect": await told_first(db, account=account, back=next_path(data.get("next"))),
+    return Response({"redirect": await told_first(db, account=account, logged_in_with=passkey_id,
+                                                  back=next_path(data.get("next"))),
                      "accepted": accepted}, cookies=[session_cookie(settings, token)])
 
 
-async def told_first(db: AsyncSession, *, account: Account, back: str) -> str:
+async def told_first(db: AsyncSession, *, account: Account, logged_in_with: str, back: str) -> str:
     """Where a login leads: the page it was for, unless the account was told something meanwhile (its devices logged
     out by a relative, a dossier closed, its access ended: caregivers/notices.py), said first on "Mes dossiers", with
     the way on to that page. Not said there, it waited for a visit to "/" that a login leading back never made."""
-    if not await notices.unseen(db, account=account):
+    if not await notices.unseen(db, account=account, logged_in_with=logged_in_with):
         return back
     # A professional's "/" is "Mes patients" (home.py), and "Mes dossiers" leads on there, not to itself.
     return my_dossiers_url("/pro" if back == "/" and account.professional_id and not account.patient_id else back)

@@ -26,7 +26,7 @@ from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..listing import documents_page
-from ..models import AccountNotice, CaregiverInvitation, Delegation, utcnow
+from ..models import AccountNotice, CaregiverInvitation, Delegation, Passkey, utcnow
 from ..access.managing import Managed, managed_dossier, seen_as_caregiver
 from .account import account_band
 from .forms import Form, FormError, text
@@ -220,7 +220,8 @@ async def removes_whom_they_invited(request: Request, db: AsyncSession, managed:
 @get("/mes-dossiers", guards=[logged_in])
 async def my_dossiers(request: Request, db: AsyncSession, suite: str | None = None) -> Template:
     account = request.user.account
-    notices = await account_notices.unseen(db, account=account)
+    notices = await account_notices.unseen(db, account=account,
+                                           logged_in_with=request.user.data.get(sessions.LOGGED_IN_WITH))
     now = utcnow()
     held = await held_dossiers(db, account=account, now=now)
     return Template("my_dossiers.html", context={"held": held, "notices": notices,
@@ -235,7 +236,9 @@ async def my_dossiers(request: Request, db: AsyncSession, suite: str | None = No
 @post("/avis/{notice_id:str}/vu", guards=[logged_in], status_code=200)
 async def notice_seen(request: Request, db: AsyncSession, notice_id: str, data: Form) -> Response:
     notice = await db.get(AccountNotice, notice_id)
-    if notice is None or notice.account_id != request.user.account.id:
+    logged_in_with = request.user.data.get(sessions.LOGGED_IN_WITH)
+    if notice is None or notice.account_id != request.user.account.id or not account_notices.told_to(
+            notice, await db.get(Passkey, logged_in_with) if logged_in_with else None):
         raise NotFoundException()
     notice.seen_at = utcnow()
     db.add(notice)

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import accounts
+from ..auth.sessions import LOGGED_IN_WITH
 from ..caregivers import notices as account_notices
 from ..caregivers.dossiers import held_dossiers
 from ..models import utcnow
@@ -29,7 +30,7 @@ async def home(request: Request, db: AsyncSession) -> Response:
         return Redirect("/pro", status_code=303)
     # What they were told (a relative removed from another's dossier, a parent whose child came of age) is said on
     # "Mes dossiers", first: a patient who also helped someone would otherwise never land there.
-    if await account_notices.unseen(db, account=current.account):
+    if await account_notices.unseen(db, account=current.account, logged_in_with=current.data.get(LOGGED_IN_WITH)):
         return Redirect("/mes-dossiers", status_code=303)
     if dossier is None:
         # A caregiver: straight to the one dossier they help with, or the list of them.

@@ -59,9 +59,10 @@ async def test_the_patient_downloads_the_lines_her_filters_keep_with_what_remain
     medicines = await client.get(f"{base}.csv?type=medicaments")
     assert medicines.status_code == 200 and medicines.headers["content-type"].startswith("text/csv")
     assert medicines.headers["cache-control"] == "no-store"
-    # Whose file and the day, in ASCII: nothing of the care, not even its kind.
+    # Whose file, its period and the day, in ASCII: nothing of the care, not even its kind.
+    name = patient.patient.given_name.lower()
     assert medicines.headers["content-disposition"] == \
-        f'attachment; filename="carnet-soins-{patient.patient.given_name.lower()}-{paris_today().isoformat()}.csv"'
+        f'attachment; filename="carnet-soins-{name}-24-mois-{paris_today().isoformat()}.csv"'
     header, rows = rows_of(medicines)
     # The copy's columns, less the insurer's ids of the lines, which no page shows.
     assert header == carefiles.CARE_COLUMNS[:-1]
@@ -69,7 +70,10 @@ async def test_the_patient_downloads_the_lines_her_filters_keep_with_what_remain
     assert [(row["libellé"], row["payé (€)"], row["remboursé (€)"], row[remaining], row["date de traitement"])
             for row in rows] == [("Amoxicilline 1 g", "8,73", "5,67", "3,06", f"{this_year}-01-01")]
 
-    _, last = rows_of(await client.get(f"{base}.csv?periode={last_year}"))
+    last_file = await client.get(f"{base}.csv?periode={last_year}")
+    assert last_file.headers["content-disposition"] == \
+        f'attachment; filename="carnet-soins-{name}-annee-{last_year}-{paris_today().isoformat()}.csv"'
+    _, last = rows_of(last_file)
     assert [row["libellé"] for row in last] == ["ECG"]
     _, current = rows_of(await client.get(f"{base}.csv?periode={this_year}"))
     assert {row["libellé"] for row in current} == {"Consultation médecin généraliste", "Amoxicilline 1 g"}

@@ -4,6 +4,7 @@ month, with totals."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,12 +31,18 @@ KEPT_MONTHS = 24
 PERIODS = {"24": (N_("24 derniers mois"), KEPT_MONTHS), "12": (N_("12 derniers mois"), 12),
            "3": (N_("3 derniers mois"), 3)}
 MAX_LINES = 2000  # more than anyone's two years; beyond, the page says so
+KIND_OF = {system: code for code, (label, systems) in KINDS.items() for system in systems}
 
 
 @dataclass
-class Month:
-    first_day: date
+class Lines:
+    """Lines of care and their totals."""
+
     lines: list[ReimbursementLine] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
 
     @property
     def spent(self) -> int:
@@ -48,6 +55,16 @@ class Month:
     @property
     def remaining(self) -> int:
         return self.spent - self.reimbursed
+
+
+@dataclass
+class Month(Lines):
+    first_day: date = date.min
+
+
+@dataclass
+class Group(Lines):
+    name: str = ""  # a KINDS code, or who performed the care as the insurer names them
 
 
 @dataclass
@@ -75,6 +92,28 @@ class History:
     @property
     def count(self) -> int:
         return sum(len(m.lines) for m in self.months)
+
+    def by_kind(self) -> list[Group]:
+        """The lines shown, by kind of care, in KINDS' order: what a complementary insurer or a tax return asks."""
+        groups = {code: Group(name=code) for code in KINDS}
+        for month in self.months:
+            for line in month.lines:
+                groups[KIND_OF[line.code_system]].lines.append(line)
+        return [group for group in groups.values() if group.lines]
+
+    def by_performer(self) -> list[Group]:
+        """The lines shown, by who performed the care (a professional, a pharmacy, a laboratory), by name."""
+        groups: dict[str, Group] = {}
+        for month in self.months:
+            for line in month.lines:
+                groups.setdefault(line.performer, Group(name=line.performer)).lines.append(line)
+        return sorted(groups.values(), key=lambda group: alphabetical(group.name))
+
+
+def alphabetical(name: str) -> tuple[str, str]:
+    """A name's place in a French list: "Élise" with the E's, not after the Z's as its code point would put it."""
+    folded = name.casefold()
+    return unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode(), folded
 
 
 def months_back(today: date, months: int) -> date:
@@ -127,7 +166,7 @@ async def care_history(session: AsyncSession, *, dossier_id: str, visible: Visib
         if kept(line, kept_from):
             continue
         first = line.care_date.replace(day=1)
-        months.setdefault(first, Month(first)).lines.append(line)
+        months.setdefault(first, Month(first_day=first)).lines.append(line)
     years = await seen_years(session, dossier_id=dossier_id, visible=visible, kept_from=kept_from,
                              since=kept_since(today), today=today)
     return History(list(months.values()), since, until, len(rows) > MAX_LINES, years)

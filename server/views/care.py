@@ -150,8 +150,11 @@ async def care_csv(request: Request, db: AsyncSession, dossier_id: str, kind: Ki
     async for lines in seen_batches(db, dossier_id=view.dossier.id, visible=view.visible, since=since, until=until,
                                     codes=KINDS[kind][1] if kind in KINDS else (), size=CARE_BATCH):
         rows.write(lines)  # every line, past the MAX_LINES a page shows
-    # Whose lines, and the day: nothing of the care itself, its kind included, in a name a downloads folder shows.
-    name = download_name("carnet-soins", view.patient, today.isoformat(), "csv")
+    # Whose lines, of which period and on which day: a year's file for a complementary insurer or a tax return is
+    # told from another year's made the same day. Nothing of the care itself, its kind included, in a name a
+    # downloads folder shows.
+    span = f"annee-{period}" if is_year(period, today) else f"{period}-mois"
+    name = download_name("carnet-soins", view.patient, f"{span}-{today.isoformat()}", "csv")
     return Response("\ufeff" + out.getvalue(), media_type="text/csv",  # the BOM: a French Excel reads accents
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

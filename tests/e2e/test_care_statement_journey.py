@@ -58,10 +58,12 @@ def test_the_patient_sees_what_remains_hers_chooses_a_year_downloads_and_prints_
     expect(page).to_have_url(re.compile(rf"periode={last_year.year}"))
     expect(page.get_by_text(f"au 31\u00a0décembre {last_year.year}.")).to_be_visible()
 
-    # Those lines as a file, named without a word of care.
+    # Those lines as a file, named without a word of care, but with the year it holds: the mutuelle's file and the
+    # tax return's, made the same day, are told apart.
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger ces soins (CSV)").click()
-    assert re.fullmatch(r"carnet-soins-[a-z-]+-\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename)
+    assert re.fullmatch(rf"carnet-soins-[a-z-]+-annee-{last_year.year}-\d{{4}}-\d{{2}}-\d{{2}}\.csv",
+                        download.value.suggested_filename)
     with open(download.value.path(), encoding="utf-8-sig", newline="") as file:
         rows = list(csv.DictReader(file, delimiter=";"))
     assert [(row["libellé"], row["reste à charge après l'Assurance Maladie (€)"]) for row in rows] == [

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import idna
+
 DEV_SECRET = "dev-only-secret-change-me"
 
 
@@ -69,7 +71,8 @@ class Settings:
 
     @property
     def journal_origin(self) -> str:
-        """The log's name in its checkpoints (C2SP: a schema-less URL), which its key must bear."""
+        """The log's name in its checkpoints (C2SP: a schema-less URL), which a new key bears; a key made before the
+        origin was read as browsers send it keeps the name it bears (tlog/signing.spelled_before)."""
         return f"{urlsplit(self.origin).netloc or 'localhost'}/carnet-journal"
 
     @property
@@ -199,9 +202,16 @@ def checked_origin(value: str) -> str:
 
 
 def ascii_domain(name: str) -> str:
-    """A host name as browsers and WebAuthn's RP ID write it: lower case, an internationalized label in Punycode;
-    UnicodeError (a ValueError) for a name IDNA cannot write (an empty label, one too long)."""
-    return name.lower().encode("idna").decode("ascii")
+    """A host name as browsers and WebAuthn's RP ID write it: mapped as the URL standard maps a host (UTS 46,
+    nontransitional: lower case, full-width forms folded, "ß" kept, where Python's "idna" codec, IDNA 2003, wrote
+    "strasse", another domain), an internationalized label in Punycode; UnicodeError (a ValueError) for a name no
+    browser writes (an empty label, one too long, a character UTS 46 disallows)."""
+    labels = idna.uts46_remap(name, std3_rules=False, transitional=False).split(".")
+    labels = [label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii") for label in labels]
+    named = labels[:-1] if len(labels) > 1 and not labels[-1] else labels  # a trailing dot: the root's empty label
+    if any(not 0 < len(label) <= 63 for label in named):
+        raise UnicodeError(f"label empty or too long in {name!r}")
+    return ".".join(labels)
 
 
 def checked_rp_id(value: str) -> str:

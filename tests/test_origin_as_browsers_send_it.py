@@ -19,10 +19,12 @@ WRITTEN = [
     ("HTTPS://Carnet.Example:443/", "https://carnet.example", "carnet.example"),
     ("https://carnet-santé.fr", "https://xn--carnet-sant-lbb.fr", "xn--carnet-sant-lbb.fr"),
     ("http://localhost:80", "http://localhost", "localhost"),
+    # "ß" kept as the URL standard keeps it (UTS 46 nontransitional), not "ss" as IDNA 2003: another domain.
+    ("https://Straße.example", "https://xn--strae-oqa.example", "xn--strae-oqa.example"),
 ]
 
 
-@pytest.fixture(params=WRITTEN, ids=["case-and-443", "idn", "http-80"])
+@pytest.fixture(params=WRITTEN, ids=["case-and-443", "idn", "http-80", "idn-eszett"])
 def written(request):
     return request.param
 

@@ -294,3 +294,27 @@ async def test_the_device_that_recovered_is_not_told_its_own_recovery_and_cannot
     assert back == "/mes-dossiers"
     told = await client.get(back)
     assert "Un code de secours a servi à créer la clé d'accès « Nouveau »" in text_of(told)
+
+
+async def test_a_second_code_spent_by_the_device_of_the_first_cannot_silence_the_owner_s_notice(app, client, db,
+                                                                                                  patient):
+    """A thief holding the codes file spends one, then a second: the second's notice replaced the first's and, dated
+    after the first key, was told to it, whose "J'ai compris" left the owner told of neither."""
+    phone = await activate(client, patient)
+    codes = re.findall(r"<code>([0-9A-Z-]+)</code>", (await client.get("/activer/codes")).text)
+    async with AsyncTestClient(app, base_url=ORIGIN) as thief:
+        first, second = SoftAuthenticator(origin=ORIGIN), SoftAuthenticator(origin=ORIGIN)
+        await start_recovery(thief, codes[1])
+        assert (await new_passkey(thief, first)).json() == {"redirect": "/cles"}
+        await post_form(thief, "/deconnexion", {})
+        await start_recovery(thief, codes[2])
+        assert (await new_passkey(thief, second)).json() == {"redirect": "/cles"}
+        await login(thief, first)
+        mine = await thief.get("/mes-dossiers")
+        for notice_id in re.findall(r'action="/avis/([0-9a-f]+)/vu"', mine.text):
+            await post_form(thief, f"/avis/{notice_id}/vu", {})
+        assert "Un code de secours a servi" not in text_of(await thief.get("/mes-dossiers"))
+    back = (await login(client, phone)).json()["redirect"]
+    assert back == "/mes-dossiers"
+    told = text_of(await client.get(back))
+    assert told.count("Un code de secours a servi à créer la clé d'accès « Nouveau »") == 2, told

@@ -257,3 +257,19 @@ async def test_a_key_of_the_log_s_name_that_did_not_sign_it_is_refused_at_start(
                      refused.stderr, re.MULTILINE), refused.stderr
     assert "Traceback" not in refused.stderr and "Carnet sur" not in refused.stdout
     assert await serve(settings, CARNET_JOURNAL_SIGNING_KEY=signer.key) is None  # its own key: it starts
+
+
+async def test_a_log_named_before_the_origin_was_read_as_browsers_send_it_keeps_its_name(db, patient, settings):
+    """An operator who had set CARNET_ORIGIN=http://LocalHost:8000 has a key, and checkpoints, named for that spelling:
+    read now as http://localhost:8000, the site's log was another one, and no CARNET_ORIGIN would let it start."""
+    old = Signer.generate("LocalHost:8000/carnet-journal")
+    await log(db, patient.dossier.id, 3)
+    await integrate_now(db, signer=old)
+    assert await serve(settings, CARNET_ORIGIN="http://LocalHost:8000", CARNET_JOURNAL_SIGNING_KEY=old.key) is None
+    env = {"CARNET_DATA_DIR": str(settings.data_dir), "DATABASE_URL": settings.database_url,
+           "CARNET_ORIGIN": "http://LocalHost:8000", "CARNET_JOURNAL_SIGNING_KEY": old.key}
+    found = await asyncio.to_thread(CliRunner().invoke, main, ["audit", "verify"], env=env)
+    assert found.exit_code == 0, found.output
+    another = Signer.generate("carnet.example.fr/carnet-journal")  # another site's key is still refused
+    refused = await serve(settings, CARNET_JOURNAL_SIGNING_KEY=another.key)
+    assert refused is not None and "a log keeps its name" in refused.stderr, refused

@@ -9,13 +9,14 @@ A notice is stored as what happened (`kind`), the dossier it is about and the na
 reader's language when they read it: whoever caused it may browse in another language, or be Carnet's own check at
 night. A newer one replaces an older one of the same subject about the same dossier, not yet seen (`SUBJECTS`): a
 relative made a reader, then a manager again, is not told the first. A recovery is told only to the keys that were
-there before it (`told_to`)."""
+there before it (`told_to`), and a second one replaces no first one."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,12 +50,12 @@ MESSAGES = {
     "closed": N_("%(actor)s a fermé le dossier %(de_name)s : aucun professionnel ne peut plus le lire."),
     "reopened": N_("%(actor)s a rouvert le dossier %(de_name)s : les accès accordés s'appliquent à nouveau."),
 }
-# What each kind is about: of one dossier, a newer notice of a subject makes an older one untrue or stale.
+# What each kind is about: of one dossier, a newer notice of a subject makes an older one untrue or stale. A recovery
+# is of none: a second one leaves the first true (`tell`).
 SUBJECTS = {
     **dict.fromkeys(("removed_by_patient", "removed_by_caregiver", "made_reader_by_patient", "majority_kept",
                      "majority_ended"), "standing"),  # what the account may do in the dossier
     "devices_logged_out_by_caregiver": "devices",
-    "recovery_code_used": "recovery",
     **dict.fromkeys(("own_closed", "own_reopened", "closed_by_patient", "reopened_by_patient", "closed", "reopened"),
                     "opening"),
 }
@@ -65,7 +66,16 @@ async def tell(session: AsyncSession, *, account_id: str, dossier_id: str | None
     """A notice for an account's next visit, about this dossier (None: about the account, which has none), in the
     caller's transaction: it replaces the one of its subject not yet seen. `at`: when it happened, if not now."""
     assert kind in MESSAGES, kind
-    await settle(session, account_id=account_id, dossier_id=dossier_id, subject=SUBJECTS[kind])
+    if kind == "recovery_code_used":
+        # Each recovery is told, none replacing another, dated as the first one not yet seen: told only to the keys
+        # older than that one (told_to), a second code spent from the device the first one made tells that device
+        # nothing it could silence (it replaced the first notice with one told to it, and the owner read neither).
+        first = (await session.exec(select(func.min(AccountNotice.created_at)).where(
+            AccountNotice.account_id == account_id, AccountNotice.kind == kind,
+            col(AccountNotice.seen_at).is_(None)))).one()
+        at = first or at
+    else:
+        await settle(session, account_id=account_id, dossier_id=dossier_id, subject=SUBJECTS[kind])
     session.add(AccountNotice(account_id=account_id, dossier_id=dossier_id, kind=kind, created_at=at or utcnow(),
                               names=json.dumps(names, ensure_ascii=False)))
 

@@ -12,13 +12,14 @@ already (`log_signer`), and `carnet serve` refuses a key that did not sign it (`
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import inspect
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import keyfiles
-from ..config import Settings, SettingsError
+from ..config import Settings, SettingsError, checked_origin
 from .checkpoint import CheckpointError, open_checkpoint
 from .keys import MalformedKey, Signer, Verifier
 from .note import NoteError
@@ -44,10 +45,23 @@ def load_signer(settings: Settings, *, create: bool = True) -> Signer | None:
         signer = Signer.from_key(text)
     except MalformedKey as exc:
         raise SettingsError(f"{source} is not an Ed25519 signer key (PRIVATE+KEY+<name>+<id>+<base64>)") from exc
-    if signer.name != settings.journal_origin:
+    if signer.name != settings.journal_origin and not spelled_before(signer.name, settings):
         raise SettingsError(f"{source} signs for the log {signer.name!r}, but this site's log is "
                             f"{settings.journal_origin!r} (from CARNET_ORIGIN): a log keeps its name")
     return signer
+
+
+def spelled_before(name: str, settings: Settings) -> bool:
+    """Whether a key's name is this site's log as CARNET_ORIGIN gave it before it was read as browsers send it
+    (config.checked_origin): "Carnet.example.fr/carnet-journal" for https://Carnet.example.fr, a default port written,
+    a host in Unicode. The same log, whose checkpoints, witnesses and patients' phones know it by that name: it keeps
+    it, where refusing it left the site no CARNET_ORIGIN to start with."""
+    netloc, _slash, path = name.partition("/")
+    try:
+        return (path == "carnet-journal"
+                and checked_origin(f"{urlsplit(settings.origin).scheme}://{netloc}") == settings.origin)
+    except SettingsError:
+        return False
 
 
 async def log_signer(session: AsyncSession, settings: Settings) -> Signer:

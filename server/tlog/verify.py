@@ -105,12 +105,17 @@ async def verify_tree(session: AsyncSession, settings: Settings, *, http: httpx.
 
 async def _ask_witnesses(http: httpx.AsyncClient, tree: merkle.MemoryTree, report: TreeReport,
                          settings: Settings) -> None:
-    """The tree the events make now against the last checkpoint each witness cosigned (GET <url>/checkpoint)."""
+    """The tree the events make now against the last checkpoint each witness cosigned (GET <url>/checkpoint), asked
+    under the name the log's key bears (signing.spelled_before)."""
+    try:
+        verifier = load_verifier(settings)
+    except SettingsError:
+        verifier = None
+    origin = verifier.name if verifier is not None else settings.journal_origin
     for witness in configured(settings):
         name = witness.verifier.name
         try:
-            answer = await http.get(f"{witness.url}/checkpoint", params={"origine": settings.journal_origin},
-                                    timeout=10)
+            answer = await http.get(f"{witness.url}/checkpoint", params={"origine": origin}, timeout=10)
         except httpx.HTTPError:
             report.unasked.append(name)
             continue

@@ -102,9 +102,9 @@ async def printed_checkpoint(request: Request, db: AsyncSession) -> dict | None:
     latest = await latest_checkpoint(db)
     if latest is None:
         return None
-    settings = request.app.state.settings
-    return {"size": latest.size, "root": base64.b64encode(latest.root).decode(), "origin": settings.journal_origin,
-            "key": request.app.state.journal_signer.verifier.key, "key_url": f"{settings.origin}/journal/cle",
+    settings, signer = request.app.state.settings, request.app.state.journal_signer
+    return {"size": latest.size, "root": base64.b64encode(latest.root).decode(), "origin": signer.name,
+            "key": signer.verifier.key, "key_url": f"{settings.origin}/journal/cle",
             "consistency_url": f"{settings.origin}/journal/preuve/consistance?de={latest.size}"}
 
 

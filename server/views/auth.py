@@ -240,10 +240,13 @@ async def recovery_codes(request: Request, db: AsyncSession) -> Template:
 
 @get("/connexion")
 async def login_page(request: Request) -> Response:
-    if request.user and request.user.row.authenticated:
-        return Redirect("/", status_code=303)
+    """The login page, also while a session is open: on a shared computer the next person who comes to log in is
+    told whose it is and logs in with her own passkey, which ends it (login_verify), rather than being sent on into
+    that session, to read and write as its owner."""
+    open_session = request.user.account if request.user and request.user.row.authenticated else None
     # A flag, not a message: "?deconnecte=1" carries nothing about the person who left.
-    return Template("login.html", context={"logged_out": request.query_params.get("deconnecte") == "1",
+    return Template("login.html", context={"open_session": open_session,
+                                           "logged_out": request.query_params.get("deconnecte") == "1",
                                            "unsent": request.query_params.get(UNSENT) == "1",
                                            "idle_ended": request.query_params.get(IDLE[0]) == IDLE[1],
                                            "next": next_path(request.query_params.get(NEXT))})

@@ -86,3 +86,51 @@ def test_logging_out_in_one_tab_takes_the_other_tabs_to_the_login_page_without_a
     # In place of the profile's page, not after it: Back does not lead to it.
     assert other.evaluate("() => history.length") == steps
     assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())
+
+
+def session_owner(page: Page):
+    """The line of the header that names whose session is open."""
+    return page.locator("header").get_by_text(re.compile(r"^Session d"))
+
+
+def test_the_next_professional_sees_whose_session_is_open_and_logs_in_as_herself(browser, server, seed,
+                                                                                   seed_professional, seed_grant,
+                                                                                   console):
+    """A ward's computer, one browser, each nurse and doctor with her own passkey on its Windows Hello. The doctor
+    leaves without logging out; the physiotherapist who comes next was sent from "Connexion" into the doctor's
+    session, which no page named: everything she opened was read, and logged, as the doctor's."""
+    patient = seed()
+    physio = seed_professional()
+    doctor = seed_professional(given_name="Claire", family_name="Bernard", profession="médecin", feminine=True)
+    seed_grant(patient, doctor)
+    context = browser.new_context(base_url=server.url, **DESKTOP)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
+    authenticators = Authenticators(context.new_cdp_session(page))
+    activate_professional(page, physio)
+    expect(session_owner(page)).to_have_text("Session de Léa Fontaine")
+    [physio_passkey] = authenticators.credentials()
+    log_out(page)
+
+    activate_professional(page, doctor)
+    expect(session_owner(page)).to_have_text("Session de Claire Bernard")
+    page.goto(f"/dossiers/{patient.dossier_id}/profil")
+    expect(session_owner(page)).to_have_text("Session de Claire Bernard")
+
+    # The doctor walks away. The physiotherapist's passkey is the one she chooses on the computer.
+    for passkey in authenticators.credentials():
+        if passkey["credentialId"] != physio_passkey["credentialId"]:
+            authenticators.cdp.send("WebAuthn.removeCredential", {"authenticatorId": authenticators.first,
+                                                                  "credentialId": passkey["credentialId"]})
+    page.goto("/connexion")
+    expect(page.get_by_role("status").filter(has_text="La session de Claire Bernard est ouverte sur ce navigateur")) \
+        .to_be_visible()
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    expect(page.get_by_role("heading", name="Mes patients")).to_be_visible()
+    expect(session_owner(page)).to_have_text("Session de Léa Fontaine")
+    page.goto(f"/dossiers/{patient.dossier_id}/profil")  # the doctor's patient, not hers
+    expect(page.get_by_role("heading", name="Allergies")).to_have_count(0)
+    expect(session_owner(page)).to_have_text("Session de Léa Fontaine")
+    context.close()
+    assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())

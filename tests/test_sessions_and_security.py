@@ -164,7 +164,7 @@ async def test_a_server_error_is_a_french_page_and_a_logged_traceback_without_it
     import server.views.home as home
 
     async def broken(*_args, **_kwargs):
-        name = "Cami" + "lle Martin"  # data, as a request would bring it: not in the code's own lines
+        name = "Rosa" + "lie Vidal"  # data, as a request would bring it: not in the code's own lines
         try:
             {}[name]
         except KeyError as missing:
@@ -184,10 +184,10 @@ async def test_a_server_error_is_a_french_page_and_a_logged_traceback_without_it
     with caplog.at_level("ERROR"):
         response = await client.get("/")
     assert response.status_code == 500
-    assert "Une erreur est survenue" in response.text and "Camille" not in response.text
+    assert "Une erreur est survenue" in response.text and "Rosalie" not in response.text
     assert "builtins.KeyError, raised at:" in caplog.text and "builtins.RuntimeError, raised at:" in caplog.text
     assert "in broken\n    {}[name]" in caplog.text  # the code's own line, as a traceback shows it
-    assert "Camille" not in caplog.text and not any(r.exc_info for r in caplog.records)
+    assert "Rosalie" not in caplog.text and not any(r.exc_info for r in caplog.records)
 
 
 async def test_after_logout_the_login_page_says_so_once_and_shows_no_field(client, patient):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
 from server.auth.accounts import account_for_patient, account_for_professional
@@ -214,6 +216,22 @@ async def test_what_the_parents_saw_of_the_doctor_they_chose_stays_once_she_keep
         after.count("Claire Bernard, médecin, a consulté")
 
 
+@asynccontextmanager
+async def midwife_who_filed_a_pill(app, db, minor, code: str, *,
+                                   stem: int) -> AsyncIterator[tuple[AsyncTestClient, str]]:
+    """A midwife who opened the minor's dossier by her share code and filed a prescription, dated yesterday, without
+    ticking "Ne pas montrer aux parents": her client, and the prescription's page."""
+    midwife = await new_professional(db, given_name="Hélène", family_name="Roux", profession="sage-femme",
+                                     stem=stem, feminine=True)
+    async with AsyncTestClient(app, base_url=ORIGIN) as hers:
+        await as_account(hers, db, await account_for_professional(db, professional=midwife.professional))
+        await post_form(hers, "/pro/code", {"code": code})
+        filed = await post_form(hers, f"/dossiers/{minor.dossier.id}/documents/nouvelle-note", {
+            "title": "Prescription de pilule", "category": "ordonnance", "note": "Une par jour.",
+            "event_date": str(date.today() - timedelta(days=1))}, follow_redirects=False)
+        yield hers, filed.headers["location"].split("?")[0]
+
+
 async def test_a_document_filed_without_the_box_is_kept_from_the_parents_afterwards_by_its_author(client, db, app):
     """An outside probe's find: a professional who forgot "Ne pas montrer aux parents", or whom the minor asked later,
     could not keep the document from them any more. Its author now can, from its page; no one else."""
@@ -222,15 +240,7 @@ async def test_a_document_filed_without_the_box_is_kept_from_the_parents_afterwa
     async with AsyncTestClient(app, base_url=ORIGIN) as own:
         await as_account(own, db, await account_for_patient(db, patient=ines.patient))
         _, code = await code_made(own, ines.dossier.id)
-        midwife = await new_professional(db, given_name="Hélène", family_name="Roux", profession="sage-femme",
-                                         stem=68, feminine=True)
-        async with AsyncTestClient(app, base_url=ORIGIN) as hers:
-            await as_account(hers, db, await account_for_professional(db, professional=midwife.professional))
-            await post_form(hers, "/pro/code", {"code": code})
-            filed = await post_form(hers, f"{url}/documents/nouvelle-note", {
-                "title": "Prescription de pilule", "category": "ordonnance", "note": "Une par jour.",
-                "event_date": str(date.today() - timedelta(days=1))}, follow_redirects=False)
-            page = filed.headers["location"].split("?")[0]
+        async with midwife_who_filed_a_pill(app, db, ines, code, stem=68) as (hers, page):
             assert "Prescription de pilule" in words(await client.get(url))  # filed for every reader
             assert "Ne plus montrer aux parents" not in words(await own.get(page))  # Inès is not its author
             assert (await post_form(own, f"{page}/cacher-aux-parents", {}, follow_redirects=False)).status_code == 404
@@ -331,16 +341,8 @@ async def test_a_document_kept_from_the_parents_afterwards_is_kept_with_its_earl
     async with AsyncTestClient(app, base_url=ORIGIN) as own:
         await as_account(own, db, await account_for_patient(db, patient=ines.patient))
         _, code = await code_made(own, ines.dossier.id)
-    midwife = await new_professional(db, given_name="Hélène", family_name="Roux", profession="sage-femme",
-                                     stem=72, feminine=True)
     day = str(date.today() - timedelta(days=1))
-    async with AsyncTestClient(app, base_url=ORIGIN) as hers:
-        await as_account(hers, db, await account_for_professional(db, professional=midwife.professional))
-        await post_form(hers, "/pro/code", {"code": code})
-        filed = await post_form(hers, f"{url}/documents/nouvelle-note", {
-            "title": "Prescription de pilule", "category": "ordonnance", "note": "Une par jour.",
-            "event_date": day}, follow_redirects=False)
-        first = filed.headers["location"].split("?")[0]
+    async with midwife_who_filed_a_pill(app, db, ines, code, stem=72) as (hers, first):
         corrected = await post_form(hers, f"{first}/correction", {
             "title": "Prescription de pilule", "note": "Une par jour, 21 jours.", "event_date": day},
             follow_redirects=False)

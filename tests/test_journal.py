@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from server.accesslog.journal import Viewer, action_label, day_label, lines, right_label, sentence
+from server.accesslog.days import day_label
+from server.accesslog.journal import Viewer, action_label, lines, right_label, sentence
 from server.accesslog.queries import LogFilters
 from server.accesslog.right_words import joined
 from server.models import AccessEvent

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from server.access import blocks, emergencies, hiding, share_codes
 from server.access.medecin_traitant import set_medecin_traitant
-from server.accesslog import audit, journal, pages, visits
+from server.accesslog import audit, days, journal, pages, visits
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.auth.sessions import start_session
 from server.accesslog.audit import Actor, timestamp
@@ -245,7 +245,7 @@ async def test_events_fall_under_their_day(client, db, world, monkeypatch):
     await as_account(client, db, world.patient_account)
     page = (await client.get(world.url())).text
     old = today - timedelta(days=10)
-    weekday = journal.WEEKDAYS[old.weekday()]
+    weekday = days.WEEKDAYS[old.weekday()]
     assert day_headers(page) == ["Aujourd'hui", "Hier", f"{weekday} {date_fr(old)}"]
     assert [seq for seq, _, _ in log_lines(page)] == [5, 4, 3, 2, 1]
 

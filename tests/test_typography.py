@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from markupsafe import Markup
 
-from server.accesslog.journal import when_fr
+from server.accesslog.days import when_fr
 from server.templating import datetime_fr, de, filesize_fr, quoted_fr, time_fr, typography_fr
 
 NBSP, NNBSP = "\u00a0", "\u202f"

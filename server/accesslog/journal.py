@@ -15,23 +15,21 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from .. import i18n
-from ..i18n import N_, _
-from ..i18n.formats import PARIS, clock, long_date, quoted, typography
+from ..i18n import _
+from ..i18n.formats import PARIS, clock, quoted, typography
 from ..models import AccessEvent
 from ..professionals.professions import profession_label
 from ..templating import de
+from .days import day_fr, day_label, when_fr
 from .details import GUILLEMETS, stored
 from .phrases import (
     DECLARED_NAME, DECLARED_SUFFIX, GENERIC, IN_PERSON, IN_PERSON_YOURS, NEW_VERSION, NO_MEDECIN_TRAITANT, PHRASES,
     REDEEMED, VIA_SOFTWARE, Phrase,
 )
 from .right_words import RightWords, said
-
-WEEKDAYS = [N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche")]
-
 
 @dataclass(frozen=True)
 class Viewer:
@@ -71,28 +69,6 @@ def phrase_for(event: AccessEvent) -> Phrase:
 
 def action_label(event: AccessEvent) -> str:
     return phrase_for(event).label or event.action
-
-
-def day_fr(day: date, *, today: date | None) -> str:
-    """ "3 mars" / "3 March", with the year only when it is not this year's."""
-    label = long_date(day)
-    return label.rsplit(" ", 1)[0] if today is not None and day.year == today.year else label
-
-
-def when_fr(at: datetime, *, today: date | None, with_date: bool = True) -> str:
-    """"le 3 mars à 14 h 12" / "on 3 March at 14:12", in the request's language."""
-    local = at.astimezone(PARIS)
-    time = clock(local)  # never broken across lines
-    return _("le %(day)s à %(time)s", day=day_fr(local.date(), today=today), time=time) if with_date \
-        else _("à %(time)s", time=time)
-
-
-def day_label(day: date, *, today: date) -> str:
-    if day == today:
-        return _("Aujourd'hui")
-    if day == today - timedelta(days=1):
-        return _("Hier")
-    return _("%(weekday)s %(date)s", weekday=_(WEEKDAYS[day.weekday()]), date=long_date(day))
 
 
 def actor_name(event: AccessEvent) -> str:

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import accounts
 
-from ..accesslog import journal, pages, queries, visits
+from ..accesslog import days, journal, pages, queries, visits
 from ..accesslog.proofs import journal_entries
 from ..guards import logged_in
 from ..i18n.formats import clock
@@ -175,7 +175,7 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
 def day_and_time(at: datetime, *, today: date) -> dict[str, str]:
     """"3 mars", "14 h 12" (Paris time, the reader's language): for a sentence that says when, its own way."""
     local = at.astimezone(PARIS)
-    return {"day": journal.day_fr(local.date(), today=today), "time": clock(local)}
+    return {"day": days.day_fr(local.date(), today=today), "time": clock(local)}
 
 
 def filters_from(professionnel: str | None, kind: str | None, periode: str | None) -> LogFilters:

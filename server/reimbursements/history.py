@@ -4,7 +4,6 @@ month, with totals."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..access.rule import Visibility
 from ..i18n import N_
 from ..models import ReimbursementLine
+from ..search import fold
 from .seen import kept, kept_care, seen_years, visible_lines_clause
 
 KINDS = {  # what a person calls each nomenclature's lines (translated where shown)
@@ -111,9 +111,9 @@ class History:
 
 
 def alphabetical(name: str) -> tuple[str, str]:
-    """A name's place in a French list: "Élise" with the E's, not after the Z's as its code point would put it."""
-    folded = name.casefold()
-    return unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode(), folded
+    """A name's place in a French list: "Élise" with the E's, not after the Z's as its code point would put it (folded
+    as search folds a word, then as written, to keep two spellings apart)."""
+    return fold(name), name.casefold()
 
 
 def months_back(today: date, months: int) -> date:

@@ -173,6 +173,19 @@ async def test_the_summary_carries_the_whole_profile_but_never_a_hidden_item(app
     assert {"Immunization", "Observation", "FamilyMemberHistory"} <= {e.resource.get_resource_type() for e in bundle.entry}
 
 
+async def test_a_vaccinations_link_carries_the_vaccinations_and_allergies_and_nothing_else(app, db, patient):
+    """What a school or a crèche asks for (a probe's find: only the whole synthèse carried the vaccinations)."""
+    items = await items_of_every_kind(db, patient.dossier, None)
+    link = payload_of(await make_link(db, patient, content="vaccinations"))
+    assert link["label"] == "Vaccinations et allergies"
+    _, bundle = decrypted((await fetch(app, link)).json()["files"][0]["embedded"], link["key"])
+    assert bundle.entry[0].resource.title == "Vaccinations et allergies — Camille Martin"
+    assert carried_ids(bundle) == {i.id for i in items if i.kind in ("allergy", "vaccination")
+                                   and i.deleted_at is None and not i.hidden}
+    assert {e.resource.get_resource_type() for e in bundle.entry} == {"Composition", "Patient", "AllergyIntolerance",
+                                                                      "Immunization"}
+
+
 async def test_a_label_that_shows_nothing_is_no_label(client, db, patient):
     row = await make_link(db, patient, content="summary", label="\u3164 \u2800")
     link = payload_of(row)

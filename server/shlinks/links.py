@@ -27,8 +27,10 @@ from ..models import Account, Dossier, Patient, ShareLink, utcnow
 from ..templating import date_fr
 from ..text_input import clean, readable_length
 
-# French, as the log and the shared file say them; translated where a page shows them.
-CONTENTS = {"emergency": N_("Carte d'urgence"), "summary": N_("Synthèse médicale")}
+# French, as the log and the shared file say them; translated where a page shows them. "vaccinations" is what a
+# school, a holiday camp or a crèche asks a child's parents for: given alone, not with the whole synthèse.
+CONTENTS = {"emergency": N_("Carte d'urgence"), "vaccinations": N_("Vaccinations et allergies"),
+            "summary": N_("Synthèse médicale")}
 DURATIONS = {"1j": (N_("1 jour"), 1), "7j": (N_("7 jours"), 7), "30j": (N_("30 jours"), 30), "1a": (N_("1 an"), 365)}
 LABEL_MAX = 80  # the spec's limit for `label`
 PASSCODE_MIN, PASSCODE_MAX = 6, 100
@@ -123,7 +125,8 @@ def check(data: LinkInput) -> tuple[str, str, str, timedelta]:
     """Content, label (the content's name, in the request's language, if none is given), passcode ("" for none) and
     lifetime; InvalidInput in the request's language for anything wrong, naming the field as the form names it."""
     if data.content not in CONTENTS:
-        raise InvalidInput(_("Choisissez ce que le lien montre : la carte d'urgence ou la synthèse médicale."),
+        raise InvalidInput(_("Choisissez ce que le lien montre : la carte d'urgence, les vaccinations et allergies, ou "
+                             "la synthèse médicale."),
                            "contenu")
     if data.duration not in DURATIONS:
         raise InvalidInput(_("Choisissez combien de temps le lien reste valable."), "duree")

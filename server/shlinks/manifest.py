@@ -51,6 +51,8 @@ from .links import CONTENTS, description, maker_may_share, passcode_matches, sta
 FHIR_JSON = "application/fhir+json"
 # A pregnancy in progress decides an emergency's drugs and imaging as an allergy does (a section only when there is one).
 EMERGENCY_KINDS = ("allergy", "treatment", "condition", "pregnancy", "contact")
+# What each content shows of the profile (links.CONTENTS); the summary, every kind.
+KINDS_SHOWN = {"emergency": EMERGENCY_KINDS, "vaccinations": ("allergy", "vaccination"), "summary": ORDER}
 HOLDER = Visibility(general=True)  # every category, never a hidden item
 RECIPIENT_MAX = 100  # characters, once cleaned; the log keeps it alone (AccessEvent.actor_name: 200)
 PASSCODE_SENT_MAX = 1000  # longer is no passcode anyone chose (links.PASSCODE_MAX), and costs scrypt time
@@ -176,14 +178,14 @@ async def _opened(session: AsyncSession, link: ShareLink, now: datetime) -> Doss
 async def encrypted_file(session: AsyncSession, *, link: ShareLink, dossier: Dossier, origin: str, now: datetime) -> str:
     """What the link shows, made now (the flag L: it follows the profile), as a JWE under the link's key."""
     patient = await session.get(Patient, dossier.patient_id)
-    emergency = link.content == "emergency"
+    kinds = KINDS_SHOWN[link.content]
     profile = await profile_of(session, dossier_id=dossier.id, visible=await _holder(session, link, dossier),
-                               kinds=EMERGENCY_KINDS if emergency else ORDER)
-    if emergency:
+                               kinds=kinds)
+    if link.content == "emergency":
         profile = _in_progress(profile)
     items = [item for kind in profile.by_kind.values() for item in kind]
     bundle = summary_bundle(patient=patient, profile=profile, documents=[], document_authors={}, base=origin, now=now,
-                            kinds=EMERGENCY_KINDS if emergency else None, title=CONTENTS[link.content],
+                            kinds=None if kinds == ORDER else kinds, title=CONTENTS[link.content],
                             item_adders=await adders_of(session, items))
     header = {"alg": "dir", "enc": "A256GCM", "zip": "DEF", "cty": FHIR_JSON}
     return jwe.encrypt_compact(header, bundle.model_dump_json(exclude_none=True).encode(), OctKey.import_key(link.key))

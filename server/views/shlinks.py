@@ -110,6 +110,7 @@ async def show_link(request: Request, db: AsyncSession, dossier_id: str, link_id
     address = payload.viewer_url(link, origin=origin) if state == "active" else ""
     context = {
         "dossier": managed.dossier, "link": link, "state": state, "maker": maker,
+        "patient_name": f"{managed.patient.given_name} {managed.patient.family_name}",
         "content": links.CONTENTS[link.content], "address": address,
         "qr": payload.qr_svg(address, title=_("QR code du lien «\u00a0%(label)s\u00a0»", label=link.label)) if address else "",
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),

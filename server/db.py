@@ -12,12 +12,14 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import ColumnElement, Insert, Table, event, func, text
+from sqlalchemy import ColumnElement, Insert, String, Table, event, func, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db_errors import is_busy
@@ -204,6 +206,9 @@ _HELD = "carnet.held_rows"
 # The professional signed in, on the request's database session (`info`), as loaded with the web session
 # (sessions.load_session): who a professional's reads are logged as, and the author of what they wrote, asked once.
 SIGNED_IN_PROFESSIONAL = "carnet.signed_in_professional"
+# A patient's account signed in, and the passkey its web session was opened with, on the request's database session
+# (sessions.load_session): her own events in her dossier's log say which of her keys acted (accesslog/right_words.py).
+SIGNED_IN_WITH = "carnet.signed_in_with"
 # The account signed in, on the request's database session, when it helps with no dossier (no delegation of it
 # but revoked ones), as asked with the web session: the band of each page of a dossier then asks nothing
 # more (caregivers/dossiers.py). Forgotten at the session's first commit (`_forget_at_commit`): from then on, the
@@ -252,6 +257,25 @@ def upsert(dialect: str, table: Table, keys: tuple[str, ...], *, kept: tuple[str
         c.name: expressions[c.name] if c.name in expressions
         else func.coalesce(c, insert.excluded[c.name]) if c.name in kept else insert.excluded[c.name]
         for c in table.c if c.name not in keys})
+
+
+class first_line(FunctionElement):  # noqa: N801  (read as the SQL function it stands for)
+    """A text's first line, in SQL: an event's detail without the line on its right or its key that
+    accesslog/right_words.py writes after it. SQLite has no split_part, PostgreSQL no instr."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(first_line, "sqlite")
+def _first_line_sqlite(element: first_line, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"substr({value}, 1, instr({value} || char(10), char(10)) - 1)"
+
+
+@compiles(first_line, "postgresql")
+def _first_line_postgresql(element: first_line, compiler: Any, **kw: Any) -> str:
+    return f"split_part({compiler.process(element.clauses, **kw)}, chr(10), 1)"
 
 
 async def begin_write(session: AsyncSession) -> None:

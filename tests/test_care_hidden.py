@@ -15,11 +15,13 @@ from server.access import grants
 from server.access.medecin_traitant import set_medecin_traitant
 from server.access.rule import Visibility
 from server.auth.accounts import account_for_patient
-from server.models import AccessEvent, ReimbursementLine, paris_today
+from server.auth.sessions import LOGGED_IN_WITH, start_session
+from server.models import AccessEvent, Passkey, ReimbursementLine, paris_today
 from server.reimbursements import importer
 from server.reimbursements.layout import read
 from tests.conftest import (
-    ORIGIN, AsyncTestClient, activate, activate_professional, new_patient, new_professional, post_form, without_csrf,
+    ORIGIN, AsyncTestClient, activate, activate_professional, new_patient, new_professional, post_form, set_cookie,
+    without_csrf,
 )
 from tests.patient_helpers import CAMILLE, migrate
 from tests.test_caregivers import as_account, invitation_code, new_caregiver
@@ -227,6 +229,24 @@ async def test_what_a_minor_hides_of_care_kept_from_her_parents_leaves_no_trace_
     assert (await post_form(client, hide(ines.dossier.id, seen), {"masque": "non"})).status_code == 200
     copy = await copy_for(client, ines.dossier.id)
     assert "Contraceptif oral" not in copy.read("journal-acces.csv").decode("utf-8-sig")
+
+
+async def test_a_line_a_minor_hides_with_her_passkey_is_read_by_her_parents_as_without(client, db, app):
+    """Her event names the key she acted with, on a last line (accesslog/right_words.py): the line of care her mother
+    sees is still found by its name, and its hiding stays in her mother's Historique, whose sentence names the key."""
+    ines, _, _ = await minor_with_a_kept_doctor(client, db, app)
+    seen = care_line(ines.dossier, ines.patient.ins, label="Collyre antiallergique", prescriber="Dr Paul Lefèvre")
+    account = await account_for_patient(db, patient=ines.patient)
+    key = Passkey(account_id=account.id, credential_id="ines-phone", public_key=b"-", name="Téléphone d'Inès")
+    db.add_all([seen, key])
+    await db.commit()
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        set_cookie(own, "carnet_session", await start_session(db, account=account, authenticated=True,
+                                                              data={LOGGED_IN_WITH: key.id}))
+        assert (await post_form(own, hide(ines.dossier.id, seen), {"masque": "oui"})).status_code == 200
+    log = html.unescape((await client.get(f"/dossiers/{ines.dossier.id}/historique")).text).replace("\u00a0", " ")
+    assert "a masqué aux professionnels le soin « Collyre antiallergique »" in log
+    assert "avec la clé d'accès « Téléphone d'Inès »." in log
 
 
 async def test_the_migration_adds_the_flag_and_takes_it_back_keeping_every_line(client, db, app, patient):

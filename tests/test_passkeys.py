@@ -271,10 +271,33 @@ async def test_adding_and_removing_a_passkey_is_in_the_patients_access_log(clien
     await db.commit()
     events = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == patient.dossier.id)
                             .order_by(AccessEvent.seq))).all()
+    # Each names, on a last line, the key it was done with: the first, made at activation, by none yet.
     assert [(e.action, e.detail) for e in events] == [
-        ("passkey_added", "«\u00a0Téléphone\u00a0»"), ("passkey_added", "«\u00a0Tablette\u00a0»"), ("passkey_removed", "«\u00a0Tablette\u00a0»"),
+        ("passkey_added", "«\u00a0Téléphone\u00a0»"),
+        ("passkey_added", "«\u00a0Tablette\u00a0»\nclé d'accès : Téléphone"),
+        ("passkey_removed", "«\u00a0Tablette\u00a0»\nclé d'accès : Téléphone"),
     ]
     assert await verify_chain(db, dossier_id=patient.dossier.id) is None
+
+
+async def test_a_key_removed_from_its_own_device_is_logged_as_removed_with_it(client, db, patient):
+    """A thief's phone removing its own key from the account: the event still says which key did it."""
+    from sqlmodel import select
+
+    from server.auth.accounts import account_for_patient
+    from server.auth.passkeys import account_passkeys
+    from server.models import AccessEvent
+
+    await activate(client, patient)
+    options, ceremony = await ceremony_options(client, "/cle/options")
+    await post_json(client, "/cle/verification",
+                    {"ceremony": ceremony, "credential": SoftAuthenticator(origin=ORIGIN).create(options), "name": "Tablette"})
+    this_one = (await account_passkeys(db, account=await account_for_patient(db, patient=patient.patient)))[0]
+    await post_form(client, f"/cles/{this_one.id}/suppression", {})
+    await db.commit()
+    removed = (await db.exec(select(AccessEvent.detail).where(AccessEvent.dossier_id == patient.dossier.id,
+                                                               AccessEvent.action == "passkey_removed"))).one()
+    assert removed == "«\u00a0Téléphone\u00a0»\nclé d'accès : Téléphone"
 
 
 async def test_a_new_name_longer_than_the_field_allows_is_refused_not_cut(client, db, patient):

@@ -130,12 +130,13 @@ async def append(
     Written by Core statements, as `append_each` does: the model's unit of work (an insert and the head's update
     flushed as objects) was a tenth of a professional's read. The event returned is not the session's: its fields
     and id, to point to (a notification). A professional's event through an emergency access or a share code's
-    grant says which in its detail (right_words.py), hashed with the rest."""
+    grant says which in its detail (right_words.py), hashed with the rest; the patient's own, the passkey she
+    acted with."""
     at = utcnow()
     try:
         head = (await session.exec(_chain_head(), params={"dossier_id": dossier_id})).first()  # type: ignore[call-overload]
         line = await right_words.words(session, dossier_id=dossier_id, action=action, kind=actor.kind,
-                                       rpps=actor.rpps, right=right, at=at)
+                                       rpps=actor.rpps, right=right, at=at, account_id=actor.account_id)
     except DBAPIError as exc:
         raise _busy(exc)
     seq, previous = (head.seq, head.hash) if head is not None else (0, GENESIS)

@@ -62,7 +62,7 @@ WHO = re.compile(r"^(?P<name>.+?) \((?P<profession>[^()]*)\)(?P<rest>.*)$")
 def phrase_for(event: AccessEvent) -> Phrase:
     if event.action == "grant" and event.actor_kind == "professional":
         return REDEEMED
-    if event.action == "medecin_traitant" and event.detail in ("", "aucun"):
+    if event.action == "medecin_traitant" and said(event).detail in ("", "aucun"):
         return NO_MEDECIN_TRAITANT
     return PHRASES.get(event.action, GENERIC)
 
@@ -230,6 +230,8 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
     right = ""
     if event.actor_kind == "professional" and not phrase.says_right:
         right = right_clause(event, words=words, today=today)
+    elif words.passkey:  # the patient's own: which of her keys (right_words.py)
+        right = _(", avec la clé d'accès %(name)s", name=quoted(words.passkey))
     when = when_fr(event.at, today=today, with_date=with_date)
     detail, corrected = words.detail, ""
     if event.action == "add_document" and detail.partition("\n")[0] == NEW_VERSION:

@@ -6,6 +6,10 @@ The event carries these words in its own detail, on a last line that `audit.appe
 them: the Historique never reads them from the tables of grants and emergency accesses, which whoever runs the
 database could change unseen while the patient's phone finds every event as the log signed it. An event written
 before it carried them says the right alone.
+
+The patient's own event says so, on the same last line, of the passkey she acted with: its name as she gave it
+then (her keys are named, "Téléphone", "Ordinateur"), so that she can tell what each of her devices did; a lost or
+lent phone's actions from hers. An event written before it did, or by no passkey's session (a command), says none.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from sqlalchemy import Select, bindparam, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..db import SIGNED_IN_WITH
 from ..i18n.formats import PARIS
-from ..models import AccessEvent, EmergencyAccess, Grant, Professional, ShareCode
+from ..models import AccessEvent, EmergencyAccess, Grant, Passkey, Professional, ShareCode
 
 # The last line of a detail, in French as the log is written (the CSV shows the detail as it is).
 EMERGENCY_REASON = "motif de l'accès d'urgence : "
@@ -27,6 +32,7 @@ EMERGENCY_REASON = "motif de l'accès d'urgence : "
 # said it ("2026-12-06T14:05+01:00 : Ordonnance, 1 mois"); before 2026-12-06, the day of its grant alone.
 SHARE_CODE_OF = "code de partage du "
 SCOPE_AFTER = " : "
+PASSKEY_OF = "clé d'accès : "  # then the key's name, as it was when she acted
 SHORTEST_REASON = 40  # a reason cut to fit the detail keeps at least this much, else it is left out (…)
 
 
@@ -37,10 +43,17 @@ class RightWords:
     share_code_on: date | None = None
     share_code_at: datetime | None = None  # when the code was made (None in an older event: its day alone)
     share_code_scope: str = ""  # what it opened, in French as stored ("Ordonnance, 1 mois")
+    passkey: str = ""  # the patient's own event: the name of the key she acted with
 
 
 def said(event: AccessEvent) -> RightWords:
-    """What the event's own detail says of the right it went through, and the rest of its detail."""
+    """What the event's own detail says of the right it went through (or of the patient's key), and the rest of its
+    detail."""
+    if event.actor_kind == "patient":
+        rest, _, line = event.detail.rpartition("\n")
+        if line.startswith(PASSKEY_OF):
+            return RightWords(rest, passkey=line.removeprefix(PASSKEY_OF))
+        return RightWords(event.detail)
     if event.actor_kind != "professional" or event.action == "emergency" or event.right not in ("grant", "emergency"):
         return RightWords(event.detail)
     rest, _, line = event.detail.rpartition("\n")
@@ -60,9 +73,12 @@ def said(event: AccessEvent) -> RightWords:
 
 
 async def words(session: AsyncSession, *, dossier_id: str, action: str, kind: str, rpps: str, right: str,
-                at: datetime) -> str:
+                at: datetime, account_id: str | None = None) -> str:
     """The line an event appended now says of its right (`said` reads it back): none but for a professional's
-    event through an emergency access (its opening says its reason itself) or a grant made from a share code."""
+    event through an emergency access (its opening says its reason itself) or a grant made from a share code; or,
+    for the patient's own, the passkey her session was opened with (`account_id`: hers)."""
+    if kind == "patient":
+        return await _passkey_line(session, account_id=account_id)
     if kind != "professional" or not rpps or action == "emergency" or right not in ("grant", "emergency"):
         return ""
     params = {"dossier_id": dossier_id, "rpps": rpps, "at": at}
@@ -79,6 +95,16 @@ async def words(session: AsyncSession, *, dossier_id: str, action: str, kind: st
     # What it opened, as the code's own event said it ("Code de partage créé (Ordonnance, 1 mois)").
     duration = next((label for label, days in DURATIONS.values() if days == grant.grant_days), "")
     return f"{SHARE_CODE_OF}{made}{SCOPE_AFTER}{logged_scope(grant.categories, duration).removesuffix(', ')}"
+
+
+async def _passkey_line(session: AsyncSession, *, account_id: str | None) -> str:
+    """The key the request's session was opened with (sessions.load_session), if it is this account's: by name."""
+    signed_in, passkey_id = session.info.get(SIGNED_IN_WITH, (None, None))
+    if account_id is None or signed_in != account_id or passkey_id is None:
+        return ""
+    name = (await session.exec(select(Passkey.name).where(Passkey.id == passkey_id,
+                                                           Passkey.account_id == account_id))).first()
+    return f"{PASSKEY_OF}{name}" if name else ""
 
 
 def joined(detail: str, line: str, *, limit: int) -> str:

@@ -64,9 +64,10 @@ async def _remove(session: AsyncSession, *, account: Account, passkey: Passkey) 
     # the dossier, and could add a passkey of its own (an outside probe's find); and its lock screen would go on
     # showing the pushes ("Accès d'urgence à votre dossier").
     await devices.forget(session, account_id=account.id, opened_with=passkey.id)  # before the key its rows name
+    # Logged before it goes: removed from its own device, the event still names the key that removed it.
+    await log_passkey_change(session, account=account, action="passkey_removed", name=passkey.name)
     await session.delete(passkey)
     await sessions.end_sessions(session, account_id=account.id, opened_with=passkey.id)
-    await log_passkey_change(session, account=account, action="passkey_removed", name=passkey.name)
 
 
 async def log_out_other_devices(session: AsyncSession, *, account: Account, current: sessions.CurrentSession,

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .accounts import hash_secret
 from ..config import Settings
-from ..db import HELPS_NO_ONE, SIGNED_IN_PROFESSIONAL, begin_write, hold_loaded_rows, unless_busy
+from ..db import HELPS_NO_ONE, SIGNED_IN_PROFESSIONAL, SIGNED_IN_WITH, begin_write, hold_loaded_rows, unless_busy
 from ..models import Account, Delegation, Professional, WebSession, utcnow
 
 
@@ -117,6 +117,8 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
             row.last_seen_at = now
     if professional is not None:  # who a professional's reads are logged as (access.reading.professional_actor)
         session.info[SIGNED_IN_PROFESSIONAL] = professional
+    if row.authenticated and account.patient_id is not None:  # which of her keys her actions are logged with
+        session.info[SIGNED_IN_WITH] = (account.id, json.loads(row.data or "{}").get(LOGGED_IN_WITH))
     if not helps:
         session.info[HELPS_NO_ONE] = account.id
     return CurrentSession(row=row, account=account, professional=professional)

@@ -32,6 +32,7 @@ from sqlalchemy import ColumnElement, and_, not_, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..db import first_line
 from ..models import (
     AccessEvent, Account, Block, Delegation, Document, Dossier, Grant, Patient, Professional, ProfileItem,
     ReimbursementLine, ShareCode, utcnow,
@@ -98,8 +99,9 @@ class KeptFrom:
             *(not_(AccessEvent.detail.startswith(f"{name} (", autoescape=True)) for name in self.names),  # type: ignore[attr-defined]
             *(not_(and_(AccessEvent.action.startswith("profile_"), AccessEvent.detail.startswith(item, autoescape=True)))  # type: ignore[attr-defined]
               for item in self.items),
+            # The line itself, whatever follows it (the minor's own event says her key: right_words.py).
             not_(and_(AccessEvent.action.in_(CARE_ACTIONS),  # type: ignore[attr-defined]
-                      AccessEvent.detail.not_in(self.care_shown))),  # type: ignore[attr-defined]
+                      first_line(AccessEvent.detail).not_in(self.care_shown))),  # type: ignore[attr-defined]
             # A health link's recipient names themself: "Dr Anne Girard" opening the minor's link is her trace too.
             *(not_(and_(AccessEvent.actor_kind == "shl_recipient", AccessEvent.actor_name.contains(name, autoescape=True)))  # type: ignore[attr-defined]
               for name in self.names),
@@ -127,7 +129,8 @@ class KeptFrom:
                                or event.actor_rpps in self.rpps and not self._by_parents_grant(event)
                                or any(event.detail.startswith(f"{name} (") for name in self.names)
                                or event.action.startswith("profile_") and event.detail.startswith(self.items)
-                               or event.action in CARE_ACTIONS and event.detail not in self.care_shown
+                               or event.action in CARE_ACTIONS
+                               and event.detail.partition("\n")[0] not in self.care_shown  # as `events`
                                or event.actor_kind == "shl_recipient" and any(n in event.actor_name for n in self.names))
 
     def _by_parents_grant(self, event: AccessEvent) -> bool:

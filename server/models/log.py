@@ -16,7 +16,8 @@ from .base import new_id, utcnow
 class AccessEvent(SQLModel, table=True):
     """One line of a dossier's access log: append-only, hash-chained per dossier."""
 
-    __table_args__ = (UniqueConstraint("dossier_id", "seq"),)
+    # A professional's own events, newest first, across dossiers ("Mon activité": professionals/activity.py; 0062).
+    __table_args__ = (UniqueConstraint("dossier_id", "seq"), Index("ix_accessevent_actor", "actor_account_id", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     dossier_id: str = Field(foreign_key="dossier.id")  # indexed first in the (dossier_id, seq) unique index

@@ -184,7 +184,8 @@ def test_the_professionals_and_public_pages_in_both_languages_and_themes(compute
     page.goto(dossier)
     document = page.locator("a.document-link").first.get_attribute("href")
     pages = {"pro": "/pro", "pro-dossier": dossier, "pro-document": document, "pro-depot": f"{dossier}/documents/nouveau",
-             "pro-note": f"{dossier}/documents/nouvelle-note", "pro-logiciels": "/pro/logiciels", "pro-urgence": "/pro/urgence", "pro-nouveau-dossier": "/pro/nouveau-dossier"}
+             "pro-note": f"{dossier}/documents/nouvelle-note", "pro-logiciels": "/pro/logiciels", "pro-urgence": "/pro/urgence", "pro-nouveau-dossier": "/pro/nouveau-dossier",
+             "pro-activite": "/pro/activite"}
     data = (*patient.titles, "Laboratoire de test", "Camille", "Martin", "Paul", "Durand")
     for name, url in pages.items():
         visit(page, "fr", name, url, data=data)

@@ -98,6 +98,9 @@ _SAID_EVERYDAY = {
     "synthèse": "résumé, bilan de santé",
     "remboursements": "remboursé, sécu, sécurité sociale, assurance maladie",
     "cardiologue | cardiologie": "cœur, cardiaque",
+    # A specialist's report is found by the organ or the illness, as a patient asks for it: "mon fond d'œil".
+    "ophtalmologie | ophtalmologiste | ophtalmologue | fond d'œil": "yeux, œil, vue, rétine, ophtalmologue",
+    "diabétologie | diabétologue | endocrinologie | endocrinologue": "diabète, diabétique, diabétologue, diabéto",
     "médecin": "docteur, généraliste",
     "kinésithérapeute": "kiné, kinés, rééducation",
     "dentiste": "dent, dents, dentaire",

@@ -3,6 +3,7 @@
 import hashlib
 from collections import Counter
 import random
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -232,3 +233,29 @@ async def test_the_demo_log_tells_months_of_history_and_its_chain_verifies(demo)
     titles = Counter(d.title for d in await documents_of(session, result.dossier.id))
     assert {e.document_title for e in events if e.action == "read_document" and titles[e.document_title] > 1} == set()
     assert await verify_chain(session, dossier_id=result.dossier.id) is None
+
+
+async def test_every_yearly_blood_test_stars_what_is_out_of_range_and_says_no_anomaly_only_without_one(demo):
+    """As a laboratory writes it: a result beyond its reference values is marked "*", and "Bilan sans anomalie"
+    never follows one (a total cholesterol of 2,06 g/L under "< 2,00" was neither)."""
+    from server.models import DocumentText
+
+    def value(text: str) -> float:
+        return float(text.replace(",", "."))
+
+    session, _, result = demo
+    checkups = [d for d in await documents_of(session, result.dossier.id) if d.title.startswith("Bilan sanguin annuel")]
+    assert len(checkups) >= 9
+    for checkup in checkups:
+        text = (await session.get(DocumentText, checkup.id)).text
+        starred = False
+        for line in text.splitlines():
+            row = re.fullmatch(r"(.+?) ([\d,]+)( \*)? \S+ (?:([<>]) ([\d,]+)|([\d,]+) - ([\d,]+))", line)
+            if row is None:
+                continue
+            name, result_, star, sign, limit, low, high = row.groups()
+            outside = (value(result_) >= value(limit) if sign == "<" else value(result_) <= value(limit)) if sign \
+                else not value(low) <= value(result_) <= value(high)
+            assert outside == bool(star), (checkup.title, line)
+            starred = starred or outside
+        assert ("Bilan sans anomalie." in text) == (not starred), checkup.title

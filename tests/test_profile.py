@@ -104,9 +104,10 @@ COVERED = {
 }
 
 
-# Which measures it shows, beyond a kind it covers whole: the lab reports, the laboratory's (a glycémie, which the IPS
-# files with the lab results); the vital signs (weight, height, blood pressure) stay the synthèse's alone.
-MEASURES_COVERED = {category: set() for category in COVERED} | {"synthese": set(MEASURES), "biologie": {"glucose"}}
+# Which measures it shows, beyond a kind it covers whole: the lab reports, the laboratory's (a glycémie, an HbA1c…,
+# which the IPS files with the lab results); the vital signs (weight, height, blood pressure) stay the synthèse's alone.
+LABORATORY = {"glucose", "hba1c", "ldl", "creatinine"}
+MEASURES_COVERED = {category: set() for category in COVERED} | {"synthese": set(MEASURES), "biologie": LABORATORY}
 
 
 @pytest.mark.parametrize("category", list(COVERED))
@@ -128,7 +129,7 @@ def test_a_grant_of_one_category_shows_exactly_these_kinds_by_the_rule_its_query
     part = set() if "measurement" in COVERED[category] else MEASURES_COVERED[category]
     assert set(seen_in_part(visible, "measurement")) == part
     assert profile_sections(category) == ", ".join(
-        KINDS[k].title[:1].lower() + KINDS[k].title[1:] + (" (glycémie)" if k == "measurement" and part else "")
+        KINDS[k].title[:1].lower() + KINDS[k].title[1:] + (" (glycémie, HbA1c, LDL-cholestérol, créatinine)" if k == "measurement" and part else "")
         for k in ORDER if k in COVERED[category] or k == "measurement" and part)
 
 

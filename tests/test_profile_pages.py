@@ -366,7 +366,8 @@ async def test_where_she_chooses_categories_each_says_what_it_opens_of_the_profi
     prescriptions = "Et, dans le profil médical : allergies et intolérances, traitements en cours, grossesse."
     for page in (share_form, grant_form):
         assert "Tous les documents Et tout le profil médical." in page
-        assert (f"Ordonnance {prescriptions} Biologie Et, dans le profil médical : mesures (glycémie). "
+        assert (f"Ordonnance {prescriptions} Biologie Et, dans le profil médical : mesures (glycémie, HbA1c, "
+                "LDL-cholestérol, créatinine). "
                 "Imagerie Vaccination Et, dans le profil médical : grossesse, vaccinations.") in page
         assert ("Synthèse médicale Et, dans le profil médical : allergies et intolérances, grossesse, antécédents médicaux et "
                 "chirurgicaux, mesures, antécédents familiaux, directives anticipées, don d'organes, personnes à "
@@ -374,7 +375,7 @@ async def test_where_she_chooses_categories_each_says_what_it_opens_of_the_profi
     assert f"Accès accordé : Ordonnance, sans date de fin. {prescriptions}" in grant_form
     assert f"catégorie Ordonnance, sauf ceux qui sont masqués ; sans date de fin. {prescriptions}" in access
     assert ("catégorie Biologie, sauf ceux qui sont masqués ; sans date de fin. Et, dans le profil médical : mesures "
-            "(glycémie).") in access
+            "(glycémie, HbA1c, LDL-cholestérol, créatinine).") in access
     assert "Pénicilline" in seen and "Fibrillation atriale" not in seen
     assert "Antécédents médicaux et chirurgicaux Rubrique non partagée avec ce professionnel." in seen
     assert "Son accès ne couvre qu'une partie du profil médical" in seen

@@ -137,7 +137,8 @@ async def test_every_page_of_a_relatives_dossier_names_them_in_its_title_and_her
         "Hugo Lefèvre": [
             h, f"/documents/{letter.id}", f"/documents/{scan.id}/pages/1/plein-ecran",
             f"/documents/{letter.id}/suppression", f"{h}/masques", f"{h}/imprimer", f"{h}/profil",
-            f"{h}/profil/ajouter", f"{h}/profil/{allergy.id}/suppression", f"{h}/profil/vaccinations/imprimer", f"{h}/soins", f"{h}/historique", f"{h}/historique/imprimer", f"{h}/export", f"{h}/acces",
+            f"{h}/profil/ajouter", f"{h}/profil/{allergy.id}/suppression", f"{h}/profil/vaccinations/imprimer",
+            f"{h}/profil/imprimer", f"{h}/soins", f"{h}/historique", f"{h}/historique/imprimer", f"{h}/export", f"{h}/acces",
             f"{h}/annuaire", f"{h}/professionnels/{doctor.id}", f"{h}/fermeture",
             f"{h}/partage", f"/partage/{share.id}", f"{h}/liens-sante", f"{h}/liens-sante/{link.id}",
             f"{h}/voir-comme/{doctor.id}", f"{h}/voir-comme/{doctor.id}/profil", f"{h}/voir-comme/{doctor.id}/soins",

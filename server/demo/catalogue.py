@@ -204,7 +204,7 @@ def annual_checkups(today: date, rng: random.Random, anemia_year: int) -> Iterat
                 ["Ferritine", "9 *" if low else val(32, 85, 0), "µg/L", "15 - 150"],
                 ["Glycémie à jeun", val(0.82, 0.95), "g/L", "0,70 - 1,10"],
                 ["Hémoglobine glyquée (HbA1c)", val(5.0, 5.5, 1), "%", "4,0 - 6,0"],
-                ["Cholestérol total", val(1.78, 2.08), "g/L", "< 2,00"],
+                ["Cholestérol total", val(1.78, 1.98), "g/L", "< 2,00"],  # within it: the report says no anomaly
                 ["HDL-cholestérol", val(0.58, 0.76), "g/L", "> 0,40"],
                 ["LDL-cholestérol (calculé)", val(1.02, 1.28), "g/L", "< 1,60"],
                 ["Triglycérides", val(0.62, 1.05), "g/L", "< 1,50"]], widths),

@@ -96,8 +96,9 @@ def who_declared(item: ProfileItem, authors: dict[str, Professional], refs: dict
 def _section_items(profile, section: str) -> list:
     """A section's items: the profile's of its kind; measures split between vital signs and laboratory results,
     conditions by their nature."""
-    if section in ("measurement", "results"):
-        return [i for i in profile.by_kind.get("measurement", []) if (i.label in LABORATORY) == (section == "results")]
+    if section in ("measurement", "results"):  # each measure's values together, as the page gives them
+        return in_reading_order("measurement", [i for i in profile.by_kind.get("measurement", [])
+                                                if (i.label in LABORATORY) == (section == "results")])
     if SECTION_KIND.get(section) == "condition":
         return [i for i in profile.by_kind.get("condition", []) if i.nature == section]
     items = in_reading_order(section, profile.by_kind.get(section, []))  # treatments in progress first, as the page

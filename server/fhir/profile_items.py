@@ -22,9 +22,12 @@ KIND_SYSTEM = "urn:carnet:fhir:profil-type"  # for the kinds FHIR has no resourc
 UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CODES = {"weight": ("29463-7", "Body weight"), "height": ("8302-2", "Body height"),
                      "blood_pressure": ("85354-9", "Blood pressure panel"),
-                     "glucose": ("2339-0", "Glucose [Mass/volume] in Blood")}
+                     "glucose": ("2339-0", "Glucose [Mass/volume] in Blood"),
+                     "hba1c": ("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"),
+                     "ldl": ("2089-1", "Cholesterol in LDL [Mass/volume] in Serum or Plasma"),
+                     "creatinine": ("14682-9", "Creatinine [Moles/volume] in Serum or Plasma")}
 BLOOD_PRESSURE_PARTS = (("8480-6", "Systolic blood pressure"), ("8462-4", "Diastolic blood pressure"))
-UCUM_UNITS = {"kg": "kg", "cm": "cm", "mmHg": "mm[Hg]", "g/L": "g/L"}
+UCUM_UNITS = {"kg": "kg", "cm": "cm", "mmHg": "mm[Hg]", "g/L": "g/L", "%": "%", "µmol/L": "umol/L"}
 SNOMED = "http://snomed.info/sct"
 # IPS's Observation Pregnancy - Status (82810-3), its value from IPS's Pregnancy Status value set (SNOMED CT), and
 # Observation Pregnancy - Expected Delivery Date (11778-8, "Delivery date Estimated": as the professional gave it),

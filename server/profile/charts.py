@@ -77,7 +77,11 @@ def ticks(low: float, high: float) -> list[float]:
 def draw(measure: Measure, points: tuple[Point, ...]) -> Markup:
     """The SVG of one measure's points (at least two), oldest on the left."""
     values = [p.value for p in points] + [p.value2 for p in points if p.value2 is not None]
-    lines = ticks(min(values), max(values))
+    low, high = min(values), max(values)
+    if high - low < measure.least_span:  # widened about the values' middle, never below zero
+        low = max(0, (low + high - measure.least_span) / 2)
+        high = low + measure.least_span
+    lines = ticks(low, high)
     bottom, top = lines[0], lines[-1]
     first, last = points[0].day.toordinal(), points[-1].day.toordinal()
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -102,10 +106,12 @@ def draw(measure: Measure, points: tuple[Point, ...]) -> Markup:
         return f'<g class="{kind}"><polyline class="chart-line" fill="none" points="{line}"/>{marks}</g>'
 
     parts = []
+    digits = max(len(f"{value:g}".partition(".")[2]) for value in lines)  # "0,8 1,0 1,2", never "0,8 1 1,2"
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
     for value in lines:
         parts.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
                      f'<text class="chart-label" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
-                     f'{escape(number(value))}</text>')
+                     f'{escape(number(value, pattern))}</text>')
     labelled = [0, len(points) - 1]
     # A third date, the point nearest the middle, where it has room: a date is about 70 units wide, 85 with the
     # letters spaced as a reader may space them (WCAG 1.4.12: at 110, "30/10/2022" ran into "17/05/2026"), and the

@@ -12,7 +12,7 @@ from ..i18n import _
 from ..i18n.formats import long_date, number
 from ..text_input import clean, readable_length
 from . import phones
-from .kinds import DONATION, KINDS, MEASURES, NATURES, OLDEST, SEVERITIES
+from .kinds import DONATION, KINDS, NATURES, OLDEST, SEVERITIES, measure_and_unit
 from .pregnancy import plausible
 
 DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")  # the form keeps what was typed to 250 characters
@@ -80,17 +80,20 @@ def check(data: ItemInput, *, today: date, born: date | None = None, from_copy: 
     if data.started_on is not None:
         not_before_birth(data.started_on, born=born, field="started_on")
     if kind.code == "measurement":
-        measure = MEASURES.get(data.label)
+        measure, unit = measure_and_unit(data.label)
         if measure is None:
-            raise InvalidInput(_("Choisissez la mesure : poids, taille, tension artérielle ou glycémie."), "label")
+            raise InvalidInput(_("Choisissez la mesure dans la liste."), "label")
         typed, typed2 = data.value, data.value2
         if measure.second and not typed2.strip() and typed.count("/") == 1:  # "120/80", as a blood pressure is said
             typed, typed2 = typed.split("/")
         value = _number(typed, _("la valeur"), "value")
+        if unit is not None:  # kept in the measure's own unit, as a report in it would have given it
+            value = round(value * unit.factor, unit.digits)
         if not measure.low <= value <= measure.high:
+            factor, symbol = (unit.factor, unit.symbol) if unit else (1, measure.unit)  # bounds as she typed
             raise InvalidInput(_("%(measure)s : une valeur entre %(low)s et %(high)s %(unit)s.",
-                                 measure=_(measure.label), low=number(measure.low), high=number(measure.high),
-                                 unit=measure.unit), "value")
+                                 measure=_(measure.label), low=number(round(measure.low / factor, 2)),
+                                 high=number(round(measure.high / factor, 2)), unit=symbol), "value")
         fields |= {"label": measure.code, "value": value, "unit": measure.unit,
                    "started_on": data.started_on or today}
         if measure.second:

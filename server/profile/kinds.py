@@ -121,6 +121,15 @@ SEVERITY_ORDER = {"severe": 0, "": 1, "moderee": 2, "faible": 3}
 
 
 @dataclass(frozen=True)
+class Unit:
+    """Another unit a laboratory may write a measure in: what a value in it is worth in the measure's own."""
+
+    symbol: str  # as the report writes it: "mmol/L"
+    factor: float  # a value in this unit, times this, is the value in the measure's unit
+    digits: int  # the decimals the converted value keeps: those a report gives in the measure's unit
+
+
+@dataclass(frozen=True)
 class Measure:
     code: str
     label: str
@@ -131,14 +140,43 @@ class Measure:
     # Measured by a laboratory on a sample (a glycémie), not on the patient (a weight, a blood pressure): a lab
     # result, which the IPS files under its results (fhir/ips.py) and the rule under the lab reports (item_categories).
     laboratory: bool = False
+    # The other units French reports give it in, each offered in the form as a choice of its own: a value is kept in
+    # `unit` alone, so that a chart never mixes two, and a glycémie of 5,5 mmol/L is never read as 5,5 g/L (both
+    # within the bounds of either).
+    others: tuple[Unit, ...] = ()
+    # The narrowest range a chart's axis spans (charts.py): a change smaller than this, a glycémie from 0,95 to 0,85
+    # g/L, both normal, is not drawn as a fall across the whole height. 0: the values' own range.
+    least_span: float = 0
 
 
 MEASURES: dict[str, Measure] = {m.code: m for m in (
     Measure("weight", N_("Poids"), "kg", 0.3, 400),
     Measure("height", N_("Taille"), "cm", 20, 250),
     Measure("blood_pressure", N_("Tension artérielle"), "mmHg", 50, 280, second="diastolique"),
-    Measure("glucose", N_("Glycémie"), "g/L", 0.2, 6, laboratory=True),
+    # Glucose 180,16 g/mol; LDL-cholestérol 386,65 g/mol; créatinine 113,12 g/mol (1 mg/L = 8,84 µmol/L).
+    # The least spans: about the width of each one's usual reference range (a fasting glycémie's 0,70 - 1,10 g/L).
+    Measure("glucose", N_("Glycémie"), "g/L", 0.2, 6, laboratory=True, others=(Unit("mmol/L", 0.18016, 2),),
+            least_span=0.5),
+    # A diabetic's follow-up, each in the unit French laboratories give first.
+    Measure("hba1c", N_("HbA1c"), "%", 3, 20, laboratory=True,  # hémoglobine glyquée, as reports abbreviate it
+            least_span=2),
+    Measure("ldl", N_("LDL-cholestérol"), "g/L", 0.1, 6, laboratory=True, others=(Unit("mmol/L", 0.38665, 2),),
+            least_span=0.6),
+    Measure("creatinine", N_("Créatinine"), "µmol/L", 10, 2000, laboratory=True, others=(Unit("mg/L", 8.84, 0),),
+            least_span=40),
 )}
+UNIT_MARK = "@"  # the form's choice of a measure in another unit: "glucose@mmol/L"
+
+
+def measure_and_unit(choice: str) -> tuple[Measure | None, Unit | None]:
+    """The form's choice of measure ("glucose", or "glucose@mmol/L" for one of its other units): the measure, and the
+    other unit the value is typed in (None for the measure's own); (None, None) for no measure known."""
+    code, _mark, symbol = choice.partition(UNIT_MARK)
+    measure = MEASURES.get(code)
+    unit = next((u for u in measure.others if u.symbol == symbol), None) if measure and symbol else None
+    return (None, None) if measure is None or (symbol and unit is None) else (measure, unit)
+
+
 DONATION = {"donneur": N_("Favorable au don d'organes"),
             "refus": N_("Opposé au don d'organes")}  # what she states; the registry is hers to join (the form says it)
 
@@ -167,8 +205,10 @@ def measures_in(categories: frozenset[str]) -> list[str]:
 
 
 def measure_names(codes: list[str]) -> str:
-    """Measures in a sentence, in the request's language: "glycémie", "poids, glycémie"."""
-    return ", ".join(_(MEASURES[c].label).lower() for c in codes)
+    """Measures in a sentence, in the request's language: "glycémie", "poids, glycémie", "HbA1c, LDL-cholestérol" (an
+    abbreviation kept as it is written)."""
+    return ", ".join(label if any(c.isupper() for c in label[1:]) else label[:1].lower() + label[1:]
+                     for label in (_(MEASURES[c].label) for c in codes))
 
 
 def profile_sections(categories: str) -> str:

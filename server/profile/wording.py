@@ -8,7 +8,7 @@ from datetime import date
 from ..i18n import _
 from ..i18n.formats import long_date, number, quoted_fr
 from ..models import ProfileItem
-from .kinds import DONATION, KINDS, MEASURES, NATURES, OLDEST, SEVERITIES, SEVERITY_ORDER
+from .kinds import DONATION, KINDS, MEASURES, NATURES, OLDEST, ORDER, SEVERITIES, SEVERITY_ORDER
 
 
 def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:
@@ -79,3 +79,31 @@ def name(item: ProfileItem) -> str:
     """How a page names an item, in the request's language: "l'allergie « Pénicilline »"."""
     label = _(MEASURES[item.label].label) if item.kind == "measurement" else item.label
     return _(KINDS[item.kind].one, label=label)
+
+
+LATEST_PRINTED = 3  # values of each measure on the printed summary: a trend read at a glance, not the whole series
+
+
+def printed_sections(by_kind: dict[str, list[ProfileItem]]) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    """The profile as the summary a patient prints or shows a doctor (views/profile.py): each kind that holds
+    something, in ORDER, with its title and its lines in plain words, in groups under a heading (the conditions by
+    nature, the treatments stopped apart; "" for the one group of other kinds); what is hidden from professionals
+    left out, as from a health link, and each measure's latest values alone."""
+    sections = []
+    for kind in ORDER:
+        items = in_reading_order(kind, [i for i in by_kind.get(kind, []) if not i.hidden])
+        if kind == "measurement":
+            items = [i for code in MEASURES for i in [i for i in items if i.label == code][:LATEST_PRINTED]]
+        if kind == "condition":
+            groups = [(_(nature.heading), [describe(i) for i in items if i.nature == code])
+                      for code, nature in NATURES.items()]
+            groups.append(("", [describe(i) for i in items if i.nature not in NATURES]))
+        elif kind == "treatment":  # never a stopped one under "Traitements en cours", as on the page
+            groups = [("", [describe(i) for i in items if not i.ended_on]),
+                      (_("Traitements arrêtés"), [describe(i) for i in items if i.ended_on])]
+        else:
+            groups = [("", [describe(i) for i in items])]
+        groups = [(heading, lines) for heading, lines in groups if lines]
+        if groups:
+            sections.append((_(KINDS[kind].title), groups))
+    return sections

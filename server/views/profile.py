@@ -1,6 +1,6 @@
 """The profil médical's page: read it under the rule (adding to it: views/profile_adding.py; hiding, deleting, a
-treatment's end, a condition classed anew, one item's changes: views/profile_changes.py); and its vaccinations on a
-sheet to print, for the patient and their relatives.
+treatment's end, a condition classed anew, one item's changes: views/profile_changes.py); and, for the patient and
+their relatives, its vaccinations on a sheet to print, and the whole of it as a summary to print or show a doctor.
 
 Everyone reads through `reading.open_dossier(action="read_profile")`, so a professional's read is logged
 before the page is sent and shows only what their `Visibility` admits. The patient and a managing caregiver
@@ -35,7 +35,7 @@ from ..profile.charts import charts_of
 from ..profile.items import Profile, profile_of, removable
 from ..profile.pregnancy import current, term_on
 from ..profile.seen import seen_in_part, sees_kind
-from ..profile.wording import in_reading_order, name
+from ..profile.wording import in_reading_order, name, printed_sections
 from ..profile.kinds import (DONATION, KINDS, MEASURES, NATURES, ONE_AT_A_TIME, ORDER, PERSONAL, SEVERITIES,
                              measure_names, offered)
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations, unrecognised
@@ -216,4 +216,21 @@ async def vaccinations_print(request: Request, db: AsyncSession, dossier_id: str
     })
 
 
-routes = [my_profile, profile_page, vaccinations_print]
+@get("/dossiers/{dossier_id:str}/profil/imprimer", guards=[logged_in])
+async def profile_print(request: Request, db: AsyncSession, dossier_id: str) -> Template:
+    """The profile as a summary to print, or to show a doctor on the phone: each section in plain words, without
+    the page's buttons; what is hidden from professionals left out, as from a health link (profile/wording.py)."""
+    account = request.user.account
+    view = await open_dossier(db, account=account, dossier_id=dossier_id, action=None)
+    if view.right not in HOLDERS:
+        raise NotFoundException()
+    profile = await profile_of(db, dossier_id=dossier_id, visible=view.visible)
+    now = utcnow()
+    return Template("profile_print.html", context={
+        "view": view, "patient": view.patient, "sections": printed_sections(profile.by_kind), "now": now,
+        "patient_name": f"{view.patient.given_name} {view.patient.family_name}",
+        "band": await band_of(db, dossier=view.dossier, account=account, now=now, manages=view.can_manage),
+    })
+
+
+routes = [my_profile, profile_page, vaccinations_print, profile_print]

@@ -30,7 +30,7 @@ from ..listing import documents_page, search_page
 from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..professionals.uploads import write_right
 from ..profile.items import ItemInput, add_item, positions_stated
-from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES, ORDER, SEVERITIES, offered
+from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES, ORDER, SEVERITIES, UNIT_MARK, offered
 from ..access.reading import HOLDERS, AccessEnded, DossierView, open_dossier
 from ..search import words_of
 from ..access.managing import managed_dossier
@@ -161,7 +161,7 @@ async def form_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
               if chosen_kind is not None and chosen_kind.code == "directive" else Picker([], more=False))
     context = {"view": view, "kind": chosen_kind, "kinds": offered_kinds, "form": form,
                "error": error, "picker": picker, "max_documents": MAX_DOCUMENTS, "severities": SEVERITIES,
-               "natures": NATURES, "measures": MEASURES, "donation": DONATION, "today": paris_today().isoformat(), "patient": view.patient,
+               "natures": NATURES, "measures": MEASURES, "unit_mark": UNIT_MARK, "donation": DONATION, "today": paris_today().isoformat(), "patient": view.patient,
                "add_labels": ADD_LABELS, "replacing": replacing,
                "action": (f"/dossiers/{view.dossier.id}/profil/{replacing.id}/changement" if replacing is not None
                           else f"/dossiers/{view.dossier.id}/profil/ajouter?type={chosen_kind.code}" if chosen_kind

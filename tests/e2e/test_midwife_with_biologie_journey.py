@@ -68,7 +68,8 @@ def test_a_midwife_with_biologie_reads_the_glycemie_not_the_weight_and_so_does_v
     # Her profil médical: the glycémie under "Mesures", said to be shared in part; not the weight.
     desk.get_by_role("link", name="Voir tout le profil médical").click()
     measures = desk.get_by_role("region", name="Mesures")
-    expect(measures).to_contain_text("Rubrique partagée en partie avec vous : glycémie seulement.")
+    expect(measures).to_contain_text(
+        "Rubrique partagée en partie avec vous : glycémie, HbA1c, LDL-cholestérol, créatinine seulement.")
     expect(measures).to_contain_text("Glycémie")
     expect(measures).to_contain_text("0,92")
     expect(measures).not_to_contain_text("Poids")
@@ -85,7 +86,8 @@ def test_a_midwife_with_biologie_reads_the_glycemie_not_the_weight_and_so_does_v
     page.get_by_role("link", name=re.compile(f"^Voir .*comme {midwife.name}")).click()
     page.get_by_role("link", name="Voir tout le profil médical").click()
     seen = page.get_by_role("region", name="Mesures")
-    expect(seen).to_contain_text("Rubrique partagée en partie avec ce professionnel : glycémie seulement.")
+    expect(seen).to_contain_text(
+        "Rubrique partagée en partie avec ce professionnel : glycémie, HbA1c, LDL-cholestérol, créatinine seulement.")
     expect(seen).to_contain_text("Glycémie")
     expect(seen).not_to_contain_text("Poids")
     assert_fits_phone(page)

@@ -47,7 +47,8 @@ def test_each_category_says_what_it_opens_of_the_profile_and_the_pharmacist_read
     expect(categories.get_by_role("checkbox", name="Vaccination", exact=True)).to_have_accessible_description(
         "Et, dans le profil médical : grossesse, vaccinations.")
     expect(categories.get_by_role("checkbox", name="Biologie", exact=True)).to_have_accessible_description(
-        "Et, dans le profil médical : mesures (glycémie).")  # the lab's measures, not the weight
+        # the lab's measures, not the weight
+        "Et, dans le profil médical : mesures (glycémie, HbA1c, LDL-cholestérol, créatinine).")
     expect(categories.get_by_role("checkbox", name="Imagerie", exact=True)).to_have_accessible_description("")
     expect(categories.get_by_text(PRESCRIPTIONS)).to_be_visible()
     assert_fits_phone(page)

@@ -42,6 +42,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     typography,
     typography_fr,
 )
+from .access.durations import end_words
 from .access.scopes import scope_label
 from .access.rule import adult_from
 from .config import Settings
@@ -282,7 +283,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, and_list=and_list, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_of, de=de, que=que, person=person,
-                       fitted=fitted,
+                       fitted=fitted, access_end=end_words,
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
     env.globals.update(dots_row=dots_row, colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,
                        session_closing=session_closing,

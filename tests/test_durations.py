@@ -1,4 +1,4 @@
-""""1 mois", "3 mois", "1 an" are calendar ones, in Paris: a grant of three months made on 5 December ends on
+""""1 jour", "1 mois", "3 mois", "1 an" are calendar ones, in Paris: a grant of three months made on 5 December ends on
 5 March, as the page then says "jusqu'au 5 mars" (it said the 6th: 91 days, an outside probe's find)."""
 
 from datetime import UTC, datetime
@@ -25,8 +25,11 @@ def paris(*args) -> datetime:
     ("1m", paris(2026, 12, 31, 9), paris(2027, 1, 31, 9)),  # across the year
     # Late in the evening, across the change to summer time: still the 5th in Paris, not the 6th at 00:30.
     ("3m", paris(2027, 1, 5, 23, 30), paris(2027, 4, 5, 23, 30)),
+    # A day at a pharmacy's counter: the next day at the same hour in Paris, the night of the change to summer time
+    # (23 hours) too.
+    ("1j", paris(2027, 3, 27, 20, 28), paris(2027, 3, 28, 20, 28)),
 ])
-def test_a_duration_in_months_ends_on_the_same_day_of_the_month_in_paris(duration, start, end):
+def test_a_duration_ends_on_the_same_day_of_the_month_or_the_next_day_in_paris(duration, start, end):
     ends = grant_end(duration, start.astimezone(UTC))
     assert ends == end and ends.astimezone(PARIS).date() == end.date()
 

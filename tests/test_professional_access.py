@@ -15,7 +15,7 @@ from server.access.rule import GrantFacts, Right, Standing
 from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, Grant, ShareCode, Throttle, utcnow
-from server.templating import date_fr, datetime_fr, long_date
+from server.templating import date_fr, datetime_fr
 from tests.conftest import activate_professional, make_ins, new_patient, new_professional, post_form, wrong_fields
 
 PATIENT = Actor(None, "patient", "Le patient")
@@ -379,9 +379,9 @@ def test_the_right_banner_marks_an_emergency_read_loudly_and_other_rights_quietl
         view=SimpleNamespace(right=Right.MEDECIN_TRAITANT, dossier=dossier, patient=None), request=she)
     assert "Accès accordé par la patiente." in banner.render(view=SimpleNamespace(right=Right.GRANT, dossier=dossier,
                                                                                  patient=her, standing=Standing()))
-    # What she gave, said where he reads: its scope and its end.
+    # What she gave, said where he reads: its scope and its end, within hours, with its hour.
     grant = GrantFacts(frozenset({"imagerie", "biologie"}), utcnow() - timedelta(days=1), until, False)
-    assert f"Accès accordé par la patiente : Biologie, Imagerie, jusqu'au {long_date(until)}." in banner.render(
+    assert f"Accès accordé par la patiente : Biologie, Imagerie, jusqu'au {datetime_fr(until)}." in banner.render(
         view=SimpleNamespace(right=Right.GRANT, dossier=dossier, patient=her, standing=Standing(grants=(grant,))))
     assert banner.render(view=SimpleNamespace(right=Right.PATIENT, dossier=dossier)).strip() == ""
 

@@ -4,11 +4,11 @@ the patient picks professionals from. Reading only: each change has its module (
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from functools import cache
 
-from sqlalchemy import Select, bindparam, or_
+from sqlalchemy import Select, bindparam, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,6 +47,18 @@ class ProfessionalLine:
     parents_block_liftable: bool = False  # at 18: the young adult lifts what a parent blocked (changes.layer_of)
 
 
+# An access that ended by itself, its end date passed, is said on the Accès page this long after, as the professional's
+# "Mes patients" says it to them (professionals/patients.RECENTLY_ENDED): no event marks it in the Historique, which
+# holds what someone did (a revocation is there), and the professional's line leaves the page at that moment.
+RECENTLY_ENDED = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class EndedAccess:
+    professional: Professional
+    ended_at: datetime
+
+
 @dataclass
 class AccessOverview:
     medecin_traitant: ProfessionalLine | None
@@ -54,6 +66,7 @@ class AccessOverview:
     emergencies: list[ProfessionalLine]
     blocked: list[ProfessionalLine]
     everyone: list[ProfessionalLine] = field(default_factory=list)  # one line per person, blocked ones last
+    ended: list[EndedAccess] = field(default_factory=list)  # by when each ended, the latest first
 
     @property
     def seeing(self) -> list[ProfessionalLine]:
@@ -157,7 +170,22 @@ async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datet
         emergencies=[line for line in lines if line.emergency],
         blocked=[line for line in lines if line.blocked],
         everyone=sorted(lines, key=lambda line: line.blocked),
+        ended=await recently_ended(session, dossier=dossier, now=now, listed=ids | parents_of),
     )
+
+
+async def recently_ended(session: AsyncSession, *, dossier: Dossier, now: datetime,
+                         listed: set[str]) -> list[EndedAccess]:
+    """The professionals whose grant reached its end within RECENTLY_ENDED and who are not `listed` (a line of their
+    own: a current access, a block; or, to a minor's parents, one who kept care from them), the latest end first."""
+    ends = (await session.exec(select(Grant.professional_id, func.max(Grant.ends_at)).where(
+        Grant.dossier_id == dossier.id, col(Grant.revoked_at).is_(None),
+        col(Grant.ends_at) <= now, col(Grant.ends_at) > now - RECENTLY_ENDED,
+    ).group_by(Grant.professional_id))).all()
+    ended = {professional_id: ended_at for professional_id, ended_at in ends if professional_id not in listed}
+    people = await professionals_by_id(session, set(ended))
+    return sorted((EndedAccess(people[pid], ended_at) for pid, ended_at in ended.items()),
+                  key=lambda access: access.ended_at, reverse=True)
 
 
 def access_summary(overview: AccessOverview, *, own: bool) -> str:

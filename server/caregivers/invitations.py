@@ -21,7 +21,7 @@ from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import AccessEvent, Account, CaregiverInvitation, Delegation, Dossier, Patient, utcnow
 from ..notifications import banners, notify
-from ..access.durations import DURATIONS, duration_key, ends_after
+from ..access.durations import DURATIONS, LASTING, duration_key, ends_after
 from ..access.managing import may_act_on
 from ..access.rule import LEGAL_REPRESENTATIVES
 from . import notices
@@ -70,7 +70,7 @@ async def invite(
     if level not in LEVELS:
         raise InvalidInput(_("Choisissez ce que ce proche pourra faire : lire seulement, ou gérer le dossier."),
                            "niveau")
-    if duration not in DURATIONS:
+    if duration not in LASTING:
         raise InvalidInput(_("Choisissez une durée."), "duree")
     await audit.begin_chained(session, dossier_id=dossier.id)
     if relationship == "parent" and await representatives(session, dossier_id=dossier.id, pending=True) \

@@ -89,7 +89,7 @@ async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -
         "may_remove": own and not minor, "parent_of_minor": as_parent and minor,
         # A relative who manages logs out the patient's devices (views/patient_devices.py), if he has an account.
         "may_log_out_devices": not own and await patient_devices.patient_account(db, patient=managed.patient) is not None,
-        "durations": durations.DURATIONS, "terms": invitations.terms, "levels": invitations.LEVELS,
+        "durations": durations.LASTING, "terms": invitations.terms, "levels": invitations.LEVELS,
     }
 
 

@@ -1,6 +1,6 @@
 """Removing what has expired (passkey challenges, sessions, attempt counters, forms' submissions, codes never used,
-SMART Health Links' keys, the API's tokens), erasing a deleted document's files a crash left behind, and applying 18th
-birthdays.
+SMART Health Links' keys and spent file addresses, the API's tokens), erasing a deleted document's files a crash left
+behind, and applying 18th birthdays.
 
 Every one of these tables gains a row from requests anyone can make (a login page asks for a
 challenge; a wrong code counts a failure), or holds a secret that serves no more once it ended: left alone they only
@@ -30,7 +30,7 @@ from .fhir.tokens import CLOCK_SKEW
 from .files.blobs import release_pending
 from .models import (
     ActivationCode, ApiAssertion, ApiToken, CaregiverInvitation, FormSubmission, PasskeyChallenge, ShareCode, ShareLink,
-    Throttle, WebSession, paris_today, utcnow,
+    SpentLocation, Throttle, WebSession, paris_today, utcnow,
 )
 from .models.exchanges import KEYED
 from .reimbursements.retention import purge_aged_care
@@ -52,6 +52,7 @@ class Purged:
     activation_codes: int
     links: int  # erased whole: never opened
     link_keys: int  # opened: their key and their passcode's hash erased
+    locations: int  # file addresses spent (shlinks/manifest.py), once they would have ended anyway
     tokens: int  # the API's, and the assertions they were exchanged for
 
 
@@ -79,10 +80,13 @@ async def purge_expired(session: AsyncSession, *, idle: timedelta, max_age: time
     codes = [(await session.exec(delete(code).where(  # type: ignore[call-overload]
         code.used_at.is_(None), code.expires_at < now - kept))).rowcount for code, kept in UNUSED_CODES]
     links, link_keys = await _ended_links(session, before=now - ENDED_KEPT)
+    # An address is refused from its end on, spent or not: kept one clock skew more, for other processes' clocks.
+    locations = await session.exec(delete(SpentLocation).where(  # type: ignore[call-overload]
+        SpentLocation.expires_at < now - CLOCK_SKEW))
     tokens = await _expired_tokens(session, now=now)
     await session.commit()
     return Purged(challenges.rowcount, sessions.rowcount, throttles.rowcount, submissions.rowcount, *codes, links,
-                  link_keys, tokens)
+                  link_keys, locations.rowcount, tokens)
 
 
 async def _ended_links(session: AsyncSession, *, before: datetime) -> tuple[int, int]:

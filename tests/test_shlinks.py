@@ -461,6 +461,46 @@ async def test_a_recipient_that_wants_short_embedded_files_gets_a_short_lived_lo
         assert (await stranger.get(file["location"].removeprefix(ORIGIN))).status_code == 404
 
 
+async def test_a_location_serves_its_file_once_then_answers_as_one_that_never_was_in_any_process(app, db, patient,
+                                                                                                  settings):
+    """The spec: a `location` "SHALL be short-lived and intended for single use"; the recipient asks the manifest
+    again for a fresh one. Spent in the database: another process of the server refuses it too."""
+    from server.app import app_state, create_app
+    from server.housekeeping import purge_expired
+
+    await emergency_items(db, patient.dossier)
+    row = await make_link(db, patient)
+    link = payload_of(row)
+    [file] = (await fetch(app, link, embeddedLengthMax=100)).json()["files"]
+    location = file["location"].removeprefix(ORIGIN)
+    never = f"/shl/{row.id}/fichier?t=" + location.rsplit("=", 1)[1][:-3] + "AAA"
+    other = create_app(settings)
+    other.state = app_state(settings)
+    try:
+        async with AsyncTestClient(app, base_url=ORIGIN) as stranger, \
+                AsyncTestClient(other, base_url=ORIGIN) as elsewhere:
+            async with Log(db, patient.dossier.id) as log:
+                first = await stranger.get(location)
+                again, there = await stranger.get(location), await elsewhere.get(location)
+            assert first.status_code == 200 and log.actions == ["shl_fetch"]
+            unknown = await stranger.get(never)
+            # Said to whoever holds it, whose ever dossier it is: not "au patient" when a parent gave it.
+            assert unknown.json()["error"] == ("Ce lien n'est plus valable : il a expiré, a été désactivé ou "
+                                               "bloqué. Demandez-en un nouveau à la personne qui vous l'a donné.")
+            for refused in (again, there):
+                assert (refused.status_code, refused.json()) == (404, unknown.json())
+            [fresh_file] = (await fetch(app, link, embeddedLengthMax=100)).json()["files"]
+            assert fresh_file["location"] != file["location"]
+            got = await elsewhere.get(fresh_file["location"].removeprefix(ORIGIN))
+            assert got.status_code == 200 and resources(decrypted(got.text, link["key"])[1], "AllergyIntolerance")
+    finally:
+        await other.state.engine.dispose()
+    # Kept as long as the address could be asked for, then erased: it says nothing once it has ended.
+    assert (await purge_expired(db, idle=timedelta(hours=1), max_age=timedelta(hours=12))).locations == 0
+    later = utcnow() + timedelta(hours=1)
+    assert (await purge_expired(db, idle=timedelta(hours=1), max_age=timedelta(hours=12), now=later)).locations == 2
+
+
 async def test_the_viewer_is_one_static_page_that_sets_no_cookie(client):
     page = await client.get("/shl")
     assert page.status_code == 200 and "set-cookie" not in page.headers
@@ -529,3 +569,64 @@ async def test_the_emergency_card_s_form_names_a_pregnancy_for_no_little_girl(ap
         await as_account(hers, db, await account_for_patient(db, patient=lea.patient))
         form = html.unescape((await hers.get(f"/dossiers/{lea.dossier.id}/liens-sante")).text)
     assert "Allergies, traitements en cours, antécédents, personnes à prévenir." in form and "grossesse" not in form
+
+
+async def test_a_single_use_link_opens_once_then_answers_as_a_revoked_one_and_its_pages_say_so(client, app, db,
+                                                                                                 patient):
+    await emergency_items(db, patient.dossier)
+    await activate(client, patient)
+    links_page = f"/dossiers/{patient.dossier.id}/liens-sante"
+    assert "Une seule ouverture" in (await client.get(links_page)).text
+    made = await post_form(client, links_page, {"contenu": "vaccinations", "nom": "Sortie scolaire", "code": "",
+                                                "duree": "7j", "une_fois": "oui"}, follow_redirects=False)
+    shown = html.unescape((await client.get(made.headers["location"])).text)
+    assert "Ce lien ne s'ouvre qu'une fois : après sa première ouverture, il ne s'ouvre plus, pour personne." in shown
+    link = decoded(html.unescape(re.search(r'id="lien" type="url" readonly value="([^"]+)"', shown).group(1)))
+    row = (await db.exec(select(ShareLink).where(ShareLink.dossier_id == patient.dossier.id))).one()
+    revoked = await make_link(db, patient)
+    await links.revoke_link(db, dossier=patient.dossier, link_id=revoked.id, actor=CAMILLE)
+
+    # Its one opening asks for short embedded files: the location it gets serves the file, once.
+    [file] = (await fetch(app, link, recipient="Mme Durand, infirmière scolaire", embeddedLengthMax=100)).json()["files"]
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        got = await stranger.get(file["location"].removeprefix(ORIGIN))
+        assert got.status_code == 200 and resources(decrypted(got.text, link["key"])[1], "Immunization")
+        assert (await stranger.get(file["location"].removeprefix(ORIGIN))).status_code == 404
+    # Then: as a revoked link answers, the same 404, and no fetch logged.
+    async with Log(db, patient.dossier.id) as log:
+        again = await fetch(app, link)
+        as_revoked = await fetch(app, payload_of(revoked))
+    assert (again.status_code, again.json()) == (404, as_revoked.json()) and log.actions == []
+
+    shown = html.unescape((await client.get(made.headers["location"])).text)
+    assert "Ouvert une fois : ce lien ne s'ouvre plus." in shown and 'id="lien"' not in shown
+    listed = html.unescape((await client.get(links_page)).text).replace("\u00a0", " ")
+    assert "ouvert une fois : ne s'ouvre plus" in listed and "Ouvert 1 fois" in listed
+    historique = re.sub("[\u00a0\u202f]", " ", html.unescape(
+        (await client.get(f"/dossiers/{patient.dossier.id}/historique")).text))
+    assert "« Sortie scolaire » (vaccinations et allergies, sans code d'accès, valable jusqu'au" in historique
+    assert "à usage unique)" in historique
+    assert re.search(r"Mme Durand, infirmière scolaire \(nom déclaré par le destinataire\) a ouvert le lien de partage "
+                     r"« Sortie scolaire » \(vaccinations et allergies, à usage unique : il ne s'ouvre plus\)",
+                     historique)
+    assert row.single_use
+
+
+async def test_migration_0063_adds_the_spent_locations_and_takes_them_back(app, db, patient):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from tests.patient_helpers import migrate
+
+    async def tables() -> set[str]:
+        async with app.state.engine.connect() as connection:
+            return await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+
+    row = await make_link(db, patient)
+    await migrate(app, command.downgrade, "0062")
+    assert "spentlocation" not in await tables()
+    await migrate(app, command.upgrade, "head")
+    assert "spentlocation" in await tables()
+    assert not (await fresh(db, ShareLink, row.id)).single_use  # a link made before opens as it did
+    assert (await fetch(app, payload_of(row))).status_code == 200
+    assert (await fetch(app, payload_of(row))).status_code == 200

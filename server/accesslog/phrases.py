@@ -20,13 +20,15 @@ class Phrase:
 # shown in the reader's language (details.stored). Each writer names its words from here.
 WITH_PASSCODE, WITHOUT_PASSCODE = N_("avec code d'accès"), N_("sans code d'accès")  # a health link
 VALID_UNTIL = N_("valable jusqu'au %(date)s")  # a health link: its date as date_fr writes it
+# A single-use health link, when made, and at the one opening that spends it.
+SINGLE_USE, SPENT = N_("à usage unique"), N_("à usage unique : il ne s'ouvre plus")
 SAME_IDENTITY, OTHER_IDENTITY = N_("identité saisie identique à la vôtre"), N_("identité saisie différente")
 IN_PERSON = N_("en présence du patient, avec son consentement")  # a dossier a professional opened
 IN_PERSON_YOURS = N_("en votre présence, avec votre consentement")  # the same, as the patient reads it
 EVERY_READ, FIRST_READS = N_("à chaque consultation"), N_("au premier accès et en urgence")  # what notifies
 EMERGENCY_BLOCKED, EMERGENCY_KEPT = N_("accès d'urgence : bloqué"), N_("accès d'urgence : normal")  # its review
-DETAIL_WORDS = (WITH_PASSCODE, WITHOUT_PASSCODE, SAME_IDENTITY, OTHER_IDENTITY, IN_PERSON, EVERY_READ, FIRST_READS,
-                EMERGENCY_BLOCKED, EMERGENCY_KEPT)
+DETAIL_WORDS = (WITH_PASSCODE, WITHOUT_PASSCODE, SINGLE_USE, SPENT, SAME_IDENTITY, OTHER_IDENTITY, IN_PERSON,
+                EVERY_READ, FIRST_READS, EMERGENCY_BLOCKED, EMERGENCY_KEPT)
 # The insurer's lines: the detail says how many (older events wrote "ligne(s)"); details.stored says them again,
 # in the reader's language, with the same two forms.
 CARE_LINES = ("%(num)d ligne", "%(num)d lignes")

@@ -14,7 +14,9 @@ from .dossier import (  # noqa: F401
     AccountNotice, Block, CaregiverInvitation, Delegation, Document, DocumentPage, DocumentText, Dossier, EmergencyAccess,
     FileRelease, Grant, ProfileItem, ShareCode,
 )
-from .exchanges import ApiAssertion, ApiClient, ApiToken, ReimbursementLine, RetractedLine, ShareLink  # noqa: F401
+from .exchanges import (  # noqa: F401
+    ApiAssertion, ApiClient, ApiToken, ReimbursementLine, RetractedLine, ShareLink, SpentLocation,
+)
 from .log import (  # noqa: F401
     AccessEvent, BannerSeen, ChainHead, LogProfessional, LogSubject, LogVisit, Notification, PushSubscription,
     TimelineVisit,

@@ -123,3 +123,13 @@ class ShareLink(SQLModel, table=True):
     created_by_account_id: str = Field(foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    # Opens once: after its first manifest it answers as a revoked link does (shlinks/links.py, "spent").
+    single_use: bool = False
+
+
+class SpentLocation(SQLModel, table=True):
+    """A manifest's `location` already fetched (its `jti`): the spec's `location` "SHALL be short-lived and intended for
+    single use" (shlinks/manifest.py). Kept until the address would have ended anyway; nothing else of it is kept."""
+
+    jti: str = Field(max_length=22, primary_key=True)  # 16 random bytes, base64url
+    expires_at: datetime = Field(index=True)

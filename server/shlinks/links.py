@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..access.managing import may_act_on
 from ..access.changes import CLOSED
 from ..accesslog import audit
-from ..accesslog.phrases import VALID_UNTIL, WITH_PASSCODE, WITHOUT_PASSCODE
+from ..accesslog.phrases import SINGLE_USE, VALID_UNTIL, WITH_PASSCODE, WITHOUT_PASSCODE
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
 from ..models import Account, Dossier, Patient, ShareLink, utcnow
@@ -68,9 +68,12 @@ MAKER_GONE = "maker_gone"
 
 
 def state_of(link: ShareLink, now: datetime) -> str:
-    """"active", or why the link opens no more: "revoked", "locked" (too many wrong passcodes), "expired"."""
+    """"active", or why the link opens no more: "revoked", "spent" (a single-use link, opened), "locked" (too many
+    wrong passcodes), "expired"."""
     if link.revoked_at is not None:
         return "revoked"
+    if link.single_use and link.fetch_count > 0:
+        return "spent"
     if link.attempts_left <= 0:
         return "locked"
     if link.expires_at <= now:
@@ -119,6 +122,7 @@ class LinkInput:
     label: str
     passcode: str
     duration: str
+    single_use: bool = False
 
 
 def check(data: LinkInput) -> tuple[str, str, str, timedelta]:
@@ -157,10 +161,12 @@ async def create_link(session: AsyncSession, *, dossier: Dossier, data: LinkInpu
     now = utcnow()
     link = ShareLink(id=secrets.token_urlsafe(32), dossier_id=dossier.id, content=content, label=label,
                      key=secrets.token_bytes(32), passcode_hash=passcode_hash, expires_at=now + lifetime,
-                     attempts_left=ATTEMPTS, created_by_account_id=account.id, created_at=now)
+                     attempts_left=ATTEMPTS, created_by_account_id=account.id, created_at=now,
+                     single_use=data.single_use)
     session.add(link)
-    await audit.append(session, dossier_id=dossier.id, action="shl_created", actor=actor, detail=description(
-        link, WITH_PASSCODE if passcode else WITHOUT_PASSCODE, VALID_UNTIL % {"date": date_fr(link.expires_at)}))
+    terms = [WITH_PASSCODE if passcode else WITHOUT_PASSCODE, VALID_UNTIL % {"date": date_fr(link.expires_at)}]
+    await audit.append(session, dossier_id=dossier.id, action="shl_created", actor=actor,
+                       detail=description(link, *terms, *([SINGLE_USE] if link.single_use else [])))
     await audit.commit_chained(session)
     return link
 

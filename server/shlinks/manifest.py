@@ -17,7 +17,9 @@ successful fetch is in the access log, committed before the answer leaves, under
 recipient declared (its sentence says so, in the reader's language: nobody checked it); so is the wrong passcode
 that blocks the link, in the same transaction as the count that reaches 0, with the notification that tells the
 patient and their caregivers. A `location` (for a recipient that asked for short embedded files) carries the
-declared name under the server's MAC: each GET of it makes the file again, and is logged as a fetch too.
+declared name under the server's MAC: its GET makes the file again, and is logged as a fetch too. It "SHALL be
+short-lived and intended for single use" (and "MAY" be "consumed as soon as [it is] dereferenced"): it serves the file
+once, and then answers as an address that never was; the recipient asks the manifest again for a fresh one.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from joserfc import jwe
 from joserfc.errors import JoseError
@@ -35,12 +38,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..accesslog.phrases import SPENT
 from ..authors import adders_of
 from ..access.rule import Visibility
 from ..fhir.ips import summary_bundle
 from ..i18n import N_, _
 from ..caregivers.confidential import NOTHING, kept_from
-from ..models import Account, Dossier, Patient, ShareLink, utcnow
+from ..models import Account, Dossier, Patient, ShareLink, SpentLocation, utcnow
 from ..notifications import notify
 from ..profile.items import Profile, profile_of
 from ..profile.pregnancy import current
@@ -59,8 +63,10 @@ PASSCODE_SENT_MAX = 1000  # longer is no passcode anyone chose (links.PASSCODE_M
 # Who blocks a link: not the recipient who sent the last wrong passcode (the ten may come from anyone who holds it).
 BLOCKER = audit.Actor(None, "system", "Carnet")
 LOCATION_LIFETIME = timedelta(minutes=30)  # the spec: "SHALL NOT exceed one hour"
-LOCATION_TOKEN_MAX = 2000  # a `location` token: a JWE of the link, its end and a declared name (100 characters)
-GONE = N_("Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau au patient.")
+LOCATION_TOKEN_MAX = 2000  # a `location` token: a JWE of the link, its end, its jti, a declared name (100 characters)
+# Said to whoever holds the link: the patient gave it, or a parent, a guardian or someone else who helps them.
+GONE = N_("Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. "
+          "Demandez-en un nouveau à la personne qui vous l'a donné.")
 
 
 class BadRequest(Exception):
@@ -142,10 +148,11 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
         await audit.commit_chained(session)
         return Answer(401, {"remainingAttempts": link.attempts_left})
     encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)
-    link.fetch_count += 1
+    link.fetch_count += 1  # a single-use link's first: spent from now on (links.state_of), in this transaction
     link.last_fetched_at = now
     session.add(link)
-    await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl", detail=description(link),
+    await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl",
+                       detail=description(link, *([SPENT] if link.single_use else [])),
                        # The name alone: the kind says it was declared, and the sentence says so in the reader's
                        # language (journal.subject_of).
                        actor=audit.Actor(None, "shl_recipient", asked.recipient))
@@ -162,11 +169,12 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
     return Answer(200, {"status": "can-change", "files": [entry]})
 
 
-async def _opened(session: AsyncSession, link: ShareLink, now: datetime) -> Dossier | None:
+async def _opened(session: AsyncSession, link: ShareLink, now: datetime, *, located: bool = False) -> Dossier | None:
     """The dossier the link opens now, or None: the link active, the dossier open (closed, no one but its holders
     reads it), and its maker still one who may make such a link on it (`links.maker_may_share`): a caregiver's link
-    ends with their right, as every page of the dossier does for them."""
-    if state_of(link, now) != "active":
+    ends with their right, as every page of the dossier does for them. A `location` (`located`) of a single-use
+    link serves the file of the one manifest that spent it: the same opening."""
+    if state_of(link, now) not in (("active", "spent") if located else ("active",)):
         return None
     dossier = await session.get(Dossier, link.dossier_id, populate_existing=True)
     if dossier is None or dossier.state != "open":
@@ -218,17 +226,19 @@ def _location_key(secret: str) -> OctKey:
 
 
 def location_url(*, origin: str, secret: str, link_id: str, now: datetime, recipient: str) -> str:
-    """The file's address for this recipient: its end and the name they declared, enciphered under the server's
-    key (a JWE: a name is never readable in an address, and none can be put in it). Each GET of it is a fetch of
-    the file, logged under that name as the manifest's own is."""
+    """The file's address for this recipient: its end, its own id (`jti`, spent by its one fetch) and the name they
+    declared, enciphered under the server's key (a JWE: a name is never readable in an address, and none can be put
+    in it). Its GET is a fetch of the file, logged under that name as the manifest's own is."""
     until = int((now + LOCATION_LIFETIME).timestamp())
-    claims = json.dumps({"link": link_id, "until": until, "recipient": recipient}, ensure_ascii=False)
+    claims = json.dumps({"link": link_id, "until": until, "jti": secrets.token_urlsafe(16), "recipient": recipient},
+                        ensure_ascii=False)
     token = jwe.encrypt_compact({"alg": "dir", "enc": "A256GCM"}, claims.encode(), _location_key(secret))
     return f"{origin.rstrip('/')}/shl/{link_id}/fichier?t={token}"
 
 
-def _location_claims(token: str, *, secret: str, link_id: str, now: datetime) -> str | None:
-    """The recipient a `location` token names, if this server made it for this link and it has not ended."""
+def _location_claims(token: str, *, secret: str, link_id: str, now: datetime) -> tuple[str, str, int] | None:
+    """The recipient a `location` token names, its jti and its end, if this server made it for this link and it has
+    not ended (spent or not)."""
     if len(token) > LOCATION_TOKEN_MAX or not token.isascii():
         return None
     try:
@@ -237,17 +247,21 @@ def _location_claims(token: str, *, secret: str, link_id: str, now: datetime) ->
         return None
     if not isinstance(claims, dict) or claims.get("link") != link_id or not isinstance(claims.get("until"), int):
         return None
-    recipient = claims.get("recipient")
-    return recipient if isinstance(recipient, str) and claims["until"] >= now.timestamp() else None
+    recipient, jti = claims.get("recipient"), claims.get("jti")
+    if not isinstance(recipient, str) or not isinstance(jti, str) or claims["until"] < now.timestamp():
+        return None
+    return recipient, jti, claims["until"]
 
 
 async def located_file(session: AsyncSession, *, link_id: str, token: str, origin: str, secret: str) -> str | None:
     """The file a manifest answer's `location` names, made now and logged as a fetch (under the recipient's declared
-    name) before it is sent; None once the address or the link is no longer valid."""
+    name), its address spent in the same transaction, before it is sent; None once the address was used, or it or the
+    link is no longer valid."""
     now = utcnow()
-    recipient = _location_claims(token, secret=secret, link_id=link_id, now=now)
-    if recipient is None:
+    claims = _location_claims(token, secret=secret, link_id=link_id, now=now)
+    if claims is None:
         return None
+    recipient, jti, until = claims
     found = await session.get(ShareLink, link_id)
     if found is None:
         await session.rollback()
@@ -255,14 +269,17 @@ async def located_file(session: AsyncSession, *, link_id: str, token: str, origi
     await audit.begin_chained(session, dossier_id=found.dossier_id)  # as `answer`: the chain's lock, then the link's
     link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id).with_for_update()
                                .execution_options(populate_existing=True))).one()
-    dossier = await _opened(session, link, now)
-    if dossier is None:
+    dossier = await _opened(session, link, now, located=True)
+    # Under the link's lock: two GETs of one address at once are taken in turn, and the second finds it spent.
+    if dossier is None or await session.get(SpentLocation, jti) is not None:
         await session.rollback()
         return None
     encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)
-    link.fetch_count += 1
+    if not link.single_use:  # a single-use link's opening was counted by its manifest, whose file this is
+        link.fetch_count += 1
     link.last_fetched_at = now
     session.add(link)
+    session.add(SpentLocation(jti=jti, expires_at=datetime.fromtimestamp(until, UTC)))
     await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl", detail=description(link),
                        actor=audit.Actor(None, "shl_recipient", recipient))
     await audit.commit_chained(session)

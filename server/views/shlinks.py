@@ -81,8 +81,9 @@ async def list_links(request: Request, db: AsyncSession, dossier_id: str) -> Tem
 async def create_link(request: Request, db: AsyncSession, dossier_id: str, data: Form) -> Response:
     managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
     form = {"contenu": text(data, "contenu", limit=20), "nom": text(data, "nom", limit=links.LABEL_MAX + 1),
-            "duree": text(data, "duree", limit=10)}
+            "duree": text(data, "duree", limit=10), "une_fois": text(data, "une_fois", limit=5) == "oui"}
     entered = links.LinkInput(content=form["contenu"], label=form["nom"], duration=form["duree"],
+                              single_use=form["une_fois"],
                               # As typed: one that cleaning empties (spaces, invisible characters) is refused, not
                               # taken for "no passcode" (links.check).
                               passcode=typed(data, "code", limit=(links.PASSCODE_MAX + 1) * 4))

@@ -1,7 +1,8 @@
 """A mother gives the school nurse her son's vaccinations and allergies for a school trip, through a SMART Health
 Link (an outside probe's finds): the form offered the emergency card, without the vaccinations, or the whole
 synthèse, with his treatments, his illnesses and his father's; the nurse now reads those two sections only. The link's
-QR code prints as a sheet for the school, without the band and its INS."""
+QR code prints as a sheet for the school, without the band and its INS. The page she opens it on speaks of whoever gave
+it, not of "le patient"."""
 
 from __future__ import annotations
 
@@ -73,6 +74,10 @@ def test_a_mother_gives_the_school_nurse_her_sons_vaccinations_and_allergies_and
     try:
         nurse = nurse_phone.new_page()
         nurse.goto(address)
+        # Léo's mother gave the link, not "le patient" (a probe's find): the page says so of whoever gave it.
+        expect(nurse.get_by_text("Ce nom sera inscrit dans l'historique du dossier : la personne qui vous a donné le "
+                                 "lien le verra.", exact=False)).to_be_visible()
+        expect(nurse.get_by_text("La personne qui vous a donné le lien vous l'a communiqué à part.")).to_be_visible()
         nurse.get_by_label("Votre nom et votre service").fill(NURSE)
         nurse.get_by_label("Code d'accès").fill("vercors-26")
         nurse.get_by_role("button", name="Afficher les informations").click()
@@ -83,6 +88,10 @@ def test_a_mother_gives_the_school_nurse_her_sons_vaccinations_and_allergies_and
         for kept in ("Ventoline", "Énurésie", "Diabète de type 1"):
             expect(nurse.get_by_text(kept)).to_have_count(0)
         expect(nurse.get_by_role("region", name="Traitements")).to_have_count(0)
+        expect(nurse.get_by_text(re.compile(r"telles qu'elles ont été déclarées dans le dossier ou ajoutées par les "
+                                            r"soignants\.$"))).to_be_visible()
+        # Whose data it is keeps its heading, "Patient"; who shared it is never said to be him.
+        expect(nurse.locator("body")).not_to_contain_text(re.compile(r"\b(le|au|du) patient\b"))
     finally:
         nurse_phone.close()
 

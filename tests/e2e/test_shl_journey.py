@@ -155,7 +155,8 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
     stranger.get_by_label("Code d'accès").fill(PASSCODE)
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("alert")).to_have_text(
-        "Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau au patient.")
+        "Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau à la "
+        "personne qui vous l'a donné.")
 
 
 def test_a_second_link_opened_in_the_same_tab_shows_its_own_card_never_the_first(page, stranger, console, server,
@@ -304,7 +305,8 @@ def test_a_reloaded_viewer_says_where_the_link_went_and_the_link_opens_again(pag
     stranger.get_by_label("Code d'accès").fill(PASSCODE)
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("alert")).to_have_text(
-        "Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau au patient.")
+        "Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau à la "
+        "personne qui vous l'a donné.")
     expect(stranger.get_by_role("region", name="Allergies et intolérances")).to_have_count(0)
 
     # Back to the viewer from another page, or its address alone in another tab: the same words.

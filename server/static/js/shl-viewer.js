@@ -22,12 +22,12 @@
     "novembre", "décembre"];
   var SEVERITY = { mild: _("faible"), moderate: _("modérée"), severe: _("sévère") };
   var TEXT = {
-    broken: _("Ce lien est incomplet ou abîmé. Demandez au patient de vous le renvoyer, ou scannez à nouveau son QR code."),
+    broken: _("Ce lien est incomplet ou abîmé. Demandez à la personne qui vous l'a donné de vous le renvoyer, ou scannez à nouveau son QR code."),
     taken: _("Le lien n'est plus dans l'adresse de cette page : il en est retiré dès son ouverture, pour qu'il ne reste pas dans l'historique du navigateur. Ouvrez-le de nouveau depuis le message reçu, ou scannez à nouveau le QR code."),
     newer: _("Ce lien utilise une version plus récente de SMART Health Links que cette page ne sait pas ouvrir."),
     elsewhere: _("Ce lien vient d'un autre service que Carnet : ouvrez-le avec une application compatible SMART Health Links."),
-    expired: _("Ce lien a expiré. Demandez-en un nouveau au patient."),
-    gone: _("Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau au patient."),
+    expired: _("Ce lien a expiré. Demandez-en un nouveau à la personne qui vous l'a donné."),
+    gone: _("Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau à la personne qui vous l'a donné."),
     offline: _("Impossible de joindre Carnet : vérifiez votre connexion, puis réessayez."),
     failed: _("Carnet n'a pas pu répondre. Réessayez dans un instant."),
     undecryptable: _("Les informations reçues n'ont pas pu être déchiffrées : le lien est peut-être incomplet."),
@@ -315,7 +315,7 @@
     document.title = title + " · Carnet";
     result.replaceChildren();
     if (longMoment(composition.date)) {
-      result.appendChild(element("p", _("Informations à jour le %(moment)s, telles que le patient les a déclarées ou que ses soignants les ont ajoutées.")
+      result.appendChild(element("p", _("Informations à jour le %(moment)s, telles qu'elles ont été déclarées dans le dossier ou ajoutées par les soignants.")
         .replace("%(moment)s", longMoment(composition.date)), "small muted"));
     }
 
@@ -393,7 +393,7 @@
         }
         if (left === 1) throw refusal(_("Code d'accès incorrect. Il reste 1 essai avant que le lien soit bloqué."));
         form.hidden = true;
-        throw refusal(_("Code d'accès incorrect. Le lien est maintenant bloqué : demandez-en un nouveau au patient."));
+        throw refusal(_("Code d'accès incorrect. Le lien est maintenant bloqué : demandez-en un nouveau à la personne qui vous l'a donné."));
       }
       if (response.status === 404) {
         form.hidden = true;

@@ -105,7 +105,8 @@ async def test_the_migration_adds_the_index_and_takes_it_back(db, app):
 async def test_a_page_cursor_out_of_range_or_not_a_number_is_a_french_refusal(pro_client, db):
     julie = await new_professional(db)
     await activate_professional(pro_client, julie)
-    for cursor in ("99999999999999999999999", "-5", "abc"):
+    for cursor in ("99999999999999999999999", "-5", "abc", "0"):
         response = await pro_client.get(f"/pro/activite?avant={cursor}")
         assert response.status_code == 200, cursor  # the top, as the Historique does
         assert "Traceback" not in response.text and "Internal" not in response.text
+        assert "Aucun accès pour le moment." in response.text, cursor  # the top: her first page, empty

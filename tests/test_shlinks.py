@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from server.access import closing
 from server.auth.accounts import account_for_patient
-from server.fhir.ips import ITEM_SYSTEM
+from server.fhir.ips import IPS_PROFILE, ITEM_SYSTEM
 from server.accesslog.journal import Viewer, sentence
 from server.models import ShareLink, utcnow
 from server.profile.items import ItemInput, add_item, set_item_hidden
@@ -184,6 +184,20 @@ async def test_a_vaccinations_link_carries_the_vaccinations_and_allergies_and_no
                                    and i.deleted_at is None and not i.hidden}
     assert {e.resource.get_resource_type() for e in bundle.entry} == {"Composition", "Patient", "AllergyIntolerance",
                                                                       "Immunization"}
+
+
+async def test_a_link_claims_the_ips_profile_only_with_the_sections_it_requires(app, db, patient):
+    """IPS requires its allergies, medications and problems sections (each 1..1): a vaccinations link, which leaves the
+    last two out, is no IPS, and a reader that checks the profile it claims refused the school's file."""
+    await items_of_every_kind(db, patient.dossier, None)
+    required = {"48765-2", "10160-0", "11450-4"}
+    for content in links.CONTENTS:
+        link = payload_of(await make_link(db, patient, content=content))
+        _, bundle = decrypted((await fetch(app, link)).json()["files"][0]["embedded"], link["key"])
+        codes = {s.code.coding[0].code for s in bundle.entry[0].resource.section}
+        claims = bundle.meta is not None and IPS_PROFILE in (bundle.meta.profile or [])
+        assert claims == (content != "vaccinations"), content
+        assert not claims or required <= codes, content
 
 
 async def test_a_label_that_shows_nothing_is_no_label(client, db, patient):

@@ -204,8 +204,11 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         "section": sections,
     }
     composition_ref = urn()
+    # An IPS holds the sections it REQUIRES: a content that leaves one out (a link's vaccinations and allergies) does
+    # not claim its profile, which a reader that checks the claim would refuse.
+    ips = kinds is None or all(SECTION_KIND.get(name, name) in kinds for name in REQUIRED)
     return Bundle.model_validate({
-        "resourceType": "Bundle", "language": TEXTS_LANGUAGE, "meta": {"profile": [IPS_PROFILE]},
+        "resourceType": "Bundle", "language": TEXTS_LANGUAGE, "meta": {"profile": [IPS_PROFILE]} if ips else None,
         "identifier": {"system": "urn:ietf:rfc:3986", "value": urn()}, "type": "document", "timestamp": fhir_instant(now),
         "entry": [{"fullUrl": composition_ref, "resource": composition}, *entries],
     })

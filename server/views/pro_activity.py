@@ -15,10 +15,9 @@ from ..professionals.activity import own_activity
 async def activity(request: Request, db: AsyncSession, avant: str | None = None) -> Template:
     # A cursor that is not an event's id (a typo, a number past the database's integers) starts at the top, as the
     # Historique's does: never a 400 nor the database's overflow.
-    before = SEQ.read(avant)
+    before = SEQ.read(avant) or None  # 0 is no event's id: the top too
     account = request.user.account
-    found = await own_activity(db, account_id=account.id, professional_id=account.professional_id,
-                               before=before if before and before > 0 else None)
+    found = await own_activity(db, account_id=account.id, professional_id=account.professional_id, before=before)
     return Template("pro_activity.html", context={"activity": found, "first_page": before is None})
 
 

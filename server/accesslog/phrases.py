@@ -104,6 +104,10 @@ PHRASES: dict[str, Phrase] = {
     "profile_end": Phrase("Traitement arrêté",
         N_("%(subject)s a noté l'arrêt du traitement %(detail)s %(when)s%(right)s"),
         N_("%(subject)s avez noté l'arrêt du traitement %(detail)s %(when)s%(right)s")),
+    # A treatment's new dose (profile/dosing.py): its line stopped the day before, a new one from that day.
+    "profile_dose": Phrase("Posologie changée",
+        N_("%(subject)s a noté une nouvelle posologie du traitement %(detail)s %(when)s%(right)s"),
+        N_("%(subject)s avez noté une nouvelle posologie du traitement %(detail)s %(when)s%(right)s")),
     # A pregnancy noted as over (profile/ending.py): a birth, or another end, which the log does not say.
     "profile_pregnancy_end": Phrase("Fin de grossesse notée",
         N_("%(subject)s a noté la fin de %(detail)s %(when)s%(right)s"),

@@ -39,6 +39,7 @@ ACTIONS = {
     "profile_nature": N_("Changement au profil médical"),
     "profile_end": N_("Changement au profil médical"),
     "profile_pregnancy_end": N_("Changement au profil médical"),
+    "profile_dose": N_("Changement au profil médical"),
     "profile_withdraw": N_("Changement au profil médical"),
     "keep_from_parents": N_("Document gardé hors de la vue des parents"),
     "emergency": N_("Ouverture en accès d'urgence"),

@@ -108,3 +108,10 @@ async def shown_to_a_grant_of(session: AsyncSession, *, dossier_id: str, categor
         ProfileItem.dossier_id == dossier_id,
         visible_items_clause(Visibility(general=True, categories=frozenset({category})))).limit(1))
     return found.first() is not None
+
+
+async def kept_from_parents(session: AsyncSession, item: ProfileItem) -> bool:
+    """Whether the rule keeps this item from a minor's parents (`visible_items_clause`'s, in SQL): what follows from
+    it (profile/dosing.py) is kept from them too."""
+    found = await session.exec(select(ProfileItem.id).where(ProfileItem.id == item.id, _kept()))
+    return found.first() is not None

@@ -70,6 +70,7 @@ FORM_PAGES = {
     # views/profile.py, views/profile_adding.py, views/profile_changes.py
     "/dossiers/{dossier_id:str}/profil/{item_id:str}/masquage": "/dossiers/{dossier_id}/profil",
     "/dossiers/{dossier_id:str}/profil/{item_id:str}/arret": "/dossiers/{dossier_id}/profil",
+    "/dossiers/{dossier_id:str}/profil/{item_id:str}/posologie": "/dossiers/{dossier_id}/profil",
     "/dossiers/{dossier_id:str}/profil/{item_id:str}/classement": "/dossiers/{dossier_id}/profil",
     # views/share_codes.py, views/shlinks.py
     "/partage/{share_code_id:str}/annulation": "/partage/{share_code_id}",

@@ -1,7 +1,8 @@
 """Changes to one item of the profil médical, from its page: a treatment marked as stopped, or a pregnancy as over
-(profile/ending.py), on the day it ended, a condition classed anew (profile/classing.py), an item hidden from professionals or shown again, a
-position (kinds.ONE_AT_A_TIME) changed for another in one step, deleted by whoever manages the dossier, or removed by
-the professional who declared it in error. Each in the log (profile/items.py)."""
+(profile/ending.py), on the day it ended, a treatment's dose changed (profile/dosing.py), a condition classed anew
+(profile/classing.py), an item hidden from professionals or shown again, a position (kinds.ONE_AT_A_TIME) changed for
+another in one step, deleted by whoever manages the dossier, or removed by the professional who declared it in error.
+Each in the log (profile/items.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ..i18n import _
 from ..identifiers import identity_of
 from ..models import Account, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..profile.classing import set_nature
+from ..profile.dosing import change_dose
 from ..profile.ending import ENDINGS, end_item
 from ..profile.items import ItemInput, add_item, delete_item, refusal, removal_refused, set_item_hidden
 from ..profile.wording import name
@@ -191,6 +193,32 @@ async def stop(request: Request, db: AsyncSession, dossier_id: str, item_id: str
     return Redirect(profile_url(dossier_id, "fin") + f"&{ENDED_LINE}={item.id}#item-{item.id}", status_code=303)
 
 
+# --- a treatment's new dose --------------------------------------------------------------------
+
+
+@post("/dossiers/{dossier_id:str}/profil/{item_id:str}/posologie", guards=[logged_in], status_code=200)
+async def dose(request: Request, db: AsyncSession, dossier_id: str, item_id: str, data: Form) -> Response:
+    """A treatment in progress, which whoever manages the dossier sees, changed for its new dose from a day
+    (profile/dosing.py); 404 for any other line, as for a missing one (a professional states no change of it, as
+    they note no stop)."""
+    account = request.user.account
+    item, actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    if item.kind != "treatment" or item.ended_on is not None:
+        raise NotFoundException()
+    typed = {"detail": text(data, "detail", limit=600), "changed_on": text(data, "changed_on", limit=20)}
+    try:
+        added = await change_dose(db, item=item, dose=typed["detail"], changed_on=parse_date(typed["changed_on"]),
+                                  actor=actor, added_by_account_id=account.id, today=paris_today())
+    except InvalidInput as wrong:
+        # The profile again, its form open under the treatment with what was typed, as a refused stop.
+        context = await profile_context(request, db, dossier_id)
+        context["dosing"] = {"item_id": item.id, "error": FormError.of(wrong)} | typed
+        return Template("profile.html", context=context, status_code=400)
+    if added is None:  # stopped or deleted meanwhile: the profile as it is now
+        return Redirect(profile_url(dossier_id), status_code=303)
+    return Redirect(profile_url(dossier_id, "posologie") + f"#item-{added.id}", status_code=303)
+
+
 # --- a condition classed anew -----------------------------------------------------------------
 
 
@@ -288,4 +316,4 @@ async def change(request: HTMXRequest, db: AsyncSession, dossier_id: str, item_i
     return Redirect(profile_url(dossier_id, "change") + f"#item-{added.id}", status_code=303)
 
 
-routes = [hide, delete_form, delete, stop, classify, change_form, change]
+routes = [hide, delete_form, delete, stop, dose, classify, change_form, change]

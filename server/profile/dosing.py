@@ -1,0 +1,75 @@
+"""A treatment's dose changed, by whoever manages the dossier (a doctor's new prescription: metformine 500 mg matin et
+soir, then 1000 mg): the line in progress stops the day before the change, and a new line, the same medicine and
+prescriber with the new dose, starts that day. So the profile reads "500 mg… depuis le 1er mars, arrêté le 5 mai"
+under the treatments stopped and "1000 mg… depuis le 6 mai" under those in progress, never both in progress (a
+professional's card lists a treatment until the end of the day it stops: profile/card.py), and no line is rewritten:
+who declared each, and when, stays. One event in the log says it, naming the treatment as its stop does."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..accesslog import audit
+from ..dossiers import InvalidInput
+from ..i18n import _
+from ..i18n.formats import long_date
+from ..models import Dossier, Patient, ProfileItem
+from ..templating import quoted_fr
+from ..text_input import clean, readable_length
+from .checks import not_before_birth
+from .kinds import OLDEST
+from .seen import kept_from_parents
+
+DOSE_LIMIT = 500  # an item's detail
+
+
+def new_dose(item: ProfileItem, *, dose: str, changed_on: date | None, today: date) -> tuple[str, date]:
+    """The dose and the day it starts, checked; InvalidInput, in the request's language, for what cannot be one."""
+    dose = clean(dose)
+    if not readable_length(dose):
+        raise InvalidInput(_("Indiquez la nouvelle posologie (par exemple 1000 mg matin et soir)."), "detail")
+    if len(dose) > DOSE_LIMIT:
+        raise InvalidInput(_("La posologie : %(limit)d caractères au plus.", limit=DOSE_LIMIT), "detail")
+    if dose == item.detail:
+        raise InvalidInput(_("C'est la posologie déjà indiquée : indiquez la nouvelle."), "detail")
+    if changed_on is None:
+        raise InvalidInput(_("Indiquez le jour du changement (JJ/MM/AAAA)."), "changed_on")
+    if not OLDEST < changed_on <= today:
+        raise InvalidInput(_("La date ne peut pas être dans le futur, ni avant 1900."), "changed_on")
+    if item.started_on is not None and changed_on <= item.started_on:
+        # The day it began, the dose typed was wrong rather than changed: the line is deleted and added again.
+        raise InvalidInput(_("Le changement vient après le début du traitement (%(date)s). Une posologie mal saisie "
+                             "se corrige en supprimant la ligne pour l'ajouter de nouveau.",
+                             date=long_date(item.started_on)), "changed_on")
+    return dose, changed_on
+
+
+async def change_dose(session: AsyncSession, *, item: ProfileItem, dose: str, changed_on: date | None,
+                      actor: audit.Actor, added_by_account_id: str | None, today: date) -> ProfileItem | None:
+    """Stop `item` the day before `changed_on` and add the new line, with its event, in one transaction; None if the
+    line stopped or went meanwhile (nothing written). The new line is hidden from professionals, or kept from a
+    minor's parents, as the old one was: a change of dose tells no one the treatment it was kept from."""
+    dose, changed_on = new_dose(item, dose=dose, changed_on=changed_on, today=today)
+    dossier = await session.get(Dossier, item.dossier_id)
+    patient = await session.get(Patient, dossier.patient_id) if dossier is not None else None
+    stopped_on = changed_on - timedelta(days=1)
+    not_before_birth(stopped_on, born=patient.birth_date if patient is not None else None, field="changed_on")
+    await audit.begin_chained(session, dossier_id=item.dossier_id)
+    item = await session.get(ProfileItem, item.id, populate_existing=True)
+    if item is None or item.deleted_at is not None or item.ended_on is not None:
+        await session.commit()  # nothing written
+        return None
+    kept = await kept_from_parents(session, item)
+    item.ended_on = stopped_on
+    session.add(item)
+    added = ProfileItem(dossier_id=item.dossier_id, kind=item.kind, label=item.label, detail=dose,
+                        started_on=changed_on, prescriber=item.prescriber, added_by_account_id=added_by_account_id,
+                        hidden=item.hidden, hidden_from_representatives=kept)
+    session.add(added)
+    # Named as its stop names it (caregivers/confidential.py finds a line kept from a minor's parents so).
+    await audit.append(session, dossier_id=item.dossier_id, action="profile_dose", actor=actor,
+                       detail=quoted_fr(item.label))
+    await audit.commit_chained(session)
+    return added

@@ -16,6 +16,7 @@ from server.config import SettingsError, load_settings
 from server.db import make_engine
 from server.identifiers import is_valid_ins
 from server.migrate import upgrade
+from tests.cli import carnet_in_process
 from tests.fhir_support import Software
 from tests.live_server import running_server
 
@@ -69,8 +70,7 @@ def test_a_setting_a_unit_file_got_wrong_is_named(tmp_path, name, value, said):
     """An operator's probe: a typo in a number was a Python traceback, a session of 0 minutes started a server no one
     could log in to, and a secret written as README's command was taken as it stood."""
     env = {"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", name: value}
-    result = subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "migrate"],
-                            capture_output=True, text=True, timeout=120, env=env)
+    result = carnet_in_process(env, "migrate")
     assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert "s3cr3t" not in result.stderr  # a database URL's password
 
@@ -110,10 +110,7 @@ async def test_the_migrations_build_exactly_the_models(tmp_path):
 
 def carnet(tmp_path, *args):
     env = {"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    return subprocess.run(
-        [sys.executable, "-c", "from server.cli import main; main()", *args],
-        capture_output=True, text=True, env=env, timeout=120,
-    )
+    return carnet_in_process(env, *args)
 
 
 def test_python_dash_m_server_cli_is_the_carnet_command(tmp_path):
@@ -172,12 +169,16 @@ def test_the_commands_say_an_operators_mistake_in_french_never_with_a_traceback(
         ("", tmp_path / "a-file" / "data", "",
          f"Erreur du système : un élément du chemin n'est pas un dossier ({tmp_path / 'a-file' / 'data'}). Vérifiez "
          "que ce chemin existe et que Carnet peut y écrire (CARNET_DATA_DIR)."),
-        ("", tmp_path, "import sys; sys.modules['aiosqlite'] = None; ",  # as if pip had not installed it
+        # As if pip had not installed it: a process of its own, whose import of the driver fails.
+        ("", tmp_path, "import sys; sys.modules['aiosqlite'] = None; ",
          "Module Python introuvable : aiosqlite. L'installation de Carnet est incomplète : réinstallez-la"),
     ):
         env = {"CARNET_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", **({"DATABASE_URL": url} if url else {})}
-        result = subprocess.run([sys.executable, "-c", f"{before}from server.cli import main; main()", "migrate"],
-                                capture_output=True, text=True, timeout=120, env=env)
+        if before:
+            result = subprocess.run([sys.executable, "-c", f"{before}from server.cli import main; main()", "migrate"],
+                                    capture_output=True, text=True, timeout=120, env=env)
+        else:
+            result = carnet_in_process(env, "migrate")
         assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr, result.stderr
         assert "secret" not in result.stderr and "alembic.runtime.plugins" not in result.stderr
 

@@ -27,6 +27,7 @@ from server.dossiers import add_document
 from server.files import pages as page_images
 from server.files.pages import render_pdf
 from server.models import Document, DocumentPage
+from tests.cli import carnet_in_process
 from tests.conftest import ORIGIN, TEST_SECRET, activate, add_text_document, get_csrf, post_form
 from tests.test_professional_documents import PATIENT, granted, pdf_bytes, upload, written
 
@@ -565,8 +566,7 @@ def path_of(storage, key: str) -> Path:
 def carnet_files_check(settings, *args):
     env = {"CARNET_ENV": "test", "CARNET_SECRET": TEST_SECRET, "CARNET_DATA_DIR": str(settings.data_dir),
            "DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "files", "check", *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return carnet_in_process(env, "files", "check", *args)
 
 
 async def test_files_check_names_missing_and_damaged_files_and_repair_removes_only_what_nothing_holds(

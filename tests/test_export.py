@@ -11,7 +11,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from server.listing import all_documents
 from server.models import AccessEvent, Document, Patient, Professional, ProfileItem
 from server.profile.items import ItemInput, add_item, profile_of, set_item_hidden
 from server.accesslog.csvrows import CSV_COLUMNS
+from tests.cli import carnet_in_process
 from tests.conftest import (
     ORIGIN, TEST_SECRET, activate, activate_professional, add_text_document, create_from_template, new_patient,
     new_professional, post_form,
@@ -149,8 +149,7 @@ def carnet(installation: Installation, *args: str) -> subprocess.CompletedProces
     """The `carnet` command, as that installation's operator runs it."""
     env = {"CARNET_ENV": "test", "CARNET_SECRET": TEST_SECRET, "CARNET_DATA_DIR": str(installation.data_dir),
            "DATABASE_URL": installation.url, "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-c", "from server.cli import main; main()", *args],
-                          capture_output=True, text=True, env=env, timeout=300)
+    return carnet_in_process(env, *args)
 
 
 async def same_patient_there(session, patient: Patient, professionals: list[Professional] = ()):

@@ -2,8 +2,6 @@
 
 import re
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
@@ -11,6 +9,7 @@ from tests.conftest import AsyncTestClient
 
 from server.app import create_app
 from server.config import Settings
+from tests.cli import carnet_in_process
 from tests.conftest import (
     get_csrf,
     ORIGIN, TEST_SECRET, activate, activate_professional, login, new_professional, post_form,
@@ -100,8 +99,7 @@ async def test_a_half_activated_professional_reaches_no_professional_page(client
 
 def carnet(tmp_path, *args):
     env = {"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-c", "from server.cli import main; main()", *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return carnet_in_process(env, *args)
 
 
 CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")

@@ -4,7 +4,6 @@ lines kept for their dossier; the "Historique de soins" page, under the rule of 
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import date, timedelta
 
 from sqlmodel import select
@@ -16,6 +15,7 @@ from server.i18n.formats import date_fr
 from server.models import AccessEvent, paris_today, utcnow
 from server.reimbursements.history import months_back
 from server.templating import PARIS
+from tests.cli import carnet_in_process
 from tests.conftest import ORIGIN, activate, activate_professional, make_ins, new_patient, new_professional, without_csrf
 
 HEADER = "ins;id_ligne;date_soins;date_traitement;nomenclature;code;libelle;executant;rpps_executant;prescripteur;quantite;depense;base;rembourse"
@@ -40,8 +40,7 @@ def line(ins: str, ref: str, *, days: int = 20, processed: int = 13, system: str
 def carnet(settings, *args: str) -> subprocess.CompletedProcess:
     env = {"CARNET_ENV": "test", "CARNET_SECRET": settings.secret, "CARNET_DATA_DIR": str(settings.data_dir),
            "DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-c", "from server.cli import main; main()", *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return carnet_in_process(env, *args)
 
 
 async def test_an_import_is_idempotent_corrections_replace_and_unmatched_lines_wait(client, db, settings, patient,

@@ -38,9 +38,10 @@ async def test_a_pdf_asked_for_display_is_a_download_and_logged_as_one(client, a
         assert log.actions == ["download"]
 
 
-async def test_each_get_of_a_shl_location_is_a_logged_fetch_under_the_declared_name(app, db, patient):
-    """A recipient that asked for short embedded files gets a `location`: each GET of it makes the file again from the
-    profile as it is then, so each is a fetch the patient must find in the Historique, under the name declared."""
+async def test_the_get_of_a_shl_location_is_a_logged_fetch_under_the_declared_name(app, db, patient):
+    """A recipient that asked for short embedded files gets a `location`: its GET makes the file from the profile as it
+    is then, a fetch the patient must find in the Historique, under the name declared. It serves once (the spec: "intended
+    for single use"): asked again, a 404 and nothing logged."""
     await emergency_items(db, patient.dossier)
     row = await make_link(db, patient)
     link = payload_of(row)
@@ -50,14 +51,16 @@ async def test_each_get_of_a_shl_location_is_a_logged_fetch_under_the_declared_n
     await add_item(db, dossier=patient.dossier, data=ItemInput("allergy", label="Latex", severity="severe"),
                    actor=CAMILLE, today=TODAY)
     async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
-        for _ in range(2):
-            async with Log(db, patient.dossier.id) as log:
-                got = await stranger.get(file["location"].removeprefix(ORIGIN))
-            assert got.status_code == 200
-            assert sorted(a.code.text for a in resources(decrypted(got.text, link["key"])[1], "AllergyIntolerance")) \
-                == sorted([ALLERGY.label, "Latex"])
-            assert [(e.action, e.actor_name, e.actor_kind) for e in log.new] == [("shl_fetch", "Dr Anne Roux",
-                                                                                  "shl_recipient")]
+        async with Log(db, patient.dossier.id) as log:
+            got = await stranger.get(file["location"].removeprefix(ORIGIN))
+        assert got.status_code == 200
+        assert sorted(a.code.text for a in resources(decrypted(got.text, link["key"])[1], "AllergyIntolerance")) \
+            == sorted([ALLERGY.label, "Latex"])
+        assert [(e.action, e.actor_name, e.actor_kind) for e in log.new] == [("shl_fetch", "Dr Anne Roux",
+                                                                              "shl_recipient")]
+        async with Log(db, patient.dossier.id) as log:
+            again = await stranger.get(file["location"].removeprefix(ORIGIN))
+        assert again.status_code == 404 and log.new == []
         # The name is not readable in the address, and none can be put in it: the token is enciphered and sealed.
         token = file["location"].split("?t=")[1]
         header, key, iv, ciphertext, tag = token.split(".")

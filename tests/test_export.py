@@ -38,6 +38,7 @@ from server.export.restore import TRANSFER, NotRestorable, restore
 from server.files.store import DiskStorage
 from server.listing import all_documents
 from server.models import AccessEvent, Document, Patient, Professional, ProfileItem
+from server.profile.dosing import change_dose
 from server.profile.items import ItemInput, add_item, profile_of, set_item_hidden
 from server.accesslog.csvrows import CSV_COLUMNS
 from tests.cli import carnet_in_process
@@ -622,6 +623,25 @@ async def test_an_item_kept_from_the_parents_comes_back_kept(db, app, small, els
     back = {i.label: i.hidden_from_representatives for i in await live_items(there, dossier.id)}
     assert back["Désogestrel 75 µg"] is True and not any(kept for label, kept in back.items()
                                                          if label != "Désogestrel 75 µg")
+
+
+async def test_a_new_dose_of_a_kept_treatment_comes_back_kept(db, app, small, elsewhere):
+    """A dose changed by the minor (profile/dosing.py) makes a line of hers, kept from her parents as the
+    professional's line it follows: read back from the copy, it stays kept, as it was."""
+    kine = (await db.exec(select(Professional).where(Professional.rpps.is_not(None)))).first()
+    pill = await add_item(db, dossier=small.dossier, data=ItemInput("treatment", label="Désogestrel 75 µg",
+                                                                    detail="1 comprimé", started_on=date(2025, 3, 1)),
+                          actor=Actor(None, "professional", "Kiné"), author=kine, today=TODAY, kept_from_parents=True)
+    await change_dose(db, item=pill, dose="2 comprimés", changed_on=date(2025, 9, 1), actor=PATIENT,
+                      added_by_account_id=None, today=TODAY)
+    data = await build_export(db, app.state.storage, dossier=small.dossier, patient=small.patient, now=NOW)
+    there, storage = elsewhere.session, elsewhere.storage
+    dossier = await same_patient_there(there, small.patient, await authors_of(db, small.dossier.id))
+    await restore(there, storage, zip_bytes=data, dossier=dossier, actor=TRANSFER, today=TODAY)
+    await there.commit()
+    back = {i.detail: i.hidden_from_representatives for i in await live_items(there, dossier.id)
+            if i.label == "Désogestrel 75 µg"}
+    assert back == {"1 comprimé": True, "2 comprimés": True}
 
 
 async def test_making_the_copy_logs_nothing_of_its_pdf(client, db, small, caplog):

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from server.access import blocks, closing, emergencies, grants
 from server.access.medecin_traitant import set_medecin_traitant
+from server.accesslog.right_words import said
 from server.accesslog.audit import Actor
 from server.models import Account, Block, Delegation, Document, Dossier, Grant, utcnow
 from server.listing import all_documents
@@ -295,7 +296,9 @@ async def test_declaring_changing_and_removing_the_medecin_traitant(client, db, 
         for chosen in (first.id, second.id, ""):
             assert (await post_form(client, url, {"professionnel": chosen}, follow_redirects=False)).status_code == 303
     assert log.actions == ["medecin_traitant"] * 3
-    assert [e.detail for e in log.new] == ["Claire Bernard (médecin)", "Marc Durand (cardiologue)", "aucun"]
+    # Each change says whom, then (its last line) the passkey she made it with (accesslog/right_words.py).
+    assert [said(e).detail for e in log.new] == ["Claire Bernard (médecin)", "Marc Durand (cardiologue)", "aucun"]
+    assert {said(e).passkey for e in log.new} == {"Téléphone"}
     assert (await fresh(db, Dossier, patient.dossier.id)).medecin_traitant_id is None
     async with Log(db, patient.dossier.id) as log:
         refused = await post_form(client, url, {"professionnel": kine.id})

@@ -177,9 +177,9 @@ async def test_a_vaccinations_link_carries_the_vaccinations_and_allergies_and_no
     """What a school or a crèche asks for (a probe's find: only the whole synthèse carried the vaccinations)."""
     items = await items_of_every_kind(db, patient.dossier, None)
     link = payload_of(await make_link(db, patient, content="vaccinations"))
-    assert link["label"] == "Vaccinations et allergies"
+    assert link["label"] == "Vaccins et allergies"
     _, bundle = decrypted((await fetch(app, link)).json()["files"][0]["embedded"], link["key"])
-    assert bundle.entry[0].resource.title == "Vaccinations et allergies — Camille Martin"
+    assert bundle.entry[0].resource.title == "Vaccins et allergies — Camille Martin"
     assert carried_ids(bundle) == {i.id for i in items if i.kind in ("allergy", "vaccination")
                                    and i.deleted_at is None and not i.hidden}
     assert {e.resource.get_resource_type() for e in bundle.entry} == {"Composition", "Patient", "AllergyIntolerance",
@@ -618,10 +618,10 @@ async def test_a_single_use_link_opens_once_then_answers_as_a_revoked_one_and_it
     assert "ouvert une fois : ne s'ouvre plus" in listed and "Ouvert 1 fois" in listed
     historique = re.sub("[\u00a0\u202f]", " ", html.unescape(
         (await client.get(f"/dossiers/{patient.dossier.id}/historique")).text))
-    assert "« Sortie scolaire » (vaccinations et allergies, sans code d'accès, valable jusqu'au" in historique
+    assert "« Sortie scolaire » (vaccins et allergies, sans code d'accès, valable jusqu'au" in historique
     assert "à usage unique)" in historique
     assert re.search(r"Mme Durand, infirmière scolaire \(nom déclaré par le destinataire\) a ouvert le lien de partage "
-                     r"« Sortie scolaire » \(vaccinations et allergies, à usage unique : il ne s'ouvre plus\)",
+                     r"« Sortie scolaire » \(vaccins et allergies, à usage unique : il ne s'ouvre plus\)",
                      historique)
     assert row.single_use
 

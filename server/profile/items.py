@@ -161,8 +161,9 @@ async def add_item(session: AsyncSession, *, dossier: Dossier, data: ItemInput, 
     item = ProfileItem(dossier_id=dossier.id, author_professional_id=author.id if author else None,
                        added_by_account_id=added_by_account_id, added_by_patient=added_by_patient,
                        added_by_relative_name=added_by_relative_name,
-                       # Only its author keeps an item from the parents, as a document (professionals/uploads.py).
-                       hidden_from_representatives=kept_from_parents and author is not None, **fields)
+                       # Only its author keeps an item from the parents, as a document (professionals/uploads.py);
+                       # a copy says so of a kept line's new dose too, the patient's own (profile/dosing.py).
+                       hidden_from_representatives=kept_from_parents and (author is not None or from_copy), **fields)
     if declared_at is not None and declared_at.tzinfo is not None:
         item.created_at = declared_at
     session.add(item)

@@ -29,7 +29,7 @@ from ..text_input import clean, readable_length
 
 # French, as the log and the shared file say them; translated where a page shows them. "vaccinations" is what a
 # school, a holiday camp or a crèche asks a child's parents for: given alone, not with the whole synthèse.
-CONTENTS = {"emergency": N_("Carte d'urgence"), "vaccinations": N_("Vaccinations et allergies"),
+CONTENTS = {"emergency": N_("Carte d'urgence"), "vaccinations": N_("Vaccins et allergies"),
             "summary": N_("Synthèse médicale")}
 DURATIONS = {"1j": (N_("1 jour"), 1), "7j": (N_("7 jours"), 7), "30j": (N_("30 jours"), 30), "1a": (N_("1 an"), 365)}
 LABEL_MAX = 80  # the spec's limit for `label`

@@ -61,12 +61,12 @@ def mother_and_son(page: Page, server, seed_person, seed_minor_with_parent):
 def test_a_mother_gives_the_school_nurse_her_sons_vaccinations_and_allergies_and_nothing_else(
         page: Page, browser, server, console, seed_person, seed_minor_with_parent):
     leo = mother_and_son(page, server, seed_person, seed_minor_with_parent)
-    page.get_by_label("Vaccinations et allergies").check()
+    page.get_by_label("Vaccins et allergies").check()
     expect(page.get_by_text("Les vaccinations et les allergies, rien d'autre")).to_be_visible()
     page.get_by_label("Nom du lien (facultatif)").fill("Sortie scolaire")
     page.get_by_label("Code d'accès (facultatif)").fill("vercors-26")
     page.get_by_role("button", name="Créer le lien").click()
-    expect(page.get_by_role("heading", name="Vaccinations et allergies : « Sortie scolaire »")).to_be_visible()
+    expect(page.get_by_role("heading", name="Vaccins et allergies : « Sortie scolaire »")).to_be_visible()
     expect(page.get_by_text("puis voit les vaccinations et les allergies sur son écran")).to_be_visible()
     address = page.get_by_label("Lien à copier").input_value()
 
@@ -81,7 +81,7 @@ def test_a_mother_gives_the_school_nurse_her_sons_vaccinations_and_allergies_and
         nurse.get_by_label("Votre nom et votre service").fill(NURSE)
         nurse.get_by_label("Code d'accès").fill("vercors-26")
         nurse.get_by_role("button", name="Afficher les informations").click()
-        expect(nurse.get_by_role("heading", name="Vaccinations et allergies — Léo Martin")).to_be_visible()
+        expect(nurse.get_by_role("heading", name="Vaccins et allergies — Léo Martin")).to_be_visible()
         expect(nurse.get_by_role("region", name="Vaccinations")).to_contain_text("Priorix (ROR)")
         expect(nurse.get_by_role("region", name="Allergies et intolérances")).to_contain_text(
             "Arachide — gravité sévère — Œdème de Quincke")
@@ -97,7 +97,7 @@ def test_a_mother_gives_the_school_nurse_her_sons_vaccinations_and_allergies_and
 
     page.goto(f"/dossiers/{leo.dossier_id}/historique")
     expect(page.get_by_text(re.compile(rf"{re.escape(NURSE)} \(nom déclaré par le destinataire\) a ouvert le lien de "
-                                       r"partage «\s?Sortie scolaire\s?» \(vaccinations et allergies\)"))).to_be_visible()
+                                       r"partage «\s?Sortie scolaire\s?» \(vaccins et allergies\)"))).to_be_visible()
 
 
 def test_a_links_qr_code_prints_as_a_sheet_for_the_school_without_the_band_and_its_ins(

@@ -291,7 +291,7 @@
 
   // A Carnet link's summary is titled in the record's language, French ("Carte d'urgence — Camille Martin",
   // server/fhir/ips.py, server/shlinks/links.py CONTENTS): its kind is said in the page's; another's title as it is.
-  var LINK_KINDS = { "Carte d'urgence": _("Carte d'urgence"), "Vaccinations et allergies": _("Vaccinations et allergies"),
+  var LINK_KINDS = { "Carte d'urgence": _("Carte d'urgence"), "Vaccins et allergies": _("Vaccins et allergies"),
     "Synthèse médicale": _("Synthèse médicale") };
 
   function titleOf(composition, fullName) {

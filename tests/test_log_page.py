@@ -324,7 +324,8 @@ async def test_filters_by_professional_kind_and_period(client, db, world, monkey
                  right="medecin_traitant", document=world.bilan)  # 8
     await as_account(client, db, world.patient_account)
     page = (await client.get(world.url())).text
-    options = re.findall(r'<option value="([0-9a-f]{32})"[^>]*>([^<]+)</option>', page)
+    professionals = re.search(r'<optgroup label="Professionnels">(.*?)</optgroup>', page, re.S)[1]
+    options = re.findall(r'<option value="([0-9a-f]{32})"[^>]*>([^<]+)</option>', professionals)
     assert [label for _, label in options] == ["Anne Roux, médecin", "Claire Bernard, médecin",
                                                "Léa Fontaine, masseur-kinésithérapeute"]
     anne_key, claire_key, lea_key = (key for key, _ in options)

@@ -1,4 +1,4 @@
-"""The Historique's "Professionnel" filter names every professional the log names, as the one who acted or as the
+"""The Historique's "Qui" filter names every professional the log names, as the one who acted or as the
 one a change of rights was about (accesslog/subjects.py): picking one shows what they did and what was done about
 them, at the cost of one window of the log, and a minor's parents are still shown no trace of what is kept from them."""
 
@@ -34,7 +34,8 @@ OPTION = re.compile(r'<option value="([0-9a-f]{32})"[^>]*>([^<]+)</option>')
 
 def options(page: str) -> dict[str, str]:
     """The filter's professionals: label → the token that picks them."""
-    return {label: token for token, label in OPTION.findall(page)}
+    group = re.search(r'<optgroup label="Professionnels">(.*?)</optgroup>', page, re.S)
+    return {label: token for token, label in OPTION.findall(group[1] if group else "")}
 
 
 def sentences(page: str) -> list[str]:

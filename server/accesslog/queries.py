@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..i18n import N_
-from ..models import AccessEvent, Document, LogProfessional, LogSubject
+from ..models import AccessEvent, Account, Delegation, Document, Dossier, LogProfessional, LogSubject
 from ..professionals.professions import profession_label
 from .phrases import READS, RIGHTS_CHANGES
 
@@ -33,14 +33,23 @@ KINDS = {  # translated where shown
 }
 PERIODS = {"7j": (N_("7 derniers jours"), 7), "30j": (N_("30 derniers jours"), 30),
            "12m": (N_("12 derniers mois"), 365)}
-PROFESSIONAL_TOKEN = re.compile(r"[0-9a-f]{32}")  # professional_token's: else no filter
+PROFESSIONAL_TOKEN = re.compile(r"[0-9a-f]{32}")  # professional_token's and person_token's: else no filter
 
 
 def professional_token(*, secret: str, dossier_id: str, key: str) -> str:
     """How the filter names a professional of this dossier's log in a URL: not their RPPS (a public number that
     says who they are, and so which specialist read the dossier), a keyed hash of it, one per dossier."""
-    message = f"carnet-log-professional/{dossier_id}/{key}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+    return _keyed(secret, f"carnet-log-professional/{dossier_id}/{key}")
+
+
+def person_token(*, secret: str, dossier_id: str, account_id: str) -> str:
+    """How the filter names the patient or a relative in a URL: never their name, a keyed hash of their account,
+    one per dossier, that a professional's token cannot be."""
+    return _keyed(secret, f"carnet-log-person/{dossier_id}/{account_id}")
+
+
+def _keyed(secret: str, message: str) -> str:
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def kind_clause(kind: str) -> ColumnElement[bool]:
@@ -58,12 +67,16 @@ def kind_clause(kind: str) -> ColumnElement[bool]:
 @dataclass(frozen=True)
 class LogFilters:
     """What the patient chose to see; only codes and opaque keys, so it can sit in a URL. `professional` is the
-    URL's token; `professional_key` the RPPS or account it names (`resolved`), which never leaves the server."""
+    URL's token of whom the list is about (a professional, the patient or a relative: "who"); `professional_key`
+    the RPPS or account of the professional it names, or `person_key` the account of the person (`resolved`),
+    which never leave the server."""
 
     professional: str = ""
     kind: str = ""
     period: str = ""
     professional_key: str = ""
+    person_key: str = ""
+    person_is_patient: bool = False  # the patient's: every event the log says she did, as journal.Viewer reads it
 
     @classmethod
     def parse(cls, *, professional: str | None, kind: str | None, period: str | None) -> LogFilters:
@@ -75,15 +88,19 @@ class LogFilters:
         )
 
     async def resolved(self, session: AsyncSession, *, dossier_id: str, secret: str,
-                       hidden_rpps: frozenset[str] = frozenset()) -> LogFilters:
-        """With the professional the token names among the dossier's log's; a token that names none of them
-        filters nothing (as an unknown filter)."""
+                       hidden_rpps: frozenset[str] = frozenset(),
+                       visible: ColumnElement[bool] | None = None) -> LogFilters:
+        """With the professional, or the person (`people_in_log`: what this reader sees of them), the token names
+        among the dossier's log's; a token that names none of them filters nothing (as an unknown filter)."""
         if not self.professional:
             return self
         for professional in await professionals_in_log(session, dossier_id=dossier_id, secret=secret,
                                                        hidden_rpps=hidden_rpps):
             if hmac.compare_digest(professional.token, self.professional):
                 return replace(self, professional_key=professional.key)
+        for person in await people_in_log(session, dossier_id=dossier_id, secret=secret, visible=visible):
+            if hmac.compare_digest(person.token, self.professional):
+                return replace(self, person_key=person.key, person_is_patient=person.patient)
         return replace(self, professional="")
 
     @property
@@ -109,6 +126,10 @@ class LogFilters:
                                     or_(AccessEvent.actor_rpps == self.professional_key,
                                         AccessEvent.actor_account_id == self.professional_key)),
                                about))
+        if self.person_key:
+            # What the sentences say they did (journal.Viewer.is_actor): their account's events, and the patient's.
+            mine = AccessEvent.actor_account_id == self.person_key
+            clauses.append(or_(mine, AccessEvent.actor_kind == "patient") if self.person_is_patient else mine)
         if self.kind:
             clauses.append(kind_clause(self.kind))
         if self.period:
@@ -143,6 +164,39 @@ def _logged_professionals() -> Select:
     """Built once (listing.py says why); the table's columns, not the model: the list is only shown."""
     professionals = LogProfessional.__table__.c  # type: ignore[attr-defined]
     return select(professionals.key, professionals.label).where(professionals.dossier_id == bindparam("dossier_id"))
+
+
+@dataclass(frozen=True)
+class LoggedPerson:
+    key: str  # their account
+    name: str  # as the log last named them
+    token: str  # how the filter names them in a URL (person_token)
+    patient: bool  # the dossier's patient, else a relative (a caregiver)
+    you: bool  # the reader: the page says "Vous"
+
+
+async def people_in_log(session: AsyncSession, *, dossier_id: str, secret: str, reader_id: str | None = None,
+                        visible: ColumnElement[bool] | None = None) -> list[LoggedPerson]:
+    """The patient and each relative (a caregiver, now or once) who acted in the dossier's log, as it last named
+    them, among the events this reader sees (`visible`: a minor's parents see less); the reader first, then the
+    patient. One question each, on the log's index of an account's events: a dossier has few relatives."""
+    dossier = await session.get(Dossier, dossier_id)  # already in the session's identity map: no query
+    if dossier is None:
+        return []
+    patient = (await session.exec(select(Account.id).where(Account.patient_id == dossier.patient_id))).first()
+    relatives = (await session.exec(select(Delegation.caregiver_account_id)
+                                    .where(Delegation.dossier_id == dossier_id))).all()
+    people: list[LoggedPerson] = []
+    for account_id in dict.fromkeys([*([patient] if patient else []), *relatives]):
+        name = (await session.exec(select(AccessEvent.actor_name).where(
+            AccessEvent.actor_account_id == account_id, AccessEvent.dossier_id == dossier_id,
+            visible if visible is not None else true(),
+        ).order_by(col(AccessEvent.id).desc()).limit(1))).first()
+        if name is not None:
+            people.append(LoggedPerson(account_id, name, person_token(secret=secret, dossier_id=dossier_id,
+                                                                      account_id=account_id),
+                                       patient=account_id == patient, you=account_id == reader_id))
+    return sorted(people, key=lambda p: (not p.you, not p.patient, p.name.casefold()))
 
 
 def shown_label(label: str) -> str:

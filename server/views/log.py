@@ -102,12 +102,12 @@ async def log_context(request: Request, db: AsyncSession, dossier_id: str, *, fi
     # First: a refusal does no other work.
     dossier, viewer, patient, manages = await managed(request, db, dossier_id)
     kept, numbering = await numbering_of(request, db, dossier.id)
+    visible = kept.events()
     filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
-                                     hidden_rpps=kept.unnamed_rpps)
+                                     hidden_rpps=kept.unnamed_rpps, visible=visible)
     before = before_from(avant, numbering)
     seen = seen_from_header(request, numbering) if fragment else None
     now = utcnow()
-    visible = kept.events()
     # The head read before the events: nothing shown goes unseen. A whole page's count of new events (its notice)
     # comes in the same question.
     new_count = None
@@ -216,9 +216,12 @@ async def log_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, prof
         return Template("partials/log_results.html", context=context, headers={"HX-Push-Url": context["url"]})
     if appended:
         return Template("partials/log_items.html", context=context)
+    secret = request.app.state.settings.secret
+    context["people"] = await queries.people_in_log(db, dossier_id=dossier_id, secret=secret,
+                                                    reader_id=request.user.account.id, visible=context["visible"])
     context["professionals"] = await queries.professionals_in_log(db, dossier_id=dossier_id,
                                                                   hidden_rpps=context["kept"].unnamed_rpps,
-                                                                  secret=request.app.state.settings.secret)
+                                                                  secret=secret)
     context["witness_keys"], context["witnesses_required"] = witness_policy(request)
     context["reader"] = await reader_named(db, account=request.user.account, viewer=context["viewer"],
                                            dossier_id=dossier_id, patient_name=context["patient_name"])

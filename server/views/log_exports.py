@@ -37,7 +37,7 @@ class WholeLog:
     patient: Patient
     events: list[AccessEvent]
     kept: KeptFrom  # and whether the reader sees the chain (not a minor's representative: numbering.py)
-    filters: LogFilters  # resolved: with the professional the URL's token names
+    filters: LogFilters  # resolved: with the professional or the person the URL's token names
     manages: bool  # whether the reader may manage the dossier (its band's menu offers "Accès")
 
 
@@ -45,7 +45,7 @@ async def whole_log(request: Request, db: AsyncSession, dossier_id: str, filters
     dossier, viewer, patient, manages = await managed(request, db, dossier_id)
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     filters = await filters.resolved(db, dossier_id=dossier.id, secret=request.app.state.settings.secret,
-                                     hidden_rpps=kept.unnamed_rpps)
+                                     hidden_rpps=kept.unnamed_rpps, visible=kept.events())
     events = await pages.log_events(db, dossier_id=dossier.id, filters=filters, now=utcnow(), visible=kept.events())
     return WholeLog(dossier, viewer, patient, events, kept, filters, manages)
 
@@ -79,7 +79,11 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     sentences = [(e, journal.sentence(e, viewer=log.viewer, today=today, withdrawn=withdrawn)) for e in log.events]
     professionals = {p.key: p.label for p in await queries.professionals_in_log(
         db, dossier_id=dossier.id, secret=request.app.state.settings.secret, hidden_rpps=kept.unnamed_rpps)}
-    labels = [professionals.get(filters.professional_key, ""), _(KINDS[filters.kind]) if filters.kind else "",
+    people = {p.key: _("Vous") if p.you else p.name for p in await queries.people_in_log(
+        db, dossier_id=dossier.id, secret=request.app.state.settings.secret, reader_id=request.user.account.id,
+        visible=kept.events())} if filters.person_key else {}
+    labels = [professionals.get(filters.professional_key, "") or people.get(filters.person_key, ""),
+              _(KINDS[filters.kind]) if filters.kind else "",
               _(PERIODS[filters.period][0]) if filters.period else ""]
     chain = not kept.representative  # a minor's representative: no numbers, no chain (accesslog/numbering.py)
     patient_name = f"{log.patient.given_name} {log.patient.family_name}"

@@ -86,7 +86,7 @@ def test_the_historique_shows_its_newest_event_on_the_first_screen(page, server,
     menu(page, "Historique").click()
     expect(page.get_by_text(f"{READS} nouveaux événements")).to_be_visible()
     expect(page.locator("[data-journal-status]")).to_have_class(re.compile(r"\bsuccess\b"))  # its final height
-    expect(page.get_by_label("Professionnel", exact=True)).to_be_hidden()
+    expect(page.get_by_label("Qui", exact=True)).to_be_hidden()
     # The script's verdict is set in French typography, as the server's sentences: no line starts with its colon.
     assert "configuré)\u202f: un journal différent" in page.locator("[data-journal-detail]").text_content()
 
@@ -103,7 +103,7 @@ def test_the_historique_shows_its_newest_event_on_the_first_screen(page, server,
     expect(page).to_have_url(re.compile(r"[?&]type="))
     expect(page.locator("li.log-line").filter(has_text="a consulté")).to_have_count(0)
     expect(page.locator("li.log-line").filter(has_text="Vous avez donné accès")).to_have_count(1)
-    expect(page.get_by_label("Professionnel", exact=True)).to_be_visible()
+    expect(page.get_by_label("Qui", exact=True)).to_be_visible()
     # The export and the printout, on "Filtrer"'s row, follow the filter chosen.
     expect(page.get_by_role("link", name="Exporter (CSV)")).to_have_attribute("href", re.compile(r"\.csv\?type=droits$"))
     expect(page.get_by_role("link", name="Imprimer")).to_have_attribute("href", re.compile(r"/imprimer\?type=droits$"))

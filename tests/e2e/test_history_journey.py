@@ -61,7 +61,7 @@ def test_the_kine_s_reads_are_in_the_historique_new_until_seen_filtered_and_expo
     everything_url = page.url
     page.evaluate("() => { window.samePage = true; }")
     open_filters(page)  # folded, so that on a phone the first event is on the first screen
-    page.get_by_label("Professionnel", exact=True).select_option(label=f"{kine.name}, {kine.profession}")
+    page.get_by_label("Qui", exact=True).select_option(label=f"{kine.name}, {kine.profession}")
     expect(page).to_have_url(re.compile(r"[?&]professionnel=[0-9a-f]{32}(&|$)"))
     assert kine.family_name not in page.url and "Fontaine" not in page.url and kine.rpps not in page.url
     lines = page.locator(".log-lines").get_by_role("listitem")
@@ -73,14 +73,14 @@ def test_the_kine_s_reads_are_in_the_historique_new_until_seen_filtered_and_expo
     assert_fits_phone(page)
 
     page.reload()
-    chosen = page.get_by_label("Professionnel", exact=True)
+    chosen = page.get_by_label("Qui", exact=True)
     expect(chosen.locator("option:checked")).to_have_text(f"{kine.name}, {kine.profession}")
     expect(lines).to_have_count(reads + 1)
     page.go_back()
     expect(page).to_have_url(everything_url)
     # Back is htmx's history, which reloads the page (it keeps none): the list is the whole one once that is done, not
     # while the filtered page still shows under the address already changed (Forward then raced the reload).
-    expect(chosen.locator("option:checked")).to_have_text("Tous les professionnels")
+    expect(chosen.locator("option:checked")).to_have_text("Tout le monde")
     expect(page.get_by_role("listitem").filter(has_text="Vous avez donné accès")).to_have_count(1)
     page.go_forward()
     expect(lines).to_have_count(reads + 1)
@@ -98,3 +98,11 @@ def test_the_kine_s_reads_are_in_the_historique_new_until_seen_filtered_and_expo
     opened = [row for row in rows if row["action"] == "Consultation d'un document"]
     assert sorted(row["document"] for row in opened) == sorted(OPENED)
     assert all(row["profession"] == kine.profession and row["RPPS"] == kine.rpps for row in opened)
+
+    # Her own actions alone: "Vous", in the same filter, named in the address by a token too.
+    page.get_by_label("Qui", exact=True).select_option(label="Vous")
+    expect(page.get_by_role("listitem").filter(has_text="a consulté")).to_have_count(0)
+    expect(lines.filter(has_text="Vous avez donné accès")).to_have_count(1)
+    expect(lines.first).to_contain_text("Vous ")
+    expect(page).to_have_url(re.compile(r"[?&]professionnel=[0-9a-f]{32}(&|$)"))
+    assert "Camille" not in page.url and "Vous" not in page.url

@@ -381,11 +381,11 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
 
     # Filtered, the events shown do not follow one another, and are not held to: no false alarm.
     open_filters(page)
-    page.get_by_label("Professionnel").select_option(label="Marc Petit, infirmier")
+    page.get_by_label("Qui", exact=True).select_option(label="Marc Petit, infirmier")
     expect(page.locator("li.log-line")).to_have_count(3)
     expect(status).to_contain_text("Les 3 événements affichés y sont inscrits tels quels.")
     expect(status).not_to_contain_text("Aucun événement ne manque")
-    page.get_by_label("Professionnel").select_option(label="Tous les professionnels")
+    page.get_by_label("Qui", exact=True).select_option(label="Tout le monde")
     expect(status).to_contain_text("Aucun événement ne manque entre ceux qui sont affichés.")
     # A filter that matches nothing: the status no longer speaks of the events it showed before.
     page.get_by_label("Type d'action").select_option(label="Accès d'urgence")

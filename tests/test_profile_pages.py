@@ -20,7 +20,7 @@ from server.auth.sessions import start_session
 from server.accesslog.audit import Actor
 from server.caregivers import invitations
 from server.caregivers.enrolment import new_account
-from server.models import AccessEvent, ProfileItem
+from server.models import AccessEvent, ProfileItem, paris_today
 from server.profile.items import ItemInput, add_item, set_item_hidden
 from server.views.timeline import PROFILE_CARD
 from tests.conftest import ORIGIN, add_text_document, new_patient, new_professional, post_form, set_cookie
@@ -588,6 +588,44 @@ async def test_the_professionals_form_says_whose_profile_with_de_elided_before_a
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         page = await client.get(url(ines))
     assert re.search(r"Patiente? : Inès Roux ?, née? le", text_of(page))  # (it said "De Inès Roux")
+
+
+def field_of(page, name: str) -> tuple[str, str]:
+    """A form field's value as sent with the page, and its hint as read."""
+    value = re.search(rf'<input id="f-{name}"[^>]*? value="([^"]*)"', page.text)
+    hint = re.search(rf'<p class="hint" id="f-{name}-hint">([^<]*)</p>', page.text)
+    return html.unescape(value.group(1)), html.unescape(hint.group(1)) if hint else ""
+
+
+async def test_a_pharmacist_who_vaccinates_finds_today_and_a_lot_hint_written_for_her(app, db, patient):
+    """An outside probe: a pharmacist who had just vaccinated at her counter found the date empty, and the lot's hint
+    spoke to the patient ("Sur l'étiquette collée dans le carnet de santé"), not to her who reads the packaging."""
+    louis = await new_patient(db, given_name="Louis", family_name="Roux", sex="M", serial=2)
+    pharmacist = await pharmacist_of(db, patient, "vaccination")
+    await grants.grant_access(db, dossier=louis.dossier, professional=pharmacist, categories="vaccination",
+                              duration="sans", actor=Actor(None, "patient", "Louis Roux"))
+    async with browser(app, db, await account_for_professional(db, professional=pharmacist)) as client:
+        hers = await client.get(url(patient, "/ajouter?type=vaccination"))
+        his = await client.get(url(louis, "/ajouter?type=vaccination"))
+    today = paris_today().isoformat()
+    assert field_of(hers, "started_on")[0] == today and field_of(his, "started_on")[0] == today
+    assert field_of(hers, "lot")[1] == ("Sur l'emballage du vaccin ; collez son étiquette dans le carnet de santé de "
+                                        "votre patiente")
+    assert field_of(his, "lot")[1] == ("Sur l'emballage du vaccin ; collez son étiquette dans le carnet de santé de "
+                                       "votre patient")
+    # Whom she may hide it for, said of her patient as she is.
+    assert "À la demande de votre patiente : ni les professionnels à qui elle a donné accès" in html.unescape(hers.text)
+    assert "À la demande de votre patient : ni les professionnels à qui il a donné accès" in html.unescape(his.text)
+
+
+async def test_the_patient_and_her_relative_copying_old_vaccinations_type_each_date(app, db, patient):
+    """Copied from the carnet de santé, an old dose's date is typed: a prefilled today would be kept by mistake."""
+    manager = await caregiver(db, patient, level="gestion", given="Paul")
+    for account in (await account_for_patient(db, patient=patient.patient), manager):
+        async with browser(app, db, account) as client:
+            form = await client.get(url(patient, "/ajouter?type=vaccination"))
+        assert field_of(form, "started_on") == ("", "")
+        assert field_of(form, "lot") == ("", "Sur l'étiquette collée dans le carnet de santé")
 
 
 async def test_a_revoked_professional_can_no_longer_add(app, db, patient):

@@ -60,7 +60,7 @@ async def measure() -> dict[str, list[float]]:
             professional_id = (await session.exec(model_select(Professional.id))).first()
             params = {"id": professional_id}
             connection = await session.connection()
-            ours = (await connection.get_raw_connection()).driver_connection  # db._ReadsOnTheLoop
+            ours = (await connection.get_raw_connection()).driver_connection  # db.sqlite._ReadsOnTheLoop
             layers = {
                 "a model, through the session": lambda: _first(session.exec(as_model, params=params)),
                 "columns, through the session": lambda: _first(session.exec(as_columns, params=params)),

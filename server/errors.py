@@ -23,7 +23,7 @@ from .access.managing import NotActing
 from .access.reading import AccessEnded
 from .accesslog.audit import ChainBusy
 from .caregivers.dossiers import Band
-from .db_errors import Busy, is_busy, is_unreachable
+from .db.errors import Busy, is_busy, is_unreachable
 from .fhir.capability import unsupported
 from .fhir.errors import NOT_FOUND, FhirError, outcome_response, size_limit
 from .files.store import IntegrityError as DamagedFile, MissingFile, StorageUnavailable

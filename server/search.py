@@ -40,7 +40,8 @@ from sqlalchemy import (CTE, ColumnElement, CompoundSelect, Select, Subquery, bi
                         insert, literal, literal_column, select, table, text, union_all)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .db import BUSY_TIMEOUT_S, begin_write
+from .db import begin_write
+from .db.sqlite import BUSY_TIMEOUT_S
 from .models import Document
 
 MAX_TEXT = 100_000  # characters of a document's text kept for search: a long report's first pages

@@ -14,10 +14,10 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-import server.db
+import server.db.sqlite
 from server.accesslog.audit import Actor, ChainBusy, append, begin_chained, commit_chained
 from server.db import begin_write
-from server.db_errors import is_busy
+from server.db.errors import is_busy
 from server.models import LogVisit, RecoveryCode, WebSession, utcnow
 from tests.conftest import activate, logged_read, post_form
 
@@ -25,10 +25,10 @@ from tests.conftest import activate, logged_read, post_form
 @pytest.fixture
 async def hold_the_lock(app, settings, monkeypatch, db):
     """Hold the database's write lock while a request runs, which waits 0.3 s for it: this process's turn at
-    SQLite's lock (server/db.py), PostgreSQL's lock_timeout on the tables the requests below write."""
+    SQLite's lock (server/db/sqlite.py), PostgreSQL's lock_timeout on the tables the requests below write."""
     sqlite = settings.database_url.startswith("sqlite")
     if sqlite:
-        monkeypatch.setattr(server.db, "BUSY_TIMEOUT_S", 0.3)
+        monkeypatch.setattr(server.db.sqlite, "BUSY_TIMEOUT_S", 0.3)
     else:
         await db.exec(text("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = ''300ms''', "
                            "current_database()); END $$"))
@@ -80,7 +80,8 @@ async def test_a_page_that_only_reads_waits_a_moment_for_its_bookkeeping_not_the
         await begin_write(holder)
         if not settings.database_url.startswith("sqlite"):
             await holder.exec(text("LOCK TABLE websession IN EXCLUSIVE MODE"))
-        page = await asyncio.wait_for(client.get(f"/dossiers/{patient.dossier.id}"), server.db.BUSY_TIMEOUT_S / 2)
+        page = await asyncio.wait_for(client.get(f"/dossiers/{patient.dossier.id}"),
+                                      server.db.sqlite.BUSY_TIMEOUT_S / 2)
         await holder.commit()
     assert page.status_code == 200 and "<h1>Mon dossier</h1>" in page.text
     assert (await db.exec(select(WebSession.last_seen_at))).all() == [a_while_ago]
@@ -128,7 +129,7 @@ async def test_a_change_that_cannot_have_the_write_lock_in_time_is_refused_whole
 
 async def test_a_lock_not_had_in_time_is_busy_on_both_engines(app, db, settings, monkeypatch):
     """`is_busy` tells "try again" from "wrong", on each engine's own error for a lock not had in time."""
-    monkeypatch.setattr(server.db, "BUSY_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(server.db.sqlite, "BUSY_TIMEOUT_S", 0.3)
     async with app.state.sessionmaker() as holder, app.state.sessionmaker() as waiter:
         await begin_write(holder)
         if settings.database_url.startswith("sqlite"):

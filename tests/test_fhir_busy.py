@@ -10,7 +10,7 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-import server.db
+import server.db.sqlite
 from server.accesslog.audit import begin_chained
 from server.fhir import documents
 from tests.fhir_support import as_bundle, as_outcome, provide_documents
@@ -45,7 +45,7 @@ async def test_a_bundle_that_cannot_have_the_dossiers_write_lock_soon_is_refused
     bundle = provide_documents(patient.patient.ins, 2)
     async with app.state.sessionmaker() as holder:
         await begin_chained(holder, dossier_id=patient.dossier.id)  # the chain's lock, as a writer of the dossier
-        refused = await asyncio.wait_for(push(client, practice, bundle), server.db.BUSY_TIMEOUT_S / 2)
+        refused = await asyncio.wait_for(push(client, practice, bundle), server.db.sqlite.BUSY_TIMEOUT_S / 2)
         await holder.commit()
     assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
     [issue] = as_outcome(refused).issue

@@ -1,4 +1,4 @@
-"""SQLite's writers in one process: each takes the write lock in turn, in the order it asked (server/db.py).
+"""SQLite's writers in one process: each takes the write lock in turn, in the order it asked (server/db/sqlite.py).
 
 The lock itself is SQLite's (BEGIN IMMEDIATE), between processes as within one
 (test_audit_chain.py's four processes); the turn is the queue in front of it."""
@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-import server.db
-from server.db import begin_write
+from server.db import begin_write, sqlite
 
 
 @pytest.fixture
@@ -26,14 +25,14 @@ async def test_writers_take_the_write_lock_in_the_order_they_asked(sqlite_app, m
     maker = sqlite_app.state.sessionmaker
     order: list[int] = []
     asked = 0
-    take = server.db._TURNS.take
+    take = sqlite._TURNS.take
 
     async def counted(database: str, timeout: float):
         nonlocal asked
         asked += 1  # counted as it joins the queue: `take` awaits nothing before the lock's acquire() queues it
         return await take(database, timeout)
 
-    monkeypatch.setattr(server.db._TURNS, "take", counted)
+    monkeypatch.setattr(sqlite._TURNS, "take", counted)
 
     async def writer(n: int) -> None:
         async with maker() as session:
@@ -58,7 +57,7 @@ async def test_writers_take_the_write_lock_in_the_order_they_asked(sqlite_app, m
 
 
 async def test_a_writer_that_would_wait_for_itself_fails_as_on_sqlite_alone(sqlite_app, monkeypatch):
-    monkeypatch.setattr(server.db, "BUSY_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(sqlite, "BUSY_TIMEOUT_S", 0.3)
     maker = sqlite_app.state.sessionmaker
     async with maker() as first, maker() as second:
         await begin_write(first)
@@ -87,11 +86,11 @@ async def test_a_short_write_batch_under_the_write_lock_runs_on_the_loop_a_long_
         await session.exec(text("CREATE TABLE batch (n INTEGER)"))
         await session.commit()
         insert = text("INSERT INTO batch (n) VALUES (:n)")
-        for rows, locked in ((server.db.SHORT_BATCH, True), (server.db.SHORT_BATCH + 1, True), (3, False)):
+        for rows, locked in ((sqlite.SHORT_BATCH, True), (sqlite.SHORT_BATCH + 1, True), (3, False)):
             if locked:
                 await begin_write(session)
             to_the_thread.clear()
             await session.exec(insert, params=[{"n": n} for n in range(rows)])
-            assert ("executemany" in to_the_thread) == (rows > server.db.SHORT_BATCH or not locked), (rows, locked)
+            assert ("executemany" in to_the_thread) == (rows > sqlite.SHORT_BATCH or not locked), (rows, locked)
             await session.commit()
-        assert (await session.exec(text("SELECT count(*) FROM batch"))).scalar() == 2 * server.db.SHORT_BATCH + 4
+        assert (await session.exec(text("SELECT count(*) FROM batch"))).scalar() == 2 * sqlite.SHORT_BATCH + 4

@@ -22,7 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import begin_write, upsert
-from ..db_errors import is_busy
+from ..db.errors import is_busy
 from ..models import AccessEvent, Account, ChainHead, Document, LogProfessional, Professional, utcnow
 from ..professionals.professions import written_profession
 from . import phrases, right_words, subjects
@@ -40,7 +40,7 @@ class ChainBusy(Exception):
 
 
 def _busy(exc: DBAPIError) -> BaseException:
-    """ChainBusy for a lock not had in time (db_errors.is_busy); any other failure as it is: a full disk or a read-only
+    """ChainBusy for a lock not had in time (db.errors.is_busy); any other failure as it is: a full disk or a read-only
     database is not "busy", and is logged as the 500 it is."""
     if not is_busy(exc):
         return exc

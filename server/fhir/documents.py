@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..authors import adders_of
 from ..db import waiting_at_most
-from ..db_errors import Busy
+from ..db.errors import Busy
 from ..dossiers import InvalidInput
 from ..facts import document_facts
 from ..files.pages import CONCURRENT_RENDERS

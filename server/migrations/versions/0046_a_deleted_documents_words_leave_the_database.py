@@ -7,7 +7,7 @@ of its page images. A deletion now empties the row (dossiers.erase_document) and
 (`search_erasure`), whose index housekeeping then merges whole (search.erase_deleted_words). The documents deleted
 before are emptied here, and SQLite's index merged once.
 
-What a deletion freed before PRAGMA secure_delete (db.py) stays in SQLite's free pages until reused: README
+What a deletion freed before PRAGMA secure_delete (db/sqlite.py) stays in SQLite's free pages until reused: README
 says to VACUUM once. On PostgreSQL, a row's old version goes with (auto)vacuum (README too).
 
 Revision ID: 0046

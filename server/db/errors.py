@@ -1,6 +1,6 @@
 """What a database error says: busy, to be tried again (`is_busy`), or unreachable, down for now (`is_unreachable`),
-rather than wrong; on either engine. db.py's writers and errors.py's answers ask it. And `Busy`, the same "try again"
-said before the database is asked."""
+rather than wrong; on either engine. writes.py's writers and server/errors.py's answers ask it. And `Busy`, the same
+"try again" said before the database is asked."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ from sqlalchemy import (CTE, ColumnElement, CompoundSelect, Select, Subquery, bi
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db import begin_write
-from .db.sqlite import BUSY_TIMEOUT_S
+from .db import sqlite as sqlite_db
 from .models import Document
 
 MAX_TEXT = 100_000  # characters of a document's text kept for search: a long report's first pages
@@ -302,7 +302,7 @@ async def erase_deleted_words(session: AsyncSession) -> int:
     try:
         busy = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()[0]
     finally:
-        await connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        await connection.exec_driver_sql(f"PRAGMA busy_timeout={sqlite_db.BUSY_TIMEOUT_S * 1000}")
     await session.commit()
     if busy:
         return 0

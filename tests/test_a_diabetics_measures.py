@@ -56,9 +56,21 @@ async def test_a_glycemie_in_mmol_per_litre_is_kept_in_grams_per_litre_not_read_
         page = await client.get(url(patient))
     assert [(i.value, i.unit) for i in sorted(await items_of(db, patient), key=lambda i: i.started_on)] == [
         (1.02, "g/L"), (0.99, "g/L")]  # 5,5 mmol/L, never 5,5 g/L
-    assert "Glycémie : une valeur entre 1,11 et 33,3 mmol/L." in text_of(too_high)  # the bounds in her unit
+    assert "Glycémie : une valeur entre 1,12 et 33,3 mmol/L." in text_of(too_high)  # the bounds in her unit
     words = text_of(page)
     assert "6 novembre 2026 0,99 g/L" in words and "5,5" not in words
+
+
+async def test_the_bounds_said_in_another_unit_are_the_values_the_check_takes(app, db, patient):
+    """1,11 mmol/L is 0,19998 g/L, under the 0,2 g/L a glycémie may be: the refusal said "entre 1,11", and then took
+    1,1 (rounded to 0,2 before the check) and refused nothing it said."""
+    async with await as_patient(app, db, patient) as client:
+        mmol = options(await client.get(url(patient, "/ajouter?type=measurement")))["Glycémie (mmol/L)"]
+        said = {value: await add(client, patient, "measurement", label=mmol, value=value, started_on="2026-11-06")
+                for value in ("1,1", "1,11", "1,12", "33,3", "33,31")}
+    assert {value: response.status_code for value, response in said.items()} == {
+        "1,1": 400, "1,11": 400, "1,12": 303, "33,3": 303, "33,31": 400}
+    assert "Glycémie : une valeur entre 1,12 et 33,3 mmol/L." in text_of(said["1,11"])
 
 
 async def test_her_hba1c_ldl_and_creatinine_have_their_charts_and_reach_the_health_link(app, db, patient):

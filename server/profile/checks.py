@@ -3,6 +3,7 @@ language (items.add_item saves what this lets through)."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -87,13 +88,17 @@ def check(data: ItemInput, *, today: date, born: date | None = None, from_copy: 
         if measure.second and not typed2.strip() and typed.count("/") == 1:  # "120/80", as a blood pressure is said
             typed, typed2 = typed.split("/")
         value = _number(typed, _("la valeur"), "value")
+        if not measure.low <= value * (unit.factor if unit else 1) <= measure.high:
+            # The bounds in the unit she typed, as the values of two decimals the check takes: 1,12 mmol/L, the first
+            # of them at or above 0,2 g/L (1,11 is 0,19998); never a bound the check then refuses.
+            low, high = ((math.ceil(round(measure.low / unit.factor * 100, 6)) / 100,
+                          math.floor(round(measure.high / unit.factor * 100, 6)) / 100) if unit
+                         else (measure.low, measure.high))
+            raise InvalidInput(_("%(measure)s : une valeur entre %(low)s et %(high)s %(unit)s.",
+                                 measure=_(measure.label), low=number(low), high=number(high),
+                                 unit=unit.symbol if unit else measure.unit), "value")
         if unit is not None:  # kept in the measure's own unit, as a report in it would have given it
             value = round(value * unit.factor, unit.digits)
-        if not measure.low <= value <= measure.high:
-            factor, symbol = (unit.factor, unit.symbol) if unit else (1, measure.unit)  # bounds as she typed
-            raise InvalidInput(_("%(measure)s : une valeur entre %(low)s et %(high)s %(unit)s.",
-                                 measure=_(measure.label), low=number(round(measure.low / factor, 2)),
-                                 high=number(round(measure.high / factor, 2)), unit=symbol), "value")
         fields |= {"label": measure.code, "value": value, "unit": measure.unit,
                    "started_on": data.started_on or today}
         if measure.second:

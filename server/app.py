@@ -22,6 +22,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.config.compression import CompressionConfig
 from litestar.template import TemplateConfig
 from litestar.types import Receive, Scope, Send
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import assets, housekeeping, i18n
@@ -220,9 +221,10 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def app_state(settings: Settings) -> State:
-    """What a Carnet app works on: its settings, its database, its files, its pushes."""
-    engine = make_engine(settings.database_url)
+def app_state(settings: Settings, *, engine: AsyncEngine | None = None) -> State:
+    """What a Carnet app works on: its settings, its database (`engine`, else one made for it), its files, its
+    pushes."""
+    engine = engine or make_engine(settings.database_url)
     return State({"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine),
                   "storage": DiskStorage(settings.data_dir / "files"),
                   "pusher": webpush.Pusher.from_settings(settings)})  # makes the VAPID key at the first start

@@ -139,8 +139,14 @@ async def events(db) -> int:
     return (await db.exec(select(func.count()).select_from(AccessEvent))).one()
 
 
+DOSSIER_WIDE = ("timeline", "search", "print")  # one page for the whole dossier, whatever document is looked for
+
+
 async def check_reader(client, db, me, docs, reader, account, token) -> int:
-    """Ask every endpoint about every document as this reader; compare with the rule."""
+    """Ask every endpoint about every document as this reader; compare with the rule.
+
+    The dossier's own pages (timeline, search, print) are one answer for every document: each is asked once, and
+    every document's state is checked against that answer; each document's pages are asked for each document."""
     set_cookie(client, "carnet_session", token)
     missing_document = "0" * 32
     checked = 0
@@ -152,61 +158,79 @@ async def check_reader(client, db, me, docs, reader, account, token) -> int:
     may_open = dossier_right(standing, facts, now) is not None
     # A professional who held a grant is told, on the dossier's pages, that it ended; anyone else gets a missing id's.
     refused = 403 if access_ended(standing, facts, now) else 404
+    documents = {state: await db.get(Document, docs[state].id) for state in STATES}
+    expected = {state: state != "other_patient" and document_right(
+        standing, facts, document_facts(documents[state]), now) is not None for state in STATES}
+    missing_pages: dict[str, str] = {}  # endpoint: a missing document's answer, the same for every document refused
+    counted = [await events(db)]  # the log's events so far: each request's are those counted after it, less these
+
+    async def logged_since() -> int:
+        counted.append(await events(db))
+        return counted[-1] - counted[-2]
+
+    def agrees(response, endpoint: str, logged: int) -> None:
+        professional_read = account.professional_id is not None and response.status_code == 200
+        if endpoint == "page":  # the document page was read just before: not logged twice
+            assert logged == 0, (reader, endpoint)
+        else:
+            assert logged == (1 if professional_read else 0), (reader, endpoint, logged)
+
+    for endpoint in DOSSIER_WIDE:
+        checked += len(STATES)
+        if endpoint == "print":  # the whole list, for the patient and their caregivers alone
+            response = await client.get(f"/dossiers/{dossier.id}/imprimer")
+            # A professional under a grant prints from her own software: 404, as for a dossier she cannot open;
+            # one whose access ended is told so, as on the timeline. Decided on the right, not the account.
+            if not may_open or dossier_right(standing, facts, now) not in HOLDERS:
+                assert response.status_code == (refused if not may_open else 404), (reader, endpoint)
+                if response.status_code == 404:
+                    missing = await client.get(f"/dossiers/{'0' * 32}/imprimer")
+                    assert without_csrf(response.text) == without_csrf(missing.text), (reader, endpoint)
+                assert await logged_since() == 0, (reader, endpoint)
+                continue
+            assert response.status_code == 200, (reader, endpoint)
+            for state in STATES:
+                assert (documents[state].title in response.text) == expected[state], (reader, state, endpoint)
+        else:
+            if endpoint == "timeline":
+                response = await client.get(url("timeline", dossier.id, ""))
+            else:
+                csrf = await get_csrf(client)
+                response = await client.post(
+                    f"/dossiers/{dossier.id}/recherche", data={"q": "Imagerie", "_csrf_token": csrf},
+                )
+            if not may_open:
+                assert response.status_code == refused, (reader, endpoint)
+                assert (ENDED in response.text) == (refused == 403), (reader, endpoint)
+                for state in STATES:
+                    assert documents[state].title not in response.text, (reader, state, endpoint)
+                assert await logged_since() == 0, (reader, endpoint)
+                continue
+            assert response.status_code == 200, (reader, endpoint)
+            for state in STATES:
+                assert (documents[state].title in response.text) == expected[state], (reader, state, endpoint)
+            shown = sum(1 for d in docs.values() if d.title in response.text)
+            assert (f"{shown} document" if shown else "Aucun document") in response.text, (reader, endpoint)
+        agrees(response, endpoint, await logged_since())
     for state in STATES:
-        document = await db.get(Document, docs[state].id)
-        own = state != "other_patient"
-        expected = own and document_right(standing, facts, document_facts(document), now) is not None
+        document = documents[state]
         for endpoint in ENDPOINTS:
+            if endpoint in DOSSIER_WIDE:
+                continue
             checked += 1
-            before = await events(db)
-            if endpoint == "print":  # the whole list, for the patient and their caregivers alone
-                response = await client.get(f"/dossiers/{dossier.id}/imprimer")
-                # A professional under a grant prints from her own software: 404, as for a dossier she cannot open;
-                # one whose access ended is told so, as on the timeline. Decided on the right, not the account.
-                if not may_open or dossier_right(standing, facts, now) not in HOLDERS:
-                    assert response.status_code == (refused if not may_open else 404), (reader, state, endpoint)
-                    if response.status_code == 404:
-                        missing = await client.get(f"/dossiers/{'0' * 32}/imprimer")
-                        assert without_csrf(response.text) == without_csrf(missing.text), (reader, state, endpoint)
-                    assert await events(db) == before, (reader, state, endpoint)
-                    continue
-                assert response.status_code == 200, (reader, state, endpoint)
-                assert (document.title in response.text) == expected, (reader, state, endpoint)
-            elif endpoint in ("timeline", "search"):
-                if endpoint == "timeline":
-                    response = await client.get(url("timeline", dossier.id, document.id))
-                else:
-                    token = await get_csrf(client)
-                    response = await client.post(
-                        f"/dossiers/{dossier.id}/recherche", data={"q": "Imagerie", "_csrf_token": token},
-                    )
-                if not may_open:
-                    assert response.status_code == refused, (reader, state, endpoint)
-                    assert (ENDED in response.text) == (refused == 403), (reader, state, endpoint)
-                    assert document.title not in response.text
-                    assert await events(db) == before, (reader, state, endpoint)
-                    continue
-                assert response.status_code == 200, (reader, state, endpoint)
-                assert (document.title in response.text) == expected, (reader, state, endpoint)
-                shown = sum(1 for d in docs.values() if d.title in response.text)
-                assert (f"{shown} document" if shown else "Aucun document") in response.text, (reader, endpoint)
-            else:
-                response = await client.get(url(endpoint, dossier.id, document.id))
-                assert (response.status_code == 200) == expected, (reader, state, endpoint, response.status_code)
-                if not expected and own and refused == 403:
-                    # A link she had, to her dossier's document, says what the dossier's pages say: whatever the
-                    # document's state, the same answer.
-                    assert response.status_code == 403 and ENDED in response.text, (reader, state, endpoint)
-                    assert document.title not in response.text, (reader, state, endpoint)
-                elif not expected:
-                    missing = await client.get(url(endpoint, dossier.id, missing_document))
-                    assert without_csrf(response.text) == without_csrf(missing.text), (reader, state, endpoint)
-            logged = await events(db) - before
-            professional_read = account.professional_id is not None and response.status_code == 200
-            if endpoint == "page":  # the document page was read just before: not logged twice
-                assert logged == 0, (reader, state, endpoint)
-            else:
-                assert logged == (1 if professional_read else 0), (reader, state, endpoint, logged)
+            response = await client.get(url(endpoint, dossier.id, document.id))
+            assert (response.status_code == 200) == expected[state], (reader, state, endpoint, response.status_code)
+            if not expected[state] and state != "other_patient" and refused == 403:
+                # A link she had, to her dossier's document, says what the dossier's pages say: whatever the
+                # document's state, the same answer.
+                assert response.status_code == 403 and ENDED in response.text, (reader, state, endpoint)
+                assert document.title not in response.text, (reader, state, endpoint)
+            elif not expected[state]:
+                if endpoint not in missing_pages:
+                    missing_pages[endpoint] = without_csrf(
+                        (await client.get(url(endpoint, dossier.id, missing_document))).text)
+                assert without_csrf(response.text) == missing_pages[endpoint], (reader, state, endpoint)
+            agrees(response, endpoint, await logged_since())
     return checked
 
 

@@ -170,8 +170,17 @@ async def test_on_postgresql_a_held_chain_lock_does_not_make_another_dossier_wai
         await asyncio.wait_for(append(second, dossier_id=b, action="read_document", actor=PATIENT), timeout=30)
         await commit_chained(second)
         await begin_chained(third)
+        third_pid = (await third.exec(text("SELECT pg_backend_pid()"))).one()[0]
         waiting = asyncio.ensure_future(append(third, dossier_id=a, action="read_document", actor=PATIENT))
-        await asyncio.sleep(0.5)
+        # Same dossier: it waits for the lock. PostgreSQL says so (a lock asked for, not granted), rather than a
+        # sleep that finding it not done yet proved no more.
+        deadline = asyncio.get_running_loop().time() + 30
+        while not (await db.exec(text(f"SELECT count(*) FROM pg_locks WHERE pid = {third_pid} AND NOT granted"))).one()[0]:
+            await db.rollback()
+            assert not waiting.done(), "the append on the locked dossier did not wait"
+            assert asyncio.get_running_loop().time() < deadline, "the append never waited on a lock"
+            await asyncio.sleep(0.01)
+        await db.rollback()
         assert not waiting.done()  # same dossier: waits for the lock
         await commit_chained(holder)
         await asyncio.wait_for(waiting, timeout=30)

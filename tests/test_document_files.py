@@ -479,22 +479,28 @@ class FillsUp:
         self.real.close()
 
 
-@pytest.mark.parametrize("failing_write", [1, 2], ids=["the-pdf", "its-page-image"])
-async def test_a_disk_full_mid_file_simulated_answers_503_and_leaves_nothing(
-        client, db, app, patient, monkeypatch, failing_write):
+async def test_a_disk_full_mid_file_simulated_answers_503_and_leaves_nothing(client, db, app, patient, monkeypatch):
+    """The disk fills during the PDF's write, then during its page image's: both on one dossier and one professional
+    (a refusal leaves nothing, so the second meets what the first did), each said."""
     await granted(client, db, patient)
-    real_fdopen, writes = os.fdopen, []
+    real_fdopen, wrong = os.fdopen, []
+    for failing_write, what in ((1, "the PDF"), (2, "its page image")):
+        writes = []
 
-    def fdopen(fd, *args, **kwargs):
-        writes.append(fd)
-        file = real_fdopen(fd, *args, **kwargs)
-        return FillsUp(file) if len(writes) == failing_write else file
+        def fdopen(fd, *args, writes=writes, failing_write=failing_write, **kwargs):
+            writes.append(fd)
+            file = real_fdopen(fd, *args, **kwargs)
+            return FillsUp(file) if len(writes) == failing_write else file
 
-    monkeypatch.setattr("server.files.store.os.fdopen", fdopen)
-    assert_nothing_saved(await upload(client, patient.dossier, data=pdf_bytes()))
-    monkeypatch.undo()
-    assert len(writes) == failing_write
-    assert await written(db, app, patient.dossier) == ([], [], [])
+        monkeypatch.setattr("server.files.store.os.fdopen", fdopen)
+        refused = await upload(client, patient.dossier, data=pdf_bytes())
+        monkeypatch.undo()
+        left = await written(db, app, patient.dossier)
+        if not (refused.status_code == 503 and NOT_SAVED in said(refused)
+                and "Réessayez dans quelques minutes." in said(refused)
+                and len(writes) == failing_write and left == ([], [], [])):
+            wrong.append((what, refused.status_code, said(refused), len(writes), left))
+    assert wrong == []
 
 
 async def test_a_page_image_or_file_that_cannot_be_read_answers_the_french_503(client, db, app, patient, monkeypatch):

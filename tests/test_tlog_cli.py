@@ -92,6 +92,16 @@ async def serve(settings, **environ: str) -> subprocess.CompletedProcess | None:
     return None
 
 
+async def refused_to_serve(settings, **environ: str) -> subprocess.CompletedProcess:
+    """`carnet serve` that must refuse to start, run in the test's process: the keys are checked before any server or
+    worker starts (server/cli.py), so a process of its own proves nothing more here, and cost a whole server's import
+    and start each time. Where the point is that it starts, `serve` keeps a real process. One that started anyway
+    serves on a free port until the time allowed is up: the test fails."""
+    env = {"CARNET_DATA_DIR": str(settings.data_dir), "DATABASE_URL": settings.database_url, "CARNET_ORIGIN": ORIGIN,
+           **environ}
+    return await asyncio.to_thread(carnet_in_process, env, "serve", "--port", str(free_port()), timeout=120)
+
+
 async def test_a_server_restored_without_the_log_s_key_refuses_to_sign_a_second_log(db, patient, settings):
     """An operator's probe: a backup restored without journal/ started, made a new key under the log's name and signed
     with it; every checkpoint before was then "not signed by the log's key", every patient's check failed for good."""
@@ -100,8 +110,8 @@ async def test_a_server_restored_without_the_log_s_key_refuses_to_sign_a_second_
     await integrate_now(db, signer=signer)
     key = settings.data_dir / "journal" / "signing_key"
     key.unlink()
-    refused = await serve(settings)
-    assert refused is not None and refused.returncode == 1, refused
+    refused = await refused_to_serve(settings)
+    assert refused.returncode == 1, refused
     assert f"{key} is missing and CARNET_JOURNAL_SIGNING_KEY is not set: restore journal/signing_key" in refused.stderr
     assert "Traceback" not in refused.stderr and "Carnet sur" not in refused.stdout
     assert not key.exists()
@@ -120,8 +130,8 @@ async def test_a_wrong_key_at_start_is_one_line_never_a_traceback(db, patient, s
          "CARNET_JOURNAL_SIGNING_KEY is not an Ed25519 signer key"),
         ({"CARNET_VAPID_PRIVATE_KEY": "nope"}, "CARNET_VAPID_PRIVATE_KEY is not a P-256 private key"),
     ):
-        refused = await serve(settings, **environ)
-        assert refused is not None and refused.returncode == 1, (environ, refused)
+        refused = await refused_to_serve(settings, **environ)
+        assert refused.returncode == 1, (environ, refused)
         assert re.search(rf"^Erreur : .*{re.escape(said)}", refused.stderr, re.MULTILINE), refused.stderr
         assert "Traceback" not in refused.stderr
         assert "Carnet sur" not in refused.stdout
@@ -254,8 +264,8 @@ async def test_a_key_of_the_log_s_name_that_did_not_sign_it_is_refused_at_start(
     await log(db, patient.dossier.id, 3)
     await integrate_now(db, signer=signer)
     other = Signer.generate(settings.journal_origin)
-    refused = await serve(settings, CARNET_JOURNAL_SIGNING_KEY=other.key)
-    assert refused is not None and refused.returncode == 1, refused
+    refused = await refused_to_serve(settings, CARNET_JOURNAL_SIGNING_KEY=other.key)
+    assert refused.returncode == 1, refused
     assert re.search(r"^Erreur : CARNET_JOURNAL_SIGNING_KEY did not sign the checkpoints the database holds",
                      refused.stderr, re.MULTILINE), refused.stderr
     assert "Traceback" not in refused.stderr and "Carnet sur" not in refused.stdout
@@ -273,5 +283,5 @@ async def test_a_log_named_before_the_origin_was_read_as_browsers_send_it_keeps_
                          CARNET_JOURNAL_SIGNING_KEY=old.key)
     assert found.returncode == 0, printed(found)
     another = Signer.generate("carnet.example.fr/carnet-journal")  # another site's key is still refused
-    refused = await serve(settings, CARNET_JOURNAL_SIGNING_KEY=another.key)
-    assert refused is not None and "a log keeps its name" in refused.stderr, refused
+    refused = await refused_to_serve(settings, CARNET_JOURNAL_SIGNING_KEY=another.key)
+    assert refused.returncode == 1 and "a log keeps its name" in refused.stderr, refused

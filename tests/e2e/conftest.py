@@ -7,6 +7,7 @@ and fails if the page logged an error (a CSP violation, a failed request, an exc
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import os
 import secrets
@@ -20,8 +21,9 @@ import pytest
 from playwright.sync_api import BrowserContext, CDPSession, Page, expect, sync_playwright
 
 from tests.e2e import seeding
+from tests.e2e.seeded_passkeys import SeededPasskey
 from tests.e2e.seeding import SeededPatient, seed_patient
-from tests.e2e.steps import DESKTOP, PHONE
+from tests.e2e.steps import DESKTOP, PHONE, hold, let_go
 from tests.live_server import ROOT, Server, running_server
 
 CHROMIUM_ARGS = [
@@ -108,6 +110,16 @@ class Authenticators:
         }
         return self.cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})["authenticatorId"]
 
+    def hold(self, passkey: SeededPasskey, authenticator_id: str | None = None) -> None:
+        """A passkey made by the test (seeded_passkeys), as the one this authenticator would have made: resident,
+        for Carnet's relying party, with the user handle its registration gave it. (DevTools' bytes are base64.)"""
+        credential = {"credentialId": base64.b64encode(passkey.credential_id).decode(), "isResidentCredential": True,
+                      "rpId": passkey.rp_id, "privateKey": base64.b64encode(passkey.private_key).decode(),
+                      "userHandle": base64.b64encode(passkey.user_handle).decode(), "signCount": passkey.sign_count,
+                      "userName": passkey.user_name, "userDisplayName": passkey.user_name}
+        self.cdp.send("WebAuthn.addCredential", {"authenticatorId": authenticator_id or self.first,
+                                                  "credential": credential})
+
     def credentials(self, authenticator_id: str | None = None) -> list[dict]:
         found = self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id or self.first})
         return found["credentials"]
@@ -152,14 +164,22 @@ class Phone:
     authenticators: Authenticators
 
 
+def authenticators_on(page: Page, server: Server) -> Authenticators:
+    """A new page's authenticators, put in before its first navigation, as on a real phone, and known to its steps
+    (steps.hold: a login with a seeded passkey) until `steps.let_go`."""
+    authenticators = Authenticators(page.context.new_cdp_session(page))
+    hold(page, authenticators, server)
+    return authenticators
+
+
 @pytest.fixture
-def phone(context, console) -> Phone:
+def phone(context, server, console) -> Phone:
     page = context.new_page()
-    # The authenticator goes in before the first navigation, as on a real phone.
-    authenticators = Authenticators(context.new_cdp_session(page))
+    authenticators = authenticators_on(page, server)
     page.on("console", lambda m: console.append(f"{m.text} ({page.url})") if m.type == "error" else None)
     page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
     yield Phone(page, authenticators)
+    let_go(page)
     assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())
 
 
@@ -240,10 +260,11 @@ def computer(browser, server, console) -> Computer:
     context = browser.new_context(base_url=server.url, **DESKTOP)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    authenticators = Authenticators(context.new_cdp_session(page))
+    authenticators = authenticators_on(page, server)
     page.on("console", lambda m: console.append(f"{m.text} ({page.url})") if m.type == "error" else None)
     page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
     yield Computer(page, authenticators)
+    let_go(page)
     context.close()
     assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())
 
@@ -258,10 +279,11 @@ def another_phone(browser, server, console) -> Phone:
     context = browser.new_context(base_url=server.url, **PHONE)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    authenticators = Authenticators(context.new_cdp_session(page))  # before the first navigation
+    authenticators = authenticators_on(page, server)
     page.on("console", lambda m: console.append(f"{m.text} ({page.url})") if m.type == "error" else None)
     page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
     yield Phone(page, authenticators)
+    let_go(page)
     context.close()
     assert not console.unexpected(), "the browser logged errors:\n" + "\n".join(console.unexpected())
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+import weakref
+from dataclasses import dataclass
+from typing import Any
 
 from playwright.sync_api import Page, expect
+
+from tests.e2e.seeded_passkeys import seed_passkey_now
 
 PHONE_WIDTH = 360
 PHONE = {
@@ -12,6 +17,46 @@ PHONE = {
     "device_scale_factor": 2, "locale": "fr-FR",
     "timezone_id": "Europe/Paris",  # a patient in France (this machine's clock is UTC's): no "heure de Paris" note
 }
+
+
+@dataclass(frozen=True)
+class Device:
+    """What a page's fixture holds beside it, for its steps: its authenticators (conftest.Authenticators) and the
+    e2e server (tests/live_server.Server), where a login's passkey is seeded."""
+
+    authenticators: Any
+    server: Any
+
+
+# Each page's own, put there by the fixture that made it (`hold`) and taken away at its end (`let_go`); weakly held,
+# so that a page a test made for itself and never let go of goes with it. Keyed by the page: nothing of one test's
+# pages is ever another's.
+_devices: weakref.WeakKeyDictionary[Page, Device] = weakref.WeakKeyDictionary()
+
+
+def hold(page: Page, authenticators, server) -> None:
+    """This page's authenticators and server, for a login with a seeded passkey (`log_in`, `log_in_professional`)."""
+    _devices[page] = Device(authenticators, server)
+
+
+def let_go(page: Page) -> None:
+    _devices.pop(page, None)
+
+
+def logged_in_with_a_seeded_passkey(page: Page, *, code: str, name: str, birth_date=None,
+                                    rpps: str | None = None) -> bool:
+    """The activation done by the server's own functions (seeded_passkeys: the code spent, the passkey `name`, its
+    Historique line, the recovery codes), its passkey put in this page's authenticator, then the login page and a
+    real assertion. False, with nothing done, where the page's authenticator holds a passkey already (whose would
+    a login choose?) or the steps know none (a page no fixture `hold`s): the caller activates in the browser."""
+    device = _devices.get(page)
+    if device is None or device.authenticators.credentials():
+        return False
+    device.authenticators.hold(seed_passkey_now(device.server, code=code, name=name, birth_date=birth_date, rpps=rpps))
+    page.goto("/connexion")
+    page_ready(page)  # its button is passkeys.js's
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    return True
 
 
 def activate(page: Page, patient) -> None:
@@ -67,7 +112,20 @@ def open_my_dossier(page: Page, patient) -> None:
 
 
 def log_in(page: Page, patient) -> None:
-    """A patient who has a passkey on this phone, through activation the first time."""
+    """A patient logged in on this phone, on her dossier, with her passkey "Mon téléphone", made as her activation
+    makes it (`logged_in_with_a_seeded_passkey`). A test whose subject is the activation, or what only the activation
+    in the browser leaves (the recovery codes on their page), uses `log_in_by_activation`."""
+    if not logged_in_with_a_seeded_passkey(page, code=patient.code, birth_date=patient.birth_date,
+                                           name="Mon téléphone"):  # as the enrol page names it
+        log_in_by_activation(page, patient)
+        return
+    expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
+    expect(page.get_by_role("heading", name="Mon dossier")).to_be_visible()
+    page_ready(page)
+
+
+def log_in_by_activation(page: Page, patient) -> None:
+    """A patient who activates her dossier on this phone, in the browser, to her dossier."""
     activate(page, patient)
     open_my_dossier(page, patient)
 
@@ -130,6 +188,17 @@ def activate_professional(page: Page, professional) -> None:
     page.get_by_role("button", name="Créer ma clé d'accès").click()
     expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
     page.get_by_role("link", name="J'ai noté mes codes, accéder à mes patients").click()
+    expect(page.get_by_role("heading", name="Mes patients")).to_be_visible()
+    page_ready(page)  # its search is as one types
+
+
+def log_in_professional(page: Page, professional) -> None:
+    """A professional logged in on this computer, on "Mes patients", with the passkey "Ordinateur du cabinet", made as
+    their activation makes it (`logged_in_with_a_seeded_passkey`); `activate_professional` is the activation itself."""
+    if not logged_in_with_a_seeded_passkey(page, code=professional.code, rpps=professional.rpps,
+                                           name="Ordinateur du cabinet"):
+        activate_professional(page, professional)
+        return
     expect(page.get_by_role("heading", name="Mes patients")).to_be_visible()
     page_ready(page)  # its search is as one types
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, back, error_page, page_ready
+from tests.e2e.steps import back, error_page, log_in_professional, page_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def test_a_note_typed_as_her_access_ends_is_given_back_to_her(computer, console,
     doctor = seed_professional(given_name="Claire", family_name="Bernard", profession="médecin", feminine=True)
     seed_grant(patient, doctor)
     desk = computer.page
-    activate_professional(desk, doctor)
+    log_in_professional(desk, doctor)
 
     # Her patient's timeline, left open in a tab of its own.
     timeline = desk.context.new_page()

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.steps import activate_professional, log_in, menu, open_access_line
+from tests.e2e.steps import log_in, log_in_professional, menu, open_access_line
 from tests.e2e.test_emergency_journey import ask_for_emergency_access
 from tests.e2e.test_invitation_existing_account import invite_a_relative_to_read
 
@@ -92,7 +92,7 @@ def test_a_professionals_refused_emergency_request_focuses_the_wrong_field_and_k
     patient = seed()
     doctor = seed_professional(given_name="Anne", family_name="Leroy", profession="médecin", city="Nantes")
     console.allow("status of 400")
-    activate_professional(page, doctor)
+    log_in_professional(page, doctor)
 
     # A reason of a few words: the reason is the wrong field, described by the message, then by its own hint.
     ask_for_emergency_access(page, ins=patient.ins, birth_date=patient.birth_date, reason="Urgence !")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.seeding import paris_today
-from tests.e2e.steps import PHONE, activate_professional, assert_fits_phone, log_in
+from tests.e2e.steps import PHONE, assert_fits_phone, log_in, log_in_professional
 from tests.e2e.test_every_page import no_violation
 from tests.test_document_text import report
 
@@ -36,7 +36,7 @@ def test_the_author_corrects_a_title_and_a_date_and_the_patient_reads_the_new_ve
     seed_grant(patient, doctor)
     desk = another_phone.page
     desk.set_viewport_size({"width": 390, "height": 844})
-    activate_professional(desk, doctor)
+    log_in_professional(desk, doctor)
     wrong, right = paris_today() - timedelta(days=3), paris_today() - timedelta(days=1)
 
     desk.goto(f"/dossiers/{patient.dossier_id}/documents/nouveau")
@@ -99,7 +99,7 @@ def test_without_javascript_a_nurse_corrects_her_typed_note(browser, server, ano
     patient = seed()
     nurse = seed_professional(given_name="Claire", family_name="Vidal", profession="infirmier")
     seed_grant(patient, nurse)
-    activate_professional(another_phone.page, nurse)  # passkeys need JavaScript; everything after does not
+    log_in_professional(another_phone.page, nurse)  # passkeys need JavaScript; everything after does not
     context = browser.new_context(base_url=server.url, java_script_enabled=False, **PHONE)
     context.add_cookies(another_phone.page.context.cookies())
     bedside = context.new_page()

@@ -10,7 +10,7 @@ import pytest
 from fpdf import FPDF
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, log_in, menu, open_access_line
+from tests.e2e.steps import log_in, log_in_professional, menu, open_access_line
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ def test_after_a_revoke_the_kine_finds_his_document_from_my_patients(page, compu
     seed_grant(patient, kine)
     desk = computer.page
     log_in(page, patient)
-    activate_professional(desk, kine)
+    log_in_professional(desk, kine)
 
     # He adds his report from "Mes patients", and is told it is in the dossier, which he is led back to.
     desk.get_by_role("link", name="Ajouter un document au dossier de Camille Martin").click()

@@ -13,8 +13,8 @@ from server.templating import de
 from server.views.share_codes import qr_svg
 from tests.e2e.seeding import paris_today, years_before
 from tests.e2e.steps import (
-    accept_invitation_with_a_new_account, activate_professional, assert_fits_phone, dossier_band,
-    error_page, held_dossier, log_in, menu, switch_to, wait_for_image,
+    accept_invitation_with_a_new_account, assert_fits_phone, dossier_band, error_page, held_dossier, log_in,
+    log_in_professional, menu, switch_to, wait_for_image,
 )
 
 pytestmark = pytest.mark.e2e
@@ -111,7 +111,7 @@ def test_a_daughter_invited_as_manager_shares_her_fathers_dossier_until_he_remov
     kine = seed_professional(given_name="Thomas", family_name="Lefèvre")
     daughter, desk = another_phone.page, computer.page
     log_in(page, father)
-    activate_professional(desk, kine)
+    log_in_professional(desk, kine)
 
     # He invites his daughter to manage his dossier.
     menu(page, "Accès").click()

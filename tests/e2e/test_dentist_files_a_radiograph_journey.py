@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.seeding import paris_today, png_file
-from tests.e2e.steps import activate_professional
+from tests.e2e.steps import log_in_professional
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +23,7 @@ def test_a_file_past_the_limit_is_refused_as_it_is_chosen_and_the_form_kept(
     dentist = seed_professional(given_name="Thomas", family_name="Robert", profession="chirurgien-dentiste")
     seed_grant(patient, dentist, categories="compte_rendu,imagerie,ordonnance")
     desk = computer.page
-    activate_professional(desk, dentist)
+    log_in_professional(desk, dentist)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     desk.get_by_role("link", name="Ajouter un document", exact=True).click()
 

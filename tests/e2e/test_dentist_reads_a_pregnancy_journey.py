@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from server.i18n.formats import date_fr
 from tests.e2e.seeding import paris_today
-from tests.e2e.steps import activate_professional, log_in, menu
+from tests.e2e.steps import log_in, log_in_professional, menu
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ def test_the_dentist_reads_the_pregnancy_on_the_card_his_tablet_opens_on(
 
     desk = computer.page
     desk.set_viewport_size(TABLET)
-    activate_professional(desk, dentist)
+    log_in_professional(desk, dentist)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     card = desk.get_by_role("region", name="Profil médical")
     pregnancy = card.get_by_text("Enceinte", exact=True)

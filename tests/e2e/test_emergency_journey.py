@@ -10,8 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import make_ins
-from tests.e2e.steps import (activate_professional, assert_fits_phone, error_page, log_in, menu, open_access_line,
-                             page_ready)
+from tests.e2e.steps import (
+    assert_fits_phone, error_page, log_in, log_in_professional, menu, open_access_line, page_ready,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +39,7 @@ def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked
     doctor = seed_professional(given_name="Paul", family_name="Girard", profession="médecin", city="Grenoble")
     desk = computer.page
     log_in(page, patient)
-    activate_professional(desk, doctor)
+    log_in_professional(desk, doctor)
 
     # The emergency doctor opens the dossier with the patient's identity and a written reason.
     ask_for_emergency_access(desk, ins=patient.ins, birth_date=patient.birth_date)
@@ -105,7 +106,7 @@ def test_the_patient_ends_an_emergency_access_and_her_refusal_holds_after_she_al
     doctor = seed_professional(given_name="Paul", family_name="Girard", profession="médecin", city="Grenoble")
     desk = computer.page
     log_in(page, patient)
-    activate_professional(desk, doctor)
+    log_in_professional(desk, doctor)
     dossier = re.compile(rf"/dossiers/{patient.dossier_id}$")
 
     # Asking again while his access is open goes back to it: one access, one card for her to review.

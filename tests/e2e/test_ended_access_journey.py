@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, assert_fits_phone
+from tests.e2e.steps import assert_fits_phone, log_in_professional
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,7 @@ def test_the_nurse_finds_her_patient_by_name_and_is_told_when_her_access_ends(pa
     nurse = seed_professional(given_name="Sophie", family_name="Garnier", profession="infirmier")
     seed_grant(helene, nurse)
     seed_grant(marc, nurse)
-    activate_professional(page, nurse)
+    log_in_professional(page, nurse)
 
     # Among her patients, by name, accents and case as she types them: the name never in the address.
     patients = page.locator("#pro-patients-results")

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from server import i18n
 from tests.e2e.seeding import paris_today, years_before
-from tests.e2e.steps import PHONE_WIDTH, activate_professional, log_in
+from tests.e2e.steps import PHONE_WIDTH, log_in, log_in_professional
 
 pytestmark = pytest.mark.e2e
 
@@ -193,7 +193,7 @@ def test_the_professionals_and_public_pages_in_both_languages_and_themes(compute
               "recuperation": "/recuperation", "vos-donnees": "/vos-donnees"}
     for name, url in public.items():
         visit(page, "fr", name, url)
-    activate_professional(page, doctor)
+    log_in_professional(page, doctor)
     dossier = f"/dossiers/{patient.dossier_id}"
     page.goto(dossier)
     document = page.locator("a.document-link").first.get_attribute("href")

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, assert_fits_phone, log_in, menu, open_filters, page_ready
+from tests.e2e.steps import assert_fits_phone, log_in, log_in_professional, menu, open_filters, page_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def test_the_kine_s_reads_are_in_the_historique_new_until_seen_filtered_and_expo
     seed_grant(patient, kine)  # as from the Accès page; the share code itself is test_sharing_journey's
 
     # The kiné opens the dossier and a document, goes back to the dossier, opens another one.
-    activate_professional(desk, kine)
+    log_in_professional(desk, kine)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     expect(desk.get_by_text(re.compile("Accès accordé par la patiente"))).to_be_visible()
     desk.get_by_role("link", name=re.compile(OPENED[0])).click()

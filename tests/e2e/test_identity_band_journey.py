@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.seeding import paris_today
-from tests.e2e.steps import activate_professional, assert_fits_phone
+from tests.e2e.steps import assert_fits_phone, log_in_professional
 
 pytestmark = pytest.mark.e2e
 
@@ -74,7 +74,7 @@ def test_a_professional_sees_whose_dossier_and_document_are_open_even_after_scro
     age = today.year - 1984 - ((today.month, today.day) < (3, 12))
     traits = ["MARTIN Camille", f"née le 12/03/1984 ({age} ans)", "F", f"INS {grouped(patient.ins)}", "(non qualifiée)"]
 
-    activate_professional(page, doctor)
+    log_in_professional(page, doctor)
     assert_no_reason_starts_with_a_dot(page)
     page.get_by_role("link", name=re.compile("^MARTIN Camille")).click()
     expect(page).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
@@ -100,7 +100,7 @@ def test_the_band_reads_in_the_dark_theme(page, seed, seed_professional, seed_gr
     page.emulate_media(color_scheme="dark")
     patient, doctor = seed(), seed_professional(given_name="Marc", family_name="Petit", profession="médecin")
     seed_grant(patient, doctor)
-    activate_professional(page, doctor)
+    log_in_professional(page, doctor)
     page.goto(f"/dossiers/{patient.dossier_id}")
     colours = identity_band(page).evaluate(
         "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.seeding import paris_today, years_before
-from tests.e2e.steps import activate_professional, dossier_band, log_in
+from tests.e2e.steps import dossier_band, log_in, log_in_professional
 from tests.e2e.test_transparency_journey import wait_until_integrated
 
 pytestmark = pytest.mark.e2e
@@ -170,7 +170,7 @@ def test_a_professionals_targets_are_44_px(page: Page, seed, seed_professional, 
     patient = seed()
     kine = seed_professional()
     seed_grant(patient, kine)
-    activate_professional(page, kine)
+    log_in_professional(page, kine)
     add = page.get_by_role("link", name="Ajouter un document")
     assert add.bounding_box()["height"] >= 44
     no_small_targets(page)

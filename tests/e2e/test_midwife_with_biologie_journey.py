@@ -20,7 +20,7 @@ from server.models import Dossier, Professional
 from server.profile.items import ItemInput, add_item
 from tests.e2e.conftest import run_async
 from tests.e2e.seeding import SeededPatient, SeededProfessional, paris_today, writer_engine
-from tests.e2e.steps import activate_professional, assert_fits_phone, log_in, menu, open_access_line, open_filters
+from tests.e2e.steps import assert_fits_phone, log_in, log_in_professional, menu, open_access_line, open_filters
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +62,7 @@ def test_a_midwife_with_biologie_reads_the_glycemie_not_the_weight_and_so_does_v
         page, computer, server, seed, seed_professional, seed_grant):
     patient, midwife = with_a_midwife(server, seed, seed_professional, seed_grant)
     desk = computer.page
-    activate_professional(desk, midwife)
+    log_in_professional(desk, midwife)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
 
     # Her profil médical: the glycémie under "Mesures", said to be shared in part; not the weight.
@@ -97,7 +97,7 @@ def test_her_filter_offers_the_categories_she_may_read_or_wrote_in(
         computer, server, seed, seed_professional, seed_grant):
     patient, midwife = with_a_midwife(server, seed, seed_professional, seed_grant)
     desk = computer.page
-    activate_professional(desk, midwife)
+    log_in_professional(desk, midwife)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     # Biologie, her grant's, and Compte rendu, where she wrote; never Certificat, which always answered "Aucun
     # document" though the dossier holds two she may not read.

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.seeding import paris_today, years_before
-from tests.e2e.steps import activate_professional, assert_fits_phone, held_dossier, log_in, menu
+from tests.e2e.steps import assert_fits_phone, held_dossier, log_in, log_in_professional, menu
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ def test_a_minor_keeps_the_sage_femme_she_sees_alone_from_her_mother(
     code = young.locator("p.code").inner_text().strip()
 
     # The sage-femme opens the dossier with it; what she writes starts kept from the parents.
-    activate_professional(desk, midwife)
+    log_in_professional(desk, midwife)
     desk.get_by_role("link", name="Saisir un code de partage").click()
     desk.get_by_label("Code de partage").fill(code)
     desk.get_by_role("button", name="Ouvrir le dossier").click()

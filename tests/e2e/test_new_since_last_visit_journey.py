@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, document_titles, log_in, menu, page_ready
+from tests.e2e.steps import document_titles, log_in, log_in_professional, menu, page_ready
 from tests.e2e.test_every_page import no_violation
 from tests.e2e.test_patient_adds_a_document_journey import a_photo
 
@@ -28,7 +28,7 @@ def test_the_gp_sees_what_was_added_since_her_last_visit_first_and_nothing_hidde
     seed_grant(patient, doctor)
     seed_grant(patient, kine, categories="compte_rendu,imagerie,ordonnance")
     desk = computer.page
-    activate_professional(desk, doctor)
+    log_in_professional(desk, doctor)
 
     # Her visit to Camille's dossier: nothing is new on a first one.
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
@@ -37,7 +37,7 @@ def test_the_gp_sees_what_was_added_since_her_last_visit_first_and_nothing_hidde
 
     # Meanwhile the kiné files her report about January, and the patient adds a photo she hides from professionals.
     bedside = another_phone.page
-    activate_professional(bedside, kine)
+    log_in_professional(bedside, kine)
     bedside.get_by_role("link", name="Ajouter un document au dossier de Camille Martin").click()
     bedside.get_by_role("link", name="Rédiger une note").click()
     expect(bedside.get_by_role("heading", name="Rédiger une note")).to_be_visible()

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, assert_fits_phone, log_in, page_ready
+from tests.e2e.steps import assert_fits_phone, log_in, log_in_professional, page_ready
 from tests.e2e.test_every_page import no_violation
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ def test_a_nurse_writes_a_note_on_her_phone_and_the_patient_reads_it(page, anoth
     seed_grant(patient, nurse)
     log_in(page, patient)
     bedside = another_phone.page
-    activate_professional(bedside, nurse)
+    log_in_professional(bedside, nurse)
 
     # From "Mes patients", the form to add a document offers a note instead of a file.
     bedside.get_by_role("link", name="Ajouter un document au dossier de Camille Martin").click()

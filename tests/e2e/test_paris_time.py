@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Authenticators
+from tests.e2e.conftest import authenticators_on
 from tests.e2e.steps import PHONE, log_in
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ def phone_in(browser, server, console):
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        Authenticators(context.new_cdp_session(page))  # before the first navigation
+        authenticators_on(page, server)  # before the first navigation
         page.on("console", lambda m: console.append(f"{m.text} ({page.url})") if m.type == "error" else None)
         page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
         return page

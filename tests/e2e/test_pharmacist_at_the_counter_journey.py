@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from server.i18n.formats import date_fr
-from tests.e2e.steps import activate_professional, log_in, menu, open_access_line
+from tests.e2e.steps import log_in, log_in_professional, menu, open_access_line
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ def test_a_share_code_for_one_day_gives_the_pharmacist_until_this_hour_tomorrow(
     pharmacist = seed_professional(given_name="Sophie", family_name="Garnier", profession="pharmacien", feminine=True)
     desk = computer.page
     log_in(page, patient)
-    activate_professional(desk, pharmacist)
+    log_in_professional(desk, pharmacist)
 
     menu(page, "Accès").click()
     page.get_by_role("link", name="Partager avec un nouveau professionnel").click()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from server.i18n.formats import date_fr
 from tests.e2e.seeding import paris_today
-from tests.e2e.steps import activate_professional
+from tests.e2e.steps import log_in_professional
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,7 @@ def test_a_pharmacist_notes_the_vaccine_she_has_just_given_dated_today(computer,
     pharmacist = seed_professional(given_name="Sophie", family_name="Garnier", profession="pharmacien", feminine=True)
     seed_grant(patient, pharmacist, categories="vaccination")
     desk = computer.page
-    activate_professional(desk, pharmacist)
+    log_in_professional(desk, pharmacist)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     desk.get_by_role("link", name="Voir tout le profil médical").click()
     desk.get_by_role("link", name="Ajouter une vaccination").click()

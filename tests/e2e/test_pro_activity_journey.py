@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, menu
+from tests.e2e.steps import log_in_professional, menu
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +16,7 @@ def test_a_kine_reads_her_own_accesses_from_mes_patients(computer, seed, seed_pr
     patient, kine = seed(), seed_professional()
     seed_grant(patient, kine)
     desk = computer.page
-    activate_professional(desk, kine)
+    log_in_professional(desk, kine)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     desk.get_by_role("link", name=re.compile("IRM du genou droit")).click()
     expect(desk.get_by_role("heading", name="IRM du genou droit")).to_be_visible()

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, log_in, menu, open_access_line
+from tests.e2e.steps import log_in, log_in_professional, menu, open_access_line
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +19,7 @@ def test_the_patient_reads_infirmiere_for_a_nurse_written_in_the_feminine(
     patient = seed()
     nurse = seed_professional(given_name="Nathalie", family_name="Garnier", profession="infirmier", feminine=True)
     seed_grant(patient, nurse)
-    activate_professional(computer.page, nurse)
+    log_in_professional(computer.page, nurse)
     computer.page.get_by_role("link", name=re.compile("MARTIN Camille")).click()  # her read, in the Historique
 
     log_in(page, patient)

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.seeding import paris_today, pdf_file
-from tests.e2e.steps import activate, activate_professional, document_titles, open_my_dossier
+from tests.e2e.steps import document_titles, log_in, log_in_professional
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +25,12 @@ def test_a_report_filed_hidden_never_reaches_the_pharmacist(page, computer, anot
     seed_grant(patient, psychiatrist)
     seed_grant(patient, pharmacist)
     counter = another_phone.page
-    activate_professional(counter, pharmacist)
+    log_in_professional(counter, pharmacist)
     counter.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     expect(counter.locator(".timeline .doc-title").first).to_be_visible()
 
     desk = computer.page
-    activate_professional(desk, psychiatrist)
+    log_in_professional(desk, psychiatrist)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     desk.get_by_role("link", name="Ajouter un document", exact=True).click()
     desk.get_by_label("Titre").fill(TITLE)
@@ -53,8 +53,7 @@ def test_a_report_filed_hidden_never_reaches_the_pharmacist(page, computer, anot
     expect(counter.get_by_text("nouveau document")).to_have_count(0)
 
     # Camille reads it, hidden, and is told who still reads it: her relatives too, whom she wanted kept out.
-    activate(page, patient)
-    open_my_dossier(page, patient)
+    log_in(page, patient)
     page.get_by_role("link", name=TITLE).click()
     expect(page.get_by_text("Masqué aux professionnels : seuls le médecin traitant, l'auteur du document et les "
                             "proches qui ont accès au dossier peuvent encore le lire.")).to_be_visible()

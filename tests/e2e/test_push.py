@@ -13,7 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, log_in, open_access_line
+from tests.e2e.steps import log_in, log_in_professional, open_access_line
 from tests.push_service import PushService
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +67,7 @@ def test_the_phone_is_pushed_once_when_the_kine_first_opens_the_dossier(
         assert answer == [200, {"message": SUBSCRIBED}]
 
         # The kiné opens the dossier for the first time, then a document.
-        activate_professional(desk, kine)
+        log_in_professional(desk, kine)
         desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
         expect(desk.get_by_text(re.compile("Accès accordé par la patiente"))).to_be_visible()
         assert len(push_service.wait_for(1)) == 1

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.seeding import paris_today, years_before
-from tests.e2e.steps import activate_professional, dossier_band, log_in
+from tests.e2e.steps import dossier_band, log_in, log_in_professional
 
 pytestmark = pytest.mark.e2e
 
@@ -362,7 +362,7 @@ def test_every_page_of_a_professional_keeps_its_words_whole_at_200_percent_zoom(
     patient = seed()
     kine = seed_professional(given_name="Lucie", family_name="Bernard")
     seed_grant(patient, kine)
-    activate_professional(page, kine)
+    log_in_professional(page, kine)
     dossier = f"/dossiers/{patient.dossier_id}"
     page.goto(dossier)
     document = page.get_by_role("link", name=re.compile("Ordonnance de kinésithérapie")).get_attribute("href")

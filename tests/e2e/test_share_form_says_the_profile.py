@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import activate_professional, assert_fits_phone, log_in, menu, open_access_line
+from tests.e2e.steps import assert_fits_phone, log_in, log_in_professional, menu, open_access_line
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,7 @@ def test_each_category_says_what_it_opens_of_the_profile_and_the_pharmacist_read
     patient, pharmacist = seed(), seed_professional(given_name="Julien", family_name="Petit", profession="pharmacien")
     desk = computer.page
     log_in(page, patient)
-    activate_professional(desk, pharmacist)
+    log_in_professional(desk, pharmacist)
 
     # A severe allergy on her profile.
     menu(page, "Profil").click()

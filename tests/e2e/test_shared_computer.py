@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import CHROMIUM_ARGS, Authenticators
-from tests.e2e.steps import DESKTOP, activate_professional, log_in, log_out
+from tests.e2e.conftest import CHROMIUM_ARGS, authenticators_on
+from tests.e2e.steps import DESKTOP, activate_professional, log_in, log_in_professional, log_out
 
 pytestmark = pytest.mark.e2e
 
@@ -48,8 +48,8 @@ def test_a_shared_computer_keeps_neither_what_she_typed_nor_her_session(browser,
     profile = tmp_path / "chromium-profile"
 
     context, page = open_the_computer(browser, server, profile, console)
-    Authenticators(context.new_cdp_session(page))  # the computer's Windows Hello, before the first page
-    activate_professional(page, pharmacist)
+    authenticators_on(page, server)  # the computer's Windows Hello, before the first page
+    log_in_professional(page, pharmacist)
     page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=treatment")
     for label, value in TYPED.items():
         page.get_by_label(label).press_sequentially(value)  # typed, as she did: Chromium keeps what a person types
@@ -107,13 +107,13 @@ def test_the_next_professional_sees_whose_session_is_open_and_logs_in_as_herself
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
-    authenticators = Authenticators(context.new_cdp_session(page))
-    activate_professional(page, physio)
+    authenticators = authenticators_on(page, server)
+    log_in_professional(page, physio)
     expect(session_owner(page)).to_have_text("Session de Léa Fontaine")
     [physio_passkey] = authenticators.credentials()
     log_out(page)
 
-    activate_professional(page, doctor)
+    activate_professional(page, doctor)  # a second passkey on this computer: hers, made at her activation
     expect(session_owner(page)).to_have_text("Session de Claire Bernard")
     page.goto(f"/dossiers/{patient.dossier_id}/profil")
     expect(session_owner(page)).to_have_text("Session de Claire Bernard")

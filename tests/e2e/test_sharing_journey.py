@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.seeding import DOCUMENTS
 from tests.e2e.steps import (
-    PHONE, activate_professional, assert_fits_phone, document_titles, error_page, log_in, log_out, menu, open_access_line,
-    wait_for_image,
+    PHONE, assert_fits_phone, document_titles, error_page, log_in, log_in_professional, log_out, menu,
+    open_access_line, wait_for_image,
 )
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     patient, kine = seed(), seed_professional()
     desk = computer.page
     log_in(page, patient)
-    activate_professional(desk, kine)
+    log_in_professional(desk, kine)
 
     # The patient hides the X-ray from professionals.
     page.get_by_role("link", name=re.compile(HIDDEN)).click()
@@ -133,7 +133,7 @@ def test_a_refused_click_shows_the_refusal_as_a_whole_page(computer, console, se
     patient, kine = seed(), seed_professional()
     desk = computer.page
     seed_grant(patient, kine)
-    activate_professional(desk, kine)
+    log_in_professional(desk, kine)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     expect(desk.get_by_text(re.compile("Accès accordé par la patiente"))).to_be_visible()
 
@@ -150,7 +150,7 @@ def test_a_kine_who_scans_the_qr_code_logged_out_finds_the_code_filled_in_and_it
 ):
     patient, kine = seed(), seed_professional(given_name="Hugo", family_name="Marchand")
     desk = computer.page
-    activate_professional(desk, kine)
+    log_in_professional(desk, kine)
     log_out(desk)
 
     log_in(page, patient)
@@ -187,7 +187,7 @@ def test_a_professional_logged_out_comes_back_to_the_page_they_opened_fragment_a
     patient, kine = seed(), seed_professional(given_name="Inès", family_name="Garnier")
     desk = computer.page
     seed_grant(patient, kine)
-    activate_professional(desk, kine)
+    log_in_professional(desk, kine)
     desk.get_by_role("link", name=re.compile("MARTIN Camille")).click()
     document = desk.get_by_role("link", name=re.compile("IRM du genou droit")).get_attribute("href")
     log_out(desk)

@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import Error, Page, Route, expect
 
-from tests.e2e.conftest import Authenticators
+from tests.e2e.conftest import authenticators_on
 from tests.e2e.steps import PHONE, log_in, menu
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +31,7 @@ def unserved(browser, server, console) -> Page:
     context = browser.new_context(base_url=server.url, service_workers="block", **PHONE)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    Authenticators(context.new_cdp_session(page))  # before the first navigation, as the phone fixture's
+    authenticators_on(page, server)  # before the first navigation, as the phone fixture's
     page.on("console", lambda m: console.append(f"{m.text} ({page.url})") if m.type == "error" else None)
     page.on("pageerror", lambda e: console.append(f"uncaught: {e} ({page.url})"))
     yield page

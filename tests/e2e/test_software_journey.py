@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import PHONE, assert_fits_phone, log_in, menu, activate_professional
+from tests.e2e.steps import PHONE, assert_fits_phone, log_in, log_in_professional, menu
 from tests.fhir_support import Software, as_bundle, provide_bundle, report_pdf
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +25,7 @@ def test_software_the_doctor_registers_files_a_report_the_patient_sees(page, com
     doctor = seed_professional(given_name="Claire", family_name="Bernard", profession="médecin", city="Paris")
     seed_grant(patient, doctor)  # she may add to the dossier: the software may, for her
     desk = computer.page
-    activate_professional(desk, doctor)
+    log_in_professional(desk, doctor)
 
     # From the menu, she registers the practice software with its public key.
     menu(desk, "Logiciels").click()

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import log_in, menu, open_access_line, page_ready
+from tests.e2e.steps import log_in_by_activation, menu, open_access_line, page_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ def test_each_of_her_own_actions_names_the_key_she_acted_with(page, authenticato
                                                               seed_professional, seed_grant):
     patient, kine = seed(), seed_professional()
     seed_grant(patient, kine)
-    log_in(page, patient)  # her phone's passkey, "Mon téléphone"
+    log_in_by_activation(page, patient)  # her phone's passkey, "Mon téléphone": its Historique line is read below
 
     # A second key, "Ordinateur", made from her phone (as a security key would be), then used on her computer.
     menu(page, "Mes clés d'accès").click()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.seeding import paris_today
-from tests.e2e.steps import activate_professional, assert_fits_phone, back, log_in
+from tests.e2e.steps import assert_fits_phone, back, log_in, log_in_professional
 from tests.e2e.test_transparency_journey import database, wait_until_integrated
 from tests.test_document_text import report
 
@@ -25,7 +25,7 @@ def test_the_patient_sent_another_s_report_reads_only_that_it_was_withdrawn(page
     doctor = seed_professional(given_name="Claire", family_name="Bernard", profession="médecin", city="Paris")
     seed_grant(patient, doctor)
     desk = computer.page
-    activate_professional(desk, doctor)
+    log_in_professional(desk, doctor)
 
     # The doctor files the report in the wrong Mme Martin's dossier, sees her mistake and withdraws it.
     desk.goto(f"/dossiers/{patient.dossier_id}/documents/nouveau")

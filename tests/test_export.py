@@ -43,9 +43,10 @@ from server.profile.items import ItemInput, add_item, profile_of, set_item_hidde
 from server.accesslog.csvrows import CSV_COLUMNS
 from tests.cli import carnet_in_process
 from tests.conftest import (
-    ORIGIN, TEST_SECRET, activate, activate_professional, add_text_document, create_from_template, drop, new_patient,
+    ORIGIN, TEST_SECRET, activate, activate_professional, add_text_document, new_patient,
     new_professional, post_form,
 )
+from tests.databases import create_from_template, drop
 from tests.patient_helpers import CAMILLE, MISSING, events, same_404
 from tests.test_caregivers import as_account, invitation_code, new_caregiver, years_ago
 from tests.test_profile import PATIENT, SAMPLES, TODAY, items_of_every_kind

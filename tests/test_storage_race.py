@@ -36,7 +36,8 @@ from server.models import Document, utcnow
 from server.access.managing import manage_dossier
 from server.access.grants import grant_access
 from server.files.store import DiskStorage, IntegrityError
-from tests.conftest import create_from_template, make_ins
+from tests.conftest import make_ins
+from tests.databases import create_from_template
 from tests.live_server import Server, running_server
 
 # Before the fix for the point 9, 7 to 15 rounds of 30 lost B's file on SQLite, 15 to 18

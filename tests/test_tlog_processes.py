@@ -29,7 +29,8 @@ from server.access.managing import manage_dossier
 from server.access.grants import grant_access
 from server.tlog.store import TlogLeaf
 from server.tlog.verify import verify_tree
-from tests.conftest import create_from_template, make_ins
+from tests.conftest import make_ins
+from tests.databases import create_from_template
 from tests.live_server import running_server
 
 READS = 60  # per professional, 6 at a time

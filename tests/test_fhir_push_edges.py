@@ -49,12 +49,17 @@ def diagnostics(answer) -> str:
         return answer.text
 
 
+async def push_begun(client, practice, patient, start):
+    """A report whose act began at `start` (its DocumentReference's context.period.start), pushed."""
+    bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"))
+    bundle["entry"][1]["resource"]["context"]["period"]["start"] = start
+    return await push(client, practice, bundle)
+
+
 async def test_a_partial_date_of_the_act_is_refused_as_incomplete(client, db, patient, practice):
     wrong = []
     for start in ("2024", "2024-05"):
-        bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"))
-        bundle["entry"][1]["resource"]["context"]["period"]["start"] = start
-        answer = await push(client, practice, bundle)
+        answer = await push_begun(client, practice, patient, start)
         filed = await documents_of(db, patient)
         if not (answer.status_code == 422 and "doit être complète (jour, mois, année)" in diagnostics(answer)
                 and filed == []):
@@ -88,9 +93,7 @@ async def test_a_date_sent_as_a_number_is_refused_as_no_date(client, db, patient
 async def test_an_instant_whose_paris_day_is_off_the_calendar_is_refused(client, db, patient, practice):
     wrong = []
     for start in ("9999-12-31T23:00:00-10:00", "0001-01-01T00:00:00+14:00"):
-        bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=report_pdf("CR"))
-        bundle["entry"][1]["resource"]["context"]["period"]["start"] = start
-        answer = await push(client, practice, bundle)
+        answer = await push_begun(client, practice, patient, start)
         if not (answer.status_code == 422 and "pas plausible" in diagnostics(answer)):
             wrong.append((start, answer.status_code, diagnostics(answer)))
     assert wrong == []

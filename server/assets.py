@@ -2,8 +2,10 @@
 
 Pages ask `asset("css/carnet.css")` for "/static/css/carnet.3f9a1c2b7d4e.css": the name carries a
 hash of the bytes, so a file can be cached "immutable" for a year and a new version is simply a
-new name. Each file is read, hashed and compressed (gzip and brotli, kept implementations) once
-when the app starts; a request gets the smallest encoding its browser accepts. An old name (a
+new name. Each file is read and hashed when the app starts, and compressed (gzip and brotli, kept
+implementations) once, by the first request that asks for it: brotli's best quality took 0.3 s of CPU, paid at
+the import of every `carnet` command that never serves a file. A request gets the smallest encoding its browser
+accepts. An old name (a
 page from before a deploy) is a 404; the plain name ("/static/css/carnet.css") is still served,
 revalidated each time, for whatever cannot know the hash.
 """
@@ -14,6 +16,7 @@ import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import brotli
@@ -28,14 +31,20 @@ REVALIDATE = "no-cache"
 TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}  # Litestar adds text's charset
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Asset:
     path: str  # "css/carnet.css"
     hashed: str  # "css/carnet.3f9a1c2b7d4e.css"
     media_type: str
     raw: bytes
-    gzip: bytes
-    brotli: bytes
+
+    @cached_property
+    def gzip(self) -> bytes:
+        return gzip.compress(self.raw, compresslevel=9, mtime=0)
+
+    @cached_property
+    def brotli(self) -> bytes:
+        return brotli.compress(self.raw, quality=11)
 
     @property
     def url(self) -> str:
@@ -60,8 +69,7 @@ def load(root: Path = HERE) -> dict[str, Asset]:
         elif file.suffix == ".js" and not file.name.endswith(".min.js"):  # Carnet's own scripts: the same (rjsmin)
             raw = rjsmin.jsmin(raw.decode("utf-8")).encode("utf-8")
         media = TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        asset = Asset(path, _hashed(path, hashlib.sha256(raw).hexdigest()[:12]), media, raw,
-                      gzip.compress(raw, compresslevel=9, mtime=0), brotli.compress(raw, quality=11))
+        asset = Asset(path, _hashed(path, hashlib.sha256(raw).hexdigest()[:12]), media, raw)
         assets[path] = assets[asset.hashed] = asset
     return assets
 

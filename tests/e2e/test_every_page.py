@@ -77,12 +77,22 @@ def no_french_left(page: Page, data: tuple[str, ...]) -> None:
     assert not left, f"{page.url} has French left in English: {left[:5]}"
 
 
-def no_violation(page: Page, options: dict = WCAG) -> None:
+# axe-core's run, or null where it is not in the document; with `if_unchanged`'s options instead where the document is
+# still the one the light pass kept (`visit`), as it is at the run.
+RUN_AXE = """([options, ifUnchanged]) => typeof axe === "undefined" ? null : axe.run(
+    ifUnchanged && document.documentElement.outerHTML === window.lightPass ? ifUnchanged : options
+).then(results => results.violations)"""
+
+
+def no_violation(page: Page, options: dict = WCAG, *, present: bool | None = None,
+                 if_unchanged: dict | None = None) -> None:
     # axe-core (572 KB) goes into a document once: 48 ms a time. The same document's later runs find it there: its
-    # dark theme's, and those after a boosted visit (htmx keeps the document). Only the violations come back.
-    if page.evaluate("() => typeof axe === 'undefined'"):
+    # dark theme's, and those after a boosted visit (htmx keeps the document). Only the violations come back. Whether
+    # it is there is asked with the run itself, unless the caller knows already (`present`).
+    violations = None if present is False else page.evaluate(RUN_AXE, [options, if_unchanged])
+    if violations is None:
         page.evaluate(AXE.axe_script)
-    violations = page.evaluate("options => axe.run(options).then(results => results.violations)", options)
+        violations = page.evaluate(RUN_AXE, [options, if_unchanged])
     assert not violations, f"{page.url}: " + "; ".join(
         f"{v['id']}: {[(n['target'], n.get('failureSummary', '')[-160:]) for n in v['nodes']][:3]}" for v in violations)
 
@@ -109,13 +119,15 @@ def screenshot(page: Page, path: Path) -> None:
     """The page's first screen, for people to look at (nothing is asserted on it), a pixel per CSS pixel: at the phone's
     two, its PNG took three times as long to make. Chromium now and then has no frame to give ("Unable to capture
     screenshot", once in a clean-clone run, on the export page): asked once more."""
+    # caret="initial": no style sheet put in the page and taken out again around each shot (Playwright's "hide", two
+    # restylings of the whole document a shot); a focused field's caret, if any, is on the picture, as on a screen.
     try:
-        page.screenshot(path=path, scale="css")
+        page.screenshot(path=path, scale="css", caret="initial")
     except PlaywrightError as error:
         if "Unable to capture screenshot" not in str(error):
             raise
         page.wait_for_timeout(250)
-        page.screenshot(path=path, scale="css")
+        page.screenshot(path=path, scale="css", caret="initial")
 
 
 def visit(page: Page, language: str, name: str, url: str, *, data: tuple[str, ...] = ()) -> None:
@@ -127,11 +139,13 @@ def visit(page: Page, language: str, name: str, url: str, *, data: tuple[str, ..
     page.emulate_media(color_scheme="light", reduced_motion="reduce")
     page.goto(url)
     expect(page.locator("h1").first).to_be_visible()
-    assert page.locator("html").get_attribute("lang") == language
     SHOTS.mkdir(exist_ok=True)
     screenshot(page, SHOTS / f"{language}-light-{name}.png")
-    page.evaluate("() => { window.lightPass = document.documentElement.outerHTML; }")  # what the light pass checks
-    no_violation(page)
+    # What the light pass checks (kept, to compare), its language, and whether axe-core is in it: one call.
+    lang, axe_present = page.evaluate("""() => { window.lightPass = document.documentElement.outerHTML;
+        return [document.documentElement.getAttribute("lang"), typeof axe !== "undefined"]; }""")
+    assert lang == language
+    no_violation(page, present=axe_present)
     if language == "fr":
         fits(page)
         nothing_to_autofill(page)
@@ -144,8 +158,7 @@ def visit(page: Page, language: str, name: str, url: str, *, data: tuple[str, ..
     page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     screenshot(page, SHOTS / f"{language}-dark-{name}.png")
     if language == "fr":
-        unchanged = page.evaluate("() => document.documentElement.outerHTML === window.lightPass")
-        no_violation(page, COLOURS if unchanged else WCAG)
+        no_violation(page, WCAG, if_unchanged=COLOURS)
 
 
 def switch_language(page: Page, to: str) -> None:

@@ -135,6 +135,7 @@ def test_arrow_keys_in_a_filter_send_only_the_settled_choice_and_say_the_check_o
 
 def test_the_page_announcer_speaks_after_the_page_and_then_falls_silent(page: Page, seed):
     log_in(page, seed())
+    page.clock.install()  # its 5 s run on the page's clock, moved on below rather than waited out
     # What it said, as it said it (it speaks for 5 s: a loaded machine's checks could come after).
     page.evaluate("""() => { window.announced = [];
         const announcer = document.getElementById("page-announcer");  // kept across pages (hx-preserve)
@@ -147,6 +148,7 @@ def test_the_page_announcer_speaks_after_the_page_and_then_falls_silent(page: Pa
     # Read from the top, the page starts with its skip link and header, not with its title as a stray line.
     before_header = page.locator("body").aria_snapshot().split("- banner")[0]
     assert page.title() not in before_header, before_header
+    page.clock.run_for(5_000)
     expect(announcer).to_be_empty(timeout=20_000)  # 5 s on, as late as a loaded machine runs the page's timer
     # Then out of the page's text: a late announcement (another settled swap) is emptied in its turn.
     page.wait_for_function("""title => !document.getElementById("page-announcer").textContent

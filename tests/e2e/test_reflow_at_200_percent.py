@@ -13,7 +13,11 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.seeding import paris_today, years_before
+from server.db import make_sessionmaker
+from server.reimbursements import importer
+from server.reimbursements.layout import read
+from tests.e2e.conftest import run_async
+from tests.e2e.seeding import paris_today, writer_engine, years_before
 from tests.e2e.steps import dossier_band, log_in, log_in_professional
 
 pytestmark = pytest.mark.e2e
@@ -149,6 +153,16 @@ def placeholder_fits(page: Page, field) -> None:
     assert text <= room, f"“{field.get_attribute('placeholder')}” is {text:.0f} px in {room:.0f} px"
 
 
+def at_each_size(page: Page, sizes: tuple[dict, ...], n: int):
+    """The sizes for the n-th page of a row, each page loaded once and resized: its layout is its CSS's alone (no
+    script reads a width), the same as loaded at that size. Every other page goes through them backwards, so that it
+    starts at the size the page before it ended at, one resize fewer."""
+    for size in sizes if n % 2 == 0 else sizes[::-1]:
+        if page.viewport_size != size:
+            page.set_viewport_size(size)
+        yield size
+
+
 @pytest.fixture
 def mother_of_leo(seed_person, seed_minor_with_parent):
     today = paris_today()
@@ -183,9 +197,11 @@ def test_a_childs_dossier_at_200_percent_zoom_shows_whose_it_is_then_its_heading
         expect(band.get_by_text("Vous gérez ce dossier")).to_be_visible()
         expect(band.get_by_text(re.compile(r"^né le "))).to_be_visible()
         reflows(page)
-        document = page.locator("a.document-link").first.get_attribute("href")
-        for path in (f"{dossier}/proches", f"{dossier}/acces", document, f"{dossier}/historique", f"{dossier}/profil"):
-            page.goto(path)
+    document = page.locator("a.document-link").first.get_attribute("href")
+    for n, path in enumerate((f"{dossier}/proches", f"{dossier}/acces", document, f"{dossier}/historique",
+                              f"{dossier}/profil")):
+        page.goto(path)
+        for _ in at_each_size(page, ZOOMED, n + 1):  # from the size the dossier's page ended at
             heading_on_first_screen(page)
             reflows(page)
 
@@ -257,23 +273,40 @@ def test_a_timelines_titles_and_badges_keep_their_words_whole_at_200_percent_zoo
     patient = seed()
     log_in(page, patient)
     cards = page.locator("a.document-link")
-    for size in (*ZOOMED, AT_240, PHONE_390):
-        page.set_viewport_size(size)
-        page.goto(f"/dossiers/{patient.dossier_id}")
+    page.set_viewport_size(ZOOMED[0])
+    page.goto(f"/dossiers/{patient.dossier_id}")  # once, resized (see at_each_size)
+    for size in at_each_size(page, (*ZOOMED, AT_240, PHONE_390), 0):
         expect(cards.first).to_be_visible()
-        for card in cards.all():
-            title = card.locator(".doc-title")
-            widest, width = title.evaluate(WIDEST_WORD)
-            said = f"“{title.inner_text()}”: a word of {widest:.0f} px in {width:.0f} px at {size}"
+        # Every card measured in one call (CARDS), not a dozen round trips a card.
+        measured = cards.evaluate_all(CARDS)
+        assert len(measured) == cards.count() > 0
+        for card in measured:
+            title = card["title"]
+            widest, width = title["widest"]
+            said = f"“{title['text']}”: a word of {widest:.0f} px in {width:.0f} px at {size}"
             assert widest <= width + .5, said
-            assert title.evaluate(WORDS_CUT) == [], f"“{title.inner_text()}” at {size}"
+            assert title["cut"] == [], f"“{title['text']}” at {size}"
             # A badge's words whole ("Vaccinatio" / "n" was one): on a line of its own if need be, inside its card.
-            for badge in card.locator(".badge").all():
-                assert badge.evaluate(WORDS_CUT) == [], f"the badge “{badge.inner_text()}” at {size}"
-                box, inside = badge.bounding_box(), card.bounding_box()
-                assert box["x"] + box["width"] <= inside["x"] + inside["width"], f"“{badge.inner_text()}” at {size}"
+            for badge in card["badges"]:
+                assert badge["cut"] == [], f"the badge “{badge['text']}” at {size}"
+                assert badge["right"] <= card["right"], f"“{badge['text']}” at {size}"
         reflows(page)
 
+
+# Each card of a timeline: its title's widest word and width (WIDEST_WORD) and its words cut (WORDS_CUT); each
+# badge's words cut, and where it ends, as the card's own right edge.
+CARDS = f"""cards => {{
+  const widest = {WIDEST_WORD}, cut = {WORDS_CUT};
+  return cards.map(card => {{
+    const title = card.querySelector(".doc-title");
+    return {{
+      title: {{text: title.innerText, widest: widest(title), cut: cut(title)}},
+      badges: [...card.querySelectorAll(".badge")].map(badge => ({{
+        text: badge.innerText, cut: cut(badge), right: badge.getBoundingClientRect().right}})),
+      right: card.getBoundingClientRect().right,
+    }};
+  }});
+}}"""
 
 # Where a box's content ends, inside its padding and border.
 CONTENT_RIGHT = """el => {
@@ -285,18 +318,29 @@ CARE_FEED = ("ins;id_ligne;date_soins;date_traitement;nomenclature;code;libelle;
              "quantite;depense;base;rembourse")
 
 
-def test_a_six_digit_care_total_fits_its_card_at_200_percent_zoom(page: Page, seed, carnet, tmp_path):
+async def seed_reimbursements(data_dir, feed: bytes) -> None:
+    """The Assurance Maladie's file loaded as `carnet import remboursements` loads it (its reader and importer), in this
+    process: no interpreter of its own to start (tests/test_reimbursements.py runs the command)."""
+    engine = writer_engine(data_dir)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            await importer.load(db, read(feed))
+    finally:
+        await engine.dispose()
+
+
+def test_a_six_digit_care_total_fits_its_card_at_200_percent_zoom(page: Page, seed, server):
     patient = seed()
     day = paris_today() - timedelta(days=20)
-    feed = tmp_path / "remboursements.csv"
-    feed.write_text(f"{CARE_FEED}\n{patient.ins};REFLOW-{patient.ins};{day};{day + timedelta(days=3)};LPP;3161541;"
-                    "Prothèse totale de hanche;Clinique du Parc;;;1;123456,78;123456,78;98765,43\n")
-    carnet("import", "remboursements", str(feed))
+    feed = (f"{CARE_FEED}\n{patient.ins};REFLOW-{patient.ins};{day};{day + timedelta(days=3)};LPP;3161541;"
+            "Prothèse totale de hanche;Clinique du Parc;;;1;123456,78;123456,78;98765,43\n")
+    run_async(seed_reimbursements(server.data_dir, feed.encode()))
     log_in(page, patient)
     totals = page.get_by_label("Totaux")
-    for size in (*ZOOMED, AT_240, PHONE_390):
-        page.set_viewport_size(size)
-        page.goto(f"/dossiers/{patient.dossier_id}/soins")
+    sizes = (*ZOOMED, AT_240, PHONE_390)
+    page.set_viewport_size(sizes[0])
+    page.goto(f"/dossiers/{patient.dossier_id}/soins")  # each page once, resized (see at_each_size)
+    for size in at_each_size(page, sizes, 0):
         expect(totals).to_contain_text(re.compile(r"123\s456,78\s€"))
         inside = totals.evaluate(CONTENT_RIGHT)
         assert inside <= size["width"], f"the totals' card ends at {inside:.0f} px at {size}"
@@ -307,17 +351,18 @@ def test_a_six_digit_care_total_fits_its_card_at_200_percent_zoom(page: Page, se
             said = f"“{amount.inner_text()}” ends at {right:.0f} px, its card at {inside:.0f} px, at {size}"
             assert right <= inside + .5, said
         reflows(page)
-        page.goto(f"/dossiers/{patient.dossier_id}/soins/imprimer")  # the same card, on the page to print
+    page.goto(f"/dossiers/{patient.dossier_id}/soins/imprimer")  # the same card, on the page to print
+    for size in at_each_size(page, sizes, 1):
         expect(totals).to_contain_text(re.compile(r"123\s456,78\s€"))
         reflows(page)
 
 
 def visit_at_200_percent_zoom(page: Page, paths: list[str]) -> None:
     """Each page at 180 px (a 360 px phone at 200 %) and 240 px: its heading, its words whole, nothing wider."""
-    for size in (ZOOMED[0], AT_240):
-        page.set_viewport_size(size)
-        for path in paths:
-            page.goto(path)
+    page.set_viewport_size(ZOOMED[0])
+    for n, path in enumerate(paths):
+        page.goto(path)
+        for _ in at_each_size(page, (ZOOMED[0], AT_240), n):
             expect(page.get_by_role("heading", level=1).first).to_be_visible()
             reflows(page)
 

@@ -73,8 +73,20 @@ def writer_engine(data_dir: Path):
     """The running server's database, every transaction begun with BEGIN IMMEDIATE: the server's own
     writers (its requests, the transparency log's integrator every second) hold SQLite's write lock at
     moments, and a deferred transaction that reads then writes would fail at once (SQLITE_BUSY) instead
-    of waiting its turn, as the app's own writers do (server.db.begin_write)."""
-    return make_engine(f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}").execution_options(sqlite_immediate=True)
+    of waiting its turn, as the app's own writers do (server.db.begin_write).
+
+    One engine per database for the session, which keeps its compiled statements: a seed of 30 documents took
+    150 ms of CPU with an engine of its own, 100 ms with this one. Each caller disposes of its connections when
+    it is done (`engine.dispose()`, which leaves the engine usable): the next seed runs on another event loop."""
+    engine = _engines.get(data_dir)
+    if engine is None:
+        url = f"sqlite+aiosqlite:///{data_dir / 'carnet.sqlite3'}"
+        engine = _engines[data_dir] = make_engine(url).execution_options(sqlite_immediate=True)
+    return engine
+
+
+_engines: dict[Path, object] = {}
+
 
 def pdf_file(title: str) -> tuple[str, str, bytes]:
     pdf = FPDF(format="A4")

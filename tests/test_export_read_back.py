@@ -30,7 +30,7 @@ from server.profile.items import add_item
 from tests.conftest import ORIGIN, AsyncTestClient, activate, new_patient, new_professional
 from tests.patient_helpers import migrate
 from tests.test_caregivers import as_account
-from tests.test_export import (  # noqa: F401 - elsewhere: a fixture, another installation
+from tests.test_export import (  # noqa: F401 - elsewhere: a fixture, another installation (her_copy's)
     NOW, Installation, carnet, counts, elsewhere, ips_changed, pdf_bytes, resources_of, rewritten,
 )
 from tests.test_fhir_api import practice  # noqa: F401 - a fixture: Dr Bernard's software, with a grant of everything
@@ -80,6 +80,54 @@ async def copy_made_elsewhere(there: Installation, *, withdrawn_at: datetime | N
     return await build_export(there.session, there.storage, dossier=camille.dossier, patient=camille.patient, now=NOW)
 
 
+# Her copy, as each engine made it in this process: (engine, withdrawn_at) -> its bytes.
+_COPIES: dict[tuple[str, datetime | None], bytes] = {}
+WITHDRAWN_AT = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)  # the day her kiné withdrew his report, in a copy of it
+
+
+def _engine(settings) -> str:
+    return "postgresql" if settings.database_url.startswith("postgresql") else "sqlite"
+
+
+def _installation_unless_made(request, settings, withdrawn_at: datetime | None) -> Installation | None:
+    """`elsewhere`, set up only while this engine's copy is not made yet in this process (from a synchronous fixture:
+    an asynchronous one cannot set up another as it runs)."""
+    return None if (_engine(settings), withdrawn_at) in _COPIES else request.getfixturevalue("elsewhere")
+
+
+@pytest.fixture
+def _there(request, settings) -> Installation | None:
+    return _installation_unless_made(request, settings, None)
+
+
+@pytest.fixture
+def _there_withdrawn(request, settings) -> Installation | None:
+    return _installation_unless_made(request, settings, WITHDRAWN_AT)
+
+
+@pytest.fixture
+async def her_copy(settings, _there) -> bytes:
+    """Her copy (copy_made_elsewhere), made in another installation on this test's engine: once per engine and
+    process, by the first test that asks, the same bytes for the next ones. The tests only read it (bytes: each
+    reads it back into its own database, or a changed copy of it), and the same calls made it again, but for the ids
+    they draw: a dossier and its copy built again for each test (a database made and dropped for each on PostgreSQL)
+    proved nothing more."""
+    key = (_engine(settings), None)
+    if key not in _COPIES:
+        _COPIES[key] = await copy_made_elsewhere(_there)
+    return _COPIES[key]
+
+
+@pytest.fixture
+async def her_withdrawn_copy(settings, _there_withdrawn, monkeypatch) -> bytes:
+    """Her copy in which her kiné's report was withdrawn by him on WITHDRAWN_AT: made once per engine and process,
+    as `her_copy` is."""
+    key = (_engine(settings), WITHDRAWN_AT)
+    if key not in _COPIES:
+        _COPIES[key] = await copy_made_elsewhere(_there_withdrawn, withdrawn_at=WITHDRAWN_AT, monkeypatch=monkeypatch)
+    return _COPIES[key]
+
+
 def text(response) -> str:
     """A page's words, each space one."""
     return " ".join(words(response).split())
@@ -97,10 +145,10 @@ async def documents_by_title(db, dossier_id: str) -> dict[str, Document]:
 
 
 async def test_the_command_reads_back_who_added_each_document_and_item_and_says_what_it_approximates(
-        client, db, app, settings, patient, practice, elsewhere, tmp_path):  # noqa: F811
+        client, db, app, settings, patient, practice, her_copy, tmp_path):  # noqa: F811
     kine = await new_professional(db, stem=KINE)
     copy = tmp_path / "carnet-dossier-2026-11-30.zip"
-    copy.write_bytes(await copy_made_elsewhere(elsewhere))
+    copy.write_bytes(her_copy)
     # A Paul Martin manages her dossier here: maybe her husband, maybe not; nothing in the copy says which account.
     paul_here = await relative(db, patient, manages=True)
 
@@ -154,7 +202,7 @@ async def test_the_command_reads_back_who_added_each_document_and_item_and_says_
 
 
 async def test_a_copy_made_before_the_relatives_extension_names_them_by_the_author_s_label(
-        client, db, app, patient, elsewhere):  # noqa: F811
+        client, db, app, patient, her_copy):
     """Copies made before RELATIVE_EXTENSION name a relative only in their document's author ("Paul Martin
     (proche)"), and say the patient declared every item no professional did: read back as they say it."""
     await new_professional(db, stem=KINE)
@@ -166,7 +214,7 @@ async def test_a_copy_made_before_the_relatives_extension_names_them_by_the_auth
                 resource["extension"] = kept
         return ips
 
-    data = ips_changed(await copy_made_elsewhere(elsewhere), as_made_before)
+    data = ips_changed(her_copy, as_made_before)
     assert b"ajoute-par-un-proche" not in data
     await restore(db, app.state.storage, zip_bytes=data, dossier=patient.dossier, actor=TRANSFER, today=TODAY)
     await activate(client, patient)
@@ -177,11 +225,11 @@ async def test_a_copy_made_before_the_relatives_extension_names_them_by_the_auth
 
 
 async def test_a_relative_s_name_the_copy_spoils_is_refused_and_nothing_is_written(
-        db, app, patient, elsewhere):  # noqa: F811
+        db, app, patient, her_copy):
     """Each spoiled name on one copy and one installation (a refusal writes nothing: the next name meets the same
     dossier), every name tried and said."""
     await new_professional(db, stem=KINE)
-    made = await copy_made_elsewhere(elsewhere)
+    made = her_copy
     said = re.compile("Le nom d'un proche qui a ajouté un document ou une information au dossier n'est pas valable "
                       "dans la copie.")
     wrong = []
@@ -201,10 +249,10 @@ async def test_a_relative_s_name_the_copy_spoils_is_refused_and_nothing_is_writt
     assert wrong == []
 
 
-async def test_a_copy_of_the_copy_says_the_same_of_who_added_what(client, db, app, patient, elsewhere):  # noqa: F811
+async def test_a_copy_of_the_copy_says_the_same_of_who_added_what(client, db, app, patient, her_copy):
     """Read back, then copied again: the second copy names the patient and the relative as the first did."""
     await new_professional(db, stem=KINE)
-    first = await copy_made_elsewhere(elsewhere)
+    first = her_copy
     await restore(db, app.state.storage, zip_bytes=first, dossier=patient.dossier, actor=TRANSFER, today=TODAY)
     second = await build_export(db, app.state.storage, dossier=patient.dossier, patient=patient.patient, now=NOW)
 
@@ -221,13 +269,12 @@ async def test_a_copy_of_the_copy_says_the_same_of_who_added_what(client, db, ap
 
 
 @pytest.mark.parametrize("log", ["whole", "silent"])
-async def test_a_document_its_author_withdrew_says_the_day_he_did(client, db, app, settings, patient, elsewhere,
-                                                                  tmp_path, monkeypatch, log):  # noqa: F811
+async def test_a_document_its_author_withdrew_says_the_day_he_did(client, db, app, settings, patient,
+                                                                  her_withdrawn_copy, tmp_path, log):
     """The copy's DocumentReference says only that it was withdrawn (entered-in-error); its log says when. A log
     that does not (`silent`: a copy some tool rewrote) leaves it withdrawn today, and the command says so."""
     await new_professional(db, stem=KINE)
-    data = await copy_made_elsewhere(elsewhere, withdrawn_at=datetime(2026, 3, 4, 9, 30, tzinfo=UTC),
-                                     monkeypatch=monkeypatch)
+    data = her_withdrawn_copy  # withdrawn on WITHDRAWN_AT, 4 March 2026
     if log == "silent":
         data = rewritten(data, lambda name, content: content.replace(b"withdraw_document", b"")
                          if name == "journal-acces.csv" else content)
@@ -247,12 +294,12 @@ async def test_a_document_its_author_withdrew_says_the_day_he_did(client, db, ap
 
 
 async def test_the_migration_adds_who_the_copy_says_and_takes_it_back_keeping_every_row(db, app, patient,
-                                                                                       elsewhere):  # noqa: F811
+                                                                                       her_copy):
     from alembic import command
     from sqlalchemy import inspect
 
     await new_professional(db, stem=KINE)
-    await restore(db, app.state.storage, zip_bytes=await copy_made_elsewhere(elsewhere),
+    await restore(db, app.state.storage, zip_bytes=her_copy,
                   dossier=patient.dossier, actor=TRANSFER, today=TODAY)
     dossier_id = patient.dossier.id
     before = await counts(db, dossier_id)

@@ -17,6 +17,7 @@ server logged, so that it can be replayed by hand; ids are named by whose they a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -25,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -264,3 +266,18 @@ def summary(state: Fuzzing, settings) -> str:
     for (endpoint, persona), statuses in sorted(by_route.items()):
         lines.append(f"{endpoint} as {persona}: " + ", ".join(f"{s}×{n}" for s, n in sorted(statuses.items())))
     return re.sub(r"[\x00-\x09\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", "\n".join(lines))
+
+
+async def test_an_answer_sent_in_full_is_kept_when_the_app_returns_late():
+    """A handler that answered, then took long to return (on a loaded machine), answered: only an answer
+    never sent is a hang. A second body after the last one made the test client raise instead."""
+
+    async def answers_then_lingers(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok", "more_body": False})
+        await asyncio.sleep(1)
+
+    transport = httpx.ASGITransport(app=AnswerWithin(answers_then_lingers, 0.05))
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as client:
+        answer = await client.get("/")
+    assert (answer.status_code, answer.content) == (200, b"ok")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -59,9 +60,13 @@ class Ids:
         return [i for ids in (*self.own.values(), *self.foreign.values()) for i in ids]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Honest:
-    """What the world offers as honest input: real ids by kind, and values a real form could hold."""
+    """What the world offers as honest input: real ids by kind, and values a real form could hold.
+
+    One per world, and a key of the caches below: endpoints that read the same fields, words or headers share
+    their strategies. Hypothesis validates each strategy object the first time it draws from it; with one object
+    per endpoint and field, most of the test's draws went to that, and building them took seconds."""
 
     ids: Ids
     values: list[str]
@@ -72,7 +77,14 @@ class Honest:
     hx_targets: list[str]  # every htmx target the app's modules answer with a fragment
 
 
-def path_value(name: str, kind: type, ids: Ids) -> st.SearchStrategy[str]:
+@cache
+def sampled(values: tuple) -> st.SearchStrategy:
+    return st.sampled_from(values)
+
+
+@cache
+def path_value(name: str, kind: type, honest: Honest) -> st.SearchStrategy[str]:
+    ids = honest.ids
     if kind is int:
         return weighted((3, st.integers(-2, 5).map(str)), (2, numbers))
     key = name.removesuffix("_id")
@@ -93,17 +105,32 @@ def fill_path(template: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(\w+):\w+\}", lambda m: quote(values[m.group(1)], safe="")[:MAX_PATH_VALUE], template)
 
 
-def input_value(name: str, endpoint: Endpoint, honest: Honest, annotation: Any = str) -> st.SearchStrategy:
+def input_value(name: str, words: tuple[str, ...], honest: Honest, annotation: Any = str) -> st.SearchStrategy:
     """An honest value (a word the code knows, a real id or date) or a hostile one; sometimes several."""
-    plausible = [st.sampled_from(honest.values)]
-    if is_int(annotation):
-        plausible = [st.integers(0, 50).map(str)]  # else the parameter is refused (400) before the handler runs
-    if endpoint.words:
-        plausible.append(st.sampled_from(endpoint.words))
-    if name in honest.handed_out:
-        plausible.append(from_app(name))
-    one = weighted((2, st.one_of(plausible)), (3, hostile(hint_for(name, annotation))))
+    return _input_value(honest, words, name if name in honest.handed_out else None, is_int(annotation),
+                        hint_for(name, annotation))
+
+
+@cache
+def _input_value(honest: Honest, words: tuple[str, ...], handed_out: str | None, integer: bool,
+                 hint: str | None) -> st.SearchStrategy:
+    plausible = [honest_values(honest)]
+    if integer:
+        plausible = [SMALL_INTEGERS]  # else the parameter is refused (400) before the handler runs
+    if words:
+        plausible.append(sampled(words))
+    if handed_out:
+        plausible.append(from_app(handed_out))
+    one = weighted((2, st.one_of(plausible)), (3, hostile(hint)))
     return weighted((9, one), (1, st.lists(one, min_size=2, max_size=3)))
+
+
+SMALL_INTEGERS = st.integers(0, 50).map(str)
+
+
+@cache
+def honest_values(honest: Honest) -> st.SearchStrategy[str]:
+    return st.sampled_from(honest.values)
 
 
 ACCEPTS = ["text/html", "application/json", "*/*", "image/png", "application/json;q=0, text/html"]
@@ -116,42 +143,69 @@ def as_target(target: str) -> str:
     return target + "2" if target.endswith("-") else target  # a prefix the code looks for: "more-" then a number
 
 
-def headers(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[tuple[tuple[str, str], ...]]:
+@cache
+def headers(honest: Honest, hx_targets: tuple[str, ...], names: tuple[str, ...]) -> st.SearchStrategy[tuple]:
     """htmx's headers (mostly with a target the handler's module knows), the other headers the module reads (as
     numbers, most often: an app reads a header itself for a count or a token), an Accept, now and then an odd
     content type."""
-    own_targets = [as_target(t) for t in endpoint.hx_targets]
-    any_target = st.sampled_from([as_target(t) for t in honest.hx_targets] or ["x"])
+    own_targets = [as_target(t) for t in hx_targets]
+    any_target = any_hx_target(honest)
     target = weighted((4, st.sampled_from(own_targets)) if own_targets else (4, any_target), (1, any_target),
                       (1, hostile()))
-    read = [name for name in endpoint.headers if name not in {"hx-request", "hx-boosted", "accept", "content-type"}]
+    read = [name for name in names if name not in {"hx-request", "hx-boosted", "accept", "content-type"}]
     pieces = [
-        maybe(st.tuples(st.just("hx-request"), weighted((4, st.just("true")), (1, st.sampled_from(["false", ""])))),
-              3 if own_targets else 1),
+        hx_request(bool(own_targets)),
         maybe(st.tuples(st.just("hx-target"), target), 3, 1),
-        maybe(st.tuples(st.just("hx-boosted"), st.just("true")), 1, 3),
-        *(maybe(st.tuples(st.just(name), weighted((1, digit_strings), (1, hostile("numbers")))), 2, 1) for name in read),
-        maybe(st.tuples(st.just("accept"), st.sampled_from(ACCEPTS))),
-        maybe(st.tuples(st.just("content-type"), st.sampled_from(ODD_CONTENT_TYPES)), 1, 9),
+        HX_BOOSTED,
+        *(read_header(name) for name in read),
+        ACCEPT,
+        CONTENT_TYPE,
     ]
-    return st.tuples(*pieces).map(lambda pairs: tuple(p for p in pairs if p is not None))
+    return st.tuples(*pieces).map(present)
 
 
-def form_fields(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[tuple[tuple[str, Any], ...]]:
+@cache
+def any_hx_target(honest: Honest) -> st.SearchStrategy[str]:
+    return st.sampled_from([as_target(t) for t in honest.hx_targets] or ["x"])
+
+
+@cache
+def hx_request(own_targets: bool) -> st.SearchStrategy:
+    return maybe(st.tuples(st.just("hx-request"), weighted((4, st.just("true")), (1, st.sampled_from(["false", ""])))),
+                 3 if own_targets else 1)
+
+
+@cache
+def read_header(name: str) -> st.SearchStrategy:
+    return maybe(st.tuples(st.just(name), weighted((1, digit_strings), (1, hostile("numbers")))), 2, 1)
+
+
+HX_BOOSTED = maybe(st.tuples(st.just("hx-boosted"), st.just("true")), 1, 3)
+ACCEPT = maybe(st.tuples(st.just("accept"), st.sampled_from(ACCEPTS)))
+CONTENT_TYPE = maybe(st.tuples(st.just("content-type"), st.sampled_from(ODD_CONTENT_TYPES)), 1, 9)
+
+
+def present(pairs: tuple) -> tuple:
+    return tuple(p for p in pairs if p is not None)
+
+
+@cache
+def form_fields(honest: Honest, fields: tuple[str, ...], words: tuple[str, ...]) -> st.SearchStrategy[tuple]:
     """The fields the handler reads, most of the time; other words and fields it might read, sometimes."""
-
-    def named(name: str) -> st.SearchStrategy[tuple[str, Any]]:
-        return st.tuples(st.just(name), input_value(name, endpoint, honest))
-
-    read = st.tuples(*(maybe(named(name), 5, 1) for name in endpoint.fields))
-    others = sorted({*endpoint.words, *honest.other_fields} - set(endpoint.fields))
-    extra = st.lists(st.one_of([named(name) for name in others]), max_size=3)
-
-    def flatten(read_pairs, extra_pairs):
-        pairs = [p for p in (*read_pairs, *extra_pairs) if p is not None]
-        return tuple((k, v) for k, value in pairs for v in (value if isinstance(value, list) else [value]))
-
+    read = st.tuples(*(maybe(named(name, words, honest), 5, 1) for name in fields))
+    others = sorted({*words, *honest.other_fields} - set(fields))
+    extra = st.lists(st.one_of([named(name, words, honest) for name in others]), max_size=3)
     return st.builds(flatten, read, extra)
+
+
+@cache
+def named(name: str, words: tuple[str, ...], honest: Honest) -> st.SearchStrategy[tuple[str, Any]]:
+    return st.tuples(st.just(name), input_value(name, words, honest))
+
+
+def flatten(read_pairs: tuple, extra_pairs: list) -> tuple[tuple[str, Any], ...]:
+    pairs = [p for p in (*read_pairs, *extra_pairs) if p is not None]
+    return tuple((k, v) for k, value in pairs for v in (value if isinstance(value, list) else [value]))
 
 
 files = st.lists(st.builds(Part, st.sampled_from(["file", "x", "_csrf_token", ""]), file_contents,
@@ -165,85 +219,135 @@ def multipart_parts(fields: tuple[tuple[str, Any], ...], files: list[Part]) -> t
     return (*(Part(name, b"" if isinstance(value, FromApp) else str(value).encode()) for name, value in fields), *files)
 
 
-def json_bodies(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[Any]:
+@cache
+def json_bodies(honest: Honest, fields: tuple[str, ...], words: tuple[str, ...]) -> st.SearchStrategy[Any]:
     """An object with the keys the handler reads (mostly) and others; as values, a credential (as an object, or
     as a JSON string, the way WebAuthn sends it), any JSON, or an input value. Or a push subscription, or any
     JSON at all. Most objects carry, under its own name, what the app handed out: without a live ceremony
     token, a credential is refused before it is even read."""
-    keys = [*endpoint.fields, *FORMAT_KEYS]
-    values = weighted((2, input_value("", endpoint, honest)), (2, json_values(keys)), (2, credentials.map(json.dumps)),
+    keys = (*fields, *FORMAT_KEYS)
+    values = weighted((2, input_value("", words, honest)), (2, json_values(keys)), (2, CREDENTIAL_TEXTS),
                       (1, credentials))
-    read = st.tuples(*(maybe(st.tuples(st.just(key), values), 5, 1) for key in endpoint.fields))
+    read = st.tuples(*(maybe(st.tuples(st.just(key), values), 5, 1) for key in fields))
     others = st.dictionaries(st.sampled_from(keys), values, max_size=3)
-    objects = st.one_of(st.builds(lambda r, o: {**o, **dict(p for p in r if p is not None)}, read, others), credentials)
+    objects = st.one_of(st.builds(json_object, read, others), credentials)
     live = sorted(honest.handed_out & set(keys))
     if live:
         given = st.fixed_dictionaries({k: from_app(k) for k in live})
-        objects = weighted((2, st.builds(lambda o, g: {**o, **g}, objects, given)), (1, objects))
+        objects = weighted((2, st.builds(merged, objects, given)), (1, objects))
     return weighted((4, objects), (2, push_subscriptions), (1, json_values(keys)))
+
+
+CREDENTIAL_TEXTS = credentials.map(json.dumps)
+
+
+def json_object(read_pairs: tuple, others: dict) -> dict:
+    return {**others, **dict(p for p in read_pairs if p is not None)}
+
+
+def merged(objects: Any, given: dict) -> dict:
+    return {**objects, **given}
 
 
 def bodies(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[Body]:
     if endpoint.method == "GET":
-        return st.just(Body("none"))
+        return NO_BODY
     declared = endpoint.body if endpoint.body != "none" else "form"  # a button's form still carries its token
-    fields = form_fields(endpoint, honest)
+    return declared_bodies(honest, declared, endpoint.fields, endpoint.words)
+
+
+@cache
+def declared_bodies(honest: Honest, declared: str, fields: tuple[str, ...], words: tuple[str, ...]):
+    form = form_fields(honest, fields, words)
     kinds = {
-        "form": fields.map(lambda f: Body("form", fields=f)),
-        "multipart": st.builds(lambda f, p: Body("multipart", parts=multipart_parts(f, p)), fields, files),
-        "json": json_bodies(endpoint, honest).map(lambda j: Body("json", json=j)),
-        "raw": st.one_of(st.binary(max_size=200), st.just(DEEP_JSON.encode())).map(lambda b: Body("raw", raw=b)),
-        "none": st.just(Body("none")),
+        "form": form.map(form_body),
+        "multipart": st.builds(multipart_body, form, files),
+        "json": json_bodies(honest, fields, words).map(json_body),
+        "raw": RAW_BODY,
+        "none": NO_BODY,
     }
     return weighted((8, kinds[declared]), *((1, kind) for name, kind in kinds.items() if name != declared))
 
 
-def query_strings(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[str]:
+def form_body(fields: tuple) -> Body:
+    return Body("form", fields=fields)
+
+
+def multipart_body(fields: tuple, parts: list[Part]) -> Body:
+    return Body("multipart", parts=multipart_parts(fields, parts))
+
+
+def json_body(value: Any) -> Body:
+    return Body("json", json=value)
+
+
+NO_BODY = st.just(Body("none"))
+RAW_BODY = st.one_of(st.binary(max_size=200), st.just(DEEP_JSON.encode())).map(lambda b: Body("raw", raw=b))
+
+
+@cache
+def query_strings(honest: Honest, params: tuple[tuple[str, Any], ...], words: tuple[str, ...]) -> st.SearchStrategy:
     declared = st.fixed_dictionaries({}, optional={
-        name: input_value(name, endpoint, honest, annotation) for name, annotation in endpoint.query_params.items()
+        name: input_value(name, words, honest, annotation) for name, annotation in params
     })
-    extra = st.lists(st.tuples(st.sampled_from(["page", "fait", "x", "_csrf_token", ""]), hostile()), max_size=2)
-    junk = weighted((6, st.just("")), (1, st.sampled_from(["&", "%ff", "%", "%zz", "a=%00", "&&=&", "a=1;b=2"])))
+    return st.builds(encode_query, declared, EXTRA_QUERY, JUNK_QUERY)
 
-    def encode(values: dict, extras: list, tail: str) -> str:
-        pairs = [(k, v) for k, value in values.items() for v in (value if isinstance(value, list) else [value])]
-        text = "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in [*pairs, *extras]
-                        if not isinstance(v, FromApp))
-        return "&".join(p for p in (text, tail) if p)[:MAX_QUERY]
 
-    return st.builds(encode, declared, extra, junk)
+EXTRA_QUERY = st.lists(st.tuples(st.sampled_from(["page", "fait", "x", "_csrf_token", ""]), hostile()), max_size=2)
+JUNK_QUERY = weighted((6, st.just("")), (1, st.sampled_from(["&", "%ff", "%", "%zz", "a=%00", "&&=&", "a=1;b=2"])))
+
+
+def encode_query(values: dict, extras: list, tail: str) -> str:
+    pairs = [(k, v) for k, value in values.items() for v in (value if isinstance(value, list) else [value])]
+    text = "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in [*pairs, *extras]
+                    if not isinstance(v, FromApp))
+    return "&".join(p for p in (text, tail) if p)[:MAX_QUERY]
 
 
 PERSONAS = ["anonymous", "patient", "caregiver", "professional"]
 
 
-def personas(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[str]:
+@cache
+def personas(welcome: tuple[str, ...], guarded: bool) -> st.SearchStrategy[str]:
     """Mostly those the first visit welcomed on this path: elsewhere a request only meets the refusal."""
-    welcome = sorted(honest.welcome.get(endpoint.path, set()))
     if 0 < len(welcome) < len(PERSONAS):
         return weighted((4, st.sampled_from(welcome)), (1, st.sampled_from(PERSONAS)))
     # Not visited (a form on a dossier), or no one turned away: guards still say who may come in.
-    return weighted((1, st.just("anonymous")), (9 if endpoint.guarded else 3, st.sampled_from(PERSONAS[1:])))
+    return weighted((1, st.just("anonymous")), (9 if guarded else 3, st.sampled_from(PERSONAS[1:])))
 
 
 def endpoint_requests(endpoint: Endpoint, honest: Honest) -> st.SearchStrategy[FuzzRequest]:
     """Requests to one endpoint, as one persona, with generated path, query, headers, cookies and body."""
-    path_values = st.fixed_dictionaries({name: path_value(name, kind, honest.ids)
+    path_values = st.fixed_dictionaries({name: path_value(name, kind, honest)
                                          for name, kind in endpoint.path_params.items()})
     return st.builds(
         FuzzRequest,
-        persona=personas(endpoint, honest),
+        persona=personas(tuple(sorted(honest.welcome.get(endpoint.path, set()))), endpoint.guarded),
         endpoint=st.just(endpoint),
-        method=weighted((19, st.just(endpoint.method)), (1, st.sampled_from(["PUT", "DELETE", "PATCH", "POST"]))),
+        method=methods(endpoint.method),
         path=path_values.map(lambda values: fill_path(endpoint.path, values)),
-        query=query_strings(endpoint, honest),
-        headers=headers(endpoint, honest),
-        session=weighted((8, st.just("real")), (1, st.just("none")), (1, hostile())),
-        csrf=weighted((8, st.sampled_from(["field", "header", "both"])),
-                      (1, st.sampled_from(["none", "wrong", "other persona's"]))),
-        extra_cookies=st.lists(st.tuples(st.sampled_from([*honest.cookies, "x"]), hostile()), max_size=1).map(tuple),
+        query=query_strings(honest, tuple(endpoint.query_params.items()), endpoint.words),
+        headers=headers(honest, endpoint.hx_targets, endpoint.headers),
+        session=SESSIONS,
+        csrf=CSRF,
+        extra_cookies=extra_cookies(honest),
         body=bodies(endpoint, honest),
     )
+
+
+@cache
+def methods(declared: str) -> st.SearchStrategy[str]:
+    return weighted((19, st.just(declared)), (1, st.sampled_from(["PUT", "DELETE", "PATCH", "POST"])))
+
+
+SESSIONS = weighted((8, st.just("real")), (1, st.just("none")), (1, hostile()))
+CSRF = weighted((8, st.sampled_from(["field", "header", "both"])),
+                (1, st.sampled_from(["none", "wrong", "other persona's"])))
+
+
+@cache
+def extra_cookies(honest: Honest) -> st.SearchStrategy[tuple]:
+    return st.lists(st.tuples(st.sampled_from([*honest.cookies, "x"]), hostile()), max_size=1).map(tuple)
 
 
 def weight(endpoint: Endpoint) -> int:

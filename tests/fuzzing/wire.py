@@ -33,16 +33,19 @@ class AnswerWithin:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
+        started = finished = False
 
         async def watched(message: Any) -> None:
-            nonlocal started
+            nonlocal started, finished
             started = started or message["type"] == "http.response.start"
+            finished = finished or (message["type"] == "http.response.body" and not message.get("more_body"))
             await send(message)
 
         try:
             await asyncio.wait_for(self.app(scope, receive, watched), self.seconds)
         except TimeoutError:
+            if finished:  # answered in full, then slow to return (a loaded machine): the client has its answer
+                return
             if not started:
                 await send({"type": "http.response.start", "status": NO_ANSWER, "headers": []})
             await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -70,7 +70,9 @@ async def turns_18(db, patient: Patient) -> None:
     # Read to write, as the app's writers do (db.begin_write): the app's round, every 50 ms, writes too, and on SQLite
     # a read turned write after its commit was refused at once ("database is locked", in a loaded full run).
     await begin_write(db)
-    patient = await fresh(db, Patient, patient.id)
+    # Not `fresh`, whose commit ended the IMMEDIATE transaction just begun: the read below began a deferred one again,
+    # and its write was refused at once when the round wrote in between (a full run, 2026-12-07).
+    patient = await db.get(Patient, patient.id, populate_existing=True)
     patient.birth_date = eighteen_years_before(paris_today())
     db.add(patient)
     await db.commit()

@@ -88,8 +88,8 @@ def test_the_kine_s_reads_are_in_the_historique_new_until_seen_filtered_and_expo
     # clean run clicked the link of the page the reload then replaced, and no download came).
     expect(chosen.locator("option:checked")).to_have_text(f"{kine.name}, {kine.profession}")
     page_ready(page)
-    # And no load still under way: a full run (2026-12-07) saw the Historique fetched twice more after Forward, each
-    # with its proofs, and the click went to a page replaced after it (no download came).
+    # And nothing still loading (the page's proofs, checked after each load): in a loaded full run (2026-12-07) the click
+    # came while they were still being fetched, and no download came.
     page.wait_for_load_state("networkidle")
 
     # The export holds both lines, as the filter chose them.

@@ -43,7 +43,8 @@ from server.models import (CATEGORIES, Account, Block, Delegation, Document, Dos
                            Professional, utcnow)
 from tests.conftest import ORIGIN, add_text_document, new_patient, new_professional
 from tests.fuzzing.browser import Browser, Outcome, Persona
-from tests.fuzzing.requests import Honest, Ids, requests
+from tests.fuzzing.requests import requests
+from tests.fuzzing.shapes import Honest, Ids
 from tests.fuzzing.routes import endpoints
 from tests.fuzzing.values import tiny_pdf
 from tests.fuzzing.wire import AnswerWithin

@@ -15,7 +15,8 @@ from tests.conftest import AsyncTestClient
 
 from server.auth.sessions import start_session
 
-from .requests import Body, FuzzRequest, Ids, fill_path
+from .requests import fill_path
+from .shapes import Body, FuzzRequest, Ids
 from .routes import Endpoint
 from .values import FromApp
 from .wire import NO_ANSWER, describe_body, encode, header_value, shorten

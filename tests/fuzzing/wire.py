@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from .requests import MAX_HEADER, Body, FuzzRequest, Part
+from .requests import MAX_HEADER
+from .shapes import Body, FuzzRequest, Part
 from .values import FromApp
 
 NO_ANSWER = 599  # what AnswerWithin answers for the app, when it has not answered in time

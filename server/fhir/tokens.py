@@ -21,7 +21,7 @@ from joserfc.jwk import JWKRegistry
 from joserfc.jws import extract_compact
 from litestar.types import Scope
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog.phrases import VIA_SOFTWARE
@@ -201,17 +201,23 @@ async def caller_of(session: AsyncSession, authorization: str) -> Caller | None:
     scheme, _, value = authorization.partition(" ")
     if scheme.lower() != "bearer" or not value or len(value) > 200:
         return None
-    row = await session.get(ApiToken, _hash(value.strip()))
-    if row is None or row.expires_at <= utcnow():
+    # One query, not four: every API request asks it (the token, its software, and for a professional's software
+    # the professional and their account).
+    found = (await session.exec(
+        select(ApiToken, ApiClient, Account, Professional)
+        .join(ApiClient, col(ApiClient.id) == ApiToken.client_id)
+        .outerjoin(Professional, col(Professional.id) == ApiClient.professional_id)
+        .outerjoin(Account, col(Account.professional_id) == ApiClient.professional_id)
+        .where(ApiToken.token_hash == _hash(value.strip()))
+    )).first()
+    if found is None:
         return None
-    client = await session.get(ApiClient, row.client_id)
-    if client is None or client.revoked_at is not None:
+    row, client, account, professional = found
+    if row.expires_at <= utcnow() or client.revoked_at is not None:
         return None
     scopes = frozenset(permissions(row.scopes))
     if client.kind == "insurer":
         return Caller(client=client, scopes=scopes)
-    account = (await session.exec(select(Account).where(Account.professional_id == client.professional_id))).first()
-    professional = await session.get(Professional, client.professional_id)
     if account is None or professional is None:
         return None
     return Caller(client=client, scopes=scopes, account=account, professional=professional)

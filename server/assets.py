@@ -5,9 +5,8 @@ hash of the bytes, so a file can be cached "immutable" for a year and a new vers
 new name. Each file is read and hashed when the app starts, and compressed (gzip and brotli, kept
 implementations) once, by the first request that asks for it: brotli's best quality took 0.3 s of CPU, paid at
 the import of every `carnet` command that never serves a file. A request gets the smallest encoding its browser
-accepts. An old name (a
-page from before a deploy) is a 404; the plain name ("/static/css/carnet.css") is still served,
-revalidated each time, for whatever cannot know the hash.
+accepts. An old name (a page from before a deploy) is a 404; the plain name ("/static/css/carnet.css") is still
+served, revalidated each time, for whatever cannot know the hash.
 """
 
 from __future__ import annotations

@@ -93,6 +93,27 @@ async def test_the_form_says_whose_dossier_with_de_elided_before_a_vowel(client,
     assert "Au dossier d'<strong>Inès Roux</strong>. Vous en serez" in html.unescape(form.text)
 
 
+async def test_the_forms_hints_say_patiente_of_a_woman_and_patient_of_a_man(client, db):
+    """An outside probe's find: the hint under "Masquer aux autres soignants" said "votre patient … il" of Camille."""
+    camille = await new_patient(db)
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", sex="M", serial=2)
+    nurse = await granted(client, db, camille, profession="infirmier")
+    await grants.grant_access(db, dossier=hugo.dossier, professional=nurse.professional, categories="", duration="sans",
+                              actor=PATIENT)
+
+    async def forms(patient) -> str:
+        file_form = await client.get(url(patient.dossier))
+        note_form = await client.get(f"/dossiers/{patient.dossier.id}/documents/nouvelle-note")
+        return html.unescape(file_form.text + note_form.text)
+
+    hers, his = await forms(camille), await forms(hugo)
+    assert "À la demande de votre patiente (un suivi psychiatrique, une addiction…) : ni les professionnels à qui elle " \
+           "a donné accès" in hers and "votre patiente pourra le montrer de nouveau" in hers
+    assert "La patiente la lira dans son dossier." in hers and "votre patient " not in hers
+    assert "À la demande de votre patient (un suivi psychiatrique, une addiction…) : ni les professionnels à qui il " \
+           "a donné accès" in his and "Le patient la lira dans son dossier." in his and "patiente" not in his
+
+
 async def test_a_png_is_accepted_whatever_the_browser_claims(client, db, app, patient):
     await granted(client, db, patient)
     response = await upload(client, patient.dossier, data=png_bytes(), filename="radio", content_type="application/octet-stream",

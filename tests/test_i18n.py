@@ -202,6 +202,31 @@ async def test_the_historique_says_its_filter_and_the_software_in_the_readers_la
     # data under each line keeps the stored detail, as the chain hashed it)
 
 
+async def test_each_proof_of_the_historique_is_named_for_its_event_in_the_readers_language(client, db, patient, settings):
+    """The proof under each line is named by its event's number, in a sentence of the reader's language (its
+    pattern translated once a page, filled in each line: templating.pattern)."""
+    from server.tlog.integrator import integrate_now
+    from server.tlog.signing import load_signer
+    from tests.conftest import logged_read
+
+    await activate(client, patient)
+    await logged_read(db, patient.dossier)
+    await integrate_now(db, signer=load_signer(settings))
+    historique = f"/dossiers/{patient.dossier.id}/historique"
+    for words, summary, link in (
+            ("fr", "de l'événement n° {}", "Télécharger la preuve de l'événement n° {}"),
+            ("en", "of event no. {}", "Download the proof of event no. {}")):
+        if words == "en":
+            await post_form(client, "/langue", {"langue": "en", "retour": "/"})
+        page = (await client.get(historique)).text
+        lines = re.findall(r'<li class="log-line[^"]*" id="evenement-(\d+)">(.*?)</li>', page, re.S)
+        numbers = [number for number, line in lines if 'class="log-proof"' in line]  # in the log already
+        assert numbers and len(numbers) == len(set(numbers)), page
+        for number in numbers:
+            assert f'<span class="visually-hidden"> {summary.format(number)}</span></summary>' in page, (words, number)
+            assert f'aria-label="{link.format(number)}"' in page, (words, number)
+
+
 async def test_the_transparency_logs_refusals_are_in_the_readers_language(client):
     for query, french, english in [
         ("inclusion?index=x&taille=1", "doit être un nombre entier positif ou nul", "must be a whole number"),

@@ -19,6 +19,7 @@ from server.auth.accounts import account_for_patient
 from server.models import Account, Delegation
 from server.access.reading import open_document
 from tests.conftest import TEST_SECRET, new_patient, post_form
+from tests.patient_helpers import Statements
 from tests.test_log_page import World, as_account, filtered, log_lines, plain, professional
 
 OPTION = re.compile(r'<option value="([0-9a-f]{32})"[^>]*>([^<]+)</option>')
@@ -193,3 +194,24 @@ async def test_a_minors_parent_is_offered_no_one_whose_actions_are_kept_from_the
     assert list(his) == ["Vous", "Camille Martin"]
     assert [text.startswith("Vous avez créé un code de partage") for text in sentences(
         (await client.get(f"{url}?professionnel={his['Vous']}")).text)] == [True]
+
+
+async def test_the_filter_asks_one_question_whatever_the_number_of_relatives(client, db, app, world):
+    """Each relative's name, as the log last gave it, was a question of its own (issue 10: a page's questions do not
+    grow with the dossier); one question reads them all now, with the patient's."""
+    await camille_paul_and_lea(db, world)
+    await as_account(client, db, world.patient_account)
+
+    async def asked() -> tuple[int, dict[str, str]]:
+        with Statements(app.state.engine) as seen:
+            page = (await client.get(world.url())).text
+        return len(seen.seen), people(page)
+
+    before, offered = await asked()
+    assert list(offered) == ["Vous", "Paul Martin"]
+    for name, hidden in (("Jeanne Martin", True), ("Louis Martin", False), ("Rose Martin", True)):
+        _account, actor = await relative(db, world, name)
+        await hiding.set_hidden(db, document=world.irm, hidden=hidden, actor=actor)
+    after, offered = await asked()
+    assert list(offered) == ["Vous", "Jeanne Martin", "Louis Martin", "Paul Martin", "Rose Martin"]
+    assert after == before

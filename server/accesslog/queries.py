@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, literal, or_, true, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -179,24 +179,40 @@ async def people_in_log(session: AsyncSession, *, dossier_id: str, secret: str, 
                         visible: ColumnElement[bool] | None = None) -> list[LoggedPerson]:
     """The patient and each relative (a caregiver, now or once) who acted in the dossier's log, as it last named
     them, among the events this reader sees (`visible`: a minor's parents see less); the reader first, then the
-    patient. One question each, on the log's index of an account's events: a dossier has few relatives."""
+    patient. One question: each person's last name in the log is read on its index of an account's events."""
     dossier = await session.get(Dossier, dossier_id)  # already in the session's identity map: no query
     if dossier is None:
         return []
-    patient = (await session.exec(select(Account.id).where(Account.patient_id == dossier.patient_id))).first()
-    relatives = (await session.exec(select(Delegation.caregiver_account_id)
-                                    .where(Delegation.dossier_id == dossier_id))).all()
-    people: list[LoggedPerson] = []
-    for account_id in dict.fromkeys([*([patient] if patient else []), *relatives]):
-        name = (await session.exec(select(AccessEvent.actor_name).where(
-            AccessEvent.actor_account_id == account_id, AccessEvent.dossier_id == dossier_id,
-            visible if visible is not None else true(),
-        ).order_by(col(AccessEvent.id).desc()).limit(1))).first()
-        if name is not None:
-            people.append(LoggedPerson(account_id, name, person_token(secret=secret, dossier_id=dossier_id,
-                                                                      account_id=account_id),
-                                       patient=account_id == patient, you=account_id == reader_id))
-    return sorted(people, key=lambda p: (not p.you, not p.patient, p.name.casefold()))
+    question = _people_in_whole_log() if visible is None or visible is true() else _people(visible)
+    rows = (await session.exec(question, params={"dossier_id": dossier_id, "patient_id": dossier.patient_id})).all()
+    people: dict[str, LoggedPerson] = {}
+    for account_id, patient, name in sorted(rows, key=lambda row: not row[1]):  # the patient's own account first
+        if name is not None and account_id not in people:
+            people[account_id] = LoggedPerson(account_id, name, person_token(secret=secret, dossier_id=dossier_id,
+                                                                             account_id=account_id),
+                                              patient=patient, you=account_id == reader_id)
+    return sorted(people.values(), key=lambda p: (not p.you, not p.patient, p.name.casefold()))
+
+
+@cache
+def _people_in_whole_log() -> Select:
+    """`_people` for a reader who sees the whole log, built once (listing.py says why)."""
+    return _people(true())
+
+
+def _people(visible: ColumnElement[bool]) -> Select:
+    """The patient's account and every relative's, each with the name the log last gave them among the events that
+    are `visible`."""
+    accounts = union_all(
+        select(col(Account.id).label("account_id"), literal(True).label("patient"))
+        .where(Account.patient_id == bindparam("patient_id")),
+        select(col(Delegation.caregiver_account_id).label("account_id"), literal(False).label("patient"))
+        .where(Delegation.dossier_id == bindparam("dossier_id"))).subquery()
+    last_name = (select(AccessEvent.actor_name)
+                 .where(AccessEvent.actor_account_id == accounts.c.account_id,
+                        AccessEvent.dossier_id == bindparam("dossier_id"), visible)
+                 .order_by(col(AccessEvent.id).desc()).limit(1).scalar_subquery())
+    return select(accounts.c.account_id, accounts.c.patient, last_name)
 
 
 def shown_label(label: str) -> str:

@@ -9,13 +9,16 @@ from __future__ import annotations
 import html
 import re
 
-from server.access import blocks, grants
+from server.access import blocks, emergencies, grants
+from server.accesslog.audit import Actor
 from server.access.medecin_traitant import set_medecin_traitant
-from tests.conftest import activate, activate_professional, new_professional
+from server.models import utcnow
+from tests.conftest import activate, activate_professional, new_professional, post_form
 from tests.patient_helpers import CAMILLE
 
 WOMAN = {"given_name": "Claire", "family_name": "Bernard", "profession": "médecin", "feminine": True}
 MAN = {"given_name": "Paul", "family_name": "Girard", "profession": "médecin", "stem": 2}
+REASON = "Malaise, patiente inconsciente aux urgences"
 
 
 def said(page) -> str:
@@ -89,3 +92,42 @@ async def test_a_woman_medecin_traitant_reads_that_she_is_the_medecin_traitante(
     await activate_professional(pro_client, doctor)
     timeline = said(await pro_client.get(f"/dossiers/{patient.dossier.id}"))
     assert "Vous êtes la médecin traitante de cette patiente." in timeline
+
+
+async def test_what_was_just_done_to_a_woman_is_said_in_the_feminine_and_to_a_man_as_before(client, db, patient):
+    """The notice after a change of her access said "ce professionnel … il" of every professional (a probe's find):
+    the redirect now says whether the professional is written in the feminine, as her line on the page does."""
+    await activate(client, patient)
+    dossier = f"/dossiers/{patient.dossier.id}"
+    woman = (await new_professional(db, given_name="Léa", family_name="Fontaine", feminine=True)).professional
+    man = (await new_professional(db, **MAN)).professional
+
+    async def notice(url: str, data: dict | None = None) -> str:
+        done = await post_form(client, url, data or {}, follow_redirects=False)
+        assert done.status_code == 303, done.text
+        page = await client.get(done.headers["location"])
+        status = re.search(r'role="status" data-done>(.*?)</div>', page.text, re.S)[1]
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", status)).split())
+
+    for pro, she in ((woman, True), (man, False)):
+        about = f"{dossier}/professionnels/{pro.id}"
+        granted = await notice(f"{about}/acces", {"portee": "tout", "duree": "sans"})
+        assert ("La professionnelle peut consulter" if she else "Le professionnel peut consulter") in granted
+        [grant] = await grants.current_grants(db, dossier_id=patient.dossier.id, professional_id=pro.id, now=utcnow())
+        revoked = await notice(f"{dossier}/acces/{grant.id}/revocation")
+        assert ("cette professionnelle ne peut plus voir" if she else "ce professionnel ne peut plus voir") in revoked
+        blocked = await notice(f"{about}/blocage")
+        assert ("Cette professionnelle est bloquée : elle ne peut plus rien lire" if she else
+                "Ce professionnel est bloqué : il ne peut plus rien lire") in blocked, blocked
+        unblocked = await notice(f"{about}/deblocage")
+        assert ("Cette professionnelle n'est plus bloquée. Elle peut" if she else
+                "Ce professionnel n'est plus bloqué. Il peut") in unblocked, unblocked
+        access = await emergencies.open_emergency(db, dossier=patient.dossier, professional=pro, reason=REASON,
+                                                  actor=Actor(None, "professional", pro.given_name, pro.profession))
+        ended = await notice(f"{dossier}/urgences/{access.id}/fin")
+        assert ("cette professionnelle pourra en demander un nouveau" if she else
+                "ce professionnel pourra en demander un nouveau") in ended, ended
+        access = await emergencies.open_emergency(db, dossier=patient.dossier, professional=pro, reason=REASON,
+                                                  actor=Actor(None, "professional", pro.given_name, pro.profession))
+        reviewed = await notice(f"{dossier}/urgences/{access.id}/revue", {"choix": "blocked"})
+        assert ("Cette professionnelle est bloquée : elle" if she else "Ce professionnel est bloqué : il") in reviewed

@@ -22,7 +22,7 @@ from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
-from ..models import Dossier, Grant, Professional, utcnow
+from ..models import Dossier, EmergencyAccess, Grant, Professional, utcnow
 from ..access.managing import manage_dossier
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
@@ -36,9 +36,11 @@ async def band(request: Request, db: AsyncSession, dossier: Dossier):
     return await band_of(db, dossier=dossier, account=request.user.account, now=utcnow())
 
 
-def done(url: str, what: str) -> Redirect:
-    """303 back to a page, which then says what was done (partials/access_notice.html)."""
-    return Redirect(f"{url}?fait={what}", status_code=303)
+def done(url: str, what: str, *, about: Professional | None = None) -> Redirect:
+    """303 back to a page, which then says what was done (partials/access_notice.html); of a professional written in
+    the feminine, in the feminine ("-f": "Cette professionnelle est bloquée : elle…"), as her line says it."""
+    return Redirect(f"{url}?fait={what}{'-f' if about is not None and about.profession_feminine else ''}",
+                    status_code=303)
 
 
 def access_url(dossier: Dossier) -> str:
@@ -169,7 +171,7 @@ async def grant(request: Request, db: AsyncSession, dossier_id: str, professiona
                                   duration=duration, actor=actor)
     except InvalidInput as refused:
         return await professional_page(request, db, dossier, professional, error=FormError.of(refused), form=form)
-    return done(access_url(dossier), "acces-modifie" if changed else "acces-accorde")
+    return done(access_url(dossier), "acces-modifie" if changed else "acces-accorde", about=professional)
 
 
 @post("/dossiers/{dossier_id:str}/acces/{grant_id:str}/revocation", guards=[logged_in], status_code=200)
@@ -178,7 +180,9 @@ async def revoke(request: Request, db: AsyncSession, dossier_id: str, grant_id: 
     outcome = await grants.revoke_grant(db, dossier=dossier, grant_id=grant_id, actor=actor)
     if outcome is grants.Revocation.NONE:
         raise NotFoundException()
-    return done(access_url(dossier), "acces-revoque" if outcome is grants.Revocation.DONE else "acces-change")
+    revoked = await db.get(Grant, grant_id)  # the dossier's, as revoke_grant found it
+    return done(access_url(dossier), "acces-revoque" if outcome is grants.Revocation.DONE else "acces-change",
+                about=await db.get(Professional, revoked.professional_id) if revoked is not None else None)
 
 
 @post("/dossiers/{dossier_id:str}/professionnels/{professional_id:str}/blocage", guards=[logged_in], status_code=200)
@@ -186,7 +190,7 @@ async def block(request: Request, db: AsyncSession, dossier_id: str, professiona
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     professional = await professional_or_404(db, professional_id)
     await blocks.block(db, dossier=dossier, professional=professional, actor=actor)
-    return done(access_url(dossier), "bloque")
+    return done(access_url(dossier), "bloque", about=professional)
 
 
 @post("/dossiers/{dossier_id:str}/professionnels/{professional_id:str}/deblocage", guards=[logged_in], status_code=200)
@@ -194,7 +198,7 @@ async def unblock(request: Request, db: AsyncSession, dossier_id: str, professio
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     professional = await professional_or_404(db, professional_id)
     await blocks.unblock(db, dossier=dossier, professional=professional, actor=actor)
-    return done(access_url(dossier), "debloque")
+    return done(access_url(dossier), "debloque", about=professional)
 
 
 @post("/dossiers/{dossier_id:str}/medecin-traitant", guards=[logged_in], status_code=200)
@@ -255,7 +259,8 @@ async def review_emergency(request: Request, db: AsyncSession, dossier_id: str, 
             raise NotFoundException()
     except InvalidInput as refused:
         return error_response(request, 400, str(refused))
-    return done(f"/dossiers/{dossier.id}", "urgence-bloquee" if outcome == "blocked" else "urgence-normale")
+    return done(f"/dossiers/{dossier.id}", "urgence-bloquee" if outcome == "blocked" else "urgence-normale",
+                about=await emergency_professional(db, emergency_id))
 
 
 @post("/dossiers/{dossier_id:str}/urgences/{emergency_id:str}/fin", guards=[logged_in], status_code=200)
@@ -263,7 +268,13 @@ async def end_emergency(request: Request, db: AsyncSession, dossier_id: str, eme
     dossier, actor = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
     if not await emergencies.end_emergency(db, dossier=dossier, emergency_id=emergency_id, actor=actor):
         raise NotFoundException()
-    return done(access_url(dossier), "urgence-terminee")
+    return done(access_url(dossier), "urgence-terminee", about=await emergency_professional(db, emergency_id))
+
+
+async def emergency_professional(db: AsyncSession, emergency_id: str) -> Professional | None:
+    """Whose emergency access the patient just reviewed or ended (theirs: the change found it in her dossier)."""
+    access = await db.get(EmergencyAccess, emergency_id)
+    return await db.get(Professional, access.professional_id) if access is not None else None
 
 
 routes = [

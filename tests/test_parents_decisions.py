@@ -249,6 +249,11 @@ async def test_at_18_changing_an_access_starts_from_both_grants_it_replaces(clie
         assert "Changer son accès" in page
         assert checked(page, "portee") == ["tout"] and checked(page, "categories") == []
         assert checked(page, "duree") == []  # her mother's had an end: "Sans limite" is hers to choose
+        # Nor is there one end to keep ("Jusqu'au …, comme maintenant"): sent all the same, refused, nothing changed.
+        assert 'value="garder"' not in page
+        assert await act(own, f"/dossiers/{dossier_id}/professionnels/{girard}/acces",
+                         {"portee": "tout", "duree": "garder"}) == 400
+        assert len([g for g in await grants_of(db, dossier_id, girard) if g.revoked_at is None]) == 2
         assert await act(own, f"/dossiers/{dossier_id}/professionnels/{girard}/acces",
                          {"portee": "tout", "duree": "sans"}) == 303
         assert [(g.given_by, g.categories, g.ends_at) for g in await grants_of(db, dossier_id, girard)

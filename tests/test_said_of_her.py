@@ -113,6 +113,8 @@ async def test_what_was_just_done_to_a_woman_is_said_in_the_feminine_and_to_a_ma
         about = f"{dossier}/professionnels/{pro.id}"
         granted = await notice(f"{about}/acces", {"portee": "tout", "duree": "sans"})
         assert ("La professionnelle peut consulter" if she else "Le professionnel peut consulter") in granted
+        changed = await notice(f"{about}/acces", {"portee": "tout", "duree": "1m"})
+        assert changed.startswith("L'accès est changé."), changed  # of the access, not of them: one for all
         [grant] = await grants.current_grants(db, dossier_id=patient.dossier.id, professional_id=pro.id, now=utcnow())
         revoked = await notice(f"{dossier}/acces/{grant.id}/revocation")
         assert ("cette professionnelle ne peut plus voir" if she else "ce professionnel ne peut plus voir") in revoked
@@ -122,12 +124,16 @@ async def test_what_was_just_done_to_a_woman_is_said_in_the_feminine_and_to_a_ma
         unblocked = await notice(f"{about}/deblocage")
         assert ("Cette professionnelle n'est plus bloquée. Elle peut" if she else
                 "Ce professionnel n'est plus bloqué. Il peut") in unblocked, unblocked
-        access = await emergencies.open_emergency(db, dossier=patient.dossier, professional=pro, reason=REASON,
-                                                  actor=Actor(None, "professional", pro.given_name, pro.profession))
-        ended = await notice(f"{dossier}/urgences/{access.id}/fin")
+        async def emergency() -> str:
+            opened = await emergencies.open_emergency(db, dossier=patient.dossier, professional=pro, reason=REASON,
+                                                      actor=Actor(None, "professional", pro.given_name, pro.profession))
+            return f"{dossier}/urgences/{opened.id}"
+
+        first = await emergency()
+        kept = await notice(f"{first}/revue", {"choix": "kept"})
+        assert kept.startswith("C'est noté : cet accès d'urgence est considéré comme normal."), kept
+        ended = await notice(f"{first}/fin")
         assert ("cette professionnelle pourra en demander un nouveau" if she else
                 "ce professionnel pourra en demander un nouveau") in ended, ended
-        access = await emergencies.open_emergency(db, dossier=patient.dossier, professional=pro, reason=REASON,
-                                                  actor=Actor(None, "professional", pro.given_name, pro.profession))
-        reviewed = await notice(f"{dossier}/urgences/{access.id}/revue", {"choix": "blocked"})
+        reviewed = await notice(f"{await emergency()}/revue", {"choix": "blocked"})
         assert ("Cette professionnelle est bloquée : elle" if she else "Ce professionnel est bloqué : il") in reviewed

@@ -17,6 +17,9 @@ from .rule import PARIS
 # not for a month after.
 DURATIONS = {"1j": (N_("1 jour"), 1), "1m": (N_("1 mois"), 30), "3m": (N_("3 mois"), 91), "1a": (N_("1 an"), 365),
              "sans": (N_("sans date de fin"), None)}
+# "Changer son accès" may keep the end the professional's access has now: narrowing what they see does not lengthen
+# how long they see it (a probe's find: "1 mois" chosen again started a new month from that day).
+KEEP = "garder"
 # How each end is counted from the start, in Paris: (months, days); None for no end.
 SPANS = {"1j": (0, 1), "1m": (1, 0), "3m": (3, 0), "1a": (12, 0), "sans": None}
 # A relative's invitation: a relative helps for longer than a day.

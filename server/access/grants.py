@@ -10,11 +10,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..accesslog.phrases import VALID_UNTIL
+from ..i18n.formats import date_fr
 from ..caregivers.confidential import giver
 from ..i18n import _
 from ..models import Dossier, Grant, Professional, ShareCode, utcnow
 from .changes import CLOSED, active_block, layer_of, refuse, who
-from .durations import DURATIONS, grant_end
+from .durations import DURATIONS, KEEP, grant_end
 from .rule import REPRESENTATIVE
 from .scopes import logged_scope
 
@@ -43,7 +45,11 @@ async def grant_access(
     session: AsyncSession, *, dossier: Dossier, professional: Professional, categories: str, duration: str,
     actor: audit.Actor, share_code: ShareCode | None = None,
 ) -> Grant:
-    grant_end(duration, utcnow())  # refuses an unknown duration before taking the lock
+    """A new grant in place of the professional's current ones (on this side: `layer_of`), for `duration` from now, or
+    until their current end (durations.KEEP), which they must share: at 18, a grant of hers and one of a parent's
+    may end apart, and the one that replaces both would keep the one or the other's longer than it was given."""
+    if duration != KEEP:
+        grant_end(duration, utcnow())  # refuses an unknown duration before taking the lock
     await audit.begin_chained(session, dossier_id=dossier.id)
     dossier = await session.get(Dossier, dossier.id, populate_existing=True)
     if dossier.state != "open":
@@ -53,13 +59,26 @@ async def grant_access(
     if await active_block(session, dossier_id=dossier.id, professional_id=professional.id, layer=layer):
         await refuse(session, _("Ce professionnel est bloqué : débloquez-le d'abord pour lui donner accès."))
     now = utcnow()
+    if duration == KEEP:
+        current = await current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now,
+                                       layer=layer)
+        if not current:
+            await refuse(session, _("Cet accès a pris fin entre-temps : choisissez pour combien de temps le redonner."))
+        ends = {g.ends_at for g in current}
+        if len(ends) > 1:
+            await refuse(session, _("Choisissez une durée."))
+        ends_at = ends.pop()
+        # As a health link's end is logged ("valable jusqu'au 5 mars 2027"): the Historique says it in its language.
+        duration_label = DURATIONS["sans"][0] if ends_at is None else VALID_UNTIL % {"date": date_fr(ends_at)}
+    else:
+        ends_at, duration_label = grant_end(duration, now), DURATIONS[duration][0]
     await end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now, layer=layer)
     grant = Grant(
         dossier_id=dossier.id, professional_id=professional.id, categories=categories, starts_at=now,
-        ends_at=grant_end(duration, now), share_code_id=share_code.id if share_code else None, given_by=given_by,
+        ends_at=ends_at, share_code_id=share_code.id if share_code else None, given_by=given_by,
     )
     session.add(grant)
-    detail = logged_scope(categories, DURATIONS[duration][0])
+    detail = logged_scope(categories, duration_label)
     await audit.append(
         session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code" if share_code else "",
         detail=f"{who(professional)} : {detail}",

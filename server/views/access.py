@@ -6,6 +6,7 @@ changes rights only through the modules of access/ that log each change (changes
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -36,11 +37,16 @@ async def band(request: Request, db: AsyncSession, dossier: Dossier):
     return await band_of(db, dossier=dossier, account=request.user.account, now=utcnow())
 
 
+# The notices that speak of the professional (partials/access_notice.html), each also in the feminine ("-f").
+SAID_OF_THEM = frozenset({"acces-accorde", "acces-revoque", "acces-change", "bloque", "debloque", "urgence-terminee",
+                          "urgence-bloquee"})
+
+
 def done(url: str, what: str, *, about: Professional | None = None) -> Redirect:
     """303 back to a page, which then says what was done (partials/access_notice.html); of a professional written in
-    the feminine, in the feminine ("-f": "Cette professionnelle est bloquée : elle…"), as her line says it."""
-    return Redirect(f"{url}?fait={what}{'-f' if about is not None and about.profession_feminine else ''}",
-                    status_code=303)
+    the feminine, in the feminine ("Cette professionnelle est bloquée : elle…"), as her line says it."""
+    feminine = what in SAID_OF_THEM and about is not None and about.profession_feminine
+    return Redirect(f"{url}?fait={what}{'-f' if feminine else ''}", status_code=303)
 
 
 def access_url(dossier: Dossier) -> str:
@@ -118,14 +124,21 @@ def current_access(current: list[Grant]) -> dict[str, Any]:
     """"Changer son accès" starts from what the professional sees now: from "Tous les documents", narrowing meant
     ticking everything again, and a new duration alone widened the access to every document. A change replaces every
     grant listed (at 18, a parent's beside the patient's: changes.layer_of), so it starts from all they show together,
-    not the newest alone, which narrowed what a duration chosen alone kept. The duration is chosen again, as it starts
-    anew from today, unless no grant had an end (one that had would outlast it unasked)."""
+    not the newest alone, which narrowed what a duration chosen alone kept. Its end stays as it is unless another
+    duration is chosen (durations.KEEP, or "sans date de fin" for grants without one); grants that end apart have no
+    one end to keep: the duration is chosen again (one without end would outlast the other's unasked)."""
     if not current:
         return {}
     every = any(not g.categories for g in current)
     categories = sorted({c for g in current for c in g.categories.split(",") if c})
     return {"portee": "tout" if every else "categories", "categories": [] if every else categories,
-            "duree": "sans" if all(g.ends_at is None for g in current) else ""}
+            "duree": "" if len(ends := {g.ends_at for g in current}) > 1 else "sans" if None in ends else durations.KEEP}
+
+
+def current_end(current: list[Grant]) -> datetime | None:
+    """When the professional's access ends now, if it does: what "Garder la fin actuelle" keeps."""
+    ends = {g.ends_at for g in current}
+    return ends.pop() if len(ends) == 1 else None
 
 
 async def line_of(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional) -> ProfessionalLine:
@@ -141,6 +154,7 @@ async def professional_page(request: Request, db: AsyncSession, dossier: Dossier
     line = await line_of(request, db, dossier, professional)
     context = {
         "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": durations.DURATIONS,
+        "current_end": current_end(line.grants),
         "scope_label": scopes.scope_label,
         "can_be_medecin_traitant": professional.profession in MEDECINS, "error": error,
         "form": form if form is not None else current_access(line.grants),
@@ -164,7 +178,7 @@ async def grant(request: Request, db: AsyncSession, dossier_id: str, professiona
     professional = await professional_or_404(db, professional_id)
     form = {"portee": text(data, "portee"), "categories": form_values(data, "categories"), "duree": text(data, "duree")}
     try:
-        scope, duration = scope_and_duration(data)
+        scope, duration = scope_and_duration(data, keep=True)
         # A change, as the page said ("Changer son accès"), is told as one: "accordé" read as more, after narrowing.
         changed = bool((await line_of(request, db, dossier, professional)).grants)
         await grants.grant_access(db, dossier=dossier, professional=professional, categories=scope,

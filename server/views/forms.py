@@ -125,9 +125,9 @@ def scope_from(data: dict[str, Any]) -> str:
     return scopes.parse_scope(chosen)
 
 
-def scope_and_duration(data: dict[str, Any]) -> tuple[str, str]:
+def scope_and_duration(data: dict[str, Any], *, keep: bool = False) -> tuple[str, str]:
     """What a grant or a share code covers, and for how long; both refusals at once when both are wrong, rather
-    than the second only once the first is put right."""
+    than the second only once the first is put right. `keep`: a change of a grant may keep its end (durations.KEEP)."""
     refusals: list[InvalidInput] = []
     scope = ""
     try:
@@ -135,7 +135,7 @@ def scope_and_duration(data: dict[str, Any]) -> tuple[str, str]:
     except InvalidInput as refused:
         refusals.append(refused)
     duration = text(data, "duree", limit=10)
-    if duration not in durations.DURATIONS:
+    if duration not in durations.DURATIONS and not (keep and duration == durations.KEEP):
         refusals.append(InvalidInput(_("Choisissez une durée."), "duree"))
     if refusals:
         raise InvalidInput(" ".join(str(r) for r in refusals), *(f for r in refusals for f in r.fields))

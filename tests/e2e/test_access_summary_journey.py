@@ -84,10 +84,12 @@ def test_a_refused_change_of_access_reloads_as_the_professionals_page_not_action
     professional_page = re.compile(f"/dossiers/{patient.dossier_id}/professionnels/{pharmacist.professional_id}$")
     expect(page).to_have_url(professional_page)
 
-    # "Changer son accès" sent without a duration: refused, on the professional's page, at its address.
+    # "Changer son accès" sent for some categories without one ticked: refused, on the professional's page, at its
+    # address. (Sent as it opens, it keeps the access's end: nothing there to refuse.)
     expect(page.get_by_role("heading", name="Changer son accès")).to_be_visible()
+    page.get_by_label("Seulement certaines catégories").check()
     page.get_by_role("button", name=f"Changer l'accès de {pharmacist.name}").click()
-    expect(page.get_by_role("alert").filter(has_text="Choisissez une durée.")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="Cochez au moins une catégorie")).to_be_visible()
     expect(page).to_have_url(professional_page)
     page.reload()
     expect(page.get_by_role("heading", name=pharmacist.name, level=1)).to_be_visible()

@@ -36,9 +36,10 @@ def test_changing_an_access_starts_from_what_she_sees_now_and_narrows_it(page, s
     expect(categories.get_by_role("checkbox", checked=True)).to_have_count(2)
     expect(scope).to_contain_text("Les documents masqués restent invisibles pour cette professionnelle.")
 
-    # One category dropped, a duration chosen: she sees the prescriptions alone.
+    # One category dropped, her access's end kept as it comes chosen (narrowing it does not lengthen it): she sees
+    # the prescriptions alone, until the same day.
     categories.get_by_label("Compte rendu", exact=True).uncheck()
-    page.get_by_label("1 mois", exact=True).check()
+    expect(page.get_by_role("radio", name=re.compile(r"^Jusqu'au .*, comme maintenant$"))).to_be_checked()
     page.get_by_role("button", name=f"Changer l'accès de {kine.name}").click()
     expect(page.get_by_role("status")).to_contain_text("L'accès est changé.")
     open_access_line(page, kine.name)

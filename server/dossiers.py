@@ -263,7 +263,8 @@ def _professionals_by_id() -> Select:
     return select(Professional).where(Professional.id.in_(bindparam("ids", expanding=True)))  # type: ignore[attr-defined]
 
 
-DOCTORS = frozenset({"médecin", "cardiologue", "radiologue", "chirurgien-dentiste"})  # called "Dr"
+DOCTORS = frozenset({"médecin", "cardiologue", "radiologue", "chirurgien-dentiste", "endocrinologue-diabétologue",
+                     "ophtalmologiste"})  # called "Dr"
 
 
 def professional_title(professional: Professional) -> str:

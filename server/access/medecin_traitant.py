@@ -13,7 +13,8 @@ from ..models import Dossier, Professional
 from .changes import CLOSED, active_block, layer_of, refuse, who
 from .rule import REPRESENTATIVE
 
-MEDECINS = {"médecin", "cardiologue", "radiologue"}  # who may be declared médecin traitant
+# Who may be declared médecin traitant: a doctor, of any speciality (code de la sécurité sociale, L162-5-3).
+MEDECINS = {"médecin", "cardiologue", "radiologue", "endocrinologue-diabétologue", "ophtalmologiste"}
 
 
 async def set_medecin_traitant(

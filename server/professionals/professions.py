@@ -37,6 +37,10 @@ PROFESSIONS = {
     N_("chirurgien-dentiste"): Forms("chirurgien-dentiste", "chirurgienne-dentiste"),
     N_("cardiologue"): Forms("cardiologue", "cardiologue"),
     N_("radiologue"): Forms("radiologue", "radiologue"),
+    # A diabetic patient's specialist (a probe's find: none of these could be registered), found in the directory by
+    # either word ("diabétologue"), as French doctors of that speciality name themselves.
+    N_("endocrinologue-diabétologue"): Forms("endocrinologue-diabétologue", "endocrinologue-diabétologue"),
+    N_("ophtalmologiste"): Forms("ophtalmologiste", "ophtalmologiste"),
 }
 # The auxiliaires médicaux among them (code de la santé publique, part IV, book III), whose report is of the care they
 # gave (uploads.stored_type).

@@ -63,7 +63,8 @@ async def grant_access(
         current = await current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now,
                                        layer=layer)
         if not current:
-            await refuse(session, _("Cet accès a pris fin entre-temps : choisissez pour combien de temps le redonner."))
+            await refuse(session,
+                         _("Cet accès a pris fin entre-temps : choisissez pour combien de temps le redonner."))
         ends = {g.ends_at for g in current}
         if len(ends) > 1:
             await refuse(session, _("Choisissez une durée."))

@@ -34,7 +34,7 @@ from ..access.rule import Visibility
 from ..authors import Adder, adders_of, labelled
 from ..dossiers import professionals_by_id
 from ..fhir.identity import unqualified_ins
-from ..fhir.ips import summary_bundle
+from ..fhir.ips import Compiler, summary_bundle
 from ..fhir.profile_items import ITEM_SYSTEM
 from ..files.store import IntegrityError, Storage, StorageUnavailable
 from ..listing import all_documents, selection
@@ -91,12 +91,12 @@ def relative(adder: Adder | None) -> list[dict]:
 
 def ips_bundle(*, patient: Patient, profile: Profile, documents: list[Document], now: datetime,
                document_authors: dict, document_adders: dict[str, Adder], item_adders: dict[str, Adder],
-               choices: list[dict], whole: bool = True) -> Bundle:
+               choices: list[dict], whole: bool = True, compiler: Compiler | None = None) -> Bundle:
     """`summary_bundle` of everything, marked as a Carnet copy, with what reading it back needs; not `whole`, a
     legal representative's (SEEN_TAG). `item_adders`: who added each item no professional declared (adders_of)."""
     bundle = summary_bundle(patient=patient, profile=profile, documents=documents, document_authors=document_authors,
                             document_adders=document_adders, item_adders=item_adders, base="", now=now,
-                            title="Copie complète du dossier" if whole else "Copie du dossier")
+                            title="Copie complète du dossier" if whole else "Copie du dossier", compiler=compiler)
     data = bundle.model_dump(mode="json", exclude_none=True)
     data.setdefault("meta", {})["tag"] = [EXPORT_TAG if whole else SEEN_TAG]
     # summary_bundle writes a DocumentReference for each document, in their order: a withdrawn one has no
@@ -203,11 +203,12 @@ def copy_document(archive: zipfile.ZipFile, storage: Storage, document: Document
 async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], *, dossier: Dossier, patient: Patient,
                        now: datetime, visible: Visibility = PATIENT_VIEW,
                        log_visible: ColumnElement[bool] | None = None, chained: bool = True,
-                       by_patient: bool = True) -> None:
+                       by_patient: bool = True, compiler: Compiler | None = None) -> None:
     """Write the copy into `out`: what `visible` admits (the exporter's view, of the care too) and the events
     `log_visible` keeps (a minor's parents see no trace of what was kept from them); `chained`: the log with the
     dossier's own numbers and hashes (for anyone but a legal representative: caregivers/confidential.py);
-    `by_patient`: the patient makes it, not a caregiver (the LISEZMOI speaks to whoever does)."""
+    `by_patient`: the patient makes it, not a caregiver (the LISEZMOI speaks to whoever does), `compiler` (the summary's
+    author, fhir/ips.py)."""
     with i18n.speaking(i18n.SOURCE):  # the copy is a French document, whatever the page's language
         profile = await profile_of(session, dossier_id=dossier.id, visible=visible)
         declarers = await declarers_of(session, profile=profile, patient=patient)
@@ -218,7 +219,7 @@ async def write_export(session: AsyncSession, storage: Storage, out: IO[bytes], 
         item_adders = await adders_of(session, [item for kind in profile.by_kind.values() for item in kind])
         bundle = ips_bundle(patient=patient, profile=profile, documents=documents, now=now,
                             document_authors=professionals, document_adders=adders, item_adders=item_adders,
-                            choices=choices_of(dossier) if chained else [], whole=chained)
+                            choices=choices_of(dossier) if chained else [], whole=chained, compiler=compiler)
         filed = [d for d in documents if d.withdrawn_at is None]  # a withdrawn one's content is erased: a line
         through = await visits.head_seq(session, dossier_id=dossier.id)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import html
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from fhir.resources.R4B.bundle import Bundle
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..authors import Adder, adder_label
 from ..dossiers import author_title
-from ..models import Document, Patient, Professional, ProfileItem
+from ..caregivers.invitations import current_delegation
+from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem
 from ..professionals.professions import written_profession
 from ..profile.items import Profile
 from ..profile.phones import international
@@ -127,14 +130,46 @@ def practitioner(professional: Professional) -> dict:
             "qualification": [{"code": {"text": written_profession(professional)}}]}
 
 
+ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+
+
+# A legal representative's relationship (rule.LEGAL_REPRESENTATIVES) in HL7's role codes; a caregiver's, in words.
+ROLES = {"parent": ("PRN", "parent"), "tuteur": ("GUARD", "guardian")}
+
+
+@dataclass(frozen=True)
+class Compiler:
+    """A relative who made the summary for the patient (a parent, for a child): its Composition's author."""
+
+    name: str
+    relationship: str  # their delegation's: "parent", "tuteur", "proche"
+
+
+async def compiler_of(session: AsyncSession, *, dossier: Dossier, account: Account) -> Compiler | None:
+    """Who makes a summary of the dossier with this account: None for the patient, else the relative they are."""
+    if account.patient_id == dossier.patient_id:
+        return None
+    delegation = await current_delegation(session, dossier_id=dossier.id, account_id=account.id)
+    return Compiler(account.display_name, delegation.relationship if delegation is not None else "proche")
+
+
+def related_person(compiler: Compiler, patient_ref: str) -> dict:
+    role = ROLES.get(compiler.relationship)
+    relationship = {"text": "proche aidant"} if role is None else {
+        "coding": [{"system": ROLE_CODE, "code": role[0], "display": role[1]}], "text": compiler.relationship}
+    return {"resourceType": "RelatedPerson", "patient": {"reference": patient_ref}, "relationship": [relationship],
+            "name": [{"text": compiler.name}]}
+
+
 def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
                    document_authors: dict[str, Professional], base: str, now: datetime,
                    kinds: tuple[str, ...] | None = None, title: str = "Synthèse médicale",
                    document_adders: dict[str, Adder] | None = None,
-                   item_adders: dict[str, Adder] | None = None) -> Bundle:
+                   item_adders: dict[str, Adder] | None = None, compiler: Compiler | None = None) -> Bundle:
     """The IPS document Bundle of what the caller's reader sees (`kinds`: only these sections, e.g. an emergency card);
     `document_adders`, `item_adders`: who added each document, or item, no professional wrote, by its id
-    (authors.adders_of)."""
+    (authors.adders_of). Its author is the patient, or the relative who made it (`compiler`): a child's summary made
+    by her mother was said to be the child's (a probe's find)."""
     patient_ref = urn()
     authors = {**profile.authors, **document_authors}
     refs = {pro_id: urn() for pro_id in authors}
@@ -194,11 +229,16 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         sections.append({"title": "Documents du dossier", "code": {"coding": [DOCUMENTS_SECTION]}, "text": narrative(
             [f"{d.event_date.isoformat()} — {narrated(d)}" for d in documents]),
             "entry": [{"reference": document_refs[d.id]} for d in documents]})
+    if compiler is None:
+        author = {"reference": patient_ref, "display": f"{patient.given_name} {patient.family_name}"}
+    else:
+        author = {"reference": urn(), "display": compiler.name}
+        entries.append({"fullUrl": author["reference"], "resource": related_person(compiler, patient_ref)})
     composition = {
         "resourceType": "Composition", "language": TEXTS_LANGUAGE, "status": "final",
         "type": {"coding": [{"system": LOINC, "code": "60591-5", "display": "Patient summary Document"}]},
         "subject": {"reference": patient_ref}, "date": fhir_instant(now),
-        "author": [{"reference": patient_ref, "display": f"{patient.given_name} {patient.family_name}"}],
+        "author": [author],
         "title": f"{title} — {patient.given_name} {patient.family_name}",
         "confidentiality": max((label["code"] for label in labels if label), key=LEVELS.index, default="N"),
         "section": sections,

@@ -41,7 +41,7 @@ from ..accesslog import audit
 from ..accesslog.phrases import SPENT
 from ..authors import adders_of
 from ..access.rule import Visibility
-from ..fhir.ips import summary_bundle
+from ..fhir.ips import compiler_of, summary_bundle
 from ..i18n import N_, _
 from ..caregivers.confidential import NOTHING, kept_from
 from ..models import Account, Dossier, Patient, ShareLink, SpentLocation, utcnow
@@ -192,9 +192,11 @@ async def encrypted_file(session: AsyncSession, *, link: ShareLink, dossier: Dos
     if link.content == "emergency":
         profile = _in_progress(profile)
     items = [item for kind in profile.by_kind.values() for item in kind]
+    maker = await session.get(Account, link.created_by_account_id)
     bundle = summary_bundle(patient=patient, profile=profile, documents=[], document_authors={}, base=origin, now=now,
                             kinds=None if kinds == ORDER else kinds, title=CONTENTS[link.content],
-                            item_adders=await adders_of(session, items))
+                            item_adders=await adders_of(session, items),
+                            compiler=await compiler_of(session, dossier=dossier, account=maker) if maker else None)
     header = {"alg": "dir", "enc": "A256GCM", "zip": "DEF", "cty": FHIR_JSON}
     return jwe.encrypt_compact(header, bundle.model_dump_json(exclude_none=True).encode(), OctKey.import_key(link.key))
 

@@ -131,8 +131,9 @@ def current_access(current: list[Grant]) -> dict[str, Any]:
         return {}
     every = any(not g.categories for g in current)
     categories = sorted({c for g in current for c in g.categories.split(",") if c})
+    ends = {g.ends_at for g in current}
     return {"portee": "tout" if every else "categories", "categories": [] if every else categories,
-            "duree": "" if len(ends := {g.ends_at for g in current}) > 1 else "sans" if None in ends else durations.KEEP}
+            "duree": "" if len(ends) > 1 else "sans" if None in ends else durations.KEEP}
 
 
 def current_end(current: list[Grant]) -> datetime | None:

@@ -27,6 +27,7 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..export.archive import outline, record_export, write_export
 from ..export.names import download_name
+from ..fhir.ips import compiler_of
 from ..guards import logged_in
 from ..models import utcnow
 from ..access.managing import Managed, managed_dossier
@@ -95,7 +96,8 @@ async def export_zip(request: Request, db: AsyncSession, dossier_id: str, copy_i
     spool = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY)
     try:
         await write_export(db, request.app.state.storage, spool, dossier=managed.dossier, patient=managed.patient,
-                           now=now, chained=chained, by_patient=managed.standing.is_patient, **seen)
+                           now=now, chained=chained, by_patient=managed.standing.is_patient, **seen,
+                           compiler=await compiler_of(db, dossier=managed.dossier, account=request.user.account))
     except BaseException:
         spool.close()
         raise

@@ -134,6 +134,11 @@ def fitted(text: str) -> Markup | str:
     return Markup(f'<span class="fit fit-{min(30, 2 * math.ceil(widest / 2))}">{escape(text)}</span>')
 
 
+def day_after(day: date) -> str:
+    """The next day, as a date field's min or max takes it ("2026-03-05")."""
+    return (day + timedelta(days=1)).isoformat()
+
+
 def category_label(code: str) -> str:
     return i18n._(CATEGORIES[code]) if code in CATEGORIES else code
 
@@ -294,7 +299,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, and_list=and_list, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_of, de=de, que=que, person=person,
-                       fitted=fitted, access_end=end_words,
+                       fitted=fitted, access_end=end_words, day_after=day_after,
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
     env.globals.update(dots_row=dots_row, colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,
                        session_closing=session_closing,

@@ -5,6 +5,7 @@ dossier changes a line of it that they see."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -38,6 +39,10 @@ async def test_a_new_dose_stops_the_line_the_day_before_and_starts_a_new_one(app
         page = await client.get(url(patient))
         assert "Modifier la posologie" in page.text
         assert f'for="posologie-{treatment.id}">Nouvelle posologie' in page.text
+        # Its day picked from the day after the treatment began (1 March 2025), as the server takes it: the picker
+        # offered any day before (a probe's find), then refused.
+        field = re.search(rf'<input id="changement-{treatment.id}"[^>]*>', page.text).group(0)
+        assert 'min="2025-03-02"' in field and f'max="{paris_today().isoformat()}"' in field, field
         for dose, day, message, field in (
                 ("", changed.isoformat(), "Indiquez la nouvelle posologie", "detail"),
                 ("500 mg matin et soir", changed.isoformat(), "C'est la posologie déjà indiquée", "detail"),

@@ -211,6 +211,8 @@ def session_closing(settings: Settings, row: WebSession) -> dict[str, Any]:
 
 # Who gave a grant, when not the patient (`rule.GrantFacts.given_by`), on the Accès page: translated where shown.
 GIVEN_BY_LABELS = {"representative": N_("Par un parent."), "caregiver": N_("Par un proche qui gère ce dossier.")}
+# The same, naming the relative (Grant.given_by_name: since migration 0064).
+GIVEN_BY_NAMED = {"representative": N_("Par %(name)s, parent."), "caregiver": N_("Par %(name)s, proche qui gère ce dossier.")}
 
 
 # The short links of a patient's menu, and the page of their own dossier each leads to (views/home.py).
@@ -303,7 +305,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
     env.globals.update(dots_row=dots_row, colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,
                        session_closing=session_closing,
-                       given_by_labels=GIVEN_BY_LABELS, eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
+                       given_by_labels=GIVEN_BY_LABELS, given_by_named=GIVEN_BY_NAMED, eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
                        profile_scope=profile_scope, profile_sections=profile_sections, pattern=pattern,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES, times_shown=times_shown,
                        MAX_DOCUMENT_BYTES=MAX_DOCUMENT_BYTES)

@@ -77,6 +77,7 @@ async def grant_access(
     grant = Grant(
         dossier_id=dossier.id, professional_id=professional.id, categories=categories, starts_at=now,
         ends_at=ends_at, share_code_id=share_code.id if share_code else None, given_by=given_by,
+        given_by_name=actor.name if actor.kind == "caregiver" else "",  # which parent, which relative: by name
     )
     session.add(grant)
     detail = logged_scope(categories, duration_label)

@@ -149,6 +149,9 @@ class Grant(SQLModel, table=True):
     # migration 0031. A representative's grant to a professional who kept care from them is theirs alone
     # (caregivers/confidential.py).
     given_by: str = Field(default="", max_length=20)
+    # The relative who gave it ("representative", "caregiver"), as the log named them then; "" for the patient's, a
+    # share code's, and any given before migration 0064.
+    given_by_name: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -154,15 +154,17 @@ def _constant(language: str, message: str) -> Markup:
     return Markup(i18n.translations(language).gettext(message)) % {}
 
 
-def pattern(message: str, /) -> Markup:
-    """A text with places (%(num)s), translated, for a loop to fill with `%` (Markup escapes what goes in): in a loop
-    a call with variables costs Jinja more than the text's own work (two a line were ~5 % of a Historique page)."""
+def pattern(message: str, /) -> str:
+    """A text with places (%(num)s), translated, for a loop to fill with `%`: plain text, which the page escapes once
+    filled (a Markup's `%` escapes each value through a helper object: 5 % of a Historique page for two numbers a
+    line); only for what a number or a text fills, never markup. In a loop a call with variables costs Jinja more
+    than the text's own work."""
     return _pattern(i18n.current(), message)
 
 
 @functools.lru_cache(maxsize=512)
-def _pattern(language: str, message: str) -> Markup:
-    return Markup(i18n.translations(language).gettext(message))
+def _pattern(language: str, message: str) -> str:
+    return i18n.translations(language).gettext(message)
 
 
 def _ngettext(singular: str, plural: str, count: int, /, **variables: object) -> Markup:

@@ -218,7 +218,7 @@ async def test_each_proof_of_the_historique_is_named_for_its_event_in_the_reader
             ("en", "of event no. {}", "Download the proof of event no. {}")):
         if words == "en":
             await post_form(client, "/langue", {"langue": "en", "retour": "/"})
-        page = (await client.get(historique)).text
+        page = html.unescape((await client.get(historique)).text)  # "l'événement" is "l&#39;événement" there
         lines = re.findall(r'<li class="log-line[^"]*" id="evenement-(\d+)">(.*?)</li>', page, re.S)
         numbers = [number for number, line in lines if 'class="log-proof"' in line]  # in the log already
         assert numbers and len(numbers) == len(set(numbers)), page

@@ -66,17 +66,25 @@ async def test_a_year_is_summed_by_kind_of_care_and_by_professional_on_screen_an
         page = (await client.get(url)).text
         assert 'class="care-breakdown" open' in page if "imprimer" in url else 'class="care-breakdown">' in page
         assert breakdown(page) == [
+            # What was paid above the base (the psychiatrist's 1 250,00 € on a 55,70 € base), apart: what a
+            # complementary insurer's contract covers apart.
             ("Par type de soins", "Consultations et soins",
-             ["3 soins", "Payé 1 310,00 €", "remboursé 75,99 €", "reste à charge 1 234,01 €"]),
+             ["3 soins", "Payé 1 310,00 €", "remboursé 75,99 €", "reste à charge 1 234,01 €",
+              "dont dépassements 1 194,30 €"]),
             ("Par type de soins", "Médicaments", ["1 soin", "Payé 8,73 €", "remboursé 5,67 €", "reste à charge 3,06 €"]),
             # By name, as French orders them: "Élodie" among the E's, "Dr" first.
             ("Par professionnel ou établissement", "Dr Claire Bernard",
              ["2 soins", "Payé 60,00 €", "remboursé 38,00 €", "reste à charge 22,00 €"]),
             ("Par professionnel ou établissement", "Dr Élodie Vasseur",
-             ["1 soin", "Payé 1 250,00 €", "remboursé 37,99 €", "reste à charge 1 212,01 €"]),
+             ["1 soin", "Payé 1 250,00 €", "remboursé 37,99 €", "reste à charge 1 212,01 €",
+              "dont dépassements 1 194,30 €"]),
             ("Par professionnel ou établissement", "Pharmacie du Parc",
              ["1 soin", "Payé 8,73 €", "remboursé 5,67 €", "reste à charge 3,06 €"]),
         ]
+        words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+        assert "Reste à charge 1 237,07 € Dont dépassements 1 194,30 €" in words  # the totals'
+        assert "reste à charge 1 212,01 € · dont dépassement 1 194,30 €" in words  # its line's
+        assert words.count("dont dépassement 1 194,30 €") == 1  # none said of a line paid at its base
     # A kind asked: its lines only.
     page = (await client.get(f"{base}?periode={year}&type=medicaments")).text
     assert [(title, name) for title, name, _ in breakdown(page)] == [

@@ -56,6 +56,16 @@ class Lines:
     def remaining(self) -> int:
         return self.spent - self.reimbursed
 
+    @property
+    def excess(self) -> int:
+        return sum(excess(line) for line in self.lines)
+
+
+def excess(line: ReimbursementLine) -> int:
+    """What was paid beyond the reimbursement base (a dépassement d'honoraires, a price above the tariff): part of the
+    reste à charge, apart because a complementary insurer's contract covers it apart ("200 % BR")."""
+    return max(0, line.spent_cents - line.base_cents)
+
 
 @dataclass
 class Month(Lines):
@@ -88,6 +98,10 @@ class History:
         """What was paid and the Assurance Maladie did not pay back: the reste à charge before any complementary
         insurer, which Carnet does not hear from."""
         return self.spent - self.reimbursed
+
+    @property
+    def excess(self) -> int:
+        return sum(m.excess for m in self.months)
 
     @property
     def count(self) -> int:

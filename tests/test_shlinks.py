@@ -615,10 +615,16 @@ async def test_a_single_use_link_opens_once_then_answers_as_a_revoked_one_and_it
         as_revoked = await fetch(app, payload_of(revoked))
     assert (again.status_code, again.json()) == (404, as_revoked.json()) and log.actions == []
 
-    shown = html.unescape((await client.get(made.headers["location"])).text)
-    assert "Ouvert une fois : ce lien ne s'ouvre plus." in shown and 'id="lien"' not in shown
-    listed = html.unescape((await client.get(links_page)).text).replace("\u00a0", " ")
-    assert "ouvert une fois : ne s'ouvre plus" in listed and "Ouvert 1 fois" in listed
+    # Both pages say when, and by whom as they declared themselves (it was said in the Historique alone: a probe's
+    # find).
+    shown = re.sub("[\u00a0\u202f]", " ", html.unescape((await client.get(made.headers["location"])).text))
+    assert re.search(r"Ouvert une fois, le \d+ \w+ \d{4} à \d+ h \d+, par « Mme Durand, infirmière scolaire » \(nom "
+                     r"déclaré par le destinataire\) : ce lien ne s'ouvre plus\.", shown), shown
+    assert 'id="lien"' not in shown
+    listed = re.sub("[\u00a0\u202f]", " ", html.unescape((await client.get(links_page)).text))
+    assert "ouvert une fois : ne s'ouvre plus" in listed
+    assert re.search(r"Ouvert 1 fois, la dernière le \d+ \w+ \d{4} à \d+ h \d+, par « Mme Durand, infirmière "
+                     r"scolaire » \(nom déclaré par le destinataire\)", listed), listed
     historique = re.sub("[\u00a0\u202f]", " ", html.unescape(
         (await client.get(f"/dossiers/{patient.dossier.id}/historique")).text))
     assert "« Sortie scolaire » (vaccins et allergies, sans code d'accès, valable jusqu'au" in historique

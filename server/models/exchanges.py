@@ -120,6 +120,9 @@ class ShareLink(SQLModel, table=True):
     attempts_left: int = 10  # wrong passcodes over the link's whole life; at 0 the link is dead
     fetch_count: int = 0
     last_fetched_at: datetime | None = None
+    # Who it was last opened for, as they declared themselves (shlinks/manifest.py: RECIPIENT_MAX); the log keeps
+    # each. "" before migration 0065.
+    last_fetched_by: str = Field(default="", max_length=100)
     created_by_account_id: str = Field(foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None

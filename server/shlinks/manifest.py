@@ -149,7 +149,7 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
         return Answer(401, {"remainingAttempts": link.attempts_left})
     encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)
     link.fetch_count += 1  # a single-use link's first: spent from now on (links.state_of), in this transaction
-    link.last_fetched_at = now
+    link.last_fetched_at, link.last_fetched_by = now, asked.recipient
     session.add(link)
     await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl",
                        detail=description(link, *([SPENT] if link.single_use else [])),
@@ -279,7 +279,7 @@ async def located_file(session: AsyncSession, *, link_id: str, token: str, origi
     encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)
     if not link.single_use:  # a single-use link's opening was counted by its manifest, whose file this is
         link.fetch_count += 1
-    link.last_fetched_at = now
+    link.last_fetched_at, link.last_fetched_by = now, recipient
     session.add(link)
     session.add(SpentLocation(jti=jti, expires_at=datetime.fromtimestamp(until, UTC)))
     await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl", detail=description(link),

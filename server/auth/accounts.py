@@ -6,8 +6,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, update
+from sqlalchemy import Select, bindparam, delete, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -315,10 +316,14 @@ async def recovery_code_used_at(session: AsyncSession, *, code: str) -> datetime
 
 
 async def recovery_codes_left(session: AsyncSession, *, account: Account) -> int:
-    result = await session.exec(
-        select(RecoveryCode).where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))  # type: ignore[union-attr]
-    )
-    return len(result.all())
+    return (await session.exec(_codes_left(), params={"account_id": account.id})).one()
+
+
+@cache
+def _codes_left() -> Select:
+    """Counted, not loaded; built once ("Mes clés d'accès" asks it at each visit; listing.py says why)."""
+    return select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.account_id == bindparam("account_id"), RecoveryCode.used_at.is_(None))  # type: ignore[union-attr]
 
 
 async def patient_dossier(session: AsyncSession, *, account: Account) -> Dossier | None:

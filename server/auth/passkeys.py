@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 
+from sqlalchemy import Select, bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from webauthn import (
@@ -80,10 +82,14 @@ async def is_held(session: AsyncSession, credential_id: str) -> bool:
 
 
 async def account_passkeys(session: AsyncSession, *, account: Account) -> list[Passkey]:
-    result = await session.exec(
-        select(Passkey).where(Passkey.account_id == account.id).order_by(Passkey.created_at)  # type: ignore[arg-type]
-    )
-    return list(result.all())
+    return list((await session.exec(_passkeys_of(), params={"account_id": account.id})).all())
+
+
+@cache
+def _passkeys_of() -> Select:
+    """Built once ("Mes clés d'accès" asks it at each visit; listing.py says why)."""
+    return select(Passkey).where(Passkey.account_id == bindparam("account_id")).order_by(
+        Passkey.created_at)  # type: ignore[arg-type]
 
 
 async def begin_registration(session: AsyncSession, settings: Settings, *, account: Account, client: str) -> tuple[str, str]:

@@ -195,11 +195,18 @@ async def end_sessions(session: AsyncSession, *, account_id: str, opened_with: s
 async def live_sessions(session: AsyncSession, *, account_id: str, settings: Settings) -> int:
     """How many devices are logged in to the account now (this one included)."""
     now = utcnow()
-    count = await session.exec(select(func.count()).select_from(WebSession).where(
-        WebSession.account_id == account_id, WebSession.authenticated,
-        WebSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes),
-        WebSession.created_at > now - timedelta(hours=settings.session_max_hours)))
+    count = await session.exec(_live_sessions(), params={
+        "account_id": account_id, "seen_after": now - timedelta(minutes=settings.session_idle_minutes),
+        "opened_after": now - timedelta(hours=settings.session_max_hours)})
     return count.one()
+
+
+@cache
+def _live_sessions() -> Select:
+    """Built once ("Mes clés d'accès" asks it at each visit; listing.py says why)."""
+    return select(func.count()).select_from(WebSession).where(
+        WebSession.account_id == bindparam("account_id"), WebSession.authenticated,
+        WebSession.last_seen_at > bindparam("seen_after"), WebSession.created_at > bindparam("opened_after"))
 
 
 async def end_session(session: AsyncSession, *, token: str) -> None:

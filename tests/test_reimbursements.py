@@ -3,6 +3,8 @@ lines kept for their dossier; the "Historique de soins" page, under the rule of 
 
 from __future__ import annotations
 
+import html
+import re
 import subprocess
 from datetime import date, timedelta
 
@@ -11,7 +13,7 @@ from sqlmodel import select
 from server.access import grants
 from server.identifiers import rpps_with_key
 from server.accesslog.audit import Actor
-from server.i18n.formats import date_fr
+from server.i18n.formats import date_fr, long_date
 from server.models import AccessEvent, paris_today, utcnow
 from server.reimbursements.history import months_back
 from server.templating import PARIS
@@ -72,6 +74,12 @@ async def test_an_import_is_idempotent_corrections_replace_and_unmatched_lines_w
     page = await client.get(f"/dossiers/{patient.dossier.id}/soins")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     assert "Consultation médecin généraliste" in page.text and "21,00\xa0€" in page.text and "19,00" not in page.text
+    # The correction says it is one, and when the first version was processed; the others say nothing of it.
+    said = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text)).split())
+    corrected_line = (f"Remboursement corrigé par l'Assurance Maladie, traité le {long_date(date.fromisoformat(recent(5)))} "
+                      f"(d'abord le {long_date(date.fromisoformat(recent(13)))})")
+    assert " ".join(corrected_line.split()) in said, said
+    assert said.count("corrigé par l'Assurance Maladie") == 1
     assert "Pharmacie : contraceptif oral" in page.text
     assert "ECG" in page.text and "14,00\xa0€" in page.text and "0,01" not in page.text  # 400 days ago: within 24 months
     medicines = await client.get(f"/dossiers/{patient.dossier.id}/soins?type=medicaments&periode=12")

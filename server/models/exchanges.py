@@ -31,6 +31,9 @@ class ReimbursementLine(SQLModel, table=True):
     ins: str = Field(max_length=15, index=True)
     care_date: date = Field(index=True)
     processed_on: date
+    # A correction's: the day its first version was processed (the insurer sent it again, processed later, with other
+    # values); None for a line never corrected, or corrected before migration 0066.
+    corrected_from: date | None = None
     code_system: str = Field(max_length=8)  # CCAM, NGAP, CIP13, LPP, NABM
     code: str = Field(max_length=20)
     label: str = Field(max_length=200)

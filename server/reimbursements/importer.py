@@ -154,7 +154,7 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
         # cancellation sent twice at once) wrote over each other, or one failed on the other's row.
         await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=FEED_LOCK))  # type: ignore[call-overload]
     # Read again under the lock: another load may have written some of these lines since.
-    kept_columns = [TABLE.c.line_ref, TABLE.c.ins, TABLE.c.dossier_id, TABLE.c.hidden,
+    kept_columns = [TABLE.c.line_ref, TABLE.c.ins, TABLE.c.dossier_id, TABLE.c.hidden, TABLE.c.corrected_from,
                     *(TABLE.c[name] for name in FIELDS)]
     connection = await session.connection()  # Core rows and executemany: no model built per line
     refs = [line.line_ref for line in batch]
@@ -221,11 +221,12 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
             outcome = "unchanged"
             if kept.dossier_id is None and dossier_id is not None:  # it waited for its dossier, which exists now
                 updates.append({"ref": line.line_ref, "ins": line.ins, "dossier_id": dossier_id,
-                                "imported_at": now, **values})
+                                "imported_at": now, "corrected_from": kept.corrected_from, **values})
                 outcome = "added"
         else:
+            # A correction: the page says so, from the day its first version was processed.
             updates.append({"ref": line.line_ref, "ins": line.ins, "dossier_id": dossier_id, "imported_at": now,
-                            **values})
+                            "corrected_from": kept.corrected_from or kept.processed_on, **values})
             outcome = "replaced"
         if dossier_id is None:
             report.waiting.append(line.number)  # kept, and counted here alone
@@ -247,7 +248,8 @@ async def _load_batch(session: AsyncSession, batch: list[Line], report: Report, 
         await connection.execute(insert(TABLE), inserts)
     if updates:
         await connection.execute(TABLE.update().where(TABLE.c.line_ref == bindparam("ref"))
-                              .values({name: bindparam(name) for name in (*FIELDS, "ins", "dossier_id", "imported_at")}),
+                              .values({name: bindparam(name) for name in (*FIELDS, "ins", "dossier_id", "imported_at",
+                                                                           "corrected_from")}),
                               updates)
     await audit.append_each(session, actor=actor, entries=[
         (dossier_id, action, in_french(CARE_LINES, count)) for (dossier_id, action), count in changes.items()])

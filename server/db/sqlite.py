@@ -73,12 +73,19 @@ class _ReadsOnTheLoop(aiosqlite.Connection):
 
     _turn: asyncio.Lock | None = None  # held from BEGIN IMMEDIATE to COMMIT or ROLLBACK
     _database = ""
+    # Calls handed to the connection's thread, counted here, and those it has finished, counted there: the loop uses
+    # the connection itself only when they are equal. A task cancelled while the thread ran its call (a BEGIN
+    # IMMEDIATE waiting for the lock, a COMMIT) leaves that call running: the pool's rollback or close that follows
+    # ran here at the same time, on the same sqlite3 connection, which crashed a test process (a segfault in CI's
+    # command, 2026-12-07), or rolled back before the BEGIN it was meant to undo, leaving the lock held.
+    _submitted = 0
+    _finished = 0
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         name = getattr(fn, "__name__", "")
         statement = args[0].lstrip()[:16].upper() if args and isinstance(args[0], str) else ""
         rows = len(args[1]) if name == "executemany" and len(args) > 1 and isinstance(args[1], Sized) else None
-        if _never_waits(name, statement, self._turn is not None, rows):
+        if _never_waits(name, statement, self._turn is not None, rows) and self._idle():
             if not self._running or not self._connection:
                 raise ValueError("Connection closed")
             try:
@@ -90,18 +97,42 @@ class _ReadsOnTheLoop(aiosqlite.Connection):
         if statement.startswith("BEGIN IMMEDIATE"):
             self._turn = await _TURNS.take(self._database, BUSY_TIMEOUT_S if wait is None else wait)
         if wait is not None:  # and as little for another process's writer, in SQLite's own busy handler
-            self._conn.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+            self._set(f"PRAGMA busy_timeout={int(wait * 1000)}")
         try:
-            return await super()._execute(fn, *args, **kwargs)
+            return await super()._execute(self._counted(fn, *args, **kwargs))
         except BaseException:
             if statement.startswith("BEGIN IMMEDIATE"):
                 self._end_turn()
             raise
         finally:
             if wait is not None:
-                self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+                self._set(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             if name in ("commit", "rollback") or statement.startswith(("COMMIT", "ROLLBACK", "END")):
                 self._end_turn()
+
+    def _idle(self) -> bool:
+        """Whether the connection's thread has finished every call handed to it (none runs there now)."""
+        return self._submitted == self._finished
+
+    def _counted(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """`fn`, to run on the connection's thread, counted as finished there whatever it does."""
+        self._submitted += 1
+
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._finished += 1  # this thread's counter alone: no other thread writes it
+
+        run.__name__ = getattr(fn, "__name__", run.__name__)  # what it runs, as aiosqlite's debug log names it
+        return run
+
+    def _set(self, pragma: str) -> None:
+        """A setting, here if the thread is idle, else after what it runs (nobody waits for it)."""
+        if self._idle():
+            self._conn.execute(pragma)
+        else:
+            self._tx.put_nowait((None, self._counted(self._conn.execute, pragma)))
 
     async def close(self) -> None:
         try:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 def test_a_patient_changes_the_dose_of_her_metformine_and_reads_both_lines(page, seed, console):
     patient = seed()
-    console.allow("status of 400")  # the form sent with a day before the start, on purpose
+    console.allow("status of 400")  # the form sent with the dose it already has, on purpose
     log_in(page, patient)
     page.goto(f"/dossiers/{patient.dossier_id}/profil/ajouter?type=treatment")
     page.get_by_label("Médicament").fill("Metformine")
@@ -29,18 +29,24 @@ def test_a_patient_changes_the_dose_of_her_metformine_and_reads_both_lines(page,
 
     treatment = page.locator(".profile-item").filter(has_text="Metformine")
     treatment.get_by_text("Modifier la posologie").click()
+    # A day before the start: the date field itself refuses it (its min is the day after the start), nothing sent.
     treatment.get_by_label("Nouvelle posologie").fill("1000 mg matin et soir")
     treatment.get_by_label("À partir du").fill("2024-01-10")
     assert_fits_phone(page)
     treatment.get_by_role("button", name="Enregistrer la nouvelle posologie").click()
-    expect(page.get_by_role("alert")).to_contain_text("Le changement vient après le début du traitement")
-    treatment = page.locator(".profile-item").filter(has_text="Metformine")
-    expect(treatment.get_by_label("Nouvelle posologie")).to_have_value("1000 mg matin et soir")  # kept as typed
-    expect(treatment.get_by_label("À partir du")).to_have_accessible_description(
-        re.compile(r"^Le changement vient après le début du traitement"))  # the message tied to its field
-    no_violation(page)
+    assert treatment.get_by_label("À partir du").evaluate("field => field.validity.rangeUnderflow")
+    # The dose it already has: the server's refusal, tied to its field, what was typed kept.
     changed = date.today() - timedelta(days=7)
+    treatment.get_by_label("Nouvelle posologie").fill("500 mg matin et soir")
     treatment.get_by_label("À partir du").fill(changed.isoformat())
+    treatment.get_by_role("button", name="Enregistrer la nouvelle posologie").click()
+    expect(page.get_by_role("alert")).to_contain_text("C'est la posologie déjà indiquée")
+    treatment = page.locator(".profile-item").filter(has_text="Metformine")
+    expect(treatment.get_by_label("À partir du")).to_have_value(changed.isoformat())  # kept as typed
+    expect(treatment.get_by_label("Nouvelle posologie")).to_have_accessible_description(
+        re.compile(r"^C'est la posologie déjà indiquée"))  # the message tied to its field
+    no_violation(page)
+    treatment.get_by_label("Nouvelle posologie").fill("1000 mg matin et soir")
     treatment.get_by_role("button", name="Enregistrer la nouvelle posologie").click()
     expect(page.get_by_role("status")).to_contain_text("La nouvelle posologie est enregistrée")
 

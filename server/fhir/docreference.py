@@ -110,8 +110,13 @@ def read_reference(reference: DocumentReference, binaries: dict[str, tuple[bytes
     if attachment.size is not None and attachment.size != len(data):
         raise unprocessable(f"La taille déclarée (attachment.size : {attachment.size} octets) ne correspond pas au "
                             f"contenu reçu ({len(data)} octets).")
-    title = reference.description or attachment.title or ""
     type_system, type_code, type_display = _sent_type(reference)
+    # Its description, else its attachment's label, else its type's (a lab's software may send a LOINC type alone:
+    # "Compte rendu d'examens biologiques"); none of them, and the sender is told where one goes.
+    title = reference.description or attachment.title or type_display
+    if not title.strip():
+        raise unprocessable("Le document n'a pas de titre : indiquez-le dans description (ou attachment.title, ou le "
+                            "libellé de son type, type.coding.display).")
     return normalize_ins(identifier.value), Upload(
         title=title.strip(), category=category, event_date=_event_date(reference),
         filename=attachment.title or "document", data=data, master_identifier=master_text, declared_type=declared,

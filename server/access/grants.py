@@ -65,10 +65,9 @@ async def grant_access(
         if not current:
             await refuse(session,
                          _("Cet accès a pris fin entre-temps : choisissez pour combien de temps le redonner."))
-        ends = {g.ends_at for g in current}
-        if len(ends) > 1:
+        together, ends_at = shared_end(current)
+        if not together:
             await refuse(session, _("Choisissez une durée."))
-        ends_at = ends.pop()
         # As a health link's end is logged ("valable jusqu'au 5 mars 2027"): the Historique says it in its language.
         duration_label = DURATIONS["sans"][0] if ends_at is None else VALID_UNTIL % {"date": date_fr(ends_at)}
     else:
@@ -88,6 +87,13 @@ async def grant_access(
     )
     await audit.commit_chained(session)
     return grant
+
+
+def shared_end(current: list[Grant]) -> tuple[bool, datetime | None]:
+    """Whether these grants end together, and when (None: never), which durations.KEEP keeps; grants that end apart
+    (at 18, hers and a parent's) have no one end to keep."""
+    ends = {g.ends_at for g in current}
+    return len(ends) == 1, next(iter(ends), None)
 
 
 class Revocation(Enum):

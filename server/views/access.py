@@ -131,15 +131,15 @@ def current_access(current: list[Grant]) -> dict[str, Any]:
         return {}
     every = any(not g.categories for g in current)
     categories = sorted({c for g in current for c in g.categories.split(",") if c})
-    ends = {g.ends_at for g in current}
+    together, ends_at = grants.shared_end(current)
     return {"portee": "tout" if every else "categories", "categories": [] if every else categories,
-            "duree": "" if len(ends) > 1 else "sans" if None in ends else durations.KEEP}
+            "duree": "" if not together else "sans" if ends_at is None else durations.KEEP}
 
 
-def current_end(current: list[Grant]) -> datetime | None:
-    """When the professional's access ends now, if it does: what "Garder la fin actuelle" keeps."""
-    ends = {g.ends_at for g in current}
-    return ends.pop() if len(ends) == 1 else None
+def kept_end(current: list[Grant]) -> datetime | None:
+    """The one end the professional's grants share now, which "Jusqu'au …, comme maintenant" keeps; None for none."""
+    together, ends_at = grants.shared_end(current)
+    return ends_at if together else None
 
 
 async def line_of(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional) -> ProfessionalLine:
@@ -155,7 +155,7 @@ async def professional_page(request: Request, db: AsyncSession, dossier: Dossier
     line = await line_of(request, db, dossier, professional)
     context = {
         "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": durations.DURATIONS,
-        "current_end": current_end(line.grants),
+        "current_end": kept_end(line.grants),
         "scope_label": scopes.scope_label,
         "can_be_medecin_traitant": professional.profession in MEDECINS, "error": error,
         "form": form if form is not None else current_access(line.grants),

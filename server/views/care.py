@@ -39,7 +39,7 @@ from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge, 
 from ..fhir.tokens import INSURER_SCOPE, caller_of, note_for_log
 from ..reimbursements import importer
 from ..reimbursements.hiding import set_line_hidden
-from ..reimbursements.history import KINDS, PERIODS, bounds, care_history, is_year
+from ..reimbursements.history import KINDS, PERIODS, bounds, care_history, excess, is_year
 from ..reimbursements.layout import LayoutError, read
 from ..reimbursements.seen import seen_batches, seen_line
 from ..templating import PARIS
@@ -78,7 +78,7 @@ async def care_context(db: AsyncSession, *, view: DossierView, kind: str, period
     # The calendar years the reader has care in, and one the address asks for without any (its page says so).
     years = sorted({str(year) for year in history.years} | ({period} - PERIODS.keys()), reverse=True)
     return {"view": view, "history": history, "kind": kind, "period": period, "kinds": KINDS, "periods": PERIODS,
-            "years": years, "care_url": url, "tools": None, "printing": False}
+            "years": years, "care_url": url, "tools": None, "printing": False, "excess": excess}
 
 
 @get("/dossiers/{dossier_id:str}/soins", guards=[logged_in])

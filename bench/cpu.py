@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import (  # noqa: E402
-    BROWSER_ENCODINGS, free_port, load_average, pages_of, seed, serve, stop, wait_for_the_journal, wrk_run, write_down,
+    BROWSER_ENCODINGS, free_port, load_average, pages_of, seed, serve, signed_in_cookie, stop, wait_for_the_journal,
+    wrk_run, write_down,
 )
 
 CONNECTIONS = 4  # enough to keep one process busy, few enough to leave wrk and the others a core
@@ -57,7 +58,7 @@ def measure(documents: int, events: int, rounds: int, seconds: int) -> dict[str,
     try:
         base = f"http://localhost:{port}"
         wait_for_the_journal(base, events)
-        signed_in = {"Cookie": f"carnet_session={seeded.patient_token}", "Accept-Encoding": BROWSER_ENCODINGS}
+        signed_in = {"Cookie": signed_in_cookie(seeded.patient_token), "Accept-Encoding": BROWSER_ENCODINGS}
         pages = {"GET /sante": (f"{base}/sante", {}),
                  # Two floors under every page: the layout alone (the login page), and a signed-in page that shows
                  # none of the dossier (her passkeys: the session's, and two small statements).

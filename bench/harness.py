@@ -38,6 +38,15 @@ class Seeded:
 
 SPREAD = 16
 BROWSER_ENCODINGS = "gzip, deflate, br, zstd"  # Chromium's: pages compressed as a browser gets them (until 12-05: gzip)
+# The CSRF cookie (auth/csrf.py: a random secret of the browser's) a signed-in browser holds since its first page;
+# a request without it is answered with a new one, which no browser asks for again. Until 12-07 the bench sent none.
+BROWSER_SECRET = "5e" * 32
+
+
+def signed_in_cookie(session_token: str) -> str:
+    """The cookies a signed-in browser sends: its session's and its CSRF secret's."""
+    return f"carnet_session={session_token}; csrftoken={BROWSER_SECRET}"
+
 
 async def seed(url: str, data_dir: Path, documents: int, events: int) -> Seeded:
     """One patient's dossier of this size, a professional she granted access to, and their sessions."""
@@ -261,8 +270,8 @@ def analyze(url: str) -> None:
 
 def pages_of(base: str, seeded: Seeded, events: int) -> dict[str, tuple[str, dict[str, str]]]:
     """Each page measured: its URL and the headers a browser sends (the session's cookie, what it decompresses)."""
-    patient = {"Cookie": f"carnet_session={seeded.patient_token}", "Accept-Encoding": BROWSER_ENCODINGS}
-    professional = {"Cookie": f"carnet_session={seeded.professional_token}", "Accept-Encoding": BROWSER_ENCODINGS}
+    patient = {"Cookie": signed_in_cookie(seeded.patient_token), "Accept-Encoding": BROWSER_ENCODINGS}
+    professional = {"Cookie": signed_in_cookie(seeded.professional_token), "Accept-Encoding": BROWSER_ENCODINGS}
     more = {**patient, "HX-Request": "true", "HX-Target": f"more-{seeded.after_id}"}
     dossier = f"{base}/dossiers/{seeded.dossier_id}"
     return {
@@ -271,7 +280,7 @@ def pages_of(base: str, seeded: Seeded, events: int) -> dict[str, tuple[str, dic
         "timeline, category filter": (f"{dossier}?categorie=biologie", patient),
         "timeline, search": (f"{dossier}?recherche={seeded.search_token}", patient),
         "search, one-document dossier": (f"{base}/dossiers/{seeded.small_dossier_id}?recherche={seeded.search_token}",
-                                         {**patient, "Cookie": f"carnet_session={seeded.small_patient_token}"}),
+                                         {**patient, "Cookie": signed_in_cookie(seeded.small_patient_token)}),
         "Historique, full page": (f"{dossier}/historique", patient),
         "Historique, htmx page 2": (f"{dossier}/historique?avant={events // 2 + 2}",
                                     {**patient, "HX-Request": "true", "HX-Target": "more-2"}),

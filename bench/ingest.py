@@ -45,7 +45,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import BROWSER_ENCODINGS, free_port, load_average, memory_mb, serve, stop, wrk, write_down  # noqa: E402
+from bench.harness import (  # noqa: E402
+    BROWSER_ENCODINGS, free_port, load_average, memory_mb, serve, signed_in_cookie, stop, wrk, write_down,
+)
 from bench.ingest_seed import REAL, Seeded, feed_parts, seed, token_for  # noqa: E402
 from tests.fhir_support import Software, provide_bundle, report_pdf  # noqa: E402
 from tests.pgserver import create_database, running_postgres  # noqa: E402
@@ -158,7 +160,7 @@ def percentile(values: list[float], q: float) -> float:
 def measure(base: str, seeded: Seeded, *, sizes: dict, repeat: int, seconds: int,
             log: Path) -> tuple[dict[str, list[Run]], list[float]]:
     timeline = (f"{base}/dossiers/{seeded.timeline}",
-                {"Cookie": f"carnet_session={seeded.patient_token}", "Accept-Encoding": BROWSER_ENCODINGS})
+                {"Cookie": signed_in_cookie(seeded.patient_token), "Accept-Encoding": BROWSER_ENCODINGS})
     for _ in range(2):  # warm-up
         wrk(timeline[0], connections=1, seconds=1, headers=timeline[1])
     ceilings: list[float] = []

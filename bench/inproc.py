@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ORIGIN = "http://localhost:8000"
 SECRET = "bench-secret-that-is-long-enough-for-carnet"
+sys.path.insert(0, str(ROOT))
+from bench.harness import BROWSER_ENCODINGS, signed_in_cookie  # noqa: E402  (this tree's: no server module)
 
 
 def environment(data: Path) -> dict[str, str]:
@@ -69,8 +71,8 @@ def seed_once(data: Path, documents: int, events: int) -> None:
 
 
 def pages(seeded: dict) -> dict[str, tuple[str, dict[str, str]]]:
-    patient = {"cookie": f"carnet_session={seeded['patient_token']}", "accept-encoding": "gzip, deflate, br, zstd"}
-    professional = {**patient, "cookie": f"carnet_session={seeded['professional_token']}"}
+    patient = {"cookie": signed_in_cookie(seeded["patient_token"]), "accept-encoding": BROWSER_ENCODINGS}
+    professional = {**patient, "cookie": signed_in_cookie(seeded["professional_token"])}
     dossier = f"/dossiers/{seeded['dossier_id']}"
     return {
         "/sante": ("/sante", {}),

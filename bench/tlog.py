@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import free_port, load_average, seed, serve, stop, wrk, write_down  # noqa: E402
+from bench.harness import free_port, load_average, seed, serve, signed_in_cookie, stop, wrk, write_down  # noqa: E402
 
 CONNECTIONS = 16
 
@@ -81,7 +81,7 @@ def one_run(interval: str, *, seconds: int, backlog: int) -> dict:
             delay = wait_for_tree(base, data, limit=600)
             result["backlog_leaves_per_s"] = events_in_log(data) / delay if delay else None
         read = f"{base}/documents/{seeded.document_id}"
-        headers = {"Cookie": f"carnet_session={seeded.professional_token}"}
+        headers = {"Cookie": signed_in_cookie(seeded.professional_token)}
         wrk(read, connections=1, seconds=1, headers=headers)  # warm-up
         result["ceiling"] = wrk(f"{base}/sante", connections=CONNECTIONS, seconds=seconds, headers={})[0]
         before = events_in_log(data)

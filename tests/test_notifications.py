@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from server.notifications import devices, notify, webpush
 from server.access import grants
-from server.accesslog import audit, visits
+from server.accesslog import audit, professionals, visits
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.auth.sessions import start_session
 from server.accesslog.audit import Actor
@@ -558,7 +558,7 @@ async def test_a_professional_already_in_the_log_is_told_of_at_their_first_read_
     remembered = await db.get(LogProfessional, (scene.dossier.id, first_read.actor_rpps))
     assert remembered.first_opened_seq == first_read.seq
     # Asked by a session that did not append it (this one appended her document): read from the list, the same.
-    assert await audit.first_opening(db, event=first_read) == first_read.seq
+    assert await professionals.first_opening(db, event=first_read) == first_read.seq
 
 
 async def test_the_first_openings_of_logs_written_before_they_were_kept_are_found_once(db, app, scene):

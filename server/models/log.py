@@ -55,7 +55,7 @@ class LogProfessional(SQLModel, table=True):
     key: str = Field(max_length=32, primary_key=True)  # their RPPS as logged, or their account id
     label: str = Field(max_length=300)
     last_seq: int = 0
-    # Their first opening of the dossier (audit.OPENINGS), if any: whether a read of theirs is their first (and
+    # Their first opening of the dossier (accesslog/professionals.py, OPENINGS), if any: whether a read of theirs is their first (and
     # tells the patient) is one row, not a walk back through the log (migration 0019).
     first_opened_seq: int | None = None
 

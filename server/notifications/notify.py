@@ -16,7 +16,7 @@ import json
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog import audit
+from ..accesslog import audit, professionals
 from ..accesslog.phrases import EVERY_READ, FIRST_READS
 from ..caregivers.confidential import confidential_in
 from ..facts import caregiver_facts, dossier_facts
@@ -70,7 +70,7 @@ async def warrants_notification(session: AsyncSession, *, dossier: Dossier, even
         return True
     if dossier.notify_every_access:
         return True
-    first = await audit.first_opening(session, event=event)
+    first = await professionals.first_opening(session, event=event)
     return first is None or first >= event.seq  # none before this one
 
 

@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from server.accesslog.days import day_label
-from server.accesslog.journal import Viewer, action_label, lines, right_label, sentence
+from server.accesslog.journal import Viewer, action_label, lines, sentence
+from server.accesslog.right_words import right_label
 from server.accesslog.queries import LogFilters
 from server.accesslog.right_words import joined
 from server.models import AccessEvent

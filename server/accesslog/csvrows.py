@@ -7,7 +7,7 @@ from collections.abc import Container
 
 from ..models import AccessEvent
 from ..templating import PARIS
-from . import journal
+from . import journal, right_words
 from .audit import timestamp
 
 # The CSV is one fixed French format, whatever the page's language: the copy of the dossier holds the same file, and
@@ -39,7 +39,7 @@ def csv_row(event: AccessEvent, *, chain: bool = True, withdrawn: Container[str]
     `withdrawn`: queries.withdrawn_among's, whose events' titles the row leaves out (WITHHELD_TITLE)."""
     title = WITHHELD_TITLE if journal.withheld(event, withdrawn) else event.document_title
     texts = [event.actor_name, event.actor_profession, event.actor_rpps, event.on_behalf_of,
-             journal.action_label(event), title, journal.right_label(event), event.detail]
+             journal.action_label(event), title, right_words.right_label(event), event.detail]
     row = [event.at.astimezone(PARIS).isoformat(timespec="seconds"), *(spreadsheet_safe(t) for t in texts)]
     if not chain:
         return row

@@ -19,17 +19,17 @@ from datetime import date, datetime
 
 from .. import i18n
 from ..i18n import _
-from ..i18n.formats import PARIS, clock, quoted, typography
+from ..i18n.formats import PARIS, quoted, typography
 from ..models import AccessEvent
 from ..professionals.professions import profession_label
 from ..templating import de
-from .days import day_fr, day_label, when_fr
+from .days import day_label, when_fr
 from .details import GUILLEMETS, stored
 from .phrases import (
     DECLARED_NAME, DECLARED_SUFFIX, GENERIC, IN_PERSON, IN_PERSON_YOURS, NEW_VERSION, NO_MEDECIN_TRAITANT, PHRASES,
     REDEEMED, VIA_SOFTWARE, Phrase,
 )
-from .right_words import RightWords, said
+from .right_words import right_clause, said
 
 @dataclass(frozen=True)
 class Viewer:
@@ -44,17 +44,6 @@ class Viewer:
             return True
         return self.is_patient and event.actor_kind == "patient"
 
-
-RIGHT_LABELS = {
-    "grant": "accès accordé",  # by the patient, or by whoever manages the dossier (a grant says which)
-    "share_code": "code de partage",
-    "medecin_traitant": "médecin traitant",
-    "emergency": "accès d'urgence",
-    "author": "auteur du document",
-    "patient": "patient",
-    "caregiver": "aidant",
-    "shl": "lien de partage",
-}
 
 WHO = re.compile(r"^(?P<name>.+?) \((?P<profession>[^()]*)\)(?P<rest>.*)$")
 
@@ -180,37 +169,6 @@ class _Fields(dict):
         return quoted(self.event.action)
 
 
-def right_clause(event: AccessEvent, *, words: RightWords, today: date | None) -> str:
-    """Through which right a professional acted, as a clause after the time: the right's name, and what the event's
-    detail says of it (an event written before it did: the right's name alone)."""
-    right = event.right
-    if right in ("grant", "share_code"):
-        if words.share_code_at is not None:  # which code, as the patient made it: two of one day told apart
-            made = words.share_code_at.astimezone(PARIS)
-            clause = _(", grâce au code de partage du %(day)s à %(time)s", day=day_fr(made.date(), today=today),
-                       time=clock(made))
-            return f"{clause} ({stored(words.share_code_scope)})" if words.share_code_scope else clause
-        if words.share_code_on is not None:
-            return _(", grâce au code de partage du %(day)s", day=day_fr(words.share_code_on, today=today))
-        if right == "share_code":
-            return _(", grâce au code de partage")
-        return _(", grâce à l'accès qui lui a été donné")  # by the patient, or by whoever manages the dossier
-    if right == "medecin_traitant":
-        return _(", en tant que médecin traitant")
-    if right == "emergency":
-        reason = words.reason.strip().rstrip(".")
-        return _(", en accès d'urgence (motif : %(reason)s)", reason=reason) if reason else _(", en accès d'urgence")
-    if right == "author":
-        # The list of the documents they added, and a line of the profile withdrawn, say so themselves (their phrase).
-        if event.action in ("read_own_documents", "profile_withdraw"):
-            return ""
-        return _(", en tant qu'auteur d'une information du profil") if event.action == "read_profile" else \
-            _(", en tant qu'auteur du document")
-    if right in ("", "patient", "caregiver"):
-        return ""
-    return _(", au titre du droit %(right)s", right=quoted(right))
-
-
 _CONTRACTED = re.compile(r"\b(de|à) le dossier\b")
 # "de" before a vowel or a mute h, as a name or an article follows it ("l'accès de %(detail)s", "de %(doc)s"):
 # "d'Anne Girard", "d'un document". (templating.de for one name; here, the sentence as said.)
@@ -266,18 +224,6 @@ def via_software(detail: str) -> str:
     software's name as it was given."""
     named = GUILLEMETS.fullmatch(detail.removeprefix(VIA_SOFTWARE).strip())
     return _(", via le logiciel %(name)s", name=quoted(named[1])) if named else f", {detail.strip()}"
-
-
-def right_label(event: AccessEvent) -> str:
-    """The right, in French as a file of the log says it: which share code ("code de partage du 2026-12-06 14:05
-    (Ordonnance, 1 mois)"), where the event says it."""
-    words = said(event)
-    if event.right not in ("grant", "share_code") or words.share_code_on is None:
-        return RIGHT_LABELS.get(event.right, event.right)
-    if words.share_code_at is None:
-        return f"code de partage du {words.share_code_on.isoformat()}"
-    made = words.share_code_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
-    return f"code de partage du {made}" + (f" ({words.share_code_scope})" if words.share_code_scope else "")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ before it carried them says the right alone.
 The patient's own event says so, on the same last line, of the passkey she acted with: its name as she gave it
 then (her keys are named, "Téléphone", "Ordinateur"), so that she can tell what each of her devices did; a lost or
 lent phone's actions from hers. An event written before it did, or by no passkey's session (a command), says none.
+
+Here too, those words said: as a clause of the Historique's sentence (`right_clause`), and as the log's files label
+the right (`right_label`).
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import SIGNED_IN_WITH
-from ..i18n.formats import PARIS
+from ..i18n import _
+from ..i18n.formats import PARIS, clock, quoted
 from ..models import AccessEvent, EmergencyAccess, Grant, Passkey, Professional, ShareCode
+from .days import day_fr
+from .details import stored
 
 # The last line of a detail, in French as the log is written (the CSV shows the detail as it is).
 EMERGENCY_REASON = "motif de l'accès d'urgence : "
@@ -146,3 +152,58 @@ def _current_grant() -> Select:
                    or_(grant.revoked_at.is_(None), grant.revoked_at > bindparam("at")),
                    or_(grant.ends_at.is_(None), grant.ends_at > bindparam("at")))
             .order_by(grant.starts_at.desc()).limit(1))
+
+
+def right_clause(event: AccessEvent, *, words: RightWords, today: date | None) -> str:
+    """Through which right a professional acted, as a clause after the time: the right's name, and what the event's
+    detail says of it (an event written before it did: the right's name alone)."""
+    right = event.right
+    if right in ("grant", "share_code"):
+        if words.share_code_at is not None:  # which code, as the patient made it: two of one day told apart
+            made = words.share_code_at.astimezone(PARIS)
+            clause = _(", grâce au code de partage du %(day)s à %(time)s", day=day_fr(made.date(), today=today),
+                       time=clock(made))
+            return f"{clause} ({stored(words.share_code_scope)})" if words.share_code_scope else clause
+        if words.share_code_on is not None:
+            return _(", grâce au code de partage du %(day)s", day=day_fr(words.share_code_on, today=today))
+        if right == "share_code":
+            return _(", grâce au code de partage")
+        return _(", grâce à l'accès qui lui a été donné")  # by the patient, or by whoever manages the dossier
+    if right == "medecin_traitant":
+        return _(", en tant que médecin traitant")
+    if right == "emergency":
+        reason = words.reason.strip().rstrip(".")
+        return _(", en accès d'urgence (motif : %(reason)s)", reason=reason) if reason else _(", en accès d'urgence")
+    if right == "author":
+        # The list of the documents they added, and a line of the profile withdrawn, say so themselves (their phrase).
+        if event.action in ("read_own_documents", "profile_withdraw"):
+            return ""
+        return _(", en tant qu'auteur d'une information du profil") if event.action == "read_profile" else \
+            _(", en tant qu'auteur du document")
+    if right in ("", "patient", "caregiver"):
+        return ""
+    return _(", au titre du droit %(right)s", right=quoted(right))
+
+
+RIGHT_LABELS = {
+    "grant": "accès accordé",  # by the patient, or by whoever manages the dossier (a grant says which)
+    "share_code": "code de partage",
+    "medecin_traitant": "médecin traitant",
+    "emergency": "accès d'urgence",
+    "author": "auteur du document",
+    "patient": "patient",
+    "caregiver": "aidant",
+    "shl": "lien de partage",
+}
+
+
+def right_label(event: AccessEvent) -> str:
+    """The right, in French as a file of the log says it: which share code ("code de partage du 2026-12-06 14:05
+    (Ordonnance, 1 mois)"), where the event says it."""
+    words = said(event)
+    if event.right not in ("grant", "share_code") or words.share_code_on is None:
+        return RIGHT_LABELS.get(event.right, event.right)
+    if words.share_code_at is None:
+        return f"code de partage du {words.share_code_on.isoformat()}"
+    made = words.share_code_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+    return f"code de partage du {made}" + (f" ({words.share_code_scope})" if words.share_code_scope else "")

@@ -16,7 +16,7 @@ from collections.abc import Container
 
 from fhir.resources.R4B.auditevent import AuditEvent
 
-from ..accesslog import journal, phrases
+from ..accesslog import journal, phrases, right_words
 from ..accesslog.audit import timestamp
 from ..fhir.identity import unqualified_ins
 from ..fhir.resources import IDNAT_PS_SYSTEM
@@ -77,7 +77,7 @@ def entities(event: AccessEvent, patient: Patient, position: int | None = None,
              withdrawn: Container[str] = ()) -> list[dict]:
     chain = [("numéro", str(event.seq)), ("hash", event.hash), ("hash précédent", event.prev_hash)] \
         if position is None else []
-    details = [*chain, ("droit", journal.right_label(event)), ("détail", event.detail)]
+    details = [*chain, ("droit", right_words.right_label(event)), ("détail", event.detail)]
     record = {"what": {"identifier": unqualified_ins(patient),
                        "display": f"Dossier {de(patient.given_name)} {patient.family_name}"},
               "type": coding(ENTITY_TYPE, "1", "Person"), "role": coding(OBJECT_ROLE, "1", "Patient"),

@@ -8,7 +8,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..caregivers.confidential import giver
+from ..caregivers.representatives import giver
 from ..models import Block, Dossier, Professional, utcnow
 from .changes import active_block, layer_of, who
 from .emergencies import end_emergencies

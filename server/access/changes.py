@@ -11,7 +11,8 @@ from typing import NoReturn
 from sqlmodel import not_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..caregivers.confidential import keeps_from_parents, of_age
+from ..caregivers.confidential import keeps_from_parents
+from ..caregivers.representatives import of_age
 from ..dossiers import InvalidInput
 from ..i18n import N_
 from ..models import Block, Professional

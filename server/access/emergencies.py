@@ -19,7 +19,7 @@ from ..models import Block, Dossier, EmergencyAccess, Professional, utcnow
 from ..notifications import notify
 from ..text_input import clean, letter_count, readable_length
 from .reading import PHANTOM
-from ..caregivers.confidential import giver
+from ..caregivers.representatives import giver
 from .changes import active_block, layer_of, who
 
 EMERGENCY_WINDOW = timedelta(hours=24)

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accesslog import audit
 from ..accesslog.phrases import VALID_UNTIL
 from ..i18n.formats import date_fr
-from ..caregivers.confidential import giver
+from ..caregivers.representatives import giver
 from ..i18n import _
 from ..models import Dossier, Grant, Professional, ShareCode, utcnow
 from .changes import CLOSED, active_block, layer_of, refuse, who

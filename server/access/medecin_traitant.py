@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit, subjects
-from ..caregivers.confidential import giver
+from ..caregivers.representatives import giver
 from ..dossiers import InvalidInput
 from ..i18n import _
 from ..models import Dossier, Professional

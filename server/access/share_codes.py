@@ -17,7 +17,7 @@ from ..accesslog import audit
 from ..auth.accounts import hash_secret, normalize_code
 from ..i18n import N_, _
 from ..models import Account, Dossier, Grant, Patient, Professional, ShareCode, utcnow
-from ..caregivers.confidential import giver, of_age
+from ..caregivers.representatives import giver, of_age
 from .durations import DURATIONS, duration_key, ends_after, grant_end
 from .managing import may_act_on
 from .changes import CLOSED, active_block, layer_of, refuse

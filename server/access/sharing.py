@@ -13,7 +13,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .rule import REPRESENTATIVE, Right, dossier_right
-from ..caregivers.confidential import keeps_from_parents, of_age
+from ..caregivers.confidential import keeps_from_parents
+from ..caregivers.representatives import of_age
 from ..dossiers import WORD_LENGTH, InvalidInput, professional_title, professionals_by_id
 from ..models import Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord
 from ..search import past_every_longer, search_title, words_of

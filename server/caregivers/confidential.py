@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, not_, or_, true
 from sqlmodel import col, select
@@ -34,18 +33,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import first_line
 from ..models import (
-    AccessEvent, Account, Block, Delegation, Document, Dossier, Grant, Patient, Professional, ProfileItem,
-    ReimbursementLine, ShareCode, utcnow,
+    AccessEvent, Account, Block, Document, Dossier, Grant, Professional, ProfileItem, ReimbursementLine, ShareCode,
 )
 from ..profile.erasing import deleted_names
 from ..profile.wording import logged_names
 from ..reimbursements.hiding import logged_name
-from ..access.rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE, adult_from
+from ..access.rule import REPRESENTATIVE
 from ..search import search_title
-
-if TYPE_CHECKING:  # the log's module reaches this one through the notifications
-    from ..accesslog.audit import Actor
-
+from .representatives import representatives_of
 
 @dataclass(frozen=True)
 class KeptFrom:
@@ -174,22 +169,6 @@ async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account)
     return dataclasses.replace(kept, representative=True, representatives=representatives)
 
 
-async def representatives_of(session: AsyncSession, *, dossier_id: str) -> frozenset[str]:
-    """The accounts of the patient's legal representatives, present or past (their decisions stay theirs)."""
-    accounts = await session.exec(select(Delegation.caregiver_account_id).where(
-        Delegation.dossier_id == dossier_id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES)))  # type: ignore[attr-defined]
-    return frozenset(accounts.all())
-
-
-async def giver(session: AsyncSession, *, dossier_id: str, actor: Actor) -> str:
-    """Who makes a change of rights, as a grant, a share code and a block keep it (`rule.GrantFacts.given_by`):
-    "patient", REPRESENTATIVE or "caregiver"."""
-    if actor.kind != "caregiver":
-        return actor.kind
-    return REPRESENTATIVE if actor.account_id in await representatives_of(session, dossier_id=dossier_id) \
-        else "caregiver"
-
-
 async def keeps_from_parents(session: AsyncSession, *, dossier_id: str, professional_id: str) -> bool:
     """Whether this professional kept care in the dossier from the minor's parents, a document or a profile item, or
     used a share code the minor kept from them (what `confidential_in` reads): the parents' decisions about them are
@@ -204,14 +183,6 @@ async def keeps_from_parents(session: AsyncSession, *, dossier_id: str, professi
         ShareCode.dossier_id == dossier_id, ShareCode.used_by_professional_id == professional_id,
         col(ShareCode.kept_from_representatives)).limit(1))
     return code.first() is not None
-
-
-async def of_age(session: AsyncSession, *, dossier_id: str) -> bool:
-    """Whether the dossier's patient is 18 now: their decisions then reach the grants and blocks their parents made
-    as legal representatives, which no one else could undo once the parents' rights end (`changes.layer_of`)."""
-    dossier = await session.get(Dossier, dossier_id)
-    patient = await session.get(Patient, dossier.patient_id) if dossier is not None else None
-    return patient is not None and adult_from(patient.birth_date) <= utcnow()
 
 
 async def confidential_in(session: AsyncSession, *, dossier_id: str) -> KeptFrom:

@@ -264,3 +264,30 @@ async def test_an_events_offline_proof_carries_the_witnesses_cosignatures_and_ve
     assert "n'est pas contresigné par a.example.org/temoin : seule la clé du journal en répond" in refused.output
     assert verify_proof(alone).exit_code == 0  # no witness asked: the log's key alone, as before
     assert "n'est pas la clé d'un témoin" in verify_proof(response.text, "--temoin", "x").output
+
+
+async def test_an_events_proof_waiting_for_an_unreachable_witness_says_so_not_a_few_seconds(
+        client, app, db, patient, settings, tmp_path):
+    """An event integrated after the last checkpoint the witnesses cosigned has no proof in it yet: while the witness is
+    down (an hour, a day), the refusal says what the proof waits for, not "dans quelques secondes"."""
+    await activate(client, patient)
+    witness, key = in_process_witness(tmp_path, "a", app)
+    settings = with_witnesses(app, settings, 1, (key, A))
+    await log(db, patient.dossier.id, 2)
+    await integrate_now(db, signer=app.state.journal_signer)
+    async with httpx.AsyncClient(mounts={A: httpx.ASGITransport(app=create_witness_app(witness))}) as http:
+        assert all(o.cosigned for o in await witnessing.submit_due(app.state.sessionmaker, settings=settings, http=http))
+    await log(db, patient.dossier.id, 1)
+    newest = (await db.exec(select(AccessEvent.seq).where(AccessEvent.dossier_id == patient.dossier.id)
+                            .order_by(AccessEvent.seq.desc()))).first()
+    not_yet = await client.get(f"/dossiers/{patient.dossier.id}/historique/preuve/{newest}")
+    assert not_yet.status_code == 409 and "quelques secondes" in not_yet.text  # not integrated: seconds, indeed
+    await integrate_now(db, signer=app.state.journal_signer)
+    async with httpx.AsyncClient(mounts={A: Down()}) as http:
+        [down] = await witnessing.submit_due(app.state.sessionmaker, settings=settings, http=http)
+    assert not down.cosigned
+    waiting = await client.get(f"/dossiers/{patient.dossier.id}/historique/preuve/{newest}")
+    assert waiting.status_code == 409 and waiting.headers["retry-after"] == "60"
+    assert "mais les témoins indépendants ne" in waiting.text and "pas encore contresigné : sa preuve sera" in waiting.text
+    assert "quelques secondes" not in waiting.text
+    assert (await client.get(f"/dossiers/{patient.dossier.id}/historique/preuve/2")).status_code == 200  # cosigned

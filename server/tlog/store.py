@@ -125,6 +125,11 @@ async def prove(session: AsyncSession, proof: Callable[..., list[bytes]], *sizes
     return proof(*sizes, reader(nodes))
 
 
+async def leaf_of(session: AsyncSession, event: AccessEvent) -> TlogLeaf | None:
+    """The event's leaf; None while it is not integrated (a second or two after it was appended)."""
+    return (await session.exec(select(TlogLeaf).where(TlogLeaf.event_id == event.id))).first()
+
+
 async def event_proof(session: AsyncSession, event: AccessEvent, signed: str | None = None) -> TlogProof | None:
     """The event's offline proof (C2SP tlog-proof) in `signed`, a checkpoint with the witnesses' cosignatures it carries
     (what /journal/checkpoint serves), else the latest; None while the event is not in that tree yet.
@@ -132,7 +137,7 @@ async def event_proof(session: AsyncSession, event: AccessEvent, signed: str | N
     Its extra line is the leaf's salt then the event's hash as it reads now (32 bytes each): what
     a third party needs to recompute the leaf, and what makes an edited event's proof fail.
     """
-    leaf = (await session.exec(select(TlogLeaf).where(TlogLeaf.event_id == event.id))).first()
+    leaf = await leaf_of(session, event)
     if signed is None:
         latest = await latest_checkpoint(session)
         signed = None if latest is None else latest.note

@@ -145,7 +145,13 @@ async def historique_proof(request: Request, db: AsyncSession, dossier_id: str, 
     signed = await witnessing.served_checkpoint(db, request.app.state.settings)
     proof = None if signed is None else await store.event_proof(db, event, signed)
     if proof is None:
-        # Not a server failure: the event is there, its leaf comes with the next integration (a few seconds).
+        # Not a server failure: the event is there. Its leaf comes with the next integration (a few seconds); once
+        # integrated, a proof waits for the checkpoint that holds it to be cosigned by the witnesses required, who may
+        # be slow or unreachable for a while: said so, never "in a few seconds" for an hour.
+        if request.app.state.settings.journal_witnesses_required and await store.leaf_of(db, event) is not None:
+            raise Refused(409, _("Cet événement est inscrit au journal de transparence, mais les témoins indépendants "
+                                 "ne l'ont pas encore contresigné : sa preuve sera prête dès qu'ils l'auront fait, "
+                                 "d'ordinaire en quelques minutes. Réessayez plus tard."), headers={"Retry-After": "60"})
         raise Refused(409, _("Cet événement entre dans le journal de transparence dans quelques secondes : "
                              "réessayez dans un instant."), headers={"Retry-After": "2"})
     name = download_name("preuve-journal", patient, str(seq), "txt")  # each dossier numbers its own events

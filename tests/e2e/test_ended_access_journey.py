@@ -53,3 +53,25 @@ def test_the_nurse_finds_her_patient_by_name_and_is_told_when_her_access_ends(pa
     expect(ended).to_contain_text("LEFÈVRE Hélène")
     expect(ended).to_contain_text("accès terminé")
     expect(ended.get_by_role("link")).to_have_count(0)
+
+
+def test_a_file_refused_since_the_page_opened_says_why_instead_of_a_failed_download(page, console, seed_person,
+                                                                                 seed_professional, seed_grant,
+                                                                                 seed_revocation):
+    """The document's page was open when her access ended: "Télécharger" brings the page that says so, where a link
+    marked `download` made a failed download in the browser's own list, which says nothing of why."""
+    console.allow("status of 403")
+    helene = seed_person(given_name="Hélène", family_name="Roux", birth_date=date(1944, 3, 8), sex="F",
+                         documents=[(date(2025, 2, 3), "compte_rendu", "Bilan de kinésithérapie")])
+    kine = seed_professional(given_name="Luc", family_name="Marchand")
+    seed_grant(helene, kine)
+    log_in_professional(page, kine)
+    page.get_by_role("link", name=re.compile("ROUX Hélène")).click()
+    page.get_by_role("link", name=re.compile("Bilan de kinésithérapie")).click()
+    with page.expect_download() as saved:  # while her access holds: the file, saved
+        page.get_by_role("link", name="Télécharger").click()
+    assert saved.value.suggested_filename
+    seed_revocation(helene, kine)
+    page.get_by_role("link", name="Télécharger").click()
+    expect(page.get_by_role("heading", name="Accès terminé")).to_be_visible()
+    expect(page.get_by_text("Votre accès à ce dossier a pris fin.", exact=False)).to_be_visible()

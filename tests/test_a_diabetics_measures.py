@@ -15,7 +15,7 @@ from server.dossiers import add_document
 from tests.conftest import activate, post_form
 from tests.patient_helpers import titles_in
 from tests.test_profile_pages import CAMILLE, add, as_patient, browser, doctor, items_of, text_of, url
-from tests.test_shlinks import decrypted, fetch, make_link, payload_of
+from tests.shlink_helpers import decrypted, fetch, make_link, payload_of
 
 
 async def test_a_health_link_gives_the_measures_grouped_by_measure_newest_first(app, db, patient):

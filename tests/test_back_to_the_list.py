@@ -22,7 +22,7 @@ from server.models import Document
 from server.views.log import LOADED_CAP as LOG_LOADED_CAP, PAGE_SIZE as LOG_PAGE_SIZE
 from tests.conftest import activate, add_text_document, new_patient, post_form, without_search_token
 from tests.patient_helpers import CAMILLE, professional, titles_in
-from tests.test_log_page import as_account, day_headers, log_lines
+from tests.log_page_helpers import as_account, day_headers, log_lines
 from tests.test_timeline_scale import many_documents, many_events, statements_of
 
 MORE = re.compile(r'<a id="(more-[^"]+)" class="more[^"]*" href="([^"]+)"\s+hx-get="([^"]+)"[^>]*>')
@@ -130,7 +130,7 @@ async def test_a_reader_of_some_categories_comes_back_to_the_list_they_loaded(cl
                                     when=date(2024, 1 + n, 1 + n))
     await grants.grant_access(db, dossier=patient.dossier, professional=lea, categories="biologie,imagerie",
                               duration="1m", actor=CAMILLE)
-    await activate(client, patient)  # "voir comme" Léa: what her own requests get (test_access_matrix.py)
+    await activate(client, patient)  # "voir comme" Léa: what her own requests get (test_access_matrix_profile_and_voir_comme.py)
     url = f"/dossiers/{patient.dossier.id}/voir-comme/{lea.id}"
     seen, address = await scroll(client, url, 2)
     assert len(seen) == 15 and not [t for t in seen if t.startswith("ordonnance")]

@@ -24,7 +24,7 @@ from tests.test_caregivers import as_account
 from tests.test_export import carnet as carnet_there, elsewhere, rewritten  # noqa: F401 - elsewhere: a fixture
 from tests.test_export_care import shown_on_soins
 from tests.test_export_hidden_care import copy_hiding_her_psychiatrist
-from tests.test_export_read_back import here
+from tests.export_read_back_helpers import here
 from tests.test_hidden_list import listed
 from tests.test_kept_traces import care_line, minor_with_a_kept_doctor
 from tests.test_reimbursement_feed_edges import insurer  # noqa: F401 - a fixture

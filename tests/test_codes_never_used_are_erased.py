@@ -32,7 +32,7 @@ from tests.conftest import (
     without_csrf,
 )
 from tests.patient_helpers import CAMILLE, MISSING, Plans, fresh, migrate, professional, same_404
-from tests.test_shlinks import MISSING_LINK, fetch, make_link, payload_of
+from tests.shlink_helpers import MISSING_LINK, fetch, make_link, payload_of
 
 SECOND = timedelta(seconds=1)
 JULIE = Actor(None, "professional", "Julie Moreau", profession="masseur-kinésithérapeute")

@@ -30,7 +30,7 @@ from tests.test_export import (  # noqa: F401 - `elsewhere` and `small` are fixt
     NOW, authors_of, downloaded, elsewhere, ips_changed, profile_as_read, same_patient_there, small)
 from tests.test_profile import TODAY
 from tests.test_profile_pages import CAMILLE, add, as_patient, browser, doctor, items_of, url
-from tests.test_shlinks import decoded, fetch
+from tests.shlink_helpers import decoded, fetch
 
 INS_OID = "urn:oid:1.2.250.1.213.1.4.8"
 # As the patient types them; the summary's narrative says each in French, under its section.

@@ -13,10 +13,10 @@ from server.dossiers import add_document
 from server.profile.items import add_item
 from tests.conftest import AsyncTestClient, ORIGIN
 from tests.patient_helpers import CAMILLE, Log
-from tests.test_access_matrix import pdf
+from tests.access_matrix_helpers import pdf
 from tests.test_professional_access import PATIENT, signed_in
 from tests.test_profile import TODAY
-from tests.test_shlinks import ALLERGY, decrypted, emergency_items, fetch, make_link, payload_of, resources
+from tests.shlink_helpers import ALLERGY, decrypted, emergency_items, fetch, make_link, payload_of, resources
 from server.profile.items import ItemInput
 
 

@@ -16,7 +16,7 @@ from tests.conftest import ORIGIN, AsyncTestClient, activate, activate_professio
 from tests.patient_helpers import CAMILLE
 from tests.test_care_hidden import GP, PSYCHIATRY, SEROLOGY, camilles_care
 from tests.test_export import NOW, carnet, counts, elsewhere, rewritten  # noqa: F401 - elsewhere: a fixture
-from tests.test_export_read_back import here
+from tests.export_read_back_helpers import here
 from tests.test_hidden_list import listed
 from tests.test_profile import TODAY
 

@@ -12,7 +12,7 @@ import zipfile
 
 from server.accesslog import audit
 from tests.conftest import activate, add_text_document, logged_read, post_form
-from tests.test_shlinks import fetch, make_link, payload_of
+from tests.shlink_helpers import fetch, make_link, payload_of
 
 # Each hashed field, and the CSV column that holds it (as the LISEZMOI pairs them).
 COLUMN_OF = {

@@ -12,7 +12,7 @@ from tests.patient_helpers import CAMILLE
 from tests.test_professional_documents import granted
 from tests.test_caregivers import invitation_code, new_caregiver, told_only_reads
 from tests.test_profile import TODAY
-from tests.test_shlinks import ALLERGY
+from tests.shlink_helpers import ALLERGY
 
 
 def listed(page: str) -> list[str]:

@@ -17,7 +17,7 @@ from server.shlinks.links import LinkInput
 from tests.conftest import AsyncTestClient, ORIGIN, new_patient, post_form
 from tests.test_caregivers import as_account, years_ago
 from tests.test_export_for_parents import attached_by_mother, copy_for, kept_between_other_events
-from tests.test_shlinks import decrypted, fetch, payload_of
+from tests.shlink_helpers import decrypted, fetch, payload_of
 
 KEPT = "Mifépristone 200 mg"
 SEEN = "Desloratadine 5 mg"

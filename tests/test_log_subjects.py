@@ -24,7 +24,7 @@ from server.professionals.uploads import Upload, add_professional_document
 from tests.conftest import TEST_SECRET, new_patient, post_form
 from tests.fhir_support import report_pdf
 from tests.patient_helpers import Statements, migrate
-from tests.test_log_page import World, as_account, log_lines, plain, professional
+from tests.log_page_helpers import World, as_account, log_lines, plain, professional
 from tests.test_log_window import FURTHER, bounded, journal_page, rows
 
 NONE_MATCH = "Aucun événement ne correspond à ces filtres."

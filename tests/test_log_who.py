@@ -20,7 +20,7 @@ from server.models import Account, Delegation
 from server.access.reading import open_document
 from tests.conftest import TEST_SECRET, new_patient, post_form
 from tests.patient_helpers import Statements
-from tests.test_log_page import World, as_account, filtered, log_lines, plain, professional
+from tests.log_page_helpers import World, as_account, filtered, log_lines, plain, professional
 
 OPTION = re.compile(r'<option value="([0-9a-f]{32})"[^>]*>([^<]+)</option>')
 # A minor's parent's page names events by tokens, not by the dossier's numbers (accesslog/numbering.py).

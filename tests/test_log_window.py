@@ -17,7 +17,7 @@ from server.auth.accounts import account_for_patient, account_for_professional
 from server.models import AccessEvent, ChainHead, utcnow
 from tests.conftest import TEST_SECRET
 from tests.patient_helpers import Statements, professional
-from tests.test_log_page import append, as_account, day_headers, log_lines, plain
+from tests.log_page_helpers import append, as_account, day_headers, log_lines, plain
 
 FURTHER = "Chercher dans les événements plus anciens"
 NONE_AT_ALL = "Aucun événement ne correspond à ces filtres."

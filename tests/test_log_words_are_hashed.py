@@ -19,7 +19,7 @@ from server.access.reading import open_document
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, EmergencyAccess, Grant, ShareCode
 from server.templating import PARIS, date_fr
-from tests.test_log_page import World, append, as_account, log_lines, plain, professional
+from tests.log_page_helpers import World, append, as_account, log_lines, plain, professional
 
 REASON = "Perte de connaissance sur la voie publique"
 LIE = "Demande de la patiente par téléphone"

@@ -17,7 +17,7 @@ from tests.test_caregivers import camille, same_as_missing, words_of  # noqa: F4
 from tests.test_profile import SAMPLES, TODAY
 from tests.test_profile_pages import browser, caregiver
 from tests.test_rights_changed_meanwhile import READ_ONLY, way_on
-from tests.test_shlinks import make_link
+from tests.shlink_helpers import make_link
 
 READS_ONLY = "Cette page sert à gérer le dossier de Camille Martin. Vous pouvez le lire, mais pas le gérer."
 

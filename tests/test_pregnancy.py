@@ -378,7 +378,7 @@ async def test_a_copy_whose_expected_date_is_no_date_a_pregnancy_can_have_is_ref
     """A copy is checked as it was declared, not against today; a date of the year 1 still made the command end in a
     traceback (no month nine months before it), not the refusal it says of any other bad copy."""
     from tests.test_export import carnet as carnet_there, ips_changed
-    from tests.test_export_read_back import here
+    from tests.export_read_back_helpers import here
 
     camille = await new_patient(elsewhere.session)  # the same INS as `patient`, in the other installation
     expected = sixteen_weeks()

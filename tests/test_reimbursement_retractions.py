@@ -25,7 +25,7 @@ from tests.test_export import carnet as carnet_there, elsewhere  # noqa: F401 - 
 from tests.test_export_care import care_of
 from tests.test_export_for_parents import copy_for
 from tests.test_export_hidden_care import copy_hiding_her_psychiatrist
-from tests.test_export_read_back import here
+from tests.export_read_back_helpers import here
 from tests.test_reimbursements import HEADER, carnet, feed, line
 
 

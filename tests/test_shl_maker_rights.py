@@ -19,7 +19,7 @@ from tests.conftest import ORIGIN, AsyncTestClient, post_form
 from tests.patient_helpers import Log, fresh
 from tests.test_caregivers import camille  # noqa: F401 - a fixture
 from tests.test_caregivers import as_account, ines_turned_18, invitation_code, new_caregiver, years_ago
-from tests.test_shlinks import MISSING_LINK, fetch, make_link, payload_of
+from tests.shlink_helpers import MISSING_LINK, fetch, make_link, payload_of
 
 
 def words_of(response) -> str:

@@ -10,7 +10,7 @@ import json
 import re
 
 from tests.conftest import AsyncTestClient, ORIGIN
-from tests.test_shlinks import decrypted, emergency_items, make_link, payload_of, resources
+from tests.shlink_helpers import decrypted, emergency_items, make_link, payload_of, resources
 
 PORTUGUESE = {"Accept-Language": "pt-PT,pt;q=0.9"}
 

@@ -24,7 +24,7 @@ from server.models import AccessEvent, Account, Delegation, Notification
 from tests.conftest import activate, post_form
 from tests.patient_helpers import Log
 from tests.test_notifications import as_account, banner_of, push_service, settled, subscribe  # noqa: F401 - a fixture
-from tests.test_shlinks import fetch, make_link, payload_of
+from tests.shlink_helpers import fetch, make_link, payload_of
 
 NBSP = re.compile("[\u00a0\u202f]")
 

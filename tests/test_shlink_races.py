@@ -10,7 +10,7 @@ import asyncio
 
 from tests.conftest import activate, post_form
 from tests.patient_helpers import Log
-from tests.test_shlinks import fetch, make_link, payload_of
+from tests.shlink_helpers import fetch, make_link, payload_of
 
 FETCHES = 6
 

@@ -16,7 +16,7 @@ from server.shlinks.links import LinkInput
 from tests.conftest import new_patient
 from tests.test_caregivers import years_ago
 from tests.test_export_for_parents import attached_by_mother, copy_for
-from tests.test_shlinks import decrypted, fetch, payload_of
+from tests.shlink_helpers import decrypted, fetch, payload_of
 
 
 def author(bundle: Bundle) -> tuple[str, str, dict]:

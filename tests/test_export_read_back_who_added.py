@@ -1,8 +1,4 @@
-"""A copy read back by `carnet import dossier` keeps what it says: who added each document and item no professional
-wrote (the patient, told "Vous" once her account here exists; a relative, named as the copy writes it and attached
-to no account here, which the command says), the type a practice's software coded a document with, and the day its
-author withdrew one. Each through the pages, the printout and the FHIR API of the installation that read it back, as
-before the move."""
+"""A copy read back keeps who added each document and item, and the type a practice's software coded a document with."""
 
 from __future__ import annotations
 
@@ -10,99 +6,32 @@ import io
 import json
 import re
 import zipfile
-from datetime import UTC, date, datetime
 
 import pytest
-from sqlmodel import select
 
-from server.auth.accounts import account_for_patient, account_for_professional
-from server.dossiers import add_document
 from server.export.archive import build_export
 from server.export.restore import TRANSFER, NotRestorable, restore
-from server.accesslog import audit
 from server.fhir.identity import unqualified_ins
-from server.i18n.formats import long_date
-from server.models import Document, paris_today
-from server.patient_uploads import Addition, add_own_document
-from server.professionals import withdrawal
-from server.professionals.uploads import Upload
-from server.profile.items import add_item
-from tests.conftest import ORIGIN, AsyncTestClient, activate, new_patient, new_professional
+from tests.conftest import ORIGIN, AsyncTestClient, activate, new_professional
+from tests.export_read_back_helpers import (
+    COPIES, KINE, TYPED, copy_made_elsewhere, documents_by_title, engine_of, here, installation_unless_made, text,
+)
 from tests.patient_helpers import migrate
 from tests.test_caregivers import as_account
 from tests.test_export import (  # noqa: F401 - elsewhere: a fixture, another installation (her_copy's)
-    NOW, Installation, carnet, counts, elsewhere, ips_changed, pdf_bytes, resources_of, rewritten,
+    NOW, Installation, carnet, counts, elsewhere, ips_changed, resources_of,
 )
 from tests.test_fhir_api import practice  # noqa: F401 - a fixture: Dr Bernard's software, with a grant of everything
-from tests.test_patient_adds_documents import relative, words
-from tests.test_profile import PATIENT, SAMPLES, TODAY
+from tests.test_patient_adds_documents import relative
+from tests.test_profile import TODAY
+
 
 RELATIVE_EXTENSION = "urn:carnet:fhir:ajoute-par-un-proche"  # the relative's name, on what they added
-KINE = 41  # her kiné's stem: the same RPPS in both installations
-TYPED = ("http://loinc.org", "34117-2", "History and physical note")  # not the category's own LOINC type
-
-
-async def note(session, storage, dossier_id: str, account, title: str, text: str):
-    """A note added from the timeline's form, by the patient or a relative who manages her dossier."""
-    upload = Upload(title=title, category="note_patient", event_date=date(2025, 2, 3), filename="", data=b"")
-    return await add_own_document(session, storage, account=account, dossier_id=dossier_id, today=TODAY,
-                                  addition=Addition(upload, note=text))
-
-
-async def copy_made_elsewhere(there: Installation, *, withdrawn_at: datetime | None = None,
-                              monkeypatch=None) -> bytes:
-    """Camille's dossier in the installation she leaves: a note of hers, one and an allergy her husband added, her
-    kiné's report, as software coded its type (withdrawn by him at `withdrawn_at`, if given); and her treatment,
-    declared by her. Her copy of it."""
-    camille = await new_patient(there.session)  # the same INS as the `patient` she is in the other installation
-    her, paul = await account_for_patient(there.session, patient=camille.patient), await relative(
-        there.session, camille, manages=True)
-    await note(there.session, there.storage, camille.dossier.id, her, "Mes questions", "Et ce traitement ?")
-    await note(there.session, there.storage, camille.dossier.id, paul, "Questions pour le cardiologue",
-               "Les palpitations reviennent le soir.")
-    kine = await new_professional(there.session, stem=KINE)
-    report = await add_document(there.session, there.storage, dossier=camille.dossier, title="Bilan kiné",
-                                category="compte_rendu", event_date=date(2025, 6, 3), filename="bilan.pdf",
-                                mime_type="application/pdf", data=pdf_bytes("Bilan"), author=kine.professional)
-    report.type_system, report.type_code, report.type_display = TYPED
-    there.session.add(report)
-    await there.session.commit()
-    if withdrawn_at is not None:  # on that day, as his page's button does it
-        with monkeypatch.context() as then:
-            for module in (withdrawal, audit):
-                then.setattr(module, "utcnow", lambda: withdrawn_at)
-            account = await account_for_professional(there.session, professional=kine.professional)
-            await withdrawal.withdraw_document(there.session, account=account, document_id=report.id)
-    await add_item(there.session, dossier=camille.dossier, data=SAMPLES["treatment"], actor=PATIENT,
-                   added_by_account_id=her.id, today=TODAY)
-    await add_item(there.session, dossier=camille.dossier, data=SAMPLES["allergy"], actor=PATIENT,
-                   added_by_account_id=paul.id, today=TODAY)
-    return await build_export(there.session, there.storage, dossier=camille.dossier, patient=camille.patient, now=NOW)
-
-
-# Her copy, as each engine made it in this process: (engine, withdrawn_at) -> its bytes.
-_COPIES: dict[tuple[str, datetime | None], bytes] = {}
-WITHDRAWN_AT = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)  # the day her kiné withdrew his report, in a copy of it
-
-
-def _engine(settings) -> str:
-    return "postgresql" if settings.database_url.startswith("postgresql") else "sqlite"
-
-
-def _installation_unless_made(request, settings, withdrawn_at: datetime | None) -> Installation | None:
-    """`elsewhere`, set up only while this engine's copy is not made yet in this process (from a synchronous fixture:
-    an asynchronous one cannot set up another as it runs)."""
-    return None if (_engine(settings), withdrawn_at) in _COPIES else request.getfixturevalue("elsewhere")
 
 
 @pytest.fixture
 def _there(request, settings) -> Installation | None:
-    return _installation_unless_made(request, settings, None)
-
-
-@pytest.fixture
-def _there_withdrawn(request, settings) -> Installation | None:
-    return _installation_unless_made(request, settings, WITHDRAWN_AT)
+    return installation_unless_made(request, settings, None)
 
 
 @pytest.fixture
@@ -112,36 +41,10 @@ async def her_copy(settings, _there) -> bytes:
     reads it back into its own database, or a changed copy of it), and the same calls made it again, but for the ids
     they draw: a dossier and its copy built again for each test (a database made and dropped for each on PostgreSQL)
     proved nothing more."""
-    key = (_engine(settings), None)
-    if key not in _COPIES:
-        _COPIES[key] = await copy_made_elsewhere(_there)
-    return _COPIES[key]
-
-
-@pytest.fixture
-async def her_withdrawn_copy(settings, _there_withdrawn, monkeypatch) -> bytes:
-    """Her copy in which her kiné's report was withdrawn by him on WITHDRAWN_AT: made once per engine and process,
-    as `her_copy` is."""
-    key = (_engine(settings), WITHDRAWN_AT)
-    if key not in _COPIES:
-        _COPIES[key] = await copy_made_elsewhere(_there_withdrawn, withdrawn_at=WITHDRAWN_AT, monkeypatch=monkeypatch)
-    return _COPIES[key]
-
-
-def text(response) -> str:
-    """A page's words, each space one."""
-    return " ".join(words(response).split())
-
-
-def here(settings, app, db) -> Installation:
-    """The installation the app serves, as its operator's `carnet` command reaches it."""
-    return Installation(db, app.state.storage, settings.database_url, settings.data_dir)
-
-
-async def documents_by_title(db, dossier_id: str) -> dict[str, Document]:
-    await db.commit()
-    found = await db.exec(select(Document).where(Document.dossier_id == dossier_id))
-    return {d.title: d for d in found.all()}
+    key = (engine_of(settings), None)
+    if key not in COPIES:
+        COPIES[key] = await copy_made_elsewhere(_there)
+    return COPIES[key]
 
 
 async def test_the_command_reads_back_who_added_each_document_and_item_and_says_what_it_approximates(
@@ -266,31 +169,6 @@ async def test_a_copy_of_the_copy_says_the_same_of_who_added_what(client, db, ap
         return sorted(rows, key=repr) + sorted(items)
 
     assert who(second) == who(first)
-
-
-@pytest.mark.parametrize("log", ["whole", "silent"])
-async def test_a_document_its_author_withdrew_says_the_day_he_did(client, db, app, settings, patient,
-                                                                  her_withdrawn_copy, tmp_path, log):
-    """The copy's DocumentReference says only that it was withdrawn (entered-in-error); its log says when. A log
-    that does not (`silent`: a copy some tool rewrote) leaves it withdrawn today, and the command says so."""
-    await new_professional(db, stem=KINE)
-    data = her_withdrawn_copy  # withdrawn on WITHDRAWN_AT, 4 March 2026
-    if log == "silent":
-        data = rewritten(data, lambda name, content: content.replace(b"withdraw_document", b"")
-                         if name == "journal-acces.csv" else content)
-    copy = tmp_path / "carnet-dossier-2026-11-30.zip"
-    copy.write_bytes(data)
-    done = carnet(here(settings, app, db), "import", "dossier", str(copy), "--ins", patient.patient.ins)
-    assert done.returncode == 0, done.stderr
-    [report] = [d for d in (await documents_by_title(db, patient.dossier.id)).values() if d.withdrawn_at]
-    assert (report.title, report.storage_key, report.category) == ("", "", "compte_rendu")  # a line, as it was there
-    await activate(client, patient)
-    page = text(await client.get(f"/documents/{report.id}"))
-    day = "4 mars 2026" if log == "whole" else long_date(paris_today()).replace("\u00a0", " ")
-    assert f"Retiré par son auteur le {day}, qui l'a déclaré erroné :" in page and "Bilan kiné" not in page
-    undated = ("1 document retiré par son auteur l'est à la date d'aujourd'hui : l'historique de la copie ne dit pas "
-               "quand il l'a été.")
-    assert (undated in done.stdout) == (log == "silent")
 
 
 async def test_the_migration_adds_who_the_copy_says_and_takes_it_back_keeping_every_row(db, app, patient,

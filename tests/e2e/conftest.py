@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, CDPSession, Page, expect, sync_playwright
 
-from tests.e2e import seeding
+from tests.e2e import seeding, seeding_families
 from tests.e2e.seeded_passkeys import SeededPasskey
 from tests.e2e.seeding import SeededPatient, seed_patient
+from tests.e2e.seeding_families import SeededPerson
 from tests.e2e.steps import DESKTOP, PHONE, hold, let_go
 from tests.live_server import ROOT, Server, running_server
 
@@ -304,8 +305,8 @@ def another_phone(browser, server, console) -> Phone:
 def seed_person(server):
     """A patient with a name, a birth date and a few text documents, and their activation code."""
 
-    def make(**person) -> seeding.SeededPerson:
-        return run_async(seeding.seed_person(server.data_dir, **person))
+    def make(**person) -> SeededPerson:
+        return run_async(seeding_families.seed_person(server.data_dir, **person))
 
     return make
 
@@ -315,8 +316,8 @@ def seed_minor_with_parent(server):
     """A minor whose dossier a seeded parent already manages (attached with the child's code), with the
     minor's own activation code."""
 
-    def make(parent: seeding.SeededPerson, **child) -> seeding.SeededPerson:
-        return run_async(seeding.seed_minor_with_parent(server.data_dir, parent=parent, **child))
+    def make(parent: SeededPerson, **child) -> SeededPerson:
+        return run_async(seeding_families.seed_minor_with_parent(server.data_dir, parent=parent, **child))
 
     return make
 
@@ -325,16 +326,16 @@ def seed_minor_with_parent(server):
 def seed_relative(server):
     """An adult patient's relative, with a dossier of her own, reads (or manages) his dossier."""
 
-    def make(patient: seeding.SeededPerson, relative: seeding.SeededPerson, level: str = "lecture") -> None:
-        run_async(seeding.seed_relative(server.data_dir, patient=patient, relative=relative, level=level))
+    def make(patient: SeededPerson, relative: SeededPerson, level: str = "lecture") -> None:
+        run_async(seeding_families.seed_relative(server.data_dir, patient=patient, relative=relative, level=level))
 
     return make
 
 
 @pytest.fixture(scope="session")
 def move_birth_date(server):
-    def move(person: seeding.SeededPerson, to) -> None:
-        run_async(seeding.move_birth_date(server.data_dir, person=person, to=to))
+    def move(person: SeededPerson, to) -> None:
+        run_async(seeding_families.move_birth_date(server.data_dir, person=person, to=to))
 
     return move
 

@@ -16,7 +16,8 @@ from server.db import make_sessionmaker
 from server.models import Dossier, Patient
 from server.templating import de
 from tests.e2e.conftest import run_async
-from tests.e2e.seeding import SeededPerson, paris_today, writer_engine, years_before
+from tests.e2e.seeding import paris_today, writer_engine, years_before
+from tests.e2e.seeding_families import SeededPerson
 from tests.e2e.steps import assert_fits_phone, held_dossier, log_in, menu
 from tests.e2e.test_every_page import no_violation
 

@@ -97,17 +97,18 @@ def parse(body: bytes) -> ManifestRequest:
         raise BadRequest(_("La demande doit être un objet JSON.")) from None
     if not isinstance(data, dict):
         raise BadRequest(_("La demande doit être un objet JSON."))
+    # Named as the viewer's form names them, and by the spec's keys for software that sends them itself.
     recipient = data.get("recipient")
     recipient = clean(recipient) if isinstance(recipient, str) else ""  # the body's limit bounds the work
     if not readable_length(recipient):
-        raise BadRequest(_("Indiquez «\u00a0recipient\u00a0» : le nom de la personne ou de l'organisation qui ouvre le lien."))
+        raise BadRequest(_("Indiquez votre nom («\u00a0recipient\u00a0») : celui de la personne ou de l'organisation qui ouvre le lien."))
     if len(recipient) > RECIPIENT_MAX:  # refused, not cut: a name cut short is not the one declared
-        raise BadRequest(_("«\u00a0recipient\u00a0» : %(limit)d caractères au plus.", limit=RECIPIENT_MAX))
+        raise BadRequest(_("Votre nom («\u00a0recipient\u00a0») : %(limit)d caractères au plus.", limit=RECIPIENT_MAX))
     passcode = data.get("passcode")
     if passcode is not None and not isinstance(passcode, str):
-        raise BadRequest(_("«\u00a0passcode\u00a0» doit être le code d'accès, en texte."))
+        raise BadRequest(_("Le code d'accès («\u00a0passcode\u00a0») doit être du texte."))
     if passcode is not None and len(passcode) > PASSCODE_SENT_MAX:
-        raise BadRequest(_("«\u00a0passcode\u00a0» : %(limit)d caractères au plus.", limit=PASSCODE_SENT_MAX))
+        raise BadRequest(_("Le code d'accès («\u00a0passcode\u00a0») : %(limit)d caractères au plus.", limit=PASSCODE_SENT_MAX))
     most = data.get("embeddedLengthMax")
     if most is not None and (isinstance(most, bool) or not isinstance(most, int) or most < 0):
         raise BadRequest(_("«\u00a0embeddedLengthMax\u00a0» doit être un entier positif."))

@@ -155,8 +155,8 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
     stranger.get_by_label("Code d'accès").fill(PASSCODE)
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("alert")).to_have_text(
-        "Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau à la "
-        "personne qui vous l'a donné.")
+        "Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué, ou il ne s'ouvrait qu'une fois et "
+        "l'a déjà été. Demandez-en un nouveau à la personne qui vous l'a donné.")
 
 
 def test_a_second_link_opened_in_the_same_tab_shows_its_own_card_never_the_first(page, stranger, console, server,
@@ -305,8 +305,8 @@ def test_a_reloaded_viewer_says_where_the_link_went_and_the_link_opens_again(pag
     stranger.get_by_label("Code d'accès").fill(PASSCODE)
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("alert")).to_have_text(
-        "Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau à la "
-        "personne qui vous l'a donné.")
+        "Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué, ou il ne s'ouvrait qu'une fois et "
+        "l'a déjà été. Demandez-en un nouveau à la personne qui vous l'a donné.")
     expect(stranger.get_by_role("region", name="Allergies et intolérances")).to_have_count(0)
 
     # Back to the viewer from another page, or its address alone in another tab: the same words.
@@ -356,7 +356,22 @@ def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_ow
         expect(doctor.get_by_role("heading", name="Carte d'urgence — Camille Martin")).to_be_visible()
         shown, zone = the_time_in(doctor.get_by_text(re.compile("^Informations à jour le")).text_content())
         assert minutes_apart(shown, "Europe/Lisbon") <= 2 and re.search("Europe de l.Ouest", zone), (shown, zone)
-        expect(doctor.get_by_role("button", name="English")).to_be_visible()  # and back, if she prefers
+        # And back, if she prefers, the card as it opened, in English: not opened again (a single-use link would be
+        # spent, and the patient would read a second opening; an outside probe's find), printed for her file.
+        sent = []
+        doctor.on("request", lambda request: sent.append((request.method, request.url)))
+        doctor.get_by_role("button", name="English").click()
+        expect(doctor.get_by_role("heading", name="Emergency card — Camille Martin")).to_be_focused()
+        expect(doctor.locator("html")).to_have_attribute("lang", "en")
+        expect(doctor.get_by_role("heading", name="Allergies and intolerances")).to_be_visible()
+        expect(doctor.get_by_text(re.compile("^Information up to date on"))).to_be_visible()
+        expect(doctor.get_by_role("button", name="Français")).to_be_visible()
+        expect(doctor.get_by_label("Your name and your department")).to_be_hidden()
+        assert [method for method, url in sent] == ["GET"] and sent[0][1] == f"{server.url}/shl?langue=en", sent
+        assert doctor.url == f"{server.url}/shl?langue=fr"  # the link nowhere: not in the address, not in a request
+        expect(doctor.get_by_role("button", name="Print or save as PDF")).to_be_visible()
+        page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
+        expect(page.get_by_text("Ouvert 1 fois")).to_be_visible()
 
         french = paris.new_page()
         french.goto(address)

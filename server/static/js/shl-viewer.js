@@ -17,29 +17,65 @@
     return table[message] || message;
   }
 
-  var FRENCH = (document.documentElement.lang || "fr") === "fr";
+
+  // What the page says in its language, made again when the reader switches it after the link opened (`relabel`).
   var MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
     "novembre", "décembre"];
-  var SEVERITY = { mild: _("faible"), moderate: _("modérée"), severe: _("sévère") };
-  var TEXT = {
-    broken: _("Ce lien est incomplet ou abîmé. Demandez à la personne qui vous l'a donné de vous le renvoyer, ou scannez à nouveau son QR code."),
-    taken: _("Le lien n'est plus dans l'adresse de cette page : il en est retiré dès son ouverture, pour qu'il ne reste pas dans l'historique du navigateur. Ouvrez-le de nouveau depuis le message reçu, ou scannez à nouveau le QR code."),
-    newer: _("Ce lien utilise une version plus récente de SMART Health Links que cette page ne sait pas ouvrir."),
-    elsewhere: _("Ce lien vient d'un autre service que Carnet : ouvrez-le avec une application compatible SMART Health Links."),
-    expired: _("Ce lien a expiré. Demandez-en un nouveau à la personne qui vous l'a donné."),
-    gone: _("Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. Demandez-en un nouveau à la personne qui vous l'a donné."),
-    offline: _("Impossible de joindre Carnet : vérifiez votre connexion, puis réessayez."),
-    failed: _("Carnet n'a pas pu répondre. Réessayez dans un instant."),
-    undecryptable: _("Les informations reçues n'ont pas pu être déchiffrées : le lien est peut-être incomplet."),
-    unsupported: _("Ce navigateur est trop ancien pour déchiffrer les informations. Ouvrez le lien avec un navigateur à jour."),
-    opening: _("Ouverture…"),
-  };
+  var FRENCH, SEVERITY, TEXT, NUMBER, SECTION_TITLES, OBSERVATIONS, LINK_KINDS;
+  function speak() {
+    FRENCH = (document.documentElement.lang || "fr") === "fr";
+    SEVERITY = { mild: _("faible"), moderate: _("modérée"), severe: _("sévère") };
+    TEXT = {
+      broken: _("Ce lien est incomplet ou abîmé. Demandez à la personne qui vous l'a donné de vous le renvoyer, ou scannez à nouveau son QR code."),
+      taken: _("Le lien n'est plus dans l'adresse de cette page : il en est retiré dès son ouverture, pour qu'il ne reste pas dans l'historique du navigateur. Ouvrez-le de nouveau depuis le message reçu, ou scannez à nouveau le QR code."),
+      newer: _("Ce lien utilise une version plus récente de SMART Health Links que cette page ne sait pas ouvrir."),
+      elsewhere: _("Ce lien vient d'un autre service que Carnet : ouvrez-le avec une application compatible SMART Health Links."),
+      expired: _("Ce lien a expiré. Demandez-en un nouveau à la personne qui vous l'a donné."),
+      gone: _("Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué, ou il ne s'ouvrait qu'une fois et l'a déjà été. Demandez-en un nouveau à la personne qui vous l'a donné."),
+      print: _("Imprimer ou enregistrer en PDF"),
+      offline: _("Impossible de joindre Carnet : vérifiez votre connexion, puis réessayez."),
+      failed: _("Carnet n'a pas pu répondre. Réessayez dans un instant."),
+      undecryptable: _("Les informations reçues n'ont pas pu être déchiffrées : le lien est peut-être incomplet."),
+      unsupported: _("Ce navigateur est trop ancien pour déchiffrer les informations. Ouvrez le lien avec un navigateur à jour."),
+      opening: _("Ouverture…"),
+    };
+    // Numbers as the page's language writes them: "60,4 kg" in French.
+    NUMBER = new Intl.NumberFormat(FRENCH ? "fr-FR" : "en-GB", { maximumFractionDigits: 2 });
+    // The summary's sections by their LOINC code (server/fhir/ips.py), titled in the page's language; another's own.
+    SECTION_TITLES = {
+      "48765-2": _("Allergies et intolérances"), "10160-0": _("Traitements"),
+      "11450-4": _("Problèmes de santé actuels"), "11348-0": _("Maladies passées"),
+      "47519-4": _("Interventions et actes"), "10162-6": _("Grossesse"), "11369-6": _("Vaccinations"),
+      "8716-3": _("Mesures"),
+      "30954-2": _("Résultats d'analyses"),
+      "10157-6": _("Antécédents familiaux"), "42348-3": _("Directives anticipées et don d'organes")
+    };
+    // Carnet's own words in an observation, by their codes as ips.py writes them (a name the patient typed, by none):
+    // a measure's LOINC code, a kind of the profile without a resource of its own, a choice on organ donation, a
+    // pregnancy's status (IPS: SNOMED CT) and its expected delivery date.
+    OBSERVATIONS = {
+      "http://loinc.org": { "29463-7": _("Poids"), "8302-2": _("Taille"), "85354-9": _("Tension artérielle"),
+        "2339-0": _("Glycémie"), "82810-3": _("Grossesse"), "11778-8": _("Date prévue d'accouchement") },
+      "http://snomed.info/sct": { "77386006": _("Enceinte"), "60001007": _("Pas enceinte") },
+      "urn:carnet:fhir:profil-type": { directive: _("Directives anticipées"), organ_donation: _("Don d'organes") },
+      "urn:carnet:fhir:don-organes": { donneur: _("Favorable au don d'organes"),
+        refus: _("Opposé au don d'organes") }
+    };
+    // A Carnet link's summary is titled in the record's language, French ("Carte d'urgence — Camille Martin",
+    // server/fhir/ips.py, server/shlinks/links.py CONTENTS): its kind is said in the page's; another's title as it is.
+    LINK_KINDS = { "Carte d'urgence": _("Carte d'urgence"), "Vaccins et allergies": _("Vaccins et allergies"),
+      "Synthèse médicale": _("Synthèse médicale") };
+  }
+  speak();
 
   var main = document.getElementById("contenu");
   var form = document.getElementById("shl-form");
   var errorBox = document.getElementById("shl-error");
   var statusBox = document.getElementById("shl-status");
   var result = document.getElementById("shl-result");
+  // What the link opened, in this page's memory alone (never in the browser's storage): shown again in the other
+  // language when the reader switches it, rather than the link opened a second time (a single-use one would be spent).
+  var shown = null;
 
   function show(box, text) {
     box.textContent = text;
@@ -150,34 +186,12 @@
     return concept && typeof concept.text === "string" ? concept.text : "";
   }
 
-  // Numbers as the page's language writes them: "60,4 kg" in French.
-  var NUMBER = new Intl.NumberFormat(FRENCH ? "fr-FR" : "en-GB", { maximumFractionDigits: 2 });
 
   function quantity(value) {
     return value && typeof value.value === "number" ? NUMBER.format(value.value) + (value.unit ? "\u00a0" + value.unit : "") : "";
   }
 
-  // The summary's sections by their LOINC code (server/fhir/ips.py), titled in the page's language; another's own.
-  var SECTION_TITLES = {
-    "48765-2": _("Allergies et intolérances"), "10160-0": _("Traitements"),
-    "11450-4": _("Problèmes de santé actuels"), "11348-0": _("Maladies passées"),
-    "47519-4": _("Interventions et actes"), "10162-6": _("Grossesse"), "11369-6": _("Vaccinations"),
-    "8716-3": _("Mesures"),
-    "30954-2": _("Résultats d'analyses"),
-    "10157-6": _("Antécédents familiaux"), "42348-3": _("Directives anticipées et don d'organes")
-  };
 
-  // Carnet's own words in an observation, by their codes as ips.py writes them (a name the patient typed, by none):
-  // a measure's LOINC code, a kind of the profile without a resource of its own, a choice on organ donation, a
-  // pregnancy's status (IPS: SNOMED CT) and its expected delivery date.
-  var OBSERVATIONS = {
-    "http://loinc.org": { "29463-7": _("Poids"), "8302-2": _("Taille"), "85354-9": _("Tension artérielle"),
-      "2339-0": _("Glycémie"), "82810-3": _("Grossesse"), "11778-8": _("Date prévue d'accouchement") },
-    "http://snomed.info/sct": { "77386006": _("Enceinte"), "60001007": _("Pas enceinte") },
-    "urn:carnet:fhir:profil-type": { directive: _("Directives anticipées"), organ_donation: _("Don d'organes") },
-    "urn:carnet:fhir:don-organes": { donneur: _("Favorable au don d'organes"),
-      refus: _("Opposé au don d'organes") }
-  };
   // LOINC's expected delivery dates: estimated (as Carnet writes it), from the last period, from ovulation.
   var DELIVERY_DATES = ["11778-8", "11779-6", "11780-4"];
 
@@ -289,10 +303,6 @@
     return node;
   }
 
-  // A Carnet link's summary is titled in the record's language, French ("Carte d'urgence — Camille Martin",
-  // server/fhir/ips.py, server/shlinks/links.py CONTENTS): its kind is said in the page's; another's title as it is.
-  var LINK_KINDS = { "Carte d'urgence": _("Carte d'urgence"), "Vaccins et allergies": _("Vaccins et allergies"),
-    "Synthèse médicale": _("Synthèse médicale") };
 
   function titleOf(composition, fullName) {
     var kind = LINK_KINDS[(composition.title || "").split(" — ")[0]];
@@ -349,6 +359,11 @@
       return item;
     });
     result.appendChild(section(_("Personnes à prévenir"), list(contacts, _("Aucune personne à prévenir n'est indiquée."))));
+    // A copy for the file of whoever opened it: the page is all there is, gone at a reload.
+    var print = element("button", TEXT.print, "secondary no-print");
+    print.type = "button";
+    print.addEventListener("click", function () { window.print(); });
+    result.appendChild(print);
     result.hidden = false;
   }
 
@@ -428,17 +443,68 @@
       } catch (error) {
         throw refusal(TEXT.undecryptable);
       }
+      shown = bundle;
       form.hidden = true;
       show(statusBox, "");
       // The form that had the focus is gone: the focus goes to what opened, its heading, as a screen reader's
       // user would look for it (WCAG 2.4.3).
-      var title = document.getElementById("shl-title");
-      title.setAttribute("tabindex", "-1");
-      title.focus();
+      focusTitle();
     }).catch(function (error) {
       fail(error && error.french ? error.message : TEXT.failed);
     }).then(function () {
       button.disabled = false;
+    });
+  }
+
+  function focusTitle() {
+    var title = document.getElementById("shl-title");
+    title.setAttribute("tabindex", "-1");
+    title.focus();
+  }
+
+  // The other language, once the link has opened: this page's words in it (the same page for every link, asked
+  // without the link), and what opened shown again in them. Opening the link again would count as another opening
+  // in the patient's Historique, and find a single-use link spent.
+  function relabel(language) {
+    fetch("/shl?langue=" + encodeURIComponent(language), { credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer" })
+      .then(function (response) {
+        if (!response.ok) throw refusal(TEXT.failed);
+        return response.text();
+      }, function () {
+        throw refusal(TEXT.offline);
+      }).then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        document.documentElement.lang = page.documentElement.lang;
+        var ours = document.querySelector('meta[name="carnet-textes"]'), theirs = page.querySelector('meta[name="carnet-textes"]');
+        if (ours) ours.remove();
+        if (theirs) document.head.appendChild(document.importNode(theirs, true));
+        table = null;
+        speak();
+        ["header.site", "footer.site", "#shl-form"].forEach(function (selector) {
+          var old = document.querySelector(selector), fresh = page.querySelector(selector);
+          if (old && fresh) old.replaceWith(document.importNode(fresh, true));
+        });
+        form = document.getElementById("shl-form");
+        listen(document.getElementById("shl-language"), "");
+        show(errorBox, "");
+        render(shown);
+        focusTitle();
+      }).catch(function (error) {
+        fail(error && error.french ? error.message : TEXT.failed);
+      });
+  }
+
+  // The language switch: before the link opened, the page again in the other language with the link after "#",
+  // which the browser keeps through the page's address and never sends; after, `relabel`.
+  function listen(switcher, hash) {
+    if (!switcher) return;
+    switcher.addEventListener("submit", function (event) {
+      if (shown) {
+        event.preventDefault();
+        relabel((event.submitter || document.activeElement || {}).value || "");
+      } else if (hash) {
+        switcher.action = "/shl" + hash;
+      }
     });
   }
 
@@ -448,10 +514,7 @@
     // Read once, the link leaves the address bar and the tab's history: on a shared computer its key (and the label
     // the patient wrote) would reopen the card from the history. Opening it again takes the link as it came.
     if (window.location.hash) window.history.replaceState(null, "", window.location.pathname + window.location.search);
-    // The language switch opens this same link again in the other language: the link goes along after "#", which
-    // the browser keeps through the page's address and never sends.
-    var switcher = document.getElementById("shl-language");
-    if (hash && switcher) switcher.addEventListener("submit", function () { switcher.action = "/shl" + hash; });
+    listen(document.getElementById("shl-language"), hash);
     // A reload, Back, the address alone: the link is not kept anywhere (not even in this tab's storage, which a
     // closed tab's restore would bring back with its key), so the page says where to find it again.
     if (!hash) return fail(TEXT.taken);

@@ -99,6 +99,28 @@ def names_too_long(names: dict[str, str]) -> tuple[str, ...]:
     return tuple(field for field, name in names.items() if len(name) > NAME_MAX)
 
 
+# Besides letters, what an identity's names (the INS traits: nom de naissance, prénoms) hold: spaces, hyphens and
+# apostrophes, straight or curly (’, as phones type it). Digits, emoji and markup are no part of a name: the
+# printed code's page read "Pour jean- pierre d'<i>Artagnan</i> 🤺".
+IDENTITY_NAME_MARKS = frozenset(" -'’")
+
+
+def _identity_letter(ch: str) -> bool:
+    # French civil status writes names in the Latin script, accented or not (é, ç, ï, œ, ß): a Cyrillic or fullwidth
+    # letter in an INS identity is a mistyped one, and the free texts' other scripts (`clean`) have no place here.
+    return unicodedata.category(ch)[0] == "L" and unicodedata.name(ch, "").startswith("LATIN ")
+
+
+def names_miswritten(names: dict[str, str]) -> tuple[str, ...]:
+    """The fields (field name: value) whose name, cleaned, is not an identity's: Latin letters, spaces, hyphens and
+    apostrophes, with a letter at least. Checked wherever a patient's identity is typed (professionals/opening.py)."""
+    def written(name: str) -> bool:
+        return (any(_identity_letter(ch) for ch in name)
+                and all(ch in IDENTITY_NAME_MARKS or _identity_letter(ch) for ch in name))
+
+    return tuple(field for field, name in names.items() if not written(clean(name)))
+
+
 def encoded_control(query: bytes) -> bool:
     """Whether a query string (or a form body) holds a control character, raw or percent-encoded (`%00`): nothing
     a person types in a field, and NUL, which PostgreSQL refuses in text (a 500 at the statement that used it)."""

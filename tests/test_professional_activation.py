@@ -59,6 +59,14 @@ async def test_a_patients_code_does_not_activate_a_professional_account(client, 
     assert "ne correspondent pas" in response.text
 
 
+async def test_the_login_page_leads_a_professional_not_yet_activated_to_her_activation(client):
+    """A user probe: professionals sign in at /connexion, which linked only the patients' activation."""
+    login = await client.get("/connexion")
+    assert re.search(r'<a class="line-link" href="/pro/activer">Activer mon compte professionnel</a>', login.text)
+    activation = await client.get("/pro/activer")
+    assert activation.status_code == 200 and "<h1>Activer mon compte professionnel</h1>" in activation.text
+
+
 async def test_missing_fields_get_a_french_message(client, db):
     response = await post_form(client, "/pro/activer", {"code": "", "rpps": ""})
     assert response.status_code == 400

@@ -18,7 +18,7 @@ from ..i18n import N_, _
 from ..identifiers import is_valid_ins, normalize_ins
 from ..models import Account, ActivationCode, Dossier, Patient, Professional
 from ..search import fold
-from ..text_input import names_missing, names_too_long
+from ..text_input import names_miswritten, names_missing, names_too_long
 from .professions import written_profession
 from .uploads import OLDEST_DATE
 
@@ -33,6 +33,17 @@ class Identity:
     consent: bool
 
 
+# Each names the field as the form labels it, or both fields.
+MISWRITTEN = {
+    ("given_name",): N_("Écrivez le prénom comme sur la pièce d'identité : des lettres, et au besoin des espaces, "
+                        "des traits d'union ou des apostrophes."),
+    ("family_name",): N_("Écrivez le nom de naissance comme sur la pièce d'identité : des lettres, et au besoin des "
+                         "espaces, des traits d'union ou des apostrophes."),
+    ("given_name", "family_name"): N_("Écrivez le prénom et le nom de naissance comme sur la pièce d'identité : des "
+                                      "lettres, et au besoin des espaces, des traits d'union ou des apostrophes."),
+}
+
+
 def check_identity(identity: Identity, *, today: date) -> None:
     """What the professional typed, checked against itself: the INS carries the sex, year and month of birth.
     Each refusal names its fields as the form (templates/pro_new_dossier.html) names them."""
@@ -45,6 +56,8 @@ def check_identity(identity: Identity, *, today: date) -> None:
         raise InvalidInput(_("Saisissez le prénom et le nom du patient."), *missing)
     if too_long := names_too_long(names):
         raise InvalidInput(_("Le prénom et le nom font 100 caractères au plus."), *too_long)
+    if miswritten := names_miswritten(names):
+        raise InvalidInput(_(MISWRITTEN[miswritten]), *miswritten)
     if identity.birth_date is None or not OLDEST_DATE <= identity.birth_date <= today:
         raise InvalidInput(_("Saisissez une date de naissance valide (JJ/MM/AAAA)."), "birth_date")
     if identity.sex not in ("F", "M"):

@@ -19,8 +19,9 @@ from .files.store import Storage
 from .i18n import _
 from .models import CATEGORIES, Account, Document, Patient
 from .notifications import notify
+from .export.names import dated_name
 from .files.kinds import clean_filename
-from .professionals.uploads import Upload, check_details, check_file, check_note, note_name
+from .professionals.uploads import Upload, check_details, check_file, check_note
 from .text_input import readable_length
 
 # Every category but the Assurance Maladie's statements, which come from its feed alone.
@@ -57,7 +58,7 @@ async def check_addition(addition: Addition, *, today: date, born: date) -> Chec
         mime, rendered = await check_file(upload)
         return Checked(mime, upload.data, clean_filename(upload.filename, mime), rendered)
     check_note(addition.note)
-    return Checked("text/plain", addition.note.encode(), note_name(upload.title))
+    return Checked("text/plain", addition.note.encode(), dated_name(upload.event_date, upload.title, "txt"))
 
 
 async def add_own_document(session: AsyncSession, storage: Storage, *, account: Account, dossier_id: str,

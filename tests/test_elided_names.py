@@ -60,7 +60,7 @@ async def test_every_sentence_of_a_relative_that_names_hugo_elides_once(client, 
     assert "Les proches d'Hugo" in said[f"{url}/proches"]
     assert "Déconnecter tous les appareils d'Hugo" in said[f"{url}/proches"]
     assert "Historique du dossier d'Hugo Lefèvre" in said[f"{url}/historique/imprimer"]
-    assert "Télécharger une copie du dossier d'Hugo" in said[f"{url}/export"]
+    assert "Télécharger une copie du dossier d'Hugo Lefèvre" in said[f"{url}/export"]
     assert "Quitter le dossier d'Hugo Lefèvre ? Hugo en sera informé." in said["/mes-dossiers"]  # its confirmation
     assert "Ensuite, pour qu'Hugo se reconnecte" in said[f"{url}/appareils/deconnexion"]
     assert "il n'y a qu'Hugo qui puisse le faire" in said[f"{url}/appareils/deconnexion"]

@@ -454,7 +454,7 @@ async def test_the_readme_names_the_patient_in_french_counts_in_plural_forms_and
     archive = await downloaded(client, ines.dossier.id)
     readme = archive.read("LISEZMOI.txt").decode()
     assert readme.startswith("Copie complète du dossier Carnet d'Inès Martin\r\n")
-    assert "(1 document)" in readme and "(0 information :" in readme and "événements)" in readme
+    assert "(1 document)" in readme and "(aucune information :" in readme and "événements)" in readme
     assert "(s)" not in readme and "FHIR R4B" in readme and not re.search(r"FHIR R4(?!B)", readme)
     assert "votre identité, votre profil médical" in readme and "ceux qui sont masqués aux professionnels" in readme
     pdf = pypdfium2.PdfDocument(archive.read("synthese.pdf"))

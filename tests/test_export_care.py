@@ -142,14 +142,14 @@ async def test_the_copy_holds_the_soins_page_s_care_as_a_csv_and_fhir_explanatio
 async def test_a_dossier_without_care_exports_its_headers_and_an_empty_bundle(client, db, patient):
     await activate(client, patient)
     page = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/export")).text)
-    assert "(0 soin)" in page
+    assert "(aucun soin)" in page
     archive = await copy_for(client, patient.dossier.id)
     assert archive.testzip() is None
     header, rows, bundle = care_of(archive)
     assert header == carefiles.CARE_COLUMNS and rows == []
     assert bundle.type == "collection" and not bundle.entry
     assert '"entry"' not in archive.read(carefiles.CARE_FHIR_NAME).decode()  # FHIR's JSON has no empty array
-    assert "(0 soin)" in archive.read("LISEZMOI.txt").decode()
+    assert "(aucun soin)" in archive.read("LISEZMOI.txt").decode()
 
 
 async def test_the_copy_reads_the_care_a_batch_at_a_time_and_misses_no_line_of_one_day(client, db, patient,

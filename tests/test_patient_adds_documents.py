@@ -105,7 +105,8 @@ async def test_a_typed_note_is_filed_as_text_and_read_on_its_page(client, db, ap
     answer = await add(client, patient.dossier.id, title="Tension 03/2025", category="note_patient", note=note)
     assert answer.status_code == 303, answer.text
     [document], [event], _files = await written(db, app, patient.dossier)
-    assert (document.mime_type, document.filename, event.action) == ("text/plain", "Tension 03-2025.txt", "add_document")
+    assert (document.mime_type, document.filename, event.action) == (
+        "text/plain", "2025-02-03-tension-03-2025.txt", "add_document")
     page = await client.get(answer.headers["location"])
     assert html.escape(note, quote=False).replace("'", "&#39;") in page.text
     assert (await client.get(f"/documents/{document.id}/fichier")).content == note.encode()
@@ -131,6 +132,10 @@ REFUSALS = {
     "in the future": ({"event_date": IN_THE_FUTURE, "note": "Rendez-vous"}, "ne peut pas être dans le futur", ["event_date"]),
     "before her birth": ({"event_date": "1983-12-31", "note": "Souvenir"},  # not "du patient", to Camille herself
                          "La date du document ne peut pas précéder la naissance.", ["event_date"]),
+    # Typed but no day of the calendar: said to be no valid date, not asked for as if empty.
+    "a date that does not exist": ({"event_date": "31/02/2025", "note": "Note"},
+                                   "La date du document n'est pas valide (JJ/MM/AAAA).", ["event_date"]),
+    "no date": ({"event_date": " ", "note": "Note"}, "Indiquez la date du document (JJ/MM/AAAA).", ["event_date"]),
     "an unknown category": ({"category": "autre", "note": "Note"}, "Choisissez une catégorie.", ["category"]),
     "the insurer's statements": ({"category": "remboursement", "note": "Note"}, "Choisissez une catégorie.",
                                  ["category"]),

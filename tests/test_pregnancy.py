@@ -160,9 +160,10 @@ async def test_the_address_after_a_pregnancy_s_end_reads_as_a_treatment_s_stop(a
 
 async def test_a_date_that_cannot_be_a_pregnancy_s_in_progress_or_a_second_one_is_refused_in_french(app, db, patient):
     async with await as_patient(app, db, patient) as client:
-        for typed, said in ((paris_today() + timedelta(days=400), "tombe dans les neuf mois et demi à venir"),
-                            (paris_today() - timedelta(days=15), "ou depuis deux semaines au plus"),
-                            ("31/02/2027", "n'est pas valide")):
+        outside = ("Pour une grossesse en cours, la date prévue d'accouchement doit se situer au plus tôt il y a "
+                   "deux semaines et au plus tard dans neuf mois et demi. Vérifiez-la.")
+        for typed, said in ((paris_today() + timedelta(days=400), outside),
+                            (paris_today() - timedelta(days=15), outside), ("31/02/2027", "n'est pas valide")):
             refused = await add(client, patient, "pregnancy", expected_on=str(typed))
             assert refused.status_code == 400 and said in html.unescape(refused.text)
         assert (await add(client, patient, "pregnancy")).status_code == 303  # its date not known yet

@@ -128,7 +128,8 @@ async def test_a_typed_note_is_corrected_in_its_text_and_a_file_by_another(clien
     corrected = NOTE.replace("droite", "gauche")
     assert (await correct(client, note.id, title="Soins de plaie, jambe gauche", note=corrected)).status_code == 303
     _old, new = await documents(db, patient.dossier)
-    assert (new.replaces_id, new.mime_type, new.filename) == (note.id, "text/plain", "Soins de plaie, jambe gauche.txt")
+    assert (new.replaces_id, new.mime_type, new.filename) == (
+        note.id, "text/plain", "2025-02-03-soins-de-plaie-jambe-gauche.txt")
     assert (await client.get(f"/documents/{new.id}/fichier")).content.decode() == corrected
 
     assert (await upload(client, patient.dossier, data=pdf_bytes(), title="Radiographie")).status_code == 303
@@ -144,7 +145,8 @@ async def test_a_wrong_correction_is_refused_in_french_and_nothing_is_written(cl
     files = sorted(p for p in app.state.storage.root.rglob("*") if p.is_file())
     for fields, message, field in (
         ({"event_date": "2099-01-01"}, "La date du document ne peut pas être dans le futur.", "event_date"),
-        ({"event_date": "31/02/2025"}, "Indiquez la date du document (JJ/MM/AAAA).", "event_date"),
+        ({"event_date": "31/02/2025"}, "La date du document n'est pas valide (JJ/MM/AAAA).", "event_date"),
+        ({"event_date": ""}, "Indiquez la date du document (JJ/MM/AAAA).", "event_date"),
         ({"event_date": "1984-03-11"}, "La date du document ne peut pas précéder la naissance.", "event_date"),
         ({"title": " "}, "Donnez un titre au document (200 caractères au plus).", "title"),
         ({"file": ("virus.exe", b"MZ\x90\x00" * 50, "application/pdf")},

@@ -166,7 +166,8 @@ async def test_a_document_cannot_be_dated_in_the_future(client, db, app, patient
 async def test_title_category_and_date_are_required_and_the_missing_one_is_marked(client, db, app, patient):
     await granted(client, db, patient)
     for fields, message in [({"title": ""}, "Donnez un titre"), ({"category": "note_patient"}, "Choisissez une catégorie"),
-                            ({"event_date": "31/02/2024"}, "Indiquez la date")]:
+                            ({"event_date": "31/02/2024"}, "La date du document n&#39;est pas valide"),
+                            ({"event_date": ""}, "Indiquez la date")]:
         response = await upload(client, patient.dossier, data=pdf_bytes(), **fields)
         assert response.status_code == 400 and message in response.text
         assert wrong_fields(response.text) == list(fields), fields

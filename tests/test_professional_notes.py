@@ -75,7 +75,7 @@ async def test_a_nurses_note_is_a_document_of_the_dossier_she_is_the_author_of_l
     [document], [event], files = await written(db, app, patient.dossier)
     assert answer.headers["location"] == f"/documents/{document.id}?fait=document-ajoute"
     assert (document.mime_type, document.filename, document.category, document.event_date) == (
-        "text/plain", "Soins de plaie 03-02.txt", "compte_rendu", date(2025, 2, 3))
+        "text/plain", "2025-02-03-soins-de-plaie-03-02.txt", "compte_rendu", date(2025, 2, 3))
     assert (document.author_professional_id, document.size) == (nurse.professional.id, len(NOTE.encode()))
     assert len(files) == 1  # its text, and no page image
     assert (event.action, event.document_id, event.right, event.actor_rpps) == (
@@ -136,7 +136,8 @@ REFUSALS = {
     "no title": ({"title": ""}, "Donnez un titre au document", ["title"]),
     "the patient's own category": ({"category": "note_patient"}, "Choisissez une catégorie.", ["category"]),
     # Each date refusal names the field as the note's form labels it, "Date des soins".
-    "no date": ({"event_date": "31/02/2025"}, "Indiquez la date des soins (JJ/MM/AAAA).", ["event_date"]),
+    "no date": ({"event_date": ""}, "Indiquez la date des soins (JJ/MM/AAAA).", ["event_date"]),
+    "no such day": ({"event_date": "31/02/2025"}, "La date des soins n'est pas valide (JJ/MM/AAAA).", ["event_date"]),
     "a date to come": ({"event_date": (date.today() + timedelta(days=2)).isoformat()},
                        "La date des soins ne peut pas être dans le futur.", ["event_date"]),
     "before 1900": ({"event_date": "1899-12-31"}, "La date des soins n'est pas plausible.", ["event_date"]),

@@ -135,6 +135,9 @@ async def test_the_patient_adds_items_of_several_kinds_and_sees_them(app, db, pa
     ("measurement", {"label": "weight", "value": "\uff17\uff12"}, "Indiquez la valeur en chiffres"),  # ７２
     ("measurement", {"label": "weight", "value": "7_2"}, "Indiquez la valeur en chiffres"),
     ("measurement", {"label": "weight", "value": "1e2"}, "Indiquez la valeur en chiffres"),
+    # In digits, and below any weight: the range says so, not "en chiffres" (− too, as a pasted text may hold it).
+    ("measurement", {"label": "weight", "value": "-5"}, "Poids : une valeur entre 0,3 et 400 kg."),
+    ("measurement", {"label": "weight", "value": "\u22125"}, "Poids : une valeur entre 0,3 et 400 kg."),
     ("measurement", {"label": "blood_pressure", "value": "120", "value2": "\u0668\u0660"},
      "Indiquez la tension diastolique en chiffres"),
     ("measurement", {"label": "weight", "value": "72", "value2": "abc"}, "Poids : une seule valeur."),
@@ -734,6 +737,24 @@ async def test_a_vaccine_given_abroad_counts_by_its_name_there_and_one_carnet_do
             "Typhim Vi, le ") in page
     assert "Menactra (fait aux États-Unis), le" not in due
     assert "par exemple « Menactra, méningocoque ACWY », puis supprimez l'ancienne ligne." in page
+
+
+async def test_a_vaccination_named_by_its_disease_is_recognised_however_it_is_typed(app, db, patient):
+    """Camille copied her carnet de santé: "Hépatite B, le 10 octobre 1996" was said not to be known, under advice
+    that a vaccine counts if its name says the disease. Each disease of the calendar, by its French name, in any case
+    and with or without accents, is known; a vaccine of no disease of the calendar still is not."""
+    typed = ("Hépatite B", "hepatite b", "HÉPATITE B", "Coqueluche", "Rougeole", "Oreillons", "rubeole", "Tétanos",
+             "tetanos", "Diphtérie", "Polio", "Poliomyélite", "Haemophilus influenzae b", "Pneumocoque",
+             "Méningocoque C", "Papillomavirus", "Zona", "Grippe", "Covid", "Virus respiratoire syncytial")
+    async with await as_patient(app, db, patient) as client:
+        for label in (*typed, "Typhim Vi"):
+            answer = await add(client, patient, "vaccination", label=label, started_on="10/10/1996")
+            assert answer.status_code == 303, (label, answer.text)
+        page = text_of(await client.get(url(patient)))
+    unknown = page[page.index("Carnet ne reconnaît pas"):]
+    assert unknown.startswith("Carnet ne reconnaît pas ce vaccin : il ne compte dans aucune vaccination de ce calcul. "
+                              "Typhim Vi, le 10 octobre 1996")
+    assert [label for label in typed if f"{label}, le 10 octobre 1996" in unknown] == []
 
 
 async def test_a_mother_prints_her_sons_vaccinations_for_the_creche_and_nothing_else_of_his_dossier(app, db):

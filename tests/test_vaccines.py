@@ -176,6 +176,18 @@ def test_each_brand_names_its_family(label, family):
     assert FAMILIES[family].names(words(label))
 
 
+def test_a_hib_vaccine_is_no_flu_shot_nor_is_a_hepatitis_b_one_a_hexavalent_dose():
+    """Haemophilus influenzae starts like the flu's "influenza"; a vaccine of one disease of the hexavalent, given
+    alone, is known (the page does not call it unknown) and stands for none of the infant's doses of six."""
+    autumn = dues(date(1950, 3, 10), date(2025, 11, 15), given("Haemophilus influenzae b", date(2025, 10, 20)),
+                  given("Act-HIB", date(2025, 10, 21)))
+    assert autumn["grippe"].state == TO_DO
+    infant = [given("Engerix B", date(2025, 2, 12)), given("Hépatite B", date(2025, 3, 10)),
+              given("Hib", date(2025, 3, 10))]
+    assert "dtcap-hib-hepb-2m" in dues(BABY, date(2025, 3, 20), *infant)
+    assert unrecognised(infant) == []
+
+
 def test_a_dtap_or_tdap_without_polio_is_no_polio_dose():
     assert not FAMILIES["dtp"].names(words("Tdap")) and not FAMILIES["dtp"].names(words("DTaP"))
 

@@ -10,8 +10,6 @@ catalogue is in catalogue, episodes, heart_knee, notes and family.
 from __future__ import annotations
 
 import random
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -27,6 +25,7 @@ from .family import KEPT_FROM_PARENTS, PAUL_BORN, PAUL_NIR, Family, children_bir
 from .notes import other_patient_documents
 from .profile import later_flu_shots, make_profile
 from ..dossiers import add_document, create_patient, create_professional
+from ..export.names import dated_name
 from ..identifiers import ins_key, rpps_with_key
 from ..models import Account, Dossier, Patient, Professional, clock_at
 from ..professionals.professions import written_profession
@@ -232,21 +231,15 @@ def identity_lines(patient: Patient) -> list[str]:
     ]
 
 
-def slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:80]
-
-
 def render(doc: Doc, *, identity: list[str], pros: dict[str, Professional], seed: int) -> tuple[str, str, bytes]:
     """The file of one catalogue entry: (filename, MIME type, bytes)."""
-    stem = f"{doc.day.isoformat()}-{slug(doc.title)}"
     if doc.text:
-        return f"{stem}.txt", "text/plain", doc.text.encode()
+        return dated_name(doc.day, doc.title, "txt"), "text/plain", doc.text.encode()
     if doc.picture:
         fmt, kind, params = doc.picture
         if fmt == "png":
-            return f"{stem}.png", "image/png", png_image(kind, seed=seed, **params)
-        return f"{stem}.jpg", "image/jpeg", jpeg_image(kind, seed=seed, **params)
+            return dated_name(doc.day, doc.title, "png"), "image/png", png_image(kind, seed=seed, **params)
+        return dated_name(doc.day, doc.title, "jpg"), "image/jpeg", jpeg_image(kind, seed=seed, **params)
     if doc.by:
         person, rpps = PEOPLE[doc.by], pros[doc.by].rpps
         letterhead, city = (*person.letterhead, f"N° RPPS {rpps}"), person.city
@@ -259,4 +252,4 @@ def render(doc: Doc, *, identity: list[str], pros: dict[str, Professional], seed
         title=doc.title, header_lines=letterhead, body_paragraphs=doc.body, signature=signature,
         patient_lines=identity, place_date=f"{city}, le {fr_date(doc.day)}", created=doc.day,
     )
-    return f"{stem}.pdf", "application/pdf", data
+    return dated_name(doc.day, doc.title, "pdf"), "application/pdf", data

@@ -273,11 +273,14 @@ def readme(*, patient: Patient, now: datetime, documents: int, items: int, event
     (a legal representative), it claims neither a complete log nor a chain: the same words for every one of them."""
     name = f"{patient.given_name} {patient.family_name}"
     whose = "votre identité, votre profil médical" if by_patient else f"l'identité {de(name)}, son profil médical"
-    # Out of the f-strings, so that the catalogue's extractor finds them.
-    document_count = i18n.ngettext("%(num)d document", "%(num)d documents", documents)
-    item_count = i18n.ngettext("%(num)d information", "%(num)d informations", items)
+    # Out of the f-strings, so that the catalogue's extractor finds them. None is "aucun": French plurals put 0 with
+    # 1 ("0 soin"), which no one says. Never no event: the copy's own export is logged before it is written.
+    document_count = (i18n.ngettext("%(num)d document", "%(num)d documents", documents) if documents
+                      else i18n._("aucun document"))
+    item_count = (i18n.ngettext("%(num)d information", "%(num)d informations", items) if items
+                  else i18n._("aucune information"))
     event_count = i18n.ngettext("%(num)d événement", "%(num)d événements", events)
-    care_count = i18n.ngettext("%(num)d soin", "%(num)d soins", care)
+    care_count = i18n.ngettext("%(num)d soin", "%(num)d soins", care) if care else i18n._("aucun soin")
     # The log, and what can be said of it: its chain, or (a representative's) only what it holds.
     log_file, log_note = (
         f"{LOG_CSV_NAME}  L'historique complet des accès ({event_count}) : qui a consulté ou modifié "

@@ -1,10 +1,12 @@
-"""File names: a document's in a copy (archive.py), inside its folder and short enough for where it is opened; and
-a download's, which says whose it is."""
+"""File names: a document's in a copy (archive.py), inside its folder and short enough for where it is opened; a
+download's, which says whose it is; and a file Carnet makes for a document (a typed note, the demo's files), which
+says its date and its title."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 from ..models import Patient
 
@@ -45,7 +47,24 @@ def download_name(what: str, patient: Patient, last: str, extension: str) -> str
     parent who saves several. The given name only: a downloads folder or a shared screen shows the file's name, and
     the family's files differ by it. Only in Content-Disposition: a name never travels in a URL (server logs,
     history, Referer keep those)."""
-    name = patient.given_name.translate(LIGATURES)
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
-    return "-".join(part for part in (what, slug, last) if part) + f".{extension}"
+    return "-".join(part for part in (what, slug(patient.given_name, limit=60), last) if part) + f".{extension}"
+
+
+def dated_name(day: date, title: str, extension: str) -> str:
+    """2026-07-14-compte-rendu-de-consultation.txt: the name of a file Carnet makes for a document, its date then its
+    title in ASCII. Never the title as typed: "<b>Note</b> 😀" would name it "<b>Note<-b> 😀.txt", its markup and
+    emoji shown to whoever saves it and mangled by the file systems that cannot hold them."""
+    return f"{day.isoformat()}-{slug(title, limit=80) or 'document'}.{extension}"
+
+
+# A tag's shape: "<b>", "</b>", "<br/>"; not "< 14" nor "<7 et >5", which say a value.
+TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+
+
+def slug(text: str, *, limit: int) -> str:
+    """"Œdème du pied" → "oedeme-du-pied": lower-case ASCII words joined by hyphens, `limit` characters at most.
+    A title pasted with its markup keeps it as text, shown escaped on its page; its tags' letters are no words of
+    a name ("<b>Note</b>" is "note", not "b-note-b")."""
+    text = TAG.sub(" ", text)
+    ascii_text = unicodedata.normalize("NFKD", text.translate(LIGATURES)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")

@@ -65,15 +65,16 @@ def is_typed_note(document: Document) -> bool:
 
 
 async def correct_document(session: AsyncSession, storage: Storage, *, account: Account, earlier: Document,
-                           title: str, event_date: date | None, note: str = "", data: bytes = b"", filename: str = "",
-                           today: date) -> Document:
+                           title: str, event_date: date | None, event_date_text: str = "", note: str = "",
+                           data: bytes = b"", filename: str = "", today: date) -> Document:
     """File the corrected version of `earlier` (its author's, `to_correct`) and return it: its title and date as
     corrected; a typed note's text, or a file (none sent: the one it corrects, as it is); the category of the version
     it replaces, which decides who reads it (versions.py), and the type its software coded. Everything else is the
     replacement's, as from the FHIR API: the checks of an upload, the earlier version superseded and its hiding
     carried, the "add_document" event and the patient's notification, in one transaction; AccessEnded if the right
     to write ended meanwhile, NotReplaceable if the version changed meanwhile."""
-    details = {"title": title, "category": earlier.category, "event_date": event_date, "replaces": earlier.id,
+    details = {"title": title, "category": earlier.category, "event_date": event_date,
+               "event_date_text": event_date_text, "replaces": earlier.id,
                "type_system": earlier.type_system, "type_code": earlier.type_code,
                "type_display": earlier.type_display}
     if is_typed_note(earlier):

@@ -35,6 +35,7 @@ from .professions import AUXILIARIES
 from .keeping import keep_earlier_from_parents
 from .versions import replaced_versions
 from ..files.kinds import check_image, clean_filename, sniff_type
+from ..export.names import dated_name
 
 # What a professional files: not the patient's own notes, not the Assurance Maladie's feed.
 PRO_CATEGORIES = {code: label for code, label in CATEGORIES.items() if code not in {"note_patient", "remboursement"}}
@@ -49,6 +50,9 @@ class Upload:
     event_date: date | None
     filename: str
     data: bytes
+    # What the form's date field held, to tell a date left empty from one typed that is none (31/02/2025); "" where
+    # nothing was typed, or the sender (software) gives no text.
+    event_date_text: str = ""
     # For a minor: kept from their legal representatives, at the minor's request (CSP L1111-5).
     hidden_from_representatives: bool = False
     # Hidden from professionals from the start, at the patient's request (a psychiatrist's report): never listed, even
@@ -72,9 +76,11 @@ NOTE_MAX = 20_000  # characters: a nurse's transmission, a page of questions for
 CARE_REPORT_TYPE = ("http://loinc.org", "11506-3", "Progress note")
 
 
-def typed_note(*, title: str, text: str, **details) -> Upload:
-    """A note typed instead of a file, as an Upload: its text the bytes, named after its title."""
-    return Upload(title=title, filename=note_name(title), data=text.encode(), typed=True, **details)
+def typed_note(*, title: str, text: str, event_date: date | None, **details) -> Upload:
+    """A note typed instead of a file, as an Upload: its text the bytes, named after its date and title (without a
+    date, no name: check_details refuses it before it is filed)."""
+    filename = dated_name(event_date, title, "txt") if event_date else ""
+    return Upload(title=title, event_date=event_date, filename=filename, data=text.encode(), typed=True, **details)
 
 
 def stored_type(upload: Upload, author: Professional) -> tuple[str, str, str]:
@@ -83,11 +89,6 @@ def stored_type(upload: Upload, author: Professional) -> tuple[str, str, str]:
     if upload.typed and upload.category == "compte_rendu" and author.profession in AUXILIARIES:
         return CARE_REPORT_TYPE
     return upload.type_system, upload.type_code, upload.type_display
-
-
-def note_name(title: str) -> str:
-    """A typed note's file name: its title, which may hold a "/" ("Tension 03/2025"), no folder of the name."""
-    return clean_filename(title.replace("/", "-").replace("\\", "-"), "text/plain")
 
 
 def check_note(text: str) -> None:
@@ -105,16 +106,19 @@ class DateRefusals:
     naissance du patient" as someone else's."""
 
     missing: str
+    invalid: str  # typed, but no day of the calendar (31/02/2025): not said to be missing
     future: str
     implausible: str
     before_birth: str
 
 
 DOCUMENT_DATE = DateRefusals(  # "Date du document"
-    N_("Indiquez la date du document (JJ/MM/AAAA)."), N_("La date du document ne peut pas être dans le futur."),
+    N_("Indiquez la date du document (JJ/MM/AAAA)."), N_("La date du document n'est pas valide (JJ/MM/AAAA)."),
+    N_("La date du document ne peut pas être dans le futur."),
     N_("La date du document n'est pas plausible."), N_("La date du document ne peut pas précéder la naissance."))
 CARE_DATE = DateRefusals(  # "Date des soins", a typed note's (pro_upload.html)
-    N_("Indiquez la date des soins (JJ/MM/AAAA)."), N_("La date des soins ne peut pas être dans le futur."),
+    N_("Indiquez la date des soins (JJ/MM/AAAA)."), N_("La date des soins n'est pas valide (JJ/MM/AAAA)."),
+    N_("La date des soins ne peut pas être dans le futur."),
     N_("La date des soins n'est pas plausible."), N_("La date des soins ne peut pas précéder la naissance."))
 
 
@@ -150,6 +154,8 @@ def check_details(upload: Upload, *, today: date, born: date, categories: Mappin
     if upload.category not in categories:
         raise InvalidInput(_("Choisissez une catégorie."), "category")
     said = CARE_DATE if upload.typed else DOCUMENT_DATE
+    if upload.event_date is None and upload.event_date_text.strip():
+        raise InvalidInput(_(said.invalid), "event_date")
     if upload.event_date is None:
         raise InvalidInput(_(said.missing), "event_date")
     if upload.event_date > today:

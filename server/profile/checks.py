@@ -16,7 +16,7 @@ from . import phones
 from .kinds import DONATION, KINDS, NATURES, OLDEST, SEVERITIES, measure_and_unit
 from .pregnancy import plausible
 
-DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")  # the form keeps what was typed to 250 characters
+DECIMAL = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")  # the form keeps what was typed to 250 characters
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,10 @@ class ItemInput:
 
 
 def _number(text: str, name: str, field: str) -> float:
-    """ASCII digits, a decimal comma or point, spaces between thousands: float() would also take "٣٤", "1e3",
-    "7_2" or "nan", none of which a person means as a measure."""
-    plain = text.replace("\u202f", "").replace(" ", "")
+    """ASCII digits, a decimal comma or point, spaces between thousands, a leading minus: float() would also take
+    "٣٤", "1e3", "7_2" or "nan", none of which a person means as a measure. "-5" is in digits: the measure's range
+    says why it is refused, not "en chiffres"."""
+    plain = text.replace("\u202f", "").replace(" ", "").replace("\u2212", "-")  # −, the minus of a pasted text
     if not DECIMAL.fullmatch(plain):
         raise InvalidInput(_("Indiquez %(name)s en chiffres (par exemple 72,5).", name=name), field)
     return float(plain.replace(",", "."))
@@ -116,8 +117,9 @@ def check(data: ItemInput, *, today: date, born: date | None = None, from_copy: 
         if (data.expected_on_text and data.expected_on is None) or (data.expected_on or OLDEST) < OLDEST:
             raise InvalidInput(_("La date prévue d'accouchement n'est pas valide (JJ/MM/AAAA)."), "expected_on")
         if data.expected_on is not None and not from_copy and not plausible(data.expected_on, today):
-            raise InvalidInput(_("La date prévue d'accouchement d'une grossesse en cours tombe dans les neuf mois et "
-                                 "demi à venir, ou depuis deux semaines au plus. Vérifiez-la."), "expected_on")
+            raise InvalidInput(_("Pour une grossesse en cours, la date prévue d'accouchement doit se situer au plus "
+                                 "tôt il y a deux semaines et au plus tard dans neuf mois et demi. Vérifiez-la."),
+                               "expected_on")
         # No name to type: a pregnancy is said by its kind, in the reader's language (wording.py).
         return fields | {"label": "", "expected_on": data.expected_on,
                          "detail": _text(data.detail, _("les précisions"), "detail", 500)}

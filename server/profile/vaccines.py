@@ -82,10 +82,15 @@ def _month_day(text: str) -> tuple[int, int]:
 class Family:
     name: str
     terms: tuple[str, ...]  # the words, compared as `words()` makes them
+    # What starts like a term and is no vaccine of the family, taken out of the label first: "Haemophilus
+    # influenzae" starts like the flu's "influenza".
+    not_terms: tuple[str, ...] = ()
 
     def names(self, label_words: str) -> bool:
         """Whether a label names this family: one of its terms starts a word of the label."""
         padded = f" {label_words}"
+        for other in self.not_terms:
+            padded = padded.replace(f" {other}", " ")
         return any(f" {term}" in padded for term in self.terms)
 
 
@@ -120,7 +125,8 @@ def _entry(raw: dict) -> Entry:
 
 def _load() -> tuple[dict, dict[str, Family], list[Entry]]:
     raw = json.loads(CALENDAR_FILE.read_text(encoding="utf-8"))
-    families = {code: Family(f["name"], tuple(words(w) for w in f["words"])) for code, f in raw["families"].items()}
+    families = {code: Family(f["name"], tuple(words(w) for w in f["words"]),
+                             tuple(words(w) for w in f.get("not", ()))) for code, f in raw["families"].items()}
     return raw, families, [_entry(e) for e in raw["entries"]]
 
 

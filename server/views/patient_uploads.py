@@ -49,7 +49,7 @@ async def add(request: Request, db: AsyncSession, dossier_id: str, data: Multipa
             "second_copy": text(data, "seconde_copie", limit=5) == "oui"}
     content, filename = await file_of(data)
     upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
-                    filename=filename, data=content)
+                    event_date_text=form["event_date"], filename=filename, data=content)
     try:
         document = await add_own_document(db, request.app.state.storage, account=request.user.account,
                                           dossier_id=dossier_id, addition=Addition(upload, note=form["note"]),

@@ -89,7 +89,8 @@ async def correct(request: Request, db: AsyncSession, document_id: str, data: Mu
         earlier = await to_correct(db, account=account, document_id=document_id)
         document = await correct_document(
             db, request.app.state.storage, account=account, earlier=earlier, title=form["title"],
-            event_date=parse_date(form["event_date"]), note=form["note"], data=content, filename=filename,
+            event_date=parse_date(form["event_date"]), event_date_text=form["event_date"], note=form["note"],
+            data=content, filename=filename,
             today=paris_today())
     except AlreadyChanged as changed:
         return already_changed(changed)

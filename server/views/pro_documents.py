@@ -121,8 +121,8 @@ async def upload(request: Request, db: AsyncSession, dossier_id: str, data: Mult
     form = details_of(data)
     content, filename = await file_of(data)
     upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
-                    filename=filename, data=content, hidden_from_representatives=form["confidential"],
-                    hidden=form["hidden"])
+                    event_date_text=form["event_date"], filename=filename, data=content,
+                    hidden_from_representatives=form["confidential"], hidden=form["hidden"])
     return await file_as_author(request, db, dossier_id, upload, form)
 
 
@@ -139,8 +139,8 @@ async def add_note(request: Request, db: AsyncSession, dossier_id: str, data: Fo
     # One more than a note may hold: a longer one is refused, never cut short unsaid.
     form = {**details_of(data), "note": text(data, "note", limit=NOTE_MAX + 1, multiline=True)}
     upload = typed_note(title=form["title"], text=form["note"], category=form["category"],
-                        event_date=parse_date(form["event_date"]), hidden_from_representatives=form["confidential"],
-                        hidden=form["hidden"])
+                        event_date=parse_date(form["event_date"]), event_date_text=form["event_date"],
+                        hidden_from_representatives=form["confidential"], hidden=form["hidden"])
     return await file_as_author(request, db, dossier_id, upload, form, note=True)
 
 

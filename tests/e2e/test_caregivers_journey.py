@@ -86,7 +86,7 @@ def test_a_parent_adds_her_childs_dossier_switches_between_them_and_hides_one_of
     page.get_by_role("link", name=re.compile("Consultation pédiatrique")).click()
     expect(dossier_band(page)).to_contain_text(f"Dossier de {leo.name}")
     page.get_by_role("button", name="Masquer aux professionnels").click()
-    expect(page.get_by_role("status")).to_contain_text("Ce document est masqué aux professionnels")
+    expect(page.get_by_role("status")).to_contain_text("Masqué aux professionnels : seuls le médecin traitant")
     expect(dossier_band(page)).to_contain_text(f"Dossier de {leo.name}")
     expect(page.get_by_role("button", name="Ne plus masquer")).to_be_visible()
     assert_fits_phone(page)

@@ -55,7 +55,7 @@ def test_the_gp_sees_what_was_added_since_her_last_visit_first_and_nothing_hidde
     page.get_by_role("button", name="Ajouter au dossier").click()
     expect(page.get_by_role("heading", name=HIDDEN)).to_be_visible()
     page.get_by_role("button", name="Masquer aux professionnels").click()
-    expect(page.get_by_role("status")).to_contain_text("Ce document est masqué aux professionnels")
+    expect(page.get_by_role("status")).to_contain_text("Masqué aux professionnels : seuls le médecin traitant")
 
     # "Mes patients" says one new document: the report, not the hidden photo.
     menu(desk, "Mes patients").click()

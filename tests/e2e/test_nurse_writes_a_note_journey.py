@@ -68,7 +68,8 @@ def test_a_nurse_writes_a_note_on_her_phone_and_the_patient_reads_it(page, anoth
     no_violation(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger").click()
-    assert download.value.suggested_filename == f"{TITLE}.txt"
+    # Named as Carnet names the files it makes (export/names.py): the day of care, then the title in ASCII.
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-soins-de-plaie-jambe-droite\.txt", download.value.suggested_filename)
     with open(download.value.path(), encoding="utf-8") as file:
         assert file.read() == NOTE
 

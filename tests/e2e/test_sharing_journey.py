@@ -32,7 +32,7 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     # The patient hides the X-ray from professionals.
     page.get_by_role("link", name=re.compile(HIDDEN)).click()
     page.get_by_role("button", name="Masquer aux professionnels").click()
-    expect(page.get_by_role("status")).to_contain_text("Ce document est masqué aux professionnels")
+    expect(page.get_by_role("status")).to_contain_text("Masqué aux professionnels : seuls le médecin traitant")
 
     # What she hid is in one list, one tap away.
     page.get_by_role("link", name="Voir tout ce qui est masqué aux professionnels").click()

@@ -188,6 +188,19 @@ def test_a_hib_vaccine_is_no_flu_shot_nor_is_a_hepatitis_b_one_a_hexavalent_dose
     assert unrecognised(infant) == []
 
 
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_a_vaccination_named_as_the_page_names_its_dose_counts_for_it(family):
+    """The page lists a dose due by its family's name; a parent who copies it as the vaccination's name is understood
+    (the hexavalent's whole name stood for nothing: an outside probe's find)."""
+    assert FAMILIES[family].names(words(FAMILIES[family].name))
+    assert unrecognised([given(FAMILIES[family].name, date(2025, 3, 10))]) == []
+
+
+def test_the_hexavalent_named_as_the_page_names_it_is_the_infants_first_dose():
+    named = given("Diphtérie, tétanos, coqueluche, poliomyélite, Haemophilus influenzae b, hépatite B", date(2025, 3, 10))
+    assert "dtcap-hib-hepb-2m" not in dues(BABY, date(2025, 3, 20), named)
+
+
 def test_a_dtap_or_tdap_without_polio_is_no_polio_dose():
     assert not FAMILIES["dtp"].names(words("Tdap")) and not FAMILIES["dtp"].names(words("DTaP"))
 

@@ -125,7 +125,9 @@ def _entry(raw: dict) -> Entry:
 
 def _load() -> tuple[dict, dict[str, Family], list[Entry]]:
     raw = json.loads(CALENDAR_FILE.read_text(encoding="utf-8"))
-    families = {code: Family(f["name"], tuple(words(w) for w in f["words"]),
+    # A family is named by its own name too: the page lists a dose due by it ("Diphtérie, tétanos, coqueluche,
+    # poliomyélite, Haemophilus influenzae b, hépatite B"), which a parent may copy as the vaccination's name.
+    families = {code: Family(f["name"], tuple(words(w) for w in (f["name"], *f["words"])),
                              tuple(words(w) for w in f.get("not", ()))) for code, f in raw["families"].items()}
     return raw, families, [_entry(e) for e in raw["entries"]]
 

@@ -370,6 +370,11 @@ def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_ow
         assert [method for method, url in sent] == ["GET"] and sent[0][1] == f"{server.url}/shl?langue=en", sent
         assert doctor.url == f"{server.url}/shl?langue=fr"  # the link nowhere: not in the address, not in a request
         expect(doctor.get_by_role("button", name="Print or save as PDF")).to_be_visible()
+        doctor.emulate_media(media="print")  # on paper: the card, without the page's buttons
+        expect(doctor.get_by_role("heading", name="Emergency card — Camille Martin")).to_be_visible()
+        expect(doctor.get_by_role("button", name="Print or save as PDF")).to_be_hidden()
+        expect(doctor.get_by_role("button", name="Français")).to_be_hidden()
+        doctor.emulate_media(media="screen")
         page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
         expect(page.get_by_text("Ouvert 1 fois")).to_be_visible()
 

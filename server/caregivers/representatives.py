@@ -37,3 +37,21 @@ async def of_age(session: AsyncSession, *, dossier_id: str) -> bool:
     dossier = await session.get(Dossier, dossier_id)
     patient = await session.get(Patient, dossier.patient_id) if dossier is not None else None
     return patient is not None and adult_from(patient.birth_date) <= utcnow()
+
+
+async def parents_read_what_she_writes(session: AsyncSession, *, dossier: Dossier, account_patient_id: str | None) -> bool:
+    """Whether the minor herself writes into her dossier while a legal representative reads it: her forms say so (an
+    outside probe's find: a teenager's note went to her parents unsaid, where her share code's form offers to keep
+    it from them). What a professional writes at her request may be kept from them (confidential.py); what she adds
+    herself may not, so she is told before, not after."""
+    if account_patient_id is None or account_patient_id != dossier.patient_id:
+        return False
+    patient = await session.get(Patient, dossier.patient_id)
+    now = utcnow()
+    if patient is None or adult_from(patient.birth_date) <= now:
+        return False
+    current = await session.exec(select(Delegation.id).where(
+        Delegation.dossier_id == dossier.id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES),  # type: ignore[attr-defined]
+        Delegation.revoked_at.is_(None),  # type: ignore[union-attr]
+        (Delegation.ends_at.is_(None)) | (Delegation.ends_at > now)).limit(1))  # type: ignore[union-attr,operator]
+    return current.first() is not None

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.managing import Managed, managed_dossier
 from ..caregivers.dossiers import band_of
+from ..caregivers.representatives import parents_read_what_she_writes
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
 from ..files.copies import AlreadyAdded
 from ..guards import logged_in
@@ -28,6 +29,8 @@ async def form_page(request: Request, db: AsyncSession, managed: Managed, *, for
     context = {"dossier": managed.dossier, "categories": PATIENT_CATEGORIES, "form": form, "error": error,
                "earliest": max(managed.patient.birth_date, OLDEST_DATE).isoformat(), "today": today.isoformat(),
                "note_max": NOTE_MAX, "copy": copy,
+               "parents_read": await parents_read_what_she_writes(db, dossier=managed.dossier,
+                                                                  account_patient_id=request.user.account.patient_id),
                "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=utcnow())}
     return Template("patient_upload.html", context=context, status_code=status)
 

@@ -20,6 +20,7 @@ from ..accesslog import audit
 from ..access.rule import Visibility, document_right, visibility
 from ..caregivers.confidential import keeps_from_parents
 from ..caregivers.dossiers import band_of, is_minor
+from ..caregivers.representatives import parents_read_what_she_writes
 from ..identifiers import age_on, identity_of
 from ..dossiers import InvalidInput
 from ..errors import Unsent, access_ended
@@ -175,6 +176,8 @@ async def form_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
         return Template("partials/profile_document_picker.html", context=context, status_code=status)
     if view.right in HOLDERS:
         context["band"] = await band_of(db, dossier=view.dossier, account=account, now=utcnow(), manages=view.can_manage)
+        context["parents_read"] = await parents_read_what_she_writes(db, dossier=view.dossier,
+                                                                     account_patient_id=account.patient_id)
     else:
         context["identity"] = identity_of(view.patient, today=paris_today())
     await db.commit()  # a professional's dossier was opened in a chained transaction: its lock is released

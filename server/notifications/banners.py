@@ -49,6 +49,15 @@ async def unseen(session: AsyncSession, *, dossier: Dossier, viewer: journal.Vie
                          events=list((await session.exec(statement, params=params)).all()))
 
 
+async def unseen_count(session: AsyncSession, *, dossier: Dossier, viewer: journal.Viewer,
+                       visible: ColumnElement[bool] | None = None) -> int:
+    """How many notifications of the dossier this reader has not marked seen (BANNER_LINES + MORE_CAP + 1 at most):
+    "Mes dossiers" says it of each dossier, where news of one not open was seen nowhere (an outside probe's find)."""
+    params = {"dossier_id": dossier.id, "viewer": viewer.account_id or ""}
+    statement = _unseen_for_all() if visible is None or visible is true() else _unseen_statement(visible)
+    return len((await session.exec(statement, params=params)).all())
+
+
 async def unseen_and_new(session: AsyncSession, *, dossier: Dossier, account: Account, viewer: journal.Viewer,
                          now: datetime, visible: ColumnElement[bool] | None = None) -> tuple[Banner, int]:
     """`unseen`, and in the same question the Historique's count of new events (visits.new_events_statement): what the

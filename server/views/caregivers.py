@@ -19,14 +19,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..auth import sessions
 from ..access import durations
 from ..access.rule import LEGAL_REPRESENTATIVES
+from ..accesslog import journal
 from ..caregivers import delegations, invitations, majority, patient_devices
 from ..caregivers import notices as account_notices
+from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, left_alone, pending_invitations
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..listing import documents_page
 from ..models import AccountNotice, CaregiverInvitation, Delegation, Passkey, utcnow
+from ..notifications import banners
 from ..access.managing import Managed, managed_dossier, seen_as_caregiver
 from .account import account_band
 from .forms import Form, FormError, text
@@ -225,12 +228,25 @@ async def my_dossiers(request: Request, db: AsyncSession, suite: str | None = No
     now = utcnow()
     held = await held_dossiers(db, account=account, now=now)
     return Template("my_dossiers.html", context={"held": held, "notices": notices,
+                                                 "news": await news_of(db, held=held, account=account),
                                                  "account_band": await account_band(request, db, held=held),
                                                  "coming": await majority.unrecorded(db, account=account, now=now),
                                                  "alone": await left_alone(db, held=held, account=account, now=now),
                                                  "left": request.user.data.get(LEFT_DOSSIER, ""),
                                                  # A login led here first, to say the notices (auth.told_first).
                                                  "way_on": next_path(suite)})
+
+
+async def news_of(db: AsyncSession, *, held: list, account) -> dict[str, int]:
+    """Each dossier's notifications this account has not marked seen, as its timeline's banner counts them (what is
+    kept from a minor's parents left out): a mother learns here that her son's dossier received a document."""
+    news = {}
+    for item in held:
+        kept = await kept_from(db, dossier_id=item.dossier.id, account=account)
+        viewer = journal.Viewer(account.id, is_patient=account.patient_id == item.dossier.patient_id)
+        news[item.dossier.id] = await banners.unseen_count(db, dossier=item.dossier, viewer=viewer,
+                                                           visible=kept.events())
+    return news
 
 
 @post("/avis/{notice_id:str}/vu", guards=[logged_in], status_code=200)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import base64
 import re
 
-from datetime import date
+from datetime import date, timedelta
 
-from server.access import grants
+from server.access import grants, reading
 from server.dossiers import add_document
 from server.profile.items import add_item
 from tests.conftest import AsyncTestClient, ORIGIN
@@ -75,21 +75,31 @@ async def test_the_get_of_a_shl_location_is_a_logged_fetch_under_the_declared_na
             assert answer.status_code == 404 and log.new == []
 
 
-async def test_a_professional_s_form_to_add_to_a_dossier_shows_its_patient_and_is_logged(client, app, db, patient):
+async def test_a_professional_s_form_to_add_to_a_dossier_shows_its_patient_and_is_logged(client, app, db, patient,
+                                                                                         monkeypatch):
     """The forms to add a document or a line of the profil médical show the patient's name, birth date and INS (to
-    check it is the right patient): an opening of the dossier, in the log before the page leaves (a probe's find)."""
+    check it is the right patient): an opening of the dossier, in the log before the page leaves (a probe's find).
+    Once within reading.RECENT_READ, as a document's file shown in its page: the forms opened again in a few minutes
+    (after a refusal, or one then the other) are the opening the log already says (another probe's find: thirteen
+    identical lines in a parent's Historique for one document added)."""
     pro, _account = await signed_in(client, db)
     await grants.grant_access(db, dossier=patient.dossier, professional=pro.professional, categories="",
                               duration="sans", actor=PATIENT)
-    for address in (f"/dossiers/{patient.dossier.id}/documents/nouveau",
-                    f"/dossiers/{patient.dossier.id}/documents/nouvelle-note",
-                    f"/dossiers/{patient.dossier.id}/profil/ajouter?type=allergy"):
+    addresses = (f"/dossiers/{patient.dossier.id}/documents/nouveau",
+                 f"/dossiers/{patient.dossier.id}/documents/nouvelle-note",
+                 f"/dossiers/{patient.dossier.id}/profil/ajouter?type=allergy")
+    for n, address in enumerate(addresses * 2):
         async with Log(db, patient.dossier.id) as log:
             page = await client.get(address)
         assert page.status_code == 200 and "12/03/1984" in page.text
+        assert log.actions == (["open_to_add"] if n == 0 else []), address
+    monkeypatch.setattr(reading, "RECENT_READ", timedelta(0))  # ten minutes later
+    for address in addresses:
+        async with Log(db, patient.dossier.id) as log:
+            await client.get(address)
         assert log.actions == ["open_to_add"], address
     her_phone = AsyncTestClient(app, base_url=ORIGIN)
     from tests.conftest import activate
     await activate(her_phone, patient)
     history = (await her_phone.get(f"/dossiers/{patient.dossier.id}/historique")).text
-    assert history.count("a ouvert votre dossier pour y ajouter un document ou une information") == 3
+    assert history.count("a ouvert votre dossier pour y ajouter un document ou une information") == 4

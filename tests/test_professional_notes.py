@@ -56,12 +56,14 @@ async def nurse_with_a_grant(client, db, patient):
 
 async def test_the_upload_form_offers_a_note_whose_form_is_opened_as_the_files_is(client, db, patient):
     await nurse_with_a_grant(client, db, patient)
-    upload_form = await client.get(f"/dossiers/{patient.dossier.id}/documents/nouveau")
-    assert f'href="{note_url(patient.dossier.id)}">Rédiger une note</a>' in upload_form.text
     async with Log(db, patient.dossier.id) as log:
         form = await client.get(note_url(patient.dossier.id))
     assert form.status_code == 200 and form.headers["cache-control"] == "no-store"
     assert log.actions == ["open_to_add"]  # the patient's name and birth date shown: an opening, logged
+    async with Log(db, patient.dossier.id) as log:
+        upload_form = await client.get(f"/dossiers/{patient.dossier.id}/documents/nouveau")
+    assert log.actions == []  # the same opening, a moment later (access/reading.py, OPENED_ONCE)
+    assert f'href="{note_url(patient.dossier.id)}">Rédiger une note</a>' in upload_form.text
     assert "Camille Martin" in words(form) and "12/03/1984" in form.text
     assert 'enctype="multipart/form-data"' not in form.text and '<textarea id="note" name="note"' in form.text
     assert '<option value="compte_rendu" selected>' in form.text and 'value="note_patient"' not in form.text

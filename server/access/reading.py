@@ -31,6 +31,10 @@ from ..professionals.versions import replacing
 HOLDERS = (Right.PATIENT, Right.CAREGIVER)  # those the dossier belongs to, or who help with it
 PROFESSIONAL_RIGHTS = {Right.AUTHOR, Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
 RECENT_READ = timedelta(minutes=10)
+# Logged once within RECENT_READ, as a document's file shown in its page: a form to add (documents, profile) opened
+# again after a refusal, or twice in a few minutes, is the opening the log already says (an outside probe counted
+# thirteen identical lines in a parent's Historique for one document added).
+OPENED_ONCE = frozenset({"open_to_add"})
 
 
 async def professional_actor(session: AsyncSession, account: Account) -> audit.Actor:
@@ -103,10 +107,13 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
                     visit: bool = False) -> datetime | None:
     """A professional's read is in the log, committed, before any content leaves the server. With `visit`, an
     opening of the dossier's documents, kept with it: returns what this visit counts as new from (visits.py)."""
-    if once_within is not None and document is not None:
-        recent = await session.exec(_recent_read(), params={  # type: ignore[call-overload]
-            "dossier_id": dossier.id, "account_id": account.id, "document_id": document.id,
-            "since": utcnow() - once_within})
+    if action in OPENED_ONCE:
+        once_within = RECENT_READ
+    if once_within is not None:
+        params = {"dossier_id": dossier.id, "account_id": account.id, "since": utcnow() - once_within}
+        recent = await session.exec(  # type: ignore[call-overload]
+            _recent_read() if document is not None else _recent_opening(),
+            params=params | ({"document_id": document.id} if document is not None else {"action": action}))
         if recent.first() is not None:
             await session.commit()
             return None
@@ -122,7 +129,7 @@ async def _log_read(session: AsyncSession, *, account: Account, dossier: Dossier
 
 async def log_add_form(session: AsyncSession, *, account: Account, dossier: Dossier, right: Right) -> None:
     """A professional's form to add to a dossier shows its patient's identity, to check it is the right patient:
-    an opening of the dossier, logged and committed before the form is sent."""
+    an opening of the dossier, logged and committed before the form is sent (once within RECENT_READ: _log_read)."""
     await _log_read(session, account=account, dossier=dossier, right=right, action="open_to_add")
 
 
@@ -170,6 +177,18 @@ def _recent_read() -> Select:
         events.dossier_id == bindparam("dossier_id"), events.seq > head - RECENT_EVENTS,
         events.actor_account_id == bindparam("account_id"), events.document_id == bindparam("document_id"),
         events.at > bindparam("since"),
+    ).order_by(events.seq.desc()).limit(1)
+
+
+@cache
+def _recent_opening() -> Select:
+    """Built once: the professional's event of this action on the dossier, about no document, within RECENT_READ."""
+    events, heads = AccessEvent.__table__.c, ChainHead.__table__.c  # type: ignore[attr-defined]
+    head = select(heads.seq).where(heads.dossier_id == bindparam("dossier_id")).scalar_subquery()
+    return select(events.id).where(
+        events.dossier_id == bindparam("dossier_id"), events.seq > head - RECENT_EVENTS,
+        events.actor_account_id == bindparam("account_id"), events.action == bindparam("action"),
+        events.document_id.is_(None), events.at > bindparam("since"),
     ).order_by(events.seq.desc()).limit(1)
 
 

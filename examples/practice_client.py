@@ -122,10 +122,14 @@ def send(carnet: str, client_id: str, key: ECKey, ins: str, pdf: bytes, title: s
     for entry in found.get("entry", []):
         reference = entry["resource"]
         attachment = reference["content"][0]["attachment"]
+        day = reference.get("context", {}).get("period", {}).get("start", "date inconnue")
+        if "url" not in attachment:  # withdrawn by its author (entered-in-error): listed, its file and title gone
+            print(f"  - {day} · document retiré par son auteur · {reference['status']}")
+            continue
         status, headers, data = call("GET", attachment["url"], headers=auth)
         digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
         checked = "SHA-256 vérifié" if status == 200 and headers.get("Repr-Digest") == f"sha-256=:{digest}:" else "NON VÉRIFIÉ"
-        print(f"  - {reference['context']['period']['start']} · {reference['description']} · "
+        print(f"  - {day} · {reference.get('description', attachment.get('title', 'sans titre'))} · "
               f"{reference['status']} · {len(data)} octets, {checked}")
 
 

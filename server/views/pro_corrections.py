@@ -13,6 +13,7 @@ from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
 from ..errors import Unsent, access_ended
 from ..guards import logged_in
 from ..i18n import _
+from ..identifiers import identity_of
 from ..models import Document, Dossier, Patient, paris_today
 from ..professionals.corrections import AlreadyChanged, correct_document, is_typed_note, to_correct
 from ..professionals.uploads import NOTE_MAX, OLDEST_DATE
@@ -33,7 +34,9 @@ async def form_page(request: Request, db: AsyncSession, document: Document, *, f
     patient = await db.get(Patient, (await db.get(Dossier, document.dossier_id)).patient_id)
     return Template("pro_correct.html", status_code=400 if error else 200, context={
         "document": document, "note": note, "note_max": NOTE_MAX, "form": form, "error": error,
-        "earliest": max(patient.birth_date, OLDEST_DATE).isoformat(), "today": paris_today().isoformat()})
+        "earliest": max(patient.birth_date, OLDEST_DATE).isoformat(), "today": paris_today().isoformat(),
+        # Whose document, as its page says: checked most where a correction goes (an outside probe's find).
+        "identity": identity_of(patient, today=paris_today())})
 
 
 def unsent(form: dict) -> Unsent:

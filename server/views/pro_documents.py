@@ -156,9 +156,12 @@ async def withdraw_form(request: Request, db: AsyncSession, document_id: str) ->
     if withdrawn:
         return Redirect(f"/documents/{document_id}", status_code=303)
     # Its title is shown: the author's read, logged once with the document page's own (where they come from).
-    document, _dossier, _right = await open_document(db, account=request.user.account, document_id=document_id,
-                                                     once=True)
-    return Template("withdraw_document.html", context={"document": document})
+    document, dossier, _right = await open_document(db, account=request.user.account, document_id=document_id,
+                                                    once=True)
+    # Whose document, as its page says: a withdrawal's first reason is a report filed in a namesake's dossier, which
+    # the name, birth date and INS tell apart (an outside probe's find: this page alone said none of them).
+    identity = identity_of(await db.get(Patient, dossier.patient_id), today=paris_today())
+    return Template("withdraw_document.html", context={"document": document, "identity": identity})
 
 
 @post("/documents/{document_id:str}/retrait", guards=[logged_in], status_code=200)

@@ -71,7 +71,8 @@ async def create_patient(
     if missing := names_missing(names):
         raise InvalidInput(_("Saisissez le prénom et le nom du patient."), *missing)
     if too_long := names_too_long(names):
-        raise InvalidInput(_("Le prénom et le nom font 100 caractères au plus."), *too_long)
+        raise InvalidInput(_("Le prénom et le nom doivent faire 100 caractères au plus chacun : "
+                             "raccourcissez ce qui dépasse."), *too_long)
     if not OLDEST_BIRTH <= birth_date <= paris_today():
         raise InvalidInput(_("Saisissez une date de naissance valide (JJ/MM/AAAA)."), "birth_date")
     await begin_write(session)
@@ -113,7 +114,8 @@ async def create_professional(
     if missing := names_missing(names):
         raise InvalidInput(_("Saisissez le prénom et le nom du professionnel."), *missing)
     if (too_long := names_too_long(names)) or len(city) > NAME_MAX:
-        raise InvalidInput(_("Le prénom, le nom et la ville font 100 caractères au plus."), *too_long)
+        raise InvalidInput(_("Le prénom, le nom et la ville doivent faire 100 caractères au plus chacun : "
+                             "raccourcissez ce qui dépasse."), *too_long)
     await begin_write(session)
     existing = await session.exec(select(Professional).where(Professional.rpps == rpps))
     if existing.first() is not None:
@@ -278,7 +280,7 @@ def author_title(professional: Professional, *, in_french: bool = False, mid_sen
     whose title says what he is; anyone else with their profession in their form, "Nathalie Roche, pharmacienne",
     "Dr Sophie Garnier, chirurgienne-dentiste", which the patient would not guess from a name or a title. `in_french`: for what speaks French whatever the page's language (the FHIR API, the
     copy of the dossier), else in the reader's ("Nathalie Roche, pharmacist"). `mid_sentence`: where the sentence
-    goes on after the name, the profession's incise closed ("Déclaré par Nathalie Roche, pharmacienne, le 6 mars")."""
+    goes on after the name, the profession's incise closed ("Déclarée par Nathalie Roche, pharmacienne, le 6 mars")."""
     if professional.profession == "médecin":
         return professional_title(professional)
     profession = written_profession(professional) if in_french else profession_of(professional)

@@ -135,7 +135,7 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
         assert (hide.actor_kind, hide.actor_name, hide.on_behalf_of) == ("caregiver", "Paul Martin", "Camille Martin")
         log = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/historique")).text).replace("\u00a0", " ")
         assert "Paul Martin, pour votre compte, a masqué « IRM du genou droit »" in log
-        assert "Paul Martin a accepté l'invitation à aider avec votre dossier" in log
+        assert "Paul Martin a accepté l'invitation à suivre votre dossier" in log
 
         # Camille sees him, and removes him: his very next request is refused as if nothing were there.
         proches = await client.get(f"/dossiers/{patient.dossier.id}/proches")
@@ -172,7 +172,7 @@ async def test_a_manager_closing_and_reopening_is_not_told_he_gave_the_accesses(
         base = f"/dossiers/{patient.dossier.id}"
         before = html.unescape((await paul.get(f"{base}/fermeture")).text)
         access = words_of(await paul.get(f"{base}/acces"))  # the notifications' sentence, said of the dossier
-        assert "qui vous aident" not in access and "quand les proches qui aident avec le dossier changent" in access
+        assert "qui vous aident" not in access and "quand les proches qui aident à suivre le dossier changent" in access
         assert (await post_form(paul, f"{base}/fermeture", {}, follow_redirects=False)).status_code == 303
         reopened = await post_form(paul, f"{base}/reouverture", {}, follow_redirects=False)
         notice = html.unescape((await paul.get(reopened.headers["location"])).text)
@@ -358,7 +358,7 @@ async def test_an_expired_or_stepped_down_caregiver_gets_nothing(client, db, app
         assert (await post_form(paul, f"{url}/quitter", {}, follow_redirects=False)).status_code == 303
         await same_as_missing(paul, url, f"/dossiers/{MISSING}")
     page = html.unescape((await client.get(url)).text).replace("\u00a0", " ")
-    assert "Paul Martin a cessé d'aider avec votre dossier" in page  # the banner tells Camille
+    assert "Paul Martin a cessé de suivre votre dossier" in page  # the banner tells Camille
 
 
 async def test_a_newcomer_is_shown_as_new_only_what_happened_since_they_joined(client, db, app, patient, camille):

@@ -1,6 +1,6 @@
 """A name that elides "de" or "que" ("d'Hugo Lefèvre", "qu'Hugo"), through HTTP: said once escaped wherever a page puts it.
 
-The notice "Vous n'aidez plus avec le dossier d'Hugo Lefèvre." read « d&#39;Hugo » on screen (an outside probe's
+The notice "Vous ne suivez plus le dossier d'Hugo Lefèvre." read « d&#39;Hugo » on screen (an outside probe's
 find): the catalogue's text, its name already escaped, was escaped a second time. The tests of before named Camille
 or Jean, whose "de" never elides.
 """
@@ -35,7 +35,7 @@ async def test_leaving_hugos_dossier_says_d_hugo_once(client, db, app, hugo):
         left = await post_form(camille, f"/dossiers/{hugo.dossier.id}/quitter", {}, follow_redirects=False)
         page = await camille.get(left.headers["location"])
     assert not TWICE.search(page.text), TWICE.search(page.text)
-    assert "Vous n'aidez plus avec le dossier d'Hugo Lefèvre." in words_of(page)
+    assert "Vous ne suivez plus le dossier d'Hugo Lefèvre." in words_of(page)
 
 
 async def test_every_sentence_of_a_relative_that_names_hugo_elides_once(client, db, app, hugo):

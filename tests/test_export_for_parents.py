@@ -166,7 +166,7 @@ async def test_a_caregiver_who_is_no_legal_representative_keeps_the_chain(client
 
 async def test_the_copys_summary_names_the_parent_who_declared_an_item_as_the_profile_page_does(client, db, app):
     """An outside tester's find: the PDF said "(déclaré par le patient)" of the vaccination Inès's mother declared,
-    where her profile page says "Déclaré par Camille Martin"."""
+    where her profile page says "Déclarée par Camille Martin"."""
     import pypdfium2
 
     from server.profile.items import ItemInput, add_item

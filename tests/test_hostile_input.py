@@ -88,7 +88,7 @@ async def test_a_query_that_is_not_utf8_is_not_a_500(client, db, app, patient):
 async def test_an_absurd_birth_date_on_activation_is_a_french_400(client, patient):
     response = await post_form(client, "/activer", {"code": patient.code, "birth_date": ABSURD_DATE})
     assert response.status_code == 400
-    assert "date de naissance (JJ/MM/AAAA)" in error_text(response)
+    assert "La date de naissance n'est pas valide (JJ/MM/AAAA)." in error_text(response)
 
 
 async def test_absurd_dates_on_the_professionals_forms_are_french_400s(client, db, patient):
@@ -104,7 +104,7 @@ async def test_absurd_dates_on_the_professionals_forms_are_french_400s(client, d
         "title": "Bilan", "category": "biologie", "event_date": ABSURD_DATE, "_csrf_token": token},
         files={"file": ("bilan.png", b"\x89PNG\r\n\x1a\n", "image/png")})
     assert [r.status_code for r in (emergency, opening, upload)] == [400, 400, 400]
-    assert "date de naissance du patient" in error_text(emergency)
+    assert "La date de naissance n'est pas valide (JJ/MM/AAAA)." in error_text(emergency)
     assert "date de naissance valide" in error_text(opening)
     assert "date du document" in error_text(upload)
     assert (await events(db, patient.dossier.id))[-1].action == "grant"  # nothing was logged by any of them

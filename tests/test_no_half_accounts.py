@@ -33,7 +33,7 @@ async def stop_before_the_passkey(browser, code: str, family_name: str) -> None:
     """A name typed for an invitation, the passkey page reached, and no passkey made."""
     response = await post_form(browser, "/invitation/compte",
                                {"code": code, "given_name": "Orphée", "family_name": family_name})
-    assert response.status_code == 200 and "Créer votre clé d'accès" in response.text, response.text
+    assert response.status_code == 200 and "Créer ma clé d'accès" in response.text, response.text
 
 
 async def make_passkey(browser):
@@ -113,7 +113,7 @@ async def test_an_invitation_cancelled_before_the_passkey_makes_no_account(clien
 async def add_child_logged_out(browser, leo, family_name: str) -> None:
     response = await post_form(browser, "/enfant", {"code": leo.code, "birth_date": leo.birth_date.isoformat(),
                                                     "given_name": "Orphée", "family_name": family_name})
-    assert response.status_code == 200 and "Créer votre clé d'accès" in response.text, response.text
+    assert response.status_code == 200 and "Créer ma clé d'accès" in response.text, response.text
 
 
 async def test_a_parent_new_to_carnet_who_stops_before_the_passkey_leaves_no_account(db, app, family):

@@ -192,7 +192,7 @@ async def test_a_patient_who_asks_is_told_of_every_read_and_the_change_is_logged
     # caregivers and a blocked link were not said).
     told = re.sub(r"<[^>]+>", "", html.unescape(page))
     assert ("Carnet vous prévient à chaque consultation du dossier par un professionnel, à chaque accès d'urgence, à "
-            "chaque document qu'un professionnel ajoute, quand les proches qui aident avec le dossier changent et quand un "
+            "chaque document qu'un professionnel ajoute, quand les proches qui aident à suivre le dossier changent et quand un "
             "lien de partage est bloqué.") in told
     logged = (await events(db, scene.dossier.id))[-1]
     assert (logged.action, logged.actor_kind, logged.detail) == ("notify_every_access", "patient", "à chaque consultation")

@@ -58,7 +58,7 @@ async def test_removing_this_device_s_own_key_logs_it_out_as_its_confirmation_sa
     await activate(client, patient)
     await add_passkey(client, "Tablette")
     page = (await client.get("/cles")).text
-    assert "Supprimer la clé «\u00a0Téléphone\u00a0» de cet appareil-ci ? Vous serez déconnecté" in page
+    assert "Supprimer la clé «\u00a0Téléphone\u00a0» de cet appareil-ci ? Votre session sera fermée" in page
     assert "Supprimer la clé «\u00a0Tablette\u00a0»\u202f? Cet appareil ne pourra plus ouvrir votre dossier." in page
     keys = await passkey_ids(db, patient)
     removed = await post_form(client, f"/cles/{keys['Téléphone']}/suppression", {}, follow_redirects=False)

@@ -18,7 +18,7 @@ ACCOUNT = ("Chaque appareil qui peut ouvrir votre compte a sa clé d'accès.",
 
 
 def said(page) -> str:
-    """The page's own words (its main part: the foot names Carnet "votre dossier médical partagé" to everyone)."""
+    """The page's own words (its main part: the foot names Carnet "votre dossier médical partagé" to all but a professional)."""
     main = page.text.split("<main")[1].split("</main>")[0]
     return re.sub(r"[ \t\n]+", " ", html.unescape(main))
 

@@ -140,7 +140,7 @@ REFUSALS = {
     "the insurer's statements": ({"category": "remboursement", "note": "Note"}, "Choisissez une catégorie.",
                                  ["category"]),
     "no title": ({"title": " \u200b ", "note": "Note"}, "Donnez un titre au document", ["title"]),
-    "a note too long": ({"note": "a" * 20_001}, "La note fait 20 000 caractères au plus.", ["note"]),
+    "a note too long": ({"note": "a" * 20_001}, "La note doit faire 20 000 caractères au plus : raccourcissez-la.", ["note"]),
 }
 
 

@@ -1,6 +1,6 @@
 """What only the patient declares, and what a relative declares said to be a relative's, through HTTP (an outside
 probe's finds: Marc, who manages his father's dossier, recorded "Opposé au don d'organes" on a form that spoke as
-Hugo, and the doctor read "Déclaré par Marc Lefèvre" with nothing saying Marc was not Hugo)."""
+Hugo, and the doctor read "Déclarée par Marc Lefèvre" with nothing saying Marc was not Hugo)."""
 
 from __future__ import annotations
 
@@ -91,11 +91,11 @@ async def test_what_a_relative_declares_is_said_to_be_a_relatives_wherever_it_is
     async with browser(app, db, marc) as client:
         assert (await add(client, hugo, "allergy", label="Pénicilline", severity="severe")).status_code == 303
         his = text_of(await client.get(url(hugo)))
-    said = "Déclaré par Marc Lefèvre (proche) le"
+    said = "Déclarée par Marc Lefèvre (proche) le"
     for account in (own, camille, await account_for_professional(db, professional=anne)):
         async with browser(app, db, account) as client:
             assert said in text_of(await client.get(url(hugo))), account.display_name
-    assert "Déclaré par vous le" in his and "(proche)" not in his
+    assert "Déclarée par vous le" in his and "(proche)" not in his
     async with browser(app, db, own) as client:
         copy = await copy_for(client, hugo.dossier.id)
     pdf = pypdfium2.PdfDocument(copy.read("synthese.pdf"))
@@ -114,7 +114,7 @@ async def test_a_relatives_own_statement_of_a_personal_declaration_of_before_is_
     stated = await add_item(db, dossier=hugo.dossier, data=ItemInput("organ_donation", label="refus"), actor=before,
                             added_by_account_id=marc.id, today=date.today(), from_copy=True)
     async with browser(app, db, await account_for_patient(db, patient=hugo.patient)) as client:
-        assert "Opposé au don d'organes Déclaré par Marc Lefèvre (proche)" in text_of(await client.get(url(hugo)))
+        assert "Opposé au don d'organes Déclarée par Marc Lefèvre (proche)" in text_of(await client.get(url(hugo)))
     async with browser(app, db, marc) as client:
         page = await client.get(url(hugo))
         assert f"/{stated.id}/suppression" in page.text and f"/{stated.id}/changement" not in page.text

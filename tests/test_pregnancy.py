@@ -195,7 +195,7 @@ async def test_a_midwife_declares_a_pregnancy_as_its_author_and_the_patient_s_lo
                           detail="Grossesse gémellaire")
         assert added.status_code == 303
         hers = text_of(await client.get(url(patient)))
-    assert "Enceinte" in hers and "Grossesse gémellaire" in hers and "Déclaré par vous" in hers
+    assert "Enceinte" in hers and "Grossesse gémellaire" in hers and "Déclarée par vous" in hers
     [event] = await events_of(db, patient, "profile_add")
     assert (event.actor_kind, event.actor_name, event.detail) == ("professional", "Hélène Roux", "la grossesse")
     async with await as_patient(app, db, patient) as client:

@@ -241,3 +241,15 @@ async def test_the_medecin_traitant_and_an_emergency_may_write_too(client, db, a
 async def test_the_patient_does_not_reach_the_professional_upload(client, db, patient):
     await activate(client, patient)
     assert (await client.get(url(patient.dossier))).status_code == 404
+
+
+async def test_an_empty_file_is_said_empty_not_asked_for_as_if_none_was_chosen(client, db, app, patient):
+    """A file of no byte (a scan that failed, a download cut short) was refused with "Choisissez un fichier", though one
+    was chosen (an outside probe's find); no file at all still is asked for."""
+    await granted(client, db, patient)
+    empty = await upload(client, patient.dossier, data=b"", filename="scan.pdf")
+    assert empty.status_code == 400 and "Ce fichier est vide : choisissez-en un autre." in empty.text
+    assert wrong_fields(empty.text) == ["file"]
+    none = await upload(client, patient.dossier, data=b"", filename="")
+    assert none.status_code == 400 and "Choisissez un fichier PDF, PNG ou JPEG." in none.text
+    assert await written(db, app, patient.dossier) == ([], [], [])

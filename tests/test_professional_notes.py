@@ -134,7 +134,7 @@ async def test_a_nurses_note_is_served_as_a_report_of_care_and_a_doctors_as_a_co
 REFUSALS = {
     "no text": ({"note": ""}, "Écrivez le texte de la note.", ["note"]),
     "only blanks": ({"note": " \u200b\n\u3164 \n"}, "Écrivez le texte de la note.", ["note"]),
-    "too long": ({"note": "a" * 20_001}, "La note fait 20 000 caractères au plus.", ["note"]),
+    "too long": ({"note": "a" * 20_001}, "La note doit faire 20 000 caractères au plus : raccourcissez-la.", ["note"]),
     "no title": ({"title": ""}, "Donnez un titre au document", ["title"]),
     "the patient's own category": ({"category": "note_patient"}, "Choisissez une catégorie.", ["category"]),
     # Each date refusal names the field as the note's form labels it, "Date des soins".

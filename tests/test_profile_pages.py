@@ -115,7 +115,7 @@ async def test_the_patient_adds_items_of_several_kinds_and_sees_them(app, db, pa
     words = text_of(page)
     for expected in ("Pénicilline", "Gravité : sévère", "Urticaire géante", "Apixaban 5 mg", "prescrit par Dr Bernard",
                      "Tension artérielle : 128,5/80 mmHg", "Faite le 2 mai 2024 · lot X123",
-                     "Favorable au don d'organes", "Paul Martin", "Déclaré par vous"):
+                     "Favorable au don d'organes", "Paul Martin", "Déclarée par vous"):
         assert expected in words, expected
     assert words.index("Allergies et intolérances") < words.index("Traitements en cours") < words.index("Vaccinations")
     # Two blood pressures: a chart, an image with a name, and its values as a table for screen readers.
@@ -228,13 +228,13 @@ async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, p
     async with browser(app, db, manager) as client:
         page = await client.get(url(patient))
         assert f'href="/dossiers/{patient.dossier.id}/profil" aria-current="page">Profil</a>' in page.text  # the band's menu
-        assert "Déclaré par Camille Martin" in text_of(page) and "Ajouter une allergie" in page.text
+        assert "Déclarée par Camille Martin" in text_of(page) and "Ajouter une allergie" in page.text
         assert (await add(client, patient, "allergy", label="Arachide", severity="severe")).status_code == 303
         assert (await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "oui"})).status_code == 200
     async with browser(app, db, reader) as client:
         page = await client.get(url(patient))
         words = text_of(page)
-        assert "Arachide" in words and "Déclaré par Paul Martin" in words and "Non visible par les professionnels" in words
+        assert "Arachide" in words and "Déclarée par Paul Martin" in words and "Non visible par les professionnels" in words
         assert "Ajouter une allergie" not in words and "/masquage" not in page.text
         # The form, and her actions: told she may only read the dossier (errors.READ_ONLY_PAGE, READ_ONLY).
         assert (await client.get(url(patient, "/ajouter?type=allergy"))).status_code == 403
@@ -420,7 +420,9 @@ async def test_a_hidden_item_is_kept_from_a_granted_professional_but_not_from_th
         assert "Pénicilline" not in page.text and "Aucune allergie indiquée" in card_of(timeline)
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         page, timeline = await client.get(url(patient)), await client.get(f"/dossiers/{patient.dossier.id}")
-        assert "Pénicilline" in page.text and "Non visible par les professionnels" in page.text
+        # Masked from the others, not "from professionals": she is one, and reads it (an outside probe's find).
+        assert "Pénicilline" in page.text and "Masqué aux autres professionnels" in page.text
+        assert "Non visible par les professionnels" not in page.text
         assert "Pénicilline" in card_of(timeline)
 
 
@@ -468,14 +470,14 @@ async def test_a_professional_adds_an_allergy_as_its_author_and_the_patient_sees
         refused = await add(client, patient, "allergy", label="", severity="moderee")
         assert refused.status_code == 400 and "Indiquez la substance." in refused.text
         page = await client.get(url(patient))
-        assert "Déclaré par vous" in text_of(page)
+        assert "Déclarée par vous" in text_of(page)
     [item] = await items_of(db, patient)
     assert (item.author_professional_id, item.added_by_account_id) == (medecin.id, None)
     [event] = await events_of(db, patient, "profile_add")
     assert (event.actor_kind, event.right, event.actor_name) == ("professional", "medecin_traitant", "Claire Bernard")
     async with await as_patient(app, db, patient) as client:
         page = await client.get(url(patient))
-    assert "Iode" in page.text and "Déclaré par Dr Claire Bernard" in text_of(page)
+    assert "Iode" in page.text and "Déclarée par Dr Claire Bernard" in text_of(page)
     assert "Gravité : modérée" in text_of(page)
 
 

@@ -115,7 +115,7 @@ async def test_leaving_a_dossier_names_it_but_not_in_the_address(client, db, app
         left = await post_form(paul, f"/dossiers/{patient.dossier.id}/quitter", {}, follow_redirects=False)
         assert left.status_code == 303 and left.headers["location"] == "/mes-dossiers?fait=dossier-quitte"
         page = words_of(await paul.get(left.headers["location"]))
-    assert "Vous n'aidez plus avec le dossier de Camille Martin." in page and "La personne en est informée." in page
+    assert "Vous ne suivez plus le dossier de Camille Martin." in page and "La personne en est informée." in page
 
 
 async def test_a_parent_whose_rights_ended_learns_nothing_of_a_document_kept_from_her(

@@ -60,7 +60,7 @@ async def test_a_link_reopened_after_an_idle_logout_says_the_session_closed_and_
     # A cookie that names no session (never one, or one a logout ended) gets the bare login page, as before.
     assert (await client.get(page, follow_redirects=False)).headers["location"] == f"/connexion?suite={page}"
     logged_out = html.unescape((await client.get("/connexion?deconnecte=1")).text)
-    assert "sans activité" not in logged_out and "Vous êtes déconnecté." in logged_out
+    assert "sans activité" not in logged_out and "Votre session est fermée." in logged_out
 
 
 async def test_the_session_cookie_is_httponly_and_samesite(client, patient):
@@ -194,11 +194,11 @@ async def test_after_logout_the_login_page_says_so_once_and_shows_no_field(clien
     await activate(client, patient)
     response = await post_form(client, "/deconnexion", {})
     assert str(response.url).endswith("/connexion?deconnecte=1")
-    assert "Vous êtes déconnecté." in response.text
+    assert "Votre session est fermée." in response.text
     main = response.text.split("<main", 1)[1].split("</main>", 1)[0]
     assert all('type="hidden"' in field for field in re.findall(r"<input[^>]*>", main))  # no box that looks like a field
     plain = await client.get("/connexion")
-    assert "Vous êtes déconnecté." not in plain.text
+    assert "Votre session est fermée." not in plain.text
 
 
 async def test_logout_clears_the_browsers_cache_of_this_site(client, patient):

@@ -37,7 +37,7 @@ from tests.test_notifications import settled, subscribe
 from tests.test_professional_access import SAME_REFUSAL, refusal, signed_in
 from tests.test_shl_maker_rights import expired, made_reader, removed, stepped_down
 
-CHANGED = "Les personnes qui vous aident avec votre dossier ont changé."
+CHANGED = "Les personnes qui vous aident à suivre votre dossier ont changé."
 
 
 def eighteen_years_before(day: date) -> date:

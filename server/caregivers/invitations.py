@@ -104,7 +104,7 @@ async def find_invitation(session: AsyncSession, *, code: str) -> CaregiverInvit
             or invitation.expires_at <= utcnow() or not await maker_may_invite(session, invitation=invitation,
                                                                                now=utcnow()):
         raise InvitationRefused(_("Ce code d'invitation n'est pas valable : il est incorrect, a expiré, a été annulé "
-                                  "ou a déjà servi. Vérifiez-le avec la personne qui vous a invité, ou demandez-lui "
+                                  "ou a déjà servi. Vérifiez-le avec la personne qui vous l'a donné, ou demandez-lui "
                                   "une nouvelle invitation."))
     if invitation.relationship == "parent" and \
             await representatives(session, dossier_id=invitation.dossier_id) >= MAX_REPRESENTATIVES:
@@ -148,7 +148,7 @@ async def join(session: AsyncSession, *, invitation_id: str, account: Account) -
         raise InvitationRefused(_("Ce dossier est fermé : l'invitation ne peut pas être acceptée pour l'instant."))
     current = await current_delegation(session, dossier_id=dossier.id, account_id=account.id)
     if current is not None and not replaces(invitation, current):
-        raise InvitationRefused(_("Vous aidez déjà avec ce dossier."))
+        raise InvitationRefused(_("Vous suivez déjà ce dossier."))
     if invitation.relationship == "parent" and \
             await representatives(session, dossier_id=dossier.id) >= MAX_REPRESENTATIVES:
         raise InvitationRefused(_(FULL))

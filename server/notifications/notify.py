@@ -31,7 +31,7 @@ TITLE = "Carnet"
 # the caregiver's), not the patient's, which Carnet does not keep.
 BODY_READ = N_("Un professionnel a consulté votre dossier.")
 BODY_EMERGENCY = N_("Accès d'urgence à votre dossier.")
-BODY_CAREGIVERS = N_("Les personnes qui vous aident avec votre dossier ont changé.")
+BODY_CAREGIVERS = N_("Les personnes qui vous aident à suivre votre dossier ont changé.")
 BODY_DOCUMENT = N_("Un nouveau document a été ajouté à votre dossier.")
 # Told like its arrival, which it replaces in the banner (`take_back_arrival`) and under the push's topic.
 BODY_WITHDRAWN = N_("Un document de votre dossier a été retiré par son auteur, qui l'a déclaré erroné.")

@@ -55,7 +55,8 @@ def check_identity(identity: Identity, *, today: date) -> None:
     if missing := names_missing(names):
         raise InvalidInput(_("Saisissez le prénom et le nom du patient."), *missing)
     if too_long := names_too_long(names):
-        raise InvalidInput(_("Le prénom et le nom font 100 caractères au plus."), *too_long)
+        raise InvalidInput(_("Le prénom et le nom doivent faire 100 caractères au plus chacun : "
+                             "raccourcissez ce qui dépasse."), *too_long)
     if miswritten := names_miswritten(names):
         raise InvalidInput(_(MISWRITTEN[miswritten]), *miswritten)
     if identity.birth_date is None or not OLDEST_DATE <= identity.birth_date <= today:

@@ -96,7 +96,7 @@ def check_note(text: str) -> None:
     if not readable_length(text):
         raise InvalidInput(_("Écrivez le texte de la note."), "note")
     if len(text) > NOTE_MAX:
-        raise InvalidInput(_("La note fait 20 000 caractères au plus."), "note")
+        raise InvalidInput(_("La note doit faire 20 000 caractères au plus : raccourcissez-la."), "note")
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,8 @@ def check_details(upload: Upload, *, today: date, born: date, categories: Mappin
 async def check_file(upload: Upload) -> tuple[str, Rendered | None]:
     """An upload's file is what its first bytes say, a PDF, a PNG or a JPEG of 20 Mo at most, that opens; with its
     page images (an image's, its copy sized for a screen)."""
+    if not upload.data and upload.filename:  # chosen, but of no byte: "choose a file" read as if none was
+        raise InvalidInput(_("Ce fichier est vide : choisissez-en un autre."), "file")
     if not upload.data:
         raise InvalidInput(_("Choisissez un fichier PDF, PNG ou JPEG."), "file")
     if len(upload.data) > MAX_DOCUMENT_BYTES:

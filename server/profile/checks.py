@@ -40,13 +40,14 @@ class ItemInput:
     expected_on_text: str = ""
 
 
-def _number(text: str, name: str, field: str) -> float:
+def _number(text: str, name: str, field: str, *, example: float, unit: str) -> float:
     """ASCII digits, a decimal comma or point, spaces between thousands, a leading minus: float() would also take
     "٣٤", "1e3", "7_2" or "nan", none of which a person means as a measure. "-5" is in digits: the measure's range
-    says why it is refused, not "en chiffres"."""
+    says why it is refused, not "en chiffres". `example`: a usual value of this measure, in `unit` (kinds.Measure)."""
     plain = text.replace("\u202f", "").replace(" ", "").replace("\u2212", "-")  # −, the minus of a pasted text
     if not DECIMAL.fullmatch(plain):
-        raise InvalidInput(_("Indiquez %(name)s en chiffres (par exemple 72,5).", name=name), field)
+        raise InvalidInput(_("Indiquez %(name)s en chiffres (par exemple %(example)s\u00a0%(unit)s).", name=name,
+                             example=number(example), unit=unit), field)
     return float(plain.replace(",", "."))
 
 
@@ -88,7 +89,8 @@ def check(data: ItemInput, *, today: date, born: date | None = None, from_copy: 
         typed, typed2 = data.value, data.value2
         if measure.second and not typed2.strip() and typed.count("/") == 1:  # "120/80", as a blood pressure is said
             typed, typed2 = typed.split("/")
-        value = _number(typed, _("la valeur"), "value")
+        value = _number(typed, _("la valeur"), "value", example=unit.example if unit else measure.example,
+                        unit=unit.symbol if unit else measure.unit)
         if not measure.low <= value * (unit.factor if unit else 1) <= measure.high:
             # The bounds in the unit she typed, as the values of two decimals the check takes: 1,12 mmol/L, the first
             # of them at or above 0,2 g/L (1,11 is 0,19998); never a bound the check then refuses.
@@ -103,7 +105,8 @@ def check(data: ItemInput, *, today: date, born: date | None = None, from_copy: 
         fields |= {"label": measure.code, "value": value, "unit": measure.unit,
                    "started_on": data.started_on or today}
         if measure.second:
-            value2 = _number(typed2, _("la tension diastolique"), "value2")
+            value2 = _number(typed2, _("la tension diastolique"), "value2", example=measure.second_example,
+                             unit=measure.unit)
             if not 20 <= value2 < value:
                 raise InvalidInput(
                     _("La tension diastolique (le second chiffre) doit être plus basse que la systolique."), "value2")

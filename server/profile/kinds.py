@@ -127,6 +127,7 @@ class Unit:
     symbol: str  # as the report writes it: "mmol/L"
     factor: float  # a value in this unit, times this, is the value in the measure's unit
     digits: int  # the decimals the converted value keeps: those a report gives in the measure's unit
+    example: float  # a usual value in this unit, as a message shows how to type one ("5,8")
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,11 @@ class Measure:
     unit: str
     low: float  # plausible bounds: a value outside is a typing error, refused
     high: float
+    # A usual value, written as it is measured (mmHg in whole numbers, a glycémie in hundredths): the example a
+    # message gives of how to type it (checks.py). One example for all told "72,5" of a diastolic pressure.
+    example: float
     second: str = ""  # the second value's name (a blood pressure's diastolic)
+    second_example: float = 0  # and a usual one of it
     # Measured by a laboratory on a sample (a glycémie), not on the patient (a weight, a blood pressure): a lab
     # result, which the IPS files under its results (fhir/ips.py) and the rule under the lab reports (item_categories).
     laboratory: bool = False
@@ -150,19 +155,23 @@ class Measure:
 
 
 MEASURES: dict[str, Measure] = {m.code: m for m in (
-    Measure("weight", N_("Poids"), "kg", 0.3, 400),
-    Measure("height", N_("Taille"), "cm", 20, 250),
-    Measure("blood_pressure", N_("Tension artérielle"), "mmHg", 50, 280, second="diastolique"),
+    Measure("weight", N_("Poids"), "kg", 0.3, 400, example=72.5),
+    Measure("height", N_("Taille"), "cm", 20, 250, example=172),
+    Measure("blood_pressure", N_("Tension artérielle"), "mmHg", 50, 280, example=120, second="diastolique",
+            second_example=80),
     # Glucose 180,16 g/mol; LDL-cholestérol 386,65 g/mol; créatinine 113,12 g/mol (1 mg/L = 8,84 µmol/L).
     # The least spans: about the width of each one's usual reference range (a fasting glycémie's 0,70 - 1,10 g/L).
-    Measure("glucose", N_("Glycémie"), "g/L", 0.2, 6, laboratory=True, others=(Unit("mmol/L", 0.18016, 2),),
+    Measure("glucose", N_("Glycémie"), "g/L", 0.2, 6, example=1.05, laboratory=True,
+            others=(Unit("mmol/L", 0.18016, 2, example=5.8),),
             least_span=0.5),
     # A diabetic's follow-up, each in the unit French laboratories give first.
-    Measure("hba1c", N_("HbA1c"), "%", 3, 20, laboratory=True,  # hémoglobine glyquée, as reports abbreviate it
-            least_span=2),
-    Measure("ldl", N_("LDL-cholestérol"), "g/L", 0.1, 6, laboratory=True, others=(Unit("mmol/L", 0.38665, 2),),
+    Measure("hba1c", N_("HbA1c"), "%", 3, 20, example=6.8,  # hémoglobine glyquée, as reports abbreviate it
+            laboratory=True, least_span=2),
+    Measure("ldl", N_("LDL-cholestérol"), "g/L", 0.1, 6, example=1.3, laboratory=True,
+            others=(Unit("mmol/L", 0.38665, 2, example=3.4),),
             least_span=0.6),
-    Measure("creatinine", N_("Créatinine"), "µmol/L", 10, 2000, laboratory=True, others=(Unit("mg/L", 8.84, 0),),
+    Measure("creatinine", N_("Créatinine"), "µmol/L", 10, 2000, example=80, laboratory=True,
+            others=(Unit("mg/L", 8.84, 0, example=9),),
             least_span=40),
 )}
 UNIT_MARK = "@"  # the form's choice of a measure in another unit: "glucose@mmol/L"

@@ -222,7 +222,7 @@ def _line(number: int, row: list[str], header: tuple[str, ...], *, latest: date)
     if not label or len(label) > MAX_LABEL:
         raise ValueError(f"le libellé doit faire 1 à {MAX_LABEL} caractères.")
     if not performer or len(performer) > MAX_LABEL or len(cell["prescripteur"]) > MAX_LABEL:
-        raise ValueError(f"l'exécutant (obligatoire) et le prescripteur font au plus {MAX_LABEL} caractères.")
+        raise ValueError(f"l'exécutant (obligatoire) et le prescripteur doivent faire au plus {MAX_LABEL} caractères.")
     rpps = cell["rpps_executant"]
     if rpps and not is_valid_rpps(rpps):
         raise ValueError("le RPPS de l'exécutant n'est pas valide.")

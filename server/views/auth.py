@@ -19,7 +19,7 @@ from ..i18n import _
 from ..models import Account
 from ..auth.sessions import session_cookie
 from .attempts import client_address
-from .forms import NOT_RECENT, Form, FormError, parse_date, text
+from .forms import INVALID_BIRTH_DATE, NOT_RECENT, Form, FormError, parse_date, text
 from .language import QUERY, SAME_SITE_PATH, page_address
 
 # Where a login leads (/connexion?suite=PATH): the path alone, an opaque one (ids, never a name or a search), and
@@ -102,6 +102,8 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
     def again(error: FormError, status: int = 400) -> Template:
         return Template("activate.html", context={"error": error, "code": code, "birth_date": raw_date}, status_code=status)
 
+    if code and raw_date and birth_date is None:  # typed, but no such day (31/02/2025): said of that field
+        return again(FormError(_(INVALID_BIRTH_DATE), ("birth_date",)))
     if not code or birth_date is None:
         wrong = tuple(name for name, missing in (("code", not code), ("birth_date", birth_date is None)) if missing)
         return again(FormError(_("Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA)."), wrong))

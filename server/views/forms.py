@@ -80,6 +80,10 @@ async def file_of(data: dict[str, Any], name: str = "file") -> tuple[bytes, str]
     return (await file.read(), file.filename or "") if isinstance(file, UploadFile) else (b"", "")
 
 
+# A birth date typed that is no date (31/02/2025, 12/31/2025): said as such, on its field, never as one left empty.
+INVALID_BIRTH_DATE = N_("La date de naissance n'est pas valide (JJ/MM/AAAA).")
+
+
 def parse_date(value: str) -> date | None:
     """A French JJ/MM/AAAA date or an ISO one (what <input type=date> sends); None for anything else."""
     value = value.strip()

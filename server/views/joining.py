@@ -22,7 +22,7 @@ from ..i18n import _
 from ..models import Account, CaregiverInvitation, Dossier, Patient
 from ..auth.sessions import session_cookie
 from ..text_input import NAME_MAX, names_missing, names_too_long
-from .forms import Form, FormError, parse_date, text
+from .forms import INVALID_BIRTH_DATE, Form, FormError, parse_date, text
 from .attempts import attempts, client_address, take_attempt
 
 INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account (per address: attempts.py)
@@ -79,7 +79,7 @@ async def invitation_people(db: AsyncSession, invitation: CaregiverInvitation) -
     dossier = await db.get(Dossier, invitation.dossier_id)
     patient = await db.get(Patient, dossier.patient_id)
     inviter = await db.get(Account, invitation.created_by_account_id)
-    # "Jean Dupont vous invite à aider avec son dossier", not "… avec le dossier de Jean Dupont".
+    # "Jean Dupont vous invite à l'aider à suivre son dossier", not "… à suivre le dossier de Jean Dupont".
     whose = "" if inviter is not None and inviter.patient_id == patient.id else f"{patient.given_name} {patient.family_name}"
     return whose, inviter.display_name if inviter else ""
 
@@ -115,7 +115,8 @@ async def account_from_invitation(request: Request, db: AsyncSession, data: Form
     if missing or too_long:
         patient_name, inviter = await invitation_people(db, found)
         error = (FormError(_("Saisissez votre prénom et votre nom : la personne qui vous invite les verra."), missing)
-                 if missing else FormError(_("Le prénom et le nom font 100 caractères au plus."), too_long))
+                 if missing else FormError(_("Le prénom et le nom doivent faire 100 caractères au plus chacun : "
+                                             "raccourcissez ce qui dépasse."), too_long))
         return invitation_page({"code": code, "invitation": found, "patient_name": patient_name, "inviter": inviter,
                                 "terms": invitations.terms(found), "form": {"given_name": given, "family_name": family},
                                 "error": error}, 400)
@@ -153,6 +154,8 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
     form = {name: text(data, name, limit=NAME_MAX + 1) for name in ("code", "birth_date", "given_name", "family_name")}
     birth_date = parse_date(form["birth_date"])
     signed_in = request.user is not None and request.user.row.authenticated
+    if form["code"] and form["birth_date"] and birth_date is None:  # typed, but no such day: said of that field
+        return child_page(request, form, error=FormError(_(INVALID_BIRTH_DATE), ("birth_date",)), status=400)
     if not form["code"] or birth_date is None:
         wrong = tuple(name for name, missing in (("code", not form["code"]), ("birth_date", birth_date is None)) if missing)
         return child_page(request, form, error=FormError(_("Saisissez le code d'activation de votre enfant et sa date de "
@@ -161,8 +164,9 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
     if not signed_in and (missing := names_missing(names)):
         return child_page(request, form, error=FormError(_("Saisissez votre prénom et votre nom."), missing), status=400)
     if too_long := names_too_long(names):
-        return child_page(request, form, error=FormError(_("Le prénom et le nom font 100 caractères au plus."), too_long),
-                          status=400)
+        return child_page(request, form, status=400, error=FormError(
+            _("Le prénom et le nom doivent faire 100 caractères au plus chacun : raccourcissez ce qui dépasse."),
+            too_long))
     lock = timedelta(minutes=settings.activation_lock_minutes)
 
     def paused(too_many: throttles.TooManyAttempts) -> Template:

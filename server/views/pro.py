@@ -15,7 +15,7 @@ from ..authors import author_labels
 from ..dossiers import InvalidInput
 from ..guards import professional_only
 from ..i18n import N_, _
-from ..identifiers import identity_of, is_valid_ins
+from ..identifiers import identity_of, is_valid_ins, is_valid_rpps
 from ..listing import cursor, loaded_documents
 from ..models import Professional, ProfileItem, paris_today
 from ..professionals.own_documents import ended_accesses, own_documents
@@ -27,7 +27,7 @@ from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
 from ..profile.wording import in_reading_order, name
 from .attempts import attempts, take_attempt
 from .auth import start_enrolment
-from .forms import Form, FormError, parse_date, text
+from .forms import INVALID_BIRTH_DATE, Form, FormError, parse_date, text
 
 SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account (attempts.py)
 EMERGENCY_TRIES = 10  # refused emergency requests before a pause, per account: identities are not to be probed
@@ -48,6 +48,9 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
     if not code or not rpps:
         wrong = tuple(name for name, value in (("code", code), ("rpps", rpps)) if not value)
         return again(FormError(_("Saisissez votre code d'activation et votre numéro RPPS (11 chiffres)."), wrong))
+    if not is_valid_rpps(rpps):  # no RPPS at all (a digit short, one mistyped): said of that field, and no try counted
+        return again(FormError(_("Ce numéro RPPS n'est pas valide : vérifiez les 11 chiffres sur votre carte CPS."),
+                               ("rpps",)))
     # From here on, the very same passkey enrolment as a patient's.
     return await start_enrolment(request, db, again=again, code=code, rpps=rpps)
 
@@ -178,7 +181,8 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
     if not is_valid_ins(form["ins"]):
         return again(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères."), "ins")
     if birth_date is None:
-        return again(_("Saisissez la date de naissance du patient (JJ/MM/AAAA)."), "birth_date")
+        return again(_(INVALID_BIRTH_DATE) if form["birth_date"] else
+                     _("Saisissez la date de naissance du patient (JJ/MM/AAAA)."), "birth_date")
     try:
         attempt = await take_attempt(db, attempts(request, "emergency", EMERGENCY_TRIES))
     except throttles.TooManyAttempts as too_many:  # identities are not to be probed

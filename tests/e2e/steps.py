@@ -136,7 +136,7 @@ def log_out(page: Page) -> None:
         page.locator("nav details.menu-more > summary").click()
     button.click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
-    expect(page.get_by_role("status").filter(has_text="Vous êtes déconnecté.")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Votre session est fermée.")).to_be_visible()
     expect(page.get_by_role("textbox")).to_have_count(0)  # no read-only box that looks like a field
     page_ready(page)  # its button is passkeys.js's
 

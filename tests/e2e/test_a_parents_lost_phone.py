@@ -61,7 +61,7 @@ def test_a_daughter_logs_out_her_fathers_lost_phone_and_he_is_told_who_did_it(pa
     expect(her_phone).to_have_url(re.compile(rf"/dossiers/{father.dossier_id}$"))
     menu(her_phone, "Accès").click()
     expect(her_phone.get_by_role("heading", name=f"Qui peut voir le dossier {de(father.name)}")).to_be_visible()
-    her_phone.get_by_role("link", name="Les proches qui aident avec ce dossier").click()
+    her_phone.get_by_role("link", name="Les proches qui aident à suivre ce dossier").click()
     expect(her_phone.get_by_role("heading", name="Un appareil perdu ?")).to_be_visible()
     assert_fits_phone(her_phone)
     no_violation(her_phone)

@@ -93,7 +93,7 @@ def test_hints_describe_the_fields_they_are_about(page: Page, seed):
     page.get_by_label("Date de naissance").fill(patient.birth_date.isoformat())
     page.get_by_role("button", name="Continuer").click()
     expect(page.get_by_label("Nom de cette clé")).to_have_accessible_description(
-        "Pour la reconnaître plus tard, par exemple «\u00a0Téléphone personnel\u00a0» ou «\u00a0Ordinateur du cabinet\u00a0».")
+        "Pour la reconnaître plus tard, par exemple «\u00a0Téléphone personnel\u00a0» ou «\u00a0Ordinateur de la maison\u00a0».")
     page.get_by_role("button", name="Créer ma clé d'accès").click()
     page.get_by_role("link", name="J'ai noté mes codes, accéder à mon dossier").click()
     expect(page.get_by_role("heading", name="Mon dossier")).to_be_visible()

@@ -115,9 +115,9 @@ def test_a_daughter_invited_as_manager_shares_her_fathers_dossier_until_he_remov
 
     # He invites his daughter to manage his dossier.
     menu(page, "Accès").click()
-    page.get_by_role("link", name="Mes proches : qui m'aide avec mon dossier").click()
+    page.get_by_role("link", name="Mes proches : qui m'aide à suivre mon dossier").click()
     expect(page.get_by_role("heading", name="Mes proches")).to_be_visible()
-    expect(page.get_by_role("heading", name="Personne n'aide avec ce dossier")).to_be_visible()
+    expect(page.get_by_role("heading", name="Personne n'aide à suivre ce dossier")).to_be_visible()
     assert_fits_phone(page)
     page.get_by_label("Gérer votre dossier pour vous (sauf vos clés d'accès)").check()
     page.get_by_role("button", name="Créer l'invitation").click()
@@ -138,7 +138,7 @@ def test_a_daughter_invited_as_manager_shares_her_fathers_dossier_until_he_remov
     assert code not in daughter.url  # out of the address, and so of the history
     assert_fits_phone(daughter)
     daughter.get_by_role("button", name="Voir l'invitation").click()
-    invitation = daughter.get_by_text(f"{father.name} vous invite à aider avec")
+    invitation = daughter.get_by_text(f"{father.name} vous invite à l'aider à suivre son dossier")
     expect(invitation).to_contain_text("gestion, sans date de fin")
     assert_fits_phone(daughter)
     accept_invitation_with_a_new_account(daughter, "Claire", "Dupont")
@@ -173,14 +173,14 @@ def test_a_daughter_invited_as_manager_shares_her_fathers_dossier_until_he_remov
 
     # He removes her; her next click in his dossier is refused, as for a dossier that does not exist.
     menu(page, "Accès").click()
-    page.get_by_role("link", name="Mes proches : qui m'aide avec mon dossier").click()
+    page.get_by_role("link", name="Mes proches : qui m'aide à suivre mon dossier").click()
     helpers = page.get_by_role("list", name="Proches")
     expect(helpers).to_contain_text("Claire Dupont")
     expect(helpers).to_contain_text("Proche · gestion")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Retirer Claire Dupont").click()
     expect(page.get_by_role("status")).to_contain_text("Ce proche n'a plus accès au dossier")
-    expect(page.get_by_role("heading", name="Personne n'aide avec ce dossier")).to_be_visible()
+    expect(page.get_by_role("heading", name="Personne n'aide à suivre ce dossier")).to_be_visible()
 
     console.allow("status of 404")  # the refusals below, and nothing else
     daughter.get_by_role("link", name="Voir les accès").click()  # still on the used share code
@@ -263,7 +263,7 @@ def test_at_18_the_parents_access_ends_and_the_young_adult_takes_her_dossier_ove
         f"Carnet a mis fin, à 18 ans, à l'accès de parent de {mother.name} à votre dossier")
     assert_fits_phone(young)
     menu(young, "Accès").click()
-    young.get_by_role("link", name="Mes proches : qui m'aide avec mon dossier").click()
-    expect(young.get_by_role("heading", name="Personne n'aide avec ce dossier")).to_be_visible()
+    young.get_by_role("link", name="Mes proches : qui m'aide à suivre mon dossier").click()
+    expect(young.get_by_role("heading", name="Personne n'aide à suivre ce dossier")).to_be_visible()
     expect(young.get_by_role("heading", name="Inviter un proche")).to_be_visible()
     assert_fits_phone(young)

@@ -29,7 +29,7 @@ def a_father(seed_person):
 def invite_a_relative_to_read(page: Page) -> str:
     """The patient, logged in, invites a relative to read his dossier; returns the invitation's code."""
     menu(page, "Accès").click()
-    page.get_by_role("link", name="Mes proches : qui m'aide avec mon dossier").click()
+    page.get_by_role("link", name="Mes proches : qui m'aide à suivre mon dossier").click()
     page.get_by_label("Lire seulement votre dossier").check()
     page.get_by_role("button", name="Créer l'invitation").click()
     expect(page.get_by_role("heading", name="Invitation d'un proche")).to_be_visible()
@@ -57,7 +57,7 @@ def test_someone_with_an_account_logs_in_from_the_invitation_and_comes_back_to_a
     daughter.goto(f"{server.url}/invitation#i={code}")
     expect(daughter.get_by_label("Code d'invitation")).to_have_value(code)
     daughter.get_by_role("button", name="Voir l'invitation").click()
-    expect(daughter.get_by_text(f"{father.name} vous invite à aider avec son dossier")).to_contain_text(
+    expect(daughter.get_by_text(f"{father.name} vous invite à l'aider à suivre son dossier")).to_contain_text(
         "lecture seule, sans date de fin")
     assert_fits_phone(daughter)
 

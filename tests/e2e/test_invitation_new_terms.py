@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 def invite_a_relative(page: Page, level: str, duration: str) -> str:
     """The patient invites a relative ("Lire seulement…" or "Gérer…") for a duration; returns the code."""
     menu(page, "Accès").click()
-    page.get_by_role("link", name="Mes proches : qui m'aide avec mon dossier").click()
+    page.get_by_role("link", name="Mes proches : qui m'aide à suivre mon dossier").click()
     page.get_by_label(level).check()
     page.get_by_label(duration, exact=True).check()
     page.get_by_role("button", name="Créer l'invitation").click()
@@ -44,8 +44,8 @@ def test_a_new_invitation_changes_what_a_relative_who_already_helps_may_do(page,
 
     # His father now asks him to manage it, for a year: the invitation says it replaces what he has, and does.
     open_invitation(son, server, invite_a_relative(page, "Gérer votre dossier", "1 an"))
-    expect(son.get_by_text(f"{father.name} vous invite à aider avec son dossier")).to_contain_text("gestion, 1 an")
-    expect(son.get_by_text("Vous aidez déjà avec ce dossier (lecture seule)")).to_contain_text(
+    expect(son.get_by_text(f"{father.name} vous invite à l'aider à suivre son dossier")).to_contain_text("gestion, 1 an")
+    expect(son.get_by_text("Vous suivez déjà ce dossier (lecture seule)")).to_contain_text(
         "cette invitation remplace votre accès actuel")
     assert_fits_phone(son)
     son.get_by_role("button", name="Accepter l'invitation").click()
@@ -55,7 +55,7 @@ def test_a_new_invitation_changes_what_a_relative_who_already_helps_may_do(page,
 
     # One line for him on his father's "Mes proches", as a manager, and nothing pending.
     page.get_by_role("link", name="← Retour aux proches").click()
-    expect(page.get_by_role("heading", name="1 personne aide avec ce dossier")).to_be_visible()
+    expect(page.get_by_role("heading", name="1 personne aide à suivre ce dossier")).to_be_visible()
     helpers = page.get_by_role("list", name="Proches")
     expect(helpers.get_by_role("listitem")).to_have_count(1)
     expect(helpers).to_contain_text("gestion")
@@ -63,7 +63,7 @@ def test_a_new_invitation_changes_what_a_relative_who_already_helps_may_do(page,
 
     # And back to reading only, the same way.
     open_invitation(son, server, invite_a_relative(page, "Lire seulement", "3 mois"))
-    expect(son.get_by_text("Vous aidez déjà avec ce dossier (gestion)")).to_be_visible()
+    expect(son.get_by_text("Vous suivez déjà ce dossier (gestion)")).to_be_visible()
     son.get_by_role("button", name="Accepter l'invitation").click()
     expect(son).to_have_url(re.compile(rf"/dossiers/{father.dossier_id}$"))
     expect(son.get_by_role("link", name="Ses proches")).to_have_count(0)

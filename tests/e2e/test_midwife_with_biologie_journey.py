@@ -2,7 +2,7 @@
 profil médical shows her the glycémie the laboratory measured, which the IPS files with the lab results, and not the
 weight, a vital sign of the synthèse: "Mesures" said "Rubrique non partagée avec vous". "Voir comme" shows Camille the
 same. "Filtrer" offers her the categories she may read or wrote in, not a certificate's she would find none of. And
-the vaccination she declared reads "Déclaré par Hélène Roux, sage-femme, le …", the incise closed."""
+the vaccination she declared reads "Déclarée par Hélène Roux, sage-femme, le …", the incise closed."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_a_midwife_with_biologie_reads_the_glycemie_not_the_weight_and_so_does_v
     expect(desk.get_by_role("region", name="Antécédents médicaux et chirurgicaux")).to_contain_text(
         "Rubrique non partagée avec vous.")
     expect(desk.get_by_role("region", name="Vaccinations", exact=True)).to_contain_text(
-        "Déclaré par vous le")  # what she declared, as its author
+        "Déclarée par vous le")  # what she declared, as its author
 
     # "Voir comme" her, for Camille: the same glycémie, and no weight, from the rule itself.
     log_in(page, patient)
@@ -113,6 +113,6 @@ def test_the_patient_reads_who_declared_a_vaccination_with_the_incise_closed(
     patient, midwife = with_a_midwife(server, seed, seed_professional, seed_grant)
     log_in(page, patient)
     menu(page, "Profil").click()
-    # "Déclaré par Hélène Roux, sage-femme le 6 décembre 2026" read as if she were "sage-femme le 6 décembre".
+    # "Déclarée par Hélène Roux, sage-femme le 6 décembre 2026" read as if she were "sage-femme le 6 décembre".
     expect(page.get_by_role("region", name="Vaccinations", exact=True)).to_contain_text(
-        re.compile(r"Déclaré par Hélène Roux, sage-femme, le \d"))
+        re.compile(r"Déclarée par Hélène Roux, sage-femme, le \d"))

@@ -36,4 +36,4 @@ def test_a_pharmacist_notes_the_vaccine_she_has_just_given_dated_today(computer,
 
     vaccinations = desk.get_by_role("region", name="Vaccinations", exact=True)
     expect(vaccinations).to_contain_text("Grippe")
-    expect(vaccinations).to_contain_text(re.compile(r"Déclaré par vous le\s" + date_fr(paris_today())))
+    expect(vaccinations).to_contain_text(re.compile(r"Déclarée par vous le\s" + date_fr(paris_today())))

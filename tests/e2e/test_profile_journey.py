@@ -42,7 +42,7 @@ def test_the_patient_adds_an_allergy_and_blood_pressures_from_the_menu(page, see
     allergies = page.get_by_role("region", name="Allergies et intolérances")
     expect(allergies.get_by_text("Pénicilline", exact=True)).to_be_visible()
     expect(allergies.get_by_text("Gravité : sévère")).to_be_visible()
-    expect(allergies.get_by_text("Déclaré par vous")).to_be_visible()
+    expect(allergies.get_by_text("Déclarée par vous")).to_be_visible()
 
     # Two blood pressures, the first taken at home in the spring: a chart appears with the second.
     for systolic, diastolic, day in (("132", "85", "2025-04-12"), ("128", "82", None)):

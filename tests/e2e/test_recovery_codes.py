@@ -131,7 +131,7 @@ def test_a_new_phone_finds_the_way_back_from_the_landing_page_and_a_professional
     page.goto("/")
     page.get_by_role("link", name="J'ai perdu ma clé d'accès").click()
     expect(page.get_by_role("heading", name="J'ai perdu ma clé d'accès")).to_be_visible()
-    expect(page.get_by_text(re.compile("Professionnel de santé \\? Demandez-le au service qui vous a enregistré"))) \
-        .to_be_visible()
+    expect(page.get_by_text(re.compile("à nouveau\\. Professionnel de santé \\? Demandez-le au service qui a créé "
+                                       "votre compte"))).to_be_visible()
     page.get_by_role("link", name="activez votre compte professionnel").click()
     expect(page.get_by_role("heading", name="Activer mon compte professionnel")).to_be_visible()

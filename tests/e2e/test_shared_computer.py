@@ -81,7 +81,7 @@ def test_logging_out_in_one_tab_takes_the_other_tabs_to_the_login_page_without_a
 
     log_out(page)
     expect(other.get_by_role("heading", name="Connexion")).to_be_visible()
-    expect(other.get_by_role("status").filter(has_text="Vous êtes déconnecté.")).to_be_visible()
+    expect(other.get_by_role("status").filter(has_text="Votre session est fermée.")).to_be_visible()
     expect(other.get_by_role("heading", name="Allergies")).to_have_count(0)
     # In place of the profile's page, not after it: Back does not lead to it.
     assert other.evaluate("() => history.length") == steps

@@ -1,0 +1,112 @@
+"""A refused form says what is wrong and what to do, on the field that is wrong (a user probe's finds): a birth date
+typed that is no date says so, not "Saisissez votre code d'activation et votre date de naissance"; a text too long
+asks to be shortened; a measure typed in letters is shown a value of that measure, "80 mmHg" for a diastolic pressure,
+never the weight's "72,5"."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from server.profile.kinds import MEASURES
+from tests.conftest import (
+    ORIGIN, AsyncTestClient, activate, activate_professional, new_professional, post_form, wrong_fields,
+)
+from tests.test_caregivers import camille, invitation_code  # noqa: F401  (a fixture)
+from tests.test_profile_pages import add, as_patient
+
+NOT_A_DATE = "La date de naissance n'est pas valide (JJ/MM/AAAA)."
+
+
+def message_of(page) -> str:
+    said = re.search(r'<p class="error" role="alert" id="form-error"[^>]*>(.*?)</p>', page.text, re.S)
+    assert said, page.text
+    return re.sub(r"[ \t\n]+", " ", html.unescape(re.sub(r"<[^>]+>", "", said[1]))).strip()  # no-break spaces kept
+
+
+# --- a birth date typed that is no date ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["31/02/2025", "2025-02-31", "12/31/2025"])
+async def test_an_activation_with_a_birth_date_that_is_no_date_says_so_on_that_field(client, patient, typed):
+    refused = await post_form(client, "/activer", {"code": patient.code, "birth_date": typed})
+    assert refused.status_code == 400
+    assert message_of(refused) == NOT_A_DATE and wrong_fields(refused.text) == ["birth_date"]
+    assert f'value="{typed}"' in refused.text  # kept as typed, to be corrected
+
+
+async def test_an_activation_with_nothing_typed_still_asks_for_both(client):
+    refused = await post_form(client, "/activer", {"code": "", "birth_date": ""})
+    assert message_of(refused) == "Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA)."
+    assert wrong_fields(refused.text) == ["code", "birth_date"]
+
+
+async def test_a_childs_attachment_with_a_birth_date_that_is_no_date_says_so_on_that_field(client, db, patient):
+    await activate(client, patient)
+    refused = await post_form(client, "/enfant", {"code": "ABCD-EFGH-JKLM", "birth_date": "30/02/2020"})
+    assert refused.status_code == 400
+    assert message_of(refused) == NOT_A_DATE and wrong_fields(refused.text) == ["birth_date"]
+
+
+async def test_an_emergency_with_a_birth_date_that_is_no_date_says_so_on_that_field(client, db, patient):
+    await activate_professional(client, await new_professional(db, profession="médecin"))
+    form = {"ins": patient.patient.ins, "birth_date": "31/04/1984", "reason": "Perte de connaissance"}
+    refused = await post_form(client, "/pro/urgence", form)
+    assert refused.status_code == 400
+    assert message_of(refused) == NOT_A_DATE and wrong_fields(refused.text) == ["birth_date"]
+    empty = await post_form(client, "/pro/urgence", form | {"birth_date": ""})
+    assert message_of(empty) == "Saisissez la date de naissance du patient (JJ/MM/AAAA)."
+
+
+async def test_a_professionals_activation_with_no_rpps_at_all_says_so_and_costs_no_try(client, db):
+    pro = await new_professional(db)
+    for typed in ("1234567890", pro.rpps[:-1] + str((int(pro.rpps[-1]) + 1) % 10)) * 3:  # a digit short, a wrong key
+        refused = await post_form(client, "/pro/activer", {"code": pro.code, "rpps": typed})
+        assert refused.status_code == 400
+        assert message_of(refused) == "Ce numéro RPPS n'est pas valide : vérifiez les 11 chiffres sur votre carte CPS."
+        assert wrong_fields(refused.text) == ["rpps"]
+    # Six typing errors, none of them an RPPS: the code is not locked (five wrong RPPS would lock it).
+    done = await post_form(client, "/pro/activer", {"code": pro.code, "rpps": pro.rpps}, follow_redirects=False)
+    assert done.status_code == 303
+
+
+# --- a text too long asks to be shortened -------------------------------------------------------
+
+
+async def test_a_name_too_long_asks_to_shorten_it_on_its_field(client, app, patient, camille):  # noqa: F811
+    code = await invitation_code(client, patient.dossier.id)
+    async with AsyncTestClient(app, base_url=ORIGIN) as newcomer:
+        refused = await post_form(newcomer, "/invitation/compte",
+                                  {"code": code, "given_name": "Paul", "family_name": "M" * 101})
+    assert refused.status_code == 400
+    assert message_of(refused) == ("Le prénom et le nom doivent faire 100 caractères au plus chacun : raccourcissez ce "
+                                   "qui dépasse.")
+    assert wrong_fields(refused.text) == ["family_name"]
+
+
+# --- a measure typed in letters is shown an example of that measure -----------------------------
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"label": "blood_pressure", "value": "120", "value2": "quatre-vingts"},
+     "Indiquez la tension diastolique en chiffres (par exemple 80\u00a0mmHg)."),
+    ({"label": "blood_pressure", "value": "cent vingt", "value2": "80"},
+     "Indiquez la valeur en chiffres (par exemple 120\u00a0mmHg)."),
+    ({"label": "weight", "value": "soixante"}, "Indiquez la valeur en chiffres (par exemple 72,5\u00a0kg)."),
+    ({"label": "glucose@mmol/L", "value": "normale"}, "Indiquez la valeur en chiffres (par exemple 5,8\u00a0mmol/L)."),
+])
+async def test_a_measure_typed_in_letters_is_shown_a_value_of_that_measure(app, db, patient, fields, message):
+    async with await as_patient(app, db, patient) as client:
+        refused = await add(client, patient, "measurement", **fields)
+    assert refused.status_code == 400 and message_of(refused) == message
+
+
+def test_every_example_is_a_value_the_measure_takes_in_its_own_unit():
+    for measure in MEASURES.values():
+        assert measure.low <= measure.example <= measure.high, measure.code
+        for unit in measure.others:
+            assert measure.low <= unit.example * unit.factor <= measure.high, (measure.code, unit.symbol)
+        if measure.second:  # below the first, as the check asks (profile/checks.py)
+            assert 20 <= measure.second_example < measure.example, measure.code

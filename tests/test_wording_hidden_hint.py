@@ -1,0 +1,40 @@
+"""The hint of "Masquer aux autres soignants" says who still sees what is hidden without casting its reader as the
+médecin traitant (a user probe read "Vous, son médecin traitant, votre patient… le verront" as an apposition): on the
+form of a document and on that of an information of the profile, for a patient and for a patiente."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from tests.conftest import new_patient
+from tests.test_pro_own_documents import granted
+
+HINTS = {
+    ("F", "documents/nouveau"): "Vous le verrez, comme son médecin traitant, votre patiente et les proches qui ont accès à "
+                                "son dossier ; votre patiente pourra le montrer de nouveau.",
+    ("M", "documents/nouveau"): "Vous le verrez, comme son médecin traitant, votre patient et les proches qui ont accès à "
+                                "son dossier ; votre patient pourra le montrer de nouveau.",
+    ("F", "profil/ajouter?type=treatment"): "Vous la verrez, comme son médecin traitant, votre patiente et les proches "
+                                            "qui ont accès à son dossier ; votre patiente pourra la montrer de nouveau.",
+    ("M", "profil/ajouter?type=treatment"): "Vous la verrez, comme son médecin traitant, votre patient et les proches "
+                                            "qui ont accès à son dossier ; votre patient pourra la montrer de nouveau.",
+}
+
+
+def hint_of(page) -> str:
+    [hint] = re.findall(r'<p class="hint small muted" id="hidden-hint">(.*?)</p>', page.text, re.S)
+    return " ".join(html.unescape(hint).split())
+
+
+@pytest.mark.parametrize("sex, form", list(HINTS), ids=[f"{sex}-{form.split('/')[0]}" for sex, form in HINTS])
+async def test_the_hidden_hint_puts_the_reader_beside_the_medecin_traitant_not_as_one(client, db, sex, form):
+    person = await new_patient(db, given_name="Camille" if sex == "F" else "Hugo", sex=sex)
+    await granted(client, db, person, given_name="Irène", family_name="Lacan", profession="médecin", feminine=True)
+    page = await client.get(f"/dossiers/{person.dossier.id}/{form}")
+    assert page.status_code == 200
+    hint = hint_of(page)
+    assert hint.endswith(HINTS[sex, form]), hint
+    assert "Vous, son médecin traitant" not in hint

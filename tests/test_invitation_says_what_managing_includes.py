@@ -5,10 +5,10 @@ a professional's report for good, the deletion page saying "définitif")."""
 from __future__ import annotations
 
 from tests.conftest import activate, add_text_document, post_form
-from tests.test_caregivers import invitation_code, new_caregiver, words_of
+from tests.caregiver_helpers import invitation_code, new_caregiver, words_of
 
-MANAGING = ("Gérer votre dossier pour vous (sauf vos clés d'accès), y compris masquer des documents ou les supprimer "
-            "définitivement")
+MANAGING = ("Gérer votre dossier pour vous (sauf vos clés d'accès), y compris masquer des documents ou les effacer "
+            "pour de bon")
 
 
 async def test_inviting_a_relative_to_manage_says_it_includes_deleting_documents_for_good_which_it_does(

@@ -49,7 +49,7 @@ async def test_the_manifest_refuses_in_english_to_a_browser_that_asks_for_neithe
     async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
         refused = await stranger.post(path, content=json.dumps({"recipient": "x" * 500}),
                                       headers={"content-type": "application/json", **PORTUGUESE})
-    assert refused.status_code == 400 and refused.json()["error"] == "“recipient”: 100 characters at most."
+    assert refused.status_code == 400 and refused.json()["error"] == "Your name (“recipient”): 100 characters at most."
 
 
 async def test_the_summary_says_its_language_and_gives_numbers_a_phone_abroad_dials(app, db, patient):

@@ -16,7 +16,7 @@ from server.professionals import withdrawal
 from server.professionals.uploads import Upload
 from server.profile.items import add_item
 from tests.conftest import new_patient, new_professional
-from tests.test_export import NOW, Installation, pdf_bytes
+from tests.export_helpers import NOW, Installation, pdf_bytes
 from tests.test_patient_adds_documents import relative, words
 from tests.test_profile import PATIENT, SAMPLES, TODAY
 

@@ -14,7 +14,7 @@ from server.auth.accounts import account_for_professional
 from server.dossiers import add_document
 from tests.conftest import activate, post_form
 from tests.patient_helpers import titles_in
-from tests.test_profile_pages import CAMILLE, add, as_patient, browser, doctor, items_of, text_of, url
+from tests.profile_page_helpers import CAMILLE, add, as_patient, browser, doctor, items_of, text_of, url
 from tests.shlink_helpers import decrypted, fetch, make_link, payload_of
 
 

@@ -8,7 +8,7 @@ import html
 
 from server.auth.accounts import account_for_patient
 from tests.conftest import AsyncTestClient, ORIGIN, new_patient
-from tests.test_caregivers import as_account, years_ago
+from tests.caregiver_helpers import as_account, years_ago
 from tests.test_export_for_parents import attached_by_mother
 
 TOLD = "Vos parents, qui ont accès à votre dossier, pourront aussi le lire"

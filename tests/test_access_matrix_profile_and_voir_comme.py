@@ -112,7 +112,7 @@ async def test_voir_comme_opens_on_the_card_and_care_link_each_professionals_own
     """"Voir comme" opens as the professional's own timeline does: the same profile card, word for word (a section
     not shared is said not shared with this professional, not "with you"), and the link to the reimbursed care
     exactly when theirs has it; a parent's, never with what the author kept from them."""
-    from tests.test_profile_pages import as_seen_by_the_patient, card_of
+    from tests.profile_page_helpers import as_seen_by_the_patient, card_of
 
     me, pros, docs, accounts, tokens = world
     await profile_in_every_state(db, me, pros)

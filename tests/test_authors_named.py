@@ -14,7 +14,7 @@ from tests.conftest import new_professional, set_cookie
 from tests.test_fhir_api import practice  # noqa: F401 (a fixture)
 from tests.test_pro_own_documents import PATIENT
 from tests.test_professional_documents import pdf_bytes, upload
-from tests.test_profile_pages import add, as_patient, browser, text_of, url
+from tests.profile_page_helpers import add, as_patient, browser, text_of, url
 
 PHARMACIST = "Nathalie Roche, pharmacienne"
 

@@ -153,7 +153,7 @@ async def test_a_nurse_helping_her_mother_prints_and_downloads_her_care_and_docu
     offer her their file and printed page, as to any relative; following them was a 404 (decided on the account,
     which is a professional's, not on her right to this dossier)."""
     from tests.test_profile_changes import nurse_managing
-    from tests.test_profile_pages import browser
+    from tests.profile_page_helpers import browser
 
     await load_two_years(db, patient.patient.ins)
     await add_text_document(db, app, patient.dossier)

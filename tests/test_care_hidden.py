@@ -24,7 +24,7 @@ from tests.conftest import (
     without_csrf,
 )
 from tests.patient_helpers import CAMILLE, migrate
-from tests.test_caregivers import as_account, invitation_code, new_caregiver
+from tests.caregiver_helpers import as_account, invitation_code, new_caregiver
 from tests.test_export_for_parents import copy_for
 from tests.test_kept_traces import care_line, minor_with_a_kept_doctor
 from tests.test_hidden_list import listed

@@ -20,8 +20,8 @@ from server.reimbursements.history import kept_since
 from server.reimbursements.retention import purge_aged_care
 from tests.conftest import ORIGIN, AsyncTestClient, activate, make_ins, new_patient, post_form
 from tests.patient_helpers import migrate
-from tests.test_caregivers import as_account
-from tests.test_export import carnet as carnet_there, elsewhere, rewritten  # noqa: F401 - elsewhere: a fixture
+from tests.caregiver_helpers import as_account
+from tests.export_helpers import carnet as carnet_there, elsewhere, rewritten  # noqa: F401 - elsewhere: a fixture
 from tests.test_export_care import shown_on_soins
 from tests.test_export_hidden_care import copy_hiding_her_psychiatrist
 from tests.export_read_back_helpers import here

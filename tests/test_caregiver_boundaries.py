@@ -16,7 +16,7 @@ from tests.conftest import (
 )
 from tests.patient_helpers import MISSING, events
 from tests.softauthn import SoftAuthenticator
-from tests.test_caregivers import (  # noqa: F401 - `camille` is a fixture
+from tests.caregiver_helpers import (  # noqa: F401 - `camille` is a fixture
     as_account, camille, invitation_code, new_caregiver, same_as_missing, years_ago,
 )
 

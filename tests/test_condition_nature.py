@@ -26,10 +26,10 @@ from server.models import AccessEvent, ProfileItem
 from server.profile.items import ItemInput, add_item, set_item_hidden
 from tests.conftest import post_form
 from tests.patient_helpers import migrate
-from tests.test_export import (  # noqa: F401 - `elsewhere` and `small` are fixtures
+from tests.export_helpers import (  # noqa: F401 - `elsewhere` and `small` are fixtures
     NOW, authors_of, downloaded, elsewhere, ips_changed, profile_as_read, same_patient_there, small)
 from tests.test_profile import TODAY
-from tests.test_profile_pages import CAMILLE, add, as_patient, browser, doctor, items_of, url
+from tests.profile_page_helpers import CAMILLE, add, as_patient, browser, doctor, items_of, url
 from tests.shlink_helpers import decoded, fetch
 
 INS_OID = "urn:oid:1.2.250.1.213.1.4.8"

@@ -13,8 +13,8 @@ from sqlmodel import select
 from server.models import Account, Delegation, ProfileItem
 from server.views import profile_adding as views
 from tests.conftest import add_text_document, new_patient, post_form, without_csrf
-from tests.test_caregivers import years_ago
-from tests.test_profile_pages import add, as_patient, browser, items_of, text_of, url
+from tests.caregiver_helpers import years_ago
+from tests.profile_page_helpers import add, as_patient, browser, items_of, text_of, url
 
 SEARCH = {"label": "Mes directives", "detail": "", "chercher": "oui"}
 PICKER = {"HX-Request": "true", "HX-Target": "document-picker"}

@@ -11,7 +11,7 @@ import pytest
 from server.files.store import DiskStorage
 from server.auth.accounts import account_for_patient
 from server.keyfiles import write_once
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_patient_adds_documents import add
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from server.auth.accounts import account_for_patient
 from tests.conftest import new_patient, post_form
-from tests.test_caregivers import as_account, invitation_code, new_caregiver, words_of
+from tests.caregiver_helpers import as_account, invitation_code, new_caregiver, words_of
 
 # An entity escaped twice: "&amp;#39;" (an apostrophe), "&amp;amp;", "&amp;nbsp;"…
 TWICE = re.compile(r"&amp;(#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)

@@ -22,7 +22,7 @@ from tests.conftest import (
     activate_professional, get_csrf, new_patient, new_professional, post_form, without_csrf, without_search_token,
 )
 from tests.patient_helpers import migrate, same_404
-from tests.test_profile_pages import browser
+from tests.profile_page_helpers import browser
 
 PATIENT = Actor(None, "patient", "Le patient")
 ENDED = ("Votre accès à ce dossier a pris fin. Pour le consulter de nouveau, demandez à votre patient un nouveau code de "

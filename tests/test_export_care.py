@@ -25,7 +25,7 @@ from server.reimbursements import importer
 from server.reimbursements.history import months_back
 from server.reimbursements.layout import read
 from tests.conftest import AsyncTestClient, ORIGIN, activate, post_form
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_export_for_parents import copy_for
 from tests.test_kept_traces import kept_doctors_care, minor_with_a_kept_doctor
 from tests.test_reimbursements import HEADER

@@ -18,7 +18,7 @@ from tests.conftest import (
     ORIGIN, TEST_SECRET, AsyncTestClient, activate, activate_professional, new_patient, new_professional, post_form,
 )
 from tests.patient_helpers import CAMILLE
-from tests.test_export import NOW, Installation, carnet, counts, elsewhere, ips_changed  # noqa: F401 - a fixture
+from tests.export_helpers import NOW, Installation, carnet, counts, elsewhere, ips_changed  # noqa: F401 - a fixture
 from tests.test_professional_access import emergency_form
 from tests.test_profile import TODAY
 

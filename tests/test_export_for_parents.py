@@ -21,7 +21,7 @@ from server.export.logfiles import EVENT_NAMESPACE
 from server.accesslog.csvrows import CHAIN_COLUMNS, CSV_COLUMNS
 from tests.conftest import ORIGIN, add_text_document, new_patient, new_professional, post_form
 from tests.patient_helpers import events
-from tests.test_caregivers import as_account, invitation_code, new_caregiver, years_ago
+from tests.caregiver_helpers import as_account, invitation_code, new_caregiver, years_ago
 
 CHAIN_WORDS = re.compile(r"complet|empreinte|hash|chaîn|modification se verrait", re.IGNORECASE)
 

@@ -15,7 +15,7 @@ from server.reimbursements.hiding import set_line_hidden
 from tests.conftest import ORIGIN, AsyncTestClient, activate, activate_professional, new_patient, new_professional
 from tests.patient_helpers import CAMILLE
 from tests.test_care_hidden import GP, PSYCHIATRY, SEROLOGY, camilles_care
-from tests.test_export import NOW, carnet, counts, elsewhere, rewritten  # noqa: F401 - elsewhere: a fixture
+from tests.export_helpers import NOW, carnet, counts, elsewhere, rewritten  # noqa: F401 - elsewhere: a fixture
 from tests.export_read_back_helpers import here
 from tests.test_hidden_list import listed
 from tests.test_profile import TODAY

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import activate
-from tests.test_caregivers import invitation_code, new_caregiver, words_of
+from tests.caregiver_helpers import invitation_code, new_caregiver, words_of
 from tests.test_export_for_parents import copy_for
 
 # A count of none said as a number, on the page or in the LISEZMOI.

@@ -17,8 +17,8 @@ from tests.export_read_back_helpers import (
     COPIES, KINE, TYPED, copy_made_elsewhere, documents_by_title, engine_of, here, installation_unless_made, text,
 )
 from tests.patient_helpers import migrate
-from tests.test_caregivers import as_account
-from tests.test_export import (  # noqa: F401 - elsewhere: a fixture, another installation (her_copy's)
+from tests.caregiver_helpers import as_account
+from tests.export_helpers import (  # noqa: F401 - elsewhere: a fixture, another installation (her_copy's)
     NOW, Installation, carnet, counts, elsewhere, ips_changed, resources_of,
 )
 from tests.test_fhir_api import practice  # noqa: F401 - a fixture: Dr Bernard's software, with a grant of everything

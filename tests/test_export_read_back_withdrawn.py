@@ -12,7 +12,7 @@ from tests.conftest import activate, new_professional
 from tests.export_read_back_helpers import (
     COPIES, KINE, copy_made_elsewhere, documents_by_title, engine_of, here, installation_unless_made, text,
 )
-from tests.test_export import (  # noqa: F401 - elsewhere: a fixture, another installation (her copy's)
+from tests.export_helpers import (  # noqa: F401 - elsewhere: a fixture, another installation (her copy's)
     Installation, carnet, elsewhere, rewritten,
 )
 

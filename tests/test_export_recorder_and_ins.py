@@ -15,7 +15,7 @@ from server.accesslog.audit import Actor
 from server.identifiers import ins_for_reading
 from server.profile.items import ItemInput, add_item
 from tests.conftest import activate, new_professional
-from tests.test_export import downloaded, resources_of
+from tests.export_helpers import downloaded, resources_of
 
 TODAY = date(2026, 12, 6)
 SOURCE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Immunization.informationSource"

@@ -18,7 +18,7 @@ from server.export.archive import build_export
 from server.models import CATEGORIES, Document
 from tests.conftest import ORIGIN, AsyncTestClient, activate_professional, add_text_document, new_professional
 from tests.fhir_support import CATEGORY_SYSTEM, as_bundle, provide_bundle, report_pdf
-from tests.test_export import (  # noqa: F401 - `elsewhere` is a fixture: another installation
+from tests.export_helpers import (  # noqa: F401 - `elsewhere` is a fixture: another installation
     NOW, carnet, elsewhere, member, resources_of, same_patient_there,
 )
 from tests.test_fhir_api import PATIENT, practice, push, registered, token_for  # noqa: F401 - `practice`: a fixture

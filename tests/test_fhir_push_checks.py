@@ -15,7 +15,7 @@ from server.accesslog.audit import Actor
 from server.models import AccessEvent, Document
 from tests.conftest import make_ins, new_patient
 from tests.fhir_support import INS_SYSTEM, as_bundle, as_outcome, provide_bundle, report_pdf
-from tests.test_caregivers import years_ago
+from tests.caregiver_helpers import years_ago
 from tests.test_export_for_parents import attached_by_mother
 from tests.test_fhir_api import CONFIDENTIALITY, practice, push  # noqa: F401 - `practice` is a fixture
 

@@ -20,7 +20,7 @@ from server.models import Document
 from tests.conftest import ORIGIN, AsyncTestClient, activate, new_patient, new_professional, post_form
 from tests.fhir_support import as_bundle, provide_bundle, report_pdf
 from tests.patient_helpers import migrate, titles_in
-from tests.test_export import carnet, elsewhere  # noqa: F401 (a fixture: another installation)
+from tests.export_helpers import carnet, elsewhere  # noqa: F401 (a fixture: another installation)
 from tests.test_fhir_api import practice, push  # noqa: F401 (a fixture)
 from tests.test_patient_adds_documents import words
 

@@ -19,7 +19,7 @@ from server.housekeeping import purge_expired
 from server.models import AccessEvent, Document, Grant, ProfileItem, utcnow
 from tests.conftest import ORIGIN, AsyncTestClient, activate, login, new_professional
 from tests.patient_helpers import migrate, professional
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_professional_documents import png_bytes
 
 FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)

@@ -13,7 +13,7 @@ from server.accesslog.audit import Actor
 from server.auth.accounts import account_for_patient
 from server.models import Grant
 from tests.conftest import new_patient, new_professional, post_form
-from tests.test_caregivers import as_account, invitation_code, new_caregiver, years_ago
+from tests.caregiver_helpers import as_account, invitation_code, new_caregiver, years_ago
 from tests.test_export_for_parents import attached_by_mother
 
 

@@ -10,7 +10,7 @@ from server.profile.items import add_item
 from tests.conftest import ORIGIN, AsyncTestClient, activate, add_text_document, post_form, without_csrf
 from tests.patient_helpers import CAMILLE
 from tests.test_professional_documents import granted
-from tests.test_caregivers import invitation_code, new_caregiver, told_only_reads
+from tests.caregiver_helpers import invitation_code, new_caregiver, told_only_reads
 from tests.test_profile import TODAY
 from tests.shlink_helpers import ALLERGY
 

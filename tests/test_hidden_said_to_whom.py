@@ -9,7 +9,7 @@ import html
 import re
 
 from tests.conftest import activate, add_text_document, post_form
-from tests.test_caregivers import invitation_code, new_caregiver
+from tests.caregiver_helpers import invitation_code, new_caregiver
 
 TITLE = "Compte rendu de consultation psychiatrique"
 

@@ -16,7 +16,7 @@ from server.models import Professional, paris_today
 from server.profile.items import add_item
 from tests.conftest import add_text_document, new_patient, new_professional
 from tests.test_profile import SAMPLES, TODAY
-from tests.test_profile_pages import browser, caregiver
+from tests.profile_page_helpers import browser, caregiver
 
 CAMILLE = Actor(None, "patient", "Camille Martin")
 

@@ -20,7 +20,7 @@ from server.dossiers import add_document
 from server.models import Document, DocumentPage
 from tests.conftest import new_patient, new_professional, post_form, without_csrf
 from tests.patient_helpers import MISSING, migrate
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_patient_adds_documents import add
 from tests.test_professional_documents import granted, upload
 

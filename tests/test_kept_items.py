@@ -11,7 +11,7 @@ from sqlmodel import select
 from server.auth.accounts import account_for_patient, account_for_professional
 from server.models import ProfileItem
 from tests.conftest import AsyncTestClient, ORIGIN, new_patient, new_professional, post_form
-from tests.test_caregivers import as_account, years_ago
+from tests.caregiver_helpers import as_account, years_ago
 from tests.test_export_for_parents import attached_by_mother, copy_for
 from tests.test_parents_decisions import grant
 

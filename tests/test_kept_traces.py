@@ -15,7 +15,7 @@ from server.profile.items import ItemInput, add_item
 from server.shlinks import links
 from server.shlinks.links import LinkInput
 from tests.conftest import AsyncTestClient, ORIGIN, new_patient, post_form
-from tests.test_caregivers import as_account, years_ago
+from tests.caregiver_helpers import as_account, years_ago
 from tests.test_export_for_parents import attached_by_mother, copy_for, kept_between_other_events
 from tests.shlink_helpers import decrypted, fetch, payload_of
 

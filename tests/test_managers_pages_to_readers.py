@@ -13,9 +13,9 @@ from server.models import Delegation
 from server.profile.items import add_item
 from tests.conftest import new_patient, post_form, without_csrf
 from tests.patient_helpers import CAMILLE, MISSING, professional
-from tests.test_caregivers import camille, same_as_missing, words_of  # noqa: F401  (camille: a fixture)
+from tests.caregiver_helpers import camille, same_as_missing, words_of  # noqa: F401  (camille: a fixture)
 from tests.test_profile import SAMPLES, TODAY
-from tests.test_profile_pages import browser, caregiver
+from tests.profile_page_helpers import browser, caregiver
 from tests.test_rights_changed_meanwhile import READ_ONLY, way_on
 from tests.shlink_helpers import make_link
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from server.auth.accounts import account_for_patient, account_for_professional
 from tests.conftest import AsyncTestClient, ORIGIN, new_patient, new_professional, post_form
 from tests.push_service import PushService
-from tests.test_caregivers import as_account, years_ago
+from tests.caregiver_helpers import as_account, years_ago
 from tests.test_export_for_parents import attached_by_mother
 from tests.test_notifications import settled, subscribe
 

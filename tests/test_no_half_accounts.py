@@ -14,7 +14,7 @@ from server.models import Account, ActivationCode, CaregiverInvitation, Delegati
 from tests.conftest import ORIGIN, AsyncTestClient, activate, ceremony_options, new_patient, post_form, post_json
 from tests.patient_helpers import migrate
 from tests.softauthn import SoftAuthenticator
-from tests.test_caregivers import camille, family, invitation_code  # noqa: F401  (camille, family: fixtures)
+from tests.caregiver_helpers import camille, family, invitation_code  # noqa: F401  (camille, family: fixtures)
 
 NO_LONGER_VALID = "Cette invitation n'est plus valable. Demandez-en une nouvelle."
 

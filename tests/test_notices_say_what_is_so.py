@@ -15,7 +15,7 @@ from server.models import Delegation
 from tests.conftest import (
     AsyncTestClient, ORIGIN, activate, ceremony_options, new_patient, post_form, post_json,
 )
-from tests.test_caregivers import as_account, invitation_code, new_caregiver, words_of
+from tests.caregiver_helpers import as_account, invitation_code, new_caregiver, words_of
 
 MADE_READER = "Hugo Lefèvre vous laisse désormais lire son dossier, sans le gérer."
 

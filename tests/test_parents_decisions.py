@@ -17,7 +17,7 @@ from sqlmodel import select, update
 from server.auth.accounts import account_for_patient
 from server.models import Block, Grant, Patient
 from tests.conftest import AsyncTestClient, ORIGIN, post_form
-from tests.test_caregivers import as_account, years_ago
+from tests.caregiver_helpers import as_account, years_ago
 from tests.test_kept_traces import minor_with_a_kept_doctor
 
 

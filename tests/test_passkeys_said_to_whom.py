@@ -11,7 +11,7 @@ import re
 from server.auth.accounts import issue_activation_code
 from server.models import Account
 from tests.conftest import ORIGIN, AsyncTestClient, activate, activate_professional, new_professional
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 
 ACCOUNT = ("Chaque appareil qui peut ouvrir votre compte a sa clé d'accès.",
            "afin de toujours pouvoir ouvrir votre compte.")

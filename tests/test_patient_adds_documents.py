@@ -25,8 +25,8 @@ from server.models import AccessEvent, Delegation, Document, Notification
 from server.templating import PARIS
 from tests.conftest import ORIGIN, AsyncTestClient, get_csrf, new_patient, new_professional, wrong_fields, without_csrf
 from tests.patient_helpers import CAMILLE, MISSING
-from tests.test_caregivers import as_account
-from tests.test_export import downloaded, resources_of
+from tests.caregiver_helpers import as_account
+from tests.export_helpers import downloaded, resources_of
 from tests.test_fhir_api import practice  # noqa: F401 - a fixture: Dr Bernard's software, with a grant of everything
 from tests.test_professional_documents import pdf_bytes, written
 

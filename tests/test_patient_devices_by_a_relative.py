@@ -17,13 +17,13 @@ from server.models import AccountNotice
 from server.auth.sessions import start_session
 from tests.conftest import ORIGIN, AsyncTestClient, activate, login, new_patient, post_form, set_cookie
 from tests.patient_helpers import MISSING, events
-from tests.test_caregivers import (  # noqa: F401  (camille and family: fixtures)
+from tests.caregiver_helpers import (  # noqa: F401  (camille and family: fixtures)
     accept_as_newcomer, as_account, camille, family, invitation_code, same_as_missing, words_of,
 )
 from tests.test_lost_device_push import emergency, subscribe_here, told, urgentiste  # noqa: F401  (urgentiste: a fixture)
 from tests.test_managers_pages_to_readers import READS_ONLY
 from tests.test_notifications import push_service, scene  # noqa: F401  (fixtures)
-from tests.test_profile_pages import browser, caregiver
+from tests.profile_page_helpers import browser, caregiver
 from tests.test_recent_login import RELOGIN, age_sessions, relogin
 from tests.test_rights_changed_meanwhile import READ_ONLY
 
@@ -140,7 +140,7 @@ async def test_a_login_of_more_than_10_minutes_logs_in_again_with_her_passkey_fi
 
 
 async def test_a_parent_logs_out_the_devices_of_her_childs_own_account(client, db, app, family):
-    """A child's lost phone is his parents' to deal with: it gives them nothing of his (tests/test_caregivers.py for
+    """A child's lost phone is his parents' to deal with: it gives them nothing of his (tests/test_caregivers_parents.py for
     what is kept from them), and he logs in again with his own passkey."""
     leo, mother = family
     await as_account(client, db, await account_for_patient(db, patient=mother.patient))

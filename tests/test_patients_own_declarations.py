@@ -19,7 +19,7 @@ from server.models import ProfileItem
 from server.profile.items import ItemInput, add_item
 from tests.conftest import new_patient, post_form
 from tests.test_export_for_parents import copy_for
-from tests.test_profile_pages import add, browser, doctor, items_of, text_of, url
+from tests.profile_page_helpers import add, browser, doctor, items_of, text_of, url
 
 HUGO = Actor(None, "patient", "Hugo Lefèvre")
 PERSONAL = ("Une déclaration personnelle : c'est à Hugo Lefèvre de l'indiquer, de la changer ou de la supprimer, "

@@ -27,11 +27,11 @@ from server.profile.pregnancy import Term, at_week, last_period, term_on
 from server.profile.vaccines import LATE, TO_DO, due_vaccinations
 from tests.conftest import activate, new_patient, new_professional, post_form
 from tests.patient_helpers import migrate
-from tests.test_export import NOW as COPIED_AT
-from tests.test_export import (  # noqa: F401 - `elsewhere` is a fixture: another installation
+from tests.export_helpers import NOW as COPIED_AT
+from tests.export_helpers import (  # noqa: F401 - `elsewhere` is a fixture: another installation
     authors_of, downloaded, elsewhere, live_items, resources_of, same_patient_there)
 from tests.test_profile import PATIENT, TODAY
-from tests.test_profile_pages import CAMILLE, add, as_patient, browser, events_of, items_of, text_of, url
+from tests.profile_page_helpers import CAMILLE, add, as_patient, browser, events_of, items_of, text_of, url
 
 BORN = date(1984, 3, 12)  # Camille: no ROR noted, a catch-up the calendar recommends
 SNOMED = "http://snomed.info/sct"
@@ -326,7 +326,7 @@ async def test_a_minor_s_pregnancy_a_professional_keeps_from_her_parents_leaves_
     birth."""
     from server.auth.accounts import account_for_patient
     from tests.conftest import ORIGIN, AsyncTestClient
-    from tests.test_caregivers import as_account
+    from tests.caregiver_helpers import as_account
     from tests.test_kept_items import minor_with_a_doctor
 
     ines, _, doctor = await minor_with_a_doctor(client, db, app)
@@ -378,7 +378,7 @@ async def test_a_copy_whose_expected_date_is_no_date_a_pregnancy_can_have_is_ref
         db, app, settings, patient, elsewhere, tmp_path):
     """A copy is checked as it was declared, not against today; a date of the year 1 still made the command end in a
     traceback (no month nine months before it), not the refusal it says of any other bad copy."""
-    from tests.test_export import carnet as carnet_there, ips_changed
+    from tests.export_helpers import carnet as carnet_there, ips_changed
     from tests.export_read_back_helpers import here
 
     camille = await new_patient(elsewhere.session)  # the same INS as `patient`, in the other installation

@@ -356,7 +356,7 @@ async def test_each_add_document_link_of_my_patients_names_its_patient(client, d
 async def test_after_a_revoke_the_author_reads_and_withdraws_the_profile_line_she_declared(client, db, app, patient):
     """A pharmacist adds a treatment and a PDF, then loses her access: her page lists both, and nothing else of the
     profile; she withdraws the treatment as entered in error, as she may withdraw her document, each step logged."""
-    from tests.test_profile_pages import add, events_of, text_of
+    from tests.profile_page_helpers import add, events_of, text_of
 
     pharmacist = await granted(client, db, patient, given_name="Nathalie", family_name="Roche",
                                profession="pharmacien", feminine=True)
@@ -397,7 +397,7 @@ async def test_an_author_who_only_declared_a_profile_line_finds_it_in_my_patient
         client, db, app, patient):
     """No document of hers: the dossier is listed for her line alone, which leads to it; withdrawn, nothing of hers
     is left there, and "Mes patients" says it is done. Blocked, the line is no longer hers to read or withdraw."""
-    from tests.test_profile_pages import add, text_of
+    from tests.profile_page_helpers import add, text_of
 
     nurse = await granted(client, db, patient, profession="infirmier", feminine=True)
     for label in ("Amoxicilline 1 g", "Doliprane 500 mg"):

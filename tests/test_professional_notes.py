@@ -18,7 +18,7 @@ from tests.conftest import AsyncTestClient, ORIGIN, get_csrf, new_patient, new_p
 from tests.fhir_support import as_bundle
 from tests.test_fhir_api import registered, token_for
 from tests.patient_helpers import MISSING, Log, same_404
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_professional_documents import PATIENT, granted, written
 
 NOTE = ("Pansement jambe droite refait : plaie propre, bourgeonnante, pas d'écoulement.\n\n"

@@ -17,7 +17,7 @@ from server.auth.accounts import account_for_patient, account_for_professional
 from server.models import ProfileItem
 from server.profile.items import ItemInput, add_item
 from tests.conftest import AsyncTestClient, ORIGIN, post_form
-from tests.test_profile_pages import CAMILLE, add, as_patient, browser, doctor, events_of, items_of, text_of, url
+from tests.profile_page_helpers import CAMILLE, add, as_patient, browser, doctor, events_of, items_of, text_of, url
 from tests.test_kept_items import declare, minor_with_a_doctor
 
 
@@ -57,7 +57,7 @@ async def nurse_managing(db, patient):
 async def test_a_professional_who_manages_a_relatives_dossier_deletes_a_profile_line_as_any_manager(app, db, patient):
     """Léa, a nurse with a professional account, accepted her mother's invitation to manage her dossier: the profile
     page offers her "Supprimer" on her mother's treatment; following it must not be refused as a missing item."""
-    from tests.test_profile_pages import SAMPLES, TODAY
+    from tests.test_profile import SAMPLES, TODAY
     item = await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY,
                           added_by_account_id=(await account_for_patient(db, patient=patient.patient)).id)
     nurse = await nurse_managing(db, patient)
@@ -124,7 +124,7 @@ async def test_revoir_la_page_after_a_stale_deletion_leads_to_the_profile_not_pa
     the deletion's own GET, which answered "Page introuvable". There, a line gone leads to the profile."""
     from server.profile.items import delete_item
     from tests.conftest import activate
-    from tests.test_profile_pages import SAMPLES, TODAY
+    from tests.test_profile import SAMPLES, TODAY
     item = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
     async with AsyncTestClient(app, base_url=ORIGIN) as client:
         await activate(client, patient)
@@ -202,7 +202,8 @@ async def test_the_patient_changes_it_and_no_one_else_does(app, db, patient):
     into the address, and a line that is no position: each answers as a missing line does, and nothing changes. A
     position that is none ("peut-être") is refused on its field, the line kept."""
     from tests.conftest import new_patient
-    from tests.test_profile_pages import SAMPLES, TODAY, caregiver
+    from tests.profile_page_helpers import caregiver
+    from tests.test_profile import SAMPLES, TODAY
     async with await as_patient(app, db, patient) as client:
         assert (await add(client, patient, "organ_donation", label="donneur")).status_code == 303
     [stated] = await positions(db, patient)

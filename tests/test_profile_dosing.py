@@ -17,10 +17,10 @@ from server.auth.accounts import account_for_patient, account_for_professional
 from server.models import ProfileItem, paris_today
 from server.profile.items import add_item, set_item_hidden
 from tests.conftest import ORIGIN, AsyncTestClient, new_patient, post_form, wrong_fields
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_kept_items import PILL, declare, minor_with_a_doctor
 from tests.test_profile import SAMPLES, TODAY
-from tests.test_profile_pages import (CAMILLE, as_patient, browser, card_of, caregiver, doctor, events_of, items_of,
+from tests.profile_page_helpers import (CAMILLE, as_patient, browser, card_of, caregiver, doctor, events_of, items_of,
                                       text_of, url)
 
 METFORMINE = replace(SAMPLES["treatment"], label="Metformine", detail="500 mg matin et soir", prescriber="Dr Bernard")

@@ -19,10 +19,10 @@ from server.fhir.ips import summary_bundle
 from server.models import paris_today
 from server.profile.items import add_item, profile_of
 from tests.conftest import ORIGIN, new_patient, post_form, wrong_fields
-from tests.test_caregivers import years_ago
+from tests.caregiver_helpers import years_ago
 from tests.test_ips import PATIENT_VIEW
 from tests.test_profile import SAMPLES, TODAY
-from tests.test_profile_pages import CAMILLE, as_patient, browser, card_of, doctor, events_of, text_of, url
+from tests.profile_page_helpers import CAMILLE, as_patient, browser, card_of, doctor, events_of, text_of, url
 
 
 def stop_url(fixture, item) -> str:

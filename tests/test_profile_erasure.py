@@ -14,10 +14,10 @@ from server.auth.accounts import account_for_patient
 from server.models import AccessEvent, ProfileItem
 from tests.conftest import AsyncTestClient, ORIGIN, add_text_document, post_form
 from tests.patient_helpers import migrate
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_kept_traces import KEPT, kept_item, minor_with_a_kept_doctor
 from tests.test_profile_changes import kine_with_her_line
-from tests.test_profile_pages import add, as_patient, events_of, text_of, url
+from tests.profile_page_helpers import add, as_patient, events_of, text_of, url
 
 # What a deleted item's row keeps: no word of what it said (profile/erasing.py).
 KEPT_COLUMNS = {"id", "dossier_id", "kind", "author_professional_id", "hidden_from_representatives", "created_at",

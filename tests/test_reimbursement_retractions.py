@@ -21,7 +21,7 @@ from tests.conftest import ORIGIN, activate, activate_professional, make_ins, ne
 from tests.fhir_support import Software
 from tests.patient_helpers import CAMILLE, migrate
 from tests.test_care_hidden import GP, PSYCHIATRY, camilles_care, care, hide, pro  # noqa: F401 - pro: a fixture
-from tests.test_export import carnet as carnet_there, elsewhere  # noqa: F401 - elsewhere: a fixture
+from tests.export_helpers import carnet as carnet_there, elsewhere  # noqa: F401 - elsewhere: a fixture
 from tests.test_export_care import care_of
 from tests.test_export_for_parents import copy_for
 from tests.test_export_hidden_care import copy_hiding_her_psychiatrist

@@ -15,7 +15,7 @@ from sqlmodel import select
 from server.auth.accounts import account_for_patient, find_recovery_code
 from server.models import AccessEvent, CaregiverInvitation, RecoveryCode, WebSession, utcnow
 from tests.conftest import ORIGIN, AsyncTestClient, activate, login
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_forms_sent_twice import ONE_AFTER_THE_OTHER_OR_AT_ONCE, count, rendered_form, twice
 
 CODES = re.compile(r"<li><code>([^<]+)</code></li>")

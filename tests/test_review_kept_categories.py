@@ -15,7 +15,7 @@ from server.profile.items import profile_of
 from server.search import words_of
 from tests.conftest import AsyncTestClient, ORIGIN, activate_professional, new_professional, post_form
 from tests.fhir_support import Software, as_bundle
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_kept_traces import KEPT, SEEN, care_line, minor_with_a_kept_doctor
 from tests.test_parents_decisions import grant
 

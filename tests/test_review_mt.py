@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.auth.accounts import account_for_patient, account_for_professional
 from tests.conftest import AsyncTestClient, ORIGIN
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_kept_traces import minor_with_a_kept_doctor
 from tests.test_parents_decisions import act
 

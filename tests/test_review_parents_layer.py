@@ -10,7 +10,7 @@ from server.auth.accounts import account_for_patient
 from server.caregivers.majority import apply_majority
 from server.models import Block, Patient, ShareCode
 from tests.conftest import AsyncTestClient, ORIGIN
-from tests.test_caregivers import as_account, years_ago
+from tests.caregiver_helpers import as_account, years_ago
 from tests.test_kept_traces import minor_with_a_kept_doctor
 from tests.test_parents_decisions import act, fresh, grant, grants_of, her_phone
 

@@ -15,7 +15,7 @@ from sqlmodel import select
 from server.models import Delegation, utcnow
 from tests.conftest import ORIGIN, post_form, without_csrf
 from tests.patient_helpers import MISSING, events
-from tests.test_caregivers import (  # noqa: F401  (camille and family: fixtures)
+from tests.caregiver_helpers import (  # noqa: F401  (camille and family: fixtures)
     as_account, camille, family, invitation_code, new_caregiver, words_of,
 )
 

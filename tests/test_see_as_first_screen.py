@@ -18,7 +18,7 @@ from server.profile.items import ItemInput, add_item, set_item_hidden
 from tests.conftest import add_text_document
 from tests.patient_helpers import CAMILLE, events, professional, titles_in
 from tests.test_profile import SAMPLES, TODAY
-from tests.test_profile_pages import as_seen_by_the_patient, browser, card_of, items_of
+from tests.profile_page_helpers import as_seen_by_the_patient, browser, card_of, items_of
 
 LEELOO = ItemInput("treatment", label="Leeloo (lévonorgestrel/éthinylestradiol)", detail="1 comprimé par jour")
 SERTRALINE = ItemInput("treatment", label="Sertraline 50 mg")  # hidden from professionals in the profile itself

@@ -16,7 +16,7 @@ from tests.conftest import (
     ORIGIN, AsyncTestClient, activate, activate_professional, login, new_professional, post_form,
 )
 from tests.softauthn import SoftAuthenticator
-from tests.test_caregivers import accept_as_newcomer, invitation_code
+from tests.caregiver_helpers import accept_as_newcomer, invitation_code
 
 HTTPS = "https://localhost"
 

@@ -17,8 +17,8 @@ from server.auth.accounts import account_for_patient
 from server.models import Delegation, ShareLink, utcnow
 from tests.conftest import ORIGIN, AsyncTestClient, post_form
 from tests.patient_helpers import Log, fresh
-from tests.test_caregivers import camille  # noqa: F401 - a fixture
-from tests.test_caregivers import as_account, ines_turned_18, invitation_code, new_caregiver, years_ago
+from tests.caregiver_helpers import camille  # noqa: F401 - a fixture
+from tests.caregiver_helpers import as_account, ines_turned_18, invitation_code, new_caregiver, years_ago
 from tests.shlink_helpers import MISSING_LINK, fetch, make_link, payload_of
 
 

@@ -182,7 +182,7 @@ async def test_the_emergency_card_leaves_out_a_pregnancy_whose_end_was_noted(app
 async def test_the_emergency_card_s_form_names_a_pregnancy_for_no_little_girl(app, db):
     """Its hint says "grossesse en cours" where the patient may be pregnant: not for a girl of six, whose profile
     takes none (kinds.MIN_AGE), and whose parent reads the form."""
-    from tests.test_caregivers import as_account, years_ago
+    from tests.caregiver_helpers import as_account, years_ago
 
     lea = await new_patient(db, given_name="Léa", birth=years_ago(6), serial=3, sex="F")
     async with AsyncTestClient(app, base_url=ORIGIN) as hers:

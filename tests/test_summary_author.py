@@ -14,7 +14,7 @@ from server.export.archive import IPS_NAME
 from server.shlinks import links
 from server.shlinks.links import LinkInput
 from tests.conftest import new_patient
-from tests.test_caregivers import years_ago
+from tests.caregiver_helpers import years_ago
 from tests.test_export_for_parents import attached_by_mother, copy_for
 from tests.shlink_helpers import decrypted, fetch, payload_of
 
@@ -52,7 +52,7 @@ async def test_a_mothers_link_and_copy_of_her_sons_dossier_are_hers_and_his_own_
 
 
 async def test_a_caregivers_summary_says_a_caregiver_made_it(client, db, app, patient):
-    from tests.test_caregivers import as_account, invitation_code, new_caregiver
+    from tests.caregiver_helpers import as_account, invitation_code, new_caregiver
 
     await as_account(client, db, await account_for_patient(db, patient=patient.patient))
     code = await invitation_code(client, patient.dossier.id, level="lecture")

@@ -13,7 +13,7 @@ from server.auth.accounts import account_for_patient
 from server.templating import SUBMISSION_FIELD
 from tests.conftest import ORIGIN, AsyncTestClient, activate_professional, get_csrf, new_professional
 from tests.patient_helpers import CAMILLE
-from tests.test_caregivers import as_account
+from tests.caregiver_helpers import as_account
 from tests.test_patient_adds_documents import camille, jpeg_bytes, words  # noqa: F401 - camille: a fixture
 from tests.test_professional_documents import PATIENT, granted, pdf_bytes, written
 

@@ -32,7 +32,7 @@ from server.templating import long_date
 from tests.conftest import ORIGIN, AsyncTestClient, new_patient, post_form, without_csrf
 from tests.patient_helpers import fresh, migrate
 from tests.push_service import PushService
-from tests.test_caregivers import as_account, camille, invitation_code, new_caregiver  # noqa: F401 - a fixture
+from tests.caregiver_helpers import as_account, camille, invitation_code, new_caregiver  # noqa: F401 - a fixture
 from tests.test_notifications import settled, subscribe
 from tests.test_professional_access import SAME_REFUSAL, refusal, signed_in
 from tests.test_shl_maker_rights import expired, made_reader, removed, stepped_down

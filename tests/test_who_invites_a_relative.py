@@ -7,7 +7,7 @@ from datetime import date
 
 from server.auth.accounts import account_for_patient
 from tests.conftest import new_patient, post_form
-from tests.test_caregivers import as_account, invitation_code, new_caregiver, words_of
+from tests.caregiver_helpers import as_account, invitation_code, new_caregiver, words_of
 
 SAID = ("C'est Hugo qui invite les proches qui l'aident, depuis son propre compte (« Accès », puis « Mes proches ») : "
         "un proche, même s'il gère le dossier, ne peut pas en inviter un autre.")

@@ -20,10 +20,10 @@ from server.shlinks import links
 from server.shlinks.links import LinkInput
 from server.tlog import integrator
 from tests.conftest import add_text_document, new_patient, new_professional, post_form
-from tests.test_caregivers import as_account, invitation_code, years_ago
+from tests.caregiver_helpers import as_account, invitation_code, years_ago
 from tests.test_document_files import blank_pdf, stored_pdf
 from tests.test_profile import SAMPLES
-from tests.test_profile_pages import browser
+from tests.profile_page_helpers import browser
 
 HUGO = Actor(None, "patient", "Hugo Lefèvre")
 

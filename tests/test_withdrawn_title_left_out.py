@@ -26,8 +26,8 @@ from server.tlog.leaf import event_leaf_hash
 from server.tlog.merkle import verify_inclusion
 from tests.conftest import ORIGIN, AsyncTestClient, activate, post_form
 from tests.test_document_text import report
-from tests.test_export import carnet, same_patient_there
-from tests.test_export import elsewhere  # noqa: F401 - a fixture: another installation
+from tests.export_helpers import carnet, same_patient_there
+from tests.export_helpers import elsewhere  # noqa: F401 - a fixture: another installation
 from tests.test_export_log_check import csv_of, recomputed
 from tests.test_fhir_api import practice  # noqa: F401 - a fixture: Dr Bernard's software, with a grant of everything
 from tests.test_fhir_withdrawn_and_replaced import PATCHING, WITHDRAWAL, sent

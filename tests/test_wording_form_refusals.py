@@ -14,8 +14,8 @@ from server.profile.kinds import MEASURES
 from tests.conftest import (
     ORIGIN, AsyncTestClient, activate, activate_professional, new_professional, post_form, wrong_fields,
 )
-from tests.test_caregivers import camille, invitation_code  # noqa: F401  (a fixture)
-from tests.test_profile_pages import add, as_patient
+from tests.caregiver_helpers import camille, invitation_code  # noqa: F401  (a fixture)
+from tests.profile_page_helpers import add, as_patient
 
 NOT_A_DATE = "La date de naissance n'est pas valide (JJ/MM/AAAA)."
 

@@ -9,7 +9,7 @@ import html
 import re
 
 from tests.test_pro_own_documents import granted, mine, revoke
-from tests.test_profile_pages import add, as_patient, url
+from tests.profile_page_helpers import add, as_patient, url
 
 
 def item_texts(page) -> list[str]:

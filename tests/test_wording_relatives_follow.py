@@ -8,7 +8,7 @@ from pathlib import Path
 
 from server.accesslog.phrases import PHRASES
 from tests.conftest import ORIGIN, AsyncTestClient, post_form
-from tests.test_caregivers import camille, invitation_code, new_caregiver, words_of  # noqa: F401  (a fixture)
+from tests.caregiver_helpers import camille, invitation_code, new_caregiver, words_of  # noqa: F401  (a fixture)
 
 SERVER = Path(__file__).resolve().parent.parent / "server"
 ANGLICISM = re.compile(r"\baid(?:e|es|ez|ent|er|ait|ant)\s+(?:déjà\s+|plus\s+|encore\s+)?avec\b")

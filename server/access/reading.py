@@ -9,7 +9,7 @@ from functools import cache
 from typing import NoReturn
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import Row, Select, bindparam, exists
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -171,24 +171,24 @@ RECENT_EVENTS = 1000
 @cache
 def _recent_read() -> Select:
     """Built once (listing.py says why): the professional's read of this document within RECENT_READ, if any."""
-    events, heads = AccessEvent.__table__.c, ChainHead.__table__.c  # type: ignore[attr-defined]
-    head = select(heads.seq).where(heads.dossier_id == bindparam("dossier_id")).scalar_subquery()
-    return select(events.id).where(
-        events.dossier_id == bindparam("dossier_id"), events.seq > head - RECENT_EVENTS,
-        events.actor_account_id == bindparam("account_id"), events.document_id == bindparam("document_id"),
-        events.at > bindparam("since"),
-    ).order_by(events.seq.desc()).limit(1)
+    events = AccessEvent.__table__.c  # type: ignore[attr-defined]
+    return _recent(events.document_id == bindparam("document_id"))
 
 
 @cache
 def _recent_opening() -> Select:
     """Built once: the professional's event of this action on the dossier, about no document, within RECENT_READ."""
+    events = AccessEvent.__table__.c  # type: ignore[attr-defined]
+    return _recent(events.action == bindparam("action"), events.document_id.is_(None))
+
+
+def _recent(*matching: ColumnElement[bool]) -> Select:
+    """The professional's latest event of the dossier matching these, among its RECENT_EVENTS latest, since `since`."""
     events, heads = AccessEvent.__table__.c, ChainHead.__table__.c  # type: ignore[attr-defined]
     head = select(heads.seq).where(heads.dossier_id == bindparam("dossier_id")).scalar_subquery()
     return select(events.id).where(
         events.dossier_id == bindparam("dossier_id"), events.seq > head - RECENT_EVENTS,
-        events.actor_account_id == bindparam("account_id"), events.action == bindparam("action"),
-        events.document_id.is_(None), events.at > bindparam("since"),
+        events.actor_account_id == bindparam("account_id"), *matching, events.at > bindparam("since"),
     ).order_by(events.seq.desc()).limit(1)
 
 

@@ -36,3 +36,16 @@ async def test_without_any_title_the_sender_is_told_where_one_goes(client, app, 
     answer = await push(client, practice, untitled(patient.patient.ins))
     assert answer.status_code == 422, answer.text
     assert "indiquez-le dans description (ou attachment.title, ou le libellé de son type" in answer.text
+
+
+async def test_a_file_name_as_the_only_label_gives_way_to_the_type_s(client, app, patient, practice):  # noqa: F811
+    """An attachment labelled by its file's name ("cr.pdf") and no description: the patient read "cr.pdf" in her
+    banner and on her timeline (an outside probe's find). Its type's label titles it; the file keeps its name."""
+    bundle = untitled(patient.patient.ins, display=LAB_REPORT)
+    bundle["entry"][1]["resource"]["content"][0]["attachment"]["title"] = "cr.pdf"
+    answer = await push(client, practice, bundle)
+    assert answer.status_code == 200 and "201 Created" in answer.text, answer.text
+    async with AsyncTestClient(app, base_url=ORIGIN) as phone:
+        await activate(phone, patient)
+        timeline = html.unescape((await phone.get(f"/dossiers/{patient.dossier.id}")).text)
+    assert f'<span class="doc-title">{LAB_REPORT}</span>' in timeline and "cr.pdf" not in timeline

@@ -19,6 +19,8 @@ from .errors import FhirError
 from .resources import CONFIDENTIALITY, CURRENT, INS_SYSTEM
 
 DOCUMENT_ID = re.compile(r"[0-9a-f]{32}")  # models.new_id's
+# A file's name, not a title: one word ending in a file type's extension.
+FILE_NAME = re.compile(r"[^\s/\\]+\.(?:pdf|png|jpe?g|txt|tiff?)", re.IGNORECASE)
 
 
 def unprocessable(text: str, *, expression: tuple[str, ...] = ()) -> FhirError:
@@ -112,8 +114,11 @@ def read_reference(reference: DocumentReference, binaries: dict[str, tuple[bytes
                             f"contenu reçu ({len(data)} octets).")
     type_system, type_code, type_display = _sent_type(reference)
     # Its description, else its attachment's label, else its type's (a lab's software may send a LOINC type alone:
-    # "Compte rendu d'examens biologiques"); none of them, and the sender is told where one goes.
-    title = reference.description or attachment.title or type_display
+    # "Compte rendu d'examens biologiques"); none of them, and the sender is told where one goes. An attachment's
+    # label that is a file's name ("cr.pdf") titles it only where no type says better: the patient read "cr.pdf" in
+    # her banner and on her timeline (an outside probe's find).
+    label = attachment.title or ""
+    title = reference.description or (type_display if FILE_NAME.fullmatch(label.strip()) else "") or label or type_display
     if not title.strip():
         raise unprocessable("Le document n'a pas de titre : indiquez-le dans description (ou attachment.title, ou le "
                             "libellé de son type, type.coding.display).")

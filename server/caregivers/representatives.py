@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.rule import LEGAL_REPRESENTATIVES, REPRESENTATIVE, adult_from
+from ..facts import caregiver_facts, dossier_facts
 from ..models import Delegation, Dossier, Patient, utcnow
 
 if TYPE_CHECKING:  # the log's module reaches this one through the notifications
@@ -50,8 +51,8 @@ async def parents_read_what_she_writes(session: AsyncSession, *, dossier: Dossie
     now = utcnow()
     if patient is None or adult_from(patient.birth_date) <= now:
         return False
-    current = await session.exec(select(Delegation.id).where(
-        Delegation.dossier_id == dossier.id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES),  # type: ignore[attr-defined]
-        Delegation.revoked_at.is_(None),  # type: ignore[union-attr]
-        (Delegation.ends_at.is_(None)) | (Delegation.ends_at > now)).limit(1))  # type: ignore[union-attr,operator]
-    return current.first() is not None
+    # Whether a parent reads it now is the rule's to say (CaregiverFacts.active), not a second reading of its dates.
+    delegations = await session.exec(select(Delegation).where(
+        Delegation.dossier_id == dossier.id, Delegation.relationship.in_(LEGAL_REPRESENTATIVES)))  # type: ignore[attr-defined]
+    state = dossier_facts(dossier, patient)
+    return any(caregiver_facts(delegation).active(now, state) for delegation in delegations.all())

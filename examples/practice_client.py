@@ -12,6 +12,10 @@ What an integrator does, in order (README, "API FHIR"):
         3. ITI-67: lists the patient's documents (POST _search: an INS never goes in a URL);
         4. ITI-68: downloads each PDF and checks its SHA-256 against the Repr-Digest header.
 
+    python examples/practice_client.py synthese --client-id ID --ins INS [--carnet URL]
+        the patient's summary (IPS, Patient/$summary: the INS in the body, never in a URL), what the professional
+        reads of the profil médical, printed section by section from the Composition's narrative.
+
 Needs Python 3.11 and `joserfc` (pip install joserfc); nothing else.
 """
 
@@ -27,6 +31,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
@@ -36,7 +41,7 @@ from joserfc.jwk import ECKey
 HERE = Path(__file__).parent
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"
 CATEGORY_SYSTEM = "urn:carnet:fhir:categorie-document"
-SCOPES = "system/DocumentReference.cruds system/Binary.r"
+SCOPES = "system/DocumentReference.cruds system/Binary.r system/Patient.r"
 
 
 def make_key(path: Path) -> dict:
@@ -133,6 +138,22 @@ def send(carnet: str, client_id: str, key: ECKey, ins: str, pdf: bytes, title: s
               f"{reference['status']} · {len(data)} octets, {checked}")
 
 
+def summary(carnet: str, client_id: str, key: ECKey, ins: str) -> None:
+    auth = {"Authorization": f"Bearer {token(carnet, client_id, key)}"}
+    asked = {"resourceType": "Parameters", "parameter": [{"name": "identifier", "valueString": f"{INS_SYSTEM}|{ins}"}]}
+    status, _, body = call("POST", f"{carnet}/fhir/Patient/$summary", body=json.dumps(asked).encode(),
+                           headers={**auth, "Content-Type": "application/fhir+json"})
+    answer = json.loads(body)
+    if status != 200:
+        sys.exit(f"Synthèse refusée ({status}) : {answer['issue'][0]['diagnostics']}")
+    composition = answer["entry"][0]["resource"]  # a document Bundle: its Composition first
+    print(composition["title"])
+    for section in composition["section"]:
+        print(f"{section['title']} :")
+        for line in ET.fromstring(section["text"]["div"]).iter("{http://www.w3.org/1999/xhtml}li"):
+            print(f"  - {''.join(line.itertext())}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Le logiciel d'un cabinet, face à l'API FHIR de Carnet.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -145,6 +166,11 @@ def main() -> None:
     send_cmd.add_argument("--pdf", type=Path, default=HERE / "compte-rendu-exemple.pdf")
     send_cmd.add_argument("--titre", default="Compte rendu de consultation")
     send_cmd.add_argument("--fichier", type=Path, default=Path("cabinet-cle.json"), help="la clé privée du logiciel")
+    summary_cmd = commands.add_parser("synthese", help="lire la synthèse du patient (IPS)")
+    summary_cmd.add_argument("--carnet", default="http://localhost:8000", help="l'adresse de Carnet")
+    summary_cmd.add_argument("--client-id", required=True, help="donné par Carnet à l'enregistrement du logiciel")
+    summary_cmd.add_argument("--ins", required=True, help="l'INS du patient (15 caractères)")
+    summary_cmd.add_argument("--fichier", type=Path, default=Path("cabinet-cle.json"), help="la clé privée du logiciel")
     args = parser.parse_args()
     if args.command == "cle":
         public = make_key(args.fichier)
@@ -153,6 +179,9 @@ def main() -> None:
         print(json.dumps(public))
         return
     key = ECKey.import_key(json.loads(args.fichier.read_text()))
+    if args.command == "synthese":
+        summary(args.carnet.rstrip("/"), args.client_id, key, args.ins.replace(" ", ""))
+        return
     send(args.carnet.rstrip("/"), args.client_id, key, args.ins.replace(" ", ""), args.pdf.read_bytes(), args.titre)
 
 

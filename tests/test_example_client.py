@@ -13,6 +13,7 @@ from server.db import make_engine, make_sessionmaker
 from server.dossiers import add_document, create_patient, create_professional
 from server.files.store import DiskStorage
 from server.professionals.withdrawal import withdraw_document
+from server.profile.items import ItemInput, add_item
 from server.fhir import clients
 from server.identifiers import rpps_with_key
 from server.access.grants import grant_access
@@ -26,9 +27,10 @@ def example(*args: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(EXAMPLE), *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
-async def seed(database_url: str, public_jwk: str, data_dir=None) -> tuple[str, str]:
+async def seed(database_url: str, public_jwk: str, data_dir=None, allergy: bool = False) -> tuple[str, str]:
     """A patient, her doctor with an account and a grant, and the doctor's software registered with this key; with
-    `data_dir` (the server's), a report of the doctor's she withdrew since (sent to a namesake)."""
+    `data_dir` (the server's), a report of the doctor's she withdrew since (sent to a namesake); with `allergy`, one
+    in her profile."""
     engine = make_engine(database_url).execution_options(sqlite_immediate=True)  # the server writes meanwhile
     try:
         async with make_sessionmaker(engine)() as db:
@@ -42,6 +44,10 @@ async def seed(database_url: str, public_jwk: str, data_dir=None) -> tuple[str, 
                                actor=Actor(None, "patient", "Camille Martin"))
             software = await clients.register(db, professional_id=doctor.id, name="Logiciel des Tilleuls",
                                               jwk_text=public_jwk)
+            if allergy:
+                await add_item(db, dossier=dossier, data=ItemInput("allergy", label="Pénicilline", severity="severe",
+                                                                   detail="Urticaire géante"),
+                               actor=Actor(None, "patient", "Camille Martin"), today=date(2026, 12, 1))
             if data_dir is not None:
                 storage = DiskStorage(data_dir / "files")
                 wrong = await add_document(db, storage, dossier=dossier, title="Compte rendu d'un homonyme",
@@ -83,3 +89,19 @@ async def test_the_example_lists_a_document_its_author_withdrew_without_a_file_t
         assert sent.returncode == 0, sent.stdout + sent.stderr
         assert "2025-06-03 · document retiré par son auteur · entered-in-error" in sent.stdout
         assert "homonyme" not in sent.stdout and "SHA-256 vérifié" in sent.stdout
+
+
+async def test_the_example_prints_the_patients_summary_section_by_section(tmp_path):
+    """README's `synthese`: the IPS of what the doctor reads of the profile, asked with the INS in the body."""
+    made = example("cle", "--fichier", "cle.json", cwd=tmp_path)
+    public = made.stdout.strip().splitlines()[-1]
+    with running_server(prefix="carnet-example-") as server:
+        ins, client_id = await seed(server.database_url, public, allergy=True)
+        read = example("synthese", "--carnet", server.url, "--client-id", client_id, "--ins", ins, "--fichier",
+                       "cle.json", cwd=tmp_path)
+    assert read.returncode == 0, read.stdout + read.stderr
+    lines = read.stdout.splitlines()
+    assert lines[0] == "Synthèse médicale — Camille Martin"
+    allergies = lines.index("Allergies et intolérances :")
+    assert lines[allergies + 1].startswith("  - Pénicilline")
+    assert "Traitements :" in lines and "  - Aucune information connue." in lines

@@ -26,6 +26,14 @@ RESOURCES = [
      "searchParam": [{"name": n, "type": t, "documentation": d} for n, t, d in SEARCH_PARAMS]},
     {"type": "Binary", "interaction": [{"code": "read"}],
      "documentation": "Les octets du document (ITI-68), vérifiés contre leur SHA-256 (en-tête Repr-Digest)."},
+    {"type": "Patient",
+     "operation": [{"name": "summary", "definition": "http://hl7.org/fhir/uv/ips/OperationDefinition/summary",
+                    "documentation": "POST /fhir/Patient/$summary, un Parameters dont identifier vaut "
+                                     "urn:oid:1.2.250.1.213.1.4.8|<INS> (jamais dans l'adresse) : la synthèse IPS de "
+                                     "ce que le professionnel lit du profil médical, inscrite au journal du patient "
+                                     "comme une consultation de son profil. Portée system/Patient.r."}],
+     "documentation": "Seulement pour l'opération $summary : Carnet ne sert pas de ressource Patient, le patient est "
+                      "désigné par son INS."},
     {"type": "List", "supportedProfile": [f"{MHD}/StructureDefinition/IHE.MHD.Minimal.SubmissionSet"],
      "documentation": "Reçu seulement dans un envoi (ITI-65)."},
 ]
@@ -42,14 +50,15 @@ def capability_statement(*, base: str, software_version: str) -> CapabilityState
         "kind": "instance",
         "name": "CarnetDocumentRecipient",
         "title": "Carnet : dossier médical partagé du patient",
-        "description": "Réception, recherche et lecture de documents (IHE MHD : ITI-65, ITI-67, ITI-68), "
-                       "sous la même règle d'accès que les pages de Carnet, et inscrite au journal d'accès du patient.",
+        "description": "Réception, recherche et lecture de documents (IHE MHD : ITI-65, ITI-67, ITI-68) et "
+                       "synthèse du patient (IPS, Patient/$summary), sous la même règle d'accès que les pages de Carnet, et inscrite au journal d'accès du patient.",
         "implementation": {"description": "Carnet", "url": f"{base}/fhir"},
         "software": {"name": "Carnet", "version": software_version},
         "fhirVersion": "4.3.0",
         "format": ["json"],  # JSON only: any other format asked for is a 406 (negotiation.py)
         "patchFormat": ["application/json-patch+json"],
-        "implementationGuide": [f"{MHD}/ImplementationGuide/ihe.iti.mhd"],
+        "implementationGuide": [f"{MHD}/ImplementationGuide/ihe.iti.mhd",
+                                "http://hl7.org/fhir/uv/ips/ImplementationGuide/hl7.fhir.uv.ips"],
         "instantiates": [f"{MHD}/CapabilityStatement/IHE.MHD.DocumentRecipient",
                          f"{MHD}/CapabilityStatement/IHE.MHD.DocumentResponder"],
         "rest": [{
@@ -85,8 +94,8 @@ def unsupported(path: str, method: str | None = None) -> str:
             if kind and not parts[-1].startswith("_") else None
         return f"{asked} n'est pas prise en charge {level or 'à cette adresse'} : {see}"
     if kind == "Patient":
-        return ("Carnet ne sert pas de ressource Patient : le patient est désigné par son INS (subject.identifier) ; "
-                + see)
+        return ("Carnet ne sert pas de ressource Patient : le patient est désigné par son INS (subject.identifier), et "
+                "sa synthèse se demande par POST /fhir/Patient/$summary ; " + see)
     if kind is not None and kind not in {resource["type"] for resource in RESOURCES}:
         return f"Le type de ressource {kind} n'est pas pris en charge : {see}"
     if operation is not None:

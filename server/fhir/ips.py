@@ -145,6 +145,15 @@ class Compiler:
     relationship: str  # their delegation's: "parent", "tuteur", "proche"
 
 
+@dataclass(frozen=True)
+class Assembler:
+    """Carnet itself, which assembled the summary a professional's software asked for (summary.py): its Composition's
+    author, a Device, since neither the patient nor that professional made it."""
+
+    name: str
+    version: str
+
+
 async def compiler_of(session: AsyncSession, *, dossier: Dossier, account: Account) -> Compiler | None:
     """Who makes a summary of the dossier with this account: None for the patient, else the relative they are."""
     if account.patient_id == dossier.patient_id:
@@ -161,15 +170,21 @@ def related_person(compiler: Compiler, patient_ref: str) -> dict:
             "name": [{"text": compiler.name}]}
 
 
+def device(assembler: Assembler) -> dict:
+    return {"resourceType": "Device", "deviceName": [{"name": assembler.name, "type": "user-friendly-name"}],
+            "version": [{"value": assembler.version}]}
+
+
 def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Document],
                    document_authors: dict[str, Professional], base: str, now: datetime,
                    kinds: tuple[str, ...] | None = None, title: str = "Synthèse médicale",
                    document_adders: dict[str, Adder] | None = None,
-                   item_adders: dict[str, Adder] | None = None, compiler: Compiler | None = None) -> Bundle:
+                   item_adders: dict[str, Adder] | None = None,
+                   compiler: Compiler | Assembler | None = None) -> Bundle:
     """The IPS document Bundle of what the caller's reader sees (`kinds`: only these sections, e.g. an emergency card);
     `document_adders`, `item_adders`: who added each document, or item, no professional wrote, by its id
     (authors.adders_of). Its author is the patient, or the relative who made it (`compiler`): a child's summary made
-    by her mother was said to be the child's (a probe's find)."""
+    by her mother was said to be the child's (a probe's find), or Carnet (`Assembler`) for a professional's software."""
     patient_ref = urn()
     authors = {**profile.authors, **document_authors}
     refs = {pro_id: urn() for pro_id in authors}
@@ -233,7 +248,8 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         author = {"reference": patient_ref, "display": f"{patient.given_name} {patient.family_name}"}
     else:
         author = {"reference": urn(), "display": compiler.name}
-        entries.append({"fullUrl": author["reference"], "resource": related_person(compiler, patient_ref)})
+        made_by = device(compiler) if isinstance(compiler, Assembler) else related_person(compiler, patient_ref)
+        entries.append({"fullUrl": author["reference"], "resource": made_by})
     composition = {
         "resourceType": "Composition", "language": TEXTS_LANGUAGE, "status": "final",
         "type": {"coding": [{"system": LOINC, "code": "60591-5", "display": "Patient summary Document"}]},

@@ -38,8 +38,9 @@ CLOCK_SKEW = timedelta(seconds=60)
 MAX_ASSERTION = 8000
 
 # What each kind of software may be given. A professional's software acts for the professional, under the rule;
-# the insurer's feed only loads reimbursed care.
-PROFESSIONAL_PERMISSIONS = frozenset({("DocumentReference", p) for p in "cruds"} | {("Binary", "r")})
+# the insurer's feed only loads reimbursed care. Patient.r: the patient's summary (summary.py, Patient/$summary);
+# Carnet serves no Patient to read by id.
+PROFESSIONAL_PERMISSIONS = frozenset({("DocumentReference", p) for p in "cruds"} | {("Binary", "r"), ("Patient", "r")})
 INSURER_SCOPE = "system/remboursements.c"  # not a FHIR resource: the feed's own layout (reimbursements/layout.py)
 INSURER_PERMISSIONS = frozenset({("remboursements", "c")})
 SCOPE = re.compile(r"^system/(?P<resource>\*|[A-Za-z]+)\.(?P<perms>[cruds]+|read|write|\*)$")
@@ -62,7 +63,7 @@ def permissions(scope: str) -> set[tuple[str, str]]:
         if match is None:
             continue
         perms = LEGACY.get(match["perms"], match["perms"])
-        resources = ("DocumentReference", "Binary") if match["resource"] == "*" else (match["resource"],)
+        resources = ("DocumentReference", "Binary", "Patient") if match["resource"] == "*" else (match["resource"],)
         asked |= {(r, p) for r in resources for p in perms}
     return asked
 

@@ -14,7 +14,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import BaseRouteHandler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..fhir import documents, query
+from ..fhir import documents, query, summary
 from ..fhir.capability import OPERATION, capability_statement, smart_configuration, unsupported
 from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge, size_limit
 from ..fhir.negotiation import binary_as_resource, require_json
@@ -190,4 +190,19 @@ async def retrieve(request: Request, db: AsyncSession, document_id: str) -> Resp
     return Response(body, media_type=FHIR_JSON, headers=repr_digest(body))
 
 
-routes = [metadata, smart, token, transaction, search, search_by_post, read, withdraw, retrieve]
+@post("/fhir/Patient/$summary", request_max_body_size=MAX_FORM_BYTES, status_code=200, guards=[speaks_json])
+async def patient_summary(request: Request, db: AsyncSession) -> Response:
+    caller = await calling(request, db, "Patient", "r")
+    body = await body_of(request, MAX_FORM_BYTES, (FHIR_JSON, "application/json"))
+    return fhir_json(await summary.summary_of(db, caller=caller, ins=summary.ins_asked(body), base=base_of(request)))
+
+
+@get("/fhir/Patient/$summary", guards=[speaks_json])
+async def patient_summary_by_get() -> Response:
+    """The operation asked in an address, as FHIR allows one that changes nothing: its identifier would be an INS."""
+    raise FhirError(400, "L'INS ne doit jamais figurer dans une adresse : demandez la synthèse par POST sur "
+                         f"/fhir/Patient/$summary, avec {summary.ASKED_AS}.")
+
+
+routes = [metadata, smart, token, transaction, search, search_by_post, read, withdraw, retrieve, patient_summary,
+          patient_summary_by_get]

@@ -209,3 +209,22 @@ async def test_an_allergy_whose_severity_is_not_known_is_listed_before_a_mild_on
     async with await as_patient(app, db, patient) as client:
         page = html.unescape((await client.get(url(patient))).text)
     assert sorted(order, key=page.index) == order
+
+
+async def test_a_boys_forms_name_no_section_his_profile_cannot_hold(app, db):
+    """An outside probe's find: a boy's share form said "Ordonnance" opened his "grossesse", and a child's "Synthèse
+    médicale" his advance directives. Each category says what it opens of the profile this patient may hold
+    (kinds.possible: his sex and age); an adult woman's still names her pregnancy."""
+    boy = await new_patient(db, given_name="Hugo", family_name="Martin", birth=TODAY.replace(year=TODAY.year - 9),
+                            serial=31, sex="M")
+    pharmacist = await pharmacist_of(db, boy)
+    async with await as_patient(app, db, boy) as hugo:
+        dossier = f"/dossiers/{boy.dossier.id}"
+        pages = [text_of(await hugo.get(f"{dossier}/partage")),
+                 text_of(await hugo.get(f"{dossier}/professionnels/{pharmacist.id}")),
+                 text_of(await hugo.get(f"{dossier}/acces"))]
+    for page in pages:
+        assert "Et, dans le profil médical : allergies et intolérances, traitements en cours." in page
+        assert "grossesse" not in page and "directives anticipées" not in page and "don d'organes" not in page
+    assert "Ordonnance Et, dans le profil médical : allergies et intolérances, traitements en cours." in pages[0]
+    assert "Vaccination Et, dans le profil médical : vaccinations." in pages[0]

@@ -40,6 +40,7 @@ class Band:
     others: bool = True  # the viewer holds other dossiers too (a patient alone needs no band on their own)
     switch: tuple[Band, ...] = ()  # the viewer's other dossiers: one tap away from this one
     identity: Identity | None = None  # the patient's identity traits, under the name
+    sex: str = ""  # as the INS says: what their profile may hold (profile/kinds.py, Holder)
 
 
 def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: date, colour: int,
@@ -48,7 +49,7 @@ def band_for(dossier: Dossier, patient: Patient, *, account: Account, today: dat
     initials = (patient.given_name[:1] + patient.family_name[:1]).upper()
     return Band(dossier.id, f"{patient.given_name} {patient.family_name}", initials, colour, patient.birth_date,
                 identity.age, mine=account.patient_id == patient.id, feminine=patient.sex == "F", manages=manages,
-                identity=identity)
+                identity=identity, sex=patient.sex)
 
 
 @dataclass(frozen=True)

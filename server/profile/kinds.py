@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from ..i18n import N_, _
 
@@ -220,14 +221,24 @@ def measure_names(codes: list[str]) -> str:
                      for label in (_(MEASURES[c].label) for c in codes))
 
 
-def profile_sections(categories: str) -> str:
+class Holder(Protocol):
+    """Whose profile a sentence speaks of (a dossier's Band): what it may hold depends on their age and sex."""
+
+    age: int
+    sex: str
+
+
+def profile_sections(categories: str, holder: Holder | None = None) -> str:
     """The sections of the profil médical these categories (codes, comma-separated) open besides their documents
     (profile/kinds.py), in the request's language and reading order: "allergies et intolérances, traitements en
-    cours"; a section opened in part says which of its items: "mesures (glycémie)"; "" for none."""
+    cours"; a section opened in part says which of its items: "mesures (glycémie)"; "" for none. With `holder`, only
+    the sections their profile may hold (`possible`): a boy's share form listed "grossesse"."""
     chosen = frozenset(categories.split(","))
     whole, measures = kinds_in(chosen), measures_in(chosen)
     titles = []
     for kind in ORDER:
+        if holder is not None and not possible(kind, holder.age, sex=holder.sex):
+            continue
         title = _(KINDS[kind].title)
         title = title[:1].lower() + title[1:]
         if kind in whole:
@@ -237,11 +248,11 @@ def profile_sections(categories: str) -> str:
     return ", ".join(titles)
 
 
-def profile_scope(categories: str) -> str:
+def profile_scope(categories: str, holder: Holder | None = None) -> str:
     """What a scope ("" for every category) opens of the profil médical, as the sentence that follows what it opens
     of the documents: a patient who gives "Ordonnance" is told it gives the allergies and treatments too."""
     if not categories:
         return _("Et tout le profil médical.")
-    sections = profile_sections(categories)
+    sections = profile_sections(categories, holder)
     return _("Et, dans le profil médical : %(sections)s.", sections=sections) if sections else _(
         "Rien du profil médical.")

@@ -148,7 +148,9 @@ async def test_the_patient_is_named_by_ins_and_what_the_api_does_not_serve_is_sa
         assert answer.status_code == 404 and said.code == "not-supported", (path, answer.text)
         assert named in said.diagnostics and "CapabilityStatement" in said.diagnostics
         assert patient.patient.id not in said.diagnostics
-    assert "Patient" not in served and "Composition" not in served
+    assert "Composition" not in served
+    [patients] = [r for r in statement.rest[0].resource if r.type == "Patient"]
+    assert not patients.interaction and [o.name for o in patients.operation] == ["summary"]  # no Patient to read
     missing = await client.get(f"/fhir/DocumentReference/{'a' * 32}", headers=practice.headers)
     assert missing.status_code == 404 and as_outcome(missing).issue[0].code == "not-found"  # a type it serves
 
@@ -156,7 +158,8 @@ async def test_the_patient_is_named_by_ins_and_what_the_api_does_not_serve_is_sa
 SERVED = {("/fhir", "POST"), ("/fhir/metadata", "GET"), ("/fhir/token", "POST"),
           ("/fhir/.well-known/smart-configuration", "GET"), ("/fhir/DocumentReference", "GET"),
           ("/fhir/DocumentReference/_search", "POST"), ("/fhir/DocumentReference/{id}", "GET"),
-          ("/fhir/DocumentReference/{id}", "PATCH"), ("/fhir/Binary/{id}", "GET")}
+          ("/fhir/DocumentReference/{id}", "PATCH"), ("/fhir/Binary/{id}", "GET"),
+          ("/fhir/Patient/$summary", "POST"), ("/fhir/Patient/$summary", "GET")}  # a GET: a 400, no INS in a URL
 
 
 async def test_every_interaction_the_api_does_not_serve_on_its_addresses_is_said_not_supported(client, patient,

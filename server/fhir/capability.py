@@ -88,8 +88,10 @@ def unsupported(path: str, method: str | None = None) -> str:
     kind = parts[0] if RESOURCE_TYPE.fullmatch(parts[0]) else None
     operation = next((part for part in parts if OPERATION.fullmatch(part)), None)
     see = "ce que Carnet prend en charge est décrit par son CapabilityStatement (GET /fhir/metadata)."
-    if method is not None and operation is None:  # a route's address: a type Carnet serves, or none (/fhir/metadata)
+    if method is not None:  # a route's address: a type Carnet serves, an operation, or none (/fhir/metadata)
         asked = f"La méthode {method}" if METHOD.fullmatch(method) else "Cette méthode"
+        if operation is not None:
+            return f"{asked} n'est pas prise en charge pour l'opération {operation} : {see}"
         level = {1: f"sur le type {kind}", 2: f"sur une ressource {kind}"}.get(len(parts)) \
             if kind and not parts[-1].startswith("_") else None
         return f"{asked} n'est pas prise en charge {level or 'à cette adresse'} : {see}"

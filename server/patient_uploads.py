@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .access.managing import manage_dossier
 from .accesslog import audit
-from .dossiers import InvalidInput, add_document
+from .dossiers import add_document
 from .files.copies import refuse_recent_copy
 from .files.pages import Rendered
 from .files.store import Storage
@@ -21,7 +21,9 @@ from .models import CATEGORIES, Account, Document, Patient
 from .notifications import notify
 from .export.names import dated_name
 from .files.kinds import clean_filename
-from .professionals.uploads import Upload, check_details, check_file, check_note
+from .professionals.checks import (
+    Problem, Upload, check_file, detail_problems, file_problem, note_problem, refuse,
+)
 from .text_input import readable_length
 
 # Every category but the Assurance Maladie's statements, which come from its feed alone.
@@ -49,15 +51,16 @@ async def check_addition(addition: Addition, *, today: date, born: date) -> Chec
     """Every refusal an addition can earn, before anything is written: the details a professional's upload is
     refused for, and exactly one of a file (checked by its bytes, as theirs) or a note."""
     upload = addition.upload
-    check_details(upload, today=today, born=born, categories=PATIENT_CATEGORIES)
     has_file, has_note = bool(upload.data or upload.filename), readable_length(addition.note) > 0
     if has_file == has_note:
-        raise InvalidInput(_("Joignez un fichier ou écrivez une note, pas les deux.") if has_file
-                           else _("Joignez un fichier ou écrivez une note."), "file", "note")
+        content: Problem | None = (_("Joignez un fichier ou écrivez une note, pas les deux.") if has_file
+                                   else _("Joignez un fichier ou écrivez une note."), "file", "note")
+    else:
+        content = file_problem(upload) if has_file else note_problem(addition.note)
+    refuse([*detail_problems(upload, today=today, born=born, categories=PATIENT_CATEGORIES), content])
     if has_file:
         mime, rendered = await check_file(upload)
         return Checked(mime, upload.data, clean_filename(upload.filename, mime), rendered)
-    check_note(addition.note)
     return Checked("text/plain", addition.note.encode(), dated_name(upload.event_date, upload.title, "txt"))
 
 

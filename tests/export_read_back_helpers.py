@@ -13,7 +13,7 @@ from server.export.archive import build_export
 from server.models import Document
 from server.patient_uploads import Addition, add_own_document
 from server.professionals import withdrawal
-from server.professionals.uploads import Upload
+from server.professionals.checks import Upload
 from server.profile.items import add_item
 from tests.conftest import new_patient, new_professional
 from tests.export_helpers import NOW, Installation, pdf_bytes

@@ -20,7 +20,8 @@ from server.accesslog.audit import Actor
 from server.accesslog.queries import professional_token
 from server.auth.accounts import account_for_patient
 from server.models import Delegation, LogProfessional, LogSubject, paris_today
-from server.professionals.uploads import Upload, add_professional_document
+from server.professionals.checks import Upload
+from server.professionals.uploads import add_professional_document
 from tests.conftest import TEST_SECRET, new_patient, post_form
 from tests.fhir_support import report_pdf
 from tests.patient_helpers import Statements, migrate

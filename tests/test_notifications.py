@@ -474,7 +474,8 @@ async def test_the_public_key_is_served_to_the_page(client, app):
 
 
 async def test_each_new_document_from_a_professional_is_pushed_without_its_title(client, db, app, scene, push_service):
-    from server.professionals.uploads import Upload, add_professional_document
+    from server.professionals.checks import Upload
+    from server.professionals.uploads import add_professional_document
     from server.models import paris_today
     from tests.fhir_support import report_pdf
 
@@ -532,7 +533,8 @@ async def test_a_professional_already_in_the_log_is_told_of_at_their_first_read_
     """Whether a read is a professional's first is kept with them in the log's list of professionals (migration
     0019), not found by walking the log: one who is in the log without having opened the dossier (they added a
     document) is told of at their first read, once."""
-    from server.professionals.uploads import Upload, add_professional_document
+    from server.professionals.checks import Upload
+    from server.professionals.uploads import add_professional_document
     from server.models import paris_today
     from tests.fhir_support import report_pdf
 

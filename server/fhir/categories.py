@@ -7,7 +7,7 @@ from __future__ import annotations
 from fhir.resources.R4B.documentreference import DocumentReference
 
 from ..models import CATEGORIES
-from ..professionals.uploads import PRO_CATEGORIES
+from ..professionals.checks import PRO_CATEGORIES
 
 CATEGORY_SYSTEM = "urn:carnet:fhir:categorie-document"
 LOINC = "http://loinc.org"

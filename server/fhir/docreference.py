@@ -12,7 +12,7 @@ from datetime import date, datetime
 from fhir.resources.R4B.documentreference import DocumentReference
 
 from ..identifiers import is_valid_ins, normalize_ins
-from ..professionals.uploads import Upload
+from ..professionals.checks import Upload
 from ..templating import PARIS
 from .categories import Unfiled, filed_category
 from .errors import FhirError

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fhir.resources.R4B.bundle import Bundle
 
 from ..identifiers import is_valid_ins, normalize_ins
-from ..professionals.uploads import Upload
+from ..professionals.checks import Upload
 from .docreference import invisible, kept_from_parents, read_reference, unprocessable
 from .errors import FhirError
 from .resources import INS_SYSTEM, number_read_as_date

@@ -17,7 +17,8 @@ from ..dossiers import InvalidInput
 from ..files.store import IntegrityError, Storage
 from ..i18n import _
 from ..models import Account, Document, utcnow
-from .uploads import Upload, add_professional_document, typed_note
+from .checks import Upload
+from .uploads import add_professional_document, typed_note
 
 
 class AlreadyChanged(Exception):

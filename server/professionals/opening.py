@@ -20,7 +20,7 @@ from ..models import Account, ActivationCode, Dossier, Patient, Professional
 from ..search import fold
 from ..text_input import names_miswritten, names_missing, names_too_long
 from .professions import written_profession
-from .uploads import OLDEST_DATE
+from .checks import OLDEST_DATE
 
 
 @dataclass(frozen=True)

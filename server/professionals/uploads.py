@@ -6,12 +6,10 @@ author: withdrawal.py)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 
-from anyio import to_thread
 from litestar.exceptions import NotFoundException
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,57 +17,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accesslog import audit
 from ..accesslog.phrases import NEW_VERSION
 from ..access.rule import Right, access_ended, dossier_right
-from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput, add_document
+from ..dossiers import InvalidInput, add_document
 from ..caregivers.dossiers import is_minor
-from ..i18n import N_, _
-from ..models import CATEGORIES, Account, Document, Dossier, Patient, Professional, utcnow
+from ..models import Account, Document, Dossier, Patient, Professional, utcnow
 from ..notifications import notify
 from ..facts import dossier_facts
 from ..access.reading import PHANTOM, AccessEnded
 from ..access.standing import professional_standing
 from ..files.copies import refuse_recent_copy
-from ..files.pages import Rendered, Unrenderable, render_image, render_pdf
 from ..files.store import Storage
-from ..text_input import readable_length
+from .checks import Upload, check_upload
 from .professions import AUXILIARIES
 from .keeping import keep_earlier_from_parents
 from .versions import replaced_versions
-from ..files.kinds import check_image, clean_filename, sniff_type
+from ..files.kinds import clean_filename
 from ..export.names import dated_name
 
-# What a professional files: not the patient's own notes, not the Assurance Maladie's feed.
-PRO_CATEGORIES = {code: label for code, label in CATEGORIES.items() if code not in {"note_patient", "remboursement"}}
 WRITE_RIGHTS = {Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
-OLDEST_DATE = date(1900, 1, 1)
 
 
-@dataclass(frozen=True)
-class Upload:
-    title: str
-    category: str
-    event_date: date | None
-    filename: str
-    data: bytes
-    # What the form's date field held, to tell a date left empty from one typed that is none (31/02/2025); "" where
-    # nothing was typed, or the sender (software) gives no text.
-    event_date_text: str = ""
-    # For a minor: kept from their legal representatives, at the minor's request (CSP L1111-5).
-    hidden_from_representatives: bool = False
-    # Hidden from professionals from the start, at the patient's request (a psychiatrist's report): never listed, even
-    # for a moment, to those the patient's grants or an emergency let read the dossier (access/rule.py).
-    hidden: bool = False
-    # Sent by software: the document's own identifier ("system|value"); the same one is stored once per dossier.
-    master_identifier: str | None = None
-    declared_type: str = ""  # the MIME type the sender says: it must be what the bytes are
-    type_system: str = ""  # the document type the software coded, kept as sent ("" for none)
-    type_code: str = ""
-    type_display: str = ""
-    replaces: str | None = None  # the id of the version this one corrects (FHIR relatesTo "replaces"), if any
-    # Typed in the web form instead of a file (`typed_note`): `data` is its text, in UTF-8, filed as text/plain.
-    typed: bool = False
-
-
-NOTE_MAX = 20_000  # characters: a nurse's transmission, a page of questions for a doctor; not a book
 # LOINC's report of the care given, 11506-3 "Progress note" (in the CI-SIS's types of class 10, "Compte rendu"): what a
 # note a nurse or a kinésithérapeute types as a compte rendu is. A doctor's keeps its category's, 11488-4 "Consult
 # note" (fhir/categories.py).
@@ -78,7 +44,7 @@ CARE_REPORT_TYPE = ("http://loinc.org", "11506-3", "Progress note")
 
 def typed_note(*, title: str, text: str, event_date: date | None, **details) -> Upload:
     """A note typed instead of a file, as an Upload: its text the bytes, named after its date and title (without a
-    date, no name: check_details refuses it before it is filed)."""
+    date, no name: check_upload refuses it before it is filed)."""
     filename = dated_name(event_date, title, "txt") if event_date else ""
     return Upload(title=title, event_date=event_date, filename=filename, data=text.encode(), typed=True, **details)
 
@@ -91,37 +57,6 @@ def stored_type(upload: Upload, author: Professional) -> tuple[str, str, str]:
     return upload.type_system, upload.type_code, upload.type_display
 
 
-def check_note(text: str) -> None:
-    """A typed note has something to read, NOTE_MAX characters at most (never cut short unsaid)."""
-    if not readable_length(text):
-        raise InvalidInput(_("Écrivez le texte de la note."), "note")
-    if len(text) > NOTE_MAX:
-        raise InvalidInput(_("La note doit faire 20 000 caractères au plus : raccourcissez-la."), "note")
-
-
-@dataclass(frozen=True)
-class DateRefusals:
-    """What is said of a wrong date, named as the form labels the field (partials/document_fields.html). Of the birth,
-    nothing says whose: one text for a patient (a woman or a man) and for the patient filing her own, who read "la
-    naissance du patient" as someone else's."""
-
-    missing: str
-    invalid: str  # typed, but no day of the calendar (31/02/2025): not said to be missing
-    future: str
-    implausible: str
-    before_birth: str
-
-
-DOCUMENT_DATE = DateRefusals(  # "Date du document"
-    N_("Indiquez la date du document (JJ/MM/AAAA)."), N_("La date du document n'est pas valide (JJ/MM/AAAA)."),
-    N_("La date du document ne peut pas être dans le futur."),
-    N_("La date du document n'est pas plausible."), N_("La date du document ne peut pas précéder la naissance."))
-CARE_DATE = DateRefusals(  # "Date des soins", a typed note's (pro_upload.html)
-    N_("Indiquez la date des soins (JJ/MM/AAAA)."), N_("La date des soins n'est pas valide (JJ/MM/AAAA)."),
-    N_("La date des soins ne peut pas être dans le futur."),
-    N_("La date des soins n'est pas plausible."), N_("La date des soins ne peut pas précéder la naissance."))
-
-
 class IdentifierReused(InvalidInput):
     """A document's identifier (`master_identifier`) the dossier already holds for other bytes: what became of the
     document it names, read before the refusal rolls back (which expires every row)."""
@@ -130,64 +65,6 @@ class IdentifierReused(InvalidInput):
         super().__init__("masterIdentifier")
         self.document_id = document.id
         self.deleted, self.withdrawn = document.deleted_at is not None, document.withdrawn_at is not None
-
-
-async def check_upload(upload: Upload, *, today: date, born: date,
-                       categories: Mapping[str, str] = PRO_CATEGORIES) -> tuple[str, Rendered | None]:
-    """Every refusal an upload can earn, before anything is written; returns the real MIME type and, for a file,
-    its page images and a PDF's text (a PDF that cannot be shown within the renderer's limits is refused; an image's
-    one page is its copy sized for a screen; a typed note has none).
-    `born` is the patient's birth date, before which no document is dated: checked after the right to write,
-    so that no one else learns it by trying dates. `categories`: those its sender may file (a patient's, too).
-    Each refusal names its field as the upload forms (templates/pro_upload.html, patient_upload.html) name it."""
-    check_details(upload, today=today, born=born, categories=categories)
-    if upload.typed:
-        check_note(upload.data.decode())
-        return "text/plain", None
-    return await check_file(upload)
-
-
-def check_details(upload: Upload, *, today: date, born: date, categories: Mapping[str, str]) -> None:
-    """What an upload says of its document, file or typed note alike: a title, one of `categories`, a date."""
-    if not readable_length(upload.title) or len(upload.title) > 200:
-        raise InvalidInput(_("Donnez un titre au document (200 caractères au plus)."), "title")
-    if upload.category not in categories:
-        raise InvalidInput(_("Choisissez une catégorie."), "category")
-    said = CARE_DATE if upload.typed else DOCUMENT_DATE
-    if upload.event_date is None and upload.event_date_text.strip():
-        raise InvalidInput(_(said.invalid), "event_date")
-    if upload.event_date is None:
-        raise InvalidInput(_(said.missing), "event_date")
-    if upload.event_date > today:
-        raise InvalidInput(_(said.future), "event_date")
-    if upload.event_date < OLDEST_DATE:
-        raise InvalidInput(_(said.implausible), "event_date")
-    if upload.event_date < born:
-        raise InvalidInput(_(said.before_birth), "event_date")
-
-
-async def check_file(upload: Upload) -> tuple[str, Rendered | None]:
-    """An upload's file is what its first bytes say, a PDF, a PNG or a JPEG of 20 Mo at most, that opens; with its
-    page images (an image's, its copy sized for a screen)."""
-    if not upload.data and upload.filename:  # chosen, but of no byte: "choose a file" read as if none was
-        raise InvalidInput(_("Ce fichier est vide : choisissez-en un autre."), "file")
-    if not upload.data:
-        raise InvalidInput(_("Choisissez un fichier PDF, PNG ou JPEG."), "file")
-    if len(upload.data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput(_("Le fichier dépasse 20 Mo."), "file")
-    mime = sniff_type(upload.data)
-    if mime is None:
-        raise InvalidInput(_("Seuls les fichiers PDF, PNG et JPEG sont acceptés."), "file")
-    declared = upload.declared_type.partition(";")[0].strip().lower()
-    if declared and declared != mime:  # only software declares a type: said in the API's French
-        raise InvalidInput(f"Le type déclaré ({declared[:60]}) ne correspond pas au contenu du fichier ({mime}).")
-    if mime != "application/pdf":
-        await to_thread.run_sync(check_image, mime, upload.data)
-        return mime, await render_image(upload.data)
-    try:
-        return mime, await render_pdf(upload.data)
-    except Unrenderable as refused:
-        raise InvalidInput(str(refused), "file") from None
 
 
 async def write_right(session: AsyncSession, *, account: Account, dossier_id: str) -> tuple[Dossier, Right]:

@@ -15,7 +15,7 @@ from ..dossiers import InvalidInput
 from ..models import CATEGORIES, Document, Professional
 
 if TYPE_CHECKING:
-    from .uploads import Upload
+    from .checks import Upload
 
 
 class NotReplaceable(InvalidInput):

@@ -16,7 +16,7 @@ from ..files.copies import AlreadyAdded
 from ..guards import logged_in
 from ..models import paris_today, utcnow
 from ..patient_uploads import PATIENT_CATEGORIES, Addition, add_own_document
-from ..professionals.uploads import NOTE_MAX, OLDEST_DATE, Upload
+from ..professionals.checks import NOTE_MAX, OLDEST_DATE, Upload
 from .forms import FORM_OVERHEAD, FormError, MultipartForm, file_of, parse_date, text
 
 DEFAULT_CATEGORY = "note_patient"

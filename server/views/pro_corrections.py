@@ -16,7 +16,7 @@ from ..i18n import _
 from ..identifiers import identity_of
 from ..models import Document, Dossier, Patient, paris_today
 from ..professionals.corrections import AlreadyChanged, correct_document, is_typed_note, to_correct
-from ..professionals.uploads import NOTE_MAX, OLDEST_DATE
+from ..professionals.checks import NOTE_MAX, OLDEST_DATE
 from .documents import read_file
 from .forms import FORM_OVERHEAD, FormError, MultipartForm, file_of, parse_date, text
 

@@ -20,9 +20,8 @@ from ..caregivers.confidential import keeps_from_parents
 from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
 from ..models import Patient, paris_today, utcnow
-from ..professionals.uploads import (
-    NOTE_MAX, OLDEST_DATE, PRO_CATEGORIES, Upload, add_professional_document, typed_note, write_right,
-)
+from ..professionals.checks import NOTE_MAX, OLDEST_DATE, PRO_CATEGORIES, Upload
+from ..professionals.uploads import add_professional_document, typed_note, write_right
 from ..professionals import keeping
 from ..professionals.withdrawal import NotAuthor, withdraw_document
 from .forms import FORM_OVERHEAD, Form, FormError, MultipartForm, file_of, parse_date, text

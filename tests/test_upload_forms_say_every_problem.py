@@ -1,4 +1,4 @@
-"""A form to add a document says every problem it has at once, each wrong field marked: an outside probe sent a
+"""A form to add a document (or to open a dossier) says every problem it has at once, each wrong field marked: an outside probe sent a
 professional's upload form three times to learn, one at a time, that its title, its date and its file were wrong."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from server.access import grants
 from server.accesslog.audit import Actor
 from server.auth.accounts import account_for_patient, account_for_professional
 from tests.caregiver_helpers import as_account
-from tests.conftest import get_csrf, new_professional, wrong_fields
+from tests.conftest import activate_professional, get_csrf, make_ins, new_professional, post_form, wrong_fields
 from tests.test_patient_adds_documents import words
 from tests.test_professional_documents import pdf_bytes, written
 
@@ -60,3 +60,24 @@ async def test_the_patients_addition_names_its_date_and_its_missing_content_toge
         "_csrf_token": await get_csrf(client)}, files={"file": big}, follow_redirects=False)
     assert "Choisissez une catégorie. Le fichier dépasse 20 Mo." in words(again)
     assert wrong_fields(again.text) == ["category", "file"]
+
+
+async def test_a_new_dossiers_identity_names_every_wrong_field_at_once(client, db):
+    """The same on the professional's form to open a dossier: an INS mistyped, no given name, no sex and no consent
+    are said together; the INS is compared with the sex and the birth date once each is right alone."""
+    await activate_professional(client, await new_professional(db, profession="pharmacien"))
+    answer = await post_form(client, "/pro/nouveau-dossier", {
+        "ins": "123", "given_name": " ", "family_name": "Lambert", "birth_date": "1990-07-14", "sex": ""})
+    assert answer.status_code == 400
+    said = words(answer)
+    for sentence in ("Ce matricule INS n'est pas valide", "Saisissez le prénom et le nom du patient.",
+                     "Indiquez le sexe du patient.", "Le patient doit consentir à l'ouverture de son dossier"):
+        assert sentence in said, said
+    assert "ne correspond pas" not in said
+    assert wrong_fields(answer.text) == ["ins", "given_name", "sex", "consent"]
+    mismatch = await post_form(client, "/pro/nouveau-dossier", {
+        "ins": make_ins("M", 1990, 7, 42), "given_name": "Inès", "family_name": "Lambert", "birth_date": "1990-07-14",
+        "sex": "F"})
+    assert ("Le matricule INS ne correspond pas au sexe ou à la date de naissance saisis. Le patient doit consentir"
+            in words(mismatch))
+    assert wrong_fields(mismatch.text) == ["ins", "birth_date", "sex", "consent"]

@@ -20,7 +20,7 @@ from ..models import Account, ActivationCode, Dossier, Patient, Professional
 from ..search import fold
 from ..text_input import names_miswritten, names_missing, names_too_long
 from .professions import written_profession
-from .checks import OLDEST_DATE
+from .checks import OLDEST_DATE, Problem, refuse
 
 
 @dataclass(frozen=True)
@@ -48,30 +48,37 @@ def check_identity(identity: Identity, *, today: date) -> None:
     """What the professional typed, checked against itself: the INS carries the sex, year and month of birth.
     Each refusal names its fields as the form (templates/pro_new_dossier.html) names them."""
     ins = normalize_ins(identity.ins)
-    if not is_valid_ins(ins):
-        raise InvalidInput(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale."),
-                           "ins")
+    problems: list[Problem] = []
+    read_alone = is_valid_ins(ins)  # the INS, the birth date and the sex, each right alone: compared below
+    if not read_alone:
+        problems.append((_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale."),
+                         "ins"))
     names = {"given_name": identity.given_name, "family_name": identity.family_name}
     if missing := names_missing(names):
-        raise InvalidInput(_("Saisissez le prénom et le nom du patient."), *missing)
-    if too_long := names_too_long(names):
-        raise InvalidInput(_("Le prénom et le nom doivent faire 100 caractères au plus chacun : "
-                             "raccourcissez ce qui dépasse."), *too_long)
-    if miswritten := names_miswritten(names):
-        raise InvalidInput(_(MISWRITTEN[miswritten]), *miswritten)
-    if identity.birth_date is None or not OLDEST_DATE <= identity.birth_date <= today:
-        raise InvalidInput(_("Saisissez une date de naissance valide (JJ/MM/AAAA)."), "birth_date")
+        problems.append((_("Saisissez le prénom et le nom du patient."), *missing))
+    elif too_long := names_too_long(names):
+        problems.append((_("Le prénom et le nom doivent faire 100 caractères au plus chacun : "
+                           "raccourcissez ce qui dépasse."), *too_long))
+    elif miswritten := names_miswritten(names):
+        problems.append((_(MISWRITTEN[miswritten]), *miswritten))
+    born = identity.birth_date
+    if born is None or not OLDEST_DATE <= born <= today:
+        read_alone = False
+        problems.append((_("Saisissez une date de naissance valide (JJ/MM/AAAA)."), "birth_date"))
     if identity.sex not in ("F", "M"):
-        raise InvalidInput(_("Indiquez le sexe du patient."), "sex")
-    month = int(ins[3:5])
-    if (ins[0] != ("1" if identity.sex == "M" else "2") or ins[1:3] != f"{identity.birth_date.year % 100:02d}"
-            or (1 <= month <= 12 and month != identity.birth_date.month)):
-        # Any of the three may be the one mistyped: the INS first, as the form asks it first.
-        raise InvalidInput(_("Le matricule INS ne correspond pas au sexe ou à la date de naissance saisis."),
-                           "ins", "birth_date", "sex")
+        read_alone = False
+        problems.append((_("Indiquez le sexe du patient."), "sex"))
+    if read_alone and born is not None:
+        month = int(ins[3:5])
+        if (ins[0] != ("1" if identity.sex == "M" else "2") or ins[1:3] != f"{born.year % 100:02d}"
+                or (1 <= month <= 12 and month != born.month)):
+            # Any of the three may be the one mistyped: the INS first, as the form asks it first.
+            problems.append((_("Le matricule INS ne correspond pas au sexe ou à la date de naissance saisis."),
+                             "ins", "birth_date", "sex"))
     if not identity.consent:
-        raise InvalidInput(_("Le patient doit consentir à l'ouverture de son dossier : cochez la case avec lui."),
-                           "consent")
+        problems.append((_("Le patient doit consentir à l'ouverture de son dossier : cochez la case avec lui."),
+                         "consent"))
+    refuse(problems)  # every one at once (checks.refuse)
 
 
 @dataclass(frozen=True)

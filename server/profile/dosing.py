@@ -12,38 +12,49 @@ from datetime import date, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..dossiers import InvalidInput
 from ..i18n import _
 from ..i18n.formats import long_date
 from ..models import Dossier, Patient, ProfileItem
+from ..professionals.checks import Problem, refuse
 from ..templating import quoted_fr
 from ..text_input import clean, readable_length
-from .checks import not_before_birth
+from .checks import before_birth
 from .kinds import OLDEST
 from .seen import kept_from_parents
 
 DOSE_LIMIT = 500  # an item's detail
 
 
-def new_dose(item: ProfileItem, *, dose: str, changed_on: date | None, today: date) -> tuple[str, date]:
-    """The dose and the day it starts, checked; InvalidInput, in the request's language, for what cannot be one."""
+def new_dose(item: ProfileItem, *, dose: str, changed_on: date | None, today: date,
+             born: date | None = None) -> tuple[str, date]:
+    """The dose and the day it starts, checked; InvalidInput, in the request's language, for what cannot be one: the
+    dose's problem and the day's said at once (`born`: the patient's birth, which the line stopped the day before
+    follows)."""
     dose = clean(dose)
+    refuse([_dose_problem(item, dose), _day_problem(item, changed_on, today=today, born=born)])
+    return dose, changed_on
+
+
+def _dose_problem(item: ProfileItem, dose: str) -> Problem | None:
     if not readable_length(dose):
-        raise InvalidInput(_("Indiquez la nouvelle posologie (par exemple 1000 mg matin et soir)."), "detail")
+        return _("Indiquez la nouvelle posologie (par exemple 1000 mg matin et soir)."), "detail"
     if len(dose) > DOSE_LIMIT:
-        raise InvalidInput(_("La posologie : %(limit)d caractères au plus.", limit=DOSE_LIMIT), "detail")
+        return _("La posologie : %(limit)d caractères au plus.", limit=DOSE_LIMIT), "detail"
     if dose == item.detail:
-        raise InvalidInput(_("C'est la posologie déjà indiquée : indiquez la nouvelle."), "detail")
+        return _("C'est la posologie déjà indiquée : indiquez la nouvelle."), "detail"
+    return None
+
+
+def _day_problem(item: ProfileItem, changed_on: date | None, *, today: date, born: date | None) -> Problem | None:
     if changed_on is None:
-        raise InvalidInput(_("Indiquez le jour du changement (JJ/MM/AAAA)."), "changed_on")
+        return _("Indiquez le jour du changement (JJ/MM/AAAA)."), "changed_on"
     if not OLDEST < changed_on <= today:
-        raise InvalidInput(_("La date ne peut pas être dans le futur, ni avant 1900."), "changed_on")
+        return _("La date ne peut pas être dans le futur, ni avant 1900."), "changed_on"
     if item.started_on is not None and changed_on <= item.started_on:
         # The day it began, the dose typed was wrong rather than changed: the line is deleted and added again.
-        raise InvalidInput(_("Le changement vient après le début du traitement (%(date)s). Une posologie mal saisie "
-                             "se corrige en supprimant la ligne pour l'ajouter de nouveau.",
-                             date=long_date(item.started_on)), "changed_on")
-    return dose, changed_on
+        return _("Le changement vient après le début du traitement (%(date)s). Une posologie mal saisie se corrige "
+                 "en supprimant la ligne pour l'ajouter de nouveau.", date=long_date(item.started_on)), "changed_on"
+    return before_birth(changed_on - timedelta(days=1), born=born, field="changed_on")
 
 
 async def change_dose(session: AsyncSession, *, item: ProfileItem, dose: str, changed_on: date | None,
@@ -51,11 +62,11 @@ async def change_dose(session: AsyncSession, *, item: ProfileItem, dose: str, ch
     """Stop `item` the day before `changed_on` and add the new line, with its event, in one transaction; None if the
     line stopped or went meanwhile (nothing written). The new line is hidden from professionals, or kept from a
     minor's parents, as the old one was: a change of dose tells no one the treatment it was kept from."""
-    dose, changed_on = new_dose(item, dose=dose, changed_on=changed_on, today=today)
     dossier = await session.get(Dossier, item.dossier_id)
     patient = await session.get(Patient, dossier.patient_id) if dossier is not None else None
+    dose, changed_on = new_dose(item, dose=dose, changed_on=changed_on, today=today,
+                                born=patient.birth_date if patient is not None else None)
     stopped_on = changed_on - timedelta(days=1)
-    not_before_birth(stopped_on, born=patient.birth_date if patient is not None else None, field="changed_on")
     await audit.begin_chained(session, dossier_id=item.dossier_id)
     item = await session.get(ProfileItem, item.id, populate_existing=True)
     if item is None or item.deleted_at is not None or item.ended_on is not None:

@@ -1,0 +1,80 @@
+"""A form of the profil médical says every problem it has at once, each wrong field marked (profile/checks.py, as the
+upload forms do: professionals/checks.refuse): a patient who left the name empty and typed an impossible date learnt
+of the date only once the name was given. What depends on another field waits for it: a measure's value for the
+measure, the diastolic for a systolic in figures, a phone's form for a phone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from server.models import paris_today
+from server.profile.items import add_item
+from tests.conftest import post_form, wrong_fields
+from tests.profile_page_helpers import CAMILLE, add, as_patient, events_of, items_of, text_of, url
+from tests.test_profile import SAMPLES, TODAY
+
+TOMORROW = (paris_today() + timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize(("kind", "fields", "said", "wrong"), [
+    # The form's order: the name, then the date (a treatment's detail and prescriber are right).
+    ("treatment", {"label": " ", "detail": "1 comprimé le soir", "started_on": "31/02/2025"},
+     "Indiquez le médicament. La date n'est pas valide (JJ/MM/AAAA).", ["label", "started_on"]),
+    ("allergy", {"label": "", "severity": "mortelle"},
+     "Indiquez la substance. Choisissez la gravité : faible, modérée, sévère, ou « Je ne sais pas ».",
+     ["label", "severity"]),
+    # An unknown measure: its value, in no known unit, is not judged, but the date is.
+    ("measurement", {"label": "poids_du_chat", "value": "beaucoup", "started_on": "31/02/2025"},
+     "Choisissez la mesure dans la liste. La date n'est pas valide (JJ/MM/AAAA).", ["label", "started_on"]),
+    ("measurement", {"label": "blood_pressure", "value": "120", "value2": "130", "started_on": TOMORROW},
+     "La tension diastolique (le second chiffre) doit être plus basse que la systolique. La date ne peut pas être "
+     "dans le futur, ni avant 1900.", ["value2", "started_on"]),
+    # A systolic in no figures: the diastolic, in figures, is compared with nothing (text_of folds the no-break space).
+    ("measurement", {"label": "blood_pressure", "value": "cent vingt", "value2": "130", "started_on": TOMORROW},
+     "Indiquez la valeur en chiffres (par exemple 120 mmHg). La date ne peut pas être dans le futur, ni avant "
+     "1900.", ["value", "started_on"]),
+    ("contact", {"label": "", "detail": "Époux", "phone": "appelez-moi"},
+     "Indiquez le nom. Le numéro de téléphone n'est pas valide (par exemple 06 12 34 56 78).", ["label", "phone"]),
+    # No phone: its form is not judged.
+    ("contact", {"label": "", "phone": " "}, "Indiquez le nom. Indiquez le téléphone.", ["label", "phone"]),
+    # A condition's form asks its name, its nature, its date, then its details: said in that order.
+    ("condition", {"label": "", "nature": "", "started_on": TOMORROW, "detail": "x" * 501},
+     "Indiquez la maladie ou l'intervention. Indiquez s'il s'agit d'un problème de santé actuel, d'une maladie "
+     "passée ou d'une intervention. La date ne peut pas être dans le futur, ni avant 1900. Les précisions : 500 "
+     "caractères au plus.", ["label", "nature", "started_on", "detail"]),
+    # A vaccination's date typed but none of the calendar is said to be wrong, not to be missing.
+    ("vaccination", {"label": "", "started_on": "31/02/2025", "lot": "L" * 41},
+     "Indiquez le vaccin. La date n'est pas valide (JJ/MM/AAAA). Le numéro de lot : 40 caractères au plus.",
+     ["label", "started_on", "lot"]),
+])
+async def test_an_add_form_says_every_problem_at_once(app, db, patient, kind, fields, said, wrong):
+    async with await as_patient(app, db, patient) as client:
+        refused = await add(client, patient, kind, **fields)
+    assert refused.status_code == 400
+    assert said in text_of(refused), text_of(refused)
+    assert wrong_fields(refused.text) == wrong
+    assert await items_of(db, patient) == [] and await events_of(db, patient, "profile_") == []
+
+
+async def test_one_wrong_field_is_said_alone(app, db, patient):
+    async with await as_patient(app, db, patient) as client:
+        refused = await add(client, patient, "contact", label="Paul Martin", phone="06 12 34 56 7")
+    assert refused.status_code == 400 and wrong_fields(refused.text) == ["phone"]
+    assert "Ce numéro de téléphone ne peut pas exister" in text_of(refused)
+    assert "Indiquez le nom" not in text_of(refused)
+
+
+async def test_a_new_dose_says_its_missing_dose_and_its_day_to_come_together(app, db, patient):
+    treatment = await add_item(db, dossier=patient.dossier, actor=CAMILLE, today=TODAY,
+                               data=replace(SAMPLES["treatment"], detail="500 mg matin et soir"))
+    async with await as_patient(app, db, patient) as client:
+        refused = await post_form(client, url(patient, f"/{treatment.id}/posologie"),
+                                  {"detail": " ", "changed_on": TOMORROW})
+    assert refused.status_code == 400
+    assert ("Indiquez la nouvelle posologie (par exemple 1000 mg matin et soir). La date ne peut pas être dans le "
+            "futur, ni avant 1900.") in text_of(refused)
+    assert wrong_fields(refused.text, f"posologie-erreur-{treatment.id}") == ["detail", "changed_on"]
+    assert await events_of(db, patient, "profile_dose") == []

@@ -76,7 +76,8 @@ async def test_a_minors_document_labelled_v_is_kept_from_the_parents_as_the_web_
     [document] = (await db.exec(select(Document).where(Document.dossier_id == ines.dossier.id))).all()
     assert document.hidden_from_representatives and not document.hidden
     [event] = (await db.exec(select(AccessEvent).where(AccessEvent.action == "add_document"))).all()
-    assert event.detail == "réservé au patient, sans ses représentants légaux"  # the web form's
+    # The web form's line, after the software's (an outside probe's find: a V document lost "via le logiciel")
+    assert event.detail == "via le logiciel «\u00a0Logiciel du cabinet\u00a0»\nréservé au patient, sans ses représentants légaux"
     read = await client.get(f"/fhir/{as_bundle(answer).entry[1].response.location}", headers=practice.headers)
     assert read.json()["meta"]["security"][0]["code"] == "V"
     timeline = await client.get(f"/dossiers/{ines.dossier.id}")  # her mother's

@@ -194,7 +194,8 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
     detail, corrected = words.detail, ""
     if event.action == "add_document" and detail.partition("\n")[0] == NEW_VERSION:
         detail, corrected = detail.partition("\n")[2], _(" : une nouvelle version, qui remplace la précédente")
-    via = via_software(detail) if detail.startswith(VIA_SOFTWARE) else ""
+    first_line = detail.partition("\n")[0]  # the software, before what else the detail says (the parents kept out)
+    via = via_software(first_line) if first_line.startswith(VIA_SOFTWARE) else ""
     text = i18n.translated(phrase.yours if vous else phrase.said) % _Fields(
         event, viewer, detail, said_withdrawn(event, withdrawn), subject=subject, when=when, right=right) + via \
         + corrected

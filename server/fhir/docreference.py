@@ -27,13 +27,14 @@ def unprocessable(text: str, *, expression: tuple[str, ...] = ()) -> FhirError:
     return FhirError(422, text, code="processable", expression=expression)
 
 
-def kept_from_parents(resource) -> bool:
+def kept_from_parents(resource) -> bool | None:
     """Whether a DocumentReference is labelled V ("very restricted"), Carnet's own label for a minor's document a
     professional keeps from the parents (CSP L1111-5, resources.VERY_RESTRICTED): the web form's "Ne pas montrer aux
     parents", which uploads.add_professional_documents refuses for a patient who is not a minor.
     Carnet keeps no other confidentiality level of a document's own: what is hidden from professionals, the patient
     hides (DESIGN.md). A label stored as nothing would leave a "restricted" document to every reader of its category,
-    so N (normal) is taken, V as said, and any other label refused rather than dropped, as the sender must know."""
+    so N (normal) is taken, V as said, and any other label refused rather than dropped, as the sender must know.
+    None: no label at all, which says neither."""
     codings = [c for concept in getattr(resource, "securityLabel", None) or [] for c in concept.coding or [None]]
     codings += (resource.meta.security or []) if resource.meta else []
     kept = False
@@ -51,7 +52,7 @@ def kept_from_parents(resource) -> bool:
                                 "prise en charge. C'est le patient qui choisit, dans Carnet, les documents qu'il "
                                 "masque aux professionnels.")
         kept = kept or code == "V"
-    return kept
+    return kept if codings else None
 
 
 def invisible(text: str) -> bool:
@@ -125,8 +126,8 @@ def read_reference(reference: DocumentReference, binaries: dict[str, tuple[bytes
     return normalize_ins(identifier.value), Upload(
         title=title.strip(), category=category, event_date=_event_date(reference),
         filename=attachment.title or "document", data=data, master_identifier=master_text, declared_type=declared,
-        type_system=type_system, type_code=type_code, type_display=type_display, hidden_from_representatives=kept,
-        replaces=_replaces(reference, base),
+        type_system=type_system, type_code=type_code, type_display=type_display,
+        hidden_from_representatives=bool(kept), confidentiality_said=kept is not None, replaces=_replaces(reference, base),
     ), url, said
 
 

@@ -131,6 +131,8 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
             said = [("warning", "code-invalid", text) for text in submission.warnings[indexes[0]]]
             if not made:
                 said.append(("information", "duplicate", _received(document)))
+            elif document.hidden_from_representatives and not submission.uploads[indexes[0]].hidden_from_representatives:
+                said.append(("information", "informational", _kept_from_parents(document)))
             if said:
                 response["outcome"] = OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [
                     {"severity": severity, "code": code, "diagnostics": text} for severity, code, text in said]}
@@ -151,6 +153,17 @@ def _received(document: Document) -> str:
         return (f"{said}, et vous l'avez retiré (entered-in-error) : il n'a pas été enregistré une seconde fois. Un "
                 "document corrigé doit porter un nouvel identifiant.")
     return f"{said} : il n'a pas été enregistré une seconde fois."
+
+
+def _kept_from_parents(document: Document) -> str:
+    """Why a document sent without the label V is filed kept from the minor's parents, said to its sender: it
+    replaces a version kept from them (versions.py), or its author's care in this dossier is (uploads.py)."""
+    said = "Enregistré tenu secret envers les parents de ce patient mineur (étiquette V)"
+    if document.replaces_id is not None:
+        return f"{said}, comme la version qu'il remplace."
+    return (f"{said}, l'envoi ne portant pas d'étiquette de confidentialité : dans ce dossier, vos soins leur sont "
+            "déjà cachés, et un document de vous qu'ils verraient leur apprendrait que vous suivez leur enfant. Pour "
+            "qu'ils le voient, envoyez-le avec l'étiquette N (securityLabel).")
 
 
 def _first_one(reused: IdentifierReused) -> str:

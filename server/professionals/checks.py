@@ -35,6 +35,10 @@ class Upload:
     event_date_text: str = ""
     # For a minor: kept from their legal representatives, at the minor's request (CSP L1111-5).
     hidden_from_representatives: bool = False
+    # Whether the sender said so either way: the web form's box does; software that sends no confidentiality label
+    # (neither N nor V) does not, and its document is then kept as the form would start for this professional
+    # (uploads.add_professional_documents).
+    confidentiality_said: bool = True
     # Hidden from professionals from the start, at the patient's request (a psychiatrist's report): never listed, even
     # for a moment, to those the patient's grants or an emergency let read the dossier (access/rule.py).
     hidden: bool = False

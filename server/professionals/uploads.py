@@ -18,6 +18,7 @@ from ..accesslog import audit
 from ..accesslog.phrases import NEW_VERSION
 from ..access.rule import Right, access_ended, dossier_right
 from ..dossiers import InvalidInput, add_document
+from ..caregivers.confidential import keeps_from_parents
 from ..caregivers.dossiers import is_minor
 from ..models import Account, Document, Dossier, Patient, Professional, utcnow
 from ..notifications import notify
@@ -34,6 +35,7 @@ from ..files.kinds import clean_filename
 from ..export.names import dated_name
 
 WRITE_RIGHTS = {Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
+KEPT_LINE = "réservé au patient, sans ses représentants légaux"  # an addition's detail: kept from a minor's parents
 
 
 # LOINC's report of the care given, 11506-3 "Progress note" (in the CI-SIS's types of class 10, "Compte rendu"): what a
@@ -131,6 +133,11 @@ async def add_professional_documents(
     professional = await session.get(Professional, account.professional_id)
     actor = audit.Actor.professional(account, professional)
     minor = is_minor(await session.get(Patient, dossier.patient_id), utcnow())
+    # Unsaid by the sender (no label from software), a minor's document is kept from her parents where the web form
+    # would start so for this professional (views/pro_documents.kept_at_first): any document of theirs the parents
+    # saw would be the one trace of them they were shown. The software is told (fhir/documents.provide).
+    kept_unsaid = minor and not all(upload.confidentiality_said for upload in uploads) and await keeps_from_parents(
+        session, dossier_id=dossier.id, professional_id=professional.id)
     filed: list[tuple[Document, bool]] = []
     try:
         # Every identifier is looked up before anything is filed: a refusal leaves no document of the batch.
@@ -159,7 +166,8 @@ async def add_professional_documents(
             )
             document.master_identifier = upload.master_identifier
             document.type_system, document.type_code, document.type_display = stored_type(upload, professional)
-            document.hidden_from_representatives = upload.hidden_from_representatives and minor
+            document.hidden_from_representatives = minor and (
+                upload.hidden_from_representatives or (kept_unsaid and not upload.confidentiality_said))
             earlier = replaced.get(upload.replaces or "")
             if earlier is not None:
                 # The corrected version is read by whoever read the one it replaces, and by no one else: what the
@@ -171,9 +179,9 @@ async def add_professional_documents(
                 session.add(earlier)
                 if document.hidden_from_representatives:
                     await keep_earlier_from_parents(session, earlier, actor=actor, right=right.value)
-            detail = "réservé au patient, sans ses représentants légaux" if document.hidden_from_representatives else via
-            if earlier is not None:
-                detail = f"{NEW_VERSION}\n{detail}" if detail else NEW_VERSION
+            # One line each: a new version (said first, journal.sentence), the software, the parents kept out.
+            detail = "\n".join(line for line in (NEW_VERSION if earlier is not None else "", via,
+                                                 KEPT_LINE if document.hidden_from_representatives else "") if line)
             event = await audit.append(session, dossier_id=dossier.id, action="add_document", actor=actor,
                                        right=right.value, document=document, detail=detail)
             if upload.hidden and not document.hidden:

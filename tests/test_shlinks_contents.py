@@ -10,7 +10,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from server.accesslog.journal import Viewer, sentence
 from server.auth.accounts import account_for_patient
-from server.fhir.ips import IPS_PROFILE, ITEM_SYSTEM
+from server.fhir.ips import CONTACTS_CARRIED, IPS_PROFILE, ITEM_SYSTEM
 from server.models import utcnow
 from server.profile.items import ItemInput, add_item
 from server.shlinks import links
@@ -97,6 +97,7 @@ async def test_the_summary_carries_the_whole_profile_but_never_a_hidden_item(app
     answer = await fetch(app, link)
     _, bundle = decrypted(answer.json()["files"][0]["embedded"], link["key"])
     assert bundle.entry[0].resource.title == "Synthèse médicale — Camille Martin"
+    assert [(x.url, x.valueBoolean) for x in bundle.entry[0].resource.extension] == [(CONTACTS_CARRIED, True)]
     assert carried_ids(bundle) == {i.id for i in items if i.deleted_at is None and not i.hidden}
     assert {"Immunization", "Observation", "FamilyMemberHistory"} <= {e.resource.get_resource_type() for e in bundle.entry}
 
@@ -112,6 +113,8 @@ async def test_a_vaccinations_link_carries_the_vaccinations_and_allergies_and_no
                                    and i.deleted_at is None and not i.hidden}
     assert {e.resource.get_resource_type() for e in bundle.entry} == {"Composition", "Patient", "AllergyIntolerance",
                                                                       "Immunization"}
+    # It carries no contact, and says it does not: its reader was told "no one to contact" (an outside probe's find).
+    assert not bundle.entry[0].resource.extension
 
 
 async def test_a_link_claims_the_ips_profile_only_with_the_sections_it_requires(app, db, patient):

@@ -41,6 +41,9 @@ TEXTS_LANGUAGE = "fr-FR"
 EMPTY_REASON = "http://terminology.hl7.org/CodeSystem/list-empty-reason"
 NOT_ASKED = {"coding": [{"system": EMPTY_REASON, "code": "notasked", "display": "Not Asked"}]}
 WITHHELD = {"coding": [{"system": EMPTY_REASON, "code": "withheld", "display": "Information Withheld"}]}
+# On the Composition: the patient's people to contact are in the document (Patient.contact), listed or none. A link
+# of vaccinations and allergies carries none: its reader was told "no one to contact" (an outside probe's find).
+CONTACTS_CARRIED = "urn:carnet:fhir:personnes-a-prevenir"
 SECTION_SYSTEM = "urn:carnet:fhir:section"  # Carnet's own sections, where neither IPS nor LOINC has one
 # (section, LOINC section code and its display, title); IPS requires the first three, empty or not, and a code on
 # every section (Composition.section.code, 1..1 in the IPS profile). A section holds the items of one kind
@@ -259,6 +262,8 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         "confidentiality": max((label["code"] for label in labels if label), key=LEVELS.index, default="N"),
         "section": sections,
     }
+    if kinds is None or "contact" in kinds:
+        composition["extension"] = [{"url": CONTACTS_CARRIED, "valueBoolean": True}]
     composition_ref = urn()
     # An IPS holds the sections it REQUIRES: a content that leaves one out (a link's vaccinations and allergies) does
     # not claim its profile, which a reader that checks the claim would refuse.

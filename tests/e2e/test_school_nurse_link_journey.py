@@ -88,6 +88,8 @@ def test_a_mother_gives_the_school_nurse_her_sons_vaccinations_and_allergies_and
         for kept in ("Ventoline", "Énurésie", "Diabète de type 1"):
             expect(nurse.get_by_text(kept)).to_have_count(0)
         expect(nurse.get_by_role("region", name="Traitements")).to_have_count(0)
+        # Nor any "no one to contact": the link carries no contact (a probe's find: it said there was none).
+        expect(nurse.get_by_role("region", name="Personnes à prévenir")).to_have_count(0)
         expect(nurse.get_by_text(re.compile(r"telles qu'elles ont été déclarées dans le dossier ou ajoutées par les "
                                             r"soignants\.$"))).to_be_visible()
         # Whose data it is keeps its heading, "Patient"; who shared it is never said to be him.

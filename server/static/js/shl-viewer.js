@@ -358,7 +358,14 @@
       });
       return item;
     });
-    result.appendChild(section(_("Personnes à prévenir"), list(contacts, _("Aucune personne à prévenir n'est indiquée."))));
+    // Said empty only where the document carries them (server/fhir/ips.py, CONTACTS_CARRIED): a link of vaccinations
+    // and allergies has none to give, which is not "no one to contact".
+    var carried = (composition.extension || []).some(function (x) {
+      return x && x.url === "urn:carnet:fhir:personnes-a-prevenir" && x.valueBoolean === true;
+    });
+    if (contacts.length || carried) {
+      result.appendChild(section(_("Personnes à prévenir"), list(contacts, _("Aucune personne à prévenir n'est indiquée."))));
+    }
     // A copy for the file of whoever opened it: the page is all there is, gone at a reload.
     var print = element("button", TEXT.print, "secondary no-print");
     print.type = "button";

@@ -30,7 +30,8 @@ from .config import Settings, load_settings
 from .auth.csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
 from .i18n import formats
-from .errors import API_PATHS, NoControlCharacters, exception_handlers
+from .errors import API_PATHS, NoControlCharacters
+from .exception_handlers import exception_handlers
 from .auth.sessions import REQUEST_DB, SessionMiddleware
 from .submissions import SubmissionMiddleware
 from .fhir.tokens import LOGGED_CALLER
@@ -52,6 +53,7 @@ from .views import (
     joining,
     log,
     log_exports,
+    majority,
     notifications,
     passkeys,
     patient_devices,
@@ -262,6 +264,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *see_as.routes,
             *profile_changes.routes,
             *caregivers.routes,
+            *majority.routes,
             *patient_devices.routes,
             *joining.routes,
             *log.routes,

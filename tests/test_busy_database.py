@@ -1,5 +1,5 @@
 """A burst of writers: when the database's write lock cannot be had in time, a page that only reads is still shown,
-and a change is refused whole, in French, with a 503 (server/errors.py, server/auth/sessions.py)."""
+and a change is refused whole, in French, with a 503 (server/exception_handlers.py, server/auth/sessions.py)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ import pypdfium2
 from fhir.resources.R4B.bundle import Bundle
 
 from server.dossiers import add_document
-from server.export.archive import build_export, zip_path
+from server.export.archive import build_export
+from server.export.ips_copy import zip_path
 from server.profile.items import add_item, set_item_hidden
 from tests.conftest import activate, add_text_document, new_patient, post_form
 from tests.export_helpers import NOW, downloaded, pdf_bytes, resources_of

@@ -16,7 +16,8 @@ from sqlmodel import select
 from server.accesslog.verify import verify_chain
 from server.demo import load_demo
 from server.dossiers import professionals_by_id
-from server.export.archive import PATIENT_VIEW, build_export, zip_path
+from server.export.archive import PATIENT_VIEW, build_export
+from server.export.ips_copy import zip_path
 from server.export.restore import TRANSFER, restore
 from server.listing import all_documents
 from server.models import AccessEvent

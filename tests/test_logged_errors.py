@@ -1,4 +1,5 @@
-"""What an error's text holds is logged (server/errors.py): never a statement's values, which may be health data."""
+"""What an error's text holds is logged (server/exception_handlers.py): never a statement's values, which may be
+health data."""
 
 from __future__ import annotations
 

@@ -168,7 +168,8 @@ async def test_a_file_that_no_longer_matches_its_sha256_is_not_served(client, db
     path.write_bytes(b"altered")
     await activate(client, patient)
     answer = await client.get(f"/documents/{document.id}/fichier")
-    # Said as unreadable (errors.on_unreadable_file), which only the document's readers reach: never its bytes.
+    # Said as unreadable (exception_handlers.on_unreadable_file), which only the document's readers reach: never
+    # its bytes.
     assert answer.status_code == 503 and b"altered" not in answer.content
 
 

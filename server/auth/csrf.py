@@ -103,7 +103,7 @@ class CSRFMiddleware(ASGIMiddleware):
             if fresh or not any(hmac.compare_digest(unmasked(s).encode(), token.encode()) for s in sent):
                 # No session now, and a token of this browser's that is not a sessionless page's: the page was
                 # rendered in a session that has ended since (its cookie cleared by a logout in another tab).
-                # errors.on_csrf says so, as it does of a session ended while idle, not "Action refusée".
+                # exception_handlers.on_csrf says so, as it does of a session ended while idle, not "Action refusée".
                 scope.setdefault("state", {})[SESSION_GONE] = (not fresh and scope.get("auth") is None
                                                                and any(unmasked(s) for s in sent))
                 raise PermissionDeniedException("CSRF token verification failed")

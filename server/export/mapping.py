@@ -1,6 +1,6 @@
 """A copy's FHIR resources read back as Carnet's fields: each profile item as the form that adds it would send
 it, each DocumentReference as the document `add_document` files (server/fhir/ips.py, profile_items.py and
-archive.py, backwards).
+ips_copy.py, backwards).
 
 Pure functions of the Bundle's JSON, which read_bundle has validated; nothing here reads the database.
 """
@@ -22,9 +22,9 @@ from ..profile.checks import ItemInput, check
 from ..profile.kinds import OLDEST
 from ..profile.pregnancy import last_period
 from ..text_input import clean, readable_length
-from .archive import (DECLARED_BY_EXTENSION, HIDDEN_EXTENSION, KEPT_EXTENSION, RELATIVE_EXTENSION, SHA256_EXTENSION,
-                      SOURCE_EXTENSION)
 from .auditevents import DOCUMENT_SYSTEM
+from .ips_copy import (DECLARED_BY_EXTENSION, HIDDEN_EXTENSION, KEPT_EXTENSION, RELATIVE_EXTENSION,
+                       SHA256_EXTENSION, SOURCE_EXTENSION)
 
 SEVERITY_OF = {fhir: carnet for carnet, fhir in SEVERITY.items()}
 MEASURE_OF = {code: label for label, (code, _) in OBSERVATION_CODES.items()}

@@ -93,7 +93,7 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
     """`authors`: who each document comes from, as the timeline says it; `missing`: documents whose file could
     not be read from the store (named, so the reader knows the ZIP lacks them); `declarers`: who declared each item
     no professional wrote (items.declarers_of), as the profile page says it; not `whole`: a legal representative's
-    copy, never said to be complete (archive.SEEN_TAG); `care`: how many lines of reimbursed care since `care_from`
+    copy, never said to be complete (ips_copy.SEEN_TAG); `care`: how many lines of reimbursed care since `care_from`
     the archive's own files hold (export/carefiles.py), said here, not listed."""
     name = f"{patient.given_name} {patient.family_name}"
     pdf = new_pdf()

@@ -45,9 +45,10 @@ from ..reimbursements.history import kept_since
 from ..reimbursements.layout import Line
 from ..templating import date_fr
 from ..text_input import clean, read_json, readable_length
-from .archive import EXPORT_TAG, IPS_NAME, SEEN_TAG
+from .archive import IPS_NAME
 from .choices import Choices, choices_in, keep_choices
 from .hidden_care import hide_again, hidden_in_copy
+from .ips_copy import EXPORT_TAG, SEEN_TAG
 from .logfiles import LOG_CSV_NAME
 from .mapping import NotRestorable, PlannedDocument, instant, plan_document, plan_items, rpps_of
 

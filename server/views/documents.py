@@ -41,7 +41,7 @@ INLINE_TYPES = {"image/png", "image/jpeg", "text/plain"}
 
 def read_file(request: Request, key: str, sha256: str) -> bytes:
     """A damaged or missing file is never served as if it were the document: it is said, and logged for the operator
-    (errors.on_unreadable_file)."""
+    (exception_handlers.on_unreadable_file)."""
     try:
         return request.app.state.storage.get(key, sha256=sha256)
     except KeyError:

@@ -48,13 +48,14 @@ FORM_PAGES = {
     "/invitations/{invitation_id:str}/annulation": "/invitations/{invitation_id}",
     "/avis/{notice_id:str}/vu": "/mes-dossiers",
     "/dossiers/{dossier_id:str}/quitter": "/mes-dossiers",
-    "/dossiers/{dossier_id:str}/majorite/{delegation_id:str}": "/dossiers/{dossier_id}/majorite",
     # views/documents.py
     "/documents/{document_id:str}/masquage": "/documents/{document_id}",
     "/documents/{document_id:str}/cacher-aux-parents": "/documents/{document_id}",
     # views/joining.py: the invitation's page is /invitation's answer
     "/invitation/acceptation": "/invitation",
     "/invitation/compte": "/invitation",
+    # views/majority.py
+    "/dossiers/{dossier_id:str}/majorite/{delegation_id:str}": "/dossiers/{dossier_id}/majorite",
     # views/notifications.py
     "/dossiers/{dossier_id:str}/notifications/vu": "/dossiers/{dossier_id}",
     "/dossiers/{dossier_id:str}/notifications/chaque-consultation": "/dossiers/{dossier_id}/acces",

@@ -25,7 +25,7 @@ TRACEBACK = re.compile(r'Traceback \(most recent call last\)|File "[^"]+", line 
 
 
 class ServerErrors(logging.Filter):
-    """Keeps the exceptions the app logs (errors.on_error) for the failure message, and lets none through:
+    """Keeps the exceptions the app logs (exception_handlers.on_error) for the failure message, and lets none through:
     thousands of tracebacks on stderr would bury the one failure that matters."""
 
     def __init__(self) -> None:

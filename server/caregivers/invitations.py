@@ -57,11 +57,18 @@ def terms(invitation: CaregiverInvitation, *, logged: bool = False) -> str:
     return f"{say(level_label(invitation.can_manage))}, {say(duration)}"
 
 
+# Why a closed dossier takes no new relative, said where the invitation would be made (the patient's page, `invite`).
+CLOSED = N_("Ce dossier est fermé : une invitation ne pourrait pas être acceptée. Rouvrez-le d'abord, depuis la page "
+            "« Accès », pour inviter un proche.")
+
+
 async def invite(
     session: AsyncSession, *, dossier: Dossier, account: Account, actor: audit.Actor, level: str, duration: str,
     relationship: str = "proche",
 ) -> tuple[str, CaregiverInvitation]:
     """A new invitation and its code (returned once). A second parent's is "parent, gestion", until 18."""
+    if dossier.state != "open":  # no one could accept it (join): a dead end for whoever was given the code
+        raise InvalidInput(_(CLOSED))
     if relationship == "parent":
         patient = await session.get(Patient, dossier.patient_id)
         if not is_minor(patient, utcnow()):

@@ -23,10 +23,10 @@ from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
-from ..models import Dossier, EmergencyAccess, Grant, Professional, utcnow
+from ..models import Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow
 from ..access.managing import manage_dossier
 from ..caregivers.confidential import kept_from
-from ..caregivers.dossiers import band_of
+from ..caregivers.dossiers import band_of, helpers_of
 from ..access.sharing import (RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line,
                               search_professionals)
 from .forms import Form, FormError, form_values, scope_and_duration, text
@@ -245,7 +245,12 @@ async def emergency_opt_out(request: Request, db: AsyncSession, dossier_id: str,
 @get("/dossiers/{dossier_id:str}/fermeture", guards=[logged_in])
 async def close_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
     dossier, _ = await manage_dossier(db, account=request.user.account, dossier_id=dossier_id)
-    return Template("access_close.html", context={"dossier": dossier, "band": await band(request, db, dossier)})
+    # Closing ends professionals' reading, not the relatives': said, with whom (a probe: nothing said so).
+    patient = await db.get(Patient, dossier.patient_id)
+    relatives = [h for h in await helpers_of(db, dossier=dossier, patient=patient, now=utcnow())
+                 if h.account.id != request.user.account.id]
+    return Template("access_close.html", context={"dossier": dossier, "band": await band(request, db, dossier),
+                                                  "relatives": relatives})
 
 
 @post("/dossiers/{dossier_id:str}/fermeture", guards=[logged_in], status_code=200)

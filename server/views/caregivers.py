@@ -88,6 +88,7 @@ async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -
         # A relative who manages logs out the patient's devices (views/patient_devices.py), if he has an account.
         "may_log_out_devices": not own and await patient_devices.patient_account(db, patient=managed.patient) is not None,
         "durations": durations.LASTING, "terms": invitations.terms, "levels": invitations.LEVELS,
+        "closed_notice": invitations.CLOSED,
     }
 
 

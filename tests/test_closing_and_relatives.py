@@ -1,0 +1,46 @@
+"""Closing a dossier, and its relatives: the patient is told that those who follow it keep reading it (and a manager
+may reopen it), the closing is said once done, and no invitation is made that no one could accept (an outside probe:
+a relative learnt only at the last step, under "Créer ma clé d'accès", that the dossier was closed)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from server.models import CaregiverInvitation
+from tests.caregiver_helpers import camille  # noqa: F401 - a fixture
+from tests.caregiver_helpers import invitation_code, new_caregiver, words_of
+from tests.conftest import post_form
+
+
+async def test_closing_says_who_keeps_reading_then_that_it_is_closed(client, db, app, patient, camille):
+    code = await invitation_code(client, patient.dossier.id, level="gestion")
+    async with new_caregiver(app, code):
+        pass
+    base = f"/dossiers/{patient.dossier.id}"
+    asked = words_of(await client.get(f"{base}/fermeture"))
+    assert "les proches qui suivent ce dossier le lisent toujours (" in asked
+    assert "et ceux qui le gèrent peuvent le rouvrir" in asked
+    closed = await post_form(client, f"{base}/fermeture", {}, follow_redirects=False)
+    assert closed.status_code == 303 and closed.headers["location"].endswith("fait=dossier-ferme")
+    told = await client.get(closed.headers["location"])
+    assert 'role="status"' in told.text or 'role="alert"' in told.text
+    assert "Le dossier est fermé : aucun professionnel ne peut plus le lire" in words_of(told)
+
+
+async def test_without_relatives_closing_names_none(client, db, app, patient, camille):
+    asked = words_of(await client.get(f"/dossiers/{patient.dossier.id}/fermeture"))
+    assert "proches qui suivent" not in asked
+
+
+async def test_a_closed_dossier_offers_no_invitation_and_makes_none(client, db, app, patient, camille):
+    base = f"/dossiers/{patient.dossier.id}"
+    assert (await post_form(client, f"{base}/fermeture", {}, follow_redirects=False)).status_code == 303
+    page = await client.get(f"{base}/proches")
+    said = words_of(page)
+    assert "Ce dossier est fermé : une invitation ne pourrait pas être acceptée." in said
+    assert "Créer l'invitation" not in said and f'href="{base}/acces"' in page.text
+    refused = await post_form(client, f"{base}/proches/invitations", {"niveau": "lecture", "duree": "sans"},
+                              follow_redirects=False)
+    assert refused.status_code == 400 and "Rouvrez-le d'abord" in words_of(refused)
+    await db.commit()
+    assert (await db.exec(select(CaregiverInvitation))).all() == []

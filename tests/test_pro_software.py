@@ -191,3 +191,26 @@ async def test_a_key_whose_members_are_of_the_wrong_type_or_purpose_is_refused_o
     assert sent.status_code == 303, sent.text
     declared.client_id = REGISTERED.match(sent.headers["location"]).group(1)
     assert (await token(client, declared)).status_code == 200
+
+
+async def test_a_key_already_registered_is_refused_so_revoking_one_software_ends_its_key(client, db):
+    """An outside probe's find: the same public key registered as two software kept working under the second once the
+    first was revoked after a leak. One key, one software, whatever its JSON's order of members."""
+    pro = await new_professional(db)
+    await activate_professional(client, pro)
+    software = await register(client, name="Logiciel à révoquer")
+    members = json.loads(software.public_jwk())
+    reordered = json.dumps(dict(reversed(list(members.items()))))
+    again = await post_form(client, "/pro/logiciels", {"name": "Même clé encore", "jwk": reordered})
+    assert again.status_code == 400
+    assert ("Cette clé est déjà celle de «\u00a0Logiciel à révoquer\u00a0» : chaque logiciel a sa propre paire de "
+            "clés.") in html.unescape(again.text)
+    assert wrong_fields(again.text, "register-error") == ["jwk"]
+    assert [row.name for row in await stored(db, pro.professional)] == ["Logiciel à révoquer"]
+    # Revoked, its key stays revoked: registered again, the leak would be back.
+    assert (await post_form(client, f"/pro/logiciels/{software.client_id}/revoquer", {},
+                            follow_redirects=False)).status_code == 303
+    dead = await post_form(client, "/pro/logiciels", {"name": "Réinstallé", "jwk": reordered})
+    assert dead.status_code == 400 and "révoqué : elle ne peut plus servir." in html.unescape(dead.text)
+    assert (await post_form(client, "/pro/logiciels", {"name": "Réinstallé", "jwk": Software().public_jwk()},
+                            follow_redirects=False)).status_code == 303  # a new pair

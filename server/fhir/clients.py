@@ -70,6 +70,11 @@ def public_key(text: str) -> dict:
     return key.as_dict(private=False)
 
 
+def thumbprint(jwk_text: str) -> str:
+    """A public key's RFC 7638 thumbprint: the same key, however its JSON is written, has the same one."""
+    return JWKRegistry.import_key(json.loads(jwk_text)).thumbprint()
+
+
 def clean_name(name: str) -> str:
     name = clean(name)
     if not readable_length(name) or len(name) > MAX_NAME:
@@ -82,8 +87,23 @@ async def register(session: AsyncSession, *, professional_id: str | None, name: 
                    kind: str = "professional") -> ApiClient:
     """A new registration; its id is the `client_id` the software puts in its assertions."""
     name, jwk = clean_name(name), public_key(jwk_text)
-    if professional_id is not None and len(await software_of(session, professional_id=professional_id)) >= MAX_CLIENTS:
-        raise InvalidInput(_("Vous avez déjà %(count)d logiciels enregistrés : révoquez-en un d'abord.", count=MAX_CLIENTS))
+    if professional_id is not None:
+        registered = await software_of(session, professional_id=professional_id)
+        if len(registered) >= MAX_CLIENTS:
+            raise InvalidInput(_("Vous avez déjà %(count)d logiciels enregistrés : révoquez-en un d'abord.",
+                                 count=MAX_CLIENTS))
+        # One key, one software, for good: a key registered twice kept working under the second name after the
+        # first was revoked for a leak (an outside probe's find), and a revoked key stays revoked. Compared by RFC
+        # 7638's thumbprint, whatever the order of its members.
+        mine = (await session.exec(select(ApiClient).where(ApiClient.professional_id == professional_id))).all()
+        same = next((c for c in mine if thumbprint(c.jwk) == thumbprint(json.dumps(jwk))), None)
+        if same is not None and same.revoked_at is not None:
+            raise InvalidInput(_("Cette clé était celle de «\u00a0%(name)s\u00a0», révoqué : elle ne peut plus "
+                                 "servir. Créez une nouvelle paire de clés pour ce logiciel.", name=same.name), "jwk")
+        if same is not None:
+            raise InvalidInput(_("Cette clé est déjà celle de «\u00a0%(name)s\u00a0» : chaque logiciel a sa propre "
+                                 "paire de clés. Si sa clé privée a pu être vue, révoquez «\u00a0%(name)s\u00a0» et "
+                                 "créez une nouvelle paire de clés.", name=same.name), "jwk")
     client = ApiClient(kind=kind, professional_id=professional_id, name=name, jwk=json.dumps(jwk, sort_keys=True))
     session.add(client)
     await session.commit()

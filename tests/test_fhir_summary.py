@@ -142,10 +142,13 @@ async def test_a_token_without_the_scope_is_refused_and_told_which(client, patie
     assert refused.status_code == 403 and "system/Patient.r" in as_outcome(refused).issue[0].diagnostics
 
 
-async def test_the_capability_statement_and_smart_configuration_say_it(client):
+async def test_the_capability_statement_and_smart_configuration_say_what_is_served(client):
     statement = CapabilityStatement.model_validate((await client.get("/fhir/metadata")).json())
     [patient] = [r for r in statement.rest[0].resource if r.type == "Patient"]
     assert not patient.interaction  # no Patient to read: the operation alone
     assert [(o.name, o.definition) for o in patient.operation] == [
         ("summary", "http://hl7.org/fhir/uv/ips/OperationDefinition/summary")]
     assert "system/Patient.r" in (await client.get("/.well-known/smart-configuration")).json()["scopes_supported"]
+    # A Document Recipient; not a Document Responder, which must find Lists too (ITI-66): said in words instead.
+    assert statement.instantiates == ["https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentRecipient"]
+    assert "sans recherche de listes (ITI-66)" in statement.rest[0].documentation

@@ -59,11 +59,15 @@ def capability_statement(*, base: str, software_version: str) -> CapabilityState
         "patchFormat": ["application/json-patch+json"],
         "implementationGuide": [f"{MHD}/ImplementationGuide/ihe.iti.mhd",
                                 "http://hl7.org/fhir/uv/ips/ImplementationGuide/hl7.fhir.uv.ips"],
-        "instantiates": [f"{MHD}/CapabilityStatement/IHE.MHD.DocumentRecipient",
-                         f"{MHD}/CapabilityStatement/IHE.MHD.DocumentResponder"],
+        # A Document Recipient; of the Document Responder, ITI-67 and ITI-68 alone (rest.documentation): no List to
+        # find (ITI-66), so not claimed, which a checker of the claim would hold it to (an outside probe's find).
+        "instantiates": [f"{MHD}/CapabilityStatement/IHE.MHD.DocumentRecipient"],
         "rest": [{
             "mode": "server",
-            "documentation": f"Un envoi (ITI-65) contient un SubmissionSet et de 1 à {MAX_DOCUMENTS} documents.",
+            "documentation": f"Un envoi (ITI-65) contient un SubmissionSet et de 1 à {MAX_DOCUMENTS} documents. "
+                             "Recherche (ITI-67) et lecture (ITI-68) des documents comme un Document Responder IHE "
+                             "MHD, sans recherche de listes (ITI-66) ; une recherche par INS se fait par POST sur "
+                             "DocumentReference/_search (l'INS ne figure jamais dans une adresse).",
             "security": {
                 "cors": False,
                 "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",

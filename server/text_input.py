@@ -68,9 +68,18 @@ def _visible(value: str, *, multiline: bool) -> str:
     return "".join(kept)
 
 
+# What ends a line, besides "\n": read as one in a text of lines, as a space in a text of one (a software's
+# "Compte rendu\nService de rythmologie" was filed as "Compte renduService de rythmologie": an outside probe's find).
+LINE_BREAKS = str.maketrans({"\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+
+
 def clean(value: str, *, multiline: bool = False) -> str:
-    """NFC text without control or format characters (but joiners that join); spaces squeezed unless `multiline`."""
-    kept = _visible(unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\t", " ")), multiline=multiline)
+    """NFC text without control or format characters (but joiners that join); spaces squeezed unless `multiline`,
+    a line's end a space."""
+    value = value.replace("\r\n", "\n").translate(LINE_BREAKS).replace("\t", " ")
+    if not multiline:
+        value = value.replace("\n", " ")
+    kept = _visible(unicodedata.normalize("NFC", value), multiline=multiline)
     if multiline:
         return "\n".join(" ".join(line.split()) for line in kept.split("\n")).strip()
     return " ".join(kept.split())

@@ -15,7 +15,7 @@ from ..files.kinds import check_image, sniff_type
 from ..files.pages import Rendered, Unrenderable, render_image, render_pdf
 from ..i18n import N_, _
 from ..models import CATEGORIES
-from ..text_input import readable_length
+from ..text_input import clean, readable_length
 
 Problem = tuple[str, ...]  # what is said, then the form fields it is about
 # What a professional files: not the patient's own notes, not the Assurance Maladie's feed.
@@ -114,7 +114,7 @@ async def check_upload(upload: Upload, *, today: date, born: date,
 def detail_problems(upload: Upload, *, today: date, born: date, categories: Mapping[str, str]) -> list[Problem]:
     """What is wrong in an upload's title, category and date, each said as its field is labelled."""
     problems: list[Problem] = []
-    if not readable_length(upload.title) or len(upload.title) > 200:
+    if not readable_length(upload.title) or len(clean(upload.title)) > 200:  # as stored: "é" in two code points is one
         problems.append((_("Donnez un titre au document (200 caractères au plus)."), "title"))
     if upload.category not in categories:
         problems.append((_("Choisissez une catégorie."), "category"))

@@ -71,6 +71,10 @@ async def test_a_withdrawn_correction_gives_back_the_result_it_replaced(client, 
         assert titles_in(searched.text) == [RESULT]
         page = words(await phone.get(f"/documents/{first}"))
         assert "Remplacé par une version plus récente" not in page and "Version remplacée" not in page
+        # The withdrawn line replaces nothing, and says so (an outside probe's find: "Cette version remplace…").
+        withdrawn = words(await phone.get(f"/documents/{wrong}"))
+        assert "Cette version remplace" not in withdrawn
+        assert "Ce document devait remplacer celui du" in withdrawn and "qui reste la version en vigueur" in withdrawn
 
         # The laboratory corrects it again; the withdrawn line is not the version before the new one.
         again = await correction(client, practice, patient, AGAIN, first)

@@ -11,7 +11,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from server.access.grants import grant_access
+from server.accesslog import audit
 from server.accesslog.audit import Actor
+from server.auth.accounts import account_for_professional
 from server.models import Grant, utcnow
 from tests.conftest import activate_professional, add_text_document, new_patient, new_professional
 
@@ -110,3 +112,24 @@ async def test_a_page_cursor_out_of_range_or_not_a_number_is_a_french_refusal(pr
         assert response.status_code == 200, cursor  # the top, as the Historique does
         assert "Traceback" not in response.text and "Internal" not in response.text
         assert "Aucun accès pour le moment." in response.text, cursor  # the top: her first page, empty
+
+
+async def test_what_her_software_did_names_the_software_and_nothing_else_of_the_detail(pro_client, db, app, patient):
+    """An outside probe's find: "Mon activité" did not tell her own reads from her software's (with several
+    registered, or a key she fears has leaked). Its name is said; a search's words, which a detail also holds, not."""
+    julie = await new_professional(db)
+    await activate_professional(pro_client, julie)
+    await given_access(db, patient, julie.professional)
+    account = await account_for_professional(db, professional=julie.professional)
+    actor = audit.Actor.professional(account, julie.professional)
+    await audit.begin_chained(db, dossier_id=patient.dossier.id)
+    await audit.append(db, dossier_id=patient.dossier.id, action="read_timeline", actor=actor, right="grant",
+                       detail="via le logiciel «\u00a0Logiciel du cabinet\u00a0»")
+    await audit.append(db, dossier_id=patient.dossier.id, action="search", actor=actor, right="grant",
+                       detail="«\u00a0sérologie VIH\u00a0»")
+    await audit.commit_chained(db)
+    page = (await pro_client.get("/pro/activite")).text
+    assert activity(page) == ["Recherche dans le dossier · MARTIN Camille · Accès accordé",
+                              "Consultation du dossier · MARTIN Camille · Accès accordé · via le logiciel "
+                              "« Logiciel du cabinet »"]  # (the page's spaces folded)
+    assert "sérologie" not in page

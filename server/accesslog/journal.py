@@ -220,6 +220,14 @@ def said_withdrawn(event: AccessEvent, withdrawn: Container[str]) -> bool:
     return event.document_id in withdrawn and event.action != "withdraw_document"
 
 
+def software_named(detail: str) -> str:
+    """The name of the software an event's detail says acted ("via le logiciel « … »", fhir/tokens.py), on a line of
+    its own; "" for none. Nothing else of the detail (a search's words, a reason)."""
+    line = next((line for line in detail.split("\n") if line.startswith(VIA_SOFTWARE)), "")
+    named = GUILLEMETS.fullmatch(line.removeprefix(VIA_SOFTWARE).strip())
+    return named[1] if named else ""
+
+
 def via_software(detail: str) -> str:
     """", via le logiciel « Logiciel du cabinet »" (fhir/tokens.py wrote it so), in the reader's language; the
     software's name as it was given."""

@@ -4,7 +4,9 @@ so that she can account for her own use of Carnet: when, what kind of action, th
 It says no more of a dossier than Carnet shows her now. The patient is named only where "Mes patients" names her (a
 dossier open to this professional, one she keeps her own additions in, or one whose access ended lately); elsewhere,
 "a dossier no longer open to you". Never a document's title nor what an event's detail holds (a search's words, a
-reason): the patient may have hidden or deleted that document since, and the log's words are the patient's to read.
+reason): the patient may have hidden or deleted that document since, and the log's words are the patient's to read;
+but the name of her own software that acted, where one did: with several registered, she tells what she did from
+what a key did (an outside probe's find).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..accesslog.journal import software_named
 from ..i18n import N_
 from ..models import AccessEvent, Patient, utcnow
 from .own_documents import ended_accesses
@@ -63,6 +66,7 @@ class ActivityLine:
     action: str  # a msgid of ACTIONS
     right: str  # a msgid of RIGHTS, or ""
     patient: Patient | None  # None: a dossier Carnet no longer names to her
+    software: str = ""  # the name of her software that acted, "" for her own action on the web
 
 
 @dataclass(frozen=True)
@@ -76,14 +80,16 @@ async def own_activity(session: AsyncSession, *, account_id: str, professional_i
     """A page of the events this professional's account wrote as a professional, those before the event `before`
     (keyset: the ids, one range of ix_accessevent_actor), newest first."""
     now = now or utcnow()
-    query = select(AccessEvent.id, AccessEvent.at, AccessEvent.action, AccessEvent.right, AccessEvent.dossier_id).where(
+    query = select(AccessEvent.id, AccessEvent.at, AccessEvent.action, AccessEvent.right, AccessEvent.dossier_id,
+                   AccessEvent.detail).where(
         AccessEvent.actor_account_id == account_id, AccessEvent.actor_kind == "professional")
     if before is not None:
         query = query.where(col(AccessEvent.id) < before)
     rows = (await session.exec(query.order_by(col(AccessEvent.id).desc()).limit(PAGE + 1))).all()
     named = await _named(session, professional_id=professional_id, now=now) if rows else {}
     lines = [ActivityLine(at=at, action=ACTIONS.get(action, OTHER_ACTION), right=RIGHTS.get(right, ""),
-                          patient=named.get(dossier_id)) for _id, at, action, right, dossier_id in rows[:PAGE]]
+                          patient=named.get(dossier_id), software=software_named(detail))
+             for _id, at, action, right, dossier_id, detail in rows[:PAGE]]
     return Activity(lines, rows[PAGE - 1][0] if len(rows) > PAGE else None)
 
 

@@ -197,3 +197,33 @@ async def test_an_unknown_category_finds_nothing_and_the_searchset_says_why(clie
     known = as_bundle(await client.get("/fhir/DocumentReference", headers=practice.headers,
                                        params=[("patient", patient.patient.id), ("category", "biologie")]))
     assert {e.search.mode for e in known.entry} == {"match"} and len(known.entry) == len(FILED)
+
+
+async def test_a_comma_between_values_is_an_or_for_category_type_and_author(client, db, app, patient, practice):
+    """FHIR's OR: an outside probe asked for `biologie,imagerie`, for two types and two authors, and found nothing,
+    told the codes were unknown when they were right. Each value is read alone; an unknown one is said alone."""
+    await add_text_document(db, app, patient.dossier, title="Bilan", category="biologie")
+    await add_text_document(db, app, patient.dossier, title="Radio", category="imagerie")
+    await add_text_document(db, app, patient.dossier, title="Ordonnance", category="ordonnance")
+
+    async def titles(**params: str) -> tuple[set[str], list[str]]:
+        answer = await client.get("/fhir/DocumentReference", headers=practice.headers,
+                                  params={"patient": patient.patient.id, **params})
+        assert answer.status_code == 200, answer.text
+        entries = as_bundle(answer).entry or []
+        return ({e.resource.description for e in entries if e.search.mode == "match"},
+                [i.diagnostics for e in entries if e.search.mode == "outcome" for i in e.resource.issue])
+
+    assert await titles(category="biologie,imagerie") == ({"Bilan", "Radio"}, [])
+    assert await titles(category="urn:carnet:fhir:categorie-document|biologie,urn:carnet:fhir:categorie-document|"
+                                 "imagerie") == ({"Bilan", "Radio"}, [])
+    found, said = await titles(category="biologie,zzz")
+    assert found == {"Bilan"} and len(said) == 1 and said[0].startswith("Catégorie inconnue : «\u00a0zzz\u00a0»")
+    assert (await titles(type="http://loinc.org|11502-2,http://loinc.org|18748-4"))[0] == {"Bilan", "Radio"}
+    from tests.fhir_support import provide_bundle, report_pdf
+    from tests.test_fhir_api import push
+
+    await push(client, practice, provide_bundle(patient.patient.ins, title="CR du cabinet", data=report_pdf("CR")))
+    rpps = practice.pro.professional.rpps
+    assert (await titles(**{"author.identifier": f"810000000000,8{rpps}"}))[0] == {"CR du cabinet"}
+    assert (await titles(**{"author.identifier": "810000000000"}))[0] == set()

@@ -224,8 +224,8 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     if query.statuses:
         filters.append(or_(*(STATUS_OF[status] for status in sorted(query.statuses))))
     if query.author_rpps is not None:
-        author = (await session.exec(select(Professional.id).where(Professional.rpps == query.author_rpps))).first()
-        filters.append(col(Document.author_professional_id) == (author or "-"))
+        authors = (await session.exec(select(Professional.id).where(col(Professional.rpps).in_(query.author_rpps)))).all()
+        filters.append(col(Document.author_professional_id).in_(list(authors) or ["-"]))
     where = [*selection(dossier.id, visible, query.category), *filters]
     link = f"{base}/fhir/DocumentReference?" + urlencode([("patient", patient.id), *query.echo,
                                                           ("_count", str(query.count))])

@@ -34,14 +34,15 @@ SEARCH_PARAMS = [
     ("category", "token", "La catégorie Carnet (urn:carnet:fhir:categorie-document|code), son type LOINC, ou la "
                           f"classe du document ({CLASS_SYSTEMS[0]}|code, TRE_A03-ClasseDocument) : les documents "
                           "de chaque catégorie qu'elle couvre (10, Compte rendu : comptes rendus, biologie, "
-                          "imagerie…)."),
-    ("type", "token", "Le type LOINC du document."),
+                          "imagerie…). Plusieurs, séparées par des virgules : l'une ou l'autre."),
+    ("type", "token", "Le type LOINC du document ; plusieurs, séparés par des virgules : l'un ou l'autre."),
     ("date", "date", "Quand le document a été reçu : une année, un mois ou un jour (préfixes ge, le, gt, lt, "
                      "eq)."),
     ("period", "date", "La date de l'acte : une année, un mois ou un jour (préfixes ge, le, gt, lt, eq)."),
     ("status", "token", "current, superseded (remplacé par une version plus récente, relatesTo) ou entered-in-error "
                         "(retiré par son auteur : sans contenu)."),
-    ("author.identifier", "token", "L'auteur, par son identifiant national (8 + RPPS)."),
+    ("author.identifier", "token", "L'auteur, par son identifiant national (8 + RPPS) ; plusieurs, séparés par des "
+                                   "virgules : l'un ou l'autre."),
     ("_count", "number", "Documents par page (100 au plus) ; 0 : le nombre total seulement."),
     ("_after", "string", "La page qui suit ce document : ce que le lien next écrit (les documents ajoutés entre-temps "
                          "ne décalent pas les pages)."),
@@ -61,13 +62,24 @@ class Query:
     category: str  # one category; "" for any, or a class covering several (a clause of `created`); "-" for none
     statuses: frozenset[str]
     created: list[ColumnElement[bool]]
-    author_rpps: str | None
+    author_rpps: tuple[str, ...] | None  # any of these authors; None: anyone
     count: int
     page: int
     echo: list[tuple[str, str]]
     total: bool = False  # `_total=accurate` (or `estimate`): the bundle says how many match, at a count's cost
     after: str = ""  # `_after`: the id of the document a page starts after (what `next` links carry)
     notes: tuple[str, ...] = ()  # what the searchset says of the search itself (an entry of search mode "outcome")
+
+
+def _values(value: str) -> list[str]:
+    """A parameter's values, FHIR's OR (`a,b`); a comma escaped (`\\,`) is part of its value. 20 at most."""
+    parts = [part.replace("\\,", ",") for part in re.split(r"(?<!\\),", value)]
+    return [part for part in parts if part][:20]
+
+
+def _rpps(system: str | None, value: str) -> str:
+    """An author's RPPS, from an identifier: its IDNAT_PS form ("8" and the RPPS, 12 digits) or the RPPS alone."""
+    return value[1:] if system in (None, IDNAT_PS_SYSTEM) and value.startswith("8") and len(value) == 12 else value
 
 
 def type_clause(system: str | None, code: str) -> ColumnElement[bool]:
@@ -170,25 +182,32 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None, s
     created: list[ColumnElement[bool]] = []  # the date, type and other clauses
     category = ""
     notes: list[str] = []
+    # A comma between values of one parameter is FHIR's OR (search.html, "Composite"… "OR": `a,b`): each value read
+    # alone, what they find together. Read as one value, `biologie,imagerie` found nothing, said to be no category
+    # (an outside probe's find); `status` already read so.
     if first("category"):
-        categories = categories_of(*split_token(first("category")))
         echo.append(("category", first("category")))
+        categories: list[str] = []
+        for value in _values(first("category")):
+            found = categories_of(*split_token(value))
+            categories += [c for c in found if c not in categories]
+            if not found:
+                # FHIR R4B search.html#errors: an unknown code is "a logical condition", not a syntax error; the
+                # server "SHOULD process the search", which finds nothing of it, and MAY say why in the searchset: it
+                # does (a class under its URL whole: 87 characters).
+                classes = ", ".join(code for code, covered in CATEGORIES_OF_CLASS.items() if covered)
+                notes.append(f"Catégorie inconnue : «\u00a0{value[:100]}\u00a0» ne désigne aucune "
+                             "catégorie Carnet, aucun document ne peut y correspondre. Catégories : "
+                             f"{', '.join(CATEGORIES)} (système {CATEGORY_SYSTEM}), leur type LOINC, ou une classe de "
+                             f"document (système {CLASS_SYSTEMS[0]}, codes {classes}).")
         if len(categories) == 1:
             category = categories[0]
-        elif categories:  # a CI-SIS class: what the reader sees (listing.selection) of each category it covers
+        elif categories:  # a CI-SIS class, or several values: what the reader sees (listing.selection) of each
             created.append(col(Document.category).in_(categories))
         else:
             category = "-"
-            # FHIR R4B search.html#errors: an unknown code is "a logical condition", not a syntax error; the server
-            # "SHOULD process the search", which finds nothing, and MAY say why in the searchset: it does (a class
-            # under its URL whole: 87 characters).
-            classes = ", ".join(code for code, covered in CATEGORIES_OF_CLASS.items() if covered)
-            notes.append(f"Catégorie inconnue : «\u00a0{first('category')[:100]}\u00a0» ne désigne aucune "
-                         "catégorie Carnet, aucun document ne peut y correspondre. Catégories : "
-                         f"{', '.join(CATEGORIES)} (système {CATEGORY_SYSTEM}), leur type LOINC, ou une classe de "
-                         f"document (système {CLASS_SYSTEMS[0]}, codes {classes}).")
     if first("type"):
-        created.append(type_clause(*split_token(first("type"))))
+        created.append(or_(*(type_clause(*split_token(value)) for value in _values(first("type")))))
         echo.append(("type", first("type")))
     statuses = frozenset(s for value in params.get("status", []) for s in value.split(",") if s)
     if statuses - {CURRENT, WITHDRAWN, SUPERSEDED}:
@@ -204,10 +223,9 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None, s
             created.append(_between(column, prefix, first_day, last_day, instant=instant))
             echo.append((name, value[:40]))
     author = first("author.identifier")
-    author_rpps = None
+    author_rpps: tuple[str, ...] | None = None
     if author:
-        system, value = split_token(author)
-        author_rpps = value[1:] if system in (None, IDNAT_PS_SYSTEM) and value.startswith("8") and len(value) == 12 else value
+        author_rpps = tuple(_rpps(*split_token(value)) for value in _values(author))
         echo.append(("author.identifier", author))
     # ASCII digits only: int() would also read "٣", " 3", "+3" and "1_0"; and no sign: -1 is no count either.
     if not WHOLE.fullmatch(first("_count") or "0"):

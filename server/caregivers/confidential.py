@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..db import first_line
 from ..models import (
     AccessEvent, Account, Block, Document, Dossier, Grant, Professional, ProfileItem, ReimbursementLine, ShareCode,
+    ShareLink,
 )
 from ..profile.erasing import deleted_names
 from ..profile.wording import logged_names
@@ -69,6 +70,9 @@ class KeptFrom:
     parents_windows: tuple[tuple[str, datetime, datetime | None], ...] = ()
     representative: bool = False
     representatives: frozenset[str] = frozenset()  # the accounts of the minor's legal representatives
+    # How the log names the health links the minor made (links.description's start, « label » ), which her parents
+    # are not shown (`links_shown`): nor their openings and blockings, which carry who opened them (a probe's find).
+    minors_links: tuple[str, ...] = ()
 
     @property
     def unnamed_rpps(self) -> frozenset[str]:
@@ -107,7 +111,10 @@ class KeptFrom:
         docstring)."""
         if not self.representative:
             return true()
-        return not_(and_(AccessEvent.actor_kind == "patient", AccessEvent.action.in_(MINORS_CODES)))  # type: ignore[attr-defined]
+        return and_(
+            not_(and_(AccessEvent.actor_kind == "patient", AccessEvent.action.in_(MINORS_CODES))),  # type: ignore[attr-defined]
+            *(not_(and_(AccessEvent.action.in_(LINK_USES), AccessEvent.detail.startswith(label, autoescape=True)))  # type: ignore[attr-defined]
+              for label in self.minors_links))
 
     def _parents_own(self) -> ColumnElement[bool]:
         """A representative's own change of rights about such a professional: theirs to see (`keeps_from_parents`)."""
@@ -117,6 +124,8 @@ class KeptFrom:
     def covers(self, event: AccessEvent) -> bool:
         """Whether this event is a trace of what is kept (the same test as `events`, on one event)."""
         if self.representative and event.actor_kind == "patient" and event.action in MINORS_CODES:
+            return True
+        if self.representative and event.action in LINK_USES and event.detail.startswith(self.minors_links):
             return True
         if event.actor_account_id in self.representatives and event.action in PARENTS_ACTIONS:
             return False
@@ -151,10 +160,14 @@ NOTHING = KeptFrom()
 CARE_ACTIONS = ("care_hide", "care_unhide")  # a line of care hidden or shown again (reimbursements/hiding.py)
 # The changes of rights a representative makes about a professional, kept apart from the minor's (`keeps_from_parents`).
 PARENTS_ACTIONS = ("grant", "revoke", "block", "unblock", "medecin_traitant")
-MINORS_CODES = ("share_code", "share_code_cancelled")  # made or taken back by the minor herself: hers alone
+# Made or taken back by the minor herself: hers alone, her share codes and her health links (`links_shown`).
+MINORS_CODES = ("share_code", "share_code_cancelled", "shl_created", "shl_revoked")
+LINK_USES = ("shl_fetch", "shl_blocked")  # a health link opened, or blocked: kept with the link (`minors_links`)
 # What such a professional does that the parents' grant never explains, shown to them in no window: a code the minor
-# gave her, used, or an emergency access (and what she read by it).
-NOT_IN_WINDOWS = (*PARENTS_ACTIONS, "emergency")
+# gave her, used, or an emergency access (and what she read by it); and what may carry a trace of what she keeps: her
+# searches' words ("IVG"), an opening for an addition that the parents then see nothing of, the list of her own
+# additions (an outside probe found each in the parents' Historique, within their own grant's window).
+NOT_IN_WINDOWS = (*PARENTS_ACTIONS, "emergency", "search", "open_to_add", "read_own_documents")
 
 
 async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account) -> KeptFrom:
@@ -166,7 +179,10 @@ async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account)
     if account.id not in representatives:
         return NOTHING
     kept = await confidential_in(session, dossier_id=dossier_id)
-    return dataclasses.replace(kept, representative=True, representatives=representatives)
+    labels = (await session.exec(select(ShareLink.label).where(
+        ShareLink.dossier_id == dossier_id, col(ShareLink.created_by_account_id).not_in(representatives)))).all()
+    return dataclasses.replace(kept, representative=True, representatives=representatives,
+                               minors_links=tuple(sorted({f"«\u00a0{label}\u00a0» (" for label in labels})))
 
 
 async def keeps_from_parents(session: AsyncSession, *, dossier_id: str, professional_id: str) -> bool:

@@ -6,7 +6,8 @@ on (dossier, date, added, id) gives the newest first, and the next page starts a
 document shown (keyset), so documents added meanwhile never appear twice or push others out. A whole page at the
 address of a list loaded further shows it from the newest down through its last page (`loaded_documents`), at a
 cost that grows with the pages shown, capped. A reader of some categories is asked a range of an index at a time
-(`_ranges`), never the whole dossier's.
+(`_ranges`), never the whole dossier's. A search that names a period ("juillet 2026", periods.py) is the same list
+between two dates of that index (`_in_period`), its bounds the statement's parameters too.
 
 The timeline's two statements are built once for each shape of reader (`shape_of`: the patient,
 a professional of some categories, a parent...) and given the reader's values at execution:
@@ -29,6 +30,7 @@ from .access.rule import Visibility
 from .access.rule_sql import reader_params, shape_of, visible_clause
 from .facts import document_facts
 from .models import CATEGORIES, Document
+from .periods import Period
 
 COUNT_CAP = 1000  # "1 000 documents ou plus": counting further would cost what the dossier weighs
 # How many documents a whole page shows at most of a list loaded further down ("Charger plus"): ten pages of 20.
@@ -60,14 +62,27 @@ async def hidden_documents(session: AsyncSession, *, dossier_id: str, visible: V
     return list(found.all())
 
 
-def _selection(shape: Visibility, category: bool) -> list[ColumnElement[bool]]:
+def _selection(shape: Visibility, category: bool, period: bool = False) -> list[ColumnElement[bool]]:
     """`selection` as the timeline and its search ask it, the latest version of each document alone, its values left
-    as parameters (`reader_params`)."""
+    as parameters (`reader_params`, `_period_params`)."""
     where = [_COLUMNS.dossier_id == bindparam("dossier_id"), _COLUMNS.deleted_at.is_(None), _CURRENT,
              visible_clause(shape, bound=False)]
     if category:
         where.append(_COLUMNS.category == bindparam("category"))
+    if period:
+        where += _in_period()
     return where
+
+
+def _in_period() -> list[ColumnElement[bool]]:
+    """Dated within a period (`period_start` included, `period_end` not): a range of each index of a page, which
+    follows the dossier (and the category, or the author) with the date."""
+    return [_COLUMNS.event_date >= bindparam("period_start", type_=_COLUMNS.event_date.type),
+            _COLUMNS.event_date < bindparam("period_end", type_=_COLUMNS.event_date.type)]
+
+
+def _period_params(period: Period | None) -> dict[str, Any]:
+    return {} if period is None else {"period_start": period.start, "period_end": period.end}
 
 
 def _keyset(through: bool = False) -> ColumnElement[bool]:
@@ -80,8 +95,8 @@ def _keyset(through: bool = False) -> ColumnElement[bool]:
     return key >= cursor if through else key < cursor
 
 
-def _ranges(shape: Visibility, after: bool, through: bool = False,
-            versions: bool = False) -> list[list[ColumnElement[bool]]]:
+def _ranges(shape: Visibility, after: bool, through: bool = False, versions: bool = False,
+            period: bool = False) -> list[list[ColumnElement[bool]]]:
     """A reader of some categories (a grant), as ranges an index gives in the page's order, which share no
     document: each category's (of ix_document_category_newest), and their own documents in no other range (of
     ix_document_author_newest). As one condition, SQLite walked the dossier's whole index to fill a page of a rare
@@ -94,6 +109,8 @@ def _ranges(shape: Visibility, after: bool, through: bool = False,
         common.append(_COLUMNS.hidden_from_representatives.is_(False))
     if after:
         common.append(_keyset(through))
+    if period:
+        common += _in_period()
     shown = [] if shape.hidden_too else [_COLUMNS.hidden.is_(False)]
     not_kept = _COLUMNS.hidden_from_representatives.is_(False)
 
@@ -130,59 +147,61 @@ def _first_of_ranges(ranges: list[list[ColumnElement[bool]]], limit: Any, offset
 
 @cache
 def _page_statement(shape: Visibility, category: bool, after: bool, counted: bool = False,
-                    through: bool = False) -> Select:
+                    through: bool = False, period: bool = False) -> Select:
     """With `counted`, each row also says how many documents the reader sees (`total`, capped): a subquery
     SQLite and PostgreSQL answer once, one statement where there were two. With `through`, the documents from
-    the newest down to `after`'s document, it included, rather than those after it."""
+    the newest down to `after`'s document, it included, rather than those after it. With `period`, those dated
+    within it alone."""
     # Columns, not the model: a page is only shown, and making 21 model instances cost SQLAlchemy more than
     # the query (rows answer `document.title` the same way).
     if _by_ranges(shape, category):
-        page = _first_of_ranges(_ranges(shape, after, through), bindparam("limit"))
+        page = _first_of_ranges(_ranges(shape, after, through, period=period), bindparam("limit"))
         joined = _TABLE.join(page, _COLUMNS.id == page.c.id)
         if not counted:
             return select(*SHOWN).select_from(joined).order_by(*NEWEST_FIRST)
         # Joined to its count, not given it as a column: SQLite answered that column once a range (1.6 ms, not
         # 0.4, for a reader of six categories).
-        count = _count_statement(shape, category).subquery("counted")
+        count = _count_statement(shape, category, period).subquery("counted")
         return select(*SHOWN, count.c.total).select_from(joined.join(count, true())).order_by(*NEWEST_FIRST)
-    total = [_count_statement(shape, category).scalar_subquery().label("total")] if counted else []
-    where = _selection(shape, category)
+    total = [_count_statement(shape, category, period).scalar_subquery().label("total")] if counted else []
+    where = _selection(shape, category, period)
     if after:
         where.append(_keyset(through))
     return select(*SHOWN, *total).where(*where).order_by(*NEWEST_FIRST).limit(bindparam("limit"))
 
 
 @cache
-def _count_statement(shape: Visibility, category: bool) -> Select:
+def _count_statement(shape: Visibility, category: bool, period: bool = False) -> Select:
     # In the page's order, so through the page's index (each range's, for a reader of some categories): rows
     # written in that order sit on a few pages of the table; unordered, SQLite picked the category index and read
     # 1,001 rows scattered over all of them (0.72 against 0.42 ms at 50,000 documents), and PostgreSQL a scan of
     # the table for a grant's ranges (4.2 against 0.9 ms, 20,000 documents in each of two dossiers).
     if _by_ranges(shape, category):
         ids = [select(_COLUMNS.id).where(*where).order_by(*NEWEST_FIRST).limit(COUNT_CAP + 1).subquery()
-               for where in _ranges(shape, after=False)]
+               for where in _ranges(shape, after=False, period=period)]
         seen = union_all(*(select(found) for found in ids)).subquery("seen")
         capped = select(seen.c.id).limit(COUNT_CAP + 1).subquery()
     else:
-        capped = (select(_COLUMNS.id).where(*_selection(shape, category)).order_by(*NEWEST_FIRST)
+        capped = (select(_COLUMNS.id).where(*_selection(shape, category, period)).order_by(*NEWEST_FIRST)
                   .limit(COUNT_CAP + 1).subquery())
     return select(func.count().label("total")).select_from(capped)
 
 
 async def documents_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
-                         after: Document | None = None, limit: int) -> list[Row]:
-    """Up to `limit` documents this reader sees, newest first, after `after` (the last one of the page before):
-    rows with a document's fields, to show."""
-    return (await _documents(session, dossier_id, visible, category, after, limit, counted=False))[0]
+                         after: Document | None = None, limit: int, period: Period | None = None) -> list[Row]:
+    """Up to `limit` documents this reader sees (dated within `period`, if given), newest first, after `after` (the
+    last one of the page before): rows with a document's fields, to show."""
+    return (await _documents(session, dossier_id, visible, category, after, limit, counted=False, period=period))[0]
 
 
 async def counted_documents_page(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
-                                 after: Document | None = None, limit: int) -> tuple[list[Row], int]:
+                                 after: Document | None = None, limit: int,
+                                 period: Period | None = None) -> tuple[list[Row], int]:
     """`documents_page`, and how many documents this reader sees (up to COUNT_CAP + 1), asked with it."""
-    rows, total = await _documents(session, dossier_id, visible, category, after, limit, counted=True)
+    rows, total = await _documents(session, dossier_id, visible, category, after, limit, counted=True, period=period)
     if total is None:  # no row to carry it: none at all, or none after `after`
         total = 0 if after is None else await count_documents(session, dossier_id=dossier_id, visible=visible,
-                                                              category=category)
+                                                              category=category, period=period)
     return rows, total
 
 
@@ -198,27 +217,28 @@ class Loaded:
 
 
 async def loaded_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
-                           after: Document | None, size: int, whole: bool, counted: bool) -> Loaded:
+                           after: Document | None, size: int, whole: bool, counted: bool,
+                           period: Period | None = None) -> Loaded:
     """The page of `size` documents after `after` (the newest, without it), for "Charger plus" to append; a `whole`
     page, the list from the newest down through that page (`from_top`). htmx puts the address of each page it appends
     in place of the page's own (partials/timeline_items.html): Back from a document, or a reload, asks for the list
     as she had loaded it, and the browser scrolls to where she was, with nothing of it kept in the browser. Its cost
     grows with the pages shown, never with the dossier; further down than LOADED_CAP documents, the page starts after
-    `after`."""
+    `after`. With `period`, the documents dated within it alone."""
     above: list[Row] = []
     if whole and after is not None:
         room = LOADED_CAP - size
         above, _ = await _documents(session, dossier_id, visible, category, after, room + 1, counted=False,
-                                    through=True)
+                                    through=True, period=period)
         if len(above) > room:
             above = []
     from_top = after is None or bool(above)
     if counted:
         rows, total = await counted_documents_page(session, dossier_id=dossier_id, visible=visible,
-                                                   category=category, after=after, limit=size + 1)
+                                                   category=category, after=after, limit=size + 1, period=period)
     else:
         rows, total = await documents_page(session, dossier_id=dossier_id, visible=visible, category=category,
-                                           after=after, limit=size + 1), None
+                                           after=after, limit=size + 1, period=period), None
     return Loaded([*above, *rows[:size]], len(rows) > size, total, from_top)
 
 
@@ -234,12 +254,13 @@ async def cursor(session: AsyncSession, *, dossier_id: str, visible: Visibility,
 
 
 async def _documents(session: AsyncSession, dossier_id: str, visible: Visibility, category: str,
-                     after: Document | None, limit: int, *, counted: bool,
-                     through: bool = False) -> tuple[list[Row], int | None]:
-    params = reader_params(dossier_id, visible, category) | {"limit": limit}
+                     after: Document | None, limit: int, *, counted: bool, through: bool = False,
+                     period: Period | None = None) -> tuple[list[Row], int | None]:
+    params = reader_params(dossier_id, visible, category) | _period_params(period) | {"limit": limit}
     if after is not None:
         params |= {"after_date": after.event_date, "after_added": after.created_at, "after_id": after.id}
-    statement = _page_statement(shape_of(visible), bool(category), after is not None, counted, through)
+    statement = _page_statement(shape_of(visible), bool(category), after is not None, counted, through,
+                                period is not None)
     rows = list((await session.exec(statement, params=params)).all())
     return rows, (rows[0].total if counted and rows else None)
 
@@ -259,10 +280,13 @@ async def search_page(session: AsyncSession, *, dossier_id: str, visible: Visibi
     return rows, 0 if offset == 0 else (await session.exec(count, params=values)).one()  # a page past the last
 
 
-async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "") -> int:
-    """How many documents this reader sees, up to COUNT_CAP + 1 (more is said as "1 000 ou plus")."""
-    statement = _count_statement(shape_of(visible), bool(category))
-    return (await session.exec(statement, params=reader_params(dossier_id, visible, category))).one()
+async def count_documents(session: AsyncSession, *, dossier_id: str, visible: Visibility, category: str = "",
+                          period: Period | None = None) -> int:
+    """How many documents this reader sees (dated within `period`, if given), up to COUNT_CAP + 1 (more is said as
+    "1 000 ou plus")."""
+    statement = _count_statement(shape_of(visible), bool(category), period is not None)
+    params = reader_params(dossier_id, visible, category) | _period_params(period)
+    return (await session.exec(statement, params=params)).one()
 
 
 async def filter_categories(session: AsyncSession, *, dossier_id: str, visible: Visibility,

@@ -24,6 +24,7 @@ from ..listing import (COUNT_CAP, LOADED_CAP, Loaded, cursor, documents_page, fi
                        search_page)
 from ..access.emergencies import emergencies_to_review
 from ..access.reading import HOLDERS, open_dossier
+from ..periods import IMPOSSIBLE, Period, period_of
 from ..search import CAP as SEARCH_CAP, words_of
 from .forms import MAX_INT, Form, parse_int, text
 from ..profile.card import first_screen_of
@@ -43,15 +44,22 @@ def timeline_url(dossier_id: str, *, category: str = "", search_token: str = "",
     return f"/dossiers/{dossier_id}{suffix}" + (f"?{urlencode(params)}" if params else "")
 
 
+def _period_asked(query: str) -> tuple[Period | None, bool]:
+    """The period a search's words name, if they do (periods.py), and whether they name a date that cannot be."""
+    asked = period_of(query, today=paris_today()) if query else None
+    return (asked if isinstance(asked, Period) else None), asked is IMPOSSIBLE
+
+
 async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: str, *, category: str, token: str,
                            after_id: str = "", page: int = 1, whole_page: bool = False, appended: bool = False,
                            news: bool = False) -> dict:
     """The timeline: newest first, each page after the last document of the one before; with search words, those
-    whose title holds the most of them first (then the newest), a page at a time. The next page "Charger plus"
-    `appended` is that page alone, without the count of documents; any other shows the list from the newest down
-    through that page (`loaded_documents`). A professional's whole page, unfiltered, opens on the profil médical's
-    card, and the timeline's read says so; it says how many documents were added since their last visit, which
-    `news` lists alone, the latest added first (professionals/visits.py)."""
+    whose title holds the most of them first (then the newest), a page at a time; with words that name a period
+    ("juillet 2026", periods.py), the documents dated within it, newest first, as the timeline pages them. The next
+    page "Charger plus" `appended` is that page alone, without the count of documents; any other shows the list from
+    the newest down through that page (`loaded_documents`). A professional's whole page, unfiltered, opens on the
+    profil médical's card, and the timeline's read says so; it says how many documents were added since their last
+    visit, which `news` lists alone, the latest added first (professionals/visits.py)."""
     category = category if category in CATEGORIES else ""
     # The search words live in the server-side session; the URL carries only an opaque token,
     # so document titles never end up in the address bar, the history or a proxy's log.
@@ -66,7 +74,9 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
     )
     size = request.app.state.settings.page_size
     words = words_of(query)
-    after, ranked = None, bool(query)
+    # The access log keeps the words asked (`detail`), whatever they are read as.
+    period, impossible = _period_asked(query)
+    after, ranked = None, bool(query) and period is None and not impossible
     # What was added since the professional's last visit (None: not a professional's visit).
     new_count, new_rows = None, []
     if view.new_since is not None and (news or whole_page):
@@ -79,7 +89,7 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
             new_count = await visits.count_new(db, **new)
     if news:  # ranked: no month headers, each line says its date
         loaded, ranked = Loaded(new_rows[:visits.NEW_CAP], False, min(new_count or 0, visits.NEW_CAP), True), True
-    elif ranked and not words:  # "🦵", "*": nothing to look for, so nothing found (not the whole dossier)
+    elif (ranked and not words) or impossible:  # "🦵", "*", "31/02/2026": nothing to look for
         loaded = Loaded([], False, 0, True)
     elif ranked:
         # A search's address names its token, never its words, and how many pages were loaded: a whole page shows
@@ -95,7 +105,8 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         page = 1
         after = await cursor(db, dossier_id=view.dossier.id, visible=view.visible, after_id=after_id)
         loaded = await loaded_documents(db, dossier_id=dossier_id, visible=view.visible, category=category,
-                                        after=after, size=size, whole=not appended, counted=not appended)
+                                        after=after, size=size, whole=not appended, counted=not appended,
+                                        period=period)
     documents, more = loaded.documents, loaded.more
     base = {"category": category, "search_token": token}
     return {
@@ -115,6 +126,8 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "categories": await filter_categories(db, dossier_id=dossier_id, visible=view.visible,
                                               chosen=category) if whole_page else [],
         "query": query,
+        "period": period,
+        "impossible_date": impossible,
         "news": news,
         "new_count": new_count,
         "new_cap": visits.NEW_CAP,
@@ -199,15 +212,17 @@ async def timeline_print(request: HTMXRequest, db: AsyncSession, dossier_id: str
     category = categorie if categorie in CATEGORIES else ""
     query = sessions.remembered_search(request.user, recherche)
     words = words_of(query)
-    cap = SEARCH_CAP if query else MAX_PRINTED  # a search ranks its window of matches, no more
-    if query and not words:
+    period, impossible = _period_asked(query)
+    ranked = bool(query) and period is None and not impossible
+    cap = SEARCH_CAP if ranked else MAX_PRINTED  # a search ranks its window of matches, no more
+    if (ranked and not words) or impossible:
         rows: list = []
-    elif query:
+    elif ranked:
         rows, _count = await search_page(db, dossier_id=dossier_id, visible=view.visible, category=category,
                                          words=words, offset=0, limit=cap + 1, counted=False)
     else:
         rows = await documents_page(db, dossier_id=dossier_id, visible=view.visible, category=category,
-                                    limit=cap + 1)
+                                    limit=cap + 1, period=period)
     documents = rows[:cap]
     patient = view.patient
     context = {
@@ -220,6 +235,7 @@ async def timeline_print(request: HTMXRequest, db: AsyncSession, dossier_id: str
         "cap": cap,
         "category": category,
         "query": query,
+        "period": period,
         "now": utcnow(),
         "back_url": timeline_url(dossier_id, category=category, search_token=recherche if query else ""),
         # On screen, the menu stays in the dossier printed (base.html): a relative's, not the reader's own.

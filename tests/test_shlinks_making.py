@@ -177,8 +177,12 @@ async def test_a_single_use_link_opens_once_then_answers_as_a_revoked_one_and_it
     revoked = await make_link(db, patient)
     await links.revoke_link(db, dossier=patient.dossier, link_id=revoked.id, actor=CAMILLE)
 
+    # Not announced as long-term, nor its manifest as one to ask again (an outside probe's find: "L", "can-change").
+    assert link["flag"] == ""
     # Its one opening asks for short embedded files: the location it gets serves the file, once.
-    [file] = (await fetch(app, link, recipient="Mme Durand, infirmière scolaire", embeddedLengthMax=100)).json()["files"]
+    opened = (await fetch(app, link, recipient="Mme Durand, infirmière scolaire", embeddedLengthMax=100)).json()
+    assert opened["status"] == "no-longer-valid"
+    [file] = opened["files"]
     async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
         got = await stranger.get(file["location"].removeprefix(ORIGIN))
         assert got.status_code == 200 and resources(decrypted(got.text, link["key"])[1], "Immunization")

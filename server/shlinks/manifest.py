@@ -166,8 +166,9 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
                                          recipient=asked.recipient)
     else:
         entry["embedded"] = encrypted
-    # "can-change": the manifest's own status (HL7 SHL IG, ShlManifest.status), made again from the profile each time.
-    return Answer(200, {"status": "can-change", "files": [entry]})
+    # The manifest's own status (HL7 SHL IG, ShlManifest.status): "can-change", made again from the profile each time;
+    # a link that opens once is spent by this very answer, "no-longer-valid", which no recipient asks again.
+    return Answer(200, {"status": "no-longer-valid" if link.single_use else "can-change", "files": [entry]})
 
 
 async def _opened(session: AsyncSession, link: ShareLink, now: datetime, *, located: bool = False) -> Dossier | None:

@@ -32,8 +32,9 @@ def manifest_url(origin: str, link_id: str) -> str:
 
 
 def flag_of(link: ShareLink) -> str:
-    # L: the manifest's content follows the profile (made afresh at each fetch); P: a passcode is asked.
-    return "LP" if link.passcode_hash else "L"
+    """L: the manifest's content follows the profile (made afresh at each fetch), for a recipient to ask again; not
+    for a link that opens once (an outside probe: it announced itself long-term). P: a passcode is asked."""
+    return ("" if link.single_use else "L") + ("P" if link.passcode_hash else "")
 
 
 def payload(link: ShareLink, *, origin: str) -> dict:

@@ -78,6 +78,12 @@ async def test_revoked_expired_and_closed_links_answer_404_like_a_link_that_neve
         again = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante/{revoked.id}/revocation", {},
                                 follow_redirects=False)
     assert done.status_code == again.status_code == 303 and log.actions == ["shl_revoked"]  # logged once
+    # Said on the list it leads back to (an outside probe: deactivating announced nothing), each button named for its
+    # link, not "Désactiver" again and again.
+    listed = html.unescape((await client.get(done.headers["location"])).text)
+    assert 'role="status"' in listed and "Le lien est désactivé : il ne s'ouvre plus, pour personne." in listed
+    assert re.search(r"Désactiver<span class=\"visually-hidden\"> le lien «\s*b\s*»</span>", listed)
+    assert re.search(r"Afficher le QR code<span class=\"visually-hidden\"> du lien «\s*c\s*»</span>", listed)
     row = await fresh(db, ShareLink, expired.id)
     row.expires_at = utcnow() - timedelta(seconds=1)
     db.add(row)
@@ -130,7 +136,8 @@ async def test_a_link_is_turned_off_in_plain_words_its_button_question_line_and_
     question = "Désactiver le lien « Voyage au Portugal » ? Il ne s'ouvrira plus, pour personne."
     shown, listed = await said(f"{links_page}/{link.id}"), await said(links_page)
     assert ">Désactiver ce lien</button>" in shown and question in shown
-    assert ">Désactiver</button>" in listed and question in listed
+    assert '>Désactiver<span class="visually-hidden"> le lien « Voyage au Portugal »</span></button>' in listed
+    assert question in listed
     assert "Vous pouvez désactiver un lien à tout moment" in listed
     await post_form(client, f"{links_page}/{link.id}/revocation", {})
     shown, listed = await said(f"{links_page}/{link.id}"), await said(links_page)

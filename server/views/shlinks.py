@@ -125,7 +125,7 @@ async def revoke_link(request: Request, db: AsyncSession, dossier_id: str, link_
     made_by = await links_shown(db, dossier_id=dossier_id, account=request.user.account)
     if not await links.revoke_link(db, dossier=managed.dossier, link_id=link_id, actor=managed.actor, made_by=made_by):
         raise NotFoundException()
-    return Redirect(links_url(dossier_id), status_code=303)
+    return Redirect(f"{links_url(dossier_id)}?fait=lien-desactive", status_code=303)  # said once, on the list
 
 
 # --- what recipients call: the manifest, the file it may point to, the viewer -----------------------------------

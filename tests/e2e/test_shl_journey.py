@@ -146,7 +146,9 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
     expect(page.get_by_text("Ouvert 1 fois")).to_be_visible()
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message.replace("\u00a0", " ")), dialog.accept()))
-    page.get_by_role("button", name="Désactiver", exact=True).click()
+    # Named for its link (a screen reader heard "Désactiver" for each), and said done once turned off.
+    page.get_by_role("button", name="Désactiver le lien « Voyage au Portugal »").click()
+    expect(page.get_by_role("status")).to_contain_text("Le lien est désactivé : il ne s'ouvre plus, pour personne.")
     expect(page.get_by_text(re.compile("désactivé le"))).to_be_visible()
     assert asked == ["Désactiver le lien « Voyage au Portugal » ? Il ne s'ouvrira plus, pour personne."]
     console.allow("status of 404")
@@ -296,7 +298,7 @@ def test_a_reloaded_viewer_says_where_the_link_went_and_the_link_opens_again(pag
     page.goto(f"/dossiers/{patient.dossier_id}/liens-sante")
     expect(page.get_by_text("Ouvert 2 fois")).to_be_visible()
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Désactiver", exact=True).click()
+    page.get_by_role("button", name=re.compile("^Désactiver le lien")).click()
     expect(page.get_by_text(re.compile("désactivé le"))).to_be_visible()
     console.allow("status of 404")
     stranger.goto("/")

@@ -49,7 +49,7 @@ from .config import Settings
 from .i18n import N_
 from .models import CATEGORIES, WebSession, utcnow
 from .professionals.professions import profession_of
-from .profile.kinds import profile_scope, profile_sections
+from .profile.kinds import DECLARED, profile_scope, profile_sections
 from .search import fold
 
 
@@ -308,7 +308,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.globals.update(dots_row=dots_row, colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,
                        session_closing=session_closing,
                        given_by_labels=GIVEN_BY_LABELS, given_by_named=GIVEN_BY_NAMED, eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
-                       profile_scope=profile_scope, profile_sections=profile_sections, pattern=pattern,
+                       profile_scope=profile_scope, profile_sections=profile_sections, pattern=pattern, DECLARED=DECLARED,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES, times_shown=times_shown,
                        MAX_DOCUMENT_BYTES=MAX_DOCUMENT_BYTES)
     env.trim_blocks = True

@@ -51,7 +51,7 @@ async def test_the_patient_reads_a_non_doctor_author_with_her_profession_on_ever
     assert "Compte rendu de consultation Dr Antoine Moreau ·" in timeline, timeline  # his title says it
     said = re.search(r"<dt>Auteur ou source</dt><dd>([^<]*)</dd>", document.text)
     assert said and said.group(1) == PHARMACIST, document.text
-    assert f"Déclarée par {PHARMACIST}, le" in profile, profile  # her profession an incise, closed
+    assert f"Déclaré par {PHARMACIST}, le" in profile, profile  # her profession an incise, closed
     assert PHARMACIST in printed and "Dr Antoine Moreau, médecin" not in printed
     assert "Nathalie Roche, pharmacist" in english, english
 

@@ -374,7 +374,7 @@ async def test_after_a_revoke_the_author_reads_and_withdraws_the_profile_line_sh
     shown = text_of(own)
     assert own.status_code == 200 and "Ce que vous avez ajouté au dossier" in shown
     assert titles(own) == ["Plan de prise"] and "Paracétamol 1 g" in shown and "3 fois par jour" in shown
-    assert "Déclarée par vous le" in shown and "Pénicilline" not in shown
+    assert "Déclaré par vous le" in shown and "Pénicilline" not in shown
     # The page shows her line and her documents: a read of each, as their author, before it is sent.
     read = (await events_of(db, patient))[before:]
     assert [(e.action, e.right) for e in read] == [("read_profile", "author"), ("read_own_documents", "author")]

@@ -140,7 +140,7 @@ async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, p
     async with browser(app, db, manager) as client:
         page = await client.get(url(patient))
         assert f'href="/dossiers/{patient.dossier.id}/profil" aria-current="page">Profil</a>' in page.text  # the band's menu
-        assert "Déclarée par Camille Martin" in text_of(page) and "Ajouter une allergie" in page.text
+        assert "Déclaré par Camille Martin" in text_of(page) and "Ajouter une allergie" in page.text
         assert (await add(client, patient, "allergy", label="Arachide", severity="severe")).status_code == 303
         assert (await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "oui"})).status_code == 200
     async with browser(app, db, reader) as client:

@@ -51,6 +51,13 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("contact", N_("Personnes à prévenir"), N_("la personne à prévenir «\u00a0%(label)s\u00a0»"),
          ("synthese",), N_("Nom"), N_("le nom"), ("detail", "phone")),
 )}
+# Who declared an item and when, agreed with what it is ("Déclaré par vous" under a treatment: "Déclarée", agreed
+# with an "information" the page never says, read as a mistake; an outside probe's find).
+_DECLARED = {"m": N_("Déclaré par %(who)s le %(date)s"), "f": N_("Déclarée par %(who)s le %(date)s"),
+             "fp": N_("Déclarées par %(who)s le %(date)s")}
+DECLARED = {code: _DECLARED[gender] for code, gender in (
+    ("allergy", "f"), ("treatment", "m"), ("condition", "m"), ("pregnancy", "f"), ("family_history", "m"),
+    ("vaccination", "f"), ("measurement", "f"), ("directive", "fp"), ("organ_donation", "f"), ("contact", "f"))}
 # The order a professional reads them in: what an emergency needs first.
 ORDER = ("allergy", "treatment", "pregnancy", "condition", "vaccination", "measurement", "family_history",
          "directive", "organ_donation", "contact")

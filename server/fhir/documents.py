@@ -39,7 +39,9 @@ from ..access.reading import PHANTOM, log_document_read, open_dossier, open_docu
 from ..access.rule import Visibility
 from .errors import NOT_FOUND, FhirError
 from .query import Query
-from .resources import CURRENT, SUPERSEDED, WITHDRAWN, document_reference, etag_of, outcome, searchset
+from .resources import (
+    CURRENT, SUPERSEDED, WITHDRAWN, document_reference, etag_of, outcome, searchset, status_of,
+)
 from .submission import read_submission
 from .tokens import Caller
 
@@ -307,14 +309,28 @@ async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, d
     return document, storage.get(document.storage_key, sha256=document.sha256)
 
 
-async def withdraw(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str, base: str):
+async def withdraw(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str, base: str,
+                   if_match: str = "", status_test: str | None = None):
     """The author declares their document erroneous (professionals/withdrawal.withdraw_document, as from the web: its
     content erased), answered with the document, as it is now, with no content: withdrawn already, that answer is a
     read of it, logged as a GET's. A reader who sees it is told only its author may (403); anyone else gets the same
     404 as for a missing one."""
+    async def expected(document: Document) -> None:
+        """FHIR's managed contention (http.html, If-Match: a 412 for another version) and RFC 6902's test (a 409
+        for another status): a withdrawal asked of the version its author last read, or of the status it believes."""
+        if if_match:
+            current = etag_of(document, (await given_back(session, [document])).get(document.id))
+            if if_match.strip() not in (current, current.removeprefix("W/")):
+                raise FhirError(412, f"Le document a changé depuis votre lecture (sa version est {current}, pas "
+                                     f"{if_match.strip()[:20]}) : relisez-le avant de le retirer.",
+                                headers={"ETag": current})
+        if status_test is not None and status_test != status_of(document):
+            raise FhirError(409, f"Le statut du document est {status_of(document)}, pas {status_test[:30]} (test du "
+                                 "JSON Patch) : rien n'a été fait.", code="conflict")
+
     try:
         document, dossier = await withdraw_document(session, account=caller.account, document_id=document_id,
-                                                    via=caller.via, answered=True, storage=storage)
+                                                    via=caller.via, answered=True, storage=storage, expected=expected)
     except NotFoundException:
         raise not_found() from None
     except NotAuthor:

@@ -3,6 +3,8 @@ content erased for everyone, the patient told."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
@@ -21,7 +23,8 @@ class NotAuthor(Exception):
 
 
 async def withdraw_document(session: AsyncSession, *, account: Account, document_id: str, via: str = "",
-                            answered: bool = False, storage: Storage | None = None) -> tuple[Document, Dossier]:
+                            answered: bool = False, storage: Storage | None = None,
+                            expected: Callable[[Document], Awaitable[None]] | None = None) -> tuple[Document, Dossier]:
     """The author declares their document erroneous (FHIR's "entered-in-error", MHD's and the DMP's "should not be in
     this dossier": a report sent to a namesake): its content is erased as a deletion's (dossiers.erase_document:
     title, file, text, pages, words), so that no one reads it any more, whoever they are; its row stays, the line that
@@ -36,12 +39,19 @@ async def withdraw_document(session: AsyncSession, *, account: Account, document
     `answered`: the caller sends the document's metadata back (the FHIR API's PATCH). The withdrawal's event
     names the document it answers with; withdrawn already, no event would, so the answer is then a read of it,
     logged in the same transaction as a GET of it is (`read_document`). The web's redirect needs none: the page
-    it leads to logs its own read."""
+    it leads to logs its own read. `expected`: what the caller asks of the document as it is, under its dossier's
+    lock, before anything is done (the API's If-Match, a JSON Patch's test): whatever it raises, nothing is."""
     # A professional's open_document starts the chained transaction the withdrawal is appended in.
     document, dossier, right = await open_document(session, account=account, document_id=document_id[:64], action="")
     if right is not Right.AUTHOR:
         await session.rollback()
         raise NotAuthor()
+    if expected is not None:
+        try:
+            await expected(document)
+        except BaseException:
+            await session.rollback()
+            raise
     keys: set[str] = set()
     if document.withdrawn_at is None:
         document.withdrawn_at = utcnow()

@@ -167,11 +167,19 @@ async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Resp
         operations = read_json(body)
     except ValueError:
         raise FhirError(400, "Le corps doit être un JSON Patch (RFC 6902).") from None
-    if operations != [{"op": "replace", "path": "/status", "value": WITHDRAWN}]:
+    withdrawal = {"op": "replace", "path": "/status", "value": WITHDRAWN}
+    # The withdrawal, alone or after RFC 6902's test of the status the author believes the document has.
+    tested = (isinstance(operations, list) and len(operations) == 2 and isinstance(operations[0], dict)
+              and set(operations[0]) == {"op", "path", "value"} and operations[0]["op"] == "test"
+              and operations[0]["path"] == "/status" and isinstance(operations[0]["value"], str))
+    if operations != [withdrawal] and not (tested and operations[1] == withdrawal):
         raise FhirError(422, "Seul le retrait est possible : [{\"op\": \"replace\", \"path\": \"/status\", "
-                             "\"value\": \"entered-in-error\"}].", code="business-rule")
+                             "\"value\": \"entered-in-error\"}], précédé s'il le faut d'un test du statut "
+                             "({\"op\": \"test\", \"path\": \"/status\", \"value\": \"current\"}).",
+                        code="business-rule")
     return versioned(await documents.withdraw(db, request.app.state.storage, caller=caller, document_id=document_id,
-                                              base=base_of(request)))
+                                              base=base_of(request), if_match=request.headers.get("if-match", ""),
+                                              status_test=operations[0]["value"] if tested else None))
 
 
 @get("/fhir/Binary/{document_id:str}", guards=[names_a_resource])

@@ -208,13 +208,15 @@ class DossierView:
 
 
 async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: str, action: str | None = "read_timeline",
-                       detail: str = "", category: str | None = None, visit: bool = False) -> DossierView:
+                       detail: str = "", category: str | None = None, visit: bool = False,
+                       once: bool = False) -> DossierView:
     """The dossier and the documents this account may see; 404 if it may see nothing
     (with `category`: nothing of that category, as for the reimbursed care).
 
     A professional's read takes the dossier's chain lock first, so a revoke committed
     just before is seen, and the read is logged before its content is sent. With `visit`, the read is
-    their visit to its documents (the timeline, not their software's through the API).
+    their visit to its documents (the timeline, not their software's through the API). With `once`, a read that
+    goes on one the log already says within RECENT_READ (the next pages of one search) is not logged again.
     """
     if account.professional_id is not None:
         await audit.begin_chained(session, dossier_id=dossier_id)
@@ -232,7 +234,7 @@ async def open_dossier(session: AsyncSession, *, account: Account, dossier_id: s
         await _refuse(session)
     if view.right in PROFESSIONAL_RIGHTS and action:
         view.new_since = await _log_read(session, account=account, dossier=dossier, right=view.right, action=action,
-                                         detail=detail, visit=visit)
+                                         detail=detail, visit=visit, once_within=RECENT_READ if once else None)
     return view
 
 

@@ -195,15 +195,18 @@ async def dossier_of_ins(session: AsyncSession, ins: str) -> str:
     return patient.id if patient else PHANTOM.patient_id
 
 
-async def _readable(session: AsyncSession, *, caller: Caller, dossier_id: str) -> tuple[Dossier, Patient, Visibility]:
+async def _readable(session: AsyncSession, *, caller: Caller, dossier_id: str,
+                    next_page: bool = False) -> tuple[Dossier, Patient, Visibility]:
     """The dossier, its patient and which of its documents the professional reads, each read logged as the web logs
     it: the timeline's, or, where the dossier no longer opens to them, the documents they added to it, as their
     page on "Mes patients" lists them (own_documents: the same rule, the same event); otherwise the same 404 as for
     a missing dossier, after the same questions (a missing one is asked about as reading.PHANTOM)."""
     via = caller.via
     try:
+        # The next pages of one search (`_after`) are the reading its first page logged, within RECENT_READ: an outside
+        # probe's software paging 144 documents wrote 29 "a consulté votre dossier" in the patient's Historique.
         view = await open_dossier(session, account=caller.account, dossier_id=dossier_id, action="read_timeline",
-                                  detail=via)
+                                  detail=via, once=next_page)
         return view.dossier, view.patient, view.visible
     except NotFoundException:
         # The refusal rolled back, which expired every row the session held: the account is read again.
@@ -221,7 +224,8 @@ async def search(session: AsyncSession, *, caller: Caller, query: Query, base: s
     asked = (await session.exec(select(Patient).where(Patient.id == query.patient_id))).first()
     found = (await session.exec(select(Dossier).where(Dossier.patient_id == (asked.id if asked else PHANTOM.patient_id)))
              ).first()
-    dossier, patient, visible = await _readable(session, caller=caller, dossier_id=found.id if found else PHANTOM.id)
+    dossier, patient, visible = await _readable(session, caller=caller, dossier_id=found.id if found else PHANTOM.id,
+                                                next_page=bool(query.after))
     filters = list(query.created)  # what the search asks, beyond what the reader sees
     if query.statuses:
         filters.append(or_(*(STATUS_OF[status] for status in sorted(query.statuses))))

@@ -342,7 +342,9 @@ async def test_tokens_revoked_expired_forged_or_reused_are_refused(client, db, p
     (lambda b: json.dumps({**b, "entry": b["entry"][1:]}), 400, "SubmissionSet"),
     (lambda b: json.dumps({**b, "entry": [{"resource": {"resourceType": "Patient"}, "request": {"method": "POST",
                                                                                                   "url": "Patient"}}]}),
-     400, "non prise en charge"),
+     400, "nommez le patient par son INS dans subject.identifier"),  # what to do instead, said (a probe's find)
+    (lambda b: json.dumps({**b, "entry": [{"resource": {"resourceType": "Organization"}, "request": {
+        "method": "POST", "url": "Organization"}}]}), 400, "non prise en charge"),
     (lambda b: json.dumps({**b, "entry": [*b["entry"][:2]]}), 422, "Binary"),
 ])
 async def test_a_malformed_bundle_gets_a_french_outcome_and_nothing_is_stored(client, db, patient, practice, mangle,

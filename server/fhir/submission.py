@@ -137,6 +137,10 @@ def read_submission(body: bytes, *, base: str = "") -> Submission:
             if resource is None:
                 raise invalid("Chaque entrée du Bundle doit contenir une ressource.")
             kind = type(resource).__name__
+            if kind == "Patient":  # a common sender's shape (PDSm, MHD): said what to do instead
+                raise invalid("Un envoi de documents ne contient pas de ressource Patient : nommez le patient par son "
+                              "INS dans subject.identifier du SubmissionSet et de chaque DocumentReference "
+                              "(système urn:oid:1.2.250.1.213.1.4.8).")
             if kind not in ("List", "DocumentReference", "Binary"):
                 raise invalid(f"Ressource non prise en charge dans un envoi de documents : {kind}.")
             if entry.request is None or entry.request.method != "POST":

@@ -94,6 +94,11 @@ async def test_a_line_sent_by_mistake_is_cancelled_and_leaves_her_soins_page_her
     unknown = await send(client, insurer, with_cancellations((line(ins, "C9", processed=3), "oui")))
     assert unknown["annulations_sans_ligne"] == [2] and unknown["annulees"] == 0
     assert (await send(client, insurer, feed(line(ins, "C9", processed=4))))["plus_anciennes"] == 1
+    # Said of its cancellation, not of a version loaded (an outside probe's find: none was).
+    before = tmp_path / "avant.csv"
+    before.write_text(feed(line(ins, "C9", processed=5)))
+    said = carnet(settings, "import", "remboursements", str(before))
+    assert "1 plus ancienne(s) qu'une version déjà chargée ou que son annulation, ignorée(s)" in said.stdout, said.stdout
     # The command reads the same column.
     path = tmp_path / "annulation.csv"
     path.write_text(with_cancellations((line(ins, "C1", processed=1), "oui")))

@@ -114,7 +114,7 @@ async def test_a_malformed_file_is_refused_whole_with_each_problem_and_its_line(
     result = carnet(settings, "import", "remboursements", str(bad))
     assert result.returncode != 0
     for expected in ("Ligne 3 : le matricule INS", "Ligne 4 : nomenclature inconnue", "Ligne 5 : le montant",
-                     "Ligne 6 : le code «\u00a03400930000015\u00a0» n'est pas un code CIP13", "Ligne 7 : l'identifiant OK1"):
+                     "Ligne 6 : le code CIP13 «\u00a03400930000015\u00a0» a une clé de contrôle fausse", "Ligne 7 : l'identifiant OK1"):
         assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     await activate(client, patient)

@@ -64,7 +64,7 @@ class Report:
         if self.cancelled:
             parts.append(f"{self.cancelled} annulée(s)")
         if self.older:
-            parts.append(f"{self.older} plus ancienne(s) qu'une version déjà chargée, ignorée(s)")
+            parts.append(f"{self.older} plus ancienne(s) qu'une version déjà chargée ou que son annulation, ignorée(s)")
         text = ", ".join(parts) + f", dans {self.dossiers} dossier(s)."
         if self.too_old:
             text += (f"\n{len(self.too_old)} ligne(s) de soins d'avant le {date_fr(self.since)} "

@@ -216,8 +216,11 @@ def _line(number: int, row: list[str], header: tuple[str, ...], *, latest: date)
     if system not in CODES:
         raise ValueError(f"nomenclature inconnue «\u00a0{cell['nomenclature'][:20]}\u00a0» ({', '.join(CODES)}).")
     code = cell["code"].upper().replace(" ", "")
-    if not CODES[system].fullmatch(code) or (system == "CIP13" and not ean.is_valid(code)):
+    if not CODES[system].fullmatch(code):
         raise ValueError(f"le code «\u00a0{cell['code'][:20]}\u00a0» n'est pas un code {system}.")
+    if system == "CIP13" and not ean.is_valid(code):  # its shape right, its last digit not (a probe's find: "not a code")
+        raise ValueError(f"le code CIP13 «\u00a0{cell['code'][:20]}\u00a0» a une clé de contrôle fausse (son dernier "
+                         "chiffre, EAN-13) : vérifiez-le.")
     label, performer = cell["libelle"], cell["executant"]
     if not label or len(label) > MAX_LABEL:
         raise ValueError(f"le libellé doit faire 1 à {MAX_LABEL} caractères.")

@@ -76,3 +76,18 @@ async def test_a_correction_sent_without_v_is_kept_as_the_version_it_replaces_an
     assert answer.status_code == 200, answer.text
     [note] = as_bundle(answer).entry[1].response.outcome.issue
     assert note.diagnostics.endswith("(étiquette V), comme la version qu'il remplace.")
+
+
+async def test_an_unlabelled_correction_of_a_document_the_parents_read_stays_theirs(client, db, practice):
+    """A probe's find in this default: the correction of an N report, sent unlabelled by a professional whose care is
+    kept from the parents, was kept, and kept the report itself from them too, which they had read."""
+    ines = await minor_granted(client, db, practice)
+    assert (await push(client, practice, labelled(ines, "Consultation contraception", V))).status_code == 200
+    shown = as_bundle(await push(client, practice, labelled(ines, "Certificat de sport", N)))
+    correction = labelled(ines, "Certificat de sport (corrigé)")
+    correction["entry"][1]["resource"]["relatesTo"] = [{"code": "replaces", "target": {
+        "reference": shown.entry[1].response.location}}]
+    answer = await push(client, practice, correction)
+    assert answer.status_code == 200 and as_bundle(answer).entry[1].response.outcome is None, answer.text
+    assert await kept(db, ines) == {"Consultation contraception": True, "Certificat de sport": False,
+                                    "Certificat de sport (corrigé)": False}

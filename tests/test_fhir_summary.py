@@ -152,3 +152,21 @@ async def test_the_capability_statement_and_smart_configuration_say_what_is_serv
     # A Document Recipient; not a Document Responder, which must find Lists too (ITI-66): said in words instead.
     assert statement.instantiates == ["https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentRecipient"]
     assert "sans recherche de listes (ITI-66)" in statement.rest[0].documentation
+
+
+async def test_a_section_she_may_not_read_says_so_and_no_contact_is_claimed(client, db, patient, software):
+    """A probe's finds: a professional of some categories read "Aucune information connue." of the patient's current
+    problems, which she has; and the summary claimed to carry the people to contact, which it did not."""
+    from server.fhir.ips import CONTACTS_CARRIED
+
+    await items_of_every_kind(db, patient.dossier, None)
+    await grants.revoke_grant(db, dossier=patient.dossier, grant_id=software.grant.id, actor=PATIENT)
+    await grants.grant_access(db, dossier=patient.dossier, professional=software.doctor.professional,
+                              categories="vaccination", duration="1a", actor=PATIENT)
+    answer = await ask(client, software, parameters(by_ins(patient.patient.ins)))
+    assert answer.status_code == 200, answer.text
+    composition = Bundle.model_validate(json.loads(answer.content)).entry[0].resource
+    problems = next(s for s in composition.section if s.code.coding[0].code == "11450-4")
+    assert problems.emptyReason.coding[0].code == "withheld" and "Aucune information que vous puissiez lire." in \
+        problems.text.div and "Aucune information connue" not in problems.text.div
+    assert not composition.extension or CONTACTS_CARRIED not in {x.url for x in composition.extension}

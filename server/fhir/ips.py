@@ -222,10 +222,14 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
             item_refs.append(urn())
             entries.append({"fullUrl": item_refs[-1], "resource": {k: v for k, v in resource.items() if v is not None}})
             entries += [{"fullUrl": r, "resource": m} for r, m in zip(member_refs, members)]
+        withheld = not items and kind not in profile.whole
         section = {"title": section_title, "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
-                   "text": narrative([describe(i) for i in items]),
+                   # Not "none known" of a section its reader may not read whole (a probe's find: a professional read
+                   # it of the patient's current problems, which she has): true whether or not it holds anything.
+                   "text": narrative(["Aucune information que vous puissiez lire."] if withheld
+                                     else [describe(i) for i in items]),
                    "entry": [{"reference": r} for r in item_refs] or None,
-                   "emptyReason": None if items else NOT_ASKED if kind in profile.whole else WITHHELD}
+                   "emptyReason": None if items else WITHHELD if withheld else NOT_ASKED}
         sections.append({k: v for k, v in section.items() if v is not None})
     if documents:
         for document in documents:
@@ -262,7 +266,7 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         "confidentiality": max((label["code"] for label in labels if label), key=LEVELS.index, default="N"),
         "section": sections,
     }
-    if kinds is None or "contact" in kinds:
+    if (kinds is None or "contact" in kinds) and "contact" in profile.opened:  # a section its reader is shared
         composition["extension"] = [{"url": CONTACTS_CARRIED, "valueBoolean": True}]
     composition_ref = urn()
     # An IPS holds the sections it REQUIRES: a content that leaves one out (a link's vaccinations and allergies) does

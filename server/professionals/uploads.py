@@ -166,8 +166,10 @@ async def add_professional_documents(
             )
             document.master_identifier = upload.master_identifier
             document.type_system, document.type_code, document.type_display = stored_type(upload, professional)
-            document.hidden_from_representatives = minor and (
-                upload.hidden_from_representatives or (kept_unsaid and not upload.confidentiality_said))
+            # A correction unsaid takes its earlier version's keeping (below), never this default: an N report's
+            # correction kept the report itself from the parents, who may have read it (a probe's find).
+            document.hidden_from_representatives = minor and (upload.hidden_from_representatives or (
+                kept_unsaid and not upload.confidentiality_said and not upload.replaces))
             earlier = replaced.get(upload.replaces or "")
             if earlier is not None:
                 # The corrected version is read by whoever read the one it replaces, and by no one else: what the

@@ -37,6 +37,9 @@ class Profile:
     # The kinds this reader sees whole (every item, hidden ones too): an empty one of them says nothing was
     # entered; another may hold what is kept from the reader (the IPS says "withheld", whether it does or not).
     whole: frozenset[str] = frozenset()
+    # The kinds whose section is shared with this reader (what the patient hid left out): the people to contact a
+    # document carries, or says there are none of (fhir/ips.py, CONTACTS_CARRIED).
+    opened: frozenset[str] = frozenset()
 
     def sections(self) -> list[tuple[str, list[ProfileItem]]]:
         return [(kind, self.by_kind.get(kind, [])) for kind in ORDER]
@@ -65,10 +68,9 @@ async def profile_of(session: AsyncSession, *, dossier_id: str, visible: Visibil
     if author_ids:
         found = await session.exec(select(Professional).where(col(Professional.id).in_(author_ids)))
         authors = {p.id: p for p in found.all()}
-    seen_whole = visible.general and visible.hidden_too
-    whole = frozenset(() if not seen_whole else kinds if visible.categories is None
-                      else set(kinds_in(visible.categories)) & set(kinds))
-    return Profile(dict(by_kind), authors, whole)
+    opened = frozenset(() if not visible.general else kinds if visible.categories is None
+                       else set(kinds_in(visible.categories)) & set(kinds))
+    return Profile(dict(by_kind), authors, opened if visible.hidden_too else frozenset(), opened)
 
 
 async def declarers_of(session: AsyncSession, *, profile: Profile, patient: Patient) -> dict[str, str]:

@@ -211,6 +211,22 @@ async def test_a_key_already_registered_is_refused_so_revoking_one_software_ends
     assert (await post_form(client, f"/pro/logiciels/{software.client_id}/revoquer", {},
                             follow_redirects=False)).status_code == 303
     dead = await post_form(client, "/pro/logiciels", {"name": "Réinstallé", "jwk": reordered})
-    assert dead.status_code == 400 and "révoqué : elle ne peut plus servir." in html.unescape(dead.text)
+    assert dead.status_code == 400 and "Cette clé a déjà servi à un autre enregistrement" in html.unescape(dead.text)
     assert (await post_form(client, "/pro/logiciels", {"name": "Réinstallé", "jwk": Software().public_jwk()},
                             follow_redirects=False)).status_code == 303  # a new pair
+
+
+
+async def test_a_key_another_professional_registered_is_refused_too(app, client, db):
+    """The same probe's find, across two professionals: a colleague's registration of the key kept it working after
+    its owner revoked it for a leak."""
+    owner = await new_professional(db)
+    await activate_professional(client, owner)
+    software = await register(client)
+    other = await new_professional(db, given_name="Paul", family_name="Girard", stem=2)
+    async with AsyncTestClient(app, base_url=ORIGIN) as theirs:
+        await activate_professional(theirs, other)
+        copied = await post_form(theirs, "/pro/logiciels", {"name": "Le même", "jwk": software.public_jwk()})
+    assert copied.status_code == 400
+    assert "Cette clé a déjà servi à un autre enregistrement : elle ne peut plus servir." in html.unescape(copied.text)
+    assert await stored(db, other.professional) == []

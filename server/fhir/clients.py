@@ -11,7 +11,7 @@ import json
 
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..dossiers import InvalidInput
@@ -92,18 +92,20 @@ async def register(session: AsyncSession, *, professional_id: str | None, name: 
         if len(registered) >= MAX_CLIENTS:
             raise InvalidInput(_("Vous avez déjà %(count)d logiciels enregistrés : révoquez-en un d'abord.",
                                  count=MAX_CLIENTS))
-        # One key, one software, for good: a key registered twice kept working under the second name after the
-        # first was revoked for a leak (an outside probe's find), and a revoked key stays revoked. Compared by RFC
-        # 7638's thumbprint, whatever the order of its members.
-        mine = (await session.exec(select(ApiClient).where(ApiClient.professional_id == professional_id))).all()
-        same = next((c for c in mine if thumbprint(c.jwk) == thumbprint(json.dumps(jwk))), None)
-        if same is not None and same.revoked_at is not None:
-            raise InvalidInput(_("Cette clé était celle de «\u00a0%(name)s\u00a0», révoqué : elle ne peut plus "
-                                 "servir. Créez une nouvelle paire de clés pour ce logiciel.", name=same.name), "jwk")
-        if same is not None:
-            raise InvalidInput(_("Cette clé est déjà celle de «\u00a0%(name)s\u00a0» : chaque logiciel a sa propre "
-                                 "paire de clés. Si sa clé privée a pu être vue, révoquez «\u00a0%(name)s\u00a0» et "
-                                 "créez une nouvelle paire de clés.", name=same.name), "jwk")
+    # One key, one software, for good, whoever registered it: a key registered twice kept working under the second
+    # name after the first was revoked for a leak (an outside probe's find, then again across two professionals),
+    # and a revoked key stays revoked. Compared by RFC 7638's thumbprint, whatever the order of its members, among
+    # the registrations holding its public value (EC x, RSA n), which the database finds without reading every key.
+    mark = jwk.get("x") or jwk.get("n") or ""
+    holders = (await session.exec(select(ApiClient).where(col(ApiClient.jwk).contains(mark, autoescape=True)))).all()
+    same = next((c for c in holders if thumbprint(c.jwk) == thumbprint(json.dumps(jwk))), None)
+    if same is not None and (same.revoked_at is not None or same.professional_id != professional_id):
+        raise InvalidInput(_("Cette clé a déjà servi à un autre enregistrement : elle ne peut plus servir. Créez une "
+                             "nouvelle paire de clés pour ce logiciel."), "jwk")
+    if same is not None:
+        raise InvalidInput(_("Cette clé est déjà celle de «\u00a0%(name)s\u00a0» : chaque logiciel a sa propre "
+                             "paire de clés. Si sa clé privée a pu être vue, révoquez «\u00a0%(name)s\u00a0» et "
+                             "créez une nouvelle paire de clés.", name=same.name), "jwk")
     client = ApiClient(kind=kind, professional_id=professional_id, name=name, jwk=json.dumps(jwk, sort_keys=True))
     session.add(client)
     await session.commit()

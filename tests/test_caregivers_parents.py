@@ -39,7 +39,7 @@ async def test_a_parent_attaches_a_childs_dossier_and_invites_the_other_parent(c
                                follow_redirects=False)
     assert (attached.status_code, attached.headers["location"]) == (303, f"/dossiers/{leo.dossier.id}")
     dossiers = await client.get("/mes-dossiers")
-    assert "Mon dossier" in dossiers.text and "Léo Martin" in dossiers.text and "Parent, gestion" in dossiers.text
+    assert "Mon dossier" in dossiers.text and "Léo Martin" in dossiers.text and "Vous le gérez, en tant que parent" in dossiers.text
     assert "Quitter ce dossier" in dossiers.text  # a parent's words too: not "ne plus aider"
     # Each button says which dossier it leaves (its name, to a screen reader).
     assert 'Quitter ce dossier<span class="visually-hidden"> (Léo Martin)</span>' in dossiers.text

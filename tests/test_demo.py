@@ -125,11 +125,11 @@ async def test_the_family_every_caregiver_kind_and_a_document_kept_from_the_pare
     camille = (await session.exec(select(Account).where(Account.patient_id == result.patient.id))).one()
     now = utcnow().replace(year=TODAY.year, month=TODAY.month, day=TODAY.day)
     held = {h.patient.given_name: h.role for h in await held_dossiers(session, account=camille, now=now)}
-    assert held == {"Camille": "Mon dossier", "Léo": "Parent, gestion", "Inès": "Parent, gestion",
-                    "Hugo": "Proche aidant, lecture seule"}
+    assert held == {"Camille": "Mon dossier", "Léo": "Vous le gérez, en tant que parent", "Inès": "Vous le gérez, en tant que parent",
+                    "Hugo": "Vous le lisez seulement, en tant que proche"}
     held = {h.patient.given_name: h.role for h in await held_dossiers(session, account=family.paul_account, now=now)}
-    assert held == {"Paul": "Mon dossier", "Camille": "Proche aidant, gestion", "Léo": "Parent, gestion",
-                    "Inès": "Parent, gestion"}
+    assert held == {"Paul": "Mon dossier", "Camille": "Vous le gérez, en tant que proche", "Léo": "Vous le gérez, en tant que parent",
+                    "Inès": "Vous le gérez, en tant que parent"}
     kept = [d for d in await documents_of(session, family.children["ines"][1].id) if d.hidden_from_representatives]
     assert [d.title for d in kept] == ["Consultation de contraception"]
     assert family.ines_code and family.paul_code and "son propre code" in result.summary()

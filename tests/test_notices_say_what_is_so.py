@@ -46,7 +46,7 @@ async def test_a_relative_made_a_reader_then_a_manager_again_is_told_only_the_la
         accepted = await post_form(camille, "/invitation/acceptation", {"code": code}, follow_redirects=False)
         assert accepted.headers["location"] == f"{dossier}?fait=invitation-gestion"
         page = notices(await camille.get("/mes-dossiers"))
-        assert "Proche aidant, gestion" in page and MADE_READER not in page
+        assert "Vous le gérez, en tant que proche" in page and MADE_READER not in page
         assert (await camille.get("/", follow_redirects=False)).headers["location"] == dossier  # nothing to tell
 
 

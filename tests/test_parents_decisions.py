@@ -103,7 +103,7 @@ async def test_a_parents_block_of_a_kept_professional_stops_only_the_parents_gra
         assert "Un de vos parents l&#39;a bloqué" in hers or "Un de vos parents l'a bloqué" in hers
         # The mother's page: Dr Girard blocked, as she decided; and no one able to see the dossier, by her decisions.
         mothers = (await client.get(f"/dossiers/{dossier_id}/acces")).text
-        assert "Girard" in mothers and "Bloqué" in mothers and "Aucun professionnel ne peut voir ce dossier" in mothers
+        assert "Girard" in mothers and "Bloqué" in mothers and "Aucun professionnel n'a accès à ce dossier" in html.unescape(mothers)
         # Inès cannot lift her mother's block (it is not one she sees as a block); her mother can.
         await act(own, f"/dossiers/{dossier_id}/professionnels/{girard}/deblocage")
         await fresh(db)

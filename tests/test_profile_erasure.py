@@ -44,11 +44,12 @@ async def test_an_allergy_deleted_is_erased_and_the_log_keeps_its_name_and_its_d
         assert added.status_code == 303
         [item_id] = [row["id"] for row in await rows_as_the_dpo_reads_them(app, patient.dossier.id)]
         confirm = text_of(await client.get(url(patient, f"/{item_id}/suppression")))
-        assert "définitif : elle est effacée du dossier et ne pourra pas être récupérée" in confirm
-        assert ("le journal des accès garde la trace que cette information a existé (son nom : l'allergie "
+        assert ("définitif : elle est effacée du dossier et ne pourra pas être récupérée ; pour corriger une "
+                "information mal saisie, supprimez-la, puis ajoutez-la de nouveau, corrigée, au profil médical") in confirm
+        assert ("l'Historique garde la trace que cette information a existé (son nom : l'allergie "
                 "« Zorglubine », rien d'autre) et qu'elle a été supprimée, par qui et quand.") in confirm
         page = text_of(await post_form(client, url(patient, f"/{item_id}/suppression"), {}))
-        assert ("L'information a été supprimée et effacée du dossier. Le journal des accès garde la trace qu'elle "
+        assert ("L'information a été supprimée et effacée du dossier. L'Historique garde la trace qu'elle "
                 "a existé (son nom) et qu'elle a été supprimée, par qui et quand.") in page
         assert "Zorglubine" not in page
         log = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/historique")).text)

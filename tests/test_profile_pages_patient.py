@@ -120,7 +120,7 @@ async def test_hide_unhide_and_delete_each_leave_a_line_in_the_log(app, db, pati
         assert "n'est plus masquée" in html.unescape(shown.text)
         confirm = await client.get(url(patient, f"/{item.id}/suppression"))
         assert confirm.status_code == 200 and "Supprimer l'allergie «\u00a0Pénicilline\u00a0» ?" in html.unescape(confirm.text)
-        assert "le journal des accès garde la trace" in html.unescape(confirm.text)
+        assert "l'Historique garde la trace" in html.unescape(confirm.text)
         deleted = await post_form(client, url(patient, f"/{item.id}/suppression"), {})
         assert deleted.status_code == 200 and "Pénicilline" not in deleted.text
         again = await client.get(url(patient, f"/{item.id}/suppression"), follow_redirects=False)

@@ -189,13 +189,25 @@ async def recently_ended(session: AsyncSession, *, dossier: Dossier, now: dateti
                   key=lambda access: access.ended_at, reverse=True)
 
 
-def access_summary(overview: AccessOverview, *, own: bool) -> str:
+def access_summary(overview: AccessOverview, *, own: bool, dossier: Dossier) -> str:
     """The Accès page's first sentence: how many professionals can see the dossier now, and why in one clause.
 
     Whole sentences, one per case, for the patient ("votre dossier") and for a caregiver ("ce dossier"):
     a translation cannot rebuild them from pieces."""
     seeing = overview.seeing
-    if not seeing:
+    if not seeing and dossier.state == "open":
+        # True as it stands (an outside probe): an open dossier's authors still read their own documents, and an
+        # emergency access stays possible unless refused (emergencies.open_emergency).
+        if dossier.emergency_opt_out:
+            return (_("Aucun professionnel n'a accès à votre dossier en ce moment, en dehors des documents qu'il y a "
+                      "lui-même ajoutés.") if own
+                    else _("Aucun professionnel n'a accès à ce dossier en ce moment, en dehors des documents qu'il y a "
+                           "lui-même ajoutés."))
+        return (_("Aucun professionnel n'a accès à votre dossier en ce moment, en dehors des documents qu'il y a "
+                  "lui-même ajoutés et d'un accès d'urgence, qui vous serait signalé.") if own
+                else _("Aucun professionnel n'a accès à ce dossier en ce moment, en dehors des documents qu'il y a "
+                       "lui-même ajoutés et d'un accès d'urgence, qui serait signalé."))
+    if not seeing:  # closed: no professional reads it at all
         if own:
             return _("Aucun professionnel ne peut voir votre dossier en ce moment.")
         return _("Aucun professionnel ne peut voir ce dossier en ce moment.")

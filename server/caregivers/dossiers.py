@@ -66,9 +66,12 @@ class HeldDossier:
     def role(self) -> str:
         if self.delegation is None:
             return _("Mon dossier")
+        # Whole words, as a screen reader says them after the name ("Parent, gestion" read as telegraphese).
         if self.delegation.relationship in LEGAL_REPRESENTATIVES:
-            return _("Parent, gestion") if self.can_manage else _("Parent, lecture seule")
-        return _("Proche aidant, gestion") if self.can_manage else _("Proche aidant, lecture seule")
+            return (_("Vous le gérez, en tant que parent") if self.can_manage
+                    else _("Vous le lisez seulement, en tant que parent"))
+        return (_("Vous le gérez, en tant que proche") if self.can_manage
+                else _("Vous le lisez seulement, en tant que proche"))
 
 
 async def held_dossiers(session: AsyncSession, *, account: Account, now: datetime,

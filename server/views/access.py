@@ -76,7 +76,7 @@ async def access_page(request: Request, db: AsyncSession, dossier_id: str) -> Te
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     overview = await access_overview(db, dossier=dossier, now=now, parents_of=kept.professional_ids)
     context = {"dossier": dossier, "actor": actor, "overview": overview, "right_labels": RIGHT_LABELS,
-               "summary": access_summary(overview, own=actor.kind == "patient"), "scope_label": scopes.scope_label,
+               "summary": access_summary(overview, own=actor.kind == "patient", dossier=dossier), "scope_label": scopes.scope_label,
                "band": await band(request, db, dossier)}
     return Template("access.html", context=context)
 

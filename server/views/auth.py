@@ -16,7 +16,7 @@ from ..caregivers import enrolment, notices
 from ..config import Settings
 from ..guards import enrolling_or_logged_in, logged_in
 from ..i18n import _
-from ..models import Account
+from ..models import Account, ActivationCode, Patient
 from ..auth.sessions import session_cookie
 from .attempts import client_address
 from .forms import INVALID_BIRTH_DATE, NOT_RECENT, Form, FormError, parse_date, text
@@ -140,8 +140,13 @@ async def start_enrolment(request: Request, db: AsyncSession, *, again: Callable
 
 
 @get("/activer/cle", guards=[enrolling_or_logged_in])
-async def enrol_page() -> Template:
-    return Template("enrol.html")
+async def enrol_page(request: Request, db: AsyncSession) -> Template:
+    # Whose dossier the code and birth date opened, said before the passkey is made for it (an outside probe): the
+    # session knows it, so no name passes through a URL.
+    activation_id = request.user.data.get("activation_id") if request.user.row.account_id else None
+    activation = await db.get(ActivationCode, activation_id) if activation_id else None
+    patient = await db.get(Patient, activation.patient_id) if activation and activation.patient_id else None
+    return Template("enrol.html", context={"activated": patient})
 
 
 def added_too_late(request: Request) -> Response | None:

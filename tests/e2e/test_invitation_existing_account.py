@@ -87,7 +87,7 @@ def test_someone_with_an_account_logs_in_from_the_invitation_and_comes_back_to_a
     expect(daughter.locator(".timeline .doc-title")).to_have_text(claire.titles)
     menu(daughter, "Mes dossiers").click()
     expect(held_dossier(daughter, claire.name)).to_contain_text("Mon dossier")
-    expect(held_dossier(daughter, father.name)).to_contain_text("Proche aidant, lecture seule")
+    expect(held_dossier(daughter, father.name)).to_contain_text("Vous le lisez seulement, en tant que proche")
     assert_fits_phone(daughter)
     held_dossier(daughter, father.name).click()
     expect(daughter).to_have_url(re.compile(rf"/dossiers/{father.dossier_id}$"))

@@ -58,7 +58,7 @@ def test_a_new_invitation_changes_what_a_relative_who_already_helps_may_do(page,
     expect(page.get_by_role("heading", name="1 personne aide à suivre ce dossier")).to_be_visible()
     helpers = page.get_by_role("list", name="Proches")
     expect(helpers.get_by_role("listitem")).to_have_count(1)
-    expect(helpers).to_contain_text("gestion")
+    expect(helpers).to_contain_text("Proche qui gère votre dossier")
     expect(page.get_by_text("Invitations en attente")).to_have_count(0)
 
     # And back to reading only, the same way.
@@ -68,4 +68,4 @@ def test_a_new_invitation_changes_what_a_relative_who_already_helps_may_do(page,
     expect(son).to_have_url(re.compile(rf"/dossiers/{father.dossier_id}$"))
     expect(son.get_by_role("link", name="Ses proches")).to_have_count(0)
     menu(son, "Mes dossiers").click()
-    expect(son.get_by_role("list", name="Dossiers")).to_contain_text("Proche aidant, lecture seule")
+    expect(son.get_by_role("list", name="Dossiers")).to_contain_text("Vous le lisez seulement, en tant que proche")

@@ -44,3 +44,15 @@ async def test_a_closed_dossier_offers_no_invitation_and_makes_none(client, db, 
     assert refused.status_code == 400 and "Rouvrez-le d'abord" in words_of(refused)
     await db.commit()
     assert (await db.exec(select(CaregiverInvitation))).all() == []
+
+
+async def test_a_minor_closing_her_dossier_is_not_told_to_remove_her_parents(client, db, app):
+    """The probe of this stop's changes: a minor was told to remove her parents from "Proches", which she cannot."""
+    from server.auth.accounts import account_for_patient
+    from tests.caregiver_helpers import as_account
+    from tests.test_minors_secret_sharing import minor_and_mother
+
+    ines, _ = await minor_and_mother(client, db)
+    await as_account(client, db, await account_for_patient(db, patient=ines.patient))
+    asked = words_of(await client.get(f"/dossiers/{ines.dossier.id}/fermeture"))
+    assert "les proches qui suivent ce dossier le lisent toujours" in asked and "retirez-les" not in asked

@@ -78,3 +78,14 @@ async def test_a_new_dose_says_its_missing_dose_and_its_day_to_come_together(app
             "futur, ni avant 1900.") in text_of(refused)
     assert wrong_fields(refused.text, f"posologie-erreur-{treatment.id}") == ["detail", "changed_on"]
     assert await events_of(db, patient, "profile_dose") == []
+
+
+async def test_a_treatments_end_and_dose_forms_leave_their_fields_to_the_server(app, db, patient):
+    """The probe of this stop's changes: the "Arrêté le" and "Modifier la posologie" forms, without `novalidate`, were
+    stopped by the browser one field at a time, in its own language: the server's every-problem-at-once never came."""
+    item = await add_item(db, dossier=patient.dossier, data=SAMPLES["treatment"], actor=CAMILLE, today=TODAY)
+    async with await as_patient(app, db, patient) as client:
+        page = (await client.get(url(patient))).text
+    for action in ("arret", "posologie"):
+        form = page[page.index(f'/profil/{item.id}/{action}"') - 80:page.index(f'/profil/{item.id}/{action}"') + 120]
+        assert "novalidate" in form, (action, form)

@@ -26,7 +26,7 @@ from ..i18n import _
 from ..models import Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow
 from ..access.managing import manage_dossier
 from ..caregivers.confidential import kept_from
-from ..caregivers.dossiers import band_of, helpers_of
+from ..caregivers.dossiers import band_of, helpers_of, is_minor
 from ..access.sharing import (RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line,
                               search_professionals)
 from .forms import Form, FormError, form_values, scope_and_duration, text
@@ -249,8 +249,10 @@ async def close_form(request: Request, db: AsyncSession, dossier_id: str) -> Tem
     patient = await db.get(Patient, dossier.patient_id)
     relatives = [h for h in await helpers_of(db, dossier=dossier, patient=patient, now=utcnow())
                  if h.account.id != request.user.account.id]
+    # Who may remove them: the adult patient herself (a minor's parents stay until 18, views/caregivers.py).
+    removes = request.user.account.patient_id == patient.id and not is_minor(patient, utcnow())
     return Template("access_close.html", context={"dossier": dossier, "band": await band(request, db, dossier),
-                                                  "relatives": relatives})
+                                                  "relatives": relatives, "removes": removes})
 
 
 @post("/dossiers/{dossier_id:str}/fermeture", guards=[logged_in], status_code=200)

@@ -81,3 +81,14 @@ async def test_a_new_dossiers_identity_names_every_wrong_field_at_once(client, d
     assert ("Le matricule INS ne correspond pas au sexe ou à la date de naissance saisis. Le patient doit consentir"
             in words(mismatch))
     assert wrong_fields(mismatch.text) == ["ins", "birth_date", "sex", "consent"]
+
+
+
+async def test_an_ins_left_empty_is_asked_for_not_said_wrong(client, db):
+    await activate_professional(client, await new_professional(db, profession="pharmacien"))
+    answer = await post_form(client, "/pro/nouveau-dossier", {
+        "ins": " ", "given_name": "Inès", "family_name": "Lambert", "birth_date": "1990-07-14", "sex": "F",
+        "consent": "oui"})
+    assert answer.status_code == 400 and wrong_fields(answer.text) == ["ins"]
+    assert "Saisissez le matricule INS du patient : les 15 caractères de sa carte Vitale." in words(answer)
+    assert "n'est pas valide" not in words(answer)

@@ -50,7 +50,9 @@ def check_identity(identity: Identity, *, today: date) -> None:
     ins = normalize_ins(identity.ins)
     problems: list[Problem] = []
     read_alone = is_valid_ins(ins)  # the INS, the birth date and the sex, each right alone: compared below
-    if not read_alone:
+    if not ins:  # asked for, not said wrong (a probe's find)
+        problems.append((_("Saisissez le matricule INS du patient : les 15 caractères de sa carte Vitale."), "ins"))
+    elif not read_alone:
         problems.append((_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères sur la carte Vitale."),
                          "ins"))
     names = {"given_name": identity.given_name, "family_name": identity.family_name}

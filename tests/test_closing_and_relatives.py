@@ -24,7 +24,8 @@ async def test_closing_says_who_keeps_reading_then_that_it_is_closed(client, db,
     assert closed.status_code == 303 and closed.headers["location"].endswith("fait=dossier-ferme")
     told = await client.get(closed.headers["location"])
     assert 'role="status"' in told.text or 'role="alert"' in told.text
-    assert "Le dossier est fermé : aucun professionnel ne peut plus le lire" in words_of(told)
+    # Said once done; what closing does, the page says itself (not twice: test_patient_rights.py)
+    assert "Le dossier est fermé : vous pouvez le rouvrir à tout moment, ci-dessous." in words_of(told)
 
 
 async def test_without_relatives_closing_names_none(client, db, app, patient, camille):

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from urllib.parse import urlsplit
 
 from litestar import Request
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -82,16 +83,19 @@ def page_token(scope: Scope, settings: Settings, *, session_token: str) -> str:
 EXEMPT = re.compile(r"/static/|/icons/|/fhir(/|$)|/api/|/\.well-known/|/shl(/|$)|/journal/")
 
 
-def from_elsewhere(scope: Scope, origin: str) -> bool:
+def from_elsewhere(scope: Scope) -> bool:
     """Whether the browser says the request was sent by another site's page: its Sec-Fetch-Site (every current
-    browser), or an Origin that is another's. The token is the defence; this one refuses a forged request before its
-    body is read, should a token ever leak (an outside probe's find: only the token stood). "null" is no other site:
-    the pages' Referrer-Policy (no-referrer) makes a browser send it for their own forms."""
+    browser), or an Origin whose host is not the one asked. The token is the defence; this one refuses a forged
+    request before its body is read, should a token ever leak (an outside probe's find: only the token stood). Compared
+    with the request's own host, not Carnet's configured address: a page reached by another of its names (127.0.0.1
+    for localhost) is its own site still, told in French why a passkey will not work there (views/auth.py). "null" is
+    no other site: the pages' Referrer-Policy (no-referrer) makes a browser send it for their own forms."""
     headers = dict(scope["headers"])
     if headers.get(b"sec-fetch-site", b"").decode("latin-1") in ("cross-site", "same-site"):
         return True
     sent = headers.get(b"origin", b"").decode("latin-1")
-    return bool(sent) and sent != "null" and sent.rstrip("/") != origin.rstrip("/")
+    return bool(sent) and sent != "null" and urlsplit(sent).netloc.lower() != \
+        headers.get(b"host", b"").decode("latin-1").lower()
 
 
 class CSRFMiddleware(ASGIMiddleware):
@@ -111,7 +115,7 @@ class CSRFMiddleware(ASGIMiddleware):
         ScopeState.from_scope(scope).csrf_token = masked(token)  # what templates' csrf_input and csrf_token() give
 
         if scope["method"] not in SAFE_METHODS:
-            if from_elsewhere(scope, settings.origin):
+            if from_elsewhere(scope):
                 raise PermissionDeniedException("cross-site request")
             sent = await self._sent_tokens(Request(scope, receive))
             if fresh or not any(hmac.compare_digest(unmasked(s).encode(), token.encode()) for s in sent):

@@ -217,6 +217,7 @@ async def test_a_comma_between_values_is_an_or_for_category_type_and_author(clie
     assert await titles(category="biologie,imagerie") == ({"Bilan", "Radio"}, [])
     assert await titles(category="urn:carnet:fhir:categorie-document|biologie,urn:carnet:fhir:categorie-document|"
                                  "imagerie") == ({"Bilan", "Radio"}, [])
+    assert await titles(category=",") == (set(), ["Catégorie sans valeur : aucun document ne peut y correspondre."])
     found, said = await titles(category="biologie,zzz")
     assert found == {"Bilan"} and len(said) == 1 and said[0].startswith("Catégorie inconnue : «\u00a0zzz\u00a0»")
     assert (await titles(type="http://loinc.org|11502-2,http://loinc.org|18748-4"))[0] == {"Bilan", "Radio"}

@@ -120,11 +120,18 @@ async def test_a_refusal_is_the_same_for_an_unknown_ins_another_dossier_and_a_re
     (parameters({"name": "identifier", "valueString": f"{INS_SYSTEM}|pas-un-ins"}), 400, "INS valide"),
     (parameters({"name": "patient", "valueString": "x"}), 400, "Paramètre inconnu : patient"),
     (parameters({"name": "profile", "valueCanonical": "http://example.org/autre"}), 422, "synthèse IPS"),
+    (parameters({"name": "profile"}), 400, "profile n'a pas de valeur"),
 ])
 async def test_what_cannot_be_read_says_what_is_expected(client, software, body, status, said):
     answer = await ask(client, software, body)
     assert answer.status_code == status
     assert said in as_outcome(answer).issue[0].diagnostics
+
+
+async def test_the_ins_in_a_posts_address_is_refused_too(client, patient, software):
+    answer = await client.post(f"/fhir/Patient/$summary?identifier={INS_SYSTEM}|{patient.patient.ins}",
+                               content=parameters(by_ins(patient.patient.ins)), headers=software.headers)
+    assert answer.status_code == 400 and "jamais figurer dans une adresse" in as_outcome(answer).issue[0].diagnostics
 
 
 async def test_the_ins_never_travels_in_an_address(client, patient, software):

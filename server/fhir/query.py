@@ -200,6 +200,8 @@ def read_query(params: dict[str, list[str]], *, patient_id: str | None = None, s
                              "catégorie Carnet, aucun document ne peut y correspondre. Catégories : "
                              f"{', '.join(CATEGORIES)} (système {CATEGORY_SYSTEM}), leur type LOINC, ou une classe de "
                              f"document (système {CLASS_SYSTEMS[0]}, codes {classes}).")
+        if not _values(first("category")):  # "," or ",,": no value at all, said as an unknown one is
+            notes.append("Catégorie sans valeur : aucun document ne peut y correspondre.")
         if len(categories) == 1:
             category = categories[0]
         elif categories:  # a CI-SIS class, or several values: what the reader sees (listing.selection) of each

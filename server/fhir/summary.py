@@ -49,6 +49,8 @@ def ins_asked(body: bytes) -> str:
                              f"l'opération attend {ASKED_AS}, et au plus un profile.")
     for profile in (p for p in parameters if p.name == "profile"):
         asked = profile.valueCanonical or profile.valueUri
+        if not asked:
+            raise FhirError(400, f"Le paramètre profile n'a pas de valeur : omettez-le, ou donnez {PROFILES[0]}.")
         if asked not in PROFILES:
             raise FhirError(422, "Carnet ne produit que la synthèse IPS : profile doit être absent ou "
                                  f"{PROFILES[0]}.", code="not-supported")

@@ -200,6 +200,9 @@ async def retrieve(request: Request, db: AsyncSession, document_id: str) -> Resp
 
 @post("/fhir/Patient/$summary", request_max_body_size=MAX_FORM_BYTES, status_code=200, guards=[speaks_json])
 async def patient_summary(request: Request, db: AsyncSession) -> Response:
+    if request.query_params:  # an INS there would be in every log and proxy on its way (a probe's find: a 200)
+        raise FhirError(400, "L'INS ne doit jamais figurer dans une adresse : la synthèse se demande avec ses "
+                             f"paramètres dans le corps seulement, {summary.ASKED_AS}.")
     caller = await calling(request, db, "Patient", "r")
     body = await body_of(request, MAX_FORM_BYTES, (FHIR_JSON, "application/json"))
     return fhir_json(await summary.summary_of(db, caller=caller, ins=summary.ins_asked(body), base=base_of(request)))

@@ -133,3 +133,13 @@ async def test_what_her_software_did_names_the_software_and_nothing_else_of_the_
                               "Consultation du dossier · MARTIN Camille · Accès accordé · via le logiciel "
                               "« Logiciel du cabinet »"]  # (the page's spaces folded)
     assert "sérologie" not in page
+
+
+async def test_the_page_says_when_a_patient_is_named_as_it_names_them(pro_client, db):
+    """An outside probe's find: the page said a dossier no longer open to her is not named, and named one whose access
+    had just ended (as "Mes patients" still shows it)."""
+    julie = await new_professional(db)
+    await activate_professional(pro_client, julie)
+    page = " ".join(html.unescape((await pro_client.get("/pro/activite")).text).split())
+    assert "n'est pas nommé" not in page
+    assert "Un patient n'y est nommé que tant que « Mes patients » le montre" in page

@@ -89,3 +89,11 @@ async def test_a_treatments_end_and_dose_forms_leave_their_fields_to_the_server(
     for action in ("arret", "posologie"):
         form = page[page.index(f'/profil/{item.id}/{action}"') - 80:page.index(f'/profil/{item.id}/{action}"') + 120]
         assert "novalidate" in form, (action, form)
+
+
+async def test_a_long_detail_is_named_as_its_form_labels_it(app, db, patient):
+    """An outside probe's find: an allergy's "Réaction" too long was refused as "Les précisions"."""
+    async with await as_patient(app, db, patient) as client:
+        answer = await add(client, patient, "allergy", label="Pénicilline", detail="x" * 501, severity="severe")
+    assert answer.status_code == 400 and "La réaction : 500 caractères au plus." in text_of(answer)
+    assert wrong_fields(answer.text) == ["detail"]

@@ -10,7 +10,7 @@ from datetime import date
 from typing import TypeVar
 
 from ..dossiers import InvalidInput
-from ..i18n import _
+from ..i18n import N_, _
 from ..i18n.formats import long_date, number
 from ..professionals.checks import Problem, refuse
 from ..text_input import clean, readable_length
@@ -19,6 +19,10 @@ from .kinds import DONATION, KINDS, NATURES, OLDEST, SEVERITIES, Kind, measure_a
 from .pregnancy import plausible
 
 T = TypeVar("T")
+# The detail field as each form labels it (templates/profile_add.html), in a refusal's words: an allergy's "Réaction"
+# was refused as "Les précisions" (an outside probe's find).
+DETAIL_NAMES = {"allergy": N_("la réaction"), "treatment": N_("la posologie"),
+                "family_history": N_("qui dans la famille"), "directive": N_("où les trouver"), "contact": N_("le lien")}
 DECIMAL = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")  # the form keeps what was typed to 250 characters
 
 
@@ -174,7 +178,8 @@ def _typed(data: ItemInput, problems: list[Problem | None], kind: Kind) -> dict:
     """An item whose name is typed (an allergy, a treatment, a contact…), with the fields of its kind."""
     fields = {"label": _kept(problems, _text(data.label, _(kind.named), "label", 200, required=True))}
     if "detail" in kind.fields:
-        fields["detail"] = _kept(problems, _text(data.detail, _("les précisions"), "detail", 500))
+        fields["detail"] = _kept(problems, _text(data.detail, _(DETAIL_NAMES.get(kind.code, "les précisions")),
+                                                 "detail", 500))
     if kind.code == "directive" and not fields["detail"] and not data.document_id:
         # A title alone would tell a professional that directives exist, and nothing of where to find them.
         problems.append((_("Indiquez où trouver ces directives, ou choisissez le document qui les contient."),

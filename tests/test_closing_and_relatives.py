@@ -9,7 +9,7 @@ from sqlmodel import select
 from server.models import CaregiverInvitation
 from tests.caregiver_helpers import camille  # noqa: F401 - a fixture
 from tests.caregiver_helpers import invitation_code, new_caregiver, words_of
-from tests.conftest import post_form
+from tests.conftest import ORIGIN, AsyncTestClient, post_form
 
 
 async def test_closing_says_who_keeps_reading_then_that_it_is_closed(client, db, app, patient, camille):
@@ -57,3 +57,25 @@ async def test_a_minor_closing_her_dossier_is_not_told_to_remove_her_parents(cli
     await as_account(client, db, await account_for_patient(db, patient=ines.patient))
     asked = words_of(await client.get(f"/dossiers/{ines.dossier.id}/fermeture"))
     assert "les proches qui suivent ce dossier le lisent toujours" in asked and "retirez-les" not in asked
+
+
+async def test_a_share_codes_page_left_open_by_a_relative_made_a_reader_says_so(client, db, app, patient, camille):
+    """An outside probe (a caregiver): her share code's page, left open, became a bare "Page introuvable" once her
+    father made her a reader; the dossier's own pages say she may read it, not manage it."""
+    from server.models import Delegation
+    from tests.caregiver_helpers import as_account
+    from tests.test_patient_adds_documents import relative
+
+    paul = await relative(db, patient, manages=True)
+    async with AsyncTestClient(app, base_url=ORIGIN) as his:
+        await as_account(his, db, paul)
+        made = await post_form(his, f"/dossiers/{patient.dossier.id}/partage", {"portee": "tout", "duree": "1m"},
+                               follow_redirects=False)
+        assert made.status_code == 303, made.text
+        delegation = (await db.exec(select(Delegation).where(Delegation.caregiver_account_id == paul.id))).one()
+        delegation.can_manage = False
+        db.add(delegation)
+        await db.commit()
+        page = await his.get(made.headers["location"])
+    assert page.status_code == 403 and "Page introuvable" not in page.text
+    assert "Page réservée" in words_of(page) and "Vous pouvez le lire, mais pas le gérer." in words_of(page)

@@ -27,7 +27,7 @@ from ..models import Dossier, Patient, Professional, ShareCode, utcnow
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of
 from ..access.reading import PHANTOM
-from ..access.managing import manage_dossier
+from ..access.managing import NotActing, manage_dossier
 from ..access.rule import REPRESENTATIVE, adult_from
 from ..i18n import _
 from ..templating import PARIS, clock
@@ -90,7 +90,15 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
     row = await db.get(ShareCode, share_code_id)
     if row is None:
         raise NotFoundException()
-    dossier, _actor = await manage_dossier(db, account=request.user.account, dossier_id=row.dossier_id)
+    try:
+        dossier, _actor = await manage_dossier(db, account=request.user.account, dossier_id=row.dossier_id)
+    except NotActing as refused:
+        # Made in this session by a relative the patient has made a reader since, its page left open: told so, with
+        # whose dossier, as the dossier's own pages tell her (errors.not_acting), not "Page introuvable" (a probe's
+        # find). Anyone else reaching a code's page learns nothing of it.
+        if refused.band is not None and row.id in request.user.data.get("share_codes", {}):
+            raise NotActing(about=("share_code_id", row.id), band=refused.band) from None
+        raise
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
     if kept.representative and row.given_by == "patient":
         # The minor's own, which her parents' Historique leaves out (caregivers/confidential.py): to them, a code

@@ -14,14 +14,19 @@ from tests.test_professional_documents import pdf_bytes, written
 NO_FILE = ("", b"", "application/octet-stream")
 
 
-async def test_a_professionals_upload_names_its_title_category_date_and_file_together(client, db, app, patient):
+async def uploaded(client, db, patient, fields: dict, file: tuple):
+    """A kinésithérapeute given the whole dossier sends the upload form with these fields and this file."""
     kine = (await new_professional(db, stem=4)).professional
     await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
                               actor=Actor(None, "patient", "Camille Martin"))
     await as_account(client, db, await account_for_professional(db, professional=kine))
-    answer = await client.post(f"/dossiers/{patient.dossier.id}/documents/nouveau", data={
-        "title": " ", "category": "", "event_date": "31/02/2025", "_csrf_token": await get_csrf(client)},
-        files={"file": NO_FILE})
+    return await client.post(f"/dossiers/{patient.dossier.id}/documents/nouveau",
+                             data={**fields, "_csrf_token": await get_csrf(client)}, files={"file": file})
+
+
+async def test_a_professionals_upload_names_its_title_category_date_and_file_together(client, db, app, patient):
+    answer = await uploaded(client, db, patient, {
+        "title": " ", "category": "", "event_date": "31/02/2025"}, NO_FILE)
     assert answer.status_code == 400
     said = words(answer)
     assert ("Donnez un titre au document (200 caractères au plus). Choisissez une catégorie. La date du document "
@@ -31,13 +36,9 @@ async def test_a_professionals_upload_names_its_title_category_date_and_file_tog
 
 
 async def test_a_file_wrong_once_the_rest_is_right_is_said_alone(client, db, app, patient):
-    kine = (await new_professional(db, stem=4)).professional
-    await grants.grant_access(db, dossier=patient.dossier, professional=kine, categories="", duration="sans",
-                              actor=Actor(None, "patient", "Camille Martin"))
-    await as_account(client, db, await account_for_professional(db, professional=kine))
-    answer = await client.post(f"/dossiers/{patient.dossier.id}/documents/nouveau", data={
-        "title": "Bilan", "category": "biologie", "event_date": "2025-02-03", "_csrf_token": await get_csrf(client)},
-        files={"file": ("bilan.pdf", b"MZ not a pdf", "application/pdf")})
+    answer = await uploaded(client, db, patient, {
+        "title": "Bilan", "category": "biologie", "event_date": "2025-02-03"},
+        ("bilan.pdf", b"MZ not a pdf", "application/pdf"))
     assert answer.status_code == 400 and wrong_fields(answer.text) == ["file"]
     assert "Seuls les fichiers PDF, PNG et JPEG sont acceptés." in words(answer)
     assert "Donnez un titre" not in words(answer)

@@ -48,6 +48,8 @@ VIA_SOFTWARE = "via le logiciel "  # an event's detail that starts so names the 
 # A corrected version's arrival (professionals/uploads.py): its event's detail starts with this line, which the
 # sentence says (journal.sentence), so that the patient knows a result she had is corrected, not a new one.
 NEW_VERSION = "nouvelle version, qui remplace la précédente"
+# A document's addition kept from a minor's parents says so on a line of its detail (uploads.py, export/restore.py).
+KEPT_LINE = "réservé au patient, sans ses représentants légaux"
 READS = ("read_timeline", "search", "read_document", "download", "read_care", "read_profile", "shl_fetch",
          "read_own_documents", "open_to_add")
 RIGHTS_CHANGES = (

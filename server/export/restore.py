@@ -32,6 +32,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
+from ..accesslog.phrases import KEPT_LINE
 from ..dossiers import ALLOWED_MIME_TYPES, MAX_DOCUMENT_BYTES, add_document
 from ..fhir.identity import UNQUALIFIED_INS_SYSTEM
 from ..fhir.resources import INS_SYSTEM, number_read_as_date
@@ -257,7 +258,7 @@ async def write_documents(session: AsyncSession, storage: Storage, archive: zipf
             document.type_display = planned.type_display
             session.add(document)
             states = [s for s, on in (("masqué aux professionnels", planned.hidden),
-                                      ("réservé au patient, sans ses représentants légaux",
+                                      (KEPT_LINE,
                                        planned.kept_from_representatives),
                                       ("retiré par son auteur", planned.withdrawn)) if on]
             await audit.append(session, dossier_id=dossier.id, action="add_document", actor=actor, document=document,

@@ -83,16 +83,21 @@ async def bundle_turn() -> AsyncIterator[None]:
         turns.release()
 
 
+async def dossier_id_of_ins(session: AsyncSession, ins: str) -> str:
+    """The dossier of the patient an INS names, or reading.PHANTOM's: asked for an unknown INS too, so that the refusal
+    that follows does the same work as for a dossier not the caller's."""
+    patient = (await session.exec(select(Patient).where(Patient.ins == ins))).first()
+    dossier = (await session.exec(select(Dossier).where(
+        Dossier.patient_id == (patient.id if patient else PHANTOM.patient_id)))).first()
+    return dossier.id if dossier else PHANTOM.id
+
+
 async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, body: bytes, base: str) -> Bundle:
     """File the Bundle's documents (all or none); the transaction-response says, per entry, what happened."""
     submission = read_submission(body, base=base)
-    patient = (await session.exec(select(Patient).where(Patient.ins == submission.ins))).first()
-    # Asked for an unknown INS too: the refusal does the same work as for a dossier not theirs (reading.PHANTOM).
-    dossier = (await session.exec(select(Dossier).where(Dossier.patient_id == (patient.id if patient else PHANTOM.patient_id)))
-               ).first()
     try:
         filed = await add_professional_documents(
-            session, storage, account=caller.account, dossier_id=dossier.id if dossier else PHANTOM.id,
+            session, storage, account=caller.account, dossier_id=await dossier_id_of_ins(session, submission.ins),
             uploads=submission.uploads, today=paris_today(), via=caller.via, kept_for_minors_only=True)
     except NotFoundException:
         raise not_found() from None

@@ -16,16 +16,16 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.parameters import Parameters
 from litestar.exceptions import NotFoundException
 from pydantic import ValidationError
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.reading import PHANTOM, open_dossier
+from ..access.reading import open_dossier
 from ..authors import adders_of
 from ..identifiers import is_valid_ins, normalize_ins
-from ..models import Dossier, Patient, utcnow
+from ..models import utcnow
 from ..profile.items import profile_of
 from ..text_input import read_json
 from .errors import NOT_FOUND, FhirError
+from .documents import dossier_id_of_ins
 from .ips import IPS_PROFILE, Assembler, summary_bundle
 from .resources import INS_SYSTEM, split_token
 from .tokens import Caller
@@ -69,12 +69,8 @@ def ins_asked(body: bytes) -> str:
 
 async def summary_of(session: AsyncSession, *, caller: Caller, ins: str, base: str) -> Bundle:
     """The IPS of what the caller's professional reads of the dossier, its read logged first; 404 otherwise."""
-    patient = (await session.exec(select(Patient).where(Patient.ins == ins))).first()
-    # Asked for an unknown INS too: the refusal does the same work as for a dossier not theirs (reading.PHANTOM).
-    dossier = (await session.exec(select(Dossier).where(
-        Dossier.patient_id == (patient.id if patient else PHANTOM.patient_id)))).first()
     try:
-        view = await open_dossier(session, account=caller.account, dossier_id=dossier.id if dossier else PHANTOM.id,
+        view = await open_dossier(session, account=caller.account, dossier_id=await dossier_id_of_ins(session, ins),
                                   action="read_profile", detail=caller.via)
     except NotFoundException:
         raise FhirError(404, NOT_FOUND) from None

@@ -15,7 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..accesslog.phrases import NEW_VERSION
+from ..accesslog.phrases import KEPT_LINE, NEW_VERSION
 from ..access.rule import Right, access_ended, dossier_right
 from ..dossiers import InvalidInput, add_document
 from ..caregivers.confidential import keeps_from_parents
@@ -35,7 +35,6 @@ from ..files.kinds import clean_filename
 from ..export.names import dated_name
 
 WRITE_RIGHTS = {Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
-KEPT_LINE = "réservé au patient, sans ses représentants légaux"  # an addition's detail: kept from a minor's parents
 
 
 # LOINC's report of the care given, 11506-3 "Progress note" (in the CI-SIS's types of class 10, "Compte rendu"): what a

@@ -17,6 +17,9 @@ from tests.profile_page_helpers import (
 )
 from tests.test_profile import SAMPLES, TODAY
 
+MAY_BE_HIDDEN = ("Certaines informations peuvent être masquées aux professionnels : ce profil peut être incomplet, même "
+                 "là où rien n'est indiqué.")
+
 
 async def test_a_grant_limited_to_prescriptions_shows_the_treatments_and_the_allergies_and_names_the_rest(app, db,
                                                                                                         patient):
@@ -137,8 +140,12 @@ async def test_the_card_says_no_known_allergy_when_the_professional_may_see_alle
         more = await client.get(f"/dossiers/{patient.dossier.id}?categorie=biologie")
     card = card_of(timeline)
     assert "Aucune allergie indiquée" in card and "Apixaban 5 mg" in card
+    assert MAY_BE_HIDDEN not in card  # the médecin traitant reads what is hidden from the others
+    async with browser(app, db, await account_for_professional(db, professional=await pharmacist_of(db, patient))) \
+            as client:  # nothing hidden: the same words to one who would not read it (they tell nothing)
+        assert MAY_BE_HIDDEN in card_of(await client.get(f"/dossiers/{patient.dossier.id}"))
     assert card_of(more) == ""  # a filtered page is about documents
-    reads = [(e.action, e.detail) for e in await events_of(db, patient, "") if e.actor_kind == "professional"]
+    reads = [(e.action, e.detail) for e in await events_of(db, patient, "") if e.actor_rpps == medecin.rpps]
     assert reads == [("read_timeline", PROFILE_CARD), ("search", "Biologie")]
 
 
@@ -152,12 +159,16 @@ async def test_a_hidden_item_is_kept_from_a_granted_professional_but_not_from_th
     async with browser(app, db, await account_for_professional(db, professional=granted)) as client:
         page, timeline = await client.get(url(patient)), await client.get(f"/dossiers/{patient.dossier.id}")
         assert "Pénicilline" not in page.text and "Aucune allergie indiquée" in card_of(timeline)
+        # "Aucune allergie indiquée" read as none before a prescription (an outside probe's find): said of what may be
+        # kept from her, in the same words whether anything is (test_the_card_says_no_known_allergy_…'s doctor).
+        assert MAY_BE_HIDDEN in text_of(page) and MAY_BE_HIDDEN in card_of(timeline)
     async with browser(app, db, await account_for_professional(db, professional=medecin)) as client:
         page, timeline = await client.get(url(patient)), await client.get(f"/dossiers/{patient.dossier.id}")
         # Masked from the others, not "from professionals": she is one, and reads it (an outside probe's find).
         assert "Pénicilline" in page.text and "Masqué aux autres professionnels" in page.text
         assert "Non visible par les professionnels" not in page.text
         assert "Pénicilline" in card_of(timeline)
+        assert MAY_BE_HIDDEN not in text_of(page) and MAY_BE_HIDDEN not in card_of(timeline)  # she reads them
 
 
 async def test_another_patients_dossier_answers_the_same_404_as_a_random_id(app, db, patient):

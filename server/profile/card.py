@@ -35,6 +35,9 @@ class Card:
     pregnancy: ProfileItem | None = None
     term: Term | None = None
     overdue: bool = False  # its expected date passed, its end not noted: not "Enceinte, 47 SA", but to be asked
+    # Whether the patient's hidden lines are kept from this reader (all but the médecin traitant): said whatever the
+    # profile holds, so that an empty list is not read as "none", and the words tell nothing of what was hidden.
+    may_be_hidden: bool = True
 
 
 async def profile_card(db: AsyncSession, *, view: DossierView, today: date) -> Card:
@@ -57,7 +60,8 @@ async def profile_card(db: AsyncSession, *, view: DossierView, today: date) -> C
     return Card(allergies=[i for i in found if i.kind == "allergy"],
                 treatments=[i for i in found if i.kind == "treatment"],
                 unshared=frozenset(k for k in kinds if not sees_kind(view.visible, k)), pregnancy=pregnancy,
-                term=term_on(expected_on, today) if expected_on and not overdue else None, overdue=overdue)
+                term=term_on(expected_on, today) if expected_on and not overdue else None, overdue=overdue,
+                may_be_hidden=not view.visible.hidden_too)
 
 
 @dataclass

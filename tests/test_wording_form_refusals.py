@@ -72,6 +72,53 @@ async def test_a_professionals_activation_with_no_rpps_at_all_says_so_and_costs_
     assert done.status_code == 303
 
 
+# --- every problem at once ------------------------------------------------------------------------
+# An outside probe: an activation refused for its code, then sent again and refused for its RPPS; an emergency's reason
+# said too short only once the identity was right (a third sending, in an emergency).
+
+
+async def test_an_activation_says_the_code_missing_and_the_date_that_is_no_date_at_once(client):
+    refused = await post_form(client, "/activer", {"code": "", "birth_date": "31/02/1984"})
+    assert message_of(refused) == "Saisissez votre code d'activation. " + NOT_A_DATE
+    assert wrong_fields(refused.text) == ["code", "birth_date"]
+    dateless = await post_form(client, "/activer", {"code": "ABCD-EFGH-JKLM", "birth_date": ""})
+    assert message_of(dateless) == "Saisissez votre date de naissance (JJ/MM/AAAA)."
+    assert wrong_fields(dateless.text) == ["birth_date"]
+
+
+async def test_a_professionals_activation_says_the_code_missing_and_the_rpps_wrong_at_once(client):
+    refused = await post_form(client, "/pro/activer", {"code": "", "rpps": "1234567890"})
+    assert message_of(refused) == ("Saisissez votre code d'activation. Ce numéro RPPS n'est pas valide : vérifiez "
+                                   "les 11 chiffres sur votre carte CPS.")
+    assert wrong_fields(refused.text) == ["code", "rpps"]
+    rppsless = await post_form(client, "/pro/activer", {"code": "ABCD-EFGH-JKLM", "rpps": " "})
+    assert message_of(rppsless) == "Saisissez votre numéro RPPS (11 chiffres)." and wrong_fields(rppsless.text) == ["rpps"]
+    both = await post_form(client, "/pro/activer", {"code": "", "rpps": ""})
+    assert message_of(both) == "Saisissez votre code d'activation et votre numéro RPPS (11 chiffres)."
+
+
+async def test_a_childs_attachment_says_every_problem_at_once(client):
+    refused = await post_form(client, "/enfant", {"code": "", "birth_date": "30/02/2020", "given_name": "",
+                                                  "family_name": "Martin"})
+    assert message_of(refused) == ("Saisissez le code d'activation de votre enfant. " + NOT_A_DATE
+                                   + " Saisissez votre prénom et votre nom.")
+    assert wrong_fields(refused.text) == ["code", "birth_date", "given_name"]
+
+
+async def test_an_emergency_says_the_identitys_and_the_reasons_problems_at_once(client, db, patient):
+    await activate_professional(client, await new_professional(db, profession="médecin"))
+    refused = await post_form(client, "/pro/urgence", {"ins": "", "birth_date": "", "reason": "Malaise"})
+    assert refused.status_code == 400
+    assert message_of(refused) == ("Saisissez le matricule INS du patient (15 caractères). Saisissez la date de "
+                                   "naissance du patient (JJ/MM/AAAA). Décrivez la situation d'urgence (15 caractères "
+                                   "au moins).")
+    assert wrong_fields(refused.text) == ["ins", "birth_date", "reason"]
+    wrong_ins = await post_form(client, "/pro/urgence", {"ins": "12345", "birth_date": "01/01/1980",
+                                                         "reason": "Perte de connaissance"})
+    assert message_of(wrong_ins) == "Ce matricule INS n'est pas valide : vérifiez les 15 caractères."
+    assert wrong_fields(wrong_ins.text) == ["ins"]
+
+
 # --- a text too long asks to be shortened -------------------------------------------------------
 
 

@@ -31,19 +31,26 @@ class EmergencyRefused(Exception):
     pass
 
 
+def reason_problem(reason: str) -> tuple[str, str] | None:
+    """Why an emergency's reason is refused, if it is, on its field (the form says it with the identity's problems)."""
+    reason = clean(reason)
+    if readable_length(reason) < 15:  # what a person can read: 20 zero-width spaces are no reason
+        return _("Décrivez la situation d'urgence (15 caractères au moins)."), "reason"
+    if letter_count(reason) < REASON_LETTERS:
+        return _("Décrivez la situation d'urgence avec des mots : le patient lira ce motif."), "reason"
+    if len(reason) > REASON_MAX:
+        return _("%(name)s : %(limit)d caractères au plus.", name=_("Motif de l'urgence"), limit=REASON_MAX), "reason"
+    return None
+
+
 async def open_emergency(
     session: AsyncSession, *, dossier: Dossier | None, professional: Professional, reason: str, actor: audit.Actor
 ) -> EmergencyAccess:
     """Bris de glace: a 24-hour window, unless the patient opted out or blocked this professional. One of theirs
     still open is the one returned, as it is: asking again neither restarts its 24 hours nor notifies again."""
+    if problem := reason_problem(reason):
+        raise InvalidInput(*problem)
     reason = clean(reason)
-    if readable_length(reason) < 15:  # what a person can read: 20 zero-width spaces are no reason
-        raise InvalidInput(_("Décrivez la situation d'urgence (15 caractères au moins)."), "reason")
-    if letter_count(reason) < REASON_LETTERS:
-        raise InvalidInput(_("Décrivez la situation d'urgence avec des mots : le patient lira ce motif."), "reason")
-    if len(reason) > REASON_MAX:
-        raise InvalidInput(_("%(name)s : %(limit)d caractères au plus.", name=_("Motif de l'urgence"), limit=REASON_MAX),
-                           "reason")
     # One sentence for every cause, a typo in the identity as the patient's refusal: which one is not said.
     refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible. Vérifiez le matricule INS et la date de "
                                  "naissance saisis."))

@@ -19,7 +19,7 @@ from ..i18n import _
 from ..models import Account, ActivationCode, Patient
 from ..auth.sessions import session_cookie
 from .attempts import client_address
-from .forms import INVALID_BIRTH_DATE, NOT_RECENT, Form, FormError, parse_date, text
+from .forms import NOT_RECENT, Form, FormError, at_once, birth_date_problem, parse_date, text
 from .language import QUERY, SAME_SITE_PATH, page_address
 
 # Where a login leads (/connexion?suite=PATH): the path alone, an opaque one (ids, never a name or a search), and
@@ -102,11 +102,13 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
     def again(error: FormError, status: int = 400) -> Template:
         return Template("activate.html", context={"error": error, "code": code, "birth_date": raw_date}, status_code=status)
 
-    if code and raw_date and birth_date is None:  # typed, but no such day (31/02/2025): said of that field
-        return again(FormError(_(INVALID_BIRTH_DATE), ("birth_date",)))
-    if not code or birth_date is None:
-        wrong = tuple(name for name, missing in (("code", not code), ("birth_date", birth_date is None)) if missing)
-        return again(FormError(_("Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA)."), wrong))
+    # A date typed that is no day (31/02/2025) said of that field, with the code's problem if it has one.
+    error = at_once((_("Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA)."), "code",
+                     "birth_date")) if not code and not raw_date else at_once(
+        (_("Saisissez votre code d'activation."), "code") if not code else None,
+        birth_date_problem(raw_date, birth_date, missing=_("Saisissez votre date de naissance (JJ/MM/AAAA).")))
+    if error or birth_date is None:
+        return again(error)
     return await start_enrolment(request, db, again=again, code=code, birth_date=birth_date)
 
 

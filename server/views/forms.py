@@ -82,6 +82,22 @@ async def file_of(data: dict[str, Any], name: str = "file") -> tuple[bytes, str]
 
 # A birth date typed that is no date (31/02/2025, 12/31/2025): said as such, on its field, never as one left empty.
 INVALID_BIRTH_DATE = N_("La date de naissance n'est pas valide (JJ/MM/AAAA).")
+Problem = tuple[str, ...]  # what is said, then the fields it is about (professionals/checks.py's, for a page's form)
+
+
+def at_once(*problems: Problem | None) -> FormError | None:
+    """Every problem of a form, said at once, each wrong field marked: a form refused for its code, then sent again
+    and refused for its RPPS, made a professional send it twice (an outside probe's find). None: nothing wrong."""
+    found = [problem for problem in problems if problem is not None]
+    return FormError(" ".join(problem[0] for problem in found), tuple(f for problem in found for f in problem[1:])) \
+        if found else None
+
+
+def birth_date_problem(typed: str, parsed: date | None, *, missing: str) -> Problem | None:
+    """A birth date left empty (`missing` says so) or typed that is no date (31/02/2025), on its field."""
+    if parsed is not None:
+        return None
+    return (_(INVALID_BIRTH_DATE) if typed else missing), "birth_date"
 
 
 def parse_date(value: str) -> date | None:

@@ -22,7 +22,7 @@ from ..i18n import _
 from ..models import Account, CaregiverInvitation, Dossier, Patient
 from ..auth.sessions import session_cookie
 from ..text_input import NAME_MAX, names_missing, names_too_long
-from .forms import INVALID_BIRTH_DATE, Form, FormError, parse_date, text
+from .forms import Form, FormError, at_once, birth_date_problem, parse_date, text
 from .attempts import attempts, client_address, take_attempt
 
 INVITATION_TRIES = 5  # wrong invitation codes before a pause, per account (per address: attempts.py)
@@ -154,19 +154,21 @@ async def attach_child(request: Request, db: AsyncSession, data: Form) -> Respon
     form = {name: text(data, name, limit=NAME_MAX + 1) for name in ("code", "birth_date", "given_name", "family_name")}
     birth_date = parse_date(form["birth_date"])
     signed_in = request.user is not None and request.user.row.authenticated
-    if form["code"] and form["birth_date"] and birth_date is None:  # typed, but no such day: said of that field
-        return child_page(request, form, error=FormError(_(INVALID_BIRTH_DATE), ("birth_date",)), status=400)
-    if not form["code"] or birth_date is None:
-        wrong = tuple(name for name, missing in (("code", not form["code"]), ("birth_date", birth_date is None)) if missing)
-        return child_page(request, form, error=FormError(_("Saisissez le code d'activation de votre enfant et sa date de "
-                                                           "naissance (JJ/MM/AAAA)."), wrong), status=400)
     names = {name: form[name] for name in ("given_name", "family_name")}
-    if not signed_in and (missing := names_missing(names)):
-        return child_page(request, form, error=FormError(_("Saisissez votre prénom et votre nom."), missing), status=400)
-    if too_long := names_too_long(names):
-        return child_page(request, form, status=400, error=FormError(
-            _("Le prénom et le nom doivent faire 100 caractères au plus chacun : raccourcissez ce qui dépasse."),
-            too_long))
+    missing, too_long = (names_missing(names) if not signed_in else ()), names_too_long(names)
+    # Every problem at once, each on its field (a date typed that is no day, 30/02/2020, said as such).
+    code_and_date = [(_("Saisissez le code d'activation de votre enfant et sa date de naissance (JJ/MM/AAAA)."),
+                      "code", "birth_date")] if not form["code"] and not form["birth_date"] else [
+        (_("Saisissez le code d'activation de votre enfant."), "code") if not form["code"] else None,
+        birth_date_problem(form["birth_date"], birth_date,
+                           missing=_("Saisissez la date de naissance de votre enfant (JJ/MM/AAAA)."))]
+    error = at_once(
+        *code_and_date,
+        (_("Saisissez votre prénom et votre nom."), *missing) if missing else None,
+        (_("Le prénom et le nom doivent faire 100 caractères au plus chacun : raccourcissez ce qui dépasse."),
+         *too_long) if too_long else None)
+    if error or birth_date is None:
+        return child_page(request, form, error=error, status=400)
     lock = timedelta(minutes=settings.activation_lock_minutes)
 
     def paused(too_many: throttles.TooManyAttempts) -> Template:

@@ -27,7 +27,7 @@ from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
 from ..profile.wording import in_reading_order, name
 from .attempts import attempts, take_attempt
 from .auth import start_enrolment
-from .forms import INVALID_BIRTH_DATE, Form, FormError, parse_date, text
+from .forms import Form, FormError, at_once, birth_date_problem, parse_date, text
 
 SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account (attempts.py)
 EMERGENCY_TRIES = 10  # refused emergency requests before a pause, per account: identities are not to be probed
@@ -45,12 +45,15 @@ async def activate(request: Request, db: AsyncSession, data: Form) -> Response:
     def again(error: FormError, status: int = 400) -> Template:
         return Template("pro_activate.html", context={"error": error, "code": code, "rpps": rpps}, status_code=status)
 
-    if not code or not rpps:
-        wrong = tuple(name for name, value in (("code", code), ("rpps", rpps)) if not value)
-        return again(FormError(_("Saisissez votre code d'activation et votre numéro RPPS (11 chiffres)."), wrong))
-    if not is_valid_rpps(rpps):  # no RPPS at all (a digit short, one mistyped): said of that field, and no try counted
-        return again(FormError(_("Ce numéro RPPS n'est pas valide : vérifiez les 11 chiffres sur votre carte CPS."),
-                               ("rpps",)))
+    # No RPPS at all (a digit short, one mistyped): said of that field, with the code's problem, and no try counted.
+    error = at_once((_("Saisissez votre code d'activation et votre numéro RPPS (11 chiffres)."), "code",
+                     "rpps")) if not code and not rpps else at_once(
+        (_("Saisissez votre code d'activation."), "code") if not code else None,
+        (_("Saisissez votre numéro RPPS (11 chiffres)."), "rpps") if not rpps else
+        (_("Ce numéro RPPS n'est pas valide : vérifiez les 11 chiffres sur votre carte CPS."), "rpps")
+        if not is_valid_rpps(rpps) else None)
+    if error:
+        return again(error)
     # From here on, the very same passkey enrolment as a patient's.
     return await start_enrolment(request, db, again=again, code=code, rpps=rpps)
 
@@ -178,11 +181,17 @@ async def emergency(request: Request, db: AsyncSession, data: Form) -> Response:
                         status_code=status)
 
     account = request.user.account
-    if not is_valid_ins(form["ins"]):
-        return again(_("Ce matricule INS n'est pas valide : vérifiez les 15 caractères."), "ins")
-    if birth_date is None:
-        return again(_(INVALID_BIRTH_DATE) if form["birth_date"] else
-                     _("Saisissez la date de naissance du patient (JJ/MM/AAAA)."), "birth_date")
+    # Every problem at once, before anything is read or counted: a reason too short, said only once the identity was
+    # right, cost a third sending in an emergency.
+    error = at_once(
+        (_("Saisissez le matricule INS du patient (15 caractères).") if not form["ins"] else
+         _("Ce matricule INS n'est pas valide : vérifiez les 15 caractères."), "ins")
+        if not is_valid_ins(form["ins"]) else None,
+        birth_date_problem(form["birth_date"], birth_date,
+                           missing=_("Saisissez la date de naissance du patient (JJ/MM/AAAA).")),
+        emergencies.reason_problem(form["reason"]))
+    if error or birth_date is None:
+        return Template("pro_emergency.html", context={"form": form, "error": error}, status_code=400)
     try:
         attempt = await take_attempt(db, attempts(request, "emergency", EMERGENCY_TRIES))
     except throttles.TooManyAttempts as too_many:  # identities are not to be probed

@@ -1,6 +1,6 @@
 """What a timeline's first page (its documents and their capped count, one statement) costs a reader of some
 categories, against the patient's own page, at two sizes of dossier (in process, through a request's kind of
-session; listing._ranges says why it is asked a range at a time).
+session; listing.statements.category_ranges says why it is asked a range at a time).
 
 The bench seed (`harness.seed`: six categories in turn, one document in seventeen hidden), its professional read
 with each grant's visibility as the rule gives it (`Visibility`), and a category the dossier has none of. Medians of

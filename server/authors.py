@@ -39,7 +39,7 @@ async def adders(session: AsyncSession, *, dossier_id: str, ids: set[str]) -> di
 
 @cache
 def _adders() -> Select:
-    """Built once, as the timeline's other statements (listing.py says why)."""
+    """Built once, as the timeline's other statements (listing says why)."""
     patient = select(Dossier.patient_id).where(Dossier.id == bindparam("dossier_id")).scalar_subquery()
     return select(Account.id, Account.display_name, (Account.patient_id == patient).label("own")).where(
         col(Account.id).in_(bindparam("ids", expanding=True)))

@@ -261,7 +261,7 @@ async def professionals_by_id(session: AsyncSession, ids: set[str]) -> dict[str,
 
 @cache
 def _professionals_by_id() -> Select:
-    """Built once: every timeline and document page asks it (listing.py says why)."""
+    """Built once: every timeline and document page asks it (listing says why)."""
     return select(Professional).where(Professional.id.in_(bindparam("ids", expanding=True)))  # type: ignore[attr-defined]
 
 

@@ -175,7 +175,7 @@ def window(dialect: str, where: list[ColumnElement[bool]], *, name: str = "found
     `where` (the dossier, and what this reader sees: a match they may not see never takes a visible one's
     place), the WINDOW most recent. Its values are `params`' and those of `where`; the caller builds its
     statements once per shape of reader. On SQLite a common table expression, which a page and its count share;
-    on PostgreSQL a subquery, one for each (listing.py says why), with the document's `columns` if asked."""
+    on PostgreSQL a subquery, one for each (listing says why), with the document's `columns` if asked."""
     documents = Document.__table__  # type: ignore[attr-defined]
     if dialect == "postgresql":
         # The dossier's rows, newest first through its own index, until WINDOW of them match. Each row is read

@@ -122,7 +122,7 @@ async def test_further_down_than_the_cap_the_page_starts_at_the_last_page_under_
 
 
 async def test_a_reader_of_some_categories_comes_back_to_the_list_they_loaded(client, db, app, patient):
-    """A grant's documents are read a category at a time (listing._ranges): the list down through a page too."""
+    """A grant's documents are read a category at a time (listing.statements.category_ranges): the list down through a page too."""
     lea = await professional(db, "Fontaine", given_name="Léa", profession="infirmier", stem=3)
     for n in range(9):
         for category in ("biologie", "imagerie", "ordonnance"):

@@ -1,4 +1,4 @@
-"""A reader of some categories (a grant) is asked for a range of the dossier's index at a time (listing._ranges):
+"""A reader of some categories (a grant) is asked for a range of the dossier's index at a time (listing.statements.category_ranges):
 every page and count is still the rule's answer (`Visibility.admits`), in the page's order, each document once,
 on both engines; and on SQLite no range walks the dossier's whole index, whatever its size (issue 10)."""
 

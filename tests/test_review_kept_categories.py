@@ -41,7 +41,7 @@ async def _fhir_titles(client, db, fontaine, ines, **asked) -> list[str]:
 
 
 async def _direct(db, fontaine, ines, word: str = "consultation") -> dict:
-    """What the listing and the profile give this professional, asked directly (every query of listing.py)."""
+    """What the listing and the profile give this professional, asked directly (every query of listing)."""
     account = await account_for_professional(db, professional=fontaine.professional)
     view = await open_dossier(db, account=account, dossier_id=ines.dossier.id, action=None)
     await db.commit()

@@ -15,7 +15,7 @@ from sqlalchemy.exc import StatementError
 from server.access.rule import Visibility
 from server.dossiers import add_document
 from server.access.rule_sql import reader_params, shape_of
-from server.listing import _count_statement, _page_statement
+from server.listing.statements import count_statement, page_statement
 from server.models import AccessEvent, ChainHead, Document, new_id, utcnow
 from server.search import index_word, search_text, search_title
 from server.search import params as search_params
@@ -175,7 +175,7 @@ async def test_a_word_that_matches_more_than_the_window_ranks_the_most_recent_ma
 async def test_a_search_reads_its_window_of_matches_once_for_its_page_and_its_count(client, db, app, patient):
     """On SQLite the window is a common table expression that the page and its count both read: the index is asked
     once (the count asked it a second time before: 25-45 % of the statement's time, bench/RESULTS.md). On
-    PostgreSQL the count keeps its own copy (listing.py says why), and the page reads its columns from its window."""
+    PostgreSQL the count keeps its own copy (listing says why), and the page reads its columns from its window."""
     await many_documents(db, patient.dossier, 40)  # "Relevé n", every one a match
     await activate(client, patient)
     sqlite = db.bind.dialect.name == "sqlite"
@@ -218,7 +218,7 @@ async def test_the_timelines_count_reads_the_index_alone(db, patient):
     for visible, category in [(Visibility(general=True, hidden_too=True), ""),
                               (Visibility(general=True, categories=frozenset({"biologie"}), author="x"), ""),
                               (Visibility(general=True, not_kept_from_parents=True), "imagerie")]:
-        statement = _count_statement(shape_of(visible), bool(category)).params(
+        statement = count_statement(shape_of(visible), bool(category)).params(
             **reader_params(patient.dossier.id, visible, category))
         sql = statement.compile(db.bind, compile_kwargs={"literal_binds": True, "render_postcompile": True})
         plan = " | ".join(row[-1] for row in (await db.exec(text(f"EXPLAIN QUERY PLAN {sql}"))).all())
@@ -229,7 +229,7 @@ async def test_a_statement_built_for_a_shape_of_reader_refuses_to_run_without_th
     """Built once for every reader of a shape: a value left out is an error, never the previous reader's."""
     shape = shape_of(Visibility(general=True, categories=frozenset({"biologie"}), author="someone"))
     with pytest.raises(StatementError):
-        await db.exec(_page_statement(shape, False, False), params={"dossier_id": patient.dossier.id, "limit": 5})
+        await db.exec(page_statement(shape, False, False), params={"dossier_id": patient.dossier.id, "limit": 5})
 
 
 async def test_a_search_puts_the_documents_about_the_words_before_those_that_mention_them_in_passing(client, db, app,

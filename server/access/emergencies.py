@@ -184,7 +184,7 @@ async def emergencies_to_review(session: AsyncSession, *, dossier_id: str) -> li
 
 @cache
 def _emergencies_to_review() -> Select:
-    """Built once: the patient's every timeline asks it (listing.py says why)."""
+    """Built once: the patient's every timeline asks it (listing says why)."""
     return (select(EmergencyAccess, Professional)
             .join(Professional, Professional.id == EmergencyAccess.professional_id)  # type: ignore[arg-type]
             .where(EmergencyAccess.dossier_id == bindparam("dossier_id"), EmergencyAccess.reviewed_at.is_(None))  # type: ignore[union-attr]

@@ -132,7 +132,7 @@ async def manage_document(session: AsyncSession, *, account: Account, document_i
 class SeenAs:
     professional: Professional
     # The dossier as their own request opens it (`right` None: its timeline does not open to them), its documents
-    # asked of the database as for their timeline (listing.py), its first screen as on theirs (profile/card.py).
+    # asked of the database as for their timeline (listing), its first screen as on theirs (profile/card.py).
     view: DossierView
 
 

@@ -93,7 +93,7 @@ def _document_dossier_and_patient() -> Select:
 
 @cache
 def _dossier_and_patient() -> Select:
-    """Built once (listing.py says why): every page of a dossier asks it. Whether an emergency access waits for
+    """Built once (listing says why): every page of a dossier asks it. Whether an emergency access waits for
     review comes with it: rarely, so the timeline asks for them only then."""
     to_review = exists().where(EmergencyAccess.dossier_id == Dossier.id,  # type: ignore[arg-type]
                                EmergencyAccess.reviewed_at.is_(None))  # type: ignore[union-attr]
@@ -170,7 +170,7 @@ RECENT_EVENTS = 1000
 
 @cache
 def _recent_read() -> Select:
-    """Built once (listing.py says why): the professional's read of this document within RECENT_READ, if any."""
+    """Built once (listing says why): the professional's read of this document within RECENT_READ, if any."""
     events = AccessEvent.__table__.c  # type: ignore[attr-defined]
     return _recent(events.document_id == bindparam("document_id"))
 
@@ -197,7 +197,7 @@ class DossierView:
     dossier: Dossier
     standing: Standing
     right: Right | None  # None only in "voir comme" (`seen_as`): `open_dossier` refuses such a reader
-    visible: Visibility  # which documents: listing.py asks the database for a page of them
+    visible: Visibility  # which documents: listing asks the database for a page of them
     can_manage: bool = False  # the patient, or a caregiver who acts
     # Held for the request: the session's identity map keeps rows only while something refers to them,
     # and the page's band asks for the patient again.

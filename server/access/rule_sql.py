@@ -1,5 +1,5 @@
 """The rule's `Visibility` (rule.py) as SQL: the documents a reader sees, asked of the database, as `admits` asks each
-one (listing.py pages them, professionals/visits.py counts what is new).
+one (listing pages them, professionals/visits.py counts what is new).
 
 A statement is built once for each shape of reader (`shape_of`: the patient, a professional of some categories, a
 parent...) and given the reader's values at execution (`reader_params`); a value left out is an error, never another

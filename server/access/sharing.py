@@ -276,7 +276,7 @@ async def search_professionals(session: AsyncSession, *, query: str) -> list[Pro
 
 @cache
 def _directory_search(count: int) -> Select:
-    """Built once per number of words (listing.py says why): the professionals with a word in each range."""
+    """Built once per number of words (listing says why): the professionals with a word in each range."""
     words = ProfessionalWord.__table__.c  # type: ignore[attr-defined]
     return select(Professional).where(*(col(Professional.id).in_(
         select(words.professional_id).where(words.word >= bindparam(f"start_{n}"), words.word < bindparam(f"end_{n}"))

@@ -92,7 +92,7 @@ class _AsDelegation:
         self.starts_at, self.ends_at, self.revoked_at = row.starts_at, row.ends_at, row.revoked_at
 
 
-# The rule's questions, asked before every read: built once (listing.py says why).
+# The rule's questions, asked before every read: built once (listing says why).
 @cache
 def _standing_delegations() -> Select:
     return select(Delegation).where(Delegation.dossier_id == bindparam("dossier_id"),

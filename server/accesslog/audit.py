@@ -183,7 +183,7 @@ async def append(
 
 @cache
 def _chain_head() -> Select:
-    """Built once: every professional's read asks it (listing.py says why): the head's row, locked."""
+    """Built once: every professional's read asks it (listing says why): the head's row, locked."""
     heads = ChainHead.__table__.c  # type: ignore[attr-defined]
     return select(heads.seq, heads.hash).where(heads.dossier_id == bindparam("dossier_id")).with_for_update()
 

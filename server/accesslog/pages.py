@@ -29,7 +29,7 @@ async def log_events(session: AsyncSession, *, dossier_id: str, filters: LogFilt
     whole; the Historique's pages are `log_page`'s and `loaded_log`'s. With `leaves`, an unfiltered page's events
     come with their leaves in the transparency log (proofs.py)."""
     if not filters.active and (visible is None or visible is true()) and limit is not None:
-        # The Historique as most open it (unfiltered, anyone but a minor's parents): built once (listing.py says why).
+        # The Historique as most open it (unfiltered, anyone but a minor's parents): built once (listing says why).
         params = {"dossier_id": dossier_id, "before": before, "since": since, "limit": limit}
         statement = _unfiltered_events(before is not None, leaves, since is not None)
         return list((await session.exec(statement, params=params)).all())

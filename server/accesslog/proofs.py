@@ -75,6 +75,6 @@ def _compact(value: object) -> str:
 
 @cache
 def _leaves_of() -> Select:
-    """Built once: every Historique page asks it (listing.py says why)."""
+    """Built once: every Historique page asks it (listing says why)."""
     return select(TlogLeaf.event_id, TlogLeaf.leaf_index, TlogLeaf.salt).where(
         col(TlogLeaf.event_id).in_(bindparam("ids", expanding=True)))

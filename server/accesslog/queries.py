@@ -161,7 +161,7 @@ async def professionals_in_log(session: AsyncSession, *, dossier_id: str, secret
 
 @cache
 def _logged_professionals() -> Select:
-    """Built once (listing.py says why); the table's columns, not the model: the list is only shown."""
+    """Built once (listing says why); the table's columns, not the model: the list is only shown."""
     professionals = LogProfessional.__table__.c  # type: ignore[attr-defined]
     return select(professionals.key, professionals.label).where(professionals.dossier_id == bindparam("dossier_id"))
 
@@ -196,7 +196,7 @@ async def people_in_log(session: AsyncSession, *, dossier_id: str, secret: str, 
 
 @cache
 def _people_in_whole_log() -> Select:
-    """`_people` for a reader who sees the whole log, built once (listing.py says why)."""
+    """`_people` for a reader who sees the whole log, built once (listing says why)."""
     return _people(true())
 
 

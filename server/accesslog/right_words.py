@@ -126,7 +126,7 @@ def joined(detail: str, line: str, *, limit: int) -> str:
     return f"{detail}\n{line}" if detail else line
 
 
-# Built once (listing.py says why): asked by each professional's event through one of these rights.
+# Built once (listing says why): asked by each professional's event through one of these rights.
 @cache
 def _emergency_reason() -> Select:
     emergencies, pros = EmergencyAccess.__table__, Professional.__table__  # type: ignore[attr-defined]

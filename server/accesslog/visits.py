@@ -105,7 +105,7 @@ def new_events_statement(own_dossier: bool, visible: ColumnElement[bool] | None)
     """How many events came since this account's last visit to the dossier's Historique, its own actions left out,
     up to NEW_CAP + 1 (the badge says "99+"): asked with a whole Historique page's head (`head_seen_and_new`) and
     with the timeline's banner (notifications/banners.py)."""
-    # The table's columns, not the model's attributes: a statement of them alone skips the ORM (listing.py).
+    # The table's columns, not the model's attributes: a statement of them alone skips the ORM (listing).
     events, visits = AccessEvent.__table__.c, LogVisit.__table__.c  # type: ignore[attr-defined]
     seen = select(func.coalesce(func.max(visits.seen_seq), 0)).where(  # one query, not two
         visits.account_id == bindparam("account_id"), visits.dossier_id == bindparam("dossier_id")).scalar_subquery()

@@ -321,7 +321,7 @@ async def recovery_codes_left(session: AsyncSession, *, account: Account) -> int
 
 @cache
 def _codes_left() -> Select:
-    """Counted, not loaded; built once ("Mes clés d'accès" asks it at each visit; listing.py says why)."""
+    """Counted, not loaded; built once ("Mes clés d'accès" asks it at each visit; listing says why)."""
     return select(func.count()).select_from(RecoveryCode).where(
         RecoveryCode.account_id == bindparam("account_id"), RecoveryCode.used_at.is_(None))  # type: ignore[union-attr]
 

@@ -87,7 +87,7 @@ async def account_passkeys(session: AsyncSession, *, account: Account) -> list[P
 
 @cache
 def _passkeys_of() -> Select:
-    """Built once ("Mes clés d'accès" asks it at each visit; listing.py says why)."""
+    """Built once ("Mes clés d'accès" asks it at each visit; listing says why)."""
     return select(Passkey).where(Passkey.account_id == bindparam("account_id")).order_by(
         Passkey.created_at)  # type: ignore[arg-type]
 

@@ -126,7 +126,7 @@ async def load_session(session: AsyncSession, *, token: str, idle: timedelta, ma
 
 @cache
 def _session_and_account() -> Select:
-    """One query for the session, its account and the account's professional, built once (listing.py says why):
+    """One query for the session, its account and the account's professional, built once (listing says why):
     every request asks it, and each of a professional's reads names them in the log. And whether the account
     helps with a dossier: most do not, and then each page's band asks nothing more (db.HELPS_NO_ONE)."""
     helps = exists().where(Delegation.caregiver_account_id == Account.id,  # type: ignore[arg-type]
@@ -203,7 +203,7 @@ async def live_sessions(session: AsyncSession, *, account_id: str, settings: Set
 
 @cache
 def _live_sessions() -> Select:
-    """Built once ("Mes clés d'accès" asks it at each visit; listing.py says why)."""
+    """Built once ("Mes clés d'accès" asks it at each visit; listing says why)."""
     return select(func.count()).select_from(WebSession).where(
         WebSession.account_id == bindparam("account_id"), WebSession.authenticated,
         WebSession.last_seen_at > bindparam("seen_after"), WebSession.created_at > bindparam("opened_after"))

@@ -140,7 +140,7 @@ def colours(*, own: str | None, delegations: list[tuple[str, CaregiverFacts, Dos
     return given
 
 
-# Built once, as every page's band asks them (listing.py says why).
+# Built once, as every page's band asks them (listing says why).
 @cache
 def _own_dossier() -> Select:
     return (select(Dossier, Patient).join(Patient, Patient.id == Dossier.patient_id)  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ class Dossier(SQLModel, table=True):
 
 
 class Document(SQLModel, table=True):
-    # Newest first, a page at a time (listing.py): the dossier's documents in this index's order.
+    # Newest first, a page at a time (listing): the dossier's documents in this index's order.
     # A category's, too (a filter, a grant by category): a page and its capped count read only that category.
     # Both end with what the rule reads of a document (access.rule.Visibility), so a count reads no row (0017), and
     # whether a newer version replaced it, which the timeline leaves out (0052).

@@ -120,7 +120,7 @@ async def ended_accesses(session: AsyncSession, *, professional_id: str, opened:
 class OwnDocuments:
     dossier: Dossier
     patient: Patient
-    visible: Visibility  # their own documents and lines alone: listing.py asks the database for a page of them
+    visible: Visibility  # their own documents and lines alone: listing asks the database for a page of them
     documents: bool = True  # a document of theirs stands there
     items: bool = False  # a line of the profile they declared stands there, read with the list (`with_items`)
 

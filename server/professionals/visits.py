@@ -1,6 +1,6 @@
 """What is new to a professional in a dossier: the documents added since their last visit, which "Mes patients"
 counts and the timeline marks "Nouveau" and lists first. Each through the rule's `Visibility`, as the timeline asks
-for its documents (listing.py): never one they may not read, nor a trace of it in a count."""
+for its documents (listing): never one they may not read, nor a trace of it in a count."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ async def new_documents(session: AsyncSession, *, dossier_id: str, visible: Visi
 
 
 def _new(shape: Visibility) -> Select:
-    """Built once for each shape of reader (listing.py says why), through ix_document_added."""
+    """Built once for each shape of reader (listing says why), through ix_document_added."""
     return select(*SHOWN).where(
         _DOCUMENTS.dossier_id == bindparam("dossier_id"), _DOCUMENTS.deleted_at.is_(None),
         visible_clause(shape, bound=False),

@@ -82,7 +82,7 @@ async def latest_size(session: AsyncSession) -> int | None:
 
 @cache
 def _latest_size() -> Select:
-    """Built once: the integrator asks it twice a round (listing.py says why)."""
+    """Built once: the integrator asks it twice a round (listing says why)."""
     return select(TlogCheckpoint.size).order_by(col(TlogCheckpoint.size).desc()).limit(1)
 
 

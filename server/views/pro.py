@@ -108,7 +108,7 @@ def own_sections(profile: Profile) -> list[tuple[str, list[ProfileItem]]]:
 async def my_documents(request: HTMXRequest, db: AsyncSession, dossier_id: str, apres: str | None = None) -> Template:
     """What this professional added to a dossier and keeps reading as its author: the lines of its profile they
     declared, each to withdraw if entered in error (views/profile_changes.py), and their documents, newest first, a
-    page at a time after the last one shown, as the timeline (listing.py). Each page is a read of the dossier, logged
+    page at a time after the last one shown, as the timeline (listing). Each page is a read of the dossier, logged
     as the author's (own_documents.py), as each document they open is."""
     more = bool(request.htmx and (request.htmx.target or "").startswith("more-"))
     own = await own_documents(db, account=request.user.account, dossier_id=dossier_id, with_items=not more)

@@ -102,7 +102,7 @@ def item_input(kind: str, data: dict) -> ItemInput:
 class Picker:
     """The documents the advance directives' form offers: the dossier's most recent, or those its search finds."""
 
-    documents: list  # rows of listing.py's pages
+    documents: list  # rows of listing's pages
     more: bool  # some are left out: older ones, or matches beyond those shown
     query: str = ""  # the words searched ("" for the most recent), never in an address: the form's POST carries them
     chosen: Document | None = None  # the one chosen before, which `documents` does not hold (another search found it)

@@ -89,7 +89,7 @@ def see_as_url(dossier_id: str, seen: SeenAs) -> str:
 
 async def see_as_context(db: AsyncSession, dossier: Dossier, seen: SeenAs, *, after_id: str, size: int,
                          appended: bool) -> dict[str, Any]:
-    """"Voir comme", asked of the database as the timeline's pages are (listing.py): a page costs what it shows, and
+    """"Voir comme", asked of the database as the timeline's pages are (listing): a page costs what it shows, and
     the next one starts after its last document, so one added meanwhile never appears twice. The page "Charger plus"
     `appended` alone, uncounted; a whole page, the list down through it (`loaded_documents`), counted."""
     visible = seen.view.visible

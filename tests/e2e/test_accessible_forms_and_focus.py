@@ -29,8 +29,7 @@ def test_a_refused_field_is_marked_described_by_the_message_and_focused(page: Pa
     date = page.get_by_label("Date de naissance")
     expect(date).to_be_focused()
     expect(date).to_have_attribute("aria-invalid", "true")
-    expect(date).to_have_accessible_description(
-        "Saisissez votre code d'activation et votre date de naissance (JJ/MM/AAAA).")
+    expect(date).to_have_accessible_description("Saisissez votre date de naissance (JJ/MM/AAAA).")  # of it alone
     code = page.get_by_label("Code d'activation")
     expect(code).to_have_value(patient.code)
     expect(code).not_to_have_attribute("aria-invalid", "true")

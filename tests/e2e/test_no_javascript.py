@@ -118,3 +118,28 @@ def test_without_javascript_a_form_sent_then_back_is_shown_afresh_and_sent_again
             expect(allergies.get_by_text(allergy, exact=True)).to_be_visible()
     finally:
         phone.close()
+
+
+def test_without_javascript_a_refused_form_opens_on_its_first_wrong_field(browser, server):
+    """Without JavaScript a refused form's page began at its top, far from what to correct (a screen reader read the
+    whole page again first): the first wrong field has the focus as it loads, and its message is its description."""
+    context = browser.new_context(base_url=server.url, java_script_enabled=False, **PHONE)
+    try:
+        page = context.new_page()
+        page.goto("/pro/activer")
+        page.get_by_label("Numéro RPPS").fill("123")
+        page.get_by_role("button", name="Continuer").click()
+        code = page.get_by_label("Code d'activation")
+        expect(code).to_be_focused()
+        expect(code).to_have_accessible_description(re.compile(r"^Saisissez votre code d'activation\. Ce numéro RPPS"))
+        code.fill("ABCD-EFGH-JKLM")
+        page.get_by_role("button", name="Continuer").click()
+        expect(page.get_by_label("Numéro RPPS")).to_be_focused()  # the code is right now: the RPPS is the first
+
+        page.goto("/activer")
+        page.get_by_label("Code d'activation").fill("ABCD-EFGH-JKLM")
+        page.get_by_label("Date de naissance").fill("31/02/1984")
+        page.get_by_role("button", name="Continuer").click()
+        expect(page.get_by_label("Date de naissance")).to_be_focused()
+    finally:
+        context.close()

@@ -149,3 +149,35 @@ async def test_a_minor_changes_the_dose_of_a_treatment_kept_from_her_parents_and
     assert new.hidden_from_representatives and new.author_professional_id is None
     page, log = await client.get(url(ines)), await client.get(f"/dossiers/{ines.dossier.id}/historique")
     assert PILL not in page.text and "Désogestrel" not in log.text and "posologie" not in log.text
+
+
+async def test_a_new_strength_is_said_in_the_medicines_name_of_the_new_line(app, db, patient):
+    """An outside probe: "Bisoprolol 2,5 mg", its dose changed to 5 mg, read "Bisoprolol 2,5 mg : 5 mg le matin" under
+    the treatments in progress. The form offers the name too, filled with the line's: the new line takes the name
+    typed, the stopped one keeps its own; the same pills under a new strength is a change; every problem at once."""
+    bisoprolol = replace(METFORMINE, label="Bisoprolol 2,5 mg", detail="1 comprimé le matin")
+    treatment = await add_item(db, dossier=patient.dossier, data=bisoprolol, actor=CAMILLE, today=TODAY)
+    changed = paris_today() - timedelta(days=1)
+    async with await as_patient(app, db, patient) as client:
+        page = await client.get(url(patient))
+        field = re.search(rf'<input id="medicament-{treatment.id}"[^>]*>', page.text).group(0)
+        assert 'name="label"' in field and 'value="Bisoprolol 2,5 mg"' in field
+        refused = await post_form(client, dose_url(patient, treatment),
+                                  {"label": " ", "detail": "", "changed_on": changed.isoformat()})
+        assert refused.status_code == 400
+        assert wrong_fields(refused.text, f"posologie-erreur-{treatment.id}") == ["label", "detail"]
+        assert "Indiquez le médicament (par exemple Bisoprolol 5 mg). Indiquez la nouvelle posologie" in text_of(refused)
+        done = await post_form(client, dose_url(patient, treatment),
+                               {"label": "Bisoprolol 5 mg", "detail": "1 comprimé le matin",
+                                "changed_on": changed.isoformat()}, follow_redirects=False)
+        assert done.status_code == 303
+        shown = text_of(await client.get(done.headers["location"]))
+    in_progress, stopped = shown.split("Traitements arrêtés")
+    assert "Bisoprolol 5 mg" in in_progress and "Bisoprolol 2,5 mg" not in in_progress
+    assert "Bisoprolol 2,5 mg" in stopped
+    db.expunge_all()
+    old, new = sorted(await items_of(db, patient), key=lambda i: i.created_at)
+    assert (old.label, old.ended_on, new.label, new.detail, new.started_on) == (
+        "Bisoprolol 2,5 mg", changed - timedelta(days=1), "Bisoprolol 5 mg", "1 comprimé le matin", changed)
+    [event] = await events_of(db, patient, "profile_dose")
+    assert event.detail == "«\u00a0Bisoprolol 2,5 mg\u00a0»"  # the line whose dose changed, as its stop would name it

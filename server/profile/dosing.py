@@ -23,24 +23,34 @@ from .kinds import OLDEST
 from .seen import kept_from_parents
 
 DOSE_LIMIT = 500  # an item's detail
+LABEL_LIMIT = 200  # a treatment's name, as the add form takes it (profile/checks.py)
 
 
-def new_dose(item: ProfileItem, *, dose: str, changed_on: date | None, today: date,
-             born: date | None = None) -> tuple[str, date]:
-    """The dose and the day it starts, checked; InvalidInput, in the request's language, for what cannot be one: the
-    dose's problem and the day's said at once (`born`: the patient's birth, which the line stopped the day before
-    follows)."""
-    dose = clean(dose)
-    refuse([_dose_problem(item, dose), _day_problem(item, changed_on, today=today, born=born)])
-    return dose, changed_on
+def new_dose(item: ProfileItem, *, dose: str, changed_on: date | None, today: date, born: date | None = None,
+             label: str | None = None) -> tuple[str, str, date]:
+    """The medicine's name, the dose and the day it starts, checked; InvalidInput, in the request's language, for what
+    cannot be one: every problem said at once (`born`: the patient's birth, which the line stopped the day before
+    follows). `label`: the name anew, where the strength is in it ("Bisoprolol 2,5 mg", then 5 mg); None keeps it."""
+    dose, label = clean(dose), item.label if label is None else clean(label)
+    refuse([_label_problem(label), _dose_problem(item, dose, label),
+            _day_problem(item, changed_on, today=today, born=born)])
+    return label, dose, changed_on
 
 
-def _dose_problem(item: ProfileItem, dose: str) -> Problem | None:
+def _label_problem(label: str) -> Problem | None:
+    if not readable_length(label):
+        return _("Indiquez le médicament (par exemple Bisoprolol 5 mg)."), "label"
+    if len(label) > LABEL_LIMIT:
+        return _("Le médicament : %(limit)d caractères au plus.", limit=LABEL_LIMIT), "label"
+    return None
+
+
+def _dose_problem(item: ProfileItem, dose: str, label: str) -> Problem | None:
     if not readable_length(dose):
         return _("Indiquez la nouvelle posologie (par exemple 1000 mg matin et soir)."), "detail"
     if len(dose) > DOSE_LIMIT:
         return _("La posologie : %(limit)d caractères au plus.", limit=DOSE_LIMIT), "detail"
-    if dose == item.detail:
+    if dose == item.detail and label == item.label:  # a new strength in the name is a change, the same pills a day
         return _("C'est la posologie déjà indiquée : indiquez la nouvelle."), "detail"
     return None
 
@@ -58,14 +68,15 @@ def _day_problem(item: ProfileItem, changed_on: date | None, *, today: date, bor
 
 
 async def change_dose(session: AsyncSession, *, item: ProfileItem, dose: str, changed_on: date | None,
-                      actor: audit.Actor, added_by_account_id: str | None, today: date) -> ProfileItem | None:
+                      actor: audit.Actor, added_by_account_id: str | None, today: date,
+                      label: str | None = None) -> ProfileItem | None:
     """Stop `item` the day before `changed_on` and add the new line, with its event, in one transaction; None if the
     line stopped or went meanwhile (nothing written). The new line is hidden from professionals, or kept from a
     minor's parents, as the old one was: a change of dose tells no one the treatment it was kept from."""
     dossier = await session.get(Dossier, item.dossier_id)
     patient = await session.get(Patient, dossier.patient_id) if dossier is not None else None
-    dose, changed_on = new_dose(item, dose=dose, changed_on=changed_on, today=today,
-                                born=patient.birth_date if patient is not None else None)
+    label, dose, changed_on = new_dose(item, dose=dose, changed_on=changed_on, today=today,
+                                       born=patient.birth_date if patient is not None else None, label=label)
     stopped_on = changed_on - timedelta(days=1)
     await audit.begin_chained(session, dossier_id=item.dossier_id)
     item = await session.get(ProfileItem, item.id, populate_existing=True)
@@ -75,11 +86,12 @@ async def change_dose(session: AsyncSession, *, item: ProfileItem, dose: str, ch
     kept = await kept_from_parents(session, item)
     item.ended_on = stopped_on
     session.add(item)
-    added = ProfileItem(dossier_id=item.dossier_id, kind=item.kind, label=item.label, detail=dose,
+    added = ProfileItem(dossier_id=item.dossier_id, kind=item.kind, label=label, detail=dose,
                         started_on=changed_on, prescriber=item.prescriber, added_by_account_id=added_by_account_id,
                         hidden=item.hidden, hidden_from_representatives=kept)
     session.add(added)
-    # Named as its stop names it (caregivers/confidential.py finds a line kept from a minor's parents so).
+    # Named as its stop names it (caregivers/confidential.py finds a line kept from a minor's parents so): the line
+    # whose dose changed, by its name then; the new line is named by its own from then on.
     await audit.append(session, dossier_id=item.dossier_id, action="profile_dose", actor=actor,
                        detail=quoted_fr(item.label))
     await audit.commit_chained(session)

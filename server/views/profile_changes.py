@@ -205,10 +205,12 @@ async def dose(request: Request, db: AsyncSession, dossier_id: str, item_id: str
     item, actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
     if item.kind != "treatment" or item.ended_on is not None:
         raise NotFoundException()
-    typed = {"detail": text(data, "detail", limit=600), "changed_on": text(data, "changed_on", limit=20)}
+    typed = {"detail": text(data, "detail", limit=600), "changed_on": text(data, "changed_on", limit=20),
+             "label": text(data, "label", limit=300) if "label" in data else item.label}  # software may send none
     try:
         added = await change_dose(db, item=item, dose=typed["detail"], changed_on=parse_date(typed["changed_on"]),
-                                  actor=actor, added_by_account_id=account.id, today=paris_today())
+                                  actor=actor, added_by_account_id=account.id, today=paris_today(),
+                                  label=typed["label"])
     except InvalidInput as wrong:
         # The profile again, its form open under the treatment with what was typed, as a refused stop.
         context = await profile_context(request, db, dossier_id)

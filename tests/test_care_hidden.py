@@ -98,7 +98,7 @@ async def test_a_hidden_line_leaves_a_granted_professionals_soins_and_stays_on_t
     # The insurer's monthly statements are documents: hiding the line does not hide them, and she is told where.
     assert "peuvent aussi le citer : chacun se masque à part" in mine
     assert f'href="/dossiers/{dossier_id}?categorie=remboursement">Voir les relevés</a>' in mine
-    assert PSYCHIATRY in mine and mine.count('<span class="badge hidden-doc">Masqué</span>') == 2
+    assert PSYCHIATRY in mine and mine.count('<span class="badge hidden-doc">Masqué aux professionnels</span>') == 2
     assert "Ne plus masquer" in mine
     assert "97,55" in totals(mine)  # her own totals keep every line
 
@@ -109,6 +109,10 @@ async def test_a_hidden_line_leaves_a_granted_professionals_soins_and_stays_on_t
         await activate_professional(treating, doctor)
         theirs = (await treating.get(url)).text
         assert PSYCHIATRY in theirs and SEROLOGY in theirs and "Dr Nicolas Dubois" in theirs
+        # Hidden from the others, and she reads it (a bare "Masqué" said nothing to her); and her way back to the
+        # dossier, as on its other pages (an outside probe's finds).
+        assert theirs.count('<span class="badge hidden-doc">Masqué aux autres professionnels</span>') == 2
+        assert f'<a class="back-link" href="/dossiers/{dossier_id}">← Retour au dossier</a>' in theirs
     theirs = await pro.get(url)
     assert theirs.status_code == 200 and GP in theirs.text
     assert PSYCHIATRY not in theirs.text and SEROLOGY not in theirs.text and "Dubois" not in theirs.text
@@ -122,7 +126,7 @@ async def test_a_hidden_line_leaves_a_granted_professionals_soins_and_stays_on_t
     seen = (await client.get(f"{see_as}/soins")).text
     assert GP in seen and PSYCHIATRY not in seen and "Masquer aux professionnels" not in seen
     seen = (await client.get(f"/dossiers/{dossier_id}/voir-comme/{doctor.professional.id}/soins")).text
-    assert PSYCHIATRY in seen and SEROLOGY in seen
+    assert PSYCHIATRY in seen and SEROLOGY in seen and "Masqué aux autres professionnels" in seen
 
     # In her Historique, in plain French, and on "Masqué aux professionnels".
     log = html.unescape((await client.get(f"/dossiers/{dossier_id}/historique")).text)

@@ -52,7 +52,7 @@ async def test_care_the_copy_says_hidden_stays_hidden_whether_the_feed_brings_it
         assert GP in theirs and SEROLOGY in theirs and PSYCHIATRY not in theirs
     await activate(client, patient)
     mine = (await client.get(url)).text
-    assert PSYCHIATRY in mine and mine.count('<span class="badge hidden-doc">Masqué</span>') == 1
+    assert PSYCHIATRY in mine and mine.count('<span class="badge hidden-doc">Masqué aux professionnels</span>') == 1
     assert listed((await client.get(f"/dossiers/{patient.dossier.id}/masques")).text) == [PSYCHIATRY]
     log = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/historique")).text)
     assert f"a masqué aux professionnels le soin «\u00a0{PSYCHIATRY}\u00a0» du" in log

@@ -78,8 +78,9 @@ async def test_a_report_filed_hidden_is_never_shown_to_the_other_professionals(c
         assert (await other.get(address)).status_code == 404
         found = await post_form(other, f"/dossiers/{dossier_id}/recherche", {"q": "psychiatrique"})
         assert "Aucun document ne correspond." in html.unescape(found.text)
-    for reader in (psychiatrist, doctor):  # its author, her médecin traitant
-        assert TITLE in html.unescape((await reader.get(address)).text)
+    for reader in (psychiatrist, doctor):  # its author, her médecin traitant: masked from the others, not from them
+        read = html.unescape((await reader.get(address)).text)
+        assert TITLE in read and "Masqué aux autres professionnels" in read and "Masqué aux professionnels" not in read
     assert "1 nouveau document" in (await doctor.get("/pro")).text
 
     await activate(client, patient)

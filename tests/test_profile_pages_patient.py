@@ -114,7 +114,7 @@ async def test_hide_unhide_and_delete_each_leave_a_line_in_the_log(app, db, pati
     item = await add_item(db, dossier=patient.dossier, data=SAMPLES["allergy"], actor=CAMILLE, today=TODAY)
     async with await as_patient(app, db, patient) as client:
         hidden = await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "oui"})
-        assert hidden.status_code == 200 and "Non visible par les professionnels" in hidden.text
+        assert hidden.status_code == 200 and "Masqué aux professionnels" in hidden.text
         assert "Cette information est masquée aux professionnels" in html.unescape(hidden.text)
         shown = await post_form(client, url(patient, f"/{item.id}/masquage"), {"masque": "non"})
         assert "n'est plus masquée" in html.unescape(shown.text)
@@ -146,7 +146,7 @@ async def test_a_managing_caregiver_acts_and_a_reading_one_only_reads(app, db, p
     async with browser(app, db, reader) as client:
         page = await client.get(url(patient))
         words = text_of(page)
-        assert "Arachide" in words and "Déclarée par Paul Martin" in words and "Non visible par les professionnels" in words
+        assert "Arachide" in words and "Déclarée par Paul Martin" in words and "Masqué aux professionnels" in words
         assert "Ajouter une allergie" not in words and "/masquage" not in page.text
         # The form, and her actions: told she may only read the dossier (errors.READ_ONLY_PAGE, READ_ONLY).
         assert (await client.get(url(patient, "/ajouter?type=allergy"))).status_code == 403

@@ -166,9 +166,16 @@ async def test_a_hidden_item_is_kept_from_a_granted_professional_but_not_from_th
         page, timeline = await client.get(url(patient)), await client.get(f"/dossiers/{patient.dossier.id}")
         # Masked from the others, not "from professionals": she is one, and reads it (an outside probe's find).
         assert "Pénicilline" in page.text and "Masqué aux autres professionnels" in page.text
-        assert "Non visible par les professionnels" not in page.text
+        assert "Masqué aux professionnels" not in page.text
         assert "Pénicilline" in card_of(timeline)
         assert MAY_BE_HIDDEN not in text_of(page) and MAY_BE_HIDDEN not in card_of(timeline)  # she reads them
+    async with await as_patient(app, db, patient) as camille:
+        # To her, masked from professionals (her médecin traitant reads it: "non visible par les professionnels" was
+        # untrue); seen as her médecin traitant, what he reads: masked from the others (an outside probe's find).
+        mine = text_of(await camille.get(url(patient)))
+        assert "Pénicilline" in mine and "Masqué aux professionnels" in mine and "Non visible" not in mine
+        seen = text_of(await camille.get(f"/dossiers/{patient.dossier.id}/voir-comme/{medecin.id}/profil"))
+        assert "Pénicilline" in seen and "Masqué aux autres professionnels" in seen
 
 
 async def test_another_patients_dossier_answers_the_same_404_as_a_random_id(app, db, patient):

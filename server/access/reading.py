@@ -16,7 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accesslog import audit
 from ..db import SIGNED_IN_PROFESSIONAL
 from .rule import (
-    DossierFacts, Right, Standing, Visibility, access_ended, document_right, dossier_right, may_manage, visibility,
+    PROFESSIONAL_RIGHTS, DossierFacts, Right, Standing, Visibility, access_ended, document_right, dossier_right,
+    may_manage, visibility,
 )
 from .standing import standing_of
 from ..facts import document_facts, dossier_facts
@@ -29,7 +30,6 @@ from ..professionals.versions import replacing
 
 
 HOLDERS = (Right.PATIENT, Right.CAREGIVER)  # those the dossier belongs to, or who help with it
-PROFESSIONAL_RIGHTS = {Right.AUTHOR, Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY}
 RECENT_READ = timedelta(minutes=10)
 # Logged once within RECENT_READ, as a document's file shown in its page: a form to add (documents, profile) opened
 # again after a refusal, or twice in a few minutes, is the opening the log already says (an outside probe counted

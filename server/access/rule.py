@@ -26,6 +26,8 @@ class Right(StrEnum):
     EMERGENCY = "emergency"
 
 
+# The rights by which a professional reads (the others are the dossier's holders'): what their pages are said from.
+PROFESSIONAL_RIGHTS = frozenset({Right.AUTHOR, Right.MEDECIN_TRAITANT, Right.GRANT, Right.EMERGENCY})
 REPRESENTATIVE = "representative"  # who gave a grant or made a block (`GrantFacts.given_by`): a minor's parent or guardian
 
 

@@ -21,6 +21,7 @@ from tests.test_professional_documents import pdf_bytes, upload
 
 PATIENT = Actor(None, "patient", "Le patient")
 SECTION = "Accès terminés"
+NEVER_HELD = "Dossiers où vous avez ajouté des documents"
 
 
 async def granted(client, db, person, *, stem=1, **kwargs):
@@ -55,9 +56,11 @@ def mine(person) -> str:
 
 
 def authored_section(page) -> str:
-    """The part of "Mes patients" that lists the dossiers where only their own documents are left ("" if none)."""
+    """The part of "Mes patients" that lists the dossiers where only their own documents are left ("" if none): under
+    "Accès terminés", or under their own heading where they never held the dossier."""
     text = page.text
-    return text[text.index(SECTION):] if SECTION in text else ""
+    found = [text.index(heading) for heading in (SECTION, NEVER_HELD) if heading in text]
+    return text[min(found):] if found else ""
 
 
 def titles(page) -> list[str]:
@@ -241,6 +244,8 @@ async def test_an_author_who_never_held_a_right_is_listed_exactly_where_the_rule
     section = authored_section(page)
     listed = sorted(n for n in names if f'href="{mine(people[n])}"' in section)
     assert listed == ["Alice", "Emile"], page.text
+    # Never held: no access of theirs ended there, and the page does not say one did (an outside probe's find).
+    assert section.startswith(NEVER_HELD) and SECTION not in page.text and "a pris fin" not in page.text
     for name in names:
         assert (await client.get(mine(people[name]))).status_code == (200 if name in listed else 404), name
         assert people[name].dossier.id not in page.text or name in listed, name  # no trace of the others

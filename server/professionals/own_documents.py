@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.reading import PHANTOM, dossier_and_patient, log_author_list
 from ..accesslog import audit
-from ..access.rule import Standing, Visibility, dossier_right, visibility
+from ..access.rule import Standing, Visibility, access_ended, dossier_right, visibility
 from ..access.standing import professional_standing
 from ..facts import dossier_facts
 from ..models import Account, Document, Dossier, Patient, ProfileItem, utcnow
@@ -40,6 +40,9 @@ class AuthoredLine:
     dossier: Dossier
     patient: Patient
     authored: bool = True  # False: one whose access ended lately (`ended_accesses`), with nothing of theirs in it
+    # Whether they held it once (a grant, an emergency access, as its médecin traitant: `rule.access_ended`): what they
+    # added to a dossier they never held (a restored copy, software's past) is theirs, but no access of theirs ended.
+    ended: bool = True
 
 
 def _keeps_own_document(dossier_id: ColumnElement[str] | str, professional_id: str) -> ColumnElement[bool]:
@@ -96,7 +99,8 @@ async def authored_only(session: AsyncSession, *, professional_id: str, opened: 
                Dossier.id.not_in(list(opened)))  # type: ignore[attr-defined]
         .order_by(Patient.family_name, Patient.given_name).limit(AUTHORED_LISTED)
     )).all()
-    return [AuthoredLine(dossier=dossier, patient=patient)
+    return [AuthoredLine(dossier=dossier, patient=patient,
+                         ended=access_ended(standing, dossier_facts(dossier, patient), now))
             for dossier, patient, _grants, standing in await with_standings(session, professional_id=pro, rows=rows,
                                                                              now=now)
             if _only_their_own(pro, dossier, patient, standing, now)]

@@ -182,6 +182,7 @@ async def test_the_copys_summary_names_the_parent_who_declared_an_item_as_the_pr
                    actor=Actor(own.id, "patient", "Inès Martin"), added_by_account_id=own.id, today=date.today())
     pdf = pypdfium2.PdfDocument((await copy_for(client, ines.dossier.id)).read("synthese.pdf"))
     text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).replace("\r\n", " ")
-    assert "ROR" in text and "déclaré par Camille Martin" in text
+    # Agreed with what each is, as the page says it: une vaccination, une allergie "déclarée" (a probe's find).
+    assert "ROR" in text and "déclarée par Camille Martin" in text
     # Her own, said of her as the PDF says "Née" (it said "le patient" of a girl: an outside probe's find).
-    assert "Pollen" in text and "(déclaré par la patiente" in text
+    assert "Pollen" in text and "(déclarée par la patiente" in text

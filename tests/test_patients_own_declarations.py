@@ -100,7 +100,7 @@ async def test_what_a_relative_declares_is_said_to_be_a_relatives_wherever_it_is
         copy = await copy_for(client, hugo.dossier.id)
     pdf = pypdfium2.PdfDocument(copy.read("synthese.pdf"))
     summary = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).replace("\r\n", " ")
-    assert "Pénicilline" in summary and "déclaré par Marc Lefèvre (proche)" in summary
+    assert "Pénicilline" in summary and "déclarée par Marc Lefèvre (proche)" in summary
     ips = json.loads(copy.read("synthese-ips.json"))
     [allergy] = [e["resource"] for e in ips["entry"] if e["resource"]["resourceType"] == "AllergyIntolerance"]
     assert allergy["recorder"] == {"display": "Marc Lefèvre (proche)"}

@@ -143,3 +143,15 @@ async def test_the_page_says_when_a_patient_is_named_as_it_names_them(pro_client
     page = " ".join(html.unescape((await pro_client.get("/pro/activite")).text).split())
     assert "n'est pas nommé" not in page
     assert "Un patient n'y est nommé que tant que « Mes patients » le montre" in page
+
+
+async def test_a_correction_is_said_as_a_new_version_not_as_another_document(client, db, patient):
+    """An outside probe: her corrected report read "Ajout d'un document" twice in "Mon activité", where the patient's
+    Historique says it replaces the one before."""
+    from tests.test_pro_corrections import added_by, correct
+
+    _pro, first = await added_by(client, db, patient)
+    assert (await correct(client, first.id, title="Compte rendu de séance")).status_code == 303
+    lines = activity((await client.get("/pro/activite")).text)
+    assert [line.split(" · ")[0] for line in lines if "document" in line] == [
+        "Nouvelle version d'un document", "Ajout d'un document"], lines

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..templating import de
 from .files import Section
 
 BORN = date(1984, 3, 12)  # Camille Martin, the demo patient
@@ -265,7 +266,7 @@ def statements(today: date, docs: list[Doc]) -> Iterator[Doc]:
         rows.append(["", "Total versé", "", euros(sum(act.refund for _, act in lines))])
         fees = sum(act.flat_fee for _, act in lines)
         yield Doc(sent, "remboursement", f"Relevé de remboursements - {MONTHS[month - 1]} {year}", source=CPAM, body=(
-            f"Madame, voici le détail des remboursements effectués pour vos soins de {MONTHS[month - 1]} {year}. "
+            f"Madame, voici le détail des remboursements effectués pour vos soins {de(MONTHS[month - 1])} {year}. "
             "Les montants ont été versés sur votre compte bancaire ; votre complémentaire santé a été informée.",
             ("Détail des remboursements", rows, (28, 80, 34, 32)),
             ("Participation forfaitaire", f"{euros(fees)} ont été déduits au titre de la participation forfaitaire "

@@ -15,7 +15,7 @@ from ..identifiers import identity_of
 from ..models import CATEGORIES, Document, Patient
 from ..profile.items import Profile
 from ..profile.wording import describe, in_reading_order
-from ..profile.kinds import KINDS, NATURES, ORDER
+from ..profile.kinds import AGREED, GENDER, KINDS, NATURES, ORDER
 from ..templating import PARIS, date_fr, datetime_fr, de
 from .carefiles import CARE_CSV_NAME, CARE_FHIR_NAME
 
@@ -141,8 +141,9 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
             author = profile.authors.get(item.author_professional_id or "")
             themselves = "la patiente" if patient.sex == "F" else "le patient"  # as "Née" above
             who = author_title(author, in_french=True) if author else (declarers or {}).get(item.id, themselves)
-            said = f"déclaré par {who}"
-            hidden = ", masqué aux professionnels" if item.hidden else ""
+            agreed = AGREED[GENDER[kind]]  # une allergie "déclarée", un traitement "déclaré" (as the page says)
+            said = f"déclaré{agreed} par {who}"
+            hidden = f", masqué{agreed} aux professionnels" if item.hidden else ""
             pdf.paragraph(f"•{NBSP}{describe(item)} ({said}{hidden})", size=9.5)
         pdf.ln(1.5)
 

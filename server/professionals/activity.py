@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog.journal import software_named
+from ..accesslog.phrases import NEW_VERSION
 from ..i18n import N_
 from ..models import AccessEvent, Patient, utcnow
 from .own_documents import ended_accesses
@@ -50,6 +51,9 @@ ACTIONS = {
     "dossier_opened": N_("Ouverture du dossier d'un patient présent"),
 }
 OTHER_ACTION = N_("Autre action")
+# A document's new version is an "add_document" whose detail says so first (professionals/uploads.py), as the
+# patient's Historique tells them apart ("une nouvelle version, qui remplace la précédente"): so does her activity.
+NEW_VERSION_ACTION = N_("Nouvelle version d'un document")
 # Through which right (the event's), as the same line says it; none for an action that needs none.
 RIGHTS = {
     "medecin_traitant": N_("Médecin traitant"),
@@ -87,10 +91,16 @@ async def own_activity(session: AsyncSession, *, account_id: str, professional_i
         query = query.where(col(AccessEvent.id) < before)
     rows = (await session.exec(query.order_by(col(AccessEvent.id).desc()).limit(PAGE + 1))).all()
     named = await _named(session, professional_id=professional_id, now=now) if rows else {}
-    lines = [ActivityLine(at=at, action=ACTIONS.get(action, OTHER_ACTION), right=RIGHTS.get(right, ""),
+    lines = [ActivityLine(at=at, action=_action(action, detail), right=RIGHTS.get(right, ""),
                           patient=named.get(dossier_id), software=software_named(detail))
              for _id, at, action, right, dossier_id, detail in rows[:PAGE]]
     return Activity(lines, rows[PAGE - 1][0] if len(rows) > PAGE else None)
+
+
+def _action(action: str, detail: str) -> str:
+    if action == "add_document" and detail.partition("\n")[0] == NEW_VERSION:
+        return NEW_VERSION_ACTION
+    return ACTIONS.get(action, OTHER_ACTION)
 
 
 async def _named(session: AsyncSession, *, professional_id: str, now: datetime) -> dict[str, Patient]:

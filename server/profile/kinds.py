@@ -55,9 +55,11 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
 # with an "information" the page never says, read as a mistake; an outside probe's find).
 _DECLARED = {"m": N_("Déclaré par %(who)s le %(date)s"), "f": N_("Déclarée par %(who)s le %(date)s"),
              "fp": N_("Déclarées par %(who)s le %(date)s")}
-DECLARED = {code: _DECLARED[gender] for code, gender in (
-    ("allergy", "f"), ("treatment", "m"), ("condition", "m"), ("pregnancy", "f"), ("family_history", "m"),
-    ("vaccination", "f"), ("measurement", "f"), ("directive", "fp"), ("organ_donation", "f"), ("contact", "f"))}
+GENDER = {"allergy": "f", "treatment": "m", "condition": "m", "pregnancy": "f", "family_history": "m",
+          "vaccination": "f", "measurement": "f", "directive": "fp", "organ_donation": "f", "contact": "f"}
+DECLARED = {code: _DECLARED[gender] for code, gender in GENDER.items()}
+# A participle agreed with the kind, for French-only texts (the copy's summary, export/pdf.py): "déclarée", "masquées".
+AGREED = {"m": "", "f": "e", "fp": "es"}
 # The order a professional reads them in: what an emergency needs first.
 ORDER = ("allergy", "treatment", "pregnancy", "condition", "vaccination", "measurement", "family_history",
          "directive", "organ_donation", "contact")

@@ -31,35 +31,38 @@ from .forms import FORM_OVERHEAD, Form, FormError, MultipartForm, file_of, parse
 NOTE_CATEGORY = "compte_rendu"
 
 
-def form_page(dossier_id: str, patient: Patient, *, form: dict | None = None, error: FormError | None = None,
-              status: int = 200, copy: AlreadyAdded | None = None, note: bool = False) -> Template:
-    """The form to add a file, or (`note`) to type a note instead."""
+def form_page(dossier_id: str, patient: Patient, right: Right, *, form: dict | None = None,
+              error: FormError | None = None, status: int = 200, copy: AlreadyAdded | None = None,
+              note: bool = False) -> Template:
+    """The form to add a file, or (`note`) to type a note instead; `right`, the one she adds by (its hint of who still
+    reads a hidden document speaks to a médecin traitant as one)."""
     # The dates check_upload accepts, for the browser's date picker: the patient's birth (never before 1900) to today.
     # Only a professional who may write here gets this page (`writable`), and the band above shows the birth date.
     earliest = max(patient.birth_date, OLDEST_DATE)
     context = {"dossier_id": dossier_id, "patient": patient, "categories": PRO_CATEGORIES, "form": form or {},
                "error": error, "earliest": earliest.isoformat(), "today": paris_today().isoformat(),
                "minor": is_minor(patient, utcnow()), "copy": copy, "note": note, "note_max": NOTE_MAX,
-               "identity": identity_of(patient, today=paris_today())}
+               "identity": identity_of(patient, today=paris_today()),
+               "medecin_traitant": right == Right.MEDECIN_TRAITANT}
     return Template("pro_upload.html", context=context, status_code=status)
 
 
-async def writable(request: Request, db: AsyncSession, dossier_id: str) -> Patient:
-    """The patient whose dossier this professional may add to now; 404 for anyone else."""
-    dossier, _ = await write_right(db, account=request.user.account, dossier_id=dossier_id)
+async def writable(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Patient, Right]:
+    """The patient whose dossier this professional may add to now, and the right she adds by; 404 for anyone else."""
+    dossier, right = await write_right(db, account=request.user.account, dossier_id=dossier_id)
     patient = await db.get(Patient, dossier.patient_id)
     await db.commit()
-    return patient
+    return patient, right
 
 
-async def opened_to_add(request: Request, db: AsyncSession, dossier_id: str) -> Patient:
+async def opened_to_add(request: Request, db: AsyncSession, dossier_id: str) -> tuple[Patient, Right]:
     """The patient whose dossier this professional opens to add to, shown on the form to check it is the right one: an
     opening logged before the form is sent (the right read under the chain's lock, so a revoke committed just before
     is seen); 404 for anyone else."""
     await audit.begin_chained(db, dossier_id=dossier_id)
     dossier, right = await write_right(db, account=request.user.account, dossier_id=dossier_id)
     await log_add_form(db, account=request.user.account, dossier=dossier, right=right)
-    return await db.get(Patient, dossier.patient_id)
+    return await db.get(Patient, dossier.patient_id), right
 
 
 def details_of(data: dict) -> dict:
@@ -82,7 +85,7 @@ async def file_as_author(request: Request, db: AsyncSession, dossier_id: str, up
             )
         except InvalidInput as invalid:
             # Checked against the right first: without one, the answer is any other dossier's (or her access ended).
-            return form_page(dossier_id, await writable(request, db, dossier_id), form=form,
+            return form_page(dossier_id, *await writable(request, db, dossier_id), form=form,
                              error=FormError.of(invalid), status=400,
                              copy=invalid if isinstance(invalid, AlreadyAdded) else None, note=note)
     except AccessEnded:
@@ -110,8 +113,8 @@ async def kept_at_first(request: Request, db: AsyncSession, patient: Patient, do
 
 @get("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in])
 async def upload_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
-    patient = await opened_to_add(request, db, dossier_id)
-    return form_page(dossier_id, patient, form=await kept_at_first(request, db, patient, dossier_id))
+    patient, right = await opened_to_add(request, db, dossier_id)
+    return form_page(dossier_id, patient, right, form=await kept_at_first(request, db, patient, dossier_id))
 
 
 @post("/dossiers/{dossier_id:str}/documents/nouveau", guards=[logged_in], status_code=200,
@@ -128,8 +131,8 @@ async def upload(request: Request, db: AsyncSession, dossier_id: str, data: Mult
 @get("/dossiers/{dossier_id:str}/documents/nouvelle-note", guards=[logged_in])
 async def note_form(request: Request, db: AsyncSession, dossier_id: str) -> Template:
     """A note typed at the bedside, on the day of care, rather than a file made first."""
-    patient = await opened_to_add(request, db, dossier_id)
-    return form_page(dossier_id, patient, form={"category": NOTE_CATEGORY, "event_date": paris_today().isoformat(),
+    patient, right = await opened_to_add(request, db, dossier_id)
+    return form_page(dossier_id, patient, right, form={"category": NOTE_CATEGORY, "event_date": paris_today().isoformat(),
                                                 **await kept_at_first(request, db, patient, dossier_id)}, note=True)
 
 

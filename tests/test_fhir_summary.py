@@ -174,6 +174,6 @@ async def test_a_section_she_may_not_read_says_so_and_no_contact_is_claimed(clie
     assert answer.status_code == 200, answer.text
     composition = Bundle.model_validate(json.loads(answer.content)).entry[0].resource
     problems = next(s for s in composition.section if s.code.coding[0].code == "11450-4")
-    assert problems.emptyReason.coding[0].code == "withheld" and "Aucune information que vous puissiez lire." in \
+    assert problems.emptyReason.coding[0].code == "withheld" and "Aucune information transmise." in \
         problems.text.div and "Aucune information connue" not in problems.text.div
     assert not composition.extension or CONTACTS_CARRIED not in {x.url for x in composition.extension}

@@ -62,3 +62,36 @@ async def test_the_summary_says_its_language_and_gives_numbers_a_phone_abroad_di
     assert bundle.language == bundle.entry[0].resource.language == "fr-FR"  # French texts, whatever the reader's
     [person] = resources(bundle, "Patient")
     assert [(t.system, t.value) for t in person.contact[0].telecom] == [("phone", "+33612345678")]
+
+
+async def test_the_summary_s_narrative_is_french_whoever_asks_and_says_nothing_of_a_reader_it_cannot_know(app, db,
+                                                                                                        patient):
+    """Outside probes' finds: a recipient whose browser spoke English read "severity: severe" and "on 2 May 2024" in a
+    document that says it is fr-FR, under French titles; an empty section it may not read whole said "Aucune
+    information que vous puissiez lire." (to "vous": a refusal, to a doctor abroad, while Carnet's viewer said "none
+    known"); its people to contact carried Carnet's own item ids; and a link with neither L nor P sent `"flag": ""`."""
+    from server.fhir.profile_items import ITEM_SYSTEM
+
+    await emergency_items(db, patient.dossier)  # Pénicilline, severe; DTP, 2 May 2024; Paul Martin; no treatment
+    row = await make_link(db, patient, content="summary")
+    row.single_use = True  # neither L (it opens once) nor P
+    db.add(row)
+    await db.commit()
+    link = payload_of(row)
+    assert "flag" not in link  # optional in the spec: left out, not sent empty
+    async with AsyncTestClient(app, base_url=ORIGIN) as stranger:
+        answer = await stranger.post(link["url"].removeprefix(ORIGIN), json={"recipient": "Dr Jane Smith, London"},
+                                     headers={"Accept-Language": "en-GB,en;q=0.9"})
+    _, bundle = decrypted(answer.json()["files"][0]["embedded"], link["key"])
+    sections = {s.code.coding[0].code: s for s in bundle.entry[0].resource.section}
+    allergies, vaccinations = (html.unescape(sections[code].text.div).replace("\u00a0", " ")
+                               for code in ("48765-2", "11369-6"))
+    assert "Pénicilline — gravité sévère — Urticaire géante" in allergies and "severity" not in allergies
+    assert "DTP — lot X123 — le 2 mai 2024" in vaccinations and " on " not in vaccinations
+    treatments = sections["10160-0"]  # none entered; one the patient hid would not be given either
+    assert treatments.emptyReason.coding[0].code == "withheld"
+    assert "<li>Aucune information transmise.</li>" in treatments.text.div and "vous" not in treatments.text.div
+    [person] = resources(bundle, "Patient")
+    assert [c.name.text for c in person.contact] == ["Paul Martin"] and not person.contact[0].extension
+    assert ITEM_SYSTEM not in json.dumps(person.model_dump(mode="json"))
+

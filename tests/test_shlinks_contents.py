@@ -23,8 +23,14 @@ from tests.test_profile import TODAY, items_of_every_kind
 
 
 def carried_ids(bundle: Bundle) -> set[str]:
-    ids = {i.value for e in bundle.entry for i in (getattr(e.resource, "identifier", None) or []) if i.system == ITEM_SYSTEM}
-    return ids | {c.extension[0].valueString for p in resources(bundle, "Patient") for c in p.contact or []}
+    """The items a link's file carries by their resource's identifier; its people to contact (Patient.contact, which
+    has no identifier) are not named by Carnet's ids, of no use to a recipient (an outside probe's find)."""
+    assert not any(c.extension for p in resources(bundle, "Patient") for c in p.contact or [])
+    return {i.value for e in bundle.entry for i in (getattr(e.resource, "identifier", None) or []) if i.system == ITEM_SYSTEM}
+
+
+def contacts_carried(bundle: Bundle) -> int:
+    return sum(len(p.contact or []) for p in resources(bundle, "Patient"))
 
 
 # --- the patient makes a link; a recipient opens it -------------------------------------------------------
@@ -98,7 +104,9 @@ async def test_the_summary_carries_the_whole_profile_but_never_a_hidden_item(app
     _, bundle = decrypted(answer.json()["files"][0]["embedded"], link["key"])
     assert bundle.entry[0].resource.title == "Synthèse médicale — Camille Martin"
     assert [(x.url, x.valueBoolean) for x in bundle.entry[0].resource.extension] == [(CONTACTS_CARRIED, True)]
-    assert carried_ids(bundle) == {i.id for i in items if i.deleted_at is None and not i.hidden}
+    shown = [i for i in items if i.deleted_at is None and not i.hidden]
+    assert carried_ids(bundle) == {i.id for i in shown if i.kind != "contact"}
+    assert contacts_carried(bundle) == len([i for i in shown if i.kind == "contact"]) == 2
     assert {"Immunization", "Observation", "FamilyMemberHistory"} <= {e.resource.get_resource_type() for e in bundle.entry}
 
 

@@ -185,7 +185,7 @@ async def test_a_single_use_link_opens_once_then_answers_as_a_revoked_one_and_it
     await links.revoke_link(db, dossier=patient.dossier, link_id=revoked.id, actor=CAMILLE)
 
     # Not announced as long-term, nor its manifest as one to ask again (an outside probe's find: "L", "can-change").
-    assert link["flag"] == ""
+    assert "flag" not in link  # optional: left out, not sent empty
     # Its one opening asks for short embedded files: the location it gets serves the file, once.
     opened = (await fetch(app, link, recipient="Mme Durand, infirmière scolaire", embeddedLengthMax=100)).json()
     assert opened["status"] == "no-longer-valid"
@@ -245,3 +245,16 @@ async def test_the_qr_code_in_the_page_reads_as_the_viewer_link_with_error_corre
     assert qr_text(svg) == (address, "M")
     assert decoded(address)["label"] == "Pour le Dr Roux" and 'aria-label="QR code du lien' in svg
     assert "<script" not in svg and "style=" not in svg  # the page's CSP allows neither inline
+
+
+async def test_a_link_s_page_says_who_uses_its_key_as_it_is(client, db, patient):
+    """Carnet keeps the key and encrypts each answer with it; the recipient's phone decrypts, and the key, after "#",
+    is never sent when the link is opened. The page said "seul le téléphone de la personne s'en sert", which a patient
+    who does not trust the operator reads as end-to-end (an outside probe's find)."""
+    await activate(client, patient)
+    made = await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante",
+                           {"contenu": "emergency", "nom": "Voyage", "duree": "7j"}, follow_redirects=False)
+    shown = " ".join(html.unescape((await client.get(made.headers["location"])).text).split())
+    assert ("La clé fait partie du lien : Carnet chiffre avec elle, et le téléphone de la personne déchiffre. Quand "
+            "elle ouvre le lien, la clé reste sur son téléphone : elle ne passe pas sur le réseau.") in shown
+    assert "s'en sert" not in shown

@@ -17,6 +17,7 @@ from datetime import datetime
 from fhir.resources.R4B.bundle import Bundle
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .. import i18n
 from ..authors import Adder, adder_label
 from ..dossiers import author_title
 from ..caregivers.invitations import current_delegation
@@ -41,6 +42,7 @@ TEXTS_LANGUAGE = "fr-FR"
 EMPTY_REASON = "http://terminology.hl7.org/CodeSystem/list-empty-reason"
 NOT_ASKED = {"coding": [{"system": EMPTY_REASON, "code": "notasked", "display": "Not Asked"}]}
 WITHHELD = {"coding": [{"system": EMPTY_REASON, "code": "withheld", "display": "Information Withheld"}]}
+NOT_GIVEN = "Aucune information transmise."  # a withheld section's narrative; Carnet's viewer says it too (/shl)
 # On the Composition: the patient's people to contact are in the document (Patient.contact), listed or none. A link
 # of vaccinations and allergies carries none: its reader was told "no one to contact" (an outside probe's find).
 CONTACTS_CARRIED = "urn:carnet:fhir:personnes-a-prevenir"
@@ -111,15 +113,17 @@ def _section_items(profile, section: str) -> list:
     return items + (profile.by_kind.get("organ_donation", []) if section == "directive" else [])
 
 
-def patient_resource(patient: Patient, contacts: list[ProfileItem]) -> dict:
-    """The patient by their traits, with no INS: Carnet's is never qualified (fhir/identity.py)."""
+def patient_resource(patient: Patient, contacts: list[ProfileItem], *, contact_ids: bool = True) -> dict:
+    """The patient by their traits, with no INS: Carnet's is never qualified (fhir/identity.py). Each person to
+    contact names the item it was made from (`contact_ids`, as every other item's resource does by its identifier,
+    which Patient.contact has not): what a dossier's copy reads them back by (export/ips_copy.py)."""
     return {
         "resourceType": "Patient",
         "extension": [UNQUALIFIED_IDENTITY],
         "name": [{"family": patient.family_name, "given": [patient.given_name]}],
         "gender": {"F": "female", "M": "male"}.get(patient.sex, "unknown"),
         "birthDate": patient.birth_date.isoformat(),
-        "contact": [{"extension": [{"url": ITEM_SYSTEM, "valueString": c.id}],
+        "contact": [{"extension": [{"url": ITEM_SYSTEM, "valueString": c.id}] if contact_ids else None,
                      "relationship": [{"text": c.detail or "Personne à prévenir"}], "name": {"text": c.label},
                      # E.164: the summary is read abroad too (a SMART Health Link), where "06…" reaches no one.
                      "telecom": [{"system": "phone", "value": international(c.phone)}]} for c in contacts] or None,
@@ -183,16 +187,30 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
                    kinds: tuple[str, ...] | None = None, title: str = "Synthèse médicale",
                    document_adders: dict[str, Adder] | None = None,
                    item_adders: dict[str, Adder] | None = None,
-                   compiler: Compiler | Assembler | None = None) -> Bundle:
+                   compiler: Compiler | Assembler | None = None, contact_ids: bool = True) -> Bundle:
     """The IPS document Bundle of what the caller's reader sees (`kinds`: only these sections, e.g. an emergency card);
     `document_adders`, `item_adders`: who added each document, or item, no professional wrote, by its id
     (authors.adders_of). Its author is the patient, or the relative who made it (`compiler`): a child's summary made
-    by her mother was said to be the child's (a probe's find), or Carnet (`Assembler`) for a professional's software."""
+    by her mother was said to be the child's (a probe's find), or Carnet (`Assembler`) for a professional's software.
+    Written in French (TEXTS_LANGUAGE), whatever the request's language: the document says it is (a probe read
+    "severity: mild" in a fr-FR summary a recipient abroad was given). `contact_ids`: patient_resource's; not for a
+    link's recipient, to whom Carnet's item ids are of no use (another probe's find)."""
+    with i18n.speaking(i18n.SOURCE):
+        return _bundle(patient=patient, profile=profile, documents=documents, document_authors=document_authors,
+                       base=base, now=now, kinds=kinds, title=title, document_adders=document_adders,
+                       item_adders=item_adders, compiler=compiler, contact_ids=contact_ids)
+
+
+def _bundle(*, patient: Patient, profile: Profile, documents: list[Document], document_authors: dict[str, Professional],
+            base: str, now: datetime, kinds: tuple[str, ...] | None, title: str,
+            document_adders: dict[str, Adder] | None, item_adders: dict[str, Adder] | None,
+            compiler: Compiler | Assembler | None, contact_ids: bool) -> Bundle:
     patient_ref = urn()
     authors = {**profile.authors, **document_authors}
     refs = {pro_id: urn() for pro_id in authors}
     entries: list[dict] = [{"fullUrl": patient_ref, "resource": patient_resource(
-        patient, profile.by_kind.get("contact", []) if kinds is None or "contact" in kinds else [])}]
+        patient, profile.by_kind.get("contact", []) if kinds is None or "contact" in kinds else [],
+        contact_ids=contact_ids)}]
     entries += [{"fullUrl": refs[pro_id], "resource": practitioner(pro)} for pro_id, pro in authors.items()]
     document_refs = {d.id: urn() for d in documents}
     sections = []
@@ -225,9 +243,10 @@ def summary_bundle(*, patient: Patient, profile: Profile, documents: list[Docume
         withheld = not items and kind not in profile.whole
         section = {"title": section_title, "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
                    # Not "none known" of a section its reader may not read whole (a probe's find: a professional read
-                   # it of the patient's current problems, which she has): true whether or not it holds anything.
-                   "text": narrative(["Aucune information que vous puissiez lire."] if withheld
-                                     else [describe(i) for i in items]),
+                   # it of the patient's current problems, which she has): true whether or not it holds anything, and
+                   # to whoever reads it, a professional through the API or whoever a link's file is passed on to
+                   # (addressed to "vous", it read as a refusal; another probe's find).
+                   "text": narrative([NOT_GIVEN] if withheld else [describe(i) for i in items]),
                    "entry": [{"reference": r} for r in item_refs] or None,
                    "emptyReason": None if items else WITHHELD if withheld else NOT_ASKED}
         sections.append({k: v for k, v in section.items() if v is not None})

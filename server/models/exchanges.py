@@ -129,7 +129,8 @@ class ShareLink(SQLModel, table=True):
     created_by_account_id: str = Field(foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
-    # Opens once: after its first manifest it answers as a revoked link does (shlinks/links.py, "spent").
+    # Opens once: after its first file read (its manifest's, or its location's) it answers as a revoked link does
+    # (shlinks/links.py, "spent"; shlinks/manifest.py).
     single_use: bool = False
 
 

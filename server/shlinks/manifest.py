@@ -13,13 +13,16 @@ spend more attempts than the link has. A link is no longer active either once it
 answers as one that never was.
 
 A link's holder reads like a professional with every category: never what the patient hid. Each
-successful fetch is in the access log, committed before the answer leaves, under the name the
+opening is counted and in the access log, committed before the file leaves, under the name the
 recipient declared (its sentence says so, in the reader's language: nobody checked it); so is the wrong passcode
 that blocks the link, in the same transaction as the count that reaches 0, with the notification that tells the
-patient and their caregivers. A `location` (for a recipient that asked for short embedded files) carries the
-declared name under the server's MAC: its GET makes the file again, and is logged as a fetch too. It "SHALL be
+patient and their caregivers. An opening is the file's delivery: the manifest's `embedded` file, or, for a
+recipient that asked for short embedded files, the GET of the `location` the manifest names instead (a manifest
+that only names one reads nothing, and is neither counted nor logged: one opening, one line and one count). A
+`location` carries the declared name under the server's MAC: its GET makes the file again. It "SHALL be
 short-lived and intended for single use" (and "MAY" be "consumed as soon as [it is] dereferenced"): it serves the file
-once, and then answers as an address that never was; the recipient asks the manifest again for a fresh one.
+once, and then answers as an address that never was; the recipient asks the manifest again for a fresh one. A
+single-use link is spent by its first file read, whichever way it left: a location never fetched spends nothing.
 """
 
 from __future__ import annotations
@@ -149,34 +152,31 @@ async def answer(session: AsyncSession, *, link_id: str, asked: ManifestRequest,
         await audit.commit_chained(session)
         return Answer(401, {"remainingAttempts": link.attempts_left})
     encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)
-    link.fetch_count += 1  # a single-use link's first: spent from now on (links.state_of), in this transaction
-    link.last_fetched_at, link.last_fetched_by = now, asked.recipient
-    session.add(link)
-    await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl",
-                       detail=description(link, *([SPENT] if link.single_use else [])),
-                       # The name alone: the kind says it was declared, and the sentence says so in the reader's
-                       # language (journal.subject_of).
-                       actor=audit.Actor(None, "shl_recipient", asked.recipient))
-    await audit.commit_chained(session)
+    located = asked.embedded_length_max is not None and len(encrypted) > asked.embedded_length_max
+    if located:  # nothing read yet: the opening is its location's GET (`located_file`), if it ever comes
+        await session.commit()
+    else:
+        await _delivered(session, link=link, dossier=dossier, recipient=asked.recipient, now=now)
     # The same FHIR version as the API's CapabilityStatement (fhir.resources' R4B models).
     entry = {"contentType": FHIR_JSON, "lastUpdated": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "fhirVersion": "4.3.0"}
-    if asked.embedded_length_max is not None and len(encrypted) > asked.embedded_length_max:
+    if located:
         # "the server SHALL NOT return embedded payload longer than the client-designated maximum"
         entry["location"] = location_url(origin=origin, secret=secret, link_id=link.id, now=now,
                                          recipient=asked.recipient)
     else:
         entry["embedded"] = encrypted
     # The manifest's own status (HL7 SHL IG, ShlManifest.status): "can-change", made again from the profile each time;
-    # a link that opens once is spent by this very answer, "no-longer-valid", which no recipient asks again.
+    # a link that opens once, "no-longer-valid", which no recipient asks again: spent by this very answer, or by the
+    # GET of its location.
     return Answer(200, {"status": "no-longer-valid" if link.single_use else "can-change", "files": [entry]})
 
 
-async def _opened(session: AsyncSession, link: ShareLink, now: datetime, *, located: bool = False) -> Dossier | None:
+async def _opened(session: AsyncSession, link: ShareLink, now: datetime) -> Dossier | None:
     """The dossier the link opens now, or None: the link active, the dossier open (closed, no one but its holders
     reads it), and its maker still one who may make such a link on it (`links.maker_may_share`): a caregiver's link
-    ends with their right, as every page of the dossier does for them. A `location` (`located`) of a single-use
-    link serves the file of the one manifest that spent it: the same opening."""
-    if state_of(link, now) not in (("active", "spent") if located else ("active",)):
+    ends with their right, as every page of the dossier does for them. A `location` serves its file on the same
+    terms: a single-use link is spent by the first file read, whichever address gave it."""
+    if state_of(link, now) != "active":
         return None
     dossier = await session.get(Dossier, link.dossier_id, populate_existing=True)
     if dossier is None or dossier.state != "open":
@@ -198,7 +198,8 @@ async def encrypted_file(session: AsyncSession, *, link: ShareLink, dossier: Dos
     bundle = summary_bundle(patient=patient, profile=profile, documents=[], document_authors={}, base=origin, now=now,
                             kinds=None if kinds == ORDER else kinds, title=CONTENTS[link.content],
                             item_adders=await adders_of(session, items),
-                            compiler=await compiler_of(session, dossier=dossier, account=maker) if maker else None)
+                            compiler=await compiler_of(session, dossier=dossier, account=maker) if maker else None,
+                            contact_ids=False)
     header = {"alg": "dir", "enc": "A256GCM", "zip": "DEF", "cty": FHIR_JSON}
     return jwe.encrypt_compact(header, bundle.model_dump_json(exclude_none=True).encode(), OctKey.import_key(link.key))
 
@@ -273,18 +274,28 @@ async def located_file(session: AsyncSession, *, link_id: str, token: str, origi
     await audit.begin_chained(session, dossier_id=found.dossier_id)  # as `answer`: the chain's lock, then the link's
     link = (await session.exec(select(ShareLink).where(ShareLink.id == link_id).with_for_update()
                                .execution_options(populate_existing=True))).one()
-    dossier = await _opened(session, link, now, located=True)
+    dossier = await _opened(session, link, now)
     # Under the link's lock: two GETs of one address at once are taken in turn, and the second finds it spent.
     if dossier is None or await session.get(SpentLocation, jti) is not None:
         await session.rollback()
         return None
     encrypted = await encrypted_file(session, link=link, dossier=dossier, origin=origin, now=now)
-    if not link.single_use:  # a single-use link's opening was counted by its manifest, whose file this is
-        link.fetch_count += 1
+    session.add(SpentLocation(jti=jti, expires_at=datetime.fromtimestamp(until, UTC)))
+    await _delivered(session, link=link, dossier=dossier, recipient=recipient, now=now)
+    return encrypted
+
+
+async def _delivered(session: AsyncSession, *, link: ShareLink, dossier: Dossier, recipient: str,
+                     now: datetime) -> None:
+    """One opening, where the file leaves (the manifest's embedded file, or its location's GET; never a manifest that
+    only names a location): counted, in the access log under the name the recipient declared, committed before the
+    file is sent. A single-use link's first: spent from now on (links.state_of), in this transaction."""
+    link.fetch_count += 1
     link.last_fetched_at, link.last_fetched_by = now, recipient
     session.add(link)
-    session.add(SpentLocation(jti=jti, expires_at=datetime.fromtimestamp(until, UTC)))
-    await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl", detail=description(link),
+    await audit.append(session, dossier_id=dossier.id, action="shl_fetch", right="shl",
+                       detail=description(link, *([SPENT] if link.single_use else [])),
+                       # The name alone: the kind says it was declared, and the sentence says so in the reader's
+                       # language (journal.subject_of).
                        actor=audit.Actor(None, "shl_recipient", recipient))
     await audit.commit_chained(session)
-    return encrypted

@@ -38,8 +38,10 @@ def flag_of(link: ShareLink) -> str:
 
 
 def payload(link: ShareLink, *, origin: str) -> dict:
+    """The payload; `flag` (optional in the spec) left out when it has none to say, not sent empty."""
+    flag = flag_of(link)
     return {"url": manifest_url(origin, link.id), "key": b64url(link.key), "exp": int(link.expires_at.timestamp()),
-            "flag": flag_of(link), "label": link.label, "v": 1}
+            **({"flag": flag} if flag else {}), "label": link.label, "v": 1}
 
 
 def shlink(link: ShareLink, *, origin: str) -> str:

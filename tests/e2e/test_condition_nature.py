@@ -67,8 +67,10 @@ def test_a_patient_says_what_each_antecedent_is_and_her_emergency_card_lists_the
     stranger.get_by_label("Code d'accès").fill(PASSCODE)
     stranger.get_by_role("button", name="Afficher les informations").click()
     expect(stranger.get_by_role("heading", name="Carte d'urgence — Camille Martin")).to_be_visible()
+    # A link's reader never sees what the patient hid: the section says so as its narrative does (fhir/ips.py), not
+    # "none known" (an outside probe read both for one link).
     expect(stranger.get_by_role("region", name="Problèmes de santé actuels")).to_contain_text(
-        "Aucune information connue.")
+        "Aucune information transmise.")
     expect(stranger.get_by_role("region", name="Maladies passées")).to_contain_text("Anémie par carence martiale")
     operations = stranger.get_by_role("region", name="Interventions et actes")
     expect(operations).to_contain_text(re.compile(r"Appendicectomie — 3\s+mars 2020"))

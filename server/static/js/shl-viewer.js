@@ -341,7 +341,11 @@
     (composition.section || []).forEach(function (part) {
       var items = (part.entry || []).map(function (ref) { return byUrl[ref.reference]; }).filter(Boolean)
         .map(function (resource) { return line(resource, byUrl); });
-      result.appendChild(section(sectionTitle(part), list(items, _("Aucune information connue."))));
+      // Empty, as the document says why (server/fhir/ips.py): "withheld" where the link's reader may not see the
+      // whole kind (said whether or not anything is kept), as its narrative says it; nothing entered, otherwise.
+      var withheld = ((part.emptyReason || {}).coding || []).some(function (c) { return c && c.code === "withheld"; });
+      result.appendChild(section(sectionTitle(part), list(items, withheld ? _("Aucune information transmise.")
+        : _("Aucune information connue."))));
     });
 
     var contacts = (patient.contact || []).map(function (contact) {

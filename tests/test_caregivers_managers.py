@@ -42,7 +42,7 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
         assert "Paul Martin" in proches.text and "gestion" in proches.text
         # What he reads while managing her dossier does not say he hid what she hid.
         sharing = html.unescape((await paul.get(f"/dossiers/{patient.dossier.id}/partage")).text)
-        assert "Les documents masqués restent invisibles" in sharing and "vous avez masqués" not in sharing
+        assert "Les documents et les soins masqués restent invisibles" in sharing and "vous avez masqués" not in sharing
         client.headers["accept-language"] = "en"  # she reads Carnet in English; he, in French
         removed = await post_form(client, f"/dossiers/{patient.dossier.id}/proches/{delegation.id}/retrait", {},
                                   follow_redirects=False)

@@ -104,8 +104,11 @@ async def test_where_she_chooses_categories_each_says_what_it_opens_of_the_profi
         access = text_of(await camille.get(f"{dossier}/acces"))
         seen = text_of(await camille.get(f"{dossier}/voir-comme/{pharmacist.id}/profil"))
     prescriptions = "Et, dans le profil médical : allergies et intolérances, traitements en cours, grossesse."
+    care = "Et l'historique des soins remboursés des 24 derniers mois."  # a page of its own (an outside probe's find)
     for page in (share_form, grant_form):
-        assert "Tous les documents Et tout le profil médical." in page
+        assert f"Tous les documents Et tout le profil médical. {care}" in page
+        assert f"Remboursements {care}" in page
+        assert "Les documents et les soins masqués restent invisibles pour ce professionnel." in page
         assert (f"Ordonnance {prescriptions} Biologie Et, dans le profil médical : mesures (glycémie, HbA1c, "
                 "LDL-cholestérol, créatinine). "
                 "Imagerie Vaccination Et, dans le profil médical : grossesse, vaccinations.") in page

@@ -34,7 +34,7 @@ def test_changing_an_access_starts_from_what_she_sees_now_and_narrows_it(page, s
     expect(categories.get_by_label("Compte rendu", exact=True)).to_be_checked()
     expect(categories.get_by_label("Ordonnance", exact=True)).to_be_checked()
     expect(categories.get_by_role("checkbox", checked=True)).to_have_count(2)
-    expect(scope).to_contain_text("Les documents masqués restent invisibles pour cette professionnelle.")
+    expect(scope).to_contain_text("Les documents et les soins masqués restent invisibles pour cette professionnelle.")
 
     # One category dropped, her access's end kept as it comes chosen (narrowing it does not lengthen it): she sees
     # the prescriptions alone, until the same day.

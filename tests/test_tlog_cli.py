@@ -206,7 +206,8 @@ async def test_verify_proof_checks_an_offline_proof_with_the_key_alone(db, patie
         return carnet_in_process(nowhere, "audit", "verify-proof", str(path), "--cle", cle, *args)
 
     valid = check(proof, "--evenement-hash", event.hash)
-    assert valid.returncode == 0 and "Preuve valide" in printed(valid) and "entrée n° 1 " in printed(valid)
+    assert valid.returncode == 0 and "Preuve valide" in printed(valid) and "2e de ses 3 entrées" in printed(valid)
+    assert "entrée(s)" not in printed(valid) and "n°" not in printed(valid), "the leaf's place, not a number of the Historique's"
     lines = proof.split("\n")
     lines[3] = base64.b64encode(bytes(32)).decode()  # one hash of the inclusion proof changed
     refusals = {

@@ -101,7 +101,7 @@ async def test_a_patient_downloads_an_events_proof_that_anyone_checks_offline(cl
                            .order_by(AccessEvent.seq.desc()))).first()
     response = await client.get(f"/dossiers/{patient.dossier.id}/historique/preuve/{event.seq}")
     assert response.status_code == 200, response.text
-    assert response.headers["content-disposition"] == f'attachment; filename="preuve-journal-camille-{event.seq}.txt"'
+    assert response.headers["content-disposition"] == f'attachment; filename="preuve-journal-camille-{event.seq}.tlog-proof"'
     key = app.state.journal_signer.verifier.key
     assert "Preuve valide" in check_offline_proof(response.text, key=key, event_hash=event.hash)
     salt = base64.b64decode(response.text.split("\n")[1].removeprefix("extra "))[:32]

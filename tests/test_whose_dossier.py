@@ -196,7 +196,7 @@ async def test_a_file_taken_from_a_relatives_dossier_is_named_for_them(client, d
     event = (await db.exec(select(AccessEvent).where(AccessEvent.dossier_id == hugo.dossier.id)
                            .order_by(AccessEvent.seq.desc()))).first()
     proof = await client.get(f"/dossiers/{hugo.dossier.id}/historique/preuve/{event.seq}")
-    assert proof.headers["content-disposition"] == f'attachment; filename="preuve-journal-hugo-{event.seq}.txt"'
+    assert proof.headers["content-disposition"] == f'attachment; filename="preuve-journal-hugo-{event.seq}.tlog-proof"'
 
 
 async def test_her_own_pages_name_only_a_dossier_she_holds_and_a_patient_alone_has_no_account_band(client, db):

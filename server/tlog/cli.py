@@ -70,9 +70,18 @@ def check_offline_proof(text: str, *, key: str, event_hash: str | None = None, w
         raise ProofRefused(f"Le point de contrôle de la preuve n'est pas contresigné par {', '.join(missing)} : "
                            "seule la clé du journal en répond.")
     cosigned = f", contresigné par {', '.join(c.name for c in cosigners)}" if cosigners else ""
-    return (f"Preuve valide : l'événement d'empreinte {proven} est l'entrée n° {proof.index} du journal "
-            f"{checkpoint.origin}, dans l'arbre de {checkpoint.size} entrée(s) que la clé "
-            f"{verifier.name}+{verifier.key_id:08x} a signé{cosigned}.")
+    # The leaf's index counts every dossier's events from 0: said as the place it is, never as "n°", which the
+    # Historique gives each event in its own dossier (the number in the downloaded file's name).
+    entries = "1 entrée" if checkpoint.size == 1 else f"{checkpoint.size} entrées"
+    return (f"Preuve valide : l'événement d'empreinte {proven} est inscrit au journal {checkpoint.origin}, "
+            f"{ordinal(proof.index + 1)} de ses {entries} dans l'arbre que la clé "
+            f"{verifier.name}+{verifier.key_id:08x} a signé{cosigned}. Cette place compte les événements de tous "
+            "les dossiers : ce n'est pas le numéro de l'événement dans l'historique, que donne le nom du fichier.")
+
+
+def ordinal(place: int) -> str:
+    """"1re", "122e": a place in the log, in French."""
+    return "1re" if place == 1 else f"{place}e"
 
 
 @click.command("verify-proof")

@@ -154,7 +154,9 @@ async def historique_proof(request: Request, db: AsyncSession, dossier_id: str, 
                                  "d'ordinaire en quelques minutes. Réessayez plus tard."), headers={"Retry-After": "60"})
         raise Refused(409, _("Cet événement entre dans le journal de transparence dans quelques secondes : "
                              "réessayez dans un instant."), headers={"Retry-After": "2"})
-    name = download_name("preuve-journal", patient, str(seq), "txt")  # each dossier numbers its own events
+    # Each dossier numbers its own events; the extension is C2SP tlog-proof's ("Proofs SHOULD be stored with file
+    # extension .tlog-proof"), the content plain UTF-8 text all the same.
+    name = download_name("preuve-journal", patient, str(seq), "tlog-proof")
     return plain(proof.text(), headers={"Content-Disposition": f'attachment; filename="{name}"'}, public=False)
 
 

@@ -251,7 +251,7 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
     # What she reads first says it plainly; how, and what it cannot tell, is one tap away.
     verdict = page.get_by_role("status").filter(has_text="Votre appareil a vérifié cet historique")
     expect(verdict).to_have_text("Votre appareil a vérifié cet historique pour la première fois. À chaque visite, il "
-                                 "vérifiera que rien n'y a été changé ni effacé.")
+                                 "vérifiera que rien de ce qu'il a vérifié n'a été changé ni effacé.")
     expect(verdict).not_to_contain_text("signature")
     status = page.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
     expect(status).not_to_have_attribute("open", "")
@@ -261,13 +261,15 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
     # When, as the Historique's sentences say it: the day with its month (a no-break space), this year's year left out.
     said_when = re.compile(r"par votre appareil le \d{1,2}(er)?\u00a0[a-zéû]+ à \d{1,2}\u00a0h\u00a0\d\d,")
     expect(status).to_contain_text(said_when)
-    expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels.")
+    expect(status).to_contain_text("Les données enregistrées des 30 événements affichés (qui, quoi, quand) "
+                                   "y sont inscrites telles quelles")
     # Older events, brought in by htmx as the patient scrolls, are verified in their turn.
     scroll_to_the_end(page)
     with database(server) as connection:
         total = connection.execute("SELECT count(*) FROM accessevent WHERE dossier_id = ?",
                                    (patient.dossier_id,)).fetchone()[0]
-    expect(status).to_contain_text(f"Les {total} événements affichés y sont inscrits tels quels.")
+    expect(status).to_contain_text(f"Les données enregistrées des {total} événements affichés (qui, quoi, quand) y sont "
+                                   "inscrites telles quelles")
     kept = stored_checkpoint(page, patient.dossier_id)
     assert set(kept) == {"key", "size", "root", "note", "at", "seq", "hash", "witnesses"}, \
         "the phone keeps a checkpoint, a key, the newest event's number and hash, and the witnesses, nothing else"
@@ -297,7 +299,7 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
 
     # The next visit proves the log only grew since (the log the server signs itself: no witness here).
     page.goto(historique)
-    expect(verdict).to_contain_text(re.compile(r"rien n'y a été changé ni effacé depuis sa dernière vérification, le \d"))
+    expect(verdict).to_contain_text(re.compile(r"rien de ce qu'il avait vérifié le \d.* n'a été changé ni effacé\."))
     expect(status).to_contain_text("sur la seule signature de Carnet (aucun témoin configuré)")
     expect(status).to_contain_text(re.compile(r"le journal prolonge celui vérifié le \d"))
     kept = stored_checkpoint(page, patient.dossier_id)
@@ -327,8 +329,10 @@ def test_the_phone_verifies_the_historique_and_catches_a_history_rewritten_with_
     assert evidence["consistency_proof"]["to_size"] == int(new[1]) and evidence["consistency_proof"]["hashes"]
     assert any(entry["fields"]["actor_name"] == TRICKY_NAME for entry in evidence["events"])
     assert evidence["log_key"]["pinned"] == evidence["log_key"]["served"].strip()
-    # The phone still holds what it verified last: every later visit fails the same way.
-    assert stored_checkpoint(page, patient.dossier_id) == kept
+    # The phone still holds what it verified last (a rewritten log fails again at every visit), and remembers that
+    # this check failed, with its time and reason alone (no health data), to say so at later visits.
+    failed = stored_checkpoint(page, patient.dossier_id)
+    assert failed.pop("failure").keys() == {"at", "reason"} and failed == kept
 
     # A log key other than the one pinned is refused outright; a log that lost the tree the phone verified too.
     keep = "([name, state]) => localStorage.setItem(name, JSON.stringify(state))"
@@ -372,10 +376,11 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
     # The whole Historique, page after page: every event follows the one before it, down to the first.
     page.goto(historique)
     status = page.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
-    expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels. Aucun événement ne "
-                                   "manque entre ceux qui sont affichés.")
+    expect(status).to_contain_text("Les données enregistrées des 30 événements affichés (qui, quoi, quand) y sont "
+                                   "inscrites telles quelles ; les phrases qui les disent ne sont pas comparées. "
+                                   "Aucun événement ne manque entre ceux qui sont affichés.")
     scroll_to_the_end(page)
-    expect(status).to_contain_text(f"Les {newest} événements affichés y sont inscrits tels quels. Aucun événement")
+    expect(status).to_contain_text(f"Les données enregistrées des {newest} événements affichés (qui, quoi, quand)")
     kept = stored_checkpoint(page, patient.dossier_id)
     assert (kept["seq"], kept["hash"]) == (newest, newest_hash)
 
@@ -383,7 +388,8 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
     open_filters(page)
     page.get_by_label("Qui", exact=True).select_option(label="Marc Petit, infirmier")
     expect(page.locator("li.log-line")).to_have_count(3)
-    expect(status).to_contain_text("Les 3 événements affichés y sont inscrits tels quels.")
+    expect(status).to_contain_text("Les données enregistrées des 3 événements affichés (qui, quoi, quand) "
+                                   "y sont inscrites telles quelles")
     expect(status).not_to_contain_text("Aucun événement ne manque")
     page.get_by_label("Qui", exact=True).select_option(label="Tout le monde")
     expect(status).to_contain_text("Aucun événement ne manque entre ceux qui sont affichés.")
@@ -395,11 +401,11 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
     page.get_by_label("Type d'action").select_option(label="Toutes les actions")
     expect(status).to_contain_text("Aucun événement ne manque entre ceux qui sont affichés.")
     page.goto(f"{historique}?type=consultations")
-    expect(status).to_contain_text("y sont inscrits tels quels.")
+    expect(status).to_contain_text("y sont inscrites telles quelles")
     expect(status).not_to_contain_text("Aucun événement ne manque")
     # The address of a list loaded down through the page below an event (Back to it, a reload): from the newest.
     page.goto(f"{historique}?avant={newest - 5}")
-    expect(status).to_contain_text("Les 36 événements affichés y sont inscrits tels quels. Aucun événement")
+    expect(status).to_contain_text("Les données enregistrées des 36 événements affichés (qui, quoi, quand)")
     expect(page.get_by_role("alert")).to_have_count(0)
     kept = stored_checkpoint(page, patient.dossier_id)
     assert (kept["seq"], kept["hash"]) == (newest, newest_hash)
@@ -420,7 +426,8 @@ def test_the_phone_notices_events_deleted_from_the_database_while_the_log_still_
     # Where two pages meet: the first one verifies, the next one brought in by htmx does not follow it.
     with events_deleted(server, patient.dossier_id, newest - 30):
         page.reload()
-        expect(status).to_contain_text("Les 30 événements affichés y sont inscrits tels quels.")
+        expect(status).to_contain_text("Les données enregistrées des 30 événements affichés (qui, quoi, quand) "
+                                       "y sont inscrites telles quelles")
         scroll_to_the_end(page)
         expect(alert).to_contain_text(f"rompue entre l'événement n° {newest - 31} et l'événement n° {newest - 29}")
     # The dossier's first events, then its newest ones (this phone had verified them).
@@ -460,12 +467,12 @@ def test_the_phone_shows_no_word_of_an_event_that_the_log_does_not_sign(page, se
     status = page.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
     reads = page.locator("li.log-line").filter(has_text="a consulté votre dossier")
     expect(reads).to_have_count(3)
-    expect(status).to_contain_text("événements affichés y sont inscrits tels quels.")
+    expect(status).to_contain_text("événements affichés (qui, quoi, quand) y sont inscrites telles quelles")
 
     with database(server) as connection:  # the operator, in the database: no event touched, no hash to redo
         connection.execute("UPDATE emergencyaccess SET reason = ?", (lie,))
     page.reload()
-    expect(status).to_contain_text("événements affichés y sont inscrits tels quels.")
+    expect(status).to_contain_text("événements affichés (qui, quoi, quand) y sont inscrites telles quelles")
     expect(page.locator("li.log-line").filter(has_text=lie)).to_have_count(0)
     for line in reads.all():  # each read says the reason its own hashed detail holds, which the phone checked
         expect(line).to_contain_text(f"en accès d'urgence (motif : {reason})")

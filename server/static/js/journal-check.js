@@ -9,7 +9,10 @@
 // What this device keeps, per dossier, in localStorage: the log's key, the checkpoint last verified (size,
 // root hash, signed note, time), the newest event verified (its number and hash), and the witnesses it then
 // required (their keys and how many must cosign: a server that drops them could show this patient a log its
-// witnesses never saw, so they are pinned as the key is, and only more may be asked). No health data.
+// witnesses never saw, so they are pinned as the key is, and only more may be asked), and the first check that
+// failed since the patient last dismissed one: its time, its reason and the event numbers it names (`failure`: a
+// server that tampers once, then serves honest pages again, passes the next check; the patient is still told).
+// No health data: the evidence, which holds the events shown, is not kept (journal-verify.js says so).
 // The proofs are journal-proofs.js's; this file fetches, keeps and decides. No text for the patient here.
 (function () {
   "use strict";
@@ -18,7 +21,8 @@
   const STORAGE = "carnet.journal.";  // + the dossier's id
 
   // The log does not prove what it must: the patient is told, and the evidence kept. `reason` as ProofError's,
-  // or "key", "quorum", "unwitnessed" (`required`), "shrunk", "inconsistent", "events" (`count`), or a break in the
+  // or "key", "quorum", "unwitnessed" (`required`), "shrunk", "inconsistent", "unproven" (a proof refused, 404, for a
+  // tree the log signed itself: a contradiction, not the network), "events" (`count`), or a break in the
   // dossier's chain as J.chainBreak names it: "gap" (`newer`, `older`), "newest" (`kept`), "changed" (`kept`),
   // "start". `items`: the events shown where it fails, if any.
   class Failure extends Error {
@@ -62,8 +66,45 @@
     return null;
   }
 
+  function raw(dossier) {
+    try { return JSON.parse(window.localStorage.getItem(STORAGE + dossier)) || {}; } catch (error) { return {}; }
+  }
+
+  // A state verified, with the failure remembered, if any: a check that passes does not make the patient forget it.
   function store(dossier, state) {
+    const failure = remembered(dossier);
+    keep(dossier, failure ? { ...state, failure } : state);
+  }
+
+  function keep(dossier, state) {
     try { window.localStorage.setItem(STORAGE + dossier, JSON.stringify(state)); } catch (error) { /* private mode */ }
+  }
+
+  // The failure this device remembers for the dossier: {at, reason, and the numbers its sentence names}, or null.
+  const FAILURE_NUMBERS = ["count", "older", "newer", "kept", "required"];
+  function remembered(dossier) {
+    const failure = raw(dossier).failure;
+    if (failure && typeof failure.at === "string" && !Number.isNaN(Date.parse(failure.at))
+        && typeof failure.reason === "string" && /^[a-z]{1,20}$/.test(failure.reason)
+        && FAILURE_NUMBERS.every((name) => failure[name] === undefined || Number.isSafeInteger(failure[name]))) {
+      return failure;
+    }
+    return null;
+  }
+
+  // Kept until the patient dismisses it (forget); the first one, if several: the day it began.
+  function remember(dossier, failure) {
+    if (remembered(dossier)) return;
+    const kept = { at: new Date().toISOString(), reason: failure.reason };
+    FAILURE_NUMBERS.forEach((name) => { if (Number.isSafeInteger(failure[name])) kept[name] = failure[name]; });
+    keep(dossier, { ...raw(dossier), failure: kept });
+  }
+
+  function forget(dossier) {
+    const state = raw(dossier);
+    delete state.failure;
+    if (Object.keys(state).length) keep(dossier, state);
+    else try { window.localStorage.removeItem(STORAGE + dossier); } catch (error) { /* private mode */ }
   }
 
   // ---- One check: these events, against the log's latest checkpoint -------------------------------------
@@ -108,7 +149,10 @@
       try {
         if (from.size > 0 && from.size < to.size) proof = J.parseHashes(await fetchText(url));
       } catch (error) {
-        throw older && error instanceof Unavailable && error.status === 404 ? new Failure("shrunk") : error;
+        // No proof between two sizes the log signed: it lost the tree this device verified (older), or it signed a
+        // tree it cannot prove grew from it (a fork it keeps from being caught): neither is the network.
+        if (!(error instanceof Unavailable && error.status === 404)) throw error;
+        throw older ? new Failure("shrunk") : new Failure("unproven");
       }
       evidence.consistency_proof = { from_size: from.size, to_size: to.size, url, hashes: proof.map(J.toBase64) };
       if (!(await J.verifyConsistency(from.size, to.size, from.root, to.root, proof))) throw new Failure("inconsistent");
@@ -122,7 +166,13 @@
       if (!Number.isSafeInteger(entry.index) || entry.index < 0) return result;
       if (entry.index >= checkpoint.size) return { ...result, waiting: true };
       result.proof_url = "/journal/preuve/inclusion?index=" + entry.index + "&taille=" + checkpoint.size;
-      const proof = J.parseHashes(await fetchText(result.proof_url));
+      let proof;
+      try {
+        proof = J.parseHashes(await fetchText(result.proof_url));
+      } catch (error) {
+        // An index within the tree the log signed, which it says it does not hold.
+        throw error instanceof Unavailable && error.status === 404 ? new Failure("unproven") : error;
+      }
       const digest = await J.entryHash(entry);
       const leaf = await J.eventLeafHash(J.fromBase64(entry.salt), digest);
       Object.assign(result, { proof: proof.map(J.toBase64), event_hash: J.toHex(digest), leaf_hash: J.toBase64(leaf) });
@@ -186,5 +236,5 @@
     return highest;
   }
 
-  window.carnetJournalCheck = Object.freeze({ Failure, Unavailable, check });
+  window.carnetJournalCheck = Object.freeze({ Failure, Unavailable, check, stored, remembered, remember, forget });
 })();

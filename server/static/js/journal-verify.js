@@ -9,13 +9,14 @@
   function _(message) { return window.carnetText ? window.carnetText(message) : message; }
 
   const J = window.carnetJournal;
-  const { Failure, Unavailable, check } = window.carnetJournalCheck;
+  const { Failure, Unavailable, check, stored, remembered, remember, forget } = window.carnetJournalCheck;
 
   function reasonText(failure) {
     switch (failure.reason) {
       case "key": return _("La clé qui signe le journal n'est plus celle que votre appareil a enregistrée lors de sa première vérification.");
       case "signature": return _("Le point de contrôle du journal ne porte pas de signature valide de sa clé.");
       case "shrunk": return _("Le journal n'a plus l'état que votre appareil avait vérifié : des entrées ont disparu.");
+      case "unproven": return _("Le journal refuse de donner à votre appareil la preuve d'un état qu'il a lui-même signé : ce n'est pas une panne du réseau, et cela peut cacher un journal réécrit.");
       case "inconsistent": return _("Le journal signé ne prolonge pas celui que votre appareil avait vérifié : des entrées ont été modifiées ou effacées depuis.");
       // A cosignature of the witness's key that does not verify: most likely over another tree of that size (a fork).
       case "witness": return _("Le journal porte une contresignature de témoin qui ne correspond pas à son contenu : ce témoin a sans doute contresigné un autre journal que celui que Carnet vous présente.");
@@ -95,9 +96,9 @@
   // only in the detail: a server cannot take an event out of the content check without the patient reading it.
   function plainText(first) {
     const text = first.previous
-      ? _("Votre appareil a vérifié cet historique : rien n'y a été changé ni effacé depuis sa dernière vérification, le %(previous)s.")
+      ? _("Votre appareil a vérifié cet historique : rien de ce qu'il avait vérifié le %(previous)s n'a été changé ni effacé.")
         .replace("%(previous)s", longMoment(new Date(first.previous.at)))
-      : _("Votre appareil a vérifié cet historique pour la première fois. À chaque visite, il vérifiera que rien n'y a été changé ni effacé.");
+      : _("Votre appareil a vérifié cet historique pour la première fois. À chaque visite, il vérifiera que rien de ce qu'il a vérifié n'a été changé ni effacé.");
     const withheld = document.querySelectorAll('[data-journal-state="verified"][data-journal-withheld]').length;
     return withheld
       ? text + " " + _("Sauf le contenu des événements marqués « document retiré par son auteur » : seule leur place a été vérifiée.")
@@ -127,8 +128,13 @@
     const withheld = document.querySelectorAll('[data-journal-state="verified"][data-journal-withheld]').length;
     const verified = document.querySelectorAll('[data-journal-state="verified"]').length - withheld;
     const pending = document.querySelectorAll('[data-journal-pending], [data-journal-state="waiting"]').length;
-    if (verified === 1) text += " " + _("L'événement affiché y est inscrit tel quel.");
-    if (verified > 1) text += " " + _("Les %(num)d événements affichés y sont inscrits tels quels.").replace("%(num)d", String(verified));
+    // What is hashed is each event's recorded data, which the page gives beside its sentence; the sentence itself, made
+    // by the server from it, is not compared (said so: an outside probe changed the words alone, and passed).
+    if (verified === 1) text += " " + _("Les données enregistrées de l'événement affiché (qui, quoi, quand) y sont inscrites telles quelles ; la phrase qui les dit n'est pas comparée.");
+    if (verified > 1) {
+      text += " " + _("Les données enregistrées des %(num)d événements affichés (qui, quoi, quand) y sont inscrites telles quelles ; les phrases qui les disent ne sont pas comparées.")
+        .replace("%(num)d", String(verified));
+    }
     if (withheld === 1) text += " " + _("L'événement d'un document retiré par son auteur y est inscrit, mais seule sa place dans la chaîne a été vérifiée, pas son contenu.");
     if (withheld > 1) {
       text += " " + _("Les %(num)d événements de documents retirés par leur auteur y sont inscrits, mais seule leur place dans la chaîne a été vérifiée, pas leur contenu.")
@@ -140,6 +146,9 @@
         .replace("%(num)d", String(pending));
     }
     if (whole) text += " " + _("Aucun événement ne manque entre ceux qui sont affichés.");
+    // Newer ones than the newest shown, left off the page, leave no gap the device can see: their leaves are in the
+    // tree, which the operator's `carnet audit verify` holds the database to, not this device.
+    if (verified + withheld) text += " " + _("Votre appareil ne peut pas savoir si des événements plus récents que le plus récent affiché ont été retirés de la page : seul un contrôle complet du journal (carnet audit verify) le peut.");
     if (witnessNames.length) text += " " + _("Journal contresigné par : %(witnesses)s.").replace("%(witnesses)s", witnessNames.join(", "));
     return text;
   }
@@ -167,7 +176,24 @@
     });
   }
 
+  // A failure this device remembers from an earlier visit (journal-check.js): said at each visit, whatever this
+  // one's verdict, until the patient dismisses it.
+  function showPast(box, past) {
+    const region = box.querySelector("[data-journal-past]");
+    if (!region || !past) return;
+    region.querySelector("[data-journal-past-text]").textContent =
+      _("Le %(moment)s, votre appareil a constaté que cet historique ne correspondait pas au journal signé : %(reason)s")
+        .replace("%(moment)s", longMoment(new Date(past.at))).replace("%(reason)s", reasonText(past));
+    region.hidden = false;
+    region.querySelector("[data-journal-past-dismiss]").onclick = () => {
+      forget(box.dataset.dossier);
+      region.hidden = true;
+      box.focus();
+    };
+  }
+
   function showFailure(box, failure, evidence) {
+    remember(box.dataset.dossier, failure);
     const text = markText(failure.reason);
     if (text) (failure.items || []).forEach((item) => mark(item, text));
     const alert = box.querySelector("[data-journal-alert]");
@@ -185,6 +211,15 @@
     window.carnetSaveFile(name, JSON.stringify(evidence, null, 2) + "\n", "application/json");
     alert.querySelector("[data-journal-saved]").textContent =
       _("Le fichier «\u00a0%(name)s\u00a0» est enregistré dans vos téléchargements.").replace("%(name)s", name);
+  }
+
+  // Since when: a server that never answers the one proof that would convict it keeps the check from ending, not the
+  // patient from seeing how long ago it last succeeded (the checkpoint's time, which the state holds).
+  function lastVerified(dossier) {
+    const state = stored(dossier);
+    return state
+      ? _("Dernière vérification réussie sur cet appareil : le %(moment)s.").replace("%(moment)s", longMoment(new Date(state.at)))
+      : _("Cet historique n'a encore jamais été vérifié sur cet appareil.");
   }
 
   // How many witnesses the server is configured to ask (their keys, data-witnesses).
@@ -222,9 +257,15 @@
     return { nodes, pages };
   }
 
+  let pastShown = false;
+
   function checkNew() {
     const box = document.querySelector("[data-journal-check]");
     if (!box || failed) return;
+    if (!pastShown) {  // read once, before this visit's check can add its own
+      pastShown = true;
+      showPast(box, remembered(box.dataset.dossier));
+    }
     const { nodes, pages } = unchecked();
     if (first && !nodes.length) {
       // A swap with no event to check: the end of the list (what was said holds), or a filter that matches none
@@ -260,7 +301,8 @@
         detail(box, null);
         say(box, reason === "unsupported"
           ? _("Ce navigateur ne sait pas vérifier les signatures du journal (Ed25519) : l'historique n'est pas vérifié sur cet appareil. Un navigateur à jour le peut.")
-          : _("L'historique n'a pas pu être vérifié pour l'instant : le journal de Carnet n'a pas répondu, ou la vérification a été interrompue. Votre appareil réessaiera à votre prochaine visite."),
+          : _("L'historique n'a pas pu être vérifié pour l'instant : le journal de Carnet n'a pas répondu, ou la vérification a été interrompue. Votre appareil réessaiera à votre prochaine visite.")
+            + " " + lastVerified(box.dataset.dossier),
         "warning");
       }
     });

@@ -33,3 +33,19 @@ async def test_a_relative_s_copy_names_the_dossier_whole_as_every_other_page_doe
         page = words_of(await relative.get(f"/dossiers/{patient.dossier.id}/export"))
     assert "Télécharger une copie du dossier de Camille Martin" in page
     assert "Dossier de Camille Martin" in page  # its band, which says it the same way
+
+
+async def test_the_copy_says_which_of_its_documents_are_versions_a_correction_replaced(client, db, app, patient):
+    """An outside probe: after a correction, the dossier said "1 document" and the copy's page "2 documents", with
+    nothing to say why: the copy keeps every version, the timeline lists each document's latest."""
+    from tests.conftest import ORIGIN, AsyncTestClient
+    from tests.test_pro_corrections import added_by, correct
+
+    _pro, first = await added_by(client, db, patient)
+    assert (await correct(client, first.id, title="Compte rendu de séance")).status_code == 303
+    async with AsyncTestClient(app, base_url=ORIGIN) as camille:
+        await activate(camille, patient)
+        page = words_of(await camille.get(f"/dossiers/{patient.dossier.id}/export")).replace("\u00a0", " ")
+    assert "2 documents, tels qu'ils ont été déposés" in page
+    assert ("dont 1 version remplacée par une correction, que la liste du dossier ne montre plus (chaque document y "
+            "apparaît dans sa dernière version) ;") in page

@@ -62,6 +62,7 @@ class Outline:
     items: int
     events: int
     care: int = 0
+    replaced: int = 0  # of `documents`, versions a correction replaced: the timeline lists the latest alone
 
     @property
     def approximate_bytes(self) -> int:
@@ -72,8 +73,9 @@ class Outline:
 async def outline(session: AsyncSession, *, dossier_id: str, visible: Visibility,
                   log_visible: ColumnElement[bool] | None = None) -> Outline:
     """How much the copy will hold, counted by the database (nothing read)."""
-    count, size = (await session.exec(select(func.count(), func.coalesce(func.sum(Document.size), 0))
-                                      .where(*selection(dossier_id, visible, "")))).one()
+    count, size, replaced = (await session.exec(select(func.count(), func.coalesce(func.sum(Document.size), 0),
+                                                       func.count(Document.superseded_at))
+                                                .where(*selection(dossier_id, visible, "")))).one()
     profile = await profile_of(session, dossier_id=dossier_id, visible=visible)
     if log_visible is None:  # the whole log: its events are numbered from 1, the head holds the last number
         events = (await session.exec(select(ChainHead.seq).where(ChainHead.dossier_id == dossier_id))).first() or 0
@@ -81,7 +83,8 @@ async def outline(session: AsyncSession, *, dossier_id: str, visible: Visibility
         events = (await session.exec(select(func.count()).select_from(AccessEvent).where(
             AccessEvent.dossier_id == dossier_id, log_visible))).one()
     care = await count_seen(session, dossier_id=dossier_id, visible=visible, since=care_since(utcnow()))
-    return Outline(documents=count, document_bytes=int(size), items=profile.count(), events=events, care=care)
+    return Outline(documents=count, document_bytes=int(size), items=profile.count(), events=events, care=care,
+                   replaced=replaced)
 
 
 # --- the export, itself an access event ----------------------------------------------------------

@@ -41,6 +41,7 @@ from .templating import configure_templates
 from .tlog import integrator
 from .views import (
     access,
+    activation,
     auth,
     care,
     caregivers,
@@ -250,6 +251,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *home.routes,
             *privacy.routes,
             *language.routes,
+            *activation.routes,
             *auth.routes,
             *recent_login.routes,
             *recovery.routes,

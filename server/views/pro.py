@@ -26,7 +26,7 @@ from ..profile.items import Profile, profile_of
 from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
 from ..profile.wording import in_reading_order, name
 from .attempts import attempts, take_attempt
-from .auth import start_enrolment
+from .activation import start_enrolment
 from .forms import Form, FormError, at_once, birth_date_problem, parse_date, text
 
 SHARE_CODE_TRIES = 5  # wrong share codes before a pause, per account (attempts.py)

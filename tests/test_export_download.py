@@ -44,7 +44,10 @@ async def test_the_export_is_in_the_log_before_the_zip_leaves_named_for_its_pati
     assert export["qui"] == "Camille Martin"
     assert [e.action for e in await events(db, small.dossier.id)].count("export") == 1
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        assert len([n for n in archive.namelist() if n.startswith("documents/")]) == 2
+        folders = [n.split("/")[1] for n in archive.namelist() if n.startswith("documents/")]
+    # Each folder says which document it holds, by its date and title (an id alone told nothing: a probe's find).
+    assert len(folders) == 2 and any(re.fullmatch(r"2025-06-03-bilan-kine-[0-9a-f]{32}", f) for f in folders), folders
+    assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}-bilan-lipidique-[0-9a-f]{32}", f) for f in folders), folders
 
 
 async def test_another_patient_a_professional_and_a_random_id_get_the_same_404(client, db, app, small):

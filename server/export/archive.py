@@ -220,8 +220,8 @@ def readme(*, patient: Patient, now: datetime, documents: int, items: int, event
         "",
         "Ce que contient cette archive :",
         "",
-        f"documents/  Les documents du dossier ({document_count}), chacun dans un dossier à son numéro, tels "
-        "qu'ils ont été déposés (PDF, images, textes), y compris ceux qui sont masqués aux professionnels.",
+        f"documents/  Les documents du dossier ({document_count}), chacun dans un dossier à sa date et à son "
+        "titre (suivis de son numéro), tels qu'ils ont été déposés (PDF, images, textes), y compris ceux qui sont masqués aux professionnels.",
         "",
         f"{PDF_NAME}  Une synthèse lisible à l'écran ou sur papier : {whose} ({item_count} : allergies, "
         "traitements, antécédents, vaccinations, mesures…) et la liste des documents avec leur date et leur auteur.",

@@ -16,7 +16,7 @@ from ..fhir.profile_items import ITEM_SYSTEM
 from ..models import Document, Patient
 from ..profile.items import Profile
 from .auditevents import DOCUMENT_SYSTEM
-from .names import safe_name
+from .names import FOLDER_TITLE, safe_name, slug
 
 # Bundle.meta.tag of a Carnet copy: what restore.py recognises (version: this layout).
 EXPORT_TAG = {"system": "urn:carnet:fhir:export", "version": "1", "code": "dossier-complet",
@@ -40,8 +40,12 @@ RELATIVE_EXTENSION = "urn:carnet:fhir:ajoute-par-un-proche"
 
 
 def zip_path(document: Document) -> str:
-    # Each document in its own folder: two documents of one name, or of names cut alike, never meet.
-    return f"documents/{document.id}/{safe_name(document.filename)}"
+    """Each document in its own folder, named by its date and title, then its id: two documents of one name, or of
+    names cut alike, never meet, and a folder says which document it holds, in the order of their dates (folders named
+    by the id alone made a corrected report's two versions, "cr1.pdf" and "cr2.pdf", impossible to tell apart without
+    software: an outside probe's find)."""
+    folder = f"{document.event_date.isoformat()}-{slug(document.title, limit=FOLDER_TITLE) or 'document'}-{document.id}"
+    return f"documents/{folder}/{safe_name(document.filename)}"
 
 
 def flags(*pairs: tuple[str, bool]) -> list[dict]:

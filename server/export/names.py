@@ -24,8 +24,10 @@ def safe_name(filename: str) -> str:
 
 
 # File systems count a name in bytes: 255 (ext4, APFS), 143 with Ubuntu's encrypted home folders (eCryptfs); and
-# Windows's Explorer wants the whole path within 260 characters, of which "documents/<id>/" takes 43.
+# Windows's Explorer wants the whole path within 260 characters, of which "documents/<date>-<title>-<id>/" takes 95
+# at most (FOLDER_TITLE): 235 with the name.
 NAME_BYTES = 140
+FOLDER_TITLE = 40  # ASCII characters of a document's title in its folder's name (ips_copy.zip_path)
 EXTENSION_BYTES = 10  # ".pdf", ".jpeg", dot included: past it, what follows the last dot is the end of a sentence
 
 

@@ -104,6 +104,14 @@ SENTENCES = [
     # changes of rights, by the patient or a caregiver
     (event("grant", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute) : Imagerie, Ordonnance, 1 an"), PATIENT,
      f"Vous avez donné accès à Léa Fontaine, masseur-kinésithérapeute, {WHEN} : Imagerie, Ordonnance, 1 an."),
+    # A change of the access she held, said as one (a probe read it as a first access), the key's line or not.
+    (event("grant", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute) : Imagerie, Ordonnance, 1 an\n"
+                                    "en remplacement de son accès précédent"), PATIENT,
+     f"Vous avez changé l'accès de Léa Fontaine, masseur-kinésithérapeute, {WHEN} : Imagerie, Ordonnance, 1 an."),
+    (event("grant", PAUL, detail="Léa Fontaine (masseur-kinésithérapeute) : tous les documents, 1 mois\n"
+                                 "en remplacement de son accès précédent"), PATIENT,
+     f"Paul Martin, pour votre compte, a changé l'accès de Léa Fontaine, masseur-kinésithérapeute, {WHEN} : tous les "
+     "documents, 1 mois."),
     (event("revoke", CAMILLE, detail="Léa Fontaine (masseur-kinésithérapeute)"), PATIENT,
      f"Vous avez retiré l'accès de Léa Fontaine, masseur-kinésithérapeute, {WHEN}."),
     (event("revoke", CAMILLE, detail=""), PATIENT, f"Vous avez retiré l'accès d'un professionnel {WHEN}."),

@@ -10,7 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..accesslog.phrases import VALID_UNTIL
+from ..accesslog.phrases import ACCESS_CHANGED, VALID_UNTIL
 from ..i18n.formats import date_fr
 from ..caregivers.representatives import giver
 from ..i18n import _
@@ -72,6 +72,8 @@ async def grant_access(
         duration_label = DURATIONS["sans"][0] if ends_at is None else VALID_UNTIL % {"date": date_fr(ends_at)}
     else:
         ends_at, duration_label = grant_end(duration, now), DURATIONS[duration][0]
+        current = await current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now,
+                                       layer=layer)
     await end_current_grants(session, dossier_id=dossier.id, professional_id=professional.id, now=now, layer=layer)
     grant = Grant(
         dossier_id=dossier.id, professional_id=professional.id, categories=categories, starts_at=now,
@@ -80,9 +82,12 @@ async def grant_access(
     )
     session.add(grant)
     detail = logged_scope(categories, duration_label)
+    # A change of the access they held is said as one (journal.phrase_for): not a first access. A share code
+    # redeemed says its own sentence.
+    changed = f"\n{ACCESS_CHANGED}" if current and share_code is None else ""
     await audit.append(
         session, dossier_id=dossier.id, action="grant", actor=actor, right="share_code" if share_code else "",
-        detail=f"{who(professional)} : {detail}",
+        detail=f"{who(professional)} : {detail}{changed}",
         about=professional,
     )
     await audit.commit_chained(session)

@@ -26,8 +26,8 @@ from ..templating import de
 from .days import day_label, when_fr
 from .details import GUILLEMETS, stored
 from .phrases import (
-    DECLARED_NAME, DECLARED_SUFFIX, GENERIC, IN_PERSON, IN_PERSON_YOURS, NEW_VERSION, NO_MEDECIN_TRAITANT, PHRASES,
-    REDEEMED, VIA_SOFTWARE, Phrase,
+    ACCESS_CHANGED, CHANGED_GRANT, DECLARED_NAME, DECLARED_SUFFIX, GENERIC, IN_PERSON, IN_PERSON_YOURS, NEW_VERSION,
+    NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase,
 )
 from .right_words import right_clause, said
 
@@ -51,9 +51,16 @@ WHO = re.compile(r"^(?P<name>.+?) \((?P<profession>[^()]*)\)(?P<rest>.*)$")
 def phrase_for(event: AccessEvent) -> Phrase:
     if event.action == "grant" and event.actor_kind == "professional":
         return REDEEMED
+    if event.action == "grant" and changed_access(said(event).detail):
+        return CHANGED_GRANT
     if event.action == "medecin_traitant" and said(event).detail in ("", "aucun"):
         return NO_MEDECIN_TRAITANT
     return PHRASES.get(event.action, GENERIC)
+
+
+def changed_access(detail: str) -> bool:
+    """Whether a grant's detail (right_words' line off) says it replaced the professional's access."""
+    return detail.rpartition("\n")[2] == ACCESS_CHANGED
 
 
 def action_label(event: AccessEvent) -> str:
@@ -194,6 +201,8 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
     detail, corrected = words.detail, ""
     if event.action == "add_document" and detail.partition("\n")[0] == NEW_VERSION:
         detail, corrected = detail.partition("\n")[2], _(" : une nouvelle version, qui remplace la précédente")
+    elif event.action == "grant" and changed_access(detail):  # said by its phrase (`phrase_for`)
+        detail = detail.rpartition("\n")[0]
     first_line = detail.partition("\n")[0]  # the software, before what else the detail says (the parents kept out)
     via = via_software(first_line) if first_line.startswith(VIA_SOFTWARE) else ""
     text = i18n.translated(phrase.yours if vous else phrase.said) % _Fields(

@@ -50,6 +50,9 @@ VIA_SOFTWARE = "via le logiciel "  # an event's detail that starts so names the 
 NEW_VERSION = "nouvelle version, qui remplace la précédente"
 # A document's addition kept from a minor's parents says so on a line of its detail (uploads.py, export/restore.py).
 KEPT_LINE = "réservé au patient, sans ses représentants légaux"
+# A grant that replaced the professional's current access (access/grants.py): its detail's last line, which the
+# sentence says as a change, not a first access (a probe read a change of Léa's access as a new one).
+ACCESS_CHANGED = "en remplacement de son accès précédent"
 READS = ("read_timeline", "search", "read_document", "download", "read_care", "read_profile", "shl_fetch",
          "read_own_documents", "open_to_add")
 RIGHTS_CHANGES = (
@@ -306,6 +309,9 @@ DECLARED_SUFFIX = " (nom déclaré par le destinataire)"
 REDEEMED = Phrase("Code de partage utilisé",
     N_("%(subject)s a utilisé %(code)s %(when)s%(right)s%(access)s"),
     N_("%(subject)s avez utilisé %(code)s %(when)s%(right)s%(access)s"), says_right=True)
+CHANGED_GRANT = Phrase("Accès changé",
+    N_("%(subject)s a changé l'accès de %(who)s %(when)s%(right)s%(scope)s"),
+    N_("%(subject)s avez changé l'accès de %(who)s %(when)s%(right)s%(scope)s"))
 NO_MEDECIN_TRAITANT = Phrase("Médecin traitant retiré",
     N_("%(subject)s a retiré %(mt)s %(when)s%(right)s"),
     N_("%(subject)s avez retiré %(mt)s %(when)s%(right)s"))

@@ -27,16 +27,22 @@ def test_a_patient_changes_the_dose_of_her_metformine_and_reads_both_lines(page,
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("status")).to_contain_text("C'est enregistré")
 
+    page.set_viewport_size({"width": 360, "height": 500})  # the form below the fold, as on a phone's long profile
     treatment = page.locator(".profile-item").filter(has_text="Metformine")
     treatment.get_by_text("Modifier la posologie").click()
     # A day before the start: the server says why, in its words and tied to its field (the form leaves its fields to
     # the server, `novalidate`: the browser stopped it a field at a time, in its own language; a probe's find).
+    treatment.get_by_label("Médicament").fill("")
     treatment.get_by_label("Nouvelle posologie").fill("1000 mg matin et soir")
     treatment.get_by_label("À partir du").fill("2024-01-10")
     assert_fits_phone(page)
     treatment.get_by_role("button", name="Enregistrer la nouvelle posologie").click()
     expect(page.get_by_role("alert")).to_contain_text("Le changement vient après le début du traitement")
     treatment = page.locator(".profile-item").filter(has_text="Metformine")
+    # The wrong field has the focus and is on screen: the page stayed at its top, the form far below (a probe's find).
+    expect(treatment.get_by_label("Médicament")).to_be_focused()
+    expect(treatment.get_by_label("Médicament")).to_be_in_viewport()
+    treatment.get_by_label("Médicament").fill("Metformine")
     # The dose it already has: the server's refusal, tied to its field, what was typed kept.
     changed = date.today() - timedelta(days=7)
     treatment.get_by_label("Nouvelle posologie").fill("500 mg matin et soir")

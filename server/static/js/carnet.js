@@ -48,7 +48,12 @@
     var message = root.querySelector && root.querySelector("[data-form-error]");
     if (!message) { return false; }
     var field = root.querySelector('[aria-invalid="true"][aria-describedby~="' + CSS.escape(message.id) + '"]');
-    (field || message).focus();
+    var target = field || message;
+    target.focus();
+    // Brought on screen whatever had the focus: the field the server marked `autofocus` (for pages without
+    // JavaScript) may hold it already, and focusing it again scrolls nowhere, which left a refused form far down a
+    // phone's page off screen, as if its button had done nothing (an outside probe's find).
+    target.scrollIntoView({ block: "center" });
     return true;
   }
 

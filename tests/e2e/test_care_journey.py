@@ -60,10 +60,10 @@ def test_the_patient_finds_her_reimbursed_care_by_month_and_filters_it(page, ser
     page.get_by_role("button", name=hide).click()
     expect(page.get_by_role("status").filter(has_text="Ce soin est masqué aux professionnels")).to_be_visible()
     line = page.get_by_role("listitem").filter(has_text="Consultation médecin généraliste")
-    expect(line.get_by_text("Masqué", exact=True)).to_be_visible()
+    expect(line.get_by_text("Masqué aux professionnels", exact=True)).to_be_visible()
     line.get_by_role("button", name=re.compile("^Ne plus masquer : Consultation médecin généraliste")).click()
     expect(page.get_by_role("status").filter(has_text="Ce soin n'est plus masqué.")).to_be_visible()
-    expect(line.get_by_text("Masqué", exact=True)).to_have_count(0)
+    expect(line.get_by_text("Masqué aux professionnels", exact=True)).to_have_count(0)
 
     # The button's form was sent without htmx: the filter's change is htmx's once the new page's deferred scripts
     # ran, which its status being shown does not wait for.

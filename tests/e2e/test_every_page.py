@@ -202,7 +202,7 @@ def test_the_patients_pages_in_both_languages_and_themes(page: Page, console, se
             visit(page, language, name, url, data=data)
     # The scripts speak English too: the Historique's own check, written by journal-verify.js.
     page.goto(pages["historique"])
-    expect(page.get_by_text(re.compile(r"^Your device checked this history"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Your device verified this history"))).to_be_visible()
 
 
 def test_the_professionals_and_public_pages_in_both_languages_and_themes(computer, console, seed, seed_professional,

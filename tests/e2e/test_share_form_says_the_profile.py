@@ -36,7 +36,7 @@ def test_each_category_says_what_it_opens_of_the_profile_and_the_pharmacist_read
     menu(page, "Accès").click()
     page.get_by_role("link", name="Partager avec un nouveau professionnel").click()
     expect(page.get_by_role("radio", name="Tous les documents")).to_have_accessible_description(
-        "Et tout le profil médical.")
+        "Et tout le profil médical. Et l'historique des soins remboursés des 24 derniers mois.")
     page.get_by_label("Seulement certaines catégories").check()
     categories = page.get_by_role("group", name="Catégories")
     expect(categories.get_by_role("checkbox", name="Ordonnance", exact=True)).to_have_accessible_description(

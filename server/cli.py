@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import date
 
 import click
@@ -23,6 +24,10 @@ from .tlog.witness_server import witness_command
 @click.group(cls=cli_support.Carnet)
 def main() -> None:
     """Carnet: a patient's shared medical record."""
+    # What Carnet writes is its user's alone, whatever the umask it was started with (022 gave the SQLite database,
+    # its WAL and a copy made from it to every local account: an operator's probe): the documents' files and the keys
+    # were made private one by one; the database, by SQLite, was not.
+    os.umask(0o077)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a dozen lines before every command
 
@@ -31,7 +36,7 @@ def main() -> None:
 def migrate() -> None:
     """Bring the database schema up to date."""
     settings = cli_support.settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cli_support.private_data_dir(settings)
 
     async def nothing(_session):
         return None
@@ -49,7 +54,7 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     settings = cli_support.settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cli_support.private_data_dir(settings)
 
     async def keys(session):
         # Here, before any worker: a key missing or wrong is said in one line, not in each worker's traceback.
@@ -97,7 +102,7 @@ def demo(reset: bool) -> None:
         for suffix in ("", "-wal", "-shm"):
             (settings.data_dir / f"carnet.sqlite3{suffix}").unlink(missing_ok=True)
         shutil.rmtree(settings.data_dir / "files", ignore_errors=True)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cli_support.private_data_dir(settings)
     storage = DiskStorage(settings.data_dir / "files")
     result = asyncio.run(cli_support.with_db(settings, lambda session: load_demo(session, storage)))
     click.echo(result.summary())

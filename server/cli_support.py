@@ -75,6 +75,24 @@ def settings():
         raise click.ClickException(str(error)) from None
 
 
+# The database's files SQLite makes in the data directory (the default DATABASE_URL's), and what they hold.
+DATABASE_FILES = ("carnet.sqlite3", "carnet.sqlite3-wal", "carnet.sqlite3-shm")
+
+
+def private_data_dir(settings) -> None:
+    """The data directory, made if missing, and its database's files, readable by Carnet's user alone: main()'s umask
+    keeps what it makes so; a directory or a database made before (by an earlier version, or by hand) is made so
+    here, at each `serve`, `migrate` and `demo`."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in (settings.data_dir, *(settings.data_dir / name for name in DATABASE_FILES)):
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            continue
+        if status.st_uid == os.getuid() and status.st_mode & 0o077:
+            path.chmod(status.st_mode & 0o700)
+
+
 async def with_db(settings, work):
     """`work(session)` on the configured database, brought to the latest schema first."""
     from .db import make_engine, make_sessionmaker

@@ -61,6 +61,8 @@ def fresh_process_state() -> Iterator[None]:
     Click's French catalogue (cli_support.click_in_french), the loggers main() sets up (its basicConfig then writes to
     the command's stderr, as in a process of its own)."""
     domain, language = gettext.textdomain(), os.environ.get("LANGUAGE")
+    # A shell's umask for the command, and the test process's given back after it (main() sets its own, 0o077).
+    umask = os.umask(0o022)
     loggers = [logging.getLogger(name or None) for name in LOGGERS]
     kept = [(logger.level, logger.handlers[:], logger.propagate, logger.disabled) for logger in loggers]
     try:
@@ -77,6 +79,7 @@ def fresh_process_state() -> Iterator[None]:
             logger.setLevel(level)
             logger.propagate, logger.disabled = propagate, disabled
         gettext.textdomain(domain)
+        os.umask(umask)
         if language is None:
             os.environ.pop("LANGUAGE", None)
         else:

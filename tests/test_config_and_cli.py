@@ -279,3 +279,26 @@ def test_registering_the_insurers_system_refuses_a_bad_key_file_in_french(tmp_pa
     key_file.write_bytes(b"\xef\xbb\xbf" + Software().public_jwk().encode())
     saved = carnet(tmp_path, "logiciel", "assureur", "--nom", "Assurance Maladie", "--jwk", str(key_file))
     assert saved.returncode == 0 and "client_id : " in saved.stdout, saved.stderr
+
+
+def test_the_database_and_the_data_directory_are_readable_by_carnets_user_alone(tmp_path):
+    """An operator's probe: with a shell's umask (022), the SQLite database, its WAL and the data directory were made
+    readable by every local account (names, INS, the profile, the log), while documents and keys were private. Made
+    so from the start, and an older installation's made private at the next command."""
+    import stat
+
+    data = tmp_path / "donnees"
+    env = {"CARNET_ENV": "development", "CARNET_DATA_DIR": str(data)}
+    assert carnet_in_process(env, "migrate").returncode == 0
+    made = [data, *(data / name for name in ("carnet.sqlite3", "carnet.sqlite3-wal", "carnet.sqlite3-shm"))]
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in made if path.exists()}
+    assert modes == {"donnees": 0o700, **{name: 0o600 for name in modes if name != "donnees"}}, modes
+    assert "carnet.sqlite3" in modes
+    for path in made:  # as an earlier version left them
+        if path.exists():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    assert carnet_in_process(env, "migrate").returncode == 0
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in made if path.exists()} == modes
+    subprocess.run([sys.executable, "-m", "server.cli", "migrate"], check=True, timeout=120,  # a process of its own
+                   env={**env, "CARNET_DATA_DIR": str(tmp_path / "autre"), "PATH": "/usr/bin:/bin"})
+    assert stat.S_IMODE((tmp_path / "autre" / "carnet.sqlite3").stat().st_mode) == 0o600

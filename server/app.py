@@ -187,16 +187,38 @@ class Carnet(Litestar):
             current = scope.get("user")
             # Software calling the API has no session: the account it acts for, and its client_id (tokens.py).
             account, client = scope.get("state", {}).get(LOGGED_CALLER, ("-", ""))
-            # Path only: ids in paths are opaque; query strings are never logged.
+            # The route and its opaque ids; query strings are never logged.
             access_log.info(
                 "%s %s %s %.1fms account=%s%s",
                 "HEAD" if head else scope["method"],
-                scope["path"],
+                logged_path(scope),
                 status["code"],
                 (time.perf_counter() - started) * 1000,
                 current.account.id if current else account,
                 f" client={client}" if client else "",
             )
+
+
+# What a path's parameter may show in the log: an opaque id (a dossier's, a document's: 32 hex digits) or a number (an
+# event's). Anything else a link can put there (a name, a diagnosis, a line break that forges a log line: an operator's
+# probe) is said by the parameter's name alone.
+LOGGED_VALUE = re.compile(r"[0-9a-f]{32}|[0-9]{1,12}")
+ROUTE_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+def logged_path(scope: Scope) -> str:
+    """The request's route, each parameter by its value where it is an opaque id (LOGGED_VALUE), else by its name;
+    "(adresse inconnue)" for a path no route has: nothing a link chose, whatever it holds, reaches the log."""
+    template = scope.get("path_template")
+    if not template:
+        return "(adresse inconnue)"
+    params = scope.get("path_params") or {}
+
+    def shown(match: re.Match) -> str:
+        value = str(params.get(match[1], ""))
+        return value if LOGGED_VALUE.fullmatch(value) else "{" + match[1] + "}"
+
+    return ROUTE_PARAMETER.sub(shown, template)
 
 
 async def provide_db(state: State, scope: Scope) -> AsyncIterator[AsyncSession]:

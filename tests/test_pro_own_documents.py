@@ -224,6 +224,9 @@ async def test_a_medecin_traitant_replaced_finds_the_documents_they_wrote_from_m
     assert "MARTIN Camille" in section and f'href="{mine(patient)}"' in section, page.text
     assert f'href="/dossiers/{patient.dossier.id}"' not in page.text  # the dossier itself no longer opens to her
     assert titles(await client.get(mine(patient))) == ["Synthèse médicale 2017"]
+    # She held it (its médecin traitant): an access that ended, as her dossier page says it, not "never held" (a probe).
+    assert section.startswith(SECTION) and NEVER_HELD not in page.text
+    assert (await client.get(f"/dossiers/{patient.dossier.id}")).status_code == 403
 
 
 async def test_an_author_who_never_held_a_right_is_listed_exactly_where_the_rule_lets_them_read(client, db, app):

@@ -101,8 +101,9 @@ async def authored_only(session: AsyncSession, *, professional_id: str, opened: 
     )).all()
     return [AuthoredLine(dossier=dossier, patient=patient,
                          ended=access_ended(standing, dossier_facts(dossier, patient), now))
+            # `declared`: a médecin traitant replaced or removed held the dossier (`access_ended` asks the log).
             for dossier, patient, _grants, standing in await with_standings(session, professional_id=pro, rows=rows,
-                                                                             now=now)
+                                                                             now=now, declared=True)
             if _only_their_own(pro, dossier, patient, standing, now)]
 
 

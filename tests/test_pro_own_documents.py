@@ -83,6 +83,8 @@ async def test_after_a_revoke_my_patients_leads_the_author_to_the_documents_they
     section = authored_section(page)
     assert "MARTIN Camille" in section and f'href="{mine(patient)}"' in section
     assert "vos ajouts seulement" in section
+    # Not promised to a professional the patient blocked, said alike (it tells no one of a block: a probe's find).
+    assert "Sauf opposition du patient, vous gardez la lecture des documents" in html.unescape(section)
     own = await client.get(mine(patient))
     assert own.status_code == 200, own.text
     assert titles(own) == ["Bilan kiné intermédiaire"] and f'href="{document_url}"' in own.text

@@ -180,4 +180,9 @@ async def test_a_new_strength_is_said_in_the_medicines_name_of_the_new_line(app,
     assert (old.label, old.ended_on, new.label, new.detail, new.started_on) == (
         "Bisoprolol 2,5 mg", changed - timedelta(days=1), "Bisoprolol 5 mg", "1 comprimé le matin", changed)
     [event] = await events_of(db, patient, "profile_dose")
-    assert event.detail == "«\u00a0Bisoprolol 2,5 mg\u00a0»"  # the line whose dose changed, as its stop would name it
+    # The line whose dose changed, as its stop would name it, then its new name (logged under the former alone: a probe).
+    assert event.detail == "«\u00a0Bisoprolol 2,5 mg\u00a0»\n«\u00a0Bisoprolol 5 mg\u00a0»"
+    async with await as_patient(app, db, patient) as client:
+        log = text_of(await client.get(f"/dossiers/{patient.dossier.id}/historique"))
+    assert re.search(r"Vous avez noté une nouvelle posologie du traitement « Bisoprolol 2,5 mg » à \d+ h \d+.* : "
+                     r"désormais nommé « Bisoprolol 5 mg »\.", log), log

@@ -203,6 +203,9 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
         detail, corrected = detail.partition("\n")[2], _(" : une nouvelle version, qui remplace la précédente")
     elif event.action == "grant" and changed_access(detail):  # said by its phrase (`phrase_for`)
         detail = detail.rpartition("\n")[0]
+    elif event.action == "profile_dose" and "\n" in detail:  # the treatment renamed with its dose (profile/dosing.py)
+        detail, _newline, new_name = detail.partition("\n")
+        corrected = _(" : désormais nommé %(name)s", name=stored(new_name))
     first_line = detail.partition("\n")[0]  # the software, before what else the detail says (the parents kept out)
     via = via_software(first_line) if first_line.startswith(VIA_SOFTWARE) else ""
     text = i18n.translated(phrase.yours if vous else phrase.said) % _Fields(

@@ -90,9 +90,11 @@ async def change_dose(session: AsyncSession, *, item: ProfileItem, dose: str, ch
                         started_on=changed_on, prescriber=item.prescriber, added_by_account_id=added_by_account_id,
                         hidden=item.hidden, hidden_from_representatives=kept)
     session.add(added)
-    # Named as its stop names it (caregivers/confidential.py finds a line kept from a minor's parents so): the line
-    # whose dose changed, by its name then; the new line is named by its own from then on.
+    # Named as its stop names it (caregivers/confidential.py finds a line kept from a minor's parents so, by the
+    # detail's start): the line whose dose changed, by its name then; a new name, on a line of its own, which the
+    # sentence says ("désormais nommé …": a renamed treatment was logged under its former name alone, a probe's find).
+    renamed = f"\n{quoted_fr(label)}" if label != item.label else ""
     await audit.append(session, dossier_id=item.dossier_id, action="profile_dose", actor=actor,
-                       detail=quoted_fr(item.label))
+                       detail=quoted_fr(item.label) + renamed)
     await audit.commit_chained(session)
     return added

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .accesslog import audit
 from .accesslog.phrases import CARE_LINES_WAITING, in_french
 from .db import SIGNED_IN_PROFESSIONAL, begin_write
-from .i18n import _, translations
+from .i18n import N_, _, translations
 from .identifiers import is_valid_ins, is_valid_rpps, normalize_ins
 from .models import (CATEGORIES, Account, ChainHead, Document, DocumentPage, DocumentText, Dossier, Patient,
                      Professional, ProfessionalWord, paris_today)
@@ -38,6 +38,8 @@ WORD_LENGTH = 100  # ProfessionalWord.word's
 
 
 ALLOWED_MIME_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
+# A birth date typed that is no day (31/02/2025), or none Carnet takes: said so, never asked for as one left empty.
+INVALID_BIRTH_DATE = N_("La date de naissance n'est pas valide (JJ/MM/AAAA).")
 SCREEN_COPIED = {"application/pdf", "image/png", "image/jpeg"}  # shown as page images (files/pages.py)
 OLDEST_BIRTH = date(1900, 1, 1)  # as every form's dates (professionals/uploads.py, OLDEST_DATE)
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024

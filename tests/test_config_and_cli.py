@@ -221,8 +221,8 @@ def test_the_activation_code_command_checks_what_the_professional_s_form_checks(
         args[args.index(option) + 1] = value
         return args
     for args, said in (
-        (changed("--birth-date", "0001-01-01"), "date de naissance valide"),
-        (changed("--birth-date", "2095-06-01"), "date de naissance valide"),
+        (changed("--birth-date", "0001-01-01"), "date de naissance n'est pas valide"),
+        (changed("--birth-date", "2095-06-01"), "date de naissance n'est pas valide"),
         (changed("--birth-date", "1984-02-31"), "« 1984-02-31 » n'est pas une date"),
         (changed("--given-name", "Z" * 10_000), "100 caractères au plus"),
         (changed("--sex", "M"), "ne correspond pas au sexe ou à la date de naissance"),

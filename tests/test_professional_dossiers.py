@@ -135,7 +135,7 @@ async def test_nothing_happens_without_the_patients_consent(client, db):
 
 async def test_a_future_birth_date_or_a_missing_name_is_refused_and_its_field_marked(client, db):
     await pharmacist(client, db)
-    for changed, message in (({"birth_date": "2990-07-14"}, "date de naissance valide"),
+    for changed, message in (({"birth_date": "2990-07-14"}, "date de naissance n&#39;est pas valide"),
                              ({"given_name": ""}, "prénom et le nom"), ({"sex": ""}, "sexe du patient"),
                              ({"family_name": "L" * 101}, "100 caractères au plus")):
         response = await post_form(client, "/pro/nouveau-dossier", {**IDENTITY, **changed})

@@ -157,3 +157,15 @@ def test_every_example_is_a_value_the_measure_takes_in_its_own_unit():
             assert measure.low <= unit.example * unit.factor <= measure.high, (measure.code, unit.symbol)
         if measure.second:  # below the first, as the check asks (profile/checks.py)
             assert 20 <= measure.second_example < measure.example, measure.code
+
+
+async def test_a_new_dossier_says_a_birth_date_that_is_no_date_as_such_and_asks_for_one_left_empty(client, db):
+    """An outside probe: "/pro/nouveau-dossier" said "31/02/2000" and an empty date alike, "Saisissez une date de
+    naissance valide", where the other forms say a typed date that is no day as such."""
+    await activate_professional(client, await new_professional(db, profession="médecin"))
+    form = {"ins": "", "given_name": "Anne", "family_name": "Durand", "sex": "F", "consent": "oui"}
+    typed = await post_form(client, "/pro/nouveau-dossier", form | {"birth_date": "31/02/2000"})
+    assert typed.status_code == 400 and NOT_A_DATE in message_of(typed), message_of(typed)
+    empty = await post_form(client, "/pro/nouveau-dossier", form | {"birth_date": ""})
+    assert "Saisissez la date de naissance du patient (JJ/MM/AAAA)." in message_of(empty), message_of(empty)
+    assert "birth_date" in wrong_fields(typed.text) and "birth_date" in wrong_fields(empty.text)

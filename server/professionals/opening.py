@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accesslog import audit
 from ..accesslog.phrases import IN_PERSON, OTHER_IDENTITY, SAME_IDENTITY
 from ..auth.accounts import IN_PERSON_DAYS, issue_activation_code
-from ..dossiers import InvalidInput, create_patient
+from ..dossiers import INVALID_BIRTH_DATE, InvalidInput, create_patient
 from ..i18n import N_, _
 from ..identifiers import is_valid_ins, normalize_ins
 from ..models import Account, ActivationCode, Dossier, Patient, Professional
@@ -31,6 +31,9 @@ class Identity:
     birth_date: date | None
     sex: str
     consent: bool
+    # What the form's birth date held: a date typed that is none (31/02/2000) is said so, not asked for as if left
+    # empty (`birth_date` None either way); "" where nothing was typed, or the caller gives no text (the CLI).
+    birth_date_text: str = ""
 
 
 # Each names the field as the form labels it, or both fields.
@@ -64,9 +67,12 @@ def check_identity(identity: Identity, *, today: date) -> None:
     elif miswritten := names_miswritten(names):
         problems.append((_(MISWRITTEN[miswritten]), *miswritten))
     born = identity.birth_date
-    if born is None or not OLDEST_DATE <= born <= today:
+    if born is None and not identity.birth_date_text.strip():
         read_alone = False
-        problems.append((_("Saisissez une date de naissance valide (JJ/MM/AAAA)."), "birth_date"))
+        problems.append((_("Saisissez la date de naissance du patient (JJ/MM/AAAA)."), "birth_date"))
+    elif born is None or not OLDEST_DATE <= born <= today:
+        read_alone = False
+        problems.append((_(INVALID_BIRTH_DATE), "birth_date"))
     if identity.sex not in ("F", "M"):
         read_alone = False
         problems.append((_("Indiquez le sexe du patient."), "sex"))

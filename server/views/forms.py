@@ -16,7 +16,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from ..access import durations, scopes
-from ..dossiers import InvalidInput
+from ..dossiers import INVALID_BIRTH_DATE, InvalidInput
 from ..i18n import N_, _
 from ..text_input import clean
 
@@ -81,7 +81,6 @@ async def file_of(data: dict[str, Any], name: str = "file") -> tuple[bytes, str]
 
 
 # A birth date typed that is no date (31/02/2025, 12/31/2025): said as such, on its field, never as one left empty.
-INVALID_BIRTH_DATE = N_("La date de naissance n'est pas valide (JJ/MM/AAAA).")
 Problem = tuple[str, ...]  # what is said, then the fields it is about (professionals/checks.py's, for a page's form)
 
 

@@ -31,7 +31,8 @@ async def open_in_person(request: Request, db: AsyncSession, data: Form) -> Resp
     form = {name: text(data, name, limit=200) for name in ("ins", "given_name", "family_name", "birth_date", "sex")}
     form["consent"] = text(data, "consent") == "oui"
     identity = Identity(ins=form["ins"], given_name=form["given_name"], family_name=form["family_name"],
-                        birth_date=parse_date(form["birth_date"]), sex=form["sex"], consent=form["consent"])
+                        birth_date=parse_date(form["birth_date"]), sex=form["sex"], consent=form["consent"],
+                        birth_date_text=form["birth_date"])
     counted = attempts(request, "in-person", IN_PERSON_TRIES)  # INS are not to be listed
 
     def again(error: FormError, status: int = 400) -> Template:

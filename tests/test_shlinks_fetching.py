@@ -150,8 +150,10 @@ async def test_a_location_serves_its_file_once_then_answers_as_one_that_never_wa
             assert first.status_code == 200 and log.actions == ["shl_fetch"]
             unknown = await stranger.get(never)
             # Said to whoever holds it, whose ever dossier it is: not "au patient" when a parent gave it.
+            # Every cause, a single use spent too, as Carnet's viewer says it: another app shows this sentence (a probe).
             assert unknown.json()["error"] == ("Ce lien n'est plus valable : il a expiré, a été désactivé ou "
-                                               "bloqué. Demandez-en un nouveau à la personne qui vous l'a donné.")
+                                               "bloqué, ou il ne s'ouvrait qu'une fois et l'a déjà été. Demandez-en un "
+                                               "nouveau à la personne qui vous l'a donné.")
             for refused in (again, there):
                 assert (refused.status_code, refused.json()) == (404, unknown.json())
             [fresh_file] = (await fetch(app, link, embeddedLengthMax=100)).json()["files"]

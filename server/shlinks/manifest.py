@@ -68,8 +68,10 @@ BLOCKER = audit.Actor(None, "system", "Carnet")
 LOCATION_LIFETIME = timedelta(minutes=30)  # the spec: "SHALL NOT exceed one hour"
 LOCATION_TOKEN_MAX = 2000  # a `location` token: a JWE of the link, its end, its jti, a declared name (100 characters)
 # Said to whoever holds the link: the patient gave it, or a parent, a guardian or someone else who helps them.
-GONE = N_("Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué. "
-          "Demandez-en un nouveau à la personne qui vous l'a donné.")
+# Every cause in one sentence, as Carnet's viewer says it (shl-viewer.js): another app shows this one to its user, who
+# took a single-use link already opened for one the patient turned off (an outside probe's find).
+GONE = N_("Ce lien n'est plus valable : il a expiré, a été désactivé ou bloqué, ou il ne s'ouvrait qu'une fois et "
+          "l'a déjà été. Demandez-en un nouveau à la personne qui vous l'a donné.")
 
 
 class BadRequest(Exception):

@@ -43,7 +43,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     typography_fr,
 )
 from .access.durations import end_words
-from .access.scopes import scope_label
+from .access.scopes import care_scope, scope_label
 from .access.rule import PROFESSIONAL_RIGHTS, adult_from
 from .config import Settings
 from .i18n import N_
@@ -310,6 +310,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
                        given_by_labels=GIVEN_BY_LABELS, given_by_named=GIVEN_BY_NAMED, eighteenth_birthday=eighteenth_birthday, CATEGORIES=CATEGORIES, asset=asset, language=i18n.current,
                        profile_scope=profile_scope, profile_sections=profile_sections, pattern=pattern, DECLARED=DECLARED,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES, times_shown=times_shown,
-                       MAX_DOCUMENT_BYTES=MAX_DOCUMENT_BYTES, PROFESSIONAL_RIGHTS=PROFESSIONAL_RIGHTS)
+                       MAX_DOCUMENT_BYTES=MAX_DOCUMENT_BYTES, PROFESSIONAL_RIGHTS=PROFESSIONAL_RIGHTS,
+                       care_scope=care_scope)
     env.trim_blocks = True
     env.lstrip_blocks = True

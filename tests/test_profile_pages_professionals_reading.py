@@ -97,6 +97,10 @@ async def test_where_she_chooses_categories_each_says_what_it_opens_of_the_profi
                                     stem=9)).professional
     await grants.grant_access(db, dossier=patient.dossier, professional=other, categories="biologie",
                               duration="sans", actor=CAMILLE)
+    insurer_reader = (await new_professional(db, given_name="Marc", family_name="Blanc", profession="médecin",
+                                             stem=10)).professional
+    await grants.grant_access(db, dossier=patient.dossier, professional=insurer_reader, categories="remboursement",
+                              duration="sans", actor=CAMILLE)
     dossier = f"/dossiers/{patient.dossier.id}"
     async with await as_patient(app, db, patient) as camille:
         share_form = text_of(await camille.get(f"{dossier}/partage"))
@@ -118,7 +122,9 @@ async def test_where_she_chooses_categories_each_says_what_it_opens_of_the_profi
     assert f"Accès accordé : Ordonnance, sans date de fin. {prescriptions}" in grant_form
     assert f"catégorie Ordonnance, sauf ceux qui sont masqués ; sans date de fin. {prescriptions}" in access
     assert ("catégorie Biologie, sauf ceux qui sont masqués ; sans date de fin. Et, dans le profil médical : mesures "
-            "(glycémie, HbA1c, LDL-cholestérol, créatinine).") in access
+            "(glycémie, HbA1c, LDL-cholestérol, créatinine). Accordé") in access  # no care: not Remboursements
+    assert ("catégorie Remboursements, sauf ceux qui sont masqués ; sans date de fin. Rien du profil médical. "
+            f"{care}") in access  # the Accès page says it as the forms do
     assert "Pénicilline" in seen and "Fibrillation atriale" not in seen
     assert "Antécédents médicaux et chirurgicaux Rubrique non partagée avec ce professionnel." in seen
     assert "Son accès ne couvre qu'une partie du profil médical" in seen

@@ -25,6 +25,16 @@ def scope_label(categories: str) -> str:
     return ", ".join(_(CATEGORIES[c]) for c in categories.split(",") if c in CATEGORIES)
 
 
+CARE_OPENED = N_("Et l'historique des soins remboursés des 24 derniers mois.")
+
+
+def care_scope(categories: str) -> str:
+    """What a scope opens of the reimbursed care, said after what it opens of the profile: every document's, and
+    "Remboursements"'s, open the Soins page too (views/care.py); "" for any other (a probe's find: a patient who
+    gave "Remboursements" was told of the insurer's statements alone, and 24 months of care opened)."""
+    return _(CARE_OPENED) if not categories or "remboursement" in categories.split(",") else ""
+
+
 def logged_scope(categories: str, duration_label: str) -> str:
     """"Biologie, Imagerie, 3 mois": the log's detail of a grant or a share code, in French as every detail is stored."""
     scope = ", ".join(CATEGORIES[c] for c in categories.split(",") if c in CATEGORIES) if categories else ALL_DOCUMENTS

@@ -121,12 +121,30 @@ def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) ->
 
     from .auth.accounts import issue_activation_code
     from .dossiers import InvalidInput, create_patient
-    from .identifiers import normalize_ins
+    from .i18n.formats import date_fr
+    from .identifiers import is_valid_ins, normalize_ins
     from .models import Patient, paris_today
     from .professionals.opening import Identity, check_identity
+    from .search import fold
+
+    if not is_valid_ins(normalize_ins(ins)):  # before anything is asked: not "Patient inconnu"
+        raise click.ClickException("Ce matricule INS n'est pas valide : vérifiez les 15 caractères.")
 
     async def work(session):
         found = (await session.exec(select(Patient).where(Patient.ins == normalize_ins(ins)))).first()
+        if found is not None:
+            # The identity given for a known INS is its patient's, or nothing is issued: a mistyped INS gave a code
+            # to someone else's dossier, and ended the code its patient held (an operator's probe).
+            differ = [said for said, given, held in (
+                ("le prénom", given_name and fold(given_name), fold(found.given_name)),
+                ("le nom", family_name and fold(family_name), fold(found.family_name)),
+                ("la date de naissance", birth_date, found.birth_date), ("le sexe", sex, found.sex))
+                if given and given != held]
+            if differ:
+                raise click.ClickException(
+                    f"Ce matricule INS est celui d'un patient dont {' et '.join(differ)} ne correspond"
+                    f"{'ent' if len(differ) > 1 else ''} pas à ce qui est donné : vérifiez le matricule. Aucun code n'a "
+                    "été émis ; celui du patient vaut toujours.")
         if found is None:
             if not (given_name and family_name and birth_date and sex):
                 raise click.ClickException("Patient inconnu : donnez --given-name, --family-name, --birth-date et --sex.")
@@ -138,13 +156,18 @@ def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) ->
                 session, ins=ins, given_name=given_name, family_name=family_name, birth_date=identity.birth_date,
                 sex=sex,
             )
-        return await issue_activation_code(session, patient=found, issued_by=issued_by)
+        return await issue_activation_code(session, patient=found, issued_by=issued_by), found
 
+    settings = cli_support.settings()
     try:
-        code = asyncio.run(cli_support.with_db(cli_support.settings(), work))
+        code, patient = asyncio.run(cli_support.with_db(settings, work))
     except (InvalidInput, ValueError) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(code)
+    click.echo(code)  # alone on its line, for a script; whose, and where, for the person at the counter:
+    born = "née" if patient.sex == "F" else "né"
+    click.echo(f"Pour {patient.given_name} {patient.family_name}, {born} le {date_fr(patient.birth_date)} : à saisir avec "
+               f"sa date de naissance sur {settings.origin}/activer (valable 30 jours, une fois). Un code émis avant "
+               "pour ce dossier ne vaut plus.", err=True)
 
 
 @main.group()

@@ -192,7 +192,23 @@ def test_the_activation_code_command_creates_the_patient_and_prints_a_code(tmp_p
     again = carnet(tmp_path, "activation-code", "--ins", "284037505612355")
     assert again.returncode == 0 and again.stdout.strip() != result.stdout.strip()
     bad = carnet(tmp_path, "activation-code", "--ins", "123")
-    assert bad.returncode != 0 and "Patient inconnu" in bad.stderr
+    assert bad.returncode != 0 and "Ce matricule INS n'est pas valide" in bad.stderr  # not "Patient inconnu"
+
+
+def test_the_activation_code_command_says_whose_code_it_is_and_refuses_another_identity(tmp_path):
+    """An operator's probe: a code for a known INS ignored a name and birth date that were not its patient's, printed
+    no one's name, and ended the code its patient held."""
+    zoe = ["--ins", "284037505612355"]
+    first = carnet(tmp_path, "activation-code", *zoe, "--given-name", "Zoé", "--family-name", "Durand",
+                   "--birth-date", "1984-03-12", "--sex", "F")
+    assert first.returncode == 0, first.stderr
+    assert "Pour Zoé Durand, née le 12\u00a0mars 1984 : à saisir avec sa date de naissance sur " in first.stderr
+    other = carnet(tmp_path, "activation-code", *zoe, "--given-name", "Autre", "--family-name", "Durand",
+                   "--birth-date", "1950-03-12")
+    assert other.returncode != 0 and other.stdout == ""
+    assert "dont le prénom et la date de naissance ne correspondent pas" in other.stderr, other.stderr
+    same = carnet(tmp_path, "activation-code", *zoe, "--given-name", "ZOE", "--family-name", "durand")  # as typed
+    assert same.returncode == 0 and "Pour Zoé Durand" in same.stderr
 
 
 def test_the_activation_code_command_refuses_an_invalid_ins(tmp_path):

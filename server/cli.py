@@ -65,6 +65,7 @@ def serve(host: str, port: int, workers: int) -> None:
         load_vapid(settings)
 
     asyncio.run(cli_support.with_db(settings, keys))
+    cli_support.address_free(host, port)
     click.echo(f"Carnet sur {settings.origin} (écoute {host}:{port}, environnement {settings.env})")
     from .serving import ServerConfig
 

@@ -8,8 +8,10 @@ import errno
 import gettext
 import hashlib
 import socket
+import sqlite3
 import os
 import shutil
+import ssl
 import stat
 import tempfile
 from datetime import date
@@ -99,6 +101,8 @@ async def with_db(settings, work):
     from .db import make_engine, make_sessionmaker
     from .migrate import upgrade
 
+    if settings.is_sqlite:
+        sqlite_file_usable(settings)
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
@@ -106,6 +110,52 @@ async def with_db(settings, work):
             return await work(session)
     finally:
         await engine.dispose()
+
+
+def sqlite_file_usable(settings) -> None:
+    """The SQLite file's directory, which must exist and take new files (the database's, its -wal and -shm): where
+    it did not, SQLite said only "unable to open database file", and the operator who had set no DATABASE_URL was
+    sent to check its host and password."""
+    from sqlalchemy.engine import make_url
+
+    name = make_url(settings.database_url).database or ""
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return
+    path = Path(name).absolute()
+    default = f"sqlite+aiosqlite:///{settings.data_dir / DATABASE_FILES[0]}"
+    setting = "CARNET_DATA_DIR" if settings.database_url == default else "DATABASE_URL"
+    if not path.parent.exists():
+        problem = f"son dossier, {path.parent}, n'existe pas"
+    elif not path.parent.is_dir():
+        problem = f"{path.parent} n'est pas un dossier"
+    elif path.is_dir():
+        problem = "c'est un dossier, pas un fichier"
+    elif path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        problem = "permission refusée sur ce fichier"
+    else:
+        try:  # os.access says yes to root where the file system says no (a read-only mount, /sys)
+            tempfile.TemporaryFile(dir=path.parent).close()
+            return
+        except OSError as error:
+            problem = f"Carnet ne peut pas écrire dans son dossier, {path.parent} : {_said(error)}"
+    raise click.ClickException(f"La base de données SQLite ({path}) ne peut pas être ouverte : {problem}. Vérifiez "
+                               f"ce chemin et que Carnet peut y écrire ({setting}).")
+
+
+def address_free(host: str, port: int) -> None:
+    """`serve`'s address, bound once and let go before uvicorn binds it: a port in use, or a host that is no address
+    of this machine, was uvicorn's English after "Application startup complete" (exit 3)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror:
+        raise click.ClickException(f"--host {host} : nom d'hôte inconnu ; donnez une adresse de cette machine "
+                                   "(127.0.0.1, 0.0.0.0…).") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds it
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise click.ClickException(f"Carnet ne peut pas écouter sur {host}:{port} : {_said(error)}.") from None
 
 
 class Carnet(click.Group):
@@ -119,7 +169,15 @@ class Carnet(click.Group):
         except SettingsError as error:  # a key file or variable the command needed, found wrong
             raise click.ClickException(str(error)) from None
         except (DBAPIError, InterfaceError) as error:
+            if getattr(getattr(error, "orig", None), "sqlstate", None) == "3D000":  # invalid_catalog_name
+                raise click.ClickException(
+                    f"Le serveur PostgreSQL n'a pas de base de données « {_database_named()} » : créez-la (README, "
+                    "« Deploying with PostgreSQL », étape 1), ou corrigez son nom à la fin de DATABASE_URL.") from None
             # Its text may carry a statement's values (health data): only its kind.
+            if isinstance(getattr(error, "orig", None), sqlite3.Error):  # no host, port or password to check
+                raise click.ClickException(
+                    f"La base de données SQLite refuse la requête ({type(error.orig).__name__}) : vérifiez son fichier "
+                    "et son dossier (CARNET_DATA_DIR, ou DATABASE_URL), et la place sur le disque.") from None
             raise click.ClickException(
                 "La base de données refuse la connexion ou la requête : vérifiez DATABASE_URL (hôte, port, "
                 "utilisateur, mot de passe ; dans l'adresse, un mot de passe qui contient / @ : ou # s'écrit encodé : "
@@ -136,9 +194,21 @@ class Carnet(click.Group):
                 raise click.ClickException(
                     f"Erreur du système : {_said(error)} ({error.filename}). Vérifiez que ce chemin existe et que "
                     "Carnet peut y écrire (CARNET_DATA_DIR).") from None
-            # a database that does not answer, a host unknown
+            if isinstance(error, ssl.SSLCertVerificationError):
+                why = ("son certificat ne porte pas le nom de l'hôte de DATABASE_URL" if error.verify_code == 62
+                       else "son certificat n'est pas signé par l'autorité donnée (sslrootcert), ou par une autorité "
+                            "reconnue par le système")
+                raise click.ClickException(f"Le serveur PostgreSQL n'a pas pu être vérifié : {why}.") from None
+            if isinstance(error, ConnectionError) and "rejected SSL upgrade" in str(error):  # asyncpg's words
+                raise click.ClickException(
+                    "Le serveur PostgreSQL répond mais refuse le chiffrement (TLS) que DATABASE_URL demande "
+                    "(sslmode) : activez ssl sur le serveur (ssl = on dans postgresql.conf).") from None
+            # A database that does not answer, a host unknown: often a password's / @ : or # not encoded, the URL's
+            # host then read from inside it.
+            encoded = (" ; un mot de passe qui contient / @ : ou # s'y écrit encodé : %2F %40 %3A %23"
+                       if isinstance(error, socket.gaierror) else "")
             raise click.ClickException(f"Erreur du système : {_said(error)}. La base de données ne répond pas : "
-                                       "vérifiez DATABASE_URL (hôte, port).") from None
+                                       f"vérifiez DATABASE_URL (hôte, port{encoded}).") from None
 
 
 # The system's errors an operator meets, in French; any other in the system's own words.
@@ -146,7 +216,10 @@ SYSTEM_ERRORS = {errno.ENOENT: "fichier ou dossier introuvable", errno.ENOTDIR: 
                  errno.EACCES: "permission refusée", errno.EPERM: "opération non permise",
                  errno.EROFS: "système de fichiers en lecture seule", errno.ENOSPC: "plus de place sur le disque",
                  errno.ECONNREFUSED: "connexion refusée", errno.ETIMEDOUT: "délai de connexion dépassé",
-                 errno.EHOSTUNREACH: "hôte injoignable", errno.ENETUNREACH: "réseau injoignable"}
+                 errno.EHOSTUNREACH: "hôte injoignable", errno.ENETUNREACH: "réseau injoignable",
+                 errno.EEXIST: "existe déjà", errno.EISDIR: "c'est un dossier",
+                 errno.EADDRINUSE: "adresse déjà utilisée (un autre serveur écoute-t-il sur ce port ?)",
+                 errno.EADDRNOTAVAIL: "cette adresse n'est pas celle de cette machine"}
 
 
 def _said(error: OSError) -> str:
@@ -157,6 +230,16 @@ def _said(error: OSError) -> str:
     # asyncio's "Connect call failed" joins the errors of each address tried; their errno is the first's
     causes = [e for e in (error.__cause__, error.__context__) if isinstance(e, OSError) and e.errno in SYSTEM_ERRORS]
     return SYSTEM_ERRORS[causes[0].errno] if causes else (error.strerror or type(error).__name__)
+
+
+def _database_named() -> str:
+    """The database DATABASE_URL names (never its password)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(os.environ.get("DATABASE_URL", "")).database or ""
+    except Exception:  # noqa: BLE001 - read before, by the settings; only a name to show
+        return ""
 
 
 def _raised_by_sqlalchemy(error: BaseException) -> bool:

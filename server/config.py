@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,32 +82,34 @@ class Settings:
 
     def check(self) -> None:
         if self.env not in {"development", "test", "production"}:
-            raise SettingsError(f"CARNET_ENV must be development, test or production, not {self.env!r}")
+            raise SettingsError(f"CARNET_ENV vaut development, test ou production, pas {self.env!r}")
         if self.env != "development" and (self.secret == DEV_SECRET or len(self.secret) < 32):
-            raise SettingsError("CARNET_SECRET must be set to a random value of 32+ characters outside development")
+            raise SettingsError("CARNET_SECRET doit être une valeur aléatoire de 32 caractères ou plus hors "
+                                "développement")
         if "$(" in self.secret or "`" in self.secret:
             # systemd's Environment= and env files run no command: README's generator copied as is is public text.
-            raise SettingsError("CARNET_SECRET holds a shell command that was never run: run it once and set its "
-                                "output")
+            raise SettingsError("CARNET_SECRET contient une commande du shell qui n'a jamais été exécutée : "
+                                "exécutez-la une fois et donnez sa sortie")
         if not 1 <= self.session_idle_minutes <= self.session_max_hours * 60:
-            raise SettingsError(f"CARNET_SESSION_IDLE_MINUTES must be 1 to {self.session_max_hours * 60} minutes")
+            raise SettingsError(f"CARNET_SESSION_IDLE_MINUTES va de 1 à {self.session_max_hours * 60} minutes")
         if self.env == "production":
             if not self.secure_cookies:
-                raise SettingsError("CARNET_ORIGIN must be https:// in production")
+                raise SettingsError("CARNET_ORIGIN doit être en https:// en production")
             for name, value in (("CARNET_CONTROLLER", self.controller), ("CARNET_DPO_CONTACT", self.dpo_contact)):
                 if not value:
-                    raise SettingsError(f"{name} must be set in production: patients are told who holds their data "
-                                        "and whom to ask about it (GDPR art. 13; README's configuration table)")
+                    raise SettingsError(f"{name} est obligatoire en production : les patients apprennent qui détient "
+                                        "leurs données et à qui s'adresser (RGPD art. 13 ; README, Configuration)")
         self.check_database_url()
         if self.vapid_subject and not self.vapid_subject.startswith(("mailto:", "https://")):
-            raise SettingsError("CARNET_VAPID_SUBJECT must be a mailto: or https:// URI")
+            raise SettingsError("CARNET_VAPID_SUBJECT doit être une URI mailto: ou https://")
         if self.journal_interval != 0 and not 0.05 <= self.journal_interval <= 5:
-            raise SettingsError("CARNET_JOURNAL_INTERVAL must be 0 (off) or 0.05 to 5 seconds (the log's merge delay)")
+            raise SettingsError("CARNET_JOURNAL_INTERVAL vaut 0 (arrêt) ou de 0.05 à 5 secondes (délai "
+                                "d'intégration du journal)")
         self.check_witnesses()
         self.check_proxies()
         host = urlsplit(self.origin).hostname or ""
         if host != self.rp_id and not host.endswith("." + self.rp_id):
-            raise SettingsError(f"CARNET_RP_ID {self.rp_id!r} must be the origin's host or a parent of it")
+            raise SettingsError(f"CARNET_RP_ID {self.rp_id!r} doit être l'hôte de CARNET_ORIGIN ou un domaine parent")
 
     def check_witnesses(self) -> None:
         from .tlog.cosignature import CosignerVerifier
@@ -117,17 +120,17 @@ class Settings:
             try:
                 names.add(CosignerVerifier.from_key(key).name)
             except MalformedKey:
-                raise SettingsError(f"CARNET_JOURNAL_WITNESSES: {key!r} is not a witness's cosigner key "
-                                    "(<name>+<key ID>+<base64 of 0x04 and the Ed25519 key>)") from None
+                raise SettingsError(f"CARNET_JOURNAL_WITNESSES : {key!r} n'est pas la clé de cosignature d'un témoin "
+                                    "(<nom>+<id de clé>+<base64 de 0x04 et de la clé Ed25519>)") from None
             if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-                raise SettingsError(f"CARNET_JOURNAL_WITNESSES: {url!r} is not an http(s) URL")
+                raise SettingsError(f"CARNET_JOURNAL_WITNESSES : {url!r} n'est pas une URL http(s)")
             if urlsplit(url).path.rstrip("/").endswith("/add-checkpoint"):  # POSTed to <url>/add-checkpoint
-                raise SettingsError(f"CARNET_JOURNAL_WITNESSES: {url!r} is the witness's endpoint; give its prefix, "
-                                    "without /add-checkpoint (Carnet adds it)")
+                raise SettingsError(f"CARNET_JOURNAL_WITNESSES : {url!r} est le point d'accès du témoin ; donnez son "
+                                    "préfixe, sans /add-checkpoint (Carnet l'ajoute)")
         if len(names) != len(self.journal_witnesses):
-            raise SettingsError("CARNET_JOURNAL_WITNESSES names a witness twice")
+            raise SettingsError("CARNET_JOURNAL_WITNESSES nomme deux fois un témoin")
         if not 0 <= self.journal_witnesses_required <= len(self.journal_witnesses):
-            raise SettingsError("CARNET_JOURNAL_WITNESSES_REQUIRED must be 0 to the number of CARNET_JOURNAL_WITNESSES")
+            raise SettingsError("CARNET_JOURNAL_WITNESSES_REQUIRED va de 0 au nombre de CARNET_JOURNAL_WITNESSES")
 
     def check_database_url(self) -> None:
         """A URL SQLAlchemy cannot read, or of a driver Carnet does not run on, was its traceback; never said with the
@@ -138,11 +141,20 @@ class Settings:
         try:
             driver = make_url(self.database_url).drivername
         except (ArgumentError, ValueError):
-            raise SettingsError("DATABASE_URL is not a database URL: sqlite+aiosqlite:///path or "
-                                "postgresql+asyncpg://user:password@host[:port]/database (a password with / @ : # in "
-                                "it written %2F %40 %3A %23)") from None
+            raise SettingsError("DATABASE_URL n'est pas l'adresse d'une base de données : "
+                                "sqlite+aiosqlite:///chemin ou "
+                                "postgresql+asyncpg://utilisateur:mot-de-passe@hôte[:port]/base (dans le mot de passe, "
+                                "/ @ : # s'écrivent %2F %40 %3A %23)") from None
         if driver not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
-            raise SettingsError(f"DATABASE_URL must be sqlite+aiosqlite:///… or postgresql+asyncpg://…, not {driver}://…")
+            raise SettingsError(f"DATABASE_URL commence par sqlite+aiosqlite:///… ou postgresql+asyncpg://…, "
+                                f"pas {driver}://…")
+        if driver == "postgresql+asyncpg":
+            from .db.postgres import UnusableOption, asyncpg_arguments
+
+            try:
+                asyncpg_arguments(self.database_url)  # a query option asyncpg would have met as a traceback
+            except UnusableOption as error:
+                raise SettingsError(str(error)) from None
 
     def check_proxies(self) -> None:
         for entry in self.trusted_proxies.split(","):
@@ -150,15 +162,15 @@ class Settings:
                 if entry.strip() != "*":
                     ipaddress.ip_network(entry.strip(), strict=False)
             except ValueError:
-                raise SettingsError(f"CARNET_TRUSTED_PROXIES: {entry.strip()!r} is not an IP address or network "
-                                    "(10.0.0.5, 10.0.0.0/24, or * for any)") from None
+                raise SettingsError(f"CARNET_TRUSTED_PROXIES : {entry.strip()!r} n'est pas une adresse ou un réseau IP "
+                                    "(10.0.0.5, 10.0.0.0/24, ou * pour tous)") from None
 
 
 def witnesses_from(text: str) -> tuple[tuple[str, str], ...]:
     """CARNET_JOURNAL_WITNESSES: "<cosigner key> <URL>" for each witness, separated by commas or newlines."""
     entries = [entry.split() for entry in text.replace(",", "\n").splitlines() if entry.strip()]
     if any(len(entry) != 2 for entry in entries):
-        raise SettingsError("CARNET_JOURNAL_WITNESSES: each witness is its key, a space and its URL")
+        raise SettingsError("CARNET_JOURNAL_WITNESSES : chaque témoin s'écrit sa clé, une espace et son URL")
     return tuple((key, url) for key, url in entries)
 
 
@@ -168,8 +180,8 @@ def number(env: Mapping[str, str], name: str, default: str, kind: type[int] | ty
     try:
         return kind(value)
     except ValueError:
-        what = "a whole number" if kind is int else "a number"
-        raise SettingsError(f"{name} must be {what}, not {value!r}") from None
+        what = "un nombre entier" if kind is int else "un nombre"
+        raise SettingsError(f"{name} doit être {what}, pas {value!r}") from None
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -184,8 +196,8 @@ def checked_origin(value: str) -> str:
     registered on it. A user or password before the host is refused, and never repeated: it would have been the log's
     published name."""
     if "@" in value.partition("//")[2].partition("/")[0]:  # read before urlsplit, whose errors would repeat it
-        raise SettingsError("CARNET_ORIGIN must be the site's address, http(s)://host[:port], with no user or "
-                            "password before the host")
+        raise SettingsError("CARNET_ORIGIN est l'adresse du site, http(s)://hôte[:port], sans utilisateur ni mot de "
+                            "passe avant l'hôte")
     try:
         parts = urlsplit(value)
         host, port = parts.hostname or "", parts.port  # a port that is no number, or out of range: ValueError
@@ -195,8 +207,8 @@ def checked_origin(value: str) -> str:
     except ValueError:  # UnicodeError too: a host IDNA cannot write
         well_formed = False
     if not well_formed:
-        raise SettingsError(f"CARNET_ORIGIN must be the site's address, http(s)://host[:port] and nothing after it, "
-                            f"not {value!r}")
+        raise SettingsError(f"CARNET_ORIGIN est l'adresse du site, http(s)://hôte[:port] et rien après, "
+                            f"pas {value!r}")
     shown_port = "" if port in (None, DEFAULT_PORTS[parts.scheme]) else f":{port}"
     return f"{parts.scheme}://{ascii_host}{shown_port}"
 
@@ -218,11 +230,30 @@ def checked_rp_id(value: str) -> str:
     try:
         return ascii_domain(value)
     except ValueError:
-        raise SettingsError(f"CARNET_RP_ID must be a domain name, not {value!r}") from None
+        raise SettingsError(f"CARNET_RP_ID doit être un nom de domaine, pas {value!r}") from None
+
+
+# Settings in which " #" can only be a comment copied after the value: systemd (Environment=, EnvironmentFile=) and
+# docker --env-file keep it in the value, and Carnet made a data directory named with the comment.
+NO_COMMENT = ("CARNET_DATA_DIR", "DATABASE_URL", "CARNET_ORIGIN", "CARNET_RP_ID", "CARNET_TRUSTED_PROXIES",
+              "CARNET_VAPID_SUBJECT", "CARNET_DPO_CONTACT", "CARNET_JOURNAL_WITNESSES")
+# A quoted value, then a comment: the quotes systemd's Environment= keeps, a name shown to patients with its comment.
+QUOTED_THEN_COMMENT = re.compile(r"""^\s*(["']).*\1\s+#""")
+
+
+def no_comment_after_values(env: Mapping[str, str]) -> None:
+    """Never repeats the value: DATABASE_URL's holds a password."""
+    for name in (*NO_COMMENT, "CARNET_CONTROLLER"):
+        value = env.get(name, "")
+        if re.search(r"\s#", value) if name in NO_COMMENT else QUOTED_THEN_COMMENT.match(value):
+            raise SettingsError(f"{name} porte un commentaire après sa valeur (« … # … ») : systemd et docker "
+                                "--env-file le lisent comme une part de la valeur. Mettez le commentaire sur une ligne "
+                                "à lui.")
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
+    no_comment_after_values(env)
     data_dir = Path(env.get("CARNET_DATA_DIR", "data")).resolve()
     origin = checked_origin(env.get("CARNET_ORIGIN", "http://localhost:8000").rstrip("/"))
     settings = Settings(

@@ -30,10 +30,11 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 @contextmanager
-def running_postgres(*, durable: bool = False):
+def running_postgres(*, durable: bool = False, options: str = ""):
     """Yield the base URL (without database) of a fresh server; stop and delete it afterwards.
 
-    Tests run without fsync; benchmarks (`durable`) with PostgreSQL's defaults, as in production."""
+    Tests run without fsync; benchmarks (`durable`) with PostgreSQL's defaults, as in production. `options`: more
+    of the server's settings (`-c ssl=on …`)."""
     bindir = postgres_bin()
     if bindir is None:
         raise RuntimeError("PostgreSQL is not installed (scripts/test installs it)")
@@ -50,7 +51,7 @@ def running_postgres(*, durable: bool = False):
         _as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "app", "--auth=trust", "-E", "UTF8", "--no-sync"]),
         check=True, capture_output=True,
     )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=200"
+    options = f"{options} -c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=200"
     if not durable:
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     subprocess.run(

@@ -72,7 +72,7 @@ async def test_care_older_than_carnet_keeps_is_not_loaded_and_the_command_says_h
     assert "2 ligne(s) ajoutée(s), 0 corrigée(s), 0 déjà chargée(s), dans 1 dossier(s)." in said, said
     assert (f"3 ligne(s) de soins d'avant le {date_fr(since)} (lignes 2, 5, 6) : non chargée(s), Carnet ne garde "
             "que les soins des 24 derniers mois, ceux que la page Soins montre.").replace("\xa0", " ") in said, said
-    assert ("1 ligne(s) sans dossier pour leur INS (lignes 7) : gardées tant que leurs soins ont moins de 24 mois, "
+    assert ("1 ligne(s) sans dossier pour leur INS (ligne 7) : gardées tant que leurs soins ont moins de 24 mois, "
             "elles rejoindront le dossier s'il est créé d'ici là.") in said, said
     assert await stored(db) == {"GP", "EDGE", "NEW-W"}
 

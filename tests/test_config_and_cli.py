@@ -2,6 +2,7 @@
 
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -47,24 +48,27 @@ def test_an_unknown_environment_name_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "value", "said"), [
-    ("CARNET_SESSION_IDLE_MINUTES", "abc", "CARNET_SESSION_IDLE_MINUTES must be a whole number, not 'abc'"),
-    ("CARNET_JOURNAL_INTERVAL", "1s", "CARNET_JOURNAL_INTERVAL must be a number, not '1s'"),
-    ("CARNET_JOURNAL_WITNESSES_REQUIRED", "x", "CARNET_JOURNAL_WITNESSES_REQUIRED must be a whole number"),
+    ("CARNET_SESSION_IDLE_MINUTES", "abc", "CARNET_SESSION_IDLE_MINUTES doit être un nombre entier, pas 'abc'"),
+    ("CARNET_JOURNAL_INTERVAL", "1s", "CARNET_JOURNAL_INTERVAL doit être un nombre, pas '1s'"),
+    ("CARNET_JOURNAL_WITNESSES_REQUIRED", "x", "CARNET_JOURNAL_WITNESSES_REQUIRED doit être un nombre entier"),
     # 0: every session ended before its first page, and no one could log in.
-    ("CARNET_SESSION_IDLE_MINUTES", "0", "CARNET_SESSION_IDLE_MINUTES must be 1 to 720 minutes"),
-    ("CARNET_SESSION_IDLE_MINUTES", "-5", "CARNET_SESSION_IDLE_MINUTES must be 1 to 720 minutes"),
+    ("CARNET_SESSION_IDLE_MINUTES", "0", "CARNET_SESSION_IDLE_MINUTES va de 1 à 720 minutes"),
+    ("CARNET_SESSION_IDLE_MINUTES", "-5", "CARNET_SESSION_IDLE_MINUTES va de 1 à 720 minutes"),
     # README's generator put as is in a systemd unit, which runs no command: the secret would be this public text.
-    ("CARNET_SECRET", "$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')", "shell command"),
-    ("CARNET_TRUSTED_PROXIES", "10.0.0.5, proxy.internal", "'proxy.internal' is not an IP address or network"),
+    ("CARNET_SECRET", "$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')",
+     "une commande du shell qui n'a jamais été exécutée"),
+    ("CARNET_TRUSTED_PROXIES", "10.0.0.5, proxy.internal", "'proxy.internal' n'est pas une adresse ou un réseau IP"),
     # An operator's probe: each of these was a Python traceback, or an error about CARNET_RP_ID, never set.
     ("DATABASE_URL", "postgres://carnet:s3cr3t@db.internal/carnet",
-     "DATABASE_URL must be sqlite+aiosqlite:///… or postgresql+asyncpg://…, not postgres://…"),
-    ("DATABASE_URL", "sqlite:////var/lib/carnet/carnet.sqlite3", "not sqlite://…"),
-    ("DATABASE_URL", "/var/lib/carnet/carnet.sqlite3", "DATABASE_URL is not a database URL: sqlite+aiosqlite:///path"),
-    ("DATABASE_URL", "postgresql+asyncpg://carnet:s3cr3t@db.internal:port/carnet", "DATABASE_URL is not a database URL"),
-    ("CARNET_ORIGIN", "http://[::1", "CARNET_ORIGIN must be the site's address, http(s)://host[:port]"),
-    ("CARNET_ORIGIN", "carnet.example.fr:443", "not 'carnet.example.fr:443'"),
-    ("CARNET_ORIGIN", "https://carnet.example.fr/carnet", "and nothing after it"),
+     "DATABASE_URL commence par sqlite+aiosqlite:///… ou postgresql+asyncpg://…, pas postgres://…"),
+    ("DATABASE_URL", "sqlite:////var/lib/carnet/carnet.sqlite3", "pas sqlite://…"),
+    ("DATABASE_URL", "/var/lib/carnet/carnet.sqlite3",
+     "DATABASE_URL n'est pas l'adresse d'une base de données : sqlite+aiosqlite:///chemin"),
+    ("DATABASE_URL", "postgresql+asyncpg://carnet:s3cr3t@db.internal:port/carnet",
+     "DATABASE_URL n'est pas l'adresse d'une base"),
+    ("CARNET_ORIGIN", "http://[::1", "CARNET_ORIGIN est l'adresse du site, http(s)://hôte[:port]"),
+    ("CARNET_ORIGIN", "carnet.example.fr:443", "pas 'carnet.example.fr:443'"),
+    ("CARNET_ORIGIN", "https://carnet.example.fr/carnet", "et rien après"),
 ])
 def test_a_setting_a_unit_file_got_wrong_is_named(tmp_path, name, value, said):
     """An operator's probe: a typo in a number was a Python traceback, a session of 0 minutes started a server no one
@@ -164,7 +168,7 @@ def test_the_commands_say_an_operators_mistake_in_french_never_with_a_traceback(
         ("postgresql+asyncpg://carnet:secret@nohost.invalid/carnet", tmp_path, "",
          "Erreur : Erreur du système : nom d'hôte inconnu. La base de données ne répond pas : vérifiez DATABASE_URL"),
         ("mysql://carnet@localhost/carnet", tmp_path, "",
-         "DATABASE_URL must be sqlite+aiosqlite:///… or postgresql+asyncpg://…, not mysql://…"),
+         "DATABASE_URL commence par sqlite+aiosqlite:///… ou postgresql+asyncpg://…, pas mysql://…"),
         # Each cause said as what it is (the review's note: every system error named DATABASE_URL, a guess).
         ("", tmp_path / "a-file" / "data", "",
          f"Erreur du système : un élément du chemin n'est pas un dossier ({tmp_path / 'a-file' / 'data'}). Vérifiez "
@@ -320,3 +324,37 @@ def test_the_database_and_the_data_directory_are_readable_by_carnets_user_alone(
     subprocess.run([sys.executable, "-m", "server.cli", "migrate"], check=True, timeout=120,  # a process of its own
                    env={**env, "CARNET_DATA_DIR": str(tmp_path / "autre"), "PATH": "/usr/bin:/bin"})
     assert stat.S_IMODE((tmp_path / "autre" / "carnet.sqlite3").stat().st_mode) == 0o600
+
+
+def test_a_comment_copied_after_a_value_is_refused_not_taken_into_it(tmp_path):
+    """An operator's probe: README's environment block, comments after the values, put in a systemd env file (which
+    strips none): Carnet made a data directory named with the comment, and showed patients the controller's name
+    with its quotes and comment."""
+    data_dir = tmp_path / "data"
+    for name, value in (("CARNET_DATA_DIR", f"{data_dir}        # document files: shared storage if several hosts"),
+                        ("CARNET_CONTROLLER", "\"Caisse exemple, 1 rue de l'Exemple, 75000 Paris\"   # who answers"),
+                        ("CARNET_DPO_CONTACT", "dpo@example.fr      # its data protection officer"),
+                        ("DATABASE_URL", "postgresql+asyncpg://carnet:s3cr3t@db.internal/carnet  # the database")):
+        result = carnet_in_process({"CARNET_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", name: value}, "migrate")
+        assert result.returncode == 1 and result.stderr == (
+            f"Erreur : {name} porte un commentaire après sa valeur (« … # … ») : systemd et docker --env-file le "
+            "lisent comme une part de la valeur. Mettez le commentaire sur une ligne à lui.\n"), result.stderr
+    assert list(tmp_path.iterdir()) == []
+    # A controller's name may hold a "#" (a building's number) and stays as written.
+    controller = "Caisse exemple, bâtiment # 3"
+    assert load_settings({"CARNET_CONTROLLER": controller, "CARNET_DATA_DIR": str(data_dir)}).controller == controller
+
+
+def test_serve_says_in_french_that_its_address_is_taken_or_unknown(tmp_path):
+    """An outside probe's find: a port in use, or a host that is no address, was uvicorn's English (`[Errno 98] error
+    while attempting to bind`) after "Carnet sur …" and "Application startup complete"."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = carnet(tmp_path, "serve", "--port", str(port))
+    assert result.returncode == 1 and result.stderr.endswith(
+        f"Erreur : Carnet ne peut pas écouter sur 127.0.0.1:{port} : adresse déjà utilisée (un autre serveur "
+        "écoute-t-il sur ce port ?).\n") and "Carnet sur" not in result.stdout, (result.stdout, result.stderr)
+    result = carnet(tmp_path, "serve", "--host", "nohost.invalid", "--port", str(port))
+    assert result.returncode == 1 and "--host nohost.invalid : nom d'hôte inconnu" in result.stderr, result.stderr

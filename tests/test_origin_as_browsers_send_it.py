@@ -49,9 +49,9 @@ async def test_a_passkey_is_registered_on_the_origin_as_browsers_send_it(app, pa
 
 @pytest.mark.parametrize("name, value, said", [
     # They would have been the transparency log's published name (its checkpoints', its key's).
-    ("CARNET_ORIGIN", "https://carnet:s3cr3t@carnet.example.fr", "with no user or password before the host"),
+    ("CARNET_ORIGIN", "https://carnet:s3cr3t@carnet.example.fr", "sans utilisateur ni mot de passe avant l'hôte"),
     # An RP ID read as browsers hash it, in Punycode: one IDNA cannot write was a traceback.
-    ("CARNET_RP_ID", "carnet..example.fr", "CARNET_RP_ID must be a domain name, not 'carnet..example.fr'"),
+    ("CARNET_RP_ID", "carnet..example.fr", "CARNET_RP_ID doit être un nom de domaine, pas 'carnet..example.fr'"),
 ])
 def test_an_origin_or_rp_id_no_browser_could_send_is_refused_in_one_line(tmp_path, name, value, said):
     env = {"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", name: value}

@@ -58,7 +58,7 @@ async def test_an_import_is_idempotent_corrections_replace_and_unmatched_lines_w
     loaded = carnet(settings, "import", "remboursements", str(first))
     assert loaded.returncode == 0, loaded.stderr
     assert "3 ligne(s) ajoutée(s), 0 corrigée(s), 0 déjà chargée(s), dans 1 dossier(s)." in loaded.stdout
-    assert "1 ligne(s) sans dossier pour leur INS (lignes 5)" in loaded.stdout
+    assert "1 ligne(s) sans dossier pour leur INS (ligne 5)" in loaded.stdout
 
     again = carnet(settings, "import", "remboursements", str(first))
     assert "0 ligne(s) ajoutée(s), 0 corrigée(s), 3 déjà chargée(s), dans 0 dossier(s)." in again.stdout

@@ -112,7 +112,7 @@ async def test_a_server_restored_without_the_log_s_key_refuses_to_sign_a_second_
     key.unlink()
     refused = await refused_to_serve(settings)
     assert refused.returncode == 1, refused
-    assert f"{key} is missing and CARNET_JOURNAL_SIGNING_KEY is not set: restore journal/signing_key" in refused.stderr
+    assert f"{key} manque et CARNET_JOURNAL_SIGNING_KEY n'est pas donnée : restaurez journal/signing_key" in refused.stderr
     assert "Traceback" not in refused.stderr and "Carnet sur" not in refused.stdout
     assert not key.exists()
     restored = await serve(settings, CARNET_JOURNAL_SIGNING_KEY=signer.key)  # the key given back, it starts
@@ -124,11 +124,11 @@ async def test_a_wrong_key_at_start_is_one_line_never_a_traceback(db, patient, s
     the bottom of each worker's 40-line traceback, after "Carnet sur …"."""
     await integrate_now(db, signer=load_signer(settings))
     for environ, said in (
-        ({"CARNET_ORIGIN": "http://localhost:8001"}, "journal/signing_key signs for the log 'localhost:8000/carnet-journal', but this "
-                                                    "site's log is 'localhost:8001/carnet-journal'"),
+        ({"CARNET_ORIGIN": "http://localhost:8001"}, "journal/signing_key signe pour le journal 'localhost:8000/carnet-journal', "
+                                                    "mais le journal de ce site est 'localhost:8001/carnet-journal'"),
         ({"CARNET_JOURNAL_SIGNING_KEY": "PRIVATE+KEY+nope"},
-         "CARNET_JOURNAL_SIGNING_KEY is not an Ed25519 signer key"),
-        ({"CARNET_VAPID_PRIVATE_KEY": "nope"}, "CARNET_VAPID_PRIVATE_KEY is not a P-256 private key"),
+         "CARNET_JOURNAL_SIGNING_KEY n'est pas une clé de signature Ed25519"),
+        ({"CARNET_VAPID_PRIVATE_KEY": "nope"}, "CARNET_VAPID_PRIVATE_KEY n'est pas une clé privée P-256"),
     ):
         refused = await refused_to_serve(settings, **environ)
         assert refused.returncode == 1, (environ, refused)
@@ -145,7 +145,7 @@ async def test_verify_without_the_log_s_key_says_so_and_not_that_the_history_was
     elsewhere = await carnet(settings, "audit", "verify", CARNET_ORIGIN="http://localhost:8001")
     (settings.data_dir / "journal" / "signing_key").unlink()
     keyless = await carnet(settings, "audit", "verify")
-    for found, said in ((elsewhere, "signs for the log 'localhost:8000/carnet-journal'"),
+    for found, said in ((elsewhere, "signe pour le journal 'localhost:8000/carnet-journal'"),
                         (keyless, "la clé du journal est introuvable")):
         assert found.returncode == 1, printed(found)
         assert said in printed(found) and "Les points de contrôle signés n'ont pas été vérifiés" in printed(found)
@@ -267,7 +267,7 @@ async def test_a_key_of_the_log_s_name_that_did_not_sign_it_is_refused_at_start(
     other = Signer.generate(settings.journal_origin)
     refused = await refused_to_serve(settings, CARNET_JOURNAL_SIGNING_KEY=other.key)
     assert refused.returncode == 1, refused
-    assert re.search(r"^Erreur : CARNET_JOURNAL_SIGNING_KEY did not sign the checkpoints the database holds",
+    assert re.search(r"^Erreur : CARNET_JOURNAL_SIGNING_KEY n'a pas signé les points de contrôle que contient la base de données",
                      refused.stderr, re.MULTILINE), refused.stderr
     assert "Traceback" not in refused.stderr and "Carnet sur" not in refused.stdout
     assert await serve(settings, CARNET_JOURNAL_SIGNING_KEY=signer.key) is None  # its own key: it starts
@@ -285,4 +285,13 @@ async def test_a_log_named_before_the_origin_was_read_as_browsers_send_it_keeps_
     assert found.returncode == 0, printed(found)
     another = Signer.generate("carnet.example.fr/carnet-journal")  # another site's key is still refused
     refused = await refused_to_serve(settings, CARNET_JOURNAL_SIGNING_KEY=another.key)
-    assert refused.returncode == 1 and "a log keeps its name" in refused.stderr, refused
+    assert refused.returncode == 1 and "un journal garde son nom" in refused.stderr, refused
+
+
+def test_verify_proof_says_a_missing_file_in_french(tmp_path):
+    """An outside probe's find: a proof file that does not exist was the system's English, "No such file or
+    directory"."""
+    missing = tmp_path / "nonexistent.proof"
+    said = carnet_in_process({"CARNET_DATA_DIR": str(tmp_path)}, "audit", "verify-proof", str(missing), "--cle", "x")
+    assert said.returncode == 2 and f"Fichier '{missing}' n'existe pas." in said.stderr, said.stderr
+    assert "No such file" not in said.stderr

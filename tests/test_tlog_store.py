@@ -67,7 +67,7 @@ def test_the_signing_key_is_made_once_kept_private_or_given_and_bears_the_logs_n
     assert load_signer(settings) == made and key_path(settings).stat().st_mode & 0o777 == 0o600
     given = Signer.generate(settings.journal_origin)
     assert load_signer(dataclasses.replace(settings, journal_signing_key=given.key)) == given
-    with pytest.raises(SettingsError, match="a log keeps its name"):
+    with pytest.raises(SettingsError, match="un journal garde son nom"):
         load_signer(dataclasses.replace(settings, origin="https://autre.example.fr"))
     with pytest.raises(SettingsError, match="CARNET_JOURNAL_SIGNING_KEY"):
         load_signer(dataclasses.replace(settings, journal_signing_key="PRIVATE+KEY+nope"))

@@ -188,14 +188,14 @@ def test_the_witnesses_are_set_by_the_environment(tmp_path):
     settings = load_settings(env)
     assert settings.journal_witnesses == ((witness, "https://a.example.org/temoin"), (other, "http://10.0.0.2:7380"))
     assert [w.url for w in witnessing.configured(settings)] == ["https://a.example.org/temoin", "http://10.0.0.2:7380"]
-    for wrong, message in [({"CARNET_JOURNAL_WITNESSES_REQUIRED": "3"}, "0 to the number"),
-                           ({"CARNET_JOURNAL_WITNESSES": f"{witness}"}, "its key, a space and its URL"),
-                           ({"CARNET_JOURNAL_WITNESSES": f"{LOG.verifier.key} https://a.example.org"}, "cosigner key"),
+    for wrong, message in [({"CARNET_JOURNAL_WITNESSES_REQUIRED": "3"}, "de 0 au nombre"),
+                           ({"CARNET_JOURNAL_WITNESSES": f"{witness}"}, "sa clé, une espace et son URL"),
+                           ({"CARNET_JOURNAL_WITNESSES": f"{LOG.verifier.key} https://a.example.org"}, "clé de cosignature"),
                            ({"CARNET_JOURNAL_WITNESSES": f"{witness} ftp://a.example.org"}, "http"),
                            ({"CARNET_JOURNAL_WITNESSES": f"{witness} http://127.0.0.1:7380/add-checkpoint"},
-                            "without /add-checkpoint"),
+                            "sans /add-checkpoint"),
                            ({"CARNET_JOURNAL_WITNESSES": f"{witness} https://a.example.org,{witness} https://b.example.org"},
-                            "twice")]:
+                            "deux fois")]:
         with pytest.raises(SettingsError, match=message):
             load_settings({**env, "CARNET_JOURNAL_WITNESSES_REQUIRED": "0", **wrong})
 

@@ -82,7 +82,7 @@ def test_production_refuses_to_start_without_the_controller_or_the_dpo(tmp_path,
     result = subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "migrate"],
                             capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-    assert f"{missing} must be set in production" in result.stderr, result.stderr
+    assert f"{missing} est obligatoire en production" in result.stderr, result.stderr
 
 
 def test_production_starts_with_both(tmp_path):

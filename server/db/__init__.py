@@ -1,6 +1,7 @@
 """The database, the only place that knows SQLite from PostgreSQL: the engine and a request's session (here),
 SQLite's connection and its writers' turns (sqlite.py), write transactions (writes.py), SQL both engines speak
-(sql.py), and what an error says: busy or unreachable (errors.py)."""
+(sql.py), DATABASE_URL's libpq options as asyncpg's (postgres.py), and what an error says: busy or unreachable
+(errors.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .postgres import asyncpg_arguments
 from .sql import first_line, upsert
 from .sqlite import sqlite_engine
 from .writes import begin_write, unless_busy, waiting_at_most
@@ -26,8 +28,10 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
     if not url.startswith("sqlite"):
         # A COMMIT returns once its WAL is flushed, whatever the server's default says (the log's events, as SQLite's
         # synchronous=FULL in sqlite.py says).
-        durable = {"server_settings": {"synchronous_commit": "on"}}
-        return create_async_engine(url, pool_pre_ping=True, connect_args=durable, **kwargs)
+        # The URL's query, libpq's words (sslmode, application_name…), as asyncpg's arguments (postgres.py).
+        bare_url, arguments = asyncpg_arguments(url)
+        arguments["server_settings"] = {**arguments.get("server_settings", {}), "synchronous_commit": "on"}
+        return create_async_engine(bare_url, pool_pre_ping=True, connect_args=arguments, **kwargs)
     return sqlite_engine(url, **kwargs)
 
 

@@ -112,7 +112,7 @@ def vapid_from_text(text: str, *, source: str) -> Vapid:
     try:
         return Vapid.from_pem(text.strip().encode()) if "-----BEGIN" in text else Vapid.from_string(text.strip())
     except (ValueError, TypeError, binascii.Error) as exc:
-        raise SettingsError(f"{source} is not a P-256 private key (PEM, or base64url DER or raw)") from exc
+        raise SettingsError(f"{source} n'est pas une clé privée P-256 (PEM, ou DER ou brute en base64url)") from exc
 
 
 def _write_new_key(path: Path) -> None:

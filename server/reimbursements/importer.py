@@ -68,24 +68,26 @@ class Report:
         text = ", ".join(parts) + f", dans {self.dossiers} dossier(s)."
         if self.too_old:
             text += (f"\n{len(self.too_old)} ligne(s) de soins d'avant le {date_fr(self.since)} "
-                     f"(lignes {_numbers(self.too_old)}) : non chargée(s), Carnet ne garde que les soins des "
+                     f"({_numbers(self.too_old)}) : non chargée(s), Carnet ne garde que les soins des "
                      f"{KEPT_MONTHS} derniers mois, ceux que la page Soins montre.")
         if self.removed:
-            text += (f"\n{len(self.removed)} d'entre elles (lignes {_numbers(self.removed)}) corrige(nt) une ligne "
+            text += (f"\n{len(self.removed)} d'entre elles ({_numbers(self.removed)}) corrige(nt) une ligne "
                      "que Carnet avait : sa version précédente est retirée.")
         if self.cancelled_unknown:
-            text += (f"\n{len(self.cancelled_unknown)} annulation(s) d'une ligne que Carnet n'a pas (lignes "
+            text += (f"\n{len(self.cancelled_unknown)} annulation(s) d'une ligne que Carnet n'a pas ("
                      f"{_numbers(self.cancelled_unknown)}) : notée(s), la ligne ne sera pas chargée si elle arrive "
                      "avec une date de traitement antérieure ou égale.")
         if self.waiting:
-            text += (f"\n{len(self.waiting)} ligne(s) sans dossier pour leur INS (lignes {_numbers(self.waiting)}) : "
+            text += (f"\n{len(self.waiting)} ligne(s) sans dossier pour leur INS ({_numbers(self.waiting)}) : "
                      f"gardées tant que leurs soins ont moins de {KEPT_MONTHS} mois, elles rejoindront le dossier "
                      "s'il est créé d'ici là.")
         return text
 
 
 def _numbers(lines: list[int]) -> str:
-    return ", ".join(str(n) for n in lines[:20]) + (" …" if len(lines) > 20 else "")
+    """"ligne 4", "lignes 2, 5, 6": the file's line numbers, the first 20."""
+    word = "ligne" if len(lines) == 1 else "lignes"
+    return f"{word} " + ", ".join(str(n) for n in lines[:20]) + (" …" if len(lines) > 20 else "")
 
 
 async def load(session: AsyncSession, lines: list[Line], *, today: date | None = None,

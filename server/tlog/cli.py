@@ -85,7 +85,8 @@ def ordinal(place: int) -> str:
 
 
 @click.command("verify-proof")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+# A path, not click.File: its "No such file or directory" was the system's English, where Path's is in Click's French.
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, allow_dash=True))
 @click.option("--cle", required=True, help="The log's verifier key, as GET /journal/cle publishes it.")
 @click.option("--evenement-hash", "event_hash", help="The event's hash (the Historique's CSV), 64 hex digits.")
 @click.option("--temoin", "witnesses", multiple=True,
@@ -93,7 +94,8 @@ def ordinal(place: int) -> str:
 def verify_proof_command(file, cle: str, event_hash: str | None, witnesses: tuple[str, ...]) -> None:
     """Check an event's offline proof (C2SP tlog-proof) with the log's public key, without any database."""
     try:
-        text = file.read(1_000_000)
+        with click.open_file(file, encoding="utf-8") as opened:
+            text = opened.read(1_000_000)
         click.echo(check_offline_proof(text, key=cle, event_hash=event_hash, witnesses=witnesses))
     except UnicodeDecodeError:
         raise click.ClickException("Ce fichier n'est pas du texte UTF-8 : ce n'est pas une preuve du journal.") from None

@@ -44,10 +44,11 @@ def load_signer(settings: Settings, *, create: bool = True) -> Signer | None:
     try:
         signer = Signer.from_key(text)
     except MalformedKey as exc:
-        raise SettingsError(f"{source} is not an Ed25519 signer key (PRIVATE+KEY+<name>+<id>+<base64>)") from exc
+        raise SettingsError(f"{source} n'est pas une clé de signature Ed25519 "
+                            "(PRIVATE+KEY+<nom>+<id>+<base64>)") from exc
     if signer.name != settings.journal_origin and not spelled_before(signer.name, settings):
-        raise SettingsError(f"{source} signs for the log {signer.name!r}, but this site's log is "
-                            f"{settings.journal_origin!r} (from CARNET_ORIGIN): a log keeps its name")
+        raise SettingsError(f"{source} signe pour le journal {signer.name!r}, mais le journal de ce site est "
+                            f"{settings.journal_origin!r} (d'après CARNET_ORIGIN) : un journal garde son nom")
     return signer
 
 
@@ -72,10 +73,10 @@ async def log_signer(session: AsyncSession, settings: Settings) -> Signer:
     if signer is not None:  # the database is asked only when there is no key: a start while it is down still serves
         return signer
     if await _has_signed(session):
-        raise SettingsError(f"the database holds checkpoints the transparency log signed, but {key_path(settings)} "
-                            "is missing and CARNET_JOURNAL_SIGNING_KEY is not set: restore journal/signing_key from "
-                            "the backup this database comes from (README, Backups); a new key would make every "
-                            "check of the log fail")
+        raise SettingsError(f"la base de données contient des points de contrôle signés du journal de transparence, "
+                            f"mais {key_path(settings)} manque et CARNET_JOURNAL_SIGNING_KEY n'est pas donnée : "
+                            "restaurez journal/signing_key de la sauvegarde d'où vient cette base (README, Backups) ; "
+                            "une nouvelle clé ferait échouer toute vérification du journal")
     return load_signer(settings)
 
 
@@ -100,9 +101,9 @@ async def signed_by(session: AsyncSession, settings: Settings, signer: Signer) -
         open_checkpoint(newest, log=signer.verifier)
     except (NoteError, CheckpointError):
         source = "CARNET_JOURNAL_SIGNING_KEY" if settings.journal_signing_key else str(key_path(settings))
-        raise SettingsError(f"{source} did not sign the checkpoints the database holds: restore the key from the "
-                            "backup this database comes from (README, Backups); another key would make every check "
-                            "of the log fail") from None
+        raise SettingsError(f"{source} n'a pas signé les points de contrôle que contient la base de données : "
+                            "restaurez la clé de la sauvegarde d'où vient cette base (README, Backups) ; une autre clé "
+                            "ferait échouer toute vérification du journal") from None
 
 
 def load_verifier(settings: Settings) -> Verifier | None:

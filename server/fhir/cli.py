@@ -7,6 +7,7 @@ import asyncio
 import click
 
 from .. import cli_support
+from ..i18n.formats import date_fr
 
 
 @click.group()
@@ -33,10 +34,54 @@ def register_insurer(nom: str, jwk_path: str) -> None:
                                    "(JWK).") from None
 
     async def work(session):
-        return await clients.register(session, professional_id=None, name=nom, jwk_text=jwk_text, kind="insurer")
+        client = await clients.register(session, professional_id=None, name=nom, jwk_text=jwk_text, kind="insurer")
+        return client, [c for c in await clients.insurers(session)
+                        if c.name == client.name and c.id != client.id and c.revoked_at is None]
 
     try:
-        client = asyncio.run(cli_support.with_db(cli_support.settings(), work))
+        client, namesakes = asyncio.run(cli_support.with_db(cli_support.settings(), work))
     except InvalidInput as refused:
         raise click.ClickException(str(refused)) from None
     click.echo(f"client_id : {client.id}\nportée : system/remboursements.c\njeton : POST /fhir/token")
+    # A new key under the same name is a rotation: the old one keeps working until it is revoked, which is said.
+    for other in namesakes:
+        click.echo(f"« {client.name} » a aussi le client_id {other.id} (enregistré le {date_fr(other.created_at)}) : "
+                   f"une fois la nouvelle clé en service, révoquez l'ancienne (carnet logiciel revoquer --client-id "
+                   f"{other.id}).", err=True)
+
+
+@logiciel.command("liste")
+def list_insurers() -> None:
+    """The insurer's systems registered: client_id, name, when registered, last used, revoked."""
+    from . import clients
+
+    async def work(session):
+        return await clients.insurers(session)
+
+    found = asyncio.run(cli_support.with_db(cli_support.settings(), work))
+    if not found:
+        click.echo("Aucun système d'assureur enregistré.")
+    for client in found:
+        state = f"révoqué le {date_fr(client.revoked_at)}" if client.revoked_at else "en service"
+        used = f"dernier usage le {date_fr(client.last_used_at)}" if client.last_used_at else "jamais utilisé"
+        click.echo(f"{client.id}  « {client.name} »  enregistré le {date_fr(client.created_at)}, {used}, {state}")
+
+
+@logiciel.command("revoquer")
+@click.option("--client-id", "client_id", required=True, help="Le client_id du système (carnet logiciel liste).")
+def revoke_insurer(client_id: str) -> None:
+    """Revoke an insurer's system: no new token, and the tokens it holds stop working at once (a key leaked, a key
+    replaced). A professional's software is revoked on their "Logiciels" page."""
+    from . import clients
+
+    async def work(session):
+        found = next((c for c in await clients.insurers(session) if c.id == client_id.strip()), None)
+        if found is not None and found.revoked_at is None:
+            await clients.revoke(session, client=found)
+        return found
+
+    client = asyncio.run(cli_support.with_db(cli_support.settings(), work))
+    if client is None:
+        raise click.ClickException("Aucun système d'assureur n'a ce client_id (carnet logiciel liste les donne).")
+    click.echo(f"« {client.name} » ({client.id}) est révoqué depuis le {date_fr(client.revoked_at)} : il n'obtient "
+               "plus de jeton, et ceux qu'il avait ne valent plus.")

@@ -112,6 +112,12 @@ async def register(session: AsyncSession, *, professional_id: str | None, name: 
     return client
 
 
+async def insurers(session: AsyncSession) -> list[ApiClient]:
+    """The insurer's systems the operator registered (`carnet logiciel`), revoked ones too, the oldest first."""
+    return list((await session.exec(select(ApiClient).where(ApiClient.kind == "insurer")
+                                    .order_by(col(ApiClient.created_at)))).all())
+
+
 async def software_of(session: AsyncSession, *, professional_id: str) -> list[ApiClient]:
     """A professional's registered software that still works, the newest first."""
     rows = await session.exec(select(ApiClient).where(

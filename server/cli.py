@@ -45,6 +45,9 @@ def migrate() -> None:
     click.echo("Base de données à jour.")
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -54,6 +57,12 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     settings = cli_support.settings()
+    if settings.env == "production" and "*" in settings.trusted_proxies.split(",") and host not in LOOPBACK:
+        # Any client that reaches it could name itself in X-Forwarded-For, and start afresh the attempts a
+        # form counts by address (an operator's probe): "*" is for a Carnet no one but its proxy reaches.
+        raise click.ClickException(f"CARNET_TRUSTED_PROXIES=* croit l'adresse que donne n'importe quel client, et "
+                                   f"Carnet écouterait sur {host} : donnez les adresses du proxy, ou écoutez sur "
+                                   "127.0.0.1 derrière lui.")
     cli_support.private_data_dir(settings)
 
     async def keys(session):

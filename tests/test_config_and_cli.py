@@ -358,3 +358,14 @@ def test_serve_says_in_french_that_its_address_is_taken_or_unknown(tmp_path):
         "écoute-t-il sur ce port ?).\n") and "Carnet sur" not in result.stdout, (result.stdout, result.stderr)
     result = carnet(tmp_path, "serve", "--host", "nohost.invalid", "--port", str(port))
     assert result.returncode == 1 and "--host nohost.invalid : nom d'hôte inconnu" in result.stderr, result.stderr
+
+
+def test_production_refuses_to_trust_every_proxy_while_listening_beyond_this_machine(tmp_path):
+    """An operator's probe: "*" believed any client's X-Forwarded-For (and so reset the attempts a form counts by
+    address) with Carnet listening on 0.0.0.0; behind its proxy, on 127.0.0.1, it is the README's case."""
+    env = {"CARNET_ENV": "production", "CARNET_SECRET": "s" * 40, "CARNET_DATA_DIR": str(tmp_path),
+           "CARNET_ORIGIN": "https://carnet.example.fr", "CARNET_CONTROLLER": "Caisse exemple",
+           "CARNET_DPO_CONTACT": "dpo@example.fr", "CARNET_TRUSTED_PROXIES": "*"}
+    refused = carnet_in_process(env, "serve", "--host", "0.0.0.0", "--port", "18999")
+    assert refused.returncode == 1 and "CARNET_TRUSTED_PROXIES=* croit l'adresse" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "carnet.sqlite3").exists()  # before anything

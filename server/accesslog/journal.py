@@ -58,6 +58,11 @@ def phrase_for(event: AccessEvent) -> Phrase:
     return PHRASES.get(event.action, GENERIC)
 
 
+def new_version(event: AccessEvent) -> bool:
+    """Whether this is a corrected version's arrival (its detail's first line, professionals/uploads.py)."""
+    return event.action == "add_document" and event.detail.partition("\n")[0] == NEW_VERSION
+
+
 def changed_access(detail: str) -> bool:
     """Whether a grant's detail (right_words' line off) says it replaced the professional's access."""
     return detail.rpartition("\n")[2] == ACCESS_CHANGED
@@ -199,7 +204,7 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
         right = _(", avec la clé d'accès %(name)s", name=quoted(words.passkey))
     when = when_fr(event.at, today=today, with_date=with_date)
     detail, corrected = words.detail, ""
-    if event.action == "add_document" and detail.partition("\n")[0] == NEW_VERSION:
+    if new_version(event):
         detail, corrected = detail.partition("\n")[2], _(" : une nouvelle version, qui remplace la précédente")
     elif event.action == "grant" and changed_access(detail):  # said by its phrase (`phrase_for`)
         detail = detail.rpartition("\n")[0]

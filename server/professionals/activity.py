@@ -17,8 +17,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..accesslog.journal import software_named
-from ..accesslog.phrases import NEW_VERSION
+from ..accesslog.journal import new_version, software_named
 from ..i18n import N_
 from ..models import AccessEvent, Patient, utcnow
 from .own_documents import ended_accesses
@@ -91,16 +90,11 @@ async def own_activity(session: AsyncSession, *, account_id: str, professional_i
         query = query.where(col(AccessEvent.id) < before)
     rows = (await session.exec(query.order_by(col(AccessEvent.id).desc()).limit(PAGE + 1))).all()
     named = await _named(session, professional_id=professional_id, now=now) if rows else {}
-    lines = [ActivityLine(at=at, action=_action(action, detail), right=RIGHTS.get(right, ""),
-                          patient=named.get(dossier_id), software=software_named(detail))
-             for _id, at, action, right, dossier_id, detail in rows[:PAGE]]
+    lines = [ActivityLine(at=row.at, right=RIGHTS.get(row.right, ""), patient=named.get(row.dossier_id),
+                          action=NEW_VERSION_ACTION if new_version(row) else ACTIONS.get(row.action, OTHER_ACTION),
+                          software=software_named(row.detail))
+             for row in rows[:PAGE]]
     return Activity(lines, rows[PAGE - 1][0] if len(rows) > PAGE else None)
-
-
-def _action(action: str, detail: str) -> str:
-    if action == "add_document" and detail.partition("\n")[0] == NEW_VERSION:
-        return NEW_VERSION_ACTION
-    return ACTIONS.get(action, OTHER_ACTION)
 
 
 async def _named(session: AsyncSession, *, professional_id: str, now: datetime) -> dict[str, Patient]:

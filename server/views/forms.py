@@ -17,6 +17,7 @@ from litestar.params import Body
 
 from ..access import durations, scopes
 from ..dossiers import INVALID_BIRTH_DATE, InvalidInput
+from ..professionals.checks import Problem, refuse
 from ..i18n import N_, _
 from ..text_input import clean
 
@@ -81,15 +82,15 @@ async def file_of(data: dict[str, Any], name: str = "file") -> tuple[bytes, str]
 
 
 # A birth date typed that is no date (31/02/2025, 12/31/2025): said as such, on its field, never as one left empty.
-Problem = tuple[str, ...]  # what is said, then the fields it is about (professionals/checks.py's, for a page's form)
-
-
 def at_once(*problems: Problem | None) -> FormError | None:
-    """Every problem of a form, said at once, each wrong field marked: a form refused for its code, then sent again
-    and refused for its RPPS, made a professional send it twice (an outside probe's find). None: nothing wrong."""
-    found = [problem for problem in problems if problem is not None]
-    return FormError(" ".join(problem[0] for problem in found), tuple(f for problem in found for f in problem[1:])) \
-        if found else None
+    """Every problem of a form, said at once, each wrong field marked (professionals/checks.refuse's words), for a
+    page that shows its form again: a form refused for its code, then sent again and refused for its RPPS, made a
+    professional send it twice (an outside probe's find). None: nothing wrong."""
+    try:
+        refuse(list(problems))
+    except InvalidInput as refused:
+        return FormError.of(refused)
+    return None
 
 
 def birth_date_problem(typed: str, parsed: date | None, *, missing: str) -> Problem | None:

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 import idna
 
 DEV_SECRET = "dev-only-secret-change-me"
+# A production secret has at least this many different characters (Settings.check).
+_SECRET_LETTERS = 12
+_UNEXPANDED = re.compile(r"\$\{[^}]*\}?|^\$[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class SettingsError(RuntimeError):
@@ -90,6 +93,17 @@ class Settings:
             # systemd's Environment= and env files run no command: README's generator copied as is is public text.
             raise SettingsError("CARNET_SECRET contient une commande du shell qui n'a jamais été exécutée : "
                                 "exécutez-la une fois et donnez sa sortie")
+        if _UNEXPANDED.search(self.secret):
+            # Nor do they expand a variable (systemd's EnvironmentFile=, docker --env-file): "${SECRET_FROM_VAULT}"
+            # long enough was taken as the secret, a name anyone reading the unit knows.
+            raise SettingsError("CARNET_SECRET contient une variable du shell qui n'a jamais été remplacée "
+                                f"({_UNEXPANDED.search(self.secret)[0]}) : donnez sa valeur")
+        if self.env == "production" and len(set(self.secret)) < _SECRET_LETTERS:
+            # "x" * 32, "changeme" * 4, "0123456789" * 4: 32 characters that a guess finds. README's generator gives
+            # 64 of about 60 different ones; `openssl rand -hex 32`, 64 of the 16 hex digits.
+            raise SettingsError("CARNET_SECRET n'est pas une valeur aléatoire : il a trop peu de caractères "
+                                f"différents (moins de {_SECRET_LETTERS}). Créez-le comme le dit README : python3 -c "
+                                "'import secrets; print(secrets.token_urlsafe(48))'")
         if not 1 <= self.session_idle_minutes <= self.session_max_hours * 60:
             raise SettingsError(f"CARNET_SESSION_IDLE_MINUTES va de 1 à {self.session_max_hours * 60} minutes")
         if self.env == "production":

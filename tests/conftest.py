@@ -26,6 +26,8 @@ from tests.softauthn import SoftAuthenticator
 
 ORIGIN = "http://localhost:8000"
 TEST_SECRET = "test-secret-that-is-long-enough-for-carnet"
+# As README makes one (secrets.token_urlsafe): production refuses a secret of few different characters.
+PRODUCTION_SECRET = "Hq3vN8xK2mWz7RtY5pLb9cJd4FgS6aUe0-_iOo1"
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from server.db import make_engine
 from server.identifiers import is_valid_ins
 from server.migrate import upgrade
 from tests.cli import carnet_in_process
+from tests.conftest import PRODUCTION_SECRET
 from tests.fhir_support import Software
 from tests.live_server import running_server
 
@@ -32,9 +33,30 @@ def test_outside_development_the_default_secret_is_refused(tmp_path, env):
         load_settings({"CARNET_ENV": env, "CARNET_DATA_DIR": str(tmp_path), "CARNET_ORIGIN": "https://carnet.example.fr"})
 
 
+@pytest.mark.parametrize(("secret", "said"), [
+    # An env file expands no variable (systemd, docker --env-file): the secret was this name, which the unit shows.
+    ("${CARNET_SECRET_FROM_THE_VAULT_OF_PRODUCTION}", "une variable du shell qui n'a jamais été remplacée "
+                                                     "(${CARNET_SECRET_FROM_THE_VAULT_OF_PRODUCTION})"),
+    ("$CARNET_SECRET_FROM_THE_VAULT_OF_PRODUCTION_1", "une variable du shell qui n'a jamais été remplacée"),
+    # 32 characters or more that a guess finds.
+    ("x" * 40, "trop peu de caractères différents"),
+    ("changeme" * 5, "trop peu de caractères différents"),
+    ("0123456789" * 4, "trop peu de caractères différents"),
+])
+def test_production_refuses_a_secret_anyone_could_guess(tmp_path, secret, said):
+    """An operator's probe: a secret of 32 "x", or a `${…}` that the unit's env file never expanded, started a
+    production server whose CSRF tokens anyone could sign."""
+    env = {"CARNET_ENV": "production", "CARNET_SECRET": secret, "CARNET_DATA_DIR": str(tmp_path),
+           "CARNET_ORIGIN": "https://carnet.example.fr", "CARNET_CONTROLLER": "CHU", "CARNET_DPO_CONTACT": "dpo@chu.fr"}
+    with pytest.raises(SettingsError, match=re.escape(said)):
+        load_settings(env)
+    load_settings(env | {"CARNET_SECRET": PRODUCTION_SECRET})  # as README makes one
+    load_settings(env | {"CARNET_SECRET": "3f9a1c7be2d84a06f5c9e1b7d3a8f2c4e6b0d9a7c5e3f1b8d2a4c6e8f0b1d3a5"})  # openssl's hex
+
+
 def test_production_needs_https(tmp_path):
     with pytest.raises(SettingsError, match="https"):
-        load_settings({"CARNET_ENV": "production", "CARNET_SECRET": "s" * 40, "CARNET_DATA_DIR": str(tmp_path)})
+        load_settings({"CARNET_ENV": "production", "CARNET_SECRET": PRODUCTION_SECRET, "CARNET_DATA_DIR": str(tmp_path)})
 
 
 def test_the_rp_id_must_match_the_origin(tmp_path):
@@ -363,7 +385,7 @@ def test_serve_says_in_french_that_its_address_is_taken_or_unknown(tmp_path):
 def test_production_refuses_to_trust_every_proxy_while_listening_beyond_this_machine(tmp_path):
     """An operator's probe: "*" believed any client's X-Forwarded-For (and so reset the attempts a form counts by
     address) with Carnet listening on 0.0.0.0; behind its proxy, on 127.0.0.1, it is the README's case."""
-    env = {"CARNET_ENV": "production", "CARNET_SECRET": "s" * 40, "CARNET_DATA_DIR": str(tmp_path),
+    env = {"CARNET_ENV": "production", "CARNET_SECRET": PRODUCTION_SECRET, "CARNET_DATA_DIR": str(tmp_path),
            "CARNET_ORIGIN": "https://carnet.example.fr", "CARNET_CONTROLLER": "Caisse exemple",
            "CARNET_DPO_CONTACT": "dpo@example.fr", "CARNET_TRUSTED_PROXIES": "*"}
     refused = carnet_in_process(env, "serve", "--host", "0.0.0.0", "--port", "18999")

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import activate, activate_professional, new_professional
+from tests.conftest import PRODUCTION_SECRET, activate, activate_professional, new_professional
 
 CONTROLLER = "Caisse d'exemple, 12 rue des Tests, 69000 Lyon"
 DPO = "dpo@caisse.example.fr"
@@ -76,7 +76,7 @@ async def test_a_development_site_shows_a_placeholder_marked_as_one(client, app)
 @pytest.mark.parametrize("missing", ["CARNET_CONTROLLER", "CARNET_DPO_CONTACT"])
 def test_production_refuses_to_start_without_the_controller_or_the_dpo(tmp_path, missing):
     env = {"PATH": "/usr/bin:/bin", "CARNET_ENV": "production", "CARNET_DATA_DIR": str(tmp_path),
-           "CARNET_SECRET": "s" * 40, "CARNET_ORIGIN": "https://carnet.example.fr",
+           "CARNET_SECRET": PRODUCTION_SECRET, "CARNET_ORIGIN": "https://carnet.example.fr",
            "CARNET_CONTROLLER": CONTROLLER, "CARNET_DPO_CONTACT": DPO}
     env[missing] = "  "
     result = subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "migrate"],
@@ -88,7 +88,7 @@ def test_production_refuses_to_start_without_the_controller_or_the_dpo(tmp_path,
 def test_production_starts_with_both(tmp_path):
     from server.config import load_settings
 
-    settings = load_settings({"CARNET_ENV": "production", "CARNET_DATA_DIR": str(tmp_path), "CARNET_SECRET": "s" * 40,
+    settings = load_settings({"CARNET_ENV": "production", "CARNET_DATA_DIR": str(tmp_path), "CARNET_SECRET": PRODUCTION_SECRET,
                               "CARNET_ORIGIN": "https://carnet.example.fr", "CARNET_CONTROLLER": CONTROLLER,
                               "CARNET_DPO_CONTACT": f" {DPO} "})
     assert (settings.controller, settings.dpo_contact) == (CONTROLLER, DPO)

@@ -42,6 +42,8 @@ class Settings:
     vapid_subject: str = ""  # a contact the push services can write to; empty: derived from the origin
     # The transparency log (server/tlog). Empty key: made at first start under data_dir/journal (tlog/signing.py).
     journal_signing_key: str = ""  # a Go note signer key, "PRIVATE+KEY+<journal_origin>+<id>+<base64>"
+    # The log's name, where it is not this origin's: a site moved to another address keeps its log's (signing.py).
+    journal_name: str = ""
     # Seconds between the integrator's rounds (tlog/integrator.py); 0: this process does not integrate (another
     # does; the tests call integrate_now). CARNET_JOURNAL_INTERVAL defaults to 1.
     journal_interval: float = 0.0
@@ -77,7 +79,7 @@ class Settings:
     def journal_origin(self) -> str:
         """The log's name in its checkpoints (C2SP: a schema-less URL), which a new key bears; a key made before the
         origin was read as browsers send it keeps the name it bears (tlog/signing.spelled_before)."""
-        return f"{urlsplit(self.origin).netloc or 'localhost'}/carnet-journal"
+        return self.journal_name or f"{urlsplit(self.origin).netloc or 'localhost'}/carnet-journal"
 
     @property
     def is_sqlite(self) -> bool:
@@ -119,6 +121,9 @@ class Settings:
         if self.journal_interval != 0 and not 0.05 <= self.journal_interval <= 5:
             raise SettingsError("CARNET_JOURNAL_INTERVAL vaut 0 (arrêt) ou de 0.05 à 5 secondes (délai "
                                 "d'intégration du journal)")
+        if self.journal_name and not re.fullmatch(r"[!-*,-~]+/carnet-journal", self.journal_name):
+            raise SettingsError("CARNET_JOURNAL_NAME est le nom que porte la clé du journal, <hôte>/carnet-journal "
+                                "(celui que donne l'erreur au démarrage), sans espace ni « + »")
         self.check_witnesses()
         self.check_proxies()
         host = urlsplit(self.origin).hostname or ""
@@ -283,6 +288,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         vapid_subject=env.get("CARNET_VAPID_SUBJECT", "").strip(),
         # Like the VAPID key: several hosts that share no disk set the log's one key here.
         journal_signing_key=env.get("CARNET_JOURNAL_SIGNING_KEY", "").strip(),
+        journal_name=env.get("CARNET_JOURNAL_NAME", "").strip(),
         journal_interval=number(env, "CARNET_JOURNAL_INTERVAL", "1", float),
         journal_witnesses=witnesses_from(env.get("CARNET_JOURNAL_WITNESSES", "")),
         journal_witnesses_required=number(env, "CARNET_JOURNAL_WITNESSES_REQUIRED", "0"),

@@ -288,6 +288,22 @@ async def test_a_log_named_before_the_origin_was_read_as_browsers_send_it_keeps_
     assert refused.returncode == 1 and "un journal garde son nom" in refused.stderr, refused
 
 
+async def test_a_site_moved_to_another_address_keeps_its_logs_name(db, patient, settings):
+    """An operator's probe: a site moved to a new domain was refused with "un journal garde son nom" and no way to keep
+    it; every patient's phone and the witnesses know the log by its first name."""
+    old = Signer.generate("ancien.example.fr/carnet-journal")
+    await log(db, patient.dossier.id, 3)
+    await integrate_now(db, signer=old)
+    refused = await refused_to_serve(settings, CARNET_JOURNAL_SIGNING_KEY=old.key)
+    assert refused.returncode == 1 and "CARNET_JOURNAL_NAME=ancien.example.fr/carnet-journal" in refused.stderr, refused
+    kept = {"CARNET_JOURNAL_SIGNING_KEY": old.key, "CARNET_JOURNAL_NAME": "ancien.example.fr/carnet-journal"}
+    assert await serve(settings, **kept) is None
+    found = await carnet(settings, "audit", "verify", **kept)
+    assert found.returncode == 0, printed(found)
+    misspelt = await carnet(settings, "audit", "verify", **kept | {"CARNET_JOURNAL_NAME": "ancien.example.fr"})
+    assert misspelt.returncode == 1 and "CARNET_JOURNAL_NAME est le nom que porte la clé du journal" in misspelt.stderr
+
+
 def test_verify_proof_says_a_missing_file_in_french(tmp_path):
     """An outside probe's find: a proof file that does not exist was the system's English, "No such file or
     directory"."""

@@ -47,8 +47,11 @@ def load_signer(settings: Settings, *, create: bool = True) -> Signer | None:
         raise SettingsError(f"{source} n'est pas une clé de signature Ed25519 "
                             "(PRIVATE+KEY+<nom>+<id>+<base64>)") from exc
     if signer.name != settings.journal_origin and not spelled_before(signer.name, settings):
+        said = "CARNET_JOURNAL_NAME" if settings.journal_name else "CARNET_ORIGIN"
         raise SettingsError(f"{source} signe pour le journal {signer.name!r}, mais le journal de ce site est "
-                            f"{settings.journal_origin!r} (d'après CARNET_ORIGIN) : un journal garde son nom")
+                            f"{settings.journal_origin!r} (d'après {said}) : un journal garde son nom. Si le site a "
+                            f"changé d'adresse, gardez-le-lui : CARNET_JOURNAL_NAME={signer.name} (README, "
+                            "« Moving to another address »)")
     return signer
 
 

@@ -154,6 +154,24 @@ def test_a_log_that_will_not_prove_what_it_signed_is_caught_and_a_silent_one_say
         expect(past).to_contain_text(re.compile(
             r"ne correspondait pas au journal signé\. Il a noté\s*: «\s*Le journal refuse de donner à votre appareil "
             r"la preuve d'un état qu'il a lui-même signé"))
+
+        # Days without a verdict: no longer a passing fault (a probe's find: the same quiet words forever).
+        stale = "Votre appareil n'arrive plus à vérifier cet historique depuis le"
+        expect(status).not_to_contain_text(stale)
+        phone.evaluate("""(dossier) => {
+            const state = JSON.parse(localStorage.getItem("carnet.journal." + dossier));
+            state.unverified = new Date(Date.now() - 4 * 86400000).toISOString();
+            localStorage.setItem("carnet.journal." + dossier, JSON.stringify(state));
+        }""", patient.dossier_id)
+        phone.reload()
+        expect(status).to_contain_text(re.compile(
+            rf"{stale} {SAID_WHEN}\. Une panne dure rarement autant\s*: un serveur qui cacherait une modification du "
+            r"journal pourrait aussi en empêcher la vérification\."))
+        answer["status"] = None  # a verdict: the days without one are forgotten
+        phone.reload()
+        expect(status).to_contain_text("Votre appareil a vérifié cet historique")
+        assert "unverified" not in phone.evaluate(
+            "(dossier) => JSON.parse(localStorage.getItem('carnet.journal.' + dossier))", patient.dossier_id)
     finally:
         context.close()
 

@@ -100,6 +100,18 @@
     keep(dossier, { ...raw(dossier), failure: kept });
   }
 
+  // Since when this device's checks of the dossier end without a verdict (the log unreachable, a proof never
+  // given): the first such check after the last verdict, kept until one (store() writes the state without it).
+  function unverifiedSince(dossier) {
+    const state = raw(dossier);
+    if (typeof state.unverified === "string" && !Number.isNaN(Date.parse(state.unverified))) {
+      return new Date(state.unverified);
+    }
+    const now = new Date();
+    keep(dossier, { ...state, unverified: now.toISOString() });
+    return now;
+  }
+
   function forget(dossier) {
     const state = raw(dossier);
     delete state.failure;
@@ -236,5 +248,6 @@
     return highest;
   }
 
-  window.carnetJournalCheck = Object.freeze({ Failure, Unavailable, check, stored, remembered, remember, forget });
+  window.carnetJournalCheck = Object.freeze({ Failure, Unavailable, check, stored, remembered, remember, forget,
+                                                unverifiedSince });
 })();

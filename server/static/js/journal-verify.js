@@ -9,7 +9,7 @@
   function _(message) { return window.carnetText ? window.carnetText(message) : message; }
 
   const J = window.carnetJournal;
-  const { Failure, Unavailable, check, stored, remembered, remember, forget } = window.carnetJournalCheck;
+  const { Failure, Unavailable, check, stored, remembered, remember, forget, unverifiedSince } = window.carnetJournalCheck;
 
   function reasonText(failure) {
     switch (failure.reason) {
@@ -225,6 +225,18 @@
       : _("Cet historique n'a encore jamais été vérifié sur cet appareil.");
   }
 
+  // Days without a verdict after which a check that cannot end is said as what it may be, not as a passing fault.
+  const STALE_DAYS = 3;
+
+  // A check that ended without a verdict, again: once it has for STALE_DAYS, a server that keeps a phone from ever
+  // checking is what the patient is told to report (an outage is fixed within hours).
+  function noVerdictSince(dossier) {
+    const since = unverifiedSince(dossier);
+    if (Date.now() - since.getTime() < STALE_DAYS * 86400000) return "";
+    return " " + _("Votre appareil n'arrive plus à vérifier cet historique depuis le %(moment)s. Une panne dure rarement autant : un serveur qui cacherait une modification du journal pourrait aussi en empêcher la vérification. Si cela continue, signalez-le au responsable de vos données (« Vos données et vos droits », en bas de page).")
+      .replace("%(moment)s", longMoment(since));
+  }
+
   // How many witnesses the server is configured to ask (their keys, data-witnesses).
   function configured(box) { return JSON.parse(box.dataset.witnesses || "[]").length; }
 
@@ -305,7 +317,7 @@
         say(box, reason === "unsupported"
           ? _("Ce navigateur ne sait pas vérifier les signatures du journal (Ed25519) : l'historique n'est pas vérifié sur cet appareil. Un navigateur à jour le peut.")
           : _("L'historique n'a pas pu être vérifié pour l'instant : le journal de Carnet n'a pas répondu, ou la vérification a été interrompue. Votre appareil réessaiera à votre prochaine visite.")
-            + " " + lastVerified(box.dataset.dossier),
+            + " " + lastVerified(box.dataset.dossier) + noVerdictSince(box.dataset.dossier),
         "warning");
       }
     });

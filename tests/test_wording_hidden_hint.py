@@ -40,17 +40,33 @@ async def test_the_hidden_hint_puts_the_reader_beside_the_medecin_traitant_not_a
     assert "Vous, son médecin traitant" not in hint
 
 
-async def test_the_medecin_traitant_is_told_she_reads_it_as_such_not_beside_herself(client, db):
-    """An outside probe: the médecin traitant filing a hidden report was told "Vous le verrez, comme son médecin
-    traitant": to her, she reads it as the médecin traitant she is."""
+MT_HINTS = {
+    ("F", "documents/nouveau"): "Vous le verrez, en tant que son médecin traitant, ainsi que votre patiente et les "
+                                "proches qui ont accès à son dossier ; votre patiente pourra le montrer de nouveau.",
+    ("M", "documents/nouveau"): "Vous le verrez, en tant que son médecin traitant, ainsi que votre patient et les "
+                                "proches qui ont accès à son dossier ; votre patient pourra le montrer de nouveau.",
+    ("F", "profil/ajouter?type=allergy"): "Vous la verrez, en tant que son médecin traitant, ainsi que votre patiente "
+                                          "et les proches qui ont accès à son dossier ; votre patiente pourra la "
+                                          "montrer de nouveau.",
+    ("M", "profil/ajouter?type=treatment"): "Vous la verrez, en tant que son médecin traitant, ainsi que votre "
+                                            "patient et les proches qui ont accès à son dossier ; votre patient "
+                                            "pourra la montrer de nouveau.",
+}
+
+
+@pytest.mark.parametrize("sex, form", list(MT_HINTS), ids=[f"{sex}-{form.split('/')[0]}" for sex, form in MT_HINTS])
+async def test_the_medecin_traitant_is_told_she_reads_it_as_such_not_beside_herself(client, db, sex, form):
+    """An outside probe: the médecin traitant filing a hidden report, or adding a hidden line to the profile, was told
+    "Vous le verrez, comme son médecin traitant": to her, she reads it as the médecin traitant she is."""
     from server.access.medecin_traitant import set_medecin_traitant
     from tests.test_pro_own_documents import PATIENT
 
-    person = await new_patient(db, given_name="Camille", sex="F")
+    person = await new_patient(db, given_name="Camille" if sex == "F" else "Hugo", sex=sex)
     doctor = await granted(client, db, person, given_name="Claire", family_name="Bernard", profession="médecin",
                            feminine=True)
     await set_medecin_traitant(db, dossier=person.dossier, professional=doctor.professional, actor=PATIENT)
-    hint = hint_of(await client.get(f"/dossiers/{person.dossier.id}/documents/nouveau"))
-    assert hint.endswith("Vous le verrez, en tant que son médecin traitant, ainsi que votre patiente et les proches qui "
-                         "ont accès à son dossier ; votre patiente pourra le montrer de nouveau."), hint
+    page = await client.get(f"/dossiers/{person.dossier.id}/{form}")
+    assert page.status_code == 200
+    hint = hint_of(page)
+    assert hint.endswith(MT_HINTS[sex, form]), hint
     assert "comme son médecin traitant" not in hint

@@ -3,7 +3,7 @@ enrols a passkey (views/auth.py's ceremonies), and the page that says whose doss
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 from litestar import Request, Response, get, post
@@ -76,6 +76,19 @@ async def start_enrolment(request: Request, db: AsyncSession, *, again: Callable
     return Redirect("/activer/cle", status_code=303, cookies=[session_cookie(settings, token)])
 
 
+def first_key_name(headers: Mapping[str, str]) -> str:
+    """The name a new passkey is offered at first, from what the browser says of the device it runs on (an outside
+    probe: "Mon téléphone" on a practice's computer). A phone says "Mobi" in its User-Agent, as MDN advises to read
+    it, and Chromium says it in its Sec-CH-UA-Mobile client hint too; a tablet says "iPad", "Tablet" or, with no
+    "Mobi", "Android" (an iPad's Safari says "Mobile" too); anything else is taken for a computer."""
+    agent = headers.get("user-agent", "")
+    if "iPad" in agent or "Tablet" in agent:
+        return _("Ma tablette")
+    if headers.get("sec-ch-ua-mobile") == "?1" or "Mobi" in agent:
+        return _("Mon téléphone")
+    return _("Ma tablette") if "Android" in agent else _("Mon ordinateur")
+
+
 @get("/activer/cle", guards=[enrolling_or_logged_in])
 async def enrol_page(request: Request, db: AsyncSession) -> Template:
     # Whose dossier the code and birth date opened, said before the passkey is made for it (an outside probe): the
@@ -83,7 +96,7 @@ async def enrol_page(request: Request, db: AsyncSession) -> Template:
     activation_id = request.user.data.get("activation_id") if request.user.row.account_id else None
     activation = await db.get(ActivationCode, activation_id) if activation_id else None
     patient = await db.get(Patient, activation.patient_id) if activation and activation.patient_id else None
-    return Template("enrol.html", context={"activated": patient})
+    return Template("enrol.html", context={"activated": patient, "key_name": first_key_name(request.headers)})
 
 
 routes = [activation_form, activate, enrol_page]

@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..access.rule import Visibility, document_right, visibility
+from ..access.rule import Right, Visibility, document_right, visibility
 from ..caregivers.confidential import keeps_from_parents
 from ..caregivers.dossiers import band_of, is_minor
 from ..caregivers.representatives import parents_read_what_she_writes
@@ -170,7 +170,9 @@ async def form_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
                # A professional on a minor's dossier may keep what they declare from the parents (CSP L1111-5).
                "keeps_from_parents": keeps,
                # A professional may hide what they declare from the other professionals, at the patient's request.
-               "hides_from_professionals": view.right not in HOLDERS and replacing is None}
+               "hides_from_professionals": view.right not in HOLDERS and replacing is None,
+               # Its hint speaks to a médecin traitant as one (partials/hidden_hint.html), as the upload form's does.
+               "medecin_traitant": view.right == Right.MEDECIN_TRAITANT}
     if request.htmx and request.htmx.target == "document-picker" and chosen_kind is not None:
         await db.commit()
         return Template("partials/profile_document_picker.html", context=context, status_code=status)

@@ -14,6 +14,10 @@ from tests.e2e.seeded_passkeys import seed_passkey_now
 PHONE_WIDTH = 360
 PHONE = {
     "viewport": {"width": PHONE_WIDTH, "height": 780}, "is_mobile": True, "has_touch": True,
+    # A phone's browser says it is one (Playwright gives Chromium's Sec-CH-UA-Mobile from `is_mobile` only with a user
+    # agent): the enrol page names a first passkey from it ("Mon téléphone", views/activation.py first_key_name).
+    "user_agent": "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile "
+                  "Safari/537.36",
     "device_scale_factor": 2, "locale": "fr-FR",
     "timezone_id": "Europe/Paris",  # a patient in France (this machine's clock is UTC's): no "heure de Paris" note
 }

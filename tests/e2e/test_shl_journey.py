@@ -161,6 +161,49 @@ def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_p
         "l'a déjà été. Demandez-en un nouveau à la personne qui vous l'a donné.")
 
 
+# What a link's reader is told of what the patient hid, as a professional is on her profile
+# (partials/profile_may_be_hidden.html), in the viewer's two languages.
+MAY_BE_HIDDEN = {
+    "fr-FR": ("Certaines informations peuvent être masquées aux professionnels, et un lien de partage ne les montre "
+              "jamais : ce qui suit peut être incomplet, même là où rien n'est indiqué."),
+    "en-GB": ("Some information may be hidden from professionals, and a sharing link never shows it: what follows may "
+              "be incomplete, even where nothing is indicated."),
+}
+
+
+def test_a_links_reader_is_told_what_is_hidden_never_shows_whether_or_not_anything_is(
+    page, another_phone, browser, server, seed,
+):
+    """An outside probe: the link's maker is told that what she hid is never on it, its reader was not, and would take
+    a card for all there is. Told in the page's language, the same of a card with a hidden allergy as of one with
+    nothing hidden, so that it says nothing of what the patient did; on paper too."""
+    hid, hid_nothing = seed(), seed()
+    run_async(seed_profile(server.data_dir, hid))  # her peanut allergy hidden from professionals
+    addresses = []
+    for phone, patient in ((page, hid), (another_phone.page, hid_nothing)):
+        log_in(phone, patient)
+        addresses.append(make_emergency_link(phone, patient))
+    for locale, sentence in MAY_BE_HIDDEN.items():
+        context = browser.new_context(base_url=server.url, **{**PHONE, "locale": locale})
+        try:
+            stranger = context.new_page()
+            for address in addresses:
+                stranger.goto(address)
+                stranger.get_by_label(re.compile("^(Votre nom et votre service|Your name and your department)$")).fill(
+                    RECIPIENT)
+                stranger.get_by_label(re.compile("^(Code d'accès|Passcode)$")).fill(PASSCODE)
+                stranger.get_by_role("button", name=re.compile("^(Afficher les informations|Show the information)$")
+                                     ).click()
+                expect(stranger.get_by_role("region", name=re.compile("^(Allergies et intolérances|Allergies and "
+                                                                      "intolerances)$"))).to_be_visible()
+                expect(stranger.get_by_text(sentence)).to_be_visible()
+                stranger.emulate_media(media="print")
+                expect(stranger.get_by_text(sentence)).to_be_visible()
+                stranger.emulate_media(media="screen")
+        finally:
+            context.close()
+
+
 def test_a_second_link_opened_in_the_same_tab_shows_its_own_card_never_the_first(page, stranger, console, server,
                                                                                   seed):
     """From one link to the next only the part after "#" changes, so the browser keeps the page: the viewer starts

@@ -328,6 +328,10 @@
       result.appendChild(element("p", _("Informations à jour le %(moment)s, telles qu'elles ont été déclarées dans le dossier ou ajoutées par les soignants.")
         .replace("%(moment)s", longMoment(composition.date)), "small muted"));
     }
+    // What the patient hid from professionals is never on a link (its maker is told so, shlinks.html): its reader is
+    // told too, as a professional is on the profile (partials/profile_may_be_hidden.html), whether anything is hidden
+    // or not, so that it says nothing of what the patient did, and a short card is not read as all there is.
+    result.appendChild(element("p", _("Certaines informations peuvent être masquées aux professionnels, et un lien de partage ne les montre jamais : ce qui suit peut être incomplet, même là où rien n'est indiqué."), "small muted"));
 
     var facts = element("dl", "", "doc-details");
     [[_("Nom"), fullName], [_("Date de naissance"), longDate(patient.birthDate)],

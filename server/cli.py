@@ -23,7 +23,7 @@ from .tlog.witness_server import witness_command
 
 @click.group(cls=cli_support.Carnet)
 def main() -> None:
-    """Carnet: a patient's shared medical record."""
+    """Carnet : le dossier médical partagé du patient."""
     # What Carnet writes is its user's alone, whatever the umask it was started with (022 gave the SQLite database,
     # its WAL and a copy made from it to every local account: an operator's probe): the documents' files and the keys
     # were made private one by one; the database, by SQLite, was not.
@@ -34,7 +34,7 @@ def main() -> None:
 
 @main.command()
 def migrate() -> None:
-    """Bring the database schema up to date."""
+    """Mettre à jour le schéma de la base de données."""
     settings = cli_support.settings()
     cli_support.private_data_dir(settings)
 
@@ -49,11 +49,14 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE",
+              help="L'adresse sur laquelle écouter.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), metavar="PORT",
+              help="Le port sur lequel écouter.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), metavar="NOMBRE",
+              help="Le nombre de processus qui servent les requêtes.")
 def serve(host: str, port: int, workers: int) -> None:
-    """Run the web server (migrating the database first)."""
+    """Lancer le serveur web. La base de données est d'abord mise à jour."""
     import uvicorn
 
     settings = cli_support.settings()
@@ -97,9 +100,9 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @main.command()
-@click.option("--reset/--no-reset", default=False, help="Empty the database and files first.")
+@click.option("--reset/--no-reset", default=False, help="Vider d'abord la base de données et les fichiers.")
 def demo(reset: bool) -> None:
-    """Load the demo dossiers and print their activation codes."""
+    """Charger les dossiers de démonstration. Affiche ensuite leurs codes d'activation."""
     import shutil
 
     from .demo import load_demo
@@ -119,14 +122,17 @@ def demo(reset: bool) -> None:
 
 
 @main.command("activation-code")
-@click.option("--ins", required=True, help="The patient's INS (15 characters).")
-@click.option("--given-name", help="Creates the patient if the INS is new.")
-@click.option("--family-name")
-@click.option("--birth-date", type=cli_support.DAY, help="YYYY-MM-DD")
-@click.option("--sex", type=click.Choice(["F", "M"]))
-@click.option("--issued-by", default="Guichet CPAM", show_default=True)
+@click.option("--ins", required=True, metavar="INS", help="Le matricule INS du patient (15 caractères).")
+@click.option("--given-name", metavar="PRÉNOM",
+              help="Le prénom du patient. Avec --family-name, --birth-date et --sex, crée le patient si l'INS est "
+                   "nouveau.")
+@click.option("--family-name", metavar="NOM", help="Le nom de famille du patient.")
+@click.option("--birth-date", type=cli_support.DAY, help="La date de naissance du patient (AAAA-MM-JJ ou JJ/MM/AAAA).")
+@click.option("--sex", type=click.Choice(["F", "M"]), help="Le sexe du patient.")
+@click.option("--issued-by", default="Guichet CPAM", show_default=True, metavar="GUICHET",
+              help="Qui remet le code, enregistré avec lui.")
 def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) -> None:
-    """Issue an activation code for a patient, as an insurance office would."""
+    """Émettre le code d'activation d'un patient. Comme le ferait un guichet de l'Assurance Maladie."""
     from sqlmodel import select
 
     from .auth.accounts import issue_activation_code
@@ -182,13 +188,16 @@ def activation_code(ins, given_name, family_name, birth_date, sex, issued_by) ->
 
 @main.group()
 def files() -> None:
-    """The document store."""
+    """Les fichiers des documents."""
 
 
 @files.command("check")
-@click.option("--repair", is_flag=True, help="Remove files no live document holds, and interrupted writes.")
+@click.option("--repair", is_flag=True,
+              help="Supprimer les fichiers qui ne sont plus ceux d'aucun document (documents supprimés), et les "
+                   "écritures interrompues.")
 def files_check(repair: bool) -> None:
-    """Check the store against the database: missing, damaged and unreferenced files; exit 1 if any is missing or damaged."""
+    """Vérifier les fichiers des documents. Compare le stockage à la base de données : fichiers manquants, endommagés
+    ou inutiles ; code de sortie 1 si un fichier manque ou est endommagé."""
     from .files.check import check_store, repair_store
     from .files.store import DiskStorage
 
@@ -222,16 +231,19 @@ def files_check(repair: bool) -> None:
 
 @main.group()
 def caregivers() -> None:
-    """Caregivers and a minor's parents."""
+    """Les aidants et les parents d'un mineur."""
 
 
 @caregivers.command("majority")
 @click.option("--at", "at", type=cli_support.DAY,
-              help="As if it were this day (YYYY-MM-DD, noon in France): for tests and catching up.")
+              help="Comme si l'on était ce jour-là (AAAA-MM-JJ, à midi heure de Paris) : pour les tests et les "
+                   "rattrapages.")
 def caregivers_majority(at: date | None) -> None:
-    """End (or keep, as the young adult chose) the rights of parents whose child has turned 18.
+    """Traiter les droits des parents d'un enfant devenu majeur. Met fin aux droits des parents dont l'enfant a eu
+    18 ans, ou les maintient si le jeune adulte l'a choisi.
 
-    Every app process also runs this every ten minutes; this command is for a cron, or a check.
+    Chaque processus de l'application le fait aussi toutes les dix minutes ; cette commande sert à une tâche cron,
+    ou à une vérification.
     """
     from datetime import datetime, time
 
@@ -266,12 +278,13 @@ def caregivers_majority(at: date | None) -> None:
 
 @main.group()
 def audit() -> None:
-    """The access log."""
+    """Le journal des accès."""
 
 
 @audit.command()
 def verify() -> None:
-    """Check every dossier's hash chain, and the transparency log against what it signed; name what is broken."""
+    """Vérifier l'intégrité du journal des accès. Contrôle la chaîne d'empreintes de chaque dossier, et le journal de
+    transparence au regard de ce qu'il a signé ; nomme ce qui est rompu."""
     import httpx
     from sqlmodel import select
 
@@ -299,7 +312,8 @@ def verify() -> None:
 
 @main.group("import")
 def import_group() -> None:
-    """Data sent by others: the Assurance Maladie's reimbursed care, a dossier's copy from another Carnet."""
+    """Importer des données envoyées par d'autres. Les soins remboursés par l'Assurance Maladie, la copie d'un dossier
+    venue d'un autre Carnet."""
 
 
 audit.add_command(verify_proof_command)

@@ -158,8 +158,21 @@ def address_free(host: str, port: int) -> None:
             raise click.ClickException(f"Carnet ne peut pas écouter sur {host}:{port} : {_said(error)}.") from None
 
 
-class Carnet(click.Group):
+class Group(click.Group):
+    """A group of `carnet` commands, whose usage line names its command in French: Click's "COMMAND [ARGS]..." is no
+    text of its catalogue. Its own groups are of this class too."""
+
+    group_class = type
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("subcommand_metavar", "COMMANDE [ARGUMENTS]...")
+        super().__init__(*args, **kwargs)
+
+
+class Carnet(Group):
     """The `carnet` group: what a command meets outside its own checks is said in one French sentence, exit 1."""
+
+    group_class = Group  # `@main.group()`'s: in French too, without the invoke below (the whole command runs in it)
 
     def invoke(self, ctx: click.Context):
         try:

@@ -145,6 +145,48 @@ def test_python_dash_m_server_cli_is_the_carnet_command(tmp_path):
     assert result.returncode == 0 and "activation-code" in result.stdout, result.stderr
 
 
+# Every command's --help, each after a form feed and the command's words, from one process: a process for each of
+# the 27 commands took 12 s of CPU.
+EVERY_HELP = """
+from server.cli import main
+
+def walk(command, words):
+    yield words
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from walk(sub, [*words, name])
+
+for words in walk(main, []):
+    print("\\f" + " ".join(words))
+    main([*words, "--help"], prog_name="carnet", standalone_mode=False)
+"""
+
+
+def test_every_commands_help_speaks_french(tmp_path):
+    """An operator's probe: "Utilisation : carnet serve [OPTIONS]" then "Options:", "Show this message and exit.",
+    "[default: 127.0.0.1]", "[required]" and every command's description in English."""
+    result = subprocess.run([sys.executable, "-c", EVERY_HELP], capture_output=True, text=True, timeout=120,
+                            env={"CARNET_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    helps = dict(page.split("\n", 1) for page in result.stdout.split("\f")[1:])
+    assert {"", "serve", "audit verify-proof", "import dossier", "witness serve", "professional add"} <= set(helps)
+    groups = {words for words in helps if any(other.startswith(f"{words} ".lstrip()) for other in helps if other != words)}
+    for words, text in helps.items():
+        said = f"{' '.join(['carnet', *words.split(), '--help'])}:\n{text}"
+        assert f"Utilisation : carnet {words}".strip() in text, said
+        assert "Options :" in text and re.search(r"--help +Afficher ce message et quitter\.", text), said
+        for english in ("Usage:", "Options:", "Commands:", "Arguments:", "Show this message", "[default:",
+                        "[required]"):
+            assert english not in text, said
+        assert not re.search(r"\b(TEXT|INTEGER|COMMAND|ARGS|PATH|FILE)\b", text), said  # Click's metavars
+        assert not re.search(r"\b(the|and|with|of|from|its|their)\b", text, re.IGNORECASE), said
+        if words in groups:
+            assert "COMMANDE" in text.split("\n\n")[0] and "Commandes :\n" in text, said
+            listed = text.split("Commandes :\n")[1].splitlines()
+            assert listed and not [row for row in listed if row.endswith("...")], said  # a first sentence cut short
+    assert "[par défaut : 127.0.0.1]" in helps["serve"] and "[obligatoire]" in helps["import dossier"]
+    assert "Arguments :\n  FICHIER  La copie du dossier" in helps["import dossier"]
+
+
 def test_the_commands_leave_nothing_behind_in_the_temporary_directory_even_when_killed(tmp_path):
     """Each command compiled Click's French catalogue into a directory of its own, removed at exit: a `serve` stopped
     with SIGKILL left its directory, 464 of them in /tmp after a day of test runs. One directory per version of the

@@ -10,13 +10,15 @@ from .. import cli_support
 
 
 @click.command("dossier")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
-@click.option("--ins", required=True, help="The INS of the patient whose (empty) dossier receives the copy.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True), metavar="FICHIER",
+                help="La copie du dossier : le fichier ZIP que son patient a téléchargé.")
+@click.option("--ins", required=True, metavar="INS", help="L'INS du patient dont le dossier (vide) reçoit la copie.")
 def import_dossier(path: str, ins: str) -> None:
-    """Read a dossier's copy (the ZIP its patient downloads) into the empty dossier of the patient with this INS:
-    for moving a dossier between Carnet installations. Creates nothing else: the patient, and every professional
-    who wrote in the dossier, must be registered here first; a relative who added to it is named as the copy
-    writes it, attached to no account here; a copy refused leaves everything as it was."""
+    """Relire la copie d'un dossier dans un dossier vide. La copie (le ZIP que son patient télécharge) est relue dans
+    le dossier vide du patient qui a cet INS : pour déplacer un dossier d'une installation de Carnet à une autre.
+    Rien d'autre n'est créé : le patient, et chaque professionnel qui a écrit dans le dossier, doivent d'abord être
+    enregistrés ici ; un proche qui y a ajouté des éléments est nommé tel que la copie l'écrit, sans être rattaché à
+    un compte d'ici ; une copie refusée laisse tout en l'état."""
     from datetime import datetime
 
     from sqlmodel import select

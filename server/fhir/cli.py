@@ -10,17 +10,17 @@ from .. import cli_support
 from ..i18n.formats import date_fr
 
 
-@click.group()
+@click.group(cls=cli_support.Group)
 def logiciel() -> None:
-    """Software that calls the API on its own behalf (a professional's is registered from their pages)."""
+    """Les logiciels qui appellent l'API en leur propre nom. Celui d'un professionnel s'enregistre depuis ses pages."""
 
 
 @logiciel.command("assureur")
-@click.option("--nom", required=True, help="Le nom du système, tel que le journal le montrera.")
+@click.option("--nom", required=True, metavar="NOM", help="Le nom du système, tel que le journal le montrera.")
 @click.option("--jwk", "jwk_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Le fichier de sa clé publique (JWK, EC P-384 ou RSA).")
 def register_insurer(nom: str, jwk_path: str) -> None:
-    """Register the insurer's system, which sends reimbursed care to POST /api/remboursements."""
+    """Enregistrer le système de l'assureur. Il envoie les soins remboursés à POST /api/remboursements."""
     from ..dossiers import InvalidInput
     from . import clients
 
@@ -52,7 +52,8 @@ def register_insurer(nom: str, jwk_path: str) -> None:
 
 @logiciel.command("liste")
 def list_insurers() -> None:
-    """The insurer's systems registered: client_id, name, when registered, last used, revoked."""
+    """Lister les systèmes d'assureur enregistrés. Pour chacun : client_id, nom, date d'enregistrement, dernier usage,
+    révocation."""
     from . import clients
 
     async def work(session):
@@ -68,10 +69,11 @@ def list_insurers() -> None:
 
 
 @logiciel.command("revoquer")
-@click.option("--client-id", "client_id", required=True, help="Le client_id du système (carnet logiciel liste).")
+@click.option("--client-id", "client_id", required=True, metavar="CLIENT_ID",
+              help="Le client_id du système (carnet logiciel liste).")
 def revoke_insurer(client_id: str) -> None:
-    """Revoke an insurer's system: no new token, and the tokens it holds stop working at once (a key leaked, a key
-    replaced). A professional's software is revoked on their "Logiciels" page."""
+    """Révoquer le système d'un assureur. Il n'obtient plus de jeton, et ceux qu'il détient cessent aussitôt de valoir
+    (une clé divulguée, une clé remplacée). Le logiciel d'un professionnel se révoque depuis sa page « Logiciels »."""
     from . import clients
 
     async def work(session):

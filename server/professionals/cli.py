@@ -9,9 +9,10 @@ import click
 from .. import cli_support
 
 
-@click.group()
+@click.group(cls=cli_support.Group)
 def professional() -> None:
-    """Professionals: register one, write their profession in their form, or issue a new activation code."""
+    """Les professionnels. En enregistrer un, écrire sa profession au féminin ou au masculin, ou lui émettre un nouveau
+    code d'activation."""
 
 
 def _print_code(code: str, settings) -> None:
@@ -20,7 +21,8 @@ def _print_code(code: str, settings) -> None:
 
 
 FORMS = {"feminine": True, "masculine": False}
-FORM_HELP = "How the profession is written for this person: infirmier or infirmière, pharmacien or pharmacienne…"
+FORM_HELP = ("Comment la profession s'écrit pour cette personne : au féminin (feminine : infirmière, pharmacienne…) "
+             "ou au masculin (masculine : infirmier, pharmacien…).")
 
 
 def _profession(word: str, form: str | None) -> tuple[str, bool]:
@@ -53,16 +55,19 @@ def _print_profession(professional) -> None:
 
 
 @professional.command("add")
-@click.option("--rpps", required=True, help="11 digits, with its Luhn key.")
-@click.option("--given-name", required=True)
-@click.option("--family-name", required=True)
-@click.option("--profession", required=True,
-              help="Either form: médecin, infirmier or infirmière, pharmacien or pharmacienne, masseur-kinésithérapeute…")
-@click.option("--form", type=click.Choice(list(FORMS)), help=f"{FORM_HELP} (default: as --profession is written).")
-@click.option("--city", required=True)
-@click.option("--issued-by", default="Guichet d'enregistrement des professionnels", show_default=True)
+@click.option("--rpps", required=True, metavar="RPPS", help="Le numéro RPPS : 11 chiffres, clé de Luhn comprise.")
+@click.option("--given-name", required=True, metavar="PRÉNOM", help="Le prénom du professionnel.")
+@click.option("--family-name", required=True, metavar="NOM", help="Le nom de famille du professionnel.")
+@click.option("--profession", required=True, metavar="PROFESSION",
+              help="Sous l'une ou l'autre forme : médecin, infirmier ou infirmière, pharmacien ou pharmacienne, "
+                   "masseur-kinésithérapeute…")
+@click.option("--form", type=click.Choice(list(FORMS)),
+              help=f"{FORM_HELP} Par défaut, celle dans laquelle --profession est écrite.")
+@click.option("--city", required=True, metavar="VILLE", help="La ville où le professionnel exerce.")
+@click.option("--issued-by", default="Guichet d'enregistrement des professionnels", show_default=True,
+              metavar="GUICHET", help="Qui remet le code, enregistré avec lui.")
 def professional_add(rpps, given_name, family_name, profession, form, city, issued_by) -> None:
-    """Register a professional and print their activation code, as a registration desk would."""
+    """Enregistrer un professionnel. Affiche son code d'activation, comme le ferait un guichet d'enregistrement."""
     from ..auth.accounts import issue_activation_code
     from ..dossiers import InvalidInput, create_professional
     from ..identifiers import is_valid_rpps
@@ -90,11 +95,11 @@ def professional_add(rpps, given_name, family_name, profession, form, city, issu
 
 
 @professional.command("form")
-@click.option("--rpps", required=True)
+@click.option("--rpps", required=True, metavar="RPPS", help="Le numéro RPPS du professionnel.")
 @click.option("--form", type=click.Choice(list(FORMS)), required=True, help=FORM_HELP)
 def professional_form(rpps, form) -> None:
-    """Write a registered professional's profession in their form (infirmière), from now on; the log keeps what it
-    wrote before."""
+    """Écrire la profession d'un professionnel dans sa forme. Pour un professionnel enregistré, à partir de maintenant
+    (infirmière) ; le journal garde ce qu'il a écrit avant."""
     from sqlmodel import select
 
     from ..db import begin_write
@@ -116,10 +121,12 @@ def professional_form(rpps, form) -> None:
 
 
 @professional.command("code")
-@click.option("--rpps", required=True)
-@click.option("--issued-by", default="Guichet d'enregistrement des professionnels", show_default=True)
+@click.option("--rpps", required=True, metavar="RPPS", help="Le numéro RPPS du professionnel.")
+@click.option("--issued-by", default="Guichet d'enregistrement des professionnels", show_default=True,
+              metavar="GUICHET", help="Qui remet le code, enregistré avec lui.")
 def professional_code(rpps, issued_by) -> None:
-    """Issue a new activation code for a registered professional (a lost passkey, a new device)."""
+    """Émettre un nouveau code d'activation pour un professionnel. Pour un professionnel déjà enregistré (une clé
+    d'accès perdue, un nouvel appareil)."""
     from sqlmodel import select
 
     from ..auth.accounts import issue_activation_code

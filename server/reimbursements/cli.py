@@ -10,14 +10,16 @@ from .. import cli_support
 
 
 @click.command("remboursements")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True), metavar="FICHIER",
+                help="Le fichier de l'Assurance Maladie.")
 def import_reimbursements(path: str) -> None:
-    """Load a file of reimbursed care (layout: server/reimbursements/layout.py), matched to dossiers by INS.
+    """Charger un fichier de soins remboursés. Chaque ligne rejoint le dossier de son INS ; le format du fichier est
+    décrit dans server/reimbursements/layout.py.
 
-    Loading the same file again changes nothing; a line processed later replaces the earlier one, a cancellation
-    (column `annulation`) deletes it; care older than Carnet keeps (the Soins page's 24 months) is left out; lines
-    whose INS has no dossier yet are kept, until they age past that, and join the dossier if it is created
-    meanwhile."""
+    Charger à nouveau le même fichier ne change rien ; une ligne traitée plus tard remplace la précédente, une
+    annulation (colonne `annulation`) la supprime ; les soins plus anciens que ce que Carnet garde (les 24 mois de
+    la page Soins) sont écartés ; les lignes dont l'INS n'a pas encore de dossier sont gardées, jusqu'à dépasser cet
+    âge, et rejoignent le dossier s'il est créé entre-temps."""
     from pathlib import Path
 
     from . import importer

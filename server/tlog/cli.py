@@ -86,13 +86,18 @@ def ordinal(place: int) -> str:
 
 @click.command("verify-proof")
 # A path, not click.File: its "No such file or directory" was the system's English, where Path's is in Click's French.
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, allow_dash=True))
-@click.option("--cle", required=True, help="The log's verifier key, as GET /journal/cle publishes it.")
-@click.option("--evenement-hash", "event_hash", help="The event's hash (the Historique's CSV), 64 hex digits.")
-@click.option("--temoin", "witnesses", multiple=True,
-              help="A witness's cosigner key that must have cosigned the proof's checkpoint; repeatable.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, allow_dash=True), metavar="FICHIER",
+                help="La preuve que l'Historique donne à télécharger ; - pour la lire sur l'entrée standard.")
+@click.option("--cle", required=True, metavar="CLÉ",
+              help="La clé de vérification du journal, telle que GET /journal/cle la publie.")
+@click.option("--evenement-hash", "event_hash", metavar="EMPREINTE",
+              help="L'empreinte de l'événement (colonne « hash » du CSV de l'Historique), 64 chiffres hexadécimaux.")
+@click.option("--temoin", "witnesses", multiple=True, metavar="CLÉ",
+              help="La clé de cosignature d'un témoin qui doit avoir contresigné le point de contrôle de la preuve ; "
+                   "répétable.")
 def verify_proof_command(file, cle: str, event_hash: str | None, witnesses: tuple[str, ...]) -> None:
-    """Check an event's offline proof (C2SP tlog-proof) with the log's public key, without any database."""
+    """Vérifier la preuve hors ligne d'un événement. La preuve (C2SP tlog-proof) est vérifiée avec la clé publique du
+    journal, sans aucune base de données."""
     try:
         with click.open_file(file, encoding="utf-8") as opened:
             text = opened.read(1_000_000)

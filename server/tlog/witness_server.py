@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .. import cli_support
 from .keys import MalformedKey
 from .witness import State, StateError, Witness, log_keys
 
@@ -21,16 +22,17 @@ def _state_path() -> click.Option:
                              "cosigné de chaque journal.")
 
 
-@click.group("witness")
+@click.group("witness", cls=cli_support.Group)
 def witness_command() -> None:
-    """A witness of transparency logs (C2SP tlog-witness), run by someone independent of the log."""
+    """Témoin de journaux de transparence (C2SP tlog-witness). Il est tenu par quelqu'un d'indépendant du journal."""
 
 
 @witness_command.command("init")
-@click.option("--nom", required=True, help="Le nom du témoin, une URL sans schéma (temoin.example.org/association).")
+@click.option("--nom", required=True, metavar="NOM",
+              help="Le nom du témoin, une URL sans schéma (temoin.example.org/association).")
 @_state_path()
 def init(nom: str, etat: Path) -> None:
-    """Make the witness's key and its empty state file."""
+    """Créer la clé du témoin et son fichier d'état vide."""
     try:
         state = State.create(etat, name=nom)
     except StateError as error:
@@ -42,7 +44,7 @@ def init(nom: str, etat: Path) -> None:
 @witness_command.command("cle")
 @_state_path()
 def show_key(etat: Path) -> None:
-    """Print the witness's verifier key."""
+    """Afficher la clé de vérification du témoin."""
     try:
         click.echo(State.load(etat).signer.verifier.key)
     except StateError as error:
@@ -50,14 +52,16 @@ def show_key(etat: Path) -> None:
 
 
 @witness_command.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=7380, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE",
+              help="L'adresse sur laquelle écouter.")
+@click.option("--port", default=7380, show_default=True, type=int, metavar="PORT", help="Le port sur lequel écouter.")
 @_state_path()
-@click.option("--journal", "journals", multiple=True, required=True,
+@click.option("--journal", "journals", multiple=True, required=True, metavar="CLÉ",
               help="La clé de vérification d'un journal suivi, <origine>+<identifiant>+<base64> (GET /journal/cle) ; "
                    "répétable.")
 def serve(host: str, port: int, etat: Path, journals: tuple[str, ...]) -> None:
-    """Answer POST /add-checkpoint: cosign each checkpoint that extends the last one cosigned."""
+    """Répondre aux demandes de contresignature (POST /add-checkpoint). Contresigne chaque point de contrôle qui
+    prolonge le dernier contresigné."""
     try:
         state = State.load(etat)
         logs = log_keys(journals)

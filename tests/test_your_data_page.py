@@ -92,3 +92,15 @@ def test_production_starts_with_both(tmp_path):
                               "CARNET_ORIGIN": "https://carnet.example.fr", "CARNET_CONTROLLER": CONTROLLER,
                               "CARNET_DPO_CONTACT": f" {DPO} "})
     assert (settings.controller, settings.dpo_contact) == (CONTROLLER, DPO)
+
+
+async def test_the_pages_say_whose_reads_the_historique_holds(client, patient):
+    """An outside probe (a caregiver): "Inscrire chaque consultation… vous savez qui a lu quoi" and "l'Historique dit
+    qui l'a lu", while a relative's reads are not in it (professionals' are, DESIGN.md): said as it is."""
+    await activate(client, patient)
+    said = " ".join(html.unescape((await client.get("/vos-donnees")).text).split())
+    assert "chaque consultation par un professionnel" in said and "vous savez quel professionnel a lu quoi" in said
+    assert "Ce que lisent les proches que vous invitez n'y est pas inscrit" in said
+    assert "qui a lu quoi" not in said and "dit qui l'a lu" not in said
+    log = " ".join(html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/historique")).text).split())
+    assert "Consultations par les professionnels" in log and "Les lectures des proches n'y sont pas inscrites." in log

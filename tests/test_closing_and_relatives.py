@@ -79,3 +79,25 @@ async def test_a_share_codes_page_left_open_by_a_relative_made_a_reader_says_so(
         page = await his.get(made.headers["location"])
     assert page.status_code == 403 and "Page introuvable" not in page.text
     assert "Page réservée" in words_of(page) and "Vous pouvez le lire, mais pas le gérer." in words_of(page)
+
+
+async def test_a_parent_closing_a_minors_dossier_is_told_what_it_ends_and_that_she_may_reopen_it(client, db, app):
+    """A caregiver's probe: Camille closed her daughter's dossier, which ended the care Inès keeps from her parents
+    (CSP L1111-5), and the page said nothing of it, nor that Inès is told and may reopen it."""
+    from tests.test_minors_secret_sharing import minor_and_mother
+
+    from server.auth.accounts import account_for_patient
+
+    ines, _ = await minor_and_mother(client, db)
+    unheld = words_of(await client.get(f"/dossiers/{ines.dossier.id}/fermeture"))
+    assert "L1111-5" in unheld and "en sera informée" not in unheld  # no account of hers: no one to tell
+    await account_for_patient(db, patient=ines.patient)  # she holds her dossier herself
+    asked = words_of(await client.get(f"/dossiers/{ines.dossier.id}/fermeture"))
+    assert ("cela vaut aussi pour les professionnels qu'un mineur consulte sans que ses parents le sachent, comme la "
+            "loi le lui permet (article L1111-5 du code de la santé publique)") in asked
+    assert "Inès en sera informée et pourra le rouvrir" in asked
+
+
+async def test_a_patient_closing_her_own_dossier_is_not_told_of_herself(client, db, app, patient, camille):
+    asked = words_of(await client.get(f"/dossiers/{patient.dossier.id}/fermeture"))
+    assert "en sera informée" not in asked and "L1111-5" not in asked

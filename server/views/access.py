@@ -13,6 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import accounts, sessions
@@ -23,7 +24,7 @@ from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
 from ..i18n import _
-from ..models import Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow
+from ..models import Account, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow
 from ..access.managing import manage_dossier
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of, helpers_of, is_minor
@@ -250,9 +251,16 @@ async def close_form(request: Request, db: AsyncSession, dossier_id: str) -> Tem
     relatives = [h for h in await helpers_of(db, dossier=dossier, patient=patient, now=utcnow())
                  if h.account.id != request.user.account.id]
     # Who may remove them: the adult patient herself (a minor's parents stay until 18, views/caregivers.py).
-    removes = request.user.account.patient_id == patient.id and not is_minor(patient, utcnow())
+    own = request.user.account.patient_id == patient.id
+    removes = own and not is_minor(patient, utcnow())
+    # Closing another's dossier (a relative who manages it, a minor's parent): she is told and may reopen it, where
+    # she has an account (a caregiver's probe: the page said nothing of her). To a minor's parent, that it ends the
+    # care a minor may keep from them too (CSP L1111-5): said for every minor, it tells nothing of this one.
+    holder = None if own else (await db.exec(select(Account).where(Account.patient_id == patient.id))).first()
     return Template("access_close.html", context={"dossier": dossier, "band": await band(request, db, dossier),
-                                                  "relatives": relatives, "removes": removes})
+                                                  "relatives": relatives, "removes": removes, "holder": holder,
+                                                  "patient": patient,
+                                                  "minor": not own and is_minor(patient, utcnow())})
 
 
 @post("/dossiers/{dossier_id:str}/fermeture", guards=[logged_in], status_code=200)

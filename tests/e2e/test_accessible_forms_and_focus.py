@@ -127,6 +127,28 @@ def test_charger_plus_loads_in_place_and_focuses_the_first_new_document(page: Pa
     assert page.locator("a.document-link").count() > shown
 
 
+def test_a_focus_that_tabbed_past_charger_plus_while_it_loaded_comes_back_to_what_came(page: Page, seed):
+    """An accessibility probe: Tab onto "Charger plus" (which loads as it comes into view), Tab again before its page
+    came, and the focus was in the footer while the documents came in above it, unseen."""
+    patient = seed()
+    log_in(page, patient)
+    shown = page.locator("a.document-link").count()
+    held = []
+    page.route(re.compile(r".*\?apres=[0-9a-f]{32}$"), lambda route: held.append(route))
+    more = page.get_by_role("link", name="Charger plus")
+    more.focus()
+    more.scroll_into_view_if_needed()
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the next page was not asked"
+    page.keyboard.press("Tab")
+    expect(more).not_to_be_focused()
+    held[0].continue_()
+    expect(page.get_by_role("link", name=re.compile(re.escape(patient.titles[shown])))).to_be_focused()
+
+
 def test_a_search_says_its_count_in_a_status_outside_the_list(page: Page, seed):
     patient = seed()
     log_in(page, patient)

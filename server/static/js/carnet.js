@@ -136,14 +136,28 @@
     if (!heading.hasAttribute("tabindex")) { heading.setAttribute("tabindex", "-1"); }
     heading.focus();
   }
+  // "Charger plus" loads as it comes into view, which Tab does too: a second Tab before its page came left the focus
+  // further down (the footer), and the page came in above it, unseen (an accessibility probe). A focus that left it
+  // while its page was on its way is brought back to the first of what came, as if it had stayed.
+  var leftLoading = null;
+  document.addEventListener("focusout", function (event) {
+    var from = event.target;
+    if (from && from.classList && from.classList.contains("more") && from.classList.contains("htmx-request")) {
+      leftLoading = from;
+    }
+  });
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail, target = detail.target, focused = document.activeElement;
-    if (detail.boosted || !detail.shouldSwap || !target || !focused || focused === document.body || !target.contains(focused)
+    var left = leftLoading === target && focused && focused !== document.body
+      && (target.compareDocumentPosition(focused) & Node.DOCUMENT_POSITION_FOLLOWING);
+    if (leftLoading === target) { leftLoading = null; }
+    if (left && !detail.boosted && detail.shouldSwap) { focused = target; }  // as if it had stayed on it
+    else if (detail.boosted || !detail.shouldSwap || !target || !focused || focused === document.body || !target.contains(focused)
         || /data-form-error/.test(detail.serverResponse || "")) { return; }  // an error: focusFormError's
     var parent = target.parentNode, before = target.previousSibling, after = target.nextSibling;
     setTimeout(function () {  // htmx swaps right after this event
       var now = document.activeElement;
-      if (now && now !== document.body && now.isConnected) { return; }
+      if (!left && now && now !== document.body && now.isConnected) { return; }
       var next = target.isConnected ? firstFocusable(target.firstChild, null)
         : firstFocusable(before && before.parentNode === parent ? before.nextSibling : parent && parent.firstChild, after);
       if (next && next.hasAttribute("data-swap-focus") && !next.hasAttribute("tabindex")) { next.setAttribute("tabindex", "-1"); }

@@ -13,9 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .dossiers import author_title, professionals_by_id
 from .i18n import N_, _
-from .models import Account, Dossier, Patient, Professional
+from .access.rule import LEGAL_REPRESENTATIVES
+from .models import Account, Delegation, Dossier, Patient, Professional
 
-RELATIVE = N_("%(name)s (proche)")  # a caregiver, a parent: not the patient, and no professional either
+RELATIVE = N_("%(name)s (proche)")  # a caregiver: not the patient, and no professional either
+# A relative who is, or was, the patient's legal representative, as the Historique names them ("comme parent"):
+# her own mother was "Camille Martin (proche)" on the Profil of a girl whose Historique said "parent".
+RELATIVES = {"parent": N_("%(name)s (parent)"), "tuteur": N_("%(name)s (tuteur ou tutrice)")}
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class Adder:
     account_id: str
     name: str
     is_patient: bool  # the dossier's own patient; else a relative who helps with it
+    relationship: str = "proche"  # a relative's: "parent" or "tuteur" if ever one of the patient's as a minor
 
 
 async def adders(session: AsyncSession, *, dossier_id: str, ids: set[str]) -> dict[str, Adder]:
@@ -34,15 +39,22 @@ async def adders(session: AsyncSession, *, dossier_id: str, ids: set[str]) -> di
     if not ids:
         return {}
     found = await session.exec(_adders(), params={"dossier_id": dossier_id, "ids": sorted(ids)})
-    return {account_id: Adder(account_id, name, bool(is_patient)) for account_id, name, is_patient in found.all()}
+    return {account_id: Adder(account_id, name, bool(is_patient), representative or "proche")
+            for account_id, name, is_patient, representative in found.all()}
 
 
 @cache
 def _adders() -> Select:
-    """Built once, as the timeline's other statements (listing says why)."""
+    """Built once, as the timeline's other statements (listing says why). A parent is one still after 18 (kept as a
+    relative or not), as her Historique goes on saying."""
     patient = select(Dossier.patient_id).where(Dossier.id == bindparam("dossier_id")).scalar_subquery()
-    return select(Account.id, Account.display_name, (Account.patient_id == patient).label("own")).where(
-        col(Account.id).in_(bindparam("ids", expanding=True)))
+    representative = (select(Delegation.relationship)
+                      .where(Delegation.dossier_id == bindparam("dossier_id"),
+                             col(Delegation.caregiver_account_id) == Account.id,
+                             col(Delegation.relationship).in_(LEGAL_REPRESENTATIVES))
+                      .order_by(col(Delegation.created_at)).limit(1).scalar_subquery())
+    return select(Account.id, Account.display_name, (Account.patient_id == patient).label("own"),
+                  representative.label("representative")).where(col(Account.id).in_(bindparam("ids", expanding=True)))
 
 
 async def the_patient(session: AsyncSession, *, dossier_id: str) -> Adder:
@@ -63,10 +75,15 @@ def _the_patient() -> Select:
 
 def adder_label(adder: Adder, *, reader_id: str | None = None) -> str:
     """"Vous" to whoever added it; to anyone else (a sheet, a copy, software: no reader), the patient's name, or a
-    relative's said to be one, who is no professional author ("Paul Martin (proche)")."""
+    relative's said to be one, who is no professional author ("Paul Martin (proche)", "Camille Martin (parent)")."""
     if adder.account_id and adder.account_id == reader_id:
         return _("Vous")
-    return adder.name if adder.is_patient else _(RELATIVE, name=adder.name)
+    return adder.name if adder.is_patient else relative_label(adder)
+
+
+def relative_label(adder: Adder) -> str:
+    """A relative who added to the dossier, by name and what they are to its patient: "Paul Martin (proche)"."""
+    return _(RELATIVES.get(adder.relationship, RELATIVE), name=adder.name)
 
 
 async def adders_of(session: AsyncSession, rows: list[Any]) -> dict[str, Adder]:

@@ -212,9 +212,13 @@ def session_closing(settings: Settings, row: WebSession) -> dict[str, Any]:
 
 
 # Who gave a grant, when not the patient (`rule.GrantFacts.given_by`), on the Accès page: translated where shown.
-GIVEN_BY_LABELS = {"representative": N_("Par un parent."), "caregiver": N_("Par un proche qui gère ce dossier.")}
+# Said of the moment it was given: the grant outlives the relative's help (she may leave the dossier, or be made a
+# reader), and then it is the patient's; "qui gère" went on saying she managed a dossier she had left.
+GIVEN_BY_LABELS = {"representative": N_("Par un parent."),
+                   "caregiver": N_("Par un proche qui gérait alors ce dossier.")}
 # The same, naming the relative (Grant.given_by_name: since migration 0064).
-GIVEN_BY_NAMED = {"representative": N_("Par %(name)s, parent."), "caregiver": N_("Par %(name)s, proche qui gère ce dossier.")}
+GIVEN_BY_NAMED = {"representative": N_("Par %(name)s, parent."),
+                  "caregiver": N_("Par %(name)s, proche qui gérait alors ce dossier.")}
 
 
 # The short links of a patient's menu, and the page of their own dossier each leads to (views/home.py).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 
 from tests.conftest import AsyncTestClient
@@ -16,6 +17,69 @@ from tests.caregiver_helpers import as_account, ines_turned_18, same_as_missing,
 from tests.caregiver_helpers import camille  # noqa: F401 - a fixture
 from tests.conftest import ORIGIN, new_patient, post_form
 from tests.patient_helpers import MISSING, events
+
+
+async def test_her_parents_timeline_says_what_she_chose_for_each(client, db, app):
+    """After Inès chose, on "Préparer mes 18 ans", that her father keeps reading, he still read on her timeline
+    "votre accès de parent prend fin, sauf si elle choisit de le garder", beside the Historique that said her choice
+    (an outside tester's find). Each parent reads what she chose for them, each choice, until she changes it."""
+    ines, camille, father = await ines_turned_18(db)
+    for parent in (camille, father):
+        db.add(Delegation(dossier_id=ines.dossier.id, caregiver_account_id=parent.id, relationship="parent"))
+    await db.commit()
+    ids = {d.caregiver_account_id: d.id for d in (await db.exec(select(Delegation))).all()}
+    await db.commit()
+    await as_account(client, db, await account_for_patient(db, patient=ines.patient))
+    url = f"/dossiers/{ines.dossier.id}"
+    ends = "ce jour-là, votre accès de parent prend fin, sauf si elle choisit de le garder."
+    async with AsyncTestClient(app, base_url=ORIGIN) as mum, AsyncTestClient(app, base_url=ORIGIN) as dad:
+        await as_account(mum, db, camille)
+        await as_account(dad, db, father)
+
+        async def told(parent) -> str:
+            words = " ".join(words_of(await parent.get(url)).split())
+            return words[words.index("Inès Martin aura 18 ans le"):]
+
+        assert ends in await told(mum) and ends in await told(dad)  # nothing chosen yet
+        for parent, choice in ((father, "lecture"), (camille, "gestion")):
+            assert (await post_form(client, f"{url}/majorite/{ids[parent.id]}", {"choix": choice},
+                                    follow_redirects=False)).status_code == 303
+        assert ("ce jour-là, votre accès de parent devient un accès en lecture seule, comme elle l'a choisi (elle peut "
+                "changer d'avis d'ici là).") in await told(dad)
+        assert ("ce jour-là, votre accès de parent devient celui d'un proche qui gère son dossier, comme elle l'a "
+                "choisi (elle peut changer d'avis d'ici là).") in await told(mum)
+        log = " ".join(words_of(await dad.get(f"{url}/historique")).split())
+        assert "Paul Martin : garder l'accès en lecture seule" in log  # what the timeline now agrees with
+        # She changes her mind for her father: his access ends, unless she chooses again.
+        assert (await post_form(client, f"{url}/majorite/{ids[father.id]}", {"choix": ""},
+                                follow_redirects=False)).status_code == 303
+        assert ends in await told(dad) and "lecture seule" not in await told(dad)
+
+
+async def test_her_page_says_her_parents_read_more_than_her_documents(client, db, app):
+    """"Ce que voient vos parents aujourd'hui" listed document titles alone, while they read her profil médical, her
+    Historique and her Soins too (an outside tester's find): the section names them, each a link to see it."""
+    ines, camille, _father = await ines_turned_18(db)
+    db.add(Delegation(dossier_id=ines.dossier.id, caregiver_account_id=camille.id, relationship="parent"))
+    await db.commit()
+    await as_account(client, db, await account_for_patient(db, patient=ines.patient))
+    url = f"/dossiers/{ines.dossier.id}"
+    page = await client.get(f"{url}/majorite")
+    section = re.search(r'<section class="stack" aria-labelledby="titre-apercu">.*?</section>', page.text, re.S)[0]
+    assert ("Vos parents lisent vos documents, votre profil médical, votre Historique et vos Soins, sauf ce qu'un "
+            "professionnel a gardé confidentiel pour vous : de cela, ils ne voient aucune trace.") in " ".join(
+        words_of_text(section).split())
+    for page_of_hers in ("profil", "historique", "soins"):
+        assert f'href="{url}/{page_of_hers}"' in section
+    # And each of those is indeed hers to open, and her mother's.
+    async with AsyncTestClient(app, base_url=ORIGIN) as mum:
+        await as_account(mum, db, camille)
+        for page_of_hers in ("profil", "historique", "soins"):
+            assert (await mum.get(f"{url}/{page_of_hers}")).status_code == 200, page_of_hers
+
+
+def words_of_text(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(client, db, app):
@@ -44,10 +108,12 @@ async def test_at_18_a_parents_rights_end_unless_the_young_adult_kept_them(clien
         await as_account(dad, db, father)
         url = f"/dossiers/{ines.dossier.id}"
         assert (await mum.get(url)).status_code == (await dad.get(url)).status_code == 200
-        # A year ahead, her parents are told when their rights end (not what she chose: hers to say).
+        # A year ahead, her parents are told when their rights end, each with what she chose for them (her
+        # Historique, which they read, says it anyway: test_her_parents_timeline_says_what_she_chose_for_each).
         told = html.unescape((await mum.get(url)).text)
         assert ("Inès Martin aura 18 ans le " in told and "votre accès de parent prend fin, sauf si elle choisit de le "
                 "garder." in told)
+        assert "votre accès de parent devient un accès en lecture seule" in html.unescape((await dad.get(url)).text)
         # Her birthday comes (the app's clock cannot be moved from here: her birth date is).
         ines.patient.birth_date = years_ago(18, days=-1)
         db.add(ines.patient)

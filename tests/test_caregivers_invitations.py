@@ -139,6 +139,44 @@ async def test_an_invitation_is_single_use_expires_can_be_cancelled_and_is_not_f
     assert gone.status_code == 400 and refused in html.unescape(gone.text)
 
 
+async def test_the_invitation_page_says_a_refusal_before_offering_to_accept(client, db, app, patient, camille):
+    """Camille types the code of her own invitation on /invitation: the page said "Camille Martin vous invite…" with
+    "Accepter l'invitation", refused only once tapped (an outside tester's find). The refusal is said at once, with no
+    button; the same for a relative who already follows the dossier, and for a closed dossier."""
+    code = await invitation_code(client, patient.dossier.id, level="lecture")
+    own = await post_form(client, "/invitation", {"code": code})
+    said = " ".join(words_of(own).split())
+    assert own.status_code == 200
+    assert "C'est vous qui avez fait cette invitation : donnez-la à la personne que vous invitez." in said
+    assert "vous invite à" not in said and "Accepter l'invitation" not in said
+    assert "/invitation/acceptation" not in own.text
+    async with new_caregiver(app, code) as paul:
+        follows = await post_form(paul, "/invitation", {"code": await invitation_code(client, patient.dossier.id,
+                                                                                      level="lecture")})
+        assert "Vous suivez déjà ce dossier (lecture seule)" in words_of(follows)  # new terms: still his to accept
+        assert "Accepter l'invitation" in words_of(follows)
+    # A closed dossier: the invitation is shown, with why it cannot be accepted now.
+    other = await invitation_code(client, patient.dossier.id)
+    assert (await post_form(client, f"/dossiers/{patient.dossier.id}/fermeture", {},
+                            follow_redirects=False)).status_code == 303
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=2, sex="M")
+    async with AsyncTestClient(app, base_url=ORIGIN) as his:
+        await as_account(his, db, await account_for_patient(db, patient=hugo.patient))
+        closed = " ".join(words_of(await post_form(his, "/invitation", {"code": other})).split())
+    assert "Camille Martin vous invite à l'aider à suivre son dossier" in closed
+    assert "Ce dossier est fermé : l'invitation ne peut pas être acceptée pour l'instant." in closed
+    assert "Accepter l'invitation" not in closed
+
+
+async def test_the_invitation_page_speaks_to_someone_logged_out_in_one_voice(client, app, patient, camille):
+    """"J'ai déjà un compte Carnet : me connecter, puis revenez sur cette invitation." began as the person speaking,
+    then told them what to do (an outside tester's find): the way back said as the link is, in her words."""
+    code = await invitation_code(client, patient.dossier.id, level="lecture")
+    async with AsyncTestClient(app, base_url=ORIGIN) as hers:
+        said = " ".join(words_of(await post_form(hers, "/invitation", {"code": code})).split())
+    assert "J'ai déjà un compte Carnet : me connecter, puis revenir à cette invitation." in said
+
+
 async def test_a_refused_invitation_marks_the_wrong_choice(client, db, patient, camille):
     url = f"/dossiers/{patient.dossier.id}/proches/invitations"
     for data, wrong in (({"niveau": "tout", "duree": "sans"}, "niveau"), ({"niveau": "lecture", "duree": "10a"}, "duree")):

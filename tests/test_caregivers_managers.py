@@ -51,6 +51,8 @@ async def test_a_relative_invited_as_a_manager_acts_for_the_patient_until_she_re
         again = await post_form(client, f"/dossiers/{patient.dossier.id}/proches/{delegation.id}/retrait", {},
                                 follow_redirects=False)  # a double tap: the same answer, logged once
         assert again.status_code == 303 and again.headers["location"] == removed.headers["location"]
+        told = " ".join(words_of(await client.get(removed.headers["location"])).split())  # named, not "Ce proche"
+        assert "Paul Martin n'a plus accès au dossier, dès maintenant." in told
         assert [e.action for e in await events(db, patient.dossier.id)].count("caregiver_removed") == 1
         await same_as_missing(paul, f"/dossiers/{patient.dossier.id}", f"/dossiers/{MISSING}")
         # An action from a page of before: the refusal, led to "Mes dossiers" (tests/test_rights_changed_meanwhile.py).
@@ -83,9 +85,11 @@ async def test_a_manager_closing_and_reopening_is_not_told_he_gave_the_accesses(
     assert "3 nouveautés sur le dossier" in banner  # and his acceptance of her invitation
     assert "Paul Martin, pour votre compte, a fermé votre dossier" in banner
     assert "Paul Martin, pour votre compte, a rouvert votre dossier" in banner
-    # And "Mes dossiers", where "/" leads her first, says it is open again (tests/test_notices_say_what_is_so.py).
+    # And "Mes dossiers", where "/" leads her first, says it was closed and is open again
+    # (tests/test_notices_say_what_is_so.py).
     assert (await client.get("/", follow_redirects=False)).headers["location"] == "/mes-dossiers"
-    assert "Paul Martin a rouvert votre dossier, pour votre compte" in words_of(await client.get("/mes-dossiers"))
+    assert "Paul Martin a fermé puis rouvert votre dossier, pour votre compte" in words_of(
+        await client.get("/mes-dossiers"))
 
 
 async def test_a_managers_share_code_form_speaks_of_the_dossier_not_of_his_own(client, db, app, patient, camille):
@@ -184,10 +188,11 @@ async def test_the_patient_makes_a_relative_who_manages_a_reader_without_a_new_i
         assert again.status_code == 303
         assert [e.action for e in await events(db, patient.dossier.id)].count("caregiver_made_reader") == 1
         page = words_of(await client.get(f"{url}/proches?fait=proche-lecture"))
-        assert "Ce proche peut lire le dossier, mais plus le gérer" in page and "Passer Paul Martin" not in page
+        # Named ("Ce proche" said nothing of whom, and "ce" of a woman).
+        assert "Paul Martin peut lire le dossier, mais plus le gérer" in page and "Passer Paul Martin" not in page
         assert "lecture seule" in page
         log = html.unescape((await client.get(f"{url}/historique")).text).replace("\u00a0", " ")
-        assert "Vous avez laissé à Paul Martin la lecture seule de votre dossier" in log
+        assert "Vous avez passé Paul Martin en lecture seule sur votre dossier" in log
         # He reads, acts no more, and is told at his next visit.
         assert (await paul.get(url)).status_code == 200 and (await paul.get(f"/documents/{irm.id}")).status_code == 200
         refused = await post_form(paul, f"/documents/{irm.id}/masquage", {"masque": "oui"})

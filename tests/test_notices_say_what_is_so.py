@@ -11,11 +11,11 @@ import pytest
 from sqlmodel import select
 
 from server.auth.accounts import account_for_patient
-from server.models import Delegation
+from server.models import Account, Delegation
 from tests.conftest import (
     AsyncTestClient, ORIGIN, activate, ceremony_options, new_patient, post_form, post_json,
 )
-from tests.caregiver_helpers import as_account, invitation_code, new_caregiver, words_of
+from tests.caregiver_helpers import as_account, invitation_code, new_caregiver, words_of, years_ago
 
 MADE_READER = "Hugo Lefèvre vous laisse désormais lire son dossier, sans le gérer."
 
@@ -96,12 +96,47 @@ async def test_a_dossier_a_relative_closes_and_reopens_is_told_to_everyone_else_
             in closed["Hugo"])
     assert "Marc Lefèvre a fermé le dossier d'Hugo Lefèvre : aucun professionnel ne peut plus le lire." in closed["Camille"]
     assert "a fermé" not in closed["Marc"]  # his own doing
-    # Reopened before they read it: what they are told now is that it is open, not that it was closed.
-    assert "Marc Lefèvre a rouvert votre dossier, pour votre compte" in reopened["Hugo"]
-    assert "Marc Lefèvre a rouvert le dossier d'Hugo Lefèvre : les accès accordés s'appliquent à nouveau." in (
-        reopened["Camille"])
+    # Reopened before they read it: they are told it is open, and who had closed it, in one notice (a reopening
+    # alone read as if no one had closed it).
+    assert ("Marc Lefèvre a fermé puis rouvert votre dossier, pour votre compte : les accès accordés s'appliquent à "
+            "nouveau.") in reopened["Hugo"]
+    assert ("Marc Lefèvre a fermé puis rouvert le dossier d'Hugo Lefèvre : les accès accordés s'appliquent à "
+            "nouveau.") in reopened["Camille"]
     for page in reopened.values():
-        assert "a fermé" not in page
+        assert "aucun professionnel ne peut plus le lire" not in page and page.count("J'ai compris") == 1
+
+
+async def test_a_reopening_says_who_had_closed_the_dossier_to_whoever_had_not_read_it(client, db, app):
+    """Camille closes her daughter's dossier, Inès reopens it a minute later: Paul was told only "Inès Martin a rouvert
+    son dossier", with no closing before it (an outside tester's find); and Inès, who reopened it, still read that
+    no professional could read it."""
+    ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(17), serial=41)
+    mother = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=42)
+    camille_account = await account_for_patient(db, patient=mother.patient)
+    paul_account = Account(display_name="Paul Martin")
+    db.add(paul_account)
+    await db.commit()
+    for parent in (camille_account, paul_account):
+        db.add(Delegation(dossier_id=ines.dossier.id, caregiver_account_id=parent.id, relationship="parent"))
+    await db.commit()
+    dossier = f"/dossiers/{ines.dossier.id}"
+    async with AsyncTestClient(app, base_url=ORIGIN) as camille, AsyncTestClient(app, base_url=ORIGIN) as paul:
+        await as_account(client, db, await account_for_patient(db, patient=ines.patient))
+        await as_account(camille, db, camille_account)
+        await as_account(paul, db, paul_account)
+        assert (await post_form(camille, f"{dossier}/fermeture", {}, follow_redirects=False)).status_code == 303
+        assert (await post_form(client, f"{dossier}/reouverture", {}, follow_redirects=False)).status_code == 303
+        told = {"Paul": notices(await paul.get("/mes-dossiers")), "Inès": notices(await client.get("/mes-dossiers")),
+                "Camille": notices(await camille.get("/mes-dossiers"))}
+        english = notices(await paul.get("/mes-dossiers", headers={"accept-language": "en"}))
+    assert ("Camille Martin avait fermé le dossier d'Inès Martin, et Inès Martin l'a rouvert : les accès accordés "
+            "s'appliquent à nouveau.") in told["Paul"]
+    assert ("Camille Martin avait fermé votre dossier, pour votre compte, et vous l'avez rouvert : les accès "
+            "accordés s'appliquent à nouveau.") in told["Inès"]
+    assert "Inès Martin a rouvert son dossier : les accès accordés s'appliquent à nouveau." in told["Camille"]
+    for page in told.values():
+        assert "aucun professionnel ne peut plus le lire" not in page and page.count("J'ai compris") == 1
+    assert "Camille Martin had closed Inès Martin's record, and Inès Martin reopened it" in english
 
 
 async def test_a_notice_written_before_migration_0056_says_no_dossier_and_stays_until_read(client, db, app, hugo):

@@ -122,3 +122,24 @@ async def test_a_relatives_own_statement_of_a_personal_declaration_of_before_is_
     assert deleted.status_code == 303
     await db.commit()
     assert (await db.get(ProfileItem, stated.id, populate_existing=True)).deleted_at is not None
+
+
+async def test_what_a_parent_declares_is_said_to_be_a_parents_as_her_historique_says(app, db):
+    """Inès, 17, read on her own Profil "Déclarée par Camille Martin (proche)" of a line her mother declared, while
+    her Historique called Camille "parent" (an outside tester's find): one word, on the Profil and the timeline."""
+    from server.models import Delegation
+    from tests.caregiver_helpers import ines_turned_18
+    from tests.test_patient_adds_documents import add as add_document, words
+
+    ines, camille, _father = await ines_turned_18(db)
+    db.add(Delegation(dossier_id=ines.dossier.id, caregiver_account_id=camille.id, relationship="parent"))
+    await db.commit()
+    async with browser(app, db, camille) as client:
+        assert (await add(client, ines, "allergy", label="Pollen", severity="moderee")).status_code == 303
+        assert (await add_document(client, ines.dossier.id, title="Carnet de vaccination",
+                                   category="note_patient", note="Vaccins à jour")).status_code == 303
+    async with browser(app, db, await account_for_patient(db, patient=ines.patient)) as client:
+        profile = text_of(await client.get(url(ines)))
+        timeline = " ".join(words(await client.get(f"/dossiers/{ines.dossier.id}")).split())
+    assert "Déclarée par Camille Martin (parent) le" in profile and "(proche)" not in profile
+    assert "Carnet de vaccination Camille Martin (parent)" in timeline and "(proche)" not in timeline

@@ -145,8 +145,9 @@ async def test_a_mother_prints_her_sons_vaccinations_for_the_creche_and_nothing_
     words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", printed)).split())
     assert "Vaccinations de Léo Martin Léo Martin · né le 10 mars 2022" in words
     assert words.index("BCG (fait en Algérie)") < words.index("Priorix (ROR)")  # oldest first, as a carnet de santé
-    assert "10 avril 2022 BCG (fait en Algérie) lot X99 Camille Martin (proche)" in words
-    assert "15 mars 2023 Priorix (ROR) Camille Martin (proche)" in words and "vous" not in words.lower().split()
+    # His mother, as his Historique names her: "parent".
+    assert "10 avril 2022 BCG (fait en Algérie) lot X99 Camille Martin (parent)" in words
+    assert "15 mars 2023 Priorix (ROR) Camille Martin (parent)" in words and "vous" not in words.lower().split()
     assert leo.patient.ins not in printed.replace(" ", "") and "Consultation otite" not in sheet.text
     assert "Il ne remplace ni le carnet de santé ni un certificat de vaccination signé par un médecin." in words
     doctor_ = await doctor(db)

@@ -14,10 +14,12 @@ from tests.patient_helpers import CAMILLE
 from tests.test_professional_documents import pdf_bytes, upload
 
 AFTER_REVOKE = "L'accès est retiré : ce professionnel ne peut plus voir le dossier, sauf les documents ajoutés par ses soins."
+EMERGENCY_STAYS = "Un accès d'urgence lui reste possible : pour l'en empêcher aussi, bloquez-le."
 # Said of a named professional, woman or man: no "il" (Julie Moreau was told "il ne verra plus le dossier"); in plain
 # words, and that it can be undone (an 81-year-old patient feared "Révoquer" was for good).
-REVOKE_CONFIRM = ("Julie Moreau ne pourra plus voir le dossier, sauf les documents ajoutés par ses soins. "
-                  "Vous pourrez lui redonner accès plus tard.")
+REVOKE_CONFIRM = ("Julie Moreau ne pourra plus voir le dossier, sauf les documents ajoutés par ses soins. Un accès "
+                  "d'urgence lui reste possible : pour l'en empêcher aussi, bloquez-le. Vous pourrez lui redonner accès "
+                  "plus tard.")
 AFTER_BLOCK = "il ne peut plus rien lire du dossier, pas même les documents qu'il y a ajoutés, ni en urgence."
 BLOCK_CONFIRM = "Ce professionnel ne pourra plus rien lire, pas même les documents qu'il a ajoutés, ni en urgence"
 REVIEW_BLOCK = "bloquez ce professionnel : il ne pourra plus rien lire du dossier, pas même les documents qu'il y a ajoutés."
@@ -64,12 +66,29 @@ async def test_after_a_revoke_the_professional_reads_only_the_documents_they_add
     assert f"Retirer l'accès de Julie Moreau ? {REVOKE_CONFIRM}" in access
     [grant] = await grant_ids(db, patient, pro)
     notice = text(await post_form(client, f"{dossier}/acces/{grant}/revocation", {}))
-    assert AFTER_REVOKE in notice and "Vous pourrez lui redonner accès plus tard." in notice
+    assert AFTER_REVOKE in notice and EMERGENCY_STAYS in notice and "Vous pourrez lui redonner accès plus tard." in notice
     assert not await reads(pro_client, dossier)  # "ne voit plus le dossier"
     assert not await reads(pro_client, patients)
     assert await reads(pro_client, theirs)  # "sauf les documents qu'il y a lui-même ajoutés"
     page = text(await client.get(f"{dossier}/professionnels/{pro.professional.id}"))
     assert "Ne peut pas ouvrir le dossier.</strong> Seuls les documents ajoutés par ses soins lui restent lisibles" in page
+    # "Un accès d'urgence lui reste possible" (an outside probe: a kiné opened the dossier so a minute after "ne peut
+    # plus voir le dossier"): it does, until the patient refuses emergency access, when neither sentence says it.
+    opened = await post_form(pro_client, "/pro/urgence", {"ins": patient.patient.ins, "birth_date": "12/03/1984",
+                                                          "reason": "Malaise en séance, patiente inconsciente."},
+                             follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == dossier, opened.text
+    assert await reads(pro_client, patients)
+
+
+async def test_after_emergency_access_is_refused_a_revoke_promises_no_emergency(client, pro_client, db, app, patient):
+    await author(pro_client, db, patient)
+    await activate(client, patient)
+    dossier = f"/dossiers/{patient.dossier.id}"
+    assert (await post_form(client, f"{dossier}/acces-urgence", {"urgence": "refuser"})).status_code in (200, 303)
+    access = text(await client.get(f"{dossier}/acces"))
+    assert "Julie Moreau ne pourra plus voir le dossier, sauf les documents ajoutés par ses soins. Vous pourrez" in access
+    assert "Un accès d'urgence lui reste possible" not in access
 
 
 async def grant_ids(db, patient, pro) -> list[str]:

@@ -141,7 +141,15 @@ def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
     if line.parents_grants:
         return _("%(name)s ne pourra plus voir que ce que permet l'accès donné par un de vos parents, et les documents "
                  "ajoutés par ses soins.", name=name)
-    return _("%(name)s ne pourra plus voir le dossier, sauf les documents ajoutés par ses soins.", name=name)
+    if dossier.emergency_opt_out:
+        return _("%(name)s ne pourra plus voir le dossier, sauf les documents ajoutés par ses soins.", name=name)
+    # Emergency access stays open to every professional (a probe: the kiné whose access was just removed opened the
+    # whole dossier a minute later by bris de glace, after "ne pourra plus voir le dossier"): said, with its remedy.
+    if line.professional.profession_feminine:
+        return _("%(name)s ne pourra plus voir le dossier, sauf les documents ajoutés par ses soins. Un accès "
+                 "d'urgence lui reste possible : pour l'en empêcher aussi, bloquez-la.", name=name)
+    return _("%(name)s ne pourra plus voir le dossier, sauf les documents ajoutés par ses soins. Un accès d'urgence lui "
+             "reste possible : pour l'en empêcher aussi, bloquez-le.", name=name)
 
 
 async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datetime,

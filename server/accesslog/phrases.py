@@ -255,8 +255,9 @@ PHRASES: dict[str, Phrase] = {
         N_("%(subject)s a retiré l'accès de %(detail)s à %(dossier)s %(when)s%(right)s"),
         N_("%(subject)s avez retiré l'accès de %(detail)s à %(dossier)s %(when)s%(right)s")),
     "caregiver_made_reader": Phrase("Proche en lecture seule",
-        N_("%(subject)s a laissé à %(detail)s la lecture seule de %(dossier)s %(when)s%(right)s"),
-        N_("%(subject)s avez laissé à %(detail)s la lecture seule de %(dossier)s %(when)s%(right)s")),
+        # "laissé à Camille Martin la lecture seule" read as if she had been left something: what changed is her level.
+        N_("%(subject)s a passé %(detail)s en lecture seule sur %(dossier)s %(when)s%(right)s"),
+        N_("%(subject)s avez passé %(detail)s en lecture seule sur %(dossier)s %(when)s%(right)s")),
     "caregiver_stepped_down": Phrase("Proche parti",
         N_("%(subject)s a cessé de suivre %(dossier)s %(when)s%(right)s"),
         N_("%(subject)s avez cessé de suivre %(dossier)s %(when)s%(right)s")),

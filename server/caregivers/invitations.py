@@ -144,21 +144,11 @@ async def join(session: AsyncSession, *, invitation_id: str, account: Account) -
     if (invitation is None or invitation.used_at is not None or invitation.cancelled_at is not None
             or invitation.expires_at <= now or not await maker_may_invite(session, invitation=invitation, now=now)):
         raise InvitationRefused(_("Cette invitation n'est plus valable. Demandez-en une nouvelle."))
-    if invitation.created_by_account_id == account.id:
-        raise InvitationRefused(_("C'est vous qui avez fait cette invitation : donnez-la à la personne que vous "
-                                  "invitez."))
-    dossier = await session.get(Dossier, invitation.dossier_id, populate_existing=True)
-    patient = await session.get(Patient, dossier.patient_id)
-    if account.patient_id == patient.id:
-        raise InvitationRefused(_("C'est votre propre dossier : vous y avez déjà accès."))
-    if dossier.state != "open":
-        raise InvitationRefused(_("Ce dossier est fermé : l'invitation ne peut pas être acceptée pour l'instant."))
+    refused = await refusal(session, invitation=invitation, account=account)
+    if refused:
+        raise InvitationRefused(refused)
+    dossier = await session.get(Dossier, invitation.dossier_id)
     current = await current_delegation(session, dossier_id=dossier.id, account_id=account.id)
-    if current is not None and not replaces(invitation, current):
-        raise InvitationRefused(_("Vous suivez déjà ce dossier."))
-    if invitation.relationship == "parent" and \
-            await representatives(session, dossier_id=dossier.id) >= MAX_REPRESENTATIVES:
-        raise InvitationRefused(_(FULL))
     invitation.used_at, invitation.used_by_account_id = now, account.id
     if current is not None:  # a relative already helping: the patient's new terms replace the old ones (read ↔ manage)
         current.revoked_at, current.end_reason = now, "replaced"
@@ -178,6 +168,27 @@ async def join(session: AsyncSession, *, invitation_id: str, account: Account) -
     # What they were told of their place in it, and have not read (made a reader, removed), is no longer so.
     await notices.settle(session, account_id=account.id, dossier_id=dossier.id, subject="standing")
     return delegation
+
+
+async def refusal(session: AsyncSession, *, invitation: CaregiverInvitation, account: Account) -> str | None:
+    """Why this account may not accept this open invitation, in the request's language, or None: said on the
+    invitation's page before any button (its maker was offered "Accepter l'invitation", refused only once tapped),
+    and by `join` again, under the dossier's chain lock."""
+    if invitation.created_by_account_id == account.id:
+        return _("C'est vous qui avez fait cette invitation : donnez-la à la personne que vous invitez.")
+    dossier = await session.get(Dossier, invitation.dossier_id, populate_existing=True)
+    patient = await session.get(Patient, dossier.patient_id)
+    if account.patient_id == patient.id:
+        return _("C'est votre propre dossier : vous y avez déjà accès.")
+    if dossier.state != "open":
+        return _("Ce dossier est fermé : l'invitation ne peut pas être acceptée pour l'instant.")
+    current = await current_delegation(session, dossier_id=dossier.id, account_id=account.id)
+    if current is not None and not replaces(invitation, current):
+        return _("Vous suivez déjà ce dossier.")
+    if invitation.relationship == "parent" and \
+            await representatives(session, dossier_id=dossier.id) >= MAX_REPRESENTATIVES:
+        return _(FULL)
+    return None
 
 
 async def maker_may_invite(session: AsyncSession, *, invitation: CaregiverInvitation, now: datetime) -> bool:

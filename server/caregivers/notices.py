@@ -8,8 +8,9 @@ relative), on "Mes dossiers" too.
 A notice is stored as what happened (`kind`), the dossier it is about and the names it needs, and written in the
 reader's language when they read it: whoever caused it may browse in another language, or be Carnet's own check at
 night. A newer one replaces an older one of the same subject about the same dossier, not yet seen (`SUBJECTS`): a
-relative made a reader, then a manager again, is not told the first. A recovery is told only to the keys that were
-there before it (`told_to`), and a second one replaces no first one."""
+relative made a reader, then a manager again, is not told the first; a dossier closed, then reopened before the
+closing was read, is told both at once ("Camille Martin avait fermé…, et Inès Martin l'a rouvert"). A recovery is
+told only to the keys that were there before it (`told_to`), and a second one replaces no first one."""
 
 from __future__ import annotations
 
@@ -49,15 +50,41 @@ MESSAGES = {
     "reopened_by_patient": N_("%(actor)s a rouvert son dossier : les accès accordés s'appliquent à nouveau."),
     "closed": N_("%(actor)s a fermé le dossier %(de_name)s : aucun professionnel ne peut plus le lire."),
     "reopened": N_("%(actor)s a rouvert le dossier %(de_name)s : les accès accordés s'appliquent à nouveau."),
+    # A reopening that replaces a closing not yet seen (`tell_opening`): who had closed it, said with it.
+    "own_closed_reopened": N_("%(actor)s a fermé puis rouvert votre dossier, pour votre compte : les accès accordés "
+                              "s'appliquent à nouveau."),
+    "own_reopened_after": N_("%(closer)s avait fermé votre dossier, pour votre compte, et %(actor)s l'a rouvert : les "
+                             "accès accordés s'appliquent à nouveau."),
+    "closed_reopened_by_patient": N_("%(actor)s a fermé puis rouvert son dossier : les accès accordés s'appliquent à "
+                                     "nouveau."),
+    "reopened_after_patient": N_("%(closer)s avait fermé son dossier, et %(actor)s l'a rouvert : les accès accordés "
+                                 "s'appliquent à nouveau."),
+    "closed_reopened": N_("%(actor)s a fermé puis rouvert le dossier %(de_name)s : les accès accordés s'appliquent à "
+                          "nouveau."),
+    "reopened_after": N_("%(closer)s avait fermé le dossier %(de_name)s, et %(actor)s l'a rouvert : les accès accordés "
+                         "s'appliquent à nouveau."),
+    # The same, to whoever reopened it: the closing they had not read is no longer so, but who did it still is news.
+    "own_reopened_by_you": N_("%(closer)s avait fermé votre dossier, pour votre compte, et vous l'avez rouvert : les "
+                              "accès accordés s'appliquent à nouveau."),
+    "reopened_by_you_after_patient": N_("%(closer)s avait fermé son dossier, et vous l'avez rouvert : les accès "
+                                        "accordés s'appliquent à nouveau."),
+    "reopened_by_you": N_("%(closer)s avait fermé le dossier %(de_name)s, et vous l'avez rouvert : les accès accordés "
+                          "s'appliquent à nouveau."),
 }
+CLOSINGS = ("own_closed", "closed_by_patient", "closed")
+# What a closing not yet seen becomes for whoever reopens the dossier, by its kind.
+REOPENED_BY_YOU = {"own_closed": "own_reopened_by_you", "closed_by_patient": "reopened_by_you_after_patient",
+                   "closed": "reopened_by_you"}
 # What each kind is about: of one dossier, a newer notice of a subject makes an older one untrue or stale. A recovery
 # is of none: a second one leaves the first true (`tell`).
 SUBJECTS = {
     **dict.fromkeys(("removed_by_patient", "removed_by_caregiver", "made_reader_by_patient", "majority_kept",
                      "majority_ended"), "standing"),  # what the account may do in the dossier
     "devices_logged_out_by_caregiver": "devices",
-    **dict.fromkeys(("own_closed", "own_reopened", "closed_by_patient", "reopened_by_patient", "closed", "reopened"),
-                    "opening"),
+    **dict.fromkeys(("own_closed", "own_reopened", "closed_by_patient", "reopened_by_patient", "closed", "reopened",
+                     "own_closed_reopened", "own_reopened_after", "closed_reopened_by_patient",
+                     "reopened_after_patient", "closed_reopened", "reopened_after", "own_reopened_by_you",
+                     "reopened_by_you_after_patient", "reopened_by_you"), "opening"),
 }
 
 
@@ -92,7 +119,8 @@ async def settle(session: AsyncSession, *, account_id: str, dossier_id: str | No
 async def tell_opening(session: AsyncSession, *, dossier: Dossier, closed: bool, actor: audit.Actor,
                        now: datetime) -> None:
     """A dossier closed or reopened: everyone else who holds it is told, the patient and each relative (its log and
-    its banner say it in the dossier; "Mes dossiers", where one comes first, said nothing)."""
+    its banner say it in the dossier; "Mes dossiers", where one comes first, said nothing). A reopening says who had
+    closed it to whoever has not read that yet, whoever reopened it included."""
     patient = await session.get(Patient, dossier.patient_id)
     name = f"{patient.given_name} {patient.family_name}"
     state = "closed" if closed else "reopened"
@@ -102,7 +130,34 @@ async def tell_opening(session: AsyncSession, *, dossier: Dossier, closed: bool,
         told[helper.account.id] = f"{state}_by_patient" if actor.kind == "patient" else state
     told.pop(actor.account_id, None)
     for account_id, kind in told.items():
-        await tell(session, account_id=account_id, dossier_id=dossier.id, kind=kind, actor=actor.name, name=name)
+        names = {"actor": actor.name, "name": name}
+        closing = None if closed else await unseen_closing(session, account_id=account_id, dossier_id=dossier.id)
+        if closing is not None:  # replaced, it would leave "a rouvert" with no closing before it
+            kind, names["closer"] = reopened_after(kind, closing, actor.name)
+        await tell(session, account_id=account_id, dossier_id=dossier.id, kind=kind, **names)
+    closing = None if closed or actor.account_id is None else await unseen_closing(
+        session, account_id=actor.account_id, dossier_id=dossier.id)
+    if closing is not None:  # "… a fermé : aucun professionnel ne peut plus le lire", read after she reopened it
+        await tell(session, account_id=actor.account_id, dossier_id=dossier.id, kind=REOPENED_BY_YOU[closing.kind],
+                   closer=json.loads(closing.names).get("actor", ""), name=name)
+
+
+async def unseen_closing(session: AsyncSession, *, account_id: str, dossier_id: str) -> AccountNotice | None:
+    """The account's notice of this dossier's closing, not yet seen, that a reopening is about to replace."""
+    return (await session.exec(select(AccountNotice).where(
+        AccountNotice.account_id == account_id, AccountNotice.dossier_id == dossier_id,
+        col(AccountNotice.kind).in_(CLOSINGS), col(AccountNotice.seen_at).is_(None)))).first()
+
+
+def reopened_after(kind: str, closing: AccountNotice, actor: str) -> tuple[str, str]:
+    """What a reopening (`kind`) tells an account that has not seen the closing before it: the kind that says both,
+    and who had closed it. One person who did both is named once ("a fermé puis rouvert")."""
+    closer = json.loads(closing.names).get("actor", "")
+    if kind == "own_reopened":
+        return ("own_closed_reopened" if closer == actor else "own_reopened_after"), closer
+    if closing.kind == "closed_by_patient":  # she closed her own dossier
+        return ("closed_reopened_by_patient" if kind == "reopened_by_patient" else "reopened_after_patient"), closer
+    return ("closed_reopened" if closer == actor else "reopened_after"), closer
 
 
 def text_of(notice: AccountNotice) -> str:

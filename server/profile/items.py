@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog import audit
-from ..authors import RELATIVE, Adder, adders_of
+from ..authors import Adder, adders_of, relative_label
 from ..access.rule import Visibility
 from ..dossiers import InvalidInput
 from ..i18n import N_, _
@@ -75,10 +75,10 @@ async def profile_of(session: AsyncSession, *, dossier_id: str, visible: Visibil
 
 async def declarers_of(session: AsyncSession, *, profile: Profile, patient: Patient) -> dict[str, str]:
     """Who declared each item no professional wrote, by name, as a copy of the dossier says it: a caregiver's
-    name said to be a relative's ("Paul Martin (proche)", a parent for a child too), "la patiente" or "le patient"
+    name said to be a relative's ("Paul Martin (proche)", "Camille Martin (parent)"), "la patiente" or "le patient"
     for the patient's own (or an account no longer there)."""
     items = [item for items in profile.by_kind.values() for item in items if not item.author_professional_id]
-    relatives = {item_id: _(RELATIVE, name=adder.name) for item_id, adder in (await adders_of(session, items)).items()
+    relatives = {item_id: relative_label(adder) for item_id, adder in (await adders_of(session, items)).items()
                  if not adder.is_patient and adder.name}
     themselves = "la patiente" if patient.sex == "F" else "le patient"  # as the copy says "Née" or "Né"
     return {item.id: relatives.get(item.id, themselves) for item in items}

@@ -24,7 +24,7 @@ from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of, held_dossiers, helpers_of, is_minor, left_alone, pending_invitations
 from ..dossiers import InvalidInput
 from ..guards import logged_in
-from ..models import AccountNotice, CaregiverInvitation, Delegation, Passkey, utcnow
+from ..models import Account, AccountNotice, CaregiverInvitation, Delegation, Passkey, utcnow
 from ..notifications import banners
 from ..access.managing import Managed, managed_dossier
 from .account import account_band
@@ -37,6 +37,9 @@ KEPT_CODES = 5
 # In a session's data: whose dossier "Quitter ce dossier" has just left, which "Mes dossiers" then names (never the
 # address: "?fait=dossier-quitte" is all it holds).
 LEFT_DOSSIER = "left_dossier"
+# The same, of the relative "Mes proches" has just removed or made a reader, whom its notice names ("Ce proche" said
+# nothing of whom, and "ce" of a woman).
+CHANGED_RELATIVE = "changed_relative"
 
 
 def proches_url(dossier_id: str, done: str = "") -> str:
@@ -89,6 +92,7 @@ async def proches_context(request: Request, db: AsyncSession, dossier_id: str) -
         "may_log_out_devices": not own and await patient_devices.patient_account(db, patient=managed.patient) is not None,
         "durations": durations.LASTING, "terms": invitations.terms, "levels": invitations.LEVELS,
         "closed_notice": invitations.CLOSED,
+        "relative": request.user.data.get(CHANGED_RELATIVE, ""),  # partials/access_notice.html
     }
 
 
@@ -190,6 +194,7 @@ async def remove(request: Request, db: AsyncSession, dossier_id: str, delegation
         raise NotFoundException()
     if not await delegations.remove(db, dossier=managed.dossier, delegation_id=delegation_id, actor=managed.actor):
         raise NotFoundException()
+    await remember_relative(request, db, delegation_id)
     return Redirect(proches_url(dossier_id, "proche-retire"), status_code=303)
 
 
@@ -200,7 +205,17 @@ async def make_reader(request: Request, db: AsyncSession, dossier_id: str, deleg
     if not managed.standing.is_patient or is_minor(managed.patient, utcnow()) or not await delegations.make_reader(
             db, dossier=managed.dossier, delegation_id=delegation_id, actor=managed.actor):
         raise NotFoundException()
+    await remember_relative(request, db, delegation_id)
     return Redirect(proches_url(dossier_id, "proche-lecture"), status_code=303)
+
+
+async def remember_relative(request: Request, db: AsyncSession, delegation_id: str) -> None:
+    """Whom a change on "Mes proches" was about, for the page it leads to (never in the address, as LEFT_DOSSIER)."""
+    delegation = await db.get(Delegation, delegation_id)
+    caregiver = await db.get(Account, delegation.caregiver_account_id) if delegation else None
+    data = request.user.data
+    data[CHANGED_RELATIVE] = caregiver.display_name if caregiver else ""
+    await sessions.save_session_data(db, current=request.user, data=data)
 
 
 async def removes_whom_they_invited(request: Request, db: AsyncSession, managed: Managed, delegation_id: str) -> bool:

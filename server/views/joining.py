@@ -65,14 +65,19 @@ async def look_up_invitation(request: Request, db: AsyncSession, data: Form) -> 
     if isinstance(found, Template):
         return found
     patient_name, inviter = await invitation_people(db, found)
-    current = None  # a relative who already helps is told, before accepting, that these terms replace theirs
+    current = refused = None  # a relative who already helps is told, before accepting, that these terms replace theirs
+    own = False
     if request.user is not None and request.user.row.authenticated:
-        held = await invitations.current_delegation(db, dossier_id=found.dossier_id,
-                                                    account_id=request.user.account.id)
+        account = request.user.account
+        # Said here, with no button: the invitation's own maker was offered "Accepter", refused only once she tapped.
+        refused = await invitations.refusal(db, invitation=found, account=account)
+        own = found.created_by_account_id == account.id
+        held = await invitations.current_delegation(db, dossier_id=found.dossier_id, account_id=account.id)
         if held is not None and invitations.replaces(found, held):
             current = invitations.level_label(held.can_manage)
     return invitation_page({"code": code, "invitation": found, "patient_name": patient_name, "inviter": inviter,
-                            "terms": invitations.terms(found), "current_level": current})
+                            "terms": invitations.terms(found), "current_level": current, "refused": refused,
+                            "own": own})
 
 
 async def invitation_people(db: AsyncSession, invitation: CaregiverInvitation) -> tuple[str, str]:

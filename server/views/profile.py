@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import accounts
 
-from ..authors import RELATIVE, Adder, adders_of
+from ..authors import Adder, adders_of, relative_label
 from ..caregivers.dossiers import band_of
 from ..identifiers import age_on, identity_of
 from ..dossiers import author_title
@@ -165,8 +165,8 @@ def declared_by(*, items: list[ProfileItem], authors: dict[str, Professional], a
                 account: Account | None) -> dict[str, str]:
     """Who declared each item, as the reader is told before the day it was: "vous", "Dr Claire Bernard", "Nathalie
     Roche, pharmacienne," (the incise closed), "Camille Martin", a relative as one, whom no one takes for the patient
-    ("Paul Martin (proche)", as for a document); `adders`: authors.adders_of. Without `account`, as a sheet tells
-    whoever reads it: by name, never "vous"."""
+    ("Paul Martin (proche)", "Camille Martin (parent)", as for a document); `adders`: authors.adders_of. Without
+    `account`, as a sheet tells whoever reads it: by name, never "vous"."""
     labels = {}
     for item in items:
         adder = adders.get(item.id)
@@ -177,7 +177,7 @@ def declared_by(*, items: list[ProfileItem], authors: dict[str, Professional], a
                      else _("un professionnel"))
         elif adder is not None:
             label = _("vous") if account and adder.account_id and adder.account_id == account.id else \
-                adder.name if adder.is_patient else _(RELATIVE, name=adder.name)
+                adder.name if adder.is_patient else relative_label(adder)
         else:
             label = _("le patient")
         labels[item.id] = label

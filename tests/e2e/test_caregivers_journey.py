@@ -179,7 +179,7 @@ def test_a_daughter_invited_as_manager_shares_her_fathers_dossier_until_he_remov
     expect(helpers).to_contain_text("Proche qui gère votre dossier, depuis le")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Retirer Claire Dupont").click()
-    expect(page.get_by_role("status")).to_contain_text("Ce proche n'a plus accès au dossier")
+    expect(page.get_by_role("status")).to_contain_text("Claire Dupont n'a plus accès au dossier")
     expect(page.get_by_role("heading", name="Personne n'aide à suivre ce dossier")).to_be_visible()
 
     console.allow("status of 404")  # the refusals below, and nothing else

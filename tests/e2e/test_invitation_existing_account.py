@@ -63,7 +63,7 @@ def test_someone_with_an_account_logs_in_from_the_invitation_and_comes_back_to_a
 
     # She has an account: "me connecter", her passkey, and she is back on the invitation, its code filled in.
     expect(daughter.get_by_text("J'ai déjà un compte Carnet")).to_contain_text(
-        "puis revenez sur cette invitation")
+        "puis revenir à cette invitation")
     daughter.get_by_role("link", name="me connecter").click()
     expect(daughter.get_by_role("heading", name="Connexion")).to_be_visible()
     daughter.get_by_role("button", name="Se connecter avec une clé d'accès").click()

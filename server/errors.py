@@ -4,6 +4,8 @@ JSON; never a trace. Which exception gets which answer: exception_handlers.py.""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from litestar import Request, Response
@@ -68,11 +70,23 @@ ACCESS_ENDED = (N_("Accès terminé"), N_("Votre accès à ce dossier a pris fin
 @dataclass(frozen=True)
 class Unsent:
     """What a professional had typed in a form sent as her access ended, handed back on the refusal's page for her to
-    copy into her own software: never stored, nor logged, nor put in an address. `said`: what became of it, in her
-    language; `fields`: each field's label, what she typed, and whether it spans lines."""
+    copy into her own software; or a relative, in a form sent once the patient made her a reader or removed her
+    (`giving_back`): never stored, nor logged, nor put in an address. `said`: what became of it, in her language;
+    `fields`: each field's label, what she typed, and whether it spans lines."""
 
     said: str
     fields: tuple[tuple[str, str, bool], ...] = ()
+
+
+@contextmanager
+def giving_back(unsent: Unsent) -> Iterator[None]:
+    """Around a form's action on a dossier: refused as the account no longer manages it (managing.NotActing: made a
+    reader, or removed, while her page was open), the refusal's page gives back what she typed (`not_acting`)."""
+    try:
+        yield
+    except NotActing as refused:
+        refused.unsent = unsent
+        raise
 
 
 DOCUMENT_PAGE = re.compile(r"/documents/[^/]+(/pages/[^/]+(/plein-ecran)?)?")
@@ -179,19 +193,19 @@ def not_acting(request: Request, exc: NotActing) -> Response:
     """An action, or a managers' page, refused on a dossier the request named (managing.NotActing), said by what the
     account is to it: a relative who reads it is told she may only read it; one who held it, and no longer opens
     it, gets the refusal anyone gets, whose way on is "Mes dossiers" (it says why) instead of the page she may no
-    longer open."""
+    longer open. Either page gives back what her form said (`giving_back`)."""
     if exc.band is not None:
         names = {"de_name": de(exc.band.name), "name": exc.band.name}
         back, band = (f"/dossiers/{exc.band.dossier_id}", _("Revenir au dossier")), exc.band
         if request.method == "POST":
-            return error_response(request, 403, _(READ_ONLY, **names), back=back, band=band)
+            return error_response(request, 403, _(READ_ONLY, **names), back=back, band=band, unsent=exc.unsent)
         title, message = READ_ONLY_PAGE
         return error_response(request, 403, _(message, **names), title=title, back=back, band=band)
     if not exc.held:
         return error_response(request, 404)
-    if request.headers.get("hx-request") and not request.headers.get("hx-boosted"):
+    if request.headers.get("hx-request") and not request.headers.get("hx-boosted") and exc.unsent is None:
         return Response(None, status_code=204, headers={"HX-Redirect": "/mes-dossiers"})
-    return error_response(request, 404, back=("/mes-dossiers", _("Voir mes dossiers")))
+    return error_response(request, 404, back=("/mes-dossiers", _("Voir mes dossiers")), unsent=exc.unsent)
 
 
 SESSION_GONE = "csrf_session_gone"  # set in the scope's state by csrf.py: a page of a session now ended

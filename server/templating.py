@@ -22,6 +22,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     NBSP,
     NNBSP,
     PARIS,
+    RECORD,
     and_list,
     clock,
     colon,
@@ -31,6 +32,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     filesize_fr,
     long_date,
     long_datetime,
+    marked_french,
     money,
     month_fr,
     month_year,
@@ -74,8 +76,18 @@ def _elided(word: str, name: str) -> str:
 def person(name: str) -> Markup:
     """A person's name where a page shows it in a button or a line that does not break words: it alone breaks
     anywhere when it is wider than the line (carnet.css, .person), a 100-letter name without a space included.
-    For a text; an attribute (aria-label, data-confirm) takes the name itself."""
+    For a text, in a button with its words (`button_words`); an attribute (aria-label, data-confirm) takes the name
+    itself."""
     return Markup('<span class="person">%s</span>') % name
+
+
+def button_words(words: str) -> Markup:
+    """A button's words (or a link's that looks like one) that hold a person's name (`person`), in one inline box: a
+    button lays each child element out as a flex item of its own (or, `display: contents`, as no box at all), and
+    Chromium's accessibility tree then puts a space between the name and the words it touches: "d' Hugo", "Hugo 's",
+    which a voice command saying the label as shown does not match. In this box the name is an inline span again,
+    read with its words; and it stays one flex item, as the button's bare text was."""
+    return Markup('<span class="button-words">%s</span>') % words
 
 
 def dots_row(items: list, tag: str = "span", classes: str = "") -> Markup:
@@ -119,6 +131,31 @@ def fitted(text: str) -> Markup | str:
     "Électrocardiogramme" in 130 px): in a span whose class says how wide its widest word is, from which carnet.css
     (.fit) makes its letters smaller, as much as that word needs to fit whole on the line (WCAG 1.4.10). A text whose
     words are 10 letters at most, which every line holds, is left as it is."""
+    units = _fit_units(text)
+    return Markup(f'<span class="fit fit-{units}">{escape(text)}</span>') if units else text
+
+
+def record(text: str) -> Markup | str:
+    """A text the dossier holds as it was written (a title, a line of the profile, a reimbursement): `fitted`, and on a
+    page in another language said to be French (WCAG 3.1.2), which a screen reader then reads with a French voice, not
+    the page's. A French page gets `fitted`'s bytes, one look at the language more. Not for a name, nor what Carnet
+    translates itself (a category, a profession)."""
+    if i18n.current() == RECORD or not text:
+        return fitted(text)
+    units = _fit_units(text)
+    opening = f'<span lang="{RECORD}" class="fit fit-{units}">' if units else f'<span lang="{RECORD}">'
+    return Markup(f"{opening}{escape(text)}</span>")
+
+
+def record_lang() -> Markup | str:
+    """' lang="fr"' for an element whose text, or alt, is the dossier's own (a document's text, its image) on a page
+    in another language; nothing on a French page."""
+    return "" if i18n.current() == RECORD else Markup(f' lang="{RECORD}"')
+
+
+def _fit_units(text: str) -> int:
+    """The width class `fitted` gives a text (its widest word's width in average letters, to the even number above,
+    at most 30), 0 for none."""
     # Not Markup.striptags(): it splits at no-break spaces too.
     plain = html.unescape(_TAGS.sub("", text)) if isinstance(text, Markup) else text
     # (str.replace, not a translation table or a regex: a fifth of their time on a line of the Historique.)
@@ -129,9 +166,7 @@ def fitted(text: str) -> Markup | str:
         if len(word) * 1.5 <= widest:
             break
         widest = max(widest, _width(word))
-    if widest <= 10:
-        return text
-    return Markup(f'<span class="fit fit-{min(30, 2 * math.ceil(widest / 2))}">{escape(text)}</span>')
+    return min(30, 2 * math.ceil(widest / 2)) if widest > 10 else 0
 
 
 def day_after(day: date) -> str:
@@ -307,7 +342,8 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
                        money=money, number=number, and_list=and_list, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_of, de=de, que=que, person=person,
-                       fitted=fitted, access_end=end_words, day_after=day_after,
+                       button_words=button_words,
+                       fitted=fitted, record=record, marked_french=marked_french, access_end=end_words, day_after=day_after,
                        category_name=category_label)  # a filter: a call in a template costs Jinja twice as much
     env.globals.update(dots_row=dots_row, colon=colon, language_return=language_return, current_link=current_link, grants_now=grants_now,
                        session_closing=session_closing,
@@ -315,6 +351,6 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
                        profile_scope=profile_scope, profile_sections=profile_sections, pattern=pattern, DECLARED=DECLARED,
                        LANGUAGES=i18n.LANGUAGES, script_messages=lambda: i18n.script_messages(i18n.current()), LANGUAGE_NAMES=i18n.NAMES, times_shown=times_shown,
                        MAX_DOCUMENT_BYTES=MAX_DOCUMENT_BYTES, PROFESSIONAL_RIGHTS=PROFESSIONAL_RIGHTS,
-                       care_scope=care_scope)
+                       care_scope=care_scope, record_lang=record_lang)
     env.trim_blocks = True
     env.lstrip_blocks = True

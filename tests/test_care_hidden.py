@@ -132,8 +132,9 @@ async def test_a_hidden_line_leaves_a_granted_professionals_soins_and_stays_on_t
     log = html.unescape((await client.get(f"/dossiers/{dossier_id}/historique")).text)
     assert f"Vous avez masqué aux professionnels le soin «\u00a0{PSYCHIATRY}\u00a0» du" in log
     english = (await client.get(f"/dossiers/{dossier_id}/historique", headers={"accept-language": "en"})).text
-    assert re.search(rf"You hid the care “{PSYCHIATRY}” of \d+\u00a0[A-Z][a-z]+ \d{{4}} from professionals, ",
-                     html.unescape(english))  # its date too, in the reader's language
+    # Its date too, in the reader's language; its label as the insurer wrote it, said to be French.
+    assert re.search(rf'You hid the care <span lang="fr">“{PSYCHIATRY}”</span> of \d+\u00a0[A-Z][a-z]+ \d{{4}} from '
+                     "professionals, ", html.unescape(english))
     hidden = (await client.get(f"/dossiers/{dossier_id}/masques")).text
     assert listed(hidden) == [SEROLOGY, PSYCHIATRY] and f"/soins#soin-{lines[PSYCHIATRY].id}" in hidden
 

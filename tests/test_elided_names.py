@@ -65,7 +65,7 @@ async def test_every_sentence_of_a_relative_that_names_hugo_elides_once(client, 
     assert "Ensuite, pour qu'Hugo se reconnecte" in said[f"{url}/appareils/deconnexion"]
     assert "il n'y a qu'Hugo qui puisse le faire" in said[f"{url}/appareils/deconnexion"]
     # On paper, who "vous" is (partials/printed_by.html).
-    assert "Imprimé par Camille Lefèvre, proche aidant d'Hugo Lefèvre, le" in said[f"{url}/historique/imprimer"]
+    assert "Imprimé par Camille Lefèvre, proche d'Hugo Lefèvre, le" in said[f"{url}/historique/imprimer"]
     assert "Tous les appareils d'Hugo sont déconnectés" in words_of(done)
 
 

@@ -63,9 +63,13 @@ SENTENCES = [
     (event("read_document", ANNE, right="emergency", **IRM), PATIENT,
      f"Anne Roux, médecin, a consulté « IRM du genou droit » {WHEN}, en accès d'urgence."),
     (event("read_document", CLAIRE, right="medecin_traitant", **IRM), PATIENT,
-     f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, en tant que médecin traitant."),
+     f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, grâce à son rôle de médecin traitant."),
     (event("read_document", CLAIRE, right="author", **IRM), PATIENT,
-     f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, en tant qu'auteur du document."),
+     f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, grâce à son accès aux documents ajoutés par "
+     "ses soins."),
+    (event("read_profile", CLAIRE, right="author"), PATIENT,
+     f"Claire Bernard, médecin, a consulté le profil médical de votre dossier {WHEN}, grâce à son accès aux "
+     "informations du profil ajoutées par ses soins."),
     (event("read_document", CLAIRE, right="teleexpertise", **IRM), PATIENT,
      f"Claire Bernard, médecin, a consulté « IRM du genou droit » {WHEN}, au titre du droit « teleexpertise »."),
     (event("read_own_documents", LEA, right="author"), PATIENT,  # the list of her own, once her access ended
@@ -73,19 +77,19 @@ SENTENCES = [
     (event("read_timeline", LEA, right="grant"), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, grâce à l'accès qui lui a été donné."),
     (event("read_timeline", CLAIRE, right="medecin_traitant"), CAREGIVER,
-     f"Claire Bernard, médecin, a consulté le dossier {WHEN}, en tant que médecin traitant."),
+     f"Claire Bernard, médecin, a consulté le dossier {WHEN}, grâce à son rôle de médecin traitant."),
     (event("search", LEA, right="grant", detail=f"Imagerie · « genou »\n{SHARE_CODE}"), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a fait une recherche dans votre dossier (Imagerie · « genou ») {WHEN}, "
      "grâce au code de partage du 2 mars."),
     (event("download", CLAIRE, right="medecin_traitant", **IRM), PATIENT,
-     f"Claire Bernard, médecin, a téléchargé « IRM du genou droit » {WHEN}, en tant que médecin traitant."),
+     f"Claire Bernard, médecin, a téléchargé « IRM du genou droit » {WHEN}, grâce à son rôle de médecin traitant."),
     (event("download", ANNE, right="emergency", detail=f"via le logiciel « Urgences+ »\n{EMERGENCY}", **IRM), PATIENT,
      f"Anne Roux, médecin, a téléchargé « IRM du genou droit » {WHEN}, en accès d'urgence (motif : Malaise à domicile), "
      "via le logiciel « Urgences+ »."),
     # The line is the right's only: another right's, or a line that only looks like one, is the detail as written.
     (event("search", ANNE, right="medecin_traitant", detail=f"« genou »\n{EMERGENCY}"), PATIENT,
      f"Anne Roux, médecin, a fait une recherche dans votre dossier (« genou »\n{EMERGENCY[:-1]}) {WHEN}, "
-     "en tant que médecin traitant."),
+     "grâce à son rôle de médecin traitant."),
     (event("read_timeline", LEA, right="grant", detail="code de partage du 2 mars"), PATIENT,
      f"Léa Fontaine, masseur-kinésithérapeute, a consulté votre dossier {WHEN}, grâce à l'accès qui lui a été donné."),
     # professionals' writes
@@ -241,6 +245,10 @@ def test_lines_fall_on_their_paris_day_and_only_others_actions_are_new():
      "code de partage du 2026-03-02 09:05 (Ordonnance, Synthèse médicale, 1 mois)"),
     (event("read_document", LEA, right="grant", **IRM), "Consultation d'un document", "accès accordé"),
     (event("emergency", ANNE, right="emergency"), "Accès d'urgence", "accès d'urgence"),
+    # The right, never a word about who acted: "médecin" is written alike for a man and a woman.
+    (event("read_document", CLAIRE, right="medecin_traitant", **IRM), "Consultation d'un document",
+     "rôle de médecin traitant"),
+    (event("read_document", CLAIRE, right="author", **IRM), "Consultation d'un document", "accès à ses propres ajouts"),
     (event("grant", LEA, right="share_code"), "Code de partage utilisé", "code de partage"),
     (event("medecin_traitant", CAMILLE, detail="aucun"), "Médecin traitant retiré", ""),
     (event("teleconsultation", LEA, right="autre"), "teleconsultation", "autre"),

@@ -34,8 +34,8 @@ async def test_every_event_is_a_sentence_newest_first_by_sequence(client, db, wo
     code_day = plain(date_fr(today)).rsplit(" ", 1)[0]
     expected = [
         r"Vous avez masqué « Bilan sanguin » aux professionnels à \d+ h \d\d\.",
-        r"Claire Bernard, médecin, a téléchargé « Bilan sanguin » à \d+ h \d\d, en tant que médecin traitant\.",
-        r"Claire Bernard, médecin, a consulté votre dossier à \d+ h \d\d, en tant que médecin traitant\.",
+        r"Claire Bernard, médecin, a téléchargé « Bilan sanguin » à \d+ h \d\d, grâce à son rôle de médecin traitant\.",
+        r"Claire Bernard, médecin, a consulté votre dossier à \d+ h \d\d, grâce à son rôle de médecin traitant\.",
         rf"Léa Fontaine, masseur-kinésithérapeute, a consulté « IRM du genou droit » à \d+ h \d\d, "
         rf"grâce au code de partage du {code_day} à \d+ h \d\d \(tous les documents, 1 mois\)\.",
         r"Vous avez déclaré Claire Bernard, médecin, comme médecin traitant à \d+ h \d\d\.",

@@ -18,7 +18,8 @@ from server.listing import all_documents
 from server.access.reading import open_dossier
 from server.access.standing import professional_standing
 from server.views.share_codes import qr_svg
-from tests.conftest import ORIGIN, activate, add_text_document, new_patient, post_form, wrong_fields
+from tests.conftest import (ORIGIN, activate, activate_professional, add_text_document, new_patient, new_professional,
+                            post_form, wrong_fields)
 from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in
 
 
@@ -60,6 +61,31 @@ async def test_a_share_code_shows_its_code_and_qr_then_who_used_it(client, db, p
     assert code not in reloaded.text and (await client.get(f"{url}/qr.svg")).status_code == 404
     # Its terms said what the professional would see; used, it no longer speaks in the future.
     assert "Le professionnel pourra voir" in page.text and "Le professionnel pourra voir" not in reloaded.text
+
+
+async def test_the_share_form_says_the_medecin_traitant_keeps_reading_everything_whatever_her_code_opens(
+        client, pro_client, db, app, patient):
+    """The form promised that a code replaces a professional's access, "et seulement cela": Dr Bernard, the médecin
+    traitant, used a "Compte rendu, 1 jour" code and still read everything, as the médecin traitant does (an outside
+    probe's find). The form says so, where the dossier has one."""
+    await add_text_document(db, app, patient.dossier, title="Bilan sanguin", category="biologie")
+    await activate(client, patient)
+    before = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/partage")).text)
+    assert "médecin traitant" not in before  # none declared: nothing to except
+    doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=7,
+                                    feminine=True)
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor.professional, actor=CAMILLE)
+    form = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (await client.get(
+        f"/dossiers/{patient.dossier.id}/partage")).text)).split())
+    assert ("ce code remplace cet accès : il verra ce que vous choisissez ici, et seulement cela. Sauf le médecin "
+            "traitant, qui voit tout le dossier tant qu'il l'est.") in form
+    made = await post_form(client, f"/dossiers/{patient.dossier.id}/partage",
+                           {"portee": "categories", "categories": "compte_rendu", "duree": "1j"},
+                           follow_redirects=False)
+    code = re.search(r'<p class="code"[^>]*>([^<]+)</p>', (await client.get(made.headers["location"])).text).group(1)
+    await activate_professional(pro_client, doctor)
+    assert (await post_form(pro_client, "/pro/code", {"code": code}, follow_redirects=False)).status_code == 303
+    assert "Bilan sanguin" in (await pro_client.get(f"/dossiers/{patient.dossier.id}")).text  # what the form says
 
 
 async def test_an_expired_share_code_says_so(client, db, patient):

@@ -17,6 +17,7 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import text as sql
 
 from server.access import grants
+from server.access.medecin_traitant import set_medecin_traitant
 from server.auth.accounts import account_for_professional
 from server.export.archive import build_export
 from server.export.restore import TRANSFER, restore
@@ -394,6 +395,40 @@ async def test_a_copy_whose_expected_date_is_no_date_a_pregnancy_can_have_is_ref
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert "Copie refusée, rien n'a été écrit" in done.stderr and "date prévue d'accouchement" in done.stderr
     assert [i for i in await items_of(db, patient) if i.kind == "pregnancy"] == []
+
+
+async def test_a_second_pregnancy_added_unseen_is_told_to_whoever_reads_both_and_the_writer_is_warned_first(
+        app, db, patient):
+    """Léa, a kinésithérapeute whose access covers no section of the profile, was offered "Indiquer une grossesse"
+    and declared one while Camille had declared hers: two "Enceinte" lines, no one warned (an outside probe's find).
+    Her check cannot be against what she does not read (a refusal would tell her a pregnancy she may not know of):
+    her form says that she cannot see what the section holds, in the same words whether it holds one or not; Camille
+    and her médecin traitant, who read both, are told that two are declared."""
+    lea = (await new_professional(db, given_name="Léa", family_name="Fontaine", feminine=True, stem=24)).professional
+    await grants.grant_access(db, dossier=patient.dossier, professional=lea, categories="compte_rendu",
+                              duration="sans", actor=CAMILLE)
+    doctor = (await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin",
+                                     feminine=True, stem=25)).professional
+    await set_medecin_traitant(db, dossier=patient.dossier, professional=doctor, actor=CAMILLE)
+    notice = ("Rubrique non partagée avec vous : vous ne voyez pas ce qu'elle contient déjà. Vérifiez auprès de "
+              "la patiente que ce que vous ajoutez n'y est pas déjà indiqué.")
+    warning = "Deux grossesses en cours sont indiquées : vérifiez et supprimez celle qui est erronée."
+    async with browser(app, db, await account_for_professional(db, professional=lea)) as hers:
+        empty = text_of(await hers.get(url(patient, "/ajouter?type=pregnancy")))
+        await add_item(db, dossier=patient.dossier, actor=CAMILLE, today=paris_today(),
+                       data=ItemInput("pregnancy", expected_on=sixteen_weeks()))
+        held = text_of(await hers.get(url(patient, "/ajouter?type=pregnancy")))
+        assert notice in empty and empty == held  # whatever the section holds
+        added = await add(hers, patient, "pregnancy", expected_on=(sixteen_weeks() + timedelta(days=16)).isoformat())
+        assert added.status_code == 303
+        assert warning not in text_of(await hers.get(url(patient)))  # she reads her own alone
+    async with await as_patient(app, db, patient) as camille:
+        page = text_of(await camille.get(url(patient)))
+    assert warning in page and page.count("Enceinte") == 2
+    async with browser(app, db, await account_for_professional(db, professional=doctor)) as claire:
+        assert warning in text_of(await claire.get(url(patient)))
+        # Hers is a section she reads: nothing to warn her of on her form.
+        assert "Rubrique non partagée" not in text_of(await claire.get(url(patient, "/ajouter?type=allergy")))
 
 
 async def test_the_card_of_an_access_that_does_not_cover_a_pregnancy_says_so_rather_than_nothing(app, db, patient):

@@ -85,7 +85,7 @@ async def kine_with_her_line(app, db, patient):
 
 
 async def test_an_authors_withdrawal_of_a_profile_line_is_logged_with_its_right_as_a_documents_is(app, db, patient):
-    """A document's withdrawal is logged "en tant qu'auteur du document" (right "author", withdrawal.withdraw_document);
+    """A document's withdrawal is logged through its author's right (right "author", withdrawal.withdraw_document);
     the profile line's withdrawal says through which right the professional acted too."""
     async with kine_with_her_line(app, db, patient) as (client, mine):
         assert (await post_form(client, url(patient, f"/{mine.id}/suppression"), {},

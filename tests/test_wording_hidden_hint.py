@@ -41,14 +41,14 @@ async def test_the_hidden_hint_puts_the_reader_beside_the_medecin_traitant_not_a
 
 
 MT_HINTS = {
-    ("F", "documents/nouveau"): "Vous le verrez, en tant que son médecin traitant, ainsi que votre patiente et les "
+    ("F", "documents/nouveau"): "Vous le verrez, en tant que sa médecin traitante, ainsi que votre patiente et les "
                                 "proches qui ont accès à son dossier ; votre patiente pourra le montrer de nouveau.",
-    ("M", "documents/nouveau"): "Vous le verrez, en tant que son médecin traitant, ainsi que votre patient et les "
+    ("M", "documents/nouveau"): "Vous le verrez, en tant que sa médecin traitante, ainsi que votre patient et les "
                                 "proches qui ont accès à son dossier ; votre patient pourra le montrer de nouveau.",
-    ("F", "profil/ajouter?type=allergy"): "Vous la verrez, en tant que son médecin traitant, ainsi que votre patiente "
+    ("F", "profil/ajouter?type=allergy"): "Vous la verrez, en tant que sa médecin traitante, ainsi que votre patiente "
                                           "et les proches qui ont accès à son dossier ; votre patiente pourra la "
                                           "montrer de nouveau.",
-    ("M", "profil/ajouter?type=treatment"): "Vous la verrez, en tant que son médecin traitant, ainsi que votre "
+    ("M", "profil/ajouter?type=treatment"): "Vous la verrez, en tant que sa médecin traitante, ainsi que votre "
                                             "patient et les proches qui ont accès à son dossier ; votre patient "
                                             "pourra la montrer de nouveau.",
 }
@@ -57,7 +57,8 @@ MT_HINTS = {
 @pytest.mark.parametrize("sex, form", list(MT_HINTS), ids=[f"{sex}-{form.split('/')[0]}" for sex, form in MT_HINTS])
 async def test_the_medecin_traitant_is_told_she_reads_it_as_such_not_beside_herself(client, db, sex, form):
     """An outside probe: the médecin traitant filing a hidden report, or adding a hidden line to the profile, was told
-    "Vous le verrez, comme son médecin traitant": to her, she reads it as the médecin traitant she is."""
+    "Vous le verrez, comme son médecin traitant": to her, she reads it as the médecin traitante she is (her
+    profession written in the feminine: "sa médecin traitante", tests/test_said_of_her_rights.py)."""
     from server.access.medecin_traitant import set_medecin_traitant
     from tests.test_pro_own_documents import PATIENT
 

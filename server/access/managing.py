@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from litestar.exceptions import NotFoundException
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +17,10 @@ from ..models import Account, Delegation, Document, Dossier, Patient, Profession
 from .reading import HOLDERS, PHANTOM, DossierView, dossier_and_patient, dossier_view
 from .rule import DossierFacts, Standing, Visibility, document_right, dossier_right, may_manage, visibility
 from .standing import facts_of, parents_standing, professional_standing, standing_of
+
+if TYPE_CHECKING:
+    from ..errors import Unsent
+
 
 def manager_actor(account: Account, patient: Patient, standing: Standing, *, manages: bool) -> audit.Actor:
     """The patient acts in their own name; a caregiver who manages, in theirs, for the patient ("pour le compte
@@ -34,11 +39,12 @@ class NotActing(NotFoundException):
     refusal is about then. `about`: the path parameter, and its value, that named what the refusal is about (the
     dossier, or a document). errors.py says more than a missing id's answer only to a request that named it so:
     one that reached the dossier through something else (a share code, an invitation) would learn that this thing
-    exists."""
+    exists. `unsent`: what the refused form said, which that answer gives back (errors.giving_back)."""
 
     def __init__(self, *, about: tuple[str, str], band: Band | None = None, held: bool = False) -> None:
         super().__init__()
         self.about, self.band, self.held = about, band, held
+        self.unsent: Unsent | None = None
 
 
 async def _not_acting(session: AsyncSession, *, account: Account, dossier: Dossier | None, standing: Standing,
@@ -134,6 +140,8 @@ class SeenAs:
     # The dossier as their own request opens it (`right` None: its timeline does not open to them), its documents
     # asked of the database as for their timeline (listing), its first screen as on theirs (profile/card.py).
     view: DossierView
+    # Shown to a minor's parent by the parents' own decisions alone (`kept_author`): nothing the minor gave them.
+    by_parents: bool = False
 
 
 async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Professional, viewer: Managed,
@@ -148,7 +156,7 @@ async def seen_as(session: AsyncSession, *, dossier: Dossier, professional: Prof
     view = dossier_view(standing, viewer.facts, dossier=dossier, patient=viewer.patient, now=now)
     if visibility(viewer.standing, viewer.facts, now).not_kept_from_parents:
         view = replace(view, visible=replace(view.visible, not_kept_from_parents=True))
-    return SeenAs(professional=professional, view=view)
+    return SeenAs(professional=professional, view=view, by_parents=kept_author)
 
 
 async def seen_as_caregiver(session: AsyncSession, *, dossier: Dossier, delegation: Delegation, now: datetime) -> Visibility:

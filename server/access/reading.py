@@ -144,7 +144,8 @@ async def log_author_list(session: AsyncSession, *, account: Account, dossier: D
     """A professional's list of what they added to a dossier no longer open to them (own_documents.py), its
     `documents` and the lines of the profile they declared (`items`): a read of each, as their author, logged and
     committed together before the list is sent."""
-    # The lines' read is said as any read of the profile by its author: "en tant qu'auteur d'une information du profil".
+    # The lines' read is said as any read of the profile by its author: "grâce à son accès aux informations du profil
+    # ajoutées par ses soins" (accesslog/right_words.py).
     if items and documents:
         await audit.append(session, dossier_id=dossier.id, action="read_profile",
                            actor=await professional_actor(session, account), right=Right.AUTHOR.value)

@@ -17,9 +17,11 @@ from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from markupsafe import Markup, escape
+
 from .. import i18n
 from ..i18n import _
-from ..i18n.formats import PARIS, quoted, typography
+from ..i18n.formats import PARIS, marked_french, quoted, typography
 from ..models import AccessEvent
 from ..professionals.professions import profession_label
 from ..templating import de
@@ -199,7 +201,7 @@ def sentence(event: AccessEvent, *, viewer: Viewer, today: date | None = None, w
     words = said(event)
     right = ""
     if event.actor_kind == "professional" and not phrase.says_right:
-        right = right_clause(event, words=words, today=today)
+        right = right_clause(event, words=words, today=today, vous=vous)
     elif words.passkey:  # the patient's own: which of her keys (right_words.py)
         right = _(", avec la clé d'accès %(name)s", name=quoted(words.passkey))
     when = when_fr(event.at, today=today, with_date=with_date)
@@ -235,6 +237,25 @@ def said_withdrawn(event: AccessEvent, withdrawn: Container[str]) -> bool:
     the withdrawal or after (a read of the line that stays), in one wording; but the withdrawal's own, which says
     what it did."""
     return event.document_id in withdrawn and event.action != "withdraw_document"
+
+
+def record_marked(text: str, event: AccessEvent, withdrawn: Container[str]) -> str:
+    """A sentence as a page in another language shows it: the dossier's own words it quotes, as they were written (a
+    document's title, the label of a line of the profile or of the care), said to be French (formats.marked_french,
+    WCAG 3.1.2), so that a screen reader does not read them with the page's voice; what the sentence translated (a
+    measure's name) is the page's. Files (the CSV, a copy) keep the sentence as it is; so does a French page."""
+    if i18n.current() == i18n.SOURCE:
+        return text
+    words = [event.document_title] if event.document_title and not said_withdrawn(event, withdrawn) else []
+    if event.action.startswith(("profile_", "care_")):  # "l'allergie « Pollens »", "le soin « Consultation » du …"
+        words += GUILLEMETS.findall(event.detail)
+    found = sorted((text.find(quote), quote) for quote in {quoted(word) for word in words if word})
+    marked, rest = Markup(), 0
+    for at, quote in found:
+        if at >= rest:
+            marked += escape(text[rest:at]) + marked_french(quote)
+            rest = at + len(quote)
+    return marked + escape(text[rest:]) if rest else text
 
 
 def software_named(detail: str) -> str:
@@ -274,5 +295,6 @@ def lines(events: list[AccessEvent], *, viewer: Viewer, seen_seq: int, now: date
         if day not in labels:
             labels[day] = day_label(day, today=today)
         text = sentence(event, viewer=viewer, today=today, with_date=False, withdrawn=withdrawn)
+        text = record_marked(text, event, withdrawn)
         result.append(Line(event, day, labels[day], text, new=event.seq > seen_seq and not viewer.is_actor(event)))
     return result

@@ -154,9 +154,12 @@ def _current_grant() -> Select:
             .order_by(grant.starts_at.desc()).limit(1))
 
 
-def right_clause(event: AccessEvent, *, words: RightWords, today: date | None) -> str:
+def right_clause(event: AccessEvent, *, words: RightWords, today: date | None, vous: bool = False) -> str:
     """Through which right a professional acted, as a clause after the time: the right's name, and what the event's
-    detail says of it (an event written before it did: the right's name alone)."""
+    detail says of it (an event written before it did: the right's name alone); `vous`, to the professional herself.
+
+    Never a word that agrees with her: the event holds her profession as written for her, and "médecin" is written
+    alike for a man and a woman ("en tant qu'auteur du document" was said of Dr Claire Bernard: a tester's find)."""
     right = event.right
     if right in ("grant", "share_code"):
         if words.share_code_at is not None:  # which code, as the patient made it: two of one day told apart
@@ -170,7 +173,7 @@ def right_clause(event: AccessEvent, *, words: RightWords, today: date | None) -
             return _(", grâce au code de partage")
         return _(", grâce à l'accès qui lui a été donné")  # by the patient, or by whoever manages the dossier
     if right == "medecin_traitant":
-        return _(", en tant que médecin traitant")
+        return _(", grâce à votre rôle de médecin traitant") if vous else _(", grâce à son rôle de médecin traitant")
     if right == "emergency":
         reason = words.reason.strip().rstrip(".")
         return _(", en accès d'urgence (motif : %(reason)s)", reason=reason) if reason else _(", en accès d'urgence")
@@ -178,21 +181,26 @@ def right_clause(event: AccessEvent, *, words: RightWords, today: date | None) -
         # The list of the documents they added, and a line of the profile withdrawn, say so themselves (their phrase).
         if event.action in ("read_own_documents", "profile_withdraw"):
             return ""
-        return _(", en tant qu'auteur d'une information du profil") if event.action == "read_profile" else \
-            _(", en tant qu'auteur du document")
+        if event.action == "read_profile":
+            return _(", grâce à votre accès aux informations du profil ajoutées par vos soins") if vous else \
+                _(", grâce à son accès aux informations du profil ajoutées par ses soins")
+        return _(", grâce à votre accès aux documents ajoutés par vos soins") if vous else \
+            _(", grâce à son accès aux documents ajoutés par ses soins")
     if right in ("", "patient", "caregiver"):
         return ""
     return _(", au titre du droit %(right)s", right=quoted(right))
 
 
+# Each names the right, never the person (the log does not say whether "médecin" is a man or a woman): "aidant" and
+# "auteur du document" said a man of whoever acted.
 RIGHT_LABELS = {
     "grant": "accès accordé",  # by the patient, or by whoever manages the dossier (a grant says which)
     "share_code": "code de partage",
-    "medecin_traitant": "médecin traitant",
+    "medecin_traitant": "rôle de médecin traitant",
     "emergency": "accès d'urgence",
-    "author": "auteur du document",
-    "patient": "patient",
-    "caregiver": "aidant",
+    "author": "accès à ses propres ajouts",  # a document, or a line of the profile, the professional added
+    "patient": "titulaire du dossier",
+    "caregiver": "proche",
     "shl": "lien de partage",
 }
 

@@ -16,6 +16,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
+from markupsafe import Markup, escape
 
 from . import current
 
@@ -207,3 +208,17 @@ def typography(text: str) -> str:
 def quoted(text: str) -> str:
     """« text » / “text”."""
     return quoted_fr(text) if current() == "fr" else f"\u201c{text}\u201d"
+
+
+# The language of what the dossier holds as it was written (its titles, the profile's lines, the reimbursements): the
+# patient's and the professionals' French, whatever the page's.
+RECORD = "fr"
+
+
+def marked_french(text: str) -> str:
+    """The dossier's words inside a sentence of a page in another language ("Delete “Bilan sanguin”?", a line of the
+    Historique or of the printed profile) said to be French (WCAG 3.1.2), which a screen reader then reads with a
+    French voice, not the page's: markup, the text escaped. On a French page, the text as it is."""
+    if current() == RECORD or not text:
+        return text
+    return Markup(f'<span lang="{RECORD}">{escape(text)}</span>')

@@ -155,10 +155,10 @@ async def filter_categories(session: AsyncSession, *, dossier_id: str, visible: 
                             chosen: str = "") -> list[str]:
     """The categories a reader's timeline offers to filter by, in CATEGORIES' order: those the rule shows them
     documents of (every one to the patient, a médecin traitant, an emergency access), those they wrote in, and the
-    one `chosen` (the page's, kept as asked). Another would answer "Aucun document" whatever the dossier holds, which
-    reads as if it held none. Their own, only for a reader who does not read every category, are the range of their
-    documents in ix_document_author_newest, never the dossier's (a DISTINCT made SQLite read the dossier's whole range
-    of ix_document_category_newest instead, for its order)."""
+    one `chosen` (the page's, kept as asked: the timeline says when it is not shared with them). Another would answer
+    "Aucun document" whatever the dossier holds, which reads as if it held none. Their own, only for a reader who does
+    not read every category, are the range of their documents in ix_document_author_newest, never the dossier's (a
+    DISTINCT made SQLite read the dossier's whole range of ix_document_category_newest instead, for its order)."""
     offered = {c for c in CATEGORIES if visible.sees_category(c)} | {chosen}
     if len(offered & CATEGORIES.keys()) < len(CATEGORIES) and visible.author is not None:
         written = await session.exec(select(COLUMNS.category).where(

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..accesslog.journal import new_version, software_named
+from ..accesslog.right_words import said
 from ..i18n import N_
 from ..models import AccessEvent, Patient, utcnow
 from .own_documents import ended_accesses
@@ -55,12 +56,14 @@ OTHER_ACTION = N_("Autre action")
 NEW_VERSION_ACTION = N_("Nouvelle version d'un document")
 # Through which right (the event's), as the same line says it; none for an action that needs none.
 RIGHTS = {
-    "medecin_traitant": N_("Médecin traitant"),
+    "medecin_traitant": N_("Médecin traitant"),  # "Médecin traitante" for her (FEMININE_RIGHTS)
     "grant": N_("Accès accordé"),
     "share_code": N_("Code de partage"),
     "emergency": N_("Accès d'urgence"),
     "author": N_("Auteur"),
 }
+# Said of her as her profession is written (`Professional.profession_feminine`), as her dossiers' banner says it.
+FEMININE_RIGHTS = RIGHTS | {"medecin_traitant": N_("Médecin traitante"), "author": N_("Autrice")}
 
 
 @dataclass(frozen=True)
@@ -78,19 +81,26 @@ class Activity:
     older: int | None  # the cursor of the next page (the last event's id), None at the first event
 
 
+def right_of(row, *, feminine: bool) -> str:
+    """The right an event went through, as her line says it: a grant made from a share code is "Code de partage", as
+    the patient's Historique says "grâce au code de partage du …" (its own detail says so: right_words.py)."""
+    right = "share_code" if row.right == "grant" and said(row).share_code_on is not None else row.right
+    return (FEMININE_RIGHTS if feminine else RIGHTS).get(right, "")
+
+
 async def own_activity(session: AsyncSession, *, account_id: str, professional_id: str, before: int | None = None,
-                       now: datetime | None = None) -> Activity:
+                       now: datetime | None = None, feminine: bool = False) -> Activity:
     """A page of the events this professional's account wrote as a professional, those before the event `before`
-    (keyset: the ids, one range of ix_accessevent_actor), newest first."""
+    (keyset: the ids, one range of ix_accessevent_actor), newest first; their rights said of her if `feminine`."""
     now = now or utcnow()
     query = select(AccessEvent.id, AccessEvent.at, AccessEvent.action, AccessEvent.right, AccessEvent.dossier_id,
-                   AccessEvent.detail).where(
+                   AccessEvent.detail, AccessEvent.actor_kind).where(
         AccessEvent.actor_account_id == account_id, AccessEvent.actor_kind == "professional")
     if before is not None:
         query = query.where(col(AccessEvent.id) < before)
     rows = (await session.exec(query.order_by(col(AccessEvent.id).desc()).limit(PAGE + 1))).all()
     named = await _named(session, professional_id=professional_id, now=now) if rows else {}
-    lines = [ActivityLine(at=row.at, right=RIGHTS.get(row.right, ""), patient=named.get(row.dossier_id),
+    lines = [ActivityLine(at=row.at, right=right_of(row, feminine=feminine), patient=named.get(row.dossier_id),
                           action=NEW_VERSION_ACTION if new_version(row) else ACTIONS.get(row.action, OTHER_ACTION),
                           software=software_named(row.detail))
              for row in rows[:PAGE]]

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from markupsafe import Markup
+
+from .. import i18n
 from ..i18n import _
-from ..i18n.formats import long_date, number, quoted_fr
+from ..i18n.formats import long_date, marked_french, number, quoted_fr
 from ..models import ProfileItem
 from .kinds import DONATION, KINDS, MEASURES, NATURES, OLDEST, ORDER, SEVERITIES, SEVERITY_ORDER
 
@@ -30,11 +33,17 @@ def in_reading_order(kind: str, items: list[ProfileItem]) -> list[ProfileItem]:
     return items
 
 
-def describe(item: ProfileItem) -> str:
+def describe(item: ProfileItem, *, page: bool = False) -> str:
     """One item in plain words, in the request's language, its dates written out: the PDF summary's line, the IPS
-    sections' narrative."""
+    sections' narrative. For a `page` (the printed summary), what the dossier holds as written (a label, a detail)
+    marked as French on a page in another language (formats.marked_french); files keep plain text."""
     def day(value: date | None) -> str:
         return long_date(value)  # "17 janvier 2026", never broken between day and month (formats.date_fr)
+
+    if page and i18n.current() != i18n.SOURCE:
+        own, dash = marked_french, Markup(" — ")  # the page's words escaped as they are joined, the dossier's marked
+    else:
+        own, dash = _as_written, " — "
 
     if item.kind == "measurement":
         measure = MEASURES[item.label]
@@ -42,16 +51,16 @@ def describe(item: ProfileItem) -> str:
         return _("%(measure)s\u00a0: %(value)s\u00a0%(unit)s, le %(date)s", measure=_(measure.label), value=value,
                  unit=measure.unit, date=day(item.started_on))
     if item.kind == "organ_donation":
-        return _(DONATION[item.label]) + (f" — {item.detail}" if item.detail else "")
+        return dash.join([_(DONATION[item.label])] + ([own(item.detail)] if item.detail else []))
     if item.kind == "pregnancy":  # in progress until its end is noted (profile/ending.py)
         parts = [_("Grossesse terminée le %(date)s", date=day(item.ended_on)) if item.ended_on else _("Enceinte")]
         if item.expected_on:
             parts.append(_("accouchement prévu le %(date)s", date=day(item.expected_on)))
-        return " — ".join(parts + ([item.detail] if item.detail else []))
-    parts = [item.label]
+        return dash.join(parts + ([own(item.detail)] if item.detail else []))
+    parts = [own(item.label)]
     if item.severity:
         parts.append(_("gravité %(severity)s", severity=_(SEVERITIES[item.severity]).lower()))
-    parts += [p for p in (item.detail, item.phone, item.lot and _("lot %(lot)s", lot=item.lot),
+    parts += [p for p in (item.detail and own(item.detail), item.phone, item.lot and _("lot %(lot)s", lot=item.lot),
                           item.prescriber and _("prescrit par %(name)s", name=item.prescriber)) if p]
     if item.started_on:
         # A treatment, a current problem: since then; a past illness, an operation, a vaccination: that day.
@@ -60,7 +69,11 @@ def describe(item: ProfileItem) -> str:
                      else _("le %(date)s", date=day(item.started_on)))
     if item.kind == "treatment" and item.ended_on:  # never read as a treatment in progress (profile/ending.py)
         parts.append(_("arrêté le %(date)s", date=day(item.ended_on)))
-    return " — ".join(parts)
+    return dash.join(parts)
+
+
+def _as_written(text: str) -> str:
+    return text
 
 
 def summary(item: ProfileItem) -> str:
@@ -95,14 +108,14 @@ def printed_sections(by_kind: dict[str, list[ProfileItem]]) -> list[tuple[str, l
         if kind == "measurement":
             items = [i for code in MEASURES for i in [i for i in items if i.label == code][:LATEST_PRINTED]]
         if kind == "condition":
-            groups = [(_(nature.heading), [describe(i) for i in items if i.nature == code])
+            groups = [(_(nature.heading), [describe(i, page=True) for i in items if i.nature == code])
                       for code, nature in NATURES.items()]
-            groups.append(("", [describe(i) for i in items if i.nature not in NATURES]))
+            groups.append(("", [describe(i, page=True) for i in items if i.nature not in NATURES]))
         elif kind == "treatment":  # never a stopped one under "Traitements en cours", as on the page
-            groups = [("", [describe(i) for i in items if not i.ended_on]),
-                      (_("Traitements arrêtés"), [describe(i) for i in items if i.ended_on])]
+            groups = [("", [describe(i, page=True) for i in items if not i.ended_on]),
+                      (_("Traitements arrêtés"), [describe(i, page=True) for i in items if i.ended_on])]
         else:
-            groups = [("", [describe(i) for i in items])]
+            groups = [("", [describe(i, page=True) for i in items])]
         groups = [(heading, lines) for heading, lines in groups if lines]
         if groups:
             sections.append((_(KINDS[kind].title), groups))

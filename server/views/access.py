@@ -23,9 +23,10 @@ from ..accesslog.queries import professional_token
 from ..dossiers import InvalidInput
 from ..errors import error_response
 from ..guards import logged_in
+from ..listing import COUNT_CAP, count_documents
 from ..i18n import _
 from ..models import Account, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow
-from ..access.managing import manage_dossier
+from ..access.managing import manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of, helpers_of, is_minor
 from ..access.sharing import (RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line,
@@ -151,10 +152,24 @@ async def line_of(request: Request, db: AsyncSession, dossier: Dossier, professi
                                    parents=professional.id in kept.professional_ids)
 
 
+async def own_documents(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional) -> int:
+    """How many documents a professional who cannot open the dossier still reads, hers (the author rule), as "voir
+    comme" counts them for this reader (a minor's parent, none kept from them): up to COUNT_CAP + 1."""
+    managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier.id)
+    kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
+    seen = await seen_as(db, dossier=dossier, professional=professional, viewer=managed, now=utcnow(),
+                         kept_author=professional.id in kept.professional_ids)
+    return await count_documents(db, dossier_id=dossier.id, visible=seen.view.visible)
+
+
 async def professional_page(request: Request, db: AsyncSession, dossier: Dossier, professional: Professional, *,
                             error: FormError | None = None, form: dict[str, Any] | None = None) -> Template:
     line = await line_of(request, db, dossier, professional)
+    # What the author rule leaves one who cannot open it, counted as "voir comme" counts it ("s'il y en a" was vague).
+    counted = not line.right and not line.blocked and dossier.state == "open"
     context = {
+        "own_documents": await own_documents(request, db, dossier, professional) if counted else None,
+        "count_cap": COUNT_CAP,
         "dossier": dossier, "line": line, "right_labels": RIGHT_LABELS, "durations": durations.DURATIONS,
         "current_end": kept_end(line.grants),
         "scope_label": scopes.scope_label,

@@ -72,13 +72,14 @@ async def managed(request: Request, db: AsyncSession, dossier_id: str) -> tuple[
 
 
 # Who reads a relative's log, as its paper names them: on screen, the sentences say "vous" to whoever reads them.
-READERS = {"proche": N_("%(reader)s, proche aidant %(de_name)s"), "parent": N_("%(reader)s, parent %(de_name)s"),
+# Words alike for a man and a woman, whose sex an account does not hold ("proche aidant" was said of Camille).
+READERS = {"proche": N_("%(reader)s, proche %(de_name)s"), "parent": N_("%(reader)s, parent %(de_name)s"),
            "tuteur": N_("%(reader)s, tuteur ou tutrice %(de_name)s")}
 
 
 async def reader_named(db: AsyncSession, *, account: Account, viewer: Viewer, dossier_id: str,
                        patient_name: str) -> str:
-    """Who reads the log, and what they are to its patient: "Paul Martin, proche aidant de Camille Martin", or the
+    """Who reads the log, and what they are to its patient: "Paul Martin, proche de Camille Martin", or the
     patient's own name; whom a printed page's "vous" is (partials/printed_by.html)."""
     if viewer.is_patient:
         return account.display_name

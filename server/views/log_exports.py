@@ -76,7 +76,8 @@ async def log_print(request: Request, db: AsyncSession, dossier_id: str, profess
     now = utcnow()
     today = now.astimezone(PARIS).date()
     withdrawn = await queries.withdrawn_among(db, log.events)
-    sentences = [(e, journal.sentence(e, viewer=log.viewer, today=today, withdrawn=withdrawn)) for e in log.events]
+    sentences = [(e, journal.record_marked(journal.sentence(e, viewer=log.viewer, today=today, withdrawn=withdrawn),
+                                           e, withdrawn)) for e in log.events]
     professionals = {p.key: p.label for p in await queries.professionals_in_log(
         db, dossier_id=dossier.id, secret=request.app.state.settings.secret, hidden_rpps=kept.unnamed_rpps)}
     people = {p.key: _("Vous") if p.you else p.name for p in await queries.people_in_log(

@@ -12,8 +12,10 @@ from ..access.managing import Managed, managed_dossier
 from ..caregivers.dossiers import band_of
 from ..caregivers.representatives import parents_read_what_she_writes
 from ..dossiers import MAX_DOCUMENT_BYTES, InvalidInput
+from ..errors import Unsent, giving_back
 from ..files.copies import AlreadyAdded
 from ..guards import logged_in
+from ..i18n import _
 from ..models import paris_today, utcnow
 from ..patient_uploads import PATIENT_CATEGORIES, Addition, add_own_document
 from ..professionals.checks import NOTE_MAX, OLDEST_DATE, Upload
@@ -53,16 +55,28 @@ async def add(request: Request, db: AsyncSession, dossier_id: str, data: Multipa
     content, filename = await file_of(data)
     upload = Upload(title=form["title"], category=form["category"], event_date=parse_date(form["event_date"]),
                     event_date_text=form["event_date"], filename=filename, data=content)
-    try:
-        document = await add_own_document(db, request.app.state.storage, account=request.user.account,
-                                          dossier_id=dossier_id, addition=Addition(upload, note=form["note"]),
-                                          today=paris_today(), second_copy=form["second_copy"])
-    except InvalidInput as invalid:
-        # Asked of the rule first (add_own_document): a refusal is shown only to whoever may add here.
-        managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
-        return await form_page(request, db, managed, form=form, error=FormError.of(invalid), status=400,
-                               copy=invalid if isinstance(invalid, AlreadyAdded) else None)
+    # A relative the patient made a reader (or removed) while she typed: refused, with what she typed given back.
+    with giving_back(unsent(form)):
+        try:
+            document = await add_own_document(db, request.app.state.storage, account=request.user.account,
+                                              dossier_id=dossier_id, addition=Addition(upload, note=form["note"]),
+                                              today=paris_today(), second_copy=form["second_copy"])
+        except InvalidInput as invalid:
+            # Asked of the rule first (add_own_document): a refusal is shown only to whoever may add here.
+            managed = await managed_dossier(db, account=request.user.account, dossier_id=dossier_id)
+            return await form_page(request, db, managed, form=form, error=FormError.of(invalid), status=400,
+                                   copy=invalid if isinstance(invalid, AlreadyAdded) else None)
     return Redirect(f"/documents/{document.id}?fait=document-ajoute", status_code=303)  # said once, on that page
+
+
+def unsent(form: dict) -> Unsent:
+    """What a form refused to a relative who no longer manages the dossier gives back: its title, and a note's text
+    (the file she chose cannot be)."""
+    title = (_("Titre"), form["title"], False)
+    if form["note"].strip():
+        return Unsent(_("La note n'a pas été ajoutée au dossier. La voici, pour la copier : Carnet ne l'a pas gardée."),
+                      (title, (_("Texte de la note"), form["note"], True)))
+    return Unsent(_("Le document n'a pas été ajouté au dossier : son fichier est resté sur votre appareil."), (title,))
 
 
 routes = [add_form, add]

@@ -17,7 +17,9 @@ async def activity(request: Request, db: AsyncSession, avant: str | None = None)
     # Historique's does: never a 400 nor the database's overflow.
     before = SEQ.read(avant) or None  # 0 is no event's id: the top too
     account = request.user.account
-    found = await own_activity(db, account_id=account.id, professional_id=account.professional_id, before=before)
+    professional = request.user.professional
+    found = await own_activity(db, account_id=account.id, professional_id=account.professional_id, before=before,
+                               feminine=professional is not None and professional.profession_feminine)
     return Template("pro_activity.html", context={"activity": found, "first_page": before is None})
 
 

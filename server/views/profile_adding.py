@@ -23,7 +23,7 @@ from ..caregivers.dossiers import band_of, is_minor
 from ..caregivers.representatives import parents_read_what_she_writes
 from ..identifiers import age_on, identity_of
 from ..dossiers import InvalidInput
-from ..errors import Unsent, access_ended
+from ..errors import Unsent, access_ended, giving_back
 from ..facts import document_facts
 from ..guards import logged_in
 from ..i18n import _
@@ -31,6 +31,7 @@ from ..listing import documents_page, search_page
 from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
 from ..professionals.uploads import write_right
 from ..profile.items import ItemInput, add_item, positions_stated
+from ..profile.seen import seen_in_part, sees_kind
 from ..profile.kinds import DONATION, KINDS, MEASURES, NATURES, ORDER, SEVERITIES, UNIT_MARK, offered
 from ..access.reading import HOLDERS, AccessEnded, DossierView, open_dossier
 from ..search import words_of
@@ -172,7 +173,14 @@ async def form_page(request: HTMXRequest, db: AsyncSession, dossier_id: str, kin
                # A professional may hide what they declare from the other professionals, at the patient's request.
                "hides_from_professionals": view.right not in HOLDERS and replacing is None,
                # Its hint speaks to a médecin traitant as one (partials/hidden_hint.html), as the upload form's does.
-               "medecin_traitant": view.right == Right.MEDECIN_TRAITANT}
+               "medecin_traitant": view.right == Right.MEDECIN_TRAITANT,
+               # A section a professional's access does not cover, or in part: she is told she cannot see what it
+               # already holds, whatever it holds (what she adds is checked against what she reads alone: items.py).
+               "unshared_kind": chosen_kind is not None and view.right not in HOLDERS
+               and not sees_kind(view.visible, chosen_kind.code)
+               and not seen_in_part(view.visible, chosen_kind.code),
+               "partly_kind": chosen_kind is not None and view.right not in HOLDERS
+               and bool(seen_in_part(view.visible, chosen_kind.code))}
     if request.htmx and request.htmx.target == "document-picker" and chosen_kind is not None:
         await db.commit()
         return Template("partials/profile_document_picker.html", context=context, status_code=status)
@@ -198,14 +206,18 @@ def form_values(data: dict) -> dict[str, str]:
         "recherche": text(data, "recherche", limit=100)}
 
 
-# What a professional types into an item (its kind's choices are codes, not her words), given back to copy.
-TYPED = ("label", "detail", "started_on", "expected_on", "value", "value2", "lot", "prescriber")
+# What a professional, or a relative, types into an item (its kind's choices are codes, not her words), given back
+# to copy.
+TYPED = ("label", "detail", "started_on", "expected_on", "value", "value2", "lot", "prescriber", "phone")
 
 
-def unsent(data: dict) -> Unsent:
+def unsent(data: dict, *, software: bool = True) -> Unsent:
+    """What she typed, given back: to a professional to copy into her `software`; else to a relative."""
     typed = "\n".join(value for name in TYPED if (value := text(data, name, limit=600)))
-    return Unsent(_("L'information n'a pas été ajoutée au profil médical. La voici, pour la copier dans votre logiciel : "
-                    "Carnet ne l'a pas gardée."), ((_("Ce que vous aviez saisi"), typed, True),))
+    said = _("L'information n'a pas été ajoutée au profil médical. La voici, pour la copier dans votre logiciel : "
+             "Carnet ne l'a pas gardée.") if software else \
+        _("L'information n'a pas été ajoutée au profil médical. La voici, pour la copier : Carnet ne l'a pas gardée.")
+    return Unsent(said, ((_("Ce que vous aviez saisi"), typed, True),))
 
 
 @post("/dossiers/{dossier_id:str}/profil/ajouter", guards=[logged_in], status_code=200)
@@ -215,27 +227,29 @@ async def add(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: For
         return await form_page(request, db, dossier_id, kind or "", form=form_values(data))
     account = request.user.account
     entry = item_input(kind or "", data)
-    await audit.begin_chained(db, dossier_id=dossier_id)
-    try:
-        writer = await writer_of(db, account=account, dossier_id=dossier_id)
-        if entry.document_id:
-            await check_document(db, account=account, dossier=writer.dossier, document_id=entry.document_id)
-        # Kept from a minor's parents: by its author alone (add_item), on a minor's dossier.
-        kept = text(data, "confidentiel", limit=5) == "oui" and \
-            is_minor(await db.get(Patient, writer.dossier.patient_id), utcnow())
-        await add_item(db, dossier=writer.dossier, data=entry, actor=writer.actor, author=writer.author,
-                       added_by_account_id=writer.added_by_account_id, right=writer.right, today=paris_today(),
-                       kept_from_parents=kept, seen_by=writer.sees,
-                       hidden=writer.author is not None and text(data, "masquer", limit=5) == "oui")
-    except InvalidInput as invalid:
-        await db.rollback()
-        return await form_page(request, db, dossier_id, kind or "", form=form_values(data),
-                               error=FormError.of(invalid), status=400)
-    except AccessEnded:  # a professional's, ended while she typed (write_right rolled back): her words given back
-        return access_ended(request, unsent=unsent(data))
-    except BaseException:
-        await db.rollback()
-        raise
+    # A relative the patient made a reader (or removed) while she typed: refused, with what she typed given back.
+    with giving_back(unsent(data, software=False)):
+        await audit.begin_chained(db, dossier_id=dossier_id)
+        try:
+            writer = await writer_of(db, account=account, dossier_id=dossier_id)
+            if entry.document_id:
+                await check_document(db, account=account, dossier=writer.dossier, document_id=entry.document_id)
+            # Kept from a minor's parents: by its author alone (add_item), on a minor's dossier.
+            kept = text(data, "confidentiel", limit=5) == "oui" and \
+                is_minor(await db.get(Patient, writer.dossier.patient_id), utcnow())
+            await add_item(db, dossier=writer.dossier, data=entry, actor=writer.actor, author=writer.author,
+                           added_by_account_id=writer.added_by_account_id, right=writer.right, today=paris_today(),
+                           kept_from_parents=kept, seen_by=writer.sees,
+                           hidden=writer.author is not None and text(data, "masquer", limit=5) == "oui")
+        except InvalidInput as invalid:
+            await db.rollback()
+            return await form_page(request, db, dossier_id, kind or "", form=form_values(data),
+                                   error=FormError.of(invalid), status=400)
+        except AccessEnded:  # a professional's, ended while she typed (write_right rolled back): her words given back
+            return access_ended(request, unsent=unsent(data))
+        except BaseException:
+            await db.rollback()
+            raise
     return Redirect(profile_url(dossier_id, "ajoute"), status_code=303)
 
 

@@ -20,7 +20,7 @@ from ..access.rule import Visibility, document_right, dossier_right, visibility
 from ..access.standing import facts_of, standing_of
 from ..caregivers.dossiers import band_of
 from ..dossiers import InvalidInput
-from ..errors import error_response
+from ..errors import Unsent, error_response, giving_back
 from ..guards import logged_in
 from ..i18n import _
 from ..identifiers import identity_of
@@ -202,7 +202,9 @@ async def dose(request: Request, db: AsyncSession, dossier_id: str, item_id: str
     (profile/dosing.py); 404 for any other line, as for a missing one (a professional states no change of it, as
     they note no stop)."""
     account = request.user.account
-    item, actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
+    # A relative the patient made a reader (or removed) while she typed: refused, with what she typed given back.
+    with giving_back(unsent_dose(data)):
+        item, actor = await managed_item(db, account=account, dossier_id=dossier_id, item_id=item_id)
     if item.kind != "treatment" or item.ended_on is not None:
         raise NotFoundException()
     typed = {"detail": text(data, "detail", limit=600), "changed_on": text(data, "changed_on", limit=20),
@@ -219,6 +221,13 @@ async def dose(request: Request, db: AsyncSession, dossier_id: str, item_id: str
     if added is None:  # stopped or deleted meanwhile: the profile as it is now
         return Redirect(profile_url(dossier_id), status_code=303)
     return Redirect(profile_url(dossier_id, "posologie") + f"#item-{added.id}", status_code=303)
+
+
+def unsent_dose(data: dict) -> Unsent:
+    """What a new dose's form refused to a relative who no longer manages the dossier gives back."""
+    return Unsent(_("La nouvelle posologie n'a pas été enregistrée. La voici, pour la copier : Carnet ne l'a pas "
+                    "gardée."), ((_("Médicament"), text(data, "label", limit=300), False),
+                                 (_("Nouvelle posologie"), text(data, "detail", limit=600), False)))
 
 
 # --- a condition classed anew -----------------------------------------------------------------

@@ -122,6 +122,9 @@ async def timeline_context(request: HTMXRequest, db: AsyncSession, dossier_id: s
         "total": loaded.total,
         "count_cap": SEARCH_CAP if ranked else COUNT_CAP,
         "category": category,
+        # A category the reader's access does not cover, said so whether it holds documents or not: "Aucun document"
+        # read as if it held none (an outside probe's find). What they see of it is what they added.
+        "unshared": bool(category) and not view.visible.sees_category(category),
         # What a whole page's "Filtrer" offers: to a professional, the categories they may read or wrote in.
         "categories": await filter_categories(db, dossier_id=dossier_id, visible=view.visible,
                                               chosen=category) if whole_page else [],

@@ -15,7 +15,7 @@ from tests.e2e.steps import accept_invitation_with_a_new_account, log_in, menu, 
 pytestmark = pytest.mark.e2e
 
 # (Its spaces as typography writes them: "«\u00a0vous\u00a0»", "11\u202fh\u202f48".)
-PRINTED_BY = re.compile(r"^Imprimé par Claire Dupont, proche aidant de Jean Dupont, le \d+\s\S+\s\d{4}\sà\s\d+\sh\s\d+\. "
+PRINTED_BY = re.compile(r"^Imprimé par Claire Dupont, proche de Jean Dupont, le \d+\s\S+\s\d{4}\sà\s\d+\sh\s\d+\. "
                         r"Dans cet historique, «\svous\s» désigne Claire Dupont\.$")
 
 

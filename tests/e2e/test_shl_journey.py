@@ -392,8 +392,11 @@ def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_ow
         doctor.on("pageerror", lambda e: console.append(f"uncaught: {e} ({doctor.url})"))
         doctor.goto(address)
         expect(doctor.get_by_label("Your name and your department")).to_be_visible()
+        # The name the patient gave the link is hers, in French (WCAG 3.1.2): a screen reader reads it so.
+        expect(doctor.get_by_text("« Voyage au Portugal »")).to_have_attribute("lang", "fr")
         doctor.get_by_role("button", name="Français").click()
         expect(doctor.get_by_text("« Voyage au Portugal »")).to_be_visible()  # the same link, opened again
+        expect(doctor.get_by_text("« Voyage au Portugal »")).not_to_have_attribute("lang", "fr")
         assert doctor.url == f"{server.url}/shl?langue=fr"  # and out of the address once read
         doctor.get_by_label("Votre nom et votre service").fill("Dra Ana Sousa, Hospital de Santa Maria")
         doctor.get_by_label("Code d'accès").fill(PASSCODE)
@@ -401,6 +404,7 @@ def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_ow
         expect(doctor.get_by_role("heading", name="Carte d'urgence — Camille Martin")).to_be_visible()
         shown, zone = the_time_in(doctor.get_by_text(re.compile("^Informations à jour le")).text_content())
         assert minutes_apart(shown, "Europe/Lisbon") <= 2 and re.search("Europe de l.Ouest", zone), (shown, zone)
+        expect(doctor.locator("#shl-result [lang]")).to_have_count(0)  # a French page: French throughout
         # And back, if she prefers, the card as it opened, in English: not opened again (a single-use link would be
         # spent, and the patient would read a second opening; an outside probe's find), printed for her file.
         sent = []
@@ -410,6 +414,13 @@ def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_ow
         expect(doctor.locator("html")).to_have_attribute("lang", "en")
         expect(doctor.get_by_role("heading", name="Allergies and intolerances")).to_be_visible()
         expect(doctor.get_by_text(re.compile("^Information up to date on"))).to_be_visible()
+        # What the card holds as the dossier wrote it is French on the English page (WCAG 3.1.2: an accessibility
+        # probe's find), so that her screen reader reads it with a French voice; the page's own words are English.
+        for written in ("« Voyage au Portugal »", "Pénicilline", "Urticaire géante", "Levothyrox 50 µg", "Époux"):
+            expect(doctor.get_by_text(written, exact=True)).to_have_attribute("lang", "fr")
+        expect(doctor.get_by_role("region", name="Allergies and intolerances")).to_contain_text(
+            "Pénicilline — severity: severe — Urticaire géante")
+        expect(doctor.get_by_role("heading", name="Allergies and intolerances")).not_to_have_attribute("lang", "fr")
         expect(doctor.get_by_role("button", name="Français")).to_be_visible()
         expect(doctor.get_by_label("Your name and your department")).to_be_hidden()
         assert [method for method, url in sent] == ["GET"] and sent[0][1] == f"{server.url}/shl?langue=en", sent

@@ -186,6 +186,35 @@
     return concept && typeof concept.text === "string" ? concept.text : "";
   }
 
+  // What the dossier holds as it was written (a label, a dosage, a note, a relationship): Carnet's French, whatever
+  // the page's language. On a page in another language it is said to be French (WCAG 3.1.2), so that a screen reader
+  // reads it with a French voice, not the page's; on a French page it is text like the rest (`written`).
+  function recorded(text) {
+    return text && !FRENCH ? { french: text } : text;
+  }
+
+  // The link's name, which the patient wrote: said to be French on a page in another language (`recorded`).
+  function labelLanguage() {
+    var label = document.getElementById("shl-label");
+    if (FRENCH) label.removeAttribute("lang");
+    else label.lang = "fr";
+  }
+
+  // A piece of a line, put in `node`: the page's words as text, the dossier's (`recorded`) in a span that says they
+  // are French, a list of pieces one after the other.
+  function written(node, piece) {
+    if (Array.isArray(piece)) {
+      piece.forEach(function (part) { written(node, part); });
+    } else if (piece && typeof piece === "object") {
+      var french = element("span", piece.french);
+      french.lang = "fr";
+      node.appendChild(french);
+    } else if (piece) {
+      node.appendChild(document.createTextNode(piece));
+    }
+    return node;
+  }
+
 
   function quantity(value) {
     return value && typeof value.value === "number" ? NUMBER.format(value.value) + (value.unit ? "\u00a0" + value.unit : "") : "";
@@ -197,7 +226,7 @@
 
   function said(concept) {
     var coding = ((concept || {}).coding || [])[0] || {};
-    return (OBSERVATIONS[coding.system] || {})[coding.code] || textOf(concept);
+    return (OBSERVATIONS[coding.system] || {})[coding.code] || recorded(textOf(concept));
   }
 
   function sectionTitle(part) {
@@ -210,20 +239,22 @@
   function line(resource, byUrl) {
     var what = "", details = [];
     var notes = (resource.note || []).map(function (n) {  // "Prescrit par …", as ips.py writes it, in the page's language
-      return typeof n.text === "string" ? n.text.replace(/^Prescrit par /, _("Prescrit par") + " ") : "";
+      if (typeof n.text !== "string") return "";
+      return /^Prescrit par /.test(n.text) ? [_("Prescrit par") + " ", recorded(n.text.slice("Prescrit par ".length))]
+        : recorded(n.text);
     });
     switch (resource.resourceType) {
       case "AllergyIntolerance": {
         var reaction = (resource.reaction || [])[0] || {};
         var manifestation = textOf((reaction.manifestation || [])[0]);
-        what = textOf(resource.code);
+        what = recorded(textOf(resource.code));
         if (reaction.severity) details.push(_("gravité %(severity)s").replace("%(severity)s", SEVERITY[reaction.severity] || reaction.severity));
-        if (manifestation && manifestation !== "Réaction non précisée") details.push(manifestation);
+        if (manifestation && manifestation !== "Réaction non précisée") details.push(recorded(manifestation));
         break;
       }
       case "MedicationStatement":
-        what = textOf(resource.medicationCodeableConcept);
-        (resource.dosage || []).forEach(function (d) { if (d.text) details.push(d.text); });
+        what = recorded(textOf(resource.medicationCodeableConcept));
+        (resource.dosage || []).forEach(function (d) { if (d.text) details.push(recorded(d.text)); });
         if (resource.effectivePeriod && resource.effectivePeriod.start) details.push(_("depuis le %(date)s").replace("%(date)s", longDate(resource.effectivePeriod.start)));
         // Stopped (server/fhir/ips.py: status "completed", its end): never read as a treatment in progress.
         if (resource.status === "completed") {
@@ -234,17 +265,17 @@
         break;
       // A current problem, a past illness: its section says which (server/fhir/ips.py).
       case "Condition":
-        what = textOf(resource.code);
+        what = recorded(textOf(resource.code));
         if (resource.onsetDateTime) details.push(longDate(resource.onsetDateTime));
         details = details.concat(notes);
         break;
       case "Procedure":
-        what = textOf(resource.code);
+        what = recorded(textOf(resource.code));
         if (resource.performedDateTime) details.push(longDate(resource.performedDateTime));
         details = details.concat(notes);
         break;
       case "Immunization":
-        what = textOf(resource.vaccineCode);
+        what = recorded(textOf(resource.vaccineCode));
         if (resource.occurrenceDateTime) details.push(longDate(resource.occurrenceDateTime));
         if (resource.lotNumber) details.push(_("lot %(lot)s").replace("%(lot)s", resource.lotNumber));
         break;
@@ -255,7 +286,7 @@
         });
         if (parts.length) details.push(parts.join("/") + "\u00a0" + ((resource.component[0].valueQuantity || {}).unit || ""));
         else if (resource.valueQuantity) details.push(quantity(resource.valueQuantity));
-        else if (resource.valueString) details.push(resource.valueString);
+        else if (resource.valueString) details.push(recorded(resource.valueString));
         else if (resource.valueCodeableConcept) details.push(said(resource.valueCodeableConcept));
         else if (resource.valueDateTime) details.push(longDate(resource.valueDateTime));
         if (resource.effectiveDateTime) details.push(longDate(resource.effectiveDateTime));
@@ -270,16 +301,15 @@
         break;
       }
       case "FamilyMemberHistory":
-        what = ((resource.condition || []).map(function (c) { return textOf(c.code); })).join(", ");
-        if (resource.relationship) details.push(textOf(resource.relationship));
+        what = recorded(((resource.condition || []).map(function (c) { return textOf(c.code); })).join(", "));
+        if (resource.relationship) details.push(recorded(textOf(resource.relationship)));
         break;
       default:
-        what = textOf(resource.code) || resource.resourceType || "";
+        what = recorded(textOf(resource.code)) || resource.resourceType || "";
     }
     var item = element("li");
-    item.appendChild(element("strong", what || _("Sans nom")));
-    details = details.filter(Boolean);
-    if (details.length) item.appendChild(document.createTextNode(" — " + details.join(" — ")));
+    item.appendChild(written(element("strong"), what || _("Sans nom")));
+    details.filter(Boolean).forEach(function (detail) { written(item, [" — ", detail]); });
     return item;
   }
 
@@ -356,7 +386,7 @@
       var item = element("li");
       item.appendChild(element("strong", textOf(contact.name) || _("Sans nom")));
       var relationship = textOf((contact.relationship || [])[0]);
-      if (relationship) item.appendChild(document.createTextNode(" — " + relationship));
+      if (relationship) written(item, [" — ", recorded(relationship)]);
       (contact.telecom || []).forEach(function (telecom) {
         if (telecom.system !== "phone" || !telecom.value) return;
         item.appendChild(document.createTextNode(" — "));
@@ -495,6 +525,7 @@
         if (theirs) document.head.appendChild(document.importNode(theirs, true));
         table = null;
         speak();
+        labelLanguage();
         ["header.site", "footer.site", "#shl-form"].forEach(function (selector) {
           var old = document.querySelector(selector), fresh = page.querySelector(selector);
           if (old && fresh) old.replaceWith(document.importNode(fresh, true));
@@ -537,7 +568,10 @@
     var link = found.link;
     if (link.v !== undefined && link.v !== 1) return fail(TEXT.newer);
     if (/U/.test(link.flag || "") || found.url.origin !== window.location.origin) return fail(TEXT.elsewhere);
-    if (typeof link.label === "string" && link.label) show(document.getElementById("shl-label"), "«\u00a0" + link.label + "\u00a0»");
+    if (typeof link.label === "string" && link.label) {  // the name the patient gave the link, in her French
+      show(document.getElementById("shl-label"), "«\u00a0" + link.label + "\u00a0»");
+      labelLanguage();
+    }
     if (typeof link.exp === "number" && link.exp * 1000 < Date.now()) return fail(TEXT.expired);
     if (/P/.test(link.flag || "")) {
       document.getElementById("shl-passcode-field").hidden = false;

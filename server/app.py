@@ -31,7 +31,7 @@ from .auth.csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
 from .i18n import formats
 from .errors import API_PATHS, NoControlCharacters
-from .exception_handlers import exception_handlers
+from .exception_handlers import exception_handlers, find_own_documents
 from .auth.sessions import REQUEST_DB, SessionMiddleware
 from .submissions import SubmissionMiddleware
 from .fhir.tokens import LOGGED_CALLER
@@ -331,6 +331,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                      "^/dossiers/[^/]+/export/[^/]+$"],
         ),
         exception_handlers=exception_handlers,
+        after_exception=[find_own_documents],
         logging_config=LoggingConfig(
             log_exceptions="never",  # on_error logs every 500 with its traceback; 4xx are not errors
             loggers={"carnet": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}},

@@ -123,10 +123,12 @@ API_PATHS = ("/fhir", "/api/")  # software, not people, calls there: an Operatio
 
 def error_response(request: Request, status: int, message: str | None = None, *, code: str | None = None,
                    headers: dict[str, str] | None = None, back: tuple[str, str] | None = None,
-                   band: Band | None = None, title: str | None = None, unsent: Unsent | None = None) -> Response:
+                   band: Band | None = None, title: str | None = None, unsent: Unsent | None = None,
+                   ways: tuple[tuple[str, str], ...] = ()) -> Response:
     """`message`: already in the person's language, or a French text marked N_, which software gets as it is
     (an OperationOutcome's diagnostics stay French) and people in their language. `back`: the way on a page offers
-    (its address and its words), a refused form's page by default; `band`: whose dossier it is about; `title`: the
+    (its address and its words), a refused form's page by default, before "Revenir à l'accueil"; `ways`: instead of
+    both, every way on the page offers, the first the likeliest; `band`: whose dossier it is about; `title`: the
     page's, a French text marked N_, the status's by default; `unsent`: what the refused form said, given back."""
     default_title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     title = title or default_title
@@ -148,14 +150,15 @@ def error_response(request: Request, status: int, message: str | None = None, *,
         # corner of a page that still shows the rest (a patient's name, their treatments), but the page again,
         # which the server then refuses whole.
         headers = {**(headers or {}), "HX-Refresh": "true"}
-    if back is None and request.method == "POST":
+    if back is None and request.method == "POST" and not ways:
         # A form refused: back to it at this address (a boosted form's is its page's already; without JavaScript,
         # a GET on the action leads to its page: views/form_actions.py), not only to the home page.
         back = ("", _("Revoir la page") if status == 404 else _("Revenir au formulaire"))
     return Template(
         # A fragment for htmx swaps into part of a page; a boosted click replaces the whole page.
         "partials/error.html" if request.headers.get("hx-request") and not request.headers.get("hx-boosted") else "error.html",
-        context={"title": title, "message": text, "status": status, "back": back, "band": band, "unsent": unsent},
+        context={"title": title, "message": text, "status": status, "back": back, "band": band, "unsent": unsent,
+                 "ways": ways},
         status_code=status,
         headers=headers,
     )
@@ -179,13 +182,17 @@ def to_login(request: Request, *, unsent: bool = False) -> Response:
     return Redirect(login, status_code=303)
 
 
-def access_ended(request: Request, *, unsent: Unsent | None = None) -> Response:
+def access_ended(request: Request, *, unsent: Unsent | None = None, own_documents: str | None = None) -> Response:
     """A dossier's page, or an action on it, refused to a professional whose access to it ended; htmx's request for a
     part of the page reloads it whole, which then says so (as `error_response` does a 404). `unsent`: what her form
-    said, given back below."""
+    said, given back below; `own_documents`: the dossier whose page of what she added still opens to her
+    (own_documents.own_documents_after), her first way on. Not "Revenir à l'accueil": a professional's home is
+    "Mes patients" (an outside probe's find: two buttons to one page, and none to what she still reads there)."""
     title, message = ACCESS_ENDED
     partial = request.headers.get("hx-request") and not request.headers.get("hx-boosted")
-    return error_response(request, 403, message, title=title, back=("/pro", _("Voir mes patients")),
+    ways = ((f"/pro/dossiers/{own_documents}/mes-documents", _("Ce que vous avez ajouté au dossier")),) \
+        if own_documents else ()
+    return error_response(request, 403, message, title=title, ways=(*ways, ("/pro", _("Voir mes patients"))),
                           headers={"HX-Refresh": "true"} if partial else None, unsent=unsent)
 
 

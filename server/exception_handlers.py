@@ -13,10 +13,12 @@ from litestar.exceptions import (
     HTTPException, MethodNotAllowedException, NotAuthorizedException, NotFoundException, PermissionDeniedException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Scope
 from sqlalchemy.exc import DBAPIError
 
 from .access.managing import NotActing
 from .access.reading import AccessEnded
+from .auth.sessions import REQUEST_DB
 from .accesslog.audit import ChainBusy
 from .db.errors import Busy, is_busy, is_unreachable
 from .errors import API_PATHS, SESSION_GONE, Refused, access_ended, error_response, not_acting, to_login
@@ -24,6 +26,7 @@ from .fhir.capability import unsupported
 from .fhir.errors import FhirError, outcome_response
 from .files.store import IntegrityError as DamagedFile, MissingFile, StorageUnavailable
 from .i18n import N_
+from .professionals.own_documents import own_documents_after
 
 log = logging.getLogger("carnet.errors")
 
@@ -57,8 +60,25 @@ def on_not_found(request: Request, exc: NotFoundException) -> Response:
         return not_acting(request, exc)
     if isinstance(exc, AccessEnded) and not request.url.path.startswith(API_PATHS) and \
             request.path_params.get(exc.about[0]) == exc.about[1]:
-        return access_ended(request)
+        return access_ended(request, own_documents=request.scope["state"].get(OWN_DOCUMENTS))
     return error_response(request, 404)
+
+
+OWN_DOCUMENTS = "carnet.own_documents"  # in the request's state: `find_own_documents`'s answer
+
+
+async def find_own_documents(exc: Exception, scope: Scope) -> None:
+    """Before "Accès terminé" is answered (`on_not_found`), whether the professional's page of what she added to that
+    dossier still opens to her, its first way on: a question for the database, which Litestar's exception handlers,
+    plain functions, cannot ask; its hooks after an exception, awaited before them, can."""
+    if not isinstance(exc, AccessEnded) or scope.get("user") is None or scope.get(REQUEST_DB) is None \
+            or scope["path"].startswith(API_PATHS) \
+            or (scope.get("path_params") or {}).get(exc.about[0]) != exc.about[1]:  # `on_not_found`'s 404
+        return
+    db = scope[REQUEST_DB]  # type: ignore[literal-required]
+    found = await own_documents_after(db, account=scope["user"].account, refusal=exc)
+    await db.rollback()  # a read, and nothing else, in this request
+    scope["state"][OWN_DOCUMENTS] = found
 
 
 def on_method_not_allowed(request: Request, exc: MethodNotAllowedException) -> Response:

@@ -126,6 +126,33 @@ async def test_a_code_the_minor_made_is_no_code_to_her_parents(client, db, app):
     assert "Hélène Roux" in seen and "a créé un code de partage" not in seen  # its use alone: no longer hers
 
 
+async def test_the_minors_waiting_codes_are_listed_to_her_alone_and_a_kept_one_points_to_no_directory(
+        client, db, app):
+    """The Accès page lists the codes still waiting (an outside probe's find): the minor's own are hers alone, as
+    their pages are; her parents' are listed to her. Two minutes on, a code's page says access may be given from the
+    directory too, except a code she keeps from her parents: the directory's access is not kept from them."""
+    from sqlalchemy import update
+    from server.models import ShareCode, utcnow
+    from tests.test_patient_sharing import DIRECTORY_WAY
+
+    ines, _ = await minor_and_mother(client, db)
+    access = f"/dossiers/{ines.dossier.id}/acces"
+    mothers, _ = await code_made(client, ines.dossier.id)
+    async with AsyncTestClient(app, base_url=ORIGIN) as own:
+        await as_account(own, db, await account_for_patient(db, patient=ines.patient))
+        kept, _ = await code_made(own, ines.dossier.id, confidentiel="oui")
+        ordinary, _ = await code_made(own, ines.dossier.id)
+        hers = words(await own.get(access))
+        assert hers.count("Créé par vous.") == 2 and "Créé par Camille Martin." in hers
+        await db.exec(update(ShareCode).values(created_at=utcnow() - timedelta(minutes=3)))
+        await db.commit()
+        assert DIRECTORY_WAY in words(await own.get(ordinary)) and DIRECTORY_WAY not in words(await own.get(kept))
+    theirs = await client.get(access)
+    assert words(theirs).count("Code valable jusqu'à") == 1 and "Créé par vous." in words(theirs)
+    assert f"{mothers}/annulation" in theirs.text
+    assert f"{kept}/annulation" not in theirs.text and f"{ordinary}/annulation" not in theirs.text
+
+
 def ticked(page: str) -> bool:
     """Whether the form's "Ne pas montrer aux parents" box is ticked."""
     box = re.search(r'<input type="checkbox" name="confidentiel"[^>]*>', page)

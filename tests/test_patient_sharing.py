@@ -6,13 +6,15 @@ import pytest
 import re
 from datetime import date, timedelta
 
+from sqlmodel import select
+
 from tests.conftest import AsyncTestClient
 
 from server.access import blocks, grants, hiding, share_codes
 from server.access.medecin_traitant import set_medecin_traitant
 from server.access.rule import document_right
 from server.accesslog.audit import Actor
-from server.models import Account, Dossier, ShareCode, utcnow
+from server.models import Account, Dossier, Professional, ShareCode, utcnow
 from server.facts import document_facts, dossier_facts
 from server.listing import all_documents
 from server.access.reading import open_dossier
@@ -20,6 +22,8 @@ from server.access.standing import professional_standing
 from server.views.share_codes import qr_svg
 from tests.conftest import (ORIGIN, activate, activate_professional, add_text_document, new_patient, new_professional,
                             post_form, wrong_fields)
+from tests.caregiver_helpers import camille  # noqa: F401 - a fixture
+from tests.caregiver_helpers import invitation_code, new_caregiver
 from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in
 
 
@@ -129,6 +133,125 @@ async def test_a_waiting_share_code_is_taken_back_logged_and_then_opens_nothing(
     assert log.actions == []
     log_page = html.unescape((await client.get(f"/dossiers/{dossier_id}/historique")).text).replace("\u00a0", " ")
     assert "Vous avez annulé un code de partage (tous les documents, 1 mois)" in log_page
+
+
+def code_on(page) -> str:
+    return re.search(r'<p class="code"[^>]*>([^<]+)</p>', page.text).group(1)
+
+
+def said(page) -> str:
+    """A page as read: tags out, entities decoded, no-break spaces as spaces."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text)).split())
+
+
+async def made(client, dossier_id: str, **choices) -> str:
+    """A share code made on `client`: its page's address."""
+    response = await post_form(client, f"/dossiers/{dossier_id}/partage", choices or {"portee": "tout", "duree": "1m"},
+                               follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return response.headers["location"]
+
+
+async def test_waiting_codes_are_listed_on_the_access_page_whoever_made_them_each_to_cancel(
+        client, db, app, patient, camille):
+    """An outside probe's find: a code left waiting (a QR photographed across the room) was listed nowhere, and could
+    not be cancelled once its page was left. Listed to the patient and to the relatives who manage the dossier."""
+    dossier_id = patient.dossier.id
+    access = f"/dossiers/{dossier_id}/acces"
+    assert "Codes de partage en attente" not in (await client.get(access)).text
+    async with new_caregiver(app, await invitation_code(client, dossier_id)) as paul:
+        hers = await made(client, dossier_id, portee="categories", categories="imagerie", duree="3m")
+        her_code = code_on(await client.get(hers))
+        his = await made(paul, dossier_id, portee="tout", duree="sans")
+        page = await client.get(access)  # she left her code's page
+        listed = said(page)
+        assert "Codes de partage en attente" in listed
+        assert "Le professionnel pourra voir : Imagerie, sauf les documents masqués, pendant 3 mois." in listed
+        assert "Le professionnel pourra voir : tous les documents, sauf les documents masqués, sans date de fin." \
+            in listed
+        assert listed.count("Code valable jusqu'à") == 2 and "Créé par vous." in listed \
+            and "Créé par Paul Martin." in listed
+        # Each to cancel; hers shows its code again (this session keeps it), his stays on his phone.
+        assert f'action="{hers}/annulation"' in page.text and f'action="{his}/annulation"' in page.text
+        assert f'href="{hers}"' in page.text and f'href="{his}"' not in page.text
+        his_page = await paul.get(access)
+        assert "Créé par Camille Martin." in said(his_page) and f'href="{his}"' in his_page.text
+
+        # Paul cancels hers from the list: a change of rights, logged as on the code's own page.
+        async with Log(db, dossier_id) as log:
+            cancelled = await post_form(paul, f"{hers}/annulation", {}, follow_redirects=False)
+        assert (cancelled.status_code, cancelled.headers["location"]) == (303, f"{access}?fait=code-annule")
+        assert log.actions == ["share_code_cancelled"] and log.new[0].actor_name == "Paul Martin"
+        after = await client.get(access)
+        assert f"{hers}/annulation" not in after.text and f"{his}/annulation" in after.text
+    kine = await professional(db)
+    with pytest.raises(share_codes.ShareCodeRefused):
+        await share_codes.redeem_share_code(db, code=her_code, professional=kine, actor=Actor(None, "professional", ""))
+    # Used or ended, a code leaves the list.
+    await db.commit()
+    row = (await db.exec(select(ShareCode).where(ShareCode.id == his.rsplit("/", 1)[1]))).one()
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.add(row)
+    await db.commit()
+    assert "Codes de partage en attente" not in (await client.get(access)).text
+
+
+async def test_another_code_cancels_the_one_it_replaces_as_its_button_says(client, db, patient):
+    """An outside probe's find: "Créer un autre code" left the code on screen valid, and a doctor who had it opened
+    the dossier after the new one was made."""
+    await activate(client, patient)
+    dossier_id = patient.dossier.id
+    first = await made(client, dossier_id)
+    page = await client.get(first)
+    old_code = code_on(page)
+    assert "Créer un autre code (celui-ci sera annulé)" in said(page)
+    assert re.search(rf'<form class="share-replace" method="post" action="{first}/annulation"', page.text)
+    async with Log(db, dossier_id) as log:
+        replaced = await post_form(client, f"{first}/annulation", {"ensuite": "nouveau-code"}, follow_redirects=False)
+    assert (replaced.status_code, replaced.headers["location"]) == (303, f"/dossiers/{dossier_id}/partage?fait=code-annule")
+    assert log.actions == ["share_code_cancelled"]
+    form = said(await client.get(replaced.headers["location"]))
+    assert "Le code de partage est annulé : personne ne peut plus l'utiliser." in form
+    second = await made(client, dossier_id)
+    kine = await professional(db)
+    kine_id = kine.id  # (a refused redeem rolls the test's session back: its rows expire)
+    with pytest.raises(share_codes.ShareCodeRefused):
+        await share_codes.redeem_share_code(db, code=old_code, professional=kine, actor=Actor(None, "professional", ""))
+    # Used meanwhile (between two polls): nothing to cancel; its page says who used it, and makes another plainly.
+    await share_codes.redeem_share_code(db, code=code_on(await client.get(second)),
+                                        professional=await fresh(db, Professional, kine_id),
+                                        actor=Actor(None, "professional", "Julie Moreau"))
+    async with Log(db, dossier_id) as log:
+        late = await post_form(client, f"{second}/annulation", {"ensuite": "nouveau-code"}, follow_redirects=False)
+    assert (late.status_code, late.headers["location"]) == (303, second) and log.actions == []
+    used = await client.get(second)
+    assert "Code utilisé par Julie Moreau" in said(used) and "celui-ci sera annulé" not in used.text
+    assert f'href="/dossiers/{dossier_id}/partage"' in used.text
+
+
+DIRECTORY_WAY = ("Si le code ne fonctionne pas, vous pouvez aussi donner accès à ce professionnel en le cherchant par "
+                 "son nom dans l'annuaire.")
+
+
+async def test_a_code_still_waiting_after_two_minutes_says_the_directory_is_another_way(client, db, patient):
+    """An outside probe's find: paused for wrong codes, the professional could not use the patient's code, whose page
+    kept saying "En attente du professionnel". Said by the time alone: nothing of what she typed."""
+    await activate(client, patient)
+    dossier_id = patient.dossier.id
+    url = await made(client, dossier_id)
+    poll = {"HX-Request": "true", "HX-Target": "share-code-status"}
+    assert DIRECTORY_WAY not in said(await client.get(url))
+    assert (await client.get(url, headers=poll)).status_code == 204
+    await db.commit()
+    row = await db.get(ShareCode, url.rsplit("/", 1)[1], populate_existing=True)
+    row.created_at = utcnow() - timedelta(minutes=2, seconds=5)
+    db.add(row)
+    await db.commit()
+    hinted = await client.get(url, headers=poll)  # swapped in once, in the live region
+    assert hinted.status_code == 200 and DIRECTORY_WAY in said(hinted)
+    assert f'href="/dossiers/{dossier_id}/annuaire"' in hinted.text and f'hx-get="{url}?aide=1"' in hinted.text
+    assert (await client.get(f"{url}?aide=1", headers=poll)).status_code == 204  # then heard no more
+    assert DIRECTORY_WAY in said(await client.get(url))  # and said on a reload
 
 
 async def test_a_share_code_and_its_qr_are_only_for_the_patient_who_made_it(client, app, db, patient):

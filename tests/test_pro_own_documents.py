@@ -472,3 +472,46 @@ async def test_the_migration_indexes_the_authors_lines_and_takes_the_index_back(
     await migrate(app, command.upgrade, "head")
     assert "ix_profileitem_author" in await indexes()
     assert [i.label for i in (await db.exec(select(ProfileItem))).all()] == ["Pénicilline"]
+
+
+# --- "Accès terminé" leads on: to what she added there, and to "Mes patients", once each --------------------------
+
+
+def ways_on(page) -> list[tuple[str, str]]:
+    """The links of a refusal's page (partials/error.html), as (address, words)."""
+    actions = page.text.split('id="erreur"')[1].split('<p class="actions">')[1].split("</p>")[0]
+    return [(href, html.unescape(words)) for href, words in re.findall(r'<a class="[^"]*" href="([^"]+)">([^<]+)</a>',
+                                                                       actions)]
+
+
+async def test_the_access_ended_page_leads_to_what_she_added_there_and_to_mes_patients_no_link_twice(
+        client, db, app, patient):
+    """An outside probe's find: "Voir mes patients" and "Revenir à l'accueil" led to one page, and none to the
+    documents she still reads there."""
+    kine = await granted(client, db, patient)
+    await written_by(db, app, patient, kine, "Bilan kiné initial")
+    theirs = await add_text_document(db, app, patient.dossier, title="IRM du genou droit")
+    assert (await client.get(f"/documents/{theirs.id}")).status_code == 200  # opened while she could: its link
+    await revoke(db, patient, kine)
+    expected = [(mine(patient), "Ce que vous avez ajouté au dossier"), ("/pro", "Voir mes patients")]
+    # The dossier's pages, a document of another's she had the link to, and a note sent as it ended, alike.
+    note = await post_form(client, f"/dossiers/{patient.dossier.id}/documents/nouvelle-note",
+                           {"title": "Séance 4", "category": "compte_rendu", "event_date": "2025-02-03",
+                            "note": "Flexion 110°."})
+    for page in (await client.get(f"/dossiers/{patient.dossier.id}"),
+                 await client.get(f"/dossiers/{patient.dossier.id}/profil"),
+                 await client.get(f"/documents/{theirs.id}"), note):
+        assert page.status_code == 403 and "Accès terminé" in page.text
+        assert ways_on(page) == expected and "Revenir à l&#39;accueil" not in page.text
+    assert (await client.get(mine(patient))).status_code == 200  # the page it leads to opens
+
+    # Blocked, she reads nothing of the dossier, her own documents included: "Mes patients" alone.
+    await blocks.block(db, dossier=patient.dossier, professional=kine.professional, actor=PATIENT)
+    assert ways_on(await client.get(f"/dossiers/{patient.dossier.id}")) == [("/pro", "Voir mes patients")]
+
+
+async def test_one_who_added_nothing_is_led_to_mes_patients_alone(client, db, app, patient):
+    nurse = await granted(client, db, patient, profession="infirmier")
+    await revoke(db, patient, nurse)
+    page = await client.get(f"/dossiers/{patient.dossier.id}")
+    assert page.status_code == 403 and ways_on(page) == [("/pro", "Voir mes patients")]

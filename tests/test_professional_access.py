@@ -16,7 +16,9 @@ from server.auth.accounts import account_for_professional
 from server.accesslog.audit import Actor
 from server.models import AccessEvent, Grant, ShareCode, Throttle, utcnow
 from server.templating import date_fr, datetime_fr
-from tests.conftest import activate_professional, make_ins, new_patient, new_professional, post_form, wrong_fields
+from tests.conftest import (
+    ORIGIN, AsyncTestClient, activate_professional, make_ins, new_patient, new_professional, post_form, wrong_fields,
+)
 
 PATIENT = Actor(None, "patient", "Le patient")
 REASON = "Patient inconscient amené aux urgences, antécédents inconnus"
@@ -162,14 +164,66 @@ async def test_an_expired_share_code_is_refused(client, db, patient):
     assert refusal(response) == SAME_REFUSAL  # not "expired": no refusal says the code existed
 
 
-async def test_a_share_code_works_once(client, db, patient):
+USED_BY_YOU = ("Vous avez déjà utilisé ce code : un code de partage ne sert qu'une fois. Ce patient est dans "
+               "« Mes patients » tant que votre accès dure ; pour un nouvel accès, demandez-lui un nouveau code.")
+
+
+async def test_a_share_code_works_once(client, app, db, patient):
     await signed_in(client, db)
     code, _ = await share_code(db, patient.dossier)
     assert (await post_form(client, "/pro/code", {"code": code}, follow_redirects=False)).status_code == 303
     again = await post_form(client, "/pro/code", {"code": code})
+    # Her own code again: said so, which tells her nothing she did not know; to anyone else, the one refusal.
     assert again.status_code == 400
-    assert refusal(again) == SAME_REFUSAL
+    assert refusal(again) == USED_BY_YOU
+    async with AsyncTestClient(app, base_url=ORIGIN) as colleague:
+        await signed_in(colleague, db, stem=2, given_name="Anne", family_name="Petit")
+        theirs = await post_form(colleague, "/pro/code", {"code": code})
+        assert theirs.status_code == 400 and refusal(theirs) == SAME_REFUSAL
     assert len(await rows(db, select(Grant))) == 1
+
+
+async def test_her_own_code_typed_again_is_no_wrong_guess_a_code_cancelled_still_is(client, db, patient):
+    """An outside probe's find: three typos, her own code typed again and a code the patient cancelled made five
+    wrong codes, and the patient's fresh code was refused. Her own code reveals nothing to her: she used it. Anyone
+    else's cancelled or expired code still counts, or typing codes would tell which ever existed."""
+    other = await new_patient(db, given_name="Hugo", family_name="Lefèvre", serial=2, sex="M")
+    await signed_in(client, db)
+    used, _ = await share_code(db, patient.dossier)
+    assert (await post_form(client, "/pro/code", {"code": used}, follow_redirects=False)).status_code == 303
+    cancelled, row = await share_code(db, other.dossier)
+    assert await share_codes.cancel_share_code(db, share_code_id=row.id, dossier=other.dossier, actor=PATIENT)
+    for typed in ("ZZZZZZ", "ZZZZZY", "ZZZZZX", used, cancelled):
+        assert (await post_form(client, "/pro/code", {"code": typed})).status_code == 400
+    fresh, _ = await share_code(db, patient.dossier)
+    assert (await post_form(client, "/pro/code", {"code": fresh}, follow_redirects=False)).status_code == 303
+    for _ in range(6):  # as often as she likes
+        again = await post_form(client, "/pro/code", {"code": used})
+        assert again.status_code == 400 and refusal(again) == USED_BY_YOU
+    # Four wrong codes so far (the typos and the cancelled one): the fifth pauses her.
+    assert (await post_form(client, "/pro/code", {"code": cancelled})).status_code == 400
+    assert (await post_form(client, "/pro/code", {"code": "ZZZZZW"})).status_code == 429
+
+
+async def test_a_paused_professional_is_told_the_patient_may_give_her_access_from_the_directory(client, db, patient):
+    """Paused for wrong codes, the patient in front of her: the way in that needs no code."""
+    _, account = await signed_in(client, db)
+    for _ in range(5):
+        await post_form(client, "/pro/code", {"code": "ZZZZZZ"})
+    paused = await post_form(client, "/pro/code", {"code": "ZZZZZZ"})
+    assert paused.status_code == 429
+    assert refusal(paused) == ("Trop de codes incorrects. Réessayez dans 15 minutes. Votre patient peut aussi vous "
+                               "donner accès sans code : sur sa page « Accès » de Carnet, en vous cherchant par votre "
+                               "nom dans l'annuaire.")
+    # Its waits said as a person says them: "1 heure", not "60 minutes"; "2 heures et 30 minutes", never "2 heures".
+    key = f"share-code-account:{account.id}"
+    for until, said in ((timedelta(hours=1), "Réessayez dans 1 heure."),
+                        (timedelta(hours=2, minutes=30), "Réessayez dans 2 heures et 30 minutes."),
+                        (timedelta(minutes=59), "Réessayez dans 59 minutes.")):
+        await db.commit()
+        await db.exec(update(Throttle).where(Throttle.key == key).values(locked_until=utcnow() + until))
+        await db.commit()
+        assert said in refusal(await post_form(client, "/pro/code", {"code": "ZZZZZZ"}))
 
 
 async def test_a_share_code_of_a_closed_dossier_is_refused(client, db, patient):

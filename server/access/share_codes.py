@@ -108,13 +108,23 @@ async def maker_may_give(session: AsyncSession, *, row: ShareCode, dossier: Doss
 
 
 class ShareCodeRefused(Exception):
-    """Wrong, expired, used or not usable; the message is in the request's language."""
+    """Wrong, expired, used or not usable; the message is in the request's language. `guess`: whether it counts as a
+    wrong guess (views/pro.py's throttle)."""
+
+    def __init__(self, message: str, *, guess: bool = True) -> None:
+        super().__init__(message)
+        self.guess = guess
 
 
 # One refusal for every code that does not open a dossier: a professional typing codes learns nothing of which
 # existed, were used, expired, or belong to a dossier closed or to a patient who blocked them (DESIGN.md).
 REFUSED = N_("Ce code de partage n'est pas valable : il est incorrect, a expiré ou a déjà servi. "
              "Vérifiez-le avec votre patient, ou demandez-lui un nouveau code.")
+# Her own code, typed again (an old note, the same QR scanned twice): she used it, so saying so tells her nothing she
+# did not know, and it is no guess to count against her. Anyone else's used code stays REFUSED: that it existed, and
+# was used, is not hers to learn.
+USED_BY_YOU = N_("Vous avez déjà utilisé ce code : un code de partage ne sert qu'une fois. Ce patient est dans "
+                 "« Mes patients » tant que votre accès dure ; pour un nouvel accès, demandez-lui un nouveau code.")
 
 
 async def redeem_share_code(
@@ -129,6 +139,9 @@ async def redeem_share_code(
     if row is None:  # long expired, and erased a moment ago by housekeeping
         await session.rollback()
         raise ShareCodeRefused(_(REFUSED))
+    if row.used_by_professional_id == professional.id:
+        await session.rollback()
+        raise ShareCodeRefused(_(USED_BY_YOU), guess=False)
     dossier = await session.get(Dossier, row.dossier_id, populate_existing=True)  # closed a moment ago?
     # A parent's code given to a professional who kept care from them grants within the parents' own decisions.
     # A code the minor kept from her parents makes its user one who keeps care from them from now on: it stands among

@@ -12,11 +12,12 @@ from sqlalchemy import Select, bindparam, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .rule import REPRESENTATIVE, Right, dossier_right
+from .durations import DURATIONS, duration_key
+from .rule import PARIS, REPRESENTATIVE, Right, dossier_right
 from ..caregivers.confidential import keeps_from_parents
 from ..caregivers.representatives import of_age
 from ..dossiers import WORD_LENGTH, InvalidInput, professional_title, professionals_by_id
-from ..models import Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord
+from ..models import Account, Block, Dossier, EmergencyAccess, Grant, Professional, ProfessionalWord, ShareCode
 from ..search import past_every_longer, search_title, words_of
 from ..facts import dossier_facts
 from ..i18n import N_, _, ngettext
@@ -60,6 +61,17 @@ class EndedAccess:
     ended_at: datetime
 
 
+@dataclass(frozen=True)
+class WaitingCode:
+    """A share code made and not yet used, cancelled nor expired: anyone it is shown to may still open the dossier
+    with it (a QR photographed across a room), so the Accès page lists it, to cancel."""
+
+    share: ShareCode
+    until: datetime  # its end, in Paris
+    duration: str  # how long the access it gives lasts, as the form named it (French, marked N_)
+    made_by: Account | None  # None: made before codes kept their maker (migration 0051)
+
+
 @dataclass
 class AccessOverview:
     medecin_traitant: ProfessionalLine | None
@@ -68,6 +80,7 @@ class AccessOverview:
     blocked: list[ProfessionalLine]
     everyone: list[ProfessionalLine] = field(default_factory=list)  # one line per person, blocked ones last
     ended: list[EndedAccess] = field(default_factory=list)  # by when each ended, the latest first
+    waiting_codes: list[WaitingCode] = field(default_factory=list)  # the soonest to end first
 
     @property
     def seeing(self) -> list[ProfessionalLine]:
@@ -155,10 +168,11 @@ def _after_revoke(line: ProfessionalLine, dossier: Dossier) -> str:
 
 
 async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datetime,
-                          parents_of: frozenset[str] = frozenset()) -> AccessOverview:
-    """Every professional who can see the dossier, could but is stopped, or is blocked: each through the rule.
-    `parents_of`: for a minor's legal representative, the professionals who kept care from them, each shown by the
-    parents' own decisions (`professional_line`), and not at all if they made none."""
+                          parents_of: frozenset[str] = frozenset(), representative: bool = False) -> AccessOverview:
+    """Every professional who can see the dossier, could but is stopped, or is blocked: each through the rule; and the
+    share codes still waiting. `parents_of`: for a minor's legal representative, the professionals who kept care from
+    them, each shown by the parents' own decisions (`professional_line`), and not at all if they made none;
+    `representative`: the reader is one, to whom the minor's own codes are codes that never were."""
     ids: set[str] = {dossier.medecin_traitant_id} if dossier.medecin_traitant_id else set()
     ids |= set((await session.exec(select(Grant.professional_id).where(
         Grant.dossier_id == dossier.id, col(Grant.revoked_at).is_(None), or_(col(Grant.ends_at).is_(None), col(Grant.ends_at) > now),
@@ -182,7 +196,23 @@ async def access_overview(session: AsyncSession, *, dossier: Dossier, now: datet
         blocked=[line for line in lines if line.blocked],
         everyone=sorted(lines, key=lambda line: line.blocked),
         ended=await recently_ended(session, dossier=dossier, now=now, listed=ids | parents_of),
+        waiting_codes=await waiting_codes(session, dossier=dossier, now=now, representative=representative),
     )
+
+
+async def waiting_codes(session: AsyncSession, *, dossier: Dossier, now: datetime,
+                        representative: bool = False) -> list[WaitingCode]:
+    """The dossier's share codes still waiting, whoever of the patient and her managers made them, the soonest to end
+    first; to a minor's legal representative (`representative`), not hers (views/share_codes.share_code_state)."""
+    query = select(ShareCode).where(ShareCode.dossier_id == dossier.id, col(ShareCode.used_at).is_(None),
+                                    col(ShareCode.expires_at) > now)  # a cancelled code ended as it was cancelled
+    if representative:
+        query = query.where(ShareCode.given_by != "patient")
+    codes = (await session.exec(query.order_by(col(ShareCode.expires_at)))).all()
+    return [WaitingCode(share=code, until=code.expires_at.astimezone(PARIS),
+                        duration=DURATIONS[duration_key(code.grant_days)][0],
+                        made_by=await session.get(Account, maker) if (maker := code.made_by_account_id) else None)
+            for code in codes]
 
 
 async def recently_ended(session: AsyncSession, *, dossier: Dossier, now: datetime,

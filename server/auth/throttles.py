@@ -14,7 +14,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import begin_write
-from ..i18n import ngettext
+from ..i18n import _, ngettext
 from ..models import Throttle, utcnow
 
 MAX_LOCK = timedelta(hours=24)
@@ -28,11 +28,17 @@ class TooManyAttempts(Exception):
 
     @property
     def french(self) -> str:
-        """"Réessayez dans 15 minutes", in words a person can act on, in the request's language."""
+        """"Réessayez dans 15 minutes", "dans 1 heure", "dans 3 heures et 50 minutes": as a person says a wait (not
+        "60 minutes"), never shorter than it is (a lock's 2 h 30 said "2 heures"), in the request's language."""
         minutes = max(1, math.ceil((self.until - utcnow()).total_seconds() / 60))
-        if minutes < 90:
+        if minutes < 60:
             return ngettext("Réessayez dans %(num)d minute.", "Réessayez dans %(num)d minutes.", minutes)
-        return ngettext("Réessayez dans %(num)d heure.", "Réessayez dans %(num)d heures.", round(minutes / 60))
+        hours, minutes = divmod(minutes, 60)
+        if not minutes:
+            return ngettext("Réessayez dans %(num)d heure.", "Réessayez dans %(num)d heures.", hours)
+        return _("Réessayez dans %(hours)s et %(minutes)s.",
+                 hours=ngettext("%(num)d heure", "%(num)d heures", hours),
+                 minutes=ngettext("%(num)d minute", "%(num)d minutes", minutes))
 
 
 def escalated(lock: timedelta, lockouts: int) -> timedelta:

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, exists, union_all
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ..access.reading import PHANTOM, dossier_and_patient, log_author_list
+from ..access.reading import PHANTOM, AccessEnded, dossier_and_patient, log_author_list
 from ..accesslog import audit
 from ..access.rule import Standing, Visibility, access_ended, dossier_right, visibility
 from ..access.standing import professional_standing
@@ -154,3 +154,27 @@ async def own_documents(session: AsyncSession, *, account: Account, dossier_id: 
     await log_author_list(session, account=account, dossier=dossier, detail=detail, documents=documents, items=items)
     return OwnDocuments(dossier=dossier, patient=patient, visible=Visibility(author=seen.author), documents=documents,
                         items=items)
+
+
+async def own_documents_open(session: AsyncSession, *, professional_id: str, dossier_id: str) -> bool:
+    """Whether their page of what they added to the dossier (`own_documents`, with its profile's lines) opens to them
+    now, asked as it asks; nothing is read, so nothing is logged. The way on from "Accès terminé" (errors.py)."""
+    now = utcnow()
+    dossier, patient = await dossier_and_patient(session, dossier_id)
+    if dossier is None or patient is None:
+        return False
+    standing = await professional_standing(session, professional_id=professional_id, dossier=dossier, now=now)
+    if visibility(standing, dossier_facts(dossier, patient), now).author != professional_id:
+        return False
+    return any(await keeps_own(session, dossier_id=dossier.id, professional_id=professional_id))
+
+
+async def own_documents_after(session: AsyncSession, *, account: Account, refusal: AccessEnded) -> str | None:
+    """The dossier an access that ended refused them (its page, or one of its documents: `refusal.about`) if their
+    page of what they added to it opens to them now; else None."""
+    name, value = refusal.about
+    dossier_id = value if name == "dossier_id" else getattr(await session.get(Document, value), "dossier_id", None)
+    if dossier_id is None or account.professional_id is None:
+        return None
+    opens = await own_documents_open(session, professional_id=account.professional_id, dossier_id=dossier_id)
+    return dossier_id if opens else None

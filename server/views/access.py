@@ -76,8 +76,11 @@ async def access_page(request: Request, db: AsyncSession, dossier_id: str) -> Te
     now = utcnow()
     # A minor's parents see no trace of a professional who wrote what was kept from them.
     kept = await kept_from(db, dossier_id=dossier.id, account=request.user.account)
-    overview = await access_overview(db, dossier=dossier, now=now, parents_of=kept.professional_ids)
+    overview = await access_overview(db, dossier=dossier, now=now, parents_of=kept.professional_ids,
+                                     representative=kept.representative)
     context = {"dossier": dossier, "actor": actor, "overview": overview, "right_labels": RIGHT_LABELS,
+               # The waiting codes whose page shows the code itself again: this session made them (share_codes.py).
+               "codes_shown": request.user.data.get("share_codes", {}),
                "summary": access_summary(overview, own=actor.kind == "patient", dossier=dossier), "scope_label": scopes.scope_label,
                "band": await band(request, db, dossier)}
     return Template("access.html", context=context)

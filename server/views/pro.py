@@ -153,13 +153,18 @@ async def redeem_share_code(request: Request, db: AsyncSession, data: Form) -> R
     try:
         attempt = await take_attempt(db, attempts(request, "share-code", SHARE_CODE_TRIES))
     except throttles.TooManyAttempts as too_many:
-        return again(_("Trop de codes incorrects. %(retry)s", retry=too_many.french), 429)
+        # The way in that needs no code, said to her: the patient finds her in the directory (her Accès page).
+        return again(_("Trop de codes incorrects. %(retry)s Votre patient peut aussi vous donner accès sans code : "
+                       "sur sa page « Accès » de Carnet, en vous cherchant par votre nom dans l'annuaire.",
+                       retry=too_many.french), 429)
     account = request.user.account
     professional = await db.get(Professional, account.professional_id)
     try:
         grant = await share_codes.redeem_share_code(db, code=code, professional=professional,
                                                actor=await professional_actor(db, account))
     except share_codes.ShareCodeRefused as refused:
+        if not refused.guess:  # her own code, used already: no guess (share_codes.USED_BY_YOU)
+            await throttles.give_back(db, attempt)
         return again(str(refused))
     await throttles.give_back(db, attempt)
     return Redirect(f"/dossiers/{grant.dossier_id}", status_code=303)

@@ -15,6 +15,7 @@ from ..guards import logged_in
 from ..i18n import _
 from ..identifiers import identity_of
 from ..models import Document, Dossier, Patient, paris_today
+from ..professionals.own_documents import own_documents_after
 from ..professionals.corrections import AlreadyChanged, correct_document, is_typed_note, to_correct
 from ..professionals.checks import NOTE_MAX, OLDEST_DATE
 from .documents import read_file
@@ -100,10 +101,12 @@ async def correct(request: Request, db: AsyncSession, document_id: str, data: Mu
     except InvalidInput as invalid:
         try:
             return await shown_again(request, db, document_id, form, FormError.of(invalid))
-        except AccessEnded:  # ended meanwhile, a refusal of hers seen only now
-            return access_ended(request, unsent=unsent(form))
-    except AccessEnded:  # before she sent it, or meanwhile (the filing's write_right, under the dossier's lock)
-        return access_ended(request, unsent=unsent(form))
+        except AccessEnded as ended:  # ended meanwhile, a refusal of hers seen only now
+            return access_ended(request, unsent=unsent(form),
+                                own_documents=await own_documents_after(db, account=account, refusal=ended))
+    except AccessEnded as ended:  # before she sent it, or meanwhile (the filing's write_right, under the chain's lock)
+        return access_ended(request, unsent=unsent(form),
+                            own_documents=await own_documents_after(db, account=account, refusal=ended))
     return Redirect(f"/documents/{document.id}?fait=document-corrige", status_code=303)  # said once, on that page
 
 

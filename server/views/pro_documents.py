@@ -20,6 +20,7 @@ from ..caregivers.confidential import keeps_from_parents
 from ..caregivers.dossiers import is_minor
 from ..identifiers import identity_of
 from ..models import Patient, paris_today, utcnow
+from ..professionals.own_documents import own_documents_after
 from ..professionals.checks import NOTE_MAX, OLDEST_DATE, PRO_CATEGORIES, Upload
 from ..professionals.uploads import add_professional_document, typed_note, write_right
 from ..professionals import keeping
@@ -88,8 +89,9 @@ async def file_as_author(request: Request, db: AsyncSession, dossier_id: str, up
             return form_page(dossier_id, *await writable(request, db, dossier_id), form=form,
                              error=FormError.of(invalid), status=400,
                              copy=invalid if isinstance(invalid, AlreadyAdded) else None, note=note)
-    except AccessEnded:
-        return access_ended(request, unsent=unsent(form, note=note))
+    except AccessEnded as ended:
+        return access_ended(request, unsent=unsent(form, note=note), own_documents=await own_documents_after(
+            db, account=request.user.account, refusal=ended))
     return Redirect(f"/documents/{document.id}?fait=document-ajoute", status_code=303)  # said once, on that page
 
 

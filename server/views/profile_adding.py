@@ -29,6 +29,7 @@ from ..guards import logged_in
 from ..i18n import _
 from ..listing import documents_page, search_page
 from ..models import Account, Document, Dossier, Patient, Professional, ProfileItem, paris_today, utcnow
+from ..professionals.own_documents import own_documents_after
 from ..professionals.uploads import write_right
 from ..profile.items import ItemInput, add_item, positions_stated
 from ..profile.seen import seen_in_part, sees_kind
@@ -245,8 +246,9 @@ async def add(request: HTMXRequest, db: AsyncSession, dossier_id: str, data: For
             await db.rollback()
             return await form_page(request, db, dossier_id, kind or "", form=form_values(data),
                                    error=FormError.of(invalid), status=400)
-        except AccessEnded:  # a professional's, ended while she typed (write_right rolled back): her words given back
-            return access_ended(request, unsent=unsent(data))
+        except AccessEnded as ended:  # a professional's, ended while she typed (write_right rolled back): her words
+            return access_ended(request, unsent=unsent(data),
+                                own_documents=await own_documents_after(db, account=account, refusal=ended))
         except BaseException:
             await db.rollback()
             raise

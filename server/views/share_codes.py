@@ -8,6 +8,7 @@ to them and to no one else, for as long as the code is valid.
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import qrcode
@@ -34,6 +35,10 @@ from ..templating import PARIS, clock
 from .forms import Form, FormError, form_values, scope_and_duration, text
 
 KEPT_CODES = 5  # codes remembered per session: more are never valid at once in practice
+# A code still waiting this long after it was made: its page says the patient may also give access from the directory
+# (the professional may be mistyping it, or paused for too many wrong codes). Said by the time alone: nothing of what
+# the professional typed, or whether she typed anything, is the patient's to learn.
+DIRECTORY_HINT_AFTER = timedelta(minutes=2)
 
 
 def qr_svg(content: str) -> bytes:
@@ -115,6 +120,9 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
     until = row.expires_at.astimezone(PARIS)
     return {
         "dossier": dossier, "share": row, "state": state, "used_by": used_by,
+        # Not for a code a minor keeps from her parents: the directory's access is not kept from them.
+        "directory_hint": state == "waiting" and utcnow() - row.created_at >= DIRECTORY_HINT_AFTER
+        and not row.kept_from_representatives,
         "band": await band_of(db, dossier=dossier, account=request.user.account, now=utcnow()),
         "used_by_name": professional_title(used_by) if used_by else "",
         "code": request.user.data.get("share_codes", {}).get(row.id) if state == "waiting" else None,
@@ -125,26 +133,35 @@ async def share_code_state(request: Request, db: AsyncSession, share_code_id: st
 
 
 @get("/partage/{share_code_id:str}", guards=[logged_in])
-async def show_share_code(request: HTMXRequest, db: AsyncSession, share_code_id: str) -> Response:
+async def show_share_code(request: HTMXRequest, db: AsyncSession, share_code_id: str, aide: bool = False) -> Response:
     context = await share_code_state(request, db, share_code_id)
     if request.htmx and request.htmx.target == "share-code-status":
-        if context["state"] == "waiting":
+        # "aide": the poll of a status that says the directory's way already (partials/share_code_status.html).
+        if context["state"] == "waiting" and (not context["directory_hint"] or aide):
             return Response(None, status_code=204)  # nothing changed: htmx swaps nothing, a screen reader hears nothing
         return Template("partials/share_code_status.html", context=context)
     return Template("share_code.html", context=context)
 
 
 @post("/partage/{share_code_id:str}/annulation", guards=[logged_in], status_code=200)
-async def cancel_share_code(request: Request, db: AsyncSession, share_code_id: str) -> Response:
+async def cancel_share_code(request: Request, db: AsyncSession, share_code_id: str, data: Form) -> Response:
     row = await db.get(ShareCode, share_code_id)
     dossier, actor = await manage_dossier(db, account=request.user.account,
                                           dossier_id=row.dossier_id if row else PHANTOM.id)
     if row.given_by == "patient" and (
             await kept_from(db, dossier_id=dossier.id, account=request.user.account)).representative:
         raise NotFoundException()  # as its page (share_code_state)
-    if not await share_codes.cancel_share_code(db, share_code_id=share_code_id, dossier=dossier, actor=actor):
+    dossier_id = dossier.id  # (a refusal rolls the session back: its rows expire)
+    cancelled = await share_codes.cancel_share_code(db, share_code_id=share_code_id, dossier=dossier, actor=actor)
+    if text(data, "ensuite", limit=20) == "nouveau-code":
+        # "Créer un autre code" on the code's page: the code it replaces ends first, or a QR photographed across the
+        # room stayed valid beside the new one (an outside probe's find). Used or ended meanwhile, its page says
+        # what became of it, and offers another code from there.
+        return Redirect(f"/dossiers/{dossier_id}/partage?fait=code-annule" if cancelled else
+                        f"/partage/{share_code_id}", status_code=303)
+    if not cancelled:
         raise NotFoundException()
-    return Redirect(f"/dossiers/{dossier.id}/acces?fait=code-annule", status_code=303)
+    return Redirect(f"/dossiers/{dossier_id}/acces?fait=code-annule", status_code=303)
 
 
 @get("/partage/{share_code_id:str}/qr.svg", guards=[logged_in])

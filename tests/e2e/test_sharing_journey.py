@@ -128,6 +128,36 @@ def test_a_share_code_shows_the_kine_what_the_patient_chose_until_she_revokes(
     assert error_page(desk)[0] == "Document introuvable"
 
 
+def test_a_waiting_code_is_on_acces_to_show_again_and_another_code_cancels_it(page, console, seed):
+    """An outside probe's find: a code left waiting was listed nowhere, and "Créer un autre code" left it valid."""
+    patient = seed()
+    log_in(page, patient)
+    menu(page, "Accès").click()
+    page.get_by_role("link", name="Partager avec un nouveau professionnel").click()
+    page.get_by_label("1 mois", exact=True).check()
+    page.get_by_role("button", name="Afficher le code de partage").click()
+    code = page.locator("p.code").inner_text().strip()
+    # While it waits, the way to another code says it cancels this one; the plain link is not shown beside it.
+    expect(page.get_by_role("button", name="Créer un autre code (celui-ci sera annulé)")).to_be_visible()
+    expect(page.get_by_role("link", name="Créer un autre code", exact=True)).to_have_count(0)
+
+    # She leaves its page: "Accès" lists it, to show again or cancel.
+    page.get_by_role("link", name="← Retour aux accès").click()
+    waiting = page.get_by_role("region", name="Codes de partage en attente")
+    expect(waiting).to_contain_text("Code valable jusqu'à")
+    expect(waiting).to_contain_text("Créé par vous.")
+    assert_fits_phone(page)
+    waiting.get_by_role("link", name="Afficher le code").click()
+    expect(page.locator("p.code")).to_have_text(code)
+
+    page.get_by_role("button", name="Créer un autre code (celui-ci sera annulé)").click()
+    expect(page.get_by_role("heading", name="Partager avec un nouveau professionnel")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Le code de partage est annulé")
+    page.get_by_role("link", name="← Retour aux accès").click()
+    expect(page.get_by_role("heading", name="Qui peut voir mon dossier")).to_be_visible()
+    expect(page.get_by_role("region", name="Codes de partage en attente")).to_have_count(0)
+
+
 def test_a_refused_click_shows_the_refusal_as_a_whole_page(computer, console, seed, seed_professional, seed_grant,
                                                            seed_revocation):
     patient, kine = seed(), seed_professional()

@@ -66,21 +66,10 @@ async def _refuse(session: AsyncSession, refusal: NotFoundException | None = Non
 PHANTOM = Dossier(id="0" * 32, patient_id="0" * 32)
 
 
-async def _refuse_as_if_found(session: AsyncSession, *, account: Account, now: datetime,
-                              document: bool = False) -> NoReturn:
+async def _refuse_as_if_found(session: AsyncSession, *, account: Account, now: datetime) -> NoReturn:
     """The rest of a refusal's questions, asked about PHANTOM (the patient was asked with the dossier)."""
     await standing_of(session, account=account, dossier=PHANTOM, now=now)
-    if document and account.professional_id is not None:  # as a refused document's are (document_and_dossier)
-        await _opened_before(session, account=account, dossier_id=PHANTOM.id, document_id=PHANTOM.id)
     await _refuse(session)
-
-
-async def _opened_before(session: AsyncSession, *, account: Account, dossier_id: str, document_id: str) -> bool:
-    """Whether this account's events in the dossier name this document: one she opened, or acted on."""
-    found = await session.exec(select(AccessEvent.id).where(
-        AccessEvent.dossier_id == dossier_id, AccessEvent.actor_account_id == account.id,
-        AccessEvent.document_id == document_id).limit(1))
-    return found.first() is not None
 
 
 async def dossier_and_patient(session: AsyncSession, dossier_id: str) -> tuple[Dossier, Patient] | tuple[None, None]:
@@ -286,20 +275,16 @@ async def document_and_dossier(session: AsyncSession, *, account: Account, docum
     now = utcnow()
     found = (await session.exec(_document_dossier_and_patient(), params={"document_id": document_id})).first()
     if found is None:
-        await _refuse_as_if_found(session, account=account, now=now, document=True)
+        await _refuse_as_if_found(session, account=account, now=now)
     document, dossier, patient = found
     standing = await standing_of(session, account=account, dossier=dossier, now=now)
     facts = dossier_facts(dossier, patient)
     right = document_right(standing, facts, document_facts(document), now)
     if right is None:
-        # A link followed from a page shown before her access ended (a document she opened) says what its dossier's
-        # pages say. Any other id of that dossier is refused as a missing one: "Accès terminé" for every id of it told
-        # her which ones existed, a hidden document's too (an outside probe). Asked of every professional refused, so
-        # that the time of the answer does not tell either.
-        opened = account.professional_id is not None and await _opened_before(
-            session, account=account, dossier_id=dossier.id, document_id=document.id)
-        await _refuse(session, AccessEnded(dossier.id, document_id=document.id)
-                      if opened and access_ended(standing, facts, now) else None)
+        # A link followed from a page shown before her access ended (a timeline, a notification) says what its
+        # dossier's pages say; the same sentence whatever the document, so it tells no more of it than they do.
+        await _refuse(session, AccessEnded(dossier.id, document_id=document.id) if access_ended(standing, facts, now)
+                      else None)
     if right in PROFESSIONAL_RIGHTS and action:  # no action: the caller appends its own event, in this transaction
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, document=document,
                         detail=detail, once_within=RECENT_READ if once else None)

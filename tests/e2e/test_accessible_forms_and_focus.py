@@ -263,3 +263,13 @@ def test_a_login_on_a_device_without_her_passkey_says_what_to_do(page: Page):
     expect(alert).to_contain_text("« Activer mon dossier »")
     expect(page.get_by_role("link", name="J'ai perdu ma clé d'accès")).to_be_visible()
     expect(page.get_by_role("link", name="Activer mon dossier")).to_be_visible()
+
+
+def test_month_headings_stick_only_where_the_screen_has_room_for_them(page: Page, seed):
+    """An accessibility probe at 400 % zoom (320 x 256 CSS px): two month headings stuck at the top, with the fixed bar
+    a third of the screen, the upper one stale. They scroll with the list on so short a screen."""
+    log_in(page, seed())
+    month = page.locator("h2.month").first
+    assert month.evaluate("heading => getComputedStyle(heading).position") == "sticky"
+    page.set_viewport_size({"width": 320, "height": 256})
+    assert month.evaluate("heading => getComputedStyle(heading).position") == "static"

@@ -320,14 +320,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine_callback=partial(configure_templates, reload=settings.env == "development"),
         ),
         # Pages and fragments, brotli or gzip as the browser accepts (static files come compressed already;
-        # documents and page images are compressed formats of their own).
+        # documents, page images and the PNG icons are compressed formats of their own; the SVG favicon is text).
         compression_config=CompressionConfig(
             # Fast levels: a page is compressed at every request, and CPU is what limits a server's pages. On a 38 KB
             # Historique page (bench seed; best of 7 x 40, CPU time), brotli 5 (Litestar's default) took 422 us for
             # 4,564 bytes, 1 took 60 us for 5,355; gzip 6 329 us for 5,470 bytes, 3 108 us for 5,778. On an 11 KB
             # timeline: brotli 196 -> 59 us (2,609 -> 3,137 bytes), gzip 180 -> 128 us (2,903 -> 3,054).
             backend="brotli", brotli_gzip_fallback=True, minimum_size=500, brotli_quality=1, gzip_compress_level=3,
-            exclude=["^/static/", "^/icons/", "^/documents/[^/]+/fichier", "^/documents/[^/]+/pages/[0-9]+$",
+            exclude=["^/static/", r"^/icons/.*\.png$", "^/documents/[^/]+/fichier", "^/documents/[^/]+/pages/[0-9]+$",
                      "^/dossiers/[^/]+/export/[^/]+$"],
         ),
         exception_handlers=exception_handlers,

@@ -20,6 +20,7 @@ from server.templating import datetime_fr
 from tests.conftest import activate, activate_professional, new_professional, post_form
 from tests.test_pro_activity import activity
 from tests.test_professional_documents import PATIENT
+from tests.test_minors_secret_sharing import code_made
 
 
 def text_of(page) -> str:
@@ -92,10 +93,7 @@ async def test_a_medecin_traitante_is_said_so_on_every_page_that_names_her_role(
 async def test_her_reads_through_a_share_code_are_said_so_in_her_activity(client, pro_client, db, patient):
     lea = await new_professional(db, given_name="Léa", family_name="Fontaine", feminine=True)
     await activate(client, patient)
-    made = await post_form(client, f"/dossiers/{patient.dossier.id}/partage",
-                           {"portee": "categories", "categories": "compte_rendu", "duree": "1m"},
-                           follow_redirects=False)
-    code = re.search(r'<p class="code"[^>]*>([^<]+)</p>', (await client.get(made.headers["location"])).text).group(1)
+    _, code = await code_made(client, patient.dossier.id, portee="categories", categories="compte_rendu", duree="1m")
     await activate_professional(pro_client, lea)
     assert (await post_form(pro_client, "/pro/code", {"code": code}, follow_redirects=False)).status_code == 303
     assert (await pro_client.get(f"/dossiers/{patient.dossier.id}")).status_code == 200

@@ -127,7 +127,7 @@ async def test_the_form_asks_what_a_condition_is_and_never_guesses(app, db, pati
     # Under their headings, in the summary's order: the current problems, the past illnesses, the procedures.
     headings = [page.index(f'<h3 class="profile-subhead">{h}</h3>') for h in
                 ("Problèmes de santé actuels", "Maladies passées", "Interventions et actes")]
-    # (A label with a long word is in a span that fits it to a narrow line: templating.fitted.)
+    # (A label with a long word is in a span that fits it to a narrow line: record_text.fitted.)
     where = [re.search(rf'<strong>(?:<span class="fit fit-\d+">)?{re.escape(c["label"])}(?:</span>)?</strong>',
                        page).start() for c in CONDITIONS]
     assert headings[0] < where[0] < headings[1] < where[1] < headings[2] < min(where[2:])

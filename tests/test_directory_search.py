@@ -14,7 +14,7 @@ from sqlalchemy import insert, text
 from server.dossiers import directory_words
 from server.identifiers import rpps_with_key
 from server.models import Professional, ProfessionalWord, new_id, utcnow
-from server.access.sharing import _directory_search, search_professionals
+from server.access.directory import _directory_search, search_professionals
 from tests.conftest import activate, post_form, without_search_token
 from tests.patient_helpers import migrate, professional
 

@@ -25,6 +25,7 @@ from tests.conftest import (ORIGIN, activate, activate_professional, add_text_do
 from tests.caregiver_helpers import camille  # noqa: F401 - a fixture
 from tests.caregiver_helpers import invitation_code, new_caregiver
 from tests.patient_helpers import CAMILLE, MISSING, Log, fresh, professional, same_404, titles_in
+from tests.test_minors_secret_sharing import code_made
 
 
 # --- share codes --------------------------------------------------------------------------
@@ -83,10 +84,7 @@ async def test_the_share_form_says_the_medecin_traitant_keeps_reading_everything
         f"/dossiers/{patient.dossier.id}/partage")).text)).split())
     assert ("ce code remplace cet accès : il verra ce que vous choisissez ici, et seulement cela. Sauf le médecin "
             "traitant, qui voit tout le dossier tant qu'il l'est.") in form
-    made = await post_form(client, f"/dossiers/{patient.dossier.id}/partage",
-                           {"portee": "categories", "categories": "compte_rendu", "duree": "1j"},
-                           follow_redirects=False)
-    code = re.search(r'<p class="code"[^>]*>([^<]+)</p>', (await client.get(made.headers["location"])).text).group(1)
+    _, code = await code_made(client, patient.dossier.id, portee="categories", categories="compte_rendu", duree="1j")
     await activate_professional(pro_client, doctor)
     assert (await post_form(pro_client, "/pro/code", {"code": code}, follow_redirects=False)).status_code == 303
     assert "Bilan sanguin" in (await pro_client.get(f"/dossiers/{patient.dossier.id}")).text  # what the form says

@@ -47,7 +47,8 @@ async def test_a_grant_limited_to_prescriptions_shows_the_treatments_and_the_all
     assert "Apixaban 5 mg</strong>\u00a0: 1 comprimé" in timeline.text  # French: a no-break space before ":"
     async with browser(app, db, await account_for_professional(db, professional=pharmacist)) as client:
         english = await client.get(f"/dossiers/{patient.dossier.id}", headers={"accept-language": "en"})
-    assert "Apixaban 5 mg</strong>: 1 comprimé" in english.text  # English: none
+    # English: none; the line, the patient's own words, said to be French (record_text.record)
+    assert '<span lang="fr">Apixaban 5 mg</span></strong>: <span lang="fr">1 comprimé' in english.text
 
 
 async def test_a_section_not_shared_reads_the_same_whether_it_holds_anything_or_not(app, db, patient):

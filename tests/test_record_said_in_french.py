@@ -63,7 +63,7 @@ async def test_the_dossiers_own_words_are_said_to_be_french_on_an_english_page_a
     profile = english["profile"]
     assert f'<strong><span lang="fr">{ALLERGY}</span></strong>' in profile
     assert f'<p><span lang="fr">{REACTION}</span></p>' in profile and f'<p><span lang="fr">{DOSAGE}</span></p>' in profile
-    # Its widest word made smaller (templating.fitted) by the same span that says it is French.
+    # Its widest word made smaller (record_text.fitted) by the same span that says it is French.
     assert re.search(f'<strong><span lang="fr" class="fit fit-\\d+">{CONDITION}</span></strong>', profile)
     assert re.search(f'<strong><span lang="fr"(?: class="fit fit-\\d+")?>{PSYCHIATRY}</span></strong>', english["soins"])
     # A sentence of the Historique in English, the title or the label it quotes in French.

@@ -32,7 +32,7 @@ async def caregivers_link(db, browser, dossier_id: str, **form) -> tuple[ShareLi
                            {"contenu": "summary", "duree": "1a", "nom": "Synthèse de Paul", **form},
                            follow_redirects=False)
     assert made.status_code == 303, made.text
-    row = await fresh(db, ShareLink, made.headers["location"].rsplit("/", 1)[1])
+    row = await fresh(db, ShareLink, made.headers["location"].split("?")[0].rsplit("/", 1)[1])
     return row, payload_of(row)
 
 

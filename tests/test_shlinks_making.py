@@ -176,6 +176,10 @@ async def test_a_single_use_link_opens_once_then_answers_as_a_revoked_one_and_it
                                                 "duree": "7j", "une_fois": "oui"}, follow_redirects=False)
     shown = html.unescape((await client.get(made.headers["location"])).text)
     assert "Ce lien ne s'ouvre qu'une fois : après sa première ouverture, il ne s'ouvre plus, pour personne." in shown
+    # Said once, on screen (an accessibility probe: a whole page loaded, and only its title was heard).
+    assert re.search(r'role="status" data-done>\s*(<details><summary>|<p>)Le lien de partage est créé', shown)
+    assert "Le lien de partage est créé" not in html.unescape((await client.get(
+        made.headers["location"].split("?")[0])).text)
     # The printed sheet says it too (what is printed: print-only and not no-print, carnet.css).
     sheet = re.search(r'<p class="print-only">(.*?)</p>', shown, re.S).group(1)
     assert "Il ne s'ouvre qu'une fois : ne le scannez que pour le lire." in " ".join(sheet.split())

@@ -29,8 +29,8 @@ from ..models import Account, Dossier, EmergencyAccess, Grant, Patient, Professi
 from ..access.managing import manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of, helpers_of, is_minor
-from ..access.sharing import (RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line,
-                              search_professionals)
+from ..access.directory import search_professionals
+from ..access.sharing import RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line
 from .forms import Form, FormError, form_values, scope_and_duration, text
 
 

@@ -95,7 +95,8 @@ async def create_link(request: Request, db: AsyncSession, dossier_id: str, data:
     except InvalidInput as refused:
         # The passcode is not sent back: a refused one is typed again.
         return await links_page(request, db, dossier_id, error=FormError.of(refused), form=form)
-    return Redirect(f"{links_url(dossier_id)}/{link.id}", status_code=303)
+    # Said once on its page (a full page load: a screen reader heard only its title, an accessibility probe).
+    return Redirect(f"{links_url(dossier_id)}/{link.id}?fait=lien-cree", status_code=303)
 
 
 @get("/dossiers/{dossier_id:str}/liens-sante/{link_id:str}", guards=[logged_in])

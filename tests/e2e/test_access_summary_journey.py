@@ -61,7 +61,8 @@ def test_the_access_page_leads_with_a_summary_and_fits_two_screens_with_its_line
     revoke.click()
     expect(page.get_by_role("status")).to_contain_text("L'accès est retiré : ce professionnel ne peut plus voir le dossier")
     assert asked == [f"Retirer l'accès de {kine.name} ? {kine.name} ne pourra plus voir le dossier, sauf les documents "
-                     "ajoutés par ses soins. Vous pourrez lui redonner accès plus tard."]
+                     "ajoutés par ses soins. Un accès d'urgence lui reste possible : pour l'en empêcher aussi, "
+                     "bloquez-le. Vous pourrez lui redonner accès plus tard."]
     page.get_by_role("status").get_by_text("L'accès est retiré").click()
     expect(page.get_by_role("status")).to_contain_text("Vous pourrez lui redonner accès plus tard.")
     menu(page, "Historique").click()

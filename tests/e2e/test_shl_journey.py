@@ -78,8 +78,29 @@ def make_emergency_link(page, patient, *, label: str = "Voyage au Portugal", pas
     page.get_by_role("button", name="Créer le lien").click()
     expect(page.get_by_role("heading", name=f"Carte d'urgence : « {label} »")).to_be_visible()
     expect(page.get_by_role("img", name=f"QR code du lien « {label} »")).to_be_visible()
+    # Said once (a whole page loads: a screen reader heard only its title, an accessibility probe).
+    expect(page.get_by_role("status").filter(has_text="Le lien de partage est créé")).to_be_visible()
     assert_fits_phone(page)
     return page.get_by_label("Lien à copier").input_value()
+
+
+def test_an_empty_field_of_the_viewer_is_said_as_carnets_forms_say_it(page, stranger, console, server, seed):
+    """An accessibility probe: the viewer's empty form was the browser's own bubble, in its language, gone at once."""
+    patient = seed()
+    log_in(page, patient)
+    stranger.goto(make_emergency_link(page, patient))
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    name = stranger.get_by_label("Votre nom et votre service")
+    expect(stranger.get_by_role("alert")).to_have_text(
+        "Saisissez votre nom et votre service : ils seront inscrits dans l'historique du dossier.")
+    expect(name).to_be_focused()
+    expect(name).to_have_attribute("aria-invalid", "true")
+    name.fill(RECIPIENT)
+    stranger.get_by_role("button", name="Afficher les informations").click()
+    passcode = stranger.get_by_label("Code d'accès")
+    expect(passcode).to_be_focused()
+    expect(stranger.get_by_role("alert")).to_contain_text("Saisissez le code d'accès")
+    expect(name).not_to_have_attribute("aria-invalid", "true")
 
 
 def test_an_emergency_card_link_opens_on_a_strangers_phone_with_a_name_and_the_passcode(

@@ -463,11 +463,27 @@
     });
   }
 
+  // A field left empty is said as Carnet's forms say it (the form is novalidate): in the page's alert, the field
+  // marked, described by it and focused; the browser's own bubble said it in its language, and went (a probe).
+  function missing(field, message) {
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", "shl-error " + field.id + "-hint");
+    show(errorBox, message);
+    field.focus();
+  }
+
   function open(found, event) {
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
-    var request = { recipient: document.getElementById("shl-recipient").value.trim() };
-    if (/P/.test(found.link.flag || "")) request.passcode = document.getElementById("shl-passcode").value;
+    var recipient = document.getElementById("shl-recipient"), passcode = document.getElementById("shl-passcode");
+    [recipient, passcode].forEach(function (field) {
+      field.removeAttribute("aria-invalid");
+      field.setAttribute("aria-describedby", field.id + "-hint");
+    });
+    if (!recipient.value.trim()) return missing(recipient, _("Saisissez votre nom et votre service : ils seront inscrits dans l'historique du dossier."));
+    if (/P/.test(found.link.flag || "") && !passcode.value) return missing(passcode, _("Saisissez le code d'accès que la personne qui vous a donné le lien vous a communiqué."));
+    var request = { recipient: recipient.value.trim() };
+    if (/P/.test(found.link.flag || "")) request.passcode = passcode.value;
     button.disabled = true;
     show(errorBox, "");
     show(statusBox, TEXT.opening);

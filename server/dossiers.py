@@ -52,6 +52,9 @@ class InvalidInput(ValueError):
     """
 
     upload: int | None = None  # of a batch of documents (professionals/uploads.py): the index of the one refused
+    # Of a form's several problems said at once (professionals/checks.refuse): each sentence and the fields it is
+    # about, so that each field is described by its own (partials/form_error.html).
+    parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __init__(self, message: str, *fields: str) -> None:
         super().__init__(message)

@@ -301,7 +301,10 @@ def wrong_fields(page: str, message_id: str = "form-error") -> list[str]:
     names = []
     for tag in FIELD_TAG.finditer(page):
         attributes = dict(ATTRIBUTE.findall(tag[0]))
-        if attributes.get("aria-invalid") == "true" and message_id in attributes.get("aria-describedby", "").split():
+        described = attributes.get("aria-describedby", "").split()
+        # The message, or its sentence about this field where it says several (form_error.html: "form-error-2").
+        if attributes.get("aria-invalid") == "true" and any(
+                d == message_id or re.fullmatch(rf"{re.escape(message_id)}-\d+", d) for d in described):
             names.append(attributes["name"])
     return list(dict.fromkeys(names))
 

@@ -5,6 +5,7 @@ measure, the diastolic for a systolic in figures, a phone's form for a phone."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -97,3 +98,17 @@ async def test_a_long_detail_is_named_as_its_form_labels_it(app, db, patient):
         answer = await add(client, patient, "allergy", label="Pénicilline", detail="x" * 501, severity="severe")
     assert answer.status_code == 400 and "La réaction : 500 caractères au plus." in text_of(answer)
     assert wrong_fields(answer.text) == ["detail"]
+
+
+async def test_each_wrong_field_is_described_by_its_own_sentence(client):
+    """An accessibility probe: with several problems said at once, each field was described by all of them (the INS
+    field of an emergency read the date's and the reason's too). Each sentence is a span of the alert, its field's."""
+    from tests.conftest import get_csrf
+    page = (await client.post("/activer", data={"_csrf_token": await get_csrf(client), "code": "",
+                                                "birth_date": "31/02/2025"})).text
+    spans = dict(re.findall(r'<span id="(form-error-\d)">([^<]+)</span>', page))
+    assert len(spans) == 2, page
+    described = {name: re.search(rf'name="{name}"[^>]*aria-describedby="(form-error-\d)', page).group(1)
+                 for name in ("code", "birth_date")}
+    assert set(described.values()) == set(spans)
+    assert "code" in spans[described["code"]].lower() and "date" in spans[described["birth_date"]].lower()

@@ -70,7 +70,10 @@ def refuse(problems: list[Problem | None]) -> None:
     sent again and refused for its date, then for its file, made a professional send it three times."""
     found = [problem for problem in problems if problem is not None]
     if found:
-        raise InvalidInput(" ".join(problem[0] for problem in found), *(f for problem in found for f in problem[1:]))
+        refused = InvalidInput(" ".join(problem[0] for problem in found), *(f for problem in found for f in problem[1:]))
+        if len(found) > 1:
+            refused.parts = tuple((problem[0], tuple(problem[1:])) for problem in found)
+        raise refused
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,17 @@ class FormError:
     message: str
     fields: tuple[str, ...] = ()
     relogin: str = ""
+    # Several problems said at once: each sentence and its fields (InvalidInput.parts), each field described by its own.
+    parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def of(cls, refused: Exception) -> FormError:
         """The error a refusal (InvalidInput, ActivationRefused…) says, about the fields it names if any."""
-        return cls(str(refused), tuple(getattr(refused, "fields", ())))
+        return cls(str(refused), tuple(getattr(refused, "fields", ())), parts=getattr(refused, "parts", ()))
+
+    def part_of(self, name: str) -> int:
+        """Which of the sentences (from 1) is about this field; 0: the message as a whole."""
+        return next((n for n, (_text, fields) in enumerate(self.parts, 1) if name in fields), 0)
 
     def __str__(self) -> str:
         return self.message

@@ -131,7 +131,9 @@ def test_without_javascript_a_refused_form_opens_on_its_first_wrong_field(browse
         page.get_by_role("button", name="Continuer").click()
         code = page.get_by_label("Code d'activation")
         expect(code).to_be_focused()
-        expect(code).to_have_accessible_description(re.compile(r"^Saisissez votre code d'activation\. Ce numéro RPPS"))
+        # Each wrong field described by its own sentence of the message, then its hint (an accessibility probe).
+        expect(code).to_have_accessible_description(re.compile(r"^Saisissez votre code d'activation\. 12 caractères"))
+        expect(page.get_by_label("Numéro RPPS")).to_have_accessible_description(re.compile(r"^Ce numéro RPPS"))
         code.fill("ABCD-EFGH-JKLM")
         page.get_by_role("button", name="Continuer").click()
         expect(page.get_by_label("Numéro RPPS")).to_be_focused()  # the code is right now: the RPPS is the first

@@ -47,7 +47,9 @@
   function focusFormError(root) {
     var message = root.querySelector && root.querySelector("[data-form-error]");
     if (!message) { return false; }
-    var field = root.querySelector('[aria-invalid="true"][aria-describedby~="' + CSS.escape(message.id) + '"]');
+    // Described by the message, or by its sentence about that field where it says several ("form-error-2").
+    var id = CSS.escape(message.id);
+    var field = root.querySelector('[aria-invalid="true"][aria-describedby~="' + id + '"], [aria-invalid="true"][aria-describedby^="' + id + '-"]');
     var target = field || message;
     target.focus();
     // Brought on screen whatever had the focus: the field the server marked `autofocus` (for pages without

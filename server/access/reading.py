@@ -52,6 +52,7 @@ class AccessEnded(NotFoundException):
 
     def __init__(self, dossier_id: str, *, document_id: str | None = None) -> None:
         super().__init__()
+        self.dossier_id = dossier_id
         self.about = ("document_id", document_id) if document_id is not None else ("dossier_id", dossier_id)
 
 

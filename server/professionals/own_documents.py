@@ -139,42 +139,39 @@ async def own_documents(session: AsyncSession, *, account: Account, dossier_id: 
     Their own alone, even where the rule lets them see more (a grant given again): the dossier's timeline is
     where the rest is read, and logged. `detail` names the software that asked (the FHIR API's search), in the log."""
     await audit.begin_chained(session, dossier_id=dossier_id)  # as every professional's read: a block committed just before is seen
-    now = utcnow()
-    pro = account.professional_id
-    dossier, patient = await dossier_and_patient(session, dossier_id)
-    # A missing dossier asks the same questions as a foreign one (reading.PHANTOM says why).
-    asked = dossier or PHANTOM
-    standing = await professional_standing(session, professional_id=pro, dossier=asked, now=now)
-    seen = visibility(standing, dossier_facts(asked, patient), now)
-    documents, items = await keeps_own(session, dossier_id=asked.id, professional_id=pro)
+    dossier, patient, documents, items = await _kept_own(session, professional_id=account.professional_id,
+                                                         dossier_id=dossier_id)
     items = items and with_items
-    if dossier is None or patient is None or seen.author != pro or not (documents or items):
+    if not (documents or items):
         await session.rollback()  # the chain's lock, taken for nothing
         raise NotFoundException()
     await log_author_list(session, account=account, dossier=dossier, detail=detail, documents=documents, items=items)
-    return OwnDocuments(dossier=dossier, patient=patient, visible=Visibility(author=seen.author), documents=documents,
-                        items=items)
+    return OwnDocuments(dossier=dossier, patient=patient, visible=Visibility(author=account.professional_id),
+                        documents=documents, items=items)
 
 
-async def own_documents_open(session: AsyncSession, *, professional_id: str, dossier_id: str) -> bool:
-    """Whether their page of what they added to the dossier (`own_documents`, with its profile's lines) opens to them
-    now, asked as it asks; nothing is read, so nothing is logged. The way on from "Accès terminé" (errors.py)."""
+async def _kept_own(session: AsyncSession, *, professional_id: str,
+                    dossier_id: str) -> tuple[Dossier | None, Patient | None, bool, bool]:
+    """The dossier, and whether the documents and the profile's lines this professional added to it are theirs to read
+    now (their page opens to them): (False, False) for a dossier that does not, or does not exist, which asks the same
+    questions as a foreign one (reading.PHANTOM says why)."""
     now = utcnow()
     dossier, patient = await dossier_and_patient(session, dossier_id)
-    if dossier is None or patient is None:
-        return False
-    standing = await professional_standing(session, professional_id=professional_id, dossier=dossier, now=now)
-    if visibility(standing, dossier_facts(dossier, patient), now).author != professional_id:
-        return False
-    return any(await keeps_own(session, dossier_id=dossier.id, professional_id=professional_id))
+    asked = dossier or PHANTOM
+    standing = await professional_standing(session, professional_id=professional_id, dossier=asked, now=now)
+    seen = visibility(standing, dossier_facts(asked, patient), now)
+    documents, items = await keeps_own(session, dossier_id=asked.id, professional_id=professional_id)
+    if dossier is None or patient is None or seen.author != professional_id:
+        return dossier, patient, False, False
+    return dossier, patient, documents, items
 
 
 async def own_documents_after(session: AsyncSession, *, account: Account, refusal: AccessEnded) -> str | None:
-    """The dossier an access that ended refused them (its page, or one of its documents: `refusal.about`) if their
-    page of what they added to it opens to them now; else None."""
-    name, value = refusal.about
-    dossier_id = value if name == "dossier_id" else getattr(await session.get(Document, value), "dossier_id", None)
-    if dossier_id is None or account.professional_id is None:
+    """The dossier an access that ended refused them (its page, or one of its documents) if their page of what they
+    added to it (`own_documents`) opens to them now, asked as it asks and logging nothing; else None. The way on
+    from "Accès terminé" (errors.py)."""
+    if account.professional_id is None:
         return None
-    opens = await own_documents_open(session, professional_id=account.professional_id, dossier_id=dossier_id)
-    return dossier_id if opens else None
+    _dossier, _patient, documents, items = await _kept_own(session, professional_id=account.professional_id,
+                                                           dossier_id=refusal.dossier_id)
+    return refusal.dossier_id if documents or items else None

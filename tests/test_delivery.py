@@ -35,6 +35,15 @@ async def test_static_files_have_hashed_names_are_immutable_and_come_compressed(
     assert (await client.get("/static/css/carnet.000000000000.css")).status_code == 404  # an old name
 
 
+async def test_the_favicon_travels_compressed_and_the_png_icons_as_they_are(client):
+    """Every page's first visit asks for the SVG favicon, which is text: 551 bytes sent as they were put the landing
+    page over its 40 KB (tests/e2e/test_first_visit.py); a PNG is compressed already."""
+    svg = await client.get("/icons/favicon.svg", headers={"accept-encoding": "br"})
+    assert svg.headers.get("content-encoding") == "br" and int(svg.headers["content-length"]) < len(svg.content)
+    png = await client.get("/icons/apple-touch-icon.png", headers={"accept-encoding": "br"})
+    assert png.status_code == 200 and "content-encoding" not in png.headers
+
+
 async def test_a_missing_static_file_s_error_page_is_never_cached(client, patient):
     """A privacy probe's find: a 404 under /static/ or /icons/ reached a logged-in person with no Cache-Control (the
     page names who is logged in, in its header): only a static file itself is cached."""

@@ -13,7 +13,6 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import accounts, sessions
@@ -25,10 +24,11 @@ from ..errors import error_response
 from ..guards import logged_in
 from ..listing import COUNT_CAP, count_documents
 from ..i18n import _
-from ..models import Account, Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow
+from ..models import Dossier, EmergencyAccess, Grant, Patient, Professional, utcnow
 from ..access.managing import manage_dossier, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..caregivers.dossiers import band_of, helpers_of, is_minor
+from ..caregivers.patient_devices import patient_account
 from ..access.directory import search_professionals
 from ..access.sharing import RIGHT_LABELS, ProfessionalLine, access_overview, access_summary, professional_line
 from .forms import Form, FormError, form_values, scope_and_duration, text
@@ -274,7 +274,7 @@ async def close_form(request: Request, db: AsyncSession, dossier_id: str) -> Tem
     # Closing another's dossier (a relative who manages it, a minor's parent): she is told and may reopen it, where
     # she has an account (a caregiver's probe: the page said nothing of her). To a minor's parent, that it ends the
     # care a minor may keep from them too (CSP L1111-5): said for every minor, it tells nothing of this one.
-    holder = None if own else (await db.exec(select(Account).where(Account.patient_id == patient.id))).first()
+    holder = None if own else await patient_account(db, patient=patient)
     return Template("access_close.html", context={"dossier": dossier, "band": await band(request, db, dossier),
                                                   "relatives": relatives, "removes": removes, "holder": holder,
                                                   "patient": patient,

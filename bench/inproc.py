@@ -81,6 +81,10 @@ def pages(seeded: dict) -> dict[str, tuple[str, dict[str, str]]]:
         "timeline full": (dossier, patient),
         "htmx page 2": (f"{dossier}?apres={seeded['after_id']}",
                         {**patient, "hx-request": "true", "hx-target": f"more-{seeded['after_id']}"}),
+        "category": (f"{dossier}?categorie=biologie", patient),
+        "search": (f"{dossier}?recherche={seeded['search_token']}", patient),
+        "one-doc search": (f"/dossiers/{seeded['small_dossier_id']}?recherche={seeded['search_token']}",
+                           {**patient, "cookie": signed_in_cookie(seeded["small_patient_token"])}),
         "Historique": (f"{dossier}/historique", patient),
         "pro read": (f"/documents/{seeded['document_id']}", professional),
     }

@@ -223,3 +223,27 @@ async def test_her_own_pages_name_only_a_dossier_she_holds_and_a_patient_alone_h
         assert "← Retour au dossier d&#39;Hugo Lefèvre" in page, url
         assert f'href="/dossiers/{hugo.dossier.id}/profil"' in page, url  # his menu
         assert stranger.dossier.id not in page and "Roux" not in page, url
+
+
+async def test_a_document_downloaded_from_a_relatives_dossier_is_named_for_them(client, db, app):
+    """Inès's prescription and Hugo's downloaded by Camille were both "note.txt", as her own: the copy and the CSV
+    taken from their dossiers were named for them, never one of their documents. Her own keep their name."""
+    camille = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=5)
+    await as_account(client, db, await account_for_patient(db, patient=camille.patient))
+    ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(9), serial=8)
+    await post_form(client, "/enfant", {"code": ines.code, "birth_date": ines.birth_date.isoformat()})
+    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=6, sex="M")
+    _, invitation = await invitations.invite(db, dossier=hugo.dossier, actor=HUGO, level="lecture", duration="sans",
+                                             account=await account_for_patient(db, patient=hugo.patient))
+    await invitations.accept(db, invitation_id=invitation.id,
+                             account=await account_for_patient(db, patient=camille.patient))
+    for dossier, name in ((ines.dossier, "ines-note.txt"), (hugo.dossier, "hugo-note.txt"),
+                          (camille.dossier, "note.txt")):
+        document = await add_text_document(db, app, dossier, title="Ordonnance", category="ordonnance")
+        url = f"/documents/{document.id}/fichier"
+        downloaded = await client.get(url)
+        assert downloaded.status_code == 200 and downloaded.text == "Contenu : Ordonnance"
+        assert downloaded.headers["content-disposition"] == f"attachment; filename*=UTF-8''{name}"
+        shown = await client.get(f"{url}?affichage=1")  # shown in its page, saved from there
+        assert shown.headers["content-disposition"] == f"inline; filename*=UTF-8''{name}"
+        assert "ines" not in str(downloaded.url).lower() and "hugo" not in str(downloaded.url).lower()

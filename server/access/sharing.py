@@ -226,20 +226,6 @@ async def recently_ended(session: AsyncSession, *, dossier: Dossier, now: dateti
                   key=lambda access: access.ended_at, reverse=True)
 
 
-async def access_ended_at(session: AsyncSession, *, dossier_id: str, professional_id: str, now: datetime,
-                          parents: bool = False) -> datetime | None:
-    """When this professional's latest grant ended (revoked, or its end date passed), None if none did: "voir comme"
-    says of one who cannot open the dossier that her access ended, not that she was never given one. `parents`: the
-    grants a minor's parents gave alone, as they are shown one who kept care from them (`professional_line`)."""
-    found = await session.exec(select(Grant.revoked_at, Grant.ends_at).where(
-        Grant.dossier_id == dossier_id, Grant.professional_id == professional_id,
-        *([Grant.given_by == REPRESENTATIVE] if parents else [])))
-    ends = [min(at for at in (revoked_at, ends_at) if at is not None and at <= now)
-            for revoked_at, ends_at in found.all()
-            if (revoked_at is not None and revoked_at <= now) or (ends_at is not None and ends_at <= now)]
-    return max(ends, default=None)
-
-
 def access_summary(overview: AccessOverview, *, own: bool, dossier: Dossier) -> str:
     """The Accès page's first sentence: how many professionals can see the dossier now, and why in one clause.
 

@@ -1,6 +1,6 @@
 """File names: a document's in a copy (archive.py), inside its folder and short enough for where it is opened; a
-download's, which says whose it is; and a file Carnet makes for a document (a typed note, the demo's files), which
-says its date and its title."""
+download's, which says whose it is (a copy, a CSV, a document from a relative's dossier); and a file Carnet makes for
+a document (a typed note, the demo's files), which says its date and its title."""
 
 from __future__ import annotations
 
@@ -50,6 +50,14 @@ def download_name(what: str, patient: Patient, last: str, extension: str) -> str
     the family's files differ by it. Only in Content-Disposition: a name never travels in a URL (server logs,
     history, Referer keep those)."""
     return "-".join(part for part in (what, slug(patient.given_name, limit=60), last) if part) + f".{extension}"
+
+
+def named_for(filename: str, patient: Patient) -> str:
+    """ines-ordonnance.pdf: a document downloaded from a relative's dossier, named for whose it is as
+    `download_name` names a copy or a CSV taken from it (a parent's downloads folder holds her children's
+    prescriptions side by side), its own name kept after. In Content-Disposition only, as every name."""
+    who = slug(patient.given_name, limit=60)
+    return shortened(f"{who}-{filename}") if who else filename
 
 
 def dated_name(day: date, title: str, extension: str) -> str:

@@ -22,6 +22,7 @@ from ..access.reading import document_and_dossier, log_document_read, open_docum
 from ..access.managing import manage_document, managed_dossier
 from ..authors import author_labels
 from ..errors import error_response
+from ..export.names import named_for
 from ..i18n import _
 from ..professionals.corrections import may_correct
 from ..profile.seen import shown_to_a_grant_of
@@ -155,6 +156,8 @@ async def download(request: Request, db: AsyncSession, document_id: str) -> Resp
     else:
         data, media_type = read_file(request, document.storage_key, document.sha256), document.mime_type
         filename = document.filename
+    if right is Right.CAREGIVER:  # a relative's: named for them, as their dossier's copy and CSV are
+        filename = named_for(filename, await db.get(Patient, dossier.patient_id))
     disposition = "inline" if inline else "attachment"
     return Response(
         data,

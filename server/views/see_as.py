@@ -21,7 +21,8 @@ from ..access.managing import SeenAs, managed_dossier, seen_as
 from ..caregivers.confidential import kept_from
 from ..profile.card import first_screen_of
 from ..profile.items import profile_of
-from ..access.sharing import RIGHT_LABELS, access_ended_at
+from ..access.endings import access_end
+from ..access.sharing import RIGHT_LABELS
 from .care import Kind, care_context, filters
 from .profile import sections_context
 from .access import band, professional_or_404
@@ -40,10 +41,12 @@ async def see_as(request: HTMXRequest, db: AsyncSession, dossier_id: str, profes
         return Template("partials/timeline_items.html", context=context)
     # A whole page opens on what theirs opens on: the profile's card and the way to the care, as they may see them.
     first_screen = await first_screen_of(db, view=seen.view, today=paris_today())
-    # Of one who cannot open it: when her access ended, if she had one ("Vous ne lui avez pas donné accès" was false).
-    ended_at = None if seen.view.right else await access_ended_at(
-        db, dossier_id=dossier.id, professional_id=seen.professional.id, now=utcnow(), parents=seen.by_parents)
-    return Template("see_as.html", context={**context, "first_screen": first_screen, "ended_at": ended_at,
+    # Of one who cannot open it: which of her accesses ended last, and when, if she had one ("Vous ne lui avez pas
+    # donné accès" was false of a grant revoked, a médecin traitant removed, an emergency access over).
+    ended = None if seen.view.right else await access_end(
+        db, dossier_id=dossier.id, professional=seen.professional, standing=seen.view.standing, now=utcnow(),
+        parents=seen.by_parents)
+    return Template("see_as.html", context={**context, "first_screen": first_screen, "ended": ended,
                                            "profile_href": f"{see_as_url(dossier.id, seen)}/profil",
                                            "care_href": f"{see_as_url(dossier.id, seen)}/soins",
                                            "band": await band(request, db, dossier)})

@@ -85,28 +85,34 @@ def words_of(query: str) -> list[str]:
     return WORD.findall(fold(query))[:MAX_WORDS]
 
 
-# Everyday words for what Carnet names otherwise: asked, each also finds the documents holding what it stands for
+# Everyday words for what Carnet names otherwise, in French and in English (the dossier's texts are French: "ultrasound",
+# the English page's example, found nothing): asked, each also finds the documents holding what it stands for
 # (one of " | ", each of its words whole), which are the words of their kind and their author's profession
 # (dossiers.found_by): "prise de sang" finds a document of the kind "Biologie", "cœur" one by a cardiologist. Only
 # what the words match is wider, never what the reader sees (the window's `where`, as for any word).
 _SAID_EVERYDAY = {
-    "biologie": "prise de sang, sang, sanguin, bilan sanguin, analyse, analyses, labo, laboratoire, prélèvement",
-    "compte rendu": "lettre, lettres, courrier, courriers, rapport",
-    "imagerie": "radio, radios, radiographie, scanner, IRM, échographie, écho, mammographie",
-    "ordonnance": "médicament, médicaments, traitement, traitements, prescription, comprimés",
-    "vaccination": "vaccin, vaccins, piqûre, rappel",
-    "certificat": "attestation, arrêt de travail",
+    "biologie": "prise de sang, sang, sanguin, bilan sanguin, analyse, analyses, labo, laboratoire, prélèvement, "
+                "blood test, blood tests, blood, lab, lab results",
+    "compte rendu": "lettre, lettres, courrier, courriers, rapport, letter, letters, discharge summary",
+    "imagerie": "radio, radios, radiographie, scanner, IRM, échographie, écho, mammographie, "
+                "x-ray, x-rays, MRI, CT scan, ultrasound, mammogram",
+    "ordonnance": "médicament, médicaments, traitement, traitements, prescription, comprimés, "
+                  "medication, medications, medicine, medicines, prescriptions, pills",
+    "vaccination": "vaccin, vaccins, piqûre, rappel, vaccine, vaccines, booster",
+    "certificat": "attestation, arrêt de travail, certificate, sick note",
     "synthèse": "résumé, bilan de santé",
-    "remboursements": "remboursé, sécu, sécurité sociale, assurance maladie",
-    "cardiologue | cardiologie": "cœur, cardiaque",
+    "remboursements": "remboursé, sécu, sécurité sociale, assurance maladie, reimbursement, reimbursements",
+    "cardiologue | cardiologie": "cœur, cardiaque, heart, cardiac",
     # A specialist's report is found by the organ or the illness, as a patient asks for it: "mon fond d'œil".
-    "ophtalmologie | ophtalmologiste | ophtalmologue | fond d'œil": "yeux, œil, vue, rétine, ophtalmologue",
-    "diabétologie | diabétologue | endocrinologie | endocrinologue": "diabète, diabétique, diabétologue, diabéto",
-    "médecin": "docteur, généraliste",
-    "kinésithérapeute": "kiné, kinés, rééducation",
-    "dentiste": "dent, dents, dentaire",
-    "sage-femme": "grossesse, accouchement",
-    "infirmier | infirmière": "piqûre, pansement, soins",
+    "ophtalmologie | ophtalmologiste | ophtalmologue | fond d'œil": "yeux, œil, vue, rétine, ophtalmologue, eye, eyes, "
+                                                                  "eyesight",
+    "diabétologie | diabétologue | endocrinologie | endocrinologue": "diabète, diabétique, diabétologue, diabéto, "
+                                                                     "diabetes, diabetic",
+    "médecin": "docteur, généraliste, doctor, GP",
+    "kinésithérapeute": "kiné, kinés, rééducation, physio, physiotherapy, physiotherapist",
+    "dentiste": "dent, dents, dentaire, tooth, teeth, dental, dentist",
+    "sage-femme": "grossesse, accouchement, pregnancy, midwife",
+    "infirmier | infirmière": "piqûre, pansement, soins, nurse, dressing",
 }
 
 

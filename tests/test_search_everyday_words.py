@@ -53,6 +53,13 @@ FOUND = {
     "médicaments": ["Dr Petit, 6 mars"],
     "vaccins": ["DTP 2025"],
     "sécu": ["Relevé de février"],
+    # In English, as the English page's example asks (the dossier's own words are French).
+    "ultrasound": ["Examen du genou"],
+    "X-ray": ["Examen du genou"],
+    "blood test": ["Numération formule du 3 mars"],
+    "heart": ["Consultation du 5 mars"],
+    "medication": ["Dr Petit, 6 mars"],
+    "vaccine": ["DTP 2025"],
 }
 
 

@@ -97,7 +97,7 @@ async def test_a_vaccine_given_abroad_counts_by_its_name_there_and_one_carnet_do
         page = text_of(await client.get(url(teen)))
     due = page[page.index("Vaccinations à faire"):]
     assert "Méningocoque ACWY" not in due and "Papillomavirus (HPV)" in due  # the one noted counts, not the other
-    assert ("Carnet ne reconnaît pas ce vaccin : il ne compte dans aucune vaccination de ce calcul. "
+    assert ("Ce vaccin n'est pas l'un de ceux du calendrier vaccinal que Carnet lit (le BCG et les vaccins du voyageur n'y sont pas), ou son nom lui est inconnu : il ne compte dans aucune vaccination de ce calcul. "
             "Typhim Vi, le ") in page
     assert "Menactra (fait aux États-Unis), le" not in due
     assert "par exemple « Menactra, méningocoque ACWY », puis supprimez l'ancienne ligne." in page
@@ -115,8 +115,8 @@ async def test_a_vaccination_named_by_its_disease_is_recognised_however_it_is_ty
             answer = await add(client, patient, "vaccination", label=label, started_on="10/10/1996")
             assert answer.status_code == 303, (label, answer.text)
         page = text_of(await client.get(url(patient)))
-    unknown = page[page.index("Carnet ne reconnaît pas"):]
-    assert unknown.startswith("Carnet ne reconnaît pas ce vaccin : il ne compte dans aucune vaccination de ce calcul. "
+    unknown = page[page.index("Ce vaccin n'est pas l'un de ceux du calendrier"):]
+    assert unknown.startswith("Ce vaccin n'est pas l'un de ceux du calendrier vaccinal que Carnet lit (le BCG et les vaccins du voyageur n'y sont pas), ou son nom lui est inconnu : il ne compte dans aucune vaccination de ce calcul. "
                               "Typhim Vi, le 10 octobre 1996")
     assert [label for label in typed if f"{label}, le 10 octobre 1996" in unknown] == []
 
@@ -185,7 +185,7 @@ async def test_a_relative_who_only_reads_is_not_told_to_note_an_unknown_vaccine_
     advice = "Un vaccin reçu à l'étranger sous un autre nom compte si son nom dit aussi la maladie"
     async with browser(app, db, reader) as client:
         hers = text_of(await client.get(url(patient)))
-    assert "Carnet ne reconnaît pas ce vaccin : il ne compte dans aucune vaccination de ce calcul." in hers
+    assert "Ce vaccin n'est pas l'un de ceux du calendrier vaccinal que Carnet lit (le BCG et les vaccins du voyageur n'y sont pas), ou son nom lui est inconnu : il ne compte dans aucune vaccination de ce calcul." in hers
     assert "Ajouter une vaccination" not in hers
     assert advice not in hers
     async with await as_patient(app, db, patient) as client:

@@ -14,7 +14,7 @@ from server.identifiers import rpps_with_key
 from tests.conftest import add_text_document, set_cookie
 
 
-LINE = re.compile(r'<li class="log-line( is-new)?" id="evenement-(\d+)">\s*(?:<span class="badge log-new">Nouveau</span><span class="visually-hidden"> :</span> )?'
+LINE = re.compile(r'<li class="log-line( is-new)?" id="evenement-(\d+)">\s*(?:<span class="badge log-new">Nouveau</span><span class="visually-hidden">\u00a0?: </span>)?'
                   r'<span class="log-text"[^>]*>(?:<span class="fit fit-\d+">)?(.*?)</span>', re.S)
 
 

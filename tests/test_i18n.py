@@ -181,6 +181,19 @@ async def test_the_historique_names_a_profession_in_the_readers_language(client,
     assert "Léa Fontaine, physiotherapist," in (await client.get(historique)).text
 
 
+async def test_a_new_events_badge_is_followed_by_the_readers_colon(client, db, patient):
+    """A screen reader hears "Nouveau : Léa Fontaine…" and "New: Léa Fontaine…" (the English page said " :")."""
+    from tests.conftest import activate, logged_read
+
+    await activate(client, patient)
+    historique = f"/dossiers/{patient.dossier.id}/historique"
+    await logged_read(db, patient.dossier)
+    assert '>Nouveau</span><span class="visually-hidden">\u00a0: </span><span' in (await client.get(historique)).text
+    await post_form(client, "/langue", {"langue": "en", "retour": "/"})
+    await logged_read(db, patient.dossier)
+    assert '>New</span><span class="visually-hidden">: </span><span' in (await client.get(historique)).text
+
+
 async def test_the_historique_says_its_filter_and_the_software_in_the_readers_language(client, db, patient):
     from server.accesslog.audit import Actor, append, begin_chained, commit_chained
 

@@ -66,11 +66,16 @@ def test_two_minutes_before_an_idle_session_ends_the_page_says_so_and_keeps_it_i
     expect(warning).to_be_visible()
     page.clock.run_for("03:00")
     expect(warning).to_contain_text("Votre session s'est fermée après un long moment sans activité")
-    expect(warning.get_by_role("button", name="Me reconnecter")).to_be_visible()
-    # Ended, it holds the keyboard no more: what she typed is hers to reach and copy before the login reloads it.
-    substance = page.get_by_label("Substance")
-    substance.click()
-    expect(substance).to_be_focused()
+    relogin = warning.get_by_role("button", name="Me reconnecter")
+    expect(relogin).to_be_visible()
+    # Ended, the page shows nothing of the dossier to whoever comes to the desk next (an outside probe read the name,
+    # the INS and the allergies a doctor had left open): not the form, not whose session it was, not the title's name.
+    expect(page.get_by_label("Substance")).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_hidden()
+    expect(page.get_by_text(re.compile("^Session de "))).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Menu principal")).to_be_hidden()
+    expect(page).to_have_title("Session fermée · Carnet")
+    expect(relogin).to_be_focused()
     expect(warning).not_to_have_attribute("aria-modal", "true")
 
 
@@ -120,9 +125,10 @@ def test_a_request_in_another_tab_keeps_this_tab_from_warning_and_closes_its_war
     expect(warning).to_be_hidden()
     expect(other_warning).to_be_hidden()
     page.clock.run_for("03:02")
-    for tab_warning in (warning, other_warning):
+    for tab, tab_warning in ((page, warning), (other, other_warning)):
         expect(tab_warning).to_contain_text("Votre session s'est fermée après un long moment sans activité")
         expect(tab_warning.get_by_role("button", name="Me reconnecter")).to_be_visible()
+        expect(tab.locator("main")).to_be_hidden()
 
 
 async def her_session_ends_in(data_dir: Path, patient: SeededPatient, left: timedelta) -> datetime:
@@ -220,6 +226,7 @@ def test_left_alone_past_its_twelve_hours_the_page_says_the_session_has_ended_an
 
     page.clock.run_for("05:00")
     expect(warning).to_contain_text("Votre session s'est fermée 12 heures après votre connexion : reconnectez-vous")
+    expect(page.locator("main")).to_be_hidden()  # ended: nothing of the dossier left on screen
     run_async(her_session_ends_in(server.data_dir, patient, timedelta(seconds=-1)))  # the server's end too
     warning.get_by_role("button", name="Me reconnecter").click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
@@ -241,3 +248,19 @@ def test_on_a_short_screen_the_warning_scrolls_inside_and_its_sentence_can_be_re
                  warning.get_by_role("button", name="Rester connecté")):
         part.scroll_into_view_if_needed()
         expect(part).to_be_in_viewport(ratio=1)
+
+
+def test_a_visitors_first_page_loads_no_sessions_script_and_a_sessions_page_brought_into_it_is_loaded_whole(
+        page, context, seed):
+    """The session's scripts (its end, its notifications) are not a visitor's to download (3 KB of the landing page's
+    40 KB); a tab left on the landing page while she logged in in another one, then boosted to her dossier, is loaded
+    whole, with them, so that it warns before her session ends as any of her pages does (the tests above).""" 
+    patient = seed()
+    visitor = context.new_page()
+    visitor.goto("/")
+    expect(visitor.get_by_role("link", name="Activer mon dossier")).to_be_visible()
+    assert visitor.locator('script[src*="/session."]').count() == 0
+    log_in(page, patient)
+    visitor.get_by_role("link", name="Carnet").first.click()  # a boosted link, in the tab of a visitor's page
+    expect(visitor.locator('script[src*="/session."]')).to_have_count(1)
+    expect(visitor.get_by_text(re.compile("^Session de "))).to_be_visible()

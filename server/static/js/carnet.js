@@ -108,6 +108,11 @@
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var root = event.target, boosted = event.detail.boosted;
+    // A session's page in one loaded without its scripts (base.html: logged in from another tab): loaded whole.
+    if (boosted && document.getElementById("session-warning") && !document.querySelector('script[src*="/session."]')) {
+      window.location.reload();
+      return;
+    }
     announceResults(root);
     // After htmx's own scrolling (a boosted page goes back to its top), so that the field is scrolled into view.
     setTimeout(function () {

@@ -1,7 +1,7 @@
 // Web Push on this device: the "Recevoir des notifications" buttons of the Accès page.
 // The buttons stay hidden until this script knows the browser can use them; without it,
-// notifications still appear at the top of the dossier. Loaded on every page (base.html),
-// since htmx does not run the scripts of the pages it swaps in.
+// notifications still appear at the top of the dossier. Loaded on every page of a session
+// (base.html), since htmx does not run the scripts of the pages it swaps in.
 (function () {
   "use strict";
 

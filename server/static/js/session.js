@@ -30,6 +30,19 @@
     return parseInt(box.dataset.closesAt, 10);
   }
 
+  // Once the session has ended, the page shows nothing of the dossier: on a shared computer the next person at the
+  // desk would read what was left open (an outside probe's find: the name, the INS, the allergies). Hidden, not
+  // removed: another tab's late word may yet prove the session alive, and the page comes back as it was. Its title
+  // too: a relative's dossier names them there.
+  var title = null;
+  function veil(ended) {
+    var shown = document.querySelectorAll("#contenu, header.site .session-owner, header.site nav");
+    if (ended === (title !== null)) { return; }
+    shown.forEach(function (part) { part.hidden = ended; });
+    if (ended) { title = document.title; document.title = _("Session fermée") + " · Carnet"; }
+    else { document.title = title; title = null; }
+  }
+
   // The warning as the counts stand now, until the next step of either.
   function update() {
     clearTimeout(timer);
@@ -49,6 +62,7 @@
       var active = document.activeElement;
       var giveBack = !box.hidden && (box.contains(active) || active === document.body) && focusBefore && focusBefore.isConnected;
       box.hidden = true;  // first: while it is shown, the focus stays in it (below)
+      veil(false);
       if (giveBack) { focusBefore.focus(); }
       timer = setTimeout(update, Math.min(idleLeft - WARN_MS, closingLeft - CLOSING_WARN_MS));
       return;
@@ -63,12 +77,13 @@
     stay.hidden = fixed && left > 0;
     renew.hidden = !stay.hidden;
     box.setAttribute("aria-modal", String(!stay.hidden && left > 0));  // as it holds the keyboard (shownWarning)
+    veil(left <= 0);
     var action = stay.hidden ? renew : stay;
     if (box.hidden) {
       box.hidden = false;
       focusBefore = document.activeElement;
       action.focus();
-    } else if (box.contains(document.activeElement) && document.activeElement !== action) {
+    } else if ((box.contains(document.activeElement) || left <= 0) && document.activeElement !== action) {
       action.focus();  // its button changed (the fixed end came near, or one has ended)
     }
     if (left > 0) { timer = setTimeout(update, Math.min(idleLeft, fixed ? closingLeft : closingLeft - CLOSING_WARN_MS)); }
@@ -156,8 +171,8 @@
   });
   // While "Rester connecté" can keep the session, the warning holds the keyboard as a modal dialog does (aria-modal,
   // base.html): Tab goes round its buttons, the focus brought from elsewhere comes back to it, and Escape is its safe
-  // answer. Once only a new login passes the end, or the session has ended, it holds nothing: the page stays as it
-  // is, its fields reachable, for the patient to copy what she typed before she logs in again (which reloads it).
+  // answer. Once only a new login passes the end, it holds nothing: the page stays as it is, its fields reachable;
+  // once the session has ended, the page is hidden (veil), the box's button all there is.
   function shownWarning() {
     var box = sessionWarning(), stay = box && box.querySelector("[data-session-stay]");
     return box && !box.hidden && stay && !stay.hidden && !stay.hasAttribute("data-ended") ? box : null;

@@ -29,7 +29,8 @@ async def test_the_export_is_in_the_log_before_the_zip_leaves_named_for_its_pati
     await activate(client, small)
     page = await client.get(f"/dossiers/{small.dossier.id}/export")
     assert page.status_code == 200 and "Télécharger la copie (ZIP)" in page.text and "2 documents" in page.text
-    assert f"({len(await events(db, small.dossier.id))} événements)" in page.text  # the head's number: every event
+    so_far = len(await events(db, small.dossier.id))  # the head's number: every event
+    assert f"({so_far} événements à ce jour, plus celui de ce téléchargement)" in page.text
     # In English, the page says which parts of the copy are in French (an outside probe's find: only the LISEZMOI).
     english = (await client.get(f"/dossiers/{small.dossier.id}/export", headers={"accept-language": "en"})).text
     assert "a PDF summary</strong> in French" in english and "as a spreadsheet (in French)" in english
@@ -43,11 +44,31 @@ async def test_the_export_is_in_the_log_before_the_zip_leaves_named_for_its_pati
     [export] = [r for r in csv_rows(response.content) if r["action"] == "Export du dossier"]
     assert export["qui"] == "Camille Martin"
     assert [e.action for e in await events(db, small.dossier.id)].count("export") == 1
+    assert len(csv_rows(response.content)) == so_far + 1  # as the page said: those, and its download's
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         folders = [n.split("/")[1] for n in archive.namelist() if n.startswith("documents/")]
     # Each folder says which document it holds, by its date and title (an id alone told nothing: a probe's find).
     assert len(folders) == 2 and any(re.fullmatch(r"2025-06-03-bilan-kine-[0-9a-f]{32}", f) for f in folders), folders
     assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}-bilan-lipidique-[0-9a-f]{32}", f) for f in folders), folders
+
+
+async def test_the_page_counts_the_log_so_far_and_the_copy_s_own_download_which_the_copy_holds_too(client, db, small):
+    """The page promised "the full access log (104 events)" and the copy held 105: its download is logged before it is
+    written (an outside tester's find). It says how many so far, plus the download's own: true of the copy, and still
+    true when someone reads the dossier before the button is pressed."""
+    await activate(client, small)
+    page = html.unescape((await client.get(f"/dossiers/{small.dossier.id}/export")).text)
+    so_far = len(await events(db, small.dossier.id))
+    assert re.search(f"l'historique complet des accès</strong> \\({so_far} événements à ce jour, plus celui de ce "
+                     "téléchargement\\)", page), re.findall(r"historique complet des accès</strong> \(.*?\)", page)
+    await append(db, dossier_id=small.dossier.id, action="read_timeline", right="grant",
+                 actor=Actor(None, "professional", "Julie Moreau", "masseur-kinésithérapeute", "10000000041"))
+    await db.commit()
+    copy = await post_form(client, f"/dossiers/{small.dossier.id}/export", {})
+    rows = csv_rows(copy.content)
+    assert len(rows) == so_far + 2 and [row["action"] for row in rows].count("Export du dossier") == 1
+    with zipfile.ZipFile(io.BytesIO(copy.content)) as archive:
+        assert f"({so_far + 2} événements)" in archive.read("LISEZMOI.txt").decode()
 
 
 async def test_another_patient_a_professional_and_a_random_id_get_the_same_404(client, db, app, small):
@@ -103,7 +124,7 @@ async def test_a_minor_s_parent_exports_no_trace_of_what_was_kept_from_parents(c
 
     page = await client.get(f"/dossiers/{leo.dossier.id}/export")  # the count leaves out what is kept from parents
     shown = len(await events(db, leo.dossier.id)) - 1
-    assert f"({shown} événement{'s' if shown > 1 else ''})" in page.text
+    assert f"({shown} événement{'s' if shown > 1 else ''} à ce jour, plus celui de ce téléchargement)" in page.text
     assert "<strong>1 document</strong>, tel qu'il a été déposé" in html.unescape(page.text)  # one, said in the singular
     # Deleting it takes it from Léo and his relatives: not from "vos aidants", as if she were the patient.
     deleting = html.unescape((await client.get(f"/documents/{vaccine.id}/suppression")).text)

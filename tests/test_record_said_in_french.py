@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from server.access.emergencies import open_emergency
 from server.accesslog.audit import Actor, append, begin_chained, commit_chained
-from server.profile.items import ItemInput, add_item
+from server.profile.items import ItemInput, add_item, set_item_hidden
 from tests.conftest import activate, add_text_document, post_form
-from tests.patient_helpers import CAMILLE
+from tests.patient_helpers import CAMILLE, professional
 from tests.test_care_hidden import PSYCHIATRY, camilles_care
 
 TITLE = "Bilan sanguin annuel 2026"
@@ -73,3 +74,46 @@ async def test_the_dossiers_own_words_are_said_to_be_french_on_an_english_page_a
     # What Carnet says itself is not: the page's words, a category, a name, a date.
     assert not any(part in french_parts(page) for page in english.values()
                    for part in ("Compte rendu", "Report", "Dr Claire Bernard", "Camille Martin", "20 January 2026"))
+
+
+REASON = "Malaise avec perte de connaissance sur la voie publique"
+
+
+async def test_an_emergency_s_reason_and_a_hidden_line_of_the_profile_are_said_to_be_french_too(client, db, app,
+                                                                                                  patient):
+    """Two of the dossier's texts an English page said in its own voice (an outside tester's find): the reason a
+    professional wrote for her emergency access, which the Historique quotes (on its page and printed) of the opening
+    and of what she read through it, and the label of a hidden line of the profile on "What is hidden". Her name is
+    not marked: names of people never are."""
+    document = await add_text_document(db, app, patient.dossier, title=TITLE, when=date(2026, 1, 20))
+    urgentist = await professional(db, "Roux", given_name="Anne", profession="médecin")
+    anne = Actor(None, "professional", "Anne Roux", profession="médecin", rpps=urgentist.rpps)
+    await open_emergency(db, dossier=patient.dossier, professional=urgentist, reason=f"{REASON}.", actor=anne)
+    await begin_chained(db)
+    await append(db, dossier_id=patient.dossier.id, action="read_document", document=document, actor=anne,
+                 right="emergency")
+    await commit_chained(db)
+    allergy = await add_item(db, dossier=patient.dossier, data=ItemInput("allergy", label=ALLERGY, detail=REACTION),
+                             actor=CAMILLE, today=date(2026, 2, 1))
+    await set_item_hidden(db, item=allergy, hidden=True, actor=CAMILLE)
+    await activate(client, patient)
+    dossier = f"/dossiers/{patient.dossier.id}"
+    urls = {"historique": f"{dossier}/historique", "printed": f"{dossier}/historique/imprimer",
+            "hidden": f"{dossier}/masques", "timeline": dossier, "access": f"{dossier}/acces",
+            "professional": f"{dossier}/professionnels/{urgentist.id}"}
+
+    french = {name: (await client.get(url)).text for name, url in urls.items()}
+    assert not [name for name, page in french.items() if MARKED.findall(page)]
+    assert french["historique"].count(f"(motif\u202f: {REASON})") == 2
+
+    await post_form(client, "/langue", {"langue": "en", "retour": "/"})
+    for name in ("historique", "printed"):
+        page = (await client.get(urls[name])).text
+        assert page.count(f'(reason: <span lang="fr">{REASON}</span>)') == 2, (name, re.findall(r"reason: .{80}", page))
+        assert "Anne Roux" not in french_parts(page)
+    # Where else her reason is quoted: the dossier's first page asks to review her access, the access pages say it.
+    for name in ("timeline", "access", "professional"):
+        page = (await client.get(urls[name])).text
+        assert f'\u201c<span lang="fr">{REASON}' in page, (name, re.findall(r"reason.{80}", page, re.I))
+    hidden = (await client.get(urls["hidden"])).text
+    assert f'The allergy \u201c<span lang="fr">{ALLERGY}</span>\u201d' in hidden

@@ -31,6 +31,54 @@ async def test_a_label_that_shows_nothing_is_no_label(client, db, patient):
     assert re.search(r"<h1>\s*Synthèse médicale\s*</h1>", page), re.search(r"<h1>.*?</h1>", page, re.S).group(0)
 
 
+async def test_a_link_left_unnamed_is_named_by_its_content_once_in_each_reader_s_language(client, db, patient):
+    """Made unnamed on an English page, a link kept "Emergency card" as its name: its page said "Emergency card:
+    “Emergency card”", its line "Emergency card" over "Emergency card · without passcode", and a French reader read
+    the English (an outside tester's find). It has no name of its own: each page names it by its content, once, in
+    its reader's language; the log and what the link carries say it as the log and the shared file are written."""
+    dossier = patient.dossier.id
+    await activate(client, patient)
+    await post_form(client, "/langue", {"langue": "en", "retour": "/"})
+    made = await post_form(client, f"/dossiers/{dossier}/liens-sante",
+                           {"contenu": "emergency", "nom": " ", "duree": "7j"}, follow_redirects=False)
+    [row] = (await db.exec(select(ShareLink).where(ShareLink.dossier_id == dossier))).all()
+    assert made.status_code == 303
+
+    async def said(url: str) -> str:
+        return html.unescape((await client.get(url)).text).replace("\u00a0", " ")
+
+    for language, name, other in (("en", "Emergency card", "Carte d'urgence"), ("fr", "Carte d'urgence", "Emergency")):
+        await post_form(client, "/langue", {"langue": language, "retour": "/"})
+        shown = await said(f"/dossiers/{dossier}/liens-sante/{row.id}")
+        listed = await said(f"/dossiers/{dossier}/liens-sante")
+        assert re.search(f"<h1>\\s*{name}\\s*</h1>", shown), re.search(r"<h1>.*?</h1>", shown, re.S).group(0)
+        line = link_line(listed, name)
+        # Its name, and the three times its buttons name it: not again after it, as what it shows.
+        assert line.count(name) == 4 and other not in line, line
+        assert payload_of(row)["label"] == "Carte d'urgence"  # as the shared file's title says it (CONTENTS)
+    historique = await said(f"/dossiers/{dossier}/historique")
+    assert "Vous avez créé le lien de partage « Carte d'urgence » (carte d'urgence, sans code d'accès" \
+        in historique
+    await post_form(client, "/langue", {"langue": "en", "retour": "/"})
+    historique = await said(f"/dossiers/{dossier}/historique")
+    assert "You created the sharing link \u201cEmergency card\u201d (emergency card, without passcode" in historique
+    assert row.label == ""  # no name of its own
+
+
+async def test_a_link_made_unnamed_before_is_named_by_its_content_in_the_reader_s_language(client, db, patient):
+    """Before, an unnamed link stored its content's name in its maker's language: it reads as unnamed, on its page
+    and in its log's sentences."""
+    await activate(client, patient)
+    row = await make_link(db, patient, content="vaccinations", label="Vaccines and allergies")
+    page = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/liens-sante/{row.id}")).text)
+    assert re.search(r"<h1>\s*Vaccins et allergies\s*</h1>", page) and "Vaccines" not in page.split("<main", 1)[1]
+    await post_form(client, f"/dossiers/{patient.dossier.id}/liens-sante/{row.id}/revocation", {})
+    log = html.unescape((await client.get(f"/dossiers/{patient.dossier.id}/historique")).text).replace("\u00a0", " ")
+    assert "Vous avez désactivé le lien de partage « Vaccins et allergies » (vaccins et allergies)" in log
+    # Said so in every sentence; the events as stored (which her phone checks the chain with) say it still.
+    assert not re.search(r"[^\"]« Vaccines", log)
+
+
 async def test_a_passcode_is_six_characters_at_least_and_the_form_says_so_on_the_wrong_field(client, db, patient):
     await activate(client, patient)
     for data, message, wrong in [

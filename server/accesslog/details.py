@@ -32,6 +32,7 @@ def stored(text: str) -> str:
                         "%(num)d lignes reçues avant la création du dossier", int(counted["num"]))
     if counted:  # phrases.CARE_LINES
         return ngettext("%(num)d ligne", "%(num)d lignes", int(counted["num"]))
+    text = _link_named_by_content(text)
     if i18n.current() == i18n.SOURCE:
         return text
     if text in _vocabulary():  # a whole detail that holds ", " itself
@@ -52,6 +53,8 @@ _WRAPPED = re.compile(r"(?P<before>.*\()?(?P<word>.*?)(?P<after>\))?")  # "(cart
 # A line of care as reimbursements/hiding.py names it (phrases.CARE_LINE), its date as date_fr writes it.
 _CARE_LINE = re.compile(f"le soin «{_SPACE}(?P<label>.*?){_SPACE}» du "
                         "(?P<day>1er|\\d{1,2})[ \u00a0](?P<month>\\w+) (?P<year>\\d{4})")
+# A health link as shlinks/links.description names it: « Voyage » (carte d'urgence, …).
+_LINK = re.compile(f"«{_SPACE}(?P<name>[^»]*?){_SPACE}» \\((?P<content>[^,)]*)")
 # The date as formats.date_fr writes it: the day and month joined by a no-break space since 2026-12-05, a plain one
 # before.
 _VALID_UNTIL = re.compile(r"valable jusqu'au (?P<day>1er|\d{1,2})[ \u00a0](?P<month>\w+) (?P<year>\d{4})")
@@ -73,6 +76,20 @@ def _word(piece: str) -> str:
     else:
         return piece
     return f"{wrapped['before'] or ''}{said}{wrapped['after'] or ''}" if wrapped else said
+
+
+def _link_named_by_content(text: str) -> str:
+    """A health link left unnamed, which the log names by what it shows ("« Carte d'urgence » (carte d'urgence, …)",
+    links.written_name; one made before, by that in its maker's language): that name in the reader's language."""
+    link = _LINK.match(text)
+    content = _lowered().get(link["content"]) if link else None
+    if content is None:
+        return text
+    from ..shlinks.links import content_names
+
+    if link["name"] not in content_names(_contents()[content]):
+        return text
+    return text[:link.start("name")] + _(content) + text[link.end("name"):]
 
 
 def _named_item(text: str) -> str:
@@ -105,6 +122,14 @@ def _measures() -> frozenset[str]:
     from ..profile.kinds import MEASURES
 
     return frozenset(measure.label for measure in MEASURES.values())
+
+
+@functools.cache
+def _contents() -> dict[str, str]:
+    """A health link's content by its French name: CONTENTS the other way round."""
+    from ..shlinks.links import CONTENTS
+
+    return {label: key for key, label in CONTENTS.items()}
 
 
 @functools.cache

@@ -31,7 +31,7 @@ from .phrases import (
     ACCESS_CHANGED, CHANGED_GRANT, DECLARED_NAME, DECLARED_SUFFIX, GENERIC, IN_PERSON, IN_PERSON_YOURS, NEW_VERSION,
     NO_MEDECIN_TRAITANT, PHRASES, REDEEMED, VIA_SOFTWARE, Phrase,
 )
-from .right_words import right_clause, said
+from .right_words import emergency_reason, right_clause, said
 
 @dataclass(frozen=True)
 class Viewer:
@@ -157,8 +157,8 @@ class _Fields(dict):
         return f", {stored(detail)}" if detail else ""
 
     def _motif(self) -> str:
-        detail = self._detail_text()
-        return _(" (motif : %(reason)s)", reason=detail) if detail else ""
+        reason = emergency_reason(self.event)
+        return _(" (motif : %(reason)s)", reason=reason) if reason else ""
 
     def _code(self) -> str:
         # Whoever reads: a caregiver or a minor's parent may have made it, not the patient (a code does not say).
@@ -249,7 +249,10 @@ def record_marked(text: str, event: AccessEvent, withdrawn: Container[str]) -> s
     words = [event.document_title] if event.document_title and not said_withdrawn(event, withdrawn) else []
     if event.action.startswith(("profile_", "care_")):  # "l'allergie « Pollens »", "le soin « Consultation » du …"
         words += GUILLEMETS.findall(event.detail)
-    found = sorted((text.find(quote), quote) for quote in {quoted(word) for word in words if word})
+    found = [(text.find(quote), quote) for quote in {quoted(word) for word in words if word}]
+    if reason := emergency_reason(event):  # "(reason: Malaise avec perte de connaissance)", closing the sentence's
+        found.append((text.rfind(f"{reason})"), reason))  # clause: a title before it may hold the same words
+    found.sort()
     marked, rest = Markup(), 0
     for at, quote in found:
         if at >= rest:

@@ -78,6 +78,14 @@ def said(event: AccessEvent) -> RightWords:
     return RightWords(event.detail)
 
 
+def emergency_reason(event: AccessEvent, *, words: RightWords | None = None) -> str:
+    """The reason a professional wrote for an emergency access, as the Historique's sentence quotes it: of her opening
+    (the event's detail) or of what she did through it (`right_clause`); "" for none. Her words, as she wrote them."""
+    if event.action == "emergency":
+        return event.detail.strip().rstrip(".")
+    return (words or said(event)).reason.strip().rstrip(".")
+
+
 async def words(session: AsyncSession, *, dossier_id: str, action: str, kind: str, rpps: str, right: str,
                 at: datetime, account_id: str | None = None) -> str:
     """The line an event appended now says of its right (`said` reads it back): none but for a professional's
@@ -175,7 +183,7 @@ def right_clause(event: AccessEvent, *, words: RightWords, today: date | None, v
     if right == "medecin_traitant":
         return _(", grâce à votre rôle de médecin traitant") if vous else _(", grâce à son rôle de médecin traitant")
     if right == "emergency":
-        reason = words.reason.strip().rstrip(".")
+        reason = emergency_reason(event, words=words)
         return _(", en accès d'urgence (motif : %(reason)s)", reason=reason) if reason else _(", en accès d'urgence")
     if right == "author":
         # The list of the documents they added, and a line of the profile withdrawn, say so themselves (their phrase).

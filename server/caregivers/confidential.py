@@ -172,6 +172,8 @@ NOT_IN_WINDOWS = (*PARENTS_ACTIONS, "emergency", "search", "open_to_add", "read_
 
 async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account) -> KeptFrom:
     """For a legal representative of the dossier's patient: the documents, and their authors, kept from them."""
+    from ..shlinks.links import written_name  # here: shlinks asks caregivers/ who may share a dossier
+
     dossier = await session.get(Dossier, dossier_id)  # already in the session's identity map: no query
     if dossier is None or dossier.patient_id == account.patient_id:
         return NOTHING  # one's own dossier
@@ -179,10 +181,11 @@ async def kept_from(session: AsyncSession, *, dossier_id: str, account: Account)
     if account.id not in representatives:
         return NOTHING
     kept = await confidential_in(session, dossier_id=dossier_id)
-    labels = (await session.exec(select(ShareLink.label).where(
+    minors = (await session.exec(select(ShareLink).where(
         ShareLink.dossier_id == dossier_id, col(ShareLink.created_by_account_id).not_in(representatives)))).all()
+    named = {f"«\u00a0{written_name(link)}\u00a0» (" for link in minors}
     return dataclasses.replace(kept, representative=True, representatives=representatives,
-                               minors_links=tuple(sorted({f"«\u00a0{label}\u00a0» (" for label in labels})))
+                               minors_links=tuple(sorted(named)))
 
 
 async def keeps_from_parents(session: AsyncSession, *, dossier_id: str, professional_id: str) -> bool:

@@ -116,6 +116,8 @@ class ShareLink(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=43)
     dossier_id: str = Field(foreign_key="dossier.id", index=True)
     content: str = Field(max_length=20)  # shlinks.links.CONTENTS: "emergency", "vaccinations" or "summary"
+    # As its maker named it; "" left unnamed, and named by its content where it is said (shlinks/links.py, own_name:
+    # before, such a link stored its content's name in its maker's language).
     label: str = Field(max_length=80)
     key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # 32 bytes, A256GCM; b"" once erased
     passcode_hash: str = Field(default="", max_length=200)  # "" when the link has no passcode; links.ERASED once erased

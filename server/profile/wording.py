@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import i18n
 from ..i18n import _
@@ -92,6 +92,17 @@ def name(item: ProfileItem) -> str:
     """How a page names an item, in the request's language: "l'allergie « Pénicilline »"."""
     label = _(MEASURES[item.label].label) if item.kind == "measurement" else item.label
     return _(KINDS[item.kind].one, label=label)
+
+
+def marked_name(item: ProfileItem) -> Markup | str:
+    """`name` for a page's markup, capitalised, as a line of its own: "The allergy “Pénicilline”", the label (the
+    dossier's own words, not a measure's name) said to be French on a page in another language (formats.marked_french,
+    WCAG 3.1.2)."""
+    if item.kind == "measurement" or i18n.current() == i18n.SOURCE:
+        said = name(item)
+        return said[:1].upper() + said[1:]
+    one = i18n.translated(KINDS[item.kind].one)
+    return Markup(escape(one[:1].upper() + one[1:])) % {"label": marked_french(item.label)}
 
 
 LATEST_PRINTED = 3  # values of each measure on the printed summary: a trend read at a glance, not the whole series

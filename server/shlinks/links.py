@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .. import i18n
 from ..access.managing import may_act_on
 from ..access.changes import CLOSED
 from ..accesslog import audit
@@ -108,10 +109,29 @@ async def listed(session: AsyncSession, *, links: list[ShareLink], dossier: Doss
     return shown
 
 
+def content_names(content: str) -> set[str]:
+    """What a link shows (a key of CONTENTS), named in each of the interface's languages."""
+    return {i18n.translations(language).gettext(CONTENTS[content]) for language in i18n.LANGUAGES}
+
+
+def own_name(link: ShareLink) -> str:
+    """The name the link's maker gave it; "" for a link left unnamed, which a page names by its content in its
+    reader's language (said once: not "Carte d'urgence : « Carte d'urgence »"). Before, such a link stored its
+    content's name in its maker's language, which a reader of the other then read: that name is no name either."""
+    return "" if link.label in content_names(link.content) else link.label
+
+
+def written_name(link: ShareLink) -> str:
+    """How the log and what the link carries (its payload's `label`) name it: as its maker named it, or, left unnamed,
+    by its content in French, as the log and the shared file are written (a link unnamed before: as it was stored,
+    which its log has said since)."""
+    return link.label or CONTENTS[link.content]
+
+
 def description(link: ShareLink, *terms: str) -> str:
     """How the log names a link, in French as the log is written: « Voyage » (carte d'urgence), and what else it says
     of it."""
-    return f"«\u00a0{link.label}\u00a0» ({', '.join([CONTENTS[link.content].lower(), *terms])})"
+    return f"«\u00a0{written_name(link)}\u00a0» ({', '.join([CONTENTS[link.content].lower(), *terms])})"
 
 
 @dataclass(frozen=True)
@@ -126,8 +146,8 @@ class LinkInput:
 
 
 def check(data: LinkInput) -> tuple[str, str, str, timedelta]:
-    """Content, label (the content's name, in the request's language, if none is given), passcode ("" for none) and
-    lifetime; InvalidInput in the request's language for anything wrong, naming the field as the form names it."""
+    """Content, label ("" if none is given: `own_name`), passcode ("" for none) and lifetime; InvalidInput in the
+    request's language for anything wrong, naming the field as the form names it."""
     if data.content not in CONTENTS:
         raise InvalidInput(_("Choisissez ce que le lien montre : la carte d'urgence, les vaccinations et allergies, ou "
                              "la synthèse médicale."),
@@ -136,7 +156,7 @@ def check(data: LinkInput) -> tuple[str, str, str, timedelta]:
         raise InvalidInput(_("Choisissez combien de temps le lien reste valable."), "duree")
     label = clean(data.label)
     if not readable_length(label):  # "ㅤ" is no name: the link would be listed blank
-        label = _(CONTENTS[data.content])
+        label = ""
     if len(label) > LABEL_MAX:
         raise InvalidInput(_("Le nom du lien : %(limit)d caractères au plus.", limit=LABEL_MAX), "nom")
     passcode = clean(data.passcode)

@@ -18,6 +18,7 @@ import qrcode
 import qrcode.image.svg
 
 from ..models import ShareLink
+from .links import written_name
 
 SVG = "http://www.w3.org/2000/svg"
 QR_SIZE = 288  # CSS pixels; the page scales it down on a narrower screen
@@ -41,7 +42,7 @@ def payload(link: ShareLink, *, origin: str) -> dict:
     """The payload; `flag` (optional in the spec) left out when it has none to say, not sent empty."""
     flag = flag_of(link)
     return {"url": manifest_url(origin, link.id), "key": b64url(link.key), "exp": int(link.expires_at.timestamp()),
-            **({"flag": flag} if flag else {}), "label": link.label, "v": 1}
+            **({"flag": flag} if flag else {}), "label": written_name(link), "v": 1}
 
 
 def shlink(link: ShareLink, *, origin: str) -> str:

@@ -31,7 +31,7 @@ from .forms import Form, text
 from ..files import screen
 from ..files.pages import pages_of, text_of
 from ..listing import hidden_documents
-from ..profile.wording import name as item_name
+from ..profile.wording import marked_name
 from ..profile.items import profile_of
 from ..reimbursements.hiding import lines_shown
 from ..reimbursements.history import kept_since
@@ -213,7 +213,7 @@ async def hidden_list(request: Request, db: AsyncSession, dossier_id: str) -> Te
     visible = visibility(managed.standing, managed.facts, utcnow())
     documents = await hidden_documents(db, dossier_id=dossier_id, visible=visible, limit=MAX_HIDDEN)
     profile = await profile_of(db, dossier_id=dossier_id, visible=visible)
-    items = [(item, item_name(item)) for _kind, kept in profile.sections() for item in kept if item.hidden]
+    items = [(item, marked_name(item)) for _kind, kept in profile.sections() for item in kept if item.hidden]
     care = await hidden_lines(db, dossier_id=dossier_id, visible=visible, limit=MAX_HIDDEN,
                               since=kept_since(paris_today()))
     context = {"dossier": managed.dossier, "own": managed.standing.is_patient, "documents": documents,

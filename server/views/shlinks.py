@@ -65,7 +65,8 @@ async def links_page(request: Request, db: AsyncSession, dossier_id: str, *, err
         "pregnancy_possible": possible("pregnancy", age_on(managed.patient.birth_date, paris_today()),
                                        sex=managed.patient.sex),
         "links": await links.listed(db, links=made, dossier=managed.dossier, patient=managed.patient, now=now),
-        "contents": links.CONTENTS, "durations": links.DURATIONS, "attempts": links.ATTEMPTS, "error": error,
+        "contents": links.CONTENTS, "own_name": links.own_name, "durations": links.DURATIONS,
+        "attempts": links.ATTEMPTS, "error": error,
         "form": form or {"contenu": "emergency", "duree": "7j"},
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
     }
@@ -110,11 +111,13 @@ async def show_link(request: Request, db: AsyncSession, dossier_id: str, link_id
     [(link, state, maker)] = await links.listed(db, links=[link], dossier=managed.dossier, patient=managed.patient,
                                                 now=now)
     address = payload.viewer_url(link, origin=origin) if state == "active" else ""
+    name = links.own_name(link)
     context = {
         "dossier": managed.dossier, "link": link, "state": state, "maker": maker,
         "patient_name": f"{managed.patient.given_name} {managed.patient.family_name}",
-        "content": links.CONTENTS[link.content], "address": address,
-        "qr": payload.qr_svg(address, title=_("QR code du lien «\u00a0%(label)s\u00a0»", label=link.label)) if address else "",
+        "content": links.CONTENTS[link.content], "name": name, "address": address,
+        "qr": payload.qr_svg(address, title=_("QR code du lien «\u00a0%(label)s\u00a0»",
+                                              label=name or _(links.CONTENTS[link.content]))) if address else "",
         "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=now),
     }
     return Template("shlink.html", context=context)

@@ -76,8 +76,12 @@ def make_emergency_link(page, patient, *, label: str = "Voyage au Portugal", pas
     page.get_by_label("Code d'accès (facultatif)").fill(passcode)
     page.get_by_label("7 jours").check()
     page.get_by_role("button", name="Créer le lien").click()
-    expect(page.get_by_role("heading", name=f"Carte d'urgence : « {label} »")).to_be_visible()
-    expect(page.get_by_role("img", name=f"QR code du lien « {label} »")).to_be_visible()
+    # A link left unnamed is named by what it shows, once (an outside tester read "Carte d'urgence : « Carte
+    # d'urgence »").
+    called = label or "Carte d'urgence"
+    expect(page.get_by_role("heading", name=f"Carte d'urgence : « {label} »" if label else called,
+                            exact=True)).to_be_visible()
+    expect(page.get_by_role("img", name=f"QR code du lien « {called} »")).to_be_visible()
     # Said once (a whole page loads: a screen reader heard only its title, an accessibility probe).
     expect(page.get_by_role("status").filter(has_text="Le lien de partage est créé")).to_be_visible()
     assert_fits_phone(page)
@@ -413,8 +417,9 @@ def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_ow
         doctor.on("pageerror", lambda e: console.append(f"uncaught: {e} ({doctor.url})"))
         doctor.goto(address)
         expect(doctor.get_by_label("Your name and your department")).to_be_visible()
-        # The name the patient gave the link is hers, in French (WCAG 3.1.2): a screen reader reads it so.
-        expect(doctor.get_by_text("« Voyage au Portugal »")).to_have_attribute("lang", "fr")
+        # The name the patient gave the link, in whichever language she wrote it: quoted as the page quotes, and
+        # said to be in none (`test_a_links_name_is_quoted_as_the_viewer_quotes_in_no_language_of_its_own`).
+        expect(doctor.get_by_text("\u201cVoyage au Portugal\u201d", exact=True)).not_to_have_attribute("lang", "fr")
         doctor.get_by_role("button", name="Français").click()
         expect(doctor.get_by_text("« Voyage au Portugal »")).to_be_visible()  # the same link, opened again
         expect(doctor.get_by_text("« Voyage au Portugal »")).not_to_have_attribute("lang", "fr")
@@ -437,8 +442,10 @@ def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_ow
         expect(doctor.get_by_text(re.compile("^Information up to date on"))).to_be_visible()
         # What the card holds as the dossier wrote it is French on the English page (WCAG 3.1.2: an accessibility
         # probe's find), so that her screen reader reads it with a French voice; the page's own words are English.
-        for written in ("« Voyage au Portugal »", "Pénicilline", "Urticaire géante", "Levothyrox 50 µg", "Époux"):
+        for written in ("Pénicilline", "Urticaire géante", "Levothyrox 50 µg", "Époux"):
             expect(doctor.get_by_text(written, exact=True)).to_have_attribute("lang", "fr")
+        expect(doctor.locator("#shl-label")).to_have_text("\u201cVoyage au Portugal\u201d")  # the patient's, as above
+        expect(doctor.locator("#shl-label")).not_to_have_attribute("lang", "fr")
         expect(doctor.get_by_role("region", name="Allergies and intolerances")).to_contain_text(
             "Pénicilline — severity: severe — Urticaire géante")
         expect(doctor.get_by_role("heading", name="Allergies and intolerances")).not_to_have_attribute("lang", "fr")
@@ -465,6 +472,30 @@ def test_a_doctor_in_lisbon_reads_the_card_in_english_or_in_french_and_at_her_ow
     finally:
         lisbon.close()
         paris.close()
+
+
+def test_a_links_name_is_quoted_as_the_viewer_quotes_in_no_language_of_its_own(page, browser, server, console,
+                                                                              seed):
+    """An English-speaking patient abroad (an outside tester's): "Holiday in Spain – Dr García" showed on an English
+    viewer as « Holiday in Spain – Dr García », in French guillemets, and said to be French, so read by a French
+    voice. The name is the patient's, in a language nobody knows: in the page's quotes, with no language of its own.
+    A link left unnamed carries what it shows, which the viewer says in its own language."""
+    patient = seed()
+    log_in(page, patient)
+    named = make_emergency_link(page, patient, label="Holiday in Spain – Dr García", passcode="")
+    unnamed = make_emergency_link(page, patient, label="", passcode="")
+    for locale, name, card in (("en-GB", "\u201cHoliday in Spain – Dr García\u201d", "\u201cEmergency card\u201d"),
+                               ("fr-FR", "« Holiday in Spain – Dr García »", "« Carte d'urgence »")):
+        context = browser.new_context(base_url=server.url, **{**PHONE, "locale": locale})
+        try:
+            stranger = context.new_page()
+            for address, said in ((named, name), (unnamed, card)):
+                stranger.goto(address)
+                expect(stranger.locator("#shl-label")).to_have_text(said)
+                expect(stranger.locator("#shl-label")).not_to_have_attribute("lang", re.compile("."))
+                stranger.goto("about:blank")  # another link in this tab reloads the viewer: a fresh start each
+        finally:
+            context.close()
 
 
 def test_a_pregnancy_declared_just_after_midnight_in_paris_reads_that_day_on_a_paris_phone(page, stranger, server,

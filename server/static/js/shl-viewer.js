@@ -193,11 +193,19 @@
     return text && !FRENCH ? { french: text } : text;
   }
 
-  // The link's name, which the patient wrote: said to be French on a page in another language (`recorded`).
-  function labelLanguage() {
-    var label = document.getElementById("shl-label");
-    if (FRENCH) label.removeAttribute("lang");
-    else label.lang = "fr";
+  // "« text »" on a French page, "“text”" on another, as Carnet's pages quote (server/i18n/formats.py, `quoted`).
+  function quoted(text) {
+    return FRENCH ? "«\u00a0" + text + "\u00a0»" : "\u201c" + text + "\u201d";
+  }
+
+  // The link's name, in this page's quotes (`quoted`). The patient wrote it in whichever language she speaks: not
+  // said to be French ("Holiday in Spain" was read by a French voice, a tester's find); WCAG 3.1.2 excepts words of
+  // indeterminate language. A link she left unnamed carries what it shows, in French (server/shlinks/links.py,
+  // `written_name`): Carnet's words, said in this page's language.
+  var linkName = "";
+  function showLabel() {
+    var name = Object.prototype.hasOwnProperty.call(LINK_KINDS, linkName) ? LINK_KINDS[linkName] : linkName;
+    show(document.getElementById("shl-label"), name ? quoted(name) : "");
   }
 
   // A piece of a line, put in `node`: the page's words as text, the dossier's (`recorded`) in a span that says they
@@ -541,7 +549,7 @@
         if (theirs) document.head.appendChild(document.importNode(theirs, true));
         table = null;
         speak();
-        labelLanguage();
+        showLabel();
         ["header.site", "footer.site", "#shl-form"].forEach(function (selector) {
           var old = document.querySelector(selector), fresh = page.querySelector(selector);
           if (old && fresh) old.replaceWith(document.importNode(fresh, true));
@@ -584,9 +592,9 @@
     var link = found.link;
     if (link.v !== undefined && link.v !== 1) return fail(TEXT.newer);
     if (/U/.test(link.flag || "") || found.url.origin !== window.location.origin) return fail(TEXT.elsewhere);
-    if (typeof link.label === "string" && link.label) {  // the name the patient gave the link, in her French
-      show(document.getElementById("shl-label"), "«\u00a0" + link.label + "\u00a0»");
-      labelLanguage();
+    if (typeof link.label === "string") {
+      linkName = link.label;
+      showLabel();
     }
     if (typeof link.exp === "number" && link.exp * 1000 < Date.now()) return fail(TEXT.expired);
     if (/P/.test(link.flag || "")) {

@@ -148,3 +148,25 @@ async def test_a_documents_link_followed_once_her_access_ended_says_so(client, d
         assert "Compte rendu de consultation" not in answer.text, address
     # Another dossier's document, which she never held: a missing one's answer.
     await same_404(client, f"/documents/{elsewhere.id}", f"/documents/{MISSING}")
+
+
+async def test_access_ended_is_said_only_of_what_she_could_read_while_it_lasted(client, db, app, patient):
+    """Her refusal says "Accès terminé" of a document her access opened; of one hidden from professionals, of a
+    category her grant did not cover, or added after her access ended, a missing document's answer: her refusals
+    told her which ids were this dossier's (an outside probe: a document she never could see, one added since)."""
+    from server.access import grants, hiding
+
+    read = await add_text_document(db, app, patient.dossier, title="Compte rendu de consultation")
+    hidden = await add_text_document(db, app, patient.dossier, title="Consultation de psychiatrie")
+    await hiding.set_hidden(db, document=hidden, hidden=True, actor=PATIENT)
+    other_kind = await add_text_document(db, app, patient.dossier, title="Bilan sanguin", category="biologie")
+    nurse = await signed_in(client, db)
+    await grants.grant_access(db, dossier=patient.dossier, professional=nurse.professional, categories="compte_rendu",
+                              duration="sans", actor=PATIENT)
+    assert (await client.get(f"/documents/{read.id}")).status_code == 200
+    await revoke(db, patient, nurse)
+    later = await add_text_document(db, app, patient.dossier, title="Compte rendu suivant")
+    answer = await client.get(f"/documents/{read.id}")
+    assert answer.status_code == 403 and ENDED in " ".join(answer.text.split())
+    for document in (hidden, other_kind, later):
+        await same_404(client, f"/documents/{document.id}", f"/documents/{MISSING}")

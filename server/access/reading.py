@@ -17,7 +17,7 @@ from ..accesslog import audit
 from ..db import SIGNED_IN_PROFESSIONAL
 from .rule import (
     PROFESSIONAL_RIGHTS, DossierFacts, Right, Standing, Visibility, access_ended, document_right, dossier_right,
-    may_manage, visibility,
+    may_manage, once_opened_to, visibility,
 )
 from .standing import standing_of
 from ..facts import document_facts, dossier_facts
@@ -283,9 +283,10 @@ async def document_and_dossier(session: AsyncSession, *, account: Account, docum
     right = document_right(standing, facts, document_facts(document), now)
     if right is None:
         # A link followed from a page shown before her access ended (a timeline, a notification) says what its
-        # dossier's pages say; the same sentence whatever the document, so it tells no more of it than they do.
-        await _refuse(session, AccessEnded(dossier.id, document_id=document.id) if access_ended(standing, facts, now)
-                      else None)
+        # dossier's pages say, of a document she could read then: it tells no more of it than they did.
+        ended = access_ended(standing, facts, now) and once_opened_to(standing, document_facts(document),
+                                                                       document.created_at)
+        await _refuse(session, AccessEnded(dossier.id, document_id=document.id) if ended else None)
     if right in PROFESSIONAL_RIGHTS and action:  # no action: the caller appends its own event, in this transaction
         await _log_read(session, account=account, dossier=dossier, right=right, action=action, document=document,
                         detail=detail, once_within=RECENT_READ if once else None)

@@ -38,6 +38,7 @@ class GrantFacts:
     ends_at: datetime | None
     revoked: bool
     given_by: str = ""  # "patient", REPRESENTATIVE, "caregiver"; "" if not known (before migration 0031)
+    revoked_at: datetime | None = None  # when it was revoked (`once_opened_to`)
 
     def active(self, now: datetime) -> bool:
         return not self.revoked and self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
@@ -284,3 +285,19 @@ def access_ended(standing: Standing, dossier: DossierFacts, now: datetime) -> bo
     held = (any(g.starts_at <= now for g in standing.grants) or standing.emergency_until is not None
             or standing.is_medecin_traitant or standing.declared_medecin_traitant)
     return standing.professional_id is not None and held and dossier_right(standing, dossier, now) is None
+
+
+def once_opened_to(standing: Standing, document: DocumentFacts, added_at: datetime) -> bool:
+    """Whether a professional whose access ended (`access_ended`) held a right to this document, added at `added_at`,
+    while it lasted, as far as the facts tell: a link to it says "Accès terminé", which her timeline's page told her
+    already. Not a document hidden from her, of a category none of her grants covered, nor one added after her access
+    ended: of those a missing document's answer, or her refusals would tell her which ids are this dossier's (an
+    outside probe's find)."""
+    if standing.is_medecin_traitant or standing.declared_medecin_traitant:
+        return True  # it read every document (when it stopped being one is the log's)
+    if document.hidden:
+        return False
+    if standing.emergency_until is not None and added_at < standing.emergency_until:
+        return True
+    return any(g.opens(document) and all(added_at < end for end in (g.ends_at, g.revoked_at) if end is not None)
+               for g in standing.grants)

@@ -170,6 +170,7 @@ def standing_from_rows(*, professional_id: str, dossier: Dossier, blocks: Sequen
                 ends_at=g.ends_at,
                 revoked=g.revoked_at is not None,
                 given_by=g.given_by,
+                revoked_at=g.revoked_at,
             )
             for g in grants
         ),

@@ -5,6 +5,7 @@ not declared erroneous as a withdrawal is (withdrawal.py)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from litestar.exceptions import NotFoundException
@@ -17,6 +18,7 @@ from ..dossiers import InvalidInput
 from ..files.store import IntegrityError, Storage
 from ..i18n import _
 from ..models import Account, Document, utcnow
+from ..text_input import clean
 from .checks import Upload
 from .uploads import add_professional_document, typed_note
 
@@ -73,12 +75,18 @@ async def correct_document(session: AsyncSession, storage: Storage, *, account: 
     it replaces, which decides who reads it (versions.py), and the type its software coded. Everything else is the
     replacement's, as from the FHIR API: the checks of an upload, the earlier version superseded and its hiding
     carried, the "add_document" event and the patient's notification, in one transaction; AccessEnded if the right
-    to write ended meanwhile, NotReplaceable if the version changed meanwhile."""
+    to write ended meanwhile, NotReplaceable if the version changed meanwhile; InvalidInput, nothing written, for a
+    correction that says what `earlier` says (`unchanged`)."""
+    typed = is_typed_note(earlier)
+    if unchanged(earlier, title=title, event_date=event_date,
+                 data=note.encode() if typed else data if data or filename else None):
+        raise InvalidInput(_("Rien n'a changé : modifiez le titre, la date des soins ou le texte de la note.") if typed
+                           else _("Rien n'a changé : modifiez le titre, la date ou le fichier."))
     details = {"title": title, "category": earlier.category, "event_date": event_date,
                "event_date_text": event_date_text, "replaces": earlier.id,
                "type_system": earlier.type_system, "type_code": earlier.type_code,
                "type_display": earlier.type_display}
-    if is_typed_note(earlier):
+    if typed:
         upload = typed_note(text=note, **details)
     else:
         if not data and not filename:  # no new file: the version keeps the one it corrects
@@ -86,6 +94,15 @@ async def correct_document(session: AsyncSession, storage: Storage, *, account: 
         upload = Upload(filename=filename, data=data, **details)
     return await add_professional_document(session, storage, account=account, dossier_id=earlier.dossier_id,
                                            upload=upload, today=today)
+
+
+def unchanged(earlier: Document, *, title: str, event_date: date | None, data: bytes | None) -> bool:
+    """Whether a correction says what the version it corrects says, in every field its form lets its author change:
+    the title as it would be stored, the date, and the bytes (a file chosen again, or a note's text; None: the file
+    kept). The category is the earlier version's whatever is sent. Filed, it would be a new version the patient is told
+    of, the earlier one marked replaced, for nothing (an outside tester's find)."""
+    return (clean(title) == earlier.title and event_date == earlier.event_date
+            and (data is None or hashlib.sha256(data).hexdigest() == earlier.sha256))
 
 
 def _kept_file(storage: Storage, document: Document) -> bytes:

@@ -94,12 +94,26 @@ def name(item: ProfileItem) -> str:
     return _(KINDS[item.kind].one, label=label)
 
 
+def named_apart(item: ProfileItem) -> str:
+    """How a page's buttons and links name an item, told apart from the others of its kind: `name`, and a
+    measurement's value and day as its line shows them ("la mesure « Glycémie » de 1,05 g/L du 3 février 2025"):
+    nine "Retirer (erreur de saisie) : la mesure « Glycémie »" were one link to a screen reader (an outside tester's
+    find). Not what the log keeps of it, `summary`, which a deletion's page quotes with `name`."""
+    if item.kind != "measurement":
+        return name(item)
+    value = (number(item.value) + (f"/{number(item.value2)}" if item.value2 is not None else "")
+             + (f"\u00a0{item.unit}" if item.unit else ""))
+    if item.started_on is None:
+        return _("%(name)s de %(value)s", name=name(item), value=value)
+    return _("%(name)s de %(value)s du %(date)s", name=name(item), value=value, date=long_date(item.started_on))
+
+
 def marked_name(item: ProfileItem) -> Markup | str:
-    """`name` for a page's markup, capitalised, as a line of its own: "The allergy “Pénicilline”", the label (the
-    dossier's own words, not a measure's name) said to be French on a page in another language (formats.marked_french,
-    WCAG 3.1.2)."""
+    """`name` for a page's markup, capitalised, as a line of its own: "The allergy “Pénicilline”" (a measurement with
+    its value and day: `named_apart`), the label (the dossier's own words, not a measure's name) said to be French on a
+    page in another language (formats.marked_french, WCAG 3.1.2)."""
     if item.kind == "measurement" or i18n.current() == i18n.SOURCE:
-        said = name(item)
+        said = named_apart(item)
         return said[:1].upper() + said[1:]
     one = i18n.translated(KINDS[item.kind].one)
     return Markup(escape(one[:1].upper() + one[1:])) % {"label": marked_french(item.label)}

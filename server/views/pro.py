@@ -24,7 +24,7 @@ from ..professionals.patients import dossier_for_identity, my_patients, named
 from ..access.reading import professional_actor
 from ..profile.items import Profile, profile_of
 from ..profile.kinds import DONATION, KINDS, MEASURES, ORDER, SEVERITIES
-from ..profile.wording import in_reading_order, name
+from ..profile.wording import in_reading_order, named_apart
 from .attempts import attempts, take_attempt
 from .activation import start_enrolment
 from .forms import Form, FormError, at_once, birth_date_problem, parse_date, text
@@ -129,7 +129,7 @@ async def my_documents(request: HTMXRequest, db: AsyncSession, dossier_id: str, 
     if own.items:
         sections = own_sections(await profile_of(db, dossier_id=own.dossier.id, visible=own.visible))
         items = [item for _title, found in sections for item in found]
-        context |= {"sections": sections, "names": {i.id: name(i) for i in items}, "measures": MEASURES,
+        context |= {"sections": sections, "names": {i.id: named_apart(i) for i in items}, "measures": MEASURES,
                     "donation": DONATION, "severities": SEVERITIES}
     return Template("pro_my_documents.html", context=context)
 

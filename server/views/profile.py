@@ -35,7 +35,7 @@ from ..profile.charts import charts_of
 from ..profile.items import Profile, profile_of, removable
 from ..profile.pregnancy import current, term_on
 from ..profile.seen import seen_in_part, sees_kind
-from ..profile.wording import in_reading_order, name, printed_sections
+from ..profile.wording import in_reading_order, named_apart, printed_sections
 from ..profile.kinds import (DONATION, KINDS, MEASURES, NATURES, ONE_AT_A_TIME, ORDER, PERSONAL, SEVERITIES,
                              measure_names, offered)
 from ..profile.vaccines import CALENDAR_SOURCE, CALENDAR_YEAR, due_vaccinations, unrecognised
@@ -150,7 +150,7 @@ async def sections_context(db: AsyncSession, *, view: DossierView, profile: Prof
         "personal": PERSONAL if manager and not view.standing.is_patient else frozenset(),
         "not_theirs": {i.id for i in items if manager and not removable(i, by=stater(view), adder=adders.get(i.id))},
         "charts": charts_of(i for i in items if i.kind == "measurement"),
-        "linked": await linked_documents(db, view, items), "names": {i.id: name(i) for i in items},
+        "linked": await linked_documents(db, view, items), "names": {i.id: named_apart(i) for i in items},
         "severities": SEVERITIES, "measures": MEASURES, "donation": DONATION, "natures": NATURES,
         "add_labels": ADD_LABELS, "today": today.isoformat(),
         # How far each pregnancy in progress is today: "16 SA et 3 jours" (profile/pregnancy.py); none once its

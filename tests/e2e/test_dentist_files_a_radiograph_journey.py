@@ -45,6 +45,17 @@ def test_a_file_past_the_limit_is_refused_as_it_is_chosen_and_the_form_kept(
     assert field.evaluate("input => input.files.length") == 0  # nothing goes up with the form
     expect(desk.get_by_label("Titre")).to_have_value(TITLE)
 
+    # "Ajouter au dossier" pressed while the refusal stands sends nothing: the emptied field went up and came back
+    # refused as "Choisissez un fichier PDF, PNG ou JPEG." alone, of the file she had chosen (an outside tester's
+    # find). The refusal stays said, the focus on the field it describes.
+    sent = []
+    desk.on("request", lambda request: sent.append(request.url)
+            if request.method == "POST" and request.url.endswith("/documents/nouveau") else None)
+    desk.get_by_role("button", name="Ajouter au dossier").click()
+    expect(field).to_be_focused()
+    expect(refusal).to_be_visible()
+    expect(desk.get_by_text("Choisissez un fichier PDF, PNG ou JPEG.")).to_have_count(0)
+
     # The right file: the refusal goes, and the document is filed with what she typed first.
     name, mime_type, data = png_file(TITLE)
     field.set_input_files({"name": name, "mimeType": mime_type, "buffer": data})
@@ -53,3 +64,4 @@ def test_a_file_past_the_limit_is_refused_as_it_is_chosen_and_the_form_kept(
     desk.get_by_role("button", name="Ajouter au dossier").click()
     expect(desk.get_by_role("status")).to_contain_text("Le document est ajouté au dossier.")
     expect(desk.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
+    assert len(sent) == 1  # the right file's, alone

@@ -372,6 +372,16 @@
     if (said) { said.hidden = !heavy; }
     if (described.length) { input.setAttribute("aria-describedby", described.join(" ")); }
   });
+  // Nor is its form sent while that stands (its emptied field was refused as if no file was chosen): the focus goes
+  // back to the field, which the refusal describes.
+  document.addEventListener("submit", function (event) {
+    var refused = event.target.querySelector && event.target.querySelector("[data-file-refused]:not([hidden])");
+    if (refused) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      event.target.querySelector("input[data-max-bytes]").focus();
+    }
+  }, true);
 
   // A code arrives in a QR code's link after "#" (a patient's share code "#c=", a relative's invitation
   // "#i="), which browsers never send to a server or a proxy. It is taken out of the address at once

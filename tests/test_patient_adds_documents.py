@@ -152,6 +152,9 @@ async def test_each_refusal_says_why_in_french_and_writes_nothing(client, db, ap
     assert message in words(answer) and wrong_fields(answer.text) == wrong
     if "title" not in fields:
         assert 'value="Ordonnance du Dr Petit"' in answer.text  # what was typed is kept
+    # A typed note is kept in its field: only a chosen file is to be chosen again (a browser sends none back).
+    again = "Choisissez de nouveau le fichier" in words(answer)
+    assert again == ("note" not in fields or not fields["note"]), case
     assert await written(db, app, patient.dossier) == ([], [], [])
 
 

@@ -46,6 +46,9 @@ async def test_a_correction_of_a_file_that_changes_nothing_is_refused(client, db
         assert UNCHANGED in said and "Le document est corrigé" not in said
         assert 'role="alert" id="form-error" tabindex="-1" data-form-error' in refused.text  # focused, said at once
         assert 'value="Compte rendu de séance"' in html.unescape(refused.text)
+        # A new file chosen is not sent again by the browser: without it, the next version would keep the old one.
+        assert "Si vous en aviez choisi un nouveau, choisissez-le de nouveau : un formulaire refusé ne le garde pas." \
+            in said
         await nothing_happened(db, patient, first, added=added, notified=notified)
     # Her read of its page may tell the patient of her first visit: that, and nothing of the refusals.
     assert "Version remplacée" not in words(await client.get(f"/documents/{first.id}"))

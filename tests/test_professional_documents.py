@@ -159,6 +159,8 @@ async def test_a_document_cannot_be_dated_in_the_future(client, db, app, patient
     response = await upload(client, patient.dossier, data=pdf_bytes(), event_date=tomorrow)
     assert response.status_code == 400
     assert "dans le futur" in response.text
+    # Her file is not sent again by the browser: the refused form says to choose it again (an outside probe's find).
+    assert "Choisissez de nouveau le fichier : un formulaire refusé ne le garde pas." in response.text
     today = datetime.now(PARIS).date().isoformat()
     assert (await upload(client, patient.dossier, data=pdf_bytes(), event_date=today)).status_code == 303
 

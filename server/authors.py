@@ -109,18 +109,31 @@ async def adders_of(session: AsyncSession, rows: list[Any]) -> dict[str, Adder]:
     return found
 
 
+class AuthorLabels(dict[str, str]):
+    """Each document's author as a line says it, by the document's id; and `women`, the documents whose author is a
+    professional whose profession is written in the feminine (`Professional.profession_feminine`), of whom a sentence
+    says "son autrice" ("Document ajouté le 7 décembre 2026, retiré par son autrice": it said "son auteur" of Dr
+    Claire Bernard, an outside tester's find)."""
+
+    def __init__(self, labels: dict[str, str], women: frozenset[str] = frozenset()) -> None:
+        super().__init__(labels)
+        self.women = women
+
+
 def labelled(documents: list[Any], professionals: dict[str, Professional], added: dict[str, Adder], *,
-             reader_id: str | None = None) -> dict[str, str]:
+             reader_id: str | None = None) -> AuthorLabels:
     """Each document's author as a line says it: its professional (dossiers.author_title), who added it, or its
     source ("" for none)."""
-    return {
+    return AuthorLabels({
         d.id: author_title(professionals[d.author_professional_id]) if d.author_professional_id in professionals
         else adder_label(added[d.id], reader_id=reader_id) if d.id in added else d.source
         for d in documents
-    }
+    }, frozenset(d.id for d in documents if d.author_professional_id in professionals
+                 and professionals[d.author_professional_id].profession_feminine))
 
 
-async def author_labels(session: AsyncSession, documents: list[Any], *, reader: Account | None = None) -> dict[str, str]:
+async def author_labels(session: AsyncSession, documents: list[Any], *,
+                        reader: Account | None = None) -> AuthorLabels:
     """Who each of one dossier's documents comes from, as the timeline shows it to `reader` ("Vous" for what they
     added); without a reader, as anyone reads it (a printed list, "voir comme")."""
     professionals = await professionals_by_id(session, {d.author_professional_id for d in documents

@@ -137,13 +137,15 @@ async def test_a_reason_in_any_script_is_words(pro_client, db, patient):
     assert (await ask(pro_client, patient, "病人昏迷不醒，需要查看过往病史和用药记录 🚑")).status_code == 303
 
 
-async def test_a_refusal_asks_to_check_the_identity_typed_whatever_its_cause(pro_client, db, patient):
+async def test_a_refusal_asks_to_check_the_identity_typed_and_says_the_patient_may_refuse_whatever_its_cause(
+        pro_client, db, patient):
     await doctor(pro_client, db)
     answer = await post_form(pro_client, "/pro/urgence", {"ins": patient.patient.ins, "birth_date": "1984-12-03",
                                                           "reason": REASON})
     assert answer.status_code == 403 and "pour ce patient" not in text(answer)
-    assert ("L'accès d'urgence n'est pas possible. Vérifiez le matricule INS et la date de naissance saisis."
-            in text(answer))
+    assert ("L'accès d'urgence n'est pas possible : soit le matricule INS ou la date de naissance saisis sont "
+            "inexacts, soit la personne n'autorise pas l'accès d'urgence à son dossier. Vérifiez-les une fois ; "
+            "s'ils sont exacts, inutile de réessayer." in text(answer))
 
 
 async def test_closing_the_dossier_ends_emergency_accesses_which_its_reopening_does_not_give_back(

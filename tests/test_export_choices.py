@@ -22,7 +22,9 @@ from tests.export_helpers import NOW, Installation, carnet, counts, elsewhere, i
 from tests.test_professional_access import emergency_form
 from tests.test_profile import TODAY
 
-REFUSED = "L'accès d'urgence n'est pas possible. Vérifiez le matricule INS et la date de naissance saisis."
+REFUSED = ("L'accès d'urgence n'est pas possible : soit le matricule INS ou la date de naissance saisis sont "
+           "inexacts, soit la personne n'autorise pas l'accès d'urgence à son dossier. Vérifiez-les une fois ; "
+           "s'ils sont exacts, inutile de réessayer.")
 EMERGENCY_REFUSED_EXTENSION = "urn:carnet:fhir:acces-urgence-refuse"
 
 

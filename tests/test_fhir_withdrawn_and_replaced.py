@@ -121,7 +121,7 @@ async def test_a_report_withdrawn_from_a_namesake_s_dossier_is_read_there_by_no_
         historique = await phone.get("/historique")
         log = words(historique)
         assert "Pneumologie" not in historique.text
-        assert "a ajouté un document retiré par son auteur" in log and "a retiré" in log
+        assert "a ajouté un document retiré par la personne qui l'avait ajouté" in log and "a retiré" in log  # "médecin": either
 
         copy = await post_form(phone, f"/dossiers/{patient.dossier.id}/export", {})
         assert copy.status_code == 200

@@ -292,8 +292,11 @@ def emergency_form(fixture, *, birth_date=None, reason=REASON, ins=None):
     return {"ins": ins or fixture.patient.ins, "birth_date": (birth_date or fixture.birth_date).isoformat(), "reason": reason}
 
 
-# The patient's refusal, a closed dossier, a typo in the identity: one sentence, which asks to check what was typed.
-REFUSED = "L&#39;accès d&#39;urgence n&#39;est pas possible. Vérifiez le matricule INS et la date de naissance saisis."
+# The patient's refusal, a closed dossier, a typo in the identity: one sentence, true of each, which does not say which
+# ("Vérifiez le matricule INS…" alone had a doctor type a right identity again until her attempts ran out).
+REFUSED = ("L&#39;accès d&#39;urgence n&#39;est pas possible : soit le matricule INS ou la date de naissance "
+           "saisis sont inexacts, soit la personne n&#39;autorise pas l&#39;accès d&#39;urgence à son dossier. "
+           "Vérifiez-les une fois ; s&#39;ils sont exacts, inutile de réessayer.")
 
 
 def error_of(html: str) -> str:

@@ -205,8 +205,8 @@ def test_the_time_is_said_next_to_what_was_done_in_every_form(with_date, today, 
                    "(identité saisie différente).",
         "refused_yours": f"Vous avez tenté, {when}, d'ouvrir un nouveau dossier alors que le dossier existe déjà "
                          "(identité saisie différente).",
-        "withdrawn": f"Julie Moreau a retiré {when} « Compte rendu », déclaré erroné, grâce à son accès aux documents "
-                     "ajoutés par ses soins.",
-        "withdrawn_yours": f"Vous avez retiré {when} « Compte rendu », déclaré erroné, grâce à votre accès aux "
-                           "documents ajoutés par vos soins.",
+        # Only its author withdraws a document: no right said (it said "grâce à son accès aux documents ajoutés par
+        # ses soins" where her addition of it had said the right she wrote in the dossier under).
+        "withdrawn": f"Julie Moreau a retiré {when} « Compte rendu », déclaré erroné.",
+        "withdrawn_yours": f"Vous avez retiré {when} « Compte rendu », déclaré erroné.",
     }

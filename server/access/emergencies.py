@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..accesslog import audit
 from ..accesslog.phrases import EMERGENCY_BLOCKED, EMERGENCY_KEPT
 from ..dossiers import InvalidInput
-from ..i18n import _
+from ..i18n import N_, _
 from ..models import Block, Dossier, EmergencyAccess, Professional, utcnow
 from ..notifications import notify
 from ..text_input import clean, letter_count, readable_length
@@ -29,6 +29,13 @@ REASON_LETTERS = 3  # in any script: a reason of emoji or punctuation alone tell
 
 class EmergencyRefused(Exception):
     pass
+
+
+# One sentence for every refusal (`open_emergency`), true of each: it asked to check the identity alone, which, in an
+# emergency, had a doctor type a right one again until her attempts ran out (an outside tester's find).
+REFUSED = N_("L'accès d'urgence n'est pas possible : soit le matricule INS ou la date de naissance saisis sont "
+             "inexacts, soit la personne n'autorise pas l'accès d'urgence à son dossier. Vérifiez-les une fois ; "
+             "s'ils sont exacts, inutile de réessayer.")
 
 
 def reason_problem(reason: str) -> tuple[str, str] | None:
@@ -52,8 +59,7 @@ async def open_emergency(
         raise InvalidInput(*problem)
     reason = clean(reason)
     # One sentence for every cause, a typo in the identity as the patient's refusal: which one is not said.
-    refused = EmergencyRefused(_("L'accès d'urgence n'est pas possible. Vérifiez le matricule INS et la date de "
-                                 "naissance saisis."))
+    refused = EmergencyRefused(_(REFUSED))
     # An identity that names no dossier asks what one that opted out does (reading.PHANTOM): the refusal takes as
     # long, and says nothing more (identities are not to be probed).
     await audit.begin_chained(session, dossier_id=dossier.id if dossier else PHANTOM.id)

@@ -20,10 +20,10 @@ from datetime import date, datetime
 from markupsafe import Markup, escape
 
 from .. import i18n
-from ..i18n import _
+from ..i18n import N_, _
 from ..i18n.formats import PARIS, marked_french, quoted, typography
 from ..models import AccessEvent
-from ..professionals.professions import profession_label
+from ..professionals.professions import profession_label, profession_named
 from ..templating import de
 from .days import day_label, when_fr
 from .details import GUILLEMETS, stored
@@ -48,6 +48,11 @@ class Viewer:
 
 
 WHO = re.compile(r"^(?P<name>.+?) \((?P<profession>[^()]*)\)(?P<rest>.*)$")
+# A document its author withdrew, as a sentence names it (`said_withdrawn`): of her, of him, or of either where the
+# event does not say who its author is (`author_is_a_woman`). It said "retiré par son auteur" of Dr Claire Bernard's
+# (an outside tester's find).
+WITHDRAWN_DOCUMENT = {True: N_("un document retiré par son autrice"), False: N_("un document retiré par son auteur"),
+                      None: N_("un document retiré par la personne qui l'avait ajouté")}
 
 
 def phrase_for(event: AccessEvent) -> Phrase:
@@ -58,6 +63,18 @@ def phrase_for(event: AccessEvent) -> Phrase:
     if event.action == "medecin_traitant" and said(event).detail in ("", "aucun"):
         return NO_MEDECIN_TRAITANT
     return PHRASES.get(event.action, GENERIC)
+
+
+def author_is_a_woman(event: AccessEvent) -> bool | None:
+    """Whether the author of the event's document is a woman, as the event's own fields say it: only where the author
+    acted (a professional adds a document as its author, or reads it through that right) and her profession, as the
+    event stored it written for her, has two forms ("infirmière", "infirmier"); None otherwise: "médecin" is written
+    alike for a man and a woman, and another reader's event names no author (the Document row, which does, is not
+    the log's to read: the patient's phone could not check it)."""
+    if event.actor_kind != "professional" or (event.right != "author" and event.action != "add_document"):
+        return None
+    named = profession_named(event.actor_profession)
+    return named[1] if named is not None else None
 
 
 def new_version(event: AccessEvent) -> bool:
@@ -126,7 +143,7 @@ class _Fields(dict):
 
     def _doc(self) -> str:
         if self.withdrawn:
-            return _("un document retiré par son auteur")
+            return _(WITHDRAWN_DOCUMENT[author_is_a_woman(self.event)])
         return quoted(self.event.document_title) if self.event.document_title else _("un document")
 
     def _about_doc(self) -> str:

@@ -162,6 +162,11 @@ def _current_grant() -> Select:
             .order_by(grant.starts_at.desc()).limit(1))
 
 
+# A professional's actions that their right "author" alone allows, said without it (`right_clause`). A read of her
+# document says it: she may read it through another right too, and the patient may wonder why she still could.
+AUTHORS_OWN = frozenset({"read_own_documents", "profile_withdraw", "withdraw_document", "keep_from_parents"})
+
+
 def right_clause(event: AccessEvent, *, words: RightWords, today: date | None, vous: bool = False) -> str:
     """Through which right a professional acted, as a clause after the time: the right's name, and what the event's
     detail says of it (an event written before it did: the right's name alone); `vous`, to the professional herself.
@@ -187,7 +192,10 @@ def right_clause(event: AccessEvent, *, words: RightWords, today: date | None, v
         return _(", en accès d'urgence (motif : %(reason)s)", reason=reason) if reason else _(", en accès d'urgence")
     if right == "author":
         # The list of the documents they added, and a line of the profile withdrawn, say so themselves (their phrase).
-        if event.action in ("read_own_documents", "profile_withdraw"):
+        # What only its author may do to her document (withdraw it, keep it from a minor's parents) needs no right
+        # said: "grâce à son accès aux documents ajoutés par ses soins" followed a withdrawal whose addition had said
+        # "grâce à son rôle de médecin traitant" (the right she wrote in the dossier under), as if of two rights.
+        if event.action in AUTHORS_OWN:
             return ""
         if event.action == "read_profile":
             return _(", grâce à votre accès aux informations du profil ajoutées par vos soins") if vous else \

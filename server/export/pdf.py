@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -18,6 +19,9 @@ from ..profile.wording import describe, in_reading_order
 from ..profile.kinds import AGREED, GENDER, KINDS, NATURES, ORDER
 from ..templating import PARIS, date_fr, datetime_fr, de
 from .carefiles import CARE_CSV_NAME, CARE_FHIR_NAME
+
+if TYPE_CHECKING:
+    from ..authors import AuthorLabels
 
 NBSP = "\u00a0"
 INK = (29, 78, 216)  # the site's theme colour
@@ -87,7 +91,15 @@ def new_pdf() -> _Summary:
     return pdf
 
 
-def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document], authors: dict[str, str],
+def withdrawn_by(document: Document, authors: AuthorLabels) -> str:
+    """Who withdrew a document, as the timeline says it (partials/withdrawn_line.html): its author, said of her as her
+    profession is written; of either where no professional author is known."""
+    if document.id in authors.women:
+        return "son autrice"
+    return "son auteur" if document.author_professional_id else "la personne qui l'avait ajouté"
+
+
+def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document], authors: AuthorLabels,
                 now: datetime, missing: frozenset[str] = frozenset(), declarers: dict[str, str] | None = None,
                 whole: bool = True, care: int = 0, care_from: date | None = None) -> bytes:
     """`authors`: who each document comes from, as the timeline says it; `missing`: documents whose file could
@@ -161,7 +173,8 @@ def summary_pdf(*, patient: Patient, profile: Profile, documents: list[Document]
                                          ("fichier illisible, absent de l'archive", document.id in missing)) if on]
                 title = quoted(document.title) + (f" ({', '.join(notes)})" if notes else "")
                 if document.withdrawn_at is not None:  # erased: its line says so, and no title
-                    title = f"Document ajouté le {day(document.created_at)}, retiré par son auteur"
+                    by = withdrawn_by(document, authors)
+                    title = f"Document ajouté le {day(document.created_at)}, retiré par {by}"
                 table.row([day(document.event_date), title, CATEGORIES.get(document.category, document.category),
                            authors.get(document.id) or "—"])
 

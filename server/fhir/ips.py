@@ -81,10 +81,13 @@ def narrative(lines: list[str]) -> dict:
     return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><ul>{items}</ul></div>'}
 
 
-def narrated(document: Document) -> str:
-    """A document as the summary's narrative lists it: its title, and what became of it; withdrawn, no title."""
+def narrated(document: Document, author: Professional | None = None) -> str:
+    """A document as the summary's narrative lists it: its title, and what became of it; withdrawn, no title, and
+    who withdrew it, its `author`, said of her as her profession is written (of either where none is known)."""
     if document.withdrawn_at is not None:
-        return f"Document ajouté le {document.created_at.astimezone(PARIS).date().isoformat()}, retiré par son auteur"
+        by = "la personne qui l'avait ajouté" if author is None else "son autrice" if author.profession_feminine \
+            else "son auteur"
+        return f"Document ajouté le {document.created_at.astimezone(PARIS).date().isoformat()}, retiré par {by}"
     return f"{document.title} (remplacé par une version plus récente)" if document.superseded_at else document.title
 
 
@@ -268,7 +271,8 @@ def _bundle(*, patient: Patient, profile: Profile, documents: list[Document], do
                                            "target": {"reference": document_refs[document.replaces_id]}}]
             entries.append({"fullUrl": document_refs[document.id], "resource": reference})
         sections.append({"title": "Documents du dossier", "code": {"coding": [DOCUMENTS_SECTION]}, "text": narrative(
-            [f"{d.event_date.isoformat()} — {narrated(d)}" for d in documents]),
+            [f"{d.event_date.isoformat()} — {narrated(d, document_authors.get(d.author_professional_id or ''))}"
+             for d in documents]),
             "entry": [{"reference": document_refs[d.id]} for d in documents]})
     if compiler is None:
         author = {"reference": patient_ref, "display": f"{patient.given_name} {patient.family_name}"}

@@ -93,10 +93,12 @@ async def show(request: Request, db: AsyncSession, document_id: str) -> Template
         pages = await pdf_pages(request, db, document)
         pdf_text = await text_of(db, request.app.state.storage, document=document)
     earlier, later = await readable_versions(db, account=account, dossier=dossier, document=document)
+    authors = await author_labels(db, [document], reader=account)
     context = {
         "document": document,
         "dossier": dossier,
-        "author": (await author_labels(db, [document], reader=account))[document.id],
+        "author": authors[document.id],
+        "author_she": document.id in authors.women,  # "retiré par son autrice"
         "pages": pages,
         "text": text,
         "pdf_text": pdf_text,
@@ -217,6 +219,8 @@ async def hidden_list(request: Request, db: AsyncSession, dossier_id: str) -> Te
     care = await hidden_lines(db, dossier_id=dossier_id, visible=visible, limit=MAX_HIDDEN,
                               since=kept_since(paris_today()))
     context = {"dossier": managed.dossier, "own": managed.standing.is_patient, "documents": documents,
+               # Who withdrew a line, said of her as she is (partials/withdrawn_line.html): asked of those alone.
+               "authors": await author_labels(db, [d for d in documents if d.withdrawn_at]),
                "items": items, "care": care,
                "band": await band_of(db, dossier=managed.dossier, account=request.user.account, now=utcnow())}
     return Template("hidden.html", context=context)

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..access.managing import managed_dossier, seen_as_caregiver
 from ..access.rule import LEGAL_REPRESENTATIVES
+from ..authors import author_labels
 from ..caregivers import majority
 from ..caregivers.dossiers import band_of, helpers_of, is_minor
 from ..dossiers import InvalidInput
@@ -50,6 +51,8 @@ async def majority_context(request: Request, db: AsyncSession, dossier_id: str) 
         preview = await documents_page(db, dossier_id=managed.dossier.id, visible=visible, limit=PREVIEW + 1)
     return {
         "dossier": managed.dossier, "patient": managed.patient, "parents": parents, "preview": preview[:PREVIEW],
+        # Who withdrew a line, said of her as she is (partials/withdrawn_line.html): asked of those alone.
+        "authors": await author_labels(db, [d for d in preview[:PREVIEW] if d.withdrawn_at]),
         "kept_parents": kept,
         "ended_parents": [] if minor else await majority.ended_at_majority(db, dossier=managed.dossier),
         "more_in_preview": len(preview) > PREVIEW,

@@ -17,7 +17,9 @@ from tests.e2e.steps import (
 pytestmark = pytest.mark.e2e
 
 REASON = "Patiente inconsciente aux urgences après une chute, recherche d'antécédents."
-REFUSED = "L'accès d'urgence n'est pas possible. Vérifiez le matricule INS et la date de naissance saisis."
+REFUSED = ("L'accès d'urgence n'est pas possible : soit le matricule INS ou la date de naissance saisis sont "
+           "inexacts, soit la personne n'autorise pas l'accès d'urgence à son dossier. Vérifiez-les une fois ; "
+           "s'ils sont exacts, inutile de réessayer.")
 
 
 def ask_for_emergency_access(desk, *, ins: str, birth_date, reason: str = REASON) -> None:
@@ -45,7 +47,7 @@ def test_an_emergency_access_is_reviewed_at_the_patient_s_next_visit_and_blocked
     ask_for_emergency_access(desk, ins=patient.ins, birth_date=patient.birth_date)
     expect(desk).to_have_url(re.compile(rf"/dossiers/{patient.dossier_id}$"))
     banner = desk.get_by_role("status").filter(has_text="Accès d'urgence")
-    expect(banner).to_contain_text("Vous consultez ce dossier sans l'accord du patient")
+    expect(banner).to_contain_text("Vous consultez ce dossier sans l'accord de la patiente")  # Camille, as she is
     expect(desk.get_by_text(f"{len(patient.titles)} documents")).to_be_visible()  # none hidden
     desk.get_by_role("link", name=re.compile("IRM du genou droit")).click()
     expect(desk.get_by_role("heading", name="IRM du genou droit")).to_be_visible()

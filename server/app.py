@@ -81,6 +81,7 @@ from .views import (
 
 HERE = Path(__file__).parent
 access_log = logging.getLogger("carnet.access")
+CLIENT_GONE = 499  # the status the log gives a request whose client left before its answer began (nginx's)
 
 CSP = "; ".join(
     [
@@ -153,15 +154,25 @@ class Carnet(Litestar):
         if head:
             scope = {**scope, "method": "GET"}
         scope.setdefault("user", None)  # pages outside any route (a 404) still render the header
-        status = {"code": 500}
+        status = {"code": 500, "started": False}
         settings: Settings = self.state.settings
         static = scope["path"].startswith(("/static/", "/icons/"))
         i18n.use(language_of(scope))
         formats.noting_times()
 
+        async def receive_noting_departure() -> Any:
+            message = await receive()
+            if message["type"] == "http.disconnect" and not status["started"]:
+                # The client went away before any answer (mid-body, or the proxy's timeout closed it): not the
+                # server's error, whatever the app then makes of its unread body. nginx's 499, "client closed request".
+                status["code"] = CLIENT_GONE
+            return message
+
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status["started"] = True
+                if status["code"] != CLIENT_GONE:
+                    status["code"] = message["status"]
                 # A static file's own caching; never an error page's, which shows who is logged in (its header).
                 cacheable = static and message["status"] in (200, 206, 304)
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control" or cacheable]
@@ -182,7 +193,7 @@ class Carnet(Litestar):
             await send(message)
 
         try:
-            await super().__call__(scope, receive, send_with_headers)
+            await super().__call__(scope, receive_noting_departure, send_with_headers)
         finally:
             current = scope.get("user")
             # Software calling the API has no session: the account it acts for, and its client_id (tokens.py).

@@ -1,5 +1,6 @@
 """POST /fhir/token: once an assertion's signature is the registered software's own, what is wrong with its
-claims is named in French, as RFC 7523 §3.2 answers it (invalid_client); a wrong key still learns nothing."""
+claims is named in French, as RFC 7523 §3.2 answers it (invalid_client); a wrong key still learns nothing. What the
+request shows to anyone (the algorithm in the JWS header, a client_id beside the assertion) is said to anyone."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from server.fhir import clients
 from tests.conftest import ORIGIN, new_professional
@@ -17,23 +19,44 @@ TOKEN_URL = f"{ORIGIN}/fhir/token"
 UNKNOWN = "Logiciel inconnu ou révoqué, ou signature invalide."
 
 
-@pytest.fixture
-async def software(db) -> Software:
+async def registered(db, signer: Software) -> Software:
     doctor = await new_professional(db, given_name="Claire", family_name="Bernard", profession="médecin", stem=7)
-    signer = Software()
     signer.client_id = (await clients.register(db, professional_id=doctor.professional.id, name="Logiciel du cabinet",
                                                jwk_text=signer.public_jwk())).id
     return signer
 
 
-async def ask(client, signer: Software, *, drop: tuple[str, ...] = (), **overrides):
+@pytest.fixture
+async def software(db) -> Software:
+    return await registered(db, Software())
+
+
+class RsaSoftware(Software):
+    """A practice's software whose key is RSA (2,048 bits), as many are."""
+
+    def __init__(self) -> None:
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.client_id = ""
+
+    def public_jwk(self) -> str:
+        return jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key())
+
+
+@pytest.fixture
+async def rsa_software(db) -> Software:
+    return await registered(db, RsaSoftware())
+
+
+async def ask(client, signer: Software, *, drop: tuple[str, ...] = (), algorithm: str = "ES384",
+              form: dict | None = None, **overrides):
     claims = {"iss": signer.client_id, "sub": signer.client_id, "aud": TOKEN_URL, "exp": int(time.time()) + 240,
               "jti": uuid.uuid4().hex, **overrides}
     for name in drop:
         del claims[name]
     return await client.post("/fhir/token", data={
         "grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
-        "client_assertion": jwt.encode(claims, signer.key, algorithm="ES384"), "scope": "system/DocumentReference.rs"})
+        "client_assertion": jwt.encode(claims, signer.key, algorithm=algorithm), "scope": "system/DocumentReference.rs",
+        **(form or {})})
 
 
 def refused(answer) -> str:
@@ -81,3 +104,50 @@ async def test_an_assertion_signed_with_another_key_says_nothing_of_its_claims(c
 async def test_the_right_assertion_still_gets_its_token(client, software):
     answer = await ask(client, software)
     assert answer.status_code == 200 and answer.json()["scope"] == "system/DocumentReference.rs"
+
+
+ALGORITHM_REFUSED = ("L'algorithme {} (alg) n'est pas accepté : signez l'assertion en RS384 avec une clé RSA, ou en "
+                     "ES384 avec une clé EC P-384, comme le demande SMART Backend Services.")
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "PS384", "RS512"])
+async def test_an_rsa_key_signing_with_another_algorithm_than_rs384_is_told_which_are_accepted(
+        client, rsa_software, algorithm):
+    """An outside tester's find: RS256, most libraries' default, got "Logiciel inconnu ou révoqué, ou signature
+    invalide", which sent the integrator to the client_id and the key."""
+    assert refused(await ask(client, rsa_software, algorithm=algorithm)) == ALGORITHM_REFUSED.format(algorithm)
+    assert (await ask(client, rsa_software, algorithm="RS384")).status_code == 200
+
+
+async def test_the_refused_algorithm_is_said_whether_the_client_exists_or_not(client, rsa_software):
+    """The header's alg is no secret, and the answer is the same for a client_id no one registered: it says nothing
+    of which exist. An HMAC (a shared secret, which Carnet never holds) and an unsigned assertion alike."""
+    nobody = RsaSoftware()
+    nobody.client_id = uuid.uuid4().hex
+    for signer in (rsa_software, nobody):
+        assert refused(await ask(client, signer, algorithm="RS256")) == ALGORITHM_REFUSED.format("RS256")
+    secret = Software()
+    secret.client_id, secret.key = rsa_software.client_id, "un secret partagé de trente-deux octets au moins"
+    assert refused(await ask(client, secret, algorithm="HS256")) == ALGORITHM_REFUSED.format("HS256")
+    unsigned = Software()
+    unsigned.client_id, unsigned.key = rsa_software.client_id, None
+    assert refused(await ask(client, unsigned, algorithm="none")) == ALGORITHM_REFUSED.format("none")
+
+
+async def test_an_assertion_also_addressed_to_another_server_is_refused(client, software):
+    """Audience injection (RFC 7523bis, the OAuth security BCP): an assertion a software signed for several
+    servers could be replayed here by any of them. aud is the token URL alone, as a string or a list of one."""
+    said = refused(await ask(client, software, aud=[TOKEN_URL, "https://evil.example"]))
+    assert said == (f"aud ne doit nommer que l'adresse du jeton ({TOKEN_URL}) : une assertion adressée aussi à "
+                    "d'autres serveurs pourrait être rejouée ici par l'un d'eux.")
+    assert (await ask(client, software, aud=[TOKEN_URL])).status_code == 200
+
+
+async def test_a_client_id_beside_the_assertion_must_name_the_same_software(client, software):
+    """RFC 7521 §4.2: client_id, when present, "MUST identify the client" the assertion authenticates."""
+    other = await ask(client, software, form={"client_id": uuid.uuid4().hex})
+    assert other.status_code == 400, other.text
+    assert other.json() == {"error": "invalid_request", "error_description": (
+        "Le paramètre client_id ne nomme pas le logiciel qui signe l'assertion (iss) : donnez le même, ou ne le "
+        "donnez pas (RFC 7521, §4.2).")}
+    assert (await ask(client, software, form={"client_id": software.client_id})).status_code == 200

@@ -28,7 +28,10 @@ async def test_a_revoked_insurer_gets_no_token_and_its_tokens_stop_at_once(clien
     revoked = carnet(settings, "logiciel", "revoquer", "--client-id", old_id)
     assert revoked.returncode == 0 and "« CNAM flux »" in revoked.stdout and "ne valent plus" in revoked.stdout
     refused = await client.post("/api/remboursements", content=feed(line(ins, "L2")).encode(), headers=headers)
-    assert refused.status_code == 401  # the token it held, at once
+    assert refused.status_code == 401  # the token it held, at once; and it is told by whom, it alone holding it
+    assert refused.json()["issue"][0]["diagnostics"] == (
+        "Ce système a été révoqué par l'exploitant de Carnet : ses jetons ne valent plus et il n'en obtient plus de "
+        "nouveaux. L'exploitant peut enregistrer sa nouvelle clé (carnet logiciel assureur).")
     assert "révoqué le" in carnet(settings, "logiciel", "liste").stdout.splitlines()[0]
     unknown = carnet(settings, "logiciel", "revoquer", "--client-id", "0" * 32)
     assert unknown.returncode == 1 and "Aucun système d'assureur n'a ce client_id" in unknown.stderr

@@ -19,6 +19,11 @@ from tests.fhir_support import Software
 
 TOKEN_URL = f"{ORIGIN}/fhir/token"
 REGISTERED = re.compile(r"^/pro/logiciels\?nouveau=([0-9a-f]{32})$")
+REVOKED = ("Ce logiciel a été révoqué par le professionnel qui l'avait enregistré : ses jetons ne valent plus et il "
+           "n'en obtient plus de nouveaux. Le professionnel peut l'enregistrer de nouveau, avec une nouvelle paire "
+           "de clés.")
+UNKNOWN = "Logiciel inconnu ou révoqué, ou signature invalide."
+NO_TOKEN = "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau."
 
 
 async def register(client, name: str = "Logiciel du cabinet") -> Software:
@@ -121,10 +126,20 @@ async def test_revoking_through_the_confirmation_ends_the_software_and_its_token
 
     page = (await client.get("/pro/logiciels?fait=revoque")).text
     assert software.client_id not in page and "Le logiciel est révoqué" in page
-    refused = await token(client, software)
-    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    # The software itself is told so, once it proves it is that software: a token issued to it, its signature (an
+    # outside tester's find: "demandez-en un nouveau", then "Logiciel inconnu ou révoqué", advice it could not follow).
     search = await client.get("/fhir/DocumentReference", headers={"authorization": f"Bearer {held}"})
-    assert search.status_code == 401
+    assert search.status_code == 401 and search.json()["issue"][0]["diagnostics"] == REVOKED
+    assert search.headers["www-authenticate"] == 'Bearer realm="carnet", error="invalid_token"'
+    refused = await token(client, software)
+    assert refused.status_code == 401 and refused.json() == {"error": "invalid_client", "error_description": REVOKED}
+    # Anyone else learns nothing of whether this client_id exists, nor of what became of it.
+    impostor = Software()
+    impostor.client_id = software.client_id
+    forged = await token(client, impostor)
+    assert forged.status_code == 401 and forged.json()["error_description"] == UNKNOWN
+    guessed = await client.get("/fhir/DocumentReference", headers={"authorization": f"Bearer {held}x"})
+    assert guessed.json()["issue"][0]["diagnostics"] == NO_TOKEN
     assert (await client.get(f"/pro/logiciels/{software.client_id}/revoquer")).status_code == 404
 
 

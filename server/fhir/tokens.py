@@ -3,7 +3,8 @@
 The software signs a JWT assertion (iss = sub = its client_id, aud = the token URL, exp within five
 minutes, a jti used once) with its private key, and receives a bearer token valid five minutes for
 the scopes it asked and may have. Each call checks the token, and that the software is still registered:
-revoking it ends its tokens at once. Errors follow RFC 6749 §5.2, in French.
+revoking it ends its tokens at once. Errors follow RFC 6749 §5.2, in French: what the request shows anyone (its
+algorithm, its client_id) is said to anyone; whether a client_id exists, or was revoked, only to that software.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..i18n.formats import quoted_fr
 from ..models import Account, ApiAssertion, ApiClient, ApiToken, Professional, utcnow
 from ..text_input import read_json
 from .clients import ALGORITHMS
+from .errors import FhirError, refused_token_challenge
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN_LIFETIME = timedelta(minutes=5)
@@ -45,6 +47,9 @@ INSURER_SCOPE = "system/remboursements.c"  # not a FHIR resource: the feed's own
 INSURER_PERMISSIONS = frozenset({("remboursements", "c")})
 SCOPE = re.compile(r"^system/(?P<resource>\*|[A-Za-z]+)\.(?P<perms>[cruds]+|read|write|\*)$")
 LEGACY = {"read": "rs", "write": "cud", "*": "cruds"}  # SMART v1 scopes, as older software asks
+ACCEPTED_ALGORITHMS = frozenset(ALGORITHMS.values())
+SHOWN_ALGORITHM = re.compile(r"[A-Za-z0-9+_.-]{1,20}")  # a header's alg as the answer may repeat it
+NO_TOKEN = "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau."
 
 
 class TokenError(Exception):
@@ -84,9 +89,18 @@ def _claims_of(assertion: str) -> dict:
     if not assertion or len(assertion) > MAX_ASSERTION:
         raise TokenError("invalid_request", "Le paramètre client_assertion manque ou est trop long.")
     try:
-        claims = read_json(extract_compact(assertion.encode()).payload)
+        signed = extract_compact(assertion.encode())
+        claims = read_json(signed.payload)
     except (JoseError, ValueError, TypeError):
         raise TokenError("invalid_client", "L'assertion n'est pas un JWT signé lisible.", 401) from None
+    # Said before the client is looked up, to anyone: the header is no secret, and RS256 (most libraries' default)
+    # is the commonest first mistake, which "signature invalide" sent to the client_id and the key.
+    alg = signed.headers().get("alg")
+    if alg not in ACCEPTED_ALGORITHMS:
+        shown = alg if isinstance(alg, str) and SHOWN_ALGORITHM.fullmatch(alg) else "donné"
+        raise TokenError("invalid_client", f"L'algorithme {shown} (alg) n'est pas accepté : signez l'assertion en "
+                                           "RS384 avec une clé RSA, ou en ES384 avec une clé EC P-384, comme le "
+                                           "demande SMART Backend Services.", 401)
     if not isinstance(claims, dict) or not isinstance(claims.get("iss"), str):
         raise TokenError("invalid_client", "L'assertion ne dit pas quel logiciel la signe (iss).", 401)
     return claims
@@ -118,16 +132,22 @@ async def exchange(session: AsyncSession, *, form: dict[str, str], token_url: st
         raise TokenError("invalid_request", f"client_assertion_type doit valoir {ASSERTION_TYPE}.")
     assertion = form.get("client_assertion", "")
     claims = _claims_of(assertion)
+    if "client_id" in form and form["client_id"] != claims["iss"]:
+        # RFC 7521 §4.2: client_id, if present, "MUST identify the client" the assertion authenticates.
+        raise TokenError("invalid_request", "Le paramètre client_id ne nomme pas le logiciel qui signe l'assertion "
+                                            "(iss) : donnez le même, ou ne le donnez pas (RFC 7521, §4.2).")
     client = await session.get(ApiClient, claims["iss"][:64])
     unknown = TokenError("invalid_client", "Logiciel inconnu ou révoqué, ou signature invalide.", 401)
-    if client is None or client.revoked_at is not None:
+    if client is None:
         raise unknown
     key_data = json.loads(client.jwk)
     try:
         token = jwt.decode(assertion, JWKRegistry.import_key(key_data), algorithms=[ALGORITHMS[key_data["kty"]]])
     except JoseError:
         raise unknown from None
-    # From here the signature is the client's own: what is wrong with its claims may be said.
+    # From here the signature is the client's own: that it was revoked, and what is wrong with its claims, may be said.
+    if client.revoked_at is not None:
+        raise TokenError("invalid_client", revocation_notice(client), 401)
     try:
         jwt.JWTClaimsRegistry(
             iss={"essential": True, "value": client.id}, sub={"essential": True, "value": client.id},
@@ -141,6 +161,12 @@ async def exchange(session: AsyncSession, *, form: dict[str, str], token_url: st
         # RFC 7523 §3.2: an assertion that fails the checks is answered "invalid_client", as the expired one is.
         raise TokenError("invalid_client", _claim_problem(wrong, client_id=client.id, token_url=token_url),
                          401) from None
+    if token.claims["aud"] not in (token_url, [token_url]):
+        # joserfc accepts a list that holds the token URL among others; the current advice against audience
+        # injection (RFC 7523bis, the OAuth security BCP) is that aud names the authorization server alone.
+        raise TokenError("invalid_client", f"aud ne doit nommer que l'adresse du jeton ({token_url}) : une assertion "
+                                           "adressée aussi à d'autres serveurs pourrait être rejouée ici par l'un "
+                                           "d'eux.", 401)
     now = utcnow()
     # Compared as numbers first: exp is any finite JSON number (joserfc checks that), and a datetime holds
     # years 1 to 9999 only.
@@ -197,11 +223,24 @@ def note_for_log(scope: Scope, caller: Caller) -> None:
     scope.setdefault("state", {})[LOGGED_CALLER] = (caller.account.id if caller.account else "-", caller.client.id)
 
 
-async def caller_of(session: AsyncSession, authorization: str) -> Caller | None:
-    """The caller a `Bearer` header names now, or None (missing, unknown, expired, or software revoked)."""
+def revocation_notice(client: ApiClient) -> str:
+    """What a revoked software is told, once it proved it is that software (its signature, or a token issued to it):
+    not to ask for a token again, which would fail too, and who may register it anew."""
+    if client.kind == "insurer":
+        return ("Ce système a été révoqué par l'exploitant de Carnet : ses jetons ne valent plus et il n'en obtient "
+                "plus de nouveaux. L'exploitant peut enregistrer sa nouvelle clé (carnet logiciel assureur).")
+    return ("Ce logiciel a été révoqué par le professionnel qui l'avait enregistré : ses jetons ne valent plus et il "
+            "n'en obtient plus de nouveaux. Le professionnel peut l'enregistrer de nouveau, avec une nouvelle paire "
+            "de clés.")
+
+
+async def caller_of(session: AsyncSession, authorization: str) -> Caller:
+    """The caller a `Bearer` header names now; a 401 with RFC 6750's challenge otherwise (missing, unknown, expired,
+    or software revoked, which the software alone is told: only it holds a token issued to it)."""
+    refused = FhirError(401, NO_TOKEN, headers=refused_token_challenge(authorization))
     scheme, _, value = authorization.partition(" ")
     if scheme.lower() != "bearer" or not value or len(value) > 200:
-        return None
+        raise refused
     # One query, not four: every API request asks it (the token, its software, and for a professional's software
     # the professional and their account).
     found = (await session.exec(
@@ -212,13 +251,15 @@ async def caller_of(session: AsyncSession, authorization: str) -> Caller | None:
         .where(ApiToken.token_hash == _hash(value.strip()))
     )).first()
     if found is None:
-        return None
+        raise refused
     row, client, account, professional = found
-    if row.expires_at <= utcnow() or client.revoked_at is not None:
-        return None
+    if client.revoked_at is not None:  # expired too: asking a new one would fail
+        raise FhirError(401, revocation_notice(client), headers=refused_token_challenge(authorization))
+    if row.expires_at <= utcnow():
+        raise refused
     scopes = frozenset(permissions(row.scopes))
     if client.kind == "insurer":
         return Caller(client=client, scopes=scopes)
     if account is None or professional is None:
-        return None
+        raise refused
     return Caller(client=client, scopes=scopes, account=account, professional=professional)

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..fhir import documents, query, summary
 from ..fhir.capability import OPERATION, capability_statement, smart_configuration, unsupported
-from ..fhir.errors import FhirError, bearer_challenge, refused_token_challenge, size_limit
+from ..fhir.errors import FhirError, bearer_challenge, size_limit
 from ..fhir.negotiation import binary_as_resource, require_json
 from ..fhir.resources import FHIR_JSON, WITHDRAWN, security_meta
 from ..fhir.tokens import Caller, TokenError, caller_of, exchange, note_for_log
@@ -69,9 +69,6 @@ def repr_digest(data: bytes) -> dict[str, str]:
 async def calling(request: Request, db: AsyncSession, resource: str, letter: str) -> Caller:
     """The software behind the request's bearer token, and that its token allows this; 401 / 403 otherwise."""
     caller = await caller_of(db, request.headers.get("authorization", ""))
-    if caller is None:
-        raise FhirError(401, "Jeton d'accès manquant, expiré ou révoqué : demandez-en un nouveau.",
-                        headers=refused_token_challenge(request.headers.get("authorization", "")))
     note_for_log(request.scope, caller)
     if not caller.may(resource, letter) or caller.account is None:
         raise FhirError(403, f"Ce jeton n'a pas la portée system/{resource}.{letter} qu'il faut pour cette opération.",

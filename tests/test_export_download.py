@@ -30,7 +30,7 @@ async def test_the_export_is_in_the_log_before_the_zip_leaves_named_for_its_pati
     page = await client.get(f"/dossiers/{small.dossier.id}/export")
     assert page.status_code == 200 and "Télécharger la copie (ZIP)" in page.text and "2 documents" in page.text
     so_far = len(await events(db, small.dossier.id))  # the head's number: every event
-    assert f"({so_far} événements à ce jour, plus celui de ce téléchargement)" in page.text
+    assert f"({so_far} événements à ce jour, plus celui de cette copie)" in page.text
     # In English, the page says which parts of the copy are in French (an outside probe's find: only the LISEZMOI).
     english = (await client.get(f"/dossiers/{small.dossier.id}/export", headers={"accept-language": "en"})).text
     assert "a PDF summary</strong> in French" in english and "as a spreadsheet (in French)" in english
@@ -59,8 +59,8 @@ async def test_the_page_counts_the_log_so_far_and_the_copy_s_own_download_which_
     await activate(client, small)
     page = html.unescape((await client.get(f"/dossiers/{small.dossier.id}/export")).text)
     so_far = len(await events(db, small.dossier.id))
-    assert re.search(f"l'historique complet des accès</strong> \\({so_far} événements à ce jour, plus celui de ce "
-                     "téléchargement\\)", page), re.findall(r"historique complet des accès</strong> \(.*?\)", page)
+    assert re.search(f"l'historique complet des accès</strong> \\({so_far} événements à ce jour, plus celui de cette "
+                     "copie\\)", page), re.findall(r"historique complet des accès</strong> \(.*?\)", page)
     await append(db, dossier_id=small.dossier.id, action="read_timeline", right="grant",
                  actor=Actor(None, "professional", "Julie Moreau", "masseur-kinésithérapeute", "10000000041"))
     await db.commit()
@@ -124,7 +124,7 @@ async def test_a_minor_s_parent_exports_no_trace_of_what_was_kept_from_parents(c
 
     page = await client.get(f"/dossiers/{leo.dossier.id}/export")  # the count leaves out what is kept from parents
     shown = len(await events(db, leo.dossier.id)) - 1
-    assert f"({shown} événement{'s' if shown > 1 else ''} à ce jour, plus celui de ce téléchargement)" in page.text
+    assert f"({shown} événement{'s' if shown > 1 else ''} à ce jour, plus celui de cette copie)" in page.text
     assert "<strong>1 document</strong>, tel qu'il a été déposé" in html.unescape(page.text)  # one, said in the singular
     # Deleting it takes it from Léo and his relatives: not from "vos aidants", as if she were the patient.
     deleting = html.unescape((await client.get(f"/documents/{vaccine.id}/suppression")).text)

@@ -14,9 +14,9 @@ import pytest
 from tests.conftest import activate, activate_professional, new_professional, post_form
 from tests.test_passkey_sessions import add_passkey
 
-PATIENTS_FOOT = "Carnet — votre dossier médical partagé. Vos données de santé ne sont jamais gardées sur cet appareil, sauf les fichiers que vous y téléchargez."
+PATIENTS_FOOT = "Carnet — votre dossier médical partagé. Vos données de santé ne sont jamais gardées sur cet appareil."
 PROFESSIONALS_FOOT = ("Carnet — le dossier médical partagé de vos patients. Les données de santé ne sont jamais gardées "
-                      "sur cet appareil, sauf les fichiers que vous y téléchargez.")
+                      "sur cet appareil.")
 
 
 def words_of(text: str) -> str:

@@ -36,7 +36,9 @@ async def test_the_page_names_the_controller_and_the_dpo_to_anyone_signed_out(cl
     # The periods Carnet enforces, from its settings and constants.
     for words in ("Pourquoi Carnet traite vos données", "Base légale", "Combien de temps Carnet les garde",
                   "30 minutes sans activité", "12 heures après la connexion", "24 derniers mois",
-                  "Historique des accès", "Réclamation auprès de la CNIL"):
+                  "Historique des accès", "Réclamation auprès de la CNIL",
+                  # The footer's "jamais gardées sur cet appareil", and what a download leaves there.
+                  "rien, sauf ce que vous téléchargez (un document, la copie du dossier), qui y reste"):
         assert words in said, words
     # Each right leads to where it is exercised: signed out, the pages a login leads back to.
     assert {"/", "/profil", "/soins", "/historique", "/acces", "/cles",

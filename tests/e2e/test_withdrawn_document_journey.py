@@ -77,22 +77,21 @@ def test_the_patient_sent_another_s_report_reads_only_that_it_was_withdrawn(page
     wait_until_integrated(server)
     page.goto(f"/dossiers/{patient.dossier_id}/historique")
     expect(page.get_by_role("status").filter(has_text="Votre appareil a vérifié cet historique")).to_contain_text(
-        "Sauf le contenu des événements marqués «\u00a0document retiré par son auteur\u00a0» : seule leur place a été "
-        "vérifiée.")  # in the plain verdict, not only in its detail
+        "Sauf le contenu des événements d'un document retiré : seule leur place a été vérifiée.")  # in the plain verdict, not only in its detail
     status = page.locator("details").filter(has_text="Comment votre appareil l'a vérifié")
     status.get_by_text("Comment votre appareil l'a vérifié").click()
     expect(status).to_contain_text(
-        "L'événement d'un document retiré par son auteur y est inscrit, mais seule sa place dans la chaîne a été "
-        "vérifiée, pas son contenu." if titled == 1 else
-        f"Les {titled} événements de documents retirés par leur auteur y sont inscrits, mais seule leur place dans la "
-        "chaîne a été vérifiée, pas leur contenu.")
+        "L'événement d'un document retiré y est inscrit, mais seule sa place dans la chaîne a été vérifiée, pas son "
+        "contenu." if titled == 1 else
+        f"Les {titled} événements de documents retirés y sont inscrits, mais seule leur place dans la chaîne a été "
+        "vérifiée, pas leur contenu.")
     expect(status).to_contain_text("Aucun événement ne manque entre ceux qui sont affichés.")
-    line = page.locator("li.log-line").filter(has_text="a ajouté un document retiré par son auteur")
+    line = page.locator("li.log-line").filter(has_text="a ajouté un document retiré par")
     # The device's own words on the line, whatever the server's folded proof says.
     expect(line.locator(".log-journal-withheld")).to_have_text(
-        "Document retiré par son auteur : seule la place de cet événement a été vérifiée.")
+        "Document retiré : seule la place de cet événement a été vérifiée.")
     line.get_by_text("Preuve", exact=True).click()
-    expect(line).to_contain_text("Contenu retiré par son auteur : le titre du document n'est plus donné, et votre "
+    expect(line).to_contain_text("Contenu retiré : le titre du document n'est plus donné, et votre "
                                  "appareil vérifie seulement la place de cet événement dans la chaîne de l'historique, "
                                  "pas son contenu.")
     assert "Pneumologie" not in page.content()

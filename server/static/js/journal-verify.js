@@ -101,7 +101,7 @@
       : _("Votre appareil a vérifié cet historique pour la première fois. À chaque visite, il vérifiera que rien de ce qu'il a vérifié n'a été changé ni effacé.");
     const withheld = document.querySelectorAll('[data-journal-state="verified"][data-journal-withheld]').length;
     return withheld
-      ? text + " " + _("Sauf le contenu des événements marqués « document retiré par son auteur » : seule leur place a été vérifiée.")
+      ? text + " " + _("Sauf le contenu des événements d'un document retiré : seule leur place a été vérifiée.")
       : text;
   }
 
@@ -135,9 +135,9 @@
       text += " " + _("Les données enregistrées des %(num)d événements affichés (qui, quoi, quand) y sont inscrites telles quelles ; les phrases qui les disent ne sont pas comparées.")
         .replace("%(num)d", String(verified));
     }
-    if (withheld === 1) text += " " + _("L'événement d'un document retiré par son auteur y est inscrit, mais seule sa place dans la chaîne a été vérifiée, pas son contenu.");
+    if (withheld === 1) text += " " + _("L'événement d'un document retiré y est inscrit, mais seule sa place dans la chaîne a été vérifiée, pas son contenu.");
     if (withheld > 1) {
-      text += " " + _("Les %(num)d événements de documents retirés par leur auteur y sont inscrits, mais seule leur place dans la chaîne a été vérifiée, pas leur contenu.")
+      text += " " + _("Les %(num)d événements de documents retirés y sont inscrits, mais seule leur place dans la chaîne a été vérifiée, pas leur contenu.")
         .replace("%(num)d", String(withheld));
     }
     if (pending === 1) text += " " + _("Un événement très récent est en cours d'inscription : il sera vérifié à votre prochaine visite.");
@@ -171,7 +171,7 @@
       if (item.parentElement.querySelector(".log-journal-withheld")) return;
       const mark = document.createElement("span");
       mark.className = "log-journal-withheld small muted";
-      mark.textContent = _("Document retiré par son auteur : seule la place de cet événement a été vérifiée.");
+      mark.textContent = _("Document retiré : seule la place de cet événement a été vérifiée.");
       item.before(mark);
     });
   }

@@ -339,7 +339,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # timeline: brotli 196 -> 59 us (2,609 -> 3,137 bytes), gzip 180 -> 128 us (2,903 -> 3,054).
             backend="brotli", brotli_gzip_fallback=True, minimum_size=500, brotli_quality=1, gzip_compress_level=3,
             exclude=["^/static/", r"^/icons/.*\.png$", "^/documents/[^/]+/fichier", "^/documents/[^/]+/pages/[0-9]+$",
-                     "^/dossiers/[^/]+/export/[^/]+$"],
+                     "^/dossiers/[^/]+/export/[^/]+$", "^/fhir/Binary/"],
         ),
         exception_handlers=exception_handlers,
         after_exception=[find_own_documents],

@@ -62,7 +62,9 @@ async def test_software_sending_a_document_dated_before_the_birth_gets_a_422_out
     answer = await push(client, practice, bundle)
     assert answer.status_code == 422, answer.text
     issue = as_outcome(answer).issue[0]
-    assert issue.code == "processable" and issue.diagnostics.endswith(" " + BEFORE_BIRTH)  # after the entry it names
+    # After the entry it names, and with the element it read the date from.
+    said = BEFORE_BIRTH.removesuffix(".") + " (context.period.start, la date de l'acte)."
+    assert issue.code == "processable" and issue.diagnostics.endswith(" " + said), issue.diagnostics
     assert await documents_of(db, patient.dossier) == []
     added = (await db.exec(select(AccessEvent).where(AccessEvent.action == "add_document"))).all()
     assert added == []

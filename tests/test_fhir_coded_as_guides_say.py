@@ -41,7 +41,8 @@ async def filed_category(db, document_id: str) -> str:
 
 
 @pytest.mark.parametrize("system, code, type_code, expected", [
-    (CLASS_OID, "10", "34106-3", "compte_rendu"),  # the hospital's stay report, as the probe sent it
+    # The hospital's stay report, as a probe sent it (as 34106-3, which LOINC does not have: its check digit is 5).
+    (CLASS_OID, "10", "34106-5", "compte_rendu"),
     (CLASS_OID, "10", "34112-3", "compte_rendu"),
     (CLASS_URL, "10", "11502-2", "biologie"),  # a lab report is a "Compte rendu" class: its type files it
     (CLASS_OID, "31", None, "imagerie"),  # a class alone

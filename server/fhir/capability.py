@@ -6,23 +6,40 @@ import re
 
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
+from ..models import CATEGORIES
+from ..professionals.checks import PRO_CATEGORIES
+from .categories import CATEGORY_CODES, CATEGORY_SYSTEM, CLASS_SYSTEMS
 from .query import SEARCH_PARAMS
 from .submission import MAX_DOCUMENTS
 from .tokens import PROFESSIONAL_PERMISSIONS, scope_text
 
 MHD = "https://profiles.ihe.net/ITI/MHD"
+# Carnet's category codes, said where an integrator looks first: each with its label, its LOINC type and its CI-SIS
+# classes (categories.CATEGORY_CODES, the one table).
+CATEGORY_LIST = " ; ".join(
+    f"{code} ({CATEGORIES[code]}, type {loinc}, classe{'s' if len(classes) > 1 else ''} {', '.join(classes)}"
+    f"{'' if code in PRO_CATEGORIES else ', jamais envoyée par un professionnel'})"
+    for code, ((loinc, _), classes, _) in CATEGORY_CODES.items())
 RESOURCES = [
     {"type": "DocumentReference",
      "supportedProfile": [f"{MHD}/StructureDefinition/IHE.MHD.Minimal.DocumentReference"],
      "interaction": [{"code": "read"}, {"code": "search-type"}, {"code": "patch"}],
-     "documentation": "category : la classe du document (urn:oid:1.2.250.1.213.1.1.4.1, TRE_A03-ClasseDocument) "
-                      "ou sa catégorie Carnet (urn:carnet:fhir:categorie-document) ; Carnet sert les deux, sa "
+     "documentation": f"category : la classe du document ({CLASS_SYSTEMS[0]}, TRE_A03-ClasseDocument) "
+                      f"ou sa catégorie Carnet ({CATEGORY_SYSTEM}) ; Carnet sert les deux, sa "
                       "catégorie d'abord, et une recherche par classe trouve les documents de chaque catégorie "
-                      "qu'elle couvre ; type : LOINC. Le patient est désigné par son INS (subject.identifier) : "
-                      "Carnet ne sert pas de ressource Patient. patch : l'auteur seul retire son document (status "
-                      "entered-in-error : son contenu est effacé). Un envoi remplace une version précédente de "
-                      "l'expéditeur par relatesTo (code replaces, cible DocumentReference/<id>) : elle devient "
-                      "superseded, et de nouveau current si la version qui la remplace est retirée.",
+                      f"qu'elle couvre. Catégories Carnet : {CATEGORY_LIST}. type : LOINC, un code bien formé (de 1 "
+                      "à 5 chiffres, un tiret, son chiffre de contrôle mod 10) ; un code que Carnet ne classe pas est "
+                      "gardé tel quel. author : un document envoyé est attribué au professionnel qui a enregistré le "
+                      "logiciel, quel que soit l'author déclaré (un avertissement le dit dans la réponse) : c'est son "
+                      "accès qui permet l'envoi, et le journal d'accès du patient le nomme. date : l'instant où Carnet "
+                      "a reçu le document ; context.period.start : la date de l'acte. meta.security R (restricted) : "
+                      "le patient a masqué le document aux professionnels (seuls son auteur et le médecin traitant le "
+                      "lisent) ; V : tenu secret envers les parents d'un patient mineur. Le patient est désigné par "
+                      "son INS (subject.identifier) : Carnet ne sert pas de ressource Patient. patch : l'auteur seul "
+                      "retire son document (status entered-in-error : son contenu est effacé). Un envoi remplace une "
+                      "version précédente de l'expéditeur par relatesTo (code replaces, cible "
+                      "DocumentReference/<id>) : elle devient superseded, et de nouveau current si la version qui la "
+                      "remplace est retirée.",
      "searchParam": [{"name": n, "type": t, "documentation": d} for n, t, d in SEARCH_PARAMS]},
     {"type": "Binary", "interaction": [{"code": "read"}],
      "documentation": "Les octets du document (ITI-68), vérifiés contre leur SHA-256 (en-tête Repr-Digest)."},
@@ -64,16 +81,23 @@ def capability_statement(*, base: str, software_version: str) -> CapabilityState
         "instantiates": [f"{MHD}/CapabilityStatement/IHE.MHD.DocumentRecipient"],
         "rest": [{
             "mode": "server",
-            "documentation": f"Un envoi (ITI-65) contient un SubmissionSet et de 1 à {MAX_DOCUMENTS} documents. "
+            "documentation": f"Un envoi (ITI-65) contient de 1 à {MAX_DOCUMENTS} documents et un SubmissionSet (List) "
+                             "qui désigne leur patient (subject) et chacun d'eux (entry). "
                              "Recherche (ITI-67) et lecture (ITI-68) des documents comme un Document Responder IHE "
                              "MHD, sans recherche de listes (ITI-66) ; une recherche par INS se fait par POST sur "
-                             "DocumentReference/_search (l'INS ne figure jamais dans une adresse).",
+                             "DocumentReference/_search (l'INS ne figure jamais dans une adresse). Un logiciel "
+                             "agit pour le professionnel qui l'a enregistré dans Carnet, sous ses droits : ce "
+                             "professionnel est l'auteur des documents envoyés, et chaque lecture ou envoi est inscrit "
+                             "à son nom au journal d'accès du patient.",
             "security": {
                 "cors": False,
                 "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                                          "code": "SMART-on-FHIR"}]}],
                 "description": "SMART Backend Services : assertion JWT signée (RS384 ou ES384) échangée à "
-                               f"{base}/fhir/token contre un jeton de cinq minutes ; portées {scope_text(set(PROFESSIONAL_PERMISSIONS))}.",
+                               f"{base}/fhir/token contre un jeton de cinq minutes ; portées "
+                               f"{scope_text(set(PROFESSIONAL_PERMISSIONS))}. Les refus de ce point d'accès sont "
+                               "des erreurs OAuth 2.0 (RFC 6749, 5.2 : error, error_description), non des "
+                               "OperationOutcome.",
                 "extension": [{"url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
                                "extension": [{"url": "token", "valueUri": f"{base}/fhir/token"}]}],
             },

@@ -4,8 +4,11 @@ document sent is filed in, read from them; the categories a search names; the cl
 
 from __future__ import annotations
 
+import re
+
 from fhir.resources.R4B.documentreference import DocumentReference
 
+from ..identifiers import luhn_ok
 from ..models import CATEGORIES
 from ..professionals.checks import PRO_CATEGORIES
 
@@ -28,14 +31,15 @@ CLASSES = {"10": "Compte rendu", "11": "Synthèse", "31": "Imagerie médicale", 
 # so: a "Compte rendu" is a compte_rendu, not a biologie); (3) the
 # other LOINC types filed in it. The types are those of JDV_J07-XdsTypeCode-CISIS (the value set PDSm binds `type` to)
 # whose category leaves no doubt (an episode's synthesis, an anatomopathology report, a screening report are left to
-# their class or Carnet's code), plus 34106-3, a LOINC hospital discharge note hospital software sends for a stay's
-# report; the CI-SIS's own types (TRE_A05-TypeDocComplementaire: CERT_DECL, PRESC-KINE…) are not read. Which class
-# goes with which type is the CI-SIS's table ASS_X04-CorrespondanceType-Classe, which Carnet could not read: the
-# classes here are read from their names and the guides' examples, so a class that goes with another category than
-# the type's is said, not refused (filed_category). Classes 43, 44, 45, 95 and 99 file nothing alone.
+# their class or Carnet's code), plus 34106-5, LOINC's physician hospital discharge summary, which hospital software
+# sends for a stay's report (written 34106-3 here before, a code LOINC does not have: its check digit is 5); the
+# CI-SIS's own types (TRE_A05-TypeDocComplementaire: CERT_DECL, PRESC-KINE…) are not read. Which class goes with
+# which type is the CI-SIS's table ASS_X04-CorrespondanceType-Classe, which Carnet could not read: the classes here
+# are read from their names and the guides' examples, so a class that goes with another category than the type's is
+# said, not refused (filed_category). Classes 43, 44, 45, 95 and 99 file nothing alone.
 CATEGORY_CODES: dict[str, tuple[tuple[str, str], tuple[str, ...], frozenset[str]]] = {
     "compte_rendu": (("11488-4", "Consult note"), ("10",), frozenset({
-        "34112-3", "34106-3", "11490-0", "15507-7", "15508-5", "18761-7", "34749-2", "34794-8", "34874-8", "34875-5",
+        "34112-3", "34106-5", "11490-0", "15507-7", "15508-5", "18761-7", "34749-2", "34794-8", "34874-8", "34875-5",
         "34876-3", "47420-5", "67851-6", "70004-7", "77436-4", "78513-9", "85208-7", "11505-5", "11506-3", "59283-2",
         "89233-1", "96349-6", "60280-5", "74207-2", "78341-5", "93024-8", "78601-2"})),
     "synthese": (("60591-5", "Patient summary Document"), ("11", "10"), frozenset({
@@ -94,6 +98,26 @@ class Unfiled(ValueError):
     """Codes that file a document nowhere, or in two categories; the message, in French, says which."""
 
 
+# A LOINC code: its number, one to five digits, a hyphen, and a check digit (LOINC Users' Guide, "Calculating Mod 10
+# check digits": the Luhn formula). Whether LOINC has the code Carnet cannot say (it holds no copy of LOINC's table):
+# a well-formed code it does not file by is kept as sent.
+LOINC_CODE = re.compile(r"([0-9]{1,5})-([0-9])")
+
+
+def refuse_malformed_loinc(code: str, element: str) -> None:
+    """Unfiled, naming `element` ("type.coding.code"), for a code of LOINC's system that is no LOINC code: a typing
+    slip, or a local code sent under LOINC's name, which a search by its type would never find."""
+    shown = f"«\u00a0{code[:40]}\u00a0»"
+    if (form := LOINC_CODE.fullmatch(code)) is None:
+        raise Unfiled(f"Code LOINC invalide ({element}) : {shown} n'a pas la forme d'un code LOINC, de 1 à 5 chiffres, "
+                      "un tiret et un chiffre de contrôle (11488-4).")
+    if not luhn_ok(form[1] + form[2]):
+        right = next(digit for digit in "0123456789" if luhn_ok(form[1] + digit))
+        raise Unfiled(f"Code LOINC invalide ({element}) : le chiffre de contrôle de {shown} ne correspond pas à son "
+                      f"numéro (algorithme mod 10 de LOINC ; «\u00a0{form[1]}-{right}\u00a0» serait bien formé). "
+                      "Vérifiez le code : une faute de frappe ?")
+
+
 def filed_category(reference: DocumentReference) -> tuple[str, tuple[str, ...]]:
     """The category a document sent is filed in, and the warnings its coding earns.
 
@@ -102,15 +126,20 @@ def filed_category(reference: DocumentReference) -> tuple[str, tuple[str, ...]]:
     guessed. Without it, the type decides, then the CI-SIS class: a coarser code, which the CI-SIS deduces from the
     type (ASS_X04) and Carnet's table reads from examples, so a class that goes with another category is said in a
     warning, never refused. A code that is none of its system's (Carnet's, the CI-SIS classes') is refused, named: that
-    slip would file a document where no reader looks for it. Codings of other systems are kept as sent, unread."""
+    slip would file a document where no reader looks for it; so is a LOINC code that is none by its form or its check
+    digit (refuse_malformed_loinc). Codings of other systems are kept as sent, unread."""
     ours: list[str] = []  # Carnet's categories
     typed: list[str] = []  # LOINC types Carnet files, from `type`, and from `category` (where MHD's examples put some)
     classes: list[str] = []
     for coding in (reference.type.coding if reference.type else None) or []:
+        if coding.system in LOINC_SYSTEMS and coding.code:
+            refuse_malformed_loinc(coding.code, "type.coding.code")
         if coding.system in (None, *LOINC_SYSTEMS) and coding.code in FILED_TYPES:
             typed.append(coding.code)
     for coding in (c for concept in reference.category or [] for c in concept.coding or []):
         code = coding.code or ""
+        if coding.system in LOINC_SYSTEMS and code:
+            refuse_malformed_loinc(code, "category.coding.code")
         if coding.system == CATEGORY_SYSTEM or (coding.system is None and code in CATEGORY_CODES):
             if code not in CATEGORY_CODES:
                 raise Unfiled(f"Catégorie inconnue : «\u00a0{code[:40]}\u00a0» n'est pas un code du système "

@@ -4,10 +4,12 @@ reads the Bundle around it)."""
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
 import unicodedata
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from fhir.resources.R4B.documentreference import DocumentReference
 
@@ -16,7 +18,7 @@ from ..professionals.checks import Upload
 from ..templating import PARIS
 from .categories import Unfiled, filed_category
 from .errors import FhirError
-from .resources import CONFIDENTIALITY, CURRENT, INS_SYSTEM
+from .resources import CONFIDENTIALITY, CURRENT, IDNAT_PS_SYSTEM, INS_SYSTEM
 
 DOCUMENT_ID = re.compile(r"[0-9a-f]{32}")  # models.new_id's
 # A file's name, not a title: one word ending in a file type's extension.
@@ -25,6 +27,41 @@ FILE_NAME = re.compile(r"[^\s/\\]+\.(?:pdf|png|jpe?g|txt|tiff?)", re.IGNORECASE)
 
 def unprocessable(text: str, *, expression: tuple[str, ...] = ()) -> FhirError:
     return FhirError(422, text, code="processable", expression=expression)
+
+
+@dataclass(frozen=True)
+class DeclaredAuthor:
+    """An author a DocumentReference names (`author`), which Carnet does not keep: the professional whose software
+    sends a document is its author (unapplied.ignored_authors says so to the sender)."""
+
+    identifiers: tuple[tuple[str, str], ...]  # (system, value), its own or those of the contained resource it names
+    display: str
+    reference: str
+
+    def is_professional(self, rpps: str) -> bool:
+        """Whether it names this professional: by their national identifier ("8" + RPPS), or their RPPS alone."""
+        return any(system == IDNAT_PS_SYSTEM and value in (f"8{rpps}", rpps) for system, value in self.identifiers)
+
+    def said(self) -> str:
+        """As the answer names it: « Léa Fontaine », 810009512384; what the sender wrote, within reason."""
+        parts = [f"«\u00a0{self.display}\u00a0»"] if self.display else []
+        parts += [value for _system, value in self.identifiers]
+        parts = [part for part in parts or [self.reference] if part and len(part) <= 100 and not invisible(part)]
+        return ", ".join(parts[:3]) or "sans nom"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A DocumentReference read: its patient's INS, the upload, the fullUrl of the Binary that holds its bytes (None:
+    inline), the warnings the answer gives about its coding, where its title and its date were read from (an upload's
+    field, "title" or "event_date": its element), and the authors it declares."""
+
+    ins: str
+    upload: Upload
+    url: str | None
+    warnings: tuple[str, ...]
+    elements: dict[str, str]
+    authors: tuple[DeclaredAuthor, ...]
 
 
 def kept_from_parents(resource) -> bool | None:
@@ -68,10 +105,7 @@ def _refuse_invisible(field: str, text: str) -> None:
                             "contenir que des caractères visibles.")
 
 
-def read_reference(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]],
-            base: str = "") -> tuple[str, Upload, str | None, tuple[str, ...]]:
-    """The patient's INS, the upload, the fullUrl of the Binary that holds its bytes (None: inline), and the warnings
-    the answer gives about its coding."""
+def read_reference(reference: DocumentReference, binaries: dict[str, tuple[bytes, str]], base: str = "") -> Reading:
     kept = kept_from_parents(reference)
     if reference.status != CURRENT:
         raise unprocessable("Un document envoyé doit avoir le statut «\u00a0current\u00a0».")
@@ -108,8 +142,13 @@ def read_reference(reference: DocumentReference, binaries: dict[str, tuple[bytes
         raise unprocessable("attachment.url doit désigner une ressource Binary de ce même Bundle (son fullUrl).")
     if not data:
         raise unprocessable("Le contenu du document est vide : joignez-le (attachment.data ou Binary).")
+    if attachment.hash is not None and len(attachment.hash) != hashlib.sha1().digest_size:
+        raise unprocessable(f"attachment.hash doit être l'empreinte SHA-1 du fichier, ses 20 octets en base64 (28 "
+                            f"caractères) : celle reçue fait {len(attachment.hash)} octets une fois décodée (une "
+                            "empreinte SHA-256, ou le texte hexadécimal d'un SHA-1 plutôt que ses octets ?).")
     if attachment.hash is not None and hashlib.sha1(data).digest() != attachment.hash:
-        raise unprocessable("L'empreinte SHA-1 déclarée (attachment.hash) ne correspond pas au contenu reçu.")
+        raise unprocessable("L'empreinte SHA-1 déclarée (attachment.hash) ne correspond pas au contenu reçu : "
+                            "attachment.hash est le SHA-1 des octets du fichier, en base64.")
     if attachment.size is not None and attachment.size != len(data):
         raise unprocessable(f"La taille déclarée (attachment.size : {attachment.size} octets) ne correspond pas au "
                             f"contenu reçu ({len(data)} octets).")
@@ -119,16 +158,40 @@ def read_reference(reference: DocumentReference, binaries: dict[str, tuple[bytes
     # label that is a file's name ("cr.pdf") titles it only where no type says better: the patient read "cr.pdf" in
     # her banner and on her timeline (an outside probe's find).
     label = attachment.title or ""
-    title = reference.description or (type_display if FILE_NAME.fullmatch(label.strip()) else "") or label or type_display
+    titled = [("description", reference.description),
+              ("type.coding.display", type_display if FILE_NAME.fullmatch(label.strip()) else ""),
+              ("attachment.title", label), ("type.coding.display", type_display)]
+    title_element, title = next(((element, text) for element, text in titled if text), ("", ""))
     if not title.strip():
         raise unprocessable("Le document n'a pas de titre : indiquez-le dans description (ou attachment.title, ou le "
                             "libellé de son type, type.coding.display).")
-    return normalize_ins(identifier.value), Upload(
-        title=title.strip(), category=category, event_date=_event_date(reference),
+    event_date, date_element = _event_date(reference)
+    upload = Upload(
+        title=title.strip(), category=category, event_date=event_date,
         filename=attachment.title or "document", data=data, master_identifier=master_text, declared_type=declared,
         type_system=type_system, type_code=type_code, type_display=type_display,
         hidden_from_representatives=bool(kept), confidentiality_said=kept is not None, replaces=_replaces(reference, base),
-    ), url, said
+    )
+    return Reading(normalize_ins(identifier.value), upload, url, said,
+                   {"title": title_element, "event_date": date_element}, _declared_authors(reference))
+
+
+def _declared_authors(reference: DocumentReference) -> tuple[DeclaredAuthor, ...]:
+    """The authors a DocumentReference names, each by its identifier or that of the resource it contains and names
+    ("#id", a Practitioner; a PractitionerRole by its practitioner's)."""
+    contained = {resource.id: resource for resource in reference.contained or [] if getattr(resource, "id", None)}
+
+    def identifiers(named, depth: int = 0) -> list[tuple[str, str]]:
+        found = [(named.identifier.system or "", named.identifier.value or "")] if named.identifier else []
+        inner = contained.get((named.reference or "").removeprefix("#")) if (named.reference or "")[:1] == "#" else None
+        if inner is not None and depth < 2:
+            found += [(i.system or "", i.value or "") for i in getattr(inner, "identifier", None) or []]
+            if getattr(inner, "practitioner", None) is not None:
+                found += identifiers(inner.practitioner, depth + 1)
+        return found
+
+    return tuple(DeclaredAuthor(tuple(identifiers(author)), " ".join((author.display or "").split()),
+                                author.reference or "") for author in reference.author or [])
 
 
 def _replaces(reference: DocumentReference, base: str) -> str | None:
@@ -169,9 +232,12 @@ def _sent_type(reference: DocumentReference) -> tuple[str, str, str]:
     return system, code, display
 
 
-def _event_date(reference: DocumentReference) -> date:
-    start = reference.context.period.start if reference.context and reference.context.period else None
+def _event_date(reference: DocumentReference) -> tuple[date, str]:
+    """The day of the act, and the element it was read from: context.period.start, else the document's `date`."""
+    period = reference.context.period if reference.context else None
+    start = period.start if period else None
     moment = start or reference.date
+    element = "context.period.start, la date de l'acte" if start else "date, lue faute de context.period.start"
     if moment is None:
         raise unprocessable("Indiquez la date de l'acte (context.period.start) ou du document (date).")
     # A FHIR dateTime may be a year or a month ("2024", "2024-05"): fhir.resources keeps those as text.
@@ -179,9 +245,32 @@ def _event_date(reference: DocumentReference) -> date:
     if not isinstance(moment, date):
         raise unprocessable("La date de l'acte doit être complète (jour, mois, année) : context.period.start au "
                             "format AAAA-MM-JJ.")
-    if not isinstance(moment, datetime):
-        return moment
     try:
-        return moment.astimezone(PARIS).date() if moment.tzinfo else moment.date()
+        day = moment
+        if isinstance(moment, datetime):
+            day = moment.astimezone(PARIS).date() if moment.tzinfo else moment.date()
+        # FHIR's invariant per-1, "If present, start SHALL have a lower or equal value than end": each a range (a
+        # day, a month, a year written alone), the end's last instant before the start's first is refused.
+        ends_before = start is not None and period.end is not None and _bounds(period.end)[1] < _bounds(start)[0]
     except (OverflowError, ValueError):  # an instant at the calendar's edge, which Paris's day is outside of
         raise unprocessable("La date de l'acte n'est pas plausible.") from None
+    if ends_before:
+        raise unprocessable("La période de l'acte finit avant de commencer : context.period.end précède "
+                            "context.period.start (invariant FHIR per-1). Corrigez l'une ou l'autre.")
+    return day, element
+
+
+def _bounds(moment: date | str) -> tuple[datetime, datetime]:
+    """The first and the last instant a FHIR date or dateTime covers, in Paris where it says no offset: an instant is
+    itself, a day its 24 hours, "2024-05" its month, "2024" its year."""
+    if isinstance(moment, datetime):
+        instant = moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
+        return instant, instant
+    if isinstance(moment, date):
+        first, last = moment, moment
+    else:  # a year or a month, which fhir.resources keeps as text
+        year, _, month = str(moment).partition("-")
+        months = (int(month), int(month)) if month else (1, 12)
+        first = date(int(year), months[0], 1)
+        last = date(int(year), months[1], calendar.monthrange(int(year), months[1])[1])
+    return datetime.combine(first, time.min, PARIS), datetime.combine(last, time.max, PARIS)

@@ -42,7 +42,8 @@ from .query import Query
 from .resources import (
     CURRENT, SUPERSEDED, WITHDRAWN, document_reference, etag_of, outcome, searchset, status_of,
 )
-from .submission import read_submission
+from .submission import entry_path, read_submission
+from .unapplied import Issue, ignored_authors, unapplied_metadata
 from .tokens import Caller
 
 
@@ -95,6 +96,8 @@ async def dossier_id_of_ins(session: AsyncSession, ins: str) -> str:
 async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, body: bytes, base: str) -> Bundle:
     """File the Bundle's documents (all or none); the transaction-response says, per entry, what happened."""
     submission = read_submission(body, base=base)
+    # Said before filing, while the professional's row is fresh: filing commits, and a refusal rolls back.
+    ignored = [ignored_authors(authors, caller.professional) for authors in submission.authors]
     try:
         filed = await add_professional_documents(
             session, storage, account=caller.account, dossier_id=await dossier_id_of_ins(session, submission.ins),
@@ -108,8 +111,8 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
             409, "Vous avez déjà envoyé un autre contenu sous cet identifiant (masterIdentifier) dans ce dossier : "
                  "rien n'a été enregistré. Un document corrigé doit porter un nouvel identifiant"
                  f"{_first_one(reused)}.")) from None
-    except InvalidInput as refused:  # a refusal of one document names its entry
-        raise submission.refusal(refused.upload, FhirError(422, str(refused), code="processable")) from None
+    except InvalidInput as refused:  # a refusal of one document names its entry, and the element at fault
+        raise submission.refused_input(refused) from None
     entries = []
     again = await given_back(session, [document for document, _ in filed])
     for kind, indexes in submission.entries:
@@ -135,15 +138,21 @@ async def provide(session: AsyncSession, storage: Storage, *, caller: Caller, bo
             if kind == "DocumentReference":
                 response["etag"] = etag_of(document, again.get(document.id))
         if kind == "DocumentReference":
-            said = [("warning", "code-invalid", text) for text in submission.warnings[indexes[0]]]
+            index, upload = indexes[0], submission.uploads[indexes[0]]
+            said: list[Issue | None] = [("warning", "code-invalid", text, ()) for text in submission.warnings[index]]
+            said.append(ignored[index])
             if not made:
-                said.append(("information", "duplicate", _received(document)))
-            elif document.hidden_from_representatives and not submission.uploads[indexes[0]].hidden_from_representatives:
-                said.append(("information", "informational", _kept_from_parents(document)))
-            if said:
+                said.append(("information", "duplicate", _received(document), ()))
+                said.append(await unapplied_metadata(session, document=document, upload=upload,
+                                                     elements=submission.elements[index], author=caller.professional))
+            elif document.hidden_from_representatives and not upload.hidden_from_representatives:
+                said.append(("information", "informational", _kept_from_parents(document), ()))
+            if said := [issue for issue in said if issue is not None]:
+                place = entry_path(submission.numbers[index])
                 response["outcome"] = OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [
-                    {"severity": severity, "code": code, "diagnostics": text} for severity, code, text in said]}
-                ).model_dump(mode="json", exclude_none=True)
+                    {"severity": severity, "code": code, "diagnostics": text,
+                     "expression": [f"{place}.{element}" for element in elements] or None}
+                    for severity, code, text, elements in said]}).model_dump(mode="json", exclude_none=True)
         entries.append({"response": response})
     return Bundle.model_validate({"resourceType": "Bundle", "type": "transaction-response", "entry": entries})
 

@@ -11,6 +11,10 @@ from .resources import FHIR_JSON, outcome
 CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 406: "not-supported",
          409: "conflict", 413: "too-costly", 415: "not-supported", 422: "processable", 429: "throttled", 503: "transient"}
 NOT_FOUND = "Ressource introuvable, ou vous n'y avez pas accès."  # one answer for "missing" and "not yours"
+# A JSON body in another encoding (Latin-1, Windows-1252): RFC 8259 §8.1, "JSON text exchanged between systems that
+# are not part of a closed ecosystem MUST be encoded using UTF-8".
+NOT_UTF8 = ("Le corps de la requête doit être du JSON encodé en UTF-8 : il contient des octets qui n'en sont pas "
+            "(un texte en Latin-1 ou Windows-1252 ?).")
 
 
 class FhirError(HTTPException):

@@ -2,8 +2,9 @@
 
 A transaction Bundle holds one SubmissionSet (`List`), one or more `DocumentReference`s, and each
 document's bytes inline (`attachment.data`) or as a `Binary` entry its `attachment.url` names. The
-patient is named by INS in `subject.identifier`. Everything is checked here, before any right is asked
-or any file stored; the professional behind the software is the author, whatever `author` says.
+patient is named by INS in `subject.identifier`, the SubmissionSet's and each document's, and the SubmissionSet lists
+every document (IHE MHD). Everything is checked here, before any right is asked or any file stored; the professional
+behind the software is the author, whatever `author` says (the answer says so: unapplied.py).
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from dataclasses import dataclass
 
 from fhir.resources.R4B.bundle import Bundle
 
+from ..dossiers import InvalidInput
 from ..identifiers import is_valid_ins, normalize_ins
 from ..professionals.checks import Upload
-from .docreference import invisible, kept_from_parents, read_reference, unprocessable
-from .errors import FhirError
+from .docreference import DeclaredAuthor, invisible, kept_from_parents, read_reference, unprocessable
+from .errors import NOT_UTF8, FhirError
 from .resources import INS_SYSTEM, number_read_as_date
 
 MAX_DOCUMENTS = 10  # per Bundle: a visit's reports, not a migration (which is many Bundles)
 ELEMENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a FHIR element's name, as JSON writes it
+RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")  # a resource type's name, as a Bundle may say one
+SENT = ("List", "DocumentReference", "Binary")  # what a Provide Document Bundle holds
 
 
 @dataclass
@@ -36,12 +40,33 @@ class Submission:
     # What the answer says of each upload's coding, by its index (a class of another category: filed_category).
     warnings: list[tuple[str, ...]]
     numbers: list[int]  # each upload's entry, by its index: its number in the Bundle, counted from 1
+    # Each upload's title and date, by its field: the element it was read from ("description", "context.period.start,
+    # la date de l'acte"), which a refusal of it names; and the authors each DocumentReference declares.
+    elements: list[dict[str, str]]
+    authors: list[tuple[DeclaredAuthor, ...]]
 
-    def refusal(self, index: int | None, error: FhirError) -> FhirError:
-        """A refusal of the upload at `index`, naming its entry (None: of the whole Bundle, as it is)."""
+    def refusal(self, index: int | None, error: FhirError, *, elements: tuple[str, ...] = ()) -> FhirError:
+        """A refusal of the upload at `index`, naming its entry (None: of the whole Bundle, as it is); `elements`: the
+        elements of it that are at fault."""
         if index is None:
             return error
-        return entry_refusal(error, self.numbers[index], self.uploads[index].master_identifier.partition("|")[2])
+        return entry_refusal(error, self.numbers[index], self.uploads[index].master_identifier.partition("|")[2],
+                             elements=elements)
+
+    def refused_input(self, refused: InvalidInput) -> FhirError:
+        """A refusal of an upload's title or date (professionals/checks.py, in the words of the web form: "La date du
+        document…") said with the element it was read from, which the sender's developer looks for."""
+        index = refused.upload
+        named = self.elements[index] if index is not None else {}
+        sentences, elements = [], []
+        for sentence, fields in refused.parts or ((str(refused), refused.fields),):
+            said = " ; ".join(named[field] for field in fields if named.get(field))
+            if said:  # "(200 caractères au plus)." gains "; description" within its parentheses
+                sentence = sentence.rstrip(".")
+                sentence = f"{sentence[:-1]} ; {said})." if sentence.endswith(")") else f"{sentence} ({said})."
+            sentences.append(sentence)
+            elements += [named[field].partition(",")[0] for field in fields if named.get(field)]
+        return self.refusal(index, FhirError(422, " ".join(sentences), code="processable"), elements=tuple(elements))
 
 
 def invalid(text: str, *, expression: tuple[str, ...] = ()) -> FhirError:
@@ -53,27 +78,37 @@ def entry_path(number: int) -> str:
     return f"Bundle.entry[{number - 1}].resource"
 
 
-def entry_refusal(error: FhirError, number: int, master: str | None = None) -> FhirError:
-    """`error`, said of one entry: its number and its masterIdentifier in words, where it is as FHIRPath. Of a
-    Bundle of ten documents, the software is told which one to correct; nothing of the Bundle was filed."""
+def entry_refusal(error: FhirError, number: int, master: str | None = None, *,
+                  elements: tuple[str, ...] = ()) -> FhirError:
+    """`error`, said of one entry: its number and its masterIdentifier in words, where it is as FHIRPath (`elements`:
+    the elements of it at fault, else the whole entry). Of a Bundle of ten documents, the software is told which one
+    to correct; nothing of the Bundle was filed."""
     shown = master if master and len(master) <= 100 and not invisible(master) else None
     named = f"L'entrée {number} du Bundle" + (f" (masterIdentifier «\u00a0{shown}\u00a0»)" if shown else "")
     filed = "" if "rien n'a été enregistré" in error.detail else ", et rien n'a été enregistré"
-    return FhirError(error.status_code, f"{named} est refusée{filed}. {error.detail}",
-                     code=error.code, headers=error.headers, expression=(entry_path(number),))
+    return FhirError(error.status_code, f"{named} est refusée{filed}. {error.detail}", code=error.code,
+                     headers=error.headers,
+                     expression=tuple(f"{entry_path(number)}.{e}" for e in elements) or (entry_path(number),))
 
 
 def parse_bundle(body: bytes) -> Bundle:
     try:
         data = json.loads(body)  # each field a document keeps is checked for hidden characters where it is read
+    except UnicodeDecodeError:  # Latin-1 or Windows-1252 text, said apart: "no valid JSON" sent its developer astray
+        raise invalid(NOT_UTF8) from None
     except (ValueError, RecursionError):
         raise invalid("Le corps de la requête n'est pas du JSON valide.") from None
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise invalid("Envoyez une ressource Bundle de type transaction.")
+    _refuse_foreign_resources(data)
     try:
         bundle = Bundle.model_validate(data)
     except Exception as error:  # noqa: BLE001 - pydantic's errors, and KeyError for an unknown resourceType
         loc = error.errors()[0].get("loc", ()) if hasattr(error, "errors") else None
+        if loc is not None and loc[-1:] == ("hash",):  # base64Binary that is no base64 (a hex digest, say)
+            raise invalid(f"L'empreinte du fichier ({_place(loc)}) n'est pas du base64 : attachment.hash doit être "
+                          "l'empreinte SHA-1 du fichier, ses 20 octets en base64 (28 caractères).",
+                          expression=_expression(loc)) from None
         where = f" ({_place(loc)})" if loc is not None else ""
         raise invalid(f"Le Bundle n'est pas une ressource FHIR R4B valide{where}.",
                       expression=_expression(loc) if loc is not None else ()) from None
@@ -81,6 +116,27 @@ def parse_bundle(body: bytes) -> Bundle:
         raise invalid(f"Date invalide ({_place(loc)}) : une date FHIR s'écrit en texte, AAAA-MM-JJ ou "
                       "AAAA-MM-JJThh:mm:ss+01:00, jamais en nombre.", expression=_expression(loc))
     return bundle
+
+
+def _refuse_foreign_resources(data: dict) -> None:
+    """A resource a Provide Document Bundle does not hold is said by its entry, before the models read it: a
+    Composition where the SubmissionSet belongs was refused for an element it lacks ("élément author"), which sent
+    its developer to fix the Composition rather than send a List."""
+    entries = data.get("entry")
+    for number, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        if not isinstance(kind, str) or kind in SENT:
+            continue
+        if kind == "Patient":  # a common sender's shape (PDSm, MHD): said what to do instead
+            said = ("Un envoi de documents ne contient pas de ressource Patient : nommez le patient par son INS dans "
+                    f"subject.identifier du SubmissionSet et de chaque DocumentReference (système {INS_SYSTEM}).")
+        else:
+            named = f"Ressource {kind}" if RESOURCE_TYPE.fullmatch(kind) else "Ressource de type inconnu"
+            said = (f"{named} non prise en charge dans un envoi de documents (IHE MHD, ITI-65). Le SubmissionSet doit "
+                    "être une ressource List ; chaque document, une ressource DocumentReference ; ses octets, en "
+                    "ligne (attachment.data) ou dans une ressource Binary.")
+        raise entry_refusal(invalid(said), number)
 
 
 def _steps(loc: tuple) -> tuple[int | None, str, str]:
@@ -136,13 +192,7 @@ def read_submission(body: bytes, *, base: str = "") -> Submission:
         with _about_entry(number, resource):
             if resource is None:
                 raise invalid("Chaque entrée du Bundle doit contenir une ressource.")
-            kind = type(resource).__name__
-            if kind == "Patient":  # a common sender's shape (PDSm, MHD): said what to do instead
-                raise invalid("Un envoi de documents ne contient pas de ressource Patient : nommez le patient par son "
-                              "INS dans subject.identifier du SubmissionSet et de chaque DocumentReference "
-                              "(système urn:oid:1.2.250.1.213.1.4.8).")
-            if kind not in ("List", "DocumentReference", "Binary"):
-                raise invalid(f"Ressource non prise en charge dans un envoi de documents : {kind}.")
+            kind = type(resource).__name__  # one of SENT (_refuse_foreign_resources)
             if entry.request is None or entry.request.method != "POST":
                 raise invalid("Chaque entrée d'une transaction doit avoir request.method = POST.")
             if kind != "DocumentReference":  # a document's labels are read with it (docreference.read_reference)
@@ -157,6 +207,8 @@ def read_submission(body: bytes, *, base: str = "") -> Submission:
         raise invalid(f"Le Bundle doit contenir entre 1 et {MAX_DOCUMENTS} DocumentReference.")
     uploads: list[Upload] = []
     warnings: list[tuple[str, ...]] = []
+    elements: list[dict[str, str]] = []
+    authors: list[tuple[DeclaredAuthor, ...]] = []
     answer: list[tuple[str, tuple[int, ...]]] = []
     patient = ""  # the INS of the first document, which every other one must name
     uploaded_from: list[int] = []  # each upload's entry number
@@ -167,11 +219,12 @@ def read_submission(body: bytes, *, base: str = "") -> Submission:
             continue
         with _about_entry(number, entry.resource):
             try:
-                ins, upload, url, said = read_reference(entry.resource, binaries, base)
+                read = read_reference(entry.resource, binaries, base)
             except (AttributeError, TypeError):
                 # fhir.resources checks types, not every cardinality: an element required by FHIR may be missing.
                 raise unprocessable("Ce DocumentReference est incomplet : il lui manque un élément obligatoire "
                                     "(subject, masterIdentifier, content.attachment…).") from None
+            ins, upload, url = read.ins, read.upload, read.url
             if patient and ins != patient:
                 raise unprocessable(f"Tous les documents d'un envoi doivent concerner le même patient : l'INS de "
                                     f"celui-ci n'est pas celui de l'entrée {uploaded_from[0]}.")
@@ -186,8 +239,12 @@ def read_submission(body: bytes, *, base: str = "") -> Submission:
         answer.append((kind, (len(uploads),)))
         uploads.append(upload)
         uploaded_from.append(number)
-        warnings.append(said)
-    _same_patient(entries[kinds.index("List")].resource, kinds.index("List") + 1, patient, uploaded_from[0])
+        warnings.append(read.warnings)
+        elements.append(read.elements)
+        authors.append(read.authors)
+    listed = kinds.index("List")
+    _same_patient(entries[listed].resource, listed + 1, patient, uploaded_from[0])
+    _lists_every_document(entries[listed].resource, listed + 1, entries, uploaded_from)
     for number, (entry, kind) in enumerate(zip(entries, kinds, strict=True), start=1):
         if kind == "Binary" and entry.fullUrl not in carried:  # its bytes would be answered "201 Created" and not kept
             raise unprocessable(f"L'entrée {number} du Bundle (Binary) n'est désignée par aucun DocumentReference "
@@ -195,14 +252,21 @@ def read_submission(body: bytes, *, base: str = "") -> Submission:
                                 expression=(entry_path(number),))
     answer = [(kind, tuple(carried[entry.fullUrl]) if kind == "Binary" else indexes)
               for entry, (kind, indexes) in zip(entries, answer, strict=True)]
-    return Submission(ins=patient, uploads=uploads, entries=answer, warnings=warnings, numbers=uploaded_from)
+    return Submission(ins=patient, uploads=uploads, entries=answer, warnings=warnings, numbers=uploaded_from,
+                      elements=elements, authors=authors)
 
 
 def _same_patient(submission_set, number: int, ins: str, first: int) -> None:
-    """The SubmissionSet names the documents' patient, if it names one by INS (IHE XDS refuses a submission whose
-    patient is not its documents', XDSPatientIdDoesNotMatch): filed in one dossier, a Bundle that names two
-    patients may be in the wrong one. A subject named otherwise Carnet cannot compare, and does not keep."""
-    identifier = submission_set.subject.identifier if submission_set.subject else None
+    """The SubmissionSet names a patient (IHE MHD: its `subject` is required), the documents' if it names one by INS
+    (IHE XDS refuses a submission whose patient is not its documents', XDSPatientIdDoesNotMatch): filed in one
+    dossier, a Bundle that names two patients may be in the wrong one. A subject named otherwise Carnet cannot
+    compare, and does not keep."""
+    subject = submission_set.subject
+    if subject is None or not (subject.identifier or subject.reference):
+        raise entry_refusal(unprocessable(
+            "Le SubmissionSet (List) doit désigner son patient, comme IHE MHD le demande : subject.identifier, son "
+            f"INS (système {INS_SYSTEM}), celui de ses documents."), number)
+    identifier = subject.identifier
     if identifier is None or identifier.system != INS_SYSTEM:
         return
     if not is_valid_ins(identifier.value or ""):  # no patient at all: "another patient" would mislead its developer
@@ -213,6 +277,38 @@ def _same_patient(submission_set, number: int, ins: str, first: int) -> None:
         raise entry_refusal(unprocessable(
             "Le SubmissionSet (List) désigne un autre patient que ses documents : son INS (subject.identifier) "
             f"n'est pas celui de l'entrée {first}."), number)
+
+
+def _lists_every_document(submission_set, number: int, entries: list, documents: list[int]) -> None:
+    """The SubmissionSet lists each document of the Bundle (IHE MHD: its `entry`, a reference to each
+    DocumentReference, by the fullUrl of its entry): one that lists none, or not all, says another submission
+    than the one filed, and was filed without a word."""
+    listed = {reference for reference in (getattr(e.item, "reference", None) for e in submission_set.entry or [])
+              if reference}
+    missing = [n for n in documents if not _names(listed, entries[n - 1].fullUrl)]
+    if not missing:
+        return
+    how = ("chaque DocumentReference envoyé doit figurer dans son entry, désigné par le fullUrl de son entrée "
+           "(entry.item.reference).")
+    if len(missing) == len(documents):
+        said = f"Le SubmissionSet (List) ne désigne aucun des documents du Bundle : {how}"
+    else:
+        which = (f"le document de l'entrée {missing[0]}" if len(missing) == 1 else
+                 f"les documents des entrées {', '.join(map(str, missing[:-1]))} et {missing[-1]}")
+        said = f"Le SubmissionSet (List) ne désigne pas {which} du Bundle : {how}"
+    unnamed = [n for n in missing if not entries[n - 1].fullUrl]
+    if unnamed:
+        said += f" L'entrée {unnamed[0]} n'a pas de fullUrl : donnez-lui-en un (urn:uuid:…)."
+    raise entry_refusal(unprocessable(said), number)
+
+
+def _names(references: set[str], full_url: str | None) -> bool:
+    """Whether one of a Bundle's references names the entry of this fullUrl: by it, or relatively where it is a
+    server's address (FHIR R4B bundle.html#references: "DocumentReference/1" in an entry "http://a.b/fhir/...")."""
+    if not full_url:
+        return False
+    return full_url in references or any(
+        "://" in full_url and "://" not in reference and full_url.endswith(f"/{reference}") for reference in references)
 
 
 @contextmanager

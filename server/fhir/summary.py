@@ -24,7 +24,7 @@ from ..identifiers import is_valid_ins, normalize_ins
 from ..models import utcnow
 from ..profile.items import profile_of
 from ..text_input import read_json
-from .errors import NOT_FOUND, FhirError
+from .errors import NOT_FOUND, NOT_UTF8, FhirError
 from .documents import dossier_id_of_ins
 from .ips import IPS_PROFILE, Assembler, summary_bundle
 from .resources import INS_SYSTEM, split_token
@@ -41,6 +41,8 @@ def ins_asked(body: bytes) -> str:
     profile Carnet does not make."""
     try:
         parameters = Parameters.model_validate(read_json(body)).parameter or []
+    except UnicodeDecodeError:
+        raise FhirError(400, NOT_UTF8) from None
     except (ValueError, ValidationError):  # ValidationError is a ValueError; said apart for the reader
         raise FhirError(400, f"Le corps doit être {ASKED_AS} (FHIR R4B).") from None
     unknown = sorted({p.name for p in parameters} - {"identifier", "profile"})

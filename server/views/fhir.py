@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..fhir import documents, query, summary
 from ..fhir.capability import OPERATION, capability_statement, smart_configuration, unsupported
-from ..fhir.errors import FhirError, bearer_challenge, size_limit
+from ..fhir.errors import NOT_UTF8, FhirError, bearer_challenge, size_limit
 from ..fhir.negotiation import binary_as_resource, require_json
 from ..fhir.resources import FHIR_JSON, WITHDRAWN, security_meta
 from ..fhir.tokens import Caller, TokenError, caller_of, exchange, note_for_log
@@ -155,18 +155,20 @@ async def read(request: Request, db: AsyncSession, document_id: str) -> Response
     return versioned(await documents.read(db, caller=caller, document_id=document_id, base=base_of(request)))
 
 
-@patch("/fhir/DocumentReference/{document_id:str}", request_max_body_size=MAX_FORM_BYTES,
-       guards=[names_a_resource, speaks_json])
-async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Response:
-    caller = await calling(request, db, "DocumentReference", "u")
-    body = await body_of(request, MAX_FORM_BYTES, ("application/json-patch+json",))
+def withdrawal_asked(body: bytes) -> str | None:
+    """The one JSON Patch the API applies, the author's withdrawal, alone or after RFC 6902's test of the status the
+    author believes the document has: that status (None: not tested); a 400 or a 422 saying what is expected."""
     try:
         operations = read_json(body)
+    except UnicodeDecodeError:
+        raise FhirError(400, NOT_UTF8) from None
     except ValueError:
         raise FhirError(400, "Le corps doit être un JSON Patch (RFC 6902).") from None
+    if not isinstance(operations, list):  # RFC 6902, 3: "a JSON document whose root is an array of objects"
+        raise FhirError(400, "Le corps doit être un tableau JSON Patch (RFC 6902), même pour une seule opération : "
+                             "[{\"op\": \"replace\", \"path\": \"/status\", \"value\": \"entered-in-error\"}].")
     withdrawal = {"op": "replace", "path": "/status", "value": WITHDRAWN}
-    # The withdrawal, alone or after RFC 6902's test of the status the author believes the document has.
-    tested = (isinstance(operations, list) and len(operations) == 2 and isinstance(operations[0], dict)
+    tested = (len(operations) == 2 and isinstance(operations[0], dict)
               and set(operations[0]) == {"op", "path", "value"} and operations[0]["op"] == "test"
               and operations[0]["path"] == "/status" and isinstance(operations[0]["value"], str))
     if operations != [withdrawal] and not (tested and operations[1] == withdrawal):
@@ -174,9 +176,17 @@ async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Resp
                              "\"value\": \"entered-in-error\"}], précédé s'il le faut d'un test du statut "
                              "({\"op\": \"test\", \"path\": \"/status\", \"value\": \"current\"}).",
                         code="business-rule")
+    return operations[0]["value"] if tested else None
+
+
+@patch("/fhir/DocumentReference/{document_id:str}", request_max_body_size=MAX_FORM_BYTES,
+       guards=[names_a_resource, speaks_json])
+async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Response:
+    caller = await calling(request, db, "DocumentReference", "u")
+    status_test = withdrawal_asked(await body_of(request, MAX_FORM_BYTES, ("application/json-patch+json",)))
     return versioned(await documents.withdraw(db, request.app.state.storage, caller=caller, document_id=document_id,
                                               base=base_of(request), if_match=request.headers.get("if-match", ""),
-                                              status_test=operations[0]["value"] if tested else None))
+                                              status_test=status_test))
 
 
 @get("/fhir/Binary/{document_id:str}", guards=[names_a_resource])

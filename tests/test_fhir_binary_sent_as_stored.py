@@ -1,0 +1,28 @@
+"""A document's bytes (ITI-68) are sent as stored, never compressed: their Repr-Digest is the SHA-256 of what is sent
+(an outside tester's find: asked with Accept-Encoding: br, the body was brotli and the digest the uncompressed file's),
+and a PDF, a PNG or a JPEG is a compressed format already."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import pytest
+
+from tests.fhir_support import as_bundle, provide_bundle, report_pdf
+from tests.test_fhir_api import practice, push  # noqa: F401 - `practice` is a fixture
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/fhir+json"])
+async def test_a_binary_asked_with_brotli_is_sent_uncompressed_with_the_digest_of_what_is_sent(
+        client, patient, practice, accept):
+    pdf = report_pdf("Compte rendu de consultation")
+    bundle = provide_bundle(patient.patient.ins, title="Compte rendu", data=pdf)
+    location = as_bundle(await push(client, practice, bundle)).entry[2].response.location
+    answer = await client.get(f"/fhir/{location}", headers={**practice.headers, "accept": accept,
+                                                            "accept-encoding": "br, gzip"})
+    assert answer.status_code == 200, answer.text
+    assert "content-encoding" not in answer.headers
+    digest = base64.b64encode(hashlib.sha256(answer.content).digest()).decode()
+    assert answer.headers["repr-digest"] == f"sha-256=:{digest}:"
+    assert int(answer.headers["content-length"]) == len(answer.content)

@@ -30,7 +30,7 @@ from .config import Settings, load_settings
 from .auth.csrf import CSRFMiddleware
 from .db import make_engine, make_sessionmaker
 from .i18n import formats
-from .errors import API_PATHS, NoControlCharacters
+from .errors import API_PATHS, HEAD_ASKED, NoControlCharacters
 from .exception_handlers import exception_handlers, find_own_documents
 from .auth.sessions import REQUEST_DB, SessionMiddleware
 from .submissions import SubmissionMiddleware
@@ -152,7 +152,7 @@ class Carnet(Litestar):
         # HEAD is GET without its body (RFC 9110, 9.3.2): what a monitor or a link checker asks.
         head = scope["method"] == "HEAD"
         if head:
-            scope = {**scope, "method": "GET"}
+            scope = {**scope, "method": "GET", HEAD_ASKED: True}
         scope.setdefault("user", None)  # pages outside any route (a 404) still render the header
         status = {"code": 500, "started": False}
         settings: Settings = self.state.settings

@@ -23,6 +23,11 @@ from .text_input import encoded_control
 from .views.auth import login_address
 
 
+# A HEAD request, answered as its GET without the body (app.py): marked in the scope, so that a file's route logs it as
+# what it shows, the document's type and size, not as a download (an integrator's HEAD put a "a téléchargé" line in the
+# patient's Historique for nothing downloaded).
+HEAD_ASKED = "carnet.head"
+
 MESSAGES = {
     400: (N_("Demande incorrecte"), N_("Les informations envoyées ne sont pas valides. Vérifiez-les et recommencez.")),
     403: (N_("Action refusée"),

@@ -36,6 +36,10 @@ async def test_a_pdf_asked_for_display_is_a_download_and_logged_as_one(client, a
         assert got.status_code == 200 and got.content.startswith(b"%PDF-")
         assert got.headers["content-disposition"].startswith("attachment")
         assert log.actions == ["download"]
+    # A HEAD sends none of it: a read of the document (its type, its size), not a download (an integrator's find).
+    async with Log(db, patient.dossier.id) as log:
+        head = await client.head(f"/documents/{document.id}/fichier")
+    assert head.status_code == 200 and head.content == b"" and log.actions == ["read_document"]
 
 
 async def test_the_get_of_a_shl_location_is_a_logged_fetch_under_the_declared_name(app, db, patient):

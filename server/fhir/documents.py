@@ -311,9 +311,11 @@ async def read(session: AsyncSession, *, caller: Caller, document_id: str, base:
                               given_back=again.get(document.id))
 
 
-async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str) -> tuple[Document, bytes]:
-    """A document's bytes, logged as a download before they are read; the store checks their SHA-256. One withdrawn
-    by its author has none left (erased): the 404 of a missing resource, and no download logged."""
+async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, document_id: str,
+                   action: str = "download") -> tuple[Document, bytes]:
+    """A document's bytes, logged as a download (`action`: a HEAD's "read_document") before they are read; the store
+    checks their SHA-256. One withdrawn by its author has none left (erased): the 404 of a missing resource, and no
+    download logged."""
     try:
         document, dossier, right = await open_document(session, account=caller.account, document_id=document_id[:64],
                                                        action="")
@@ -322,7 +324,7 @@ async def retrieve(session: AsyncSession, storage: Storage, *, caller: Caller, d
     if document.withdrawn_at is not None:
         await session.rollback()
         raise not_found()
-    await log_document_read(session, account=caller.account, dossier=dossier, right=right, action="download",
+    await log_document_read(session, account=caller.account, dossier=dossier, right=right, action=action,
                             document=document, detail=caller.via)
     return document, storage.get(document.storage_key, sha256=document.sha256)
 

@@ -21,7 +21,7 @@ from ..access import hiding
 from ..access.reading import document_and_dossier, log_document_read, open_document, readable_versions
 from ..access.managing import manage_document, managed_dossier
 from ..authors import author_labels
-from ..errors import error_response
+from ..errors import HEAD_ASKED, error_response
 from ..export.names import named_for
 from ..i18n import _
 from ..professionals.corrections import may_correct
@@ -147,8 +147,9 @@ async def download(request: Request, db: AsyncSession, document_id: str) -> Resp
         await db.rollback()
         raise NotFoundException()
     inline = bool(request.query_params.get("affichage")) and document.mime_type in INLINE_TYPES
+    head = request.scope.get(HEAD_ASKED, False)  # its type and size, not its bytes: a read of the document, not more
     await log_document_read(db, account=account, dossier=dossier, right=right, document=document,
-                            action="read_document" if inline else "download", once=inline)
+                            action="read_document" if inline or head else "download", once=inline)
     # Shown, an image is its copy sized for a screen (files/screen.py), made at its first view if it was not yet;
     # one that would not decode, its original. Downloaded, always the original bytes.
     copy = (await pages_of(db, request.app.state.storage, document=document))[:1] if inline else []

@@ -14,6 +14,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import BaseRouteHandler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..errors import HEAD_ASKED
 from ..fhir import documents, query, summary
 from ..fhir.capability import OPERATION, capability_statement, smart_configuration, unsupported
 from ..fhir.errors import NOT_UTF8, FhirError, bearer_challenge, size_limit
@@ -193,7 +194,9 @@ async def withdraw(request: Request, db: AsyncSession, document_id: str) -> Resp
 async def retrieve(request: Request, db: AsyncSession, document_id: str) -> Response:
     as_resource = binary_as_resource(request.headers.get("accept", ""), format_of(request))
     caller = await calling(request, db, "Binary", "r")
-    document, data = await documents.retrieve(db, request.app.state.storage, caller=caller, document_id=document_id)
+    # A HEAD is logged as a read of the document (its type and size), not as a download (errors.HEAD_ASKED).
+    document, data = await documents.retrieve(db, request.app.state.storage, caller=caller, document_id=document_id,
+                                              action="read_document" if request.scope.get(HEAD_ASKED) else "download")
     if not as_resource:
         return Response(data, media_type=document.mime_type, headers=repr_digest(data))
     # Binary.data is base64Binary: the bytes in base64, never the bytes themselves.

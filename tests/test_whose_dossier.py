@@ -170,9 +170,8 @@ async def test_a_note_added_to_her_sons_dossier_is_his_symptoms_not_hers(client,
     assert "Vos symptômes, vos questions pour un rendez-vous…" in mine
 
 
-async def test_a_file_taken_from_a_relatives_dossier_is_named_for_them(client, db, app):
-    """The copy of Inès's dossier was named for her (carnet-dossier-ines-….zip), her Historique was
-    historique-carnet.csv, as were her grandfather's and her mother's: saved side by side, they overwrote one another."""
+async def camille_with_her_daughter_and_father(client, db):
+    """Camille signed in on `client`, managing her daughter Inès's dossier (a parent's) and reading her father Hugo's."""
     camille = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=5)
     await as_account(client, db, await account_for_patient(db, patient=camille.patient))
     ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(9), serial=8)
@@ -182,6 +181,13 @@ async def test_a_file_taken_from_a_relatives_dossier_is_named_for_them(client, d
                                              account=await account_for_patient(db, patient=hugo.patient))
     await invitations.accept(db, invitation_id=invitation.id,
                              account=await account_for_patient(db, patient=camille.patient))
+    return camille, ines, hugo
+
+
+async def test_a_file_taken_from_a_relatives_dossier_is_named_for_them(client, db, app):
+    """The copy of Inès's dossier was named for her (carnet-dossier-ines-….zip), her Historique was
+    historique-carnet.csv, as were her grandfather's and her mother's: saved side by side, they overwrote one another."""
+    camille, ines, hugo = await camille_with_her_daughter_and_father(client, db)
     day = r"\d{4}-\d{2}-\d{2}"
     for dossier, slug in ((ines.dossier, "ines"), (hugo.dossier, "hugo"), (camille.dossier, "camille")):
         url = f"/dossiers/{dossier.id}"
@@ -228,15 +234,7 @@ async def test_her_own_pages_name_only_a_dossier_she_holds_and_a_patient_alone_h
 async def test_a_document_downloaded_from_a_relatives_dossier_is_named_for_them(client, db, app):
     """Inès's prescription and Hugo's downloaded by Camille were both "note.txt", as her own: the copy and the CSV
     taken from their dossiers were named for them, never one of their documents. Her own keep their name."""
-    camille = await new_patient(db, given_name="Camille", family_name="Martin", birth=date(1984, 3, 12), serial=5)
-    await as_account(client, db, await account_for_patient(db, patient=camille.patient))
-    ines = await new_patient(db, given_name="Inès", family_name="Martin", birth=years_ago(9), serial=8)
-    await post_form(client, "/enfant", {"code": ines.code, "birth_date": ines.birth_date.isoformat()})
-    hugo = await new_patient(db, given_name="Hugo", family_name="Lefèvre", birth=date(1950, 6, 1), serial=6, sex="M")
-    _, invitation = await invitations.invite(db, dossier=hugo.dossier, actor=HUGO, level="lecture", duration="sans",
-                                             account=await account_for_patient(db, patient=hugo.patient))
-    await invitations.accept(db, invitation_id=invitation.id,
-                             account=await account_for_patient(db, patient=camille.patient))
+    camille, ines, hugo = await camille_with_her_daughter_and_father(client, db)
     for dossier, name in ((ines.dossier, "ines-note.txt"), (hugo.dossier, "hugo-note.txt"),
                           (camille.dossier, "note.txt")):
         document = await add_text_document(db, app, dossier, title="Ordonnance", category="ordonnance")

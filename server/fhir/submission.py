@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from fhir.resources.R4B.bundle import Bundle
 
 from ..dossiers import InvalidInput
-from ..identifiers import is_valid_ins, normalize_ins
 from ..professionals.checks import Upload
 from .docreference import DeclaredAuthor, invisible, kept_from_parents, read_reference, unprocessable
 from .errors import NOT_UTF8, FhirError
 from .resources import INS_SYSTEM, number_read_as_date
+from .submission_set import lists_every_document, same_patient
 
 MAX_DOCUMENTS = 10  # per Bundle: a visit's reports, not a migration (which is many Bundles)
 ELEMENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # a FHIR element's name, as JSON writes it
@@ -243,8 +243,9 @@ def read_submission(body: bytes, *, base: str = "") -> Submission:
         elements.append(read.elements)
         authors.append(read.authors)
     listed = kinds.index("List")
-    _same_patient(entries[listed].resource, listed + 1, patient, uploaded_from[0])
-    _lists_every_document(entries[listed].resource, listed + 1, entries, uploaded_from)
+    with _about_entry(listed + 1, entries[listed].resource):
+        same_patient(entries[listed].resource, patient, uploaded_from[0])
+        lists_every_document(entries[listed].resource, entries, uploaded_from)
     for number, (entry, kind) in enumerate(zip(entries, kinds, strict=True), start=1):
         if kind == "Binary" and entry.fullUrl not in carried:  # its bytes would be answered "201 Created" and not kept
             raise unprocessable(f"L'entrée {number} du Bundle (Binary) n'est désignée par aucun DocumentReference "
@@ -254,61 +255,6 @@ def read_submission(body: bytes, *, base: str = "") -> Submission:
               for entry, (kind, indexes) in zip(entries, answer, strict=True)]
     return Submission(ins=patient, uploads=uploads, entries=answer, warnings=warnings, numbers=uploaded_from,
                       elements=elements, authors=authors)
-
-
-def _same_patient(submission_set, number: int, ins: str, first: int) -> None:
-    """The SubmissionSet names a patient (IHE MHD: its `subject` is required), the documents' if it names one by INS
-    (IHE XDS refuses a submission whose patient is not its documents', XDSPatientIdDoesNotMatch): filed in one
-    dossier, a Bundle that names two patients may be in the wrong one. A subject named otherwise Carnet cannot
-    compare, and does not keep."""
-    subject = submission_set.subject
-    if subject is None or not (subject.identifier or subject.reference):
-        raise entry_refusal(unprocessable(
-            "Le SubmissionSet (List) doit désigner son patient, comme IHE MHD le demande : subject.identifier, son "
-            f"INS (système {INS_SYSTEM}), celui de ses documents."), number)
-    identifier = subject.identifier
-    if identifier is None or identifier.system != INS_SYSTEM:
-        return
-    if not is_valid_ins(identifier.value or ""):  # no patient at all: "another patient" would mislead its developer
-        raise entry_refusal(unprocessable(
-            "Le SubmissionSet (List) désigne son patient par un INS invalide (subject.identifier) : 15 caractères, "
-            "clé comprise, comme celui de ses documents."), number)
-    if normalize_ins(identifier.value) != ins:
-        raise entry_refusal(unprocessable(
-            "Le SubmissionSet (List) désigne un autre patient que ses documents : son INS (subject.identifier) "
-            f"n'est pas celui de l'entrée {first}."), number)
-
-
-def _lists_every_document(submission_set, number: int, entries: list, documents: list[int]) -> None:
-    """The SubmissionSet lists each document of the Bundle (IHE MHD: its `entry`, a reference to each
-    DocumentReference, by the fullUrl of its entry): one that lists none, or not all, says another submission
-    than the one filed, and was filed without a word."""
-    listed = {reference for reference in (getattr(e.item, "reference", None) for e in submission_set.entry or [])
-              if reference}
-    missing = [n for n in documents if not _names(listed, entries[n - 1].fullUrl)]
-    if not missing:
-        return
-    how = ("chaque DocumentReference envoyé doit figurer dans son entry, désigné par le fullUrl de son entrée "
-           "(entry.item.reference).")
-    if len(missing) == len(documents):
-        said = f"Le SubmissionSet (List) ne désigne aucun des documents du Bundle : {how}"
-    else:
-        which = (f"le document de l'entrée {missing[0]}" if len(missing) == 1 else
-                 f"les documents des entrées {', '.join(map(str, missing[:-1]))} et {missing[-1]}")
-        said = f"Le SubmissionSet (List) ne désigne pas {which} du Bundle : {how}"
-    unnamed = [n for n in missing if not entries[n - 1].fullUrl]
-    if unnamed:
-        said += f" L'entrée {unnamed[0]} n'a pas de fullUrl : donnez-lui-en un (urn:uuid:…)."
-    raise entry_refusal(unprocessable(said), number)
-
-
-def _names(references: set[str], full_url: str | None) -> bool:
-    """Whether one of a Bundle's references names the entry of this fullUrl: by it, or relatively where it is a
-    server's address (FHIR R4B bundle.html#references: "DocumentReference/1" in an entry "http://a.b/fhir/...")."""
-    if not full_url:
-        return False
-    return full_url in references or any(
-        "://" in full_url and "://" not in reference and full_url.endswith(f"/{reference}") for reference in references)
 
 
 @contextmanager

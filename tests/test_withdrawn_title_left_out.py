@@ -119,7 +119,7 @@ async def test_the_wrong_patient_s_verification_data_csv_and_copy_give_no_title_
     assert all("document_title" not in e["fields"] and e["fields"]["document_id"] == document_id for e in withheld)
     assert all("document_title" in e["fields"] for e in entries if "hash" not in e)
     said = " ".join(page.split())
-    assert said.count("Contenu retiré par son auteur : le titre du document n'est plus donné, et votre appareil "
+    assert said.count("Contenu retiré : le titre du document n'est plus donné, et votre appareil "
                       "vérifie seulement la place de cet événement dans la chaîne de l'historique, pas son contenu.") == 2
 
     # Her Historique's CSV, and the copy's: the title cell says the document was withdrawn; each file still checks,
@@ -162,7 +162,7 @@ async def test_a_patient_whose_document_was_not_withdrawn_reads_its_title_everyw
     entries = await checked_by_the_phone(client, page)
     assert not [e for e in entries if "hash" in e]
     assert [e["fields"]["document_title"] for e in entries if e["fields"]["document_title"]] == [TITLE, TITLE]
-    assert "Contenu retiré par son auteur" not in page and "retiré" not in spreadsheet and "Sauf pour" not in printed
+    assert "Contenu retiré :" not in page and "retiré" not in spreadsheet and "Sauf pour" not in printed
     assert checked_as_the_readme_says(csv_of(spreadsheet)) == []
     assert [r["document"] for r in csv_of(spreadsheet) if r["document"]] == [TITLE, TITLE]
     with zipfile.ZipFile(io.BytesIO(copy)) as archive:

@@ -24,6 +24,7 @@ from .i18n.formats import (  # noqa: F401  (re-exported: French-only texts impor
     colon,
     date_fr,
     datetime_fr,
+    day_or_time,
     filesize,
     filesize_fr,
     long_date,
@@ -277,7 +278,7 @@ def configure_templates(engine: JinjaTemplateEngine, *, reload: bool = False) ->
     # 1.5 ms. Every template here escapes (Litestar's engine: autoescape=True), so these do the same
     # (the text translated, then formatted with its variables escaped) without it.
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext)
-    env.filters.update(long_date=long_date, long_datetime=long_datetime, month_year=month_year, filesize=filesize,
+    env.filters.update(long_date=long_date, long_datetime=long_datetime, day_or_time=day_or_time, month_year=month_year, filesize=filesize,
                        money=money, number=number, and_list=and_list, typography=typography, quoted=quoted, clock=clock,
                        professional_title=professional_title, profession=profession_of, de=de, que=que, person=person,
                        button_words=button_words,

@@ -160,6 +160,14 @@ def long_datetime(value: datetime | None) -> str:
     return f"{long_date(value)} at {clock(value)}"
 
 
+def day_or_time(value: datetime, beside: datetime) -> str:
+    """`long_date`, or `long_datetime` where `beside` (the moment it is told apart from) fell on the same day in Paris:
+    two versions of one document filed the same day each read "remplace celle du 7 décembre 2026" (a probe's find)."""
+    if _in_paris(value).date() == _in_paris(beside).date():
+        return long_datetime(value)
+    return long_date(value)
+
+
 def colon() -> str:
     """Between a label and what it introduces: " : " in French (a no-break space before it), ": " in English."""
     return f"{NBSP}: " if current() == "fr" else ": "

@@ -17,7 +17,9 @@ from tests.conftest import post_form, wrong_fields
 from tests.profile_page_helpers import CAMILLE, add, as_patient, events_of, items_of, text_of, url
 from tests.test_profile import SAMPLES, TODAY
 
-TOMORROW = (paris_today() + timedelta(days=1)).isoformat()
+# In the future whenever the test runs: computed as the tests are collected, a day after today failed a run that
+# crossed midnight in Paris (the day it named had come).
+AFTER_TOMORROW = (paris_today() + timedelta(days=2)).isoformat()
 
 
 @pytest.mark.parametrize(("kind", "fields", "said", "wrong"), [
@@ -30,11 +32,11 @@ TOMORROW = (paris_today() + timedelta(days=1)).isoformat()
     # An unknown measure: its value, in no known unit, is not judged, but the date is.
     ("measurement", {"label": "poids_du_chat", "value": "beaucoup", "started_on": "31/02/2025"},
      "Choisissez la mesure dans la liste. La date n'est pas valide (JJ/MM/AAAA).", ["label", "started_on"]),
-    ("measurement", {"label": "blood_pressure", "value": "120", "value2": "130", "started_on": TOMORROW},
+    ("measurement", {"label": "blood_pressure", "value": "120", "value2": "130", "started_on": AFTER_TOMORROW},
      "La tension diastolique (le second chiffre) doit être plus basse que la systolique. La date ne peut pas être "
      "dans le futur, ni avant 1900.", ["value2", "started_on"]),
     # A systolic in no figures: the diastolic, in figures, is compared with nothing (text_of folds the no-break space).
-    ("measurement", {"label": "blood_pressure", "value": "cent vingt", "value2": "130", "started_on": TOMORROW},
+    ("measurement", {"label": "blood_pressure", "value": "cent vingt", "value2": "130", "started_on": AFTER_TOMORROW},
      "Indiquez la valeur en chiffres (par exemple 120 mmHg). La date ne peut pas être dans le futur, ni avant "
      "1900.", ["value", "started_on"]),
     ("contact", {"label": "", "detail": "Époux", "phone": "appelez-moi"},
@@ -42,7 +44,7 @@ TOMORROW = (paris_today() + timedelta(days=1)).isoformat()
     # No phone: its form is not judged.
     ("contact", {"label": "", "phone": " "}, "Indiquez le nom. Indiquez le téléphone.", ["label", "phone"]),
     # A condition's form asks its name, its nature, its date, then its details: said in that order.
-    ("condition", {"label": "", "nature": "", "started_on": TOMORROW, "detail": "x" * 501},
+    ("condition", {"label": "", "nature": "", "started_on": AFTER_TOMORROW, "detail": "x" * 501},
      "Indiquez la maladie ou l'intervention. Indiquez s'il s'agit d'un problème de santé actuel, d'une maladie "
      "passée ou d'une intervention. La date ne peut pas être dans le futur, ni avant 1900. Les précisions : 500 "
      "caractères au plus.", ["label", "nature", "started_on", "detail"]),
@@ -73,7 +75,7 @@ async def test_a_new_dose_says_its_missing_dose_and_its_day_to_come_together(app
                                data=replace(SAMPLES["treatment"], detail="500 mg matin et soir"))
     async with await as_patient(app, db, patient) as client:
         refused = await post_form(client, url(patient, f"/{treatment.id}/posologie"),
-                                  {"detail": " ", "changed_on": TOMORROW})
+                                  {"detail": " ", "changed_on": AFTER_TOMORROW})
     assert refused.status_code == 400
     assert ("Indiquez la nouvelle posologie (par exemple 1000 mg matin et soir). La date ne peut pas être dans le "
             "futur, ni avant 1900.") in text_of(refused)

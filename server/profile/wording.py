@@ -47,9 +47,8 @@ def describe(item: ProfileItem, *, page: bool = False) -> str:
 
     if item.kind == "measurement":
         measure = MEASURES[item.label]
-        value = number(item.value) + (f"/{number(item.value2)}" if item.value2 is not None else "")
-        return _("%(measure)s\u00a0: %(value)s\u00a0%(unit)s, le %(date)s", measure=_(measure.label), value=value,
-                 unit=measure.unit, date=day(item.started_on))
+        return _("%(measure)s\u00a0: %(value)s\u00a0%(unit)s, le %(date)s", measure=_(measure.label),
+                 value=values(item), unit=measure.unit, date=day(item.started_on))
     if item.kind == "organ_donation":
         return dash.join([_(DONATION[item.label])] + ([own(item.detail)] if item.detail else []))
     if item.kind == "pregnancy":  # in progress until its end is noted (profile/ending.py)
@@ -94,6 +93,11 @@ def name(item: ProfileItem) -> str:
     return _(KINDS[item.kind].one, label=label)
 
 
+def values(item: ProfileItem) -> str:
+    """A measurement's value as its line writes it: "1,05", a blood pressure's "120/80"."""
+    return number(item.value) + (f"/{number(item.value2)}" if item.value2 is not None else "")
+
+
 def named_apart(item: ProfileItem) -> str:
     """How a page's buttons and links name an item, told apart from the others of its kind: `name`, and a
     measurement's value and day as its line shows them ("la mesure « Glycémie » de 1,05 g/L du 3 février 2025"):
@@ -101,8 +105,7 @@ def named_apart(item: ProfileItem) -> str:
     find). Not what the log keeps of it, `summary`, which a deletion's page quotes with `name`."""
     if item.kind != "measurement":
         return name(item)
-    value = (number(item.value) + (f"/{number(item.value2)}" if item.value2 is not None else "")
-             + (f"\u00a0{item.unit}" if item.unit else ""))
+    value = values(item) + (f"\u00a0{item.unit}" if item.unit else "")
     if item.started_on is None:
         return _("%(name)s de %(value)s", name=name(item), value=value)
     return _("%(name)s de %(value)s du %(date)s", name=name(item), value=value, date=long_date(item.started_on))
